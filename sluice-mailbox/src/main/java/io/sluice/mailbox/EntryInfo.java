@@ -1,0 +1,18 @@
+package io.sluice.mailbox;
+
+import io.sluice.common.ProcessIdentity;
+
+/** A copy of one callee or caller table entry. {@code token == 0} means the entry is unused. */
+public record EntryInfo(int index, long token, long heartbeat, long attachedAt, long served) {
+    public boolean inUse() {
+        return token != 0;
+    }
+
+    public long pid() {
+        return token == 0 ? 0 : ProcessIdentity.pidOf(token);
+    }
+
+    public boolean alive() {
+        return ProcessIdentity.isAlive(token);
+    }
+}

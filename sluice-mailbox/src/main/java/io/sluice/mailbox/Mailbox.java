@@ -1,0 +1,647 @@
+package io.sluice.mailbox;
+
+import static io.sluice.mailbox.MailboxDescriptor.*;
+
+import io.sluice.common.EpochClock;
+import io.sluice.common.ProcessIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One provider's inbox: a memory-mapped file of fixed-size mailslots (see {@link MailboxDescriptor}).
+ * This class owns the mapping and the primitives every party uses — slot locks, hint bitmaps,
+ * doorbells — plus the operations any process may apply to a call: {@link #revoke} and
+ * {@link #modify} (Fig. 7). Callers post through {@link MailboxCaller}, callees serve through
+ * {@link MailboxCallee}.
+ *
+ * <p>Thread-safe: all shared state lives in the file and is changed with atomic operations or under
+ * a slot lock. See CONCURRENCY.md in this module.
+ */
+public final class Mailbox implements AutoCloseable {
+    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
+    static final long LOCK_TIMEOUT_MS = 5_000;
+    /** A request that has already taken down this many callees is abandoned rather than redelivered. */
+    static final int MAX_DELIVERIES = 3;
+
+    private final Path file;
+    private final Arena arena;
+    private final SharedMemory memory;
+    private final MailboxGeometry geometry;
+    private final EpochClock clock;
+    private final long token;
+    private final boolean readOnly;
+
+    private final long freeBitmap;
+    private final long requestBitmap;
+    private final long calleeTable;
+    private final long callerTable;
+    private final long replyBitmaps;
+    private final long slots;
+    private final int bitmapWords;
+    private final long bitmapLength;
+    private final MemorySegment[] paramRegions;
+    private final Doorbell requestDoorbell;
+    private final Doorbell[] replyDoorbells;
+
+    private Mailbox(Path file, Arena arena, MemorySegment segment, MailboxGeometry geometry,
+                    EpochClock clock, boolean readOnly) {
+        this.file = file;
+        this.arena = arena;
+        this.memory = new SharedMemory(segment);
+        this.geometry = geometry;
+        this.clock = clock;
+        this.token = ProcessIdentity.current().token();
+        this.readOnly = readOnly;
+        int n = geometry.slotCount();
+        this.freeBitmap = MailboxDescriptor.freeBitmapOffset();
+        this.requestBitmap = MailboxDescriptor.requestBitmapOffset(n);
+        this.calleeTable = calleeTableOffset(n);
+        this.callerTable = callerTableOffset(n, geometry.maxCallees());
+        this.replyBitmaps = replyBitmapsOffset(n, geometry.maxCallers(), geometry.maxCallees());
+        this.slots = slotsOffset(n, geometry.maxCallers(), geometry.maxCallees());
+        this.bitmapWords = MailboxDescriptor.bitmapWords(n);
+        this.bitmapLength = MailboxDescriptor.bitmapLength(n);
+        this.paramRegions = new MemorySegment[n];
+        for (int i = 0; i < n; i++) {
+            paramRegions[i] = segment.asSlice(slotOffset(i) + SLOT_HEADER_LENGTH, geometry.paramCapacity());
+        }
+        this.requestDoorbell = new Doorbell(memory, REQUEST_SEQ_OFFSET, REQUEST_WAITERS_OFFSET);
+        this.replyDoorbells = new Doorbell[geometry.maxCallers()];
+        for (int i = 0; i < replyDoorbells.length; i++) {
+            long entry = callerEntryOffset(i);
+            replyDoorbells[i] = new Doorbell(memory, entry + CALLER_SEQ_OFFSET, entry + CALLER_WAITERS_OFFSET);
+        }
+    }
+
+    // ---------------------------------------------------------------- opening and creating
+
+    /** Creates a new mailbox file, atomically: it appears under its name complete or not at all. */
+    public static Mailbox create(Path file, MailboxGeometry geometry, EpochClock clock) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Arena arena = Arena.ofShared();
+            MemorySegment segment;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                ch.truncate(geometry.fileLength());
+                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), geometry.fileLength() - 1);
+                segment = ch.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength(), arena);
+            }
+            segment.fill((byte) 0);
+            segment.set(ValueLayout.JAVA_INT, VERSION_OFFSET, LAYOUT_VERSION);
+            segment.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, geometry.slotCount());
+            segment.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, geometry.slotSize());
+            segment.set(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET, geometry.maxCallers());
+            segment.set(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET, geometry.maxCallees());
+            segment.set(ValueLayout.JAVA_LONG, CREATOR_TOKEN_OFFSET, ProcessIdentity.current().token());
+            segment.set(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET, clock.epochMillis());
+            Mailbox mailbox = new Mailbox(file, arena, segment, geometry, clock, false);
+            for (int i = 0; i < geometry.slotCount(); i++) {
+                mailbox.setBit(mailbox.freeBitmap, i);
+            }
+            // The magic goes in last: a reader never sees a half-initialised mailbox as valid.
+            mailbox.memory.putLongVolatile(MAGIC_OFFSET, MAGIC);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file);
+            }
+            return mailbox;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort: the temporary name carries our pid and is never opened as a mailbox
+            }
+            throw new UncheckedIOException("cannot create mailbox " + file, e);
+        }
+    }
+
+    public static Mailbox create(Path file, MailboxGeometry geometry) {
+        return create(file, geometry, EpochClock.system());
+    }
+
+    /** Opens an existing mailbox for reading and writing. */
+    public static Mailbox open(Path file, EpochClock clock) {
+        return map(file, clock, false);
+    }
+
+    public static Mailbox open(Path file) {
+        return open(file, EpochClock.system());
+    }
+
+    /** Maps a mailbox read-only, for inspection by a third party: nothing in it can be changed. */
+    public static Mailbox openReadOnly(Path file) {
+        return map(file, EpochClock.system(), true);
+    }
+
+    /**
+     * Opens the mailbox at {@code file} if it is valid and has the expected geometry, creates it if
+     * it is missing; throws {@link MailboxFormatException} if it exists but is unusable.
+     */
+    public static Mailbox openOrCreate(Path file, MailboxGeometry geometry, EpochClock clock) {
+        try {
+            Mailbox mailbox = open(file, clock);
+            if (!mailbox.geometry.equals(geometry)) {
+                mailbox.close();
+                throw new MailboxFormatException(file, MailboxFormatException.Reason.GEOMETRY_MISMATCH,
+                        "file has " + mailbox.geometry + ", expected " + geometry);
+            }
+            return mailbox;
+        } catch (MailboxFormatException e) {
+            if (e.reason() != MailboxFormatException.Reason.MISSING) {
+                throw e;
+            }
+            return create(file, geometry, clock);
+        }
+    }
+
+    /**
+     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) and creates
+     * a fresh mailbox in its place. Returns the path the old file was moved to, or null if none.
+     */
+    public static Path quarantine(Path file, EpochClock clock) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        Path aside = file.resolveSibling(file.getFileName() + ".bad-" + clock.epochMillis());
+        try {
+            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move unusable mailbox " + file + " aside", e);
+        }
+        return aside;
+    }
+
+    private static Mailbox map(Path file, EpochClock clock, boolean readOnly) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.MISSING, "no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open mailbox " + file, e);
+        }
+        if (size < HEADER_LENGTH) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.TRUNCATED,
+                    size + " bytes, shorter than the " + HEADER_LENGTH + "-byte header");
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment segment;
+        try (FileChannel ch = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
+                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            segment = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size, arena);
+        } catch (IOException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map mailbox " + file, e);
+        }
+        try {
+            MailboxGeometry geometry = validateHeader(file, segment, size);
+            return new Mailbox(file, arena, segment, geometry, clock, readOnly);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static MailboxGeometry validateHeader(Path file, MemorySegment segment, long size) {
+        long magic = segment.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
+        if (magic != MAGIC) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.FOREIGN,
+                    String.format("magic is 0x%016x, not a Sluice mailbox", magic));
+        }
+        int version = segment.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
+        if (version != LAYOUT_VERSION) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.WRONG_VERSION,
+                    "layout version " + version + ", this build reads " + LAYOUT_VERSION);
+        }
+        MailboxGeometry geometry;
+        try {
+            geometry = new MailboxGeometry(segment.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
+                    segment.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET),
+                    segment.get(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET),
+                    segment.get(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET));
+        } catch (IllegalArgumentException e) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.CORRUPT, e.getMessage());
+        }
+        if (size < geometry.fileLength()) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.TRUNCATED,
+                    size + " bytes, the header describes " + geometry.fileLength());
+        }
+        if (size > geometry.fileLength()) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.CORRUPT,
+                    size + " bytes, the header describes " + geometry.fileLength());
+        }
+        return geometry;
+    }
+
+    // ---------------------------------------------------------------- header
+
+    public Path file() {
+        return file;
+    }
+
+    public MailboxGeometry geometry() {
+        return geometry;
+    }
+
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    public long creatorToken() {
+        return memory.getLong(CREATOR_TOKEN_OFFSET);
+    }
+
+    public long createdAt() {
+        return memory.getLong(CREATED_AT_OFFSET);
+    }
+
+    public long epoch() {
+        return memory.getLongVolatile(EPOCH_OFFSET);
+    }
+
+    long incrementEpoch() {
+        return memory.getAndAddLong(EPOCH_OFFSET, 1) + 1;
+    }
+
+    EpochClock clock() {
+        return clock;
+    }
+
+    long token() {
+        return token;
+    }
+
+    SharedMemory memory() {
+        return memory;
+    }
+
+    // ---------------------------------------------------------------- layout helpers
+
+    long slotOffset(int slot) {
+        return slots + (long) slot * geometry.slotSize();
+    }
+
+    long calleeEntryOffset(int index) {
+        return calleeTable + (long) index * ENTRY_LENGTH;
+    }
+
+    long callerEntryOffset(int index) {
+        return callerTable + (long) index * ENTRY_LENGTH;
+    }
+
+    long replyBitmapOffset(int callerIndex) {
+        return replyBitmaps + callerIndex * bitmapLength;
+    }
+
+    long freeBitmapOffset() {
+        return freeBitmap;
+    }
+
+    long requestBitmapOffset() {
+        return requestBitmap;
+    }
+
+    MemorySegment paramRegion(int slot) {
+        return paramRegions[slot];
+    }
+
+    Doorbell requestDoorbell() {
+        return requestDoorbell;
+    }
+
+    Doorbell replyDoorbell(int callerIndex) {
+        return replyDoorbells[callerIndex];
+    }
+
+    static long handle(long generation, int slot) {
+        return (generation << 12) | slot;
+    }
+
+    static int slotOf(long handle) {
+        return (int) (handle & 0xFFF);
+    }
+
+    static long generationOf(long handle) {
+        return handle >>> 12;
+    }
+
+    boolean isValidHandle(long handle) {
+        return handle > 0 && slotOf(handle) < geometry.slotCount();
+    }
+
+    // ---------------------------------------------------------------- hint bitmaps
+
+    void setBit(long bitmap, int index) {
+        memory.getAndOrLong(bitmap + ((long) (index >>> 6) << 3), 1L << index);
+    }
+
+    /** Clears a bit; true if this thread was the one to clear it. */
+    boolean clearBit(long bitmap, int index) {
+        long bit = 1L << index;
+        return (memory.getAndAndLong(bitmap + ((long) (index >>> 6) << 3), ~bit) & bit) != 0;
+    }
+
+    boolean isBitSet(long bitmap, int index) {
+        return (memory.getLongVolatile(bitmap + ((long) (index >>> 6) << 3)) & (1L << index)) != 0;
+    }
+
+    /**
+     * Finds a set bit starting the scan at word {@code fromWord} and wrapping around, and claims it
+     * by clearing it. Returns the bit's index, or -1 when the bitmap is empty.
+     */
+    int claimAnyBit(long bitmap, int fromWord) {
+        int words = bitmapWords;
+        for (int i = 0; i < words; i++) {
+            int w = fromWord + i;
+            if (w >= words) {
+                w -= words;
+            }
+            long offset = bitmap + ((long) w << 3);
+            long value = memory.getLongVolatile(offset);
+            while (value != 0) {
+                long bit = Long.lowestOneBit(value);
+                long before = memory.getAndAndLong(offset, ~bit);
+                if ((before & bit) != 0) {
+                    int index = (w << 6) + Long.numberOfTrailingZeros(bit);
+                    if (index < geometry.slotCount()) {
+                        return index;
+                    }
+                }
+                value = before & ~bit;
+            }
+        }
+        return -1;
+    }
+
+    boolean anyBitSet(long bitmap) {
+        for (int w = 0; w < bitmapWords; w++) {
+            if (memory.getLongVolatile(bitmap + ((long) w << 3)) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int bitmapWords() {
+        return bitmapWords;
+    }
+
+    // ---------------------------------------------------------------- slot lock (binary semaphore)
+
+    /**
+     * Takes exclusive access to a slot. Spins briefly, then parks; a lock whose owner process is dead
+     * is broken (taken over) rather than waited on. Returns OK or LOCK_TIMEOUT when a live owner
+     * keeps it beyond {@link #LOCK_TIMEOUT_MS}.
+     */
+    int lock(int slot) {
+        long lockOffset = slotOffset(slot) + SLOT_LOCK_OFFSET;
+        if (memory.casLong(lockOffset, 0, token)) {
+            return MailboxStatus.OK;
+        }
+        return lockContended(lockOffset);
+    }
+
+    private int lockContended(long lockOffset) {
+        long deadline = 0;
+        for (int attempt = 1; ; attempt++) {
+            long owner = memory.getLongVolatile(lockOffset);
+            if (owner == 0) {
+                if (memory.casLong(lockOffset, 0, token)) {
+                    return MailboxStatus.OK;
+                }
+                continue;
+            }
+            if (attempt < 256) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if ((attempt & 63) == 0 && !ProcessIdentity.isAlive(owner)) {
+                if (memory.casLong(lockOffset, owner, token)) {
+                    return MailboxStatus.OK;
+                }
+                continue;
+            }
+            long now = clock.epochMillis();
+            if (deadline == 0) {
+                deadline = now + LOCK_TIMEOUT_MS;
+            } else if (now > deadline) {
+                return MailboxStatus.LOCK_TIMEOUT;
+            }
+            LockSupport.parkNanos(10_000);
+        }
+    }
+
+    void unlock(int slot) {
+        memory.putLongRelease(slotOffset(slot) + SLOT_LOCK_OFFSET, 0);
+    }
+
+    /** Breaks the lock of a slot if its owner is dead; true if it did. */
+    boolean breakDeadLock(int slot) {
+        long lockOffset = slotOffset(slot) + SLOT_LOCK_OFFSET;
+        long owner = memory.getLongVolatile(lockOffset);
+        return owner != 0 && !ProcessIdentity.isAlive(owner) && memory.casLong(lockOffset, owner, 0);
+    }
+
+    // ---------------------------------------------------------------- slot fields
+
+    int state(int slot) {
+        return memory.getIntVolatile(slotOffset(slot) + SLOT_STATE_OFFSET);
+    }
+
+    long generation(int slot) {
+        return memory.getLong(slotOffset(slot) + SLOT_GENERATION_OFFSET);
+    }
+
+    /** Reads a consistent copy of a slot's header, without locking (for inspection). */
+    public SlotInfo slotInfo(int slot) {
+        long base = slotOffset(slot);
+        return new SlotInfo(slot,
+                memory.getIntVolatile(base + SLOT_STATE_OFFSET),
+                memory.getInt(base + SLOT_OPCODE_OFFSET),
+                memory.getLong(base + SLOT_GENERATION_OFFSET),
+                memory.getInt(base + SLOT_CALLER_INDEX_OFFSET),
+                memory.getInt(base + SLOT_FLAGS_OFFSET),
+                memory.getLong(base + SLOT_CALLER_TOKEN_OFFSET),
+                memory.getLong(base + SLOT_CORRELATION_OFFSET),
+                memory.getLong(base + SLOT_CALLEE_TOKEN_OFFSET),
+                memory.getInt(base + SLOT_STATUS_OFFSET),
+                memory.getInt(base + SLOT_LENGTH_OFFSET),
+                memory.getLong(base + SLOT_POSTED_AT_OFFSET),
+                memory.getLong(base + SLOT_TAKEN_AT_OFFSET),
+                memory.getLong(base + SLOT_COMPLETED_AT_OFFSET),
+                memory.getInt(base + SLOT_DELIVERIES_OFFSET),
+                memory.getLongVolatile(base + SLOT_LOCK_OFFSET));
+    }
+
+    /** Whether the header fields a callee or caller relies on are in range. */
+    boolean isSlotSane(int slot) {
+        long base = slotOffset(slot);
+        int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
+        if (!SlotState.isValid(state)) {
+            return false;
+        }
+        if (state == SlotState.FREE) {
+            return true;
+        }
+        int callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
+        int length = memory.getInt(base + SLOT_LENGTH_OFFSET);
+        return callerIndex >= 0 && callerIndex < geometry.maxCallers()
+                && length >= 0 && length <= geometry.paramCapacity();
+    }
+
+    public EntryInfo calleeEntry(int index) {
+        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET));
+    }
+
+    public EntryInfo callerEntry(int index) {
+        return entryInfo(callerEntryOffset(index), index, 0);
+    }
+
+    private EntryInfo entryInfo(long base, int index, long served) {
+        return new EntryInfo(index, memory.getLongVolatile(base + ENTRY_TOKEN_OFFSET),
+                memory.getLongVolatile(base + ENTRY_HEARTBEAT_OFFSET),
+                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served);
+    }
+
+    // ---------------------------------------------------------------- revocation (Fig. 7)
+
+    /**
+     * Cancels a call. A call still posted completes at once with CANCELLED (returns OK); a call a
+     * callee has taken gets the CANCEL_REQUESTED flag and completes as CANCELLED when the callee
+     * finishes (returns CANCEL_REQUESTED); a finished call returns TOO_LATE.
+     */
+    public int revoke(long handle) {
+        checkWritable();
+        if (!isValidHandle(handle)) {
+            return MailboxStatus.STALE_HANDLE;
+        }
+        int slot = slotOf(handle);
+        int rc = lock(slot);
+        if (rc != MailboxStatus.OK) {
+            return rc;
+        }
+        long base = slotOffset(slot);
+        int callerIndex;
+        try {
+            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
+                return MailboxStatus.STALE_HANDLE;
+            }
+            int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
+            switch (state) {
+                case SlotState.POSTED -> {
+                    memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.CANCELLED);
+                    memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
+                    memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, clock.epochMillis());
+                    memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.DONE);
+                    callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
+                }
+                case SlotState.TAKEN -> {
+                    int flags = memory.getInt(base + SLOT_FLAGS_OFFSET);
+                    memory.putIntVolatile(base + SLOT_FLAGS_OFFSET, flags | SlotFlags.CANCEL_REQUESTED);
+                    return MailboxStatus.CANCEL_REQUESTED;
+                }
+                case SlotState.FREE -> {
+                    return MailboxStatus.STALE_HANDLE;
+                }
+                default -> {
+                    return MailboxStatus.TOO_LATE;
+                }
+            }
+        } finally {
+            unlock(slot);
+        }
+        notifyCaller(callerIndex, slot);
+        return MailboxStatus.OK;
+    }
+
+    /**
+     * Rewrites a call that no callee has taken yet: a new operation code and parameters. Returns OK,
+     * TOO_LATE once taken, TOO_LARGE if the parameters do not fit, or STALE_HANDLE.
+     */
+    public int modify(long handle, int opcode, ParamWriter params) {
+        checkWritable();
+        if (!isValidHandle(handle)) {
+            return MailboxStatus.STALE_HANDLE;
+        }
+        int slot = slotOf(handle);
+        int rc = lock(slot);
+        if (rc != MailboxStatus.OK) {
+            return rc;
+        }
+        try {
+            long base = slotOffset(slot);
+            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
+                return MailboxStatus.STALE_HANDLE;
+            }
+            int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
+            if (state != SlotState.POSTED) {
+                return state == SlotState.FREE ? MailboxStatus.STALE_HANDLE : MailboxStatus.TOO_LATE;
+            }
+            int length = writeParams(slot, params);
+            if (length < 0) {
+                return length;
+            }
+            memory.putInt(base + SLOT_OPCODE_OFFSET, opcode);
+            memory.putInt(base + SLOT_LENGTH_OFFSET, length);
+            memory.putIntVolatile(base + SLOT_FLAGS_OFFSET, memory.getInt(base + SLOT_FLAGS_OFFSET) | SlotFlags.MODIFIED);
+            return MailboxStatus.OK;
+        } finally {
+            unlock(slot);
+        }
+    }
+
+    /** Runs a writer over a slot's parameter region; its length, or TOO_LARGE. Caller holds the lock. */
+    int writeParams(int slot, ParamWriter params) {
+        MemorySegment region = paramRegions[slot];
+        int length;
+        try {
+            length = params.write(region);
+        } catch (IndexOutOfBoundsException e) {
+            return MailboxStatus.TOO_LARGE;
+        }
+        if (length < 0 || length > region.byteSize()) {
+            return MailboxStatus.TOO_LARGE;
+        }
+        return length;
+    }
+
+    void notifyCaller(int callerIndex, int slot) {
+        setBit(replyBitmapOffset(callerIndex), slot);
+        replyDoorbells[callerIndex].ring();
+    }
+
+    void notifyCallees(int slot) {
+        setBit(requestBitmap, slot);
+        requestDoorbell.ring();
+    }
+
+    void checkWritable() {
+        if (readOnly) {
+            throw new MailboxException(file + " is open read-only");
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Mailbox[" + file + ", " + geometry + "]";
+    }
+}

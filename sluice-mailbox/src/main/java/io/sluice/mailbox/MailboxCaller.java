@@ -1,0 +1,236 @@
+package io.sluice.mailbox;
+
+import static io.sluice.mailbox.MailboxDescriptor.*;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The caller's side of a mailbox (Fig. 5, steps 530-536 and 568-572). {@link #call} is step one: it
+ * locks a free slot, writes the request, rings the callee and returns a handle at once; the calling
+ * thread holds nothing afterwards. {@link #pollReplies} is the end of step two: it takes each
+ * finished call's result out of its slot and frees the slot.
+ *
+ * <p>A caller is a logical index (fixed per role) bound to the current process. A restarted process
+ * attaching with the same index takes the entry back from its dead predecessor and finds its calls
+ * again with {@link #outstanding()}; replies that arrived meanwhile are still in their slots.
+ *
+ * <p>{@link #call}, {@link #cancel} and {@link #modify} may be used from any thread; {@link #pollReplies}
+ * and {@link #awaitReplies} from one thread at a time.
+ */
+public final class MailboxCaller implements AutoCloseable {
+    private final Mailbox mailbox;
+    private final SharedMemory memory;
+    private final int callerIndex;
+    private final long entry;
+    private final long replyBitmap;
+    private final Doorbell.Waiter replyWaiter;
+    private final ReplyView view = new ReplyView();
+    private volatile int freeCursor;
+    private int replyCursor;
+    private long lastHeartbeat;
+
+    private MailboxCaller(Mailbox mailbox, int callerIndex) {
+        this.mailbox = mailbox;
+        this.memory = mailbox.memory();
+        this.callerIndex = callerIndex;
+        this.entry = mailbox.callerEntryOffset(callerIndex);
+        this.replyBitmap = mailbox.replyBitmapOffset(callerIndex);
+        this.replyWaiter = mailbox.replyDoorbell(callerIndex).new Waiter();
+        this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmapWords());
+    }
+
+    /**
+     * Binds caller index {@code callerIndex} to this process. Refused while another live process holds
+     * it; taken over from a dead one. Repairs the mailbox's hint bitmaps on the way (see
+     * {@link MailboxRecovery}).
+     */
+    public static MailboxCaller attach(Mailbox mailbox, int callerIndex) {
+        mailbox.checkWritable();
+        if (callerIndex < 0 || callerIndex >= mailbox.geometry().maxCallers()) {
+            throw new IllegalArgumentException("caller index must be 0.." + (mailbox.geometry().maxCallers() - 1)
+                    + ", was " + callerIndex);
+        }
+        long entry = mailbox.callerEntryOffset(callerIndex);
+        MailboxRecovery.claimEntry(mailbox, entry, "caller " + callerIndex);
+        SharedMemory memory = mailbox.memory();
+        long now = mailbox.clock().epochMillis();
+        memory.putLongVolatile(entry + ENTRY_ATTACHED_AT_OFFSET, now);
+        memory.putLongVolatile(entry + ENTRY_HEARTBEAT_OFFSET, now);
+        MailboxRecovery.sweep(mailbox);
+        return new MailboxCaller(mailbox, callerIndex);
+    }
+
+    public int callerIndex() {
+        return callerIndex;
+    }
+
+    public Mailbox mailbox() {
+        return mailbox;
+    }
+
+    public int paramCapacity() {
+        return mailbox.geometry().paramCapacity();
+    }
+
+    /**
+     * Posts a call. Returns its handle ({@code > 0}) or a negative {@link MailboxStatus}: MAILBOX_FULL,
+     * TOO_LARGE, LOCK_TIMEOUT. Only {@link SlotFlags#CALLER_SETTABLE} flags are kept.
+     */
+    public long call(int opcode, int flags, long correlationId, ParamWriter params) {
+        while (true) {
+            int slot = mailbox.claimAnyBit(mailbox.freeBitmapOffset(), freeCursor);
+            if (slot < 0) {
+                return MailboxStatus.MAILBOX_FULL;
+            }
+            freeCursor = slot >>> 6;
+            int rc = mailbox.lock(slot);
+            if (rc != MailboxStatus.OK) {
+                return rc;
+            }
+            long base = mailbox.slotOffset(slot);
+            if (memory.getIntVolatile(base + SLOT_STATE_OFFSET) != SlotState.FREE) {
+                // A stale hint: the slot is in use. Its bit stays cleared; try another.
+                mailbox.unlock(slot);
+                continue;
+            }
+            long generation;
+            try {
+                int length = mailbox.writeParams(slot, params);
+                if (length < 0) {
+                    mailbox.unlock(slot);
+                    mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+                    return length;
+                }
+                generation = memory.getLong(base + SLOT_GENERATION_OFFSET) + 1;
+                memory.putLong(base + SLOT_GENERATION_OFFSET, generation);
+                memory.putInt(base + SLOT_OPCODE_OFFSET, opcode);
+                memory.putInt(base + SLOT_CALLER_INDEX_OFFSET, callerIndex);
+                memory.putInt(base + SLOT_FLAGS_OFFSET, flags & SlotFlags.CALLER_SETTABLE);
+                memory.putLong(base + SLOT_CALLER_TOKEN_OFFSET, mailbox.token());
+                memory.putLong(base + SLOT_CORRELATION_OFFSET, correlationId);
+                memory.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, 0);
+                memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.OK);
+                memory.putInt(base + SLOT_LENGTH_OFFSET, length);
+                memory.putLong(base + SLOT_POSTED_AT_OFFSET, mailbox.clock().epochMillis());
+                memory.putLong(base + SLOT_TAKEN_AT_OFFSET, 0);
+                memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, 0);
+                memory.putInt(base + SLOT_DELIVERIES_OFFSET, 0);
+                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.POSTED);
+            } catch (RuntimeException e) {
+                mailbox.unlock(slot);
+                mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+                throw e;
+            }
+            mailbox.unlock(slot);
+            mailbox.notifyCallees(slot);
+            return Mailbox.handle(generation, slot);
+        }
+    }
+
+    public long call(int opcode, int flags, long correlationId, MemorySegment params, long offset, int length) {
+        return call(opcode, flags, correlationId, region -> {
+            MemorySegment.copy(params, offset, region, 0, length);
+            return length;
+        });
+    }
+
+    public long call(int opcode, int flags, long correlationId, byte[] params) {
+        return call(opcode, flags, correlationId, ParamWriter.of(params));
+    }
+
+    /**
+     * Delivers finished calls to {@code handler} (at most {@code limit}), freeing their slots. The
+     * handler runs while this caller holds the slot and must copy what it keeps.
+     */
+    public int pollReplies(ReplyHandler handler, int limit) {
+        int delivered = 0;
+        while (delivered < limit) {
+            int slot = mailbox.claimAnyBit(replyBitmap, replyCursor);
+            if (slot < 0) {
+                break;
+            }
+            replyCursor = slot >>> 6;
+            if (consume(slot, handler)) {
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    private boolean consume(int slot, ReplyHandler handler) {
+        if (mailbox.lock(slot) != MailboxStatus.OK) {
+            mailbox.setBit(replyBitmap, slot);
+            return false;
+        }
+        long base = mailbox.slotOffset(slot);
+        try {
+            if (memory.getIntVolatile(base + SLOT_STATE_OFFSET) != SlotState.DONE
+                    || memory.getInt(base + SLOT_CALLER_INDEX_OFFSET) != callerIndex) {
+                return false;
+            }
+            int length = memory.getInt(base + SLOT_LENGTH_OFFSET);
+            if (length < 0 || length > mailbox.geometry().paramCapacity()) {
+                length = 0;
+                memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.CORRUPT_SLOT);
+            }
+            view.wrap(mailbox, slot, base, length);
+            try {
+                handler.onReply(view);
+            } finally {
+                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.FREE);
+            }
+        } finally {
+            mailbox.unlock(slot);
+        }
+        mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+        return true;
+    }
+
+    public boolean hasReplies() {
+        return mailbox.anyBitSet(replyBitmap);
+    }
+
+    /** Sleeps until a reply may be waiting or {@code timeoutNanos} pass. */
+    public void awaitReplies(long timeoutNanos) {
+        replyWaiter.await(timeoutNanos, this::hasReplies);
+    }
+
+    /** Revokes one of this caller's calls; see {@link Mailbox#revoke}. */
+    public int cancel(long handle) {
+        return mailbox.revoke(handle);
+    }
+
+    /** Rewrites a call not yet taken; see {@link Mailbox#modify}. */
+    public int modify(long handle, int opcode, ParamWriter params) {
+        return mailbox.modify(handle, opcode, params);
+    }
+
+    /** Calls of this caller index that have not been consumed yet, e.g. after a restart. */
+    public List<SlotInfo> outstanding() {
+        List<SlotInfo> calls = new ArrayList<>();
+        for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
+            SlotInfo info = mailbox.slotInfo(slot);
+            if (info.state() != SlotState.FREE && SlotState.isValid(info.state()) && info.callerIndex() == callerIndex) {
+                calls.add(info);
+            }
+        }
+        return calls;
+    }
+
+    /** Records that this caller is alive; cheap enough to call on every loop. */
+    public void heartbeat() {
+        long now = mailbox.clock().epochMillis();
+        if (now - lastHeartbeat >= 100) {
+            lastHeartbeat = now;
+            memory.putLongRelease(entry + ENTRY_HEARTBEAT_OFFSET, now);
+        }
+    }
+
+    /** Gives the caller index back; outstanding calls stay in their slots for a later attach. */
+    @Override
+    public void close() {
+        memory.casLong(entry + ENTRY_TOKEN_OFFSET, mailbox.token(), 0);
+    }
+}

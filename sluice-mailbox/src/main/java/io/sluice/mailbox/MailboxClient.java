@@ -1,0 +1,153 @@
+package io.sluice.mailbox;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Future-based calls over a {@link MailboxCaller}, for code that is not on a hot path (REST handlers,
+ * the database manager, tools). {@link #call} returns at once; a reply thread sleeps on this caller's
+ * doorbell and completes the futures. Safe for use from any number of threads.
+ *
+ * <p>Correlation ids are unique per caller index across restarts (they start from the attach time),
+ * so after a restart {@link #reattach} finds an earlier incarnation's calls; replies that arrive for
+ * calls nobody has re-attached to yet are kept until someone does.
+ */
+public final class MailboxClient implements AutoCloseable {
+    private final MailboxCaller caller;
+    private final Map<Long, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, Reply> unclaimed = new ConcurrentHashMap<>();
+    private final AtomicLong nextCorrelation;
+    /** Guards the hand-over between {@link #pending} and {@link #unclaimed}; never held while waiting. */
+    private final Object handoff = new Object();
+    private final Thread replyThread;
+    private volatile boolean running = true;
+
+    public MailboxClient(MailboxCaller caller, String name) {
+        this.caller = caller;
+        this.nextCorrelation = new AtomicLong(caller.mailbox().clock().epochMillis() << 20);
+        this.replyThread = Thread.ofPlatform().name(name + "-replies").daemon(true).start(this::run);
+    }
+
+    public static MailboxClient attach(Mailbox mailbox, int callerIndex) {
+        return new MailboxClient(MailboxCaller.attach(mailbox, callerIndex), "mailbox-caller-" + callerIndex);
+    }
+
+    public MailboxCaller caller() {
+        return caller;
+    }
+
+    public long nextCorrelationId() {
+        return nextCorrelation.incrementAndGet();
+    }
+
+    public CompletableFuture<Reply> call(int opcode, byte[] params) {
+        return call(opcode, 0, nextCorrelationId(), params);
+    }
+
+    /**
+     * Posts a call; the future completes with the callee's reply (any status, including CANCELLED and
+     * ABANDONED) or fails with {@link MailboxCallException} when the call could not be posted.
+     */
+    public CompletableFuture<Reply> call(int opcode, int flags, long correlationId, byte[] params) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        if (pending.putIfAbsent(correlationId, future) != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("correlation id in use: " + correlationId));
+        }
+        long handle = caller.call(opcode, flags, correlationId, params);
+        if (handle < 0) {
+            pending.remove(correlationId);
+            future.completeExceptionally(new MailboxCallException((int) handle, "call " + opcode + " not posted"));
+        }
+        return future;
+    }
+
+    /**
+     * Finds an outstanding call of this caller index by correlation id (e.g. one posted before a
+     * restart); empty if the mailbox holds no such call.
+     */
+    public Optional<CompletableFuture<Reply>> reattach(long correlationId) {
+        CompletableFuture<Reply> future;
+        synchronized (handoff) {
+            Reply done = unclaimed.remove(correlationId);
+            if (done != null) {
+                return Optional.of(CompletableFuture.completedFuture(done));
+            }
+            future = pending.get(correlationId);
+            if (future != null) {
+                return Optional.of(future);
+            }
+            // Registered before looking at the slots: a reply consumed from now on finds the future.
+            future = new CompletableFuture<>();
+            pending.put(correlationId, future);
+        }
+        boolean inMailbox = caller.outstanding().stream().anyMatch(s -> s.correlationId() == correlationId);
+        synchronized (handoff) {
+            if (!inMailbox && !future.isDone()) {
+                pending.remove(correlationId, future);
+                return Optional.empty();
+            }
+        }
+        return Optional.of(future);
+    }
+
+    /** Correlation ids of replies that arrived for calls nobody has re-attached to. */
+    public Set<Long> unclaimedReplies() {
+        return Set.copyOf(unclaimed.keySet());
+    }
+
+    public int cancel(long correlationId) {
+        for (SlotInfo info : caller.outstanding()) {
+            if (info.correlationId() == correlationId) {
+                return caller.cancel(info.handle());
+            }
+        }
+        return MailboxStatus.STALE_HANDLE;
+    }
+
+    public int pendingCount() {
+        return pending.size();
+    }
+
+    private void run() {
+        ReplyHandler handler = view -> {
+            Reply reply = new Reply(view.correlationId(), view.opcode(), view.status(), view.flags(),
+                    view.deliveries(), view.resultBytes());
+            CompletableFuture<Reply> future;
+            synchronized (handoff) {
+                future = pending.remove(reply.correlationId());
+                if (future == null) {
+                    unclaimed.put(reply.correlationId(), reply);
+                }
+            }
+            if (future != null) {
+                future.complete(reply);
+            }
+        };
+        while (running) {
+            caller.heartbeat();
+            if (caller.pollReplies(handler, 256) == 0) {
+                caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        caller.mailbox().replyDoorbell(caller.callerIndex()).ring();
+        try {
+            replyThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        caller.close();
+        MailboxCallException closed = new MailboxCallException(MailboxStatus.ABANDONED, "client closed");
+        pending.values().forEach(f -> f.completeExceptionally(closed));
+    }
+}
