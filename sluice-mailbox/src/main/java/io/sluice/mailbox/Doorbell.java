@@ -41,7 +41,7 @@ final class Doorbell {
 
     /** How one thread sleeps on this doorbell; not shared between threads. */
     final class Waiter {
-        private final MemorySegment timespec = Futex.AVAILABLE ? Futex.newTimespec() : null;
+        private final MemorySegment timespec = Futex.WAIT_ON_FUTEX ? Futex.newTimespec() : null;
 
         /**
          * Sleeps until rung or until {@code timeoutNanos} pass, unless {@code workPending} already
@@ -54,7 +54,7 @@ final class Doorbell {
                 if (workPending.getAsBoolean()) {
                     return;
                 }
-                if (Futex.AVAILABLE) {
+                if (Futex.WAIT_ON_FUTEX) {
                     Futex.await(seqAddress, seq, timeoutNanos, timespec);
                 } else {
                     parkUntilRung(seq, timeoutNanos, workPending);

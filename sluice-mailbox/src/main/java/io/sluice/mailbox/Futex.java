@@ -14,9 +14,9 @@ import java.lang.invoke.MethodHandle;
  * wake waiters. Every failure of a wait (EAGAIN, ETIMEDOUT, EINTR) means "go and look again", so
  * errno is not captured.
  *
- * <p>Disabled (and {@link #AVAILABLE} false) when the platform is not Linux x86-64/aarch64, when
- * native access is refused, or with {@code -Dsluice.mailbox.futex=false}; waiters then fall back to
- * timed parking.
+ * <p>Unavailable when the platform is not Linux x86-64/aarch64 or native access is refused; waiters
+ * then fall back to timed parking, as they do with {@code -Dsluice.mailbox.futex=false}. Ringers
+ * still wake futex sleepers whenever the call can be made, so both kinds of waiter mix safely.
  */
 final class Futex {
     private static final int FUTEX_WAIT = 0;
@@ -25,7 +25,10 @@ final class Futex {
     private static final MethodHandle SYSCALL_BLOCKING;
     private static final MethodHandle SYSCALL_SHORT;
     private static final long SYS_FUTEX;
+    /** The futex system call can be made (wakes always use it when it can, whatever waiters do). */
     static final boolean AVAILABLE;
+    /** Waiters sleep on the futex; false with {@code -Dsluice.mailbox.futex=false} or where unavailable. */
+    static final boolean WAIT_ON_FUTEX;
 
     static {
         MethodHandle blocking = null;
@@ -33,8 +36,7 @@ final class Futex {
         long sysFutex = -1;
         boolean ok = false;
         String arch = System.getProperty("os.arch");
-        if (System.getProperty("os.name", "").startsWith("Linux")
-                && Boolean.parseBoolean(System.getProperty("sluice.mailbox.futex", "true"))) {
+        if (System.getProperty("os.name", "").startsWith("Linux")) {
             sysFutex = switch (arch) {
                 case "amd64", "x86_64" -> 202;
                 case "aarch64" -> 98;
@@ -63,6 +65,7 @@ final class Futex {
         SYSCALL_SHORT = shortCall;
         SYS_FUTEX = sysFutex;
         AVAILABLE = ok;
+        WAIT_ON_FUTEX = ok && Boolean.parseBoolean(System.getProperty("sluice.mailbox.futex", "true"));
     }
 
     private Futex() {

@@ -1,20 +1,25 @@
 package io.sluice.mailbox;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
-/** A callee in its own JVM: attaches to the mailbox, prints READY, serves {@link TestOpcodes} until killed. */
+/**
+ * A callee in its own JVM: attaches to the mailbox, prints READY, serves {@link TestOpcodes} until
+ * killed. Its own loop (rather than {@link MailboxService}) also answers revoked HANG calls it holds.
+ */
 public final class CalleeProcess {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         Mailbox mailbox = Mailbox.open(Path.of(args[0]));
-        long spin = args.length > 1 ? Long.parseLong(args[1]) : MailboxService.DEFAULT_SPIN_NANOS;
         MailboxCallee callee = MailboxCallee.attach(mailbox);
-        MailboxService service = new MailboxService(callee, TestOpcodes.HANDLER, spin, "test-callee").start();
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
-        while (service.isRunning()) {
-            Thread.sleep(100);
+        while (true) {
+            int work = callee.poll(TestOpcodes.HANDLER, 64);
+            callee.doHousekeeping();
+            TestOpcodes.answerCancelledHolds(callee);
+            if (work == 0) {
+                callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(TestOpcodes.HELD.isEmpty() ? 100 : 5));
+            }
         }
-        System.err.println("callee loop stopped: " + service.failure());
-        System.exit(1);
     }
 }

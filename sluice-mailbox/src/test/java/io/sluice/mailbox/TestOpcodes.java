@@ -9,12 +9,26 @@ final class TestOpcodes {
     static final int ECHO = 1;
     /** Reply with the bytes reversed: proves the callee, not the caller's own bytes, made the result. */
     static final int REVERSE = 2;
-    /** Never reply; wait for cancellation (and then reply CANCELLED), or hang until killed. */
+    /** Never reply until cancelled (then reply CANCELLED): hangs until killed otherwise. */
     static final int HANG = 3;
     /** Throw from the handler. */
     static final int FAIL = 4;
 
+    /** Handles of HANG calls this process holds. */
+    static final java.util.List<Long> HELD = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private TestOpcodes() {
+    }
+
+    /** Answers held HANG calls that someone has revoked. */
+    static void answerCancelledHolds(MailboxCallee callee) {
+        for (Long handle : HELD) {
+            SlotInfo info = callee.mailbox().slotInfo(Mailbox.slotOf(handle));
+            if ((info.flags() & SlotFlags.CANCEL_REQUESTED) != 0 && info.generation() == Mailbox.generationOf(handle)) {
+                callee.complete(handle, MailboxStatus.CANCELLED, ParamWriter.EMPTY);
+                HELD.remove(handle);
+            }
+        }
     }
 
     static final RequestHandler HANDLER = request -> {
@@ -31,18 +45,10 @@ final class TestOpcodes {
                 request.reply(MailboxStatus.OK, n);
             }
             case HANG -> {
+                // Held (taken, unanswered) until cancelled; the callee loop answers it then.
                 System.out.println("TAKEN " + request.correlationId());
                 System.out.flush();
-                while (!request.isCancelRequested()) {
-                    Thread.onSpinWait();
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                request.reply(MailboxStatus.CANCELLED, 0);
+                HELD.add(request.defer());
             }
             case FAIL -> throw new IllegalStateException("asked to fail");
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
