@@ -475,16 +475,57 @@ public final class Mailbox implements AutoCloseable {
                 memory.getLong(base + SLOT_GENERATION_OFFSET),
                 memory.getInt(base + SLOT_CALLER_INDEX_OFFSET),
                 memory.getInt(base + SLOT_FLAGS_OFFSET),
-                memory.getLong(base + SLOT_CALLER_TOKEN_OFFSET),
                 memory.getLong(base + SLOT_CORRELATION_OFFSET),
                 memory.getLong(base + SLOT_CALLEE_TOKEN_OFFSET),
                 memory.getInt(base + SLOT_STATUS_OFFSET),
                 memory.getInt(base + SLOT_LENGTH_OFFSET),
                 memory.getLong(base + SLOT_POSTED_AT_OFFSET),
-                memory.getLong(base + SLOT_TAKEN_AT_OFFSET),
-                memory.getLong(base + SLOT_COMPLETED_AT_OFFSET),
-                memory.getInt(base + SLOT_DELIVERIES_OFFSET),
+                takenAt(base),
+                completedAt(base),
+                deliveries(base),
                 memory.getLongVolatile(base + SLOT_LOCK_OFFSET));
+    }
+
+    // The callee-owned line: valid only while its delivery generation is the slot's generation.
+
+    private boolean bookkeepingCurrent(long base) {
+        return memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) == memory.getLong(base + SLOT_GENERATION_OFFSET);
+    }
+
+    int deliveries(long base) {
+        return bookkeepingCurrent(base) ? memory.getInt(base + SLOT_DELIVERIES_OFFSET) : 0;
+    }
+
+    long takenAt(long base) {
+        return bookkeepingCurrent(base) ? memory.getLong(base + SLOT_TAKEN_AT_OFFSET) : 0;
+    }
+
+    long completedAt(long base) {
+        return bookkeepingCurrent(base) ? memory.getLong(base + SLOT_COMPLETED_AT_OFFSET) : 0;
+    }
+
+    /** Records one more delivery of the call in a slot; caller holds the lock. */
+    void recordTake(long base, long now) {
+        long generation = memory.getLong(base + SLOT_GENERATION_OFFSET);
+        if (memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) == generation) {
+            memory.putInt(base + SLOT_DELIVERIES_OFFSET, memory.getInt(base + SLOT_DELIVERIES_OFFSET) + 1);
+        } else {
+            memory.putLong(base + SLOT_DELIVERY_GENERATION_OFFSET, generation);
+            memory.putInt(base + SLOT_DELIVERIES_OFFSET, 1);
+            memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, 0);
+        }
+        memory.putLong(base + SLOT_TAKEN_AT_OFFSET, now);
+    }
+
+    /** Records when the call in a slot finished (taken or not); caller holds the lock. */
+    void recordCompletion(long base, long now) {
+        long generation = memory.getLong(base + SLOT_GENERATION_OFFSET);
+        if (memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) != generation) {
+            memory.putLong(base + SLOT_DELIVERY_GENERATION_OFFSET, generation);
+            memory.putInt(base + SLOT_DELIVERIES_OFFSET, 0);
+            memory.putLong(base + SLOT_TAKEN_AT_OFFSET, 0);
+        }
+        memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, now);
     }
 
     /** Whether the header fields a callee or caller relies on are in range. */
@@ -545,8 +586,8 @@ public final class Mailbox implements AutoCloseable {
                 case SlotState.POSTED -> {
                     memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.CANCELLED);
                     memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
-                    memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, clock.epochMillis());
-                    memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.DONE);
+                    recordCompletion(base, clock.epochMillis());
+                    memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
                     callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
                 }
                 case SlotState.TAKEN -> {

@@ -97,9 +97,8 @@ public final class MailboxCallee implements AutoCloseable {
                 return false;
             }
             memory.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, mailbox.token());
-            memory.putLong(base + SLOT_TAKEN_AT_OFFSET, mailbox.clock().epochMillis());
-            memory.putInt(base + SLOT_DELIVERIES_OFFSET, memory.getInt(base + SLOT_DELIVERIES_OFFSET) + 1);
-            memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.TAKEN);
+            mailbox.recordTake(base, mailbox.clock().epochMillis());
+            memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.TAKEN);
             request.wrap(slot, base, memory.getLong(base + SLOT_GENERATION_OFFSET));
             return true;
         } finally {
@@ -184,8 +183,8 @@ public final class MailboxCallee implements AutoCloseable {
             memory.putInt(base + SLOT_FLAGS_OFFSET, flags);
             memory.putInt(base + SLOT_STATUS_OFFSET, finalStatus);
             memory.putInt(base + SLOT_LENGTH_OFFSET, length);
-            memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, mailbox.clock().epochMillis());
-            memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.DONE);
+            mailbox.recordCompletion(base, mailbox.clock().epochMillis());
+            memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
             callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
         } finally {
             mailbox.unlock(slot);
@@ -292,7 +291,7 @@ public final class MailboxCallee implements AutoCloseable {
         }
 
         public int deliveries() {
-            return memory.getInt(base + SLOT_DELIVERIES_OFFSET);
+            return callee.mailbox.deliveries(base);
         }
 
         /** True once someone revoked this call; a long handler should stop and reply CANCELLED. */

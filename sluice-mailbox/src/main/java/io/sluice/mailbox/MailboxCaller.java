@@ -27,7 +27,8 @@ public final class MailboxCaller implements AutoCloseable {
     private final long replyBitmap;
     private final Doorbell.Waiter replyWaiter;
     private final ReplyView view = new ReplyView();
-    private volatile int freeCursor;
+    /** Where the last free slot was found; a racy hint shared by calling threads, so not volatile. */
+    private int freeCursor;
     private int replyCursor;
     private long lastHeartbeat;
 
@@ -108,16 +109,12 @@ public final class MailboxCaller implements AutoCloseable {
                 memory.putInt(base + SLOT_OPCODE_OFFSET, opcode);
                 memory.putInt(base + SLOT_CALLER_INDEX_OFFSET, callerIndex);
                 memory.putInt(base + SLOT_FLAGS_OFFSET, flags & SlotFlags.CALLER_SETTABLE);
-                memory.putLong(base + SLOT_CALLER_TOKEN_OFFSET, mailbox.token());
                 memory.putLong(base + SLOT_CORRELATION_OFFSET, correlationId);
                 memory.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, 0);
                 memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.OK);
                 memory.putInt(base + SLOT_LENGTH_OFFSET, length);
                 memory.putLong(base + SLOT_POSTED_AT_OFFSET, mailbox.clock().epochMillis());
-                memory.putLong(base + SLOT_TAKEN_AT_OFFSET, 0);
-                memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, 0);
-                memory.putInt(base + SLOT_DELIVERIES_OFFSET, 0);
-                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.POSTED);
+                memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.POSTED);
             } catch (RuntimeException e) {
                 mailbox.unlock(slot);
                 mailbox.setBit(mailbox.freeBitmapOffset(), slot);
@@ -179,7 +176,7 @@ public final class MailboxCaller implements AutoCloseable {
             try {
                 handler.onReply(view);
             } finally {
-                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.FREE);
+                memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.FREE);
             }
         } finally {
             mailbox.unlock(slot);

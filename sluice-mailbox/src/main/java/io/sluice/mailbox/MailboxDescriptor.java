@@ -62,6 +62,9 @@ package io.sluice.mailbox;
  * caller takes its entry back and finds its outstanding calls by caller index and correlation id.
  *
  * <h2>Mailslot (slotSize bytes: a 128-byte header, then the parameter region)</h2>
+ * The header's first cache line is everything a call needs and is written only under the slot lock;
+ * the second is bookkeeping written only by callees (and recovery), so a caller posting a call never
+ * pulls that line away from the callee: a round trip moves as few cache lines as possible.
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -74,13 +77,15 @@ package io.sluice.mailbox;
  *  +-------------------------------+-------------------------------+
  *  |      caller index             |      flags (SlotFlags)        | 24
  *  +-------------------------------+-------------------------------+
- *  |      caller process token                                     | 32
- *  |      correlation id (chosen by the caller)                    | 40
- *  |      callee process token (who took the call)                 | 48
+ *  |      correlation id (chosen by the caller)                    | 32
+ *  |      callee process token (who took the call)                 | 40
  *  +-------------------------------+-------------------------------+
- *  |      status (MailboxStatus)   |      parameter/result length  | 56
+ *  |      status (MailboxStatus)   |      parameter/result length  | 48
  *  +-------------------------------+-------------------------------+
- *  |      posted at (epoch ms)                                     | 64
+ *  |      posted at (epoch ms)                                     | 56
+ *  +===============================================================+
+ *  |      delivery generation: the call the three fields below     | 64
+ *  |      describe (a stale value means "not taken yet")           |
  *  |      taken at (epoch ms)                                      | 72
  *  |      completed at (epoch ms)                                  | 80
  *  +-------------------------------+-------------------------------+
@@ -133,12 +138,12 @@ public final class MailboxDescriptor {
     public static final int SLOT_GENERATION_OFFSET = 16;
     public static final int SLOT_CALLER_INDEX_OFFSET = 24;
     public static final int SLOT_FLAGS_OFFSET = 28;
-    public static final int SLOT_CALLER_TOKEN_OFFSET = 32;
-    public static final int SLOT_CORRELATION_OFFSET = 40;
-    public static final int SLOT_CALLEE_TOKEN_OFFSET = 48;
-    public static final int SLOT_STATUS_OFFSET = 56;
-    public static final int SLOT_LENGTH_OFFSET = 60;
-    public static final int SLOT_POSTED_AT_OFFSET = 64;
+    public static final int SLOT_CORRELATION_OFFSET = 32;
+    public static final int SLOT_CALLEE_TOKEN_OFFSET = 40;
+    public static final int SLOT_STATUS_OFFSET = 48;
+    public static final int SLOT_LENGTH_OFFSET = 52;
+    public static final int SLOT_POSTED_AT_OFFSET = 56;
+    public static final int SLOT_DELIVERY_GENERATION_OFFSET = 64;
     public static final int SLOT_TAKEN_AT_OFFSET = 72;
     public static final int SLOT_COMPLETED_AT_OFFSET = 80;
     public static final int SLOT_DELIVERIES_OFFSET = 88;

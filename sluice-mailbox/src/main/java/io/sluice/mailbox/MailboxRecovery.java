@@ -106,7 +106,7 @@ public final class MailboxRecovery {
                 return -1;
             }
             int flags = memory.getInt(base + SLOT_FLAGS_OFFSET);
-            int deliveries = memory.getInt(base + SLOT_DELIVERIES_OFFSET);
+            int deliveries = mailbox.deliveries(base);
             callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
             boolean redeliver = (flags & SlotFlags.IDEMPOTENT) != 0
                     && (flags & SlotFlags.CANCEL_REQUESTED) == 0
@@ -114,14 +114,14 @@ public final class MailboxRecovery {
             if (redeliver) {
                 memory.putInt(base + SLOT_FLAGS_OFFSET, flags | SlotFlags.REDELIVERED);
                 memory.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, 0);
-                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.POSTED);
+                memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.POSTED);
                 outcome = SlotState.POSTED;
             } else {
                 int status = (flags & SlotFlags.CANCEL_REQUESTED) != 0 ? MailboxStatus.CANCELLED : MailboxStatus.ABANDONED;
                 memory.putInt(base + SLOT_STATUS_OFFSET, status);
                 memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
-                memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, mailbox.clock().epochMillis());
-                memory.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.DONE);
+                mailbox.recordCompletion(base, mailbox.clock().epochMillis());
+                memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
                 outcome = SlotState.DONE;
             }
         } finally {

@@ -56,7 +56,7 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
                 default -> s.postedAt();
             };
             slots.add(new Slot(i, SlotState.name(s.state()), s.opcode(), s.generation(), s.callerIndex(),
-                    s.correlationId(), pidOf(s.callerToken()), pidOf(s.calleeToken()),
+                    s.correlationId(), pidOf(callerToken(mailbox, s.callerIndex())), pidOf(s.calleeToken()),
                     ProcessIdentity.isAlive(s.calleeToken()), MailboxStatus.name(s.status()),
                     SlotFlags.describe(s.flags()), s.length(), since == 0 ? 0 : Math.max(0, now - since),
                     s.deliveries(), pidOf(s.lockOwner()), ProcessIdentity.isAlive(s.lockOwner()), corrupt));
@@ -68,6 +68,10 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
     private static Party party(EntryInfo e, long now) {
         return new Party(e.index(), e.pid(), e.alive(), e.heartbeat(), Math.max(0, now - e.heartbeat()),
                 e.attachedAt(), e.served());
+    }
+
+    private static long callerToken(Mailbox mailbox, int callerIndex) {
+        return callerIndex >= 0 && callerIndex < mailbox.geometry().maxCallers() ? mailbox.callerEntry(callerIndex).token() : 0;
     }
 
     private static long pidOf(long token) {

@@ -44,7 +44,7 @@ public final class ReplyView {
     }
 
     public int deliveries() {
-        return mailbox.memory().getInt(base + SLOT_DELIVERIES_OFFSET);
+        return mailbox.deliveries(base);
     }
 
     public long postedAt() {
@@ -52,7 +52,7 @@ public final class ReplyView {
     }
 
     public long completedAt() {
-        return mailbox.memory().getLong(base + SLOT_COMPLETED_AT_OFFSET);
+        return mailbox.completedAt(base);
     }
 
     /** The slot's whole parameter region; the result occupies its first {@link #length()} bytes. */

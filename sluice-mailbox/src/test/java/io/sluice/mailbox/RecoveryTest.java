@@ -178,7 +178,7 @@ class RecoveryTest {
         SharedMemory m = mailbox.memory();
         mailbox.clearBit(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
         m.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, deadToken);
-        m.putInt(base + SLOT_DELIVERIES_OFFSET, m.getInt(base + SLOT_DELIVERIES_OFFSET) + 1);
+        mailbox.recordTake(base, 1);
         m.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.TAKEN);
     }
 

@@ -1,0 +1,39 @@
+package io.sluice.protocol;
+
+/** AUTH_RESULT's reason byte: why a gateway is pending or refused. */
+public enum AuthReason {
+    NONE(0),
+    /** Unknown gateway without a valid enrollment token: recorded as pending. */
+    AWAITING_APPROVAL(1),
+    /** The HMAC did not match. */
+    WRONG_ANSWER(2),
+    /** The answer was one already used. */
+    REPLAYED(3),
+    /** The answer came after the challenge expired. */
+    EXPIRED(4),
+    /** An admin revoked this gateway. */
+    REVOKED(5),
+    /** The enrollment token is unknown, used up or expired. */
+    BAD_TOKEN(6),
+    /** Another connection of the same gateway is already in session. */
+    DUPLICATE_SESSION(7);
+
+    private static final AuthReason[] BY_CODE = {
+        NONE, AWAITING_APPROVAL, WRONG_ANSWER, REPLAYED, EXPIRED, REVOKED, BAD_TOKEN, DUPLICATE_SESSION
+    };
+
+    private final int code;
+
+    AuthReason(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The reason with this code, or null when there is none. */
+    public static AuthReason fromCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}

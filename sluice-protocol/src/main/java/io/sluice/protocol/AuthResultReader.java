@@ -1,0 +1,37 @@
+package io.sluice.protocol;
+
+import static io.sluice.protocol.AuthResultDescriptor.*;
+
+import java.nio.ByteBuffer;
+
+/** Reads AUTH_RESULT. */
+public final class AuthResultReader extends FrameReader {
+    public AuthResultReader wrap(ByteBuffer buffer, int offset) {
+        wrapFrame(buffer, offset);
+        return this;
+    }
+
+    public AuthResultReader wrap(FrameDecoder decoder) {
+        return wrap(decoder.buffer(), decoder.frameOffset());
+    }
+
+    public AuthOutcome outcome() {
+        return AuthOutcome.fromCode(buffer.get(offset + OUTCOME_OFFSET) & 0xFF);
+    }
+
+    public AuthReason reason() {
+        return AuthReason.fromCode(buffer.get(offset + REASON_OFFSET) & 0xFF);
+    }
+
+    public int pollIntervalMillis() {
+        return buffer.getInt(offset + POLL_INTERVAL_OFFSET);
+    }
+
+    public int retryAfterMillis() {
+        return buffer.getInt(offset + RETRY_AFTER_OFFSET);
+    }
+
+    public String message() {
+        return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
+    }
+}

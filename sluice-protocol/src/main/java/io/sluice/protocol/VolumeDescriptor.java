@@ -1,0 +1,64 @@
+package io.sluice.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A volume as a gateway announces it, in HELLO (one entry per volume) and in EVENT (the volume the event
+ * is about). Fixed size, so entry {@code i} is found without walking the ones before it.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |        volume id: the gateway's number for the volume          |  0
+ *  +-------------------------------+-------------------------------+
+ *  |        flags                  |   name length (1..64)         |  4
+ *  +-------------------------------+-------------------------------+
+ *  |        capacity in bytes                                      |  8
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |        name: UTF-8 (the NBD export name), zero-padded         | 16
+ *  |        to 64 bytes                                            |
+ *  +---------------------------------------------------------------+ 80
+ * </pre>
+ *
+ * The volume id is what STATS, THROTTLE_SET, THROTTLE_ACK and EVENT use; the name is for people and
+ * for matching SLAs to volumes. Ids are unique within one gateway, not across gateways.
+ */
+public final class VolumeDescriptor {
+    public static final int ID_OFFSET = 0;
+    public static final int FLAGS_OFFSET = 4;
+    public static final int NAME_LENGTH_OFFSET = 6;
+    public static final int CAPACITY_OFFSET = 8;
+    public static final int NAME_OFFSET = 16;
+    public static final int MAX_NAME_LENGTH = 64;
+    public static final int LENGTH = NAME_OFFSET + MAX_NAME_LENGTH;
+
+    /** The gateway serves the volume read-only. */
+    public static final int FLAG_READ_ONLY = 1;
+    public static final int KNOWN_FLAGS = FLAG_READ_ONLY;
+
+    private VolumeDescriptor() {
+    }
+
+    static boolean isWellFormed(ByteBuffer buffer, int entry) {
+        int nameLength = buffer.getShort(entry + NAME_LENGTH_OFFSET) & 0xFFFF;
+        return (buffer.getShort(entry + FLAGS_OFFSET) & ~KNOWN_FLAGS) == 0
+                && nameLength >= 1 && nameLength <= MAX_NAME_LENGTH;
+    }
+
+    static void write(ByteBuffer buffer, int entry, int volumeId, int flags, long capacityBytes, String name) {
+        if ((flags & ~KNOWN_FLAGS) != 0) {
+            throw new IllegalArgumentException("unknown volume flags: " + flags);
+        }
+        buffer.putInt(entry + ID_OFFSET, volumeId);
+        buffer.putShort(entry + FLAGS_OFFSET, (short) flags);
+        int nameLength = ByteFields.putUtf8(buffer, entry + NAME_OFFSET, name, 1, MAX_NAME_LENGTH);
+        buffer.putShort(entry + NAME_LENGTH_OFFSET, (short) nameLength);
+        buffer.putLong(entry + CAPACITY_OFFSET, capacityBytes);
+    }
+
+    static String name(ByteBuffer buffer, int entry) {
+        return ByteFields.getUtf8(buffer, entry + NAME_OFFSET, buffer.getShort(entry + NAME_LENGTH_OFFSET) & 0xFFFF);
+    }
+}

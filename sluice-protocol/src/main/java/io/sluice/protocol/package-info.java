@@ -1,0 +1,15 @@
+/**
+ * The wire protocol between I/O performance gateways and the performance monitor daemon (issue 3):
+ * binary, length-prefixed, versioned frames over TCP. Start with
+ * {@link io.sluice.protocol.FrameDescriptor} for the common header and {@link io.sluice.protocol.FrameType}
+ * for the list of frames, each of which has a {@code *Descriptor} drawing its body. Frames are read with
+ * {@link io.sluice.protocol.FrameDecoder} and one {@code *Reader} flyweight per frame type, and written with
+ * one {@code *Writer} per frame type into a caller's buffer. {@link io.sluice.protocol.Authenticator} does the
+ * challenge-response that follows HELLO.
+ *
+ * <p>A connection runs: gateway HELLO, monitor CHALLENGE, gateway AUTH, monitor AUTH_RESULT; then, while
+ * accepted, the monitor sends POLL and THROTTLE_SET, the gateway answers STATS and THROTTLE_ACK and may send
+ * EVENT at any time, and either side sends HEARTBEAT when it has been quiet. Which frame may come when is
+ * the session's business (sluice-monitor, sluice-gateway); this package only says what a well-formed frame is.
+ */
+package io.sluice.protocol;
