@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  * was posted while it was down, and what its dead predecessor had taken is redelivered or abandoned.
  * The sweep runs again every {@link #SWEEP_INTERVAL_MS} from {@link #doHousekeeping}.
  *
- * <p>One thread per instance; several instances (in one or several processes) may serve one mailbox.
+ * <p>{@link #poll}, {@link #awaitRequests} and {@link #doHousekeeping} belong to one thread per instance;
+ * {@link #complete} of a deferred call may come from any thread. Several instances (in one or several
+ * processes) may serve one mailbox.
  */
 public final class MailboxCallee implements AutoCloseable {
     static final long SWEEP_INTERVAL_MS = 1_000;
@@ -29,7 +31,8 @@ public final class MailboxCallee implements AutoCloseable {
     private int requestCursor;
     private long lastHeartbeat;
     private long lastSweep;
-    private long served;
+    /** Completions may come from any thread (deferred calls), so the count is atomic. */
+    private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
     private long handlerErrorsAfterReply;
 
     private MailboxCallee(Mailbox mailbox, int calleeIndex) {
@@ -189,7 +192,7 @@ public final class MailboxCallee implements AutoCloseable {
         } finally {
             mailbox.unlock(slot);
         }
-        served++;
+        served.incrementAndGet();
         mailbox.notifyCaller(callerIndex, slot);
         return MailboxStatus.OK;
     }
@@ -217,7 +220,7 @@ public final class MailboxCallee implements AutoCloseable {
         if (now - lastHeartbeat >= HEARTBEAT_INTERVAL_MS) {
             lastHeartbeat = now;
             memory.putLongRelease(entry + ENTRY_HEARTBEAT_OFFSET, now);
-            memory.putLongRelease(entry + CALLEE_SERVED_OFFSET, served);
+            memory.putLongRelease(entry + CALLEE_SERVED_OFFSET, served.get());
         }
         if (now - lastSweep >= SWEEP_INTERVAL_MS) {
             lastSweep = now;
@@ -227,7 +230,7 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     public long served() {
-        return served;
+        return served.get();
     }
 
     /** Handlers that threw after they had already replied; the reply stands, the error is counted. */
@@ -237,7 +240,7 @@ public final class MailboxCallee implements AutoCloseable {
 
     @Override
     public void close() {
-        memory.putLongRelease(entry + CALLEE_SERVED_OFFSET, served);
+        memory.putLongRelease(entry + CALLEE_SERVED_OFFSET, served.get());
         memory.casLong(entry + ENTRY_TOKEN_OFFSET, mailbox.token(), 0);
     }
 

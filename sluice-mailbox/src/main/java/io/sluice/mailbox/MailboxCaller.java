@@ -194,6 +194,11 @@ public final class MailboxCaller implements AutoCloseable {
         replyWaiter.await(timeoutNanos, this::hasReplies);
     }
 
+    /** Wakes whichever thread sleeps in {@link #awaitReplies}, e.g. to let it see a stop flag. */
+    public void wakeUp() {
+        mailbox.replyDoorbell(callerIndex).ring();
+    }
+
     /** Revokes one of this caller's calls; see {@link Mailbox#revoke}. */
     public int cancel(long handle) {
         return mailbox.revoke(handle);

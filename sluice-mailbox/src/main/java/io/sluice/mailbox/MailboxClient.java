@@ -140,7 +140,7 @@ public final class MailboxClient implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        caller.mailbox().replyDoorbell(caller.callerIndex()).ring();
+        caller.wakeUp();
         try {
             replyThread.join(5_000);
         } catch (InterruptedException e) {

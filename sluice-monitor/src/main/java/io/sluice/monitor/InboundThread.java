@@ -1,0 +1,267 @@
+package io.sluice.monitor;
+
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.protocol.AuthCheck;
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReader;
+import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.FrameDecoder;
+import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.StatsReader;
+import io.sluice.protocol.ThrottleAckReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The inbound half of a thread pair (seed 004, Fig. 5): sleeps in the selector until some gateway's
+ * bytes arrive, reads whatever is ready, decodes whole frames and acts on them — the handshake,
+ * reports handed to the SLA services' mailbox, acknowledgements that finish the services' throttle
+ * calls. It never waits for a particular gateway, and a gateway that sends garbage loses only its own
+ * connection.
+ */
+final class InboundThread implements Runnable {
+    private final MonitorDaemon daemon;
+    private final Selector selector;
+    private final Queue<Session> registrations = new ConcurrentLinkedQueue<>();
+    private final Authenticator authenticator;
+    private final AuthReader authReader = new AuthReader();
+    private final StatsReader statsReader = new StatsReader();
+    private final ThrottleAckReader ackReader = new ThrottleAckReader();
+    private final FrameCopy frameCopy = new FrameCopy();
+    private volatile long maxProcessingNanos;
+    private volatile boolean running = true;
+
+    InboundThread(MonitorDaemon daemon) {
+        this.daemon = daemon;
+        this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void register(Session session) {
+        registrations.add(session);
+        selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            registerPending();
+            try {
+                selector.select(100);
+            } catch (IOException e) {
+                throw new UncheckedIOException("inbound selector failed", e);
+            }
+            Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+            while (keys.hasNext()) {
+                SelectionKey key = keys.next();
+                keys.remove();
+                if (key.isValid()) {
+                    read((Session) key.attachment());
+                }
+            }
+        }
+    }
+
+    private void registerPending() {
+        Session session;
+        while ((session = registrations.poll()) != null) {
+            try {
+                session.channel.register(selector, SelectionKey.OP_READ, session);
+            } catch (ClosedChannelException e) {
+                daemon.closeSession(session, "closed before registration");
+            }
+        }
+    }
+
+    private void read(Session session) {
+        long start = System.nanoTime();
+        FrameDecoder decoder = session.decoder;
+        try {
+            decoder.readFrom(session.channel);
+        } catch (IOException e) {
+            daemon.closeSession(session, "read failed: " + e.getMessage());
+            return;
+        }
+        DecodeStatus status;
+        while ((status = decoder.next()) == DecodeStatus.FRAME && !session.isClosed()) {
+            onFrame(session, decoder);
+        }
+        if (status == DecodeStatus.ERROR) {
+            daemon.counters().framesRefused.increment();
+            daemon.closeSession(session, "bad frame: " + decoder.error() + " (" + decoder.errorValue() + ")");
+        } else if (status == DecodeStatus.END_OF_STREAM) {
+            daemon.closeSession(session, "gateway closed the connection");
+        }
+        long elapsed = System.nanoTime() - start;
+        if (elapsed > maxProcessingNanos) {
+            maxProcessingNanos = elapsed;
+        }
+    }
+
+    private void onFrame(Session session, FrameDecoder decoder) {
+        session.lastHeardAt = daemon.clock().epochMillis();
+        FrameType type = decoder.frameType();
+        switch (session.state) {
+            case AWAIT_HELLO -> {
+                if (type != FrameType.HELLO) {
+                    protocolViolation(session, "expected HELLO, got " + type);
+                    return;
+                }
+                session.gatewayId = decoder.gatewayId();
+                authenticator.issue(session.challenge, session.gatewayId);
+                session.state = Session.State.AWAIT_AUTH;
+                session.challengeDue = true;
+                session.schedule();
+            }
+            case AWAIT_AUTH -> {
+                if (type != FrameType.AUTH) {
+                    protocolViolation(session, "expected AUTH, got " + type);
+                    return;
+                }
+                authenticate(session, decoder);
+            }
+            case IN_SESSION -> onSessionFrame(session, decoder, type);
+            case CLOSED -> {
+            }
+        }
+    }
+
+    private void authenticate(Session session, FrameDecoder decoder) {
+        authReader.wrap(decoder);
+        byte[] key = GatewayKeys.derive(daemon.context().deploymentSecret(), session.gatewayId);
+        AuthCheck check = authenticator.verify(session.challenge, key, authReader.buffer(), authReader.answerOffset());
+        if (check != AuthCheck.VALID) {
+            refuse(session, AuthOutcome.REFUSED, switch (check) {
+                case REPLAYED -> AuthReason.REPLAYED;
+                case EXPIRED -> AuthReason.EXPIRED;
+                default -> AuthReason.WRONG_ANSWER;
+            });
+            return;
+        }
+        GatewayRegistry.Admission admission = daemon.registry().admit(session.gatewayId,
+                authReader.enrollmentTokenLength() > 0 ? authReader.enrollmentToken() : null);
+        if (!admission.accepted()) {
+            refuse(session, admission.reason() == AuthReason.AWAITING_APPROVAL ? AuthOutcome.PENDING : AuthOutcome.REFUSED,
+                    admission.reason());
+            return;
+        }
+        daemon.openSession(session);
+    }
+
+    private void refuse(Session session, AuthOutcome outcome, AuthReason reason) {
+        if (outcome == AuthOutcome.PENDING) {
+            daemon.counters().authPending.increment();
+            daemon.reportState(session.gatewayId, GatewayState.PENDING_APPROVAL, reason.code());
+        } else {
+            daemon.counters().authRefused.increment();
+            daemon.reportState(session.gatewayId, GatewayState.REFUSED, reason.code());
+        }
+        session.authReasonDue = reason;
+        session.closeWhenFlushed = true;
+        session.authOutcomeDue = outcome;
+        session.schedule();
+    }
+
+    private void onSessionFrame(Session session, FrameDecoder decoder, FrameType type) {
+        switch (type) {
+            case STATS -> {
+                statsReader.wrap(decoder);
+                long poll = statsReader.pollSequence();
+                if (poll > session.lastPollAnswered) {
+                    session.lastPollAnswered = poll;
+                    daemon.counters().pollsAnswered.increment();
+                }
+                forward(session, decoder, MailboxOpcodes.SERVICES_STATS_REPORT);
+            }
+            case THROTTLE_ACK -> {
+                ackReader.wrap(decoder);
+                Long handle = session.awaitingAck.remove(ackReader.commandId());
+                if (handle != null) {
+                    daemon.counters().throttlesAcked.increment();
+                    frameCopy.of(decoder);
+                    daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_ACKED, frameCopy);
+                }
+            }
+            case EVENT -> forward(session, decoder, MailboxOpcodes.SERVICES_GATEWAY_EVENT);
+            case HEARTBEAT -> {
+                // lastHeardAt is all a heartbeat is for
+            }
+            default -> protocolViolation(session, type + " after the handshake");
+        }
+    }
+
+    private void forward(Session session, FrameDecoder decoder, int opcode) {
+        frameCopy.of(decoder);
+        if (daemon.services().post(opcode, session.gatewayId, frameCopy)) {
+            daemon.counters().reportsForwarded.increment();
+        } else {
+            daemon.counters().reportsDropped.increment();
+        }
+    }
+
+    private void protocolViolation(Session session, String what) {
+        daemon.counters().framesRefused.increment();
+        daemon.closeSession(session, "protocol violation: " + what);
+    }
+
+    /** The longest a read-and-decode pass took since the last call, then starts a new window. */
+    long takeMaxProcessingNanos() {
+        long max = maxProcessingNanos;
+        maxProcessingNanos = 0;
+        return max;
+    }
+
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing at shutdown
+        }
+    }
+
+    /** Copies the frame the decoder just returned into a mailbox slot. One per thread, reused. */
+    static final class FrameCopy implements ParamWriter {
+        private ByteBuffer buffer;
+        private int offset;
+        private int length;
+
+        void of(FrameDecoder decoder) {
+            this.buffer = decoder.buffer();
+            this.offset = decoder.frameOffset();
+            this.length = decoder.frameLength();
+        }
+
+        @Override
+        public int write(MemorySegment region) {
+            if (buffer.hasArray()) {
+                MemorySegment.copy(MemorySegment.ofArray(buffer.array()), buffer.arrayOffset() + offset, region, 0, length);
+            } else {
+                // ofBuffer covers position..limit; a cleared duplicate covers the whole buffer.
+                MemorySegment.copy(MemorySegment.ofBuffer(buffer.duplicate().clear()), offset, region, 0, length);
+            }
+            return length;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.sluice.monitor;
+
+import io.sluice.common.EpochClock;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The monitor daemon's validated configuration.
+ *
+ * @param listen               where gateways connect
+ * @param monitorMailbox       the daemon's own inbox (callers: SLA services, tools)
+ * @param servicesMailbox      the SLA services' inbox, where reports and gateway states go
+ * @param servicesCallerIndex  this daemon's caller index in the services mailbox
+ * @param deploymentSecret     gateway keys derive from it (GatewayKeys)
+ * @param approvedGateways     gateways admitted without an admin's approval
+ * @param enrollmentTokens     single-use tokens that admit an unknown gateway at once
+ * @param pollIntervalMillis   how often every gateway in session is polled
+ * @param missLimit            unanswered polls in a row before a gateway is marked unreachable
+ * @param pairs                thread pairs to run, 0 to size them by the seeds' formula at run time
+ * @param expectedGateways     n for the first sizing, before any gateway has connected
+ * @param maxConnections       connections beyond this are closed at once
+ * @param maxFrameLength       the largest frame accepted from a gateway
+ * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
+ * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
+ * @param handshakeTimeoutMillis a connection that has not authenticated within this is closed
+ */
+public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
+                             byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
+                             long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
+                             int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
+                             EpochClock clock) {
+    public MonitorContext {
+        if (deploymentSecret == null || deploymentSecret.length < 16) {
+            throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
+        }
+        if (pollIntervalMillis < 10) {
+            throw new IllegalArgumentException("poll interval must be at least 10 ms, was " + pollIntervalMillis);
+        }
+        if (missLimit < 1) {
+            throw new IllegalArgumentException("miss limit must be at least 1");
+        }
+        if (pairs < 0) {
+            throw new IllegalArgumentException("pairs must be 0 (automatic) or more");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("max connections must be at least 1");
+        }
+        if (writeHighWatermark <= 0 || writeLimit < writeHighWatermark) {
+            throw new IllegalArgumentException("need 0 < write high watermark <= write limit");
+        }
+        approvedGateways = Set.copyOf(approvedGateways);
+        enrollmentTokens = Set.copyOf(enrollmentTokens);
+    }
+
+    /** Defaults for everything but where to listen, the mailboxes and the secret. */
+    public static MonitorContext defaults(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox,
+                                          byte[] deploymentSecret) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, 1, deploymentSecret, Set.of(), Set.of(),
+                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system());
+    }
+
+    public MonitorContext withApproved(Set<Long> approved) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
+                enrollmentTokens, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+    }
+
+    public MonitorContext withTokens(Set<String> tokens) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, tokens, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+    }
+
+    public MonitorContext withPolling(long intervalMillis, int misses) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, intervalMillis, misses, pairs, expectedGateways, maxConnections,
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+    }
+
+    public MonitorContext withPairs(int pairCount, int expected) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+    }
+
+    public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, clock);
+    }
+}

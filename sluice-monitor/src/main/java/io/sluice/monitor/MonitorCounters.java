@@ -1,0 +1,93 @@
+package io.sluice.monitor;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What the daemon has done, for status, tests and benchmarks. Updated from any thread. */
+public final class MonitorCounters {
+    final LongAdder connectionsAccepted = new LongAdder();
+    final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder sessionsOpened = new LongAdder();
+    final LongAdder authRefused = new LongAdder();
+    final LongAdder authPending = new LongAdder();
+    final LongAdder framesRefused = new LongAdder();
+    final LongAdder pollsSent = new LongAdder();
+    final LongAdder pollsAnswered = new LongAdder();
+    final LongAdder pollsSkippedBacklogged = new LongAdder();
+    final LongAdder reportsForwarded = new LongAdder();
+    final LongAdder reportsDropped = new LongAdder();
+    final LongAdder throttlesSent = new LongAdder();
+    final LongAdder throttlesAcked = new LongAdder();
+    final LongAdder writesGathered = new LongAdder();
+    final LongAdder framesWritten = new LongAdder();
+    final LongAdder slowConsumersClosed = new LongAdder();
+    final LongAdder unreachableMarked = new LongAdder();
+
+    public long connectionsAccepted() {
+        return connectionsAccepted.sum();
+    }
+
+    public long connectionsRefused() {
+        return connectionsRefused.sum();
+    }
+
+    public long sessionsOpened() {
+        return sessionsOpened.sum();
+    }
+
+    public long authRefused() {
+        return authRefused.sum();
+    }
+
+    public long authPending() {
+        return authPending.sum();
+    }
+
+    public long framesRefused() {
+        return framesRefused.sum();
+    }
+
+    public long pollsSent() {
+        return pollsSent.sum();
+    }
+
+    public long pollsAnswered() {
+        return pollsAnswered.sum();
+    }
+
+    public long pollsSkippedBacklogged() {
+        return pollsSkippedBacklogged.sum();
+    }
+
+    public long reportsForwarded() {
+        return reportsForwarded.sum();
+    }
+
+    public long reportsDropped() {
+        return reportsDropped.sum();
+    }
+
+    public long throttlesSent() {
+        return throttlesSent.sum();
+    }
+
+    public long throttlesAcked() {
+        return throttlesAcked.sum();
+    }
+
+    /** Writes that carried more than one frame to a gateway (message concatenation). */
+    public long writesGathered() {
+        return writesGathered.sum();
+    }
+
+    public long framesWritten() {
+        return framesWritten.sum();
+    }
+
+    public long slowConsumersClosed() {
+        return slowConsumersClosed.sum();
+    }
+
+    public long unreachableMarked() {
+        return unreachableMarked.sum();
+    }
+}

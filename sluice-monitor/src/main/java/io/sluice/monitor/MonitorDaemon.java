@@ -1,0 +1,327 @@
+package io.sluice.monitor;
+
+import io.sluice.common.EpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.MailboxService;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.MailboxOpcodes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The performance monitor daemon: the only part of the SLA server that talks to gateways. Starts, in
+ * order, its mailboxes, thread pairs, the conductor (poll cycle and pair sizing), the acceptor and the
+ * mailbox service; closes them in reverse. See CONCURRENCY.md for who owns what.
+ */
+public final class MonitorDaemon implements AutoCloseable {
+    static final MailboxGeometry MONITOR_MAILBOX = new MailboxGeometry(1024, 4096, 8, 2);
+    static final MailboxGeometry SERVICES_MAILBOX = new MailboxGeometry(4096, 2048, 16, 4);
+    private static final long SIZING_INTERVAL_MILLIS = 2_000;
+
+    private final MonitorContext context;
+    private final MonitorCounters counters = new MonitorCounters();
+    private final GatewayRegistry registry;
+    private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
+    private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
+    /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
+    private final Map<Long, byte[]> desiredThrottles = new ConcurrentHashMap<>();
+    private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
+    private final AtomicInteger nextSessionId = new AtomicInteger();
+    private final Mailbox monitorMailbox;
+    private final Mailbox servicesMailbox;
+    private final ServicesLink services;
+    private final MailboxCallee callee;
+    private final MailboxService mailboxService;
+    private final PollScheduler pollScheduler;
+    private final ServerSocketChannel server;
+    private final Thread acceptor;
+    private final Thread conductor;
+    private volatile boolean running = true;
+    /** The most recent reason a connection was closed; for tests and status. */
+    volatile String lastCloseReason;
+
+    public MonitorDaemon(MonitorContext context) {
+        this.context = context;
+        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens());
+        this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
+        this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
+        this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
+        int initialPairs = context.pairs() > 0 ? context.pairs()
+                : ThreadPairSizing.pairs(context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200, cores());
+        for (int i = 0; i < initialPairs; i++) {
+            pairs.add(new ThreadPair(i, this, context.maxConnections()).start());
+        }
+        this.pollScheduler = new PollScheduler(this, context.pollIntervalMillis(), context.missLimit(), clock().epochMillis());
+        this.conductor = Thread.ofPlatform().name("monitor-conductor").daemon(true).start(this::conduct);
+        try {
+            this.server = ServerSocketChannel.open();
+            server.bind(context.listen(), 4096);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + context.listen(), e);
+        }
+        this.acceptor = Thread.ofPlatform().name("monitor-acceptor").daemon(true).start(this::accept);
+        this.callee = MailboxCallee.attach(monitorMailbox);
+        this.mailboxService = new MailboxService(callee, new MonitorRequestHandler(this), 20_000, "monitor-mailbox").start();
+    }
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    // ---------------------------------------------------------------- accessors for the threads
+
+    MonitorContext context() {
+        return context;
+    }
+
+    public MonitorCounters counters() {
+        return counters;
+    }
+
+    EpochClock clock() {
+        return context.clock();
+    }
+
+    GatewayRegistry registry() {
+        return registry;
+    }
+
+    ServicesLink services() {
+        return services;
+    }
+
+    PollScheduler pollScheduler() {
+        return pollScheduler;
+    }
+
+    /** Where gateways connect (the bound port when the context asked for port 0). */
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int pairCount() {
+        return pairs.size();
+    }
+
+    public int sessionsInSession() {
+        return sessionsByGateway.size();
+    }
+
+    public int connections() {
+        return sessions.size();
+    }
+
+    public long pendingApprovals() {
+        return registry.pendingCount();
+    }
+
+    public long unreachableGateways() {
+        return sessions.values().stream().filter(s -> s.unreachable).count();
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    private void accept() {
+        while (running) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (IOException e) {
+                if (running) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
+                continue;
+            }
+            try {
+                if (sessions.size() >= context.maxConnections()) {
+                    counters.connectionsRefused.increment();
+                    channel.close();
+                    continue;
+                }
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                closeQuietly(channel);
+                continue;
+            }
+            ThreadPair pair = leastLoadedPair();
+            Session session = new Session(nextSessionId.incrementAndGet(), channel, pair, context.maxFrameLength(),
+                    clock().epochMillis());
+            sessions.put(session.id, session);
+            pair.added();
+            counters.connectionsAccepted.increment();
+            pair.inbound().register(session);
+        }
+    }
+
+    private ThreadPair leastLoadedPair() {
+        ThreadPair best = pairs.get(0);
+        for (ThreadPair pair : pairs) {
+            if (pair.sessionCount() < best.sessionCount()) {
+                best = pair;
+            }
+        }
+        return best;
+    }
+
+    /** Called by an inbound thread once a gateway has proved its key and is admitted. */
+    void openSession(Session session) {
+        Session previous = sessionsByGateway.put(session.gatewayId, session);
+        if (previous != null && previous != session) {
+            // The gateway reconnected before its old connection was noticed dead: the new one wins.
+            closeSession(previous, "replaced by a new connection of the same gateway");
+            sessionsByGateway.put(session.gatewayId, session);
+        }
+        session.state = Session.State.IN_SESSION;
+        session.authReasonDue = AuthReason.NONE;
+        session.authOutcomeDue = AuthOutcome.ACCEPTED;
+        byte[] desired = desiredThrottles.get(session.gatewayId);
+        if (desired != null) {
+            session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
+        }
+        session.schedule();
+        counters.sessionsOpened.increment();
+        reportState(session.gatewayId, GatewayState.IN_SESSION, 0);
+    }
+
+    /** Closes a connection once, from whichever thread noticed; only this session is affected. */
+    void closeSession(Session session, String reason) {
+        if (!session.markClosed()) {
+            return;
+        }
+        closeQuietly(session.channel);
+        sessions.remove(session.id);
+        session.pair.removed();
+        boolean wasCurrent = session.gatewayId != 0 && sessionsByGateway.remove(session.gatewayId, session);
+        for (Long handle : session.awaitingAck.values()) {
+            completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, ParamWriter.EMPTY);
+        }
+        session.awaitingAck.clear();
+        Session.PendingThrottle pending;
+        while ((pending = session.throttlesDue.poll()) != null) {
+            if (pending.mailboxHandle() != 0) {
+                completeThrottle(pending.mailboxHandle(), MailboxOpcodes.THROTTLE_STORED, ParamWriter.EMPTY);
+            }
+        }
+        if (wasCurrent) {
+            reportState(session.gatewayId, GatewayState.DISCONNECTED, 0);
+        }
+        lastCloseReason = reason;
+    }
+
+    void completeThrottle(long handle, int status, ParamWriter result) {
+        callee.complete(handle, status, result);
+    }
+
+    /** Accepts a THROTTLE_SET frame from the services: send it, or keep it for when the gateway returns. */
+    boolean submitThrottle(long gatewayId, byte[] frame, long mailboxHandle) {
+        desiredThrottles.put(gatewayId, frame);
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session == null || !session.inSession()) {
+            return false;
+        }
+        session.throttlesDue.add(new Session.PendingThrottle(frame, mailboxHandle));
+        session.schedule();
+        return true;
+    }
+
+    void revoke(long gatewayId) {
+        registry.revoke(gatewayId);
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session != null) {
+            closeSession(session, "revoked");
+        }
+    }
+
+    void reportState(long gatewayId, GatewayState state, int detail) {
+        if (gatewayId == 0) {
+            return;
+        }
+        ByteBuffer params = ByteBuffer.allocate(GatewayStateDescriptor.LENGTH);
+        GatewayStateDescriptor.write(params, 0, gatewayId, clock().epochMillis(), state, detail);
+        if (!services.post(MailboxOpcodes.SERVICES_GATEWAY_STATE, gatewayId, ParamWriter.of(params.array()))) {
+            counters.reportsDropped.increment();
+        }
+    }
+
+    // ---------------------------------------------------------------- conductor
+
+    private void conduct() {
+        long nextSizing = clock().epochMillis() + SIZING_INTERVAL_MILLIS;
+        while (running) {
+            long now = clock().epochMillis();
+            pollScheduler.doWork(now, sessions.values());
+            if (now >= nextSizing) {
+                nextSizing = now + SIZING_INTERVAL_MILLIS;
+                resizePairs();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** Adds pairs when the measured processing time says the current ones cannot serve everyone in one quantum. */
+    private void resizePairs() {
+        long maxNanos = 0;
+        for (ThreadPair pair : pairs) {
+            maxNanos = Math.max(maxNanos, pair.inbound().takeMaxProcessingNanos());
+        }
+        if (context.pairs() > 0) {
+            return;
+        }
+        int wanted = ThreadPairSizing.pairs(sessions.size(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS,
+                Math.max(1, maxNanos / 1_000.0), cores());
+        while (pairs.size() < wanted) {
+            pairs.add(new ThreadPair(pairs.size(), this, context.maxConnections()).start());
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        mailboxService.close();
+        closeQuietly(server);
+        acceptor.join(2_000);
+        conductor.join(2_000);
+        for (Session session : sessions.values()) {
+            closeSession(session, "monitor shutting down");
+        }
+        for (ThreadPair pair : pairs.reversed()) {
+            pair.close();
+        }
+        services.close();
+        monitorMailbox.close();
+        servicesMailbox.close();
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException ignored) {
+            // a socket that fails to close is gone either way
+        }
+    }
+}

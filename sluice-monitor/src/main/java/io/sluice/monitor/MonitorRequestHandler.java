@@ -1,0 +1,102 @@
+package io.sluice.monitor;
+
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.FrameType;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.mailbox.RequestHandler;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+
+/** Serves the monitor's mailbox: throttle sets from the services, approvals, status. */
+final class MonitorRequestHandler implements RequestHandler {
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private final MonitorDaemon daemon;
+
+    MonitorRequestHandler(MonitorDaemon daemon) {
+        this.daemon = daemon;
+    }
+
+    @Override
+    public void onRequest(MailboxCallee.Request request) {
+        switch (request.opcode()) {
+            case MailboxOpcodes.MONITOR_THROTTLE_SET -> throttle(request);
+            case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY -> standing(request);
+            case MailboxOpcodes.MONITOR_POLL_NOW -> {
+                daemon.pollScheduler().requestSweep();
+                request.reply(MailboxStatus.OK, 0);
+            }
+            case MailboxOpcodes.MONITOR_STATUS -> status(request);
+            default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
+        }
+    }
+
+    private void throttle(MailboxCallee.Request request) {
+        int length = request.length();
+        MemorySegment params = request.params();
+        if (length < ThrottleSetDescriptor.VOLUMES_OFFSET) {
+            request.reply(MailboxStatus.BAD_REQUEST, 0);
+            return;
+        }
+        byte[] frame = params.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+        ByteBuffer buffer = ByteBuffer.wrap(frame);
+        int volumes = buffer.getInt(ThrottleSetDescriptor.VOLUME_COUNT_OFFSET);
+        long gatewayId = buffer.getLong(FrameDescriptor.GATEWAY_ID_OFFSET);
+        boolean wellFormed = buffer.getInt(FrameDescriptor.LENGTH_OFFSET) == length
+                && (buffer.get(FrameDescriptor.TYPE_OFFSET) & 0xFF) == FrameType.THROTTLE_SET.code()
+                && (buffer.get(FrameDescriptor.VERSION_OFFSET) & 0xFF) == FrameDescriptor.PROTOCOL_VERSION
+                && gatewayId != 0 && volumes >= 0
+                && length == ThrottleSetDescriptor.VOLUMES_OFFSET + (long) volumes * ThrottleSetDescriptor.VOLUME_RECORD_LENGTH;
+        if (!wellFormed) {
+            request.reply(MailboxStatus.BAD_REQUEST, 0);
+            return;
+        }
+        long handle = request.defer();
+        if (!daemon.submitThrottle(gatewayId, frame, handle)) {
+            daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, io.sluice.mailbox.ParamWriter.EMPTY);
+        }
+    }
+
+    private void standing(MailboxCallee.Request request) {
+        if (request.length() != Long.BYTES) {
+            request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
+            return;
+        }
+        long gatewayId = request.params().get(BIG_LONG, 0);
+        if (gatewayId == 0) {
+            request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
+            return;
+        }
+        if (request.opcode() == MailboxOpcodes.MONITOR_APPROVE_GATEWAY) {
+            daemon.registry().approve(gatewayId);
+        } else {
+            daemon.revoke(gatewayId);
+        }
+        request.reply(MailboxStatus.OK, 0);
+    }
+
+    private void status(MailboxCallee.Request request) {
+        MonitorCounters c = daemon.counters();
+        MemorySegment out = request.params();
+        long[] values = new long[MonitorStatusDescriptor.LENGTH / Long.BYTES];
+        values[MonitorStatusDescriptor.IN_SESSION_OFFSET / 8] = daemon.sessionsInSession();
+        values[MonitorStatusDescriptor.CONNECTIONS_OFFSET / 8] = daemon.connections();
+        values[MonitorStatusDescriptor.PENDING_OFFSET / 8] = daemon.pendingApprovals();
+        values[MonitorStatusDescriptor.UNREACHABLE_OFFSET / 8] = daemon.unreachableGateways();
+        values[MonitorStatusDescriptor.POLLS_SENT_OFFSET / 8] = c.pollsSent();
+        values[MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET / 8] = c.pollsAnswered();
+        values[MonitorStatusDescriptor.FRAMES_REFUSED_OFFSET / 8] = c.framesRefused();
+        values[MonitorStatusDescriptor.THROTTLES_SENT_OFFSET / 8] = c.throttlesSent();
+        values[MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET / 8] = c.throttlesAcked();
+        values[MonitorStatusDescriptor.PAIRS_OFFSET / 8] = daemon.pairCount();
+        values[MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET / 8] = c.reportsDropped();
+        for (int i = 0; i < values.length; i++) {
+            out.set(BIG_LONG, i * 8L, values[i]);
+        }
+        request.reply(MailboxStatus.OK, MonitorStatusDescriptor.LENGTH);
+    }
+}

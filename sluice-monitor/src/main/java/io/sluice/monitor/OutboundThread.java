@@ -1,0 +1,225 @@
+package io.sluice.monitor;
+
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthResultWriter;
+import io.sluice.protocol.ChallengeWriter;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.PollWriter;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The outbound half of a thread pair (seed 004, Fig. 5): takes sessions that have something to send,
+ * encodes everything pending for one gateway back to back into one buffer and writes it with one
+ * non-blocking write (message concatenation). What the socket does not take waits in the session's
+ * backlog, written when the selector says the socket is writable; nothing else for that gateway is
+ * encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
+ */
+final class OutboundThread implements Runnable {
+    private static final int SCRATCH_BYTES = 256 * 1024;
+
+    private final MonitorDaemon daemon;
+    private final Selector selector;
+    private final SessionQueue queue;
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
+    private final ChallengeWriter challengeWriter = new ChallengeWriter();
+    private final AuthResultWriter authResultWriter = new AuthResultWriter();
+    private final PollWriter pollWriter = new PollWriter();
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private volatile boolean running = true;
+
+    OutboundThread(MonitorDaemon daemon, int maxSessions) {
+        this.daemon = daemon;
+        this.queue = new SessionQueue(maxSessions + 1);
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void enqueue(Session session) {
+        while (!queue.offer(session)) {
+            // Cannot happen while sessions per pair <= capacity; yield rather than lose the work.
+            Thread.onSpinWait();
+        }
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            int work = drainQueue();
+            try {
+                if (work == 0) {
+                    sleeping.set(true);
+                    if (queue.isEmpty()) {
+                        selector.select(100);
+                    } else {
+                        selector.selectNow();
+                    }
+                    sleeping.set(false);
+                } else if (!selector.keys().isEmpty()) {
+                    selector.selectNow();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("outbound selector failed", e);
+            }
+            flushWritable();
+        }
+    }
+
+    private int drainQueue() {
+        int work = 0;
+        Session session;
+        while ((session = queue.poll()) != null) {
+            session.unschedule();
+            send(session);
+            work++;
+        }
+        return work;
+    }
+
+    private void send(Session session) {
+        if (session.isClosed() || session.backlog != null) {
+            return;
+        }
+        ByteBuffer out = scratch.clear();
+        int frames = encodePending(session, out);
+        if (frames == 0) {
+            return;
+        }
+        out.flip();
+        write(session, out, frames);
+    }
+
+    /** Encodes what the session asked for, in protocol order; returns the number of frames. */
+    private int encodePending(Session session, ByteBuffer out) {
+        int frames = 0;
+        long gatewayId = session.gatewayId;
+        if (session.challengeDue) {
+            session.challengeDue = false;
+            challengeWriter.write(out, session.sendSequence++, gatewayId, session.challenge);
+            frames++;
+        }
+        AuthOutcome outcome = session.authOutcomeDue;
+        if (outcome != null) {
+            session.authOutcomeDue = null;
+            authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
+                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : 30_000, "");
+            frames++;
+        }
+        Session.PendingThrottle throttle;
+        while ((throttle = session.throttlesDue.peek()) != null && out.remaining() >= throttle.frame().length) {
+            session.throttlesDue.poll();
+            int at = out.position();
+            out.put(throttle.frame());
+            long commandId = throttle.mailboxHandle() != 0 ? throttle.mailboxHandle() : -session.sendSequence;
+            out.putLong(at + FrameDescriptor.SEQUENCE_OFFSET, session.sendSequence++);
+            out.putLong(at + ThrottleSetDescriptor.COMMAND_ID_OFFSET, commandId);
+            if (throttle.mailboxHandle() != 0) {
+                session.awaitingAck.put(commandId, throttle.mailboxHandle());
+            }
+            daemon.counters().throttlesSent.increment();
+            frames++;
+        }
+        long poll = session.pollDue.getAndSet(0);
+        if (poll != 0 && session.inSession()) {
+            pollWriter.write(out, session.sendSequence++, gatewayId, poll, daemon.clock().epochMillis());
+            daemon.counters().pollsSent.increment();
+            frames++;
+        }
+        if (!session.throttlesDue.isEmpty()) {
+            session.schedule();
+        }
+        return frames;
+    }
+
+    private void write(Session session, ByteBuffer out, int frames) {
+        try {
+            session.channel.write(out);
+        } catch (IOException e) {
+            daemon.closeSession(session, "write failed: " + e.getMessage());
+            return;
+        }
+        daemon.counters().framesWritten.add(frames);
+        if (frames > 1) {
+            daemon.counters().writesGathered.increment();
+        }
+        if (out.hasRemaining()) {
+            ByteBuffer backlog = ByteBuffer.allocate(out.remaining());
+            backlog.put(out).flip();
+            session.backlog = backlog;
+            session.backlogBytes = backlog.remaining();
+            watchWritable(session);
+        } else if (session.closeWhenFlushed) {
+            daemon.closeSession(session, "refused");
+        }
+    }
+
+    private void watchWritable(Session session) {
+        try {
+            if (session.writeKey == null) {
+                session.writeKey = session.channel.register(selector, SelectionKey.OP_WRITE, session);
+            } else {
+                session.writeKey.interestOps(SelectionKey.OP_WRITE);
+            }
+        } catch (IOException | java.nio.channels.CancelledKeyException e) {
+            daemon.closeSession(session, "cannot watch for writability");
+        }
+    }
+
+    private void flushWritable() {
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+            SelectionKey key = keys.next();
+            keys.remove();
+            Session session = (Session) key.attachment();
+            if (!key.isValid() || session.isClosed()) {
+                continue;
+            }
+            ByteBuffer backlog = session.backlog;
+            try {
+                session.channel.write(backlog);
+            } catch (IOException e) {
+                daemon.closeSession(session, "write failed: " + e.getMessage());
+                continue;
+            }
+            session.backlogBytes = backlog.remaining();
+            if (!backlog.hasRemaining()) {
+                session.backlog = null;
+                key.interestOps(0);
+                if (session.closeWhenFlushed) {
+                    daemon.closeSession(session, "refused");
+                } else {
+                    send(session);
+                }
+            }
+        }
+    }
+
+    int sessionsWithBacklog() {
+        return selector.keys().size();
+    }
+
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing at shutdown; nothing left to do with it
+        }
+    }
+}

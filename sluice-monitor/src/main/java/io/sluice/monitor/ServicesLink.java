@@ -1,0 +1,46 @@
+package io.sluice.monitor;
+
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.ParamWriter;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The monitor's calls into the SLA services' mailbox: reports, events and gateway states are posted
+ * (step one) from the inbound threads and the conductor; a drain thread takes the services' replies
+ * (step two) so slots come back. A full mailbox means the services are behind: the post fails, is
+ * counted, and the next report carries the counters forward.
+ */
+final class ServicesLink implements AutoCloseable {
+    private final MailboxCaller caller;
+    private final Thread drain;
+    private volatile boolean running = true;
+
+    ServicesLink(Mailbox mailbox, int callerIndex) {
+        this.caller = MailboxCaller.attach(mailbox, callerIndex);
+        this.drain = Thread.ofPlatform().name("monitor-services-replies").daemon(true).start(this::drainReplies);
+    }
+
+    /** Posts one call; false when the services' mailbox is full (or the parameters do not fit). */
+    boolean post(int opcode, long correlationId, ParamWriter params) {
+        long handle = caller.call(opcode, 0, correlationId, params);
+        return handle > 0;
+    }
+
+    private void drainReplies() {
+        while (running) {
+            caller.heartbeat();
+            if (caller.pollReplies(reply -> { }, 256) == 0) {
+                caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        caller.wakeUp();
+        drain.join(2_000);
+        caller.close();
+    }
+}

@@ -1,0 +1,111 @@
+package io.sluice.monitor;
+
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.Challenge;
+import io.sluice.protocol.FrameDecoder;
+import io.sluice.protocol.Peer;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One gateway connection. Fields are grouped by the thread that owns them (see CONCURRENCY.md):
+ * the inbound thread decodes and authenticates; the outbound thread encodes and writes; anyone may
+ * ask the outbound thread for work by setting a request field and calling {@link #schedule()}.
+ */
+final class Session {
+    enum State { AWAIT_HELLO, AWAIT_AUTH, IN_SESSION, CLOSED }
+
+    /** A THROTTLE_SET frame to send, and the mailbox call waiting for its acknowledgement (0: none). */
+    record PendingThrottle(byte[] frame, long mailboxHandle) {
+    }
+
+    final int id;
+    final SocketChannel channel;
+    final ThreadPair pair;
+    final long connectedAt;
+    volatile State state = State.AWAIT_HELLO;
+    volatile long gatewayId;
+    volatile long lastHeardAt;
+
+    // ---- inbound thread
+    final FrameDecoder decoder;
+    final Challenge challenge = new Challenge();
+
+    // ---- requests to the outbound thread (any thread sets, then schedules)
+    volatile boolean challengeDue;
+    volatile AuthOutcome authOutcomeDue;
+    volatile AuthReason authReasonDue;
+    final AtomicLong pollDue = new AtomicLong();
+    final Queue<PendingThrottle> throttlesDue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    // ---- outbound thread
+    long sendSequence = 1;
+    /** Bytes written to the socket only in part: kept until the socket takes them. */
+    ByteBuffer backlog;
+    SelectionKey writeKey;
+    volatile int backlogBytes;
+    /** Set once the last frame (a refusal) is out: then the connection closes. */
+    volatile boolean closeWhenFlushed;
+
+    // ---- poll tracking: the conductor sends, the inbound thread records answers
+    volatile long lastPollSent;
+    volatile long lastPollAnswered;
+    int missedPolls;
+    boolean unreachable;
+
+    /** Throttle command id (the mailbox handle) -> waiting mailbox call. */
+    final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Session(int id, SocketChannel channel, ThreadPair pair, int maxFrameLength, long now) {
+        this.id = id;
+        this.channel = channel;
+        this.pair = pair;
+        this.connectedAt = now;
+        this.lastHeardAt = now;
+        this.decoder = new FrameDecoder(Peer.GATEWAY, maxFrameLength, 512, 0);
+    }
+
+    /** Puts this session on its outbound thread's queue unless it is there already. */
+    void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            pair.outbound().enqueue(this);
+        }
+    }
+
+    /** Called by the outbound thread as it takes the session off its queue, before doing its work. */
+    void unschedule() {
+        scheduled.set(false);
+    }
+
+    /** True for the one caller that closes the session. */
+    boolean markClosed() {
+        if (closed.compareAndSet(false, true)) {
+            state = State.CLOSED;
+            return true;
+        }
+        return false;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    boolean inSession() {
+        return state == State.IN_SESSION;
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id + " (gateway " + gatewayId + ", " + state + ")";
+    }
+}

@@ -1,0 +1,249 @@
+package io.sluice.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.MailboxService;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.Reply;
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ThrottleSetWriter;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The daemon with real sockets on loopback and real mailboxes; gateways driven by hand. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MonitorDaemonTest {
+    private static final byte[] SECRET = "test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
+    private Path monitorBox;
+    private Path servicesBox;
+    private MonitorDaemon daemon;
+    private MailboxService services;
+    private MailboxClient monitorClient;
+    private final Queue<Long> statsFrom = new ConcurrentLinkedQueue<>();
+    private final Queue<String> states = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
+        monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
+        servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
+        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                .withApproved(Set.of(1L, 2L, 3L, 4L))
+                .withTokens(Set.of("enroll-me"))
+                .withPolling(50, 2)
+                .withPairs(2, 10);
+        daemon = new MonitorDaemon(context);
+        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
+            ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+            switch (request.opcode()) {
+                case MailboxOpcodes.SERVICES_STATS_REPORT -> statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
+                case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
+                        + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
+                default -> {
+                }
+            }
+            request.reply(MailboxStatus.OK, 0);
+        }, 0, "test-services").start();
+        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        monitorClient.close();
+        daemon.close();
+        services.close();
+        Files.deleteIfExists(monitorBox);
+        Files.deleteIfExists(servicesBox);
+    }
+
+    @Test
+    void approvedGatewayIsPolledAndItsReportsReachTheServices() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            for (int i = 0; i < 3; i++) {
+                gw.expect(FrameType.POLL);
+                gw.answer();
+            }
+            await(() -> statsFrom.size() >= 3);
+            assertThat(statsFrom).containsOnly(1L);
+            assertThat(states).contains("1:IN_SESSION");
+            assertThat(daemon.counters().pollsAnswered()).isGreaterThanOrEqualTo(3);
+        }
+        await(() -> states.contains("1:DISCONNECTED"));
+    }
+
+    @Test
+    void wrongKeyIsRefusedAndGetsNothingElse() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 2)) {
+            byte[] wrongKey = "not-the-right-key-at-all-000000000".getBytes(StandardCharsets.UTF_8);
+            assertThat(gw.handshake(wrongKey, new byte[0])).isEqualTo(AuthOutcome.REFUSED);
+            assertThat(gw.closedByMonitor()).isTrue();
+        }
+        assertThat(daemon.counters().authRefused()).isEqualTo(1);
+        assertThat(daemon.sessionsInSession()).isZero();
+        assertThat(statsFrom).isEmpty();
+    }
+
+    @Test
+    void unknownGatewayWaitsForApprovalAndATokenAdmitsAtOnce() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 77)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.PENDING);
+            assertThat(gw.closedByMonitor()).isTrue();
+        }
+        assertThat(daemon.pendingApprovals()).isEqualTo(1);
+        byte[] id = new byte[8];
+        ByteBuffer.wrap(id).putLong(77);
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, id).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.OK);
+        try (TestGateway gw = new TestGateway(daemon.address(), 77)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 88)) {
+            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 88), "enroll-me".getBytes()))
+                    .isEqualTo(AuthOutcome.ACCEPTED);
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 89)) {
+            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 89), "enroll-me".getBytes()))
+                    .as("a token is single-use").isEqualTo(AuthOutcome.REFUSED);
+        }
+    }
+
+    @Test
+    void throttleSetTravelsFromTheMailboxToTheGatewayAndItsAckBack() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+                    throttleFrame(3, 2_000, 7));
+            gw.expect(FrameType.THROTTLE_SET);
+            var set = new io.sluice.protocol.ThrottleSetReader().wrap(gw.decoder);
+            assertThat(set.volume(0).iopsLimit()).isEqualTo(2_000);
+            assertThat(set.volume(0).version()).isEqualTo(7);
+            gw.acknowledge();
+            Reply acked = reply.get(10, TimeUnit.SECONDS);
+            assertThat(acked.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+            assertThat(ByteBuffer.wrap(acked.result()).get(FrameDescriptor.TYPE_OFFSET)).isEqualTo((byte) FrameType.THROTTLE_ACK.code());
+        }
+    }
+
+    @Test
+    void throttleForAnAbsentGatewayIsStoredAndResentWhenItConnects() throws Exception {
+        Reply stored = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+                throttleFrame(4, 500, 3)).get(10, TimeUnit.SECONDS);
+        assertThat(stored.status()).isEqualTo(MailboxOpcodes.THROTTLE_STORED);
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            gw.expect(FrameType.THROTTLE_SET);
+            assertThat(new io.sluice.protocol.ThrottleSetReader().wrap(gw.decoder).volume(0).iopsLimit()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void malformedRequestsToTheMailboxGetTypedErrors() throws Exception {
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, new byte[10]).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.BAD_REQUEST);
+        byte[] lying = throttleFrame(3, 1, 1);
+        ByteBuffer.wrap(lying).putInt(FrameDescriptor.LENGTH_OFFSET, 9999);
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, lying).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.BAD_REQUEST);
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, new byte[3]).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
+        assertThat(monitorClient.call(0x7777, new byte[0]).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.UNKNOWN_OPCODE);
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
+                io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
+    }
+
+    @Test
+    void garbageFromOneGatewayClosesOnlyThatConnection() throws Exception {
+        try (TestGateway good = new TestGateway(daemon.address(), 1);
+             TestGateway bad = new TestGateway(daemon.address(), 2)) {
+            assertThat(good.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(bad.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            bad.sendRaw("GET / HTTP/1.1\r\nHost: nope\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(bad.closedByMonitor()).isTrue();
+            assertThat(daemon.counters().framesRefused()).isEqualTo(1);
+            long answered = daemon.counters().pollsAnswered();
+            for (int i = 0; i < 3; i++) {
+                good.expect(FrameType.POLL);
+                good.answer();
+            }
+            await(() -> daemon.counters().pollsAnswered() >= answered + 3);
+        }
+    }
+
+    @Test
+    void silentGatewayIsMarkedUnreachableWhileOthersAreServed() throws Exception {
+        try (TestGateway silent = new TestGateway(daemon.address(), 1);
+             TestGateway chatty = new TestGateway(daemon.address(), 2)) {
+            assertThat(silent.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(chatty.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            for (int i = 0; i < 5; i++) {
+                chatty.expect(FrameType.POLL);
+                chatty.answer();
+            }
+            await(() -> states.contains("1:UNREACHABLE"));
+            assertThat(states).doesNotContain("2:UNREACHABLE");
+        }
+    }
+
+    @Test
+    void frameSizesAndHandshakeOrderAreEnforced() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            byte[] huge = new byte[24];
+            ByteBuffer.wrap(huge).putInt(0, 64 << 20).put(4, (byte) 1).put(5, (byte) FrameType.HELLO.code());
+            gw.sendRaw(huge);
+            assertThat(gw.closedByMonitor()).isTrue();
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            gw.answerPoll(1);
+            assertThat(gw.closedByMonitor()).as("STATS before HELLO").isTrue();
+        }
+        assertThat(daemon.counters().framesRefused()).isEqualTo(2);
+    }
+
+    static byte[] throttleFrame(long gatewayId, long iops, long version) {
+        ByteBuffer buffer = ByteBuffer.allocate(io.sluice.protocol.ThrottleSetDescriptor.VOLUMES_OFFSET
+                + io.sluice.protocol.ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ThrottleSetWriter writer = new ThrottleSetWriter();
+        writer.begin(buffer, 1, gatewayId, 0, 1);
+        writer.volume(0).volumeId(1).version(version).iopsLimit(iops).weight(100);
+        writer.commit();
+        return buffer.array();
+    }
+
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 20 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+}

@@ -1,0 +1,141 @@
+package io.sluice.monitor;
+
+import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.ChallengeReader;
+import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.FrameDecoder;
+import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.Peer;
+import io.sluice.protocol.PollReader;
+import io.sluice.protocol.StatsWriter;
+import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.ThrottleAckWriter;
+import io.sluice.protocol.ThrottleSetReader;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/** A gateway driven by hand from a test, over a blocking socket, one frame at a time. */
+final class TestGateway implements AutoCloseable {
+    final long id;
+    final SocketChannel channel;
+    final FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, 1 << 20);
+    final ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+    long sequence = 1;
+    long reports;
+
+    TestGateway(InetSocketAddress monitor, long id) throws IOException {
+        this.id = id;
+        this.channel = SocketChannel.open(monitor);
+    }
+
+    /** HELLO, answer the challenge with {@code key}, and return the monitor's verdict. */
+    AuthOutcome handshake(byte[] key, byte[] token) throws IOException {
+        HelloWriter hello = new HelloWriter();
+        out.clear();
+        hello.begin(out, sequence++, id, 0, 1, "gw-" + id);
+        hello.volume(0, 1, 0, 1L << 30, "vol-1");
+        hello.commit();
+        send();
+        expect(FrameType.CHALLENGE);
+        byte[] nonce = new ChallengeReader().wrap(decoder).nonce();
+        out.clear();
+        new AuthWriter().write(out, sequence++, id, Authenticator.answer(key, id, nonce), token);
+        send();
+        expect(FrameType.AUTH_RESULT);
+        return new AuthResultReader().wrap(decoder).outcome();
+    }
+
+    AuthOutcome handshake(byte[] secret) throws IOException {
+        return handshake(GatewayKeys.derive(secret, id), new byte[0]);
+    }
+
+    /** Reads frames until one of {@code type} arrives, answering polls and throttle sets on the way. */
+    FrameType expect(FrameType type) throws IOException {
+        while (true) {
+            DecodeStatus status = decoder.next();
+            if (status == DecodeStatus.FRAME) {
+                if (decoder.frameType() == type) {
+                    return type;
+                }
+                answer();
+                continue;
+            }
+            if (status != DecodeStatus.NEED_MORE) {
+                throw new IOException("connection ended: " + status + " " + decoder.error());
+            }
+            if (decoder.readFrom(channel) < 0) {
+                decoder.endOfStream();
+            }
+        }
+    }
+
+    /** Answers the frame just decoded the way a healthy gateway would. */
+    void answer() throws IOException {
+        switch (decoder.frameType()) {
+            case POLL -> answerPoll(new PollReader().wrap(decoder).pollSequence());
+            case THROTTLE_SET -> acknowledge();
+            default -> {
+            }
+        }
+    }
+
+    void answerPoll(long pollSequence) throws IOException {
+        StatsWriter stats = new StatsWriter();
+        out.clear();
+        stats.begin(out, sequence++, id, false, ++reports, pollSequence, System.currentTimeMillis(), 1000, 1);
+        stats.volume(0).volumeId(1);
+        stats.commit();
+        send();
+    }
+
+    void acknowledge() throws IOException {
+        ThrottleSetReader set = new ThrottleSetReader().wrap(decoder);
+        ThrottleAckWriter ack = new ThrottleAckWriter();
+        out.clear();
+        ack.begin(out, sequence++, id, set.commandId(), set.volumeCount());
+        for (int i = 0; i < set.volumeCount(); i++) {
+            ack.result(i, set.volume(i).volumeId(), ThrottleAckStatus.APPLIED, set.volume(i).version());
+        }
+        ack.commit();
+        send();
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        channel.write(ByteBuffer.wrap(bytes));
+    }
+
+    private void send() throws IOException {
+        out.flip();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+    }
+
+    /** True once the monitor has closed the connection (reads until end of stream or a failure). */
+    boolean closedByMonitor() {
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            while (true) {
+                int n = channel.read(sink);
+                if (n < 0) {
+                    return true;
+                }
+                sink.clear();
+            }
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

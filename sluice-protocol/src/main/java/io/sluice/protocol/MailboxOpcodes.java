@@ -1,0 +1,43 @@
+package io.sluice.protocol;
+
+/**
+ * Operation codes of the SLA server's mailboxes and what their parameter regions hold. Frames cross
+ * the mailbox as they are (header included), so the monitor forwards a gateway's bytes without
+ * re-encoding them and the services decode them with the same readers.
+ */
+public final class MailboxOpcodes {
+    // ---- monitor mailbox (callee: performance monitor daemon; callers: SLA services, tools)
+
+    /**
+     * Parameters: a THROTTLE_SET frame whose header names the gateway (its sequence and command id are
+     * replaced when sent). Mark idempotent: a set is versioned. The call completes when the gateway
+     * acknowledges: status {@link #THROTTLE_ACKED} with the THROTTLE_ACK frame as result, or
+     * {@link #THROTTLE_STORED} when the gateway is not in session (it gets the set when it reconnects).
+     */
+    public static final int MONITOR_THROTTLE_SET = 0x0101;
+    /** Parameters: gateway id (8 bytes, big-endian). Approves a pending or unknown gateway. */
+    public static final int MONITOR_APPROVE_GATEWAY = 0x0102;
+    /** Parameters: gateway id (8 bytes, big-endian). Revokes a gateway and closes its session. */
+    public static final int MONITOR_REVOKE_GATEWAY = 0x0103;
+    /** No parameters. Polls every gateway in session now, outside the regular interval. */
+    public static final int MONITOR_POLL_NOW = 0x0104;
+    /** No parameters. Result: {@link MonitorStatusDescriptor}. */
+    public static final int MONITOR_STATUS = 0x0105;
+
+    public static final int THROTTLE_ACKED = 0;
+    public static final int THROTTLE_STORED = 1;
+    /** Status for APPROVE/REVOKE of a gateway id 0 or parameters of the wrong length. */
+    public static final int BAD_GATEWAY_ID = 2;
+
+    // ---- services mailbox (callee: SLA services; callers: monitor, application server)
+
+    /** Parameters: a STATS frame exactly as the gateway sent it. */
+    public static final int SERVICES_STATS_REPORT = 0x0201;
+    /** Parameters: an EVENT frame exactly as the gateway sent it. */
+    public static final int SERVICES_GATEWAY_EVENT = 0x0202;
+    /** Parameters: {@link GatewayStateDescriptor}. */
+    public static final int SERVICES_GATEWAY_STATE = 0x0203;
+
+    private MailboxOpcodes() {
+    }
+}

@@ -1,0 +1,31 @@
+package io.sluice.protocol;
+
+/**
+ * Result of {@link MailboxOpcodes#MONITOR_STATUS}: counters of the monitor daemon, big-endian longs.
+ *
+ * <pre>
+ *   0  sessions in session (authenticated)      40  polls answered
+ *   8  connections open                          48  frames refused (connections closed for bad input)
+ *  16  gateways pending approval                 56  throttle sets sent
+ *  24  gateways unreachable                      64  throttle sets acknowledged
+ *  32  polls sent                                72  thread pairs running
+ *                                                80  reports not handed to the services (mailbox full)
+ * </pre>
+ */
+public final class MonitorStatusDescriptor {
+    public static final int IN_SESSION_OFFSET = 0;
+    public static final int CONNECTIONS_OFFSET = 8;
+    public static final int PENDING_OFFSET = 16;
+    public static final int UNREACHABLE_OFFSET = 24;
+    public static final int POLLS_SENT_OFFSET = 32;
+    public static final int POLLS_ANSWERED_OFFSET = 40;
+    public static final int FRAMES_REFUSED_OFFSET = 48;
+    public static final int THROTTLES_SENT_OFFSET = 56;
+    public static final int THROTTLES_ACKED_OFFSET = 64;
+    public static final int PAIRS_OFFSET = 72;
+    public static final int REPORTS_DROPPED_OFFSET = 80;
+    public static final int LENGTH = 88;
+
+    private MonitorStatusDescriptor() {
+    }
+}
