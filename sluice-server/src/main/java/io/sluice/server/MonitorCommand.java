@@ -1,0 +1,98 @@
+package io.sluice.server;
+
+import io.sluice.common.ExitCode;
+import io.sluice.monitor.MonitorContext;
+import io.sluice.monitor.MonitorCounters;
+import io.sluice.monitor.MonitorDaemon;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice monitor}: runs the performance monitor daemon on its own. */
+@Command(name = "monitor", mixinStandardHelpOptions = true,
+        description = "Run the performance monitor daemon: serve gateways on thread pairs, poll them, relay throttle sets.")
+final class MonitorCommand implements Callable<Integer> {
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", description = "HOST:PORT for gateways (default ${DEFAULT-VALUE})")
+    String listen;
+
+    @Option(names = "--secret-file", required = true, description = "deployment secret (>= 16 bytes) gateway keys derive from")
+    Path secretFile;
+
+    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the monitor and services mailboxes live")
+    Path mailboxDir;
+
+    @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
+    List<String> approve = List.of();
+
+    @Option(names = "--token", description = "single-use enrollment tokens")
+    List<String> tokens = List.of();
+
+    @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls (default ${DEFAULT-VALUE})")
+    long pollInterval;
+
+    @Option(names = "--miss-limit", defaultValue = "3", description = "missed polls before unreachable (default ${DEFAULT-VALUE})")
+    int missLimit;
+
+    @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them by the seeds' formula")
+    int pairs;
+
+    @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
+    long statusEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        byte[] secret = Files.readAllBytes(secretFile);
+        String[] hostPort = listen.split(":");
+        MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
+                        mailboxDir.resolve("sluice-monitor"), mailboxDir.resolve("sluice-services"), secret)
+                .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withPolling(pollInterval, missLimit)
+                .withPairs(pairs, 100);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // On SIGTERM/Ctrl-C: let the main thread close the daemon in order before the JVM exits.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try (MonitorDaemon daemon = new MonitorDaemon(context)) {
+            System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
+            while (!stop.await(statusEvery > 0 ? statusEvery : Long.MAX_VALUE, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                MonitorCounters c = daemon.counters();
+                System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, pairs %d%n",
+                        daemon.sessionsInSession(), daemon.connections(), daemon.pendingApprovals(),
+                        daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(), c.throttlesAcked(),
+                        c.throttlesSent(), daemon.pairCount());
+            }
+        } finally {
+            stopped.countDown();
+        }
+        return ExitCode.OK;
+    }
+
+    static Set<Long> parseIds(List<String> specs) {
+        Set<Long> ids = new HashSet<>();
+        for (String spec : specs) {
+            String[] range = spec.trim().split("-");
+            long from = Long.parseLong(range[0]);
+            long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+            if (to < from || to - from > 1_000_000) {
+                throw new IllegalArgumentException("bad gateway id range: " + spec);
+            }
+            for (long id = from; id <= to; id++) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+}
