@@ -36,6 +36,8 @@ final class InboundThread implements Runnable {
     private final MonitorDaemon daemon;
     private final Selector selector;
     private final Queue<Session> registrations = new ConcurrentLinkedQueue<>();
+    private final Queue<Session> departures = new ConcurrentLinkedQueue<>();
+    private final java.util.ArrayDeque<Session> departing = new java.util.ArrayDeque<>();
     private final Authenticator authenticator;
     private final AuthReader authReader = new AuthReader();
     private final StatsReader statsReader = new StatsReader();
@@ -59,6 +61,12 @@ final class InboundThread implements Runnable {
         selector.wakeup();
     }
 
+    /** Step one of a migration: stop reading this session here; the outbound thread finishes the move. */
+    void release(Session session) {
+        departures.add(session);
+        selector.wakeup();
+    }
+
     @Override
     public void run() {
         while (running) {
@@ -76,6 +84,30 @@ final class InboundThread implements Runnable {
                     read((Session) key.attachment());
                 }
             }
+            releaseDepartures();
+        }
+    }
+
+    private void releaseDepartures() {
+        Session session;
+        boolean cancelled = false;
+        while ((session = departures.poll()) != null) {
+            SelectionKey key = session.channel.keyFor(selector);
+            if (key != null) {
+                key.cancel();
+                cancelled = true;
+            }
+            departing.add(session);
+        }
+        if (cancelled) {
+            try {
+                selector.selectNow();
+            } catch (IOException e) {
+                throw new UncheckedIOException("inbound selector failed", e);
+            }
+        }
+        while ((session = departing.poll()) != null) {
+            session.schedule();
         }
     }
 

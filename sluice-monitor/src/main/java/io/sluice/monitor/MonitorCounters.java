@@ -21,6 +21,12 @@ public final class MonitorCounters {
     final LongAdder framesWritten = new LongAdder();
     final LongAdder slowConsumersClosed = new LongAdder();
     final LongAdder unreachableMarked = new LongAdder();
+    final LongAdder sessionsMigrated = new LongAdder();
+
+    /** Sessions moved from a busier thread pair to a less busy one. */
+    public long sessionsMigrated() {
+        return sessionsMigrated.sum();
+    }
 
     public long connectionsAccepted() {
         return connectionsAccepted.sum();

@@ -276,6 +276,7 @@ public final class MonitorDaemon implements AutoCloseable {
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
                 resizePairs();
+                rebalance();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
@@ -293,8 +294,51 @@ public final class MonitorDaemon implements AutoCloseable {
         int wanted = ThreadPairSizing.pairs(sessions.size(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS,
                 Math.max(1, maxNanos / 1_000.0), cores());
         while (pairs.size() < wanted) {
-            pairs.add(new ThreadPair(pairs.size(), this, context.maxConnections()).start());
+            addPair();
         }
+    }
+
+    void addPair() {
+        pairs.add(new ThreadPair(pairs.size(), this, context.maxConnections()).start());
+    }
+
+    /**
+     * Moves sessions from the busiest pair to the least busy one when they differ by more than a
+     * tenth of the average (and at least two), so every gateway gets an equal share of a pair's time.
+     * Returns the number of moves started.
+     */
+    int rebalance() {
+        if (pairs.size() < 2) {
+            return 0;
+        }
+        ThreadPair busiest = pairs.get(0);
+        ThreadPair idlest = pairs.get(0);
+        for (ThreadPair pair : pairs) {
+            if (pair.sessionCount() > busiest.sessionCount()) {
+                busiest = pair;
+            }
+            if (pair.sessionCount() < idlest.sessionCount()) {
+                idlest = pair;
+            }
+        }
+        int gap = busiest.sessionCount() - idlest.sessionCount();
+        double average = (double) sessions.size() / pairs.size();
+        if (gap < Math.max(2, average / 10)) {
+            return 0;
+        }
+        int toMove = gap / 2;
+        int moved = 0;
+        for (Session session : sessions.values()) {
+            if (moved == toMove) {
+                break;
+            }
+            if (session.pair == busiest && session.inSession() && session.migrateTo == null && !session.isClosed()) {
+                session.migrateTo = idlest;
+                busiest.inbound().release(session);
+                moved++;
+            }
+        }
+        return moved;
     }
 
     // ---------------------------------------------------------------- shutdown

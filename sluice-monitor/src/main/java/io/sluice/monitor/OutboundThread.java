@@ -89,7 +89,16 @@ final class OutboundThread implements Runnable {
     }
 
     private void send(Session session) {
+        if (session.pair.outbound() != this) {
+            // Scheduled here just before it moved to another pair: its new outbound thread owns it now.
+            session.schedule();
+            return;
+        }
         if (session.isClosed() || session.backlog != null) {
+            return;
+        }
+        if (session.migrateTo != null) {
+            handOver(session);
             return;
         }
         ByteBuffer out = scratch.clear();
@@ -163,6 +172,31 @@ final class OutboundThread implements Runnable {
         } else if (session.closeWhenFlushed) {
             daemon.closeSession(session, "refused");
         }
+    }
+
+    /**
+     * Step two of a migration, once the old inbound thread has stopped reading the session and nothing
+     * is left unsent: give the session to its new pair, whose threads own it from here on.
+     */
+    private void handOver(Session session) {
+        if (session.writeKey != null) {
+            session.writeKey.cancel();
+            session.writeKey = null;
+            try {
+                selector.selectNow();
+            } catch (IOException e) {
+                throw new UncheckedIOException("outbound selector failed", e);
+            }
+        }
+        ThreadPair from = session.pair;
+        ThreadPair to = session.migrateTo;
+        session.pair = to;
+        session.migrateTo = null;
+        from.removed();
+        to.added();
+        daemon.counters().sessionsMigrated.increment();
+        to.inbound().register(session);
+        session.schedule();
     }
 
     private void watchWritable(Session session) {

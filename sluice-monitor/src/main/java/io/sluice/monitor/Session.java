@@ -29,7 +29,10 @@ final class Session {
 
     final int id;
     final SocketChannel channel;
-    final ThreadPair pair;
+    /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
+    volatile ThreadPair pair;
+    /** Set by the conductor to move this session to another pair; cleared when the move is done. */
+    volatile ThreadPair migrateTo;
     final long connectedAt;
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;

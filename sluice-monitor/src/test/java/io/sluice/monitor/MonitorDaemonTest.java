@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -224,6 +225,40 @@ class MonitorDaemonTest {
             assertThat(gw.closedByMonitor()).as("STATS before HELLO").isTrue();
         }
         assertThat(daemon.counters().framesRefused()).isEqualTo(2);
+    }
+
+    @Test
+    void sessionsMoveToANewPairAndKeepBeingServed() throws Exception {
+        List<TestGateway> gateways = new java.util.ArrayList<>();
+        try {
+            for (long id = 1; id <= 4; id++) {
+                TestGateway gw = new TestGateway(daemon.address(), id);
+                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                gateways.add(gw);
+            }
+            // Two pairs share four sessions; a third pair starts empty.
+            daemon.addPair();
+            assertThat(daemon.rebalance()).isEqualTo(1);
+            await(() -> daemon.counters().sessionsMigrated() == 1);
+            long answered = daemon.counters().pollsAnswered();
+            for (TestGateway gw : gateways) {
+                for (int i = 0; i < 3; i++) {
+                    gw.expect(FrameType.POLL);
+                    gw.answer();
+                }
+            }
+            await(() -> daemon.counters().pollsAnswered() >= answered + 12);
+            var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+                    throttleFrame(1, 100, 1));
+            gateways.get(0).expect(FrameType.THROTTLE_SET);
+            gateways.get(0).acknowledge();
+            assertThat(reply.get(10, TimeUnit.SECONDS).status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+            assertThat(daemon.rebalance()).as("balanced now").isZero();
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
     }
 
     static byte[] throttleFrame(long gatewayId, long iops, long version) {
