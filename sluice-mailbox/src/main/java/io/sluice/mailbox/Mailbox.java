@@ -661,6 +661,10 @@ public final class Mailbox implements AutoCloseable {
     }
 
     void notifyCaller(int callerIndex, int slot) {
+        if (callerIndex < 0 || callerIndex >= geometry.maxCallers()) {
+            // A corrupted caller index: nobody to tell. The slot stays DONE for the watchdog to report.
+            return;
+        }
         setBit(replyBitmapOffset(callerIndex), slot);
         replyDoorbells[callerIndex].ring();
     }

@@ -18,6 +18,7 @@ public final class MailboxService implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
+    private volatile long loopErrors;
 
     /**
      * @param spinNanos how long to keep polling after the last request before sleeping; 0 sleeps at
@@ -39,8 +40,16 @@ public final class MailboxService implements AutoCloseable {
         try {
             long idleSince = 0;
             while (running) {
-                int work = callee.poll(handler, BATCH);
-                callee.doHousekeeping();
+                int work;
+                try {
+                    work = callee.poll(handler, BATCH);
+                    callee.doHousekeeping();
+                } catch (RuntimeException e) {
+                    // Bad data in the shared file must not stop the service: note it and go on.
+                    failure = e;
+                    loopErrors++;
+                    work = 0;
+                }
                 if (work > 0) {
                     idleSince = 0;
                     continue;
@@ -64,9 +73,14 @@ public final class MailboxService implements AutoCloseable {
         return callee;
     }
 
-    /** The error that stopped the loop, if any. */
+    /** The last error the loop survived or the one that stopped it, if any. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** Errors the loop survived (e.g. from a corrupted slot); each is also the latest {@link #failure()}. */
+    public long loopErrors() {
+        return loopErrors;
     }
 
     public boolean isRunning() {
