@@ -1,0 +1,246 @@
+package io.sluice.bench;
+
+import io.sluice.bench.monitor.BenchServerMain;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Poll sweeps (POLL to all n gateways, all reports back) on loopback, with the simulator as the
+ * gateways, side by side in one run: the Sluice monitor daemon (thread pairs, reports delivered into
+ * the services' mailbox), Netty event loops, and a thread per gateway on platform and on virtual
+ * threads. Each monitor runs in its own JVM so its CPU time, threads and resident memory are its own.
+ */
+@Command(name = "monitor", mixinStandardHelpOptions = true,
+        description = "Poll-sweep time, CPU, threads and memory for 1k..19k simulated gateways vs Netty and thread-per-gateway.")
+final class MonitorBenchmark implements Callable<Integer> {
+    /** The file-descriptor hard limit here is 20,000 per process, so 19,000 is the largest n that fits. */
+    private static final int LARGEST = 19_000;
+    private static final List<String> KINDS = List.of("sluice", "netty", "platform", "virtual");
+
+    @Option(names = "--quick", description = "1k and 10k gateways, fewer sweeps: well under a minute")
+    boolean quick;
+
+    record Row(String kind, int gateways, double p50Ms, double p99Ms, double cpuMsPerSweep, int threads, long rssMb,
+               String note) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path secret = Files.createTempFile("sluice-bench-secret", "");
+        Files.writeString(secret, "monitor-benchmark-deployment-secret-0123456789");
+        List<Integer> sizes = quick ? List.of(1_000, 10_000) : List.of(1_000, 5_000, 10_000, LARGEST);
+        int sweeps = quick ? 5 : 20;
+        List<Row> rows = new ArrayList<>();
+        long[] throttle = null;
+        double coreFraction = Double.NaN;
+        try {
+            for (int n : sizes) {
+                for (String kind : KINDS) {
+                    try {
+                        rows.add(run(kind, n, sweeps, secret));
+                    } catch (Exception e) {
+                        rows.add(new Row(kind, n, Double.NaN, Double.NaN, Double.NaN, -1, -1, "failed: " + e.getMessage()));
+                    }
+                    System.err.println("  " + rows.getLast());
+                }
+            }
+            try (Peer sluice = new Peer("sluice", 10_000, 3_600_000, secret)) {
+                throttle = sluice.throttle(quick ? 500 : 2_000, 16, 10_000);
+            }
+            try (Peer sluice = new Peer("sluice", coreFractionGateways(), 1_000, secret)) {
+                coreFraction = sluice.coreFraction(quick ? 3_000 : 10_000);
+            }
+        } finally {
+            Files.deleteIfExists(secret);
+        }
+        print(rows, throttle, coreFraction, sweeps);
+        return 0;
+    }
+
+    /** Polling cost grows linearly with n; the quick run measures at 10k and scales. */
+    private int coreFractionGateways() {
+        return quick ? 10_000 : LARGEST;
+    }
+
+    private Row run(String kind, int n, int sweeps, Path secret) throws Exception {
+        try (Peer peer = new Peer(kind, n, 3_600_000, secret)) {
+            peer.send("SWEEP");
+            peer.send("SWEEP");
+            long cpuBefore = peer.cpuNanos();
+            double[] ms = new double[sweeps];
+            int failed = 0;
+            for (int i = 0; i < sweeps; i++) {
+                long nanos = Long.parseLong(peer.send("SWEEP").split(" ")[1]);
+                if (nanos < 0) {
+                    failed++;
+                    nanos = TimeUnit.SECONDS.toNanos(30);
+                }
+                ms[i] = nanos / 1e6;
+            }
+            double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / sweeps;
+            Arrays.sort(ms);
+            int threads = Integer.parseInt(peer.send("THREADS").split(" ")[1]);
+            return new Row(kind, n, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.99) - 1], cpuMs, threads,
+                    peer.rssMb(), failed > 0 ? failed + " sweeps timed out" : "");
+        }
+    }
+
+    /** A monitor child JVM with a simulator child JVM connected to it. */
+    private static final class Peer implements AutoCloseable {
+        final Process server;
+        final Process sim;
+        final BufferedReader out;
+        final PrintWriter in;
+
+        Peer(String kind, int gateways, long pollIntervalMillis, Path secret) throws Exception {
+            server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
+                    Long.toString(pollIntervalMillis)).start();
+            out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
+            String port = out.readLine();
+            if (port == null || !port.startsWith("PORT ")) {
+                throw new IOException(kind + " server did not start: " + port);
+            }
+            Process simProcess = null;
+            try {
+                simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port.substring(5), "--secret-file",
+                    secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
+                    "--summary-interval", "3600").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {
+                    if (System.nanoTime() > deadline || !simProcess.isAlive()) {
+                        throw new IOException(kind + ": only " + send("SESSIONS") + " of " + gateways + " gateways connected");
+                    }
+                    Thread.sleep(200);
+                }
+            } catch (Exception e) {
+                server.destroyForcibly();
+                if (simProcess != null) {
+                    simProcess.destroyForcibly();
+                }
+                throw e;
+            }
+            sim = simProcess;
+        }
+
+        private static ProcessBuilder java(String main, String... args) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-Xss512k", "-cp", System.getProperty("java.class.path"), main));
+            cmd.addAll(List.of(args));
+            return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        }
+
+        String send(String command) throws IOException {
+            in.println(command);
+            String answer = out.readLine();
+            if (answer == null) {
+                throw new IOException("monitor exited during " + command);
+            }
+            return answer;
+        }
+
+        long cpuNanos() {
+            return server.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+        }
+
+        long rssMb() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(server.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+            return -1;
+        }
+
+        long[] throttle(int count, int concurrent, int gateways) throws IOException {
+            String[] words = send("THROTTLE " + count + " " + concurrent + " " + gateways).split(" ");
+            return new long[] {Long.parseLong(words[1]), Long.parseLong(words[2])};
+        }
+
+        /** CPU cores the monitor uses while polling every gateway once per second. */
+        double coreFraction(long millis) throws Exception {
+            Thread.sleep(2_000);
+            long cpu = cpuNanos();
+            long start = System.nanoTime();
+            Thread.sleep(millis);
+            return (double) (cpuNanos() - cpu) / (System.nanoTime() - start);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                in.println("QUIT");
+            } finally {
+                sim.destroy();
+                server.waitFor(10, TimeUnit.SECONDS);
+                server.destroyForcibly();
+                sim.waitFor(10, TimeUnit.SECONDS);
+                sim.destroyForcibly();
+            }
+        }
+    }
+
+    private void print(List<Row> rows, long[] throttle, double coreFraction, int sweeps) {
+        System.out.printf(Locale.ROOT, "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
+                quick ? "quick" : "full", sweeps, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "%-9s %8s %10s %10s %12s %8s %8s  %s%n", "monitor", "gateways", "sweep p50", "p99",
+                "cpu/sweep", "threads", "rss", "");
+        System.out.printf(Locale.ROOT, "%-9s %8s %10s %10s %12s %8s %8s%n", "", "", "ms", "ms", "ms", "", "MiB");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-9s %8d %10.2f %10.2f %12.2f %8d %8d  %s%n", r.kind(), r.gateways(), r.p50Ms(),
+                    r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.note());
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "monitor");
+        json.put("mode", quick ? "quick" : "full");
+        Row sluice = find(rows, "sluice", 10_000);
+        json.put("sweep_p50_ms_10k", round(sluice.p50Ms()));
+        json.put("sweep_p99_ms_10k", round(sluice.p99Ms()));
+        json.put("sweep_vs_netty_10k", round(sluice.p50Ms() / find(rows, "netty", 10_000).p50Ms()));
+        json.put("sweep_vs_platform_10k", round(sluice.p50Ms() / find(rows, "platform", 10_000).p50Ms()));
+        json.put("sweep_vs_virtual_10k", round(sluice.p50Ms() / find(rows, "virtual", 10_000).p50Ms()));
+        json.put("cpu_ms_per_sweep_10k", round(sluice.cpuMsPerSweep()));
+        json.put("cpu_vs_netty_10k", round(sluice.cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
+        json.put("threads_10k", sluice.threads());
+        json.put("platform_threads_10k", find(rows, "platform", 10_000).threads());
+        json.put("rss_mb_10k", sluice.rssMb());
+        json.put("rss_mb_vs_netty_10k", round((double) sluice.rssMb() / find(rows, "netty", 10_000).rssMb()));
+        json.put("daemon_core_fraction_20k", round(coreFraction * 20_000 / coreFractionGateways()));
+        json.put("daemon_core_fraction_measured_at", coreFractionGateways());
+        json.put("daemon_core_fraction_measured", round(coreFraction));
+        json.put("throttle_p50_ms_10k", round(throttle[0] / 1e6));
+        json.put("throttle_p99_ms_10k", round(throttle[1] / 1e6));
+        StringBuilder line = new StringBuilder("{");
+        json.forEach((k, v) -> {
+            if (line.length() > 1) {
+                line.append(',');
+            }
+            line.append('"').append(k).append("\":").append(v instanceof String s ? '"' + s + '"' : v);
+        });
+        System.out.println();
+        System.out.println(line.append('}'));
+    }
+
+    private static Row find(List<Row> rows, String kind, int gateways) {
+        return rows.stream().filter(r -> r.kind().equals(kind) && r.gateways() == gateways).findFirst().orElseThrow();
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

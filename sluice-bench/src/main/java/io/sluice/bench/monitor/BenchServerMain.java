@@ -1,0 +1,54 @@
+package io.sluice.bench.monitor;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One monitor implementation in its own JVM, driven line by line over stdin by the benchmark:
+ * {@code SESSIONS}, {@code SWEEP}, {@code THROTTLE count concurrent gateways}, {@code THREADS}, {@code QUIT}.
+ * Args: KIND (sluice, platform, virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS (sluice only).
+ */
+public final class BenchServerMain {
+    public static void main(String[] args) throws Exception {
+        byte[] secret = Files.readAllBytes(Path.of(args[1]));
+        int maxGateways = Integer.parseInt(args[2]);
+        SweepServer server = switch (args[0]) {
+            case "sluice" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]));
+            case "platform" -> new ThreadPerGatewayServer(secret, false);
+            case "virtual" -> new ThreadPerGatewayServer(secret, true);
+            case "netty" -> new NettySweepServer(secret);
+            default -> throw new IllegalArgumentException("unknown server " + args[0]);
+        };
+        System.out.println("PORT " + server.port());
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] words = line.trim().split(" ");
+            String answer = switch (words[0]) {
+                case "SESSIONS" -> "SESSIONS " + server.sessions();
+                case "SWEEP" -> "SWEPT " + server.sweep();
+                case "THREADS" -> "THREADS " + ManagementFactory.getThreadMXBean().getThreadCount()
+                        + (server instanceof SluiceSweepServer s ? " PAIRS " + s.pairs() : "");
+                case "THROTTLE" -> {
+                    long[] p = ((SluiceSweepServer) server).throttleLatency(Integer.parseInt(words[1]),
+                            Integer.parseInt(words[2]), Integer.parseInt(words[3]));
+                    yield "THROTTLE " + p[0] + " " + p[1];
+                }
+                case "QUIT" -> null;
+                default -> "ERROR unknown command " + words[0];
+            };
+            if (answer == null) {
+                break;
+            }
+            System.out.println(answer);
+            System.out.flush();
+        }
+        server.close();
+        System.exit(0);
+    }
+}

@@ -1,0 +1,135 @@
+package io.sluice.bench.monitor;
+
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.MailboxService;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.Reply;
+import io.sluice.monitor.MonitorContext;
+import io.sluice.monitor.MonitorDaemon;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetWriter;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The Sluice monitor daemon as the benchmark sees it: real mailboxes, a stand-in for the SLA services
+ * that counts the reports arriving in its mailbox, and sweeps asked for through the monitor's mailbox
+ * (MONITOR_POLL_NOW), exactly as the services would.
+ */
+final class SluiceSweepServer implements SweepServer {
+    private final Path monitorBox;
+    private final Path servicesBox;
+    private final MonitorDaemon daemon;
+    private final MailboxService services;
+    private final MailboxClient client;
+    private final AtomicLong reports = new AtomicLong();
+    private volatile long sweepTarget = Long.MAX_VALUE;
+    private volatile CountDownLatch sweepDone;
+
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis) throws Exception {
+        String tag = "sluice-bench-" + ProcessHandle.current().pid();
+        monitorBox = Path.of("/dev/shm", tag + "-monitor");
+        servicesBox = Path.of("/dev/shm", tag + "-services");
+        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
+                .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
+                .withPolling(pollIntervalMillis, 3)
+                .withPairs(0, maxGateways)
+                .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20);
+        daemon = new MonitorDaemon(context);
+        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
+            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT && reports.incrementAndGet() >= sweepTarget) {
+                CountDownLatch done = sweepDone;
+                if (done != null) {
+                    done.countDown();
+                }
+            }
+            request.reply(MailboxStatus.OK, 0);
+        }, MailboxService.DEFAULT_SPIN_NANOS, "bench-services").start();
+        client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+    }
+
+    @Override
+    public int port() {
+        return daemon.address().getPort();
+    }
+
+    @Override
+    public int sessions() {
+        return daemon.sessionsInSession();
+    }
+
+    int pairs() {
+        return daemon.pairCount();
+    }
+
+    @Override
+    public long sweep() throws Exception {
+        long start = System.nanoTime();
+        long target = reports.get() + daemon.sessionsInSession();
+        CountDownLatch done = new CountDownLatch(1);
+        sweepDone = done;
+        sweepTarget = target;
+        client.call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0]).get(10, TimeUnit.SECONDS);
+        boolean finished = reports.get() >= target || done.await(30, TimeUnit.SECONDS);
+        sweepTarget = Long.MAX_VALUE;
+        return finished ? System.nanoTime() - start : -1;
+    }
+
+    /**
+     * Latency of throttle commands from the moment the services post them in the monitor's mailbox to
+     * the gateway's acknowledgement arriving back in the same slot, for {@code count} commands to random
+     * gateways, {@code concurrent} in flight at a time. Returns {p50, p99} in nanoseconds.
+     */
+    long[] throttleLatency(int count, int concurrent, int gateways) throws Exception {
+        Histogram histogram = new Histogram(60_000_000_000L, 3);
+        SplittableRandom random = new SplittableRandom(42);
+        for (int done = 0; done < count; done += concurrent) {
+            CompletableFuture<?>[] batch = new CompletableFuture<?>[Math.min(concurrent, count - done)];
+            for (int i = 0; i < batch.length; i++) {
+                long gateway = random.nextLong(1, gateways + 1);
+                long start = System.nanoTime();
+                batch[i] = client.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, client.nextCorrelationId(),
+                        frame(gateway, done + i + 1)).thenAccept(reply -> record(histogram, reply, start));
+            }
+            CompletableFuture.allOf(batch).get(60, TimeUnit.SECONDS);
+        }
+        return new long[] {histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(99)};
+    }
+
+    private static synchronized void record(Histogram histogram, Reply reply, long start) {
+        if (reply.status() == MailboxOpcodes.THROTTLE_ACKED) {
+            histogram.recordValue(System.nanoTime() - start);
+        }
+    }
+
+    private static byte[] frame(long gatewayId, long version) {
+        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ThrottleSetWriter writer = new ThrottleSetWriter();
+        writer.begin(buffer, 1, gatewayId, 0, 1);
+        writer.volume(0).volumeId(1).version(version).iopsLimit(1_000 + version % 1000).weight(100);
+        writer.commit();
+        return buffer.array();
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        daemon.close();
+        services.close();
+        Files.deleteIfExists(monitorBox);
+        Files.deleteIfExists(servicesBox);
+    }
+}

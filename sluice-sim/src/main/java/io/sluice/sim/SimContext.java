@@ -1,0 +1,270 @@
+package io.sluice.sim;
+
+import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.AuthDescriptor;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.StatsDescriptor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The simulator's validated configuration. From the command line:
+ * <pre>
+ *   --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
+ *   [--enrollment-token T] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
+ *   [--ramp-up-ms MS] [--summary-interval S]
+ * </pre>
+ * or, in tests, from {@link #builder}.
+ *
+ * @param firstGatewayId    gateway {@code i} (0-based) has id {@code firstGatewayId + i}
+ * @param deploymentSecret  each gateway's key is {@code GatewayKeys.derive(deploymentSecret, id)}
+ * @param enrollmentToken   presented in every AUTH, with {@code {id}} replaced by the gateway's id (a monitor
+ *                          uses each token once, so {@code enroll-{id}} gives every gateway its own); empty for none
+ * @param durationMillis    the simulator stops by itself after this; 0 runs until closed
+ * @param threads           selector loops; gateway {@code i} runs on loop {@code i % threads}
+ * @param summaryIntervalMillis how often {@link SimMain} prints its summary line
+ */
+public record SimContext(InetSocketAddress monitor, int gateways, int volumesPerGateway, long firstGatewayId,
+                         byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
+                         int threads, long seed, VolumeProfile volumes, SimTimings timings,
+                         long summaryIntervalMillis) {
+    /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
+    public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+    public static final int MAX_THREADS = 64;
+
+    public static final String USAGE = """
+            usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
+                              [--first-gateway-id ID] [--enrollment-token T] [--fault MODE=FRACTION,...]
+                              [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
+              Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor.
+              MODE is slow, silent, malformed, disconnect or wrong-key; FRACTION of all gateways, e.g.
+              --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
+              The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.
+              T is presented by every gateway, {id} replaced by its id: enroll-{id} gives each its own token.""";
+
+    public SimContext {
+        if (monitor == null) {
+            throw new IllegalArgumentException("no monitor address (--monitor HOST:PORT)");
+        }
+        if (gateways < 1 || gateways > 1_000_000) {
+            throw new IllegalArgumentException("--gateways must be 1..1000000: " + gateways);
+        }
+        if (volumesPerGateway < 1 || volumesPerGateway > MAX_VOLUMES_PER_GATEWAY) {
+            throw new IllegalArgumentException("--volumes-per-gateway must be 1.." + MAX_VOLUMES_PER_GATEWAY + ": "
+                    + volumesPerGateway);
+        }
+        if (firstGatewayId < 1 || firstGatewayId > Long.MAX_VALUE - gateways) {
+            throw new IllegalArgumentException("--first-gateway-id must be positive and leave room for every gateway");
+        }
+        if (deploymentSecret == null || deploymentSecret.length < Authenticator.MIN_KEY_LENGTH) {
+            throw new IllegalArgumentException("the deployment secret must be at least " + Authenticator.MIN_KEY_LENGTH
+                    + " bytes");
+        }
+        deploymentSecret = deploymentSecret.clone();
+        enrollmentToken = enrollmentToken == null ? "" : enrollmentToken;
+        if (enrollmentToken(enrollmentToken, Long.MAX_VALUE).length > AuthDescriptor.MAX_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("the enrollment token must be at most " + AuthDescriptor.MAX_TOKEN_LENGTH
+                    + " bytes of UTF-8 (with {id} replaced)");
+        }
+        if (durationMillis < 0) {
+            throw new IllegalArgumentException("--duration must not be negative");
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads must be 1.." + MAX_THREADS + ": " + threads);
+        }
+        if (summaryIntervalMillis <= 0) {
+            throw new IllegalArgumentException("--summary-interval must be positive");
+        }
+        if (faults == null || volumes == null || timings == null) {
+            throw new IllegalArgumentException("faults, volumes and timings are required");
+        }
+    }
+
+    @Override
+    public byte[] deploymentSecret() {
+        return deploymentSecret.clone();
+    }
+
+    /** The token gateway {@code gatewayId} presents; empty for none. */
+    public byte[] enrollmentToken(long gatewayId) {
+        return enrollmentToken(enrollmentToken, gatewayId);
+    }
+
+    private static byte[] enrollmentToken(String template, long gatewayId) {
+        return template.replace("{id}", Long.toString(gatewayId)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static Builder builder(InetSocketAddress monitor, byte[] deploymentSecret) {
+        return new Builder(monitor, deploymentSecret);
+    }
+
+    /** Parses the command line; IllegalArgumentException says what is wrong, NoSuchFileException which file is missing. */
+    public static SimContext parse(String... args) throws IOException {
+        Builder builder = new Builder(null, null);
+        SimTimings timings = SimTimings.DEFAULTS;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument: " + arg);
+            }
+            String name;
+            String value;
+            int equals = arg.indexOf('=');
+            if (equals > 0) {
+                name = arg.substring(0, equals);
+                value = arg.substring(equals + 1);
+            } else {
+                name = arg;
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "--monitor" -> builder.monitor = address(value);
+                case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
+                case "--enrollment-token" -> builder.enrollmentToken = value;
+                case "--gateways" -> builder.gateways = (int) number(name, value);
+                case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
+                case "--first-gateway-id" -> builder.firstGatewayId = number(name, value);
+                case "--fault" -> builder.faults = FaultPlan.parse(value);
+                case "--duration" -> builder.durationMillis = Math.multiplyExact(number(name, value), 1000L);
+                case "--threads" -> builder.threads = (int) number(name, value);
+                case "--seed" -> builder.seed = number(name, value);
+                case "--ramp-up-ms" -> timings = new SimTimings(number(name, value), timings.heartbeatIntervalMillis(),
+                        timings.handshakeTimeoutMillis(), timings.backoffMinMillis(), timings.backoffMaxMillis(),
+                        timings.slowDelayMillis(), timings.disconnectPeriodMillis(), timings.malformedAfterPolls());
+                case "--summary-interval" -> builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
+                default -> throw new IllegalArgumentException("unknown option: " + name);
+            }
+        }
+        if (builder.deploymentSecret == null) {
+            throw new IllegalArgumentException("no deployment secret (--secret-file F)");
+        }
+        return builder.timings(timings).build();
+    }
+
+    /** Every byte of the file, newline included, exactly as {@code sluice monitor --secret-file} reads it. */
+    static byte[] readSecret(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private static long number(String option, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " wants a number: " + value);
+        }
+    }
+
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--monitor must be HOST:PORT: " + hostPort);
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in " + hostPort);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    /** Defaults for everything but the monitor and the secret. */
+    public static final class Builder {
+        private InetSocketAddress monitor;
+        private byte[] deploymentSecret;
+        private int gateways = 100;
+        private int volumesPerGateway = 4;
+        private long firstGatewayId = 1;
+        private String enrollmentToken = "";
+        private FaultPlan faults = FaultPlan.none();
+        private long durationMillis;
+        private int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        private long seed = 1;
+        private VolumeProfile volumes = VolumeProfile.DEFAULTS;
+        private SimTimings timings = SimTimings.DEFAULTS;
+        private long summaryIntervalMillis = 5_000;
+
+        private Builder(InetSocketAddress monitor, byte[] deploymentSecret) {
+            this.monitor = monitor;
+            this.deploymentSecret = deploymentSecret;
+        }
+
+        public Builder gateways(int gateways) {
+            this.gateways = gateways;
+            return this;
+        }
+
+        public Builder volumesPerGateway(int volumes) {
+            this.volumesPerGateway = volumes;
+            return this;
+        }
+
+        public Builder firstGatewayId(long id) {
+            this.firstGatewayId = id;
+            return this;
+        }
+
+        /** Presented in every AUTH, {@code {id}} replaced by the gateway's id. */
+        public Builder enrollmentToken(String token) {
+            this.enrollmentToken = token;
+            return this;
+        }
+
+        public Builder faults(FaultPlan faults) {
+            this.faults = faults;
+            return this;
+        }
+
+        public Builder durationMillis(long millis) {
+            this.durationMillis = millis;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder volumes(VolumeProfile volumes) {
+            this.volumes = volumes;
+            return this;
+        }
+
+        public Builder timings(SimTimings timings) {
+            this.timings = timings;
+            return this;
+        }
+
+        public Builder summaryIntervalMillis(long millis) {
+            this.summaryIntervalMillis = millis;
+            return this;
+        }
+
+        public SimContext build() {
+            return new SimContext(monitor, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
+                    enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.sluice.sim;
+
+import io.sluice.common.EpochClock;
+import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.ChallengeReader;
+import io.sluice.protocol.EventWriter;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.HeartbeatReader;
+import io.sluice.protocol.HeartbeatWriter;
+import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.PollReader;
+import io.sluice.protocol.StatsWriter;
+import io.sluice.protocol.ThrottleAckWriter;
+import io.sluice.protocol.ThrottleSetReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+/**
+ * One selector and the gateways on it, driven by {@link #doWork()}: take what the sockets have ready,
+ * then fire the gateways whose timers are due, all against the injected clock. {@link Simulator} runs
+ * each loop on its own thread ({@code doWork}, and {@link #idle} when there was nothing to do); a test may
+ * instead call {@code doWork} itself with a manual clock and so step through timeouts, backoffs and late
+ * answers without sleeping.
+ *
+ * <p>Timers are one deadline per gateway, scanned when the earliest is due, at most once per millisecond of
+ * the clock: a scan of ten thousand gateways is some microseconds, so even a scan every millisecond costs
+ * about one per cent of a core, and a timer fires in the millisecond it is due. The readers and writers here
+ * are shared by the loop's gateways: they are flyweights, and only this loop's thread uses them.
+ */
+final class SimLoop {
+    /** The longest {@link #idle} sleeps, so a stop request or a clock that moved is noticed soon. */
+    static final long MAX_IDLE_MILLIS = 100;
+
+    final HelloWriter helloWriter = new HelloWriter();
+    final AuthWriter authWriter = new AuthWriter();
+    final StatsWriter statsWriter = new StatsWriter();
+    final ThrottleAckWriter throttleAckWriter = new ThrottleAckWriter();
+    final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
+    final EventWriter eventWriter = new EventWriter();
+    final ChallengeReader challengeReader = new ChallengeReader();
+    final AuthResultReader authResultReader = new AuthResultReader();
+    final PollReader pollReader = new PollReader();
+    final ThrottleSetReader throttleSetReader = new ThrottleSetReader();
+    final HeartbeatReader heartbeatReader = new HeartbeatReader();
+
+    private final SimContext context;
+    private final EpochClock clock;
+    private final Selector selector;
+    private final SimCounters counters = new SimCounters();
+    private final SimulatedGateway[] gateways;
+    private final long stopAtMillis;
+    private final Consumer<SelectionKey> onReady = this::onReady;
+    private long nextTimerMillis;
+    private volatile boolean stopRequested;
+    private volatile boolean finished;
+
+    /**
+     * Builds loop {@code loopIndex}'s gateways: those with {@code index % threads == loopIndex}. Gateway
+     * {@code i} first connects at {@code startMillis + rampUp * i / gateways}.
+     */
+    SimLoop(SimContext context, EpochClock clock, int loopIndex, FaultMode[] faults, long startMillis)
+            throws IOException {
+        this.context = context;
+        this.clock = clock;
+        this.selector = Selector.open();
+        this.stopAtMillis = context.durationMillis() == 0 ? Long.MAX_VALUE : startMillis + context.durationMillis();
+        int total = context.gateways();
+        int threads = context.threads();
+        this.gateways = new SimulatedGateway[(total - loopIndex + threads - 1) / threads];
+        byte[] secret = context.deploymentSecret();
+        for (int n = 0; n < gateways.length; n++) {
+            int index = loopIndex + n * threads;
+            long id = context.firstGatewayId() + index;
+            SyntheticVolume[] volumes = new SyntheticVolume[context.volumesPerGateway()];
+            for (int v = 0; v < volumes.length; v++) {
+                volumes[v] = new SyntheticVolume(v + 1, "vol-" + (v + 1), context.volumes(),
+                        context.seed() * 31 + id * 4099 + v);
+            }
+            byte[] key = GatewayKeys.derive(secret, id);
+            if (faults[index] == FaultMode.WRONG_KEY) {
+                key[0] ^= 0x5A;
+            }
+            long firstConnect = startMillis + context.timings().rampUpMillis() * index / total;
+            gateways[n] = new SimulatedGateway(this, index, id, faults[index], key, context.enrollmentToken(id), volumes,
+                    firstConnect);
+        }
+        this.nextTimerMillis = startMillis;
+    }
+
+    /**
+     * One round: ready sockets, then due timers; after the simulator's duration (or {@link #requestStop}),
+     * closes every connection and finishes.
+     *
+     * @return how much was done, 0 when there was nothing (the caller may then {@link #idle})
+     */
+    int doWork() {
+        if (finished) {
+            return 0;
+        }
+        long now = clock.epochMillis();
+        if (stopRequested || now >= stopAtMillis) {
+            finish();
+            return 1;
+        }
+        int work;
+        try {
+            work = selector.selectNow(onReady);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (now >= nextTimerMillis) {
+            work += runTimers(now);
+        }
+        return work;
+    }
+
+    /** Waits for a socket to be ready or the next timer to come, whichever is first, and handles the sockets. */
+    void idle() {
+        long now = clock.epochMillis();
+        long wait = Math.min(Math.min(nextTimerMillis, stopAtMillis) - now, MAX_IDLE_MILLIS);
+        try {
+            if (wait > 0) {
+                selector.select(onReady, wait);
+            } else {
+                selector.selectNow(onReady);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Asks the loop to close its connections and finish on its next {@link #doWork}; any thread. */
+    void requestStop() {
+        stopRequested = true;
+        selector.wakeup();
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** Closes every connection and the selector; on the loop's thread (or after it has gone). */
+    void finish() {
+        if (finished) {
+            return;
+        }
+        for (SimulatedGateway gateway : gateways) {
+            gateway.stop();
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // Every channel is closed already; a selector that fails to close holds nothing more.
+        }
+        finished = true;
+    }
+
+    SimContext context() {
+        return context;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    SimCounters counters() {
+        return counters;
+    }
+
+    SimulatedGateway[] gateways() {
+        return gateways;
+    }
+
+    /** A gateway's deadline moved: scan no later than {@code deadlineMillis}. */
+    void schedule(long deadlineMillis) {
+        if (deadlineMillis < nextTimerMillis) {
+            nextTimerMillis = deadlineMillis;
+        }
+    }
+
+    private void onReady(SelectionKey key) {
+        ((SimulatedGateway) key.attachment()).onReady(key, clock.epochMillis());
+    }
+
+    private int runTimers(long now) {
+        int fired = 0;
+        long next = Long.MAX_VALUE;
+        for (SimulatedGateway gateway : gateways) {
+            if (gateway.deadline() <= now) {
+                gateway.onTimer(now);
+                fired++;
+            }
+            next = Math.min(next, gateway.deadline());
+        }
+        // A gateway whose timer could not act (its output is full) keeps a due deadline: look again next millisecond.
+        nextTimerMillis = Math.max(next, now + 1);
+        return fired;
+    }
+}

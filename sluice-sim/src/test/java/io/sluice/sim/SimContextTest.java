@@ -1,0 +1,66 @@
+package io.sluice.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimContextTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void parsesEveryOptionInBothForms() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "0123456789abcdef-secret\n");
+        SimContext context = SimContext.parse("--monitor", "[::1]:7000", "--secret-file=" + secret,
+                "--gateways", "5000", "--volumes-per-gateway=8", "--first-gateway-id", "1000",
+                "--enrollment-token", "enroll-{id}", "--fault", "slow=0.01,wrong-key=0.002",
+                "--duration", "30", "--threads", "3", "--seed", "9", "--ramp-up-ms", "2500", "--summary-interval", "2");
+        assertThat(context.monitor()).isEqualTo(new InetSocketAddress("::1", 7000));
+        assertThat(new String(context.deploymentSecret())).as("every byte, as the monitor reads it")
+                .isEqualTo("0123456789abcdef-secret\n");
+        assertThat(new String(context.enrollmentToken(1042))).isEqualTo("enroll-1042");
+        assertThat(context.gateways()).isEqualTo(5000);
+        assertThat(context.volumesPerGateway()).isEqualTo(8);
+        assertThat(context.firstGatewayId()).isEqualTo(1000);
+        assertThat(context.faults()).hasToString("slow=0.01,wrong-key=0.002");
+        assertThat(context.durationMillis()).isEqualTo(30_000);
+        assertThat(context.threads()).isEqualTo(3);
+        assertThat(context.seed()).isEqualTo(9);
+        assertThat(context.timings().rampUpMillis()).isEqualTo(2500);
+        assertThat(context.summaryIntervalMillis()).isEqualTo(2000);
+    }
+
+    @Test
+    void defaultsNeedOnlyTheMonitorAndTheSecret() {
+        SimContext context = SimContext.builder(new InetSocketAddress("localhost", 9), TestSims.SECRET).build();
+        assertThat(context.gateways()).isEqualTo(100);
+        assertThat(context.volumesPerGateway()).isEqualTo(4);
+        assertThat(context.durationMillis()).isZero();
+        assertThat(context.enrollmentToken(1)).isEmpty();
+        assertThat(context.timings()).isEqualTo(SimTimings.DEFAULTS);
+    }
+
+    @Test
+    void refusesWhatCannotRun() {
+        InetSocketAddress monitor = new InetSocketAddress("localhost", 9);
+        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).gateways(0).build())
+                .hasMessageContaining("--gateways");
+        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET)
+                .volumesPerGateway(SimContext.MAX_VOLUMES_PER_GATEWAY + 1).build())
+                .hasMessageContaining("--volumes-per-gateway");
+        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).threads(0).build())
+                .hasMessageContaining("--threads");
+        assertThatThrownBy(() -> SimContext.builder(monitor, new byte[8]).build()).hasMessageContaining("16 bytes");
+        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).enrollmentToken("x".repeat(250) + "{id}").build())
+                .hasMessageContaining("token");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "host-without-port")).hasMessageContaining("HOST:PORT");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "h:70000")).hasMessageContaining("port");
+        assertThatThrownBy(() -> SimContext.parse("--monitor")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> new SimTimings(0, 0, 1, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

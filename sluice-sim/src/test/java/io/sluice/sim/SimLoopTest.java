@@ -1,0 +1,209 @@
+package io.sluice.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.ManualEpochClock;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One loop driven by hand on a manual clock: the timing rules (ramp-up, heartbeats, late answers, backoff,
+ * handshake timeout, duration) checked to the millisecond, with real sockets but no sleeps. Bytes still
+ * take real time to cross loopback, so the test pumps the loop until they have arrived, without moving
+ * the clock.
+ */
+class SimLoopTest {
+    private static final long T0 = 1_000_000;
+    /** Heartbeats far apart unless a test wants them; backoff 1..8 s; slow answers 300 ms late. */
+    private static final SimTimings TIMINGS = new SimTimings(0, 10_000, 2_000, 1_000, 8_000, 300, 10_000, 1);
+
+    private final ManualEpochClock clock = new ManualEpochClock(T0);
+    private SimLoop loop;
+
+    @AfterEach
+    void finish() {
+        if (loop != null) {
+            loop.finish();
+        }
+    }
+
+    @Test
+    void firstConnectsAreSpreadOverTheRampUp() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            loop = loop(TestSims.quick(monitor.address(), 4)
+                    .timings(new SimTimings(1_000, 10_000, 2_000, 1_000, 8_000, 300, 10_000, 1)), FaultMode.NONE);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
+            clock.advance(249);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(2);
+            clock.advance(500);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(4);
+            pump("all four in session", s -> s.total().inSession() == 4);
+        }
+    }
+
+    @Test
+    void heartbeatGoesOutAfterTheIdleInterval() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.NONE);
+            pump("in session", s -> s.total().inSession() == 1);
+            clock.advance(TIMINGS.heartbeatIntervalMillis() - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.HEARTBEATS_SENT)).isZero();
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.HEARTBEATS_SENT)).isEqualTo(1);
+            pump("the monitor has the heartbeat", s -> monitor.seen(loop.gateways()[0].gatewayId()).heartbeats.get() == 1);
+        }
+    }
+
+    @Test
+    void slowGatewayAnswersExactlyItsDelayLate() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.SLOW);
+            pump("in session", s -> s.total().inSession() == 1);
+            long poll = monitor.pollAll();
+            pump("poll received", s -> s.total().pollsReceived() == 1);
+            clock.advance(TIMINGS.slowDelayMillis() - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.POLLS_ANSWERED)).isZero();
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.POLLS_ANSWERED)).isEqualTo(1);
+            pump("the monitor has the answer", s -> monitor.answers(poll) == 1);
+        }
+    }
+
+    @Test
+    void failedConnectsBackOffExponentiallyWithJitter() throws Exception {
+        InetSocketAddress nobody;
+        try (ServerSocketChannel closed = ServerSocketChannel.open()) {
+            closed.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            nobody = (InetSocketAddress) closed.getLocalAddress();
+        }
+        loop = loop(TestSims.quick(nobody, 1).timings(TIMINGS), FaultMode.NONE);
+        long backoff = TIMINGS.backoffMinMillis();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            int failures = attempt;
+            pump("connect " + attempt + " refused", s -> s.total().get(SimCounter.CONNECT_FAILURES) == failures);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(attempt);
+            long earliest = backoff * 8 / 10;
+            long latest = backoff * 12 / 10;
+            clock.advance(earliest - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("not before %d ms", earliest).isEqualTo(attempt);
+            clock.advance(latest - earliest + 1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("by %d ms", latest).isEqualTo(attempt + 1);
+            backoff *= 2;
+        }
+    }
+
+    @Test
+    void handshakeThatGetsNoAnswerTimesOut() throws Exception {
+        try (ServerSocketChannel mute = ServerSocketChannel.open()) {
+            // Never accepts: the kernel completes the connect, nobody reads the HELLO.
+            mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 1).timings(TIMINGS), FaultMode.NONE);
+            pump("connected", s -> s.total().get(SimCounter.CONNECTS) == 1);
+            clock.advance(TIMINGS.handshakeTimeoutMillis() - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.HANDSHAKE_TIMEOUTS)).isEqualTo(1);
+            assertThat(loop.gateways()[0].state()).isEqualTo(SimulatedGateway.State.WAITING);
+        }
+    }
+
+    @Test
+    void loopFinishesAtItsDurationAndClosesEverything() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            loop = loop(TestSims.quick(monitor.address(), 3).timings(TIMINGS).durationMillis(5_000), FaultMode.NONE);
+            pump("in session", s -> s.total().inSession() == 3);
+            clock.advance(4_999);
+            loop.doWork();
+            assertThat(loop.isFinished()).isFalse();
+            clock.advance(1);
+            loop.doWork();
+            assertThat(loop.isFinished()).isTrue();
+            assertThat(snapshot().total().inSession()).isZero();
+            assertThat(Arrays.stream(loop.gateways()).map(SimulatedGateway::state))
+                    .containsOnly(SimulatedGateway.State.STOPPED);
+            Await.until("the monitor sees every connection closed", () -> monitor.openConnections() == 0);
+        }
+    }
+
+    @Test
+    void answeringPollsAndThrottleSetsAllocatesNothing() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            loop = loop(TestSims.quick(monitor.address(), 1).volumesPerGateway(16).timings(TIMINGS), FaultMode.NONE);
+            pump("in session", s -> s.total().inSession() == 1);
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long[] counts = new long[SimCounters.size()];
+            int answered = SimCounter.POLLS_ANSWERED.ordinal();
+            int acked = SimCounter.THROTTLE_SETS_ACKED.ordinal();
+            long allocated = 0;
+            for (int round = 1; round <= 3_000; round++) {
+                monitor.throttleAll(round, 1_000 + round);
+                monitor.pollAll();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                do {
+                    assertThat(System.nanoTime()).as("round %d answered", round).isLessThan(deadline);
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    if (loop.doWork() == 0) {
+                        loop.idle();
+                    }
+                    long spent = threads.getCurrentThreadAllocatedBytes() - before;
+                    if (round > 1_000) {
+                        allocated += spent;
+                    }
+                    Arrays.fill(counts, 0);
+                    loop.counters().addTo(counts);
+                } while (counts[answered] < round || counts[acked] < round);
+            }
+            assertThat(allocated).as("bytes the loop allocated answering 2,000 polls and throttle sets").isLessThan(1024);
+        }
+    }
+
+    private SimLoop loop(SimContext.Builder builder, FaultMode fault) throws Exception {
+        SimContext context = builder.build();
+        FaultMode[] faults = new FaultMode[context.gateways()];
+        Arrays.fill(faults, fault);
+        return new SimLoop(context, clock, 0, faults, T0);
+    }
+
+    /** Runs the loop, clock standing still, until {@code condition} holds (10 s at most). */
+    private void pump(String what, Predicate<SimSnapshot> condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.test(snapshot())) {
+            assertThat(System.nanoTime() - deadline).as("timed out waiting for: " + what).isNegative();
+            if (loop.doWork() == 0) {
+                loop.idle();
+            }
+        }
+    }
+
+    private SimSnapshot snapshot() {
+        long[] counts = new long[SimCounters.size()];
+        loop.counters().addTo(counts);
+        return new SimSnapshot(counts, new int[FaultMode.values().length]);
+    }
+
+    private long count(SimCounter counter) {
+        return snapshot().total().get(counter);
+    }
+}
