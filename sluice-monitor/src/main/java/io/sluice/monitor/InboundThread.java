@@ -220,7 +220,9 @@ final class InboundThread implements Runnable {
                     session.lastPollAnswered = poll;
                     daemon.counters().pollsAnswered.increment();
                 }
-                forward(session, decoder, MailboxOpcodes.SERVICES_STATS_REPORT);
+                if (daemon.reportSequences().accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
+                    forward(session, decoder, MailboxOpcodes.SERVICES_STATS_REPORT);
+                }
             }
             case THROTTLE_ACK -> {
                 ackReader.wrap(decoder);

@@ -22,6 +22,18 @@ public final class MonitorCounters {
     final LongAdder slowConsumersClosed = new LongAdder();
     final LongAdder unreachableMarked = new LongAdder();
     final LongAdder sessionsMigrated = new LongAdder();
+    final LongAdder reportsRepeated = new LongAdder();
+    final LongAdder reportsLost = new LongAdder();
+
+    /** STATS reports a gateway sent again (e.g. after a reconnect): dropped, not counted twice. */
+    public long reportsRepeated() {
+        return reportsRepeated.sum();
+    }
+
+    /** Reports missing from a gateway's sequence (the jump between two it did send). */
+    public long reportsLost() {
+        return reportsLost.sum();
+    }
 
     /** Sessions moved from a busier thread pair to a less busy one. */
     public long sessionsMigrated() {

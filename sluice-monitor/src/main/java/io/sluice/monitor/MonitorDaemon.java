@@ -44,6 +44,7 @@ public final class MonitorDaemon implements AutoCloseable {
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
     private final Map<Long, byte[]> desiredThrottles = new ConcurrentHashMap<>();
     private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
+    private final ReportSequences reportSequences = new ReportSequences(counters);
     private final AtomicInteger nextSessionId = new AtomicInteger();
     private final Mailbox monitorMailbox;
     private final Mailbox servicesMailbox;
@@ -106,6 +107,10 @@ public final class MonitorDaemon implements AutoCloseable {
 
     ServicesLink services() {
         return services;
+    }
+
+    ReportSequences reportSequences() {
+        return reportSequences;
     }
 
     PollScheduler pollScheduler() {

@@ -261,6 +261,28 @@ class MonitorDaemonTest {
         }
     }
 
+    @Test
+    void repeatedReportsAfterAReconnectAreDroppedAndGapsCounted() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            for (int i = 0; i < 3; i++) {
+                gw.expect(FrameType.POLL);
+                gw.answer();
+            }
+            await(() -> statsFrom.size() == 3);
+        }
+        try (TestGateway again = new TestGateway(daemon.address(), 1)) {
+            assertThat(again.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            again.reports = 2;
+            again.answerPoll(0);
+            again.reports = 10;
+            again.answerPoll(0);
+            await(() -> statsFrom.size() == 4);
+            assertThat(daemon.counters().reportsRepeated()).isEqualTo(1);
+            assertThat(daemon.counters().reportsLost()).isEqualTo(7);
+        }
+    }
+
     static byte[] throttleFrame(long gatewayId, long iops, long version) {
         ByteBuffer buffer = ByteBuffer.allocate(io.sluice.protocol.ThrottleSetDescriptor.VOLUMES_OFFSET
                 + io.sluice.protocol.ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);

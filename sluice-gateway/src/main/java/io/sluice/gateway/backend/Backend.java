@@ -1,0 +1,48 @@
+package io.sluice.gateway.backend;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Storage behind one export. Shared by every connection to the export and called concurrently by
+ * the export's dispatcher threads, so implementations are thread-safe. Data-path methods return an
+ * {@link io.sluice.gateway.nbd.NbdError} value (0 = success) instead of throwing; ranges have
+ * already been checked against {@link #size()} and the block sizes.
+ *
+ * <p>Consistency contract (what lets the gateway advertise NBD_FLAG_CAN_MULTI_CONN): a write that
+ * returned is visible to every later read from any connection, and {@link #flush()} makes every
+ * write that returned before it durable.
+ */
+public interface Backend extends AutoCloseable {
+    long size();
+
+    /** The storage itself refuses writes (opened read-only, or a read-only upstream export). */
+    boolean readOnly();
+
+    /** Smallest addressable unit (a power of two); 1 for byte-addressable storage. */
+    int minimumBlockSize();
+
+    int preferredBlockSize();
+
+    /** Largest READ, WRITE or WRITE_ZEROES request the backend takes in one piece. */
+    int maximumBlockSize();
+
+    /** Fills {@code dst} from position to limit with the bytes at {@code offset}. */
+    int read(long offset, ByteBuffer dst);
+
+    /** Writes {@code src} from position to limit at {@code offset}; durable before returning if {@code fua}. */
+    int write(long offset, ByteBuffer src, boolean fua);
+
+    int flush();
+
+    /** A hint that the range is no longer needed; may do nothing. */
+    int trim(long offset, long length, boolean fua);
+
+    /** Makes the range read back as zeroes. */
+    int writeZeroes(long offset, long length, boolean fua);
+
+    /** What the backend is, for logs and NBD_OPT_LIST descriptions. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,63 @@
+package io.sluice.gateway.nbd;
+
+import static io.sluice.gateway.nbd.NbdDescriptor.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.ByteBuffer;
+
+/**
+ * Jazzer fuzz test of the request decoder. Without JAZZER_FUZZ it runs in regression mode: the
+ * seeds under {@code NbdRequestDecoderFuzzTestInputs/} plus an empty input, in milliseconds. With
+ * {@code JAZZER_FUZZ=1} it explores for {@code maxDuration}. Whatever the bytes and the negotiated
+ * state, the decoder must not throw and its verdict must keep the promises the connection relies on.
+ */
+class NbdRequestDecoderFuzzTest {
+    @FuzzTest(maxDuration = "30s")
+    void decodeKeepsItsPromises(FuzzedDataProvider data) {
+        long size = data.consumeLong(0, 1L << 50);
+        boolean readOnly = data.consumeBoolean();
+        boolean structured = data.consumeBoolean();
+        int minBlock = 1 << data.consumeInt(0, 12);
+        int maxBlock = Math.max(minBlock, data.consumeInt(minBlock, MAX_PAYLOAD) & -minBlock);
+        byte[] header = data.consumeBytes(REQUEST_HEADER_LENGTH);
+        ByteBuffer buffer = ByteBuffer.allocate(REQUEST_HEADER_LENGTH).put(header);
+        if (data.consumeBoolean()) {
+            buffer.putInt(0, REQUEST_MAGIC);
+        }
+        NbdRequestDecoder decoder = new NbdRequestDecoder()
+                .configure(size, readOnly, structured, minBlock, maxBlock)
+                .wrap(buffer, 0);
+
+        int verdict = decoder.decode();
+
+        assertThat(verdict).isIn(NbdError.OK, NbdError.EINVAL, NbdError.EPERM, NbdError.ENOSPC,
+                NbdRequestDecoder.DISCONNECT, NbdRequestDecoder.SOFT_DISCONNECT);
+        assertThat(decoder.payloadLength()).isBetween(0, MAX_PAYLOAD);
+        if (decoder.magic() != REQUEST_MAGIC) {
+            assertThat(verdict).isEqualTo(NbdRequestDecoder.DISCONNECT);
+        }
+        if (decoder.payloadLength() > 0) {
+            assertThat(decoder.type()).isEqualTo(CMD_WRITE);
+            assertThat((long) decoder.payloadLength()).isEqualTo(decoder.length());
+        }
+        if (verdict == NbdError.OK) {
+            assertThat(decoder.type()).isIn(CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES);
+            if (readOnly) {
+                assertThat(decoder.type()).isIn(CMD_READ, CMD_FLUSH);
+            }
+            if (decoder.type() != CMD_FLUSH) {
+                long offset = decoder.offset();
+                long length = decoder.length();
+                assertThat(offset).isNotNegative();
+                assertThat(length).isPositive();
+                assertThat(offset + length).isLessThanOrEqualTo(size);
+                assertThat((offset | length) % minBlock).isZero();
+                if (decoder.type() != CMD_TRIM) {
+                    assertThat(length).isLessThanOrEqualTo(maxBlock);
+                }
+            }
+        }
+    }
+}
