@@ -28,7 +28,7 @@ public final class MailboxCallee implements AutoCloseable {
     private final long entry;
     private final Request request;
     private final Doorbell.Waiter requestWaiter;
-    private int requestCursor;
+    private final BitClaimer requests;
     private long lastHeartbeat;
     private long lastSweep;
     /** Completions may come from any thread (deferred calls), so the count is atomic. */
@@ -42,6 +42,7 @@ public final class MailboxCallee implements AutoCloseable {
         this.entry = mailbox.calleeEntryOffset(calleeIndex);
         this.request = new Request(this);
         this.requestWaiter = mailbox.requestDoorbell().new Waiter();
+        this.requests = new BitClaimer(mailbox, mailbox.requestBitmapOffset(), calleeIndex % mailbox.bitmapWords());
         this.lastSweep = mailbox.clock().epochMillis();
     }
 
@@ -72,11 +73,10 @@ public final class MailboxCallee implements AutoCloseable {
     public int poll(RequestHandler handler, int limit) {
         int taken = 0;
         while (taken < limit) {
-            int slot = mailbox.claimAnyBit(mailbox.requestBitmapOffset(), requestCursor);
+            int slot = requests.next();
             if (slot < 0) {
                 break;
             }
-            requestCursor = slot >>> 6;
             if (take(slot)) {
                 taken++;
                 dispatch(handler);
@@ -203,7 +203,7 @@ public final class MailboxCallee implements AutoCloseable {
 
     /** Whether a posted call may be waiting (a hint; {@link #poll} decides). */
     public boolean hasRequests() {
-        return mailbox.anyBitSet(mailbox.requestBitmapOffset());
+        return requests.hasAny();
     }
 
     /** Sleeps in the kernel until a caller rings or {@code timeoutNanos} pass. */
@@ -240,6 +240,7 @@ public final class MailboxCallee implements AutoCloseable {
 
     @Override
     public void close() {
+        requests.release();
         memory.putLongRelease(entry + CALLEE_SERVED_OFFSET, served.get());
         memory.casLong(entry + ENTRY_TOKEN_OFFSET, mailbox.token(), 0);
     }

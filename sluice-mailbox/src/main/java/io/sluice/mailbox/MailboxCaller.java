@@ -29,7 +29,7 @@ public final class MailboxCaller implements AutoCloseable {
     private final ReplyView view = new ReplyView();
     /** Where the last free slot was found; a racy hint shared by calling threads, so not volatile. */
     private int freeCursor;
-    private int replyCursor;
+    private final BitClaimer replies;
     private long lastHeartbeat;
 
     private MailboxCaller(Mailbox mailbox, int callerIndex) {
@@ -39,6 +39,7 @@ public final class MailboxCaller implements AutoCloseable {
         this.entry = mailbox.callerEntryOffset(callerIndex);
         this.replyBitmap = mailbox.replyBitmapOffset(callerIndex);
         this.replyWaiter = mailbox.replyDoorbell(callerIndex).new Waiter();
+        this.replies = new BitClaimer(mailbox, replyBitmap, 0);
         this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmapWords());
     }
 
@@ -144,11 +145,10 @@ public final class MailboxCaller implements AutoCloseable {
     public int pollReplies(ReplyHandler handler, int limit) {
         int delivered = 0;
         while (delivered < limit) {
-            int slot = mailbox.claimAnyBit(replyBitmap, replyCursor);
+            int slot = replies.next();
             if (slot < 0) {
                 break;
             }
-            replyCursor = slot >>> 6;
             if (consume(slot, handler)) {
                 delivered++;
             }
@@ -186,7 +186,7 @@ public final class MailboxCaller implements AutoCloseable {
     }
 
     public boolean hasReplies() {
-        return mailbox.anyBitSet(replyBitmap);
+        return replies.hasAny();
     }
 
     /** Sleeps until a reply may be waiting or {@code timeoutNanos} pass. */
