@@ -28,6 +28,9 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the monitor and services mailboxes live")
     Path mailboxDir;
 
+    @Option(names = "--mailbox-name", defaultValue = "sluice", description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
+    String mailboxName;
+
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
     List<String> approve = List.of();
 
@@ -51,7 +54,7 @@ final class MonitorCommand implements Callable<Integer> {
         byte[] secret = Files.readAllBytes(secretFile);
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
-                        mailboxDir.resolve("sluice-monitor"), mailboxDir.resolve("sluice-services"), secret)
+                        mailboxDir.resolve(mailboxName + "-monitor"), mailboxDir.resolve(mailboxName + "-services"), secret)
                 .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100);
         CountDownLatch stop = new CountDownLatch(1);

@@ -1,0 +1,107 @@
+package io.sluice.server.supervisor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The running (or restarting) JVM of one role, with its restart history. Used by the supervisor's thread only. */
+final class RoleProcess {
+    private static final long[] BACKOFF_MILLIS = {0, 250, 500, 1_000, 2_000, 5_000};
+    /** A role that has run this long is considered healthy again: its back-off starts over. */
+    private static final long STABLE_MILLIS = 60_000;
+
+    final RoleSpec spec;
+    private final Path log;
+    private final String javaExecutable;
+    private final String classpath;
+    private Process process;
+    private long startedAt;
+    private long restartAt = -1;
+    private int restarts;
+    private int consecutiveFailures;
+    private String lastExit = "";
+
+    RoleProcess(RoleSpec spec, Path logDirectory, String javaExecutable, String classpath) {
+        this.spec = spec;
+        this.log = logDirectory.resolve(spec.name() + ".log");
+        this.javaExecutable = javaExecutable;
+        this.classpath = classpath;
+    }
+
+    void start(long now) throws IOException {
+        Files.createDirectories(log.getParent());
+        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED",
+                "-cp", classpath, "io.sluice.server.SluiceMain"));
+        cmd.addAll(spec.command());
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        startedAt = now;
+        restartAt = -1;
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Notes an exit and schedules the restart after the back-off; returns true the first time it sees the exit. */
+    boolean noteExit(long now) {
+        if (process == null || process.isAlive() || restartAt >= 0) {
+            return false;
+        }
+        lastExit = "exit " + process.exitValue();
+        consecutiveFailures = now - startedAt >= STABLE_MILLIS ? 1 : consecutiveFailures + 1;
+        restartAt = now + BACKOFF_MILLIS[Math.min(consecutiveFailures - 1, BACKOFF_MILLIS.length - 1)];
+        return true;
+    }
+
+    boolean restartDue(long now) {
+        return restartAt >= 0 && now >= restartAt;
+    }
+
+    void restart(long now) throws IOException {
+        restarts++;
+        start(now);
+    }
+
+    /** Kills a hung role at once; the exit is then handled like any other. */
+    void kill(String why) {
+        if (process != null) {
+            process.destroyForcibly();
+            lastExit = why;
+        }
+    }
+
+    /** SIGTERM, a grace period, then SIGKILL. */
+    void stop(long graceMillis) throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    long pid() {
+        return process == null ? 0 : process.pid();
+    }
+
+    long startedAt() {
+        return startedAt;
+    }
+
+    int restarts() {
+        return restarts;
+    }
+
+    String lastExit() {
+        return lastExit;
+    }
+
+    Path log() {
+        return log;
+    }
+}

@@ -1,0 +1,17 @@
+package io.sluice.server.supervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One role of the SLA server as the supervisor runs it: a {@code sluice} subcommand in its own JVM.
+ *
+ * @param name    the role's name, also its log file's
+ * @param command the subcommand and its arguments, e.g. {@code monitor --listen 127.0.0.1:7070 ...}
+ * @param inbox   the role's own mailbox (it is the callee there), watched for a stopped heartbeat; null if none
+ */
+public record RoleSpec(String name, List<String> command, Path inbox) {
+    public RoleSpec {
+        command = List.copyOf(command);
+    }
+}

@@ -1,0 +1,168 @@
+package io.sluice.server.supervisor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.EpochClock;
+import io.sluice.common.ProcessIdentity;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxFormatException;
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.MailboxSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in
+ * reverse order (seed 003: each process in its own address space, restartable alone, joined by
+ * stateful mailboxes). {@link #doWork} is one single-threaded supervision step against the injected
+ * clock: restart roles that exited (with back-off), kill roles whose mailbox heartbeat stopped while
+ * their process still runs, and write {@code status.json} for {@code sluice status}.
+ */
+public final class Supervisor implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long STATUS_INTERVAL_MILLIS = 1_000;
+
+    private final Path runDirectory;
+    private final List<RoleProcess> roles = new ArrayList<>();
+    private final Map<Path, Mailbox> inboxes = new LinkedHashMap<>();
+    private final EpochClock clock;
+    private final long heartbeatTimeoutMillis;
+    private final Consumer<String> log;
+    private long nextStatusAt;
+
+    /**
+     * @param mailboxes every mailbox the roles use, created (or checked) before any role starts; an
+     *                  unusable file is moved aside and recreated
+     */
+    public Supervisor(Path runDirectory, Map<Path, MailboxGeometry> mailboxes, List<RoleSpec> specs, String classpath,
+                      long heartbeatTimeoutMillis, EpochClock clock, Consumer<String> log) throws IOException {
+        this.runDirectory = runDirectory;
+        this.clock = clock;
+        this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
+        this.log = log;
+        Files.createDirectories(runDirectory);
+        for (Map.Entry<Path, MailboxGeometry> box : mailboxes.entrySet()) {
+            inboxes.put(box.getKey(), prepare(box.getKey(), box.getValue()));
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (RoleSpec spec : specs) {
+            roles.add(new RoleProcess(spec, runDirectory.resolve("logs"), java, classpath));
+        }
+    }
+
+    private Mailbox prepare(Path file, MailboxGeometry geometry) {
+        try {
+            return Mailbox.openOrCreate(file, geometry, clock);
+        } catch (MailboxFormatException e) {
+            Path aside = Mailbox.quarantine(file, clock);
+            log.accept("mailbox " + file + " is unusable (" + e.getMessage() + "); moved to " + aside + ", creating a new one");
+            return Mailbox.create(file, geometry, clock);
+        }
+    }
+
+    /** Starts every role in order. */
+    public void start() throws IOException {
+        long now = clock.epochMillis();
+        for (RoleProcess role : roles) {
+            role.start(now);
+            log.accept("started " + role.spec.name() + " (pid " + role.pid() + ")");
+        }
+    }
+
+    /** One supervision step. */
+    public void doWork() throws IOException {
+        long now = clock.epochMillis();
+        for (RoleProcess role : roles) {
+            if (role.noteExit(now)) {
+                log.accept(role.spec.name() + " (pid " + role.pid() + ") stopped: " + role.lastExit() + "; restarting");
+            }
+            if (role.restartDue(now)) {
+                role.restart(now);
+                log.accept("restarted " + role.spec.name() + " (pid " + role.pid() + "), restart " + role.restarts());
+            } else if (role.isAlive() && isHung(role, now)) {
+                log.accept(role.spec.name() + " (pid " + role.pid() + ") is alive but its heartbeat stopped; killing it");
+                role.kill("hung: heartbeat older than " + heartbeatTimeoutMillis + " ms");
+            }
+        }
+        if (now >= nextStatusAt) {
+            nextStatusAt = now + STATUS_INTERVAL_MILLIS;
+            writeStatus(now);
+        }
+    }
+
+    private boolean isHung(RoleProcess role, long now) {
+        Mailbox inbox = role.spec.inbox() == null ? null : inboxes.get(role.spec.inbox());
+        if (inbox == null || now - role.startedAt() < heartbeatTimeoutMillis) {
+            return false;
+        }
+        for (MailboxSnapshot.Party callee : MailboxSnapshot.take(inbox).callees()) {
+            if (callee.pid() == role.pid()) {
+                return callee.heartbeatAgeMs() > heartbeatTimeoutMillis;
+            }
+        }
+        // Not attached as a callee yet, long after starting: as good as hung.
+        return true;
+    }
+
+    /** A role's state, as {@code status.json} and {@code sluice status} show it. */
+    public record RoleStatus(String name, long pid, boolean alive, long uptimeMs, int restarts, String lastExit,
+                             long heartbeatAgeMs, int mailboxBacklog, String log) {
+    }
+
+    public List<RoleStatus> status() {
+        long now = clock.epochMillis();
+        List<RoleStatus> statuses = new ArrayList<>();
+        for (RoleProcess role : roles) {
+            long heartbeatAge = -1;
+            int backlog = -1;
+            Mailbox inbox = role.spec.inbox() == null ? null : inboxes.get(role.spec.inbox());
+            if (inbox != null) {
+                MailboxSnapshot snapshot = MailboxSnapshot.take(inbox);
+                backlog = snapshot.slots().size();
+                heartbeatAge = snapshot.callees().stream().filter(c -> c.pid() == role.pid())
+                        .mapToLong(MailboxSnapshot.Party::heartbeatAgeMs).findFirst().orElse(-1);
+            }
+            statuses.add(new RoleStatus(role.spec.name(), role.pid(), role.isAlive(),
+                    role.isAlive() ? now - role.startedAt() : 0, role.restarts(), role.lastExit(), heartbeatAge, backlog,
+                    role.log().toString()));
+        }
+        return statuses;
+    }
+
+    private void writeStatus(long now) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("supervisorPid", ProcessIdentity.current().pid());
+        status.put("at", now);
+        status.put("roles", status());
+        Path file = runDirectory.resolve("status.json");
+        Path tmp = runDirectory.resolve("status.json.tmp");
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), status);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    public Path runDirectory() {
+        return runDirectory;
+    }
+
+    /** Stops the roles in reverse order of starting, then releases the mailboxes. */
+    @Override
+    public void close() throws InterruptedException {
+        for (RoleProcess role : roles.reversed()) {
+            role.stop(5_000);
+            log.accept("stopped " + role.spec.name());
+        }
+        writeStatus(clock.epochMillis());
+        inboxes.values().forEach(Mailbox::close);
+    }
+}

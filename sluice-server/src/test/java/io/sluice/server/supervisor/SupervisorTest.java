@@ -1,0 +1,110 @@
+package io.sluice.server.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.EpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.Reply;
+import io.sluice.monitor.MonitorDaemon;
+import io.sluice.protocol.MailboxOpcodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The supervisor with a real monitor role in its own JVM: kill -9, restart, calls that survive it. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SupervisorTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedRoleIsRestartedAndServesTheCallsPostedWhileItWasDown() throws Exception {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "supervisor-test-secret-0123456789");
+        String name = "sluice-suptest-" + ProcessHandle.current().pid();
+        Path monitorBox = Path.of("/dev/shm", name + "-monitor");
+        Path servicesBox = Path.of("/dev/shm", name + "-services");
+        // A foreign file where a mailbox should be: moved aside and recreated, not a crash loop.
+        Files.writeString(monitorBox, "not a mailbox");
+        Map<Path, MailboxGeometry> mailboxes = new LinkedHashMap<>();
+        mailboxes.put(monitorBox, MonitorDaemon.MONITOR_MAILBOX);
+        mailboxes.put(servicesBox, MonitorDaemon.SERVICES_MAILBOX);
+        RoleSpec monitor = new RoleSpec("monitor", List.of("monitor", "--listen", "127.0.0.1:0", "--secret-file",
+                secret.toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name, "--status-every", "0"), monitorBox);
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+        try (Supervisor supervisor = new Supervisor(dir.resolve("run"), mailboxes, List.of(monitor), classpath, 3_000,
+                EpochClock.system(), log::add)) {
+            assertThat(log).anyMatch(line -> line.contains("unusable") && line.contains("moved to"));
+            supervisor.start();
+            try (Mailbox box = Mailbox.open(monitorBox); MailboxClient client = MailboxClient.attach(box, 5)) {
+                Reply first = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS);
+                assertThat(first.status()).isEqualTo(MailboxStatus.OK);
+                long pid = supervisor.status().getFirst().pid();
+
+                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+                await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+                // Posted while no monitor runs: the slot keeps it until the restarted role takes it.
+                CompletableFuture<Reply> during = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
+                long killedAt = System.nanoTime();
+                await(() -> {
+                    step(supervisor);
+                    return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
+                });
+                long restartMillis = (System.nanoTime() - killedAt) / 1_000_000;
+                assertThat(supervisor.status().getFirst().pid()).isNotEqualTo(pid);
+                assertThat(during.get(60, TimeUnit.SECONDS).status()).isEqualTo(MailboxStatus.OK);
+                assertThat(log).anyMatch(line -> line.contains("restarted monitor"));
+                assertThat(Files.readString(dir.resolve("run").resolve("status.json"))).contains("\"restarts\" : 1");
+                System.out.println("monitor restarted " + restartMillis + " ms after kill -9");
+
+                // Frozen (SIGSTOP): alive, but its mailbox heartbeat stops; the supervisor kills and restarts it.
+                long frozen = supervisor.status().getFirst().pid();
+                new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
+                await(() -> {
+                    step(supervisor);
+                    return supervisor.status().getFirst().restarts() == 2 && supervisor.status().getFirst().alive();
+                });
+                assertThat(log).anyMatch(line -> line.contains("heartbeat stopped"));
+                assertThat(client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS).status())
+                        .isEqualTo(MailboxStatus.OK);
+            }
+        } finally {
+            Files.deleteIfExists(monitorBox);
+            Files.deleteIfExists(servicesBox);
+            try (var aside = Files.list(Path.of("/dev/shm"))) {
+                aside.filter(p -> p.getFileName().toString().startsWith(name)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void step(Supervisor supervisor) {
+        try {
+            supervisor.doWork();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
