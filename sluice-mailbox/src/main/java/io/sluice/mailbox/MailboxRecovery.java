@@ -39,6 +39,9 @@ public final class MailboxRecovery {
         int redelivered = 0;
         int abandoned = 0;
         int corrupt = 0;
+        // Liveness reads /proc; a sweep asks about the same few processes again and again.
+        java.util.Map<Long, Boolean> alive = new java.util.HashMap<>();
+        java.util.function.LongPredicate isAlive = token -> alive.computeIfAbsent(token, ProcessIdentity::isAlive);
         for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
             if (mailbox.breakDeadLock(slot)) {
                 brokenLocks++;
@@ -66,7 +69,7 @@ public final class MailboxRecovery {
                 }
                 case SlotState.TAKEN -> {
                     long callee = memory.getLongVolatile(base + SLOT_CALLEE_TOKEN_OFFSET);
-                    if (!ProcessIdentity.isAlive(callee)) {
+                    if (!isAlive.test(callee)) {
                         int outcome = recoverTaken(mailbox, slot);
                         if (outcome == SlotState.POSTED) {
                             redelivered++;
@@ -78,7 +81,7 @@ public final class MailboxRecovery {
                 case SlotState.DONE -> {
                     int callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
                     long callerToken = memory.getLongVolatile(mailbox.callerEntryOffset(callerIndex) + ENTRY_TOKEN_OFFSET);
-                    if (ProcessIdentity.isAlive(callerToken)
+                    if (isAlive.test(callerToken)
                             && !mailbox.isBitSet(mailbox.replyBitmapOffset(callerIndex), slot)) {
                         mailbox.notifyCaller(callerIndex, slot);
                         reannounced++;

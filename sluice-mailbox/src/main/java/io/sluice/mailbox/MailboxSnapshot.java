@@ -43,6 +43,8 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
         }
         List<Slot> slots = new ArrayList<>();
         int free = 0;
+        java.util.Map<Long, Boolean> alive = new java.util.HashMap<>();
+        java.util.function.LongPredicate isAlive = token -> token != 0 && alive.computeIfAbsent(token, ProcessIdentity::isAlive);
         for (int i = 0; i < g.slotCount(); i++) {
             SlotInfo s = mailbox.slotInfo(i);
             if (s.state() == SlotState.FREE && s.lockOwner() == 0) {
@@ -57,9 +59,9 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
             };
             slots.add(new Slot(i, SlotState.name(s.state()), s.opcode(), s.generation(), s.callerIndex(),
                     s.correlationId(), pidOf(callerToken(mailbox, s.callerIndex())), pidOf(s.calleeToken()),
-                    ProcessIdentity.isAlive(s.calleeToken()), MailboxStatus.name(s.status()),
+                    isAlive.test(s.calleeToken()), MailboxStatus.name(s.status()),
                     SlotFlags.describe(s.flags()), s.length(), since == 0 ? 0 : Math.max(0, now - since),
-                    s.deliveries(), pidOf(s.lockOwner()), ProcessIdentity.isAlive(s.lockOwner()), corrupt));
+                    s.deliveries(), pidOf(s.lockOwner()), isAlive.test(s.lockOwner()), corrupt));
         }
         return new MailboxSnapshot(mailbox.file().toString(), g, pidOf(mailbox.creatorToken()), mailbox.createdAt(),
                 mailbox.epoch(), now, callees, callers, slots, free);
