@@ -120,6 +120,8 @@ final class MonitorBenchmark implements Callable<Integer> {
             try {
                 simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port.substring(5), "--secret-file",
                     secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
+                    // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
+                    "--ramp-up-ms", Integer.toString(Math.max(1_000, gateways / 4)),
                     "--summary-interval", "3600").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {

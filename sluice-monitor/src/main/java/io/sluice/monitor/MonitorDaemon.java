@@ -287,6 +287,12 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
+    /** Polls every gateway in session at the conductor's next step, and wakes the conductor for it. */
+    void requestSweep() {
+        pollScheduler.requestSweep();
+        LockSupport.unpark(conductor);
+    }
+
     /** Adds pairs when the measured processing time says the current ones cannot serve everyone in one quantum. */
     private void resizePairs() {
         long maxNanos = 0;

@@ -27,7 +27,7 @@ final class MonitorRequestHandler implements RequestHandler {
             case MailboxOpcodes.MONITOR_THROTTLE_SET -> throttle(request);
             case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY -> standing(request);
             case MailboxOpcodes.MONITOR_POLL_NOW -> {
-                daemon.pollScheduler().requestSweep();
+                daemon.requestSweep();
                 request.reply(MailboxStatus.OK, 0);
             }
             case MailboxOpcodes.MONITOR_STATUS -> status(request);

@@ -17,9 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.HdrHistogram.Histogram;
@@ -35,9 +34,6 @@ final class SluiceSweepServer implements SweepServer {
     private final MonitorDaemon daemon;
     private final MailboxService services;
     private final MailboxClient client;
-    private final AtomicLong reports = new AtomicLong();
-    private volatile long sweepTarget = Long.MAX_VALUE;
-    private volatile CountDownLatch sweepDone;
 
     SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
@@ -50,12 +46,6 @@ final class SluiceSweepServer implements SweepServer {
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20);
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT && reports.incrementAndGet() >= sweepTarget) {
-                CountDownLatch done = sweepDone;
-                if (done != null) {
-                    done.countDown();
-                }
-            }
             request.reply(MailboxStatus.OK, 0);
             // A stand-in that sleeps between reports, as a real services process on a busy host would:
             // spinning here would spend the cores the daemon and the gateways are measured on.
@@ -77,17 +67,24 @@ final class SluiceSweepServer implements SweepServer {
         return daemon.pairCount();
     }
 
+    /**
+     * Asked through the monitor's mailbox, like the services ask; finished when the daemon has every
+     * gateway's answer (the same point at which the peers count a sweep done). The reports' hand-over
+     * to the services' mailbox goes on meanwhile and its CPU is counted with the daemon's.
+     */
     @Override
     public long sweep() throws Exception {
         long start = System.nanoTime();
-        long target = reports.get() + daemon.sessionsInSession();
-        CountDownLatch done = new CountDownLatch(1);
-        sweepDone = done;
-        sweepTarget = target;
+        long target = daemon.counters().pollsAnswered() + daemon.sessionsInSession();
         client.call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0]).get(10, TimeUnit.SECONDS);
-        boolean finished = reports.get() >= target || done.await(30, TimeUnit.SECONDS);
-        sweepTarget = Long.MAX_VALUE;
-        return finished ? System.nanoTime() - start : -1;
+        long deadline = start + TimeUnit.SECONDS.toNanos(30);
+        while (daemon.counters().pollsAnswered() < target) {
+            if (System.nanoTime() > deadline) {
+                return -1;
+            }
+            LockSupport.parkNanos(50_000);
+        }
+        return System.nanoTime() - start;
     }
 
     /**
