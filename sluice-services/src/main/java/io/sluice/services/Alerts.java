@@ -1,0 +1,92 @@
+package io.sluice.services;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Alerts from interval verdicts, by each SLA's {@link AlertRule}: raised when at least N of the last M
+ * intervals of a dimension missed, once (de-duplicated while it stays active), and cleared when the last
+ * N intervals all met, so a condition hovering at the edge does not raise and clear every interval.
+ */
+public final class Alerts {
+    private final Map<Key, Track> tracks = new HashMap<>();
+    private final List<Alert> all = new ArrayList<>();
+    private long nextId = 1;
+
+    private record Key(int volumeId, Dimension dimension) {
+    }
+
+    /** The recent history of one dimension of one volume. */
+    private static final class Track {
+        boolean[] missed = new boolean[0];
+        int next;
+        int recorded;
+        Alert active;
+
+        void record(boolean miss, int window) {
+            if (missed.length != window) {
+                missed = new boolean[window];
+                next = 0;
+                recorded = 0;
+            }
+            missed[next] = miss;
+            next = (next + 1) % window;
+            recorded = Math.min(recorded + 1, window);
+        }
+
+        int missesInLast(int intervals) {
+            int misses = 0;
+            for (int i = 1; i <= Math.min(intervals, recorded); i++) {
+                if (missed[Math.floorMod(next - i, missed.length)]) {
+                    misses++;
+                }
+            }
+            return misses;
+        }
+    }
+
+    void record(IntervalVerdict verdict, AlertRule rule) {
+        for (Dimension dimension : Dimension.values()) {
+            Verdict v = verdict.of(dimension);
+            if (v == Verdict.NOT_APPLICABLE) {
+                continue;
+            }
+            Track track = tracks.computeIfAbsent(new Key(verdict.volumeId(), dimension), k -> new Track());
+            boolean miss = v == Verdict.MISSED;
+            track.record(miss, rule.intervals());
+            if (track.active != null) {
+                if (miss) {
+                    track.active.recur();
+                } else if (track.missesInLast(rule.violations()) == 0 && track.recorded >= rule.violations()) {
+                    track.active.clear(verdict.intervalEndMillis());
+                    track.active = null;
+                }
+            } else if (track.missesInLast(rule.intervals()) >= rule.violations()) {
+                track.active = new Alert(nextId++, verdict.volumeId(), dimension, rule.severity(), verdict.intervalEndMillis());
+                all.add(track.active);
+            }
+        }
+    }
+
+    /** Marks an open alert as seen by {@code by}; false when there is no such open alert. */
+    public boolean acknowledge(long alertId, String by) {
+        for (Alert alert : all) {
+            if (alert.id() == alertId) {
+                return alert.acknowledge(by);
+            }
+        }
+        return false;
+    }
+
+    /** Alerts not yet cleared, oldest first. */
+    public List<Alert> active() {
+        return all.stream().filter(Alert::active).toList();
+    }
+
+    /** Every alert ever raised, oldest first. */
+    public List<Alert> history() {
+        return List.copyOf(all);
+    }
+}

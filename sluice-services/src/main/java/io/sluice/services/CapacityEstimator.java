@@ -1,0 +1,95 @@
+package io.sluice.services;
+
+/**
+ * How much one backend can deliver while its latency stays under a congestion threshold, learned from
+ * what it delivers and how slow it gets (the feedback PARDA uses for its window and Linux io.cost for its
+ * vrate). Latency above the threshold cuts the estimate to what was delivered, less in proportion to
+ * the overshoot, and never raises it (a backend draining a standing queue delivers a lot while slow).
+ * Latency well below the threshold while the backend delivers nearly all of the estimate raises
+ * it a little; a backend that is not that busy says nothing about what more load would do.
+ * Between the two edges of the band nothing moves: that hysteresis keeps the estimate, and so every
+ * allocation made from it, still once the backend sits near its threshold.
+ *
+ * <p>Growth is an extrapolation: it is judged at the load the backend carried, which excludes the
+ * reservations its idle owners hold. So the estimate remembers the load at which the backend last
+ * congested and, like TCP CUBIC around its last window, grows quickly up to {@link #PLATEAU_SHARE} of it
+ * and only creeps beyond; otherwise it would climb back past the backend's real capacity while the
+ * owners sleep, and overbook it the moment they wake.
+ */
+final class CapacityEstimator {
+    /** Below this share of the threshold a busy backend is believed to have room. */
+    static final double LOWER_BAND = 0.8;
+    /** At most this much growth per interval: latency rises steeply near saturation. */
+    static final double MAX_GROWTH = 1.10;
+    /** At most this much cut per interval: one bad sample, or a queue left over from an earlier
+     *  overload, must not empty the backend. */
+    static final double MAX_CUT = 0.5;
+    /** Only a backend delivering this share of the estimate shows whether it could do more. */
+    static final double BUSY_SHARE = 0.9;
+
+    /** Growth stops at this share of the load that last congested the backend... */
+    static final double PLATEAU_SHARE = 0.9;
+    /** ...and beyond it creeps up this slowly, in case the backend got faster. */
+    static final double PLATEAU_GROWTH = 1.01;
+
+    /**
+     * Congestion that fell below this share of the last interval's is clearing: the last cut is working
+     * (what remains is a queue draining), so the estimate holds.
+     */
+    static final double CLEARING = 0.5;
+
+    private final long floorIops;
+    private double lastPressure;
+    private double estimate;
+    /**
+     * The load delivered when the backend last became congested while carrying about its estimate; 0
+     * until it does. Congestion at a lighter load (a slow spell) or continuing from the interval before
+     * (a queue left over) says nothing about how much load it takes.
+     */
+    private double congestedAt;
+
+    CapacityEstimator(long nominalIops) {
+        this.estimate = nominalIops;
+        this.floorIops = Math.max(1, nominalIops / 100);
+    }
+
+    double estimate() {
+        return estimate;
+    }
+
+    /**
+     * One interval's feedback.
+     *
+     * @param delivered normalized IOPS the backend completed
+     * @param idleReserved reservations held for volumes that did not use them: capacity nobody else
+     *                     could use, so it counts as busy
+     * @param pressure its latency divided by the congestion threshold (above 1: congested); 0 when
+     *                 nothing was measured
+     */
+    void update(double delivered, double idleReserved, double pressure) {
+        if (pressure <= 0) {
+            return;
+        }
+        double previous = lastPressure;
+        lastPressure = pressure;
+        if (pressure > 1) {
+            if (previous <= 1 && delivered >= BUSY_SHARE * estimate) {
+                congestedAt = delivered;
+            }
+            if (pressure < CLEARING * previous) {
+                return;
+            }
+            double cut = Math.min(estimate, delivered * Math.max(MAX_CUT, 1 / pressure));
+            estimate = Math.max(floorIops, Math.max(estimate * MAX_CUT, cut));
+            return;
+        }
+        if (delivered + idleReserved >= BUSY_SHARE * estimate && pressure < LOWER_BAND) {
+            double grown = estimate * Math.min(MAX_GROWTH, 1 + 0.5 * (LOWER_BAND / pressure - 1));
+            double plateau = PLATEAU_SHARE * congestedAt;
+            if (congestedAt > 0 && grown > plateau) {
+                grown = Math.max(plateau, estimate * PLATEAU_GROWTH);
+            }
+            estimate = Math.max(estimate, grown);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.sluice.services;
+
+import io.sluice.protocol.LatencyBuckets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Judges every managed volume's interval against its SLA, rolls the verdicts up per minute and hour
+ * for each volume and for each SLA (over all the volumes it applies to),
+ * judges latency over each objective's window, and feeds {@link Alerts}.
+ * <ul>
+ *   <li>limit: met when the volume stayed within its limits (its burst rate, when it has one) plus
+ *       {@link #TOLERANCE}, for a gateway's token bucket may overshoot a little within one interval;</li>
+ *   <li>reservation: missed only when the volume got less than its reservation (less the tolerance)
+ *       while its gateways held I/O back, i.e. while it wanted more; demand below a reservation is not
+ *       a violation;</li>
+ *   <li>latency: met when each direction's percentile is within its threshold; an interval without
+ *       I/O in a direction does not judge it.</li>
+ * </ul>
+ */
+public final class ComplianceJudge implements IntervalObserver {
+    static final double TOLERANCE = 0.05;
+    private static final int MINUTES_KEPT = 60;
+    private static final int HOURS_KEPT = 48;
+
+    private final Alerts alerts = new Alerts();
+    private final Map<Integer, IntervalVerdict> latest = new HashMap<>();
+    /** By subject: "volume 7", "sla gold". */
+    private final Map<String, Map<Rollup.Resolution, Deque<Rollup>>> rollups = new HashMap<>();
+    private final Map<Integer, LatencyWindow> windows = new HashMap<>();
+
+    /** Latency over one objective window: histograms added up until the window is full. */
+    public static final class LatencyWindow {
+        private final long[] read = new long[LatencyBuckets.COUNT];
+        private final long[] write = new long[LatencyBuckets.COUNT];
+        private int intervals;
+        private long judged;
+        private long met;
+
+        public long judged() {
+            return judged;
+        }
+
+        public long met() {
+            return met;
+        }
+
+        void add(VolumeInterval interval, LatencyObjective objective) {
+            LatencyHistogram.add(read, interval.readLatency());
+            LatencyHistogram.add(write, interval.writeLatency());
+            if (++intervals < objective.windowIntervals()) {
+                return;
+            }
+            Verdict verdict = judgeLatency(read, write, objective);
+            if (verdict != Verdict.NOT_APPLICABLE) {
+                judged++;
+                met += verdict == Verdict.MET ? 1 : 0;
+            }
+            Arrays.fill(read, 0);
+            Arrays.fill(write, 0);
+            intervals = 0;
+        }
+    }
+
+    @Override
+    public void onInterval(long now, List<VolumeInterval> volumes) {
+        for (VolumeInterval interval : volumes) {
+            EffectivePolicy policy = interval.policy();
+            if (!policy.isManaged()) {
+                continue;
+            }
+            IntervalVerdict verdict = new IntervalVerdict(interval.volumeId(), policy.sources(), now,
+                    judgeLimit(interval), judgeReservation(interval),
+                    judgeLatency(interval.readLatency(), interval.writeLatency(), policy.latency()));
+            latest.put(interval.volumeId(), verdict);
+            for (Rollup.Resolution resolution : Rollup.Resolution.values()) {
+                rollupFor(volumeSubject(interval.volumeId()), resolution, now).add(verdict, policy.complianceTarget());
+                for (String source : policy.sources()) {
+                    rollupFor(slaSubject(source.substring(0, source.lastIndexOf('@'))), resolution, now)
+                            .add(verdict, policy.complianceTarget());
+                }
+            }
+            if (policy.latency().isSet()) {
+                windows.computeIfAbsent(interval.volumeId(), id -> new LatencyWindow()).add(interval, policy.latency());
+            }
+            alerts.record(verdict, policy.alertRule());
+        }
+    }
+
+    public Alerts alerts() {
+        return alerts;
+    }
+
+    /** The verdict of the volume's last interval, or null. */
+    public IntervalVerdict latest(int volumeId) {
+        return latest.get(volumeId);
+    }
+
+    /** The volume's recent rollups at {@code resolution}, oldest first. */
+    public List<Rollup> rollups(int volumeId, Rollup.Resolution resolution) {
+        return recent(volumeSubject(volumeId), resolution);
+    }
+
+    /**
+     * The SLA's recent rollups at {@code resolution}, oldest first: every interval of every volume it
+     * applied to, whatever its version then.
+     */
+    public List<Rollup> slaRollups(String slaName, Rollup.Resolution resolution) {
+        return recent(slaSubject(slaName), resolution);
+    }
+
+    /** The volume's latency windows so far, or null when it has no latency objective. */
+    public LatencyWindow latencyWindows(int volumeId) {
+        return windows.get(volumeId);
+    }
+
+    private static String volumeSubject(int volumeId) {
+        return "volume " + volumeId;
+    }
+
+    private static String slaSubject(String slaName) {
+        return "sla " + slaName;
+    }
+
+    private List<Rollup> recent(String subject, Rollup.Resolution resolution) {
+        Map<Rollup.Resolution, Deque<Rollup>> byResolution = rollups.get(subject);
+        return byResolution == null ? List.of() : new ArrayList<>(byResolution.get(resolution));
+    }
+
+    private Rollup rollupFor(String subject, Rollup.Resolution resolution, long now) {
+        Deque<Rollup> recent = rollups.computeIfAbsent(subject, id -> new EnumMap<>(Rollup.Resolution.class))
+                .computeIfAbsent(resolution, r -> new ArrayDeque<>());
+        long start = resolution.startOf(now);
+        Rollup last = recent.peekLast();
+        if (last != null && last.startMillis() == start) {
+            return last;
+        }
+        Rollup rollup = new Rollup(subject, resolution, start);
+        recent.addLast(rollup);
+        if (recent.size() > (resolution == Rollup.Resolution.MINUTE ? MINUTES_KEPT : HOURS_KEPT)) {
+            recent.removeFirst();
+        }
+        return rollup;
+    }
+
+    private static Verdict judgeLimit(VolumeInterval interval) {
+        EffectivePolicy policy = interval.policy();
+        long iops = interval.iopsLimit();
+        if (iops > 0 && policy.burst().iops() > iops) {
+            iops = policy.burst().iops();
+        }
+        long bandwidth = policy.bandwidth().effectiveTotal();
+        if (bandwidth > 0 && policy.burst().bandwidth() > bandwidth) {
+            bandwidth = policy.burst().bandwidth();
+        }
+        boolean judged = false;
+        boolean met = true;
+        double seconds = interval.seconds();
+        long[][] checks = {
+                {iops, interval.normalizedOps()},
+                {policy.iops().read(), interval.readOps()},
+                {policy.iops().write(), interval.writeOps()},
+                {bandwidth, interval.readBytes() + interval.writeBytes()},
+                {policy.bandwidth().read(), interval.readBytes()},
+                {policy.bandwidth().write(), interval.writeBytes()},
+        };
+        for (long[] check : checks) {
+            if (check[0] > 0) {
+                judged = true;
+                met &= check[1] / seconds <= check[0] * (1 + TOLERANCE);
+            }
+        }
+        return !judged ? Verdict.NOT_APPLICABLE : met ? Verdict.MET : Verdict.MISSED;
+    }
+
+    private static Verdict judgeReservation(VolumeInterval interval) {
+        long reserved = interval.policy().reservedIops();
+        if (reserved == 0) {
+            return Verdict.NOT_APPLICABLE;
+        }
+        boolean shortchanged = interval.held() && interval.normalizedIops() < reserved * (1 - TOLERANCE);
+        return shortchanged ? Verdict.MISSED : Verdict.MET;
+    }
+
+    static Verdict judgeLatency(long[] read, long[] write, LatencyObjective objective) {
+        if (!objective.isSet()) {
+            return Verdict.NOT_APPLICABLE;
+        }
+        boolean judged = false;
+        boolean met = true;
+        if (objective.readMicros() > 0 && LatencyHistogram.count(read) > 0) {
+            judged = true;
+            met &= LatencyHistogram.percentileMicros(read, objective.percentile()) <= objective.readMicros();
+        }
+        if (objective.writeMicros() > 0 && LatencyHistogram.count(write) > 0) {
+            judged = true;
+            met &= LatencyHistogram.percentileMicros(write, objective.percentile()) <= objective.writeMicros();
+        }
+        return !judged ? Verdict.NOT_APPLICABLE : met ? Verdict.MET : Verdict.MISSED;
+    }
+}

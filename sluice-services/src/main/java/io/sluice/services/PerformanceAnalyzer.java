@@ -1,0 +1,411 @@
+package io.sluice.services;
+
+import io.sluice.protocol.LatencyBuckets;
+import io.sluice.protocol.StatsReader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns statistics and SLAs into throttle parameters, once per poll interval, as a single-threaded
+ * {@link #doWork(long)} against the caller's clock. Each interval, per backend:
+ * <ol>
+ *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});</li>
+ *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});</li>
+ *   <li>divide the capacity: reservations, then demand by class and weight, then headroom
+ *       ({@link FairShareAllocator});</li>
+ *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in
+ *       proportion to each gateway's share of the demand;</li>
+ *   <li>move each gateway's limit toward its share in bounded steps ({@link StepLimiter}) and send only
+ *       the sets that changed.</li>
+ * </ol>
+ * Statistics that arrive between two intervals ({@link #onStats}) are used at the next one, the newest
+ * report of each gateway and volume counting (the interval is the poll interval); so are SLA edits.
+ * Gateways and the volumes they serve are discovered from the statistics themselves; samples of a volume
+ * the {@link Inventory} does not place are counted and set aside ({@link #ignoredSamples()}).
+ *
+ * <p>Not thread-safe: one thread calls {@link #onStats}, {@link #doWork} and the accessors.
+ */
+public final class PerformanceAnalyzer implements CapacityView {
+    /** A volume held back at its limit is offered this much more next time, to find out what it wants. */
+    static final double PROBE = 1.5;
+    /** A volume running at this share of its limit, with I/O held back, is bound by the limit. */
+    static final double BOUND_SHARE = 0.95;
+    /** A queue that moved by less than this share between two intervals holds steady. */
+    static final double QUEUE_STEADY_SHARE = 0.05;
+    /** A volume that got all it asked for is given this much room over what it used. */
+    static final double HEADROOM = 1.1;
+    /** Aim this far under a latency objective, so the percentile still holds in a noisy interval. */
+    static final double TARGET_MARGIN = 0.9;
+    /** A backend without latency objectives counts as congested at this multiple of its idle latency. */
+    static final double DEFAULT_CONGESTION_FACTOR = 20;
+    /** Fewer operations than this in an interval say too little about a percentile to act on. */
+    static final int MIN_LATENCY_OPS = 20;
+    /** A gateway silent for this many intervals no longer serves the volume. */
+    static final int STALE_INTERVALS = 3;
+    /** The largest IOPS limit a THROTTLE_SET carries (an unsigned 32-bit field). */
+    static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
+    /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
+    static final double MIN_PATH_SHARE = 0.05;
+
+    private final Inventory inventory;
+    private final PolicyBook policies;
+    private final long intervalMillis;
+    private final ThrottleSink sink;
+    private final IntervalObserver observer;
+    private final Map<String, CapacityEstimator> estimators = new HashMap<>();
+    private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
+    private final List<VolumeSample> pending = new ArrayList<>();
+    /** Policies combined at {@link #policyRevision}; recombined only after an edit. */
+    private Map<Integer, EffectivePolicy> effective;
+    private long policyRevision;
+    private long nextTickAt;
+    private long ignoredSamples;
+    private long setsSent;
+
+    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
+                               ThrottleSink sink, IntervalObserver observer) {
+        this.inventory = inventory;
+        this.policies = policies;
+        this.intervalMillis = intervalMillis;
+        this.sink = sink;
+        this.observer = observer;
+        this.nextTickAt = now + intervalMillis;
+    }
+
+    /** Takes every volume record of a STATS frame; they count at the next interval. */
+    public void onStats(StatsReader stats) {
+        for (int i = 0; i < stats.volumeCount(); i++) {
+            onSample(VolumeSample.from(stats, i));
+        }
+    }
+
+    public void onSample(VolumeSample sample) {
+        pending.add(sample);
+    }
+
+    /** Runs an interval if one is due; returns the number of parameter sets sent. */
+    public int doWork(long now) {
+        if (now < nextTickAt) {
+            return 0;
+        }
+        nextTickAt = Math.max(nextTickAt + intervalMillis, now + 1);
+        return tick(now);
+    }
+
+    @Override
+    public long capacityIops(String backendId) {
+        return (long) estimator(backendId).estimate();
+    }
+
+    /** The allocation made for {@code volumeId} at the last interval, normalized IOPS; 0 when unknown. */
+    public double allocationOf(int volumeId) {
+        VolumeState volume = volumes.get(volumeId);
+        return volume == null ? 0 : volume.allocation;
+    }
+
+    /** The parameters last sent for {@code volumeId} to {@code gatewayId}, or null. */
+    public ThrottleParams paramsOf(int volumeId, long gatewayId) {
+        VolumeState volume = volumes.get(volumeId);
+        PathState path = volume == null ? null : volume.paths.get(gatewayId);
+        return path == null ? null : path.sent;
+    }
+
+    /** Samples set aside: of a volume the inventory does not place, or over an empty interval. */
+    public long ignoredSamples() {
+        return ignoredSamples;
+    }
+
+    public long setsSent() {
+        return setsSent;
+    }
+
+    private CapacityEstimator estimator(String backendId) {
+        return estimators.computeIfAbsent(backendId, id -> new CapacityEstimator(inventory.backend(id).nominalIops()));
+    }
+
+    private int tick(long now) {
+        if (policyRevision != policies.revision() || effective == null) {
+            effective = policies.effectiveAll();
+            policyRevision = policies.revision();
+        }
+        ingest();
+        Map<String, List<VolumeState>> byBackend = new LinkedHashMap<>();
+        for (VolumeState volume : volumes.values()) {
+            volume.policy = effective.computeIfAbsent(volume.placement.volumeId(), policies::effective);
+            volume.measure();
+            if (!volume.paths.isEmpty()) {
+                byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
+            }
+        }
+        Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
+        for (Map.Entry<String, List<VolumeState>> entry : byBackend.entrySet()) {
+            controlBackend(now, entry.getKey(), entry.getValue(), changed);
+        }
+        List<VolumeInterval> observed = new ArrayList<>();
+        for (VolumeState volume : volumes.values()) {
+            if (volume.reported) {
+                observed.add(volume.toInterval(now));
+            }
+        }
+        int sent = 0;
+        for (Map.Entry<Long, List<ThrottleParams>> entry : changed.entrySet()) {
+            sink.send(entry.getKey(), List.copyOf(entry.getValue()));
+            sent += entry.getValue().size();
+        }
+        setsSent += sent;
+        observer.onInterval(now, observed);
+        return sent;
+    }
+
+    private void ingest() {
+        for (VolumeSample sample : pending) {
+            VolumePlacement placement = inventory.volume(sample.volumeId());
+            if (placement == null || sample.intervalMillis() <= 0) {
+                ignoredSamples++;
+                continue;
+            }
+            VolumeState volume = volumes.computeIfAbsent(sample.volumeId(), id -> new VolumeState(placement));
+            volume.placement = placement;
+            volume.paths.computeIfAbsent(sample.gatewayId(), PathState::new).sample = sample;
+        }
+        pending.clear();
+    }
+
+    private void controlBackend(long now, String backendId, List<VolumeState> on, Map<Long, List<ThrottleParams>> changed) {
+        CapacityEstimator estimator = estimator(backendId);
+        double delivered = 0;
+        double idleReserved = 0;
+        for (VolumeState volume : on) {
+            delivered += volume.deliveredIops;
+            idleReserved += Math.max(0, volume.policy.reservedIops() - volume.deliveredIops);
+        }
+        estimator.update(delivered, idleReserved, pressure(inventory.backend(backendId), on));
+        double capacity = estimator.estimate();
+
+        int n = on.size();
+        double[] demand = new double[n];
+        double[] limit = new double[n];
+        double[] reservation = new double[n];
+        int[] weight = new int[n];
+        PriorityClass[] priority = new PriorityClass[n];
+        for (int i = 0; i < n; i++) {
+            VolumeState volume = on.get(i);
+            demand[i] = volume.demand;
+            limit[i] = volume.iopsLimit();
+            reservation[i] = volume.policy.reservedIops();
+            weight[i] = volume.policy.weight();
+            priority[i] = volume.policy.priority();
+        }
+        double[] allocation = FairShareAllocator.allocate(capacity, demand, limit, reservation, weight, priority);
+        for (int i = 0; i < n; i++) {
+            VolumeState volume = on.get(i);
+            volume.allocation = allocation[i];
+            volume.splitAcrossGateways(now, capacity, changed);
+        }
+    }
+
+    /**
+     * How close the backend is to congestion: the worst ratio of a measured latency percentile to its
+     * objective (less {@link #TARGET_MARGIN}) among the volumes on it that have one; without objectives,
+     * the backend's p95 against {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is
+     * congested; 0 means nothing was measured.
+     */
+    private static double pressure(Backend backend, List<VolumeState> on) {
+        double pressure = 0;
+        boolean judged = false;
+        long[] all = new long[LatencyBuckets.COUNT];
+        for (VolumeState volume : on) {
+            LatencyHistogram.add(all, volume.readLatency);
+            LatencyHistogram.add(all, volume.writeLatency);
+            LatencyObjective objective = volume.policy.latency();
+            if (!objective.isSet()) {
+                continue;
+            }
+            for (int direction = 0; direction < 2; direction++) {
+                long threshold = direction == 0 ? objective.readMicros() : objective.writeMicros();
+                long[] histogram = direction == 0 ? volume.readLatency : volume.writeLatency;
+                if (threshold > 0 && LatencyHistogram.count(histogram) >= MIN_LATENCY_OPS) {
+                    double measured = LatencyHistogram.percentileMicros(histogram, objective.percentile());
+                    pressure = Math.max(pressure, measured / (threshold * TARGET_MARGIN));
+                    judged = true;
+                }
+            }
+        }
+        if (judged || LatencyHistogram.count(all) < MIN_LATENCY_OPS) {
+            return pressure;
+        }
+        return LatencyHistogram.percentileMicros(all, 95) / (backend.floorLatencyMicros() * DEFAULT_CONGESTION_FACTOR);
+    }
+
+    /**
+     * What a gateway's share of a volume wants, normalized IOPS. When the gateway's limit held the path back
+     * (it ran at its limit with I/O waiting), the growth of the gateway's queue tells how much more it
+     * wanted: arrivals are what completed plus that growth (a shrinking queue, less). A queue that holds
+     * steady while the limit still binds says nothing (a closed-loop client, or a full queue), so the path
+     * is offered {@link #PROBE} times its limit and the allocator caps the offer at its fair share. A path
+     * the limit did not bind wanted what it got, and is given {@link #HEADROOM} over it.
+     */
+    static double demandOf(VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
+        double seconds = sample.seconds();
+        double rate = sample.normalizedOps(sizeNormalizationBytes) / seconds;
+        boolean limitBound = sample.held() && currentLimit > 0 && rate >= BOUND_SHARE * currentLimit;
+        if (!limitBound) {
+            return rate * HEADROOM + 1;
+        }
+        int growth = sample.queueDepth() - previousQueueDepth;
+        if (Math.abs(growth) <= Math.max(1, QUEUE_STEADY_SHARE * sample.queueDepth())) {
+            return Math.max(rate, currentLimit) * PROBE;
+        }
+        return Math.max(0, rate + growth / seconds) * HEADROOM;
+    }
+
+    /** One gateway's view of one volume. */
+    private static final class PathState {
+        final long gatewayId;
+        VolumeSample sample;
+        int queueDepth;
+        int silentIntervals;
+        double demand;
+        ThrottleParams sent;
+
+        PathState(long gatewayId) {
+            this.gatewayId = gatewayId;
+        }
+
+        long currentLimit() {
+            return sent == null ? 0 : sent.iopsLimit();
+        }
+    }
+
+    /** One volume, all its gateways. */
+    private static final class VolumeState {
+        final Map<Long, PathState> paths = new LinkedHashMap<>();
+        final long[] readLatency = new long[LatencyBuckets.COUNT];
+        final long[] writeLatency = new long[LatencyBuckets.COUNT];
+        VolumePlacement placement;
+        EffectivePolicy policy;
+        boolean reported;
+        boolean held;
+        double demand;
+        double deliveredIops;
+        double allocation;
+        long readOps;
+        long writeOps;
+        long normalizedOps;
+        long readBytes;
+        long writeBytes;
+        long usedBytes;
+        double seconds;
+
+        VolumeState(VolumePlacement placement) {
+            this.placement = placement;
+        }
+
+        /** Adds up this interval's samples, updates each path's demand, forgets silent gateways. */
+        void measure() {
+            Arrays.fill(readLatency, 0);
+            Arrays.fill(writeLatency, 0);
+            reported = false;
+            held = false;
+            demand = 0;
+            readOps = writeOps = normalizedOps = readBytes = writeBytes = 0;
+            seconds = 0;
+            long reportedUsed = 0;
+            for (Iterator<PathState> it = paths.values().iterator(); it.hasNext(); ) {
+                PathState path = it.next();
+                VolumeSample sample = path.sample;
+                if (sample == null) {
+                    if (++path.silentIntervals >= STALE_INTERVALS) {
+                        it.remove();
+                        continue;
+                    }
+                } else {
+                    path.silentIntervals = 0;
+                    path.demand = demandOf(sample, policy.sizeNormalizationBytes(), path.queueDepth, path.currentLimit());
+                    path.queueDepth = sample.queueDepth();
+                    reported = true;
+                    held |= sample.held();
+                    readOps += sample.readOps();
+                    writeOps += sample.writeOps();
+                    normalizedOps += sample.normalizedOps(policy.sizeNormalizationBytes());
+                    readBytes += sample.readBytes();
+                    writeBytes += sample.writeBytes();
+                    reportedUsed = Math.max(reportedUsed, sample.usedBytes());
+                    seconds = Math.max(seconds, sample.seconds());
+                    LatencyHistogram.add(readLatency, sample.readLatency());
+                    LatencyHistogram.add(writeLatency, sample.writeLatency());
+                    path.sample = null;
+                }
+                demand += path.demand;
+            }
+            deliveredIops = seconds > 0 ? normalizedOps / seconds : 0;
+            if (reportedUsed > 0) {
+                usedBytes = reportedUsed;
+            }
+        }
+
+        /** The SLA's IOPS ceiling for this volume, capacity scaling included; 0 for none. */
+        long iopsLimit() {
+            long used = usedBytes > 0 ? usedBytes : placement.allocatedBytes();
+            return policy.iopsLimitFor(placement.allocatedBytes(), used);
+        }
+
+        VolumeInterval toInterval(long now) {
+            return new VolumeInterval(placement.volumeId(), policy, now, seconds, readOps, writeOps, normalizedOps,
+                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency.clone(), writeLatency.clone());
+        }
+
+        /**
+         * Gives each gateway its share of the allocation, limits and reservations, in proportion to its
+         * share of the demand (every gateway keeping at least {@link #MIN_PATH_SHARE} of an even split), and
+         * queues the sets that changed.
+         */
+        void splitAcrossGateways(long now, double capacity, Map<Long, List<ThrottleParams>> changed) {
+            int n = paths.size();
+            double shares = 0;
+            for (PathState path : paths.values()) {
+                shares += shareOf(path, n);
+            }
+            long limit = iopsLimit();
+            boolean contended = limit == 0 || allocation < limit;
+            for (PathState path : paths.values()) {
+                double share = shareOf(path, n) / shares;
+                long reserved = part(policy.reservedIops(), share);
+                long iops = StepLimiter.next(path.currentLimit(), Math.max(1, (long) Math.ceil(allocation * share)),
+                        path.demand, capacity);
+                if (limit > 0) {
+                    iops = Math.min(iops, part(limit, share));
+                }
+                iops = Math.min(Math.max(Math.max(iops, reserved), 1), MAX_WIRE_IOPS);
+                Burst burst = contended ? Burst.NONE : policy.burst();
+                ThrottleParams params = new ThrottleParams(placement.volumeId(), 0, policy.weight(), iops,
+                        part(policy.iops().read(), share), part(policy.iops().write(), share), reserved,
+                        part(burst.iops(), share), burst.lengthMillis(), policy.sizeNormalizationBytes(),
+                        policy.latency().tightestMicros(), part(policy.bandwidth().effectiveTotal(), share),
+                        part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
+                        part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
+                if (params.sameSettings(path.sent)) {
+                    continue;
+                }
+                long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
+                path.sent = params.withVersion(version);
+                changed.computeIfAbsent(path.gatewayId, id -> new ArrayList<>()).add(path.sent);
+            }
+        }
+
+        /** The path's share of the demand, at least {@link #MIN_PATH_SHARE} of an even split. */
+        private double shareOf(PathState path, int n) {
+            return demand > 0 ? Math.max(path.demand / demand, MIN_PATH_SHARE / n) : 1.0 / n;
+        }
+
+        /** A share of a limit, rounded up so the parts never add up to less; 0 (none) stays 0. */
+        private static long part(long whole, double share) {
+            return whole == 0 ? 0 : Math.max(1, (long) Math.ceil(whole * share));
+        }
+    }
+}

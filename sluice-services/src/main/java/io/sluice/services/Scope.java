@@ -1,0 +1,37 @@
+package io.sluice.services;
+
+/** What an SLA is attached to: one volume, or a group of volumes (a tenant's, a host's, a pool's). */
+public record Scope(Kind kind, String id) {
+    public enum Kind {
+        VOLUME,
+        TENANT,
+        HOST,
+        POOL
+    }
+
+    public Scope {
+        if (kind == null || id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a scope needs a kind and an id");
+        }
+    }
+
+    public static Scope volume(int volumeId) {
+        return new Scope(Kind.VOLUME, Integer.toString(volumeId));
+    }
+
+    public static Scope tenant(String id) {
+        return new Scope(Kind.TENANT, id);
+    }
+
+    public static Scope host(String id) {
+        return new Scope(Kind.HOST, id);
+    }
+
+    public static Scope pool(String id) {
+        return new Scope(Kind.POOL, id);
+    }
+
+    public boolean isGroup() {
+        return kind != Kind.VOLUME;
+    }
+}

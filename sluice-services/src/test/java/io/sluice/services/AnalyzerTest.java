@@ -1,0 +1,100 @@
+package io.sluice.services;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.protocol.IoDirection;
+import io.sluice.protocol.StatsDescriptor;
+import io.sluice.protocol.StatsReader;
+import io.sluice.protocol.StatsWriter;
+import io.sluice.protocol.ThrottleParamsFlyweight;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetReader;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The analyzer driven by hand: its clock, discovery, what it sends and how it writes it. */
+class AnalyzerTest {
+    private static final long T0 = 1_700_000_000_000L;
+
+    private final Inventory inventory = new Inventory()
+            .addBackend(new Backend("b1", 10_000, 200))
+            .place(new VolumePlacement(1, "b1", List.of(), 1L << 40));
+    private final PolicyBook book = new PolicyBook(inventory, CapacityView.nominal(inventory));
+    private final List<Long> gateways = new ArrayList<>();
+    private final List<ThrottleParams> sent = new ArrayList<>();
+    private final List<VolumeInterval> observed = new ArrayList<>();
+    private final PerformanceAnalyzer analyzer = new PerformanceAnalyzer(inventory, book, 1_000, T0,
+            (gateway, sets) -> {
+                gateways.add(gateway);
+                sent.addAll(sets);
+            }, (now, volumes) -> observed.addAll(volumes));
+
+    @Test
+    void runsOncePerIntervalOnItsOwnClock() {
+        assertThat(analyzer.doWork(T0 + 999)).isZero();
+        analyzer.onStats(stats(41, 1, 500));
+        assertThat(analyzer.doWork(T0 + 1_000)).isEqualTo(1);
+        assertThat(analyzer.doWork(T0 + 1_500)).isZero();
+        assertThat(observed).hasSize(1);
+    }
+
+    @Test
+    void discoversGatewaysFromTheirStatisticsAndSetsUnplacedVolumesAside() {
+        book.attach(Scope.volume(1), Sla.named("s").iopsLimit(900).weight(300).reservedIops(100)
+                .latency(new LatencyObjective(99, 5_000, 0, 10)).sizeNormalization(8_192).build());
+        analyzer.onStats(stats(41, 1, 300));
+        analyzer.onStats(stats(42, 1, 100));
+        analyzer.onStats(stats(43, 99, 100));
+        analyzer.doWork(T0 + 1_000);
+        assertThat(gateways).containsExactly(41L, 42L);
+        assertThat(analyzer.ignoredSamples()).isEqualTo(1);
+        ThrottleParams busy = analyzer.paramsOf(1, 41);
+        ThrottleParams quiet = analyzer.paramsOf(1, 42);
+        assertThat(busy.iopsLimit() + quiet.iopsLimit()).isBetween(900L, 902L);
+        assertThat(busy.iopsLimit()).isGreaterThan(2 * quiet.iopsLimit());
+        assertThat(busy.weight()).isEqualTo(300);
+        assertThat(busy.latencyTargetMicros()).isEqualTo(5_000);
+        assertThat(busy.sizeNormalizationBytes()).isEqualTo(8_192);
+        assertThat(busy.reservedIops() + quiet.reservedIops()).isBetween(100L, 102L);
+        assertThat(busy.version()).isEqualTo(T0 + 1_000);
+        assertThat(analyzer.allocationOf(1)).isEqualTo(900);
+    }
+
+    @Test
+    void aGatewayThatFallsSilentStopsGettingSets() {
+        for (int i = 1; i <= 6; i++) {
+            analyzer.onStats(stats(41, 1, 300));
+            if (i == 1) {
+                analyzer.onStats(stats(42, 1, 300));
+            }
+            analyzer.doWork(T0 + i * 1_000L);
+        }
+        assertThat(analyzer.paramsOf(1, 42)).isNull();
+    }
+
+    @Test
+    void throttleFramesCarryEveryParameterToTheWire() {
+        ThrottleParams params = new ThrottleParams(1, 77, 300, 900, 600, 500, 100, 1_800, 2_000, 8_192, 5_000,
+                100_000_000L, 60_000_000L, 50_000_000L, 10_000_000L, 200_000_000L);
+        ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(1));
+        assertThat(new ThrottleFrames().write(frame, 1, 41, 9, List.of(params))).isEqualTo(ThrottleSetDescriptor.frameLength(1));
+        ThrottleSetReader reader = new ThrottleSetReader().wrap(frame, 0);
+        assertThat(reader.gatewayId()).isEqualTo(41);
+        assertThat(reader.commandId()).isEqualTo(9);
+        ThrottleParamsFlyweight read = reader.volume(0);
+        assertThat(ThrottleParams.readFrom(read)).isEqualTo(params);
+        assertThat(new ThrottleFrames().write(ByteBuffer.allocate(10), 1, 41, 9, List.of(params))).isZero();
+    }
+
+    private static StatsReader stats(long gatewayId, int volumeId, long readOps) {
+        ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(1));
+        StatsWriter writer = new StatsWriter();
+        writer.begin(frame, 1, gatewayId, false, 1, 1, T0, 1_000, 1);
+        writer.volume(0).volumeId(volumeId).ops(IoDirection.READ, readOps).bytes(IoDirection.READ, readOps * 4_096)
+                .latencyBucket(IoDirection.READ, 9, readOps);
+        writer.commit();
+        return new StatsReader().wrap(frame, 0);
+    }
+}

@@ -1,0 +1,88 @@
+package io.sluice.services;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.sluice.protocol.LatencyBuckets;
+import org.junit.jupiter.api.Test;
+
+/** The analyzer's smaller parts: percentiles from log2 buckets, bounded steps, the capacity estimate. */
+class ControlPartsTest {
+    @Test
+    void percentilesFromLog2BucketsAreWithinAQuarterForExponentialLatency() {
+        for (double mean : new double[] {150, 800, 5_000, 40_000}) {
+            long[] buckets = exponential(1_000_000, mean);
+            for (double p : new double[] {50, 95, 99}) {
+                double truth = -mean * Math.log(1 - p / 100);
+                assertThat(LatencyHistogram.percentileMicros(buckets, p)).as("p%s of mean %s", p, mean)
+                        .isCloseTo(truth, within(0.25 * truth));
+            }
+        }
+        assertThat(LatencyHistogram.percentileMicros(new long[LatencyBuckets.COUNT], 95)).isZero();
+    }
+
+    @Test
+    void stepsAreBoundedAndSmallDifferencesAreNotSent() {
+        assertThat(StepLimiter.next(0, 700, 700, 10_000)).as("first set").isEqualTo(700);
+        assertThat(StepLimiter.next(1_000, 1_040, 1_040, 10_000)).as("dead band").isEqualTo(1_000);
+        assertThat(StepLimiter.next(1_000, 1_200, 500, 10_000)).as("headroom only: wider band").isEqualTo(1_000);
+        assertThat(StepLimiter.next(1_000, 1_200, 1_100, 10_000)).as("needed: narrow band").isEqualTo(1_200);
+        assertThat(StepLimiter.next(1_000, 20_000, 20_000, 10_000)).as("rise: +half the backend").isEqualTo(6_000);
+        assertThat(StepLimiter.next(4_000, 20_000, 20_000, 1_000)).as("rise: doubling").isEqualTo(8_000);
+        assertThat(StepLimiter.next(1_000, 100, 100, 10_000)).as("cut: at most halved").isEqualTo(500);
+        assertThat(StepLimiter.next(1_000, 800, 900, 10_000)).as("a cut below the need").isEqualTo(800);
+    }
+
+    @Test
+    void capacityEstimateCutsOnCongestionHoldsInTheBandAndGrowsWhenBusyAndFast() {
+        CapacityEstimator estimator = new CapacityEstimator(10_000);
+        estimator.update(10_000, 0, 2.0);
+        assertThat(estimator.estimate()).as("cut in proportion to the overshoot").isCloseTo(5_000, within(1.0));
+        estimator.update(5_000, 0, 0.9);
+        assertThat(estimator.estimate()).as("in the band: hold").isCloseTo(5_000, within(1.0));
+        estimator.update(2_000, 0, 0.3);
+        assertThat(estimator.estimate()).as("not busy: says nothing").isCloseTo(5_000, within(1.0));
+        estimator.update(4_900, 0, 0.5);
+        assertThat(estimator.estimate()).as("busy and fast: grow, boundedly").isCloseTo(5_500, within(1.0));
+        for (int i = 0; i < 20; i++) {
+            estimator.update(estimator.estimate(), 0, 0.5);
+        }
+        assertThat(estimator.estimate()).as("plateau below the load that congested it")
+                .isBetween(9_000.0, 9_000 * Math.pow(CapacityEstimator.PLATEAU_GROWTH, 20));
+    }
+
+    @Test
+    void congestionThatIsClearingDoesNotCutAgain() {
+        CapacityEstimator estimator = new CapacityEstimator(10_000);
+        estimator.update(10_000, 0, 8.0);
+        assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
+        estimator.update(5_000, 0, 2.0);
+        assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
+    }
+
+    @Test
+    void demandIsWhatWasDeliveredPlusQueueGrowthOrAProbeWhenTheQueueHoldsSteady() {
+        assertThat(PerformanceAnalyzer.demandOf(sample(900, 0, 0), 0, 0, 2_000)).as("not bound").isCloseTo(991, within(1.0));
+        assertThat(PerformanceAnalyzer.demandOf(sample(1_000, 500, 400), 0, 0, 1_000)).as("queue grew")
+                .isCloseTo(1_650, within(1.0));
+        assertThat(PerformanceAnalyzer.demandOf(sample(1_000, 500, 400), 0, 500, 1_000)).as("queue steady: probe")
+                .isCloseTo(1_500, within(1.0));
+    }
+
+    private static VolumeSample sample(long ops, int queueDepth, long throttled) {
+        return new VolumeSample(1, 1, 0, 1_000, queueDepth, 1, 0, 0, ops, 0, ops * 4096, 0, throttled,
+                new long[LatencyBuckets.COUNT], new long[LatencyBuckets.COUNT]);
+    }
+
+    static long[] exponential(long ops, double mean) {
+        long[] buckets = new long[LatencyBuckets.COUNT];
+        long below = 0;
+        for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+            long upTo = b == LatencyBuckets.COUNT - 1 ? ops
+                    : Math.round(ops * (1 - Math.exp(-LatencyBuckets.lowerBoundMicros(b + 1) / mean)));
+            buckets[b] = upTo - below;
+            below = upTo;
+        }
+        return buckets;
+    }
+}
