@@ -1,6 +1,7 @@
 package io.sluice.bench;
 
 import io.sluice.bench.monitor.BenchServerMain;
+import io.sluice.bench.monitor.BenchServices;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -104,6 +105,7 @@ final class MonitorBenchmark implements Callable<Integer> {
     private static final class Peer implements AutoCloseable {
         final Process server;
         final Process sim;
+        final AutoCloseable services;
         final BufferedReader out;
         final PrintWriter in;
 
@@ -112,13 +114,16 @@ final class MonitorBenchmark implements Callable<Integer> {
                     Long.toString(pollIntervalMillis)).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
-            String port = out.readLine();
-            if (port == null || !port.startsWith("PORT ")) {
-                throw new IOException(kind + " server did not start: " + port);
+            String[] started = String.valueOf(out.readLine()).split(" ");
+            if (!started[0].equals("PORT")) {
+                throw new IOException(kind + " server did not start: " + String.join(" ", started));
             }
+            String port = started[1];
+            // The services run in a process of their own, as in the SLA server: here, the benchmark's.
+            services = started.length > 3 ? BenchServices.standIn(Path.of(started[3])) : null;
             Process simProcess = null;
             try {
-                simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port.substring(5), "--secret-file",
+                simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port, "--secret-file",
                     secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
                     // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
                     "--ramp-up-ms", Integer.toString(Math.max(1_000, gateways / 4)),
@@ -131,6 +136,9 @@ final class MonitorBenchmark implements Callable<Integer> {
                     Thread.sleep(200);
                 }
             } catch (Exception e) {
+                if (services != null) {
+                    services.close();
+                }
                 server.destroyForcibly();
                 if (simProcess != null) {
                     simProcess.destroyForcibly();
@@ -193,6 +201,9 @@ final class MonitorBenchmark implements Callable<Integer> {
                 server.destroyForcibly();
                 sim.waitFor(10, TimeUnit.SECONDS);
                 sim.destroyForcibly();
+                if (services != null) {
+                    services.close();
+                }
             }
         }
     }

@@ -23,7 +23,8 @@ public final class BenchServerMain {
             case "netty" -> new NettySweepServer(secret);
             default -> throw new IllegalArgumentException("unknown server " + args[0]);
         };
-        System.out.println("PORT " + server.port());
+        System.out.println("PORT " + server.port()
+                + (server instanceof SluiceSweepServer s ? " SERVICES " + s.servicesMailbox() : ""));
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;

@@ -32,7 +32,6 @@ final class SluiceSweepServer implements SweepServer {
     private final Path monitorBox;
     private final Path servicesBox;
     private final MonitorDaemon daemon;
-    private final MailboxService services;
     private final MailboxClient client;
 
     SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis) throws Exception {
@@ -45,12 +44,18 @@ final class SluiceSweepServer implements SweepServer {
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20);
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            request.reply(MailboxStatus.OK, 0);
-            // A stand-in that sleeps between reports, as a real services process on a busy host would:
-            // spinning here would spend the cores the daemon and the gateways are measured on.
-        }, 0, "bench-services").start();
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+    }
+
+    /** The SLA services' mailbox: the benchmark serves it from its own process, as the services would. */
+    Path servicesMailbox() {
+        return servicesBox;
+    }
+
+    /** A stand-in for the SLA services that takes every report and answers at once; it sleeps between reports. */
+    static MailboxService servicesStandIn(Path servicesBox) {
+        return new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
+                request -> request.reply(MailboxStatus.OK, 0), 0, "bench-services").start();
     }
 
     @Override
@@ -127,7 +132,6 @@ final class SluiceSweepServer implements SweepServer {
     public void close() throws Exception {
         client.close();
         daemon.close();
-        services.close();
         Files.deleteIfExists(monitorBox);
         Files.deleteIfExists(servicesBox);
     }
