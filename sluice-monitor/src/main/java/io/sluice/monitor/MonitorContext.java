@@ -56,7 +56,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     /** Defaults for everything but where to listen, the mailboxes and the secret. */
     public static MonitorContext defaults(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox,
                                           byte[] deploymentSecret) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, 1, deploymentSecret, Set.of(), Set.of(),
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
+                deploymentSecret, Set.of(), Set.of(),
                 1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system());
     }
 

@@ -32,8 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * mailbox service; closes them in reverse. See CONCURRENCY.md for who owns what.
  */
 public final class MonitorDaemon implements AutoCloseable {
-    public static final MailboxGeometry MONITOR_MAILBOX = new MailboxGeometry(1024, 4096, 8, 2);
-    public static final MailboxGeometry SERVICES_MAILBOX = new MailboxGeometry(4096, 2048, 16, 4);
+    public static final MailboxGeometry MONITOR_MAILBOX = io.sluice.mailbox.ServerMailboxes.MONITOR;
+    public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
 
     private final MonitorContext context;

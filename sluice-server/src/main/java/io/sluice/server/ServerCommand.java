@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles as separate JVMs,
  * restarts any that die or hang, and stops them in reverse order on SIGTERM/Ctrl-C. Roles that exist
- * today: the performance monitor daemon.
+ * today: the SLA services (when given a configuration) and the performance monitor daemon.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run the SLA server under a supervisor: each role in its own JVM, restarted if it dies or hangs.")
@@ -47,6 +47,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls")
     long pollInterval;
 
+    @Option(names = "--services-config", description = "backends, volumes and SLAs for the SLA services role (JSON); without it the services role does not run")
+    Path servicesConfig;
+
     @Option(names = "--heartbeat-timeout", defaultValue = "5000", description = "a role silent this long (ms) is killed and restarted")
     long heartbeatTimeout;
 
@@ -64,7 +67,13 @@ final class ServerCommand implements Callable<Integer> {
             monitor.add("--approve");
             monitor.add(String.join(",", approve));
         }
-        List<RoleSpec> roles = List.of(new RoleSpec("monitor", monitor, monitorBox));
+        List<RoleSpec> roles = new ArrayList<>();
+        if (servicesConfig != null) {
+            roles.add(new RoleSpec("services", List.of("services", "--config", servicesConfig.toAbsolutePath().toString(),
+                    "--mailbox-dir", mailboxDir.toAbsolutePath().toString(), "--mailbox-name", name,
+                    "--interval", Long.toString(pollInterval)), servicesBox));
+        }
+        roles.add(new RoleSpec("monitor", monitor, monitorBox));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,0 +1,58 @@
+package io.sluice.server;
+
+import io.sluice.common.EpochClock;
+import io.sluice.common.ExitCode;
+import io.sluice.services.daemon.ServicesConfig;
+import io.sluice.services.daemon.ServicesDaemon;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice services}: the SLA services on their own (analyzer between the monitor's reports and its throttle sets). */
+@Command(name = "services", mixinStandardHelpOptions = true,
+        description = "Run the SLA services: analyse the monitor's reports against SLAs, send throttle sets back.")
+final class ServicesCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "backends, volumes and SLAs (JSON; see ServicesConfig)")
+    Path config;
+
+    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
+    Path mailboxDir;
+
+    @Option(names = "--mailbox-name", defaultValue = "sluice", description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
+    String mailboxName;
+
+    @Option(names = "--interval", defaultValue = "1000", description = "analyzer interval in ms, the poll interval (default ${DEFAULT-VALUE})")
+    long interval;
+
+    @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
+    long statusEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        ServicesConfig services = ServicesConfig.read(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try (ServicesDaemon daemon = new ServicesDaemon(mailboxDir.resolve(mailboxName + "-services"),
+                mailboxDir.resolve(mailboxName + "-monitor"), services, interval, EpochClock.system())) {
+            System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
+            while (!stop.await(statusEvery > 0 ? statusEvery : Long.MAX_VALUE, TimeUnit.MILLISECONDS)) {
+                System.out.printf("reports %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
+                        daemon.reports(), daemon.throttlesPosted(), daemon.throttlesAcked(), daemon.throttlesStored());
+            }
+        } finally {
+            stopped.countDown();
+        }
+        return ExitCode.OK;
+    }
+}
