@@ -1,23 +1,34 @@
 package io.sluice.gateway;
 
 import io.sluice.gateway.nbd.NbdDescriptor;
+import io.sluice.gateway.qos.QosParameters;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One export as configured: {@code NAME=TARGET[,ro]} where TARGET is a file, a block device or an
- * upstream NBD URI ({@code nbd://HOST:PORT/EXPORT}, {@code nbd+unix:///EXPORT?socket=PATH}).
+ * One export as configured: {@code NAME=TARGET[,ro]} on the command line, where TARGET is a file,
+ * a block device or an upstream NBD URI ({@code nbd://HOST:PORT/EXPORT},
+ * {@code nbd+unix:///EXPORT?socket=PATH}); in the config file also the backend it shares (null:
+ * a backend of its own) and its QoS parameters.
  */
-public record ExportConfig(String name, String target, boolean readOnly) {
+public record ExportConfig(String name, String target, boolean readOnly, String backend, QosParameters qos) {
     private static final String READ_ONLY_SUFFIX = ",ro";
 
     public ExportConfig {
-        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > NbdDescriptor.MAX_STRING_LENGTH
+        if (name == null || name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > NbdDescriptor.MAX_STRING_LENGTH
                 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("export name must be 1 to 4096 bytes without NUL: '" + name + "'");
         }
-        if (target.isEmpty()) {
+        if (target == null || target.isEmpty()) {
             throw new IllegalArgumentException("export '" + name + "' has no target");
         }
+        if (qos == null) {
+            qos = QosParameters.UNLIMITED;
+        }
+    }
+
+    /** An export with a backend of its own and no limits. */
+    public ExportConfig(String name, String target, boolean readOnly) {
+        this(name, target, readOnly, null, QosParameters.UNLIMITED);
     }
 
     public static ExportConfig parse(String spec) {

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.ExitCode;
+import io.sluice.gateway.qos.BackendLimits;
+import io.sluice.gateway.qos.BucketLimit;
+import io.sluice.gateway.qos.QosParameters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,5 +58,40 @@ class GatewayMainTest {
                 new ExportConfig("lun", "nbd://storage:10810/vol", true));
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "a=/y"))
                 .hasMessageContaining("unique");
+    }
+
+    @Test
+    void theExampleConfigFileParsesWithEveryKey() {
+        Path example = Path.of("..", "conf", "gateway.example.yaml");
+        GatewayContext context = GatewayContext.parse("--config", example.toString(), "extra=/tmp/extra.img");
+        assertThat(context.listen().getPort()).isEqualTo(10809);
+        assertThat(context.statsFile()).isEqualTo(Path.of("/var/lib/sluice/gateway-stats.json"));
+        assertThat(context.backends()).containsExactly(new BackendLimits("ssd0", 20000, 32));
+        assertThat(context.exports()).extracting(ExportConfig::name).containsExactly("db", "scratch", "archive", "extra");
+        QosParameters db = context.exports().get(0).qos();
+        assertThat(db.iops()).isEqualTo(new BucketLimit(2000, 4000, 10));
+        assertThat(db.bandwidth()).isEqualTo(BucketLimit.of(100 << 20));
+        assertThat(db.ioSizeBytes()).isEqualTo(4096);
+        assertThat(db.reservationIops()).isEqualTo(1000);
+        assertThat(db.weight()).isEqualTo(3);
+        assertThat(db.maxDelayNanos()).isEqualTo(1_000_000_000L);
+        assertThat(context.exports().get(1).qos()).isEqualTo(QosParameters.iopsLimit(5000));
+        assertThat(context.exports().get(2).readOnly()).isTrue();
+        assertThat(context.exports().get(3).qos()).isEqualTo(QosParameters.UNLIMITED);
+    }
+
+    @Test
+    void configMistakesAreUsageErrors(@TempDir Path dir) throws Exception {
+        Path typo = Files.writeString(dir.resolve("typo.yaml"), "listen: 127.0.0.1:0\nexports:\n"
+                + "  - {name: a, target: /tmp/x, qos: {iosp: 10}}\n");
+        assertThat(run("--config", typo.toString())).isEqualTo(ExitCode.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("iosp");
+        Path unknownBackend = Files.writeString(dir.resolve("backend.yaml"), "listen: 127.0.0.1:0\nexports:\n"
+                + "  - {name: a, target: /tmp/x, backend: nowhere}\n");
+        assertThat(run("--config", unknownBackend.toString())).isEqualTo(ExitCode.USAGE);
+        Path conflict = Files.writeString(dir.resolve("conflict.yaml"), "listen: 127.0.0.1:0\nexports:\n"
+                + "  - {name: a, target: /tmp/x, qos: {iops: 10, read-iops: 5}}\n");
+        assertThat(run("--config", conflict.toString())).isEqualTo(ExitCode.USAGE);
+        assertThat(run("--config", dir.resolve("missing.yaml").toString())).isEqualTo(ExitCode.USAGE);
     }
 }

@@ -40,6 +40,16 @@ public interface Backend extends AutoCloseable {
     /** Makes the range read back as zeroes. */
     int writeZeroes(long offset, long length, boolean fua);
 
+    /**
+     * Capacity and used bytes of the storage the volume lives on, for capacity forecasting: the
+     * file system for a file (a sparse volume fills it as it is written), the volume itself
+     * otherwise. Used is -1 when the backend cannot tell. Not on the data path: may do I/O.
+     */
+    Space space();
+
+    record Space(long capacityBytes, long usedBytes) {
+    }
+
     /** What the backend is, for logs and NBD_OPT_LIST descriptions. */
     String describe();
 

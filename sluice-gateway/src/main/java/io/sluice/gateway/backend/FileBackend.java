@@ -7,6 +7,7 @@ import io.sluice.gateway.nbd.NbdError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -161,6 +162,19 @@ public final class FileBackend implements Backend {
         String message = e.getMessage();
         return message != null && (message.contains("No space") || message.contains("quota"))
                 ? NbdError.ENOSPC : NbdError.EIO;
+    }
+
+    @Override
+    public Space space() {
+        if (!Files.isRegularFile(path)) {
+            return new Space(size, size);
+        }
+        try {
+            FileStore store = Files.getFileStore(path);
+            return new Space(store.getTotalSpace(), store.getTotalSpace() - store.getUnallocatedSpace());
+        } catch (IOException e) {
+            return new Space(size, -1);
+        }
     }
 
     @Override

@@ -328,6 +328,12 @@ public final class UpstreamNbdBackend implements Backend {
         return true;
     }
 
+    /** NBD does not say how much of an export is allocated. */
+    @Override
+    public Space space() {
+        return new Space(size, -1);
+    }
+
     @Override
     public String describe() {
         return "upstream " + address.socket() + " export '" + address.exportName() + "'";

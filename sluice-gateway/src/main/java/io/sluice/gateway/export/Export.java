@@ -3,33 +3,37 @@ package io.sluice.gateway.export;
 import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 import io.sluice.gateway.backend.Backend;
+import io.sluice.gateway.stats.ExportStats;
+import io.sluice.gateway.stats.VolumeStats;
 
 /**
- * A volume the gateway serves under a name: its backend, its scheduler and its dispatcher threads.
- * Every connection to the export shares all three, which is what makes flush consistent across
- * connections (NBD_FLAG_CAN_MULTI_CONN) and what will make QoS limits per volume, not per socket.
+ * A volume the gateway serves under a name: its backend, the scheduler of its {@link BackendGroup}
+ * and its statistics. Every connection to the export shares all three, which is what makes flush
+ * consistent across connections (NBD_FLAG_CAN_MULTI_CONN) and QoS limits per volume, not per socket.
  */
 public final class Export implements AutoCloseable {
     private final String name;
+    private final int id;
     private final Backend backend;
     private final boolean readOnly;
-    private final RequestScheduler scheduler;
-    private final ExportDispatcher dispatcher;
+    private final BackendGroup group;
+    private final ExportStats stats = new ExportStats();
 
-    public Export(String name, Backend backend, boolean readOnly, RequestScheduler scheduler, int ioThreads) {
+    /** {@code id} is the export's position in the gateway's configuration, from 0. */
+    public Export(String name, int id, Backend backend, boolean readOnly, BackendGroup group) {
         this.name = name;
+        this.id = id;
         this.backend = backend;
         this.readOnly = readOnly || backend.readOnly();
-        this.scheduler = scheduler;
-        this.dispatcher = new ExportDispatcher(name, scheduler, backend, ioThreads);
-    }
-
-    public void start() {
-        dispatcher.start();
+        this.group = group;
     }
 
     public String name() {
         return name;
+    }
+
+    public int id() {
+        return id;
     }
 
     public long size() {
@@ -40,8 +44,26 @@ public final class Export implements AutoCloseable {
         return readOnly;
     }
 
+    Backend backend() {
+        return backend;
+    }
+
+    public BackendGroup group() {
+        return group;
+    }
+
     public RequestScheduler scheduler() {
-        return scheduler;
+        return group.scheduler();
+    }
+
+    public ExportStats stats() {
+        return stats;
+    }
+
+    /** A snapshot of the statistics, with the backend's space (which may cost a system call). */
+    public VolumeStats snapshot(long qosVersion) {
+        Backend.Space space = backend.space();
+        return stats.snapshot(name, id, group.name(), qosVersion, space.capacityBytes(), space.usedBytes());
     }
 
     public int minimumBlockSize() {
@@ -71,15 +93,9 @@ public final class Export implements AutoCloseable {
         return flags;
     }
 
-    /** Stops admitting requests, lets the dispatcher drain what was admitted, then closes the backend. */
+    /** Closes the backend; its group has drained the export's requests before. */
     @Override
     public void close() {
-        scheduler.close();
-        try {
-            dispatcher.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         backend.close();
     }
 

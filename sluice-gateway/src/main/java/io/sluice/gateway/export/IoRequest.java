@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 public final class IoRequest {
     private final Completion owner;
 
+    private Export export;
     private long handle;
     private int type;
     private int flags;
@@ -22,6 +23,7 @@ public final class IoRequest {
     private int error;
     private ByteBuffer data;
     private long receivedNanos;
+    private long admittedNanos;
 
     /** Where a finished request goes back to: its connection. */
     public interface Completion {
@@ -32,7 +34,8 @@ public final class IoRequest {
         this.owner = owner;
     }
 
-    public void set(long handle, int type, int flags, long offset, long length, long receivedNanos) {
+    public void set(Export export, long handle, int type, int flags, long offset, long length, long receivedNanos) {
+        this.export = export;
         this.handle = handle;
         this.type = type;
         this.flags = flags;
@@ -47,6 +50,11 @@ public final class IoRequest {
     public void complete(int error) {
         this.error = error;
         owner.completed(this);
+    }
+
+    /** The export the request is for; its scheduler queue, backend and statistics. */
+    public Export export() {
+        return export;
     }
 
     public long handle() {
@@ -85,5 +93,14 @@ public final class IoRequest {
     /** When the header was read ({@link System#nanoTime()}), for queueing and latency accounting. */
     public long receivedNanos() {
         return receivedNanos;
+    }
+
+    /** When the scheduler admitted it (its clock), for tags and the delay cap. */
+    public long admittedNanos() {
+        return admittedNanos;
+    }
+
+    public void admittedNanos(long nanos) {
+        this.admittedNanos = nanos;
     }
 }

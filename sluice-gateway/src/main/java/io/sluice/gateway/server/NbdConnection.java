@@ -138,7 +138,7 @@ final class NbdConnection implements IoRequest.Completion {
             if (verdict == NbdRequestDecoder.SOFT_DISCONNECT) {
                 return false;
             }
-            request.set(decoder.handle(), decoder.type(), decoder.flags(), decoder.offset(), decoder.length(),
+            request.set(export, decoder.handle(), decoder.type(), decoder.flags(), decoder.offset(), decoder.length(),
                     receivedNanos);
             int payload = decoder.payloadLength();
             if (payload > 0) {

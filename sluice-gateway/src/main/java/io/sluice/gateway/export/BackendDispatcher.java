@@ -7,26 +7,25 @@ import io.sluice.gateway.nbd.NbdError;
 import java.nio.ByteBuffer;
 
 /**
- * The export's I/O threads: each takes the next request from the {@link RequestScheduler}, runs it
- * against the {@link Backend} and hands it back to its connection. Several threads keep several
- * requests in flight toward the backend, so requests complete out of order.
+ * A backend group's I/O threads: each takes the next request from the {@link RequestScheduler},
+ * runs it against its export's {@link Backend}, records it in the export's statistics and hands
+ * it back to its connection. The number of threads is the group's queue depth toward the backend;
+ * several threads keep several requests in flight, so requests complete out of order.
  */
-final class ExportDispatcher {
-    private final String exportName;
+final class BackendDispatcher {
+    private final String groupName;
     private final RequestScheduler scheduler;
-    private final Backend backend;
     private final Thread[] threads;
 
-    ExportDispatcher(String exportName, RequestScheduler scheduler, Backend backend, int threadCount) {
-        this.exportName = exportName;
+    BackendDispatcher(String groupName, RequestScheduler scheduler, int threadCount) {
+        this.groupName = groupName;
         this.scheduler = scheduler;
-        this.backend = backend;
         this.threads = new Thread[threadCount];
     }
 
     void start() {
         for (int i = 0; i < threads.length; i++) {
-            threads[i] = Thread.ofPlatform().daemon().name("sluice-io-" + exportName + "-" + i).start(this::run);
+            threads[i] = Thread.ofPlatform().daemon().name("sluice-io-" + groupName + "-" + i).start(this::run);
         }
     }
 
@@ -43,14 +42,19 @@ final class ExportDispatcher {
         try {
             IoRequest request;
             while ((request = scheduler.next()) != null) {
-                request.complete(execute(request));
+                long start = System.nanoTime();
+                int error = execute(request.export().backend(), request);
+                // Read everything needed before complete(): the connection may reuse the slot at once.
+                request.export().stats().completed(request.type(), request.length(), request.receivedNanos(),
+                        start, System.nanoTime());
+                request.complete(error);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private int execute(IoRequest request) {
+    private static int execute(Backend backend, IoRequest request) {
         boolean fua = (request.flags() & CMD_FLAG_FUA) != 0;
         ByteBuffer data = request.data();
         try {

@@ -1,0 +1,48 @@
+package io.sluice.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sluice.common.EpochClock;
+import io.sluice.gateway.stats.VolumeStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Rewrites {@code --stats-file} with a JSON snapshot of every volume, once per tick. A file rather
+ * than a signal (not portable) or a port (one more thing to secure): any tool can read it, and it
+ * is replaced by an atomic rename, so a reader never sees half of one. Layout:
+ * {@code {"time-millis": N, "volumes": [{"name", "id", "backend", "qos-version", "capacity-bytes",
+ * "used-bytes", "read": {...}, "write": {...}}]}}, each direction with {@code ops}, {@code bytes},
+ * {@code queue-depth}, {@code peak-queue-depth}, {@code throttled-nanos}, and {@code total-latency}
+ * and {@code backend-latency} as count, mean and percentiles in microseconds.
+ */
+final class StatsFileWriter {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path file;
+    private final Path temporary;
+    private final Supplier<List<VolumeStats>> stats;
+    private final EpochClock clock;
+
+    StatsFileWriter(Path file, Supplier<List<VolumeStats>> stats, EpochClock clock) {
+        this.file = file.toAbsolutePath();
+        this.temporary = this.file.resolveSibling(this.file.getFileName() + ".tmp");
+        this.stats = stats;
+        this.clock = clock;
+    }
+
+    record Contents(long timeMillis, List<VolumeStats> volumes) {
+    }
+
+    void write() throws IOException {
+        JSON.writeValue(temporary.toFile(), new Contents(clock.epochMillis(), stats.get()));
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,42 @@
+package io.sluice.gateway.export;
+
+/**
+ * The exports that share one backend (one disk, one array, one upstream target): one
+ * {@link RequestScheduler} decides among their requests, and one set of dispatcher threads, as
+ * many as the backend's queue depth, carries them to the backend. In unthrottled mode every
+ * export is a group of its own.
+ */
+public final class BackendGroup implements AutoCloseable {
+    private final String name;
+    private final RequestScheduler scheduler;
+    private final BackendDispatcher dispatcher;
+
+    public BackendGroup(String name, RequestScheduler scheduler, int queueDepth) {
+        this.name = name;
+        this.scheduler = scheduler;
+        this.dispatcher = new BackendDispatcher(name, scheduler, queueDepth);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public RequestScheduler scheduler() {
+        return scheduler;
+    }
+
+    void start() {
+        dispatcher.start();
+    }
+
+    /** Stops admitting requests and waits until the dispatchers drained what was admitted. */
+    @Override
+    public void close() {
+        scheduler.close();
+        try {
+            dispatcher.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

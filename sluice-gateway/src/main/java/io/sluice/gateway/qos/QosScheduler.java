@@ -1,0 +1,386 @@
+package io.sluice.gateway.qos;
+
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_FLUSH;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
+
+import io.sluice.gateway.export.Export;
+import io.sluice.gateway.export.IoRequest;
+import io.sluice.gateway.export.RequestScheduler;
+import io.sluice.gateway.stats.ExportStats;
+import java.util.Arrays;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * QoS for the exports that share one backend: each export (a lane) has a bounded queue, its own
+ * QEMU-style {@link Throttle} (limits and bursts, shared by all its connections), and mClock tags
+ * (Gulati et al., OSDI 2010) that divide the backend among the lanes:
+ * <ol>
+ *   <li>a request held for its lane's {@code maxDelay} goes first, whatever the limits (so no
+ *       request waits longer than that, far below the client's timeout);</li>
+ *   <li>nothing else goes while the backend's modelled capacity ({@link BackendLimits#iops()}) is
+ *       used up, and no lane goes while its own limits hold it back;</li>
+ *   <li>of the rest, a lane behind its reservation goes first (smallest reservation tag: tags
+ *       advance by cost/reservation seconds per request, so a backlogged lane earns exactly its
+ *       reservation rate), otherwise the lane with the smallest share tag (tags advance by
+ *       cost/weight; start-time fair queueing, so backlogged lanes share in proportion to weight).</li>
+ * </ol>
+ * As in mClock, a request served by weight does not advance the reservation tag, so the
+ * reservation is a floor on top of which the weights apply. Costs are normalized I/Os
+ * ({@link QosParameters#units}); FLUSH costs nothing and is never throttled.
+ *
+ * <p>Tags are kept per lane for its head request only, so nothing is allocated per request. The
+ * dispatcher threads decide themselves, under one lock (leader/followers): a thread that finds
+ * nothing ready sleeps until the earliest time something becomes ready, but only one thread
+ * sleeps with a timer for a given deadline; the rest wait to be signalled by a submit, by a
+ * thread that just took a request while more are queued, or by a parameter change.
+ */
+public final class QosScheduler implements RequestScheduler {
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final double NANOS_PER_SECOND = 1e9;
+    private static final int RESERVATION = 1;
+    private static final int WEIGHT = 2;
+    private static final int OVERDUE = 3;
+
+    private final BucketLimit capacityLimit;
+    private final LeakyBucket capacity = new LeakyBucket();
+    private final int queueCapacity;
+    private final NanoClock clock;
+    /** Tags are nanoseconds since this instant, so doubles keep sub-nanosecond precision. */
+    private final long origin;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+
+    private Lane[] lanesById = new Lane[0];
+    private Lane[] lanes = new Lane[0];
+    private long capacityLeakedNanos;
+    private int queued;
+    private boolean closed;
+    /** The deadline some dispatcher sleeps until; others with a later one need not set a timer. */
+    private long timerDeadline = NEVER;
+    /** Share tag of the last request served by weight: where a lane that was idle starts again. */
+    private double virtualTime;
+    /** Results of {@link #choose}: when to look again, and why the chosen lane goes. */
+    private long wakeAt;
+    private int phase;
+
+    /**
+     * @param capacity      the backend's modelled capacity (its queue depth is the dispatcher count)
+     * @param queueCapacity requests each export may have waiting before its clients feel back-pressure
+     */
+    public QosScheduler(BackendLimits capacity, int queueCapacity, NanoClock clock) {
+        this.capacityLimit = BucketLimit.of(capacity.iops());
+        this.queueCapacity = queueCapacity;
+        this.clock = clock;
+        this.origin = clock.nanoTime();
+        this.capacityLeakedNanos = origin;
+    }
+
+    /** Adds an export before any request flows; its first parameters carry version 0. */
+    public void register(Export export, QosParameters parameters) {
+        lock.lock();
+        try {
+            Lane lane = new Lane(export.stats(), queueCapacity, lock.newCondition(),
+                    new QosSetting(0, parameters), new Throttle(clock.nanoTime()));
+            if (export.id() >= lanesById.length) {
+                lanesById = Arrays.copyOf(lanesById, export.id() + 1);
+            }
+            if (lanesById[export.id()] != null) {
+                throw new IllegalArgumentException("export " + export.name() + " registered twice");
+            }
+            lanesById[export.id()] = lane;
+            lanes = Arrays.copyOf(lanes, lanes.length + 1);
+            lanes[lanes.length - 1] = lane;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Puts new parameters in force for an export, atomically, without disturbing its connections;
+     * tags carry over, bucket levels are trimmed to the new limits ({@link LeakyBucket#clamp}). Idempotent by version: see {@link QosStatus}.
+     */
+    public int apply(int exportId, long version, QosParameters parameters) {
+        lock.lock();
+        try {
+            Lane lane = lane(exportId);
+            if (lane == null) {
+                return QosStatus.NO_SUCH_VOLUME;
+            }
+            QosSetting current = lane.setting;
+            if (version == current.version()) {
+                return QosStatus.UNCHANGED;
+            }
+            if (version < current.version()) {
+                return QosStatus.STALE;
+            }
+            // Settle the old limits up to now, so the new ones start from this instant.
+            lane.throttle.leak(current.parameters(), clock.nanoTime());
+            lane.throttle.clamp(parameters);
+            lane.setting = new QosSetting(version, parameters);
+            work.signalAll();
+            return QosStatus.APPLIED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The parameters in force for an export, or null if it is not scheduled here. */
+    public QosSetting setting(int exportId) {
+        lock.lock();
+        try {
+            Lane lane = lane(exportId);
+            return lane == null ? null : lane.setting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean submit(IoRequest request) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            Lane lane = lanesById[request.export().id()];
+            while (lane.count == lane.ring.length && !closed) {
+                lane.notFull.await();
+            }
+            if (closed) {
+                return false;
+            }
+            long now = clock.nanoTime();
+            request.admittedNanos(now);
+            if (lane.count == 0) {
+                // A lane that was idle earns no credit for the idle time.
+                lane.reservationTag = Math.max(lane.reservationTag, now - origin);
+                lane.shareTag = Math.max(lane.shareTag, virtualTime);
+            }
+            lane.add(request);
+            queued++;
+            lane.stats.admitted(request.type());
+            work.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public IoRequest next() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                long now = clock.nanoTime();
+                IoRequest request = takeReady(now);
+                if (request != null) {
+                    if (queued > 0) {
+                        // Let an idle dispatcher decide on the next one (or arm the timer for it).
+                        work.signal();
+                    }
+                    return request;
+                }
+                if (closed && queued == 0) {
+                    return null;
+                }
+                await(now);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The request that may go to the backend now, or null; never waits. */
+    public IoRequest tryNext() {
+        lock.lock();
+        try {
+            return takeReady(clock.nanoTime());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops admitting; what is queued is handed out at once, limits no longer apply. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signalAll();
+            for (Lane lane : lanes) {
+                lane.notFull.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void await(long now) throws InterruptedException {
+        if (wakeAt == NEVER || wakeAt - timerDeadline >= 0) {
+            work.await();
+            return;
+        }
+        long deadline = wakeAt;
+        timerDeadline = deadline;
+        try {
+            work.awaitNanos(deadline - now);
+        } finally {
+            if (timerDeadline == deadline) {
+                timerDeadline = NEVER;
+            }
+        }
+    }
+
+    private IoRequest takeReady(long now) {
+        Lane lane = choose(now);
+        return lane == null ? null : dispatch(lane, now);
+    }
+
+    /** Picks the lane whose head goes now (setting {@link #phase}), or null and sets {@link #wakeAt}. */
+    private Lane choose(long now) {
+        wakeAt = NEVER;
+        if (queued == 0) {
+            return null;
+        }
+        capacity.leak(capacityLimit, now - capacityLeakedNanos);
+        capacityLeakedNanos = now;
+        double relativeNow = now - origin;
+        Lane overdue = null;
+        Lane reserved = null;
+        Lane weighted = null;
+        for (Lane lane : lanes) {
+            if (lane.count == 0) {
+                continue;
+            }
+            IoRequest head = lane.head();
+            QosParameters p = lane.setting.parameters();
+            long dueAt = head.admittedNanos() + p.maxDelayNanos();
+            if (closed || dueAt - now <= 0) {
+                if (overdue == null || head.admittedNanos() - overdue.head().admittedNanos() < 0) {
+                    overdue = lane;
+                }
+                continue;
+            }
+            wakeAt = Math.min(wakeAt, dueAt);
+            long wait = lane.limitWait(now);
+            if (wait > 0) {
+                wakeAt = Math.min(wakeAt, now + wait);
+            } else if (p.reservationIops() > 0 && lane.reservationTag <= relativeNow) {
+                if (reserved == null || lane.reservationTag < reserved.reservationTag) {
+                    reserved = lane;
+                }
+            } else if (weighted == null || lane.shareTag < weighted.shareTag) {
+                weighted = lane;
+            }
+        }
+        if (overdue != null) {
+            phase = OVERDUE;
+            return overdue;
+        }
+        if (reserved == null && weighted == null) {
+            return null;
+        }
+        long capacityWait = capacity.waitNanos(capacityLimit);
+        if (capacityWait > 0) {
+            wakeAt = Math.min(wakeAt, now + capacityWait);
+            return null;
+        }
+        phase = reserved != null ? RESERVATION : WEIGHT;
+        return reserved != null ? reserved : weighted;
+    }
+
+    private IoRequest dispatch(Lane lane, long now) {
+        IoRequest request = lane.poll();
+        queued--;
+        lane.notFull.signal();
+        lane.endThrottled(now);
+        QosParameters p = lane.setting.parameters();
+        int type = request.type();
+        long bytes = type == CMD_READ || type == CMD_WRITE ? request.length() : 0;
+        double units = type == CMD_FLUSH ? 0 : p.units(bytes);
+        lane.throttle.leak(p, now);
+        lane.throttle.account(p, type != CMD_READ, bytes, units);
+        capacity.pour(capacityLimit, units);
+        if (phase == RESERVATION) {
+            lane.reservationTag += units * NANOS_PER_SECOND / p.reservationIops();
+        } else if (phase == WEIGHT) {
+            virtualTime = Math.max(virtualTime, lane.shareTag);
+        }
+        lane.shareTag += units / p.weight();
+        if (lane.count > 0) {
+            // mClock's tag of the next request: never earlier than its arrival.
+            lane.reservationTag = Math.max(lane.reservationTag, lane.head().admittedNanos() - origin);
+        }
+        return request;
+    }
+
+    private Lane lane(int exportId) {
+        return exportId >= 0 && exportId < lanesById.length ? lanesById[exportId] : null;
+    }
+
+    /** One export's queue, throttle and tags; guarded by the scheduler's lock. */
+    private static final class Lane {
+        final ExportStats stats;
+        final IoRequest[] ring;
+        final Condition notFull;
+        final Throttle throttle;
+        /** Volatile only for readers outside the lock; replaced whole, never mutated. */
+        volatile QosSetting setting;
+        int head;
+        int count;
+        double reservationTag;
+        double shareTag;
+        long throttledSince = NEVER;
+        int throttledType;
+
+        Lane(ExportStats stats, int capacity, Condition notFull, QosSetting setting, Throttle throttle) {
+            this.stats = stats;
+            this.ring = new IoRequest[capacity];
+            this.notFull = notFull;
+            this.setting = setting;
+            this.throttle = throttle;
+        }
+
+        IoRequest head() {
+            return ring[head];
+        }
+
+        void add(IoRequest request) {
+            ring[(head + count) % ring.length] = request;
+            count++;
+        }
+
+        IoRequest poll() {
+            IoRequest request = ring[head];
+            ring[head] = null;
+            head = (head + 1) % ring.length;
+            count--;
+            return request;
+        }
+
+        /** How long the lane's own limits hold its head back; tracks the time spent throttled. */
+        long limitWait(long now) {
+            IoRequest head = head();
+            if (head.type() == CMD_FLUSH) {
+                endThrottled(now);
+                return 0;
+            }
+            QosParameters p = setting.parameters();
+            throttle.leak(p, now);
+            long wait = throttle.waitNanos(p, head.type() != CMD_READ);
+            if (wait == 0) {
+                endThrottled(now);
+            } else if (throttledSince == NEVER) {
+                throttledSince = now;
+                throttledType = head.type();
+            }
+            return wait;
+        }
+
+        void endThrottled(long now) {
+            if (throttledSince != NEVER) {
+                stats.throttled(throttledType, now - throttledSince);
+                throttledSince = NEVER;
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.sluice.gateway.stats;
+
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
+
+/**
+ * The statistics of one volume. READ is the read direction; every other command (WRITE, FLUSH,
+ * TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data actually transferred.
+ */
+public final class ExportStats {
+    private final DirectionStats read = new DirectionStats();
+    private final DirectionStats write = new DirectionStats();
+
+    /** A request entered the export's queue. */
+    public void admitted(int type) {
+        direction(type).admitted();
+    }
+
+    /** An admitted request was turned away after all (the scheduler closed). */
+    public void withdrawn(int type) {
+        direction(type).withdrawn();
+    }
+
+    /** The backend finished a request; times are {@link System#nanoTime()} stamps. */
+    public void completed(int type, long length, long receivedNanos, long backendStartNanos, long backendEndNanos) {
+        direction(type).completed(type == CMD_READ || type == CMD_WRITE ? length : 0,
+                backendEndNanos - receivedNanos, backendEndNanos - backendStartNanos);
+    }
+
+    /** The volume's own limits held back a ready request of this type for {@code nanos}. */
+    public void throttled(int type, long nanos) {
+        direction(type).throttled(nanos);
+    }
+
+    public synchronized VolumeStats snapshot(String name, int id, String backend, long qosVersion,
+                                             long capacityBytes, long usedBytes) {
+        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, read.snapshot(), write.snapshot());
+    }
+
+    private DirectionStats direction(int type) {
+        return type == CMD_READ ? read : write;
+    }
+}

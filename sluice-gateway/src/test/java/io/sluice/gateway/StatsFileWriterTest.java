@@ -1,0 +1,58 @@
+package io.sluice.gateway;
+
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_FLUSH;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.gateway.stats.ExportStats;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StatsFileWriterTest {
+    private static final long US = 1000;
+
+    @Test
+    void writesEveryVolumeAsJsonWithLatencySummariesAndNoRawHistograms(@TempDir Path dir) throws Exception {
+        ExportStats stats = new ExportStats();
+        stats.admitted(CMD_READ);
+        stats.admitted(CMD_READ);
+        stats.completed(CMD_READ, 4096, 0, 100 * US, 300 * US);
+        stats.admitted(CMD_FLUSH);
+        stats.completed(CMD_FLUSH, 0, 0, 0, 50 * US);
+        stats.throttled(CMD_READ, 7 * US);
+        Path file = dir.resolve("stats.json");
+        StatsFileWriter writer = new StatsFileWriter(file,
+                () -> List.of(stats.snapshot("vol", 0, "ssd0", 3, 1 << 30, 1 << 20)), new ManualEpochClock(1234));
+
+        writer.write();
+
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        assertThat(json.get("time-millis").asLong()).isEqualTo(1234);
+        JsonNode volume = json.get("volumes").get(0);
+        assertThat(volume.get("name").asText()).isEqualTo("vol");
+        assertThat(volume.get("backend").asText()).isEqualTo("ssd0");
+        assertThat(volume.get("qos-version").asLong()).isEqualTo(3);
+        assertThat(volume.get("capacity-bytes").asLong()).isEqualTo(1 << 30);
+        assertThat(volume.get("used-bytes").asLong()).isEqualTo(1 << 20);
+        JsonNode read = volume.get("read");
+        assertThat(read.get("ops").asLong()).isEqualTo(1);
+        assertThat(read.get("bytes").asLong()).isEqualTo(4096);
+        assertThat(read.get("queue-depth").asInt()).isEqualTo(1);
+        assertThat(read.get("peak-queue-depth").asInt()).isEqualTo(2);
+        assertThat(read.get("throttled-nanos").asLong()).isEqualTo(7 * US);
+        // Histograms keep two significant digits: within 1%.
+        assertThat(read.get("total-latency").get("p50-micros").asLong()).isBetween(297L, 303L);
+        assertThat(read.get("backend-latency").get("max-micros").asLong()).isBetween(198L, 202L);
+        assertThat(read.has("total-histogram")).isFalse();
+        JsonNode write = volume.get("write");
+        assertThat(write.get("ops").asLong()).isEqualTo(1);
+        assertThat(write.get("bytes").asLong()).isZero();
+        assertThat(Files.list(dir)).containsExactly(file);
+    }
+}

@@ -1,0 +1,57 @@
+package io.sluice.gateway.qos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class ThrottleTest {
+    @Test
+    void readAndWriteLimitsAreSeparateAndTotalLimitsCoverBoth() {
+        QosParameters perDirection = new QosParameters(BucketLimit.NONE, BucketLimit.of(10), BucketLimit.of(1000),
+                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        Throttle throttle = new Throttle(0);
+        throttle.account(perDirection, false, 4096, 2);
+        // Two reads overfill the 1-unit read bucket by one: 0.1 s at 10/s; writes are not affected.
+        assertThat(throttle.waitNanos(perDirection, false)).isEqualTo(100_000_000L);
+        assertThat(throttle.waitNanos(perDirection, true)).isZero();
+
+        QosParameters total = QosParameters.iopsLimit(10);
+        throttle = new Throttle(0);
+        throttle.account(total, true, 4096, 2);
+        assertThat(throttle.waitNanos(total, false)).isEqualTo(100_000_000L);
+        throttle.leak(total, 50_000_000L);
+        assertThat(throttle.waitNanos(total, true)).isEqualTo(50_000_000L);
+    }
+
+    @Test
+    void sizeNormalizationCountsBigIosAsSeveral() {
+        QosParameters p = QosParameters.iopsLimit(100).withIoSize(4096);
+        assertThat(p.units(512)).isEqualTo(1.0);
+        assertThat(p.units(4096)).isEqualTo(1.0);
+        assertThat(p.units(65536)).isEqualTo(16.0);
+        assertThat(p.units(6144)).isEqualTo(1.5);
+        assertThat(QosParameters.iopsLimit(100).units(1 << 20)).isEqualTo(1.0);
+    }
+
+    @Test
+    void bandwidthIsCountedInBytes() {
+        QosParameters p = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE,
+                BucketLimit.of(1 << 20), BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        Throttle throttle = new Throttle(0);
+        throttle.account(p, true, (1 << 20) / 10 + 1024, 1);
+        // 1,023.4 bytes over the 104,857.6-byte bucket (0.1 s at 1 MiB/s).
+        assertThat(throttle.waitNanos(p, true)).isEqualTo((long) Math.ceil(1023.4e9 / (1 << 20)));
+    }
+
+    @Test
+    void totalAndPerDirectionLimitsExcludeEachOther() {
+        assertThatThrownBy(() -> QosParameters.iopsLimit(10).withIops(BucketLimit.of(10)).withShares(0, 0))
+                .hasMessageContaining("weight");
+        assertThatThrownBy(() -> new QosParameters(BucketLimit.of(10), BucketLimit.of(10), BucketLimit.NONE,
+                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS))
+                .hasMessageContaining("total or per direction");
+        assertThatThrownBy(() -> QosParameters.UNLIMITED.withMaxDelayNanos(60_000_000_000L))
+                .hasMessageContaining("maxDelay");
+    }
+}
