@@ -214,15 +214,8 @@ final class MailboxBenchmark implements Callable<Integer> {
         json.put("agrona_calls_per_s_4_callers", Math.round(agrona.callsPerSecond4()));
         json.put("uds_calls_per_s_4_callers", Math.round(uds.callsPerSecond4()));
         json.put("sleeping_callee_cpu_us_per_call", round(sleeping.calleeCpuUsPerCall()));
-        StringBuilder line = new StringBuilder("{");
-        json.forEach((k, v) -> {
-            if (line.length() > 1) {
-                line.append(',');
-            }
-            line.append('"').append(k).append("\":").append(v instanceof String s ? '"' + s + '"' : v);
-        });
         System.out.println();
-        System.out.println(line.append('}'));
+        System.out.println(JsonLine.of(json));
     }
 
     private static String rate(double perSecond) {

@@ -238,15 +238,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("daemon_core_fraction_measured", round(coreFraction));
         json.put("throttle_p50_ms_10k", round(throttle[0] / 1e6));
         json.put("throttle_p99_ms_10k", round(throttle[1] / 1e6));
-        StringBuilder line = new StringBuilder("{");
-        json.forEach((k, v) -> {
-            if (line.length() > 1) {
-                line.append(',');
-            }
-            line.append('"').append(k).append("\":").append(v instanceof String s ? '"' + s + '"' : v);
-        });
         System.out.println();
-        System.out.println(line.append('}'));
+        System.out.println(JsonLine.of(json));
     }
 
     private static Row find(List<Row> rows, String kind, int gateways) {
