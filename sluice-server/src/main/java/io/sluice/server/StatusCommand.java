@@ -3,9 +3,17 @@ package io.sluice.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ExitCode;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,6 +25,12 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print status.json as it is")
     boolean json;
+
+    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the server's mailboxes live")
+    Path mailboxDir;
+
+    @Option(names = "--name", defaultValue = "sluice", description = "the server's mailbox prefix (default ${DEFAULT-VALUE})")
+    String name;
 
     @Override
     public Integer call() throws Exception {
@@ -42,6 +56,31 @@ final class StatusCommand implements Callable<Integer> {
                     role.get("restarts").asInt(), role.get("heartbeatAgeMs").asLong(), role.get("mailboxBacklog").asInt(),
                     role.get("lastExit").asText());
         }
+        if (running) {
+            printGateways();
+        }
         return running ? ExitCode.OK : ExitCode.FAILURE;
+    }
+
+    /** Asks the monitor itself, through its mailbox, how its gateways are. */
+    private void printGateways() {
+        Path box = mailboxDir.resolve(name + "-monitor");
+        if (!Files.exists(box)) {
+            return;
+        }
+        try (Mailbox mailbox = Mailbox.open(box);
+             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS)) {
+            Reply reply = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(3, TimeUnit.SECONDS);
+            ByteBuffer b = ByteBuffer.wrap(reply.result());
+            System.out.printf("gateways: %d in session, %d connections, %d pending approval, %d unreachable; "
+                            + "polls answered %d of %d; throttle sets acknowledged %d of %d; %d thread pair(s)%n",
+                    b.getLong(MonitorStatusDescriptor.IN_SESSION_OFFSET), b.getLong(MonitorStatusDescriptor.CONNECTIONS_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.PENDING_OFFSET), b.getLong(MonitorStatusDescriptor.UNREACHABLE_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET), b.getLong(MonitorStatusDescriptor.POLLS_SENT_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET), b.getLong(MonitorStatusDescriptor.THROTTLES_SENT_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.PAIRS_OFFSET));
+        } catch (Exception e) {
+            System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
+        }
     }
 }
