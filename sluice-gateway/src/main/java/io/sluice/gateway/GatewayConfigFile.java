@@ -19,7 +19,7 @@ import java.util.List;
  */
 record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, Integer requestSlots,
                          Integer bufferMemoryMib, Integer handshakeTimeoutMs, String statsFile, Boolean unthrottled,
-                         List<Backend> backends, List<Volume> exports) {
+                         List<Backend> backends, List<Volume> exports, Monitor monitor) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -49,6 +49,12 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
     }
 
     record Backend(String name, Double iops, Integer queueDepth) {
+    }
+
+    /** The {@code monitor:} section: where the monitor is and how this gateway authenticates to it. */
+    record Monitor(String address, Long gatewayId, String keyFile, String secretFile, String enrollmentToken,
+                   String gatewayName, Integer heartbeatMs, Integer backoffMinMs, Integer backoffMaxMs,
+                   Integer connectTimeoutMs, Integer capacityWarningPercent) {
     }
 
     record Volume(String name, String target, Boolean readOnly, String backend, Qos qos) {

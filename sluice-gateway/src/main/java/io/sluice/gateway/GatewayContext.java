@@ -1,8 +1,13 @@
 package io.sluice.gateway;
 
+import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.server.ConnectionSettings;
+import io.sluice.protocol.GatewayKeys;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,19 +29,23 @@ import java.util.Set;
  *                    capacity limit
  * @param unthrottled no QoS at all: every export gets a first-come first-served queue
  * @param statsFile   where statistics are written as JSON every second, or null
- * @param configFile  the file read, watched for QoS changes, or null
+ * @param configFile  the file read, watched for QoS changes (only without a monitor), or null
+ * @param monitor     the link to the monitor, or null to run standalone
  */
 public record GatewayContext(InetSocketAddress listen, List<ExportConfig> exports, int ioThreads, int queueDepth,
                              ConnectionSettings connections, List<BackendLimits> backends, boolean unthrottled,
-                             Path statsFile, Path configFile) {
+                             Path statsFile, Path configFile, MonitorLinkConfig monitor) {
     public static final String USAGE = """
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
+                                  [--monitor=HOST:PORT --gateway-id=N (--key-file=F | --secret-file=F)
+                                   [--enrollment-token=T]]
                                   [HOST:PORT] [NAME=TARGET[,ro]...]
               TARGET is a file, a block device, nbd://HOST:PORT/EXPORT or nbd+unix:///EXPORT?socket=PATH;
               ',ro' serves it read-only. Port 0 picks a free port; the bound address is printed.
               The config file (YAML, see conf/gateway.example.yaml) adds backends and per-export QoS;
-              its QoS settings are re-applied live when the file changes.""";
+              its QoS settings are re-applied live when the file changes, unless a monitor is configured:
+              then the monitor's throttle sets rule and the file's QoS is only the starting point.""";
 
     public GatewayContext {
         exports = List.copyOf(exports);
@@ -98,6 +107,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         Path statsFile = file == null || file.statsFile() == null ? null : Path.of(file.statsFile());
         InetSocketAddress listen = file == null || file.listen() == null ? null : address(file.listen());
         List<ExportConfig> exports = new ArrayList<>(file == null ? List.of() : file.exportConfigs());
+        GatewayConfigFile.Monitor m = file == null ? null : file.monitor();
+        String monitorAddress = m == null ? null : m.address();
+        Long gatewayId = m == null ? null : m.gatewayId();
+        String keyFile = m == null ? null : m.keyFile();
+        String secretFile = m == null ? null : m.secretFile();
+        String token = m == null ? null : m.enrollmentToken();
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -114,6 +129,18 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                         connections.bufferMemory(), number(arg), connections.maxConnections());
             } else if (arg.startsWith("--stats-file=")) {
                 statsFile = Path.of(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor=")) {
+                monitorAddress = arg.substring(arg.indexOf('=') + 1);
+            } else if (arg.startsWith("--gateway-id=")) {
+                gatewayId = gatewayId(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--key-file=")) {
+                keyFile = arg.substring(arg.indexOf('=') + 1);
+                secretFile = null;
+            } else if (arg.startsWith("--secret-file=")) {
+                secretFile = arg.substring(arg.indexOf('=') + 1);
+                keyFile = null;
+            } else if (arg.startsWith("--enrollment-token=")) {
+                token = arg.substring(arg.indexOf('=') + 1);
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -126,8 +153,51 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             }
         }
         List<BackendLimits> backends = file == null ? List.of() : file.backendLimits(ioThreads);
+        if (m != null && monitorAddress == null) {
+            throw new IllegalArgumentException("the monitor section needs an address (HOST:PORT)");
+        }
+        // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
+        MonitorLinkConfig monitor = monitorAddress == null ? null
+                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
-                statsFile, configFile);
+                statsFile, configFile, monitor);
+    }
+
+    /** The key is the key file's bytes, or derived from the deployment secret file's bytes and the id. */
+    private static MonitorLinkConfig monitor(InetSocketAddress address, Long gatewayId, String keyFile,
+                                             String secretFile, String token, GatewayConfigFile.Monitor m) {
+        if (gatewayId == null || gatewayId == 0) {
+            throw new IllegalArgumentException("a monitor needs a gateway id (monitor.gateway-id or --gateway-id), not 0");
+        }
+        if ((keyFile == null) == (secretFile == null)) {
+            throw new IllegalArgumentException("a monitor needs exactly one of key-file (--key-file) and secret-file (--secret-file)");
+        }
+        byte[] key;
+        try {
+            key = keyFile != null ? Files.readAllBytes(Path.of(keyFile))
+                    : GatewayKeys.derive(Files.readAllBytes(Path.of(secretFile)), gatewayId);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + (keyFile != null ? keyFile : secretFile) + ": " + e);
+        }
+        MonitorLinkConfig d = MonitorLinkConfig.of(address, gatewayId, key);
+        if (m == null) {
+            return d.withEnrollmentToken(token);
+        }
+        return new MonitorLinkConfig(address, gatewayId, key,
+                token == null ? null : token.getBytes(StandardCharsets.UTF_8), m.gatewayName(),
+                m.heartbeatMs() == null ? d.heartbeatMillis() : m.heartbeatMs(),
+                m.backoffMinMs() == null ? d.backoffMinMillis() : m.backoffMinMs(),
+                m.backoffMaxMs() == null ? d.backoffMaxMillis() : m.backoffMaxMs(),
+                m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
+                m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent());
+    }
+
+    private static long gatewayId(String value) {
+        try {
+            return Long.parseUnsignedLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a gateway id: " + value);
+        }
     }
 
     private static String value(String[] args, int i, String option) {
@@ -151,9 +221,13 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
     }
 
     private static InetSocketAddress address(String hostPort) {
+        return address(hostPort, true);
+    }
+
+    private static InetSocketAddress address(String hostPort, boolean resolve) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("listen address must be HOST:PORT: " + hostPort);
+            throw new IllegalArgumentException("address must be HOST:PORT: " + hostPort);
         }
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -168,6 +242,6 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        return new InetSocketAddress(host, port);
+        return resolve ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sluice.common.EpochClock;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sluice.gateway.link.LinkStatus;
 import io.sluice.gateway.stats.VolumeStats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +21,9 @@ import java.util.function.Supplier;
  * {@code {"time-millis": N, "volumes": [{"name", "id", "backend", "qos-version", "capacity-bytes",
  * "used-bytes", "read": {...}, "write": {...}}]}}, each direction with {@code ops}, {@code bytes},
  * {@code queue-depth}, {@code peak-queue-depth}, {@code throttled-nanos}, and {@code total-latency}
- * and {@code backend-latency} as count, mean and percentiles in microseconds.
+ * and {@code backend-latency} as count, mean and percentiles in microseconds. With a monitor configured,
+ * {@code "monitor-link"} adds the link's {@link LinkStatus} (state, sessions, reports sent, throttle sets
+ * acknowledged, last error, ...).
  */
 final class StatsFileWriter {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -30,19 +34,26 @@ final class StatsFileWriter {
     private final Path temporary;
     private final Supplier<List<VolumeStats>> stats;
     private final EpochClock clock;
+    private final Supplier<LinkStatus> link;
 
     StatsFileWriter(Path file, Supplier<List<VolumeStats>> stats, EpochClock clock) {
+        this(file, stats, clock, () -> null);
+    }
+
+    StatsFileWriter(Path file, Supplier<List<VolumeStats>> stats, EpochClock clock, Supplier<LinkStatus> link) {
         this.file = file.toAbsolutePath();
         this.temporary = this.file.resolveSibling(this.file.getFileName() + ".tmp");
         this.stats = stats;
         this.clock = clock;
+        this.link = link;
     }
 
-    record Contents(long timeMillis, List<VolumeStats> volumes) {
+    record Contents(long timeMillis, List<VolumeStats> volumes,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) LinkStatus monitorLink) {
     }
 
     void write() throws IOException {
-        JSON.writeValue(temporary.toFile(), new Contents(clock.epochMillis(), stats.get()));
+        JSON.writeValue(temporary.toFile(), new Contents(clock.epochMillis(), stats.get(), link.get()));
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

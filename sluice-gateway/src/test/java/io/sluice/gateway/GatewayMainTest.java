@@ -61,9 +61,21 @@ class GatewayMainTest {
     }
 
     @Test
-    void theExampleConfigFileParsesWithEveryKey() {
-        Path example = Path.of("..", "conf", "gateway.example.yaml");
+    void theExampleConfigFileParsesWithEveryKey(@TempDir Path dir) throws Exception {
+        // The example's key file does not exist here: a copy points at one that does.
+        Path key = Files.write(dir.resolve("gateway-17.key"), new byte[32]);
+        Path example = Files.writeString(dir.resolve("gateway.yaml"), Files.readString(
+                Path.of("..", "conf", "gateway.example.yaml")).replace("/etc/sluice/gateway-17.key", key.toString()));
         GatewayContext context = GatewayContext.parse("--config", example.toString(), "extra=/tmp/extra.img");
+        assertThat(context.monitor().address().getHostString()).isEqualTo("sla-server.example");
+        assertThat(context.monitor().address().getPort()).isEqualTo(7400);
+        assertThat(context.monitor().gatewayId()).isEqualTo(17);
+        assertThat(context.monitor().key()).isEqualTo(new byte[32]);
+        assertThat(context.monitor().gatewayName()).isEqualTo("rack4-gw1");
+        assertThat(context.monitor().heartbeatMillis()).isEqualTo(5000);
+        assertThat(context.monitor().backoffMinMillis()).isEqualTo(100);
+        assertThat(context.monitor().backoffMaxMillis()).isEqualTo(10000);
+        assertThat(context.monitor().capacityWarningPercent()).isEqualTo(90);
         assertThat(context.listen().getPort()).isEqualTo(10809);
         assertThat(context.statsFile()).isEqualTo(Path.of("/var/lib/sluice/gateway-stats.json"));
         assertThat(context.backends()).containsExactly(new BackendLimits("ssd0", 20000, 32));

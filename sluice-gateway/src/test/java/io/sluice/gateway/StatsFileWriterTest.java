@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
+import io.sluice.gateway.link.LinkState;
+import io.sluice.gateway.link.LinkStatus;
 import io.sluice.gateway.stats.ExportStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,5 +56,19 @@ class StatsFileWriterTest {
         assertThat(write.get("ops").asLong()).isEqualTo(1);
         assertThat(write.get("bytes").asLong()).isZero();
         assertThat(Files.list(dir)).containsExactly(file);
+        assertThat(json.has("monitor-link")).as("standalone: no link").isFalse();
+    }
+
+    @Test
+    void aLinkedGatewayAddsTheMonitorLinkState(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("stats.json");
+        LinkStatus status = new LinkStatus(LinkState.BACKING_OFF, 2, 3, 40, 5, 6, 7, 0, "monitor closed the connection");
+        new StatsFileWriter(file, List::of, new ManualEpochClock(1), () -> status).write();
+        JsonNode link = new ObjectMapper().readTree(file.toFile()).get("monitor-link");
+        assertThat(link.get("state").asText()).isEqualTo("BACKING_OFF");
+        assertThat(link.get("sessions").asLong()).isEqualTo(2);
+        assertThat(link.get("reports-sent").asLong()).isEqualTo(40);
+        assertThat(link.get("throttle-sets-acked").asLong()).isEqualTo(5);
+        assertThat(link.get("last-error").asText()).isEqualTo("monitor closed the connection");
     }
 }

@@ -1,0 +1,523 @@
+package io.sluice.gateway.link;
+
+import io.sluice.gateway.Gateway;
+import io.sluice.gateway.export.Export;
+import io.sluice.gateway.qos.QosParameters;
+import io.sluice.gateway.qos.QosSetting;
+import io.sluice.gateway.qos.QosStatus;
+import io.sluice.gateway.stats.VolumeStats;
+import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.Capabilities;
+import io.sluice.protocol.ChallengeReader;
+import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EventDescriptor;
+import io.sluice.protocol.EventKind;
+import io.sluice.protocol.EventWriter;
+import io.sluice.protocol.FrameDecoder;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.HeartbeatReader;
+import io.sluice.protocol.HeartbeatWriter;
+import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.Peer;
+import io.sluice.protocol.PollReader;
+import io.sluice.protocol.StatsDescriptor;
+import io.sluice.protocol.StatsWriter;
+import io.sluice.protocol.ThrottleAckDescriptor;
+import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.ThrottleAckWriter;
+import io.sluice.protocol.ThrottleParamsFlyweight;
+import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), on one platform thread
+ * ({@code sluice-monitor-link}) with a blocking socket:
+ *
+ * <pre>
+ *   CONNECTING --connect--> HANDSHAKE: HELLO (every export as a volume) / CHALLENGE -> AUTH / AUTH_RESULT
+ *        ^                      | ACCEPTED                          | PENDING, REFUSED (with a retry-after)
+ *        |                      v                                   v
+ *   BACKING_OFF <--broken-- IN_SESSION: POLL -> STATS,          BACKING_OFF (max(retry-after, backoff))
+ *   (100 ms .. 10 s,        THROTTLE_SET -> apply -> THROTTLE_ACK,
+ *    doubled, jittered)     HEARTBEAT when idle, EVENT on capacity warnings
+ * </pre>
+ *
+ * <p>A session also ends when the monitor sends nothing for max(3 heartbeat intervals, 4 poll intervals): a hung
+ * monitor, or a network that drops packets without resetting the connection.
+ *
+ * <p><b>Volume ids.</b> A volume's id on the wire is its export's position in the configuration, from 1
+ * ({@code Export.id() + 1}): config-file exports first, in file order, then command-line exports. Keep the order
+ * stable across restarts (append new exports at the end) so the monitor's history stays with the right volume.
+ *
+ * <p><b>Fail-static.</b> Nothing is undone when the monitor goes away: the limits in force stay until a newer
+ * THROTTLE_SET arrives. The link reconnects with exponential backoff and jitter; a session that was accepted
+ * resets the backoff. After a reconnect the monitor re-syncs by sending its current sets; repeats are
+ * acknowledged ALREADY_APPLIED. A monitor whose versions restart below the ones in force gets STALE acks with
+ * the version in force, which tells it where to continue.
+ *
+ * <p><b>Versions.</b> The monitor's set versions go straight to {@code QosControl.apply}. The config file's
+ * limits are in force at version 0 at start, so any monitor version wins; while a monitor is configured, the
+ * config file watcher does not re-apply the file's QoS (see {@code GatewayMain}).
+ *
+ * <p><b>Reports.</b> Each STATS carries the counters since the previous report (see {@link ReportBaseline}); the
+ * report sequence counts for the process lifetime, across reconnects, so the monitor can tell a lost report
+ * from a reconnect. Reports larger than a frame are split with FLAG_MORE.
+ *
+ * <p>Threads: the link thread owns the socket, the decoder, the writers and the baselines; {@link #status()}
+ * reads volatile fields from any thread; {@link #close()} closes the socket to wake the thread and joins it.
+ */
+public final class MonitorLink implements AutoCloseable {
+    /** How often a blocked read wakes up to check the heartbeat and the handshake deadline. */
+    private static final int TICK_MILLIS = 100;
+    private static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE | Capabilities.BURST
+            | Capabilities.SIZE_NORMALIZATION | Capabilities.RESERVATION | Capabilities.WEIGHT;
+    private static final String CAPACITY_MESSAGE = "backend usage above the warning threshold";
+    private static final int VOLUMES_PER_STATS_FRAME =
+            (FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - StatsDescriptor.VOLUMES_OFFSET) / StatsDescriptor.VOLUME_RECORD_LENGTH;
+
+    private final MonitorLinkConfig config;
+    private final Gateway gateway;
+    private final Export[] exports;
+    private final ReportBaseline[] baselines;
+    private final boolean[] capacityWarned;
+    private final Thread thread;
+
+    private final HelloWriter helloWriter = new HelloWriter();
+    private final AuthWriter authWriter = new AuthWriter();
+    private final StatsWriter statsWriter = new StatsWriter();
+    private final ThrottleAckWriter ackWriter = new ThrottleAckWriter();
+    private final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
+    private final EventWriter eventWriter = new EventWriter();
+    private final ChallengeReader challengeReader = new ChallengeReader();
+    private final AuthResultReader authResultReader = new AuthResultReader();
+    private final PollReader pollReader = new PollReader();
+    private final HeartbeatReader heartbeatReader = new HeartbeatReader();
+    private final ThrottleSetReader throttleSetReader = new ThrottleSetReader();
+    private final byte[] readBuffer = new byte[64 * 1024];
+    private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+
+    private volatile boolean running = true;
+    private volatile Socket socket;
+    private volatile LinkState state = LinkState.CONNECTING;
+    private volatile String lastError;
+    private volatile long sessions;
+    private volatile long connectFailures;
+    private volatile long reportSequence;
+    private volatile long throttleSetsAcked;
+    private volatile long volumesApplied;
+    private volatile long heartbeatsSent;
+    private volatile long eventsSent;
+
+    // Per connection, link thread only.
+    private long sequence;
+    private long lastSentNanos;
+    private long reportedAtMillis = System.currentTimeMillis();
+    private long heartbeatEcho;
+    private int failuresInARow;
+    private boolean challenged;
+    private long lastReceivedNanos;
+    private long silenceLimitNanos;
+
+    private MonitorLink(MonitorLinkConfig config, Gateway gateway) {
+        this.config = config;
+        this.gateway = gateway;
+        this.exports = gateway.exports().all().toArray(Export[]::new);
+        this.baselines = new ReportBaseline[exports.length];
+        for (int i = 0; i < exports.length; i++) {
+            baselines[i] = new ReportBaseline();
+        }
+        this.capacityWarned = new boolean[exports.length];
+        this.thread = Thread.ofPlatform().name("sluice-monitor-link").daemon().unstarted(this::run);
+    }
+
+    /** Starts the link thread; it connects at once. */
+    public static MonitorLink start(MonitorLinkConfig config, Gateway gateway) {
+        MonitorLink link = new MonitorLink(config, gateway);
+        link.thread.start();
+        return link;
+    }
+
+    /** The wire id of the export with {@code exportId}. */
+    public static int volumeId(int exportId) {
+        return exportId + 1;
+    }
+
+    public LinkStatus status() {
+        return new LinkStatus(state, sessions, connectFailures, reportSequence, throttleSetsAcked, volumesApplied,
+                heartbeatsSent, eventsSent, lastError);
+    }
+
+    public LinkState state() {
+        return state;
+    }
+
+    public MonitorLinkConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        closeSocket();
+        LockSupport.unpark(thread);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        state = LinkState.STOPPED;
+    }
+
+    private void run() {
+        while (running) {
+            long delayMillis;
+            state = LinkState.CONNECTING;
+            try (Socket s = new Socket()) {
+                socket = s;
+                if (!running) {
+                    break;
+                }
+                InetSocketAddress address = config.address();
+                if (address.isUnresolved()) {
+                    address = new InetSocketAddress(address.getHostString(), address.getPort());
+                }
+                s.connect(address, config.connectTimeoutMillis());
+                s.setTcpNoDelay(true);
+                s.setSoTimeout(TICK_MILLIS);
+                delayMillis = session(s);
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    lastError = e.toString();
+                }
+                delayMillis = -1;
+            } finally {
+                socket = null;
+            }
+            if (!running) {
+                break;
+            }
+            connectFailures++;
+            long backoff = backoff();
+            failuresInARow++;
+            state = LinkState.BACKING_OFF;
+            sleep(Math.max(delayMillis, backoff));
+        }
+        state = LinkState.STOPPED;
+    }
+
+    /** Next delay: min * 2^failures, capped, drawn in [delay / 2, delay]. */
+    private long backoff() {
+        long delay = config.backoffMinMillis() << Math.min(failuresInARow, 30);
+        delay = Math.min(Math.max(delay, config.backoffMinMillis()), config.backoffMaxMillis());
+        long half = Math.max(1, delay / 2);
+        return delay - half + ThreadLocalRandom.current().nextLong(half + 1);
+    }
+
+    private void sleep(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        long left;
+        while (running && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    /**
+     * One connection, until it ends.
+     *
+     * @return a retry-after the monitor asked for (ms), or -1
+     */
+    private long session(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        OutputStream output = s.getOutputStream();
+        FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
+                4096, config.gatewayId());
+        sequence = 1;
+        state = LinkState.HANDSHAKE;
+        sendHello(output);
+        long handshakeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
+        challenged = false;
+        while (running) {
+            int n;
+            try {
+                n = in.read(readBuffer);
+            } catch (SocketTimeoutException e) {
+                n = 0;
+            }
+            if (n < 0) {
+                decoder.endOfStream();
+            } else if (n > 0) {
+                lastReceivedNanos = System.nanoTime();
+                ByteBuffer bytes = ByteBuffer.wrap(readBuffer, 0, n);
+                while (bytes.hasRemaining()) {
+                    decoder.feed(bytes);
+                    Long retry = drain(decoder, output);
+                    if (retry != null) {
+                        return retry;
+                    }
+                }
+            }
+            if (n < 0) {
+                Long retry = drain(decoder, output);
+                if (retry != null) {
+                    return retry;
+                }
+                throw new IOException("monitor closed the connection");
+            }
+            long now = System.nanoTime();
+            if (state == LinkState.HANDSHAKE && now - handshakeDeadline > 0) {
+                throw new IOException("handshake timed out");
+            }
+            if (state == LinkState.IN_SESSION && now - lastReceivedNanos > silenceLimitNanos) {
+                throw new IOException("monitor silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms");
+            }
+            if (state == LinkState.IN_SESSION
+                    && now - lastSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.heartbeatMillis())) {
+                out.clear();
+                heartbeatWriter.write(out, sequence++, config.gatewayId(), System.currentTimeMillis(), heartbeatEcho);
+                flush(output);
+                heartbeatsSent++;
+            }
+        }
+        return -1;
+    }
+
+    /** Handles every whole frame received; returns a retry-after when the connection is to end, else null. */
+    private Long drain(FrameDecoder decoder, OutputStream output) throws IOException {
+        DecodeStatus status;
+        while ((status = decoder.next()) == DecodeStatus.FRAME) {
+            switch (decoder.frameType()) {
+                case CHALLENGE -> {
+                    if (state != LinkState.HANDSHAKE || challenged) {
+                        throw new IOException("unexpected CHALLENGE");
+                    }
+                    challenged = true;
+                    byte[] answer = Authenticator.answer(config.key(), config.gatewayId(),
+                            challengeReader.wrap(decoder).nonce());
+                    out.clear();
+                    authWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken());
+                    flush(output);
+                }
+                case AUTH_RESULT -> {
+                    if (state != LinkState.HANDSHAKE || !challenged) {
+                        throw new IOException("unexpected AUTH_RESULT");
+                    }
+                    challenged = false;
+                    AuthResultReader result = authResultReader.wrap(decoder);
+                    switch (result.outcome()) {
+                        case ACCEPTED -> {
+                            state = LinkState.IN_SESSION;
+                            sessions++;
+                            failuresInARow = 0;
+                            lastError = null;
+                            lastSentNanos = System.nanoTime();
+                            lastReceivedNanos = lastSentNanos;
+                            // A monitor polls every interval; one that says nothing for several intervals (or
+                            // heartbeats) is hung or gone behind a silent network, so the link starts over.
+                            silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(3 * config.heartbeatMillis(),
+                                    4L * Math.max(0, result.pollIntervalMillis())));
+                            sendCapacityWarnings(output, gateway.stats());
+                        }
+                        case PENDING, REFUSED -> {
+                            lastError = "monitor answered " + result.outcome() + " (" + result.reason() + ")"
+                                    + (result.message().isEmpty() ? "" : ": " + result.message());
+                            int retryAfter = result.retryAfterMillis();
+                            return retryAfter > 0 ? (long) retryAfter : (long) config.backoffMaxMillis();
+                        }
+                        case null -> throw new IOException("unknown AUTH_RESULT outcome");
+                    }
+                }
+                case POLL -> {
+                    requireSession("POLL");
+                    answerPoll(output, pollReader.wrap(decoder).pollSequence());
+                }
+                case THROTTLE_SET -> {
+                    requireSession("THROTTLE_SET");
+                    applyThrottleSet(output, throttleSetReader.wrap(decoder));
+                }
+                case HEARTBEAT -> heartbeatEcho = heartbeatReader.wrap(decoder).sentAtMillis();
+                default -> throw new IOException("unexpected " + decoder.frameType());
+            }
+        }
+        if (status == DecodeStatus.ERROR) {
+            throw new IOException("bad frame from monitor: " + decoder.error() + " (" + decoder.errorValue() + ")");
+        }
+        if (status == DecodeStatus.END_OF_STREAM) {
+            throw new IOException("monitor closed the connection");
+        }
+        return null;
+    }
+
+    private void requireSession(String frame) throws IOException {
+        if (state != LinkState.IN_SESSION) {
+            throw new IOException(frame + " before the session was accepted");
+        }
+    }
+
+    private void sendHello(OutputStream output) throws IOException {
+        ensureCapacity(HelloDescriptor.frameLength(exports.length, HelloDescriptor.MAX_NAME_LENGTH));
+        out.clear();
+        helloWriter.begin(out, sequence++, config.gatewayId(), CAPABILITIES, exports.length, config.gatewayName());
+        for (int i = 0; i < exports.length; i++) {
+            Export export = exports[i];
+            helloWriter.volume(i, volumeId(export.id()), export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0,
+                    export.size(), wireName(export.name()));
+        }
+        helloWriter.commit();
+        flush(output);
+    }
+
+    private void answerPoll(OutputStream output, long pollSequence) throws IOException {
+        List<VolumeStats> stats = gateway.stats();
+        long now = System.currentTimeMillis();
+        int interval = (int) Math.clamp(now - reportedAtMillis, 0, Integer.MAX_VALUE);
+        long report = reportSequence + 1;
+        int count = stats.size();
+        int perFrame = Math.max(1, VOLUMES_PER_STATS_FRAME);
+        int from = 0;
+        out.clear();
+        do {
+            int n = Math.min(perFrame, count - from);
+            boolean more = from + n < count;
+            ensureRoom(StatsDescriptor.frameLength(n), output);
+            statsWriter.begin(out, sequence++, config.gatewayId(), more, report, pollSequence, reportedAtMillis,
+                    interval, n);
+            for (int i = 0; i < n; i++) {
+                VolumeStats volume = stats.get(from + i);
+                baselines[from + i].write(volume, volumeId(volume.id()), statsWriter.volume(i));
+            }
+            statsWriter.commit();
+            from += n;
+        } while (from < count);
+        flush(output);
+        for (int i = 0; i < count; i++) {
+            baselines[i].commit();
+        }
+        reportSequence = report;
+        reportedAtMillis = now;
+        sendCapacityWarnings(output, stats);
+    }
+
+    private void applyThrottleSet(OutputStream output, ThrottleSetReader set) throws IOException {
+        int count = set.volumeCount();
+        ensureCapacity(ThrottleAckDescriptor.frameLength(count));
+        out.clear();
+        ackWriter.begin(out, sequence++, config.gatewayId(), set.commandId(), count);
+        for (int i = 0; i < count; i++) {
+            ThrottleParamsFlyweight params = set.volume(i);
+            int volumeId = params.volumeId();
+            int exportId = volumeId - 1;
+            QosSetting current = gateway.qos().current(exportId);
+            ThrottleAckStatus status;
+            if (exportId < 0 || exportId >= exports.length) {
+                status = ThrottleAckStatus.UNKNOWN_VOLUME;
+            } else if (current == null) {
+                status = ThrottleAckStatus.UNSUPPORTED;
+            } else if ((status = ThrottleTranslation.refusal(params)) == null) {
+                QosParameters parameters = ThrottleTranslation.parameters(params, current.parameters().maxDelayNanos());
+                if (parameters == null) {
+                    status = ThrottleAckStatus.INVALID;
+                } else {
+                    int applied = gateway.qos().apply(exportId, params.version(), parameters);
+                    status = ThrottleTranslation.ackStatus(applied);
+                    if (applied == QosStatus.APPLIED) {
+                        volumesApplied++;
+                    }
+                }
+            }
+            QosSetting inForce = gateway.qos().current(exportId);
+            ackWriter.result(i, volumeId, status, inForce == null ? 0 : inForce.version());
+        }
+        ackWriter.commit();
+        flush(output);
+        throttleSetsAcked++;
+    }
+
+    /** One EVENT per volume each time its backend crosses the warning threshold (again after dropping below). */
+    private void sendCapacityWarnings(OutputStream output, List<VolumeStats> stats) throws IOException {
+        int percent = config.capacityWarningPercent();
+        if (percent == 0) {
+            return;
+        }
+        boolean any = false;
+        out.clear();
+        for (int i = 0; i < stats.size() && i < exports.length; i++) {
+            VolumeStats volume = stats.get(i);
+            boolean full = volume.capacityBytes() > 0 && volume.usedBytes() >= 0
+                    && volume.usedBytes() * 100.0 >= volume.capacityBytes() * (double) percent;
+            if (full && !capacityWarned[i]) {
+                Export export = exports[i];
+                ensureRoom(EventDescriptor.frameLength(CAPACITY_MESSAGE.length()), output);
+                eventWriter.write(out, sequence++, config.gatewayId(), EventKind.CAPACITY_WARNING,
+                        System.currentTimeMillis(), 0, volume.usedBytes(), volumeId(export.id()),
+                        export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0, volume.capacityBytes(),
+                        wireName(export.name()), CAPACITY_MESSAGE);
+                eventsSent++;
+                any = true;
+            }
+            capacityWarned[i] = full;
+        }
+        if (any) {
+            flush(output);
+        }
+    }
+
+    private void ensureCapacity(int length) {
+        if (out.capacity() < length) {
+            out = ByteBuffer.allocate(length);
+        }
+    }
+
+    /** Makes room for a frame of {@code length} after what is buffered, flushing first if needed. */
+    private void ensureRoom(int length, OutputStream output) throws IOException {
+        if (out.remaining() >= length) {
+            return;
+        }
+        flush(output);
+        out.clear();
+        ensureCapacity(length);
+    }
+
+    private void flush(OutputStream output) throws IOException {
+        if (out.position() > 0) {
+            output.write(out.array(), 0, out.position());
+            output.flush();
+            lastSentNanos = System.nanoTime();
+        }
+        out.clear();
+    }
+
+    /** The export name as HELLO carries it: at most 64 bytes of UTF-8, cut at a character boundary. */
+    static String wireName(String name) {
+        String cut = name;
+        while (cut.getBytes(StandardCharsets.UTF_8).length > VolumeDescriptor.MAX_NAME_LENGTH) {
+            cut = cut.substring(0, cut.offsetByCodePoints(0, cut.codePointCount(0, cut.length()) - 1));
+        }
+        return cut;
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing to wake the link thread
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.sluice.gateway.link;
+
+import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.AuthDescriptor;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * How a gateway reaches its monitor (the {@code monitor:} section of the config file, or the {@code --monitor*}
+ * options).
+ *
+ * @param address              the monitor's gateway port
+ * @param gatewayId            this gateway's id, never 0; the monitor knows (or enrolls) gateways by it
+ * @param key                  the gateway's key: read from a key file, or {@code GatewayKeys.derive(secret, id)}
+ * @param enrollmentToken      presented in AUTH so an unknown gateway is enrolled at once; empty for none
+ * @param gatewayName          for people (HELLO's name): {@code gateway-ID} unless configured
+ * @param heartbeatMillis      a HEARTBEAT goes out when nothing else was sent for this long
+ * @param backoffMinMillis     first reconnect delay; doubled after each failure in a row ...
+ * @param backoffMaxMillis     ... up to this; each delay is drawn in [delay / 2, delay] (jitter)
+ * @param connectTimeoutMillis TCP connect timeout, and the longest the handshake may take
+ * @param capacityWarningPercent an EVENT CAPACITY_WARNING goes out when a volume's backend is this full (0: never)
+ */
+public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[] key, byte[] enrollmentToken,
+                                String gatewayName, long heartbeatMillis, long backoffMinMillis, long backoffMaxMillis,
+                                int connectTimeoutMillis, int capacityWarningPercent) {
+    public static final long DEFAULT_HEARTBEAT_MILLIS = 5_000;
+    public static final long DEFAULT_BACKOFF_MIN_MILLIS = 100;
+    public static final long DEFAULT_BACKOFF_MAX_MILLIS = 10_000;
+    public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 5_000;
+    public static final int DEFAULT_CAPACITY_WARNING_PERCENT = 90;
+
+    public MonitorLinkConfig {
+        if (address == null) {
+            throw new IllegalArgumentException("monitor address missing");
+        }
+        if (gatewayId == 0) {
+            throw new IllegalArgumentException("monitor gateway-id must be set and not 0");
+        }
+        if (key == null || key.length < Authenticator.MIN_KEY_LENGTH) {
+            throw new IllegalArgumentException("gateway key must be at least " + Authenticator.MIN_KEY_LENGTH + " bytes");
+        }
+        enrollmentToken = enrollmentToken == null ? new byte[0] : enrollmentToken;
+        if (enrollmentToken.length > AuthDescriptor.MAX_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("enrollment token longer than " + AuthDescriptor.MAX_TOKEN_LENGTH + " bytes");
+        }
+        if (gatewayName == null || gatewayName.isEmpty()) {
+            gatewayName = "gateway-" + Long.toUnsignedString(gatewayId);
+        }
+        if (gatewayName.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new IllegalArgumentException("gateway name longer than 255 bytes");
+        }
+        if (heartbeatMillis < 10 || backoffMinMillis < 1 || backoffMaxMillis < backoffMinMillis || connectTimeoutMillis < 1) {
+            throw new IllegalArgumentException("monitor timings out of range: heartbeat " + heartbeatMillis + " ms, backoff "
+                    + backoffMinMillis + ".." + backoffMaxMillis + " ms, connect " + connectTimeoutMillis + " ms");
+        }
+        if (capacityWarningPercent < 0 || capacityWarningPercent > 100) {
+            throw new IllegalArgumentException("capacity-warning-percent must be 0..100: " + capacityWarningPercent);
+        }
+    }
+
+    /** Defaults for everything but the address, id and key. */
+    public static MonitorLinkConfig of(InetSocketAddress address, long gatewayId, byte[] key) {
+        return new MonitorLinkConfig(address, gatewayId, key, null, null, DEFAULT_HEARTBEAT_MILLIS,
+                DEFAULT_BACKOFF_MIN_MILLIS, DEFAULT_BACKOFF_MAX_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS,
+                DEFAULT_CAPACITY_WARNING_PERCENT);
+    }
+
+    public MonitorLinkConfig withEnrollmentToken(String token) {
+        return new MonitorLinkConfig(address, gatewayId, key, token == null ? null : token.getBytes(StandardCharsets.UTF_8),
+                gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent);
+    }
+
+    public MonitorLinkConfig withTimings(long heartbeat, long backoffMin, long backoffMax) {
+        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeat, backoffMin,
+                backoffMax, connectTimeoutMillis, capacityWarningPercent);
+    }
+
+    public MonitorLinkConfig withGatewayName(String name) {
+        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, name, heartbeatMillis, backoffMinMillis,
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent);
+    }
+
+    @Override
+    public String toString() {
+        return "MonitorLinkConfig[" + address + ", gateway " + Long.toUnsignedString(gatewayId) + "]";
+    }
+}

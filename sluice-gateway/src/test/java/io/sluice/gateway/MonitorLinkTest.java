@@ -1,0 +1,283 @@
+package io.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.gateway.link.LinkState;
+import io.sluice.gateway.link.LinkStatus;
+import io.sluice.gateway.link.MonitorLink;
+import io.sluice.gateway.link.MonitorLinkConfig;
+import io.sluice.gateway.qos.QosSetting;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.ThrottleAckStatus;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The monitor link against a small fake monitor over loopback, with real NBD I/O through the gateway. */
+class MonitorLinkTest {
+    private static final byte[] SECRET = "monitor-link-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final long GATEWAY_ID = 42;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void reportsAppliesThrottleSetsKeepsLimitsWhileTheMonitorIsAwayAndReconnects() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        Tools.emptyFile(dir, "b.img", 1 << 20);
+        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
+        FakeMonitor monitor = new FakeMonitor(key, 0);
+        FakeMonitor[] restarted = new FakeMonitor[1];
+        int port = monitor.port();
+        try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0",
+                     "a=" + dir.resolve("a.img"), "b=" + dir.resolve("b.img")));
+             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), port), GATEWAY_ID, key)
+                     .withTimings(300, 50, 500), gateway);
+             RawNbdClient client = new RawNbdClient(gateway.address().getPort()).go("a", false)) {
+            // Handshake: HELLO lists both exports as volumes 1 and 2; the session opens.
+            await(() -> link.state() == LinkState.IN_SESSION && monitor.inSession());
+            assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
+            assertThat(monitor.hellos.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "a"), org.assertj.core.groups.Tuple.tuple(2, "b"));
+            assertThat(monitor.hellos.getFirst().getFirst().capacity()).isEqualTo(1 << 20);
+
+            // Poll -> stats with the I/O done since the last report.
+            byte[] block = new byte[4096];
+            Arrays.fill(block, (byte) 7);
+            for (int i = 0; i < 5; i++) {
+                client.write(i * 4096L, block);
+            }
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.read(i * 4096L, 4096)).isEqualTo(block);
+            }
+            long poll = monitor.poll();
+            await(() -> monitor.reports.size() == 1);
+            FakeMonitor.Report first = monitor.reports.getFirst();
+            assertThat(first.reportSequence()).isEqualTo(1);
+            assertThat(first.pollSequence()).isEqualTo(poll);
+            FakeMonitor.VolumeReport a = first.volumes().getFirst();
+            assertThat(a.volumeId()).isEqualTo(1);
+            assertThat(a.writeOps()).isEqualTo(5);
+            assertThat(a.readOps()).isEqualTo(3);
+            assertThat(a.writeBytes()).isEqualTo(5 * 4096);
+            assertThat(a.readBytes()).isEqualTo(3 * 4096);
+            assertThat(a.latencyCount()).isEqualTo(8);
+            assertThat(a.capacity()).as("the backend's capacity").isPositive();
+            assertThat(first.volumes().get(1).writeOps() + first.volumes().get(1).readOps()).isZero();
+            monitor.poll();
+            await(() -> monitor.reports.size() == 2);
+            assertThat(monitor.reports.get(1).reportSequence()).isEqualTo(2);
+            assertThat(monitor.reports.get(1).volumes().getFirst().writeOps()).as("counted since the last report").isZero();
+
+            // THROTTLE_SET -> applied under the monitor's version and acknowledged; a repeat is not re-applied.
+            monitor.throttle(7, 1, 10, 500);
+            await(() -> monitor.acks.size() == 1);
+            assertThat(monitor.acks.getFirst()).isEqualTo(new FakeMonitor.Ack(7, 1, ThrottleAckStatus.APPLIED, 10));
+            QosSetting applied = gateway.qos().current("a");
+            assertThat(applied.version()).isEqualTo(10);
+            assertThat(applied.parameters().iops().rate()).isEqualTo(500);
+            assertThat(applied.parameters().weight()).isEqualTo(2);
+            monitor.throttle(8, 1, 10, 500);
+            monitor.throttle(9, 5, 3, 100);
+            await(() -> monitor.acks.size() == 3);
+            assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
+            assertThat(monitor.acks.get(2).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
+            monitor.poll();
+            await(() -> monitor.reports.size() == 3);
+            assertThat(monitor.reports.get(2).volumes().getFirst().throttleVersion()).isEqualTo(10);
+
+            // Idle: heartbeats.
+            await(() -> monitor.heartbeats.get() > 0);
+
+            // Monitor gone: the gateway keeps its limits and keeps serving I/O.
+            monitor.close();
+            await(() -> link.state() == LinkState.BACKING_OFF || link.state() == LinkState.CONNECTING);
+            client.write(0, block);
+            assertThat(client.read(0, 4096)).isEqualTo(block);
+            try (RawNbdClient other = new RawNbdClient(gateway.address().getPort()).go("b", false)) {
+                other.write(0, block);
+            }
+            Thread.sleep(300);
+            assertThat(gateway.qos().current("a")).isEqualTo(applied);
+            assertThat(link.status().lastError()).isNotNull();
+
+            // Monitor back on the same port: reconnect, re-sync, reports continue their sequence.
+            FakeMonitor back = new FakeMonitor(key, port);
+            restarted[0] = back;
+            await(() -> link.state() == LinkState.IN_SESSION && back.inSession());
+            back.throttle(20, 1, 10, 500);
+            back.throttle(21, 1, 11, 800);
+            await(() -> back.acks.size() == 2);
+            assertThat(back.acks.get(0).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
+            assertThat(back.acks.get(1)).isEqualTo(new FakeMonitor.Ack(21, 1, ThrottleAckStatus.APPLIED, 11));
+            assertThat(gateway.qos().current("a").parameters().iops().rate()).isEqualTo(800);
+            back.poll();
+            await(() -> back.reports.size() == 1);
+            FakeMonitor.Report resumed = back.reports.getFirst();
+            assertThat(resumed.reportSequence()).isEqualTo(4);
+            assertThat(resumed.volumes().get(0).writeOps()).isEqualTo(1);
+            assertThat(resumed.volumes().get(1).writeOps()).isEqualTo(1);
+
+            LinkStatus status = link.status();
+            assertThat(status.sessions()).isEqualTo(2);
+            assertThat(status.reportsSent()).isEqualTo(4);
+            assertThat(status.throttleSetsAcked()).isEqualTo(5);
+            assertThat(status.volumesApplied()).isEqualTo(2);
+            assertThat(status.lastError()).isNull();
+        } finally {
+            monitor.close();
+            if (restarted[0] != null) {
+                restarted[0].close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aWrongKeyIsRefusedAndRetriedLater() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0);
+             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID,
+                     GatewayKeys.derive("another-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), GATEWAY_ID))
+                     .withTimings(300, 50, 500), gateway)) {
+            await(() -> monitor.hellos.size() >= 2);
+            assertThat(monitor.sessions.get()).isZero();
+            assertThat(link.state()).isNotEqualTo(LinkState.IN_SESSION);
+            assertThat(link.status().lastError()).contains("REFUSED");
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aSilentMonitorIsLeftAndReconnectedTo() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
+        try (FakeMonitor monitor = new FakeMonitor(key, 0);
+             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
+                     .withTimings(200, 50, 500), gateway)) {
+            await(() -> link.state() == LinkState.IN_SESSION);
+            Thread.sleep(700);
+            assertThat(link.status().sessions()).as("heartbeats answered: the session holds").isEqualTo(1);
+            monitor.silent(true);
+            await(() -> link.status().sessions() == 2);
+            assertThat(link.status().connectFailures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void theGatewayProcessLinksToTheMonitorItIsGivenOnTheCommandLine() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        Path statsFile = dir.resolve("stats.json");
+        try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0)) {
+            try (GatewayProcess process = GatewayProcess.start(dir, "a=" + dir.resolve("a.img"),
+                    "--monitor=127.0.0.1:" + monitor.port(), "--gateway-id=" + GATEWAY_ID, "--secret-file=" + secret,
+                    "--stats-file=" + statsFile)) {
+                await(monitor::inSession);
+                monitor.poll();
+                await(() -> monitor.reports.size() == 1);
+                await(() -> read(statsFile).contains("\"IN_SESSION\""));
+                assertThat(process.errors()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aFullBackendIsReportedOnceAsACapacityWarning() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        java.nio.file.FileStore store = Files.getFileStore(dir);
+        long used = store.getTotalSpace() - store.getUnallocatedSpace();
+        org.junit.jupiter.api.Assumptions.assumeTrue(used * 100 >= store.getTotalSpace() * 2L,
+                "the temporary file system is at least 2% used");
+        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
+        try (FakeMonitor monitor = new FakeMonitor(key, 0);
+             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+             MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key, null,
+                     "capacity-test", 1_000, 50, 500, 2_000, 1), gateway)) {
+            await(() -> monitor.events.get() == 1);
+            monitor.poll();
+            monitor.poll();
+            await(() -> monitor.reports.size() == 2);
+            assertThat(monitor.events.get()).as("once per crossing, not once per poll").isEqualTo(1);
+            assertThat(link.status().eventsSent()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void monitorOptionsDeriveTheKeyFromTheSecretFile() throws Exception {
+        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"),
+                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token=tok");
+        MonitorLinkConfig monitor = context.monitor();
+        assertThat(monitor.address().getPort()).isEqualTo(7070);
+        assertThat(monitor.gatewayId()).isEqualTo(42);
+        assertThat(monitor.key()).isEqualTo(GatewayKeys.derive(SECRET, 42));
+        assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("tok");
+        assertThat(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")).monitor()).isNull();
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
+                "--secret-file=" + secret)).hasMessageContaining("gateway id");
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
+                "--gateway-id=3")).hasMessageContaining("key-file");
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
+                "--gateway-id=3", "--key-file=" + dir.resolve("missing.key"))).hasMessageContaining("missing.key");
+        Path shortKey = Files.write(dir.resolve("short.key"), new byte[8]);
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
+                "--gateway-id=3", "--key-file=" + shortKey)).hasMessageContaining("at least 16 bytes");
+
+        Path key = Files.write(dir.resolve("key"), GatewayKeys.derive(SECRET, 9));
+        Path yaml = Files.writeString(dir.resolve("gw.yaml"), """
+                listen: 127.0.0.1:0
+                exports:
+                  - name: a
+                    target: %s
+                monitor:
+                  address: 127.0.0.1:7071
+                  gateway-id: 9
+                  key-file: %s
+                  heartbeat-ms: 2000
+                  backoff-max-ms: 5000
+                """.formatted(dir.resolve("a.img"), key));
+        MonitorLinkConfig fromFile = GatewayContext.parse("--config", yaml.toString()).monitor();
+        assertThat(fromFile.gatewayId()).isEqualTo(9);
+        assertThat(fromFile.key()).isEqualTo(GatewayKeys.derive(SECRET, 9));
+        assertThat(fromFile.heartbeatMillis()).isEqualTo(2000);
+        assertThat(fromFile.backoffMaxMillis()).isEqualTo(5000);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.sluice.server.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.gateway.Gateway;
+import io.sluice.gateway.GatewayContext;
+import io.sluice.gateway.link.LinkState;
+import io.sluice.gateway.link.MonitorLink;
+import io.sluice.gateway.link.MonitorLinkConfig;
+import io.sluice.gateway.qos.QosSetting;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.MailboxService;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.Reply;
+import io.sluice.monitor.MonitorContext;
+import io.sluice.monitor.MonitorDaemon;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.StatsReader;
+import io.sluice.protocol.ThrottleAckReader;
+import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetWriter;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real gateway (file-backed export) linked to a real in-process monitor daemon through real /dev/shm
+ * mailboxes: it authenticates and registers, its reports reach the services mailbox, a throttle set posted
+ * into the monitor mailbox is applied by the gateway and acknowledged, and when the monitor stops the gateway
+ * keeps that limit and keeps trying to reconnect.
+ */
+class GatewayMonitorSystemTest {
+    private static final byte[] SECRET = "gateway-monitor-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final long GATEWAY_ID = 7;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void gatewayReportsToTheMonitorAndAppliesItsThrottleSet() throws Exception {
+        String name = "sluice-gwmon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path monitorBox = Path.of("/dev/shm", name + "-monitor");
+        Path servicesBox = Path.of("/dev/shm", name + "-services");
+        Path image = dir.resolve("vol.img");
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+            file.setLength(1 << 20);
+        }
+        AtomicLong reports = new AtomicLong();
+        AtomicLong reportedVolumes = new AtomicLong();
+        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                .withApproved(Set.of(GATEWAY_ID))
+                .withPolling(200, 3)
+                .withPairs(1, 4);
+        MonitorDaemon monitor = new MonitorDaemon(context);
+        boolean monitorRunning = true;
+        try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
+                 if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
+                     ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
+                     if (frame.getLong(FrameDescriptor.GATEWAY_ID_OFFSET) == GATEWAY_ID) {
+                         StatsReader stats = new StatsReader().wrap(frame, 0);
+                         reportedVolumes.set(stats.volumeCount());
+                         reports.incrementAndGet();
+                     }
+                 }
+                 request.reply(MailboxStatus.OK, 0);
+             }, 0, "test-services").start();
+             MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image));
+             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(monitor.address(), GATEWAY_ID,
+                     GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(1_000, 50, 1_000), gateway)) {
+            await(() -> link.state() == LinkState.IN_SESSION);
+            assertThat(link.status().sessions()).isEqualTo(1);
+            await(() -> reports.get() >= 3);
+            assertThat(reportedVolumes.get()).isEqualTo(1);
+            assertThat(link.status().reportsSent()).isGreaterThanOrEqualTo(3);
+
+            Reply reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+                    throttleFrame(MonitorLink.volumeId(0), 1_500, 5)).get(20, TimeUnit.SECONDS);
+            assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+            ThrottleAckReader ack = new ThrottleAckReader().wrap(ByteBuffer.wrap(reply.result()), 0);
+            assertThat(ack.volumeCount()).isEqualTo(1);
+            assertThat(ack.status(0)).isEqualTo(ThrottleAckStatus.APPLIED);
+            assertThat(ack.versionInForce(0)).isEqualTo(5);
+            QosSetting setting = gateway.qos().current("vol");
+            assertThat(setting.version()).isEqualTo(5);
+            assertThat(setting.parameters().iops().rate()).isEqualTo(1_500);
+            assertThat(link.status().volumesApplied()).isEqualTo(1);
+
+            // The monitor goes away: the gateway keeps the monitor's limits (fail-static) and tries to reconnect.
+            monitor.close();
+            monitorRunning = false;
+            await(() -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2);
+            assertThat(gateway.qos().current("vol")).isEqualTo(setting);
+        } finally {
+            if (monitorRunning) {
+                monitor.close();
+            }
+            Files.deleteIfExists(monitorBox);
+            Files.deleteIfExists(servicesBox);
+        }
+    }
+
+    private static byte[] throttleFrame(int volumeId, long iops, long version) {
+        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ThrottleSetWriter writer = new ThrottleSetWriter();
+        writer.begin(buffer, 1, GATEWAY_ID, 0, 1);
+        writer.volume(0).volumeId(volumeId).version(version).iopsLimit(iops).weight(1);
+        writer.commit();
+        return buffer.array();
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
