@@ -2,20 +2,11 @@ package io.sluice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.gateway.backend.Backend;
-import io.sluice.gateway.export.BackendGroup;
-import io.sluice.gateway.export.Export;
-import io.sluice.gateway.export.IoRequest;
-import io.sluice.gateway.qos.BackendLimits;
-import io.sluice.gateway.qos.NanoClock;
-import io.sluice.gateway.qos.QosParameters;
-import io.sluice.gateway.qos.QosScheduler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +26,7 @@ import picocli.CommandLine.Option;
 /**
  * fio's nbd engine against the Sluice gateway and its peers on one prefilled file: unthrottled vs
  * nbdkit's file plugin (4 KiB random reads, QD1 and QD32), and limited to 2,000 IOPS vs
- * qemu-storage-daemon with a 2,000-IOPS throttle group; plus the scheduler's own CPU cost per I/O.
+ * qemu-storage-daemon with a 2,000-IOPS throttle group; plus the scheduler's own CPU cost per I/O (JMH).
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = "Gateway vs nbdkit (IOPS, latency) and vs qemu-storage-daemon throttling (accuracy); scheduler cost per I/O.")
@@ -75,7 +66,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        double schedNanos = schedulerNanosPerIo(quick ? 2_000_000 : 10_000_000);
+        double schedNanos = schedulerNanosPerIo();
         print(results, schedNanos, seconds);
         return 0;
     }
@@ -104,79 +95,17 @@ final class GatewayBenchmark implements Callable<Integer> {
                 percentiles.get("99.000000").asDouble() / 1_000);
     }
 
-    /** Submit and take one read through a scheduler with a (never reached) limit: the per-I/O bookkeeping. */
-    private static double schedulerNanosPerIo(int ios) throws InterruptedException {
-        QosScheduler scheduler = new QosScheduler(new BackendLimits("bench", 1e12, 64), 64, NanoClock.system());
-        Export export = new Export("bench", 0, new NoBackend(), false, new BackendGroup("bench", scheduler, 64));
-        scheduler.register(export, QosParameters.iopsLimit(1e12).withIoSize(4096));
-        IoRequest request = new IoRequest(r -> { });
-        long best = Long.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < ios; i++) {
-                request.set(export, i, 0, 0, 0, 4096, start);
-                scheduler.submit(request);
-                if (scheduler.tryNext() == null) {
-                    throw new IllegalStateException("the scheduler held a request it should have passed");
-                }
-            }
-            best = Math.min(best, System.nanoTime() - start);
-        }
-        return (double) best / ios;
-    }
-
-    /** A backend the scheduler benchmark never reaches (its requests are taken, not dispatched). */
-    private static final class NoBackend implements Backend {
-        public long size() {
-            return 1L << 30;
-        }
-
-        public boolean readOnly() {
-            return false;
-        }
-
-        public int minimumBlockSize() {
-            return 1;
-        }
-
-        public int preferredBlockSize() {
-            return 4096;
-        }
-
-        public int maximumBlockSize() {
-            return 1 << 25;
-        }
-
-        public int read(long offset, ByteBuffer dst) {
-            return 0;
-        }
-
-        public int write(long offset, ByteBuffer src, boolean fua) {
-            return 0;
-        }
-
-        public int flush() {
-            return 0;
-        }
-
-        public int trim(long offset, long length, boolean fua) {
-            return 0;
-        }
-
-        public int writeZeroes(long offset, long length, boolean fua) {
-            return 0;
-        }
-
-        public Space space() {
-            return new Space(size(), 0);
-        }
-
-        public String describe() {
-            return "none";
-        }
-
-        public void close() {
-        }
+    /** JMH ({@link SchedulerCostBenchmark}) in a forked JVM: nanoseconds per I/O through the QoS scheduler. */
+    private double schedulerNanosPerIo() throws Exception {
+        var options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include(SchedulerCostBenchmark.class.getName())
+                .forks(1)
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
+                .warmupIterations(quick ? 2 : 5).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 10).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT)
+                .build();
+        return new org.openjdk.jmh.runner.Runner(options).runSingle().getPrimaryResult().getScore();
     }
 
     /** A server process under test, stopped when closed. */
@@ -257,7 +186,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                 quick ? "quick" : "full", seconds);
         System.out.printf(Locale.ROOT, "%-32s %10s %10s %10s%n", "target", "IOPS", "p50 us", "p99 us");
         r.forEach((name, f) -> System.out.printf(Locale.ROOT, "%-32s %10.0f %10.1f %10.1f%n", name, f.iops(), f.p50Micros(), f.p99Micros()));
-        System.out.printf(Locale.ROOT, "scheduler + accounting: %.0f ns per I/O%n", schedNanos);
+        System.out.printf(Locale.ROOT, "scheduler + accounting (JMH): %.0f ns per I/O%n", schedNanos);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "gateway");
         json.put("mode", quick ? "quick" : "full");
