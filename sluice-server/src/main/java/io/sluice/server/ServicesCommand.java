@@ -49,6 +49,13 @@ final class ServicesCommand implements Callable<Integer> {
             while (!stop.await(statusEvery > 0 ? statusEvery : Long.MAX_VALUE, TimeUnit.MILLISECONDS)) {
                 System.out.printf("reports %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
                         daemon.reports(), daemon.throttlesPosted(), daemon.throttlesAcked(), daemon.throttlesStored());
+                for (var backend : services.backends()) {
+                    var f = daemon.forecast(backend.id());
+                    if (f != null) {
+                        System.out.printf("  %s: %d of %d GiB used, %s%n", backend.id(), f.usedBytes() >> 30, f.capacityBytes() >> 30,
+                                f.isGrowing() ? String.format("full in %.1f days", f.daysUntilFull()) : "not growing");
+                    }
+                }
             }
         } finally {
             stopped.countDown();

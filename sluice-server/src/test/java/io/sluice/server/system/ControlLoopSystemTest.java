@@ -57,6 +57,8 @@ class ControlLoopSystemTest {
             await(() -> sim.snapshot().total().throttleSetsAcked() >= gateways);
             await(() -> services.throttlesAcked() >= gateways);
             assertThat(services.reports()).isPositive();
+            await(() -> services.forecast("array-1") != null && services.forecast("array-1").samples() >= 1);
+            assertThat(services.forecast("array-1").capacityBytes()).isPositive();
             assertThat(monitor.counters().throttlesAcked()).isGreaterThanOrEqualTo(gateways);
             // The volume without an SLA is not held to the bronze volume's limit.
             long unlimited = services.iopsLimit(2);

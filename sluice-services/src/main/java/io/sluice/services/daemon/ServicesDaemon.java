@@ -48,6 +48,13 @@ public final class ServicesDaemon implements AutoCloseable {
     private final AtomicLong throttlesStored = new AtomicLong();
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
     private final java.util.Map<Integer, java.util.Map<Long, Long>> iopsLimits = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Latest {capacity, used} per volume, from its gateways' reports. */
+    private final java.util.Map<Integer, long[]> space = new java.util.HashMap<>();
+    private final io.sluice.services.CapacityForecaster forecaster = new io.sluice.services.CapacityForecaster(720, 60_000);
+    private final java.util.Map<String, io.sluice.services.CapacityForecaster.Forecast> forecasts =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Inventory inventory;
+    private long nextForecastAt;
     private final Thread thread;
     private long commandId;
     private volatile boolean running = true;
@@ -60,6 +67,7 @@ public final class ServicesDaemon implements AutoCloseable {
         this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
+        this.inventory = inventory;
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         PolicyBook book = new PolicyBook(inventory, backend -> self[0].capacityIops(backend));
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
@@ -76,6 +84,7 @@ public final class ServicesDaemon implements AutoCloseable {
             int work = callee.poll(this::onRequest, 256);
             callee.doHousekeeping();
             analyzer.doWork(clock.epochMillis());
+            forecastCapacity(clock.epochMillis());
             flushUnsent();
             work += monitor.pollReplies(reply -> {
                 if (reply.status() == MailboxOpcodes.THROTTLE_ACKED) {
@@ -96,6 +105,10 @@ public final class ServicesDaemon implements AutoCloseable {
             case MailboxOpcodes.SERVICES_STATS_REPORT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 analyzer.onStats(stats.wrap(frame, 0));
+                for (int i = 0; i < stats.volumeCount(); i++) {
+                    var volume = stats.volume(i);
+                    space.put(volume.volumeId(), new long[] {volume.capacityBytes(), volume.usedBytes()});
+                }
                 reports.incrementAndGet();
                 request.reply(MailboxStatus.OK, 0);
             }
@@ -103,6 +116,34 @@ public final class ServicesDaemon implements AutoCloseable {
                     request.reply(MailboxStatus.OK, 0);
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
+    }
+
+    /** Once per interval: each backend's space is the sum over the volumes placed on it. */
+    private void forecastCapacity(long now) {
+        if (now < nextForecastAt) {
+            return;
+        }
+        nextForecastAt = now + intervalMillis;
+        for (io.sluice.services.Backend backend : inventory.backends()) {
+            long capacity = 0;
+            long used = 0;
+            for (io.sluice.services.VolumePlacement volume : inventory.volumesOn(backend.id())) {
+                long[] s = space.get(volume.volumeId());
+                if (s != null && s[0] > 0) {
+                    capacity += s[0];
+                    used += Math.max(0, s[1]);
+                }
+            }
+            if (capacity > 0) {
+                forecaster.observe(backend.id(), now, used, capacity);
+                forecasts.put(backend.id(), forecaster.forecast(backend.id()));
+            }
+        }
+    }
+
+    /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
+    public io.sluice.services.CapacityForecaster.Forecast forecast(String backendId) {
+        return forecasts.get(backendId);
     }
 
     /** The analyzer's sink: a THROTTLE_SET frame per gateway, posted (idempotent: versioned) to the monitor. */
