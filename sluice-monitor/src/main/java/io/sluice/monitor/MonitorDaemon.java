@@ -35,6 +35,7 @@ public final class MonitorDaemon implements AutoCloseable {
     public static final MailboxGeometry MONITOR_MAILBOX = io.sluice.mailbox.ServerMailboxes.MONITOR;
     public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
+    private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
 
     private final MonitorContext context;
     private final MonitorCounters counters = new MonitorCounters();
@@ -234,6 +235,7 @@ public final class MonitorDaemon implements AutoCloseable {
             reportState(session.gatewayId, GatewayState.DISCONNECTED, 0);
         }
         lastCloseReason = reason;
+        LOG.log(System.Logger.Level.DEBUG, "closed {0}: {1}", session, reason);
     }
 
     void completeThrottle(long handle, int status, ParamWriter result) {

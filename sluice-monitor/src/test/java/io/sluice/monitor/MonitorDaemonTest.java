@@ -112,7 +112,13 @@ class MonitorDaemonTest {
     @Test
     void unknownGatewayWaitsForApprovalAndATokenAdmitsAtOnce() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 77)) {
-            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.PENDING);
+            AuthOutcome outcome;
+            try {
+                outcome = gw.handshake(SECRET);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("handshake of an unknown gateway ended early; " + TestGateway.describe(daemon), e);
+            }
+            assertThat(outcome).isEqualTo(AuthOutcome.PENDING);
             assertThat(gw.closedByMonitor()).isTrue();
         }
         assertThat(daemon.pendingApprovals()).isEqualTo(1);

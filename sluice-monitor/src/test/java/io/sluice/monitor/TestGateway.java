@@ -56,6 +56,11 @@ final class TestGateway implements AutoCloseable {
         return handshake(GatewayKeys.derive(secret, id), new byte[0]);
     }
 
+    /** Why the monitor ended the connection, for assertion messages. */
+    static String describe(MonitorDaemon daemon) {
+        return "last close reason: " + daemon.lastCloseReason;
+    }
+
     /** Reads frames until one of {@code type} arrives, answering polls and throttle sets on the way. */
     FrameType expect(FrameType type) throws IOException {
         while (true) {
