@@ -128,7 +128,7 @@ class QosFioTest {
         System.out.printf("weights 1:3 on a 2,000-IOPS backend: %.0f and %.0f IOPS, ratio %.3f%n",
                 light, heavy, heavy / light);
         assertThat(heavy / light).isBetween(2.7, 3.3);
-        assertThat(light + heavy).isBetween(1900.0, 2200.0);
+        assertThat(light + heavy).isBetween(1800.0, 2200.0);
     }
 
     @Test
@@ -140,7 +140,9 @@ class QosFioTest {
         double flood = jobs.get("flood").get("read").get("iops").asDouble();
         System.out.printf("reservation 1,000 IOPS vs a weight-9 flood on 2,000 IOPS: %.0f and %.0f IOPS%n",
                 reserved, flood);
-        assertThat(reserved).isGreaterThanOrEqualTo(950.0);
+        // 90%: enough to tell a kept reservation (1,000) from the weight-only share (200) even when the
+        // two cores running fio, the gateway and the test are busy with something else as well.
+        assertThat(reserved).isGreaterThanOrEqualTo(900.0);
         assertThat(flood).isGreaterThan(800.0);
     }
 

@@ -81,7 +81,13 @@ final class InboundThread implements Runnable {
                 SelectionKey key = keys.next();
                 keys.remove();
                 if (key.isValid()) {
-                    read((Session) key.attachment());
+                    Session session = (Session) key.attachment();
+                    try {
+                        read(session);
+                    } catch (RuntimeException e) {
+                        // A fault while serving one gateway ends that session, never this thread.
+                        daemon.closeSession(session, "internal error: " + e);
+                    }
                 }
             }
             releaseDepartures();

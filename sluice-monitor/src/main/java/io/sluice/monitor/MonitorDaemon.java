@@ -172,13 +172,19 @@ public final class MonitorDaemon implements AutoCloseable {
                 closeQuietly(channel);
                 continue;
             }
-            ThreadPair pair = leastLoadedPair();
-            Session session = new Session(nextSessionId.incrementAndGet(), channel, pair, context.maxFrameLength(),
-                    clock().epochMillis());
-            sessions.put(session.id, session);
-            pair.added();
-            counters.connectionsAccepted.increment();
-            pair.inbound().register(session);
+            try {
+                ThreadPair pair = leastLoadedPair();
+                Session session = new Session(nextSessionId.incrementAndGet(), channel, pair, context.maxFrameLength(),
+                        clock().epochMillis());
+                sessions.put(session.id, session);
+                pair.added();
+                counters.connectionsAccepted.increment();
+                pair.inbound().register(session);
+            } catch (RuntimeException e) {
+                // One connection's trouble must not stop the acceptor: drop it and go on accepting.
+                LOG.log(System.Logger.Level.WARNING, "dropped a new connection: " + e, e);
+                closeQuietly(channel);
+            }
         }
     }
 

@@ -82,7 +82,12 @@ final class OutboundThread implements Runnable {
         Session session;
         while ((session = queue.poll()) != null) {
             session.unschedule();
-            send(session);
+            try {
+                send(session);
+            } catch (RuntimeException e) {
+                // A fault while writing to one gateway ends that session, never this thread.
+                daemon.closeSession(session, "internal error: " + e);
+            }
             work++;
         }
         return work;
