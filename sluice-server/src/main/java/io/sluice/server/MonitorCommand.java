@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,28 +56,16 @@ final class MonitorCommand implements Callable<Integer> {
                         mailboxDir.resolve(mailboxName + "-monitor"), mailboxDir.resolve(mailboxName + "-services"), secret)
                 .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100);
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // On SIGTERM/Ctrl-C: let the main thread close the daemon in order before the JVM exits.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try (MonitorDaemon daemon = new MonitorDaemon(context)) {
+        try (UntilSignalled signal = new UntilSignalled(10_000);
+             MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
-            while (!stop.await(statusEvery > 0 ? statusEvery : Long.MAX_VALUE, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!signal.awaitStop(statusEvery)) {
                 MonitorCounters c = daemon.counters();
                 System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, pairs %d%n",
                         daemon.sessionsInSession(), daemon.connections(), daemon.pendingApprovals(),
                         daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(), c.throttlesAcked(),
                         c.throttlesSent(), daemon.pairCount());
             }
-        } finally {
-            stopped.countDown();
         }
         return ExitCode.OK;
     }

@@ -13,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,24 +72,13 @@ final class ServerCommand implements Callable<Integer> {
                     "--interval", Long.toString(pollInterval)), servicesBox));
         }
         roles.add(new RoleSpec("monitor", monitor, monitorBox));
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try (Supervisor supervisor = new Supervisor(runDir, mailboxes, roles, System.getProperty("java.class.path"),
+        try (UntilSignalled signal = new UntilSignalled(30_000);
+             Supervisor supervisor = new Supervisor(runDir, mailboxes, roles, System.getProperty("java.class.path"),
                 heartbeatTimeout, EpochClock.system(), line -> System.out.println(Instant.now() + " " + line))) {
             supervisor.start();
-            while (!stop.await(100, TimeUnit.MILLISECONDS)) {
+            while (!signal.awaitStop(100)) {
                 supervisor.doWork();
             }
-        } finally {
-            stopped.countDown();
         }
         return ExitCode.OK;
     }

@@ -6,8 +6,6 @@ import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,20 +31,11 @@ final class ServicesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServicesConfig services = ServicesConfig.read(config);
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try (ServicesDaemon daemon = new ServicesDaemon(mailboxDir.resolve(mailboxName + "-services"),
+        try (UntilSignalled signal = new UntilSignalled(10_000);
+             ServicesDaemon daemon = new ServicesDaemon(mailboxDir.resolve(mailboxName + "-services"),
                 mailboxDir.resolve(mailboxName + "-monitor"), services, interval, EpochClock.system())) {
             System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
-            while (!stop.await(statusEvery > 0 ? statusEvery : Long.MAX_VALUE, TimeUnit.MILLISECONDS)) {
+            while (!signal.awaitStop(statusEvery)) {
                 System.out.printf("reports %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
                         daemon.reports(), daemon.throttlesPosted(), daemon.throttlesAcked(), daemon.throttlesStored());
                 for (var backend : services.backends()) {
@@ -57,8 +46,6 @@ final class ServicesCommand implements Callable<Integer> {
                     }
                 }
             }
-        } finally {
-            stopped.countDown();
         }
         return ExitCode.OK;
     }

@@ -3,6 +3,7 @@ package io.sluice.server.supervisor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
 import io.sluice.common.ProcessIdentity;
+import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxFormatException;
 import io.sluice.mailbox.MailboxGeometry;
@@ -102,9 +103,11 @@ public final class Supervisor implements AutoCloseable {
         if (inbox == null || now - role.startedAt() < heartbeatTimeoutMillis) {
             return false;
         }
-        for (MailboxSnapshot.Party callee : MailboxSnapshot.take(inbox).callees()) {
+        // Only the callee table matters here: no slot scan, no /proc reads, at every step.
+        for (int i = 0; i < inbox.geometry().maxCallees(); i++) {
+            EntryInfo callee = inbox.calleeEntry(i);
             if (callee.pid() == role.pid()) {
-                return callee.heartbeatAgeMs() > heartbeatTimeoutMillis;
+                return now - callee.heartbeat() > heartbeatTimeoutMillis;
             }
         }
         // Not attached as a callee yet, long after starting: as good as hung.
