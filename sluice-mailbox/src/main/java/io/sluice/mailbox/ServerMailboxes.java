@@ -9,12 +9,32 @@ public final class ServerMailboxes {
     public static final MailboxGeometry MONITOR = new MailboxGeometry(1024, 4096, 8, 2);
     /** The SLA services' inbox: reports, events and gateway states from the monitor; calls from the web. */
     public static final MailboxGeometry SERVICES = new MailboxGeometry(4096, 2048, 16, 4);
+    /**
+     * The SLA services' query inbox: JSON requests from the application server and tools (live views,
+     * SLA validation and application, alerts, forecasts), kept apart from the report stream so a large
+     * answer does not need large report slots.
+     */
+    public static final MailboxGeometry SERVICES_QUERIES = new MailboxGeometry(64, 256 * 1024, 16, 2);
+    /** The database manager's inbox: sample batches from the services, JSON requests from everyone. */
+    public static final MailboxGeometry DB = new MailboxGeometry(256, 256 * 1024, 16, 2);
+
+    /** Mailbox file names under the mailbox directory: {@code <server name>-<suffix>}. */
+    public static final String MONITOR_SUFFIX = "monitor";
+    public static final String SERVICES_SUFFIX = "services";
+    public static final String SERVICES_QUERIES_SUFFIX = "services-queries";
+    public static final String DB_SUFFIX = "db";
 
     /** Caller indexes, fixed per role so a restarted role finds its calls again. */
     public static final int CALLER_MONITOR = 1;
     public static final int CALLER_SERVICES = 2;
     public static final int CALLER_WEB = 3;
+    public static final int CALLER_DB = 4;
     public static final int CALLER_TOOLS = 7;
+
+    /** The file of the mailbox with {@code suffix} for the server called {@code serverName}. */
+    public static java.nio.file.Path file(java.nio.file.Path directory, String serverName, String suffix) {
+        return directory.resolve(serverName + "-" + suffix);
+    }
 
     private ServerMailboxes() {
     }

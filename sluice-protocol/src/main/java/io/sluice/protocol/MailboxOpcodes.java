@@ -37,6 +37,18 @@ public final class MailboxOpcodes {
     public static final int SERVICES_GATEWAY_EVENT = 0x0202;
     /** Parameters: {@link GatewayStateDescriptor}. */
     public static final int SERVICES_GATEWAY_STATE = 0x0203;
+    /**
+     * Parameters: a UTF-8 JSON request {@code {"op": "...", ...}} (see JSON-CALLS.md); result: UTF-8
+     * JSON, with a {@link CallStatus}. Sent to the services' query mailbox, whose slots are large.
+     */
+    public static final int SERVICES_JSON = 0x0204;
+
+    // ---- db mailbox (callee: database manager; callers: SLA services, application server, tools)
+
+    /** Parameters: {@link SampleBatchDescriptor}. Mark idempotent: the batch id deduplicates. Status {@link CallStatus}. */
+    public static final int DB_APPEND_SAMPLES = 0x0301;
+    /** Parameters: a UTF-8 JSON request (see JSON-CALLS.md); result: UTF-8 JSON, with a {@link CallStatus}. */
+    public static final int DB_JSON = 0x0302;
 
     private MailboxOpcodes() {
     }
