@@ -189,7 +189,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 m.backoffMinMs() == null ? d.backoffMinMillis() : m.backoffMinMs(),
                 m.backoffMaxMs() == null ? d.backoffMaxMillis() : m.backoffMaxMs(),
                 m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
-                m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent());
+                m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent(),
+                m.volumeIdBase() == null ? 0 : m.volumeIdBase());
     }
 
     private static long gatewayId(String value) {

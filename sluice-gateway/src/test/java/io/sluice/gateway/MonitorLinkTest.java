@@ -211,7 +211,7 @@ class MonitorLinkTest {
              Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
              MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key, null,
-                     "capacity-test", 1_000, 50, 500, 2_000, 1), gateway)) {
+                     "capacity-test", 1_000, 50, 500, 2_000, 1, 0), gateway)) {
             await(() -> monitor.events.get() == 1);
             monitor.poll();
             monitor.poll();
@@ -255,12 +255,14 @@ class MonitorLinkTest {
                   key-file: %s
                   heartbeat-ms: 2000
                   backoff-max-ms: 5000
+                  volume-id-base: 2000
                 """.formatted(dir.resolve("a.img"), key));
         MonitorLinkConfig fromFile = GatewayContext.parse("--config", yaml.toString()).monitor();
         assertThat(fromFile.gatewayId()).isEqualTo(9);
         assertThat(fromFile.key()).isEqualTo(GatewayKeys.derive(SECRET, 9));
         assertThat(fromFile.heartbeatMillis()).isEqualTo(2000);
         assertThat(fromFile.backoffMaxMillis()).isEqualTo(5000);
+        assertThat(MonitorLink.volumeId(fromFile.volumeIdBase(), 0)).isEqualTo(2001);
     }
 
     private static String read(Path file) {

@@ -33,8 +33,18 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--read-percent", defaultValue = "70", description = "reads among randrw I/O (default ${DEFAULT-VALUE})")
     int readPercent;
 
+    @Option(names = "--repeat", defaultValue = "1", description = "runs of --duration seconds each; 0 repeats until stopped (default ${DEFAULT-VALUE})")
+    int repeat;
+
+    @Option(names = "--pause", defaultValue = "0", description = "seconds idle between runs, for load that comes and goes (default ${DEFAULT-VALUE})")
+    double pause;
+
     @Override
     public Integer call() throws Exception {
+        if (repeat < 0 || pause < 0 || seconds <= 0) {
+            System.err.println("sluice load: --repeat and --pause must be >= 0, --duration > 0");
+            return ExitCode.USAGE;
+        }
         LoadGenerator.Pattern p;
         try {
             p = LoadGenerator.Pattern.valueOf(pattern.toUpperCase(Locale.ROOT));
@@ -42,9 +52,18 @@ final class LoadCommand implements Callable<Integer> {
             System.err.println("sluice load: unknown pattern " + pattern);
             return ExitCode.USAGE;
         }
-        LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Spec(uri, p, blockSize, depth, rate,
-                (long) (seconds * 1000), readPercent, System.nanoTime()));
-        System.out.println(pattern + " " + blockSize + " B, qd " + depth + (rate > 0 ? ", rate " + rate : "") + ": " + result.summary());
-        return result.errors() == 0 ? ExitCode.OK : ExitCode.FAILURE;
+        long errors = 0;
+        for (int run = 1; repeat == 0 || run <= repeat; run++) {
+            if (run > 1 && pause > 0) {
+                Thread.sleep((long) (pause * 1000));
+            }
+            LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Spec(uri, p, blockSize, depth, rate,
+                    (long) (seconds * 1000), readPercent, System.nanoTime()));
+            System.out.println(java.time.Instant.now() + " " + pattern + " " + blockSize + " B, qd " + depth
+                    + (rate > 0 ? ", rate " + rate : "") + ": " + result.summary());
+            System.out.flush();
+            errors += result.errors();
+        }
+        return errors == 0 ? ExitCode.OK : ExitCode.FAILURE;
     }
 }

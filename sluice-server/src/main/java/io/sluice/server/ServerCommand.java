@@ -2,14 +2,12 @@ package io.sluice.server;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
-import io.sluice.mailbox.MailboxGeometry;
-import io.sluice.monitor.MonitorDaemon;
-import io.sluice.server.supervisor.RoleSpec;
+import io.sluice.server.config.RoleCatalog;
+import io.sluice.server.config.ServerConfig;
+import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,69 +15,97 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles as separate JVMs,
- * restarts any that die or hang, and stops them in reverse order on SIGTERM/Ctrl-C. Roles that exist
- * today: the SLA services (when given a configuration) and the performance monitor daemon.
+ * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles (database manager,
+ * SLA services, performance monitor, application server) as separate JVMs in that order, restarts any
+ * that die or hang, and stops them in reverse order on SIGTERM/Ctrl-C. Settings come from
+ * {@code --config FILE} (see conf/sluice.example.yaml); flags given on the command line win.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run the SLA server under a supervisor: each role in its own JVM, restarted if it dies or hangs.")
 final class ServerCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", defaultValue = "run", description = "logs and status.json (default ${DEFAULT-VALUE})")
-    Path runDir;
+    @Option(names = "--config", description = "YAML configuration (see conf/sluice.example.yaml)")
+    Path config;
 
-    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
-    Path mailboxDir;
+    @Option(names = "--single-process", description = "run every role on threads of this JVM, still through the mailboxes (development)")
+    boolean singleProcess;
 
-    @Option(names = "--name", defaultValue = "sluice", description = "prefix of the mailbox files, for several servers on one host")
+    @Option(names = "--name", description = "server name, the prefix of its mailbox files (default sluice)")
     String name;
 
-    @Option(names = "--secret-file", required = true, description = "deployment secret gateway keys derive from")
-    Path secretFile;
+    @Option(names = "--data-dir", description = "database, journal and run files (default ./data)")
+    String dataDir;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", description = "where gateways connect")
+    @Option(names = "--run-dir", description = "logs and status.json (default <data-dir>/run)")
+    String runDir;
+
+    @Option(names = "--mailbox-dir", description = "where the mailboxes live (default /dev/shm)")
+    String mailboxDir;
+
+    @Option(names = "--secret-file", description = "deployment secret gateway keys derive from (required with the monitor role)")
+    String secretFile;
+
+    @Option(names = "--roles", split = ",", description = "roles to run, of db,services,monitor,web (default all)")
+    List<String> roles;
+
+    @Option(names = "--listen", description = "where gateways connect (default 127.0.0.1:7070)")
     String listen;
 
+    @Option(names = "--web-listen", description = "the dashboard and REST API (default 127.0.0.1:8080)")
+    String webListen;
+
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval")
-    List<String> approve = List.of();
+    List<String> approve;
 
-    @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls")
-    long pollInterval;
+    @Option(names = "--poll-interval", description = "ms between polls (default 1000)")
+    Long pollInterval;
 
-    @Option(names = "--services-config", description = "backends, volumes and SLAs for the SLA services role (JSON); without it the services role does not run")
-    Path servicesConfig;
+    @Option(names = "--services-config", description = "bootstrap backends, volumes and SLAs for the SLA services (JSON)")
+    String servicesConfig;
 
-    @Option(names = "--heartbeat-timeout", defaultValue = "5000", description = "a role silent this long (ms) is killed and restarted")
-    long heartbeatTimeout;
+    @Option(names = "--jdbc-url", description = "database (default: embedded H2 under the data directory)")
+    String jdbcUrl;
+
+    @Option(names = "--heartbeat-timeout", description = "a role silent this long (ms) is killed and restarted (default 5000)")
+    Long heartbeatTimeout;
 
     @Override
     public Integer call() throws Exception {
-        Path monitorBox = mailboxDir.resolve(name + "-monitor");
-        Path servicesBox = mailboxDir.resolve(name + "-services");
-        Map<Path, MailboxGeometry> mailboxes = new LinkedHashMap<>();
-        mailboxes.put(monitorBox, MonitorDaemon.MONITOR_MAILBOX);
-        mailboxes.put(servicesBox, MonitorDaemon.SERVICES_MAILBOX);
-        List<String> monitor = new ArrayList<>(List.of("monitor", "--listen", listen, "--secret-file",
-                secretFile.toAbsolutePath().toString(), "--mailbox-dir", mailboxDir.toAbsolutePath().toString(),
-                "--mailbox-name", name, "--poll-interval", Long.toString(pollInterval)));
-        if (!approve.isEmpty()) {
-            monitor.add("--approve");
-            monitor.add(String.join(",", approve));
+        ServerSettings settings;
+        try {
+            settings = ServerSettings.resolve(config == null ? ServerConfig.EMPTY : ServerConfig.read(config), flags());
+        } catch (IllegalArgumentException e) {
+            System.err.println("sluice server: " + e.getMessage());
+            return ExitCode.USAGE;
         }
-        List<RoleSpec> roles = new ArrayList<>();
-        if (servicesConfig != null) {
-            roles.add(new RoleSpec("services", List.of("services", "--config", servicesConfig.toAbsolutePath().toString(),
-                    "--mailbox-dir", mailboxDir.toAbsolutePath().toString(), "--mailbox-name", name,
-                    "--interval", Long.toString(pollInterval)), servicesBox));
-        }
-        roles.add(new RoleSpec("monitor", monitor, monitorBox));
-        try (UntilSignalled signal = new UntilSignalled(30_000);
-             Supervisor supervisor = new Supervisor(runDir, mailboxes, roles, System.getProperty("java.class.path"),
-                heartbeatTimeout, EpochClock.system(), line -> System.out.println(Instant.now() + " " + line))) {
-            supervisor.start();
-            while (!signal.awaitStop(100)) {
-                supervisor.doWork();
+        return run(settings, singleProcess);
+    }
+
+    static int run(ServerSettings settings, boolean singleProcess) throws Exception {
+        java.util.function.Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        try (UntilSignalled signal = new UntilSignalled(60_000)) {
+            if (singleProcess) {
+                try (SingleProcessServer server = new SingleProcessServer(RoleCatalog.mailboxes(settings), log)) {
+                    server.start(RoleCatalog.roles(settings));
+                    signal.awaitStop(0);
+                }
+                return ExitCode.OK;
+            }
+            try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings),
+                    RoleCatalog.roles(settings), System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(),
+                    EpochClock.system(), log)) {
+                supervisor.start();
+                while (!signal.awaitStop(100)) {
+                    supervisor.doWork();
+                }
             }
         }
         return ExitCode.OK;
+    }
+
+    private ServerConfig flags() {
+        return new ServerConfig(name, dataDir, runDir, mailboxDir, secretFile, heartbeatTimeout, roles, (Map<String, List<String>>) null,
+                new ServerConfig.Monitor(listen, pollInterval, approve, null, null),
+                new ServerConfig.Services(servicesConfig), new ServerConfig.Database(jdbcUrl, null, null),
+                new ServerConfig.Web(webListen));
     }
 }

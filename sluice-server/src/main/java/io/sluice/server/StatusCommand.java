@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 /** {@code sluice status}: each role's pid, uptime, heartbeat, restarts and mailbox backlog, from the supervisor. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the roles of a running server (from its run directory).")
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--run-dir", defaultValue = "run", description = "the server's run directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--run-dir", defaultValue = "data/run", description = "the server's run directory: <data-dir>/run (default ${DEFAULT-VALUE})")
     Path runDir;
 
     @Option(names = "--json", description = "print status.json as it is")

@@ -152,9 +152,13 @@ public final class MonitorLink implements AutoCloseable {
         return link;
     }
 
-    /** The wire id of the export with {@code exportId}. */
-    public static int volumeId(int exportId) {
-        return exportId + 1;
+    /** The wire id of the export with {@code exportId} on a gateway whose volume ids start above {@code base}. */
+    public static int volumeId(int base, int exportId) {
+        return base + exportId + 1;
+    }
+
+    private int volumeId(int exportId) {
+        return volumeId(config.volumeIdBase(), exportId);
     }
 
     public LinkStatus status() {
@@ -420,7 +424,7 @@ public final class MonitorLink implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             ThrottleParamsFlyweight params = set.volume(i);
             int volumeId = params.volumeId();
-            int exportId = volumeId - 1;
+            int exportId = volumeId - config.volumeIdBase() - 1;
             QosSetting current = gateway.qos().current(exportId);
             ThrottleAckStatus status;
             if (exportId < 0 || exportId >= exports.length) {

@@ -19,10 +19,12 @@ import java.nio.charset.StandardCharsets;
  * @param backoffMaxMillis     ... up to this; each delay is drawn in [delay / 2, delay] (jitter)
  * @param connectTimeoutMillis TCP connect timeout, and the longest the handshake may take
  * @param capacityWarningPercent an EVENT CAPACITY_WARNING goes out when a volume's backend is this full (0: never)
+ * @param volumeIdBase         volume ids on the wire are this plus the export's position from 1, so the gateways
+ *                             of one installation can be given ranges that do not overlap
  */
 public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[] key, byte[] enrollmentToken,
                                 String gatewayName, long heartbeatMillis, long backoffMinMillis, long backoffMaxMillis,
-                                int connectTimeoutMillis, int capacityWarningPercent) {
+                                int connectTimeoutMillis, int capacityWarningPercent, int volumeIdBase) {
     public static final long DEFAULT_HEARTBEAT_MILLIS = 5_000;
     public static final long DEFAULT_BACKOFF_MIN_MILLIS = 100;
     public static final long DEFAULT_BACKOFF_MAX_MILLIS = 10_000;
@@ -53,6 +55,9 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
             throw new IllegalArgumentException("monitor timings out of range: heartbeat " + heartbeatMillis + " ms, backoff "
                     + backoffMinMillis + ".." + backoffMaxMillis + " ms, connect " + connectTimeoutMillis + " ms");
         }
+        if (volumeIdBase < 0 || volumeIdBase > Integer.MAX_VALUE - 65_536) {
+            throw new IllegalArgumentException("volume-id-base must be 0.." + (Integer.MAX_VALUE - 65_536) + ": " + volumeIdBase);
+        }
         if (capacityWarningPercent < 0 || capacityWarningPercent > 100) {
             throw new IllegalArgumentException("capacity-warning-percent must be 0..100: " + capacityWarningPercent);
         }
@@ -62,26 +67,31 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
     public static MonitorLinkConfig of(InetSocketAddress address, long gatewayId, byte[] key) {
         return new MonitorLinkConfig(address, gatewayId, key, null, null, DEFAULT_HEARTBEAT_MILLIS,
                 DEFAULT_BACKOFF_MIN_MILLIS, DEFAULT_BACKOFF_MAX_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS,
-                DEFAULT_CAPACITY_WARNING_PERCENT);
+                DEFAULT_CAPACITY_WARNING_PERCENT, 0);
     }
 
     public MonitorLinkConfig withEnrollmentToken(String token) {
         return new MonitorLinkConfig(address, gatewayId, key, token == null ? null : token.getBytes(StandardCharsets.UTF_8),
-                gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent);
+                gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
     }
 
     public MonitorLinkConfig withTimings(long heartbeat, long backoffMin, long backoffMax) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeat, backoffMin,
-                backoffMax, connectTimeoutMillis, capacityWarningPercent);
+                backoffMax, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
     }
 
     public MonitorLinkConfig withGatewayName(String name) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, name, heartbeatMillis, backoffMinMillis,
-                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent);
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
     }
 
     @Override
     public String toString() {
         return "MonitorLinkConfig[" + address + ", gateway " + Long.toUnsignedString(gatewayId) + "]";
+    }
+
+    public MonitorLinkConfig withVolumeIdBase(int base) {
+        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, base);
     }
 }

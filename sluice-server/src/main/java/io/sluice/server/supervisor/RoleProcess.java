@@ -33,8 +33,9 @@ final class RoleProcess {
 
     void start(long now) throws IOException {
         Files.createDirectories(log.getParent());
-        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED",
-                "-cp", classpath, "io.sluice.server.SluiceMain"));
+        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(spec.jvmOptions());
+        cmd.addAll(List.of("-cp", classpath, "io.sluice.server.SluiceMain"));
         cmd.addAll(spec.command());
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

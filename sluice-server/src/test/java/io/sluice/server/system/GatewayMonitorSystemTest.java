@@ -91,7 +91,7 @@ class GatewayMonitorSystemTest {
             assertThat(link.status().reportsSent()).isGreaterThanOrEqualTo(3);
 
             Reply reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
-                    throttleFrame(MonitorLink.volumeId(0), 1_500, 5)).get(20, TimeUnit.SECONDS);
+                    throttleFrame(MonitorLink.volumeId(0, 0), 1_500, 5)).get(20, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
             ThrottleAckReader ack = new ThrottleAckReader().wrap(ByteBuffer.wrap(reply.result()), 0);
             assertThat(ack.volumeCount()).isEqualTo(1);

@@ -1,0 +1,89 @@
+package io.sluice.server.config;
+
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.server.supervisor.RoleSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns {@link ServerSettings} into what the supervisor runs: the mailboxes to create and, per role,
+ * the {@code sluice} subcommand line, in start order (database, services, monitor, web: each role's
+ * callees are up before its callers).
+ */
+public final class RoleCatalog {
+    private RoleCatalog() {
+    }
+
+    public static Path mailbox(ServerSettings s, String suffix) {
+        return ServerMailboxes.file(s.mailboxDir(), s.name(), suffix);
+    }
+
+    public static Map<Path, MailboxGeometry> mailboxes(ServerSettings s) {
+        Map<Path, MailboxGeometry> boxes = new LinkedHashMap<>();
+        boxes.put(mailbox(s, ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB);
+        boxes.put(mailbox(s, ServerMailboxes.SERVICES_SUFFIX), ServerMailboxes.SERVICES);
+        boxes.put(mailbox(s, ServerMailboxes.SERVICES_QUERIES_SUFFIX), ServerMailboxes.SERVICES_QUERIES);
+        boxes.put(mailbox(s, ServerMailboxes.MONITOR_SUFFIX), ServerMailboxes.MONITOR);
+        return boxes;
+    }
+
+    public static List<RoleSpec> roles(ServerSettings s) {
+        List<RoleSpec> specs = new ArrayList<>();
+        for (String role : s.roles()) {
+            specs.add(new RoleSpec(role, command(s, role), inbox(s, role), s.jvmOptions().getOrDefault(role, List.of())));
+        }
+        return specs;
+    }
+
+    /** The role's own mailbox, whose callee heartbeat shows it alive; null for the web role, which serves none. */
+    static Path inbox(ServerSettings s, String role) {
+        return switch (role) {
+            case "db" -> mailbox(s, ServerMailboxes.DB_SUFFIX);
+            case "services" -> mailbox(s, ServerMailboxes.SERVICES_SUFFIX);
+            case "monitor" -> mailbox(s, ServerMailboxes.MONITOR_SUFFIX);
+            default -> null;
+        };
+    }
+
+    /** The role's {@code sluice} subcommand and its arguments. */
+    public static List<String> command(ServerSettings s, String role) {
+        List<String> mailboxes = List.of("--mailbox-dir", s.mailboxDir().toString(), "--mailbox-name", s.name());
+        List<String> cmd = new ArrayList<>();
+        switch (role) {
+            case "db" -> {
+                cmd.addAll(List.of("db", "--data-dir", s.dataDir().toString()));
+                if (s.jdbcUrl() != null) {
+                    cmd.addAll(List.of("--jdbc-url", s.jdbcUrl()));
+                }
+                if (s.jdbcUser() != null) {
+                    cmd.addAll(List.of("--jdbc-user", s.jdbcUser()));
+                }
+                if (s.jdbcPasswordFile() != null) {
+                    cmd.addAll(List.of("--jdbc-password-file", s.jdbcPasswordFile().toString()));
+                }
+            }
+            case "services" -> {
+                cmd.addAll(List.of("services", "--interval", Long.toString(s.pollIntervalMillis())));
+                if (s.servicesBootstrap() != null) {
+                    cmd.addAll(List.of("--config", s.servicesBootstrap().toString()));
+                }
+            }
+            case "monitor" -> {
+                cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
+                        "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
+                        Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs())));
+                if (!s.approve().isEmpty()) {
+                    cmd.addAll(List.of("--approve", String.join(",", s.approve())));
+                }
+            }
+            case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().toString()));
+            default -> throw new IllegalArgumentException("no role " + role);
+        }
+        cmd.addAll(mailboxes);
+        return cmd;
+    }
+}

@@ -1,0 +1,67 @@
+package io.sluice.server.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SLA server's configuration file as written ({@code conf/sluice.example.yaml} documents every
+ * key). Every key is optional here; {@link ServerSettings} applies the command line over it, fills
+ * defaults and validates the result. Unknown keys are errors, so a misspelt key never goes unnoticed.
+ */
+public record ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
+                           Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
+                           Monitor monitor, Services services, Database database, Web web) {
+    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+    }
+
+    public record Services(String bootstrap) {
+    }
+
+    public record Database(String jdbcUrl, String user, String passwordFile) {
+    }
+
+    public record Web(String listen) {
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    public static final ServerConfig EMPTY = new ServerConfig(null, null, null, null, null, null, null, null, null,
+            null, null, null);
+
+    /** Reads {@code file}; a syntax error or unknown key is an {@link IllegalArgumentException} naming the place. */
+    public static ServerConfig read(Path file) throws IOException {
+        try {
+            ServerConfig config = YAML.readValue(file.toFile(), ServerConfig.class);
+            return config == null ? EMPTY : config;
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public Monitor monitorOrEmpty() {
+        return monitor == null ? new Monitor(null, null, null, null, null) : monitor;
+    }
+
+    public Services servicesOrEmpty() {
+        return services == null ? new Services(null) : services;
+    }
+
+    public Database databaseOrEmpty() {
+        return database == null ? new Database(null, null, null) : database;
+    }
+
+    public Web webOrEmpty() {
+        return web == null ? new Web(null) : web;
+    }
+}
