@@ -29,6 +29,12 @@ import java.util.function.Consumer;
 public final class Supervisor implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STATUS_INTERVAL_MILLIS = 1_000;
+    /**
+     * How long a role may take from its start to attaching to its mailbox: JVM start, class loading,
+     * database migrations. Longer than the heartbeat timeout, since a host starting many JVMs at once
+     * (boot, the demo) makes every start slow.
+     */
+    private static final long STARTUP_GRACE_MILLIS = 30_000;
 
     private final Path runDirectory;
     private final List<RoleProcess> roles = new ArrayList<>();
@@ -111,7 +117,7 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         // Not attached as a callee yet, long after starting: as good as hung.
-        return true;
+        return now - role.startedAt() > Math.max(heartbeatTimeoutMillis, STARTUP_GRACE_MILLIS);
     }
 
     /** A role's state, as {@code status.json} and {@code sluice status} show it. */

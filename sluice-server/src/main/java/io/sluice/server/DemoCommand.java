@@ -1,0 +1,141 @@
+package io.sluice.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.EpochClock;
+import io.sluice.common.ExitCode;
+import io.sluice.server.config.RoleCatalog;
+import io.sluice.server.config.ServerSettings;
+import io.sluice.server.demo.DemoPlan;
+import io.sluice.server.supervisor.RoleSpec;
+import io.sluice.server.supervisor.Supervisor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice demo}: the whole system on this machine with nothing but a JDK (see {@link DemoPlan}).
+ * Ctrl-C stops everything in reverse order and removes what the demo created.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the SLA server, a storage array, two gateways (gold and bronze volumes) and load on both.",
+            "Watch bronze being throttled when gold's latency objective is at risk. Ctrl-C stops and cleans up."})
+final class DemoCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--dir", description = "where the demo keeps its files (default: a new temporary directory, removed at the end)")
+    Path dir;
+
+    @Option(names = "--web-port", defaultValue = "8080", description = "dashboard port; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int webPort;
+
+    @Option(names = "--duration", defaultValue = "0", description = "seconds to run; 0 until Ctrl-C (default ${DEFAULT-VALUE})")
+    long duration;
+
+    @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls and analyses (default ${DEFAULT-VALUE})")
+    long pollInterval;
+
+    @Option(names = "--roles", split = ",", description = "server roles to run (default all: db,services,monitor,web)")
+    List<String> roles = ServerSettings.ALL_ROLES;
+
+    @Option(names = "--report-every", defaultValue = "5", description = "seconds between status lines; 0 for none (default ${DEFAULT-VALUE})")
+    long reportEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean temporary = dir == null;
+        Path home = temporary ? Files.createTempDirectory("sluice-demo-") : dir;
+        String name = "sluice-demo-" + ProcessHandle.current().pid();
+        Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        DemoPlan plan = DemoPlan.prepare(home, webPort == 8080 && !portFree(8080) ? 0 : webPort, pollInterval);
+        ServerSettings settings = plan.serverSettings(name, roles);
+        List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
+        everything.addAll(plan.workload());
+        try (UntilSignalled signal = new UntilSignalled(60_000)) {
+            try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), everything,
+                    System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(), EpochClock.system(), log)) {
+                supervisor.start();
+                System.out.println();
+                System.out.println("  Sluice demo running in " + home);
+                if (settings.roles().contains("web")) {
+                    System.out.println("  Dashboard: http://127.0.0.1:" + plan.webPort() + "/");
+                }
+                System.out.println("  Logs:      " + settings.runDir().resolve("logs"));
+                System.out.println("  Status:    ./sluice status --run-dir " + settings.runDir());
+                System.out.println("  gold (volume 1): steady " + DemoPlan.GOLD_IOPS + " IOPS, reservation "
+                        + DemoPlan.GOLD_RESERVED_IOPS + ", p99 objective " + DemoPlan.GOLD_P99_TARGET_MICROS / 1000 + " ms");
+                System.out.println("  bronze (volume " + DemoPlan.BRONZE_VOLUME_ID + "): floods the shared " + DemoPlan.ARRAY_IOPS
+                        + "-IOPS array for " + DemoPlan.FLOOD_SECONDS + " s, then rests as long");
+                System.out.println("  Ctrl-C stops everything and removes what the demo started.");
+                System.out.println();
+                long end = duration > 0 ? System.currentTimeMillis() + duration * 1000 : Long.MAX_VALUE;
+                long nextReport = System.currentTimeMillis() + reportEvery * 1000;
+                Map<String, long[]> last = new HashMap<>();
+                while (!signal.awaitStop(100) && System.currentTimeMillis() < end) {
+                    supervisor.doWork();
+                    if (reportEvery > 0 && System.currentTimeMillis() >= nextReport) {
+                        nextReport += reportEvery * 1000;
+                        log.accept(report(plan, last));
+                    }
+                }
+            } finally {
+                for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
+                    Files.deleteIfExists(mailbox);
+                }
+                if (temporary) {
+                    deleteTree(home);
+                }
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    /** Each volume's IOPS since the last report, read from its gateway's statistics file. */
+    private static String report(DemoPlan plan, Map<String, long[]> last) {
+        StringBuilder line = new StringBuilder();
+        for (String volume : List.of("gold", "bronze")) {
+            try {
+                JsonNode stats = JSON.readTree(plan.statsFile(volume).toFile()).path("volumes").path(0);
+                long ops = stats.path("read").path("ops").asLong() + stats.path("write").path("ops").asLong();
+                long now = System.currentTimeMillis();
+                long[] previous = last.put(volume, new long[] {ops, now});
+                if (previous != null && now > previous[1]) {
+                    line.append(String.format("%s %,d IOPS   ", volume, (ops - previous[0]) * 1000 / (now - previous[1])));
+                }
+            } catch (IOException e) {
+                line.append(volume).append(" starting   ");
+            }
+        }
+        return line.toString().strip();
+    }
+
+    private static boolean portFree(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.sluice.server.demo;
+
+import io.sluice.server.config.ServerConfig;
+import io.sluice.server.config.ServerSettings;
+import io.sluice.server.supervisor.RoleSpec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything {@code sluice demo} runs, laid out in one directory: a shared storage array (a gateway
+ * with a modelled capacity of {@link #ARRAY_IOPS} I/Os per second, serving two disk files), two
+ * I/O performance gateways in front of it (gold's volume on gateway 1, bronze's on gateway 2), the
+ * SLA server, and a load generator per volume: gold steady at {@link #GOLD_IOPS}, bronze flooding for
+ * {@link #FLOOD_SECONDS} then quiet as long, again and again. When bronze floods, the array's queue
+ * grows and gold's latency rises toward its objective; the SLA services then throttle bronze, and lift
+ * the throttle once the flood ends.
+ */
+public final class DemoPlan {
+    public static final int ARRAY_IOPS = 3_000;
+    public static final int GOLD_IOPS = 1_800;
+    public static final int GOLD_RESERVED_IOPS = 1_500;
+    public static final int GOLD_P99_TARGET_MICROS = 5_000;
+    public static final int FLOOD_SECONDS = 25;
+    public static final int BRONZE_VOLUME_ID = 1001;
+    private static final long DISK_BYTES = 256L << 20;
+
+    private final Path dir;
+    private final int monitorPort;
+    private final int webPort;
+    private final int arrayPort;
+    private final int goldPort;
+    private final int bronzePort;
+    private final long pollIntervalMillis;
+
+    private DemoPlan(Path dir, int webPort, long pollIntervalMillis) throws IOException {
+        this.dir = dir;
+        this.monitorPort = freePort();
+        this.webPort = webPort > 0 ? webPort : freePort();
+        this.arrayPort = freePort();
+        this.goldPort = freePort();
+        this.bronzePort = freePort();
+        this.pollIntervalMillis = pollIntervalMillis;
+    }
+
+    /** Creates the demo's files under {@code dir} (which must be empty or absent). */
+    public static DemoPlan prepare(Path dir, int webPort, long pollIntervalMillis) throws IOException {
+        DemoPlan plan = new DemoPlan(dir.toAbsolutePath(), webPort, pollIntervalMillis);
+        plan.writeFiles();
+        return plan;
+    }
+
+    private void writeFiles() throws IOException {
+        Files.createDirectories(dir.resolve("array"));
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        Files.write(secret(), secret);
+        for (String disk : List.of("gold", "bronze")) {
+            try (RandomAccessFile file = new RandomAccessFile(dir.resolve("array").resolve(disk + ".img").toFile(), "rw")) {
+                file.setLength(DISK_BYTES);
+            }
+        }
+        Files.writeString(dir.resolve("array.yaml"), """
+                # The shared storage array: one backend of %d I/Os per second, both disks on it.
+                listen: 127.0.0.1:%d
+                stats-file: %s
+                backends:
+                  - name: array
+                    iops: %d
+                    queue-depth: 16
+                exports:
+                  - name: gold-disk
+                    target: %s
+                    backend: array
+                  - name: bronze-disk
+                    target: %s
+                    backend: array
+                """.formatted(ARRAY_IOPS, arrayPort, dir.resolve("array-stats.json"), ARRAY_IOPS,
+                dir.resolve("array/gold.img"), dir.resolve("array/bronze.img")));
+        writeGateway("gold", 1, 0, goldPort);
+        writeGateway("bronze", 2, BRONZE_VOLUME_ID - 1, bronzePort);
+        Files.writeString(dir.resolve("services.json"), """
+                {"backends": [{"id": "array", "nominalIops": %d, "floorLatencyMicros": 300}],
+                 "volumes": [{"volumeId": 1, "backendId": "array", "groups": [{"kind": "TENANT", "id": "payments"}], "allocatedBytes": %d},
+                             {"volumeId": %d, "backendId": "array", "groups": [{"kind": "TENANT", "id": "backup"}], "allocatedBytes": %d}],
+                 "slas": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "reservedIops": %d, "weight": 300,
+                           "priority": "CRITICAL", "latency": {"percentile": 99, "readMicros": %d, "writeMicros": %d, "windowIntervals": 5}},
+                          {"name": "bronze", "scope": {"kind": "TENANT", "id": "backup"}, "iopsLimit": 5000, "weight": 100,
+                           "priority": "BACKGROUND"}]}
+                """.formatted(ARRAY_IOPS, DISK_BYTES, BRONZE_VOLUME_ID, DISK_BYTES, GOLD_RESERVED_IOPS,
+                GOLD_P99_TARGET_MICROS, GOLD_P99_TARGET_MICROS));
+    }
+
+    private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port) throws IOException {
+        Files.writeString(dir.resolve(volume + "-gateway.yaml"), """
+                listen: 127.0.0.1:%d
+                stats-file: %s
+                exports:
+                  - name: %s
+                    target: nbd://127.0.0.1:%d/%s-disk
+                monitor:
+                  address: 127.0.0.1:%d
+                  gateway-id: %d
+                  secret-file: %s
+                  gateway-name: %s-gateway
+                  heartbeat-ms: 1000
+                  backoff-max-ms: 2000
+                  volume-id-base: %d
+                """.formatted(port, statsFile(volume), volume, arrayPort, volume, monitorPort, gatewayId, secret(), volume,
+                volumeIdBase));
+    }
+
+    /** The SLA server's settings: everything under the demo directory, the two gateways pre-approved. */
+    public ServerSettings serverSettings(String name, List<String> roles) {
+        return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
+                null, secret().toString(), null, roles, null,
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1-2"), null, 1),
+                new ServerConfig.Services(dir.resolve("services.json").toString()), null,
+                new ServerConfig.Web("127.0.0.1:" + webPort)));
+    }
+
+    /** The array, the gateways and the load generators, in start order, as roles the supervisor keeps running. */
+    public List<RoleSpec> workload() {
+        List<RoleSpec> roles = new ArrayList<>();
+        List<String> small = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+        roles.add(new RoleSpec("array", List.of("gateway", "--config", dir.resolve("array.yaml").toString()), null, small));
+        roles.add(new RoleSpec("gold-gateway", List.of("gateway", "--config", dir.resolve("gold-gateway.yaml").toString()),
+                null, small));
+        roles.add(new RoleSpec("bronze-gateway", List.of("gateway", "--config",
+                dir.resolve("bronze-gateway.yaml").toString()), null, small));
+        roles.add(new RoleSpec("gold-load", List.of("load", "nbd://127.0.0.1:" + goldPort + "/gold", "--pattern", "randrw",
+                "--qd", "8", "--rate", Integer.toString(GOLD_IOPS), "--duration", "10", "--repeat", "0"), null, small));
+        roles.add(new RoleSpec("bronze-load", List.of("load", "nbd://127.0.0.1:" + bronzePort + "/bronze", "--pattern",
+                "randread", "--qd", "32", "--duration", Integer.toString(FLOOD_SECONDS), "--pause",
+                Integer.toString(FLOOD_SECONDS), "--repeat", "0"), null, small));
+        return roles;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path secret() {
+        return dir.resolve("deployment.secret");
+    }
+
+    public Path statsFile(String volume) {
+        return dir.resolve(volume + "-gateway-stats.json");
+    }
+
+    public int webPort() {
+        return webPort;
+    }
+
+    public int monitorPort() {
+        return monitorPort;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.sluice.server.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.EpochClock;
+import io.sluice.server.config.RoleCatalog;
+import io.sluice.server.config.ServerConfig;
+import io.sluice.server.config.ServerSettings;
+import io.sluice.server.supervisor.RoleSpec;
+import io.sluice.server.supervisor.Supervisor;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front
+ * of a disk file and linked to the monitor through a {@link CuttableProxy}. The supervisor steps on
+ * a thread of its own; tests read the status it publishes after every step.
+ */
+final class ServerHarness implements AutoCloseable {
+    static final int VOLUME_ID = 1;
+    static final long SLA_IOPS_LIMIT = 20_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dir;
+    final ServerSettings settings;
+    final int gatewayPort;
+    final CuttableProxy link;
+    final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+    private final Supervisor supervisor;
+    private final Thread stepper;
+    private volatile List<Supervisor.RoleStatus> status = List.of();
+    private volatile boolean running = true;
+
+    ServerHarness(Path dir, List<String> roles, long pollIntervalMillis) throws Exception {
+        this.dir = dir;
+        Path secret = Files.writeString(dir.resolve("secret"), "fault-test-secret-0123456789");
+        try (RandomAccessFile disk = new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
+            disk.setLength(64L << 20);
+        }
+        int monitorPort = freePort();
+        gatewayPort = freePort();
+        link = new CuttableProxy(freePort(), new InetSocketAddress(InetAddress.getLoopbackAddress(), monitorPort));
+        Files.writeString(dir.resolve("services.json"), """
+                {"backends": [{"id": "disk", "nominalIops": 50000, "floorLatencyMicros": 100}],
+                 "volumes": [{"volumeId": %d, "backendId": "disk", "groups": [], "allocatedBytes": 67108864}],
+                 "slas": [{"name": "capped", "scope": {"kind": "VOLUME", "id": "%d"}, "iopsLimit": %d, "priority": "STANDARD"}]}
+                """.formatted(VOLUME_ID, VOLUME_ID, SLA_IOPS_LIMIT));
+        Files.writeString(dir.resolve("gateway.yaml"), """
+                listen: 127.0.0.1:%d
+                stats-file: %s
+                exports:
+                  - name: disk
+                    target: %s
+                monitor:
+                  address: 127.0.0.1:%d
+                  gateway-id: 1
+                  secret-file: %s
+                  heartbeat-ms: 500
+                  backoff-min-ms: 50
+                  backoff-max-ms: 500
+                """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret));
+        settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
+                dir.resolve("data").toString(), null, null, secret.toString(), 5_000L, roles, null,
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
+                new ServerConfig.Services(dir.resolve("services.json").toString()), null,
+                new ServerConfig.Web("127.0.0.1:" + freePort())));
+        List<RoleSpec> specs = new ArrayList<>(RoleCatalog.roles(settings));
+        specs.add(new RoleSpec("gateway", List.of("gateway", "--config", dir.resolve("gateway.yaml").toString()), null,
+                List.of("-Xmx256m")));
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), specs, classpath,
+                settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
+        supervisor.start();
+        status = supervisor.status();
+        stepper = Thread.ofPlatform().name("supervisor-step").start(this::step);
+    }
+
+    private void step() {
+        while (running) {
+            try {
+                supervisor.doWork();
+                status = supervisor.status();
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                log.add("supervisor step failed: " + e);
+            }
+        }
+    }
+
+    Supervisor.RoleStatus role(String name) {
+        return status.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** kill -9 of the role's process; returns its pid. */
+    long kill(String name) {
+        long pid = role(name).pid();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        return pid;
+    }
+
+    /** Waits until the role runs again under a new pid; returns the milliseconds that took. */
+    long awaitRestarted(String name, long oldPid, long timeoutMillis) throws InterruptedException {
+        long start = System.nanoTime();
+        await(timeoutMillis, () -> role(name).alive() && role(name).pid() != oldPid);
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Waits until the role is attached to its mailbox again (its callee heartbeat is fresh). */
+    void awaitAttached(String name, long timeoutMillis) throws InterruptedException {
+        await(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+    }
+
+    Path statsFile() {
+        return dir.resolve("gateway-stats.json");
+    }
+
+    /** The gateway's statistics file, or an empty node while it is being (re)started. */
+    JsonNode gatewayStats() {
+        try {
+            return JSON.readTree(statsFile().toFile());
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    long gatewayOps() {
+        JsonNode v = gatewayStats().path("volumes").path(0);
+        return v.path("read").path("ops").asLong() + v.path("write").path("ops").asLong();
+    }
+
+    long qosVersion() {
+        return gatewayStats().path("volumes").path(0).path("qos-version").asLong();
+    }
+
+    String linkState() {
+        return gatewayStats().path("monitor-link").path("state").asText();
+    }
+
+    long linkSessions() {
+        return gatewayStats().path("monitor-link").path("sessions").asLong();
+    }
+
+    String nbdUri() {
+        return "nbd://127.0.0.1:" + gatewayPort + "/disk";
+    }
+
+    static void await(long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeoutMillis + " ms");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        running = false;
+        stepper.interrupt();
+        stepper.join();
+        supervisor.close();
+        link.close();
+        for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
+            Files.deleteIfExists(mailbox);
+        }
+    }
+}
