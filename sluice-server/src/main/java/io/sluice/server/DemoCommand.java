@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("  Logs:      " + settings.runDir().resolve("logs"));
                 System.out.println("  Status:    ./sluice status --run-dir " + settings.runDir());
                 System.out.println("  gold (volume 1): steady " + DemoPlan.GOLD_IOPS + " IOPS, reservation "
-                        + DemoPlan.GOLD_RESERVED_IOPS + ", p99 objective " + DemoPlan.GOLD_P99_TARGET_MICROS / 1000 + " ms");
+                        + DemoPlan.GOLD_RESERVED_IOPS + ", p95 latency objective " + DemoPlan.GOLD_P95_TARGET_MICROS / 1000 + " ms");
                 System.out.println("  bronze (volume " + DemoPlan.BRONZE_VOLUME_ID + "): floods the shared " + DemoPlan.ARRAY_IOPS
                         + "-IOPS array for " + DemoPlan.FLOOD_SECONDS + " s, then rests as long");
                 System.out.println("  Ctrl-C stops everything and removes what the demo started.");
@@ -86,7 +86,10 @@ final class DemoCommand implements Callable<Integer> {
                     supervisor.doWork();
                     if (reportEvery > 0 && System.currentTimeMillis() >= nextReport) {
                         nextReport += reportEvery * 1000;
-                        log.accept(report(plan, last));
+                        String line = report(plan, last);
+                        if (!line.isEmpty()) {
+                            log.accept(line);
+                        }
                     }
                 }
             } finally {

@@ -57,14 +57,23 @@ final class StatusCommand implements Callable<Integer> {
                     role.get("lastExit").asText());
         }
         if (running) {
-            printGateways();
+            printGateways(mailbox(status, "-" + ServerMailboxes.MONITOR_SUFFIX));
         }
         return running ? ExitCode.OK : ExitCode.FAILURE;
     }
 
+    /** The server's mailbox whose file name ends with {@code suffix}, as status.json lists them; else from the options. */
+    private Path mailbox(JsonNode status, String suffix) {
+        for (JsonNode path : status.path("mailboxes")) {
+            if (path.asText().endsWith(suffix)) {
+                return Path.of(path.asText());
+            }
+        }
+        return mailboxDir.resolve(name + suffix);
+    }
+
     /** Asks the monitor itself, through its mailbox, how its gateways are. */
-    private void printGateways() {
-        Path box = mailboxDir.resolve(name + "-monitor");
+    private void printGateways(Path box) {
         if (!Files.exists(box)) {
             return;
         }

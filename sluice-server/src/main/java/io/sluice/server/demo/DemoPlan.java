@@ -26,7 +26,7 @@ public final class DemoPlan {
     public static final int ARRAY_IOPS = 3_000;
     public static final int GOLD_IOPS = 1_800;
     public static final int GOLD_RESERVED_IOPS = 1_500;
-    public static final int GOLD_P99_TARGET_MICROS = 5_000;
+    public static final int GOLD_P95_TARGET_MICROS = 20_000;
     public static final int FLOOD_SECONDS = 25;
     public static final int BRONZE_VOLUME_ID = 1001;
     private static final long DISK_BYTES = 256L << 20;
@@ -90,11 +90,11 @@ public final class DemoPlan {
                  "volumes": [{"volumeId": 1, "backendId": "array", "groups": [{"kind": "TENANT", "id": "payments"}], "allocatedBytes": %d},
                              {"volumeId": %d, "backendId": "array", "groups": [{"kind": "TENANT", "id": "backup"}], "allocatedBytes": %d}],
                  "slas": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "reservedIops": %d, "weight": 300,
-                           "priority": "CRITICAL", "latency": {"percentile": 99, "readMicros": %d, "writeMicros": %d, "windowIntervals": 5}},
+                           "priority": "CRITICAL", "latency": {"percentile": 95, "readMicros": %d, "writeMicros": %d, "windowIntervals": 5}},
                           {"name": "bronze", "scope": {"kind": "TENANT", "id": "backup"}, "iopsLimit": 5000, "weight": 100,
                            "priority": "BACKGROUND"}]}
                 """.formatted(ARRAY_IOPS, DISK_BYTES, BRONZE_VOLUME_ID, DISK_BYTES, GOLD_RESERVED_IOPS,
-                GOLD_P99_TARGET_MICROS, GOLD_P99_TARGET_MICROS));
+                GOLD_P95_TARGET_MICROS, GOLD_P95_TARGET_MICROS));
     }
 
     private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port) throws IOException {
@@ -129,11 +129,12 @@ public final class DemoPlan {
     public List<RoleSpec> workload() {
         List<RoleSpec> roles = new ArrayList<>();
         List<String> small = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-        roles.add(new RoleSpec("array", List.of("gateway", "--config", dir.resolve("array.yaml").toString()), null, small));
+        roles.add(new RoleSpec("array", List.of("gateway", "--config", dir.resolve("array.yaml").toString()), null, small,
+                arrayPort));
         roles.add(new RoleSpec("gold-gateway", List.of("gateway", "--config", dir.resolve("gold-gateway.yaml").toString()),
-                null, small));
+                null, small, goldPort));
         roles.add(new RoleSpec("bronze-gateway", List.of("gateway", "--config",
-                dir.resolve("bronze-gateway.yaml").toString()), null, small));
+                dir.resolve("bronze-gateway.yaml").toString()), null, small, bronzePort));
         roles.add(new RoleSpec("gold-load", List.of("load", "nbd://127.0.0.1:" + goldPort + "/gold", "--pattern", "randrw",
                 "--qd", "8", "--rate", Integer.toString(GOLD_IOPS), "--duration", "10", "--repeat", "0"), null, small));
         roles.add(new RoleSpec("bronze-load", List.of("load", "nbd://127.0.0.1:" + bronzePort + "/bronze", "--pattern",

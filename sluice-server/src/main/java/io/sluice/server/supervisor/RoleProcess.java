@@ -33,7 +33,8 @@ final class RoleProcess {
 
     void start(long now) throws IOException {
         Files.createDirectories(log.getParent());
-        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED"));
+        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED",
+                "-Dsluice.role=" + spec.name()));
         cmd.addAll(spec.jvmOptions());
         cmd.addAll(List.of("-cp", classpath, "io.sluice.server.SluiceMain"));
         cmd.addAll(spec.command());

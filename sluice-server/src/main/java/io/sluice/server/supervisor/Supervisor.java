@@ -74,13 +74,41 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Starts every role in order. */
-    public void start() throws IOException {
-        long now = clock.epochMillis();
+    /**
+     * Starts every role in order, each once the one before is ready (attached to its mailbox, or
+     * listening on its port), so callees are up before their callers; a role not ready within the
+     * start-up grace does not hold the others back.
+     */
+    public void start() throws IOException, InterruptedException {
         for (RoleProcess role : roles) {
-            role.start(now);
+            role.start(clock.epochMillis());
             log.accept("started " + role.spec.name() + " (pid " + role.pid() + ")");
+            long deadline = System.nanoTime() + STARTUP_GRACE_MILLIS * 1_000_000;
+            while (role.isAlive() && !isReady(role) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
         }
+    }
+
+    private boolean isReady(RoleProcess role) {
+        Mailbox inbox = role.spec.inbox() == null ? null : inboxes.get(role.spec.inbox());
+        if (inbox != null) {
+            for (int i = 0; i < inbox.geometry().maxCallees(); i++) {
+                if (inbox.calleeEntry(i).pid() == role.pid()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (role.spec.readyPort() > 0) {
+            try (java.net.Socket probe = new java.net.Socket()) {
+                probe.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), role.spec.readyPort()), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One supervision step. */
@@ -150,6 +178,7 @@ public final class Supervisor implements AutoCloseable {
         status.put("supervisorPid", ProcessIdentity.current().pid());
         status.put("at", now);
         status.put("roles", status());
+        status.put("mailboxes", inboxes.keySet().stream().map(Path::toString).toList());
         Path file = runDirectory.resolve("status.json");
         Path tmp = runDirectory.resolve("status.json.tmp");
         try {

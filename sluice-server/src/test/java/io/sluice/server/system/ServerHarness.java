@@ -75,7 +75,7 @@ final class ServerHarness implements AutoCloseable {
                 new ServerConfig.Web("127.0.0.1:" + freePort())));
         List<RoleSpec> specs = new ArrayList<>(RoleCatalog.roles(settings));
         specs.add(new RoleSpec("gateway", List.of("gateway", "--config", dir.resolve("gateway.yaml").toString()), null,
-                List.of("-Xmx256m")));
+                List.of("-Xmx256m"), gatewayPort));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), specs, classpath,
                 settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
