@@ -11,7 +11,7 @@ import java.util.List;
  * raising a cleared key opens a new alert. Acknowledgement records who and when.
  */
 public final class AlertRepository {
-    private static final String ALERT = "SELECT id, alert_key AS key, severity, message, state, opened_at, cleared_at,"
+    private static final String ALERT = "SELECT id, alert_key AS \"key\", severity, message, state, opened_at, cleared_at,"
             + " acknowledged_by, acknowledged_at FROM alerts";
 
     public ObjectNode upsert(Connection c, String key, String severity, String message, String state, long at)
