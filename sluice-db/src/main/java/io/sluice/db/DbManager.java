@@ -1,0 +1,121 @@
+package io.sluice.db;
+
+import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.ingest.SampleIngestor;
+import io.sluice.db.ingest.SampleJournal;
+import io.sluice.db.json.DbOps;
+import io.sluice.db.json.JsonCalls;
+import io.sluice.db.mailbox.DbEndpoint;
+import io.sluice.db.store.Database;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.ServerMailboxes;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The database manager process: opens the database (migrating it), the journal and the mailbox,
+ * starts ingestion, the mailbox loop and history maintenance, in that order, and closes them in
+ * reverse. See CONCURRENCY.md for the threads.
+ */
+public final class DbManager implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(DbManager.class.getName());
+
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private final Database database;
+    private final SampleIngestor ingestor;
+    private final DbOps ops;
+    private final Thread maintenance;
+    private volatile boolean running = true;
+
+    public DbManager(DbContext context) throws IOException {
+        try {
+            database = Database.open(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
+                    context.connectTimeoutMillis());
+            opened.push(database);
+            SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
+            opened.push(journal);
+            Mailbox mailbox = Mailbox.openOrCreate(context.mailboxFile(), ServerMailboxes.DB, context.clock());
+            opened.push(mailbox);
+            MailboxCallee callee = MailboxCallee.attach(mailbox);
+            opened.push(callee);
+            SampleIngestor[] ingestion = new SampleIngestor[1];
+            ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
+            DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
+                    context.maxSamplesPerBatch());
+            ingestor = new SampleIngestor(database, journal, endpoint::completeBatch, context.clock(),
+                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis());
+            ingestion[0] = ingestor;
+            opened.push(ingestor);
+            endpoint.start(ingestor);
+            opened.push(endpoint);
+            HistoryMaintenance history = new HistoryMaintenance(database, context.retention());
+            maintenance = Thread.ofPlatform().name("db-maintenance").start(() -> maintain(history, context));
+            opened.push(this::stopMaintenance);
+        } catch (RuntimeException | IOException e) {
+            closeOpened(e);
+            throw e;
+        }
+    }
+
+    /** Rollups and retention every {@code maintenanceEveryMillis}; a failure waits for the next round. */
+    private void maintain(HistoryMaintenance history, DbContext context) {
+        while (running) {
+            try {
+                history.doWork(context.clock().epochMillis());
+            } catch (java.sql.SQLException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "history maintenance failed: " + e);
+            }
+            synchronized (this) {
+                try {
+                    if (running) {
+                        wait(context.maintenanceEveryMillis());
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void stopMaintenance() throws InterruptedException {
+        synchronized (this) {
+            running = false;
+            notifyAll();
+        }
+        maintenance.join(30_000);
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public IngestionStatus ingestionStatus() {
+        return ingestor.status();
+    }
+
+    public DbOps ops() {
+        return ops;
+    }
+
+    @Override
+    public void close() {
+        closeOpened(null);
+    }
+
+    private void closeOpened(Throwable cause) {
+        AutoCloseable next;
+        while ((next = opened.poll()) != null) {
+            try {
+                next.close();
+            } catch (Exception e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "closing " + next + " failed", e);
+                }
+            }
+        }
+    }
+}

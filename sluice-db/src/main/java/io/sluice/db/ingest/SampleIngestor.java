@@ -1,0 +1,199 @@
+package io.sluice.db.ingest;
+
+import io.sluice.common.EpochClock;
+import io.sluice.db.store.Database;
+import io.sluice.db.store.SampleBatch;
+import io.sluice.db.store.SampleRepository;
+import io.sluice.protocol.CallStatus;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per
+ * transaction and acknowledges each once it is durable.
+ *
+ * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails
+ * the thread turns degraded: that group and every batch after it are appended to the
+ * {@link SampleJournal} and acknowledged once synced, in arrival order, so the database never gets a
+ * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database,
+ * a chunk per transaction; when the journal is empty again it clears it and is healthy. Memory holds at
+ * most {@code maxBufferedSamples} samples waiting for this thread; beyond that, and when the journal is
+ * full too, callers get UNAVAILABLE and retry.
+ */
+public final class SampleIngestor implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SampleIngestor.class.getName());
+
+    private final Database database;
+    private final SampleRepository samples;
+    private final SampleJournal journal;
+    private final BatchCompletion completion;
+    private final EpochClock clock;
+    private final long maxBufferedSamples;
+    private final int samplesPerTransaction;
+    private final long retryMillis;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong buffered = new AtomicLong();
+    private final AtomicLong stored = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean degraded;
+    private volatile String lastError;
+    private long nextDrainAt;
+    private long drainPosition;
+
+    public SampleIngestor(Database database, SampleJournal journal, BatchCompletion completion, EpochClock clock,
+                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis) {
+        this.database = database;
+        this.samples = new SampleRepository(database.engine());
+        this.journal = journal;
+        this.completion = completion;
+        this.clock = clock;
+        this.maxBufferedSamples = maxBufferedSamples;
+        this.samplesPerTransaction = samplesPerTransaction;
+        this.retryMillis = retryMillis;
+        // What a previous run journaled is replayed first; until then the database may lack it.
+        this.degraded = !journal.isEmpty();
+        this.thread = Thread.ofPlatform().name("db-ingest").start(this::run);
+    }
+
+    /**
+     * Queues a batch for storing; false when the memory buffer is full (the caller answers
+     * UNAVAILABLE). Called by the mailbox thread; never blocks.
+     */
+    public boolean offer(SampleBatch batch, long handle) {
+        int count = batch.sampleCount();
+        long waiting = buffered.get();
+        // One producer (the mailbox thread): the count only shrinks between this check and the add.
+        if (waiting > 0 && waiting + count > maxBufferedSamples) {
+            return false;
+        }
+        buffered.addAndGet(count);
+        queue.add(new Pending(batch, handle));
+        return true;
+    }
+
+    public IngestionStatus status() {
+        return new IngestionStatus(degraded, buffered.get(), journal.samples(), stored.get(), lastError);
+    }
+
+    private void run() {
+        List<Pending> group = new ArrayList<>();
+        // On close, what is queued is still stored or journaled before the thread ends.
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    group.add(first);
+                    int count = first.batch.sampleCount();
+                    Pending next;
+                    while (count < samplesPerTransaction && (next = queue.poll()) != null) {
+                        group.add(next);
+                        count += next.batch.sampleCount();
+                    }
+                    handle(group);
+                    buffered.addAndGet(-count);
+                    group.clear();
+                } else if (!journal.isEmpty() && clock.epochMillis() >= nextDrainAt) {
+                    drainJournal();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // Never let one bad group end ingestion: answer it and go on.
+                LOG.log(System.Logger.Level.ERROR, "ingestion failed", e);
+                lastError = e.toString();
+                for (Pending p : group) {
+                    completion.complete(p.handle, CallStatus.INTERNAL, e.toString());
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void handle(List<Pending> group) {
+        List<SampleBatch> batches = new ArrayList<>(group.size());
+        for (Pending p : group) {
+            batches.add(p.batch);
+        }
+        if (!degraded && journal.isEmpty()) {
+            try {
+                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()));
+                stored.addAndGet(fresh);
+                acknowledge(group, CallStatus.OK, null);
+                return;
+            } catch (SQLException e) {
+                turnDegraded(e);
+            }
+        }
+        journalAndAcknowledge(group, batches);
+    }
+
+    private void journalAndAcknowledge(List<Pending> group, List<SampleBatch> batches) {
+        if (!journal.hasRoomFor(batches)) {
+            acknowledge(group, CallStatus.UNAVAILABLE, "database unavailable and the journal is full");
+            return;
+        }
+        try {
+            journal.append(batches);
+            acknowledge(group, CallStatus.OK, null);
+        } catch (IOException e) {
+            lastError = "journal: " + e;
+            acknowledge(group, CallStatus.UNAVAILABLE, "database unavailable and the journal failed: " + e.getMessage());
+        }
+    }
+
+    /** Moves the journal into the database a chunk at a time, yielding to newly arrived batches. */
+    private void drainJournal() {
+        try {
+            while (drainPosition < journal.end()) {
+                SampleJournal.Chunk chunk = journal.read(drainPosition, samplesPerTransaction);
+                int fresh = database.inTransaction(c -> samples.append(c, chunk.batches(), clock.epochMillis()));
+                stored.addAndGet(fresh);
+                drainPosition = chunk.next();
+                if (!queue.isEmpty()) {
+                    return;
+                }
+            }
+            journal.clear();
+            drainPosition = 0;
+            degraded = false;
+            lastError = null;
+            LOG.log(System.Logger.Level.INFO, "journal drained; storing directly again");
+        } catch (SQLException e) {
+            turnDegraded(e);
+        } catch (IOException e) {
+            lastError = "journal: " + e;
+            nextDrainAt = clock.epochMillis() + retryMillis;
+        }
+    }
+
+    private void turnDegraded(SQLException e) {
+        if (!degraded) {
+            LOG.log(System.Logger.Level.WARNING, "database write failed, journaling samples: " + e);
+        }
+        degraded = true;
+        lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+        nextDrainAt = clock.epochMillis() + retryMillis;
+    }
+
+    private void acknowledge(List<Pending> group, int status, String detail) {
+        for (Pending p : group) {
+            completion.complete(p.handle, status, detail);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(10_000);
+    }
+
+    private record Pending(SampleBatch batch, long handle) {
+    }
+}

@@ -1,0 +1,129 @@
+package io.sluice.db.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/** Users (with their KDF hash), API tokens (SHA-256 of the token) and settings. Never sees a secret. */
+public final class AccountRepository {
+    private static final String USER = "SELECT login, role, created_at, disabled FROM users";
+    private static final String TOKEN = "SELECT name, role, created_at, revoked FROM tokens";
+
+    /** False if the login exists. */
+    public boolean createUser(Connection c, String login, String role, String passwordHash, long at) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO users (login, role, password_hash, created_at, disabled)"
+                + " SELECT ?, ?, ?, ?, FALSE WHERE NOT EXISTS (SELECT 1 FROM users WHERE login = ?)")) {
+            s.setString(1, login);
+            s.setString(2, role);
+            s.setString(3, passwordHash);
+            s.setLong(4, at);
+            s.setString(5, login);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    public ObjectNode userWithHash(Connection c, String login) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT login, role, password_hash, created_at, disabled FROM users WHERE login = ?")) {
+            s.setString(1, login);
+            return JsonRows.one(s);
+        }
+    }
+
+    public ObjectNode user(Connection c, String login) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(USER + " WHERE login = ?")) {
+            s.setString(1, login);
+            return JsonRows.one(s);
+        }
+    }
+
+    public List<ObjectNode> users(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(USER + " ORDER BY login")) {
+            return JsonRows.all(s);
+        }
+    }
+
+    /** Changes the given fields (null: unchanged); false if there is no such user. */
+    public boolean updateUser(Connection c, String login, String role, String passwordHash, Boolean disabled)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE users SET role = COALESCE(?, role),"
+                + " password_hash = COALESCE(?, password_hash), disabled = COALESCE(?, disabled) WHERE login = ?")) {
+            s.setString(1, role);
+            s.setString(2, passwordHash);
+            if (disabled == null) {
+                s.setNull(3, java.sql.Types.BOOLEAN);
+            } else {
+                s.setBoolean(3, disabled);
+            }
+            s.setString(4, login);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** False if the name or the hash is taken. */
+    public boolean createToken(Connection c, String name, String role, String tokenHash, long at) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO tokens (name, role, token_hash, created_at, revoked)"
+                + " SELECT ?, ?, ?, ?, FALSE WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE name = ? OR token_hash = ?)")) {
+            s.setString(1, name);
+            s.setString(2, role);
+            s.setString(3, tokenHash);
+            s.setLong(4, at);
+            s.setString(5, name);
+            s.setString(6, tokenHash);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    public ObjectNode token(Connection c, String name) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(TOKEN + " WHERE name = ?")) {
+            s.setString(1, name);
+            return JsonRows.one(s);
+        }
+    }
+
+    public ObjectNode tokenByHash(Connection c, String tokenHash) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(TOKEN + " WHERE token_hash = ?")) {
+            s.setString(1, tokenHash);
+            return JsonRows.one(s);
+        }
+    }
+
+    public List<ObjectNode> tokens(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(TOKEN + " ORDER BY name")) {
+            return JsonRows.all(s);
+        }
+    }
+
+    public boolean revokeToken(Connection c, String name) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE tokens SET revoked = TRUE WHERE name = ?")) {
+            s.setString(1, name);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    public String setting(Connection c, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT setting_value FROM settings WHERE setting_key = ?")) {
+            s.setString(1, key);
+            try (var r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    public void putSetting(Connection c, String key, String value) throws SQLException {
+        int updated;
+        try (PreparedStatement s = c.prepareStatement("UPDATE settings SET setting_value = ? WHERE setting_key = ?")) {
+            s.setString(1, value);
+            s.setString(2, key);
+            updated = s.executeUpdate();
+        }
+        if (updated == 0) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO settings (setting_key, setting_value) VALUES (?, ?)")) {
+                s.setString(1, key);
+                s.setString(2, value);
+                s.executeUpdate();
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.sluice.db.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+
+/** Gateways (approval state, key hash), volumes and backends with their capacity history. */
+public final class RegistryRepository {
+    private static final String GATEWAY = "SELECT gateway_id, state, key_hash, last_seen, address, updated_at FROM gateways";
+    private static final String VOLUME = "SELECT volume_id, gateway_id, backend_id, allocated_bytes, used_bytes, last_seen FROM volumes";
+    private static final String BACKEND = "SELECT backend_id, capacity_bytes, used_bytes, at FROM backends";
+
+    /** Sets a gateway's state; optional fields left null keep their stored value. */
+    public ObjectNode upsertGateway(Connection c, long gatewayId, String state, String keyHash, Long lastSeen,
+                                    String address, long at) throws SQLException {
+        int updated;
+        try (PreparedStatement s = c.prepareStatement("UPDATE gateways SET state = ?, key_hash = COALESCE(?, key_hash),"
+                + " last_seen = COALESCE(?, last_seen), address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?")) {
+            s.setString(1, state);
+            s.setString(2, keyHash);
+            setLong(s, 3, lastSeen);
+            s.setString(4, address);
+            s.setLong(5, at);
+            s.setLong(6, gatewayId);
+            updated = s.executeUpdate();
+        }
+        if (updated == 0) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO gateways (gateway_id, state, key_hash, last_seen, address, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                s.setLong(1, gatewayId);
+                s.setString(2, state);
+                s.setString(3, keyHash);
+                setLong(s, 4, lastSeen);
+                s.setString(5, address);
+                s.setLong(6, at);
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE gateway_id = ?")) {
+            s.setLong(1, gatewayId);
+            return JsonRows.one(s);
+        }
+    }
+
+    public List<ObjectNode> gateways(Connection c, String state) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE state = COALESCE(?, state) ORDER BY gateway_id")) {
+            s.setString(1, state);
+            return JsonRows.all(s);
+        }
+    }
+
+    public ObjectNode upsertVolume(Connection c, int volumeId, long gatewayId, String backendId, Long allocatedBytes,
+                                   Long usedBytes, long at) throws SQLException {
+        int updated;
+        try (PreparedStatement s = c.prepareStatement("UPDATE volumes SET gateway_id = ?, backend_id = COALESCE(?, backend_id),"
+                + " allocated_bytes = COALESCE(?, allocated_bytes), used_bytes = COALESCE(?, used_bytes), last_seen = ?"
+                + " WHERE volume_id = ?")) {
+            s.setLong(1, gatewayId);
+            s.setString(2, backendId);
+            setLong(s, 3, allocatedBytes);
+            setLong(s, 4, usedBytes);
+            s.setLong(5, at);
+            s.setInt(6, volumeId);
+            updated = s.executeUpdate();
+        }
+        if (updated == 0) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO volumes (volume_id, gateway_id, backend_id,"
+                    + " allocated_bytes, used_bytes, last_seen) VALUES (?, ?, ?, ?, ?, ?)")) {
+                s.setInt(1, volumeId);
+                s.setLong(2, gatewayId);
+                s.setString(3, backendId);
+                setLong(s, 4, allocatedBytes);
+                setLong(s, 5, usedBytes);
+                s.setLong(6, at);
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id = ?")) {
+            s.setInt(1, volumeId);
+            return JsonRows.one(s);
+        }
+    }
+
+    public List<ObjectNode> volumes(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(VOLUME + " ORDER BY volume_id")) {
+            return JsonRows.all(s);
+        }
+    }
+
+    /** Records a capacity observation: the backend's latest row, and one more point of its history. */
+    public ObjectNode upsertBackend(Connection c, String backendId, long capacityBytes, long usedBytes, long at)
+            throws SQLException {
+        int updated;
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE backends SET capacity_bytes = ?, used_bytes = ?, at = ? WHERE backend_id = ? AND at <= ?")) {
+            s.setLong(1, capacityBytes);
+            s.setLong(2, usedBytes);
+            s.setLong(3, at);
+            s.setString(4, backendId);
+            s.setLong(5, at);
+            updated = s.executeUpdate();
+        }
+        if (updated == 0) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO backends (backend_id, capacity_bytes, used_bytes, at)"
+                    + " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM backends WHERE backend_id = ?)")) {
+                s.setString(1, backendId);
+                s.setLong(2, capacityBytes);
+                s.setLong(3, usedBytes);
+                s.setLong(4, at);
+                s.setString(5, backendId);
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE backend_capacity SET capacity_bytes = ?, used_bytes = ?"
+                + " WHERE backend_id = ? AND at = ?")) {
+            s.setLong(1, capacityBytes);
+            s.setLong(2, usedBytes);
+            s.setString(3, backendId);
+            s.setLong(4, at);
+            updated = s.executeUpdate();
+        }
+        if (updated == 0) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO backend_capacity (backend_id, at, capacity_bytes, used_bytes) VALUES (?, ?, ?, ?)")) {
+                s.setString(1, backendId);
+                s.setLong(2, at);
+                s.setLong(3, capacityBytes);
+                s.setLong(4, usedBytes);
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(BACKEND + " WHERE backend_id = ?")) {
+            s.setString(1, backendId);
+            return JsonRows.one(s);
+        }
+    }
+
+    public List<ObjectNode> backends(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(BACKEND + " ORDER BY backend_id")) {
+            return JsonRows.all(s);
+        }
+    }
+
+    public List<ObjectNode> backendHistory(Connection c, String backendId, long from, long to, int limit)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT at, capacity_bytes, used_bytes FROM backend_capacity"
+                + " WHERE backend_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?")) {
+            s.setString(1, backendId);
+            s.setLong(2, from);
+            s.setLong(3, to);
+            s.setInt(4, limit);
+            return JsonRows.all(s);
+        }
+    }
+
+    public boolean volumeExists(Connection c, int volumeId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM volumes WHERE volume_id = ?")) {
+            s.setInt(1, volumeId);
+            try (var r = s.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    static void setLong(PreparedStatement s, int index, Long value) throws SQLException {
+        if (value == null) {
+            s.setNull(index, Types.BIGINT);
+        } else {
+            s.setLong(index, value);
+        }
+    }
+}

@@ -1,0 +1,299 @@
+package io.sluice.db.store;
+
+import static io.sluice.protocol.SampleBatchDescriptor.*;
+
+import io.sluice.protocol.LatencyBuckets;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Per-second samples: appended in batches, deduplicated by (caller, batch id) in the same transaction,
+ * and read back as range queries and per-volume summaries at any resolution. PostgreSQL gets the
+ * samples through COPY, H2 through one batched prepared insert.
+ */
+public final class SampleRepository {
+    /** The columns of samples_1s in the order every insert path writes them. */
+    public static final String SAMPLE_COLUMNS = "volume_id, direction, t, gateway_id, interval_ms, queue_depth, ops, bytes,"
+            + " throttled_ops, latency_sum, iops_limit, " + bucketColumns("b");
+    public static final int SAMPLE_COLUMN_COUNT = 11 + LatencyBuckets.COUNT;
+    private static final String INSERT_SAMPLE = "INSERT INTO samples_1s (" + SAMPLE_COLUMNS + ") VALUES ("
+            + "?, ".repeat(SAMPLE_COLUMN_COUNT - 1) + "?)";
+    private static final String COPY_SAMPLES = "COPY samples_1s (" + SAMPLE_COLUMNS + ") FROM STDIN";
+    private static final String BUCKET_SUMS = bucketSums();
+
+    private final Engine engine;
+
+    public SampleRepository(Engine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Stores the batches not stored before (by caller and batch id) and returns how many samples were
+     * new. The caller commits; a rollback leaves neither the samples nor the batch ids.
+     */
+    public int append(Connection c, List<SampleBatch> batches, long now) throws SQLException {
+        List<SampleBatch> fresh = new ArrayList<>(batches.size());
+        try (PreparedStatement seen = c.prepareStatement("SELECT 1 FROM sample_batches WHERE source = ? AND batch_id = ?")) {
+            for (SampleBatch batch : batches) {
+                seen.setInt(1, batch.source());
+                seen.setLong(2, batch.batchId());
+                try (ResultSet r = seen.executeQuery()) {
+                    if (!r.next() && !containsId(fresh, batch)) {
+                        fresh.add(batch);
+                    }
+                }
+            }
+        }
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO sample_batches (source, batch_id, samples, stored_at) VALUES (?, ?, ?, ?)")) {
+            for (SampleBatch batch : fresh) {
+                s.setInt(1, batch.source());
+                s.setLong(2, batch.batchId());
+                s.setInt(3, batch.sampleCount());
+                s.setLong(4, now);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        return engine == Engine.POSTGRESQL ? copy(c, fresh) : insertBatched(c, fresh);
+    }
+
+    private static boolean containsId(List<SampleBatch> batches, SampleBatch batch) {
+        for (SampleBatch b : batches) {
+            if (b.source() == batch.source() && b.batchId() == batch.batchId()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int insertBatched(Connection c, List<SampleBatch> batches) throws SQLException {
+        int stored = 0;
+        try (PreparedStatement s = c.prepareStatement(INSERT_SAMPLE)) {
+            for (SampleBatch batch : batches) {
+                ByteBuffer buffer = ByteBuffer.wrap(batch.bytes());
+                int count = buffer.getInt(COUNT_OFFSET);
+                for (int i = 0; i < count; i++) {
+                    bindSample(s, buffer, sampleOffset(i));
+                    s.addBatch();
+                }
+                stored += count;
+            }
+            s.executeBatch();
+        }
+        return stored;
+    }
+
+    /** Binds the sample at {@code offset} to the {@link #SAMPLE_COLUMNS} parameters of {@code s}. */
+    public static void bindSample(PreparedStatement s, ByteBuffer buffer, int offset) throws SQLException {
+        s.setInt(1, buffer.getInt(offset + VOLUME_ID_OFFSET));
+        s.setShort(2, (short) buffer.getInt(offset + DIRECTION_OFFSET));
+        s.setLong(3, buffer.getLong(offset + INTERVAL_START_OFFSET));
+        s.setLong(4, buffer.getLong(offset + GATEWAY_ID_OFFSET));
+        s.setInt(5, buffer.getInt(offset + INTERVAL_LENGTH_OFFSET));
+        s.setInt(6, buffer.getInt(offset + QUEUE_DEPTH_OFFSET));
+        s.setLong(7, buffer.getLong(offset + OPS_OFFSET));
+        s.setLong(8, buffer.getLong(offset + BYTES_OFFSET));
+        s.setLong(9, buffer.getLong(offset + THROTTLED_OPS_OFFSET));
+        s.setLong(10, buffer.getLong(offset + LATENCY_SUM_OFFSET));
+        s.setLong(11, buffer.getLong(offset + IOPS_LIMIT_OFFSET));
+        for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+            s.setLong(12 + b, buffer.getInt(offset + BUCKETS_OFFSET + b * 4) & 0xFFFF_FFFFL);
+        }
+    }
+
+    private static int copy(Connection c, List<SampleBatch> batches) throws SQLException {
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_SAMPLES);
+        CopyText text = new CopyText(64 * 1024);
+        int stored = 0;
+        try {
+            for (SampleBatch batch : batches) {
+                ByteBuffer buffer = ByteBuffer.wrap(batch.bytes());
+                int count = buffer.getInt(COUNT_OFFSET);
+                for (int i = 0; i < count; i++) {
+                    text.row(buffer, sampleOffset(i));
+                    if (text.length() > 60 * 1024) {
+                        copy.writeToCopy(text.bytes(), 0, text.length());
+                        text.clear();
+                    }
+                }
+                stored += count;
+            }
+            if (text.length() > 0) {
+                copy.writeToCopy(text.bytes(), 0, text.length());
+            }
+            copy.endCopy();
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+        return stored;
+    }
+
+    /** Up to {@code limit} points of one volume in [from, to) after {@code afterT}, oldest first. */
+    public List<SamplePoint> range(Connection c, int volumeId, Integer direction, long from, long to, long afterT,
+                                   Resolution resolution, int limit) throws SQLException {
+        String window = resolution == Resolution.SECOND ? "MAX(interval_ms)" : String.valueOf(resolution.millis());
+        String sql = "SELECT t, SUM(ops), SUM(bytes), SUM(throttled_ops), SUM(latency_sum), MAX(iops_limit), " + window
+                + ", " + BUCKET_SUMS + " FROM " + resolution.table()
+                + " WHERE volume_id = ? AND t >= ? AND t < ? AND t > ?" + (direction == null ? "" : " AND direction = ?")
+                + " GROUP BY t ORDER BY t LIMIT ?";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int i = 1;
+            s.setInt(i++, volumeId);
+            s.setLong(i++, from);
+            s.setLong(i++, to);
+            s.setLong(i++, afterT);
+            if (direction != null) {
+                s.setShort(i++, direction.shortValue());
+            }
+            s.setInt(i, limit);
+            List<SamplePoint> points = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    points.add(new SamplePoint(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5),
+                            r.getLong(6), r.getLong(7), buckets(r, 8)));
+                }
+            }
+            return points;
+        }
+    }
+
+    /** Totals per volume over [from, to): all volumes when {@code volumeIds} is null. */
+    public List<VolumeSummary> summary(Connection c, int[] volumeIds, long from, long to, Resolution resolution)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT volume_id, SUM(ops), SUM(bytes), COUNT(*), ").append(BUCKET_SUMS)
+                .append(" FROM ").append(resolution.table()).append(" WHERE t >= ? AND t < ?");
+        if (volumeIds != null) {
+            sql.append(" AND volume_id IN (").append("?, ".repeat(Math.max(0, volumeIds.length - 1))).append("?)");
+        }
+        sql.append(" GROUP BY volume_id ORDER BY volume_id");
+        try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            s.setLong(1, from);
+            s.setLong(2, to);
+            if (volumeIds != null) {
+                for (int i = 0; i < volumeIds.length; i++) {
+                    s.setInt(3 + i, volumeIds[i]);
+                }
+            }
+            List<VolumeSummary> items = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    items.add(new VolumeSummary(r.getInt(1), r.getLong(2), r.getLong(3), r.getLong(4), buckets(r, 5)));
+                }
+            }
+            return items;
+        }
+    }
+
+    public long count(Connection c, Resolution resolution) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM " + resolution.table());
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static long[] buckets(ResultSet r, int first) throws SQLException {
+        long[] buckets = new long[LatencyBuckets.COUNT];
+        for (int b = 0; b < buckets.length; b++) {
+            buckets[b] = r.getLong(first + b);
+        }
+        return buckets;
+    }
+
+    static String bucketColumns(String prefix) {
+        StringBuilder columns = new StringBuilder();
+        for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+            columns.append(b == 0 ? "" : ", ").append(prefix).append(b);
+        }
+        return columns.toString();
+    }
+
+    private static String bucketSums() {
+        StringBuilder sums = new StringBuilder();
+        for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+            sums.append(b == 0 ? "" : ", ").append("SUM(b").append(b).append(')');
+        }
+        return sums.toString();
+    }
+
+    /** COPY's text format for samples: tab-separated decimals, one row per line, in a reused buffer. */
+    private static final class CopyText {
+        private byte[] bytes;
+        private int length;
+        private final byte[] digits = new byte[20];
+
+        CopyText(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        void row(ByteBuffer buffer, int offset) {
+            number(buffer.getInt(offset + VOLUME_ID_OFFSET));
+            number(buffer.getInt(offset + DIRECTION_OFFSET));
+            number(buffer.getLong(offset + INTERVAL_START_OFFSET));
+            number(buffer.getLong(offset + GATEWAY_ID_OFFSET));
+            number(buffer.getInt(offset + INTERVAL_LENGTH_OFFSET));
+            number(buffer.getInt(offset + QUEUE_DEPTH_OFFSET));
+            number(buffer.getLong(offset + OPS_OFFSET));
+            number(buffer.getLong(offset + BYTES_OFFSET));
+            number(buffer.getLong(offset + THROTTLED_OPS_OFFSET));
+            number(buffer.getLong(offset + LATENCY_SUM_OFFSET));
+            number(buffer.getLong(offset + IOPS_LIMIT_OFFSET));
+            for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                number(buffer.getInt(offset + BUCKETS_OFFSET + b * 4) & 0xFFFF_FFFFL);
+            }
+            bytes[length - 1] = '\n';
+        }
+
+        private void number(long value) {
+            ensure(21);
+            if (value == 0) {
+                bytes[length++] = '0';
+            } else {
+                long v = value;
+                if (v < 0) {
+                    bytes[length++] = '-';
+                }
+                int n = 0;
+                while (v != 0) {
+                    digits[n++] = (byte) ('0' + Math.abs(v % 10));
+                    v /= 10;
+                }
+                while (n > 0) {
+                    bytes[length++] = digits[--n];
+                }
+            }
+            bytes[length++] = '\t';
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+            }
+        }
+
+        byte[] bytes() {
+            return bytes;
+        }
+
+        int length() {
+            return length;
+        }
+
+        void clear() {
+            length = 0;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.sluice.db;
+
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.MailboxOpcodes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A test caller like the SLA services: threads that each send numbered sample batches through the
+ * real mailbox, one at a time, retrying a batch until it is acknowledged OK, and recording the ids
+ * acknowledged. Batch {@code id} holds 2 volumes x 2 directions at second {@code base + id}.
+ */
+final class BatchSender implements AutoCloseable {
+    static final int SAMPLES_PER_BATCH = 4;
+    private final MailboxClient client;
+    private final long baseMillis;
+    private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    BatchSender(MailboxClient client, long baseMillis, int threadCount) {
+        this.client = client;
+        this.baseMillis = baseMillis;
+        for (int i = 0; i < threadCount; i++) {
+            long firstId = 1 + i * 100_000L;
+            threads.add(Thread.ofPlatform().name("test-sender-" + i).start(() -> send(firstId)));
+        }
+    }
+
+    long millisOf(long id) {
+        return baseMillis + id * 1000L;
+    }
+
+    private void send(long firstId) {
+        for (long id = firstId; running; id++) {
+            byte[] batch = Batches.batch(id, 1, 2, millisOf(id));
+            while (true) {
+                try {
+                    Reply reply = client.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, client.nextCorrelationId(), batch)
+                            .get(120, TimeUnit.SECONDS);
+                    if (reply.status() == CallStatus.OK) {
+                        acknowledged.add(id);
+                        break;
+                    }
+                } catch (Exception e) {
+                    // Not posted (mailbox full) or timed out: send the same batch again.
+                }
+                if (!running) {
+                    return;
+                }
+                sleep();
+            }
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    Set<Long> acknowledged() {
+        return acknowledged;
+    }
+
+    /** Stops after the batch each thread is sending is answered. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        for (Thread t : threads) {
+            t.join(150_000);
+        }
+    }
+}

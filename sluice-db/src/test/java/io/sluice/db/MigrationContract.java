@@ -1,0 +1,99 @@
+package io.sluice.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.json.DbOps;
+import io.sluice.db.json.JsonCalls;
+import io.sluice.db.store.Database;
+import io.sluice.db.store.SampleBatch;
+import io.sluice.db.store.SampleRepository;
+import io.sluice.protocol.CallStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Migrations from an empty database and from the previous schema (V1, with data) to the latest. */
+abstract class MigrationContract {
+    static final long T0 = 1_790_000_000_000L / 3_600_000L * 3_600_000L;
+
+    @TempDir
+    Path dir;
+
+    abstract TestDatabase create(Path dir) throws Exception;
+
+    @Test
+    void fromEmptyToLatest() throws Exception {
+        try (TestDatabase test = create(dir);
+             Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+            assertThat(versions(database)).containsExactly("1", "2");
+        }
+    }
+
+    @Test
+    void fromTheFirstSchemaWithDataToLatest() throws Exception {
+        try (TestDatabase test = create(dir)) {
+            try (Database v1 = Database.open(test.url(), test.user(), test.password(), 2, 2_000, "1")) {
+                assertThat(versions(v1)).containsExactly("1");
+                SampleRepository samples = new SampleRepository(v1.engine());
+                for (int s = 0; s < 60; s++) {
+                    SampleBatch batch = SampleBatch.of(2, Batches.batch(s + 1, 1, 1, T0 + s * 1000L));
+                    v1.inTransaction(c -> samples.append(c, List.of(batch), T0));
+                }
+                v1.inTransaction(c -> {
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO alerts (alert_key, severity, message, state, opened_at)"
+                            + " VALUES ('latency:gold', 'WARNING', 'slow', 'OPEN', " + T0 + ")")) {
+                        s.executeUpdate();
+                    }
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (kind, name, version, spec, deleted, updated_at,"
+                            + " updated_by) VALUES ('sla', 'gold', 1, '{\"name\":\"gold\"}', FALSE, " + T0 + ", 'user:old')")) {
+                        s.executeUpdate();
+                    }
+                    return null;
+                });
+            }
+            ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
+            try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                assertThat(versions(latest)).containsExactly("1", "2");
+                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null)), 256 * 1024);
+                ObjectMapper mapper = new ObjectMapper();
+                JsonCalls.Answer ack = calls.call("{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
+                assertThat(ack.status()).isEqualTo(CallStatus.OK);
+                assertThat(mapper.readTree(ack.json()).get("acknowledgedBy").asText()).isEqualTo("user:ann");
+                JsonNode sla = mapper.readTree(calls.call(("{\"op\":\"sla.put\",\"actor\":\"user:ann\",\"name\":\"gold\",\"expectedVersion\":1,"
+                        + "\"spec\":{\"name\":\"gold\",\"iopsLimit\":1}}").getBytes(StandardCharsets.UTF_8)).json());
+                assertThat(sla.get("version").asInt()).isEqualTo(2);
+
+                // Samples stored under V1 roll up under V2.
+                new HistoryMaintenance(latest, Retention.DEFAULT).doWork(clock.epochMillis());
+                JsonNode minutes = mapper.readTree(calls.call(("{\"op\":\"samples.range\",\"actor\":\"a\",\"volumeId\":1,\"from\":" + T0
+                        + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}").getBytes(StandardCharsets.UTF_8)).json());
+                assertThat(minutes.get("points")).hasSize(1);
+                assertThat(minutes.get("points").get(0).get("ops").asLong()).isEqualTo(60L * 2 * 101);
+            }
+        }
+    }
+
+    private static List<String> versions(Database database) throws Exception {
+        return database.inTransaction((Connection c) -> {
+            List<String> versions = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
+                 ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    versions.add(r.getString(1));
+                }
+            }
+            return versions;
+        });
+    }
+}

@@ -1,0 +1,272 @@
+package io.sluice.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.json.DbOps;
+import io.sluice.db.json.JsonCalls;
+import io.sluice.db.store.Database;
+import io.sluice.db.store.Resolution;
+import io.sluice.db.store.SampleBatch;
+import io.sluice.db.store.SampleRepository;
+import io.sluice.protocol.CallStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Everything the database manager stores, through its JSON ops and repositories, on one engine; a
+ * subclass per engine runs the same tests.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class StoreContract {
+    static final long HOUR = 3_600_000L;
+    /** A whole hour, so rollup windows line up. */
+    static final long T0 = 1_790_000_000_000L / HOUR * HOUR;
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    TestDatabase testDatabase;
+    Database database;
+    ManualEpochClock clock = new ManualEpochClock(T0);
+    JsonCalls calls;
+
+    abstract TestDatabase create(Path dir) throws Exception;
+
+    @BeforeAll
+    void open() throws Exception {
+        testDatabase = create(dir);
+        database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), 4, 2_000);
+        DbOps ops = new DbOps(database, clock, () -> new IngestionStatus(false, 0, 0, 0, null));
+        calls = new JsonCalls(ops, 256 * 1024);
+    }
+
+    @AfterAll
+    void close() throws Exception {
+        database.close();
+        testDatabase.close();
+    }
+
+    JsonCalls.Answer call(String json) {
+        return calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
+    }
+
+    JsonNode ok(String json) throws Exception {
+        JsonCalls.Answer answer = call(json);
+        assertThat(answer.status()).as(new String(answer.json(), StandardCharsets.UTF_8)).isEqualTo(CallStatus.OK);
+        return MAPPER.readTree(answer.json());
+    }
+
+    JsonNode problem(String json, int status) throws Exception {
+        JsonCalls.Answer answer = call(json);
+        assertThat(answer.status()).as(new String(answer.json(), StandardCharsets.UTF_8)).isEqualTo(status);
+        JsonNode problem = MAPPER.readTree(answer.json());
+        assertThat(problem.get("type").asText()).isEqualTo(CallStatus.name(status));
+        return problem;
+    }
+
+    @Test
+    void slaEditsAreOptimisticVersionedAuditedAndKeptInHistory() throws Exception {
+        JsonNode v1 = ok("{'op':'sla.put','actor':'user:alice','name':'gold','expectedVersion':0,'spec':{'name':'gold','iopsLimit':5000}}");
+        assertThat(v1.get("version").asInt()).isEqualTo(1);
+        assertThat(v1.get("spec").get("iopsLimit").asInt()).isEqualTo(5000);
+        assertThat(v1.get("updatedBy").asText()).isEqualTo("user:alice");
+
+        ok("{'op':'sla.put','actor':'user:bob','name':'gold','expectedVersion':1,'spec':{'name':'gold','iopsLimit':6000}}");
+        JsonNode conflict = problem("{'op':'sla.put','actor':'user:alice','name':'gold','expectedVersion':1,"
+                + "'spec':{'name':'gold','iopsLimit':7000}}", CallStatus.CONFLICT);
+        assertThat(conflict.get("currentVersion").asInt()).isEqualTo(2);
+        problem("{'op':'sla.put','actor':'user:alice','name':'gold','expectedVersion':0,'spec':{'name':'gold'}}", CallStatus.CONFLICT);
+
+        JsonNode tombstone = ok("{'op':'sla.delete','actor':'user:bob','name':'gold','expectedVersion':2}");
+        assertThat(tombstone.get("version").asInt()).isEqualTo(3);
+        assertThat(tombstone.get("deleted").asBoolean()).isTrue();
+        assertThat(ok("{'op':'sla.list','actor':'system:web'}").get("items")).isEmpty();
+        assertThat(ok("{'op':'sla.list','actor':'system:web','includeDeleted':true}").get("items")).hasSize(1);
+
+        JsonNode history = ok("{'op':'sla.history','actor':'system:web','name':'gold'}").get("items");
+        assertThat(history).hasSize(3);
+        assertThat(history.get(1).get("spec").get("iopsLimit").asInt()).isEqualTo(6000);
+
+        JsonNode audit = ok("{'op':'audit.list','actor':'system:web','actor':'user:bob'}").get("items");
+        assertThat(audit).extracting(a -> a.get("action").asText()).contains("sla.put", "sla.delete");
+        problem("{'op':'sla.get','actor':'system:web','name':'silver'}", CallStatus.NOT_FOUND);
+        problem("{'op':'policy.put','actor':'user:a','name':'p','expectedVersion':0,'spec':{'name':'other'}}", CallStatus.INVALID);
+    }
+
+    @Test
+    void listingsPageWithCursors() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            ok("{'op':'group.put','actor':'user:a','name':'g" + i + "','expectedVersion':0,"
+                    + "'spec':{'name':'g" + i + "','kind':'TENANT','members':[1,2]}}");
+        }
+        JsonNode first = ok("{'op':'group.list','actor':'user:a','limit':3}");
+        assertThat(first.get("items")).hasSize(3);
+        JsonNode second = ok("{'op':'group.list','actor':'user:a','limit':3,'after':'" + first.get("next").asText() + "'}");
+        assertThat(second.get("items")).hasSize(2);
+        assertThat(second.get("next").isNull()).isTrue();
+    }
+
+    @Test
+    void samplesAreDeduplicatedByBatchRolledUpAndKeptPerResolution() throws Exception {
+        SampleRepository samples = new SampleRepository(database.engine());
+        int volume = 100;
+        long start = T0 + 10 * HOUR;
+        for (int s = 0; s < 120; s++) {
+            SampleBatch batch = SampleBatch.of(2, Batches.batch(1_000 + s, volume, 2, start + s * 1000L));
+            int fresh = database.inTransaction(c -> samples.append(c, List.of(batch, batch), clock.epochMillis()));
+            assertThat(fresh).isEqualTo(4);
+        }
+        int again = database.inTransaction(c -> samples.append(c, List.of(SampleBatch.of(2, Batches.batch(1_000, volume, 2, start))), 0));
+        assertThat(again).isZero();
+        int otherCaller = database.inTransaction(c -> samples.append(c,
+                List.of(SampleBatch.of(3, Batches.batch(1_000, volume + 50, 1, start))), 0));
+        assertThat(otherCaller).isEqualTo(2);
+
+        JsonNode range = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'from':" + start
+                + ",'to':" + (start + 120_000) + "}");
+        assertThat(range.get("resolution").asText()).isEqualTo("1s");
+        assertThat(range.get("points")).hasSize(120);
+        JsonNode point = range.get("points").get(0);
+        assertThat(point.get("ops").asLong()).isEqualTo(2 * (100 + volume));
+        assertThat(point.get("iops").asDouble()).isEqualTo(2.0 * (100 + volume));
+        assertThat(point.get("latencyP50Micros").asLong()).isBetween(256L, 512L);
+        assertThat(point.get("latencyP99Micros").asLong()).isBetween(1024L, 2048L);
+        JsonNode read = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'direction':'READ','from':"
+                + start + ",'to':" + (start + 120_000) + ",'limit':50}");
+        assertThat(read.get("points")).hasSize(50);
+        assertThat(read.get("points").get(0).get("ops").asLong()).isEqualTo(100 + volume);
+        assertThat(read.get("next").asText()).isEqualTo(String.valueOf(start + 49_000));
+
+        HistoryMaintenance history = new HistoryMaintenance(database, Retention.DEFAULT);
+        long now = start + 3 * HOUR;
+        while (history.doWork(now) > 0) {
+            now += 1;
+        }
+        JsonNode minutes = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'from':" + start
+                + ",'to':" + (start + HOUR) + ",'resolution':'1m'}");
+        assertThat(minutes.get("points")).hasSize(2);
+        JsonNode minute = minutes.get("points").get(0);
+        assertThat(minute.get("ops").asLong()).isEqualTo(60L * 2 * (100 + volume));
+        assertThat(minute.get("iops").asDouble()).isEqualTo(2.0 * (100 + volume));
+        assertThat(minute.get("latencyP99Micros").asLong()).isBetween(1024L, 2048L);
+        JsonNode hours = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'from':" + (start - HOUR)
+                + ",'to':" + (start + 8 * 24 * HOUR) + "}");
+        assertThat(hours.get("resolution").asText()).isEqualTo("1h");
+        assertThat(hours.get("points")).hasSize(1);
+        assertThat(hours.get("points").get(0).get("ops").asLong()).isEqualTo(120L * 2 * (100 + volume));
+
+        JsonNode summary = ok("{'op':'samples.summary','actor':'system:web','volumeIds':[" + volume + "," + (volume + 1)
+                + "],'from':" + start + ",'to':" + (start + HOUR) + ",'resolution':'1m'}");
+        assertThat(summary.get("items")).hasSize(2);
+        assertThat(summary.get("items").get(1).get("ops").asLong()).isEqualTo(120L * 2 * (101 + volume));
+
+        // Forty days on: 1 s and 1 min history are past retention, hours stay.
+        new HistoryMaintenance(database, Retention.DEFAULT).doWork(start + 40 * 24 * HOUR);
+        assertThat((long) database.inTransaction(c -> samples.count(c, Resolution.SECOND))).isZero();
+        assertThat((long) database.inTransaction(c -> samples.count(c, Resolution.MINUTE))).isZero();
+        assertThat((long) database.inTransaction(c -> samples.count(c, Resolution.HOUR))).isEqualTo(6L);
+    }
+
+    @Test
+    void complianceReportCountsVerdictsAgainstTheSlaTarget() throws Exception {
+        ok("{'op':'sla.put','actor':'user:a','name':'bronze','expectedVersion':0,'spec':{'name':'bronze','compliance':{'targetPercent':75.0}}}");
+        StringBuilder results = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            results.append(i == 0 ? "" : ",").append("{'sla':'bronze','scope':{'kind':'TENANT','id':'acme'},'intervalStart':")
+                    .append(T0 + i * 1000L).append(",'intervalMillis':1000,'dimension':'LATENCY','verdict':'")
+                    .append(i < 6 ? "MET" : "MISSED").append("'}");
+        }
+        assertThat(ok("{'op':'compliance.append','actor':'system:services','results':[" + results + "]}").get("stored").asInt()).isEqualTo(8);
+        JsonNode report = ok("{'op':'compliance.report','actor':'user:a','from':" + T0 + ",'to':" + (T0 + HOUR) + ",'tenant':'acme'}");
+        JsonNode item = report.get("items").get(0);
+        assertThat(item.get("intervals").asInt()).isEqualTo(8);
+        assertThat(item.get("met").asInt()).isEqualTo(6);
+        assertThat(item.get("metPercent").asDouble()).isEqualTo(75.0);
+        assertThat(item.get("targetPercent").asDouble()).isEqualTo(75.0);
+        assertThat(item.get("compliant").asBoolean()).isTrue();
+        problem("{'op':'compliance.append','actor':'s','results':[{'sla':'x','scope':{'kind':'TENANT','id':'a'},"
+                + "'intervalStart':1,'intervalMillis':1000,'dimension':'SPEED','verdict':'MET'}]}", CallStatus.INVALID);
+    }
+
+    @Test
+    void alertsOpenUpdateAcknowledgeAndClear() throws Exception {
+        JsonNode opened = ok("{'op':'alert.upsert','actor':'system:services','key':'latency:gold','severity':'WARNING',"
+                + "'message':'p99 high','state':'OPEN','at':" + T0 + "}");
+        long id = opened.get("id").asLong();
+        JsonNode raised = ok("{'op':'alert.upsert','actor':'system:services','key':'latency:gold','severity':'CRITICAL',"
+                + "'message':'p99 very high','state':'OPEN','at':" + (T0 + 1000) + "}");
+        assertThat(raised.get("id").asLong()).isEqualTo(id);
+        assertThat(raised.get("severity").asText()).isEqualTo("CRITICAL");
+        JsonNode acked = ok("{'op':'alert.ack','actor':'user:carol','id':" + id + "}");
+        assertThat(acked.get("acknowledgedBy").asText()).isEqualTo("user:carol");
+        JsonNode cleared = ok("{'op':'alert.upsert','actor':'system:services','key':'latency:gold','severity':'CRITICAL',"
+                + "'message':'ok','state':'CLEARED','at':" + (T0 + 5000) + "}");
+        assertThat(cleared.get("clearedAt").asLong()).isEqualTo(T0 + 5000);
+        assertThat(ok("{'op':'alert.list','actor':'user:a','state':'OPEN'}").get("items")).isEmpty();
+        problem("{'op':'alert.ack','actor':'user:carol','id':999999}", CallStatus.NOT_FOUND);
+    }
+
+    @Test
+    void usersTokensAndSettings() throws Exception {
+        JsonNode user = ok("{'op':'user.create','actor':'system:web','login':'dave','role':'ADMIN','passwordHash':'$argon2id$x'}");
+        assertThat(user.has("passwordHash")).isFalse();
+        problem("{'op':'user.create','actor':'system:web','login':'dave','role':'ADMIN','passwordHash':'h'}", CallStatus.CONFLICT);
+        assertThat(ok("{'op':'user.get','actor':'system:web','login':'dave'}").get("passwordHash").asText()).isEqualTo("$argon2id$x");
+        assertThat(ok("{'op':'user.update','actor':'user:dave','login':'dave','disabled':true}").get("disabled").asBoolean()).isTrue();
+        problem("{'op':'user.update','actor':'user:dave','login':'nobody','disabled':true}", CallStatus.NOT_FOUND);
+        problem("{'op':'user.create','actor':'system:web','login':'eve','role':'ROOT','passwordHash':'h'}", CallStatus.INVALID);
+
+        ok("{'op':'token.create','actor':'user:dave','name':'ci','role':'OPERATOR','tokenHash':'abc123'}");
+        assertThat(ok("{'op':'token.find','actor':'system:web','tokenHash':'abc123'}").get("name").asText()).isEqualTo("ci");
+        assertThat(ok("{'op':'token.revoke','actor':'user:dave','name':'ci'}").get("revoked").asBoolean()).isTrue();
+        problem("{'op':'token.find','actor':'system:web','tokenHash':'nope'}", CallStatus.NOT_FOUND);
+
+        ok("{'op':'setting.put','actor':'system:web','key':'setup.token','value':'hash1'}");
+        ok("{'op':'setting.put','actor':'system:web','key':'setup.token','value':'hash2'}");
+        assertThat(ok("{'op':'setting.get','actor':'system:web','key':'setup.token'}").get("value").asText()).isEqualTo("hash2");
+        JsonNode audit = ok("{'op':'audit.list','actor':'user:a','actor':'user:dave'}").get("items");
+        assertThat(audit).extracting(a -> a.get("action").asText()).contains("token.create", "token.revoke", "user.update");
+    }
+
+    @Test
+    void registryOfGatewaysVolumesAndBackends() throws Exception {
+        ok("{'op':'gateway.upsert','actor':'system:services','gatewayId':11,'state':'PENDING','address':'10.0.0.1:7000'}");
+        JsonNode approved = ok("{'op':'gateway.upsert','actor':'user:a','gatewayId':11,'state':'APPROVED','keyHash':'k'}");
+        assertThat(approved.get("address").asText()).isEqualTo("10.0.0.1:7000");
+        assertThat(ok("{'op':'gateway.list','actor':'user:a','state':'APPROVED'}").get("items")).hasSize(1);
+        ok("{'op':'volume.upsert','actor':'system:services','volumeId':5,'gatewayId':11,'backendId':'fast','allocatedBytes':100}");
+        assertThat(ok("{'op':'volume.list','actor':'user:a'}").get("items").get(0).get("backendId").asText()).isEqualTo("fast");
+        ok("{'op':'backend.upsert','actor':'system:services','backendId':'fast','capacityBytes':1000,'usedBytes':10,'at':" + T0 + "}");
+        ok("{'op':'backend.upsert','actor':'system:services','backendId':'fast','capacityBytes':1000,'usedBytes':20,'at':" + (T0 + 1) + "}");
+        assertThat(ok("{'op':'backend.list','actor':'user:a'}").get("items").get(0).get("usedBytes").asLong()).isEqualTo(20);
+        assertThat(ok("{'op':'backend.history','actor':'user:a','backendId':'fast','from':0,'to':" + (T0 + 10) + "}")
+                .get("items")).hasSize(2);
+        problem("{'op':'gateway.upsert','actor':'user:a','gatewayId':'eleven','state':'APPROVED'}", CallStatus.INVALID);
+    }
+
+    @Test
+    void badRequestsGetTypedProblems() throws Exception {
+        problem("{not json", CallStatus.INVALID);
+        problem("[1,2]", CallStatus.INVALID);
+        problem("{'op':'sla.explode','actor':'user:a'}", CallStatus.UNKNOWN_OP);
+        problem("{'actor':'user:a'}", CallStatus.INVALID);
+        JsonNode missingActor = problem("{'op':'sla.list'}", CallStatus.INVALID);
+        assertThat(missingActor.get("field").asText()).isEqualTo("actor");
+        JsonNode wrongType = problem("{'op':'samples.range','actor':'a','volumeId':1.5,'from':0,'to':10}", CallStatus.INVALID);
+        assertThat(wrongType.get("field").asText()).isEqualTo("volumeId");
+        problem("{'op':'samples.range','actor':'a','volumeId':1,'from':10,'to':0}", CallStatus.INVALID);
+        problem("{'op':'samples.range','actor':'a','volumeId':1,'from':0,'to':10,'resolution':'5s'}", CallStatus.INVALID);
+        problem("{'op':'sla.list','actor':'a','limit':0}", CallStatus.INVALID);
+        assertThat(ok("{'op':'status','actor':'a'}").get("engine").asText()).isEqualTo(database.engine().label());
+    }
+}
