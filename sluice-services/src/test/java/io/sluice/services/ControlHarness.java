@@ -3,7 +3,7 @@ package io.sluice.services;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.sim.SimulatedBackend;
+import io.sluice.sim.storage.SimulatedBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
