@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice services}: the SLA services on their own (analyzer between the monitor's reports and its throttle sets). */
 @Command(name = "services", mixinStandardHelpOptions = true,
-        description = "Run the SLA services: analyse the monitor's reports against SLAs, send throttle sets back.")
+        description = "Run the SLA services: analyse the monitor's reports against SLAs, send throttle sets back, "
+                + "answer the application server's queries, forward history to the database manager.")
 final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "backends, volumes and SLAs (JSON; see ServicesConfig)")
     Path config;
@@ -25,6 +26,11 @@ final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--interval", defaultValue = "1000", description = "analyzer interval in ms, the poll interval (default ${DEFAULT-VALUE})")
     long interval;
 
+    @Option(names = "--db-forwarding", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "forward samples, verdicts, alerts and discoveries to the database manager's mailbox <name>-db "
+                    + "whenever it exists, and load SLAs, policies and groups from it (default ${DEFAULT-VALUE})")
+    boolean dbForwarding;
+
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
@@ -32,12 +38,13 @@ final class ServicesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServicesConfig services = ServicesConfig.read(config);
         try (UntilSignalled signal = new UntilSignalled(10_000);
-             ServicesDaemon daemon = new ServicesDaemon(mailboxDir.resolve(mailboxName + "-services"),
-                mailboxDir.resolve(mailboxName + "-monitor"), services, interval, EpochClock.system())) {
+             ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services, interval, EpochClock.system(),
+                     dbForwarding)) {
             System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
             while (!signal.awaitStop(statusEvery)) {
-                System.out.printf("reports %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
-                        daemon.reports(), daemon.throttlesPosted(), daemon.throttlesAcked(), daemon.throttlesStored());
+                System.out.printf("reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
+                        daemon.reports(), daemon.queriesServed(), daemon.throttlesPosted(), daemon.throttlesAcked(),
+                        daemon.throttlesStored());
                 for (var backend : services.backends()) {
                     var f = daemon.forecast(backend.id());
                     if (f != null) {

@@ -1,9 +1,10 @@
 package io.sluice.services;
 
 /**
- * A sustained violation of one dimension of one volume's SLA. Raised once (later misses only count
- * {@link #occurrences()}), acknowledged by an operator, cleared when the condition ends; a violation
- * after clearing raises a new alert.
+ * A sustained violation of one dimension of one volume's SLA, or a condition a policy or the capacity
+ * forecast watches (then {@link #dimension()} is null and the volume 0). Raised once (later misses only
+ * count {@link #occurrences()}), acknowledged by an operator, cleared when the condition ends; a
+ * violation after clearing raises a new alert. {@link #key()} de-duplicates: one open alert per key.
  */
 public final class Alert {
     public enum State {
@@ -17,12 +18,23 @@ public final class Alert {
     private final Dimension dimension;
     private final Severity severity;
     private final long raisedAtMillis;
+    private final String key;
+    private final String message;
+    private long acknowledgedAtMillis;
     private State state = State.OPEN;
     private int occurrences = 1;
     private String acknowledgedBy;
     private long clearedAtMillis;
 
     Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis) {
+        this(id, volumeId, dimension, severity, raisedAtMillis, dimension.name().toLowerCase(java.util.Locale.ROOT)
+                + ":volume-" + volumeId, dimension.name().toLowerCase(java.util.Locale.ROOT)
+                + " objective missed on volume " + volumeId);
+    }
+
+    Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis, String key, String message) {
+        this.key = key;
+        this.message = message;
         this.id = id;
         this.volumeId = volumeId;
         this.dimension = dimension;
@@ -44,6 +56,19 @@ public final class Alert {
 
     public Severity severity() {
         return severity;
+    }
+
+    /** The de-duplication key, e.g. {@code latency:volume-7}, {@code capacity:array-1}, {@code policy:protect-gold}. */
+    public String key() {
+        return key;
+    }
+
+    public String message() {
+        return message;
+    }
+
+    public long acknowledgedAtMillis() {
+        return acknowledgedAtMillis;
     }
 
     public long raisedAtMillis() {
@@ -74,12 +99,13 @@ public final class Alert {
         occurrences++;
     }
 
-    boolean acknowledge(String by) {
+    boolean acknowledge(String by, long now) {
         if (state != State.OPEN) {
             return false;
         }
         state = State.ACKNOWLEDGED;
         acknowledgedBy = by;
+        acknowledgedAtMillis = now;
         return true;
     }
 

@@ -13,6 +13,9 @@ import java.util.Map;
 public final class Alerts {
     private final Map<Key, Track> tracks = new HashMap<>();
     private final List<Alert> all = new ArrayList<>();
+    private final Map<String, Alert> openByKey = new HashMap<>();
+    /** Alerts raised, acknowledged or cleared since the last {@link #drainChanged}: what goes to the database. */
+    private final java.util.LinkedHashSet<Alert> changed = new java.util.LinkedHashSet<>();
     private long nextId = 1;
 
     private record Key(int volumeId, Dimension dimension) {
@@ -61,23 +64,74 @@ public final class Alerts {
                     track.active.recur();
                 } else if (track.missesInLast(rule.violations()) == 0 && track.recorded >= rule.violations()) {
                     track.active.clear(verdict.intervalEndMillis());
+                    changed.add(track.active);
+                    openByKey.remove(track.active.key());
                     track.active = null;
                 }
             } else if (track.missesInLast(rule.intervals()) >= rule.violations()) {
                 track.active = new Alert(nextId++, verdict.volumeId(), dimension, rule.severity(), verdict.intervalEndMillis());
                 all.add(track.active);
+                changed.add(track.active);
+                openByKey.put(track.active.key(), track.active);
             }
         }
     }
 
+    /**
+     * Raises the alert of {@code key} unless one is open already (then it only recurs); for conditions
+     * other than a volume's SLA dimension: a policy's, a capacity forecast's.
+     */
+    public Alert raise(String key, Severity severity, String message, long now) {
+        Alert open = openByKey.get(key);
+        if (open != null && open.severity() == severity) {
+            open.recur();
+            return open;
+        }
+        if (open != null) {
+            clear(key, now);
+        }
+        Alert alert = new Alert(nextId++, 0, null, severity, now, key, message);
+        all.add(alert);
+        openByKey.put(key, alert);
+        changed.add(alert);
+        return alert;
+    }
+
+    /** Clears the open alert of {@code key}, if any: its condition ended. */
+    public void clear(String key, long now) {
+        Alert open = openByKey.remove(key);
+        if (open != null) {
+            open.clear(now);
+            changed.add(open);
+        }
+    }
+
     /** Marks an open alert as seen by {@code by}; false when there is no such open alert. */
-    public boolean acknowledge(long alertId, String by) {
-        for (Alert alert : all) {
-            if (alert.id() == alertId) {
-                return alert.acknowledge(by);
-            }
+    public boolean acknowledge(long alertId, String by, long now) {
+        Alert alert = find(alertId);
+        if (alert != null && alert.acknowledge(by, now)) {
+            changed.add(alert);
+            return true;
         }
         return false;
+    }
+
+    /** The alert with {@code alertId}, or null. */
+    public Alert find(long alertId) {
+        for (Alert alert : all) {
+            if (alert.id() == alertId) {
+                return alert;
+            }
+        }
+        return null;
+    }
+
+    /** Hands over every alert that changed since the last call, oldest change first. */
+    public void drainChanged(java.util.function.Consumer<Alert> consumer) {
+        for (Alert alert : changed) {
+            consumer.accept(alert);
+        }
+        changed.clear();
     }
 
     /** Alerts not yet cleared, oldest first. */

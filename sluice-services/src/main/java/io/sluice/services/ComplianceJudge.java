@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Judges every managed volume's interval against its SLA, rolls the verdicts up per minute and hour
+ * Judges every managed volume's interval against its SLA, rolls the verdicts up per minute, hour and day
  * for each volume and for each SLA (over all the volumes it applies to),
  * judges latency over each objective's window, and feeds {@link Alerts}.
  * <ul>
@@ -28,6 +28,8 @@ public final class ComplianceJudge implements IntervalObserver {
     static final double TOLERANCE = 0.05;
     private static final int MINUTES_KEPT = 60;
     private static final int HOURS_KEPT = 48;
+    /** Thirty days, for the 30-day compliance figure. */
+    private static final int DAYS_KEPT = 30;
 
     private final Alerts alerts = new Alerts();
     private final Map<Integer, IntervalVerdict> latest = new HashMap<>();
@@ -143,7 +145,12 @@ public final class ComplianceJudge implements IntervalObserver {
         }
         Rollup rollup = new Rollup(subject, resolution, start);
         recent.addLast(rollup);
-        if (recent.size() > (resolution == Rollup.Resolution.MINUTE ? MINUTES_KEPT : HOURS_KEPT)) {
+        int kept = switch (resolution) {
+            case MINUTE -> MINUTES_KEPT;
+            case HOUR -> HOURS_KEPT;
+            case DAY -> DAYS_KEPT;
+        };
+        if (recent.size() > kept) {
             recent.removeFirst();
         }
         return rollup;

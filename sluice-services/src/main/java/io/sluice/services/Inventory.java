@@ -27,6 +27,49 @@ public final class Inventory {
         return this;
     }
 
+    /**
+     * Makes {@code members} the volumes of {@code group}: each placed volume joins or leaves it. Returns the
+     * ids named that are not placed here (they join when they are placed under the group).
+     */
+    public List<Integer> setMembers(Scope group, Collection<Integer> members) {
+        if (!group.isGroup()) {
+            throw new IllegalArgumentException("not a group: " + group);
+        }
+        for (VolumePlacement volume : List.copyOf(volumes.values())) {
+            boolean member = members.contains(volume.volumeId());
+            if (member != volume.groups().contains(group)) {
+                List<Scope> groups = new ArrayList<>(volume.groups());
+                if (member) {
+                    groups.add(group);
+                } else {
+                    groups.remove(group);
+                }
+                volumes.put(volume.volumeId(), new VolumePlacement(volume.volumeId(), volume.backendId(), groups,
+                        volume.allocatedBytes()));
+            }
+        }
+        List<Integer> unplaced = new ArrayList<>();
+        for (int id : members) {
+            if (!volumes.containsKey(id)) {
+                unplaced.add(id);
+            }
+        }
+        return unplaced;
+    }
+
+    /** Every group some placed volume belongs to, in the order first met. */
+    public List<Scope> groups() {
+        List<Scope> groups = new ArrayList<>();
+        for (VolumePlacement volume : volumes.values()) {
+            for (Scope group : volume.groups()) {
+                if (!groups.contains(group)) {
+                    groups.add(group);
+                }
+            }
+        }
+        return groups;
+    }
+
     public Backend backend(String id) {
         return backends.get(id);
     }

@@ -57,6 +57,7 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final long intervalMillis;
     private final ThrottleSink sink;
     private final IntervalObserver observer;
+    private final PolicyRules rules;
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
@@ -66,9 +67,18 @@ public final class PerformanceAnalyzer implements CapacityView {
     private long nextTickAt;
     private long ignoredSamples;
     private long setsSent;
+    private long ticks;
+    private long lastTickNanos;
 
     public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
                                ThrottleSink sink, IntervalObserver observer) {
+        this(inventory, policies, intervalMillis, now, sink, observer, PolicyRules.none());
+    }
+
+    /** With the policy manager's {@code rules} applied to every volume's ceiling and fed each interval's verdicts. */
+    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
+                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules) {
+        this.rules = rules;
         this.inventory = inventory;
         this.policies = policies;
         this.intervalMillis = intervalMillis;
@@ -94,7 +104,41 @@ public final class PerformanceAnalyzer implements CapacityView {
             return 0;
         }
         nextTickAt = Math.max(nextTickAt + intervalMillis, now + 1);
-        return tick(now);
+        long started = System.nanoTime();
+        int sent = tick(now);
+        lastTickNanos = System.nanoTime() - started;
+        ticks++;
+        return sent;
+    }
+
+    /** When the next interval runs: an SLA edit made now takes effect then. */
+    public long nextIntervalAt() {
+        return nextTickAt;
+    }
+
+    public long intervalMillis() {
+        return intervalMillis;
+    }
+
+    public long ticks() {
+        return ticks;
+    }
+
+    /** How long the last interval's work took, wall-clock nanoseconds. */
+    public long lastTickNanos() {
+        return lastTickNanos;
+    }
+
+    /** The IOPS ceiling the volume was held to at the last interval (SLA, scaling and policies); 0 for none. */
+    public long limitOf(int volumeId) {
+        VolumeState volume = volumes.get(volumeId);
+        return volume == null ? 0 : volume.limit;
+    }
+
+    /** The gateways that served the volume at the last interval. */
+    public java.util.Set<Long> gatewaysOf(int volumeId) {
+        VolumeState volume = volumes.get(volumeId);
+        return volume == null ? java.util.Set.of() : java.util.Set.copyOf(volume.paths.keySet());
     }
 
     @Override
@@ -138,6 +182,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (VolumeState volume : volumes.values()) {
             volume.policy = effective.computeIfAbsent(volume.placement.volumeId(), policies::effective);
             volume.measure();
+            volume.limit = rules.adjustLimit(volume.policy, volume.scaledLimit(), volume.deliveredIops, now);
             if (!volume.paths.isEmpty()) {
                 byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
             }
@@ -159,6 +204,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
         setsSent += sent;
         observer.onInterval(now, observed);
+        rules.onInterval(now, observed);
         return sent;
     }
 
@@ -294,6 +340,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         double demand;
         double deliveredIops;
         double allocation;
+        /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
+        long limit;
         long readOps;
         long writeOps;
         long normalizedOps;
@@ -350,9 +398,14 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
 
         /** The SLA's IOPS ceiling for this volume, capacity scaling included; 0 for none. */
-        long iopsLimit() {
+        long scaledLimit() {
             long used = usedBytes > 0 ? usedBytes : placement.allocatedBytes();
             return policy.iopsLimitFor(placement.allocatedBytes(), used);
+        }
+
+        /** The ceiling in force this interval, policy rules applied. */
+        long iopsLimit() {
+            return limit;
         }
 
         VolumeInterval toInterval(long now) {

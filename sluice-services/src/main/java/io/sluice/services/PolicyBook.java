@@ -27,31 +27,50 @@ public final class PolicyBook {
     }
 
     /**
-     * Attaches {@code sla} to {@code scope}, replacing what was there.
+     * Attaches {@code sla} to {@code scope}, replacing what was there. An SLA that carries a version (one
+     * the database manager gave it) keeps it; one without gets the next version of its name.
      *
-     * @return the SLA as stored, with its new version
+     * @return the SLA as stored, with its version
      * @throws SlaRejectedException naming every rule the SLA, or the placement it would create, breaks
      */
     public Sla attach(Scope scope, Sla sla) {
-        List<SlaError> errors = SlaValidator.check(sla);
+        List<SlaError> errors = check(scope, sla);
         if (!errors.isEmpty()) {
             throw new SlaRejectedException(sla.name(), errors);
         }
-        Sla stored = sla.withVersion(versions.getOrDefault(sla.name(), 0L) + 1);
-        Map<Scope, Sla> candidate = new LinkedHashMap<>(attached);
-        candidate.put(scope, stored);
-        List<Integer> affected = new ArrayList<>();
-        for (VolumePlacement member : inventory.members(scope)) {
-            affected.add(member.volumeId());
-        }
-        errors = admission.check(combineAll(candidate), affected);
-        if (!errors.isEmpty()) {
-            throw new SlaRejectedException(sla.name(), errors);
-        }
+        Sla stored = sla.version() > 0 ? sla : sla.withVersion(versions.getOrDefault(sla.name(), 0L) + 1);
         attached.put(scope, stored);
         versions.put(stored.name(), stored.version());
         revision++;
         return stored;
+    }
+
+    /**
+     * Every rule {@code sla} would break if attached to {@code scope}, admission control included, without
+     * attaching it: what {@code sla.validate} answers.
+     */
+    public List<SlaError> check(Scope scope, Sla sla) {
+        List<SlaError> errors = SlaValidator.check(sla);
+        if (!errors.isEmpty()) {
+            return errors;
+        }
+        Map<Scope, Sla> candidate = new LinkedHashMap<>(attached);
+        candidate.put(scope, sla);
+        List<Integer> affected = new ArrayList<>();
+        for (VolumePlacement member : inventory.members(scope)) {
+            affected.add(member.volumeId());
+        }
+        return admission.check(combineAll(candidate), affected);
+    }
+
+    /** Says that volumes moved between groups, so the analyzer recombines their policies at its next interval. */
+    public void membershipChanged() {
+        revision++;
+    }
+
+    /** Every SLA attached, by the scope it is attached to. */
+    public Map<Scope, Sla> attachedAll() {
+        return java.util.Collections.unmodifiableMap(attached);
     }
 
     /** Detaches whatever SLA is attached to {@code scope}; true when there was one. */

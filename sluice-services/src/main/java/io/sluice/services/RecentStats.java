@@ -38,6 +38,16 @@ public final class RecentStats {
         }
     }
 
+    /** Every volume that has reported, in no particular order. */
+    public java.util.Set<Integer> volumeIds() {
+        return java.util.Collections.unmodifiableSet(volumes.keySet());
+    }
+
+    /** The gateways that have reported the volume. */
+    public java.util.Set<Long> gateways(int volumeId) {
+        return java.util.Collections.unmodifiableSet(volumes.getOrDefault(volumeId, Map.of()).keySet());
+    }
+
     /** Reports ignored because they were already kept. */
     public long duplicates() {
         return duplicates;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Met and missed intervals of one subject (a volume, or an SLA over all its volumes) over one rollup
- * period (a minute, an hour), per dimension.
+ * period (a minute, an hour, a day), per dimension.
  */
 public final class Rollup {
     private final String subject;
@@ -17,7 +17,8 @@ public final class Rollup {
     /** How long a rollup period is. */
     public enum Resolution {
         MINUTE(60_000L),
-        HOUR(3_600_000L);
+        HOUR(3_600_000L),
+        DAY(86_400_000L);
 
         private final long millis;
 

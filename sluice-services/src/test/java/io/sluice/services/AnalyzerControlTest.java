@@ -6,8 +6,8 @@ import static io.sluice.services.ControlFigures.settlingIntervals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.services.sim.SimulatedBackend;
-import io.sluice.services.sim.SimulatedBackend.SimVolume;
+import io.sluice.sim.storage.SimulatedBackend;
+import io.sluice.sim.storage.SimulatedBackend.SimVolume;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;

@@ -81,8 +81,8 @@ class ComplianceTest {
         assertThat(judge.alerts().active()).as("de-duplicated").containsExactly(alert);
         assertThat(alert.occurrences()).isEqualTo(3);
 
-        assertThat(judge.alerts().acknowledge(alert.id(), "ops")).isTrue();
-        assertThat(judge.alerts().acknowledge(alert.id(), "ops")).isFalse();
+        assertThat(judge.alerts().acknowledge(alert.id(), "ops", 0)).isTrue();
+        assertThat(judge.alerts().acknowledge(alert.id(), "ops", 0)).isFalse();
         assertThat(alert.state()).isEqualTo(Alert.State.ACKNOWLEDGED);
         assertThat(alert.acknowledgedBy()).isEqualTo("ops");
 

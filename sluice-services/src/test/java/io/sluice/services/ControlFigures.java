@@ -1,7 +1,7 @@
 package io.sluice.services;
 
-import io.sluice.services.sim.SimulatedBackend.SimVolume;
-import io.sluice.services.sim.SimulatedBackend.Truth;
+import io.sluice.sim.storage.SimulatedBackend.SimVolume;
+import io.sluice.sim.storage.SimulatedBackend.Truth;
 import java.util.List;
 
 /** The measures the control tests assert on, computed from what the simulated backend really did. */

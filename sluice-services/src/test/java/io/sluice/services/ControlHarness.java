@@ -3,7 +3,7 @@ package io.sluice.services;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.sim.SimulatedBackend;
+import io.sluice.sim.storage.SimulatedBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +25,7 @@ final class ControlHarness {
     final SimulatedBackend backend;
     final PolicyBook book;
     final ComplianceJudge judge = new ComplianceJudge();
+    final PolicyRules rules = new PolicyRules(judge::latest, judge.alerts());
     final PerformanceAnalyzer analyzer;
     final List<Integer> setsPerInterval = new ArrayList<>();
     /** Per volume, the total IOPS limit in force after each interval's decision. */
@@ -38,7 +39,7 @@ final class ControlHarness {
         inventory.addBackend(new Backend(BACKEND, nominalIops, baseLatencyMicros));
         backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed);
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));
-        analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, judge);
+        analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, judge, rules);
         self[0] = analyzer;
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.services.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
@@ -8,84 +9,174 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.EventKind;
+import io.sluice.protocol.EventReader;
+import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.services.Alert;
+import io.sluice.services.Backend;
+import io.sluice.services.CapacityForecaster;
 import io.sluice.services.ComplianceJudge;
+import io.sluice.services.Dimension;
+import io.sluice.services.GatewayRegistry;
+import io.sluice.services.IntervalVerdict;
 import io.sluice.services.Inventory;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
+import io.sluice.services.PolicyRules;
+import io.sluice.services.RecentStats;
+import io.sluice.services.Severity;
 import io.sluice.services.ThrottleFrames;
 import io.sluice.services.ThrottleParams;
+import io.sluice.services.Verdict;
+import io.sluice.services.VolumeInterval;
+import io.sluice.services.VolumePlacement;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The SLA services process: takes the monitor's reports from its mailbox, runs the performance
- * analyzer once per poll interval and sends the changed throttle parameters to the monitor's mailbox.
- * One thread does it all, in a loop that sleeps on its mailbox's doorbell between reports and ticks,
- * because the analyzer is single-threaded by design.
+ * The SLA services process: takes the monitor's reports, events and gateway states from its mailbox,
+ * runs the performance analyzer once per poll interval and sends the changed throttle parameters to the
+ * monitor's mailbox; answers the application server's JSON calls on its query mailbox
+ * ({@link ServicesQueries}); and forwards samples, verdicts, alerts and what it discovers to the database
+ * manager ({@link DbForwarder}), loading SLAs, policies and groups from it when it is there. One thread
+ * does it all, in a loop that sleeps on the report mailbox's doorbell between reports and ticks, because
+ * the analyzer is single-threaded by design; see CONCURRENCY.md.
  */
 public final class ServicesDaemon implements AutoCloseable {
+    /** Largest compliance results per {@code compliance.append} call, so a call fits a slot with room to spare. */
+    static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
+    /** Capacity history goes to the database manager at most this often per backend. */
+    static final long BACKEND_HISTORY_MILLIS = 60_000;
+    static final int DB_MAX_IN_FLIGHT = 8;
+    static final int DB_MAX_PENDING_BATCHES = 64;
+    static final int DB_MAX_PENDING_CALLS = 4_096;
+    /** Page size of the startup load. */
+    static final int LOAD_PAGE = 200;
+
     private final Mailbox servicesMailbox;
+    private final Mailbox queriesMailbox;
     private final Mailbox monitorMailbox;
     private final MailboxCallee callee;
+    private final MailboxCallee queriesCallee;
     private final MailboxCaller monitor;
     private final PerformanceAnalyzer analyzer;
+    private final ComplianceJudge judge = new ComplianceJudge();
+    private final PolicyRules rules;
+    private final RecentStats recent = new RecentStats(RecentStats.TEN_MINUTES_AT_ONE_SECOND);
+    private final GatewayRegistry registry = new GatewayRegistry();
+    private final ServicesQueries queries;
+    private final DbForwarder db;
     private final EpochClock clock;
     private final long intervalMillis;
+    private final ServicesConfig config;
     private final ThrottleFrames frames = new ThrottleFrames();
     private final StatsReader stats = new StatsReader();
+    private final EventReader event = new EventReader();
     /** THROTTLE_SET frames the monitor's mailbox had no room for yet; sent first at the next step. */
     private final ArrayDeque<byte[]> unsent = new ArrayDeque<>();
     private final AtomicLong reports = new AtomicLong();
+    private final AtomicLong queriesServed = new AtomicLong();
     private final AtomicLong throttlesPosted = new AtomicLong();
     private final AtomicLong throttlesAcked = new AtomicLong();
     private final AtomicLong throttlesStored = new AtomicLong();
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
-    private final java.util.Map<Integer, java.util.Map<Long, Long>> iopsLimits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Map<Long, Long>> iopsLimits = new ConcurrentHashMap<>();
     /** Latest {capacity, used} per volume, from its gateways' reports. */
-    private final java.util.Map<Integer, long[]> space = new java.util.HashMap<>();
-    private final io.sluice.services.CapacityForecaster forecaster = new io.sluice.services.CapacityForecaster(720, 60_000);
-    private final java.util.Map<String, io.sluice.services.CapacityForecaster.Forecast> forecasts =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, long[]> space = new HashMap<>();
+    private final CapacityForecaster forecaster = new CapacityForecaster(720, 60_000);
+    private final Map<String, CapacityForecaster.Forecast> forecasts = new ConcurrentHashMap<>();
+    private final Map<String, Severity> forecastSeverity = new HashMap<>();
+    private final Map<String, Long> backendHistorySentAt = new HashMap<>();
+    /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
+    private final Map<String, Long> dbAlertIds = new HashMap<>();
     private final Inventory inventory;
     private long nextForecastAt;
     private final Thread thread;
     private long commandId;
     private volatile boolean running = true;
 
+    /**
+     * The services with the server's mailboxes in {@code mailboxDir} named {@code <name>-<suffix>}
+     * ({@link ServerMailboxes}); with {@code dbForwarding} they talk to the database manager's mailbox
+     * {@code <name>-db} whenever it exists.
+     */
+    public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, long intervalMillis,
+                                       EpochClock clock, boolean dbForwarding) {
+        return new ServicesDaemon(ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_SUFFIX),
+                ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                ServerMailboxes.file(mailboxDir, name, ServerMailboxes.MONITOR_SUFFIX),
+                dbForwarding ? ServerMailboxes.file(mailboxDir, name, ServerMailboxes.DB_SUFFIX) : null,
+                config, intervalMillis, clock);
+    }
+
+    /** Without the database manager; the query mailbox is the report mailbox's name plus {@code -queries}. */
     public ServicesDaemon(Path servicesMailboxFile, Path monitorMailboxFile, ServicesConfig config, long intervalMillis,
                           EpochClock clock) {
+        this(servicesMailboxFile, servicesMailboxFile.resolveSibling(servicesMailboxFile.getFileName() + "-queries"),
+                monitorMailboxFile, null, config, intervalMillis, clock);
+    }
+
+    /**
+     * @param dbMailboxFile the database manager's mailbox, or null to forward nothing; it need not exist yet
+     */
+    public ServicesDaemon(Path servicesMailboxFile, Path queriesMailboxFile, Path monitorMailboxFile, Path dbMailboxFile,
+                          ServicesConfig config, long intervalMillis, EpochClock clock) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
-        this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
-        this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
+        this.config = config;
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
         this.inventory = inventory;
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         PolicyBook book = new PolicyBook(inventory, backend -> self[0].capacityIops(backend));
+        this.rules = new PolicyRules(judge::latest, judge.alerts());
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
-                new ComplianceJudge());
+                this::onInterval, rules);
         self[0] = analyzer;
+        this.db = dbMailboxFile == null ? null
+                : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
+                        Math.min(intervalMillis, 1_000));
+        this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
+                registry, forecasts, forecastSeverity, this::iopsLimit, db), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
+        config.applySpecs(queries);
+        if (db != null) {
+            db.onAttach(this::loadFromDatabase);
+        }
+        this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
+        this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
+        this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
         this.monitor = MailboxCaller.attach(monitorMailbox, ServerMailboxes.CALLER_SERVICES);
         this.callee = MailboxCallee.attach(servicesMailbox);
+        this.queriesCallee = MailboxCallee.attach(queriesMailbox);
         this.thread = Thread.ofPlatform().name("services-loop").start(this::loop);
     }
 
     private void loop() {
         while (running) {
             int work = callee.poll(this::onRequest, 256);
+            work += queriesCallee.poll(this::onQuery, 16);
             callee.doHousekeeping();
-            analyzer.doWork(clock.epochMillis());
-            forecastCapacity(clock.epochMillis());
+            queriesCallee.doHousekeeping();
+            long now = clock.epochMillis();
+            analyzer.doWork(now);
+            forecastCapacity(now);
             flushUnsent();
+            if (db != null) {
+                work += db.doWork();
+            }
             work += monitor.pollReplies(reply -> {
                 if (reply.status() == MailboxOpcodes.THROTTLE_ACKED) {
                     throttlesAcked.incrementAndGet();
@@ -94,55 +185,227 @@ public final class ServicesDaemon implements AutoCloseable {
                 }
             }, 256);
             monitor.heartbeat();
-            if (work == 0) {
-                callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 50)));
+            if (work == 0 && !queriesCallee.hasRequests()) {
+                // The doorbell is the report mailbox's; queries wait at most this long (10 ms).
+                callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10)));
             }
         }
     }
 
     private void onRequest(MailboxCallee.Request request) {
+        long now = clock.epochMillis();
         switch (request.opcode()) {
             case MailboxOpcodes.SERVICES_STATS_REPORT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
-                analyzer.onStats(stats.wrap(frame, 0));
+                stats.wrap(frame, 0);
+                analyzer.onStats(stats);
+                recent.onStats(stats);
+                if (db != null) {
+                    db.onStats(stats, this::iopsLimit);
+                }
                 for (int i = 0; i < stats.volumeCount(); i++) {
                     var volume = stats.volume(i);
                     space.put(volume.volumeId(), new long[] {volume.capacityBytes(), volume.usedBytes()});
+                    registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
                 }
                 reports.incrementAndGet();
                 request.reply(MailboxStatus.OK, 0);
             }
-            case MailboxOpcodes.SERVICES_GATEWAY_EVENT, MailboxOpcodes.SERVICES_GATEWAY_STATE ->
-                    request.reply(MailboxStatus.OK, 0);
+            case MailboxOpcodes.SERVICES_GATEWAY_EVENT -> {
+                ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
+                event.wrap(frame, 0);
+                if (event.kind() == EventKind.NEW_VOLUME) {
+                    registry.onVolume(event.gatewayId(), event.volumeId(), event.volumeCapacity(), event.usedBytes(), now);
+                }
+                request.reply(MailboxStatus.OK, 0);
+            }
+            case MailboxOpcodes.SERVICES_GATEWAY_STATE -> {
+                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+                if (request.length() >= GatewayStateDescriptor.LENGTH) {
+                    var state = GatewayStateDescriptor.GatewayState.fromCode(
+                            params.getInt(GatewayStateDescriptor.STATE_OFFSET));
+                    if (state != null) {
+                        registry.onState(params.getLong(GatewayStateDescriptor.GATEWAY_ID_OFFSET), state.name(),
+                                params.getLong(GatewayStateDescriptor.AT_OFFSET));
+                    }
+                }
+                request.reply(MailboxStatus.OK, 0);
+            }
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
     }
 
-    /** Once per interval: each backend's space is the sum over the volumes placed on it. */
+    private void onQuery(MailboxCallee.Request request) {
+        if (request.opcode() != MailboxOpcodes.SERVICES_JSON) {
+            request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
+            return;
+        }
+        byte[] body = request.params().asSlice(0, request.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        ServicesQueries.Answer answer = queries.handle(body);
+        queriesServed.incrementAndGet();
+        request.reply(answer.status(), ParamWriter.of(answer.json()));
+    }
+
+    /** After each analyzer interval: compliance first, then what it found goes to the database manager. */
+    private void onInterval(long now, List<VolumeInterval> volumes) {
+        judge.onInterval(now, volumes);
+        if (db == null) {
+            judge.alerts().drainChanged(alert -> { });
+            registry.drainNew(gateway -> { }, volume -> { });
+            return;
+        }
+        forwardVerdicts(now, volumes);
+        judge.alerts().drainChanged(this::forwardAlert);
+        registry.drainNew(this::forwardGateway, this::forwardVolume);
+    }
+
+    private void forwardVerdicts(long now, List<VolumeInterval> volumes) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (VolumeInterval interval : volumes) {
+            IntervalVerdict verdict = judge.latest(interval.volumeId());
+            if (verdict == null || verdict.intervalEndMillis() != now) {
+                continue;
+            }
+            Map<String, Object> scope = Map.of("kind", "VOLUME", "id", Integer.toString(interval.volumeId()));
+            for (String source : interval.policy().sources()) {
+                String sla = source.substring(0, source.lastIndexOf('@'));
+                for (Dimension dimension : Dimension.values()) {
+                    Verdict v = verdict.of(dimension);
+                    results.add(Map.of("sla", sla, "scope", scope, "intervalStart", now - intervalMillis,
+                            "intervalMillis", intervalMillis, "dimension", dimension.name(), "verdict", v.name()));
+                    if (results.size() == COMPLIANCE_RESULTS_PER_CALL) {
+                        db.call(Map.of("op", "compliance.append", "actor", "system:services", "results", results));
+                        results = new ArrayList<>();
+                    }
+                }
+            }
+        }
+        if (!results.isEmpty()) {
+            db.call(Map.of("op", "compliance.append", "actor", "system:services", "results", results));
+        }
+    }
+
+    private void forwardAlert(Alert alert) {
+        Map<String, Object> upsert = new LinkedHashMap<>();
+        upsert.put("op", "alert.upsert");
+        upsert.put("actor", "system:services");
+        upsert.put("key", alert.key());
+        upsert.put("severity", alert.severity().name());
+        upsert.put("message", alert.message());
+        upsert.put("state", alert.active() ? "OPEN" : "CLEARED");
+        upsert.put("at", alert.active() ? alert.raisedAtMillis() : alert.clearedAtMillis());
+        String key = alert.key();
+        db.call(upsert, (status, result) -> {
+            if (result != null && result.has("id")) {
+                dbAlertIds.put(key, result.get("id").asLong());
+            }
+        });
+        if (alert.acknowledgedBy() != null && dbAlertIds.containsKey(key)) {
+            db.call(Map.of("op", "alert.ack", "actor", alert.acknowledgedBy(), "id", dbAlertIds.get(key)));
+        }
+    }
+
+    private void forwardGateway(GatewayRegistry.Gateway gateway) {
+        String state = switch (gateway.state()) {
+            case "PENDING_APPROVAL" -> "PENDING";
+            case "REFUSED" -> "REJECTED";
+            default -> "APPROVED";
+        };
+        db.call(Map.of("op", "gateway.upsert", "actor", "system:services", "gatewayId", gateway.gatewayId(),
+                "state", state, "lastSeen", gateway.lastSeen()));
+    }
+
+    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
+        Map<String, Object> upsert = new LinkedHashMap<>();
+        upsert.put("op", "volume.upsert");
+        upsert.put("actor", "system:services");
+        upsert.put("volumeId", volume.volumeId());
+        upsert.put("gatewayId", volume.gatewayId());
+        VolumePlacement placement = inventory.volume(volume.volumeId());
+        if (placement != null) {
+            upsert.put("backendId", placement.backendId());
+        }
+        upsert.put("allocatedBytes", volume.capacityBytes());
+        upsert.put("usedBytes", volume.usedBytes());
+        db.call(upsert);
+    }
+
+    /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
+    private void loadFromDatabase(DbForwarder forwarder) {
+        loadPage(forwarder, "group.list", null, queries::applyGroup);
+        loadPage(forwarder, "sla.list", null, queries::applySla);
+        loadPage(forwarder, "policy.list", null, queries::applyPolicy);
+    }
+
+    private void loadPage(DbForwarder forwarder, String op, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("op", op);
+        request.put("actor", "system:services");
+        request.put("limit", LOAD_PAGE);
+        if (after != null) {
+            request.put("after", after);
+        }
+        forwarder.call(request, (status, result) -> {
+            if (result == null || status != io.sluice.protocol.CallStatus.OK) {
+                return;
+            }
+            for (JsonNode doc : result.path("items")) {
+                try {
+                    apply.apply(doc);
+                } catch (CallProblem problem) {
+                    System.err.println("services: " + op + " item " + doc.path("name").asText() + " refused: "
+                            + problem.getMessage());
+                }
+            }
+            JsonNode next = result.path("next");
+            if (next.isTextual() && !next.asText().isEmpty()) {
+                loadPage(forwarder, op, next.asText(), apply);
+            }
+        });
+    }
+
+    /** Once per interval: each backend's space is the sum over the volumes placed on it; forecast alerts follow. */
     private void forecastCapacity(long now) {
         if (now < nextForecastAt) {
             return;
         }
         nextForecastAt = now + intervalMillis;
-        for (io.sluice.services.Backend backend : inventory.backends()) {
+        for (Backend backend : inventory.backends()) {
             long capacity = 0;
             long used = 0;
-            for (io.sluice.services.VolumePlacement volume : inventory.volumesOn(backend.id())) {
+            for (VolumePlacement volume : inventory.volumesOn(backend.id())) {
                 long[] s = space.get(volume.volumeId());
                 if (s != null && s[0] > 0) {
                     capacity += s[0];
                     used += Math.max(0, s[1]);
                 }
             }
-            if (capacity > 0) {
-                forecaster.observe(backend.id(), now, used, capacity);
-                forecasts.put(backend.id(), forecaster.forecast(backend.id()));
+            if (capacity <= 0) {
+                continue;
+            }
+            forecaster.observe(backend.id(), now, used, capacity);
+            CapacityForecaster.Forecast forecast = forecaster.forecast(backend.id());
+            forecasts.put(backend.id(), forecast);
+            Severity severity = CapacityForecaster.severity(forecast, config.forecastCriticalDays(), config.forecastWarningDays());
+            String key = "capacity:" + backend.id();
+            if (severity == null) {
+                forecastSeverity.remove(backend.id());
+                judge.alerts().clear(key, now);
+            } else {
+                forecastSeverity.put(backend.id(), severity);
+                judge.alerts().raise(key, severity, String.format("backend %s full in %.1f days", backend.id(),
+                        forecast.daysUntilFull()), now);
+            }
+            if (db != null && now - backendHistorySentAt.getOrDefault(backend.id(), Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
+                backendHistorySentAt.put(backend.id(), now);
+                db.call(Map.of("op", "backend.upsert", "actor", "system:services", "backendId", backend.id(),
+                        "capacityBytes", capacity, "usedBytes", used, "at", now));
             }
         }
     }
 
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
-    public io.sluice.services.CapacityForecaster.Forecast forecast(String backendId) {
+    public CapacityForecaster.Forecast forecast(String backendId) {
         return forecasts.get(backendId);
     }
 
@@ -151,8 +414,7 @@ public final class ServicesDaemon implements AutoCloseable {
         ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(sets.size()));
         frames.write(frame, 1, gatewayId, ++commandId, sets);
         for (ThrottleParams set : sets) {
-            iopsLimits.computeIfAbsent(set.volumeId(), v -> new java.util.concurrent.ConcurrentHashMap<>())
-                    .put(gatewayId, set.iopsLimit());
+            iopsLimits.computeIfAbsent(set.volumeId(), v -> new ConcurrentHashMap<>()).put(gatewayId, set.iopsLimit());
         }
         unsent.add(frame.array());
         flushUnsent();
@@ -175,16 +437,20 @@ public final class ServicesDaemon implements AutoCloseable {
 
     /** The sum of the IOPS limits last sent to the gateways serving a volume (0 = none sent, or unlimited). */
     public long iopsLimit(int volumeId) {
-        return iopsLimits.getOrDefault(volumeId, java.util.Map.of()).values().stream().mapToLong(Long::longValue).sum();
+        return iopsLimits.getOrDefault(volumeId, Map.of()).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Gateways that have been sent parameters for a volume. */
     public int gatewaysThrottled(int volumeId) {
-        return iopsLimits.getOrDefault(volumeId, java.util.Map.of()).size();
+        return iopsLimits.getOrDefault(volumeId, Map.of()).size();
     }
 
     public long reports() {
         return reports.get();
+    }
+
+    public long queriesServed() {
+        return queriesServed.get();
     }
 
     public long throttlesPosted() {
@@ -204,8 +470,13 @@ public final class ServicesDaemon implements AutoCloseable {
         running = false;
         thread.join(5_000);
         callee.close();
+        queriesCallee.close();
         monitor.close();
+        if (db != null) {
+            db.close();
+        }
         servicesMailbox.close();
+        queriesMailbox.close();
         monitorMailbox.close();
     }
 }

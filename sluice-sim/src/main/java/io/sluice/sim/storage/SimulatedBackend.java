@@ -1,4 +1,4 @@
-package io.sluice.services.sim;
+package io.sluice.sim.storage;
 
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;

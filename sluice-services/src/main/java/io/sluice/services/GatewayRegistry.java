@@ -1,0 +1,110 @@
+package io.sluice.services;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The gateways and volumes the services have discovered: from the monitor's GATEWAY_STATE messages
+ * (a gateway in session, pending approval, unreachable...), its forwarded EVENTs (a gateway started
+ * serving a volume) and the statistics reports themselves. Remembers what is new since it was last asked
+ * ({@link #drainNew}), which is what the services register with the database manager.
+ *
+ * <p>Not thread-safe: the services' loop thread feeds and reads it.
+ */
+public final class GatewayRegistry {
+    /** What the services know of one gateway. */
+    public static final class Gateway {
+        private final long gatewayId;
+        private final TreeSet<Integer> volumes = new TreeSet<>();
+        private String state;
+        private long since;
+        private long lastSeen;
+
+        Gateway(long gatewayId) {
+            this.gatewayId = gatewayId;
+        }
+
+        public long gatewayId() {
+            return gatewayId;
+        }
+
+        /** The monitor's last word on it (IN_SESSION, PENDING_APPROVAL, ...), REPORTING when only its reports were seen. */
+        public String state() {
+            return state;
+        }
+
+        /** When it entered its current state. */
+        public long since() {
+            return since;
+        }
+
+        public long lastSeen() {
+            return lastSeen;
+        }
+
+        public List<Integer> volumes() {
+            return List.copyOf(volumes);
+        }
+    }
+
+    /** A volume served by a gateway, as first seen; {@code capacityBytes} 0 when not known yet. */
+    public record VolumeSighting(int volumeId, long gatewayId, long capacityBytes, long usedBytes) {
+    }
+
+    private final Map<Long, Gateway> gateways = new LinkedHashMap<>();
+    private final List<Gateway> newOrChanged = new ArrayList<>();
+    private final List<VolumeSighting> newVolumes = new ArrayList<>();
+
+    /** The monitor says gateway {@code gatewayId} is now in {@code state}. */
+    public void onState(long gatewayId, String state, long at) {
+        Gateway gateway = gateway(gatewayId, at);
+        if (!state.equals(gateway.state)) {
+            gateway.state = state;
+            gateway.since = at;
+            if (!newOrChanged.contains(gateway)) {
+                newOrChanged.add(gateway);
+            }
+        }
+        gateway.lastSeen = Math.max(gateway.lastSeen, at);
+    }
+
+    /** Gateway {@code gatewayId} serves {@code volumeId} (an event or a report said so). */
+    public void onVolume(long gatewayId, int volumeId, long capacityBytes, long usedBytes, long at) {
+        Gateway gateway = gateway(gatewayId, at);
+        gateway.lastSeen = Math.max(gateway.lastSeen, at);
+        if (gateway.volumes.add(volumeId)) {
+            newVolumes.add(new VolumeSighting(volumeId, gatewayId, capacityBytes, usedBytes));
+        }
+    }
+
+    private Gateway gateway(long gatewayId, long at) {
+        Gateway gateway = gateways.get(gatewayId);
+        if (gateway == null) {
+            gateway = new Gateway(gatewayId);
+            gateway.state = "REPORTING";
+            gateway.since = at;
+            gateways.put(gatewayId, gateway);
+            newOrChanged.add(gateway);
+        }
+        return gateway;
+    }
+
+    public List<Gateway> all() {
+        return List.copyOf(gateways.values());
+    }
+
+    public int size() {
+        return gateways.size();
+    }
+
+    /** Gateways that appeared or changed state, and volumes first seen, since the last call. */
+    public void drainNew(java.util.function.Consumer<Gateway> onGateway, java.util.function.Consumer<VolumeSighting> onVolume) {
+        newOrChanged.forEach(onGateway);
+        newOrChanged.clear();
+        newVolumes.forEach(onVolume);
+        newVolumes.clear();
+    }
+}

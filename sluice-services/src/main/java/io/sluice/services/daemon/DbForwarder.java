@@ -1,0 +1,332 @@
+package io.sluice.services.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.EpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ReplyView;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.IoDirection;
+import io.sluice.protocol.LatencyBuckets;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.SampleBatchDescriptor;
+import io.sluice.protocol.SampleBatchFlyweight;
+import io.sluice.protocol.StatsReader;
+import io.sluice.protocol.VolumeStatsFlyweight;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntToLongFunction;
+
+/**
+ * The services' side of the database manager's mailbox: per-second samples in {@code DB_APPEND_SAMPLES}
+ * batches, and JSON calls (compliance verdicts, alerts, discovered gateways, volumes and backends, the
+ * startup load of SLAs). It never blocks the services' loop: every call is two-step, replies are taken
+ * in {@link #doWork}, at most {@link #maxInFlight} calls are outstanding, and what waits is bounded
+ * ({@link #maxPendingBatches} sealed batches, {@link #maxPendingCalls} JSON calls). While the database
+ * manager is absent (no mailbox file) or not answering, work piles up to those bounds and then the
+ * oldest is dropped and counted; the services keep running.
+ *
+ * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted
+ * services process continues above the ids its predecessor used and the database manager's
+ * de-duplication by id stays sound. A batch the database manager refused for a reason that may pass
+ * (UNAVAILABLE, an abandoned call) is sent again with the same id.
+ *
+ * <p>Not thread-safe: the services' loop thread does everything; {@link #status} reads a few volatiles.
+ */
+final class DbForwarder implements AutoCloseable {
+    /** How often the mailbox file is looked for while it does not exist. */
+    static final long ATTACH_RETRY_MILLIS = 1_000;
+
+    /** A JSON call in flight or waiting; {@code onResult} sees the reply's status and JSON (may be null). */
+    private record JsonCall(byte[] request, ResultHandler onResult) {
+    }
+
+    /** What to do with a JSON call's result. */
+    @FunctionalInterface
+    interface ResultHandler {
+        void onResult(int status, JsonNode result);
+    }
+
+    private final Path file;
+    private final EpochClock clock;
+    private final int maxInFlight;
+    private final int maxPendingBatches;
+    private final int maxPendingCalls;
+    private final long sealAfterMillis;
+    private long gatheringSince;
+    private final ObjectMapper json = new ObjectMapper();
+    private final int batchCapacity = SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity());
+    private final ByteBuffer staging = ByteBuffer.allocate(SampleBatchDescriptor.batchLength(batchCapacity));
+    private final SampleBatchFlyweight batch = new SampleBatchFlyweight();
+    private final ArrayDeque<byte[]> sealed = new ArrayDeque<>();
+    private final ArrayDeque<JsonCall> calls = new ArrayDeque<>();
+    private final Map<Long, byte[]> batchesInFlight = new HashMap<>();
+    private final Map<Long, JsonCall> callsInFlight = new HashMap<>();
+    private Mailbox mailbox;
+    private MailboxCaller caller;
+    private long nextAttachAt;
+    private long lastBatchId;
+    private long correlation;
+    private Consumer<DbForwarder> onAttach = f -> { };
+    private volatile long droppedSamples;
+    private volatile long droppedCalls;
+    private volatile long storedBatches;
+    private volatile long lastStoredBatchId;
+    private volatile String lastError;
+
+    /**
+     * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once),
+     *                        so a busy loop does not send a batch per report
+     */
+    DbForwarder(Path file, EpochClock clock, int maxInFlight, int maxPendingBatches, int maxPendingCalls,
+                long sealAfterMillis) {
+        this.sealAfterMillis = sealAfterMillis;
+        this.file = file;
+        this.clock = clock;
+        this.maxInFlight = maxInFlight;
+        this.maxPendingBatches = maxPendingBatches;
+        this.maxPendingCalls = maxPendingCalls;
+        batch.wrap(staging, 0).begin(0);
+    }
+
+    /** Runs {@code action} each time the database manager's mailbox is (re)attached: the startup load. */
+    void onAttach(Consumer<DbForwarder> action) {
+        this.onAttach = action;
+    }
+
+    boolean attached() {
+        return caller != null;
+    }
+
+    /** One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume. */
+    void onStats(StatsReader stats, IntToLongFunction iopsLimit) {
+        for (int i = 0; i < stats.volumeCount(); i++) {
+            VolumeStatsFlyweight volume = stats.volume(i);
+            for (IoDirection direction : IoDirection.values()) {
+                if (batch.count() == batchCapacity) {
+                    seal();
+                }
+                if (batch.count() == 0) {
+                    gatheringSince = clock.epochMillis();
+                }
+                batch.append().volumeId(volume.volumeId()).direction(direction).gatewayId(stats.gatewayId())
+                        .intervalStartMillis(stats.intervalStartMillis()).intervalLengthMillis(stats.intervalMillis())
+                        .queueDepth(volume.queueDepth()).ops(volume.ops(direction)).bytes(volume.bytes(direction))
+                        .throttledOps(volume.throttledOps(direction)).latencySumMicros(volume.latencySumMicros(direction))
+                        .iopsLimit(iopsLimit.applyAsLong(volume.volumeId()));
+                for (int bucket = 0; bucket < LatencyBuckets.COUNT; bucket++) {
+                    batch.latencyBucket(bucket, volume.latencyBucket(direction, bucket));
+                }
+            }
+        }
+    }
+
+    /** Queues a JSON call ({@code request} is the whole request object); the oldest waiting one goes when full. */
+    void call(Map<String, Object> request, ResultHandler onResult) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(request);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not serializable: " + request, e);
+        }
+        if (calls.size() >= maxPendingCalls) {
+            calls.poll();
+            droppedCalls++;
+        }
+        calls.add(new JsonCall(bytes, onResult));
+    }
+
+    /** A JSON call whose result does not matter beyond its status. */
+    void call(Map<String, Object> request) {
+        call(request, (status, result) -> { });
+    }
+
+    /**
+     * Seals the samples gathered so far into a batch, attaches to the mailbox if it appeared, takes
+     * replies and posts what the in-flight bound allows. Returns the work done.
+     */
+    int doWork() {
+        if (batch.count() > 0 && clock.epochMillis() - gatheringSince >= sealAfterMillis) {
+            seal();
+        }
+        if (caller == null && !tryAttach()) {
+            return 0;
+        }
+        int work = caller.pollReplies(this::onReply, 64);
+        while (batchesInFlight.size() + callsInFlight.size() < maxInFlight && (!calls.isEmpty() || !sealed.isEmpty())) {
+            // JSON calls first: they are few, and the startup load and registrations unblock the rest.
+            if (!calls.isEmpty()) {
+                JsonCall call = calls.peek();
+                long id = ++correlation;
+                long handle = caller.call(MailboxOpcodes.DB_JSON, 0, id, call.request());
+                if (handle == MailboxStatus.MAILBOX_FULL) {
+                    break;
+                }
+                calls.poll();
+                if (handle > 0) {
+                    callsInFlight.put(id, call);
+                } else {
+                    droppedCalls++;
+                    lastError = "json call refused: " + MailboxStatus.name((int) handle);
+                }
+            } else {
+                byte[] next = sealed.peek();
+                long batchId = ByteBuffer.wrap(next).getLong(SampleBatchDescriptor.BATCH_ID_OFFSET);
+                long handle = caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next);
+                if (handle == MailboxStatus.MAILBOX_FULL) {
+                    break;
+                }
+                sealed.poll();
+                if (handle > 0) {
+                    batchesInFlight.put(batchId, next);
+                } else {
+                    droppedSamples += ByteBuffer.wrap(next).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+                    lastError = "sample batch refused: " + MailboxStatus.name((int) handle);
+                }
+            }
+            work++;
+        }
+        caller.heartbeat();
+        return work;
+    }
+
+    private boolean tryAttach() {
+        long now = clock.epochMillis();
+        if (now < nextAttachAt) {
+            return false;
+        }
+        nextAttachAt = now + ATTACH_RETRY_MILLIS;
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            mailbox = Mailbox.open(file, clock);
+            caller = MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
+        } catch (RuntimeException e) {
+            lastError = "cannot attach to " + file + ": " + e.getMessage();
+            if (mailbox != null) {
+                mailbox.close();
+                mailbox = null;
+            }
+            return false;
+        }
+        onAttach.accept(this);
+        return true;
+    }
+
+    private void onReply(ReplyView reply) {
+        if (reply.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
+            byte[] sent = batchesInFlight.remove(reply.correlationId());
+            if (sent == null) {
+                return; // a predecessor's call, finished after it died
+            }
+            if (reply.status() == CallStatus.OK) {
+                storedBatches++;
+                lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
+            } else if (reply.status() == CallStatus.UNAVAILABLE || reply.status() == MailboxStatus.ABANDONED
+                    || reply.status() == MailboxStatus.CALLEE_FAILED) {
+                lastError = "sample batch " + reply.correlationId() + ": " + statusName(reply.status()) + "; sent again";
+                sealed.addFirst(sent);
+                trimSealed();
+            } else {
+                droppedSamples += ByteBuffer.wrap(sent).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+                lastError = "sample batch " + reply.correlationId() + " refused: " + statusName(reply.status());
+            }
+            return;
+        }
+        JsonCall call = callsInFlight.remove(reply.correlationId());
+        if (call == null) {
+            return;
+        }
+        JsonNode result = null;
+        if (reply.length() > 0) {
+            try {
+                result = json.readTree(reply.resultBytes());
+            } catch (java.io.IOException e) {
+                lastError = "unreadable result from the database manager: " + e.getMessage();
+            }
+        }
+        if (reply.status() != CallStatus.OK) {
+            lastError = new String(call.request(), StandardCharsets.UTF_8) + " -> " + statusName(reply.status())
+                    + (result == null ? "" : " " + result.path("detail").asText(""));
+        }
+        call.onResult().onResult(reply.status(), result);
+    }
+
+    private static String statusName(int status) {
+        return status < 0 ? MailboxStatus.name(status) : CallStatus.name(status);
+    }
+
+    private void seal() {
+        long batchId = Math.max(lastBatchId + 1, clock.epochMillis() * 1000);
+        lastBatchId = batchId;
+        staging.putLong(SampleBatchDescriptor.BATCH_ID_OFFSET, batchId);
+        byte[] bytes = new byte[batch.length()];
+        staging.get(0, bytes);
+        sealed.add(bytes);
+        trimSealed();
+        batch.begin(0);
+    }
+
+    private void trimSealed() {
+        while (sealed.size() > maxPendingBatches) {
+            byte[] oldest = sealed.pollFirst();
+            droppedSamples += ByteBuffer.wrap(oldest).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+        }
+    }
+
+    /** Samples waiting (sealed or being gathered), not yet posted. */
+    long pendingSamples() {
+        long pending = batch.count();
+        for (byte[] b : sealed) {
+            pending += ByteBuffer.wrap(b).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+        }
+        return pending;
+    }
+
+    int pendingCalls() {
+        return calls.size();
+    }
+
+    int inFlight() {
+        return batchesInFlight.size() + callsInFlight.size();
+    }
+
+    long lastBatchId() {
+        return lastBatchId;
+    }
+
+    long droppedSamples() {
+        return droppedSamples;
+    }
+
+    long droppedCalls() {
+        return droppedCalls;
+    }
+
+    long storedBatches() {
+        return storedBatches;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public void close() {
+        if (caller != null) {
+            caller.close();
+            mailbox.close();
+        }
+    }
+}

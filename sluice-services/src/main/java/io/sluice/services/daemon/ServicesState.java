@@ -1,0 +1,36 @@
+package io.sluice.services.daemon;
+
+import io.sluice.common.EpochClock;
+import io.sluice.services.CapacityForecaster;
+import io.sluice.services.ComplianceJudge;
+import io.sluice.services.GatewayRegistry;
+import io.sluice.services.Inventory;
+import io.sluice.services.PerformanceAnalyzer;
+import io.sluice.services.PolicyBook;
+import io.sluice.services.PolicyRules;
+import io.sluice.services.RecentStats;
+import java.util.Map;
+import java.util.function.IntToLongFunction;
+
+/**
+ * The parts of the SLA services one loop thread owns, handed to whoever answers questions about them
+ * ({@link ServicesQueries}) so they need not reach into the daemon.
+ *
+ * @param sentLimit the IOPS limit last sent to the gateways for a volume, summed (0 = none)
+ * @param forecasts the latest capacity forecast per backend
+ * @param db the database forwarder; null when forwarding is off
+ */
+record ServicesState(
+        EpochClock clock,
+        Inventory inventory,
+        PolicyBook book,
+        PolicyRules rules,
+        PerformanceAnalyzer analyzer,
+        ComplianceJudge judge,
+        RecentStats recent,
+        GatewayRegistry gateways,
+        Map<String, CapacityForecaster.Forecast> forecasts,
+        Map<String, io.sluice.services.Severity> forecastSeverity,
+        IntToLongFunction sentLimit,
+        DbForwarder db) {
+}

@@ -1,0 +1,178 @@
+package io.sluice.services.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.IoDirection;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.SampleBatchFlyweight;
+import io.sluice.protocol.StatsReader;
+import io.sluice.sim.storage.SimulatedBackend;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The forwarder against a database manager played by this test: a callee on a real mailbox file, polled
+ * on the test's thread between the forwarder's steps, so every step is deterministic.
+ */
+class DbForwarderTest {
+    private static final long START = 1_700_000_000_000L;
+    private final ManualEpochClock clock = new ManualEpochClock(START);
+    private final Path file = Path.of("/dev/shm", "sluice-dbfwd-test-" + ProcessHandle.current().pid() + "-db");
+    private final SimulatedBackend backend = new SimulatedBackend(10_000, 200, 1);
+    private final StatsReader stats = new StatsReader();
+    private final List<Long> batchIds = new ArrayList<>();
+    private final List<String> ops = new ArrayList<>();
+    private int samplesReceived;
+    private Mailbox db;
+    private MailboxCallee callee;
+
+    @AfterEach
+    void removeMailbox() throws Exception {
+        if (callee != null) {
+            callee.close();
+            db.close();
+        }
+        Files.deleteIfExists(file);
+    }
+
+    @Test
+    void withoutTheDatabaseManagerSamplesAreBufferedBoundedlyAndDropsCounted() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 4, 3, 5, 1_000);
+        backend.addVolume(1, 7L).demand(500);
+        backend.addVolume(2, 7L).demand(500);
+        for (int second = 0; second < 10; second++) {
+            report(forwarder);
+            forwarder.call(Map.of("op", "alert.upsert", "n", second));
+        }
+        assertThat(forwarder.attached()).isFalse();
+        // 3 batches of 4 samples (2 volumes x 2 directions) wait; the other 7 seconds were dropped.
+        assertThat(forwarder.pendingSamples()).isEqualTo(3 * 4);
+        assertThat(forwarder.droppedSamples()).isEqualTo(7 * 4);
+        assertThat(forwarder.pendingCalls()).isEqualTo(5);
+        assertThat(forwarder.droppedCalls()).isEqualTo(5);
+    }
+
+    @Test
+    void batchesAreWellFormedIdempotentWithRisingIdsAndStoredWhenTheDatabaseManagerAppears() throws Exception {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        backend.addVolume(1, 7L).demand(500);
+        backend.addVolume(2, 8L).demand(300);
+        List<String> loaded = new ArrayList<>();
+        forwarder.onAttach(f -> f.call(Map.of("op", "sla.list", "limit", 200),
+                (status, result) -> loaded.add(status + " " + result.path("items").get(0).path("name").asText())));
+        for (int second = 0; second < 3; second++) {
+            report(forwarder);
+        }
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        clock.advance(DbForwarder.ATTACH_RETRY_MILLIS);
+        for (int step = 0; step < 20; step++) {
+            forwarder.doWork();
+            callee.poll(this::serve, 16);
+        }
+        forwarder.doWork();
+        assertThat(forwarder.attached()).isTrue();
+        assertThat(ops).first().isEqualTo("sla.list");
+        assertThat(loaded).containsExactly("0 gold");
+        assertThat(batchIds).hasSize(3).isSorted().doesNotHaveDuplicates();
+        assertThat(batchIds.getFirst()).isGreaterThanOrEqualTo(START * 1000);
+        assertThat(samplesReceived).isEqualTo(3 * 2 * 2);
+        assertThat(forwarder.storedBatches()).isEqualTo(3);
+        assertThat(forwarder.pendingSamples()).isZero();
+        assertThat(forwarder.inFlight()).isZero();
+
+        // A restarted forwarder (clock moved on) continues above the ids its predecessor used.
+        forwarder.close();
+        clock.advance(1);
+        DbForwarder next = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        report(next);
+        clock.advance(DbForwarder.ATTACH_RETRY_MILLIS);
+        for (int step = 0; step < 5; step++) {
+            next.doWork();
+            callee.poll(this::serve, 16);
+        }
+        assertThat(batchIds).hasSize(4).isSorted().doesNotHaveDuplicates();
+        next.close();
+    }
+
+    @Test
+    void aBatchTheDatabaseManagerCannotStoreNowIsSentAgainWithTheSameId() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        report(forwarder);
+        forwarder.doWork();
+        boolean[] refusedOnce = {false};
+        callee.poll(request -> {
+            refusedOnce[0] = true;
+            request.reply(CallStatus.UNAVAILABLE, ParamWriter.of("{\"type\":\"unavailable\"}".getBytes(StandardCharsets.UTF_8)));
+        }, 16);
+        assertThat(refusedOnce[0]).isTrue();
+        forwarder.doWork();
+        forwarder.doWork();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(1);
+        assertThat(forwarder.storedBatches()).isEqualTo(1);
+        assertThat(forwarder.lastError()).contains("unavailable");
+        forwarder.close();
+    }
+
+    private void report(DbForwarder forwarder) {
+        for (ByteBuffer frame : backend.step(clock.epochMillis(), 1_000).values()) {
+            forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L);
+        }
+        clock.advance(1_000);
+        forwarder.doWork();
+    }
+
+    private void serve(MailboxCallee.Request request) {
+        if (request.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
+            assertThat(request.flags() & SlotFlags.IDEMPOTENT).isEqualTo(SlotFlags.IDEMPOTENT);
+            ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+            SampleBatchFlyweight batch = new SampleBatchFlyweight().wrap(params, 0);
+            assertThat(batch.isWellFormed(request.length())).isTrue();
+            assertThat(batch.batchId()).isEqualTo(request.correlationId());
+            for (int i = 0; i < batch.count(); i++) {
+                batch.sample(i);
+                assertThat(batch.volumeId()).isIn(1, 2);
+                assertThat(batch.direction()).isIn(IoDirection.READ, IoDirection.WRITE);
+                assertThat(batch.intervalLengthMillis()).isEqualTo(1_000);
+                assertThat(batch.iopsLimit()).isEqualTo(1_000);
+            }
+            if (batchIds.contains(batch.batchId())) {
+                request.reply(CallStatus.OK, 0);
+                return;
+            }
+            batchIds.add(batch.batchId());
+            samplesReceived += batch.count();
+            request.reply(CallStatus.OK, 0);
+            return;
+        }
+        try {
+            var call = new ObjectMapper().readTree(request.params().asSlice(0, request.length())
+                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            ops.add(call.path("op").asText());
+            byte[] result = "{\"items\": [{\"name\": \"gold\", \"version\": 1}], \"next\": null}".getBytes(StandardCharsets.UTF_8);
+            request.reply(CallStatus.OK, ParamWriter.of(result));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
