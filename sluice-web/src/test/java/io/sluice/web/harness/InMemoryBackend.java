@@ -163,9 +163,9 @@ public final class InMemoryBackend implements Backend {
                 r.set("detail", req.get("detail"));
                 yield json.createObjectNode().put("id", r.get("id").asLong());
             }
-            case "audit.list" -> items(audit.reversed().stream()
-                    .filter(a -> !req.has("actor") || a.path("actor").asText().equals(req.path("actor").asText()))
-                    .limit(req.path("limit").asInt(100)).toList());
+            // JSON-CALLS names audit.list's filter "actor", the same key as the envelope's caller, so a
+            // callee cannot tell a filter from the caller: the harness lists everyone's records.
+            case "audit.list" -> items(audit.reversed().stream().limit(req.path("limit").asInt(100)).toList());
             case "user.create" -> {
                 String login = text(req, "login");
                 if (users.containsKey(login)) {
