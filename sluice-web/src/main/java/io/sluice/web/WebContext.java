@@ -1,0 +1,76 @@
+package io.sluice.web;
+
+import io.sluice.common.EpochClock;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The application server's validated configuration.
+ *
+ * @param host           address to listen on (loopback by default: put a TLS proxy in front to expose it)
+ * @param port           TCP port, 0 for any free one
+ * @param mailboxDir     where the other roles' mailboxes live
+ * @param serverName     prefix of the mailbox files ({@code <name>-db}, ...)
+ * @param dataDir        the web role's own files (none yet besides what tests put there)
+ * @param callTimeout    how long a request waits for another process before answering 503
+ * @param maxBodyBytes   largest request body accepted
+ * @param liveInterval   how often the live feed asks the services (one second: the poll interval)
+ * @param secureCookies  mark the session cookie Secure (set when served behind HTTPS)
+ * @param publicUrl      the URL people reach this server at, for the printed links; null: derived from host and port
+ */
+public record WebContext(String host, int port, Path mailboxDir, String serverName, Path dataDir, Duration callTimeout,
+                         int maxBodyBytes, Duration liveInterval, boolean secureCookies, String publicUrl,
+                         EpochClock clock) {
+    private static final Pattern SERVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
+    public WebContext {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(mailboxDir, "mailboxDir");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(clock, "clock");
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("cannot resolve listen host " + host, e);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0-65535: " + port);
+        }
+        if (serverName == null || !SERVER_NAME.matcher(serverName).matches()) {
+            throw new IllegalArgumentException("server name must be 1-64 letters, digits, '_' or '-': " + serverName);
+        }
+        if (callTimeout.isNegative() || callTimeout.isZero() || callTimeout.toSeconds() > 60) {
+            throw new IllegalArgumentException("call timeout must be in (0, 60 s]: " + callTimeout);
+        }
+        if (maxBodyBytes < 1024 || maxBodyBytes > 16 * 1024 * 1024) {
+            throw new IllegalArgumentException("max body must be 1 KiB - 16 MiB: " + maxBodyBytes);
+        }
+        if (liveInterval.toMillis() < 100 || liveInterval.toMillis() > 60_000) {
+            throw new IllegalArgumentException("live interval must be 100 ms - 60 s: " + liveInterval);
+        }
+    }
+
+    public static WebContext defaults(Path mailboxDir, String serverName, Path dataDir) {
+        return new WebContext("127.0.0.1", 8080, mailboxDir, serverName, dataDir, Duration.ofSeconds(3), 64 * 1024,
+                Duration.ofSeconds(1), false, null, EpochClock.system());
+    }
+
+    public WebContext withListen(String newHost, int newPort) {
+        return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, clock);
+    }
+
+    public WebContext withCallTimeout(Duration timeout) {
+        return new WebContext(host, port, mailboxDir, serverName, dataDir, timeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, clock);
+    }
+
+    public WebContext withPublicUrl(String url, boolean secure) {
+        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secure, url, clock);
+    }
+}

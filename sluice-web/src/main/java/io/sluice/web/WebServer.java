@@ -1,0 +1,230 @@
+package io.sluice.web;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseHandler;
+import io.javalin.http.staticfiles.Location;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.web.api.AccountApi;
+import io.sluice.web.api.DocumentApi;
+import io.sluice.web.api.GatewayApi;
+import io.sluice.web.api.HealthApi;
+import io.sluice.web.api.MonitoringApi;
+import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.LoginLimiter;
+import io.sluice.web.auth.PasswordHasher;
+import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.Role;
+import io.sluice.web.auth.Sessions;
+import io.sluice.web.auth.SetupGate;
+import io.sluice.web.call.CalleeLink;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.OpenApiDocument;
+import io.sluice.web.http.RequestGuard;
+import io.sluice.web.http.Route;
+import io.sluice.web.http.Routes;
+import io.sluice.web.http.SecurityHeaders;
+import io.sluice.web.live.LiveFeed;
+import io.sluice.web.metrics.SluiceMetrics;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The application server. Starts its parts in order — mailbox links, the route table, the live feed,
+ * the HTTP server, then the first-start setup token — and closes them in reverse.
+ */
+public final class WebServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WebServer.class.getName());
+    private static final long SESSION_IDLE_MILLIS = 8 * 3_600_000L;
+    private static final long SESSION_MAX_MILLIS = 24 * 3_600_000L;
+
+    private final WebContext context;
+    private final Consumer<String> announcer;
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private final JsonBodies bodies = new JsonBodies();
+    private final Routes routes = new Routes();
+    private final SetupGate setup;
+    private final Javalin app;
+    private volatile String setupToken;
+    private volatile Thread setupRetry;
+
+    /**
+     * @param announcer receives the lines a person starting the server must see (URL, setup link)
+     */
+    public WebServer(WebContext context, Consumer<String> announcer) {
+        this.context = context;
+        this.announcer = announcer;
+        try {
+            CalleeLink db = open(new CalleeLink("db", ServerMailboxes.file(context.mailboxDir(), context.serverName(),
+                    ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
+            CalleeLink services = open(new CalleeLink("services", ServerMailboxes.file(context.mailboxDir(),
+                    context.serverName(), ServerMailboxes.SERVICES_QUERIES_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
+            CalleeLink monitor = open(new CalleeLink("monitor", ServerMailboxes.file(context.mailboxDir(),
+                    context.serverName(), ServerMailboxes.MONITOR_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
+            List<CalleeLink> links = List.of(db, services, monitor);
+            JsonCalls calls = new JsonCalls(bodies.mapper(), db, services);
+
+            Sessions sessions = new Sessions(context.clock(), SESSION_IDLE_MILLIS, SESSION_MAX_MILLIS);
+            Authenticator authenticator = new Authenticator(sessions, calls, context.clock());
+            RequestGuard guard = new RequestGuard(authenticator);
+            setup = new SetupGate(calls);
+            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis()));
+            SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
+
+            new AccountApi(calls, bodies, new PasswordHasher(), sessions,
+                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+            new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
+            new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
+            new DocumentApi("group", "groups", false, calls, bodies).register(routes);
+            new GatewayApi(calls, bodies, monitor).register(routes);
+            new MonitoringApi(calls, bodies, context.clock()).register(routes);
+            new HealthApi(calls, bodies, links, monitor).register(routes);
+            routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
+                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> new SseHandler(feed::join).handle(ctx));
+            routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
+                    (ctx, p) -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
+            AtomicReference<ObjectNode> openApi = new AtomicReference<>();
+            routes.get("/api/openapi.json", null, "meta", "This document", (ctx, p) -> bodies.send(ctx, openApi.get()));
+            openApi.set(OpenApiDocument.build(bodies.mapper(), routes));
+
+            feed.start();
+            app = Javalin.create(config -> {
+                config.startup.showJavalinBanner = false;
+                config.jetty.host = context.host();
+                config.jetty.port = context.port();
+                config.http.maxRequestSize = context.maxBodyBytes();
+                config.concurrency.useVirtualThreads = true;
+                config.staticFiles.add(files -> {
+                    files.hostedPath = "/";
+                    files.directory = "/web";
+                    files.location = Location.CLASSPATH;
+                });
+                config.staticFiles.enableWebjars();
+                config.routes.before(this::beforeEveryRequest);
+                for (Route route : routes.all()) {
+                    config.routes.addHttpHandler(route.method(), route.path(), ctx -> {
+                        Principal principal = guard.check(ctx, route);
+                        route.handler().handle(ctx, principal);
+                    });
+                }
+                config.routes.exception(ApiProblem.class, (e, ctx) -> sendProblem(ctx, e));
+                config.routes.exception(HttpResponseException.class, (e, ctx) -> sendProblem(ctx,
+                        ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null)));
+                config.routes.exception(Exception.class, (e, ctx) -> {
+                    LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+                    sendProblem(ctx, ApiProblem.of(500, "internal", "Internal error", "the failure was logged"));
+                });
+                config.routes.error(404, ctx -> {
+                    if (ctx.path().startsWith("/api/") && !String.valueOf(ctx.res().getContentType()).startsWith("application/problem")) {
+                        sendProblem(ctx, ApiProblem.notFound("no route " + ctx.method() + " " + ctx.path()));
+                    }
+                });
+                config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null)));
+            });
+            opened.push(app::stop);
+            app.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        announcer.accept("Sluice web server listening on " + url());
+        offerSetup();
+    }
+
+    private <T extends AutoCloseable> T open(T part) {
+        opened.push(part);
+        return part;
+    }
+
+    private void beforeEveryRequest(Context ctx) {
+        SecurityHeaders.apply(ctx);
+        long length = ctx.contentLength();
+        if (length > context.maxBodyBytes()) {
+            throw ApiProblem.of(413, "too-large", "Request body too large",
+                    "the body may have at most " + context.maxBodyBytes() + " bytes");
+        }
+    }
+
+    private void sendProblem(Context ctx, ApiProblem problem) {
+        ctx.status(problem.status()).contentType("application/problem+json")
+                .result(bodies.text(problem.body(ctx.path())));
+    }
+
+    /** Announces a setup link while no user exists; retries in the background until the database answers. */
+    private void offerSetup() {
+        if (tryOfferSetup()) {
+            return;
+        }
+        setupRetry = Thread.ofVirtual().name("web-setup").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (tryOfferSetup()) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private boolean tryOfferSetup() {
+        try {
+            Optional<String> token = setup.issueIfNoUsers();
+            token.ifPresent(t -> {
+                setupToken = t;
+                announcer.accept("No user exists yet. Create the first admin (one-time link): " + url() + "/#/setup?token=" + t);
+            });
+            return true;
+        } catch (ApiProblem e) {
+            LOG.log(System.Logger.Level.INFO, "setup check waits for the database manager: " + e.detail());
+            return false;
+        }
+    }
+
+    public String url() {
+        if (context.publicUrl() != null) {
+            return context.publicUrl();
+        }
+        String host = context.host().contains(":") ? "[" + context.host() + "]" : context.host();
+        return "http://" + host + ":" + port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The setup token this start issued, while the first admin has not been created through it. */
+    public Optional<String> setupToken() {
+        return Optional.ofNullable(setupToken);
+    }
+
+    /** Every route of the API (for tests and the API document). */
+    public List<Route> routes() {
+        return routes.all();
+    }
+
+    @Override
+    public void close() {
+        Thread retry = setupRetry;
+        if (retry != null) {
+            retry.interrupt();
+        }
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a part of the web server failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.sluice.web.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.sluice.mailbox.Reply;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.Role;
+import io.sluice.web.auth.Secrets;
+import io.sluice.web.call.CalleeLink;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.QueryParams;
+import io.sluice.web.http.Routes;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway registry: the database manager's records, joined with what the SLA services last
+ * heard from each gateway. Approval and revocation go to the monitor first (it is the one that admits
+ * or drops a session), then into the registry, then into the audit log.
+ */
+public final class GatewayApi {
+    private static final Set<String> STATES = Set.of("APPROVED", "PENDING", "REVOKED", "REJECTED");
+    /** Prefix of the database settings that record issued enrollment tokens, keyed by the token's SHA-256. */
+    public static final String ENROLLMENT_SETTING_PREFIX = "enrollment-token.";
+
+    private final JsonCalls calls;
+    private final JsonBodies bodies;
+    private final CalleeLink monitor;
+
+    public GatewayApi(JsonCalls calls, JsonBodies bodies, CalleeLink monitor) {
+        this.calls = calls;
+        this.bodies = bodies;
+        this.monitor = monitor;
+    }
+
+    public void register(Routes routes) {
+        routes.get("/api/gateways", Role.VIEWER, "gateways", "Registered gateways with their live state (filter: state)", this::list)
+                .action("/api/gateways/{gatewayId}/approve", Role.ADMIN, "gateways", "Approve a pending gateway", (ctx, p) -> decide(ctx, p, "APPROVED"))
+                .action("/api/gateways/{gatewayId}/reject", Role.ADMIN, "gateways", "Reject a pending gateway", (ctx, p) -> decide(ctx, p, "REJECTED"))
+                .action("/api/gateways/{gatewayId}/revoke", Role.ADMIN, "gateways", "Revoke a gateway and close its session", (ctx, p) -> decide(ctx, p, "REVOKED"))
+                .post("/api/gateways/enrollment-tokens", Role.ADMIN, "gateways", "Issue a single-use enrollment token (shown once)", this::issueToken);
+    }
+
+    private void list(Context ctx, Principal p) {
+        ObjectNode args = calls.args();
+        String state = QueryParams.oneOf(ctx, "state", null, STATES);
+        if (state != null) {
+            args.put("state", state);
+        }
+        JsonNode registry = calls.db("gateway.list", p.actor(), args);
+        Map<Long, JsonNode> live = new HashMap<>();
+        boolean liveKnown = true;
+        try {
+            for (JsonNode g : calls.services("gateways.list", p.actor(), calls.args()).path("items")) {
+                live.put(g.path("gatewayId").asLong(), g);
+            }
+        } catch (ApiProblem e) {
+            // The registry alone is still worth showing while the services are away.
+            liveKnown = false;
+        }
+        ArrayNode items = bodies.mapper().createArrayNode();
+        for (JsonNode g : registry.path("items")) {
+            ObjectNode row = (ObjectNode) g.deepCopy();
+            row.set("live", live.get(g.path("gatewayId").asLong()));
+            items.add(row);
+        }
+        ObjectNode answer = bodies.mapper().createObjectNode();
+        answer.set("items", items);
+        answer.put("liveKnown", liveKnown);
+        bodies.send(ctx, answer);
+    }
+
+    private void decide(Context ctx, Principal p, String state) {
+        long id = QueryParams.pathLong(ctx, "gatewayId", 1);
+        int opcode = state.equals("APPROVED") ? MailboxOpcodes.MONITOR_APPROVE_GATEWAY : MailboxOpcodes.MONITOR_REVOKE_GATEWAY;
+        Reply reply = monitor.call(opcode, ByteBuffer.allocate(Long.BYTES).putLong(id).array());
+        if (reply.status() == MailboxOpcodes.BAD_GATEWAY_ID) {
+            throw ApiProblem.invalid("gatewayId", "range", "the monitor refused gateway id " + id);
+        }
+        if (reply.status() != 0) {
+            throw ApiProblem.unavailable("the monitor could not " + state.toLowerCase(java.util.Locale.ROOT) + " gateway " + id
+                    + " (" + reply.statusName() + ")");
+        }
+        JsonNode record = calls.db("gateway.upsert", p.actor(), calls.args().put("gatewayId", id).put("state", state));
+        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(java.util.Locale.ROOT))
+                .put("target", "gateway:" + id).set("detail", calls.args().put("at", "monitor")));
+        bodies.send(ctx, record);
+    }
+
+    /**
+     * The monitor has no mailbox operation for enrollment tokens (it takes them on its command line),
+     * so the token is recorded in the database for the operator to hand to the monitor and the gateway.
+     */
+    private void issueToken(Context ctx, Principal p) {
+        ObjectNode body = bodies.object(ctx);
+        String note = body.has("note") ? JsonBodies.requiredText(body, "note", 200) : "";
+        String token = Secrets.newToken("enroll_");
+        String hash = Secrets.sha256Hex(token);
+        ObjectNode record = calls.args().put("issuedBy", p.actor()).put("note", note).put("used", false);
+        calls.db("setting.put", p.actor(), calls.args().put("key", ENROLLMENT_SETTING_PREFIX + hash).put("value", bodies.text(record)));
+        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.enrollment-token.issue")
+                .put("target", "enrollment-token:" + hash.substring(0, 12)).set("detail", calls.args().put("note", note)));
+        bodies.send(ctx, 201, calls.args().put("token", token).put("sha256", hash)
+                .put("use", "pass it to the monitor with --token and to the gateway's enrollment configuration; it is shown only once"));
+    }
+}

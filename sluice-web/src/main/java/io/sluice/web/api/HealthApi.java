@@ -1,0 +1,129 @@
+package io.sluice.web.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.sluice.mailbox.MailboxSnapshot;
+import io.sluice.mailbox.Reply;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.Role;
+import io.sluice.web.call.CalleeLink;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.QueryParams;
+import io.sluice.web.http.Routes;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+
+/** Process and mailbox health, and the audit log. */
+public final class HealthApi {
+    private final JsonCalls calls;
+    private final JsonBodies bodies;
+    private final List<CalleeLink> links;
+    private final CalleeLink monitor;
+
+    public HealthApi(JsonCalls calls, JsonBodies bodies, List<CalleeLink> links, CalleeLink monitor) {
+        this.calls = calls;
+        this.bodies = bodies;
+        this.links = links;
+        this.monitor = monitor;
+    }
+
+    public void register(Routes routes) {
+        routes.get("/api/health", Role.VIEWER, "health", "Each process's status and each mailbox's backlog", this::health)
+                .get("/api/audit", Role.ADMIN, "audit", "The audit log, newest first (actor, limit, after)", this::audit);
+    }
+
+    private void health(Context ctx, Principal p) {
+        ObjectNode answer = bodies.mapper().createObjectNode();
+        ObjectNode processes = answer.putObject("processes");
+        processes.putObject("web").put("up", true);
+        processes.set("db", status(() -> calls.db("status", p.actor(), calls.args())));
+        processes.set("services", status(() -> calls.services("status", p.actor(), calls.args())));
+        processes.set("monitor", status(this::monitorStatus));
+        ArrayNode mailboxes = answer.putArray("mailboxes");
+        for (CalleeLink link : links) {
+            mailboxes.add(bodies.mapper().valueToTree(MailboxBacklog.of(link)));
+        }
+        bodies.send(ctx, answer);
+    }
+
+    private ObjectNode status(java.util.function.Supplier<JsonNode> ask) {
+        ObjectNode node = bodies.mapper().createObjectNode();
+        try {
+            node.put("up", true);
+            node.set("status", ask.get());
+        } catch (ApiProblem e) {
+            node.put("up", false);
+            node.put("detail", e.detail());
+        }
+        return node;
+    }
+
+    private JsonNode monitorStatus() {
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
+        if (reply.status() != 0 || reply.result().length < MonitorStatusDescriptor.LENGTH) {
+            throw ApiProblem.unavailable("monitor status answered " + reply.statusName());
+        }
+        ByteBuffer b = ByteBuffer.wrap(reply.result());
+        return bodies.mapper().valueToTree(Map.of(
+                "inSession", b.getLong(MonitorStatusDescriptor.IN_SESSION_OFFSET),
+                "connections", b.getLong(MonitorStatusDescriptor.CONNECTIONS_OFFSET),
+                "pending", b.getLong(MonitorStatusDescriptor.PENDING_OFFSET),
+                "unreachable", b.getLong(MonitorStatusDescriptor.UNREACHABLE_OFFSET),
+                "pollsSent", b.getLong(MonitorStatusDescriptor.POLLS_SENT_OFFSET),
+                "pollsAnswered", b.getLong(MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET),
+                "throttlesSent", b.getLong(MonitorStatusDescriptor.THROTTLES_SENT_OFFSET),
+                "throttlesAcked", b.getLong(MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET),
+                "pairs", b.getLong(MonitorStatusDescriptor.PAIRS_OFFSET)));
+    }
+
+    private void audit(Context ctx, Principal p) {
+        ObjectNode args = calls.args();
+        Integer limit = QueryParams.intParam(ctx, "limit", 100, 1, 1000);
+        args.put("limit", limit);
+        String after = ctx.queryParam("after");
+        if (after != null && after.length() <= 200) {
+            args.put("after", after);
+        }
+        String actor = ctx.queryParam("actor");
+        if (actor != null && !actor.isEmpty()) {
+            if (actor.length() > 200) {
+                throw ApiProblem.invalid("actor", "max-length", "actor is at most 200 characters");
+            }
+            args.put("actor", actor);
+        }
+        bodies.send(ctx, calls.db("audit.list", p.actor(), args));
+    }
+
+    /** One mailbox's backlog as the health page and the metrics show it. */
+    public record MailboxBacklog(String role, String file, boolean exists, boolean calleeAlive, int slots, int free,
+                                 int posted, int taken, int done) {
+        public static MailboxBacklog of(CalleeLink link) {
+            var snap = link.snapshot();
+            if (snap.isEmpty()) {
+                return new MailboxBacklog(link.role(), link.file().toString(), false, false, 0, 0, 0, 0, 0);
+            }
+            MailboxSnapshot s = snap.get();
+            int posted = 0;
+            int taken = 0;
+            int done = 0;
+            for (MailboxSnapshot.Slot slot : s.slots()) {
+                switch (slot.state()) {
+                    case "POSTED" -> posted++;
+                    case "TAKEN" -> taken++;
+                    case "DONE" -> done++;
+                    default -> { }
+                }
+            }
+            boolean alive = s.callees().stream().anyMatch(MailboxSnapshot.Party::alive);
+            return new MailboxBacklog(link.role(), link.file().toString(), true, alive, s.geometry().slotCount(),
+                    s.freeSlots(), posted, taken, done);
+        }
+    }
+}

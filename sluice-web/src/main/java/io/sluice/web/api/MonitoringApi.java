@@ -1,0 +1,163 @@
+package io.sluice.web.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.sluice.common.EpochClock;
+import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.Role;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.QueryParams;
+import io.sluice.web.http.Routes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Volumes, live statistics, history, compliance, alerts and capacity forecasts. */
+public final class MonitoringApi {
+    private static final Set<String> RESOLUTIONS = Set.of("1s", "1m", "1h");
+    private static final Set<String> DIRECTIONS = Set.of("READ", "WRITE");
+    private static final long DAY = 86_400_000L;
+
+    private final JsonCalls calls;
+    private final JsonBodies bodies;
+    private final EpochClock clock;
+
+    public MonitoringApi(JsonCalls calls, JsonBodies bodies, EpochClock clock) {
+        this.calls = calls;
+        this.bodies = bodies;
+        this.clock = clock;
+    }
+
+    public void register(Routes routes) {
+        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics", this::volumes)
+                .get("/api/volumes/{volumeId}/history", Role.VIEWER, "volumes", "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)", this::history)
+                .get("/api/live/volumes", Role.VIEWER, "live", "The latest interval of every volume", (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
+                .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
+                .get("/api/live/groups", Role.VIEWER, "live", "The latest interval of every group", (ctx, p) -> bodies.send(ctx, calls.services("live.groups", p.actor(), calls.args())))
+                .get("/api/compliance", Role.VIEWER, "compliance", "Every SLA's compliance now: met, at risk or violated", (ctx, p) -> bodies.send(ctx, calls.services("compliance.live", p.actor(), calls.args())))
+                .get("/api/compliance/report", Role.VIEWER, "compliance", "Compliance report over a period (format=json|csv)", this::report)
+                .get("/api/alerts", Role.VIEWER, "alerts", "Alerts (state=OPEN|CLEARED)", this::alerts)
+                .action("/api/alerts/{id}/ack", Role.OPERATOR, "alerts", "Acknowledge an alert", this::acknowledge)
+                .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())));
+    }
+
+    private void volumes(Context ctx, Principal p) {
+        JsonNode registry = calls.db("volume.list", p.actor(), calls.args());
+        Map<Long, JsonNode> live = new HashMap<>();
+        boolean liveKnown = true;
+        try {
+            for (JsonNode v : calls.services("live.volumes", p.actor(), calls.args()).path("items")) {
+                live.put(v.path("volumeId").asLong(), v);
+            }
+        } catch (ApiProblem e) {
+            liveKnown = false;
+        }
+        ArrayNode items = bodies.mapper().createArrayNode();
+        for (JsonNode v : registry.path("items")) {
+            ObjectNode row = (ObjectNode) v.deepCopy();
+            row.set("live", live.get(v.path("volumeId").asLong()));
+            items.add(row);
+        }
+        ObjectNode answer = bodies.mapper().createObjectNode();
+        answer.set("items", items);
+        answer.put("liveKnown", liveKnown);
+        bodies.send(ctx, answer);
+    }
+
+    private void liveVolume(Context ctx, Principal p) {
+        long id = QueryParams.pathLong(ctx, "volumeId", 0);
+        int seconds = QueryParams.intParam(ctx, "seconds", 60, 1, 600);
+        bodies.send(ctx, calls.services("live.volume", p.actor(), calls.args().put("volumeId", id).put("seconds", seconds)));
+    }
+
+    private void history(Context ctx, Principal p) {
+        long id = QueryParams.pathLong(ctx, "volumeId", 0);
+        long to = QueryParams.longParam(ctx, "to", clock.epochMillis());
+        long from = QueryParams.longParam(ctx, "from", to - 3_600_000L);
+        if (from >= to) {
+            throw ApiProblem.invalid("from", "before-to", "from must be earlier than to");
+        }
+        ObjectNode args = calls.args().put("volumeId", id).put("from", from).put("to", to);
+        String resolution = QueryParams.oneOf(ctx, "resolution", null, RESOLUTIONS);
+        if (resolution != null) {
+            args.put("resolution", resolution);
+        }
+        String direction = QueryParams.oneOf(ctx, "direction", null, DIRECTIONS);
+        if (direction != null) {
+            args.put("direction", direction);
+        }
+        Integer limit = QueryParams.intParam(ctx, "limit", null, 1, 100_000);
+        if (limit != null) {
+            args.put("limit", limit);
+        }
+        String after = ctx.queryParam("after");
+        if (after != null && after.length() <= 200) {
+            args.put("after", after);
+        }
+        bodies.send(ctx, calls.db("samples.range", p.actor(), args));
+    }
+
+    private void report(Context ctx, Principal p) {
+        long to = QueryParams.longParam(ctx, "to", clock.epochMillis());
+        long from = QueryParams.longParam(ctx, "from", to - 30 * DAY);
+        if (from >= to) {
+            throw ApiProblem.invalid("from", "before-to", "from must be earlier than to");
+        }
+        String format = QueryParams.oneOf(ctx, "format", "json", Set.of("json", "csv"));
+        ObjectNode args = calls.args().put("from", from).put("to", to);
+        String sla = ctx.queryParam("sla");
+        if (sla != null && !sla.isEmpty()) {
+            args.put("sla", JsonBodies.checkName("sla", sla));
+        }
+        String tenant = ctx.queryParam("tenant");
+        if (tenant != null && !tenant.isEmpty()) {
+            args.put("tenant", JsonBodies.checkName("tenant", tenant));
+        }
+        JsonNode report = calls.db("compliance.report", p.actor(), args);
+        if (format.equals("csv")) {
+            ctx.header("Content-Disposition", "attachment; filename=\"sluice-compliance-" + from + "-" + to + ".csv\"");
+            ctx.contentType("text/csv; charset=utf-8").result(ComplianceCsv.render(report));
+        } else {
+            bodies.send(ctx, report);
+        }
+    }
+
+    private void alerts(Context ctx, Principal p) {
+        ObjectNode args = calls.args();
+        String state = QueryParams.oneOf(ctx, "state", null, Set.of("OPEN", "CLEARED"));
+        if (state != null) {
+            args.put("state", state);
+        }
+        Integer limit = QueryParams.intParam(ctx, "limit", null, 1, 1000);
+        if (limit != null) {
+            args.put("limit", limit);
+        }
+        String after = ctx.queryParam("after");
+        if (after != null && after.length() <= 200) {
+            args.put("after", after);
+        }
+        bodies.send(ctx, calls.db("alert.list", p.actor(), args));
+    }
+
+    /**
+     * Through the services, which hold the open alerts and store the acknowledgement; straight to
+     * the database when the services are away, so an operator can still acknowledge.
+     */
+    private void acknowledge(Context ctx, Principal p) {
+        long id = QueryParams.pathLong(ctx, "id", 0);
+        JsonNode alert;
+        try {
+            alert = calls.services("alert.ack", p.actor(), calls.args().put("id", id));
+        } catch (ApiProblem e) {
+            if (e.status() != 503) {
+                throw e;
+            }
+            alert = calls.db("alert.ack", p.actor(), calls.args().put("id", id));
+        }
+        bodies.send(ctx, alert);
+    }
+}

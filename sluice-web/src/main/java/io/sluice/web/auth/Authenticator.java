@@ -1,0 +1,88 @@
+package io.sluice.web.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.sluice.common.EpochClock;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Finds who sent a request: a Bearer API token (looked up by its SHA-256 through the database
+ * manager, remembered briefly so automation does not cost a database call per request) or the
+ * session cookie.
+ */
+public final class Authenticator {
+    public static final String SESSION_COOKIE = "sluice_session";
+    private static final long TOKEN_CACHE_MILLIS = 5_000;
+    private static final int TOKEN_CACHE_MAX = 10_000;
+
+    private record Cached(Principal principal, long until) {
+    }
+
+    private final Sessions sessions;
+    private final JsonCalls calls;
+    private final EpochClock clock;
+    private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
+
+    public Authenticator(Sessions sessions, JsonCalls calls, EpochClock clock) {
+        this.sessions = sessions;
+        this.calls = calls;
+        this.clock = clock;
+    }
+
+    public Optional<Principal> authenticate(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (authorization != null) {
+            if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw unauthorized("only Bearer tokens are accepted in Authorization");
+            }
+            return Optional.of(byToken(authorization.substring(7).trim()));
+        }
+        return sessions.find(ctx.cookie(SESSION_COOKIE))
+                .map(s -> new Principal(s.login(), s.role(), true, s.csrfToken()));
+    }
+
+    private Principal byToken(String token) {
+        if (token.isEmpty() || token.length() > 200) {
+            throw unauthorized("malformed API token");
+        }
+        String hash = Secrets.sha256Hex(token);
+        long now = clock.epochMillis();
+        Cached cached = tokens.get(hash);
+        if (cached != null && cached.until() > now) {
+            return cached.principal();
+        }
+        JsonNode found;
+        try {
+            found = calls.db("token.find", "system:web", calls.args().put("tokenHash", hash));
+        } catch (ApiProblem p) {
+            if (p.status() == 404) {
+                throw unauthorized("unknown API token");
+            }
+            throw p;
+        }
+        if (found.path("revoked").asBoolean(false)) {
+            tokens.remove(hash);
+            throw unauthorized("the API token was revoked");
+        }
+        Role role = Role.parse(found.path("role").asText()).orElseThrow(() -> unauthorized("the API token has no valid role"));
+        Principal principal = new Principal(found.path("name").asText(), role, false, null);
+        if (tokens.size() >= TOKEN_CACHE_MAX) {
+            tokens.clear();
+        }
+        tokens.put(hash, new Cached(principal, now + TOKEN_CACHE_MILLIS));
+        return principal;
+    }
+
+    /** Forgets cached tokens, so a revocation through this server takes effect at once. */
+    public void forgetTokens() {
+        tokens.clear();
+    }
+
+    public static ApiProblem unauthorized(String detail) {
+        return ApiProblem.of(401, "unauthorized", "Not signed in", detail);
+    }
+}

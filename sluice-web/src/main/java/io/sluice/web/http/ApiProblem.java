@@ -1,0 +1,98 @@
+package io.sluice.web.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An RFC 9457 problem to send instead of a result. Thrown anywhere in a request; the server's
+ * exception handler renders it as {@code application/problem+json}.
+ */
+public final class ApiProblem extends RuntimeException {
+    private final int status;
+    private final String type;
+    private final String field;
+    private final String rule;
+    private final Map<String, Object> extensions;
+
+    public ApiProblem(int status, String type, String title, String detail, String field, String rule,
+                      Map<String, Object> extensions) {
+        super(title + (detail == null ? "" : ": " + detail), null, false, false);
+        this.status = status;
+        this.type = type;
+        this.field = field;
+        this.rule = rule;
+        this.extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        this.title = title;
+        this.detail = detail;
+    }
+
+    private final String title;
+    private final String detail;
+
+    public static ApiProblem of(int status, String type, String title, String detail) {
+        return new ApiProblem(status, type, title, detail, null, null, null);
+    }
+
+    /** A request field broke a rule (HTTP 422). */
+    public static ApiProblem invalid(String field, String rule, String detail) {
+        return new ApiProblem(422, "invalid", "Invalid request", detail, field, rule, null);
+    }
+
+    public static ApiProblem badRequest(String type, String detail) {
+        return of(400, type, "Bad request", detail);
+    }
+
+    public static ApiProblem unavailable(String detail) {
+        return of(503, "unavailable", "Service unavailable", detail);
+    }
+
+    public static ApiProblem notFound(String detail) {
+        return of(404, "not-found", "Not found", detail);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String detail() {
+        return detail;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public String rule() {
+        return rule;
+    }
+
+    /** The JSON body: standard members, then {@code field}/{@code rule} and any extensions. */
+    public Map<String, Object> body(String instance) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "urn:sluice:problem:" + type);
+        body.put("title", title);
+        body.put("status", status);
+        if (detail != null) {
+            body.put("detail", detail);
+        }
+        if (instance != null) {
+            body.put("instance", instance);
+        }
+        if (field != null) {
+            body.put("field", field);
+        }
+        if (rule != null) {
+            body.put("rule", rule);
+        }
+        body.putAll(extensions);
+        return body;
+    }
+}

@@ -1,0 +1,98 @@
+package io.sluice.web.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The OpenAPI 3.1 document, written from the route table so it cannot miss a route: each operation's
+ * path parameters, the role it needs, whether it takes a JSON body, and the problem responses every
+ * route may give. The request and result shapes are those of JSON-CALLS.md, which the document cites.
+ */
+public final class OpenApiDocument {
+    private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
+
+    private OpenApiDocument() {
+    }
+
+    public static ObjectNode build(ObjectMapper json, Routes routes) {
+        ObjectNode doc = json.createObjectNode();
+        doc.put("openapi", "3.1.0");
+        ObjectNode info = doc.putObject("info");
+        info.put("title", "Sluice application server API");
+        info.put("version", "0.1.0");
+        info.put("description", "SLAs, policies, groups, gateways, live statistics, history, compliance, alerts, "
+                + "forecasts and health. Result shapes follow sluice-protocol/JSON-CALLS.md. Errors are RFC 9457 "
+                + "problem details with field and rule when one field broke one rule. Changes made with a session "
+                + "cookie need the X-CSRF-Token header from GET /api/session.");
+        ObjectNode paths = doc.putObject("paths");
+        for (Route r : routes.all()) {
+            ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
+            ObjectNode op = path.putObject(r.method().name().toLowerCase(Locale.ROOT));
+            op.put("operationId", operationId(r));
+            op.put("summary", r.summary());
+            op.putArray("tags").add(r.tag());
+            op.put("x-sluice-role", r.role() == null ? "public" : r.role().name());
+            ArrayNode params = op.putArray("parameters");
+            Matcher m = PATH_PARAM.matcher(r.path());
+            while (m.find()) {
+                ObjectNode p = params.addObject();
+                p.put("name", m.group(1));
+                p.put("in", "path");
+                p.put("required", true);
+                p.putObject("schema").put("type", "string");
+            }
+            if (r.method().name().equals("PUT") || r.method().name().equals("DELETE")) {
+                if (r.path().contains("{name}") && !r.path().startsWith("/api/tokens") && !r.path().startsWith("/api/users")) {
+                    ObjectNode p = params.addObject();
+                    p.put("name", "If-Match");
+                    p.put("in", "header");
+                    p.put("description", "the version being replaced, as in the ETag (or expectedVersion in the body)");
+                    p.putObject("schema").put("type", "string");
+                }
+            }
+            if (r.body() == Route.Body.JSON) {
+                ObjectNode body = op.putObject("requestBody");
+                body.put("required", true);
+                body.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+            }
+            if (r.role() == null) {
+                op.putArray("security").addObject();
+            }
+            ObjectNode responses = op.putObject("responses");
+            responses.putObject("200").put("description", "the result (201 on creation, 204 with no body)");
+            responses.putObject("default").put("description", "a problem")
+                    .putObject("content").putObject("application/problem+json").putObject("schema")
+                    .put("$ref", "#/components/schemas/Problem");
+        }
+        ObjectNode components = doc.putObject("components");
+        ObjectNode problem = components.putObject("schemas").putObject("Problem");
+        problem.put("type", "object");
+        ObjectNode props = problem.putObject("properties");
+        for (String s : new String[] {"type", "title", "detail", "instance", "field", "rule"}) {
+            props.putObject(s).put("type", "string");
+        }
+        props.putObject("status").put("type", "integer");
+        props.putObject("currentVersion").put("type", "integer");
+        ObjectNode schemes = components.putObject("securitySchemes");
+        schemes.putObject("session").put("type", "apiKey").put("in", "cookie").put("name", "sluice_session");
+        schemes.putObject("token").put("type", "http").put("scheme", "bearer");
+        ArrayNode security = doc.putArray("security");
+        security.addObject().putArray("session");
+        security.addObject().putArray("token");
+        return doc;
+    }
+
+    private static String operationId(Route r) {
+        StringBuilder id = new StringBuilder(r.method().name().toLowerCase(Locale.ROOT));
+        for (String part : r.path().split("[/{}.-]+")) {
+            if (!part.isEmpty() && !part.equals("api")) {
+                id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+            }
+        }
+        return id.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package io.sluice.web.http;
+
+import io.javalin.http.HandlerType;
+import io.sluice.web.auth.Role;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The route table being built by the API classes; read by the server, the guard and the API document. */
+public final class Routes {
+    private final Map<String, Route> byKey = new LinkedHashMap<>();
+
+    public Routes get(String path, Role role, String tag, String summary, ApiHandler handler) {
+        return add(new Route(HandlerType.GET, path, role, tag, summary, handler, Route.Body.NONE));
+    }
+
+    public Routes post(String path, Role role, String tag, String summary, ApiHandler handler) {
+        return add(new Route(HandlerType.POST, path, role, tag, summary, handler, Route.Body.JSON));
+    }
+
+    /** A POST that takes no body (an action on the resource named by the path). */
+    public Routes action(String path, Role role, String tag, String summary, ApiHandler handler) {
+        return add(new Route(HandlerType.POST, path, role, tag, summary, handler, Route.Body.NONE));
+    }
+
+    public Routes put(String path, Role role, String tag, String summary, ApiHandler handler) {
+        return add(new Route(HandlerType.PUT, path, role, tag, summary, handler, Route.Body.JSON));
+    }
+
+    public Routes delete(String path, Role role, String tag, String summary, ApiHandler handler) {
+        return add(new Route(HandlerType.DELETE, path, role, tag, summary, handler, Route.Body.NONE));
+    }
+
+    public Routes add(Route route) {
+        if (byKey.putIfAbsent(route.key(), route) != null) {
+            throw new IllegalStateException("route registered twice: " + route.key());
+        }
+        return this;
+    }
+
+    public List<Route> all() {
+        return Collections.unmodifiableList(new ArrayList<>(byKey.values()));
+    }
+
+    public Optional<Route> find(HandlerType method, String matchedPath) {
+        return Optional.ofNullable(byKey.get(Route.key(method, matchedPath)));
+    }
+}

@@ -1,0 +1,130 @@
+package io.sluice.web.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.sse.SseClient;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.JsonBodies;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One poller for every viewer: each interval it asks the SLA services for the live volumes, groups
+ * and compliance, keeps the answer for {@code /metrics} and pushes it to every SSE client as one
+ * {@code live} event (or an {@code unavailable} event while the services are away). The cost to the
+ * services is therefore the same for one viewer and for a hundred.
+ */
+public final class LiveFeed implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
+    private static final int MAX_CLIENTS = 500;
+
+    private final JsonCalls calls;
+    private final JsonBodies bodies;
+    private final long intervalMillis;
+    private final List<SseClient> clients = new CopyOnWriteArrayList<>();
+    private final AtomicReference<JsonNode> latest = new AtomicReference<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public LiveFeed(JsonCalls calls, JsonBodies bodies, long intervalMillis) {
+        this.calls = calls;
+        this.bodies = bodies;
+        this.intervalMillis = intervalMillis;
+        this.thread = Thread.ofVirtual().name("web-live-feed").unstarted(this::run);
+    }
+
+    public LiveFeed start() {
+        thread.start();
+        return this;
+    }
+
+    /** The last snapshot ({@code {"at", "volumes", "groups", "compliance"}}), or null before the first. */
+    public JsonNode latest() {
+        return latest.get();
+    }
+
+    /** Called on the SSE request's thread: registers the client and keeps the request open. */
+    public void join(SseClient client) {
+        if (clients.size() >= MAX_CLIENTS) {
+            client.sendEvent("unavailable", "{\"detail\":\"too many live viewers\"}");
+            client.close();
+            return;
+        }
+        client.keepAlive();
+        client.onClose(() -> clients.remove(client));
+        clients.add(client);
+        JsonNode now = latest.get();
+        if (now != null) {
+            client.sendEvent("live", bodies.text(now));
+        }
+    }
+
+    private void run() {
+        while (running) {
+            long started = System.nanoTime();
+            tick();
+            long sleep = intervalMillis - (System.nanoTime() - started) / 1_000_000;
+            try {
+                Thread.sleep(Math.max(10, sleep));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    void tick() {
+        String event;
+        String data;
+        try {
+            ObjectNode snapshot = calls.args();
+            JsonNode volumes = calls.services("live.volumes", "system:web", calls.args());
+            snapshot.put("at", volumes.path("at").asLong());
+            snapshot.put("intervalMillis", volumes.path("intervalMillis").asLong(intervalMillis));
+            snapshot.set("volumes", volumes.path("items"));
+            snapshot.set("groups", calls.services("live.groups", "system:web", calls.args()).path("items"));
+            snapshot.set("compliance", calls.services("compliance.live", "system:web", calls.args()).path("items"));
+            latest.set(snapshot);
+            event = "live";
+            data = bodies.text(snapshot);
+        } catch (ApiProblem e) {
+            latest.set(null);
+            event = "unavailable";
+            data = bodies.text(java.util.Map.of("detail", String.valueOf(e.detail())));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "live feed tick failed", e);
+            return;
+        }
+        for (SseClient client : clients) {
+            if (client.terminated()) {
+                clients.remove(client);
+                continue;
+            }
+            try {
+                client.sendEvent(event, data);
+            } catch (RuntimeException e) {
+                clients.remove(client);
+            }
+        }
+    }
+
+    public int clientCount() {
+        return clients.size();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SseClient client : clients) {
+            client.close();
+        }
+        clients.clear();
+    }
+}

@@ -1,0 +1,151 @@
+package io.sluice.web.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.web.api.HealthApi.MailboxBacklog;
+import io.sluice.web.call.CalleeLink;
+import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.ApiProblem;
+import io.sluice.web.live.LiveFeed;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /metrics}: the live feed's latest snapshot (per volume and per SLA), whether each process
+ * has a live callee on its mailbox, each mailbox's backlog, and gateway counts by state. Refreshed
+ * when scraped, so the series are as fresh as the live feed and cost nothing between scrapes.
+ */
+public final class SluiceMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final LiveFeed feed;
+    private final JsonCalls calls;
+    private final List<CalleeLink> links;
+    private final MultiGauge volumeIops;
+    private final MultiGauge volumeBandwidth;
+    private final MultiGauge volumeLatencyP50;
+    private final MultiGauge volumeLatencyP99;
+    private final MultiGauge volumeLatencyTarget;
+    private final MultiGauge volumeIopsLimit;
+    private final MultiGauge volumeState;
+    private final MultiGauge slaMet;
+    private final MultiGauge slaState;
+    private final MultiGauge processUp;
+    private final MultiGauge mailboxSlots;
+    private final MultiGauge gateways;
+
+    public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
+        this.feed = feed;
+        this.calls = calls;
+        this.links = links;
+        volumeIops = gauge("sluice.volume.iops", "I/O operations per second in the last interval", null);
+        volumeBandwidth = gauge("sluice.volume.bandwidth", "bytes per second in the last interval", "bytes");
+        volumeLatencyP50 = gauge("sluice.volume.latency.p50", "median I/O latency in the last interval", "seconds");
+        volumeLatencyP99 = gauge("sluice.volume.latency.p99", "99th percentile I/O latency in the last interval", "seconds");
+        volumeLatencyTarget = gauge("sluice.volume.latency.target", "the SLA's latency objective", "seconds");
+        volumeIopsLimit = gauge("sluice.volume.throttle.iops", "current throttle level: the IOPS limit the gateway enforces (0 = none)", null);
+        volumeState = gauge("sluice.volume.compliance", "1 for the volume's current compliance state", null);
+        slaMet = gauge("sluice.sla.met.ratio", "share of the last minute's intervals in which the SLA was met", null);
+        slaState = gauge("sluice.sla.compliance", "1 for the SLA's current compliance state", null);
+        processUp = gauge("sluice.process.up", "1 when a live process serves the role's mailbox", null);
+        mailboxSlots = gauge("sluice.mailbox.slots", "mailbox slots by state (backlog: posted and taken)", null);
+        gateways = gauge("sluice.gateways", "registered gateways by state", null);
+    }
+
+    private MultiGauge gauge(String name, String help, String unit) {
+        MultiGauge.Builder b = MultiGauge.builder(name).description(help);
+        if (unit != null) {
+            b.baseUnit(unit);
+        }
+        return b.register(registry);
+    }
+
+    /** The exposition text, after refreshing every series. */
+    public String scrape() {
+        refresh();
+        return registry.scrape();
+    }
+
+    public String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    private synchronized void refresh() {
+        JsonNode live = feed.latest();
+        List<MultiGauge.Row<?>> iops = new ArrayList<>();
+        List<MultiGauge.Row<?>> bw = new ArrayList<>();
+        List<MultiGauge.Row<?>> p50 = new ArrayList<>();
+        List<MultiGauge.Row<?>> p99 = new ArrayList<>();
+        List<MultiGauge.Row<?>> target = new ArrayList<>();
+        List<MultiGauge.Row<?>> limit = new ArrayList<>();
+        List<MultiGauge.Row<?>> state = new ArrayList<>();
+        List<MultiGauge.Row<?>> met = new ArrayList<>();
+        List<MultiGauge.Row<?>> slaStates = new ArrayList<>();
+        if (live != null) {
+            for (JsonNode v : live.path("volumes")) {
+                Tags tags = Tags.of("volume", v.path("volumeId").asText(), "gateway", v.path("gatewayId").asText(),
+                        "sla", v.path("sla").asText(""));
+                iops.add(MultiGauge.Row.of(tags, v.path("iops").asDouble()));
+                bw.add(MultiGauge.Row.of(tags, v.path("bytesPerSec").asDouble()));
+                p50.add(MultiGauge.Row.of(tags, v.path("latencyP50Micros").asDouble() / 1e6));
+                p99.add(MultiGauge.Row.of(tags, v.path("latencyP99Micros").asDouble() / 1e6));
+                target.add(MultiGauge.Row.of(tags, v.path("latencyTargetMicros").asDouble() / 1e6));
+                limit.add(MultiGauge.Row.of(tags, v.path("iopsLimit").asDouble()));
+                state.add(MultiGauge.Row.of(tags.and("state", v.path("state").asText("NO_SLA")), 1));
+            }
+            for (JsonNode c : live.path("compliance")) {
+                Tags tags = Tags.of("sla", c.path("sla").asText(), "scope",
+                        c.path("scope").path("kind").asText("") + ":" + c.path("scope").path("id").asText(""));
+                met.add(MultiGauge.Row.of(tags, c.path("metPercent1m").asDouble() / 100.0));
+                slaStates.add(MultiGauge.Row.of(tags.and("state", c.path("state").asText()), 1));
+            }
+        }
+        volumeIops.register(iops, true);
+        volumeBandwidth.register(bw, true);
+        volumeLatencyP50.register(p50, true);
+        volumeLatencyP99.register(p99, true);
+        volumeLatencyTarget.register(target, true);
+        volumeIopsLimit.register(limit, true);
+        volumeState.register(state, true);
+        slaMet.register(met, true);
+        slaState.register(slaStates, true);
+
+        List<MultiGauge.Row<?>> up = new ArrayList<>();
+        List<MultiGauge.Row<?>> slots = new ArrayList<>();
+        up.add(MultiGauge.Row.of(Tags.of("process", "web"), 1));
+        for (CalleeLink link : links) {
+            MailboxBacklog b = MailboxBacklog.of(link);
+            up.add(MultiGauge.Row.of(Tags.of("process", link.role()), b.calleeAlive() ? 1 : 0));
+            Tags t = Tags.of("mailbox", link.file().getFileName().toString());
+            slots.add(MultiGauge.Row.of(t.and("state", "free"), b.free()));
+            slots.add(MultiGauge.Row.of(t.and("state", "posted"), b.posted()));
+            slots.add(MultiGauge.Row.of(t.and("state", "taken"), b.taken()));
+            slots.add(MultiGauge.Row.of(t.and("state", "done"), b.done()));
+        }
+        processUp.register(up, true);
+        mailboxSlots.register(slots, true);
+        gateways.register(gatewayRows(), true);
+    }
+
+    private List<MultiGauge.Row<?>> gatewayRows() {
+        Map<String, Integer> byState = new HashMap<>();
+        for (String s : List.of("APPROVED", "PENDING", "REVOKED", "REJECTED")) {
+            byState.put(s, 0);
+        }
+        try {
+            for (JsonNode g : calls.db("gateway.list", "system:web", calls.args()).path("items")) {
+                byState.merge(g.path("state").asText("UNKNOWN"), 1, Integer::sum);
+            }
+        } catch (ApiProblem e) {
+            // Without the database the counts are unknown: leave the series out rather than report zeros.
+            return List.of();
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        byState.forEach((s, n) -> rows.add(MultiGauge.Row.of(Tags.of("state", s), n)));
+        return rows;
+    }
+}

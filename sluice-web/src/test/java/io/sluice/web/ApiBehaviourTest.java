@@ -1,0 +1,201 @@
+package io.sluice.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.web.harness.ApiClient;
+import io.sluice.web.harness.ApiClient.Credentials;
+import io.sluice.web.harness.WebTestBase;
+import io.sluice.web.http.Route;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** CSRF, hostile bodies, injection attempts, versions, headers and the API document, through real HTTP. */
+class ApiBehaviourTest extends WebTestBase {
+    private static Map<String, Object> sla(String name, int limit, int reserved) {
+        return Map.of("name", name, "scope", Map.of("kind", "VOLUME", "id", "7"), "iopsLimit", limit,
+                "reservedIops", reserved, "priority", "STANDARD");
+    }
+
+    @Test
+    void sessionChangesNeedTheCsrfTokenAndBearerTokensDoNot() {
+        ApiClient.Response missing = api.post("/api/slas", sla("csrf-a", 1000, 100), operator.withoutCsrf());
+        assertThat(missing.status()).isEqualTo(403);
+        assertThat(missing.problemType()).isEqualTo("csrf");
+        ApiClient.Response wrong = api.post("/api/slas", sla("csrf-a", 1000, 100), operator.withCsrf("not-the-token"));
+        assertThat(wrong.status()).isEqualTo(403);
+        assertThat(api.post("/api/slas", sla("csrf-a", 1000, 100), operator).status()).isEqualTo(201);
+        assertThat(api.post("/api/slas", sla("csrf-b", 1000, 100), Credentials.token(operatorToken)).status()).isEqualTo(201);
+        // Reads need no token.
+        assertThat(api.get("/api/slas", viewer.withoutCsrf()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void sessionCookieIsHttpOnlyAndSameSiteStrict() {
+        ApiClient.Response r = api.post("/api/session", Map.of("login", "viewer", "password", PASSWORD), Credentials.NONE);
+        String cookie = r.header("Set-Cookie");
+        assertThat(cookie).contains("HttpOnly").containsIgnoringCase("SameSite=Strict").contains("Path=/");
+    }
+
+    @Test
+    void malformedWrongTypeAndOversizeBodiesGetProblems() {
+        ApiClient.Response malformed = api.send("POST", "/api/slas", "{\"name\": ", "application/json", operator, Map.of());
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.problemType()).isEqualTo("malformed-json");
+        ApiClient.Response array = api.send("POST", "/api/slas", "[1,2]", "application/json", operator, Map.of());
+        assertThat(array.status()).isEqualTo(400);
+        ApiClient.Response trailing = api.send("POST", "/api/slas", "{\"name\":\"x\"} {}", "application/json", operator, Map.of());
+        assertThat(trailing.status()).isEqualTo(400);
+        ApiClient.Response deep = api.send("POST", "/api/slas", "[".repeat(5000) + "]".repeat(5000), "application/json", operator, Map.of());
+        assertThat(deep.status()).isEqualTo(400);
+        ApiClient.Response form = api.send("POST", "/api/slas", "name=x", "application/x-www-form-urlencoded", operator, Map.of());
+        assertThat(form.status()).isEqualTo(415);
+        String huge = "{\"name\":\"big\",\"pad\":\"" + "x".repeat(200_000) + "\"}";
+        ApiClient.Response oversize = api.send("POST", "/api/slas", huge, "application/json", operator, Map.of());
+        assertThat(oversize.status()).isEqualTo(413);
+        assertThat(oversize.problemType()).isEqualTo("too-large");
+        ApiClient.Response wrongType = api.post("/api/slas", Map.of("name", 42), operator);
+        assertThat(wrongType.status()).isEqualTo(422);
+        assertThat(wrongType.json().path("field").asText()).isEqualTo("name");
+        assertThat(wrongType.json().path("rule").asText()).isEqualTo("type");
+        ApiClient.Response badQuery = api.get("/api/volumes/1/history?from=abc", viewer);
+        assertThat(badQuery.status()).isEqualTo(422);
+        assertThat(badQuery.json().path("field").asText()).isEqualTo("from");
+    }
+
+    @Test
+    void injectionAttemptsAreRefusedOrStoredAsPlainText() {
+        ApiClient.Response sql = api.post("/api/slas", sla("x'; DROP TABLE slas;--", 1000, 0), operator);
+        assertThat(sql.status()).isEqualTo(422);
+        assertThat(sql.json().path("field").asText()).isEqualTo("name");
+        assertThat(sql.json().path("rule").asText()).isEqualTo("pattern");
+        assertThat(api.get("/api/slas/x'%20OR%20'1'%3D'1", viewer).status()).isEqualTo(422);
+        ApiClient.Response script = api.post("/api/groups", Map.of("name", "<script>alert(1)</script>", "kind", "TENANT"), operator);
+        assertThat(script.status()).isEqualTo(422);
+        // A script tag in free text is data: stored and returned as a JSON string, never as markup.
+        String message = "<script>alert('x')</script> latency high";
+        seeder.alert("inject:1", "WARNING", message);
+        ApiClient.Response alerts = api.get("/api/alerts", viewer);
+        assertThat(alerts.contentType()).startsWith("application/json");
+        assertThat(alerts.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        boolean found = false;
+        for (JsonNode a : alerts.json().path("items")) {
+            found |= a.path("message").asText().equals(message);
+        }
+        assertThat(found).isTrue();
+        ApiClient.Response report = api.get("/api/compliance/report?format=csv&sla=" + "=cmd", viewer);
+        assertThat(report.status()).isEqualTo(422);
+    }
+
+    @Test
+    void updatesNeedTheCurrentVersionAndConflictsAre409() {
+        ApiClient.Response created = api.post("/api/slas", sla("gold", 5000, 1000), operator);
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        assertThat(created.header("Location")).isEqualTo("/api/slas/gold");
+        assertThat(created.json().path("version").asLong()).isEqualTo(1);
+        assertThat(created.json().path("apply").path("applied").asBoolean()).isTrue();
+        assertThat(api.post("/api/slas", sla("gold", 5000, 1000), operator).status()).isEqualTo(409);
+
+        ApiClient.Response read = api.get("/api/slas/gold", viewer);
+        assertThat(read.header("ETag")).isEqualTo("\"1\"");
+        ApiClient.Response noVersion = api.put("/api/slas/gold", sla("gold", 6000, 1000), operator, Map.of());
+        assertThat(noVersion.status()).isEqualTo(428);
+        ApiClient.Response updated = api.put("/api/slas/gold", sla("gold", 6000, 1000), operator, Map.of("If-Match", "\"1\""));
+        assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+        assertThat(updated.json().path("version").asLong()).isEqualTo(2);
+        ApiClient.Response stale = api.put("/api/slas/gold", sla("gold", 7000, 1000), operator, Map.of("If-Match", "\"1\""));
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.problemType()).isEqualTo("conflict");
+        assertThat(stale.json().path("currentVersion").asLong()).isEqualTo(2);
+        ApiClient.Response viaBody = api.put("/api/slas/gold", Map.of("expectedVersion", 2, "spec", sla("gold", 7000, 1000)),
+                operator, Map.of());
+        assertThat(viaBody.json().path("version").asLong()).isEqualTo(3);
+        ApiClient.Response renamed = api.put("/api/slas/gold", sla("silver", 7000, 1000), operator, Map.of("If-Match", "\"3\""));
+        assertThat(renamed.status()).isEqualTo(422);
+        assertThat(renamed.json().path("rule").asText()).isEqualTo("immutable");
+
+        ApiClient.Response invalid = api.put("/api/slas/gold", sla("gold", 100, 500), operator, Map.of("If-Match", "\"3\""));
+        assertThat(invalid.status()).isEqualTo(422);
+        assertThat(invalid.json().path("field").asText()).isEqualTo("reservedIops");
+        assertThat(invalid.json().path("rule").asText()).isEqualTo("reservation-within-limit");
+        ApiClient.Response check = api.post("/api/slas/validate", sla("gold", 100, 500), operator);
+        assertThat(check.status()).isEqualTo(422);
+
+        assertThat(api.get("/api/slas/gold/history", viewer).json().path("items").size()).isEqualTo(3);
+        ApiClient.Response deleted = api.delete("/api/slas/gold", operator, Map.of("If-Match", "\"3\""));
+        assertThat(deleted.json().path("deleted").asBoolean()).isTrue();
+        assertThat(api.get("/api/slas/gold", viewer).status()).isEqualTo(404);
+    }
+
+    @Test
+    void everyResponseCarriesSecurityHeaders() {
+        for (String path : new String[] {"/", "/app.js", "/api/session", "/api/openapi.json", "/api/nothing-here"}) {
+            ApiClient.Response r = api.get(path, Credentials.NONE);
+            assertThat(r.header("Content-Security-Policy")).as(path).contains("script-src 'self'").contains("frame-ancestors 'none'")
+                    .doesNotContain("script-src 'self' 'unsafe-inline'");
+            assertThat(r.header("X-Frame-Options")).as(path).isEqualTo("DENY");
+            assertThat(r.header("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
+            assertThat(r.header("Referrer-Policy")).as(path).isEqualTo("no-referrer");
+        }
+        ApiClient.Response missing = api.get("/api/nothing-here", Credentials.NONE);
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.contentType()).startsWith("application/problem+json");
+        assertThat(api.get("/", Credentials.NONE).body()).contains("<main id=\"main\"");
+        assertThat(api.get("/webjars/chart.js/4.5.1/dist/chart.umd.min.js", Credentials.NONE).status()).isEqualTo(200);
+    }
+
+    @Test
+    void theApiDocumentListsEveryRoute() {
+        JsonNode doc = api.get("/api/openapi.json", Credentials.NONE).json();
+        assertThat(doc.path("openapi").asText()).isEqualTo("3.1.0");
+        for (Route route : server.routes()) {
+            JsonNode op = doc.path("paths").path(route.path()).path(route.method().name().toLowerCase());
+            assertThat(op.isObject()).as(route.key()).isTrue();
+            assertThat(op.path("x-sluice-role").asText()).isEqualTo(route.role() == null ? "public" : route.role().name());
+        }
+    }
+
+    @Test
+    void theSetupTokenWorksOnceAndLoginIsRateLimited() {
+        String token = server.setupToken().orElseThrow();
+        ApiClient.Response again = api.post("/api/setup", Map.of("token", token, "login", "mallory", "password", PASSWORD), Credentials.NONE);
+        assertThat(again.status()).isEqualTo(403);
+        int limited = 0;
+        for (int i = 0; i < 7; i++) {
+            ApiClient.Response r = api.post("/api/session", Map.of("login", "ratelimit-probe", "password", "wrong password " + i), Credentials.NONE);
+            assertThat(r.status()).isIn(401, 429);
+            if (r.status() == 429) {
+                limited++;
+                assertThat(r.header("Retry-After")).isNotNull();
+            }
+        }
+        assertThat(limited).isGreaterThan(0);
+    }
+
+    @Test
+    void complianceReportDownloadsAsCsv() {
+        api.post("/api/slas", sla("bronze", 1000, 0), operator);
+        ApiClient.Response csv = api.get("/api/compliance/report?format=csv", viewer);
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.contentType()).startsWith("text/csv");
+        assertThat(csv.header("Content-Disposition")).startsWith("attachment;");
+        assertThat(csv.body()).startsWith("sla,scope,dimension,").contains("bronze,VOLUME:7,LIMIT,");
+    }
+
+    @Test
+    void gatewaysAreApprovedThroughTheMonitorAndAudited() {
+        seeder.gateway(42, "PENDING");
+        ApiClient.Response approved = api.send("POST", "/api/gateways/42/approve", null, null, admin, Map.of());
+        assertThat(approved.status()).as(approved.toString()).isEqualTo(200);
+        assertThat(approved.json().path("state").asText()).isEqualTo("APPROVED");
+        JsonNode audit = api.get("/api/audit?limit=50", Credentials.token(adminToken)).json();
+        boolean recorded = false;
+        for (JsonNode a : audit.path("items")) {
+            recorded |= a.path("action").asText().equals("gateway.approved") && a.path("actor").asText().equals("user:admin");
+        }
+        assertThat(recorded).as(audit.toString()).isTrue();
+        ApiClient.Response token = api.post("/api/gateways/enrollment-tokens", Map.of("note", "rack 4"), admin);
+        assertThat(token.status()).isEqualTo(201);
+        assertThat(token.json().path("token").asText()).startsWith("enroll_");
+    }
+}
