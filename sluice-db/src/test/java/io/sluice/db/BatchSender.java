@@ -46,6 +46,7 @@ final class BatchSender implements AutoCloseable {
                             .get(120, TimeUnit.SECONDS);
                     if (reply.status() == CallStatus.OK) {
                         acknowledged.add(id);
+                        pace();
                         break;
                     }
                 } catch (Exception e) {
@@ -56,6 +57,15 @@ final class BatchSender implements AutoCloseable {
                 }
                 sleep();
             }
+        }
+    }
+
+    /** A steady load like the services' (a batch per poll interval each), not a flood. */
+    private static void pace() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,12 +1,13 @@
 package io.sluice.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
+import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.demo.DemoPlan;
+import io.sluice.server.demo.DemoReporter;
+import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
 import java.io.IOException;
@@ -15,9 +16,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -32,8 +31,6 @@ import picocli.CommandLine.Option;
         description = {"Run the SLA server, a storage array, two gateways (gold and bronze volumes) and load on both.",
             "Watch bronze being throttled when gold's latency objective is at risk. Ctrl-C stops and cleans up."})
 final class DemoCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Option(names = "--dir", description = "where the demo keeps its files (default: a new temporary directory, removed at the end)")
     Path dir;
 
@@ -65,11 +62,24 @@ final class DemoCommand implements Callable<Integer> {
         try (UntilSignalled signal = new UntilSignalled(60_000)) {
             try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), everything,
                     System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(), EpochClock.system(), log)) {
-                supervisor.start();
+                String[] password = {null};
+                supervisor.start(role -> {
+                    if (role.equals("db")) {
+                        try {
+                            password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX));
+                            log.accept("stored the gold and bronze SLAs and the dashboard login");
+                        } catch (Exception e) {
+                            log.accept("could not seed the database: " + e.getMessage());
+                        }
+                    }
+                });
                 System.out.println();
                 System.out.println("  Sluice demo running in " + home);
                 if (settings.roles().contains("web")) {
                     System.out.println("  Dashboard: http://127.0.0.1:" + plan.webPort() + "/");
+                    if (password[0] != null) {
+                        System.out.println("  Login:     " + DemoSeed.LOGIN + " / " + password[0]);
+                    }
                 }
                 System.out.println("  Logs:      " + settings.runDir().resolve("logs"));
                 System.out.println("  Status:    ./sluice status --run-dir " + settings.runDir());
@@ -81,14 +91,13 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println();
                 long end = duration > 0 ? System.currentTimeMillis() + duration * 1000 : Long.MAX_VALUE;
                 long nextReport = System.currentTimeMillis() + reportEvery * 1000;
-                Map<String, long[]> last = new HashMap<>();
-                while (!signal.awaitStop(100) && System.currentTimeMillis() < end) {
-                    supervisor.doWork();
-                    if (reportEvery > 0 && System.currentTimeMillis() >= nextReport) {
-                        nextReport += reportEvery * 1000;
-                        String line = report(plan, last);
-                        if (!line.isEmpty()) {
-                            log.accept(line);
+                try (DemoReporter reporter = new DemoReporter(RoleCatalog.mailbox(settings,
+                        ServerMailboxes.SERVICES_QUERIES_SUFFIX))) {
+                    while (!signal.awaitStop(100) && System.currentTimeMillis() < end) {
+                        supervisor.doWork();
+                        if (reportEvery > 0 && System.currentTimeMillis() >= nextReport) {
+                            nextReport += reportEvery * 1000;
+                            log.accept(reporter.line());
                         }
                     }
                 }
@@ -102,25 +111,6 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
-    }
-
-    /** Each volume's IOPS since the last report, read from its gateway's statistics file. */
-    private static String report(DemoPlan plan, Map<String, long[]> last) {
-        StringBuilder line = new StringBuilder();
-        for (String volume : List.of("gold", "bronze")) {
-            try {
-                JsonNode stats = JSON.readTree(plan.statsFile(volume).toFile()).path("volumes").path(0);
-                long ops = stats.path("read").path("ops").asLong() + stats.path("write").path("ops").asLong();
-                long now = System.currentTimeMillis();
-                long[] previous = last.put(volume, new long[] {ops, now});
-                if (previous != null && now > previous[1]) {
-                    line.append(String.format("%s %,d IOPS   ", volume, (ops - previous[0]) * 1000 / (now - previous[1])));
-                }
-            } catch (IOException e) {
-                line.append(volume).append(" starting   ");
-            }
-        }
-        return line.toString().strip();
     }
 
     private static boolean portFree(int port) {

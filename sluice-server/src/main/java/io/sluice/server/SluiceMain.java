@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. Each subcommand returns an {@link ExitCode}. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Sluice: storage SLA server - enforce and prove per-volume I/O service levels.",
-        subcommands = {ServerCommand.class, StatusCommand.class, DemoCommand.class, ServicesCommand.class,
+        subcommands = {ServerCommand.class, StatusCommand.class, DemoCommand.class, DbCommand.class, ServicesCommand.class,
             MonitorCommand.class, WebCommand.class, GatewayCommand.class, LoadCommand.class, SimCommand.class,
             MailboxCommand.class, CommandLine.HelpCommand.class},
         footer = {"",

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SampleIngestor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SampleIngestor.class.getName());
+    /** Journal chunks stored per turn of the loop before new batches are looked at again. */
+    static final int DRAIN_CHUNKS = 4;
 
     private final Database database;
     private final SampleRepository samples;
@@ -86,7 +88,7 @@ public final class SampleIngestor implements AutoCloseable {
         // On close, what is queued is still stored or journaled before the thread ends.
         while (running || !queue.isEmpty()) {
             try {
-                Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
+                Pending first = queue.poll(journal.isEmpty() ? 50 : 5, TimeUnit.MILLISECONDS);
                 if (first != null) {
                     group.add(first);
                     int count = first.batch.sampleCount();
@@ -98,7 +100,10 @@ public final class SampleIngestor implements AutoCloseable {
                     handle(group);
                     buffered.addAndGet(-count);
                     group.clear();
-                } else if (!journal.isEmpty() && clock.epochMillis() >= nextDrainAt) {
+                }
+                // Interleaved with new batches (which go to the journal meanwhile), so steady load
+                // cannot starve the drain.
+                if (!journal.isEmpty() && clock.epochMillis() >= nextDrainAt) {
                     drainJournal();
                 }
             } catch (InterruptedException e) {
@@ -148,17 +153,20 @@ public final class SampleIngestor implements AutoCloseable {
         }
     }
 
-    /** Moves the journal into the database a chunk at a time, yielding to newly arrived batches. */
+    /**
+     * Moves up to {@link #DRAIN_CHUNKS} chunks of the journal into the database, one transaction each,
+     * then lets the loop answer new batches; empties the journal once it is all stored.
+     */
     private void drainJournal() {
         try {
-            while (drainPosition < journal.end()) {
+            for (int i = 0; i < DRAIN_CHUNKS && drainPosition < journal.end(); i++) {
                 SampleJournal.Chunk chunk = journal.read(drainPosition, samplesPerTransaction);
                 int fresh = database.inTransaction(c -> samples.append(c, chunk.batches(), clock.epochMillis()));
                 stored.addAndGet(fresh);
                 drainPosition = chunk.next();
-                if (!queue.isEmpty()) {
-                    return;
-                }
+            }
+            if (drainPosition < journal.end()) {
+                return;
             }
             journal.clear();
             drainPosition = 0;

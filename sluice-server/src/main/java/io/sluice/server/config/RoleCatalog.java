@@ -80,7 +80,7 @@ public final class RoleCatalog {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
             }
-            case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().toString()));
+            case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
             default -> throw new IllegalArgumentException("no role " + role);
         }
         cmd.addAll(mailboxes);

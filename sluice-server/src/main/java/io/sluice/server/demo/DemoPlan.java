@@ -1,5 +1,7 @@
 package io.sluice.server.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.RoleSpec;
@@ -30,6 +32,7 @@ public final class DemoPlan {
     public static final int FLOOD_SECONDS = 25;
     public static final int BRONZE_VOLUME_ID = 1001;
     private static final long DISK_BYTES = 256L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final int monitorPort;
@@ -88,13 +91,26 @@ public final class DemoPlan {
         Files.writeString(dir.resolve("services.json"), """
                 {"backends": [{"id": "array", "nominalIops": %d, "floorLatencyMicros": 300}],
                  "volumes": [{"volumeId": 1, "backendId": "array", "groups": [{"kind": "TENANT", "id": "payments"}], "allocatedBytes": %d},
-                             {"volumeId": %d, "backendId": "array", "groups": [{"kind": "TENANT", "id": "backup"}], "allocatedBytes": %d}],
-                 "slas": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "reservedIops": %d, "weight": 300,
-                           "priority": "CRITICAL", "latency": {"percentile": 95, "readMicros": %d, "writeMicros": %d, "windowIntervals": 5}},
-                          {"name": "bronze", "scope": {"kind": "TENANT", "id": "backup"}, "iopsLimit": 5000, "weight": 100,
-                           "priority": "BACKGROUND"}]}
-                """.formatted(ARRAY_IOPS, DISK_BYTES, BRONZE_VOLUME_ID, DISK_BYTES, GOLD_RESERVED_IOPS,
-                GOLD_P95_TARGET_MICROS, GOLD_P95_TARGET_MICROS));
+                             {"volumeId": %d, "backendId": "array", "groups": [{"kind": "TENANT", "id": "backup"}], "allocatedBytes": %d}]}
+                """.formatted(ARRAY_IOPS, DISK_BYTES, BRONZE_VOLUME_ID, DISK_BYTES));
+    }
+
+    /** Gold: volume 1's reservation and latency objective, critical. */
+    public static ObjectNode goldSla() {
+        ObjectNode sla = JSON.createObjectNode().put("name", "gold");
+        sla.putObject("scope").put("kind", "VOLUME").put("id", "1");
+        sla.put("reservedIops", GOLD_RESERVED_IOPS).put("weight", 300).put("priority", "CRITICAL");
+        sla.putObject("latency").put("percentile", 95).put("readMicros", GOLD_P95_TARGET_MICROS)
+                .put("writeMicros", GOLD_P95_TARGET_MICROS).put("windowIntervals", 5);
+        return sla;
+    }
+
+    /** Bronze: the backup tenant, capped and in the background class, throttled first when gold is at risk. */
+    public static ObjectNode bronzeSla() {
+        ObjectNode sla = JSON.createObjectNode().put("name", "bronze");
+        sla.putObject("scope").put("kind", "TENANT").put("id", "backup");
+        sla.put("iopsLimit", 5_000).put("weight", 100).put("priority", "BACKGROUND");
+        return sla;
     }
 
     private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port) throws IOException {

@@ -80,12 +80,20 @@ public final class Supervisor implements AutoCloseable {
      * start-up grace does not hold the others back.
      */
     public void start() throws IOException, InterruptedException {
+        start(name -> { });
+    }
+
+    /** As {@link #start()}, calling {@code onReady} with each role's name once it is ready, before the next starts. */
+    public void start(Consumer<String> onReady) throws IOException, InterruptedException {
         for (RoleProcess role : roles) {
             role.start(clock.epochMillis());
             log.accept("started " + role.spec.name() + " (pid " + role.pid() + ")");
             long deadline = System.nanoTime() + STARTUP_GRACE_MILLIS * 1_000_000;
             while (role.isAlive() && !isReady(role) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
+            }
+            if (isReady(role)) {
+                onReady.accept(role.spec.name());
             }
         }
     }

@@ -1,0 +1,83 @@
+package io.sluice.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.store.Database;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.ServerMailboxes;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PostgreSQL stopped and started again under load: what is acknowledged during the outage goes to the
+ * journal, the status says degraded, and after the restart every acknowledged batch is stored once and
+ * the status is healthy again. The cluster is shared, so it is started again whatever happens.
+ */
+class PostgresOutageTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void samplesAcknowledgedDuringAnOutageAreJournaledThenStoredOnce() throws Exception {
+        try (TestDatabase test = TestDatabase.postgres()) {
+            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
+                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("outage").retryMillis(200)
+                    .connectTimeoutMillis(500).build();
+            Set<Long> acknowledged;
+            BatchSender sender;
+            try (DbManager manager = new DbManager(context);
+                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 2);
+                try {
+                    await(sender, s -> s.acknowledged().size() >= 50, manager);
+                    cluster("stop");
+                    await(sender, s -> manager.ingestionStatus().degraded() && manager.ingestionStatus().journaledSamples() > 0
+                            && s.acknowledged().size() >= 150, manager);
+                    IngestionStatus during = manager.ingestionStatus();
+                    assertThat(during.degraded()).isTrue();
+                    assertThat(during.lastError()).isNotNull();
+                } finally {
+                    cluster("start");
+                }
+                int afterOutage = sender.acknowledged().size();
+                await(sender, s -> s.acknowledged().size() >= afterOutage + 50 && !manager.ingestionStatus().degraded(), manager);
+                sender.close();
+                acknowledged = new HashSet<>(sender.acknowledged());
+                IngestionStatus after = manager.ingestionStatus();
+                assertThat(after.degraded()).isFalse();
+                assertThat(after.journaledSamples()).isZero();
+            }
+            try (Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
+            }
+        }
+    }
+
+    private static void await(BatchSender sender, Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
+        for (int i = 0; i < 12_000 && !condition.test(sender); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(condition.test(sender)).as("condition reached; status %s, %d acknowledged", manager.ingestionStatus(),
+                sender.acknowledged().size()).isTrue();
+    }
+
+    private static void cluster(String action) throws Exception {
+        String[] cluster = new String(new ProcessBuilder("pg_lsclusters", "-h").start().getInputStream().readAllBytes())
+                .trim().split("\\s+");
+        Process p = new ProcessBuilder(List.of("pg_ctlcluster", cluster[0], cluster[1], action)).inheritIO().start();
+        assertThat(p.waitFor()).as("pg_ctlcluster " + action).isZero();
+        if (action.equals("start")) {
+            for (int i = 0; i < 100 && !TestDatabase.listening(); i++) {
+                Thread.sleep(100);
+            }
+        }
+    }
+}
