@@ -21,6 +21,7 @@ public final class SluiceMain implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        SupervisorWatch.startIfSupervised();
         System.exit(run(args));
     }
 

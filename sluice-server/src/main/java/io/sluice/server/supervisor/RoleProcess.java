@@ -12,6 +12,7 @@ final class RoleProcess {
     private static final long[] BACKOFF_MILLIS = {0, 250, 500, 1_000, 2_000, 5_000};
     /** A role that has run this long is considered healthy again: its back-off starts over. */
     private static final long STABLE_MILLIS = 60_000;
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     final RoleSpec spec;
     private final Path log;
@@ -33,8 +34,13 @@ final class RoleProcess {
 
     void start(long now) throws IOException {
         Files.createDirectories(log.getParent());
-        List<String> cmd = new ArrayList<>(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED",
-                "-Dsluice.role=" + spec.name()));
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            // Its own session: a Ctrl-C at the terminal reaches the supervisor alone, which stops roles in order.
+            cmd.add(SETSID.toString());
+        }
+        cmd.addAll(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED", "-Dsluice.role=" + spec.name(),
+                "-Dsluice.supervisor.pid=" + ProcessHandle.current().pid()));
         cmd.addAll(spec.jvmOptions());
         cmd.addAll(List.of("-cp", classpath, "io.sluice.server.SluiceMain"));
         cmd.addAll(spec.command());
