@@ -58,6 +58,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (running) {
             printGateways(mailbox(status, "-" + ServerMailboxes.MONITOR_SUFFIX));
+            printGatewayStates(mailbox(status, "-" + ServerMailboxes.SERVICES_QUERIES_SUFFIX));
         }
         return running ? ExitCode.OK : ExitCode.FAILURE;
     }
@@ -90,6 +91,31 @@ final class StatusCommand implements Callable<Integer> {
                     b.getLong(MonitorStatusDescriptor.PAIRS_OFFSET));
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Each gateway's state as the SLA services know it (from the monitor's events and reports). */
+    private void printGatewayStates(Path box) {
+        if (!Files.exists(box)) {
+            return;
+        }
+        try (Mailbox mailbox = Mailbox.open(box);
+             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS)) {
+            Reply reply = client.call(MailboxOpcodes.SERVICES_JSON,
+                    "{\"op\":\"gateways.list\",\"actor\":\"system:status\",\"limit\":200}".getBytes()).get(3, TimeUnit.SECONDS);
+            JsonNode items = new ObjectMapper().readTree(reply.result()).path("items");
+            if (items.isEmpty()) {
+                return;
+            }
+            System.out.printf("%-20s %-18s %-25s %-25s %s%n", "gateway", "state", "since", "last seen", "volumes");
+            long now = System.currentTimeMillis();
+            for (JsonNode g : items) {
+                System.out.printf("%-20s %-18s %-25s %-25s %s%n", g.path("gatewayId").asText(), g.path("state").asText(),
+                        java.time.Instant.ofEpochMilli(g.path("since").asLong()),
+                        (now - g.path("lastSeen").asLong()) / 1000 + " s ago", g.path("volumes"));
+            }
+        } catch (Exception e) {
+            System.out.println("gateways: the SLA services did not answer (" + e.getMessage() + ")");
         }
     }
 }

@@ -34,7 +34,8 @@ public final class RoleCatalog {
     public static List<RoleSpec> roles(ServerSettings s) {
         List<RoleSpec> specs = new ArrayList<>();
         for (String role : s.roles()) {
-            specs.add(new RoleSpec(role, command(s, role), inbox(s, role), s.jvmOptions().getOrDefault(role, List.of())));
+            specs.add(new RoleSpec(role, command(s, role), inbox(s, role), s.jvmOptions().getOrDefault(role, List.of()),
+                    role.equals("web") ? loopbackPort(s.webListen()) : 0));
         }
         return specs;
     }
@@ -47,6 +48,14 @@ public final class RoleCatalog {
             case "monitor" -> mailbox(s, ServerMailboxes.MONITOR_SUFFIX);
             default -> null;
         };
+    }
+
+    /** The port of {@code hostPort} when the supervisor can probe it on loopback, else 0 (no readiness probe). */
+    static int loopbackPort(String hostPort) {
+        String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("0.0.0.0")
+                || host.equals("[::1]") || host.equals("[::]");
+        return loopback ? Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)) : 0;
     }
 
     /** The role's {@code sluice} subcommand and its arguments. */

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.server.config.ServerSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway while roles are killed with SIGKILL, the gateway is killed, the gateway-monitor link is cut
  * and restored, and mailbox files are corrupted before a start.
  */
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
 class FaultToleranceSystemTest {
     /** The server roles under test, in the order they are killed. */
-    static final List<String> ROLES = List.of("services", "monitor");
-    private static final long POLL_MILLIS = 500;
+    static final List<String> ROLES = ServerSettings.ALL_ROLES;
+    private static final long POLL_MILLIS = 1_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -32,23 +35,47 @@ class FaultToleranceSystemTest {
     @Test
     void everyRoleKilledUnderFioLoadIsBackWithinTwoSecondsAndIoNeverStops() throws Exception {
         try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
-            ServerHarness.await(60_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             long versionInForce = server.qosVersion();
-            Process fio = fio(server, 30);
+            // Long enough to outlast every kill and restart on a busy machine.
+            Process fio = fio(server, 90);
             ServerHarness.await(30_000, () -> server.gatewayOps() > 1_000);
             List<String> report = new ArrayList<>();
+            long from = System.currentTimeMillis();
             for (String role : ROLES) {
                 long ops = server.gatewayOps();
+                String edit = "edit-before-" + role;
+                try (JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
+                    assertThat(db.call(slaPut(edit), 30).ok()).as("SLA edit acknowledged before %s is killed", role).isTrue();
+                }
                 long pid = server.kill(role);
                 long restartMillis = server.awaitRestarted(role, pid, 10_000);
                 ServerHarness.await(10_000, () -> server.gatewayOps() > ops + 500);
+                assertThat(fio.isAlive()).as("fio still writing after %s was killed", role).isTrue();
                 assertThat(server.qosVersion()).as("the gateway keeps its parameters while %s is down", role)
                         .isGreaterThanOrEqualTo(versionInForce);
-                server.awaitAttached(role, 30_000);
+                server.awaitServing(role, 90_000);
                 report.add(role + " restarted in " + restartMillis + " ms");
                 assertThat(restartMillis).as("%s back within 2 s of kill -9", role).isLessThanOrEqualTo(2_000);
             }
-            assertThat(fio.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            try (JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
+                for (String role : ROLES) {
+                    JsonMailbox.Result sla = db.call(JsonMailbox.request("sla.get").put("name", "edit-before-" + role), 30);
+                    assertThat(sla.ok()).as("the SLA edit acknowledged before %s was killed is stored", role).isTrue();
+                }
+                List<Long> seconds = sampleSeconds(db, from - 5_000, System.currentTimeMillis());
+                assertThat(seconds).as("no sample stored twice").doesNotHaveDuplicates();
+                assertThat(seconds.size()).as("samples kept coming through every kill").isGreaterThan(10);
+                List<String> gaps = new ArrayList<>();
+                for (int i = 1; i < seconds.size(); i++) {
+                    if (seconds.get(i) - seconds.get(i - 1) > 1_000) {
+                        gaps.add((seconds.get(i) - seconds.get(i - 1)) / 1_000 + " s at " + (seconds.get(i - 1) - from) / 1_000);
+                    }
+                }
+                report.add(seconds.size() + " one-second samples stored across the kills (" + (seconds.getLast()
+                        - seconds.getFirst()) / 1_000 + " s), none twice, gaps " + gaps);
+            }
+            assertThat(fio.waitFor(150, TimeUnit.SECONDS)).isTrue();
             JsonNode job = fioReport(fio).path("jobs").path(0);
             assertThat(fio.exitValue()).as(Files.readString(dir.resolve("fio.err"))).isZero();
             assertThat(job.path("error").asInt()).isZero();
@@ -61,8 +88,8 @@ class FaultToleranceSystemTest {
 
     @Test
     void aKilledGatewayComesBackAndAGatewayCutOffStaysFailStaticThenResyncs() throws Exception {
-        try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
-            ServerHarness.await(60_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+        try (ServerHarness server = new ServerHarness(dir, List.of("services", "monitor"), POLL_MILLIS)) {
+            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             long version = server.qosVersion();
 
             // kill -9 of the gateway mid-I/O: restarted, clients reconnect, parameters re-sent on registration.
@@ -96,16 +123,87 @@ class FaultToleranceSystemTest {
     }
 
     @Test
+    void theWholeServerStoppedAndStartedKeepsHistorySlasRegistrationsAndAlerts() throws Exception {
+        long from = System.currentTimeMillis();
+        List<Long> before;
+        try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
+            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Process fio = fio(server, 5);
+            assertThat(fio.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            try (JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
+                assertThat(db.call(slaPut("kept-across-restart"), 30).ok()).isTrue();
+                assertThat(db.call(JsonMailbox.request("alert.upsert").put("key", "test:restart").put("severity", "WARNING")
+                        .put("message", "raised before the restart").put("state", "OPEN")
+                        .put("at", System.currentTimeMillis()), 30).ok()).isTrue();
+                ServerHarness.await(30_000, () -> sampleCount(db, from) >= 5 && registered(db));
+                before = sampleSeconds(db, from, System.currentTimeMillis());
+            }
+        }
+        try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS);
+             JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
+            assertThat(db.call(JsonMailbox.request("sla.get").put("name", "kept-across-restart"), 30).ok()).isTrue();
+            assertThat(registered(db)).as("the gateway's registration").isTrue();
+            assertThat(db.call(JsonMailbox.request("alert.list"), 30).body().path("items").toString())
+                    .contains("test:restart");
+            assertThat(sampleSeconds(db, from, System.currentTimeMillis())).as("the history").containsAll(before);
+            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            System.out.println("fault test: full restart kept " + before.size() + " samples, the SLA, the registration and the alert");
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode slaPut(String name) {
+        com.fasterxml.jackson.databind.node.ObjectNode put = JsonMailbox.request("sla.put").put("name", name)
+                .put("expectedVersion", 0);
+        put.putObject("spec").put("name", name).put("iopsLimit", 30_000).putObject("scope").put("kind", "TENANT")
+                .put("id", "fault-test");
+        return put;
+    }
+
+    private static boolean registered(JsonMailbox db) {
+        try {
+            return db.call(JsonMailbox.request("gateway.list"), 30).body().path("items").toString().contains("\"gatewayId\":1");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static long sampleCount(JsonMailbox db, long from) {
+        try {
+            return sampleSeconds(db, from, System.currentTimeMillis()).size();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** The start second of every 1 s point stored for the test's volume, writes, in order, every page. */
+    private static List<Long> sampleSeconds(JsonMailbox db, long from, long to) throws Exception {
+        List<Long> seconds = new ArrayList<>();
+        String after = null;
+        do {
+            var request = JsonMailbox.request("samples.range").put("volumeId", ServerHarness.VOLUME_ID)
+                    .put("direction", "WRITE").put("from", from).put("to", to).put("resolution", "1s");
+            if (after != null) {
+                request.put("after", after);
+            }
+            JsonMailbox.Result page = db.call(request, 30);
+            assertThat(page.ok()).as(page.body().toString()).isTrue();
+            page.body().path("points").forEach(p -> seconds.add(p.path("t").asLong()));
+            after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+        } while (after != null);
+        return seconds;
+    }
+
+    @Test
     void corruptMailboxFilesAtStartAreMovedAsideAndRecreated() throws Exception {
         String name = "sluice-ft-" + ProcessHandle.current().pid();
         Path services = Path.of("/dev/shm", name + "-services");
         Path monitor = Path.of("/dev/shm", name + "-monitor");
         Files.write(services, new byte[4096]);
         Files.writeString(monitor, "SLUICEMB but not really a mailbox");
-        try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
+        try (ServerHarness server = new ServerHarness(dir, List.of("services", "monitor"), POLL_MILLIS)) {
             assertThat(server.log).filteredOn(line -> line.contains("unusable") && line.contains("moved to")).hasSize(2);
-            ServerHarness.await(60_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
-            for (String role : ROLES) {
+            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            for (String role : List.of("services", "monitor")) {
                 assertThat(server.role(role).restarts()).as("%s started once, no crash loop", role).isZero();
             }
         } finally {

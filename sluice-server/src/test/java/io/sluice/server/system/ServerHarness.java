@@ -43,8 +43,10 @@ final class ServerHarness implements AutoCloseable {
     ServerHarness(Path dir, List<String> roles, long pollIntervalMillis) throws Exception {
         this.dir = dir;
         Path secret = Files.writeString(dir.resolve("secret"), "fault-test-secret-0123456789");
-        try (RandomAccessFile disk = new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
-            disk.setLength(64L << 20);
+        if (!Files.exists(dir.resolve("disk.img"))) {
+            try (RandomAccessFile disk = new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
+                disk.setLength(64L << 20);
+            }
         }
         int monitorPort = freePort();
         gatewayPort = freePort();
@@ -98,6 +100,10 @@ final class ServerHarness implements AutoCloseable {
         }
     }
 
+    Path mailbox(String suffix) {
+        return RoleCatalog.mailbox(settings, suffix);
+    }
+
     Supervisor.RoleStatus role(String name) {
         return status.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
@@ -116,9 +122,28 @@ final class ServerHarness implements AutoCloseable {
         return (System.nanoTime() - start) / 1_000_000;
     }
 
-    /** Waits until the role is attached to its mailbox again (its callee heartbeat is fresh). */
-    void awaitAttached(String name, long timeoutMillis) throws InterruptedException {
-        await(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+    /**
+     * Waits until the role serves again: attached to its mailbox with a fresh callee heartbeat, or for
+     * the web role (which has no mailbox of its own) answering HTTP.
+     */
+    void awaitServing(String name, long timeoutMillis) throws InterruptedException {
+        if (name.equals("web")) {
+            await(timeoutMillis, this::webAnswers);
+        } else {
+            await(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+        }
+    }
+
+    private boolean webAnswers() {
+        try {
+            var connection = (java.net.HttpURLConnection) java.net.URI.create("http://" + settings.webListen() + "/api/openapi.json")
+                    .toURL().openConnection();
+            connection.setConnectTimeout(500);
+            connection.setReadTimeout(2_000);
+            return connection.getResponseCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     Path statsFile() {
