@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         description = "Run the SLA services: analyse the monitor's reports against SLAs, send throttle sets back, "
                 + "answer the application server's queries, forward history to the database manager.")
 final class ServicesCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "backends, volumes and SLAs (JSON; see ServicesConfig)")
+    @Option(names = "--config", description = "bootstrap backends, volumes and SLAs (JSON; see ServicesConfig); "
+            + "without it everything comes from the database manager and the gateways' reports")
     Path config;
 
     @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
@@ -36,7 +37,7 @@ final class ServicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServicesConfig services = ServicesConfig.read(config);
+        ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services, interval, EpochClock.system(),
                      dbForwarding)) {

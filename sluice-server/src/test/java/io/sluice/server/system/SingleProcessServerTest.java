@@ -1,0 +1,92 @@
+package io.sluice.server.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.mailbox.EntryInfo;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.MailboxOpcodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sluice server --single-process}: every role in one JVM, talking through the mailboxes, stopped in reverse order. */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class SingleProcessServerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void allRolesRunInOneJvmThroughTheMailboxesAndStopInReverseOrder() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "single-process-secret-0123456789");
+        String name = "sluice-sp-" + ProcessHandle.current().pid();
+        int webPort = ServerHarness.freePort();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path log = dir.resolve("server.log");
+        Process server = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
+                "io.sluice.server.SluiceMain", "server", "--single-process", "--name", name, "--data-dir",
+                dir.resolve("data").toString(), "--secret-file", secret.toString(), "--listen", "127.0.0.1:0",
+                "--web-listen", "127.0.0.1:" + webPort)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Path dbBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.DB_SUFFIX);
+            Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
+            ServerHarness.await(120_000, () -> attachedCallee(dbBox) == server.pid() && attachedCallee(monitorBox) == server.pid());
+            try (JsonMailbox db = new JsonMailbox(dbBox, MailboxOpcodes.DB_JSON)) {
+                assertThat(db.call(JsonMailbox.request("status"), 30).ok()).isTrue();
+            }
+            try (JsonMailbox services = new JsonMailbox(ServerMailboxes.file(Path.of("/dev/shm"), name,
+                    ServerMailboxes.SERVICES_QUERIES_SUFFIX), MailboxOpcodes.SERVICES_JSON)) {
+                ServerHarness.await(60_000, () -> {
+                    try {
+                        return services.call(JsonMailbox.request("status"), 5).ok();
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            }
+            ServerHarness.await(60_000, () -> {
+                try {
+                    var c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + webPort + "/api/openapi.json")
+                            .toURL().openConnection();
+                    return c.getResponseCode() == 200;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            try (var files = Files.list(Path.of("/dev/shm"))) {
+                for (Path p : files.filter(p -> p.getFileName().toString().startsWith(name)).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        List<String> stopped = Files.readAllLines(log).stream().filter(l -> l.contains(" stopped ")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
+        assertThat(stopped).as(Files.readString(log)).containsExactly("web", "monitor", "services", "db");
+    }
+
+    /** The pid of the callee attached to a mailbox, or 0. */
+    private static long attachedCallee(Path file) {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (Mailbox box = Mailbox.open(file)) {
+            for (int i = 0; i < box.geometry().maxCallees(); i++) {
+                EntryInfo callee = box.calleeEntry(i);
+                if (callee.pid() != 0) {
+                    return callee.pid();
+                }
+            }
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
