@@ -377,8 +377,8 @@ function slaForm(doc, onSaved) {
         ? await api('PUT', '/api/slas/' + encodeURIComponent(doc.name), read(), { 'If-Match': '"' + doc.version + '"' })
         : await api('POST', '/api/slas', read());
       showProblem(null);
+      await onSaved(saved.data);
       say(`Saved ${saved.data.name} (version ${saved.data.version}).` + (saved.data.apply && saved.data.apply.applied === false ? ' ' + saved.data.apply.detail : ''));
-      onSaved(saved.data);
     } catch (e) {
       if (e.status === 409) result.textContent = 'Someone else changed this SLA (now version ' + e.problem.currentVersion + '). Reload it and apply your change again.';
       else if (!showProblem(e.problem)) result.textContent = e.message;
@@ -403,7 +403,7 @@ views.slas = async params => {
   const parts = [h('h1', { text: 'SLAs' })];
   if (can('OPERATOR')) {
     parts.push(h('h2', { text: editing ? 'Edit ' + editing.name : 'New SLA' }),
-      slaForm(editing, () => { if (editing) location.hash = '#/slas'; else route(); }));
+      slaForm(editing, () => { if (editing) history.replaceState(null, '', '#/slas'); return route(); }));
   }
   parts.push(h('h2', { text: 'All SLAs' }), list);
   main().replaceChildren(...parts);

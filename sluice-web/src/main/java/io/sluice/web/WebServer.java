@@ -119,7 +119,7 @@ public final class WebServer implements AutoCloseable {
                 config.routes.exception(HttpResponseException.class, (e, ctx) -> sendProblem(ctx,
                         ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null)));
                 config.routes.exception(Exception.class, (e, ctx) -> {
-                    LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+                    LOG.log(System.Logger.Level.ERROR, "request failed", e);
                     sendProblem(ctx, ApiProblem.of(500, "internal", "Internal error", "the failure was logged"));
                 });
                 config.routes.error(404, ctx -> {
@@ -130,6 +130,7 @@ public final class WebServer implements AutoCloseable {
                 config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null)));
             });
             opened.push(app::stop);
+            opened.push(feed::disconnectAll);
             app.start();
         } catch (RuntimeException e) {
             close();
@@ -154,8 +155,13 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void sendProblem(Context ctx, ApiProblem problem) {
-        ctx.status(problem.status()).contentType("application/problem+json")
-                .result(bodies.text(problem.body(ctx.path())));
+        try {
+            ctx.status(problem.status()).contentType("application/problem+json")
+                    .result(bodies.text(problem.body(ctx.path())));
+        } catch (RuntimeException e) {
+            // The exchange is already finished (a stream closed at shutdown): nobody to answer.
+            LOG.log(System.Logger.Level.DEBUG, "problem not sent: " + problem.getMessage());
+        }
     }
 
     /** Announces a setup link while no user exists; retries in the background until the database answers. */
