@@ -30,6 +30,9 @@ import io.sluice.web.http.Routes;
 import io.sluice.web.http.SecurityHeaders;
 import io.sluice.web.live.LiveFeed;
 import io.sluice.web.metrics.SluiceMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -62,6 +65,11 @@ public final class WebServer implements AutoCloseable {
     public WebServer(WebContext context, Consumer<String> announcer) {
         this.context = context;
         this.announcer = announcer;
+        try {
+            Files.createDirectories(context.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the web data directory " + context.dataDir(), e);
+        }
         try {
             CalleeLink db = open(new CalleeLink("db", ServerMailboxes.file(context.mailboxDir(), context.serverName(),
                     ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));

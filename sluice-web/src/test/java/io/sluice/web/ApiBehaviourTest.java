@@ -173,6 +173,19 @@ class ApiBehaviourTest extends WebTestBase {
     }
 
     @Test
+    void historyPagesThatDoNotFitASlotAreAskedForInSmallerPages() {
+        long to = 1_800_000_000_000L;
+        ApiClient.Response r = api.get("/api/volumes/7/history?resolution=1s&limit=5000&from=" + (to - 3_600_000) + "&to=" + to, viewer);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().path("resolution").asText()).isEqualTo("1s");
+        assertThat(r.json().path("points").size()).isBetween(1, 4999);
+        assertThat(r.json().path("next").isNull()).isFalse();
+        ApiClient.Response badResolution = api.get("/api/volumes/7/history?resolution=5s", viewer);
+        assertThat(badResolution.status()).isEqualTo(422);
+        assertThat(badResolution.json().path("rule").asText()).isEqualTo("enum");
+    }
+
+    @Test
     void complianceReportDownloadsAsCsv() {
         api.post("/api/slas", sla("bronze", 1000, 0), operator);
         ApiClient.Response csv = api.get("/api/compliance/report?format=csv", viewer);

@@ -110,7 +110,9 @@ class DashboardBrowserTest extends WebTestBase {
         assertThat(page.locator("#live-target")).hasValue("v7");
         assertThat(page.locator("#live-readout")).containsText("3,200 IOPS");
         assertThat(page.locator("#live-readout")).containsText("state met");
-        assertThat(page.locator("canvas")).hasCount(4);
+        assertThat(page.locator(".charts canvas")).hasCount(4);
+        page.locator("#history-resolution").selectOption("1m");
+        assertThat(page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("History"))).containsText("points");
         shot(page, "04-live-chart");
 
         page.navigate(api.base() + "/#/compliance");
@@ -128,6 +130,11 @@ class DashboardBrowserTest extends WebTestBase {
         shot(page, "06-alert-acknowledged");
         assertThat(page.evaluate("() => window.pwned === undefined")).isEqualTo(true);
 
+        page.navigate(api.base() + "/#/groups");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        assertThat(page.locator("#status")).containsText("Saved payments (version 1)");
+        shot(page, "07-groups");
+
         Page phone = browser.newContext(new Browser.NewContextOptions().setViewportSize(390, 844).setIsMobile(true)).newPage();
         phone.navigate(api.base() + "/#/login");
         phone.getByLabel("Login").fill("viewer");
@@ -135,7 +142,7 @@ class DashboardBrowserTest extends WebTestBase {
         phone.keyboard().press("Enter");
         assertThat(phone.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
         assertThat(phone.locator("main")).containsText("browser-gold");
-        shot(phone, "07-overview-phone");
+        shot(phone, "08-overview-phone");
 
         assertThat(problems).isEmpty();
     }

@@ -126,6 +126,11 @@ public final class AccountApi {
         if (p.viaSession()) {
             sessions.close(ctx.cookie(Authenticator.SESSION_COOKIE));
             ctx.cookie(sessionCookie("", 0));
+            try {
+                calls.db("audit.append", p.actor(), calls.args().put("action", "session.logout").put("target", p.actor()));
+            } catch (ApiProblem e) {
+                // Signing out must work while the database is away; the session is gone either way.
+            }
         }
         ctx.status(204);
     }
