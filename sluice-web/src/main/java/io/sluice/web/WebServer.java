@@ -88,7 +88,7 @@ public final class WebServer implements AutoCloseable {
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
 
             new AccountApi(calls, bodies, new PasswordHasher(), sessions,
-                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+                    new LoginLimiter(context.clock(), 5, 300_000), new LoginLimiter(context.clock(), 30, 300_000), authenticator, setup, context.secureCookies()).register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);

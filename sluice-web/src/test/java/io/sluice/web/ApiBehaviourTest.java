@@ -186,6 +186,27 @@ class ApiBehaviourTest extends WebTestBase {
     }
 
     @Test
+    void revokedTokensAndDisabledUsersAreShutOut() {
+        ApiClient.Response created = api.post("/api/tokens", Map.of("name", "short-lived", "role", "VIEWER"), admin);
+        String token = created.json().path("token").asText();
+        assertThat(api.get("/api/slas", Credentials.token(token)).status()).isEqualTo(200);
+        assertThat(api.delete("/api/tokens/short-lived", admin, Map.of()).status()).isEqualTo(200);
+        ApiClient.Response revoked = api.get("/api/slas", Credentials.token(token));
+        assertThat(revoked.status()).isEqualTo(401);
+        assertThat(api.get("/api/slas", Credentials.token("slc_never-issued")).status()).isEqualTo(401);
+
+        assertThat(api.post("/api/users", Map.of("login", "leaver", "role", "OPERATOR", "password", PASSWORD), admin).status()).isEqualTo(201);
+        Credentials leaver = login("leaver", PASSWORD);
+        assertThat(api.put("/api/users/leaver", Map.of("disabled", true), admin, Map.of()).status()).isEqualTo(200);
+        assertThat(api.get("/api/slas", leaver).status()).isEqualTo(401);
+        ApiClient.Response again = api.post("/api/session", Map.of("login", "leaver", "password", PASSWORD), Credentials.NONE);
+        assertThat(again.status()).isEqualTo(401);
+        ApiClient.Response weak = api.post("/api/users", Map.of("login", "weak", "role", "VIEWER", "password", "short"), admin);
+        assertThat(weak.status()).isEqualTo(422);
+        assertThat(weak.json().path("rule").asText()).isEqualTo("min-length");
+    }
+
+    @Test
     void complianceReportDownloadsAsCsv() {
         api.post("/api/slas", sla("bronze", 1000, 0), operator);
         ApiClient.Response csv = api.get("/api/compliance/report?format=csv", viewer);
