@@ -54,6 +54,8 @@ class ApiBehaviourTest extends WebTestBase {
         ApiClient.Response oversize = api.send("POST", "/api/slas", huge, "application/json", operator, Map.of());
         assertThat(oversize.status()).isEqualTo(413);
         assertThat(oversize.problemType()).isEqualTo("too-large");
+        ApiClient.Response chunked = api.sendStreamed("POST", "/api/slas", huge, operator);
+        assertThat(chunked.status()).as(chunked.toString()).isEqualTo(413);
         ApiClient.Response wrongType = api.post("/api/slas", Map.of("name", 42), operator);
         assertThat(wrongType.status()).isEqualTo(422);
         assertThat(wrongType.json().path("field").asText()).isEqualTo("name");
