@@ -63,7 +63,7 @@ class DashboardBrowserTest extends WebTestBase {
         seeder.alert("latency:browser", "WARNING", "<script>window.pwned=1</script> p99 above target on volume 7");
         BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
         Page page = context.newPage();
-        page.setDefaultTimeout(20_000);
+        page.setDefaultTimeout(30_000);
         List<String> problems = new ArrayList<>();
         page.onConsoleMessage(m -> {
             // Failed requests are judged by onResponse below, which knows which ones are expected.
@@ -148,6 +148,8 @@ class DashboardBrowserTest extends WebTestBase {
     }
 
     private static void shot(Page page, String name) {
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true));
+        // Generous bound: on a busy machine Chromium may take long to settle a page with live charts.
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true)
+                .setTimeout(90_000));
     }
 }
