@@ -37,6 +37,7 @@ class WebServerLifecycleTest {
             ApiClient.Response down = api.post("/api/session", Map.of("login", "admin", "password", "x".repeat(12)), Credentials.NONE);
             assertThat(down.status()).isEqualTo(503);
             try (InMemoryBackend backend = new InMemoryBackend(dir, "late")) {
+                assertThat(backend.serverName()).isEqualTo("late");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (server.setupToken().isEmpty()) {
                     assertThat(System.nanoTime()).as("setup token after the database came up").isLessThan(deadline);
@@ -56,6 +57,7 @@ class WebServerLifecycleTest {
             // Attached and alive, but never polls: the shape of a hung process.
             try (Mailbox mailbox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
                  MailboxCallee hung = MailboxCallee.attach(mailbox)) {
+                assertThat(hung.calleeIndex()).isNotNegative();
                 ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
                 String token = server.setupToken().orElseThrow();
                 assertThat(api.post("/api/setup", Map.of("token", token, "login", "admin", "password", "x".repeat(12)),
