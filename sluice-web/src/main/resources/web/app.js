@@ -295,6 +295,7 @@ views.live = async params => {
       pushPoint(thr, t, [p.iopsLimit || 0], keep);
     }
   }
+  if (key[0] === 'v') main().append(historySection(key.slice(1)));
   state.liveHandlers.push((snap, detail) => {
     if (!snap) { readout.textContent = 'Live data unavailable: ' + (detail || ''); return; }
     const t = new Date(snap.at).toLocaleTimeString();
@@ -310,6 +311,79 @@ views.live = async params => {
     pushPoint(thr, t, [row.iopsLimit || 0], keep);
   });
 };
+
+function historySection(volumeId) {
+  const range = h('select', { id: 'history-range', name: 'range' },
+    [['1 hour', 3600e3], ['1 day', 86400e3], ['7 days', 7 * 86400e3], ['30 days', 30 * 86400e3]].map(([t, v]) => h('option', { value: v, text: t })));
+  const resolution = h('select', { id: 'history-resolution', name: 'resolution' },
+    [['automatic', ''], ['1 second', '1s'], ['1 minute', '1m'], ['1 hour', '1h']].map(([t, v]) => h('option', { value: v, text: t })));
+  const canvas = h('canvas', { id: 'history-chart', role: 'img', 'aria-label': 'Stored IOPS and p99 latency history' });
+  const note = h('p', { 'aria-live': 'polite' });
+  let chart = null;
+  const load = async () => {
+    const to = Date.now(), from = to - Number(range.value);
+    const q = `from=${from}&to=${to}` + (resolution.value ? '&resolution=' + resolution.value : '');
+    try {
+      const { data } = await api('GET', `/api/volumes/${encodeURIComponent(volumeId)}/history?${q}`);
+      if (chart) { chart.destroy(); state.charts = state.charts.filter(c => c !== chart); }
+      chart = lineChart(canvas, `History at ${data.resolution} resolution`, ['IOPS', 'p99 latency (ms)'], 'value');
+      for (const p of data.points) pushPoint(chart, new Date(p.t).toLocaleString(), [p.iops, p.latencyP99Micros / 1000], 100000);
+      note.textContent = data.points.length ? `${data.points.length} points` + (data.next ? ' (first page; narrow the range for more)' : '')
+        : 'Nothing stored for this period yet.';
+    } catch (e) { note.textContent = e.message; }
+  };
+  range.addEventListener('change', load);
+  resolution.addEventListener('change', load);
+  setTimeout(load, 0);
+  return h('section', { 'aria-labelledby': 'h-hist' }, h('h2', { id: 'h-hist', text: 'History' }),
+    h('div', { class: 'actions' }, h('label', {}, 'Period', range), h('label', {}, 'Resolution', resolution)), note,
+    h('div', { class: 'chart-box' }, canvas));
+}
+
+// ------------------------------------------------------------------------------------------ policies and groups
+
+function documentPage(collection, title, example, empty) {
+  return async params => {
+    const { data } = await api('GET', '/api/' + collection);
+    const editing = params.get('edit') ? data.items.find(d => d.name === params.get('edit')) : null;
+    const parts = [h('h1', { text: title })];
+    if (can('OPERATOR')) {
+      const text = h('textarea', { id: collection + '-spec', name: 'spec', rows: 8, spellcheck: 'false',
+        'aria-describedby': collection + '-err' });
+      text.value = JSON.stringify(editing ? editing.spec : example, null, 2);
+      const err = h('p', { class: 'field-error', id: collection + '-err', role: 'alert' });
+      const form = h('form', { class: 'grid' }, h('label', { for: collection + '-spec', class: 'wide' },
+        editing ? `Edit ${editing.name} (version ${editing.version}) as JSON` : 'New, as JSON', text),
+        h('div', { class: 'actions' }, h('button', { type: 'submit', text: editing ? 'Save changes' : 'Create' })), err);
+      form.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        let spec;
+        try { spec = JSON.parse(text.value); } catch (e) { err.textContent = 'Not valid JSON: ' + e.message; return; }
+        try {
+          const saved = editing
+            ? await api('PUT', `/api/${collection}/${encodeURIComponent(editing.name)}`, spec, { 'If-Match': '"' + editing.version + '"' })
+            : await api('POST', '/api/' + collection, spec);
+          history.replaceState(null, '', '#/' + collection);
+          await route();
+          say(`Saved ${saved.data.name} (version ${saved.data.version}).`);
+        } catch (e) { err.textContent = e.message + (e.problem && e.problem.field ? ` (field ${e.problem.field}, rule ${e.problem.rule})` : ''); }
+      });
+      parts.push(form);
+    }
+    parts.push(table([['Name', d => d.name], ['Kind', d => d.spec.kind || '–'], ['Version', d => d.version],
+      ['Updated', d => `${fmt.time(d.updatedAt)} by ${d.updatedBy}`],
+      ['', d => can('OPERATOR') ? h('a', { href: `#/${collection}?edit=${encodeURIComponent(d.name)}`, text: 'Edit' }) : '']],
+    data.items, empty));
+    main().replaceChildren(...parts);
+  };
+}
+
+views.policies = documentPage('policies', 'Policies', { name: 'nightly-backup', kind: 'TIME_WINDOW',
+  window: { days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '01:00', end: '05:00', zone: 'UTC' },
+  appliesTo: { priority: 'BACKGROUND' }, iopsLimitFactor: 4.0 },
+'No policies yet. A policy changes limits by time of day or reacts to SLA violations; edit the example above to create one.');
+views.groups = documentPage('groups', 'Groups', { name: 'payments', kind: 'TENANT', members: [1, 2] },
+  'No groups yet. A group gathers volumes (a tenant, host or pool) so they can be watched and limited together.');
 
 // ------------------------------------------------------------------------------------------ SLA editor
 
@@ -377,8 +451,8 @@ function slaForm(doc, onSaved) {
         ? await api('PUT', '/api/slas/' + encodeURIComponent(doc.name), read(), { 'If-Match': '"' + doc.version + '"' })
         : await api('POST', '/api/slas', read());
       showProblem(null);
+      await onSaved(saved.data);
       say(`Saved ${saved.data.name} (version ${saved.data.version}).` + (saved.data.apply && saved.data.apply.applied === false ? ' ' + saved.data.apply.detail : ''));
-      onSaved(saved.data);
     } catch (e) {
       if (e.status === 409) result.textContent = 'Someone else changed this SLA (now version ' + e.problem.currentVersion + '). Reload it and apply your change again.';
       else if (!showProblem(e.problem)) result.textContent = e.message;
@@ -403,7 +477,7 @@ views.slas = async params => {
   const parts = [h('h1', { text: 'SLAs' })];
   if (can('OPERATOR')) {
     parts.push(h('h2', { text: editing ? 'Edit ' + editing.name : 'New SLA' }),
-      slaForm(editing, () => { if (editing) location.hash = '#/slas'; else route(); }));
+      slaForm(editing, () => { if (editing) history.replaceState(null, '', '#/slas'); return route(); }));
   }
   parts.push(h('h2', { text: 'All SLAs' }), list);
   main().replaceChildren(...parts);

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param port           TCP port, 0 for any free one
  * @param mailboxDir     where the other roles' mailboxes live
  * @param serverName     prefix of the mailbox files ({@code <name>-db}, ...)
- * @param dataDir        the web role's own files (none yet besides what tests put there)
+ * @param dataDir        the web role's own directory, created at start; it holds nothing yet (sessions live in
+ *                       memory, everything else in the database)
  * @param callTimeout    how long a request waits for another process before answering 503
  * @param maxBodyBytes   largest request body accepted
  * @param liveInterval   how often the live feed asks the services (one second: the poll interval)

@@ -30,6 +30,9 @@ import io.sluice.web.http.Routes;
 import io.sluice.web.http.SecurityHeaders;
 import io.sluice.web.live.LiveFeed;
 import io.sluice.web.metrics.SluiceMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -63,6 +66,11 @@ public final class WebServer implements AutoCloseable {
         this.context = context;
         this.announcer = announcer;
         try {
+            Files.createDirectories(context.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the web data directory " + context.dataDir(), e);
+        }
+        try {
             CalleeLink db = open(new CalleeLink("db", ServerMailboxes.file(context.mailboxDir(), context.serverName(),
                     ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
             CalleeLink services = open(new CalleeLink("services", ServerMailboxes.file(context.mailboxDir(),
@@ -80,7 +88,7 @@ public final class WebServer implements AutoCloseable {
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
 
             new AccountApi(calls, bodies, new PasswordHasher(), sessions,
-                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+                    new LoginLimiter(context.clock(), 5, 300_000), new LoginLimiter(context.clock(), 30, 300_000), authenticator, setup, context.secureCookies()).register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);
@@ -119,7 +127,7 @@ public final class WebServer implements AutoCloseable {
                 config.routes.exception(HttpResponseException.class, (e, ctx) -> sendProblem(ctx,
                         ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null)));
                 config.routes.exception(Exception.class, (e, ctx) -> {
-                    LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+                    LOG.log(System.Logger.Level.ERROR, "request failed", e);
                     sendProblem(ctx, ApiProblem.of(500, "internal", "Internal error", "the failure was logged"));
                 });
                 config.routes.error(404, ctx -> {
@@ -130,6 +138,7 @@ public final class WebServer implements AutoCloseable {
                 config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null)));
             });
             opened.push(app::stop);
+            opened.push(feed::disconnectAll);
             app.start();
         } catch (RuntimeException e) {
             close();
@@ -154,8 +163,13 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void sendProblem(Context ctx, ApiProblem problem) {
-        ctx.status(problem.status()).contentType("application/problem+json")
-                .result(bodies.text(problem.body(ctx.path())));
+        try {
+            ctx.status(problem.status()).contentType("application/problem+json")
+                    .result(bodies.text(problem.body(ctx.path())));
+        } catch (RuntimeException e) {
+            // The exchange is already finished (a stream closed at shutdown): nobody to answer.
+            LOG.log(System.Logger.Level.DEBUG, "problem not sent: " + problem.getMessage());
+        }
     }
 
     /** Announces a setup link while no user exists; retries in the background until the database answers. */

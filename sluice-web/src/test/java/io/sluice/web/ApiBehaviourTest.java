@@ -54,6 +54,8 @@ class ApiBehaviourTest extends WebTestBase {
         ApiClient.Response oversize = api.send("POST", "/api/slas", huge, "application/json", operator, Map.of());
         assertThat(oversize.status()).isEqualTo(413);
         assertThat(oversize.problemType()).isEqualTo("too-large");
+        ApiClient.Response chunked = api.sendStreamed("POST", "/api/slas", huge, operator);
+        assertThat(chunked.status()).as(chunked.toString()).isEqualTo(413);
         ApiClient.Response wrongType = api.post("/api/slas", Map.of("name", 42), operator);
         assertThat(wrongType.status()).isEqualTo(422);
         assertThat(wrongType.json().path("field").asText()).isEqualTo("name");
@@ -170,6 +172,40 @@ class ApiBehaviourTest extends WebTestBase {
             }
         }
         assertThat(limited).isGreaterThan(0);
+    }
+
+    @Test
+    void historyPagesThatDoNotFitASlotAreAskedForInSmallerPages() {
+        long to = 1_800_000_000_000L;
+        ApiClient.Response r = api.get("/api/volumes/7/history?resolution=1s&limit=5000&from=" + (to - 3_600_000) + "&to=" + to, viewer);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().path("resolution").asText()).isEqualTo("1s");
+        assertThat(r.json().path("points").size()).isBetween(1, 4999);
+        assertThat(r.json().path("next").isNull()).isFalse();
+        ApiClient.Response badResolution = api.get("/api/volumes/7/history?resolution=5s", viewer);
+        assertThat(badResolution.status()).isEqualTo(422);
+        assertThat(badResolution.json().path("rule").asText()).isEqualTo("enum");
+    }
+
+    @Test
+    void revokedTokensAndDisabledUsersAreShutOut() {
+        ApiClient.Response created = api.post("/api/tokens", Map.of("name", "short-lived", "role", "VIEWER"), admin);
+        String token = created.json().path("token").asText();
+        assertThat(api.get("/api/slas", Credentials.token(token)).status()).isEqualTo(200);
+        assertThat(api.delete("/api/tokens/short-lived", admin, Map.of()).status()).isEqualTo(200);
+        ApiClient.Response revoked = api.get("/api/slas", Credentials.token(token));
+        assertThat(revoked.status()).isEqualTo(401);
+        assertThat(api.get("/api/slas", Credentials.token("slc_never-issued")).status()).isEqualTo(401);
+
+        assertThat(api.post("/api/users", Map.of("login", "leaver", "role", "OPERATOR", "password", PASSWORD), admin).status()).isEqualTo(201);
+        Credentials leaver = login("leaver", PASSWORD);
+        assertThat(api.put("/api/users/leaver", Map.of("disabled", true), admin, Map.of()).status()).isEqualTo(200);
+        assertThat(api.get("/api/slas", leaver).status()).isEqualTo(401);
+        ApiClient.Response again = api.post("/api/session", Map.of("login", "leaver", "password", PASSWORD), Credentials.NONE);
+        assertThat(again.status()).isEqualTo(401);
+        ApiClient.Response weak = api.post("/api/users", Map.of("login", "weak", "role", "VIEWER", "password", "short"), admin);
+        assertThat(weak.status()).isEqualTo(422);
+        assertThat(weak.json().path("rule").asText()).isEqualTo("min-length");
     }
 
     @Test

@@ -29,18 +29,22 @@ public final class AccountApi {
     private final JsonBodies bodies;
     private final PasswordHasher hasher;
     private final Sessions sessions;
-    private final LoginLimiter limiter;
+    /** Failures per login name (and per address for setup): strict, a person mistypes a few times. */
+    private final LoginLimiter strict;
+    /** Failures per client address: looser, many people may share one address behind a proxy. */
+    private final LoginLimiter byAddress;
     private final Authenticator authenticator;
     private final SetupGate setup;
     private final boolean secureCookies;
 
-    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHasher hasher, Sessions sessions, LoginLimiter limiter,
+    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHasher hasher, Sessions sessions, LoginLimiter strict, LoginLimiter byAddress,
                       Authenticator authenticator, SetupGate setup, boolean secureCookies) {
         this.calls = calls;
         this.bodies = bodies;
         this.hasher = hasher;
         this.sessions = sessions;
-        this.limiter = limiter;
+        this.strict = strict;
+        this.byAddress = byAddress;
         this.authenticator = authenticator;
         this.setup = setup;
         this.secureCookies = secureCookies;
@@ -86,7 +90,7 @@ public final class AccountApi {
         char[] password = password(body);
         String ipKey = "ip:" + ctx.ip();
         String loginKey = "login:" + login;
-        long wait = Math.max(limiter.retryAfterMillis(ipKey), limiter.retryAfterMillis(loginKey));
+        long wait = Math.max(byAddress.retryAfterMillis(ipKey), strict.retryAfterMillis(loginKey));
         if (wait > 0) {
             ctx.header("Retry-After", Long.toString((wait + 999) / 1000));
             throw ApiProblem.of(429, "too-many-attempts", "Too many sign-in attempts", "wait before trying again");
@@ -109,11 +113,11 @@ public final class AccountApi {
         }
         java.util.Arrays.fill(password, '\0');
         if (!ok) {
-            limiter.recordFailure(ipKey);
-            limiter.recordFailure(loginKey);
+            byAddress.recordFailure(ipKey);
+            strict.recordFailure(loginKey);
             throw ApiProblem.of(401, "bad-credentials", "Sign-in failed", "wrong login or password, or the user is disabled");
         }
-        limiter.recordSuccess(loginKey);
+        strict.recordSuccess(loginKey);
         Role role = Role.parse(user.path("role").asText()).orElse(Role.VIEWER);
         Sessions.Session s = sessions.open(login, role);
         ctx.cookie(sessionCookie(s.id(), -1));
@@ -126,6 +130,11 @@ public final class AccountApi {
         if (p.viaSession()) {
             sessions.close(ctx.cookie(Authenticator.SESSION_COOKIE));
             ctx.cookie(sessionCookie("", 0));
+            try {
+                calls.db("audit.append", p.actor(), calls.args().put("action", "session.logout").put("target", p.actor()));
+            } catch (ApiProblem e) {
+                // Signing out must work while the database is away; the session is gone either way.
+            }
         }
         ctx.status(204);
     }
@@ -146,7 +155,7 @@ public final class AccountApi {
         String login = JsonBodies.name(body, "login");
         char[] password = password(body);
         String key = "setup:" + ctx.ip();
-        if (limiter.retryAfterMillis(key) > 0) {
+        if (strict.retryAfterMillis(key) > 0) {
             throw ApiProblem.of(429, "too-many-attempts", "Too many setup attempts", "wait before trying again");
         }
         JsonNode user;
@@ -154,7 +163,7 @@ public final class AccountApi {
             user = setup.complete(token, login, hasher.hash(password));
         } catch (ApiProblem e) {
             if (e.status() == 403) {
-                limiter.recordFailure(key);
+                strict.recordFailure(key);
             }
             throw e;
         }

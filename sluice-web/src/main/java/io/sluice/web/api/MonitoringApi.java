@@ -21,6 +21,7 @@ public final class MonitoringApi {
     private static final Set<String> RESOLUTIONS = Set.of("1s", "1m", "1h");
     private static final Set<String> DIRECTIONS = Set.of("READ", "WRITE");
     private static final long DAY = 86_400_000L;
+    private static final int SMALLEST_PAGE = 25;
 
     private final JsonCalls calls;
     private final JsonBodies bodies;
@@ -90,15 +91,30 @@ public final class MonitoringApi {
         if (direction != null) {
             args.put("direction", direction);
         }
-        Integer limit = QueryParams.intParam(ctx, "limit", null, 1, 100_000);
-        if (limit != null) {
-            args.put("limit", limit);
-        }
+        int limit = QueryParams.intParam(ctx, "limit", 800, 1, 100_000);
         String after = ctx.queryParam("after");
         if (after != null && after.length() <= 200) {
             args.put("after", after);
         }
-        bodies.send(ctx, calls.db("samples.range", p.actor(), args));
+        bodies.send(ctx, samplesPage(p, args, limit));
+    }
+
+    /**
+     * One page of samples. A page that does not fit a mailbox slot is asked for again at half the
+     * size (down to {@value #SMALLEST_PAGE} points); the answer's {@code next} leads to the rest.
+     */
+    private JsonNode samplesPage(Principal p, ObjectNode args, int limit) {
+        int size = limit;
+        while (true) {
+            try {
+                return calls.db("samples.range", p.actor(), args.deepCopy().put("limit", size));
+            } catch (ApiProblem e) {
+                if (e.status() != 413 || size <= SMALLEST_PAGE) {
+                    throw e;
+                }
+                size = Math.max(SMALLEST_PAGE, size / 2);
+            }
+        }
     }
 
     private void report(Context ctx, Principal p) {

@@ -15,6 +15,7 @@ public final class SetupGate {
     private static final String ACTOR = "system:web";
 
     private final JsonCalls calls;
+    private volatile boolean usersSeen;
 
     public SetupGate(JsonCalls calls) {
         this.calls = calls;
@@ -30,8 +31,13 @@ public final class SetupGate {
         return Optional.of(token);
     }
 
+    /** Once a user exists there always will be one, so the answer is remembered and costs no more calls. */
     public boolean usersExist() {
-        return calls.db("user.list", ACTOR, calls.args()).path("items").size() > 0;
+        if (usersSeen) {
+            return true;
+        }
+        usersSeen = calls.db("user.list", ACTOR, calls.args()).path("items").size() > 0;
+        return usersSeen;
     }
 
     /** Creates the first admin if {@code token} is the current setup token; spends the token. */

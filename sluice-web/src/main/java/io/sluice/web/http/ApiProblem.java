@@ -13,6 +13,8 @@ public final class ApiProblem extends RuntimeException {
     private final String field;
     private final String rule;
     private final Map<String, Object> extensions;
+    private final String title;
+    private final String detail;
 
     public ApiProblem(int status, String type, String title, String detail, String field, String rule,
                       Map<String, Object> extensions) {
@@ -25,9 +27,6 @@ public final class ApiProblem extends RuntimeException {
         this.title = title;
         this.detail = detail;
     }
-
-    private final String title;
-    private final String detail;
 
     public static ApiProblem of(int status, String type, String title, String detail) {
         return new ApiProblem(status, type, title, detail, null, null, null);

@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** The route table being built by the API classes; read by the server, the guard and the API document. */
 public final class Routes {
@@ -43,9 +42,5 @@ public final class Routes {
 
     public List<Route> all() {
         return Collections.unmodifiableList(new ArrayList<>(byKey.values()));
-    }
-
-    public Optional<Route> find(HandlerType method, String matchedPath) {
-        return Optional.ofNullable(byKey.get(Route.key(method, matchedPath)));
     }
 }

@@ -113,6 +113,18 @@ public final class LiveFeed implements AutoCloseable {
         return clients.size();
     }
 
+    /** Ends every open stream; must run while the HTTP server still runs, so the responses can complete. */
+    public void disconnectAll() {
+        for (SseClient client : clients) {
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                // The connection is already gone: nothing left to end.
+            }
+        }
+        clients.clear();
+    }
+
     @Override
     public void close() {
         running = false;
@@ -122,9 +134,5 @@ public final class LiveFeed implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (SseClient client : clients) {
-            client.close();
-        }
-        clients.clear();
     }
 }

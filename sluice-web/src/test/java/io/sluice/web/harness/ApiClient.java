@@ -106,6 +106,29 @@ public final class ApiClient {
         }
     }
 
+    /** A JSON body sent chunked, without Content-Length, so only the server's read limit can stop it. */
+    public Response sendStreamed(String method, String path, String body, Credentials who) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+                .header("Content-Type", "application/json");
+        if (who.cookie() != null) {
+            b.header("Cookie", who.cookie());
+        }
+        if (who.csrf() != null) {
+            b.header("X-CSRF-Token", who.csrf());
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.headers(), r.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Any request; a server-sent event stream is closed as soon as its headers arrive. */
     public Response send(String method, String path, String body, String contentType, Credentials who,
                          Map<String, String> headers) {

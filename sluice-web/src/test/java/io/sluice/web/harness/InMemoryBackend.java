@@ -298,7 +298,12 @@ public final class InMemoryBackend implements Backend {
         }
         ObjectNode result = json.createObjectNode().put("resolution", resolution);
         result.set("points", points);
-        result.putNull("next");
+        long last = points.isEmpty() ? to : points.get(points.size() - 1).path("t").asLong();
+        if (last + step <= to && points.size() >= limit) {
+            result.put("next", Long.toString(last));
+        } else {
+            result.putNull("next");
+        }
         return result;
     }
 

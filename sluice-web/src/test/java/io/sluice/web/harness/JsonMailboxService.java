@@ -52,6 +52,12 @@ final class JsonMailboxService implements AutoCloseable {
                 status = CallStatus.INVALID;
                 out = ("{\"type\":\"invalid\",\"title\":\"malformed request\"}").getBytes(StandardCharsets.UTF_8);
             }
+            if (out.length > request.params().byteSize()) {
+                // As the contract asks of a callee: say TOO_LARGE rather than fail writing the slot.
+                status = CallStatus.TOO_LARGE;
+                out = "{\"type\":\"too-large\",\"title\":\"the result does not fit a slot; ask for less\"}"
+                        .getBytes(StandardCharsets.UTF_8);
+            }
             request.reply(status, ParamWriter.of(out));
         }, 0, name).start();
     }
