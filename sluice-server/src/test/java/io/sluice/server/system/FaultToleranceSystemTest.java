@@ -55,7 +55,8 @@ class FaultToleranceSystemTest {
                 assertThat(server.qosVersion()).as("the gateway keeps its parameters while %s is down", role)
                         .isGreaterThanOrEqualTo(versionInForce);
                 server.awaitServing(role, 90_000);
-                report.add(role + " restarted in " + restartMillis + " ms");
+                report.add(role + " killed at " + (System.currentTimeMillis() - restartMillis - from) / 1_000 + " s, restarted in "
+                        + restartMillis + " ms");
                 assertThat(restartMillis).as("%s back within 2 s of kill -9", role).isLessThanOrEqualTo(2_000);
             }
             try (JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
@@ -68,7 +69,7 @@ class FaultToleranceSystemTest {
                 assertThat(seconds.size()).as("samples kept coming through every kill").isGreaterThan(10);
                 List<String> gaps = new ArrayList<>();
                 for (int i = 1; i < seconds.size(); i++) {
-                    if (seconds.get(i) - seconds.get(i - 1) > 1_000) {
+                    if (seconds.get(i) - seconds.get(i - 1) > 1_900) {
                         gaps.add((seconds.get(i) - seconds.get(i - 1)) / 1_000 + " s at " + (seconds.get(i - 1) - from) / 1_000);
                     }
                 }
