@@ -72,7 +72,7 @@ public final class ControlBenchmark implements Callable<Integer> {
         double throughput = delivered[0] / delivered[1];
         double throughputStatic = delivered[2] / delivered[1];
 
-        AnalyzerCost.Result cost = AnalyzerCost.measure(quick ? 10 : 30, quick ? 20 : 100, 7);
+        AnalyzerCost.Result cost = AnalyzerCost.measure(quick ? 30 : 60, quick ? 20 : 100, 7);
 
         System.out.printf(Locale.ROOT, "control scenarios, %d seeds, simulated backend %.0f IOPS, %d us unloaded%n", seeds,
                 ControlScenarios.CAPACITY, ControlScenarios.BASE_MICROS);
