@@ -16,6 +16,7 @@ import java.util.Map;
  * <ol>
  *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});</li>
  *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});</li>
+ *   <li>divide each capped group's limit among its volumes ({@link #capGroups});</li>
  *   <li>divide the capacity: reservations, then demand by class and weight, then headroom
  *       ({@link FairShareAllocator});</li>
  *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in
@@ -187,9 +188,15 @@ public final class PerformanceAnalyzer implements CapacityView {
                 byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
             }
         }
-        Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
+        capGroups();
         for (Map.Entry<String, List<VolumeState>> entry : byBackend.entrySet()) {
-            controlBackend(now, entry.getKey(), entry.getValue(), changed);
+            allocateBackend(entry.getKey(), entry.getValue());
+        }
+        Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
+        for (List<VolumeState> on : byBackend.values()) {
+            for (VolumeState volume : on) {
+                volume.splitAcrossGateways(now, volume.backendCapacity, changed);
+            }
         }
         List<VolumeInterval> observed = new ArrayList<>();
         for (VolumeState volume : volumes.values()) {
@@ -222,7 +229,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         pending.clear();
     }
 
-    private void controlBackend(long now, String backendId, List<VolumeState> on, Map<Long, List<ThrottleParams>> changed) {
+    private void allocateBackend(String backendId, List<VolumeState> on) {
         CapacityEstimator estimator = estimator(backendId);
         double delivered = 0;
         double idleReserved = 0;
@@ -242,7 +249,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
             demand[i] = volume.demand;
-            limit[i] = volume.iopsLimit();
+            limit[i] = volume.groupShare > 0 ? Limits.min(volume.iopsLimit(), (long) Math.ceil(volume.groupShare))
+                    : volume.iopsLimit();
             reservation[i] = volume.policy.reservedIops();
             weight[i] = volume.policy.weight();
             priority[i] = volume.policy.priority();
@@ -251,7 +259,52 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
             volume.allocation = allocation[i];
-            volume.splitAcrossGateways(now, capacity, changed);
+            volume.backendCapacity = capacity;
+        }
+    }
+
+    /**
+     * A group SLA's IOPS limit caps the sum over the group's volumes, wherever they live. Before the
+     * backends are divided, the cap is divided among the members as a backend's capacity is (reservations,
+     * then demand by class and weight, then headroom) and each member's share becomes a ceiling for its
+     * backend's allocation, so what a capped group cannot use goes to the other volumes of the backend. A
+     * volume in several capped groups takes the smallest share: the most stringent wins.
+     */
+    private void capGroups() {
+        for (VolumeState volume : volumes.values()) {
+            volume.groupShare = 0;
+        }
+        for (Map.Entry<Scope, Sla> entry : policies.attachedAll().entrySet()) {
+            long cap = entry.getValue().iops().effectiveTotal();
+            if (!entry.getKey().isGroup() || cap == 0) {
+                continue;
+            }
+            List<VolumeState> members = new ArrayList<>();
+            for (VolumeState volume : volumes.values()) {
+                if (!volume.paths.isEmpty() && volume.placement.groups().contains(entry.getKey())) {
+                    members.add(volume);
+                }
+            }
+            int n = members.size();
+            double[] demand = new double[n];
+            double[] limit = new double[n];
+            double[] reservation = new double[n];
+            int[] weight = new int[n];
+            PriorityClass[] priority = new PriorityClass[n];
+            for (int i = 0; i < n; i++) {
+                VolumeState volume = members.get(i);
+                demand[i] = volume.demand;
+                limit[i] = volume.iopsLimit();
+                reservation[i] = volume.policy.reservedIops();
+                weight[i] = volume.policy.weight();
+                priority[i] = volume.policy.priority();
+            }
+            double[] share = FairShareAllocator.allocate(cap, demand, limit, reservation, weight, priority);
+            for (int i = 0; i < n; i++) {
+                VolumeState member = members.get(i);
+                double held = Math.max(1, share[i]);
+                member.groupShare = member.groupShare > 0 ? Math.min(member.groupShare, held) : held;
+            }
         }
     }
 
@@ -340,6 +393,10 @@ public final class PerformanceAnalyzer implements CapacityView {
         double demand;
         double deliveredIops;
         double allocation;
+        /** This interval's share of the tightest group cap the volume is under; 0 when none applies. */
+        double groupShare;
+        /** The estimated capacity of the volume's backend this interval. */
+        double backendCapacity;
         /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
         long limit;
         long readOps;

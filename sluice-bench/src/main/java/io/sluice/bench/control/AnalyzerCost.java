@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
 /**
  * The analyzer's cost per interval at scale: 10,000 volumes on 1,000 gateways (10 each), 100 backends of
  * 10 gateways, three tenants' SLAs (gold with a reservation and a latency objective, silver with a weight,
- * bronze BEST_EFFORT) and compliance judged every interval, as in the services process. Each interval the
+ * bronze BEST_EFFORT under a tenant-wide cap of 500,000 IOPS) and compliance judged every interval, as in
+ * the services process. Each interval the
  * simulated backends produce the 1,000 STATS frames; what is timed is what the services' loop does with
  * them: the analyzer taking every report ({@code onStats}) and running its interval ({@code doWork}, which
  * includes the compliance judge). The backends' own stepping is not timed.
@@ -86,7 +87,7 @@ final class AnalyzerCost {
         book.attach(gold, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(50).weight(400)
                 .latency(new LatencyObjective(95, 3_000, 3_000, 5)).build());
         book.attach(silver, Sla.named("silver").weight(200).build());
-        book.attach(bronze, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).iopsLimit(2_000).build());
+        book.attach(bronze, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).iopsLimit(500_000).build());
 
         StatsReader stats = new StatsReader();
         long now = ClosedLoop.START;
