@@ -42,6 +42,10 @@ import java.util.TreeSet;
  * replays (the startup load racing an edit, a retried call) are harmless. An applied edit takes effect at
  * the analyzer's next interval.
  *
+ * <p>{@code live.volumes}, {@code alerts.list} and {@code gateways.list} answer a page at a time
+ * ({@code limit}, default {@value #DEFAULT_PAGE}, and {@code after}, the {@code next} of the previous
+ * page), so 10,000 volumes never overflow a slot.
+ *
  * <p>Not thread-safe: runs on the services' loop thread, between analyzer intervals.
  */
 final class ServicesQueries {
@@ -107,14 +111,14 @@ final class ServicesQueries {
             case "sla.apply" -> applySla(document(call));
             case "policy.apply" -> applyPolicy(document(call));
             case "group.apply" -> applyGroup(document(call));
-            case "live.volumes" -> liveVolumes();
+            case "live.volumes" -> liveVolumes(call);
             case "live.volume" -> liveVolume(call);
             case "live.groups" -> liveGroups();
             case "compliance.live" -> complianceLive();
-            case "alerts.list" -> alertsList();
+            case "alerts.list" -> alertsList(call);
             case "alert.ack" -> alertAck(call);
             case "forecast.list" -> forecastList();
-            case "gateways.list" -> gatewaysList();
+            case "gateways.list" -> gatewaysList(call);
             case "status" -> status();
             default -> throw new CallProblem(CallStatus.UNKNOWN_OP, "no op '" + op + "' on the SLA services", "op",
                     "known-op");
@@ -367,11 +371,46 @@ final class ServicesQueries {
 
     // ---- live views
 
-    private JsonNode liveVolumes() {
+    /** A page of a listing: {@code limit} items (1..MAX_PAGE, DEFAULT_PAGE when absent) after the cursor. */
+    private record Page(int limit, long after) {
+    }
+
+    static final int DEFAULT_PAGE = 500;
+    static final int MAX_PAGE = 2_000;
+
+    /** The page a listing call asks for; the cursor is the last id of the previous page, as a string. */
+    private static Page page(JsonNode call) {
+        int limit = DEFAULT_PAGE;
+        if (call.hasNonNull("limit")) {
+            JsonNode node = call.get("limit");
+            if (!node.isInt() || node.asInt() < 1 || node.asInt() > MAX_PAGE) {
+                throw CallProblem.invalid("limit", "range", "limit must be 1.." + MAX_PAGE);
+            }
+            limit = node.asInt();
+        }
+        long after = Long.MIN_VALUE;
+        if (call.hasNonNull("after")) {
+            try {
+                after = Long.parseLong(call.get("after").asText());
+            } catch (NumberFormatException e) {
+                throw CallProblem.invalid("after", "cursor", "after must be a cursor from a previous page's next");
+            }
+        }
+        return new Page(limit, after);
+    }
+
+    private JsonNode liveVolumes(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode().put("at", state.clock().epochMillis())
                 .put("intervalMillis", state.analyzer().intervalMillis());
         ArrayNode items = result.putArray("items");
-        for (int volumeId : knownVolumes()) {
+        java.util.Set<Integer> alerted = alertedVolumes();
+        String next = null;
+        for (int volumeId : knownVolumes().tailSet((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, page.after())), false)) {
+            if (items.size() == page.limit()) {
+                next = Integer.toString(items.get(items.size() - 1).get("volumeId").asInt());
+                break;
+            }
             VolumePlacement placement = state.inventory().volume(volumeId);
             EffectivePolicy policy = state.book().effective(volumeId);
             StatsPoint latest = state.recent().latest(volumeId);
@@ -385,9 +424,21 @@ final class ServicesQueries {
             item.put("latencyTargetMicros", policy.latency().tightestMicros());
             item.put("iopsLimit", state.sentLimit().applyAsLong(volumeId));
             item.put("reservedIops", policy.reservedIops());
-            item.put("state", volumeState(volumeId, policy));
+            item.put("state", volumeState(volumeId, policy, alerted));
         }
+        result.put("next", next);
         return result;
+    }
+
+    /** Volumes with an open alert on one of their SLA's dimensions. */
+    private java.util.Set<Integer> alertedVolumes() {
+        java.util.Set<Integer> alerted = new java.util.HashSet<>();
+        for (Alert alert : state.judge().alerts().active()) {
+            if (alert.dimension() != null) {
+                alerted.add(alert.volumeId());
+            }
+        }
+        return alerted;
     }
 
     private void put(ObjectNode item, StatsPoint point) {
@@ -408,14 +459,12 @@ final class ServicesQueries {
     }
 
     /** NO_SLA; VIOLATED while an alert on the volume is open; AT_RISK when its last interval missed; else MET. */
-    private String volumeState(int volumeId, EffectivePolicy policy) {
+    private String volumeState(int volumeId, EffectivePolicy policy, java.util.Set<Integer> alerted) {
         if (!policy.isManaged()) {
             return "NO_SLA";
         }
-        for (Alert alert : state.judge().alerts().active()) {
-            if (alert.volumeId() == volumeId && alert.dimension() != null) {
-                return "VIOLATED";
-            }
+        if (alerted.contains(volumeId)) {
+            return "VIOLATED";
         }
         IntervalVerdict verdict = state.judge().latest(volumeId);
         return verdict != null && !verdict.met() ? "AT_RISK" : "MET";
@@ -453,6 +502,7 @@ final class ServicesQueries {
     private JsonNode liveGroups() {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
+        java.util.Set<Integer> alerted = alertedVolumes();
         for (Scope group : state.inventory().groups()) {
             double iops = 0;
             double bytes = 0;
@@ -463,7 +513,7 @@ final class ServicesQueries {
                     iops += latest.readIops() + latest.writeIops();
                     bytes += latest.readBytesPerSecond() + latest.writeBytesPerSecond();
                 }
-                worst = worse(worst, volumeState(member.volumeId(), state.book().effective(member.volumeId())));
+                worst = worse(worst, volumeState(member.volumeId(), state.book().effective(member.volumeId()), alerted));
             }
             Sla sla = state.book().attached(group);
             items.addObject().put("kind", group.kind().name()).put("id", group.id()).put("iops", iops)
@@ -539,12 +589,22 @@ final class ServicesQueries {
         return judged == 0 ? 100 : 100.0 * met / judged;
     }
 
-    private JsonNode alertsList() {
+    private JsonNode alertsList(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
+        String next = null;
         for (Alert alert : state.judge().alerts().active()) {
+            if (alert.id() <= page.after()) {
+                continue;
+            }
+            if (items.size() == page.limit()) {
+                next = Long.toString(items.get(items.size() - 1).get("id").asLong());
+                break;
+            }
             items.add(alertJson(json, alert));
         }
+        result.put("next", next);
         return result;
     }
 
@@ -588,15 +648,27 @@ final class ServicesQueries {
         return result;
     }
 
-    private JsonNode gatewaysList() {
+    private JsonNode gatewaysList(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
-        for (GatewayRegistry.Gateway gateway : state.gateways().all()) {
+        String next = null;
+        List<GatewayRegistry.Gateway> sorted = new ArrayList<>(state.gateways().all());
+        sorted.sort(java.util.Comparator.comparingLong(GatewayRegistry.Gateway::gatewayId));
+        for (GatewayRegistry.Gateway gateway : sorted) {
+            if (gateway.gatewayId() <= page.after()) {
+                continue;
+            }
+            if (items.size() == page.limit()) {
+                next = Long.toString(items.get(items.size() - 1).get("gatewayId").asLong());
+                break;
+            }
             ObjectNode item = items.addObject().put("gatewayId", gateway.gatewayId()).put("state", gateway.state())
                     .put("since", gateway.since()).put("lastSeen", gateway.lastSeen());
             ArrayNode volumes = item.putArray("volumes");
             gateway.volumes().forEach(volumes::add);
         }
+        result.put("next", next);
         return result;
     }
 

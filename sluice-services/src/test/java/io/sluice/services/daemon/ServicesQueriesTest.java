@@ -229,6 +229,14 @@ class ServicesQueriesTest {
         assertThat(volumes.get("items").get(0).get("state").asText()).isEqualTo("MET");
         assertThat(volumes.get("items").get(1).get("state").asText()).isEqualTo("NO_SLA");
         assertThat(call(CallStatus.OK, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 30}").get("points")).isEmpty();
+        JsonNode first = call(CallStatus.OK, "{\"op\": \"live.volumes\", \"limit\": 2}");
+        assertThat(first.get("items")).hasSize(2);
+        assertThat(first.get("next").asText()).isEqualTo("2");
+        JsonNode second = call(CallStatus.OK, "{\"op\": \"live.volumes\", \"limit\": 2, \"after\": \"2\"}");
+        assertThat(second.get("items")).hasSize(1);
+        assertThat(second.get("items").get(0).get("volumeId").asInt()).isEqualTo(3);
+        assertThat(second.get("next").isNull()).isTrue();
+        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volumes\", \"limit\": 0}").get("field").asText()).isEqualTo("limit");
         assertThat(call(CallStatus.OK, "{\"op\": \"compliance.live\"}").get("items").get(0).get("sla").asText()).isEqualTo("gold");
         JsonNode status = call(CallStatus.OK, "{\"op\": \"status\"}");
         assertThat(status.get("intervalMillis").asLong()).isEqualTo(1_000);
