@@ -16,7 +16,7 @@ import java.util.Map;
  * <ol>
  *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});</li>
  *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});</li>
- *   <li>divide each capped group's limit among its volumes ({@link #capGroups});</li>
+ *   <li>divide each capped group's IOPS and bandwidth limits among its volumes ({@link #capGroups});</li>
  *   <li>divide the capacity: reservations, then demand by class and weight, then headroom
  *       ({@link FairShareAllocator});</li>
  *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in
@@ -229,6 +229,40 @@ public final class PerformanceAnalyzer implements CapacityView {
         pending.clear();
     }
 
+    /**
+     * A group SLA's bandwidth limit caps the sum of its volumes' bytes per second: divided among the members
+     * by their bandwidth reservations, then their measured bandwidth demand by class and weight, each
+     * member's bandwidth ceiling becomes the smaller of its own and its share. The gateways enforce it.
+     */
+    private void capGroupBandwidth(Scope group, Sla sla) {
+        List<VolumeState> members = new ArrayList<>();
+        for (VolumeState volume : volumes.values()) {
+            if (!volume.paths.isEmpty() && volume.placement.groups().contains(group)) {
+                members.add(volume);
+            }
+        }
+        int n = members.size();
+        double[] demand = new double[n];
+        double[] limit = new double[n];
+        double[] reservation = new double[n];
+        int[] weight = new int[n];
+        PriorityClass[] priority = new PriorityClass[n];
+        for (int i = 0; i < n; i++) {
+            VolumeState volume = members.get(i);
+            demand[i] = volume.bandwidthDemand;
+            limit[i] = volume.bandwidthLimit;
+            reservation[i] = volume.policy.reservedBandwidth();
+            weight[i] = volume.policy.weight();
+            priority[i] = volume.policy.priority();
+        }
+        double[] share = FairShareAllocator.allocate(sla.bandwidth().effectiveTotal(), demand, limit, reservation, weight,
+                priority);
+        for (int i = 0; i < n; i++) {
+            VolumeState member = members.get(i);
+            member.bandwidthLimit = Limits.min(member.bandwidthLimit, Math.max(1, (long) Math.ceil(share[i])));
+        }
+    }
+
     private void allocateBackend(String backendId, List<VolumeState> on) {
         CapacityEstimator estimator = estimator(backendId);
         double delivered = 0;
@@ -275,6 +309,9 @@ public final class PerformanceAnalyzer implements CapacityView {
             volume.groupShare = 0;
         }
         for (Map.Entry<Scope, Sla> entry : policies.attachedAll().entrySet()) {
+            if (entry.getKey().isGroup() && entry.getValue().bandwidth().effectiveTotal() > 0) {
+                capGroupBandwidth(entry.getKey(), entry.getValue());
+            }
             long cap = entry.getValue().iops().effectiveTotal();
             if (!entry.getKey().isGroup() || cap == 0) {
                 continue;
@@ -393,6 +430,9 @@ public final class PerformanceAnalyzer implements CapacityView {
         double demand;
         double deliveredIops;
         double allocation;
+        /** What the volume is estimated to want in bytes per second, and the ceiling it gets (0 = none). */
+        double bandwidthDemand;
+        long bandwidthLimit;
         /** This interval's share of the tightest group cap the volume is under; 0 when none applies. */
         double groupShare;
         /** The estimated capacity of the volume's backend this interval. */
@@ -449,6 +489,9 @@ public final class PerformanceAnalyzer implements CapacityView {
                 demand += path.demand;
             }
             deliveredIops = seconds > 0 ? normalizedOps / seconds : 0;
+            double bytesPerSecond = seconds > 0 ? (readBytes + writeBytes) / seconds : 0;
+            bandwidthDemand = held ? bytesPerSecond * PROBE : bytesPerSecond * HEADROOM + 1;
+            bandwidthLimit = policy.bandwidth().effectiveTotal();
             if (reportedUsed > 0) {
                 usedBytes = reportedUsed;
             }
@@ -496,7 +539,7 @@ public final class PerformanceAnalyzer implements CapacityView {
                 ThrottleParams params = new ThrottleParams(placement.volumeId(), 0, policy.weight(), iops,
                         part(policy.iops().read(), share), part(policy.iops().write(), share), reserved,
                         part(burst.iops(), share), burst.lengthMillis(), policy.sizeNormalizationBytes(),
-                        policy.latency().tightestMicros(), part(policy.bandwidth().effectiveTotal(), share),
+                        policy.latency().tightestMicros(), part(bandwidthLimit, share),
                         part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
                         part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
                 if (params.sameSettings(path.sent)) {

@@ -34,6 +34,27 @@ class GroupCapTest {
         assertThat(meanDelivered(a, 60, 70)).isGreaterThan(2_000).isLessThanOrEqualTo(1.05 * 3_000);
     }
 
+    @Test
+    void aGroupsBandwidthLimitIsDividedAmongItsVolumesByTheirDemand() {
+        ControlHarness loop = new ControlHarness(20_000, 200, 20_000, 5);
+        Scope tenant = Scope.tenant("backup");
+        member(loop, 1, 11, List.of(tenant), 4_000);
+        member(loop, 2, 12, List.of(tenant), 1_000);
+        member(loop, 3, 13, List.of(), 4_000);
+        long cap = 20_000_000;
+        loop.book.attach(tenant, Sla.named("tenant-bandwidth").bandwidthLimit(cap).build());
+        loop.run(10);
+        long busy = loop.analyzer.paramsOf(1, 11).bandwidthLimit();
+        long light = loop.analyzer.paramsOf(2, 12).bandwidthLimit();
+        System.out.printf("tenant bandwidth cap %d B/s: busy volume %d, light volume %d, outsider %d%n", cap, busy, light,
+                loop.analyzer.paramsOf(3, 13).bandwidthLimit());
+        // 4 KiB I/Os: the light volume wants about 4.1 MB/s and keeps that; the busy one gets the rest.
+        assertThat(busy + light).isLessThanOrEqualTo(cap + 2);
+        assertThat(light).isBetween(4_000_000L, 6_000_000L);
+        assertThat(busy).isGreaterThan(cap / 2);
+        assertThat(loop.analyzer.paramsOf(3, 13).bandwidthLimit()).isZero();
+    }
+
     private static SimVolume member(ControlHarness loop, int volumeId, long gatewayId, List<Scope> groups, double demand) {
         loop.inventory.place(new VolumePlacement(volumeId, ControlHarness.BACKEND, groups, 1L << 40));
         return loop.backend.addVolume(volumeId, gatewayId).demand(demand);
