@@ -185,24 +185,27 @@ public final class ComplianceJudge implements IntervalObserver {
         if (bandwidth > 0 && policy.burst().bandwidth() > bandwidth) {
             bandwidth = policy.burst().bandwidth();
         }
-        boolean judged = false;
-        boolean met = true;
         double seconds = interval.seconds();
-        long[][] checks = {
-                {iops, interval.normalizedOps()},
-                {policy.iops().read(), interval.readOps()},
-                {policy.iops().write(), interval.writeOps()},
-                {bandwidth, interval.readBytes() + interval.writeBytes()},
-                {policy.bandwidth().read(), interval.readBytes()},
-                {policy.bandwidth().write(), interval.writeBytes()},
-        };
-        for (long[] check : checks) {
-            if (check[0] > 0) {
-                judged = true;
-                met &= check[1] / seconds <= check[0] * (1 + TOLERANCE);
-            }
-        }
+        // Per limit: -1 not set, 0 exceeded, 1 kept. Written out rather than looped over a table: every
+        // managed volume is judged every interval.
+        int iopsKept = kept(iops, interval.normalizedOps(), seconds);
+        int readKept = kept(policy.iops().read(), interval.readOps(), seconds);
+        int writeKept = kept(policy.iops().write(), interval.writeOps(), seconds);
+        int bandwidthKept = kept(bandwidth, interval.readBytes() + interval.writeBytes(), seconds);
+        int readBandwidthKept = kept(policy.bandwidth().read(), interval.readBytes(), seconds);
+        int writeBandwidthKept = kept(policy.bandwidth().write(), interval.writeBytes(), seconds);
+        boolean judged = Math.max(Math.max(Math.max(iopsKept, readKept), Math.max(writeKept, bandwidthKept)),
+                Math.max(readBandwidthKept, writeBandwidthKept)) >= 0;
+        boolean met = iopsKept != 0 && readKept != 0 && writeKept != 0 && bandwidthKept != 0 && readBandwidthKept != 0
+                && writeBandwidthKept != 0;
         return !judged ? Verdict.NOT_APPLICABLE : met ? Verdict.MET : Verdict.MISSED;
+    }
+
+    private static int kept(long limit, long amount, double seconds) {
+        if (limit <= 0) {
+            return -1;
+        }
+        return amount / seconds <= limit * (1 + TOLERANCE) ? 1 : 0;
     }
 
     private static Verdict judgeReservation(VolumeInterval interval) {

@@ -62,6 +62,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
+    /** This interval's reporting volumes of each group: built once, used by every group cap. */
+    private final Map<Scope, List<VolumeState>> groupMembers = new HashMap<>();
     /** Policies combined at {@link #policyRevision}; recombined only after an edit. */
     private Map<Integer, EffectivePolicy> effective;
     private long policyRevision;
@@ -235,12 +237,7 @@ public final class PerformanceAnalyzer implements CapacityView {
      * member's bandwidth ceiling becomes the smaller of its own and its share. The gateways enforce it.
      */
     private void capGroupBandwidth(Scope group, Sla sla) {
-        List<VolumeState> members = new ArrayList<>();
-        for (VolumeState volume : volumes.values()) {
-            if (!volume.paths.isEmpty() && volume.placement.groups().contains(group)) {
-                members.add(volume);
-            }
-        }
+        List<VolumeState> members = groupMembers.getOrDefault(group, List.of());
         int n = members.size();
         double[] demand = new double[n];
         double[] limit = new double[n];
@@ -305,8 +302,14 @@ public final class PerformanceAnalyzer implements CapacityView {
      * volume in several capped groups takes the smallest share: the most stringent wins.
      */
     private void capGroups() {
+        groupMembers.clear();
         for (VolumeState volume : volumes.values()) {
             volume.groupShare = 0;
+            if (!volume.paths.isEmpty()) {
+                for (Scope group : volume.placement.groups()) {
+                    groupMembers.computeIfAbsent(group, g -> new ArrayList<>()).add(volume);
+                }
+            }
         }
         for (Map.Entry<Scope, Sla> entry : policies.attachedAll().entrySet()) {
             if (entry.getKey().isGroup() && entry.getValue().bandwidth().effectiveTotal() > 0) {
@@ -316,12 +319,7 @@ public final class PerformanceAnalyzer implements CapacityView {
             if (!entry.getKey().isGroup() || cap == 0) {
                 continue;
             }
-            List<VolumeState> members = new ArrayList<>();
-            for (VolumeState volume : volumes.values()) {
-                if (!volume.paths.isEmpty() && volume.placement.groups().contains(entry.getKey())) {
-                    members.add(volume);
-                }
-            }
+            List<VolumeState> members = groupMembers.getOrDefault(entry.getKey(), List.of());
             int n = members.size();
             double[] demand = new double[n];
             double[] limit = new double[n];
@@ -510,7 +508,7 @@ public final class PerformanceAnalyzer implements CapacityView {
 
         VolumeInterval toInterval(long now) {
             return new VolumeInterval(placement.volumeId(), policy, now, seconds, readOps, writeOps, normalizedOps,
-                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency.clone(), writeLatency.clone());
+                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency, writeLatency);
         }
 
         /**
