@@ -675,7 +675,7 @@ final class ServicesQueries {
     private JsonNode status() {
         ObjectNode result = json.createObjectNode().put("intervalMillis", state.analyzer().intervalMillis())
                 .put("ticks", state.analyzer().ticks()).put("volumes", knownVolumes().size())
-                .put("gateways", state.gateways().size()).put("slas", slas.size())
+                .put("gateways", state.gateways().size()).put("slas", slaCount())
                 .put("lastTickMicros", state.analyzer().lastTickNanos() / 1000);
         ObjectNode db = result.putObject("dbForwarding");
         DbForwarder forwarder = state.db();
@@ -688,6 +688,13 @@ final class ServicesQueries {
                     .put("lastError", forwarder.lastError());
         }
         return result;
+    }
+
+    /** SLAs the services hold: attached ones (from documents or the bootstrap file) and documents attached nowhere. */
+    private int slaCount() {
+        java.util.Set<String> names = new java.util.HashSet<>(slas.keySet());
+        state.book().attachedAll().values().forEach(sla -> names.add(sla.name()));
+        return names.size();
     }
 
     private static String slaName(String source) {

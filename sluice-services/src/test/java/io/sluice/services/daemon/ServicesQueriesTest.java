@@ -254,6 +254,28 @@ class ServicesQueriesTest {
         assertThat(acked.get("acknowledgedAt").asLong()).isEqualTo(START);
     }
 
+    @Test
+    void theBootstrapFileTakesSlasInTheContractsFullForm() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("services", ".json");
+        try {
+            java.nio.file.Files.writeString(file, """
+                    {"backends": [{"id": "b9", "nominalIops": 10000, "floorLatencyMicros": 200}],
+                     "volumes": [{"volumeId": 1, "backendId": "b9", "groups": [], "allocatedBytes": 1099511627776}],
+                     "specs": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "readIopsLimit": 800,
+                                "burst": {"iops": 2000, "seconds": 10}, "compliance": {"targetPercent": 99.9}}],
+                     "forecastWarningDays": 60}""");
+            ServicesConfig config = ServicesConfig.read(file);
+            assertThat(config.forecastWarningDays()).isEqualTo(60);
+            assertThat(config.forecastCriticalDays()).isEqualTo(ServicesConfig.DEFAULT_CRITICAL_DAYS);
+            config.applySpecs(queries);
+            assertThat(book.effective(1).iops().read()).isEqualTo(800);
+            assertThat(book.effective(1).complianceTarget()).isCloseTo(0.999, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(call(CallStatus.OK, "{\"op\": \"status\"}").get("slas").asInt()).isEqualTo(1);
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     private JsonNode call(int expectedStatus, String request) throws Exception {
         ServicesQueries.Answer answer = answer(request);
         JsonNode result = json.readTree(answer.json());
