@@ -638,11 +638,11 @@ final class ServicesQueries {
     private JsonNode forecastList() {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
-        for (CapacityForecaster.Forecast f : new java.util.TreeMap<>(state.forecasts()).values()) {
+        for (CapacityForecaster.Forecast f : new java.util.TreeMap<>(state.capacity().forecasts()).values()) {
             ObjectNode item = items.addObject().put("backendId", f.backendId()).put("capacityBytes", f.capacityBytes())
                     .put("usedBytes", f.usedBytes()).put("bytesPerDay", f.growthBytesPerDay());
             item.put("daysUntilFull", Double.isInfinite(f.daysUntilFull()) ? null : f.daysUntilFull());
-            var severity = state.forecastSeverity().get(f.backendId());
+            var severity = state.capacity().severity(f.backendId());
             item.put("severity", severity == null ? "OK" : severity.name());
         }
         return result;

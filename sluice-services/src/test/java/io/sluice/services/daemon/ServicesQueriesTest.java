@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.CallStatus;
 import io.sluice.services.Backend;
+import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityScaling;
+import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.EffectivePolicy;
 import io.sluice.services.GatewayRegistry;
@@ -21,7 +23,6 @@ import io.sluice.services.RecentStats;
 import io.sluice.services.Severity;
 import io.sluice.services.VolumePlacement;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,8 @@ class ServicesQueriesTest {
         analyzer = new PerformanceAnalyzer(inventory, book, 1_000, START, (g, s) -> { }, judge, rules);
         self[0] = analyzer;
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                new RecentStats(600), new GatewayRegistry(), new HashMap<>(), new HashMap<>(), v -> 0, null), 256 * 1024);
+                new RecentStats(600), new GatewayRegistry(), new CapacityWatch(inventory, judge.alerts(),
+                new CapacityForecaster(10, 0), 30, 7), v -> 0, null), 256 * 1024);
     }
 
     @Test
