@@ -16,7 +16,6 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.services.Alert;
-import io.sluice.services.Backend;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
