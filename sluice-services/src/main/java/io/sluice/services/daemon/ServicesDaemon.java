@@ -79,7 +79,6 @@ public final class ServicesDaemon implements AutoCloseable {
     private final DbForwarder db;
     private final EpochClock clock;
     private final long intervalMillis;
-    private final ServicesConfig config;
     private final ThrottleFrames frames = new ThrottleFrames();
     private final StatsReader stats = new StatsReader();
     private final EventReader event = new EventReader();
@@ -130,7 +129,6 @@ public final class ServicesDaemon implements AutoCloseable {
                           ServicesConfig config, long intervalMillis, EpochClock clock) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
-        this.config = config;
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
         this.inventory = inventory;
