@@ -164,7 +164,7 @@ final class ServicesQueries {
         if (doc.path("deleted").asBoolean(false)) {
             Scope scope = slaScopes.remove(name);
             if (scope != null) {
-                state.book().detach(scope);
+                detachIfHeld(scope, name);
             }
             slas.remove(name);
         } else {
@@ -175,22 +175,35 @@ final class ServicesQueries {
             }
             Scope previous = slaScopes.get(name);
             if (parsed.scope() != null) {
+                Sla displaced = state.book().attached(parsed.scope());
                 try {
                     state.book().attach(parsed.scope(), parsed.sla());
                 } catch (SlaRejectedException e) {
                     throw rejected(e.errors());
+                }
+                if (displaced != null && !displaced.name().equals(name)) {
+                    // One SLA per scope: the one attached there before is attached nowhere now.
+                    slaScopes.remove(displaced.name());
                 }
                 slaScopes.put(name, parsed.scope());
             } else {
                 slaScopes.remove(name);
             }
             if (previous != null && !previous.equals(parsed.scope())) {
-                state.book().detach(previous);
+                detachIfHeld(previous, name);
             }
             slas.put(name, parsed.sla());
         }
         slaVersions.put(name, version);
         return applied();
+    }
+
+    /** Detaches what is attached to {@code scope} only if it is still the SLA {@code name}. */
+    private void detachIfHeld(Scope scope, String name) {
+        Sla held = state.book().attached(scope);
+        if (held != null && held.name().equals(name)) {
+            state.book().detach(scope);
+        }
     }
 
     JsonNode applyPolicy(JsonNode doc) {

@@ -109,6 +109,19 @@ class ServicesQueriesTest {
     }
 
     @Test
+    void deletingAnSlaThatWasDisplacedFromItsScopeLeavesTheNewOneAttached() throws Exception {
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "old", "version": 1, "spec": {"name": "old",
+                 "scope": {"kind": "VOLUME", "id": "3"}, "iopsLimit": 100}}}""");
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "new", "version": 1, "spec": {"name": "new",
+                 "scope": {"kind": "VOLUME", "id": "3"}, "iopsLimit": 200}}}""");
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "old", "version": 2, "deleted": true}}""");
+        assertThat(book.effective(3).sources()).containsExactly("new@1");
+    }
+
+    @Test
     void validationNamesTheSpecFieldAndTheRule() throws Exception {
         call(CallStatus.OK, """
                 {"op": "sla.validate", "spec": {"name": "ok", "iopsLimit": 100, "reservedIops": 50}}""");
