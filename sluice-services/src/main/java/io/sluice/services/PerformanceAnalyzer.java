@@ -62,8 +62,10 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
-    /** This interval's reporting volumes of each group: built once, used by every group cap. */
+    /** The volumes of each group, as of {@link #groupsRevision}; those without gateways are skipped when used. */
     private final Map<Scope, List<VolumeState>> groupMembers = new HashMap<>();
+    private long groupsRevision = -1;
+    private int groupsVolumeCount = -1;
     /** Policies combined at {@link #policyRevision}; recombined only after an edit. */
     private Map<Integer, EffectivePolicy> effective;
     private long policyRevision;
@@ -237,7 +239,7 @@ public final class PerformanceAnalyzer implements CapacityView {
      * member's bandwidth ceiling becomes the smaller of its own and its share. The gateways enforce it.
      */
     private void capGroupBandwidth(Scope group, Sla sla) {
-        List<VolumeState> members = groupMembers.getOrDefault(group, List.of());
+        List<VolumeState> members = reporting(groupMembers.getOrDefault(group, List.of()));
         int n = members.size();
         double[] demand = new double[n];
         double[] limit = new double[n];
@@ -258,6 +260,17 @@ public final class PerformanceAnalyzer implements CapacityView {
             VolumeState member = members.get(i);
             member.bandwidthLimit = Limits.min(member.bandwidthLimit, Math.max(1, (long) Math.ceil(share[i])));
         }
+    }
+
+    /** The volumes that some gateway serves now. */
+    private static List<VolumeState> reporting(List<VolumeState> volumes) {
+        List<VolumeState> serving = new ArrayList<>(volumes.size());
+        for (VolumeState volume : volumes) {
+            if (!volume.paths.isEmpty()) {
+                serving.add(volume);
+            }
+        }
+        return serving;
     }
 
     private void allocateBackend(String backendId, List<VolumeState> on) {
@@ -302,14 +315,19 @@ public final class PerformanceAnalyzer implements CapacityView {
      * volume in several capped groups takes the smallest share: the most stringent wins.
      */
     private void capGroups() {
-        groupMembers.clear();
-        for (VolumeState volume : volumes.values()) {
-            volume.groupShare = 0;
-            if (!volume.paths.isEmpty()) {
+        if (groupsRevision != policies.revision() || groupsVolumeCount != volumes.size()) {
+            // Membership changes only with an edit (a group applied bumps the revision) or a new volume.
+            groupsRevision = policies.revision();
+            groupsVolumeCount = volumes.size();
+            groupMembers.clear();
+            for (VolumeState volume : volumes.values()) {
                 for (Scope group : volume.placement.groups()) {
                     groupMembers.computeIfAbsent(group, g -> new ArrayList<>()).add(volume);
                 }
             }
+        }
+        for (VolumeState volume : volumes.values()) {
+            volume.groupShare = 0;
         }
         for (Map.Entry<Scope, Sla> entry : policies.attachedAll().entrySet()) {
             if (entry.getKey().isGroup() && entry.getValue().bandwidth().effectiveTotal() > 0) {
@@ -319,7 +337,7 @@ public final class PerformanceAnalyzer implements CapacityView {
             if (!entry.getKey().isGroup() || cap == 0) {
                 continue;
             }
-            List<VolumeState> members = groupMembers.getOrDefault(entry.getKey(), List.of());
+            List<VolumeState> members = reporting(groupMembers.getOrDefault(entry.getKey(), List.of()));
             int n = members.size();
             double[] demand = new double[n];
             double[] limit = new double[n];
