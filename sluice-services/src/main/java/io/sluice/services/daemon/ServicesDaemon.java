@@ -327,9 +327,9 @@ public final class ServicesDaemon implements AutoCloseable {
 
     /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
     private void loadFromDatabase(DbForwarder forwarder) {
-        loadPage(forwarder, "group.list", null, queries::applyGroup);
-        loadPage(forwarder, "sla.list", null, queries::applySla);
-        loadPage(forwarder, "policy.list", null, queries::applyPolicy);
+        loadPage(forwarder, "group.list", null, queries.documents()::applyGroup);
+        loadPage(forwarder, "sla.list", null, queries.documents()::applySla);
+        loadPage(forwarder, "policy.list", null, queries.documents()::applyPolicy);
     }
 
     private void loadPage(DbForwarder forwarder, String op, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
