@@ -3,11 +3,11 @@ package io.sluice.bench;
 import java.util.Map;
 
 /** The one-line JSON object every benchmark prints last: flat, keys in insertion order. */
-final class JsonLine {
+public final class JsonLine {
     private JsonLine() {
     }
 
-    static String of(Map<String, Object> fields) {
+    public static String of(Map<String, Object> fields) {
         StringBuilder line = new StringBuilder("{");
         fields.forEach((key, value) -> {
             if (line.length() > 1) {

@@ -11,15 +11,14 @@ import java.util.Map;
  * N intervals all met, so a condition hovering at the edge does not raise and clear every interval.
  */
 public final class Alerts {
-    private final Map<Key, Track> tracks = new HashMap<>();
+    private static final Dimension[] DIMENSIONS = Dimension.values();
+    /** Per volume, one track per {@link Dimension}, by ordinal. */
+    private final Map<Integer, Track[]> tracks = new HashMap<>();
     private final List<Alert> all = new ArrayList<>();
     private final Map<String, Alert> openByKey = new HashMap<>();
     /** Alerts raised, acknowledged or cleared since the last {@link #drainChanged}: what goes to the database. */
     private final java.util.LinkedHashSet<Alert> changed = new java.util.LinkedHashSet<>();
     private long nextId = 1;
-
-    private record Key(int volumeId, Dimension dimension) {
-    }
 
     /** The recent history of one dimension of one volume. */
     private static final class Track {
@@ -51,12 +50,19 @@ public final class Alerts {
     }
 
     void record(IntervalVerdict verdict, AlertRule rule) {
-        for (Dimension dimension : Dimension.values()) {
+        Track[] volume = null;
+        for (Dimension dimension : DIMENSIONS) {
             Verdict v = verdict.of(dimension);
             if (v == Verdict.NOT_APPLICABLE) {
                 continue;
             }
-            Track track = tracks.computeIfAbsent(new Key(verdict.volumeId(), dimension), k -> new Track());
+            if (volume == null) {
+                volume = tracks.computeIfAbsent(verdict.volumeId(), id -> new Track[DIMENSIONS.length]);
+            }
+            Track track = volume[dimension.ordinal()];
+            if (track == null) {
+                track = volume[dimension.ordinal()] = new Track();
+            }
             boolean miss = v == Verdict.MISSED;
             track.record(miss, rule.intervals());
             if (track.active != null) {

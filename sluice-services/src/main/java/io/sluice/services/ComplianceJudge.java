@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +25,7 @@ import java.util.Map;
  */
 public final class ComplianceJudge implements IntervalObserver {
     static final double TOLERANCE = 0.05;
+    private static final Rollup.Resolution[] RESOLUTIONS = Rollup.Resolution.values();
     private static final int MINUTES_KEPT = 60;
     private static final int HOURS_KEPT = 48;
     /** Thirty days, for the 30-day compliance figure. */
@@ -33,8 +33,25 @@ public final class ComplianceJudge implements IntervalObserver {
 
     private final Alerts alerts = new Alerts();
     private final Map<Integer, IntervalVerdict> latest = new HashMap<>();
-    /** By subject: "volume 7", "sla gold". */
-    private final Map<String, Map<Rollup.Resolution, Deque<Rollup>>> rollups = new HashMap<>();
+    private final Map<Integer, Subject> volumeSubjects = new HashMap<>();
+    private final Map<String, Subject> slaSubjects = new HashMap<>();
+    /** "gold@3" to "gold": sources repeat every interval, so their names are worked out once. */
+    private final Map<String, String> slaNames = new HashMap<>();
+
+    /** The rollups of one subject ("volume 7", "sla gold"), per resolution, oldest first. */
+    private static final class Subject {
+        final String name;
+        final Deque<Rollup>[] byResolution;
+
+        @SuppressWarnings("unchecked")
+        Subject(String name) {
+            this.name = name;
+            this.byResolution = new Deque[Rollup.Resolution.values().length];
+            for (int r = 0; r < byResolution.length; r++) {
+                byResolution[r] = new ArrayDeque<>();
+            }
+        }
+    }
     private final Map<Integer, LatencyWindow> windows = new HashMap<>();
 
     /** Latency over one objective window: histograms added up until the window is full. */
@@ -81,11 +98,15 @@ public final class ComplianceJudge implements IntervalObserver {
                     judgeLimit(interval), judgeReservation(interval),
                     judgeLatency(interval.readLatency(), interval.writeLatency(), policy.latency()));
             latest.put(interval.volumeId(), verdict);
-            for (Rollup.Resolution resolution : Rollup.Resolution.values()) {
-                rollupFor(volumeSubject(interval.volumeId()), resolution, now).add(verdict, policy.complianceTarget());
-                for (String source : policy.sources()) {
-                    rollupFor(slaSubject(source.substring(0, source.lastIndexOf('@'))), resolution, now)
-                            .add(verdict, policy.complianceTarget());
+            Subject volume = volumeSubjects.computeIfAbsent(interval.volumeId(), id -> new Subject(volumeSubject(id)));
+            for (Rollup.Resolution resolution : RESOLUTIONS) {
+                rollupFor(volume, resolution, now).add(verdict, policy.complianceTarget());
+            }
+            for (String source : policy.sources()) {
+                String name = slaNames.computeIfAbsent(source, s -> s.substring(0, s.lastIndexOf('@')));
+                Subject sla = slaSubjects.computeIfAbsent(name, n -> new Subject(slaSubject(n)));
+                for (Rollup.Resolution resolution : RESOLUTIONS) {
+                    rollupFor(sla, resolution, now).add(verdict, policy.complianceTarget());
                 }
             }
             if (policy.latency().isSet()) {
@@ -106,7 +127,7 @@ public final class ComplianceJudge implements IntervalObserver {
 
     /** The volume's recent rollups at {@code resolution}, oldest first. */
     public List<Rollup> rollups(int volumeId, Rollup.Resolution resolution) {
-        return recent(volumeSubject(volumeId), resolution);
+        return recent(volumeSubjects.get(volumeId), resolution);
     }
 
     /**
@@ -114,7 +135,7 @@ public final class ComplianceJudge implements IntervalObserver {
      * applied to, whatever its version then.
      */
     public List<Rollup> slaRollups(String slaName, Rollup.Resolution resolution) {
-        return recent(slaSubject(slaName), resolution);
+        return recent(slaSubjects.get(slaName), resolution);
     }
 
     /** The volume's latency windows so far, or null when it has no latency objective. */
@@ -130,20 +151,18 @@ public final class ComplianceJudge implements IntervalObserver {
         return "sla " + slaName;
     }
 
-    private List<Rollup> recent(String subject, Rollup.Resolution resolution) {
-        Map<Rollup.Resolution, Deque<Rollup>> byResolution = rollups.get(subject);
-        return byResolution == null ? List.of() : new ArrayList<>(byResolution.get(resolution));
+    private static List<Rollup> recent(Subject subject, Rollup.Resolution resolution) {
+        return subject == null ? List.of() : new ArrayList<>(subject.byResolution[resolution.ordinal()]);
     }
 
-    private Rollup rollupFor(String subject, Rollup.Resolution resolution, long now) {
-        Deque<Rollup> recent = rollups.computeIfAbsent(subject, id -> new EnumMap<>(Rollup.Resolution.class))
-                .computeIfAbsent(resolution, r -> new ArrayDeque<>());
+    private static Rollup rollupFor(Subject subject, Rollup.Resolution resolution, long now) {
+        Deque<Rollup> recent = subject.byResolution[resolution.ordinal()];
         long start = resolution.startOf(now);
         Rollup last = recent.peekLast();
         if (last != null && last.startMillis() == start) {
             return last;
         }
-        Rollup rollup = new Rollup(subject, resolution, start);
+        Rollup rollup = new Rollup(subject.name, resolution, start);
         recent.addLast(rollup);
         int kept = switch (resolution) {
             case MINUTE -> MINUTES_KEPT;
@@ -166,24 +185,27 @@ public final class ComplianceJudge implements IntervalObserver {
         if (bandwidth > 0 && policy.burst().bandwidth() > bandwidth) {
             bandwidth = policy.burst().bandwidth();
         }
-        boolean judged = false;
-        boolean met = true;
         double seconds = interval.seconds();
-        long[][] checks = {
-                {iops, interval.normalizedOps()},
-                {policy.iops().read(), interval.readOps()},
-                {policy.iops().write(), interval.writeOps()},
-                {bandwidth, interval.readBytes() + interval.writeBytes()},
-                {policy.bandwidth().read(), interval.readBytes()},
-                {policy.bandwidth().write(), interval.writeBytes()},
-        };
-        for (long[] check : checks) {
-            if (check[0] > 0) {
-                judged = true;
-                met &= check[1] / seconds <= check[0] * (1 + TOLERANCE);
-            }
-        }
+        // Per limit: -1 not set, 0 exceeded, 1 kept. Written out rather than looped over a table: every
+        // managed volume is judged every interval.
+        int iopsKept = kept(iops, interval.normalizedOps(), seconds);
+        int readKept = kept(policy.iops().read(), interval.readOps(), seconds);
+        int writeKept = kept(policy.iops().write(), interval.writeOps(), seconds);
+        int bandwidthKept = kept(bandwidth, interval.readBytes() + interval.writeBytes(), seconds);
+        int readBandwidthKept = kept(policy.bandwidth().read(), interval.readBytes(), seconds);
+        int writeBandwidthKept = kept(policy.bandwidth().write(), interval.writeBytes(), seconds);
+        boolean judged = Math.max(Math.max(Math.max(iopsKept, readKept), Math.max(writeKept, bandwidthKept)),
+                Math.max(readBandwidthKept, writeBandwidthKept)) >= 0;
+        boolean met = iopsKept != 0 && readKept != 0 && writeKept != 0 && bandwidthKept != 0 && readBandwidthKept != 0
+                && writeBandwidthKept != 0;
         return !judged ? Verdict.NOT_APPLICABLE : met ? Verdict.MET : Verdict.MISSED;
+    }
+
+    private static int kept(long limit, long amount, double seconds) {
+        if (limit <= 0) {
+            return -1;
+        }
+        return amount / seconds <= limit * (1 + TOLERANCE) ? 1 : 0;
     }
 
     private static Verdict judgeReservation(VolumeInterval interval) {

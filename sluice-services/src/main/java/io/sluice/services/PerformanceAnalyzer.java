@@ -16,6 +16,7 @@ import java.util.Map;
  * <ol>
  *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});</li>
  *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});</li>
+ *   <li>divide each capped group's IOPS and bandwidth limits among its volumes ({@link #capGroups});</li>
  *   <li>divide the capacity: reservations, then demand by class and weight, then headroom
  *       ({@link FairShareAllocator});</li>
  *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in
@@ -61,6 +62,10 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
+    /** The volumes of each group, as of {@link #groupsRevision}; those without gateways are skipped when used. */
+    private final Map<Scope, List<VolumeState>> groupMembers = new HashMap<>();
+    private long groupsRevision = -1;
+    private int groupsVolumeCount = -1;
     /** Policies combined at {@link #policyRevision}; recombined only after an edit. */
     private Map<Integer, EffectivePolicy> effective;
     private long policyRevision;
@@ -187,9 +192,15 @@ public final class PerformanceAnalyzer implements CapacityView {
                 byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
             }
         }
-        Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
+        capGroups();
         for (Map.Entry<String, List<VolumeState>> entry : byBackend.entrySet()) {
-            controlBackend(now, entry.getKey(), entry.getValue(), changed);
+            allocateBackend(entry.getKey(), entry.getValue());
+        }
+        Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
+        for (List<VolumeState> on : byBackend.values()) {
+            for (VolumeState volume : on) {
+                volume.splitAcrossGateways(now, volume.backendCapacity, changed);
+            }
         }
         List<VolumeInterval> observed = new ArrayList<>();
         for (VolumeState volume : volumes.values()) {
@@ -222,7 +233,47 @@ public final class PerformanceAnalyzer implements CapacityView {
         pending.clear();
     }
 
-    private void controlBackend(long now, String backendId, List<VolumeState> on, Map<Long, List<ThrottleParams>> changed) {
+    /**
+     * A group SLA's bandwidth limit caps the sum of its volumes' bytes per second: divided among the members
+     * by their bandwidth reservations, then their measured bandwidth demand by class and weight, each
+     * member's bandwidth ceiling becomes the smaller of its own and its share. The gateways enforce it.
+     */
+    private void capGroupBandwidth(Scope group, Sla sla) {
+        List<VolumeState> members = reporting(groupMembers.getOrDefault(group, List.of()));
+        int n = members.size();
+        double[] demand = new double[n];
+        double[] limit = new double[n];
+        double[] reservation = new double[n];
+        int[] weight = new int[n];
+        PriorityClass[] priority = new PriorityClass[n];
+        for (int i = 0; i < n; i++) {
+            VolumeState volume = members.get(i);
+            demand[i] = volume.bandwidthDemand;
+            limit[i] = volume.bandwidthLimit;
+            reservation[i] = volume.policy.reservedBandwidth();
+            weight[i] = volume.policy.weight();
+            priority[i] = volume.policy.priority();
+        }
+        double[] share = FairShareAllocator.allocate(sla.bandwidth().effectiveTotal(), demand, limit, reservation, weight,
+                priority);
+        for (int i = 0; i < n; i++) {
+            VolumeState member = members.get(i);
+            member.bandwidthLimit = Limits.min(member.bandwidthLimit, Math.max(1, (long) Math.ceil(share[i])));
+        }
+    }
+
+    /** The volumes that some gateway serves now. */
+    private static List<VolumeState> reporting(List<VolumeState> volumes) {
+        List<VolumeState> serving = new ArrayList<>(volumes.size());
+        for (VolumeState volume : volumes) {
+            if (!volume.paths.isEmpty()) {
+                serving.add(volume);
+            }
+        }
+        return serving;
+    }
+
+    private void allocateBackend(String backendId, List<VolumeState> on) {
         CapacityEstimator estimator = estimator(backendId);
         double delivered = 0;
         double idleReserved = 0;
@@ -242,7 +293,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
             demand[i] = volume.demand;
-            limit[i] = volume.iopsLimit();
+            limit[i] = volume.groupShare > 0 ? Limits.min(volume.iopsLimit(), (long) Math.ceil(volume.groupShare))
+                    : volume.iopsLimit();
             reservation[i] = volume.policy.reservedIops();
             weight[i] = volume.policy.weight();
             priority[i] = volume.policy.priority();
@@ -251,7 +303,61 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
             volume.allocation = allocation[i];
-            volume.splitAcrossGateways(now, capacity, changed);
+            volume.backendCapacity = capacity;
+        }
+    }
+
+    /**
+     * A group SLA's IOPS limit caps the sum over the group's volumes, wherever they live. Before the
+     * backends are divided, the cap is divided among the members as a backend's capacity is (reservations,
+     * then demand by class and weight, then headroom) and each member's share becomes a ceiling for its
+     * backend's allocation, so what a capped group cannot use goes to the other volumes of the backend. A
+     * volume in several capped groups takes the smallest share: the most stringent wins.
+     */
+    private void capGroups() {
+        if (groupsRevision != policies.revision() || groupsVolumeCount != volumes.size()) {
+            // Membership changes only with an edit (a group applied bumps the revision) or a new volume.
+            groupsRevision = policies.revision();
+            groupsVolumeCount = volumes.size();
+            groupMembers.clear();
+            for (VolumeState volume : volumes.values()) {
+                for (Scope group : volume.placement.groups()) {
+                    groupMembers.computeIfAbsent(group, g -> new ArrayList<>()).add(volume);
+                }
+            }
+        }
+        for (VolumeState volume : volumes.values()) {
+            volume.groupShare = 0;
+        }
+        for (Map.Entry<Scope, Sla> entry : policies.attachedAll().entrySet()) {
+            if (entry.getKey().isGroup() && entry.getValue().bandwidth().effectiveTotal() > 0) {
+                capGroupBandwidth(entry.getKey(), entry.getValue());
+            }
+            long cap = entry.getValue().iops().effectiveTotal();
+            if (!entry.getKey().isGroup() || cap == 0) {
+                continue;
+            }
+            List<VolumeState> members = reporting(groupMembers.getOrDefault(entry.getKey(), List.of()));
+            int n = members.size();
+            double[] demand = new double[n];
+            double[] limit = new double[n];
+            double[] reservation = new double[n];
+            int[] weight = new int[n];
+            PriorityClass[] priority = new PriorityClass[n];
+            for (int i = 0; i < n; i++) {
+                VolumeState volume = members.get(i);
+                demand[i] = volume.demand;
+                limit[i] = volume.iopsLimit();
+                reservation[i] = volume.policy.reservedIops();
+                weight[i] = volume.policy.weight();
+                priority[i] = volume.policy.priority();
+            }
+            double[] share = FairShareAllocator.allocate(cap, demand, limit, reservation, weight, priority);
+            for (int i = 0; i < n; i++) {
+                VolumeState member = members.get(i);
+                double held = Math.max(1, share[i]);
+                member.groupShare = member.groupShare > 0 ? Math.min(member.groupShare, held) : held;
+            }
         }
     }
 
@@ -340,6 +446,13 @@ public final class PerformanceAnalyzer implements CapacityView {
         double demand;
         double deliveredIops;
         double allocation;
+        /** What the volume is estimated to want in bytes per second, and the ceiling it gets (0 = none). */
+        double bandwidthDemand;
+        long bandwidthLimit;
+        /** This interval's share of the tightest group cap the volume is under; 0 when none applies. */
+        double groupShare;
+        /** The estimated capacity of the volume's backend this interval. */
+        double backendCapacity;
         /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
         long limit;
         long readOps;
@@ -392,6 +505,9 @@ public final class PerformanceAnalyzer implements CapacityView {
                 demand += path.demand;
             }
             deliveredIops = seconds > 0 ? normalizedOps / seconds : 0;
+            double bytesPerSecond = seconds > 0 ? (readBytes + writeBytes) / seconds : 0;
+            bandwidthDemand = held ? bytesPerSecond * PROBE : bytesPerSecond * HEADROOM + 1;
+            bandwidthLimit = policy.bandwidth().effectiveTotal();
             if (reportedUsed > 0) {
                 usedBytes = reportedUsed;
             }
@@ -410,7 +526,7 @@ public final class PerformanceAnalyzer implements CapacityView {
 
         VolumeInterval toInterval(long now) {
             return new VolumeInterval(placement.volumeId(), policy, now, seconds, readOps, writeOps, normalizedOps,
-                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency.clone(), writeLatency.clone());
+                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency, writeLatency);
         }
 
         /**
@@ -439,7 +555,7 @@ public final class PerformanceAnalyzer implements CapacityView {
                 ThrottleParams params = new ThrottleParams(placement.volumeId(), 0, policy.weight(), iops,
                         part(policy.iops().read(), share), part(policy.iops().write(), share), reserved,
                         part(burst.iops(), share), burst.lengthMillis(), policy.sizeNormalizationBytes(),
-                        policy.latency().tightestMicros(), part(policy.bandwidth().effectiveTotal(), share),
+                        policy.latency().tightestMicros(), part(bandwidthLimit, share),
                         part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
                         part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
                 if (params.sameSettings(path.sent)) {

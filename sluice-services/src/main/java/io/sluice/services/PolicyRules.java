@@ -24,6 +24,9 @@ public final class PolicyRules implements IntervalObserver {
     private final Map<String, ArrayList<Boolean>> history = new HashMap<>();
     /** ON_VIOLATION rules in force now, with the class of the SLA they protect. */
     private final Map<String, PriorityClass> violated = new HashMap<>();
+    private final List<PolicyRule.TimeWindow> openWindows = new ArrayList<>();
+    private List<PolicyClassHold> holds = List.of();
+    private long evaluatedAt = Long.MIN_VALUE;
 
     /**
      * @param verdicts the judge's latest verdict of a volume (null when it has none)
@@ -40,12 +43,14 @@ public final class PolicyRules implements IntervalObserver {
     }
 
     public void put(PolicyRule rule) {
+        evaluatedAt = Long.MIN_VALUE;
         rules.put(rule.name(), rule);
         history.remove(rule.name());
         violated.remove(rule.name());
     }
 
     public void remove(String name, long now) {
+        evaluatedAt = Long.MIN_VALUE;
         rules.remove(name);
         history.remove(name);
         if (violated.remove(name) != null) {
@@ -67,14 +72,27 @@ public final class PolicyRules implements IntervalObserver {
      * the time windows open now, then held back while a higher class's SLA is violated.
      */
     public long adjustLimit(EffectivePolicy policy, long limit, double deliveredIops, long now) {
+        if (rules.isEmpty()) {
+            return limit;
+        }
+        if (now != evaluatedAt) {
+            // Once per interval, not once per volume: which windows are open, which holds are on.
+            evaluatedAt = now;
+            openWindows.clear();
+            for (PolicyRule rule : rules.values()) {
+                if (rule instanceof PolicyRule.TimeWindow window && window.activeAt(now)) {
+                    openWindows.add(window);
+                }
+            }
+            holds = holds();
+        }
         long adjusted = limit;
-        for (PolicyRule rule : rules.values()) {
-            if (rule instanceof PolicyRule.TimeWindow window && limit > 0 && window.appliesTo() == policy.priority()
-                    && window.activeAt(now)) {
+        for (PolicyRule.TimeWindow window : openWindows) {
+            if (limit > 0 && window.appliesTo() == policy.priority()) {
                 adjusted = Math.max(1, (long) Math.ceil(adjusted * window.iopsLimitFactor()));
             }
         }
-        for (PolicyClassHold hold : holds()) {
+        for (PolicyClassHold hold : holds) {
             if (hold.protectedClass().above(policy.priority())) {
                 long held = Math.max(Math.max(1, policy.reservedIops()), (long) (deliveredIops * THROTTLE_SHARE));
                 adjusted = Limits.min(adjusted, held);
@@ -127,6 +145,7 @@ public final class PolicyRules implements IntervalObserver {
                 recent.removeFirst();
             }
             int misses = (int) recent.stream().filter(m -> m).count();
+            evaluatedAt = Long.MIN_VALUE;
             if (misses >= onViolation.after()) {
                 if (violated.put(rule.name(), slaClass) == null && onViolation.alert()) {
                     alerts.raise(alertKey(rule.name()), Severity.WARNING, "policy " + rule.name() + ": SLA "

@@ -1,17 +1,17 @@
 package io.sluice.services;
 
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
  * Met and missed intervals of one subject (a volume, or an SLA over all its volumes) over one rollup
  * period (a minute, an hour, a day), per dimension.
  */
 public final class Rollup {
+    private static final Dimension[] DIMENSIONS = Dimension.values();
     private final String subject;
     private final Resolution resolution;
     private final long startMillis;
-    private final Map<Dimension, long[]> counts = new EnumMap<>(Dimension.class);
+    /** Per dimension (by ordinal): met at 2i, missed at 2i + 1. */
+    private final long[] counts = new long[2 * DIMENSIONS.length];
     private double complianceTarget;
 
     /** How long a rollup period is. */
@@ -39,17 +39,14 @@ public final class Rollup {
         this.subject = subject;
         this.resolution = resolution;
         this.startMillis = startMillis;
-        for (Dimension dimension : Dimension.values()) {
-            counts.put(dimension, new long[2]);
-        }
     }
 
     void add(IntervalVerdict verdict, double target) {
         complianceTarget = target;
-        for (Dimension dimension : Dimension.values()) {
+        for (Dimension dimension : DIMENSIONS) {
             Verdict v = verdict.of(dimension);
             if (v != Verdict.NOT_APPLICABLE) {
-                counts.get(dimension)[v == Verdict.MET ? 0 : 1]++;
+                counts[2 * dimension.ordinal() + (v == Verdict.MET ? 0 : 1)]++;
             }
         }
     }
@@ -68,11 +65,11 @@ public final class Rollup {
     }
 
     public long met(Dimension dimension) {
-        return counts.get(dimension)[0];
+        return counts[2 * dimension.ordinal()];
     }
 
     public long missed(Dimension dimension) {
-        return counts.get(dimension)[1];
+        return counts[2 * dimension.ordinal() + 1];
     }
 
     /** Share of judged intervals that met; 1 when none was judged. */

@@ -15,6 +15,12 @@ public record Scope(Kind kind, String id) {
         }
     }
 
+    /** By the kind's ordinal rather than its identity hash: scopes key maps the analyzer reads every interval. */
+    @Override
+    public int hashCode() {
+        return 31 * kind.ordinal() + id.hashCode();
+    }
+
     public static Scope volume(int volumeId) {
         return new Scope(Kind.VOLUME, Integer.toString(volumeId));
     }

@@ -24,9 +24,18 @@ public record ThrottleParams(
         long reservedBandwidth,
         long burstBandwidth) {
 
-    /** True when both would make the gateway do the same thing, whatever their versions. */
+    /**
+     * True when both would make the gateway do the same thing, whatever their versions. Compared field by
+     * field: the analyzer asks this for every path every interval.
+     */
     public boolean sameSettings(ThrottleParams other) {
-        return other != null && withVersion(0).equals(other.withVersion(0));
+        return other != null && volumeId == other.volumeId && weight == other.weight && iopsLimit == other.iopsLimit
+                && readIopsLimit == other.readIopsLimit && writeIopsLimit == other.writeIopsLimit
+                && reservedIops == other.reservedIops && burstIops == other.burstIops
+                && burstLengthMillis == other.burstLengthMillis && sizeNormalizationBytes == other.sizeNormalizationBytes
+                && latencyTargetMicros == other.latencyTargetMicros && bandwidthLimit == other.bandwidthLimit
+                && readBandwidthLimit == other.readBandwidthLimit && writeBandwidthLimit == other.writeBandwidthLimit
+                && reservedBandwidth == other.reservedBandwidth && burstBandwidth == other.burstBandwidth;
     }
 
     public ThrottleParams withVersion(long newVersion) {

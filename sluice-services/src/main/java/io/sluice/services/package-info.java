@@ -1,8 +1,11 @@
 /**
  * The SLA services' core, with no process or socket around it: SLAs and the policy book (the policy
  * manager's store, validation and admission control), the performance analyzer that turns statistics and
- * SLAs into throttle parameters every poll interval, compliance (verdicts, rollups, alerts) and the
- * entity service's cache of recent statistics.
+ * SLAs into throttle parameters every poll interval, the policy rules beyond single SLAs (time windows,
+ * actions on sustained violation), compliance (verdicts, rollups per minute, hour and day, alerts), the
+ * gateways and volumes discovered from the monitor, capacity forecasting and the entity service's cache
+ * of recent statistics. The process around them (mailboxes, JSON calls, database forwarding) is
+ * {@code io.sluice.services.daemon}.
  *
  * <p>Everything here is single-threaded and driven from outside: the analyzer's
  * {@link io.sluice.services.PerformanceAnalyzer#doWork(long)} takes the time from its caller, so tests
@@ -16,7 +19,8 @@
  * against twenty times its idle latency) is exceeded, held inside a hysteresis band, and raised slowly
  * when the backend is busy and fast, up to a plateau below the load that last congested it. The capacity
  * goes to reservations first (never lent), then by class in priority order with weighted max-min
- * fairness up to each volume's demand and limit, then as headroom by weight. Each volume's allocation,
+ * fairness up to each volume's demand and limit, then as headroom by weight; a group SLA's IOPS limit is
+ * divided the same way among the group's volumes first and caps their shares. Each volume's allocation,
  * limits and reservation are split across its gateways by their share of its demand; gateway limits move
  * in bounded steps with a dead band, and only changed sets are sent, with versions that only rise.
  */

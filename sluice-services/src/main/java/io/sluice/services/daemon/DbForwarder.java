@@ -34,7 +34,9 @@ import java.util.function.IntToLongFunction;
  * in {@link #doWork}, at most {@link #maxInFlight} calls are outstanding, and what waits is bounded
  * ({@link #maxPendingBatches} sealed batches, {@link #maxPendingCalls} JSON calls). While the database
  * manager is absent (no mailbox file) or not answering, work piles up to those bounds and then the
- * oldest is dropped and counted; the services keep running.
+ * oldest is dropped and counted; the services keep running. A mailbox file that disappears or is replaced
+ * is let go (batches in flight are sent again, JSON calls in flight counted as dropped) and the new one
+ * attached when it appears, with the startup load run again.
  *
  * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted
  * services process continues above the ids its predecessor used and the database manager's
@@ -75,6 +77,8 @@ final class DbForwarder implements AutoCloseable {
     private Mailbox mailbox;
     private MailboxCaller caller;
     private long nextAttachAt;
+    /** The identity (inode) of the mailbox file mapped, to notice when it is replaced. */
+    private Object attachedKey;
     private long lastBatchId;
     private long correlation;
     private Consumer<DbForwarder> onAttach = f -> { };
@@ -159,6 +163,9 @@ final class DbForwarder implements AutoCloseable {
         if (batch.count() > 0 && clock.epochMillis() - gatheringSince >= sealAfterMillis) {
             seal();
         }
+        if (caller != null && replaced()) {
+            detach();
+        }
         if (caller == null && !tryAttach()) {
             return 0;
         }
@@ -200,6 +207,45 @@ final class DbForwarder implements AutoCloseable {
         return work;
     }
 
+    /**
+     * Every {@link #ATTACH_RETRY_MILLIS}: true when the mailbox file is gone or is another file than the
+     * one mapped (the database manager's mailbox was removed and created again).
+     */
+    private boolean replaced() {
+        long now = clock.epochMillis();
+        if (now < nextAttachAt) {
+            return false;
+        }
+        nextAttachAt = now + ATTACH_RETRY_MILLIS;
+        Object key = fileKey();
+        return key == null || !key.equals(attachedKey);
+    }
+
+    private Object fileKey() {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** Lets go of a mailbox that is no longer the database manager's; what was in flight is sent again. */
+    private void detach() {
+        lastError = "the database manager's mailbox " + file + " went away; waiting for it";
+        for (byte[] batch : new java.util.TreeMap<>(batchesInFlight).descendingMap().values()) {
+            sealed.addFirst(batch);
+        }
+        trimSealed();
+        batchesInFlight.clear();
+        droppedCalls += callsInFlight.size();
+        callsInFlight.clear();
+        caller.close();
+        mailbox.close();
+        caller = null;
+        mailbox = null;
+        nextAttachAt = 0;
+    }
+
     private boolean tryAttach() {
         long now = clock.epochMillis();
         if (now < nextAttachAt) {
@@ -210,6 +256,7 @@ final class DbForwarder implements AutoCloseable {
             return false;
         }
         try {
+            attachedKey = fileKey();
             mailbox = Mailbox.open(file, clock);
             caller = MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
         } catch (RuntimeException e) {

@@ -86,7 +86,7 @@ public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volum
             var doc = nodes.objectNode().put("name", spec.path("name").asText()).put("version", 1);
             doc.set("spec", spec);
             try {
-                queries.applySla(doc);
+                queries.documents().applySla(doc);
             } catch (CallProblem problem) {
                 throw new IllegalArgumentException("SLA spec " + spec.path("name").asText() + " refused: "
                         + (problem.field() == null ? "" : problem.field() + ": ") + problem.getMessage());

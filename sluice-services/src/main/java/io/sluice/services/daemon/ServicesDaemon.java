@@ -16,8 +16,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.services.Alert;
-import io.sluice.services.Backend;
 import io.sluice.services.CapacityForecaster;
+import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.Dimension;
 import io.sluice.services.GatewayRegistry;
@@ -27,7 +27,6 @@ import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
-import io.sluice.services.Severity;
 import io.sluice.services.ThrottleFrames;
 import io.sluice.services.ThrottleParams;
 import io.sluice.services.Verdict;
@@ -80,7 +79,6 @@ public final class ServicesDaemon implements AutoCloseable {
     private final DbForwarder db;
     private final EpochClock clock;
     private final long intervalMillis;
-    private final ServicesConfig config;
     private final ThrottleFrames frames = new ThrottleFrames();
     private final StatsReader stats = new StatsReader();
     private final EventReader event = new EventReader();
@@ -93,11 +91,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final AtomicLong throttlesStored = new AtomicLong();
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
     private final Map<Integer, Map<Long, Long>> iopsLimits = new ConcurrentHashMap<>();
-    /** Latest {capacity, used} per volume, from its gateways' reports. */
-    private final Map<Integer, long[]> space = new HashMap<>();
-    private final CapacityForecaster forecaster = new CapacityForecaster(720, 60_000);
-    private final Map<String, CapacityForecaster.Forecast> forecasts = new ConcurrentHashMap<>();
-    private final Map<String, Severity> forecastSeverity = new HashMap<>();
+    private final CapacityWatch capacity;
     private final Map<String, Long> backendHistorySentAt = new HashMap<>();
     /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
     private final Map<String, Long> dbAlertIds = new HashMap<>();
@@ -135,10 +129,11 @@ public final class ServicesDaemon implements AutoCloseable {
                           ServicesConfig config, long intervalMillis, EpochClock clock) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
-        this.config = config;
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
         this.inventory = inventory;
+        this.capacity = new CapacityWatch(inventory, judge.alerts(), new CapacityForecaster(720, 60_000),
+                config.forecastWarningDays(), config.forecastCriticalDays());
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         PolicyBook book = new PolicyBook(inventory, backend -> self[0].capacityIops(backend));
         this.rules = new PolicyRules(judge::latest, judge.alerts());
@@ -149,7 +144,7 @@ public final class ServicesDaemon implements AutoCloseable {
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.min(intervalMillis, 1_000));
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
-                registry, forecasts, forecastSeverity, this::iopsLimit, db), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
+                registry, capacity, this::iopsLimit, db), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
@@ -205,7 +200,7 @@ public final class ServicesDaemon implements AutoCloseable {
                 }
                 for (int i = 0; i < stats.volumeCount(); i++) {
                     var volume = stats.volume(i);
-                    space.put(volume.volumeId(), new long[] {volume.capacityBytes(), volume.usedBytes()});
+                    capacity.onVolumeSpace(volume.volumeId(), volume.capacityBytes(), volume.usedBytes());
                     registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
                 }
                 reports.incrementAndGet();
@@ -332,9 +327,9 @@ public final class ServicesDaemon implements AutoCloseable {
 
     /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
     private void loadFromDatabase(DbForwarder forwarder) {
-        loadPage(forwarder, "group.list", null, queries::applyGroup);
-        loadPage(forwarder, "sla.list", null, queries::applySla);
-        loadPage(forwarder, "policy.list", null, queries::applyPolicy);
+        loadPage(forwarder, "group.list", null, queries.documents()::applyGroup);
+        loadPage(forwarder, "sla.list", null, queries.documents()::applySla);
+        loadPage(forwarder, "policy.list", null, queries.documents()::applyPolicy);
     }
 
     private void loadPage(DbForwarder forwarder, String op, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
@@ -364,49 +359,24 @@ public final class ServicesDaemon implements AutoCloseable {
         });
     }
 
-    /** Once per interval: each backend's space is the sum over the volumes placed on it; forecast alerts follow. */
+    /** Once per interval: forecasts and their alerts; capacity history to the database manager once a minute. */
     private void forecastCapacity(long now) {
         if (now < nextForecastAt) {
             return;
         }
         nextForecastAt = now + intervalMillis;
-        for (Backend backend : inventory.backends()) {
-            long capacity = 0;
-            long used = 0;
-            for (VolumePlacement volume : inventory.volumesOn(backend.id())) {
-                long[] s = space.get(volume.volumeId());
-                if (s != null && s[0] > 0) {
-                    capacity += s[0];
-                    used += Math.max(0, s[1]);
-                }
+        capacity.observe(now, (backendId, capacityBytes, usedBytes) -> {
+            if (db != null && now - backendHistorySentAt.getOrDefault(backendId, Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
+                backendHistorySentAt.put(backendId, now);
+                db.call(Map.of("op", "backend.upsert", "actor", "system:services", "backendId", backendId,
+                        "capacityBytes", capacityBytes, "usedBytes", usedBytes, "at", now));
             }
-            if (capacity <= 0) {
-                continue;
-            }
-            forecaster.observe(backend.id(), now, used, capacity);
-            CapacityForecaster.Forecast forecast = forecaster.forecast(backend.id());
-            forecasts.put(backend.id(), forecast);
-            Severity severity = CapacityForecaster.severity(forecast, config.forecastCriticalDays(), config.forecastWarningDays());
-            String key = "capacity:" + backend.id();
-            if (severity == null) {
-                forecastSeverity.remove(backend.id());
-                judge.alerts().clear(key, now);
-            } else {
-                forecastSeverity.put(backend.id(), severity);
-                judge.alerts().raise(key, severity, String.format("backend %s full in %.1f days", backend.id(),
-                        forecast.daysUntilFull()), now);
-            }
-            if (db != null && now - backendHistorySentAt.getOrDefault(backend.id(), Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
-                backendHistorySentAt.put(backend.id(), now);
-                db.call(Map.of("op", "backend.upsert", "actor", "system:services", "backendId", backend.id(),
-                        "capacityBytes", capacity, "usedBytes", used, "at", now));
-            }
-        }
+        });
     }
 
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
     public CapacityForecaster.Forecast forecast(String backendId) {
-        return forecasts.get(backendId);
+        return capacity.forecast(backendId);
     }
 
     /** The analyzer's sink: a THROTTLE_SET frame per gateway, posted (idempotent: versioned) to the monitor. */

@@ -11,22 +11,15 @@ import io.sluice.services.Dimension;
 import io.sluice.services.EffectivePolicy;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.IntervalVerdict;
-import io.sluice.services.PolicyRule;
-import io.sluice.services.PriorityClass;
 import io.sluice.services.Rollup;
 import io.sluice.services.Scope;
 import io.sluice.services.Sla;
-import io.sluice.services.SlaError;
-import io.sluice.services.SlaRejectedException;
 import io.sluice.services.StatsPoint;
 import io.sluice.services.Verdict;
 import io.sluice.services.VolumePlacement;
-import java.time.DayOfWeek;
-import java.time.LocalTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +31,11 @@ import java.util.TreeSet;
  * application server shows. {@link #handle} never throws: a malformed request, an unknown op or a broken
  * rule becomes a {@link CallStatus} and a problem object, so one bad caller cannot stop the loop.
  *
- * <p>Documents carry the database manager's version; one no newer than the version held is ignored, so
- * replays (the startup load racing an edit, a retried call) are harmless. An applied edit takes effect at
- * the analyzer's next interval.
+ * <p>SLA, policy and group documents are {@link DocumentBook}'s.
+ *
+ * <p>{@code live.volumes}, {@code alerts.list} and {@code gateways.list} answer a page at a time
+ * ({@code limit}, default {@value #DEFAULT_PAGE}, and {@code after}, the {@code next} of the previous
+ * page), so 10,000 volumes never overflow a slot.
  *
  * <p>Not thread-safe: runs on the services' loop thread, between analyzer intervals.
  */
@@ -50,26 +45,24 @@ final class ServicesQueries {
     }
 
     static final int MAX_LIVE_SECONDS = 600;
-    private static final Set<String> POLICY_FIELDS = Set.of("name", "kind", "window", "appliesTo", "iopsLimitFactor",
-            "sla", "after", "actions");
-    private static final Set<String> GROUP_FIELDS = Set.of("name", "kind", "members");
 
     private final ServicesState state;
     private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, Long> slaVersions = new HashMap<>();
-    private final Map<String, Scope> slaScopes = new HashMap<>();
-    private final Map<String, Sla> slas = new HashMap<>();
-    private final Map<String, Long> policyVersions = new HashMap<>();
-    private final Map<String, Long> groupVersions = new HashMap<>();
-    private final Map<String, Scope> groupScopes = new HashMap<>();
     private final int resultCapacity;
+    private final DocumentBook documents;
 
     ServicesQueries(ServicesState state, int resultCapacity) {
         this.state = state;
         this.resultCapacity = resultCapacity;
+        this.documents = new DocumentBook(state, json);
     }
 
     /** Answers one request (the UTF-8 JSON in {@code request}). */
+    /** The documents held; how the startup load and the bootstrap file apply theirs. */
+    DocumentBook documents() {
+        return documents;
+    }
+
     Answer handle(byte[] request) {
         try {
             JsonNode call;
@@ -103,275 +96,66 @@ final class ServicesQueries {
 
     private JsonNode dispatch(String op, JsonNode call) {
         return switch (op) {
-            case "sla.validate" -> validate(call);
-            case "sla.apply" -> applySla(document(call));
-            case "policy.apply" -> applyPolicy(document(call));
-            case "group.apply" -> applyGroup(document(call));
-            case "live.volumes" -> liveVolumes();
+            case "sla.validate" -> documents.validate(call);
+            case "sla.apply" -> documents.applySla(DocumentBook.document(call));
+            case "policy.apply" -> documents.applyPolicy(DocumentBook.document(call));
+            case "group.apply" -> documents.applyGroup(DocumentBook.document(call));
+            case "live.volumes" -> liveVolumes(call);
             case "live.volume" -> liveVolume(call);
             case "live.groups" -> liveGroups();
             case "compliance.live" -> complianceLive();
-            case "alerts.list" -> alertsList();
+            case "alerts.list" -> alertsList(call);
             case "alert.ack" -> alertAck(call);
             case "forecast.list" -> forecastList();
-            case "gateways.list" -> gatewaysList();
+            case "gateways.list" -> gatewaysList(call);
             case "status" -> status();
             default -> throw new CallProblem(CallStatus.UNKNOWN_OP, "no op '" + op + "' on the SLA services", "op",
                     "known-op");
         };
     }
 
-    // ---- SLAs, policies, groups
-
-    private JsonNode validate(JsonNode call) {
-        SlaSpecCodec.Parsed parsed = SlaSpecCodec.read(call.get("spec"), 0);
-        Scope scope = parsed.scope() != null ? parsed.scope() : Scope.tenant("validation:" + parsed.sla().name());
-        List<SlaError> errors = state.book().check(scope, parsed.sla());
-        if (!errors.isEmpty()) {
-            throw rejected(errors);
-        }
-        return json.createObjectNode().put("valid", true);
-    }
-
-    private static JsonNode document(JsonNode call) {
-        JsonNode doc = call.get("doc");
-        if (doc == null || !doc.isObject()) {
-            throw CallProblem.invalid("doc", "object", "the call needs a doc object");
-        }
-        JsonNode name = doc.get("name");
-        if (name == null || !name.isTextual() || name.asText().isBlank()) {
-            throw CallProblem.invalid("doc.name", "required", "a document needs a name");
-        }
-        JsonNode version = doc.get("version");
-        if (version == null || !version.isIntegralNumber() || version.asLong() < 1) {
-            throw CallProblem.invalid("doc.version", "positive-integer", "a document needs a version >= 1");
-        }
-        return doc;
-    }
-
-    /** Applies an SLA document; also how the SLAs loaded from the database manager at start arrive. */
-    JsonNode applySla(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = slaVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
-        if (doc.path("deleted").asBoolean(false)) {
-            Scope scope = slaScopes.remove(name);
-            if (scope != null) {
-                state.book().detach(scope);
-            }
-            slas.remove(name);
-        } else {
-            SlaSpecCodec.Parsed parsed = SlaSpecCodec.read(doc.get("spec"), version);
-            if (!parsed.sla().name().equals(name)) {
-                throw CallProblem.invalid("spec.name", "matches-doc", "the spec names '" + parsed.sla().name()
-                        + "', the document '" + name + "'");
-            }
-            Scope previous = slaScopes.get(name);
-            if (parsed.scope() != null) {
-                try {
-                    state.book().attach(parsed.scope(), parsed.sla());
-                } catch (SlaRejectedException e) {
-                    throw rejected(e.errors());
-                }
-                slaScopes.put(name, parsed.scope());
-            } else {
-                slaScopes.remove(name);
-            }
-            if (previous != null && !previous.equals(parsed.scope())) {
-                state.book().detach(previous);
-            }
-            slas.put(name, parsed.sla());
-        }
-        slaVersions.put(name, version);
-        return applied();
-    }
-
-    JsonNode applyPolicy(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = policyVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
-        if (doc.path("deleted").asBoolean(false)) {
-            state.rules().remove(name, state.clock().epochMillis());
-        } else {
-            state.rules().put(readPolicy(name, doc.get("spec")));
-        }
-        policyVersions.put(name, version);
-        return applied();
-    }
-
-    JsonNode applyGroup(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = groupVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
-        Scope previous = groupScopes.get(name);
-        if (doc.path("deleted").asBoolean(false)) {
-            if (previous != null) {
-                state.inventory().setMembers(previous, List.of());
-                groupScopes.remove(name);
-            }
-        } else {
-            JsonNode spec = doc.get("spec");
-            if (spec == null || !spec.isObject()) {
-                throw CallProblem.invalid("spec", "object", "the group spec must be a JSON object");
-            }
-            SlaSpecCodec.rejectUnknown(spec, GROUP_FIELDS, "");
-            Scope.Kind kind = SlaSpecCodec.enumValue(spec, "kind", "", Scope.Kind.class);
-            if (kind == Scope.Kind.VOLUME) {
-                throw CallProblem.invalid("kind", "group-kind", "a group is a TENANT, HOST or POOL");
-            }
-            JsonNode members = spec.path("members");
-            if (!members.isArray()) {
-                throw CallProblem.invalid("members", "array", "members must be an array of volume ids");
-            }
-            List<Integer> ids = new ArrayList<>();
-            for (JsonNode member : members) {
-                if (!member.isInt()) {
-                    throw CallProblem.invalid("members", "volume-id", "a member is a volume id (an int), was " + member);
-                }
-                ids.add(member.asInt());
-            }
-            Scope scope = new Scope(kind, name);
-            if (previous != null && !previous.equals(scope)) {
-                state.inventory().setMembers(previous, List.of());
-            }
-            state.inventory().setMembers(scope, ids);
-            groupScopes.put(name, scope);
-        }
-        state.book().membershipChanged();
-        groupVersions.put(name, version);
-        return applied();
-    }
-
-    private static PolicyRule readPolicy(String name, JsonNode spec) {
-        if (spec == null || !spec.isObject()) {
-            throw CallProblem.invalid("spec", "object", "the policy spec must be a JSON object");
-        }
-        SlaSpecCodec.rejectUnknown(spec, POLICY_FIELDS, "");
-        String kind = spec.path("kind").asText("");
-        return switch (kind) {
-            case "TIME_WINDOW" -> readTimeWindow(name, spec);
-            case "ON_VIOLATION" -> readOnViolation(name, spec);
-            default -> throw CallProblem.invalid("kind", "one-of", "a policy is TIME_WINDOW or ON_VIOLATION, was '" + kind + "'");
-        };
-    }
-
-    private static PolicyRule readTimeWindow(String name, JsonNode spec) {
-        JsonNode window = spec.path("window");
-        if (!window.isObject()) {
-            throw CallProblem.invalid("window", "object", "a TIME_WINDOW policy needs a window");
-        }
-        SlaSpecCodec.rejectUnknown(window, Set.of("days", "start", "end", "zone"), "window.");
-        Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
-        JsonNode listed = window.path("days");
-        if (listed.isMissingNode()) {
-            days = EnumSet.allOf(DayOfWeek.class);
-        } else if (listed.isArray()) {
-            for (JsonNode day : listed) {
-                days.add(dayOf(day.asText()));
-            }
-        } else {
-            throw CallProblem.invalid("window.days", "array", "days must be an array like [\"MON\", \"TUE\"]");
-        }
-        LocalTime start = timeOf(window, "start");
-        LocalTime end = timeOf(window, "end");
-        ZoneId zone;
-        try {
-            zone = ZoneId.of(window.path("zone").asText("UTC"));
-        } catch (java.time.DateTimeException e) {
-            throw CallProblem.invalid("window.zone", "time-zone", "not a time zone: " + window.path("zone"));
-        }
-        JsonNode appliesTo = spec.path("appliesTo");
-        if (!appliesTo.isObject()) {
-            throw CallProblem.invalid("appliesTo", "object", "a TIME_WINDOW policy needs appliesTo {\"priority\": ...}");
-        }
-        PriorityClass priority = SlaSpecCodec.enumValue(appliesTo, "priority", "appliesTo.", PriorityClass.class);
-        JsonNode factor = spec.path("iopsLimitFactor");
-        if (!factor.isNumber() || !(factor.asDouble() > 0) || Double.isInfinite(factor.asDouble())) {
-            throw CallProblem.invalid("iopsLimitFactor", "positive-number", "iopsLimitFactor must be a number > 0");
-        }
-        return new PolicyRule.TimeWindow(name, days, start, end, zone, priority, factor.asDouble());
-    }
-
-    private static PolicyRule readOnViolation(String name, JsonNode spec) {
-        JsonNode sla = spec.path("sla");
-        if (!sla.isTextual() || sla.asText().isBlank()) {
-            throw CallProblem.invalid("sla", "required", "an ON_VIOLATION policy names an SLA");
-        }
-        int after = spec.path("after").asInt(0);
-        JsonNode windowNode = spec.path("window");
-        int window = windowNode.isInt() ? windowNode.asInt() : 0;
-        if (!spec.path("after").isInt() || after < 1 || after > window) {
-            throw CallProblem.invalid("after", "n-of-m", "needs 1 <= after <= window, was " + after + " of " + window);
-        }
-        boolean throttle = false;
-        boolean alert = false;
-        for (JsonNode action : spec.path("actions")) {
-            switch (action.asText()) {
-                case "THROTTLE_LOWER_CLASSES" -> throttle = true;
-                case "ALERT" -> alert = true;
-                default -> throw CallProblem.invalid("actions", "one-of",
-                        "an action is THROTTLE_LOWER_CLASSES or ALERT, was " + action);
-            }
-        }
-        if (!throttle && !alert) {
-            throw CallProblem.invalid("actions", "required", "an ON_VIOLATION policy needs at least one action");
-        }
-        return new PolicyRule.OnViolation(name, sla.asText(), after, window, throttle, alert);
-    }
-
-    private static DayOfWeek dayOf(String day) {
-        for (DayOfWeek d : DayOfWeek.values()) {
-            if (d.name().startsWith(day) && day.length() == 3) {
-                return d;
-            }
-        }
-        throw CallProblem.invalid("window.days", "day", "not a day: '" + day + "' (MON..SUN)");
-    }
-
-    private static LocalTime timeOf(JsonNode window, String field) {
-        try {
-            return LocalTime.parse(window.path(field).asText(""));
-        } catch (java.time.DateTimeException e) {
-            throw CallProblem.invalid("window." + field, "time", "window." + field + " must be HH:MM, was "
-                    + window.path(field));
-        }
-    }
-
-    private ObjectNode applied() {
-        return json.createObjectNode().put("applied", true).put("effectiveAt", state.analyzer().nextIntervalAt());
-    }
-
-    private ObjectNode ignored(long heldVersion) {
-        return json.createObjectNode().put("applied", false).put("heldVersion", heldVersion)
-                .put("detail", "the services hold this version or a newer one");
-    }
-
-    private static CallProblem rejected(List<SlaError> errors) {
-        SlaError first = errors.getFirst();
-        StringBuilder detail = new StringBuilder();
-        for (SlaError error : errors) {
-            detail.append(detail.isEmpty() ? "" : "; ").append(SlaSpecCodec.specField(error)).append(": ")
-                    .append(error.rule().description()).append(error.detail().isEmpty() ? "" : " (" + error.detail() + ")");
-        }
-        return CallProblem.invalid(SlaSpecCodec.specField(first), first.rule().name(), detail.toString());
-    }
-
     // ---- live views
 
-    private JsonNode liveVolumes() {
+    /** A page of a listing: {@code limit} items (1..MAX_PAGE, DEFAULT_PAGE when absent) after the cursor. */
+    private record Page(int limit, long after) {
+    }
+
+    static final int DEFAULT_PAGE = 500;
+    static final int MAX_PAGE = 2_000;
+
+    /** The page a listing call asks for; the cursor is the last id of the previous page, as a string. */
+    private static Page page(JsonNode call) {
+        int limit = DEFAULT_PAGE;
+        if (call.hasNonNull("limit")) {
+            JsonNode node = call.get("limit");
+            if (!node.isInt() || node.asInt() < 1 || node.asInt() > MAX_PAGE) {
+                throw CallProblem.invalid("limit", "range", "limit must be 1.." + MAX_PAGE);
+            }
+            limit = node.asInt();
+        }
+        long after = Long.MIN_VALUE;
+        if (call.hasNonNull("after")) {
+            try {
+                after = Long.parseLong(call.get("after").asText());
+            } catch (NumberFormatException e) {
+                throw CallProblem.invalid("after", "cursor", "after must be a cursor from a previous page's next");
+            }
+        }
+        return new Page(limit, after);
+    }
+
+    private JsonNode liveVolumes(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode().put("at", state.clock().epochMillis())
                 .put("intervalMillis", state.analyzer().intervalMillis());
         ArrayNode items = result.putArray("items");
-        for (int volumeId : knownVolumes()) {
+        Set<Integer> alerted = alertedVolumes();
+        String next = null;
+        for (int volumeId : knownVolumes().tailSet((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, page.after())), false)) {
+            if (items.size() == page.limit()) {
+                next = Integer.toString(items.get(items.size() - 1).get("volumeId").asInt());
+                break;
+            }
             VolumePlacement placement = state.inventory().volume(volumeId);
             EffectivePolicy policy = state.book().effective(volumeId);
             StatsPoint latest = state.recent().latest(volumeId);
@@ -385,9 +169,21 @@ final class ServicesQueries {
             item.put("latencyTargetMicros", policy.latency().tightestMicros());
             item.put("iopsLimit", state.sentLimit().applyAsLong(volumeId));
             item.put("reservedIops", policy.reservedIops());
-            item.put("state", volumeState(volumeId, policy));
+            item.put("state", volumeState(volumeId, policy, alerted));
         }
+        result.put("next", next);
         return result;
+    }
+
+    /** Volumes with an open alert on one of their SLA's dimensions. */
+    private Set<Integer> alertedVolumes() {
+        Set<Integer> alerted = new HashSet<>();
+        for (Alert alert : state.judge().alerts().active()) {
+            if (alert.dimension() != null) {
+                alerted.add(alert.volumeId());
+            }
+        }
+        return alerted;
     }
 
     private void put(ObjectNode item, StatsPoint point) {
@@ -408,14 +204,12 @@ final class ServicesQueries {
     }
 
     /** NO_SLA; VIOLATED while an alert on the volume is open; AT_RISK when its last interval missed; else MET. */
-    private String volumeState(int volumeId, EffectivePolicy policy) {
+    private String volumeState(int volumeId, EffectivePolicy policy, Set<Integer> alerted) {
         if (!policy.isManaged()) {
             return "NO_SLA";
         }
-        for (Alert alert : state.judge().alerts().active()) {
-            if (alert.volumeId() == volumeId && alert.dimension() != null) {
-                return "VIOLATED";
-            }
+        if (alerted.contains(volumeId)) {
+            return "VIOLATED";
         }
         IntervalVerdict verdict = state.judge().latest(volumeId);
         return verdict != null && !verdict.met() ? "AT_RISK" : "MET";
@@ -453,6 +247,7 @@ final class ServicesQueries {
     private JsonNode liveGroups() {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
+        Set<Integer> alerted = alertedVolumes();
         for (Scope group : state.inventory().groups()) {
             double iops = 0;
             double bytes = 0;
@@ -463,7 +258,7 @@ final class ServicesQueries {
                     iops += latest.readIops() + latest.writeIops();
                     bytes += latest.readBytesPerSecond() + latest.writeBytesPerSecond();
                 }
-                worst = worse(worst, volumeState(member.volumeId(), state.book().effective(member.volumeId())));
+                worst = worse(worst, volumeState(member.volumeId(), state.book().effective(member.volumeId()), alerted));
             }
             Sla sla = state.book().attached(group);
             items.addObject().put("kind", group.kind().name()).put("id", group.id()).put("iops", iops)
@@ -507,9 +302,10 @@ final class ServicesQueries {
             Sla sla = state.book().attached(entry.getValue());
             double target = sla == null ? 99 : sla.complianceTarget() * 100;
             String verdict = hour < target ? "VIOLATED" : missedNow ? "AT_RISK" : "MET";
-            ObjectNode item = items.addObject().put("sla", name)
-                    .put("scope", entry.getValue().kind() + ":" + entry.getValue().id()).put("state", verdict)
-                    .put("metPercent1m", minute).put("metPercent1h", hour).put("metPercent30d", month);
+            ObjectNode item = items.addObject().put("sla", name);
+            // The scope as an SLA spec writes it, and as compliance.append sends it to the database manager.
+            item.putObject("scope").put("kind", entry.getValue().kind().name()).put("id", entry.getValue().id());
+            item.put("state", verdict).put("metPercent1m", minute).put("metPercent1h", hour).put("metPercent30d", month);
             ObjectNode dims = item.putObject("dimensions");
             for (Dimension d : Dimension.values()) {
                 dims.put(d.name(), dimensions.getOrDefault(d, Verdict.NOT_APPLICABLE).name());
@@ -539,12 +335,22 @@ final class ServicesQueries {
         return judged == 0 ? 100 : 100.0 * met / judged;
     }
 
-    private JsonNode alertsList() {
+    private JsonNode alertsList(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
+        String next = null;
         for (Alert alert : state.judge().alerts().active()) {
+            if (alert.id() <= page.after()) {
+                continue;
+            }
+            if (items.size() == page.limit()) {
+                next = Long.toString(items.get(items.size() - 1).get("id").asLong());
+                break;
+            }
             items.add(alertJson(json, alert));
         }
+        result.put("next", next);
         return result;
     }
 
@@ -578,32 +384,44 @@ final class ServicesQueries {
     private JsonNode forecastList() {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
-        for (CapacityForecaster.Forecast f : new java.util.TreeMap<>(state.forecasts()).values()) {
+        for (CapacityForecaster.Forecast f : new java.util.TreeMap<>(state.capacity().forecasts()).values()) {
             ObjectNode item = items.addObject().put("backendId", f.backendId()).put("capacityBytes", f.capacityBytes())
                     .put("usedBytes", f.usedBytes()).put("bytesPerDay", f.growthBytesPerDay());
             item.put("daysUntilFull", Double.isInfinite(f.daysUntilFull()) ? null : f.daysUntilFull());
-            var severity = state.forecastSeverity().get(f.backendId());
+            var severity = state.capacity().severity(f.backendId());
             item.put("severity", severity == null ? "OK" : severity.name());
         }
         return result;
     }
 
-    private JsonNode gatewaysList() {
+    private JsonNode gatewaysList(JsonNode call) {
+        Page page = page(call);
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
-        for (GatewayRegistry.Gateway gateway : state.gateways().all()) {
+        String next = null;
+        List<GatewayRegistry.Gateway> sorted = new ArrayList<>(state.gateways().all());
+        sorted.sort(java.util.Comparator.comparingLong(GatewayRegistry.Gateway::gatewayId));
+        for (GatewayRegistry.Gateway gateway : sorted) {
+            if (gateway.gatewayId() <= page.after()) {
+                continue;
+            }
+            if (items.size() == page.limit()) {
+                next = Long.toString(items.get(items.size() - 1).get("gatewayId").asLong());
+                break;
+            }
             ObjectNode item = items.addObject().put("gatewayId", gateway.gatewayId()).put("state", gateway.state())
                     .put("since", gateway.since()).put("lastSeen", gateway.lastSeen());
             ArrayNode volumes = item.putArray("volumes");
             gateway.volumes().forEach(volumes::add);
         }
+        result.put("next", next);
         return result;
     }
 
     private JsonNode status() {
         ObjectNode result = json.createObjectNode().put("intervalMillis", state.analyzer().intervalMillis())
                 .put("ticks", state.analyzer().ticks()).put("volumes", knownVolumes().size())
-                .put("gateways", state.gateways().size()).put("slas", slas.size())
+                .put("gateways", state.gateways().size()).put("slas", documents.slaCount())
                 .put("lastTickMicros", state.analyzer().lastTickNanos() / 1000);
         ObjectNode db = result.putObject("dbForwarding");
         DbForwarder forwarder = state.db();

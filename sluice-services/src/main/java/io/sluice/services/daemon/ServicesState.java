@@ -1,7 +1,7 @@
 package io.sluice.services.daemon;
 
 import io.sluice.common.EpochClock;
-import io.sluice.services.CapacityForecaster;
+import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
@@ -9,7 +9,6 @@ import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
-import java.util.Map;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -17,7 +16,7 @@ import java.util.function.IntToLongFunction;
  * ({@link ServicesQueries}) so they need not reach into the daemon.
  *
  * @param sentLimit the IOPS limit last sent to the gateways for a volume, summed (0 = none)
- * @param forecasts the latest capacity forecast per backend
+ * @param capacity the capacity forecasts per backend and their severities
  * @param db the database forwarder; null when forwarding is off
  */
 record ServicesState(
@@ -29,8 +28,7 @@ record ServicesState(
         ComplianceJudge judge,
         RecentStats recent,
         GatewayRegistry gateways,
-        Map<String, CapacityForecaster.Forecast> forecasts,
-        Map<String, io.sluice.services.Severity> forecastSeverity,
+        CapacityWatch capacity,
         IntToLongFunction sentLimit,
         DbForwarder db) {
 }

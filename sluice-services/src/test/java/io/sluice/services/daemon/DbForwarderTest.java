@@ -134,6 +134,42 @@ class DbForwarderTest {
         forwarder.close();
     }
 
+    @Test
+    void aReplacedMailboxIsLetGoAndTheNewOneAttachedWithTheStartupLoadAgain() throws Exception {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        backend.addVolume(1, 7L).demand(500);
+        int[] loads = {0};
+        forwarder.onAttach(f -> {
+            loads[0]++;
+            f.call(Map.of("op", "sla.list"));
+        });
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        report(forwarder);
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(1);
+
+        // The database manager goes away and comes back with a new mailbox file.
+        callee.close();
+        db.close();
+        Files.delete(file);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        for (int second = 0; second < 3; second++) {
+            report(forwarder);
+            callee.poll(this::serve, 16);
+        }
+        forwarder.doWork();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(loads[0]).isEqualTo(2);
+        assertThat(ops).containsExactly("sla.list", "sla.list");
+        assertThat(batchIds).hasSize(4).isSorted().doesNotHaveDuplicates();
+        assertThat(forwarder.storedBatches()).isEqualTo(4);
+        forwarder.close();
+    }
+
     private void report(DbForwarder forwarder) {
         for (ByteBuffer frame : backend.step(clock.epochMillis(), 1_000).values()) {
             forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L);

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.CallStatus;
 import io.sluice.services.Backend;
+import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityScaling;
+import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.EffectivePolicy;
 import io.sluice.services.GatewayRegistry;
@@ -21,7 +23,6 @@ import io.sluice.services.RecentStats;
 import io.sluice.services.Severity;
 import io.sluice.services.VolumePlacement;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,8 @@ class ServicesQueriesTest {
         analyzer = new PerformanceAnalyzer(inventory, book, 1_000, START, (g, s) -> { }, judge, rules);
         self[0] = analyzer;
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                new RecentStats(600), new GatewayRegistry(), new HashMap<>(), new HashMap<>(), v -> 0, null), 256 * 1024);
+                new RecentStats(600), new GatewayRegistry(), new CapacityWatch(inventory, judge.alerts(),
+                new CapacityForecaster(10, 0), 30, 7), v -> 0, null), 256 * 1024);
     }
 
     @Test
@@ -104,6 +106,19 @@ class ServicesQueriesTest {
                  "scope": {"kind": "VOLUME", "id": "2"}, "iopsLimit": 100}}}""");
         assertThat(book.effective(1).isManaged()).isFalse();
         assertThat(book.effective(2).sources()).containsExactly("s@2");
+    }
+
+    @Test
+    void deletingAnSlaThatWasDisplacedFromItsScopeLeavesTheNewOneAttached() throws Exception {
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "old", "version": 1, "spec": {"name": "old",
+                 "scope": {"kind": "VOLUME", "id": "3"}, "iopsLimit": 100}}}""");
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "new", "version": 1, "spec": {"name": "new",
+                 "scope": {"kind": "VOLUME", "id": "3"}, "iopsLimit": 200}}}""");
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "old", "version": 2, "deleted": true}}""");
+        assertThat(book.effective(3).sources()).containsExactly("new@1");
     }
 
     @Test
@@ -229,6 +244,14 @@ class ServicesQueriesTest {
         assertThat(volumes.get("items").get(0).get("state").asText()).isEqualTo("MET");
         assertThat(volumes.get("items").get(1).get("state").asText()).isEqualTo("NO_SLA");
         assertThat(call(CallStatus.OK, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 30}").get("points")).isEmpty();
+        JsonNode first = call(CallStatus.OK, "{\"op\": \"live.volumes\", \"limit\": 2}");
+        assertThat(first.get("items")).hasSize(2);
+        assertThat(first.get("next").asText()).isEqualTo("2");
+        JsonNode second = call(CallStatus.OK, "{\"op\": \"live.volumes\", \"limit\": 2, \"after\": \"2\"}");
+        assertThat(second.get("items")).hasSize(1);
+        assertThat(second.get("items").get(0).get("volumeId").asInt()).isEqualTo(3);
+        assertThat(second.get("next").isNull()).isTrue();
+        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volumes\", \"limit\": 0}").get("field").asText()).isEqualTo("limit");
         assertThat(call(CallStatus.OK, "{\"op\": \"compliance.live\"}").get("items").get(0).get("sla").asText()).isEqualTo("gold");
         JsonNode status = call(CallStatus.OK, "{\"op\": \"status\"}");
         assertThat(status.get("intervalMillis").asLong()).isEqualTo(1_000);
@@ -244,6 +267,28 @@ class ServicesQueriesTest {
         JsonNode acked = call(CallStatus.OK, "{\"op\": \"alert.ack\", \"actor\": \"user:bob\", \"id\": " + id + "}");
         assertThat(acked.get("acknowledgedBy").asText()).isEqualTo("user:bob");
         assertThat(acked.get("acknowledgedAt").asLong()).isEqualTo(START);
+    }
+
+    @Test
+    void theBootstrapFileTakesSlasInTheContractsFullForm() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("services", ".json");
+        try {
+            java.nio.file.Files.writeString(file, """
+                    {"backends": [{"id": "b9", "nominalIops": 10000, "floorLatencyMicros": 200}],
+                     "volumes": [{"volumeId": 1, "backendId": "b9", "groups": [], "allocatedBytes": 1099511627776}],
+                     "specs": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "readIopsLimit": 800,
+                                "burst": {"iops": 2000, "seconds": 10}, "compliance": {"targetPercent": 99.9}}],
+                     "forecastWarningDays": 60}""");
+            ServicesConfig config = ServicesConfig.read(file);
+            assertThat(config.forecastWarningDays()).isEqualTo(60);
+            assertThat(config.forecastCriticalDays()).isEqualTo(ServicesConfig.DEFAULT_CRITICAL_DAYS);
+            config.applySpecs(queries);
+            assertThat(book.effective(1).iops().read()).isEqualTo(800);
+            assertThat(book.effective(1).complianceTarget()).isCloseTo(0.999, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(call(CallStatus.OK, "{\"op\": \"status\"}").get("slas").asInt()).isEqualTo(1);
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
     }
 
     private JsonNode call(int expectedStatus, String request) throws Exception {

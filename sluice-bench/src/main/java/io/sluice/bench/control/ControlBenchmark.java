@@ -1,0 +1,130 @@
+package io.sluice.bench.control;
+
+import io.sluice.bench.JsonLine;
+import io.sluice.bench.control.ClosedLoop.Mode;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice bench control}: the SLA services' control scenarios on the simulated storage model, with
+ * two baselines in the same run (no QoS at all; static per-volume limits, what QEMU throttle groups
+ * give), and the analyzer's cost per interval for 10,000 volumes on 1,000 gateways.
+ */
+@Command(name = "control", mixinStandardHelpOptions = true,
+        description = "SLA control scenarios (latency protection, convergence, fairness, reservations, idle share) vs "
+                + "no QoS and static limits; analyzer cost per interval at 10,000 volumes.")
+public final class ControlBenchmark implements Callable<Integer> {
+    static final double TARGET_MS_PER_TICK = 50;
+    static final int TARGET_CONVERGENCE = 3;
+    static final double TARGET_FAIRNESS = 0.95;
+    static final double TARGET_RESERVATION = 0.99;
+    static final double TARGET_LATENCY_WINDOWS = 0.95;
+    static final double TARGET_THROUGHPUT = 0.9;
+
+    @Option(names = "--quick", description = "3 seeds, shorter runs, 20 timed intervals: well under a minute")
+    boolean quick;
+
+    @Override
+    public Integer call() {
+        int seeds = quick ? 3 : 10;
+        int latencyIntervals = quick ? 220 : 620;
+        int reservationIntervals = quick ? 200 : 600;
+
+        // The same flood against a looser objective (8 ms), which a FIFO device can keep near full utilisation.
+        io.sluice.services.LatencyObjective loose = new io.sluice.services.LatencyObjective(95, 8_000, 8_000, 5);
+        int looseWindows = 0;
+        int looseMet = 0;
+        double looseDelivered = 0;
+        double looseDeliveredNoQos = 0;
+        int[] windows = new int[3];
+        int[] met = new int[3];
+        double[] delivered = new double[3];
+        Mode[] modes = {Mode.QOS, Mode.NO_QOS, Mode.STATIC};
+        int convergence = 0;
+        double fairness = 1;
+        double reservation = 1;
+        int reclaim = 0;
+        for (long seed = 1; seed <= seeds; seed++) {
+            for (int m = 0; m < modes.length; m++) {
+                ControlScenarios.LatencyRun run = ControlScenarios.goldNextToAFlood(modes[m], seed, latencyIntervals);
+                windows[m] += run.windows();
+                met[m] += run.windowsMet();
+                delivered[m] += run.deliveredDuringFlood();
+            }
+            ControlScenarios.LatencyRun looseRun = ControlScenarios.goldNextToAFlood(Mode.QOS, seed, latencyIntervals, loose);
+            looseWindows += looseRun.windows();
+            looseMet += looseRun.windowsMet();
+            looseDelivered += looseRun.deliveredDuringFlood();
+            looseDeliveredNoQos += ControlScenarios.goldNextToAFlood(Mode.NO_QOS, seed, latencyIntervals, loose)
+                    .deliveredDuringFlood();
+            convergence = Math.max(convergence, ControlScenarios.convergenceIntervals(seed));
+            fairness = Math.min(fairness, ControlScenarios.fairnessMinMax(seed));
+            reservation = Math.min(reservation, ControlScenarios.reservationAttainment(seed, reservationIntervals));
+            reclaim = Math.max(reclaim, ControlScenarios.idleReclaimIntervals(seed));
+        }
+        double latencyMet = (double) met[0] / windows[0];
+        double latencyMetNoQos = (double) met[1] / windows[1];
+        double latencyMetStatic = (double) met[2] / windows[2];
+        double throughput = delivered[0] / delivered[1];
+        double throughputStatic = delivered[2] / delivered[1];
+
+        AnalyzerCost.Result cost = AnalyzerCost.measure(quick ? 30 : 60, quick ? 20 : 100, 7);
+
+        System.out.printf(Locale.ROOT, "control scenarios, %d seeds, simulated backend %.0f IOPS, %d us unloaded%n", seeds,
+                ControlScenarios.CAPACITY, ControlScenarios.BASE_MICROS);
+        System.out.printf(Locale.ROOT, "  gold p95 <= 1.2x 2 ms, share of %d-interval windows during a 40k-IOPS flood:%n",
+                ControlScenarios.GOLD_LATENCY.windowIntervals());
+        System.out.printf(Locale.ROOT, "    sluice %.3f (%d/%d)   no QoS %.3f   static limits %.3f%n", latencyMet, met[0], windows[0],
+                latencyMetNoQos, latencyMetStatic);
+        System.out.printf(Locale.ROOT, "  throughput during the flood vs no QoS: sluice %.3f   static limits %.3f%n", throughput,
+                throughputStatic);
+        System.out.printf(Locale.ROOT, "  with an 8 ms objective instead: windows met %.3f, throughput vs no QoS %.3f%n",
+                (double) looseMet / looseWindows, looseDelivered / looseDeliveredNoQos);
+        System.out.printf(Locale.ROOT, "  convergence after a step: %d intervals (worst)%n", convergence);
+        System.out.printf(Locale.ROOT, "  fairness, equal weights backlogged, min/max: %.4f (worst seed)%n", fairness);
+        System.out.printf(Locale.ROOT, "  reservation attainment: %.4f (worst seed and volume)%n", reservation);
+        System.out.printf(Locale.ROOT, "  idle share reclaimed within %d intervals (worst)%n", reclaim);
+        System.out.printf(Locale.ROOT, "analyzer, %d volumes on %d gateways: %.2f ms CPU per interval; wall clock %.2f (p50 %.2f, max %.2f)%n",
+                cost.volumes(), AnalyzerCost.GATEWAYS, cost.meanCpuMillis(), cost.meanMillis(), cost.p50Millis(), cost.maxMillis());
+        report("analyzer_ms_per_tick_10k", cost.meanCpuMillis() <= TARGET_MS_PER_TICK, "<= " + TARGET_MS_PER_TICK);
+        report("convergence_intervals", convergence <= TARGET_CONVERGENCE, "<= " + TARGET_CONVERGENCE);
+        report("fairness_min_max", fairness >= TARGET_FAIRNESS, ">= " + TARGET_FAIRNESS);
+        report("reservation_attainment", reservation >= TARGET_RESERVATION, ">= " + TARGET_RESERVATION);
+        report("latency_windows_met", latencyMet >= TARGET_LATENCY_WINDOWS, ">= " + TARGET_LATENCY_WINDOWS);
+        report("throughput_vs_no_qos", throughput >= TARGET_THROUGHPUT, ">= " + TARGET_THROUGHPUT);
+
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("benchmark", "control");
+        line.put("quick", quick);
+        line.put("seeds", seeds);
+        line.put("analyzer_ms_per_tick_10k", round(cost.meanCpuMillis(), 3));
+        line.put("analyzer_wall_ms_per_tick_10k", round(cost.meanMillis(), 3));
+        line.put("analyzer_wall_ms_per_tick_10k_max", round(cost.maxMillis(), 3));
+        line.put("convergence_intervals", convergence);
+        line.put("fairness_min_max", round(fairness, 4));
+        line.put("reservation_attainment", round(reservation, 4));
+        line.put("idle_reclaim_intervals", reclaim);
+        line.put("latency_windows_met", round(latencyMet, 4));
+        line.put("throughput_vs_no_qos", round(throughput, 4));
+        line.put("latency_windows_met_static", round(latencyMetStatic, 4));
+        line.put("throughput_static_vs_no_qos", round(throughputStatic, 4));
+        line.put("latency_windows_met_no_qos", round(latencyMetNoQos, 4));
+        line.put("latency_windows_met_8ms", round((double) looseMet / looseWindows, 4));
+        line.put("throughput_vs_no_qos_8ms", round(looseDelivered / looseDeliveredNoQos, 4));
+        System.out.println(JsonLine.of(line));
+        return 0;
+    }
+
+    private static void report(String figure, boolean met, String target) {
+        System.out.printf("  %-26s target %-8s %s%n", figure, target, met ? "met" : "MISSED");
+    }
+
+    private static double round(double value, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+}

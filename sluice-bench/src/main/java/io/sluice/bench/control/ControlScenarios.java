@@ -1,0 +1,218 @@
+package io.sluice.bench.control;
+
+import io.sluice.bench.control.ClosedLoop.Mode;
+import io.sluice.protocol.IoDirection;
+import io.sluice.protocol.LatencyBuckets;
+import io.sluice.services.LatencyHistogram;
+import io.sluice.services.LatencyObjective;
+import io.sluice.services.PriorityClass;
+import io.sluice.services.Sla;
+import io.sluice.sim.storage.SimulatedBackend.SimVolume;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The control scenarios of issue 5 on the simulated backend (10,000 IOPS, 200 us unloaded, latency growing
+ * with utilisation), each figure computed from what the backend really did or what its gateways reported,
+ * never from what the analyzer intended.
+ */
+final class ControlScenarios {
+    static final double CAPACITY = 10_000;
+    static final long BASE_MICROS = 200;
+    /** Gold's objective: p95 of reads and writes within 2 ms, judged over windows of 5 intervals. */
+    static final LatencyObjective GOLD_LATENCY = new LatencyObjective(95, 2_000, 2_000, 5);
+    static final int GOLD_RESERVATION = 2_000;
+    static final int FLOOD_STARTS = 20;
+
+    private ControlScenarios() {
+    }
+
+    /** Gold next to a bronze flood, under one regime. */
+    record LatencyRun(int windows, int windowsMet, double deliveredDuringFlood) {
+    }
+
+    /**
+     * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the backend with bronze, which
+     * floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from
+     * the histograms its gateway reported, is within 1.2x the objective. Under STATIC bronze is limited once
+     * to what the nominal capacity leaves after gold's reservation, as an administrator would set a
+     * throttle group.
+     */
+    static LatencyRun goldNextToAFlood(Mode mode, long seed, int intervals) {
+        return goldNextToAFlood(mode, seed, intervals, GOLD_LATENCY);
+    }
+
+    /**
+     * As {@link #goldNextToAFlood(Mode, long, int)} with another objective. A window in which gold completed
+     * nothing is a miss: it wanted I/O and got none.
+     */
+    static LatencyRun goldNextToAFlood(Mode mode, long seed, int intervals, LatencyObjective objective) {
+        ClosedLoop loop = new ClosedLoop(mode, CAPACITY, BASE_MICROS, seed);
+        SimVolume gold = loop.volume(1, 11, 1_500);
+        SimVolume bronze = loop.volume(2, 12, 2_000);
+        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(GOLD_RESERVATION)
+                .latency(objective).build());
+        loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
+        loop.staticLimit(2, 12, (long) CAPACITY - GOLD_RESERVATION);
+        long[] window = new long[LatencyBuckets.COUNT];
+        int[] counts = new int[2];
+        // Gold has one gateway, so exactly one report an interval carries it: the window closes on that one.
+        loop.watchReports((interval, stats) -> {
+            if (interval < FLOOD_STARTS) {
+                return;
+            }
+            for (int i = 0; i < stats.volumeCount(); i++) {
+                if (stats.volume(i).volumeId() != 1) {
+                    continue;
+                }
+                for (IoDirection direction : IoDirection.values()) {
+                    for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                        window[b] += stats.volume(i).latencyBucket(direction, b);
+                    }
+                }
+                if ((interval - FLOOD_STARTS + 1) % objective.windowIntervals() == 0) {
+                    counts[0]++;
+                    double p95 = LatencyHistogram.percentileMicros(window, objective.percentile());
+                    counts[1] += LatencyHistogram.count(window) > 0 && p95 <= 1.2 * objective.readMicros() ? 1 : 0;
+                    java.util.Arrays.fill(window, 0);
+                }
+            }
+        });
+        loop.run(FLOOD_STARTS);
+        bronze.demand(40_000);
+        loop.run(intervals - FLOOD_STARTS);
+        double delivered = 0;
+        for (SimVolume volume : List.of(gold, bronze)) {
+            for (int i = FLOOD_STARTS; i < intervals; i++) {
+                delivered += volume.history().get(i).delivered();
+            }
+        }
+        return new LatencyRun(counts[0], counts[1], delivered);
+    }
+
+    /**
+     * Three volumes with latency objectives; three workload steps (one volume quadruples, one drops to a
+     * sixth, the flood drops to 1,000). The worst, over volumes and steps, of how many intervals each
+     * volume's limit took to settle for good within max(10% of where it ends, 2% of capacity).
+     */
+    static int convergenceIntervals(long seed) {
+        ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
+        SimVolume stepper = loop.volume(1, 11, 1_000);
+        SimVolume flood = loop.volume(2, 12, 30_000);
+        SimVolume shrinker = loop.volume(3, 13, 3_000);
+        for (int id = 1; id <= 3; id++) {
+            loop.attach(id, Sla.named("std-" + id).latency(new LatencyObjective(95, 2_000, 2_000, 10)).build());
+        }
+        loop.run(40);
+        stepper.demand(4_000);
+        loop.run(30);
+        shrinker.demand(500);
+        loop.run(30);
+        flood.demand(1_000);
+        loop.run(30);
+        int worst = 0;
+        for (int step : new int[] {40, 70, 100}) {
+            for (int id = 1; id <= 3; id++) {
+                List<Long> series = loop.limits.get(id).subList(0, step + 30);
+                worst = Math.max(worst, settlingIntervals(series, step, Math.max(0.10 * series.getLast(), 0.02 * CAPACITY)));
+            }
+        }
+        return worst;
+    }
+
+    /** Intervals after the step at {@code step} until the series stays within {@code band} of its final value. */
+    static int settlingIntervals(List<Long> series, int step, double band) {
+        double last = series.getLast();
+        int settled = series.size();
+        for (int i = series.size() - 1; i >= step; i--) {
+            if (Math.abs(series.get(i) - last) > band) {
+                break;
+            }
+            settled = i;
+        }
+        return settled - step + 1;
+    }
+
+    /**
+     * Four backlogged volumes with equal weights (one split over two gateways 70/30) and a light one:
+     * min/max of the backlogged volumes' mean throughput over intervals 20-120.
+     */
+    static double fairnessMinMax(long seed) {
+        ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
+        List<SimVolume> backlogged = new ArrayList<>();
+        for (int id = 1; id <= 4; id++) {
+            backlogged.add(loop.volume(id, 10 + id, 6_000 + 1_000 * id));
+        }
+        loop.volume(5, 16, 600);
+        for (int id = 1; id <= 5; id++) {
+            loop.attach(id, Sla.named("equal-" + id).weight(250).build());
+        }
+        loop.run(120);
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (SimVolume volume : backlogged) {
+            double mean = meanDelivered(volume, 20, 120);
+            min = Math.min(min, mean);
+            max = Math.max(max, mean);
+        }
+        return min / max;
+    }
+
+    /**
+     * Reservations of 3,000 (demand swinging 1,000/4,000) and 1,500 (800/2,500) next to a BEST_EFFORT
+     * flood: the share of intervals, from interval 3 on, in which each got min(offered, reservation) less
+     * 5%. Returns the lower of the two.
+     */
+    static double reservationAttainment(long seed, int intervals) {
+        ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
+        SimVolume swinging = loop.volume(1, 11, 1_000);
+        SimVolume steady = loop.volume(2, 12, 2_500);
+        loop.volume(3, 13, 40_000);
+        loop.attach(1, Sla.named("r3000").reservedIops(3_000).build());
+        loop.attach(2, Sla.named("r1500").reservedIops(1_500).build());
+        loop.attach(3, Sla.named("flood").priority(PriorityClass.BEST_EFFORT).build());
+        int blocks = intervals / 20;
+        for (int block = 0; block < blocks; block++) {
+            swinging.demand(block % 2 == 0 ? 1_000 : 4_000);
+            steady.demand(block % 3 == 0 ? 800 : 2_500);
+            loop.run(20);
+        }
+        return Math.min(attainment(swinging, 3_000, 3, blocks * 20), attainment(steady, 1_500, 3, blocks * 20));
+    }
+
+    /** A sleeping volume's share lent to a flood, then claimed back: intervals until it got 95% of its fair share. */
+    static int idleReclaimIntervals(long seed) {
+        ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
+        SimVolume sleeper = loop.volume(1, 11, 50);
+        loop.volume(2, 12, 30_000);
+        loop.attach(1, Sla.named("sleeper").build());
+        loop.attach(2, Sla.named("flood").build());
+        loop.run(30);
+        sleeper.demand(30_000);
+        loop.run(40);
+        double fairShare = meanDelivered(sleeper, 50, 70);
+        for (int i = 30; i < 70; i++) {
+            if (sleeper.history().get(i).delivered() >= 0.95 * fairShare) {
+                return i - 30 + 1;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    private static double attainment(SimVolume volume, double reservation, int from, int to) {
+        int met = 0;
+        for (int i = from; i < to; i++) {
+            var truth = volume.history().get(i);
+            met += truth.delivered() >= 0.95 * Math.min(truth.offered(), reservation) ? 1 : 0;
+        }
+        return (double) met / (to - from);
+    }
+
+    static double meanDelivered(SimVolume volume, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += volume.history().get(i).delivered();
+        }
+        return sum / (to - from);
+    }
+}
