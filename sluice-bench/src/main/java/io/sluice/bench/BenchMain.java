@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code sluice bench ...}: benchmarks that run Sluice side by side with named peers and report ratios. */
 @Command(name = "sluice bench", mixinStandardHelpOptions = true,
         description = "Benchmarks against peers, in one run; the last line printed is one JSON object.",
-        subcommands = {MailboxBenchmark.class, MonitorBenchmark.class, GatewayBenchmark.class, CommandLine.HelpCommand.class})
+        subcommands = {MailboxBenchmark.class, MonitorBenchmark.class, GatewayBenchmark.class, io.sluice.bench.db.DbBenchmark.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -292,8 +292,12 @@ public final class DbOps {
         Resolution resolution = resolution(a, from, to);
         int limit = a.limit(1000, 10_000);
         Long after = a.cursor();
+        // A page never needs more than limit windows of the resolution, so the scan is bounded by
+        // the page, not by the whole range (the cursor still decides where the next page starts).
+        long pageFrom = after == null ? from : Math.max(from, after + 1);
+        long pageTo = Math.min(to, pageFrom + limit * resolution.millis());
         List<SamplePoint> points = tx(c -> samples.range(c, volumeId, direction == null ? null : direction.equals("READ") ? 0 : 1,
-                from, to, after == null ? Long.MIN_VALUE : after, resolution, limit));
+                pageFrom, pageTo, after == null ? Long.MIN_VALUE : after, resolution, limit));
         ObjectNode result = mapper.createObjectNode();
         result.put("resolution", resolution.label());
         ArrayNode list = result.putArray("points");
@@ -311,7 +315,13 @@ public final class DbOps {
             point.put("latencyP99Micros", p.latencyPercentile(99));
             point.put("iopsLimit", p.iopsLimit());
         }
-        result.put("next", points.size() == limit ? String.valueOf(points.getLast().t()) : null);
+        String next = null;
+        if (points.size() == limit) {
+            next = String.valueOf(points.getLast().t());
+        } else if (pageTo < to) {
+            next = String.valueOf(pageTo - 1);
+        }
+        result.put("next", next);
         return result;
     }
 
