@@ -138,14 +138,17 @@ public final class SampleRepository {
         return stored;
     }
 
-    /** Up to {@code limit} points of one volume in [from, to) after {@code afterT}, oldest first. */
+    /**
+     * Up to {@code limit} points of one volume in [from, to) after {@code afterT}, oldest first. The rows
+     * are read in index order and the rows of one window (directions, gateways) summed here, which
+     * costs both engines far less than grouping in SQL; the caller bounds [from, to) to about a page.
+     */
     public List<SamplePoint> range(Connection c, int volumeId, Integer direction, long from, long to, long afterT,
                                    Resolution resolution, int limit) throws SQLException {
-        String window = resolution == Resolution.SECOND ? "MAX(interval_ms)" : String.valueOf(resolution.millis());
-        String sql = "SELECT t, SUM(ops), SUM(bytes), SUM(throttled_ops), SUM(latency_sum), MAX(iops_limit), " + window
-                + ", " + BUCKET_SUMS + " FROM " + resolution.table()
-                + " WHERE volume_id = ? AND t >= ? AND t < ? AND t > ?" + (direction == null ? "" : " AND direction = ?")
-                + " GROUP BY t ORDER BY t LIMIT ?";
+        String window = resolution == Resolution.SECOND ? "interval_ms" : String.valueOf(resolution.millis());
+        String sql = "SELECT t, ops, bytes, throttled_ops, latency_sum, iops_limit, " + window + ", " + bucketColumns("b")
+                + " FROM " + resolution.table() + " WHERE volume_id = ? AND t >= ? AND t < ? AND t > ?"
+                + (direction == null ? "" : " AND direction = ?") + " ORDER BY t";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             int i = 1;
             s.setInt(i++, volumeId);
@@ -153,18 +156,46 @@ public final class SampleRepository {
             s.setLong(i++, to);
             s.setLong(i++, afterT);
             if (direction != null) {
-                s.setShort(i++, direction.shortValue());
+                s.setShort(i, direction.shortValue());
             }
-            s.setInt(i, limit);
+            s.setFetchSize(4 * limit);
             List<SamplePoint> points = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
+                long t = 0;
+                long[] sums = null;
+                long[] buckets = null;
                 while (r.next()) {
-                    points.add(new SamplePoint(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5),
-                            r.getLong(6), r.getLong(7), buckets(r, 8)));
+                    long rowT = r.getLong(1);
+                    if (sums == null || rowT != t) {
+                        if (sums != null) {
+                            points.add(point(t, sums, buckets));
+                            if (points.size() == limit) {
+                                return points;
+                            }
+                        }
+                        t = rowT;
+                        sums = new long[6];
+                        buckets = new long[LatencyBuckets.COUNT];
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        sums[k] += r.getLong(2 + k);
+                    }
+                    sums[4] = Math.max(sums[4], r.getLong(6));
+                    sums[5] = Math.max(sums[5], r.getLong(7));
+                    for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                        buckets[b] += r.getLong(8 + b);
+                    }
+                }
+                if (sums != null) {
+                    points.add(point(t, sums, buckets));
                 }
             }
             return points;
         }
+    }
+
+    private static SamplePoint point(long t, long[] sums, long[] buckets) {
+        return new SamplePoint(t, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], buckets);
     }
 
     /** Totals per volume over [from, to): all volumes when {@code volumeIds} is null. */
