@@ -25,7 +25,6 @@ public final class DbManager implements AutoCloseable {
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private final Database database;
     private final SampleIngestor ingestor;
-    private final DbOps ops;
     private final Thread maintenance;
     private volatile boolean running = true;
 
@@ -41,7 +40,7 @@ public final class DbManager implements AutoCloseable {
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             opened.push(callee);
             SampleIngestor[] ingestion = new SampleIngestor[1];
-            ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
+            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
                     context.maxSamplesPerBatch());
             ingestor = new SampleIngestor(database, journal, endpoint::completeBatch, context.clock(),
@@ -93,10 +92,6 @@ public final class DbManager implements AutoCloseable {
 
     public IngestionStatus ingestionStatus() {
         return ingestor.status();
-    }
-
-    public DbOps ops() {
-        return ops;
     }
 
     @Override
