@@ -30,9 +30,10 @@ public final class DbManager implements AutoCloseable {
 
     public DbManager(DbContext context) throws IOException {
         try {
-            database = Database.open(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
-                    context.connectTimeoutMillis());
+            database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
+                    context.connectTimeoutMillis(), null);
             opened.push(database);
+            migrateIfReachable(database);
             SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
             opened.push(journal);
             Mailbox mailbox = Mailbox.openOrCreate(context.mailboxFile(), ServerMailboxes.DB, context.clock());
@@ -55,6 +56,22 @@ public final class DbManager implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             closeOpened(e);
             throw e;
+        }
+    }
+
+    /**
+     * Migrates now if the server answers; if it does not, the manager still starts (samples go to the
+     * journal) and the first transaction that reaches the server migrates. Any other failure (a
+     * broken migration, wrong credentials) stops the start.
+     */
+    private static void migrateIfReachable(Database database) throws IOException {
+        try {
+            database.ensureMigrated();
+        } catch (java.sql.SQLException e) {
+            if (!io.sluice.db.store.SqlStates.isConnectionFailure(e)) {
+                throw new IOException("database " + database.url() + ": " + e.getMessage(), e);
+            }
+            LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
         }
     }
 
