@@ -45,7 +45,8 @@ public final class DbManager implements AutoCloseable {
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
                     context.maxSamplesPerBatch());
             ingestor = new SampleIngestor(database, journal, endpoint::completeBatch, context.clock(),
-                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis());
+                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis(),
+                    context.storeTimeoutMillis());
             ingestion[0] = ingestor;
             opened.push(ingestor);
             endpoint.start(ingestor);

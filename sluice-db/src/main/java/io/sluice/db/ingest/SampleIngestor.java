@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per
  * transaction and acknowledges each once it is durable.
  *
- * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails
- * the thread turns degraded: that group and every batch after it are appended to the
+ * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails,
+ * or the server does not answer within {@code storeTimeoutMillis}, the thread turns degraded: that group and every batch after it are appended to the
  * {@link SampleJournal} and acknowledged once synced, in arrival order, so the database never gets a
  * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database,
  * a chunk per transaction; when the journal is empty again it clears it and is healthy. Memory holds at
@@ -38,6 +38,7 @@ public final class SampleIngestor implements AutoCloseable {
     private final long maxBufferedSamples;
     private final int samplesPerTransaction;
     private final long retryMillis;
+    private final int storeTimeoutMillis;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong stored = new AtomicLong();
@@ -49,7 +50,7 @@ public final class SampleIngestor implements AutoCloseable {
     private long drainPosition;
 
     public SampleIngestor(Database database, SampleJournal journal, BatchCompletion completion, EpochClock clock,
-                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis) {
+                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis, int storeTimeoutMillis) {
         this.database = database;
         this.samples = new SampleRepository(database.engine());
         this.journal = journal;
@@ -58,6 +59,7 @@ public final class SampleIngestor implements AutoCloseable {
         this.maxBufferedSamples = maxBufferedSamples;
         this.samplesPerTransaction = samplesPerTransaction;
         this.retryMillis = retryMillis;
+        this.storeTimeoutMillis = storeTimeoutMillis;
         // What a previous run journaled is replayed first; until then the database may lack it.
         this.degraded = !journal.isEmpty();
         this.thread = Thread.ofPlatform().name("db-ingest").start(this::run);
@@ -128,7 +130,7 @@ public final class SampleIngestor implements AutoCloseable {
         }
         if (!degraded && journal.isEmpty()) {
             try {
-                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()));
+                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis);
                 stored.addAndGet(fresh);
                 acknowledge(group, CallStatus.OK, null);
                 return;
@@ -161,7 +163,7 @@ public final class SampleIngestor implements AutoCloseable {
         try {
             for (int i = 0; i < DRAIN_CHUNKS && drainPosition < journal.end(); i++) {
                 SampleJournal.Chunk chunk = journal.read(drainPosition, samplesPerTransaction);
-                int fresh = database.inTransaction(c -> samples.append(c, chunk.batches(), clock.epochMillis()));
+                int fresh = database.inTransaction(c -> samples.append(c, chunk.batches(), clock.epochMillis()), storeTimeoutMillis);
                 stored.addAndGet(fresh);
                 drainPosition = chunk.next();
             }

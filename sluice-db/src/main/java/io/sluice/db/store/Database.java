@@ -155,6 +155,29 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #inTransaction(SqlWork)}, but on PostgreSQL a server that does not answer within
+     * {@code timeoutMillis} breaks the connection and fails the transaction as a connection failure,
+     * so a slow server is handled like a down one. (Embedded H2 has no connection to wait on.)
+     */
+    public <T> T inTransaction(SqlWork<T> work, int timeoutMillis) throws SQLException {
+        if (engine != Engine.POSTGRESQL) {
+            return inTransaction(work);
+        }
+        ensureMigrated();
+        try (Connection connection = pool.getConnection()) {
+            connection.setNetworkTimeout(Runnable::run, timeoutMillis);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            }
+        }
+    }
+
     private static void rollbackQuietly(Connection connection, Throwable cause) {
         try {
             connection.rollback();
