@@ -136,7 +136,8 @@ public final class DbOps {
         IngestionStatus s = ingestion.get();
         ObjectNode node = mapper.createObjectNode();
         node.put("engine", database.engine().label());
-        node.put("url", database.url());
+        // A URL may carry credentials as a parameter; status is readable by every caller.
+        node.put("url", database.url().replaceAll("(?i)(password=)[^&;]*", "$1***"));
         node.put("degraded", s.degraded());
         node.put("bufferedSamples", s.bufferedSamples());
         node.put("journaledSamples", s.journaledSamples());
