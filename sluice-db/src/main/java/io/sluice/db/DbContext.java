@@ -29,6 +29,11 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
         return dataDir.resolve("journal").resolve("samples.journal");
     }
 
+    /** Journaled batches the database refused for good (not for being down): kept for an operator. */
+    public Path rejectedFile() {
+        return dataDir.resolve("journal").resolve("rejected.journal");
+    }
+
     public Path mailboxFile() {
         return ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.DB_SUFFIX);
     }

@@ -36,6 +36,8 @@ public final class DbManager implements AutoCloseable {
             migrateIfReachable(database);
             SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
             opened.push(journal);
+            SampleJournal rejected = SampleJournal.open(context.rejectedFile(), Long.MAX_VALUE);
+            opened.push(rejected);
             Mailbox mailbox = Mailbox.openOrCreate(context.mailboxFile(), ServerMailboxes.DB, context.clock());
             opened.push(mailbox);
             MailboxCallee callee = MailboxCallee.attach(mailbox);
@@ -44,7 +46,7 @@ public final class DbManager implements AutoCloseable {
             DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
                     context.maxSamplesPerBatch());
-            ingestor = new SampleIngestor(database, journal, endpoint::completeBatch, context.clock(),
+            ingestor = new SampleIngestor(database, journal, rejected, endpoint::completeBatch, context.clock(),
                     context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis(),
                     context.storeTimeoutMillis());
             ingestion[0] = ingestor;
