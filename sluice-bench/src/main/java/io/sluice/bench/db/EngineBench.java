@@ -72,11 +72,11 @@ final class EngineBench {
         double batched;
         double rowByRow;
         try (Database database = Database.open(url, user, password, 4, 5_000)) {
-            ingestBatched(database, quick ? 500 : 3_000);
-            batched = ingestBatched(database, quick ? 2_500 : 15_000);
-            rowByRow = ingestRowByRow(database, quick ? 1_500 : 8_000);
+            ingestBatched(database, quick ? 300 : 3_000);
+            batched = ingestBatched(database, quick ? 2_000 : 15_000);
+            rowByRow = ingestRowByRow(database, quick ? 1_000 : 8_000);
         }
-        double endToEnd = ingestThroughMailbox(quick ? 2_500 : 15_000);
+        double endToEnd = ingestThroughMailbox(quick ? 2_000 : 15_000);
         try (Database database = Database.open(url, user, password, 4, 5_000)) {
             loadQueryData(database);
             JsonCalls calls = new JsonCalls(new DbOps(database, EpochClock.system(),
