@@ -495,8 +495,9 @@ public final class DbOps {
     private JsonNode listAudit(Args a) throws SQLException {
         int limit = a.limit(100, 1000);
         Long after = a.cursor();
-        String actor = a.optString("actor", null);
-        List<ObjectNode> page = tx(c -> audit.list(c, after, actor, limit));
+        // "actor" is the envelope's (who asks); the filter has its own name.
+        String byActor = a.optString("byActor", null);
+        List<ObjectNode> page = tx(c -> audit.list(c, after, byActor, limit));
         for (ObjectNode record : page) {
             JsonNode detail = record.get("detail");
             record.set("detail", detail == null || detail.isNull() ? null : parse(detail.asText()));
