@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "db", mixinStandardHelpOptions = true,
         description = "Database manager: ingestion (samples/s) and query p99 on H2 and PostgreSQL; last line is JSON.")
 public final class DbBenchmark implements Callable<Integer> {
-    @Option(names = "--quick", description = "shorter runs, 20 instead of 1,000 volumes for the day query, 5 SLAs for the report")
+    @Option(names = "--quick", description = "shorter runs, 10 instead of 1,000 volumes for the day query, 5 SLAs for the report")
     boolean quick;
 
     @Option(names = "--pg", defaultValue = "127.0.0.1:5432", description = "PostgreSQL HOST:PORT (default ${DEFAULT-VALUE})")
@@ -37,7 +37,7 @@ public final class DbBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int summaryVolumes = quick ? 20 : 1_000;
+        int summaryVolumes = quick ? 10 : 1_000;
         Path work = Files.createTempDirectory("sluice-bench-db");
         String database = "sluice_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String admin = "jdbc:postgresql://" + pg + "/postgres";
