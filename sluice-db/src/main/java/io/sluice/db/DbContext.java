@@ -12,7 +12,8 @@ import java.util.Objects;
  */
 public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jdbcPassword, Path mailboxDir,
                         String mailboxName, Retention retention, long maxBufferedSamples, long maxJournalBytes,
-                        int samplesPerTransaction, int maxSamplesPerBatch, long retryMillis, long maintenanceEveryMillis,
+                        int samplesPerTransaction, int maxSamplesPerBatch, long retryMillis, int storeTimeoutMillis,
+                        long maintenanceEveryMillis,
                         int poolSize, long connectTimeoutMillis, EpochClock clock) {
 
     public static Builder builder() {
@@ -26,6 +27,11 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
 
     public Path journalFile() {
         return dataDir.resolve("journal").resolve("samples.journal");
+    }
+
+    /** Journaled batches the database refused for good (not for being down): kept for an operator. */
+    public Path rejectedFile() {
+        return dataDir.resolve("journal").resolve("rejected.journal");
     }
 
     public Path mailboxFile() {
@@ -45,6 +51,7 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
         private int samplesPerTransaction = 20_000;
         private int maxSamplesPerBatch = SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity());
         private long retryMillis = 1_000;
+        private int storeTimeoutMillis = 5_000;
         private long maintenanceEveryMillis = 10_000;
         private int poolSize = 8;
         private long connectTimeoutMillis = 2_000;
@@ -105,6 +112,12 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             return this;
         }
 
+        /** How long a store may wait for the server before its samples go to the journal instead. */
+        public Builder storeTimeoutMillis(int millis) {
+            this.storeTimeoutMillis = millis;
+            return this;
+        }
+
         public Builder maintenanceEveryMillis(long millis) {
             this.maintenanceEveryMillis = millis;
             return this;
@@ -135,12 +148,12 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             require(maxJournalBytes >= SampleBatchDescriptor.batchLength(maxSamplesPerBatch) + 12L,
                     "the journal must hold at least one full batch");
             require(samplesPerTransaction > 0, "samples per transaction must be positive");
-            require(retryMillis > 0 && maintenanceEveryMillis > 0, "intervals must be positive");
+            require(retryMillis > 0 && maintenanceEveryMillis > 0 && storeTimeoutMillis > 0, "intervals must be positive");
             require(poolSize >= 2, "the pool needs at least 2 connections (ingestion and queries)");
             require(connectTimeoutMillis >= 250, "connect timeout must be at least 250 ms");
             return new DbContext(dataDir, url, jdbcUser, jdbcPassword == null ? "" : jdbcPassword, mailboxDir, mailboxName,
                     retention, maxBufferedSamples, maxJournalBytes, samplesPerTransaction, maxSamplesPerBatch, retryMillis,
-                    maintenanceEveryMillis, poolSize, connectTimeoutMillis, Objects.requireNonNull(clock));
+                    storeTimeoutMillis, maintenanceEveryMillis, poolSize, connectTimeoutMillis, Objects.requireNonNull(clock));
         }
 
         private static void require(boolean condition, String message) {

@@ -25,27 +25,30 @@ public final class DbManager implements AutoCloseable {
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private final Database database;
     private final SampleIngestor ingestor;
-    private final DbOps ops;
     private final Thread maintenance;
     private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
         try {
-            database = Database.open(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
-                    context.connectTimeoutMillis());
+            database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
+                    context.connectTimeoutMillis(), null);
             opened.push(database);
+            migrateIfReachable(database);
             SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
             opened.push(journal);
+            SampleJournal rejected = SampleJournal.open(context.rejectedFile(), Long.MAX_VALUE);
+            opened.push(rejected);
             Mailbox mailbox = Mailbox.openOrCreate(context.mailboxFile(), ServerMailboxes.DB, context.clock());
             opened.push(mailbox);
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             opened.push(callee);
             SampleIngestor[] ingestion = new SampleIngestor[1];
-            ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
+            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
                     context.maxSamplesPerBatch());
-            ingestor = new SampleIngestor(database, journal, endpoint::completeBatch, context.clock(),
-                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis());
+            ingestor = new SampleIngestor(database, journal, rejected, endpoint::completeBatch, context.clock(),
+                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis(),
+                    context.storeTimeoutMillis());
             ingestion[0] = ingestor;
             opened.push(ingestor);
             endpoint.start(ingestor);
@@ -56,6 +59,22 @@ public final class DbManager implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             closeOpened(e);
             throw e;
+        }
+    }
+
+    /**
+     * Migrates now if the server answers; if it does not, the manager still starts (samples go to the
+     * journal) and the first transaction that reaches the server migrates. Any other failure (a
+     * broken migration, wrong credentials) stops the start.
+     */
+    private static void migrateIfReachable(Database database) throws IOException {
+        try {
+            database.ensureMigrated();
+        } catch (java.sql.SQLException e) {
+            if (!io.sluice.db.store.SqlStates.isConnectionFailure(e)) {
+                throw new IOException("database " + database.url() + ": " + e.getMessage(), e);
+            }
+            LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
         }
     }
 
@@ -93,10 +112,6 @@ public final class DbManager implements AutoCloseable {
 
     public IngestionStatus ingestionStatus() {
         return ingestor.status();
-    }
-
-    public DbOps ops() {
-        return ops;
     }
 
     @Override

@@ -14,8 +14,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kill -9 of the database manager (a child JVM) in the middle of ingestion through the real mailbox,
@@ -25,13 +26,26 @@ class ManagerKillTest {
     @TempDir
     Path dir;
 
-    @Test
-    void everyAcknowledgedBatchSurvivesKillNineAndRestartOnce() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void everyAcknowledgedBatchSurvivesKillNineAndRestartOnce(String engine) throws Exception {
         Path data = dir.resolve("data");
         Path mailboxes = dir.resolve("mailboxes");
         java.nio.file.Files.createDirectories(mailboxes);
+        try (TestDatabase test = engine.equals("h2") ? null : TestDatabase.postgres()) {
+            List<String> database = List.of(DbContext.defaultJdbcUrl(data), "sluice", "");
+            if (test != null) {
+                Path password = dir.resolve("password");
+                java.nio.file.Files.writeString(password, test.password());
+                database = List.of(test.url(), test.user(), password.toString());
+            }
+            killAndRestart(data, mailboxes, database, test == null ? "" : test.password());
+        }
+    }
+
+    private void killAndRestart(Path data, Path mailboxes, List<String> database, String password) throws Exception {
         long base = System.currentTimeMillis() / 3_600_000L * 3_600_000L;
-        Process manager = start(data, mailboxes);
+        Process manager = start(data, mailboxes, database);
         Set<Long> acknowledged;
         try (Mailbox mailbox = Mailbox.open(ServerMailboxes.file(mailboxes, "kill", ServerMailboxes.DB_SUFFIX));
              MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
@@ -39,13 +53,13 @@ class ManagerKillTest {
             awaitAcknowledged(sender, 60);
             manager.destroyForcibly().waitFor();
             int beforeRestart = sender.acknowledged().size();
-            manager = start(data, mailboxes);
+            manager = start(data, mailboxes, database);
             awaitAcknowledged(sender, beforeRestart + 60);
             sender.close();
             acknowledged = new HashSet<>(sender.acknowledged());
             stop(manager);
-            try (Database database = Database.open(DbContext.defaultJdbcUrl(data), "sluice", "", 2, 2_000)) {
-                StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
+            try (Database stored = Database.open(database.get(0), database.get(1), password, 2, 2_000)) {
+                StoredSamples.assertEveryAcknowledgedBatchStoredOnce(stored, sender, acknowledged);
             }
         } finally {
             manager.destroyForcibly().waitFor();
@@ -59,11 +73,15 @@ class ManagerKillTest {
         assertThat(sender.acknowledged().size()).isGreaterThanOrEqualTo(count);
     }
 
-    private static Process start(Path data, Path mailboxes) throws Exception {
-        Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    /** The manager in a child JVM: {@code database} is the JDBC URL, user and password file DbMain takes. */
+    private static Process start(Path data, Path mailboxes, List<String> database) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                DbMain.class.getName(), data.toString(), mailboxes.toString(), "kill"))
-                .redirectErrorStream(true).start();
+                DbMain.class.getName(), data.toString(), mailboxes.toString(), "kill", database.get(0)));
+        if (!database.get(2).isEmpty()) {
+            command.addAll(database.subList(1, 3));
+        }
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.startsWith("db ready")) {

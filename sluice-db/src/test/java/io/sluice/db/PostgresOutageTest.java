@@ -61,6 +61,38 @@ class PostgresOutageTest {
         }
     }
 
+    @Test
+    void aManagerStartedWhileTheDatabaseIsDownJournalsAndMigratesWhenItReturns() throws Exception {
+        try (TestDatabase test = TestDatabase.postgres()) {
+            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
+                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("down").retryMillis(200)
+                    .connectTimeoutMillis(500).build();
+            Set<Long> acknowledged;
+            BatchSender sender;
+            cluster("stop");
+            try (DbManager manager = new DbManager(context);
+                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
+                try {
+                    await(sender, s -> s.acknowledged().size() >= 30 && manager.ingestionStatus().degraded(), manager);
+                    assertThat(manager.ingestionStatus().journaledSamples()).isPositive();
+                } finally {
+                    cluster("start");
+                }
+                int beforeReturn = sender.acknowledged().size();
+                await(sender, s -> s.acknowledged().size() >= beforeReturn + 30 && !manager.ingestionStatus().degraded(), manager);
+                sender.close();
+                acknowledged = new HashSet<>(sender.acknowledged());
+            } finally {
+                cluster("start");
+            }
+            try (Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
+            }
+        }
+    }
+
     private static void await(BatchSender sender, Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
         for (int i = 0; i < 12_000 && !condition.test(sender); i++) {
             Thread.sleep(10);
@@ -69,11 +101,13 @@ class PostgresOutageTest {
                 sender.acknowledged().size()).isTrue();
     }
 
+    /** Starting a running cluster is a no-op for this test's purposes (pg_ctlcluster answers 2). */
     private static void cluster(String action) throws Exception {
         String[] cluster = new String(new ProcessBuilder("pg_lsclusters", "-h").start().getInputStream().readAllBytes())
                 .trim().split("\\s+");
         Process p = new ProcessBuilder(List.of("pg_ctlcluster", cluster[0], cluster[1], action)).inheritIO().start();
-        assertThat(p.waitFor()).as("pg_ctlcluster " + action).isZero();
+        int exit = p.waitFor();
+        assertThat(exit == 0 || (action.equals("start") && TestDatabase.listening())).as("pg_ctlcluster " + action).isTrue();
         if (action.equals("start")) {
             for (int i = 0; i < 100 && !TestDatabase.listening(); i++) {
                 Thread.sleep(100);

@@ -4,6 +4,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
+import io.sluice.db.store.SqlStates;
 import io.sluice.protocol.CallStatus;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per
  * transaction and acknowledges each once it is durable.
  *
- * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails
- * the thread turns degraded: that group and every batch after it are appended to the
+ * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails,
+ * or the server does not answer within {@code storeTimeoutMillis}, the thread turns degraded: that group and every batch after it are appended to the
  * {@link SampleJournal} and acknowledged once synced, in arrival order, so the database never gets a
  * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database,
  * a chunk per transaction; when the journal is empty again it clears it and is healthy. Memory holds at
@@ -33,11 +34,13 @@ public final class SampleIngestor implements AutoCloseable {
     private final Database database;
     private final SampleRepository samples;
     private final SampleJournal journal;
+    private final SampleJournal rejected;
     private final BatchCompletion completion;
     private final EpochClock clock;
     private final long maxBufferedSamples;
     private final int samplesPerTransaction;
     private final long retryMillis;
+    private final int storeTimeoutMillis;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong stored = new AtomicLong();
@@ -48,16 +51,18 @@ public final class SampleIngestor implements AutoCloseable {
     private long nextDrainAt;
     private long drainPosition;
 
-    public SampleIngestor(Database database, SampleJournal journal, BatchCompletion completion, EpochClock clock,
-                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis) {
+    public SampleIngestor(Database database, SampleJournal journal, SampleJournal rejected, BatchCompletion completion, EpochClock clock,
+                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis, int storeTimeoutMillis) {
         this.database = database;
         this.samples = new SampleRepository(database.engine());
         this.journal = journal;
+        this.rejected = rejected;
         this.completion = completion;
         this.clock = clock;
         this.maxBufferedSamples = maxBufferedSamples;
         this.samplesPerTransaction = samplesPerTransaction;
         this.retryMillis = retryMillis;
+        this.storeTimeoutMillis = storeTimeoutMillis;
         // What a previous run journaled is replayed first; until then the database may lack it.
         this.degraded = !journal.isEmpty();
         this.thread = Thread.ofPlatform().name("db-ingest").start(this::run);
@@ -128,7 +133,7 @@ public final class SampleIngestor implements AutoCloseable {
         }
         if (!degraded && journal.isEmpty()) {
             try {
-                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()));
+                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis);
                 stored.addAndGet(fresh);
                 acknowledge(group, CallStatus.OK, null);
                 return;
@@ -161,8 +166,7 @@ public final class SampleIngestor implements AutoCloseable {
         try {
             for (int i = 0; i < DRAIN_CHUNKS && drainPosition < journal.end(); i++) {
                 SampleJournal.Chunk chunk = journal.read(drainPosition, samplesPerTransaction);
-                int fresh = database.inTransaction(c -> samples.append(c, chunk.batches(), clock.epochMillis()));
-                stored.addAndGet(fresh);
+                storeChunk(chunk.batches());
                 drainPosition = chunk.next();
             }
             if (drainPosition < journal.end()) {
@@ -179,6 +183,45 @@ public final class SampleIngestor implements AutoCloseable {
             lastError = "journal: " + e;
             nextDrainAt = clock.epochMillis() + retryMillis;
         }
+    }
+
+    /**
+     * Stores a chunk of the journal in one transaction. If the database refuses it for a reason other
+     * than being unreachable, the batches are stored one by one and a batch the database refuses on its
+     * own is moved to the rejected journal (kept on disk, logged), so one bad batch cannot hold up the
+     * drain forever.
+     */
+    private void storeChunk(List<SampleBatch> batches) throws SQLException, IOException {
+        try {
+            stored.addAndGet(database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis));
+            return;
+        } catch (SQLException e) {
+            if (!isRefusal(e)) {
+                throw e;
+            }
+        }
+        for (SampleBatch batch : batches) {
+            try {
+                stored.addAndGet(database.inTransaction(c -> samples.append(c, List.of(batch), clock.epochMillis()),
+                        storeTimeoutMillis));
+            } catch (SQLException e) {
+                if (!isRefusal(e)) {
+                    throw e;
+                }
+                rejected.append(List.of(batch));
+                LOG.log(System.Logger.Level.ERROR, "batch " + batch.batchId() + " of caller " + batch.source()
+                        + " refused by the database, kept in " + rejected + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A statement the database will refuse however often it is retried (SQLSTATE class 22 or 23). */
+    private static boolean isRefusal(SQLException e) {
+        if (SqlStates.isConnectionFailure(e)) {
+            return false;
+        }
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
     }
 
     private void turnDegraded(SQLException e) {

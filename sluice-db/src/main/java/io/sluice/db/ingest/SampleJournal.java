@@ -189,6 +189,11 @@ public final class SampleJournal implements AutoCloseable {
     }
 
     @Override
+    public String toString() {
+        return file.toString();
+    }
+
+    @Override
     public void close() throws IOException {
         channel.close();
     }

@@ -53,10 +53,6 @@ public final class Args {
         return value.asLong();
     }
 
-    public long optLong(String field, long otherwise) {
-        return has(field) ? longValue(field) : otherwise;
-    }
-
     public Long optLongOrNull(String field) {
         return has(field) ? longValue(field) : null;
     }
@@ -67,14 +63,6 @@ public final class Args {
             throw DbProblem.invalid(field, "int", field + " must be a 32-bit integer");
         }
         return value.asInt();
-    }
-
-    public int nonNegativeInt(String field, int otherwise) {
-        int value = has(field) ? intValue(field) : otherwise;
-        if (value < 0) {
-            throw DbProblem.invalid(field, "non-negative", field + " must not be negative");
-        }
-        return value;
     }
 
     public boolean bool(String field, boolean otherwise) {

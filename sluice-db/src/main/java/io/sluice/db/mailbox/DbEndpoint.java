@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The callee loop of the {@code <name>-db} mailbox, on one platform thread that never waits for the
@@ -33,7 +32,6 @@ public final class DbEndpoint implements AutoCloseable {
     private final BatchCheck check;
     private final ExecutorService jsonThreads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("db-json-", 0).factory());
-    private final AtomicLong unanswerable = new AtomicLong();
     private SampleIngestor ingestor;
     private Thread thread;
     private volatile boolean running = true;
@@ -49,7 +47,7 @@ public final class DbEndpoint implements AutoCloseable {
         int rc = callee.complete(handle, status, result.length == 0 ? ParamWriter.EMPTY : ParamWriter.of(result));
         if (rc != 0) {
             // The caller revoked the call or recovery gave it away; nobody is waiting for this answer.
-            unanswerable.incrementAndGet();
+            LOG.log(System.Logger.Level.DEBUG, "answer to a call that is gone: " + io.sluice.mailbox.MailboxStatus.name(rc));
         }
     }
 
@@ -124,11 +122,6 @@ public final class DbEndpoint implements AutoCloseable {
 
     private static byte[] copy(MemorySegment params, int length) {
         return params.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
-    }
-
-    /** Answers that found their call gone (revoked, or handed to another callee by recovery). */
-    public long unanswerable() {
-        return unanswerable.get();
     }
 
     /** Stops taking calls; JSON calls in flight finish and are answered. */

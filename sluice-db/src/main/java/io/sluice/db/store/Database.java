@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * The connection pool and the schema: migrates to the latest version on open, then lends
@@ -14,27 +16,49 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
     private final Engine engine;
     private final String url;
+    private final String user;
+    private final String password;
+    private final String targetVersion;
     private final HikariDataSource pool;
+    private volatile boolean migrated;
 
-    private Database(Engine engine, String url, HikariDataSource pool) {
+    private Database(Engine engine, String url, String user, String password, String targetVersion, HikariDataSource pool) {
         this.engine = engine;
         this.url = url;
+        this.user = user;
+        this.password = password;
+        this.targetVersion = targetVersion;
         this.pool = pool;
     }
 
-    /**
-     * Opens the pool and migrates. {@code connectTimeoutMillis} bounds how long a caller waits for a
-     * connection when the server is down, so the ingestion thread falls back to its journal quickly.
-     */
-    public static Database open(String url, String user, String password, int poolSize, long connectTimeoutMillis) {
+    /** Opens the pool and migrates to the latest schema; fails if the server cannot be reached. */
+    public static Database open(String url, String user, String password, int poolSize, long connectTimeoutMillis)
+            throws SQLException {
         return open(url, user, password, poolSize, connectTimeoutMillis, null);
     }
 
     /** As {@link #open(String, String, String, int, long)}, migrating only up to {@code targetVersion} (tests). */
     public static Database open(String url, String user, String password, int poolSize, long connectTimeoutMillis,
-                                String targetVersion) {
+                                String targetVersion) throws SQLException {
+        Database database = connect(url, user, password, poolSize, connectTimeoutMillis, targetVersion);
+        try {
+            database.ensureMigrated();
+        } catch (SQLException | RuntimeException e) {
+            database.close();
+            throw e;
+        }
+        return database;
+    }
+
+    /**
+     * Opens the pool without touching the server: the schema is migrated by the first transaction
+     * that reaches it, so the manager can come up (and journal samples) while the server is down.
+     * {@code connectTimeoutMillis} bounds how long a caller waits for a connection when the server is
+     * down, so the ingestion thread falls back to its journal quickly.
+     */
+    public static Database connect(String url, String user, String password, int poolSize, long connectTimeoutMillis,
+                                   String targetVersion) {
         Engine engine = Engine.of(url);
-        migrate(url, user, password, targetVersion);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(engine == Engine.H2 ? withH2Mode(url) : url);
         config.setUsername(user);
@@ -45,24 +69,45 @@ public final class Database implements AutoCloseable {
         config.setValidationTimeout(Math.max(250, Math.min(connectTimeoutMillis, 1_000)));
         config.setAutoCommit(false);
         config.setPoolName("sluice-db");
-        // Start without a connection: the manager must come up (and journal) while the server is down.
         config.setInitializationFailTimeout(-1);
         if (engine == Engine.POSTGRESQL) {
             config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            // The aggregates over many bucket columns cross the JIT's cost threshold; compiling them
+            // takes longer than running them.
+            config.setConnectionInitSql("SET jit = off");
         }
-        return new Database(engine, url, new HikariDataSource(config));
+        return new Database(engine, url, user, password, targetVersion, new HikariDataSource(config));
     }
 
-    /** Brings the schema to {@code targetVersion} (null: latest). Fails if the server is unreachable. */
-    public static void migrate(String url, String user, String password, String targetVersion) {
-        var configuration = Flyway.configure()
-                .dataSource(Engine.of(url) == Engine.H2 ? withH2Mode(url) : url, user, password)
-                .locations("classpath:db/migration")
-                .connectRetries(0);
-        if (targetVersion != null) {
-            configuration.target(targetVersion);
+    /**
+     * Brings the schema to the target version once per process. A server that cannot be reached is
+     * a {@link java.sql.SQLTransientConnectionException}, so callers treat it like any outage.
+     */
+    public void ensureMigrated() throws SQLException {
+        if (migrated) {
+            return;
         }
-        configuration.load().migrate();
+        synchronized (this) {
+            if (migrated) {
+                return;
+            }
+            var configuration = Flyway.configure()
+                    .dataSource(engine == Engine.H2 ? withH2Mode(url) : url, user, password)
+                    .locations("classpath:db/migration")
+                    .connectRetries(0);
+            if (targetVersion != null) {
+                configuration.target(targetVersion);
+            }
+            try {
+                configuration.load().migrate();
+            } catch (FlywayException e) {
+                if (SqlStates.isConnectionFailure(e)) {
+                    throw new SQLTransientConnectionException("schema migration could not reach the database: " + e.getMessage(), e);
+                }
+                throw new SQLException("schema migration failed: " + e.getMessage(), e);
+            }
+            migrated = true;
+        }
     }
 
     /** PostgreSQL compatibility mode, lower-case identifiers and commits written at once, unless the URL chose. */
@@ -100,7 +145,31 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     public <T> T inTransaction(SqlWork<T> work) throws SQLException {
+        ensureMigrated();
         try (Connection connection = pool.getConnection()) {
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * As {@link #inTransaction(SqlWork)}, but on PostgreSQL a server that does not answer within
+     * {@code timeoutMillis} breaks the connection and fails the transaction as a connection failure,
+     * so a slow server is handled like a down one. (Embedded H2 has no connection to wait on.)
+     */
+    public <T> T inTransaction(SqlWork<T> work, int timeoutMillis) throws SQLException {
+        if (engine != Engine.POSTGRESQL) {
+            return inTransaction(work);
+        }
+        ensureMigrated();
+        try (Connection connection = pool.getConnection()) {
+            connection.setNetworkTimeout(Runnable::run, timeoutMillis);
             try {
                 T result = work.run(connection);
                 connection.commit();

@@ -15,9 +15,9 @@ public final class SqlStates {
      * Whether the failure says the server is unreachable or the connection broke (class 08, the
      * pool's connection timeout, an admin shutdown), as opposed to a problem with the statement.
      */
-    public static boolean isConnectionFailure(SQLException e) {
+    public static boolean isConnectionFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
+            if (t instanceof java.net.ConnectException || t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
                 return true;
             }
             if (t instanceof SQLException s && s.getSQLState() != null

@@ -1,0 +1,77 @@
+package io.sluice.db.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.common.EpochClock;
+import io.sluice.db.store.Database;
+import io.sluice.db.store.RegistryRepository;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code gateway.*}, {@code volume.*}, {@code backend.*}: the registry and backends' capacity history. */
+final class RegistryOps extends OpGroup {
+    static final Set<String> GATEWAY_STATES = Set.of("APPROVED", "PENDING", "REVOKED", "REJECTED");
+    private final RegistryRepository registry = new RegistryRepository();
+
+    RegistryOps(Database database, EpochClock clock) {
+        super(database, clock);
+    }
+
+    @Override
+    void register(Map<String, Op> ops) {
+        ops.put("gateway.upsert", this::upsertGateway);
+        ops.put("gateway.list", (a, actor) -> items(tx(c -> registry.gateways(c, a.optOneOf("state", GATEWAY_STATES, null)))));
+        ops.put("volume.upsert", this::upsertVolume);
+        ops.put("volume.list", (a, actor) -> items(tx(registry::volumes)));
+        ops.put("backend.upsert", this::upsertBackend);
+        ops.put("backend.list", (a, actor) -> items(tx(registry::backends)));
+        ops.put("backend.history", this::backendHistory);
+    }
+
+    private JsonNode upsertGateway(Args a, String actor) throws SQLException {
+        long gatewayId = a.longValue("gatewayId");
+        String state = a.oneOf("state", GATEWAY_STATES);
+        String keyHash = a.optString("keyHash", null);
+        Long lastSeen = a.optLongOrNull("lastSeen");
+        String address = a.optString("address", null);
+        long now = clock.epochMillis();
+        return tx(c -> {
+            ObjectNode gateway = registry.upsertGateway(c, gatewayId, state, keyHash, lastSeen, address, now);
+            audit.append(c, now, actor, "gateway.upsert", "gateway:" + gatewayId, "{\"state\":\"" + state + "\"}");
+            return gateway;
+        });
+    }
+
+    private JsonNode upsertVolume(Args a, String actor) throws SQLException {
+        int volumeId = a.intValue("volumeId");
+        long gatewayId = a.longValue("gatewayId");
+        String backendId = a.optString("backendId", null);
+        Long allocated = a.optLongOrNull("allocatedBytes");
+        Long used = a.optLongOrNull("usedBytes");
+        long now = clock.epochMillis();
+        return tx(c -> registry.upsertVolume(c, volumeId, gatewayId, backendId, allocated, used, now));
+    }
+
+    private JsonNode upsertBackend(Args a, String actor) throws SQLException {
+        String backendId = a.string("backendId");
+        long capacity = a.longValue("capacityBytes");
+        long used = a.longValue("usedBytes");
+        long at = a.longValue("at");
+        return tx(c -> registry.upsertBackend(c, backendId, capacity, used, at));
+    }
+
+    private JsonNode backendHistory(Args a, String actor) throws SQLException {
+        String backendId = a.string("backendId");
+        long from = a.longValue("from");
+        long to = a.longValue("to");
+        int limit = a.limit(1000, 10_000);
+        Long after = a.cursor();
+        List<ObjectNode> page = tx(c -> registry.backendHistory(c, backendId, after == null ? from : Math.max(from, after + 1),
+                to, limit));
+        ObjectNode result = items(page);
+        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("at").asLong()) : null);
+        return result;
+    }
+}

@@ -1,0 +1,68 @@
+package io.sluice.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.db.store.Database;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.ServerMailboxes;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PostgreSQL that answers too slowly (another session holds an exclusive lock on the samples
+ * table): stores time out, samples go to the journal and are acknowledged, and once the lock is gone
+ * the journal drains, every acknowledged batch stored once.
+ */
+class PostgresSlowTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void storesThatTimeOutGoToTheJournalAndDrainLater() throws Exception {
+        try (TestDatabase test = TestDatabase.postgres()) {
+            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
+                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("slow").retryMillis(200)
+                    .storeTimeoutMillis(500).build();
+            Set<Long> acknowledged;
+            BatchSender sender;
+            try (DbManager manager = new DbManager(context);
+                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
+                await(sender, s -> s.acknowledged().size() >= 20, manager);
+                try (Connection blocker = DriverManager.getConnection(test.url(), test.user(), test.password());
+                     Statement s = blocker.createStatement()) {
+                    blocker.setAutoCommit(false);
+                    s.execute("LOCK TABLE samples_1s IN ACCESS EXCLUSIVE MODE");
+                    int beforeLock = sender.acknowledged().size();
+                    await(sender, x -> x.acknowledged().size() >= beforeLock + 30 && manager.ingestionStatus().degraded()
+                            && manager.ingestionStatus().journaledSamples() > 0, manager);
+                    blocker.rollback();
+                }
+                int afterLock = sender.acknowledged().size();
+                await(sender, s -> s.acknowledged().size() >= afterLock + 20 && !manager.ingestionStatus().degraded(), manager);
+                sender.close();
+                acknowledged = new HashSet<>(sender.acknowledged());
+            }
+            try (Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
+            }
+        }
+    }
+
+    private static void await(BatchSender sender, Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
+        for (int i = 0; i < 12_000 && !condition.test(sender); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(condition.test(sender)).as("condition reached; status %s, %d acknowledged", manager.ingestionStatus(),
+                sender.acknowledged().size()).isTrue();
+    }
+}
