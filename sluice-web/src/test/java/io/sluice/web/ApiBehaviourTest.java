@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** CSRF, hostile bodies, injection attempts, versions, headers and the API document, through real HTTP. */
-class ApiBehaviourTest extends WebTestBase {
+public class ApiBehaviourTest extends WebTestBase {
     private static Map<String, Object> sla(String name, int limit, int reserved) {
         return Map.of("name", name, "scope", Map.of("kind", "VOLUME", "id", "7"), "iopsLimit", limit,
                 "reservedIops", reserved, "priority", "STANDARD");
