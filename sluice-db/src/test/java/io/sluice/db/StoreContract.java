@@ -97,7 +97,7 @@ abstract class StoreContract {
         assertThat(history).hasSize(3);
         assertThat(history.get(1).get("spec").get("iopsLimit").asInt()).isEqualTo(6000);
 
-        JsonNode audit = ok("{'op':'audit.list','actor':'system:web','actor':'user:bob'}").get("items");
+        JsonNode audit = ok("{'op':'audit.list','actor':'system:web','byActor':'user:bob'}").get("items");
         assertThat(audit).extracting(a -> a.get("action").asText()).contains("sla.put", "sla.delete");
         problem("{'op':'sla.get','actor':'system:web','name':'silver'}", CallStatus.NOT_FOUND);
         problem("{'op':'policy.put','actor':'user:a','name':'p','expectedVersion':0,'spec':{'name':'other'}}", CallStatus.INVALID);
@@ -234,7 +234,7 @@ abstract class StoreContract {
         ok("{'op':'setting.put','actor':'system:web','key':'setup.token','value':'hash1'}");
         ok("{'op':'setting.put','actor':'system:web','key':'setup.token','value':'hash2'}");
         assertThat(ok("{'op':'setting.get','actor':'system:web','key':'setup.token'}").get("value").asText()).isEqualTo("hash2");
-        JsonNode audit = ok("{'op':'audit.list','actor':'user:a','actor':'user:dave'}").get("items");
+        JsonNode audit = ok("{'op':'audit.list','actor':'user:a','byActor':'user:dave'}").get("items");
         assertThat(audit).extracting(a -> a.get("action").asText()).contains("token.create", "token.revoke", "user.update");
     }
 

@@ -483,8 +483,9 @@ public final class DbOps {
     private JsonNode listAudit(Args a) throws SQLException {
         int limit = a.limit(100, 1000);
         Long after = a.cursor();
-        String actor = a.optString("actor", null);
-        List<ObjectNode> page = tx(c -> audit.list(c, after, actor, limit));
+        // Not "actor": that is the envelope's, who asks.
+        String byActor = a.optString("byActor", null);
+        List<ObjectNode> page = tx(c -> audit.list(c, after, byActor, limit));
         for (ObjectNode record : page) {
             JsonNode detail = record.get("detail");
             record.set("detail", detail == null || detail.isNull() ? null : parse(detail.asText()));

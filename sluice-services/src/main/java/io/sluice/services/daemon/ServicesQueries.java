@@ -507,9 +507,10 @@ final class ServicesQueries {
             Sla sla = state.book().attached(entry.getValue());
             double target = sla == null ? 99 : sla.complianceTarget() * 100;
             String verdict = hour < target ? "VIOLATED" : missedNow ? "AT_RISK" : "MET";
-            ObjectNode item = items.addObject().put("sla", name)
-                    .put("scope", entry.getValue().kind() + ":" + entry.getValue().id()).put("state", verdict)
-                    .put("metPercent1m", minute).put("metPercent1h", hour).put("metPercent30d", month);
+            ObjectNode item = items.addObject().put("sla", name);
+            // The SLA spec's scope shape, {"kind", "id"}, as everywhere in JSON-CALLS.md.
+            item.putObject("scope").put("kind", entry.getValue().kind().name()).put("id", entry.getValue().id());
+            item.put("state", verdict).put("metPercent1m", minute).put("metPercent1h", hour).put("metPercent30d", month);
             ObjectNode dims = item.putObject("dimensions");
             for (Dimension d : Dimension.values()) {
                 dims.put(d.name(), dimensions.getOrDefault(d, Verdict.NOT_APPLICABLE).name());

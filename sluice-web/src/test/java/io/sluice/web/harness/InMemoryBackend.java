@@ -163,9 +163,9 @@ public final class InMemoryBackend implements Backend {
                 r.set("detail", req.get("detail"));
                 yield json.createObjectNode().put("id", r.get("id").asLong());
             }
-            // JSON-CALLS names audit.list's filter "actor", the same key as the envelope's caller, so a
-            // callee cannot tell a filter from the caller: the harness lists everyone's records.
-            case "audit.list" -> items(audit.reversed().stream().limit(req.path("limit").asInt(100)).toList());
+            case "audit.list" -> items(audit.reversed().stream()
+                    .filter(a -> !req.has("byActor") || a.path("actor").asText().equals(text(req, "byActor")))
+                    .limit(req.path("limit").asInt(100)).toList());
             case "user.create" -> {
                 String login = text(req, "login");
                 if (users.containsKey(login)) {
@@ -356,7 +356,7 @@ public final class InMemoryBackend implements Backend {
                 long limit = spec.path("iopsLimit").asLong(0);
                 long reserved = spec.path("reservedIops").asLong(0);
                 if (limit > 0 && reserved > limit) {
-                    throw problem(CallStatus.INVALID, "the reservation exceeds the limit", "reservedIops", "reservation-within-limit");
+                    throw problem(CallStatus.INVALID, "the reservation exceeds the limit", "reservedIops", "RESERVATION_WITHIN_LIMIT");
                 }
                 if (reserved > 1_000_000) {
                     throw problem(CallStatus.INVALID, "reservations exceed the backend's estimated capacity", "reservedIops", "admission-control");
