@@ -68,7 +68,12 @@ public final class DocumentApi {
     }
 
     private void read(Context ctx, Principal p) {
-        JsonNode doc = calls.db(kind + ".get", p.actor(), calls.args().put("name", pathName(ctx)));
+        String name = pathName(ctx);
+        JsonNode doc = calls.db(kind + ".get", p.actor(), calls.args().put("name", name));
+        if (doc.path("deleted").asBoolean()) {
+            // The database manager answers with the tombstone; over REST a deleted document is gone.
+            throw ApiProblem.notFound("no " + kind + " " + name);
+        }
         ctx.header("ETag", "\"" + doc.path("version").asLong() + "\"");
         bodies.send(ctx, doc);
     }
