@@ -243,7 +243,15 @@ public final class InMemoryBackend implements Backend {
         return switch (verb) {
             case "list" -> items(docs.values().stream().map(List::getLast)
                     .filter(d -> req.path("includeDeleted").asBoolean(false) || !d.path("deleted").asBoolean()).toList());
-            case "get" -> current(docs, text(req, "name"));
+            // As the database manager does: a deleted document answers with its tombstone.
+            case "get" -> {
+                String docName = text(req, "name");
+                List<ObjectNode> versions = docs.get(docName);
+                if (versions == null || versions.isEmpty()) {
+                    throw problem(CallStatus.NOT_FOUND, "no such document " + docName, "name", null);
+                }
+                yield versions.getLast();
+            }
             case "history" -> items(List.copyOf(docs.getOrDefault(text(req, "name"), List.of())));
             case "put", "delete" -> {
                 String docName = text(req, "name");
