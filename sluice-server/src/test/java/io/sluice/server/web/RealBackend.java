@@ -37,7 +37,9 @@ final class RealBackend implements Backend {
         this.dir = dir;
         this.name = name;
         try {
-            db = new DbManager(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name).build());
+            // Rollups every second rather than every 10 s, so history stored by a test is at 1 m resolution soon.
+            db = new DbManager(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name)
+                    .maintenanceEveryMillis(1_000).build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
