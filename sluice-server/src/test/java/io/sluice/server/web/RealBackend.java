@@ -6,6 +6,7 @@ import io.sluice.db.DbManager;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
+import io.sluice.services.VolumePlacement;
 import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
 import io.sluice.web.harness.Backend;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,6 +28,16 @@ final class RealBackend implements Backend {
     static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     /** The supervisor's default poll interval: the analyzer ticks at this rate. */
     static final long INTERVAL_MILLIS = 1_000;
+
+    /**
+     * The volumes the tests report on, placed on one large backend as an installation's bootstrap file
+     * places them: the analyzer judges only placed volumes, and the services place none they merely
+     * hear about from reports.
+     */
+    private static final ServicesConfig BOOTSTRAP = new ServicesConfig(
+            List.of(new io.sluice.services.Backend("array-1", 1_000_000, 50)),
+            List.of(new VolumePlacement(7, "array-1", List.of(), 1L << 40), new VolumePlacement(9, "array-1", List.of(), 1L << 40)),
+            List.of());
 
     private final Path dir;
     private final String name;
@@ -43,8 +55,7 @@ final class RealBackend implements Backend {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        services = ServicesDaemon.start(dir, name, new ServicesConfig(null, null, null), INTERVAL_MILLIS,
-                EpochClock.system(), true);
+        services = ServicesDaemon.start(dir, name, BOOTSTRAP, INTERVAL_MILLIS, EpochClock.system(), true);
         monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
                 ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX),
                 ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX), SECRET)
