@@ -53,6 +53,7 @@ public final class Alert {
         return storedId != 0 ? storedId : id;
     }
 
+    /** The database manager stored this alert as {@code databaseId}. */
     public void storedAs(long databaseId) {
         this.storedId = databaseId;
     }

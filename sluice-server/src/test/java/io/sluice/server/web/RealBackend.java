@@ -25,7 +25,7 @@ import java.util.Set;
  * {@code sluice server --single-process}.
  */
 final class RealBackend implements Backend {
-    static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     /** The supervisor's default poll interval: the analyzer ticks at this rate. */
     static final long INTERVAL_MILLIS = 1_000;
 
@@ -60,11 +60,6 @@ final class RealBackend implements Backend {
                 ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX),
                 ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX), SECRET)
                 .withApproved(Set.of()).withPolling(INTERVAL_MILLIS, 3).withPairs(1, 10));
-    }
-
-    /** Where simulated gateways connect. */
-    InetSocketAddress monitorAddress() {
-        return monitor.address();
     }
 
     @Override
