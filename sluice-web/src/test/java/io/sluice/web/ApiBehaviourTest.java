@@ -127,6 +127,9 @@ public class ApiBehaviourTest extends WebTestBase {
         ApiClient.Response deleted = api.delete("/api/slas/gold", operator, Map.of("If-Match", "\"3\""));
         assertThat(deleted.json().path("deleted").asBoolean()).isTrue();
         assertThat(api.get("/api/slas/gold", viewer).status()).isEqualTo(404);
+        ApiClient.Response recreated = api.post("/api/slas", sla("gold", 5000, 1000), operator);
+        assertThat(recreated.status()).as(recreated.toString()).isEqualTo(201);
+        assertThat(recreated.json().path("version").asLong()).isEqualTo(5);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.sluice.server.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.web.WebContext;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.Backend;
 import io.sluice.web.harness.WebTestBase;
@@ -21,6 +22,11 @@ class AlertAcknowledgementTest extends WebTestBase {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.sluice.server.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.web.ApiBehaviourTest;
+import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +15,11 @@ class RealApiBehaviourTest extends ApiBehaviourTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 
     /**

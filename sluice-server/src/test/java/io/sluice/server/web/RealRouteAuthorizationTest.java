@@ -1,6 +1,7 @@
 package io.sluice.server.web;
 
 import io.sluice.web.RouteAuthorizationTest;
+import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
 
@@ -9,5 +10,10 @@ class RealRouteAuthorizationTest extends RouteAuthorizationTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 }

@@ -256,8 +256,8 @@ public final class InMemoryBackend implements Backend {
             case "put", "delete" -> {
                 String docName = text(req, "name");
                 List<ObjectNode> versions = docs.computeIfAbsent(docName, k -> new ArrayList<>());
-                long current = versions.isEmpty() || (verb.equals("put") && versions.getLast().path("deleted").asBoolean()
-                        && req.path("expectedVersion").asLong() == 0) ? 0 : versions.getLast().path("version").asLong();
+                // As the database manager does: a deleted name is re-created over its tombstone's version.
+                long current = versions.isEmpty() ? 0 : versions.getLast().path("version").asLong();
                 long expected = req.path("expectedVersion").asLong();
                 if (verb.equals("delete") && versions.isEmpty()) {
                     throw problem(CallStatus.NOT_FOUND, "no such " + kind, "name", null);
