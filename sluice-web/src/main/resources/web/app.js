@@ -320,17 +320,25 @@ function historySection(volumeId) {
   const canvas = h('canvas', { id: 'history-chart', role: 'img', 'aria-label': 'Stored IOPS and p99 latency history' });
   const note = h('p', { 'aria-live': 'polite' });
   let chart = null;
+  let latest = 0;
   const load = async () => {
     const to = Date.now(), from = to - Number(range.value);
     const q = `from=${from}&to=${to}` + (resolution.value ? '&resolution=' + resolution.value : '');
+    const mine = ++latest;
     try {
       const { data } = await api('GET', `/api/volumes/${encodeURIComponent(volumeId)}/history?${q}`);
+      // An answer to a choice since changed must not overwrite the newer one.
+      if (mine !== latest) return;
       if (chart) { chart.destroy(); state.charts = state.charts.filter(c => c !== chart); }
       chart = lineChart(canvas, `History at ${data.resolution} resolution`, ['IOPS', 'p99 latency (ms)'], 'value');
-      for (const p of data.points) pushPoint(chart, new Date(p.t).toLocaleString(), [p.iops, p.latencyP99Micros / 1000], 100000);
+      // One redraw for the whole page of points: an hour at 1 s is thousands of them.
+      chart.data.labels = data.points.map(p => new Date(p.t).toLocaleString());
+      chart.data.datasets[0].data = data.points.map(p => p.iops);
+      chart.data.datasets[1].data = data.points.map(p => p.latencyP99Micros / 1000);
+      chart.update('none');
       note.textContent = data.points.length ? `${data.points.length} points` + (data.next ? ' (first page; narrow the range for more)' : '')
         : 'Nothing stored for this period yet.';
-    } catch (e) { note.textContent = e.message; }
+    } catch (e) { if (mine === latest) note.textContent = e.message; }
   };
   range.addEventListener('change', load);
   resolution.addEventListener('change', load);

@@ -25,6 +25,8 @@ public final class Alert {
     private int occurrences = 1;
     private String acknowledgedBy;
     private long clearedAtMillis;
+    /** The database manager's id of this alert, once it stored it; 0 before (or without a database). */
+    private long storedId;
 
     Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis) {
         this(id, volumeId, dimension, severity, raisedAtMillis, dimension.name().toLowerCase(java.util.Locale.ROOT)
@@ -44,6 +46,16 @@ public final class Alert {
 
     public long id() {
         return id;
+    }
+
+    /** The id callers know it by: the database manager's once stored (JSON-CALLS.md), else {@link #id()}. */
+    public long publicId() {
+        return storedId != 0 ? storedId : id;
+    }
+
+    /** The database manager stored this alert as {@code databaseId}. */
+    public void storedAs(long databaseId) {
+        this.storedId = databaseId;
     }
 
     public int volumeId() {

@@ -122,6 +122,16 @@ public final class Alerts {
         return false;
     }
 
+    /** The alert callers know as {@code publicId} (see {@link Alert#publicId()}), or null. */
+    public Alert findPublic(long publicId) {
+        for (Alert alert : all) {
+            if (alert.publicId() == publicId) {
+                return alert;
+            }
+        }
+        return null;
+    }
+
     /** The alert with {@code alertId}, or null. */
     public Alert find(long alertId) {
         for (Alert alert : all) {

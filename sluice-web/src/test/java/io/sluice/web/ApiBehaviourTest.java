@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** CSRF, hostile bodies, injection attempts, versions, headers and the API document, through real HTTP. */
-class ApiBehaviourTest extends WebTestBase {
+public class ApiBehaviourTest extends WebTestBase {
     private static Map<String, Object> sla(String name, int limit, int reserved) {
         return Map.of("name", name, "scope", Map.of("kind", "VOLUME", "id", "7"), "iopsLimit", limit,
                 "reservedIops", reserved, "priority", "STANDARD");
@@ -127,6 +127,9 @@ class ApiBehaviourTest extends WebTestBase {
         ApiClient.Response deleted = api.delete("/api/slas/gold", operator, Map.of("If-Match", "\"3\""));
         assertThat(deleted.json().path("deleted").asBoolean()).isTrue();
         assertThat(api.get("/api/slas/gold", viewer).status()).isEqualTo(404);
+        ApiClient.Response recreated = api.post("/api/slas", sla("gold", 5000, 1000), operator);
+        assertThat(recreated.status()).as(recreated.toString()).isEqualTo(201);
+        assertThat(recreated.json().path("version").asLong()).isEqualTo(5);
     }
 
     @Test

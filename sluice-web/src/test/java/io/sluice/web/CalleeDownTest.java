@@ -12,7 +12,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /** When a process behind the web role is down, requests that need it get a 503 problem, never a hang. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CalleeDownTest extends WebTestBase {
+public class CalleeDownTest extends WebTestBase {
     @Test
     @Order(1)
     void servicesDownRefusesChangesButStillServesStoredData() {

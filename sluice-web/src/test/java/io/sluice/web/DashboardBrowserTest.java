@@ -26,7 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * alert. Screenshots go to target/screenshots. A script tag in an alert must show as text.
  */
 @EnabledIf("chromiumInstalled")
-class DashboardBrowserTest extends WebTestBase {
+public class DashboardBrowserTest extends WebTestBase {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path SHOTS = Path.of("target", "screenshots");
 

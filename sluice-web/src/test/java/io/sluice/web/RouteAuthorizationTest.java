@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Every route of the table, called by nobody and by every role, through a session and through an API
  * token: refused exactly when the role is too low, never for a role that is high enough.
  */
-class RouteAuthorizationTest extends WebTestBase {
+public class RouteAuthorizationTest extends WebTestBase {
     private record Caller(String label, Role role, Credentials credentials) {
     }
 

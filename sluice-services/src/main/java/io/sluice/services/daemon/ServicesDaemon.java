@@ -293,6 +293,7 @@ public final class ServicesDaemon implements AutoCloseable {
         db.call(upsert, (status, result) -> {
             if (result != null && result.has("id")) {
                 dbAlertIds.put(key, result.get("id").asLong());
+                alert.storedAs(result.get("id").asLong());
             }
         });
         if (alert.acknowledgedBy() != null && dbAlertIds.containsKey(key)) {

@@ -356,7 +356,7 @@ final class ServicesQueries {
 
     /** An alert as the database manager stores it (JSON-CALLS.md). */
     static ObjectNode alertJson(ObjectMapper json, Alert alert) {
-        ObjectNode node = json.createObjectNode().put("id", alert.id()).put("key", alert.key())
+        ObjectNode node = json.createObjectNode().put("id", alert.publicId()).put("key", alert.key())
                 .put("severity", alert.severity().name()).put("message", alert.message())
                 .put("state", alert.active() ? "OPEN" : "CLEARED").put("openedAt", alert.raisedAtMillis());
         node.put("clearedAt", alert.active() ? null : alert.clearedAtMillis());
@@ -370,13 +370,14 @@ final class ServicesQueries {
         if (id == null || !id.canConvertToLong() || !id.isIntegralNumber()) {
             throw CallProblem.invalid("id", "alert-id", "id must be an alert id");
         }
-        Alert alert = state.judge().alerts().find(id.asLong());
+        // The id the web has is the one alerts.list gave: the database manager's (JSON-CALLS.md).
+        Alert alert = state.judge().alerts().findPublic(id.asLong());
         if (alert == null) {
             throw CallProblem.notFound("no alert " + id.asLong());
         }
         String actor = call.path("actor").asText("unknown");
         if (!state.judge().alerts().acknowledge(alert.id(), actor, state.clock().epochMillis()) && alert.acknowledgedBy() == null) {
-            throw new CallProblem(CallStatus.CONFLICT, "alert " + alert.id() + " is cleared", "id", "open-alert");
+            throw new CallProblem(CallStatus.CONFLICT, "alert " + alert.publicId() + " is cleared", "id", "open-alert");
         }
         return alertJson(json, alert);
     }

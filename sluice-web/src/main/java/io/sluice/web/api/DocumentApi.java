@@ -68,7 +68,12 @@ public final class DocumentApi {
     }
 
     private void read(Context ctx, Principal p) {
-        JsonNode doc = calls.db(kind + ".get", p.actor(), calls.args().put("name", pathName(ctx)));
+        String name = pathName(ctx);
+        JsonNode doc = calls.db(kind + ".get", p.actor(), calls.args().put("name", name));
+        if (doc.path("deleted").asBoolean()) {
+            // The database manager answers with the tombstone; over REST a deleted document is gone.
+            throw ApiProblem.notFound("no " + kind + " " + name);
+        }
         ctx.header("ETag", "\"" + doc.path("version").asLong() + "\"");
         bodies.send(ctx, doc);
     }
@@ -80,7 +85,18 @@ public final class DocumentApi {
     private void create(Context ctx, Principal p) {
         ObjectNode spec = specOf(bodies.object(ctx));
         String name = JsonBodies.name(spec, "name");
-        JsonNode stored = store(p, name, 0, spec);
+        JsonNode stored;
+        try {
+            stored = store(p, name, 0, spec);
+        } catch (ApiProblem e) {
+            // The database manager re-creates a deleted name over its tombstone's version (JSON-CALLS.md);
+            // over REST a deleted document is gone, so creating it again is a plain create.
+            JsonNode current = e.status() == 409 ? calls.db(kind + ".get", p.actor(), calls.args().put("name", name)) : null;
+            if (current == null || !current.path("deleted").asBoolean()) {
+                throw e;
+            }
+            stored = store(p, name, current.path("version").asLong(), spec);
+        }
         ctx.header("Location", "/api/" + collection + "/" + name);
         bodies.send(ctx, 201, stored);
     }

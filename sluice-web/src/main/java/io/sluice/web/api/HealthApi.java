@@ -96,7 +96,8 @@ public final class HealthApi {
             if (actor.length() > 200) {
                 throw ApiProblem.invalid("actor", "max-length", "actor is at most 200 characters");
             }
-            args.put("actor", actor);
+            // The envelope's actor is who asks; the filter is byActor (JSON-CALLS.md).
+            args.put("byActor", actor);
         }
         bodies.send(ctx, calls.db("audit.list", p.actor(), args));
     }

@@ -160,8 +160,9 @@ public final class MonitoringApi {
     }
 
     /**
-     * Through the services, which hold the open alerts and store the acknowledgement; straight to
-     * the database when the services are away, so an operator can still acknowledge.
+     * Through the services, which hold the open alerts they raised and store the acknowledgement;
+     * straight to the database when the services are away, so an operator can still acknowledge, or
+     * when they do not hold the alert (raised by another process, or before they last started).
      */
     private void acknowledge(Context ctx, Principal p) {
         long id = QueryParams.pathLong(ctx, "id", 0);
@@ -169,7 +170,7 @@ public final class MonitoringApi {
         try {
             alert = calls.services("alert.ack", p.actor(), calls.args().put("id", id));
         } catch (ApiProblem e) {
-            if (e.status() != 503) {
+            if (e.status() != 503 && e.status() != 404) {
                 throw e;
             }
             alert = calls.db("alert.ack", p.actor(), calls.args().put("id", id));

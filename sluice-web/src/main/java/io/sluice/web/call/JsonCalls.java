@@ -10,6 +10,7 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.web.http.ApiProblem;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -90,7 +91,15 @@ public final class JsonCalls {
             extensions.put("currentVersion", body.get("currentVersion").asLong());
         }
         return new ApiProblem(http, CallStatus.name(status), text(body, "title", CallStatus.name(status)),
-                text(body, "detail", null), text(body, "field", null), text(body, "rule", null), extensions);
+                text(body, "detail", null), text(body, "field", null), restRule(text(body, "rule", null)), extensions);
+    }
+
+    /**
+     * The SLA services name rules as constants ({@code RESERVATION_WITHIN_LIMIT}); the REST API names
+     * every rule, its own and theirs, in kebab case ({@code reservation-within-limit}).
+     */
+    static String restRule(String rule) {
+        return rule == null ? null : rule.toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private static String text(JsonNode body, String name, String otherwise) {

@@ -163,9 +163,9 @@ public final class InMemoryBackend implements Backend {
                 r.set("detail", req.get("detail"));
                 yield json.createObjectNode().put("id", r.get("id").asLong());
             }
-            // JSON-CALLS names audit.list's filter "actor", the same key as the envelope's caller, so a
-            // callee cannot tell a filter from the caller: the harness lists everyone's records.
-            case "audit.list" -> items(audit.reversed().stream().limit(req.path("limit").asInt(100)).toList());
+            case "audit.list" -> items(audit.reversed().stream()
+                    .filter(a -> !req.has("byActor") || a.path("actor").asText().equals(text(req, "byActor")))
+                    .limit(req.path("limit").asInt(100)).toList());
             case "user.create" -> {
                 String login = text(req, "login");
                 if (users.containsKey(login)) {
@@ -243,13 +243,21 @@ public final class InMemoryBackend implements Backend {
         return switch (verb) {
             case "list" -> items(docs.values().stream().map(List::getLast)
                     .filter(d -> req.path("includeDeleted").asBoolean(false) || !d.path("deleted").asBoolean()).toList());
-            case "get" -> current(docs, text(req, "name"));
+            // As the database manager does: a deleted document answers with its tombstone.
+            case "get" -> {
+                String docName = text(req, "name");
+                List<ObjectNode> versions = docs.get(docName);
+                if (versions == null || versions.isEmpty()) {
+                    throw problem(CallStatus.NOT_FOUND, "no such document " + docName, "name", null);
+                }
+                yield versions.getLast();
+            }
             case "history" -> items(List.copyOf(docs.getOrDefault(text(req, "name"), List.of())));
             case "put", "delete" -> {
                 String docName = text(req, "name");
                 List<ObjectNode> versions = docs.computeIfAbsent(docName, k -> new ArrayList<>());
-                long current = versions.isEmpty() || (verb.equals("put") && versions.getLast().path("deleted").asBoolean()
-                        && req.path("expectedVersion").asLong() == 0) ? 0 : versions.getLast().path("version").asLong();
+                // As the database manager does: a deleted name is re-created over its tombstone's version.
+                long current = versions.isEmpty() ? 0 : versions.getLast().path("version").asLong();
                 long expected = req.path("expectedVersion").asLong();
                 if (verb.equals("delete") && versions.isEmpty()) {
                     throw problem(CallStatus.NOT_FOUND, "no such " + kind, "name", null);
@@ -356,7 +364,7 @@ public final class InMemoryBackend implements Backend {
                 long limit = spec.path("iopsLimit").asLong(0);
                 long reserved = spec.path("reservedIops").asLong(0);
                 if (limit > 0 && reserved > limit) {
-                    throw problem(CallStatus.INVALID, "the reservation exceeds the limit", "reservedIops", "reservation-within-limit");
+                    throw problem(CallStatus.INVALID, "the reservation exceeds the limit", "reservedIops", "RESERVATION_WITHIN_LIMIT");
                 }
                 if (reserved > 1_000_000) {
                     throw problem(CallStatus.INVALID, "reservations exceed the backend's estimated capacity", "reservedIops", "admission-control");

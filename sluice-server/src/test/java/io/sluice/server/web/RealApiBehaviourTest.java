@@ -1,0 +1,42 @@
+package io.sluice.server.web;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.web.ApiBehaviourTest;
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.Backend;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+
+/** CSRF, hostile bodies, versions, headers and the API document against the real database manager and SLA services. */
+class RealApiBehaviourTest extends ApiBehaviourTest {
+    /** The end of the hour of 1 s history the paging test asks for. */
+    private static final long HISTORY_TO = 1_800_000_000_000L;
+
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+
+    /**
+     * What the in-memory harness makes up, stored for real: an hour of samples of volume 7 (more than a
+     * slot holds at 1 s), and the SLA services' verdicts on the "bronze" SLA of volume 7, which they would
+     * send only after judging some intervals of that volume's reports.
+     */
+    @BeforeAll
+    void recordHistory() throws Exception {
+        RecordedHistory.appendSeconds(backend, 7, HISTORY_TO, 3_600);
+        long now = System.currentTimeMillis();
+        ObjectNode args = seeder.args();
+        for (int i = 1; i <= 3; i++) {
+            args.withArray("results").addObject().put("sla", "bronze").put("intervalStart", now - i * 1_000L)
+                    .put("intervalMillis", 1_000).put("dimension", "LIMIT").put("verdict", "MET")
+                    .putObject("scope").put("kind", "VOLUME").put("id", "7");
+        }
+        seeder.db("compliance.append", args);
+    }
+}

@@ -1,0 +1,42 @@
+package io.sluice.server.web;
+
+import io.sluice.web.DashboardBrowserTest;
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.Backend;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The dashboard in Chromium against the real database manager and SLA services, with volume 7's history stored and its gateway reporting steadily. */
+class RealDashboardBrowserTest extends DashboardBrowserTest {
+    private SteadyGatewayReports reports;
+
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+
+    /**
+     * Ten minutes of stored history that ended three minutes ago (the database manager rolls up only
+     * minutes older than its grace period), so the history chart has 1 m points at once; then the
+     * gateway reports live.
+     */
+    @BeforeAll
+    void startReporting() throws Exception {
+        long minute = 60_000;
+        RecordedHistory.appendSeconds(backend, 7, System.currentTimeMillis() / minute * minute - 3 * minute, 600);
+        reports = new SteadyGatewayReports(backend, 1, 7, RealBackend.INTERVAL_MILLIS);
+    }
+
+    @AfterAll
+    void stopReporting() throws InterruptedException {
+        if (reports != null) {
+            reports.close();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.sluice.server.web;
+
+import io.sluice.web.RouteAuthorizationTest;
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.Backend;
+import java.nio.file.Path;
+
+/** Every route as every role against the real database manager and SLA services: no route may fail for a reason other than the role. */
+class RealRouteAuthorizationTest extends RouteAuthorizationTest {
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+}
