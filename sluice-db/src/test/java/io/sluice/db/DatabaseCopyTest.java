@@ -80,6 +80,21 @@ class DatabaseCopyTest {
         }
     }
 
+    @Test
+    void postgresCopiesBackIntoAFreshH2() throws Exception {
+        try (TestDatabase h2 = TestDatabase.h2(dir); TestDatabase pg = TestDatabase.postgres()) {
+            fill(h2);
+            copy(h2, pg, false);
+            TestDatabase back = TestDatabase.h2(dir.resolve("back"));
+
+            CopyReport report = copy(pg, back, false);
+
+            assertThat(report.countsEqual()).isTrue();
+            String samples = "SELECT volume_id, direction, t, ops, bytes, b0, b23 FROM samples_1s ORDER BY volume_id, direction, t";
+            assertThat(rows(back, samples)).isEqualTo(rows(h2, samples)).isNotEmpty();
+        }
+    }
+
     private static CopyReport copy(TestDatabase from, TestDatabase to, boolean replace) throws Exception {
         return new DatabaseCopy(new CopyEndpoint(from.url(), from.user(), from.password()),
                 new CopyEndpoint(to.url(), to.user(), to.password()), replace, line -> { }).run();
