@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -69,7 +70,7 @@ public final class DatabaseCopy {
 
     /** An H2 URL that would otherwise create an empty database where the operator mistyped a path. */
     private static String existingOnly(String url) {
-        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains(";IFEXISTS=")) {
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase(Locale.ROOT).contains(";IFEXISTS=")) {
             return url + ";IFEXISTS=TRUE";
         }
         return url;
@@ -158,7 +159,7 @@ public final class DatabaseCopy {
         StringBuilder names = new StringBuilder();
         StringBuilder marks = new StringBuilder();
         for (int i = 1; i <= columns.getColumnCount(); i++) {
-            names.append(i == 1 ? "" : ", ").append(columns.getColumnName(i).toLowerCase(java.util.Locale.ROOT));
+            names.append(i == 1 ? "" : ", ").append(columns.getColumnName(i).toLowerCase(Locale.ROOT));
             marks.append(i == 1 ? "?" : ", ?");
         }
         return "INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")";
@@ -187,7 +188,7 @@ public final class DatabaseCopy {
             ResultSetMetaData columns = none.getMetaData();
             for (int i = 1; i <= columns.getColumnCount(); i++) {
                 if (columns.isAutoIncrement(i)) {
-                    identities.add(columns.getColumnName(i).toLowerCase(java.util.Locale.ROOT));
+                    identities.add(columns.getColumnName(i).toLowerCase(Locale.ROOT));
                 }
             }
         }
