@@ -3,6 +3,12 @@ package io.sluice.server;
 import io.sluice.common.ExitCode;
 import io.sluice.db.DbContext;
 import io.sluice.db.DbManager;
+import io.sluice.db.copy.CopyEndpoint;
+import io.sluice.db.copy.CopyReport;
+import io.sluice.db.copy.DatabaseCopy;
+import io.sluice.db.copy.DatabaseCopyException;
+import io.sluice.db.copy.TableCount;
+import java.io.IOException;
 import io.sluice.db.ingest.IngestionStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code sluice db}: the database manager on its own (SLA store, registry, performance history). */
-@Command(name = "db", mixinStandardHelpOptions = true,
+@Command(name = "db", mixinStandardHelpOptions = true, subcommands = DbCommand.Copy.class,
         description = "Run the database manager: serve the db mailbox, store SLAs and performance history (H2 or PostgreSQL).")
 final class DbCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "embedded database and journal (default ${DEFAULT-VALUE})")
@@ -57,5 +63,73 @@ final class DbCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /** {@code sluice db copy}: moves a stopped server's database into another (H2 to PostgreSQL, usually). */
+    @Command(name = "copy", mixinStandardHelpOptions = true,
+            description = "Copy every table of a Sluice database into a fresh one, then compare the row counts of both sides.")
+    static final class Copy implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "data", description = "data dir of the embedded H2 source (default ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        @Option(names = "--from", description = "source URL instead of the embedded H2 under the data dir")
+        String fromUrl;
+
+        @Option(names = "--from-user", defaultValue = "sluice", description = "source user (default ${DEFAULT-VALUE})")
+        String fromUser;
+
+        @Option(names = "--from-password-file", description = "file holding the source's password")
+        Path fromPasswordFile;
+
+        @Option(names = "--to", required = true, description = "target URL, e.g. jdbc:postgresql://HOST:5432/sluice")
+        String toUrl;
+
+        @Option(names = "--to-user", defaultValue = "sluice", description = "target user (default ${DEFAULT-VALUE})")
+        String toUser;
+
+        @Option(names = "--to-password-file", description = "file holding the target's password")
+        Path toPasswordFile;
+
+        @Option(names = "--replace", description = "delete the target's rows first instead of refusing a target that holds data")
+        boolean replace;
+
+        @Override
+        public Integer call() {
+            if (fromUrl == null && !Files.exists(dataDir.resolve("db").resolve("sluice.mv.db"))) {
+                System.err.println("db copy: no embedded database under " + dataDir.toAbsolutePath() + " (give --data-dir or --from)");
+                return ExitCode.USAGE;
+            }
+            CopyEndpoint source;
+            CopyEndpoint target;
+            try {
+                source = new CopyEndpoint(fromUrl == null ? DbContext.defaultJdbcUrl(dataDir) : fromUrl, fromUser,
+                        password(fromPasswordFile));
+                target = new CopyEndpoint(toUrl, toUser, password(toPasswordFile));
+            } catch (IOException e) {
+                System.err.println("db copy: cannot read a password file: " + e.getMessage());
+                return ExitCode.USAGE;
+            }
+            CopyReport report;
+            try {
+                report = new DatabaseCopy(source, target, replace, System.out::println).run();
+            } catch (DatabaseCopyException e) {
+                System.err.println("db copy: " + e.getMessage());
+                return ExitCode.FAILURE;
+            }
+            System.out.printf("schema version %s%n%-24s %12s %12s%n", report.schemaVersion(), "table", "source", "target");
+            for (TableCount t : report.tables()) {
+                System.out.printf("%-24s %12d %12d%s%n", t.table(), t.sourceRows(), t.targetRows(), t.equal() ? "" : "  DIFFERENT");
+            }
+            if (!report.countsEqual()) {
+                System.err.println("db copy: the row counts differ; the target is not a faithful copy");
+                return ExitCode.FAILURE;
+            }
+            System.out.println("db copy: done, every table has the same number of rows on both sides");
+            return ExitCode.OK;
+        }
+
+        private static String password(Path file) throws IOException {
+            return file == null ? "" : Files.readString(file).strip();
+        }
     }
 }

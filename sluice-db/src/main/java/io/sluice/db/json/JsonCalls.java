@@ -2,6 +2,7 @@ package io.sluice.db.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.protocol.CallStatus;
@@ -68,6 +69,9 @@ public final class JsonCalls {
 
     private static int itemCount(JsonNode result) {
         JsonNode list = result.has("points") ? result.get("points") : result.get("items");
+        if (list instanceof POJONode pojo && pojo.getPojo() instanceof StreamedPoints points) {
+            return points.size();
+        }
         return list == null ? 0 : list.size();
     }
 

@@ -51,21 +51,7 @@ final class SampleOps extends OpGroup {
                 pageFrom, pageTo, after == null ? Long.MIN_VALUE : after, resolution, limit));
         ObjectNode result = mapper.createObjectNode();
         result.put("resolution", resolution.label());
-        ArrayNode list = result.putArray("points");
-        for (SamplePoint p : points) {
-            ObjectNode point = list.addObject();
-            point.put("t", p.t());
-            point.put("ops", p.ops());
-            point.put("bytes", p.bytes());
-            point.put("throttledOps", p.throttledOps());
-            point.put("iops", p.iops());
-            point.put("bytesPerSec", p.bytesPerSec());
-            point.put("latencyMeanMicros", p.latencyMeanMicros());
-            point.put("latencyP50Micros", p.latencyPercentile(50));
-            point.put("latencyP95Micros", p.latencyPercentile(95));
-            point.put("latencyP99Micros", p.latencyPercentile(99));
-            point.put("iopsLimit", p.iopsLimit());
-        }
+        result.putPOJO("points", new StreamedPoints(points));
         String next = null;
         if (points.size() == limit) {
             next = String.valueOf(points.getLast().t());
