@@ -15,6 +15,13 @@ package io.sluice.services;
  * congested and, like TCP CUBIC around its last window, grows quickly up to {@link #PLATEAU_SHARE} of it
  * and only creeps beyond; otherwise it would climb back past the backend's real capacity while the
  * owners sleep, and overbook it the moment they wake.
+ *
+ * <p>Latency alone misses a saturated backend whose clients wait instead of queueing (closed-loop clients
+ * on an array that shares itself by weight: the victim's latency hardly moves, its throughput falls). So
+ * a raise must be followed: when limits that held volumes back were raised last interval and the backend
+ * then delivered less than {@link #FOLLOW_SHARE} of the raise more, the capacity handed out was not there
+ * (what one volume gained, another lost); the backend is saturated at what it delivered: the raise is
+ * taken back (down to that delivery at most) and the estimate plateaus there, as after congestion.
  */
 final class CapacityEstimator {
     /** Below this share of the threshold a busy backend is believed to have room. */
@@ -31,12 +38,16 @@ final class CapacityEstimator {
     static final double PLATEAU_SHARE = 0.9;
     /** ...and beyond it creeps up this slowly, in case the backend got faster. */
     static final double PLATEAU_GROWTH = 1.01;
+    /** ...and only while the backend delivers this share of the estimate. */
+    static final double PLATEAU_BUSY_SHARE = 0.97;
 
     /**
      * Congestion that fell below this share of the last interval's is clearing: the last cut is working
      * (what remains is a queue draining), so the estimate holds.
      */
     static final double CLEARING = 0.5;
+    /** A raise the backend's delivery did not follow by at least this share of it was a raise past capacity. */
+    static final double FOLLOW_SHARE = 0.75;
 
     private final long floorIops;
     private double lastPressure;
@@ -47,6 +58,8 @@ final class CapacityEstimator {
      * (a queue left over) says nothing about how much load it takes.
      */
     private double congestedAt;
+    /** What the backend delivered last interval. */
+    private double lastDelivered;
 
     CapacityEstimator(long nominalIops) {
         this.estimate = nominalIops;
@@ -65,8 +78,11 @@ final class CapacityEstimator {
      *                     could use, so it counts as busy
      * @param pressure its latency divided by the congestion threshold (above 1: congested); 0 when
      *                 nothing was measured
+     * @param raised IOPS by which the limits of volumes held back at them were raised last interval
      */
-    void update(double delivered, double idleReserved, double pressure) {
+    void update(double delivered, double idleReserved, double pressure, double raised) {
+        double before = lastDelivered;
+        lastDelivered = delivered;
         if (pressure <= 0) {
             return;
         }
@@ -83,11 +99,21 @@ final class CapacityEstimator {
             estimate = Math.max(floorIops, Math.max(estimate * MAX_CUT, cut));
             return;
         }
+        if (raised > 0 && delivered < before + FOLLOW_SHARE * raised) {
+            congestedAt = Math.max(delivered, before);
+            // Takes back the raise, no more: a backend that delivered less for other reasons (a volume's
+            // load fell) must not ratchet the estimate down raise after raise.
+            estimate = Math.max(floorIops, Math.max(estimate - raised, Math.min(estimate, congestedAt + idleReserved)));
+            return;
+        }
         if (delivered + idleReserved >= BUSY_SHARE * estimate && pressure < LOWER_BAND) {
             double grown = estimate * Math.min(MAX_GROWTH, 1 + 0.5 * (LOWER_BAND / pressure - 1));
             double plateau = PLATEAU_SHARE * congestedAt;
             if (congestedAt > 0 && grown > plateau) {
-                grown = Math.max(plateau, estimate * PLATEAU_GROWTH);
+                // Past the plateau only a backend delivering nearly all of the estimate earns more: the
+                // headroom a volume is allocated but does not use must not carry the estimate past capacity.
+                boolean full = delivered + idleReserved >= PLATEAU_BUSY_SHARE * estimate;
+                grown = Math.max(plateau, full ? estimate * PLATEAU_GROWTH : estimate);
             }
             estimate = Math.max(estimate, grown);
         }

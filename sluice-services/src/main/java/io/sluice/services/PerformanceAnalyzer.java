@@ -52,6 +52,11 @@ public final class PerformanceAnalyzer implements CapacityView {
     static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
     /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
     static final double MIN_PATH_SHARE = 0.05;
+    /**
+     * A volume with demand keeps at least this share of its backend's capacity (its ceiling permitting): a
+     * low class squeezed to a handful of IOPS learns nothing about what it wants and starves its clients.
+     */
+    static final double FLOOR_SHARE = 0.05;
 
     private final Inventory inventory;
     private final PolicyBook policies;
@@ -277,11 +282,13 @@ public final class PerformanceAnalyzer implements CapacityView {
         CapacityEstimator estimator = estimator(backendId);
         double delivered = 0;
         double idleReserved = 0;
+        double raised = 0;
         for (VolumeState volume : on) {
             delivered += volume.deliveredIops;
             idleReserved += Math.max(0, volume.policy.reservedIops() - volume.deliveredIops);
+            raised += volume.raisedWhileHeld;
         }
-        estimator.update(delivered, idleReserved, pressure(inventory.backend(backendId), on));
+        estimator.update(delivered, idleReserved, pressure(inventory.backend(backendId), on), raised);
         double capacity = estimator.estimate();
 
         int n = on.size();
@@ -290,8 +297,10 @@ public final class PerformanceAnalyzer implements CapacityView {
         double[] reservation = new double[n];
         int[] weight = new int[n];
         PriorityClass[] priority = new PriorityClass[n];
+        boolean[] held = new boolean[n];
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
+            held[i] = volume.held;
             demand[i] = volume.demand;
             limit[i] = volume.groupShare > 0 ? Limits.min(volume.iopsLimit(), (long) Math.ceil(volume.groupShare))
                     : volume.iopsLimit();
@@ -300,10 +309,38 @@ public final class PerformanceAnalyzer implements CapacityView {
             priority[i] = volume.policy.priority();
         }
         double[] allocation = FairShareAllocator.allocate(capacity, demand, limit, reservation, weight, priority);
+        release(capacity, demand, limit, reservation, held, allocation);
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
-            volume.allocation = allocation[i];
+            volume.allocation = Math.max(allocation[i],
+                    Math.min(Math.min(demand[i], FLOOR_SHARE * capacity), limit[i] > 0 ? limit[i] : Double.MAX_VALUE));
             volume.backendCapacity = capacity;
+        }
+    }
+
+    /**
+     * When the backend can give every volume what it wants, a capped volume that nothing holds back no
+     * longer needs the throttle it got under pressure: its ceiling is lifted toward its SLA limit, but never
+     * past what the others' reservations leave, so a load that comes back cannot take more than the
+     * guarantees allow before the next interval holds it again. The step limiter makes the lift a few
+     * bounded steps. A volume still held back at its gateway is left to the allocation: lifting it would
+     * let its queue drain as a burst. Volumes without a limit already get all spare capacity as headroom.
+     */
+    private static void release(double capacity, double[] demand, double[] limit, double[] reservation,
+                                boolean[] held, double[] allocation) {
+        double wanted = 0;
+        double reserved = 0;
+        for (int i = 0; i < demand.length; i++) {
+            wanted += Math.max(reservation[i], limit[i] > 0 ? Math.min(demand[i], limit[i]) : demand[i]);
+            reserved += reservation[i];
+        }
+        if (wanted > capacity) {
+            return;
+        }
+        for (int i = 0; i < demand.length; i++) {
+            if (limit[i] > 0 && !held[i]) {
+                allocation[i] = Math.max(allocation[i], Math.min(limit[i], capacity - (reserved - reservation[i])));
+            }
         }
     }
 
@@ -455,6 +492,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         double backendCapacity;
         /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
         long limit;
+        /** How much the last interval raised the limits of this volume's paths while it was held back at them. */
+        long raisedWhileHeld;
         long readOps;
         long writeOps;
         long normalizedOps;
@@ -542,6 +581,7 @@ public final class PerformanceAnalyzer implements CapacityView {
             }
             long limit = iopsLimit();
             boolean contended = limit == 0 || allocation < limit;
+            raisedWhileHeld = 0;
             for (PathState path : paths.values()) {
                 double share = shareOf(path, n) / shares;
                 long reserved = part(policy.reservedIops(), share);
@@ -560,6 +600,9 @@ public final class PerformanceAnalyzer implements CapacityView {
                         part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
                 if (params.sameSettings(path.sent)) {
                     continue;
+                }
+                if (held && path.sent != null && path.sent.iopsLimit() > 0) {
+                    raisedWhileHeld += Math.max(0, iops - path.sent.iopsLimit());
                 }
                 long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
                 path.sent = params.withVersion(version);

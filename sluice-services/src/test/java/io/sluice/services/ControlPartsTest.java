@@ -36,16 +36,16 @@ class ControlPartsTest {
     @Test
     void capacityEstimateCutsOnCongestionHoldsInTheBandAndGrowsWhenBusyAndFast() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 2.0);
+        estimator.update(10_000, 0, 2.0, 0);
         assertThat(estimator.estimate()).as("cut in proportion to the overshoot").isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 0.9);
+        estimator.update(5_000, 0, 0.9, 0);
         assertThat(estimator.estimate()).as("in the band: hold").isCloseTo(5_000, within(1.0));
-        estimator.update(2_000, 0, 0.3);
+        estimator.update(2_000, 0, 0.3, 0);
         assertThat(estimator.estimate()).as("not busy: says nothing").isCloseTo(5_000, within(1.0));
-        estimator.update(4_900, 0, 0.5);
+        estimator.update(4_900, 0, 0.5, 0);
         assertThat(estimator.estimate()).as("busy and fast: grow, boundedly").isCloseTo(5_500, within(1.0));
         for (int i = 0; i < 20; i++) {
-            estimator.update(estimator.estimate(), 0, 0.5);
+            estimator.update(estimator.estimate(), 0, 0.5, 0);
         }
         assertThat(estimator.estimate()).as("plateau below the load that congested it")
                 .isBetween(9_000.0, 9_000 * Math.pow(CapacityEstimator.PLATEAU_GROWTH, 20));
@@ -54,9 +54,9 @@ class ControlPartsTest {
     @Test
     void congestionThatIsClearingDoesNotCutAgain() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 8.0);
+        estimator.update(10_000, 0, 8.0, 0);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 2.0);
+        estimator.update(5_000, 0, 2.0, 0);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
     }
 

@@ -28,6 +28,12 @@ import java.util.TreeSet;
  * the reads', {@link #writeLatencyFactor}). The latency reported is the
  * device's: time held by the gateway's own throttle is reported separately, as throttled operations.
  *
+ * <p>{@link #weightFair()} turns the device into an array like the gateway's own backend scheduler: it
+ * shares its capacity among the volumes by equal weight (max-min, what one volume does not take the others
+ * may), so a flooding neighbour takes half of it, and each volume's latency is its own queue's. A volume
+ * driven by a closed-loop client ({@link SimVolume#closedLoop}) keeps at most that many I/Os outstanding:
+ * what the device does not serve is not issued, so its latency stays bounded while its throughput falls.
+ *
  * <p>Consumes THROTTLE_SET frames and produces one STATS frame per gateway per interval, so the analyzer
  * under test reads and writes the real wire layouts.
  */
@@ -43,6 +49,7 @@ public final class SimulatedBackend {
     private final ThrottleSetReader throttleReader = new ThrottleSetReader();
     private double jitter = 0.03;
     private double writeLatencyFactor = 1;
+    private boolean weightFair;
     private long reportSequence;
     private int interval;
 
@@ -54,6 +61,8 @@ public final class SimulatedBackend {
         final Map<Long, Path> paths = new LinkedHashMap<>();
         final List<Truth> history = new ArrayList<>();
         double demand;
+        /** The most I/Os the client keeps outstanding at the device; 0 for an open-loop client. */
+        int queueDepth;
 
         SimVolume(int volumeId, double readFraction, int ioBytes) {
             this.volumeId = volumeId;
@@ -64,6 +73,12 @@ public final class SimulatedBackend {
         /** Sets the load this volume offers from the next interval on, IOPS over all its gateways. */
         public SimVolume demand(double iops) {
             this.demand = iops;
+            return this;
+        }
+
+        /** Makes the client closed-loop: at most {@code depth} I/Os outstanding, the rest never issued. */
+        public SimVolume closedLoop(int depth) {
+            this.queueDepth = depth;
             return this;
         }
 
@@ -140,6 +155,12 @@ public final class SimulatedBackend {
         return this;
     }
 
+    /** Shares the device among the volumes by equal weight instead of in proportion to their queues. */
+    public SimulatedBackend weightFair() {
+        this.weightFair = true;
+        return this;
+    }
+
     /**
      * Adds a volume served by the gateways in {@code split}, each taking that share of its load.
      */
@@ -192,14 +213,29 @@ public final class SimulatedBackend {
             volume.history.add(new Truth(interval, offered, 0, 0, 0));
         }
         double served = Math.min(outstanding, capacityIops * seconds);
+        Map<SimVolume, Double> share = weightFair ? fairShares(served) : null;
         double queuedBefore = 0;
         double queuedAfter = 0;
         for (SimVolume volume : volumes.values()) {
+            double volumeIn = 0;
+            for (Path path : volume.paths.values()) {
+                volumeIn += path.admitted + path.deviceQueue;
+            }
             for (Path path : volume.paths.values()) {
                 double in = path.admitted + path.deviceQueue;
                 queuedBefore += path.deviceQueue;
-                path.served = outstanding == 0 ? 0 : in * served / outstanding;
+                if (share != null) {
+                    path.served = volumeIn == 0 ? 0 : in * share.get(volume) / volumeIn;
+                } else {
+                    path.served = outstanding == 0 ? 0 : in * served / outstanding;
+                }
                 path.deviceQueue = in - path.served;
+                if (volume.queueDepth > 0) {
+                    // A closed-loop client never issued what would exceed its depth, at the gateway and device together.
+                    double depth = volume.queueDepth * path.split;
+                    path.backlog = Math.min(path.backlog, depth);
+                    path.deviceQueue = Math.min(path.deviceQueue, depth - path.backlog);
+                }
                 queuedAfter += path.deviceQueue;
                 path.completed += path.served;
             }
@@ -218,13 +254,51 @@ public final class SimulatedBackend {
         }
         Map<Long, ByteBuffer> frames = new LinkedHashMap<>();
         for (long gatewayId : new TreeSet<>(byGateway.keySet())) {
-            frames.put(gatewayId, statsFrame(gatewayId, byGateway.get(gatewayId), startMillis, intervalMillis, meanMicros));
+            frames.put(gatewayId, statsFrame(gatewayId, byGateway.get(gatewayId), startMillis, intervalMillis, meanMicros,
+                    seconds));
         }
         interval++;
         return frames;
     }
 
-    private ByteBuffer statsFrame(long gatewayId, List<Object[]> paths, long startMillis, int intervalMillis, double meanMicros) {
+    /** Weighted max-min shares of what the device serves this interval, one equal weight per volume. */
+    private Map<SimVolume, Double> fairShares(double served) {
+        Map<SimVolume, Double> wants = new LinkedHashMap<>();
+        for (SimVolume volume : volumes.values()) {
+            double in = 0;
+            for (Path path : volume.paths.values()) {
+                in += path.admitted + path.deviceQueue;
+            }
+            wants.put(volume, in);
+        }
+        Map<SimVolume, Double> share = new LinkedHashMap<>();
+        double left = served;
+        while (!wants.isEmpty() && left > 1e-9) {
+            double each = left / wants.size();
+            boolean filled = false;
+            for (var it = wants.entrySet().iterator(); it.hasNext(); ) {
+                var entry = it.next();
+                if (entry.getValue() <= each) {
+                    share.put(entry.getKey(), entry.getValue());
+                    left -= entry.getValue();
+                    it.remove();
+                    filled = true;
+                }
+            }
+            if (!filled) {
+                for (SimVolume volume : wants.keySet()) {
+                    share.put(volume, each);
+                }
+                left = 0;
+                wants.clear();
+            }
+        }
+        wants.keySet().forEach(volume -> share.put(volume, 0.0));
+        return share;
+    }
+
+    private ByteBuffer statsFrame(long gatewayId, List<Object[]> paths, long startMillis, int intervalMillis, double meanMicros,
+                                  double seconds) {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(paths.size()));
         statsWriter.begin(frame, ++reportSequence, gatewayId, false, reportSequence, 0, startMillis, intervalMillis, paths.size());
         for (int i = 0; i < paths.size(); i++) {
@@ -235,12 +309,18 @@ public final class SimulatedBackend {
             long reads = Math.round(ops * volume.readFraction);
             long writes = ops - reads;
             long held = Math.round(Math.max(0, path.arrivals - path.admitted) + Math.min(path.admitted, path.backlog));
+            double pathMicros = meanMicros;
+            if (weightFair) {
+                // Each volume waits only behind its own queue (Little's law: the queue over its service rate).
+                double rate = Math.max(1, path.served / seconds);
+                pathMicros = baseLatencyMicros + path.deviceQueue / rate * 1e6;
+            }
             VolumeStatsFlyweight record = statsWriter.volume(i)
                     .volumeId(volume.volumeId)
                     .queueDepth((int) Math.ceil(path.backlog))
                     .throttleVersion(path.version);
-            fill(record, IoDirection.READ, reads, volume.ioBytes, meanMicros, path.backlog > 0 ? held : 0);
-            fill(record, IoDirection.WRITE, writes, volume.ioBytes, meanMicros * writeLatencyFactor, 0);
+            fill(record, IoDirection.READ, reads, volume.ioBytes, pathMicros, path.backlog > 0 ? held : 0);
+            fill(record, IoDirection.WRITE, writes, volume.ioBytes, pathMicros * writeLatencyFactor, 0);
         }
         statsWriter.commit();
         frame.flip();
