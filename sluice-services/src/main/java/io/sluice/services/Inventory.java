@@ -13,6 +13,8 @@ import java.util.Map;
 public final class Inventory {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final Map<Integer, VolumePlacement> volumes = new LinkedHashMap<>();
+    /** Each group's members as declared, placed or not, so a volume discovered later joins its groups. */
+    private final Map<Scope, List<Integer>> declaredMembers = new LinkedHashMap<>();
 
     public Inventory addBackend(Backend backend) {
         backends.put(backend.id(), backend);
@@ -35,6 +37,11 @@ public final class Inventory {
         if (!group.isGroup()) {
             throw new IllegalArgumentException("not a group: " + group);
         }
+        if (members.isEmpty()) {
+            declaredMembers.remove(group);
+        } else {
+            declaredMembers.put(group, List.copyOf(members));
+        }
         for (VolumePlacement volume : List.copyOf(volumes.values())) {
             boolean member = members.contains(volume.volumeId());
             if (member != volume.groups().contains(group)) {
@@ -55,6 +62,24 @@ public final class Inventory {
             }
         }
         return unplaced;
+    }
+
+    /**
+     * Places a volume learnt from a gateway's reports that no configuration placed: on {@code backendId},
+     * in every group declared to contain it. Returns false if the volume was placed already.
+     */
+    public boolean placeDiscovered(int volumeId, String backendId, long allocatedBytes) {
+        if (volumes.containsKey(volumeId)) {
+            return false;
+        }
+        List<Scope> groups = new ArrayList<>();
+        declaredMembers.forEach((group, members) -> {
+            if (members.contains(volumeId)) {
+                groups.add(group);
+            }
+        });
+        place(new VolumePlacement(volumeId, backendId, groups, Math.max(0, allocatedBytes)));
+        return true;
     }
 
     /** Every group some placed volume belongs to, in the order first met. */

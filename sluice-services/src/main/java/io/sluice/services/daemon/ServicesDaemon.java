@@ -25,6 +25,7 @@ import io.sluice.services.IntervalVerdict;
 import io.sluice.services.Inventory;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
+import io.sluice.services.Backend;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
 import io.sluice.services.ThrottleFrames;
@@ -95,7 +96,10 @@ public final class ServicesDaemon implements AutoCloseable {
     private final Map<String, Long> backendHistorySentAt = new HashMap<>();
     /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
     private final Map<String, Long> dbAlertIds = new HashMap<>();
+    /** What a backend nobody configured is assumed to serve until the estimator learns it (see placeIfNew). */
+    static final long DISCOVERED_BACKEND_IOPS = 100_000;
     private final Inventory inventory;
+    private final PolicyBook book;
     private long nextForecastAt;
     private final Thread thread;
     private long commandId;
@@ -136,6 +140,7 @@ public final class ServicesDaemon implements AutoCloseable {
                 config.forecastWarningDays(), config.forecastCriticalDays());
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         PolicyBook book = new PolicyBook(inventory, backend -> self[0].capacityIops(backend));
+        this.book = book;
         this.rules = new PolicyRules(judge::latest, judge.alerts());
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
                 this::onInterval, rules);
@@ -193,6 +198,9 @@ public final class ServicesDaemon implements AutoCloseable {
             case MailboxOpcodes.SERVICES_STATS_REPORT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 stats.wrap(frame, 0);
+                for (int i = 0; i < stats.volumeCount(); i++) {
+                    placeIfNew(stats.gatewayId(), stats.volume(i).volumeId(), stats.volume(i).capacityBytes());
+                }
                 analyzer.onStats(stats);
                 recent.onStats(stats);
                 if (db != null) {
@@ -210,6 +218,7 @@ public final class ServicesDaemon implements AutoCloseable {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 event.wrap(frame, 0);
                 if (event.kind() == EventKind.NEW_VOLUME) {
+                    placeIfNew(event.gatewayId(), event.volumeId(), event.volumeCapacity());
                     registry.onVolume(event.gatewayId(), event.volumeId(), event.volumeCapacity(), event.usedBytes(), now);
                 }
                 request.reply(MailboxStatus.OK, 0);
@@ -324,6 +333,25 @@ public final class ServicesDaemon implements AutoCloseable {
         upsert.put("allocatedBytes", volume.capacityBytes());
         upsert.put("usedBytes", volume.usedBytes());
         db.call(upsert);
+    }
+
+    /**
+     * A volume no configuration placed is still controlled: it goes on a backend of its own gateway's,
+     * whose capacity is not known yet. Until congestion teaches the estimator better, that backend is
+     * assumed able to serve {@link #DISCOVERED_BACKEND_IOPS}, so only the volume's SLA (limits,
+     * reservation, weight) binds it.
+     */
+    private void placeIfNew(long gatewayId, int volumeId, long capacityBytes) {
+        if (inventory.volume(volumeId) != null) {
+            return;
+        }
+        String backendId = "gateway-" + Long.toUnsignedString(gatewayId);
+        if (inventory.backend(backendId) == null) {
+            inventory.addBackend(new Backend(backendId, DISCOVERED_BACKEND_IOPS, 0));
+        }
+        if (inventory.placeDiscovered(volumeId, backendId, capacityBytes)) {
+            book.membershipChanged();
+        }
     }
 
     /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */

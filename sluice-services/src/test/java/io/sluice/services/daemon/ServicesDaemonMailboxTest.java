@@ -1,5 +1,8 @@
 package io.sluice.services.daemon;
 
+import io.sluice.services.Scope;
+import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.mailbox.MailboxService;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -98,6 +101,59 @@ class ServicesDaemonMailboxTest {
         } finally {
             for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
                     ServerMailboxes.MONITOR_SUFFIX, ServerMailboxes.DB_SUFFIX)) {
+                Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aVolumeNoConfigurationPlacedIsStillHeldToItsSla() throws Exception {
+        Path dir = Path.of("/dev/shm");
+        String name = "sluice-svc-disc-" + ProcessHandle.current().pid();
+        ServicesConfig config = new ServicesConfig(List.of(), List.of(), List.of(new ServicesConfig.SlaSpec("capped",
+                new Scope(Scope.Kind.VOLUME, "7"), 500, 0, null, null, null)));
+        SimulatedBackend backend = new SimulatedBackend(10_000, 200, 5);
+        backend.addVolume(7, 70L).demand(3_000);
+        ConcurrentLinkedQueue<Long> limits = new ConcurrentLinkedQueue<>();
+        try (ServicesDaemon daemon = ServicesDaemon.start(dir, name, config, 100, EpochClock.system(), false);
+             Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
+             Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+             Mailbox monitorBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX));
+             MailboxService monitorSide = new MailboxService(MailboxCallee.attach(monitorBox), request -> {
+                 if (request.opcode() == MailboxOpcodes.MONITOR_THROTTLE_SET) {
+                     ThrottleSetReader set = new ThrottleSetReader().wrap(
+                             request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                     for (int i = 0; i < set.volumeCount(); i++) {
+                         if (set.volume(i).volumeId() == 7) {
+                             limits.add(set.volume(i).iopsLimit());
+                         }
+                     }
+                 }
+                 request.reply(MailboxOpcodes.THROTTLE_STORED, 0);
+             }, 0, "test-monitor").start();
+             MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+            for (int step = 0; step < 30 && limits.isEmpty(); step++) {
+                for (ByteBuffer frame : backend.step(System.currentTimeMillis(), 100).values()) {
+                    byte[] bytes = new byte[frame.remaining()];
+                    frame.get(frame.position(), bytes);
+                    while (monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, 0, step, bytes) == MailboxStatus.MAILBOX_FULL) {
+                        Thread.sleep(1);
+                    }
+                }
+                monitor.pollReplies(reply -> { }, 64);
+                Thread.sleep(100);
+            }
+            await(() -> !limits.isEmpty());
+            assertThat(limits).allSatisfy(limit -> assertThat(limit).isPositive().isLessThanOrEqualTo(500));
+            JsonNode volume = query(web, "{\"op\": \"live.volumes\"}").path("items").get(0);
+            assertThat(volume.path("volumeId").asInt()).isEqualTo(7);
+            assertThat(volume.path("sla").asText()).isEqualTo("capped");
+            assertThat(volume.path("backendId").asText()).isEqualTo("gateway-70");
+        } finally {
+            for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+                    ServerMailboxes.MONITOR_SUFFIX)) {
                 Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
             }
         }
