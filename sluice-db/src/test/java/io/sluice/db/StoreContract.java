@@ -142,6 +142,7 @@ abstract class StoreContract {
         JsonNode point = range.get("points").get(0);
         assertThat(point.get("ops").asLong()).isEqualTo(2 * (100 + volume));
         assertThat(point.get("iops").asDouble()).isEqualTo(2.0 * (100 + volume));
+        assertThat(point.get("windowMillis").asLong()).isEqualTo(1_000);
         assertThat(point.get("latencyP50Micros").asLong()).isBetween(256L, 512L);
         assertThat(point.get("latencyP99Micros").asLong()).isBetween(1024L, 2048L);
         JsonNode read = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'direction':'READ','from':"
@@ -161,6 +162,7 @@ abstract class StoreContract {
         JsonNode minute = minutes.get("points").get(0);
         assertThat(minute.get("ops").asLong()).isEqualTo(60L * 2 * (100 + volume));
         assertThat(minute.get("iops").asDouble()).isEqualTo(2.0 * (100 + volume));
+        assertThat(minute.get("windowMillis").asLong()).isEqualTo(60_000);
         assertThat(minute.get("latencyP99Micros").asLong()).isBetween(1024L, 2048L);
         JsonNode hours = ok("{'op':'samples.range','actor':'system:web','volumeId':" + volume + ",'from':" + (start - HOUR)
                 + ",'to':" + (start + 8 * 24 * HOUR) + "}");

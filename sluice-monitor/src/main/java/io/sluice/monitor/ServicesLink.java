@@ -3,6 +3,7 @@ package io.sluice.monitor;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.SlotFlags;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -10,6 +11,10 @@ import java.util.concurrent.TimeUnit;
  * (step one) from the inbound threads and the conductor; a drain thread takes the services' replies
  * (step two) so slots come back. A full mailbox means the services are behind: the post fails, is
  * counted, and the next report carries the counters forward.
+ *
+ * <p>Every call is posted idempotent: the services answer a report only once its samples are safe with
+ * the database manager, so a report a killed services process had taken and not answered is delivered
+ * again to its successor instead of leaving a hole in the stored history.
  */
 final class ServicesLink implements AutoCloseable {
     private final MailboxCaller caller;
@@ -23,7 +28,7 @@ final class ServicesLink implements AutoCloseable {
 
     /** Posts one call; false when the services' mailbox is full (or the parameters do not fit). */
     boolean post(int opcode, long correlationId, ParamWriter params) {
-        long handle = caller.call(opcode, 0, correlationId, params);
+        long handle = caller.call(opcode, SlotFlags.IDEMPOTENT, correlationId, params);
         return handle > 0;
     }
 

@@ -39,6 +39,7 @@ final class StreamedPoints implements JsonSerializable {
             out.writeNumberField("latencyP95Micros", p.latencyPercentile(95));
             out.writeNumberField("latencyP99Micros", p.latencyPercentile(99));
             out.writeNumberField("iopsLimit", p.iopsLimit());
+            out.writeNumberField("windowMillis", p.windowMillis());
             out.writeEndObject();
         }
         out.writeEndArray();

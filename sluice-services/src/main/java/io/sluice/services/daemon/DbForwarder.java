@@ -23,9 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.IntToLongFunction;
+import java.util.function.LongConsumer;
 
 /**
  * The services' side of the database manager's mailbox: per-second samples in {@code DB_APPEND_SAMPLES}
@@ -43,11 +45,29 @@ import java.util.function.IntToLongFunction;
  * de-duplication by id stays sound. A batch the database manager refused for a reason that may pass
  * (UNAVAILABLE, an abandoned call) is sent again with the same id.
  *
+ * <p>A report's samples are only safe once their batch is posted into the database manager's mailbox
+ * (shared memory that outlives this process). So while that mailbox is attached, the forwarder holds the
+ * report's reply ({@link #onStats} returns true) and releases it when the batch is posted: a services
+ * process killed before that never answered the report, and the monitor's idempotent call is delivered
+ * again to its successor. A batch that cannot be posted (mailbox absent, let go, call refused, dropped
+ * for the bound) releases its replies at once, and at most {@link #MAX_HELD_REPLIES} are held, so the
+ * control loop never waits for the database.
+ *
  * <p>Not thread-safe: the services' loop thread does everything; {@link #status} reads a few volatiles.
  */
 final class DbForwarder implements AutoCloseable {
     /** How often the mailbox file is looked for while it does not exist. */
     static final long ATTACH_RETRY_MILLIS = 1_000;
+    /** Report replies held at most, a quarter of the services' mailbox slots, so reports keep flowing. */
+    static final int MAX_HELD_REPLIES = 1_024;
+    private static final long[] NO_HANDLES = new long[0];
+
+    /** A batch sealed and waiting to be posted, with the replies of the reports in it. */
+    private record SealedBatch(byte[] bytes, long[] replies) {
+        int samples() {
+            return ByteBuffer.wrap(bytes).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+        }
+    }
 
     /** A JSON call in flight or waiting; {@code onResult} sees the reply's status and JSON (may be null). */
     private record JsonCall(byte[] request, ResultHandler onResult) {
@@ -70,7 +90,7 @@ final class DbForwarder implements AutoCloseable {
     private final int batchCapacity = SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity());
     private final ByteBuffer staging = ByteBuffer.allocate(SampleBatchDescriptor.batchLength(batchCapacity));
     private final SampleBatchFlyweight batch = new SampleBatchFlyweight();
-    private final ArrayDeque<byte[]> sealed = new ArrayDeque<>();
+    private final ArrayDeque<SealedBatch> sealed = new ArrayDeque<>();
     private final ArrayDeque<JsonCall> calls = new ArrayDeque<>();
     private final Map<Long, byte[]> batchesInFlight = new HashMap<>();
     private final Map<Long, JsonCall> callsInFlight = new HashMap<>();
@@ -82,6 +102,10 @@ final class DbForwarder implements AutoCloseable {
     private long lastBatchId;
     private long correlation;
     private Consumer<DbForwarder> onAttach = f -> { };
+    private final LongConsumer releaseReply;
+    private long[] gatheringReplies = new long[64];
+    private int gatheringReplyCount;
+    private int heldReplies;
     private volatile long droppedSamples;
     private volatile long droppedCalls;
     private volatile long storedBatches;
@@ -91,9 +115,11 @@ final class DbForwarder implements AutoCloseable {
     /**
      * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once),
      *                        so a busy loop does not send a batch per report
+     * @param releaseReply    answers a held report's call (given its mailbox handle)
      */
     DbForwarder(Path file, EpochClock clock, int maxInFlight, int maxPendingBatches, int maxPendingCalls,
-                long sealAfterMillis) {
+                long sealAfterMillis, LongConsumer releaseReply) {
+        this.releaseReply = releaseReply;
         this.sealAfterMillis = sealAfterMillis;
         this.file = file;
         this.clock = clock;
@@ -112,8 +138,12 @@ final class DbForwarder implements AutoCloseable {
         return caller != null;
     }
 
-    /** One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume. */
-    void onStats(StatsReader stats, IntToLongFunction iopsLimit) {
+    /**
+     * One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume.
+     * Returns true when the forwarder holds the report's reply ({@code replyHandle}) until the samples are
+     * posted; false when the caller should answer now.
+     */
+    boolean onStats(StatsReader stats, IntToLongFunction iopsLimit, long replyHandle) {
         for (int i = 0; i < stats.volumeCount(); i++) {
             VolumeStatsFlyweight volume = stats.volume(i);
             for (IoDirection direction : IoDirection.values()) {
@@ -133,6 +163,15 @@ final class DbForwarder implements AutoCloseable {
                 }
             }
         }
+        if (caller == null || heldReplies >= MAX_HELD_REPLIES || batch.count() == 0) {
+            return false;
+        }
+        if (gatheringReplyCount == gatheringReplies.length) {
+            gatheringReplies = Arrays.copyOf(gatheringReplies, gatheringReplyCount * 2);
+        }
+        gatheringReplies[gatheringReplyCount++] = replyHandle;
+        heldReplies++;
+        return true;
     }
 
     /** Queues a JSON call ({@code request} is the whole request object); the oldest waiting one goes when full. */
@@ -187,19 +226,20 @@ final class DbForwarder implements AutoCloseable {
                     lastError = "json call refused: " + MailboxStatus.name((int) handle);
                 }
             } else {
-                byte[] next = sealed.peek();
-                long batchId = ByteBuffer.wrap(next).getLong(SampleBatchDescriptor.BATCH_ID_OFFSET);
-                long handle = caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next);
+                SealedBatch next = sealed.peek();
+                long batchId = ByteBuffer.wrap(next.bytes()).getLong(SampleBatchDescriptor.BATCH_ID_OFFSET);
+                long handle = caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next.bytes());
                 if (handle == MailboxStatus.MAILBOX_FULL) {
                     break;
                 }
                 sealed.poll();
                 if (handle > 0) {
-                    batchesInFlight.put(batchId, next);
+                    batchesInFlight.put(batchId, next.bytes());
                 } else {
-                    droppedSamples += ByteBuffer.wrap(next).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+                    droppedSamples += next.samples();
                     lastError = "sample batch refused: " + MailboxStatus.name((int) handle);
                 }
+                release(next.replies());
             }
             work++;
         }
@@ -232,8 +272,9 @@ final class DbForwarder implements AutoCloseable {
     /** Lets go of a mailbox that is no longer the database manager's; what was in flight is sent again. */
     private void detach() {
         lastError = "the database manager's mailbox " + file + " went away; waiting for it";
+        releaseAllHeld();
         for (byte[] batch : new java.util.TreeMap<>(batchesInFlight).descendingMap().values()) {
-            sealed.addFirst(batch);
+            sealed.addFirst(new SealedBatch(batch, NO_HANDLES));
         }
         trimSealed();
         batchesInFlight.clear();
@@ -283,7 +324,7 @@ final class DbForwarder implements AutoCloseable {
             } else if (reply.status() == CallStatus.UNAVAILABLE || reply.status() == MailboxStatus.ABANDONED
                     || reply.status() == MailboxStatus.CALLEE_FAILED) {
                 lastError = "sample batch " + reply.correlationId() + ": " + statusName(reply.status()) + "; sent again";
-                sealed.addFirst(sent);
+                sealed.addFirst(new SealedBatch(sent, NO_HANDLES));
                 trimSealed();
             } else {
                 droppedSamples += ByteBuffer.wrap(sent).getInt(SampleBatchDescriptor.COUNT_OFFSET);
@@ -320,23 +361,49 @@ final class DbForwarder implements AutoCloseable {
         staging.putLong(SampleBatchDescriptor.BATCH_ID_OFFSET, batchId);
         byte[] bytes = new byte[batch.length()];
         staging.get(0, bytes);
-        sealed.add(bytes);
+        sealed.add(new SealedBatch(bytes, gatheringReplyCount == 0 ? NO_HANDLES
+                : Arrays.copyOf(gatheringReplies, gatheringReplyCount)));
+        gatheringReplyCount = 0;
         trimSealed();
         batch.begin(0);
     }
 
     private void trimSealed() {
         while (sealed.size() > maxPendingBatches) {
-            byte[] oldest = sealed.pollFirst();
-            droppedSamples += ByteBuffer.wrap(oldest).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+            SealedBatch oldest = sealed.pollFirst();
+            droppedSamples += oldest.samples();
+            release(oldest.replies());
         }
+    }
+
+    private void release(long[] replies) {
+        for (long reply : replies) {
+            releaseReply.accept(reply);
+        }
+        heldReplies -= replies.length;
+    }
+
+    /** Every held reply answered now: the mailbox they were waiting for is gone. */
+    private void releaseAllHeld() {
+        for (int i = sealed.size(); i > 0; i--) {
+            SealedBatch waiting = sealed.pollFirst();
+            release(waiting.replies());
+            sealed.addLast(new SealedBatch(waiting.bytes(), NO_HANDLES));
+        }
+        release(Arrays.copyOf(gatheringReplies, gatheringReplyCount));
+        gatheringReplyCount = 0;
+    }
+
+    /** Report replies held until their samples are posted. */
+    int heldReplies() {
+        return heldReplies;
     }
 
     /** Samples waiting (sealed or being gathered), not yet posted. */
     long pendingSamples() {
         long pending = batch.count();
-        for (byte[] b : sealed) {
-            pending += ByteBuffer.wrap(b).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+        for (SealedBatch b : sealed) {
+            pending += b.samples();
         }
         return pending;
     }

@@ -62,6 +62,8 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int DB_MAX_IN_FLIGHT = 8;
     static final int DB_MAX_PENDING_BATCHES = 64;
     static final int DB_MAX_PENDING_CALLS = 4_096;
+    /** Samples gather at most this long: a report's reply is held until its batch is posted. */
+    static final long DB_SEAL_AFTER_MILLIS = 250;
     /** Page size of the startup load. */
     static final int LOAD_PAGE = 200;
 
@@ -147,7 +149,8 @@ public final class ServicesDaemon implements AutoCloseable {
         self[0] = analyzer;
         this.db = dbMailboxFile == null ? null
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
-                        Math.min(intervalMillis, 1_000));
+                        Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
+                        this::answerReport);
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
                 registry, capacity, this::iopsLimit, db), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
@@ -203,16 +206,17 @@ public final class ServicesDaemon implements AutoCloseable {
                 }
                 analyzer.onStats(stats);
                 recent.onStats(stats);
-                if (db != null) {
-                    db.onStats(stats, this::iopsLimit);
-                }
                 for (int i = 0; i < stats.volumeCount(); i++) {
                     var volume = stats.volume(i);
                     capacity.onVolumeSpace(volume.volumeId(), volume.capacityBytes(), volume.usedBytes());
                     registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
                 }
                 reports.incrementAndGet();
-                request.reply(MailboxStatus.OK, 0);
+                if (db != null && db.onStats(stats, this::iopsLimit, request.handle())) {
+                    request.defer();
+                } else {
+                    request.reply(MailboxStatus.OK, 0);
+                }
             }
             case MailboxOpcodes.SERVICES_GATEWAY_EVENT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
@@ -237,6 +241,11 @@ public final class ServicesDaemon implements AutoCloseable {
             }
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
+    }
+
+    /** A report whose reply the database forwarder held: its samples are posted (or given up). */
+    private void answerReport(long handle) {
+        callee.complete(handle, MailboxStatus.OK, ParamWriter.EMPTY);
     }
 
     private void onQuery(MailboxCallee.Request request) {

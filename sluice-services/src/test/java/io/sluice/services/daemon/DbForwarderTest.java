@@ -37,6 +37,8 @@ class DbForwarderTest {
     private final StatsReader stats = new StatsReader();
     private final List<Long> batchIds = new ArrayList<>();
     private final List<String> ops = new ArrayList<>();
+    private final List<Long> released = new ArrayList<>();
+    private long reportHandle;
     private int samplesReceived;
     private Mailbox db;
     private MailboxCallee callee;
@@ -52,7 +54,7 @@ class DbForwarderTest {
 
     @Test
     void withoutTheDatabaseManagerSamplesAreBufferedBoundedlyAndDropsCounted() {
-        DbForwarder forwarder = new DbForwarder(file, clock, 4, 3, 5, 1_000);
+        DbForwarder forwarder = new DbForwarder(file, clock, 4, 3, 5, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
         backend.addVolume(2, 7L).demand(500);
         for (int second = 0; second < 10; second++) {
@@ -69,7 +71,7 @@ class DbForwarderTest {
 
     @Test
     void batchesAreWellFormedIdempotentWithRisingIdsAndStoredWhenTheDatabaseManagerAppears() throws Exception {
-        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
         backend.addVolume(2, 8L).demand(300);
         List<String> loaded = new ArrayList<>();
@@ -99,7 +101,7 @@ class DbForwarderTest {
         // A restarted forwarder (clock moved on) continues above the ids its predecessor used.
         forwarder.close();
         clock.advance(1);
-        DbForwarder next = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        DbForwarder next = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         report(next);
         clock.advance(DbForwarder.ATTACH_RETRY_MILLIS);
         for (int step = 0; step < 5; step++) {
@@ -112,7 +114,7 @@ class DbForwarderTest {
 
     @Test
     void aBatchTheDatabaseManagerCannotStoreNowIsSentAgainWithTheSameId() {
-        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
         db = Mailbox.create(file, ServerMailboxes.DB, clock);
         callee = MailboxCallee.attach(db);
@@ -136,7 +138,7 @@ class DbForwarderTest {
 
     @Test
     void aReplacedMailboxIsLetGoAndTheNewOneAttachedWithTheStartupLoadAgain() throws Exception {
-        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000);
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
         int[] loads = {0};
         forwarder.onAttach(f -> {
@@ -170,9 +172,69 @@ class DbForwarderTest {
         forwarder.close();
     }
 
+    @Test
+    void aReportIsAnsweredOnceItsSamplesArePostedAndAtOnceWhenTheyCannotBe() throws Exception {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
+        backend.addVolume(1, 7L).demand(500);
+        assertThat(onStats(forwarder, 1)).as("no database manager: nothing to wait for").isFalse();
+
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        clock.advance(DbForwarder.ATTACH_RETRY_MILLIS);
+        forwarder.doWork();
+        assertThat(forwarder.attached()).isTrue();
+        assertThat(onStats(forwarder, 2)).isTrue();
+        forwarder.doWork();
+        assertThat(released).as("held while its samples gather").isEmpty();
+        clock.advance(1_000);
+        forwarder.doWork();
+        assertThat(released).as("answered as soon as its batch is in the database manager's mailbox").containsExactly(2L);
+        assertThat(forwarder.heldReplies()).isZero();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(2);
+        assertThat(forwarder.storedBatches()).isEqualTo(2);
+
+        // The mailbox goes away with a report held: it is answered, its samples wait for the next one.
+        assertThat(onStats(forwarder, 3)).isTrue();
+        callee.close();
+        db.close();
+        callee = null;
+        Files.delete(file);
+        clock.advance(DbForwarder.ATTACH_RETRY_MILLIS);
+        forwarder.doWork();
+        assertThat(forwarder.attached()).isFalse();
+        assertThat(released).containsExactly(2L, 3L);
+        assertThat(forwarder.pendingSamples()).isEqualTo(2);
+        forwarder.close();
+    }
+
+    @Test
+    void atMostABoundedNumberOfRepliesIsHeld() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        forwarder.doWork();
+        for (int report = 1; report <= DbForwarder.MAX_HELD_REPLIES; report++) {
+            assertThat(onStats(forwarder, report)).isTrue();
+        }
+        assertThat(onStats(forwarder, DbForwarder.MAX_HELD_REPLIES + 1)).isFalse();
+        forwarder.doWork();
+        clock.advance(1_000);
+        forwarder.doWork();
+        assertThat(released).hasSize(DbForwarder.MAX_HELD_REPLIES).doesNotHaveDuplicates();
+        forwarder.close();
+    }
+
+    private boolean onStats(DbForwarder forwarder, long handle) {
+        ByteBuffer frame = backend.step(clock.epochMillis(), 1_000).values().iterator().next();
+        return forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, handle);
+    }
+
     private void report(DbForwarder forwarder) {
         for (ByteBuffer frame : backend.step(clock.epochMillis(), 1_000).values()) {
-            forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L);
+            forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, ++reportHandle);
         }
         clock.advance(1_000);
         forwarder.doWork();

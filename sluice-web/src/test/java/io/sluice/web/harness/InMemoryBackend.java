@@ -302,7 +302,7 @@ public final class InMemoryBackend implements Backend {
             points.addObject().put("t", t).put("ops", 1000).put("bytes", 4_096_000).put("throttledOps", 0)
                     .put("iops", 1000.0).put("bytesPerSec", 4_096_000.0).put("latencyMeanMicros", 400)
                     .put("latencyP50Micros", 350).put("latencyP95Micros", 800).put("latencyP99Micros", 1200)
-                    .put("iopsLimit", 2000);
+                    .put("iopsLimit", 2000).put("windowMillis", step);
         }
         ObjectNode result = json.createObjectNode().put("resolution", resolution);
         result.set("points", points);
