@@ -15,6 +15,7 @@ import java.util.Set;
  * @param deploymentSecret     gateway keys derive from it (GatewayKeys)
  * @param approvedGateways     gateways admitted without an admin's approval
  * @param enrollmentTokens     single-use tokens that admit an unknown gateway at once
+ * @param registryFile         where approvals, revocations and tokens are kept across restarts, or null
  * @param pollIntervalMillis   how often every gateway in session is polled
  * @param missLimit            unanswered polls in a row before a gateway is marked unreachable
  * @param pairs                thread pairs to run, 0 to size them by the seeds' formula at run time
@@ -27,7 +28,7 @@ import java.util.Set;
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
-                             long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
+                             Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              EpochClock clock) {
     public MonitorContext {
@@ -57,37 +58,43 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public static MonitorContext defaults(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox,
                                           byte[] deploymentSecret) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
-                deploymentSecret, Set.of(), Set.of(),
+                deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system());
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
-                enrollmentTokens, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
+                enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
                 writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, tokens, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
+                approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+    }
+
+    public MonitorContext withRegistryFile(Path file) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, intervalMillis, misses, pairs, expectedGateways, maxConnections,
+                approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
                 frameLength, highWatermark, limit, handshakeTimeoutMillis, clock);
     }
 }

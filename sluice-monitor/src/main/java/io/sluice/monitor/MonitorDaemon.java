@@ -62,7 +62,7 @@ public final class MonitorDaemon implements AutoCloseable {
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
-        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens());
+        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());

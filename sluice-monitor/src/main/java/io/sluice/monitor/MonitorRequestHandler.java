@@ -31,6 +31,7 @@ final class MonitorRequestHandler implements RequestHandler {
                 request.reply(MailboxStatus.OK, 0);
             }
             case MailboxOpcodes.MONITOR_STATUS -> status(request);
+            case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> enrollmentToken(request);
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
     }
@@ -77,6 +78,15 @@ final class MonitorRequestHandler implements RequestHandler {
             daemon.revoke(gatewayId);
         }
         request.reply(MailboxStatus.OK, 0);
+    }
+
+    private void enrollmentToken(MailboxCallee.Request request) {
+        if (request.length() != MailboxOpcodes.ENROLLMENT_TOKEN_HASH_LENGTH) {
+            request.reply(MailboxStatus.BAD_REQUEST, 0);
+            return;
+        }
+        String hash = java.util.HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+        request.reply(daemon.registry().addToken(hash) ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED, 0);
     }
 
     private void status(MailboxCallee.Request request) {

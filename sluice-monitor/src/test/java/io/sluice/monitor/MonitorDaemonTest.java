@@ -140,6 +140,25 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void anEnrollmentTokenGivenThroughTheMailboxAdmitsOneGateway() throws Exception {
+        byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest("issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.OK);
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[31]).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(MailboxStatus.BAD_REQUEST);
+        try (TestGateway gw = new TestGateway(daemon.address(), 90)) {
+            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 90), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
+                    .isEqualTo(AuthOutcome.ACCEPTED);
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 91)) {
+            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
+                    .isEqualTo(AuthOutcome.REFUSED);
+        }
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
+                .as("a used token cannot be given again").isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
+    }
+
+    @Test
     void throttleSetTravelsFromTheMailboxToTheGatewayAndItsAckBack() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);

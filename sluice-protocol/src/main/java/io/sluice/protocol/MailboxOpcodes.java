@@ -23,11 +23,21 @@ public final class MailboxOpcodes {
     public static final int MONITOR_POLL_NOW = 0x0104;
     /** No parameters. Result: {@link MonitorStatusDescriptor}. */
     public static final int MONITOR_STATUS = 0x0105;
+    /**
+     * Parameters: the SHA-256 of a single-use enrollment token ({@link #ENROLLMENT_TOKEN_HASH_LENGTH}
+     * bytes; the monitor never sees the token itself until a gateway presents it). OK once the monitor
+     * holds it (on disk when it has a registry file), {@link #TOKEN_ALREADY_USED} if it admitted a
+     * gateway before.
+     */
+    public static final int MONITOR_ADD_ENROLLMENT_TOKEN = 0x0106;
+    public static final int ENROLLMENT_TOKEN_HASH_LENGTH = 32;
 
     public static final int THROTTLE_ACKED = 0;
     public static final int THROTTLE_STORED = 1;
     /** Status for APPROVE/REVOKE of a gateway id 0 or parameters of the wrong length. */
     public static final int BAD_GATEWAY_ID = 2;
+    /** Status for ADD_ENROLLMENT_TOKEN of a token that was used before. */
+    public static final int TOKEN_ALREADY_USED = 3;
 
     // ---- services mailbox (callee: SLA services; callers: monitor, application server)
 

@@ -36,6 +36,10 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--token", description = "single-use enrollment tokens")
     List<String> tokens = List.of();
 
+    @Option(names = "--registry-file", description = "where approvals, revocations and enrollment tokens given "
+            + "through the mailbox are kept across restarts (default: in memory only)")
+    Path registryFile;
+
     @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls (default ${DEFAULT-VALUE})")
     long pollInterval;
 
@@ -54,7 +58,8 @@ final class MonitorCommand implements Callable<Integer> {
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         mailboxDir.resolve(mailboxName + "-monitor"), mailboxDir.resolve(mailboxName + "-services"), secret)
-                .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withPolling(pollInterval, missLimit)
+                .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withRegistryFile(registryFile)
+                .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {

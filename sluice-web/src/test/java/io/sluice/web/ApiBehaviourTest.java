@@ -222,7 +222,7 @@ public class ApiBehaviourTest extends WebTestBase {
     }
 
     @Test
-    void gatewaysAreApprovedThroughTheMonitorAndAudited() {
+    void gatewaysAreApprovedThroughTheMonitorAndAudited() throws Exception {
         seeder.gateway(42, "PENDING");
         ApiClient.Response approved = api.send("POST", "/api/gateways/42/approve", null, null, admin, Map.of());
         assertThat(approved.status()).as(approved.toString()).isEqualTo(200);
@@ -234,7 +234,16 @@ public class ApiBehaviourTest extends WebTestBase {
         }
         assertThat(recorded).as(audit.toString()).isTrue();
         ApiClient.Response token = api.post("/api/gateways/enrollment-tokens", Map.of("note", "rack 4"), admin);
-        assertThat(token.status()).isEqualTo(201);
-        assertThat(token.json().path("token").asText()).startsWith("enroll_");
+        assertThat(token.status()).as(token.toString()).isEqualTo(201);
+        String issued = token.json().path("token").asText();
+        assertThat(issued).startsWith("enroll_");
+        assertThat(token.json().path("sha256").asText()).isEqualTo(io.sluice.web.auth.Secrets.sha256Hex(issued));
+        assertEnrollmentTokenAdmitsAGateway(issued);
+    }
+
+    /** The monitor behind the API now admits one gateway presenting {@code token}. */
+    protected void assertEnrollmentTokenAdmitsAGateway(String token) throws Exception {
+        assertThat(((io.sluice.web.harness.InMemoryBackend) backend).enrollmentTokenHashes())
+                .as("the monitor was given the token's hash, not the token").containsExactly(io.sluice.web.auth.Secrets.sha256Hex(token));
     }
 }

@@ -84,7 +84,8 @@ public final class RoleCatalog {
             case "monitor" -> {
                 cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
                         "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
-                        Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs())));
+                        Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
+                        "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString()));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }

@@ -1,10 +1,15 @@
 package io.sluice.server.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.web.ApiBehaviourTest;
 import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.Simulator;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 
 /** CSRF, hostile bodies, versions, headers and the API document against the real database manager and SLA services. */
@@ -15,6 +20,25 @@ class RealApiBehaviourTest extends ApiBehaviourTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
+    }
+
+    /** A simulated gateway presenting the token is taken into session by the real monitor; a second is not. */
+    @Override
+    protected void assertEnrollmentTokenAdmitsAGateway(String token) throws Exception {
+        RealBackend real = (RealBackend) backend;
+        for (long gatewayId : new long[] {901, 902}) {
+            try (Simulator gateway = Simulator.start(SimContext.builder(real.monitorAddress(), RealBackend.SECRET)
+                    .gateways(1).volumesPerGateway(1).firstGatewayId(gatewayId).enrollmentToken(token).seed(gatewayId).build())) {
+                boolean admitted = gateway.awaitCondition(s -> s.total().inSession() == 1, Duration.ofSeconds(20));
+                if (gatewayId == 901) {
+                    assertThat(admitted).as("gateway 901 enrolled with the token: " + gateway.snapshot()).isTrue();
+                } else {
+                    assertThat(gateway.awaitCondition(s -> s.total().authRefused() > 0, Duration.ofSeconds(20)))
+                            .as("the token admits one gateway only: " + gateway.snapshot()).isTrue();
+                    assertThat(gateway.snapshot().total().inSession()).isZero();
+                }
+            }
+        }
     }
 
     @Override

@@ -26,7 +26,7 @@ import java.util.Set;
  * {@code sluice server --single-process}.
  */
 final class RealBackend implements Backend {
-    private static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     /**
      * How long the web waits for these processes: real H2 on a machine busy with other builds can take
      * longer than the harness's 2 s, and a slow answer is not what the route tests are about.
@@ -65,7 +65,12 @@ final class RealBackend implements Backend {
         monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
                 ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX),
                 ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX), SECRET)
-                .withApproved(Set.of()).withPolling(INTERVAL_MILLIS, 3).withPairs(1, 10));
+                .withApproved(Set.of()).withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"))
+                .withPolling(INTERVAL_MILLIS, 3).withPairs(1, 10));
+    }
+
+    InetSocketAddress monitorAddress() {
+        return monitor.address();
     }
 
     @Override

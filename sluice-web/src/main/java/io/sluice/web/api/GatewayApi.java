@@ -95,19 +95,25 @@ public final class GatewayApi {
     }
 
     /**
-     * The monitor has no mailbox operation for enrollment tokens (it takes them on its command line),
-     * so the token is recorded in the database for the operator to hand to the monitor and the gateway.
+     * The token goes to the monitor as its SHA-256 (the monitor keeps it across restarts and admits one
+     * gateway with it); the database keeps who issued it, under the same hash. The token itself is only
+     * in this answer.
      */
     private void issueToken(Context ctx, Principal p) {
         ObjectNode body = bodies.object(ctx);
         String note = body.has("note") ? JsonBodies.requiredText(body, "note", 200) : "";
         String token = Secrets.newToken("enroll_");
         String hash = Secrets.sha256Hex(token);
-        ObjectNode record = calls.args().put("issuedBy", p.actor()).put("note", note).put("used", false);
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, java.util.HexFormat.of().parseHex(hash));
+        if (reply.status() != 0) {
+            throw ApiProblem.unavailable("the monitor did not take the enrollment token (" + reply.statusName() + ")");
+        }
+        ObjectNode record = calls.args().put("issuedBy", p.actor()).put("note", note);
         calls.db("setting.put", p.actor(), calls.args().put("key", ENROLLMENT_SETTING_PREFIX + hash).put("value", bodies.text(record)));
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.enrollment-token.issue")
                 .put("target", "enrollment-token:" + hash.substring(0, 12)).set("detail", calls.args().put("note", note)));
         bodies.send(ctx, 201, calls.args().put("token", token).put("sha256", hash)
-                .put("use", "pass it to the monitor with --token and to the gateway's enrollment configuration; it is shown only once"));
+                .put("use", "give it to the gateway (--enrollment-token, or monitor.enrollment-token in its configuration); "
+                        + "it admits one gateway and is shown only once"));
     }
 }

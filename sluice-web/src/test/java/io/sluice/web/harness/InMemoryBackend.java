@@ -41,6 +41,7 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, ObjectNode> users = new TreeMap<>();
     private final Map<String, ObjectNode> tokens = new TreeMap<>();
     private final Map<String, String> settings = new TreeMap<>();
+    private final List<String> enrollmentTokenHashes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long nextAlertId = 1;
     private final long startedAt = System.currentTimeMillis();
 
@@ -59,6 +60,14 @@ public final class InMemoryBackend implements Backend {
             switch (request.opcode()) {
                 case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY ->
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
+                case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> {
+                    boolean wellFormed = request.length() == MailboxOpcodes.ENROLLMENT_TOKEN_HASH_LENGTH;
+                    if (wellFormed) {
+                        enrollmentTokenHashes.add(java.util.HexFormat.of().formatHex(
+                                request.params().asSlice(0, request.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                    }
+                    request.reply(wellFormed ? 0 : io.sluice.mailbox.MailboxStatus.BAD_REQUEST, ParamWriter.EMPTY);
+                }
                 case MailboxOpcodes.MONITOR_STATUS -> {
                     ByteBuffer b = ByteBuffer.allocate(MonitorStatusDescriptor.LENGTH);
                     b.putLong(MonitorStatusDescriptor.IN_SESSION_OFFSET, gateways.size());
@@ -67,6 +76,11 @@ public final class InMemoryBackend implements Backend {
                 default -> request.reply(io.sluice.mailbox.MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
             }
         }, 0, "test-monitor").start();
+    }
+
+    /** The enrollment token hashes the monitor was given, in order. */
+    public List<String> enrollmentTokenHashes() {
+        return enrollmentTokenHashes;
     }
 
     @Override

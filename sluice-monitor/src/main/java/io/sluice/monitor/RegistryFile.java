@@ -1,0 +1,126 @@
+package io.sluice.monitor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The monitor's gateway standings on disk, so that an approval, a revocation or an enrollment token
+ * given through the mailbox outlives a restart of the monitor. A text file, one entry per line:
+ * <pre>
+ * # sluice gateway registry v1
+ * approved 12
+ * revoked 13
+ * token 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+ * used 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+ * </pre>
+ * Tokens are stored as the SHA-256 of the token, never the token; a used token stays on record so
+ * that one given on the command line does not admit a second gateway after a restart. Written whole to a temporary file,
+ * forced to disk, then moved over the old one, so a crash leaves either the old or the new registry.
+ */
+final class RegistryFile {
+    static final String HEADER = "# sluice gateway registry v1";
+
+    /** What the file holds. */
+    record Contents(Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes, Set<String> usedHashes) {
+    }
+
+    /** The file is not a registry this version can read; the message says which line and why. */
+    static final class CorruptRegistryException extends Exception {
+        CorruptRegistryException(Path file, String message) {
+            super(file + ": " + message);
+        }
+    }
+
+    private RegistryFile() {
+    }
+
+    static Contents read(Path file) throws IOException, CorruptRegistryException {
+        Map<Long, GatewayRegistry.Standing> standings = new HashMap<>();
+        Set<String> tokenHashes = new HashSet<>();
+        Set<String> usedHashes = new HashSet<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || !lines.getFirst().equals(HEADER)) {
+            throw new CorruptRegistryException(file, "does not start with '" + HEADER + "'");
+        }
+        for (int n = 1; n < lines.size(); n++) {
+            String line = lines.get(n).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            if (parts.length != 2) {
+                throw new CorruptRegistryException(file, "line " + (n + 1) + ": expected '<kind> <value>'");
+            }
+            switch (parts[0]) {
+                case "approved" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.APPROVED);
+                case "revoked" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.REVOKED);
+                case "token" -> tokenHashes.add(tokenHash(file, n, parts[1]));
+                case "used" -> usedHashes.add(tokenHash(file, n, parts[1]));
+                default -> throw new CorruptRegistryException(file, "line " + (n + 1) + ": unknown kind '" + parts[0] + "'");
+            }
+        }
+        tokenHashes.removeAll(usedHashes);
+        return new Contents(standings, tokenHashes, usedHashes);
+    }
+
+    private static long gatewayId(Path file, int n, String text) throws CorruptRegistryException {
+        try {
+            long id = Long.parseLong(text);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a gateway id: '" + text + "'");
+    }
+
+    private static String tokenHash(Path file, int n, String text) throws CorruptRegistryException {
+        if (text.length() == 64 && text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            return text.toLowerCase(java.util.Locale.ROOT);
+        }
+        throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a SHA-256 in hex");
+    }
+
+    /** Replaces the file with these standings (pending ones are not kept: they ask again) and token hashes. */
+    static void write(Path file, Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes,
+                      Set<String> usedHashes) throws IOException {
+        StringBuilder text = new StringBuilder(HEADER).append('\n');
+        standings.forEach((id, standing) -> {
+            if (standing != GatewayRegistry.Standing.PENDING) {
+                text.append(standing == GatewayRegistry.Standing.APPROVED ? "approved " : "revoked ").append(id).append('\n');
+            }
+        });
+        tokenHashes.forEach(hash -> text.append("token ").append(hash).append('\n'));
+        usedHashes.forEach(hash -> text.append("used ").append(hash).append('\n'));
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path temporary = parent.resolve(file.getFileName() + ".tmp");
+        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The hex SHA-256 of an enrollment token as presented by a gateway. */
+    static String hashOf(byte[] token) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(token));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
