@@ -7,6 +7,8 @@ import io.sluice.db.json.DbOps;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.mailbox.DbEndpoint;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.KnownVolumes;
+import io.sluice.db.store.RegistryRepository;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ServerMailboxes;
@@ -26,6 +28,7 @@ public final class DbManager implements AutoCloseable {
     private final Database database;
     private final SampleIngestor ingestor;
     private final Thread maintenance;
+    private final KnownVolumes knownVolumes = new KnownVolumes();
     private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
@@ -33,7 +36,9 @@ public final class DbManager implements AutoCloseable {
             database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
                     context.connectTimeoutMillis(), null);
             opened.push(database);
-            migrateIfReachable(database);
+            if (migrateIfReachable(database)) {
+                loadKnownVolumes();
+            }
             SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
             opened.push(journal);
             SampleJournal rejected = SampleJournal.open(context.rejectedFile(), Long.MAX_VALUE);
@@ -43,9 +48,9 @@ public final class DbManager implements AutoCloseable {
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             opened.push(callee);
             SampleIngestor[] ingestion = new SampleIngestor[1];
-            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status());
+            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes);
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
-                    context.maxSamplesPerBatch());
+                    context.maxSamplesPerBatch(), knownVolumes);
             ingestor = new SampleIngestor(database, journal, rejected, endpoint::completeBatch, context.clock(),
                     context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis(),
                     context.storeTimeoutMillis());
@@ -65,22 +70,37 @@ public final class DbManager implements AutoCloseable {
     /**
      * Migrates now if the server answers; if it does not, the manager still starts (samples go to the
      * journal) and the first transaction that reaches the server migrates. Any other failure (a
-     * broken migration, wrong credentials) stops the start.
+     * broken migration, wrong credentials) stops the start. True when the server answered.
      */
-    private static void migrateIfReachable(Database database) throws IOException {
+    private static boolean migrateIfReachable(Database database) throws IOException {
         try {
             database.ensureMigrated();
+            return true;
         } catch (java.sql.SQLException e) {
             if (!io.sluice.db.store.SqlStates.isConnectionFailure(e)) {
                 throw new IOException("database " + database.url() + ": " + e.getMessage(), e);
             }
             LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Reads the registry's volume ids, so samples of unregistered volumes are refused from now on. */
+    private void loadKnownVolumes() {
+        try {
+            knownVolumes.load(database.inTransaction(new RegistryRepository()::volumeIds));
+            LOG.log(System.Logger.Level.INFO, "volume registry loaded");
+        } catch (java.sql.SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "volume registry not loaded yet, samples of any volume accepted: " + e.getMessage());
         }
     }
 
     /** Rollups and retention every {@code maintenanceEveryMillis}; a failure waits for the next round. */
     private void maintain(HistoryMaintenance history, DbContext context) {
         while (running) {
+            if (!knownVolumes.loaded()) {
+                loadKnownVolumes();
+            }
             try {
                 history.doWork(context.clock().epochMillis());
             } catch (java.sql.SQLException | RuntimeException e) {

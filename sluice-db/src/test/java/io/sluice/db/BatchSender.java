@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A test caller like the SLA services: threads that each send numbered sample batches through the
  * real mailbox, one at a time, retrying a batch until it is acknowledged OK, and recording the ids
- * acknowledged. Batch {@code id} holds 2 volumes x 2 directions at second {@code base + id}.
+ * acknowledged. Batch {@code id} holds 2 volumes x 2 directions at second {@code base + id}; like the
+ * services, it registers the volumes when the database manager says it does not know them.
  */
 final class BatchSender implements AutoCloseable {
     static final int SAMPLES_PER_BATCH = 4;
@@ -33,6 +34,13 @@ final class BatchSender implements AutoCloseable {
         }
     }
 
+    private void register() throws Exception {
+        for (int volumeId = 1; volumeId <= 2; volumeId++) {
+            client.call(MailboxOpcodes.DB_JSON, ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":"
+                    + volumeId + ",\"gatewayId\":7}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(120, TimeUnit.SECONDS);
+        }
+    }
+
     long millisOf(long id) {
         return baseMillis + id * 1000L;
     }
@@ -48,6 +56,9 @@ final class BatchSender implements AutoCloseable {
                         acknowledged.add(id);
                         pace();
                         break;
+                    }
+                    if (reply.status() == CallStatus.NOT_FOUND) {
+                        register();
                     }
                 } catch (Exception e) {
                     // Not posted (mailbox full) or timed out: send the same batch again.

@@ -70,9 +70,17 @@ class DbEndpointTest {
         return problem;
     }
 
+    void register(int... volumeIds) throws Exception {
+        for (int volumeId : volumeIds) {
+            Reply reply = json("{'op':'volume.upsert','actor':'system:services','volumeId':" + volumeId + ",'gatewayId':7}");
+            assertThat(reply.status()).as(new String(reply.result(), StandardCharsets.UTF_8)).isEqualTo(CallStatus.OK);
+        }
+    }
+
     @Test
     void garbledAndOversizeBatchesAreRefusedAndGoodOnesStored() throws Exception {
         long t = System.currentTimeMillis() / 1000 * 1000;
+        register(1, 2, 3);
         assertThat(samples(Batches.batch(1, 1, 3, t)).status()).isEqualTo(CallStatus.OK);
 
         problem(samples(new byte[5]), CallStatus.INVALID);
@@ -98,6 +106,22 @@ class DbEndpointTest {
         assertThat(range.get("points")).hasSize(2);
         assertThat(range.get("points").get(0).get("ops").asLong()).isEqualTo(2 * 101);
         assertThat(manager.ingestionStatus().storedSamples()).isEqualTo(12);
+    }
+
+    @Test
+    void samplesOfAVolumeNobodyRegisteredAreRefusedUntilItIs() throws Exception {
+        long t = System.currentTimeMillis() / 1000 * 1000 - 60_000;
+        register(40);
+        JsonNode unknown = problem(samples(Batches.batch(100, 40, 3, t)), CallStatus.NOT_FOUND);
+        assertThat(unknown.get("field").asText()).isEqualTo("volumeId");
+        assertThat(unknown.get("volumeIds")).extracting(JsonNode::asInt).containsExactly(41, 42);
+        problem(json("{'op':'volume.upsert','actor':'system:services','volumeId':0,'gatewayId':7}"), CallStatus.INVALID);
+        register(41, 42);
+        assertThat(samples(Batches.batch(100, 40, 3, t)).status()).as("the same batch, once its volumes are registered")
+                .isEqualTo(CallStatus.OK);
+        JsonNode range = mapper.readTree(json("{'op':'samples.range','actor':'a','volumeId':42,'from':" + t + ",'to':" + (t + 1000)
+                + "}").result());
+        assertThat(range.get("points")).hasSize(1);
     }
 
     @Test

@@ -64,7 +64,7 @@ abstract class MigrationContract {
             ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
                 assertThat(versions(latest)).containsExactly("1", "2");
-                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null)), 256 * 1024);
+                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()), 256 * 1024);
                 ObjectMapper mapper = new ObjectMapper();
                 JsonCalls.Answer ack = calls.call("{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
                 assertThat(ack.status()).isEqualTo(CallStatus.OK);

@@ -40,6 +40,9 @@ class RefusedBatchTest {
                 }
                 return null;
             });
+            Reply registered = client.call(MailboxOpcodes.DB_JSON, "{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":1,\"gatewayId\":7}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            assertThat(registered.status()).isEqualTo(CallStatus.OK);
             assertThat(send(client, Batches.batch(1, 1, 1, t))).isEqualTo(CallStatus.OK);
             byte[] poison = Batches.batch(2, 1, 1, t + 1000);
             ByteBuffer.wrap(poison).putLong(SampleBatchDescriptor.SAMPLES_OFFSET + SampleBatchDescriptor.OPS_OFFSET, 5_000_000);

@@ -46,7 +46,7 @@ abstract class StoreContract {
     void open() throws Exception {
         testDatabase = create(dir);
         database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), 4, 2_000);
-        DbOps ops = new DbOps(database, clock, () -> new IngestionStatus(false, 0, 0, 0, null));
+        DbOps ops = new DbOps(database, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes());
         calls = new JsonCalls(ops, 256 * 1024);
     }
 

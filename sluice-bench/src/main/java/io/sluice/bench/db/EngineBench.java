@@ -8,6 +8,7 @@ import io.sluice.db.json.JsonCalls;
 import io.sluice.db.store.ComplianceRepository;
 import io.sluice.db.store.ComplianceResult;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.RegistryRepository;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
 import io.sluice.mailbox.Mailbox;
@@ -80,7 +81,8 @@ final class EngineBench {
         try (Database database = Database.open(url, user, password, 4, 5_000)) {
             loadQueryData(database);
             JsonCalls calls = new JsonCalls(new DbOps(database, EpochClock.system(),
-                    () -> new io.sluice.db.ingest.IngestionStatus(false, 0, 0, 0, null)), ServerMailboxes.DB.paramCapacity());
+                    () -> new io.sluice.db.ingest.IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()),
+                    ServerMailboxes.DB.paramCapacity());
             int iterations = quick ? 10 : 100;
             double range = p99(calls, iterations, this::rangeHourAtSeconds);
             double summary = p99(calls, iterations, c -> call(c, "{\"op\":\"samples.summary\",\"actor\":\"bench\",\"from\":"
@@ -139,6 +141,7 @@ final class EngineBench {
         DbContext context = DbContext.builder().dataDir(workDir.resolve(label + "-manager")).jdbcUrl(url).jdbcUser(user)
                 .jdbcPassword(password).mailboxDir(workDir).mailboxName("bench-" + label).build();
         List<byte[]> payloads = payloads(16);
+        registerIngestVolumes();
         try (DbManager manager = new DbManager(context);
              Mailbox mailbox = Mailbox.open(context.mailboxFile());
              MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
@@ -164,10 +167,23 @@ final class EngineBench {
         }
     }
 
+    /** The manager refuses samples of unregistered volumes: register them all, as the services would have. */
+    private void registerIngestVolumes() throws Exception {
+        try (Database database = Database.open(url, user, password, 1, 5_000)) {
+            RegistryRepository registry = new RegistryRepository();
+            database.inTransaction(c -> {
+                for (int volume = 1; volume <= INGEST_VOLUMES; volume++) {
+                    registry.upsertVolume(c, volume, 1 + volume % 16, null, null, null, now);
+                }
+                return null;
+            });
+        }
+    }
+
     private List<byte[]> payloads(int count) {
         List<byte[]> payloads = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            payloads.add(BenchData.batch(0, (long) i * BATCH_SAMPLES, BATCH_SAMPLES, 0, INGEST_VOLUMES, now + HOUR));
+            payloads.add(BenchData.batch(0, (long) i * BATCH_SAMPLES, BATCH_SAMPLES, 1, INGEST_VOLUMES, now + HOUR));
         }
         return payloads;
     }

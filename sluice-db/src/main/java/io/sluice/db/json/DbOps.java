@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
 import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.SqlStates;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -30,10 +31,11 @@ public final class DbOps {
     private final Supplier<IngestionStatus> ingestion;
     private final Map<String, Op> ops = new HashMap<>();
 
-    public DbOps(Database database, EpochClock clock, Supplier<IngestionStatus> ingestion) {
+    public DbOps(Database database, EpochClock clock, Supplier<IngestionStatus> ingestion, KnownVolumes knownVolumes) {
         this.database = database;
         this.ingestion = ingestion;
-        for (OpGroup group : List.of(new DocOps(database, clock), new RegistryOps(database, clock), new SampleOps(database, clock),
+        for (OpGroup group : List.of(new DocOps(database, clock), new RegistryOps(database, clock, knownVolumes),
+                new SampleOps(database, clock),
                 new ComplianceOps(database, clock), new AlertOps(database, clock), new AccountOps(database, clock))) {
             group.register(ops);
         }

@@ -1,6 +1,7 @@
 package io.sluice.db.json;
 
 import io.sluice.protocol.CallStatus;
+import java.util.List;
 
 /**
  * A request that cannot be served as asked, with the {@link CallStatus} the caller gets and the fields
@@ -13,14 +14,21 @@ public final class DbProblem extends RuntimeException {
     private final String field;
     private final String rule;
     private final Integer currentVersion;
+    private final List<Integer> volumeIds;
 
     private DbProblem(int status, String title, String detail, String field, String rule, Integer currentVersion) {
+        this(status, title, detail, field, rule, currentVersion, List.of());
+    }
+
+    private DbProblem(int status, String title, String detail, String field, String rule, Integer currentVersion,
+                      List<Integer> volumeIds) {
         super(detail, null, false, false);
         this.status = status;
         this.title = title;
         this.field = field;
         this.rule = rule;
         this.currentVersion = currentVersion;
+        this.volumeIds = volumeIds;
     }
 
     public static DbProblem invalid(String field, String rule, String detail) {
@@ -29,6 +37,12 @@ public final class DbProblem extends RuntimeException {
 
     public static DbProblem notFound(String detail) {
         return new DbProblem(CallStatus.NOT_FOUND, "Not found", detail, null, null, null);
+    }
+
+    /** A sample batch naming volumes the registry does not hold; the caller registers them and sends again. */
+    public static DbProblem unknownVolumes(String detail, List<Integer> volumeIds) {
+        return new DbProblem(CallStatus.NOT_FOUND, "Unknown volume", detail, "volumeId", "registered", null,
+                List.copyOf(volumeIds));
     }
 
     public static DbProblem conflict(String detail, Integer currentVersion) {
@@ -69,5 +83,10 @@ public final class DbProblem extends RuntimeException {
 
     public Integer currentVersion() {
         return currentVersion;
+    }
+
+    /** The volumes a refused sample batch named that nobody registered; empty for other problems. */
+    public List<Integer> volumeIds() {
+        return volumeIds;
     }
 }

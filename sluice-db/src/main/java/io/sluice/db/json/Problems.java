@@ -26,6 +26,9 @@ public final class Problems {
         if (problem.currentVersion() != null) {
             node.put("currentVersion", problem.currentVersion());
         }
+        if (!problem.volumeIds().isEmpty()) {
+            problem.volumeIds().forEach(node.putArray("volumeIds")::add);
+        }
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.RegistryRepository;
 import java.sql.SQLException;
 import java.util.List;
@@ -14,9 +15,11 @@ import java.util.Set;
 final class RegistryOps extends OpGroup {
     static final Set<String> GATEWAY_STATES = Set.of("APPROVED", "PENDING", "REVOKED", "REJECTED");
     private final RegistryRepository registry = new RegistryRepository();
+    private final KnownVolumes knownVolumes;
 
-    RegistryOps(Database database, EpochClock clock) {
+    RegistryOps(Database database, EpochClock clock, KnownVolumes knownVolumes) {
         super(database, clock);
+        this.knownVolumes = knownVolumes;
     }
 
     @Override
@@ -51,7 +54,12 @@ final class RegistryOps extends OpGroup {
         Long allocated = a.optLongOrNull("allocatedBytes");
         Long used = a.optLongOrNull("usedBytes");
         long now = clock.epochMillis();
-        return tx(c -> registry.upsertVolume(c, volumeId, gatewayId, backendId, allocated, used, now));
+        if (volumeId <= 0) {
+            throw DbProblem.invalid("volumeId", "positive", "volume ids start at 1, got " + volumeId);
+        }
+        JsonNode volume = tx(c -> registry.upsertVolume(c, volumeId, gatewayId, backendId, allocated, used, now));
+        knownVolumes.add(volumeId);
+        return volume;
     }
 
     private JsonNode upsertBackend(Args a, String actor) throws SQLException {

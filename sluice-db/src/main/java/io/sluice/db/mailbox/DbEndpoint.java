@@ -4,6 +4,7 @@ import io.sluice.db.ingest.SampleIngestor;
 import io.sluice.db.json.DbProblem;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.json.Problems;
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ParamWriter;
@@ -36,10 +37,10 @@ public final class DbEndpoint implements AutoCloseable {
     private Thread thread;
     private volatile boolean running = true;
 
-    public DbEndpoint(MailboxCallee callee, JsonCalls json, int maxSamplesPerBatch) {
+    public DbEndpoint(MailboxCallee callee, JsonCalls json, int maxSamplesPerBatch, KnownVolumes knownVolumes) {
         this.callee = callee;
         this.json = json;
-        this.check = new BatchCheck(maxSamplesPerBatch);
+        this.check = new BatchCheck(maxSamplesPerBatch, knownVolumes);
     }
 
     /** Completes a deferred call from any thread: OK with {@code result}, or a problem's status and JSON. */
@@ -101,6 +102,10 @@ public final class DbEndpoint implements AutoCloseable {
         int length = request.length();
         ByteBuffer view = request.params().asSlice(0, length).asByteBuffer();
         int status = check.check(view, length);
+        if (status == CallStatus.NOT_FOUND) {
+            refuse(request, DbProblem.unknownVolumes(check.problem(), check.unknownVolumes()));
+            return;
+        }
         if (status != CallStatus.OK) {
             refuse(request, problemFor(status, check.problem()));
             return;

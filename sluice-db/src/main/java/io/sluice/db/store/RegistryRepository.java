@@ -84,6 +84,18 @@ public final class RegistryRepository {
         }
     }
 
+    /** Every registered volume id, for {@link KnownVolumes}. */
+    public int[] volumeIds(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT volume_id FROM volumes");
+             java.sql.ResultSet r = s.executeQuery()) {
+            java.util.List<Integer> ids = new java.util.ArrayList<>();
+            while (r.next()) {
+                ids.add(r.getInt(1));
+            }
+            return ids.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
     public List<ObjectNode> volumes(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(VOLUME + " ORDER BY volume_id")) {
             return JsonRows.all(s);

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stores performance history in the real database manager the way the SLA services forward it: binary
- * {@code DB_APPEND_SAMPLES} batches on the db mailbox, each answered once the samples are stored. The
+ * {@code DB_APPEND_SAMPLES} batches on the db mailbox (the volume registered first), each answered once
+ * the samples are stored. The
  * in-memory harness makes history up on demand; the real database only has what was appended.
  */
 final class RecordedHistory {
@@ -31,6 +32,12 @@ final class RecordedHistory {
         try (Mailbox mailbox = Mailbox.open(ServerMailboxes.file(backend.mailboxDir(), backend.serverName(),
                 ServerMailboxes.DB_SUFFIX));
              MailboxClient client = MailboxClient.attach(mailbox, CALLER)) {
+            Reply registered = client.call(MailboxOpcodes.DB_JSON, ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\","
+                    + "\"volumeId\":" + volumeId + ",\"gatewayId\":1}").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .get(60, TimeUnit.SECONDS);
+            if (registered.status() != 0) {
+                throw new AssertionError("volume.upsert failed with status " + registered.status());
+            }
             long first = to - seconds * 1_000L;
             for (int done = 0; done < seconds; done += SAMPLES_PER_BATCH) {
                 int count = Math.min(SAMPLES_PER_BATCH, seconds - done);

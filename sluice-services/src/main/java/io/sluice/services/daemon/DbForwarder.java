@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongConsumer;
 
@@ -62,8 +63,17 @@ final class DbForwarder implements AutoCloseable {
     static final int MAX_HELD_REPLIES = 1_024;
     private static final long[] NO_HANDLES = new long[0];
 
-    /** A batch sealed and waiting to be posted, with the replies of the reports in it. */
-    private record SealedBatch(byte[] bytes, long[] replies) {
+    /** How long a batch refused for unregistered volumes waits for their registration before it goes again. */
+    static final long UNKNOWN_VOLUME_RETRY_MILLIS = 500;
+    /** Refusals for unregistered volumes after which a batch is dropped (and counted). */
+    static final int MAX_UNKNOWN_VOLUME_REFUSALS = 5;
+
+    /** A batch sealed and waiting to be posted (not before {@code notBefore}), with the replies of the reports in it. */
+    private record SealedBatch(byte[] bytes, long[] replies, long notBefore) {
+        SealedBatch(byte[] bytes, long[] replies) {
+            this(bytes, replies, 0);
+        }
+
         int samples() {
             return ByteBuffer.wrap(bytes).getInt(SampleBatchDescriptor.COUNT_OFFSET);
         }
@@ -103,6 +113,8 @@ final class DbForwarder implements AutoCloseable {
     private long correlation;
     private Consumer<DbForwarder> onAttach = f -> { };
     private final LongConsumer releaseReply;
+    private IntConsumer onUnknownVolume = volumeId -> { };
+    private final Map<Long, Integer> unknownVolumeRefusals = new HashMap<>();
     private long[] gatheringReplies = new long[64];
     private int gatheringReplyCount;
     private int heldReplies;
@@ -132,6 +144,14 @@ final class DbForwarder implements AutoCloseable {
     /** Runs {@code action} each time the database manager's mailbox is (re)attached: the startup load. */
     void onAttach(Consumer<DbForwarder> action) {
         this.onAttach = action;
+    }
+
+    /**
+     * Called with each volume the database manager refused samples of because nobody registered it; the
+     * services register it again (its batch goes again after {@link #UNKNOWN_VOLUME_RETRY_MILLIS}).
+     */
+    void onUnknownVolume(IntConsumer action) {
+        this.onUnknownVolume = action;
     }
 
     boolean attached() {
@@ -227,6 +247,9 @@ final class DbForwarder implements AutoCloseable {
                 }
             } else {
                 SealedBatch next = sealed.peek();
+                if (next.notBefore() > clock.epochMillis()) {
+                    break;
+                }
                 long batchId = ByteBuffer.wrap(next.bytes()).getLong(SampleBatchDescriptor.BATCH_ID_OFFSET);
                 long handle = caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next.bytes());
                 if (handle == MailboxStatus.MAILBOX_FULL) {
@@ -321,6 +344,9 @@ final class DbForwarder implements AutoCloseable {
             if (reply.status() == CallStatus.OK) {
                 storedBatches++;
                 lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
+                unknownVolumeRefusals.remove(reply.correlationId());
+            } else if (reply.status() == CallStatus.NOT_FOUND) {
+                refusedForUnknownVolumes(reply, sent);
             } else if (reply.status() == CallStatus.UNAVAILABLE || reply.status() == MailboxStatus.ABANDONED
                     || reply.status() == MailboxStatus.CALLEE_FAILED) {
                 lastError = "sample batch " + reply.correlationId() + ": " + statusName(reply.status()) + "; sent again";
@@ -349,6 +375,29 @@ final class DbForwarder implements AutoCloseable {
                     + (result == null ? "" : " " + result.path("detail").asText(""));
         }
         call.onResult().onResult(reply.status(), result);
+    }
+
+    /** The volumes are registered again and the batch waits for that, a bounded number of times. */
+    private void refusedForUnknownVolumes(ReplyView reply, byte[] sent) {
+        long batchId = reply.correlationId();
+        JsonNode problem = null;
+        try {
+            problem = json.readTree(reply.resultBytes());
+        } catch (java.io.IOException e) {
+            // no ids to register: the batch still waits and goes again
+        }
+        lastError = "sample batch " + batchId + ": " + (problem == null ? "unknown volumes" : problem.path("detail").asText());
+        int refusals = unknownVolumeRefusals.merge(batchId, 1, Integer::sum);
+        if (refusals > MAX_UNKNOWN_VOLUME_REFUSALS) {
+            unknownVolumeRefusals.remove(batchId);
+            droppedSamples += ByteBuffer.wrap(sent).getInt(SampleBatchDescriptor.COUNT_OFFSET);
+            return;
+        }
+        if (problem != null) {
+            problem.path("volumeIds").forEach(id -> onUnknownVolume.accept(id.asInt()));
+        }
+        sealed.addLast(new SealedBatch(sent, NO_HANDLES, clock.epochMillis() + UNKNOWN_VOLUME_RETRY_MILLIS));
+        trimSealed();
     }
 
     private static String statusName(int status) {

@@ -157,6 +157,7 @@ public final class ServicesDaemon implements AutoCloseable {
         config.applySpecs(queries);
         if (db != null) {
             db.onAttach(this::loadFromDatabase);
+            db.onUnknownVolume(this::registerVolumeAgain);
         }
         this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
         this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
@@ -212,6 +213,10 @@ public final class ServicesDaemon implements AutoCloseable {
                     registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
                 }
                 reports.incrementAndGet();
+                if (db != null) {
+                    // New volumes are registered before their first samples go, not an interval later.
+                    registry.drainNew(this::forwardGateway, this::forwardVolume);
+                }
                 if (db != null && db.onStats(stats, this::iopsLimit, request.handle())) {
                     request.defer();
                 } else {
@@ -329,19 +334,34 @@ public final class ServicesDaemon implements AutoCloseable {
                 "state", state, "lastSeen", gateway.lastSeen()));
     }
 
-    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
-        Map<String, Object> upsert = new LinkedHashMap<>();
-        upsert.put("op", "volume.upsert");
-        upsert.put("actor", "system:services");
-        upsert.put("volumeId", volume.volumeId());
-        upsert.put("gatewayId", volume.gatewayId());
-        VolumePlacement placement = inventory.volume(volume.volumeId());
-        if (placement != null) {
-            upsert.put("backendId", placement.backendId());
+    /** The database manager refused samples of this volume, not knowing it: register it again. */
+    private void registerVolumeAgain(int volumeId) {
+        for (GatewayRegistry.Gateway gateway : registry.all()) {
+            if (gateway.volumes().contains(volumeId)) {
+                db.call(volumeUpsert(volumeId, gateway.gatewayId()));
+                return;
+            }
         }
+    }
+
+    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
+        Map<String, Object> upsert = volumeUpsert(volume.volumeId(), volume.gatewayId());
         upsert.put("allocatedBytes", volume.capacityBytes());
         upsert.put("usedBytes", volume.usedBytes());
         db.call(upsert);
+    }
+
+    private Map<String, Object> volumeUpsert(int volumeId, long gatewayId) {
+        Map<String, Object> upsert = new LinkedHashMap<>();
+        upsert.put("op", "volume.upsert");
+        upsert.put("actor", "system:services");
+        upsert.put("volumeId", volumeId);
+        upsert.put("gatewayId", gatewayId);
+        VolumePlacement placement = inventory.volume(volumeId);
+        if (placement != null) {
+            upsert.put("backendId", placement.backendId());
+        }
+        return upsert;
     }
 
     /**

@@ -137,6 +137,43 @@ class DbForwarderTest {
     }
 
     @Test
+    void aBatchRefusedForUnregisteredVolumesWaitsForTheirRegistrationThenGoesAgain() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
+        List<Integer> registeredAgain = new ArrayList<>();
+        forwarder.onUnknownVolume(registeredAgain::add);
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        report(forwarder);
+        callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
+                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+        forwarder.doWork();
+        assertThat(registeredAgain).containsExactly(1);
+        callee.poll(this::serve, 16);
+        assertThat(batchIds).as("not before its volumes had time to be registered").isEmpty();
+        clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+        forwarder.doWork();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(1);
+        assertThat(forwarder.storedBatches()).isEqualTo(1);
+        assertThat(forwarder.droppedSamples()).isZero();
+
+        // A volume that never gets registered: the batch is dropped after a bounded number of tries.
+        report(forwarder);
+        for (int attempt = 0; attempt <= DbForwarder.MAX_UNKNOWN_VOLUME_REFUSALS; attempt++) {
+            clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+            forwarder.doWork();
+            callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
+                    "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+            forwarder.doWork();
+        }
+        assertThat(forwarder.droppedSamples()).isEqualTo(2);
+        assertThat(forwarder.pendingSamples()).isZero();
+        forwarder.close();
+    }
+
+    @Test
     void aReplacedMailboxIsLetGoAndTheNewOneAttachedWithTheStartupLoadAgain() throws Exception {
         DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
