@@ -312,13 +312,16 @@ views.live = async params => {
   });
 };
 
+/** The most pages of stored history one chart asks for. */
+const HISTORY_PAGES = 12;
+
 function historySection(volumeId) {
   const range = h('select', { id: 'history-range', name: 'range' },
     [['1 hour', 3600e3], ['1 day', 86400e3], ['7 days', 7 * 86400e3], ['30 days', 30 * 86400e3]].map(([t, v]) => h('option', { value: v, text: t })));
   const resolution = h('select', { id: 'history-resolution', name: 'resolution' },
     [['automatic', ''], ['1 second', '1s'], ['1 minute', '1m'], ['1 hour', '1h']].map(([t, v]) => h('option', { value: v, text: t })));
   const canvas = h('canvas', { id: 'history-chart', role: 'img', 'aria-label': 'Stored IOPS and p99 latency history' });
-  const note = h('p', { 'aria-live': 'polite' });
+  const note = h('p', { id: 'history-note', 'aria-live': 'polite' });
   let chart = null;
   let latest = 0;
   const load = async () => {
@@ -326,17 +329,26 @@ function historySection(volumeId) {
     const q = `from=${from}&to=${to}` + (resolution.value ? '&resolution=' + resolution.value : '');
     const mine = ++latest;
     try {
-      const { data } = await api('GET', `/api/volumes/${encodeURIComponent(volumeId)}/history?${q}`);
-      // An answer to a choice since changed must not overwrite the newer one.
-      if (mine !== latest) return;
+      // A page covers a stretch of windows from the start of the range, so the recent data of a long
+      // range is pages away: follow them (an hour at 1 s is about five).
+      let points = [], res = '', next = null, pages = 0;
+      do {
+        const { data } = await api('GET', `/api/volumes/${encodeURIComponent(volumeId)}/history?${q}`
+          + (next ? '&after=' + encodeURIComponent(next) : ''));
+        // An answer to a choice since changed must not overwrite the newer one.
+        if (mine !== latest) return;
+        points = points.concat(data.points);
+        res = data.resolution;
+        next = data.next;
+      } while (next && ++pages < HISTORY_PAGES);
       if (chart) { chart.destroy(); state.charts = state.charts.filter(c => c !== chart); }
-      chart = lineChart(canvas, `History at ${data.resolution} resolution`, ['IOPS', 'p99 latency (ms)'], 'value');
-      // One redraw for the whole page of points: an hour at 1 s is thousands of them.
-      chart.data.labels = data.points.map(p => new Date(p.t).toLocaleString());
-      chart.data.datasets[0].data = data.points.map(p => p.iops);
-      chart.data.datasets[1].data = data.points.map(p => p.latencyP99Micros / 1000);
+      chart = lineChart(canvas, `History at ${res} resolution`, ['IOPS', 'p99 latency (ms)'], 'value');
+      // One redraw for all the points: an hour at 1 s is thousands of them.
+      chart.data.labels = points.map(p => new Date(p.t).toLocaleString());
+      chart.data.datasets[0].data = points.map(p => p.iops);
+      chart.data.datasets[1].data = points.map(p => p.latencyP99Micros / 1000);
       chart.update('none');
-      note.textContent = data.points.length ? `${data.points.length} points` + (data.next ? ' (first page; narrow the range for more)' : '')
+      note.textContent = points.length ? `${points.length} points` + (next ? ' (more are stored: narrow the range or choose a coarser resolution)' : '')
         : 'Nothing stored for this period yet.';
     } catch (e) { if (mine === latest) note.textContent = e.message; }
   };

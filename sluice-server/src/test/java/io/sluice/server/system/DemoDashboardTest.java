@@ -115,6 +115,9 @@ class DemoDashboardTest {
                     page.locator("canvas").first().waitFor();
                     page.waitForTimeout(8_000);
                     page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("demo-live-bronze.png")).setFullPage(true));
+                    assertThat(page.locator("#history-note").textContent())
+                            .as("the last hour's history shows what the demo stored, not the empty start of the hour")
+                            .matches("\\d+ points.*");
                 }
                 assertThat(SCREENSHOTS.resolve("demo-overview.png")).isNotEmptyFile();
             } finally {
