@@ -8,6 +8,12 @@ package io.sluice.services;
  * loop with a one-interval delay starts to oscillate. A rise may double the limit or add half the
  * backend, whichever is more, so a volume reaches any share within two intervals; a cut at most halves
  * it, so protecting a latency objective takes effect at once but a bad sample cannot zero a volume.
+ *
+ * <p>A gateway that needs more than even its target gets any rise toward it, however small: the rise is
+ * capacity allocated to it that it would use at once, not noise in its demand, and holding it back in the
+ * dead band leaves the capacity idle while the volume queues (and the capacity estimate, which grows only
+ * on load the backend carried, never sees it used). Jitter in the target cannot turn this into a stream of
+ * sets: small cuts still wait for the band, so the limit moves only when the target reaches a new high.
  */
 final class StepLimiter {
     /** Differences below this share of the current limit are not worth a message. */
@@ -32,7 +38,8 @@ final class StepLimiter {
             return target;
         }
         boolean headroomOnly = current >= needed && target >= needed;
-        double band = headroomOnly ? HEADROOM_DEAD_BAND : DEAD_BAND;
+        boolean wantedRise = needed > target && target > current;
+        double band = headroomOnly ? HEADROOM_DEAD_BAND : wantedRise ? 0 : DEAD_BAND;
         if (Math.abs(target - current) <= Math.max(1, band * current)) {
             return current;
         }

@@ -34,6 +34,15 @@ class ControlPartsTest {
     }
 
     @Test
+    void aGatewayHeldBackBeyondItsTargetGetsAnyRiseButSmallCutsStillWait() {
+        assertThat(StepLimiter.next(1_000, 1_040, 1_500, 10_000)).as("small rise, wanted in full").isEqualTo(1_040);
+        assertThat(StepLimiter.next(1_000, 1_001, 1_500, 10_000)).as("a rise of 1 IOPS is not worth a message").isEqualTo(1_000);
+        assertThat(StepLimiter.next(1_000, 960, 1_500, 10_000)).as("small cut: dead band").isEqualTo(1_000);
+        assertThat(StepLimiter.next(1_000, 1_040, 1_020, 10_000)).as("needs less than the target: dead band")
+                .isEqualTo(1_000);
+    }
+
+    @Test
     void capacityEstimateCutsOnCongestionHoldsInTheBandAndGrowsWhenBusyAndFast() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
         estimator.update(10_000, 0, 2.0, 0);

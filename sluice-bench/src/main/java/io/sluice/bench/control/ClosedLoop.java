@@ -52,9 +52,14 @@ final class ClosedLoop {
     private int interval;
 
     ClosedLoop(Mode mode, double capacityIops, long baseLatencyMicros, long seed) {
+        this(mode, capacityIops, baseLatencyMicros, 1, seed);
+    }
+
+    /** On a device serving {@code servers} requests at once ({@link SimulatedBackend#servers(int)}). */
+    ClosedLoop(Mode mode, double capacityIops, long baseLatencyMicros, int servers, long seed) {
         this.mode = mode;
         inventory.addBackend(new Backend(BACKEND, (long) capacityIops, baseLatencyMicros));
-        backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed);
+        backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed).servers(servers);
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));
         analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, new ComplianceJudge());

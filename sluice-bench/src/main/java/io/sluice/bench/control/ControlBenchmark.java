@@ -40,37 +40,31 @@ public final class ControlBenchmark implements Callable<Integer> {
         int looseMet = 0;
         double looseDelivered = 0;
         double looseDeliveredNoQos = 0;
-        int[] windows = new int[3];
-        int[] met = new int[3];
-        double[] delivered = new double[3];
-        Mode[] modes = {Mode.QOS, Mode.NO_QOS, Mode.STATIC};
+        LatencyProtection fifo = new LatencyProtection(ControlScenarios.FIFO);
+        LatencyProtection parallel = new LatencyProtection(ControlScenarios.PARALLEL);
         int convergence = 0;
         double fairness = 1;
         double reservation = 1;
         int reclaim = 0;
         for (long seed = 1; seed <= seeds; seed++) {
-            for (int m = 0; m < modes.length; m++) {
-                ControlScenarios.LatencyRun run = ControlScenarios.goldNextToAFlood(modes[m], seed, latencyIntervals);
-                windows[m] += run.windows();
-                met[m] += run.windowsMet();
-                delivered[m] += run.deliveredDuringFlood();
-            }
-            ControlScenarios.LatencyRun looseRun = ControlScenarios.goldNextToAFlood(Mode.QOS, seed, latencyIntervals, loose);
+            fifo.run(seed, latencyIntervals);
+            parallel.run(seed, latencyIntervals);
+            ControlScenarios.LatencyRun looseRun = ControlScenarios.goldNextToAFlood(ControlScenarios.FIFO, Mode.QOS, seed,
+                    latencyIntervals, loose);
             looseWindows += looseRun.windows();
             looseMet += looseRun.windowsMet();
             looseDelivered += looseRun.deliveredDuringFlood();
-            looseDeliveredNoQos += ControlScenarios.goldNextToAFlood(Mode.NO_QOS, seed, latencyIntervals, loose)
-                    .deliveredDuringFlood();
+            looseDeliveredNoQos += ControlScenarios.goldNextToAFlood(ControlScenarios.FIFO, Mode.NO_QOS, seed,
+                    latencyIntervals, loose).deliveredDuringFlood();
             convergence = Math.max(convergence, ControlScenarios.convergenceIntervals(seed));
             fairness = Math.min(fairness, ControlScenarios.fairnessMinMax(seed));
             reservation = Math.min(reservation, ControlScenarios.reservationAttainment(seed, reservationIntervals));
             reclaim = Math.max(reclaim, ControlScenarios.idleReclaimIntervals(seed));
         }
-        double latencyMet = (double) met[0] / windows[0];
-        double latencyMetNoQos = (double) met[1] / windows[1];
-        double latencyMetStatic = (double) met[2] / windows[2];
-        double throughput = delivered[0] / delivered[1];
-        double throughputStatic = delivered[2] / delivered[1];
+        double latencyMet = fifo.shareMet(Mode.QOS);
+        double throughput = fifo.throughputVsNoQos(Mode.QOS);
+        double latencyMetParallel = parallel.shareMet(Mode.QOS);
+        double throughputParallel = parallel.throughputVsNoQos(Mode.QOS);
 
         AnalyzerCost.Result cost = AnalyzerCost.measure(quick ? 30 : 60, quick ? 20 : 100, 7);
 
@@ -78,12 +72,20 @@ public final class ControlBenchmark implements Callable<Integer> {
                 ControlScenarios.CAPACITY, ControlScenarios.BASE_MICROS);
         System.out.printf(Locale.ROOT, "  gold p95 <= 1.2x 2 ms, share of %d-interval windows during a 40k-IOPS flood:%n",
                 ControlScenarios.GOLD_LATENCY.windowIntervals());
-        System.out.printf(Locale.ROOT, "    sluice %.3f (%d/%d)   no QoS %.3f   static limits %.3f%n", latencyMet, met[0], windows[0],
-                latencyMetNoQos, latencyMetStatic);
+        System.out.printf(Locale.ROOT, "    sluice %.3f (%d/%d)   no QoS %.3f   static limits %.3f%n", latencyMet,
+                fifo.windowsMet(Mode.QOS), fifo.windows(Mode.QOS), fifo.shareMet(Mode.NO_QOS), fifo.shareMet(Mode.STATIC));
         System.out.printf(Locale.ROOT, "  throughput during the flood vs no QoS: sluice %.3f   static limits %.3f%n", throughput,
-                throughputStatic);
+                fifo.throughputVsNoQos(Mode.STATIC));
         System.out.printf(Locale.ROOT, "  with an 8 ms objective instead: windows met %.3f, throughput vs no QoS %.3f%n",
                 (double) looseMet / looseWindows, looseDelivered / looseDeliveredNoQos);
+        ControlScenarios.Device device = parallel.device();
+        System.out.printf(Locale.ROOT, "  on a parallel device (%.0f IOPS, %d us unloaded, %d in service at once), %.0fk-IOPS flood:%n",
+                device.capacityIops(), device.baseMicros(), device.servers(), device.floodIops() / 1_000);
+        System.out.printf(Locale.ROOT, "    windows met: sluice %.3f (%d/%d)   no QoS %.3f   static limits %.3f%n", latencyMetParallel,
+                parallel.windowsMet(Mode.QOS), parallel.windows(Mode.QOS), parallel.shareMet(Mode.NO_QOS),
+                parallel.shareMet(Mode.STATIC));
+        System.out.printf(Locale.ROOT, "    throughput during the flood vs no QoS: sluice %.3f   static limits %.3f%n",
+                throughputParallel, parallel.throughputVsNoQos(Mode.STATIC));
         System.out.printf(Locale.ROOT, "  convergence after a step: %d intervals (worst)%n", convergence);
         System.out.printf(Locale.ROOT, "  fairness, equal weights backlogged, min/max: %.4f (worst seed)%n", fairness);
         System.out.printf(Locale.ROOT, "  reservation attainment: %.4f (worst seed and volume)%n", reservation);
@@ -96,6 +98,8 @@ public final class ControlBenchmark implements Callable<Integer> {
         report("reservation_attainment", reservation >= TARGET_RESERVATION, ">= " + TARGET_RESERVATION);
         report("latency_windows_met", latencyMet >= TARGET_LATENCY_WINDOWS, ">= " + TARGET_LATENCY_WINDOWS);
         report("throughput_vs_no_qos", throughput >= TARGET_THROUGHPUT, ">= " + TARGET_THROUGHPUT);
+        report("latency_windows_met_parallel", latencyMetParallel >= TARGET_LATENCY_WINDOWS, ">= " + TARGET_LATENCY_WINDOWS);
+        report("throughput_vs_no_qos_parallel", throughputParallel >= TARGET_THROUGHPUT, ">= " + TARGET_THROUGHPUT);
 
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("benchmark", "control");
@@ -110,17 +114,22 @@ public final class ControlBenchmark implements Callable<Integer> {
         line.put("idle_reclaim_intervals", reclaim);
         line.put("latency_windows_met", round(latencyMet, 4));
         line.put("throughput_vs_no_qos", round(throughput, 4));
-        line.put("latency_windows_met_static", round(latencyMetStatic, 4));
-        line.put("throughput_static_vs_no_qos", round(throughputStatic, 4));
-        line.put("latency_windows_met_no_qos", round(latencyMetNoQos, 4));
+        line.put("latency_windows_met_static", round(fifo.shareMet(Mode.STATIC), 4));
+        line.put("throughput_static_vs_no_qos", round(fifo.throughputVsNoQos(Mode.STATIC), 4));
+        line.put("latency_windows_met_no_qos", round(fifo.shareMet(Mode.NO_QOS), 4));
         line.put("latency_windows_met_8ms", round((double) looseMet / looseWindows, 4));
         line.put("throughput_vs_no_qos_8ms", round(looseDelivered / looseDeliveredNoQos, 4));
+        line.put("latency_windows_met_parallel", round(latencyMetParallel, 4));
+        line.put("throughput_vs_no_qos_parallel", round(throughputParallel, 4));
+        line.put("latency_windows_met_no_qos_parallel", round(parallel.shareMet(Mode.NO_QOS), 4));
+        line.put("latency_windows_met_static_parallel", round(parallel.shareMet(Mode.STATIC), 4));
+        line.put("throughput_static_vs_no_qos_parallel", round(parallel.throughputVsNoQos(Mode.STATIC), 4));
         System.out.println(JsonLine.of(line));
         return 0;
     }
 
     private static void report(String figure, boolean met, String target) {
-        System.out.printf("  %-26s target %-8s %s%n", figure, target, met ? "met" : "MISSED");
+        System.out.printf("  %-30s target %-8s %s%n", figure, target, met ? "met" : "MISSED");
     }
 
     private static double round(double value, int digits) {

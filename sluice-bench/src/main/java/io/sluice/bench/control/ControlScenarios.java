@@ -13,12 +13,23 @@ import java.util.List;
 
 /**
  * The control scenarios of issue 5 on the simulated backend (10,000 IOPS, 200 us unloaded, latency growing
- * with utilisation), each figure computed from what the backend really did or what its gateways reported,
- * never from what the analyzer intended.
+ * with utilisation; the latency scenario also on a {@link #PARALLEL} device), each figure computed from what
+ * the backend really did or what its gateways reported, never from what the analyzer intended.
  */
 final class ControlScenarios {
     static final double CAPACITY = 10_000;
     static final long BASE_MICROS = 200;
+    /**
+     * The device all scenarios run on: one FIFO server, M/M/1 latency. 10,000 IOPS at 200 us unloaded is
+     * about two requests in service at once (Little's law), so latency doubles by half load.
+     */
+    static final Device FIFO = new Device(CAPACITY, BASE_MICROS, 1);
+    /**
+     * An SSD-class device the latency scenario runs on again: 100,000 IOPS at 200 us unloaded (a small
+     * all-flash array, one NVMe drive at moderate queue depth) is 20 requests in service at once, and with
+     * 20 servers its latency stays near 200 us until nearly all of them are busy.
+     */
+    static final Device PARALLEL = new Device(100_000, BASE_MICROS, 20);
     /** Gold's objective: p95 of reads and writes within 2 ms, judged over windows of 5 intervals. */
     static final LatencyObjective GOLD_LATENCY = new LatencyObjective(95, 2_000, 2_000, 5);
     static final int GOLD_RESERVATION = 2_000;
@@ -31,29 +42,38 @@ final class ControlScenarios {
     record LatencyRun(int windows, int windowsMet, double deliveredDuringFlood) {
     }
 
+    /** A simulated device: its capacity, unloaded latency and how many requests it serves at once. */
+    record Device(double capacityIops, long baseMicros, int servers) {
+        /** Bronze's flood: four times what the device can serve, so it stays overloaded throughout. */
+        double floodIops() {
+            return 4 * capacityIops;
+        }
+    }
+
     /**
-     * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the backend with bronze, which
-     * floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from
+     * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the {@link #FIFO} backend with
+     * bronze, which floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from
      * the histograms its gateway reported, is within 1.2x the objective. Under STATIC bronze is limited once
      * to what the nominal capacity leaves after gold's reservation, as an administrator would set a
      * throttle group.
      */
     static LatencyRun goldNextToAFlood(Mode mode, long seed, int intervals) {
-        return goldNextToAFlood(mode, seed, intervals, GOLD_LATENCY);
+        return goldNextToAFlood(FIFO, mode, seed, intervals, GOLD_LATENCY);
     }
 
     /**
-     * As {@link #goldNextToAFlood(Mode, long, int)} with another objective. A window in which gold completed
-     * nothing is a miss: it wanted I/O and got none.
+     * As {@link #goldNextToAFlood(Mode, long, int)} on another device and with another objective; bronze
+     * floods at {@link Device#floodIops()} and the static limit is the device's capacity less gold's
+     * reservation. A window in which gold completed nothing is a miss: it wanted I/O and got none.
      */
-    static LatencyRun goldNextToAFlood(Mode mode, long seed, int intervals, LatencyObjective objective) {
-        ClosedLoop loop = new ClosedLoop(mode, CAPACITY, BASE_MICROS, seed);
+    static LatencyRun goldNextToAFlood(Device device, Mode mode, long seed, int intervals, LatencyObjective objective) {
+        ClosedLoop loop = new ClosedLoop(mode, device.capacityIops(), device.baseMicros(), device.servers(), seed);
         SimVolume gold = loop.volume(1, 11, 1_500);
         SimVolume bronze = loop.volume(2, 12, 2_000);
         loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(GOLD_RESERVATION)
                 .latency(objective).build());
         loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
-        loop.staticLimit(2, 12, (long) CAPACITY - GOLD_RESERVATION);
+        loop.staticLimit(2, 12, (long) device.capacityIops() - GOLD_RESERVATION);
         long[] window = new long[LatencyBuckets.COUNT];
         int[] counts = new int[2];
         // Gold has one gateway, so exactly one report an interval carries it: the window closes on that one.
@@ -79,7 +99,7 @@ final class ControlScenarios {
             }
         });
         loop.run(FLOOD_STARTS);
-        bronze.demand(40_000);
+        bronze.demand(device.floodIops());
         loop.run(intervals - FLOOD_STARTS);
         double delivered = 0;
         for (SimVolume volume : List.of(gold, bronze)) {

@@ -28,6 +28,11 @@ import java.util.TreeSet;
  * the reads', {@link #writeLatencyFactor}). The latency reported is the
  * device's: time held by the gateway's own throttle is reported separately, as throttled operations.
  *
+ * <p>{@link #servers(int)} gives the device internal parallelism, as an SSD's channels or an array's disks:
+ * the same FIFO queue in front of that many servers, each serving one request in {@code base}, and latency
+ * from the M/M/c queue ({@link ErlangC}) instead, which stays near {@code base} until nearly every server
+ * is busy. One server, the default, is the M/M/1 device above.
+ *
  * <p>{@link #weightFair()} turns the device into an array like the gateway's own backend scheduler: it
  * shares its capacity among the volumes by equal weight (max-min, what one volume does not take the others
  * may), so a flooding neighbour takes half of it, and each volume's latency is its own queue's. A volume
@@ -50,6 +55,7 @@ public final class SimulatedBackend {
     private double jitter = 0.03;
     private double writeLatencyFactor = 1;
     private boolean weightFair;
+    private int servers = 1;
     private long reportSequence;
     private int interval;
 
@@ -155,6 +161,19 @@ public final class SimulatedBackend {
         return this;
     }
 
+    /**
+     * How many requests the device serves at once, each in the unloaded latency; 1 by default. The
+     * capacity stays the device's total: a consistent parallel device has about {@code count} over the
+     * unloaded latency. The weight-fair array ({@link #weightFair()}) keeps its own per-volume latency.
+     */
+    public SimulatedBackend servers(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a device has at least one server: " + count);
+        }
+        this.servers = count;
+        return this;
+    }
+
     /** Shares the device among the volumes by equal weight instead of in proportion to their queues. */
     public SimulatedBackend weightFair() {
         this.weightFair = true;
@@ -241,7 +260,8 @@ public final class SimulatedBackend {
             }
         }
         double rho = Math.min(MAX_UTILISATION, served / (capacityIops * seconds));
-        double meanMicros = baseLatencyMicros / (1 - rho) + (queuedBefore + queuedAfter) / 2 / capacityIops * 1e6;
+        double meanMicros = ErlangC.meanSojournMicros(servers, rho, baseLatencyMicros)
+                + (queuedBefore + queuedAfter) / 2 / capacityIops * 1e6;
         Map<Long, List<Object[]>> byGateway = new LinkedHashMap<>();
         for (SimVolume volume : volumes.values()) {
             double delivered = 0;
