@@ -22,7 +22,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Migrations from an empty database and from the previous schema (V1, with data) to the latest. */
+/** Migrations from an empty database and from earlier schemas (V1 and V2, with data) to the latest. */
 abstract class MigrationContract {
     static final long T0 = 1_790_000_000_000L / 3_600_000L * 3_600_000L;
 
@@ -35,7 +35,7 @@ abstract class MigrationContract {
     void fromEmptyToLatest() throws Exception {
         try (TestDatabase test = create(dir);
              Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
-            assertThat(versions(database)).containsExactly("1", "2");
+            assertThat(versions(database)).containsExactly("1", "2", "3");
         }
     }
 
@@ -63,7 +63,7 @@ abstract class MigrationContract {
             }
             ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
-                assertThat(versions(latest)).containsExactly("1", "2");
+                assertThat(versions(latest)).containsExactly("1", "2", "3");
                 JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()), 256 * 1024);
                 ObjectMapper mapper = new ObjectMapper();
                 JsonCalls.Answer ack = calls.call("{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
@@ -80,6 +80,63 @@ abstract class MigrationContract {
                 assertThat(minutes.get("points")).hasSize(1);
                 assertThat(minutes.get("points").get(0).get("ops").asLong()).isEqualTo(60L * 2 * 101);
             }
+        }
+    }
+
+    @Test
+    void fromTheSecondSchemaTheHourRowsCountTheirMinutes() throws Exception {
+        try (TestDatabase test = create(dir)) {
+            try (Database v2 = Database.open(test.url(), test.user(), test.password(), 2, 2_000, "2")) {
+                assertThat(versions(v2)).containsExactly("1", "2");
+                v2.inTransaction(c -> {
+                    // Three minutes of the hour T0 still kept; the hour before lost its minutes to retention.
+                    for (int m = 0; m < 3; m++) {
+                        insertV2Row(c, "samples_1m", T0 + m * 60_000L, 100);
+                    }
+                    insertV2Row(c, "samples_1h", T0, 300);
+                    insertV2Row(c, "samples_1h", T0 - 3_600_000L, 700);
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO rollup_progress (resolution, done_until) VALUES ('1h', "
+                            + (T0 + 3_600_000L) + ")")) {
+                        s.executeUpdate();
+                    }
+                    return null;
+                });
+            }
+            try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                assertThat(versions(latest)).containsExactly("1", "2", "3");
+                List<Long> minutes = latest.inTransaction(c -> {
+                    List<Long> counts = new ArrayList<>();
+                    try (PreparedStatement s = c.prepareStatement("SELECT minutes FROM samples_1h ORDER BY t");
+                         ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            counts.add(r.getLong(1));
+                        }
+                    }
+                    return counts;
+                });
+                assertThat(minutes).containsExactly(0L, 3L);
+                JsonCalls calls = new JsonCalls(new DbOps(latest, new ManualEpochClock(T0 + 2 * 3_600_000L),
+                        () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()), 256 * 1024);
+                JsonNode summary = new ObjectMapper().readTree(calls.call(("{\"op\":\"samples.summary\",\"actor\":\"a\",\"from\":"
+                        + T0 + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}").getBytes(StandardCharsets.UTF_8)).json());
+                assertThat(summary.get("items").get(0).get("ops").asLong()).isEqualTo(300);
+                assertThat(summary.get("items").get(0).get("points").asLong()).isEqualTo(3);
+            }
+        }
+    }
+
+    /** A rollup row of volume 1, reads, as V2 wrote them (no minute count). */
+    private static void insertV2Row(Connection c, String table, long t, long ops) throws java.sql.SQLException {
+        StringBuilder buckets = new StringBuilder();
+        StringBuilder values = new StringBuilder();
+        for (int b = 0; b < io.sluice.protocol.LatencyBuckets.COUNT; b++) {
+            buckets.append(", b").append(b);
+            values.append(b == 8 ? ", " + ops : ", 0");
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table + " (volume_id, direction, t, samples, ops, bytes,"
+                + " throttled_ops, latency_sum, min_ops, max_ops, iops_limit" + buckets + ") VALUES (1, 0, " + t + ", 60, " + ops
+                + ", " + ops * 4096 + ", 0, " + ops * 300 + ", 1, 2, 5000" + values + ")")) {
+            s.executeUpdate();
         }
     }
 

@@ -42,9 +42,9 @@ public final class RollupRepository {
                     + window + ", COUNT(*), SUM(ops), SUM(bytes), SUM(throttled_ops), SUM(latency_sum), MIN(ops), MAX(ops),"
                     + " MAX(iops_limit), " + sums() + " FROM samples_1s WHERE t >= ? AND t < ? GROUP BY volume_id, direction, " + window;
         } else if (target == Resolution.HOUR) {
-            sql = "INSERT INTO samples_1h (volume_id, direction, t, samples, ops, bytes, throttled_ops, latency_sum, min_ops,"
-                    + " max_ops, iops_limit, " + SampleRepository.bucketColumns("b") + ") SELECT volume_id, direction, "
-                    + window + ", SUM(samples), SUM(ops), SUM(bytes), SUM(throttled_ops), SUM(latency_sum), MIN(min_ops),"
+            sql = "INSERT INTO samples_1h (volume_id, direction, t, samples, minutes, ops, bytes, throttled_ops, latency_sum,"
+                    + " min_ops, max_ops, iops_limit, " + SampleRepository.bucketColumns("b") + ") SELECT volume_id, direction, "
+                    + window + ", SUM(samples), COUNT(*), SUM(ops), SUM(bytes), SUM(throttled_ops), SUM(latency_sum), MIN(min_ops),"
                     + " MAX(max_ops), MAX(iops_limit), " + sums() + " FROM samples_1m WHERE t >= ? AND t < ?"
                     + " GROUP BY volume_id, direction, " + window;
         } else {
