@@ -151,9 +151,16 @@ class MonitorDaemonTest {
                     .isEqualTo(AuthOutcome.ACCEPTED);
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 91)) {
-            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
-                    .isEqualTo(AuthOutcome.REFUSED);
+            AuthOutcome second;
+            try {
+                second = gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+            } catch (java.io.IOException closedBeforeTheAnswerWasRead) {
+                // The monitor closes a refused connection at once; the close may beat the read of its answer.
+                second = AuthOutcome.REFUSED;
+            }
+            assertThat(second).as("the token admits one gateway only").isEqualTo(AuthOutcome.REFUSED);
         }
+        assertThat(daemon.sessionsInSession()).isLessThanOrEqualTo(1);
         assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
                 .as("a used token cannot be given again").isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
     }
