@@ -38,6 +38,24 @@ public final class MailboxClient implements AutoCloseable {
         return new MailboxClient(MailboxCaller.attach(mailbox, callerIndex), "mailbox-caller-" + callerIndex);
     }
 
+    /**
+     * A client for a tool ({@code sluice status}, the demo's reporter): the first caller index from
+     * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once
+     * and none takes a role's fixed index.
+     */
+    public static MailboxClient attachTool(Mailbox mailbox) {
+        MailboxException last = null;
+        for (int index = ServerMailboxes.CALLER_TOOLS; index < mailbox.geometry().maxCallers(); index++) {
+            try {
+                return attach(mailbox, index);
+            } catch (MailboxException e) {
+                last = e;
+            }
+        }
+        throw new MailboxException(mailbox.file() + ": every tool caller index is held by a live process"
+                + (last == null ? "" : " (" + last.getMessage() + ")"));
+    }
+
     public MailboxCaller caller() {
         return caller;
     }

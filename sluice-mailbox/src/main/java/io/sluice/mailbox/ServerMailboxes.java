@@ -6,7 +6,7 @@ package io.sluice.mailbox;
  */
 public final class ServerMailboxes {
     /** The monitor's inbox: throttle sets, approvals, status. Slots hold a THROTTLE_SET frame. */
-    public static final MailboxGeometry MONITOR = new MailboxGeometry(1024, 4096, 8, 2);
+    public static final MailboxGeometry MONITOR = new MailboxGeometry(1024, 4096, 16, 2);
     /** The SLA services' inbox: reports, events and gateway states from the monitor; calls from the web. */
     public static final MailboxGeometry SERVICES = new MailboxGeometry(4096, 2048, 16, 4);
     /**
@@ -29,6 +29,7 @@ public final class ServerMailboxes {
     public static final int CALLER_SERVICES = 2;
     public static final int CALLER_WEB = 3;
     public static final int CALLER_DB = 4;
+    /** The first index for tools; they take the first one free from here ({@link MailboxClient#attachTool}). */
     public static final int CALLER_TOOLS = 7;
 
     /** The file of the mailbox with {@code suffix} for the server called {@code serverName}. */

@@ -11,6 +11,8 @@ import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
@@ -40,9 +42,12 @@ final class InboundThread implements Runnable {
     private final java.util.ArrayDeque<Session> departing = new java.util.ArrayDeque<>();
     private final Authenticator authenticator;
     private final AuthReader authReader = new AuthReader();
+    private final HelloReader helloReader = new HelloReader();
     private final StatsReader statsReader = new StatsReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final FrameCopy frameCopy = new FrameCopy();
+    private final StatsPart statsPart = new StatsPart();
+    private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     private volatile long maxProcessingNanos;
     private volatile boolean running = true;
 
@@ -163,6 +168,7 @@ final class InboundThread implements Runnable {
                     return;
                 }
                 session.gatewayId = decoder.gatewayId();
+                session.helloVolumes = helloReader.wrap(decoder).volumeCount();
                 authenticator.issue(session.challenge, session.gatewayId);
                 session.state = Session.State.AWAIT_AUTH;
                 session.challengeDue = true;
@@ -191,6 +197,11 @@ final class InboundThread implements Runnable {
                 case EXPIRED -> AuthReason.EXPIRED;
                 default -> AuthReason.WRONG_ANSWER;
             });
+            return;
+        }
+        if (session.helloVolumes > HelloDescriptor.MAX_VOLUMES) {
+            daemon.tooManyVolumes(session.gatewayId, session.helloVolumes);
+            refuse(session, AuthOutcome.REFUSED, AuthReason.TOO_MANY_VOLUMES);
             return;
         }
         GatewayRegistry.Admission admission = daemon.registry().admit(session.gatewayId,
@@ -227,7 +238,7 @@ final class InboundThread implements Runnable {
                     daemon.counters().pollsAnswered.increment();
                 }
                 if (daemon.reportSequences().accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
-                    forward(session, decoder, MailboxOpcodes.SERVICES_STATS_REPORT);
+                    forwardReport(session, decoder);
                 }
             }
             case THROTTLE_ACK -> {
@@ -254,6 +265,23 @@ final class InboundThread implements Runnable {
         } else {
             daemon.counters().reportsDropped.increment();
         }
+    }
+
+    /** Posts a STATS frame to the services in parts that fit their slots; what cannot be posted is counted and logged. */
+    private void forwardReport(Session session, FrameDecoder decoder) {
+        int volumes = statsReader.volumeCount();
+        int first = 0;
+        do {
+            int count = Math.min(volumesPerPart, volumes - first);
+            statsPart.of(decoder.buffer(), decoder.frameOffset(), first, count, statsReader.hasMore() || first + count < volumes);
+            if (!daemon.services().post(MailboxOpcodes.SERVICES_STATS_REPORT, session.gatewayId, statsPart)) {
+                daemon.reportDropped(session.gatewayId, statsReader.reportSequence(), statsReader.volume(first).volumeId(),
+                        volumes - first);
+                return;
+            }
+            first += count;
+        } while (first < volumes);
+        daemon.counters().reportsForwarded.increment();
     }
 
     private void protocolViolation(Session session, String what) {

@@ -15,6 +15,7 @@ public final class MonitorCounters {
     final LongAdder pollsSkippedBacklogged = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
     final LongAdder reportsDropped = new LongAdder();
+    final LongAdder volumesDropped = new LongAdder();
     final LongAdder throttlesSent = new LongAdder();
     final LongAdder throttlesAcked = new LongAdder();
     final LongAdder writesGathered = new LongAdder();
@@ -82,6 +83,11 @@ public final class MonitorCounters {
 
     public long reportsDropped() {
         return reportsDropped.sum();
+    }
+
+    /** Volume records of reports the services' mailbox had no room for. */
+    public long volumesDropped() {
+        return volumesDropped.sum();
     }
 
     public long throttlesSent() {

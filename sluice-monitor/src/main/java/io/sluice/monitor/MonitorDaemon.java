@@ -8,9 +8,11 @@ import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
-import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ThrottleSetDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -36,6 +38,8 @@ public final class MonitorDaemon implements AutoCloseable {
     public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
+    private static final long DROP_LOG_MILLIS = 10_000;
+    private final java.util.concurrent.atomic.AtomicLong dropLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     private final MonitorContext context;
     private final MonitorCounters counters = new MonitorCounters();
@@ -43,7 +47,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
-    private final Map<Long, byte[]> desiredThrottles = new ConcurrentHashMap<>();
+    private final DesiredThrottles desiredThrottles = new DesiredThrottles(
+            ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
     private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
     private final ReportSequences reportSequences = new ReportSequences(counters);
     private final AtomicInteger nextSessionId = new AtomicInteger();
@@ -209,8 +214,7 @@ public final class MonitorDaemon implements AutoCloseable {
         session.state = Session.State.IN_SESSION;
         session.authReasonDue = AuthReason.NONE;
         session.authOutcomeDue = AuthOutcome.ACCEPTED;
-        byte[] desired = desiredThrottles.get(session.gatewayId);
-        if (desired != null) {
+        for (byte[] desired : desiredThrottles.frames(session.gatewayId)) {
             session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
         }
         session.schedule();
@@ -250,7 +254,7 @@ public final class MonitorDaemon implements AutoCloseable {
 
     /** Accepts a THROTTLE_SET frame from the services: send it, or keep it for when the gateway returns. */
     boolean submitThrottle(long gatewayId, byte[] frame, long mailboxHandle) {
-        desiredThrottles.put(gatewayId, frame);
+        desiredThrottles.record(gatewayId, frame);
         Session session = sessionsByGateway.get(gatewayId);
         if (session == null || !session.inSession()) {
             return false;
@@ -266,6 +270,27 @@ public final class MonitorDaemon implements AutoCloseable {
         if (session != null) {
             closeSession(session, "revoked");
         }
+    }
+
+    /**
+     * The services' mailbox had no room for (the rest of) a report: counted, and logged with the gateway
+     * and the first volume left out, at most once per {@link #DROP_LOG_MILLIS} with the count since.
+     */
+    void reportDropped(long gatewayId, long reportSequence, int firstVolumeId, int volumes) {
+        counters.reportsDropped.increment();
+        counters.volumesDropped.add(volumes);
+        long now = clock().epochMillis();
+        long last = dropLoggedAt.get();
+        if (now - last >= DROP_LOG_MILLIS && dropLoggedAt.compareAndSet(last, now)) {
+            LOG.log(System.Logger.Level.WARNING, "the SLA services'' mailbox is full: report {0} of gateway {1} not handed on "
+                    + "from volume {2} ({3} volumes); {4} reports and {5} volume records dropped so far",
+                    reportSequence, gatewayId, firstVolumeId, volumes, counters.reportsDropped(), counters.volumesDropped());
+        }
+    }
+
+    void tooManyVolumes(long gatewayId, int volumes) {
+        LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, a server supports {2} per gateway",
+                gatewayId, volumes, HelloDescriptor.MAX_VOLUMES);
     }
 
     void reportState(long gatewayId, GatewayState state, int detail) {

@@ -104,6 +104,8 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET / 8] = c.throttlesAcked();
         values[MonitorStatusDescriptor.PAIRS_OFFSET / 8] = daemon.pairCount();
         values[MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET / 8] = c.reportsDropped();
+        values[MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET / 8] = c.volumesDropped();
+        values[MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8] = c.reportsLost();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

@@ -36,6 +36,8 @@ final class Session {
     final long connectedAt;
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
+    /** Volumes the gateway's HELLO announced. */
+    int helloVolumes;
     volatile long lastHeardAt;
 
     // ---- inbound thread

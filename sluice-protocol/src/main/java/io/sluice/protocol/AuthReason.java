@@ -16,10 +16,12 @@ public enum AuthReason {
     /** The enrollment token is unknown, used up or expired. */
     BAD_TOKEN(6),
     /** Another connection of the same gateway is already in session. */
-    DUPLICATE_SESSION(7);
+    DUPLICATE_SESSION(7),
+    /** The gateway serves more volumes than a server supports ({@link HelloDescriptor#MAX_VOLUMES}). */
+    TOO_MANY_VOLUMES(8);
 
     private static final AuthReason[] BY_CODE = {
-        NONE, AWAITING_APPROVAL, WRONG_ANSWER, REPLAYED, EXPIRED, REVOKED, BAD_TOKEN, DUPLICATE_SESSION
+        NONE, AWAITING_APPROVAL, WRONG_ANSWER, REPLAYED, EXPIRED, REVOKED, BAD_TOKEN, DUPLICATE_SESSION, TOO_MANY_VOLUMES
     };
 
     private final int code;

@@ -25,8 +25,9 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * Frame length = 40 + 80 x volumes + name length: 1 MiB holds 13,000 volumes. A gateway with more
- * announces the rest by EVENT NEW_VOLUME once accepted.
+ * Frame length = 40 + 80 x volumes + name length: 1 MiB holds 13,000 volumes. A server supports
+ * {@link #MAX_VOLUMES} volumes per gateway and refuses a HELLO announcing more (AUTH_RESULT REFUSED,
+ * {@link AuthReason#TOO_MANY_VOLUMES}).
  */
 public final class HelloDescriptor {
     public static final int CAPABILITIES_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -34,6 +35,11 @@ public final class HelloDescriptor {
     public static final int NAME_LENGTH_OFFSET = VOLUME_COUNT_OFFSET + 4;
     public static final int VOLUMES_OFFSET = NAME_LENGTH_OFFSET + 4;
     public static final int MAX_NAME_LENGTH = 255;
+    /**
+     * The most volumes one gateway may serve through a server: a STATS report of this many (1.2 MiB)
+     * still crosses in a few frames, and the services analyse them within one poll interval.
+     */
+    public static final int MAX_VOLUMES = 4096;
 
     private HelloDescriptor() {
     }

@@ -10,6 +10,8 @@ package io.sluice.protocol;
  *  24  gateways unreachable                      64  throttle sets acknowledged
  *  32  polls sent                                72  thread pairs running
  *                                                80  reports not handed to the services (mailbox full)
+ *                                                88  volume records in those reports
+ *                                                96  reports lost on the way (jumps in a gateway's sequence)
  * </pre>
  */
 public final class MonitorStatusDescriptor {
@@ -24,7 +26,9 @@ public final class MonitorStatusDescriptor {
     public static final int THROTTLES_ACKED_OFFSET = 64;
     public static final int PAIRS_OFFSET = 72;
     public static final int REPORTS_DROPPED_OFFSET = 80;
-    public static final int LENGTH = 88;
+    public static final int VOLUMES_DROPPED_OFFSET = 88;
+    public static final int REPORTS_LOST_OFFSET = 96;
+    public static final int LENGTH = 104;
 
     private MonitorStatusDescriptor() {
     }

@@ -84,6 +84,11 @@ public final class ThrottleSetDescriptor {
         return VOLUMES_OFFSET + volumeCount * VOLUME_RECORD_LENGTH;
     }
 
+    /** The most parameter sets a frame of at most {@code bytes} can carry (a mailbox slot's, say). */
+    public static int maxVolumes(int bytes) {
+        return (bytes - VOLUMES_OFFSET) / VOLUME_RECORD_LENGTH;
+    }
+
     public static int volumeOffset(int index) {
         return VOLUMES_OFFSET + index * VOLUME_RECORD_LENGTH;
     }

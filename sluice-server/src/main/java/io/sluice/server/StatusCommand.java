@@ -48,10 +48,16 @@ final class StatusCommand implements Callable<Integer> {
         }
         long age = System.currentTimeMillis() - status.get("at").asLong();
         System.out.printf("supervisor pid %d, %s, status written %d ms ago%n", supervisor, running ? "running" : "NOT RUNNING", age);
-        System.out.printf("%-10s %8s %6s %10s %9s %12s %8s  %s%n", "role", "pid", "alive", "uptime s", "restarts",
+        int width = 4;
+        for (JsonNode role : status.get("roles")) {
+            width = Math.max(width, role.get("name").asText().length());
+        }
+        String roleColumn = "%-" + width + "s ";
+        System.out.printf(roleColumn + "%8s %6s %10s %9s %12s %8s  %s%n", "role", "pid", "alive", "uptime s", "restarts",
                 "heartbeat ms", "backlog", "last exit");
         for (JsonNode role : status.get("roles")) {
-            System.out.printf("%-10s %8d %6s %10d %9d %12d %8d  %s%n", role.get("name").asText(), role.get("pid").asLong(),
+            System.out.printf(roleColumn + "%8d %6s %10d %9d %12d %8d  %s%n",
+                    role.get("name").asText(), role.get("pid").asLong(),
                     role.get("alive").asBoolean() ? "yes" : "NO", role.get("uptimeMs").asLong() / 1000,
                     role.get("restarts").asInt(), role.get("heartbeatAgeMs").asLong(), role.get("mailboxBacklog").asInt(),
                     role.get("lastExit").asText());
@@ -79,7 +85,7 @@ final class StatusCommand implements Callable<Integer> {
             return;
         }
         try (Mailbox mailbox = Mailbox.open(box);
-             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS)) {
+             MailboxClient client = MailboxClient.attachTool(mailbox)) {
             Reply reply = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(3, TimeUnit.SECONDS);
             ByteBuffer b = ByteBuffer.wrap(reply.result());
             System.out.printf("gateways: %d in session, %d connections, %d pending approval, %d unreachable; "
@@ -89,9 +95,20 @@ final class StatusCommand implements Callable<Integer> {
                     b.getLong(MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET), b.getLong(MonitorStatusDescriptor.POLLS_SENT_OFFSET),
                     b.getLong(MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET), b.getLong(MonitorStatusDescriptor.THROTTLES_SENT_OFFSET),
                     b.getLong(MonitorStatusDescriptor.PAIRS_OFFSET));
+            long dropped = b.getLong(MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET);
+            long lost = b.getLong(MonitorStatusDescriptor.REPORTS_LOST_OFFSET);
+            System.out.printf("reports: %d not handed to the SLA services (%d volume records; their mailbox was full), "
+                    + "%d lost on the way%s%n", dropped, b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost,
+                    dropped + lost > 0 ? "  <- see the monitor's log" : "");
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
         }
+    }
+
+    private static JsonNode ask(MailboxClient client, String request) throws Exception {
+        Reply reply = client.call(MailboxOpcodes.SERVICES_JSON, request.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .get(3, TimeUnit.SECONDS);
+        return new ObjectMapper().readTree(reply.result());
     }
 
     /** Each gateway's state as the SLA services know it (from the monitor's events and reports). */
@@ -100,10 +117,13 @@ final class StatusCommand implements Callable<Integer> {
             return;
         }
         try (Mailbox mailbox = Mailbox.open(box);
-             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS)) {
-            Reply reply = client.call(MailboxOpcodes.SERVICES_JSON,
-                    "{\"op\":\"gateways.list\",\"actor\":\"system:status\",\"limit\":200}".getBytes()).get(3, TimeUnit.SECONDS);
-            JsonNode items = new ObjectMapper().readTree(reply.result()).path("items");
+             MailboxClient client = MailboxClient.attachTool(mailbox)) {
+            JsonNode throttles = ask(client, "{\"op\":\"status\",\"actor\":\"system:status\"}").path("throttleSets");
+            System.out.printf("throttle sets: %d posted to the monitor, %d acknowledged by gateways, %d kept for gateways "
+                            + "away, %d not delivered (sent again), %d waiting%n", throttles.path("posted").asLong(),
+                    throttles.path("acked").asLong(), throttles.path("stored").asLong(), throttles.path("failed").asLong(),
+                    throttles.path("waiting").asLong() + throttles.path("inFlight").asLong());
+            JsonNode items = ask(client, "{\"op\":\"gateways.list\",\"actor\":\"system:status\",\"limit\":200}").path("items");
             if (items.isEmpty()) {
                 return;
             }

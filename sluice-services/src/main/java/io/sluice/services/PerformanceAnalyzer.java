@@ -169,6 +169,20 @@ public final class PerformanceAnalyzer implements CapacityView {
         return path == null ? null : path.sent;
     }
 
+    /**
+     * The parameters last sent for these volumes did not reach {@code gatewayId}: the next interval sends
+     * them again (with a new version) even if nothing changed.
+     */
+    public void notDelivered(long gatewayId, int[] volumeIds) {
+        for (int volumeId : volumeIds) {
+            VolumeState volume = volumes.get(volumeId);
+            PathState path = volume == null ? null : volume.paths.get(gatewayId);
+            if (path != null) {
+                path.delivered = false;
+            }
+        }
+    }
+
     /** Samples set aside: of a volume the inventory does not place, or over an empty interval. */
     public long ignoredSamples() {
         return ignoredSamples;
@@ -461,6 +475,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         int silentIntervals;
         double demand;
         ThrottleParams sent;
+        /** False once the set sent was reported undelivered: the next interval sends it again, changed or not. */
+        boolean delivered = true;
 
         PathState(long gatewayId) {
             this.gatewayId = gatewayId;
@@ -598,7 +614,7 @@ public final class PerformanceAnalyzer implements CapacityView {
                         policy.latency().tightestMicros(), part(bandwidthLimit, share),
                         part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
                         part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
-                if (params.sameSettings(path.sent)) {
+                if (path.delivered && params.sameSettings(path.sent)) {
                     continue;
                 }
                 if (held && path.sent != null && path.sent.iopsLimit() > 0) {
@@ -606,6 +622,7 @@ public final class PerformanceAnalyzer implements CapacityView {
                 }
                 long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
                 path.sent = params.withVersion(version);
+                path.delivered = true;
                 changed.computeIfAbsent(path.gatewayId, id -> new ArrayList<>()).add(path.sent);
             }
         }

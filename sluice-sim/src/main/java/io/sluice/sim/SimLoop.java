@@ -77,7 +77,7 @@ final class SimLoop {
             long id = context.firstGatewayId() + index;
             SyntheticVolume[] volumes = new SyntheticVolume[context.volumesPerGateway()];
             for (int v = 0; v < volumes.length; v++) {
-                volumes[v] = new SyntheticVolume(v + 1, "vol-" + (v + 1), context.volumes(),
+                volumes[v] = new SyntheticVolume(context.volumeId(id, v), "vol-" + (v + 1), context.volumes(),
                         context.seed() * 31 + id * 4099 + v);
             }
             byte[] key = GatewayKeys.derive(secret, id);

@@ -558,8 +558,9 @@ final class SimulatedGateway {
     }
 
     private SyntheticVolume volumeById(int volumeId) {
-        // Volume ids are 1..count, in order; see SimLoop.
-        return volumeId >= 1 && volumeId <= volumes.length ? volumes[volumeId - 1] : null;
+        // Volume ids are consecutive, in order; see SimContext#volumeId.
+        int index = volumeId - volumes[0].volumeId();
+        return index >= 0 && index < volumes.length ? volumes[index] : null;
     }
 
     private void updateDeadline() {

@@ -64,6 +64,8 @@ public final class QosScheduler implements RequestScheduler {
     /** Results of {@link #choose}: when to look again, and why the chosen lane goes. */
     private long wakeAt;
     private int phase;
+    /** How many lanes {@link #choose} found free to go: above one, the weights decided. */
+    private int readyLanes;
 
     /**
      * @param capacity      the backend's modelled capacity (its queue depth is the dispatcher count)
@@ -238,6 +240,7 @@ public final class QosScheduler implements RequestScheduler {
     /** Picks the lane whose head goes now (setting {@link #phase}), or null and sets {@link #wakeAt}. */
     private Lane choose(long now) {
         wakeAt = NEVER;
+        readyLanes = 0;
         if (queued == 0) {
             return null;
         }
@@ -264,7 +267,10 @@ public final class QosScheduler implements RequestScheduler {
             long wait = lane.limitWait(now);
             if (wait > 0) {
                 wakeAt = Math.min(wakeAt, now + wait);
-            } else if (p.reservationIops() > 0 && lane.reservationTag <= relativeNow) {
+                continue;
+            }
+            readyLanes++;
+            if (p.reservationIops() > 0 && lane.reservationTag <= relativeNow) {
                 if (reserved == null || lane.reservationTag < reserved.reservationTag) {
                     reserved = lane;
                 }
@@ -304,6 +310,9 @@ public final class QosScheduler implements RequestScheduler {
             lane.reservationTag += units * NANOS_PER_SECOND / p.reservationIops();
         } else if (phase == WEIGHT) {
             virtualTime = Math.max(virtualTime, lane.shareTag);
+            if (readyLanes > 1) {
+                lane.stats.wonByWeight();
+            }
         }
         lane.shareTag += units / p.weight();
         if (lane.count > 0) {

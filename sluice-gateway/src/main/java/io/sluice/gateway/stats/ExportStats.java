@@ -3,6 +3,8 @@ package io.sluice.gateway.stats;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * The statistics of one volume. READ is the read direction; every other command (WRITE, FLUSH,
  * TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data actually transferred.
@@ -10,6 +12,7 @@ import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
 public final class ExportStats {
     private final DirectionStats read = new DirectionStats();
     private final DirectionStats write = new DirectionStats();
+    private final AtomicLong wonByWeight = new AtomicLong();
 
     /** A request entered the export's queue. */
     public void admitted(int type) {
@@ -32,9 +35,18 @@ public final class ExportStats {
         direction(type).throttled(nanos);
     }
 
+    /**
+     * The scheduler sent one of this volume's requests by weight while another volume of its backend
+     * was ready too: the decisions the weights make, whether or not clients keep the queues full.
+     */
+    public void wonByWeight() {
+        wonByWeight.incrementAndGet();
+    }
+
     public synchronized VolumeStats snapshot(String name, int id, String backend, long qosVersion,
                                              long capacityBytes, long usedBytes) {
-        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, read.snapshot(), write.snapshot());
+        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, wonByWeight.get(), read.snapshot(),
+                write.snapshot());
     }
 
     private DirectionStats direction(int type) {

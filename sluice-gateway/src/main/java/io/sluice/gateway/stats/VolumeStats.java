@@ -2,8 +2,9 @@ package io.sluice.gateway.stats;
 
 /**
  * A snapshot of one volume (export): its traffic per direction, the QoS version in force, and the
- * backend's capacity and used bytes for forecasting (-1 where the backend cannot tell).
+ * backend's capacity and used bytes for forecasting (-1 where the backend cannot tell), and how
+ * many of its requests won the backend by weight against another ready volume ({@link ExportStats#wonByWeight}).
  */
 public record VolumeStats(String name, int id, String backend, long qosVersion, long capacityBytes,
-                          long usedBytes, DirectionSnapshot read, DirectionSnapshot write) {
+                          long usedBytes, long wonByWeight, DirectionSnapshot read, DirectionSnapshot write) {
 }

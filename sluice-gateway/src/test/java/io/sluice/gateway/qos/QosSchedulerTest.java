@@ -91,10 +91,24 @@ class QosSchedulerTest {
         Export heavy = export(QosParameters.UNLIMITED.withShares(0, 3));
         backlog(light, 4096);
         backlog(heavy, 4096);
-        run(1000 * MS);
+        long[] first = run(1000 * MS);
         long[] second = run(1000 * MS);
         assertThat(second[0]).isEqualTo(500);
         assertThat(second[1]).isEqualTo(1500);
+        // Both always ready: every dispatch was a choice the weights made.
+        assertThat(light.snapshot(0).wonByWeight()).isEqualTo(first[0] + second[0]);
+        assertThat(heavy.snapshot(0).wonByWeight()).isEqualTo(first[1] + second[1]);
+    }
+
+    @Test
+    void aVolumeAloneOnItsBackendWinsNothingByWeight() throws InterruptedException {
+        backend(2000);
+        Export alone = export(QosParameters.UNLIMITED.withShares(0, 1));
+        Export idle = export(QosParameters.UNLIMITED.withShares(0, 3));
+        backlog(alone, 4096);
+        assertThat(run(1000 * MS)[0]).isPositive();
+        assertThat(alone.snapshot(0).wonByWeight()).isZero();
+        assertThat(idle.snapshot(0).wonByWeight()).isZero();
     }
 
     @Test

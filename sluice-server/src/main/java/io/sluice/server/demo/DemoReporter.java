@@ -28,7 +28,7 @@ public final class DemoReporter implements AutoCloseable {
         try {
             if (services == null) {
                 mailbox = Mailbox.open(mailboxFile);
-                services = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS);
+                services = MailboxClient.attachTool(mailbox);
             }
             Reply reply = services.call(MailboxOpcodes.SERVICES_JSON, LIVE_VOLUMES).get(2, TimeUnit.SECONDS);
             if (reply.status() != CallStatus.OK) {

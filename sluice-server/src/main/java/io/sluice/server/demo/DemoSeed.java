@@ -30,7 +30,7 @@ public final class DemoSeed {
     /** Stores the SLAs and creates the login; returns the login's generated password. */
     public static String seed(Path dbMailbox) throws Exception {
         try (Mailbox mailbox = Mailbox.open(dbMailbox);
-             MailboxClient db = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS)) {
+             MailboxClient db = MailboxClient.attachTool(mailbox)) {
             putSla(db, DemoPlan.goldSla());
             putSla(db, DemoPlan.bronzeSla());
             String password = newPassword();

@@ -39,6 +39,7 @@ class ControlLoopSystemTest {
         String name = "sluice-loop-" + ProcessHandle.current().pid();
         Path monitorBox = Path.of("/dev/shm", name + "-monitor");
         Path servicesBox = Path.of("/dev/shm", name + "-services");
+        Path queriesBox = Path.of("/dev/shm", name + "-services-queries");
         int gateways = 10;
         ServicesConfig config = new ServicesConfig(
                 List.of(new Backend("array-1", 1_000_000, 200)),
@@ -49,7 +50,8 @@ class ControlLoopSystemTest {
                 .withApproved(LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()))
                 .withPolling(200, 3).withPairs(1, gateways);
         try (MonitorDaemon monitor = new MonitorDaemon(context);
-             ServicesDaemon services = new ServicesDaemon(servicesBox, monitorBox, config, 200, EpochClock.system());
+             ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null, config, 200,
+                     EpochClock.system());
              Simulator sim = Simulator.start(SimContext.builder(monitor.address(), SECRET).gateways(gateways)
                      .volumesPerGateway(2).firstGatewayId(1).seed(3).build())) {
             await(() -> services.gatewaysThrottled(1) == gateways);
@@ -64,8 +66,14 @@ class ControlLoopSystemTest {
             long unlimited = services.iopsLimit(2);
             assertThat(unlimited == 0 || unlimited > 400).as("volume 2 limit %d", unlimited).isTrue();
         } finally {
-            Files.deleteIfExists(monitorBox);
-            Files.deleteIfExists(servicesBox);
+            // The test named every mailbox the roles opened or created, so it owns their removal.
+            for (Path box : List.of(monitorBox, servicesBox, queriesBox)) {
+                Files.deleteIfExists(box);
+            }
+        }
+        try (var left = Files.list(Path.of("/dev/shm"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(name)))
+                    .as("mailbox files left behind").isEmpty();
         }
     }
 

@@ -8,13 +8,11 @@ import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ServerMailboxes;
-import io.sluice.mailbox.SlotFlags;
 import io.sluice.protocol.EventKind;
 import io.sluice.protocol.EventReader;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
-import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.services.Alert;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityWatch;
@@ -28,14 +26,12 @@ import io.sluice.services.PolicyBook;
 import io.sluice.services.Backend;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
-import io.sluice.services.ThrottleFrames;
 import io.sluice.services.ThrottleParams;
 import io.sluice.services.Verdict;
 import io.sluice.services.VolumeInterval;
 import io.sluice.services.VolumePlacement;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -82,16 +78,11 @@ public final class ServicesDaemon implements AutoCloseable {
     private final DbForwarder db;
     private final EpochClock clock;
     private final long intervalMillis;
-    private final ThrottleFrames frames = new ThrottleFrames();
     private final StatsReader stats = new StatsReader();
     private final EventReader event = new EventReader();
-    /** THROTTLE_SET frames the monitor's mailbox had no room for yet; sent first at the next step. */
-    private final ArrayDeque<byte[]> unsent = new ArrayDeque<>();
+    private final ThrottleOutbox throttles;
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong queriesServed = new AtomicLong();
-    private final AtomicLong throttlesPosted = new AtomicLong();
-    private final AtomicLong throttlesAcked = new AtomicLong();
-    private final AtomicLong throttlesStored = new AtomicLong();
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
     private final Map<Integer, Map<Long, Long>> iopsLimits = new ConcurrentHashMap<>();
     private final CapacityWatch capacity;
@@ -104,7 +95,6 @@ public final class ServicesDaemon implements AutoCloseable {
     private final PolicyBook book;
     private long nextForecastAt;
     private final Thread thread;
-    private long commandId;
     private volatile boolean running = true;
 
     /**
@@ -119,13 +109,6 @@ public final class ServicesDaemon implements AutoCloseable {
                 ServerMailboxes.file(mailboxDir, name, ServerMailboxes.MONITOR_SUFFIX),
                 dbForwarding ? ServerMailboxes.file(mailboxDir, name, ServerMailboxes.DB_SUFFIX) : null,
                 config, intervalMillis, clock);
-    }
-
-    /** Without the database manager; the query mailbox is the report mailbox's name plus {@code -queries}. */
-    public ServicesDaemon(Path servicesMailboxFile, Path monitorMailboxFile, ServicesConfig config, long intervalMillis,
-                          EpochClock clock) {
-        this(servicesMailboxFile, servicesMailboxFile.resolveSibling(servicesMailboxFile.getFileName() + "-queries"),
-                monitorMailboxFile, null, config, intervalMillis, clock);
     }
 
     /**
@@ -147,12 +130,15 @@ public final class ServicesDaemon implements AutoCloseable {
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
                 this::onInterval, rules);
         self[0] = analyzer;
+        // Command ids from the clock: a restarted services process does not reuse its predecessor's.
+        this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
+                analyzer::notDelivered);
         this.db = dbMailboxFile == null ? null
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
-                registry, capacity, this::iopsLimit, db), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
+                registry, capacity, this::iopsLimit, db, throttles), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
@@ -177,17 +163,11 @@ public final class ServicesDaemon implements AutoCloseable {
             long now = clock.epochMillis();
             analyzer.doWork(now);
             forecastCapacity(now);
-            flushUnsent();
+            work += throttles.flush(monitor);
             if (db != null) {
                 work += db.doWork();
             }
-            work += monitor.pollReplies(reply -> {
-                if (reply.status() == MailboxOpcodes.THROTTLE_ACKED) {
-                    throttlesAcked.incrementAndGet();
-                } else if (reply.status() == MailboxOpcodes.THROTTLE_STORED) {
-                    throttlesStored.incrementAndGet();
-                }
-            }, 256);
+            work += monitor.pollReplies(throttles::onReply, 256);
             monitor.heartbeat();
             if (work == 0 && !queriesCallee.hasRequests()) {
                 // The doorbell is the report mailbox's; queries wait at most this long (10 ms).
@@ -437,30 +417,13 @@ public final class ServicesDaemon implements AutoCloseable {
         return capacity.forecast(backendId);
     }
 
-    /** The analyzer's sink: a THROTTLE_SET frame per gateway, posted (idempotent: versioned) to the monitor. */
+    /** The analyzer's sink: THROTTLE_SET calls per gateway, posted (idempotent: versioned) to the monitor. */
     private void send(long gatewayId, List<ThrottleParams> sets) {
-        ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(sets.size()));
-        frames.write(frame, 1, gatewayId, ++commandId, sets);
         for (ThrottleParams set : sets) {
             iopsLimits.computeIfAbsent(set.volumeId(), v -> new ConcurrentHashMap<>()).put(gatewayId, set.iopsLimit());
         }
-        unsent.add(frame.array());
-        flushUnsent();
-    }
-
-    private void flushUnsent() {
-        byte[] frame;
-        while ((frame = unsent.peek()) != null) {
-            long handle = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, SlotFlags.IDEMPOTENT, ++commandId,
-                    ParamWriter.of(frame));
-            if (handle == MailboxStatus.MAILBOX_FULL) {
-                return;
-            }
-            unsent.poll();
-            if (handle > 0) {
-                throttlesPosted.incrementAndGet();
-            }
-        }
+        throttles.enqueue(gatewayId, sets);
+        throttles.flush(monitor);
     }
 
     /** The sum of the IOPS limits last sent to the gateways serving a volume (0 = none sent, or unlimited). */
@@ -482,15 +445,26 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     public long throttlesPosted() {
-        return throttlesPosted.get();
+        return throttles.posted();
     }
 
     public long throttlesAcked() {
-        return throttlesAcked.get();
+        return throttles.acked();
     }
 
+    /** Sets the monitor kept for a gateway not in session; it gets them when it registers. */
     public long throttlesStored() {
-        return throttlesStored.get();
+        return throttles.stored();
+    }
+
+    /** Calls refused or answered with an error; their volumes' parameters go again. */
+    public long throttlesFailed() {
+        return throttles.failed();
+    }
+
+    /** Calls waiting for room in the monitor's mailbox, and posted but not answered. */
+    public long throttlesOutstanding() {
+        return throttles.waiting() + throttles.inFlight();
     }
 
     @Override

@@ -426,6 +426,10 @@ final class ServicesQueries {
                 .put("lastTickMicros", state.analyzer().lastTickNanos() / 1000);
         ObjectNode db = result.putObject("dbForwarding");
         DbForwarder forwarder = state.db();
+        ThrottleOutbox throttles = state.throttles();
+        result.putObject("throttleSets").put("posted", throttles.posted()).put("acked", throttles.acked())
+                .put("stored", throttles.stored()).put("failed", throttles.failed()).put("waiting", throttles.waiting())
+                .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {
             db.put("attached", forwarder.attached()).put("pendingSamples", forwarder.pendingSamples())

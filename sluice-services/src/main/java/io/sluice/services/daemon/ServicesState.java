@@ -18,6 +18,7 @@ import java.util.function.IntToLongFunction;
  * @param sentLimit the IOPS limit last sent to the gateways for a volume, summed (0 = none)
  * @param capacity the capacity forecasts per backend and their severities
  * @param db the database forwarder; null when forwarding is off
+ * @param throttles the parameter sets on their way to the monitor
  */
 record ServicesState(
         EpochClock clock,
@@ -30,5 +31,6 @@ record ServicesState(
         GatewayRegistry gateways,
         CapacityWatch capacity,
         IntToLongFunction sentLimit,
-        DbForwarder db) {
+        DbForwarder db,
+        ThrottleOutbox throttles) {
 }

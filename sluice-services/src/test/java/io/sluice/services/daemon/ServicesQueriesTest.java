@@ -49,7 +49,8 @@ class ServicesQueriesTest {
         self[0] = analyzer;
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
                 new RecentStats(600), new GatewayRegistry(), new CapacityWatch(inventory, judge.alerts(),
-                new CapacityForecaster(10, 0), 30, 7), v -> 0, null), 256 * 1024);
+                new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
+                new ThrottleOutbox(4096, START, analyzer::notDelivered)), 256 * 1024);
     }
 
     @Test

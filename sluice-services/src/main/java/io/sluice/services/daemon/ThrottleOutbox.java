@@ -1,0 +1,151 @@
+package io.sluice.services.daemon;
+
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.ReplyView;
+import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.services.ThrottleFrames;
+import io.sluice.services.ThrottleParams;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The analyzer's parameter sets on their way to the monitor: one THROTTLE_SET call per gateway and
+ * slot-full of volumes (a monitor slot holds {@link #setsPerCall} sets), queued while the monitor's
+ * mailbox is full and posted again at the next step, followed until the monitor answers. A call the
+ * mailbox refuses for good, or that the monitor answers with an error, was not delivered: counted,
+ * logged with its gateway and volumes, and handed to {@code notDelivered} so the analyzer sends those
+ * volumes' parameters again rather than believe them in force.
+ *
+ * <p>Not thread-safe: the services' loop thread does everything; the counters may be read from any thread.
+ */
+final class ThrottleOutbox {
+    private static final System.Logger LOG = System.getLogger(ThrottleOutbox.class.getName());
+
+    /** What the analyzer does with parameter sets that did not reach their gateway. */
+    @FunctionalInterface
+    interface Undelivered {
+        void notDelivered(long gatewayId, int[] volumeIds);
+    }
+
+    private record Call(long commandId, long gatewayId, byte[] frame, int[] volumeIds) {
+    }
+
+    private final int setsPerCall;
+    private final Undelivered undelivered;
+    private final ThrottleFrames frames = new ThrottleFrames();
+    private final ArrayDeque<Call> unsent = new ArrayDeque<>();
+    private final Map<Long, Call> inFlight = new HashMap<>();
+    private long commandId;
+    private final AtomicLong posted = new AtomicLong();
+    private final AtomicLong acked = new AtomicLong();
+    private final AtomicLong stored = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    /**
+     * @param slotCapacity the parameter bytes of one monitor mailbox slot
+     * @param firstCommandId where command ids start; from the clock, so a restarted process does not reuse them
+     */
+    ThrottleOutbox(int slotCapacity, long firstCommandId, Undelivered undelivered) {
+        this.setsPerCall = ThrottleSetDescriptor.maxVolumes(slotCapacity);
+        if (setsPerCall < 1) {
+            throw new IllegalArgumentException("a monitor slot of " + slotCapacity + " bytes holds no parameter set");
+        }
+        this.commandId = firstCommandId;
+        this.undelivered = undelivered;
+    }
+
+    int setsPerCall() {
+        return setsPerCall;
+    }
+
+    /** Queues a gateway's changed sets as as many calls as their number needs. */
+    void enqueue(long gatewayId, List<ThrottleParams> sets) {
+        for (int from = 0; from < sets.size(); from += setsPerCall) {
+            List<ThrottleParams> part = sets.subList(from, Math.min(sets.size(), from + setsPerCall));
+            ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(part.size()));
+            long id = ++commandId;
+            frames.write(frame, 1, gatewayId, id, part);
+            unsent.add(new Call(id, gatewayId, frame.array(), part.stream().mapToInt(ThrottleParams::volumeId).toArray()));
+        }
+    }
+
+    /** Posts what waits, oldest first, until the monitor's mailbox is full. */
+    int flush(MailboxCaller monitor) {
+        int work = 0;
+        Call call;
+        while ((call = unsent.peek()) != null) {
+            long handle = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, SlotFlags.IDEMPOTENT, call.commandId(),
+                    ParamWriter.of(call.frame()));
+            if (handle > 0) {
+                unsent.poll();
+                inFlight.put(call.commandId(), call);
+                posted.incrementAndGet();
+                work++;
+            } else if (handle == MailboxStatus.TOO_LARGE || handle == MailboxStatus.BAD_REQUEST) {
+                unsent.poll();
+                fail(call, "refused by the mailbox: " + MailboxStatus.name((int) handle));
+                work++;
+            } else {
+                // Full, or a lock or slot that will come right: the same call goes at the next step.
+                return work;
+            }
+        }
+        return work;
+    }
+
+    /** A reply from the monitor's mailbox. */
+    void onReply(ReplyView reply) {
+        Call call = inFlight.remove(reply.correlationId());
+        switch (reply.status()) {
+            case MailboxOpcodes.THROTTLE_ACKED -> acked.incrementAndGet();
+            case MailboxOpcodes.THROTTLE_STORED -> stored.incrementAndGet();
+            default -> {
+                if (call != null) {
+                    fail(call, "answered " + MailboxStatus.name(reply.status()));
+                }
+            }
+        }
+    }
+
+    private void fail(Call call, String why) {
+        failed.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "throttle set {0} for gateway {1} (volumes {2}) not delivered: {3}",
+                call.commandId(), call.gatewayId(), java.util.Arrays.toString(call.volumeIds()), why);
+        undelivered.notDelivered(call.gatewayId(), call.volumeIds());
+    }
+
+    long posted() {
+        return posted.get();
+    }
+
+    long acked() {
+        return acked.get();
+    }
+
+    long stored() {
+        return stored.get();
+    }
+
+    /** Calls refused by the mailbox or answered with an error: their volumes are sent again. */
+    long failed() {
+        return failed.get();
+    }
+
+    /** Calls waiting for room in the monitor's mailbox. */
+    int waiting() {
+        return unsent.size();
+    }
+
+    /** Calls posted and not answered yet. */
+    int inFlight() {
+        return inFlight.size();
+    }
+}

@@ -1,0 +1,127 @@
+package io.sluice.services.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.services.ThrottleParams;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox against a monitor played by this test: a callee on a real mailbox file with the monitor's
+ * slot size, polled on the test's thread between the outbox's steps.
+ */
+class ThrottleOutboxTest {
+    private static final long GATEWAY = 3;
+    private final Path file = Path.of("/dev/shm", "sluice-outbox-test-" + ProcessHandle.current().pid() + "-monitor");
+    private final List<long[]> undelivered = new ArrayList<>();
+    private Mailbox mailbox;
+    private MailboxCaller caller;
+    private MailboxCallee monitor;
+
+    private void monitorMailbox(int slots) {
+        mailbox = Mailbox.create(file, new MailboxGeometry(slots, ServerMailboxes.MONITOR.slotSize(), 16, 2));
+        caller = MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
+        monitor = MailboxCallee.attach(mailbox);
+    }
+
+    @AfterEach
+    void removeMailbox() throws Exception {
+        if (monitor != null) {
+            monitor.close();
+            caller.close();
+            mailbox.close();
+        }
+        Files.deleteIfExists(file);
+    }
+
+    private ThrottleOutbox outbox() {
+        return new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), 1_000,
+                (gateway, volumes) -> IntStream.of(volumes).forEach(v -> undelivered.add(new long[] {gateway, v})));
+    }
+
+    private static List<ThrottleParams> sets(int count) {
+        List<ThrottleParams> sets = new ArrayList<>();
+        for (int v = 1; v <= count; v++) {
+            sets.add(new ThrottleParams(v, 5, 1, 100 * v, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        }
+        return sets;
+    }
+
+    /** The monitor takes every call, answering each with {@code status}; returns the volume ids it saw per call. */
+    private List<List<Integer>> monitorAnswers(int status) {
+        List<List<Integer>> calls = new ArrayList<>();
+        ThrottleSetReader reader = new ThrottleSetReader();
+        monitor.poll(request -> {
+            assertThat(request.opcode()).isEqualTo(MailboxOpcodes.MONITOR_THROTTLE_SET);
+            reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+            List<Integer> volumes = new ArrayList<>();
+            for (int i = 0; i < reader.volumeCount(); i++) {
+                volumes.add(reader.volume(i).volumeId());
+            }
+            assertThat(reader.gatewayId()).isEqualTo(GATEWAY);
+            calls.add(volumes);
+            request.reply(status, 0);
+        }, 1_000);
+        return calls;
+    }
+
+    @Test
+    void aGatewayWithMoreVolumesThanASlotHoldsGetsSeveralCallsCarryingEveryVolumeOnce() {
+        monitorMailbox(64);
+        ThrottleOutbox outbox = outbox();
+        outbox.enqueue(GATEWAY, sets(1_000));
+        assertThat(outbox.flush(caller)).isEqualTo((1_000 + 43) / 44);
+        List<List<Integer>> calls = monitorAnswers(MailboxOpcodes.THROTTLE_ACKED);
+        assertThat(calls).hasSize(23).allSatisfy(c -> assertThat(c).hasSizeLessThanOrEqualTo(outbox.setsPerCall()));
+        assertThat(calls.stream().flatMap(List::stream).toList()).containsExactlyElementsOf(IntStream.rangeClosed(1, 1_000).boxed().toList());
+        caller.pollReplies(outbox::onReply, 100);
+        assertThat(outbox.acked()).isEqualTo(23);
+        assertThat(outbox.inFlight()).isZero();
+        assertThat(undelivered).isEmpty();
+    }
+
+    @Test
+    void callsTheMailboxHasNoRoomForWaitAndGoAtTheNextStep() {
+        monitorMailbox(4);
+        ThrottleOutbox outbox = outbox();
+        outbox.enqueue(GATEWAY, sets(44 * 6));
+        assertThat(outbox.flush(caller)).isEqualTo(4);
+        assertThat(outbox.waiting()).isEqualTo(2);
+        assertThat(monitorAnswers(MailboxOpcodes.THROTTLE_STORED)).hasSize(4);
+        caller.pollReplies(outbox::onReply, 100);
+        assertThat(outbox.flush(caller)).isEqualTo(2);
+        assertThat(monitorAnswers(MailboxOpcodes.THROTTLE_ACKED)).hasSize(2);
+        caller.pollReplies(outbox::onReply, 100);
+        assertThat(outbox.stored() + outbox.acked()).isEqualTo(6);
+        assertThat(outbox.waiting() + outbox.inFlight()).isZero();
+        assertThat(undelivered).isEmpty();
+    }
+
+    @Test
+    void aCallTheMonitorRefusesIsCountedAndItsVolumesAreHandedBackToTheAnalyzer() {
+        monitorMailbox(16);
+        ThrottleOutbox outbox = outbox();
+        outbox.enqueue(GATEWAY, sets(3));
+        outbox.flush(caller);
+        monitorAnswers(MailboxStatus.BAD_REQUEST);
+        caller.pollReplies(outbox::onReply, 100);
+        assertThat(outbox.failed()).isEqualTo(1);
+        assertThat(outbox.acked()).isZero();
+        assertThat(undelivered).extracting(u -> u[1]).containsExactly(1L, 2L, 3L);
+        assertThat(undelivered).extracting(u -> u[0]).containsOnly(GATEWAY);
+    }
+}
