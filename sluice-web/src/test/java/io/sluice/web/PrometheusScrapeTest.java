@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
+import io.sluice.web.harness.InMemoryBackend;
 import io.sluice.web.harness.WebTestBase;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -45,7 +46,9 @@ class PrometheusScrapeTest extends WebTestBase {
         String text = api.get("/metrics", Credentials.token(viewerToken)).body();
         assertThat(text).contains("sluice_volume_throttle_iops{").contains("sluice_process_up{process=\"db\"} 1.0")
                 .contains("sluice_mailbox_slots{").contains("sluice_gateways{state=\"APPROVED\"} 1.0")
-                .contains("sluice_sla_compliance{");
+                .contains("sluice_sla_compliance{")
+                .contains("sluice_monitor{counter=\"reportsDropped\"} " + (double) InMemoryBackend.REPORTS_DROPPED)
+                .contains("sluice_monitor{counter=\"reportsLost\"} 0.0");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);
 
         Path work = Files.createTempDirectory(dir, "prometheus");

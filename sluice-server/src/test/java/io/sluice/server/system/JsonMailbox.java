@@ -28,7 +28,7 @@ final class JsonMailbox implements AutoCloseable {
 
     JsonMailbox(Path file, int opcode) {
         this.mailbox = Mailbox.open(file);
-        this.client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS);
+        this.client = MailboxClient.attachTool(mailbox);
         this.opcode = opcode;
     }
 

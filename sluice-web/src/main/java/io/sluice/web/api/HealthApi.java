@@ -5,20 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.sluice.mailbox.MailboxSnapshot;
-import io.sluice.mailbox.Reply;
-import io.sluice.protocol.MailboxOpcodes;
-import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
-import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 
 /** Process and mailbox health, and the audit log. */
 public final class HealthApi {
@@ -66,21 +62,7 @@ public final class HealthApi {
     }
 
     private JsonNode monitorStatus() {
-        Reply reply = monitor.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
-        if (reply.status() != 0 || reply.result().length < MonitorStatusDescriptor.LENGTH) {
-            throw ApiProblem.unavailable("monitor status answered " + reply.statusName());
-        }
-        ByteBuffer b = ByteBuffer.wrap(reply.result());
-        return bodies.mapper().valueToTree(Map.of(
-                "inSession", b.getLong(MonitorStatusDescriptor.IN_SESSION_OFFSET),
-                "connections", b.getLong(MonitorStatusDescriptor.CONNECTIONS_OFFSET),
-                "pending", b.getLong(MonitorStatusDescriptor.PENDING_OFFSET),
-                "unreachable", b.getLong(MonitorStatusDescriptor.UNREACHABLE_OFFSET),
-                "pollsSent", b.getLong(MonitorStatusDescriptor.POLLS_SENT_OFFSET),
-                "pollsAnswered", b.getLong(MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET),
-                "throttlesSent", b.getLong(MonitorStatusDescriptor.THROTTLES_SENT_OFFSET),
-                "throttlesAcked", b.getLong(MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET),
-                "pairs", b.getLong(MonitorStatusDescriptor.PAIRS_OFFSET)));
+        return bodies.mapper().valueToTree(MonitorStatus.ask(monitor));
     }
 
     private void audit(Context ctx, Principal p) {

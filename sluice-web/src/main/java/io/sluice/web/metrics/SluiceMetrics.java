@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.web.api.HealthApi.MailboxBacklog;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.live.LiveFeed;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ public final class SluiceMetrics {
     private final MultiGauge processUp;
     private final MultiGauge mailboxSlots;
     private final MultiGauge gateways;
+    private final MultiGauge monitorCounters;
+    private final MultiGauge throttleSets;
 
     public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
         this.feed = feed;
@@ -54,6 +57,10 @@ public final class SluiceMetrics {
         processUp = gauge("sluice.process.up", "1 when a live process serves the role's mailbox", null);
         mailboxSlots = gauge("sluice.mailbox.slots", "mailbox slots by state (backlog: posted and taken)", null);
         gateways = gauge("sluice.gateways", "registered gateways by state", null);
+        monitorCounters = gauge("sluice.monitor", "the monitor's counters since it started: reports and volume records "
+                + "dropped (the services' mailbox was full), reports lost, frames refused, polls and throttle sets", null);
+        throttleSets = gauge("sluice.throttle.sets", "throttle sets of the SLA services since they started: posted, "
+                + "acked, stored (gateway away), failed (sent again), waiting, in flight", null);
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -129,6 +136,33 @@ public final class SluiceMetrics {
         processUp.register(up, true);
         mailboxSlots.register(slots, true);
         gateways.register(gatewayRows(), true);
+        monitorCounters.register(monitorRows(), true);
+        throttleSets.register(throttleSetRows(), true);
+    }
+
+    private List<MultiGauge.Row<?>> monitorRows() {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (CalleeLink link : links) {
+            if (link.role().equals("monitor")) {
+                try {
+                    MonitorStatus.ask(link).forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("counter", name), value)));
+                } catch (ApiProblem e) {
+                    // A monitor that cannot answer leaves its series out (sluice_process_up says why).
+                }
+            }
+        }
+        return rows;
+    }
+
+    private List<MultiGauge.Row<?>> throttleSetRows() {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        try {
+            calls.services("status", "system:web", calls.args()).path("throttleSets").properties()
+                    .forEach(e -> rows.add(MultiGauge.Row.of(Tags.of("state", e.getKey()), e.getValue().asDouble())));
+        } catch (ApiProblem e) {
+            return List.of();
+        }
+        return rows;
     }
 
     private List<MultiGauge.Row<?>> gatewayRows() {

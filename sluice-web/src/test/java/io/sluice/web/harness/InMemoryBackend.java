@@ -32,6 +32,8 @@ public final class InMemoryBackend implements Backend {
     private final JsonMailboxService db;
     private final JsonMailboxService services;
     private final MailboxService monitor;
+    /** What the monitor says it dropped, so a test sees the counter pass through. */
+    public static final long REPORTS_DROPPED = 3;
 
     private final Map<String, Map<String, List<ObjectNode>>> documents = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> gateways = new TreeMap<>();
@@ -71,6 +73,7 @@ public final class InMemoryBackend implements Backend {
                 case MailboxOpcodes.MONITOR_STATUS -> {
                     ByteBuffer b = ByteBuffer.allocate(MonitorStatusDescriptor.LENGTH);
                     b.putLong(MonitorStatusDescriptor.IN_SESSION_OFFSET, gateways.size());
+                    b.putLong(MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET, REPORTS_DROPPED);
                     request.reply(0, ParamWriter.of(b.array()));
                 }
                 default -> request.reply(io.sluice.mailbox.MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
