@@ -9,6 +9,8 @@ public final class ExitCode {
     public static final int USAGE = 2;
     /** A file the command needs (a mailbox, a config) is corrupt, foreign or of the wrong version. */
     public static final int BAD_FILE = 3;
+    /** A role found one of its own threads dead or stuck and stopped, so its supervisor starts it afresh. */
+    public static final int UNHEALTHY = 4;
 
     private ExitCode() {
     }

@@ -1,5 +1,6 @@
 package io.sluice.monitor;
 
+import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.AuthCheck;
 import io.sluice.protocol.AuthOutcome;
@@ -50,9 +51,11 @@ final class InboundThread implements Runnable {
     private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     private volatile long maxProcessingNanos;
     private volatile boolean running = true;
+    private final LoopWatch watch;
 
-    InboundThread(MonitorDaemon daemon) {
+    InboundThread(MonitorDaemon daemon, LoopWatch watch) {
         this.daemon = daemon;
+        this.watch = watch;
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
         try {
             this.selector = Selector.open();
@@ -75,6 +78,7 @@ final class InboundThread implements Runnable {
     @Override
     public void run() {
         while (running) {
+            watch.turn();
             registerPending();
             try {
                 selector.select(100);

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
+import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
@@ -39,6 +40,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
     private static final long DROP_LOG_MILLIS = 10_000;
+    /** A loop thread that has not turned for this long is stuck: every loop turns at least every 100 ms. */
+    static final long STALL_MILLIS = 10_000;
     private final java.util.concurrent.atomic.AtomicLong dropLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     private final MonitorContext context;
@@ -61,6 +64,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final Thread conductor;
+    private final LoopWatch acceptorWatch = new LoopWatch("monitor-acceptor");
+    private final LoopWatch conductorWatch = new LoopWatch("monitor-conductor");
     private volatile boolean running = true;
     /** The most recent reason a connection was closed; for tests and status. */
     volatile String lastCloseReason;
@@ -77,20 +82,49 @@ public final class MonitorDaemon implements AutoCloseable {
             pairs.add(new ThreadPair(i, this, context.maxConnections()).start());
         }
         this.pollScheduler = new PollScheduler(this, context.pollIntervalMillis(), context.missLimit(), clock().epochMillis());
-        this.conductor = Thread.ofPlatform().name("monitor-conductor").daemon(true).start(this::conduct);
+        this.conductor = conductorWatch.newThread(this::conduct);
+        conductor.start();
         try {
             this.server = ServerSocketChannel.open();
             server.bind(context.listen(), 4096);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + context.listen(), e);
         }
-        this.acceptor = Thread.ofPlatform().name("monitor-acceptor").daemon(true).start(this::accept);
+        this.acceptor = acceptorWatch.newThread(this::accept);
+        acceptor.start();
         this.callee = MailboxCallee.attach(monitorMailbox);
         this.mailboxService = new MailboxService(callee, new MonitorRequestHandler(this), 20_000, "monitor-mailbox").start();
     }
 
     private static int cores() {
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * What is wrong inside the daemon: a thread of a pair, the conductor, the acceptor or the mailbox
+     * service that died, or a loop that has not turned for {@link #STALL_MILLIS}. Empty when healthy. A
+     * dead pair would strand its gateways while the mailbox heartbeat goes on, so the role stops
+     * ({@code MonitorCommand}) and its supervisor starts it afresh.
+     */
+    public List<String> problems() {
+        long now = System.nanoTime();
+        long stall = TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
+        List<String> problems = new java.util.ArrayList<>();
+        for (ThreadPair pair : pairs) {
+            String problem = pair.problem(now, stall);
+            if (problem != null) {
+                problems.add(problem);
+            }
+        }
+        for (String problem : new String[] {conductorWatch.problem(now, stall), acceptorWatch.problem(now, Long.MAX_VALUE)}) {
+            if (problem != null) {
+                problems.add(problem);
+            }
+        }
+        if (!mailboxService.isRunning()) {
+            problems.add("monitor-mailbox stopped: " + mailboxService.failure());
+        }
+        return problems;
     }
 
     // ---------------------------------------------------------------- accessors for the threads
@@ -113,6 +147,10 @@ public final class MonitorDaemon implements AutoCloseable {
 
     ServicesLink services() {
         return services;
+    }
+
+    ThreadPair pair(int index) {
+        return pairs.get(index);
     }
 
     ReportSequences reportSequences() {
@@ -309,6 +347,7 @@ public final class MonitorDaemon implements AutoCloseable {
     private void conduct() {
         long nextSizing = clock().epochMillis() + SIZING_INTERVAL_MILLIS;
         while (running) {
+            conductorWatch.turn();
             long now = clock().epochMillis();
             pollScheduler.doWork(now, sessions.values());
             if (now >= nextSizing) {

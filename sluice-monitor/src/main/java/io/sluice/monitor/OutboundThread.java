@@ -1,5 +1,6 @@
 package io.sluice.monitor;
 
+import io.sluice.common.LoopWatch;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthResultWriter;
 import io.sluice.protocol.ChallengeWriter;
@@ -33,9 +34,11 @@ final class OutboundThread implements Runnable {
     private final PollWriter pollWriter = new PollWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private volatile boolean running = true;
+    private final LoopWatch watch;
 
-    OutboundThread(MonitorDaemon daemon, int maxSessions) {
+    OutboundThread(MonitorDaemon daemon, int maxSessions, LoopWatch watch) {
         this.daemon = daemon;
+        this.watch = watch;
         this.queue = new SessionQueue(maxSessions + 1);
         try {
             this.selector = Selector.open();
@@ -57,6 +60,7 @@ final class OutboundThread implements Runnable {
     @Override
     public void run() {
         while (running) {
+            watch.turn();
             int work = drainQueue();
             try {
                 if (work == 0) {

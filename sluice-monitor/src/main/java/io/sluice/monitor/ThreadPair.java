@@ -1,20 +1,26 @@
 package io.sluice.monitor;
 
+import io.sluice.common.LoopWatch;
+
 /** One inbound and one outbound thread, serving a share of the gateways (seed 004). */
 final class ThreadPair implements AutoCloseable {
     private final int index;
     private final InboundThread inbound;
     private final OutboundThread outbound;
+    private final LoopWatch inboundWatch;
+    private final LoopWatch outboundWatch;
     private final Thread inboundThread;
     private final Thread outboundThread;
     private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
 
     ThreadPair(int index, MonitorDaemon daemon, int maxSessions) {
         this.index = index;
-        this.inbound = new InboundThread(daemon);
-        this.outbound = new OutboundThread(daemon, maxSessions);
-        this.inboundThread = Thread.ofPlatform().name("monitor-in-" + index).daemon(true).unstarted(inbound);
-        this.outboundThread = Thread.ofPlatform().name("monitor-out-" + index).daemon(true).unstarted(outbound);
+        this.inboundWatch = new LoopWatch("monitor-in-" + index);
+        this.outboundWatch = new LoopWatch("monitor-out-" + index);
+        this.inbound = new InboundThread(daemon, inboundWatch);
+        this.outbound = new OutboundThread(daemon, maxSessions, outboundWatch);
+        this.inboundThread = inboundWatch.newThread(inbound);
+        this.outboundThread = outboundWatch.newThread(outbound);
     }
 
     ThreadPair start() {
@@ -47,8 +53,10 @@ final class ThreadPair implements AutoCloseable {
         sessions.decrementAndGet();
     }
 
-    boolean isAlive() {
-        return inboundThread.isAlive() && outboundThread.isAlive();
+    /** What is wrong with either thread (dead, or not turning its loop for {@code stallNanos}), or null. */
+    String problem(long nowNanos, long stallNanos) {
+        String in = inboundWatch.problem(nowNanos, stallNanos);
+        return in != null ? in : outboundWatch.problem(nowNanos, stallNanos);
     }
 
     @Override

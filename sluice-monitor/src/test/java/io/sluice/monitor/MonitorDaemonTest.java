@@ -9,10 +9,12 @@ import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetWriter;
 import java.lang.foreign.ValueLayout;
@@ -95,6 +97,29 @@ class MonitorDaemonTest {
             assertThat(daemon.counters().pollsAnswered()).isGreaterThanOrEqualTo(3);
         }
         await(() -> states.contains("1:DISCONNECTED"));
+    }
+
+    @Test
+    void aGatewayWithMoreVolumesThanAServerSupportsIsRefusedWithTheReason() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
+            gw.helloVolumes = HelloDescriptor.MAX_VOLUMES + 1;
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.REFUSED);
+            assertThat(gw.lastReason).isEqualTo(AuthReason.TOO_MANY_VOLUMES);
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            gw.helloVolumes = HelloDescriptor.MAX_VOLUMES;
+            assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+        }
+    }
+
+    @Test
+    void aDeadThreadOfAPairMakesTheDaemonUnhealthy() throws Exception {
+        assertThat(daemon.problems()).isEmpty();
+        // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.
+        daemon.pair(1).inbound().closeSelector();
+        await(() -> !daemon.problems().isEmpty());
+        assertThat(daemon.problems()).singleElement().asString().startsWith("monitor-in-1 stopped")
+                .contains("ClosedSelectorException");
     }
 
     @Test

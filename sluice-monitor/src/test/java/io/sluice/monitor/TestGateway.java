@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.Authenticator;
@@ -26,9 +27,13 @@ final class TestGateway implements AutoCloseable {
     final long id;
     final SocketChannel channel;
     final FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, 1 << 20);
-    final ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+    final ByteBuffer out = ByteBuffer.allocate(1 << 20);
     long sequence = 1;
     long reports;
+    /** Volumes the HELLO announces, ids 1..n. */
+    int helloVolumes = 1;
+    /** The reason of the last AUTH_RESULT. */
+    AuthReason lastReason;
 
     TestGateway(InetSocketAddress monitor, long id) throws IOException {
         this.id = id;
@@ -39,8 +44,10 @@ final class TestGateway implements AutoCloseable {
     AuthOutcome handshake(byte[] key, byte[] token) throws IOException {
         HelloWriter hello = new HelloWriter();
         out.clear();
-        hello.begin(out, sequence++, id, 0, 1, "gw-" + id);
-        hello.volume(0, 1, 0, 1L << 30, "vol-1");
+        hello.begin(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        for (int i = 0; i < helloVolumes; i++) {
+            hello.volume(i, i + 1, 0, 1L << 30, "vol-" + (i + 1));
+        }
         hello.commit();
         send();
         expect(FrameType.CHALLENGE);
@@ -49,7 +56,9 @@ final class TestGateway implements AutoCloseable {
         new AuthWriter().write(out, sequence++, id, Authenticator.answer(key, id, nonce), token);
         send();
         expect(FrameType.AUTH_RESULT);
-        return new AuthResultReader().wrap(decoder).outcome();
+        AuthResultReader result = new AuthResultReader().wrap(decoder);
+        lastReason = result.reason();
+        return result.outcome();
     }
 
     AuthOutcome handshake(byte[] secret) throws IOException {

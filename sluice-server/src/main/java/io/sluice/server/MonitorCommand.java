@@ -52,6 +52,9 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
+    /** How often the daemon's threads are checked. */
+    private static final long HEALTH_CHECK_MILLIS = 1_000;
+
     @Override
     public Integer call() throws Exception {
         byte[] secret = Files.readAllBytes(secretFile);
@@ -64,12 +67,21 @@ final class MonitorCommand implements Callable<Integer> {
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
-            while (!signal.awaitStop(statusEvery)) {
-                MonitorCounters c = daemon.counters();
-                System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, pairs %d%n",
-                        daemon.sessionsInSession(), daemon.connections(), daemon.pendingApprovals(),
-                        daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(), c.throttlesAcked(),
-                        c.throttlesSent(), daemon.pairCount());
+            long nextStatus = System.currentTimeMillis() + statusEvery;
+            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
+                List<String> problems = daemon.problems();
+                if (!problems.isEmpty()) {
+                    System.err.println("monitor unhealthy, stopping so that it is started afresh: " + String.join("; ", problems));
+                    return ExitCode.UNHEALTHY;
+                }
+                if (statusEvery > 0 && System.currentTimeMillis() >= nextStatus) {
+                    nextStatus += statusEvery;
+                    MonitorCounters c = daemon.counters();
+                    System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
+                                    + "pairs %d, reports dropped %d, lost %d%n", daemon.sessionsInSession(), daemon.connections(),
+                            daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
+                            c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost());
+                }
             }
         }
         return ExitCode.OK;

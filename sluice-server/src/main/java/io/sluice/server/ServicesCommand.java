@@ -35,6 +35,9 @@ final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
+    /** How often the services' loop thread is checked. */
+    private static final long HEALTH_CHECK_MILLIS = 1_000;
+
     @Override
     public Integer call() throws Exception {
         ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
@@ -42,10 +45,20 @@ final class ServicesCommand implements Callable<Integer> {
              ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services, interval, EpochClock.system(),
                      dbForwarding)) {
             System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
-            while (!signal.awaitStop(statusEvery)) {
-                System.out.printf("reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d%n",
-                        daemon.reports(), daemon.queriesServed(), daemon.throttlesPosted(), daemon.throttlesAcked(),
-                        daemon.throttlesStored());
+            long nextStatus = System.currentTimeMillis() + statusEvery;
+            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
+                String problem = daemon.problem();
+                if (problem != null) {
+                    System.err.println("services unhealthy, stopping so that they are started afresh: " + problem);
+                    return ExitCode.UNHEALTHY;
+                }
+                if (statusEvery <= 0 || System.currentTimeMillis() < nextStatus) {
+                    continue;
+                }
+                nextStatus += statusEvery;
+                System.out.printf("reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d, "
+                                + "not delivered %d%n", daemon.reports(), daemon.queriesServed(), daemon.throttlesPosted(),
+                        daemon.throttlesAcked(), daemon.throttlesStored(), daemon.throttlesFailed());
                 for (var backend : services.backends()) {
                     var f = daemon.forecast(backend.id());
                     if (f != null) {

@@ -1,5 +1,7 @@
 package io.sluice.server.supervisor;
 
+import io.sluice.common.ExitCode;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +61,13 @@ final class RoleProcess {
         if (process == null || process.isAlive() || restartAt >= 0) {
             return false;
         }
-        lastExit = "exit " + process.exitValue();
+        int code = process.exitValue();
+        lastExit = "exit " + code + switch (code) {
+            case ExitCode.UNHEALTHY -> " (unhealthy: a thread of the role died or stalled; see its log)";
+            case ExitCode.BAD_FILE -> " (a file it needs is unusable)";
+            case ExitCode.USAGE -> " (bad configuration)";
+            default -> "";
+        };
         consecutiveFailures = now - startedAt >= STABLE_MILLIS ? 1 : consecutiveFailures + 1;
         restartAt = now + BACKOFF_MILLIS[Math.min(consecutiveFailures - 1, BACKOFF_MILLIS.length - 1)];
         return true;

@@ -2,6 +2,7 @@ package io.sluice.services.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
+import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxCaller;
@@ -55,6 +56,8 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
     /** Capacity history goes to the database manager at most this often per backend. */
     static final long BACKEND_HISTORY_MILLIS = 60_000;
+    /** The loop waits at most 10 ms for work; one that has not turned for this long is stuck. */
+    static final long STALL_MILLIS = 30_000;
     static final int DB_MAX_IN_FLIGHT = 8;
     static final int DB_MAX_PENDING_BATCHES = 64;
     static final int DB_MAX_PENDING_CALLS = 4_096;
@@ -95,6 +98,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final PolicyBook book;
     private long nextForecastAt;
     private final Thread thread;
+    private final LoopWatch loopWatch = new LoopWatch("services-loop");
     private volatile boolean running = true;
 
     /**
@@ -151,11 +155,13 @@ public final class ServicesDaemon implements AutoCloseable {
         this.monitor = MailboxCaller.attach(monitorMailbox, ServerMailboxes.CALLER_SERVICES);
         this.callee = MailboxCallee.attach(servicesMailbox);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
-        this.thread = Thread.ofPlatform().name("services-loop").start(this::loop);
+        this.thread = loopWatch.newThread(this::loop);
+        thread.start();
     }
 
     private void loop() {
         while (running) {
+            loopWatch.turn();
             int work = callee.poll(this::onRequest, 256);
             work += queriesCallee.poll(this::onQuery, 16);
             callee.doHousekeeping();
@@ -410,6 +416,14 @@ public final class ServicesDaemon implements AutoCloseable {
                         "capacityBytes", capacityBytes, "usedBytes", usedBytes, "at", now));
             }
         });
+    }
+
+    /**
+     * Null while the loop thread runs and turns; else what is wrong with it (dead, or stuck in one step
+     * for {@link #STALL_MILLIS}), so the role stops and its supervisor starts it afresh.
+     */
+    public String problem() {
+        return loopWatch.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
     }
 
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
