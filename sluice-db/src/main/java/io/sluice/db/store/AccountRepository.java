@@ -13,13 +13,14 @@ public final class AccountRepository {
 
     /** False if the login exists. */
     public boolean createUser(Connection c, String login, String role, String passwordHash, long at) throws SQLException {
+        // ON CONFLICT rather than NOT EXISTS, which cannot see a concurrent create not yet committed:
+        // the insert then failed on the key instead of answering false.
         try (PreparedStatement s = c.prepareStatement("INSERT INTO users (login, role, password_hash, created_at, disabled)"
-                + " SELECT ?, ?, ?, ?, FALSE WHERE NOT EXISTS (SELECT 1 FROM users WHERE login = ?)")) {
+                + " VALUES (?, ?, ?, ?, FALSE) ON CONFLICT DO NOTHING")) {
             s.setString(1, login);
             s.setString(2, role);
             s.setString(3, passwordHash);
             s.setLong(4, at);
-            s.setString(5, login);
             return s.executeUpdate() == 1;
         }
     }
@@ -63,14 +64,13 @@ public final class AccountRepository {
 
     /** False if the name or the hash is taken. */
     public boolean createToken(Connection c, String name, String role, String tokenHash, long at) throws SQLException {
+        // As createUser; with no conflict target it skips a clash on either unique key, name or hash.
         try (PreparedStatement s = c.prepareStatement("INSERT INTO tokens (name, role, token_hash, created_at, revoked)"
-                + " SELECT ?, ?, ?, ?, FALSE WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE name = ? OR token_hash = ?)")) {
+                + " VALUES (?, ?, ?, ?, FALSE) ON CONFLICT DO NOTHING")) {
             s.setString(1, name);
             s.setString(2, role);
             s.setString(3, tokenHash);
             s.setLong(4, at);
-            s.setString(5, name);
-            s.setString(6, tokenHash);
             return s.executeUpdate() == 1;
         }
     }
@@ -112,18 +112,11 @@ public final class AccountRepository {
     }
 
     public void putSetting(Connection c, String key, String value) throws SQLException {
-        int updated;
-        try (PreparedStatement s = c.prepareStatement("UPDATE settings SET setting_value = ? WHERE setting_key = ?")) {
+        Upserts.Parameters parameters = s -> {
             s.setString(1, value);
             s.setString(2, key);
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO settings (setting_key, setting_value) VALUES (?, ?)")) {
-                s.setString(1, key);
-                s.setString(2, value);
-                s.executeUpdate();
-            }
-        }
+        };
+        Upserts.upsert(c, "UPDATE settings SET setting_value = ? WHERE setting_key = ?", parameters,
+                "INSERT INTO settings (setting_value, setting_key) VALUES (?, ?) ON CONFLICT DO NOTHING", parameters);
     }
 }

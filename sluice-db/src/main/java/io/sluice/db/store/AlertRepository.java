@@ -16,6 +16,7 @@ public final class AlertRepository {
 
     public ObjectNode upsert(Connection c, String key, String severity, String message, String state, long at)
             throws SQLException {
+        lockKey(c, key);
         Long openId;
         try (PreparedStatement s = c.prepareStatement("SELECT id FROM alerts WHERE alert_key = ? AND state = 'OPEN'"
                 + " ORDER BY id DESC LIMIT 1")) {
@@ -77,6 +78,23 @@ public final class AlertRepository {
             s.setLong(2, beforeId == null ? Long.MAX_VALUE : beforeId);
             s.setInt(3, limit);
             return JsonRows.all(s);
+        }
+    }
+
+    /**
+     * Makes writers of one key take turns until their transactions end: otherwise two raises of a key
+     * with no open alert both find none and both open one. The key's first writer inserts its row (a
+     * concurrent insert waits for it, then skips); each writer then locks the row, and at READ
+     * COMMITTED its later statements see what the writer before it committed.
+     */
+    private static void lockKey(Connection c, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO alert_keys (alert_key) VALUES (?) ON CONFLICT DO NOTHING")) {
+            s.setString(1, key);
+            s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT alert_key FROM alert_keys WHERE alert_key = ? FOR UPDATE")) {
+            s.setString(1, key);
+            s.executeQuery().close();
         }
     }
 

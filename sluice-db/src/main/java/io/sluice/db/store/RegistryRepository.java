@@ -16,29 +16,18 @@ public final class RegistryRepository {
     /** Sets a gateway's state; optional fields left null keep their stored value. */
     public ObjectNode upsertGateway(Connection c, long gatewayId, String state, String keyHash, Long lastSeen,
                                     String address, long at) throws SQLException {
-        int updated;
-        try (PreparedStatement s = c.prepareStatement("UPDATE gateways SET state = ?, key_hash = COALESCE(?, key_hash),"
-                + " last_seen = COALESCE(?, last_seen), address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?")) {
+        Upserts.Parameters parameters = s -> {
             s.setString(1, state);
             s.setString(2, keyHash);
             setLong(s, 3, lastSeen);
             s.setString(4, address);
             s.setLong(5, at);
             s.setLong(6, gatewayId);
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO gateways (gateway_id, state, key_hash, last_seen, address, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-                s.setLong(1, gatewayId);
-                s.setString(2, state);
-                s.setString(3, keyHash);
-                setLong(s, 4, lastSeen);
-                s.setString(5, address);
-                s.setLong(6, at);
-                s.executeUpdate();
-            }
-        }
+        };
+        Upserts.upsert(c, "UPDATE gateways SET state = ?, key_hash = COALESCE(?, key_hash), last_seen = COALESCE(?, last_seen),"
+                + " address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?", parameters,
+                "INSERT INTO gateways (state, key_hash, last_seen, address, updated_at, gateway_id) VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT DO NOTHING", parameters);
         try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE gateway_id = ?")) {
             s.setLong(1, gatewayId);
             return JsonRows.one(s);
@@ -54,30 +43,19 @@ public final class RegistryRepository {
 
     public ObjectNode upsertVolume(Connection c, int volumeId, long gatewayId, String backendId, Long allocatedBytes,
                                    Long usedBytes, long at) throws SQLException {
-        int updated;
-        try (PreparedStatement s = c.prepareStatement("UPDATE volumes SET gateway_id = ?, backend_id = COALESCE(?, backend_id),"
-                + " allocated_bytes = COALESCE(?, allocated_bytes), used_bytes = COALESCE(?, used_bytes), last_seen = ?"
-                + " WHERE volume_id = ?")) {
+        Upserts.Parameters parameters = s -> {
             s.setLong(1, gatewayId);
             s.setString(2, backendId);
             setLong(s, 3, allocatedBytes);
             setLong(s, 4, usedBytes);
             s.setLong(5, at);
             s.setInt(6, volumeId);
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO volumes (volume_id, gateway_id, backend_id,"
-                    + " allocated_bytes, used_bytes, last_seen) VALUES (?, ?, ?, ?, ?, ?)")) {
-                s.setInt(1, volumeId);
-                s.setLong(2, gatewayId);
-                s.setString(3, backendId);
-                setLong(s, 4, allocatedBytes);
-                setLong(s, 5, usedBytes);
-                s.setLong(6, at);
-                s.executeUpdate();
-            }
-        }
+        };
+        Upserts.upsert(c, "UPDATE volumes SET gateway_id = ?, backend_id = COALESCE(?, backend_id),"
+                + " allocated_bytes = COALESCE(?, allocated_bytes), used_bytes = COALESCE(?, used_bytes), last_seen = ?"
+                + " WHERE volume_id = ?", parameters,
+                "INSERT INTO volumes (gateway_id, backend_id, allocated_bytes, used_bytes, last_seen, volume_id)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", parameters);
         try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id = ?")) {
             s.setInt(1, volumeId);
             return JsonRows.one(s);
@@ -105,45 +83,29 @@ public final class RegistryRepository {
     /** Records a capacity observation: the backend's latest row, and one more point of its history. */
     public ObjectNode upsertBackend(Connection c, String backendId, long capacityBytes, long usedBytes, long at)
             throws SQLException {
-        int updated;
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE backends SET capacity_bytes = ?, used_bytes = ?, at = ? WHERE backend_id = ? AND at <= ?")) {
+        Upserts.Parameters observation = s -> {
             s.setLong(1, capacityBytes);
             s.setLong(2, usedBytes);
             s.setLong(3, at);
             s.setString(4, backendId);
-            s.setLong(5, at);
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO backends (backend_id, capacity_bytes, used_bytes, at)"
-                    + " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM backends WHERE backend_id = ?)")) {
-                s.setString(1, backendId);
-                s.setLong(2, capacityBytes);
-                s.setLong(3, usedBytes);
-                s.setLong(4, at);
-                s.setString(5, backendId);
-                s.executeUpdate();
-            }
-        }
-        try (PreparedStatement s = c.prepareStatement("UPDATE backend_capacity SET capacity_bytes = ?, used_bytes = ?"
-                + " WHERE backend_id = ? AND at = ?")) {
+        };
+        // An observation older than the stored one leaves the latest row as it is.
+        Upserts.upsert(c, "UPDATE backends SET capacity_bytes = ?, used_bytes = ?, at = ? WHERE backend_id = ? AND at <= ?",
+                s -> {
+                    observation.bind(s);
+                    s.setLong(5, at);
+                },
+                "INSERT INTO backends (capacity_bytes, used_bytes, at, backend_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                observation);
+        Upserts.Parameters point = s -> {
             s.setLong(1, capacityBytes);
             s.setLong(2, usedBytes);
             s.setString(3, backendId);
             s.setLong(4, at);
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO backend_capacity (backend_id, at, capacity_bytes, used_bytes) VALUES (?, ?, ?, ?)")) {
-                s.setString(1, backendId);
-                s.setLong(2, at);
-                s.setLong(3, capacityBytes);
-                s.setLong(4, usedBytes);
-                s.executeUpdate();
-            }
-        }
+        };
+        Upserts.upsert(c, "UPDATE backend_capacity SET capacity_bytes = ?, used_bytes = ? WHERE backend_id = ? AND at = ?", point,
+                "INSERT INTO backend_capacity (capacity_bytes, used_bytes, backend_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                point);
         try (PreparedStatement s = c.prepareStatement(BACKEND + " WHERE backend_id = ?")) {
             s.setString(1, backendId);
             return JsonRows.one(s);

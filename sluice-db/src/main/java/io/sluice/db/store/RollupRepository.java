@@ -56,19 +56,12 @@ public final class RollupRepository {
             s.setLong(2, to);
             rows = s.executeUpdate();
         }
-        int updated;
-        try (PreparedStatement s = c.prepareStatement("UPDATE rollup_progress SET done_until = ? WHERE resolution = ?")) {
+        Upserts.Parameters progress = s -> {
             s.setLong(1, to);
             s.setString(2, target.label());
-            updated = s.executeUpdate();
-        }
-        if (updated == 0) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO rollup_progress (resolution, done_until) VALUES (?, ?)")) {
-                s.setString(1, target.label());
-                s.setLong(2, to);
-                s.executeUpdate();
-            }
-        }
+        };
+        Upserts.upsert(c, "UPDATE rollup_progress SET done_until = ? WHERE resolution = ?", progress,
+                "INSERT INTO rollup_progress (done_until, resolution) VALUES (?, ?) ON CONFLICT DO NOTHING", progress);
         return rows;
     }
 
