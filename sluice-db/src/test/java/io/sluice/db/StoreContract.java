@@ -244,6 +244,25 @@ abstract class StoreContract {
     }
 
     @Test
+    void volumesAreListedAPageAtATimeSoThousandsFitASlot() throws Exception {
+        for (int id = 1; id <= 2_500; id++) {
+            ok("{'op':'volume.upsert','actor':'system:services','volumeId':" + id + ",'gatewayId':1,'backendId':'disk'}");
+        }
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        String after = null;
+        int pages = 0;
+        do {
+            JsonNode page = ok("{'op':'volume.list','actor':'user:a'" + (after == null ? "" : ",'after':'" + after + "'") + "}");
+            page.get("items").forEach(v -> ids.add(v.get("volumeId").asInt()));
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+            pages++;
+        } while (after != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(ids).hasSize(2_500).isSorted().doesNotHaveDuplicates();
+        assertThat(ok("{'op':'volume.list','actor':'user:a','limit':10,'after':'2495'}").get("items")).hasSize(5);
+    }
+
+    @Test
     void registryOfGatewaysVolumesAndBackends() throws Exception {
         ok("{'op':'gateway.upsert','actor':'system:services','gatewayId':11,'state':'PENDING','address':'10.0.0.1:7000'}");
         JsonNode approved = ok("{'op':'gateway.upsert','actor':'user:a','gatewayId':11,'state':'APPROVED','keyHash':'k'}");

@@ -27,7 +27,7 @@ final class RegistryOps extends OpGroup {
         ops.put("gateway.upsert", this::upsertGateway);
         ops.put("gateway.list", (a, actor) -> items(tx(c -> registry.gateways(c, a.optOneOf("state", GATEWAY_STATES, null)))));
         ops.put("volume.upsert", this::upsertVolume);
-        ops.put("volume.list", (a, actor) -> items(tx(registry::volumes)));
+        ops.put("volume.list", this::volumes);
         ops.put("backend.upsert", this::upsertBackend);
         ops.put("backend.list", (a, actor) -> items(tx(registry::backends)));
         ops.put("backend.history", this::backendHistory);
@@ -68,6 +68,18 @@ final class RegistryOps extends OpGroup {
         long used = a.longValue("usedBytes");
         long at = a.longValue("at");
         return tx(c -> registry.upsertBackend(c, backendId, capacity, used, at));
+    }
+
+    /** A page of volumes by id: a page of {@value #VOLUME_PAGE} rows fits a slot whatever the ids and backends. */
+    static final int VOLUME_PAGE = 1_000;
+
+    private JsonNode volumes(Args a, String actor) throws SQLException {
+        int limit = a.limit(VOLUME_PAGE, VOLUME_PAGE);
+        Long after = a.cursor();
+        List<ObjectNode> page = tx(c -> registry.volumes(c, after == null ? 0 : after, limit));
+        ObjectNode result = items(page);
+        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("volumeId").asLong()) : null);
+        return result;
     }
 
     private JsonNode backendHistory(Args a, String actor) throws SQLException {

@@ -74,8 +74,11 @@ public final class RegistryRepository {
         }
     }
 
-    public List<ObjectNode> volumes(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(VOLUME + " ORDER BY volume_id")) {
+    /** Up to {@code limit} volumes with ids above {@code afterVolumeId}, by id. */
+    public List<ObjectNode> volumes(Connection c, long afterVolumeId, int limit) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id > ? ORDER BY volume_id LIMIT ?")) {
+            s.setLong(1, afterVolumeId);
+            s.setInt(2, limit);
             return JsonRows.all(s);
         }
     }

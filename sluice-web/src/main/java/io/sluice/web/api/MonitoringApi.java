@@ -33,8 +33,13 @@ public final class MonitoringApi {
         this.clock = clock;
     }
 
+    /** Volumes per page of {@code /api/volumes}: the database manager's page. */
+    static final int VOLUME_PAGE = 1_000;
+    /** The services' largest live page: it covers a registry page even where the live view has extra volumes. */
+    static final int LIVE_PAGE = 2_000;
+
     public void register(Routes routes) {
-        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics", this::volumes)
+        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics, a page at a time (limit, after)", this::volumes)
                 .get("/api/volumes/{volumeId}/history", Role.VIEWER, "volumes", "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)", this::history)
                 .get("/api/live/volumes", Role.VIEWER, "live", "The latest interval of every volume", (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
                 .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
@@ -46,12 +51,26 @@ public final class MonitoringApi {
                 .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())));
     }
 
+    /** A page of the registry's volumes ({@code limit}, {@code after} = the previous page's {@code next}), each with its live interval. */
     private void volumes(Context ctx, Principal p) {
-        JsonNode registry = calls.db("volume.list", p.actor(), calls.args());
+        ObjectNode page = calls.args().put("limit", QueryParams.intParam(ctx, "limit", VOLUME_PAGE, 1, VOLUME_PAGE));
+        String after = ctx.queryParam("after");
+        if (after != null) {
+            if (!after.matches("\\d{1,10}")) {
+                throw ApiProblem.invalid("after", "cursor", "after must be the next of a previous page");
+            }
+            page.put("after", after);
+        }
+        JsonNode registry = calls.db("volume.list", p.actor(), page);
         Map<Long, JsonNode> live = new HashMap<>();
         boolean liveKnown = true;
         try {
-            for (JsonNode v : calls.services("live.volumes", p.actor(), calls.args()).path("items")) {
+            // The live view pages by volume id too: the same start, and a page at least as long.
+            ObjectNode livePage = calls.args().put("limit", LIVE_PAGE);
+            if (after != null) {
+                livePage.put("after", after);
+            }
+            for (JsonNode v : calls.services("live.volumes", p.actor(), livePage).path("items")) {
                 live.put(v.path("volumeId").asLong(), v);
             }
         } catch (ApiProblem e) {
@@ -65,6 +84,7 @@ public final class MonitoringApi {
         }
         ObjectNode answer = bodies.mapper().createObjectNode();
         answer.set("items", items);
+        answer.set("next", registry.path("next"));
         answer.put("liveKnown", liveKnown);
         bodies.send(ctx, answer);
     }
