@@ -1,0 +1,220 @@
+package io.sluice.server.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.common.EpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.server.config.RoleCatalog;
+import io.sluice.server.config.ServerConfig;
+import io.sluice.server.config.ServerSettings;
+import io.sluice.server.supervisor.Supervisor;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.Simulator;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SLA server at a realistic shape: its four roles under the real supervisor, as processes joined by
+ * the real mailboxes, polling many simulated gateways with many volumes each (every gateway its own
+ * volumes) and one gateway with 1,000 volumes. Every volume is registered and shown, every volume's
+ * samples are stored with no hole, and every throttle set the services post is answered. CI runs
+ * {@value #CI_GATEWAYS} gateways of 64 volumes; {@code -Dsluice.scale.gateways=200} runs the full shape.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class ScaleSystemTest {
+    private static final int CI_GATEWAYS = 40;
+    private static final int VOLUMES_PER_GATEWAY = 64;
+    private static final int BIG_GATEWAY_VOLUMES = 1_000;
+    /** The big gateway's id: far above the others, so its volume ids do not meet theirs. */
+    private static final long BIG_GATEWAY_ID = 100_000;
+    private static final long POLL_MILLIS = 1_000;
+    private static final byte[] SECRET = "scale-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyVolumeOfEveryGatewayIsShownStoredWithoutHolesAndControlled() throws Exception {
+        int gateways = Integer.getInteger("sluice.scale.gateways", CI_GATEWAYS);
+        int monitorPort = ServerHarness.freePort();
+        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
+                "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
+                secret.toString(), 10_000L, ServerSettings.ALL_ROLES, null,
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
+                        List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID)), null, null),
+                null, null, new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
+        ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), RoleCatalog.roles(settings),
+                classpath, settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
+        Thread stepper = Thread.ofPlatform().name("supervisor-step").start(() -> step(supervisor));
+        InetSocketAddress monitor = new InetSocketAddress("127.0.0.1", monitorPort);
+        int volumes = gateways * VOLUMES_PER_GATEWAY + BIG_GATEWAY_VOLUMES;
+        try {
+            supervisor.start();
+            try (Simulator many = Simulator.start(SimContext.builder(monitor, SECRET).gateways(gateways)
+                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).distinctVolumeIds(true).seed(5).build());
+                 Simulator big = Simulator.start(SimContext.builder(monitor, SECRET).gateways(1)
+                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).distinctVolumeIds(true)
+                         .threads(1).seed(6).build());
+                 JsonMailbox db = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON);
+                 JsonMailbox services = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                         MailboxOpcodes.SERVICES_JSON)) {
+                Set<Integer> expected = new HashSet<>();
+                for (long g = 1; g <= gateways; g++) {
+                    for (int v = 0; v < VOLUMES_PER_GATEWAY; v++) {
+                        expected.add(many.context().volumeId(g, v));
+                    }
+                }
+                for (int v = 0; v < BIG_GATEWAY_VOLUMES; v++) {
+                    expected.add(big.context().volumeId(BIG_GATEWAY_ID, v));
+                }
+                assertThat(expected).hasSize(volumes);
+
+                // Every volume shown: the services' live view (what the dashboard and the API read) and the registry.
+                ServerHarness.await(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
+                ServerHarness.await(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
+
+                // A stretch of steady state, every volume's samples to tile it.
+                long from = System.currentTimeMillis();
+                long postedBefore = throttleSets(services).path("posted").asLong();
+                Thread.sleep(5 * POLL_MILLIS);
+                long to = System.currentTimeMillis();
+                List<String> holes = new ArrayList<>();
+                ServerHarness.await(60_000, () -> storedUntil(db, expected, from, to, holes));
+                assertThat(holes).as("volumes whose stored windows leave a hole between %d and %d", from, to).isEmpty();
+
+                // Every throttle set posted is answered by the monitor (acknowledged by its gateway, or kept for it).
+                ServerHarness.await(60_000, () -> {
+                    JsonNode sets = throttleSets(services);
+                    return sets.path("acked").asLong() + sets.path("stored").asLong() >= postedBefore;
+                });
+                JsonNode sets = throttleSets(services);
+                assertThat(sets.path("failed").asLong()).as("throttle sets not delivered: %s", sets).isZero();
+                assertThat(sets.path("acked").asLong()).as("throttle sets acknowledged by gateways: %s", sets).isPositive();
+                long[] monitorStatus = monitorStatus(RoleCatalog.mailbox(settings, ServerMailboxes.MONITOR_SUFFIX));
+                assertThat(monitorStatus[MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET / 8]).as("reports dropped").isZero();
+                assertThat(monitorStatus[MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8]).as("reports lost").isZero();
+                assertThat(monitorStatus[MonitorStatusDescriptor.IN_SESSION_OFFSET / 8]).isEqualTo(gateways + 1);
+                System.out.printf("scale test: %d gateways x %d volumes + 1 x %d = %d volumes at a %d ms poll: all shown, "
+                                + "stored without holes; throttle sets %s%n", gateways, VOLUMES_PER_GATEWAY,
+                        BIG_GATEWAY_VOLUMES, volumes, POLL_MILLIS, sets);
+            }
+        } finally {
+            stepper.interrupt();
+            stepper.join();
+            supervisor.close();
+            for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
+                Files.deleteIfExists(mailbox);
+            }
+        }
+    }
+
+    private static void step(Supervisor supervisor) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                supervisor.doWork();
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                // the next step tries again
+            }
+        }
+    }
+
+    /** The volume ids a JSON listing holds, every page of it; empty while the callee cannot answer. */
+    private static Set<Integer> ids(JsonMailbox box, String op, String field) {
+        Set<Integer> ids = new HashSet<>();
+        try {
+            String after = null;
+            do {
+                var request = JsonMailbox.request(op);
+                if (after != null) {
+                    request.put("after", after);
+                }
+                JsonMailbox.Result page = box.call(request, 30);
+                if (!page.ok()) {
+                    return Set.of();
+                }
+                page.body().path(field).forEach(v -> ids.add(v.path("volumeId").asInt()));
+                after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+            } while (after != null);
+        } catch (Exception e) {
+            return Set.of();
+        }
+        return ids;
+    }
+
+    private static JsonNode throttleSets(JsonMailbox services) {
+        try {
+            return services.call(JsonMailbox.request("status"), 30).body().path("throttleSets");
+        } catch (Exception e) {
+            throw new AssertionError("the services did not answer status", e);
+        }
+    }
+
+    /**
+     * True once every volume has stored windows covering {@code [from, to]}; {@code holes} then lists the
+     * volumes whose consecutive windows do not meet.
+     */
+    private static boolean storedUntil(JsonMailbox db, Set<Integer> volumes, long from, long to, List<String> holes) {
+        holes.clear();
+        try {
+            for (int volume : volumes) {
+                JsonMailbox.Result page = db.call(JsonMailbox.request("samples.range").put("volumeId", volume)
+                        .put("direction", "WRITE").put("from", from - 3 * POLL_MILLIS).put("to", to + 3 * POLL_MILLIS)
+                        .put("resolution", "1s"), 30);
+                List<long[]> windows = new ArrayList<>();
+                page.body().path("points").forEach(p -> windows.add(new long[] {p.path("t").asLong(), p.path("windowMillis").asLong()}));
+                if (windows.isEmpty() || windows.getFirst()[0] > from || end(windows.getLast()) < to) {
+                    return false;
+                }
+                for (int i = 1; i < windows.size(); i++) {
+                    if (windows.get(i)[0] != end(windows.get(i - 1))) {
+                        holes.add(volume + ": " + end(windows.get(i - 1)) + " -> " + windows.get(i)[0]);
+                    }
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static long end(long[] window) {
+        return window[0] + window[1];
+    }
+
+    /** The monitor's counters (MonitorStatusDescriptor), asked through its mailbox. */
+    private static long[] monitorStatus(Path box) throws Exception {
+        try (Mailbox mailbox = Mailbox.open(box); MailboxClient client = MailboxClient.attachTool(mailbox)) {
+            Reply reply = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+            ByteBuffer b = ByteBuffer.wrap(reply.result());
+            long[] values = new long[MonitorStatusDescriptor.LENGTH / 8];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = b.getLong(i * 8);
+            }
+            return values;
+        }
+    }
+}
