@@ -244,6 +244,17 @@ abstract class StoreContract {
     }
 
     @Test
+    void aCallRevokedBeforeItsTransactionCommitsWritesNothingAndSaysSo() throws Exception {
+        String put = "{'op':'sla.put','actor':'user:a','name':'revoked','expectedVersion':0,'spec':{'name':'revoked','iopsLimit':100}}";
+        JsonCalls.Answer answer = io.sluice.db.store.CallCancellation.during(() -> true, () -> call(put));
+        assertThat(answer.status()).isEqualTo(io.sluice.mailbox.MailboxStatus.CANCELLED);
+        problem("{'op':'sla.get','actor':'user:a','name':'revoked'}", CallStatus.NOT_FOUND);
+        JsonCalls.Answer kept = io.sluice.db.store.CallCancellation.during(() -> false, () -> call(put));
+        assertThat(kept.status()).isEqualTo(CallStatus.OK);
+        assertThat(ok("{'op':'sla.get','actor':'user:a','name':'revoked'}").get("version").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void volumesAreListedAPageAtATimeSoThousandsFitASlot() throws Exception {
         for (int id = 1; id <= 2_500; id++) {
             ok("{'op':'volume.upsert','actor':'system:services','volumeId':" + id + ",'gatewayId':1,'backendId':'disk'}");

@@ -137,6 +137,21 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     /**
+     * True once the caller revoked a call this callee took and deferred ({@link Request#defer}): work
+     * done for it later checks this before its side effects, so a call the caller gave up on is not
+     * carried out behind its back. False for a handle that is no longer this callee's.
+     */
+    public boolean isCancelRequested(long handle) {
+        if (!mailbox.isValidHandle(handle)) {
+            return false;
+        }
+        long base = mailbox.slotOffset(Mailbox.slotOf(handle));
+        return memory.getLong(base + SLOT_GENERATION_OFFSET) == Mailbox.generationOf(handle)
+                && memory.getIntVolatile(base + SLOT_STATE_OFFSET) == SlotState.TAKEN
+                && (memory.getIntVolatile(base + SLOT_FLAGS_OFFSET) & SlotFlags.CANCEL_REQUESTED) != 0;
+    }
+
+    /**
      * Step two: writes the result of a taken call into its slot and rings its caller. The result
      * region aliases the parameters. Returns OK, STALE_HANDLE if the call is no longer ours (a
      * recovery gave it to someone else), TOO_LARGE or LOCK_TIMEOUT.

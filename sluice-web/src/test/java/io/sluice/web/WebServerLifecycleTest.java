@@ -68,7 +68,9 @@ class WebServerLifecycleTest {
                 for (int i = 0; i < 3; i++) {
                     ApiClient.Response r = api.get("/api/forecasts", admin);
                     assertThat(r.status()).isEqualTo(503);
-                    assertThat(r.json().path("detail").asText()).contains("did not answer within 500 ms");
+                    // Never taken: withdrawn, so the user knows nothing happened.
+                    assertThat(r.json().path("type").asText()).isEqualTo("urn:sluice:problem:not-done");
+                    assertThat(r.json().path("detail").asText()).contains("did not take the call within 500 ms");
                 }
                 // The timed-out calls were revoked, so they do not pile up in the services' slots: at most
                 // the live feed's call of this second is still posted.

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.db.store.CallRevokedException;
+import io.sluice.mailbox.MailboxStatus;
 import io.sluice.protocol.CallStatus;
 
 /**
@@ -48,6 +50,8 @@ public final class JsonCalls {
             }
         } catch (DbProblem problem) {
             return new Answer(problem.status(), Problems.toJson(problem));
+        } catch (CallRevokedException revoked) {
+            return new Answer(MailboxStatus.CANCELLED, new byte[0]);
         } catch (JsonProcessingException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "JSON call failed", e);
             return new Answer(CallStatus.INTERNAL, Problems.toJson(DbProblem.internal(e.toString())));

@@ -4,9 +4,11 @@ import io.sluice.db.ingest.SampleIngestor;
 import io.sluice.db.json.DbProblem;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.json.Problems;
+import io.sluice.db.store.CallCancellation;
 import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
@@ -89,7 +91,11 @@ public final class DbEndpoint implements AutoCloseable {
                 byte[] body = copy(request.params(), request.length());
                 long handle = request.defer();
                 jsonThreads.execute(() -> {
-                    JsonCalls.Answer answer = json.call(body);
+                    // A call revoked while it waited for a worker, or before its transaction commits, is
+                    // not carried out: its caller learns CANCELLED, without the EXECUTED flag.
+                    JsonCalls.Answer answer = callee.isCancelRequested(handle)
+                            ? new JsonCalls.Answer(MailboxStatus.CANCELLED, new byte[0])
+                            : CallCancellation.during(() -> callee.isCancelRequested(handle), () -> json.call(body));
                     complete(handle, answer.status(), answer.json());
                 });
             }

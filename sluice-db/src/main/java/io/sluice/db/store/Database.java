@@ -145,12 +145,16 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
-    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws or if the
+     * call it serves was revoked meanwhile ({@link CallCancellation}).
+     */
     public <T> T inTransaction(SqlWork<T> work) throws SQLException {
         ensureMigrated();
         try (Connection connection = pool.getConnection()) {
             try {
                 T result = work.run(connection);
+                CallCancellation.checkBeforeCommit();
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
@@ -174,6 +178,7 @@ public final class Database implements AutoCloseable {
             connection.setNetworkTimeout(Runnable::run, timeoutMillis);
             try {
                 T result = work.run(connection);
+                CallCancellation.checkBeforeCommit();
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {

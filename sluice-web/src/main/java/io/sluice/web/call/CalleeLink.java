@@ -3,7 +3,9 @@ package io.sluice.web.call;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxSnapshot;
+import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.SlotFlags;
 import io.sluice.web.http.ApiProblem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,8 @@ public final class CalleeLink implements AutoCloseable {
     private final Path file;
     private final int callerIndex;
     private final Duration timeout;
+    /** How much longer a revoked call that a callee had taken is awaited for its final word. */
+    static final Duration REVOKE_GRACE = Duration.ofSeconds(2);
     private Mailbox mailbox;
     private MailboxClient client;
 
@@ -55,15 +59,50 @@ public final class CalleeLink implements AutoCloseable {
         try {
             return future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            // Revoke the call so its slot goes back to the pool instead of waiting for a dead callee.
-            c.cancel(correlation);
-            throw ApiProblem.unavailable("the " + role + " did not answer within " + wait.toMillis() + " ms");
+            return gaveUp(c, correlation, future, wait);
         } catch (ExecutionException e) {
             throw ApiProblem.unavailable("the " + role + " mailbox refused the call: " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable("interrupted while waiting for the " + role);
         }
+    }
+
+    /**
+     * The call took longer than {@code wait}: revoke it, and tell the user plainly what became of it. A
+     * call no callee had taken is withdrawn and did not happen; one a callee took may still finish, so
+     * its final word is awaited a little longer: CANCELLED without EXECUTED means the callee stopped it
+     * before any effect (the database manager rolls back a revoked call's transaction), any other answer
+     * is the call's own. Only a callee that stays silent leaves the outcome unknown.
+     */
+    private Reply gaveUp(MailboxClient c, long correlation, CompletableFuture<Reply> future, Duration wait) {
+        int revoked = c.cancel(correlation);
+        if (revoked == MailboxStatus.OK) {
+            throw notDone("the " + role + " did not take the call within " + wait.toMillis() + " ms; it was withdrawn");
+        }
+        Reply reply;
+        try {
+            reply = future.get(REVOKE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw ApiProblem.of(504, "outcome-unknown", "Outcome unknown", "the " + role + " took the call but did not answer "
+                    + "within " + (wait.toMillis() + REVOKE_GRACE.toMillis()) + " ms; it may still take effect: check before "
+                    + "retrying");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiProblem.unavailable("interrupted while waiting for the " + role);
+        }
+        if (reply.status() != MailboxStatus.CANCELLED) {
+            return reply;
+        }
+        if ((reply.flags() & SlotFlags.EXECUTED) == 0) {
+            throw notDone("the " + role + " stopped the call after " + wait.toMillis() + " ms, before it took effect");
+        }
+        throw ApiProblem.of(504, "done-late", "Done late", "the " + role + " carried the call out after the "
+                + wait.toMillis() + " ms limit; its result was not kept: read it back to see it");
+    }
+
+    private static ApiProblem notDone(String detail) {
+        return ApiProblem.of(503, "not-done", "Not done", detail + "; nothing changed, and it is safe to retry");
     }
 
     /** Whether a live process is attached as callee (false also when the mailbox does not exist yet). */

@@ -1,0 +1,120 @@
+package io.sluice.web.call;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxGeometry;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.Reply;
+import io.sluice.web.http.ApiProblem;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call that outlives its timeout, against a callee played by this test on a real mailbox: the user is
+ * told whether it did not happen, happened anyway, or nobody knows yet; never a bare 503.
+ */
+class CalleeLinkTest {
+    private static final Duration WAIT = Duration.ofMillis(200);
+    private final Path file = Path.of("/dev/shm", "sluice-link-test-" + ProcessHandle.current().pid() + "-db");
+    private Mailbox mailbox;
+    private MailboxCallee callee;
+    private CalleeLink link;
+    private Thread worker;
+
+    @BeforeEach
+    void start() {
+        mailbox = Mailbox.create(file, new MailboxGeometry(16, 4096, 8, 2));
+        callee = MailboxCallee.attach(mailbox);
+        link = new CalleeLink("db", file, 3, WAIT);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (worker != null) {
+            worker.interrupt();
+            worker.join();
+        }
+        link.close();
+        callee.close();
+        mailbox.close();
+        Files.deleteIfExists(file);
+    }
+
+    /** The callee takes the one call, defers it, and once its caller revokes it does {@code onRevoked}. */
+    private void takeAndOnRevoke(java.util.function.LongConsumer onRevoked) {
+        worker = Thread.ofPlatform().start(() -> {
+            AtomicLong handle = new AtomicLong();
+            while (handle.get() == 0 && !Thread.currentThread().isInterrupted()) {
+                callee.poll(request -> handle.set(request.defer()), 1);
+                Thread.onSpinWait();
+            }
+            while (!callee.isCancelRequested(handle.get())) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            onRevoked.accept(handle.get());
+        });
+    }
+
+    private ApiProblem problemOfACall() {
+        return catchThrowableOfType(ApiProblem.class, () -> link.call(1, "{}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aCallNoCalleeTookIsWithdrawnAndDidNotHappen() {
+        ApiProblem problem = problemOfACall();
+        assertThat(problem.type()).isEqualTo("not-done");
+        assertThat(problem.status()).isEqualTo(503);
+        assertThat(problem.detail()).contains("withdrawn").contains("safe to retry");
+        assertThat(callee.poll(request -> request.reply(0, 0), 16)).as("nothing left to carry out").isZero();
+    }
+
+    @Test
+    void aCallTheCalleeStoppedBeforeItTookEffectDidNotHappen() {
+        takeAndOnRevoke(handle -> callee.complete(handle, MailboxStatus.CANCELLED, ParamWriter.EMPTY));
+        ApiProblem problem = problemOfACall();
+        assertThat(problem.type()).isEqualTo("not-done");
+        assertThat(problem.detail()).contains("before it took effect");
+    }
+
+    @Test
+    void aCallTheCalleeCarriedOutAnywayIsReportedDoneNotFailed() {
+        takeAndOnRevoke(handle -> callee.complete(handle, 0, ParamWriter.of("{\"stored\":1}".getBytes(StandardCharsets.UTF_8))));
+        ApiProblem problem = problemOfACall();
+        assertThat(problem.type()).isEqualTo("done-late");
+        assertThat(problem.status()).isEqualTo(504);
+    }
+
+    @Test
+    void aCallTakenAndNeverAnsweredHasAnUnknownOutcome() {
+        takeAndOnRevoke(handle -> { });
+        ApiProblem problem = problemOfACall();
+        assertThat(problem.type()).isEqualTo("outcome-unknown");
+        assertThat(problem.status()).isEqualTo(504);
+        assertThat(problem.detail()).contains("may still take effect");
+    }
+
+    @Test
+    void aCallAnsweredInTimeIsItsAnswer() {
+        worker = Thread.ofPlatform().start(() -> {
+            while (callee.poll(request -> request.reply(0, ParamWriter.of(new byte[] {42})), 1) == 0) {
+                Thread.onSpinWait();
+            }
+        });
+        Reply reply = link.call(1, new byte[0], Duration.ofSeconds(30));
+        assertThat(reply.status()).isZero();
+        assertThat(reply.result()).containsExactly(42);
+    }
+}
