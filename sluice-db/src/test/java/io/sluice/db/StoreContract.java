@@ -255,10 +255,18 @@ abstract class StoreContract {
     }
 
     @Test
-    void volumesAreListedAPageAtATimeSoThousandsFitASlot() throws Exception {
-        for (int id = 1; id <= 2_500; id++) {
-            ok("{'op':'volume.upsert','actor':'system:services','volumeId':" + id + ",'gatewayId':1,'backendId':'disk'}");
+    void volumesAreRegisteredManyPerCallAndListedAPageAtATimeSoThousandsFitASlot() throws Exception {
+        for (int from = 1; from <= 2_500; from += 500) {
+            StringBuilder items = new StringBuilder();
+            for (int id = from; id < from + 500; id++) {
+                items.append(items.isEmpty() ? "" : ",").append("{'volumeId':").append(id).append(",'gatewayId':")
+                        .append(1 + id / 1_000).append(",'backendId':'disk','allocatedBytes':").append(id).append('}');
+            }
+            assertThat(ok("{'op':'volumes.upsert','actor':'system:services','items':[" + items + "]}").get("stored").asInt())
+                    .isEqualTo(500);
         }
+        problem("{'op':'volumes.upsert','actor':'system:services','items':[{'volumeId':0,'gatewayId':1}]}", CallStatus.INVALID);
+        problem("{'op':'volumes.upsert','actor':'system:services','items':[]}", CallStatus.INVALID);
         java.util.List<Integer> ids = new java.util.ArrayList<>();
         String after = null;
         int pages = 0;
@@ -270,6 +278,9 @@ abstract class StoreContract {
         } while (after != null);
         assertThat(pages).isEqualTo(3);
         assertThat(ids).hasSize(2_500).isSorted().doesNotHaveDuplicates();
+        JsonNode last = ok("{'op':'volume.list','actor':'user:a','limit':1,'after':'2499'}").get("items").get(0);
+        assertThat(last.get("gatewayId").asLong()).isEqualTo(3);
+        assertThat(last.get("allocatedBytes").asLong()).isEqualTo(2_500);
         assertThat(ok("{'op':'volume.list','actor':'user:a','limit':10,'after':'2495'}").get("items")).hasSize(5);
     }
 

@@ -27,6 +27,7 @@ final class RegistryOps extends OpGroup {
         ops.put("gateway.upsert", this::upsertGateway);
         ops.put("gateway.list", (a, actor) -> items(tx(c -> registry.gateways(c, a.optOneOf("state", GATEWAY_STATES, null)))));
         ops.put("volume.upsert", this::upsertVolume);
+        ops.put("volumes.upsert", this::upsertVolumes);
         ops.put("volume.list", this::volumes);
         ops.put("backend.upsert", this::upsertBackend);
         ops.put("backend.list", (a, actor) -> items(tx(registry::backends)));
@@ -60,6 +61,41 @@ final class RegistryOps extends OpGroup {
         JsonNode volume = tx(c -> registry.upsertVolume(c, volumeId, gatewayId, backendId, allocated, used, now));
         knownVolumes.add(volumeId);
         return volume;
+    }
+
+    /**
+     * Many volumes in one transaction ({@code items}: up to {@value #VOLUME_PAGE} of volume.upsert's
+     * fields): a gateway of hundreds of volumes, or hundreds of gateways coming up at once, registers in
+     * a few calls instead of one per volume. All or none: one bad item refuses the call.
+     */
+    private JsonNode upsertVolumes(Args a, String actor) throws SQLException {
+        JsonNode list = a.array("items");
+        if (list.isEmpty() || list.size() > VOLUME_PAGE) {
+            throw DbProblem.invalid("items", "range", "items must hold 1.." + VOLUME_PAGE + " volumes");
+        }
+        List<Args> items = new java.util.ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (!list.get(i).isObject()) {
+                throw DbProblem.invalid("items[" + i + "]", "object", "each item must be an object");
+            }
+            Args item = new Args((ObjectNode) list.get(i));
+            if (item.intValue("volumeId") <= 0) {
+                throw DbProblem.invalid("items[" + i + "].volumeId", "positive", "volume ids start at 1");
+            }
+            item.longValue("gatewayId");
+            items.add(item);
+        }
+        long now = clock.epochMillis();
+        tx(c -> {
+            for (Args item : items) {
+                registry.upsertVolume(c, item.intValue("volumeId"), item.longValue("gatewayId"),
+                        item.optString("backendId", null), item.optLongOrNull("allocatedBytes"),
+                        item.optLongOrNull("usedBytes"), now);
+            }
+            return null;
+        });
+        items.forEach(item -> knownVolumes.add(item.intValue("volumeId")));
+        return mapper.createObjectNode().put("stored", items.size());
     }
 
     private JsonNode upsertBackend(Args a, String actor) throws SQLException {

@@ -99,8 +99,7 @@ class ScaleSystemTest {
                 long postedBefore = throttleSets(services).path("posted").asLong();
                 Thread.sleep(5 * POLL_MILLIS);
                 long to = System.currentTimeMillis();
-                List<String> holes = new ArrayList<>();
-                ServerHarness.await(60_000, () -> storedUntil(db, expected, from, to, holes));
+                List<String> holes = holes(db, expected, from, to);
                 assertThat(holes).as("volumes whose stored windows leave a hole between %d and %d", from, to).isEmpty();
 
                 // Every throttle set posted is answered by the monitor (acknowledged by its gateway, or kept for it).
@@ -174,31 +173,38 @@ class ScaleSystemTest {
     }
 
     /**
-     * True once every volume has stored windows covering {@code [from, to]}; {@code holes} then lists the
-     * volumes whose consecutive windows do not meet.
+     * Each volume's stored 1 s windows, once they cover {@code [from, to]} (a volume still on its way to
+     * the database is asked again, within a bound): the places where two consecutive windows do not meet.
      */
-    private static boolean storedUntil(JsonMailbox db, Set<Integer> volumes, long from, long to, List<String> holes) {
-        holes.clear();
-        try {
-            for (int volume : volumes) {
-                JsonMailbox.Result page = db.call(JsonMailbox.request("samples.range").put("volumeId", volume)
-                        .put("direction", "WRITE").put("from", from - 3 * POLL_MILLIS).put("to", to + 3 * POLL_MILLIS)
-                        .put("resolution", "1s"), 30);
-                List<long[]> windows = new ArrayList<>();
-                page.body().path("points").forEach(p -> windows.add(new long[] {p.path("t").asLong(), p.path("windowMillis").asLong()}));
-                if (windows.isEmpty() || windows.getFirst()[0] > from || end(windows.getLast()) < to) {
-                    return false;
-                }
-                for (int i = 1; i < windows.size(); i++) {
-                    if (windows.get(i)[0] != end(windows.get(i - 1))) {
-                        holes.add(volume + ": " + end(windows.get(i - 1)) + " -> " + windows.get(i)[0]);
-                    }
+    private static List<String> holes(JsonMailbox db, Set<Integer> volumes, long from, long to) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        List<String> holes = new ArrayList<>();
+        for (int volume : volumes) {
+            List<long[]> windows = windows(db, volume, from, to);
+            while (windows.isEmpty() || windows.getFirst()[0] > from || end(windows.getLast()) < to) {
+                assertThat(System.nanoTime()).as("volume %d's windows cover %d..%d: %s", volume, from, to,
+                        windows.stream().map(w -> w[0] + "+" + w[1]).toList()).isLessThan(deadline);
+                Thread.sleep(100);
+                windows = windows(db, volume, from, to);
+            }
+            for (int i = 1; i < windows.size(); i++) {
+                if (windows.get(i)[0] != end(windows.get(i - 1))) {
+                    holes.add(volume + ": " + end(windows.get(i - 1)) + " -> " + windows.get(i)[0]);
                 }
             }
-            return true;
-        } catch (Exception e) {
-            return false;
         }
+        return holes;
+    }
+
+    /** Start and length of a volume's stored 1 s windows (writes) around {@code [from, to]}. */
+    private static List<long[]> windows(JsonMailbox db, int volume, long from, long to) throws Exception {
+        JsonMailbox.Result page = db.call(JsonMailbox.request("samples.range").put("volumeId", volume)
+                .put("direction", "WRITE").put("from", from - 3 * POLL_MILLIS).put("to", to + 3 * POLL_MILLIS)
+                .put("resolution", "1s"), 30);
+        assertThat(page.ok()).as(page.body().toString()).isTrue();
+        List<long[]> windows = new ArrayList<>();
+        page.body().path("points").forEach(p -> windows.add(new long[] {p.path("t").asLong(), p.path("windowMillis").asLong()}));
+        return windows;
     }
 
     private static long end(long[] window) {

@@ -56,6 +56,8 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
     /** Capacity history goes to the database manager at most this often per backend. */
     static final long BACKEND_HISTORY_MILLIS = 60_000;
+    /** Volumes per volumes.upsert call: 500 of them are about 50 KiB of JSON. */
+    static final int VOLUMES_PER_CALL = 500;
     /** The loop waits at most 10 ms for work; one that has not turned for this long is stuck. */
     static final long STALL_MILLIS = 30_000;
     static final int DB_MAX_IN_FLIGHT = 8;
@@ -95,6 +97,8 @@ public final class ServicesDaemon implements AutoCloseable {
     /** What a backend nobody configured is assumed to serve until the estimator learns it (see placeIfNew). */
     static final long DISCOVERED_BACKEND_IOPS = 100_000;
     private final Inventory inventory;
+    /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
+    private final List<Map<String, Object>> volumesToRegister = new ArrayList<>();
     private final PolicyBook book;
     private long nextForecastAt;
     private final Thread thread;
@@ -171,6 +175,7 @@ public final class ServicesDaemon implements AutoCloseable {
             forecastCapacity(now);
             work += throttles.flush(monitor);
             if (db != null) {
+                registerVolumes();
                 work += db.doWork();
             }
             work += monitor.pollReplies(throttles::onReply, 256);
@@ -202,6 +207,8 @@ public final class ServicesDaemon implements AutoCloseable {
                 if (db != null) {
                     // New volumes are registered before their first samples go, not an interval later.
                     registry.drainNew(this::forwardGateway, this::forwardVolume);
+        registerVolumes();
+                    registerVolumes();
                 }
                 if (db != null && db.onStats(stats, this::iopsLimit, request.handle())) {
                     request.defer();
@@ -324,30 +331,42 @@ public final class ServicesDaemon implements AutoCloseable {
     private void registerVolumeAgain(int volumeId) {
         for (GatewayRegistry.Gateway gateway : registry.all()) {
             if (gateway.volumes().contains(volumeId)) {
-                db.call(volumeUpsert(volumeId, gateway.gatewayId()));
+                volumesToRegister.add(volumeItem(volumeId, gateway.gatewayId()));
                 return;
             }
         }
     }
 
     private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
-        Map<String, Object> upsert = volumeUpsert(volume.volumeId(), volume.gatewayId());
-        upsert.put("allocatedBytes", volume.capacityBytes());
-        upsert.put("usedBytes", volume.usedBytes());
-        db.call(upsert);
+        Map<String, Object> item = volumeItem(volume.volumeId(), volume.gatewayId());
+        item.put("allocatedBytes", volume.capacityBytes());
+        item.put("usedBytes", volume.usedBytes());
+        volumesToRegister.add(item);
     }
 
-    private Map<String, Object> volumeUpsert(int volumeId, long gatewayId) {
-        Map<String, Object> upsert = new LinkedHashMap<>();
-        upsert.put("op", "volume.upsert");
-        upsert.put("actor", "system:services");
-        upsert.put("volumeId", volumeId);
-        upsert.put("gatewayId", gatewayId);
+    private Map<String, Object> volumeItem(int volumeId, long gatewayId) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("volumeId", volumeId);
+        item.put("gatewayId", gatewayId);
         VolumePlacement placement = inventory.volume(volumeId);
         if (placement != null) {
-            upsert.put("backendId", placement.backendId());
+            item.put("backendId", placement.backendId());
         }
-        return upsert;
+        return item;
+    }
+
+    /**
+     * Sends the volumes waiting to be registered, {@value #VOLUMES_PER_CALL} per call: a thousand-volume
+     * gateway, or hundreds of gateways at start, would otherwise be a call per volume and overflow the
+     * forwarder's bound on waiting calls.
+     */
+    private void registerVolumes() {
+        for (int from = 0; from < volumesToRegister.size(); from += VOLUMES_PER_CALL) {
+            List<Map<String, Object>> items = List.copyOf(
+                    volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
+            db.call(Map.of("op", "volumes.upsert", "actor", "system:services", "items", items));
+        }
+        volumesToRegister.clear();
     }
 
     /**

@@ -94,7 +94,7 @@ class ServicesDaemonMailboxTest {
 
             await(() -> batchIds.size() >= 3);
             assertThat(List.copyOf(batchIds)).isSorted().doesNotHaveDuplicates();
-            await(() -> ops.contains("compliance.append") && ops.contains("gateway.upsert") && ops.contains("volume.upsert"));
+            await(() -> ops.contains("compliance.append") && ops.contains("gateway.upsert") && ops.contains("volumes.upsert"));
             JsonNode status = query(web, "{\"op\": \"status\"}");
             assertThat(status.path("dbForwarding").path("attached").asBoolean()).isTrue();
             assertThat(status.path("dbForwarding").path("droppedSamples").asLong()).isZero();
