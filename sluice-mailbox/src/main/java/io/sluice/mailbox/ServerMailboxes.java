@@ -7,8 +7,13 @@ package io.sluice.mailbox;
 public final class ServerMailboxes {
     /** The monitor's inbox: throttle sets, approvals, status. Slots hold a THROTTLE_SET frame. */
     public static final MailboxGeometry MONITOR = new MailboxGeometry(1024, 4096, 16, 2);
-    /** The SLA services' inbox: reports, events and gateway states from the monitor; calls from the web. */
-    public static final MailboxGeometry SERVICES = new MailboxGeometry(4096, 2048, 16, 4);
+    /**
+     * The SLA services' inbox: reports, events and gateway states from the monitor. A slot holds a
+     * report of 53 volumes (the monitor posts larger ones in parts), so 13,800 volumes polled each
+     * second are about 400 calls a second, and the mailbox holds several seconds of them while the
+     * services are busy (32 MiB).
+     */
+    public static final MailboxGeometry SERVICES = new MailboxGeometry(2048, 16 * 1024, 16, 4);
     /**
      * The SLA services' query inbox: JSON requests from the application server and tools (live views,
      * SLA validation and application, alerts, forecasts), kept apart from the report stream so a large

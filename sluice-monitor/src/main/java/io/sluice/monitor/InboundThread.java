@@ -27,6 +27,7 @@ import java.nio.channels.Selector;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The inbound half of a thread pair (seed 004, Fig. 5): sleeps in the selector until some gateway's
@@ -49,6 +50,13 @@ final class InboundThread implements Runnable {
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
     private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
+    /**
+     * How long reports may wait for room in the services' mailbox in one turn of the loop, all of them
+     * together: half a poll interval, then what does not fit is dropped (and counted), so a services
+     * process that stays behind never holds this thread for longer.
+     */
+    private final long reportWaitNanos;
+    private long waitUntilNanos;
     private volatile long maxProcessingNanos;
     private volatile boolean running = true;
     private final LoopWatch watch;
@@ -57,6 +65,7 @@ final class InboundThread implements Runnable {
         this.daemon = daemon;
         this.watch = watch;
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
+        this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(daemon.context().pollIntervalMillis() / 2);
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -79,6 +88,7 @@ final class InboundThread implements Runnable {
     public void run() {
         while (running) {
             watch.turn();
+            waitUntilNanos = System.nanoTime() + reportWaitNanos;
             registerPending();
             try {
                 selector.select(100);
@@ -278,7 +288,8 @@ final class InboundThread implements Runnable {
         do {
             int count = Math.min(volumesPerPart, volumes - first);
             statsPart.of(decoder.buffer(), decoder.frameOffset(), first, count, statsReader.hasMore() || first + count < volumes);
-            if (!daemon.services().post(MailboxOpcodes.SERVICES_STATS_REPORT, session.gatewayId, statsPart)) {
+            long wait = Math.max(0, waitUntilNanos - System.nanoTime());
+            if (!daemon.services().post(MailboxOpcodes.SERVICES_STATS_REPORT, session.gatewayId, statsPart, wait)) {
                 daemon.reportDropped(session.gatewayId, statsReader.reportSequence(), statsReader.volume(first).volumeId(),
                         volumes - first);
                 return;

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
  */
 final class OutboundThread implements Runnable {
-    private static final int SCRATCH_BYTES = 256 * 1024;
+    static final int SCRATCH_BYTES = 256 * 1024;
 
     private final MonitorDaemon daemon;
     private final Selector selector;

@@ -2,9 +2,11 @@ package io.sluice.monitor;
 
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.SlotFlags;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The monitor's calls into the SLA services' mailbox: reports, events and gateway states are posted
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  * again to its successor instead of leaving a hole in the stored history.
  */
 final class ServicesLink implements AutoCloseable {
+    /** How long a post waits between tries while the services' mailbox is full. */
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private final MailboxCaller caller;
     private final Thread drain;
     private volatile boolean running = true;
@@ -30,6 +34,27 @@ final class ServicesLink implements AutoCloseable {
     boolean post(int opcode, long correlationId, ParamWriter params) {
         long handle = caller.call(opcode, SlotFlags.IDEMPOTENT, correlationId, params);
         return handle > 0;
+    }
+
+    /**
+     * Posts one call, waiting up to {@code waitNanos} for a slot while the mailbox is full: the services
+     * free slots as they catch up, and a report held back a moment is better than a report lost. The
+     * caller (an inbound thread) reads nothing meanwhile, so its gateways feel TCP back-pressure. False
+     * when no slot came free in time or the parameters do not fit.
+     */
+    boolean post(int opcode, long correlationId, ParamWriter params, long waitNanos) {
+        long deadline = System.nanoTime() + waitNanos;
+        while (true) {
+            long handle = caller.call(opcode, SlotFlags.IDEMPOTENT, correlationId, params);
+            if (handle > 0) {
+                return true;
+            }
+            if ((handle != MailboxStatus.MAILBOX_FULL && handle != MailboxStatus.LOCK_TIMEOUT)
+                    || System.nanoTime() - deadline >= 0 || !running) {
+                return false;
+            }
+            LockSupport.parkNanos(RETRY_NANOS);
+        }
     }
 
     private void drainReplies() {

@@ -60,7 +60,7 @@ final class DbForwarder implements AutoCloseable {
     /** How often the mailbox file is looked for while it does not exist. */
     static final long ATTACH_RETRY_MILLIS = 1_000;
     /** Report replies held at most, a quarter of the services' mailbox slots, so reports keep flowing. */
-    static final int MAX_HELD_REPLIES = 1_024;
+    static final int MAX_HELD_REPLIES = ServerMailboxes.SERVICES.slotCount() / 4;
     private static final long[] NO_HANDLES = new long[0];
 
     /** How long a batch refused for unregistered volumes waits for their registration before it goes again. */

@@ -1,0 +1,35 @@
+package io.sluice.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.StatsDescriptor;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import org.junit.jupiter.api.Test;
+
+/** The mailbox slots and buffers a report or a throttle set crosses, against the protocol's limits. */
+class MailboxSizesTest {
+    @Test
+    void aServicesSlotHoldsAReportPartOfAtLeastFiftyVolumes() {
+        int perPart = StatsPart.volumesPerPart(ServerMailboxes.SERVICES.paramCapacity());
+        assertThat(perPart).isGreaterThanOrEqualTo(50);
+        assertThat(StatsDescriptor.frameLength(perPart)).isLessThanOrEqualTo(ServerMailboxes.SERVICES.paramCapacity());
+        assertThat(StatsDescriptor.frameLength(perPart + 1)).isGreaterThan(ServerMailboxes.SERVICES.paramCapacity());
+    }
+
+    @Test
+    void everyThrottleSetFrameTheMonitorSendsFitsItsSlotAndTheOutboundBuffer() {
+        int perCall = ThrottleSetDescriptor.maxVolumes(ServerMailboxes.MONITOR.paramCapacity());
+        assertThat(perCall).isGreaterThanOrEqualTo(40);
+        assertThat(ThrottleSetDescriptor.frameLength(perCall)).isLessThanOrEqualTo(ServerMailboxes.MONITOR.paramCapacity())
+                .isLessThanOrEqualTo(OutboundThread.SCRATCH_BYTES);
+    }
+
+    @Test
+    void aGatewayOfTheSupportedMaximumAnnouncesItselfInOneFrame() {
+        assertThat(HelloDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES, HelloDescriptor.MAX_NAME_LENGTH))
+                .isLessThanOrEqualTo(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+    }
+}
