@@ -52,11 +52,13 @@ final class InboundThread implements Runnable {
     private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     /**
      * How long reports may wait for room in the services' mailbox in one turn of the loop, all of them
-     * together: half a poll interval, then what does not fit is dropped (and counted), so a services
+     * together: half a poll interval (at most a second), then what does not fit is dropped (and counted), so a services
      * process that stays behind never holds this thread for longer.
      */
     private final long reportWaitNanos;
     private long waitUntilNanos;
+    /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
+    private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
     private volatile long maxProcessingNanos;
     private volatile boolean running = true;
     private final LoopWatch watch;
@@ -65,7 +67,7 @@ final class InboundThread implements Runnable {
         this.daemon = daemon;
         this.watch = watch;
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
-        this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(daemon.context().pollIntervalMillis() / 2);
+        this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(daemon.context().pollIntervalMillis() / 2, MAX_REPORT_WAIT_MILLIS));
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -290,8 +292,8 @@ final class InboundThread implements Runnable {
             statsPart.of(decoder.buffer(), decoder.frameOffset(), first, count, statsReader.hasMore() || first + count < volumes);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
             if (!daemon.services().post(MailboxOpcodes.SERVICES_STATS_REPORT, session.gatewayId, statsPart, wait)) {
-                daemon.reportDropped(session.gatewayId, statsReader.reportSequence(), statsReader.volume(first).volumeId(),
-                        volumes - first);
+                daemon.reportDropped(session.gatewayId, statsReader.reportSequence(),
+                        volumes == 0 ? 0 : statsReader.volume(first).volumeId(), volumes - first);
                 return;
             }
             first += count;

@@ -116,7 +116,8 @@ public final class MonitorDaemon implements AutoCloseable {
                 problems.add(problem);
             }
         }
-        for (String problem : new String[] {conductorWatch.problem(now, stall), acceptorWatch.problem(now, Long.MAX_VALUE)}) {
+        for (String problem : new String[] {conductorWatch.problem(now, stall), acceptorWatch.problem(now, Long.MAX_VALUE),
+                services.problem(now, stall)}) {
             if (problem != null) {
                 problems.add(problem);
             }

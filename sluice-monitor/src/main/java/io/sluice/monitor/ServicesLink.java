@@ -1,5 +1,6 @@
 package io.sluice.monitor;
 
+import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
@@ -23,11 +24,13 @@ final class ServicesLink implements AutoCloseable {
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private final MailboxCaller caller;
     private final Thread drain;
+    private final LoopWatch drainWatch = new LoopWatch("monitor-services-replies");
     private volatile boolean running = true;
 
     ServicesLink(Mailbox mailbox, int callerIndex) {
         this.caller = MailboxCaller.attach(mailbox, callerIndex);
-        this.drain = Thread.ofPlatform().name("monitor-services-replies").daemon(true).start(this::drainReplies);
+        this.drain = drainWatch.newThread(this::drainReplies);
+        drain.start();
     }
 
     /** Posts one call; false when the services' mailbox is full (or the parameters do not fit). */
@@ -59,11 +62,17 @@ final class ServicesLink implements AutoCloseable {
 
     private void drainReplies() {
         while (running) {
+            drainWatch.turn();
             caller.heartbeat();
             if (caller.pollReplies(reply -> { }, 256) == 0) {
                 caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
             }
         }
+    }
+
+    /** What is wrong with the reply thread (without it no slot comes back), or null. */
+    String problem(long nowNanos, long stallNanos) {
+        return drainWatch.problem(nowNanos, stallNanos);
     }
 
     @Override

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 public final class DbOps {
     /** Ops whose answer is a page, which {@link JsonCalls} may shrink until it fits the slot. */
     private static final Set<String> PAGED = Set.of("sla.list", "policy.list", "group.list", "samples.range", "alert.list",
-            "audit.list", "backend.history");
+            "audit.list", "backend.history", "volume.list");
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final Database database;

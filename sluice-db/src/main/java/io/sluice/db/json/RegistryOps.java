@@ -106,7 +106,7 @@ final class RegistryOps extends OpGroup {
         return tx(c -> registry.upsertBackend(c, backendId, capacity, used, at));
     }
 
-    /** A page of volumes by id: a page of {@value #VOLUME_PAGE} rows fits a slot whatever the ids and backends. */
+    /** A page of volumes by id; a page too large for a slot (long backend ids) is asked again with half the limit (paged op). */
     static final int VOLUME_PAGE = 1_000;
 
     private JsonNode volumes(Args a, String actor) throws SQLException {

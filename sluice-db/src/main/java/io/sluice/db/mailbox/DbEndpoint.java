@@ -96,6 +96,10 @@ public final class DbEndpoint implements AutoCloseable {
                     JsonCalls.Answer answer = callee.isCancelRequested(handle)
                             ? new JsonCalls.Answer(MailboxStatus.CANCELLED, new byte[0])
                             : CallCancellation.during(() -> callee.isCancelRequested(handle), () -> json.call(body));
+                    if (answer.status() != CallStatus.OK && callee.isCancelRequested(handle)) {
+                        // Each op is one transaction, so an error rolled it back: the revoked call did not happen.
+                        answer = new JsonCalls.Answer(MailboxStatus.CANCELLED, new byte[0]);
+                    }
                     complete(handle, answer.status(), answer.json());
                 });
             }

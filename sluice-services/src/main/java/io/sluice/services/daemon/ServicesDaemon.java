@@ -207,7 +207,6 @@ public final class ServicesDaemon implements AutoCloseable {
                 if (db != null) {
                     // New volumes are registered before their first samples go, not an interval later.
                     registry.drainNew(this::forwardGateway, this::forwardVolume);
-        registerVolumes();
                     registerVolumes();
                 }
                 if (db != null && db.onStats(stats, this::iopsLimit, request.handle())) {
@@ -338,6 +337,10 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
+        if (volume.volumeId() <= 0) {
+            // The database manager refuses such an id, and with it the other volumes of the call.
+            return;
+        }
         Map<String, Object> item = volumeItem(volume.volumeId(), volume.gatewayId());
         item.put("allocatedBytes", volume.capacityBytes());
         item.put("usedBytes", volume.usedBytes());
@@ -493,11 +496,6 @@ public final class ServicesDaemon implements AutoCloseable {
     /** Calls refused or answered with an error; their volumes' parameters go again. */
     public long throttlesFailed() {
         return throttles.failed();
-    }
-
-    /** Calls waiting for room in the monitor's mailbox, and posted but not answered. */
-    public long throttlesOutstanding() {
-        return throttles.waiting() + throttles.inFlight();
     }
 
     @Override

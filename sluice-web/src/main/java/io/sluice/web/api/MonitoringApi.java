@@ -35,8 +35,8 @@ public final class MonitoringApi {
 
     /** Volumes per page of {@code /api/volumes}: the database manager's page. */
     static final int VOLUME_PAGE = 1_000;
-    /** The services' largest live page: it covers a registry page even where the live view has extra volumes. */
-    static final int LIVE_PAGE = 2_000;
+    /** The services' live page asked for: 500 items fit a slot of their query mailbox. */
+    static final int LIVE_PAGE = 500;
 
     public void register(Routes routes) {
         routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics, a page at a time (limit, after)", this::volumes)
@@ -62,22 +62,32 @@ public final class MonitoringApi {
             page.put("after", after);
         }
         JsonNode registry = calls.db("volume.list", p.actor(), page);
+        JsonNode rows = registry.path("items");
         Map<Long, JsonNode> live = new HashMap<>();
         boolean liveKnown = true;
         try {
-            // The live view pages by volume id too: the same start, and a page at least as long.
-            ObjectNode livePage = calls.args().put("limit", LIVE_PAGE);
-            if (after != null) {
-                livePage.put("after", after);
-            }
-            for (JsonNode v : calls.services("live.volumes", p.actor(), livePage).path("items")) {
-                live.put(v.path("volumeId").asLong(), v);
+            // The live view pages by volume id too: from the same start, until past the registry page's last volume.
+            long last = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).path("volumeId").asLong();
+            String liveAfter = after;
+            while (!rows.isEmpty()) {
+                ObjectNode livePage = calls.args().put("limit", LIVE_PAGE);
+                if (liveAfter != null) {
+                    livePage.put("after", liveAfter);
+                }
+                JsonNode answer = calls.services("live.volumes", p.actor(), livePage);
+                for (JsonNode v : answer.path("items")) {
+                    live.put(v.path("volumeId").asLong(), v);
+                }
+                liveAfter = answer.path("next").isTextual() ? answer.path("next").asText() : null;
+                if (liveAfter == null || Long.parseLong(liveAfter) >= last) {
+                    break;
+                }
             }
         } catch (ApiProblem e) {
             liveKnown = false;
         }
         ArrayNode items = bodies.mapper().createArrayNode();
-        for (JsonNode v : registry.path("items")) {
+        for (JsonNode v : rows) {
             ObjectNode row = (ObjectNode) v.deepCopy();
             row.set("live", live.get(v.path("volumeId").asLong()));
             items.add(row);
