@@ -1,8 +1,7 @@
 package io.sluice.monitor;
 
-import io.sluice.protocol.FrameDescriptor;
-import io.sluice.protocol.FrameType;
 import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +18,7 @@ import java.util.TreeMap;
  */
 final class DesiredThrottles {
     private final int volumesPerFrame;
+    private final ThrottleSetWriter writer = new ThrottleSetWriter();
     private final Map<Long, TreeMap<Integer, byte[]>> byGateway = new HashMap<>();
 
     DesiredThrottles(int volumesPerFrame) {
@@ -54,14 +54,11 @@ final class DesiredThrottles {
         for (int from = 0; from < sets.size(); from += volumesPerFrame) {
             int count = Math.min(volumesPerFrame, sets.size() - from);
             ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(count));
-            frame.putInt(FrameDescriptor.LENGTH_OFFSET, frame.capacity());
-            frame.put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION);
-            frame.put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.THROTTLE_SET.code());
-            frame.putLong(FrameDescriptor.GATEWAY_ID_OFFSET, gatewayId);
-            frame.putInt(ThrottleSetDescriptor.VOLUME_COUNT_OFFSET, count);
+            writer.begin(frame, 0, gatewayId, 0, count);
             for (int i = 0; i < count; i++) {
                 frame.put(ThrottleSetDescriptor.volumeOffset(i), sets.get(from + i));
             }
+            writer.commit();
             frames.add(frame.array());
         }
         return frames;
