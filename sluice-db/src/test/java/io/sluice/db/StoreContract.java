@@ -15,6 +15,7 @@ import io.sluice.db.store.SampleRepository;
 import io.sluice.protocol.CallStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -298,6 +299,41 @@ abstract class StoreContract {
         assertThat(ok("{'op':'backend.history','actor':'user:a','backendId':'fast','from':0,'to':" + (T0 + 10) + "}")
                 .get("items")).hasSize(2);
         problem("{'op':'gateway.upsert','actor':'user:a','gatewayId':'eleven','state':'APPROVED'}", CallStatus.INVALID);
+    }
+
+    @Test
+    void volumesAreKnownByNameAndFoundByAnyPartOfIt() throws Exception {
+        ok("{'op':'gateway.upsert','actor':'system:services','gatewayId':12,'name':'qhost-a','state':'APPROVED'}");
+        ok("{'op':'volumes.upsert','actor':'system:services','items':["
+                + "{'volumeId':9001,'gatewayId':12,'exportName':'disk1','gatewayName':'qhost-a'},"
+                + "{'volumeId':9002,'gatewayId':13,'exportName':'disk1','gatewayName':'qhost-b'},"
+                + "{'volumeId':9003,'gatewayId':13,'exportName':'qlun_7','gatewayName':'qhost-b','shared':true},"
+                + "{'volumeId':9040,'gatewayId':14}]}");
+        // A report that knows only the id keeps the names.
+        ok("{'op':'volume.upsert','actor':'system:services','volumeId':9001,'gatewayId':12,'usedBytes':5}");
+        JsonNode all = ok("{'op':'volume.list','actor':'user:a','after':'9000'}").get("items");
+        assertThat(all).extracting(v -> v.get("name").isNull() ? null : v.get("name").asText())
+                .containsExactly("qhost-a/disk1", "qhost-b/disk1", "qlun_7", null);
+        assertThat(all.get(2).get("shared").asBoolean()).isTrue();
+        assertThat(all.get(0).get("exportName").asText()).isEqualTo("disk1");
+        assertThat(ok("{'op':'gateway.list','actor':'user:a'}").get("items")).anyMatch(g -> g.path("name").asText().equals("qhost-a"));
+
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'QHOST-B'}"))).containsExactly(9002, 9003);
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'qhost-a/d'}"))).containsExactly(9001);
+        // A LIKE wildcard in the text is matched as itself.
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'qlun_7'}"))).containsExactly(9003);
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'qlun%'}"))).isEmpty();
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'9040'}"))).containsExactly(9040);
+        assertThat(ids(ok("{'op':'volume.list','actor':'user:a','match':'disk','limit':1,'after':'9001'}"))).containsExactly(9002);
+        problem("{'op':'volume.list','actor':'user:a','match':'" + "x".repeat(201) + "'}", CallStatus.INVALID);
+        problem("{'op':'volume.upsert','actor':'system:services','volumeId':9005,'gatewayId':12,'exportName':'d'}",
+                CallStatus.INVALID);
+    }
+
+    private static List<Integer> ids(JsonNode page) {
+        List<Integer> ids = new ArrayList<>();
+        page.get("items").forEach(v -> ids.add(v.get("volumeId").asInt()));
+        return ids;
     }
 
     @Test

@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
  * One export as configured: {@code NAME=TARGET[,ro]} on the command line, where TARGET is a file,
  * a block device or an upstream NBD URI ({@code nbd://HOST:PORT/EXPORT},
  * {@code nbd+unix:///EXPORT?socket=PATH}); in the config file also the backend it shares (null:
- * a backend of its own) and its QoS parameters.
+ * a backend of its own), its QoS parameters, and whether it is shared: the same volume served by other
+ * gateways under the same name, which the server then controls as one volume.
  */
-public record ExportConfig(String name, String target, boolean readOnly, String backend, QosParameters qos) {
+public record ExportConfig(String name, String target, boolean readOnly, String backend, QosParameters qos,
+                           boolean shared) {
     private static final String READ_ONLY_SUFFIX = ",ro";
 
     public ExportConfig {
@@ -28,7 +30,7 @@ public record ExportConfig(String name, String target, boolean readOnly, String 
 
     /** An export with a backend of its own and no limits. */
     public ExportConfig(String name, String target, boolean readOnly) {
-        this(name, target, readOnly, null, QosParameters.UNLIMITED);
+        this(name, target, readOnly, null, QosParameters.UNLIMITED, false);
     }
 
     public static ExportConfig parse(String spec) {

@@ -51,7 +51,7 @@ public final class Gateway implements AutoCloseable {
             for (ExportConfig config : context.exports()) {
                 Backend backend = open(config);
                 BackendGroup group = group(context, config, declared, groups);
-                Export export = new Export(config.name(), id++, backend, config.readOnly(), group);
+                Export export = new Export(config.name(), id++, backend, config.readOnly(), config.shared(), group);
                 if (group.scheduler() instanceof QosScheduler scheduler) {
                     scheduler.register(export, config.qos());
                 }

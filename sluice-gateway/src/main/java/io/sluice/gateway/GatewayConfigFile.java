@@ -45,7 +45,8 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
 
     List<ExportConfig> exportConfigs() {
         return exports.stream().map(v -> new ExportConfig(v.name(), v.target(),
-                v.readOnly() != null && v.readOnly(), v.backend(), v.qos() == null ? null : v.qos().parameters())).toList();
+                v.readOnly() != null && v.readOnly(), v.backend(), v.qos() == null ? null : v.qos().parameters(),
+                v.shared() != null && v.shared())).toList();
     }
 
     record Backend(String name, Double iops, Integer queueDepth) {
@@ -57,7 +58,7 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
                    Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase) {
     }
 
-    record Volume(String name, String target, Boolean readOnly, String backend, Qos qos) {
+    record Volume(String name, String target, Boolean readOnly, String backend, Qos qos, Boolean shared) {
     }
 
     record Qos(Limit iops, Limit readIops, Limit writeIops, Limit bandwidth, Limit readBandwidth,

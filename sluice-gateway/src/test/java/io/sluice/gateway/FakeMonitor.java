@@ -75,6 +75,8 @@ final class FakeMonitor implements AutoCloseable {
     final List<Report> reports = new CopyOnWriteArrayList<>();
     final List<Ack> acks = new CopyOnWriteArrayList<>();
     volatile long gatewayId;
+    /** The id this monitor assigns to a volume, from the id its gateway proposed: the proposal, as a fresh server would. */
+    volatile java.util.function.IntUnaryOperator assignIds = proposed -> proposed;
 
     FakeMonitor(byte[] key, int port) throws IOException {
         this.key = key;
@@ -152,9 +154,10 @@ final class FakeMonitor implements AutoCloseable {
                 AuthReader auth = new AuthReader().wrap(decoder);
                 AuthCheck check = authenticator.verify(challenge, key, auth.buffer(), auth.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
+                int[] ids = ok ? hellos.getLast().stream().mapToInt(v -> assignIds.applyAsInt(v.id())).toArray() : new int[0];
                 send(b -> new AuthResultWriter().write(b, next(), gatewayId,
                         ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED, ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
-                        200, ok ? 0 : 500, ok ? "" : "wrong answer"));
+                        200, ok ? 0 : 500, ok ? "" : "wrong answer", ids, ids.length));
                 if (ok) {
                     sessions.incrementAndGet();
                     inSession = true;

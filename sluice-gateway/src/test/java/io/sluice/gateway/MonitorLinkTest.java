@@ -10,6 +10,7 @@ import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.gateway.qos.QosSetting;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.VolumeDescriptor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -139,6 +140,51 @@ class MonitorLinkTest {
             monitor.close();
             if (restarted[0] != null) {
                 restarted[0].close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void theIdsTheMonitorAssignsAreTheOnesUsedAndProposedAgain() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        Tools.emptyFile(dir, "b.img", 1 << 20);
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                listen: 127.0.0.1:0
+                exports:
+                  - name: a
+                    target: %s
+                  - name: lun7
+                    target: %s
+                    shared: true
+                """.formatted(dir.resolve("a.img"), dir.resolve("b.img")));
+        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
+        try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
+            monitor.assignIds = proposed -> proposed + 500;
+            try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
+                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                         new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
+                         .withTimings(300, 50, 500), gateway)) {
+                await(monitor::inSession);
+                assertThat(monitor.hellos.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 0),
+                                org.assertj.core.groups.Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
+                monitor.poll();
+                await(() -> monitor.reports.size() == 1);
+                assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
+                        .containsExactly(501, 502);
+                // A set names volumes by the assigned id; the proposal no longer names anything.
+                monitor.throttle(7, 502, 10, 500);
+                monitor.throttle(8, 2, 11, 500);
+                await(() -> monitor.acks.size() == 2);
+                assertThat(monitor.acks.get(0).status()).isEqualTo(ThrottleAckStatus.APPLIED);
+                assertThat(gateway.qos().current("lun7").version()).isEqualTo(10);
+                assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
+                // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them again.
+                monitor.assignIds = proposed -> proposed;
+                monitor.dropConnection();
+                await(() -> monitor.hellos.size() == 2 && monitor.inSession());
+                assertThat(monitor.hellos.get(1)).extracting(FakeMonitor.Volume::id).containsExactly(501, 502);
             }
         }
     }

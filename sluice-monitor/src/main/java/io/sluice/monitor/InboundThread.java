@@ -12,6 +12,7 @@ import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
@@ -50,6 +51,9 @@ final class InboundThread implements Runnable {
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
     private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
+    private final VolumesAnnouncement announcement = new VolumesAnnouncement();
+    private final int volumesPerAnnouncement =
+            GatewayVolumesDescriptor.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     /**
      * How long reports may wait for room in the services' mailbox in one turn of the loop, all of them
      * together: half a poll interval (at most a second), then what does not fit is dropped (and counted), so a services
@@ -185,6 +189,11 @@ final class InboundThread implements Runnable {
                 }
                 session.gatewayId = decoder.gatewayId();
                 session.helloVolumes = helloReader.wrap(decoder).volumeCount();
+                if (session.helloVolumes <= HelloDescriptor.MAX_VOLUMES) {
+                    ByteBuffer copy = ByteBuffer.allocate(decoder.frameLength());
+                    copy.put(0, decoder.buffer(), decoder.frameOffset(), decoder.frameLength());
+                    session.hello = copy;
+                }
                 authenticator.issue(session.challenge, session.gatewayId);
                 session.state = Session.State.AWAIT_AUTH;
                 session.challengeDue = true;
@@ -223,11 +232,39 @@ final class InboundThread implements Runnable {
         GatewayRegistry.Admission admission = daemon.registry().admit(session.gatewayId,
                 authReader.enrollmentTokenLength() > 0 ? authReader.enrollmentToken() : null);
         if (!admission.accepted()) {
+            session.hello = null;
             refuse(session, admission.reason() == AuthReason.AWAITING_APPROVAL ? AuthOutcome.PENDING : AuthOutcome.REFUSED,
                     admission.reason());
             return;
         }
+        HelloReader hello = helloReader.wrap(session.hello, 0);
+        session.gatewayName = hello.gatewayName();
+        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, hello);
         daemon.openSession(session);
+        announceVolumes(session);
+    }
+
+    /**
+     * Tells the services the session's volumes (assigned ids, names, the gateway's name) before its first
+     * report, so everything downstream knows them by name; retried before each report until it got through.
+     */
+    private void announceVolumes(Session session) {
+        if (session.volumesAnnounced || session.hello == null) {
+            return;
+        }
+        int volumes = session.volumeIds.length;
+        int first = 0;
+        do {
+            int count = Math.min(volumesPerAnnouncement, volumes - first);
+            announcement.of(session.gatewayId, session.hello, session.volumeIds, first, count);
+            long wait = Math.max(0, waitUntilNanos - System.nanoTime());
+            if (!daemon.services().post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, wait)) {
+                return;
+            }
+            first += count;
+        } while (first < volumes);
+        session.volumesAnnounced = true;
+        session.hello = null;
     }
 
     private void refuse(Session session, AuthOutcome outcome, AuthReason reason) {
@@ -285,6 +322,7 @@ final class InboundThread implements Runnable {
 
     /** Posts a STATS frame to the services in parts that fit their slots; what cannot be posted is counted and logged. */
     private void forwardReport(Session session, FrameDecoder decoder) {
+        announceVolumes(session);
         int volumes = statsReader.volumeCount();
         int first = 0;
         do {

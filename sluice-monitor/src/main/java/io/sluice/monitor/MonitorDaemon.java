@@ -47,6 +47,7 @@ public final class MonitorDaemon implements AutoCloseable {
     private final MonitorContext context;
     private final MonitorCounters counters = new MonitorCounters();
     private final GatewayRegistry registry;
+    private final VolumeIdentities volumeIdentities;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
@@ -73,6 +74,8 @@ public final class MonitorDaemon implements AutoCloseable {
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
+        this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
+                : context.registryFile().resolveSibling("volumes.identities"));
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
@@ -140,6 +143,10 @@ public final class MonitorDaemon implements AutoCloseable {
 
     EpochClock clock() {
         return context.clock();
+    }
+
+    VolumeIdentities volumeIdentities() {
+        return volumeIdentities;
     }
 
     GatewayRegistry registry() {

@@ -131,8 +131,10 @@ final class OutboundThread implements Runnable {
         AuthOutcome outcome = session.authOutcomeDue;
         if (outcome != null) {
             session.authOutcomeDue = null;
+            int[] volumeIds = outcome == AuthOutcome.ACCEPTED ? session.volumeIds : null;
             authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
-                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : 30_000, "");
+                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : 30_000, "",
+                    volumeIds, volumeIds == null ? 0 : volumeIds.length);
             frames++;
         }
         Session.PendingThrottle throttle;

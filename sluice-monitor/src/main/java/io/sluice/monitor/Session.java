@@ -38,6 +38,13 @@ final class Session {
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced. */
     int helloVolumes;
+    /** A copy of HELLO, kept until AUTH is answered (null when it announced more volumes than a server supports). */
+    ByteBuffer hello;
+    /** The gateway's name and the ids the server assigned to its volumes, in HELLO's order; set before ACCEPTED goes out. */
+    volatile String gatewayName;
+    volatile int[] volumeIds;
+    /** Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they have. */
+    volatile boolean volumesAnnounced;
     volatile long lastHeardAt;
 
     // ---- inbound thread

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.ThrottleSetDescriptor;
@@ -25,6 +26,14 @@ class MailboxSizesTest {
         assertThat(perCall).isGreaterThanOrEqualTo(40);
         assertThat(ThrottleSetDescriptor.frameLength(perCall)).isLessThanOrEqualTo(ServerMailboxes.MONITOR.paramCapacity())
                 .isLessThanOrEqualTo(OutboundThread.SCRATCH_BYTES);
+    }
+
+    @Test
+    void aGatewaysVolumesAreAnnouncedToTheServicesInPartsThatFitTheirSlots() {
+        int perPart = GatewayVolumesDescriptor.volumesPerPart(ServerMailboxes.SERVICES.paramCapacity());
+        assertThat(perPart).isGreaterThanOrEqualTo(100);
+        assertThat(GatewayVolumesDescriptor.length(perPart, HelloDescriptor.MAX_NAME_LENGTH))
+                .isLessThanOrEqualTo(ServerMailboxes.SERVICES.paramCapacity());
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
@@ -48,6 +49,8 @@ class MonitorDaemonTest {
     private MailboxClient monitorClient;
     private final Queue<Long> statsFrom = new ConcurrentLinkedQueue<>();
     private final Queue<String> states = new ConcurrentLinkedQueue<>();
+    private final Queue<String> announced = new ConcurrentLinkedQueue<>();
+    private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -66,6 +69,14 @@ class MonitorDaemonTest {
                 case MailboxOpcodes.SERVICES_STATS_REPORT -> statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
                 case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
                         + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
+                case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
+                    assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length())).isTrue();
+                    GatewayVolumesDescriptor.Reader part = new GatewayVolumesDescriptor.Reader().wrap(params);
+                    for (int i = 0; i < part.count(); i++) {
+                        announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":" + part.gatewayName() + "/" + part.volumeName(i));
+                    }
+                    statsFrom.forEach(gateway -> reportBeforeAnnouncement.add(gateway == part.gatewayId()));
+                }
                 default -> {
                 }
             }
@@ -100,6 +111,24 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void twoGatewaysProposingTheSameVolumeIdsGetDistinctOnesAnnouncedByNameBeforeTheirReports() throws Exception {
+        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+            one.helloVolumes = 3;
+            two.helloVolumes = 3;
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(one.assignedIds).containsExactly(1, 2, 3);
+            assertThat(two.assignedIds).containsExactly(4, 5, 6);
+            two.expect(FrameType.POLL);
+            two.answer();
+            await(() -> announced.size() == 6 && statsFrom.contains(2L));
+            assertThat(announced).containsExactlyInAnyOrder("1:1:gw-1/vol-1", "1:2:gw-1/vol-2", "1:3:gw-1/vol-3",
+                    "2:4:gw-2/vol-1", "2:5:gw-2/vol-2", "2:6:gw-2/vol-3");
+            assertThat(reportBeforeAnnouncement).doesNotContain(true);
+        }
+    }
+
+    @Test
     void aGatewayWithMoreVolumesThanAServerSupportsIsRefusedWithTheReason() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             gw.helloVolumes = HelloDescriptor.MAX_VOLUMES + 1;
@@ -109,6 +138,10 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = HelloDescriptor.MAX_VOLUMES;
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(gw.assignedIds).hasSize(HelloDescriptor.MAX_VOLUMES).doesNotHaveDuplicates();
+            // Announced in parts that fit the services' slots, every volume by name.
+            await(() -> announced.size() == HelloDescriptor.MAX_VOLUMES);
+            assertThat(announced).contains("4:" + gw.assignedIds[4095] + ":gw-4/vol-4096");
         }
     }
 

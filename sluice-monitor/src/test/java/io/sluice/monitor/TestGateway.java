@@ -34,6 +34,8 @@ final class TestGateway implements AutoCloseable {
     int helloVolumes = 1;
     /** The reason of the last AUTH_RESULT. */
     AuthReason lastReason;
+    /** The volume ids the last AUTH_RESULT assigned, in HELLO's order. */
+    int[] assignedIds = new int[0];
 
     TestGateway(InetSocketAddress monitor, long id) throws IOException {
         this.id = id;
@@ -58,6 +60,10 @@ final class TestGateway implements AutoCloseable {
         expect(FrameType.AUTH_RESULT);
         AuthResultReader result = new AuthResultReader().wrap(decoder);
         lastReason = result.reason();
+        assignedIds = new int[result.volumeCount()];
+        for (int i = 0; i < assignedIds.length; i++) {
+            assignedIds[i] = result.volumeId(i);
+        }
         return result.outcome();
     }
 

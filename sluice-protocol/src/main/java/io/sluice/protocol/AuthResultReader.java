@@ -31,7 +31,21 @@ public final class AuthResultReader extends FrameReader {
         return buffer.getInt(offset + RETRY_AFTER_OFFSET);
     }
 
+    /** How many volume ids the server assigned: HELLO's volume count when ACCEPTED, else 0. */
+    public int volumeCount() {
+        return buffer.getInt(offset + VOLUME_COUNT_OFFSET);
+    }
+
+    /** The id the server assigned to HELLO's volume {@code index}. */
+    public int volumeId(int index) {
+        if (index < 0 || index >= volumeCount()) {
+            throw new IndexOutOfBoundsException("volume " + index + " of " + volumeCount());
+        }
+        return buffer.getInt(offset + VOLUME_IDS_OFFSET + 4 * index);
+    }
+
     public String message() {
-        return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getUtf8(buffer, offset + messageOffset(volumeCount()),
+                buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
     }
 }

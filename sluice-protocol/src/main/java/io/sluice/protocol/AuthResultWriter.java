@@ -13,6 +13,15 @@ public final class AuthResultWriter extends FrameWriter {
      */
     public int write(ByteBuffer dst, long sequence, long gatewayId, AuthOutcome outcome, AuthReason reason,
                      int pollIntervalMillis, int retryAfterMillis, String message) {
+        return write(dst, sequence, gatewayId, outcome, reason, pollIntervalMillis, retryAfterMillis, message, null, 0);
+    }
+
+    /** As above, with the ids assigned to the first {@code volumeCount} volumes of HELLO (ACCEPTED only). */
+    public int write(ByteBuffer dst, long sequence, long gatewayId, AuthOutcome outcome, AuthReason reason,
+                     int pollIntervalMillis, int retryAfterMillis, String message, int[] volumeIds, int volumeCount) {
+        if (volumeCount != 0 && outcome != AuthOutcome.ACCEPTED) {
+            throw new IllegalArgumentException("only an ACCEPTED result assigns volume ids");
+        }
         if ((outcome == AuthOutcome.ACCEPTED) != (reason == AuthReason.NONE)) {
             throw new IllegalArgumentException(outcome + " cannot go with reason " + reason);
         }
@@ -20,7 +29,7 @@ public final class AuthResultWriter extends FrameWriter {
         if (text.length > MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("message longer than " + MAX_MESSAGE_LENGTH + " bytes");
         }
-        if (!begin(dst, FrameType.AUTH_RESULT, frameLength(text.length), 0, sequence, gatewayId)) {
+        if (!begin(dst, FrameType.AUTH_RESULT, frameLength(volumeCount, text.length), 0, sequence, gatewayId)) {
             return 0;
         }
         buffer.put(offset + OUTCOME_OFFSET, (byte) outcome.code());
@@ -28,7 +37,11 @@ public final class AuthResultWriter extends FrameWriter {
         buffer.putShort(offset + MESSAGE_LENGTH_OFFSET, (short) text.length);
         buffer.putInt(offset + POLL_INTERVAL_OFFSET, pollIntervalMillis);
         buffer.putInt(offset + RETRY_AFTER_OFFSET, retryAfterMillis);
-        buffer.put(offset + MESSAGE_OFFSET, text);
+        buffer.putInt(offset + VOLUME_COUNT_OFFSET, volumeCount);
+        for (int i = 0; i < volumeCount; i++) {
+            buffer.putInt(offset + VOLUME_IDS_OFFSET + 4 * i, volumeIds[i]);
+        }
+        buffer.put(offset + messageOffset(volumeCount), text);
         return commit();
     }
 }

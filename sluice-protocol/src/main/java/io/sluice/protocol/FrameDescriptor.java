@@ -40,7 +40,7 @@ package io.sluice.protocol;
  * </ul>
  */
 public final class FrameDescriptor {
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
 
     public static final int LENGTH_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;

@@ -52,6 +52,8 @@ public final class MailboxOpcodes {
      * JSON, with a {@link CallStatus}. Sent to the services' query mailbox, whose slots are large.
      */
     public static final int SERVICES_JSON = 0x0204;
+    /** Parameters: {@link GatewayVolumesDescriptor}: a gateway's volumes, their assigned ids and names. */
+    public static final int SERVICES_GATEWAY_VOLUMES = 0x0205;
 
     // ---- db mailbox (callee: database manager; callers: SLA services, application server, tools)
 

@@ -22,8 +22,11 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 80
  * </pre>
  *
- * The volume id is what STATS, THROTTLE_SET, THROTTLE_ACK and EVENT use; the name is for people and
- * for matching SLAs to volumes. Ids are unique within one gateway, not across gateways.
+ * In HELLO the volume id is the gateway's proposal; the server assigns each volume its id at
+ * registration (AUTH_RESULT), honouring a proposal that no other volume holds, and every later frame
+ * (STATS, THROTTLE_SET, THROTTLE_ACK, EVENT) uses the assigned id. A volume is known to the server by its
+ * name on its gateway, or, flagged {@link #FLAG_SHARED}, by its name alone: every gateway that serves a
+ * volume of that name with the flag serves the same volume (one LUN behind two hosts, say).
  */
 public final class VolumeDescriptor {
     public static final int ID_OFFSET = 0;
@@ -36,7 +39,9 @@ public final class VolumeDescriptor {
 
     /** The gateway serves the volume read-only. */
     public static final int FLAG_READ_ONLY = 1;
-    public static final int KNOWN_FLAGS = FLAG_READ_ONLY;
+    /** The name identifies the volume across gateways: others may serve it too (deliberately, not by accident). */
+    public static final int FLAG_SHARED = 2;
+    public static final int KNOWN_FLAGS = FLAG_READ_ONLY | FLAG_SHARED;
 
     private VolumeDescriptor() {
     }

@@ -107,8 +107,8 @@ class FrameDecoderTest {
     @Test
     void wrongVersionIsRefusedBeforeTheBodyArrives() {
         ByteBuffer frame = poll(1);
-        frame.put(VERSION_OFFSET, (byte) 2);
-        assertRefused(Peer.MONITOR, frame.limit(SEQUENCE_OFFSET), FrameError.WRONG_VERSION, 2);
+        frame.put(VERSION_OFFSET, (byte) 9);
+        assertRefused(Peer.MONITOR, frame.limit(SEQUENCE_OFFSET), FrameError.WRONG_VERSION, 9);
     }
 
     @Test
@@ -225,12 +225,14 @@ class FrameDecoderTest {
         assertMalformed(hello(), b -> b.putShort(HelloDescriptor.VOLUMES_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET,
                 (short) 65));
         assertMalformed(hello(), b -> b.putShort(HelloDescriptor.VOLUMES_OFFSET + VolumeDescriptor.FLAGS_OFFSET,
-                (short) 2));
+                (short) 4));
         assertMalformed(auth(), b -> b.putShort(AuthDescriptor.TOKEN_LENGTH_OFFSET, (short) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.OUTCOME_OFFSET, (byte) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET, (byte) 99));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET,
                 (byte) AuthReason.REVOKED.code()));
+        assertMalformed(authResult(), b -> b.putInt(AuthResultDescriptor.VOLUME_COUNT_OFFSET, 1));
+        assertMalformed(authResult(), b -> b.putInt(AuthResultDescriptor.VOLUME_COUNT_OFFSET, -1));
         assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.VOLUMES_OFFSET
                 + ThrottleSetDescriptor.VERSION_OFFSET, 0));
         assertMalformed(throttleSet(), b -> b.putInt(ThrottleSetDescriptor.RESERVED_OFFSET, 1));

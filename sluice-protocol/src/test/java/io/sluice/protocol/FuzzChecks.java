@@ -77,6 +77,9 @@ final class FuzzChecks {
                 assertThat(r.reason()).isNotNull();
                 r.pollIntervalMillis();
                 r.retryAfterMillis();
+                for (int i = 0; i < r.volumeCount(); i++) {
+                    r.volumeId(i);
+                }
                 r.message();
             }
             case POLL -> {

@@ -113,7 +113,11 @@ final class Samples {
             case PENDING -> AuthReason.AWAITING_APPROVAL;
             case REFUSED -> AuthReason.values()[2 + random.nextInt(AuthReason.values().length - 2)];
         };
-        return new AuthResult(outcome, reason, random.nextInt(), random.nextInt(), text(random, 0, 256));
+        List<Integer> ids = new ArrayList<>();
+        for (int i = outcome == AuthOutcome.ACCEPTED ? random.nextInt(20) : 0; i > 0; i--) {
+            ids.add(random.nextInt());
+        }
+        return new AuthResult(outcome, reason, random.nextInt(), random.nextInt(), text(random, 0, 256), ids);
     }
 
     private static Sample stats(Random random, int max) {
@@ -227,22 +231,31 @@ final class Samples {
         }
     }
 
-    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message)
-            implements Sample {
+    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message,
+                      List<Integer> volumeIds) implements Sample {
+        AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message) {
+            this(outcome, reason, pollInterval, retryAfter, message, List.of());
+        }
+
         public FrameType type() {
             return FrameType.AUTH_RESULT;
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            int[] ids = volumeIds.stream().mapToInt(Integer::intValue).toArray();
             return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter,
-                    message);
+                    message, ids, ids.length);
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.AUTH_RESULT);
             AuthResultReader reader = new AuthResultReader().wrap(decoder);
+            List<Integer> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < reader.volumeCount(); i++) {
+                ids.add(reader.volumeId(i));
+            }
             assertThat(new AuthResult(reader.outcome(), reader.reason(), reader.pollIntervalMillis(),
-                    reader.retryAfterMillis(), reader.message())).isEqualTo(this);
+                    reader.retryAfterMillis(), reader.message(), ids)).isEqualTo(this);
         }
     }
 

@@ -127,12 +127,13 @@ final class StatusCommand implements Callable<Integer> {
             if (items.isEmpty()) {
                 return;
             }
-            System.out.printf("%-20s %-18s %-25s %-25s %s%n", "gateway", "state", "since", "last seen", "volumes");
+            System.out.printf("%-10s %-24s %-18s %-25s %-14s %s%n", "gateway", "name", "state", "since", "last seen", "volumes");
             long now = System.currentTimeMillis();
             for (JsonNode g : items) {
-                System.out.printf("%-20s %-18s %-25s %-25s %s%n", g.path("gatewayId").asText(), g.path("state").asText(),
+                System.out.printf("%-10s %-24s %-18s %-25s %-14s %d%n", g.path("gatewayId").asText(),
+                        g.path("name").isTextual() ? g.path("name").asText() : "-", g.path("state").asText(),
                         java.time.Instant.ofEpochMilli(g.path("since").asLong()),
-                        (now - g.path("lastSeen").asLong()) / 1000 + " s ago", g.path("volumes"));
+                        (now - g.path("lastSeen").asLong()) / 1000 + " s ago", g.path("volumes").size());
             }
         } catch (Exception e) {
             System.out.println("gateways: the SLA services did not answer (" + e.getMessage() + ")");

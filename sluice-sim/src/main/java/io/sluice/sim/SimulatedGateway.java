@@ -25,6 +25,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -68,6 +70,7 @@ final class SimulatedGateway {
     private final byte[] key;
     private final byte[] enrollmentToken;
     private final SyntheticVolume[] volumes;
+    private final Map<Integer, SyntheticVolume> volumesById = new HashMap<>();
     private final String name;
     private final SimTimings timings;
     private final SplittableRandom random;
@@ -315,6 +318,10 @@ final class SimulatedGateway {
         AuthResultReader result = loop.authResultReader.wrap(decoder);
         switch (result.outcome()) {
             case ACCEPTED -> {
+                if (!adoptVolumeIds(result)) {
+                    protocolError(now);
+                    return;
+                }
                 count(SimCounter.AUTH_ACCEPTED);
                 state = State.IN_SESSION;
                 sessions++;
@@ -558,9 +565,20 @@ final class SimulatedGateway {
     }
 
     private SyntheticVolume volumeById(int volumeId) {
-        // Volume ids are consecutive, in order; see SimContext#volumeId.
-        int index = volumeId - volumes[0].volumeId();
-        return index >= 0 && index < volumes.length ? volumes[index] : null;
+        return volumesById.get(volumeId);
+    }
+
+    /** Takes the ids the monitor assigned, in HELLO's order; false if they do not match HELLO's volumes. */
+    private boolean adoptVolumeIds(AuthResultReader result) {
+        if (result.volumeCount() != volumes.length) {
+            return false;
+        }
+        volumesById.clear();
+        for (int i = 0; i < volumes.length; i++) {
+            volumes[i].assignId(result.volumeId(i));
+            volumesById.put(result.volumeId(i), volumes[i]);
+        }
+        return true;
     }
 
     private void updateDeadline() {

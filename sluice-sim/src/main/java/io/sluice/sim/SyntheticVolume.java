@@ -35,7 +35,8 @@ public final class SyntheticVolume {
     static final int APPLICATION_QUEUE_DEPTH = 32;
     private static final double DEMAND_JITTER = 0.04;
 
-    private final int volumeId;
+    /** The id the gateway proposes, then the one the monitor assigned; the gateway's loop thread only. */
+    private int volumeId;
     private final String name;
     private final long capacityBytes;
     private final double readIops;
@@ -82,6 +83,10 @@ public final class SyntheticVolume {
 
     public int volumeId() {
         return volumeId;
+    }
+
+    void assignId(int id) {
+        this.volumeId = id;
     }
 
     public String name() {

@@ -373,8 +373,10 @@ final class FakeMonitor implements AutoCloseable {
     }
 
     private void answer(Connection connection, AuthOutcome outcome, AuthReason reason) {
+        boolean accepted = outcome == AuthOutcome.ACCEPTED;
         authResultWriter.write(connection.out, connection.sequence++, connection.gatewayId, outcome, reason,
-                POLL_INTERVAL_MILLIS, outcome == AuthOutcome.ACCEPTED ? 0 : retryAfterMillis, "");
+                POLL_INTERVAL_MILLIS, accepted ? 0 : retryAfterMillis, "", connection.volumeIds,
+                accepted ? connection.volumeIds.length : 0);
         connection.closeAfterFlush = outcome != AuthOutcome.ACCEPTED;
         flush(connection);
     }

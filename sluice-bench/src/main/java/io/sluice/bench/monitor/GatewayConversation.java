@@ -13,6 +13,7 @@ import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollWriter;
 import java.nio.ByteBuffer;
@@ -31,6 +32,8 @@ final class GatewayConversation {
     private final ChallengeWriter challengeWriter = new ChallengeWriter();
     private final AuthResultWriter resultWriter = new AuthResultWriter();
     private final PollWriter pollWriter = new PollWriter();
+    private final HelloReader helloReader = new HelloReader();
+    private int[] volumeIds = new int[0];
     final FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, 1 << 20, 512, 0);
     private long sequence = 1;
     private long gatewayId;
@@ -55,6 +58,12 @@ final class GatewayConversation {
             FrameType type = decoder.frameType();
             if (type == FrameType.HELLO) {
                 gatewayId = decoder.gatewayId();
+                helloReader.wrap(decoder);
+                volumeIds = new int[helloReader.volumeCount()];
+                for (int i = 0; i < volumeIds.length; i++) {
+                    // A fresh server honours every proposal that no other volume holds; these peers give them all.
+                    volumeIds[i] = helloReader.volumeId(i);
+                }
                 authenticator.issue(challenge, gatewayId);
                 challengeWriter.write(out, sequence++, gatewayId, challenge);
             } else if (type == FrameType.AUTH) {
@@ -63,7 +72,7 @@ final class GatewayConversation {
                         authReader.buffer(), authReader.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
                 resultWriter.write(out, sequence++, gatewayId, ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED,
-                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER, 1000, 0, "");
+                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER, 1000, 0, "", volumeIds, ok ? volumeIds.length : 0);
                 inSession = ok;
             } else if (type == FrameType.STATS) {
                 reports++;

@@ -40,9 +40,10 @@ final class RegistryOps extends OpGroup {
         String keyHash = a.optString("keyHash", null);
         Long lastSeen = a.optLongOrNull("lastSeen");
         String address = a.optString("address", null);
+        String name = a.optString("name", null);
         long now = clock.epochMillis();
         return tx(c -> {
-            ObjectNode gateway = registry.upsertGateway(c, gatewayId, state, keyHash, lastSeen, address, now);
+            ObjectNode gateway = registry.upsertGateway(c, gatewayId, name, state, keyHash, lastSeen, address, now);
             audit.append(c, now, actor, "gateway.upsert", "gateway:" + gatewayId, "{\"state\":\"" + state + "\"}");
             return gateway;
         });
@@ -58,7 +59,8 @@ final class RegistryOps extends OpGroup {
         if (volumeId <= 0) {
             throw DbProblem.invalid("volumeId", "positive", "volume ids start at 1, got " + volumeId);
         }
-        JsonNode volume = tx(c -> registry.upsertVolume(c, volumeId, gatewayId, backendId, allocated, used, now));
+        RegistryRepository.VolumeNaming naming = naming(a, "");
+        JsonNode volume = tx(c -> registry.upsertVolume(c, volumeId, naming, gatewayId, backendId, allocated, used, now));
         knownVolumes.add(volumeId);
         return volume;
     }
@@ -83,12 +85,13 @@ final class RegistryOps extends OpGroup {
                 throw DbProblem.invalid("items[" + i + "].volumeId", "positive", "volume ids start at 1");
             }
             item.longValue("gatewayId");
+            naming(item, "items[" + i + "].");
             items.add(item);
         }
         long now = clock.epochMillis();
         tx(c -> {
             for (Args item : items) {
-                registry.upsertVolume(c, item.intValue("volumeId"), item.longValue("gatewayId"),
+                registry.upsertVolume(c, item.intValue("volumeId"), naming(item, ""), item.longValue("gatewayId"),
                         item.optString("backendId", null), item.optLongOrNull("allocatedBytes"),
                         item.optLongOrNull("usedBytes"), now);
             }
@@ -96,6 +99,25 @@ final class RegistryOps extends OpGroup {
         });
         items.forEach(item -> knownVolumes.add(item.intValue("volumeId")));
         return mapper.createObjectNode().put("stored", items.size());
+    }
+
+    /**
+     * A volume's names: {@code exportName} and {@code gatewayName} (both or neither), and {@code shared};
+     * its name is the export name for a shared volume, else "gateway name/export name".
+     */
+    private static RegistryRepository.VolumeNaming naming(Args a, String prefix) {
+        String exportName = a.optString("exportName", null);
+        String gatewayName = a.optString("gatewayName", null);
+        if (exportName == null && gatewayName == null) {
+            return null;
+        }
+        if (exportName == null || gatewayName == null || exportName.length() > 64 || gatewayName.length() > 255) {
+            throw DbProblem.invalid(prefix + (exportName == null ? "exportName" : "gatewayName"), "names",
+                    "a volume's exportName (1..64) and gatewayName (1..255) go together");
+        }
+        boolean shared = a.bool("shared", false);
+        return new RegistryRepository.VolumeNaming(shared ? exportName : gatewayName + "/" + exportName, exportName,
+                gatewayName, shared);
     }
 
     private JsonNode upsertBackend(Args a, String actor) throws SQLException {
@@ -108,11 +130,16 @@ final class RegistryOps extends OpGroup {
 
     /** A page of volumes by id; a page too large for a slot (long backend ids) is asked again with half the limit (paged op). */
     static final int VOLUME_PAGE = 1_000;
+    static final int MAX_MATCH_LENGTH = 200;
 
     private JsonNode volumes(Args a, String actor) throws SQLException {
         int limit = a.limit(VOLUME_PAGE, VOLUME_PAGE);
         Long after = a.cursor();
-        List<ObjectNode> page = tx(c -> registry.volumes(c, after == null ? 0 : after, limit));
+        String match = a.optString("match", null);
+        if (match != null && match.length() > MAX_MATCH_LENGTH) {
+            throw DbProblem.invalid("match", "length", "match must be 1.." + MAX_MATCH_LENGTH + " characters");
+        }
+        List<ObjectNode> page = tx(c -> registry.volumes(c, after == null ? 0 : after, match, limit));
         ObjectNode result = items(page);
         result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("volumeId").asLong()) : null);
         return result;

@@ -9,25 +9,38 @@ import java.util.List;
 
 /** Gateways (approval state, key hash), volumes and backends with their capacity history. */
 public final class RegistryRepository {
-    private static final String GATEWAY = "SELECT gateway_id, state, key_hash, last_seen, address, updated_at FROM gateways";
-    private static final String VOLUME = "SELECT volume_id, gateway_id, backend_id, allocated_bytes, used_bytes, last_seen FROM volumes";
+    private static final String GATEWAY = "SELECT gateway_id, name, state, key_hash, last_seen, address, updated_at FROM gateways";
+    private static final String VOLUME = "SELECT volume_id, name, export_name, gateway_name, shared, gateway_id, backend_id,"
+            + " allocated_bytes, used_bytes, last_seen FROM volumes";
+
+    /** How people know a volume; see V5__volume_names.sql. */
+    public record VolumeNaming(String name, String exportName, String gatewayName, boolean shared) {
+    }
     private static final String BACKEND = "SELECT backend_id, capacity_bytes, used_bytes, at FROM backends";
 
     /** Sets a gateway's state; optional fields left null keep their stored value. */
     public ObjectNode upsertGateway(Connection c, long gatewayId, String state, String keyHash, Long lastSeen,
                                     String address, long at) throws SQLException {
+        return upsertGateway(c, gatewayId, null, state, keyHash, lastSeen, address, at);
+    }
+
+    /** As above, and the gateway's name unless {@code name} is null. */
+    public ObjectNode upsertGateway(Connection c, long gatewayId, String name, String state, String keyHash, Long lastSeen,
+                                    String address, long at) throws SQLException {
         Upserts.Parameters parameters = s -> {
-            s.setString(1, state);
-            s.setString(2, keyHash);
-            setLong(s, 3, lastSeen);
-            s.setString(4, address);
-            s.setLong(5, at);
-            s.setLong(6, gatewayId);
+            s.setString(1, name);
+            s.setString(2, state);
+            s.setString(3, keyHash);
+            setLong(s, 4, lastSeen);
+            s.setString(5, address);
+            s.setLong(6, at);
+            s.setLong(7, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE gateways SET state = ?, key_hash = COALESCE(?, key_hash), last_seen = COALESCE(?, last_seen),"
-                + " address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?", parameters,
-                "INSERT INTO gateways (state, key_hash, last_seen, address, updated_at, gateway_id) VALUES (?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT DO NOTHING", parameters);
+        Upserts.upsert(c, "UPDATE gateways SET name = COALESCE(?, name), state = ?, key_hash = COALESCE(?, key_hash),"
+                + " last_seen = COALESCE(?, last_seen), address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?",
+                parameters,
+                "INSERT INTO gateways (name, state, key_hash, last_seen, address, updated_at, gateway_id)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", parameters);
         try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE gateway_id = ?")) {
             s.setLong(1, gatewayId);
             return JsonRows.one(s);
@@ -43,19 +56,35 @@ public final class RegistryRepository {
 
     public ObjectNode upsertVolume(Connection c, int volumeId, long gatewayId, String backendId, Long allocatedBytes,
                                    Long usedBytes, long at) throws SQLException {
+        return upsertVolume(c, volumeId, null, gatewayId, backendId, allocatedBytes, usedBytes, at);
+    }
+
+    /** As above, and the volume's names unless {@code naming} is null (a report that knows only the id). */
+    public ObjectNode upsertVolume(Connection c, int volumeId, VolumeNaming naming, long gatewayId, String backendId,
+                                   Long allocatedBytes, Long usedBytes, long at) throws SQLException {
         Upserts.Parameters parameters = s -> {
-            s.setLong(1, gatewayId);
-            s.setString(2, backendId);
-            setLong(s, 3, allocatedBytes);
-            setLong(s, 4, usedBytes);
-            s.setLong(5, at);
-            s.setInt(6, volumeId);
+            s.setString(1, naming == null ? null : naming.name());
+            s.setString(2, naming == null ? null : naming.exportName());
+            s.setString(3, naming == null ? null : naming.gatewayName());
+            if (naming == null) {
+                s.setNull(4, java.sql.Types.BOOLEAN);
+            } else {
+                s.setBoolean(4, naming.shared());
+            }
+            s.setLong(5, gatewayId);
+            s.setString(6, backendId);
+            setLong(s, 7, allocatedBytes);
+            setLong(s, 8, usedBytes);
+            s.setLong(9, at);
+            s.setInt(10, volumeId);
         };
-        Upserts.upsert(c, "UPDATE volumes SET gateway_id = ?, backend_id = COALESCE(?, backend_id),"
-                + " allocated_bytes = COALESCE(?, allocated_bytes), used_bytes = COALESCE(?, used_bytes), last_seen = ?"
-                + " WHERE volume_id = ?", parameters,
-                "INSERT INTO volumes (gateway_id, backend_id, allocated_bytes, used_bytes, last_seen, volume_id)"
-                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", parameters);
+        Upserts.upsert(c, "UPDATE volumes SET name = COALESCE(?, name), export_name = COALESCE(?, export_name),"
+                + " gateway_name = COALESCE(?, gateway_name), shared = COALESCE(?, shared), gateway_id = ?,"
+                + " backend_id = COALESCE(?, backend_id), allocated_bytes = COALESCE(?, allocated_bytes),"
+                + " used_bytes = COALESCE(?, used_bytes), last_seen = ? WHERE volume_id = ?", parameters,
+                "INSERT INTO volumes (name, export_name, gateway_name, shared, gateway_id, backend_id, allocated_bytes,"
+                + " used_bytes, last_seen, volume_id) VALUES (?, ?, ?, COALESCE(?, FALSE), ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT DO NOTHING", parameters);
         try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id = ?")) {
             s.setInt(1, volumeId);
             return JsonRows.one(s);
@@ -74,11 +103,24 @@ public final class RegistryRepository {
         }
     }
 
-    /** Up to {@code limit} volumes with ids above {@code afterVolumeId}, by id. */
-    public List<ObjectNode> volumes(Connection c, long afterVolumeId, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id > ? ORDER BY volume_id LIMIT ?")) {
-            s.setLong(1, afterVolumeId);
-            s.setInt(2, limit);
+    /**
+     * Up to {@code limit} volumes with ids above {@code afterVolumeId}, by id; with {@code match}, only those
+     * whose name (which holds the export name), gateway name or id contains it, ignoring case (a filter for people: a scan, fine at a server's tens of thousands of volumes).
+     */
+    public List<ObjectNode> volumes(Connection c, long afterVolumeId, String match, int limit) throws SQLException {
+        String where = match == null ? "" : " AND (LOWER(COALESCE(name, '')) LIKE ? ESCAPE '!'"
+                + " OR LOWER(COALESCE(gateway_name, '')) LIKE ? ESCAPE '!' OR CAST(volume_id AS VARCHAR(12)) LIKE ? ESCAPE '!')";
+        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id > ?" + where + " ORDER BY volume_id LIMIT ?")) {
+            int i = 1;
+            s.setLong(i++, afterVolumeId);
+            if (match != null) {
+                String pattern = "%" + match.toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%")
+                        .replace("_", "!_") + "%";
+                s.setString(i++, pattern);
+                s.setString(i++, pattern);
+                s.setString(i++, pattern);
+            }
+            s.setInt(i, limit);
             return JsonRows.all(s);
         }
     }

@@ -16,15 +16,22 @@ public final class Export implements AutoCloseable {
     private final int id;
     private final Backend backend;
     private final boolean readOnly;
+    private final boolean shared;
     private final BackendGroup group;
     private final ExportStats stats = new ExportStats();
 
     /** {@code id} is the export's position in the gateway's configuration, from 0. */
     public Export(String name, int id, Backend backend, boolean readOnly, BackendGroup group) {
+        this(name, id, backend, readOnly, false, group);
+    }
+
+    /** {@code shared}: other gateways serve the same volume under the same name (see ExportConfig). */
+    public Export(String name, int id, Backend backend, boolean readOnly, boolean shared, BackendGroup group) {
         this.name = name;
         this.id = id;
         this.backend = backend;
         this.readOnly = readOnly || backend.readOnly();
+        this.shared = shared;
         this.group = group;
     }
 
@@ -42,6 +49,10 @@ public final class Export implements AutoCloseable {
 
     public boolean readOnly() {
         return readOnly;
+    }
+
+    public boolean shared() {
+        return shared;
     }
 
     Backend backend() {

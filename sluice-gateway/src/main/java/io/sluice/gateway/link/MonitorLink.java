@@ -39,7 +39,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -93,6 +95,12 @@ public final class MonitorLink implements AutoCloseable {
     private final MonitorLinkConfig config;
     private final Gateway gateway;
     private final Export[] exports;
+    /**
+     * Each export's volume id on the wire, by export id: the proposal until the monitor assigns ids in
+     * AUTH_RESULT, then the assigned one. Only the link's thread reads and writes it.
+     */
+    private final int[] wireIds;
+    private final Map<Integer, Integer> exportsByWireId = new HashMap<>();
     private final ReportBaseline[] baselines;
     private final boolean[] capacityWarned;
     private final Thread thread;
@@ -137,6 +145,10 @@ public final class MonitorLink implements AutoCloseable {
         this.config = config;
         this.gateway = gateway;
         this.exports = gateway.exports().all().toArray(Export[]::new);
+        this.wireIds = new int[exports.length];
+        for (int i = 0; i < exports.length; i++) {
+            wireIds[i] = volumeId(config.volumeIdBase(), exports[i].id());
+        }
         this.baselines = new ReportBaseline[exports.length];
         for (int i = 0; i < exports.length; i++) {
             baselines[i] = new ReportBaseline();
@@ -152,13 +164,25 @@ public final class MonitorLink implements AutoCloseable {
         return link;
     }
 
-    /** The wire id of the export with {@code exportId} on a gateway whose volume ids start above {@code base}. */
+    /** The id the gateway proposes for the export with {@code exportId} when its volume ids start above {@code base}. */
     public static int volumeId(int base, int exportId) {
         return base + exportId + 1;
     }
 
     private int volumeId(int exportId) {
-        return volumeId(config.volumeIdBase(), exportId);
+        return wireIds[exportId];
+    }
+
+    /** Takes the ids the monitor assigned to HELLO's volumes (sent in export order). */
+    private void adoptVolumeIds(AuthResultReader result) throws IOException {
+        if (result.volumeCount() != exports.length) {
+            throw new IOException("the monitor assigned " + result.volumeCount() + " volume ids for " + exports.length + " volumes");
+        }
+        exportsByWireId.clear();
+        for (int i = 0; i < exports.length; i++) {
+            wireIds[exports[i].id()] = result.volumeId(i);
+            exportsByWireId.put(result.volumeId(i), exports[i].id());
+        }
     }
 
     public LinkStatus status() {
@@ -324,6 +348,7 @@ public final class MonitorLink implements AutoCloseable {
                     AuthResultReader result = authResultReader.wrap(decoder);
                     switch (result.outcome()) {
                         case ACCEPTED -> {
+                            adoptVolumeIds(result);
                             state = LinkState.IN_SESSION;
                             sessions++;
                             failuresInARow = 0;
@@ -378,11 +403,14 @@ public final class MonitorLink implements AutoCloseable {
         helloWriter.begin(out, sequence++, config.gatewayId(), CAPABILITIES, exports.length, config.gatewayName());
         for (int i = 0; i < exports.length; i++) {
             Export export = exports[i];
-            helloWriter.volume(i, volumeId(export.id()), export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0,
-                    export.size(), wireName(export.name()));
+            helloWriter.volume(i, volumeId(export.id()), volumeFlags(export), export.size(), wireName(export.name()));
         }
         helloWriter.commit();
         flush(output);
+    }
+
+    private static int volumeFlags(Export export) {
+        return (export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0) | (export.shared() ? VolumeDescriptor.FLAG_SHARED : 0);
     }
 
     private void answerPoll(OutputStream output, long pollSequence) throws IOException {
@@ -424,10 +452,10 @@ public final class MonitorLink implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             ThrottleParamsFlyweight params = set.volume(i);
             int volumeId = params.volumeId();
-            int exportId = volumeId - config.volumeIdBase() - 1;
-            QosSetting current = gateway.qos().current(exportId);
+            int exportId = exportsByWireId.getOrDefault(volumeId, -1);
+            QosSetting current = exportId < 0 ? null : gateway.qos().current(exportId);
             ThrottleAckStatus status;
-            if (exportId < 0 || exportId >= exports.length) {
+            if (exportId < 0) {
                 status = ThrottleAckStatus.UNKNOWN_VOLUME;
             } else if (current == null) {
                 status = ThrottleAckStatus.UNSUPPORTED;
@@ -443,7 +471,7 @@ public final class MonitorLink implements AutoCloseable {
                     }
                 }
             }
-            QosSetting inForce = gateway.qos().current(exportId);
+            QosSetting inForce = exportId < 0 ? null : gateway.qos().current(exportId);
             ackWriter.result(i, volumeId, status, inForce == null ? 0 : inForce.version());
         }
         ackWriter.commit();
@@ -468,7 +496,7 @@ public final class MonitorLink implements AutoCloseable {
                 ensureRoom(EventDescriptor.frameLength(CAPACITY_MESSAGE.length()), output);
                 eventWriter.write(out, sequence++, config.gatewayId(), EventKind.CAPACITY_WARNING,
                         System.currentTimeMillis(), 0, volume.usedBytes(), volumeId(export.id()),
-                        export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0, volume.capacityBytes(),
+                        volumeFlags(export), volume.capacityBytes(),
                         wireName(export.name()), CAPACITY_MESSAGE);
                 eventsSent++;
                 any = true;

@@ -3,6 +3,7 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.services.GatewayRegistry;
 import io.sluice.services.PolicyRule;
 import io.sluice.services.PriorityClass;
 import io.sluice.services.Scope;
@@ -50,13 +51,36 @@ final class DocumentBook {
 
     /** {@code sla.validate}: the rules of applying (admission control included), without applying. */
     JsonNode validate(JsonNode call) {
-        SlaSpecCodec.Parsed parsed = SlaSpecCodec.read(call.get("spec"), 0);
+        SlaSpecCodec.Parsed parsed = resolved(SlaSpecCodec.read(call.get("spec"), 0));
         Scope scope = parsed.scope() != null ? parsed.scope() : Scope.tenant("validation:" + parsed.sla().name());
         List<SlaError> errors = state.book().check(scope, parsed.sla());
         if (!errors.isEmpty()) {
             throw rejected(errors);
         }
-        return json.createObjectNode().put("valid", true);
+        ObjectNode answer = json.createObjectNode().put("valid", true);
+        if (parsed.volumeName() != null) {
+            // The caller stores the scope with the id, so the SLA finds its volume after a restart too.
+            answer.putObject("scope").put("kind", Scope.Kind.VOLUME.name()).put("id", parsed.scope().id())
+                    .put("name", parsed.volumeName());
+        }
+        return answer;
+    }
+
+    /** The parsed spec with a volume given by name resolved to its id; a name that finds no single volume is refused. */
+    private SlaSpecCodec.Parsed resolved(SlaSpecCodec.Parsed parsed) {
+        if (parsed.volumeName() == null) {
+            return parsed;
+        }
+        int id = state.gateways().volumeIdByName(parsed.volumeName());
+        if (id == GatewayRegistry.UNKNOWN) {
+            throw CallProblem.invalid("scope.name", "unknown-volume", "no volume is called '" + parsed.volumeName()
+                    + "' (a volume is known by name once its gateway has connected; or give its id)");
+        }
+        if (id == GatewayRegistry.AMBIGUOUS) {
+            throw CallProblem.invalid("scope.name", "ambiguous-volume", "more than one volume is called '"
+                    + parsed.volumeName() + "' (two gateways of one name); give the volume's id");
+        }
+        return new SlaSpecCodec.Parsed(parsed.sla(), Scope.volume(id), parsed.volumeName());
     }
 
     /** The {@code doc} of an apply call, with the name and version every document needs. */
@@ -91,7 +115,7 @@ final class DocumentBook {
             }
             slas.remove(name);
         } else {
-            SlaSpecCodec.Parsed parsed = SlaSpecCodec.read(doc.get("spec"), version);
+            SlaSpecCodec.Parsed parsed = resolved(SlaSpecCodec.read(doc.get("spec"), version));
             if (!parsed.sla().name().equals(name)) {
                 throw CallProblem.invalid("spec.name", "matches-doc", "the spec names '" + parsed.sla().name()
                         + "', the document '" + name + "'");

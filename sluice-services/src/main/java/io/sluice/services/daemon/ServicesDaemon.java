@@ -9,11 +9,14 @@ import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.EventKind;
 import io.sluice.protocol.EventReader;
 import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
+import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.services.Alert;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityWatch;
@@ -85,6 +88,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final long intervalMillis;
     private final StatsReader stats = new StatsReader();
     private final EventReader event = new EventReader();
+    private final GatewayVolumesDescriptor.Reader gatewayVolumes = new GatewayVolumesDescriptor.Reader();
     private final ThrottleOutbox throttles;
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong queriesServed = new AtomicLong();
@@ -224,6 +228,25 @@ public final class ServicesDaemon implements AutoCloseable {
                 }
                 request.reply(MailboxStatus.OK, 0);
             }
+            case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
+                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+                if (!GatewayVolumesDescriptor.isWellFormed(params, request.length())) {
+                    request.reply(CallStatus.INVALID, 0);
+                    return;
+                }
+                GatewayVolumesDescriptor.Reader volumes = gatewayVolumes.wrap(params);
+                String gatewayName = volumes.gatewayName();
+                for (int i = 0; i < volumes.count(); i++) {
+                    placeIfNew(volumes.gatewayId(), volumes.volumeId(i), volumes.volumeCapacity(i));
+                    registry.onNamedVolume(volumes.gatewayId(), gatewayName, volumes.volumeId(i), volumes.volumeName(i),
+                            (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0, volumes.volumeCapacity(i), now);
+                }
+                if (db != null) {
+                    registry.drainNew(this::forwardGateway, this::forwardVolume);
+                    registerVolumes();
+                }
+                request.reply(MailboxStatus.OK, 0);
+            }
             case MailboxOpcodes.SERVICES_GATEWAY_STATE -> {
                 ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
                 if (request.length() >= GatewayStateDescriptor.LENGTH) {
@@ -322,8 +345,12 @@ public final class ServicesDaemon implements AutoCloseable {
             case "REFUSED" -> "REJECTED";
             default -> "APPROVED";
         };
-        db.call(Map.of("op", "gateway.upsert", "actor", "system:services", "gatewayId", gateway.gatewayId(),
-                "state", state, "lastSeen", gateway.lastSeen()));
+        Map<String, Object> call = new LinkedHashMap<>(Map.of("op", "gateway.upsert", "actor", "system:services",
+                "gatewayId", gateway.gatewayId(), "state", state, "lastSeen", gateway.lastSeen()));
+        if (gateway.name() != null) {
+            call.put("name", gateway.name());
+        }
+        db.call(call);
     }
 
     /** The database manager refused samples of this volume, not knowing it: register it again. */
@@ -342,8 +369,12 @@ public final class ServicesDaemon implements AutoCloseable {
             return;
         }
         Map<String, Object> item = volumeItem(volume.volumeId(), volume.gatewayId());
-        item.put("allocatedBytes", volume.capacityBytes());
-        item.put("usedBytes", volume.usedBytes());
+        if (volume.capacityBytes() > 0) {
+            item.put("allocatedBytes", volume.capacityBytes());
+        }
+        if (volume.naming() == null) {
+            item.put("usedBytes", volume.usedBytes());
+        }
         volumesToRegister.add(item);
     }
 
@@ -351,6 +382,12 @@ public final class ServicesDaemon implements AutoCloseable {
         Map<String, Object> item = new LinkedHashMap<>();
         item.put("volumeId", volumeId);
         item.put("gatewayId", gatewayId);
+        GatewayRegistry.VolumeNaming naming = registry.naming(volumeId);
+        if (naming != null) {
+            item.put("exportName", naming.exportName());
+            item.put("gatewayName", naming.gatewayName());
+            item.put("shared", naming.shared());
+        }
         VolumePlacement placement = inventory.volume(volumeId);
         if (placement != null) {
             item.put("backendId", placement.backendId());

@@ -57,12 +57,12 @@ final class ServicesQueries {
         this.documents = new DocumentBook(state, json);
     }
 
-    /** Answers one request (the UTF-8 JSON in {@code request}). */
     /** The documents held; how the startup load and the bootstrap file apply theirs. */
     DocumentBook documents() {
         return documents;
     }
 
+    /** Answers one request (the UTF-8 JSON in {@code request}). */
     Answer handle(byte[] request) {
         try {
             JsonNode call;
@@ -159,7 +159,7 @@ final class ServicesQueries {
             VolumePlacement placement = state.inventory().volume(volumeId);
             EffectivePolicy policy = state.book().effective(volumeId);
             StatsPoint latest = state.recent().latest(volumeId);
-            ObjectNode item = items.addObject().put("volumeId", volumeId);
+            ObjectNode item = items.addObject().put("volumeId", volumeId).put("name", volumeName(volumeId));
             Long gateway = state.recent().gateways(volumeId).stream().min(Long::compare).orElse(null);
             item.put("gatewayId", gateway);
             item.put("backendId", placement == null ? null : placement.backendId());
@@ -233,7 +233,7 @@ final class ServicesQueries {
         }
         long now = state.clock().epochMillis();
         long limit = state.sentLimit().applyAsLong(volumeId);
-        ObjectNode result = json.createObjectNode().put("volumeId", volumeId);
+        ObjectNode result = json.createObjectNode().put("volumeId", volumeId).put("name", volumeName(volumeId));
         ArrayNode points = result.putArray("points");
         for (StatsPoint point : state.recent().series(volumeId, now - seconds * 1000L, Long.MAX_VALUE)) {
             ObjectNode p = points.addObject().put("t", point.startMillis());
@@ -242,6 +242,12 @@ final class ServicesQueries {
             p.put("iopsLimit", limit);
         }
         return result;
+    }
+
+    /** What people call the volume, or null before the monitor announced it. */
+    private String volumeName(int volumeId) {
+        GatewayRegistry.VolumeNaming naming = state.gateways().naming(volumeId);
+        return naming == null ? null : naming.name();
     }
 
     private JsonNode liveGroups() {
@@ -410,7 +416,8 @@ final class ServicesQueries {
                 next = Long.toString(items.get(items.size() - 1).get("gatewayId").asLong());
                 break;
             }
-            ObjectNode item = items.addObject().put("gatewayId", gateway.gatewayId()).put("state", gateway.state())
+            ObjectNode item = items.addObject().put("gatewayId", gateway.gatewayId()).put("name", gateway.name())
+                    .put("state", gateway.state())
                     .put("since", gateway.since()).put("lastSeen", gateway.lastSeen());
             ArrayNode volumes = item.putArray("volumes");
             gateway.volumes().forEach(volumes::add);

@@ -39,8 +39,11 @@ final class SlaSpecCodec {
             Map.entry("scaling.minimumIops", "capacityScaling.minimumIops"),
             Map.entry("complianceTarget", "compliance.targetPercent"), Map.entry("alertRule", "compliance.alertAfter"));
 
-    /** An SLA as a spec describes it, and where the spec attaches it (null: defined, attached nowhere yet). */
-    record Parsed(Sla sla, Scope scope) {
+    /**
+     * An SLA as a spec describes it, and where the spec attaches it (null: defined, attached nowhere yet,
+     * or a volume given by name only: {@code volumeName}, for the caller to resolve).
+     */
+    record Parsed(Sla sla, Scope scope, String volumeName) {
     }
 
     private SlaSpecCodec() {
@@ -103,18 +106,36 @@ final class SlaSpecCodec {
                     (int) Math.min(Integer.MAX_VALUE, count(compliance, "alertWindow", "compliance.",
                             AlertRule.DEFAULT.intervals())), severity));
         }
-        return new Parsed(sla.build(), scope(spec));
+        JsonNode scope = object(spec, "scope", Set.of("kind", "id", "name"));
+        return new Parsed(sla.build(), scope(scope), scope == null ? null : volumeName(scope));
     }
 
-    private static Scope scope(JsonNode spec) {
-        JsonNode scope = object(spec, "scope", Set.of("kind", "id"));
+    /** The name a volume scope gives ({@code scope.name}), when it gives no id; else null. */
+    private static String volumeName(JsonNode scope) {
+        JsonNode name = scope.get("name");
+        if (name == null || name.isNull()) {
+            return null;
+        }
+        if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 330) {
+            throw CallProblem.invalid("scope.name", "volume-name", "a volume's name is 1..330 characters of text");
+        }
+        if (!"VOLUME".equals(scope.path("kind").asText())) {
+            throw CallProblem.invalid("scope.name", "volume-only", "only a VOLUME scope is given by name; a group's id is its name");
+        }
+        return scope.has("id") ? null : name.asText();
+    }
+
+    private static Scope scope(JsonNode scope) {
         if (scope == null) {
             return null;
         }
         Scope.Kind kind = enumValue(scope, "kind", "scope.", Scope.Kind.class);
         JsonNode id = scope.get("id");
+        if (kind == Scope.Kind.VOLUME && id == null && scope.hasNonNull("name")) {
+            return null;
+        }
         if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isBlank()) {
-            throw CallProblem.invalid("scope.id", "required", "a scope needs an id");
+            throw CallProblem.invalid("scope.id", "required", "a scope needs an id (a volume's may be given by name instead)");
         }
         if (kind == Scope.Kind.VOLUME) {
             try {

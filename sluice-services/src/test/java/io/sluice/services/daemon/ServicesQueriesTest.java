@@ -37,6 +37,7 @@ class ServicesQueriesTest {
     private final PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
     private final PolicyBook book;
     private final PerformanceAnalyzer analyzer;
+    private final GatewayRegistry gateways = new GatewayRegistry();
     private final ServicesQueries queries;
 
     ServicesQueriesTest() {
@@ -48,7 +49,7 @@ class ServicesQueriesTest {
         analyzer = new PerformanceAnalyzer(inventory, book, 1_000, START, (g, s) -> { }, judge, rules);
         self[0] = analyzer;
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                new RecentStats(600), new GatewayRegistry(), new CapacityWatch(inventory, judge.alerts(),
+                new RecentStats(600), gateways, new CapacityWatch(inventory, judge.alerts(),
                 new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
                 new ThrottleOutbox(4096, START, analyzer::notDelivered)), 256 * 1024);
     }
@@ -120,6 +121,48 @@ class ServicesQueriesTest {
         call(CallStatus.OK, """
                 {"op": "sla.apply", "doc": {"name": "old", "version": 2, "deleted": true}}""");
         assertThat(book.effective(3).sources()).containsExactly("new@1");
+    }
+
+    @Test
+    void anSlaScopeMayNameItsVolumeAndIsAnsweredWithTheIdToStore() throws Exception {
+        gateways.onNamedVolume(12, "host-a", 2, "disk1", false, 1L << 30, START);
+        gateways.onNamedVolume(13, "host-b", 3, "disk1", false, 1L << 30, START);
+        JsonNode valid = call(CallStatus.OK, """
+                {"op": "sla.validate", "spec": {"name": "s", "scope": {"kind": "VOLUME", "name": "host-b/disk1"},
+                 "iopsLimit": 100}}""");
+        assertThat(valid.get("scope").toString()).isEqualTo("{\"kind\":\"VOLUME\",\"id\":\"3\",\"name\":\"host-b/disk1\"}");
+        call(CallStatus.OK, """
+                {"op": "sla.apply", "doc": {"name": "s", "version": 1, "spec": {"name": "s",
+                 "scope": {"kind": "VOLUME", "name": "host-a/disk1"}, "iopsLimit": 100}}}""");
+        assertThat(book.effective(2).sources()).containsExactly("s@1");
+        assertThat(book.effective(3).isManaged()).isFalse();
+
+        JsonNode unknown = call(CallStatus.INVALID, """
+                {"op": "sla.validate", "spec": {"name": "s", "scope": {"kind": "VOLUME", "name": "host-c/disk1"}}}""");
+        assertThat(unknown.get("field").asText()).isEqualTo("scope.name");
+        assertThat(unknown.get("rule").asText()).isEqualTo("unknown-volume");
+        // Two gateways that call themselves the same: the name finds neither volume.
+        gateways.onNamedVolume(14, "host-b", 1, "disk1", false, 1L << 30, START);
+        JsonNode ambiguous = call(CallStatus.INVALID, """
+                {"op": "sla.validate", "spec": {"name": "s", "scope": {"kind": "VOLUME", "name": "host-b/disk1"}}}""");
+        assertThat(ambiguous.get("rule").asText()).isEqualTo("ambiguous-volume");
+        JsonNode group = call(CallStatus.INVALID, """
+                {"op": "sla.validate", "spec": {"name": "s", "scope": {"kind": "TENANT", "name": "payments"}}}""");
+        assertThat(group.get("field").asText()).isEqualTo("scope.id");
+    }
+
+    @Test
+    void liveViewsAndGatewaysShowNames() throws Exception {
+        gateways.onNamedVolume(12, "host-a", 1, "disk1", false, 1L << 30, START);
+        gateways.onNamedVolume(13, "host-b", 2, "lun7", true, 1L << 30, START);
+        gateways.onVolume(13, 3, 1L << 30, 0, START);
+        JsonNode list = call(CallStatus.OK, """
+                {"op": "gateways.list"}""");
+        assertThat(list.get("items").get(0).get("name").asText()).isEqualTo("host-a");
+        JsonNode live = call(CallStatus.OK, """
+                {"op": "live.volumes"}""");
+        assertThat(live.get("items")).extracting(v -> v.get("volumeId").asInt() + "=" + v.get("name").asText())
+                .containsExactly("1=host-a/disk1", "2=lun7", "3=null");
     }
 
     @Test

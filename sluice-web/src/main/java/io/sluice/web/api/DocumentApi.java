@@ -129,7 +129,11 @@ public final class DocumentApi {
 
     private JsonNode store(Principal p, String name, long expectedVersion, ObjectNode spec) {
         if (servicesValidate) {
-            calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec));
+            JsonNode valid = calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec));
+            if (valid.has("scope")) {
+                // A volume named in the scope, resolved to its id: stored with both.
+                spec.set("scope", valid.get("scope"));
+            }
         }
         JsonNode doc = calls.db(kind + ".put", p.actor(), calls.args().put("name", name)
                 .put("expectedVersion", expectedVersion).set("spec", spec));

@@ -1,0 +1,160 @@
+package io.sluice.monitor;
+
+import io.sluice.protocol.HelloReader;
+import io.sluice.protocol.VolumeDescriptor;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's volume ids. A volume is known by its key: its name on its gateway ({@code 12/disk1}), or,
+ * for a volume its gateways flag {@link VolumeDescriptor#FLAG_SHARED}, its name alone ({@code *}/lun7),
+ * so that two gateways serving the same LUN deliberately control it as one volume while two hosts that
+ * each call their first disk "disk1" get two. The first time a key is seen it gets the id its gateway
+ * proposed if no other key holds that id, else the next id above every id given so far; the key keeps
+ * its id for good, so history and SLAs stay with the volume across restarts and reconnects.
+ * <p>
+ * Kept in an append-only text file next to the gateway registry, one assignment per line, forced to disk
+ * before the gateway hears its ids:
+ * <pre>
+ * # sluice volume identities v1
+ * 1 12 disk1
+ * 2 * lun%207
+ * </pre>
+ * Thread-safe: inbound threads assign under the object's lock; registration is rare (once per session).
+ */
+final class VolumeIdentities {
+    static final String HEADER = "# sluice volume identities v1";
+    private static final String SHARED = "*";
+    private static final System.Logger LOG = System.getLogger(VolumeIdentities.class.getName());
+
+    private final Map<String, Integer> idsByKey = new HashMap<>();
+    private final Map<Integer, String> keysById = new HashMap<>();
+    private final Path file;
+    private int highest;
+
+    /** @param file where assignments are kept, or null to keep them in memory only */
+    VolumeIdentities(Path file) {
+        this.file = file;
+        if (file != null && Files.exists(file)) {
+            try {
+                load(file);
+            } catch (IOException | IllegalArgumentException e) {
+                idsByKey.clear();
+                keysById.clear();
+                highest = 0;
+                Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
+                try {
+                    Files.move(file, aside);
+                } catch (IOException moveFailed) {
+                    aside = null;
+                }
+                LOG.log(System.Logger.Level.ERROR, "volume identities " + file + ": " + e.getMessage() + "; "
+                        + (aside == null ? "left in place" : "moved to " + aside)
+                        + "; volumes get their ids afresh, and one whose id changes starts a new history");
+            }
+        }
+    }
+
+    /**
+     * The ids of the volumes a HELLO announced, in its order; assignments new to the server are on disk
+     * before this returns (or, if the disk refused them, logged and kept in memory).
+     */
+    synchronized int[] assign(long gatewayId, HelloReader hello) {
+        int count = hello.volumeCount();
+        int[] ids = new int[count];
+        StringBuilder added = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            String owner = (hello.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
+            String key = owner + ' ' + hello.volumeName(i);
+            Integer id = idsByKey.get(key);
+            if (id == null) {
+                int proposed = hello.volumeId(i);
+                id = proposed > 0 && !keysById.containsKey(proposed) ? proposed : nextFree();
+                remember(key, id);
+                added.append(id).append(' ').append(owner).append(' ')
+                        .append(URLEncoder.encode(hello.volumeName(i), StandardCharsets.UTF_8)).append('\n');
+                if (id != proposed) {
+                    LOG.log(System.Logger.Level.INFO, "volume {0} of gateway {1} proposed id {2}, which another volume holds: "
+                            + "it is volume {3}", hello.volumeName(i), gatewayId, proposed, id);
+                }
+            }
+            ids[i] = id;
+        }
+        if (!added.isEmpty()) {
+            append(added.toString());
+        }
+        return ids;
+    }
+
+    /** Above every id given; once a proposal took the very top, the lowest id nobody holds. */
+    private int nextFree() {
+        if (highest < Integer.MAX_VALUE) {
+            return highest + 1;
+        }
+        int id = 1;
+        while (keysById.containsKey(id)) {
+            id++;
+        }
+        return id;
+    }
+
+    private void remember(String key, int id) {
+        idsByKey.put(key, id);
+        keysById.put(id, key);
+        highest = Math.max(highest, id);
+    }
+
+    private void load(Path from) throws IOException {
+        List<String> lines = Files.readAllLines(from, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || !lines.getFirst().equals(HEADER)) {
+            throw new IllegalArgumentException("does not start with '" + HEADER + "'");
+        }
+        for (int n = 1; n < lines.size(); n++) {
+            String line = lines.get(n);
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            try {
+                int id = Integer.parseInt(parts[0]);
+                if (parts.length != 3 || id <= 0 || !(parts[1].equals(SHARED) || Long.parseLong(parts[1]) > 0)) {
+                    throw new IllegalArgumentException("line " + (n + 1) + ": expected '<id> <gateway id or *> <name>'");
+                }
+                String key = parts[1] + ' ' + URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
+                if (keysById.containsKey(id) || idsByKey.containsKey(key)) {
+                    throw new IllegalArgumentException("line " + (n + 1) + ": id " + id + " or its volume given twice");
+                }
+                remember(key, id);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("line " + (n + 1) + ": not a number: " + e.getMessage());
+            }
+        }
+    }
+
+    private void append(String lines) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            boolean fresh = !Files.exists(file);
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                out.write(ByteBuffer.wrap(((fresh ? HEADER + '\n' : "") + lines).getBytes(StandardCharsets.UTF_8)));
+                out.force(true);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write " + file + ": " + e + "; the ids hold until the monitor restarts");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.sluice.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.protocol.HelloReader;
+import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.VolumeDescriptor;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VolumeIdentitiesTest {
+    @TempDir
+    Path dir;
+
+    /** A HELLO of gateway {@code gatewayId} whose volume i is called names[i] and proposes id proposals[i]. */
+    private static HelloReader hello(long gatewayId, int[] proposals, int[] flags, String... names) {
+        ByteBuffer frame = ByteBuffer.allocate(1 << 16);
+        HelloWriter writer = new HelloWriter();
+        writer.begin(frame, 1, gatewayId, 0, names.length, "gw-" + gatewayId);
+        for (int i = 0; i < names.length; i++) {
+            writer.volume(i, proposals[i], flags == null ? 0 : flags[i], 1L << 30, names[i]);
+        }
+        writer.commit();
+        return new HelloReader().wrap(frame, 0);
+    }
+
+    private static HelloReader hello(long gatewayId, int[] proposals, String... names) {
+        return hello(gatewayId, proposals, null, names);
+    }
+
+    @Test
+    void twoHostsWithTheSameDefaultIdsGetDistinctIdsAndKeepThemAcrossRestarts() {
+        Path file = dir.resolve("volumes.identities");
+        VolumeIdentities ids = new VolumeIdentities(file);
+        assertThat(ids.assign(12, hello(12, new int[] {1, 2}, "disk1", "disk2"))).containsExactly(1, 2);
+        // Another host's first disk, also proposing 1: a volume of its own, not a share of host 12's.
+        assertThat(ids.assign(13, hello(13, new int[] {1, 2}, "disk1", "disk2"))).containsExactly(3, 4);
+        // The same gateway reconnecting, even proposing other ids, keeps its volumes' ids.
+        assertThat(ids.assign(12, hello(12, new int[] {7, 8}, "disk2", "disk1"))).containsExactly(2, 1);
+
+        VolumeIdentities restarted = new VolumeIdentities(file);
+        assertThat(restarted.assign(13, hello(13, new int[] {1, 2}, "disk1", "disk2"))).containsExactly(3, 4);
+        assertThat(restarted.assign(14, hello(14, new int[] {0}, "disk1"))).containsExactly(5);
+    }
+
+    @Test
+    void aVolumeFlaggedSharedIsOneVolumeWhateverGatewayServesIt() {
+        VolumeIdentities ids = new VolumeIdentities(null);
+        int[] shared = {VolumeDescriptor.FLAG_SHARED, 0};
+        assertThat(ids.assign(1, hello(1, new int[] {100, 1}, shared, "lun 7", "boot"))).containsExactly(100, 1);
+        assertThat(ids.assign(2, hello(2, new int[] {200, 1}, shared, "lun 7", "boot"))).containsExactly(100, 101);
+    }
+
+    @Test
+    void aProposalAtTheTopOfTheRangeDoesNotStopAssignment() {
+        VolumeIdentities ids = new VolumeIdentities(null);
+        assertThat(ids.assign(1, hello(1, new int[] {Integer.MAX_VALUE, 1}, "a", "b"))).containsExactly(Integer.MAX_VALUE, 1);
+        assertThat(ids.assign(2, hello(2, new int[] {1}, "a"))).containsExactly(2);
+    }
+
+    @Test
+    void anUnreadableFileIsMovedAsideAndIdsAreGivenAfresh() throws Exception {
+        Path file = dir.resolve("volumes.identities");
+        Files.writeString(file, VolumeIdentities.HEADER + "\n1 12 disk1\nnot a line\n", StandardCharsets.UTF_8);
+        VolumeIdentities ids = new VolumeIdentities(file);
+        assertThat(ids.assign(12, hello(12, new int[] {5}, "disk1"))).containsExactly(5);
+        try (var listing = Files.list(dir)) {
+            assertThat(listing.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("volumes.identities.unreadable-"));
+        }
+        assertThat(Files.readAllLines(file)).containsExactly(VolumeIdentities.HEADER, "5 12 disk1");
+    }
+
+    @Test
+    void namesWithSpacesAndSlashesSurviveTheFile() {
+        Path file = dir.resolve("volumes.identities");
+        new VolumeIdentities(file).assign(3, hello(3, new int[] {9}, "pool/a b"));
+        assertThat(new VolumeIdentities(file).assign(3, hello(3, new int[] {1}, "pool/a b"))).containsExactly(9);
+    }
+}
