@@ -12,6 +12,7 @@ import io.sluice.db.store.RegistryRepository;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.StuckCalls;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -29,6 +30,13 @@ public final class DbManager implements AutoCloseable {
     private final SampleIngestor ingestor;
     private final Thread maintenance;
     private final KnownVolumes knownVolumes = new KnownVolumes();
+    private final StuckCalls stuckCalls;
+    /**
+     * A call the manager took and has not answered for this long is stuck (a batch's reply waits for its
+     * samples to be stored or journaled, a query for its transaction): far beyond the store timeout and
+     * any caller's patience.
+     */
+    static final long STUCK_CALL_MILLIS = 120_000;
     private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
@@ -47,6 +55,7 @@ public final class DbManager implements AutoCloseable {
             opened.push(mailbox);
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             opened.push(callee);
+            stuckCalls = new StuckCalls(mailbox, STUCK_CALL_MILLIS);
             SampleIngestor[] ingestion = new SampleIngestor[1];
             DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes);
             DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
@@ -65,6 +74,11 @@ public final class DbManager implements AutoCloseable {
             closeOpened(e);
             throw e;
         }
+    }
+
+    /** Null while the manager answers its calls; else the call it took and left unanswered, for its exit. */
+    public String problem() {
+        return stuckCalls.problem();
     }
 
     /**

@@ -69,4 +69,29 @@ class IdleAndWatchdogTest {
             Files.deleteIfExists(file);
         }
     }
+
+    @Test
+    void aCallTakenAndNeverAnsweredIsStuckOnceItOutlivesTheDeadline() throws Exception {
+        Path file = TestMailboxes.newFile("stuck");
+        ManualEpochClock clock = new ManualEpochClock(1_000_000);
+        try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small(), clock)) {
+            StuckCalls stuck = new StuckCalls(mailbox, 30_000);
+            MailboxCaller caller = MailboxCaller.attach(mailbox, 2);
+            MailboxCallee callee = MailboxCallee.attach(mailbox);
+            caller.call(TestOpcodes.ECHO, 0, 1, new byte[] {1});
+            caller.call(TestOpcodes.ECHO, 0, 2, new byte[] {2});
+            assertThat(stuck.problem()).as("posted, not taken: the loop watch's business").isNull();
+            long[] lost = new long[1];
+            callee.poll(r -> lost[0] = r.defer(), 1);
+            clock.advance(30_000);
+            assertThat(stuck.problem()).isNull();
+            clock.advance(1);
+            assertThat(stuck.problem()).startsWith("1 call(s) taken and not answered")
+                    .contains("opcode 0x" + Integer.toHexString(TestOpcodes.ECHO), "caller 2", "30001 ms");
+            callee.complete(lost[0], MailboxStatus.OK, ParamWriter.EMPTY);
+            assertThat(stuck.problem()).as("answered at last").isNull();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
 }

@@ -41,6 +41,9 @@ final class DbCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "10000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
+    /** How often the manager's calls are checked for one left unanswered. */
+    private static final long HEALTH_CHECK_MILLIS = 1_000;
+
     @Override
     public Integer call() throws Exception {
         DbContext context;
@@ -56,7 +59,17 @@ final class DbCommand implements Callable<Integer> {
              DbManager manager = new DbManager(context)) {
             System.out.println("db running: " + manager.database().engine().label() + " at " + context.jdbcUrl()
                     + ", mailbox " + context.mailboxFile());
-            while (!signal.awaitStop(statusEvery)) {
+            long nextStatus = System.currentTimeMillis() + statusEvery;
+            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
+                String problem = manager.problem();
+                if (problem != null) {
+                    System.err.println("db unhealthy, stopping so that it is started afresh: " + problem);
+                    return ExitCode.UNHEALTHY;
+                }
+                if (statusEvery <= 0 || System.currentTimeMillis() < nextStatus) {
+                    continue;
+                }
+                nextStatus += statusEvery;
                 IngestionStatus s = manager.ingestionStatus();
                 System.out.printf("stored %d samples, buffered %d, journaled %d%s%n", s.storedSamples(), s.bufferedSamples(),
                         s.journaledSamples(), s.degraded() ? ", DEGRADED: " + s.lastError() : "");

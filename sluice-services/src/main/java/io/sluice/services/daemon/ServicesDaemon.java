@@ -9,6 +9,7 @@ import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.StuckCalls;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.EventKind;
 import io.sluice.protocol.EventReader;
@@ -63,6 +64,11 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int VOLUMES_PER_CALL = 500;
     /** The loop waits at most 10 ms for work; one that has not turned for this long is stuck. */
     static final long STALL_MILLIS = 30_000;
+    /**
+     * A call taken and not answered for this long is stuck: a report's reply is held only until its
+     * samples are posted to the database manager, and a query is answered in the turn that took it.
+     */
+    static final long STUCK_CALL_MILLIS = 30_000;
     static final int DB_MAX_IN_FLIGHT = 8;
     static final int DB_MAX_PENDING_BATCHES = 64;
     static final int DB_MAX_PENDING_CALLS = 4_096;
@@ -73,6 +79,8 @@ public final class ServicesDaemon implements AutoCloseable {
 
     private final Mailbox servicesMailbox;
     private final Mailbox queriesMailbox;
+    private final StuckCalls stuckReports;
+    private final StuckCalls stuckQueries;
     private final Mailbox monitorMailbox;
     private final MailboxCallee callee;
     private final MailboxCallee queriesCallee;
@@ -162,6 +170,8 @@ public final class ServicesDaemon implements AutoCloseable {
         this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
         this.monitor = MailboxCaller.attach(monitorMailbox, ServerMailboxes.CALLER_SERVICES);
         this.callee = MailboxCallee.attach(servicesMailbox);
+        this.stuckReports = new StuckCalls(servicesMailbox, STUCK_CALL_MILLIS);
+        this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
         this.thread = loopWatch.newThread(this::loop);
         thread.start();
@@ -478,11 +488,17 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     /**
-     * Null while the loop thread runs and turns; else what is wrong with it (dead, or stuck in one step
-     * for {@link #STALL_MILLIS}), so the role stops and its supervisor starts it afresh.
+     * Null while the loop thread runs and turns and answers what it takes; else what is wrong (the loop
+     * dead, or stuck in one step for {@link #STALL_MILLIS}, or a call left unanswered for
+     * {@link #STUCK_CALL_MILLIS}), so the role stops and its supervisor starts it afresh.
      */
     public String problem() {
-        return loopWatch.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
+        String loop = loopWatch.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
+        if (loop != null) {
+            return loop;
+        }
+        String reports = stuckReports.problem();
+        return reports != null ? reports : stuckQueries.problem();
     }
 
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
