@@ -8,6 +8,7 @@ import io.sluice.protocol.AuthReader;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EventReader;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
@@ -47,6 +48,7 @@ final class InboundThread implements Runnable {
     private final AuthReader authReader = new AuthReader();
     private final HelloReader helloReader = new HelloReader();
     private final StatsReader statsReader = new StatsReader();
+    private final EventReader eventReader = new EventReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
@@ -240,6 +242,8 @@ final class InboundThread implements Runnable {
         HelloReader hello = helloReader.wrap(session.hello, 0);
         session.gatewayName = hello.gatewayName();
         session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, hello);
+        session.declaredIds = session.volumeIds.clone();
+        java.util.Arrays.sort(session.declaredIds);
         daemon.openSession(session);
         announceVolumes(session);
     }
@@ -291,7 +295,12 @@ final class InboundThread implements Runnable {
                     daemon.counters().pollsAnswered.increment();
                 }
                 if (daemon.reportSequences().accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
-                    forwardReport(session, decoder);
+                    int undeclared = firstUndeclared(session);
+                    if (undeclared < 0) {
+                        forwardReport(session, decoder);
+                    } else {
+                        daemon.reportRefused(session.gatewayId, statsReader.volume(undeclared).volumeId());
+                    }
                 }
             }
             case THROTTLE_ACK -> {
@@ -303,12 +312,29 @@ final class InboundThread implements Runnable {
                     daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_ACKED, frameCopy);
                 }
             }
-            case EVENT -> forward(session, decoder, MailboxOpcodes.SERVICES_GATEWAY_EVENT);
+            case EVENT -> {
+                int volumeId = eventReader.wrap(decoder).volumeId();
+                if (java.util.Arrays.binarySearch(session.declaredIds, volumeId) >= 0) {
+                    forward(session, decoder, MailboxOpcodes.SERVICES_GATEWAY_EVENT);
+                } else {
+                    daemon.reportRefused(session.gatewayId, volumeId);
+                }
+            }
             case HEARTBEAT -> {
                 // lastHeardAt is all a heartbeat is for
             }
             default -> protocolViolation(session, type + " after the handshake");
         }
+    }
+
+    /** The index of the first volume record in {@code statsReader} that its gateway did not declare, or -1. */
+    private int firstUndeclared(Session session) {
+        for (int i = 0; i < statsReader.volumeCount(); i++) {
+            if (java.util.Arrays.binarySearch(session.declaredIds, statsReader.volume(i).volumeId()) < 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void forward(Session session, FrameDecoder decoder, int opcode) {

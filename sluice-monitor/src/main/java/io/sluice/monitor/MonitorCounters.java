@@ -25,6 +25,7 @@ public final class MonitorCounters {
     final LongAdder sessionsMigrated = new LongAdder();
     final LongAdder reportsRepeated = new LongAdder();
     final LongAdder reportsLost = new LongAdder();
+    final LongAdder reportsRefused = new LongAdder();
 
     /** STATS reports a gateway sent again (e.g. after a reconnect): dropped, not counted twice. */
     public long reportsRepeated() {
@@ -32,6 +33,11 @@ public final class MonitorCounters {
     }
 
     /** Reports missing from a gateway's sequence (the jump between two it did send). */
+    /** Reports (and events) refused because they named a volume their gateway did not declare. */
+    public long reportsRefused() {
+        return reportsRefused.sum();
+    }
+
     public long reportsLost() {
         return reportsLost.sum();
     }

@@ -43,6 +43,7 @@ public final class MonitorDaemon implements AutoCloseable {
     /** A loop thread that has not turned for this long is stuck: every loop turns at least every 100 ms. */
     static final long STALL_MILLIS = 10_000;
     private final java.util.concurrent.atomic.AtomicLong dropLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+    private final java.util.concurrent.atomic.AtomicLong refuseLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     private final MonitorContext context;
     private final MonitorCounters counters = new MonitorCounters();
@@ -331,6 +332,20 @@ public final class MonitorDaemon implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "the SLA services'' mailbox is full: report {0} of gateway {1} not handed on "
                     + "from volume {2} ({3} volumes); {4} reports and {5} volume records dropped so far",
                     reportSequence, gatewayId, firstVolumeId, volumes, counters.reportsDropped(), counters.volumesDropped());
+        }
+    }
+
+    /**
+     * A gateway spoke for a volume it did not declare in HELLO (a lying or broken gateway): its frame is
+     * refused, counted, and logged at most once per {@link #DROP_LOG_MILLIS}.
+     */
+    void reportRefused(long gatewayId, int volumeId) {
+        counters.reportsRefused.increment();
+        long now = clock().epochMillis();
+        long last = refuseLoggedAt.get();
+        if (now - last >= DROP_LOG_MILLIS && refuseLoggedAt.compareAndSet(last, now)) {
+            LOG.log(System.Logger.Level.WARNING, "gateway {0} reported volume {1}, which it did not declare: frame refused; "
+                    + "{2} refused so far", gatewayId, volumeId, counters.reportsRefused());
         }
     }
 

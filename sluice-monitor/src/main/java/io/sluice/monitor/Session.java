@@ -43,6 +43,8 @@ final class Session {
     /** The gateway's name and the ids the server assigned to its volumes, in HELLO's order; set before ACCEPTED goes out. */
     volatile String gatewayName;
     volatile int[] volumeIds;
+    /** {@link #volumeIds} sorted: the only volumes this gateway may report on. Inbound thread. */
+    int[] declaredIds = new int[0];
     /** Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they have. */
     volatile boolean volumesAnnounced;
     volatile long lastHeardAt;

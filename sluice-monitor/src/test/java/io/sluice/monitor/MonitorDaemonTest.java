@@ -129,6 +129,26 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aReportOnAVolumeTheGatewayDidNotDeclareIsRefusedAndCounted() throws Exception {
+        try (TestGateway honest = new TestGateway(daemon.address(), 1); TestGateway liar = new TestGateway(daemon.address(), 2)) {
+            assertThat(honest.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(liar.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            // The liar speaks for the honest gateway's volume.
+            liar.reportedVolumeId = honest.assignedIds[0];
+            for (int i = 0; i < 2; i++) {
+                liar.expect(FrameType.POLL);
+                liar.answer();
+            }
+            honest.expect(FrameType.POLL);
+            honest.answer();
+            await(() -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
+            assertThat(statsFrom).doesNotContain(2L);
+            // Refused, not disconnected: a misconfigured gateway keeps its session and is polled on.
+            assertThat(liar.expect(FrameType.POLL)).isEqualTo(FrameType.POLL);
+        }
+    }
+
+    @Test
     void aGatewayWithMoreVolumesThanAServerSupportsIsRefusedWithTheReason() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             gw.helloVolumes = HelloDescriptor.MAX_VOLUMES + 1;

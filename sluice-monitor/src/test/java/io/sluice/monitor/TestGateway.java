@@ -36,6 +36,8 @@ final class TestGateway implements AutoCloseable {
     AuthReason lastReason;
     /** The volume ids the last AUTH_RESULT assigned, in HELLO's order. */
     int[] assignedIds = new int[0];
+    /** The volume its reports name; 0: the first the monitor assigned it. */
+    int reportedVolumeId;
 
     TestGateway(InetSocketAddress monitor, long id) throws IOException {
         this.id = id;
@@ -110,7 +112,7 @@ final class TestGateway implements AutoCloseable {
         StatsWriter stats = new StatsWriter();
         out.clear();
         stats.begin(out, sequence++, id, false, ++reports, pollSequence, System.currentTimeMillis(), 1000, 1);
-        stats.volume(0).volumeId(1);
+        stats.volume(0).volumeId(reportedVolumeId != 0 ? reportedVolumeId : assignedIds.length > 0 ? assignedIds[0] : 1);
         stats.commit();
         send();
     }

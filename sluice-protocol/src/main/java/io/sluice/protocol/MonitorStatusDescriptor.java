@@ -12,7 +12,9 @@ package io.sluice.protocol;
  *                                                80  reports not handed to the services (mailbox full)
  *                                                88  volume records in those reports
  *                                                96  reports lost on the way (jumps in a gateway's sequence)
+ *                                               104  reports refused: they named volumes their gateway did not declare
  * </pre>
+ * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
 public final class MonitorStatusDescriptor {
     public static final int IN_SESSION_OFFSET = 0;
@@ -28,7 +30,13 @@ public final class MonitorStatusDescriptor {
     public static final int REPORTS_DROPPED_OFFSET = 80;
     public static final int VOLUMES_DROPPED_OFFSET = 88;
     public static final int REPORTS_LOST_OFFSET = 96;
-    public static final int LENGTH = 104;
+    public static final int REPORTS_REFUSED_OFFSET = 104;
+    public static final int LENGTH = 112;
+
+    /** Counter {@code i} (at offset 8 x i) by name. */
+    public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
+            "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
+            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused");
 
     private MonitorStatusDescriptor() {
     }

@@ -22,8 +22,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +47,9 @@ class ScaleSystemTest {
     private static final int BIG_GATEWAY_VOLUMES = 1_000;
     /** The big gateway's id: far above the others, so its volume ids do not meet theirs. */
     private static final long BIG_GATEWAY_ID = 100_000;
+    /** Two gateways that come late and propose the ids gateway 1 already holds, as two hosts with default settings do. */
+    private static final long LATE_GATEWAY_ID = 9_001;
+    private static final int LATE_GATEWAY_VOLUMES = 3;
     private static final long POLL_MILLIS = 1_000;
     private static final byte[] SECRET = "scale-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
@@ -60,7 +65,8 @@ class ScaleSystemTest {
                 "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
                 secret.toString(), 10_000L, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
-                        List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID)), null, null),
+                        List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
+                        null, null),
                 null, null, new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -93,6 +99,7 @@ class ScaleSystemTest {
                 // Every volume shown: the services' live view (what the dashboard and the API read) and the registry.
                 ServerHarness.await(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
                 ServerHarness.await(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
+                lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(monitor, db, services, many, expected, gateways);
 
                 // A stretch of steady state, every volume's samples to tile it.
                 long from = System.currentTimeMillis();
@@ -134,6 +141,56 @@ class ScaleSystemTest {
                 Files.deleteIfExists(mailbox);
             }
         }
+    }
+
+    /**
+     * Two more gateways whose volumes propose ids 1..3, which gateway 1's volumes hold: the server gives
+     * them ids of their own, every volume is registered under its gateway's and export's names, and an SLA
+     * scope may name a volume.
+     */
+    private static void lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(InetSocketAddress monitor, JsonMailbox db,
+            JsonMailbox services, Simulator many, Set<Integer> expected, int gateways) throws Exception {
+        try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET).gateways(2)
+                .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).threads(1).seed(7).build())) {
+            ServerHarness.await(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
+                    "sim-gateway-9001/vol-3", "sim-gateway-9002/vol-1", "sim-gateway-9002/vol-3")));
+            Map<Integer, String> names = names(db);
+            for (long g = 1; g <= gateways; g++) {
+                for (int v = 0; v < VOLUMES_PER_GATEWAY; v++) {
+                    assertThat(names.get(many.context().volumeId(g, v))).isEqualTo("sim-gateway-" + g + "/vol-" + (v + 1));
+                }
+            }
+            List<Integer> lateIds = names.entrySet().stream().filter(e -> e.getValue().startsWith("sim-gateway-900"))
+                    .map(Map.Entry::getKey).toList();
+            assertThat(lateIds).hasSize(2 * LATE_GATEWAY_VOLUMES).doesNotHaveDuplicates().noneMatch(expected::contains);
+
+            int named = lateIds.stream().filter(id -> names.get(id).equals("sim-gateway-9002/vol-2")).findFirst().orElseThrow();
+            JsonMailbox.Result valid = services.call(JsonMailbox.request("sla.validate").set("spec", JsonMailbox.JSON.readTree(
+                    "{\"name\": \"by-name\", \"scope\": {\"kind\": \"VOLUME\", \"name\": \"sim-gateway-9002/vol-2\"},"
+                            + " \"iopsLimit\": 100}")), 30);
+            assertThat(valid.body().path("scope").path("id").asText()).as("%s", valid.body()).isEqualTo(Integer.toString(named));
+        }
+    }
+
+    /** Every registered volume's name by id (null: not announced by name); empty while the database cannot answer. */
+    private static Map<Integer, String> names(JsonMailbox db) {
+        Map<Integer, String> names = new HashMap<>();
+        try {
+            String after = null;
+            do {
+                var request = JsonMailbox.request("volume.list");
+                if (after != null) {
+                    request.put("after", after);
+                }
+                JsonMailbox.Result page = db.call(request, 30);
+                page.body().path("items").forEach(v -> names.put(v.path("volumeId").asInt(),
+                        v.path("name").isTextual() ? v.path("name").asText() : null));
+                after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+            } while (after != null);
+        } catch (Exception e) {
+            return Map.of();
+        }
+        return names;
     }
 
     /** The supervisor's log and the end of each role's, for whoever reads a failed run. */

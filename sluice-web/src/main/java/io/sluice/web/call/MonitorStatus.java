@@ -10,24 +10,6 @@ import java.util.Map;
 
 /** The monitor daemon's counters ({@link MonitorStatusDescriptor}), asked through its mailbox, by name. */
 public final class MonitorStatus {
-    private static final Map<String, Integer> FIELDS = new LinkedHashMap<>();
-
-    static {
-        FIELDS.put("inSession", MonitorStatusDescriptor.IN_SESSION_OFFSET);
-        FIELDS.put("connections", MonitorStatusDescriptor.CONNECTIONS_OFFSET);
-        FIELDS.put("pending", MonitorStatusDescriptor.PENDING_OFFSET);
-        FIELDS.put("unreachable", MonitorStatusDescriptor.UNREACHABLE_OFFSET);
-        FIELDS.put("pollsSent", MonitorStatusDescriptor.POLLS_SENT_OFFSET);
-        FIELDS.put("pollsAnswered", MonitorStatusDescriptor.POLLS_ANSWERED_OFFSET);
-        FIELDS.put("framesRefused", MonitorStatusDescriptor.FRAMES_REFUSED_OFFSET);
-        FIELDS.put("throttlesSent", MonitorStatusDescriptor.THROTTLES_SENT_OFFSET);
-        FIELDS.put("throttlesAcked", MonitorStatusDescriptor.THROTTLES_ACKED_OFFSET);
-        FIELDS.put("pairs", MonitorStatusDescriptor.PAIRS_OFFSET);
-        FIELDS.put("reportsDropped", MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET);
-        FIELDS.put("volumesDropped", MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET);
-        FIELDS.put("reportsLost", MonitorStatusDescriptor.REPORTS_LOST_OFFSET);
-    }
-
     private MonitorStatus() {
     }
 
@@ -39,7 +21,9 @@ public final class MonitorStatus {
         }
         ByteBuffer b = ByteBuffer.wrap(reply.result());
         Map<String, Long> counters = new LinkedHashMap<>();
-        FIELDS.forEach((name, offset) -> counters.put(name, b.getLong(offset)));
+        for (int i = 0; i < MonitorStatusDescriptor.NAMES.size(); i++) {
+            counters.put(MonitorStatusDescriptor.NAMES.get(i), b.getLong(8 * i));
+        }
         return counters;
     }
 }

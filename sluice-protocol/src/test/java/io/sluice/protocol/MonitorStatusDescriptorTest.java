@@ -1,0 +1,16 @@
+package io.sluice.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MonitorStatusDescriptorTest {
+    @Test
+    void everyCounterHasOneNameAtItsOffset() {
+        assertThat(MonitorStatusDescriptor.NAMES).hasSize(MonitorStatusDescriptor.LENGTH / 8).doesNotHaveDuplicates();
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.IN_SESSION_OFFSET / 8)).isEqualTo("inSession");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.PAIRS_OFFSET / 8)).isEqualTo("pairs");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8)).isEqualTo("reportsLost");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8)).isEqualTo("reportsRefused");
+    }
+}
