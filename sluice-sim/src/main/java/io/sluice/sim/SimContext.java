@@ -27,13 +27,12 @@ import java.nio.file.Path;
  * @param durationMillis    the simulator stops by itself after this; 0 runs until closed
  * @param threads           selector loops; gateway {@code i} runs on loop {@code i % threads}
  * @param summaryIntervalMillis how often {@link SimMain} prints its summary line
- * @param distinctVolumeIds  each gateway its own volumes, {@code (id - 1) x K + 1 .. (id - 1) x K + K} (as on a real
- *                          site); otherwise every gateway serves volumes 1..K (one set of volumes on many paths)
+ * @param volumeIds          how the gateways name and number their volumes
  */
 public record SimContext(InetSocketAddress monitor, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
-                         long summaryIntervalMillis, boolean distinctVolumeIds) {
+                         long summaryIntervalMillis, VolumeIds volumeIds) {
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
     public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
     public static final int MAX_THREADS = 64;
@@ -42,15 +41,19 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
             usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
                               [--first-gateway-id ID] [--enrollment-token T] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
-                              [--volume-ids shared|distinct]
+                              [--volume-ids shared|distinct|default]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
-              every gateway serves volumes 1..K (shared, the default), or each its own K (distinct).
+              every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
+              each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default).
               MODE is slow, silent, malformed, disconnect or wrong-key; FRACTION of all gateways, e.g.
               --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
               The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.
               T is presented by every gateway, {id} replaced by its id: enroll-{id} gives each its own token.""";
 
     public SimContext {
+        if (volumeIds == null) {
+            throw new IllegalArgumentException("no volume id mode");
+        }
         if (monitor == null) {
             throw new IllegalArgumentException("no monitor address (--monitor HOST:PORT)");
         }
@@ -83,7 +86,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         if (summaryIntervalMillis <= 0) {
             throw new IllegalArgumentException("--summary-interval must be positive");
         }
-        if (distinctVolumeIds && (firstGatewayId + gateways - 1) * (double) volumesPerGateway > Integer.MAX_VALUE) {
+        if (volumeIds == VolumeIds.DISTINCT && (firstGatewayId + gateways - 1) * (double) volumesPerGateway > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
         }
         if (faults == null || volumes == null || timings == null) {
@@ -98,7 +101,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
 
     /** The id of volume {@code index} (0-based) of gateway {@code gatewayId}. */
     public int volumeId(long gatewayId, int index) {
-        return distinctVolumeIds ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
+        return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
     }
 
     /** The token gateway {@code gatewayId} presents; empty for none. */
@@ -142,10 +145,11 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                 case "--enrollment-token" -> builder.enrollmentToken = value;
                 case "--gateways" -> builder.gateways = (int) number(name, value);
                 case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
-                case "--volume-ids" -> builder.distinctVolumeIds = switch (value) {
-                    case "distinct" -> true;
-                    case "shared" -> false;
-                    default -> throw new IllegalArgumentException("--volume-ids is shared or distinct: " + value);
+                case "--volume-ids" -> builder.volumeIds = switch (value) {
+                    case "distinct" -> VolumeIds.DISTINCT;
+                    case "shared" -> VolumeIds.SHARED;
+                    case "default" -> VolumeIds.DEFAULT;
+                    default -> throw new IllegalArgumentException("--volume-ids is shared, distinct or default: " + value);
                 };
                 case "--first-gateway-id" -> builder.firstGatewayId = number(name, value);
                 case "--fault" -> builder.faults = FaultPlan.parse(value);
@@ -217,7 +221,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         private VolumeProfile volumes = VolumeProfile.DEFAULTS;
         private SimTimings timings = SimTimings.DEFAULTS;
         private long summaryIntervalMillis = 5_000;
-        private boolean distinctVolumeIds;
+        private VolumeIds volumeIds = VolumeIds.SHARED;
 
         private Builder(InetSocketAddress monitor, byte[] deploymentSecret) {
             this.monitor = monitor;
@@ -280,16 +284,15 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
             return this;
         }
 
-        /** Each gateway its own volume ids rather than 1..K on every gateway. */
-        public Builder distinctVolumeIds(boolean distinct) {
-            this.distinctVolumeIds = distinct;
+        public Builder volumeIds(VolumeIds ids) {
+            this.volumeIds = ids;
             return this;
         }
 
         public SimContext build() {
             return new SimContext(monitor, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
                     enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
-                    distinctVolumeIds);
+                    volumeIds);
         }
     }
 }

@@ -20,6 +20,7 @@ import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeDescriptor;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -229,7 +230,8 @@ final class SimulatedGateway {
         hello.begin(out, sequence++, gatewayId, CAPABILITIES, volumes.length, name);
         for (int i = 0; i < volumes.length; i++) {
             SyntheticVolume volume = volumes[i];
-            hello.volume(i, volume.volumeId(), 0, volume.capacityBytes(), volume.name());
+            hello.volume(i, volume.volumeId(), loop.context().volumeIds() == VolumeIds.SHARED ? VolumeDescriptor.FLAG_SHARED : 0,
+                    volume.capacityBytes(), volume.name());
         }
         hello.commit();
         state = State.HELLO_SENT;

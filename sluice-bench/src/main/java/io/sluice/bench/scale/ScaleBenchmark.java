@@ -12,6 +12,7 @@ import io.sluice.sim.SimContext;
 import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimSnapshot;
 import io.sluice.sim.Simulator;
+import io.sluice.sim.VolumeIds;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -185,10 +186,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
                     () -> answers(db, "status") && answers(services, "status"));
             long simStart = System.nanoTime();
             try (Simulator many = Simulator.start(SimContext.builder(monitor, server.secret).gateways(g)
-                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).distinctVolumeIds(true).seed(5)
+                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).seed(5)
                          .summaryIntervalMillis(3_600_000).build());
                  Simulator big = Simulator.start(SimContext.builder(monitor, server.secret).gateways(1)
-                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).distinctVolumeIds(true)
+                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).volumeIds(VolumeIds.DISTINCT)
                          .threads(1).seed(6).summaryIntervalMillis(3_600_000).build())) {
                 Set<Integer> expected = new TreeSet<>();
                 for (long id = 1; id <= g; id++) {

@@ -16,6 +16,7 @@ import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.Supervisor;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
+import io.sluice.sim.VolumeIds;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -78,9 +79,9 @@ class ScaleSystemTest {
         try {
             supervisor.start();
             try (Simulator many = Simulator.start(SimContext.builder(monitor, SECRET).gateways(gateways)
-                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).distinctVolumeIds(true).seed(5).build());
+                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).seed(5).build());
                  Simulator big = Simulator.start(SimContext.builder(monitor, SECRET).gateways(1)
-                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).distinctVolumeIds(true)
+                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).volumeIds(VolumeIds.DISTINCT)
                          .threads(1).seed(6).build());
                  JsonMailbox db = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON);
                  JsonMailbox services = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
@@ -151,7 +152,8 @@ class ScaleSystemTest {
     private static void lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(InetSocketAddress monitor, JsonMailbox db,
             JsonMailbox services, Simulator many, Set<Integer> expected, int gateways) throws Exception {
         try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET).gateways(2)
-                .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).threads(1).seed(7).build())) {
+                .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).volumeIds(VolumeIds.DEFAULT)
+                .threads(1).seed(7).build())) {
             ServerHarness.await(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
                     "sim-gateway-9001/vol-3", "sim-gateway-9002/vol-1", "sim-gateway-9002/vol-3")));
             Map<Integer, String> names = names(db);
