@@ -66,11 +66,17 @@ class DistributionIT {
         } finally {
             server.destroy();
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            try (var files = Files.list(Path.of("/dev/shm"))) {
-                for (Path p : files.filter(p -> p.getFileName().toString().startsWith(name)).toList()) {
+            // The server's mailboxes live in its own directory, /dev/shm/sluice-UID-NAME, which it leaves for a restart.
+            Path mailboxes = Path.of("/dev/shm", "sluice-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid") + "-" + name);
+            assertThat(Files.getPosixFilePermissions(mailboxes)).containsExactlyInAnyOrder(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                    java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+            try (var files = Files.list(mailboxes)) {
+                for (Path p : files.toList()) {
                     Files.deleteIfExists(p);
                 }
             }
+            Files.deleteIfExists(mailboxes);
         }
         assertThat(Files.readString(dir.resolve("server.log"))).contains("stopped monitor");
     }

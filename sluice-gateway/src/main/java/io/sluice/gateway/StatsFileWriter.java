@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * than a signal (not portable) or a port (one more thing to secure): any tool can read it, and it
  * is replaced by an atomic rename, so a reader never sees half of one. Layout:
  * {@code {"time-millis": N, "volumes": [{"name", "id", "backend", "qos-version", "capacity-bytes",
- * "used-bytes", "won-by-weight", "read": {...}, "write": {...}}]}}, each direction with {@code ops}, {@code bytes},
+ * "used-bytes", "won-by-weight", "won-by-reservation", "read": {...}, "write": {...}}]}}, each direction with {@code ops}, {@code bytes},
  * {@code queue-depth}, {@code peak-queue-depth}, {@code throttled-nanos}, and {@code total-latency}
  * and {@code backend-latency} as count, mean and percentiles in microseconds. With a monitor configured,
  * {@code "monitor-link"} adds the link's {@link LinkStatus} (state, sessions, reports sent, throttle sets

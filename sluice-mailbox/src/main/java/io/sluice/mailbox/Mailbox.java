@@ -3,6 +3,7 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import io.sluice.common.EpochClock;
+import io.sluice.common.PrivateFiles;
 import io.sluice.common.ProcessIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,15 +87,18 @@ public final class Mailbox implements AutoCloseable {
 
     // ---------------------------------------------------------------- opening and creating
 
-    /** Creates a new mailbox file, atomically: it appears under its name complete or not at all. */
+    /**
+     * Creates a new mailbox file, atomically: it appears under its name complete or not at all, 0600, in a
+     * directory this user owns (created 0700 when missing) or a sticky one like /dev/shm.
+     */
     public static Mailbox create(Path file, MailboxGeometry geometry, EpochClock clock) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            privateDirectory(file);
             Arena arena = Arena.ofShared();
             MemorySegment segment;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
                 ch.truncate(geometry.fileLength());
                 ch.write(java.nio.ByteBuffer.wrap(new byte[1]), geometry.fileLength() - 1);
                 segment = ch.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength(), arena);
@@ -119,6 +123,8 @@ public final class Mailbox implements AutoCloseable {
                 Files.move(tmp, file);
             }
             return mailbox;
+        } catch (PrivateFiles.NotPrivateException e) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.NOT_PRIVATE, e.getMessage());
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -126,6 +132,16 @@ public final class Mailbox implements AutoCloseable {
                 // best effort: the temporary name carries our pid and is never opened as a mailbox
             }
             throw new UncheckedIOException("cannot create mailbox " + file, e);
+        }
+    }
+
+    /** The mailbox's directory: created 0700 if missing, else checked (ours and closed to others, or sticky). */
+    private static void privateDirectory(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            PrivateFiles.checkDirectory(dir);
+        } else {
+            PrivateFiles.ensureDirectory(dir);
         }
     }
 
@@ -189,8 +205,15 @@ public final class Mailbox implements AutoCloseable {
         long size;
         try {
             size = Files.size(file);
+            if (!readOnly) {
+                // Another user's file, or one others may read or change, is never trusted with calls.
+                PrivateFiles.checkDirectory(file.toAbsolutePath().getParent());
+                PrivateFiles.checkSecret(file);
+            }
         } catch (NoSuchFileException e) {
             throw new MailboxFormatException(file, MailboxFormatException.Reason.MISSING, "no such file");
+        } catch (PrivateFiles.NotPrivateException e) {
+            throw new MailboxFormatException(file, MailboxFormatException.Reason.NOT_PRIVATE, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open mailbox " + file, e);
         }

@@ -16,7 +16,9 @@ public final class MailboxFormatException extends MailboxException {
         /** Header fields out of range. */
         CORRUPT,
         /** A valid mailbox, but not with the geometry the opener asked for. */
-        GEOMETRY_MISMATCH
+        GEOMETRY_MISMATCH,
+        /** Another user owns the file or its directory, or may read or change it: never opened. */
+        NOT_PRIVATE
     }
 
     private final Path file;

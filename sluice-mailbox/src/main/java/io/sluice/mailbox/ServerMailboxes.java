@@ -37,9 +37,17 @@ public final class ServerMailboxes {
     /** The first index for tools; they take the first one free from here ({@link MailboxClient#attachTool}). */
     public static final int CALLER_TOOLS = 7;
 
-    /** The file of the mailbox with {@code suffix} for the server called {@code serverName}. */
-    public static java.nio.file.Path file(java.nio.file.Path directory, String serverName, String suffix) {
-        return directory.resolve(serverName + "-" + suffix);
+    /**
+     * The file of the mailbox with {@code suffix} for the server called {@code serverName}: in the server's
+     * own directory under {@code base} ({@link #directory}), which only its user may enter.
+     */
+    public static java.nio.file.Path file(java.nio.file.Path base, String serverName, String suffix) {
+        return directory(base, serverName).resolve(suffix);
+    }
+
+    /** {@code base/sluice-UID-NAME}: the server's mailbox directory, created 0700 by the first mailbox in it. */
+    public static java.nio.file.Path directory(java.nio.file.Path base, String serverName) {
+        return base.resolve("sluice-" + io.sluice.common.PrivateFiles.currentUid() + "-" + serverName);
     }
 
     private ServerMailboxes() {

@@ -85,6 +85,7 @@ class MailboxFileTest {
     void foreignFileIsTyped() throws IOException {
         file = TestMailboxes.newFile("foreign");
         Files.write(file, new byte[4096]);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertReason(MailboxFormatException.Reason.FOREIGN);
         Files.writeString(file, "#!/bin/sh\necho this is not a mailbox\n".repeat(100));
         assertReason(MailboxFormatException.Reason.FOREIGN);

@@ -102,9 +102,7 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 }
             } finally {
-                for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
-                    Files.deleteIfExists(mailbox);
-                }
+                RoleCatalog.removeMailboxes(settings);
                 if (temporary) {
                     deleteTree(home);
                 }

@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.common.ExitCode;
+import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorCounters;
 import io.sluice.monitor.MonitorDaemon;
@@ -60,7 +61,8 @@ final class MonitorCommand implements Callable<Integer> {
         byte[] secret = Files.readAllBytes(secretFile);
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
-                        mailboxDir.resolve(mailboxName + "-monitor"), mailboxDir.resolve(mailboxName + "-services"), secret)
+                        ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
+                        ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
                 .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100);

@@ -63,20 +63,20 @@ final class StatusCommand implements Callable<Integer> {
                     role.get("lastExit").asText());
         }
         if (running) {
-            printGateways(mailbox(status, "-" + ServerMailboxes.MONITOR_SUFFIX));
-            printGatewayStates(mailbox(status, "-" + ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+            printGateways(mailbox(status, ServerMailboxes.MONITOR_SUFFIX));
+            printGatewayStates(mailbox(status, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
         }
         return running ? ExitCode.OK : ExitCode.FAILURE;
     }
 
-    /** The server's mailbox whose file name ends with {@code suffix}, as status.json lists them; else from the options. */
+    /** The server's mailbox {@code suffix}, as status.json lists them; else from the options. */
     private Path mailbox(JsonNode status, String suffix) {
         for (JsonNode path : status.path("mailboxes")) {
-            if (path.asText().endsWith(suffix)) {
+            if (Path.of(path.asText()).getFileName().toString().equals(suffix)) {
                 return Path.of(path.asText());
             }
         }
-        return mailboxDir.resolve(name + suffix);
+        return ServerMailboxes.file(mailboxDir, name, suffix);
     }
 
     /** Asks the monitor itself, through its mailbox, how its gateways are. */

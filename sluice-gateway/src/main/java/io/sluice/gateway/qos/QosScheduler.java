@@ -308,6 +308,9 @@ public final class QosScheduler implements RequestScheduler {
         capacity.pour(capacityLimit, units);
         if (phase == RESERVATION) {
             lane.reservationTag += units * NANOS_PER_SECOND / p.reservationIops();
+            if (readyLanes > 1) {
+                lane.stats.wonByReservation();
+            }
         } else if (phase == WEIGHT) {
             virtualTime = Math.max(virtualTime, lane.shareTag);
             if (readyLanes > 1) {

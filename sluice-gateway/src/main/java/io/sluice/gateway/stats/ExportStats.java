@@ -13,6 +13,7 @@ public final class ExportStats {
     private final DirectionStats read = new DirectionStats();
     private final DirectionStats write = new DirectionStats();
     private final AtomicLong wonByWeight = new AtomicLong();
+    private final AtomicLong wonByReservation = new AtomicLong();
 
     /** A request entered the export's queue. */
     public void admitted(int type) {
@@ -43,9 +44,14 @@ public final class ExportStats {
         wonByWeight.incrementAndGet();
     }
 
+    /** As {@link #wonByWeight}, for a request sent because the volume was behind its reservation. */
+    public void wonByReservation() {
+        wonByReservation.incrementAndGet();
+    }
+
     public synchronized VolumeStats snapshot(String name, int id, String backend, long qosVersion,
                                              long capacityBytes, long usedBytes) {
-        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, wonByWeight.get(), read.snapshot(),
+        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, wonByWeight.get(), wonByReservation.get(), read.snapshot(),
                 write.snapshot());
     }
 

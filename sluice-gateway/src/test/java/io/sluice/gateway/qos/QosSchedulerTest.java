@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.gateway.export.BackendGroup;
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.IoRequest;
+import io.sluice.gateway.stats.VolumeStats;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -119,10 +120,15 @@ class QosSchedulerTest {
         Export flooding = export(QosParameters.UNLIMITED.withShares(0, 9));
         backlog(reserved, 4096);
         backlog(flooding, 4096);
-        run(1000 * MS);
+        long[] first = run(1000 * MS);
         long[] second = run(1000 * MS);
         assertThat(second[0]).isEqualTo(1000);
         assertThat(second[1]).isEqualTo(1000);
+        // Both always ready: each dispatch was won, the reserved volume's by its reservation.
+        VolumeStats r = reserved.snapshot(0);
+        assertThat(r.wonByReservation()).isPositive();
+        assertThat(r.wonByReservation() + r.wonByWeight()).isEqualTo(first[0] + second[0]);
+        assertThat(flooding.snapshot(0).wonByReservation()).isZero();
     }
 
     @Test

@@ -31,6 +31,21 @@ public final class RoleCatalog {
         return boxes;
     }
 
+    /**
+     * Deletes the server's mailboxes and their directory, for whoever created them and is done (the demo,
+     * a test): a running server keeps them, so calls in flight outlive a role's restart.
+     */
+    public static void removeMailboxes(ServerSettings s) throws java.io.IOException {
+        for (Path mailbox : mailboxes(s).keySet()) {
+            java.nio.file.Files.deleteIfExists(mailbox);
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(ServerMailboxes.directory(s.mailboxDir(), s.name()));
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // something else of the operator's lives there: left as it is
+        }
+    }
+
     public static List<RoleSpec> roles(ServerSettings s) {
         List<RoleSpec> specs = new ArrayList<>();
         for (String role : s.roles()) {

@@ -124,9 +124,7 @@ class DemoDashboardTest {
                 stepper.interrupt();
             }
         } finally {
-            for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
-                Files.deleteIfExists(mailbox);
-            }
+            RoleCatalog.removeMailboxes(settings);
         }
     }
 

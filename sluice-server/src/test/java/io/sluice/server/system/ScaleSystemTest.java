@@ -138,9 +138,7 @@ class ScaleSystemTest {
             stepper.join();
             supervisor.close();
             printLogTails(settings.runDir().resolve("logs"), log);
-            for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
-                Files.deleteIfExists(mailbox);
-            }
+            RoleCatalog.removeMailboxes(settings);
         }
     }
 

@@ -203,8 +203,6 @@ final class ServerHarness implements AutoCloseable {
         stepper.join();
         supervisor.close();
         link.close();
-        for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
-            Files.deleteIfExists(mailbox);
-        }
+        RoleCatalog.removeMailboxes(settings);
     }
 }
