@@ -188,10 +188,6 @@ public final class DemoPlan {
         return roles;
     }
 
-    public DemoFleet fleet() {
-        return fleet;
-    }
-
     public Path dir() {
         return dir;
     }

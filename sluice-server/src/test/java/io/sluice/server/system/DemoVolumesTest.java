@@ -99,7 +99,8 @@ class DemoVolumesTest {
                 }
                 Set<Integer> missing = new HashSet<>(expected);
                 missing.removeAll(listed.keySet());
-                assertThat(missing).as("volumes not listed (of %d listed); supervisor: %s", listed.size(), log).isEmpty();
+                assertThat(missing).as("volumes not listed (of %d listed); supervisor: %s%s", listed.size(), log,
+                        logTails(settings.runDir().resolve("logs"))).isEmpty();
                 assertThat(listed).hasSizeGreaterThanOrEqualTo(VOLUMES);
                 assertThat(slas).as("SLAs managing listed volumes").containsExactlyInAnyOrder("gold", "bronze", "silver",
                         "archive");
@@ -113,6 +114,19 @@ class DemoVolumesTest {
                 Files.deleteIfExists(mailbox);
             }
         }
+    }
+
+    /** The end of each role's log, for whoever reads a failed run. */
+    private static String logTails(Path logs) throws Exception {
+        StringBuilder tails = new StringBuilder();
+        try (var files = Files.list(logs)) {
+            for (Path file : files.sorted().toList()) {
+                List<String> lines = Files.readAllLines(file);
+                lines.subList(Math.max(0, lines.size() - 8), lines.size())
+                        .forEach(line -> tails.append('\n').append(file.getFileName()).append(": ").append(line));
+            }
+        }
+        return tails.toString();
     }
 
     private static Set<String> slas(Iterable<JsonNode> volumes) {
