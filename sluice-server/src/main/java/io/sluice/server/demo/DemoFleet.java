@@ -26,6 +26,16 @@ public final class DemoFleet {
      * 100 x 64 + 1 = 6,401, clear of gold (1) and bronze (1001).
      */
     public static final long FIRST_GATEWAY_ID = 101;
+    /**
+     * The simulated gateways connect this far apart: each brings 64 new volumes for the services to place
+     * and register, and all of them at once stall the services past their heartbeat on a small machine.
+     */
+    static final long RAMP_UP_MILLIS_PER_GATEWAY = 250;
+    /**
+     * The supervisor's heartbeat timeout with a fleet, as the scale test's: a services loop that takes in
+     * thousands of volumes is slow for a while without being hung, and a restart would only start it over.
+     */
+    public static final long HEARTBEAT_TIMEOUT_MILLIS = 10_000;
     /** Each archive volume's share of its tenant's cap: under every simulated volume's lowest demand. */
     static final int ARCHIVE_IOPS_PER_VOLUME = 150;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,7 +119,8 @@ public final class DemoFleet {
         return new RoleSpec(name, List.of("sim", "--monitor", "127.0.0.1:" + monitorPort, "--secret-file",
                 secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway",
                 Integer.toString(volumes), "--first-gateway-id", Long.toString(firstGatewayId), "--volume-ids",
-                "distinct", "--seed", Long.toString(firstGatewayId), "--summary-interval", "60"), null, jvmOptions);
+                "distinct", "--seed", Long.toString(firstGatewayId), "--ramp-up-ms",
+                Long.toString(gateways * RAMP_UP_MILLIS_PER_GATEWAY), "--summary-interval", "60"), null, jvmOptions);
     }
 
     /** The services' backends for the managed simulated volumes: room for every member's highest demand. */

@@ -163,7 +163,7 @@ public final class DemoPlan {
         List<String> approved = new ArrayList<>(List.of("1-2"));
         approved.addAll(fleet.approvedGateways());
         return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
-                null, secret().toString(), null, roles, null,
+                null, secret().toString(), fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null, roles, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString()), null,
                 new ServerConfig.Web("127.0.0.1:" + webPort)));
