@@ -5,6 +5,7 @@ import io.sluice.common.ExitCode;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.server.demo.DemoFleet;
 import io.sluice.server.demo.DemoPlan;
 import io.sluice.server.demo.DemoReporter;
 import io.sluice.server.demo.DemoSeed;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the SLA server, a storage array, two gateways (gold and bronze volumes) and load on both.",
-            "Watch bronze being throttled when gold's latency objective is at risk. Ctrl-C stops and cleans up."})
+            "Watch bronze being throttled when gold's latency objective is at risk. Ctrl-C stops and cleans up.",
+            "--volumes N adds N - 2 volumes on simulated gateways, so the dashboard has hundreds to show."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "where the demo keeps its files (default: a new temporary directory, removed at the end)")
     Path dir;
@@ -46,16 +48,28 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--roles", split = ",", description = "server roles to run (default all: db,services,monitor,web)")
     List<String> roles = ServerSettings.ALL_ROLES;
 
+    @Option(names = "--volumes", defaultValue = "2", description = "volumes in all: gold, bronze and N - 2 simulated; "
+            + "2.." + DemoFleet.MAX_VOLUMES + " (default ${DEFAULT-VALUE})")
+    int volumes;
+
     @Option(names = "--report-every", defaultValue = "5", description = "seconds between status lines; 0 for none (default ${DEFAULT-VALUE})")
     long reportEvery;
 
     @Override
     public Integer call() throws Exception {
+        DemoFleet fleet;
+        try {
+            fleet = DemoFleet.of(volumes);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sluice demo: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
         boolean temporary = dir == null;
         Path home = temporary ? Files.createTempDirectory("sluice-demo-") : dir;
         String name = "sluice-demo-" + ProcessHandle.current().pid();
         Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
-        DemoPlan plan = DemoPlan.prepare(home, webPort == 8080 && !portFree(8080) ? 0 : webPort, pollInterval);
+        DemoPlan plan = DemoPlan.prepare(home, webPort == 8080 && !portFree(8080) ? 0 : webPort, pollInterval,
+                fleet);
         ServerSettings settings = plan.serverSettings(name, roles);
         List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
         everything.addAll(plan.workload());
@@ -66,8 +80,9 @@ final class DemoCommand implements Callable<Integer> {
                 supervisor.start(role -> {
                     if (role.equals("db")) {
                         try {
-                            password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX));
-                            log.accept("stored the gold and bronze SLAs and the dashboard login");
+                            password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX),
+                                    plan.slas());
+                            log.accept("stored the SLAs and the dashboard login");
                         } catch (Exception e) {
                             log.accept("could not seed the database: " + e.getMessage());
                         }
@@ -87,6 +102,10 @@ final class DemoCommand implements Callable<Integer> {
                         + DemoPlan.GOLD_RESERVED_IOPS + ", p95 latency objective " + DemoPlan.GOLD_P95_TARGET_MICROS / 1000 + " ms");
                 System.out.println("  bronze (volume " + DemoPlan.BRONZE_VOLUME_ID + "): floods the shared " + DemoPlan.ARRAY_IOPS
                         + "-IOPS array for " + DemoPlan.FLOOD_SECONDS + " s, then rests as long");
+                if (fleet.size() > 0) {
+                    System.out.printf("  %,d more volumes on %d simulated gateways, each with its own demand; one in ten"
+                            + " under SLA silver, one in ten capped by SLA archive%n", fleet.size(), fleet.gateways());
+                }
                 System.out.println("  Ctrl-C stops everything and removes what the demo started.");
                 System.out.println();
                 long end = duration > 0 ? System.currentTimeMillis() + duration * 1000 : Long.MAX_VALUE;

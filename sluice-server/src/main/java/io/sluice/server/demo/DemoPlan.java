@@ -1,6 +1,7 @@
 package io.sluice.server.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -22,7 +23,8 @@ import java.util.List;
  * SLA server, and a load generator per volume: gold steady at {@link #GOLD_IOPS}, bronze flooding for
  * {@link #FLOOD_SECONDS} then quiet as long, again and again. When bronze floods, the array's queue
  * grows and gold's latency rises toward its objective; the SLA services then throttle bronze, and lift
- * the throttle once the flood ends.
+ * the throttle once the flood ends. With more than two volumes asked for, a {@link DemoFleet} of simulated
+ * gateways adds the rest.
  */
 public final class DemoPlan {
     public static final int ARRAY_IOPS = 3_000;
@@ -41,8 +43,9 @@ public final class DemoPlan {
     private final int goldPort;
     private final int bronzePort;
     private final long pollIntervalMillis;
+    private final DemoFleet fleet;
 
-    private DemoPlan(Path dir, int webPort, long pollIntervalMillis) throws IOException {
+    private DemoPlan(Path dir, int webPort, long pollIntervalMillis, DemoFleet fleet) throws IOException {
         this.dir = dir;
         this.monitorPort = freePort();
         this.webPort = webPort > 0 ? webPort : freePort();
@@ -50,11 +53,12 @@ public final class DemoPlan {
         this.goldPort = freePort();
         this.bronzePort = freePort();
         this.pollIntervalMillis = pollIntervalMillis;
+        this.fleet = fleet;
     }
 
     /** Creates the demo's files under {@code dir} (which must be empty or absent). */
-    public static DemoPlan prepare(Path dir, int webPort, long pollIntervalMillis) throws IOException {
-        DemoPlan plan = new DemoPlan(dir.toAbsolutePath(), webPort, pollIntervalMillis);
+    public static DemoPlan prepare(Path dir, int webPort, long pollIntervalMillis, DemoFleet fleet) throws IOException {
+        DemoPlan plan = new DemoPlan(dir.toAbsolutePath(), webPort, pollIntervalMillis, fleet);
         plan.writeFiles();
         return plan;
     }
@@ -88,11 +92,33 @@ public final class DemoPlan {
                 dir.resolve("array/gold.img"), dir.resolve("array/bronze.img")));
         writeGateway("gold", 1, 0, goldPort);
         writeGateway("bronze", 2, BRONZE_VOLUME_ID - 1, bronzePort);
-        Files.writeString(dir.resolve("services.json"), """
-                {"backends": [{"id": "array", "nominalIops": %d, "floorLatencyMicros": 300}],
-                 "volumes": [{"volumeId": 1, "backendId": "array", "groups": [{"kind": "TENANT", "id": "payments"}], "allocatedBytes": %d},
-                             {"volumeId": %d, "backendId": "array", "groups": [{"kind": "TENANT", "id": "backup"}], "allocatedBytes": %d}]}
-                """.formatted(ARRAY_IOPS, DISK_BYTES, BRONZE_VOLUME_ID, DISK_BYTES));
+        Files.write(dir.resolve("services.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(servicesBootstrap()));
+    }
+
+    /** The services' inventory: the array with gold (tenant payments) and bronze (tenant backup), and the fleet's. */
+    private ObjectNode servicesBootstrap() {
+        ObjectNode bootstrap = JSON.createObjectNode();
+        ArrayNode backends = bootstrap.putArray("backends");
+        backends.addObject().put("id", "array").put("nominalIops", ARRAY_IOPS).put("floorLatencyMicros", 300);
+        fleet.addBackends(backends);
+        ArrayNode volumes = bootstrap.putArray("volumes");
+        place(volumes, 1, "payments");
+        place(volumes, BRONZE_VOLUME_ID, "backup");
+        fleet.addPlacements(volumes);
+        return bootstrap;
+    }
+
+    private static void place(ArrayNode volumes, int volumeId, String tenant) {
+        ObjectNode placement = volumes.addObject().put("volumeId", volumeId).put("backendId", "array");
+        placement.putArray("groups").addObject().put("kind", "TENANT").put("id", tenant);
+        placement.put("allocatedBytes", DISK_BYTES);
+    }
+
+    /** Every SLA the demo stores: gold, bronze and the fleet's. */
+    public List<ObjectNode> slas() {
+        List<ObjectNode> slas = new ArrayList<>(List.of(goldSla(), bronzeSla()));
+        slas.addAll(fleet.slas());
+        return slas;
     }
 
     /** Gold: volume 1's reservation and latency objective, critical. */
@@ -132,11 +158,13 @@ public final class DemoPlan {
                 volumeIdBase));
     }
 
-    /** The SLA server's settings: everything under the demo directory, the two gateways pre-approved. */
+    /** The SLA server's settings: everything under the demo directory, every gateway pre-approved. */
     public ServerSettings serverSettings(String name, List<String> roles) {
+        List<String> approved = new ArrayList<>(List.of("1-2"));
+        approved.addAll(fleet.approvedGateways());
         return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
-                null, secret().toString(), null, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1-2"), null, 1),
+                null, secret().toString(), fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null, roles, null,
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString()), null,
                 new ServerConfig.Web("127.0.0.1:" + webPort)));
     }
@@ -156,6 +184,7 @@ public final class DemoPlan {
         roles.add(new RoleSpec("bronze-load", List.of("load", "nbd://127.0.0.1:" + bronzePort + "/bronze", "--pattern",
                 "randread", "--qd", "32", "--duration", Integer.toString(FLOOD_SECONDS), "--pause",
                 Integer.toString(FLOOD_SECONDS), "--repeat", "0"), null, small));
+        roles.addAll(fleet.roles(monitorPort, secret(), small));
         return roles;
     }
 

@@ -2,6 +2,7 @@ package io.sluice.server.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.Reply;
@@ -11,10 +12,11 @@ import io.sluice.protocol.MailboxOpcodes;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** One line about gold and bronze for the demo's terminal, from the SLA services' live view. */
+/** One line about the demo's volumes for its terminal (see {@link DemoSummary}), from the SLA services' live view. */
 public final class DemoReporter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] LIVE_VOLUMES = "{\"op\":\"live.volumes\",\"actor\":\"system:demo\"}".getBytes();
+    /** Items per call: a page of the live view must fit a slot of the query mailbox (as the web server asks). */
+    private static final int PAGE = 500;
 
     private final Path mailboxFile;
     private Mailbox mailbox;
@@ -30,21 +32,24 @@ public final class DemoReporter implements AutoCloseable {
                 mailbox = Mailbox.open(mailboxFile);
                 services = MailboxClient.attachTool(mailbox);
             }
-            Reply reply = services.call(MailboxOpcodes.SERVICES_JSON, LIVE_VOLUMES).get(2, TimeUnit.SECONDS);
-            if (reply.status() != CallStatus.OK) {
-                return "services: " + CallStatus.name(reply.status());
-            }
-            StringBuilder line = new StringBuilder();
-            for (JsonNode v : JSON.readTree(reply.result()).path("items")) {
-                String sla = v.path("sla").asText("-");
-                line.append(String.format("%s %,d IOPS p99 %.1f ms%s limit %s %s   ", sla, v.path("iops").asLong(),
-                        v.path("latencyP99Micros").asLong() / 1000.0,
-                        v.path("latencyTargetMicros").asLong() > 0
-                                ? String.format(" (objective %.0f ms)", v.path("latencyTargetMicros").asLong() / 1000.0) : "",
-                        v.path("iopsLimit").asLong() > 0 ? String.format("%,d", v.path("iopsLimit").asLong()) : "none",
-                        v.path("state").asText()));
-            }
-            return line.isEmpty() ? "waiting for the first statistics" : line.toString().strip();
+            DemoSummary summary = new DemoSummary();
+            String after = null;
+            do {
+                ObjectNode request = JSON.createObjectNode().put("op", "live.volumes").put("actor", "system:demo")
+                        .put("limit", PAGE);
+                if (after != null) {
+                    request.put("after", after);
+                }
+                Reply reply = services.call(MailboxOpcodes.SERVICES_JSON, JSON.writeValueAsBytes(request))
+                        .get(2, TimeUnit.SECONDS);
+                if (reply.status() != CallStatus.OK) {
+                    return "services: " + CallStatus.name(reply.status());
+                }
+                JsonNode page = JSON.readTree(reply.result());
+                page.path("items").forEach(summary::add);
+                after = page.path("next").isTextual() ? page.path("next").asText() : null;
+            } while (after != null);
+            return summary.line();
         } catch (Exception e) {
             return "services not answering yet (" + e.getClass().getSimpleName() + ")";
         }

@@ -13,11 +13,12 @@ import io.sluice.web.auth.PasswordHasher;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What the demo puts in the database before the SLA services start, through the database manager's
- * mailbox like any other caller: the gold and bronze SLAs, and an admin login for the dashboard.
+ * mailbox like any other caller: the plan's SLAs, and an admin login for the dashboard.
  */
 public final class DemoSeed {
     public static final String LOGIN = "demo";
@@ -28,11 +29,12 @@ public final class DemoSeed {
     }
 
     /** Stores the SLAs and creates the login; returns the login's generated password. */
-    public static String seed(Path dbMailbox) throws Exception {
+    public static String seed(Path dbMailbox, List<ObjectNode> slas) throws Exception {
         try (Mailbox mailbox = Mailbox.open(dbMailbox);
              MailboxClient db = MailboxClient.attachTool(mailbox)) {
-            putSla(db, DemoPlan.goldSla());
-            putSla(db, DemoPlan.bronzeSla());
+            for (ObjectNode sla : slas) {
+                putSla(db, sla);
+            }
             String password = newPassword();
             call(db, JSON.createObjectNode().put("op", "user.create").put("actor", ACTOR).put("login", LOGIN)
                     .put("role", "ADMIN").put("passwordHash", new PasswordHasher().hash(password.toCharArray())));

@@ -17,6 +17,7 @@ import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
+import io.sluice.server.demo.DemoFleet;
 import io.sluice.server.demo.DemoPlan;
 import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
@@ -47,7 +48,7 @@ class DemoDashboardTest {
 
     @Test
     void theDemoDashboardShowsBronzeThrottledWhileItFloods() throws Exception {
-        DemoPlan plan = DemoPlan.prepare(dir, 0, 1_000);
+        DemoPlan plan = DemoPlan.prepare(dir, 0, 1_000, DemoFleet.of(2));
         ServerSettings settings = plan.serverSettings("sluice-dash-" + ProcessHandle.current().pid(), ServerSettings.ALL_ROLES);
         List<RoleSpec> roles = new ArrayList<>(RoleCatalog.roles(settings));
         roles.addAll(plan.workload());
@@ -60,7 +61,7 @@ class DemoDashboardTest {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {
-                        password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX));
+                        password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), plan.slas());
                     } catch (Exception e) {
                         log.add("seed failed: " + e);
                     }
