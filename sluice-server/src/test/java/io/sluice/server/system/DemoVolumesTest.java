@@ -110,9 +110,7 @@ class DemoVolumesTest {
                 stepper.interrupt();
             }
         } finally {
-            for (Path mailbox : RoleCatalog.mailboxes(settings).keySet()) {
-                Files.deleteIfExists(mailbox);
-            }
+            RoleCatalog.removeMailboxes(settings);
         }
     }
 

@@ -76,11 +76,14 @@ public final class ServicesDaemon implements AutoCloseable {
     static final long DB_SEAL_AFTER_MILLIS = 250;
     /** Page size of the startup load. */
     static final int LOAD_PAGE = 200;
+    /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
+    static final long LOAD_RETRY_MILLIS = 1_000;
 
     private final Mailbox servicesMailbox;
     private final Mailbox queriesMailbox;
     private final StuckCalls stuckReports;
     private final StuckCalls stuckQueries;
+    private final java.util.ArrayDeque<LoadRetry> loadRetries = new java.util.ArrayDeque<>();
     private final Mailbox monitorMailbox;
     private final MailboxCallee callee;
     private final MailboxCallee queriesCallee;
@@ -186,6 +189,7 @@ public final class ServicesDaemon implements AutoCloseable {
             queriesCallee.doHousekeeping();
             long now = clock.epochMillis();
             analyzer.doWork(now);
+            retryLoads(now);
             forecastCapacity(now);
             work += throttles.flush(monitor);
             if (db != null) {
@@ -455,6 +459,11 @@ public final class ServicesDaemon implements AutoCloseable {
         }
         forwarder.call(request, (status, result) -> {
             if (result == null || status != io.sluice.protocol.CallStatus.OK) {
+                // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
+                System.err.println("services: " + op + " failed (status " + status + "); asking again in "
+                        + LOAD_RETRY_MILLIS + " ms");
+                loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
+                        () -> loadPage(forwarder, op, after, apply)));
                 return;
             }
             for (JsonNode doc : result.path("items")) {
@@ -470,6 +479,16 @@ public final class ServicesDaemon implements AutoCloseable {
                 loadPage(forwarder, op, next.asText(), apply);
             }
         });
+    }
+
+    /** A page of the startup load to ask for again at {@code atMillis}. */
+    private record LoadRetry(long atMillis, Runnable load) {
+    }
+
+    private void retryLoads(long now) {
+        while (!loadRetries.isEmpty() && loadRetries.peek().atMillis() <= now) {
+            loadRetries.poll().load().run();
+        }
     }
 
     /** Once per interval: forecasts and their alerts; capacity history to the database manager once a minute. */

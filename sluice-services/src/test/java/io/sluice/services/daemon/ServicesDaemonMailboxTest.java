@@ -182,7 +182,10 @@ class ServicesDaemonMailboxTest {
         }
     }
 
-    /** A database manager that knows one SLA, stores sample batch ids and answers every other op with {}. */
+    /**
+     * A database manager that knows one SLA (and is too busy to list it the first time it is asked, as one
+     * restarting under load is), stores sample batch ids and answers every other op with {}.
+     */
     private static final class FakeDatabase implements AutoCloseable {
         private final MailboxCallee callee;
         private final Thread thread;
@@ -208,6 +211,10 @@ class ServicesDaemonMailboxTest {
                                     .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
                             String op = call.path("op").asText();
                             ops.add(op);
+                            if (op.equals("sla.list") && ops.stream().filter("sla.list"::equals).count() == 1) {
+                                request.reply(CallStatus.UNAVAILABLE, 0);
+                                return;
+                            }
                             String result = op.equals("sla.list")
                                     ? "{\"items\": [{\"name\": \"gold\", \"version\": 2, \"spec\": {\"name\": \"gold\","
                                     + " \"scope\": {\"kind\": \"VOLUME\", \"id\": \"1\"}, \"reservedIops\": 1000,"
