@@ -4,6 +4,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +29,8 @@ public abstract class BrowserTestBase extends WebTestBase {
 
     @BeforeAll
     void startBrowser() throws Exception {
+        // Assertions wait for the page to get there; on a busy machine the first page alone can take seconds.
+        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
         Files.createDirectories(SHOTS);
         playwright = Playwright.create();
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
