@@ -2,7 +2,7 @@
 // Sluice dashboard. Every value from the server reaches the page through textContent or attributes,
 // never as markup, so names and messages cannot inject script.
 
-const state = { me: null, csrf: null, stream: null, charts: [], liveHandlers: [] };
+const state = { me: null, csrf: null, stream: null, charts: [], liveHandlers: [], names: new Map() };
 const main = () => document.getElementById('main');
 
 function h(tag, attrs, ...children) {
@@ -51,8 +51,87 @@ const fmt = {
   ms: v => fmt.num((v || 0) / 1000) + ' ms',
   time: v => v ? new Date(v).toLocaleString() : '–',
   gib: v => fmt.num((v || 0) / 2 ** 30) + ' GiB',
-  scope: s => s ? `${s.kind || ''} ${s.id || ''}` : '–',
+  scope: s => !s ? '–' : (s.kind === 'VOLUME' && s.id ? nameOf(s.id) : `${s.kind || ''} ${s.id || ''}`),
 };
+
+// ------------------------------------------------------------------------------------------ volume names
+
+/** Volumes per page of every volume table: a few screens, never thousands of rows. */
+const PAGE = 50;
+
+/** Learns the names of volumes as rows arrive, so pages that only hold an id (an SLA scope, an alert) can show a name. */
+function rememberNames(volumes) {
+  for (const v of volumes || []) if (v.name) state.names.set(String(v.volumeId), v.name);
+}
+
+function knownName(v) { return v.name || state.names.get(String(v.volumeId)); }
+
+function nameOf(volumeId) { return knownName({ volumeId }) || 'volume ' + volumeId; }
+
+/** How a person reads a volume: its name when the back-end knows one, else its id. */
+function volumeName(v) { return knownName(v) || 'volume ' + v.volumeId; }
+
+/** A volume's name linking to its live page (keyed by id); the id stays a hover or a glance away. */
+function volumeLink(v) {
+  return h('a', { href: '#/live?volume=' + v.volumeId, title: 'volume id ' + v.volumeId, class: 'volume' }, volumeName(v),
+    knownName(v) ? h('small', { class: 'id', text: ' #' + v.volumeId }) : null);
+}
+
+/** Everything a filter box matches a live or registry volume row on: names, SLA and id. */
+function volumeSearchText(v) {
+  return [volumeName(v), v.exportName, v.gatewayName, v.sla || (v.live && v.live.sla), v.volumeId].filter(x => x != null).join('\n').toLowerCase();
+}
+
+/** Previous / next buttons around a "where am I" text; the caller decides what a page is. */
+function pager(id, onPrevious, onNext) {
+  const previous = h('button', { type: 'button', class: 'secondary', id: id + '-previous', text: 'Previous', onclick: onPrevious });
+  const next = h('button', { type: 'button', class: 'secondary', id: id + '-next', text: 'Next', onclick: onNext });
+  const where = h('span', { id: id + '-where', 'aria-live': 'polite' });
+  const control = {
+    el: h('div', { class: 'pager' }, previous, where, next),
+    set(hasPrevious, hasNext, text) { previous.disabled = !hasPrevious; next.disabled = !hasNext; where.textContent = text; },
+  };
+  control.set(false, false, '');
+  return control;
+}
+
+function filterBox(id, value, label) {
+  return h('input', { type: 'search', id, value: value || '', maxlength: 200, autocomplete: 'off', 'aria-label': label,
+    placeholder: 'Filter by name, gateway, SLA or id' });
+}
+
+/**
+ * A table over rows already in memory, shown a page at a time and narrowed by a filter box. The filter
+ * and page survive new rows (the live stream replaces them every second), so a person can keep reading.
+ */
+function pagedTable(id, columns, empty) {
+  const filter = filterBox(id + '-filter', '', 'Filter volumes');
+  const body = h('div', { id: id + '-rows' });
+  let rows = [], page = 0;
+  const render = () => {
+    const q = filter.value.trim().toLowerCase();
+    const shown = q ? rows.filter(r => volumeSearchText(r).includes(q)) : rows;
+    const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+    page = Math.min(page, pages - 1);
+    body.replaceChildren(table(columns, shown.slice(page * PAGE, (page + 1) * PAGE), q && rows.length ? 'No volume matches "' + filter.value.trim() + '".' : empty));
+    paging.set(page > 0, page < pages - 1, shown.length === 0 ? '' : `${page * PAGE + 1}–${Math.min(shown.length, (page + 1) * PAGE)} of ${shown.length}`);
+  };
+  const paging = pager(id, () => { page--; render(); }, () => { page++; render(); });
+  filter.addEventListener('input', () => { page = 0; render(); });
+  return { el: h('div', {}, h('div', { class: 'filter' }, filter), body, paging.el), show(r) { rows = r || []; render(); } };
+}
+
+/** The alert's volume, when its key names one ("<dimension>:volume-<id>"). */
+function alertVolume(a) {
+  const m = /:volume-(\d+)$/.exec(a.key || '');
+  return m ? volumeLink({ volumeId: Number(m[1]) }) : '–';
+}
+
+/** Fills the name cache before a page that only holds ids renders, when no live update has arrived yet. */
+async function ensureNames() {
+  if (state.names.size > 0 || state.latest) return;
+  await api('GET', '/api/live/volumes').then(r => rememberNames(r.data.items)).catch(() => {});
+}
 
 function stateTag(s) { return h('span', { class: 'state ' + (s || ''), text: (s || '–').replace('_', ' ').toLowerCase() }); }
 
@@ -75,6 +154,7 @@ async function route() {
   for (const c of state.charts) c.destroy();
   state.charts = [];
   state.liveHandlers = [];
+  document.title = 'Sluice';
   say('');
   if (!state.me && path !== '/setup') {
     try { await loadMe(); } catch (e) { say('The server is not answering: ' + e.message, true); }
@@ -117,6 +197,7 @@ function startStream() {
   state.stream.addEventListener('live', ev => {
     const snap = JSON.parse(ev.data);
     state.latest = snap;
+    rememberNames(snap.volumes);
     for (const f of state.liveHandlers) f(snap);
   });
   state.stream.addEventListener('unavailable', ev => {
@@ -195,18 +276,21 @@ document.getElementById('logout').addEventListener('click', async () => {
 // ------------------------------------------------------------------------------------------ overview
 
 views.overview = async () => {
-  const [alerts] = await Promise.all([api('GET', '/api/alerts?state=OPEN').then(r => r.data.items).catch(() => null)]);
+  const [alerts] = await Promise.all([api('GET', '/api/alerts?state=OPEN').then(r => r.data.items).catch(() => null), ensureNames()]);
   const summary = h('div', { class: 'cards' });
   const slaBox = h('section', { 'aria-labelledby': 'o-sla' }, h('h2', { id: 'o-sla', text: 'SLA compliance' }));
   const volBox = h('section', { 'aria-labelledby': 'o-vol' }, h('h2', { id: 'o-vol', text: 'Volumes and throttle levels' }));
   const alertBox = h('section', { 'aria-labelledby': 'o-al' }, h('h2', { id: 'o-al', text: 'Open alerts' }),
     alerts === null ? h('p', { class: 'notice error', text: 'Alerts unavailable: the database manager is not answering.' })
-      : table([['Severity', a => stateTag(a.severity)], ['Message', a => a.message], ['Since', a => fmt.time(a.openedAt)]],
+      : table([['Severity', a => stateTag(a.severity)], ['Volume', alertVolume], ['Message', a => a.message], ['Since', a => fmt.time(a.openedAt)]],
         alerts, 'No open alerts.'));
   const slaBody = h('div');
-  const volBody = h('div');
+  const volTable = pagedTable('overview-volumes', [['Volume', volumeLink],
+    ['SLA', v => v.sla || '–'], ['State', v => stateTag(v.state)], ['IOPS', v => fmt.num(v.iops)],
+    ['Throttle (IOPS limit)', v => v.iopsLimit ? fmt.num(v.iopsLimit) : 'none'], ['p99 latency', v => fmt.ms(v.latencyP99Micros)]],
+  'No volumes reported yet. Start a gateway and approve it on the Gateways page.');
   slaBox.append(slaBody);
-  volBox.append(volBody);
+  volBox.append(volTable.el);
   const render = (snap, detail) => {
     if (!snap) {
       summary.replaceChildren(h('p', { class: 'notice error', text: 'Live data unavailable: ' + (detail || 'waiting for the SLA services') }));
@@ -221,15 +305,62 @@ views.overview = async () => {
     slaBody.replaceChildren(table([['SLA', c => c.sla], ['Scope', c => fmt.scope(c.scope)], ['State', c => stateTag(c.state)],
       ['Met (1 min)', c => fmt.num(c.metPercent1m) + ' %'], ['Met (1 h)', c => fmt.num(c.metPercent1h) + ' %']],
       snap.compliance, h('span', {}, 'No SLAs yet. ', h('a', { href: '#/slas', text: 'Create the first SLA' }), ' to start enforcing limits.')));
-    volBody.replaceChildren(table([['Volume', v => h('a', { href: '#/live?volume=' + v.volumeId, text: v.volumeId })],
-      ['SLA', v => v.sla || '–'], ['State', v => stateTag(v.state)], ['IOPS', v => fmt.num(v.iops)],
-      ['Throttle (IOPS limit)', v => v.iopsLimit ? fmt.num(v.iopsLimit) : 'none'], ['p99 latency', v => fmt.ms(v.latencyP99Micros)]],
-      snap.volumes, 'No volumes reported yet. Start a gateway and approve it on the Gateways page.'));
+    volTable.show(snap.volumes);
   };
   state.liveHandlers.push(render);
   render(state.latest, 'waiting for the first update');
   main().replaceChildren(h('h1', { text: 'Overview' }), summary, slaBox, volBox, alertBox);
 };
+
+// ------------------------------------------------------------------------------------------ volumes
+
+/**
+ * Every registered volume, a page at a time from the server: the database manager filters (q) and
+ * pages (after = the previous page's next), so thousands of volumes cost one page of rows.
+ */
+views.volumes = async params => {
+  const filter = filterBox('volumes-filter', params.get('q'), 'Filter volumes');
+  const body = h('div', { id: 'volumes-rows' });
+  // cursors[i] is the after that opens page i; the server only knows how to go forward.
+  let cursors = [null], page = 0, latest = 0;
+  const load = async () => {
+    const mine = ++latest;
+    const q = filter.value.trim();
+    const query = `limit=${PAGE}` + (q ? '&q=' + encodeURIComponent(q) : '') + (cursors[page] ? '&after=' + encodeURIComponent(cursors[page]) : '');
+    try {
+      const { data } = await api('GET', '/api/volumes?' + query);
+      // An answer for a filter or page since left must not overwrite the newer one.
+      if (mine !== latest) return;
+      rememberNames(data.items);
+      cursors[page + 1] = data.next;
+      body.replaceChildren(data.liveKnown ? '' : h('p', { class: 'notice', text: 'Live statistics unavailable: the SLA services are not answering.' }),
+        table(VOLUME_COLUMNS, data.items, q ? `No volume matches "${q}".` : 'No volumes registered yet. Approve a gateway on the Gateways page; its volumes appear here.'));
+      paging.set(page > 0, !!data.next, data.items.length ? `Page ${page + 1}` : '');
+    } catch (e) { if (mine === latest) body.replaceChildren(h('p', { class: 'notice error', text: e.message })); }
+  };
+  const paging = pager('volumes', () => { page--; load(); }, () => { page++; load(); });
+  let timer = null;
+  filter.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const q = filter.value.trim();
+      // Kept in the address so a filtered list can be shared or reloaded; replaceState does not re-route.
+      history.replaceState(null, '', '#/volumes' + (q ? '?q=' + encodeURIComponent(q) : ''));
+      cursors = [null];
+      page = 0;
+      load();
+    }, 250);
+  });
+  main().replaceChildren(h('h1', { text: 'Volumes' }), h('div', { class: 'filter' }, filter), body, paging.el);
+  await load();
+};
+
+const VOLUME_COLUMNS = [
+  ['Volume', v => h('span', {}, volumeLink(v), v.shared ? h('small', { class: 'id', text: ' (shared)' }) : null)],
+  ['Gateway', v => v.gatewayName ? h('span', { title: 'gateway id ' + v.gatewayId, text: v.gatewayName }) : 'gateway ' + v.gatewayId],
+  ['Backend', v => v.backendId], ['SLA', v => (v.live && v.live.sla) || '–'], ['State', v => v.live ? stateTag(v.live.state) : '–'],
+  ['IOPS', v => v.live ? fmt.num(v.live.iops) : '–'], ['Used', v => `${fmt.gib(v.usedBytes)} of ${fmt.gib(v.allocatedBytes)}`],
+];
 
 // ------------------------------------------------------------------------------------------ live charts
 
@@ -256,25 +387,123 @@ function pushPoint(chart, label, values, keep) {
   chart.update('none');
 }
 
+/** The most volumes charted side by side: beyond a handful the lines can no longer be told apart. */
+const MAX_CHARTED = 8;
+/** Volumes charted before a person chooses: enough to compare, few enough to read. */
+const DEFAULT_CHARTED = 5;
+/** Matches the picker lists at once; typing more narrows them. */
+const PICKER_RESULTS = 10;
+const CHARTED_KEY = 'sluice.chartedVolumes';
+/** Points a live chart keeps: two minutes at one update a second. */
+const KEEP = 120;
+
+/** The volumes to chart: the address's choice, else the last one made in this browser, else those with an SLA, busiest first. */
+function chartedVolumes(params, volumes) {
+  const saved = params.get('chart') ?? localStorage.getItem(CHARTED_KEY);
+  if (saved !== null) return [...new Set(saved.split(',').filter(id => /^\d{1,10}$/.test(id)))].slice(0, MAX_CHARTED);
+  return volumes.slice().sort((a, b) => (!!b.sla - !!a.sla) || (b.iops || 0) - (a.iops || 0))
+    .slice(0, DEFAULT_CHARTED).map(v => String(v.volumeId));
+}
+
+/** The live page's address for a detail target ('v<id>' or 'g<kind:id>') and the charted volumes. */
+function liveHash(target, charted) {
+  const shown = target[0] === 'v' ? 'volume=' + target.slice(1) : 'group=' + encodeURIComponent(target.slice(1));
+  return '#/live?' + shown + '&chart=' + charted.join(',');
+}
+
+/** The detail targets offered: the charted volumes, the one asked for, and the groups (a short list, never every volume). */
+function targetOptions(charted, wanted, groups) {
+  const ids = [...new Set(charted.concat(wanted[0] === 'v' ? [wanted.slice(1)] : []))];
+  return ids.map(id => ({ key: 'v' + id, text: nameOf(id) }))
+    .concat(groups.map(g => ({ key: 'g' + g.kind + ':' + g.id, text: 'Group ' + g.kind.toLowerCase() + ' ' + g.id })))
+    .map(c => h('option', { value: c.key, selected: c.key === wanted, text: c.text }));
+}
+
+/**
+ * One colour per charted line (Okabe–Ito, told apart by colour-blind readers too). Chart.js colours only
+ * the datasets a chart starts with; lines added later would all be grey.
+ */
+const LINE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+
+/** A chart with one line per charted volume, named in the legend; a volume kept across a change keeps its points. */
+function compareChart(canvas, title, yTitle, value) {
+  const chart = lineChart(canvas, title, [], yTitle);
+  return {
+    show(ids) {
+      const had = new Map(chart.data.datasets.map(d => [d.volumeId, d]));
+      chart.data.datasets = ids.map((id, i) => Object.assign(had.get(id) || { label: nameOf(id), volumeId: id,
+        data: chart.data.labels.map(() => null), pointRadius: 0, borderWidth: 2, tension: 0.2 },
+      { borderColor: LINE_COLOURS[i], backgroundColor: LINE_COLOURS[i] }));
+      chart.update('none');
+    },
+    push(label, byId) {
+      pushPoint(chart, label, chart.data.datasets.map(d => (byId.has(d.volumeId) ? value(byId.get(d.volumeId)) : null)), KEEP);
+    },
+  };
+}
+
+/** Finds volumes by name, SLA or id among thousands and keeps at most MAX_CHARTED of them picked. */
+function volumePicker(volumes, picked, onChange) {
+  const search = h('input', { type: 'search', id: 'chart-search', autocomplete: 'off', maxlength: 200,
+    placeholder: 'Find a volume by name, SLA or id', 'aria-controls': 'chart-results' });
+  const results = h('ul', { id: 'chart-results', class: 'picker-results', 'aria-label': 'Matching volumes' });
+  const chosen = h('ul', { id: 'chart-picked', class: 'chips', 'aria-label': 'Charted volumes' });
+  const note = h('p', { id: 'chart-note', class: 'hint', 'aria-live': 'polite' });
+  const change = ids => { picked = ids; render(); onChange(ids); };
+  const render = () => {
+    chosen.replaceChildren(...picked.map(id => h('li', { title: 'volume id ' + id }, nameOf(id),
+      h('button', { type: 'button', class: 'chip-remove', 'aria-label': 'Stop charting ' + nameOf(id), text: '×',
+        onclick: () => change(picked.filter(x => x !== id)) }))));
+    const full = picked.length >= MAX_CHARTED;
+    note.textContent = full ? `At most ${MAX_CHARTED} volumes at once: remove one to add another.`
+      : `${picked.length} charted (at most ${MAX_CHARTED}); ${volumes.length} volumes reporting.`;
+    const q = search.value.trim().toLowerCase();
+    const matches = q ? volumes.filter(v => !picked.includes(String(v.volumeId)) && volumeSearchText(v).includes(q)).slice(0, PICKER_RESULTS) : [];
+    results.replaceChildren(...matches.map(v => h('li', {}, h('button', { type: 'button', class: 'secondary', disabled: full,
+      title: 'volume id ' + v.volumeId, onclick: () => change(picked.concat(String(v.volumeId))) },
+    'Add ', volumeName(v), v.sla ? h('small', { class: 'id', text: ' ' + v.sla }) : null))));
+  };
+  search.addEventListener('input', render);
+  render();
+  return h('div', { class: 'picker' }, h('label', { for: 'chart-search' }, 'Add a volume to the charts'), search, results, chosen, note);
+}
+
 views.live = async params => {
   const { data: vols } = await api('GET', '/api/live/volumes').catch(e => ({ data: { items: [], error: e.message } }));
   const groups = await api('GET', '/api/live/groups').then(r => r.data.items).catch(() => []);
-  const choices = vols.items.map(v => ({ key: 'v' + v.volumeId, text: 'Volume ' + v.volumeId + (v.sla ? ' (' + v.sla + ')' : '') }))
-    .concat(groups.map(g => ({ key: 'g' + g.kind + ':' + g.id, text: 'Group ' + g.kind.toLowerCase() + ' ' + g.id })));
-  if (choices.length === 0) {
+  rememberNames(vols.items);
+  if (vols.items.length === 0 && groups.length === 0) {
     main().replaceChildren(h('h1', { text: 'Live' }), h('p', { class: 'empty', text: vols.error
       ? 'Live data unavailable: ' + vols.error : 'No volumes are reporting yet. Approve a gateway on the Gateways page; its volumes appear here within a second.' }));
     return;
   }
-  const wanted = params.get('volume') ? 'v' + params.get('volume') : (params.get('group') ? 'g' + params.get('group') : choices[0].key);
-  const select = h('select', { id: 'live-target', name: 'target' },
-    choices.map(c => h('option', { value: c.key, selected: c.key === wanted, text: c.text })));
-  select.addEventListener('change', () => { location.hash = '#/live?' + (select.value[0] === 'v' ? 'volume=' + select.value.slice(1) : 'group=' + encodeURIComponent(select.value.slice(1))); });
+  let charted = chartedVolumes(params, vols.items);
+  const first = vols.items.length ? 'v' + vols.items[0].volumeId : 'g' + groups[0].kind + ':' + groups[0].id;
+  const wanted = params.get('volume') ? 'v' + params.get('volume') : (params.get('group') ? 'g' + params.get('group') : (charted.length ? 'v' + charted[0] : first));
+  const select = h('select', { id: 'live-target', name: 'target' }, targetOptions(charted, wanted, groups));
+  select.addEventListener('change', () => { location.hash = liveHash(select.value, charted); });
   const key = select.value;
+  const title = key[0] === 'v' ? nameOf(key.slice(1)) : select.selectedOptions[0].textContent;
+  document.title = title + ' · Live · Sluice';
+
+  const compareIops = h('canvas', { id: 'compare-iops', role: 'img', 'aria-label': 'IOPS of each charted volume' });
+  const compareLatency = h('canvas', { id: 'compare-latency', role: 'img', 'aria-label': 'p99 latency of each charted volume' });
+  const picker = volumePicker(vols.items, charted, ids => {
+    charted = ids;
+    localStorage.setItem(CHARTED_KEY, ids.join(','));
+    // The address keeps the choice too, so it can be bookmarked; replaceState does not re-route.
+    history.replaceState(null, '', liveHash(key, ids));
+    select.replaceChildren(...targetOptions(ids, key, groups));
+    compared.forEach(c => c.show(ids));
+  });
+
   const canvases = [1, 2, 3, 4].map(i => h('canvas', { id: 'chart-' + i, role: 'img' }));
-  const boxes = canvases.map(c => h('div', { class: 'chart-box' }, c));
   const readout = h('p', { id: 'live-readout', 'aria-live': 'off' });
-  main().replaceChildren(h('h1', { text: 'Live' }), h('label', {}, 'Show', select), readout, h('div', { class: 'charts' }, boxes));
+  main().replaceChildren(h('h1', { text: 'Live' }),
+    h('section', { 'aria-labelledby': 'h-detail' }, h('h2', { id: 'h-detail' }, title, key[0] === 'v' ? h('small', { class: 'id', text: ' #' + key.slice(1) }) : null),
+      h('label', {}, 'Show', select), readout, h('div', { class: 'charts' }, canvases.map(c => h('div', { class: 'chart-box' }, c)))),
+    h('section', { 'aria-labelledby': 'h-compare' }, h('h2', { id: 'h-compare', text: 'Compare volumes' }), picker,
+      h('div', { class: 'compare-charts' }, h('div', { class: 'chart-box' }, compareIops), h('div', { class: 'chart-box' }, compareLatency))));
   canvases[0].setAttribute('aria-label', 'IOPS against the IOPS limit');
   canvases[1].setAttribute('aria-label', 'Bandwidth in MB/s');
   canvases[2].setAttribute('aria-label', 'Latency p50 and p99 against the target');
@@ -283,32 +512,34 @@ views.live = async params => {
   const mbps = lineChart(canvases[1], 'Bandwidth', ['MB/s'], 'MB/s');
   const lat = lineChart(canvases[2], 'Latency', ['p50', 'p99', 'Target'], 'ms');
   const thr = lineChart(canvases[3], 'Throttle level (IOPS limit)', ['Limit'], 'IO/s');
-  const keep = 120;
+  const compared = [compareChart(compareIops, 'IOPS by volume', 'IO/s', v => v.iops),
+    compareChart(compareLatency, 'p99 latency by volume', 'ms', v => (v.latencyP99Micros || 0) / 1000)];
+  compared.forEach(c => c.show(charted));
   if (key[0] === 'v') {
     const id = key.slice(1);
     const hist = await api('GET', '/api/live/volumes/' + encodeURIComponent(id) + '?seconds=60').then(r => r.data.points).catch(() => []);
     for (const p of hist) {
       const t = new Date(p.t).toLocaleTimeString();
-      pushPoint(iops, t, [p.iops, p.iopsLimit || null], keep);
-      pushPoint(mbps, t, [p.bytesPerSec / 1e6], keep);
-      pushPoint(lat, t, [p.latencyP50Micros / 1000, p.latencyP99Micros / 1000, null], keep);
-      pushPoint(thr, t, [p.iopsLimit || 0], keep);
+      pushPoint(iops, t, [p.iops, p.iopsLimit || null], KEEP);
+      pushPoint(mbps, t, [p.bytesPerSec / 1e6], KEEP);
+      pushPoint(lat, t, [p.latencyP50Micros / 1000, p.latencyP99Micros / 1000, null], KEEP);
+      pushPoint(thr, t, [p.iopsLimit || 0], KEEP);
     }
+    main().querySelector('section').after(historySection(id));
   }
-  if (key[0] === 'v') main().append(historySection(key.slice(1)));
   state.liveHandlers.push((snap, detail) => {
     if (!snap) { readout.textContent = 'Live data unavailable: ' + (detail || ''); return; }
     const t = new Date(snap.at).toLocaleTimeString();
-    let row;
-    if (key[0] === 'v') row = snap.volumes.find(v => 'v' + v.volumeId === key);
-    else row = snap.groups.find(g => 'g' + g.kind + ':' + g.id === key);
+    const byId = new Map(snap.volumes.map(v => [String(v.volumeId), v]));
+    compared.forEach(c => c.push(t, byId));
+    const row = key[0] === 'v' ? byId.get(key.slice(1)) : snap.groups.find(g => 'g' + g.kind + ':' + g.id === key);
     if (!row) { readout.textContent = 'Not reporting in the latest interval.'; return; }
     readout.textContent = `${fmt.num(row.iops)} IOPS, ${fmt.mbps(row.bytesPerSec)}` + (row.latencyP99Micros !== undefined ? `, p99 ${fmt.ms(row.latencyP99Micros)}` : '')
       + `, state ${(row.state || '').toLowerCase()}`;
-    pushPoint(iops, t, [row.iops, row.iopsLimit || null], keep);
-    pushPoint(mbps, t, [row.bytesPerSec / 1e6], keep);
-    pushPoint(lat, t, [(row.latencyP50Micros || 0) / 1000, (row.latencyP99Micros || 0) / 1000, row.latencyTargetMicros ? row.latencyTargetMicros / 1000 : null], keep);
-    pushPoint(thr, t, [row.iopsLimit || 0], keep);
+    pushPoint(iops, t, [row.iops, row.iopsLimit || null], KEEP);
+    pushPoint(mbps, t, [row.bytesPerSec / 1e6], KEEP);
+    pushPoint(lat, t, [(row.latencyP50Micros || 0) / 1000, (row.latencyP99Micros || 0) / 1000, row.latencyTargetMicros ? row.latencyTargetMicros / 1000 : null], KEEP);
+    pushPoint(thr, t, [row.iopsLimit || 0], KEEP);
   });
 };
 
@@ -482,7 +713,7 @@ function slaForm(doc, onSaved) {
 }
 
 views.slas = async params => {
-  const { data } = await api('GET', '/api/slas');
+  const [{ data }] = await Promise.all([api('GET', '/api/slas'), ensureNames()]);
   const editing = params.get('edit') ? data.items.find(d => d.name === params.get('edit')) : null;
   const list = table([
     ['Name', d => d.name], ['Scope', d => fmt.scope(d.spec.scope)], ['IOPS limit', d => fmt.num(d.spec.iopsLimit)],
@@ -505,6 +736,14 @@ views.slas = async params => {
 
 // ------------------------------------------------------------------------------------------ gateways
 
+/** How many volumes a gateway serves, linking to them by name when the gateway has one (a gateway may serve hundreds). */
+function gatewayVolumes(g) {
+  if (!g.live) return '–';
+  const count = (g.live.volumes || []).length;
+  const text = count === 1 ? '1 volume' : count + ' volumes';
+  return g.name && count > 0 ? h('a', { href: '#/volumes?q=' + encodeURIComponent(g.name), text }) : text;
+}
+
 views.gateways = async () => {
   const { data } = await api('GET', '/api/gateways');
   const act = (g, verb) => h('button', { type: 'button', class: verb === 'approve' ? '' : 'danger', text: verb[0].toUpperCase() + verb.slice(1),
@@ -519,7 +758,7 @@ views.gateways = async () => {
     pending, 'No gateway is waiting for approval. A gateway started with the monitor\'s address appears here.'),
     h('h2', { text: 'All gateways' }),
     table([['Gateway', g => g.gatewayId], ['State', g => g.state], ['Address', g => g.address],
-      ['Volumes', g => g.live ? (g.live.volumes || []).join(', ') : '–'],
+      ['Volumes', gatewayVolumes],
       ['', g => can('ADMIN') && g.state === 'APPROVED' ? act(g, 'revoke') : '']],
     data.items, 'No gateways registered yet.')];
   if (can('ADMIN')) {
@@ -537,9 +776,9 @@ views.gateways = async () => {
 // ------------------------------------------------------------------------------------------ alerts
 
 views.alerts = async () => {
-  const { data } = await api('GET', '/api/alerts');
+  const [{ data }] = await Promise.all([api('GET', '/api/alerts'), ensureNames()]);
   main().replaceChildren(h('h1', { text: 'Alerts' }), table([
-    ['Severity', a => stateTag(a.severity)], ['State', a => a.state], ['Message', a => a.message],
+    ['Severity', a => stateTag(a.severity)], ['State', a => a.state], ['Volume', alertVolume], ['Message', a => a.message],
     ['Opened', a => fmt.time(a.openedAt)],
     ['Acknowledged', a => a.acknowledgedAt ? `${a.acknowledgedBy} at ${fmt.time(a.acknowledgedAt)}`
       : (can('OPERATOR') ? h('button', { type: 'button', text: 'Acknowledge', 'aria-label': 'Acknowledge alert ' + a.id, onclick: async () => {
@@ -562,6 +801,7 @@ views.capacity = async () => {
 // ------------------------------------------------------------------------------------------ compliance
 
 views.compliance = async params => {
+  await ensureNames();
   const now = Date.now();
   const from = Number(params.get('from')) || now - 30 * 86400000;
   const to = Number(params.get('to')) || now;

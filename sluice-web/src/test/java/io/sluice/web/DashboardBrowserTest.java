@@ -5,57 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
-import io.sluice.web.harness.WebTestBase;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.sluice.web.harness.BrowserTestBase;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * The dashboard in Debian's Chromium, headless, driven by Playwright: sign in, create an SLA (seeing
  * the inline validation first), watch it on the live chart and in the compliance view, acknowledge an
- * alert. Screenshots go to target/screenshots. A script tag in an alert must show as text.
+ * alert. A script tag in an alert must show as text.
  */
-@EnabledIf("chromiumInstalled")
-public class DashboardBrowserTest extends WebTestBase {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path SHOTS = Path.of("target", "screenshots");
-
-    private Playwright playwright;
-    private Browser browser;
-
-    static boolean chromiumInstalled() {
-        return Files.isExecutable(CHROMIUM);
-    }
-
-    @BeforeAll
-    void startBrowser() throws Exception {
-        Files.createDirectories(SHOTS);
-        playwright = Playwright.create();
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
-
+@EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")
+public class DashboardBrowserTest extends BrowserTestBase {
     @Test
     void operatorCreatesAnSlaWatchesItLiveAndAcknowledgesAnAlert() {
         seeder.gateway(1, "APPROVED");
@@ -145,11 +110,5 @@ public class DashboardBrowserTest extends WebTestBase {
         shot(phone, "08-overview-phone");
 
         assertThat(problems).isEmpty();
-    }
-
-    private static void shot(Page page, String name) {
-        // Generous bound: on a busy machine Chromium may take long to settle a page with live charts.
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true)
-                .setTimeout(90_000));
     }
 }

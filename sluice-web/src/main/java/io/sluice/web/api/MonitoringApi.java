@@ -35,11 +35,17 @@ public final class MonitoringApi {
 
     /** Volumes per page of {@code /api/volumes}: the database manager's page. */
     static final int VOLUME_PAGE = 1_000;
+    /** The longest search text {@code q} of {@code /api/volumes}. */
+    static final int MAX_MATCH = 200;
     /** The services' live page asked for: 500 items fit a slot of their query mailbox. */
     static final int LIVE_PAGE = 500;
 
     public void register(Routes routes) {
-        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics, a page at a time (limit, after)", this::volumes)
+        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics, a page at a time (limit, after), optionally only those matching q", this::volumes)
+                .query("limit", "volumes per page, 1.." + VOLUME_PAGE)
+                .query("after", "the next of the previous page")
+                .query("q", "only volumes whose name, export name, gateway name or id contains this text, ignoring case (at most "
+                        + MAX_MATCH + " characters)")
                 .get("/api/volumes/{volumeId}/history", Role.VIEWER, "volumes", "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)", this::history)
                 .get("/api/live/volumes", Role.VIEWER, "live", "The latest interval of every volume", (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
                 .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
@@ -51,7 +57,10 @@ public final class MonitoringApi {
                 .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())));
     }
 
-    /** A page of the registry's volumes ({@code limit}, {@code after} = the previous page's {@code next}), each with its live interval. */
+    /**
+     * A page of the registry's volumes ({@code limit}, {@code after} = the previous page's {@code next},
+     * {@code q} = text to match, which the database manager applies as {@code match}), each with its live interval.
+     */
     private void volumes(Context ctx, Principal p) {
         ObjectNode page = calls.args().put("limit", QueryParams.intParam(ctx, "limit", VOLUME_PAGE, 1, VOLUME_PAGE));
         String after = ctx.queryParam("after");
@@ -60,6 +69,10 @@ public final class MonitoringApi {
                 throw ApiProblem.invalid("after", "cursor", "after must be the next of a previous page");
             }
             page.put("after", after);
+        }
+        String match = match(ctx);
+        if (match != null) {
+            page.put("match", match);
         }
         JsonNode registry = calls.db("volume.list", p.actor(), page);
         JsonNode rows = registry.path("items");
@@ -97,6 +110,21 @@ public final class MonitoringApi {
         answer.set("next", registry.path("next"));
         answer.put("liveKnown", liveKnown);
         bodies.send(ctx, answer);
+    }
+
+    /** The {@code q} parameter, or null when absent or blank: a person's search text, so bounded and printable. */
+    private static String match(Context ctx) {
+        String q = ctx.queryParam("q");
+        if (q == null || q.isBlank()) {
+            return null;
+        }
+        if (q.length() > MAX_MATCH) {
+            throw ApiProblem.invalid("q", "max-length", "q must be at most " + MAX_MATCH + " characters");
+        }
+        if (q.chars().anyMatch(Character::isISOControl)) {
+            throw ApiProblem.invalid("q", "printable", "q must not contain control characters");
+        }
+        return q.strip();
     }
 
     private void liveVolume(Context ctx, Principal p) {

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3.1 document, written from the route table so it cannot miss a route: each operation's
- * path parameters, the role it needs, whether it takes a JSON body, and the problem responses every
+ * path and documented query parameters, the role it needs, whether it takes a JSON body, and the problem responses every
  * route may give. The request and result shapes are those of JSON-CALLS.md, which the document cites.
  */
 public final class OpenApiDocument {
@@ -45,6 +45,13 @@ public final class OpenApiDocument {
                 p.put("required", true);
                 p.putObject("schema").put("type", "string");
             }
+            r.query().forEach((name, description) -> {
+                ObjectNode p = params.addObject();
+                p.put("name", name);
+                p.put("in", "query");
+                p.put("description", description);
+                p.putObject("schema").put("type", "string");
+            });
             if (r.method().name().equals("PUT") || r.method().name().equals("DELETE")) {
                 if (r.path().contains("{name}") && !r.path().startsWith("/api/tokens") && !r.path().startsWith("/api/users")) {
                     ObjectNode p = params.addObject();

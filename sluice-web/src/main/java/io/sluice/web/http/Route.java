@@ -2,14 +2,32 @@ package io.sluice.web.http;
 
 import io.javalin.http.HandlerType;
 import io.sluice.web.auth.Role;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One API route: what it answers, who may call it ({@code role == null}: anyone, e.g. login), and the
- * words for the OpenAPI document. The table of these is the single source for routing, access
- * control and the API document.
+ * words for the OpenAPI document, including the query parameters it reads (name to description). The
+ * table of these is the single source for routing, access control and the API document.
  */
 public record Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler,
-                   Body body) {
+                   Body body, Map<String, String> query) {
+
+    public Route {
+        query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
+    }
+
+    public Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler, Body body) {
+        this(method, path, role, tag, summary, handler, body, Map.of());
+    }
+
+    /** This route, also documenting the query parameter {@code name}. */
+    public Route withQuery(String name, String description) {
+        Map<String, String> more = new LinkedHashMap<>(query);
+        more.put(name, description);
+        return new Route(method, path, role, tag, summary, handler, body, more);
+    }
 
     /** What the route reads from the request body. */
     public enum Body { NONE, JSON }

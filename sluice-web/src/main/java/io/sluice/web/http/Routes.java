@@ -7,10 +7,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 
 /** The route table being built by the API classes; read by the server, the guard and the API document. */
 public final class Routes {
-    private final Map<String, Route> byKey = new LinkedHashMap<>();
+    private final SequencedMap<String, Route> byKey = new LinkedHashMap<>();
 
     public Routes get(String path, Role role, String tag, String summary, ApiHandler handler) {
         return add(new Route(HandlerType.GET, path, role, tag, summary, handler, Route.Body.NONE));
@@ -37,6 +38,16 @@ public final class Routes {
         if (byKey.putIfAbsent(route.key(), route) != null) {
             throw new IllegalStateException("route registered twice: " + route.key());
         }
+        return this;
+    }
+
+    /** Documents a query parameter of the route added last. */
+    public Routes query(String name, String description) {
+        Map.Entry<String, Route> last = byKey.lastEntry();
+        if (last == null) {
+            throw new IllegalStateException("no route to document " + name + " on");
+        }
+        byKey.put(last.getKey(), last.getValue().withQuery(name, description));
         return this;
     }
 

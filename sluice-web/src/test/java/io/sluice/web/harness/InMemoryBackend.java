@@ -44,6 +44,7 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, ObjectNode> tokens = new TreeMap<>();
     private final Map<String, String> settings = new TreeMap<>();
     private final List<String> enrollmentTokenHashes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<JsonNode> volumeListRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long nextAlertId = 1;
     private final long startedAt = System.currentTimeMillis();
 
@@ -84,6 +85,11 @@ public final class InMemoryBackend implements Backend {
     /** The enrollment token hashes the monitor was given, in order. */
     public List<String> enrollmentTokenHashes() {
         return enrollmentTokenHashes;
+    }
+
+    /** Every {@code volume.list} request the database manager was sent, in order. */
+    public List<JsonNode> volumeListRequests() {
+        return volumeListRequests;
     }
 
     @Override
@@ -133,7 +139,7 @@ public final class InMemoryBackend implements Backend {
                 long id = req.path("gatewayId").asLong();
                 ObjectNode g = gateways.computeIfAbsent(id, k -> json.createObjectNode().put("gatewayId", k));
                 g.put("state", text(req, "state"));
-                for (String f : List.of("keyHash", "lastSeen", "address")) {
+                for (String f : List.of("keyHash", "lastSeen", "address", "name")) {
                     if (req.has(f)) {
                         g.set(f, req.get(f));
                     }
@@ -152,9 +158,15 @@ public final class InMemoryBackend implements Backend {
                 v.put("allocatedBytes", req.path("allocatedBytes").asLong(1L << 40));
                 v.put("usedBytes", req.path("usedBytes").asLong(1L << 39));
                 v.put("lastSeen", System.currentTimeMillis());
+                if (req.hasNonNull("exportName")) {
+                    v.put("exportName", req.path("exportName").asText());
+                }
                 yield v;
             }
-            case "volume.list" -> items(volumes.values());
+            case "volume.list" -> {
+                volumeListRequests.add(req.deepCopy());
+                yield volumePage(req);
+            }
             case "samples.range" -> samples(req);
             case "compliance.report" -> complianceReport(req);
             case "alert.upsert" -> {
@@ -253,6 +265,43 @@ public final class InMemoryBackend implements Backend {
             case "status" -> json.createObjectNode().put("engine", "memory").put("url", "mem:").put("degraded", false);
             default -> throw problem(CallStatus.UNKNOWN_OP, "unknown op " + op, "op", null);
         };
+    }
+
+    /**
+     * As the database manager pages its volumes: by id after {@code after}, at most {@code limit}, only
+     * those whose name, export name, gateway name or id contains {@code match} (ignoring case).
+     */
+    private JsonNode volumePage(JsonNode req) {
+        long after = req.path("after").asLong(0);
+        int limit = req.path("limit").asInt(1000);
+        String match = req.path("match").asText("").toLowerCase(java.util.Locale.ROOT);
+        List<ObjectNode> matching = volumes.values().stream().filter(v -> v.path("volumeId").asLong() > after)
+                .map(this::namedVolume).filter(v -> match.isEmpty() || searchText(v).contains(match)).toList();
+        ObjectNode page = items(matching.stream().limit(limit).toList());
+        if (matching.size() > limit) {
+            page.put("next", matching.get(limit - 1).path("volumeId").asText());
+        }
+        return page;
+    }
+
+    /** A volume row with the names the database manager joins in: gateway name and "gateway/export". */
+    private ObjectNode namedVolume(ObjectNode v) {
+        ObjectNode row = v.deepCopy();
+        JsonNode gatewayName = gateways.getOrDefault(v.path("gatewayId").asLong(), json.createObjectNode()).path("name");
+        if (gatewayName.isTextual()) {
+            row.put("gatewayName", gatewayName.asText());
+        }
+        if (v.hasNonNull("exportName")) {
+            row.put("name", gatewayName.isTextual() ? gatewayName.asText() + "/" + v.path("exportName").asText()
+                    : v.path("exportName").asText());
+            row.put("shared", false);
+        }
+        return row;
+    }
+
+    private static String searchText(JsonNode v) {
+        return String.join("\n", v.path("name").asText(""), v.path("exportName").asText(""), v.path("gatewayName").asText(""),
+                v.path("volumeId").asText()).toLowerCase(java.util.Locale.ROOT);
     }
 
     private JsonNode document(String kind, String verb, JsonNode req, String actor) {
@@ -390,7 +439,7 @@ public final class InMemoryBackend implements Backend {
             }
             case "sla.apply", "policy.apply", "group.apply" ->
                     json.createObjectNode().put("applied", true).put("effectiveAt", (System.currentTimeMillis() / 1000 + 1) * 1000);
-            case "live.volumes" -> liveVolumes();
+            case "live.volumes" -> liveVolumes(req);
             case "live.volume" -> {
                 ObjectNode r = json.createObjectNode().put("volumeId", req.path("volumeId").asLong());
                 ArrayNode points = r.putArray("points");
@@ -450,15 +499,29 @@ public final class InMemoryBackend implements Backend {
         };
     }
 
-    private JsonNode liveVolumes() {
+    private JsonNode liveVolumes(JsonNode req) {
         ArrayNode items = json.createArrayNode();
+        long after = req.path("after").asLong(0);
+        int pageSize = req.path("limit").asInt(Integer.MAX_VALUE);
+        String next = null;
         for (ObjectNode v : volumes.values()) {
             long id = v.path("volumeId").asLong();
+            if (id <= after) {
+                continue;
+            }
+            if (items.size() == pageSize) {
+                next = items.get(pageSize - 1).path("volumeId").asText();
+                break;
+            }
             ObjectNode sla = slaFor(id);
             long limit = sla == null ? 0 : sla.path("spec").path("iopsLimit").asLong(0);
             double iops = limit > 0 ? limit * 0.8 : 500 + id;
             ObjectNode row = items.addObject().put("volumeId", id).put("gatewayId", v.path("gatewayId").asLong())
                     .put("backendId", v.path("backendId").asText());
+            JsonNode name = namedVolume(v).path("name");
+            if (name.isTextual()) {
+                row.put("name", name.asText());
+            }
             if (sla == null) {
                 row.putNull("sla");
             } else {
@@ -473,6 +536,7 @@ public final class InMemoryBackend implements Backend {
         }
         ObjectNode r = json.createObjectNode().put("at", System.currentTimeMillis()).put("intervalMillis", 1000);
         r.set("items", items);
+        r.put("next", next);
         return r;
     }
 

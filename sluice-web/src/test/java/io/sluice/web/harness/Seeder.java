@@ -48,6 +48,18 @@ public final class Seeder implements AutoCloseable {
                 .put("allocatedBytes", 1L << 40).put("usedBytes", 1L << 39));
     }
 
+    /** A volume exported as {@code exportName}, which the database manager names "gateway name/export name". */
+    public JsonNode volume(long volumeId, long gatewayId, String exportName) {
+        return db("volume.upsert", args().put("volumeId", volumeId).put("gatewayId", gatewayId).put("backendId", "b1")
+                .put("allocatedBytes", 1L << 40).put("usedBytes", 1L << 39).put("exportName", exportName));
+    }
+
+    /** A gateway that calls itself {@code name}. */
+    public JsonNode gateway(long gatewayId, String state, String name) {
+        return db("gateway.upsert", args().put("gatewayId", gatewayId).put("state", state).put("address", "127.0.0.1:1")
+                .put("name", name));
+    }
+
     public JsonNode gateway(long gatewayId, String state) {
         return db("gateway.upsert", args().put("gatewayId", gatewayId).put("state", state).put("address", "127.0.0.1:1"));
     }
