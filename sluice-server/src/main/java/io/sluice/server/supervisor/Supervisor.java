@@ -64,10 +64,14 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    private Mailbox prepare(Path file, MailboxGeometry geometry) {
+    private Mailbox prepare(Path file, MailboxGeometry geometry) throws IOException {
         try {
             return Mailbox.openOrCreate(file, geometry, clock);
         } catch (MailboxFormatException e) {
+            if (e.reason() == MailboxFormatException.Reason.NOT_PRIVATE) {
+                // Someone else's file, or one others could have changed: neither trusted nor ours to move.
+                throw new IOException("refusing to start: " + e.getMessage(), e);
+            }
             Path aside = Mailbox.quarantine(file, clock);
             log.accept("mailbox " + file + " is unusable (" + e.getMessage() + "); moved to " + aside + ", creating a new one");
             return Mailbox.create(file, geometry, clock);

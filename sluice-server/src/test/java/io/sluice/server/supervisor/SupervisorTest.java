@@ -3,11 +3,13 @@ package io.sluice.server.supervisor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorDaemon;
 import io.sluice.protocol.MailboxOpcodes;
 import java.nio.file.Files;
@@ -34,10 +36,11 @@ class SupervisorTest {
         Path secret = dir.resolve("secret");
         Files.writeString(secret, "supervisor-test-secret-0123456789");
         String name = "sluice-suptest-" + ProcessHandle.current().pid();
-        Path monitorBox = Path.of("/dev/shm", name + "-monitor");
-        Path servicesBox = Path.of("/dev/shm", name + "-services");
-        // A foreign file where a mailbox should be: moved aside and recreated, not a crash loop.
-        Files.writeString(monitorBox, "not a mailbox");
+        Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
+        Path servicesBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.SERVICES_SUFFIX);
+        // A foreign file of ours where a mailbox should be: moved aside and recreated, not a crash loop.
+        PrivateFiles.ensureDirectory(monitorBox.getParent());
+        Files.writeString(PrivateFiles.ensureFile(monitorBox), "not a mailbox");
         Map<Path, MailboxGeometry> mailboxes = new LinkedHashMap<>();
         mailboxes.put(monitorBox, MonitorDaemon.MONITOR_MAILBOX);
         mailboxes.put(servicesBox, MonitorDaemon.SERVICES_MAILBOX);
@@ -82,11 +85,10 @@ class SupervisorTest {
                         .isEqualTo(MailboxStatus.OK);
             }
         } finally {
-            Files.deleteIfExists(monitorBox);
-            Files.deleteIfExists(servicesBox);
-            try (var aside = Files.list(Path.of("/dev/shm"))) {
-                aside.filter(p -> p.getFileName().toString().startsWith(name)).forEach(p -> p.toFile().delete());
+            try (var left = Files.list(monitorBox.getParent())) {
+                left.forEach(p -> p.toFile().delete());
             }
+            Files.deleteIfExists(monitorBox.getParent());
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.server.config.ServerSettings;
@@ -253,10 +254,10 @@ class FaultToleranceSystemTest {
     @Test
     void corruptMailboxFilesAtStartAreMovedAsideAndRecreated() throws Exception {
         String name = "sluice-ft-" + ProcessHandle.current().pid();
-        Path services = Path.of("/dev/shm", name + "-services");
-        Path monitor = Path.of("/dev/shm", name + "-monitor");
-        Files.write(services, new byte[4096]);
-        Files.writeString(monitor, "SLUICEMB but not really a mailbox");
+        Path mailboxes = PrivateFiles.ensureDirectory(ServerMailboxes.directory(Path.of("/dev/shm"), name));
+        Files.write(PrivateFiles.ensureFile(mailboxes.resolve(ServerMailboxes.SERVICES_SUFFIX)), new byte[4096]);
+        Files.writeString(PrivateFiles.ensureFile(mailboxes.resolve(ServerMailboxes.MONITOR_SUFFIX)),
+                "SLUICEMB but not really a mailbox");
         try (ServerHarness server = new ServerHarness(dir, List.of("services", "monitor"), POLL_MILLIS)) {
             assertThat(server.log).filteredOn(line -> line.contains("unusable") && line.contains("moved to")).hasSize(2);
             ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
@@ -264,11 +265,12 @@ class FaultToleranceSystemTest {
                 assertThat(server.role(role).restarts()).as("%s started once, no crash loop", role).isZero();
             }
         } finally {
-            try (var aside = Files.list(Path.of("/dev/shm"))) {
-                for (Path p : aside.filter(p -> p.getFileName().toString().startsWith(name)).toList()) {
+            try (var aside = Files.list(mailboxes)) {
+                for (Path p : aside.toList()) {
                     Files.deleteIfExists(p);
                 }
             }
+            Files.deleteIfExists(mailboxes);
         }
     }
 
