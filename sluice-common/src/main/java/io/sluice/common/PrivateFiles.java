@@ -71,8 +71,9 @@ public final class PrivateFiles {
     }
 
     /**
-     * Creates {@code dir} 0700 (its missing parents too) or checks the one there: owned by this user,
-     * no access for group or others, a directory and not a link.
+     * Creates {@code dir} 0700 (its missing parents too) or checks the one there: a directory and not a
+     * link, owned by this user (else refused). One of ours that group or others may enter (made by an
+     * older version, or under a loose umask) is closed to them.
      */
     public static Path ensureDirectory(Path dir) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
@@ -85,9 +86,31 @@ public final class PrivateFiles {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new NotPrivateException(dir, "not a directory (or a link)");
             }
-            check(dir, GROUP_OTHER_ANY, "open to group or others");
+            check(dir, 0, "");
+            if ((mode(dir) & GROUP_OTHER_ANY) != 0) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
         }
         return dir;
+    }
+
+    /**
+     * Creates {@code file} empty and 0600, or checks the one there: a regular file and not a link, owned
+     * by this user (else refused); one group or others may read (made under a loose umask) is closed to them.
+     */
+    public static Path ensureFile(Path file) throws IOException {
+        try {
+            Files.createFile(file, FILE_0600);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new NotPrivateException(file, "not a regular file (or a link)");
+            }
+            check(file, 0, "");
+            if ((mode(file) & GROUP_OTHER_ANY) != 0) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        return file;
     }
 
     private static void check(Path path, int forbidden, String what) throws IOException {

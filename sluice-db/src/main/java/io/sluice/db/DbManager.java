@@ -1,5 +1,6 @@
 package io.sluice.db;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.ingest.SampleIngestor;
 import io.sluice.db.ingest.SampleJournal;
@@ -40,6 +41,8 @@ public final class DbManager implements AutoCloseable {
     private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
+        // The embedded database, the journal and whatever else lands here are the server user's alone.
+        PrivateFiles.ensureDirectory(context.dataDir());
         try {
             database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
                     context.connectTimeoutMillis(), null);

@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
 import io.javalin.http.staticfiles.Location;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.web.api.AccountApi;
 import io.sluice.web.api.DocumentApi;
@@ -32,7 +33,10 @@ import io.sluice.web.live.LiveFeed;
 import io.sluice.web.metrics.SluiceMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -56,6 +60,8 @@ public final class WebServer implements AutoCloseable {
     private final Routes routes = new Routes();
     private final SetupGate setup;
     private final Javalin app;
+    /** Where the one-time setup link is written, in the web role's data directory. */
+    public static final String SETUP_LINK_FILE = "setup-link";
     private volatile String setupToken;
     private volatile Thread setupRetry;
 
@@ -66,9 +72,9 @@ public final class WebServer implements AutoCloseable {
         this.context = context;
         this.announcer = announcer;
         try {
-            Files.createDirectories(context.dataDir());
+            PrivateFiles.ensureDirectory(context.dataDir());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the web data directory " + context.dataDir(), e);
+            throw new UncheckedIOException("cannot use the web data directory " + context.dataDir() + ": " + e.getMessage(), e);
         }
         try {
             CalleeLink db = open(new CalleeLink("db", ServerMailboxes.file(context.mailboxDir(), context.serverName(),
@@ -194,14 +200,33 @@ public final class WebServer implements AutoCloseable {
     private boolean tryOfferSetup() {
         try {
             Optional<String> token = setup.issueIfNoUsers();
-            token.ifPresent(t -> {
-                setupToken = t;
-                announcer.accept("No user exists yet. Create the first admin (one-time link): " + url() + "/#/setup?token=" + t);
-            });
+            if (token.isPresent()) {
+                Path file = writeSetupLink(url() + "/#/setup?token=" + token.get());
+                setupToken = token.get();
+                announcer.accept("No user exists yet. The one-time link to create the first admin is in " + file
+                        + " (readable by this server's user only)");
+            }
             return true;
         } catch (ApiProblem e) {
             LOG.log(System.Logger.Level.INFO, "setup check waits for the database manager: " + e.detail());
             return false;
+        }
+    }
+
+    /**
+     * The setup link goes to a file only the server's user can read, never to a log or a terminal that
+     * others may see: whoever holds the token becomes the first admin.
+     */
+    private Path writeSetupLink(String link) {
+        Path file = context.dataDir().resolve(SETUP_LINK_FILE);
+        Path tmp = context.dataDir().resolve(SETUP_LINK_FILE + ".tmp");
+        try {
+            Files.deleteIfExists(tmp);
+            Files.write(Files.createFile(tmp, PrivateFiles.FILE_0600), (link + "\n").getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the setup link to " + file, e);
         }
     }
 

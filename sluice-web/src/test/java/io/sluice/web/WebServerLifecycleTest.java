@@ -8,6 +8,7 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.InMemoryBackend;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,13 @@ class WebServerLifecycleTest {
                     assertThat(System.nanoTime()).as("setup token after the database came up").isLessThan(deadline);
                     Thread.sleep(100);
                 }
-                assertThat(said).anyMatch(l -> l.contains("/#/setup?token=" + server.setupToken().orElseThrow()));
+                // The link is in a file only the server's user may read, never in what it says (its log).
+                Path link = dir.resolve("web-late").resolve(WebServer.SETUP_LINK_FILE);
+                assertThat(Files.readString(link)).contains("/#/setup?token=" + server.setupToken().orElseThrow());
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(link)))
+                        .isEqualTo("rw-------");
+                assertThat(said).anyMatch(l -> l.contains(link.toString()))
+                        .noneMatch(l -> l.contains(server.setupToken().orElseThrow()));
             }
         }
     }

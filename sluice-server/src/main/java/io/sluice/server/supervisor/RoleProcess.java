@@ -1,6 +1,7 @@
 package io.sluice.server.supervisor;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.PrivateFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,9 @@ final class RoleProcess {
     }
 
     void start(long now) throws IOException {
-        Files.createDirectories(log.getParent());
+        // A role's log may hold what only the server's user should read (addresses, names, errors).
+        PrivateFiles.ensureDirectory(log.getParent());
+        PrivateFiles.ensureFile(log);
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // Its own session: a Ctrl-C at the terminal reaches the supervisor alone, which stops roles in order.

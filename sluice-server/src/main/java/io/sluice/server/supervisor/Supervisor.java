@@ -2,6 +2,7 @@ package io.sluice.server.supervisor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
+import io.sluice.common.PrivateFiles;
 import io.sluice.common.ProcessIdentity;
 import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
@@ -54,7 +55,7 @@ public final class Supervisor implements AutoCloseable {
         this.clock = clock;
         this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
         this.log = log;
-        Files.createDirectories(runDirectory);
+        PrivateFiles.ensureDirectory(runDirectory);
         for (Map.Entry<Path, MailboxGeometry> box : mailboxes.entrySet()) {
             inboxes.put(box.getKey(), prepare(box.getKey(), box.getValue()));
         }
