@@ -59,6 +59,21 @@ public final class PrivateFiles {
     }
 
     /**
+     * The bytes of a secret (a deployment secret, a gateway key), refused unless this user owns the file
+     * and group and others can neither read nor write it: a secret others could read is no longer one.
+     */
+    public static byte[] readSecret(Path file) throws IOException {
+        checkSecret(file);
+        return Files.readAllBytes(file);
+    }
+
+    /** Writes a secret into a new file that only this user may read (0600, never another user's file). */
+    public static Path writeSecret(Path file, byte[] secret) throws IOException {
+        Files.write(ensureFile(file), secret);
+        return file;
+    }
+
+    /**
      * A directory new files may safely be created in: one this user owns and group and others cannot
      * write, or a sticky one like /dev/shm or /tmp, where nobody can replace another user's file.
      */

@@ -38,7 +38,9 @@ class DistributionIT {
         assertThat(help.output).contains("server", "demo", "gateway", "status");
 
         // The supervisor from the distribution, with the monitor role, until it reports the role alive.
-        Path secret = Files.writeString(dir.resolve("secret"), "distribution-test-secret-0123");
+        Path secret = Files.writeString(Files.createFile(dir.resolve("secret"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), "distribution-test-secret-0123");
         String name = "sluice-dist-" + ProcessHandle.current().pid();
         Process server = new ProcessBuilder(home.resolve("bin/sluice").toString(), "server", "--roles", "monitor",
                 "--name", name, "--secret-file", secret.toString(), "--listen", "127.0.0.1:0",

@@ -1,5 +1,6 @@
 package io.sluice.gateway;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.server.ConnectionSettings;
@@ -174,8 +175,10 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         byte[] key;
         try {
-            key = keyFile != null ? Files.readAllBytes(Path.of(keyFile))
-                    : GatewayKeys.derive(Files.readAllBytes(Path.of(secretFile)), gatewayId);
+            key = keyFile != null ? PrivateFiles.readSecret(Path.of(keyFile))
+                    : GatewayKeys.derive(PrivateFiles.readSecret(Path.of(secretFile)), gatewayId);
+        } catch (PrivateFiles.NotPrivateException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; chmod 600 it");
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + (keyFile != null ? keyFile : secretFile) + ": " + e);
         }

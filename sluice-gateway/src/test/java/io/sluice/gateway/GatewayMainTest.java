@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.qos.BucketLimit;
 import io.sluice.gateway.qos.QosParameters;
@@ -63,7 +64,7 @@ class GatewayMainTest {
     @Test
     void theExampleConfigFileParsesWithEveryKey(@TempDir Path dir) throws Exception {
         // The example's key file does not exist here: a copy points at one that does.
-        Path key = Files.write(dir.resolve("gateway-17.key"), new byte[32]);
+        Path key = PrivateFiles.writeSecret(dir.resolve("gateway-17.key"), new byte[32]);
         Path example = Files.writeString(dir.resolve("gateway.yaml"), Files.readString(
                 Path.of("..", "conf", "gateway.example.yaml")).replace("/etc/sluice/gateway-17.key", key.toString()));
         GatewayContext context = GatewayContext.parse("--config", example.toString(), "extra=/tmp/extra.img");

@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.link.LinkState;
 import io.sluice.gateway.link.LinkStatus;
 import io.sluice.gateway.link.MonitorLink;
@@ -229,7 +230,7 @@ class MonitorLinkTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void theGatewayProcessLinksToTheMonitorItIsGivenOnTheCommandLine() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         Path statsFile = dir.resolve("stats.json");
         try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0)) {
             try (GatewayProcess process = GatewayProcess.start(dir, "a=" + dir.resolve("a.img"),
@@ -269,7 +270,7 @@ class MonitorLinkTest {
 
     @Test
     void monitorOptionsDeriveTheKeyFromTheSecretFile() throws Exception {
-        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         Tools.emptyFile(dir, "a.img", 1 << 20);
         GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"),
                 "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token=tok");
@@ -285,11 +286,16 @@ class MonitorLinkTest {
                 "--gateway-id=3")).hasMessageContaining("key-file");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
                 "--gateway-id=3", "--key-file=" + dir.resolve("missing.key"))).hasMessageContaining("missing.key");
-        Path shortKey = Files.write(dir.resolve("short.key"), new byte[8]);
+        Path shortKey = PrivateFiles.writeSecret(dir.resolve("short.key"), new byte[8]);
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
                 "--gateway-id=3", "--key-file=" + shortKey)).hasMessageContaining("at least 16 bytes");
+        // A key others may read is no longer a secret: refused, as ssh refuses such a private key.
+        Path openKey = PrivateFiles.writeSecret(dir.resolve("open.key"), GatewayKeys.derive(SECRET, 3));
+        Files.setPosixFilePermissions(openKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
+                "--gateway-id=3", "--key-file=" + openKey)).hasMessageContaining("mode 0644").hasMessageContaining("chmod 600");
 
-        Path key = Files.write(dir.resolve("key"), GatewayKeys.derive(SECRET, 9));
+        Path key = PrivateFiles.writeSecret(dir.resolve("key"), GatewayKeys.derive(SECRET, 9));
         Path yaml = Files.writeString(dir.resolve("gw.yaml"), """
                 listen: 127.0.0.1:0
                 exports:

@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorCounters;
@@ -58,7 +59,13 @@ final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        byte[] secret = Files.readAllBytes(secretFile);
+        byte[] secret;
+        try {
+            secret = PrivateFiles.readSecret(secretFile);
+        } catch (PrivateFiles.NotPrivateException e) {
+            System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
+            return ExitCode.USAGE;
+        }
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),

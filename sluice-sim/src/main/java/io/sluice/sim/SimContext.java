@@ -1,5 +1,6 @@
 package io.sluice.sim;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.AuthDescriptor;
 import io.sluice.protocol.FrameDescriptor;
@@ -174,7 +175,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString());
         }
-        return Files.readAllBytes(file);
+        return PrivateFiles.readSecret(file);
     }
 
     private static long number(String option, String value) {

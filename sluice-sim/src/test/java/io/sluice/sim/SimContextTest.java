@@ -3,7 +3,9 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.PrivateFiles;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ class SimContextTest {
 
     @Test
     void parsesEveryOptionInBothForms() throws Exception {
-        Path secret = Files.writeString(dir.resolve("secret"), "0123456789abcdef-secret\n");
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef-secret\n".getBytes(StandardCharsets.UTF_8));
         SimContext context = SimContext.parse("--monitor", "[::1]:7000", "--secret-file=" + secret,
                 "--gateways", "5000", "--volumes-per-gateway=8", "--first-gateway-id", "1000",
                 "--enrollment-token", "enroll-{id}", "--fault", "slow=0.01,wrong-key=0.002",

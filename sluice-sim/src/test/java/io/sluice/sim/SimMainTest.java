@@ -3,6 +3,7 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.PrivateFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ class SimMainTest {
 
     @Test
     void runsForItsDurationPrintingSummariesAndExitsOk() throws Exception {
-        Path secret = Files.write(dir.resolve("secret"), TestSims.SECRET);
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), TestSims.SECRET);
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
             int code = run("--gateways", "20", "--volumes-per-gateway", "3", "--monitor",
                     "127.0.0.1:" + monitor.address().getPort(), "--secret-file", secret.toString(), "--duration", "2",
@@ -47,7 +48,7 @@ class SimMainTest {
     void missingOrShortSecretIsReported() throws Exception {
         assertThat(run("--monitor", "localhost:1", "--secret-file", dir.resolve("absent").toString()))
                 .isEqualTo(ExitCode.BAD_FILE);
-        Path shortSecret = Files.writeString(dir.resolve("short"), "tiny");
+        Path shortSecret = PrivateFiles.writeSecret(dir.resolve("short"), "tiny".getBytes(StandardCharsets.UTF_8));
         assertThat(run("--monitor", "localhost:1", "--secret-file", shortSecret.toString())).isEqualTo(ExitCode.USAGE);
         assertThat(err.toString()).contains("at least 16 bytes");
     }

@@ -1,6 +1,7 @@
 package io.sluice.bench.scale;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -59,7 +60,7 @@ final class ServerUnderTest implements AutoCloseable {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         this.secret = ("scale-bench-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.UTF_8);
-        Files.write(secretFile, secret);
+        PrivateFiles.writeSecret(secretFile, secret);
         StringBuilder approved = new StringBuilder();
         for (String a : approve) {
             approved.append(approved.isEmpty() ? "" : ", ").append('"').append(a).append('"');

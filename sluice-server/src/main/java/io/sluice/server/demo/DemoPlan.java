@@ -3,6 +3,7 @@ package io.sluice.server.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.common.PrivateFiles;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.RoleSpec;
@@ -67,7 +68,7 @@ public final class DemoPlan {
         Files.createDirectories(dir.resolve("array"));
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        Files.write(secret(), secret);
+        PrivateFiles.writeSecret(secret(), secret);
         for (String disk : List.of("gold", "bronze")) {
             try (RandomAccessFile file = new RandomAccessFile(dir.resolve("array").resolve(disk + ".img").toFile(), "rw")) {
                 file.setLength(DISK_BYTES);

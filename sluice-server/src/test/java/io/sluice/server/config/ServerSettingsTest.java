@@ -3,6 +3,8 @@ package io.sluice.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.PrivateFiles;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +16,7 @@ class ServerSettingsTest {
     Path dir;
 
     private Path exampleWithLocalFiles() throws Exception {
-        Path secret = Files.writeString(dir.resolve("secret"), "0123456789abcdef0123");
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
         Path password = Files.writeString(dir.resolve("pw"), "pw");
         Path bootstrap = Files.writeString(dir.resolve("services.json"), "{}");
         String yaml = Files.readString(Path.of("..", "conf", "sluice.example.yaml"))
@@ -49,7 +51,7 @@ class ServerSettingsTest {
         assertThat(s.missLimit()).as("from the file").isEqualTo(3);
         assertThat(s.roles()).as("always in start order").containsExactly("db", "monitor");
 
-        Path secret = Files.writeString(dir.resolve("s2"), "0123456789abcdef");
+        Path secret = PrivateFiles.writeSecret(dir.resolve("s2"), "0123456789abcdef".getBytes(StandardCharsets.UTF_8));
         ServerSettings defaults = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(null, null, null, null,
                 secret.toString(), null, null, null, null, null, null, null));
         assertThat(defaults.webListen()).isEqualTo("127.0.0.1:8080");

@@ -12,6 +12,7 @@ import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorDaemon;
 import io.sluice.protocol.MailboxOpcodes;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ class SupervisorTest {
     @Test
     void killedRoleIsRestartedAndServesTheCallsPostedWhileItWasDown() throws Exception {
         Path secret = dir.resolve("secret");
-        Files.writeString(secret, "supervisor-test-secret-0123456789");
+        PrivateFiles.writeSecret(secret, "supervisor-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         String name = "sluice-suptest-" + ProcessHandle.current().pid();
         Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
         Path servicesBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.SERVICES_SUFFIX);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.Reply;
@@ -61,7 +62,7 @@ class ScaleSystemTest {
     void everyVolumeOfEveryGatewayIsShownStoredWithoutHolesAndControlled() throws Exception {
         int gateways = Integer.getInteger("sluice.scale.gateways", CI_GATEWAYS);
         int monitorPort = ServerHarness.freePort();
-        Path secret = Files.write(dir.resolve("secret"), SECRET);
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
                 secret.toString(), 10_000L, ServerSettings.ALL_ROLES, null,

@@ -3,6 +3,7 @@ package io.sluice.server.system;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
+import io.sluice.common.PrivateFiles;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -13,6 +14,7 @@ import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +44,7 @@ final class ServerHarness implements AutoCloseable {
 
     ServerHarness(Path dir, List<String> roles, long pollIntervalMillis) throws Exception {
         this.dir = dir;
-        Path secret = Files.writeString(dir.resolve("secret"), "fault-test-secret-0123456789");
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "fault-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         if (!Files.exists(dir.resolve("disk.img"))) {
             try (RandomAccessFile disk = new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
                 disk.setLength(64L << 20);

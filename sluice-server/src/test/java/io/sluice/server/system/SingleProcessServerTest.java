@@ -2,10 +2,12 @@ package io.sluice.server.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +24,7 @@ class SingleProcessServerTest {
 
     @Test
     void allRolesRunInOneJvmThroughTheMailboxesAndStopInReverseOrder() throws Exception {
-        Path secret = Files.writeString(dir.resolve("secret"), "single-process-secret-0123456789");
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "single-process-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         String name = "sluice-sp-" + ProcessHandle.current().pid();
         int webPort = ServerHarness.freePort();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
