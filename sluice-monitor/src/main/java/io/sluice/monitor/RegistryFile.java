@@ -1,5 +1,6 @@
 package io.sluice.monitor;
 
+import io.sluice.common.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,10 +106,12 @@ final class RegistryFile {
         tokenHashes.forEach(hash -> text.append("token ").append(hash).append('\n'));
         usedHashes.forEach(hash -> text.append("used ").append(hash).append('\n'));
         Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
+        PrivateFiles.ensureDirectory(parent);
         Path temporary = parent.resolve(file.getFileName() + ".tmp");
-        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(temporary);
+        // The server's user alone may read who is approved and which tokens wait to be used.
+        try (FileChannel out = FileChannel.open(temporary, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
             out.write(java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
             out.force(true);
         }

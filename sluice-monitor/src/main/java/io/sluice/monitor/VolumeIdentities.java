@@ -1,5 +1,6 @@
 package io.sluice.monitor;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.VolumeDescriptor;
 import java.io.IOException;
@@ -146,10 +147,10 @@ final class VolumeIdentities {
             return;
         }
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            PrivateFiles.ensureDirectory(file.toAbsolutePath().getParent());
             boolean fresh = !Files.exists(file);
-            try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND)) {
+            PrivateFiles.ensureFile(file);
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 out.write(ByteBuffer.wrap(((fresh ? HEADER + '\n' : "") + lines).getBytes(StandardCharsets.UTF_8)));
                 out.force(true);
             }

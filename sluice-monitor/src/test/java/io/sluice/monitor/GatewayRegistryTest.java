@@ -33,6 +33,8 @@ class GatewayRegistryTest {
         assertThat(first.admit(20, bytes("from-the-command-line")).accepted()).isTrue();
         assertThat(Files.readString(file())).as("tokens are kept hashed")
                 .doesNotContain("issued-by-the-api").doesNotContain("from-the-command-line");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
+                .as("the server's user's alone").isEqualTo("rw-------");
 
         GatewayRegistry next = new GatewayRegistry(Set.of(1L, 2L), Set.of("from-the-command-line"), file());
         assertThat(next.standing(10)).isEqualTo(GatewayRegistry.Standing.APPROVED);

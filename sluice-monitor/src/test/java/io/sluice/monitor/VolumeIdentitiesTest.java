@@ -33,7 +33,7 @@ class VolumeIdentitiesTest {
     }
 
     @Test
-    void twoHostsWithTheSameDefaultIdsGetDistinctIdsAndKeepThemAcrossRestarts() {
+    void twoHostsWithTheSameDefaultIdsGetDistinctIdsAndKeepThemAcrossRestarts() throws Exception {
         Path file = dir.resolve("volumes.identities");
         VolumeIdentities ids = new VolumeIdentities(file);
         assertThat(ids.assign(12, hello(12, new int[] {1, 2}, "disk1", "disk2"))).containsExactly(1, 2);
@@ -42,6 +42,8 @@ class VolumeIdentitiesTest {
         // The same gateway reconnecting, even proposing other ids, keeps its volumes' ids.
         assertThat(ids.assign(12, hello(12, new int[] {7, 8}, "disk2", "disk1"))).containsExactly(2, 1);
 
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         VolumeIdentities restarted = new VolumeIdentities(file);
         assertThat(restarted.assign(13, hello(13, new int[] {1, 2}, "disk1", "disk2"))).containsExactly(3, 4);
         assertThat(restarted.assign(14, hello(14, new int[] {0}, "disk1"))).containsExactly(5);
