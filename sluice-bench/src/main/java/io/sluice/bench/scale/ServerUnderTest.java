@@ -239,6 +239,11 @@ final class ServerUnderTest implements AutoCloseable {
                 notes.add("could not delete " + mailbox(suffix) + ": " + e.getMessage());
             }
         }
+        try {
+            Files.deleteIfExists(mailbox(MAILBOX_SUFFIXES.getFirst()).getParent());
+        } catch (IOException e) {
+            notes.add("could not delete the mailbox directory: " + e.getMessage());
+        }
         notes.forEach(n -> System.err.println("scale: " + n));
     }
 

@@ -64,11 +64,14 @@ class SingleProcessServerTest {
         } finally {
             server.destroy();
             assertThat(server.waitFor(90, TimeUnit.SECONDS)).isTrue();
-            try (var files = Files.list(Path.of("/dev/shm"))) {
-                for (Path p : files.filter(p -> p.getFileName().toString().startsWith(name)).toList()) {
+            // The server's mailboxes are in its own directory, which it leaves for a restart; the test owns its removal.
+            Path mailboxes = ServerMailboxes.directory(Path.of("/dev/shm"), name);
+            try (var files = Files.list(mailboxes)) {
+                for (Path p : files.toList()) {
                     Files.deleteIfExists(p);
                 }
             }
+            Files.deleteIfExists(mailboxes);
         }
         List<String> stopped = Files.readAllLines(log).stream().filter(l -> l.contains(" stopped ")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
         assertThat(stopped).as(Files.readString(log)).containsExactly("web", "monitor", "services", "db");

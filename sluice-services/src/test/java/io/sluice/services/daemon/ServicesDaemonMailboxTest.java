@@ -103,6 +103,7 @@ class ServicesDaemonMailboxTest {
                     ServerMailboxes.MONITOR_SUFFIX, ServerMailboxes.DB_SUFFIX)) {
                 Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
             }
+            Files.deleteIfExists(ServerMailboxes.directory(dir, name));
         }
     }
 
@@ -156,6 +157,7 @@ class ServicesDaemonMailboxTest {
                     ServerMailboxes.MONITOR_SUFFIX)) {
                 Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
             }
+            Files.deleteIfExists(ServerMailboxes.directory(dir, name));
         }
     }
 
