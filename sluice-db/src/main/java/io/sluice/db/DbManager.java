@@ -15,6 +15,7 @@ import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.mailbox.StuckCalls;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -43,12 +44,19 @@ public final class DbManager implements AutoCloseable {
     public DbManager(DbContext context) throws IOException {
         // The embedded database, the journal and whatever else lands here are the server user's alone.
         PrivateFiles.ensureDirectory(context.dataDir());
+        Path embedded = embeddedDirectory(context);
+        if (embedded != null) {
+            PrivateFiles.ensureDirectory(embedded);
+        }
         try {
             database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
                     context.connectTimeoutMillis(), null);
             opened.push(database);
             if (migrateIfReachable(database)) {
                 loadKnownVolumes();
+            }
+            if (embedded != null) {
+                closeToOthers(embedded);
             }
             SampleJournal journal = SampleJournal.open(context.journalFile(), context.maxJournalBytes());
             opened.push(journal);
@@ -76,6 +84,23 @@ public final class DbManager implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             closeOpened(e);
             throw e;
+        }
+    }
+
+    /** The embedded database's directory when the manager runs the default H2 store, else null. */
+    private static Path embeddedDirectory(DbContext context) {
+        return context.jdbcUrl().equals(DbContext.defaultJdbcUrl(context.dataDir()))
+                ? context.dataDir().toAbsolutePath().resolve("db") : null;
+    }
+
+    /** H2 creates its files under the process's umask; the ones it made are closed to group and others. */
+    private static void closeToOthers(Path directory) throws IOException {
+        try (var files = java.nio.file.Files.list(directory)) {
+            for (Path file : files.toList()) {
+                if (java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    PrivateFiles.ensureFile(file);
+                }
+            }
         }
     }
 

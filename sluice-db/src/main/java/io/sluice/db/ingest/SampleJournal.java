@@ -4,6 +4,7 @@ import io.sluice.db.store.SampleBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import io.sluice.common.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,7 +42,9 @@ public final class SampleJournal implements AutoCloseable {
     }
 
     public static SampleJournal open(Path file, long maxBytes) throws IOException {
-        Files.createDirectories(file.getParent());
+        // Journaled samples are the server's alone, like the database they are waiting for.
+        PrivateFiles.ensureDirectory(file.getParent());
+        PrivateFiles.ensureFile(file);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         SampleJournal journal = new SampleJournal(file, channel, maxBytes);

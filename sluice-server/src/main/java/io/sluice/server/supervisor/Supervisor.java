@@ -195,7 +195,7 @@ public final class Supervisor implements AutoCloseable {
         Path file = runDirectory.resolve("status.json");
         Path tmp = runDirectory.resolve("status.json.tmp");
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), status);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(PrivateFiles.ensureFile(tmp).toFile(), status);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
