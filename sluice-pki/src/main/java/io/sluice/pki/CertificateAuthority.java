@@ -41,6 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * accepts them, and carry a random 127-bit serial.
  */
 public final class CertificateAuthority {
+    /** The authority's directory under a server's data directory. */
+    public static final String DIRECTORY = "pki";
     public static final String CERTIFICATE_FILE = "ca.crt";
     public static final String KEY_FILE = "ca.key";
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
@@ -62,11 +64,15 @@ public final class CertificateAuthority {
 
     private final KeyMaterial own;
     private final EpochClock clock;
+    private final CertificateIndex index;
+    private final RevocationList revocations;
     private final SecureRandom random = new SecureRandom();
 
-    private CertificateAuthority(KeyMaterial own, EpochClock clock) {
+    private CertificateAuthority(Path dir, KeyMaterial own, EpochClock clock) {
         this.own = own;
         this.clock = clock;
+        this.index = new CertificateIndex(dir.resolve(CertificateIndex.FILE));
+        this.revocations = new RevocationList(dir.resolve(RevocationList.FILE));
     }
 
     /** Makes a new authority named {@code name} in {@code dir} (0700), refusing to replace one already there. */
@@ -88,7 +94,7 @@ public final class CertificateAuthority {
             X509Certificate certificate = sign(builder, keys.getPrivate());
             KeyMaterial own = new KeyMaterial(keys.getPrivate(), List.of(certificate));
             own.write(dir.resolve(CERTIFICATE_FILE), dir.resolve(KEY_FILE));
-            return new CertificateAuthority(own, clock);
+            return new CertificateAuthority(dir, own, clock);
         } catch (java.security.NoSuchAlgorithmException | CertificateException e) {
             throw new IllegalStateException("cannot make a CA certificate", e);
         }
@@ -101,7 +107,7 @@ public final class CertificateAuthority {
         if (own.certificate().getBasicConstraints() < 0) {
             throw new KeyMaterialException(dir.resolve(CERTIFICATE_FILE), "is not a CA certificate");
         }
-        return new CertificateAuthority(own, clock);
+        return new CertificateAuthority(dir, own, clock);
     }
 
     /** The authority in {@code dir}, made on first use. */
@@ -114,8 +120,24 @@ public final class CertificateAuthority {
         return own.certificate();
     }
 
+    /** Every certificate this authority issued. */
+    public CertificateIndex index() {
+        return index;
+    }
+
+    /** The certificates this authority withdrew; give it to the TLS contexts that trust this authority. */
+    public RevocationList revocations() {
+        return revocations;
+    }
+
+    /** Withdraws the certificate with {@code serial}: refused from the next handshake on. */
+    public void revoke(BigInteger serial) throws IOException {
+        revocations.revoke(serial, clock.epochMillis());
+    }
+
     /** A new key pair and a certificate for it, for a party this authority makes keys for itself (the monitor). */
-    public KeyMaterial issueKeyMaterial(String commonName, List<String> subjectAltNames, Usage usage, Duration validity) {
+    public KeyMaterial issueKeyMaterial(String commonName, List<String> subjectAltNames, Usage usage, Duration validity)
+            throws IOException {
         KeyPair keys = Keys.generate();
         X509Certificate certificate = issue(keys.getPublic(), commonName, subjectAltNames, usage, validity);
         return new KeyMaterial(keys.getPrivate(), List.of(certificate, certificate()));
@@ -123,15 +145,17 @@ public final class CertificateAuthority {
 
     /** A certificate for the key in a verified request; the names are the authority's choice, not the request's. */
     public X509Certificate issue(CertificateRequest request, String commonName, List<String> subjectAltNames, Usage usage,
-            Duration validity) {
+            Duration validity) throws IOException {
         return issue(request.publicKey(), commonName, subjectAltNames, usage, validity);
     }
 
     /**
      * A certificate for {@code key}, naming {@code commonName}; each subject alternative name is an IP
-     * address when it is an address literal, else a DNS name.
+     * address when it is an address literal, else a DNS name. It is in the {@link #index()} before it is
+     * returned.
      */
-    public X509Certificate issue(PublicKey key, String commonName, List<String> subjectAltNames, Usage usage, Duration validity) {
+    public X509Certificate issue(PublicKey key, String commonName, List<String> subjectAltNames, Usage usage, Duration validity)
+            throws IOException {
         long now = clock.epochMillis();
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
@@ -146,7 +170,9 @@ public final class CertificateAuthority {
             if (!subjectAltNames.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, generalNames(subjectAltNames));
             }
-            return sign(builder, own.key());
+            X509Certificate issued = sign(builder, own.key());
+            index.record(issued, usage);
+            return issued;
         } catch (CertIOException | java.security.NoSuchAlgorithmException | CertificateException e) {
             throw new IllegalStateException("cannot issue a certificate for " + commonName, e);
         }

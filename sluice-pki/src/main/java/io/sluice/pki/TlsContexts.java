@@ -9,7 +9,9 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS 1.3 contexts and engines from Sluice's key material. Only TLS 1.3 is offered: every peer Sluice
@@ -36,6 +38,11 @@ public final class TlsContexts {
      * peers whose chains end at one of {@code trusted} (no certificate at all trusts nobody).
      */
     public static SSLContext create(KeyMaterial own, List<X509Certificate> trusted) {
+        return create(own, trusted, RevocationList.none());
+    }
+
+    /** As {@link #create(KeyMaterial, List)}, and a peer whose certificate {@code revoked} lists is refused. */
+    public static SSLContext create(KeyMaterial own, List<X509Certificate> trusted, RevocationList revoked) {
         try {
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
@@ -54,7 +61,9 @@ public final class TlsContexts {
             trust.init(trustStore);
 
             SSLContext context = SSLContext.getInstance(PROTOCOL);
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), new SecureRandom());
+            X509ExtendedTrustManager pkix = (X509ExtendedTrustManager) trust.getTrustManagers()[0];
+            context.init(keys.getKeyManagers(), new TrustManager[] {new RevocationCheckingTrustManager(pkix, revoked)},
+                    new SecureRandom());
             return context;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build a TLS context", e);
