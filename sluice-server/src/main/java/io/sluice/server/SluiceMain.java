@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Sluice: storage SLA server - enforce and prove per-volume I/O service levels.",
         subcommands = {ServerCommand.class, StatusCommand.class, DemoCommand.class, DbCommand.class, ServicesCommand.class,
             MonitorCommand.class, WebCommand.class, GatewayCommand.class, LoadCommand.class, SimCommand.class,
-            MailboxCommand.class, CommandLine.HelpCommand.class},
+            MailboxCommand.class, PkiCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
             "Commands handled by the launcher script itself:",
             "  test                 Run every test (./mvnw verify).",

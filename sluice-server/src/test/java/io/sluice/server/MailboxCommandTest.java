@@ -1,5 +1,7 @@
 package io.sluice.server;
 
+import static io.sluice.server.CommandRun.sluice;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,9 +10,6 @@ import io.sluice.common.ExitCode;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxGeometry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,28 +19,9 @@ class MailboxCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    private Run sluice(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = SluiceMain.run(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void helpListsTheCommands() {
-        Run run = sluice("--help");
+        CommandRun run = sluice("--help");
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("mailbox", "bench", "test");
     }
@@ -52,7 +32,7 @@ class MailboxCommandTest {
         assertThat(sluice("mailbox", "create", file.toString(), "--slots", "16", "--slot-size", "256").exit()).isZero();
         assertThat(sluice("mailbox", "create", file.toString()).exit()).isEqualTo(ExitCode.FAILURE);
 
-        Run empty = sluice("mailbox", "inspect", file.toString());
+        CommandRun empty = sluice("mailbox", "inspect", file.toString());
         assertThat(empty.exit()).isZero();
         assertThat(empty.out()).contains("16 free, 0 in use", "healthy");
 
@@ -60,7 +40,7 @@ class MailboxCommandTest {
         try (Mailbox mailbox = Mailbox.open(file)) {
             handle = MailboxCaller.attach(mailbox, 3).call(42, 0, 777, new byte[] {1, 2, 3});
         }
-        Run busy = sluice("mailbox", "inspect", file.toString());
+        CommandRun busy = sluice("mailbox", "inspect", file.toString());
         assertThat(busy.exit()).as("a posted call with no callee is a finding").isEqualTo(ExitCode.FAILURE);
         assertThat(busy.out()).contains("POSTED", "777", "NO_CALLEE");
 
@@ -71,7 +51,7 @@ class MailboxCommandTest {
         assertThat(json.get("geometry").get("slotCount").asInt()).isEqualTo(16);
 
         int slot = (int) (handle & 0xFFF);
-        Run cancel = sluice("mailbox", "cancel", file.toString(), Integer.toString(slot));
+        CommandRun cancel = sluice("mailbox", "cancel", file.toString(), Integer.toString(slot));
         assertThat(cancel.exit()).isZero();
         assertThat(cancel.out()).contains("OK");
         assertThat(sluice("mailbox", "inspect", file.toString()).out()).contains("DONE", "CANCELLED");
@@ -83,11 +63,11 @@ class MailboxCommandTest {
     void badFilesGiveOneClearLineAndExitCode3() throws Exception {
         Path foreign = dir.resolve("foreign");
         Files.writeString(foreign, "hello, I am not a mailbox".repeat(20));
-        Run run = sluice("mailbox", "inspect", foreign.toString());
+        CommandRun run = sluice("mailbox", "inspect", foreign.toString());
         assertThat(run.exit()).isEqualTo(ExitCode.BAD_FILE);
         assertThat(run.err()).contains("foreign", foreign.toString()).doesNotContain("Exception");
 
-        Run missing = sluice("mailbox", "inspect", dir.resolve("nope").toString());
+        CommandRun missing = sluice("mailbox", "inspect", dir.resolve("nope").toString());
         assertThat(missing.exit()).isEqualTo(ExitCode.BAD_FILE);
         assertThat(missing.err()).contains("missing");
 

@@ -1,0 +1,56 @@
+package io.sluice.server;
+
+import static io.sluice.server.CommandRun.sluice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.ExitCode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator's CA commands, with openssl as the independent judge of what they write. */
+class PkiCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void initIssueListAndRevoke() throws Exception {
+        String data = dir.resolve("data").toString();
+        assertThat(sluice("pki", "init", "--data-dir", data, "--name", "Test CA").exit()).isZero();
+        assertThat(sluice("pki", "init", "--data-dir", data).exit()).as("a second init replaces nothing").isNotZero();
+
+        Path tls = dir.resolve("nbd-server");
+        CommandRun issued = sluice("pki", "issue", "--data-dir", data, "--cn", "gw1.example.com", "--san", "127.0.0.1",
+                "--usage", "SERVER", "--tls-dir", tls.toString());
+        assertThat(issued.exit()).as(issued.err()).isZero();
+        assertThat(sluice("pki", "issue", "--data-dir", data, "--cn", "backup-host", "--out", dir.resolve("backup").toString())
+                .exit()).isZero();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tls))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve("server-key.pem")))).isEqualTo("rw-------");
+        assertThat(openssl("verify", "-CAfile", tls.resolve("ca-cert.pem").toString(), "-purpose", "sslserver",
+                tls.resolve("server-cert.pem").toString())).isZero();
+        assertThat(openssl("verify", "-CAfile", tls.resolve("ca-cert.pem").toString(), "-purpose", "sslclient",
+                dir.resolve("backup.crt").toString())).isZero();
+        assertThat(openssl("x509", "-in", tls.resolve("server-cert.pem").toString(), "-noout", "-checkip", "127.0.0.1")).isZero();
+
+        CommandRun listed = sluice("pki", "list", "--data-dir", data);
+        assertThat(listed.out()).contains("gw1.example.com", "backup-host").doesNotContain("revoked");
+
+        assertThat(sluice("pki", "revoke", "--data-dir", data, "--cn", "backup-host").exit()).isZero();
+        assertThat(sluice("pki", "list", "--data-dir", data).out().lines().filter(line -> line.contains("revoked")))
+                .singleElement().asString().contains("backup-host");
+        assertThat(sluice("pki", "revoke", "--data-dir", data, "abcdef").exit()).isEqualTo(ExitCode.FAILURE);
+        assertThat(sluice("pki", "revoke", "--data-dir", data, "not-hex").exit()).isEqualTo(ExitCode.USAGE);
+    }
+
+    private static int openssl(String... args) throws Exception {
+        var command = new java.util.ArrayList<>(java.util.List.of("openssl"));
+        command.addAll(java.util.List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        return process.waitFor();
+    }
+}
