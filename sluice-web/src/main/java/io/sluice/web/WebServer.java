@@ -14,6 +14,8 @@ import io.sluice.web.api.GatewayApi;
 import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
 import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.BoundedHashing;
+import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHasher;
 import io.sluice.web.auth.Principal;
@@ -65,11 +67,17 @@ public final class WebServer implements AutoCloseable {
     public static final String SETUP_LINK_FILE = "setup-link";
     private volatile String setupToken;
     private volatile Thread setupRetry;
+    private final BoundedHashing passwordHashes;
 
     /**
      * @param announcer receives the lines a person starting the server must see (URL, setup link)
      */
     public WebServer(WebContext context, Consumer<String> announcer) {
+        this(context, announcer, new PasswordHasher());
+    }
+
+    /** As {@link #WebServer(WebContext, Consumer)}, hashing passwords with {@code hashing} (bounded here). */
+    public WebServer(WebContext context, Consumer<String> announcer, PasswordHashing hashing) {
         this.context = context;
         this.announcer = announcer;
         try {
@@ -94,7 +102,8 @@ public final class WebServer implements AutoCloseable {
             LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis()));
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
 
-            new AccountApi(calls, bodies, new PasswordHasher(), sessions,
+            passwordHashes = BoundedHashing.forThisMachine(hashing);
+            new AccountApi(calls, bodies, passwordHashes, sessions,
                     new LoginLimiter(context.clock(), 5, 300_000), new LoginLimiter(context.clock(), 30, 300_000), authenticator, setup, context.secureCookies()).register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
@@ -260,6 +269,11 @@ public final class WebServer implements AutoCloseable {
     /** The setup token this start issued, while the first admin has not been created through it. */
     public Optional<String> setupToken() {
         return Optional.ofNullable(setupToken);
+    }
+
+    /** The bound on concurrent password hashes, with what it has seen. */
+    public BoundedHashing passwordHashes() {
+        return passwordHashes;
     }
 
     /** Every route of the API (for tests and the API document). */

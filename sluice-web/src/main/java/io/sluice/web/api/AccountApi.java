@@ -7,7 +7,7 @@ import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import io.sluice.web.auth.Authenticator;
 import io.sluice.web.auth.LoginLimiter;
-import io.sluice.web.auth.PasswordHasher;
+import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
@@ -27,7 +27,7 @@ public final class AccountApi {
 
     private final JsonCalls calls;
     private final JsonBodies bodies;
-    private final PasswordHasher hasher;
+    private final PasswordHashing hasher;
     private final Sessions sessions;
     /** Failures per login name (and per address for setup): strict, a person mistypes a few times. */
     private final LoginLimiter strict;
@@ -37,7 +37,7 @@ public final class AccountApi {
     private final SetupGate setup;
     private final boolean secureCookies;
 
-    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHasher hasher, Sessions sessions, LoginLimiter strict, LoginLimiter byAddress,
+    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHashing hasher, Sessions sessions, LoginLimiter strict, LoginLimiter byAddress,
                       Authenticator authenticator, SetupGate setup, boolean secureCookies) {
         this.calls = calls;
         this.bodies = bodies;
@@ -160,7 +160,7 @@ public final class AccountApi {
         }
         JsonNode user;
         try {
-            user = setup.complete(token, login, hasher.hash(password));
+            user = setup.complete(token, login, () -> hasher.hash(password));
         } catch (ApiProblem e) {
             if (e.status() == 403) {
                 strict.recordFailure(key);
