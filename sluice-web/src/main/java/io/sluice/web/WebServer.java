@@ -16,6 +16,7 @@ import io.sluice.web.api.MonitoringApi;
 import io.sluice.web.auth.Authenticator;
 import io.sluice.web.auth.BoundedHashing;
 import io.sluice.web.auth.PasswordHashing;
+import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHasher;
 import io.sluice.web.auth.Principal;
@@ -104,7 +105,8 @@ public final class WebServer implements AutoCloseable {
 
             passwordHashes = BoundedHashing.forThisMachine(hashing);
             new AccountApi(calls, bodies, passwordHashes, sessions,
-                    new LoginLimiter(context.clock(), 5, 300_000), new LoginLimiter(context.clock(), 30, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+                    new LoginBackoff(context.clock(), 3, 1_000, 900_000, 3_600_000), new LoginLimiter(context.clock(), 30, 300_000),
+                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);
