@@ -191,6 +191,11 @@ public final class MonitorDaemon implements AutoCloseable {
         return sessions.size();
     }
 
+    /** Why the gateway registry refuses every gateway (its file cannot be read), or null when it is usable. */
+    public String registryUnusable() {
+        return registry.unusable();
+    }
+
     public long pendingApprovals() {
         return registry.pendingCount();
     }
@@ -311,11 +316,15 @@ public final class MonitorDaemon implements AutoCloseable {
         return true;
     }
 
-    void revoke(long gatewayId) {
-        registry.revoke(gatewayId);
-        Session session = sessionsByGateway.get(gatewayId);
-        if (session != null) {
-            closeSession(session, "revoked");
+    /** Revokes the gateway and closes its session; the session is closed even when the revocation cannot be saved. */
+    void revoke(long gatewayId) throws GatewayRegistry.NotSavedException {
+        try {
+            registry.revoke(gatewayId);
+        } finally {
+            Session session = sessionsByGateway.get(gatewayId);
+            if (session != null) {
+                closeSession(session, "revoked");
+            }
         }
     }
 
@@ -373,6 +382,7 @@ public final class MonitorDaemon implements AutoCloseable {
             conductorWatch.turn();
             long now = clock().epochMillis();
             pollScheduler.doWork(now, sessions.values());
+            registry.recheck(now);
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
                 resizePairs();

@@ -56,6 +56,8 @@ final class MonitorCommand implements Callable<Integer> {
 
     /** How often the daemon's threads are checked. */
     private static final long HEALTH_CHECK_MILLIS = 1_000;
+    /** How often an unreadable gateway registry is shouted about in the log, besides the registry's own error. */
+    private static final long REGISTRY_ALARM_MILLIS = 60_000;
 
     @Override
     public Integer call() throws Exception {
@@ -77,6 +79,7 @@ final class MonitorCommand implements Callable<Integer> {
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
             long nextStatus = System.currentTimeMillis() + statusEvery;
+            long nextRegistryAlarm = 0;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
                 List<String> problems = daemon.problems();
                 if (!problems.isEmpty()) {
@@ -90,6 +93,12 @@ final class MonitorCommand implements Callable<Integer> {
                                     + "pairs %d, reports dropped %d, lost %d%n", daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost());
+                }
+                String registryProblem = daemon.registryUnusable();
+                if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {
+                    nextRegistryAlarm = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
+                    System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem
+                            + "; repair the file (it is read again every few seconds) or remove it to start over from the configuration");
                 }
             }
         }
