@@ -255,7 +255,7 @@ public final class MonitorDaemon implements AutoCloseable {
         return best;
     }
 
-    /** Called by an inbound thread once a gateway has proved its key and is admitted. */
+    /** Called by an inbound thread once an admitted gateway has sent its volumes and they have their ids. */
     void openSession(Session session) {
         Session previous = sessionsByGateway.put(session.gatewayId, session);
         if (previous != null && previous != session) {
@@ -264,8 +264,7 @@ public final class MonitorDaemon implements AutoCloseable {
             sessionsByGateway.put(session.gatewayId, session);
         }
         session.state = Session.State.IN_SESSION;
-        session.authReasonDue = AuthReason.NONE;
-        session.authOutcomeDue = AuthOutcome.ACCEPTED;
+        session.volumeIdsDue = true;
         for (byte[] desired : desiredThrottles.frames(session.gatewayId)) {
             session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
         }
@@ -358,7 +357,7 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
-    void tooManyVolumes(long gatewayId, int volumes) {
+    void tooManyVolumes(long gatewayId, long volumes) {
         LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, a server supports {2} per gateway",
                 gatewayId, volumes, HelloDescriptor.MAX_VOLUMES);
     }
