@@ -272,15 +272,22 @@ class MonitorLinkTest {
     @Test
     void monitorOptionsDeriveTheKeyFromTheSecretFile() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
+        Path token = PrivateFiles.writeSecret(dir.resolve("token"), "tok\n".getBytes(StandardCharsets.UTF_8));
         Tools.emptyFile(dir, "a.img", 1 << 20);
         GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"),
-                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token=tok");
+                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token-file=" + token);
         MonitorLinkConfig monitor = context.monitor();
         assertThat(monitor.address().getPort()).isEqualTo(7070);
         assertThat(monitor.gatewayId()).isEqualTo(42);
         assertThat(monitor.key()).isEqualTo(GatewayKeys.derive(SECRET, 42));
         assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("tok");
         assertThat(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")).monitor()).isNull();
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
+                "--secret-file=" + secret, "--enrollment-token=tok")).as("a token is never taken from the command line")
+                .hasMessageContaining("unknown option");
+        java.nio.file.Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
+                "--secret-file=" + secret, "--enrollment-token-file=" + token)).hasMessageContaining("chmod 600");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
                 "--secret-file=" + secret)).hasMessageContaining("gateway id");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",

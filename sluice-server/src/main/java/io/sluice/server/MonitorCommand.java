@@ -35,8 +35,9 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
     List<String> approve = List.of();
 
-    @Option(names = "--token", description = "single-use enrollment tokens")
-    List<String> tokens = List.of();
+    @Option(names = "--token-file", description = "file (0600, this user's) of single-use enrollment tokens, one a line; "
+            + "a file, not the command line, which every local user can read")
+    Path tokenFile;
 
     @Option(names = "--registry-file", description = "where approvals, revocations and enrollment tokens given "
             + "through the mailbox are kept across restarts (default: in memory only)")
@@ -68,11 +69,19 @@ final class MonitorCommand implements Callable<Integer> {
             System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
             return ExitCode.USAGE;
         }
+        Set<String> tokens;
+        try {
+            tokens = tokenFile == null ? Set.of() : new String(PrivateFiles.readSecret(tokenFile), java.nio.charset.StandardCharsets.UTF_8)
+                    .lines().map(String::strip).filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        } catch (PrivateFiles.NotPrivateException e) {
+            System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
+            return ExitCode.USAGE;
+        }
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
-                .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withRegistryFile(registryFile)
+                .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100);
         try (UntilSignalled signal = new UntilSignalled(10_000);

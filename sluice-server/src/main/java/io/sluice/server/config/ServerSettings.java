@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.db.store.JdbcUrls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, String webListen) {
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen) {
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -60,6 +61,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (jdbcPasswordFile != null && !Files.isReadable(jdbcPasswordFile)) {
             throw new IllegalArgumentException("database.password-file: cannot read " + jdbcPasswordFile);
         }
+        String linkProblem = roles.contains("db") ? JdbcUrls.linkProblem(jdbcUrl, jdbcInsecureLink) : null;
+        if (linkProblem != null) {
+            throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
+        }
     }
 
     private static void checkHostPort(String key, String value) {
@@ -97,6 +102,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
+                first(gd.insecureLink(), fd.insecureLink(), false),
                 first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"));
     }
 
