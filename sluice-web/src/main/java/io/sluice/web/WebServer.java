@@ -56,6 +56,8 @@ public final class WebServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebServer.class.getName());
     private static final long SESSION_IDLE_MILLIS = 8 * 3_600_000L;
     private static final long SESSION_MAX_MILLIS = 24 * 3_600_000L;
+    private static final String SESSION_OWNER = "session:";
+    private static final String TOKEN_OWNER = "token:";
 
     private final WebContext context;
     private final Consumer<String> announcer;
@@ -100,7 +102,10 @@ public final class WebServer implements AutoCloseable {
             Authenticator authenticator = new Authenticator(sessions, calls, context.clock());
             RequestGuard guard = new RequestGuard(authenticator);
             setup = new SetupGate(calls);
-            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis()));
+            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis(),
+                    owner -> !owner.startsWith(SESSION_OWNER) || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
+            sessions.onEnd(id -> feed.end(SESSION_OWNER + id));
+            authenticator.onRevoke(name -> feed.end(TOKEN_OWNER + name));
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
 
             passwordHashes = BoundedHashing.forThisMachine(hashing);
@@ -114,7 +119,11 @@ public final class WebServer implements AutoCloseable {
             new MonitoringApi(calls, bodies, context.clock()).register(routes);
             new HealthApi(calls, bodies, links, monitor).register(routes);
             routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
-                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> new SseHandler(feed::join).handle(ctx));
+                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> {
+                        // The stream lives only as long as what let it open: the session, or the token.
+                        String owner = p.viaSession() ? SESSION_OWNER + ctx.cookie(Authenticator.SESSION_COOKIE) : TOKEN_OWNER + p.name();
+                        new SseHandler(client -> feed.join(client, owner)).handle(ctx);
+                    });
             routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
                     (ctx, p) -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
             AtomicReference<ObjectNode> openApi = new AtomicReference<>();

@@ -222,7 +222,7 @@ public final class AccountApi {
     private void revokeToken(Context ctx, Principal p) {
         String name = JsonBodies.checkName("name", ctx.pathParam("name"));
         JsonNode revoked = calls.db("token.revoke", p.actor(), calls.args().put("name", name));
-        authenticator.forgetTokens();
+        authenticator.revoked(name);
         bodies.send(ctx, revoked);
     }
 

@@ -5,9 +5,12 @@ import io.javalin.http.Context;
 import io.sluice.common.EpochClock;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Finds who sent a request: a Bearer API token (looked up by its SHA-256 through the database
@@ -31,6 +34,7 @@ public final class Authenticator {
     private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
     /** Hashes of tokens found unknown or revoked, to the time until which that answer stands. */
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
 
     public Authenticator(Sessions sessions, JsonCalls calls, EpochClock clock) {
         this.sessions = sessions;
@@ -103,9 +107,17 @@ public final class Authenticator {
         refused.put(hash, now + UNKNOWN_TOKEN_MILLIS);
     }
 
-    /** Forgets cached tokens, so a revocation through this server takes effect at once. */
-    public void forgetTokens() {
+    /** {@code listener} is told the name of every token revoked through this server. */
+    public void onRevoke(Consumer<String> listener) {
+        revokeListeners.add(listener);
+    }
+
+    /** Forgets cached tokens, so the revocation of {@code name} through this server takes effect at once. */
+    public void revoked(String name) {
         tokens.clear();
+        for (Consumer<String> listener : revokeListeners) {
+            listener.accept(name);
+        }
     }
 
     public static ApiProblem unauthorized(String detail) {
