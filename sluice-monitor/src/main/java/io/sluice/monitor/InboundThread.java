@@ -231,7 +231,7 @@ final class InboundThread implements Runnable {
             });
             return;
         }
-        if (session.helloVolumes > HelloDescriptor.MAX_VOLUMES) {
+        if (session.helloVolumes > daemon.context().maxVolumesPerGateway()) {
             daemon.tooManyVolumes(session.gatewayId, session.helloVolumes);
             refuse(session, AuthOutcome.REFUSED, AuthReason.TOO_MANY_VOLUMES);
             return;

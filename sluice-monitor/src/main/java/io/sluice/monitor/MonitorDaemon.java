@@ -11,7 +11,6 @@ import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayStateDescriptor;
-import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import java.io.IOException;
@@ -357,9 +356,11 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
+    /** A gateway announced more volumes than {@link MonitorContext#maxVolumesPerGateway()}: counted and logged. */
     void tooManyVolumes(long gatewayId, long volumes) {
-        LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, a server supports {2} per gateway",
-                gatewayId, volumes, HelloDescriptor.MAX_VOLUMES);
+        counters.volumeLimitRefusals.increment();
+        LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
+                + "(monitor.max-volumes-per-gateway)", Long.toUnsignedString(gatewayId), volumes, context.maxVolumesPerGateway());
     }
 
     void reportState(long gatewayId, GatewayState state, int detail) {

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
@@ -44,6 +45,7 @@ class MonitorDaemonTest {
 
     private Path monitorBox;
     private Path servicesBox;
+    private MonitorContext context;
     private MonitorDaemon daemon;
     private MailboxService services;
     private MailboxClient monitorClient;
@@ -57,7 +59,7 @@ class MonitorDaemonTest {
         String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
         monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
         servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L, 3L, 4L))
                 .withTokens(Set.of("enroll-me"))
                 .withPolling(50, 2)
@@ -163,6 +165,32 @@ class MonitorDaemonTest {
             await(() -> announced.size() == HelloDescriptor.MAX_VOLUMES);
             assertThat(announced).contains("4:" + gw.assignedIds[4095] + ":gw-4/vol-4096");
         }
+    }
+
+    @Test
+    void aGatewayOverTheConfiguredVolumeLimitIsRefusedCountedAndShownInTheStatus() throws Exception {
+        monitorClient.close();
+        daemon.close();
+        daemon = new MonitorDaemon(context.withVolumeLimit(8));
+        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
+            gw.helloVolumes = 9;
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.REFUSED);
+            assertThat(gw.lastReason).isEqualTo(AuthReason.TOO_MANY_VOLUMES);
+        }
+        assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
+        await(() -> states.contains("3:REFUSED"));
+        assertThat(announced).noneMatch(volume -> volume.startsWith("3:"));
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            gw.helloVolumes = 8;
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            await(() -> announced.size() == 8);
+        }
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
+                io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
     }
 
     @Test
