@@ -59,6 +59,10 @@ final class DbCommand implements Callable<Integer> {
         DbContext context;
         try {
             String url = jdbcUrl;
+            if (JdbcUrls.hasPassword(url)) {
+                throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
+                        + "give it in --jdbc-url-file or --jdbc-password-file");
+            }
             if (jdbcUrlFile != null) {
                 if (url != null) {
                     throw new IllegalArgumentException("give --jdbc-url or --jdbc-url-file, not both");
