@@ -130,6 +130,7 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8] = c.reportsRefused();
         values[MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8] = daemon.registry().unusable() == null ? 0 : 1;
         values[MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET / 8] = daemon.registry().writesFailed();
+        values[MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8] = c.volumeLimitRefusals();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

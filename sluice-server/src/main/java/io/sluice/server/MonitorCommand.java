@@ -55,6 +55,10 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
+    @Option(names = "--max-volumes-per-gateway", defaultValue = "4096", description = "a gateway announcing more "
+            + "volumes is refused, 1..4096 (default ${DEFAULT-VALUE})")
+    int maxVolumesPerGateway;
+
     /** How often the daemon's threads are checked. */
     private static final long HEALTH_CHECK_MILLIS = 1_000;
     /** How often an unreadable gateway registry is shouted about in the log, besides the registry's own error. */
@@ -83,7 +87,8 @@ final class MonitorCommand implements Callable<Integer> {
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
-                .withPairs(pairs, 100);
+                .withPairs(pairs, 100)
+                .withVolumeLimit(maxVolumesPerGateway);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");

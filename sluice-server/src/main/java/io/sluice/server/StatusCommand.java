@@ -98,10 +98,12 @@ final class StatusCommand implements Callable<Integer> {
             long dropped = b.getLong(MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET);
             long lost = b.getLong(MonitorStatusDescriptor.REPORTS_LOST_OFFSET);
             long refused = b.getLong(MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET);
+            long overLimit = b.getLong(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET);
             System.out.printf("reports: %d not handed to the SLA services (%d volume records; their mailbox was full), "
-                    + "%d lost on the way, %d refused (volumes their gateway did not declare)%s%n", dropped,
-                    b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost, refused,
-                    dropped + lost + refused > 0 ? "  <- see the monitor's log" : "");
+                    + "%d lost on the way, %d refused (volumes their gateway did not declare); %d gateways refused for "
+                    + "announcing more volumes than monitor.max-volumes-per-gateway%s%n", dropped,
+                    b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost, refused, overLimit,
+                    dropped + lost + refused + overLimit > 0 ? "  <- see the monitor's log" : "");
             if (b.capacity() < MonitorStatusDescriptor.LENGTH) {
                 return;
             }

@@ -113,7 +113,9 @@ public final class RoleCatalog {
                 }
             }
             case "services" -> {
-                cmd.addAll(List.of("services", "--interval", Long.toString(s.pollIntervalMillis())));
+                cmd.addAll(List.of("services", "--interval", Long.toString(s.pollIntervalMillis()),
+                        "--max-volumes", Integer.toString(s.volumeLimits().total()),
+                        "--volume-expiry-ms", Long.toString(s.volumeLimits().expiryMillis())));
                 if (s.servicesBootstrap() != null) {
                     cmd.addAll(List.of("--config", s.servicesBootstrap().toString()));
                 }
@@ -122,7 +124,8 @@ public final class RoleCatalog {
                 cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
                         "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
                         Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
-                        "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString()));
+                        "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
+                        "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }

@@ -17,7 +17,28 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen) {
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits) {
+    /**
+     * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
+     * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
+     * on is kept.
+     */
+    public record VolumeLimits(int perGateway, int total, long expiryMillis) {
+        public static final VolumeLimits DEFAULT = new VolumeLimits(4_096, 100_000, 600_000);
+
+        public VolumeLimits {
+            if (perGateway < 1 || perGateway > 4_096) {
+                throw new IllegalArgumentException("monitor.max-volumes-per-gateway: 1..4096, was " + perGateway);
+            }
+            if (total < 1) {
+                throw new IllegalArgumentException("services.max-volumes: at least 1, was " + total);
+            }
+            if (expiryMillis < 1_000) {
+                throw new IllegalArgumentException("services.volume-expiry-ms: at least 1000, was " + expiryMillis);
+            }
+        }
+    }
+
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -103,7 +124,11 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
                 first(gd.insecureLink(), fd.insecureLink(), false),
-                first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"));
+                first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"),
+                new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
+                        first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),
+                        first(flags.servicesOrEmpty().volumeExpiryMs(), file.servicesOrEmpty().volumeExpiryMs(),
+                                VolumeLimits.DEFAULT.expiryMillis())));
     }
 
     @SafeVarargs

@@ -45,19 +45,24 @@ class ServerSettingsTest {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s).getParent()))).isEqualTo("rwx------");
         assertThat(RoleCatalog.mailboxes(s)).hasSize(4);
+        assertThat(s.volumeLimits()).isEqualTo(new ServerSettings.VolumeLimits(4_096, 100_000, 600_000));
+        assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--max-volumes-per-gateway", "4096");
+        assertThat(RoleCatalog.command(s, "services")).containsSubsequence("--max-volumes", "100000")
+                .containsSubsequence("--volume-expiry-ms", "600000");
     }
 
     @Test
     void flagsWinOverTheFileAndDefaultsFillTheRest() throws Exception {
         ServerConfig file = ServerConfig.read(exampleWithLocalFiles());
         ServerConfig flags = new ServerConfig("lab", null, null, null, null, null, List.of("monitor", "db"), null,
-                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null), null, null, null);
+                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, 64), null, null, null);
         ServerSettings s = ServerSettings.resolve(file, flags);
         assertThat(s.name()).isEqualTo("lab");
         assertThat(s.monitorListen()).isEqualTo("127.0.0.1:9000");
         assertThat(s.pollIntervalMillis()).isEqualTo(250);
         assertThat(s.missLimit()).as("from the file").isEqualTo(3);
         assertThat(s.roles()).as("always in start order").containsExactly("db", "monitor");
+        assertThat(s.volumeLimits().perGateway()).as("from the flags").isEqualTo(64);
 
         Path secret = PrivateFiles.writeSecret(dir.resolve("s2"), "0123456789abcdef".getBytes(StandardCharsets.UTF_8));
         ServerSettings defaults = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(null, null, null, null,
@@ -65,6 +70,7 @@ class ServerSettingsTest {
         assertThat(defaults.webListen()).isEqualTo("127.0.0.1:8080");
         assertThat(defaults.runDir()).isEqualTo(defaults.dataDir().resolve("run"));
         assertThat(defaults.jdbcUrl()).isNull();
+        assertThat(defaults.volumeLimits()).isEqualTo(ServerSettings.VolumeLimits.DEFAULT);
     }
 
     @Test
@@ -78,6 +84,12 @@ class ServerSettingsTest {
                 "roles: [db]\nweb:\n  listen: nowhere\n")), ServerConfig.EMPTY)).hasMessageContaining("web.listen");
         assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("d.yaml"),
                 "roles: [monitor]\n")), ServerConfig.EMPTY)).hasMessageContaining("secret-file");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("f.yaml"),
+                "roles: [db]\nmonitor:\n  max-volumes-per-gateway: 5000\n")), ServerConfig.EMPTY))
+                .hasMessageContaining("monitor.max-volumes-per-gateway");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("g.yaml"),
+                "roles: [db]\nservices:\n  volume-expiry-ms: 10\n")), ServerConfig.EMPTY))
+                .hasMessageContaining("services.volume-expiry-ms");
         assertThatThrownBy(() -> ServerConfig.read(Files.writeString(dir.resolve("e.yaml"), "name: [unclosed\n")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("e.yaml");
     }
