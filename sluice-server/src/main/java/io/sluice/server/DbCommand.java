@@ -133,6 +133,11 @@ final class DbCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (JdbcUrls.hasPassword(fromUrl) || JdbcUrls.hasPassword(toUrl)) {
+                System.err.println("db copy: a URL holds a password, which every local user can read on a command line; "
+                        + "give it in --from-password-file or --to-password-file");
+                return ExitCode.USAGE;
+            }
             if (fromUrl == null && !Files.exists(dataDir.resolve("db").resolve("sluice.mv.db"))) {
                 System.err.println("db copy: no embedded database under " + dataDir.toAbsolutePath() + " (give --data-dir or --from)");
                 return ExitCode.USAGE;
@@ -167,7 +172,7 @@ final class DbCommand implements Callable<Integer> {
         }
 
         private static String password(Path file) throws IOException {
-            return file == null ? "" : Files.readString(file).strip();
+            return file == null ? "" : new String(PrivateFiles.readSecret(file), java.nio.charset.StandardCharsets.UTF_8).strip();
         }
     }
 }

@@ -52,6 +52,10 @@ class SecretFileOptionsTest {
                 "jdbc:postgresql://127.0.0.1/x?user=u&password=pw");
         assertThat(server.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(server.err()).contains("database.jdbc-url").doesNotContain("password=pw");
+        CommandRun copy = CommandRun.sluice("db", "copy", "--data-dir", dir.toString(), "--to",
+                "jdbc:postgresql://127.0.0.1/x?password=pw");
+        assertThat(copy.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(copy.err()).contains("--to-password-file").doesNotContain("password=pw");
         Path remote = PrivateFiles.writeSecret(dir.resolve("remote"),
                 "jdbc:postgresql://db.example:5432/sluice?password=pw".getBytes(StandardCharsets.UTF_8));
         CommandRun unverified = CommandRun.sluice("db", "--data-dir", dir.toString(), "--jdbc-url-file", remote.toString());
