@@ -28,11 +28,12 @@ class NbdTlsTest {
     static Path backup;
     static Path intruder;
     static Path anonymous;
+    static Path server;
 
     @BeforeAll
     static void start() throws Exception {
         TestCertificates pki = new TestCertificates(dir);
-        Path server = pki.server("gateway");
+        server = pki.server("gateway");
         backup = pki.client("backup");
         intruder = pki.client("intruder");
         anonymous = pki.anonymousClient("anonymous");
@@ -184,6 +185,49 @@ class NbdTlsTest {
         Tools.Result fio = Tools.run(120, java.util.Map.of("HOME", home.toString()), command);
         assertThat(fio.exitCode()).as(fio.output()).isZero();
         assertThat(fio.output()).contains("err= 0").doesNotContain("verify:", "bad magic");
+    }
+
+    /**
+     * Every export requiring TLS (FORCEDTLS): nothing but STARTTLS is answered before TLS, and an export is
+     * let in by its client certificate's fingerprint, written as openssl prints it.
+     */
+    @Test
+    void forcedTlsAndFingerprints() throws Exception {
+        Tools.require("nbdinfo", "openssl");
+        Tools.Result printed = Tools.run(30, "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in",
+                backup.resolve("client-cert.pem").toString());
+        String fingerprint = printed.output().trim().substring(printed.output().indexOf('=') + 1);
+        Tools.emptyFile(dir, "fp.img", SIZE);
+        Tools.emptyFile(dir, "cli.img", SIZE);
+        Path config = Files.writeString(dir.resolve("forced.yaml"), """
+                exports:
+                  - name: fp
+                    target: %s
+                    allowed-fingerprints: ["%s"]
+                """.formatted(dir.resolve("fp.img"), fingerprint));
+        try (GatewayProcess forced = GatewayProcess.start(dir, "--config=" + config, "--tls-certificates=" + server,
+                "cli=" + dir.resolve("cli.img"))) {
+            try (RawNbdClient client = new RawNbdClient(forced.port())) {
+                client.greet(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES);
+                client.option(OPT_LIST, new byte[0]);
+                assertThat(client.optionReply().type()).isEqualTo(REP_ERR_TLS_REQD);
+                client.option(OPT_STRUCTURED_REPLY, new byte[0]);
+                assertThat(client.optionReply().type()).isEqualTo(REP_ERR_TLS_REQD);
+                client.option(OPT_GO, RawNbdClient.goData("cli"));
+                assertThat(client.optionReply().type()).isEqualTo(REP_ERR_TLS_REQD);
+                client.option(OPT_EXPORT_NAME, "cli".getBytes(StandardCharsets.UTF_8));
+                assertThat(client.closedByServer()).as("NBD_OPT_EXPORT_NAME cannot be refused politely").isTrue();
+            }
+            String base = "nbds://127.0.0.1:" + forced.port() + "/";
+            Tools.Result list = Tools.run(30, "nbdinfo", "--list", base + "?tls-certificates=" + intruder);
+            assertThat(list.output()).contains("export=\"cli\"").doesNotContain("\"fp\"");
+            Tools.Result allowed = Tools.run(30, "nbdinfo", "--size", base + "fp?tls-certificates=" + backup);
+            assertThat(allowed.output().trim()).as(allowed.output()).isEqualTo(Integer.toString(SIZE));
+            Tools.Result refused = Tools.run(30, "nbdinfo", "--size", base + "fp?tls-certificates=" + intruder);
+            assertThat(refused.ok()).isFalse();
+            Tools.Result plaintext = Tools.run(30, "nbdinfo", "--list", "nbd://127.0.0.1:" + forced.port());
+            assertThat(plaintext.ok()).isFalse();
+        }
     }
 
     @Test
