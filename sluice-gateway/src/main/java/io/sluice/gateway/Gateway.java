@@ -60,7 +60,8 @@ public final class Gateway implements AutoCloseable {
                 exports.add(export);
             }
             exports.start();
-            NbdTls tls = context.tlsCertificates() == null ? null : NbdTls.load(context.tlsCertificates());
+            NbdTls tls = context.tlsCertificates() == null ? null : NbdTls.load(context.tlsCertificates(),
+                    context.tlsRevocations());
             NbdServer server = new NbdServer(exports, tls, context.connections());
             InetSocketAddress bound = server.start(context.listen());
             return new Gateway(exports, server, bound);

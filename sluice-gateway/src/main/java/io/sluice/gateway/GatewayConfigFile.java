@@ -20,7 +20,7 @@ import java.util.List;
  */
 record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, Integer requestSlots,
                          Integer bufferMemoryMib, Integer handshakeTimeoutMs, String statsFile, Boolean unthrottled,
-                         String tlsCertificates, String tls, List<Backend> backends, List<Volume> exports,
+                         String tlsCertificates, String tlsRevocations, String tls, List<Backend> backends, List<Volume> exports,
                          Monitor monitor) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)

@@ -29,10 +29,11 @@ class NbdTlsTest {
     static Path intruder;
     static Path anonymous;
     static Path server;
+    static TestCertificates pki;
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates pki = new TestCertificates(dir);
+        pki = new TestCertificates(dir);
         server = pki.server("gateway");
         backup = pki.client("backup");
         intruder = pki.client("intruder");
@@ -227,6 +228,23 @@ class NbdTlsTest {
             assertThat(refused.ok()).isFalse();
             Tools.Result plaintext = Tools.run(30, "nbdinfo", "--list", "nbd://127.0.0.1:" + forced.port());
             assertThat(plaintext.ok()).isFalse();
+        }
+    }
+
+    /** A certificate revoked by the CA (sluice pki revoke) is refused at the next handshake of a running gateway. */
+    @Test
+    void aRevokedClientCertificateIsRefusedWithoutARestart() throws Exception {
+        Tools.require("nbdinfo");
+        Path doomed = pki.client("doomed");
+        Tools.emptyFile(dir, "rev.img", SIZE);
+        try (GatewayProcess gateway = GatewayProcess.start(dir, "--tls-certificates=" + server,
+                "--tls-revocations=" + pki.revocations(), "rev=" + dir.resolve("rev.img"))) {
+            String uri = "nbds://127.0.0.1:" + gateway.port() + "/rev?tls-certificates=";
+            assertThat(Tools.run(30, "nbdinfo", "--size", uri + doomed).output().trim()).isEqualTo(Integer.toString(SIZE));
+            pki.revoke(doomed);
+            Tools.Result refused = Tools.run(30, "nbdinfo", "--size", uri + doomed);
+            assertThat(refused.ok()).as(refused.output()).isFalse();
+            assertThat(Tools.run(30, "nbdinfo", "--size", uri + backup).output().trim()).isEqualTo(Integer.toString(SIZE));
         }
     }
 

@@ -3,7 +3,6 @@ package io.sluice.gateway;
 import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
-import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.PemFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,8 +39,14 @@ final class TestCertificates {
         return tls;
     }
 
-    KeyMaterial issue(String commonName, CertificateAuthority.Usage usage) throws IOException {
-        return ca.issueKeyMaterial(commonName, List.of("127.0.0.1", "localhost"), usage, Duration.ofDays(1));
+    /** Withdraws the client certificate in {@code clientDir}, as {@code sluice pki revoke} does. */
+    void revoke(Path clientDir) throws IOException {
+        ca.revoke(PemFiles.readCertificates(clientDir.resolve("client-cert.pem")).getFirst().getSerialNumber());
+    }
+
+    /** The CA's revocation list file. */
+    Path revocations() {
+        return dir.resolve("ca").resolve(io.sluice.pki.RevocationList.FILE);
     }
 
     private Path issue(String commonName, String side, CertificateAuthority.Usage usage, List<String> names)

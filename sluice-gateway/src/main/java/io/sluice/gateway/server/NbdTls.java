@@ -3,6 +3,7 @@ package io.sluice.gateway.server;
 import io.sluice.gateway.tls.TlsChannel;
 import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.PemFiles;
+import io.sluice.pki.RevocationList;
 import io.sluice.pki.TlsContexts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,9 +30,14 @@ public final class NbdTls {
         this.context = context;
     }
 
-    public static NbdTls load(Path dir) throws IOException {
+    /**
+     * {@code revocations}: the CA's list of withdrawn certificates ({@code sluice pki revoke} writes it to
+     * {@code <data-dir>/pki/revoked}), consulted at every handshake; null when the CA keeps none.
+     */
+    public static NbdTls load(Path dir, Path revocations) throws IOException {
         KeyMaterial own = KeyMaterial.load(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"));
-        return new NbdTls(TlsContexts.create(own, PemFiles.readCertificates(dir.resolve("ca-cert.pem"))));
+        return new NbdTls(TlsContexts.create(own, PemFiles.readCertificates(dir.resolve("ca-cert.pem")),
+                revocations == null ? RevocationList.none() : new RevocationList(revocations)));
     }
 
     /** Runs the server side of a TLS handshake over {@code channel} (blocking); throws when it fails. */
