@@ -248,6 +248,29 @@ class NbdTlsTest {
         }
     }
 
+    /** A client that asks for TLS and then sends no TLS is hung up on; the gateway serves the next one. */
+    @Test
+    void garbageInsteadOfATlsHandshakeEndsOnlyThatConnection() throws Exception {
+        try (RawNbdClient client = new RawNbdClient(gateway.port())) {
+            client.greet(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES);
+            client.option(OPT_STARTTLS, new byte[0]);
+            assertThat(client.optionReply().type()).isEqualTo(REP_ACK);
+            client.raw("IHAVEOPT this is not a TLS ClientHello at all\r\n".repeat(4).getBytes(StandardCharsets.US_ASCII));
+            assertThat(client.closedByServer()).isTrue();
+        }
+        try (RawNbdClient client = new RawNbdClient(gateway.port())) {
+            client.greet(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES);
+            client.option(OPT_STARTTLS, new byte[0]);
+            assertThat(client.optionReply().type()).isEqualTo(REP_ACK);
+            client.option(OPT_STARTTLS, new byte[0]);
+            assertThat(client.closedByServer()).as("a second STARTTLS in plaintext is no TLS record").isTrue();
+        }
+        try (RawNbdClient client = new RawNbdClient(gateway.port())) {
+            client.go("open", true);
+            assertThat(client.exportSize).isEqualTo(SIZE);
+        }
+    }
+
     @Test
     void optionRepliesFollowSelectiveTls() throws Exception {
         try (RawNbdClient client = new RawNbdClient(gateway.port())) {
