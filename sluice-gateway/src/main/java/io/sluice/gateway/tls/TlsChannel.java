@@ -15,6 +15,8 @@ import javax.net.ssl.SSLSocket;
  * the plain socket. One thread may read while
  * another writes (JSSE locks each direction separately). A write gathers its buffers into records of up
  * to 16 KiB, so a reply header and its data leave in one record rather than a tiny one and a big one.
+ * Writes come from one thread at a time (the handshake, then the connection's writer; upstream, the
+ * holder of the send lock).
  * Closing it closes the raw socket without a close_notify, which could block on a client that does not
  * read.
  */
@@ -27,6 +29,8 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private final OutputStream out;
     private final byte[] readBuffer = new byte[RECORD];
     private final byte[] writeBuffer = new byte[RECORD];
+    /** For single-buffer writes, so a reply costs no allocation; writes come from one thread at a time. */
+    private final ByteBuffer[] single = new ByteBuffer[1];
 
     /** Layers a TLS socket (already configured for its side) on {@code raw} and runs its handshake. */
     public static TlsChannel handshake(SSLSocket socket, SocketChannel raw) throws IOException {
@@ -56,7 +60,12 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
+        single[0] = src;
+        try {
+            return (int) write(single, 0, 1);
+        } finally {
+            single[0] = null;
+        }
     }
 
     @Override
