@@ -16,7 +16,14 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, String webListen) {
+                             Path jdbcPasswordFile, String webListen, WebAccess webAccess) {
+    /**
+     * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and
+     * key (null: plain HTTP), and whether plain HTTP is allowed off loopback.
+     */
+    public record WebAccess(String publicUrl, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
+    }
+
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -60,6 +67,28 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (jdbcPasswordFile != null && !Files.isReadable(jdbcPasswordFile)) {
             throw new IllegalArgumentException("database.password-file: cannot read " + jdbcPasswordFile);
         }
+        checkWeb(webListen, webAccess, roles.contains("web"));
+    }
+
+    private static void checkWeb(String listen, WebAccess access, boolean runsHere) {
+        if ((access.tlsCertificate() == null) != (access.tlsKey() == null)) {
+            throw new IllegalArgumentException("web.tls: give both certificate and key");
+        }
+        for (Path file : new Path[] {access.tlsCertificate(), access.tlsKey()}) {
+            if (file != null && !Files.isReadable(file)) {
+                throw new IllegalArgumentException("web.tls: cannot read " + file);
+            }
+        }
+        if (!runsHere) {
+            return;
+        }
+        try {
+            io.sluice.web.WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
+                    access.publicUrl(), access.tlsCertificate() != null, access.allowPlaintext());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): "
+                    + e.getMessage(), e);
+        }
     }
 
     private static void checkHostPort(String key, String value) {
@@ -79,6 +108,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         String bootstrap = first(flags.servicesOrEmpty().bootstrap(), file.servicesOrEmpty().bootstrap(), null);
         String secret = first(flags.secretFile(), file.secretFile(), null);
         String password = first(gd.passwordFile(), fd.passwordFile(), null);
+        ServerConfig.Web fw = file.webOrEmpty();
+        ServerConfig.Web gw = flags.webOrEmpty();
+        ServerConfig.Tls tls = first(gw.tls(), fw.tls(), new ServerConfig.Tls(null, null));
         return new ServerSettings(
                 first(flags.name(), file.name(), "sluice"),
                 dataDir,
@@ -97,7 +129,11 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
-                first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"));
+                first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
+                new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
+                        tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
+                        tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
+                        first(gw.allowPlaintext(), fw.allowPlaintext(), false)));
     }
 
     @SafeVarargs
