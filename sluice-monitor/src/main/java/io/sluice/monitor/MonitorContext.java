@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
+import io.sluice.protocol.HelloDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Set;
@@ -25,12 +26,14 @@ import java.util.Set;
  * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
  * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
  * @param handshakeTimeoutMillis a connection that has not authenticated within this is closed
+ * @param maxVolumesPerGateway a gateway that announces more volumes is refused (TOO_MANY_VOLUMES), so one
+ *                             leaked key cannot make the server keep state for volume after volume
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
-                             EpochClock clock) {
+                             int maxVolumesPerGateway, EpochClock clock) {
     public MonitorContext {
         if (deploymentSecret == null || deploymentSecret.length < 16) {
             throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
@@ -50,6 +53,10 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         if (writeHighWatermark <= 0 || writeLimit < writeHighWatermark) {
             throw new IllegalArgumentException("need 0 < write high watermark <= write limit");
         }
+        if (maxVolumesPerGateway < 1 || maxVolumesPerGateway > HelloDescriptor.MAX_VOLUMES) {
+            throw new IllegalArgumentException("max volumes per gateway must be 1.." + HelloDescriptor.MAX_VOLUMES
+                    + ", was " + maxVolumesPerGateway);
+        }
         approvedGateways = Set.copyOf(approvedGateways);
         enrollmentTokens = Set.copyOf(enrollmentTokens);
     }
@@ -59,42 +66,49 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                                           byte[] deploymentSecret) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
-                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system());
+                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, HelloDescriptor.MAX_VOLUMES, EpochClock.system());
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, clock);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+    }
+
+    /** A gateway announcing more than {@code perGateway} volumes is refused. */
+    public MonitorContext withVolumeLimit(int perGateway) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, perGateway, clock);
     }
 }

@@ -26,6 +26,12 @@ public final class MonitorCounters {
     final LongAdder reportsRepeated = new LongAdder();
     final LongAdder reportsLost = new LongAdder();
     final LongAdder reportsRefused = new LongAdder();
+    final LongAdder volumeLimitRefusals = new LongAdder();
+
+    /** Gateways refused because they announced more volumes than the server accepts per gateway. */
+    public long volumeLimitRefusals() {
+        return volumeLimitRefusals.sum();
+    }
 
     /** STATS reports a gateway sent again (e.g. after a reconnect): dropped, not counted twice. */
     public long reportsRepeated() {

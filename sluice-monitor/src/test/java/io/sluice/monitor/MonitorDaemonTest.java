@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
@@ -44,6 +45,7 @@ class MonitorDaemonTest {
 
     private Path monitorBox;
     private Path servicesBox;
+    private MonitorContext context;
     private MonitorDaemon daemon;
     private MailboxService services;
     private MailboxClient monitorClient;
@@ -57,7 +59,7 @@ class MonitorDaemonTest {
         String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
         monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
         servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L, 3L, 4L))
                 .withTokens(Set.of("enroll-me"))
                 .withPolling(50, 2)
@@ -166,6 +168,32 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aGatewayOverTheConfiguredVolumeLimitIsRefusedCountedAndShownInTheStatus() throws Exception {
+        monitorClient.close();
+        daemon.close();
+        daemon = new MonitorDaemon(context.withVolumeLimit(8));
+        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
+            gw.helloVolumes = 9;
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.REFUSED);
+            assertThat(gw.lastReason).isEqualTo(AuthReason.TOO_MANY_VOLUMES);
+        }
+        assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
+        await(() -> states.contains("3:REFUSED"));
+        assertThat(announced).noneMatch(volume -> volume.startsWith("3:"));
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            gw.helloVolumes = 8;
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            await(() -> announced.size() == 8);
+        }
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
+                io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
+    }
+
+    @Test
     void aDeadThreadOfAPairMakesTheDaemonUnhealthy() throws Exception {
         assertThat(daemon.problems()).isEmpty();
         // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.
@@ -185,6 +213,36 @@ class MonitorDaemonTest {
         assertThat(daemon.counters().authRefused()).isEqualTo(1);
         assertThat(daemon.sessionsInSession()).isZero();
         assertThat(statsFrom).isEmpty();
+    }
+
+    @Test
+    void aRefusedGatewayAlwaysGetsItsAnswerBeforeTheClose() throws Exception {
+        // HELLO and a wrong AUTH in one write: the refusal is decided while the CHALLENGE may be on its way out,
+        // and must still be written, with its reason, before the connection closes.
+        int attempts = 300;
+        for (int i = 0; i < attempts; i++) {
+            try (TestGateway gw = new TestGateway(daemon.address(), 2)) {
+                gw.out.clear();
+                new io.sluice.protocol.HelloWriter().write(gw.out, gw.sequence++, 2, 0, 1, "gw-2");
+                new io.sluice.protocol.AuthWriter().write(gw.out, gw.sequence++, 2, new byte[32], new byte[0]);
+                gw.out.flip();
+                while (gw.out.hasRemaining()) {
+                    gw.channel.write(gw.out);
+                }
+                int attempt = i;
+                assertThat(gw.expect(FrameType.CHALLENGE)).isEqualTo(FrameType.CHALLENGE);
+                try {
+                    gw.expect(FrameType.AUTH_RESULT);
+                } catch (java.io.IOException closedFirst) {
+                    throw new AssertionError("attempt " + attempt + ": closed before the AUTH_RESULT", closedFirst);
+                }
+                var result = new io.sluice.protocol.AuthResultReader().wrap(gw.decoder);
+                assertThat(result.outcome()).isEqualTo(AuthOutcome.REFUSED);
+                assertThat(result.reason()).isEqualTo(AuthReason.WRONG_ANSWER);
+                assertThat(gw.closedByMonitor()).isTrue();
+            }
+        }
+        assertThat(daemon.counters().authRefused()).isEqualTo(attempts);
     }
 
     @Test

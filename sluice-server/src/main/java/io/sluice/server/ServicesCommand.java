@@ -4,6 +4,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
+import io.sluice.services.daemon.VolumeLimits;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,6 +36,14 @@ final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
+    @Option(names = "--max-volumes", defaultValue = "100000", description = "volumes the services keep state for; "
+            + "new ones beyond are refused and raise an alert (default ${DEFAULT-VALUE})")
+    int maxVolumes;
+
+    @Option(names = "--volume-expiry-ms", defaultValue = "600000", description = "a volume its gateways have not "
+            + "reported on for this long is dropped from the services' memory (default ${DEFAULT-VALUE})")
+    long volumeExpiryMillis;
+
     /** How often the services' loop thread is checked. */
     private static final long HEALTH_CHECK_MILLIS = 1_000;
 
@@ -42,8 +51,8 @@ final class ServicesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
         try (UntilSignalled signal = new UntilSignalled(10_000);
-             ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services, interval, EpochClock.system(),
-                     dbForwarding)) {
+             ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services,
+                     new VolumeLimits(maxVolumes, volumeExpiryMillis), interval, EpochClock.system(), dbForwarding)) {
             System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
             long nextStatus = System.currentTimeMillis() + statusEvery;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {

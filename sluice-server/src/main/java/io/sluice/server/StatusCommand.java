@@ -98,10 +98,23 @@ final class StatusCommand implements Callable<Integer> {
             long dropped = b.getLong(MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET);
             long lost = b.getLong(MonitorStatusDescriptor.REPORTS_LOST_OFFSET);
             long refused = b.getLong(MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET);
+            long overLimit = b.getLong(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET);
             System.out.printf("reports: %d not handed to the SLA services (%d volume records; their mailbox was full), "
-                    + "%d lost on the way, %d refused (volumes their gateway did not declare)%s%n", dropped,
-                    b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost, refused,
-                    dropped + lost + refused > 0 ? "  <- see the monitor's log" : "");
+                    + "%d lost on the way, %d refused (volumes their gateway did not declare); %d gateways refused for "
+                    + "announcing more volumes than monitor.max-volumes-per-gateway%s%n", dropped,
+                    b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost, refused, overLimit,
+                    dropped + lost + refused + overLimit > 0 ? "  <- see the monitor's log" : "");
+            if (b.capacity() < MonitorStatusDescriptor.LENGTH) {
+                return;
+            }
+            if (b.getLong(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET) != 0) {
+                System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
+                        + "is repaired or removed  <- see the monitor's log");
+            }
+            long writesFailed = b.getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET);
+            if (writesFailed > 0) {
+                System.out.println("gateway registry: " + writesFailed + " write(s) failed  <- see the monitor's log");
+            }
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
         }

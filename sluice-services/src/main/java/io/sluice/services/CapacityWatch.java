@@ -43,6 +43,11 @@ public final class CapacityWatch {
         }
     }
 
+    /** No gateway serves the volume any more: its space no longer counts toward its backend's. */
+    public void forget(int volumeId) {
+        space.remove(volumeId);
+    }
+
     /**
      * Forecasts every backend whose volumes have reported space; calls {@code onBackend} with each
      * backend's totals (what the database manager keeps as capacity history).

@@ -131,6 +131,23 @@ public final class GatewayRegistry {
         }
     }
 
+    /**
+     * Gateway {@code gatewayId} no longer serves {@code volumeId}; with {@code lastGateway} no gateway does,
+     * and the volume's names are forgotten too (the database keeps them with its history).
+     */
+    public void forget(long gatewayId, int volumeId, boolean lastGateway) {
+        Gateway gateway = gateways.get(gatewayId);
+        if (gateway != null) {
+            gateway.volumes.remove(volumeId);
+        }
+        if (lastGateway) {
+            VolumeNaming naming = namings.remove(volumeId);
+            if (naming != null) {
+                idsByName.remove(naming.name(), volumeId);
+            }
+        }
+    }
+
     /** The names of volume {@code volumeId}, or null until the monitor announced it. */
     public VolumeNaming naming(int volumeId) {
         return namings.get(volumeId);

@@ -2,9 +2,11 @@ package io.sluice.services;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The backends and volumes the services know about and where each volume lives. Which gateways serve a
@@ -13,6 +15,8 @@ import java.util.Map;
 public final class Inventory {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final Map<Integer, VolumePlacement> volumes = new LinkedHashMap<>();
+    /** Volumes placed from gateways' reports rather than configured: forgotten when they vanish. */
+    private final Set<Integer> discovered = new HashSet<>();
     /** Each group's members as declared, placed or not, so a volume discovered later joins its groups. */
     private final Map<Scope, List<Integer>> declaredMembers = new LinkedHashMap<>();
 
@@ -26,6 +30,7 @@ public final class Inventory {
             throw new IllegalArgumentException("unknown backend " + placement.backendId());
         }
         volumes.put(placement.volumeId(), placement);
+        discovered.remove(placement.volumeId());
         return this;
     }
 
@@ -79,6 +84,24 @@ public final class Inventory {
             }
         });
         place(new VolumePlacement(volumeId, backendId, groups, Math.max(0, allocatedBytes)));
+        discovered.add(volumeId);
+        return true;
+    }
+
+    /** Whether an operator placed the volume (configuration, not a gateway's report). */
+    public boolean isConfigured(int volumeId) {
+        return volumes.containsKey(volumeId) && !discovered.contains(volumeId);
+    }
+
+    /**
+     * Removes the placement of a volume {@link #placeDiscovered discovered} from reports, whose gateways
+     * no longer serve it; a configured placement stays. True when one was removed.
+     */
+    public boolean forgetDiscovered(int volumeId) {
+        if (!discovered.remove(volumeId)) {
+            return false;
+        }
+        volumes.remove(volumeId);
         return true;
     }
 

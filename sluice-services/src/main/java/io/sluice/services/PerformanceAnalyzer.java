@@ -183,6 +183,32 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
     }
 
+    /**
+     * Forgets what {@code gatewayId} reported on {@code volumeId}, and the parameters sent for it; with the
+     * volume's last gateway, the volume's state goes too. A volume that comes back starts afresh, as a new
+     * one does: its first parameters go out with a version taken from the clock, above any sent before.
+     */
+    public void forget(int volumeId, long gatewayId) {
+        VolumeState volume = volumes.get(volumeId);
+        if (volume == null) {
+            return;
+        }
+        volume.paths.remove(gatewayId);
+        if (volume.paths.isEmpty()) {
+            volumes.remove(volumeId);
+            if (effective != null) {
+                effective.remove(volumeId);
+            }
+            // The groups are worked out again: counting volumes would miss one gone and one come.
+            groupsVolumeCount = -1;
+        }
+    }
+
+    /** Volumes the analyzer keeps state for. */
+    public int volumeCount() {
+        return volumes.size();
+    }
+
     /** Samples set aside: of a volume the inventory does not place, or over an empty interval. */
     public long ignoredSamples() {
         return ignoredSamples;

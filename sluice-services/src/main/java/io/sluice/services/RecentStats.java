@@ -38,6 +38,14 @@ public final class RecentStats {
         }
     }
 
+    /** Drops what {@code gatewayId} reported on {@code volumeId} (it no longer serves it); the volume goes with its last gateway. */
+    public void forget(int volumeId, long gatewayId) {
+        Map<Long, StatsRing> rings = volumes.get(volumeId);
+        if (rings != null && rings.remove(gatewayId) != null && rings.isEmpty()) {
+            volumes.remove(volumeId);
+        }
+    }
+
     /** Every volume that has reported, in no particular order. */
     public java.util.Set<Integer> volumeIds() {
         return java.util.Collections.unmodifiableSet(volumes.keySet());

@@ -75,6 +75,38 @@ class AnalyzerTest {
     }
 
     @Test
+    void aVolumeThatVanishesIsForgottenAndOneThatComesBackIsThrottledAfresh() {
+        Inventory discovered = new Inventory().addBackend(new Backend("b1", 10_000, 200));
+        PolicyBook policies = new PolicyBook(discovered, CapacityView.nominal(discovered));
+        policies.attach(Scope.volume(7), Sla.named("capped").iopsLimit(500).build());
+        PerformanceAnalyzer analyzer = new PerformanceAnalyzer(discovered, policies, 1_000, T0,
+                (gateway, sets) -> sent.addAll(sets), (now, volumes) -> { });
+        discovered.placeDiscovered(7, "b1", 1L << 30);
+        analyzer.onStats(stats(41, 7, 300));
+        analyzer.doWork(T0 + 1_000);
+        ThrottleParams before = analyzer.paramsOf(7, 41);
+        assertThat(before.iopsLimit()).isPositive().isLessThanOrEqualTo(500);
+
+        analyzer.forget(7, 41);
+        assertThat(discovered.forgetDiscovered(7)).isTrue();
+        policies.membershipChanged();
+        assertThat(analyzer.volumeCount()).isZero();
+        assertThat(analyzer.paramsOf(7, 41)).isNull();
+        analyzer.notDelivered(41, new int[] {7});
+        analyzer.doWork(T0 + 2_000);
+        assertThat(analyzer.volumeCount()).isZero();
+
+        sent.clear();
+        discovered.placeDiscovered(7, "b1", 1L << 30);
+        analyzer.onStats(stats(41, 7, 300));
+        analyzer.doWork(T0 + 3_000);
+        ThrottleParams after = analyzer.paramsOf(7, 41);
+        assertThat(sent).containsExactly(after);
+        assertThat(after.iopsLimit()).isPositive().isLessThanOrEqualTo(500);
+        assertThat(after.version()).isGreaterThan(before.version());
+    }
+
+    @Test
     void throttleFramesCarryEveryParameterToTheWire() {
         ThrottleParams params = new ThrottleParams(1, 77, 300, 900, 600, 500, 100, 1_800, 2_000, 8_192, 5_000,
                 100_000_000L, 60_000_000L, 50_000_000L, 10_000_000L, 200_000_000L);

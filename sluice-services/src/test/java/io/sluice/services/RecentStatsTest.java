@@ -35,6 +35,22 @@ class RecentStatsTest {
     }
 
     @Test
+    void forgetsAGatewaysRingAndTheVolumeWithItsLastGateway() {
+        recent.onStats(report(41, T0, 300));
+        recent.onStats(report(42, T0, 200));
+        recent.forget(1, 41);
+        assertThat(recent.gateways(1)).containsExactly(42L);
+        assertThat(recent.latest(1).readIops()).isEqualTo(200);
+        recent.forget(1, 42);
+        assertThat(recent.volumeIds()).isEmpty();
+        assertThat(recent.latest(1)).isNull();
+        // A report kept before does not count as sent twice once its ring is gone.
+        recent.onStats(report(41, T0, 300));
+        assertThat(recent.duplicates()).isZero();
+        assertThat(recent.latest(1).readIops()).isEqualTo(300);
+    }
+
+    @Test
     void addsUpTheGatewaysOfAVolumeAndIgnoresAReportSentTwice() {
         recent.onStats(report(41, T0, 300));
         recent.onStats(report(42, T0, 200));

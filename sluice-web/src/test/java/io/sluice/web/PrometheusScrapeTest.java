@@ -48,7 +48,9 @@ class PrometheusScrapeTest extends WebTestBase {
                 .contains("sluice_mailbox_slots{").contains("sluice_gateways{state=\"APPROVED\"} 1.0")
                 .contains("sluice_sla_compliance{")
                 .contains("sluice_monitor{counter=\"reportsDropped\"} " + (double) InMemoryBackend.REPORTS_DROPPED)
-                .contains("sluice_monitor{counter=\"reportsLost\"} 0.0");
+                .contains("sluice_monitor{counter=\"reportsLost\"} 0.0")
+                .contains("sluice_services_volumes{state=\"limit\"} 100000.0")
+                .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);
 
         Path work = Files.createTempDirectory(dir, "prometheus");

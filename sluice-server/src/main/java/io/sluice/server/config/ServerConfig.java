@@ -18,13 +18,14 @@ import java.util.Map;
 public record ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
                            Monitor monitor, Services services, Database database, Web web) {
-    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                          Integer maxVolumesPerGateway) {
     }
 
-    public record Services(String bootstrap) {
+    public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {
     }
 
-    public record Database(String jdbcUrl, String user, String passwordFile) {
+    public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {
     }
 
     public record Web(String listen, String publicUrl, Tls tls, Boolean allowPlaintext) {
@@ -56,15 +57,15 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Monitor monitorOrEmpty() {
-        return monitor == null ? new Monitor(null, null, null, null, null) : monitor;
+        return monitor == null ? new Monitor(null, null, null, null, null, null) : monitor;
     }
 
     public Services servicesOrEmpty() {
-        return services == null ? new Services(null) : services;
+        return services == null ? new Services(null, null, null) : services;
     }
 
     public Database databaseOrEmpty() {
-        return database == null ? new Database(null, null, null) : database;
+        return database == null ? new Database(null, null, null, null) : database;
     }
 
     public Web webOrEmpty() {

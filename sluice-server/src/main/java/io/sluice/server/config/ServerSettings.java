@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.db.store.JdbcUrls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,29 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, String webListen, WebAccess webAccess) {
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
+                             WebAccess webAccess) {
+    /**
+     * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
+     * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
+     * on is kept.
+     */
+    public record VolumeLimits(int perGateway, int total, long expiryMillis) {
+        public static final VolumeLimits DEFAULT = new VolumeLimits(4_096, 100_000, 600_000);
+
+        public VolumeLimits {
+            if (perGateway < 1 || perGateway > 4_096) {
+                throw new IllegalArgumentException("monitor.max-volumes-per-gateway: 1..4096, was " + perGateway);
+            }
+            if (total < 1) {
+                throw new IllegalArgumentException("services.max-volumes: at least 1, was " + total);
+            }
+            if (expiryMillis < 1_000) {
+                throw new IllegalArgumentException("services.volume-expiry-ms: at least 1000, was " + expiryMillis);
+            }
+        }
+    }
+
     /**
      * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and
      * key (null: plain HTTP), and whether plain HTTP is allowed off loopback.
@@ -66,6 +89,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         }
         if (jdbcPasswordFile != null && !Files.isReadable(jdbcPasswordFile)) {
             throw new IllegalArgumentException("database.password-file: cannot read " + jdbcPasswordFile);
+        }
+        String linkProblem = roles.contains("db") ? JdbcUrls.linkProblem(jdbcUrl, jdbcInsecureLink) : null;
+        if (linkProblem != null) {
+            throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
         }
         checkWeb(webListen, webAccess, roles.contains("web"));
     }
@@ -129,7 +156,12 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
+                first(gd.insecureLink(), fd.insecureLink(), false),
                 first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
+                new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
+                        first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),
+                        first(flags.servicesOrEmpty().volumeExpiryMs(), file.servicesOrEmpty().volumeExpiryMs(),
+                                VolumeLimits.DEFAULT.expiryMillis())),
                 new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
                         tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
                         tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),

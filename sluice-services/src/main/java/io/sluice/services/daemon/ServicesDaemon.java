@@ -16,6 +16,8 @@ import io.sluice.protocol.EventReader;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.services.Alert;
@@ -35,6 +37,8 @@ import io.sluice.services.ThrottleParams;
 import io.sluice.services.Verdict;
 import io.sluice.services.VolumeInterval;
 import io.sluice.services.VolumePlacement;
+import io.sluice.services.VolumeTracker;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,6 +82,10 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int LOAD_PAGE = 200;
     /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
     static final long LOAD_RETRY_MILLIS = 1_000;
+    /** The alert raised while the services refuse new volumes, being at {@link VolumeLimits#maxVolumes()}. */
+    static final String VOLUME_LIMIT_ALERT = "services:volume-limit";
+    /** Refusals over the volume limit are logged at most this often. */
+    static final long REFUSAL_LOG_MILLIS = 10_000;
 
     private final Mailbox servicesMailbox;
     private final Mailbox queriesMailbox;
@@ -115,6 +123,11 @@ public final class ServicesDaemon implements AutoCloseable {
     /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
     private final List<Map<String, Object>> volumesToRegister = new ArrayList<>();
     private final PolicyBook book;
+    private final VolumeTracker tracker;
+    private final long sweepEveryMillis;
+    private long nextSweepAt;
+    private long refusalLoggedAt = Long.MIN_VALUE / 2;
+    private boolean volumeLimitAlerted;
     private long nextForecastAt;
     private final Thread thread;
     private final LoopWatch loopWatch = new LoopWatch("services-loop");
@@ -127,11 +140,17 @@ public final class ServicesDaemon implements AutoCloseable {
      */
     public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, long intervalMillis,
                                        EpochClock clock, boolean dbForwarding) {
+        return start(mailboxDir, name, config, VolumeLimits.DEFAULT, intervalMillis, clock, dbForwarding);
+    }
+
+    /** As {@link #start(Path, String, ServicesConfig, long, EpochClock, boolean)}, keeping state for volumes within {@code limits}. */
+    public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, VolumeLimits limits,
+                                       long intervalMillis, EpochClock clock, boolean dbForwarding) {
         return new ServicesDaemon(ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_SUFFIX),
                 ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
                 ServerMailboxes.file(mailboxDir, name, ServerMailboxes.MONITOR_SUFFIX),
                 dbForwarding ? ServerMailboxes.file(mailboxDir, name, ServerMailboxes.DB_SUFFIX) : null,
-                config, intervalMillis, clock);
+                config, limits, intervalMillis, clock);
     }
 
     /**
@@ -139,8 +158,22 @@ public final class ServicesDaemon implements AutoCloseable {
      */
     public ServicesDaemon(Path servicesMailboxFile, Path queriesMailboxFile, Path monitorMailboxFile, Path dbMailboxFile,
                           ServicesConfig config, long intervalMillis, EpochClock clock) {
+        this(servicesMailboxFile, queriesMailboxFile, monitorMailboxFile, dbMailboxFile, config, VolumeLimits.DEFAULT,
+                intervalMillis, clock);
+    }
+
+    /**
+     * @param dbMailboxFile the database manager's mailbox, or null to forward nothing; it need not exist yet
+     * @param limits        how many volumes the services keep state for, and for how long a silent one
+     */
+    public ServicesDaemon(Path servicesMailboxFile, Path queriesMailboxFile, Path monitorMailboxFile, Path dbMailboxFile,
+                          ServicesConfig config, VolumeLimits limits, long intervalMillis, EpochClock clock) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
+        this.tracker = new VolumeTracker(limits.maxVolumes(), limits.expiryMillis());
+        // A tenth of the expiry, so a volume goes at most 10 % late; never more often than the analyzer runs.
+        this.sweepEveryMillis = Math.max(intervalMillis, limits.expiryMillis() / 10);
+        this.nextSweepAt = clock.epochMillis() + sweepEveryMillis;
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
         this.inventory = inventory;
@@ -161,7 +194,7 @@ public final class ServicesDaemon implements AutoCloseable {
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
-                registry, capacity, this::iopsLimit, db, throttles), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
+                registry, capacity, this::iopsLimit, db, throttles, tracker), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
@@ -189,6 +222,7 @@ public final class ServicesDaemon implements AutoCloseable {
             queriesCallee.doHousekeeping();
             long now = clock.epochMillis();
             analyzer.doWork(now);
+            expireVolumes(now);
             retryLoads(now);
             forecastCapacity(now);
             work += throttles.flush(monitor);
@@ -211,6 +245,7 @@ public final class ServicesDaemon implements AutoCloseable {
             case MailboxOpcodes.SERVICES_STATS_REPORT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 stats.wrap(frame, 0);
+                admitReport(request.params(), frame, now);
                 for (int i = 0; i < stats.volumeCount(); i++) {
                     placeIfNew(stats.gatewayId(), stats.volume(i).volumeId(), stats.volume(i).capacityBytes());
                 }
@@ -236,7 +271,8 @@ public final class ServicesDaemon implements AutoCloseable {
             case MailboxOpcodes.SERVICES_GATEWAY_EVENT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 event.wrap(frame, 0);
-                if (event.kind() == EventKind.NEW_VOLUME) {
+                if (event.kind() == EventKind.NEW_VOLUME
+                        && admit(event.gatewayId(), event.volumeId(), now)) {
                     placeIfNew(event.gatewayId(), event.volumeId(), event.volumeCapacity());
                     registry.onVolume(event.gatewayId(), event.volumeId(), event.volumeCapacity(), event.usedBytes(), now);
                 }
@@ -250,10 +286,19 @@ public final class ServicesDaemon implements AutoCloseable {
                 }
                 GatewayVolumesDescriptor.Reader volumes = gatewayVolumes.wrap(params);
                 String gatewayName = volumes.gatewayName();
+                if (volumes.first() == 0) {
+                    tracker.announcementBegins(volumes.gatewayId());
+                }
                 for (int i = 0; i < volumes.count(); i++) {
+                    if (!admit(volumes.gatewayId(), volumes.volumeId(i), now)) {
+                        continue;
+                    }
                     placeIfNew(volumes.gatewayId(), volumes.volumeId(i), volumes.volumeCapacity(i));
                     registry.onNamedVolume(volumes.gatewayId(), gatewayName, volumes.volumeId(i), volumes.volumeName(i),
                             (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0, volumes.volumeCapacity(i), now);
+                }
+                if (volumes.first() + volumes.count() == volumes.total()) {
+                    tracker.announcementEnds(volumes.gatewayId(), this::evict);
                 }
                 if (db != null) {
                     registry.drainNew(this::forwardGateway, this::forwardVolume);
@@ -274,6 +319,86 @@ public final class ServicesDaemon implements AutoCloseable {
                 request.reply(MailboxStatus.OK, 0);
             }
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
+        }
+    }
+
+    /**
+     * Admits each volume of a STATS report to the tracker and takes the records of those refused (the
+     * services are at their volume limit) out of the frame, in its slot, so nothing downstream keeps any
+     * state for them. The common case, every volume admitted, moves nothing.
+     */
+    private void admitReport(MemorySegment params, ByteBuffer frame, long now) {
+        int count = stats.volumeCount();
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            if (admit(stats.gatewayId(), stats.volume(i).volumeId(), now)) {
+                if (kept != i) {
+                    MemorySegment.copy(params, StatsDescriptor.volumeOffset(i), params, StatsDescriptor.volumeOffset(kept),
+                            StatsDescriptor.VOLUME_RECORD_LENGTH);
+                }
+                kept++;
+            }
+        }
+        if (kept < count) {
+            frame.putInt(StatsDescriptor.VOLUME_COUNT_OFFSET, kept);
+            frame.putInt(FrameDescriptor.LENGTH_OFFSET, StatsDescriptor.frameLength(kept));
+        }
+    }
+
+    /** Whether the services keep state for this volume of this gateway; a refusal raises the volume-limit alert. */
+    private boolean admit(long gatewayId, int volumeId, long now) {
+        if (tracker.admit(gatewayId, volumeId, now, inventory.isConfigured(volumeId))) {
+            return true;
+        }
+        if (!volumeLimitAlerted) {
+            volumeLimitAlerted = true;
+            judge.alerts().raise(VOLUME_LIMIT_ALERT, io.sluice.services.Severity.CRITICAL, "the SLA services are at their "
+                    + "limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): new volumes are refused", now);
+        }
+        if (now - refusalLoggedAt >= REFUSAL_LOG_MILLIS) {
+            refusalLoggedAt = now;
+            System.err.println("services: at the limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): "
+                    + "volume " + volumeId + " of gateway " + Long.toUnsignedString(gatewayId) + " refused, "
+                    + tracker.refused() + " refusals so far; new volumes are refused until some vanish");
+        }
+        return false;
+    }
+
+    /** Drops the per-volume state of volumes whose gateways have been silent on them for the expiry. */
+    private void expireVolumes(long now) {
+        if (now < nextSweepAt) {
+            return;
+        }
+        nextSweepAt = now + sweepEveryMillis;
+        tracker.expire(now, this::evict);
+        if (volumeLimitAlerted && !tracker.full()) {
+            volumeLimitAlerted = false;
+            judge.alerts().clear(VOLUME_LIMIT_ALERT, now);
+        }
+    }
+
+    /**
+     * Gateway {@code gatewayId} no longer serves {@code volumeId}: what the services keep of that pair goes,
+     * and with its last gateway what they keep of the volume — its recent statistics, the analyzer's state,
+     * its space, its names and, when no operator placed it, its placement. SLAs, groups, compliance and
+     * alerts stay (an operator's, bounded by what they configured), and so does everything in the database.
+     */
+    private void evict(long gatewayId, int volumeId, boolean lastGateway) {
+        recent.forget(volumeId, gatewayId);
+        analyzer.forget(volumeId, gatewayId);
+        registry.forget(gatewayId, volumeId, lastGateway);
+        Map<Long, Long> limits = iopsLimits.get(volumeId);
+        if (limits != null) {
+            limits.remove(gatewayId);
+            if (limits.isEmpty()) {
+                iopsLimits.remove(volumeId);
+            }
+        }
+        if (lastGateway) {
+            capacity.forget(volumeId);
+            if (inventory.forgetDiscovered(volumeId)) {
+                book.membershipChanged();
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import io.sluice.services.Sla;
 import io.sluice.services.StatsPoint;
 import io.sluice.services.Verdict;
 import io.sluice.services.VolumePlacement;
+import io.sluice.services.VolumeTracker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -431,6 +432,10 @@ final class ServicesQueries {
                 .put("ticks", state.analyzer().ticks()).put("volumes", knownVolumes().size())
                 .put("gateways", state.gateways().size()).put("slas", documents.slaCount())
                 .put("lastTickMicros", state.analyzer().lastTickNanos() / 1000);
+        VolumeTracker tracker = state.tracker();
+        result.putObject("volumeState").put("tracked", tracker.tracked()).put("limit", tracker.maxVolumes())
+                .put("evicted", tracker.evicted()).put("refusedOverLimit", tracker.refused())
+                .put("expiryMillis", tracker.expiryMillis());
         ObjectNode db = result.putObject("dbForwarding");
         DbForwarder forwarder = state.db();
         ThrottleOutbox throttles = state.throttles();

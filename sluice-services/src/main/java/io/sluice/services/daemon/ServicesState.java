@@ -9,6 +9,7 @@ import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
+import io.sluice.services.VolumeTracker;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -19,6 +20,7 @@ import java.util.function.IntToLongFunction;
  * @param capacity the capacity forecasts per backend and their severities
  * @param db the database forwarder; null when forwarding is off
  * @param throttles the parameter sets on their way to the monitor
+ * @param tracker the volumes the services keep state for
  */
 record ServicesState(
         EpochClock clock,
@@ -32,5 +34,6 @@ record ServicesState(
         CapacityWatch capacity,
         IntToLongFunction sentLimit,
         DbForwarder db,
-        ThrottleOutbox throttles) {
+        ThrottleOutbox throttles,
+        VolumeTracker tracker) {
 }

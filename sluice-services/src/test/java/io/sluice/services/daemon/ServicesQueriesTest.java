@@ -22,6 +22,7 @@ import io.sluice.services.PriorityClass;
 import io.sluice.services.RecentStats;
 import io.sluice.services.Severity;
 import io.sluice.services.VolumePlacement;
+import io.sluice.services.VolumeTracker;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class ServicesQueriesTest {
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
                 new RecentStats(600), gateways, new CapacityWatch(inventory, judge.alerts(),
                 new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
-                new ThrottleOutbox(4096, START, analyzer::notDelivered)), 256 * 1024);
+                new ThrottleOutbox(4096, START, analyzer::notDelivered), new VolumeTracker(100, 60_000)), 256 * 1024);
     }
 
     @Test

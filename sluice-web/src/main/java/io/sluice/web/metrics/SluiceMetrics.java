@@ -40,6 +40,7 @@ public final class SluiceMetrics {
     private final MultiGauge gateways;
     private final MultiGauge monitorCounters;
     private final MultiGauge throttleSets;
+    private final MultiGauge servicesVolumes;
 
     public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
         this.feed = feed;
@@ -61,6 +62,9 @@ public final class SluiceMetrics {
                 + "dropped (the services' mailbox was full), reports lost, frames refused, polls and throttle sets", null);
         throttleSets = gauge("sluice.throttle.sets", "throttle sets of the SLA services since they started: posted, "
                 + "acked, stored (gateway away), failed (sent again), waiting, in flight", null);
+        servicesVolumes = gauge("sluice.services.volumes", "volumes the SLA services keep state for (tracked), their "
+                + "limit, and since they started: gateway-volume pairs evicted (vanished or silent), new volumes "
+                + "refused over the limit", null);
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -137,7 +141,9 @@ public final class SluiceMetrics {
         mailboxSlots.register(slots, true);
         gateways.register(gatewayRows(), true);
         monitorCounters.register(monitorRows(), true);
-        throttleSets.register(throttleSetRows(), true);
+        JsonNode services = servicesStatus();
+        throttleSets.register(rows(services.path("throttleSets"), "state"), true);
+        servicesVolumes.register(rows(services.path("volumeState"), "state"), true);
     }
 
     private List<MultiGauge.Row<?>> monitorRows() {
@@ -154,14 +160,23 @@ public final class SluiceMetrics {
         return rows;
     }
 
-    private List<MultiGauge.Row<?>> throttleSetRows() {
-        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    /** The services' status, or an empty object when they cannot answer (their series are left out). */
+    private JsonNode servicesStatus() {
         try {
-            calls.services("status", "system:web", calls.args()).path("throttleSets").properties()
-                    .forEach(e -> rows.add(MultiGauge.Row.of(Tags.of("state", e.getKey()), e.getValue().asDouble())));
+            return calls.services("status", "system:web", calls.args());
         } catch (ApiProblem e) {
-            return List.of();
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
+    }
+
+    /** One row per numeric field of {@code counters}, tagged {@code tag=<field>}. */
+    private static List<MultiGauge.Row<?>> rows(JsonNode counters, String tag) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        counters.properties().forEach(e -> {
+            if (e.getValue().isNumber()) {
+                rows.add(MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue().asDouble()));
+            }
+        });
         return rows;
     }
 

@@ -517,7 +517,12 @@ public final class InMemoryBackend implements Backend {
                 }
                 yield json.createObjectNode().set("items", items);
             }
-            case "status" -> json.createObjectNode().put("intervalMillis", 1000).put("ticks", 1).put("volumes", volumes.size());
+            case "status" -> {
+                ObjectNode status = json.createObjectNode().put("intervalMillis", 1000).put("ticks", 1).put("volumes", volumes.size());
+                status.putObject("volumeState").put("tracked", volumes.size()).put("limit", 100_000).put("evicted", 0)
+                        .put("refusedOverLimit", 0).put("expiryMillis", 600_000);
+                yield status;
+            }
             default -> throw problem(CallStatus.UNKNOWN_OP, "unknown op " + op, "op", null);
         };
     }
