@@ -77,6 +77,26 @@ class WebTlsTest {
         }
     }
 
+    @Test
+    void behindATlsProxyAnHttpsPublicUrlMarksCookiesSecureAndSendsHsts() throws Exception {
+        WebContext context = WebContext.defaults(dir, "proxied", dir.resolve("web-proxied"))
+                .withPublicUrl("https://sluice.example.com", false).withListen("127.0.0.1", 0);
+        List<String> said = new CopyOnWriteArrayList<>();
+        try (InMemoryBackend backend = new InMemoryBackend(dir, "proxied");
+             WebServer server = new WebServer(context, said::add)) {
+            assertThat(backend.serverName()).isEqualTo("proxied");
+            assertThat(said).anyMatch(l -> l.equals("Sluice web server listening on https://sluice.example.com"));
+            String base = "http://127.0.0.1:" + server.port();
+            HttpClient http = HttpClient.newHttpClient();
+            assertThat(send(http, post(base + "/api/setup", Map.of("token", server.setupToken().orElseThrow(),
+                    "login", "admin", "password", PASSWORD))).statusCode()).isEqualTo(201);
+            HttpResponse<String> login = send(http, post(base + "/api/session", Map.of("login", "admin", "password", PASSWORD)));
+            assertThat(login.statusCode()).isEqualTo(200);
+            assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).contains("Secure");
+            assertThat(login.headers().firstValue("Strict-Transport-Security")).hasValue("max-age=31536000");
+        }
+    }
+
     private static HttpRequest post(String uri, Map<String, String> body) {
         return HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(ApiClient.json(body))).build();
