@@ -56,6 +56,9 @@ class WebTlsTest {
             assertThat(session.statusCode()).isEqualTo(200);
             assertThat(session.sslSession()).hasValueSatisfying(s -> assertThat(s.getProtocol()).isEqualTo("TLSv1.3"));
             assertThat(session.headers().firstValue("Strict-Transport-Security")).hasValue("max-age=31536000");
+            HttpResponse<String> byAddress = send(HttpClient.newBuilder().sslContext(trustingTheCa).build(),
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/api/session")).build());
+            assertThat(byAddress.statusCode()).as("by the address the certificate names").isEqualTo(200);
 
             SSLParameters onlyTls12 = new SSLParameters();
             onlyTls12.setProtocols(new String[] {"TLSv1.2"});
