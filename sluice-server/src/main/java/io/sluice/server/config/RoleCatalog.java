@@ -130,7 +130,19 @@ public final class RoleCatalog {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
             }
-            case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
+            case "web" -> {
+                cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
+                ServerSettings.WebAccess access = s.webAccess();
+                if (access.publicUrl() != null) {
+                    cmd.addAll(List.of("--public-url", access.publicUrl()));
+                }
+                if (access.tlsCertificate() != null) {
+                    cmd.addAll(List.of("--tls-certificate", access.tlsCertificate().toString(), "--tls-key", access.tlsKey().toString()));
+                }
+                if (access.allowPlaintext()) {
+                    cmd.add("--allow-plaintext");
+                }
+            }
             default -> throw new IllegalArgumentException("no role " + role);
         }
         cmd.addAll(mailboxes);

@@ -28,7 +28,13 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {
     }
 
-    public record Web(String listen) {
+    public record Web(String listen, String publicUrl, Tls tls, Boolean allowPlaintext) {
+        public Web(String listen) {
+            this(listen, null, null, null);
+        }
+    }
+
+    public record Tls(String certificate, String key) {
     }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -63,6 +69,6 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Web webOrEmpty() {
-        return web == null ? new Web(null) : web;
+        return web == null ? new Web(null, null, null, null) : web;
     }
 }

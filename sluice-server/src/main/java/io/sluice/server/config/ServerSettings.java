@@ -17,7 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits) {
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
+                             WebAccess webAccess) {
     /**
      * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
      * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
@@ -37,6 +38,13 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 throw new IllegalArgumentException("services.volume-expiry-ms: at least 1000, was " + expiryMillis);
             }
         }
+    }
+
+    /**
+     * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and
+     * key (null: plain HTTP), and whether plain HTTP is allowed off loopback.
+     */
+    public record WebAccess(String publicUrl, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
     }
 
     /** The roles in start order; shutdown goes the other way. */
@@ -86,6 +94,28 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (linkProblem != null) {
             throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
         }
+        checkWeb(webListen, webAccess, roles.contains("web"));
+    }
+
+    private static void checkWeb(String listen, WebAccess access, boolean runsHere) {
+        if ((access.tlsCertificate() == null) != (access.tlsKey() == null)) {
+            throw new IllegalArgumentException("web.tls: give both certificate and key");
+        }
+        for (Path file : new Path[] {access.tlsCertificate(), access.tlsKey()}) {
+            if (file != null && !Files.isReadable(file)) {
+                throw new IllegalArgumentException("web.tls: cannot read " + file);
+            }
+        }
+        if (!runsHere) {
+            return;
+        }
+        try {
+            io.sluice.web.WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
+                    access.publicUrl(), access.tlsCertificate() != null, access.allowPlaintext());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): "
+                    + e.getMessage(), e);
+        }
     }
 
     private static void checkHostPort(String key, String value) {
@@ -105,6 +135,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         String bootstrap = first(flags.servicesOrEmpty().bootstrap(), file.servicesOrEmpty().bootstrap(), null);
         String secret = first(flags.secretFile(), file.secretFile(), null);
         String password = first(gd.passwordFile(), fd.passwordFile(), null);
+        ServerConfig.Web fw = file.webOrEmpty();
+        ServerConfig.Web gw = flags.webOrEmpty();
+        ServerConfig.Tls tls = first(gw.tls(), fw.tls(), new ServerConfig.Tls(null, null));
         return new ServerSettings(
                 first(flags.name(), file.name(), "sluice"),
                 dataDir,
@@ -124,11 +157,15 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
                 first(gd.insecureLink(), fd.insecureLink(), false),
-                first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"),
+                first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
                 new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
                         first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),
                         first(flags.servicesOrEmpty().volumeExpiryMs(), file.servicesOrEmpty().volumeExpiryMs(),
-                                VolumeLimits.DEFAULT.expiryMillis())));
+                                VolumeLimits.DEFAULT.expiryMillis())),
+                new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
+                        tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
+                        tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
+                        first(gw.allowPlaintext(), fw.allowPlaintext(), false)));
     }
 
     @SafeVarargs
