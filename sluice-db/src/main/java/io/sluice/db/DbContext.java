@@ -1,6 +1,7 @@
 package io.sluice.db;
 
 import io.sluice.common.EpochClock;
+import io.sluice.db.store.JdbcUrls;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.SampleBatchDescriptor;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
         private long maintenanceEveryMillis = 10_000;
         private int poolSize = 8;
         private long connectTimeoutMillis = 2_000;
+        private boolean insecureLink;
         private EpochClock clock = EpochClock.system();
 
         public Builder dataDir(Path dir) {
@@ -133,6 +135,12 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             return this;
         }
 
+        /** Accepts a PostgreSQL server on another host without TLS that verifies it (see {@link JdbcUrls#linkProblem}). */
+        public Builder insecureLink(boolean allowed) {
+            this.insecureLink = allowed;
+            return this;
+        }
+
         public Builder clock(EpochClock c) {
             this.clock = c;
             return this;
@@ -143,6 +151,8 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             Objects.requireNonNull(dataDir, "data dir");
             String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultJdbcUrl(dataDir) : jdbcUrl;
             io.sluice.db.store.Engine.of(url);
+            String linkProblem = JdbcUrls.linkProblem(url, insecureLink);
+            require(linkProblem == null, linkProblem);
             require(mailboxName != null && mailboxName.matches("[A-Za-z0-9_.-]+"), "mailbox name must be [A-Za-z0-9_.-]+");
             require(maxBufferedSamples >= maxSamplesPerBatch, "the memory buffer must hold at least one full batch");
             require(maxJournalBytes >= SampleBatchDescriptor.batchLength(maxSamplesPerBatch) + 12L,

@@ -120,7 +120,7 @@ public final class DbManager implements AutoCloseable {
             return true;
         } catch (java.sql.SQLException e) {
             if (!io.sluice.db.store.SqlStates.isConnectionFailure(e)) {
-                throw new IOException("database " + database.url() + ": " + e.getMessage(), e);
+                throw new IOException("database " + io.sluice.db.store.JdbcUrls.redact(database.url()) + ": " + e.getMessage(), e);
             }
             LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
             return false;

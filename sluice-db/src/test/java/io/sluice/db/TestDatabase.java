@@ -62,6 +62,29 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * The certificate the machine's PostgreSQL serves TLS with (for localhost and 127.0.0.1), after
+     * turning TLS on with {@code .ci/postgres-up} if it was off; a test trusts it as its own root.
+     */
+    public static Path tlsCertificate() throws Exception {
+        ensurePostgres();
+        if (!"on".equals(show("ssl"))) {
+            Process p = new ProcessBuilder(repositoryRoot().resolve(".ci/postgres-up").toString()).inheritIO().start();
+            if (p.waitFor() != 0 || !"on".equals(show("ssl"))) {
+                throw new IllegalStateException("PostgreSQL does not serve TLS and .ci/postgres-up did not turn it on");
+            }
+        }
+        return Path.of(show("ssl_cert_file"));
+    }
+
+    private static String show(String setting) throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD); Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SHOW " + setting)) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
     static boolean listening() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(PG_HOST, PG_PORT), 500);

@@ -40,7 +40,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
                                   [--monitor=HOST:PORT --gateway-id=N (--key-file=F | --secret-file=F)
-                                   [--enrollment-token=T]]
+                                   [--enrollment-token-file=F]]
                                   [HOST:PORT] [NAME=TARGET[,ro]...]
               TARGET is a file, a block device, nbd://HOST:PORT/EXPORT or nbd+unix:///EXPORT?socket=PATH;
               ',ro' serves it read-only. Port 0 picks a free port; the bound address is printed.
@@ -140,8 +140,9 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             } else if (arg.startsWith("--secret-file=")) {
                 secretFile = arg.substring(arg.indexOf('=') + 1);
                 keyFile = null;
-            } else if (arg.startsWith("--enrollment-token=")) {
-                token = arg.substring(arg.indexOf('=') + 1);
+            } else if (arg.startsWith("--enrollment-token-file=")) {
+                // Read from a file: every local user can read a command line.
+                token = enrollmentToken(Path.of(arg.substring(arg.indexOf('=') + 1)));
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -194,6 +195,16 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
                 m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent(),
                 m.volumeIdBase() == null ? 0 : m.volumeIdBase());
+    }
+
+    private static String enrollmentToken(Path file) {
+        try {
+            return new String(PrivateFiles.readSecret(file), StandardCharsets.UTF_8).strip();
+        } catch (PrivateFiles.NotPrivateException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; chmod 600 it");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the enrollment token file " + file + ": " + e);
+        }
     }
 
     private static long gatewayId(String value) {

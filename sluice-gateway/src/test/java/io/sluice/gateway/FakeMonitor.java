@@ -14,7 +14,8 @@ import io.sluice.protocol.EventReader;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.HeartbeatWriter;
-import io.sluice.protocol.HelloReader;
+import io.sluice.protocol.VolumeIdsWriter;
+import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.Peer;
@@ -70,8 +71,10 @@ final class FakeMonitor implements AutoCloseable {
 
     final AtomicInteger sessions = new AtomicInteger();
     final AtomicInteger heartbeats = new AtomicInteger();
+    final AtomicInteger hellos = new AtomicInteger();
     final AtomicInteger events = new AtomicInteger();
-    final List<List<Volume>> hellos = new CopyOnWriteArrayList<>();
+    /** The volumes of each VOLUMES received, in order. */
+    final List<List<Volume>> volumeLists = new CopyOnWriteArrayList<>();
     final List<Report> reports = new CopyOnWriteArrayList<>();
     final List<Ack> acks = new CopyOnWriteArrayList<>();
     volatile long gatewayId;
@@ -114,7 +117,7 @@ final class FakeMonitor implements AutoCloseable {
             sentSequence = 1;
         }
         InputStream in = s.getInputStream();
-        FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+        FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
         Challenge challenge = new Challenge();
         byte[] bytes = new byte[65536];
         while (running) {
@@ -139,14 +142,8 @@ final class FakeMonitor implements AutoCloseable {
     private void onFrame(FrameDecoder decoder, Challenge challenge) throws IOException {
         switch (decoder.frameType()) {
             case HELLO -> {
-                HelloReader hello = new HelloReader().wrap(decoder);
                 gatewayId = decoder.gatewayId();
-                List<Volume> volumes = new java.util.ArrayList<>();
-                for (int i = 0; i < hello.volumeCount(); i++) {
-                    volumes.add(new Volume(hello.volumeId(i), hello.volumeName(i), hello.volumeCapacity(i),
-                            hello.volumeFlags(i)));
-                }
-                hellos.add(volumes);
+                hellos.incrementAndGet();
                 authenticator.issue(challenge, gatewayId);
                 send(b -> new ChallengeWriter().write(b, next(), gatewayId, challenge));
             }
@@ -154,14 +151,25 @@ final class FakeMonitor implements AutoCloseable {
                 AuthReader auth = new AuthReader().wrap(decoder);
                 AuthCheck check = authenticator.verify(challenge, key, auth.buffer(), auth.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
-                int[] ids = ok ? hellos.getLast().stream().mapToInt(v -> assignIds.applyAsInt(v.id())).toArray() : new int[0];
                 send(b -> new AuthResultWriter().write(b, next(), gatewayId,
                         ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED, ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
-                        200, ok ? 0 : 500, ok ? "" : "wrong answer", ids, ids.length));
+                        200, ok ? 0 : 500, ok ? "" : "wrong answer"));
                 if (ok) {
-                    sessions.incrementAndGet();
-                    inSession = true;
+                    decoder.authenticated();
                 }
+            }
+            case VOLUMES -> {
+                VolumesReader reader = new VolumesReader().wrap(decoder);
+                List<Volume> volumes = new java.util.ArrayList<>();
+                for (int i = 0; i < reader.volumeCount(); i++) {
+                    volumes.add(new Volume(reader.volumeId(i), reader.volumeName(i), reader.volumeCapacity(i),
+                            reader.volumeFlags(i)));
+                }
+                volumeLists.add(volumes);
+                int[] ids = volumes.stream().mapToInt(v -> assignIds.applyAsInt(v.id())).toArray();
+                send(b -> new VolumeIdsWriter().write(b, next(), gatewayId, ids, ids.length));
+                sessions.incrementAndGet();
+                inSession = true;
             }
             case STATS -> {
                 StatsReader stats = new StatsReader().wrap(decoder);

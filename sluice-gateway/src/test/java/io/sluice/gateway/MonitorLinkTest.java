@@ -50,9 +50,9 @@ class MonitorLinkTest {
             // Handshake: HELLO lists both exports as volumes 1 and 2; the session opens.
             await(() -> link.state() == LinkState.IN_SESSION && monitor.inSession());
             assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
-            assertThat(monitor.hellos.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
+            assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "a"), org.assertj.core.groups.Tuple.tuple(2, "b"));
-            assertThat(monitor.hellos.getFirst().getFirst().capacity()).isEqualTo(1 << 20);
+            assertThat(monitor.volumeLists.getFirst().getFirst().capacity()).isEqualTo(1 << 20);
 
             // Poll -> stats with the I/O done since the last report.
             byte[] block = new byte[4096];
@@ -167,7 +167,7 @@ class MonitorLinkTest {
                          new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
                          .withTimings(300, 50, 500), gateway)) {
                 await(monitor::inSession);
-                assertThat(monitor.hellos.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
+                assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
                         .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 0),
                                 org.assertj.core.groups.Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
                 monitor.poll();
@@ -184,8 +184,8 @@ class MonitorLinkTest {
                 // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them again.
                 monitor.assignIds = proposed -> proposed;
                 monitor.dropConnection();
-                await(() -> monitor.hellos.size() == 2 && monitor.inSession());
-                assertThat(monitor.hellos.get(1)).extracting(FakeMonitor.Volume::id).containsExactly(501, 502);
+                await(() -> monitor.volumeLists.size() == 2 && monitor.inSession());
+                assertThat(monitor.volumeLists.get(1)).extracting(FakeMonitor.Volume::id).containsExactly(501, 502);
             }
         }
     }
@@ -200,8 +200,9 @@ class MonitorLinkTest {
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID,
                      GatewayKeys.derive("another-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), GATEWAY_ID))
                      .withTimings(300, 50, 500), gateway)) {
-            await(() -> monitor.hellos.size() >= 2);
+            await(() -> monitor.hellos.get() >= 2);
             assertThat(monitor.sessions.get()).isZero();
+            assertThat(monitor.volumeLists).as("no volumes before authentication").isEmpty();
             assertThat(link.state()).isNotEqualTo(LinkState.IN_SESSION);
             assertThat(link.status().lastError()).contains("REFUSED");
         }
@@ -271,15 +272,22 @@ class MonitorLinkTest {
     @Test
     void monitorOptionsDeriveTheKeyFromTheSecretFile() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
+        Path token = PrivateFiles.writeSecret(dir.resolve("token"), "tok\n".getBytes(StandardCharsets.UTF_8));
         Tools.emptyFile(dir, "a.img", 1 << 20);
         GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"),
-                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token=tok");
+                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token-file=" + token);
         MonitorLinkConfig monitor = context.monitor();
         assertThat(monitor.address().getPort()).isEqualTo(7070);
         assertThat(monitor.gatewayId()).isEqualTo(42);
         assertThat(monitor.key()).isEqualTo(GatewayKeys.derive(SECRET, 42));
         assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("tok");
         assertThat(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")).monitor()).isNull();
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
+                "--secret-file=" + secret, "--enrollment-token=tok")).as("a token is never taken from the command line")
+                .hasMessageContaining("unknown option");
+        java.nio.file.Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
+                "--secret-file=" + secret, "--enrollment-token-file=" + token)).hasMessageContaining("chmod 600");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
                 "--secret-file=" + secret)).hasMessageContaining("gateway id");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",

@@ -3,11 +3,12 @@ package io.sluice.monitor;
 import io.sluice.protocol.AuthReason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Which gateways may open a session. A gateway proves who it is with its key (derived from the
@@ -15,11 +16,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * approval, or revoked. A valid enrollment token admits an unknown gateway at once (single use).
  * With a file, every change is written through ({@link RegistryFile}) so standings and tokens given
  * through the mailbox survive a restart; a revocation on record wins over the configuration's approvals.
- * Thread-safe: inbound threads ask, the mailbox thread approves, revokes and adds tokens; changes and
- * writes are serialised on the registry.
+ *
+ * <p>It fails closed. A registry file that exists but cannot be read (corrupt, not the server's, a read
+ * error) would lose revocations and used tokens if the registry started from the configuration, so the
+ * registry is then <em>unusable</em>: every gateway is refused ({@link AuthReason#REGISTRY_UNUSABLE}),
+ * every change is refused, the file is never written, and {@link #recheck} reads it again so that an
+ * operator who repairs (or removes) the file recovers the monitor without a restart. A change that
+ * cannot be written is not made (a revocation is kept in memory all the same: refusing is safe) and
+ * the caller is told.
+ *
+ * <p>Thread-safe: inbound threads ask, the mailbox thread approves, revokes and adds tokens, the
+ * conductor rechecks; changes, reads and writes are serialised on the registry.
  */
 final class GatewayRegistry {
     private static final System.Logger LOG = System.getLogger(GatewayRegistry.class.getName());
+    /** How often an unusable registry file is read again. */
+    static final long RECHECK_MILLIS = 2_000;
 
     enum Standing { APPROVED, PENDING, REVOKED }
 
@@ -27,47 +39,94 @@ final class GatewayRegistry {
     record Admission(boolean accepted, AuthReason reason) {
     }
 
+    /** A change the registry did not make, or made without saving it; the message says why. */
+    static final class NotSavedException extends Exception {
+        NotSavedException(String message) {
+            super(message);
+        }
+    }
+
+    private static final Admission UNUSABLE = new Admission(false, AuthReason.REGISTRY_UNUSABLE);
+
     private final Map<Long, Standing> standings = new ConcurrentHashMap<>();
     private final Set<String> tokenHashes = ConcurrentHashMap.newKeySet();
     private final Set<String> usedHashes = ConcurrentHashMap.newKeySet();
+    private final Set<Long> configuredApprovals;
+    private final Set<String> configuredTokenHashes;
     private final Path file;
+    private final LongAdder writesFailed = new LongAdder();
+    /** Why the file cannot be used, or null when the registry is usable. */
+    private volatile String unusable;
     private volatile String lastWriteError;
+    private long nextRecheckMillis;
 
     /**
-     * @param file where the standings are kept, or null to keep them in memory only; a file that cannot
-     *             be read is moved aside (and logged) and the registry starts from the configuration
+     * @param file where the standings are kept, or null to keep them in memory only; a file that exists
+     *             but cannot be read leaves the registry unusable (see the class comment) until it can
      */
     GatewayRegistry(Set<Long> approved, Set<String> tokens, Path file) {
         this.file = file;
-        if (file != null && Files.exists(file)) {
+        this.configuredApprovals = Set.copyOf(approved);
+        this.configuredTokenHashes = tokens.stream()
+                .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8))).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        load();
+    }
+
+    /** Reads the file (when there is one) and adds the configuration; leaves the registry unusable if it cannot. */
+    private synchronized void load() {
+        if (file != null) {
             try {
                 RegistryFile.Contents contents = RegistryFile.read(file);
+                // Revocations made while the file could not be read outlive its repair.
+                java.util.List<Long> revokedMeanwhile = standings.entrySet().stream()
+                        .filter(e -> e.getValue() == Standing.REVOKED).map(Map.Entry::getKey).toList();
                 standings.putAll(contents.standings());
+                revokedMeanwhile.forEach(id -> standings.put(id, Standing.REVOKED));
                 tokenHashes.addAll(contents.tokenHashes());
                 usedHashes.addAll(contents.usedHashes());
+            } catch (NoSuchFileException e) {
+                LOG.log(System.Logger.Level.INFO, "gateway registry " + file + " does not exist yet; starting from the configuration");
             } catch (IOException | RegistryFile.CorruptRegistryException e) {
-                Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
-                try {
-                    Files.move(file, aside);
-                } catch (IOException moveFailed) {
-                    aside = null;
+                String why = "gateway registry " + file + " cannot be read (" + e.getMessage() + ")";
+                if (!why.equals(unusable)) {
+                    LOG.log(System.Logger.Level.ERROR, why + ": REFUSING EVERY GATEWAY and every change until it is "
+                            + "repaired or removed (removing it starts over from the configuration, losing revocations "
+                            + "and used enrollment tokens); it is read again every " + RECHECK_MILLIS + " ms and left as it is");
                 }
-                LOG.log(System.Logger.Level.ERROR, "gateway registry " + e.getMessage() + "; "
-                        + (aside == null ? "left in place" : "moved to " + aside)
-                        + "; starting from the configured approvals only");
+                unusable = why;
+                return;
             }
         }
-        approved.forEach(id -> standings.putIfAbsent(id, Standing.APPROVED));
-        for (String token : tokens) {
-            String hash = RegistryFile.hashOf(token.getBytes(StandardCharsets.UTF_8));
+        configuredApprovals.forEach(id -> standings.putIfAbsent(id, Standing.APPROVED));
+        for (String hash : configuredTokenHashes) {
             if (!usedHashes.contains(hash)) {
                 tokenHashes.add(hash);
             }
         }
-        write();
+        if (unusable != null) {
+            LOG.log(System.Logger.Level.WARNING, "gateway registry " + file + " is readable again; gateways are admitted again");
+            unusable = null;
+        }
+        try {
+            write();
+        } catch (IOException e) {
+            // counted and logged by write(); what was read stays in force
+        }
+    }
+
+    /** Reads an unusable registry file again, at most every {@link #RECHECK_MILLIS}; nothing to do when usable. */
+    void recheck(long nowMillis) {
+        if (unusable == null || nowMillis < nextRecheckMillis) {
+            return;
+        }
+        nextRecheckMillis = nowMillis + RECHECK_MILLIS;
+        load();
     }
 
     Admission admit(long gatewayId, byte[] enrollmentToken) {
+        if (unusable != null) {
+            return UNUSABLE;
+        }
         Standing standing = standings.get(gatewayId);
         if (standing == Standing.REVOKED) {
             return new Admission(false, AuthReason.REVOKED);
@@ -76,8 +135,7 @@ final class GatewayRegistry {
             return new Admission(true, AuthReason.NONE);
         }
         if (enrollmentToken != null && enrollmentToken.length > 0) {
-            return enrol(gatewayId, RegistryFile.hashOf(enrollmentToken))
-                    ? new Admission(true, AuthReason.NONE) : new Admission(false, AuthReason.BAD_TOKEN);
+            return enrol(gatewayId, RegistryFile.hashOf(enrollmentToken));
         }
         if (standings.putIfAbsent(gatewayId, Standing.PENDING) == null) {
             LOG.log(System.Logger.Level.INFO, "gateway " + gatewayId + " awaits approval");
@@ -85,34 +143,88 @@ final class GatewayRegistry {
         return new Admission(false, AuthReason.AWAITING_APPROVAL);
     }
 
-    private synchronized boolean enrol(long gatewayId, String tokenHash) {
+    /** Admits a gateway with a token only once the token's use is on disk, so it cannot admit a second one after a restart. */
+    private synchronized Admission enrol(long gatewayId, String tokenHash) {
+        if (unusable != null) {
+            return UNUSABLE;
+        }
         if (!tokenHashes.remove(tokenHash)) {
-            return false;
+            return new Admission(false, AuthReason.BAD_TOKEN);
         }
         usedHashes.add(tokenHash);
-        standings.put(gatewayId, Standing.APPROVED);
-        write();
-        return true;
+        Standing before = standings.put(gatewayId, Standing.APPROVED);
+        try {
+            write();
+        } catch (IOException e) {
+            usedHashes.remove(tokenHash);
+            tokenHashes.add(tokenHash);
+            restore(gatewayId, before);
+            return UNUSABLE;
+        }
+        return new Admission(true, AuthReason.NONE);
     }
 
-    synchronized void approve(long gatewayId) {
-        standings.put(gatewayId, Standing.APPROVED);
-        write();
+    synchronized void approve(long gatewayId) throws NotSavedException {
+        requireUsable();
+        Standing before = standings.put(gatewayId, Standing.APPROVED);
+        try {
+            write();
+        } catch (IOException e) {
+            restore(gatewayId, before);
+            throw new NotSavedException("gateway " + gatewayId + " not approved: " + lastWriteError);
+        }
     }
 
-    synchronized void revoke(long gatewayId) {
+    /**
+     * Refuses the gateway from now on even when the revocation cannot be saved: it then lasts until a
+     * restart, or is saved when an unusable file can be read again.
+     */
+    synchronized void revoke(long gatewayId) throws NotSavedException {
         standings.put(gatewayId, Standing.REVOKED);
-        write();
+        String why = unusable;
+        if (why != null) {
+            throw new NotSavedException("gateway " + gatewayId + " refused, but the revocation is saved only once the registry "
+                    + "can be read again: " + why);
+        }
+        try {
+            write();
+        } catch (IOException e) {
+            throw new NotSavedException("gateway " + gatewayId + " refused until the monitor restarts, but the revocation is not saved: "
+                    + lastWriteError);
+        }
     }
 
     /** A single-use token, given as its SHA-256 (hex); false if it was used before. */
-    synchronized boolean addToken(String tokenHash) {
+    synchronized boolean addToken(String tokenHash) throws NotSavedException {
+        requireUsable();
         if (usedHashes.contains(tokenHash)) {
             return false;
         }
-        tokenHashes.add(tokenHash);
-        write();
+        if (!tokenHashes.add(tokenHash)) {
+            return true;
+        }
+        try {
+            write();
+        } catch (IOException e) {
+            tokenHashes.remove(tokenHash);
+            throw new NotSavedException("enrollment token not added: " + lastWriteError);
+        }
         return true;
+    }
+
+    private void requireUsable() throws NotSavedException {
+        String why = unusable;
+        if (why != null) {
+            throw new NotSavedException(why + "; no change is made until it is repaired or removed");
+        }
+    }
+
+    private void restore(long gatewayId, Standing before) {
+        if (before == null) {
+            standings.remove(gatewayId);
+        } else {
+            standings.put(gatewayId, before);
+        }
     }
 
     Standing standing(long gatewayId) {
@@ -123,12 +235,22 @@ final class GatewayRegistry {
         return standings.values().stream().filter(s -> s == Standing.PENDING).count();
     }
 
-    /** Why the last write of the registry file failed, or null. */
+    /** Why the registry file cannot be read (every gateway is refused meanwhile), or null. */
+    String unusable() {
+        return unusable;
+    }
+
+    /** Why the last write of the registry file failed, or null once one succeeded. */
     String lastWriteError() {
         return lastWriteError;
     }
 
-    private synchronized void write() {
+    /** Writes of the registry file that failed since the monitor started. */
+    long writesFailed() {
+        return writesFailed.sum();
+    }
+
+    private void write() throws IOException {
         if (file == null) {
             return;
         }
@@ -136,8 +258,10 @@ final class GatewayRegistry {
             RegistryFile.write(file, standings, tokenHashes, usedHashes);
             lastWriteError = null;
         } catch (IOException e) {
-            lastWriteError = "cannot write " + file + ": " + e;
+            writesFailed.increment();
+            lastWriteError = "cannot write the gateway registry " + file + ": " + e;
             LOG.log(System.Logger.Level.ERROR, lastWriteError);
+            throw e;
         }
     }
 }

@@ -19,6 +19,7 @@ import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
+import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -47,6 +48,7 @@ final class InboundThread implements Runnable {
     private final Authenticator authenticator;
     private final AuthReader authReader = new AuthReader();
     private final HelloReader helloReader = new HelloReader();
+    private final VolumesReader volumesReader = new VolumesReader();
     private final StatsReader statsReader = new StatsReader();
     private final EventReader eventReader = new EventReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
@@ -191,11 +193,7 @@ final class InboundThread implements Runnable {
                 }
                 session.gatewayId = decoder.gatewayId();
                 session.helloVolumes = helloReader.wrap(decoder).volumeCount();
-                if (session.helloVolumes <= HelloDescriptor.MAX_VOLUMES) {
-                    ByteBuffer copy = ByteBuffer.allocate(decoder.frameLength());
-                    copy.put(0, decoder.buffer(), decoder.frameOffset(), decoder.frameLength());
-                    session.hello = copy;
-                }
+                session.hello = copy(decoder);
                 authenticator.issue(session.challenge, session.gatewayId);
                 session.state = Session.State.AWAIT_AUTH;
                 session.challengeDue = true;
@@ -207,6 +205,13 @@ final class InboundThread implements Runnable {
                     return;
                 }
                 authenticate(session, decoder);
+            }
+            case AWAIT_VOLUMES -> {
+                if (type != FrameType.VOLUMES) {
+                    protocolViolation(session, "expected VOLUMES, got " + type);
+                    return;
+                }
+                register(session, decoder);
             }
             case IN_SESSION -> onSessionFrame(session, decoder, type);
             case CLOSED -> {
@@ -239,13 +244,35 @@ final class InboundThread implements Runnable {
                     admission.reason());
             return;
         }
-        HelloReader hello = helloReader.wrap(session.hello, 0);
-        session.gatewayName = hello.gatewayName();
-        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, hello);
+        session.gatewayName = helloReader.wrap(session.hello, 0).gatewayName();
+        session.hello = null;
+        // Proved its key: from here on the gateway may send frames of any type and size.
+        decoder.authenticated();
+        session.state = Session.State.AWAIT_VOLUMES;
+        session.authReasonDue = AuthReason.NONE;
+        session.authOutcomeDue = AuthOutcome.ACCEPTED;
+        session.schedule();
+    }
+
+    /** VOLUMES, from an accepted gateway: assign its volumes' ids and open the session. */
+    private void register(Session session, FrameDecoder decoder) {
+        VolumesReader volumes = volumesReader.wrap(decoder);
+        if (volumes.volumeCount() != session.helloVolumes) {
+            protocolViolation(session, "VOLUMES carries " + volumes.volumeCount() + " volumes, HELLO said " + session.helloVolumes);
+            return;
+        }
+        session.volumes = copy(decoder);
+        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, volumesReader.wrap(session.volumes, 0));
         session.declaredIds = session.volumeIds.clone();
         java.util.Arrays.sort(session.declaredIds);
         daemon.openSession(session);
         announceVolumes(session);
+    }
+
+    private static ByteBuffer copy(FrameDecoder decoder) {
+        ByteBuffer copy = ByteBuffer.allocate(decoder.frameLength());
+        copy.put(0, decoder.buffer(), decoder.frameOffset(), decoder.frameLength());
+        return copy;
     }
 
     /**
@@ -253,14 +280,14 @@ final class InboundThread implements Runnable {
      * report, so everything downstream knows them by name; retried before each report until it got through.
      */
     private void announceVolumes(Session session) {
-        if (session.volumesAnnounced || session.hello == null) {
+        if (session.volumesAnnounced || session.volumes == null) {
             return;
         }
         int volumes = session.volumeIds.length;
         int first = 0;
         do {
             int count = Math.min(volumesPerAnnouncement, volumes - first);
-            announcement.of(session.gatewayId, session.hello, session.volumeIds, first, count);
+            announcement.of(session.gatewayId, session.gatewayName, session.volumes, session.volumeIds, first, count);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
             if (!daemon.services().post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, wait)) {
                 return;
@@ -268,7 +295,7 @@ final class InboundThread implements Runnable {
             first += count;
         } while (first < volumes);
         session.volumesAnnounced = true;
-        session.hello = null;
+        session.volumes = null;
     }
 
     private void refuse(Session session, AuthOutcome outcome, AuthReason reason) {
@@ -280,7 +307,6 @@ final class InboundThread implements Runnable {
             daemon.reportState(session.gatewayId, GatewayState.REFUSED, reason.code());
         }
         session.authReasonDue = reason;
-        session.closeWhenFlushed = true;
         session.authOutcomeDue = outcome;
         session.schedule();
     }

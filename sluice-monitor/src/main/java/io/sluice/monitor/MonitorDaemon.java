@@ -190,6 +190,11 @@ public final class MonitorDaemon implements AutoCloseable {
         return sessions.size();
     }
 
+    /** Why the gateway registry refuses every gateway (its file cannot be read), or null when it is usable. */
+    public String registryUnusable() {
+        return registry.unusable();
+    }
+
     public long pendingApprovals() {
         return registry.pendingCount();
     }
@@ -249,7 +254,7 @@ public final class MonitorDaemon implements AutoCloseable {
         return best;
     }
 
-    /** Called by an inbound thread once a gateway has proved its key and is admitted. */
+    /** Called by an inbound thread once an admitted gateway has sent its volumes and they have their ids. */
     void openSession(Session session) {
         Session previous = sessionsByGateway.put(session.gatewayId, session);
         if (previous != null && previous != session) {
@@ -258,8 +263,7 @@ public final class MonitorDaemon implements AutoCloseable {
             sessionsByGateway.put(session.gatewayId, session);
         }
         session.state = Session.State.IN_SESSION;
-        session.authReasonDue = AuthReason.NONE;
-        session.authOutcomeDue = AuthOutcome.ACCEPTED;
+        session.volumeIdsDue = true;
         for (byte[] desired : desiredThrottles.frames(session.gatewayId)) {
             session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
         }
@@ -310,11 +314,15 @@ public final class MonitorDaemon implements AutoCloseable {
         return true;
     }
 
-    void revoke(long gatewayId) {
-        registry.revoke(gatewayId);
-        Session session = sessionsByGateway.get(gatewayId);
-        if (session != null) {
-            closeSession(session, "revoked");
+    /** Revokes the gateway and closes its session; the session is closed even when the revocation cannot be saved. */
+    void revoke(long gatewayId) throws GatewayRegistry.NotSavedException {
+        try {
+            registry.revoke(gatewayId);
+        } finally {
+            Session session = sessionsByGateway.get(gatewayId);
+            if (session != null) {
+                closeSession(session, "revoked");
+            }
         }
     }
 
@@ -349,7 +357,7 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /** A gateway announced more volumes than {@link MonitorContext#maxVolumesPerGateway()}: counted and logged. */
-    void tooManyVolumes(long gatewayId, int volumes) {
+    void tooManyVolumes(long gatewayId, long volumes) {
         counters.volumeLimitRefusals.increment();
         LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
                 + "(monitor.max-volumes-per-gateway)", Long.toUnsignedString(gatewayId), volumes, context.maxVolumesPerGateway());
@@ -374,6 +382,7 @@ public final class MonitorDaemon implements AutoCloseable {
             conductorWatch.turn();
             long now = clock().epochMillis();
             pollScheduler.doWork(now, sessions.values());
+            registry.recheck(now);
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
                 resizePairs();

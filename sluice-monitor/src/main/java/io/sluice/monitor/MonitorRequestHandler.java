@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.MailboxOpcodes;
@@ -72,12 +73,25 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
             return;
         }
-        if (request.opcode() == MailboxOpcodes.MONITOR_APPROVE_GATEWAY) {
-            daemon.registry().approve(gatewayId);
-        } else {
-            daemon.revoke(gatewayId);
+        try {
+            if (request.opcode() == MailboxOpcodes.MONITOR_APPROVE_GATEWAY) {
+                daemon.registry().approve(gatewayId);
+            } else {
+                daemon.revoke(gatewayId);
+            }
+        } catch (GatewayRegistry.NotSavedException e) {
+            notSaved(request, e);
+            return;
         }
         request.reply(MailboxStatus.OK, 0);
+    }
+
+    /** The caller (the web, an operator's tool) learns that the change is not on disk, and why. */
+    private static void notSaved(MailboxCallee.Request request, GatewayRegistry.NotSavedException e) {
+        byte[] message = e.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int capacity = (int) Math.min(request.params().byteSize(), Integer.MAX_VALUE);
+        request.reply(MailboxStatus.CALLEE_FAILED, ParamWriter.of(message.length <= capacity ? message
+                : java.util.Arrays.copyOf(message, capacity)));
     }
 
     private void enrollmentToken(MailboxCallee.Request request) {
@@ -86,7 +100,14 @@ final class MonitorRequestHandler implements RequestHandler {
             return;
         }
         String hash = java.util.HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
-        request.reply(daemon.registry().addToken(hash) ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED, 0);
+        boolean added;
+        try {
+            added = daemon.registry().addToken(hash);
+        } catch (GatewayRegistry.NotSavedException e) {
+            notSaved(request, e);
+            return;
+        }
+        request.reply(added ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED, 0);
     }
 
     private void status(MailboxCallee.Request request) {
@@ -107,6 +128,8 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET / 8] = c.volumesDropped();
         values[MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8] = c.reportsLost();
         values[MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8] = c.reportsRefused();
+        values[MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8] = daemon.registry().unusable() == null ? 0 : 1;
+        values[MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET / 8] = daemon.registry().writesFailed();
         values[MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8] = c.volumeLimitRefusals();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);

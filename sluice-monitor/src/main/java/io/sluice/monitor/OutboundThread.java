@@ -7,6 +7,7 @@ import io.sluice.protocol.ChallengeWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.PollWriter;
 import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.VolumeIdsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,6 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class OutboundThread implements Runnable {
     static final int SCRATCH_BYTES = 256 * 1024;
+    /** When a pending or refused gateway is told to come back. */
+    private static final int RETRY_AFTER_MILLIS = 30_000;
 
     private final MonitorDaemon daemon;
     private final Selector selector;
@@ -31,6 +34,7 @@ final class OutboundThread implements Runnable {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
     private final ChallengeWriter challengeWriter = new ChallengeWriter();
     private final AuthResultWriter authResultWriter = new AuthResultWriter();
+    private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final PollWriter pollWriter = new PollWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private volatile boolean running = true;
@@ -131,10 +135,18 @@ final class OutboundThread implements Runnable {
         AuthOutcome outcome = session.authOutcomeDue;
         if (outcome != null) {
             session.authOutcomeDue = null;
-            int[] volumeIds = outcome == AuthOutcome.ACCEPTED ? session.volumeIds : null;
             authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
-                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : 30_000, "",
-                    volumeIds, volumeIds == null ? 0 : volumeIds.length);
+                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "");
+            frames++;
+            if (outcome != AuthOutcome.ACCEPTED) {
+                session.closeWhenFlushed = true;
+                return frames;
+            }
+        }
+        if (session.volumeIdsDue) {
+            session.volumeIdsDue = false;
+            int[] volumeIds = session.volumeIds;
+            volumeIdsWriter.write(out, session.sendSequence++, gatewayId, volumeIds, volumeIds.length);
             frames++;
         }
         Session.PendingThrottle throttle;

@@ -27,7 +27,9 @@ import java.util.Set;
  * </pre>
  * Tokens are stored as the SHA-256 of the token, never the token; a used token stays on record so
  * that one given on the command line does not admit a second gateway after a restart. Written whole to a temporary file,
- * forced to disk, then moved over the old one, so a crash leaves either the old or the new registry.
+ * forced to disk, then moved over the old one and the directory forced too, so a crash leaves either the old or the
+ * new registry, and a change answered OK is still there after a power cut. A file that another user owns, or that
+ * group or others may write, is refused like a corrupt one: whoever could write it could approve themselves.
  */
 final class RegistryFile {
     static final String HEADER = "# sluice gateway registry v1";
@@ -50,7 +52,13 @@ final class RegistryFile {
         Map<Long, GatewayRegistry.Standing> standings = new HashMap<>();
         Set<String> tokenHashes = new HashSet<>();
         Set<String> usedHashes = new HashSet<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        PrivateFiles.checkOwned(file);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CorruptRegistryException(file, "not UTF-8 text");
+        }
         if (lines.isEmpty() || !lines.getFirst().equals(HEADER)) {
             throw new CorruptRegistryException(file, "does not start with '" + HEADER + "'");
         }
@@ -116,6 +124,10 @@ final class RegistryFile {
             out.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // The rename is in the directory: until the directory is on disk, a power cut can bring the old file back.
+        try (FileChannel directory = FileChannel.open(parent, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     /** The hex SHA-256 of an enrollment token as presented by a gateway. */

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ask the outbound thread for work by setting a request field and calling {@link #schedule()}.
  */
 final class Session {
-    enum State { AWAIT_HELLO, AWAIT_AUTH, IN_SESSION, CLOSED }
+    enum State { AWAIT_HELLO, AWAIT_AUTH, AWAIT_VOLUMES, IN_SESSION, CLOSED }
 
     /** A THROTTLE_SET frame to send, and the mailbox call waiting for its acknowledgement (0: none). */
     record PendingThrottle(byte[] frame, long mailboxHandle) {
@@ -36,11 +36,13 @@ final class Session {
     final long connectedAt;
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
-    /** Volumes the gateway's HELLO announced. */
-    int helloVolumes;
-    /** A copy of HELLO, kept until AUTH is answered (null when it announced more volumes than a server supports). */
+    /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
+    long helloVolumes;
+    /** A copy of HELLO (at most the handshake's frame limit), kept until AUTH is answered. */
     ByteBuffer hello;
-    /** The gateway's name and the ids the server assigned to its volumes, in HELLO's order; set before ACCEPTED goes out. */
+    /** A copy of VOLUMES, kept until the services have been told the volumes. */
+    ByteBuffer volumes;
+    /** The gateway's name and the ids the server assigned to its volumes, in VOLUMES' order; set before VOLUME_IDS goes out. */
     volatile String gatewayName;
     volatile int[] volumeIds;
     /** {@link #volumeIds} sorted: the only volumes this gateway may report on. Inbound thread. */
@@ -57,6 +59,7 @@ final class Session {
     volatile boolean challengeDue;
     volatile AuthOutcome authOutcomeDue;
     volatile AuthReason authReasonDue;
+    volatile boolean volumeIdsDue;
     final AtomicLong pollDue = new AtomicLong();
     final Queue<PendingThrottle> throttlesDue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -67,8 +70,12 @@ final class Session {
     ByteBuffer backlog;
     SelectionKey writeKey;
     volatile int backlogBytes;
-    /** Set once the last frame (a refusal) is out: then the connection closes. */
-    volatile boolean closeWhenFlushed;
+    /**
+     * Set as a refusal is encoded: once the bytes written so far (the refusal last) are out, the connection
+     * closes. Set by the outbound thread itself, so a refusal decided while an earlier frame is being written
+     * never closes the connection before the refusal has been written too.
+     */
+    boolean closeWhenFlushed;
 
     // ---- poll tracking: the conductor sends, the inbound thread records answers
     volatile long lastPollSent;
@@ -86,7 +93,7 @@ final class Session {
         this.pair = pair;
         this.connectedAt = now;
         this.lastHeardAt = now;
-        this.decoder = new FrameDecoder(Peer.GATEWAY, maxFrameLength, 512, 0);
+        this.decoder = FrameDecoder.forConnection(Peer.GATEWAY, maxFrameLength, 512, 0);
     }
 
     /** Puts this session on its outbound thread's queue unless it is there already. */

@@ -1,7 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.PrivateFiles;
-import io.sluice.protocol.HelloReader;
+import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.VolumeDescriptor;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -67,26 +67,26 @@ final class VolumeIdentities {
     }
 
     /**
-     * The ids of the volumes a HELLO announced, in its order; assignments new to the server are on disk
+     * The ids of the volumes a VOLUMES frame announced, in its order; assignments new to the server are on disk
      * before this returns (or, if the disk refused them, logged and kept in memory).
      */
-    synchronized int[] assign(long gatewayId, HelloReader hello) {
-        int count = hello.volumeCount();
+    synchronized int[] assign(long gatewayId, VolumesReader volumes) {
+        int count = volumes.volumeCount();
         int[] ids = new int[count];
         StringBuilder added = new StringBuilder();
         for (int i = 0; i < count; i++) {
-            String owner = (hello.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
-            String key = owner + ' ' + hello.volumeName(i);
+            String owner = (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
+            String key = owner + ' ' + volumes.volumeName(i);
             Integer id = idsByKey.get(key);
             if (id == null) {
-                int proposed = hello.volumeId(i);
+                int proposed = volumes.volumeId(i);
                 id = proposed > 0 && !keysById.containsKey(proposed) ? proposed : nextFree();
                 remember(key, id);
                 added.append(id).append(' ').append(owner).append(' ')
-                        .append(URLEncoder.encode(hello.volumeName(i), StandardCharsets.UTF_8)).append('\n');
+                        .append(URLEncoder.encode(volumes.volumeName(i), StandardCharsets.UTF_8)).append('\n');
                 if (id != proposed) {
                     LOG.log(System.Logger.Level.INFO, "volume {0} of gateway {1} proposed id {2}, which another volume holds: "
-                            + "it is volume {3}", hello.volumeName(i), gatewayId, proposed, id);
+                            + "it is volume {3}", volumes.volumeName(i), gatewayId, proposed, id);
                 }
             }
             ids[i] = id;

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.protocol.AuthReason;
 import java.nio.charset.StandardCharsets;
@@ -51,23 +52,134 @@ class GatewayRegistryTest {
     }
 
     @Test
-    void anUnreadableFileIsMovedAsideAndTheConfigurationUsed() throws Exception {
+    void anUnreadableFileRefusesEveryGatewayAndEveryChangeAndIsNeverOverwritten() throws Exception {
         Files.createDirectories(file().getParent());
         for (String content : new String[] {"", "not a registry\n", RegistryFile.HEADER + "\napproved -3\n",
-                RegistryFile.HEADER + "\ntoken abc\n", RegistryFile.HEADER + "\nadmin 7\n", RegistryFile.HEADER + "\napproved\n"}) {
-            Files.writeString(file(), content);
-            GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of(), file());
-            assertThat(registry.standing(5)).isEqualTo(GatewayRegistry.Standing.APPROVED);
-            assertThat(registry.standing(7)).isNull();
-            assertThat(Files.readString(file())).as("rewritten whole").startsWith(RegistryFile.HEADER).contains("approved 5");
+                RegistryFile.HEADER + "\ntoken abc\n", RegistryFile.HEADER + "\nadmin 7\n", RegistryFile.HEADER + "\napproved\n",
+                RegistryFile.HEADER + "\nrevoked 5\n\u00ff\u00fe"}) {
+            Files.writeString(file(), content, StandardCharsets.ISO_8859_1);
+            byte[] before = Files.readAllBytes(file());
+            GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of("from-the-command-line"), file());
+            assertThat(registry.unusable()).as(content).contains(file().toString());
+            assertThat(registry.admit(5, null).reason()).as("not even a configured approval: the file may revoke it")
+                    .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+            assertThat(registry.admit(6, bytes("from-the-command-line")).reason()).as("the file may say the token is used")
+                    .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+            assertThat(registry.admit(7, null).accepted()).isFalse();
+            assertThatThrownBy(() -> registry.approve(8)).isInstanceOf(GatewayRegistry.NotSavedException.class)
+                    .hasMessageContaining("cannot be read");
+            assertThatThrownBy(() -> registry.addToken(RegistryFile.hashOf(bytes("new"))))
+                    .isInstanceOf(GatewayRegistry.NotSavedException.class);
+            assertThatThrownBy(() -> registry.revoke(9)).isInstanceOf(GatewayRegistry.NotSavedException.class);
+            assertThat(registry.pendingCount()).isZero();
+            assertThat(Files.readAllBytes(file())).as("left as it was for the operator").isEqualTo(before);
         }
-        try (var aside = Files.list(file().getParent())) {
-            assertThat(aside.filter(f -> f.getFileName().toString().startsWith("gateways.registry.unreadable-"))).isNotEmpty();
+        try (var files = Files.list(file().getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("gateways.registry");
         }
     }
 
     @Test
-    void withoutAFileNothingIsWritten() {
+    void aRepairedFileIsReadAgainAndTheRegistryRecoversWithoutARestart() throws Exception {
+        GatewayRegistry before = new GatewayRegistry(Set.of(5L), Set.of("t1"), file());
+        before.revoke(5);
+        assertThat(before.admit(6, bytes("t1")).accepted()).isTrue();
+        String good = Files.readString(file());
+        Files.writeString(file(), good + "garbage line\n");
+
+        GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of("t1"), file());
+        assertThat(registry.admit(6, null).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+        assertThatThrownBy(() -> registry.revoke(30)).as("refused in memory, saved once readable")
+                .isInstanceOf(GatewayRegistry.NotSavedException.class);
+        registry.recheck(0);
+        assertThat(registry.unusable()).as("still broken").isNotNull();
+        Files.writeString(file(), good);
+        registry.recheck(GatewayRegistry.RECHECK_MILLIS - 1);
+        assertThat(registry.unusable()).as("not read again before its time").isNotNull();
+        registry.recheck(GatewayRegistry.RECHECK_MILLIS);
+        assertThat(registry.unusable()).isNull();
+        assertThat(registry.admit(6, null).accepted()).as("approved on record").isTrue();
+        assertThat(registry.admit(5, null).reason()).as("the revocation on record survived").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.admit(7, bytes("t1")).reason()).as("the used token too").isEqualTo(AuthReason.BAD_TOKEN);
+        assertThat(registry.admit(30, null).reason()).as("revoked while unreadable").isEqualTo(AuthReason.REVOKED);
+        assertThat(Files.readString(file())).contains("revoked 30");
+    }
+
+    @Test
+    void aFileAnotherUserCouldWriteIsUnusable() throws Exception {
+        new GatewayRegistry(Set.of(5L), Set.of(), file());
+        Files.setPosixFilePermissions(file(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of(), file());
+        assertThat(registry.unusable()).contains("writable by group or others");
+        assertThat(registry.admit(5, null).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+    }
+
+    @Test
+    void aRemovedFileStartsOverFromTheConfiguration() throws Exception {
+        Files.createDirectories(file().getParent());
+        Files.writeString(file(), "corrupt\n");
+        GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of(), file());
+        assertThat(registry.unusable()).isNotNull();
+        Files.delete(file());
+        registry.recheck(Long.MAX_VALUE / 2);
+        assertThat(registry.unusable()).isNull();
+        assertThat(registry.admit(5, null).accepted()).isTrue();
+        assertThat(Files.readString(file())).contains("approved 5");
+    }
+
+    /**
+     * A write that fails (here a directory squats the temporary file's name, which stops root too) is
+     * not made and is reported to the caller; a revocation still refuses the gateway at once.
+     */
+    @Test
+    void aChangeThatCannotBeWrittenIsNotMadeAndTheCallerIsTold() throws Exception {
+        GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of("t1"), file());
+        String saved = Files.readString(file());
+        Path squatter = file().resolveSibling("gateways.registry.tmp");
+        Files.createDirectories(squatter.resolve("in-the-way"));
+
+        assertThatThrownBy(() -> registry.approve(10)).isInstanceOf(GatewayRegistry.NotSavedException.class)
+                .hasMessageContaining("gateway 10 not approved").hasMessageContaining("cannot write");
+        assertThat(registry.admit(10, null).accepted()).as("not approved in memory either").isFalse();
+        assertThatThrownBy(() -> registry.addToken(RegistryFile.hashOf(bytes("t2"))))
+                .isInstanceOf(GatewayRegistry.NotSavedException.class);
+        assertThat(registry.admit(11, bytes("t2")).reason()).isEqualTo(AuthReason.BAD_TOKEN);
+        assertThat(registry.admit(12, bytes("t1")).reason()).as("a token's use that cannot be recorded admits nobody")
+                .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+        assertThatThrownBy(() -> registry.revoke(5)).isInstanceOf(GatewayRegistry.NotSavedException.class)
+                .hasMessageContaining("not saved");
+        assertThat(registry.admit(5, null).reason()).as("refused all the same").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.writesFailed()).isEqualTo(4);
+        assertThat(registry.lastWriteError()).contains("cannot write");
+        assertThat(Files.readString(file())).as("the old registry is whole").isEqualTo(saved);
+
+        Files.delete(squatter.resolve("in-the-way"));
+        Files.delete(squatter);
+        assertThat(registry.admit(12, bytes("t1")).accepted()).as("the token was given back").isTrue();
+        assertThat(registry.lastWriteError()).isNull();
+        assertThat(Files.readString(file())).contains("approved 12").contains("revoked 5").doesNotContain("approved 10");
+    }
+
+    @Test
+    void theFileIsReplacedWholeAndPrivate() throws Exception {
+        GatewayRegistry registry = new GatewayRegistry(Set.of(), Set.of(), file());
+        registry.approve(3);
+        registry.revoke(4);
+        java.nio.file.attribute.BasicFileAttributes first = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class);
+        registry.approve(5);
+        Object inodeAfter = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        assertThat(inodeAfter).as("a new file renamed over the old one, never rewritten in place").isNotEqualTo(first.fileKey());
+        assertThat(Files.readAllLines(file())).containsExactlyInAnyOrder(RegistryFile.HEADER, "approved 3", "revoked 4", "approved 5");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file().getParent())))
+                .isEqualTo("rwx------");
+        try (var files = Files.list(file().getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("no temporary file left").containsExactly("gateways.registry");
+        }
+    }
+
+    @Test
+    void withoutAFileNothingIsWritten() throws Exception {
         GatewayRegistry registry = new GatewayRegistry(Set.of(), Set.of(), null);
         registry.approve(3);
         assertThat(registry.standing(3)).isEqualTo(GatewayRegistry.Standing.APPROVED);

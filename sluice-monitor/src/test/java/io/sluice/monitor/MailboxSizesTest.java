@@ -38,7 +38,9 @@ class MailboxSizesTest {
 
     @Test
     void aGatewayOfTheSupportedMaximumAnnouncesItselfInOneFrame() {
-        assertThat(HelloDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES, HelloDescriptor.MAX_NAME_LENGTH))
+        assertThat(io.sluice.protocol.VolumesDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
                 .isLessThanOrEqualTo(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+        assertThat(io.sluice.protocol.VolumeIdsDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
+                .isLessThanOrEqualTo(OutboundThread.SCRATCH_BYTES);
     }
 }

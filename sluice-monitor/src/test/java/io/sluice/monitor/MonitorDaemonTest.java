@@ -216,6 +216,36 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aRefusedGatewayAlwaysGetsItsAnswerBeforeTheClose() throws Exception {
+        // HELLO and a wrong AUTH in one write: the refusal is decided while the CHALLENGE may be on its way out,
+        // and must still be written, with its reason, before the connection closes.
+        int attempts = 300;
+        for (int i = 0; i < attempts; i++) {
+            try (TestGateway gw = new TestGateway(daemon.address(), 2)) {
+                gw.out.clear();
+                new io.sluice.protocol.HelloWriter().write(gw.out, gw.sequence++, 2, 0, 1, "gw-2");
+                new io.sluice.protocol.AuthWriter().write(gw.out, gw.sequence++, 2, new byte[32], new byte[0]);
+                gw.out.flip();
+                while (gw.out.hasRemaining()) {
+                    gw.channel.write(gw.out);
+                }
+                int attempt = i;
+                assertThat(gw.expect(FrameType.CHALLENGE)).isEqualTo(FrameType.CHALLENGE);
+                try {
+                    gw.expect(FrameType.AUTH_RESULT);
+                } catch (java.io.IOException closedFirst) {
+                    throw new AssertionError("attempt " + attempt + ": closed before the AUTH_RESULT", closedFirst);
+                }
+                var result = new io.sluice.protocol.AuthResultReader().wrap(gw.decoder);
+                assertThat(result.outcome()).isEqualTo(AuthOutcome.REFUSED);
+                assertThat(result.reason()).isEqualTo(AuthReason.WRONG_ANSWER);
+                assertThat(gw.closedByMonitor()).isTrue();
+            }
+        }
+        assertThat(daemon.counters().authRefused()).isEqualTo(attempts);
+    }
+
+    @Test
     void unknownGatewayWaitsForApprovalAndATokenAdmitsAtOnce() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 77)) {
             AuthOutcome outcome;

@@ -17,6 +17,8 @@ import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeIdsReader;
+import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -34,7 +36,7 @@ final class TestGateway implements AutoCloseable {
     int helloVolumes = 1;
     /** The reason of the last AUTH_RESULT. */
     AuthReason lastReason;
-    /** The volume ids the last AUTH_RESULT assigned, in HELLO's order. */
+    /** The volume ids the last VOLUME_IDS assigned, in VOLUMES' order. */
     int[] assignedIds = new int[0];
     /** The volume its reports name; 0: the first the monitor assigned it. */
     int reportedVolumeId;
@@ -46,13 +48,8 @@ final class TestGateway implements AutoCloseable {
 
     /** HELLO, answer the challenge with {@code key}, and return the monitor's verdict. */
     AuthOutcome handshake(byte[] key, byte[] token) throws IOException {
-        HelloWriter hello = new HelloWriter();
         out.clear();
-        hello.begin(out, sequence++, id, 0, helloVolumes, "gw-" + id);
-        for (int i = 0; i < helloVolumes; i++) {
-            hello.volume(i, i + 1, 0, 1L << 30, "vol-" + (i + 1));
-        }
-        hello.commit();
+        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
         send();
         expect(FrameType.CHALLENGE);
         byte[] nonce = new ChallengeReader().wrap(decoder).nonce();
@@ -62,11 +59,29 @@ final class TestGateway implements AutoCloseable {
         expect(FrameType.AUTH_RESULT);
         AuthResultReader result = new AuthResultReader().wrap(decoder);
         lastReason = result.reason();
-        assignedIds = new int[result.volumeCount()];
-        for (int i = 0; i < assignedIds.length; i++) {
-            assignedIds[i] = result.volumeId(i);
+        AuthOutcome outcome = result.outcome();
+        if (outcome == AuthOutcome.ACCEPTED) {
+            sendVolumes();
+            expect(FrameType.VOLUME_IDS);
+            VolumeIdsReader ids = new VolumeIdsReader().wrap(decoder);
+            assignedIds = new int[ids.volumeCount()];
+            for (int i = 0; i < assignedIds.length; i++) {
+                assignedIds[i] = ids.volumeId(i);
+            }
         }
-        return result.outcome();
+        return outcome;
+    }
+
+    /** VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n. */
+    void sendVolumes() throws IOException {
+        VolumesWriter volumes = new VolumesWriter();
+        out.clear();
+        volumes.begin(out, sequence++, id, helloVolumes);
+        for (int i = 0; i < helloVolumes; i++) {
+            volumes.volume(i, i + 1, 0, 1L << 30, "vol-" + (i + 1));
+        }
+        volumes.commit();
+        send();
     }
 
     AuthOutcome handshake(byte[] secret) throws IOException {

@@ -2,8 +2,8 @@ package io.sluice.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.protocol.HelloReader;
-import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.VolumesReader;
+import io.sluice.protocol.VolumesWriter;
 import io.sluice.protocol.VolumeDescriptor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,19 +16,19 @@ class VolumeIdentitiesTest {
     @TempDir
     Path dir;
 
-    /** A HELLO of gateway {@code gatewayId} whose volume i is called names[i] and proposes id proposals[i]. */
-    private static HelloReader hello(long gatewayId, int[] proposals, int[] flags, String... names) {
+    /** VOLUMES of gateway {@code gatewayId} whose volume i is called names[i] and proposes id proposals[i]. */
+    private static VolumesReader hello(long gatewayId, int[] proposals, int[] flags, String... names) {
         ByteBuffer frame = ByteBuffer.allocate(1 << 16);
-        HelloWriter writer = new HelloWriter();
-        writer.begin(frame, 1, gatewayId, 0, names.length, "gw-" + gatewayId);
+        VolumesWriter writer = new VolumesWriter();
+        writer.begin(frame, 1, gatewayId, names.length);
         for (int i = 0; i < names.length; i++) {
             writer.volume(i, proposals[i], flags == null ? 0 : flags[i], 1L << 30, names[i]);
         }
         writer.commit();
-        return new HelloReader().wrap(frame, 0);
+        return new VolumesReader().wrap(frame, 0);
     }
 
-    private static HelloReader hello(long gatewayId, int[] proposals, String... names) {
+    private static VolumesReader hello(long gatewayId, int[] proposals, String... names) {
         return hello(gatewayId, proposals, null, names);
     }
 

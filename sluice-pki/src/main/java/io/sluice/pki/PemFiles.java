@@ -10,17 +10,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.PrivateKey;
+import java.security.interfaces.ECPrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * Certificates and private keys in PEM files, the form operators and other TLS software (nbdkit, qemu,
@@ -77,14 +84,27 @@ public final class PemFiles {
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Writes {@code key} as PKCS#8 PEM into a file only this user may read (0600). */
+    /**
+     * Writes {@code key} as PKCS#8 PEM into a file only this user may read (0600). An EC key carries its
+     * curve and its public point, as openssl writes it: the JDK's encoding leaves the point out, and GnuTLS
+     * 3.7 (nbdkit, qemu, libnbd) then refuses the file ("ASN1 parser: Element was not found").
+     */
     public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
-        try {
-            PrivateFiles.writeSecret(file, encode(List.of(new JcaPKCS8Generator(key, null).generate()))
-                    .getBytes(StandardCharsets.US_ASCII));
-        } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
-            throw new KeyMaterialException(file, "cannot encode the private key: " + e.getMessage());
+        byte[] pkcs8 = key instanceof ECPrivateKey ec ? completeEcKey(file, ec) : key.getEncoded();
+        PrivateFiles.writeSecret(file, encode(List.of(new PemObject("PRIVATE KEY", pkcs8))).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static byte[] completeEcKey(Path file, ECPrivateKey key) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+        ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
+        X9ECParameters parameters = ECNamedCurveTable.getByOID(curve);
+        if (parameters == null) {
+            throw new KeyMaterialException(file, "cannot encode an EC key on the unnamed curve " + curve);
         }
+        ECPoint point = parameters.getG().multiply(key.getS()).normalize();
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(parameters.getN().bitLength(),
+                key.getS(), new DERBitString(point.getEncoded(false)), curve);
+        return new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), sec1).getEncoded(ASN1Encoding.DER);
     }
 
     /** PEM text of certificates (or other PEM objects), concatenated. */

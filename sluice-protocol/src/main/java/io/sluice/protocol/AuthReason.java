@@ -18,10 +18,16 @@ public enum AuthReason {
     /** Another connection of the same gateway is already in session. */
     DUPLICATE_SESSION(7),
     /** The gateway serves more volumes than a server supports ({@link HelloDescriptor#MAX_VOLUMES}). */
-    TOO_MANY_VOLUMES(8);
+    TOO_MANY_VOLUMES(8),
+    /**
+     * The monitor cannot read its gateway registry (corrupt, not the server's, an I/O error) or cannot
+     * record an enrollment, so it admits nobody rather than forget revocations; try again later.
+     */
+    REGISTRY_UNUSABLE(9);
 
     private static final AuthReason[] BY_CODE = {
-        NONE, AWAITING_APPROVAL, WRONG_ANSWER, REPLAYED, EXPIRED, REVOKED, BAD_TOKEN, DUPLICATE_SESSION, TOO_MANY_VOLUMES
+        NONE, AWAITING_APPROVAL, WRONG_ANSWER, REPLAYED, EXPIRED, REVOKED, BAD_TOKEN, DUPLICATE_SESSION, TOO_MANY_VOLUMES,
+        REGISTRY_UNUSABLE
     };
 
     private final int code;

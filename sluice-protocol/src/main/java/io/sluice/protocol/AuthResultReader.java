@@ -27,25 +27,15 @@ public final class AuthResultReader extends FrameReader {
         return buffer.getInt(offset + POLL_INTERVAL_OFFSET);
     }
 
+    /**
+     * When to reconnect, in ms (0: do not), never more than {@link AuthResultDescriptor#MAX_RETRY_AFTER_MILLIS}: the
+     * field is read unsigned and clamped, because the frame comes before anything on the link is authenticated.
+     */
     public int retryAfterMillis() {
-        return buffer.getInt(offset + RETRY_AFTER_OFFSET);
-    }
-
-    /** How many volume ids the server assigned: HELLO's volume count when ACCEPTED, else 0. */
-    public int volumeCount() {
-        return buffer.getInt(offset + VOLUME_COUNT_OFFSET);
-    }
-
-    /** The id the server assigned to HELLO's volume {@code index}. */
-    public int volumeId(int index) {
-        if (index < 0 || index >= volumeCount()) {
-            throw new IndexOutOfBoundsException("volume " + index + " of " + volumeCount());
-        }
-        return buffer.getInt(offset + VOLUME_IDS_OFFSET + 4 * index);
+        return (int) Math.min(Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)), MAX_RETRY_AFTER_MILLIS);
     }
 
     public String message() {
-        return ByteFields.getUtf8(buffer, offset + messageOffset(volumeCount()),
-                buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
     }
 }

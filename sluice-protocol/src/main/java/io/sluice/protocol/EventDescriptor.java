@@ -28,7 +28,7 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * Every kind is about one volume, so the volume entry is always there: for NEW_VOLUME it is the whole
- * announcement (as HELLO would have carried it), for the others it says which volume and how big.
+ * announcement (as VOLUMES would have carried it), for the others it says which volume and how big.
  */
 public final class EventDescriptor {
     public static final int OCCURRED_AT_OFFSET = FrameDescriptor.HEADER_LENGTH;

@@ -2,7 +2,7 @@ package io.sluice.protocol;
 
 /** EVENT's kind. */
 public enum EventKind {
-    /** The gateway started serving a volume after its HELLO. */
+    /** The gateway started serving a volume after its VOLUMES. */
     NEW_VOLUME(1),
     /** The backend of a volume failed an I/O (or its health check). */
     BACKEND_ERROR(2),

@@ -30,7 +30,10 @@ import java.nio.channels.ReadableByteChannel;
  * be closed, because after a bad frame nothing says where the next one would start.
  *
  * <p>The buffer starts small and grows to the largest frame seen (never above the maximum frame length),
- * so thousands of connections that exchange small frames cost little memory. A frame returned by
+ * so thousands of connections that exchange small frames cost little memory. A decoder made with
+ * {@link #forConnection} starts in the handshake: until {@link #authenticated()} it takes only handshake frames
+ * ({@link FrameType#isHandshake()}), none longer than {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH}, and its
+ * buffer never grows past that, so a peer that has proved nothing cannot make it allocate more. A frame returned by
  * {@link #next()} stays where it is until the next {@link #readFrom} or {@link #feed}, which may move or
  * replace the buffer.
  */
@@ -43,8 +46,10 @@ public final class FrameDecoder {
     private final int maxFrameLength;
     private final int initialCapacity;
     private final long presetGatewayId;
+    private final boolean handshakeFirst;
 
     private ByteBuffer buffer;
+    private boolean authenticated;
     /** The first byte not yet returned as a frame; buffer.position() is one past the last byte received. */
     private int readIndex;
     private long expectedSequence;
@@ -69,6 +74,19 @@ public final class FrameDecoder {
      * @param gatewayId       the id every frame must carry, or 0 to take it from the first frame
      */
     public FrameDecoder(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId) {
+        this(sender, maxFrameLength, initialCapacity, gatewayId, false);
+    }
+
+    /**
+     * A decoder for one end of a connection, which takes only handshake frames of at most
+     * {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH} bytes until {@link #authenticated()}; parameters as for
+     * the constructor, the initial capacity lowered to the handshake's maximum if above it.
+     */
+    public static FrameDecoder forConnection(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId) {
+        return new FrameDecoder(sender, maxFrameLength, Math.min(initialCapacity, HANDSHAKE_MAX_FRAME_LENGTH), gatewayId, true);
+    }
+
+    private FrameDecoder(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId, boolean handshakeFirst) {
         if (maxFrameLength < MIN_MAX_FRAME_LENGTH || maxFrameLength > MAX_FRAME_LENGTH_LIMIT) {
             throw new IllegalArgumentException("maxFrameLength must be " + MIN_MAX_FRAME_LENGTH + ".."
                     + MAX_FRAME_LENGTH_LIMIT + ": " + maxFrameLength);
@@ -81,6 +99,7 @@ public final class FrameDecoder {
         this.maxFrameLength = maxFrameLength;
         this.initialCapacity = initialCapacity;
         this.presetGatewayId = gatewayId;
+        this.handshakeFirst = handshakeFirst;
         this.buffer = ByteBuffer.allocate(initialCapacity);
         reset();
     }
@@ -94,6 +113,7 @@ public final class FrameDecoder {
         readIndex = 0;
         expectedSequence = 1;
         gatewayId = presetGatewayId;
+        authenticated = !handshakeFirst;
         endOfStream = false;
         error = null;
         errorValue = 0;
@@ -138,6 +158,21 @@ public final class FrameDecoder {
         return count;
     }
 
+    /** The handshake succeeded: from the next frame on, every type and the full maximum frame length are taken. */
+    public void authenticated() {
+        authenticated = true;
+    }
+
+    /** Whether frames other than the handshake's are taken (always, for a decoder not made by {@link #forConnection}). */
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /** The longest frame taken now: the maximum frame length, or the handshake's before authentication. */
+    public int frameLimit() {
+        return authenticated ? maxFrameLength : Math.min(maxFrameLength, HANDSHAKE_MAX_FRAME_LENGTH);
+    }
+
     /** The peer closed its side: bytes left over that are not a whole frame are now {@link FrameError#TRUNCATED}. */
     public void endOfStream() {
         endOfStream = true;
@@ -159,7 +194,7 @@ public final class FrameDecoder {
         }
 
         int length = buffer.getInt(at + LENGTH_OFFSET);
-        if (length < 0 || length > maxFrameLength) {
+        if (length < 0 || length > frameLimit()) {
             return fail(FrameError.OVERSIZE, length & 0xFFFF_FFFFL);
         }
         if (length < HEADER_LENGTH) {
@@ -179,6 +214,9 @@ public final class FrameDecoder {
             }
             if (!type.isSentBy(sender)) {
                 return fail(FrameError.WRONG_SENDER, code);
+            }
+            if (!authenticated && !type.isHandshake()) {
+                return fail(FrameError.BEFORE_AUTHENTICATION, code);
             }
             int flags = buffer.getShort(at + FLAGS_OFFSET) & 0xFFFF;
             if ((flags & ~allowedFlags(type)) != 0) {
@@ -285,8 +323,9 @@ public final class FrameDecoder {
         // Full of one partial frame: grow to its declared length at once rather than doubling towards it.
         // A length that is out of bounds is left for next() to refuse.
         int length = buffer.getInt(LENGTH_OFFSET);
-        if (length > buffer.capacity() && length <= maxFrameLength) {
-            int capacity = (int) Math.min(maxFrameLength, Math.max(length, 2L * buffer.capacity()));
+        int limit = frameLimit();
+        if (length > buffer.capacity() && length <= limit) {
+            int capacity = (int) Math.min(limit, Math.max(length, 2L * buffer.capacity()));
             ByteBuffer larger = ByteBuffer.allocate(capacity);
             larger.put(buffer.flip());
             buffer = larger;
@@ -309,6 +348,8 @@ public final class FrameDecoder {
             case THROTTLE_ACK -> ThrottleAckDescriptor.isWellFormed(buffer, frame, length);
             case HEARTBEAT -> length == HeartbeatDescriptor.FRAME_LENGTH;
             case EVENT -> EventDescriptor.isWellFormed(buffer, frame, length);
+            case VOLUMES -> VolumesDescriptor.isWellFormed(buffer, frame, length);
+            case VOLUME_IDS -> VolumeIdsDescriptor.isWellFormed(buffer, frame, length);
         };
     }
 }

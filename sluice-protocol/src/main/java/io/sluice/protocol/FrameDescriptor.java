@@ -25,7 +25,7 @@ package io.sluice.protocol;
  * <ul>
  *   <li><b>length</b> comes first so a reader knows how much to wait for before it looks at anything else;
  *   a receiver refuses a length above its maximum frame length as soon as the four bytes arrive, before
- *   buffering the rest.</li>
+ *   buffering the rest. Until the sender has authenticated that maximum is {@link #HANDSHAKE_MAX_FRAME_LENGTH}.</li>
  *   <li><b>version</b> is {@link #PROTOCOL_VERSION}; a frame of any other version is refused. The version
  *   changes whenever any layout changes.</li>
  *   <li><b>type</b> is a {@link FrameType} code.</li>
@@ -40,7 +40,7 @@ package io.sluice.protocol;
  * </ul>
  */
 public final class FrameDescriptor {
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     public static final int LENGTH_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
@@ -54,6 +54,12 @@ public final class FrameDescriptor {
     public static final int FLAG_MORE = 1;
     public static final int KNOWN_FLAGS = FLAG_MORE;
 
+    /**
+     * Before the peer has authenticated, a receiver takes only the handshake's frames ({@link FrameType#isHandshake()})
+     * and none longer than this, so a connection that has proved nothing costs at most this much buffer. Every
+     * handshake frame fits: HELLO no longer carries the volumes (VOLUMES does, after AUTH_RESULT ACCEPTED).
+     */
+    public static final int HANDSHAKE_MAX_FRAME_LENGTH = 1024;
     /** A receiver's maximum frame length unless configured: room for a STATS report of 3,400 volumes. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 1 << 20;
     /** No receiver accepts more than this, whatever it is configured to. */

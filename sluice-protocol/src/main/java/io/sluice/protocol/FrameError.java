@@ -26,6 +26,8 @@ public enum FrameError {
     SEQUENCE_REPEAT,
     /** The gateway id is 0 or not the connection's. Value: the gateway id received. */
     GATEWAY_MISMATCH,
+    /** A frame that is not part of the handshake, before the sender authenticated. Value: the type code. */
+    BEFORE_AUTHENTICATION,
     /** The body does not fit its type's layout (counts, lengths, codes, reserved fields). Value: the type code. */
     MALFORMED
 }

@@ -2,14 +2,14 @@ package io.sluice.protocol;
 
 /** Frame types, their codes on the wire (header byte 5) and who may send them. */
 public enum FrameType {
-    /** Gateway introduces itself: capabilities and the volumes it serves. {@link HelloDescriptor} */
-    HELLO(1, Peer.GATEWAY),
+    /** Gateway introduces itself: capabilities, name, how many volumes it serves. {@link HelloDescriptor} */
+    HELLO(1, Peer.GATEWAY, true),
     /** Monitor's single-use nonce. {@link ChallengeDescriptor} */
-    CHALLENGE(2, Peer.MONITOR),
+    CHALLENGE(2, Peer.MONITOR, true),
     /** Gateway's HMAC over the nonce, and an optional enrollment token. {@link AuthDescriptor} */
-    AUTH(3, Peer.GATEWAY),
+    AUTH(3, Peer.GATEWAY, true),
     /** Accepted, pending an admin's approval, or refused. {@link AuthResultDescriptor} */
-    AUTH_RESULT(4, Peer.MONITOR),
+    AUTH_RESULT(4, Peer.MONITOR, true),
     /** Asks for the statistics gathered since the last report. {@link PollDescriptor} */
     POLL(5, Peer.MONITOR),
     /** Per-volume counters, latency histograms and capacity. {@link StatsDescriptor} */
@@ -21,7 +21,11 @@ public enum FrameType {
     /** Liveness when there is nothing else to send, either way. {@link HeartbeatDescriptor} */
     HEARTBEAT(9, null),
     /** Unsolicited news from the gateway. {@link EventDescriptor} */
-    EVENT(10, Peer.GATEWAY);
+    EVENT(10, Peer.GATEWAY),
+    /** The volumes the gateway serves, once accepted. {@link VolumesDescriptor} */
+    VOLUMES(11, Peer.GATEWAY),
+    /** The ids the server assigned to those volumes: the session is open. {@link VolumeIdsDescriptor} */
+    VOLUME_IDS(12, Peer.MONITOR);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 
@@ -34,10 +38,21 @@ public enum FrameType {
     private final int code;
     /** The only peer that sends this type, or null when both do. */
     private final Peer sender;
+    /** Whether the frame belongs to the handshake, the only frames a receiver takes before authentication. */
+    private final boolean handshake;
 
     FrameType(int code, Peer sender) {
+        this(code, sender, false);
+    }
+
+    FrameType(int code, Peer sender, boolean handshake) {
         this.code = code;
         this.sender = sender;
+        this.handshake = handshake;
+    }
+
+    public boolean isHandshake() {
+        return handshake;
     }
 
     public int code() {

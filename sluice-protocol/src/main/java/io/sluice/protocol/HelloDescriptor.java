@@ -15,25 +15,24 @@ import java.nio.ByteBuffer;
  *  |        capabilities (Capabilities bits)                       | 24
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |        volume count                                           | 32
+ *  |        volume count: how many volumes VOLUMES will carry      | 32
  *  +---------------------------------------------------------------+
  *  |        gateway name length (1..255)                           | 36
  *  +---------------------------------------------------------------+
- *  |        volume entries: count x 80 bytes (VolumeDescriptor)    | 40
- *  +---------------------------------------------------------------+
- *  |        gateway name: UTF-8 (host name or label, for people)   | 40 + 80 x count
- *  +---------------------------------------------------------------+
+ *  |        gateway name: UTF-8 (host name or label, for people)   | 40
+ *  +---------------------------------------------------------------+ 40 + name length (at most 295)
  * </pre>
  *
- * Frame length = 40 + 80 x volumes + name length: 1 MiB holds 13,000 volumes. A server supports
- * {@link #MAX_VOLUMES} volumes per gateway and refuses a HELLO announcing more (AUTH_RESULT REFUSED,
- * {@link AuthReason#TOO_MANY_VOLUMES}).
+ * HELLO comes before authentication, so it is small whatever the gateway serves: the volumes themselves go
+ * in {@link VolumesDescriptor VOLUMES} once the monitor has accepted the gateway. The count is here so the
+ * monitor can refuse a gateway announcing more than {@link #MAX_VOLUMES} (AUTH_RESULT REFUSED,
+ * {@link AuthReason#TOO_MANY_VOLUMES}) before it takes a byte of them.
  */
 public final class HelloDescriptor {
     public static final int CAPABILITIES_OFFSET = FrameDescriptor.HEADER_LENGTH;
     public static final int VOLUME_COUNT_OFFSET = CAPABILITIES_OFFSET + 8;
     public static final int NAME_LENGTH_OFFSET = VOLUME_COUNT_OFFSET + 4;
-    public static final int VOLUMES_OFFSET = NAME_LENGTH_OFFSET + 4;
+    public static final int NAME_OFFSET = NAME_LENGTH_OFFSET + 4;
     public static final int MAX_NAME_LENGTH = 255;
     /**
      * The most volumes one gateway may serve through a server: a STATS report of this many (1.2 MiB)
@@ -44,29 +43,15 @@ public final class HelloDescriptor {
     private HelloDescriptor() {
     }
 
-    public static int frameLength(int volumeCount, int nameLength) {
-        return VOLUMES_OFFSET + volumeCount * VolumeDescriptor.LENGTH + nameLength;
-    }
-
-    public static int volumeOffset(int index) {
-        return VOLUMES_OFFSET + index * VolumeDescriptor.LENGTH;
+    public static int frameLength(int nameLength) {
+        return NAME_OFFSET + nameLength;
     }
 
     static boolean isWellFormed(ByteBuffer buffer, int frame, int frameLength) {
-        if (frameLength < VOLUMES_OFFSET) {
+        if (frameLength < NAME_OFFSET) {
             return false;
         }
-        long volumeCount = buffer.getInt(frame + VOLUME_COUNT_OFFSET) & 0xFFFF_FFFFL;
         long nameLength = buffer.getInt(frame + NAME_LENGTH_OFFSET) & 0xFFFF_FFFFL;
-        if (nameLength < 1 || nameLength > MAX_NAME_LENGTH
-                || VOLUMES_OFFSET + volumeCount * VolumeDescriptor.LENGTH + nameLength != frameLength) {
-            return false;
-        }
-        for (int i = 0; i < volumeCount; i++) {
-            if (!VolumeDescriptor.isWellFormed(buffer, frame + volumeOffset(i))) {
-                return false;
-            }
-        }
-        return true;
+        return nameLength >= 1 && nameLength <= MAX_NAME_LENGTH && NAME_OFFSET + nameLength == frameLength;
     }
 }

@@ -4,7 +4,7 @@ import static io.sluice.protocol.HelloDescriptor.*;
 
 import java.nio.ByteBuffer;
 
-/** Reads HELLO. Volume entries are read by index, {@code 0 <= index < volumeCount()}. */
+/** Reads HELLO. */
 public final class HelloReader extends FrameReader {
     public HelloReader wrap(ByteBuffer buffer, int offset) {
         wrapFrame(buffer, offset);
@@ -19,34 +19,12 @@ public final class HelloReader extends FrameReader {
         return buffer.getLong(offset + CAPABILITIES_OFFSET);
     }
 
-    public int volumeCount() {
-        return buffer.getInt(offset + VOLUME_COUNT_OFFSET);
+    /** How many volumes the gateway's VOLUMES will carry (unsigned: above {@link HelloDescriptor#MAX_VOLUMES} is refused). */
+    public long volumeCount() {
+        return buffer.getInt(offset + VOLUME_COUNT_OFFSET) & 0xFFFF_FFFFL;
     }
 
     public String gatewayName() {
-        return ByteFields.getUtf8(buffer, offset + volumeOffset(volumeCount()), buffer.getInt(offset + NAME_LENGTH_OFFSET));
-    }
-
-    public int volumeId(int index) {
-        return buffer.getInt(entry(index) + VolumeDescriptor.ID_OFFSET);
-    }
-
-    public int volumeFlags(int index) {
-        return buffer.getShort(entry(index) + VolumeDescriptor.FLAGS_OFFSET) & 0xFFFF;
-    }
-
-    public long volumeCapacity(int index) {
-        return buffer.getLong(entry(index) + VolumeDescriptor.CAPACITY_OFFSET);
-    }
-
-    public String volumeName(int index) {
-        return VolumeDescriptor.name(buffer, entry(index));
-    }
-
-    private int entry(int index) {
-        if (index < 0 || index >= volumeCount()) {
-            throw new IndexOutOfBoundsException("volume " + index + " of " + volumeCount());
-        }
-        return offset + volumeOffset(index);
+        return ByteFields.getUtf8(buffer, offset + NAME_OFFSET, buffer.getInt(offset + NAME_LENGTH_OFFSET));
     }
 }

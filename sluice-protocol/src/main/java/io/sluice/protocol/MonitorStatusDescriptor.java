@@ -13,7 +13,9 @@ package io.sluice.protocol;
  *                                                88  volume records in those reports
  *                                                96  reports lost on the way (jumps in a gateway's sequence)
  *                                               104  reports refused: they named volumes their gateway did not declare
- *                                               112  gateways refused: they announced more volumes than a gateway may
+ *                                               112  1 while the gateway registry file cannot be read (every gateway refused), else 0
+ *                                               120  writes of the gateway registry file that failed
+ *                                               128  gateways refused: they announced more volumes than a gateway may
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -32,13 +34,16 @@ public final class MonitorStatusDescriptor {
     public static final int VOLUMES_DROPPED_OFFSET = 88;
     public static final int REPORTS_LOST_OFFSET = 96;
     public static final int REPORTS_REFUSED_OFFSET = 104;
-    public static final int VOLUME_LIMIT_REFUSALS_OFFSET = 112;
-    public static final int LENGTH = 120;
+    public static final int REGISTRY_UNUSABLE_OFFSET = 112;
+    public static final int REGISTRY_WRITES_FAILED_OFFSET = 120;
+    public static final int VOLUME_LIMIT_REFUSALS_OFFSET = 128;
+    public static final int LENGTH = 136;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
-            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "gatewaysOverVolumeLimit");
+            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
+            "gatewaysOverVolumeLimit");
 
     private MonitorStatusDescriptor() {
     }

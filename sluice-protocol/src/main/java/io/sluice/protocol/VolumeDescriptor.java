@@ -3,7 +3,7 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * A volume as a gateway announces it, in HELLO (one entry per volume) and in EVENT (the volume the event
+ * A volume as a gateway announces it, in VOLUMES (one entry per volume) and in EVENT (the volume the event
  * is about). Fixed size, so entry {@code i} is found without walking the ones before it.
  *
  * <pre>
@@ -22,8 +22,8 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 80
  * </pre>
  *
- * In HELLO the volume id is the gateway's proposal; the server assigns each volume its id at
- * registration (AUTH_RESULT), honouring a proposal that no other volume holds, and every later frame
+ * In VOLUMES the volume id is the gateway's proposal; the server assigns each volume its id at
+ * registration (VOLUME_IDS), honouring a proposal that no other volume holds, and every later frame
  * (STATS, THROTTLE_SET, THROTTLE_ACK, EVENT) uses the assigned id. A volume is known to the server by its
  * name on its gateway, or, flagged {@link #FLAG_SHARED}, by its name alone: every gateway that serves a
  * volume of that name with the flag serves the same volume (one LUN behind two hosts, say).

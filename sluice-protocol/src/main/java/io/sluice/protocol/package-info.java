@@ -7,8 +7,8 @@
  * one {@code *Writer} per frame type into a caller's buffer. {@link io.sluice.protocol.Authenticator} does the
  * challenge-response that follows HELLO.
  *
- * <p>A connection runs: gateway HELLO, monitor CHALLENGE, gateway AUTH, monitor AUTH_RESULT; then, while
- * accepted, the monitor sends POLL and THROTTLE_SET, the gateway answers STATS and THROTTLE_ACK and may send
+ * <p>A connection runs: gateway HELLO, monitor CHALLENGE, gateway AUTH, monitor AUTH_RESULT; once accepted,
+ * gateway VOLUMES, monitor VOLUME_IDS; then the monitor sends POLL and THROTTLE_SET, the gateway answers STATS and THROTTLE_ACK and may send
  * EVENT at any time, and either side sends HEARTBEAT when it has been quiet. Which frame may come when is
  * the session's business (sluice-monitor, sluice-gateway); this package only says what a well-formed frame is.
  */

@@ -120,9 +120,7 @@ class AuthenticatorTest {
         FrameDecoder atGateway = new FrameDecoder(Peer.MONITOR, 4096, 256, GATEWAY);
         FrameDecoder atMonitor = new FrameDecoder(Peer.GATEWAY, 4096);
 
-        HelloWriter hello = new HelloWriter();
-        hello.begin(toMonitor, 1, GATEWAY, Capabilities.BURST, 0, "gw-1");
-        hello.commit();
+        new HelloWriter().write(toMonitor, 1, GATEWAY, Capabilities.BURST, 0, "gw-1");
         atMonitor.feed(toMonitor.flip());
         assertThat(atMonitor.next()).isEqualTo(DecodeStatus.FRAME);
         assertThat(new HelloReader().wrap(atMonitor).gatewayName()).isEqualTo("gw-1");

@@ -202,11 +202,12 @@ class FrameDecoderTest {
                     type.code());
         }
         // Counts that disagree with the length.
-        for (FrameType type : List.of(FrameType.HELLO, FrameType.STATS, FrameType.THROTTLE_SET,
+        for (FrameType type : List.of(FrameType.VOLUMES, FrameType.VOLUME_IDS, FrameType.STATS, FrameType.THROTTLE_SET,
                 FrameType.THROTTLE_ACK)) {
             ByteBuffer frame = Samples.frame(Samples.random(type, new Random(3), 3));
             int countOffset = switch (type) {
-                case HELLO -> HelloDescriptor.VOLUME_COUNT_OFFSET;
+                case VOLUMES -> VolumesDescriptor.VOLUME_COUNT_OFFSET;
+                case VOLUME_IDS -> VolumeIdsDescriptor.VOLUME_COUNT_OFFSET;
                 case STATS -> StatsDescriptor.VOLUME_COUNT_OFFSET;
                 case THROTTLE_SET -> ThrottleSetDescriptor.VOLUME_COUNT_OFFSET;
                 default -> ThrottleAckDescriptor.VOLUME_COUNT_OFFSET;
@@ -215,24 +216,23 @@ class FrameDecoderTest {
             for (int count : new int[] {actual + 1, actual - 1, Integer.MAX_VALUE, -1}) {
                 ByteBuffer bad = copy(frame);
                 bad.putInt(countOffset, count);
-                assertRefused(type == FrameType.THROTTLE_SET ? Peer.MONITOR : Peer.GATEWAY, bad,
+                assertRefused(type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR, bad,
                         FrameError.MALFORMED, type.code());
             }
         }
         // Field by field.
         assertMalformed(hello(), b -> b.putInt(HelloDescriptor.NAME_LENGTH_OFFSET, 0));
         assertMalformed(hello(), b -> b.putInt(HelloDescriptor.NAME_LENGTH_OFFSET, 256));
-        assertMalformed(hello(), b -> b.putShort(HelloDescriptor.VOLUMES_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET,
+        assertMalformed(volumes(), b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET,
                 (short) 65));
-        assertMalformed(hello(), b -> b.putShort(HelloDescriptor.VOLUMES_OFFSET + VolumeDescriptor.FLAGS_OFFSET,
+        assertMalformed(volumes(), b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.FLAGS_OFFSET,
                 (short) 4));
         assertMalformed(auth(), b -> b.putShort(AuthDescriptor.TOKEN_LENGTH_OFFSET, (short) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.OUTCOME_OFFSET, (byte) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET, (byte) 99));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET,
                 (byte) AuthReason.REVOKED.code()));
-        assertMalformed(authResult(), b -> b.putInt(AuthResultDescriptor.VOLUME_COUNT_OFFSET, 1));
-        assertMalformed(authResult(), b -> b.putInt(AuthResultDescriptor.VOLUME_COUNT_OFFSET, -1));
+        assertMalformed(authResult(), b -> b.putShort(AuthResultDescriptor.MESSAGE_LENGTH_OFFSET, (short) 6));
         assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.VOLUMES_OFFSET
                 + ThrottleSetDescriptor.VERSION_OFFSET, 0));
         assertMalformed(throttleSet(), b -> b.putInt(ThrottleSetDescriptor.RESERVED_OFFSET, 1));
@@ -403,7 +403,11 @@ class FrameDecoderTest {
     }
 
     private static Samples.Sample hello() {
-        return new Samples.Hello(1, "gw", List.of(new Samples.Volume(1, 0, 1 << 20, "vol")));
+        return new Samples.Hello(1, "gw", 1);
+    }
+
+    private static Samples.Sample volumes() {
+        return new Samples.Volumes(List.of(new Samples.Volume(1, 0, 1 << 20, "vol")));
     }
 
     private static Samples.Sample auth() {

@@ -57,12 +57,22 @@ final class FuzzChecks {
             case HELLO -> {
                 HelloReader r = new HelloReader().wrap(frame, 0);
                 r.capabilities();
-                r.gatewayName();
+                r.volumeCount();
+                assertThat(r.gatewayName()).isNotEmpty();
+            }
+            case VOLUMES -> {
+                VolumesReader r = new VolumesReader().wrap(frame, 0);
                 for (int i = 0; i < r.volumeCount(); i++) {
                     r.volumeId(i);
                     r.volumeFlags(i);
                     r.volumeCapacity(i);
                     assertThat(r.volumeName(i)).isNotEmpty();
+                }
+            }
+            case VOLUME_IDS -> {
+                VolumeIdsReader r = new VolumeIdsReader().wrap(frame, 0);
+                for (int i = 0; i < r.volumeCount(); i++) {
+                    r.volumeId(i);
                 }
             }
             case CHALLENGE -> assertThat(new ChallengeReader().wrap(frame, 0).nonce()).hasSize(32);
@@ -76,10 +86,7 @@ final class FuzzChecks {
                 assertThat(r.outcome()).isNotNull();
                 assertThat(r.reason()).isNotNull();
                 r.pollIntervalMillis();
-                r.retryAfterMillis();
-                for (int i = 0; i < r.volumeCount(); i++) {
-                    r.volumeId(i);
-                }
+                assertThat(r.retryAfterMillis()).isBetween(0, AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
                 r.message();
             }
             case POLL -> {

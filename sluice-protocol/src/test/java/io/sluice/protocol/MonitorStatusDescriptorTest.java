@@ -12,6 +12,7 @@ class MonitorStatusDescriptorTest {
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.PAIRS_OFFSET / 8)).isEqualTo("pairs");
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8)).isEqualTo("reportsLost");
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8)).isEqualTo("reportsRefused");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8)).isEqualTo("registryUnusable");
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8))
                 .isEqualTo("gatewaysOverVolumeLimit");
     }

@@ -41,7 +41,7 @@ final class Samples {
     /** A sample of {@code type}; list frames get 0..maxEntries entries. */
     static Sample random(FrameType type, Random random, int maxEntries) {
         return switch (type) {
-            case HELLO -> new Hello(random.nextLong(), text(random, 1, 255), volumes(random, maxEntries));
+            case HELLO -> new Hello(random.nextLong(), text(random, 1, 255), random.nextInt(HelloDescriptor.MAX_VOLUMES + 1));
             case CHALLENGE -> new ChallengeSample(bytes(random, 32));
             case AUTH -> new Auth(bytes(random, 32), bytes(random, random.nextBoolean() ? 0 : random.nextInt(257)));
             case AUTH_RESULT -> authResult(random);
@@ -52,6 +52,8 @@ final class Samples {
             case HEARTBEAT -> new Heartbeat(random.nextLong(), random.nextLong());
             case EVENT -> new Event(EventKind.values()[random.nextInt(EventKind.values().length)], random.nextLong(),
                     random.nextInt(), random.nextLong(), volume(random), text(random, 0, 512));
+            case VOLUMES -> new Volumes(volumes(random, maxEntries));
+            case VOLUME_IDS -> volumeIds(random, maxEntries);
         };
     }
 
@@ -113,11 +115,16 @@ final class Samples {
             case PENDING -> AuthReason.AWAITING_APPROVAL;
             case REFUSED -> AuthReason.values()[2 + random.nextInt(AuthReason.values().length - 2)];
         };
+        return new AuthResult(outcome, reason, random.nextInt(),
+                random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1), text(random, 0, 256));
+    }
+
+    private static Sample volumeIds(Random random, int max) {
         List<Integer> ids = new ArrayList<>();
-        for (int i = outcome == AuthOutcome.ACCEPTED ? random.nextInt(20) : 0; i > 0; i--) {
+        for (int i = random.nextInt(max + 1); i > 0; i--) {
             ids.add(random.nextInt());
         }
-        return new AuthResult(outcome, reason, random.nextInt(), random.nextInt(), text(random, 0, 256), ids);
+        return new VolumeIds(ids);
     }
 
     private static Sample stats(Random random, int max) {
@@ -163,14 +170,30 @@ final class Samples {
     record Volume(int id, int flags, long capacity, String name) {
     }
 
-    record Hello(long capabilities, String name, List<Volume> volumes) implements Sample {
+    record Hello(long capabilities, String name, int volumeCount) implements Sample {
         public FrameType type() {
             return FrameType.HELLO;
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            HelloWriter writer = new HelloWriter();
-            if (!writer.begin(dst, sequence, gatewayId, capabilities, volumes.size(), name)) {
+            return new HelloWriter().write(dst, sequence, gatewayId, capabilities, volumeCount, name);
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.HELLO);
+            HelloReader reader = new HelloReader().wrap(decoder);
+            assertThat(new Hello(reader.capabilities(), reader.gatewayName(), (int) reader.volumeCount())).isEqualTo(this);
+        }
+    }
+
+    record Volumes(List<Volume> volumes) implements Sample {
+        public FrameType type() {
+            return FrameType.VOLUMES;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            VolumesWriter writer = new VolumesWriter();
+            if (!writer.begin(dst, sequence, gatewayId, volumes.size())) {
                 return 0;
             }
             for (int i = 0; i < volumes.size(); i++) {
@@ -181,16 +204,35 @@ final class Samples {
         }
 
         public void verify(FrameDecoder decoder) {
-            assertThat(decoder.frameType()).isEqualTo(FrameType.HELLO);
-            HelloReader reader = new HelloReader().wrap(decoder);
-            assertThat(reader.capabilities()).isEqualTo(capabilities);
-            assertThat(reader.gatewayName()).isEqualTo(name);
+            assertThat(decoder.frameType()).isEqualTo(FrameType.VOLUMES);
+            VolumesReader reader = new VolumesReader().wrap(decoder);
             assertThat(reader.volumeCount()).isEqualTo(volumes.size());
             for (int i = 0; i < volumes.size(); i++) {
                 Volume v = volumes.get(i);
                 assertThat(new Volume(reader.volumeId(i), reader.volumeFlags(i), reader.volumeCapacity(i),
                         reader.volumeName(i))).isEqualTo(v);
             }
+        }
+    }
+
+    record VolumeIds(List<Integer> ids) implements Sample {
+        public FrameType type() {
+            return FrameType.VOLUME_IDS;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            int[] array = ids.stream().mapToInt(Integer::intValue).toArray();
+            return new VolumeIdsWriter().write(dst, sequence, gatewayId, array, array.length);
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.VOLUME_IDS);
+            VolumeIdsReader reader = new VolumeIdsReader().wrap(decoder);
+            List<Integer> read = new ArrayList<>();
+            for (int i = 0; i < reader.volumeCount(); i++) {
+                read.add(reader.volumeId(i));
+            }
+            assertThat(read).isEqualTo(ids);
         }
     }
 
@@ -231,31 +273,21 @@ final class Samples {
         }
     }
 
-    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message,
-                      List<Integer> volumeIds) implements Sample {
-        AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message) {
-            this(outcome, reason, pollInterval, retryAfter, message, List.of());
-        }
-
+    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message)
+            implements Sample {
         public FrameType type() {
             return FrameType.AUTH_RESULT;
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            int[] ids = volumeIds.stream().mapToInt(Integer::intValue).toArray();
-            return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter,
-                    message, ids, ids.length);
+            return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter, message);
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.AUTH_RESULT);
             AuthResultReader reader = new AuthResultReader().wrap(decoder);
-            List<Integer> ids = new java.util.ArrayList<>();
-            for (int i = 0; i < reader.volumeCount(); i++) {
-                ids.add(reader.volumeId(i));
-            }
             assertThat(new AuthResult(reader.outcome(), reader.reason(), reader.pollIntervalMillis(),
-                    reader.retryAfterMillis(), reader.message(), ids)).isEqualTo(this);
+                    reader.retryAfterMillis(), reader.message())).isEqualTo(this);
         }
     }
 

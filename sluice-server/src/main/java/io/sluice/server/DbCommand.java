@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.PrivateFiles;
 import io.sluice.db.DbContext;
 import io.sluice.db.DbManager;
 import io.sluice.db.copy.CopyEndpoint;
@@ -10,6 +11,7 @@ import io.sluice.db.copy.DatabaseCopyException;
 import io.sluice.db.copy.TableCount;
 import java.io.IOException;
 import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.store.JdbcUrls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -23,8 +25,16 @@ final class DbCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "embedded database and journal (default ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--jdbc-url", description = "database URL (default: H2 under the data dir; jdbc:postgresql://... for PostgreSQL)")
+    @Option(names = "--jdbc-url", description = "database URL (default: H2 under the data dir; jdbc:postgresql://... for PostgreSQL); "
+            + "every local user sees a command line: use --jdbc-url-file when the URL holds a password")
     String jdbcUrl;
+
+    @Option(names = "--jdbc-url-file", description = "file (0600, this user's) holding the database URL; how the supervisor passes it")
+    Path jdbcUrlFile;
+
+    @Option(names = "--insecure-database-link", description = "accept a PostgreSQL server on another host without TLS that "
+            + "verifies it (sslmode=verify-full); database.insecure-link in the server's configuration")
+    boolean insecureLink;
 
     @Option(names = "--jdbc-user", defaultValue = "sluice", description = "database user (default ${DEFAULT-VALUE})")
     String jdbcUser;
@@ -48,16 +58,27 @@ final class DbCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DbContext context;
         try {
-            context = DbContext.builder().dataDir(dataDir).jdbcUrl(jdbcUrl).jdbcUser(jdbcUser)
-                    .jdbcPassword(jdbcPasswordFile == null ? "" : Files.readString(jdbcPasswordFile).strip())
-                    .mailboxDir(mailboxDir).mailboxName(mailboxName).build();
+            String url = jdbcUrl;
+            if (jdbcUrlFile != null) {
+                if (url != null) {
+                    throw new IllegalArgumentException("give --jdbc-url or --jdbc-url-file, not both");
+                }
+                url = new String(PrivateFiles.readSecret(jdbcUrlFile), java.nio.charset.StandardCharsets.UTF_8).strip();
+            }
+            context = DbContext.builder().dataDir(dataDir).jdbcUrl(url).jdbcUser(jdbcUser)
+                    .jdbcPassword(jdbcPasswordFile == null ? "" : new String(PrivateFiles.readSecret(jdbcPasswordFile),
+                            java.nio.charset.StandardCharsets.UTF_8).strip())
+                    .insecureLink(insecureLink).mailboxDir(mailboxDir).mailboxName(mailboxName).build();
+        } catch (PrivateFiles.NotPrivateException e) {
+            System.err.println("db: " + e.getMessage() + "; chmod 600 it");
+            return ExitCode.USAGE;
         } catch (IllegalArgumentException e) {
             System.err.println("db: " + e.getMessage());
             return ExitCode.USAGE;
         }
         try (UntilSignalled signal = new UntilSignalled(15_000);
              DbManager manager = new DbManager(context)) {
-            System.out.println("db running: " + manager.database().engine().label() + " at " + context.jdbcUrl()
+            System.out.println("db running: " + manager.database().engine().label() + " at " + JdbcUrls.redact(context.jdbcUrl())
                     + ", mailbox " + context.mailboxFile());
             long nextStatus = System.currentTimeMillis() + statusEvery;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {

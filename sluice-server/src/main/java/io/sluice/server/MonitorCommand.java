@@ -35,8 +35,9 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
     List<String> approve = List.of();
 
-    @Option(names = "--token", description = "single-use enrollment tokens")
-    List<String> tokens = List.of();
+    @Option(names = "--token-file", description = "file (0600, this user's) of single-use enrollment tokens, one a line; "
+            + "a file, not the command line, which every local user can read")
+    Path tokenFile;
 
     @Option(names = "--registry-file", description = "where approvals, revocations and enrollment tokens given "
             + "through the mailbox are kept across restarts (default: in memory only)")
@@ -60,6 +61,8 @@ final class MonitorCommand implements Callable<Integer> {
 
     /** How often the daemon's threads are checked. */
     private static final long HEALTH_CHECK_MILLIS = 1_000;
+    /** How often an unreadable gateway registry is shouted about in the log, besides the registry's own error. */
+    private static final long REGISTRY_ALARM_MILLIS = 60_000;
 
     @Override
     public Integer call() throws Exception {
@@ -70,11 +73,19 @@ final class MonitorCommand implements Callable<Integer> {
             System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
             return ExitCode.USAGE;
         }
+        Set<String> tokens;
+        try {
+            tokens = tokenFile == null ? Set.of() : new String(PrivateFiles.readSecret(tokenFile), java.nio.charset.StandardCharsets.UTF_8)
+                    .lines().map(String::strip).filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        } catch (PrivateFiles.NotPrivateException e) {
+            System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
+            return ExitCode.USAGE;
+        }
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
-                .withApproved(parseIds(approve)).withTokens(Set.copyOf(tokens)).withRegistryFile(registryFile)
+                .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
                 .withVolumeLimit(maxVolumesPerGateway);
@@ -82,6 +93,7 @@ final class MonitorCommand implements Callable<Integer> {
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
             long nextStatus = System.currentTimeMillis() + statusEvery;
+            long nextRegistryAlarm = 0;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
                 List<String> problems = daemon.problems();
                 if (!problems.isEmpty()) {
@@ -95,6 +107,12 @@ final class MonitorCommand implements Callable<Integer> {
                                     + "pairs %d, reports dropped %d, lost %d%n", daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost());
+                }
+                String registryProblem = daemon.registryUnusable();
+                if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {
+                    nextRegistryAlarm = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
+                    System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem
+                            + "; repair the file (it is read again every few seconds) or remove it to start over from the configuration");
                 }
             }
         }

@@ -104,6 +104,17 @@ final class StatusCommand implements Callable<Integer> {
                     + "announcing more volumes than monitor.max-volumes-per-gateway%s%n", dropped,
                     b.getLong(MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET), lost, refused, overLimit,
                     dropped + lost + refused + overLimit > 0 ? "  <- see the monitor's log" : "");
+            if (b.capacity() < MonitorStatusDescriptor.LENGTH) {
+                return;
+            }
+            if (b.getLong(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET) != 0) {
+                System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
+                        + "is repaired or removed  <- see the monitor's log");
+            }
+            long writesFailed = b.getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET);
+            if (writesFailed > 0) {
+                System.out.println("gateway registry: " + writesFailed + " write(s) failed  <- see the monitor's log");
+            }
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
         }

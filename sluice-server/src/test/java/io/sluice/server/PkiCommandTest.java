@@ -46,6 +46,46 @@ class PkiCommandTest {
         assertThat(sluice("pki", "revoke", "--data-dir", data, "not-hex").exit()).isEqualTo(ExitCode.USAGE);
     }
 
+    /** The directories {@code pki issue --tls-dir} writes are what nbdkit and libnbd (GnuTLS) load and verify. */
+    @Test
+    void tlsDirectoriesServeNbdkitAndLibnbd() throws Exception {
+        String data = dir.resolve("data").toString();
+        assertThat(sluice("pki", "init", "--data-dir", data).exit()).isZero();
+        Path server = dir.resolve("server");
+        Path client = dir.resolve("client");
+        assertThat(sluice("pki", "issue", "--data-dir", data, "--cn", "localhost", "--san", "localhost", "--usage", "SERVER",
+                "--tls-dir", server.toString()).exit()).isZero();
+        assertThat(sluice("pki", "issue", "--data-dir", data, "--cn", "backup-host", "--usage", "CLIENT",
+                "--tls-dir", client.toString()).exit()).isZero();
+        assertThat(run("certtool", "-k", "--infile", server.resolve("server-key.pem").toString())).isZero();
+        assertThat(run("certtool", "-k", "--infile", client.resolve("client-key.pem").toString())).isZero();
+
+        Path socket = dir.resolve("nbd.sock");
+        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-U", socket.toString(), "--tls=require",
+                "--tls-certificates=" + server, "--tls-verify-peer", "memory", "1M")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(socket) && System.nanoTime() < deadline && nbdkit.isAlive()) {
+                Thread.sleep(20);
+            }
+            assertThat(Files.exists(socket)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
+            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + client))
+                    .as("libnbd proves itself with the client directory and verifies nbdkit against the CA").isZero();
+            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + server))
+                    .as("a server certificate is no client certificate: nbdkit verifies the peer").isNotZero();
+        } finally {
+            nbdkit.destroy();
+            nbdkit.waitFor();
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        return process.waitFor();
+    }
+
     private static int openssl(String... args) throws Exception {
         var command = new java.util.ArrayList<>(java.util.List.of("openssl"));
         command.addAll(java.util.List.of(args));

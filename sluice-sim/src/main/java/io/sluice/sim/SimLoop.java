@@ -36,6 +36,8 @@ final class SimLoop {
     static final long MAX_IDLE_MILLIS = 100;
 
     final HelloWriter helloWriter = new HelloWriter();
+    final io.sluice.protocol.VolumesWriter volumesWriter = new io.sluice.protocol.VolumesWriter();
+    final io.sluice.protocol.VolumeIdsReader volumeIdsReader = new io.sluice.protocol.VolumeIdsReader();
     final AuthWriter authWriter = new AuthWriter();
     final StatsWriter statsWriter = new StatsWriter();
     final ThrottleAckWriter throttleAckWriter = new ThrottleAckWriter();

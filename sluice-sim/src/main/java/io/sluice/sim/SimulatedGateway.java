@@ -11,7 +11,6 @@ import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.HeartbeatDescriptor;
 import io.sluice.protocol.HelloDescriptor;
-import io.sluice.protocol.HelloWriter;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
@@ -21,6 +20,7 @@ import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumesDescriptor;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -57,6 +57,8 @@ final class SimulatedGateway {
         CONNECTING,
         HELLO_SENT,
         AUTH_SENT,
+        /** Accepted; VOLUMES sent, waiting for their ids. */
+        VOLUMES_SENT,
         IN_SESSION,
         /** Sent a corrupt frame; waits for the monitor to close. */
         CORRUPTED,
@@ -114,8 +116,8 @@ final class SimulatedGateway {
         this.random = new SplittableRandom(loop.context().seed() ^ gatewayId * 0x9E3779B97F4A7C15L);
         // Accepts what a monitor may send (a THROTTLE_SET for thousands of volumes) but starts small: most
         // frames from the monitor are POLLs of 40 bytes.
-        this.decoder = new FrameDecoder(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, gatewayId);
-        int hello = HelloDescriptor.frameLength(volumes.length, name.length());
+        this.decoder = FrameDecoder.forConnection(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, gatewayId);
+        int hello = HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH) + VolumesDescriptor.frameLength(volumes.length);
         int session = StatsDescriptor.frameLength(volumes.length) + ThrottleAckDescriptor.frameLength(volumes.length);
         this.out = ByteBuffer.allocate(Math.max(hello, session) + SMALL_FRAMES_ROOM);
         this.stateDeadline = firstConnectMillis;
@@ -143,7 +145,7 @@ final class SimulatedGateway {
                     connect(now);
                 }
             }
-            case CONNECTING, HELLO_SENT, AUTH_SENT, CORRUPTED -> {
+            case CONNECTING, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> {
                 if (now >= stateDeadline) {
                     count(state == State.CONNECTING ? SimCounter.CONNECT_FAILURES : SimCounter.HANDSHAKE_TIMEOUTS);
                     fail(now);
@@ -226,14 +228,7 @@ final class SimulatedGateway {
         out.clear();
         sequence = 1;
         shutdownAfterFlush = false;
-        HelloWriter hello = loop.helloWriter;
-        hello.begin(out, sequence++, gatewayId, CAPABILITIES, volumes.length, name);
-        for (int i = 0; i < volumes.length; i++) {
-            SyntheticVolume volume = volumes[i];
-            hello.volume(i, volume.volumeId(), loop.context().volumeIds() == VolumeIds.SHARED ? VolumeDescriptor.FLAG_SHARED : 0,
-                    volume.capacityBytes(), volume.name());
-        }
-        hello.commit();
+        loop.helloWriter.write(out, sequence++, gatewayId, CAPABILITIES, volumes.length, name);
         state = State.HELLO_SENT;
         selectionKey.interestOps(SelectionKey.OP_READ);
         flush(now);
@@ -279,6 +274,13 @@ final class SimulatedGateway {
                 }
                 onAuthResult(now);
             }
+            case VOLUME_IDS -> {
+                if (state != State.VOLUMES_SENT) {
+                    protocolError(now);
+                    return;
+                }
+                onVolumeIds(now);
+            }
             case POLL -> {
                 if (state != State.IN_SESSION && state != State.CORRUPTED) {
                     protocolError(now);
@@ -320,23 +322,13 @@ final class SimulatedGateway {
         AuthResultReader result = loop.authResultReader.wrap(decoder);
         switch (result.outcome()) {
             case ACCEPTED -> {
-                if (!adoptVolumeIds(result)) {
-                    protocolError(now);
-                    return;
-                }
-                count(SimCounter.AUTH_ACCEPTED);
-                state = State.IN_SESSION;
-                sessions++;
-                failuresInARow = 0;
-                pollsThisSession = 0;
-                lastSentMillis = now;
-                stateDeadline = fault == FaultMode.DISCONNECT ? now + jitter(timings.disconnectPeriodMillis()) : Long.MAX_VALUE;
-                sendCapacityWarnings(now);
-                flush(now);
+                decoder.authenticated();
+                sendVolumes(now);
             }
             case PENDING, REFUSED -> {
                 count(result.outcome() == AuthOutcome.PENDING
                         ? SimCounter.AUTH_PENDING : SimCounter.AUTH_REFUSED);
+                // Clamped by the reader: a forged frame cannot keep the gateway away for more than a few minutes.
                 int retryAfter = result.retryAfterMillis();
                 if (retryAfter <= 0) {
                     count(SimCounter.GAVE_UP);
@@ -348,6 +340,36 @@ final class SimulatedGateway {
                 disconnect(now + delay);
             }
         }
+    }
+
+    private void sendVolumes(long now) {
+        io.sluice.protocol.VolumesWriter writer = loop.volumesWriter;
+        writer.begin(out, sequence++, gatewayId, volumes.length);
+        for (int i = 0; i < volumes.length; i++) {
+            SyntheticVolume volume = volumes[i];
+            writer.volume(i, volume.volumeId(), loop.context().volumeIds() == VolumeIds.SHARED ? VolumeDescriptor.FLAG_SHARED : 0,
+                    volume.capacityBytes(), volume.name());
+        }
+        writer.commit();
+        state = State.VOLUMES_SENT;
+        flush(now);
+    }
+
+    private void onVolumeIds(long now) {
+        if (!adoptVolumeIds(loop.volumeIdsReader.wrap(decoder))) {
+            protocolError(now);
+            return;
+        }
+        // Counted as accepted once the session is open, so accepted less ended is the gateways in session.
+        count(SimCounter.AUTH_ACCEPTED);
+        state = State.IN_SESSION;
+        sessions++;
+        failuresInARow = 0;
+        pollsThisSession = 0;
+        lastSentMillis = now;
+        stateDeadline = fault == FaultMode.DISCONNECT ? now + jitter(timings.disconnectPeriodMillis()) : Long.MAX_VALUE;
+        sendCapacityWarnings(now);
+        flush(now);
     }
 
     private void onPoll(long pollSequence, long now) {
@@ -570,8 +592,8 @@ final class SimulatedGateway {
         return volumesById.get(volumeId);
     }
 
-    /** Takes the ids the monitor assigned, in HELLO's order; false if they do not match HELLO's volumes. */
-    private boolean adoptVolumeIds(AuthResultReader result) {
+    /** Takes the ids the monitor assigned, in VOLUMES' order; false if they do not match its volumes. */
+    private boolean adoptVolumeIds(io.sluice.protocol.VolumeIdsReader result) {
         if (result.volumeCount() != volumes.length) {
             return false;
         }
@@ -585,7 +607,7 @@ final class SimulatedGateway {
 
     private void updateDeadline() {
         long next = switch (state) {
-            case WAITING, CONNECTING, HELLO_SENT, AUTH_SENT, CORRUPTED -> stateDeadline;
+            case WAITING, CONNECTING, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> stateDeadline;
             case IN_SESSION -> {
                 long at = fault == FaultMode.DISCONNECT ? stateDeadline : Long.MAX_VALUE;
                 if (fault != FaultMode.SILENT) {

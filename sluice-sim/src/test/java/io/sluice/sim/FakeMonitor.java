@@ -52,6 +52,7 @@ final class FakeMonitor implements AutoCloseable {
 
     private final byte[] secret;
     private final int retryAfterMillis;
+    private volatile int forgedRetryAfter;
     private final Set<Long> unapproved = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
     private final Selector selector;
@@ -72,6 +73,8 @@ final class FakeMonitor implements AutoCloseable {
     private final PollWriter pollWriter = new PollWriter();
     private final ThrottleSetWriter throttleSetWriter = new ThrottleSetWriter();
     private final HelloReader helloReader = new HelloReader();
+    private final io.sluice.protocol.VolumesReader volumesReader = new io.sluice.protocol.VolumesReader();
+    private final io.sluice.protocol.VolumeIdsWriter volumeIdsWriter = new io.sluice.protocol.VolumeIdsWriter();
     private final AuthReader authReader = new AuthReader();
     private final StatsReader statsReader = new StatsReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
@@ -105,7 +108,7 @@ final class FakeMonitor implements AutoCloseable {
     private static final class Connection {
         final SocketChannel channel;
         final SelectionKey key;
-        final FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+        final FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
         final ByteBuffer out = ByteBuffer.allocate(16 * 1024);
         final Challenge challenge = new Challenge();
         long sequence = 1;
@@ -138,6 +141,11 @@ final class FakeMonitor implements AutoCloseable {
     /** Gateways with this id are answered PENDING. */
     void unapprove(long gatewayId) {
         unapproved.add(gatewayId);
+    }
+
+    /** From now on, PENDING and REFUSED carry this raw retry-after, as a forger on the path could write it. */
+    void forgeRetryAfter(int millis) {
+        forgedRetryAfter = millis;
     }
 
     void approve(long gatewayId) {
@@ -299,13 +307,9 @@ final class FakeMonitor implements AutoCloseable {
             case HELLO -> {
                 HelloReader hello = helloReader.wrap(decoder);
                 connection.gatewayId = hello.gatewayId();
-                connection.volumeIds = new int[hello.volumeCount()];
-                for (int i = 0; i < connection.volumeIds.length; i++) {
-                    connection.volumeIds[i] = hello.volumeId(i);
-                }
                 Seen gateway = seen(connection.gatewayId);
                 gateway.connections.incrementAndGet();
-                gateway.volumeCount = connection.volumeIds.length;
+                gateway.volumeCount = (int) hello.volumeCount();
                 authenticator.issue(connection.challenge, connection.gatewayId);
                 challengeWriter.write(connection.out, connection.sequence++, connection.gatewayId, connection.challenge);
                 flush(connection);
@@ -324,9 +328,21 @@ final class FakeMonitor implements AutoCloseable {
                     answer(connection, AuthOutcome.PENDING, AuthReason.AWAITING_APPROVAL);
                 } else {
                     gateway.accepted.incrementAndGet();
-                    connection.inSession = true;
+                    decoder.authenticated();
                     answer(connection, AuthOutcome.ACCEPTED, AuthReason.NONE);
                 }
+            }
+            case VOLUMES -> {
+                // A fresh server honours every proposal that no other volume holds; this one gives them all.
+                io.sluice.protocol.VolumesReader volumes = volumesReader.wrap(decoder);
+                connection.volumeIds = new int[volumes.volumeCount()];
+                for (int i = 0; i < connection.volumeIds.length; i++) {
+                    connection.volumeIds[i] = volumes.volumeId(i);
+                }
+                connection.inSession = true;
+                volumeIdsWriter.write(connection.out, connection.sequence++, connection.gatewayId, connection.volumeIds,
+                        connection.volumeIds.length);
+                flush(connection);
             }
             case STATS -> {
                 StatsReader stats = statsReader.wrap(decoder);
@@ -374,9 +390,12 @@ final class FakeMonitor implements AutoCloseable {
 
     private void answer(Connection connection, AuthOutcome outcome, AuthReason reason) {
         boolean accepted = outcome == AuthOutcome.ACCEPTED;
+        int at = connection.out.position();
         authResultWriter.write(connection.out, connection.sequence++, connection.gatewayId, outcome, reason,
-                POLL_INTERVAL_MILLIS, accepted ? 0 : retryAfterMillis, "", connection.volumeIds,
-                accepted ? connection.volumeIds.length : 0);
+                POLL_INTERVAL_MILLIS, accepted ? 0 : retryAfterMillis, "");
+        if (!accepted && forgedRetryAfter != 0) {
+            connection.out.putInt(at + io.sluice.protocol.AuthResultDescriptor.RETRY_AFTER_OFFSET, forgedRetryAfter);
+        }
         connection.closeAfterFlush = outcome != AuthOutcome.ACCEPTED;
         flush(connection);
     }

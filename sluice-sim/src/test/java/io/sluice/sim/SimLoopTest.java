@@ -129,6 +129,26 @@ class SimLoopTest {
     }
 
     @Test
+    void aForgedRetryAfterKeepsAGatewayAwayForFiveMinutesAtMost() throws Exception {
+        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+            SimContext context = TestSims.quick(monitor.address(), 1).timings(TIMINGS).build();
+            monitor.unapprove(context.firstGatewayId());
+            monitor.forgeRetryAfter(Integer.MAX_VALUE);
+            loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.NONE);
+            pump("answered PENDING", s -> s.total().get(SimCounter.AUTH_PENDING) == 1);
+            monitor.approve(context.firstGatewayId());
+            // The backoff after one failure is at most 1.2 x 1 s, far below the clamp, so the clamp decides.
+            clock.advance(io.sluice.protocol.AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(2);
+            pump("in session after the approval", s -> s.total().inSession() == 1);
+        }
+    }
+
+    @Test
     void loopFinishesAtItsDurationAndClosesEverything() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
             loop = loop(TestSims.quick(monitor.address(), 3).timings(TIMINGS).durationMillis(5_000), FaultMode.NONE);

@@ -70,6 +70,11 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
                 secureCookies, publicUrl, clock);
     }
 
+    public WebContext withClock(EpochClock newClock) {
+        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, newClock);
+    }
+
     public WebContext withPublicUrl(String url, boolean secure) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
                 secure, url, clock);

@@ -14,10 +14,14 @@ import io.sluice.web.api.GatewayApi;
 import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
 import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.BoundedHashing;
+import io.sluice.web.auth.PasswordHashing;
+import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHasher;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
+import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
 import io.sluice.web.auth.SetupGate;
 import io.sluice.web.call.CalleeLink;
@@ -52,6 +56,8 @@ public final class WebServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebServer.class.getName());
     private static final long SESSION_IDLE_MILLIS = 8 * 3_600_000L;
     private static final long SESSION_MAX_MILLIS = 24 * 3_600_000L;
+    private static final String SESSION_OWNER = "session:";
+    private static final String TOKEN_OWNER = "token:";
 
     private final WebContext context;
     private final Consumer<String> announcer;
@@ -64,11 +70,17 @@ public final class WebServer implements AutoCloseable {
     public static final String SETUP_LINK_FILE = "setup-link";
     private volatile String setupToken;
     private volatile Thread setupRetry;
+    private final BoundedHashing passwordHashes;
 
     /**
      * @param announcer receives the lines a person starting the server must see (URL, setup link)
      */
     public WebServer(WebContext context, Consumer<String> announcer) {
+        this(context, announcer, new PasswordHasher());
+    }
+
+    /** As {@link #WebServer(WebContext, Consumer)}, hashing passwords with {@code hashing} (bounded here). */
+    public WebServer(WebContext context, Consumer<String> announcer, PasswordHashing hashing) {
         this.context = context;
         this.announcer = announcer;
         try {
@@ -90,11 +102,16 @@ public final class WebServer implements AutoCloseable {
             Authenticator authenticator = new Authenticator(sessions, calls, context.clock());
             RequestGuard guard = new RequestGuard(authenticator);
             setup = new SetupGate(calls);
-            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis()));
+            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis(),
+                    owner -> !owner.startsWith(SESSION_OWNER) || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
+            sessions.onEnd(id -> feed.end(SESSION_OWNER + id));
+            authenticator.onRevoke(name -> feed.end(TOKEN_OWNER + name));
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
 
-            new AccountApi(calls, bodies, new PasswordHasher(), sessions,
-                    new LoginLimiter(context.clock(), 5, 300_000), new LoginLimiter(context.clock(), 30, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+            passwordHashes = BoundedHashing.forThisMachine(hashing);
+            new AccountApi(calls, bodies, passwordHashes, sessions,
+                    new LoginBackoff(context.clock(), 3, 1_000, 900_000, 3_600_000), new LoginLimiter(context.clock(), 30, 300_000),
+                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);
@@ -102,7 +119,11 @@ public final class WebServer implements AutoCloseable {
             new MonitoringApi(calls, bodies, context.clock()).register(routes);
             new HealthApi(calls, bodies, links, monitor).register(routes);
             routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
-                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> new SseHandler(feed::join).handle(ctx));
+                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> {
+                        // The stream lives only as long as what let it open: the session, or the token.
+                        String owner = p.viaSession() ? SESSION_OWNER + ctx.cookie(Authenticator.SESSION_COOKIE) : TOKEN_OWNER + p.name();
+                        new SseHandler(client -> feed.join(client, owner)).handle(ctx);
+                    });
             routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
                     (ctx, p) -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
             AtomicReference<ObjectNode> openApi = new AtomicReference<>();
@@ -129,19 +150,17 @@ public final class WebServer implements AutoCloseable {
                         route.handler().handle(ctx, principal);
                     });
                 }
-                config.routes.exception(ApiProblem.class, (e, ctx) -> sendProblem(ctx, e));
+                config.routes.exception(ApiProblem.class, (e, ctx) -> sendProblem(ctx, e, null));
                 config.routes.exception(HttpResponseException.class, (e, ctx) -> sendProblem(ctx,
-                        ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null)));
-                config.routes.exception(Exception.class, (e, ctx) -> {
-                    LOG.log(System.Logger.Level.ERROR, "request failed", e);
-                    sendProblem(ctx, ApiProblem.of(500, "internal", "Internal error", "the failure was logged"));
-                });
+                        ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null), null));
+                config.routes.exception(Exception.class, (e, ctx) -> sendProblem(ctx,
+                        ApiProblem.of(500, "internal", "Internal error", e.toString()), e));
                 config.routes.error(404, ctx -> {
                     if (ctx.path().startsWith("/api/") && !String.valueOf(ctx.res().getContentType()).startsWith("application/problem")) {
-                        sendProblem(ctx, ApiProblem.notFound("no route " + ctx.method() + " " + ctx.path()));
+                        sendProblem(ctx, ApiProblem.notFound("no route " + ctx.method() + " " + ctx.path()), null);
                     }
                 });
-                config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null)));
+                config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null), null));
             });
             opened.push(app::stop);
             opened.push(feed::disconnectAll);
@@ -168,10 +187,26 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    private void sendProblem(Context ctx, ApiProblem problem) {
+    /**
+     * Renders {@code problem}. A server-side failure (5xx) is logged in full under a fresh correlation id
+     * and shown to the client only as {@link ApiProblem#publicView}: the callers of an API include people
+     * who are not signed in, and the detail may quote the database.
+     */
+    private void sendProblem(Context ctx, ApiProblem problem, Throwable cause) {
+        ApiProblem shown = problem;
+        if (problem.status() >= 500) {
+            String correlationId = Secrets.newToken("").substring(0, 16);
+            LOG.log(problem.status() == 500 ? System.Logger.Level.ERROR : System.Logger.Level.WARNING,
+                    "problem " + correlationId + " answering " + ctx.method() + " " + ctx.path() + ": " + problem.status()
+                            + " " + problem.type() + " " + problem.getMessage(), cause);
+            shown = problem.publicView(correlationId);
+        }
         try {
-            ctx.status(problem.status()).contentType("application/problem+json")
-                    .result(bodies.text(problem.body(ctx.path())));
+            if (shown.retryAfterSeconds() > 0) {
+                ctx.header("Retry-After", Long.toString(shown.retryAfterSeconds()));
+            }
+            ctx.status(shown.status()).contentType("application/problem+json")
+                    .result(bodies.text(shown.body(ctx.path())));
         } catch (RuntimeException e) {
             // The exchange is already finished (a stream closed at shutdown): nobody to answer.
             LOG.log(System.Logger.Level.DEBUG, "problem not sent: " + problem.getMessage());
@@ -245,6 +280,11 @@ public final class WebServer implements AutoCloseable {
     /** The setup token this start issued, while the first admin has not been created through it. */
     public Optional<String> setupToken() {
         return Optional.ofNullable(setupToken);
+    }
+
+    /** The bound on concurrent password hashes, with what it has seen. */
+    public BoundedHashing passwordHashes() {
+        return passwordHashes;
     }
 
     /** Every route of the API (for tests and the API document). */

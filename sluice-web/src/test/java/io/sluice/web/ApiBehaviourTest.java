@@ -164,7 +164,8 @@ public class ApiBehaviourTest extends WebTestBase {
     void theSetupTokenWorksOnceAndLoginIsRateLimited() {
         String token = server.setupToken().orElseThrow();
         ApiClient.Response again = api.post("/api/setup", Map.of("token", token, "login", "mallory", "password", PASSWORD), Credentials.NONE);
-        assertThat(again.status()).isEqualTo(403);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.problemType()).isEqualTo("setup-done");
         int limited = 0;
         for (int i = 0; i < 7; i++) {
             ApiClient.Response r = api.post("/api/session", Map.of("login", "ratelimit-probe", "password", "wrong password " + i), Credentials.NONE);

@@ -13,15 +13,16 @@ import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
-import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollWriter;
+import io.sluice.protocol.VolumeIdsWriter;
+import io.sluice.protocol.VolumesReader;
 import java.nio.ByteBuffer;
 
 /**
  * The monitor's side of one gateway session for the peer servers of the monitor benchmark: the same
- * handshake and poll/report exchange the Sluice daemon does (HELLO, CHALLENGE, AUTH, AUTH_RESULT, POLL,
- * STATS), so every peer does the same protocol work and differs only in its threading. Not thread-safe:
+ * handshake and poll/report exchange the Sluice daemon does (HELLO, CHALLENGE, AUTH, AUTH_RESULT, VOLUMES,
+ * VOLUME_IDS, POLL, STATS, with the same limits before authentication), so every peer does the same protocol work and differs only in its threading. Not thread-safe:
  * each peer keeps it on one thread at a time.
  */
 final class GatewayConversation {
@@ -32,9 +33,10 @@ final class GatewayConversation {
     private final ChallengeWriter challengeWriter = new ChallengeWriter();
     private final AuthResultWriter resultWriter = new AuthResultWriter();
     private final PollWriter pollWriter = new PollWriter();
-    private final HelloReader helloReader = new HelloReader();
+    private final VolumesReader volumesReader = new VolumesReader();
+    private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private int[] volumeIds = new int[0];
-    final FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, 1 << 20, 512, 0);
+    final FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, 1 << 20, 512, 0);
     private long sequence = 1;
     private long gatewayId;
     private volatile boolean inSession;
@@ -58,12 +60,6 @@ final class GatewayConversation {
             FrameType type = decoder.frameType();
             if (type == FrameType.HELLO) {
                 gatewayId = decoder.gatewayId();
-                helloReader.wrap(decoder);
-                volumeIds = new int[helloReader.volumeCount()];
-                for (int i = 0; i < volumeIds.length; i++) {
-                    // A fresh server honours every proposal that no other volume holds; these peers give them all.
-                    volumeIds[i] = helloReader.volumeId(i);
-                }
                 authenticator.issue(challenge, gatewayId);
                 challengeWriter.write(out, sequence++, gatewayId, challenge);
             } else if (type == FrameType.AUTH) {
@@ -72,8 +68,19 @@ final class GatewayConversation {
                         authReader.buffer(), authReader.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
                 resultWriter.write(out, sequence++, gatewayId, ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED,
-                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER, 1000, 0, "", volumeIds, ok ? volumeIds.length : 0);
-                inSession = ok;
+                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER, 1000, 0, "");
+                if (ok) {
+                    decoder.authenticated();
+                }
+            } else if (type == FrameType.VOLUMES) {
+                volumesReader.wrap(decoder);
+                volumeIds = new int[volumesReader.volumeCount()];
+                for (int i = 0; i < volumeIds.length; i++) {
+                    // A fresh server honours every proposal that no other volume holds; these peers give them all.
+                    volumeIds[i] = volumesReader.volumeId(i);
+                }
+                volumeIdsWriter.write(out, sequence++, gatewayId, volumeIds, volumeIds.length);
+                inSession = true;
             } else if (type == FrameType.STATS) {
                 reports++;
             }

@@ -83,8 +83,8 @@ final class ServerUnderTest implements AutoCloseable {
                 """.formatted(name, work.resolve("data"), runDir, MAILBOX_DIR, secretFile, monitorPort, pollMillis,
                 approved, webPort));
         if (database != null) {
-            Path passwordFile = work.resolve("db.password");
-            Files.writeString(passwordFile, database.password());
+            Path passwordFile = io.sluice.common.PrivateFiles.writeSecret(work.resolve("db.password"),
+                    database.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             Files.writeString(config, """
                     database:
                       jdbc-url: "%s"

@@ -84,7 +84,7 @@ public final class DatabaseCopy {
             throw new DatabaseCopyException("cannot read the source's schema version: " + e.getMessage(), e);
         }
         if (current == null || current.getVersion() == null) {
-            throw new DatabaseCopyException("the source " + from.url() + " holds no Sluice schema");
+            throw new DatabaseCopyException("the source " + io.sluice.db.store.JdbcUrls.redact(from.url()) + " holds no Sluice schema");
         }
         return current.getVersion().getVersion();
     }

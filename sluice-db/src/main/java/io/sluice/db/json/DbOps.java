@@ -68,7 +68,7 @@ public final class DbOps {
         ObjectNode node = mapper.createObjectNode();
         node.put("engine", database.engine().label());
         // A URL may carry credentials as a parameter; status is readable by every caller.
-        node.put("url", database.url().replaceAll("(?i)(password=)[^&;]*", "$1***"));
+        node.put("url", io.sluice.db.store.JdbcUrls.redact(database.url()));
         node.put("degraded", s.degraded());
         node.put("bufferedSamples", s.bufferedSamples());
         node.put("journaledSamples", s.journaledSamples());

@@ -22,6 +22,6 @@ public enum Engine {
         if (jdbcUrl.startsWith("jdbc:postgresql:")) {
             return POSTGRESQL;
         }
-        throw new IllegalArgumentException("unsupported JDBC URL (h2 or postgresql): " + jdbcUrl);
+        throw new IllegalArgumentException("unsupported JDBC URL (h2 or postgresql): " + JdbcUrls.redact(jdbcUrl));
     }
 }

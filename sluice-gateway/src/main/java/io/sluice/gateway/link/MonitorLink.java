@@ -31,6 +31,9 @@ import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsReader;
+import io.sluice.protocol.VolumesDescriptor;
+import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,9 +54,9 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code sluice-monitor-link}) with a blocking socket:
  *
  * <pre>
- *   CONNECTING --connect--> HANDSHAKE: HELLO (every export as a volume) / CHALLENGE -> AUTH / AUTH_RESULT
- *        ^                      | ACCEPTED                          | PENDING, REFUSED (with a retry-after)
- *        |                      v                                   v
+ *   CONNECTING --connect--> HANDSHAKE: HELLO / CHALLENGE -> AUTH / AUTH_RESULT
+ *        ^                      | ACCEPTED: VOLUMES (every export)  | PENDING, REFUSED (with a retry-after,
+ *        |                      | / VOLUME_IDS                      v  at most 5 minutes whatever it says)
  *   BACKING_OFF <--broken-- IN_SESSION: POLL -> STATS,          BACKING_OFF (max(retry-after, backoff))
  *   (100 ms .. 10 s,        THROTTLE_SET -> apply -> THROTTLE_ACK,
  *    doubled, jittered)     HEARTBEAT when idle, EVENT on capacity warnings
@@ -97,7 +100,7 @@ public final class MonitorLink implements AutoCloseable {
     private final Export[] exports;
     /**
      * Each export's volume id on the wire, by export id: the proposal until the monitor assigns ids in
-     * AUTH_RESULT, then the assigned one. Only the link's thread reads and writes it.
+     * VOLUME_IDS, then the assigned one. Only the link's thread reads and writes it.
      */
     private final int[] wireIds;
     private final Map<Integer, Integer> exportsByWireId = new HashMap<>();
@@ -106,6 +109,8 @@ public final class MonitorLink implements AutoCloseable {
     private final Thread thread;
 
     private final HelloWriter helloWriter = new HelloWriter();
+    private final VolumesWriter volumesWriter = new VolumesWriter();
+    private final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
     private final AuthWriter authWriter = new AuthWriter();
     private final StatsWriter statsWriter = new StatsWriter();
     private final ThrottleAckWriter ackWriter = new ThrottleAckWriter();
@@ -138,6 +143,9 @@ public final class MonitorLink implements AutoCloseable {
     private long heartbeatEcho;
     private int failuresInARow;
     private boolean challenged;
+    /** AUTH_RESULT ACCEPTED came and VOLUMES went out; the session opens with VOLUME_IDS. */
+    private boolean accepted;
+    private int pollIntervalMillis;
     private long lastReceivedNanos;
     private long silenceLimitNanos;
 
@@ -173,8 +181,8 @@ public final class MonitorLink implements AutoCloseable {
         return wireIds[exportId];
     }
 
-    /** Takes the ids the monitor assigned to HELLO's volumes (sent in export order). */
-    private void adoptVolumeIds(AuthResultReader result) throws IOException {
+    /** Takes the ids the monitor assigned to VOLUMES' entries (sent in export order). */
+    private void adoptVolumeIds(VolumeIdsReader result) throws IOException {
         if (result.volumeCount() != exports.length) {
             throw new IOException("the monitor assigned " + result.volumeCount() + " volume ids for " + exports.length + " volumes");
         }
@@ -272,13 +280,14 @@ public final class MonitorLink implements AutoCloseable {
     private long session(Socket s) throws IOException {
         InputStream in = s.getInputStream();
         OutputStream output = s.getOutputStream();
-        FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
-                4096, config.gatewayId());
+        FrameDecoder decoder = FrameDecoder.forConnection(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
+                1024, config.gatewayId());
         sequence = 1;
         state = LinkState.HANDSHAKE;
         sendHello(output);
         long handshakeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
         challenged = false;
+        accepted = false;
         while (running) {
             int n;
             try {
@@ -348,27 +357,37 @@ public final class MonitorLink implements AutoCloseable {
                     AuthResultReader result = authResultReader.wrap(decoder);
                     switch (result.outcome()) {
                         case ACCEPTED -> {
-                            adoptVolumeIds(result);
-                            state = LinkState.IN_SESSION;
-                            sessions++;
-                            failuresInARow = 0;
-                            lastError = null;
-                            lastSentNanos = System.nanoTime();
-                            lastReceivedNanos = lastSentNanos;
-                            // A monitor polls every interval; one that says nothing for several intervals (or
-                            // heartbeats) is hung or gone behind a silent network, so the link starts over.
-                            silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(3 * config.heartbeatMillis(),
-                                    4L * Math.max(0, result.pollIntervalMillis())));
-                            sendCapacityWarnings(output, gateway.stats());
+                            accepted = true;
+                            pollIntervalMillis = result.pollIntervalMillis();
+                            decoder.authenticated();
+                            sendVolumes(output);
                         }
                         case PENDING, REFUSED -> {
                             lastError = "monitor answered " + result.outcome() + " (" + result.reason() + ")"
                                     + (result.message().isEmpty() ? "" : ": " + result.message());
+                            // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): the frame is not authenticated.
                             int retryAfter = result.retryAfterMillis();
                             return retryAfter > 0 ? (long) retryAfter : (long) config.backoffMaxMillis();
                         }
                         case null -> throw new IOException("unknown AUTH_RESULT outcome");
                     }
+                }
+                case VOLUME_IDS -> {
+                    if (state != LinkState.HANDSHAKE || !accepted) {
+                        throw new IOException("unexpected VOLUME_IDS");
+                    }
+                    adoptVolumeIds(volumeIdsReader.wrap(decoder));
+                    state = LinkState.IN_SESSION;
+                    sessions++;
+                    failuresInARow = 0;
+                    lastError = null;
+                    lastSentNanos = System.nanoTime();
+                    lastReceivedNanos = lastSentNanos;
+                    // A monitor polls every interval; one that says nothing for several intervals (or
+                    // heartbeats) is hung or gone behind a silent network, so the link starts over.
+                    silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(3 * config.heartbeatMillis(),
+                            4L * Math.max(0, pollIntervalMillis)));
+                    sendCapacityWarnings(output, gateway.stats());
                 }
                 case POLL -> {
                     requireSession("POLL");
@@ -398,14 +417,21 @@ public final class MonitorLink implements AutoCloseable {
     }
 
     private void sendHello(OutputStream output) throws IOException {
-        ensureCapacity(HelloDescriptor.frameLength(exports.length, HelloDescriptor.MAX_NAME_LENGTH));
+        ensureCapacity(HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH));
         out.clear();
-        helloWriter.begin(out, sequence++, config.gatewayId(), CAPABILITIES, exports.length, config.gatewayName());
+        helloWriter.write(out, sequence++, config.gatewayId(), CAPABILITIES, exports.length, config.gatewayName());
+        flush(output);
+    }
+
+    private void sendVolumes(OutputStream output) throws IOException {
+        ensureCapacity(VolumesDescriptor.frameLength(exports.length));
+        out.clear();
+        volumesWriter.begin(out, sequence++, config.gatewayId(), exports.length);
         for (int i = 0; i < exports.length; i++) {
             Export export = exports[i];
-            helloWriter.volume(i, volumeId(export.id()), volumeFlags(export), export.size(), wireName(export.name()));
+            volumesWriter.volume(i, volumeId(export.id()), volumeFlags(export), export.size(), wireName(export.name()));
         }
-        helloWriter.commit();
+        volumesWriter.commit();
         flush(output);
     }
 
@@ -533,7 +559,7 @@ public final class MonitorLink implements AutoCloseable {
         out.clear();
     }
 
-    /** The export name as HELLO carries it: at most 64 bytes of UTF-8, cut at a character boundary. */
+    /** The export name as VOLUMES carries it: at most 64 bytes of UTF-8, cut at a character boundary. */
     static String wireName(String name) {
         String cut = name;
         while (cut.getBytes(StandardCharsets.UTF_8).length > VolumeDescriptor.MAX_NAME_LENGTH) {

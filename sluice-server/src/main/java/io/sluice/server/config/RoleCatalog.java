@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.supervisor.RoleSpec;
@@ -46,7 +47,25 @@ public final class RoleCatalog {
         }
     }
 
+    /**
+     * Where the supervisor leaves the database URL for the db role: a URL may hold a password, and every
+     * local user can read a command line ({@code ps}, /proc/PID/cmdline), so it goes in a 0600 file.
+     */
+    public static Path jdbcUrlFile(ServerSettings s) {
+        return s.runDir().resolve("secrets").resolve("db.jdbc-url");
+    }
+
+    /** The role specs, after writing the secrets their command lines name ({@link #jdbcUrlFile}). */
     public static List<RoleSpec> roles(ServerSettings s) {
+        if (s.jdbcUrl() != null && s.roles().contains("db")) {
+            try {
+                PrivateFiles.ensureDirectory(s.runDir());
+                PrivateFiles.writeSecret(PrivateFiles.ensureDirectory(jdbcUrlFile(s).getParent()).resolve(jdbcUrlFile(s).getFileName()),
+                        s.jdbcUrl().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + jdbcUrlFile(s), e);
+            }
+        }
         List<RoleSpec> specs = new ArrayList<>();
         for (String role : s.roles()) {
             specs.add(new RoleSpec(role, command(s, role), inbox(s, role), s.jvmOptions().getOrDefault(role, List.of()),
@@ -81,7 +100,10 @@ public final class RoleCatalog {
             case "db" -> {
                 cmd.addAll(List.of("db", "--data-dir", s.dataDir().toString()));
                 if (s.jdbcUrl() != null) {
-                    cmd.addAll(List.of("--jdbc-url", s.jdbcUrl()));
+                    cmd.addAll(List.of("--jdbc-url-file", jdbcUrlFile(s).toString()));
+                }
+                if (s.jdbcInsecureLink()) {
+                    cmd.add("--insecure-database-link");
                 }
                 if (s.jdbcUser() != null) {
                     cmd.addAll(List.of("--jdbc-user", s.jdbcUser()));

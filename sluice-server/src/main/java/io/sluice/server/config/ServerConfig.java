@@ -25,7 +25,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {
     }
 
-    public record Database(String jdbcUrl, String user, String passwordFile) {
+    public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {
     }
 
     public record Web(String listen) {
@@ -59,7 +59,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Database databaseOrEmpty() {
-        return database == null ? new Database(null, null, null) : database;
+        return database == null ? new Database(null, null, null, null) : database;
     }
 
     public Web webOrEmpty() {

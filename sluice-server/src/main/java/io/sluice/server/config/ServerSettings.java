@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.db.store.JdbcUrls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, String webListen, VolumeLimits volumeLimits) {
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits) {
     /**
      * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
      * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
@@ -81,6 +82,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (jdbcPasswordFile != null && !Files.isReadable(jdbcPasswordFile)) {
             throw new IllegalArgumentException("database.password-file: cannot read " + jdbcPasswordFile);
         }
+        String linkProblem = roles.contains("db") ? JdbcUrls.linkProblem(jdbcUrl, jdbcInsecureLink) : null;
+        if (linkProblem != null) {
+            throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
+        }
     }
 
     private static void checkHostPort(String key, String value) {
@@ -118,6 +123,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
+                first(gd.insecureLink(), fd.insecureLink(), false),
                 first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"),
                 new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
                         first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),

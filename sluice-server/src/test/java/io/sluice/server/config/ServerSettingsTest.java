@@ -17,9 +17,10 @@ class ServerSettingsTest {
 
     private Path exampleWithLocalFiles() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
-        Path password = Files.writeString(dir.resolve("pw"), "pw");
+        Path password = PrivateFiles.writeSecret(dir.resolve("pw"), "pw".getBytes(StandardCharsets.UTF_8));
         Path bootstrap = Files.writeString(dir.resolve("services.json"), "{}");
         String yaml = Files.readString(Path.of("..", "conf", "sluice.example.yaml"))
+                .replace("/var/lib/sluice", dir.resolve("var").toString())
                 .replace("/etc/sluice/deployment.secret", secret.toString())
                 .replace("/etc/sluice/db.password", password.toString())
                 .replace("/etc/sluice/services.json", bootstrap.toString());
@@ -34,8 +35,15 @@ class ServerSettingsTest {
         assertThat(s.jvmOptions().get("db")).containsExactly("-Xmx1g");
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
                 .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice");
-        assertThat(RoleCatalog.command(s, "db")).containsSubsequence("--jdbc-url", "jdbc:postgresql://127.0.0.1:5432/sluice");
+        assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
+                .containsSubsequence("--jdbc-url-file", RoleCatalog.jdbcUrlFile(s).toString())
+                .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
         assertThat(RoleCatalog.roles(s)).extracting(r -> r.name()).containsExactly("db", "services", "monitor", "web");
+        assertThat(Files.readString(RoleCatalog.jdbcUrlFile(s))).isEqualTo("jdbc:postgresql://127.0.0.1:5432/sluice");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s))))
+                .isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s).getParent()))).isEqualTo("rwx------");
         assertThat(RoleCatalog.mailboxes(s)).hasSize(4);
         assertThat(s.volumeLimits()).isEqualTo(new ServerSettings.VolumeLimits(4_096, 100_000, 600_000));
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--max-volumes-per-gateway", "4096");
@@ -84,5 +92,37 @@ class ServerSettingsTest {
                 .hasMessageContaining("services.volume-expiry-ms");
         assertThatThrownBy(() -> ServerConfig.read(Files.writeString(dir.resolve("e.yaml"), "name: [unclosed\n")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("e.yaml");
+    }
+
+    private ServerConfig database(String url, Boolean insecure) {
+        return new ServerConfig(null, dir.resolve("data").toString(), null, null, null, null, List.of("db"), null, null, null,
+                new ServerConfig.Database(url, null, null, insecure), null);
+    }
+
+    @Test
+    void aPostgresqlServerOnAnotherHostNeedsAVerifiedTlsLinkUnlessTheOperatorAcceptsAnInsecureOne() throws Exception {
+        for (String url : new String[] {"jdbc:postgresql://db.example:5432/sluice",
+                "jdbc:postgresql://10.0.0.5/sluice?sslmode=require", "jdbc:postgresql://127.0.0.1,db.example:5432/sluice",
+                "jdbc:postgresql://[2001:db8::1]:5432/sluice?sslmode=verify-ca"}) {
+            assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.EMPTY, database(url, null))).as(url)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("database.jdbc-url")
+                    .hasMessageContaining("sslmode=verify-full").hasMessageContaining("database.insecure-link: true");
+        }
+        assertThat(ServerSettings.resolve(ServerConfig.EMPTY, database("jdbc:postgresql://db.example:5432/sluice", true))
+                .jdbcInsecureLink()).isTrue();
+        ServerSettings insecure = ServerSettings.resolve(ServerConfig.EMPTY, database("jdbc:postgresql://db.example/sluice", true));
+        assertThat(RoleCatalog.command(insecure, "db")).contains("--insecure-database-link");
+        for (String url : new String[] {"jdbc:postgresql://db.example:5432/sluice?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+                "jdbc:postgresql://127.0.0.1:5432/sluice", "jdbc:postgresql://localhost/sluice", "jdbc:postgresql://[::1]:5432/sluice",
+                "jdbc:postgresql:sluice", "jdbc:h2:file:/var/lib/sluice/db/sluice"}) {
+            assertThat(ServerSettings.resolve(ServerConfig.EMPTY, database(url, null)).jdbcUrl()).isEqualTo(url);
+        }
+        Path yaml = Files.writeString(dir.resolve("insecure.yaml"), """
+                roles: [db]
+                database:
+                  jdbc-url: jdbc:postgresql://db.example:5432/sluice
+                  insecure-link: true
+                """);
+        assertThat(ServerSettings.resolve(ServerConfig.read(yaml), ServerConfig.EMPTY).jdbcInsecureLink()).isTrue();
     }
 }

@@ -6,8 +6,9 @@ import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
-import io.sluice.web.auth.PasswordHasher;
+import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
@@ -27,24 +28,27 @@ public final class AccountApi {
 
     private final JsonCalls calls;
     private final JsonBodies bodies;
-    private final PasswordHasher hasher;
+    private final PasswordHashing hasher;
     private final Sessions sessions;
-    /** Failures per login name (and per address for setup): strict, a person mistypes a few times. */
-    private final LoginLimiter strict;
+    /** Failed sign-ins per (login, address): exponential, and nobody else's failures count against you. */
+    private final LoginBackoff backoff;
     /** Failures per client address: looser, many people may share one address behind a proxy. */
     private final LoginLimiter byAddress;
+    /** Wrong setup tokens per client address: strict, the token is copied, not typed. */
+    private final LoginLimiter setupByAddress;
     private final Authenticator authenticator;
     private final SetupGate setup;
     private final boolean secureCookies;
 
-    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHasher hasher, Sessions sessions, LoginLimiter strict, LoginLimiter byAddress,
-                      Authenticator authenticator, SetupGate setup, boolean secureCookies) {
+    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHashing hasher, Sessions sessions, LoginBackoff backoff,
+                      LoginLimiter byAddress, LoginLimiter setupByAddress, Authenticator authenticator, SetupGate setup, boolean secureCookies) {
         this.calls = calls;
         this.bodies = bodies;
         this.hasher = hasher;
         this.sessions = sessions;
-        this.strict = strict;
+        this.backoff = backoff;
         this.byAddress = byAddress;
+        this.setupByAddress = setupByAddress;
         this.authenticator = authenticator;
         this.setup = setup;
         this.secureCookies = secureCookies;
@@ -88,12 +92,11 @@ public final class AccountApi {
         ObjectNode body = bodies.object(ctx);
         String login = JsonBodies.name(body, "login");
         char[] password = password(body);
-        String ipKey = "ip:" + ctx.ip();
-        String loginKey = "login:" + login;
-        long wait = Math.max(byAddress.retryAfterMillis(ipKey), strict.retryAfterMillis(loginKey));
+        String address = LoginBackoff.addressKey(ctx.ip());
+        long wait = Math.max(byAddress.retryAfterMillis(address), backoff.retryAfterMillis(login, address));
         if (wait > 0) {
-            ctx.header("Retry-After", Long.toString((wait + 999) / 1000));
-            throw ApiProblem.of(429, "too-many-attempts", "Too many sign-in attempts", "wait before trying again");
+            throw ApiProblem.of(429, "too-many-attempts", "Too many sign-in attempts", "wait before trying again")
+                    .withRetryAfter((wait + 999) / 1000);
         }
         JsonNode user = null;
         try {
@@ -113,11 +116,11 @@ public final class AccountApi {
         }
         java.util.Arrays.fill(password, '\0');
         if (!ok) {
-            byAddress.recordFailure(ipKey);
-            strict.recordFailure(loginKey);
+            byAddress.recordFailure(address);
+            backoff.recordFailure(login, address);
             throw ApiProblem.of(401, "bad-credentials", "Sign-in failed", "wrong login or password, or the user is disabled");
         }
-        strict.recordSuccess(loginKey);
+        backoff.recordSuccess(login, address);
         Role role = Role.parse(user.path("role").asText()).orElse(Role.VIEWER);
         Sessions.Session s = sessions.open(login, role);
         ctx.cookie(sessionCookie(s.id(), -1));
@@ -154,16 +157,18 @@ public final class AccountApi {
         String token = JsonBodies.requiredText(body, "token", 200);
         String login = JsonBodies.name(body, "login");
         char[] password = password(body);
-        String key = "setup:" + ctx.ip();
-        if (strict.retryAfterMillis(key) > 0) {
-            throw ApiProblem.of(429, "too-many-attempts", "Too many setup attempts", "wait before trying again");
+        String key = LoginBackoff.addressKey(ctx.ip());
+        long wait = setupByAddress.retryAfterMillis(key);
+        if (wait > 0) {
+            throw ApiProblem.of(429, "too-many-attempts", "Too many setup attempts", "wait before trying again")
+                    .withRetryAfter((wait + 999) / 1000);
         }
         JsonNode user;
         try {
-            user = setup.complete(token, login, hasher.hash(password));
+            user = setup.complete(token, login, () -> hasher.hash(password));
         } catch (ApiProblem e) {
             if (e.status() == 403) {
-                strict.recordFailure(key);
+                setupByAddress.recordFailure(key);
             }
             throw e;
         }
@@ -217,7 +222,7 @@ public final class AccountApi {
     private void revokeToken(Context ctx, Principal p) {
         String name = JsonBodies.checkName("name", ctx.pathParam("name"));
         JsonNode revoked = calls.db("token.revoke", p.actor(), calls.args().put("name", name));
-        authenticator.forgetTokens();
+        authenticator.revoked(name);
         bodies.send(ctx, revoked);
     }
 

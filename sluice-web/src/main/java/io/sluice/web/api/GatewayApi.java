@@ -113,7 +113,7 @@ public final class GatewayApi {
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.enrollment-token.issue")
                 .put("target", "enrollment-token:" + hash.substring(0, 12)).set("detail", calls.args().put("note", note)));
         bodies.send(ctx, 201, calls.args().put("token", token).put("sha256", hash)
-                .put("use", "give it to the gateway (--enrollment-token, or monitor.enrollment-token in its configuration); "
+                .put("use", "give it to the gateway (--enrollment-token-file, or monitor.enrollment-token in its configuration); "
                         + "it admits one gateway and is shown only once"));
     }
 }

@@ -5,9 +5,12 @@ import io.javalin.http.Context;
 import io.sluice.common.EpochClock;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Finds who sent a request: a Bearer API token (looked up by its SHA-256 through the database
@@ -18,6 +21,9 @@ public final class Authenticator {
     public static final String SESSION_COOKIE = "sluice_session";
     private static final long TOKEN_CACHE_MILLIS = 5_000;
     private static final int TOKEN_CACHE_MAX = 10_000;
+    /** How long a token the database does not know (or knows as revoked) is answered 401 without asking again. */
+    private static final long UNKNOWN_TOKEN_MILLIS = 10_000;
+    private static final int UNKNOWN_TOKEN_MAX = 10_000;
 
     private record Cached(Principal principal, long until) {
     }
@@ -26,6 +32,9 @@ public final class Authenticator {
     private final JsonCalls calls;
     private final EpochClock clock;
     private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
+    /** Hashes of tokens found unknown or revoked, to the time until which that answer stands. */
+    private final Map<String, Long> refused = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
 
     public Authenticator(Sessions sessions, JsonCalls calls, EpochClock clock) {
         this.sessions = sessions;
@@ -55,18 +64,24 @@ public final class Authenticator {
         if (cached != null && cached.until() > now) {
             return cached.principal();
         }
+        Long refusedUntil = refused.get(hash);
+        if (refusedUntil != null && refusedUntil > now) {
+            throw unauthorized("unknown or revoked API token");
+        }
         JsonNode found;
         try {
             found = calls.db("token.find", "system:web", calls.args().put("tokenHash", hash));
         } catch (ApiProblem p) {
             if (p.status() == 404) {
-                throw unauthorized("unknown API token");
+                refuse(hash, now);
+                throw unauthorized("unknown or revoked API token");
             }
             throw p;
         }
         if (found.path("revoked").asBoolean(false)) {
             tokens.remove(hash);
-            throw unauthorized("the API token was revoked");
+            refuse(hash, now);
+            throw unauthorized("unknown or revoked API token");
         }
         Role role = Role.parse(found.path("role").asText()).orElseThrow(() -> unauthorized("the API token has no valid role"));
         Principal principal = new Principal(found.path("name").asText(), role, false, null);
@@ -77,9 +92,32 @@ public final class Authenticator {
         return principal;
     }
 
-    /** Forgets cached tokens, so a revocation through this server takes effect at once. */
-    public void forgetTokens() {
+    /**
+     * Remembers briefly that {@code hash} is no token, so a client repeating it (a script with an old token)
+     * costs no database call each time. Bounded: expired entries go first, and if a spray of distinct tokens
+     * fills it anyway it starts afresh (those each cost a call, which the per-request cost bounds).
+     */
+    private void refuse(String hash, long now) {
+        if (refused.size() >= UNKNOWN_TOKEN_MAX) {
+            refused.values().removeIf(until -> until <= now);
+            if (refused.size() >= UNKNOWN_TOKEN_MAX) {
+                refused.clear();
+            }
+        }
+        refused.put(hash, now + UNKNOWN_TOKEN_MILLIS);
+    }
+
+    /** {@code listener} is told the name of every token revoked through this server. */
+    public void onRevoke(Consumer<String> listener) {
+        revokeListeners.add(listener);
+    }
+
+    /** Forgets cached tokens, so the revocation of {@code name} through this server takes effect at once. */
+    public void revoked(String name) {
         tokens.clear();
+        for (Consumer<String> listener : revokeListeners) {
+            listener.accept(name);
+        }
     }
 
     public static ApiProblem unauthorized(String detail) {

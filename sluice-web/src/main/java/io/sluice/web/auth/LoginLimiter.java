@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed-login limit per key (client address, and login name): at most {@code maxFailures} within a
+ * Failed-attempt limit per key (a client address): at most {@code maxFailures} within a
  * sliding {@code windowMillis}. Checked before the password is hashed, so guessing costs the server
  * nothing once a key is blocked.
  */

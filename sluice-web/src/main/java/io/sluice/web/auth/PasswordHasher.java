@@ -12,7 +12,7 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * so the parameters travel with each hash and can be raised later without breaking old ones. The
  * default cost is OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane).
  */
-public final class PasswordHasher {
+public final class PasswordHasher implements PasswordHashing {
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
     private static final int HASH_BYTES = 32;
@@ -36,6 +36,7 @@ public final class PasswordHasher {
         this.decoy = hash("decoy password never used".toCharArray());
     }
 
+    @Override
     public String hash(char[] password) {
         byte[] salt = new byte[16];
         random.nextBytes(salt);
@@ -45,6 +46,7 @@ public final class PasswordHasher {
     }
 
     /** False for a wrong password and for anything that is not an Argon2id PHC string we can check. */
+    @Override
     public boolean verify(char[] password, String encoded) {
         if (encoded == null) {
             return false;
@@ -81,6 +83,7 @@ public final class PasswordHasher {
     }
 
     /** Spends the time of one verification without a user to check against. */
+    @Override
     public void burnOneVerification(char[] password) {
         verify(password, decoy);
     }

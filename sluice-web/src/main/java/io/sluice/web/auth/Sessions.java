@@ -1,9 +1,12 @@
 package io.sluice.web.auth;
 
 import io.sluice.common.EpochClock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Browser sessions, in memory: a restart of the web role logs everyone out, which is the safe side.
@@ -17,11 +20,24 @@ public final class Sessions {
     private final EpochClock clock;
     private final long idleMillis;
     private final long maxMillis;
+    private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
 
     public Sessions(EpochClock clock, long idleMillis, long maxMillis) {
         this.clock = clock;
         this.idleMillis = idleMillis;
         this.maxMillis = maxMillis;
+    }
+
+    /** {@code listener} is told the id of every session that ends: signed out, closed, or found expired. */
+    public void onEnd(Consumer<String> listener) {
+        endListeners.add(listener);
+    }
+
+    /** Whether {@code id} is a session that has not ended, without counting this as its use. */
+    public boolean isLive(String id) {
+        Session s = id == null ? null : byId.get(id);
+        long now = clock.epochMillis();
+        return s != null && now - s.lastSeen() <= idleMillis && now - s.createdAt() <= maxMillis;
     }
 
     public Session open(String login, Role role) {
@@ -41,7 +57,9 @@ public final class Sessions {
             return Optional.empty();
         }
         if (now - s.lastSeen() > idleMillis || now - s.createdAt() > maxMillis) {
-            byId.remove(id, s);
+            if (byId.remove(id, s)) {
+                ended(id);
+            }
             return Optional.empty();
         }
         Session touched = new Session(s.id(), s.login(), s.role(), s.csrfToken(), s.createdAt(), now);
@@ -50,13 +68,23 @@ public final class Sessions {
     }
 
     public void close(String id) {
-        if (id != null) {
-            byId.remove(id);
+        if (id != null && byId.remove(id) != null) {
+            ended(id);
         }
     }
 
     /** Ends every session of a user (role change, disabling, password change). */
     public void closeAllOf(String login) {
-        byId.values().removeIf(s -> s.login().equals(login));
+        for (Session s : byId.values()) {
+            if (s.login().equals(login) && byId.remove(s.id()) != null) {
+                ended(s.id());
+            }
+        }
+    }
+
+    private void ended(String id) {
+        for (Consumer<String> listener : endListeners) {
+            listener.accept(id);
+        }
     }
 }

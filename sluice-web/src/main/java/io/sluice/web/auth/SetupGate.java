@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * There is no default password: while no user exists, each start of the web role makes a fresh
@@ -40,8 +41,15 @@ public final class SetupGate {
         return usersSeen;
     }
 
-    /** Creates the first admin if {@code token} is the current setup token; spends the token. */
-    public JsonNode complete(String token, String login, String passwordHash) {
+    /**
+     * Creates the first admin if {@code token} is the current setup token, and spends the token. The
+     * password is hashed (by {@code passwordHash}) only after the token checked out: a wrong token, or any
+     * token once setup is done, costs the server no hash. Serialised, so one token never makes two admins.
+     */
+    public synchronized JsonNode complete(String token, String login, Supplier<String> passwordHash) {
+        if (usersSeen) {
+            throw setupDone();
+        }
         String stored;
         try {
             stored = calls.db("setting.get", ACTOR, calls.args().put("key", SETTING)).path("value").asText("");
@@ -55,12 +63,19 @@ public final class SetupGate {
             throw wrongToken();
         }
         if (usersExist()) {
-            throw ApiProblem.of(409, "setup-done", "Setup already done", "a user exists; sign in instead");
+            throw setupDone();
         }
+        String hash = passwordHash.get();
         // Spent before the user is created: a token can never make two admins, even if creation fails.
         calls.db("setting.put", ACTOR, calls.args().put("key", SETTING).put("value", ""));
-        return calls.db("user.create", "system:setup", calls.args().put("login", login).put("role", "ADMIN")
-                .put("passwordHash", passwordHash));
+        JsonNode created = calls.db("user.create", "system:setup", calls.args().put("login", login).put("role", "ADMIN")
+                .put("passwordHash", hash));
+        usersSeen = true;
+        return created;
+    }
+
+    private static ApiProblem setupDone() {
+        return ApiProblem.of(409, "setup-done", "Setup already done", "a user exists; sign in instead");
     }
 
     private static ApiProblem wrongToken() {

@@ -15,10 +15,17 @@ public final class ApiProblem extends RuntimeException {
     private final Map<String, Object> extensions;
     private final String title;
     private final String detail;
+    private final long retryAfterSeconds;
 
     public ApiProblem(int status, String type, String title, String detail, String field, String rule,
                       Map<String, Object> extensions) {
+        this(status, type, title, detail, field, rule, extensions, 0);
+    }
+
+    private ApiProblem(int status, String type, String title, String detail, String field, String rule,
+                       Map<String, Object> extensions, long retryAfterSeconds) {
         super(title + (detail == null ? "" : ": " + detail), null, false, false);
+        this.retryAfterSeconds = retryAfterSeconds;
         this.status = status;
         this.type = type;
         this.field = field;
@@ -47,6 +54,32 @@ public final class ApiProblem extends RuntimeException {
 
     public static ApiProblem notFound(String detail) {
         return of(404, "not-found", "Not found", detail);
+    }
+
+    /** This problem, telling the client to try again after {@code seconds} (a {@code Retry-After} header). */
+    public ApiProblem withRetryAfter(long seconds) {
+        return new ApiProblem(status, type, title, detail, field, rule, extensions, Math.max(1, seconds));
+    }
+
+    /** Seconds the client should wait before trying again; 0 when the problem does not say. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    /**
+     * What a client is shown of a server-side failure (5xx): the type and a title that depend on the status
+     * alone, and the correlation id under which the log keeps the detail. A detail can carry another
+     * process's error text (SQL, paths, hosts) that nobody outside should read.
+     */
+    public ApiProblem publicView(String correlationId) {
+        String genericTitle = switch (status) {
+            case 502 -> "Bad reply from another process";
+            case 503 -> "Service unavailable";
+            case 504 -> "Timed out";
+            default -> "Internal error";
+        };
+        return new ApiProblem(status, type, genericTitle, "the server log has the details under correlation id "
+                + correlationId, null, null, Map.of("correlationId", correlationId), retryAfterSeconds);
     }
 
     public int status() {

@@ -9,6 +9,7 @@ import io.sluice.web.http.JsonBodies;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * One poller for every viewer: each interval it asks the SLA services for the live volumes, groups
@@ -23,13 +24,23 @@ public final class LiveFeed implements AutoCloseable {
     private final JsonCalls calls;
     private final JsonBodies bodies;
     private final long intervalMillis;
-    private final List<SseClient> clients = new CopyOnWriteArrayList<>();
+    /** An open stream and whose it is ({@code session:<id>} or {@code token:<name>}). */
+    private record Viewer(SseClient client, String owner) {
+    }
+
+    private final List<Viewer> clients = new CopyOnWriteArrayList<>();
+    private final Predicate<String> ownerStillValid;
     private final AtomicReference<JsonNode> latest = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean running = true;
 
-    public LiveFeed(JsonCalls calls, JsonBodies bodies, long intervalMillis) {
+    /**
+     * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer
+     *                        valid (a session that expired) is closed
+     */
+    public LiveFeed(JsonCalls calls, JsonBodies bodies, long intervalMillis, Predicate<String> ownerStillValid) {
         this.calls = calls;
+        this.ownerStillValid = ownerStillValid;
         this.bodies = bodies;
         this.intervalMillis = intervalMillis;
         this.thread = Thread.ofVirtual().name("web-live-feed").unstarted(this::run);
@@ -45,16 +56,20 @@ public final class LiveFeed implements AutoCloseable {
         return latest.get();
     }
 
-    /** Called on the SSE request's thread: registers the client and keeps the request open. */
-    public void join(SseClient client) {
+    /**
+     * Called on the SSE request's thread: registers the client, owned by {@code owner} (whose end ends the
+     * stream, see {@link #end}), and keeps the request open.
+     */
+    public void join(SseClient client, String owner) {
         if (clients.size() >= MAX_CLIENTS) {
             client.sendEvent("unavailable", "{\"detail\":\"too many live viewers\"}");
             client.close();
             return;
         }
+        Viewer viewer = new Viewer(client, owner);
         client.keepAlive();
-        client.onClose(() -> clients.remove(client));
-        clients.add(client);
+        client.onClose(() -> clients.remove(viewer));
+        clients.add(viewer);
         JsonNode now = latest.get();
         if (now != null) {
             client.sendEvent("live", bodies.text(now));
@@ -96,16 +111,41 @@ public final class LiveFeed implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "live feed tick failed", e);
             return;
         }
-        for (SseClient client : clients) {
-            if (client.terminated()) {
-                clients.remove(client);
+        for (Viewer viewer : clients) {
+            if (viewer.client().terminated()) {
+                clients.remove(viewer);
+                continue;
+            }
+            if (!ownerStillValid.test(viewer.owner())) {
+                close(viewer);
                 continue;
             }
             try {
-                client.sendEvent(event, data);
+                viewer.client().sendEvent(event, data);
             } catch (RuntimeException e) {
-                clients.remove(client);
+                clients.remove(viewer);
             }
+        }
+    }
+
+    /**
+     * Closes every stream {@code owner} opened, at once: a signed-out session, a revoked token or a changed
+     * user must not go on receiving what it no longer may see.
+     */
+    public void end(String owner) {
+        for (Viewer viewer : clients) {
+            if (viewer.owner().equals(owner)) {
+                close(viewer);
+            }
+        }
+    }
+
+    private void close(Viewer viewer) {
+        clients.remove(viewer);
+        try {
+            viewer.client().close();
+        } catch (RuntimeException e) {
+            // The connection is already gone: nothing left to end.
         }
     }
 
@@ -115,14 +155,9 @@ public final class LiveFeed implements AutoCloseable {
 
     /** Ends every open stream; must run while the HTTP server still runs, so the responses can complete. */
     public void disconnectAll() {
-        for (SseClient client : clients) {
-            try {
-                client.close();
-            } catch (RuntimeException e) {
-                // The connection is already gone: nothing left to end.
-            }
+        for (Viewer viewer : clients) {
+            close(viewer);
         }
-        clients.clear();
     }
 
     @Override

@@ -45,6 +45,8 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, String> settings = new TreeMap<>();
     private final List<String> enrollmentTokenHashes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<JsonNode> volumeListRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> dbCalls = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextAlertId = 1;
     private final long startedAt = System.currentTimeMillis();
 
@@ -125,8 +127,29 @@ public final class InMemoryBackend implements Backend {
 
     // ------------------------------------------------------------------ database manager
 
+    /** How many times the database manager was asked {@code op}. */
+    public int dbCalls(String op) {
+        java.util.concurrent.atomic.AtomicInteger n = dbCalls.get(op);
+        return n == null ? 0 : n.get();
+    }
+
+    /** From now on the database manager fails {@code op} as an internal error with {@code detail} (null: stop failing). */
+    public void failDb(String op, String detail) {
+        if (detail == null) {
+            failures.remove(op);
+        } else {
+            failures.put(op, detail);
+        }
+    }
+
     private synchronized JsonNode db(JsonNode req) {
         String op = req.path("op").asText();
+        dbCalls.computeIfAbsent(op, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        String failure = failures.get(op);
+        if (failure != null) {
+            throw new JsonMailboxService.Problem(CallStatus.INTERNAL, problemBody(CallStatus.INTERNAL, failure, null, null)
+                    .put("detail", failure));
+        }
         String actor = req.path("actor").asText();
         int dot = op.indexOf('.');
         String family = dot < 0 ? op : op.substring(0, dot);
