@@ -317,6 +317,7 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         session.state = Session.State.IN_SESSION;
         session.volumeIdsDue = true;
+        desiredThrottles.retain(session.gatewayId, session.declaredIds);
         for (byte[] desired : desiredThrottles.frames(session.gatewayId)) {
             session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
         }
