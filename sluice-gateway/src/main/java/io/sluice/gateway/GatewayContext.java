@@ -114,6 +114,14 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         String keyFile = m == null ? null : m.keyFile();
         String secretFile = m == null ? null : m.secretFile();
         String token = m == null ? null : m.enrollmentToken();
+        if (token != null) {
+            try {
+                PrivateFiles.checkSecret(configFile);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the configuration holds an enrollment token, so it must be as private as a key: "
+                        + e.getMessage() + "; chmod 600 it");
+            }
+        }
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);

@@ -285,6 +285,13 @@ class MonitorLinkTest {
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
                 "--secret-file=" + secret, "--enrollment-token=tok")).as("a token is never taken from the command line")
                 .hasMessageContaining("unknown option");
+        Path config = PrivateFiles.writeSecret(dir.resolve("gateway.yaml"), ("monitor:\n  address: 127.0.0.1:7070\n  gateway-id: 3\n"
+                + "  secret-file: " + secret + "\n  enrollment-token: in-the-file\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=" + dir.resolve("a.img"))
+                .monitor().enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("in-the-file");
+        java.nio.file.Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=/x"))
+                .as("a configuration holding a token is a secret").hasMessageContaining("chmod 600");
         java.nio.file.Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
                 "--secret-file=" + secret, "--enrollment-token-file=" + token)).hasMessageContaining("chmod 600");

@@ -59,6 +59,10 @@ final class DbCommand implements Callable<Integer> {
         DbContext context;
         try {
             String url = jdbcUrl;
+            if (JdbcUrls.hasPassword(url)) {
+                throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
+                        + "give it in --jdbc-url-file or --jdbc-password-file");
+            }
             if (jdbcUrlFile != null) {
                 if (url != null) {
                     throw new IllegalArgumentException("give --jdbc-url or --jdbc-url-file, not both");
@@ -129,6 +133,11 @@ final class DbCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (JdbcUrls.hasPassword(fromUrl) || JdbcUrls.hasPassword(toUrl)) {
+                System.err.println("db copy: a URL holds a password, which every local user can read on a command line; "
+                        + "give it in --from-password-file or --to-password-file");
+                return ExitCode.USAGE;
+            }
             if (fromUrl == null && !Files.exists(dataDir.resolve("db").resolve("sluice.mv.db"))) {
                 System.err.println("db copy: no embedded database under " + dataDir.toAbsolutePath() + " (give --data-dir or --from)");
                 return ExitCode.USAGE;
@@ -163,7 +172,7 @@ final class DbCommand implements Callable<Integer> {
         }
 
         private static String password(Path file) throws IOException {
-            return file == null ? "" : Files.readString(file).strip();
+            return file == null ? "" : new String(PrivateFiles.readSecret(file), java.nio.charset.StandardCharsets.UTF_8).strip();
         }
     }
 }

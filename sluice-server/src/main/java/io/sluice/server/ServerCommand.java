@@ -62,7 +62,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--services-config", description = "bootstrap backends, volumes and SLAs for the SLA services (JSON)")
     String servicesConfig;
 
-    @Option(names = "--jdbc-url", description = "database (default: embedded H2 under the data directory)")
+    @Option(names = "--jdbc-url", description = "database (default: embedded H2 under the data directory); one with a "
+            + "password is refused here, where every local user reads it: use database.jdbc-url or database.password-file")
     String jdbcUrl;
 
     @Option(names = "--heartbeat-timeout", description = "a role silent this long (ms) is killed and restarted (default 5000)")
@@ -72,6 +73,10 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerSettings settings;
         try {
+            if (io.sluice.db.store.JdbcUrls.hasPassword(jdbcUrl)) {
+                throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
+                        + "put the URL in the configuration file (database.jdbc-url) or the password in database.password-file");
+            }
             settings = ServerSettings.resolve(config == null ? ServerConfig.EMPTY : ServerConfig.read(config), flags());
         } catch (IllegalArgumentException e) {
             System.err.println("sluice server: " + e.getMessage());

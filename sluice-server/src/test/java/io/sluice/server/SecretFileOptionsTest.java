@@ -44,6 +44,18 @@ class SecretFileOptionsTest {
         CommandRun both = CommandRun.sluice("db", "--data-dir", dir.toString(), "--jdbc-url-file", url.toString(),
                 "--jdbc-url", "jdbc:postgresql://127.0.0.1/x");
         assertThat(both.exit()).isEqualTo(ExitCode.USAGE);
+        CommandRun onTheLine = CommandRun.sluice("db", "--data-dir", dir.toString(), "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1/x?password=pw");
+        assertThat(onTheLine.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(onTheLine.err()).contains("--jdbc-url-file").doesNotContain("password=pw");
+        CommandRun server = CommandRun.sluice("server", "--data-dir", dir.toString(), "--roles", "db", "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1/x?user=u&password=pw");
+        assertThat(server.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(server.err()).contains("database.jdbc-url").doesNotContain("password=pw");
+        CommandRun copy = CommandRun.sluice("db", "copy", "--data-dir", dir.toString(), "--to",
+                "jdbc:postgresql://127.0.0.1/x?password=pw");
+        assertThat(copy.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(copy.err()).contains("--to-password-file").doesNotContain("password=pw");
         Path remote = PrivateFiles.writeSecret(dir.resolve("remote"),
                 "jdbc:postgresql://db.example:5432/sluice?password=pw".getBytes(StandardCharsets.UTF_8));
         CommandRun unverified = CommandRun.sluice("db", "--data-dir", dir.toString(), "--jdbc-url-file", remote.toString());

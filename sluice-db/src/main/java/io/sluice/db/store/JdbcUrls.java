@@ -29,6 +29,11 @@ public final class JdbcUrls {
         return USER_INFO.matcher(PASSWORD_PARAMETER.matcher(url).replaceAll("$1***")).replaceAll("$1***@");
     }
 
+    /** True when the URL carries a password, which must then not be given on a command line. */
+    public static boolean hasPassword(String url) {
+        return url != null && !redact(url).equals(url);
+    }
+
     /**
      * Why this URL's link to its database is not safe, or null when it is: a PostgreSQL server on
      * another host must be reached over TLS that verifies its certificate and its name
