@@ -19,7 +19,11 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
                            Monitor monitor, Services services, Database database, Web web) {
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                           Integer maxVolumesPerGateway) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null);
+        }
     }
 
     public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {
@@ -57,7 +61,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Monitor monitorOrEmpty() {
-        return monitor == null ? new Monitor(null, null, null, null, null, null) : monitor;
+        return monitor == null ? new Monitor(null, null, null, null, null) : monitor;
     }
 
     public Services servicesOrEmpty() {

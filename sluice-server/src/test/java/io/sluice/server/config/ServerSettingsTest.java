@@ -38,7 +38,9 @@ class ServerSettingsTest {
         assertThat(s.pollIntervalMillis()).isEqualTo(1000);
         assertThat(s.jvmOptions().get("db")).containsExactly("-Xmx1g");
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
-                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice");
+                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
+                .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
+                .containsSubsequence("--max-unauthenticated-per-address", "128");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
                 .containsSubsequence("--jdbc-url-file", RoleCatalog.jdbcUrlFile(s).toString())
                 .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
@@ -79,7 +81,7 @@ class ServerSettingsTest {
     void flagsWinOverTheFileAndDefaultsFillTheRest() throws Exception {
         ServerConfig file = ServerConfig.read(exampleWithLocalFiles());
         ServerConfig flags = new ServerConfig("lab", null, null, null, null, null, List.of("monitor", "db"), null,
-                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, 64), null, null, null);
+                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, null, null, null, 64), null, null, null);
         ServerSettings s = ServerSettings.resolve(file, flags);
         assertThat(s.name()).isEqualTo("lab");
         assertThat(s.monitorListen()).isEqualTo("127.0.0.1:9000");
