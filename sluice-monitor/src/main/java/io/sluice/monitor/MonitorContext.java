@@ -25,12 +25,14 @@ import java.util.Set;
  * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
  * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
  * @param handshakeTimeoutMillis a connection that has not authenticated within this is closed
+ * @param tls                  TLS with client certificates on every gateway connection; null only for the
+ *                             explicit {@code insecure-plaintext} development mode
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
-                             EpochClock clock) {
+                             EpochClock clock, MonitorTls tls) {
     public MonitorContext {
         if (deploymentSecret == null || deploymentSecret.length < 16) {
             throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
@@ -59,42 +61,48 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                                           byte[] deploymentSecret) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
-                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system());
+                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, EpochClock.system(), null);
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, tls);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, tls);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, tls);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, tls);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, tls);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, clock);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, clock, tls);
+    }
+
+    public MonitorContext withTls(MonitorTls monitorTls) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, clock, monitorTls);
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.LoopWatch;
+import io.sluice.pki.TlsContexts;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
@@ -226,7 +227,9 @@ public final class MonitorDaemon implements AutoCloseable {
             }
             try {
                 ThreadPair pair = leastLoadedPair();
-                Session session = new Session(nextSessionId.incrementAndGet(), channel, pair, context.maxFrameLength(),
+                javax.net.ssl.SSLEngine engine = context.tls() == null ? null
+                        : TlsContexts.serverEngine(context.tls().context(), TlsContexts.ClientAuth.REQUIRED);
+                Session session = new Session(nextSessionId.incrementAndGet(), channel, engine, pair, context.maxFrameLength(),
                         clock().epochMillis());
                 sessions.put(session.id, session);
                 pair.added();
@@ -273,7 +276,7 @@ public final class MonitorDaemon implements AutoCloseable {
         if (!session.markClosed()) {
             return;
         }
-        closeQuietly(session.channel);
+        closeQuietly(session.link);
         sessions.remove(session.id);
         session.pair.removed();
         boolean wasCurrent = session.gatewayId != 0 && sessionsByGateway.remove(session.gatewayId, session);
@@ -374,10 +377,25 @@ public final class MonitorDaemon implements AutoCloseable {
             pollScheduler.doWork(now, sessions.values());
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
+                closeRevoked();
                 resizePairs();
                 rebalance();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** Ends the sessions whose client certificate was revoked since their handshake (new ones are refused by it). */
+    private void closeRevoked() {
+        if (context.tls() == null) {
+            return;
+        }
+        for (Session session : sessions.values()) {
+            java.math.BigInteger serial = session.certificateSerial;
+            if (serial != null && context.tls().revocations().isRevoked(serial)) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
+                closeSession(session, "certificate revoked");
+            }
         }
     }
 

@@ -176,6 +176,12 @@ public final class TlsChannel implements ByteChannel {
         if (copied > 0 || !dst.hasRemaining()) {
             return copied;
         }
+        // Records already here first: over a blocking channel, reading the socket now could wait forever.
+        unwrapAvailable();
+        copied = drainAppIn(dst);
+        if (copied > 0) {
+            return copied;
+        }
         if (!endOfStream && !engine.isInboundDone() && netIn.hasRemaining() && channel.read(netIn) < 0) {
             endOfStream = true;
         }
