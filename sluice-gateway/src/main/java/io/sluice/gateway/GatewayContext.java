@@ -114,6 +114,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         String keyFile = m == null ? null : m.keyFile();
         String secretFile = m == null ? null : m.secretFile();
         String token = m == null ? null : m.enrollmentToken();
+        MonitorTlsFiles tls = new MonitorTlsFiles(m == null ? null : m.tlsCa(), m == null ? null : m.tlsCert(),
+                m == null ? null : m.tlsKey());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -140,6 +142,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             } else if (arg.startsWith("--secret-file=")) {
                 secretFile = arg.substring(arg.indexOf('=') + 1);
                 keyFile = null;
+            } else if (arg.startsWith("--monitor-tls-ca=")) {
+                tls = tls.withCa(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-tls-cert=")) {
+                tls = tls.withCert(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-tls-key=")) {
+                tls = tls.withKey(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--enrollment-token=")) {
                 token = arg.substring(arg.indexOf('=') + 1);
             } else if (arg.equals("--unthrottled")) {
@@ -159,7 +167,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
         MonitorLinkConfig monitor = monitorAddress == null ? null
-                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
+                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m).withTls(tls.context());
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
                 statsFile, configFile, monitor);
     }
@@ -193,7 +201,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 m.backoffMaxMs() == null ? d.backoffMaxMillis() : m.backoffMaxMs(),
                 m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
                 m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent(),
-                m.volumeIdBase() == null ? 0 : m.volumeIdBase());
+                m.volumeIdBase() == null ? 0 : m.volumeIdBase(), null);
     }
 
     private static long gatewayId(String value) {
