@@ -107,6 +107,9 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET / 8] = c.volumesDropped();
         values[MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8] = c.reportsLost();
         values[MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8] = c.reportsRefused();
+        values[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] = daemon.unauthenticatedConnections();
+        values[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8] = c.unauthenticatedRefused();
+        values[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8] = c.handshakeTimeouts();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

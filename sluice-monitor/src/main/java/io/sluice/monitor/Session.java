@@ -45,6 +45,10 @@ final class Session {
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
     volatile ThreadPair migrateTo;
     final long connectedAt;
+    /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
+    final java.net.InetAddress source;
+    /** True while the connection holds a place among the unauthenticated ones; given back once. */
+    final AtomicBoolean unauthenticated = new AtomicBoolean(true);
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
@@ -98,8 +102,10 @@ final class Session {
     final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Session(int id, SocketChannel channel, SSLEngine engine, ThreadPair pair, int maxFrameLength, long now) {
+    Session(int id, SocketChannel channel, java.net.InetAddress source, SSLEngine engine, ThreadPair pair, int maxFrameLength,
+            long now) {
         this.id = id;
+        this.source = source;
         this.channel = channel;
         // A post-handshake message the inbound thread read may need an answer only a write produces.
         this.tls = engine == null ? null : new TlsChannel(channel, engine, this::schedule);

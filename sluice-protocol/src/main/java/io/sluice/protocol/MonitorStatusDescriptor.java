@@ -13,6 +13,9 @@ package io.sluice.protocol;
  *                                                88  volume records in those reports
  *                                                96  reports lost on the way (jumps in a gateway's sequence)
  *                                               104  reports refused: they named volumes their gateway did not declare
+ *                                               112  connections not authenticated (yet)
+ *                                               120  connections closed at once: the caps on unauthenticated ones were reached
+ *                                               128  connections closed: not authenticated within the handshake timeout
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -31,12 +34,16 @@ public final class MonitorStatusDescriptor {
     public static final int VOLUMES_DROPPED_OFFSET = 88;
     public static final int REPORTS_LOST_OFFSET = 96;
     public static final int REPORTS_REFUSED_OFFSET = 104;
-    public static final int LENGTH = 112;
+    public static final int UNAUTHENTICATED_OFFSET = 112;
+    public static final int UNAUTHENTICATED_REFUSED_OFFSET = 120;
+    public static final int HANDSHAKE_TIMEOUTS_OFFSET = 128;
+    public static final int LENGTH = 136;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
-            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused");
+            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "unauthenticated", "unauthenticatedRefused",
+            "handshakeTimeouts");
 
     private MonitorStatusDescriptor() {
     }
