@@ -52,7 +52,9 @@ class MonitorScaleTest {
         Path servicesBox = Path.of("/dev/shm/sluice-scale-services-" + tag);
         Set<Long> approved = LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(approved).withPolling(250, 3).withPairs(0, GATEWAYS);
+                .withApproved(approved).withPolling(250, 3).withPairs(0, GATEWAYS)
+                // Every simulated gateway comes from 127.0.0.1, standing for a thousand hosts: no per-address cap.
+                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(2 * GATEWAYS, 2 * GATEWAYS));
         Map<Long, AtomicLong> reports = new ConcurrentHashMap<>();
         Map<Long, GatewayState> lastState = new ConcurrentHashMap<>();
         try (MonitorDaemon daemon = new MonitorDaemon(context);

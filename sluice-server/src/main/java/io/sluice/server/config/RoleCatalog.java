@@ -100,6 +100,9 @@ public final class RoleCatalog {
                 cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
                         "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
                         Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
+                        "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
+                        "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
+                        "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString()));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));

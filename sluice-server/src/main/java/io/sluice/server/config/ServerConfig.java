@@ -18,7 +18,11 @@ import java.util.Map;
 public record ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
                            Monitor monitor, Services services, Database database, Web web) {
-    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null);
+        }
     }
 
     public record Services(String bootstrap) {

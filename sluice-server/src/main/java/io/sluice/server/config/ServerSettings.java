@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 public record ServerSettings(String name, Path dataDir, Path runDir, Path mailboxDir, Path secretFile,
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
-                             int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
+                             int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
+                             int maxUnauthenticatedPerAddress, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, String webListen) {
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
@@ -46,6 +47,13 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         }
         if (missLimit < 1 || pairs < 0) {
             throw new IllegalArgumentException("monitor.miss-limit must be >= 1 and monitor.pairs >= 0");
+        }
+        if (handshakeTimeoutMillis < 100) {
+            throw new IllegalArgumentException("monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
+        }
+        if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
+            throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
+                    + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
         }
         approve = List.copyOf(approve);
         if (roles.contains("monitor") && secretFile == null) {
@@ -93,6 +101,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.approve(), fm.approve(), List.of()),
                 first(gm.missLimit(), fm.missLimit(), 3),
                 first(gm.pairs(), fm.pairs(), 0),
+                first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
+                first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
+                first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
                 bootstrap == null ? null : Path.of(bootstrap).toAbsolutePath(),
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),

@@ -33,7 +33,9 @@ class ServerSettingsTest {
         assertThat(s.pollIntervalMillis()).isEqualTo(1000);
         assertThat(s.jvmOptions().get("db")).containsExactly("-Xmx1g");
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
-                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice");
+                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
+                .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
+                .containsSubsequence("--max-unauthenticated-per-address", "128");
         assertThat(RoleCatalog.command(s, "db")).containsSubsequence("--jdbc-url", "jdbc:postgresql://127.0.0.1:5432/sluice");
         assertThat(RoleCatalog.roles(s)).extracting(r -> r.name()).containsExactly("db", "services", "monitor", "web");
         assertThat(RoleCatalog.mailboxes(s)).hasSize(4);
