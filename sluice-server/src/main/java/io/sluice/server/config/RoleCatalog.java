@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.pki.CertificateAuthority;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.supervisor.RoleSpec;
@@ -106,6 +107,12 @@ public final class RoleCatalog {
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString()));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
+                }
+                if (s.monitorTls()) {
+                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString()));
+                    if (!s.monitorTlsNames().isEmpty()) {
+                        cmd.addAll(List.of("--tls-name", String.join(",", s.monitorTlsNames())));
+                    }
                 }
             }
             case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));

@@ -19,9 +19,16 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
                            Monitor monitor, Services services, Database database, Web web) {
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
+                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
+                          Boolean tls, List<String> tlsNames) {
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
             this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null);
+        }
+
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
+                    maxUnauthenticatedPerAddress, null, null);
         }
     }
 

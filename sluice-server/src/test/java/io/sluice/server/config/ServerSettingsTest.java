@@ -35,7 +35,9 @@ class ServerSettingsTest {
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
                 .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
                 .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
-                .containsSubsequence("--max-unauthenticated-per-address", "128");
+                .containsSubsequence("--max-unauthenticated-per-address", "128")
+                .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
+                .containsSubsequence("--tls-name", "sla.example.com");
         assertThat(RoleCatalog.command(s, "db")).containsSubsequence("--jdbc-url", "jdbc:postgresql://127.0.0.1:5432/sluice");
         assertThat(RoleCatalog.roles(s)).extracting(r -> r.name()).containsExactly("db", "services", "monitor", "web");
         assertThat(RoleCatalog.mailboxes(s)).hasSize(4);
