@@ -232,6 +232,12 @@ final class InboundThread implements Runnable {
                     + (peer == null ? "none" : peer.getSubjectX500Principal().getName()));
             return false;
         }
+        if (daemon.context().tls().revocations().isRevoked(peer.getSerialNumber())) {
+            // Only a resumed session skips the trust manager's check; the monitor sends no tickets, but be sure.
+            daemon.counters().authRefused.increment();
+            daemon.closeSession(session, "client certificate revoked");
+            return false;
+        }
         session.certifiedGatewayId = certified;
         session.certificateSerial = peer.getSerialNumber();
         return true;

@@ -80,6 +80,11 @@ public final class MonitorDaemon implements AutoCloseable {
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
+        if (context.tls() != null) {
+            // No TLS 1.3 session tickets, so no resumption: every connection shows its certificate to the trust
+            // manager, which checks the revocation list (JSSE sends no ticket when the timeout exceeds 7 days).
+            context.tls().context().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
+        }
         this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
@@ -190,6 +195,8 @@ public final class MonitorDaemon implements AutoCloseable {
     public int pairCount() {
         return pairs.size();
     }
+
+    private static final int NO_TICKETS_SESSION_SECONDS = 7 * 24 * 3600 + 1;
 
     public int sessionsInSession() {
         return sessionsByGateway.size();

@@ -144,6 +144,22 @@ class MonitorDaemonTlsTest {
         await(() -> String.valueOf(daemon.lastCloseReason).contains("revoked"));
     }
 
+    @Test
+    void simulatedGatewaysGetCertificatesFromTheServersAuthorityAndAreServed() throws Exception {
+        var simContext = io.sluice.sim.SimContext.builder(daemon.address(), SECRET).gateways(2).volumesPerGateway(2)
+                .firstGatewayId(1).seed(3).tls(io.sluice.sim.SimTls.load(dir.resolve("pki"))).build();
+        try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(simContext)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (daemon.sessionsInSession() < 2 || !statsFrom.contains(1L) || !statsFrom.contains(2L)) {
+                assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
+                        .isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(sim.snapshot().total().pollsAnswered()).isPositive();
+        }
+        assertThat(ca.index().entries()).extracting(entry -> entry.commonName()).contains("gateway-1", "gateway-2");
+    }
+
     private KeyMaterial certificate(long gatewayId) throws Exception {
         return ca.issueKeyMaterial(GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
     }
