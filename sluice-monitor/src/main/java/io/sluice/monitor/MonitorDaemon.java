@@ -8,8 +8,6 @@ import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.ParamWriter;
-import io.sluice.protocol.AuthOutcome;
-import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.HelloDescriptor;
