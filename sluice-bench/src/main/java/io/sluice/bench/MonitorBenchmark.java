@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 final class MonitorBenchmark implements Callable<Integer> {
     /** The file-descriptor hard limit here is 20,000 per process, so 19,000 is the largest n that fits. */
     private static final int LARGEST = 19_000;
-    private static final List<String> KINDS = List.of("sluice", "sluice-tls", "netty", "platform", "virtual");
+    private static final List<String> KINDS = List.of("sluice", "netty", "platform", "virtual");
 
     @Option(names = "--quick", description = "10k gateways only, fewer sweeps: about a minute")
     boolean quick;
@@ -68,14 +68,6 @@ final class MonitorBenchmark implements Callable<Integer> {
             }
         } finally {
             Files.deleteIfExists(secret);
-            Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
-            if (Files.exists(pki)) {
-                try (var files = Files.walk(pki)) {
-                    for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(file);
-                    }
-                }
-            }
         }
         print(rows, throttle, coreFraction, sweeps);
         return 0;
@@ -118,14 +110,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         final PrintWriter in;
 
         Peer(String kind, int gateways, long pollIntervalMillis, Path secret) throws Exception {
-            // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
-            Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
-            boolean tls = kind.equals("sluice-tls");
-            if (tls && !Files.exists(pki.resolve(io.sluice.pki.CertificateAuthority.KEY_FILE))) {
-                io.sluice.pki.CertificateAuthority.create(pki, "Sluice bench CA", io.sluice.common.EpochClock.system());
-            }
             server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
-                    Long.toString(pollIntervalMillis), pki.toString()).start();
+                    Long.toString(pollIntervalMillis)).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] started = String.valueOf(out.readLine()).split(" ");
@@ -137,14 +123,11 @@ final class MonitorBenchmark implements Callable<Integer> {
             services = started.length > 3 ? BenchServices.standIn(Path.of(started[3])) : null;
             Process simProcess = null;
             try {
-                List<String> simArgs = new ArrayList<>(List.of("--monitor", "127.0.0.1:" + port,
-                        "--secret-file", secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
-                        // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
-                        "--ramp-up-ms", Integer.toString(Math.max(1_000, gateways / 4)), "--summary-interval", "3600"));
-                if (tls) {
-                    simArgs.addAll(List.of("--pki-dir", pki.toString()));
-                }
-                simProcess = java("io.sluice.sim.SimMain", simArgs.toArray(String[]::new)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port, "--secret-file",
+                    secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
+                    // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
+                    "--ramp-up-ms", Integer.toString(Math.max(1_000, gateways / 4)),
+                    "--summary-interval", "3600").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {
                     if (System.nanoTime() > deadline || !simProcess.isAlive()) {

@@ -8,13 +8,6 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
-import io.sluice.monitor.MonitorTls;
-import io.sluice.common.EpochClock;
-import io.sluice.pki.CertificateAuthority;
-import io.sluice.pki.KeyMaterial;
-import io.sluice.pki.TlsContexts;
-import java.time.Duration;
-import java.util.List;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
@@ -41,8 +34,7 @@ final class SluiceSweepServer implements SweepServer {
     private final MonitorDaemon daemon;
     private final MailboxClient client;
 
-    /** With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA. */
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir) throws Exception {
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
@@ -53,13 +45,6 @@ final class SluiceSweepServer implements SweepServer {
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
                 // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
                 .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100));
-        if (pkiDir != null) {
-            CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
-            KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,
-                    Duration.ofDays(1));
-            context = context.withTls(new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()),
-                    ca.revocations()));
-        }
         daemon = new MonitorDaemon(context);
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }
