@@ -58,7 +58,8 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
     /** The {@code monitor:} section: where the monitor is and how this gateway authenticates to it. */
     record Monitor(String address, Long gatewayId, String keyFile, String secretFile, String enrollmentToken,
                    String gatewayName, Integer heartbeatMs, Integer backoffMinMs, Integer backoffMaxMs,
-                   Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase) {
+                   Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase,
+                   String tlsCa, String tlsCert, String tlsKey) {
     }
 
     record Volume(String name, String target, Boolean readOnly, String backend, Qos qos, Boolean shared, String tls,

@@ -159,6 +159,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         Path tlsCertificates = file == null || file.tlsCertificates() == null ? null : Path.of(file.tlsCertificates());
         Path tlsRevocations = file == null || file.tlsRevocations() == null ? null : Path.of(file.tlsRevocations());
         ExportAccess.Tls defaultTls = file == null || file.tls() == null ? null : ExportAccess.Tls.parse(file.tls());
+        MonitorTlsFiles tls = new MonitorTlsFiles(m == null ? null : m.tlsCa(), m == null ? null : m.tlsCert(),
+                m == null ? null : m.tlsKey());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -194,6 +196,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 tlsRevocations = Path.of(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--tls=")) {
                 defaultTls = ExportAccess.Tls.parse(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-tls-ca=")) {
+                tls = tls.withCa(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-tls-cert=")) {
+                tls = tls.withCert(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-tls-key=")) {
+                tls = tls.withKey(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -211,7 +219,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
         MonitorLinkConfig monitor = monitorAddress == null ? null
-                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
+                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m).withTls(tls.context());
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
                 statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
     }
@@ -245,7 +253,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 m.backoffMaxMs() == null ? d.backoffMaxMillis() : m.backoffMaxMs(),
                 m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
                 m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent(),
-                m.volumeIdBase() == null ? 0 : m.volumeIdBase());
+                m.volumeIdBase() == null ? 0 : m.volumeIdBase(), null);
     }
 
     private static String enrollmentToken(Path file) {

@@ -289,7 +289,7 @@ class MonitorLinkTest {
              Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
              MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key, null,
-                     "capacity-test", 1_000, 50, 500, 2_000, 1, 0), gateway)) {
+                     "capacity-test", 1_000, 50, 500, 2_000, 1, 0, null), gateway)) {
             await(() -> monitor.events.get() == 1);
             monitor.poll();
             monitor.poll();
@@ -297,6 +297,33 @@ class MonitorLinkTest {
             assertThat(monitor.events.get()).as("once per crossing, not once per poll").isEqualTo(1);
             assertThat(link.status().eventsSent()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void monitorTlsFilesGiveTheLinkATlsContextAllThreeOrNone() throws Exception {
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
+        var ca = io.sluice.pki.CertificateAuthority.create(dir.resolve("pki"), "test CA", io.sluice.common.EpochClock.system());
+        ca.issueKeyMaterial("gateway-42", java.util.List.of(), io.sluice.pki.CertificateAuthority.Usage.CLIENT,
+                java.time.Duration.ofDays(1)).write(dir.resolve("gw.crt"), dir.resolve("gw.key"));
+        String caFile = dir.resolve("pki").resolve("ca.crt").toString();
+        GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
+                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile, "--monitor-tls-cert=" + dir.resolve("gw.crt"),
+                "--monitor-tls-key=" + dir.resolve("gw.key"));
+        assertThat(context.monitor().tls()).isNotNull();
+        assertThat(GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
+                "--secret-file=" + secret).monitor().tls()).isNull();
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
+                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile)).hasMessageContaining("all of tls-ca, tls-cert and tls-key");
+        Path yaml = Files.writeString(dir.resolve("tls.yaml"), """
+                monitor:
+                  address: 127.0.0.1:7070
+                  gateway-id: 42
+                  secret-file: %s
+                  tls-ca: %s
+                  tls-cert: %s
+                  tls-key: %s
+                """.formatted(secret, caFile, dir.resolve("gw.crt"), dir.resolve("gw.key")));
+        assertThat(GatewayContext.parse("--config=" + yaml, "127.0.0.1:0", "a=/x").monitor().tls()).isNotNull();
     }
 
     @Test

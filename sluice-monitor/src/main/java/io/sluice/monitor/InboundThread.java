@@ -20,7 +20,11 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.VolumesReader;
+import io.sluice.pki.Certificates;
+import io.sluice.pki.TlsException;
+import io.sluice.protocol.GatewayCertificateName;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -112,7 +116,7 @@ final class InboundThread implements Runnable {
                 if (key.isValid()) {
                     Session session = (Session) key.attachment();
                     try {
-                        read(session);
+                        read(session, key);
                     } catch (RuntimeException e) {
                         // A fault while serving one gateway ends that session, never this thread.
                         daemon.closeSession(session, "internal error: " + e);
@@ -157,29 +161,86 @@ final class InboundThread implements Runnable {
         }
     }
 
-    private void read(Session session) {
+    private void read(Session session, SelectionKey key) {
         long start = System.nanoTime();
-        FrameDecoder decoder = session.decoder;
-        try {
-            decoder.readFrom(session.channel);
-        } catch (IOException e) {
-            daemon.closeSession(session, "read failed: " + e.getMessage());
+        if (session.tls != null && !session.tls.isEstablished() && !handshake(session, key)) {
             return;
         }
-        DecodeStatus status;
-        while ((status = decoder.next()) == DecodeStatus.FRAME && !session.isClosed()) {
-            onFrame(session, decoder);
-        }
-        if (status == DecodeStatus.ERROR) {
-            daemon.counters().framesRefused.increment();
-            daemon.closeSession(session, "bad frame: " + decoder.error() + " (" + decoder.errorValue() + ")");
-        } else if (status == DecodeStatus.END_OF_STREAM) {
-            daemon.closeSession(session, "gateway closed the connection");
-        }
+        FrameDecoder decoder = session.decoder;
+        boolean more;
+        do {
+            int read;
+            try {
+                read = decoder.readFrom(session.link);
+            } catch (TlsException e) {
+                daemon.counters().framesRefused.increment();
+                daemon.closeSession(session, "TLS: " + e.getMessage());
+                return;
+            } catch (IOException e) {
+                daemon.closeSession(session, "read failed: " + e.getMessage());
+                return;
+            }
+            DecodeStatus status;
+            while ((status = decoder.next()) == DecodeStatus.FRAME && !session.isClosed()) {
+                onFrame(session, decoder);
+            }
+            if (status == DecodeStatus.ERROR) {
+                daemon.counters().framesRefused.increment();
+                daemon.closeSession(session, "bad frame: " + decoder.error() + " (" + decoder.errorValue() + ")");
+            } else if (status == DecodeStatus.END_OF_STREAM) {
+                daemon.closeSession(session, "gateway closed the connection");
+            }
+            // Decrypted bytes the decoder had no room for wait in the TLS channel; no selector will signal them.
+            more = read > 0 && !session.isClosed() && session.tls != null && session.tls.hasBufferedInput();
+        } while (more);
         long elapsed = System.nanoTime() - start;
         if (elapsed > maxProcessingNanos) {
             maxProcessingNanos = elapsed;
         }
+    }
+
+    /**
+     * One step of a TLS handshake, on this thread alone (the outbound thread has nothing to send before HELLO);
+     * true once it is done and the client certificate names a gateway.
+     */
+    private boolean handshake(Session session, SelectionKey key) {
+        try {
+            switch (session.tls.handshake()) {
+                case NEED_READ -> {
+                    key.interestOps(SelectionKey.OP_READ);
+                    return false;
+                }
+                case NEED_WRITE -> {
+                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                    return false;
+                }
+                case DONE -> key.interestOps(SelectionKey.OP_READ);
+            }
+        } catch (TlsException e) {
+            daemon.counters().authRefused.increment();
+            daemon.closeSession(session, "TLS handshake refused: " + e.getMessage());
+            return false;
+        } catch (IOException e) {
+            daemon.closeSession(session, "TLS handshake failed: " + e.getMessage());
+            return false;
+        }
+        X509Certificate peer = session.tls.peerCertificate();
+        long certified = peer == null ? 0 : GatewayCertificateName.gatewayId(Certificates.commonName(peer));
+        if (certified == 0) {
+            daemon.counters().authRefused.increment();
+            daemon.closeSession(session, "client certificate names no gateway: "
+                    + (peer == null ? "none" : peer.getSubjectX500Principal().getName()));
+            return false;
+        }
+        if (daemon.context().tls().revocations().isRevoked(peer.getSerialNumber())) {
+            // Only a resumed session skips the trust manager's check; the monitor sends no tickets, but be sure.
+            daemon.counters().authRefused.increment();
+            daemon.closeSession(session, "client certificate revoked");
+            return false;
+        }
+        session.certifiedGatewayId = certified;
+        session.certificateSerial = peer.getSerialNumber();
+        return true;
     }
 
     private void onFrame(Session session, FrameDecoder decoder) {
@@ -189,6 +250,12 @@ final class InboundThread implements Runnable {
             case AWAIT_HELLO -> {
                 if (type != FrameType.HELLO) {
                     protocolViolation(session, "expected HELLO, got " + type);
+                    return;
+                }
+                if (session.tls != null && decoder.gatewayId() != session.certifiedGatewayId) {
+                    daemon.counters().authRefused.increment();
+                    protocolViolation(session, "HELLO from gateway " + Long.toUnsignedString(decoder.gatewayId())
+                            + " over a connection certified for gateway " + Long.toUnsignedString(session.certifiedGatewayId));
                     return;
                 }
                 session.gatewayId = decoder.gatewayId();

@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.LoopWatch;
+import io.sluice.pki.TlsContexts;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
@@ -76,6 +77,11 @@ public final class MonitorDaemon implements AutoCloseable {
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
+        if (context.tls() != null) {
+            // No TLS 1.3 session tickets, so no resumption: every connection shows its certificate to the trust
+            // manager, which checks the revocation list (JSSE sends no ticket when the timeout exceeds 7 days).
+            context.tls().context().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
+        }
         this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
@@ -187,6 +193,8 @@ public final class MonitorDaemon implements AutoCloseable {
         return pairs.size();
     }
 
+    private static final int NO_TICKETS_SESSION_SECONDS = 7 * 24 * 3600 + 1;
+
     public int sessionsInSession() {
         return sessionsByGateway.size();
     }
@@ -251,7 +259,9 @@ public final class MonitorDaemon implements AutoCloseable {
             }
             try {
                 ThreadPair pair = leastLoadedPair();
-                Session session = new Session(nextSessionId.incrementAndGet(), channel, source, pair, context.maxFrameLength(),
+                javax.net.ssl.SSLEngine engine = context.tls() == null ? null
+                        : TlsContexts.serverEngine(context.tls().context(), TlsContexts.ClientAuth.REQUIRED);
+                Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
                         clock().epochMillis());
                 handshaking.add(session);
                 sessions.put(session.id, session);
@@ -329,7 +339,7 @@ public final class MonitorDaemon implements AutoCloseable {
         if (!session.markClosed()) {
             return;
         }
-        closeQuietly(session.channel);
+        closeQuietly(session.link);
         releaseHandshakePlace(session);
         sessions.remove(session.id);
         session.pair.removed();
@@ -443,10 +453,25 @@ public final class MonitorDaemon implements AutoCloseable {
             }
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
+                closeRevoked();
                 resizePairs();
                 rebalance();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** Ends the sessions whose client certificate was revoked since their handshake (new ones are refused by it). */
+    private void closeRevoked() {
+        if (context.tls() == null) {
+            return;
+        }
+        for (Session session : sessions.values()) {
+            java.math.BigInteger serial = session.certificateSerial;
+            if (serial != null && context.tls().revocations().isRevoked(serial)) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
+                closeSession(session, "certificate revoked");
+            }
         }
     }
 

@@ -117,6 +117,10 @@ final class OutboundThread implements Runnable {
         ByteBuffer out = scratch.clear();
         int frames = encodePending(session, out);
         if (frames == 0) {
+            if (session.tls != null && session.tls.isEstablished()) {
+                // Scheduled by the inbound thread for a TLS message of the engine's own (a KeyUpdate answer).
+                write(session, out.flip(), 0);
+            }
             return;
         }
         out.flip();
@@ -177,7 +181,7 @@ final class OutboundThread implements Runnable {
 
     private void write(Session session, ByteBuffer out, int frames) {
         try {
-            session.channel.write(out);
+            session.link.write(out);
         } catch (IOException e) {
             daemon.closeSession(session, "write failed: " + e.getMessage());
             return;
@@ -186,7 +190,7 @@ final class OutboundThread implements Runnable {
         if (frames > 1) {
             daemon.counters().writesGathered.increment();
         }
-        if (out.hasRemaining()) {
+        if (out.hasRemaining() || tlsPending(session)) {
             ByteBuffer backlog = ByteBuffer.allocate(out.remaining());
             backlog.put(out).flip();
             session.backlog = backlog;
@@ -245,13 +249,13 @@ final class OutboundThread implements Runnable {
             }
             ByteBuffer backlog = session.backlog;
             try {
-                session.channel.write(backlog);
+                session.link.write(backlog);
             } catch (IOException e) {
                 daemon.closeSession(session, "write failed: " + e.getMessage());
                 continue;
             }
             session.backlogBytes = backlog.remaining();
-            if (!backlog.hasRemaining()) {
+            if (!backlog.hasRemaining() && !tlsPending(session)) {
                 session.backlog = null;
                 key.interestOps(0);
                 if (session.closeWhenFlushed) {
@@ -261,6 +265,11 @@ final class OutboundThread implements Runnable {
                 }
             }
         }
+    }
+
+    /** Whether encrypted bytes are still waiting for the socket (the backlog then stays, possibly empty). */
+    private static boolean tlsPending(Session session) {
+        return session.tls != null && session.tls.hasPendingOutput();
     }
 
     int sessionsWithBacklog() {

@@ -6,7 +6,10 @@ import io.sluice.protocol.Challenge;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.Peer;
 import java.nio.ByteBuffer;
+import io.sluice.pki.TlsChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
+import javax.net.ssl.SSLEngine;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Queue;
@@ -29,6 +32,14 @@ final class Session {
 
     final int id;
     final SocketChannel channel;
+    /** TLS over {@link #channel}, or null in insecure-plaintext mode. Its handshake is the inbound thread's alone. */
+    final TlsChannel tls;
+    /** What frames are read from and written to: {@link #tls}, or the bare channel. */
+    final ByteChannel link;
+    /** The gateway the client certificate names (0 before the handshake, and without TLS). Inbound thread. */
+    long certifiedGatewayId;
+    /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
+    volatile java.math.BigInteger certificateSerial;
     /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
     volatile ThreadPair pair;
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
@@ -91,10 +102,14 @@ final class Session {
     final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Session(int id, SocketChannel channel, java.net.InetAddress source, ThreadPair pair, int maxFrameLength, long now) {
+    Session(int id, SocketChannel channel, java.net.InetAddress source, SSLEngine engine, ThreadPair pair, int maxFrameLength,
+            long now) {
         this.id = id;
         this.source = source;
         this.channel = channel;
+        // A post-handshake message the inbound thread read may need an answer only a write produces.
+        this.tls = engine == null ? null : new TlsChannel(channel, engine, this::schedule);
+        this.link = tls == null ? channel : tls;
         this.pair = pair;
         this.connectedAt = now;
         this.lastHeardAt = now;

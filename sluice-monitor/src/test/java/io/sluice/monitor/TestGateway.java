@@ -1,5 +1,7 @@
 package io.sluice.monitor;
 
+import io.sluice.pki.TlsChannel;
+import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
@@ -22,12 +24,16 @@ import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLContext;
 
 /** A gateway driven by hand from a test, over a blocking socket, one frame at a time. */
 final class TestGateway implements AutoCloseable {
     final long id;
     final SocketChannel channel;
+    /** The channel, or TLS over it. */
+    final ByteChannel link;
     final FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, 1 << 20);
     final ByteBuffer out = ByteBuffer.allocate(1 << 20);
     long sequence = 1;
@@ -44,6 +50,18 @@ final class TestGateway implements AutoCloseable {
     TestGateway(InetSocketAddress monitor, long id) throws IOException {
         this.id = id;
         this.channel = SocketChannel.open(monitor);
+        this.link = channel;
+    }
+
+    /** A gateway that speaks TLS with {@code tls}'s certificate; the handshake is done when this returns. */
+    TestGateway(InetSocketAddress monitor, long id, SSLContext tls) throws IOException {
+        this.id = id;
+        this.channel = SocketChannel.open(monitor);
+        TlsChannel tlsChannel = new TlsChannel(channel, TlsContexts.clientEngine(tls, "127.0.0.1", monitor.getPort()), null);
+        while (tlsChannel.handshake() != TlsChannel.Handshake.DONE) {
+            // a blocking channel: each step waits for the monitor
+        }
+        this.link = tlsChannel;
     }
 
     /** HELLO, answer the challenge with {@code key}, and return the monitor's verdict. */
@@ -107,7 +125,7 @@ final class TestGateway implements AutoCloseable {
             if (status != DecodeStatus.NEED_MORE) {
                 throw new IOException("connection ended: " + status + " " + decoder.error());
             }
-            if (decoder.readFrom(channel) < 0) {
+            if (decoder.readFrom(link) < 0) {
                 decoder.endOfStream();
             }
         }
@@ -145,14 +163,26 @@ final class TestGateway implements AutoCloseable {
     }
 
     void sendRaw(byte[] bytes) throws IOException {
-        channel.write(ByteBuffer.wrap(bytes));
+        link.write(ByteBuffer.wrap(bytes));
     }
 
     private void send() throws IOException {
         out.flip();
         while (out.hasRemaining()) {
-            channel.write(out);
+            link.write(out);
         }
+    }
+
+    /** Sends HELLO as a gateway would, then true once the monitor has closed the connection instead of answering it. */
+    boolean closedAfterHandshake() {
+        try {
+            out.clear();
+            new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+            send();
+        } catch (IOException e) {
+            return true;
+        }
+        return closedByMonitor();
     }
 
     /** True once the monitor has closed the connection (reads until end of stream or a failure). */
@@ -160,7 +190,7 @@ final class TestGateway implements AutoCloseable {
         try {
             ByteBuffer sink = ByteBuffer.allocate(4096);
             while (true) {
-                int n = channel.read(sink);
+                int n = link.read(sink);
                 if (n < 0) {
                     return true;
                 }
@@ -173,6 +203,6 @@ final class TestGateway implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        link.close();
     }
 }

@@ -43,6 +43,15 @@ final class MonitorCommand implements Callable<Integer> {
             + "through the mailbox are kept across restarts (default: in memory only)")
     Path registryFile;
 
+    @Option(names = "--pki-dir", description = "TLS 1.3 with client certificates on the gateway link: the server's "
+            + "certificate authority (made here on first start, 0700) and the monitor's certificate (issued here on first "
+            + "start); gateways need a certificate from this authority with CN gateway-<id>. Without it the link is plaintext")
+    Path pkiDir;
+
+    @Option(names = "--tls-name", split = ",", description = "more DNS names or addresses for the monitor's certificate, "
+            + "as gateways dial it (the listen host, localhost and 127.0.0.1 are always in it)")
+    List<String> tlsNames = List.of();
+
     @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls (default ${DEFAULT-VALUE})")
     long pollInterval;
 
@@ -102,9 +111,17 @@ final class MonitorCommand implements Callable<Integer> {
                 .withPairs(pairs, 100)
                 .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress))
                 .withVolumeLimit(maxVolumesPerGateway);
+        if (pkiDir != null) {
+            context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames));
+        } else {
+            System.err.println("monitor: the gateway link is plaintext (no --pki-dir): anyone on the network can read and "
+                    + "forge its frames");
+        }
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
-            System.out.println("monitor listening on " + daemon.address() + " with " + daemon.pairCount() + " thread pair(s)");
+            System.out.println("monitor listening on " + daemon.address() + (pkiDir == null ? " (plaintext)" : " (TLS, CA "
+                    + pkiDir.resolve(io.sluice.pki.CertificateAuthority.CERTIFICATE_FILE) + ")") + " with " + daemon.pairCount()
+                    + " thread pair(s)");
             long nextStatus = System.currentTimeMillis() + statusEvery;
             long nextRegistryAlarm = 0;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {

@@ -29,11 +29,13 @@ import java.nio.file.Path;
  * @param threads           selector loops; gateway {@code i} runs on loop {@code i % threads}
  * @param summaryIntervalMillis how often {@link SimMain} prints its summary line
  * @param volumeIds          how the gateways name and number their volumes
+ * @param tls                TLS with a certificate per gateway from the server's authority ({@code --pki-dir}),
+ *                           or null for plaintext
  */
 public record SimContext(InetSocketAddress monitor, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
-                         long summaryIntervalMillis, VolumeIds volumeIds) {
+                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls) {
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
     public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
     public static final int MAX_THREADS = 64;
@@ -42,14 +44,15 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
             usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
                               [--first-gateway-id ID] [--enrollment-token T] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
-                              [--volume-ids shared|distinct|default]
+                              [--volume-ids shared|distinct|default] [--pki-dir DIR]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
               each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default).
               MODE is slow, silent, malformed, disconnect or wrong-key; FRACTION of all gateways, e.g.
               --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
               The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.
-              T is presented by every gateway, {id} replaced by its id: enroll-{id} gives each its own token.""";
+              T is presented by every gateway, {id} replaced by its id: enroll-{id} gives each its own token.
+              --pki-dir DIR: TLS to a monitor run with --pki-dir DIR; each gateway gets a certificate from that CA.""";
 
     public SimContext {
         if (volumeIds == null) {
@@ -143,6 +146,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
             switch (name) {
                 case "--monitor" -> builder.monitor = address(value);
                 case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
+                case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
                 case "--enrollment-token" -> builder.enrollmentToken = value;
                 case "--gateways" -> builder.gateways = (int) number(name, value);
                 case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
@@ -209,6 +213,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
 
     /** Defaults for everything but the monitor and the secret. */
     public static final class Builder {
+        private SimTls tls;
         private InetSocketAddress monitor;
         private byte[] deploymentSecret;
         private int gateways = 100;
@@ -293,7 +298,12 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         public SimContext build() {
             return new SimContext(monitor, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
                     enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
-                    volumeIds);
+                    volumeIds, tls);
+        }
+
+        public Builder tls(SimTls simTls) {
+            this.tls = simTls;
+            return this;
         }
     }
 }

@@ -26,6 +26,8 @@ import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import io.sluice.pki.TlsChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
@@ -57,6 +59,8 @@ final class SimulatedGateway {
         /** Not connected; connects at the deadline. */
         WAITING,
         CONNECTING,
+        /** Connected; the TLS handshake is under way. */
+        TLS_HANDSHAKE,
         HELLO_SENT,
         AUTH_SENT,
         /** Accepted; VOLUMES sent, waiting for their ids. */
@@ -88,6 +92,10 @@ final class SimulatedGateway {
 
     private State state = State.WAITING;
     private SocketChannel channel;
+    /** TLS over {@link #channel} when the simulator has a CA, else null. */
+    private TlsChannel tls;
+    /** What frames go through: {@link #tls} or the channel. */
+    private ByteChannel link;
     private SelectionKey selectionKey;
     private long sequence;
     /** The last report sequence sent: counts over the gateway's life, across connections. */
@@ -147,7 +155,7 @@ final class SimulatedGateway {
                     connect(now);
                 }
             }
-            case CONNECTING, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> {
+            case CONNECTING, TLS_HANDSHAKE, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> {
                 if (now >= stateDeadline) {
                     count(state == State.CONNECTING ? SimCounter.CONNECT_FAILURES : SimCounter.HANDSHAKE_TIMEOUTS);
                     fail(now);
@@ -166,6 +174,8 @@ final class SimulatedGateway {
         }
         if (key.isConnectable()) {
             finishConnect(now);
+        } else if (state == State.TLS_HANDSHAKE) {
+            stepTls(now);
         } else {
             if (key.isWritable()) {
                 flush(now);
@@ -193,6 +203,7 @@ final class SimulatedGateway {
         stateDeadline = now + timings.handshakeTimeoutMillis();
         try {
             channel = SocketChannel.open();
+            link = channel;
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             selectionKey = channel.register(loop.selector(), 0, this);
@@ -226,6 +237,39 @@ final class SimulatedGateway {
             count(SimCounter.RECONNECTS);
         }
         connectedBefore = true;
+        SimTls simTls = loop.context().tls();
+        if (simTls == null) {
+            sendHello(now);
+            return;
+        }
+        tls = new TlsChannel(channel, simTls.engine(gatewayId, loop.context().monitor()), null);
+        link = tls;
+        state = State.TLS_HANDSHAKE;
+        stepTls(now);
+    }
+
+    private void stepTls(long now) {
+        TlsChannel.Handshake step;
+        try {
+            step = tls.handshake();
+        } catch (IOException e) {
+            count(SimCounter.CONNECTIONS_LOST);
+            fail(now);
+            return;
+        }
+        switch (step) {
+            case NEED_READ -> selectionKey.interestOps(SelectionKey.OP_READ);
+            case NEED_WRITE -> selectionKey.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            case DONE -> {
+                sendHello(now);
+                if (channel != null && tls.hasBufferedInput()) {
+                    read(now);
+                }
+            }
+        }
+    }
+
+    private void sendHello(long now) {
         decoder.reset();
         out.clear();
         sequence = 1;
@@ -237,19 +281,29 @@ final class SimulatedGateway {
     }
 
     private void read(long now) {
+        int read;
+        do {
+            read = readOnce(now);
+            // Decrypted bytes the decoder had no room for wait in the TLS channel; no selector signals them.
+        } while (read > 0 && tls != null && tls.hasBufferedInput());
+    }
+
+    /** One read and the frames it completed: the bytes read, or -1 when the connection ended. */
+    private int readOnce(long now) {
+        int read;
         try {
-            decoder.readFrom(channel);
+            read = decoder.readFrom(link);
         } catch (IOException e) {
             count(SimCounter.CONNECTIONS_LOST);
             fail(now);
-            return;
+            return -1;
         }
         DecodeStatus status = DecodeStatus.NEED_MORE;
         while (channel != null && (status = decoder.next()) == DecodeStatus.FRAME) {
             onFrame(now);
         }
         if (channel == null) {
-            return;
+            return -1;
         }
         if (status == DecodeStatus.END_OF_STREAM) {
             count(SimCounter.CONNECTIONS_LOST);
@@ -258,6 +312,7 @@ final class SimulatedGateway {
             count(SimCounter.PROTOCOL_ERRORS);
             fail(now);
         }
+        return channel == null ? -1 : read;
     }
 
     private void onFrame(long now) {
@@ -523,9 +578,9 @@ final class SimulatedGateway {
             return;
         }
         try {
-            if (out.position() > 0) {
+            if (out.position() > 0 || tlsPending()) {
                 out.flip();
-                channel.write(out);
+                link.write(out);
                 out.compact();
             }
             if (out.position() == 0 && shutdownAfterFlush) {
@@ -537,10 +592,14 @@ final class SimulatedGateway {
             fail(now);
             return;
         }
-        int interest = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+        int interest = out.position() > 0 || tlsPending() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
         if (selectionKey.interestOps() != interest) {
             selectionKey.interestOps(interest);
         }
+    }
+
+    private boolean tlsPending() {
+        return tls != null && tls.hasPendingOutput();
     }
 
     private void protocolError(long now) {
@@ -571,11 +630,13 @@ final class SimulatedGateway {
         }
         selectionKey.cancel();
         try {
-            channel.close();
+            link.close();
         } catch (IOException ignored) {
             // Closing a socket that failed: nothing left to do with it.
         }
         channel = null;
+        tls = null;
+        link = null;
         selectionKey = null;
     }
 
@@ -609,7 +670,7 @@ final class SimulatedGateway {
 
     private void updateDeadline() {
         long next = switch (state) {
-            case WAITING, CONNECTING, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> stateDeadline;
+            case WAITING, CONNECTING, TLS_HANDSHAKE, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> stateDeadline;
             case IN_SESSION -> {
                 long at = fault == FaultMode.DISCONNECT ? stateDeadline : Long.MAX_VALUE;
                 if (fault != FaultMode.SILENT) {

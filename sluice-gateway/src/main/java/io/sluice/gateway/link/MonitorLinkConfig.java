@@ -21,10 +21,13 @@ import java.nio.charset.StandardCharsets;
  * @param capacityWarningPercent an EVENT CAPACITY_WARNING goes out when a volume's backend is this full (0: never)
  * @param volumeIdBase         volume ids on the wire are this plus the export's position from 1, so the gateways
  *                             of one installation can be given ranges that do not overlap
+ * @param tls                  TLS 1.3 towards the monitor: this gateway's certificate (CN {@code gateway-<id>}) and the
+ *                             authority the monitor's certificate must come from; null for insecure plaintext
  */
 public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[] key, byte[] enrollmentToken,
                                 String gatewayName, long heartbeatMillis, long backoffMinMillis, long backoffMaxMillis,
-                                int connectTimeoutMillis, int capacityWarningPercent, int volumeIdBase) {
+                                int connectTimeoutMillis, int capacityWarningPercent, int volumeIdBase,
+                                javax.net.ssl.SSLContext tls) {
     public static final long DEFAULT_HEARTBEAT_MILLIS = 5_000;
     public static final long DEFAULT_BACKOFF_MIN_MILLIS = 100;
     public static final long DEFAULT_BACKOFF_MAX_MILLIS = 10_000;
@@ -67,22 +70,22 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
     public static MonitorLinkConfig of(InetSocketAddress address, long gatewayId, byte[] key) {
         return new MonitorLinkConfig(address, gatewayId, key, null, null, DEFAULT_HEARTBEAT_MILLIS,
                 DEFAULT_BACKOFF_MIN_MILLIS, DEFAULT_BACKOFF_MAX_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS,
-                DEFAULT_CAPACITY_WARNING_PERCENT, 0);
+                DEFAULT_CAPACITY_WARNING_PERCENT, 0, null);
     }
 
     public MonitorLinkConfig withEnrollmentToken(String token) {
         return new MonitorLinkConfig(address, gatewayId, key, token == null ? null : token.getBytes(StandardCharsets.UTF_8),
-                gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
+                gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     public MonitorLinkConfig withTimings(long heartbeat, long backoffMin, long backoffMax) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeat, backoffMin,
-                backoffMax, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
+                backoffMax, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     public MonitorLinkConfig withGatewayName(String name) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, name, heartbeatMillis, backoffMinMillis,
-                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase);
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     @Override
@@ -92,6 +95,11 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
 
     public MonitorLinkConfig withVolumeIdBase(int base) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
-                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, base);
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, base, tls);
+    }
+
+    public MonitorLinkConfig withTls(javax.net.ssl.SSLContext context) {
+        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, context);
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.server.config;
 
 import io.sluice.common.PrivateFiles;
+import io.sluice.pki.CertificateAuthority;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.supervisor.RoleSpec;
@@ -131,6 +132,12 @@ public final class RoleCatalog {
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
+                }
+                if (s.monitorTls()) {
+                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString()));
+                    if (!s.monitorTlsNames().isEmpty()) {
+                        cmd.addAll(List.of("--tls-name", String.join(",", s.monitorTlsNames())));
+                    }
                 }
             }
             case "web" -> {

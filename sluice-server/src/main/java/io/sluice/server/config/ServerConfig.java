@@ -20,9 +20,15 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                            Monitor monitor, Services services, Database database, Web web) {
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                           Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                          Integer maxVolumesPerGateway) {
+                          Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames) {
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null);
+            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null);
+        }
+
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
+                    maxUnauthenticatedPerAddress, null, null, null);
         }
     }
 

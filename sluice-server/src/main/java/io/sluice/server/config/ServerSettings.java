@@ -17,7 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
+                             int maxUnauthenticatedPerAddress, boolean monitorTls, List<String> monitorTlsNames,
+                             Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
                              WebAccess webAccess) {
     /**
@@ -163,6 +164,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
+                first(gm.tls(), fm.tls(), false),
+                first(gm.tlsNames(), fm.tlsNames(), List.of()),
                 bootstrap == null ? null : Path.of(bootstrap).toAbsolutePath(),
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),

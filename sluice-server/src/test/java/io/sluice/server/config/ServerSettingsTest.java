@@ -40,7 +40,9 @@ class ServerSettingsTest {
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
                 .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
                 .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
-                .containsSubsequence("--max-unauthenticated-per-address", "128");
+                .containsSubsequence("--max-unauthenticated-per-address", "128")
+                .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
+                .containsSubsequence("--tls-name", "sla.example.com");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
                 .containsSubsequence("--jdbc-url-file", RoleCatalog.jdbcUrlFile(s).toString())
                 .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
@@ -81,7 +83,7 @@ class ServerSettingsTest {
     void flagsWinOverTheFileAndDefaultsFillTheRest() throws Exception {
         ServerConfig file = ServerConfig.read(exampleWithLocalFiles());
         ServerConfig flags = new ServerConfig("lab", null, null, null, null, null, List.of("monitor", "db"), null,
-                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, null, null, null, 64), null, null, null);
+                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, null, null, null, 64, null, null), null, null, null);
         ServerSettings s = ServerSettings.resolve(file, flags);
         assertThat(s.name()).isEqualTo("lab");
         assertThat(s.monitorListen()).isEqualTo("127.0.0.1:9000");

@@ -1,5 +1,13 @@
 package io.sluice.server.system;
 
+import io.sluice.common.EpochClock;
+import io.sluice.monitor.MonitorTls;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.pki.TlsContexts;
+import io.sluice.protocol.GatewayCertificateName;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.gateway.Gateway;
@@ -54,6 +62,21 @@ class GatewayMonitorSystemTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void gatewayReportsToTheMonitorAndAppliesItsThrottleSet() throws Exception {
+        reportsAndThrottles(false);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theSameOverMutuallyAuthenticatedTls() throws Exception {
+        reportsAndThrottles(true);
+    }
+
+    private void reportsAndThrottles(boolean tls) throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
+        MonitorTls monitorTls = new MonitorTls(TlsContexts.create(ca.issueKeyMaterial("monitor", List.of("127.0.0.1"),
+                CertificateAuthority.Usage.SERVER, Duration.ofDays(1)), List.of(ca.certificate()), ca.revocations()), ca.revocations());
+        SSLContext gatewayTls = TlsContexts.create(ca.issueKeyMaterial(GatewayCertificateName.of(GATEWAY_ID), List.of(),
+                CertificateAuthority.Usage.CLIENT, Duration.ofDays(1)), List.of(ca.certificate()));
         String name = "sluice-gwmon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path monitorBox = Path.of("/dev/shm", name + "-monitor");
         Path servicesBox = Path.of("/dev/shm", name + "-services");
@@ -66,7 +89,8 @@ class GatewayMonitorSystemTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(GATEWAY_ID))
                 .withPolling(200, 3)
-                .withPairs(1, 4);
+                .withPairs(1, 4)
+                .withTls(tls ? monitorTls : null);
         MonitorDaemon monitor = new MonitorDaemon(context);
         boolean monitorRunning = true;
         try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
@@ -83,7 +107,7 @@ class GatewayMonitorSystemTest {
              MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
              Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image));
              MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(monitor.address(), GATEWAY_ID,
-                     GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(1_000, 50, 1_000), gateway)) {
+                     GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(1_000, 50, 1_000).withTls(tls ? gatewayTls : null), gateway)) {
             await(() -> link.state() == LinkState.IN_SESSION);
             assertThat(link.status().sessions()).isEqualTo(1);
             await(() -> reports.get() >= 3);
