@@ -50,7 +50,10 @@ class PrometheusScrapeTest extends WebTestBase {
                 .contains("sluice_monitor{counter=\"reportsDropped\"} " + (double) InMemoryBackend.REPORTS_DROPPED)
                 .contains("sluice_monitor{counter=\"reportsLost\"} 0.0")
                 .contains("sluice_services_volumes{state=\"limit\"} 100000.0")
-                .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0");
+                .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0")
+                .contains("sluice_db_degraded 0.0").contains("sluice_capacity_days_until_full{backend=\"b1\"} 81.9")
+                .contains("sluice_process_start_time_seconds{process=\"web\"}")
+                .contains("sluice_process_start_time_seconds{process=\"services\"}");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);
 
         Path work = Files.createTempDirectory(dir, "prometheus");
