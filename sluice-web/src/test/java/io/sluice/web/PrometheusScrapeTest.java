@@ -51,7 +51,7 @@ class PrometheusScrapeTest extends WebTestBase {
                 .contains("sluice_monitor{counter=\"reportsLost\"} 0.0")
                 .contains("sluice_services_volumes{state=\"limit\"} 100000.0")
                 .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0")
-                .contains("sluice_db_degraded 0.0").contains("sluice_capacity_days_until_full{backend=\"b1\"} 81.9")
+                .contains("sluice_db_degraded 0.0").contains("sluice_capacity_time_until_full_seconds{backend=\"b1\"} 7076160.0")
                 .contains("sluice_process_start_time_seconds{process=\"web\"}")
                 .contains("sluice_process_start_time_seconds{process=\"services\"}");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);

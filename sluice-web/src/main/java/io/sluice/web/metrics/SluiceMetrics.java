@@ -28,6 +28,7 @@ import java.util.OptionalLong;
 public final class SluiceMetrics {
     private static final double WEB_STARTED_SECONDS =
             java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
+    private static final double SECONDS_PER_DAY = 86_400;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LiveFeed feed;
     private final JsonCalls calls;
@@ -50,7 +51,7 @@ public final class SluiceMetrics {
     private final MultiGauge servicesVolumes;
     private final MultiGauge dbDegraded;
     private final MultiGauge dbSamples;
-    private final MultiGauge capacityDays;
+    private final MultiGauge capacityFull;
 
     public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
         this.feed = feed;
@@ -81,8 +82,8 @@ public final class SluiceMetrics {
                 + "(they go to its journal), else 0", null);
         dbSamples = gauge("sluice.db.samples", "samples of the database manager since it started: buffered, journaled "
                 + "(database unavailable, not yet stored), stored", null);
-        capacityDays = gauge("sluice.capacity.days.until.full", "days until the backend is full at its current growth "
-                + "(left out while it is not growing)", null);
+        capacityFull = gauge("sluice.capacity.time.until.full", "time until the backend is full at its current growth "
+                + "(left out while it is not growing)", "seconds");
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -167,7 +168,7 @@ public final class SluiceMetrics {
         throttleSets.register(rows(services.path("throttleSets"), "state"), true);
         servicesVolumes.register(rows(services.path("volumeState"), "state"), true);
         dbRows();
-        capacityDays.register(capacityRows(), true);
+        capacityFull.register(capacityRows(), true);
     }
 
     /** When the newest live callee of the role's mailbox attached, in seconds; empty while none is alive. */
@@ -203,7 +204,8 @@ public final class SluiceMetrics {
         try {
             for (JsonNode f : calls.services("forecast.list", "system:web", calls.args()).path("items")) {
                 if (f.path("daysUntilFull").isNumber()) {
-                    rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()), f.path("daysUntilFull").asDouble()));
+                    rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()),
+                            f.path("daysUntilFull").asDouble() * SECONDS_PER_DAY));
                 }
             }
         } catch (ApiProblem e) {
