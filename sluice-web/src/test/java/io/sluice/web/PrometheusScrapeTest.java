@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.condition.EnabledIf;
 @EnabledIf("prometheusInstalled")
 class PrometheusScrapeTest extends WebTestBase {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final Path ALERT_RULES = Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -61,20 +63,26 @@ class PrometheusScrapeTest extends WebTestBase {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        // The configuration docs/operations.md gives: the token in a private file, the shipped alert rules.
+        Path tokenFile = work.resolve("sluice.token");
+        Files.writeString(tokenFile, viewerToken);
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
         Path config = work.resolve("prometheus.yml");
         Files.writeString(config, """
                 global:
                   scrape_interval: 1s
                   evaluation_interval: 1s
+                rule_files:
+                  - %s
                 scrape_configs:
                   - job_name: sluice
                     metrics_path: /metrics
                     authorization:
                       type: Bearer
-                      credentials: %s
+                      credentials_file: %s
                     static_configs:
                       - targets: ['127.0.0.1:%d']
-                """.formatted(viewerToken, server.port()));
+                """.formatted(ALERT_RULES, tokenFile, server.port()));
         Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + work.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
@@ -88,6 +96,10 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(awaitSeries(port, "sluice_mailbox_slots{state=\"free\"}").size()).isEqualTo(3);
             assertThat(awaitSeries(port, "sluice_gateways{state=\"APPROVED\"}").path(0).path("value").path(1).asText()).isEqualTo("1");
             assertThat(awaitSeries(port, "sluice_sla_compliance{sla=\"metrics-gold\",state=\"MET\"}").size()).isEqualTo(1);
+            JsonNode rules = awaitRulesEvaluated(port);
+            assertThat(rules.findValuesAsText("name")).as("Prometheus loaded the shipped alert rules")
+                    .contains("SluiceSlaViolated", "SluiceRoleRestarted", "SluiceDatabaseDegraded");
+            assertThat(rules.findValuesAsText("health")).as(rules.toString()).containsOnly("ok");
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
@@ -102,6 +114,19 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(System.nanoTime()).as("waiting for " + needle + " on /metrics").isLessThan(deadline);
             Thread.sleep(200);
         }
+    }
+
+    /** Bounded wait until Prometheus has loaded rules and evaluated every one of them at least once. */
+    private JsonNode awaitRulesEvaluated(int port) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode rules;
+        do {
+            assertThat(System.nanoTime()).as("waiting for Prometheus to evaluate the alert rules").isLessThan(deadline);
+            Thread.sleep(500);
+            rules = json.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/rules"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        } while (rules.findValuesAsText("health").isEmpty() || rules.findValuesAsText("health").contains("unknown"));
+        return rules;
     }
 
     /** Bounded wait until Prometheus's query API returns at least one sample for {@code query}. */
