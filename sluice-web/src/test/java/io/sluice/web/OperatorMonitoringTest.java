@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
  * Debian's {@code promtool} (rules and their unit tests on recorded series), and use only series and
  * labels that a real {@code /metrics} scrape serves, so neither can drift from the exporter unnoticed.
  */
-class OperatorMonitoringTest extends WebTestBase {
+public class OperatorMonitoringTest extends WebTestBase {
+    /** The gateway and volume of the scraped server; a subclass with real roles makes the gateway report. */
+    protected static final long GATEWAY_ID = 3;
+    protected static final int VOLUME_ID = 11;
     private static final Path CONF = Path.of("..", "conf").toAbsolutePath().normalize();
     private static final Path DASHBOARD = CONF.resolve("grafana/sluice-dashboard.json");
     private static final Path RULES = CONF.resolve("prometheus/sluice-alerts.yml");
@@ -50,19 +53,28 @@ class OperatorMonitoringTest extends WebTestBase {
     private final Map<String, Set<String>> exported = new HashMap<>();
 
     @BeforeAll
-    void scrapeAServerWithAVolumeUnderAnSla() throws InterruptedException {
-        seeder.gateway(3, "APPROVED");
-        seeder.volume(11, 3);
-        ApiClient.Response sla = api.post("/api/slas", Map.of("name", "dashboard-gold", "scope", Map.of("kind", "VOLUME", "id", "11"),
-                "iopsLimit", 3000, "reservedIops", 500, "latency", Map.of("readMicros", 5000)), Credentials.token(operatorToken));
+    void seedAVolumeUnderAnSla() {
+        seeder.gateway(GATEWAY_ID, "APPROVED");
+        seeder.volume(VOLUME_ID, GATEWAY_ID);
+        ApiClient.Response sla = api.post("/api/slas", Map.of("name", "dashboard-gold", "scope",
+                Map.of("kind", "VOLUME", "id", Integer.toString(VOLUME_ID)), "iopsLimit", 3000, "reservedIops", 500,
+                "latency", Map.of("readMicros", 5000)), Credentials.token(operatorToken));
         assertThat(sla.status()).as(sla.toString()).isEqualTo(201);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    }
+
+    /** A scrape once the volume and its SLA are on it (taken at first use, after every subclass's set-up). */
+    protected String scrape() throws InterruptedException {
+        if (scrape != null) {
+            return scrape;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String text;
         do {
             assertThat(System.nanoTime()).as("waiting for the volume and its SLA on /metrics").isLessThan(deadline);
             Thread.sleep(200);
-            scrape = api.get("/metrics", Credentials.token(viewerToken)).body();
-        } while (!scrape.contains("sluice_volume_iops{") || !scrape.contains("sluice_sla_compliance{"));
-        for (String line : scrape.split("\n")) {
+            text = api.get("/metrics", Credentials.token(viewerToken)).body();
+        } while (!text.contains("sluice_volume_iops{") || !text.contains("sluice_sla_compliance{"));
+        for (String line : text.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
             if (!line.startsWith("#") && m.find()) {
                 Set<String> labels = exported.computeIfAbsent(m.group(1), k -> new TreeSet<>());
@@ -72,10 +84,12 @@ class OperatorMonitoringTest extends WebTestBase {
                 }
             }
         }
+        scrape = text;
+        return scrape;
     }
 
     @Test
-    void dashboardImportsAnywhereAndAnswersTheOperatorsQuestions() throws IOException {
+    void dashboardImportsAnywhereAndAnswersTheOperatorsQuestions() throws IOException, InterruptedException {
         JsonNode dashboard = json.readTree(DASHBOARD.toFile());
         JsonNode input = dashboard.path("__inputs").path(0);
         assertThat(input.path("name").asText()).isEqualTo("DS_PROMETHEUS");
@@ -122,7 +136,7 @@ class OperatorMonitoringTest extends WebTestBase {
     }
 
     @Test
-    void everyAlertRuleIsCompleteAndUsesOnlyExportedSeries() throws IOException {
+    void everyAlertRuleIsCompleteAndUsesOnlyExportedSeries() throws IOException, InterruptedException {
         List<String> exprs = new ArrayList<>();
         Set<String> alerts = new TreeSet<>();
         for (JsonNode group : yaml.readTree(RULES.toFile()).path("groups")) {
@@ -168,7 +182,7 @@ class OperatorMonitoringTest extends WebTestBase {
     @Test
     void promtoolFindsNothingToLintOnARealScrape() throws Exception {
         assumeTrue(Files.isExecutable(PROMTOOL), "promtool not installed (Debian package prometheus)");
-        Result lint = promtool(scrape, "check", "metrics");
+        Result lint = promtool(scrape(), "check", "metrics");
         assertThat(lint.exit()).as(lint.output()).isZero();
         assertThat(lint.output()).isBlank();
     }
@@ -177,7 +191,8 @@ class OperatorMonitoringTest extends WebTestBase {
      * The sluice series that {@code exprs} select, after checking each one, and each label its matchers
      * name, against the scrape.
      */
-    private Set<String> seriesUsed(List<String> exprs, String where) {
+    private Set<String> seriesUsed(List<String> exprs, String where) throws InterruptedException {
+        String scraped = scrape();
         Set<String> used = new TreeSet<>();
         for (String expr : exprs) {
             Matcher m = SELECTOR.matcher(expr);
@@ -185,7 +200,7 @@ class OperatorMonitoringTest extends WebTestBase {
             while (m.find()) {
                 any = true;
                 String name = m.group(1);
-                assertThat(exported).as(where + ": " + name + " in " + expr + " is not on /metrics:\n" + scrape).containsKey(name);
+                assertThat(exported).as(where + ": " + name + " in " + expr + " is not on /metrics:\n" + scraped).containsKey(name);
                 used.add(name);
                 Matcher labels = MATCHER_LABEL.matcher(m.group(3) == null ? "" : m.group(3));
                 while (labels.find()) {

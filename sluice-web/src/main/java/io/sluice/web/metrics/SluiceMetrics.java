@@ -83,7 +83,7 @@ public final class SluiceMetrics {
         dbSamples = gauge("sluice.db.samples", "samples of the database manager since it started: buffered, journaled "
                 + "(database unavailable, not yet stored), stored", null);
         capacityFull = gauge("sluice.capacity.time.until.full", "time until the backend is full at its current growth "
-                + "(left out while it is not growing)", "seconds");
+                + "(+Inf while it is not growing)", "seconds");
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -203,10 +203,10 @@ public final class SluiceMetrics {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         try {
             for (JsonNode f : calls.services("forecast.list", "system:web", calls.args()).path("items")) {
-                if (f.path("daysUntilFull").isNumber()) {
-                    rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()),
-                            f.path("daysUntilFull").asDouble() * SECONDS_PER_DAY));
-                }
+                JsonNode days = f.path("daysUntilFull");
+                // A backend that is not growing is never full: +Inf, which no "under N days" alert matches.
+                double seconds = days.isNumber() ? days.asDouble() * SECONDS_PER_DAY : Double.POSITIVE_INFINITY;
+                rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()), seconds));
             }
         } catch (ApiProblem e) {
             // The services cannot answer: the forecasts are unknown, leave them out.

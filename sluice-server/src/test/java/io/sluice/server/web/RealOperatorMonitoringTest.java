@@ -1,0 +1,52 @@
+package io.sluice.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.web.OperatorMonitoringTest;
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.Backend;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped dashboard and alert rules against a scrape of the real database manager, SLA services and
+ * monitor, with the volume's gateway reporting steadily: every series they use is served for real, and
+ * {@code promtool check metrics} finds nothing to lint on it.
+ */
+class RealOperatorMonitoringTest extends OperatorMonitoringTest {
+    private SteadyGatewayReports reports;
+
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+
+    @BeforeAll
+    void startReporting() {
+        reports = new SteadyGatewayReports(backend, GATEWAY_ID, VOLUME_ID, RealBackend.INTERVAL_MILLIS);
+    }
+
+    @Test
+    void theRealRolesServeTheSeriesTheAlertsWatch() throws InterruptedException {
+        assertThat(scrape()).contains("sluice_db_degraded 0.0")
+                .contains("sluice_capacity_time_until_full_seconds{backend=\"gateway-" + GATEWAY_ID + "\"} +Inf")
+                .contains("sluice_process_start_time_seconds{process=\"db\"}")
+                .contains("sluice_process_start_time_seconds{process=\"services\"}")
+                .contains("sluice_process_start_time_seconds{process=\"monitor\"}")
+                .contains("sluice_monitor{counter=\"registryUnusable\"} 0.0");
+    }
+
+    @AfterAll
+    void stopReporting() throws InterruptedException {
+        if (reports != null) {
+            reports.close();
+        }
+    }
+}
