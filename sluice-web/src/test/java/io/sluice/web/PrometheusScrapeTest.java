@@ -25,11 +25,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
-/** A real Prometheus server (Debian's) scrapes /metrics with an API token and finds the series. */
+/**
+ * A real Prometheus server (Debian's) scrapes /metrics with an API token kept in a file, finds the series,
+ * loads the shipped alert rules and evaluates every query of the shipped Grafana dashboard.
+ */
 @EnabledIf("prometheusInstalled")
 class PrometheusScrapeTest extends WebTestBase {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     private static final Path ALERT_RULES = Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();
+    private static final Path DASHBOARD = Path.of("../conf/grafana/sluice-dashboard.json").toAbsolutePath().normalize();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -100,6 +104,7 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(rules.findValuesAsText("name")).as("Prometheus loaded the shipped alert rules")
                     .contains("SluiceSlaViolated", "SluiceRoleRestarted", "SluiceDatabaseDegraded");
             assertThat(rules.findValuesAsText("health")).as(rules.toString()).containsOnly("ok");
+            assertEveryDashboardQueryEvaluates(port);
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
@@ -114,6 +119,22 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(System.nanoTime()).as("waiting for " + needle + " on /metrics").isLessThan(deadline);
             Thread.sleep(200);
         }
+    }
+
+    /** Prometheus parses and evaluates every query of the shipped Grafana dashboard, its filters set to All. */
+    private void assertEveryDashboardQueryEvaluates(int port) throws IOException, InterruptedException {
+        JsonNode dashboard = json.readTree(DASHBOARD.toFile());
+        int queries = 0;
+        for (JsonNode expr : dashboard.path("panels").findValues("expr")) {
+            String query = expr.asText().replace("$volume", ".*").replace("$sla", ".*");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(query + " -> " + r.body()).isEqualTo(200);
+            assertThat(json.readTree(r.body()).path("status").asText()).as(query).isEqualTo("success");
+            queries++;
+        }
+        assertThat(queries).isGreaterThan(20);
     }
 
     /** Bounded wait until Prometheus has loaded rules and evaluated every one of them at least once. */
