@@ -25,8 +25,13 @@ import picocli.CommandLine.Option;
 
 /**
  * fio's nbd engine against the Sluice gateway and its peers on one prefilled file: unthrottled vs
- * nbdkit's file plugin (4 KiB random reads, QD1 and QD32), and limited to 2,000 IOPS vs
- * qemu-storage-daemon with a 2,000-IOPS throttle group; plus the scheduler's own CPU cost per I/O (JMH).
+ * nbdkit's file plugin (4 KiB random reads, QD1 and QD32), both again over TLS 1.3 with x509
+ * certificates from sluice-pki, and limited to 2,000 IOPS vs qemu-storage-daemon with a 2,000-IOPS
+ * throttle group; plus the scheduler's own CPU cost per I/O (JMH).
+ *
+ * <p>fio's nbd engine will not let libnbd read a {@code tls-certificates=} directory named in its URI, so
+ * the TLS runs give fio libnbd's default client directory, {@code $HOME/.pki/libnbd}, in a home of its
+ * own; as root (whose default is /etc/pki/libnbd, not to be touched) fio runs as nobody.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = "Gateway vs nbdkit (IOPS, latency) and vs qemu-storage-daemon throttling (accuracy); scheduler cost per I/O.")
@@ -47,15 +52,24 @@ final class GatewayBenchmark implements Callable<Integer> {
         prefill(image, (quick ? 256L : 1024L) << 20);
         Map<String, Fio> results = new LinkedHashMap<>();
         try {
-            try (Server gateway = Server.gateway(dir, image, false)) {
+            try (Server gateway = Server.gateway(dir, image, false, null)) {
                 results.put("sluice qd1", fio(gateway.uri(), 1, seconds));
                 results.put("sluice qd32", fio(gateway.uri(), 32, seconds));
             }
-            try (Server nbdkit = Server.nbdkit(image)) {
+            try (Server nbdkit = Server.nbdkit(image, null)) {
                 results.put("nbdkit qd1", fio(nbdkit.uri(), 1, seconds));
                 results.put("nbdkit qd32", fio(nbdkit.uri(), 32, seconds));
             }
-            try (Server gateway = Server.gateway(dir, image, true)) {
+            TlsSetup tls = TlsSetup.create(dir.resolve("tls"));
+            try (Server gateway = Server.gateway(dir, image, false, tls.server())) {
+                results.put("sluice tls qd1", fio(gateway.uri(), 1, seconds, tls));
+                results.put("sluice tls qd32", fio(gateway.uri(), 32, seconds, tls));
+            }
+            try (Server nbdkit = Server.nbdkit(image, tls.server())) {
+                results.put("nbdkit tls qd1", fio(nbdkit.uri(), 1, seconds, tls));
+                results.put("nbdkit tls qd32", fio(nbdkit.uri(), 32, seconds, tls));
+            }
+            try (Server gateway = Server.gateway(dir, image, true, null)) {
                 results.put("sluice 2000 IOPS", fio(gateway.uri(), 32, seconds * 2));
             }
             try (Server qemu = Server.qemuStorageDaemon(image)) {
@@ -82,9 +96,20 @@ final class GatewayBenchmark implements Callable<Integer> {
     }
 
     private static Fio fio(String uri, int depth, int seconds) throws Exception {
-        Process p = new ProcessBuilder("fio", "--name=bench", "--ioengine=nbd", "--uri=" + uri, "--rw=randread",
-                "--bs=4k", "--iodepth=" + depth, "--time_based", "--runtime=" + seconds, "--ramp_time=1",
-                "--output-format=json").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return fio(uri, depth, seconds, null);
+    }
+
+    /** {@code tls}: null for plaintext, else where fio finds its client certificates. */
+    private static Fio fio(String uri, int depth, int seconds, TlsSetup tls) throws Exception {
+        List<String> command = new ArrayList<>(tls == null ? List.of() : tls.fioPrefix());
+        command.addAll(List.of("fio", "--name=bench", "--ioengine=nbd", "--uri=" + uri, "--rw=randread",
+                "--bs=4k", "--iodepth=" + Integer.toString(depth), "--time_based", "--runtime=" + seconds, "--ramp_time=1",
+                "--output-format=json"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (tls != null) {
+            builder.environment().put("HOME", tls.fioHome().toString());
+        }
+        Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("fio failed against " + uri + ": " + out);
@@ -110,7 +135,8 @@ final class GatewayBenchmark implements Callable<Integer> {
 
     /** A server process under test, stopped when closed. */
     private record Server(Process process, String uri) implements AutoCloseable {
-        static Server gateway(Path dir, Path image, boolean limited) throws IOException {
+        /** {@code tlsDir}: the server's certificates, to serve nbds:// only; null for plaintext. */
+        static Server gateway(Path dir, Path image, boolean limited, Path tlsDir) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     "io.sluice.gateway.GatewayMain"));
@@ -121,6 +147,9 @@ final class GatewayBenchmark implements Callable<Integer> {
             } else {
                 cmd.addAll(List.of("--unthrottled", "127.0.0.1:0", "disk=" + image));
             }
+            if (tlsDir != null) {
+                cmd.add("--tls-certificates=" + tlsDir);
+            }
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
@@ -129,15 +158,22 @@ final class GatewayBenchmark implements Callable<Integer> {
                 throw new IOException("gateway did not start: " + line);
             }
             Thread.ofPlatform().daemon(true).start(() -> out.lines().forEach(l -> { }));
-            return new Server(p, "nbd://" + line.substring("sluice-gateway listening on ".length()) + "/disk");
+            return new Server(p, (tlsDir == null ? "nbd://" : "nbds://")
+                    + line.substring("sluice-gateway listening on ".length()) + "/disk");
         }
 
-        static Server nbdkit(Path image) throws Exception {
+        /** {@code tlsDir}: the server's certificates, with TLS required; null for plaintext. */
+        static Server nbdkit(Path image, Path tlsDir) throws Exception {
             int port = freePort();
-            Process p = new ProcessBuilder("nbdkit", "--exit-with-parent", "-f", "-i", "127.0.0.1", "-p",
-                    Integer.toString(port), "file", image.toString()).redirectErrorStream(true)
+            List<String> cmd = new ArrayList<>(List.of("nbdkit", "--exit-with-parent", "-f", "-i", "127.0.0.1", "-p",
+                    Integer.toString(port)));
+            if (tlsDir != null) {
+                cmd.addAll(List.of("--tls=require", "--tls-certificates=" + tlsDir));
+            }
+            cmd.addAll(List.of("file", image.toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return await(new Server(p, "nbd://127.0.0.1:" + port), port);
+            return await(new Server(p, (tlsDir == null ? "nbd://" : "nbds://") + "127.0.0.1:" + port), port);
         }
 
         static Server qemuStorageDaemon(Path image) throws Exception {
@@ -192,6 +228,9 @@ final class GatewayBenchmark implements Callable<Integer> {
         json.put("mode", quick ? "quick" : "full");
         json.put("iops_vs_nbdkit_qd32", round(r.get("sluice qd32").iops() / r.get("nbdkit qd32").iops()));
         json.put("iops_vs_nbdkit_qd1", round(r.get("sluice qd1").iops() / r.get("nbdkit qd1").iops()));
+        json.put("tls_iops_vs_nbdkit_tls_qd32", round(r.get("sluice tls qd32").iops() / r.get("nbdkit tls qd32").iops()));
+        json.put("tls_iops_vs_nbdkit_tls_qd1", round(r.get("sluice tls qd1").iops() / r.get("nbdkit tls qd1").iops()));
+        json.put("tls_iops_vs_plain_qd32", round(r.get("sluice tls qd32").iops() / r.get("sluice qd32").iops()));
         json.put("added_p50_us_qd1", round(r.get("sluice qd1").p50Micros() - r.get("nbdkit qd1").p50Micros()));
         json.put("throttle_error_pct", round(Math.abs(r.get("sluice 2000 IOPS").iops() - LIMIT) * 100.0 / LIMIT));
         json.put("qemu_throttle_error_pct", round(Math.abs(r.get("qemu-storage-daemon 2000 IOPS").iops() - LIMIT) * 100.0 / LIMIT));

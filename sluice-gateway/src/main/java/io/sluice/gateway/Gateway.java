@@ -14,6 +14,7 @@ import io.sluice.gateway.qos.QosControl;
 import io.sluice.gateway.qos.QosScheduler;
 import io.sluice.gateway.qos.QosSetting;
 import io.sluice.gateway.server.NbdServer;
+import io.sluice.gateway.server.NbdTls;
 import io.sluice.gateway.stats.VolumeStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -51,14 +52,17 @@ public final class Gateway implements AutoCloseable {
             for (ExportConfig config : context.exports()) {
                 Backend backend = open(config);
                 BackendGroup group = group(context, config, declared, groups);
-                Export export = new Export(config.name(), id++, backend, config.readOnly(), config.shared(), group);
+                Export export = new Export(config.name(), id++, backend, config.readOnly(), config.shared(), group,
+                        context.access(config));
                 if (group.scheduler() instanceof QosScheduler scheduler) {
                     scheduler.register(export, config.qos());
                 }
                 exports.add(export);
             }
             exports.start();
-            NbdServer server = new NbdServer(exports, context.connections());
+            NbdTls tls = context.tlsCertificates() == null ? null : NbdTls.load(context.tlsCertificates(),
+                    context.tlsRevocations());
+            NbdServer server = new NbdServer(exports, tls, context.connections());
             InetSocketAddress bound = server.start(context.listen());
             return new Gateway(exports, server, bound);
         } catch (IOException | RuntimeException e) {

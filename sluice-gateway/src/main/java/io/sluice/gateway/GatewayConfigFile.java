@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.qos.BucketLimit;
 import io.sluice.gateway.qos.QosParameters;
@@ -19,7 +20,8 @@ import java.util.List;
  */
 record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, Integer requestSlots,
                          Integer bufferMemoryMib, Integer handshakeTimeoutMs, String statsFile, Boolean unthrottled,
-                         List<Backend> backends, List<Volume> exports, Monitor monitor) {
+                         String tlsCertificates, String tlsRevocations, String tls, List<Backend> backends, List<Volume> exports,
+                         Monitor monitor) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -46,7 +48,8 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
     List<ExportConfig> exportConfigs() {
         return exports.stream().map(v -> new ExportConfig(v.name(), v.target(),
                 v.readOnly() != null && v.readOnly(), v.backend(), v.qos() == null ? null : v.qos().parameters(),
-                v.shared() != null && v.shared())).toList();
+                v.shared() != null && v.shared(), new ExportConfig.Access(v.tls() == null ? null : ExportAccess.Tls.parse(v.tls()),
+                        v.allowedClients(), v.allowedFingerprints(), v.allowedAddresses()))).toList();
     }
 
     record Backend(String name, Double iops, Integer queueDepth) {
@@ -58,7 +61,8 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
                    Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase) {
     }
 
-    record Volume(String name, String target, Boolean readOnly, String backend, Qos qos, Boolean shared) {
+    record Volume(String name, String target, Boolean readOnly, String backend, Qos qos, Boolean shared, String tls,
+                  List<String> allowedClients, List<String> allowedFingerprints, List<String> allowedAddresses) {
     }
 
     record Qos(Limit iops, Limit readIops, Limit writeIops, Limit bandwidth, Limit readBandwidth,

@@ -1,6 +1,7 @@
 package io.sluice.gateway;
 
 import io.sluice.common.PrivateFiles;
+import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.server.ConnectionSettings;
@@ -32,17 +33,26 @@ import java.util.Set;
  * @param statsFile   where statistics are written as JSON every second, or null
  * @param configFile  the file read, watched for QoS changes (only without a monitor), or null
  * @param monitor     the link to the monitor, or null to run standalone
+ * @param tlsCertificates the NBD server's TLS directory (ca-cert.pem, server-cert.pem, server-key.pem), or null
+ *                    for plaintext only
+ * @param tlsRevocations the CA's revocation list (sluice pki's {@code revoked} file), or null
+ * @param defaultTls  the TLS mode of an export that names none
  */
 public record GatewayContext(InetSocketAddress listen, List<ExportConfig> exports, int ioThreads, int queueDepth,
                              ConnectionSettings connections, List<BackendLimits> backends, boolean unthrottled,
-                             Path statsFile, Path configFile, MonitorLinkConfig monitor) {
+                             Path statsFile, Path configFile, MonitorLinkConfig monitor, Path tlsCertificates,
+                             Path tlsRevocations, ExportAccess.Tls defaultTls) {
     public static final String USAGE = """
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
                                   [--monitor=HOST:PORT --gateway-id=N (--key-file=F | --secret-file=F)
                                    [--enrollment-token-file=F]]
+                                  [--tls-certificates=DIR [--tls-revocations=FILE] [--tls=require|allow|off]]
                                   [HOST:PORT] [NAME=TARGET[,ro]...]
               TARGET is a file, a block device, nbd://HOST:PORT/EXPORT or nbd+unix:///EXPORT?socket=PATH;
+              --tls-certificates DIR holds ca-cert.pem, server-cert.pem and server-key.pem (as for nbdkit):
+              NBD clients may then start TLS, and exports require it unless --tls (or an export's tls:) says so;
+              --tls-revocations FILE (sluice pki's <data-dir>/pki/revoked) refuses withdrawn client certificates.
               ',ro' serves it read-only. Port 0 picks a free port; the bound address is printed.
               The config file (YAML, see conf/gateway.example.yaml) adds backends and per-export QoS;
               its QoS settings are re-applied live when the file changes, unless a monitor is configured:
@@ -72,11 +82,35 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 throw new IllegalArgumentException("backend names must be unique: " + backend.name());
             }
         }
+        if (tlsRevocations != null && tlsCertificates == null) {
+            throw new IllegalArgumentException("tls-revocations needs tls-certificates");
+        }
+        if (defaultTls == null) {
+            defaultTls = tlsCertificates != null ? ExportAccess.Tls.REQUIRE : ExportAccess.Tls.ALLOW;
+        }
         for (ExportConfig export : exports) {
+            ExportAccess access = access(export, defaultTls);
+            if (tlsCertificates == null && (access.tls() == ExportAccess.Tls.REQUIRE || access.restrictsCertificates())) {
+                throw new IllegalArgumentException("export '" + export.name()
+                        + "' requires TLS, but the gateway has no tls-certificates (--tls-certificates)");
+            }
             if (export.backend() != null && !backendNames.contains(export.backend())) {
                 throw new IllegalArgumentException("export '" + export.name() + "' names an unknown backend: "
                         + export.backend());
             }
+        }
+    }
+
+    /** Who may use {@code export}: its own access rule, with the gateway's default TLS mode. */
+    public ExportAccess access(ExportConfig export) {
+        return access(export, defaultTls);
+    }
+
+    private static ExportAccess access(ExportConfig export, ExportAccess.Tls defaultTls) {
+        try {
+            return export.access().resolve(defaultTls);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("export '" + export.name() + "': " + e.getMessage());
         }
     }
 
@@ -122,6 +156,9 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                         + e.getMessage() + "; chmod 600 it");
             }
         }
+        Path tlsCertificates = file == null || file.tlsCertificates() == null ? null : Path.of(file.tlsCertificates());
+        Path tlsRevocations = file == null || file.tlsRevocations() == null ? null : Path.of(file.tlsRevocations());
+        ExportAccess.Tls defaultTls = file == null || file.tls() == null ? null : ExportAccess.Tls.parse(file.tls());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -151,6 +188,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             } else if (arg.startsWith("--enrollment-token-file=")) {
                 // Read from a file: every local user can read a command line.
                 token = enrollmentToken(Path.of(arg.substring(arg.indexOf('=') + 1)));
+            } else if (arg.startsWith("--tls-certificates=")) {
+                tlsCertificates = Path.of(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--tls-revocations=")) {
+                tlsRevocations = Path.of(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--tls=")) {
+                defaultTls = ExportAccess.Tls.parse(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -170,7 +213,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         MonitorLinkConfig monitor = monitorAddress == null ? null
                 : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
-                statsFile, configFile, monitor);
+                statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
     }
 
     /** The key is the key file's bytes, or derived from the deployment secret file's bytes and the id. */

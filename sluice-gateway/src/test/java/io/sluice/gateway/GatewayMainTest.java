@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.ExitCode;
 import io.sluice.common.PrivateFiles;
+import io.sluice.gateway.export.AddressRange;
+import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.qos.BucketLimit;
 import io.sluice.gateway.qos.QosParameters;
@@ -91,6 +93,42 @@ class GatewayMainTest {
         assertThat(context.exports().get(1).qos()).isEqualTo(QosParameters.iopsLimit(5000));
         assertThat(context.exports().get(2).readOnly()).isTrue();
         assertThat(context.exports().get(3).qos()).isEqualTo(QosParameters.UNLIMITED);
+        assertThat(context.tlsCertificates()).isEqualTo(Path.of("/etc/sluice/nbd-tls"));
+        ExportAccess dbAccess = context.access(context.exports().get(0));
+        assertThat(dbAccess.tls()).isEqualTo(ExportAccess.Tls.REQUIRE);
+        assertThat(dbAccess.clientNames()).containsExactlyInAnyOrder("db-host-1", "db-host-2");
+        assertThat(dbAccess.sources()).containsExactly(AddressRange.parse("10.1.0.0/16"), AddressRange.parse("fd00:1::/64"));
+        assertThat(context.access(context.exports().get(3)).tls()).as("the default with certificates").isEqualTo(ExportAccess.Tls.REQUIRE);
+    }
+
+    @Test
+    void tlsMistakesAreRefusedAtStart(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--tls=require"))
+                .hasMessageContaining("no tls-certificates");
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--tls=sometimes"))
+                .hasMessageContaining("require, allow or off");
+        Path namesWithoutTls = Files.writeString(dir.resolve("names.yaml"), "listen: 127.0.0.1:0\ntls-certificates: /x\n"
+                + "exports:\n  - {name: a, target: /tmp/x, tls: allow, allowed-clients: [backup]}\n");
+        assertThat(run("--config", namesWithoutTls.toString())).isEqualTo(ExitCode.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("need tls: require");
+        Path badNetwork = Files.writeString(dir.resolve("net.yaml"), "listen: 127.0.0.1:0\n"
+                + "exports:\n  - {name: a, target: /tmp/x, allowed-addresses: [10.0.0.0/33]}\n");
+        assertThat(run("--config", badNetwork.toString())).isEqualTo(ExitCode.USAGE);
+        assertThat(GatewayContext.parse("127.0.0.1:0", "a=/x").access(new ExportConfig("a", "/x", false)).tls())
+                .as("without certificates nothing is required").isEqualTo(ExportAccess.Tls.ALLOW);
+        assertThat(run("127.0.0.1:0", "a=" + dir.resolve("a.img"), "--tls-certificates=" + dir.resolve("none")))
+                .as("a missing certificates directory stops the start").isNotZero();
+    }
+
+    @Test
+    void addressRangesMatchTheirNetworksOnly() {
+        AddressRange lan = AddressRange.parse("10.1.0.0/16");
+        assertThat(lan.contains(java.net.InetAddress.ofLiteral("10.1.200.3"))).isTrue();
+        assertThat(lan.contains(java.net.InetAddress.ofLiteral("10.2.0.1"))).isFalse();
+        assertThat(lan.contains(java.net.InetAddress.ofLiteral("::ffff:10.1.0.9"))).as("IPv4-mapped").isTrue();
+        assertThat(AddressRange.parse("192.168.1.128/25").contains(java.net.InetAddress.ofLiteral("192.168.1.127"))).isFalse();
+        assertThat(AddressRange.parse("fd00::/8").contains(java.net.InetAddress.ofLiteral("fd12::1"))).isTrue();
+        assertThat(AddressRange.parse("127.0.0.1").contains(java.net.InetAddress.ofLiteral("127.0.0.2"))).isFalse();
     }
 
     @Test

@@ -209,6 +209,36 @@ class MonitorLinkTest {
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aMonitorThatHasNotAuthenticatedItCannotMakeTheLinkBufferAMegabyte() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        try (java.net.ServerSocket impostor = new java.net.ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try (java.net.Socket s = impostor.accept()) {
+                    s.getInputStream().read(new byte[1024]);
+                    java.nio.ByteBuffer challenge = java.nio.ByteBuffer.allocate(1_024 + 24);
+                    challenge.putInt(io.sluice.protocol.FrameDescriptor.LENGTH_OFFSET, 1 << 20)
+                            .put(io.sluice.protocol.FrameDescriptor.VERSION_OFFSET, (byte) io.sluice.protocol.FrameDescriptor.PROTOCOL_VERSION)
+                            .put(io.sluice.protocol.FrameDescriptor.TYPE_OFFSET, (byte) io.sluice.protocol.FrameType.CHALLENGE.code())
+                            .putLong(io.sluice.protocol.FrameDescriptor.SEQUENCE_OFFSET, 1)
+                            .putLong(io.sluice.protocol.FrameDescriptor.GATEWAY_ID_OFFSET, GATEWAY_ID);
+                    s.getOutputStream().write(challenge.array());
+                    s.getInputStream().read(new byte[1024]);
+                } catch (java.io.IOException ignored) {
+                    // the link hung up, as it should
+                }
+            });
+            try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                         new InetSocketAddress(InetAddress.getLoopbackAddress(), impostor.getLocalPort()), GATEWAY_ID,
+                         GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(300, 50, 500), gateway)) {
+                await(() -> link.status().lastError() != null);
+                assertThat(link.status().lastError()).contains("OVERSIZE (1048576)");
+            }
+        }
+    }
+
+    @Test
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void aSilentMonitorIsLeftAndReconnectedTo() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);

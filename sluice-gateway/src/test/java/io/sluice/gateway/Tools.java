@@ -47,8 +47,16 @@ final class Tools {
 
     /** Runs a command to completion (killed after {@code timeoutSeconds}); stdout and stderr together. */
     static Result run(int timeoutSeconds, List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return run(timeoutSeconds, java.util.Map.of(), command);
+    }
+
+    /** As {@link #run(int, List)}, with {@code environment} added to this process's. */
+    static Result run(int timeoutSeconds, java.util.Map<String, String> environment, List<String> command)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         byte[][] output = new byte[1][];
         Thread drain = Thread.ofPlatform().daemon().start(() -> {
             try {

@@ -43,6 +43,22 @@ final class DesiredThrottles {
         }
     }
 
+    /**
+     * Forgets the sets of the gateway's volumes that are not among {@code declaredIds} (sorted): a volume it
+     * no longer serves gets new parameters from the services if it comes back, and a gateway that cycles
+     * through volume after volume does not grow this map.
+     */
+    synchronized void retain(long gatewayId, int[] declaredIds) {
+        TreeMap<Integer, byte[]> volumes = byGateway.get(gatewayId);
+        if (volumes == null) {
+            return;
+        }
+        volumes.keySet().removeIf(volumeId -> java.util.Arrays.binarySearch(declaredIds, volumeId) < 0);
+        if (volumes.isEmpty()) {
+            byGateway.remove(gatewayId);
+        }
+    }
+
     /** THROTTLE_SET frames carrying every kept set of the gateway (sequence and command id left to the sender). */
     synchronized List<byte[]> frames(long gatewayId) {
         TreeMap<Integer, byte[]> volumes = byGateway.get(gatewayId);

@@ -248,6 +248,7 @@ final class InboundThread implements Runnable {
         session.hello = null;
         // Proved its key: from here on the gateway may send frames of any type and size.
         decoder.authenticated();
+        daemon.authenticated(session);
         session.state = Session.State.AWAIT_VOLUMES;
         session.authReasonDue = AuthReason.NONE;
         session.authOutcomeDue = AuthOutcome.ACCEPTED;

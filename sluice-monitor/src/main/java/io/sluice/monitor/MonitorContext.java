@@ -26,6 +26,7 @@ import java.util.Set;
  * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
  * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
  * @param handshakeTimeoutMillis a connection that has not authenticated within this is closed
+ * @param unauthenticated      how many connections may be unauthenticated at once, in all and per source
  * @param maxVolumesPerGateway a gateway that announces more volumes is refused (TOO_MANY_VOLUMES), so one
  *                             leaked key cannot make the server keep state for volume after volume
  */
@@ -33,7 +34,22 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
-                             int maxVolumesPerGateway, EpochClock clock) {
+                             UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock) {
+    /**
+     * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
+     * address (an IPv6 /64). Beyond them a new connection is closed at once.
+     */
+    public record UnauthenticatedLimits(int connections, int perSource) {
+        public static final UnauthenticatedLimits DEFAULTS = new UnauthenticatedLimits(1024, 128);
+
+        public UnauthenticatedLimits {
+            if (connections < 1 || perSource < 1 || perSource > connections) {
+                throw new IllegalArgumentException("need 1 <= unauthenticated per source <= unauthenticated in all: "
+                        + perSource + ", " + connections);
+            }
+        }
+    }
+
     public MonitorContext {
         if (deploymentSecret == null || deploymentSecret.length < 16) {
             throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
@@ -49,6 +65,9 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1");
+        }
+        if (handshakeTimeoutMillis < 100) {
+            throw new IllegalArgumentException("handshake timeout must be at least 100 ms, was " + handshakeTimeoutMillis);
         }
         if (writeHighWatermark <= 0 || writeLimit < writeHighWatermark) {
             throw new IllegalArgumentException("need 0 < write high watermark <= write limit");
@@ -66,49 +85,57 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                                           byte[] deploymentSecret) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
-                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 10_000, HelloDescriptor.MAX_VOLUMES, EpochClock.system());
+                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
+                EpochClock.system());
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, maxVolumesPerGateway, clock);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock);
+    }
+
+    public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
     public MonitorContext withVolumeLimit(int perGateway) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, perGateway, clock);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                perGateway, clock);
     }
 }

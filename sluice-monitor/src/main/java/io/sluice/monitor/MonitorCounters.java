@@ -33,6 +33,19 @@ public final class MonitorCounters {
         return volumeLimitRefusals.sum();
     }
 
+    final LongAdder unauthenticatedRefused = new LongAdder();
+    final LongAdder handshakeTimeouts = new LongAdder();
+
+    /** Connections closed at once because the caps on unauthenticated connections (in all or per source) were reached. */
+    public long unauthenticatedRefused() {
+        return unauthenticatedRefused.sum();
+    }
+
+    /** Connections closed because they had not authenticated within the handshake timeout. */
+    public long handshakeTimeouts() {
+        return handshakeTimeouts.sum();
+    }
+
     /** STATS reports a gateway sent again (e.g. after a reconnect): dropped, not counted twice. */
     public long reportsRepeated() {
         return reportsRepeated.sum();

@@ -7,8 +7,6 @@ import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.ParamWriter;
-import io.sluice.protocol.AuthOutcome;
-import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
@@ -37,6 +35,8 @@ public final class MonitorDaemon implements AutoCloseable {
     public static final MailboxGeometry MONITOR_MAILBOX = io.sluice.mailbox.ServerMailboxes.MONITOR;
     public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
+    /** How often unauthenticated connections are checked against the handshake timeout. */
+    private static final long HANDSHAKE_SWEEP_MILLIS = 100;
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
     private static final long DROP_LOG_MILLIS = 10_000;
     /** A loop thread that has not turned for this long is stuck: every loop turns at least every 100 ms. */
@@ -50,6 +50,9 @@ public final class MonitorDaemon implements AutoCloseable {
     private final VolumeIdentities volumeIdentities;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
+    private final UnauthenticatedConnections unauthenticated;
+    /** The sessions holding a place among the unauthenticated connections: at most the cap, swept by the conductor. */
+    private final java.util.Set<Session> handshaking = ConcurrentHashMap.newKeySet();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
     private final DesiredThrottles desiredThrottles = new DesiredThrottles(
             ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
@@ -73,6 +76,8 @@ public final class MonitorDaemon implements AutoCloseable {
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
+        this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
+                context.unauthenticated().perSource());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
                 : context.registryFile().resolveSibling("volumes.identities"));
@@ -195,6 +200,11 @@ public final class MonitorDaemon implements AutoCloseable {
         return registry.unusable();
     }
 
+    /** Connections that have not authenticated (yet). */
+    public int unauthenticatedConnections() {
+        return unauthenticated.open();
+    }
+
     public long pendingApprovals() {
         return registry.pendingCount();
     }
@@ -208,6 +218,7 @@ public final class MonitorDaemon implements AutoCloseable {
     private void accept() {
         while (running) {
             SocketChannel channel;
+            java.net.InetAddress source = null;
             try {
                 channel = server.accept();
             } catch (IOException e) {
@@ -222,16 +233,27 @@ public final class MonitorDaemon implements AutoCloseable {
                     channel.close();
                     continue;
                 }
+                source = UnauthenticatedConnections.sourceOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
+                if (!unauthenticated.tryTake(source)) {
+                    // Nothing is allocated for a connection beyond the caps: closed before it says a word.
+                    counters.unauthenticatedRefused.increment();
+                    channel.close();
+                    continue;
+                }
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             } catch (IOException e) {
+                if (source != null) {
+                    unauthenticated.giveBack(source);
+                }
                 closeQuietly(channel);
                 continue;
             }
             try {
                 ThreadPair pair = leastLoadedPair();
-                Session session = new Session(nextSessionId.incrementAndGet(), channel, pair, context.maxFrameLength(),
+                Session session = new Session(nextSessionId.incrementAndGet(), channel, source, pair, context.maxFrameLength(),
                         clock().epochMillis());
+                handshaking.add(session);
                 sessions.put(session.id, session);
                 pair.added();
                 counters.connectionsAccepted.increment();
@@ -240,6 +262,7 @@ public final class MonitorDaemon implements AutoCloseable {
                 // One connection's trouble must not stop the acceptor: drop it and go on accepting.
                 LOG.log(System.Logger.Level.WARNING, "dropped a new connection: " + e, e);
                 closeQuietly(channel);
+                unauthenticated.giveBack(source);
             }
         }
     }
@@ -254,6 +277,34 @@ public final class MonitorDaemon implements AutoCloseable {
         return best;
     }
 
+    /** Called by an inbound thread once a gateway has proved its key and is admitted: it no longer counts as unauthenticated. */
+    void authenticated(Session session) {
+        releaseHandshakePlace(session);
+    }
+
+    private void releaseHandshakePlace(Session session) {
+        if (session.unauthenticated.compareAndSet(true, false)) {
+            handshaking.remove(session);
+            unauthenticated.giveBack(session.source);
+        }
+    }
+
+    /** Closes the connections that have not authenticated within the handshake timeout; the conductor's step. */
+    void closeUnfinishedHandshakes(long now) {
+        for (Session session : handshaking) {
+            if (now - session.connectedAt > context.handshakeTimeoutMillis()) {
+                handshakeTimedOut(session);
+            }
+        }
+    }
+
+    void handshakeTimedOut(Session session) {
+        if (!session.isClosed()) {
+            counters.handshakeTimeouts.increment();
+        }
+        closeSession(session, "handshake not finished in time");
+    }
+
     /** Called by an inbound thread once an admitted gateway has sent its volumes and they have their ids. */
     void openSession(Session session) {
         Session previous = sessionsByGateway.put(session.gatewayId, session);
@@ -264,6 +315,7 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         session.state = Session.State.IN_SESSION;
         session.volumeIdsDue = true;
+        desiredThrottles.retain(session.gatewayId, session.declaredIds);
         for (byte[] desired : desiredThrottles.frames(session.gatewayId)) {
             session.throttlesDue.add(new Session.PendingThrottle(desired, 0));
         }
@@ -278,6 +330,7 @@ public final class MonitorDaemon implements AutoCloseable {
             return;
         }
         closeQuietly(session.channel);
+        releaseHandshakePlace(session);
         sessions.remove(session.id);
         session.pair.removed();
         boolean wasCurrent = session.gatewayId != 0 && sessionsByGateway.remove(session.gatewayId, session);
@@ -378,11 +431,16 @@ public final class MonitorDaemon implements AutoCloseable {
 
     private void conduct() {
         long nextSizing = clock().epochMillis() + SIZING_INTERVAL_MILLIS;
+        long nextHandshakeSweep = clock().epochMillis();
         while (running) {
             conductorWatch.turn();
             long now = clock().epochMillis();
             pollScheduler.doWork(now, sessions.values());
             registry.recheck(now);
+            if (now >= nextHandshakeSweep) {
+                nextHandshakeSweep = now + HANDSHAKE_SWEEP_MILLIS;
+                closeUnfinishedHandshakes(now);
+            }
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
                 resizePairs();

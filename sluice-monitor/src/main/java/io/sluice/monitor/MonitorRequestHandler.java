@@ -131,6 +131,9 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8] = daemon.registry().unusable() == null ? 0 : 1;
         values[MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET / 8] = daemon.registry().writesFailed();
         values[MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8] = c.volumeLimitRefusals();
+        values[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] = daemon.unauthenticatedConnections();
+        values[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8] = c.unauthenticatedRefused();
+        values[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8] = c.handshakeTimeouts();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

@@ -8,7 +8,8 @@ import java.util.Collection;
  * judge the last poll (answered, missed, unreachable after {@code missLimit} misses in a row, closed
  * after three times that) and poll every gateway in session again. A gateway whose socket has not
  * taken earlier frames (backlog above the high watermark) is not polled: that counts as a miss.
- * Connections that do not finish the handshake in time are closed here too.
+ * Authenticated connections that do not finish the handshake (VOLUMES) in time are closed here too; the
+ * unauthenticated ones are closed sooner, by {@link MonitorDaemon#closeUnfinishedHandshakes}.
  */
 final class PollScheduler {
     private final MonitorDaemon daemon;
@@ -56,7 +57,7 @@ final class PollScheduler {
             }
             if (!session.inSession()) {
                 if (now - session.connectedAt > daemon.context().handshakeTimeoutMillis()) {
-                    daemon.closeSession(session, "handshake not finished in time");
+                    daemon.handshakeTimedOut(session);
                 }
                 continue;
             }

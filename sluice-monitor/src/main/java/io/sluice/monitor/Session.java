@@ -34,6 +34,10 @@ final class Session {
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
     volatile ThreadPair migrateTo;
     final long connectedAt;
+    /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
+    final java.net.InetAddress source;
+    /** True while the connection holds a place among the unauthenticated ones; given back once. */
+    final AtomicBoolean unauthenticated = new AtomicBoolean(true);
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
@@ -87,8 +91,9 @@ final class Session {
     final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Session(int id, SocketChannel channel, ThreadPair pair, int maxFrameLength, long now) {
+    Session(int id, SocketChannel channel, java.net.InetAddress source, ThreadPair pair, int maxFrameLength, long now) {
         this.id = id;
+        this.source = source;
         this.channel = channel;
         this.pair = pair;
         this.connectedAt = now;

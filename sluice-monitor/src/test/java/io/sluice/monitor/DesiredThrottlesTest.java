@@ -55,6 +55,18 @@ class DesiredThrottlesTest {
     }
 
     @Test
+    void setsOfVolumesTheGatewayNoLongerDeclaresAreForgotten() {
+        DesiredThrottles desired = new DesiredThrottles(44);
+        desired.record(GATEWAY, set(1, 10, 10, 100));
+        desired.retain(GATEWAY, new int[] {2, 5, 11});
+        assertThat(replay(desired.frames(GATEWAY))).containsOnlyKeys(2, 5);
+        desired.retain(GATEWAY, new int[0]);
+        assertThat(desired.frames(GATEWAY)).isEmpty();
+        desired.retain(GATEWAY + 1, new int[] {1});
+        assertThat(desired.frames(GATEWAY + 1)).isEmpty();
+    }
+
+    @Test
     void anOlderVersionDoesNotReplaceANewerOne() {
         DesiredThrottles desired = new DesiredThrottles(44);
         desired.record(GATEWAY, set(1, 1, 20, 300));

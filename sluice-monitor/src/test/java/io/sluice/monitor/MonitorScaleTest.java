@@ -52,7 +52,9 @@ class MonitorScaleTest {
         Path servicesBox = Path.of("/dev/shm/sluice-scale-services-" + tag);
         Set<Long> approved = LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(approved).withPolling(250, 20).withPairs(0, GATEWAYS);
+                .withApproved(approved).withPolling(250, 20).withPairs(0, GATEWAYS)
+                // Every simulated gateway comes from 127.0.0.1, standing for a thousand hosts: no per-address cap.
+                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(2 * GATEWAYS, 2 * GATEWAYS));
         // 20 missed polls (5 s) before a gateway counts as unreachable: a healthy one on a machine too busy to
         // answer three polls in a row must not be disconnected, or its throttle set is only stored.
         Map<Long, AtomicLong> reports = new ConcurrentHashMap<>();

@@ -16,6 +16,9 @@ package io.sluice.protocol;
  *                                               112  1 while the gateway registry file cannot be read (every gateway refused), else 0
  *                                               120  writes of the gateway registry file that failed
  *                                               128  gateways refused: they announced more volumes than a gateway may
+ *                                               136  connections not authenticated (yet)
+ *                                               144  connections closed at once: the caps on unauthenticated ones were reached
+ *                                               152  connections closed: not authenticated within the handshake timeout
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -37,13 +40,16 @@ public final class MonitorStatusDescriptor {
     public static final int REGISTRY_UNUSABLE_OFFSET = 112;
     public static final int REGISTRY_WRITES_FAILED_OFFSET = 120;
     public static final int VOLUME_LIMIT_REFUSALS_OFFSET = 128;
-    public static final int LENGTH = 136;
+    public static final int UNAUTHENTICATED_OFFSET = 136;
+    public static final int UNAUTHENTICATED_REFUSED_OFFSET = 144;
+    public static final int HANDSHAKE_TIMEOUTS_OFFSET = 152;
+    public static final int LENGTH = 160;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
             "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
-            "gatewaysOverVolumeLimit");
+            "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts");
 
     private MonitorStatusDescriptor() {
     }

@@ -52,6 +52,18 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them by the seeds' formula")
     int pairs;
 
+    @Option(names = "--handshake-timeout", defaultValue = "5000",
+            description = "ms a connection has to authenticate before it is closed (default ${DEFAULT-VALUE})")
+    long handshakeTimeout;
+
+    @Option(names = "--max-unauthenticated", defaultValue = "1024",
+            description = "connections that may be unauthenticated at once; more are closed at once (default ${DEFAULT-VALUE})")
+    int maxUnauthenticated;
+
+    @Option(names = "--max-unauthenticated-per-address", defaultValue = "128",
+            description = "the same, from one address (an IPv6 /64) (default ${DEFAULT-VALUE})")
+    int maxUnauthenticatedPerAddress;
+
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
@@ -88,6 +100,7 @@ final class MonitorCommand implements Callable<Integer> {
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
+                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress))
                 .withVolumeLimit(maxVolumesPerGateway);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
@@ -104,9 +117,11 @@ final class MonitorCommand implements Callable<Integer> {
                     nextStatus += statusEvery;
                     MonitorCounters c = daemon.counters();
                     System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
-                                    + "pairs %d, reports dropped %d, lost %d%n", daemon.sessionsInSession(), daemon.connections(),
+                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d)%n",
+                            daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
-                            c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost());
+                            c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost(),
+                            daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts());
                 }
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {

@@ -109,7 +109,7 @@ final class ServerCommand implements Callable<Integer> {
 
     private ServerConfig flags() {
         return new ServerConfig(name, dataDir, runDir, mailboxDir, secretFile, heartbeatTimeout, roles, (Map<String, List<String>>) null,
-                new ServerConfig.Monitor(listen, pollInterval, approve, null, null, null),
+                new ServerConfig.Monitor(listen, pollInterval, approve, null, null),
                 new ServerConfig.Services(servicesConfig, null, null), new ServerConfig.Database(jdbcUrl, null, null, null),
                 new ServerConfig.Web(webListen));
     }

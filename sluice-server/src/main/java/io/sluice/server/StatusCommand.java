@@ -133,7 +133,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         try (Mailbox mailbox = Mailbox.open(box);
              MailboxClient client = MailboxClient.attachTool(mailbox)) {
-            JsonNode throttles = ask(client, "{\"op\":\"status\",\"actor\":\"system:status\"}").path("throttleSets");
+            JsonNode status = ask(client, "{\"op\":\"status\",\"actor\":\"system:status\"}");
+            JsonNode volumes = status.path("volumeState");
+            System.out.printf("volumes: %d tracked of at most %d, %d dropped (vanished or silent), %d refused over the "
+                            + "limit%s%n", volumes.path("tracked").asLong(), volumes.path("limit").asLong(),
+                    volumes.path("evicted").asLong(), volumes.path("refusedOverLimit").asLong(),
+                    volumes.path("refusedOverLimit").asLong() > 0 ? "  <- raise services.max-volumes or find the gateway" : "");
+            JsonNode throttles = status.path("throttleSets");
             System.out.printf("throttle sets: %d posted to the monitor, %d acknowledged by gateways, %d kept for gateways "
                             + "away, %d not delivered (sent again), %d waiting%n", throttles.path("posted").asLong(),
                     throttles.path("acked").asLong(), throttles.path("stored").asLong(), throttles.path("failed").asLong(),

@@ -28,8 +28,17 @@ final class WebCommand implements Callable<Integer> {
     @Option(names = "--call-timeout", defaultValue = "3000", description = "ms a request waits for another process before 503 (default ${DEFAULT-VALUE})")
     long callTimeout;
 
-    @Option(names = "--public-url", description = "the URL people use (e.g. https://sluice.example.com behind a TLS proxy); marks cookies Secure when https")
+    @Option(names = "--public-url", description = "the URL people use (e.g. https://sluice.example.com behind a TLS proxy); marks cookies Secure and sends HSTS when https")
     String publicUrl;
+
+    @Option(names = "--tls-certificate", description = "serve HTTPS (TLS 1.3/1.2) with this PEM certificate chain, leaf first")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", description = "the PEM private key of --tls-certificate (must be this user's, mode 0600)")
+    Path tlsKey;
+
+    @Option(names = "--allow-plaintext", description = "serve plain HTTP on a non-loopback address anyway (refused otherwise)")
+    boolean allowPlaintext;
 
     @Override
     public Integer call() throws Exception {
@@ -39,9 +48,12 @@ final class WebCommand implements Callable<Integer> {
         }
         String host = listen.substring(0, colon).replace("[", "").replace("]", "");
         int port = Integer.parseInt(listen.substring(colon + 1));
-        WebContext context = WebContext.defaults(mailboxDir, mailboxName, dataDir).withListen(host, port)
+        // The listen address last: whether it may be plain HTTP depends on the public URL and TLS before it.
+        WebContext context = WebContext.defaults(mailboxDir, mailboxName, dataDir)
                 .withCallTimeout(Duration.ofMillis(callTimeout))
-                .withPublicUrl(publicUrl, publicUrl != null && publicUrl.startsWith("https://"));
+                .withPublicUrl(publicUrl, publicUrl != null && publicUrl.startsWith("https://"))
+                .withTls(tlsCertificate, tlsKey)
+                .withListen(host, port, allowPlaintext);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              WebServer server = new WebServer(context, System.out::println)) {
             signal.awaitStop(0);

@@ -13,6 +13,8 @@ import io.sluice.protocol.PollReader;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeIdsReader;
+import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
@@ -36,8 +38,8 @@ final class SimLoop {
     static final long MAX_IDLE_MILLIS = 100;
 
     final HelloWriter helloWriter = new HelloWriter();
-    final io.sluice.protocol.VolumesWriter volumesWriter = new io.sluice.protocol.VolumesWriter();
-    final io.sluice.protocol.VolumeIdsReader volumeIdsReader = new io.sluice.protocol.VolumeIdsReader();
+    final VolumesWriter volumesWriter = new VolumesWriter();
+    final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
     final AuthWriter authWriter = new AuthWriter();
     final StatsWriter statsWriter = new StatsWriter();
     final ThrottleAckWriter throttleAckWriter = new ThrottleAckWriter();

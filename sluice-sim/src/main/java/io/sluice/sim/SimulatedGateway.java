@@ -20,7 +20,9 @@ import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsReader;
 import io.sluice.protocol.VolumesDescriptor;
+import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -343,7 +345,7 @@ final class SimulatedGateway {
     }
 
     private void sendVolumes(long now) {
-        io.sluice.protocol.VolumesWriter writer = loop.volumesWriter;
+        VolumesWriter writer = loop.volumesWriter;
         writer.begin(out, sequence++, gatewayId, volumes.length);
         for (int i = 0; i < volumes.length; i++) {
             SyntheticVolume volume = volumes[i];
@@ -593,7 +595,7 @@ final class SimulatedGateway {
     }
 
     /** Takes the ids the monitor assigned, in VOLUMES' order; false if they do not match its volumes. */
-    private boolean adoptVolumeIds(io.sluice.protocol.VolumeIdsReader result) {
+    private boolean adoptVolumeIds(VolumeIdsReader result) {
         if (result.volumeCount() != volumes.length) {
             return false;
         }

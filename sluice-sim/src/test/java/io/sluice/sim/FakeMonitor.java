@@ -5,6 +5,7 @@ import io.sluice.protocol.AuthCheck;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReader;
 import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.AuthResultDescriptor;
 import io.sluice.protocol.AuthResultWriter;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.Challenge;
@@ -23,6 +24,8 @@ import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.protocol.VolumeIdsWriter;
+import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -73,8 +76,8 @@ final class FakeMonitor implements AutoCloseable {
     private final PollWriter pollWriter = new PollWriter();
     private final ThrottleSetWriter throttleSetWriter = new ThrottleSetWriter();
     private final HelloReader helloReader = new HelloReader();
-    private final io.sluice.protocol.VolumesReader volumesReader = new io.sluice.protocol.VolumesReader();
-    private final io.sluice.protocol.VolumeIdsWriter volumeIdsWriter = new io.sluice.protocol.VolumeIdsWriter();
+    private final VolumesReader volumesReader = new VolumesReader();
+    private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final AuthReader authReader = new AuthReader();
     private final StatsReader statsReader = new StatsReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
@@ -334,7 +337,7 @@ final class FakeMonitor implements AutoCloseable {
             }
             case VOLUMES -> {
                 // A fresh server honours every proposal that no other volume holds; this one gives them all.
-                io.sluice.protocol.VolumesReader volumes = volumesReader.wrap(decoder);
+                VolumesReader volumes = volumesReader.wrap(decoder);
                 connection.volumeIds = new int[volumes.volumeCount()];
                 for (int i = 0; i < connection.volumeIds.length; i++) {
                     connection.volumeIds[i] = volumes.volumeId(i);
@@ -394,7 +397,7 @@ final class FakeMonitor implements AutoCloseable {
         authResultWriter.write(connection.out, connection.sequence++, connection.gatewayId, outcome, reason,
                 POLL_INTERVAL_MILLIS, accepted ? 0 : retryAfterMillis, "");
         if (!accepted && forgedRetryAfter != 0) {
-            connection.out.putInt(at + io.sluice.protocol.AuthResultDescriptor.RETRY_AFTER_OFFSET, forgedRetryAfter);
+            connection.out.putInt(at + AuthResultDescriptor.RETRY_AFTER_OFFSET, forgedRetryAfter);
         }
         connection.closeAfterFlush = outcome != AuthOutcome.ACCEPTED;
         flush(connection);

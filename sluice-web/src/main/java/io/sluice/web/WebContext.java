@@ -20,12 +20,15 @@ import java.util.regex.Pattern;
  * @param callTimeout    how long a request waits for another process before answering 503
  * @param maxBodyBytes   largest request body accepted
  * @param liveInterval   how often the live feed asks the services (one second: the poll interval)
- * @param secureCookies  mark the session cookie Secure (set when served behind HTTPS)
+ * @param secureCookies  mark the session cookie Secure; always so when {@code publicUrl} is https or TLS is on
  * @param publicUrl      the URL people reach this server at, for the printed links; null: derived from host and port
+ * @param tlsCertificate PEM certificate chain (leaf first) to serve HTTPS with; null: plain HTTP
+ * @param tlsKey         PEM private key of {@code tlsCertificate}, private to this user (0600)
+ * @param allowPlaintext serve plain HTTP on a non-loopback address anyway (an isolated lab network)
  */
 public record WebContext(String host, int port, Path mailboxDir, String serverName, Path dataDir, Duration callTimeout,
                          int maxBodyBytes, Duration liveInterval, boolean secureCookies, String publicUrl,
-                         EpochClock clock) {
+                         EpochClock clock, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
     private static final Pattern SERVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     public WebContext {
@@ -53,30 +56,77 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
         if (liveInterval.toMillis() < 100 || liveInterval.toMillis() > 60_000) {
             throw new IllegalArgumentException("live interval must be 100 ms - 60 s: " + liveInterval);
         }
+        if ((tlsCertificate == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("TLS needs both a certificate file and a key file");
+        }
+        checkPlaintext(host, publicUrl, tlsCertificate != null, allowPlaintext);
+        secureCookies = secureCookies || tlsCertificate != null || publicUrl != null && publicUrl.startsWith("https://");
+    }
+
+    /**
+     * Refuses to serve passwords and session cookies in plain HTTP on a network: a non-loopback listen
+     * address needs TLS here, or an https public URL (a TLS proxy in front), or an explicit
+     * {@code allowPlaintext}. Also the server configuration's check, so a bad file fails before any role starts.
+     */
+    public static void checkPlaintext(String host, String publicUrl, boolean tls, boolean allowPlaintext) {
+        if (publicUrl != null && !publicUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+            throw new IllegalArgumentException("public URL must be http(s)://HOST[:PORT][/PATH]: " + publicUrl);
+        }
+        if (tls || allowPlaintext || publicUrl != null && publicUrl.startsWith("https://")) {
+            return;
+        }
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("cannot resolve listen host " + host, e);
+        }
+        if (!loopback) {
+            throw new IllegalArgumentException("refusing plain HTTP on " + host + ", which is not a loopback address: "
+                    + "give a TLS certificate and key, or an https public URL when a TLS proxy is in front, "
+                    + "or allow plaintext explicitly");
+        }
+    }
+
+    /** Whether this server speaks HTTPS itself. */
+    public boolean tls() {
+        return tlsCertificate != null;
     }
 
     public static WebContext defaults(Path mailboxDir, String serverName, Path dataDir) {
         return new WebContext("127.0.0.1", 8080, mailboxDir, serverName, dataDir, Duration.ofSeconds(3), 64 * 1024,
-                Duration.ofSeconds(1), false, null, EpochClock.system());
+                Duration.ofSeconds(1), false, null, EpochClock.system(), null, null, false);
     }
 
     public WebContext withListen(String newHost, int newPort) {
         return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock);
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext);
     }
 
     public WebContext withCallTimeout(Duration timeout) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, timeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock);
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext);
     }
 
     public WebContext withClock(EpochClock newClock) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, newClock);
+                secureCookies, publicUrl, newClock, tlsCertificate, tlsKey, allowPlaintext);
     }
 
     public WebContext withPublicUrl(String url, boolean secure) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secure, url, clock);
+                secure, url, clock, tlsCertificate, tlsKey, allowPlaintext);
+    }
+
+    /** Serve HTTPS with this PEM certificate chain and key (both null: plain HTTP). */
+    public WebContext withTls(Path certificate, Path key) {
+        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, clock, certificate, key, allowPlaintext);
+    }
+
+    /** Listen, host and the plaintext permission together, since only together can they be checked. */
+    public WebContext withListen(String newHost, int newPort, boolean plaintextAllowed) {
+        return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, plaintextAllowed);
     }
 }

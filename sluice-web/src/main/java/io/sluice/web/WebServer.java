@@ -27,6 +27,7 @@ import io.sluice.web.auth.SetupGate;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.HttpsConnector;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.OpenApiDocument;
 import io.sluice.web.http.RequestGuard;
@@ -130,11 +131,16 @@ public final class WebServer implements AutoCloseable {
             routes.get("/api/openapi.json", null, "meta", "This document", (ctx, p) -> bodies.send(ctx, openApi.get()));
             openApi.set(OpenApiDocument.build(bodies.mapper(), routes));
 
+            HttpsConnector https = context.tls()
+                    ? new HttpsConnector(context.tlsCertificate(), context.tlsKey(), context.host(), context.port()) : null;
             feed.start();
             app = Javalin.create(config -> {
                 config.startup.showJavalinBanner = false;
                 config.jetty.host = context.host();
                 config.jetty.port = context.port();
+                if (https != null) {
+                    config.jetty.addConnector(https::create);
+                }
                 config.http.maxRequestSize = context.maxBodyBytes();
                 config.concurrency.useVirtualThreads = true;
                 config.staticFiles.add(files -> {
@@ -179,7 +185,7 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void beforeEveryRequest(Context ctx) {
-        SecurityHeaders.apply(ctx);
+        SecurityHeaders.apply(ctx, context.tls() || context.publicUrl() != null && context.publicUrl().startsWith("https://"));
         long length = ctx.contentLength();
         if (length > context.maxBodyBytes()) {
             throw ApiProblem.of(413, "too-large", "Request body too large",
@@ -270,7 +276,7 @@ public final class WebServer implements AutoCloseable {
             return context.publicUrl();
         }
         String host = context.host().contains(":") ? "[" + context.host() + "]" : context.host();
-        return "http://" + host + ":" + port();
+        return (context.tls() ? "https://" : "http://") + host + ":" + port();
     }
 
     public int port() {

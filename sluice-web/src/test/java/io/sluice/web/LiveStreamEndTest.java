@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.WebTestBase;
+import io.sluice.common.ManualEpochClock;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,11 +15,21 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** A live stream ends with what let it open: its session, its token, or its user's standing. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveStreamEndTest extends WebTestBase {
     private static final String END = "\u0000end";
+    private final ManualEpochClock clock = new ManualEpochClock(System.currentTimeMillis());
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withClock(clock);
+    }
 
     /** An event-stream reader over a real HTTP connection: the event names it saw, then {@link #END}. */
     private final class EventStream implements AutoCloseable {
@@ -90,6 +102,18 @@ class LiveStreamEndTest extends WebTestBase {
             stream.awaitLiveEvent();
             assertThat(api.delete("/api/tokens/streamer", admin, Map.of()).status()).isEqualTo(200);
             assertThat(stream.ended()).as("the revoked token's stream ended").isTrue();
+        }
+    }
+
+    /** Last: it ends every session of this server. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aSessionThatExpiresEndsItsStreamWithoutAnyRequest() throws Exception {
+        Credentials session = login("viewer", PASSWORD);
+        try (EventStream stream = new EventStream(session)) {
+            stream.awaitLiveEvent();
+            clock.advance(8 * 3_600_000L + 1);
+            assertThat(stream.ended()).as("the idle session's stream ended").isTrue();
         }
     }
 

@@ -42,7 +42,9 @@ final class SluiceSweepServer implements SweepServer {
                 .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
-                .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20);
+                .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
+                // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
+                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100));
         daemon = new MonitorDaemon(context);
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }

@@ -78,6 +78,9 @@ final class ServerUnderTest implements AutoCloseable {
                   listen: 127.0.0.1:%d
                   poll-interval-ms: %d
                   approve: [%s]
+                  # the simulated gateways all come from 127.0.0.1, standing for as many hosts
+                  max-unauthenticated: 20000
+                  max-unauthenticated-per-address: 20000
                 web:
                   listen: 127.0.0.1:%d
                 """.formatted(name, work.resolve("data"), runDir, MAILBOX_DIR, secretFile, monitorPort, pollMillis,

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
+import io.sluice.gateway.tls.TlsChannel;
 
 /**
- * The client side of the fixed newstyle handshake, used to reach an upstream export: NBD_OPT_GO
+ * The client side of the fixed newstyle handshake, used to reach an upstream export: NBD_OPT_STARTTLS
+ * first when TLS is wanted (a refusal is an error: never fall back to plaintext), then NBD_OPT_GO
  * asking for block sizes, falling back to NBD_OPT_EXPORT_NAME for servers without NBD_OPT_GO.
  */
 final class UpstreamHandshake {
@@ -18,14 +20,29 @@ final class UpstreamHandshake {
 
     private static final int MAX_REPLY_LENGTH = 64 * 1024;
 
-    private final ByteChannel channel;
+    /** Starts TLS on the connection once the upstream agreed to. */
+    interface TlsStart {
+        TlsChannel start() throws IOException;
+    }
+
+    private ByteChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(OPTION_REPLY_HEADER_LENGTH + MAX_REPLY_LENGTH);
 
     UpstreamHandshake(ByteChannel channel) {
         this.channel = channel;
     }
 
+    /** The channel transmission goes on: the one given, or the TLS session started on it. */
+    ByteChannel channel() {
+        return channel;
+    }
+
     Result negotiate(String exportName) throws IOException {
+        return negotiate(exportName, null);
+    }
+
+    /** {@code tls}: null for plaintext. */
+    Result negotiate(String exportName, TlsStart tls) throws IOException {
         receive(GREETING_LENGTH);
         if (buffer.getLong(0) != NBDMAGIC || buffer.getLong(8) != IHAVEOPT) {
             throw new IOException("upstream is not a newstyle NBD server");
@@ -36,6 +53,21 @@ final class UpstreamHandshake {
         }
         boolean noZeroes = (serverFlags & FLAG_NO_ZEROES) != 0;
         send(buffer.clear().putInt(FLAG_C_FIXED_NEWSTYLE | (noZeroes ? FLAG_C_NO_ZEROES : 0)));
+        if (tls != null) {
+            send(buffer.clear().putLong(IHAVEOPT).putInt(OPT_STARTTLS).putInt(0));
+            receive(OPTION_REPLY_HEADER_LENGTH);
+            if (buffer.getLong(0) != OPTION_REPLY_MAGIC || buffer.getInt(8) != OPT_STARTTLS) {
+                throw new IOException("upstream sent a malformed option reply");
+            }
+            int type = buffer.getInt(12);
+            if (type != REP_ACK) {
+                throw new IOException("upstream refused NBD_OPT_STARTTLS: reply 0x" + Integer.toHexString(type));
+            }
+            if (buffer.getInt(16) != 0) {
+                throw new IOException("upstream acknowledged NBD_OPT_STARTTLS with data");
+            }
+            channel = tls.start();
+        }
 
         byte[] name = exportName.getBytes(StandardCharsets.UTF_8);
         buffer.clear().putLong(IHAVEOPT).putInt(OPT_GO).putInt(4 + name.length + 2 + 2)

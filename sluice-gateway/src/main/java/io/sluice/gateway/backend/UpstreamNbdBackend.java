@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -31,7 +34,10 @@ public final class UpstreamNbdBackend implements Backend {
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
     private final UpstreamAddress address;
+    /** The socket, closed to end everything; {@code in} and {@code out} are it or the TLS session on it. */
     private final SocketChannel channel;
+    private final ByteChannel in;
+    private final GatheringByteChannel out;
     private final long size;
     private final int flags;
     private final int minimumBlock;
@@ -62,9 +68,13 @@ public final class UpstreamNbdBackend implements Backend {
         volatile boolean done;
     }
 
-    private UpstreamNbdBackend(UpstreamAddress address, SocketChannel channel, UpstreamHandshake.Result agreed) {
+    private UpstreamNbdBackend(UpstreamAddress address, SocketChannel channel, ByteChannel session,
+                               UpstreamHandshake.Result agreed) {
         this.address = address;
         this.channel = channel;
+        this.in = session;
+        // The socket or a TlsChannel: both gather.
+        this.out = (GatheringByteChannel) session;
         this.size = agreed.size();
         this.flags = agreed.flags();
         this.minimumBlock = Math.max(1, agreed.minimumBlock());
@@ -88,8 +98,14 @@ public final class UpstreamNbdBackend implements Backend {
             if (!(address.socket() instanceof UnixDomainSocketAddress)) {
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             }
-            UpstreamHandshake.Result agreed = new UpstreamHandshake(channel).negotiate(address.exportName());
-            return new UpstreamNbdBackend(address, channel, agreed);
+            UpstreamHandshake handshake = new UpstreamHandshake(channel);
+            UpstreamHandshake.TlsStart tls = null;
+            if (address.tlsCertificates() != null) {
+                UpstreamTls upstream = UpstreamTls.load(address.tlsCertificates(), (InetSocketAddress) address.socket());
+                tls = () -> upstream.start(channel);
+            }
+            UpstreamHandshake.Result agreed = handshake.negotiate(address.exportName(), tls);
+            return new UpstreamNbdBackend(address, channel, handshake.channel(), agreed);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -218,13 +234,13 @@ public final class UpstreamNbdBackend implements Backend {
                     .putLong(handle).putLong(offset).putInt((int) length).flip();
             if (payload == null) {
                 while (requestHeader.hasRemaining()) {
-                    channel.write(requestHeader);
+                    out.write(requestHeader);
                 }
             } else {
                 requestParts[0] = requestHeader;
                 requestParts[1] = payload;
                 while (payload.hasRemaining()) {
-                    channel.write(requestParts);
+                    out.write(requestParts);
                 }
                 requestParts[1] = null;
             }
@@ -321,7 +337,7 @@ public final class UpstreamNbdBackend implements Backend {
 
     private boolean receive(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
+            if (in.read(buffer) < 0) {
                 return false;
             }
         }
@@ -336,7 +352,8 @@ public final class UpstreamNbdBackend implements Backend {
 
     @Override
     public String describe() {
-        return "upstream " + address.socket() + " export '" + address.exportName() + "'";
+        return "upstream " + address.socket() + " export '" + address.exportName() + "'"
+                + (address.tlsCertificates() != null ? " over TLS" : "");
     }
 
     @Override

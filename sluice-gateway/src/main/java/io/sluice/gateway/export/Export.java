@@ -18,6 +18,7 @@ public final class Export implements AutoCloseable {
     private final boolean readOnly;
     private final boolean shared;
     private final BackendGroup group;
+    private final ExportAccess access;
     private final ExportStats stats = new ExportStats();
 
     /** {@code id} is the export's position in the gateway's configuration, from 0. */
@@ -27,12 +28,19 @@ public final class Export implements AutoCloseable {
 
     /** {@code shared}: other gateways serve the same volume under the same name (see ExportConfig). */
     public Export(String name, int id, Backend backend, boolean readOnly, boolean shared, BackendGroup group) {
+        this(name, id, backend, readOnly, shared, group, ExportAccess.OPEN);
+    }
+
+    /** {@code access}: who may list and use the export (TLS, client certificates, source addresses). */
+    public Export(String name, int id, Backend backend, boolean readOnly, boolean shared, BackendGroup group,
+                  ExportAccess access) {
         this.name = name;
         this.id = id;
         this.backend = backend;
         this.readOnly = readOnly || backend.readOnly();
         this.shared = shared;
         this.group = group;
+        this.access = access;
     }
 
     public String name() {
@@ -57,6 +65,10 @@ public final class Export implements AutoCloseable {
 
     Backend backend() {
         return backend;
+    }
+
+    public ExportAccess access() {
+        return access;
     }
 
     public BackendGroup group() {

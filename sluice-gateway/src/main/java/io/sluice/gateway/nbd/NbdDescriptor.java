@@ -159,6 +159,7 @@ public final class NbdDescriptor {
     public static final int REP_ERR_INVALID = REP_FLAG_ERROR | 3;
     public static final int REP_ERR_UNKNOWN = REP_FLAG_ERROR | 6;
     public static final int REP_ERR_SHUTDOWN = REP_FLAG_ERROR | 7;
+    public static final int REP_ERR_TLS_REQD = REP_FLAG_ERROR | 5;
     public static final int REP_ERR_TOO_BIG = REP_FLAG_ERROR | 9;
 
     // Information types in REP_INFO.

@@ -4,9 +4,15 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.Exports;
+import io.sluice.gateway.tls.TlsChannel;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.security.cert.X509Certificate;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +22,14 @@ import java.nio.charset.StandardCharsets;
  * Runs once per connection before transmission, so it may allocate. Options the gateway does not
  * know get NBD_REP_ERR_UNSUP, malformed ones NBD_REP_ERR_INVALID; only a broken frame (bad magic,
  * unknown client flags, an option too large to read) ends the connection.
+ *
+ * <p>TLS follows proto.md's server modes. With TLS configured and every export needing it (FORCEDTLS),
+ * every option but NBD_OPT_STARTTLS and NBD_OPT_ABORT is answered NBD_REP_ERR_TLS_REQD until TLS is up
+ * (NBD_OPT_EXPORT_NAME, which cannot be answered, hangs up). Otherwise (SELECTIVETLS) options are
+ * answered in plaintext, but each export's {@link io.sluice.gateway.export.ExportAccess} decides what a
+ * client sees: an export it may not use is left out of NBD_OPT_LIST and refused at NBD_OPT_INFO/GO with
+ * NBD_REP_ERR_TLS_REQD (starting TLS would help) or NBD_REP_ERR_POLICY (it would not). After STARTTLS the
+ * client starts over on the encrypted channel: structured replies must be agreed again.
  */
 final class Handshake {
     /** Largest option data read; real options are far smaller (a name is at most 4096 bytes). */
@@ -25,15 +39,26 @@ final class Handshake {
 
     private static final int KNOWN_CLIENT_FLAGS = FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES;
 
-    private final ByteChannel channel;
+    private final SocketChannel raw;
     private final Exports exports;
+    private final NbdTls tls;
+    private final boolean forcedTls;
+    private final InetAddress source;
+    private ByteChannel channel;
+    private TlsChannel tlsChannel;
+    private X509Certificate clientCertificate;
     private final ByteBuffer in = ByteBuffer.allocate(OPTION_HEADER_LENGTH + MAX_OPTION_LENGTH);
     private final ByteBuffer out = ByteBuffer.allocate(OPTION_REPLY_HEADER_LENGTH + MAX_STRING_LENGTH + 64);
     private boolean structuredReplies;
 
-    Handshake(ByteChannel channel, Exports exports) {
-        this.channel = channel;
+    /** {@code tls}: null when the gateway has no certificates (STARTTLS is then unsupported). */
+    Handshake(SocketChannel raw, Exports exports, NbdTls tls, boolean forcedTls) throws IOException {
+        this.raw = raw;
+        this.channel = raw;
         this.exports = exports;
+        this.tls = tls;
+        this.forcedTls = forcedTls;
+        this.source = ((InetSocketAddress) raw.getRemoteAddress()).getAddress();
     }
 
     /** The agreed session, or null when the client aborted, went away or broke the protocol. */
@@ -63,6 +88,13 @@ final class Handshake {
                 return null;
             }
             int dataLength = (int) length;
+            if (forcedTls && tlsChannel == null && option != OPT_STARTTLS && option != OPT_ABORT) {
+                if (option == OPT_EXPORT_NAME) {
+                    return null;
+                }
+                error(option, REP_ERR_TLS_REQD, "TLS is required: send NBD_OPT_STARTTLS first");
+                continue;
+            }
             switch (option) {
                 case OPT_EXPORT_NAME -> {
                     return exportName(dataLength, noZeroes);
@@ -72,6 +104,11 @@ final class Handshake {
                     return null;
                 }
                 case OPT_LIST -> list(dataLength);
+                case OPT_STARTTLS -> {
+                    if (!startTls(dataLength)) {
+                        return null;
+                    }
+                }
                 case OPT_STRUCTURED_REPLY -> {
                     if (dataLength != 0 || structuredReplies) {
                         error(option, REP_ERR_INVALID, "structured replies take no data and are agreed once");
@@ -83,7 +120,7 @@ final class Handshake {
                 case OPT_INFO, OPT_GO -> {
                     Export export = info(option, dataLength);
                     if (export != null && option == OPT_GO) {
-                        return new NbdSession(export, structuredReplies);
+                        return session(export);
                     }
                 }
                 default -> error(option, REP_ERR_UNSUP, "option not supported");
@@ -96,7 +133,7 @@ final class Handshake {
     private NbdSession exportName(int dataLength, boolean noZeroes) throws IOException {
         String name = string(0, dataLength);
         Export export = name == null ? null : exports.find(name);
-        if (export == null) {
+        if (export == null || verdict(export) != 0) {
             return null;
         }
         out.clear();
@@ -105,7 +142,39 @@ final class Handshake {
             out.put(new byte[EXPORT_NAME_ZEROES]);
         }
         send();
-        return new NbdSession(export, structuredReplies);
+        return session(export);
+    }
+
+    private NbdSession session(Export export) {
+        GatheringByteChannel out = tlsChannel != null ? tlsChannel : raw;
+        return new NbdSession(export, structuredReplies, channel, out);
+    }
+
+    private int verdict(Export export) {
+        return export.access().verdict(source, tlsChannel != null, clientCertificate);
+    }
+
+    /** NBD_OPT_STARTTLS: acknowledged, then the TLS handshake; false when it failed (the connection ends). */
+    private boolean startTls(int dataLength) throws IOException {
+        if (tls == null) {
+            error(OPT_STARTTLS, REP_ERR_UNSUP, "this gateway has no TLS certificates");
+            return true;
+        }
+        if (tlsChannel != null || dataLength != 0) {
+            error(OPT_STARTTLS, REP_ERR_INVALID, tlsChannel != null ? "TLS is already started" : "NBD_OPT_STARTTLS takes no data");
+            return true;
+        }
+        reply(OPT_STARTTLS, REP_ACK);
+        try {
+            tlsChannel = tls.start(raw);
+        } catch (IOException e) {
+            // A client that cannot prove itself, or speaks no TLS we accept: nothing more to say to it.
+            return false;
+        }
+        channel = tlsChannel;
+        clientCertificate = NbdTls.clientCertificate(tlsChannel);
+        structuredReplies = false;
+        return true;
     }
 
     private void list(int dataLength) throws IOException {
@@ -114,6 +183,9 @@ final class Handshake {
             return;
         }
         for (Export export : exports.all()) {
+            if (verdict(export) != 0) {
+                continue;
+            }
             byte[] name = export.name().getBytes(StandardCharsets.UTF_8);
             header(OPT_LIST, REP_SERVER, 4 + name.length);
             out.putInt(name.length).put(name);
@@ -148,6 +220,12 @@ final class Handshake {
         Export export = exports.find(name);
         if (export == null) {
             error(option, REP_ERR_UNKNOWN, "no such export");
+            return null;
+        }
+        int verdict = verdict(export);
+        if (verdict != 0) {
+            error(option, verdict, verdict == REP_ERR_TLS_REQD ? "this export needs TLS: send NBD_OPT_STARTTLS first"
+                    : "this export is not open to this client");
             return null;
         }
         boolean nameRequested = false;

@@ -12,6 +12,8 @@ import io.sluice.gateway.nbd.SimpleReplyWriter;
 import io.sluice.gateway.nbd.StructuredReplyWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 
@@ -29,6 +31,8 @@ final class NbdConnection implements IoRequest.Completion {
     private final long id;
     private final SocketChannel channel;
     private final Exports exports;
+    private final NbdTls tls;
+    private final boolean forcedTls;
     private final ConnectionSettings settings;
     private final MemoryBudget bufferMemory;
     private final Consumer<NbdConnection> onClosed;
@@ -48,17 +52,22 @@ final class NbdConnection implements IoRequest.Completion {
     private Thread writer;
     private Export export;
     private boolean structuredReplies;
+    /** The socket, or the TLS session on it; set by the reader before the writer starts. */
+    private ByteChannel in;
+    private GatheringByteChannel out;
     private BufferPool buffers;
     /** A slot the reader has taken but not yet handed on; returned when the reader stops. */
     private IoRequest held;
     /** Set by the writer when the socket failed: remaining replies are dropped, not sent. */
     private boolean writeFailed;
 
-    NbdConnection(long id, SocketChannel channel, Exports exports, ConnectionSettings settings,
-                  MemoryBudget bufferMemory, Consumer<NbdConnection> onClosed) {
+    NbdConnection(long id, SocketChannel channel, Exports exports, NbdTls tls, boolean forcedTls,
+                  ConnectionSettings settings, MemoryBudget bufferMemory, Consumer<NbdConnection> onClosed) {
         this.id = id;
         this.channel = channel;
         this.exports = exports;
+        this.tls = tls;
+        this.forcedTls = forcedTls;
         this.settings = settings;
         this.bufferMemory = bufferMemory;
         this.onClosed = onClosed;
@@ -97,7 +106,7 @@ final class NbdConnection implements IoRequest.Completion {
     private void runReader() {
         boolean hard = true;
         try {
-            NbdSession session = new Handshake(channel, exports).negotiate();
+            NbdSession session = new Handshake(channel, exports, tls, forcedTls).negotiate();
             if (session != null) {
                 startTransmission(session);
                 hard = readRequests();
@@ -114,6 +123,8 @@ final class NbdConnection implements IoRequest.Completion {
     private void startTransmission(NbdSession session) {
         export = session.export();
         structuredReplies = session.structuredReplies();
+        in = session.in();
+        out = session.out();
         decoder.configure(export.size(), export.readOnly(), structuredReplies,
                 export.minimumBlockSize(), export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
@@ -212,14 +223,14 @@ final class NbdConnection implements IoRequest.Completion {
         replyHeader.clear().limit(headerLength);
         if (data == null) {
             while (replyHeader.hasRemaining()) {
-                channel.write(replyHeader);
+                out.write(replyHeader);
             }
             return;
         }
         replyParts[0] = replyHeader;
         replyParts[1] = data;
         while (data.hasRemaining()) {
-            channel.write(replyParts);
+            out.write(replyParts);
         }
     }
 
@@ -282,7 +293,7 @@ final class NbdConnection implements IoRequest.Completion {
     /** Reads until {@code buffer} is full; false at end of stream. */
     private boolean receive(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
+            if (in.read(buffer) < 0) {
                 return false;
             }
         }

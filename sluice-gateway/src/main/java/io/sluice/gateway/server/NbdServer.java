@@ -1,5 +1,6 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.export.Exports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,6 +21,8 @@ public final class NbdServer implements AutoCloseable {
     private static final long REAPER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Exports exports;
+    private final NbdTls tls;
+    private final boolean forcedTls;
     private final ConnectionSettings settings;
     private final MemoryBudget bufferMemory;
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
@@ -30,7 +33,14 @@ public final class NbdServer implements AutoCloseable {
     private long nextId;
 
     public NbdServer(Exports exports, ConnectionSettings settings) {
+        this(exports, null, settings);
+    }
+
+    /** {@code tls}: the server's certificates, or null to serve plaintext only (STARTTLS unsupported). */
+    public NbdServer(Exports exports, NbdTls tls, ConnectionSettings settings) {
         this.exports = exports;
+        this.tls = tls;
+        this.forcedTls = tls != null && exports.all().stream().allMatch(e -> e.access().tls() == ExportAccess.Tls.REQUIRE);
         this.settings = settings;
         this.bufferMemory = new MemoryBudget(settings.bufferMemory());
     }
@@ -72,7 +82,7 @@ public final class NbdServer implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        NbdConnection connection = new NbdConnection(++nextId, channel, exports, settings, bufferMemory,
+        NbdConnection connection = new NbdConnection(++nextId, channel, exports, tls, forcedTls, settings, bufferMemory,
                 connections::remove);
         connections.add(connection);
         connection.start();

@@ -1,7 +1,12 @@
 package io.sluice.gateway.server;
 
 import io.sluice.gateway.export.Export;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 
-/** What a successful handshake agreed on: the export and whether replies are structured. */
-record NbdSession(Export export, boolean structuredReplies) {
+/**
+ * What a successful handshake agreed on: the export, whether replies are structured, and the channel
+ * transmission uses (the socket, or the TLS session on it; {@code in} and {@code out} are the same object).
+ */
+record NbdSession(Export export, boolean structuredReplies, ByteChannel in, GatheringByteChannel out) {
 }

@@ -124,13 +124,28 @@ public final class RoleCatalog {
                 cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
                         "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
                         Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
+                        "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
+                        "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
+                        "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
             }
-            case "web" -> cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
+            case "web" -> {
+                cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
+                ServerSettings.WebAccess access = s.webAccess();
+                if (access.publicUrl() != null) {
+                    cmd.addAll(List.of("--public-url", access.publicUrl()));
+                }
+                if (access.tlsCertificate() != null) {
+                    cmd.addAll(List.of("--tls-certificate", access.tlsCertificate().toString(), "--tls-key", access.tlsKey().toString()));
+                }
+                if (access.allowPlaintext()) {
+                    cmd.add("--allow-plaintext");
+                }
+            }
             default -> throw new IllegalArgumentException("no role " + role);
         }
         cmd.addAll(mailboxes);

@@ -19,7 +19,11 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
                            Monitor monitor, Services services, Database database, Web web) {
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                           Integer maxVolumesPerGateway) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null);
+        }
     }
 
     public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {
@@ -28,7 +32,13 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {
     }
 
-    public record Web(String listen) {
+    public record Web(String listen, String publicUrl, Tls tls, Boolean allowPlaintext) {
+        public Web(String listen) {
+            this(listen, null, null, null);
+        }
+    }
+
+    public record Tls(String certificate, String key) {
     }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -51,7 +61,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Monitor monitorOrEmpty() {
-        return monitor == null ? new Monitor(null, null, null, null, null, null) : monitor;
+        return monitor == null ? new Monitor(null, null, null, null, null) : monitor;
     }
 
     public Services servicesOrEmpty() {
@@ -63,6 +73,6 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     }
 
     public Web webOrEmpty() {
-        return web == null ? new Web(null) : web;
+        return web == null ? new Web(null, null, null, null) : web;
     }
 }

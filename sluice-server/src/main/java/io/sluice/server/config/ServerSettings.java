@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
 public record ServerSettings(String name, Path dataDir, Path runDir, Path mailboxDir, Path secretFile,
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
-                             int pairs, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits) {
+                             int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
+                             int maxUnauthenticatedPerAddress, Path servicesBootstrap, String jdbcUrl, String jdbcUser,
+                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
+                             WebAccess webAccess) {
     /**
      * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
      * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
@@ -37,6 +39,13 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 throw new IllegalArgumentException("services.volume-expiry-ms: at least 1000, was " + expiryMillis);
             }
         }
+    }
+
+    /**
+     * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and
+     * key (null: plain HTTP), and whether plain HTTP is allowed off loopback.
+     */
+    public record WebAccess(String publicUrl, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
     }
 
     /** The roles in start order; shutdown goes the other way. */
@@ -69,6 +78,13 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (missLimit < 1 || pairs < 0) {
             throw new IllegalArgumentException("monitor.miss-limit must be >= 1 and monitor.pairs >= 0");
         }
+        if (handshakeTimeoutMillis < 100) {
+            throw new IllegalArgumentException("monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
+        }
+        if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
+            throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
+                    + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
+        }
         approve = List.copyOf(approve);
         if (roles.contains("monitor") && secretFile == null) {
             throw new IllegalArgumentException("secret-file: required (the deployment secret gateway keys derive from)");
@@ -85,6 +101,28 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         String linkProblem = roles.contains("db") ? JdbcUrls.linkProblem(jdbcUrl, jdbcInsecureLink) : null;
         if (linkProblem != null) {
             throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
+        }
+        checkWeb(webListen, webAccess, roles.contains("web"));
+    }
+
+    private static void checkWeb(String listen, WebAccess access, boolean runsHere) {
+        if ((access.tlsCertificate() == null) != (access.tlsKey() == null)) {
+            throw new IllegalArgumentException("web.tls: give both certificate and key");
+        }
+        for (Path file : new Path[] {access.tlsCertificate(), access.tlsKey()}) {
+            if (file != null && !Files.isReadable(file)) {
+                throw new IllegalArgumentException("web.tls: cannot read " + file);
+            }
+        }
+        if (!runsHere) {
+            return;
+        }
+        try {
+            io.sluice.web.WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
+                    access.publicUrl(), access.tlsCertificate() != null, access.allowPlaintext());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): "
+                    + e.getMessage(), e);
         }
     }
 
@@ -105,6 +143,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         String bootstrap = first(flags.servicesOrEmpty().bootstrap(), file.servicesOrEmpty().bootstrap(), null);
         String secret = first(flags.secretFile(), file.secretFile(), null);
         String password = first(gd.passwordFile(), fd.passwordFile(), null);
+        ServerConfig.Web fw = file.webOrEmpty();
+        ServerConfig.Web gw = flags.webOrEmpty();
+        ServerConfig.Tls tls = first(gw.tls(), fw.tls(), new ServerConfig.Tls(null, null));
         return new ServerSettings(
                 first(flags.name(), file.name(), "sluice"),
                 dataDir,
@@ -119,16 +160,23 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.approve(), fm.approve(), List.of()),
                 first(gm.missLimit(), fm.missLimit(), 3),
                 first(gm.pairs(), fm.pairs(), 0),
+                first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
+                first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
+                first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
                 bootstrap == null ? null : Path.of(bootstrap).toAbsolutePath(),
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
                 first(gd.insecureLink(), fd.insecureLink(), false),
-                first(flags.webOrEmpty().listen(), file.webOrEmpty().listen(), "127.0.0.1:8080"),
+                first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
                 new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
                         first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),
                         first(flags.servicesOrEmpty().volumeExpiryMs(), file.servicesOrEmpty().volumeExpiryMs(),
-                                VolumeLimits.DEFAULT.expiryMillis())));
+                                VolumeLimits.DEFAULT.expiryMillis())),
+                new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
+                        tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
+                        tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
+                        first(gw.allowPlaintext(), fw.allowPlaintext(), false)));
     }
 
     @SafeVarargs

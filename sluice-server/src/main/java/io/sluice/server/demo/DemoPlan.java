@@ -165,7 +165,7 @@ public final class DemoPlan {
         approved.addAll(fleet.approvedGateways());
         return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
                 null, secret().toString(), fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1, null),
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
                 new ServerConfig.Web("127.0.0.1:" + webPort)));
     }

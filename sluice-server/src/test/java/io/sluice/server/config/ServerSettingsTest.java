@@ -19,8 +19,12 @@ class ServerSettingsTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
         Path password = PrivateFiles.writeSecret(dir.resolve("pw"), "pw".getBytes(StandardCharsets.UTF_8));
         Path bootstrap = Files.writeString(dir.resolve("services.json"), "{}");
+        Path webCertificate = Files.writeString(dir.resolve("web.crt"), "certificate");
+        Path webKey = PrivateFiles.writeSecret(dir.resolve("web.key"), "key".getBytes(StandardCharsets.UTF_8));
         String yaml = Files.readString(Path.of("..", "conf", "sluice.example.yaml"))
                 .replace("/var/lib/sluice", dir.resolve("var").toString())
+                .replace("/etc/sluice/web.crt", webCertificate.toString())
+                .replace("/etc/sluice/web.key", webKey.toString())
                 .replace("/etc/sluice/deployment.secret", secret.toString())
                 .replace("/etc/sluice/db.password", password.toString())
                 .replace("/etc/sluice/services.json", bootstrap.toString());
@@ -34,7 +38,9 @@ class ServerSettingsTest {
         assertThat(s.pollIntervalMillis()).isEqualTo(1000);
         assertThat(s.jvmOptions().get("db")).containsExactly("-Xmx1g");
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--listen", "0.0.0.0:7070")
-                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice");
+                .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
+                .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
+                .containsSubsequence("--max-unauthenticated-per-address", "128");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
                 .containsSubsequence("--jdbc-url-file", RoleCatalog.jdbcUrlFile(s).toString())
                 .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
@@ -49,13 +55,33 @@ class ServerSettingsTest {
         assertThat(RoleCatalog.command(s, "monitor")).containsSubsequence("--max-volumes-per-gateway", "4096");
         assertThat(RoleCatalog.command(s, "services")).containsSubsequence("--max-volumes", "100000")
                 .containsSubsequence("--volume-expiry-ms", "600000");
+        assertThat(RoleCatalog.command(s, "web")).containsSubsequence("--public-url", "https://sluice.example.com")
+                .containsSubsequence("--tls-certificate", dir.resolve("web.crt").toString(), "--tls-key", dir.resolve("web.key").toString())
+                .doesNotContain("--allow-plaintext");
+    }
+
+    @Test
+    void theWebRefusesPlainHttpOffLoopbackUnlessTlsAProxyOrAnExplicitChoice() throws Exception {
+        String base = "roles: [web]\nweb:\n  listen: 0.0.0.0:8080\n";
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("plain.yaml"), base)),
+                ServerConfig.EMPTY)).hasMessageContaining("web.listen").hasMessageContaining("refusing plain HTTP");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("http.yaml"),
+                base + "  public-url: http://sluice.example.com\n")), ServerConfig.EMPTY)).hasMessageContaining("refusing plain HTTP");
+        ServerSettings proxied = ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("proxy.yaml"),
+                base + "  public-url: https://sluice.example.com\n")), ServerConfig.EMPTY);
+        assertThat(RoleCatalog.command(proxied, "web")).containsSubsequence("--public-url", "https://sluice.example.com");
+        ServerSettings lab = ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("lab.yaml"),
+                base + "  allow-plaintext: true\n")), ServerConfig.EMPTY);
+        assertThat(RoleCatalog.command(lab, "web")).contains("--allow-plaintext");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("half.yaml"),
+                base + "  tls:\n    certificate: /nonexistent/web.crt\n")), ServerConfig.EMPTY)).hasMessageContaining("web.tls");
     }
 
     @Test
     void flagsWinOverTheFileAndDefaultsFillTheRest() throws Exception {
         ServerConfig file = ServerConfig.read(exampleWithLocalFiles());
         ServerConfig flags = new ServerConfig("lab", null, null, null, null, null, List.of("monitor", "db"), null,
-                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, 64), null, null, null);
+                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, null, null, null, 64), null, null, null);
         ServerSettings s = ServerSettings.resolve(file, flags);
         assertThat(s.name()).isEqualTo("lab");
         assertThat(s.monitorListen()).isEqualTo("127.0.0.1:9000");

@@ -68,7 +68,8 @@ class ScaleSystemTest {
                 secret.toString(), 10_000L, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
                         List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
-                        null, null, null),
+                        // the simulated gateways all come from 127.0.0.1, standing for as many hosts
+                        null, null, null, 4_096, 4_096, null),
                 null, null, new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

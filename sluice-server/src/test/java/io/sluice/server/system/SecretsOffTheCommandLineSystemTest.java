@@ -44,7 +44,7 @@ class SecretsOffTheCommandLineSystemTest {
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-secrets-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null, secret.toString(),
                 10_000L, List.of("db", "monitor"), null,
-                new ServerConfig.Monitor("127.0.0.1:" + ServerHarness.freePort(), 1_000L, List.of("1"), null, 1, null), null,
+                new ServerConfig.Monitor("127.0.0.1:" + ServerHarness.freePort(), 1_000L, List.of("1"), null, 1), null,
                 new ServerConfig.Database(url, null, null, null), null));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

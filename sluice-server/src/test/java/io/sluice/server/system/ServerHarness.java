@@ -74,7 +74,7 @@ final class ServerHarness implements AutoCloseable {
                 """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret));
         settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
                 dir.resolve("data").toString(), null, null, secret.toString(), 5_000L, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1, null),
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
                 new ServerConfig.Web("127.0.0.1:" + freePort())));
         List<RoleSpec> specs = new ArrayList<>(RoleCatalog.roles(settings));

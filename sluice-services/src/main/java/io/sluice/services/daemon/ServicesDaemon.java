@@ -347,7 +347,8 @@ public final class ServicesDaemon implements AutoCloseable {
 
     /** Whether the services keep state for this volume of this gateway; a refusal raises the volume-limit alert. */
     private boolean admit(long gatewayId, int volumeId, long now) {
-        if (tracker.admit(gatewayId, volumeId, now, inventory.isConfigured(volumeId))) {
+        // Whether an operator placed the volume matters only when the tracker is full: looked up only then.
+        if (tracker.admit(gatewayId, volumeId, now, tracker.full() && inventory.isConfigured(volumeId))) {
             return true;
         }
         if (!volumeLimitAlerted) {

@@ -18,6 +18,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.services.Backend;
+import io.sluice.services.VolumePlacement;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -102,6 +104,30 @@ class ServicesVolumeLimitsTest {
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 2));
             await(() -> liveVolumes(web).equals(List.of(1, 2)));
             assertThat(daemon.problem()).isNull();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aVolumeAnOperatorPlacedIsKeptOverTheLimitAndItsPlacementOutlivesItsReports() throws Exception {
+        ServicesConfig config = new ServicesConfig(List.of(new Backend("b1", 10_000, 200)),
+                List.of(new VolumePlacement(9, "b1", List.of(), 1L << 30)), List.of());
+        try (ServicesDaemon daemon = ServicesDaemon.start(dir, name, config, new VolumeLimits(1, EXPIRY), 100, clock, false);
+             Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
+             Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+             MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+            post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1));
+            post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 9, 5));
+            JsonNode state = status(web).path("volumeState");
+            assertThat(state.path("tracked").asInt()).isEqualTo(2);
+            assertThat(state.path("refusedOverLimit").asLong()).isEqualTo(1);
+            assertThat(liveVolumes(web)).containsExactly(1, 9);
+
+            clock.advance(EXPIRY);
+            await(() -> status(web).path("volumeState").path("tracked").asInt() == 0);
+            assertThat(liveVolumes(web)).as("the configured placement stays").containsExactly(9);
+            assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 9, \"seconds\": 600}").path("points")).isEmpty();
         }
     }
 

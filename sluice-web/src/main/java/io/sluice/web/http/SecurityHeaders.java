@@ -12,7 +12,14 @@ public final class SecurityHeaders {
     private SecurityHeaders() {
     }
 
-    public static void apply(Context ctx) {
+    /** A year, the span browsers' preload lists ask for; subdomains are left to whoever runs the domain. */
+    static final String HSTS = "max-age=31536000";
+
+    /** @param https whether people reach this server over HTTPS (TLS here or at a proxy in front): then HSTS too */
+    public static void apply(Context ctx, boolean https) {
+        if (https) {
+            ctx.header("Strict-Transport-Security", HSTS);
+        }
         ctx.header("Content-Security-Policy", CSP);
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("X-Content-Type-Options", "nosniff");

@@ -106,7 +106,12 @@ public final class LiveFeed implements AutoCloseable {
         } catch (ApiProblem e) {
             latest.set(null);
             event = "unavailable";
-            data = bodies.text(java.util.Map.of("detail", String.valueOf(e.detail())));
+            // Our own words say which process is away; another process's failure text stays in the log.
+            boolean ours = e.status() == 503 || e.status() == 504;
+            if (!ours) {
+                LOG.log(System.Logger.Level.WARNING, "live feed: " + e.getMessage());
+            }
+            data = bodies.text(java.util.Map.of("detail", ours ? String.valueOf(e.detail()) : "the SLA services failed; see the web log"));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "live feed tick failed", e);
             return;
