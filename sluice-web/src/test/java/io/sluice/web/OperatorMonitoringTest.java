@@ -42,7 +42,7 @@ public class OperatorMonitoringTest extends WebTestBase {
     private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
     /** A series name in PromQL, with its matchers if it has any. */
     private static final Pattern SELECTOR = Pattern.compile("\\b(sluice_[a-zA-Z0-9_]+)(\\{([^}]*)})?");
-    private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"");
+    private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"([^\"]*)\"");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? ");
     private static final Pattern SAMPLE_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
@@ -62,7 +62,10 @@ public class OperatorMonitoringTest extends WebTestBase {
         assertThat(sla.status()).as(sla.toString()).isEqualTo(201);
     }
 
-    /** A scrape once the volume and its SLA are on it (taken at first use, after every subclass's set-up). */
+    /**
+     * A scrape once the volume, its SLA and its backend's forecast (an interval after the first report)
+     * are on it, taken at first use: after every subclass's set-up.
+     */
     protected String scrape() throws InterruptedException {
         if (scrape != null) {
             return scrape;
@@ -70,10 +73,11 @@ public class OperatorMonitoringTest extends WebTestBase {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String text;
         do {
-            assertThat(System.nanoTime()).as("waiting for the volume and its SLA on /metrics").isLessThan(deadline);
+            assertThat(System.nanoTime()).as("waiting for the volume, its SLA and its backend on /metrics").isLessThan(deadline);
             Thread.sleep(200);
             text = api.get("/metrics", Credentials.token(viewerToken)).body();
-        } while (!text.contains("sluice_volume_iops{") || !text.contains("sluice_sla_compliance{"));
+        } while (!text.contains("sluice_volume_iops{") || !text.contains("sluice_sla_compliance{")
+                || !text.contains("sluice_capacity_time_until_full_seconds{"));
         for (String line : text.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
             if (!line.startsWith("#") && m.find()) {
@@ -206,6 +210,13 @@ public class OperatorMonitoringTest extends WebTestBase {
                 while (labels.find()) {
                     assertThat(exported.get(name)).as(where + ": label " + labels.group(1) + " of " + name + " in " + expr)
                             .contains(labels.group(1));
+                    if (name.equals("sluice_monitor") && labels.group(1).equals("counter")) {
+                        // The monitor answers every counter at once, so each one named must be on the scrape.
+                        for (String counter : labels.group(3).split("\\|")) {
+                            assertThat(scraped).as(where + ": monitor counter " + counter + " in " + expr)
+                                    .contains("sluice_monitor{counter=\"" + counter + "\"}");
+                        }
+                    }
                 }
             }
             assertThat(any || expr.startsWith("up{")).as(where + ": " + expr + " selects a Sluice series").isTrue();
