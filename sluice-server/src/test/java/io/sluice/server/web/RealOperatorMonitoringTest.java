@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.web.OperatorMonitoringTest;
 import io.sluice.web.WebContext;
+import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,32 @@ class RealOperatorMonitoringTest extends OperatorMonitoringTest {
                 .contains("sluice_process_start_time_seconds{process=\"services\"}")
                 .contains("sluice_process_start_time_seconds{process=\"monitor\"}")
                 .contains("sluice_monitor{counter=\"registryUnusable\"} 0.0");
+    }
+
+    /** The series SluiceRoleRestarted watches moves when the services are replaced, and only theirs. */
+    @Test
+    void aRestartedRoleShowsANewStartTime() throws InterruptedException {
+        scrape();
+        double servicesBefore = startTime("services");
+        double dbBefore = startTime("db");
+        ((RealBackend) backend).restartServices();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (startTime("services") <= servicesBefore) {
+            assertThat(System.nanoTime()).as("waiting for the restarted services' start time on /metrics").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        assertThat(startTime("db")).isEqualTo(dbBefore);
+    }
+
+    /** The role's sluice_process_start_time_seconds on a fresh scrape; 0 while it has no live process. */
+    private double startTime(String role) {
+        String needle = "sluice_process_start_time_seconds{process=\"" + role + "\"} ";
+        for (String line : api.get("/metrics", Credentials.token(viewerToken)).body().split("\n")) {
+            if (line.startsWith(needle)) {
+                return Double.parseDouble(line.substring(needle.length()).trim());
+            }
+        }
+        return 0;
     }
 
     @AfterAll
