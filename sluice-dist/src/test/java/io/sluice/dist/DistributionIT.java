@@ -24,7 +24,8 @@ class DistributionIT {
         assertThat(run(dir, 30, "tar", "xzf", tarball.toString()).exit).isZero();
         Path home = dir.resolve(tarball.getFileName().toString().replace(".tar.gz", ""));
         for (String file : List.of("bin/sluice", "conf/sluice.example.yaml", "conf/gateway.example.yaml",
-                "conf/systemd/sluice.service", "docs/operations.md", "README.md")) {
+                "conf/systemd/sluice.service", "conf/grafana/sluice-dashboard.json", "conf/prometheus/sluice-alerts.yml",
+                "conf/prometheus/sluice-alerts.test.yml", "docs/operations.md", "README.md")) {
             assertThat(home.resolve(file)).exists();
         }
         assertThat(Files.isExecutable(home.resolve("bin/sluice"))).isTrue();

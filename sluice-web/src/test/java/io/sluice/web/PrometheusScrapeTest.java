@@ -18,16 +18,22 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
-/** A real Prometheus server (Debian's) scrapes /metrics with an API token and finds the series. */
+/**
+ * A real Prometheus server (Debian's) scrapes /metrics with an API token kept in a file, finds the series,
+ * loads the shipped alert rules and evaluates every query of the shipped Grafana dashboard.
+ */
 @EnabledIf("prometheusInstalled")
 class PrometheusScrapeTest extends WebTestBase {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final Path ALERT_RULES = Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();
+    private static final Path DASHBOARD = Path.of("../conf/grafana/sluice-dashboard.json").toAbsolutePath().normalize();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -50,7 +56,10 @@ class PrometheusScrapeTest extends WebTestBase {
                 .contains("sluice_monitor{counter=\"reportsDropped\"} " + (double) InMemoryBackend.REPORTS_DROPPED)
                 .contains("sluice_monitor{counter=\"reportsLost\"} 0.0")
                 .contains("sluice_services_volumes{state=\"limit\"} 100000.0")
-                .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0");
+                .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0")
+                .contains("sluice_db_degraded 0.0").contains("sluice_capacity_time_until_full_seconds{backend=\"b1\"} 7076160.0")
+                .contains("sluice_process_start_time_seconds{process=\"web\"}")
+                .contains("sluice_process_start_time_seconds{process=\"services\"}");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);
 
         Path work = Files.createTempDirectory(dir, "prometheus");
@@ -58,20 +67,26 @@ class PrometheusScrapeTest extends WebTestBase {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        // The configuration docs/operations.md gives: the token in a private file, the shipped alert rules.
+        Path tokenFile = work.resolve("sluice.token");
+        Files.writeString(tokenFile, viewerToken);
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
         Path config = work.resolve("prometheus.yml");
         Files.writeString(config, """
                 global:
                   scrape_interval: 1s
                   evaluation_interval: 1s
+                rule_files:
+                  - %s
                 scrape_configs:
                   - job_name: sluice
                     metrics_path: /metrics
                     authorization:
                       type: Bearer
-                      credentials: %s
+                      credentials_file: %s
                     static_configs:
                       - targets: ['127.0.0.1:%d']
-                """.formatted(viewerToken, server.port()));
+                """.formatted(ALERT_RULES, tokenFile, server.port()));
         Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + work.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
@@ -85,6 +100,11 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(awaitSeries(port, "sluice_mailbox_slots{state=\"free\"}").size()).isEqualTo(3);
             assertThat(awaitSeries(port, "sluice_gateways{state=\"APPROVED\"}").path(0).path("value").path(1).asText()).isEqualTo("1");
             assertThat(awaitSeries(port, "sluice_sla_compliance{sla=\"metrics-gold\",state=\"MET\"}").size()).isEqualTo(1);
+            JsonNode rules = awaitRulesEvaluated(port);
+            assertThat(rules.findValuesAsText("name")).as("Prometheus loaded the shipped alert rules")
+                    .contains("SluiceSlaViolated", "SluiceRoleRestarted", "SluiceDatabaseDegraded");
+            assertThat(rules.findValuesAsText("health")).as(rules.toString()).containsOnly("ok");
+            assertEveryDashboardQueryEvaluates(port);
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
@@ -99,6 +119,35 @@ class PrometheusScrapeTest extends WebTestBase {
             assertThat(System.nanoTime()).as("waiting for " + needle + " on /metrics").isLessThan(deadline);
             Thread.sleep(200);
         }
+    }
+
+    /** Prometheus parses and evaluates every query of the shipped Grafana dashboard, its filters set to All. */
+    private void assertEveryDashboardQueryEvaluates(int port) throws IOException, InterruptedException {
+        JsonNode dashboard = json.readTree(DASHBOARD.toFile());
+        int queries = 0;
+        for (JsonNode expr : dashboard.path("panels").findValues("expr")) {
+            String query = expr.asText().replace("$volume", ".*").replace("$sla", ".*");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(query + " -> " + r.body()).isEqualTo(200);
+            assertThat(json.readTree(r.body()).path("status").asText()).as(query).isEqualTo("success");
+            queries++;
+        }
+        assertThat(queries).isGreaterThan(20);
+    }
+
+    /** Bounded wait until Prometheus has loaded rules and evaluated every one of them at least once. */
+    private JsonNode awaitRulesEvaluated(int port) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode rules;
+        do {
+            assertThat(System.nanoTime()).as("waiting for Prometheus to evaluate the alert rules").isLessThan(deadline);
+            Thread.sleep(500);
+            rules = json.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/rules"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        } while (rules.findValuesAsText("health").isEmpty() || rules.findValuesAsText("health").contains("unknown"));
+        return rules;
     }
 
     /** Bounded wait until Prometheus's query API returns at least one sample for {@code query}. */

@@ -103,6 +103,12 @@ final class RealBackend implements Backend {
         }
     }
 
+    /** What the supervisor does when the SLA services die: a new process attaches to their mailbox. */
+    void restartServices() {
+        stopServices();
+        services = ServicesDaemon.start(dir, name, BOOTSTRAP, INTERVAL_MILLIS, EpochClock.system(), true);
+    }
+
     @Override
     public void close() {
         try {

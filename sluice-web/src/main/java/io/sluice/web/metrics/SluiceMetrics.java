@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.api.HealthApi.MailboxBacklog;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.JsonCalls;
@@ -15,13 +16,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * {@code /metrics}: the live feed's latest snapshot (per volume and per SLA), whether each process
- * has a live callee on its mailbox, each mailbox's backlog, and gateway counts by state. Refreshed
+ * has a live callee on its mailbox and since when, each mailbox's backlog, gateway counts by state,
+ * the database manager's state and the capacity forecasts. Refreshed
  * when scraped, so the series are as fresh as the live feed and cost nothing between scrapes.
  */
 public final class SluiceMetrics {
+    private static final double WEB_STARTED_SECONDS =
+            java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
+    private static final double SECONDS_PER_DAY = 86_400;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LiveFeed feed;
     private final JsonCalls calls;
@@ -36,11 +43,15 @@ public final class SluiceMetrics {
     private final MultiGauge slaMet;
     private final MultiGauge slaState;
     private final MultiGauge processUp;
+    private final MultiGauge processStart;
     private final MultiGauge mailboxSlots;
     private final MultiGauge gateways;
     private final MultiGauge monitorCounters;
     private final MultiGauge throttleSets;
     private final MultiGauge servicesVolumes;
+    private final MultiGauge dbDegraded;
+    private final MultiGauge dbSamples;
+    private final MultiGauge capacityFull;
 
     public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
         this.feed = feed;
@@ -56,6 +67,8 @@ public final class SluiceMetrics {
         slaMet = gauge("sluice.sla.met.ratio", "share of the last minute's intervals in which the SLA was met", null);
         slaState = gauge("sluice.sla.compliance", "1 for the SLA's current compliance state", null);
         processUp = gauge("sluice.process.up", "1 when a live process serves the role's mailbox", null);
+        processStart = gauge("sluice.process.start.time", "when the role's live process attached to its mailbox "
+                + "(Unix time): a change means the role was restarted", "seconds");
         mailboxSlots = gauge("sluice.mailbox.slots", "mailbox slots by state (backlog: posted and taken)", null);
         gateways = gauge("sluice.gateways", "registered gateways by state", null);
         monitorCounters = gauge("sluice.monitor", "the monitor's counters since it started: reports and volume records "
@@ -65,6 +78,12 @@ public final class SluiceMetrics {
         servicesVolumes = gauge("sluice.services.volumes", "volumes the SLA services keep state for (tracked), their "
                 + "limit, and since they started: gateway-volume pairs evicted (vanished or silent), new volumes "
                 + "refused over the limit", null);
+        dbDegraded = gauge("sluice.db.degraded", "1 while the database manager cannot store samples in the database "
+                + "(they go to its journal), else 0", null);
+        dbSamples = gauge("sluice.db.samples", "samples of the database manager since it started: buffered, journaled "
+                + "(database unavailable, not yet stored), stored", null);
+        capacityFull = gauge("sluice.capacity.time.until.full", "time until the backend is full at its current growth "
+                + "(+Inf while it is not growing)", "seconds");
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -127,10 +146,13 @@ public final class SluiceMetrics {
 
         List<MultiGauge.Row<?>> up = new ArrayList<>();
         List<MultiGauge.Row<?>> slots = new ArrayList<>();
+        List<MultiGauge.Row<?>> started = new ArrayList<>();
         up.add(MultiGauge.Row.of(Tags.of("process", "web"), 1));
+        started.add(MultiGauge.Row.of(Tags.of("process", "web"), WEB_STARTED_SECONDS));
         for (CalleeLink link : links) {
             MailboxBacklog b = MailboxBacklog.of(link);
             up.add(MultiGauge.Row.of(Tags.of("process", link.role()), b.calleeAlive() ? 1 : 0));
+            attachedSeconds(link).ifPresent(at -> started.add(MultiGauge.Row.of(Tags.of("process", link.role()), at)));
             Tags t = Tags.of("mailbox", link.file().getFileName().toString());
             slots.add(MultiGauge.Row.of(t.and("state", "free"), b.free()));
             slots.add(MultiGauge.Row.of(t.and("state", "posted"), b.posted()));
@@ -138,12 +160,58 @@ public final class SluiceMetrics {
             slots.add(MultiGauge.Row.of(t.and("state", "done"), b.done()));
         }
         processUp.register(up, true);
+        processStart.register(started, true);
         mailboxSlots.register(slots, true);
         gateways.register(gatewayRows(), true);
         monitorCounters.register(monitorRows(), true);
         JsonNode services = servicesStatus();
         throttleSets.register(rows(services.path("throttleSets"), "state"), true);
         servicesVolumes.register(rows(services.path("volumeState"), "state"), true);
+        dbRows();
+        capacityFull.register(capacityRows(), true);
+    }
+
+    /** When the newest live callee of the role's mailbox attached, in seconds; empty while none is alive. */
+    private static Optional<Double> attachedSeconds(CalleeLink link) {
+        OptionalLong newest = link.snapshot()
+                .map(s -> s.callees().stream().filter(MailboxSnapshot.Party::alive).mapToLong(MailboxSnapshot.Party::attachedAt).max())
+                .orElse(OptionalLong.empty());
+        return newest.isPresent() ? Optional.of(newest.getAsLong() / 1000.0) : Optional.empty();
+    }
+
+    /** The database manager's state; left out when it cannot answer (sluice_process_up says why). */
+    private void dbRows() {
+        List<MultiGauge.Row<?>> degraded = new ArrayList<>();
+        List<MultiGauge.Row<?>> samples = new ArrayList<>();
+        try {
+            JsonNode status = calls.db("status", "system:web", calls.args());
+            degraded.add(MultiGauge.Row.of(Tags.empty(), status.path("degraded").asBoolean() ? 1 : 0));
+            for (String state : List.of("buffered", "journaled", "stored")) {
+                JsonNode n = status.path(state + "Samples");
+                if (n.isNumber()) {
+                    samples.add(MultiGauge.Row.of(Tags.of("state", state), n.asDouble()));
+                }
+            }
+        } catch (ApiProblem e) {
+            // Unknown, not healthy: no series rather than a 0.
+        }
+        dbDegraded.register(degraded, true);
+        dbSamples.register(samples, true);
+    }
+
+    private List<MultiGauge.Row<?>> capacityRows() {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        try {
+            for (JsonNode f : calls.services("forecast.list", "system:web", calls.args()).path("items")) {
+                JsonNode days = f.path("daysUntilFull");
+                // A backend that is not growing is never full: +Inf, which no "under N days" alert matches.
+                double seconds = days.isNumber() ? days.asDouble() * SECONDS_PER_DAY : Double.POSITIVE_INFINITY;
+                rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()), seconds));
+            }
+        } catch (ApiProblem e) {
+            // The services cannot answer: the forecasts are unknown, leave them out.
+        }
+        return rows;
     }
 
     private List<MultiGauge.Row<?>> monitorRows() {

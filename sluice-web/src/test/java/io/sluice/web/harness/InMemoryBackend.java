@@ -285,7 +285,8 @@ public final class InMemoryBackend implements Backend {
                 settings.put(text(req, "key"), text(req, "value"));
                 yield json.createObjectNode().put("key", text(req, "key")).put("value", text(req, "value"));
             }
-            case "status" -> json.createObjectNode().put("engine", "memory").put("url", "mem:").put("degraded", false);
+            case "status" -> json.createObjectNode().put("engine", "memory").put("url", "mem:").put("degraded", false)
+                    .put("bufferedSamples", 0).put("journaledSamples", 0).put("storedSamples", 0);
             default -> throw problem(CallStatus.UNKNOWN_OP, "unknown op " + op, "op", null);
         };
     }
@@ -521,6 +522,8 @@ public final class InMemoryBackend implements Backend {
                 ObjectNode status = json.createObjectNode().put("intervalMillis", 1000).put("ticks", 1).put("volumes", volumes.size());
                 status.putObject("volumeState").put("tracked", volumes.size()).put("limit", 100_000).put("evicted", 0)
                         .put("refusedOverLimit", 0).put("expiryMillis", 600_000);
+                status.putObject("throttleSets").put("posted", 0).put("acked", 0).put("stored", 0).put("failed", 0)
+                        .put("waiting", 0).put("inFlight", 0).put("setsPerCall", 0);
                 yield status;
             }
             default -> throw problem(CallStatus.UNKNOWN_OP, "unknown op " + op, "op", null);
