@@ -21,6 +21,7 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetWriter;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +63,9 @@ class MonitorDaemonTest {
         context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L, 3L, 4L))
                 .withTokens(Set.of("enroll-me"))
-                .withPolling(50, 2)
+                // Ten missed polls (half a second) make a gateway unreachable: a test thread that a busy machine
+                // keeps from answering for a few polls must not lose its session.
+                .withPolling(50, 10)
                 .withPairs(2, 10);
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
@@ -371,12 +374,21 @@ class MonitorDaemonTest {
              TestGateway chatty = new TestGateway(daemon.address(), 2)) {
             assertThat(silent.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(chatty.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            for (int i = 0; i < 5; i++) {
-                chatty.expect(FrameType.POLL);
-                chatty.answer();
-            }
+            // The chatty gateway answers every poll until the test ends, so only the silent one misses polls.
+            Thread answering = Thread.ofPlatform().name("chatty-gateway").start(() -> {
+                try {
+                    while (true) {
+                        chatty.expect(FrameType.POLL);
+                        chatty.answer();
+                    }
+                } catch (IOException closed) {
+                    // the test closed the gateway
+                }
+            });
             await(() -> states.contains("1:UNREACHABLE"));
             assertThat(states).doesNotContain("2:UNREACHABLE");
+            chatty.close();
+            answering.join(5_000);
         }
     }
 
