@@ -2,6 +2,8 @@ package io.sluice.bench;
 
 import io.sluice.bench.monitor.BenchServerMain;
 import io.sluice.bench.monitor.BenchServices;
+import io.sluice.common.EpochClock;
+import io.sluice.pki.CertificateAuthority;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,12 +35,21 @@ final class MonitorBenchmark implements Callable<Integer> {
     /** The file-descriptor hard limit here is 20,000 per process, so 19,000 is the largest n that fits. */
     private static final int LARGEST = 19_000;
     private static final List<String> KINDS = List.of("sluice", "netty", "platform", "virtual");
+    /**
+     * The plaintext and TLS pair runs at this many gateways, connecting over {@link #TLS_RAMP_MILLIS_PER_GATEWAY}
+     * each: full TLS handshakes (ECDHE, a signature and a certificate chain checked on both sides) get through
+     * about a hundred a second on two shared cores, so 10,000 would take minutes to connect, and faster
+     * arrivals only pile up handshakes that all advance together and time out together.
+     */
+    private static final int TLS_GATEWAYS = 1_000;
+    private static final int TLS_RAMP_MILLIS_PER_GATEWAY = 10;
 
-    @Option(names = "--quick", description = "10k gateways only, fewer sweeps: about a minute")
+    @Option(names = "--quick", description = "10k gateways (the plaintext/TLS pair at 1k), fewer sweeps: a few minutes")
     boolean quick;
 
+    /** {@code connectSeconds}: from the simulator's start until every gateway has a session (its ramp-up included). */
     record Row(String kind, int gateways, double p50Ms, double p99Ms, double cpuMsPerSweep, int threads, long rssMb,
-               String note) {
+               double connectSeconds, String note) {
     }
 
     @Override
@@ -47,29 +59,47 @@ final class MonitorBenchmark implements Callable<Integer> {
         List<Integer> sizes = quick ? List.of(10_000) : List.of(1_000, 5_000, 10_000, LARGEST);
         int sweeps = quick ? 5 : 20;
         List<Row> rows = new ArrayList<>();
+        List<Row> pair = new ArrayList<>();
         long[] throttle = null;
         double coreFraction = Double.NaN;
         try {
             for (int n : sizes) {
                 for (String kind : KINDS) {
                     try {
-                        rows.add(run(kind, n, sweeps, secret));
+                        rows.add(run(kind, n, Math.max(1_000, n / 4), sweeps, secret));
                     } catch (Exception e) {
-                        rows.add(new Row(kind, n, Double.NaN, Double.NaN, Double.NaN, -1, -1, "failed: " + e.getMessage()));
+                        rows.add(new Row(kind, n, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, "failed: " + e.getMessage()));
                     }
                     System.err.println("  " + rows.getLast());
                 }
             }
-            try (Peer sluice = new Peer("sluice", 10_000, 3_600_000, secret)) {
+            for (String kind : List.of("sluice", "sluice-tls")) {
+                try {
+                    pair.add(run(kind, TLS_GATEWAYS, TLS_GATEWAYS * TLS_RAMP_MILLIS_PER_GATEWAY, sweeps, secret));
+                } catch (Exception e) {
+                    pair.add(new Row(kind, TLS_GATEWAYS, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN,
+                            "failed: " + e.getMessage()));
+                }
+                System.err.println("  " + pair.getLast());
+            }
+            try (Peer sluice = new Peer("sluice", 10_000, 3_600_000, 2_500, secret)) {
                 throttle = sluice.throttle(quick ? 500 : 2_000, 16, 10_000);
             }
-            try (Peer sluice = new Peer("sluice", coreFractionGateways(), 1_000, secret)) {
+            try (Peer sluice = new Peer("sluice", coreFractionGateways(), 1_000, Math.max(1_000, coreFractionGateways() / 4), secret)) {
                 coreFraction = sluice.coreFraction(quick ? 3_000 : 10_000);
             }
         } finally {
             Files.deleteIfExists(secret);
+            Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
+            if (Files.exists(pki)) {
+                try (var files = Files.walk(pki)) {
+                    for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
         }
-        print(rows, throttle, coreFraction, sweeps);
+        print(rows, pair, throttle, coreFraction, sweeps);
         return 0;
     }
 
@@ -78,8 +108,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         return quick ? 10_000 : LARGEST;
     }
 
-    private Row run(String kind, int n, int sweeps, Path secret) throws Exception {
-        try (Peer peer = new Peer(kind, n, 3_600_000, secret)) {
+    private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
+        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret)) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -97,7 +127,7 @@ final class MonitorBenchmark implements Callable<Integer> {
             Arrays.sort(ms);
             int threads = Integer.parseInt(peer.send("THREADS").split(" ")[1]);
             return new Row(kind, n, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.99) - 1], cpuMs, threads,
-                    peer.rssMb(), failed > 0 ? failed + " sweeps timed out" : "");
+                    peer.rssMb(), peer.connectNanos / 1e9, failed > 0 ? failed + " sweeps timed out" : "");
         }
     }
 
@@ -108,10 +138,17 @@ final class MonitorBenchmark implements Callable<Integer> {
         final AutoCloseable services;
         final BufferedReader out;
         final PrintWriter in;
+        final long connectNanos;
 
-        Peer(String kind, int gateways, long pollIntervalMillis, Path secret) throws Exception {
+        Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret) throws Exception {
+            // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
+            Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
+            boolean tls = kind.equals("sluice-tls");
+            if (tls && !Files.exists(pki.resolve(CertificateAuthority.KEY_FILE))) {
+                CertificateAuthority.create(pki, "Sluice bench CA", EpochClock.system());
+            }
             server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
-                    Long.toString(pollIntervalMillis)).start();
+                    Long.toString(pollIntervalMillis), pki.toString()).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] started = String.valueOf(out.readLine()).split(" ");
@@ -123,11 +160,16 @@ final class MonitorBenchmark implements Callable<Integer> {
             services = started.length > 3 ? BenchServices.standIn(Path.of(started[3])) : null;
             Process simProcess = null;
             try {
-                simProcess = java("io.sluice.sim.SimMain", "--monitor", "127.0.0.1:" + port, "--secret-file",
-                    secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
-                    // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
-                    "--ramp-up-ms", Integer.toString(Math.max(1_000, gateways / 4)),
-                    "--summary-interval", "3600").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                List<String> simArgs = new ArrayList<>(List.of("--monitor", "127.0.0.1:" + port,
+                        "--secret-file", secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
+                        // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
+                        "--ramp-up-ms", Integer.toString(rampUpMillis), "--summary-interval", "3600"));
+                if (tls) {
+                    simArgs.addAll(List.of("--pki-dir", pki.toString()));
+                }
+                long simStart = System.nanoTime();
+                simProcess = java("io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {
                     if (System.nanoTime() > deadline || !simProcess.isAlive()) {
@@ -135,6 +177,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                     }
                     Thread.sleep(200);
                 }
+                connectNanos = System.nanoTime() - simStart;
             } catch (Exception e) {
                 if (services != null) {
                     services.close();
@@ -208,15 +251,18 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
     }
 
-    private void print(List<Row> rows, long[] throttle, double coreFraction, int sweeps) {
+    private void print(List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps) {
         System.out.printf(Locale.ROOT, "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
                 quick ? "quick" : "full", sweeps, Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "%-9s %8s %10s %10s %12s %8s %8s  %s%n", "monitor", "gateways", "sweep p50", "p99",
-                "cpu/sweep", "threads", "rss", "");
-        System.out.printf(Locale.ROOT, "%-9s %8s %10s %10s %12s %8s %8s%n", "", "", "ms", "ms", "ms", "", "MiB");
+        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s  %s%n", "monitor", "gateways", "sweep p50",
+                "p99", "cpu/sweep", "threads", "rss", "connect", "");
+        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s%n", "", "", "ms", "ms", "ms", "", "MiB", "s");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-9s %8d %10.2f %10.2f %12.2f %8d %8d  %s%n", r.kind(), r.gateways(), r.p50Ms(),
-                    r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.note());
+            printRow(r);
+        }
+        System.out.printf(Locale.ROOT, "plaintext vs TLS (gateways connecting %d ms apart):%n", TLS_RAMP_MILLIS_PER_GATEWAY);
+        for (Row r : pair) {
+            printRow(r);
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "monitor");
@@ -229,6 +275,14 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("sweep_vs_virtual_10k", round(sluice.p50Ms() / find(rows, "virtual", 10_000).p50Ms()));
         json.put("cpu_ms_per_sweep_10k", round(sluice.cpuMsPerSweep()));
         json.put("cpu_vs_netty_10k", round(sluice.cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
+        Row plain = pair.get(0);
+        Row tls = pair.get(1);
+        json.put("tls_pair_gateways", TLS_GATEWAYS);
+        json.put("tls_sweep_p50_vs_plain", round(tls.p50Ms() / plain.p50Ms()));
+        json.put("tls_sweep_p99_vs_plain", round(tls.p99Ms() / plain.p99Ms()));
+        json.put("tls_cpu_vs_plain", round(tls.cpuMsPerSweep() / plain.cpuMsPerSweep()));
+        json.put("tls_connect_s", round(tls.connectSeconds()));
+        json.put("plain_connect_s", round(plain.connectSeconds()));
         json.put("threads_10k", sluice.threads());
         json.put("platform_threads_10k", find(rows, "platform", 10_000).threads());
         json.put("rss_mb_10k", sluice.rssMb());
@@ -240,6 +294,11 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("throttle_p99_ms_10k", round(throttle[1] / 1e6));
         System.out.println();
         System.out.println(JsonLine.of(json));
+    }
+
+    private static void printRow(Row r) {
+        System.out.printf(Locale.ROOT, "%-10s %8d %10.2f %10.2f %12.2f %8d %8d %9.1f  %s%n", r.kind(), r.gateways(),
+                r.p50Ms(), r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.connectSeconds(), r.note());
     }
 
     private static Row find(List<Row> rows, String kind, int gateways) {

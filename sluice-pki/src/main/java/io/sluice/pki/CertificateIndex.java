@@ -30,11 +30,16 @@ public final class CertificateIndex {
         this.file = file;
     }
 
-    synchronized void record(X509Certificate certificate, CertificateAuthority.Usage usage) throws IOException {
+    /** Appends a line per certificate with one write, forced to disk before it returns. */
+    synchronized void record(List<X509Certificate> certificates, CertificateAuthority.Usage usage) throws IOException {
         PrivateFiles.ensureFile(file);
-        String line = certificate.getSerialNumber().toString(16) + "\t" + usage + "\t" + certificate.getNotAfter().getTime()
-                + "\t" + Certificates.fingerprint(certificate) + "\t" + Certificates.commonName(certificate) + "\n";
-        Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        StringBuilder lines = new StringBuilder();
+        for (X509Certificate certificate : certificates) {
+            lines.append(certificate.getSerialNumber().toString(16)).append('\t').append(usage).append('\t')
+                    .append(certificate.getNotAfter().getTime()).append('\t').append(Certificates.fingerprint(certificate))
+                    .append('\t').append(Certificates.commonName(certificate)).append('\n');
+        }
+        Files.writeString(file, lines, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
     }
 
     /** The certificates issued so far, oldest first. */

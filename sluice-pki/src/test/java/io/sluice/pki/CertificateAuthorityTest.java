@@ -85,4 +85,26 @@ class CertificateAuthorityTest {
         assertThat(first.getSerialNumber()).isNotEqualTo(second.getSerialNumber());
         assertThat(Certificates.fingerprint(first)).hasSize(64).isNotEqualTo(Certificates.fingerprint(second));
     }
+
+    @Test
+    void aBatchIsIssuedInOrderAndEveryCertificateIsIndexed() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice CA", clock);
+        var key = Keys.generate().getPublic();
+        ca.issue(key, "before", List.of(), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
+
+        List<X509Certificate> issued = ca.issueAll(key, List.of("gateway-1", "gateway-2", "gateway-3"),
+                CertificateAuthority.Usage.CLIENT, Duration.ofDays(30));
+
+        assertThat(issued).extracting(Certificates::commonName).containsExactly("gateway-1", "gateway-2", "gateway-3");
+        for (X509Certificate certificate : issued) {
+            certificate.verify(ca.certificate().getPublicKey());
+            assertThat(certificate.getPublicKey()).isEqualTo(key);
+            assertThat(certificate.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+        }
+        var entries = CertificateAuthority.load(dir.resolve("pki"), clock).index().entries();
+        assertThat(entries).extracting(CertificateIndex.Entry::commonName)
+                .containsExactly("before", "gateway-1", "gateway-2", "gateway-3");
+        assertThat(entries.get(3).serial()).isEqualTo(issued.get(2).getSerialNumber());
+        assertThat(entries.get(3).usage()).isEqualTo(CertificateAuthority.Usage.CLIENT);
+    }
 }

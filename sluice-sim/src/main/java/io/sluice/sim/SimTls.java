@@ -6,7 +6,6 @@ import io.sluice.pki.Keys;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.GatewayCertificateName;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -30,9 +30,13 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * TLS for simulated gateways (--pki-dir): each gets a client certificate with its own CN, {@code gateway-<id>},
- * issued on its first connection by the server's authority in that directory, for one key pair all of them
- * share (a simulator stands for thousands of hosts; one key spares thousands of key generations and contexts).
- * One TLS context serves them all: its key manager picks the certificate by the engine it is asked for.
+ * issued by the server's authority in that directory, for one key pair all of them share (a simulator stands
+ * for thousands of hosts; one key spares thousands of key generations and contexts). One TLS context serves
+ * them all: its key manager picks the certificate by the engine it is asked for.
+ *
+ * <p>The certificates are issued in one batch ({@link #issue(long, int)}) before any gateway connects: issuing
+ * on the event loops, a signature and a forced index write per gateway, stalled every loop behind the index's
+ * lock and the disk, so that 10,000 gateways did not connect in two minutes.
  */
 public final class SimTls {
     private static final Duration VALIDITY = Duration.ofDays(30);
@@ -63,24 +67,28 @@ public final class SimTls {
         return new SimTls(CertificateAuthority.load(pkiDir, EpochClock.system()));
     }
 
+    /** Issues gateways {@code firstGatewayId} .. {@code firstGatewayId + count - 1} their certificates, with one index write. */
+    void issue(long firstGatewayId, int count) throws IOException {
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(GatewayCertificateName.of(firstGatewayId + i));
+        }
+        List<X509Certificate> issued = ca.issueAll(keys.getPublic(), names, CertificateAuthority.Usage.CLIENT, VALIDITY);
+        for (int i = 0; i < count; i++) {
+            chains.put(firstGatewayId + i, new X509Certificate[] {issued.get(i), ca.certificate()});
+        }
+    }
+
     /** A client engine for gateway {@code gatewayId}, checking that the monitor's certificate names {@code monitor}'s host. */
     SSLEngine engine(long gatewayId, InetSocketAddress monitor) {
-        chains.computeIfAbsent(gatewayId, this::issue);
+        if (!chains.containsKey(gatewayId)) {
+            throw new IllegalStateException("gateway " + gatewayId + " was issued no certificate");
+        }
         SSLEngine engine = TlsContexts.clientEngine(context, monitor.getHostString(), monitor.getPort());
         synchronized (engineGateway) {
             engineGateway.put(engine, gatewayId);
         }
         return engine;
-    }
-
-    private X509Certificate[] issue(long gatewayId) {
-        try {
-            X509Certificate issued = ca.issue(keys.getPublic(), GatewayCertificateName.of(gatewayId), List.of(),
-                    CertificateAuthority.Usage.CLIENT, VALIDITY);
-            return new X509Certificate[] {issued, ca.certificate()};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Aliases are gateway ids; the engine says which gateway is connecting. */

@@ -42,6 +42,10 @@ public final class Simulator implements AutoCloseable {
         for (FaultMode fault : faults) {
             gatewaysByFault[fault.ordinal()]++;
         }
+        if (context.tls() != null) {
+            // Every certificate before the first connect, so no event loop ever waits on the authority's disk.
+            context.tls().issue(context.firstGatewayId(), context.gateways());
+        }
         this.loops = new SimLoop[context.threads()];
         this.threads = new Thread[loops.length];
         this.stopped = new CountDownLatch(loops.length);

@@ -17,7 +17,8 @@ public final class BenchServerMain {
         byte[] secret = Files.readAllBytes(Path.of(args[1]));
         int maxGateways = Integer.parseInt(args[2]);
         SweepServer server = switch (args[0]) {
-            case "sluice" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]));
+            case "sluice" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), null);
+            case "sluice-tls" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), Path.of(args[4]));
             case "platform" -> new ThreadPerGatewayServer(secret, false);
             case "virtual" -> new ThreadPerGatewayServer(secret, true);
             case "netty" -> new NettySweepServer(secret);

@@ -1,5 +1,6 @@
 package io.sluice.bench.monitor;
 
+import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxClient;
@@ -8,6 +9,10 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
+import io.sluice.monitor.MonitorTls;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.pki.KeyMaterial;
+import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
@@ -15,6 +20,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
@@ -31,10 +38,13 @@ import org.HdrHistogram.Histogram;
 final class SluiceSweepServer implements SweepServer {
     private final Path monitorBox;
     private final Path servicesBox;
+    /** Unauthenticated connections at once with TLS: a few hundred handshakes' work, well inside their timeout. */
+    private static final int TLS_HANDSHAKES = 256;
     private final MonitorDaemon daemon;
     private final MailboxClient client;
 
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis) throws Exception {
+    /** With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA. */
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
@@ -44,7 +54,19 @@ final class SluiceSweepServer implements SweepServer {
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
                 // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
-                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100));
+                // With TLS, the monitor's cap on unauthenticated connections is what keeps thousands of full
+                // handshakes from advancing in lockstep (each a step per turn, none finishing before the
+                // gateways give up): the connections over it are closed at once and come back later.
+                .withHandshake(10_000, pkiDir == null
+                        ? new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100)
+                        : new MonitorContext.UnauthenticatedLimits(TLS_HANDSHAKES, TLS_HANDSHAKES));
+        if (pkiDir != null) {
+            CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
+            KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,
+                    Duration.ofDays(1));
+            context = context.withTls(new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()),
+                    ca.revocations()));
+        }
         daemon = new MonitorDaemon(context);
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }

@@ -101,23 +101,23 @@ public final class DemoFleet {
         }
     }
 
-    /** The simulators, as roles of the demo's supervisor. */
-    public List<RoleSpec> roles(int monitorPort, Path secret, List<String> jvmOptions) {
+    /** The simulators, as roles of the demo's supervisor; each issues its gateways' certificates from {@code pkiDir}. */
+    public List<RoleSpec> roles(int monitorPort, Path secret, Path pkiDir, List<String> jvmOptions) {
         List<RoleSpec> roles = new ArrayList<>();
         if (fullGateways > 0) {
-            roles.add(simulator("sim-gateways", monitorPort, secret, jvmOptions, fullGateways, VOLUMES_PER_GATEWAY,
+            roles.add(simulator("sim-gateways", monitorPort, secret, pkiDir, jvmOptions, fullGateways, VOLUMES_PER_GATEWAY,
                     FIRST_GATEWAY_ID));
         }
         if (remainder > 0) {
-            roles.add(simulator("sim-remainder", monitorPort, secret, jvmOptions, 1, remainder, remainderGatewayId));
+            roles.add(simulator("sim-remainder", monitorPort, secret, pkiDir, jvmOptions, 1, remainder, remainderGatewayId));
         }
         return roles;
     }
 
-    private static RoleSpec simulator(String name, int monitorPort, Path secret, List<String> jvmOptions, int gateways,
-                                      int volumes, long firstGatewayId) {
+    private static RoleSpec simulator(String name, int monitorPort, Path secret, Path pkiDir, List<String> jvmOptions,
+                                      int gateways, int volumes, long firstGatewayId) {
         return new RoleSpec(name, List.of("sim", "--monitor", "127.0.0.1:" + monitorPort, "--secret-file",
-                secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway",
+                secret.toString(), "--pki-dir", pkiDir.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway",
                 Integer.toString(volumes), "--first-gateway-id", Long.toString(firstGatewayId), "--volume-ids",
                 "distinct", "--seed", Long.toString(firstGatewayId), "--ramp-up-ms",
                 Long.toString(gateways * RAMP_UP_MILLIS_PER_GATEWAY), "--summary-interval", "60"), null, jvmOptions);

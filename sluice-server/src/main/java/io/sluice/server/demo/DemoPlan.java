@@ -3,7 +3,10 @@ package io.sluice.server.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.RoleSpec;
@@ -14,6 +17,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +30,10 @@ import java.util.List;
  * grows and gold's latency rises toward its objective; the SLA services then throttle bronze, and lift
  * the throttle once the flood ends. With more than two volumes asked for, a {@link DemoFleet} of simulated
  * gateways adds the rest.
+ *
+ * <p>The gateway link runs over TLS, as a deployment's should: the server's authority is made in the demo's
+ * data directory ({@code data/pki}) before anything starts, and issues the two gateways their client
+ * certificates ({@code gold-gateway.crt}, {@code .key} 0600); the simulators issue theirs from it.
  */
 public final class DemoPlan {
     public static final int ARRAY_IOPS = 3_000;
@@ -35,6 +43,7 @@ public final class DemoPlan {
     public static final int FLOOD_SECONDS = 25;
     public static final int BRONZE_VOLUME_ID = 1001;
     private static final long DISK_BYTES = 256L << 20;
+    private static final Duration GATEWAY_CERTIFICATE_VALIDITY = Duration.ofDays(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -91,8 +100,9 @@ public final class DemoPlan {
                     backend: array
                 """.formatted(ARRAY_IOPS, arrayPort, dir.resolve("array-stats.json"), ARRAY_IOPS,
                 dir.resolve("array/gold.img"), dir.resolve("array/bronze.img")));
-        writeGateway("gold", 1, 0, goldPort);
-        writeGateway("bronze", 2, BRONZE_VOLUME_ID - 1, bronzePort);
+        CertificateAuthority ca = CertificateAuthority.create(pkiDir(), "Sluice demo CA", EpochClock.system());
+        writeGateway("gold", 1, 0, goldPort, ca);
+        writeGateway("bronze", 2, BRONZE_VOLUME_ID - 1, bronzePort, ca);
         Files.write(dir.resolve("services.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(servicesBootstrap()));
     }
 
@@ -140,7 +150,10 @@ public final class DemoPlan {
         return sla;
     }
 
-    private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port) throws IOException {
+    private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port, CertificateAuthority ca)
+            throws IOException {
+        ca.issueKeyMaterial(GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT,
+                GATEWAY_CERTIFICATE_VALIDITY).write(gatewayCertificate(volume), gatewayKey(volume));
         Files.writeString(dir.resolve(volume + "-gateway.yaml"), """
                 listen: 127.0.0.1:%d
                 stats-file: %s
@@ -155,17 +168,22 @@ public final class DemoPlan {
                   heartbeat-ms: 1000
                   backoff-max-ms: 2000
                   volume-id-base: %d
+                  tls-ca: %s
+                  tls-cert: %s
+                  tls-key: %s
                 """.formatted(port, statsFile(volume), volume, arrayPort, volume, monitorPort, gatewayId, secret(), volume,
-                volumeIdBase));
+                volumeIdBase, pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE), gatewayCertificate(volume),
+                gatewayKey(volume)));
     }
 
-    /** The SLA server's settings: everything under the demo directory, every gateway pre-approved. */
+    /** The SLA server's settings: everything under the demo directory, every gateway pre-approved, the link over TLS. */
     public ServerSettings serverSettings(String name, List<String> roles) {
         List<String> approved = new ArrayList<>(List.of("1-2"));
         approved.addAll(fleet.approvedGateways());
         return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
                 null, secret().toString(), fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1),
+                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1, null, null, null,
+                        null, true, null),
                 new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
                 new ServerConfig.Web("127.0.0.1:" + webPort)));
     }
@@ -185,12 +203,25 @@ public final class DemoPlan {
         roles.add(new RoleSpec("bronze-load", List.of("load", "nbd://127.0.0.1:" + bronzePort + "/bronze", "--pattern",
                 "randread", "--qd", "32", "--duration", Integer.toString(FLOOD_SECONDS), "--pause",
                 Integer.toString(FLOOD_SECONDS), "--repeat", "0"), null, small));
-        roles.addAll(fleet.roles(monitorPort, secret(), small));
+        roles.addAll(fleet.roles(monitorPort, secret(), pkiDir(), small));
         return roles;
     }
 
     public Path dir() {
         return dir;
+    }
+
+    /** The server's certificate authority: {@code <data-dir>/pki}, where the monitor looks for it. */
+    public Path pkiDir() {
+        return dir.resolve("data").resolve(CertificateAuthority.DIRECTORY);
+    }
+
+    public Path gatewayCertificate(String volume) {
+        return dir.resolve(volume + "-gateway.crt");
+    }
+
+    public Path gatewayKey(String volume) {
+        return dir.resolve(volume + "-gateway.key");
     }
 
     public Path secret() {

@@ -16,7 +16,7 @@ class DemoFleetTest {
         assertThat(fleet.size()).isZero();
         assertThat(fleet.approvedGateways()).isEmpty();
         assertThat(fleet.slas()).isEmpty();
-        assertThat(fleet.roles(7070, Path.of("secret"), List.of())).isEmpty();
+        assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of())).isEmpty();
     }
 
     @Test
@@ -36,8 +36,11 @@ class DemoFleetTest {
         DemoFleet fleet = DemoFleet.of(2 + 2 * DemoFleet.VOLUMES_PER_GATEWAY + 2);
         assertThat(fleet.gateways()).isEqualTo(3);
         assertThat(fleet.approvedGateways()).hasSize(2).first().isEqualTo("101-102");
-        assertThat(fleet.roles(7070, Path.of("secret"), List.of()))
+        assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of()))
                 .extracting(role -> role.name()).containsExactly("sim-gateways", "sim-remainder");
+        assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of()))
+                .allSatisfy(role -> assertThat(String.join(" ", role.command())).as("simulated gateways get certificates")
+                        .contains("--pki-dir pki"));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.server.config.RoleCatalog;
@@ -121,6 +122,9 @@ class DemoDashboardTest {
                             .matches("\\d+ points.*");
                 }
                 assertThat(SCREENSHOTS.resolve("demo-overview.png")).isNotEmptyFile();
+                assertThat(Files.readString(settings.runDir().resolve("logs").resolve("monitor.log")))
+                        .as("the demo's gateway link is TLS")
+                        .contains("(TLS, CA " + plan.pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE) + ")");
             } finally {
                 stepper.interrupt();
             }

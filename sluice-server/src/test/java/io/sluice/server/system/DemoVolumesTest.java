@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.pki.CertificateIndex;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.demo.DemoFleet;
@@ -20,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,6 +109,15 @@ class DemoVolumesTest {
                         "archive");
                 assertThat(listed.get(1).path("live").path("sla").asText()).isEqualTo("gold");
                 assertThat(listed.get(DemoPlan.BRONZE_VOLUME_ID).path("live").path("sla").asText()).isEqualTo("bronze");
+
+                // Every gateway, real and simulated, reached the monitor over TLS with its own certificate.
+                assertThat(Files.readString(settings.runDir().resolve("logs").resolve("monitor.log")))
+                        .contains("(TLS, CA " + plan.pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE) + ")");
+                assertThat(CertificateAuthority.load(plan.pkiDir(), EpochClock.system()).index().entries())
+                        .extracting(CertificateIndex.Entry::commonName)
+                        .contains("gateway-1", "gateway-2", "gateway-" + DemoFleet.FIRST_GATEWAY_ID);
+                assertThat(Files.getPosixFilePermissions(plan.gatewayKey("gold")))
+                        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
             } finally {
                 stepper.interrupt();
             }
