@@ -241,7 +241,7 @@ public final class MonitorDaemon implements AutoCloseable {
                     channel.close();
                     continue;
                 }
-                source = UnauthenticatedConnections.sourceOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
+                source = io.sluice.common.SourceAddresses.partyOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
                 if (!unauthenticated.tryTake(source)) {
                     // Nothing is allocated for a connection beyond the caps: closed before it says a word.
                     counters.unauthenticatedRefused.increment();

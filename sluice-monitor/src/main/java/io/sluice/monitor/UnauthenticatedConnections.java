@@ -1,9 +1,6 @@
 package io.sluice.monitor;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,18 +51,5 @@ final class UnauthenticatedConnections {
     /** Connections holding a place now. */
     int open() {
         return open.get();
-    }
-
-    /** What a connection's source counts as: its address, or for IPv6 its /64. */
-    static InetAddress sourceOf(InetAddress address) {
-        if (address instanceof Inet6Address) {
-            byte[] prefix = Arrays.copyOf(Arrays.copyOf(address.getAddress(), 8), 16);
-            try {
-                return InetAddress.getByAddress(prefix);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("16 bytes are an IPv6 address", e);
-            }
-        }
-        return address;
     }
 }

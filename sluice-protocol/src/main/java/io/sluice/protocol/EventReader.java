@@ -32,15 +32,15 @@ public final class EventReader extends FrameReader {
     }
 
     public int volumeId() {
-        return buffer.getInt(offset + VOLUME_OFFSET + VolumeDescriptor.ID_OFFSET);
+        return VolumeDescriptor.id(buffer, offset + VOLUME_OFFSET);
     }
 
     public int volumeFlags() {
-        return buffer.getShort(offset + VOLUME_OFFSET + VolumeDescriptor.FLAGS_OFFSET) & 0xFFFF;
+        return VolumeDescriptor.flags(buffer, offset + VOLUME_OFFSET);
     }
 
     public long volumeCapacity() {
-        return buffer.getLong(offset + VOLUME_OFFSET + VolumeDescriptor.CAPACITY_OFFSET);
+        return VolumeDescriptor.capacity(buffer, offset + VOLUME_OFFSET);
     }
 
     public String volumeName() {

@@ -63,6 +63,18 @@ public final class VolumeDescriptor {
         buffer.putLong(entry + CAPACITY_OFFSET, capacityBytes);
     }
 
+    static int id(ByteBuffer buffer, int entry) {
+        return buffer.getInt(entry + ID_OFFSET);
+    }
+
+    static int flags(ByteBuffer buffer, int entry) {
+        return buffer.getShort(entry + FLAGS_OFFSET) & 0xFFFF;
+    }
+
+    static long capacity(ByteBuffer buffer, int entry) {
+        return buffer.getLong(entry + CAPACITY_OFFSET);
+    }
+
     static String name(ByteBuffer buffer, int entry) {
         return ByteFields.getUtf8(buffer, entry + NAME_OFFSET, buffer.getShort(entry + NAME_LENGTH_OFFSET) & 0xFFFF);
     }

@@ -20,15 +20,15 @@ public final class VolumesReader extends FrameReader {
     }
 
     public int volumeId(int index) {
-        return buffer.getInt(entry(index) + VolumeDescriptor.ID_OFFSET);
+        return VolumeDescriptor.id(buffer, entry(index));
     }
 
     public int volumeFlags(int index) {
-        return buffer.getShort(entry(index) + VolumeDescriptor.FLAGS_OFFSET) & 0xFFFF;
+        return VolumeDescriptor.flags(buffer, entry(index));
     }
 
     public long volumeCapacity(int index) {
-        return buffer.getLong(entry(index) + VolumeDescriptor.CAPACITY_OFFSET);
+        return VolumeDescriptor.capacity(buffer, entry(index));
     }
 
     public String volumeName(int index) {

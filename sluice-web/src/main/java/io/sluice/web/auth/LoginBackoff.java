@@ -1,7 +1,7 @@
 package io.sluice.web.auth;
 
 import io.sluice.common.EpochClock;
-import java.net.Inet6Address;
+import io.sluice.common.SourceAddresses;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,18 +71,11 @@ public final class LoginBackoff {
         return login + "\n" + address;
     }
 
-    /**
-     * The part of a client address that one party controls: the address itself for IPv4, its /64 for IPv6
-     * (one host is commonly given a whole /64, so its individual addresses are free to rotate through).
-     */
+    /** The key of a client address for per-address limits ({@link SourceAddresses#partyOf}); an unparsable one as given. */
     public static String addressKey(String ip) {
         try {
-            InetAddress address = InetAddress.ofLiteral(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip);
-            if (address instanceof Inet6Address) {
-                byte[] bytes = address.getAddress();
-                return "v6:" + java.util.HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
-            }
-            return address.getHostAddress();
+            return SourceAddresses.partyOf(InetAddress.ofLiteral(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip))
+                    .getHostAddress();
         } catch (IllegalArgumentException e) {
             return ip;
         }
