@@ -466,9 +466,10 @@ public final class MonitorDaemon implements AutoCloseable {
         if (context.tls() == null) {
             return;
         }
+        java.util.function.Predicate<java.math.BigInteger> revoked = context.tls().revocations().current();
         for (Session session : sessions.values()) {
             java.math.BigInteger serial = session.certificateSerial;
-            if (serial != null && context.tls().revocations().isRevoked(serial)) {
+            if (serial != null && revoked.test(serial)) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
                 closeSession(session, "certificate revoked");
             }

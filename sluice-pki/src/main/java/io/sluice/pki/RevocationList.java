@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The serials of certificates their authority withdrew, one per line ({@code serial-hex revoked-at-millis}),
@@ -37,12 +38,21 @@ public final class RevocationList {
     }
 
     /** Whether {@code serial} was revoked, as the file says now. */
-    public synchronized boolean isRevoked(BigInteger serial) {
+    public boolean isRevoked(BigInteger serial) {
+        return current().test(serial);
+    }
+
+    /**
+     * The list as the file says now, read (if it changed) once for many questions: a sweep over thousands of
+     * sessions then costs one look at the file, not one per session.
+     */
+    public synchronized Predicate<BigInteger> current() {
         if (file == null) {
-            return false;
+            return serial -> false;
         }
         refresh();
-        return unreadable || revoked.contains(serial);
+        Set<BigInteger> now = revoked;
+        return unreadable ? serial -> true : now::contains;
     }
 
     /** Adds {@code serial} to the file (made 0600 if new) and forces it to disk. */
