@@ -175,7 +175,7 @@ class NbdTlsTest {
                 }
             }
             // The temporary directories above are root's and closed; nobody needs to pass through them.
-            for (Path up = home.getParent(); up != null && up.startsWith(dir.getParent()); up = up.getParent()) {
+            for (Path up = home.getParent(); up != null && up.startsWith(dir); up = up.getParent()) {
                 Files.setPosixFilePermissions(up, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
             }
             command.addAll(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"));
