@@ -13,7 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * The monitor's calls into the SLA services' mailbox: reports, events and gateway states are posted
  * (step one) from the inbound threads and the conductor; a drain thread takes the services' replies
  * (step two) so slots come back. A full mailbox means the services are behind: the post fails, is
- * counted, and the next report carries the counters forward.
+ * counted; before it comes to that the poll scheduler stops polling while the services are {@link #behind},
+ * and a gateway's next report carries its counters forward over the longer interval.
  *
  * <p>Every call is posted idempotent: the services answer a report only once its samples are safe with
  * the database manager, so a report a killed services process had taken and not answered is delivered
@@ -58,6 +59,15 @@ final class ServicesLink implements AutoCloseable {
             }
             LockSupport.parkNanos(RETRY_NANOS);
         }
+    }
+
+    /**
+     * True while at least half the services' mailbox holds calls of the monitor that the services have not
+     * taken: they are behind (their database manager is, most likely), so the poll scheduler asks gateways
+     * for no report it could not hand on; the gateways carry their counters into the next report.
+     */
+    boolean behind() {
+        return caller.untaken() >= caller.mailbox().geometry().slotCount() / 2;
     }
 
     private void drainReplies() {

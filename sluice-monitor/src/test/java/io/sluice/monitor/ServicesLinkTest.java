@@ -54,6 +54,15 @@ class ServicesLinkTest {
     }
 
     @Test
+    void theServicesAreBehindWhileHalfTheirMailboxIsNotTaken() {
+        assertThat(link.behind()).isFalse();
+        assertThat(post(0)).isTrue();
+        assertThat(link.behind()).as("one of two slots waits to be taken").isTrue();
+        services.poll(request -> request.reply(MailboxStatus.OK, 0), 1);
+        assertThat(link.behind()).as("taken and answered").isFalse();
+    }
+
+    @Test
     void aWaitThatSeesNoSlotFreeEndsInARefusal() {
         assertThat(post(0)).isTrue();
         assertThat(post(0)).isTrue();
