@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
+import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
@@ -62,12 +63,25 @@ final class ServicesLink implements AutoCloseable {
     }
 
     /**
-     * True while at least half the services' mailbox holds calls of the monitor that the services have not
-     * taken: they are behind (their database manager is, most likely), so the poll scheduler asks gateways
-     * for no report it could not hand on; the gateways carry their counters into the next report.
+     * True while running services have not taken at least half their mailbox's worth of the monitor's calls:
+     * they are behind (their database manager is, most likely), so the poll scheduler asks gateways for no
+     * report it could not hand on; the gateways carry their counters into the next report. Services that are
+     * not running (restarting, or a server without the role) are not behind: polling goes on, so gateways are
+     * still judged, and what cannot be posted is counted as dropped.
      */
     boolean behind() {
-        return caller.untaken() >= caller.mailbox().geometry().slotCount() / 2;
+        return caller.untaken() >= caller.mailbox().geometry().slotCount() / 2 && servicesRunning();
+    }
+
+    private boolean servicesRunning() {
+        Mailbox mailbox = caller.mailbox();
+        for (int i = 0; i < mailbox.geometry().maxCallees(); i++) {
+            EntryInfo callee = mailbox.calleeEntry(i);
+            if (callee.inUse() && callee.alive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void drainReplies() {
