@@ -40,8 +40,9 @@ import java.util.function.LongConsumer;
  * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches
  * slower than reports bring samples, the sealed batches reach {@link #maxPendingBatches} and the forwarder
  * says it is {@link #full()}: the services then take no more reports from their mailbox until it has room
- * again, so the reports wait in that mailbox (shared memory) and, when it fills, the monitor's post waits
- * and at last counts what it could not hand on. A slow database manager therefore slows the intake; it
+ * again, so the reports wait in that mailbox (shared memory); once half of it waits the monitor stops
+ * polling, and the gateways carry their counters into the report they send when asked again (the monitor's
+ * {@code ServicesLink.behind}). A slow database manager therefore slows the reports; it
  * never makes the forwarder drop a sample it accepted. One turn of intake may go past the bound (the
  * services take up to 256 reports a turn, about 18 batches), so the forwarder drops only beyond twice the
  * bound, which the intake cannot reach; if it ever does, the drop is counted and said in {@link #lastError}.
