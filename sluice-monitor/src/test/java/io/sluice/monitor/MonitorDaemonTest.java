@@ -476,22 +476,39 @@ class MonitorDaemonTest {
     void servicesThatStopTakingReportsPausePollingAndNoReportIsDropped() throws Exception {
         java.util.concurrent.CountDownLatch behind = new java.util.concurrent.CountDownLatch(1);
         servicesTakeCalls = behind;
-        int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
+        int slots = MonitorDaemon.SERVICES_MAILBOX.slotCount();
+        MonitorCounters counters = daemon.counters();
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            // The services take nothing (the handler waits on its first call) while the gateway's reports fill
-            // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
-            for (int i = 0; i < half; i++) {
-                gw.answerPoll(0);
+            // In session once polled, as a gateway sends reports only then.
+            gw.expect(FrameType.POLL);
+            gw.answer();
+            // The services take nothing (the handler waits on the first call it took) while the gateway's
+            // reports pile up in their mailbox, 64 at a time, each lot handed on and followed by a sweep:
+            // once half the mailbox waits, the monitor stops polling rather than ask for reports it would drop.
+            // The test reads no poll meanwhile, so each report answers every poll (the highest sequence): the
+            // monitor must not take the gateway for silent (3 x 10 polls of 50 ms) however slow the machine.
+            int sent = 1;
+            while (counters.sweepsSkippedServicesBehind() == 0) {
+                assertThat(sent).as("reports sent and the monitor still polls").isLessThan(slots - 128);
+                for (int i = 0; i < 64; i++) {
+                    gw.answerPoll(Long.MAX_VALUE);
+                }
+                sent += 64;
+                int handedOn = sent;
+                await(() -> counters.reportsForwarded() >= handedOn, 120);
+                long polls = counters.pollsSent() + counters.pollsSkippedBacklogged();
+                await(() -> counters.pollsSent() + counters.pollsSkippedBacklogged() > polls
+                        || counters.sweepsSkippedServicesBehind() > 0, 120);
             }
-            // A thousand reports through a loaded machine's mailbox: bounds for progress, not for speed.
-            await(() -> daemon.counters().sweepsSkippedServicesBehind() > 0, 120);
+            assertThat(sent).as("paused at half the mailbox, not before").isGreaterThanOrEqualTo(slots / 2 - 64);
 
             // The services catch up: every report reaches them, and the polls resume.
             behind.countDown();
-            await(() -> statsFrom.size() >= half, 120);
+            int reports = sent;
+            await(() -> statsFrom.size() >= reports, 120);
             gw.expect(FrameType.POLL);
-            assertThat(daemon.counters().reportsDropped()).isZero();
+            assertThat(counters.reportsDropped()).isZero();
         }
     }
 
