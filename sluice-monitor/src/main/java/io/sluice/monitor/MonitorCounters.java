@@ -13,6 +13,8 @@ public final class MonitorCounters {
     final LongAdder pollsSent = new LongAdder();
     final LongAdder pollsAnswered = new LongAdder();
     final LongAdder pollsSkippedBacklogged = new LongAdder();
+    /** Poll sweeps that polled nobody because the services had not taken half their mailbox. */
+    final LongAdder sweepsSkippedServicesBehind = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
     final LongAdder reportsDropped = new LongAdder();
     final LongAdder volumesDropped = new LongAdder();
@@ -100,6 +102,10 @@ public final class MonitorCounters {
 
     public long pollsSkippedBacklogged() {
         return pollsSkippedBacklogged.sum();
+    }
+
+    public long sweepsSkippedServicesBehind() {
+        return sweepsSkippedServicesBehind.sum();
     }
 
     public long reportsForwarded() {
