@@ -37,6 +37,16 @@ public final class MonitorCounters {
 
     final LongAdder unauthenticatedRefused = new LongAdder();
     final LongAdder handshakeTimeouts = new LongAdder();
+    final LongAdder handshakeBoundReached = new LongAdder();
+
+    /**
+     * Times the acceptor found the TLS handshakes in progress at their bound and stopped accepting until one
+     * finished (connections meanwhile wait in the kernel's accept queue): a climb means gateways arrive faster
+     * than the monitor can handshake.
+     */
+    public long handshakeBoundReached() {
+        return handshakeBoundReached.sum();
+    }
 
     /** Connections closed at once because the caps on unauthenticated connections (in all or per source) were reached. */
     public long unauthenticatedRefused() {

@@ -17,7 +17,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, boolean monitorTls, List<String> monitorTlsNames,
+                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls, List<String> monitorTlsNames,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
                              WebAccess webAccess) {
@@ -85,6 +85,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
             throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
                     + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
+        }
+        if (maxHandshakesInProgress < 0) {
+            throw new IllegalArgumentException("monitor.max-handshakes-in-progress: 0 (four per core) or more, was "
+                    + maxHandshakesInProgress);
         }
         approve = List.copyOf(approve);
         if (roles.contains("monitor") && secretFile == null) {
@@ -164,6 +168,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
+                first(gm.maxHandshakesInProgress(), fm.maxHandshakesInProgress(), 0),
                 first(gm.tls(), fm.tls(), false),
                 first(gm.tlsNames(), fm.tlsNames(), List.of()),
                 bootstrap == null ? null : Path.of(bootstrap).toAbsolutePath(),
