@@ -260,7 +260,8 @@ public final class MonitorDaemon implements AutoCloseable {
             try {
                 ThreadPair pair = leastLoadedPair();
                 javax.net.ssl.SSLEngine engine = context.tls() == null ? null
-                        : TlsContexts.serverEngine(context.tls().context(), TlsContexts.ClientAuth.REQUIRED);
+                        : TlsContexts.serverEngine(context.tls().context(), context.tls().certificates() == null
+                                ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL);
                 Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
                         clock().epochMillis());
                 handshaking.add(session);
