@@ -160,7 +160,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         Path tlsRevocations = file == null || file.tlsRevocations() == null ? null : Path.of(file.tlsRevocations());
         ExportAccess.Tls defaultTls = file == null || file.tls() == null ? null : ExportAccess.Tls.parse(file.tls());
         MonitorTlsFiles tls = new MonitorTlsFiles(m == null ? null : m.tlsCa(), m == null ? null : m.tlsCert(),
-                m == null ? null : m.tlsKey());
+                m == null ? null : m.tlsKey(), m == null ? null : m.stateDir());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -202,6 +202,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 tls = tls.withCert(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--monitor-tls-key=")) {
                 tls = tls.withKey(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--monitor-state-dir=")) {
+                tls = tls.withStateDir(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -219,7 +221,10 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
         MonitorLinkConfig monitor = monitorAddress == null ? null
-                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m).withTls(tls.context());
+                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
+        if (monitor != null) {
+            monitor = monitor.withTls(tls.identity(monitor.gatewayId()));
+        }
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
                 statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
     }

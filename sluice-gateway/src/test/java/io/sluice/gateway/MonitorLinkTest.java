@@ -303,7 +303,7 @@ class MonitorLinkTest {
     }
 
     @Test
-    void monitorTlsFilesGiveTheLinkATlsContextAllThreeOrNone() throws Exception {
+    void monitorTlsFilesGiveTheLinkATlsContextWithAnIssuedCertificateOrAStateDirectoryToEnrollIn() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         var ca = io.sluice.pki.CertificateAuthority.create(dir.resolve("pki"), "test CA", io.sluice.common.EpochClock.system());
         ca.issueKeyMaterial("gateway-42", java.util.List.of(), io.sluice.pki.CertificateAuthority.Usage.CLIENT,
@@ -316,7 +316,15 @@ class MonitorLinkTest {
         assertThat(GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
                 "--secret-file=" + secret).monitor().tls()).isNull();
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile)).hasMessageContaining("all of tls-ca, tls-cert and tls-key");
+                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile)).hasMessageContaining("tls-cert and tls-key")
+                .hasMessageContaining("state-dir");
+        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
+                "--secret-file=" + secret, "--monitor-tls-cert=" + dir.resolve("gw.crt"), "--monitor-tls-key=" + dir.resolve("gw.key")))
+                .hasMessageContaining("tls-ca");
+        GatewayContext enrolling = GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
+                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile, "--monitor-state-dir=" + dir.resolve("state"));
+        assertThat(enrolling.monitor().tls().isEnrolled()).isTrue();
+        assertThat(enrolling.monitor().tls().hasCertificate()).isFalse();
         Path yaml = Files.writeString(dir.resolve("tls.yaml"), """
                 monitor:
                   address: 127.0.0.1:7070

@@ -29,6 +29,18 @@ public final class MonitorCounters {
     final LongAdder reportsLost = new LongAdder();
     final LongAdder reportsRefused = new LongAdder();
     final LongAdder volumeLimitRefusals = new LongAdder();
+    final LongAdder certificatesIssued = new LongAdder();
+    final LongAdder certificatesRefused = new LongAdder();
+
+    /** Gateway certificates signed, at enrollment (ENROLL) and renewal (RENEW). */
+    public long certificatesIssued() {
+        return certificatesIssued.sum();
+    }
+
+    /** Certificate requests answered with a refusal (a bad request, a revoked certificate, a failed write). */
+    public long certificatesRefused() {
+        return certificatesRefused.sum();
+    }
 
     /** Gateways refused because they announced more volumes than the server accepts per gateway. */
     public long volumeLimitRefusals() {

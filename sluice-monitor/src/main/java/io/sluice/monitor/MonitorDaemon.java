@@ -310,7 +310,9 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         try {
             ThreadPair pair = leastLoadedPair();
-            javax.net.ssl.SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(), TlsContexts.ClientAuth.REQUIRED)
+            // A monitor that signs certificates lets a gateway without one in, for ENROLL alone.
+            javax.net.ssl.SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
+                    context.tls().certificates() == null ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL)
                     : null;
             Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
                     clock().epochMillis());

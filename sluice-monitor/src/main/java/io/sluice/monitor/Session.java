@@ -30,6 +30,10 @@ final class Session {
     record PendingThrottle(byte[] frame, long mailboxHandle) {
     }
 
+    /** A certificate issued (DER, reason NONE) or why none was. */
+    record CertificateAnswer(byte[] certificate, io.sluice.protocol.AuthReason reason) {
+    }
+
     final int id;
     final SocketChannel channel;
     /** TLS over {@link #channel}, or null in insecure-plaintext mode. Its handshake is the inbound thread's alone. */
@@ -38,6 +42,11 @@ final class Session {
     final ByteChannel link;
     /** The gateway the client certificate names (0 before the handshake, and without TLS). Inbound thread. */
     long certifiedGatewayId;
+    /**
+     * TLS without a client certificate, which the monitor lets through only to enroll for one: HELLO, CHALLENGE,
+     * ENROLL, CERTIFICATE, close. Never authenticated, so it stays under the unauthenticated caps and deadline.
+     */
+    boolean enrolling;
     /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
     volatile java.math.BigInteger certificateSerial;
     /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
@@ -81,6 +90,8 @@ final class Session {
     volatile AuthOutcome authOutcomeDue;
     volatile AuthReason authReasonDue;
     volatile boolean volumeIdsDue;
+    /** A CERTIFICATE to send (ENROLL's or RENEW's answer); an enrolling connection closes once it is out. */
+    volatile CertificateAnswer certificateDue;
     final AtomicLong pollDue = new AtomicLong();
     final Queue<PendingThrottle> throttlesDue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();

@@ -52,6 +52,11 @@ final class MonitorCommand implements Callable<Integer> {
             + "as gateways dial it (the listen host, localhost and 127.0.0.1 are always in it)")
     List<String> tlsNames = List.of();
 
+    @Option(names = "--gateway-certificate-days", defaultValue = "30", description = "with --pki-dir: a gateway without a "
+            + "certificate may enroll for one with an enrollment token (ENROLL) and renews it in session; certificates "
+            + "issued so live this many days; 0: the monitor issues none, gateways bring theirs (default ${DEFAULT-VALUE})")
+    int gatewayCertificateDays;
+
     @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls (default ${DEFAULT-VALUE})")
     long pollInterval;
 
@@ -118,7 +123,12 @@ final class MonitorCommand implements Callable<Integer> {
                         maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes()))
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
-            context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames));
+            if (gatewayCertificateDays < 0) {
+                System.err.println("monitor: --gateway-certificate-days must be 0 or more");
+                return ExitCode.USAGE;
+            }
+            context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames,
+                    gatewayCertificateDays == 0 ? null : java.time.Duration.ofDays(gatewayCertificateDays)));
         } else {
             System.err.println("monitor: the gateway link is plaintext (no --pki-dir): anyone on the network can read and "
                     + "forge its frames");
