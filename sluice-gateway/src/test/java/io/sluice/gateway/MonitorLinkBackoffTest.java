@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
+import io.sluice.gateway.link.LinkIdentity;
 import io.sluice.gateway.link.MonitorLink;
 import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.pki.CertificateAuthority;
@@ -63,7 +64,7 @@ class MonitorLinkBackoffTest {
             });
             MonitorLinkConfig config = new MonitorLinkConfig((InetSocketAddress) mute.getLocalAddress(), GATEWAY_ID,
                     GatewayKeys.derive(SECRET, GATEWAY_ID), null, "backoff-test", 1_000, BACKOFF_MIN_MILLIS, BACKOFF_MAX_MILLIS,
-                    CONNECT_TIMEOUT_MILLIS, 90, 0, TlsContexts.create(own, List.of(ca.certificate())));
+                    CONNECT_TIMEOUT_MILLIS, 90, 0, LinkIdentity.issued(TlsContexts.create(own, List.of(ca.certificate()))));
             try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                  MonitorLink link = MonitorLink.start(config, gateway)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);

@@ -52,6 +52,10 @@ final class MonitorCommand implements Callable<Integer> {
             + "as gateways dial it (the listen host, localhost and 127.0.0.1 are always in it)")
     List<String> tlsNames = List.of();
 
+    @Option(names = "--insecure-plaintext", description = "without --pki-dir, serve the gateway link in plaintext, which "
+            + "anyone on the network can read and forge (development only); without either the monitor refuses to start")
+    boolean insecurePlaintext;
+
     @Option(names = "--gateway-certificate-days", defaultValue = "30", description = "with --pki-dir: a gateway without a "
             + "certificate may enroll for one with an enrollment token (ENROLL) and renews it in session; certificates "
             + "issued so live this many days; 0: the monitor issues none, gateways bring theirs (default ${DEFAULT-VALUE})")
@@ -129,9 +133,13 @@ final class MonitorCommand implements Callable<Integer> {
             }
             context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames,
                     gatewayCertificateDays == 0 ? null : java.time.Duration.ofDays(gatewayCertificateDays)));
+        } else if (insecurePlaintext) {
+            System.err.println("monitor: WARNING: the gateway link is plaintext (--insecure-plaintext): anyone on the network "
+                    + "can read and forge its frames");
         } else {
-            System.err.println("monitor: the gateway link is plaintext (no --pki-dir): anyone on the network can read and "
-                    + "forge its frames");
+            System.err.println("monitor: refusing a plaintext gateway link: give --pki-dir (TLS 1.3 with client certificates) "
+                    + "or, for development only, --insecure-plaintext");
+            return ExitCode.USAGE;
         }
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {

@@ -135,10 +135,13 @@ public final class RoleCatalog {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
                 if (s.monitorTls()) {
-                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString()));
+                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
+                            "--gateway-certificate-days", Integer.toString(s.gatewayCertificateDays())));
                     if (!s.monitorTlsNames().isEmpty()) {
                         cmd.addAll(List.of("--tls-name", String.join(",", s.monitorTlsNames())));
                     }
+                } else {
+                    cmd.add("--insecure-plaintext");
                 }
             }
             case "web" -> {
