@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice bench control}: the SLA services' control scenarios on the simulated storage model, with
  * two baselines in the same run (no QoS at all; static per-volume limits, what QEMU throttle groups
- * give), and the analyzer's cost per interval for 10,000 volumes on 1,000 gateways.
+ * give), Sluice's throughput against the best static limit in hindsight on a steady and a changing
+ * workload ({@link BestStatic}), and the analyzer's cost per interval for 10,000 volumes on 1,000 gateways.
  */
 @Command(name = "control", mixinStandardHelpOptions = true,
         description = "SLA control scenarios (latency protection, convergence, fairness, reservations, idle share) vs "
@@ -30,7 +31,8 @@ public final class ControlBenchmark implements Callable<Integer> {
     static final double TARGET_VS_BEST_STATIC = 0.95;
     static final double TARGET_VS_BEST_STATIC_CHANGING = 1.0;
 
-    @Option(names = "--quick", description = "3 seeds, shorter runs, 20 timed intervals: well under a minute")
+    @Option(names = "--quick", description = "3 seeds, shorter runs, best static limit to 1% of capacity, 20 timed intervals: "
+            + "well under a minute")
     boolean quick;
 
     @Override
