@@ -74,7 +74,7 @@ class CertificateBootstrapTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
                 .withRegistryFile(dir.resolve("gateways.registry"))
-                .withPolling(50, 2)
+                .withPolling(50, 20)
                 .withPairs(2, 10)
                 .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
                         new GatewayCertificates(ca, Duration.ofDays(30))));
@@ -237,8 +237,9 @@ class CertificateBootstrapTest {
         }
         X509Certificate renewed;
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
+            byte[] request = CertificateRequest.create(keys, "gateway-99");
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-99"));
+            TestGateway.CertificateAnswer answer = gw.renew(request);
             assertThat(answer.reason()).isEqualTo(AuthReason.NONE);
             renewed = certificate(answer.certificate());
             gw.expect(FrameType.POLL);
@@ -273,10 +274,11 @@ class CertificateBootstrapTest {
         }
         java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
+        // Made before the session, which the monitor polls every 50 ms: a gateway silent for long is closed.
+        byte[] rsaRequest = CertificateRequest.create(rsa.generateKeyPair(), "gateway-7");
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(gw.renew(CertificateRequest.create(rsa.generateKeyPair(), "gateway-7")).reason())
-                    .isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
+            assertThat(gw.renew(rsaRequest).reason()).isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
         }
     }
 
