@@ -131,6 +131,9 @@ class MonitorLinkTest {
             assertThat(resumed.volumes().get(0).writeOps()).isEqualTo(1);
             assertThat(resumed.volumes().get(1).writeOps()).isEqualTo(1);
 
+            // The link counts a report or an ack once its frame is written, so the monitor may hold the frame a
+            // moment before the count moves: wait for the counts, then check they are exact.
+            await(() -> link.status().reportsSent() >= 4 && link.status().throttleSetsAcked() >= 5);
             LinkStatus status = link.status();
             assertThat(status.sessions()).isEqualTo(2);
             assertThat(status.reportsSent()).isEqualTo(4);

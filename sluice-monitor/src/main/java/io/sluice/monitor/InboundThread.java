@@ -222,7 +222,10 @@ final class InboundThread implements Runnable {
                     key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                     return false;
                 }
-                case DONE -> key.interestOps(SelectionKey.OP_READ);
+                case DONE -> {
+                    key.interestOps(SelectionKey.OP_READ);
+                    daemon.tlsHandshakeDone(session);
+                }
             }
         } catch (TlsException e) {
             daemon.counters().authRefused.increment();

@@ -134,6 +134,8 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] = daemon.unauthenticatedConnections();
         values[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8] = c.unauthenticatedRefused();
         values[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8] = c.handshakeTimeouts();
+        values[MonitorStatusDescriptor.HANDSHAKES_IN_PROGRESS_OFFSET / 8] = daemon.handshakesInProgress();
+        values[MonitorStatusDescriptor.HANDSHAKE_BOUND_REACHED_OFFSET / 8] = c.handshakeBoundReached();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

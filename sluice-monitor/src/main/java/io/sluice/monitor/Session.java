@@ -53,11 +53,17 @@ final class Session {
     volatile ThreadPair pair;
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
     volatile ThreadPair migrateTo;
+    /**
+     * When the connection was accepted: with TLS, only once there was room for its handshake, so the handshake
+     * deadline counts from here, not from the time it waited in the accept queue.
+     */
     final long connectedAt;
     /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
     final java.net.InetAddress source;
     /** True while the connection holds a place among the unauthenticated ones; given back once. */
     final AtomicBoolean unauthenticated = new AtomicBoolean(true);
+    /** True while the connection holds a place among the TLS handshakes in progress (never without TLS); given back once. */
+    final AtomicBoolean handshakeSlot;
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
@@ -120,6 +126,7 @@ final class Session {
         this.channel = channel;
         // A post-handshake message the inbound thread read may need an answer only a write produces.
         this.tls = engine == null ? null : new TlsChannel(channel, engine, this::schedule);
+        this.handshakeSlot = new AtomicBoolean(tls != null);
         this.link = tls == null ? channel : tls;
         this.pair = pair;
         this.connectedAt = now;

@@ -74,7 +74,9 @@ class CertificateBootstrapTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
                 .withRegistryFile(dir.resolve("gateways.registry"))
-                .withPolling(50, 2)
+                // Polls every 250 ms, a session closed after 12 unanswered: a certificate's forced write on a loaded
+                // machine must not end the session this test renews in.
+                .withPolling(250, 4)
                 .withPairs(2, 10)
                 .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
                         new GatewayCertificates(ca, Duration.ofDays(30))));
@@ -238,7 +240,7 @@ class CertificateBootstrapTest {
         X509Certificate renewed;
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-99"));
+            TestGateway.CertificateAnswer answer = renew(gw, CertificateRequest.create(keys, "gateway-99"));
             assertThat(answer.reason()).isEqualTo(AuthReason.NONE);
             renewed = certificate(answer.certificate());
             gw.expect(FrameType.POLL);
@@ -275,8 +277,17 @@ class CertificateBootstrapTest {
         rsa.initialize(1024);
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(gw.renew(CertificateRequest.create(rsa.generateKeyPair(), "gateway-7")).reason())
+            assertThat(renew(gw, CertificateRequest.create(rsa.generateKeyPair(), "gateway-7")).reason())
                     .isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
+        }
+    }
+
+    /** RENEW in session, the monitor's last close reason in the message if the session ends instead. */
+    private TestGateway.CertificateAnswer renew(TestGateway gw, byte[] request) throws Exception {
+        try {
+            return gw.renew(request);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("no answer to RENEW (" + e.getMessage() + "); " + TestGateway.describe(daemon), e);
         }
     }
 

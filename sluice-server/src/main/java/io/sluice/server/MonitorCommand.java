@@ -82,6 +82,11 @@ final class MonitorCommand implements Callable<Integer> {
             description = "the same, from one address (an IPv6 /64) (default ${DEFAULT-VALUE})")
     int maxUnauthenticatedPerAddress;
 
+    @Option(names = "--max-handshakes-in-progress", defaultValue = "0",
+            description = "TLS handshakes in progress at once; at the bound new connections wait in the accept queue. "
+                    + "0: four per core (default ${DEFAULT-VALUE})")
+    int maxHandshakesInProgress;
+
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
@@ -118,7 +123,8 @@ final class MonitorCommand implements Callable<Integer> {
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
-                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress))
+                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress,
+                        maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes()))
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
             if (gatewayCertificateDays < 0) {
@@ -152,11 +158,13 @@ final class MonitorCommand implements Callable<Integer> {
                     nextStatus += statusEvery;
                     MonitorCounters c = daemon.counters();
                     System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
-                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d)%n",
+                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
+                                    + "handshakes in progress %d (bound reached %d times)%n",
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost(),
-                            daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts());
+                            daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts(),
+                            daemon.handshakesInProgress(), c.handshakeBoundReached());
                 }
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 
 /**
  * One monitor implementation in its own JVM, driven line by line over stdin by the benchmark:
- * {@code SESSIONS}, {@code SWEEP}, {@code THROTTLE count concurrent gateways}, {@code THREADS}, {@code QUIT}.
+ * {@code SESSIONS}, {@code SWEEP}, {@code THROTTLE count concurrent gateways}, {@code THREADS}, {@code HANDSHAKES}
+ * (Sluice only: peak in progress, times at the bound, timeouts), {@code QUIT}.
  * Args: KIND (sluice, platform, virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS (sluice only).
  */
 public final class BenchServerMain {
@@ -41,6 +42,7 @@ public final class BenchServerMain {
                             Integer.parseInt(words[2]), Integer.parseInt(words[3]));
                     yield "THROTTLE " + p[0] + " " + p[1];
                 }
+                case "HANDSHAKES" -> "HANDSHAKES " + (server instanceof SluiceSweepServer s ? s.handshakes() : "-1 -1 -1");
                 case "QUIT" -> null;
                 default -> "ERROR unknown command " + words[0];
             };

@@ -215,6 +215,11 @@ public final class MonitorLink implements AutoCloseable {
         }
     }
 
+    /**
+     * The link's counters as the link thread last published them. A report or an ack is counted after its frame
+     * is written (a frame that could not be written is not counted), so the monitor may see a frame a moment
+     * before {@code status()} counts it.
+     */
     public LinkStatus status() {
         return new LinkStatus(state, sessions, connectFailures, reportSequence, throttleSetsAcked, volumesApplied,
                 heartbeatsSent, eventsSent, lastError);

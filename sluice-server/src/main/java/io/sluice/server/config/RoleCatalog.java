@@ -128,6 +128,7 @@ public final class RoleCatalog {
                         "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
                         "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
                         "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
+                        "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {

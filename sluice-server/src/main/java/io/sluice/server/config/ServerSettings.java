@@ -17,8 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, boolean monitorTls, List<String> monitorTlsNames,
-                             int gatewayCertificateDays,
+                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls,
+                             List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
                              WebAccess webAccess) {
@@ -89,6 +89,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
             throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
                     + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
+        }
+        if (maxHandshakesInProgress < 0) {
+            throw new IllegalArgumentException("monitor.max-handshakes-in-progress: 0 (four per core) or more, was "
+                    + maxHandshakesInProgress);
         }
         approve = List.copyOf(approve);
         if (roles.contains("monitor") && secretFile == null) {
@@ -174,6 +178,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
+                first(gm.maxHandshakesInProgress(), fm.maxHandshakesInProgress(), 0),
                 monitorTls,
                 first(gm.tlsNames(), fm.tlsNames(), List.of()),
                 first(gm.gatewayCertificateDays(), fm.gatewayCertificateDays(), 30),

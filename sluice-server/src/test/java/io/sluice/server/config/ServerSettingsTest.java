@@ -41,6 +41,7 @@ class ServerSettingsTest {
                 .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
                 .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
                 .containsSubsequence("--max-unauthenticated-per-address", "128")
+                .containsSubsequence("--max-handshakes-in-progress", "0")
                 .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
                 .containsSubsequence("--tls-name", "sla.example.com");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
