@@ -118,6 +118,12 @@ class CertificateBootstrapTest {
         assertThat(ca.index().entries()).extracting(e -> e.commonName()).contains("gateway-7");
         assertThat(daemon.registry().standing(7)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(daemon.counters().certificatesIssued()).isEqualTo(1);
+        try (Mailbox box = Mailbox.open(monitorBox);
+             io.sluice.mailbox.MailboxClient monitorClient = io.sluice.mailbox.MailboxClient.attachTool(box)) {
+            byte[] status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(20, TimeUnit.SECONDS).result();
+            assertThat(ByteBuffer.wrap(status).getLong(io.sluice.protocol.MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET))
+                    .as("in the monitor's status, as sluice status and /metrics show it").isEqualTo(1);
+        }
 
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, issued))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
