@@ -52,6 +52,15 @@ final class MonitorBenchmark implements Callable<Integer> {
                     + "the gateways all starting within " + BURST_RAMP_MILLIS + " ms; 5 sweeps each")
     List<Integer> tlsPairSizes;
 
+    @Option(names = "--max-handshakes-in-progress", paramLabel = "N",
+            description = "with --tls-pair: the TLS monitor's bound on handshakes in progress (default: its own, four per core)")
+    int handshakeBound;
+
+    @Option(names = "--connects-in-flight", paramLabel = "C",
+            description = "with --tls-pair: the simulator's connects in flight (default: its own, 64); the fleet size "
+                    + "lets every gateway connect at once")
+    int connectsInFlight;
+
     /** How fast the fleet arrives in {@code --tls-pair} runs: all at once, as after a monitor restart. */
     static final int BURST_RAMP_MILLIS = 2_500;
 
@@ -143,8 +152,10 @@ final class MonitorBenchmark implements Callable<Integer> {
         } finally {
             deleteSecretAndPki(secret);
         }
-        System.out.printf(Locale.ROOT, "%nmonitor benchmark (tls pair): gateways arriving within %d ms, %d sweeps each, %d cores%n",
-                BURST_RAMP_MILLIS, sweeps, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "%nmonitor benchmark (tls pair): gateways arriving within %d ms, %d sweeps each, %d cores, "
+                        + "handshake bound %s, connects in flight %s%n", BURST_RAMP_MILLIS, sweeps,
+                Runtime.getRuntime().availableProcessors(), handshakeBound > 0 ? handshakeBound : "default",
+                connectsInFlight > 0 ? connectsInFlight : "default");
         printHeader();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "monitor");
@@ -175,7 +186,7 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
-        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret)) {
+        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight)) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -211,6 +222,12 @@ final class MonitorBenchmark implements Callable<Integer> {
         final long connectCpuNanos;
 
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret) throws Exception {
+            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0);
+        }
+
+        /** {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults. */
+        Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret, int handshakeBound,
+             int connectsInFlight) throws Exception {
             // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
             Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
             boolean tls = kind.equals("sluice-tls");
@@ -218,7 +235,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                 CertificateAuthority.create(pki, "Sluice bench CA", EpochClock.system());
             }
             server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
-                    Long.toString(pollIntervalMillis), pki.toString()).start();
+                    Long.toString(pollIntervalMillis), pki.toString(), Integer.toString(handshakeBound)).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] started = String.valueOf(out.readLine()).split(" ");
@@ -236,6 +253,9 @@ final class MonitorBenchmark implements Callable<Integer> {
                         "--ramp-up-ms", Integer.toString(rampUpMillis), "--summary-interval", "3600"));
                 if (tls) {
                     simArgs.addAll(List.of("--pki-dir", pki.toString()));
+                }
+                if (connectsInFlight > 0) {
+                    simArgs.addAll(List.of("--connects-in-flight", Integer.toString(connectsInFlight)));
                 }
                 long simStart = System.nanoTime();
                 simProcess = java("io.sluice.sim.SimMain", simArgs.toArray(String[]::new))

@@ -17,6 +17,8 @@ final class HandshakeSlots {
     private final int max;
     private int inProgress;
     private int peak;
+    /** Whether the acceptor waits for room: only then does giving back wake it (most handshakes finish with room to spare). */
+    private boolean awaited;
 
     HandshakeSlots(int max) {
         if (max < 1) {
@@ -29,8 +31,13 @@ final class HandshakeSlots {
     synchronized boolean awaitRoom(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         long left;
-        while (inProgress >= max && (left = deadline - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+        try {
+            while (inProgress >= max && (left = deadline - System.nanoTime()) > 0) {
+                awaited = true;
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } finally {
+            awaited = false;
         }
         return inProgress < max;
     }
@@ -47,7 +54,9 @@ final class HandshakeSlots {
 
     synchronized void giveBack() {
         inProgress--;
-        notifyAll();
+        if (awaited) {
+            notify();
+        }
     }
 
     synchronized int inProgress() {

@@ -41,8 +41,11 @@ final class SluiceSweepServer implements SweepServer {
     private final MonitorDaemon daemon;
     private final MailboxClient client;
 
-    /** With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA. */
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir) throws Exception {
+    /**
+     * With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA, at most
+     * {@code handshakeBound} handshakes in progress (0: the monitor's default).
+     */
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir, int handshakeBound) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
@@ -54,7 +57,8 @@ final class SluiceSweepServer implements SweepServer {
                 // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
                 // With TLS the monitor's own bound on handshakes in progress (its default, four per core) is what
                 // keeps thousands of full handshakes from advancing in lockstep and all missing their deadline.
-                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100));
+                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100,
+                        handshakeBound > 0 ? handshakeBound : MonitorContext.UnauthenticatedLimits.defaultHandshakes()));
         if (pkiDir != null) {
             CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
             KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,

@@ -30,13 +30,13 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
         }
 
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null, null, null, null);
+            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null);
         }
 
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                        Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
             this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
-                    maxUnauthenticatedPerAddress, null, null, null, null, null, null);
+                    maxUnauthenticatedPerAddress, null, null, null);
         }
     }
 
