@@ -41,6 +41,8 @@ abstract class SummaryContract {
     static final long FIRST = T0 - 30 * MINUTE;
     static final int SECONDS = 1_080;
     static final int VOLUMES = 3;
+    /** A volume with samples only in [T0 + 2 min, T0 + 6 min): present in a range only if they are. */
+    static final int BRIEF_VOLUME = 9;
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     @TempDir
@@ -74,7 +76,7 @@ abstract class SummaryContract {
             long from = T0 - 20 * MINUTE;
             long to = T0 + 2 * HOUR + 25 * MINUTE;
             JsonNode minutes = summary(calls, from, to, "1m", "");
-            assertThat(minutes.get("items")).hasSize(VOLUMES);
+            assertThat(minutes.get("items")).hasSize(VOLUMES + 1);
             for (int v = 1; v <= VOLUMES; v++) {
                 JsonNode item = minutes.get("items").get(v - 1);
                 Expected expected = expected(v, from, to);
@@ -96,12 +98,20 @@ abstract class SummaryContract {
                     {T0 - 50 * MINUTE, T0 + 3 * HOUR}};
             for (long[] range : ranges) {
                 JsonNode edges = summary(calls, range[0], range[1], "1m", "");
-                assertThat(edges.get("items")).hasSize(VOLUMES);
-                for (int v = 1; v <= VOLUMES; v++) {
-                    JsonNode item = edges.get("items").get(v - 1);
+                String span = " over [T0 + " + (range[0] - T0) / MINUTE + " min, T0 + " + (range[1] - T0) / MINUTE + " min)";
+                List<Integer> present = new ArrayList<>();
+                edges.get("items").forEach(item -> present.add(item.get("volumeId").asInt()));
+                List<Integer> expectedPresent = new ArrayList<>();
+                for (int v : new int[] {1, 2, 3, BRIEF_VOLUME}) {
+                    if (expected(v, range[0], range[1]).samples > 0) {
+                        expectedPresent.add(v);
+                    }
+                }
+                assertThat(present).as("volumes" + span).isEqualTo(expectedPresent);
+                for (JsonNode item : edges.get("items")) {
+                    int v = item.get("volumeId").asInt();
                     Expected expected = expected(v, range[0], range[1]);
-                    String what = "volume " + v + " over [T0 + " + (range[0] - T0) / MINUTE + " min, T0 + " + (range[1] - T0) / MINUTE + " min)";
-                    assertThat(item.get("volumeId").asInt()).isEqualTo(v);
+                    String what = "volume " + v + span;
                     assertThat(item.get("ops").asLong()).as("ops of %s", what).isEqualTo(expected.ops);
                     assertThat(item.get("bytes").asLong()).as("bytes of %s", what).isEqualTo(expected.bytes);
                     assertThat(item.get("points").asLong()).as("minute rows of %s", what).isEqualTo(expected.minutes.size());
@@ -109,6 +119,10 @@ abstract class SummaryContract {
                             .isEqualTo(LatencyPercentiles.of(expected.buckets, 99));
                 }
             }
+            // The brief volume's minutes all lie before the first range's start, in the hour its start
+            // edge is read from (as the hour's row less those minutes): it must not be counted there.
+            assertThat(expected(BRIEF_VOLUME, ranges[0][0], ranges[0][1]).samples).isZero();
+            assertThat(expected(BRIEF_VOLUME, ranges[1][0], ranges[1][1]).samples).isPositive();
 
             // The same figures straight from the 1 s samples, and for the volumes asked for only.
             JsonNode seconds = summary(calls, from, to, "1s", ",'volumeIds':[1,3]");
@@ -148,11 +162,13 @@ abstract class SummaryContract {
         return MAPPER.readTree(answer.json());
     }
 
-    /** Every volume, both directions, at second {@code t}. */
+    /** Every volume present at second {@code t}, both directions. */
     private static byte[] batch(long batchId, long t) {
-        ByteBuffer buffer = ByteBuffer.allocate(SampleBatchDescriptor.batchLength(VOLUMES * 2));
+        int volumes = present(BRIEF_VOLUME, t) ? VOLUMES + 1 : VOLUMES;
+        ByteBuffer buffer = ByteBuffer.allocate(SampleBatchDescriptor.batchLength(volumes * 2));
         SampleBatchFlyweight batch = new SampleBatchFlyweight().wrap(buffer, 0).begin(batchId);
-        for (int v = 1; v <= VOLUMES; v++) {
+        for (int i = 1; i <= volumes; i++) {
+            int v = i <= VOLUMES ? i : BRIEF_VOLUME;
             for (IoDirection direction : IoDirection.values()) {
                 int d = direction.ordinal();
                 long ops = ops(v, d, t);
@@ -181,11 +197,15 @@ abstract class SummaryContract {
         return (t / 10_000) % 50 == 0 ? 1 : 0;
     }
 
+    static boolean present(int volume, long t) {
+        return volume != BRIEF_VOLUME || (t >= T0 + 2 * MINUTE && t < T0 + 6 * MINUTE);
+    }
+
     private static Expected expected(int volume, long from, long to) {
         Expected e = new Expected();
         for (int k = 0; k < SECONDS; k++) {
             long t = FIRST + k * 10_000L;
-            if (t < from || t >= to) {
+            if (t < from || t >= to || !present(volume, t)) {
                 continue;
             }
             for (int d = 0; d < 2; d++) {

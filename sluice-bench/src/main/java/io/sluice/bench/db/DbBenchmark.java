@@ -2,6 +2,7 @@ package io.sluice.bench.db;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ExitCode;
+import io.sluice.db.store.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -26,6 +28,17 @@ public final class DbBenchmark implements Callable<Integer> {
     @Option(names = "--quick", description = "shorter runs, 10 instead of 1,000 volumes for the day query, 5 SLAs for the report")
     boolean quick;
 
+    @Option(names = "--summary-volumes", description = "volumes in the day summary (default 1,000; 10 with --quick):"
+            + " --quick --summary-volumes 1000 times the full-size summary after the short ingestion runs")
+    Integer summaryVolumesOption;
+
+    @Option(names = "--sustain", paramLabel = "SECONDS", description = "instead of the usual runs: ingest 10,000 volumes"
+            + " at 1 s (20,000 samples/s) for SECONDS while rollups, retention and the dashboard's summary run")
+    Integer sustainSeconds;
+
+    @Option(names = "--sustain-engine", defaultValue = "h2", description = "h2, postgresql or both (default ${DEFAULT-VALUE})")
+    String sustainEngine;
+
     @Option(names = "--pg", defaultValue = "127.0.0.1:5432", description = "PostgreSQL HOST:PORT (default ${DEFAULT-VALUE})")
     String pg;
 
@@ -37,11 +50,18 @@ public final class DbBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int summaryVolumes = quick ? 10 : 1_000;
+        int summaryVolumes = summaryVolumesOption != null ? summaryVolumesOption : quick ? 10 : 1_000;
+        if (summaryVolumes < 1 || summaryVolumes > 100_000) {
+            System.err.println("--summary-volumes must be 1..100000");
+            return ExitCode.USAGE;
+        }
         Path work = Files.createTempDirectory("sluice-bench-db");
         String database = "sluice_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String admin = "jdbc:postgresql://" + pg + "/postgres";
         try {
+            if (sustainSeconds != null) {
+                return sustain(work, database, admin);
+            }
             System.out.printf("db benchmark: %s mode, batches of %d samples, day query over %d volumes%n",
                     quick ? "quick" : "full", EngineBench.BATCH_SAMPLES, summaryVolumes);
             // Without a query cache H2 runs every repetition of a query: with it, it hands the last result
@@ -85,6 +105,45 @@ public final class DbBenchmark implements Callable<Integer> {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private int sustain(Path work, String database, String admin) throws Exception {
+        if (sustainSeconds < 10 || !List.of("h2", "postgresql", "both").contains(sustainEngine)) {
+            System.err.println("--sustain needs at least 10 seconds; --sustain-engine is h2, postgresql or both");
+            return ExitCode.USAGE;
+        }
+        System.out.printf("db sustained ingestion: %d volumes at 1 s, %d s, rollups, retention and a summary every 5 s alongside%n",
+                SustainBench.VOLUMES, sustainSeconds);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("benchmark", "db-sustain");
+        line.put("seconds", sustainSeconds);
+        if (!sustainEngine.equals("postgresql")) {
+            try (Database h2 = Database.open("jdbc:h2:file:" + work.resolve("h2-sustain/sluice") + ";QUERY_CACHE_SIZE=0", "sluice", "",
+                    4, 5_000)) {
+                put(line, "h2", new SustainBench(h2, sustainSeconds).run());
+            }
+        }
+        if (!sustainEngine.equals("h2")) {
+            try (Connection c = DriverManager.getConnection(admin, pgUser, pgPassword); Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + database);
+            }
+            try (Database postgres = Database.open("jdbc:postgresql://" + pg + "/" + database, pgUser, pgPassword, 4, 5_000)) {
+                put(line, "postgres", new SustainBench(postgres, sustainSeconds).run());
+            }
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(line));
+        return ExitCode.OK;
+    }
+
+    private static void put(Map<String, Object> line, String engine, SustainBench.Result r) {
+        System.out.printf("%-10s %,.0f samples/s of %,.0f; minute rollup %d s behind the data at the end; p99 ms: maintenance"
+                + " step %.1f, summary %.1f (%d summaries)%n", engine, r.samplesPerSecond(), r.targetPerSecond(), r.rollupLagSeconds(),
+                r.maintenanceP99Millis(), r.summaryP99Millis(), r.summaries());
+        line.put("sustained_per_s_" + engine, Math.round(r.samplesPerSecond()));
+        line.put("sustained_vs_target_" + engine, round(r.samplesPerSecond() / r.targetPerSecond()));
+        line.put("rollup_lag_s_" + engine, r.rollupLagSeconds());
+        line.put("maintenance_p99_ms_" + engine, round(r.maintenanceP99Millis()));
+        line.put("summary_1h_p99_ms_" + engine, round(r.summaryP99Millis()));
     }
 
     private static void print(String engine, EngineBench.Result r) {
