@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,31 @@ final class ChildJvm implements AutoCloseable {
     /** CPU time the child has used so far, in nanoseconds. */
     long cpuNanos() {
         return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+    }
+
+    /**
+     * Voluntary context switches of the child's thread named {@code threadName} so far (each time it
+     * blocked in the kernel: a futex sleep that did sleep counts one), or -1 if there is no such thread.
+     */
+    long voluntarySwitches(String threadName) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).strip().equals(threadName)) {
+                    return voluntarySwitches(task.resolve("status"));
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The voluntary_ctxt_switches line of a /proc status file. */
+    static long voluntarySwitches(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -38,10 +38,12 @@ final class MailboxBenchmark implements Callable<Integer> {
 
     private int warmup;
     private int iterations;
+    private static final java.nio.file.Path THIS_THREAD_STATUS = java.nio.file.Path.of("/proc/thread-self/status");
     private long throughputNanos;
 
+    /** {@code calleeSleepsPerCall}: the callee thread's kernel sleeps per round trip, NaN where not counted. */
     record Row(String transport, Histogram rtt, double callerCpuUsPerCall, double calleeCpuUsPerCall,
-               double callsPerSecond1, double callsPerSecond4) {
+               double callerSleepsPerCall, double calleeSleepsPerCall, double callsPerSecond1, double callsPerSecond4) {
     }
 
     @Override
@@ -70,10 +72,10 @@ final class MailboxBenchmark implements Callable<Integer> {
         Path file = dir.resolve("mailbox-" + calleeSpinNanos);
         try (Mailbox mailbox = Mailbox.create(file, GEOMETRY);
              ChildJvm callee = new ChildJvm(EchoServerMain.class, "mailbox", file.toString(), Long.toString(calleeSpinNanos))) {
-            Measured rtt = roundTrips(() -> new Links.MailboxLink(mailbox, 0, wait), callee);
+            Measured rtt = roundTrips(() -> new Links.MailboxLink(mailbox, 0, wait), callee, EchoServerMain.MAILBOX_THREAD);
             double t1 = throughput ? callsPerSecond(1, i -> new Links.MailboxLink(mailbox, i, Links.Wait.ADAPTIVE)) : Double.NaN;
             double t4 = throughput ? callsPerSecond(4, i -> new Links.MailboxLink(mailbox, i, Links.Wait.ADAPTIVE)) : Double.NaN;
-            return new Row(name, rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, t1, t4);
+            return new Row(name, rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, rtt.callerSleeps, rtt.calleeSleeps, t1, t4);
         }
     }
 
@@ -82,10 +84,11 @@ final class MailboxBenchmark implements Callable<Integer> {
         MappedByteBuffer mapped = IoUtil.mapNewFile(file, AgronaRings.fileLength(4, AGRONA_CAPACITY));
         try (ChildJvm callee = new ChildJvm(EchoServerMain.class, "agrona", file.toString(), "4",
                 Integer.toString(AGRONA_CAPACITY))) {
-            Measured rtt = roundTrips(() -> new Links.AgronaLink(mapped, 0, AGRONA_CAPACITY, Links.Wait.SPIN), callee);
+            Measured rtt = roundTrips(() -> new Links.AgronaLink(mapped, 0, AGRONA_CAPACITY, Links.Wait.SPIN), callee, null);
             double t1 = callsPerSecond(1, i -> new Links.AgronaLink(mapped, i, AGRONA_CAPACITY, Links.Wait.ADAPTIVE));
             double t4 = callsPerSecond(4, i -> new Links.AgronaLink(mapped, i, AGRONA_CAPACITY, Links.Wait.ADAPTIVE));
-            return new Row("agrona 1:1 ring pair, spinning", rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, t1, t4);
+            return new Row("agrona 1:1 ring pair, spinning", rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, rtt.callerSleeps,
+                    rtt.calleeSleeps, t1, t4);
         } finally {
             IoUtil.unmap(mapped);
         }
@@ -94,10 +97,11 @@ final class MailboxBenchmark implements Callable<Integer> {
     private Row uds(Path dir) throws Exception {
         Path socket = dir.resolve("echo.sock");
         try (ChildJvm callee = new ChildJvm(EchoServerMain.class, "uds", socket.toString())) {
-            Measured rtt = roundTrips(() -> new Links.UdsLink(socket), callee);
+            Measured rtt = roundTrips(() -> new Links.UdsLink(socket), callee, null);
             double t1 = callsPerSecond(1, i -> new Links.UdsLink(socket));
             double t4 = callsPerSecond(4, i -> new Links.UdsLink(socket));
-            return new Row("unix-domain socket, blocking", rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, t1, t4);
+            return new Row("unix-domain socket, blocking", rtt.histogram, rtt.callerCpuUs, rtt.calleeCpuUs, rtt.callerSleeps,
+                    rtt.calleeSleeps, t1, t4);
         }
     }
 
@@ -109,20 +113,29 @@ final class MailboxBenchmark implements Callable<Integer> {
         Link open(int callerIndex) throws Exception;
     }
 
-    record Measured(Histogram histogram, double callerCpuUs, double calleeCpuUs) {
+    record Measured(Histogram histogram, double callerCpuUs, double calleeCpuUs, double callerSleeps, double calleeSleeps) {
     }
 
-    private Measured roundTrips(LinkFactory factory, ChildJvm callee) throws Exception {
+    /**
+     * Round trips one at a time; besides the CPU time, the kernel sleeps (voluntary context switches)
+     * of the calling thread and of the callee's thread {@code calleeThread} (null: not counted), so a
+     * row that says it sleeps can be seen to.
+     */
+    private Measured roundTrips(LinkFactory factory, ChildJvm callee, String calleeThread) throws Exception {
         Histogram histogram = new Histogram(10_000_000_000L, 3);
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         try (Link link = factory.open()) {
             for (int i = 0; i < warmup; i++) {
+                link.awaitPeerIdle();
                 link.send();
                 link.awaitReplies();
             }
             long calleeCpu = callee.cpuNanos();
             long callerCpu = threads.getCurrentThreadCpuTime();
+            long calleeSwitches = calleeThread == null ? -1 : callee.voluntarySwitches(calleeThread);
+            long callerSwitches = ChildJvm.voluntarySwitches(THIS_THREAD_STATUS);
             for (int i = 0; i < iterations; i++) {
+                link.awaitPeerIdle();
                 long start = System.nanoTime();
                 link.send();
                 link.awaitReplies();
@@ -130,7 +143,10 @@ final class MailboxBenchmark implements Callable<Integer> {
             }
             double callerUs = (threads.getCurrentThreadCpuTime() - callerCpu) / 1_000.0 / iterations;
             double calleeUs = (callee.cpuNanos() - calleeCpu) / 1_000.0 / iterations;
-            return new Measured(histogram, callerUs, calleeUs);
+            double callerSleeps = (double) (ChildJvm.voluntarySwitches(THIS_THREAD_STATUS) - callerSwitches) / iterations;
+            double calleeSleeps = calleeSwitches < 0 ? Double.NaN
+                    : (double) (callee.voluntarySwitches(calleeThread) - calleeSwitches) / iterations;
+            return new Measured(histogram, callerUs, calleeUs, callerSleeps, calleeSleeps);
         }
     }
 
@@ -182,15 +198,18 @@ final class MailboxBenchmark implements Callable<Integer> {
     private void print(List<Row> rows) {
         System.out.printf(Locale.ROOT, "%nmailbox benchmark (%s): %d-byte request and reply, two processes, %d cores%n",
                 quick ? "quick" : "full", Links.MESSAGE, Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "%-34s %9s %9s %9s %12s %12s %13s %13s%n", "transport", "rtt p50", "p99", "p99.9",
-                "caller cpu", "callee cpu", "calls/s", "calls/s");
-        System.out.printf(Locale.ROOT, "%-34s %9s %9s %9s %12s %12s %13s %13s%n", "", "ns", "ns", "ns", "us/call",
-                "us/call", "1 caller", "4 callers");
+        System.out.printf(Locale.ROOT, "%-34s %9s %9s %9s %12s %12s %9s %9s %13s %13s%n", "transport", "rtt p50", "p99", "p99.9",
+                "caller cpu", "callee cpu", "caller", "callee", "calls/s", "calls/s");
+        System.out.printf(Locale.ROOT, "%-34s %9s %9s %9s %12s %12s %9s %9s %13s %13s%n", "", "ns", "ns", "ns", "us/call",
+                "us/call", "sleeps", "sleeps", "1 caller", "4 callers");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-34s %9d %9d %9d %12.2f %12.2f %13s %13s%n", r.transport(),
+            System.out.printf(Locale.ROOT, "%-34s %9d %9d %9d %12.2f %12.2f %9.3f %9s %13s %13s%n", r.transport(),
                     r.rtt().getValueAtPercentile(50), r.rtt().getValueAtPercentile(99), r.rtt().getValueAtPercentile(99.9),
-                    r.callerCpuUsPerCall(), r.calleeCpuUsPerCall(), rate(r.callsPerSecond1()), rate(r.callsPerSecond4()));
+                    r.callerCpuUsPerCall(), r.calleeCpuUsPerCall(), r.callerSleepsPerCall(),
+                    Double.isNaN(r.calleeSleepsPerCall()) ? "-" : String.format(Locale.ROOT, "%.3f", r.calleeSleepsPerCall()),
+                    rate(r.callsPerSecond1()), rate(r.callsPerSecond4()));
         }
+        System.out.println("sleeps: the thread's voluntary context switches per round trip (each futex wait that slept is one)");
         Row spin = rows.get(0);
         Row sleeping = rows.get(1);
         Row agrona = rows.get(2);
@@ -214,6 +233,9 @@ final class MailboxBenchmark implements Callable<Integer> {
         json.put("agrona_calls_per_s_4_callers", Math.round(agrona.callsPerSecond4()));
         json.put("uds_calls_per_s_4_callers", Math.round(uds.callsPerSecond4()));
         json.put("sleeping_callee_cpu_us_per_call", round(sleeping.calleeCpuUsPerCall()));
+        json.put("sleeping_callee_sleeps_per_call", round(sleeping.calleeSleepsPerCall()));
+        json.put("sleeping_caller_sleeps_per_call", round(sleeping.callerSleepsPerCall()));
+        json.put("spinning_callee_sleeps_per_call", round(spin.calleeSleepsPerCall()));
         System.out.println();
         System.out.println(JsonLine.of(json));
     }

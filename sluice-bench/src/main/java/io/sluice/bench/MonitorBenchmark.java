@@ -47,15 +47,43 @@ final class MonitorBenchmark implements Callable<Integer> {
     @Option(names = "--quick", description = "10k gateways (the plaintext/TLS pair at 1k), fewer sweeps: a few minutes")
     boolean quick;
 
-    /** {@code connectSeconds}: from the simulator's start until every gateway has a session (its ramp-up included). */
+    @Option(names = "--tls-pair", split = ",", paramLabel = "N",
+            description = "only the plaintext/TLS pair of the Sluice monitor, at these gateway counts (e.g. 1000,10000), "
+                    + "the gateways all starting within " + BURST_RAMP_MILLIS + " ms; 5 sweeps each")
+    List<Integer> tlsPairSizes;
+
+    @Option(names = "--max-handshakes-in-progress", paramLabel = "N",
+            description = "with --tls-pair: the TLS monitor's bound on handshakes in progress (default: its own, four per core)")
+    int handshakeBound;
+
+    @Option(names = "--connects-in-flight", paramLabel = "C",
+            description = "with --tls-pair: the simulator's connects in flight (default: its own, 64); the fleet size "
+                    + "lets every gateway connect at once")
+    int connectsInFlight;
+
+    /** How fast the fleet arrives in {@code --tls-pair} runs: all at once, as after a monitor restart. */
+    static final int BURST_RAMP_MILLIS = 2_500;
+
+    /**
+     * {@code connectSeconds}: from the simulator's start until every gateway has a session (its ramp-up included);
+     * {@code connectCpuMsPerGateway}: the monitor's CPU from its start until then, per gateway; {@code handshakes}:
+     * Sluice's peak handshakes in progress, times the bound stopped its acceptor, and handshake timeouts.
+     */
     record Row(String kind, int gateways, double p50Ms, double p99Ms, double cpuMsPerSweep, int threads, long rssMb,
-               double connectSeconds, String note) {
+               double connectSeconds, double connectCpuMsPerGateway, String handshakes, String note) {
+        static Row failed(String kind, int gateways, Exception e) {
+            return new Row(kind, gateways, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, Double.NaN, "",
+                    "failed: " + e.getMessage());
+        }
     }
 
     @Override
     public Integer call() throws Exception {
         Path secret = Files.createTempFile("sluice-bench-secret", "");
         Files.writeString(secret, "monitor-benchmark-deployment-secret-0123456789");
+        if (tlsPairSizes != null) {
+            return tlsPairs(secret);
+        }
         List<Integer> sizes = quick ? List.of(10_000) : List.of(1_000, 5_000, 10_000, LARGEST);
         int sweeps = quick ? 5 : 20;
         List<Row> rows = new ArrayList<>();
@@ -68,7 +96,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                     try {
                         rows.add(run(kind, n, Math.max(1_000, n / 4), sweeps, secret));
                     } catch (Exception e) {
-                        rows.add(new Row(kind, n, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, "failed: " + e.getMessage()));
+                        rows.add(Row.failed(kind, n, e));
                     }
                     System.err.println("  " + rows.getLast());
                 }
@@ -77,8 +105,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                 try {
                     pair.add(run(kind, TLS_GATEWAYS, TLS_GATEWAYS * TLS_RAMP_MILLIS_PER_GATEWAY, sweeps, secret));
                 } catch (Exception e) {
-                    pair.add(new Row(kind, TLS_GATEWAYS, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN,
-                            "failed: " + e.getMessage()));
+                    pair.add(Row.failed(kind, TLS_GATEWAYS, e));
                 }
                 System.err.println("  " + pair.getLast());
             }
@@ -89,18 +116,68 @@ final class MonitorBenchmark implements Callable<Integer> {
                 coreFraction = sluice.coreFraction(quick ? 3_000 : 10_000);
             }
         } finally {
-            Files.deleteIfExists(secret);
-            Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
-            if (Files.exists(pki)) {
-                try (var files = Files.walk(pki)) {
-                    for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(file);
-                    }
-                }
-            }
+            deleteSecretAndPki(secret);
         }
         print(rows, pair, throttle, coreFraction, sweeps);
         return 0;
+    }
+
+    private static void deleteSecretAndPki(Path secret) throws IOException {
+        Files.deleteIfExists(secret);
+        Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
+        if (Files.exists(pki)) {
+            try (var files = Files.walk(pki)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
+    /** {@code --tls-pair}: plaintext then TLS at each size, the fleet arriving in a burst. */
+    private Integer tlsPairs(Path secret) throws Exception {
+        int sweeps = 5;
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (int n : tlsPairSizes) {
+                for (String kind : List.of("sluice", "sluice-tls")) {
+                    try {
+                        rows.add(run(kind, n, BURST_RAMP_MILLIS, sweeps, secret));
+                    } catch (Exception e) {
+                        rows.add(Row.failed(kind, n, e));
+                    }
+                    System.err.println("  " + rows.getLast() + "  load " + loadAverage());
+                }
+            }
+        } finally {
+            deleteSecretAndPki(secret);
+        }
+        System.out.printf(Locale.ROOT, "%nmonitor benchmark (tls pair): gateways arriving within %d ms, %d sweeps each, %d cores, "
+                        + "handshake bound %s, connects in flight %s%n", BURST_RAMP_MILLIS, sweeps,
+                Runtime.getRuntime().availableProcessors(), handshakeBound > 0 ? handshakeBound : "default",
+                connectsInFlight > 0 ? connectsInFlight : "default");
+        printHeader();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "monitor");
+        json.put("mode", "tls-pair");
+        for (Row r : rows) {
+            printRow(r);
+            String key = (r.kind().equals("sluice") ? "plain" : "tls") + "_" + r.gateways() / 1000 + "k";
+            json.put(key + "_connect_s", round(r.connectSeconds()));
+            json.put(key + "_sweep_p50_ms", round(r.p50Ms()));
+            json.put(key + "_connect_cpu_ms_per_gateway", round(r.connectCpuMsPerGateway()));
+        }
+        System.out.println();
+        System.out.println(JsonLine.of(json));
+        return 0;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** Polling cost grows linearly with n; the quick run measures at 10k and scales. */
@@ -109,7 +186,7 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
-        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret)) {
+        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight)) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -126,8 +203,10 @@ final class MonitorBenchmark implements Callable<Integer> {
             double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / sweeps;
             Arrays.sort(ms);
             int threads = Integer.parseInt(peer.send("THREADS").split(" ")[1]);
+            String handshakes = peer.send("HANDSHAKES").substring("HANDSHAKES ".length());
             return new Row(kind, n, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.99) - 1], cpuMs, threads,
-                    peer.rssMb(), peer.connectNanos / 1e9, failed > 0 ? failed + " sweeps timed out" : "");
+                    peer.rssMb(), peer.connectNanos / 1e9, peer.connectCpuNanos / 1e6 / n,
+                    handshakes.startsWith("-1") ? "" : handshakes, failed > 0 ? failed + " sweeps timed out" : "");
         }
     }
 
@@ -139,8 +218,16 @@ final class MonitorBenchmark implements Callable<Integer> {
         final BufferedReader out;
         final PrintWriter in;
         final long connectNanos;
+        /** The monitor's CPU from its start until every gateway had a session: handshakes, mostly. */
+        final long connectCpuNanos;
 
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret) throws Exception {
+            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0);
+        }
+
+        /** {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults. */
+        Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret, int handshakeBound,
+             int connectsInFlight) throws Exception {
             // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
             Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
             boolean tls = kind.equals("sluice-tls");
@@ -148,7 +235,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                 CertificateAuthority.create(pki, "Sluice bench CA", EpochClock.system());
             }
             server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
-                    Long.toString(pollIntervalMillis), pki.toString()).start();
+                    Long.toString(pollIntervalMillis), pki.toString(), Integer.toString(handshakeBound)).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] started = String.valueOf(out.readLine()).split(" ");
@@ -167,10 +254,14 @@ final class MonitorBenchmark implements Callable<Integer> {
                 if (tls) {
                     simArgs.addAll(List.of("--pki-dir", pki.toString()));
                 }
+                if (connectsInFlight > 0) {
+                    simArgs.addAll(List.of("--connects-in-flight", Integer.toString(connectsInFlight)));
+                }
                 long simStart = System.nanoTime();
                 simProcess = java("io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                // Full TLS handshakes go through at about a hundred a second on two shared cores: a big fleet needs longer.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(tls ? Math.max(120, gateways / 25) : 120);
                 while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {
                     if (System.nanoTime() > deadline || !simProcess.isAlive()) {
                         throw new IOException(kind + ": only " + send("SESSIONS") + " of " + gateways + " gateways connected");
@@ -178,6 +269,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                     Thread.sleep(200);
                 }
                 connectNanos = System.nanoTime() - simStart;
+                connectCpuNanos = cpuNanos();
             } catch (Exception e) {
                 if (services != null) {
                     services.close();
@@ -254,9 +346,7 @@ final class MonitorBenchmark implements Callable<Integer> {
     private void print(List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps) {
         System.out.printf(Locale.ROOT, "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
                 quick ? "quick" : "full", sweeps, Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s  %s%n", "monitor", "gateways", "sweep p50",
-                "p99", "cpu/sweep", "threads", "rss", "connect", "");
-        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s%n", "", "", "ms", "ms", "ms", "", "MiB", "s");
+        printHeader();
         for (Row r : rows) {
             printRow(r);
         }
@@ -296,9 +386,17 @@ final class MonitorBenchmark implements Callable<Integer> {
         System.out.println(JsonLine.of(json));
     }
 
+    private static void printHeader() {
+        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s %11s  %s%n", "monitor", "gateways", "sweep p50",
+                "p99", "cpu/sweep", "threads", "rss", "connect", "connect cpu", "handshakes: peak, at bound, timed out");
+        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s %11s%n", "", "", "ms", "ms", "ms", "", "MiB", "s",
+                "ms/gateway");
+    }
+
     private static void printRow(Row r) {
-        System.out.printf(Locale.ROOT, "%-10s %8d %10.2f %10.2f %12.2f %8d %8d %9.1f  %s%n", r.kind(), r.gateways(),
-                r.p50Ms(), r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.connectSeconds(), r.note());
+        System.out.printf(Locale.ROOT, "%-10s %8d %10.2f %10.2f %12.2f %8d %8d %9.1f %11.2f  %s%s%n", r.kind(), r.gateways(),
+                r.p50Ms(), r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.connectSeconds(), r.connectCpuMsPerGateway(),
+                r.handshakes(), r.note().isEmpty() ? "" : "  " + r.note());
     }
 
     private static Row find(List<Row> rows, String kind, int gateways) {

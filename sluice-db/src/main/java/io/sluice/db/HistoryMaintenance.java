@@ -3,6 +3,7 @@ package io.sluice.db;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.Resolution;
 import io.sluice.db.store.RollupRepository;
+import io.sluice.db.store.VolumeHours;
 import java.sql.SQLException;
 
 /**
@@ -65,6 +66,7 @@ public final class HistoryMaintenance {
             int deleted = rollups.deleteBefore(c, Resolution.SECOND, Math.min(now - retention.seconds().toMillis(), minutesDone));
             deleted += rollups.deleteBefore(c, Resolution.MINUTE, Math.min(now - retention.minutes().toMillis(), hoursDone));
             deleted += rollups.deleteBefore(c, Resolution.HOUR, now - retention.hours().toMillis());
+            deleted += VolumeHours.deleteBefore(c, now - retention.hours().toMillis());
             deleted += rollups.deleteBatchIdsBefore(c, now - retention.seconds().toMillis());
             return deleted;
         });

@@ -89,6 +89,27 @@ abstract class SummaryContract {
             assertThat(minutes.get("items").get(1).get("latencyP99Micros").asLong())
                     .isGreaterThanOrEqualTo(LatencyBuckets.lowerBoundMicros(15));
 
+            // Edges read from an hour's row: the start less the minutes before it (50 of the hour's 60
+            // minutes are in the range), the end whole (the range ends after the minute rollup's mark).
+            // Also an edge read from its minutes because the hour before it may have lost minutes.
+            long[][] ranges = {{T0 + 10 * MINUTE, T0 + 2 * HOUR + 50 * MINUTE}, {T0 + 5 * MINUTE, T0 + HOUR + 45 * MINUTE},
+                    {T0 - 50 * MINUTE, T0 + 3 * HOUR}};
+            for (long[] range : ranges) {
+                JsonNode edges = summary(calls, range[0], range[1], "1m", "");
+                assertThat(edges.get("items")).hasSize(VOLUMES);
+                for (int v = 1; v <= VOLUMES; v++) {
+                    JsonNode item = edges.get("items").get(v - 1);
+                    Expected expected = expected(v, range[0], range[1]);
+                    String what = "volume " + v + " over [T0 + " + (range[0] - T0) / MINUTE + " min, T0 + " + (range[1] - T0) / MINUTE + " min)";
+                    assertThat(item.get("volumeId").asInt()).isEqualTo(v);
+                    assertThat(item.get("ops").asLong()).as("ops of %s", what).isEqualTo(expected.ops);
+                    assertThat(item.get("bytes").asLong()).as("bytes of %s", what).isEqualTo(expected.bytes);
+                    assertThat(item.get("points").asLong()).as("minute rows of %s", what).isEqualTo(expected.minutes.size());
+                    assertThat(item.get("latencyP99Micros").asLong()).as("p99 of %s", what)
+                            .isEqualTo(LatencyPercentiles.of(expected.buckets, 99));
+                }
+            }
+
             // The same figures straight from the 1 s samples, and for the volumes asked for only.
             JsonNode seconds = summary(calls, from, to, "1s", ",'volumeIds':[1,3]");
             assertThat(seconds.get("items")).hasSize(2);

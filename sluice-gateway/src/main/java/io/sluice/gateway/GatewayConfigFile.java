@@ -59,7 +59,7 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
     record Monitor(String address, Long gatewayId, String keyFile, String secretFile, String enrollmentToken,
                    String gatewayName, Integer heartbeatMs, Integer backoffMinMs, Integer backoffMaxMs,
                    Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase,
-                   String tlsCa, String tlsCert, String tlsKey) {
+                   String tlsCa, String tlsCert, String tlsKey, String stateDir, Boolean insecurePlaintext) {
     }
 
     record Volume(String name, String target, Boolean readOnly, String backend, Qos qos, Boolean shared, String tls,

@@ -46,13 +46,17 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
                                   [--monitor=HOST:PORT --gateway-id=N (--key-file=F | --secret-file=F)
-                                   [--enrollment-token-file=F]]
+                                   [--enrollment-token-file=F]
+                                   (--monitor-tls-ca=F (--monitor-tls-cert=F --monitor-tls-key=F | --monitor-state-dir=DIR)
+                                    | --monitor-insecure-plaintext)]
                                   [--tls-certificates=DIR [--tls-revocations=FILE] [--tls=require|allow|off]]
                                   [HOST:PORT] [NAME=TARGET[,ro]...]
               TARGET is a file, a block device, nbd://HOST:PORT/EXPORT or nbd+unix:///EXPORT?socket=PATH;
               --tls-certificates DIR holds ca-cert.pem, server-cert.pem and server-key.pem (as for nbdkit):
               NBD clients may then start TLS, and exports require it unless --tls (or an export's tls:) says so;
               --tls-revocations FILE (sluice pki's <data-dir>/pki/revoked) refuses withdrawn client certificates.
+              The monitor link is TLS 1.3: with the operator's certificate, or one the gateway enrolls for with its
+              enrollment token and keeps (and renews) in --monitor-state-dir; plaintext only if told so.
               ',ro' serves it read-only. Port 0 picks a free port; the bound address is printed.
               The config file (YAML, see conf/gateway.example.yaml) adds backends and per-export QoS;
               its QoS settings are re-applied live when the file changes, unless a monitor is configured:
@@ -160,7 +164,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         Path tlsRevocations = file == null || file.tlsRevocations() == null ? null : Path.of(file.tlsRevocations());
         ExportAccess.Tls defaultTls = file == null || file.tls() == null ? null : ExportAccess.Tls.parse(file.tls());
         MonitorTlsFiles tls = new MonitorTlsFiles(m == null ? null : m.tlsCa(), m == null ? null : m.tlsCert(),
-                m == null ? null : m.tlsKey());
+                m == null ? null : m.tlsKey(), m == null ? null : m.stateDir());
+        boolean insecurePlaintext = m != null && Boolean.TRUE.equals(m.insecurePlaintext());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
                 ioThreads = number(arg);
@@ -202,6 +207,10 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 tls = tls.withCert(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--monitor-tls-key=")) {
                 tls = tls.withKey(arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.equals("--monitor-insecure-plaintext")) {
+                insecurePlaintext = true;
+            } else if (arg.startsWith("--monitor-state-dir=")) {
+                tls = tls.withStateDir(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.equals("--unthrottled")) {
                 unthrottled = true;
             } else if (arg.startsWith("--")) {
@@ -219,7 +228,19 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
         MonitorLinkConfig monitor = monitorAddress == null ? null
-                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m).withTls(tls.context());
+                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
+        if (monitor != null) {
+            if (tls.none() && !insecurePlaintext) {
+                throw new IllegalArgumentException("refusing a plaintext link to the monitor, which anyone on the network could "
+                        + "read and forge: give monitor.tls-ca and either tls-cert and tls-key or a state-dir to enroll in "
+                        + "(--monitor-tls-ca, --monitor-tls-cert, --monitor-tls-key, --monitor-state-dir), or, for development "
+                        + "only, monitor.insecure-plaintext: true (--monitor-insecure-plaintext)");
+            }
+            if (!tls.none() && insecurePlaintext) {
+                throw new IllegalArgumentException("monitor.insecure-plaintext together with the link's TLS files: choose one");
+            }
+            monitor = monitor.withTls(tls.identity(monitor.gatewayId()));
+        }
         return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
                 statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
     }

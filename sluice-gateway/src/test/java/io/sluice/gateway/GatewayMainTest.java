@@ -67,14 +67,19 @@ class GatewayMainTest {
     void theExampleConfigFileParsesWithEveryKey(@TempDir Path dir) throws Exception {
         // The example's key file does not exist here: a copy points at one that does.
         Path key = PrivateFiles.writeSecret(dir.resolve("gateway-17.key"), new byte[32]);
+        io.sluice.pki.CertificateAuthority.create(dir.resolve("pki"), "example CA", io.sluice.common.EpochClock.system());
         Path example = Files.writeString(dir.resolve("gateway.yaml"), Files.readString(
-                Path.of("..", "conf", "gateway.example.yaml")).replace("/etc/sluice/gateway-17.key", key.toString()));
+                Path.of("..", "conf", "gateway.example.yaml")).replace("/etc/sluice/gateway-17.key", key.toString())
+                .replace("/etc/sluice/ca.crt", dir.resolve("pki").resolve("ca.crt").toString())
+                .replace("/var/lib/sluice-gateway", dir.resolve("gateway-state").toString()));
         GatewayContext context = GatewayContext.parse("--config", example.toString(), "extra=/tmp/extra.img");
         assertThat(context.monitor().address().getHostString()).isEqualTo("sla-server.example");
         assertThat(context.monitor().address().getPort()).isEqualTo(7400);
         assertThat(context.monitor().gatewayId()).isEqualTo(17);
         assertThat(context.monitor().key()).isEqualTo(new byte[32]);
         assertThat(context.monitor().gatewayName()).isEqualTo("rack4-gw1");
+        assertThat(context.monitor().tls().isEnrolled()).as("the example enrolls for its certificate").isTrue();
+        assertThat(context.monitor().tls().directory()).isEqualTo(dir.resolve("gateway-state"));
         assertThat(context.monitor().heartbeatMillis()).isEqualTo(5000);
         assertThat(context.monitor().backoffMinMillis()).isEqualTo(100);
         assertThat(context.monitor().backoffMaxMillis()).isEqualTo(10000);

@@ -346,6 +346,14 @@ public final class Mailbox implements AutoCloseable {
         return requestDoorbell;
     }
 
+    /**
+     * How many callee threads are registered on the request doorbell right now, about to sleep or
+     * asleep until a call comes (inspection: the benchmark waits for it to time a call to a sleeper).
+     */
+    public int calleesWaiting() {
+        return requestDoorbell.waiters();
+    }
+
     Doorbell replyDoorbell(int callerIndex) {
         return replyDoorbells[callerIndex];
     }

@@ -221,6 +221,21 @@ public final class MailboxCaller implements AutoCloseable {
         return calls;
     }
 
+    /**
+     * How many of this caller's calls wait in the mailbox with no callee having taken them: a callee that
+     * has stopped taking (or fallen behind) shows here. Scans the slots once, allocating nothing.
+     */
+    public int untaken() {
+        int count = 0;
+        for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
+            if (mailbox.state(slot) == SlotState.POSTED
+                    && memory.getInt(mailbox.slotOffset(slot) + SLOT_CALLER_INDEX_OFFSET) == callerIndex) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Records that this caller is alive; cheap enough to call on every loop. */
     public void heartbeat() {
         long now = mailbox.clock().epochMillis();

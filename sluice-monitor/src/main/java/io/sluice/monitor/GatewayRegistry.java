@@ -143,10 +143,23 @@ final class GatewayRegistry {
         return new Admission(false, AuthReason.AWAITING_APPROVAL);
     }
 
+    /**
+     * Whether a gateway enrolling for a certificate (ENROLL) may have one: only with a valid token, used up here
+     * and on disk before the answer, whatever the gateway's standing (an approved gateway that lost its
+     * certificate enrolls again with a new token); never when revoked.
+     */
+    Admission enrolForCertificate(long gatewayId, byte[] enrollmentToken) {
+        return enrol(gatewayId, RegistryFile.hashOf(enrollmentToken));
+    }
+
     /** Admits a gateway with a token only once the token's use is on disk, so it cannot admit a second one after a restart. */
     private synchronized Admission enrol(long gatewayId, String tokenHash) {
         if (unusable != null) {
             return UNUSABLE;
+        }
+        if (standings.get(gatewayId) == Standing.REVOKED) {
+            // Checked under the lock: a revocation made since the caller looked is not overwritten.
+            return new Admission(false, AuthReason.REVOKED);
         }
         if (!tokenHashes.remove(tokenHash)) {
             return new Admission(false, AuthReason.BAD_TOKEN);

@@ -6,6 +6,11 @@ import io.sluice.protocol.AuthCheck;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReader;
 import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.CertificateDescriptor;
+import io.sluice.protocol.EnrollReader;
+import io.sluice.protocol.RenewReader;
+import io.sluice.pki.CertificateRequest;
+import io.sluice.pki.KeyMaterialException;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.EventReader;
@@ -50,7 +55,10 @@ final class InboundThread implements Runnable {
     private final Queue<Session> departures = new ConcurrentLinkedQueue<>();
     private final java.util.ArrayDeque<Session> departing = new java.util.ArrayDeque<>();
     private final Authenticator authenticator;
+    private static final System.Logger LOG = System.getLogger(InboundThread.class.getName());
     private final AuthReader authReader = new AuthReader();
+    private final EnrollReader enrollReader = new EnrollReader();
+    private final RenewReader renewReader = new RenewReader();
     private final HelloReader helloReader = new HelloReader();
     private final VolumesReader volumesReader = new VolumesReader();
     private final StatsReader statsReader = new StatsReader();
@@ -214,7 +222,10 @@ final class InboundThread implements Runnable {
                     key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                     return false;
                 }
-                case DONE -> key.interestOps(SelectionKey.OP_READ);
+                case DONE -> {
+                    key.interestOps(SelectionKey.OP_READ);
+                    daemon.tlsHandshakeDone(session);
+                }
             }
         } catch (TlsException e) {
             daemon.counters().authRefused.increment();
@@ -225,6 +236,11 @@ final class InboundThread implements Runnable {
             return false;
         }
         X509Certificate peer = session.tls.peerCertificate();
+        if (peer == null && daemon.context().tls().certificates() != null) {
+            // Let through without a certificate to enroll for one, and for nothing else (see onFrame).
+            session.enrolling = true;
+            return true;
+        }
         long certified = peer == null ? 0 : GatewayCertificateName.gatewayId(Certificates.commonName(peer));
         if (certified == 0) {
             daemon.counters().authRefused.increment();
@@ -252,7 +268,7 @@ final class InboundThread implements Runnable {
                     protocolViolation(session, "expected HELLO, got " + type);
                     return;
                 }
-                if (session.tls != null && decoder.gatewayId() != session.certifiedGatewayId) {
+                if (session.tls != null && !session.enrolling && decoder.gatewayId() != session.certifiedGatewayId) {
                     daemon.counters().authRefused.increment();
                     protocolViolation(session, "HELLO from gateway " + Long.toUnsignedString(decoder.gatewayId())
                             + " over a connection certified for gateway " + Long.toUnsignedString(session.certifiedGatewayId));
@@ -267,11 +283,17 @@ final class InboundThread implements Runnable {
                 session.schedule();
             }
             case AWAIT_AUTH -> {
-                if (type != FrameType.AUTH) {
-                    protocolViolation(session, "expected AUTH, got " + type);
-                    return;
+                if (type == FrameType.ENROLL && session.enrolling) {
+                    enroll(session, decoder);
+                } else if (type == FrameType.AUTH && session.enrolling) {
+                    // No certificate, no session: say why, so the gateway's log tells its operator.
+                    refuse(session, AuthOutcome.REFUSED, AuthReason.CERTIFICATE_REQUIRED);
+                } else if (type != FrameType.AUTH) {
+                    protocolViolation(session, "expected AUTH, got " + type
+                            + (type == FrameType.ENROLL ? " (only on a connection without a client certificate)" : ""));
+                } else {
+                    authenticate(session, decoder);
                 }
-                authenticate(session, decoder);
             }
             case AWAIT_VOLUMES -> {
                 if (type != FrameType.VOLUMES) {
@@ -291,11 +313,7 @@ final class InboundThread implements Runnable {
         byte[] key = GatewayKeys.derive(daemon.context().deploymentSecret(), session.gatewayId);
         AuthCheck check = authenticator.verify(session.challenge, key, authReader.buffer(), authReader.answerOffset());
         if (check != AuthCheck.VALID) {
-            refuse(session, AuthOutcome.REFUSED, switch (check) {
-                case REPLAYED -> AuthReason.REPLAYED;
-                case EXPIRED -> AuthReason.EXPIRED;
-                default -> AuthReason.WRONG_ANSWER;
-            });
+            refuse(session, AuthOutcome.REFUSED, refusalOf(check));
             return;
         }
         if (session.helloVolumes > daemon.context().maxVolumesPerGateway()) {
@@ -320,6 +338,92 @@ final class InboundThread implements Runnable {
         session.authReasonDue = AuthReason.NONE;
         session.authOutcomeDue = AuthOutcome.ACCEPTED;
         session.schedule();
+    }
+
+    /**
+     * ENROLL, on a connection without a client certificate: the gateway proves its key as in AUTH, uses up an
+     * enrollment token and gets a certificate for the id of its HELLO; the connection then closes. A request
+     * that does not parse is refused before the token is used, so a gateway with a bug does not burn it.
+     */
+    private void enroll(Session session, FrameDecoder decoder) {
+        enrollReader.wrap(decoder);
+        byte[] key = GatewayKeys.derive(daemon.context().deploymentSecret(), session.gatewayId);
+        AuthCheck check = authenticator.verify(session.challenge, key, enrollReader.buffer(), enrollReader.answerOffset());
+        session.hello = null;
+        if (check != AuthCheck.VALID) {
+            refuse(session, AuthOutcome.REFUSED, refusalOf(check));
+            return;
+        }
+        CertificateRequest request;
+        try {
+            request = GatewayCertificates.parse(enrollReader.request());
+        } catch (KeyMaterialException e) {
+            refuseCertificate(session, AuthReason.BAD_CERTIFICATE_REQUEST, e.getMessage());
+            return;
+        }
+        GatewayRegistry.Admission admission = daemon.registry().enrolForCertificate(session.gatewayId, enrollReader.enrollmentToken());
+        if (!admission.accepted()) {
+            refuse(session, AuthOutcome.REFUSED, admission.reason());
+            return;
+        }
+        issueCertificate(session, request, "enrollment");
+    }
+
+    /** RENEW, in session: a new certificate for the same gateway, unless its current one is revoked. */
+    private void renew(Session session, FrameDecoder decoder) {
+        GatewayCertificates desk = daemon.context().tls() == null ? null : daemon.context().tls().certificates();
+        if (desk == null || session.certificateSerial == null) {
+            refuseCertificate(session, desk == null ? AuthReason.CERTIFICATE_NOT_ISSUED : AuthReason.CERTIFICATE_REQUIRED,
+                    "this monitor issues no certificates");
+            return;
+        }
+        if (daemon.context().tls().revocations().isRevoked(session.certificateSerial)
+                || daemon.registry().standing(session.gatewayId) == GatewayRegistry.Standing.REVOKED) {
+            refuseCertificate(session, AuthReason.REVOKED, "its certificate or the gateway is revoked");
+            return;
+        }
+        CertificateRequest request;
+        try {
+            request = GatewayCertificates.parse(renewReader.wrap(decoder).request());
+        } catch (KeyMaterialException e) {
+            refuseCertificate(session, AuthReason.BAD_CERTIFICATE_REQUEST, e.getMessage());
+            return;
+        }
+        issueCertificate(session, request, "renewal");
+    }
+
+    private void issueCertificate(Session session, CertificateRequest request, String why) {
+        try {
+            X509Certificate issued = daemon.context().tls().certificates().issue(session.gatewayId, request);
+            byte[] der = GatewayCertificates.encoded(issued);
+            if (der.length > CertificateDescriptor.MAX_CERTIFICATE_LENGTH) {
+                throw new IOException("issued a certificate of " + der.length + " bytes, above the frame's "
+                        + CertificateDescriptor.MAX_CERTIFICATE_LENGTH);
+            }
+            daemon.counters().certificatesIssued.increment();
+            LOG.log(System.Logger.Level.INFO, "gateway " + Long.toUnsignedString(session.gatewayId) + ": certificate serial "
+                    + issued.getSerialNumber().toString(16) + " issued (" + why + "), valid until " + issued.getNotAfter().toInstant());
+            session.certificateDue = new Session.CertificateAnswer(der, AuthReason.NONE);
+            session.schedule();
+        } catch (IOException e) {
+            refuseCertificate(session, AuthReason.CERTIFICATE_NOT_ISSUED, e.getMessage());
+        }
+    }
+
+    private void refuseCertificate(Session session, AuthReason reason, String detail) {
+        daemon.counters().certificatesRefused.increment();
+        LOG.log(System.Logger.Level.WARNING, "gateway " + Long.toUnsignedString(session.gatewayId) + ": no certificate ("
+                + reason + "): " + detail);
+        session.certificateDue = new Session.CertificateAnswer(null, reason);
+        session.schedule();
+    }
+
+    private static AuthReason refusalOf(AuthCheck check) {
+        return switch (check) {
+            case REPLAYED -> AuthReason.REPLAYED;
+            case EXPIRED -> AuthReason.EXPIRED;
+            default -> AuthReason.WRONG_ANSWER;
+        };
     }
 
     /** VOLUMES, from an accepted gateway: assign its volumes' ids and open the session. */
@@ -417,6 +521,7 @@ final class InboundThread implements Runnable {
             case HEARTBEAT -> {
                 // lastHeardAt is all a heartbeat is for
             }
+            case RENEW -> renew(session, decoder);
             default -> protocolViolation(session, type + " after the handshake");
         }
     }

@@ -25,8 +25,11 @@ import java.util.Set;
  * @param maxFrameLength       the largest frame accepted from a gateway
  * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
  * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
- * @param handshakeTimeoutMillis a connection that has not authenticated within this is closed
- * @param unauthenticated      how many connections may be unauthenticated at once, in all and per source
+ * @param handshakeTimeoutMillis a connection that has not authenticated within this of its accept is closed (with
+ *                             TLS a connection is accepted only when there is room for its handshake, so this
+ *                             counts from the handshake's start, not from the time it waited in the accept queue)
+ * @param unauthenticated      how many connections may be unauthenticated at once, in all and per source, and
+ *                             how many may be in their TLS handshake at once
  * @param maxVolumesPerGateway a gateway that announces more volumes is refused (TOO_MANY_VOLUMES), so one
  *                             leaked key cannot make the server keep state for volume after volume
  * @param tls                  TLS with client certificates on every gateway connection; null only for the
@@ -40,9 +43,12 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                              MonitorTls tls) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
-     * address (an IPv6 /64). Beyond them a new connection is closed at once.
+     * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
+     * {@code handshakes} of them are in their TLS handshake at once; beyond that the monitor stops accepting,
+     * and new connections wait in the kernel's accept queue until a handshake finishes (their deadline starts
+     * when they are accepted).
      */
-    public record UnauthenticatedLimits(int connections, int perSource) {
+    public record UnauthenticatedLimits(int connections, int perSource, int handshakes) {
         public static final UnauthenticatedLimits DEFAULTS = new UnauthenticatedLimits(1024, 128);
 
         public UnauthenticatedLimits {
@@ -50,6 +56,27 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                 throw new IllegalArgumentException("need 1 <= unauthenticated per source <= unauthenticated in all: "
                         + perSource + ", " + connections);
             }
+            if (handshakes < 1) {
+                throw new IllegalArgumentException("handshakes in progress must be at least 1, was " + handshakes);
+            }
+        }
+
+        /** With the default bound on handshakes in progress ({@link #defaultHandshakes()}). */
+        public UnauthenticatedLimits(int connections, int perSource) {
+            this(connections, perSource, defaultHandshakes());
+        }
+
+        /**
+         * Four handshakes in progress per core: a handshake is CPU work on the monitor with a network round trip or
+         * two in the middle, so a few per core keep the cores busy while the ones started finish well within their
+         * deadline.
+         */
+        public static int defaultHandshakes() {
+            return 4 * Runtime.getRuntime().availableProcessors();
+        }
+
+        public UnauthenticatedLimits withHandshakes(int inProgress) {
+            return new UnauthenticatedLimits(connections, perSource, inProgress);
         }
     }
 

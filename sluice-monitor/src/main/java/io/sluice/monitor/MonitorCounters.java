@@ -13,6 +13,8 @@ public final class MonitorCounters {
     final LongAdder pollsSent = new LongAdder();
     final LongAdder pollsAnswered = new LongAdder();
     final LongAdder pollsSkippedBacklogged = new LongAdder();
+    /** Poll sweeps that polled nobody because the services had not taken half their mailbox. */
+    final LongAdder sweepsSkippedServicesBehind = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
     final LongAdder reportsDropped = new LongAdder();
     final LongAdder volumesDropped = new LongAdder();
@@ -27,6 +29,18 @@ public final class MonitorCounters {
     final LongAdder reportsLost = new LongAdder();
     final LongAdder reportsRefused = new LongAdder();
     final LongAdder volumeLimitRefusals = new LongAdder();
+    final LongAdder certificatesIssued = new LongAdder();
+    final LongAdder certificatesRefused = new LongAdder();
+
+    /** Gateway certificates signed, at enrollment (ENROLL) and renewal (RENEW). */
+    public long certificatesIssued() {
+        return certificatesIssued.sum();
+    }
+
+    /** Certificate requests answered with a refusal (a bad request, a revoked certificate, a failed write). */
+    public long certificatesRefused() {
+        return certificatesRefused.sum();
+    }
 
     /** Gateways refused because they announced more volumes than the server accepts per gateway. */
     public long volumeLimitRefusals() {
@@ -35,6 +49,16 @@ public final class MonitorCounters {
 
     final LongAdder unauthenticatedRefused = new LongAdder();
     final LongAdder handshakeTimeouts = new LongAdder();
+    final LongAdder handshakeBoundReached = new LongAdder();
+
+    /**
+     * Times the acceptor found the TLS handshakes in progress at their bound and stopped accepting until one
+     * finished (connections meanwhile wait in the kernel's accept queue): a climb means gateways arrive faster
+     * than the monitor can handshake.
+     */
+    public long handshakeBoundReached() {
+        return handshakeBoundReached.sum();
+    }
 
     /** Connections closed at once because the caps on unauthenticated connections (in all or per source) were reached. */
     public long unauthenticatedRefused() {
@@ -100,6 +124,10 @@ public final class MonitorCounters {
 
     public long pollsSkippedBacklogged() {
         return pollsSkippedBacklogged.sum();
+    }
+
+    public long sweepsSkippedServicesBehind() {
+        return sweepsSkippedServicesBehind.sum();
     }
 
     public long reportsForwarded() {

@@ -36,6 +36,8 @@ public final class MonitorDaemon implements AutoCloseable {
     public static final MailboxGeometry MONITOR_MAILBOX = io.sluice.mailbox.ServerMailboxes.MONITOR;
     public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
+    /** How long the acceptor waits for room among the handshakes in progress before it looks at {@link #running} again. */
+    private static final long HANDSHAKE_ROOM_WAIT_MILLIS = 100;
     /** How often unauthenticated connections are checked against the handshake timeout. */
     private static final long HANDSHAKE_SWEEP_MILLIS = 100;
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
@@ -52,6 +54,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
     private final UnauthenticatedConnections unauthenticated;
+    /** With TLS: the bound on handshakes in progress, which the acceptor waits on before accepting. */
+    private final HandshakeSlots handshakeSlots;
     /** The sessions holding a place among the unauthenticated connections: at most the cap, swept by the conductor. */
     private final java.util.Set<Session> handshaking = ConcurrentHashMap.newKeySet();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
@@ -84,6 +88,7 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
+        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
                 : context.registryFile().resolveSibling("volumes.identities"));
@@ -213,6 +218,16 @@ public final class MonitorDaemon implements AutoCloseable {
         return unauthenticated.open();
     }
 
+    /** TLS handshakes in progress now: at most {@link MonitorContext.UnauthenticatedLimits#handshakes()}. */
+    public int handshakesInProgress() {
+        return handshakeSlots.inProgress();
+    }
+
+    /** The most TLS handshakes that were in progress at once since the daemon started. */
+    public int handshakesInProgressPeak() {
+        return handshakeSlots.peak();
+    }
+
     public long pendingApprovals() {
         return registry.pendingCount();
     }
@@ -223,10 +238,27 @@ public final class MonitorDaemon implements AutoCloseable {
 
     // ---------------------------------------------------------------- sessions
 
+    /**
+     * Accepts connections. With TLS it first waits for room among the handshakes in progress: at the bound,
+     * new connections stay in the kernel's accept queue, where they cost no CPU and no deadline runs, and the
+     * handshakes already started get the CPU to finish.
+     */
     private void accept() {
+        boolean tls = context.tls() != null;
+        boolean atBound = false;
         while (running) {
+            if (tls) {
+                if (!handshakeSlots.hasRoom()) {
+                    if (!atBound) {
+                        atBound = true;
+                        counters.handshakeBoundReached.increment();
+                    }
+                    awaitHandshakeRoom();
+                    continue;
+                }
+                atBound = false;
+            }
             SocketChannel channel;
-            java.net.InetAddress source = null;
             try {
                 channel = server.accept();
             } catch (IOException e) {
@@ -235,45 +267,75 @@ public final class MonitorDaemon implements AutoCloseable {
                 }
                 continue;
             }
-            try {
-                if (sessions.size() >= context.maxConnections()) {
-                    counters.connectionsRefused.increment();
-                    channel.close();
-                    continue;
-                }
-                source = io.sluice.common.SourceAddresses.partyOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
-                if (!unauthenticated.tryTake(source)) {
-                    // Nothing is allocated for a connection beyond the caps: closed before it says a word.
-                    counters.unauthenticatedRefused.increment();
-                    channel.close();
-                    continue;
-                }
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            } catch (IOException e) {
-                if (source != null) {
-                    unauthenticated.giveBack(source);
-                }
-                closeQuietly(channel);
-                continue;
+            admit(channel, tls);
+        }
+    }
+
+    private void awaitHandshakeRoom() {
+        try {
+            handshakeSlots.awaitRoom(HANDSHAKE_ROOM_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            // Only close() stops the acceptor; it clears running first.
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * Gives a new connection its session, or closes it at once if a cap is reached. With TLS the session takes a
+     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places).
+     */
+    private void admit(SocketChannel channel, boolean tls) {
+        java.net.InetAddress source = null;
+        try {
+            if (sessions.size() >= context.maxConnections()) {
+                counters.connectionsRefused.increment();
+                refuse(channel, null, false);
+                return;
             }
-            try {
-                ThreadPair pair = leastLoadedPair();
-                javax.net.ssl.SSLEngine engine = context.tls() == null ? null
-                        : TlsContexts.serverEngine(context.tls().context(), TlsContexts.ClientAuth.REQUIRED);
-                Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
-                        clock().epochMillis());
-                handshaking.add(session);
-                sessions.put(session.id, session);
-                pair.added();
-                counters.connectionsAccepted.increment();
-                pair.inbound().register(session);
-            } catch (RuntimeException e) {
-                // One connection's trouble must not stop the acceptor: drop it and go on accepting.
-                LOG.log(System.Logger.Level.WARNING, "dropped a new connection: " + e, e);
-                closeQuietly(channel);
-                unauthenticated.giveBack(source);
+            source = io.sluice.common.SourceAddresses.partyOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
+            if (!unauthenticated.tryTake(source)) {
+                // Nothing is allocated for a connection beyond the caps: closed before it says a word.
+                counters.unauthenticatedRefused.increment();
+                refuse(channel, null, false);
+                return;
             }
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            refuse(channel, source, false);
+            return;
+        }
+        if (tls) {
+            handshakeSlots.take();
+        }
+        try {
+            ThreadPair pair = leastLoadedPair();
+            // A monitor that signs certificates lets a gateway without one in, for ENROLL alone.
+            javax.net.ssl.SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
+                    context.tls().certificates() == null ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL)
+                    : null;
+            Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
+                    clock().epochMillis());
+            handshaking.add(session);
+            sessions.put(session.id, session);
+            pair.added();
+            counters.connectionsAccepted.increment();
+            pair.inbound().register(session);
+        } catch (RuntimeException e) {
+            // One connection's trouble must not stop the acceptor: drop it and go on accepting.
+            LOG.log(System.Logger.Level.WARNING, "dropped a new connection: " + e, e);
+            refuse(channel, source, tls);
+        }
+    }
+
+    /** Closes a connection that got no session, giving back its unauthenticated place (if it took one) and its handshake place. */
+    private void refuse(SocketChannel channel, java.net.InetAddress source, boolean heldHandshakePlace) {
+        closeQuietly(channel);
+        if (source != null) {
+            unauthenticated.giveBack(source);
+        }
+        if (heldHandshakePlace) {
+            handshakeSlots.giveBack();
         }
     }
 
@@ -290,6 +352,16 @@ public final class MonitorDaemon implements AutoCloseable {
     /** Called by an inbound thread once a gateway has proved its key and is admitted: it no longer counts as unauthenticated. */
     void authenticated(Session session) {
         releaseHandshakePlace(session);
+    }
+
+    /**
+     * Called by an inbound thread when a session's TLS handshake is done (whatever the certificate turns out to
+     * say): the CPU-heavy part is over, so the next connection may be accepted.
+     */
+    void tlsHandshakeDone(Session session) {
+        if (session.handshakeSlot.compareAndSet(true, false)) {
+            handshakeSlots.giveBack();
+        }
     }
 
     private void releaseHandshakePlace(Session session) {
@@ -341,6 +413,7 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         closeQuietly(session.link);
         releaseHandshakePlace(session);
+        tlsHandshakeDone(session);
         sessions.remove(session.id);
         session.pair.removed();
         boolean wasCurrent = session.gatewayId != 0 && sessionsByGateway.remove(session.gatewayId, session);

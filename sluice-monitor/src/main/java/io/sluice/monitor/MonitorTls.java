@@ -7,6 +7,14 @@ import javax.net.ssl.SSLContext;
  * TLS on the gateway link: the monitor's own certificate and the authority its gateways' certificates must
  * come from (in {@code context}), and that authority's revocations, checked at each handshake by the context
  * and again for the sessions already open, which are closed when their certificate is revoked.
+ *
+ * @param certificates the server's authority as a certificate desk for gateways: with it a gateway without a
+ *                     certificate may connect to enroll for one (and nothing else), and gateways renew theirs in
+ *                     session; null when the operator issues every gateway certificate (their own CA)
  */
-public record MonitorTls(SSLContext context, RevocationList revocations) {
+public record MonitorTls(SSLContext context, RevocationList revocations, GatewayCertificates certificates) {
+    /** Client certificates issued by the operator only: every connection must present one. */
+    public MonitorTls(SSLContext context, RevocationList revocations) {
+        this(context, revocations, null);
+    }
 }

@@ -2,7 +2,9 @@ package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
 import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultWriter;
+import io.sluice.protocol.CertificateWriter;
 import io.sluice.protocol.ChallengeWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.PollWriter;
@@ -34,6 +36,7 @@ final class OutboundThread implements Runnable {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
     private final ChallengeWriter challengeWriter = new ChallengeWriter();
     private final AuthResultWriter authResultWriter = new AuthResultWriter();
+    private final CertificateWriter certificateWriter = new CertificateWriter();
     private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final PollWriter pollWriter = new PollWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
@@ -143,6 +146,21 @@ final class OutboundThread implements Runnable {
                     (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "");
             frames++;
             if (outcome != AuthOutcome.ACCEPTED) {
+                session.closeWhenFlushed = true;
+                return frames;
+            }
+        }
+        Session.CertificateAnswer certificate = session.certificateDue;
+        if (certificate != null) {
+            session.certificateDue = null;
+            if (certificate.reason() == AuthReason.NONE) {
+                certificateWriter.write(out, session.sendSequence++, gatewayId, certificate.certificate());
+            } else {
+                certificateWriter.writeRefusal(out, session.sendSequence++, gatewayId, certificate.reason());
+            }
+            frames++;
+            if (session.enrolling) {
+                // An enrollment is all such a connection is for: the gateway comes back with its certificate.
                 session.closeWhenFlushed = true;
                 return frames;
             }

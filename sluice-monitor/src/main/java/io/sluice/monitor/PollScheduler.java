@@ -7,17 +7,22 @@ import java.util.Collection;
  * The poll cycle, as a single-threaded loop step against the daemon's clock: every poll interval,
  * judge the last poll (answered, missed, unreachable after {@code missLimit} misses in a row, closed
  * after three times that) and poll every gateway in session again. A gateway whose socket has not
- * taken earlier frames (backlog above the high watermark) is not polled: that counts as a miss.
+ * taken earlier frames (backlog above the high watermark) is not polled: that counts as a miss. While the
+ * services have not taken half their mailbox ({@link ServicesLink#behind}) nobody is polled: a report asked
+ * for then could only wait for a slot and be dropped, whereas a gateway not asked reports the longer interval
+ * at the next poll, so the stored windows still meet (back-pressure from the database manager to the gateways).
  * Authenticated connections that do not finish the handshake (VOLUMES) in time are closed here too; the
  * unauthenticated ones are closed sooner, by {@link MonitorDaemon#closeUnfinishedHandshakes}.
  */
 final class PollScheduler {
+    private static final System.Logger LOG = System.getLogger(PollScheduler.class.getName());
     private final MonitorDaemon daemon;
     private final long intervalMillis;
     private final int missLimit;
     private long nextSweepAt;
     private long pollSequence;
     private volatile boolean sweepRequested;
+    private boolean pausedForServices;
 
     PollScheduler(MonitorDaemon daemon, long intervalMillis, int missLimit, long now) {
         this.daemon = daemon;
@@ -51,6 +56,16 @@ final class PollScheduler {
         long sequence = ++pollSequence;
         int polled = 0;
         long highWatermark = daemon.context().writeHighWatermark();
+        boolean servicesBehind = daemon.services().behind();
+        if (servicesBehind) {
+            daemon.counters().sweepsSkippedServicesBehind.increment();
+        }
+        if (servicesBehind != pausedForServices) {
+            pausedForServices = servicesBehind;
+            LOG.log(servicesBehind ? System.Logger.Level.WARNING : System.Logger.Level.INFO, servicesBehind
+                    ? "the SLA services are behind (half their mailbox not taken): polls paused; gateways report the longer interval later"
+                    : "the SLA services caught up: polls resumed");
+        }
         for (Session session : sessions) {
             if (session.isClosed()) {
                 continue;
@@ -67,6 +82,9 @@ final class PollScheduler {
             }
             if (session.backlogBytes >= highWatermark) {
                 daemon.counters().pollsSkippedBacklogged.increment();
+                continue;
+            }
+            if (servicesBehind) {
                 continue;
             }
             session.lastPollSent = sequence;

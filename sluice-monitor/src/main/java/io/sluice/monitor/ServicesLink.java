@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
+import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
@@ -13,7 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * The monitor's calls into the SLA services' mailbox: reports, events and gateway states are posted
  * (step one) from the inbound threads and the conductor; a drain thread takes the services' replies
  * (step two) so slots come back. A full mailbox means the services are behind: the post fails, is
- * counted, and the next report carries the counters forward.
+ * counted; before it comes to that the poll scheduler stops polling while the services are {@link #behind},
+ * and a gateway's next report carries its counters forward over the longer interval.
  *
  * <p>Every call is posted idempotent: the services answer a report only once its samples are safe with
  * the database manager, so a report a killed services process had taken and not answered is delivered
@@ -58,6 +60,28 @@ final class ServicesLink implements AutoCloseable {
             }
             LockSupport.parkNanos(RETRY_NANOS);
         }
+    }
+
+    /**
+     * True while running services have not taken at least half their mailbox's worth of the monitor's calls:
+     * they are behind (their database manager is, most likely), so the poll scheduler asks gateways for no
+     * report it could not hand on; the gateways carry their counters into the next report. Services that are
+     * not running (restarting, or a server without the role) are not behind: polling goes on, so gateways are
+     * still judged, and what cannot be posted is counted as dropped.
+     */
+    boolean behind() {
+        return caller.untaken() >= caller.mailbox().geometry().slotCount() / 2 && servicesRunning();
+    }
+
+    private boolean servicesRunning() {
+        Mailbox mailbox = caller.mailbox();
+        for (int i = 0; i < mailbox.geometry().maxCallees(); i++) {
+            EntryInfo callee = mailbox.calleeEntry(i);
+            if (callee.inUse() && callee.alive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void drainReplies() {

@@ -30,6 +30,10 @@ final class Session {
     record PendingThrottle(byte[] frame, long mailboxHandle) {
     }
 
+    /** A certificate issued (DER, reason NONE) or why none was. */
+    record CertificateAnswer(byte[] certificate, io.sluice.protocol.AuthReason reason) {
+    }
+
     final int id;
     final SocketChannel channel;
     /** TLS over {@link #channel}, or null in insecure-plaintext mode. Its handshake is the inbound thread's alone. */
@@ -38,17 +42,28 @@ final class Session {
     final ByteChannel link;
     /** The gateway the client certificate names (0 before the handshake, and without TLS). Inbound thread. */
     long certifiedGatewayId;
+    /**
+     * TLS without a client certificate, which the monitor lets through only to enroll for one: HELLO, CHALLENGE,
+     * ENROLL, CERTIFICATE, close. Never authenticated, so it stays under the unauthenticated caps and deadline.
+     */
+    boolean enrolling;
     /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
     volatile java.math.BigInteger certificateSerial;
     /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
     volatile ThreadPair pair;
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
     volatile ThreadPair migrateTo;
+    /**
+     * When the connection was accepted: with TLS, only once there was room for its handshake, so the handshake
+     * deadline counts from here, not from the time it waited in the accept queue.
+     */
     final long connectedAt;
     /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
     final java.net.InetAddress source;
     /** True while the connection holds a place among the unauthenticated ones; given back once. */
     final AtomicBoolean unauthenticated = new AtomicBoolean(true);
+    /** True while the connection holds a place among the TLS handshakes in progress (never without TLS); given back once. */
+    final AtomicBoolean handshakeSlot;
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
@@ -75,6 +90,8 @@ final class Session {
     volatile AuthOutcome authOutcomeDue;
     volatile AuthReason authReasonDue;
     volatile boolean volumeIdsDue;
+    /** A CERTIFICATE to send (ENROLL's or RENEW's answer); an enrolling connection closes once it is out. */
+    volatile CertificateAnswer certificateDue;
     final AtomicLong pollDue = new AtomicLong();
     final Queue<PendingThrottle> throttlesDue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -109,6 +126,7 @@ final class Session {
         this.channel = channel;
         // A post-handshake message the inbound thread read may need an answer only a write produces.
         this.tls = engine == null ? null : new TlsChannel(channel, engine, this::schedule);
+        this.handshakeSlot = new AtomicBoolean(tls != null);
         this.link = tls == null ? channel : tls;
         this.pair = pair;
         this.connectedAt = now;

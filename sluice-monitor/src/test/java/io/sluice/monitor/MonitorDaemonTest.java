@@ -54,6 +54,8 @@ class MonitorDaemonTest {
     private final Queue<String> states = new ConcurrentLinkedQueue<>();
     private final Queue<String> announced = new ConcurrentLinkedQueue<>();
     private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
+    /** Counted down at once unless a test plays services that have stopped taking calls. */
+    private volatile java.util.concurrent.CountDownLatch servicesTakeCalls = new java.util.concurrent.CountDownLatch(0);
 
     @BeforeEach
     void start() throws Exception {
@@ -69,6 +71,12 @@ class MonitorDaemonTest {
                 .withPairs(2, 10);
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
+            try {
+                servicesTakeCalls.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
             ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
             switch (request.opcode()) {
                 case MailboxOpcodes.SERVICES_STATS_REPORT -> statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
@@ -463,6 +471,30 @@ class MonitorDaemonTest {
         }
     }
 
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void servicesThatStopTakingReportsPausePollingAndNoReportIsDropped() throws Exception {
+        java.util.concurrent.CountDownLatch behind = new java.util.concurrent.CountDownLatch(1);
+        servicesTakeCalls = behind;
+        int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            // The services take nothing (the handler waits on its first call) while the gateway's reports fill
+            // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
+            for (int i = 0; i < half; i++) {
+                gw.answerPoll(0);
+            }
+            // A thousand reports through a loaded machine's mailbox: bounds for progress, not for speed.
+            await(() -> daemon.counters().sweepsSkippedServicesBehind() > 0, 120);
+
+            // The services catch up: every report reaches them, and the polls resume.
+            behind.countDown();
+            await(() -> statsFrom.size() >= half, 120);
+            gw.expect(FrameType.POLL);
+            assertThat(daemon.counters().reportsDropped()).isZero();
+        }
+    }
+
     static byte[] throttleFrame(long gatewayId, long iops, long version) {
         ByteBuffer buffer = ByteBuffer.allocate(io.sluice.protocol.ThrottleSetDescriptor.VOLUMES_OFFSET
                 + io.sluice.protocol.ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
@@ -474,10 +506,14 @@ class MonitorDaemonTest {
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        await(condition, 20);
+    }
+
+    static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
+                throw new AssertionError("condition not met within " + seconds + " s");
             }
             Thread.sleep(5);
         }

@@ -54,6 +54,18 @@ class ServicesLinkTest {
     }
 
     @Test
+    void theServicesAreBehindWhileHalfTheirMailboxIsNotTaken() {
+        assertThat(link.behind()).isFalse();
+        assertThat(post(0)).isTrue();
+        assertThat(link.behind()).as("one of two slots waits to be taken").isTrue();
+        services.poll(request -> request.reply(MailboxStatus.OK, 0), 1);
+        assertThat(link.behind()).as("taken and answered").isFalse();
+        assertThat(post(0)).isTrue();
+        services.close();
+        assertThat(link.behind()).as("services that are not running are not behind: the polls go on").isFalse();
+    }
+
+    @Test
     void aWaitThatSeesNoSlotFreeEndsInARefusal() {
         assertThat(post(0)).isTrue();
         assertThat(post(0)).isTrue();

@@ -6,6 +6,9 @@ import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.CertificateReader;
+import io.sluice.protocol.EnrollWriter;
+import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
@@ -88,6 +91,54 @@ final class TestGateway implements AutoCloseable {
             }
         }
         return outcome;
+    }
+
+    /** What the monitor answered a certificate request with: CERTIFICATE (a certificate or a reason) or AUTH_RESULT. */
+    record CertificateAnswer(FrameType frame, AuthReason reason, byte[] certificate) {
+    }
+
+    /** HELLO, then ENROLL answering the challenge with {@code key}, presenting {@code token} and {@code request}. */
+    CertificateAnswer enroll(byte[] key, byte[] token, byte[] request) throws IOException {
+        out.clear();
+        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        send();
+        expect(FrameType.CHALLENGE);
+        byte[] nonce = new ChallengeReader().wrap(decoder).nonce();
+        out.clear();
+        new EnrollWriter().write(out, sequence++, id, Authenticator.answer(key, id, nonce), token, request);
+        send();
+        return certificateAnswer();
+    }
+
+    /** RENEW in session; the answer, with polls and throttle sets that come first answered. */
+    CertificateAnswer renew(byte[] request) throws IOException {
+        out.clear();
+        new RenewWriter().write(out, sequence++, id, request);
+        send();
+        return certificateAnswer();
+    }
+
+    private CertificateAnswer certificateAnswer() throws IOException {
+        while (true) {
+            DecodeStatus status = decoder.next();
+            if (status == DecodeStatus.FRAME) {
+                if (decoder.frameType() == FrameType.CERTIFICATE) {
+                    CertificateReader answer = new CertificateReader().wrap(decoder);
+                    return new CertificateAnswer(FrameType.CERTIFICATE, answer.reason(), answer.certificate());
+                }
+                if (decoder.frameType() == FrameType.AUTH_RESULT) {
+                    return new CertificateAnswer(FrameType.AUTH_RESULT, new AuthResultReader().wrap(decoder).reason(), new byte[0]);
+                }
+                answer();
+                continue;
+            }
+            if (status != DecodeStatus.NEED_MORE) {
+                throw new IOException("connection ended: " + status + " " + decoder.error());
+            }
+            if (decoder.readFrom(link) < 0) {
+                decoder.endOfStream();
+            }
+        }
     }
 
     /** VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n. */

@@ -149,6 +149,13 @@ public final class TlsChannel implements ByteChannel {
             if (read == 0) {
                 return false;
             }
+            if (!sawFirstRecord && !engine.getUseClientMode() && netIn.hasRemaining() && channel.read(netIn) < 0) {
+                // The client's first flight came with its end of stream: it gave up (timed out waiting in the accept
+                // queue, say) before its handshake began here. Answering would cost a key exchange and a signature
+                // for nobody, and a server catching up on a queue of them would fall behind again.
+                throw new TlsException(TlsException.Reason.CLOSED_DURING_HANDSHAKE,
+                        "the peer closed the connection before its handshake began", null);
+            }
         }
     }
 

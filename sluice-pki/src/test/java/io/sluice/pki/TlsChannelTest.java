@@ -88,6 +88,28 @@ class TlsChannelTest {
     }
 
     @Test
+    void aClientThatLeftBeforeTheServerBeganCostsItNoHandshake() throws Exception {
+        Pair pair = connect(clientContext(issueClient("gateway-7")), 0);
+        assertThat(pair.client.handshake()).as("the ClientHello went out").isEqualTo(TlsChannel.Handshake.NEED_READ);
+        // Gave up waiting (in a real server's accept queue): the ClientHello is followed by the end of the stream.
+        pair.clientRaw.shutdownOutput();
+        Thread.sleep(100); // loopback delivers at once; this is margin for a loaded machine
+
+        assertThatThrownBy(pair.server::handshake).isInstanceOf(TlsException.class)
+                .extracting(e -> ((TlsException) e).reason()).isEqualTo(TlsException.Reason.CLOSED_DURING_HANDSHAKE);
+        pair.serverRaw.close();
+        ByteBuffer answer = ByteBuffer.allocate(16_384);
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        int read;
+        while ((read = pair.clientRaw.read(answer)) == 0) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        assertThat(read).as("no ServerHello, no signature: nothing was sent").isEqualTo(-1);
+        assertThat(answer.position()).isZero();
+    }
+
+    @Test
     void recordsArrivingOneByteAtATimeAreReassembled() throws Exception {
         Trickle trickle = new Trickle();
         trickle.handshake();

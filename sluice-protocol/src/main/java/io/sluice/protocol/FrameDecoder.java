@@ -350,6 +350,9 @@ public final class FrameDecoder {
             case EVENT -> EventDescriptor.isWellFormed(buffer, frame, length);
             case VOLUMES -> VolumesDescriptor.isWellFormed(buffer, frame, length);
             case VOLUME_IDS -> VolumeIdsDescriptor.isWellFormed(buffer, frame, length);
+            case ENROLL -> EnrollDescriptor.isWellFormed(buffer, frame, length);
+            case RENEW -> RenewDescriptor.isWellFormed(buffer, frame, length);
+            case CERTIFICATE -> CertificateDescriptor.isWellFormed(buffer, frame, length);
         };
     }
 }

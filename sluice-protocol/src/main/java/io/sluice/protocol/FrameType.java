@@ -25,7 +25,13 @@ public enum FrameType {
     /** The volumes the gateway serves, once accepted. {@link VolumesDescriptor} */
     VOLUMES(11, Peer.GATEWAY),
     /** The ids the server assigned to those volumes: the session is open. {@link VolumeIdsDescriptor} */
-    VOLUME_IDS(12, Peer.MONITOR);
+    VOLUME_IDS(12, Peer.MONITOR),
+    /** A gateway without a client certificate: its answer, an enrollment token and a certificate request. {@link EnrollDescriptor} */
+    ENROLL(13, Peer.GATEWAY, true),
+    /** An authenticated gateway's request for a new certificate before its own expires. {@link RenewDescriptor} */
+    RENEW(14, Peer.GATEWAY),
+    /** The certificate issued for ENROLL or RENEW, or why none was. {@link CertificateDescriptor} */
+    CERTIFICATE(15, Peer.MONITOR, true);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

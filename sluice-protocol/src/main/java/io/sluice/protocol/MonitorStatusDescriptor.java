@@ -19,6 +19,10 @@ package io.sluice.protocol;
  *                                               136  connections not authenticated (yet)
  *                                               144  connections closed at once: the caps on unauthenticated ones were reached
  *                                               152  connections closed: not authenticated within the handshake timeout
+ *                                               160  TLS handshakes in progress now (at most the bound)
+ *                                               168  times the acceptor stopped at the bound on handshakes in progress
+ *                                               176  gateway certificates issued (enrollments and renewals)
+ *                                               184  certificate requests refused
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -43,13 +47,18 @@ public final class MonitorStatusDescriptor {
     public static final int UNAUTHENTICATED_OFFSET = 136;
     public static final int UNAUTHENTICATED_REFUSED_OFFSET = 144;
     public static final int HANDSHAKE_TIMEOUTS_OFFSET = 152;
-    public static final int LENGTH = 160;
+    public static final int HANDSHAKES_IN_PROGRESS_OFFSET = 160;
+    public static final int HANDSHAKE_BOUND_REACHED_OFFSET = 168;
+    public static final int CERTIFICATES_ISSUED_OFFSET = 176;
+    public static final int CERTIFICATES_REFUSED_OFFSET = 184;
+    public static final int LENGTH = 192;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
             "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
-            "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts");
+            "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
+            "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused");
 
     private MonitorStatusDescriptor() {
     }

@@ -155,6 +155,16 @@ final class FuzzChecks {
                 assertThat(r.volumeName()).isNotEmpty();
                 r.message();
             }
+            case ENROLL -> {
+                EnrollReader r = new EnrollReader().wrap(frame, 0);
+                assertThat(r.enrollmentToken()).isNotEmpty();
+                assertThat(r.request()).isNotEmpty();
+            }
+            case RENEW -> assertThat(new RenewReader().wrap(frame, 0).request()).isNotEmpty();
+            case CERTIFICATE -> {
+                CertificateReader r = new CertificateReader().wrap(frame, 0);
+                assertThat(r.certificate().length > 0).isEqualTo(r.reason() == AuthReason.NONE);
+            }
         }
     }
 }

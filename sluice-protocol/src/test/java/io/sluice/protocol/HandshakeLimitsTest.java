@@ -42,7 +42,8 @@ class HandshakeLimitsTest {
             }
         }
         assertThat(List.of(FrameType.values()).stream().filter(FrameType::isHandshake))
-                .containsExactly(FrameType.HELLO, FrameType.CHALLENGE, FrameType.AUTH, FrameType.AUTH_RESULT);
+                .containsExactly(FrameType.HELLO, FrameType.CHALLENGE, FrameType.AUTH, FrameType.AUTH_RESULT,
+                        FrameType.ENROLL, FrameType.CERTIFICATE);
     }
 
     @Test
@@ -52,6 +53,32 @@ class HandshakeLimitsTest {
         assertThat(AuthResultDescriptor.frameLength(AuthResultDescriptor.MAX_MESSAGE_LENGTH))
                 .isLessThanOrEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
         assertThat(ChallengeDescriptor.FRAME_LENGTH).isLessThanOrEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
+        assertThat(EnrollDescriptor.frameLength(AuthDescriptor.MAX_TOKEN_LENGTH, EnrollDescriptor.MAX_REQUEST_LENGTH))
+                .isEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
+        assertThat(CertificateDescriptor.frameLength(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)).isEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
+    }
+
+    @Test
+    void anEnrollmentRequestLongerThanItsBoundIsMalformedAndOneLongerThanTheHandshakeOversize() {
+        ByteBuffer frame = Samples.frame(new Samples.Enroll(new byte[32], new byte[] {1}, new byte[100]));
+        frame.putShort(EnrollDescriptor.REQUEST_LENGTH_OFFSET, (short) (EnrollDescriptor.MAX_REQUEST_LENGTH + 1));
+        frame.putInt(LENGTH_OFFSET, EnrollDescriptor.frameLength(1, EnrollDescriptor.MAX_REQUEST_LENGTH + 1));
+        ByteBuffer padded = ByteBuffer.allocate(frame.getInt(LENGTH_OFFSET)).put(frame).clear();
+        FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, DEFAULT_MAX_FRAME_LENGTH, 512, 0);
+        DecodeStatus status = DecodeStatus.NEED_MORE;
+        while (status == DecodeStatus.NEED_MORE && padded.hasRemaining()) {
+            decoder.feed(padded);
+            status = decoder.next();
+        }
+        assertThat(status).isEqualTo(DecodeStatus.ERROR);
+        assertThat(decoder.error()).isEqualTo(FrameError.MALFORMED);
+
+        ByteBuffer huge = Samples.frame(new Samples.Enroll(new byte[32], new byte[256], new byte[EnrollDescriptor.MAX_REQUEST_LENGTH]));
+        huge.putInt(LENGTH_OFFSET, HANDSHAKE_MAX_FRAME_LENGTH + 1);
+        FrameDecoder second = FrameDecoder.forConnection(Peer.GATEWAY, DEFAULT_MAX_FRAME_LENGTH, 512, 0);
+        second.feed(huge);
+        assertThat(second.next()).isEqualTo(DecodeStatus.ERROR);
+        assertThat(second.error()).isEqualTo(FrameError.OVERSIZE);
     }
 
     @Test

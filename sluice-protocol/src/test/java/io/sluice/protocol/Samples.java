@@ -54,6 +54,12 @@ final class Samples {
                     random.nextInt(), random.nextLong(), volume(random), text(random, 0, 512));
             case VOLUMES -> new Volumes(volumes(random, maxEntries));
             case VOLUME_IDS -> volumeIds(random, maxEntries);
+            case ENROLL -> new Enroll(bytes(random, 32), bytes(random, 1 + random.nextInt(256)),
+                    bytes(random, 1 + random.nextInt(EnrollDescriptor.MAX_REQUEST_LENGTH)));
+            case RENEW -> new Renew(bytes(random, 1 + random.nextInt(RenewDescriptor.MAX_REQUEST_LENGTH)));
+            case CERTIFICATE -> random.nextBoolean()
+                    ? new Certificate(AuthReason.NONE, bytes(random, 1 + random.nextInt(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)))
+                    : new Certificate(AuthReason.values()[1 + random.nextInt(AuthReason.values().length - 1)], new byte[0]);
         };
     }
 
@@ -288,6 +294,59 @@ final class Samples {
             AuthResultReader reader = new AuthResultReader().wrap(decoder);
             assertThat(new AuthResult(reader.outcome(), reader.reason(), reader.pollIntervalMillis(),
                     reader.retryAfterMillis(), reader.message())).isEqualTo(this);
+        }
+    }
+
+    record Enroll(byte[] answer, byte[] token, byte[] request) implements Sample {
+        public FrameType type() {
+            return FrameType.ENROLL;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            return new EnrollWriter().write(dst, sequence, gatewayId, answer, token, request);
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.ENROLL);
+            EnrollReader reader = new EnrollReader().wrap(decoder);
+            byte[] presented = new byte[32];
+            reader.buffer().get(reader.answerOffset(), presented);
+            assertThat(presented).isEqualTo(answer);
+            assertThat(reader.enrollmentToken()).isEqualTo(token);
+            assertThat(reader.request()).isEqualTo(request);
+        }
+    }
+
+    record Renew(byte[] request) implements Sample {
+        public FrameType type() {
+            return FrameType.RENEW;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            return new RenewWriter().write(dst, sequence, gatewayId, request);
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.RENEW);
+            assertThat(new RenewReader().wrap(decoder).request()).isEqualTo(request);
+        }
+    }
+
+    record Certificate(AuthReason reason, byte[] certificate) implements Sample {
+        public FrameType type() {
+            return FrameType.CERTIFICATE;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            return reason == AuthReason.NONE ? new CertificateWriter().write(dst, sequence, gatewayId, certificate)
+                    : new CertificateWriter().writeRefusal(dst, sequence, gatewayId, reason);
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.CERTIFICATE);
+            CertificateReader reader = new CertificateReader().wrap(decoder);
+            assertThat(reader.reason()).isEqualTo(reason);
+            assertThat(reader.certificate()).isEqualTo(certificate);
         }
     }
 

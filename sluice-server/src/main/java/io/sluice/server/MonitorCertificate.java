@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.common.EpochClock;
+import io.sluice.monitor.GatewayCertificates;
 import io.sluice.monitor.MonitorTls;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.KeyMaterial;
@@ -27,7 +28,11 @@ final class MonitorCertificate {
     private MonitorCertificate() {
     }
 
-    static MonitorTls load(Path pkiDir, String listenHost, List<String> extraNames) throws IOException {
+    /**
+     * @param gatewayValidity how long the certificates gateways enroll for (and renew) live, or null when the monitor
+     *                        issues none (every gateway must then present one the operator issued)
+     */
+    static MonitorTls load(Path pkiDir, String listenHost, List<String> extraNames, Duration gatewayValidity) throws IOException {
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(pkiDir, "Sluice server CA", EpochClock.system());
         Path certificate = pkiDir.resolve(CERTIFICATE_FILE);
         Path key = pkiDir.resolve(KEY_FILE);
@@ -45,6 +50,7 @@ final class MonitorCertificate {
             own = ca.issueKeyMaterial("sluice-monitor", List.copyOf(names), CertificateAuthority.Usage.SERVER, VALIDITY);
             own.write(certificate, key);
         }
-        return new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()), ca.revocations());
+        return new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
+                gatewayValidity == null ? null : new GatewayCertificates(ca, gatewayValidity));
     }
 }

@@ -52,6 +52,15 @@ final class MonitorCommand implements Callable<Integer> {
             + "as gateways dial it (the listen host, localhost and 127.0.0.1 are always in it)")
     List<String> tlsNames = List.of();
 
+    @Option(names = "--insecure-plaintext", description = "without --pki-dir, serve the gateway link in plaintext, which "
+            + "anyone on the network can read and forge (development only); without either the monitor refuses to start")
+    boolean insecurePlaintext;
+
+    @Option(names = "--gateway-certificate-days", defaultValue = "30", description = "with --pki-dir: a gateway without a "
+            + "certificate may enroll for one with an enrollment token (ENROLL) and renews it in session; certificates "
+            + "issued so live this many days; 0: the monitor issues none, gateways bring theirs (default ${DEFAULT-VALUE})")
+    int gatewayCertificateDays;
+
     @Option(names = "--poll-interval", defaultValue = "1000", description = "ms between polls (default ${DEFAULT-VALUE})")
     long pollInterval;
 
@@ -72,6 +81,11 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--max-unauthenticated-per-address", defaultValue = "128",
             description = "the same, from one address (an IPv6 /64) (default ${DEFAULT-VALUE})")
     int maxUnauthenticatedPerAddress;
+
+    @Option(names = "--max-handshakes-in-progress", defaultValue = "0",
+            description = "TLS handshakes in progress at once; at the bound new connections wait in the accept queue. "
+                    + "0: four per core (default ${DEFAULT-VALUE})")
+    int maxHandshakesInProgress;
 
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
@@ -109,13 +123,23 @@ final class MonitorCommand implements Callable<Integer> {
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
-                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress))
+                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress,
+                        maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes()))
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
-            context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames));
+            if (gatewayCertificateDays < 0) {
+                System.err.println("monitor: --gateway-certificate-days must be 0 or more");
+                return ExitCode.USAGE;
+            }
+            context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames,
+                    gatewayCertificateDays == 0 ? null : java.time.Duration.ofDays(gatewayCertificateDays)));
+        } else if (insecurePlaintext) {
+            System.err.println("monitor: WARNING: the gateway link is plaintext (--insecure-plaintext): anyone on the network "
+                    + "can read and forge its frames");
         } else {
-            System.err.println("monitor: the gateway link is plaintext (no --pki-dir): anyone on the network can read and "
-                    + "forge its frames");
+            System.err.println("monitor: refusing a plaintext gateway link: give --pki-dir (TLS 1.3 with client certificates) "
+                    + "or, for development only, --insecure-plaintext");
+            return ExitCode.USAGE;
         }
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
@@ -134,11 +158,13 @@ final class MonitorCommand implements Callable<Integer> {
                     nextStatus += statusEvery;
                     MonitorCounters c = daemon.counters();
                     System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
-                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d)%n",
+                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
+                                    + "handshakes in progress %d (bound reached %d times)%n",
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost(),
-                            daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts());
+                            daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts(),
+                            daemon.handshakesInProgress(), c.handshakeBoundReached());
                 }
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {

@@ -21,7 +21,7 @@ class MonitorCertificateTest {
     @Test
     void firstStartMakesTheAuthorityAndTheMonitorsCertificateLaterStartsKeepThem() throws Exception {
         Path pki = dir.resolve("data").resolve("pki");
-        MonitorTls first = MonitorCertificate.load(pki, "10.0.0.5", List.of("sla.example"));
+        MonitorTls first = MonitorCertificate.load(pki, "10.0.0.5", List.of("sla.example"), null);
 
         assertThat(first.context().getProtocol()).isEqualTo("TLSv1.3");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki))).isEqualTo("rwx------");
@@ -33,7 +33,7 @@ class MonitorCertificateTest {
         assertThat(issued.certificate().getSubjectAlternativeNames().stream().map(name -> String.valueOf(name.get(1))).toList())
                 .containsExactly("10.0.0.5", "localhost", "127.0.0.1", "sla.example");
 
-        MonitorCertificate.load(pki, "0.0.0.0", List.of());
+        MonitorCertificate.load(pki, "0.0.0.0", List.of(), null);
         KeyMaterial again = KeyMaterial.load(pki.resolve(MonitorCertificate.CERTIFICATE_FILE), pki.resolve(MonitorCertificate.KEY_FILE));
         assertThat(again.certificate()).isEqualTo(issued.certificate());
     }

@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * <pre>
  *   --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
  *   [--enrollment-token T] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
- *   [--ramp-up-ms MS] [--summary-interval S]
+ *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S]
  * </pre>
  * or, in tests, from {@link #builder}.
  *
@@ -31,20 +31,28 @@ import java.nio.file.Path;
  * @param volumeIds          how the gateways name and number their volumes
  * @param tls                TLS with a certificate per gateway from the server's authority ({@code --pki-dir}),
  *                           or null for plaintext
+ * @param connectsInFlight   at most this many gateways are connecting at once (from the connect until the session
+ *                           is open or the attempt failed), shared evenly among the loops; the others wait their
+ *                           turn, so a fleet starting (or coming back) together does not stampede the monitor
  */
 public record SimContext(InetSocketAddress monitor, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
-                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls) {
+                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight) {
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
     public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
     public static final int MAX_THREADS = 64;
+    /**
+     * Connects in flight by default: with TLS a monitor gets through about a hundred handshakes a second on two
+     * cores, so 64 waiting their turn there pass in well under the gateways' handshake timeout.
+     */
+    public static final int DEFAULT_CONNECTS_IN_FLIGHT = 64;
 
     public static final String USAGE = """
             usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
                               [--first-gateway-id ID] [--enrollment-token T] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
-                              [--volume-ids shared|distinct|default] [--pki-dir DIR]
+                              [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
               each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default).
@@ -52,7 +60,10 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
               --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
               The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.
               T is presented by every gateway, {id} replaced by its id: enroll-{id} gives each its own token.
-              --pki-dir DIR: TLS to a monitor run with --pki-dir DIR; each gateway gets a certificate from that CA.""";
+              --pki-dir DIR: TLS to a monitor run with --pki-dir DIR; each gateway gets a certificate from that CA.
+              At most C gateways (default 64) connect at once, from the connect until the session is open or the
+              attempt failed; the others wait their turn. A failed attempt is retried after a backoff that doubles
+              with each failure in a row, give or take 20%.""";
 
     public SimContext {
         if (volumeIds == null) {
@@ -92,6 +103,9 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         }
         if (volumeIds == VolumeIds.DISTINCT && (firstGatewayId + gateways - 1) * (double) volumesPerGateway > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
+        }
+        if (connectsInFlight < 1) {
+            throw new IllegalArgumentException("--connects-in-flight must be at least 1: " + connectsInFlight);
         }
         if (faults == null || volumes == null || timings == null) {
             throw new IllegalArgumentException("faults, volumes and timings are required");
@@ -164,6 +178,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                 case "--ramp-up-ms" -> timings = new SimTimings(number(name, value), timings.heartbeatIntervalMillis(),
                         timings.handshakeTimeoutMillis(), timings.backoffMinMillis(), timings.backoffMaxMillis(),
                         timings.slowDelayMillis(), timings.disconnectPeriodMillis(), timings.malformedAfterPolls());
+                case "--connects-in-flight" -> builder.connectsInFlight = (int) number(name, value);
                 case "--summary-interval" -> builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
                 default -> throw new IllegalArgumentException("unknown option: " + name);
             }
@@ -228,6 +243,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         private SimTimings timings = SimTimings.DEFAULTS;
         private long summaryIntervalMillis = 5_000;
         private VolumeIds volumeIds = VolumeIds.SHARED;
+        private int connectsInFlight = DEFAULT_CONNECTS_IN_FLIGHT;
 
         private Builder(InetSocketAddress monitor, byte[] deploymentSecret) {
             this.monitor = monitor;
@@ -298,7 +314,13 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         public SimContext build() {
             return new SimContext(monitor, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
                     enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
-                    volumeIds, tls);
+                    volumeIds, tls, connectsInFlight);
+        }
+
+        /** At most this many gateways connecting at once (see {@link SimContext#connectsInFlight()}). */
+        public Builder connectsInFlight(int connects) {
+            this.connectsInFlight = connects;
+            return this;
         }
 
         public Builder tls(SimTls simTls) {

@@ -59,6 +59,11 @@ final class SimLoop {
     private final long stopAtMillis;
     private final Consumer<SelectionKey> onReady = this::onReady;
     private long nextTimerMillis;
+    /** This loop's share of {@link SimContext#connectsInFlight()}, and how many of those places are taken. */
+    private final int connectPlaces;
+    private int connectsInFlight;
+    /** Gateways whose time to connect came while every place was taken: each gets the next place given back. */
+    private final java.util.ArrayDeque<SimulatedGateway> awaitingConnect = new java.util.ArrayDeque<>();
     private volatile boolean stopRequested;
     private volatile boolean finished;
 
@@ -71,6 +76,7 @@ final class SimLoop {
         this.context = context;
         this.clock = clock;
         this.selector = Selector.open();
+        this.connectPlaces = Math.max(1, context.connectsInFlight() / context.threads());
         this.stopAtMillis = context.durationMillis() == 0 ? Long.MAX_VALUE : startMillis + context.durationMillis();
         int total = context.gateways();
         int threads = context.threads();
@@ -179,6 +185,31 @@ final class SimLoop {
         return gateways;
     }
 
+    /** A place for a connect in flight, or false: then {@code gateway} waits in line and is admitted in turn. */
+    boolean takeConnectPlace(SimulatedGateway gateway) {
+        if (connectsInFlight < connectPlaces) {
+            connectsInFlight++;
+            return true;
+        }
+        awaitingConnect.add(gateway);
+        return false;
+    }
+
+    /** A connect in flight ended: its place goes to the first gateway in line (which connects at the next scan), else is free. */
+    void giveBackConnectPlace() {
+        SimulatedGateway next = awaitingConnect.poll();
+        if (next != null) {
+            next.admitConnect();
+        } else {
+            connectsInFlight--;
+        }
+    }
+
+    /** Connect places taken now: for tests. */
+    int connectsInFlight() {
+        return connectsInFlight;
+    }
+
     /** A gateway's deadline moved: scan no later than {@code deadlineMillis}. */
     void schedule(long deadlineMillis) {
         if (deadlineMillis < nextTimerMillis) {
@@ -193,6 +224,9 @@ final class SimLoop {
     private int runTimers(long now) {
         int fired = 0;
         long next = Long.MAX_VALUE;
+        // A gateway scanned already may be given an earlier deadline by a later one (a connect place handed over):
+        // schedule() records it here.
+        nextTimerMillis = Long.MAX_VALUE;
         for (SimulatedGateway gateway : gateways) {
             if (gateway.deadline() <= now) {
                 gateway.onTimer(now);
@@ -201,7 +235,7 @@ final class SimLoop {
             next = Math.min(next, gateway.deadline());
         }
         // A gateway whose timer could not act (its output is full) keeps a due deadline: look again next millisecond.
-        nextTimerMillis = Math.max(next, now + 1);
+        nextTimerMillis = Math.max(Math.min(next, nextTimerMillis), now + 1);
         return fired;
     }
 }

@@ -111,6 +111,8 @@ final class SimulatedGateway {
     private int pollsThisSession;
     private boolean connectedBefore;
     private boolean shutdownAfterFlush;
+    /** Holds one of the loop's places for connects in flight: from the connect until the session opens or the attempt fails. */
+    private boolean connectPlace;
 
     SimulatedGateway(SimLoop loop, int index, long gatewayId, FaultMode fault, byte[] key, byte[] enrollmentToken,
                      SyntheticVolume[] volumes, long firstConnectMillis) {
@@ -152,7 +154,13 @@ final class SimulatedGateway {
         switch (state) {
             case WAITING -> {
                 if (now >= stateDeadline) {
-                    connect(now);
+                    if (connectPlace || loop.takeConnectPlace(this)) {
+                        connectPlace = true;
+                        connect(now);
+                    } else {
+                        // In the loop's queue: it hands this gateway a place when a connect in flight ends.
+                        stateDeadline = Long.MAX_VALUE;
+                    }
                 }
             }
             case CONNECTING, TLS_HANDSHAKE, HELLO_SENT, AUTH_SENT, VOLUMES_SENT, CORRUPTED -> {
@@ -187,6 +195,25 @@ final class SimulatedGateway {
         updateDeadline();
     }
 
+    /** Its turn to connect, with a place the loop handed over from a connect that ended; connects at the next timer scan. */
+    void admitConnect() {
+        connectPlace = true;
+        if (state == State.STOPPED) {
+            leaveConnectPlace();
+            return;
+        }
+        stateDeadline = 0;
+        updateDeadline();
+    }
+
+    /** The connect attempt ended (session open, or failed): its place goes to the next gateway waiting for one. */
+    private void leaveConnectPlace() {
+        if (connectPlace) {
+            connectPlace = false;
+            loop.giveBackConnectPlace();
+        }
+    }
+
     /** Closes for good: the simulator is stopping. */
     void stop() {
         if (state == State.IN_SESSION || state == State.CORRUPTED) {
@@ -195,6 +222,7 @@ final class SimulatedGateway {
         closeChannel();
         state = State.STOPPED;
         deadline = Long.MAX_VALUE;
+        leaveConnectPlace();
     }
 
     private void connect(long now) {
@@ -420,6 +448,7 @@ final class SimulatedGateway {
         // Counted as accepted once the session is open, so accepted less ended is the gateways in session.
         count(SimCounter.AUTH_ACCEPTED);
         state = State.IN_SESSION;
+        leaveConnectPlace();
         sessions++;
         failuresInARow = 0;
         pollsThisSession = 0;
@@ -621,6 +650,7 @@ final class SimulatedGateway {
         closeChannel();
         lateCount = 0;
         state = State.WAITING;
+        leaveConnectPlace();
         stateDeadline = reconnectAt;
     }
 

@@ -129,6 +129,38 @@ class SimLoopTest {
     }
 
     @Test
+    void connectsBeyondThePlacesInFlightWaitTheirTurn() throws Exception {
+        try (ServerSocketChannel mute = ServerSocketChannel.open()) {
+            // Never accepts: every connect stays in its handshake until the gateway's own timeout.
+            mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 5).timings(TIMINGS).connectsInFlight(2),
+                    FaultMode.NONE);
+            pump("two connected", s -> s.total().get(SimCounter.CONNECTS) == 2);
+            clock.advance(TIMINGS.handshakeTimeoutMillis() - 1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("the other three wait for a place").isEqualTo(2);
+            assertThat(loop.connectsInFlight()).isEqualTo(2);
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.HANDSHAKE_TIMEOUTS)).isEqualTo(2);
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("the next two in line got the places").isEqualTo(4);
+            assertThat(loop.connectsInFlight()).isEqualTo(2);
+            pump("four connected", s -> s.total().get(SimCounter.CONNECTS) == 4);
+            // The first two back off (1 s at least) and queue behind the fifth when they return.
+            clock.advance(TIMINGS.handshakeTimeoutMillis());
+            loop.doWork();
+            clock.advance(1);
+            loop.doWork();
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("two more went, as two places came free").isEqualTo(6);
+            assertThat(loop.gateways()[4].state()).as("the fifth, first in line").isNotEqualTo(SimulatedGateway.State.WAITING);
+            assertThat(loop.gateways()[1].state()).as("the second, last in line").isEqualTo(SimulatedGateway.State.WAITING);
+            assertThat(loop.connectsInFlight()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aForgedRetryAfterKeepsAGatewayAwayForFiveMinutesAtMost() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
             SimContext context = TestSims.quick(monitor.address(), 1).timings(TIMINGS).build();

@@ -2,6 +2,9 @@ package io.sluice.bench.control;
 
 import io.sluice.bench.JsonLine;
 import io.sluice.bench.control.ClosedLoop.Mode;
+import io.sluice.bench.control.ControlScenarios.Workload;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +15,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice bench control}: the SLA services' control scenarios on the simulated storage model, with
  * two baselines in the same run (no QoS at all; static per-volume limits, what QEMU throttle groups
- * give), and the analyzer's cost per interval for 10,000 volumes on 1,000 gateways.
+ * give), Sluice's throughput against the best static limit in hindsight on a steady and a changing
+ * workload ({@link BestStatic}), and the analyzer's cost per interval for 10,000 volumes on 1,000 gateways.
  */
 @Command(name = "control", mixinStandardHelpOptions = true,
         description = "SLA control scenarios (latency protection, convergence, fairness, reservations, idle share) vs "
@@ -24,8 +28,11 @@ public final class ControlBenchmark implements Callable<Integer> {
     static final double TARGET_RESERVATION = 0.99;
     static final double TARGET_LATENCY_WINDOWS = 0.95;
     static final double TARGET_THROUGHPUT = 0.9;
+    static final double TARGET_VS_BEST_STATIC = 0.95;
+    static final double TARGET_VS_BEST_STATIC_CHANGING = 1.0;
 
-    @Option(names = "--quick", description = "3 seeds, shorter runs, 20 timed intervals: well under a minute")
+    @Option(names = "--quick", description = "3 seeds, shorter runs, best static limit to 1% of capacity, 20 timed intervals: "
+            + "well under a minute")
     boolean quick;
 
     @Override
@@ -42,6 +49,14 @@ public final class ControlBenchmark implements Callable<Integer> {
         double looseDeliveredNoQos = 0;
         LatencyProtection fifo = new LatencyProtection(ControlScenarios.FIFO);
         LatencyProtection parallel = new LatencyProtection(ControlScenarios.PARALLEL);
+        // The best static limit is searched to 1% of the device's capacity in a quick run, 0.1% in a full one.
+        long quickOrFull = quick ? 100 : 1_000;
+        List<BestStatic> bestStatic = new ArrayList<>();
+        for (Workload workload : Workload.values()) {
+            for (ControlScenarios.Device device : List.of(ControlScenarios.FIFO, ControlScenarios.PARALLEL)) {
+                bestStatic.add(new BestStatic(device, workload, (long) device.capacityIops() / quickOrFull));
+            }
+        }
         int convergence = 0;
         double fairness = 1;
         double reservation = 1;
@@ -49,6 +64,9 @@ public final class ControlBenchmark implements Callable<Integer> {
         for (long seed = 1; seed <= seeds; seed++) {
             fifo.run(seed, latencyIntervals);
             parallel.run(seed, latencyIntervals);
+            for (BestStatic comparison : bestStatic) {
+                comparison.run(seed, latencyIntervals);
+            }
             ControlScenarios.LatencyRun looseRun = ControlScenarios.goldNextToAFlood(ControlScenarios.FIFO, Mode.QOS, seed,
                     latencyIntervals, loose);
             looseWindows += looseRun.windows();
@@ -86,6 +104,14 @@ public final class ControlBenchmark implements Callable<Integer> {
                 parallel.shareMet(Mode.STATIC));
         System.out.printf(Locale.ROOT, "    throughput during the flood vs no QoS: sluice %.3f   static limits %.3f%n",
                 throughputParallel, parallel.throughputVsNoQos(Mode.STATIC));
+        System.out.printf(Locale.ROOT, "  against the best static limit on bronze in hindsight (per seed, the most throughput with gold's "
+                + "windows met >= %.2f; searched to %d / %d IOPS):%n", BestStatic.OBJECTIVE_SHARE,
+                (long) ControlScenarios.FIFO.capacityIops() / quickOrFull, (long) ControlScenarios.PARALLEL.capacityIops() / quickOrFull);
+        for (BestStatic comparison : bestStatic) {
+            System.out.printf(Locale.ROOT, "    %-20s windows met: sluice %.3f, best static %.3f (limit %d-%d IOPS); throughput: %s%n",
+                    comparison.label() + ":", comparison.sluiceShareMet(), comparison.staticShareMet(), comparison.lowestLimit(),
+                    comparison.highestLimit(), versusBestStatic(comparison));
+        }
         System.out.printf(Locale.ROOT, "  convergence after a step: %d intervals (worst)%n", convergence);
         System.out.printf(Locale.ROOT, "  fairness, equal weights backlogged, min/max: %.4f (worst seed)%n", fairness);
         System.out.printf(Locale.ROOT, "  reservation attainment: %.4f (worst seed and volume)%n", reservation);
@@ -100,6 +126,17 @@ public final class ControlBenchmark implements Callable<Integer> {
         report("throughput_vs_no_qos", throughput >= TARGET_THROUGHPUT, ">= " + TARGET_THROUGHPUT);
         report("latency_windows_met_parallel", latencyMetParallel >= TARGET_LATENCY_WINDOWS, ">= " + TARGET_LATENCY_WINDOWS);
         report("throughput_vs_no_qos_parallel", throughputParallel >= TARGET_THROUGHPUT, ">= " + TARGET_THROUGHPUT);
+        for (BestStatic comparison : bestStatic) {
+            boolean steady = comparison.workload() == Workload.STEADY;
+            String figure = "throughput_vs_best_static" + comparison.keySuffix();
+            String target = steady ? ">= " + TARGET_VS_BEST_STATIC : "> " + TARGET_VS_BEST_STATIC_CHANGING;
+            if (comparison.comparable()) {
+                double ratio = comparison.throughputRatio();
+                report(figure, steady ? ratio >= TARGET_VS_BEST_STATIC : ratio > TARGET_VS_BEST_STATIC_CHANGING, target);
+            } else {
+                System.out.printf("  %-44s target %-8s MISSED (%s)%n", figure, target, versusBestStatic(comparison));
+            }
+        }
 
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("benchmark", "control");
@@ -124,12 +161,36 @@ public final class ControlBenchmark implements Callable<Integer> {
         line.put("latency_windows_met_no_qos_parallel", round(parallel.shareMet(Mode.NO_QOS), 4));
         line.put("latency_windows_met_static_parallel", round(parallel.shareMet(Mode.STATIC), 4));
         line.put("throughput_static_vs_no_qos_parallel", round(parallel.throughputVsNoQos(Mode.STATIC), 4));
+        for (BestStatic comparison : bestStatic) {
+            String suffix = comparison.keySuffix();
+            // null, not a ratio, when Sluice (or every static limit) missed gold's objective in some seed.
+            line.put("throughput_vs_best_static" + suffix, comparison.comparable() ? round(comparison.throughputRatio(), 4) : null);
+            if (comparison.workload() != Workload.STEADY) {
+                line.put("latency_windows_met" + suffix, round(comparison.sluiceShareMet(), 4));
+            }
+            line.put("latency_windows_met_best_static" + suffix, round(comparison.staticShareMet(), 4));
+            line.put("best_static_limit_min" + suffix, comparison.lowestLimit());
+            line.put("best_static_limit_max" + suffix, comparison.highestLimit());
+        }
         System.out.println(JsonLine.of(line));
         return 0;
     }
 
     private static void report(String figure, boolean met, String target) {
-        System.out.printf("  %-30s target %-8s %s%n", figure, target, met ? "met" : "MISSED");
+        System.out.printf("  %-44s target %-8s %s%n", figure, target, met ? "met" : "MISSED");
+    }
+
+    /** Sluice's throughput over the best static limit's, or why there is no ratio. */
+    private static String versusBestStatic(BestStatic comparison) {
+        if (comparison.sluiceMissed() > 0) {
+            return String.format(Locale.ROOT, "no ratio: sluice missed gold's objective in %d of %d seeds",
+                    comparison.sluiceMissed(), comparison.seeds());
+        }
+        if (comparison.staticInfeasible() > 0) {
+            return String.format(Locale.ROOT, "no ratio: no static limit kept gold's objective in %d of %d seeds",
+                    comparison.staticInfeasible(), comparison.seeds());
+        }
+        return String.format(Locale.ROOT, "sluice %.3f of the best static limit's", comparison.throughputRatio());
     }
 
     private static double round(double value, int digits) {

@@ -67,13 +67,24 @@ final class ControlScenarios {
      * reservation. A window in which gold completed nothing is a miss: it wanted I/O and got none.
      */
     static LatencyRun goldNextToAFlood(Device device, Mode mode, long seed, int intervals, LatencyObjective objective) {
+        return goldNextToBronze(device, Workload.STEADY, mode, seed, intervals, objective,
+                (long) device.capacityIops() - GOLD_RESERVATION);
+    }
+
+    /**
+     * Gold next to bronze under {@code workload}, judged as in {@link #goldNextToAFlood(Device, Mode, long,
+     * int, LatencyObjective)}; under STATIC bronze is held to {@code bronzeLimit} from the start (the
+     * baselines' regimes ignore it). Windows and throughput are counted from {@link #FLOOD_STARTS} on.
+     */
+    static LatencyRun goldNextToBronze(Device device, Workload workload, Mode mode, long seed, int intervals,
+                                       LatencyObjective objective, long bronzeLimit) {
         ClosedLoop loop = new ClosedLoop(mode, device.capacityIops(), device.baseMicros(), device.servers(), seed);
-        SimVolume gold = loop.volume(1, 11, 1_500);
-        SimVolume bronze = loop.volume(2, 12, 2_000);
+        SimVolume gold = loop.volume(1, 11, workload.goldIops(0, intervals));
+        SimVolume bronze = loop.volume(2, 12, workload.bronzeIops(device, 0, intervals));
         loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(GOLD_RESERVATION)
                 .latency(objective).build());
         loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
-        loop.staticLimit(2, 12, (long) device.capacityIops() - GOLD_RESERVATION);
+        loop.staticLimit(2, 12, bronzeLimit);
         long[] window = new long[LatencyBuckets.COUNT];
         int[] counts = new int[2];
         // Gold has one gateway, so exactly one report an interval carries it: the window closes on that one.
@@ -98,9 +109,11 @@ final class ControlScenarios {
                 }
             }
         });
-        loop.run(FLOOD_STARTS);
-        bronze.demand(device.floodIops());
-        loop.run(intervals - FLOOD_STARTS);
+        for (int i = 0; i < intervals; i++) {
+            gold.demand(workload.goldIops(i, intervals));
+            bronze.demand(workload.bronzeIops(device, i, intervals));
+            loop.run(1);
+        }
         double delivered = 0;
         for (SimVolume volume : List.of(gold, bronze)) {
             for (int i = FLOOD_STARTS; i < intervals; i++) {
@@ -108,6 +121,41 @@ final class ControlScenarios {
             }
         }
         return new LatencyRun(counts[0], counts[1], delivered);
+    }
+
+    /** What gold and bronze offer, interval by interval, in a run of a given length. */
+    enum Workload {
+        /** Gold at 1,500 IOPS throughout; bronze at 2,000 until {@link #FLOOD_STARTS}, then flooding. */
+        STEADY,
+        /**
+         * As {@link #STEADY} until {@link #FLOOD_STARTS}; then six equal segments in which gold offers
+         * 1,500, 1,500, 4,000, 4,000, 800, 800 IOPS and bronze floods, floods, floods, goes light (a fifth
+         * of the device's capacity), stays light, floods. The two step at different times, as tenants
+         * who do not coordinate would, so every pairing lasts at least a sixth of the run (more than the
+         * 5% of windows an objective may miss): gold's 4,000 meets bronze's flood, its 1,500 and 800 do
+         * too, and the cap bronze can have while gold keeps its objective moves with gold's rate. No one
+         * static limit is right for all of it.
+         */
+        CHANGING;
+
+        private static final double[] GOLD_STEPS = {1_500, 1_500, 4_000, 4_000, 800, 800};
+        private static final boolean[] BRONZE_FLOODS = {true, true, true, false, false, true};
+
+        double goldIops(int interval, int intervals) {
+            return this == STEADY || interval < FLOOD_STARTS ? 1_500 : GOLD_STEPS[segment(interval, intervals)];
+        }
+
+        double bronzeIops(Device device, int interval, int intervals) {
+            if (interval < FLOOD_STARTS) {
+                return 2_000;
+            }
+            boolean floods = this == STEADY || BRONZE_FLOODS[segment(interval, intervals)];
+            return floods ? device.floodIops() : device.capacityIops() / 5;
+        }
+
+        private static int segment(int interval, int intervals) {
+            return (interval - FLOOD_STARTS) * GOLD_STEPS.length / (intervals - FLOOD_STARTS);
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import io.sluice.db.store.Resolution;
 import io.sluice.db.store.RollupRepository;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
+import io.sluice.db.store.VolumeHours;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.Reply;
@@ -191,8 +192,8 @@ final class EngineBench {
 
     /**
      * One volume's last hour at 1 s; {@code summaryVolumes} volumes' last day at 1 min (written
-     * straight into the rollup table, then rolled up into hours as the manager does once an hour is
-     * over: all but the last); 30 days of hourly verdicts for 20 SLAs (5 when quick) on 3 dimensions.
+     * straight into the rollup table and added to the volume-hour rows as the minute rollup does,
+     * then rolled up into hours as the manager does once an hour is over: all but the last); 30 days of hourly verdicts for 20 SLAs (5 when quick) on 3 dimensions.
      */
     private void loadQueryData(Database database) throws Exception {
         SampleRepository samples = new SampleRepository(database.engine());
@@ -219,7 +220,19 @@ final class EngineBench {
                 return null;
             });
         }
+        // What the minute rollup does with the minute rows it writes, then its mark at the top of the hour.
         RollupRepository rollups = new RollupRepository();
+        for (long hour = now - 24 * HOUR; hour < now; hour += HOUR) {
+            long start = hour;
+            database.inTransaction(c -> {
+                VolumeHours.addMinutes(c, start, start + HOUR);
+                return null;
+            });
+        }
+        database.inTransaction(c -> {
+            rollups.recordDone(c, Resolution.MINUTE, now);
+            return null;
+        });
         for (long hour = now - 24 * HOUR; hour < now - HOUR; hour += HOUR) {
             long start = hour;
             database.inTransaction(c -> rollups.rollUp(c, Resolution.HOUR, start, start + HOUR));

@@ -38,13 +38,14 @@ import org.HdrHistogram.Histogram;
 final class SluiceSweepServer implements SweepServer {
     private final Path monitorBox;
     private final Path servicesBox;
-    /** Unauthenticated connections at once with TLS: a few hundred handshakes' work, well inside their timeout. */
-    private static final int TLS_HANDSHAKES = 256;
     private final MonitorDaemon daemon;
     private final MailboxClient client;
 
-    /** With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA. */
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir) throws Exception {
+    /**
+     * With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA, at most
+     * {@code handshakeBound} handshakes in progress (0: the monitor's default).
+     */
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir, int handshakeBound) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
@@ -54,12 +55,10 @@ final class SluiceSweepServer implements SweepServer {
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
                 // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
-                // With TLS, the monitor's cap on unauthenticated connections is what keeps thousands of full
-                // handshakes from advancing in lockstep (each a step per turn, none finishing before the
-                // gateways give up): the connections over it are closed at once and come back later.
-                .withHandshake(10_000, pkiDir == null
-                        ? new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100)
-                        : new MonitorContext.UnauthenticatedLimits(TLS_HANDSHAKES, TLS_HANDSHAKES));
+                // With TLS the monitor's own bound on handshakes in progress (its default, four per core) is what
+                // keeps thousands of full handshakes from advancing in lockstep and all missing their deadline.
+                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100,
+                        handshakeBound > 0 ? handshakeBound : MonitorContext.UnauthenticatedLimits.defaultHandshakes()));
         if (pkiDir != null) {
             CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
             KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,
@@ -94,6 +93,12 @@ final class SluiceSweepServer implements SweepServer {
 
     int pairs() {
         return daemon.pairCount();
+    }
+
+    /** The handshake counters: the most in progress at once, times the bound stopped the acceptor, timeouts. */
+    String handshakes() {
+        return daemon.handshakesInProgressPeak() + " " + daemon.counters().handshakeBoundReached() + " "
+                + daemon.counters().handshakeTimeouts();
     }
 
     /**

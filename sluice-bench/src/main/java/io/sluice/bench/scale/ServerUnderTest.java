@@ -81,6 +81,9 @@ final class ServerUnderTest implements AutoCloseable {
                   # the simulated gateways all come from 127.0.0.1, standing for as many hosts
                   max-unauthenticated: 20000
                   max-unauthenticated-per-address: 20000
+                  # the simulators speak plaintext here: this benchmark measures the server's scale, not TLS
+                  # (sluice bench monitor compares the two)
+                  insecure-plaintext: true
                 web:
                   listen: 127.0.0.1:%d
                 """.formatted(name, work.resolve("data"), runDir, MAILBOX_DIR, secretFile, monitorPort, pollMillis,

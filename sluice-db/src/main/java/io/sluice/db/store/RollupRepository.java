@@ -8,7 +8,8 @@ import java.sql.SQLException;
 
 /**
  * Rollups from 1 s to 1 min and from 1 min to 1 h, each window written once together with the
- * progress mark in one transaction; and retention, which never deletes what is not rolled up yet.
+ * progress mark in one transaction (the minute rollup also adds its rows to {@link VolumeHours});
+ * and retention, which never deletes what is not rolled up yet.
  */
 public final class RollupRepository {
     /** Where the rollup into {@code target} has got to; null if it never ran. */
@@ -56,13 +57,24 @@ public final class RollupRepository {
             s.setLong(2, to);
             rows = s.executeUpdate();
         }
+        if (target == Resolution.MINUTE) {
+            VolumeHours.addMinutes(c, from, to);
+        }
+        recordDone(c, target, to);
+        return rows;
+    }
+
+    /**
+     * Records that the rollup into {@code target} is complete before {@code to}. The rollup does it
+     * itself; the benchmark, which writes a day of minute rows directly, records where they end.
+     */
+    public void recordDone(Connection c, Resolution target, long to) throws SQLException {
         Upserts.Parameters progress = s -> {
             s.setLong(1, to);
             s.setString(2, target.label());
         };
         Upserts.upsert(c, "UPDATE rollup_progress SET done_until = ? WHERE resolution = ?", progress,
                 "INSERT INTO rollup_progress (done_until, resolution) VALUES (?, ?) ON CONFLICT DO NOTHING", progress);
-        return rows;
     }
 
     /** Deletes windows of {@code resolution} that start before {@code cutoff}; returns how many. */

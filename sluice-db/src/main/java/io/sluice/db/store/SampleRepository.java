@@ -200,29 +200,77 @@ public final class SampleRepository {
     }
 
     /**
-     * Totals per volume over [from, to): all volumes when {@code volumeIds} is null. At 1 min, the
-     * whole hours the hour rollup has completed are read from samples_1h and only the edges from
-     * samples_1m: a day of a thousand volumes is 2.9 million minute rows, too many to sum per query,
-     * against some 50,000 hour rows. A completed hour row sums exactly its minute rows (they are never
-     * rewritten once rolled up), so the figures are the same either way.
+     * Totals per volume over [from, to): all volumes when {@code volumeIds} is null. At 1 min, whole
+     * hours come from {@link VolumeHours} (one narrow row per volume and hour, kept up to date by the
+     * minute rollup) and only the edges of the range from samples_1m: a day of a thousand volumes is
+     * 2.9 million minute rows, too many to sum per query, against 24,000 volume-hour rows. An edge is
+     * read from its minute rows or, when that is fewer rows, from its hour's row less the minute rows
+     * outside the edge; the figures are the same either way, as an hour row sums exactly the minute
+     * rows of its hour (see {@link #startEdge} and {@link #endEdge} for when that is known to hold).
      */
     public List<VolumeSummary> summary(Connection c, int[] volumeIds, long from, long to, Resolution resolution)
             throws SQLException {
         VolumeTotals totals = new VolumeTotals();
-        if (resolution == Resolution.MINUTE) {
-            long hour = Resolution.HOUR.millis();
-            long hoursFrom = Math.ceilDiv(from, hour) * hour;
-            Long hoursDone = rollups.doneUntil(c, Resolution.HOUR);
-            long hoursTo = hoursDone == null ? hoursFrom : Math.min(Math.floorDiv(to, hour) * hour, hoursDone);
-            if (hoursTo > hoursFrom) {
-                sum(c, totals, Resolution.MINUTE, "COUNT(*)", volumeIds, from, hoursFrom);
-                sum(c, totals, Resolution.HOUR, "SUM(minutes)", volumeIds, hoursFrom, hoursTo);
-                sum(c, totals, Resolution.MINUTE, "COUNT(*)", volumeIds, hoursTo, to);
-                return totals.summaries();
+        long hour = Resolution.HOUR.millis();
+        long hoursFrom = Math.ceilDiv(from, hour) * hour;
+        long hoursTo = Math.floorDiv(to, hour) * hour;
+        if (resolution != Resolution.MINUTE || hoursTo < hoursFrom) {
+            sum(c, totals, resolution, "COUNT(*)", volumeIds, from, to);
+            return totals.summaries();
+        }
+        // Read before any hour row: a minute window rolled up by then is in the hour rows read after.
+        Long minutesBefore = rollups.doneUntil(c, Resolution.MINUTE);
+        VolumeHours.sum(c, totals, volumeIds, hoursFrom, hoursTo);
+        startEdge(c, totals, volumeIds, from, hoursFrom, minutesBefore);
+        endEdge(c, totals, volumeIds, hoursTo, to);
+        return totals.summaries();
+    }
+
+    /**
+     * [from, hoursFrom), the end of the hour before the first whole one. Read as that hour's row less
+     * its minute rows before {@code from} when that is fewer minutes, provided the row is complete (the
+     * minute rollup had passed the hour before the row was read) and no minute row of the hour was
+     * deleted (retention deletes rows before a cutoff, and the earliest minute row kept is not later
+     * than the hour's start).
+     */
+    private void startEdge(Connection c, VolumeTotals totals, int[] volumeIds, long from, long hoursFrom, Long minutesBefore)
+            throws SQLException {
+        if (from == hoursFrom) {
+            return;
+        }
+        long hour = hoursFrom - Resolution.HOUR.millis();
+        if (hoursFrom - from > from - hour && minutesBefore != null && minutesBefore >= hoursFrom) {
+            Long earliest = rollups.earliest(c, Resolution.MINUTE);
+            if (earliest != null && earliest <= hour) {
+                VolumeTotals edge = new VolumeTotals();
+                VolumeHours.sum(c, edge, volumeIds, hour, hoursFrom);
+                VolumeTotals before = new VolumeTotals();
+                sum(c, before, Resolution.MINUTE, "COUNT(*)", volumeIds, hour, from);
+                edge.subtract(before);
+                totals.addEdge(edge);
+                return;
             }
         }
-        sum(c, totals, resolution, "COUNT(*)", volumeIds, from, to);
-        return totals.summaries();
+        sum(c, totals, Resolution.MINUTE, "COUNT(*)", volumeIds, from, hoursFrom);
+    }
+
+    /**
+     * [hoursTo, to), the start of the last hour. Read as that hour's row when the minute rollup has
+     * not got past {@code to} (checked after the row was read): the row then holds exactly the minute
+     * rows before {@code to}, which is the usual case of a range ending now.
+     */
+    private void endEdge(Connection c, VolumeTotals totals, int[] volumeIds, long hoursTo, long to) throws SQLException {
+        if (to == hoursTo) {
+            return;
+        }
+        VolumeTotals edge = new VolumeTotals();
+        VolumeHours.sum(c, edge, volumeIds, hoursTo, hoursTo + Resolution.HOUR.millis());
+        Long minutesAfter = rollups.doneUntil(c, Resolution.MINUTE);
+        if (minutesAfter != null && to >= minutesAfter) {
+            totals.addEdge(edge);
+        } else {
+            sum(c, totals, Resolution.MINUTE, "COUNT(*)", volumeIds, hoursTo, to);
+        }
     }
 
     /**

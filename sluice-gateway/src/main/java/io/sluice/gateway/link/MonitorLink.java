@@ -6,7 +6,11 @@ import io.sluice.gateway.qos.QosParameters;
 import io.sluice.gateway.qos.QosSetting;
 import io.sluice.gateway.qos.QosStatus;
 import io.sluice.gateway.stats.VolumeStats;
+import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.CertificateReader;
+import io.sluice.protocol.EnrollWriter;
+import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.Capabilities;
@@ -58,12 +62,17 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  *   CONNECTING --connect--> HANDSHAKE: HELLO / CHALLENGE -> AUTH / AUTH_RESULT
+ *                           (without a certificate yet: CHALLENGE -> ENROLL / CERTIFICATE, close, CONNECTING)
  *        ^                      | ACCEPTED: VOLUMES (every export)  | PENDING, REFUSED (with a retry-after,
  *        |                      | / VOLUME_IDS                      v  at most 5 minutes whatever it says)
  *   BACKING_OFF <--broken-- IN_SESSION: POLL -> STATS,          BACKING_OFF (max(retry-after, backoff))
  *   (100 ms .. 10 s,        THROTTLE_SET -> apply -> THROTTLE_ACK,
  *    doubled, jittered)     HEARTBEAT when idle, EVENT on capacity warnings
  * </pre>
+ *
+ * <p><b>Certificates.</b> An enrolled gateway ({@link LinkIdentity}) without a certificate enrolls for one with its token
+ * and connects again with it at once; in session, two thirds into the certificate's life, it sends RENEW once per
+ * connection and installs the answer for its next connection.
  *
  * <p>A session also ends when the monitor sends nothing for max(3 heartbeat intervals, 4 poll intervals): a hung
  * monitor, or a network that drops packets without resetting the connection.
@@ -114,7 +123,11 @@ public final class MonitorLink implements AutoCloseable {
     private final HelloWriter helloWriter = new HelloWriter();
     private final VolumesWriter volumesWriter = new VolumesWriter();
     private final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
+    private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     private final AuthWriter authWriter = new AuthWriter();
+    private final EnrollWriter enrollWriter = new EnrollWriter();
+    private final RenewWriter renewWriter = new RenewWriter();
+    private final CertificateReader certificateReader = new CertificateReader();
     private final StatsWriter statsWriter = new StatsWriter();
     private final ThrottleAckWriter ackWriter = new ThrottleAckWriter();
     private final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
@@ -148,6 +161,12 @@ public final class MonitorLink implements AutoCloseable {
     private boolean challenged;
     /** AUTH_RESULT ACCEPTED came and VOLUMES went out; the session opens with VOLUME_IDS. */
     private boolean accepted;
+    /** This connection is for enrolling (ENROLL instead of AUTH): the gateway has no certificate yet. */
+    private boolean enrolling;
+    /** The enrollment gave a certificate: reconnect at once, not after a backoff. */
+    private boolean enrolled;
+    /** RENEW went out on this connection; one per connection. */
+    private boolean renewalRequested;
     private int pollIntervalMillis;
     private long lastReceivedNanos;
     private long silenceLimitNanos;
@@ -196,6 +215,11 @@ public final class MonitorLink implements AutoCloseable {
         }
     }
 
+    /**
+     * The link's counters as the link thread last published them. A report or an ack is counted after its frame
+     * is written (a frame that could not be written is not counted), so the monitor may see a frame a moment
+     * before {@code status()} counts it.
+     */
     public LinkStatus status() {
         return new LinkStatus(state, sessions, connectFailures, reportSequence, throttleSetsAcked, volumesApplied,
                 heartbeatsSent, eventsSent, lastError);
@@ -235,9 +259,17 @@ public final class MonitorLink implements AutoCloseable {
                 if (address.isUnresolved()) {
                     address = new InetSocketAddress(address.getHostString(), address.getPort());
                 }
+                LinkIdentity identity = config.tls();
+                enrolling = identity != null && !identity.hasCertificate();
+                if (enrolling && config.enrollmentToken().length == 0) {
+                    throw new IOException("no valid client certificate in " + identity.directory()
+                            + (identity.certificate() == null ? "" : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
+                            + identity.certificate().getNotAfter().toInstant() + ")")
+                            + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
+                }
                 s.connect(address, config.connectTimeoutMillis());
                 s.setTcpNoDelay(true);
-                delayMillis = config.tls() == null ? session(s) : session(startTls(s, address));
+                delayMillis = identity == null ? session(s) : session(startTls(s, address, identity.context()));
             } catch (IOException | RuntimeException e) {
                 if (running) {
                     lastError = e.toString();
@@ -248,6 +280,12 @@ public final class MonitorLink implements AutoCloseable {
             }
             if (!running) {
                 break;
+            }
+            if (enrolled) {
+                // A certificate instead of a session: connect again at once, with it.
+                enrolled = false;
+                failuresInARow = 0;
+                continue;
             }
             connectFailures++;
             long backoff = backoff();
@@ -276,10 +314,11 @@ public final class MonitorLink implements AutoCloseable {
 
     /**
      * TLS 1.3 over the connected socket: the monitor must prove a certificate for the name or address the gateway
-     * dialled, signed by the configured authority; the gateway proves its own. Within the connect timeout.
+     * dialled, signed by the configured authority; the gateway proves its own, unless it is enrolling for one. Within
+     * the connect timeout.
      */
-    private Socket startTls(Socket s, InetSocketAddress address) throws IOException {
-        SSLSocket tls = (SSLSocket) config.tls().getSocketFactory().createSocket(s, address.getHostString(), address.getPort(), true);
+    private Socket startTls(Socket s, InetSocketAddress address, javax.net.ssl.SSLContext context) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(s, address.getHostString(), address.getPort(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setProtocols(new String[] {TlsContexts.PROTOCOL});
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -307,6 +346,7 @@ public final class MonitorLink implements AutoCloseable {
         long handshakeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
         challenged = false;
         accepted = false;
+        renewalRequested = false;
         while (running) {
             int n;
             try {
@@ -348,6 +388,16 @@ public final class MonitorLink implements AutoCloseable {
                 flush(output);
                 heartbeatsSent++;
             }
+            if (state == LinkState.IN_SESSION && !renewalRequested && config.tls() != null && config.tls().isEnrolled()
+                    && config.tls().renewalDue()) {
+                renewalRequested = true;
+                byte[] request = config.tls().certificateRequest();
+                out.clear();
+                renewWriter.write(out, sequence++, config.gatewayId(), request);
+                flush(output);
+                LOG.log(System.Logger.Level.INFO, "monitor link: certificate " + config.tls().certificate().getSerialNumber().toString(16)
+                        + " is two thirds through its life; asked the monitor to renew it");
+            }
         }
         return -1;
     }
@@ -365,7 +415,12 @@ public final class MonitorLink implements AutoCloseable {
                     byte[] answer = Authenticator.answer(config.key(), config.gatewayId(),
                             challengeReader.wrap(decoder).nonce());
                     out.clear();
-                    authWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken());
+                    if (enrolling) {
+                        enrollWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken(),
+                                config.tls().certificateRequest());
+                    } else {
+                        authWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken());
+                    }
                     flush(output);
                 }
                 case AUTH_RESULT -> {
@@ -376,6 +431,9 @@ public final class MonitorLink implements AutoCloseable {
                     AuthResultReader result = authResultReader.wrap(decoder);
                     switch (result.outcome()) {
                         case ACCEPTED -> {
+                            if (enrolling) {
+                                throw new IOException("the monitor accepted an enrollment as a session");
+                            }
                             accepted = true;
                             pollIntervalMillis = result.pollIntervalMillis();
                             decoder.authenticated();
@@ -383,12 +441,21 @@ public final class MonitorLink implements AutoCloseable {
                         }
                         case PENDING, REFUSED -> {
                             lastError = "monitor answered " + result.outcome() + " (" + result.reason() + ")"
-                                    + (result.message().isEmpty() ? "" : ": " + result.message());
+                                    + (result.message().isEmpty() ? "" : ": " + result.message())
+                                    + (result.reason() == AuthReason.CERTIFICATE_REQUIRED ? ": this gateway has no client "
+                                    + "certificate; configure tls-cert and tls-key, or state-dir and an enrollment token" : "");
+                            LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
                             // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): the frame is not authenticated.
                             int retryAfter = result.retryAfterMillis();
                             return retryAfter > 0 ? (long) retryAfter : (long) config.backoffMaxMillis();
                         }
                         case null -> throw new IOException("unknown AUTH_RESULT outcome");
+                    }
+                }
+                case CERTIFICATE -> {
+                    Long retry = onCertificate(certificateReader.wrap(decoder));
+                    if (retry != null) {
+                        return retry;
                     }
                 }
                 case VOLUME_IDS -> {
@@ -425,6 +492,37 @@ public final class MonitorLink implements AutoCloseable {
         }
         if (status == DecodeStatus.END_OF_STREAM) {
             throw new IOException("monitor closed the connection");
+        }
+        return null;
+    }
+
+    /**
+     * The monitor's answer to ENROLL (then the connection ends: a retry-after, 0 to connect again at once with the
+     * certificate) or to RENEW (the session goes on: null).
+     */
+    private Long onCertificate(CertificateReader answer) throws IOException {
+        boolean enrollment = state == LinkState.HANDSHAKE && enrolling && challenged;
+        if (!enrollment && !(state == LinkState.IN_SESSION && renewalRequested)) {
+            throw new IOException("unexpected CERTIFICATE");
+        }
+        if (answer.reason() != AuthReason.NONE) {
+            lastError = "the monitor issued no certificate (" + answer.reason() + ")";
+            LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
+            return enrollment ? (long) config.backoffMaxMillis() : null;
+        }
+        try {
+            java.security.cert.X509Certificate installed = config.tls().install(answer.certificate());
+            LOG.log(System.Logger.Level.INFO, "monitor link: " + (enrollment ? "enrolled" : "renewed") + ", certificate "
+                    + installed.getSerialNumber().toString(16) + " for " + installed.getSubjectX500Principal().getName()
+                    + " valid until " + installed.getNotAfter().toInstant() + " in " + config.tls().directory());
+        } catch (IOException e) {
+            lastError = "certificate not installed: " + e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
+            return enrollment ? (long) config.backoffMaxMillis() : null;
+        }
+        if (enrollment) {
+            enrolled = true;
+            return 0L;
         }
         return null;
     }

@@ -21,13 +21,14 @@ import java.nio.charset.StandardCharsets;
  * @param capacityWarningPercent an EVENT CAPACITY_WARNING goes out when a volume's backend is this full (0: never)
  * @param volumeIdBase         volume ids on the wire are this plus the export's position from 1, so the gateways
  *                             of one installation can be given ranges that do not overlap
- * @param tls                  TLS 1.3 towards the monitor: this gateway's certificate (CN {@code gateway-<id>}) and the
- *                             authority the monitor's certificate must come from; null for insecure plaintext
+ * @param tls                  TLS 1.3 towards the monitor: this gateway's certificate (CN {@code gateway-<id>}), issued by
+ *                             the operator or enrolled for, and the authority the monitor's certificate must come from;
+ *                             null for insecure plaintext
  */
 public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[] key, byte[] enrollmentToken,
                                 String gatewayName, long heartbeatMillis, long backoffMinMillis, long backoffMaxMillis,
                                 int connectTimeoutMillis, int capacityWarningPercent, int volumeIdBase,
-                                javax.net.ssl.SSLContext tls) {
+                                LinkIdentity tls) {
     public static final long DEFAULT_HEARTBEAT_MILLIS = 5_000;
     public static final long DEFAULT_BACKOFF_MIN_MILLIS = 100;
     public static final long DEFAULT_BACKOFF_MAX_MILLIS = 10_000;
@@ -98,8 +99,13 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
                 backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, base, tls);
     }
 
+    /** TLS with a certificate the operator issued (in {@code context}), or plaintext for null. */
     public MonitorLinkConfig withTls(javax.net.ssl.SSLContext context) {
+        return withTls(context == null ? null : LinkIdentity.issued(context));
+    }
+
+    public MonitorLinkConfig withTls(LinkIdentity identity) {
         return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
-                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, context);
+                backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, identity);
     }
 }

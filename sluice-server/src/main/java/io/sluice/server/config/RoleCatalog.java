@@ -128,16 +128,20 @@ public final class RoleCatalog {
                         "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
                         "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
                         "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
+                        "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
                 if (s.monitorTls()) {
-                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString()));
+                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
+                            "--gateway-certificate-days", Integer.toString(s.gatewayCertificateDays())));
                     if (!s.monitorTlsNames().isEmpty()) {
                         cmd.addAll(List.of("--tls-name", String.join(",", s.monitorTlsNames())));
                     }
+                } else {
+                    cmd.add("--insecure-plaintext");
                 }
             }
             case "web" -> {

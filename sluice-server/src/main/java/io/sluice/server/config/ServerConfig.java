@@ -20,7 +20,15 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                            Monitor monitor, Services services, Database database, Web web) {
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                           Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                          Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames) {
+                          Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
+                          Boolean insecurePlaintext, Integer gatewayCertificateDays) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
+                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
+                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, null, null, null);
+        }
+
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
             this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null);
         }

@@ -17,7 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, boolean monitorTls, List<String> monitorTlsNames,
+                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls,
+                             List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
                              WebAccess webAccess) {
@@ -72,6 +73,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         }
         jvmOptions = Map.copyOf(jvmOptions);
         checkHostPort("monitor.listen", monitorListen);
+        if (gatewayCertificateDays < 0 || gatewayCertificateDays > 3650) {
+            throw new IllegalArgumentException("monitor.gateway-certificate-days: 0..3650, was " + gatewayCertificateDays);
+        }
         checkHostPort("web.listen", webListen);
         if (pollIntervalMillis < 50 || pollIntervalMillis > 3_600_000) {
             throw new IllegalArgumentException("monitor.poll-interval-ms: 50..3600000, was " + pollIntervalMillis);
@@ -85,6 +89,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
             throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
                     + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
+        }
+        if (maxHandshakesInProgress < 0) {
+            throw new IllegalArgumentException("monitor.max-handshakes-in-progress: 0 (four per core) or more, was "
+                    + maxHandshakesInProgress);
         }
         approve = List.copyOf(approve);
         if (roles.contains("monitor") && secretFile == null) {
@@ -147,6 +155,12 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         ServerConfig.Web fw = file.webOrEmpty();
         ServerConfig.Web gw = flags.webOrEmpty();
         ServerConfig.Tls tls = first(gw.tls(), fw.tls(), new ServerConfig.Tls(null, null));
+        boolean insecurePlaintext = first(gm.insecurePlaintext(), fm.insecurePlaintext(), false);
+        boolean monitorTls = first(gm.tls(), fm.tls(), !insecurePlaintext);
+        if (!monitorTls && !insecurePlaintext) {
+            throw new IllegalArgumentException("monitor.tls: false would leave the gateway link in plaintext, which anyone on "
+                    + "the network can read and forge; set monitor.insecure-plaintext: true to accept that (development only)");
+        }
         return new ServerSettings(
                 first(flags.name(), file.name(), "sluice"),
                 dataDir,
@@ -164,8 +178,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
-                first(gm.tls(), fm.tls(), false),
+                first(gm.maxHandshakesInProgress(), fm.maxHandshakesInProgress(), 0),
+                monitorTls,
                 first(gm.tlsNames(), fm.tlsNames(), List.of()),
+                first(gm.gatewayCertificateDays(), fm.gatewayCertificateDays(), 30),
                 bootstrap == null ? null : Path.of(bootstrap).toAbsolutePath(),
                 first(gd.jdbcUrl(), fd.jdbcUrl(), null),
                 first(gd.user(), fd.user(), null),

@@ -41,6 +41,7 @@ class ServerSettingsTest {
                 .containsSubsequence("--approve", "1-100").containsSubsequence("--mailbox-name", "sluice")
                 .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
                 .containsSubsequence("--max-unauthenticated-per-address", "128")
+                .containsSubsequence("--max-handshakes-in-progress", "0")
                 .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
                 .containsSubsequence("--tls-name", "sla.example.com");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
@@ -60,6 +61,26 @@ class ServerSettingsTest {
         assertThat(RoleCatalog.command(s, "web")).containsSubsequence("--public-url", "https://sluice.example.com")
                 .containsSubsequence("--tls-certificate", dir.resolve("web.crt").toString(), "--tls-key", dir.resolve("web.key").toString())
                 .doesNotContain("--allow-plaintext");
+    }
+
+    @Test
+    void theGatewayLinkIsTlsByDefaultAndPlaintextOnlyWhenAskedFor() throws Exception {
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
+        String base = "roles: [monitor]\ndata-dir: " + dir.resolve("data") + "\nsecret-file: " + secret + "\n";
+        ServerSettings plain = ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("default.yaml"), base)),
+                ServerConfig.EMPTY);
+        assertThat(plain.monitorTls()).isTrue();
+        assertThat(RoleCatalog.command(plain, "monitor")).containsSubsequence("--pki-dir", plain.dataDir().resolve("pki").toString())
+                .containsSubsequence("--gateway-certificate-days", "30").doesNotContain("--insecure-plaintext");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("off.yaml"),
+                base + "monitor:\n  tls: false\n")), ServerConfig.EMPTY)).hasMessageContaining("monitor.insecure-plaintext");
+        ServerSettings lab = ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("lab.yaml"),
+                base + "monitor:\n  insecure-plaintext: true\n  gateway-certificate-days: 7\n")), ServerConfig.EMPTY);
+        assertThat(lab.monitorTls()).isFalse();
+        assertThat(RoleCatalog.command(lab, "monitor")).contains("--insecure-plaintext").doesNotContain("--pki-dir");
+        ServerSettings week = ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("week.yaml"),
+                base + "monitor:\n  gateway-certificate-days: 7\n")), ServerConfig.EMPTY);
+        assertThat(RoleCatalog.command(week, "monitor")).containsSubsequence("--gateway-certificate-days", "7");
     }
 
     @Test

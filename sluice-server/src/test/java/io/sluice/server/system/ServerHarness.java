@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.protocol.GatewayCertificateName;
+import java.time.Duration;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -58,6 +61,15 @@ final class ServerHarness implements AutoCloseable {
                  "volumes": [{"volumeId": %d, "backendId": "disk", "groups": [], "allocatedBytes": 67108864}],
                  "slas": [{"name": "capped", "scope": {"kind": "VOLUME", "id": "%d"}, "iopsLimit": %d, "priority": "STANDARD"}]}
                 """.formatted(VOLUME_ID, VOLUME_ID, SLA_IOPS_LIMIT));
+        // As an operator would: `./sluice pki init`, then `./sluice pki issue` for the gateway, before the first start.
+        Path pki = PrivateFiles.ensureDirectory(dir.resolve("data")).resolve(CertificateAuthority.DIRECTORY);
+        CertificateAuthority ca = Files.exists(pki.resolve(CertificateAuthority.KEY_FILE))
+                ? CertificateAuthority.load(pki, EpochClock.system())
+                : CertificateAuthority.create(pki, "Sluice test CA", EpochClock.system());
+        if (!Files.exists(dir.resolve("gateway-1.key"))) {
+            ca.issueKeyMaterial(GatewayCertificateName.of(1), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(30))
+                    .write(dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key"));
+        }
         Files.writeString(dir.resolve("gateway.yaml"), """
                 listen: 127.0.0.1:%d
                 stats-file: %s
@@ -71,7 +83,11 @@ final class ServerHarness implements AutoCloseable {
                   heartbeat-ms: 500
                   backoff-min-ms: 50
                   backoff-max-ms: 500
-                """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret));
+                  tls-ca: %s
+                  tls-cert: %s
+                  tls-key: %s
+                """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret,
+                pki.resolve(CertificateAuthority.CERTIFICATE_FILE), dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key")));
         settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
                 dir.resolve("data").toString(), null, null, secret.toString(), 5_000L, roles, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),

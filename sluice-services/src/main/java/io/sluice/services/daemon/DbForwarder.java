@@ -35,11 +35,22 @@ import java.util.function.LongConsumer;
  * batches, and JSON calls (compliance verdicts, alerts, discovered gateways, volumes and backends, the
  * startup load of SLAs). It never blocks the services' loop: every call is two-step, replies are taken
  * in {@link #doWork}, at most {@link #maxInFlight} calls are outstanding, and what waits is bounded
- * ({@link #maxPendingBatches} sealed batches, {@link #maxPendingCalls} JSON calls). While the database
- * manager is absent (no mailbox file) or not answering, work piles up to those bounds and then the
- * oldest is dropped and counted; the services keep running. A mailbox file that disappears or is replaced
- * is let go (batches in flight are sent again, JSON calls in flight counted as dropped) and the new one
- * attached when it appears, with the startup load run again.
+ * ({@link #maxPendingBatches} sealed batches, {@link #maxPendingCalls} JSON calls).
+ *
+ * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches
+ * slower than reports bring samples, the sealed batches reach {@link #maxPendingBatches} and the forwarder
+ * says it is {@link #full()}: the services then take no more reports from their mailbox until it has room
+ * again, so the reports wait in that mailbox (shared memory); once half of it waits the monitor stops
+ * polling, and the gateways carry their counters into the report they send when asked again (the monitor's
+ * {@code ServicesLink.behind}). A slow database manager therefore slows the reports; it
+ * never makes the forwarder drop a sample it accepted. One turn of intake may go past the bound (the
+ * services take up to 256 reports a turn, about 18 batches), so the forwarder drops only beyond twice the
+ * bound, which the intake cannot reach; if it ever does, the drop is counted and said in {@link #lastError}.
+ * While the database manager is absent (no mailbox file, or one let go), there is nobody to push back
+ * for, and the services keep controlling: samples pile up to {@link #maxPendingBatches} and then the oldest
+ * are dropped, counted and said in {@link #lastError}. A mailbox file that disappears or is replaced is let go
+ * (batches in flight are sent again, JSON calls in flight counted as dropped) and the new one attached when
+ * it appears, with the startup load run again.
  *
  * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted
  * services process continues above the ids its predecessor used and the database manager's
@@ -194,6 +205,24 @@ final class DbForwarder implements AutoCloseable {
         return true;
     }
 
+    /**
+     * True while the database manager is attached and the sealed batches have reached their bound: the
+     * services take no more reports until this turns false, which it does as batches are posted.
+     */
+    boolean full() {
+        return caller != null && sealed.size() >= maxPendingBatches;
+    }
+
+    /**
+     * Waits up to {@code nanos} for the database manager to answer (which frees room), for a loop that
+     * has nothing to do while {@link #full()}; returns at once when not attached.
+     */
+    void awaitReplies(long nanos) {
+        if (caller != null) {
+            caller.awaitReplies(nanos);
+        }
+    }
+
     /** Queues a JSON call ({@code request} is the whole request object); the oldest waiting one goes when full. */
     void call(Map<String, Object> request, ResultHandler onResult) {
         byte[] bytes;
@@ -299,7 +328,6 @@ final class DbForwarder implements AutoCloseable {
         for (byte[] batch : new java.util.TreeMap<>(batchesInFlight).descendingMap().values()) {
             sealed.addFirst(new SealedBatch(batch, NO_HANDLES));
         }
-        trimSealed();
         batchesInFlight.clear();
         droppedCalls += callsInFlight.size();
         callsInFlight.clear();
@@ -308,6 +336,7 @@ final class DbForwarder implements AutoCloseable {
         caller = null;
         mailbox = null;
         nextAttachAt = 0;
+        trimSealed();
     }
 
     private boolean tryAttach() {
@@ -417,11 +446,23 @@ final class DbForwarder implements AutoCloseable {
         batch.begin(0);
     }
 
+    /**
+     * Keeps the sealed batches within their bound: {@link #maxPendingBatches} while the database manager is
+     * absent, twice that while it is attached (the intake stops at the bound, see {@link #full()}). What goes
+     * is the oldest, counted and said.
+     */
     private void trimSealed() {
-        while (sealed.size() > maxPendingBatches) {
+        int bound = caller == null ? maxPendingBatches : 2 * maxPendingBatches;
+        long dropped = 0;
+        while (sealed.size() > bound) {
             SealedBatch oldest = sealed.pollFirst();
-            droppedSamples += oldest.samples();
+            dropped += oldest.samples();
             release(oldest.replies());
+        }
+        if (dropped > 0) {
+            droppedSamples += dropped;
+            lastError = dropped + " samples dropped: " + sealed.size() + " batches were waiting for the database manager "
+                    + (caller == null ? "(its mailbox " + file + " is absent)" : "(attached, past twice the bound)");
         }
     }
 

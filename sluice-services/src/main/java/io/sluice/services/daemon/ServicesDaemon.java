@@ -73,6 +73,8 @@ public final class ServicesDaemon implements AutoCloseable {
      * samples are posted to the database manager, and a query is answered in the turn that took it.
      */
     static final long STUCK_CALL_MILLIS = 30_000;
+    /** Calls taken from the report mailbox per turn at most. */
+    static final int REPORTS_PER_TURN = 256;
     static final int DB_MAX_IN_FLIGHT = 8;
     static final int DB_MAX_PENDING_BATCHES = 64;
     static final int DB_MAX_PENDING_CALLS = 4_096;
@@ -216,7 +218,8 @@ public final class ServicesDaemon implements AutoCloseable {
     private void loop() {
         while (running) {
             loopWatch.turn();
-            int work = callee.poll(this::onRequest, 256);
+            // Back-pressure: while the database manager is behind, reports wait in their mailbox, not here.
+            int work = db != null && db.full() ? 0 : callee.poll(this::onRequest, REPORTS_PER_TURN);
             work += queriesCallee.poll(this::onQuery, 16);
             callee.doHousekeeping();
             queriesCallee.doHousekeeping();
@@ -233,8 +236,14 @@ public final class ServicesDaemon implements AutoCloseable {
             work += monitor.pollReplies(throttles::onReply, 256);
             monitor.heartbeat();
             if (work == 0 && !queriesCallee.hasRequests()) {
-                // The doorbell is the report mailbox's; queries wait at most this long (10 ms).
-                callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10)));
+                // The doorbell is the report mailbox's; queries wait at most this long (10 ms). While the
+                // forwarder is full the reports waiting would ring at once, so the database's replies do.
+                long idleNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10));
+                if (db != null && db.full()) {
+                    db.awaitReplies(idleNanos);
+                } else {
+                    callee.awaitRequests(idleNanos);
+                }
             }
         }
     }

@@ -444,7 +444,8 @@ final class ServicesQueries {
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {
-            db.put("attached", forwarder.attached()).put("pendingSamples", forwarder.pendingSamples())
+            db.put("attached", forwarder.attached()).put("pushingBack", forwarder.full())
+                    .put("pendingSamples", forwarder.pendingSamples())
                     .put("pendingCalls", forwarder.pendingCalls()).put("inFlight", forwarder.inFlight())
                     .put("lastBatchId", forwarder.lastBatchId()).put("storedBatches", forwarder.storedBatches())
                     .put("droppedSamples", forwarder.droppedSamples()).put("droppedCalls", forwarder.droppedCalls())

@@ -70,6 +70,58 @@ class DbForwarderTest {
     }
 
     @Test
+    void aSlowDatabaseManagerMakesTheForwarderPushBackAndNoSampleIsLost() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 2, 3, 100, 1_000, released::add);
+        backend.addVolume(1, 7L).demand(500);
+        backend.addVolume(2, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        // A report a second comes to the services' mailbox; the services take it only while the forwarder has
+        // room, as their loop does; the database manager stores one batch every fourth second.
+        int waiting = 0;
+        int taken = 0;
+        int secondsPushedBack = 0;
+        int mostWaiting = 0;
+        for (int second = 0; second < 40; second++) {
+            waiting++;
+            mostWaiting = Math.max(mostWaiting, waiting);
+            while (waiting > 0 && !forwarder.full()) {
+                take(forwarder);
+                waiting--;
+                taken++;
+            }
+            secondsPushedBack += forwarder.full() ? 1 : 0;
+            clock.advance(1_000);
+            forwarder.doWork();
+            if (second % 4 == 3) {
+                callee.poll(this::serve, 1);
+            }
+            forwarder.doWork();
+            assertThat(forwarder.droppedSamples()).as("second %d", second).isZero();
+        }
+        assertThat(secondsPushedBack).as("the forwarder pushed back").isGreaterThan(20);
+        assertThat(mostWaiting).as("reports that waited in the services' mailbox").isGreaterThan(1);
+
+        // The database manager catches up: every report waiting is taken, every sample stored once.
+        for (int step = 0; step < 1_000 && (waiting > 0 || forwarder.pendingSamples() > 0 || forwarder.inFlight() > 0); step++) {
+            while (waiting > 0 && !forwarder.full()) {
+                take(forwarder);
+                waiting--;
+                taken++;
+            }
+            clock.advance(1_000);
+            forwarder.doWork();
+            callee.poll(this::serve, 16);
+            forwarder.doWork();
+        }
+        assertThat(taken).isEqualTo(40);
+        assertThat(samplesReceived).isEqualTo(taken * 2 * 2);
+        assertThat(forwarder.droppedSamples()).isZero();
+        assertThat(forwarder.pendingSamples()).isZero();
+        forwarder.close();
+    }
+
+    @Test
     void batchesAreWellFormedIdempotentWithRisingIdsAndStoredWhenTheDatabaseManagerAppears() throws Exception {
         DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
@@ -267,6 +319,13 @@ class DbForwarderTest {
     private boolean onStats(DbForwarder forwarder, long handle) {
         ByteBuffer frame = backend.step(clock.epochMillis(), 1_000).values().iterator().next();
         return forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, handle);
+    }
+
+    /** One report of every volume, taken by the services (its reply may be held). */
+    private void take(DbForwarder forwarder) {
+        for (ByteBuffer frame : backend.step(clock.epochMillis(), 1_000).values()) {
+            forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, ++reportHandle);
+        }
     }
 
     private void report(DbForwarder forwarder) {
