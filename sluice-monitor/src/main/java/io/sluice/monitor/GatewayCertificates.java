@@ -52,8 +52,8 @@ public final class GatewayCertificates {
     }
 
     /**
-     * A client certificate for the request's key naming {@code gateway-<gatewayId>}, DER-encoded, recorded in
-     * the authority's index.
+     * A client certificate for the request's key naming {@code gateway-<gatewayId>}, recorded in the authority's
+     * index before it is returned.
      *
      * @throws IOException when it could not be recorded (nothing is handed out then)
      */
@@ -61,6 +61,7 @@ public final class GatewayCertificates {
         return authority.issue(request, GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, validity);
     }
 
+    /** The certificate as CERTIFICATE carries it (DER). */
     static byte[] encoded(X509Certificate certificate) throws IOException {
         try {
             return certificate.getEncoded();

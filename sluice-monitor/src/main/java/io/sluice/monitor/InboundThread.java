@@ -435,6 +435,11 @@ final class InboundThread implements Runnable {
         }
         session.volumes = copy(decoder);
         session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, volumesReader.wrap(session.volumes, 0));
+        if (session.volumeIds == null) {
+            daemon.tooManyVolumeNames(session.gatewayId);
+            daemon.closeSession(session, "too many volume names");
+            return;
+        }
         session.declaredIds = session.volumeIds.clone();
         java.util.Arrays.sort(session.declaredIds);
         daemon.openSession(session);

@@ -91,7 +91,8 @@ public final class MonitorDaemon implements AutoCloseable {
         this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
-                : context.registryFile().resolveSibling("volumes.identities"));
+                : context.registryFile().resolveSibling("volumes.identities"),
+                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
@@ -497,6 +498,14 @@ public final class MonitorDaemon implements AutoCloseable {
         counters.volumeLimitRefusals.increment();
         LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
                 + "(monitor.max-volumes-per-gateway)", Long.toUnsignedString(gatewayId), volumes, context.maxVolumesPerGateway());
+    }
+
+    void tooManyVolumeNames(long gatewayId) {
+        counters.volumeLimitRefusals.increment();
+        LOG.log(System.Logger.Level.WARNING, "closed gateway {0}: its volumes' names would take it past {1} names ever "
+                + "given ids ({2} x monitor.max-volumes-per-gateway) or the server past {3}", Long.toUnsignedString(gatewayId),
+                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.NAMES_PER_VOLUME_PLACE,
+                VolumeIdentities.MAX_NAMES);
     }
 
     void reportState(long gatewayId, GatewayState state, int detail) {

@@ -31,21 +31,49 @@ import java.util.Map;
  * 1 12 disk1
  * 2 * lun%207
  * </pre>
+ * Bounded, because ids are kept for good and a gateway chooses its volumes' names: a gateway (or a leaked key)
+ * announcing new names at every session would otherwise grow the file and the monitor's memory without end.
+ * A gateway's own names are capped per gateway, and all names together (shared ones included) overall; a
+ * VOLUMES frame that would pass either cap gets no ids at all ({@link #assign} returns null).
+ * <p>
  * Thread-safe: inbound threads assign under the object's lock; registration is rare (once per session).
  */
 final class VolumeIdentities {
     static final String HEADER = "# sluice volume identities v1";
+    /** A gateway may rename or replace its exports this many times over before it runs out of names. */
+    static final int NAMES_PER_VOLUME_PLACE = 4;
+    /** Ten times the SLA services' default volume limit: room for a large installation's churn, not for a flood. */
+    static final int MAX_NAMES = 1_000_000;
     private static final String SHARED = "*";
     private static final System.Logger LOG = System.getLogger(VolumeIdentities.class.getName());
 
     private final Map<String, Integer> idsByKey = new HashMap<>();
     private final Map<Integer, String> keysById = new HashMap<>();
+    private final Map<String, Integer> namesPerOwner = new HashMap<>();
     private final Path file;
+    private final int maxPerGateway;
+    private final int maxInAll;
     private int highest;
 
-    /** @param file where assignments are kept, or null to keep them in memory only */
+    /** The names one gateway may ever have ids for, when it may serve {@code maxVolumesPerGateway} at once. */
+    static int namesPerGateway(int maxVolumesPerGateway) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) NAMES_PER_VOLUME_PLACE * maxVolumesPerGateway);
+    }
+
+    /** In memory only, with caps no test of ids alone reaches. */
     VolumeIdentities(Path file) {
+        this(file, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param file where assignments are kept, or null to keep them in memory only
+     * @param maxPerGateway most names one gateway may ever have ids for (its shared names are counted in all only)
+     * @param maxInAll most names of all gateways together
+     */
+    VolumeIdentities(Path file, int maxPerGateway, int maxInAll) {
         this.file = file;
+        this.maxPerGateway = maxPerGateway;
+        this.maxInAll = maxInAll;
         if (file != null && Files.exists(file)) {
             try {
                 load(file);
@@ -68,10 +96,24 @@ final class VolumeIdentities {
 
     /**
      * The ids of the volumes a VOLUMES frame announced, in its order; assignments new to the server are on disk
-     * before this returns (or, if the disk refused them, logged and kept in memory).
+     * before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing assigned,
+     * if the frame's new names would take the gateway or the server past its cap.
      */
     synchronized int[] assign(long gatewayId, VolumesReader volumes) {
         int count = volumes.volumeCount();
+        String gateway = Long.toString(gatewayId);
+        int newOwn = 0;
+        int newInAll = 0;
+        for (int i = 0; i < count; i++) {
+            boolean shared = (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0;
+            if (!idsByKey.containsKey((shared ? SHARED : gateway) + ' ' + volumes.volumeName(i))) {
+                newInAll++;
+                newOwn += shared ? 0 : 1;
+            }
+        }
+        if (namesPerOwner.getOrDefault(gateway, 0) + newOwn > maxPerGateway || idsByKey.size() + newInAll > maxInAll) {
+            return null;
+        }
         int[] ids = new int[count];
         StringBuilder added = new StringBuilder();
         for (int i = 0; i < count; i++) {
@@ -110,6 +152,7 @@ final class VolumeIdentities {
     }
 
     private void remember(String key, int id) {
+        namesPerOwner.merge(key.substring(0, key.indexOf(' ')), 1, Integer::sum);
         idsByKey.put(key, id);
         keysById.put(id, key);
         highest = Math.max(highest, id);

@@ -205,6 +205,34 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aGatewayAnnouncingNewVolumeNamesAtEverySessionRunsOutOfNamesAndIsClosed() throws Exception {
+        monitorClient.close();
+        daemon.close();
+        daemon = new MonitorDaemon(context.withVolumeLimit(2));
+        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        for (String prefix : List.of("a-", "b-", "c-", "d-")) {
+            try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+                gw.helloVolumes = 2;
+                gw.volumeNamePrefix = prefix;
+                assertThat(gw.handshake(SECRET)).as(prefix).isEqualTo(AuthOutcome.ACCEPTED);
+            }
+        }
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            gw.helloVolumes = 2;
+            gw.volumeNamePrefix = "e-";
+            assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        await(() -> "too many volume names".equals(daemon.lastCloseReason));
+        assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
+        try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
+            gw.helloVolumes = 2;
+            gw.volumeNamePrefix = "b-";
+            assertThat(gw.handshake(SECRET)).as("names it was given ids for still work").isEqualTo(AuthOutcome.ACCEPTED);
+        }
+    }
+
+    @Test
     void aDeadThreadOfAPairMakesTheDaemonUnhealthy() throws Exception {
         assertThat(daemon.problems()).isEmpty();
         // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.

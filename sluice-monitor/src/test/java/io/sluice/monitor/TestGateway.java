@@ -43,6 +43,8 @@ final class TestGateway implements AutoCloseable {
     long reports;
     /** Volumes the HELLO announces, ids 1..n. */
     int helloVolumes = 1;
+    /** What VOLUMES calls the volumes: this and their position from 1. */
+    String volumeNamePrefix = "vol-";
     /** The reason of the last AUTH_RESULT. */
     AuthReason lastReason;
     /** The volume ids the last VOLUME_IDS assigned, in VOLUMES' order. */
@@ -141,13 +143,13 @@ final class TestGateway implements AutoCloseable {
         }
     }
 
-    /** VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n. */
+    /** VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n (or another {@link #volumeNamePrefix}). */
     void sendVolumes() throws IOException {
         VolumesWriter volumes = new VolumesWriter();
         out.clear();
         volumes.begin(out, sequence++, id, helloVolumes);
         for (int i = 0; i < helloVolumes; i++) {
-            volumes.volume(i, i + 1, 0, 1L << 30, "vol-" + (i + 1));
+            volumes.volume(i, i + 1, 0, 1L << 30, volumeNamePrefix + (i + 1));
         }
         volumes.commit();
         send();

@@ -82,4 +82,25 @@ class VolumeIdentitiesTest {
         new VolumeIdentities(file).assign(3, hello(3, new int[] {9}, "pool/a b"));
         assertThat(new VolumeIdentities(file).assign(3, hello(3, new int[] {1}, "pool/a b"))).containsExactly(9);
     }
+
+    @Test
+    void aGatewayRenamingItsVolumesAtEverySessionRunsOutOfNamesAndOthersDoNot() {
+        VolumeIdentities ids = new VolumeIdentities(null, 4, 7);
+        assertThat(ids.assign(1, hello(1, new int[] {0, 0}, "a", "b"))).hasSize(2);
+        assertThat(ids.assign(1, hello(1, new int[] {0, 0}, "c", "d"))).hasSize(2);
+        assertThat(ids.assign(1, hello(1, new int[] {0}, "e"))).as("a fifth name of gateway 1").isNull();
+        assertThat(ids.assign(1, hello(1, new int[] {0, 0}, "a", "d"))).as("names it has already").hasSize(2);
+        assertThat(ids.assign(2, hello(2, new int[] {0, 0}, "a", "b"))).hasSize(2);
+    }
+
+    @Test
+    void allNamesTogetherSharedOnesIncludedAreCappedAndARefusedFrameAssignsNothing() {
+        VolumeIdentities ids = new VolumeIdentities(null, 100, 3);
+        int[] shared = {VolumeDescriptor.FLAG_SHARED, VolumeDescriptor.FLAG_SHARED};
+        assertThat(ids.assign(1, hello(1, new int[] {0, 0}, shared, "lun1", "lun2"))).hasSize(2);
+        assertThat(ids.assign(2, hello(2, new int[] {0, 0}, "own", "other"))).as("two new names, one place left").isNull();
+        assertThat(ids.assign(2, hello(2, new int[] {0}, "own"))).containsExactly(3);
+        assertThat(ids.assign(3, hello(3, new int[] {0, 0}, shared, "lun1", "lun2"))).as("shared names known already")
+                .containsExactly(1, 2);
+    }
 }

@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * The simulator's validated configuration. From the command line:
  * <pre>
  *   --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
- *   [--enrollment-token T] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
+ *   [--enrollment-token-file F] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
  *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S]
  * </pre>
  * or, in tests, from {@link #builder}.
@@ -50,7 +50,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
 
     public static final String USAGE = """
             usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
-                              [--first-gateway-id ID] [--enrollment-token T] [--fault MODE=FRACTION,...]
+                              [--first-gateway-id ID] [--enrollment-token-file F] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
                               [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
@@ -161,7 +161,8 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                 case "--monitor" -> builder.monitor = address(value);
                 case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
                 case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
-                case "--enrollment-token" -> builder.enrollmentToken = value;
+                case "--enrollment-token-file" -> builder.enrollmentToken =
+                        new String(readSecret(Path.of(value)), java.nio.charset.StandardCharsets.UTF_8).strip();
                 case "--gateways" -> builder.gateways = (int) number(name, value);
                 case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
                 case "--volume-ids" -> builder.volumeIds = switch (value) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
+import io.sluice.web.harness.InMemoryBackend;
 import io.sluice.web.harness.WebTestBase;
 import io.sluice.web.http.Route;
 import java.util.Map;
@@ -220,6 +221,19 @@ public class ApiBehaviourTest extends WebTestBase {
         assertThat(csv.contentType()).startsWith("text/csv");
         assertThat(csv.header("Content-Disposition")).startsWith("attachment;");
         assertThat(csv.body()).startsWith("sla,scope,dimension,").contains("bronze,VOLUME:7,LIMIT,");
+    }
+
+    @Test
+    void anApprovalTheMonitorCouldNotSaveIsA503ThatSaysSoWithoutTheMonitorsPaths() throws Exception {
+        seeder.gateway(InMemoryBackend.REGISTRY_DISK_FULL_GATEWAY, "PENDING");
+        ApiClient.Response refused = api.send("POST", "/api/gateways/" + InMemoryBackend.REGISTRY_DISK_FULL_GATEWAY
+                + "/approve", null, null, admin, Map.of());
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+        assertThat(refused.problemType()).isEqualTo("registry-not-saved");
+        assertThat(refused.body()).doesNotContain("/srv/sluice", "No space");
+        JsonNode approved = api.get("/api/gateways?state=APPROVED", Credentials.token(adminToken)).json();
+        assertThat(approved.toString()).as("not approved in the database either")
+                .doesNotContain("\"gatewayId\":" + InMemoryBackend.REGISTRY_DISK_FULL_GATEWAY);
     }
 
     @Test

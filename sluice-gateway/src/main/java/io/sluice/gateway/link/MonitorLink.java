@@ -8,14 +8,13 @@ import io.sluice.gateway.qos.QosStatus;
 import io.sluice.gateway.stats.VolumeStats;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
-import io.sluice.protocol.CertificateReader;
-import io.sluice.protocol.EnrollWriter;
-import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.Capabilities;
+import io.sluice.protocol.CertificateReader;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EnrollWriter;
 import io.sluice.protocol.EventDescriptor;
 import io.sluice.protocol.EventKind;
 import io.sluice.protocol.EventWriter;
@@ -27,6 +26,7 @@ import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.HelloWriter;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollReader;
+import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckDescriptor;
@@ -99,6 +99,7 @@ import java.util.concurrent.locks.LockSupport;
  * reads volatile fields from any thread; {@link #close()} closes the socket to wake the thread and joins it.
  */
 public final class MonitorLink implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     /** How often a blocked read wakes up to check the heartbeat and the handshake deadline. */
     private static final int TICK_MILLIS = 100;
     private static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE | Capabilities.BURST
@@ -123,7 +124,6 @@ public final class MonitorLink implements AutoCloseable {
     private final HelloWriter helloWriter = new HelloWriter();
     private final VolumesWriter volumesWriter = new VolumesWriter();
     private final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
-    private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     private final AuthWriter authWriter = new AuthWriter();
     private final EnrollWriter enrollWriter = new EnrollWriter();
     private final RenewWriter renewWriter = new RenewWriter();

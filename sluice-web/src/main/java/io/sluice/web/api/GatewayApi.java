@@ -85,13 +85,27 @@ public final class GatewayApi {
             throw ApiProblem.invalid("gatewayId", "range", "the monitor refused gateway id " + id);
         }
         if (reply.status() != 0) {
-            throw ApiProblem.unavailable("the monitor could not " + state.toLowerCase(java.util.Locale.ROOT) + " gateway " + id
-                    + " (" + reply.statusName() + ")");
+            throw monitorRefused(reply, "the monitor could not " + state.toLowerCase(java.util.Locale.ROOT) + " gateway " + id);
         }
         JsonNode record = calls.db("gateway.upsert", p.actor(), calls.args().put("gatewayId", id).put("state", state));
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(java.util.Locale.ROOT))
                 .put("target", "gateway:" + id).set("detail", calls.args().put("at", "monitor")));
         bodies.send(ctx, record);
+    }
+
+    /**
+     * A change the monitor did not make. CALLEE_FAILED is its registry failing to reach the disk (the change is
+     * not made, so a restart cannot undo it): its own words, which name files, go to the log under the problem's
+     * correlation id, and the client learns the kind from the type.
+     */
+    private static ApiProblem monitorRefused(Reply reply, String what) {
+        if (reply.status() == io.sluice.mailbox.MailboxStatus.CALLEE_FAILED) {
+            String why = reply.result() == null || reply.result().length == 0 ? "no reason given"
+                    : new String(reply.result(), java.nio.charset.StandardCharsets.UTF_8);
+            return ApiProblem.of(503, "registry-not-saved", "The monitor could not save its gateway registry",
+                    what + ": its registry was not saved (" + why + ")");
+        }
+        return ApiProblem.unavailable(what + " (" + reply.statusName() + ")");
     }
 
     /**
@@ -106,7 +120,7 @@ public final class GatewayApi {
         String hash = Secrets.sha256Hex(token);
         Reply reply = monitor.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, java.util.HexFormat.of().parseHex(hash));
         if (reply.status() != 0) {
-            throw ApiProblem.unavailable("the monitor did not take the enrollment token (" + reply.statusName() + ")");
+            throw monitorRefused(reply, "the monitor did not take the enrollment token");
         }
         ObjectNode record = calls.args().put("issuedBy", p.actor()).put("note", note);
         calls.db("setting.put", p.actor(), calls.args().put("key", ENROLLMENT_SETTING_PREFIX + hash).put("value", bodies.text(record)));

@@ -26,6 +26,9 @@ import java.util.TreeMap;
  * logic. Live statistics are synthetic: each known volume runs at a steady rate below its SLA's limit.
  */
 public final class InMemoryBackend implements Backend {
+    /** A gateway whose approval or revocation the monitor answers as if its registry's disk were full. */
+    public static final long REGISTRY_DISK_FULL_GATEWAY = 666;
+
     private final ObjectMapper json = new ObjectMapper();
     private final Path dir;
     private final String name;
@@ -63,8 +66,17 @@ public final class InMemoryBackend implements Backend {
         Mailbox monitorBox = Mailbox.create(ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX), ServerMailboxes.MONITOR);
         monitor = new MailboxService(MailboxCallee.attach(monitorBox), request -> {
             switch (request.opcode()) {
-                case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY ->
+                case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY -> {
+                    if (request.length() == 8 && request.params().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
+                            .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DISK_FULL_GATEWAY) {
+                        // What the real monitor answers when its registry cannot reach the disk.
+                        request.reply(io.sluice.mailbox.MailboxStatus.CALLEE_FAILED, ParamWriter.of(
+                                "cannot write /srv/sluice/monitor/gateways.registry: No space left on device"
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    } else {
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
+                    }
+                }
                 case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> {
                     boolean wellFormed = request.length() == MailboxOpcodes.ENROLLMENT_TOKEN_HASH_LENGTH;
                     if (wellFormed) {
