@@ -25,8 +25,8 @@ import java.util.function.Consumer;
 /**
  * One client. A reader thread does the handshake, then parses requests and admits them to the
  * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
- * more yet (plaintext only), the reader runs it and writes its reply itself, like a thread of
- * nbdkit's: no hand-off and no wake-up on the way. Otherwise the request waits for a dispatcher thread, and a writer
+ * more yet, the reader runs it and writes its reply itself, like a thread of nbdkit's: no hand-off
+ * and no wake-up on the way (over TLS the writer still sends the reply: one hand-off). Otherwise the request waits for a dispatcher thread, and a writer
  * thread sends the replies in whatever order the dispatchers finish them, as many as are ready in
  * one gathering write. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
  * stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
@@ -77,7 +77,7 @@ final class NbdConnection implements IoRequest.Completion {
     private GatheringByteChannel out;
     /** The socket's unread bytes (FIONREAD): has the client sent more? */
     private InputStream socketInput;
-    /** Set when the connection runs TLS, whose requests always go through the dispatchers (see mayRunNow). */
+    /** Set when the connection runs TLS, whose replies always go through the writer. */
     private TlsChannel tlsIn;
     private BufferPool buffers;
     /** A slot the reader has taken but not yet handed on; returned when the reader stops. */
@@ -219,7 +219,13 @@ final class NbdConnection implements IoRequest.Completion {
             // Once queued the request may come back through the writer at any moment.
             held = null;
             if (admission == RequestScheduler.RUN) {
-                answer(request, export.execute(request));
+                if (tlsIn == null) {
+                    answer(request, export.execute(request));
+                } else {
+                    // Over JSSE a reply written here, right after the read, made fio (libnbd, GnuTLS)
+                    // stall for milliseconds (47 to 743 IOPS at QD1); through the writer it does not.
+                    request.complete(export.execute(request));
+                }
             } else if (admission == RequestScheduler.CLOSED) {
                 request.complete(NbdError.ESHUTDOWN);
             }
@@ -229,13 +235,12 @@ final class NbdConnection implements IoRequest.Completion {
     /**
      * Whether the reader may run the request it just read itself: not when the client already sent
      * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
-     * arrive together still reach the backend together; one FIONREAD per request tells), and not
-     * over TLS. Over JSSE, replies written by the reader right after its read made fio (libnbd,
-     * GnuTLS) stall for milliseconds per request at QD1 (47 to 743 IOPS against 5,900 through the
-     * writer thread, see docs/benchmarks.md); until that is understood TLS keeps the hand-offs.
+     * arrive together still reach the backend together). The inbox and one FIONREAD per request tell.
+     * With TLS, a record JSSE already took off the socket but did not hand to the inbox goes unseen;
+     * the request then runs here, which costs that record some waiting, never correctness.
      */
     private boolean mayRunNow() {
-        if (tlsIn != null || socketInput == null || inbox.hasRemaining()) {
+        if (socketInput == null || inbox.hasRemaining()) {
             return false;
         }
         try {
