@@ -199,6 +199,7 @@ final class MonitorBenchmark implements Callable<Integer> {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
+            long[] callsBefore = peer.reportCalls();
             double[] ms = new double[sweeps];
             int failed = 0;
             for (int i = 0; i < sweeps; i++) {
@@ -210,12 +211,18 @@ final class MonitorBenchmark implements Callable<Integer> {
                 ms[i] = nanos / 1e6;
             }
             double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / sweeps;
+            long[] callsAfter = peer.reportCalls();
+            // Sluice hands the reports to the services' mailbox in batches: how many a call carried in these sweeps.
+            String perCall = callsAfter[1] > callsBefore[1]
+                    ? String.format(Locale.ROOT, "%.1f reports/call", (double) (callsAfter[0] - callsBefore[0]) / (callsAfter[1] - callsBefore[1]))
+                    : "";
             Arrays.sort(ms);
             int threads = Integer.parseInt(peer.send("THREADS").split(" ")[1]);
             String handshakes = peer.send("HANDSHAKES").substring("HANDSHAKES ".length());
             return new Row(kind, n, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.99) - 1], cpuMs, threads,
                     peer.rssMb(), peer.connectNanos / 1e9, peer.connectCpuNanos / 1e6 / n,
-                    handshakes.startsWith("-1") ? "" : handshakes, loadAverage1m(), failed > 0 ? failed + " sweeps timed out" : "");
+                    handshakes.startsWith("-1") ? "" : handshakes, loadAverage1m(),
+                    String.join("  ", perCall, failed > 0 ? failed + " sweeps timed out" : "").strip());
         }
     }
 
@@ -306,6 +313,12 @@ final class MonitorBenchmark implements Callable<Integer> {
                 throw new IOException("monitor exited during " + command);
             }
             return answer;
+        }
+
+        /** {reports handed to the services, batch calls that carried them}; -1s for the peers, which hand nothing on. */
+        long[] reportCalls() throws IOException {
+            String[] words = send("CALLS").split(" ");
+            return new long[] {Long.parseLong(words[1]), Long.parseLong(words[2])};
         }
 
         long cpuNanos() {

@@ -79,7 +79,8 @@ class MonitorDaemonTest {
             }
             ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
             switch (request.opcode()) {
-                case MailboxOpcodes.SERVICES_STATS_REPORT -> statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
+                case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
+                        ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
                 case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
                         + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
                 case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
@@ -480,14 +481,24 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // The services take nothing (the handler waits on its first call) while the gateway's reports fill
             // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
-            for (int i = 0; i < half; i++) {
+            // A call carries a batch of reports (as many as the monitor read in one turn, up to a slot's worth),
+            // so it takes between half and 64 x half reports to fill half the slots: the gateway reports until
+            // then, and the monitor's next sweep sees it.
+            int sent = 0;
+            while (!daemon.services().behind()) {
+                assertThat(sent).as("reports sent without half the services' mailbox waiting")
+                        .isLessThan(half * InboundThread.REPORTS_PER_BATCH);
                 gw.answerPoll(0);
+                sent++;
             }
             await(() -> daemon.counters().sweepsSkippedServicesBehind() > 0);
+            assertThat(daemon.counters().reportBatchesPosted()).isPositive().isLessThanOrEqualTo(sent);
 
-            // The services catch up: every report reaches them, and the polls resume.
+            // The services catch up: every report reaches them, each once, and the polls resume.
             behind.countDown();
-            await(() -> statsFrom.size() >= half);
+            int reports = sent;
+            await(() -> statsFrom.size() >= reports);
+            assertThat(statsFrom).hasSize(reports);
             gw.expect(FrameType.POLL);
             assertThat(daemon.counters().reportsDropped()).isZero();
         }
