@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
 
 /**
  * fio's nbd engine against the Sluice gateway and its peers on one prefilled file: unthrottled vs
- * nbdkit's file plugin (4 KiB random reads, QD1 and QD32), both again over TLS 1.3 with x509
- * certificates from sluice-pki, and limited to 2,000 IOPS vs qemu-storage-daemon with a 2,000-IOPS
- * throttle group; plus the scheduler's own CPU cost per I/O (JMH).
+ * nbdkit's file plugin and qemu-storage-daemon's NBD export (4 KiB random reads, QD1 and QD32, the
+ * peers taking turns), the gateway and nbdkit again over TLS 1.3 with x509 certificates from
+ * sluice-pki, and limited to 2,000 IOPS vs qemu-storage-daemon with a 2,000-IOPS throttle group;
+ * plus the scheduler's own CPU cost per I/O (JMH).
  *
  * <p>fio's nbd engine will not let libnbd read a {@code tls-certificates=} directory named in its URI, so
  * the TLS runs give fio libnbd's default client directory, {@code $HOME/.pki/libnbd}, in a home of its
@@ -37,12 +38,18 @@ import picocli.CommandLine.Option;
         description = "Gateway vs nbdkit (IOPS, latency) and vs qemu-storage-daemon throttling (accuracy); scheduler cost per I/O.")
 final class GatewayBenchmark implements Callable<Integer> {
     private static final int LIMIT = 2_000;
+    private static final String QSD = "qemu-storage-daemon";
+    /** Turns each data-path peer takes at each depth; each row is the median of these. */
+    private static final int ROUNDS = 3;
 
-    @Option(names = "--quick", description = "3 s fio runs and a 256 MiB file: about half a minute")
+    @Option(names = "--quick", description = "3 s fio runs and a 256 MiB file: about two minutes")
     boolean quick;
 
     record Fio(double iops, double p50Micros, double p99Micros) {
     }
+
+    /** The aio mode qemu-storage-daemon's file driver ran with: io_uring where this kernel and build allow it. */
+    private static volatile String qsdAio = "?";
 
     @Override
     public Integer call() throws Exception {
@@ -52,27 +59,22 @@ final class GatewayBenchmark implements Callable<Integer> {
         prefill(image, (quick ? 256L : 1024L) << 20);
         Map<String, Fio> results = new LinkedHashMap<>();
         try {
-            try (Server gateway = Server.gateway(dir, image, false, null)) {
-                results.put("sluice qd1", fio(gateway.uri(), 1, seconds));
-                results.put("sluice qd32", fio(gateway.uri(), 32, seconds));
-            }
-            try (Server nbdkit = Server.nbdkit(image, null)) {
-                results.put("nbdkit qd1", fio(nbdkit.uri(), 1, seconds));
-                results.put("nbdkit qd32", fio(nbdkit.uri(), 32, seconds));
+            try (Server gateway = Server.gateway(dir, image, false, null);
+                 Server nbdkit = Server.nbdkit(image, null);
+                 Server qemu = Server.qemuStorageDaemon(image, false)) {
+                interleave(results, seconds, null, Map.of("sluice", gateway, "nbdkit", nbdkit, QSD, qemu),
+                        List.of("sluice", "nbdkit", QSD));
             }
             TlsSetup tls = TlsSetup.create(dir.resolve("tls"));
-            try (Server gateway = Server.gateway(dir, image, false, tls.server())) {
-                results.put("sluice tls qd1", fio(gateway.uri(), 1, seconds, tls));
-                results.put("sluice tls qd32", fio(gateway.uri(), 32, seconds, tls));
-            }
-            try (Server nbdkit = Server.nbdkit(image, tls.server())) {
-                results.put("nbdkit tls qd1", fio(nbdkit.uri(), 1, seconds, tls));
-                results.put("nbdkit tls qd32", fio(nbdkit.uri(), 32, seconds, tls));
+            try (Server gateway = Server.gateway(dir, image, false, tls.server());
+                 Server nbdkit = Server.nbdkit(image, tls.server())) {
+                interleave(results, seconds, tls, Map.of("sluice tls", gateway, "nbdkit tls", nbdkit),
+                        List.of("sluice tls", "nbdkit tls"));
             }
             try (Server gateway = Server.gateway(dir, image, true, null)) {
                 results.put("sluice 2000 IOPS", fio(gateway.uri(), 32, seconds * 2));
             }
-            try (Server qemu = Server.qemuStorageDaemon(image)) {
+            try (Server qemu = Server.qemuStorageDaemon(image, true)) {
                 results.put("qemu-storage-daemon 2000 IOPS", fio(qemu.uri(), 32, seconds * 2));
             }
         } finally {
@@ -91,6 +93,35 @@ final class GatewayBenchmark implements Callable<Integer> {
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
             for (long at = 0; at < size; at += chunk.length) {
                 file.write(chunk);
+            }
+        }
+    }
+
+    /**
+     * The data-path rows of peers serving the same file at once: first an unrecorded run at QD1 and
+     * one at QD32 against each (so every server is measured as it runs in service, not a JVM still
+     * compiling its data path), then {@link #ROUNDS} rounds that take turns between the peers at each
+     * depth; each row is the round with the median IOPS. Taking turns puts a change in the machine's
+     * load on every peer alike, which on a shared machine moves the ratios less than measuring one
+     * peer after the other.
+     */
+    private static void interleave(Map<String, Fio> results, int seconds, TlsSetup tls, Map<String, Server> servers,
+                                   List<String> order) throws Exception {
+        for (String name : order) {
+            fio(servers.get(name).uri(), 1, 1, tls);
+            fio(servers.get(name).uri(), 32, 1, tls);
+        }
+        for (int depth : new int[] {1, 32}) {
+            Map<String, List<Fio>> runs = new LinkedHashMap<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (String name : order) {
+                    runs.computeIfAbsent(name, n -> new ArrayList<>()).add(fio(servers.get(name).uri(), depth, seconds, tls));
+                }
+            }
+            for (String name : order) {
+                List<Fio> sorted = new ArrayList<>(runs.get(name));
+                sorted.sort(Comparator.comparingDouble(Fio::iops));
+                results.put(name + " qd" + depth, sorted.get(sorted.size() / 2));
             }
         }
     }
@@ -176,15 +207,39 @@ final class GatewayBenchmark implements Callable<Integer> {
             return await(new Server(p, (tlsDir == null ? "nbd://" : "nbds://") + "127.0.0.1:" + port), port);
         }
 
-        static Server qemuStorageDaemon(Path image) throws Exception {
+        /**
+         * qemu-storage-daemon's NBD export of the file: with a 2,000-IOPS throttle group when {@code limited},
+         * else unthrottled, the second peer of the data path. Tries aio=io_uring, then native (which needs
+         * O_DIRECT, so it would not read the page cache the others read: skipped), then threads.
+         */
+        static Server qemuStorageDaemon(Path image, boolean limited) throws Exception {
+            IOException last = null;
+            for (String aio : List.of("io_uring", "threads")) {
+                try {
+                    Server server = qemuStorageDaemon(image, limited, aio);
+                    qsdAio = aio;
+                    return server;
+                } catch (IOException e) {
+                    last = e;
+                }
+            }
+            throw last;
+        }
+
+        private static Server qemuStorageDaemon(Path image, boolean limited, String aio) throws Exception {
             int port = freePort();
-            Process p = new ProcessBuilder("qemu-storage-daemon",
-                    "--blockdev", "driver=file,node-name=file0,filename=" + image + ",aio=threads",
-                    "--blockdev", "driver=raw,node-name=raw0,file=file0",
-                    "--object", "throttle-group,id=tg0,x-iops-total=" + LIMIT,
-                    "--blockdev", "driver=throttle,node-name=thr0,throttle-group=tg0,file=raw0",
-                    "--nbd-server", "addr.type=inet,addr.host=127.0.0.1,addr.port=" + port,
-                    "--export", "type=nbd,id=exp0,node-name=thr0,name=disk").redirectErrorStream(true)
+            List<String> cmd = new ArrayList<>(List.of("qemu-storage-daemon",
+                    "--blockdev", "driver=file,node-name=file0,filename=" + image + ",aio=" + aio,
+                    "--blockdev", "driver=raw,node-name=raw0,file=file0"));
+            String node = "raw0";
+            if (limited) {
+                cmd.addAll(List.of("--object", "throttle-group,id=tg0,x-iops-total=" + LIMIT,
+                        "--blockdev", "driver=throttle,node-name=thr0,throttle-group=tg0,file=raw0"));
+                node = "thr0";
+            }
+            cmd.addAll(List.of("--nbd-server", "addr.type=inet,addr.host=127.0.0.1,addr.port=" + port,
+                    "--export", "type=nbd,id=exp0,node-name=" + node + ",name=disk"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             return await(new Server(p, "nbd://127.0.0.1:" + port + "/disk"), port);
         }
@@ -222,16 +277,20 @@ final class GatewayBenchmark implements Callable<Integer> {
                 quick ? "quick" : "full", seconds);
         System.out.printf(Locale.ROOT, "%-32s %10s %10s %10s%n", "target", "IOPS", "p50 us", "p99 us");
         r.forEach((name, f) -> System.out.printf(Locale.ROOT, "%-32s %10.0f %10.1f %10.1f%n", name, f.iops(), f.p50Micros(), f.p99Micros()));
-        System.out.printf(Locale.ROOT, "scheduler + accounting (JMH): %.0f ns per I/O%n", schedNanos);
+        System.out.printf(Locale.ROOT, "scheduler + accounting (JMH): %.0f ns per I/O; qemu-storage-daemon aio=%s%n",
+                schedNanos, qsdAio);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "gateway");
         json.put("mode", quick ? "quick" : "full");
         json.put("iops_vs_nbdkit_qd32", round(r.get("sluice qd32").iops() / r.get("nbdkit qd32").iops()));
         json.put("iops_vs_nbdkit_qd1", round(r.get("sluice qd1").iops() / r.get("nbdkit qd1").iops()));
+        json.put("iops_vs_qsd_qd32", round(r.get("sluice qd32").iops() / r.get(QSD + " qd32").iops()));
+        json.put("iops_vs_qsd_qd1", round(r.get("sluice qd1").iops() / r.get(QSD + " qd1").iops()));
         json.put("tls_iops_vs_nbdkit_tls_qd32", round(r.get("sluice tls qd32").iops() / r.get("nbdkit tls qd32").iops()));
         json.put("tls_iops_vs_nbdkit_tls_qd1", round(r.get("sluice tls qd1").iops() / r.get("nbdkit tls qd1").iops()));
         json.put("tls_iops_vs_plain_qd32", round(r.get("sluice tls qd32").iops() / r.get("sluice qd32").iops()));
         json.put("added_p50_us_qd1", round(r.get("sluice qd1").p50Micros() - r.get("nbdkit qd1").p50Micros()));
+        json.put("added_p50_us_qd1_vs_qsd", round(r.get("sluice qd1").p50Micros() - r.get(QSD + " qd1").p50Micros()));
         json.put("throttle_error_pct", round(Math.abs(r.get("sluice 2000 IOPS").iops() - LIMIT) * 100.0 / LIMIT));
         json.put("qemu_throttle_error_pct", round(Math.abs(r.get("qemu-storage-daemon 2000 IOPS").iops() - LIMIT) * 100.0 / LIMIT));
         json.put("sched_ns_per_io", Math.round(schedNanos));

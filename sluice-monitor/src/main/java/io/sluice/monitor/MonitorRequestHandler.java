@@ -136,6 +136,8 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8] = c.handshakeTimeouts();
         values[MonitorStatusDescriptor.HANDSHAKES_IN_PROGRESS_OFFSET / 8] = daemon.handshakesInProgress();
         values[MonitorStatusDescriptor.HANDSHAKE_BOUND_REACHED_OFFSET / 8] = c.handshakeBoundReached();
+        values[MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET / 8] = c.certificatesIssued();
+        values[MonitorStatusDescriptor.CERTIFICATES_REFUSED_OFFSET / 8] = c.certificatesRefused();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

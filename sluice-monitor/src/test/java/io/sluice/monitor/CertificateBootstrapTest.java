@@ -20,6 +20,7 @@ import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.EnrollDescriptor;
 import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.HelloWriter;
@@ -73,7 +74,9 @@ class CertificateBootstrapTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
                 .withRegistryFile(dir.resolve("gateways.registry"))
-                .withPolling(50, 2)
+                // Polls every 250 ms, a session closed after 12 unanswered: a certificate's forced write on a loaded
+                // machine must not end the session this test renews in.
+                .withPolling(250, 4)
                 .withPairs(2, 10)
                 .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
                         new GatewayCertificates(ca, Duration.ofDays(30))));
@@ -112,6 +115,12 @@ class CertificateBootstrapTest {
         assertThat(ca.index().entries()).extracting(e -> e.commonName()).contains("gateway-7");
         assertThat(daemon.registry().standing(7)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(daemon.counters().certificatesIssued()).isEqualTo(1);
+        try (Mailbox box = Mailbox.open(monitorBox);
+             io.sluice.mailbox.MailboxClient monitorClient = io.sluice.mailbox.MailboxClient.attachTool(box)) {
+            byte[] status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(20, TimeUnit.SECONDS).result();
+            assertThat(ByteBuffer.wrap(status).getLong(io.sluice.protocol.MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET))
+                    .as("in the monitor's status, as sluice status and /metrics show it").isEqualTo(1);
+        }
 
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, issued))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -233,8 +242,9 @@ class CertificateBootstrapTest {
         }
         X509Certificate renewed;
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
+            byte[] request = CertificateRequest.create(keys, "gateway-99");
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-99"));
+            TestGateway.CertificateAnswer answer = renew(gw, request);
             assertThat(answer.reason()).isEqualTo(AuthReason.NONE);
             renewed = certificate(answer.certificate());
             gw.expect(FrameType.POLL);
@@ -269,10 +279,20 @@ class CertificateBootstrapTest {
         }
         java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
+        // Made before the session: a gateway silent for a dozen polls is closed.
+        byte[] rsaRequest = CertificateRequest.create(rsa.generateKeyPair(), "gateway-7");
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(gw.renew(CertificateRequest.create(rsa.generateKeyPair(), "gateway-7")).reason())
-                    .isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
+            assertThat(renew(gw, rsaRequest).reason()).isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
+        }
+    }
+
+    /** RENEW in session, the monitor's last close reason in the message if the session ends instead. */
+    private TestGateway.CertificateAnswer renew(TestGateway gw, byte[] request) throws Exception {
+        try {
+            return gw.renew(request);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("no answer to RENEW (" + e.getMessage() + "); " + TestGateway.describe(daemon), e);
         }
     }
 

@@ -104,7 +104,8 @@ class HandshakeBoundTest {
         for (int i = 0; i < BOUND; i++) {
             idle.add(SocketChannel.open(daemon.address()));
         }
-        await(() -> daemon.handshakesInProgress() == BOUND);
+        // (The peak, not the count now: on a slow machine the silent peers may already have been closed.)
+        await(() -> daemon.handshakesInProgressPeak() == BOUND);
         await(() -> daemon.counters().handshakeBoundReached() >= 1);
 
         AtomicInteger sampledMax = new AtomicInteger();

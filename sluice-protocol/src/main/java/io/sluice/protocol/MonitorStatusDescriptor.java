@@ -21,6 +21,8 @@ package io.sluice.protocol;
  *                                               152  connections closed: not authenticated within the handshake timeout
  *                                               160  TLS handshakes in progress now (at most the bound)
  *                                               168  times the acceptor stopped at the bound on handshakes in progress
+ *                                               176  gateway certificates issued (enrollments and renewals)
+ *                                               184  certificate requests refused
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -47,14 +49,16 @@ public final class MonitorStatusDescriptor {
     public static final int HANDSHAKE_TIMEOUTS_OFFSET = 152;
     public static final int HANDSHAKES_IN_PROGRESS_OFFSET = 160;
     public static final int HANDSHAKE_BOUND_REACHED_OFFSET = 168;
-    public static final int LENGTH = 176;
+    public static final int CERTIFICATES_ISSUED_OFFSET = 176;
+    public static final int CERTIFICATES_REFUSED_OFFSET = 184;
+    public static final int LENGTH = 192;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
             "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
             "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
-            "handshakesInProgress", "handshakeBoundReached");
+            "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused");
 
     private MonitorStatusDescriptor() {
     }

@@ -9,7 +9,9 @@
  *
  * <p>A connection runs: gateway HELLO, monitor CHALLENGE, gateway AUTH, monitor AUTH_RESULT; once accepted,
  * gateway VOLUMES, monitor VOLUME_IDS; then the monitor sends POLL and THROTTLE_SET, the gateway answers STATS and THROTTLE_ACK and may send
- * EVENT at any time, and either side sends HEARTBEAT when it has been quiet. Which frame may come when is
+ * EVENT at any time, and either side sends HEARTBEAT when it has been quiet. A gateway without a client certificate
+ * sends ENROLL instead of AUTH and gets CERTIFICATE, then connects again with it; in session it may RENEW it
+ * (SESSION.md). Which frame may come when is
  * the session's business (sluice-monitor, sluice-gateway); this package only says what a well-formed frame is.
  */
 package io.sluice.protocol;

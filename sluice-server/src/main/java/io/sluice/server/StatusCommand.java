@@ -111,6 +111,9 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
                         + "is repaired or removed  <- see the monitor's log");
             }
+            System.out.printf("gateway certificates: %d issued (enrollments and renewals), %d requests refused%n",
+                    b.getLong(MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.CERTIFICATES_REFUSED_OFFSET));
             long writesFailed = b.getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET);
             if (writesFailed > 0) {
                 System.out.println("gateway registry: " + writesFailed + " write(s) failed  <- see the monitor's log");

@@ -2,8 +2,9 @@ package io.sluice.gateway.export;
 
 /**
  * The exports that share one backend (one disk, one array, one upstream target): one
- * {@link RequestScheduler} decides among their requests, and one set of dispatcher threads, as
- * many as the backend's queue depth, carries them to the backend. In unthrottled mode every
+ * {@link RequestScheduler} decides among their requests and lets at most the backend's queue depth
+ * of them reach it at once: run by the connection that read one when nothing else waits, otherwise
+ * carried by one set of dispatcher threads, as many as that queue depth. In unthrottled mode every
  * export is a group of its own.
  */
 public final class BackendGroup implements AutoCloseable {
@@ -14,6 +15,7 @@ public final class BackendGroup implements AutoCloseable {
     public BackendGroup(String name, RequestScheduler scheduler, int queueDepth) {
         this.name = name;
         this.scheduler = scheduler;
+        scheduler.backendSlots(queueDepth);
         this.dispatcher = new BackendDispatcher(name, scheduler, queueDepth);
     }
 

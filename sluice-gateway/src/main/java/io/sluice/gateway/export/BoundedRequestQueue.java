@@ -74,6 +74,26 @@ public final class BoundedRequestQueue {
         }
     }
 
+    /**
+     * Waits for a request, then takes it and every other one queued, up to {@code into.length};
+     * returns how many, 0 once the queue is closed and empty.
+     */
+    public int drain(IoRequest[] into) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (count == 0 && !closed) {
+                notEmpty.await();
+            }
+            int taken = Math.min(count, into.length);
+            for (int i = 0; i < taken; i++) {
+                into[i] = dequeue();
+            }
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Like {@link #take} but gives up after {@code timeoutNanos}, returning null. */
     public IoRequest poll(long timeoutNanos) throws InterruptedException {
         long left = timeoutNanos;

@@ -3,8 +3,10 @@ package io.sluice.gateway.export;
 import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 import io.sluice.gateway.backend.Backend;
+import io.sluice.gateway.nbd.NbdError;
 import io.sluice.gateway.stats.ExportStats;
 import io.sluice.gateway.stats.VolumeStats;
+import java.nio.ByteBuffer;
 
 /**
  * A volume the gateway serves under a name: its backend, the scheduler of its {@link BackendGroup}
@@ -81,6 +83,41 @@ public final class Export implements AutoCloseable {
 
     public ExportStats stats() {
         return stats;
+    }
+
+    /**
+     * Runs a request the scheduler let go against the backend, records it in the statistics and gives
+     * its backend slot back; returns an {@link NbdError} value. Everything the caller needs after
+     * this is read before, since completing the request may let its connection reuse the slot.
+     */
+    public int execute(IoRequest request) {
+        long start = System.nanoTime();
+        int error;
+        try {
+            error = run(request);
+        } finally {
+            group.scheduler().finished();
+        }
+        stats.completed(request.type(), request.length(), request.receivedNanos(), start, System.nanoTime());
+        return error;
+    }
+
+    private int run(IoRequest request) {
+        boolean fua = (request.flags() & CMD_FLAG_FUA) != 0;
+        ByteBuffer data = request.data();
+        try {
+            return switch (request.type()) {
+                case CMD_READ -> backend.read(request.offset(), data);
+                case CMD_WRITE -> backend.write(request.offset(), data, fua);
+                case CMD_FLUSH -> backend.flush();
+                case CMD_TRIM -> backend.trim(request.offset(), request.length(), fua);
+                case CMD_WRITE_ZEROES -> backend.writeZeroes(request.offset(), request.length(), fua);
+                default -> NbdError.EINVAL;
+            };
+        } catch (RuntimeException e) {
+            // A backend bug must cost one request, not the thread that runs it.
+            return NbdError.EIO;
+        }
     }
 
     /** A snapshot of the statistics, with the backend's space (which may cost a system call). */

@@ -42,6 +42,8 @@ public final class LinkIdentity {
     private final long gatewayId;
     private final EpochClock clock;
     private SSLContext context;
+    /** Whether {@link #context} proves {@link #certificate} (enrolled identities build it again when that changes). */
+    private boolean contextHasCertificate;
     private PrivateKey key;
     private X509Certificate certificate;
 
@@ -82,15 +84,23 @@ public final class LinkIdentity {
         return dir != null;
     }
 
-    /** Whether there is a certificate to connect with; an enrolled gateway without one must enroll first. */
+    /**
+     * Whether there is a certificate to connect with: an enrolled gateway without one, or whose one has expired (it
+     * was offline past its renewal), must enroll first, with a new token.
+     */
     public boolean hasCertificate() {
-        return !isEnrolled() || certificate != null;
+        return !isEnrolled() || (certificate != null && clock.epochMillis() <= certificate.getNotAfter().getTime());
     }
 
-    /** The TLS context for the next connection: with this gateway's certificate when it has one. */
+    /** The TLS context for the next connection: with this gateway's certificate when it has a valid one. */
     public SSLContext context() {
-        if (context == null) {
-            context = TlsContexts.create(certificate == null ? null : new KeyMaterial(key, List.of(certificate)), trusted);
+        if (!isEnrolled()) {
+            return context;
+        }
+        boolean withCertificate = hasCertificate();
+        if (context == null || contextHasCertificate != withCertificate) {
+            context = TlsContexts.create(withCertificate ? new KeyMaterial(key, List.of(certificate)) : null, trusted);
+            contextHasCertificate = withCertificate;
         }
         return context;
     }
@@ -119,12 +129,12 @@ public final class LinkIdentity {
 
     /**
      * A certificate signing request (DER) naming {@code gateway-<id>}: for the key of the certificate in use (a
-     * renewal keeps the key), or, without a certificate, for a new key, written (0600) over any left from an
-     * enrollment that never finished.
+     * renewal keeps the key), or, without a valid certificate, for a new key, written (0600) over any left from an
+     * enrollment that never finished or a certificate that expired.
      */
     public byte[] certificateRequest() throws IOException {
         requireEnrolled();
-        if (certificate == null) {
+        if (!hasCertificate()) {
             KeyPair keys = Keys.generate();
             PemFiles.writePrivateKey(dir.resolve(KEY_FILE), keys.getPrivate());
             key = keys.getPrivate();

@@ -262,7 +262,9 @@ public final class MonitorLink implements AutoCloseable {
                 LinkIdentity identity = config.tls();
                 enrolling = identity != null && !identity.hasCertificate();
                 if (enrolling && config.enrollmentToken().length == 0) {
-                    throw new IOException("no client certificate in " + identity.directory()
+                    throw new IOException("no valid client certificate in " + identity.directory()
+                            + (identity.certificate() == null ? "" : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
+                            + identity.certificate().getNotAfter().toInstant() + ")")
                             + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
                 }
                 s.connect(address, config.connectTimeoutMillis());

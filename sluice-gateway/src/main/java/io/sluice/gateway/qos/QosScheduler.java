@@ -33,8 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Tags are kept per lane for its head request only, so nothing is allocated per request. The
  * dispatcher threads decide themselves, under one lock (leader/followers): a thread that finds
  * nothing ready sleeps until the earliest time something becomes ready, but only one thread
- * sleeps with a timer for a given deadline; the rest wait to be signalled by a submit, by a
- * thread that just took a request while more are queued, or by a parameter change.
+ * sleeps with a timer for a given deadline; the rest wait to be signalled by an admission, by a
+ * thread that just took a request while more are queued, by a request leaving the backend while
+ * every slot was taken, or by a parameter change. A request admitted while nothing else in the
+ * group waits is decided at once on the admitting thread, by the same rules, and runs there if it
+ * may go now (see {@link io.sluice.gateway.export.RequestScheduler}).
  */
 public final class QosScheduler implements RequestScheduler {
     private static final long NEVER = Long.MAX_VALUE;
@@ -56,6 +59,10 @@ public final class QosScheduler implements RequestScheduler {
     private Lane[] lanes = new Lane[0];
     private long capacityLeakedNanos;
     private int queued;
+    /** Requests at the backend (taken by next() or run by admit()); at most {@link #slots}. */
+    private int inFlight;
+    /** The backend group's queue depth; unbounded until the group sets it. */
+    private int slots = Integer.MAX_VALUE;
     private boolean closed;
     /** The deadline some dispatcher sleeps until; others with a later one need not set a timer. */
     private long timerDeadline = NEVER;
@@ -140,7 +147,17 @@ public final class QosScheduler implements RequestScheduler {
     }
 
     @Override
-    public boolean submit(IoRequest request) throws InterruptedException {
+    public void backendSlots(int slots) {
+        lock.lock();
+        try {
+            this.slots = slots;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int admit(IoRequest request, boolean mayRun) throws InterruptedException {
         lock.lockInterruptibly();
         try {
             Lane lane = lanesById[request.export().id()];
@@ -148,7 +165,7 @@ public final class QosScheduler implements RequestScheduler {
                 lane.notFull.await();
             }
             if (closed) {
-                return false;
+                return CLOSED;
             }
             long now = clock.nanoTime();
             request.admittedNanos(now);
@@ -157,11 +174,18 @@ public final class QosScheduler implements RequestScheduler {
                 lane.reservationTag = Math.max(lane.reservationTag, now - origin);
                 lane.shareTag = Math.max(lane.shareTag, virtualTime);
             }
+            boolean alone = queued == 0;
             lane.add(request);
             queued++;
             lane.stats.admitted(request.type());
+            // Alone in the group, the request is what a dispatcher would take next: the same decision
+            // (limits, capacity, tags), made here, saves the hand-off when it may go now.
+            if (mayRun && alone && inFlight < slots && takeReady(now) != null) {
+                inFlight++;
+                return RUN;
+            }
             work.signal();
-            return true;
+            return QUEUED;
         } finally {
             lock.unlock();
         }
@@ -173,9 +197,10 @@ public final class QosScheduler implements RequestScheduler {
         try {
             while (true) {
                 long now = clock.nanoTime();
-                IoRequest request = takeReady(now);
+                IoRequest request = inFlight < slots ? takeReady(now) : null;
                 if (request != null) {
-                    if (queued > 0) {
+                    inFlight++;
+                    if (queued > 0 && inFlight < slots) {
                         // Let an idle dispatcher decide on the next one (or arm the timer for it).
                         work.signal();
                     }
@@ -184,14 +209,32 @@ public final class QosScheduler implements RequestScheduler {
                 if (closed && queued == 0) {
                     return null;
                 }
-                await(now);
+                if (inFlight >= slots) {
+                    // Every slot is taken: finished() signals when one is free.
+                    work.await();
+                } else {
+                    await(now);
+                }
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** The request that may go to the backend now, or null; never waits. */
+    @Override
+    public void finished() {
+        lock.lock();
+        try {
+            inFlight--;
+            if (queued > 0) {
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The request that may go to the backend now, or null; never waits. Takes no backend slot (tests, benchmarks). */
     public IoRequest tryNext() {
         lock.lock();
         try {

@@ -6,27 +6,38 @@ import io.sluice.gateway.export.BoundedRequestQueue;
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.Exports;
 import io.sluice.gateway.export.IoRequest;
+import io.sluice.gateway.export.RequestScheduler;
 import io.sluice.gateway.nbd.NbdError;
 import io.sluice.gateway.nbd.NbdRequestDecoder;
 import io.sluice.gateway.nbd.SimpleReplyWriter;
 import io.sluice.gateway.nbd.StructuredReplyWriter;
+import io.sluice.gateway.tls.TlsChannel;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * One client. A reader thread does the handshake, then parses requests and submits them to the
- * export's scheduler; a writer thread sends the replies in whatever order the dispatcher finishes
- * them. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
+ * One client. A reader thread does the handshake, then parses requests and admits them to the
+ * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
+ * more yet (plaintext only), the reader runs it and writes its reply itself, like a thread of
+ * nbdkit's: no hand-off and no wake-up on the way. Otherwise the request waits for a dispatcher thread, and a writer
+ * thread sends the replies in whatever order the dispatchers finish them, as many as are ready in
+ * one gathering write. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
  * stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
  * is slowed by TCP itself. A client that stops reading its replies stalls only its own writer.
  * See CONCURRENCY.md.
  */
 final class NbdConnection implements IoRequest.Completion {
     private static final long SLOT_WAIT_NANOS = 100_000_000;
+    private static final int INBOX_BYTES = 16 * 1024;
+    /** Replies the writer sends in one gathering write, at most. */
+    private static final int REPLY_BATCH = 16;
 
     private final long id;
     private final SocketChannel channel;
@@ -41,11 +52,20 @@ final class NbdConnection implements IoRequest.Completion {
     private final BoundedRequestQueue free;
     private final BoundedRequestQueue completed;
     private final NbdRequestDecoder decoder = new NbdRequestDecoder();
-    private final ByteBuffer requestHeader = ByteBuffer.allocateDirect(REQUEST_HEADER_LENGTH);
-    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(64);
-    private final ByteBuffer[] replyParts = new ByteBuffer[2];
-    private final SimpleReplyWriter simpleReply = new SimpleReplyWriter().wrap(replyHeader, 0);
-    private final StructuredReplyWriter structuredReply = new StructuredReplyWriter().wrap(replyHeader, 0);
+    /**
+     * What the reader has read from the client and not yet parsed (read mode): one read takes every
+     * request header that has arrived, so a burst costs one system call, not one per request.
+     */
+    private final ByteBuffer inbox = ByteBuffer.allocateDirect(INBOX_BYTES).flip();
+    /** Header slots of one gathering write of replies (the longest, an error chunk, fits in 64 bytes). */
+    private final ByteBuffer[] replyHeaders = headerSlots(ByteBuffer.allocateDirect(REPLY_BATCH * 64));
+    private final ByteBuffer[] replyParts = new ByteBuffer[2 * REPLY_BATCH];
+    /** The writer's batch: the replies it takes from the completed queue at once. */
+    private final IoRequest[] replyBatch = new IoRequest[REPLY_BATCH];
+    /** Guards the write side (out, the reply header and writers, writeFailed): the reader and the writer both answer. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final SimpleReplyWriter simpleReply = new SimpleReplyWriter();
+    private final StructuredReplyWriter structuredReply = new StructuredReplyWriter();
 
     private volatile boolean transmitting;
     private Thread reader;
@@ -55,6 +75,10 @@ final class NbdConnection implements IoRequest.Completion {
     /** The socket, or the TLS session on it; set by the reader before the writer starts. */
     private ByteChannel in;
     private GatheringByteChannel out;
+    /** The socket's unread bytes (FIONREAD): has the client sent more? */
+    private InputStream socketInput;
+    /** Set when the connection runs TLS, whose requests always go through the dispatchers (see mayRunNow). */
+    private TlsChannel tlsIn;
     private BufferPool buffers;
     /** A slot the reader has taken but not yet handed on; returned when the reader stops. */
     private IoRequest held;
@@ -77,6 +101,14 @@ final class NbdConnection implements IoRequest.Completion {
         for (int i = 0; i < settings.requestSlots(); i++) {
             free.offer(new IoRequest(this));
         }
+    }
+
+    private static ByteBuffer[] headerSlots(ByteBuffer region) {
+        ByteBuffer[] slots = new ByteBuffer[REPLY_BATCH];
+        for (int i = 0; i < REPLY_BATCH; i++) {
+            slots[i] = region.slice(i * 64, 64);
+        }
+        return slots;
     }
 
     void start() {
@@ -125,6 +157,13 @@ final class NbdConnection implements IoRequest.Completion {
         structuredReplies = session.structuredReplies();
         in = session.in();
         out = session.out();
+        tlsIn = in instanceof TlsChannel tlsChannel ? tlsChannel : null;
+        try {
+            socketInput = channel.socket().getInputStream();
+        } catch (IOException e) {
+            // Closed under us: the first read says so; until then never run a request inline.
+            socketInput = null;
+        }
         decoder.configure(export.size(), export.readOnly(), structuredReplies,
                 export.minimumBlockSize(), export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
@@ -138,11 +177,12 @@ final class NbdConnection implements IoRequest.Completion {
         while (true) {
             IoRequest request = free.take();
             held = request;
-            if (!receive(requestHeader.clear())) {
+            if (!fill(REQUEST_HEADER_LENGTH)) {
                 return false;
             }
             long receivedNanos = System.nanoTime();
-            int verdict = decoder.wrap(requestHeader, 0).decode();
+            int verdict = decoder.wrap(inbox, inbox.position()).decode();
+            inbox.position(inbox.position() + REQUEST_HEADER_LENGTH);
             if (verdict == NbdRequestDecoder.DISCONNECT) {
                 return true;
             }
@@ -155,7 +195,7 @@ final class NbdConnection implements IoRequest.Completion {
             if (payload > 0) {
                 ByteBuffer data = buffers.acquire(payload);
                 request.data(data);
-                if (!receive(data)) {
+                if (!receivePayload(data)) {
                     return true;
                 }
                 data.flip();
@@ -168,46 +208,106 @@ final class NbdConnection implements IoRequest.Completion {
             if (request.type() == CMD_READ) {
                 request.data(buffers.acquire((int) request.length()));
             }
-            // Once submitted the request may come back through the writer at any moment.
-            held = null;
+            int admission;
             try {
-                if (!export.scheduler().submit(request)) {
-                    request.complete(NbdError.ESHUTDOWN);
-                }
+                admission = export.scheduler().admit(request, mayRunNow());
             } catch (InterruptedException e) {
                 recycle(request);
+                held = null;
                 throw e;
             }
+            // Once queued the request may come back through the writer at any moment.
+            held = null;
+            if (admission == RequestScheduler.RUN) {
+                answer(request, export.execute(request));
+            } else if (admission == RequestScheduler.CLOSED) {
+                request.complete(NbdError.ESHUTDOWN);
+            }
+        }
+    }
+
+    /**
+     * Whether the reader may run the request it just read itself: not when the client already sent
+     * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
+     * arrive together still reach the backend together; one FIONREAD per request tells), and not
+     * over TLS. Over JSSE, replies written by the reader right after its read made fio (libnbd,
+     * GnuTLS) stall for milliseconds per request at QD1 (47 to 743 IOPS against 5,900 through the
+     * writer thread, see docs/benchmarks.md); until that is understood TLS keeps the hand-offs.
+     */
+    private boolean mayRunNow() {
+        if (tlsIn != null || socketInput == null || inbox.hasRemaining()) {
+            return false;
+        }
+        try {
+            return socketInput.available() == 0;
+        } catch (IOException e) {
+            // The next read tells what happened; until then, take the ordinary path.
+            return false;
         }
     }
 
     private void runWriter() {
         try {
-            IoRequest request;
-            while ((request = completed.take()) != null) {
-                if (!writeFailed) {
-                    try {
-                        sendReply(request);
-                    } catch (IOException | RuntimeException e) {
-                        // Either way the stream is no longer in step with the client: hang up.
-                        writeFailed = true;
-                        closeChannel();
+            int count;
+            while ((count = completed.drain(replyBatch)) > 0) {
+                writeLock.lock();
+                try {
+                    if (!writeFailed) {
+                        int parts = 0;
+                        for (int i = 0; i < count; i++) {
+                            parts = appendReply(i, parts, replyBatch[i], replyBatch[i].error());
+                        }
+                        send(parts);
                     }
+                } catch (IOException | RuntimeException e) {
+                    failWrites();
+                } finally {
+                    writeLock.unlock();
                 }
-                recycle(request);
+                for (int i = 0; i < count; i++) {
+                    recycle(replyBatch[i]);
+                    replyBatch[i] = null;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void sendReply(IoRequest request) throws IOException {
-        int error = request.error();
+    /** The reader's reply to a request it ran itself; then the slot is free again. */
+    private void answer(IoRequest request, int error) {
+        writeLock.lock();
+        try {
+            if (!writeFailed) {
+                send(appendReply(0, 0, request, error));
+            }
+        } catch (IOException | RuntimeException e) {
+            failWrites();
+        } finally {
+            writeLock.unlock();
+        }
+        recycle(request);
+    }
+
+    /** Either way the stream is no longer in step with the client: hang up; later replies are dropped. */
+    private void failWrites() {
+        writeFailed = true;
+        closeChannel();
+    }
+
+    /**
+     * Puts the reply to {@code request} in header slot {@code slot} and appends it (header, and data
+     * for a READ) to {@link #replyParts} from {@code parts}; returns the new number of parts.
+     */
+    private int appendReply(int slot, int parts, IoRequest request, int error) {
+        ByteBuffer header = replyHeaders[slot];
         long handle = request.handle();
         ByteBuffer data = null;
         int headerLength;
         // The writers use absolute puts, which are bounded by the limit of the previous reply.
-        replyHeader.clear();
+        header.clear();
+        simpleReply.wrap(header, 0);
+        structuredReply.wrap(header, 0);
         if (request.type() == CMD_READ && error == NbdError.OK) {
             data = request.data();
             data.flip();
@@ -220,17 +320,23 @@ final class NbdConnection implements IoRequest.Completion {
             // Also valid with structured replies: a simple reply for a request without data.
             headerLength = simpleReply.write(error, handle);
         }
-        replyHeader.clear().limit(headerLength);
-        if (data == null) {
-            while (replyHeader.hasRemaining()) {
-                out.write(replyHeader);
-            }
-            return;
+        header.limit(headerLength);
+        replyParts[parts++] = header;
+        if (data != null) {
+            replyParts[parts++] = data;
         }
-        replyParts[0] = replyHeader;
-        replyParts[1] = data;
-        while (data.hasRemaining()) {
-            out.write(replyParts);
+        return parts;
+    }
+
+    /** Writes the first {@code parts} of {@link #replyParts} whole, in as few gathering writes as the socket takes. */
+    private void send(int parts) throws IOException {
+        ByteBuffer last = replyParts[parts - 1];
+        try {
+            while (last.hasRemaining()) {
+                out.write(replyParts, 0, parts);
+            }
+        } finally {
+            Arrays.fill(replyParts, 0, parts, null);
         }
     }
 
@@ -288,6 +394,35 @@ final class NbdConnection implements IoRequest.Completion {
         } catch (IOException ignored) {
             // Nothing to do about a socket that fails to close.
         }
+    }
+
+    /** Makes at least {@code bytes} (at most the inbox's size) readable in the inbox; false at end of stream. */
+    private boolean fill(int bytes) throws IOException {
+        if (inbox.remaining() >= bytes) {
+            return true;
+        }
+        inbox.compact();
+        try {
+            while (inbox.position() < bytes) {
+                if (in.read(inbox) < 0) {
+                    return false;
+                }
+            }
+        } finally {
+            inbox.flip();
+        }
+        return true;
+    }
+
+    /** Fills {@code data} with a WRITE's payload: what the inbox holds of it first, then from the socket. */
+    private boolean receivePayload(ByteBuffer data) throws IOException {
+        int buffered = Math.min(inbox.remaining(), data.remaining());
+        if (buffered > 0) {
+            data.put(data.position(), inbox, inbox.position(), buffered);
+            data.position(data.position() + buffered);
+            inbox.position(inbox.position() + buffered);
+        }
+        return receive(data);
     }
 
     /** Reads until {@code buffer} is full; false at end of stream. */

@@ -34,10 +34,6 @@ final class DirectionStats {
         peakQueueDepth.accumulateAndGet(depth, Math::max);
     }
 
-    void withdrawn() {
-        queueDepth.decrementAndGet();
-    }
-
     void completed(long length, long totalNanos, long backendNanos) {
         queueDepth.decrementAndGet();
         ops.incrementAndGet();

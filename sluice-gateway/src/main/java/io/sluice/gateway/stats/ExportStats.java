@@ -20,11 +20,6 @@ public final class ExportStats {
         direction(type).admitted();
     }
 
-    /** An admitted request was turned away after all (the scheduler closed). */
-    public void withdrawn(int type) {
-        direction(type).withdrawn();
-    }
-
     /** The backend finished a request; times are {@link System#nanoTime()} stamps. */
     public void completed(int type, long length, long receivedNanos, long backendStartNanos, long backendEndNanos) {
         direction(type).completed(type == CMD_READ || type == CMD_WRITE ? length : 0,

@@ -15,8 +15,8 @@ import javax.net.ssl.SSLSocket;
  * the plain socket. One thread may read while
  * another writes (JSSE locks each direction separately). A write gathers its buffers into records of up
  * to 16 KiB, so a reply header and its data leave in one record rather than a tiny one and a big one.
- * Writes come from one thread at a time (the handshake, then the connection's writer; upstream, the
- * holder of the send lock).
+ * Writes come from one thread at a time (the handshake, then whichever of the connection's reader and
+ * writer holds its write lock; upstream, the holder of the send lock).
  * Closing it closes the raw socket without a close_notify, which could block on a client that does not
  * read.
  */

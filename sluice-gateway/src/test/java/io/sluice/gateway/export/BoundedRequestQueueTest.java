@@ -53,4 +53,20 @@ class BoundedRequestQueueTest {
         assertThat(queue.take()).isSameAs(queued);
         assertThat(queue.take()).isNull();
     }
+
+    @Test
+    void drainTakesEverythingQueuedUpToTheBatchAndNothingOnceClosedAndEmpty() throws Exception {
+        BoundedRequestQueue queue = new BoundedRequestQueue(4);
+        IoRequest[] queued = {request(), request(), request()};
+        for (IoRequest r : queued) {
+            queue.put(r);
+        }
+        IoRequest[] batch = new IoRequest[2];
+        assertThat(queue.drain(batch)).isEqualTo(2);
+        assertThat(batch).containsExactly(queued[0], queued[1]);
+        assertThat(queue.drain(batch)).isEqualTo(1);
+        assertThat(batch[0]).isSameAs(queued[2]);
+        queue.close();
+        assertThat(queue.drain(batch)).isZero();
+    }
 }

@@ -52,8 +52,13 @@ class LinkIdentityTest {
         // A renewal keeps the key; the new certificate pushes the next renewal out.
         byte[] renewal = identity.certificateRequest();
         assertThat(CertificateRequest.parse(renewal).publicKey()).isEqualTo(issued.getPublicKey());
-        identity.install(sign(renewal, "gateway-17", Duration.ofDays(30)));
+        X509Certificate renewed = identity.install(sign(renewal, "gateway-17", Duration.ofDays(30)));
         assertThat(identity.renewalDue()).isFalse();
+
+        // Offline past its certificate's end: it must enroll again, with a new key, and connects without a certificate.
+        now.set(renewed.getNotAfter().getTime() + 1);
+        assertThat(identity.hasCertificate()).isFalse();
+        assertThat(CertificateRequest.parse(identity.certificateRequest()).publicKey()).isNotEqualTo(renewed.getPublicKey());
     }
 
     @Test

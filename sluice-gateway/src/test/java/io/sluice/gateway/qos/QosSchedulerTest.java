@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.gateway.export.BackendGroup;
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.IoRequest;
+import io.sluice.gateway.export.RequestScheduler;
 import io.sluice.gateway.stats.VolumeStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -195,7 +197,57 @@ class QosSchedulerTest {
         assertThat(scheduler.submit(request(volume, CMD_READ, 4096))).isFalse();
         for (int i = 1; i < QUEUE; i++) {
             assertThat(scheduler.next()).isNotNull();
+            scheduler.finished();
         }
         assertThat(scheduler.next()).isNull();
+    }
+
+    @Test
+    void aRequestAloneThatMayGoNowRunsOnTheThreadThatAdmittedIt() throws InterruptedException {
+        backend(0);
+        Export volume = export(QosParameters.iopsLimit(1));
+        assertThat(scheduler.admit(request(volume, CMD_READ, 4096), true)).isEqualTo(RequestScheduler.RUN);
+        scheduler.finished();
+        // The limit holds the next one back: it queues, and the scheduler releases it a second later.
+        IoRequest held = request(volume, CMD_READ, 4096);
+        assertThat(scheduler.admit(held, true)).isEqualTo(RequestScheduler.QUEUED);
+        assertThat(scheduler.tryNext()).isNull();
+        clock.advance(1000 * MS);
+        assertThat(scheduler.tryNext()).isSameAs(held);
+        assertThat(volume.snapshot(0).read().throttledNanos()).isEqualTo(1000 * MS);
+    }
+
+    @Test
+    void aRequestQueuesBehindOthersAndWhenTheCallerCannotRunIt() throws InterruptedException {
+        backend(0);
+        Export volume = export(QosParameters.UNLIMITED);
+        IoRequest first = request(volume, CMD_READ, 4096);
+        assertThat(scheduler.admit(first, false)).isEqualTo(RequestScheduler.QUEUED);
+        assertThat(scheduler.admit(request(volume, CMD_READ, 4096), true)).isEqualTo(RequestScheduler.QUEUED);
+        assertThat(scheduler.tryNext()).isSameAs(first);
+    }
+
+    @Test
+    void noMoreRequestsReachTheBackendThanItsQueueDepth() throws Exception {
+        backend(0);
+        Export volume = export(QosParameters.UNLIMITED);
+        for (int i = 0; i < 4; i++) {
+            assertThat(scheduler.admit(request(volume, CMD_READ, 4096), true)).isEqualTo(RequestScheduler.RUN);
+        }
+        IoRequest fifth = request(volume, CMD_READ, 4096);
+        assertThat(scheduler.admit(fifth, true)).isEqualTo(RequestScheduler.QUEUED);
+        AtomicReference<IoRequest> taken = new AtomicReference<>();
+        Thread dispatcher = Thread.ofPlatform().start(() -> {
+            try {
+                taken.set(scheduler.next());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        dispatcher.join(200);
+        assertThat(taken.get()).as("all four slots are taken").isNull();
+        scheduler.finished();
+        dispatcher.join(10_000);
+        assertThat(taken.get()).isSameAs(fifth);
     }
 }

@@ -17,8 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls, List<String> monitorTlsNames,
-                             int gatewayCertificateDays,
+                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls,
+                             List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
                              WebAccess webAccess) {

@@ -145,6 +145,56 @@ class CertificateBootstrapSystemTest {
     }
 
     @Test
+    void aGatewayProcessConfiguredWithATokenEnrollsAndReports() throws Exception {
+        Path state = dir.resolve("gateway-state");
+        Path statsFile = dir.resolve("gateway-stats.json");
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                listen: 127.0.0.1:0
+                stats-file: %s
+                exports:
+                  - name: vol
+                    target: %s
+                monitor:
+                  address: 127.0.0.1:%d
+                  gateway-id: %d
+                  secret-file: %s
+                  tls-ca: %s
+                  state-dir: %s
+                  backoff-min-ms: 50
+                  backoff-max-ms: 1000
+                """.formatted(statsFile, image, monitor.address().getPort(), GATEWAY_ID, secret(),
+                dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), state));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path log = dir.resolve("gateway.log");
+        Process gateway = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", classpath,
+                "io.sluice.server.SluiceMain", "gateway", "--config", config.toString(),
+                "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await(() -> reports.get() >= 2, () -> "reports " + reports.get() + "; gateway log: " + read(log));
+            // The stats file is rewritten once a second.
+            await(() -> read(statsFile).contains("\"IN_SESSION\""), () -> read(statsFile));
+            assertThat(read(log)).contains("enrolled, certificate");
+            assertThat(Certificates.commonName(PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst()))
+                    .isEqualTo("gateway-7");
+            assertThat(mode(state.resolve(LinkIdentity.KEY_FILE))).isEqualTo("rw-------");
+            assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
+        } finally {
+            gateway.destroy();
+            assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void aGatewayRenewsTwoThirdsIntoItsCertificateAndUsesTheNewOneNextTime() throws Exception {
         Path state = dir.resolve("gateway-state");
         AtomicLong skew = new AtomicLong();
