@@ -22,6 +22,7 @@ import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ReportBatchDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.VolumesReader;
@@ -66,7 +67,10 @@ final class InboundThread implements Runnable {
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
-    private final int volumesPerPart = StatsPart.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
+    private final int volumesPerPart = ReportBatchDescriptor.volumesPerEntry(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
+    /** Reports gathered for one services call; posted when full and at the end of each turn of the loop. */
+    private final ReportBatch batch = new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH);
+    private final ReportBatch.Dropped dropped;
     private final VolumesAnnouncement announcement = new VolumesAnnouncement();
     private final int volumesPerAnnouncement =
             GatewayVolumesDescriptor.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
@@ -77,6 +81,11 @@ final class InboundThread implements Runnable {
      */
     private final long reportWaitNanos;
     private long waitUntilNanos;
+    /**
+     * Entries per batch at most. With one-volume reports (360 bytes) a 16 KiB slot holds about 45, so the
+     * slot's size is what bounds a batch; this bounds the services' work per call when reports are tiny.
+     */
+    static final int REPORTS_PER_BATCH = 64;
     /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
     private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
     private volatile long maxProcessingNanos;
@@ -87,6 +96,7 @@ final class InboundThread implements Runnable {
         this.daemon = daemon;
         this.watch = watch;
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
+        this.dropped = daemon::reportDropped;
         this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(daemon.context().pollIntervalMillis() / 2, MAX_REPORT_WAIT_MILLIS));
         try {
             this.selector = Selector.open();
@@ -131,6 +141,8 @@ final class InboundThread implements Runnable {
                     }
                 }
             }
+            // Before a departing session moves to another pair, so its reports keep their order.
+            postReports();
             releaseDepartures();
         }
     }
@@ -460,6 +472,7 @@ final class InboundThread implements Runnable {
         if (session.volumesAnnounced || session.volumes == null) {
             return;
         }
+        postReports();
         int volumes = session.volumeIds.length;
         int first = 0;
         do {
@@ -542,6 +555,7 @@ final class InboundThread implements Runnable {
     }
 
     private void forward(Session session, FrameDecoder decoder, int opcode) {
+        postReports();
         frameCopy.of(decoder);
         if (daemon.services().post(opcode, session.gatewayId, frameCopy)) {
             daemon.counters().reportsForwarded.increment();
@@ -550,23 +564,44 @@ final class InboundThread implements Runnable {
         }
     }
 
-    /** Posts a STATS frame to the services in parts that fit their slots; what cannot be posted is counted and logged. */
+    /**
+     * Adds a STATS frame to the batch for the services, in parts that each fit a batch alone; a full batch
+     * is posted first. The batch goes at the latest at the end of this turn ({@link #postReports}).
+     */
     private void forwardReport(Session session, FrameDecoder decoder) {
         announceVolumes(session);
         int volumes = statsReader.volumeCount();
         int first = 0;
         do {
             int count = Math.min(volumesPerPart, volumes - first);
-            statsPart.of(decoder.buffer(), decoder.frameOffset(), first, count, statsReader.hasMore() || first + count < volumes);
-            long wait = Math.max(0, waitUntilNanos - System.nanoTime());
-            if (!daemon.services().post(MailboxOpcodes.SERVICES_STATS_REPORT, session.gatewayId, statsPart, wait)) {
-                daemon.reportDropped(session.gatewayId, statsReader.reportSequence(),
-                        volumes == 0 ? 0 : statsReader.volume(first).volumeId(), volumes - first);
-                return;
+            boolean last = first + count == volumes;
+            statsPart.of(decoder.buffer(), decoder.frameOffset(), first, count, statsReader.hasMore() || !last);
+            if (!batch.append(statsPart, last)) {
+                postReports();
+                // An empty batch holds any part (volumesPerPart is sized for that).
+                batch.append(statsPart, last);
             }
             first += count;
         } while (first < volumes);
-        daemon.counters().reportsForwarded.increment();
+    }
+
+    /**
+     * Posts the batch gathered so far as one services call, waiting for room until this turn's deadline;
+     * what the mailbox has no room for by then is counted and logged, entry by entry.
+     */
+    private void postReports() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batch.seal();
+        long wait = Math.max(0, waitUntilNanos - System.nanoTime());
+        if (daemon.services().post(MailboxOpcodes.SERVICES_STATS_BATCH, batch.firstGatewayId(), batch, wait)) {
+            daemon.counters().reportsForwarded.add(batch.framesEnded());
+            daemon.counters().reportBatchesPosted.increment();
+        } else {
+            batch.forEachDropped(dropped);
+        }
+        batch.reset();
     }
 
     private void protocolViolation(Session session, String what) {

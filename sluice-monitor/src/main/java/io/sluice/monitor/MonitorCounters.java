@@ -16,6 +16,8 @@ public final class MonitorCounters {
     /** Poll sweeps that polled nobody because the services had not taken half their mailbox. */
     final LongAdder sweepsSkippedServicesBehind = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
+    /** SERVICES_STATS_BATCH calls posted: reportsForwarded over this is how many reports a call carried. */
+    final LongAdder reportBatchesPosted = new LongAdder();
     final LongAdder reportsDropped = new LongAdder();
     final LongAdder volumesDropped = new LongAdder();
     final LongAdder throttlesSent = new LongAdder();
@@ -132,6 +134,10 @@ public final class MonitorCounters {
 
     public long reportsForwarded() {
         return reportsForwarded.sum();
+    }
+
+    public long reportBatchesPosted() {
+        return reportBatchesPosted.sum();
     }
 
     public long reportsDropped() {

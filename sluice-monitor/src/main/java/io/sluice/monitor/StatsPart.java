@@ -4,26 +4,26 @@ import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.StatsDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Writes part of a STATS frame into a mailbox slot as a STATS frame of its own: the same header and
  * report fields, the volume records {@code [first, first + count)}, its length and volume count set to
  * match, and {@link FrameDescriptor#FLAG_MORE} on every part but the last of a report. A gateway may
  * send up to the frame limit (1 MiB, 3,400 volumes) in one frame, and a services slot is far smaller,
- * so the monitor posts a large report as several calls. One per inbound thread, reused.
+ * so the monitor posts a large report as several entries of its {@link ReportBatch}es. One per inbound
+ * thread, reused.
  */
 final class StatsPart implements ParamWriter {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private ByteBuffer frame;
     private int offset;
     private int first;
     private int count;
     private boolean more;
-
-    /** The volumes a part may hold so that it fits {@code paramCapacity} bytes. */
-    static int volumesPerPart(int paramCapacity) {
-        return (paramCapacity - StatsDescriptor.VOLUMES_OFFSET) / StatsDescriptor.VOLUME_RECORD_LENGTH;
-    }
 
     /**
      * @param frame  the buffer holding the whole STATS frame at {@code offset}
@@ -44,17 +44,21 @@ final class StatsPart implements ParamWriter {
 
     @Override
     public int write(MemorySegment region) {
+        return writeAt(region, 0);
+    }
+
+    /** Writes the part at {@code at} of {@code target} (a mailbox slot, or a batch being gathered); returns its length. */
+    int writeAt(MemorySegment target, long at) {
         MemorySegment source = frame.hasArray()
                 ? MemorySegment.ofArray(frame.array()).asSlice(frame.arrayOffset())
                 : MemorySegment.ofBuffer(frame.duplicate().clear());
-        MemorySegment.copy(source, offset, region, 0, StatsDescriptor.VOLUMES_OFFSET);
+        MemorySegment.copy(source, offset, target, at, StatsDescriptor.VOLUMES_OFFSET);
         MemorySegment.copy(source, offset + StatsDescriptor.VOLUMES_OFFSET + (long) first * StatsDescriptor.VOLUME_RECORD_LENGTH,
-                region, StatsDescriptor.VOLUMES_OFFSET, (long) count * StatsDescriptor.VOLUME_RECORD_LENGTH);
-        ByteBuffer header = region.asSlice(0, StatsDescriptor.VOLUMES_OFFSET).asByteBuffer();
+                target, at + StatsDescriptor.VOLUMES_OFFSET, (long) count * StatsDescriptor.VOLUME_RECORD_LENGTH);
         int length = length();
-        header.putInt(FrameDescriptor.LENGTH_OFFSET, length);
-        header.putShort(FrameDescriptor.FLAGS_OFFSET, (short) (more ? FrameDescriptor.FLAG_MORE : 0));
-        header.putInt(StatsDescriptor.VOLUME_COUNT_OFFSET, count);
+        target.set(INT, at + FrameDescriptor.LENGTH_OFFSET, length);
+        target.set(SHORT, at + FrameDescriptor.FLAGS_OFFSET, (short) (more ? FrameDescriptor.FLAG_MORE : 0));
+        target.set(INT, at + StatsDescriptor.VOLUME_COUNT_OFFSET, count);
         return length;
     }
 }

@@ -20,10 +20,10 @@ import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.EnrollDescriptor;
 import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.HelloWriter;
-import io.sluice.protocol.MailboxOpcodes;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -82,10 +82,7 @@ class CertificateBootstrapTest {
                         new GatewayCertificates(ca, Duration.ofDays(30))));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
-                statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
-            }
+            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
             request.reply(MailboxStatus.OK, 0);
         }, 0, "test-services").start();
     }

@@ -64,9 +64,7 @@ class HostileConnectionsTest {
 
             AtomicLong reports = new AtomicLong();
             try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-                    if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                        reports.incrementAndGet();
-                    }
+                    ServicesReports.forEach(request, stats -> reports.incrementAndGet());
                     request.reply(MailboxStatus.OK, 0);
                 }, 0, "test-services").start();
                  MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);

@@ -6,6 +6,8 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.ReportBatchDescriptor;
+import io.sluice.protocol.ReportBatchWriter;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import org.junit.jupiter.api.Test;
@@ -13,11 +15,16 @@ import org.junit.jupiter.api.Test;
 /** The mailbox slots and buffers a report or a throttle set crosses, against the protocol's limits. */
 class MailboxSizesTest {
     @Test
-    void aServicesSlotHoldsAReportPartOfAtLeastFiftyVolumes() {
-        int perPart = StatsPart.volumesPerPart(ServerMailboxes.SERVICES.paramCapacity());
+    void aServicesSlotHoldsABatchWithAReportPartOfAtLeastFiftyVolumes() {
+        int capacity = ServerMailboxes.SERVICES.paramCapacity();
+        int perPart = ReportBatchDescriptor.volumesPerEntry(capacity);
+        int batchOverhead = ReportBatchDescriptor.HEADER_LENGTH + ReportBatchDescriptor.INDEX_ENTRY_LENGTH;
         assertThat(perPart).isGreaterThanOrEqualTo(50);
-        assertThat(StatsDescriptor.frameLength(perPart)).isLessThanOrEqualTo(ServerMailboxes.SERVICES.paramCapacity());
-        assertThat(StatsDescriptor.frameLength(perPart + 1)).isGreaterThan(ServerMailboxes.SERVICES.paramCapacity());
+        assertThat(StatsDescriptor.frameLength(perPart) + batchOverhead).isLessThanOrEqualTo(capacity);
+        assertThat(StatsDescriptor.frameLength(perPart + 1) + batchOverhead).isGreaterThan(capacity);
+        ReportBatchWriter batch = new ReportBatchWriter(InboundThread.REPORTS_PER_BATCH)
+                .wrap(java.lang.foreign.MemorySegment.ofArray(new byte[capacity]));
+        assertThat(batch.reserve(StatsDescriptor.frameLength(perPart))).isPositive();
     }
 
     @Test

@@ -13,12 +13,9 @@ import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthOutcome;
-import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayCertificateName;
-import io.sluice.protocol.MailboxOpcodes;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +60,7 @@ class MonitorDaemonTlsTest {
                 .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations()));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
-                statsFrom.add(params.getLong(FrameDescriptor.GATEWAY_ID_OFFSET));
-            }
+            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
             request.reply(MailboxStatus.OK, 0);
         }, 0, "test-services").start();
     }

@@ -8,7 +8,6 @@ import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
-import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.MailboxOpcodes;
@@ -62,8 +61,9 @@ class MonitorScaleTest {
         try (MonitorDaemon daemon = new MonitorDaemon(context);
              MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
                  ByteBuffer p = request.params().asSlice(0, request.length()).asByteBuffer();
-                 if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                     reports.computeIfAbsent(p.getLong(FrameDescriptor.GATEWAY_ID_OFFSET), id -> new AtomicLong()).incrementAndGet();
+                 if (ServicesReports.carriesReports(request)) {
+                     ServicesReports.forEach(request,
+                             stats -> reports.computeIfAbsent(stats.gatewayId(), id -> new AtomicLong()).incrementAndGet());
                  } else if (request.opcode() == MailboxOpcodes.SERVICES_GATEWAY_STATE) {
                      lastState.put(p.getLong(0), GatewayState.fromCode(p.getInt(GatewayStateDescriptor.STATE_OFFSET)));
                  }

@@ -6,6 +6,7 @@ import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.Peer;
+import io.sluice.protocol.ReportBatchDescriptor;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.StatsWriter;
@@ -30,7 +31,7 @@ class StatsPartTest {
             writer.volume(i).volumeId(10_000 + i).ops(IoDirection.READ, i);
         }
         writer.commit();
-        int perPart = StatsPart.volumesPerPart(1920);
+        int perPart = ReportBatchDescriptor.volumesPerEntry(1920);
         StatsPart part = new StatsPart();
         StatsReader reader = new StatsReader();
         List<Integer> seen = new ArrayList<>();

@@ -54,6 +54,13 @@ public final class MailboxOpcodes {
     public static final int SERVICES_JSON = 0x0204;
     /** Parameters: {@link GatewayVolumesDescriptor}: a gateway's volumes, their assigned ids and names. */
     public static final int SERVICES_GATEWAY_VOLUMES = 0x0205;
+    /**
+     * Parameters: {@link ReportBatchDescriptor}, several STATS frames (of one or more gateways) each as
+     * {@link #SERVICES_STATS_REPORT} would carry it, taken in order. Status {@link CallStatus#OK} (once every
+     * entry's samples are safe with the database manager), also when single entries were refused as damaged
+     * (counted and logged by the services); {@link CallStatus#INVALID} when the whole batch was.
+     */
+    public static final int SERVICES_STATS_BATCH = 0x0206;
 
     // ---- db mailbox (callee: database manager; callers: SLA services, application server, tools)
 

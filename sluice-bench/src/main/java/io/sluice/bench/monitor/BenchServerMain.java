@@ -44,6 +44,7 @@ public final class BenchServerMain {
                             Integer.parseInt(words[2]), Integer.parseInt(words[3]));
                     yield "THROTTLE " + p[0] + " " + p[1];
                 }
+                case "CALLS" -> "CALLS " + (server instanceof SluiceSweepServer s ? s.reportCalls() : "-1 -1");
                 case "HANDSHAKES" -> "HANDSHAKES " + (server instanceof SluiceSweepServer s ? s.handshakes() : "-1 -1 -1");
                 case "QUIT" -> null;
                 default -> "ERROR unknown command " + words[0];

@@ -95,6 +95,11 @@ final class SluiceSweepServer implements SweepServer {
         return daemon.pairCount();
     }
 
+    /** Reports handed to the services and the batch calls that carried them, since the start. */
+    String reportCalls() {
+        return daemon.counters().reportsForwarded() + " " + daemon.counters().reportBatchesPosted();
+    }
+
     /** The handshake counters: the most in progress at once, times the bound stopped the acceptor, timeouts. */
     String handshakes() {
         return daemon.handshakesInProgressPeak() + " " + daemon.counters().handshakeBoundReached() + " "

@@ -23,6 +23,7 @@ import io.sluice.pki.PemFiles;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ReportBatchReader;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -81,10 +82,17 @@ class CertificateBootstrapSystemTest {
                 .withPairs(1, 4)
                 .withTls(tls));
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
-                if (frame.getLong(FrameDescriptor.GATEWAY_ID_OFFSET) == GATEWAY_ID) {
-                    reports.incrementAndGet();
+            // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a STATS frame.
+            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                ByteBuffer batch = request.params().asSlice(0, request.length()).asByteBuffer();
+                ReportBatchReader reader = new ReportBatchReader();
+                if (reader.wrap(batch, request.length()) == null) {
+                    for (int i = 0; i < reader.entryCount(); i++) {
+                        if (reader.check(i) == null
+                                && batch.getLong(reader.entryOffset(i) + FrameDescriptor.GATEWAY_ID_OFFSET) == GATEWAY_ID) {
+                            reports.incrementAndGet();
+                        }
+                    }
                 }
             }
             request.reply(MailboxStatus.OK, 0);

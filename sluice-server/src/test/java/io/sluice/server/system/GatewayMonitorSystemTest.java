@@ -27,6 +27,7 @@ import io.sluice.monitor.MonitorDaemon;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
@@ -94,12 +95,17 @@ class GatewayMonitorSystemTest {
         MonitorDaemon monitor = new MonitorDaemon(context);
         boolean monitorRunning = true;
         try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-                 if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT) {
-                     ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
-                     if (frame.getLong(FrameDescriptor.GATEWAY_ID_OFFSET) == GATEWAY_ID) {
-                         StatsReader stats = new StatsReader().wrap(frame, 0);
-                         reportedVolumes.set(stats.volumeCount());
-                         reports.incrementAndGet();
+                 // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a STATS frame.
+                 if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                     ByteBuffer batch = request.params().asSlice(0, request.length()).asByteBuffer();
+                     ReportBatchReader reader = new ReportBatchReader();
+                     int entries = reader.wrap(batch, request.length()) == null ? reader.entryCount() : 0;
+                     for (int i = 0; i < entries; i++) {
+                         StatsReader stats = new StatsReader().wrap(batch, reader.entryOffset(i));
+                         if (reader.check(i) == null && stats.gatewayId() == GATEWAY_ID) {
+                             reportedVolumes.set(stats.volumeCount());
+                             reports.incrementAndGet();
+                         }
                      }
                  }
                  request.reply(MailboxStatus.OK, 0);

@@ -175,6 +175,12 @@ final class DbForwarder implements AutoCloseable {
      * posted; false when the caller should answer now.
      */
     boolean onStats(StatsReader stats, IntToLongFunction iopsLimit, long replyHandle) {
+        appendSamples(stats, iopsLimit);
+        return holdReply(replyHandle);
+    }
+
+    /** One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume. */
+    void appendSamples(StatsReader stats, IntToLongFunction iopsLimit) {
         for (int i = 0; i < stats.volumeCount(); i++) {
             VolumeStatsFlyweight volume = stats.volume(i);
             for (IoDirection direction : IoDirection.values()) {
@@ -194,6 +200,14 @@ final class DbForwarder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Holds the reply of the call whose reports were appended last ({@code replyHandle}) until every sample
+     * appended so far is posted (batches go in the order they were sealed); false when the caller should
+     * answer now. A batch of reports is one call, so one reply held.
+     */
+    boolean holdReply(long replyHandle) {
         if (caller == null || heldReplies >= MAX_HELD_REPLIES || batch.count() == 0) {
             return false;
         }

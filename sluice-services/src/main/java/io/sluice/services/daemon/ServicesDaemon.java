@@ -17,6 +17,8 @@ import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.ReportBatchError;
+import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeDescriptor;
@@ -38,7 +40,6 @@ import io.sluice.services.Verdict;
 import io.sluice.services.VolumeInterval;
 import io.sluice.services.VolumePlacement;
 import io.sluice.services.VolumeTracker;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,6 +113,10 @@ public final class ServicesDaemon implements AutoCloseable {
     private final GatewayVolumesDescriptor.Reader gatewayVolumes = new GatewayVolumesDescriptor.Reader();
     private final ThrottleOutbox throttles;
     private final AtomicLong reports = new AtomicLong();
+    /** Report batches refused whole and single entries of batches refused (ReportBatchError), since the start. */
+    private final AtomicLong reportEntriesRefused = new AtomicLong();
+    private long batchRefusalLoggedAt = Long.MIN_VALUE / 2;
+    private final ReportBatchReader batchReader = new ReportBatchReader();
     private final AtomicLong queriesServed = new AtomicLong();
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
     private final Map<Integer, Map<Long, Long>> iopsLimits = new ConcurrentHashMap<>();
@@ -252,30 +257,27 @@ public final class ServicesDaemon implements AutoCloseable {
         long now = clock.epochMillis();
         switch (request.opcode()) {
             case MailboxOpcodes.SERVICES_STATS_REPORT -> {
-                ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
-                stats.wrap(frame, 0);
-                admitReport(request.params(), frame, now);
-                for (int i = 0; i < stats.volumeCount(); i++) {
-                    placeIfNew(stats.gatewayId(), stats.volume(i).volumeId(), stats.volume(i).capacityBytes());
+                takeReport(request.params().asSlice(0, request.length()).asByteBuffer(), 0, now);
+                answerReports(request);
+            }
+            case MailboxOpcodes.SERVICES_STATS_BATCH -> {
+                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+                ReportBatchError refused = batchReader.wrap(params, request.length());
+                if (refused != null) {
+                    refuseBatchEntry(refused, request.correlationId(), -1, 0, now);
+                    request.reply(CallStatus.INVALID, 0);
+                    return;
                 }
-                analyzer.onStats(stats);
-                recent.onStats(stats);
-                for (int i = 0; i < stats.volumeCount(); i++) {
-                    var volume = stats.volume(i);
-                    capacity.onVolumeSpace(volume.volumeId(), volume.capacityBytes(), volume.usedBytes());
-                    registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
+                // Each entry exactly as if it had come alone, in the order the monitor took them in.
+                for (int i = 0; i < batchReader.entryCount(); i++) {
+                    ReportBatchError damaged = batchReader.check(i);
+                    if (damaged == null) {
+                        takeReport(params, batchReader.entryOffset(i), now);
+                    } else {
+                        refuseBatchEntry(damaged, request.correlationId(), i, batchReader.entryCount(), now);
+                    }
                 }
-                reports.incrementAndGet();
-                if (db != null) {
-                    // New volumes are registered before their first samples go, not an interval later.
-                    registry.drainNew(this::forwardGateway, this::forwardVolume);
-                    registerVolumes();
-                }
-                if (db != null && db.onStats(stats, this::iopsLimit, request.handle())) {
-                    request.defer();
-                } else {
-                    request.reply(MailboxStatus.OK, 0);
-                }
+                answerReports(request);
             }
             case MailboxOpcodes.SERVICES_GATEWAY_EVENT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
@@ -332,25 +334,76 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     /**
+     * One STATS frame at {@code offset} of {@code frame}: its volumes admitted, placed and registered, its
+     * numbers to the analyzer, the recent statistics and the capacity watch, its samples to the database
+     * forwarder (whose caller decides on the reply, once per call).
+     */
+    private void takeReport(ByteBuffer frame, int offset, long now) {
+        stats.wrap(frame, offset);
+        admitReport(frame, offset, now);
+        for (int i = 0; i < stats.volumeCount(); i++) {
+            placeIfNew(stats.gatewayId(), stats.volume(i).volumeId(), stats.volume(i).capacityBytes());
+        }
+        analyzer.onStats(stats);
+        recent.onStats(stats);
+        for (int i = 0; i < stats.volumeCount(); i++) {
+            var volume = stats.volume(i);
+            capacity.onVolumeSpace(volume.volumeId(), volume.capacityBytes(), volume.usedBytes());
+            registry.onVolume(stats.gatewayId(), volume.volumeId(), volume.capacityBytes(), volume.usedBytes(), now);
+        }
+        reports.incrementAndGet();
+        if (db != null) {
+            // New volumes are registered before their first samples go, not an interval later.
+            registry.drainNew(this::forwardGateway, this::forwardVolume);
+            registerVolumes();
+            db.appendSamples(stats, this::iopsLimit);
+        }
+    }
+
+    /** A call of reports is answered once all their samples are posted to the database manager, or now without one. */
+    private void answerReports(MailboxCallee.Request request) {
+        if (db != null && db.holdReply(request.handle())) {
+            request.defer();
+        } else {
+            request.reply(MailboxStatus.OK, 0);
+        }
+    }
+
+    /**
+     * A batch the monitor posted that cannot be read ({@code entry} -1), or one entry of it: counted and logged
+     * (at most every {@link #REFUSAL_LOG_MILLIS}); the batch's other entries are taken all the same.
+     */
+    private void refuseBatchEntry(ReportBatchError error, long correlationId, int entry, int entries, long now) {
+        reportEntriesRefused.incrementAndGet();
+        if (now - batchRefusalLoggedAt >= REFUSAL_LOG_MILLIS) {
+            batchRefusalLoggedAt = now;
+            System.err.println("services: " + (entry < 0 ? "report batch refused whole: " + error
+                    : "entry " + entry + " of " + entries + " of a report batch refused: " + error)
+                    + " (correlation id " + Long.toUnsignedString(correlationId) + ", the first entry's gateway); " + reportEntriesRefused.get()
+                    + " refused so far");
+        }
+    }
+
+    /**
      * Admits each volume of a STATS report to the tracker and takes the records of those refused (the
      * services are at their volume limit) out of the frame, in its slot, so nothing downstream keeps any
      * state for them. The common case, every volume admitted, moves nothing.
      */
-    private void admitReport(MemorySegment params, ByteBuffer frame, long now) {
+    private void admitReport(ByteBuffer frame, int offset, long now) {
         int count = stats.volumeCount();
         int kept = 0;
         for (int i = 0; i < count; i++) {
             if (admit(stats.gatewayId(), stats.volume(i).volumeId(), now)) {
                 if (kept != i) {
-                    MemorySegment.copy(params, StatsDescriptor.volumeOffset(i), params, StatsDescriptor.volumeOffset(kept),
+                    frame.put(offset + StatsDescriptor.volumeOffset(kept), frame, offset + StatsDescriptor.volumeOffset(i),
                             StatsDescriptor.VOLUME_RECORD_LENGTH);
                 }
                 kept++;
             }
         }
         if (kept < count) {
-            frame.putInt(StatsDescriptor.VOLUME_COUNT_OFFSET, kept);
-            frame.putInt(FrameDescriptor.LENGTH_OFFSET, StatsDescriptor.frameLength(kept));
+            frame.putInt(offset + StatsDescriptor.VOLUME_COUNT_OFFSET, kept);
+            frame.putInt(offset + FrameDescriptor.LENGTH_OFFSET, StatsDescriptor.frameLength(kept));
         }
     }
 
@@ -681,6 +734,11 @@ public final class ServicesDaemon implements AutoCloseable {
 
     public long reports() {
         return reports.get();
+    }
+
+    /** Report batches refused whole plus single entries of batches refused as damaged, since the start. */
+    public long reportEntriesRefused() {
+        return reportEntriesRefused.get();
     }
 
     public long queriesServed() {
