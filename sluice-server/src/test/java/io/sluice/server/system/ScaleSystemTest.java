@@ -65,7 +65,9 @@ class ScaleSystemTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
-                secret.toString(), 10_000L, ServerSettings.ALL_ROLES, null,
+                // Supervision is not what this test judges: a generous heartbeat timeout, so a loop turn slowed by a
+                // loaded machine (CI runs it beside a CPU hog) does not get a role killed and restarted mid-test.
+                secret.toString(), 60_000L, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
                         List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
                         // the simulated gateways all come from 127.0.0.1, standing for as many hosts
