@@ -39,10 +39,10 @@ import picocli.CommandLine.Option;
 final class GatewayBenchmark implements Callable<Integer> {
     private static final int LIMIT = 2_000;
     private static final String QSD = "qemu-storage-daemon";
-    /** Turns each data-path peer takes at each depth; each row is the median of these. */
+    /** Turns each data-path peer takes at each depth in a full run; each row is the median of these. */
     private static final int ROUNDS = 3;
 
-    @Option(names = "--quick", description = "3 s fio runs and a 256 MiB file: about two minutes")
+    @Option(names = "--quick", description = "2 s fio runs, one turn per peer, a 256 MiB file: about a minute")
     boolean quick;
 
     record Fio(double iops, double p50Micros, double p99Micros) {
@@ -55,20 +55,21 @@ final class GatewayBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("sluice-bench-gateway");
         Path image = dir.resolve("disk.img");
-        int seconds = quick ? 3 : 10;
+        int seconds = quick ? 2 : 10;
+        int rounds = quick ? 1 : ROUNDS;
         prefill(image, (quick ? 256L : 1024L) << 20);
         Map<String, Fio> results = new LinkedHashMap<>();
         try {
             try (Server gateway = Server.gateway(dir, image, false, null);
                  Server nbdkit = Server.nbdkit(image, null);
                  Server qemu = Server.qemuStorageDaemon(image, false)) {
-                interleave(results, seconds, null, Map.of("sluice", gateway, "nbdkit", nbdkit, QSD, qemu),
+                interleave(results, seconds, rounds, null, Map.of("sluice", gateway, "nbdkit", nbdkit, QSD, qemu),
                         List.of("sluice", "nbdkit", QSD));
             }
             TlsSetup tls = TlsSetup.create(dir.resolve("tls"));
             try (Server gateway = Server.gateway(dir, image, false, tls.server());
                  Server nbdkit = Server.nbdkit(image, tls.server())) {
-                interleave(results, seconds, tls, Map.of("sluice tls", gateway, "nbdkit tls", nbdkit),
+                interleave(results, seconds, rounds, tls, Map.of("sluice tls", gateway, "nbdkit tls", nbdkit),
                         List.of("sluice tls", "nbdkit tls"));
             }
             try (Server gateway = Server.gateway(dir, image, true, null)) {
@@ -100,12 +101,12 @@ final class GatewayBenchmark implements Callable<Integer> {
     /**
      * The data-path rows of peers serving the same file at once: first an unrecorded run at QD1 and
      * one at QD32 against each (so every server is measured as it runs in service, not a JVM still
-     * compiling its data path), then {@link #ROUNDS} rounds that take turns between the peers at each
+     * compiling its data path), then {@code rounds} rounds that take turns between the peers at each
      * depth; each row is the round with the median IOPS. Taking turns puts a change in the machine's
      * load on every peer alike, which on a shared machine moves the ratios less than measuring one
      * peer after the other.
      */
-    private static void interleave(Map<String, Fio> results, int seconds, TlsSetup tls, Map<String, Server> servers,
+    private static void interleave(Map<String, Fio> results, int seconds, int rounds, TlsSetup tls, Map<String, Server> servers,
                                    List<String> order) throws Exception {
         for (String name : order) {
             fio(servers.get(name).uri(), 1, 1, tls);
@@ -113,7 +114,7 @@ final class GatewayBenchmark implements Callable<Integer> {
         }
         for (int depth : new int[] {1, 32}) {
             Map<String, List<Fio>> runs = new LinkedHashMap<>();
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < rounds; round++) {
                 for (String name : order) {
                     runs.computeIfAbsent(name, n -> new ArrayList<>()).add(fio(servers.get(name).uri(), depth, seconds, tls));
                 }
