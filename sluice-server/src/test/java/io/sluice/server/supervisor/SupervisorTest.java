@@ -45,8 +45,10 @@ class SupervisorTest {
         Map<Path, MailboxGeometry> mailboxes = new LinkedHashMap<>();
         mailboxes.put(monitorBox, MonitorDaemon.MONITOR_MAILBOX);
         mailboxes.put(servicesBox, MonitorDaemon.SERVICES_MAILBOX);
+        // Supervision is what is judged here, not the gateway link: plaintext, said explicitly.
         RoleSpec monitor = new RoleSpec("monitor", List.of("monitor", "--listen", "127.0.0.1:0", "--secret-file",
-                secret.toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name, "--status-every", "0"), monitorBox);
+                secret.toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name, "--status-every", "0",
+                "--insecure-plaintext"), monitorBox);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         try (Supervisor supervisor = new Supervisor(dir.resolve("run"), mailboxes, List.of(monitor), classpath, 3_000,
