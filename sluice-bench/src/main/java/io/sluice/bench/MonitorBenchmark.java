@@ -166,7 +166,7 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("mode", "tls-pair");
         for (Row r : rows) {
             printRow(r);
-            String key = (r.kind().equals("sluice") ? "plain" : "tls") + "_" + r.gateways() / 1000 + "k";
+            String key = (r.kind().equals("sluice") ? "plain" : "tls") + "_" + (r.gateways() % 1000 == 0 ? r.gateways() / 1000 + "k" : Integer.toString(r.gateways()));
             json.put(key + "_connect_s", round(r.connectSeconds()));
             json.put(key + "_sweep_p50_ms", round(r.p50Ms()));
             json.put(key + "_connect_cpu_ms_per_gateway", round(r.connectCpuMsPerGateway()));
@@ -287,13 +287,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                 connectNanos = System.nanoTime() - simStart;
                 connectCpuNanos = cpuNanos();
             } catch (Exception e) {
-                if (services != null) {
-                    services.close();
-                }
-                server.destroyForcibly();
-                if (simProcess != null) {
-                    simProcess.destroyForcibly();
-                }
+                shutDown(simProcess);
                 throw e;
             }
             sim = simProcess;
@@ -350,14 +344,26 @@ final class MonitorBenchmark implements Callable<Integer> {
 
         @Override
         public void close() throws Exception {
+            shutDown(sim);
+        }
+
+        /**
+         * QUIT first, so the server closes its monitor and removes its mailboxes from /dev/shm (a kill would leave
+         * them there), then whatever still runs is killed.
+         */
+        private void shutDown(Process simProcess) throws Exception {
             try {
                 in.println("QUIT");
             } finally {
-                sim.destroy();
+                if (simProcess != null) {
+                    simProcess.destroy();
+                }
                 server.waitFor(10, TimeUnit.SECONDS);
                 server.destroyForcibly();
-                sim.waitFor(10, TimeUnit.SECONDS);
-                sim.destroyForcibly();
+                if (simProcess != null) {
+                    simProcess.waitFor(10, TimeUnit.SECONDS);
+                    simProcess.destroyForcibly();
+                }
                 if (services != null) {
                     services.close();
                 }

@@ -30,6 +30,14 @@ public final class BenchServerMain {
         System.out.println("PORT " + server.port()
                 + (server instanceof SluiceSweepServer s ? " SERVICES " + s.servicesMailbox() : ""));
         System.out.flush();
+        try (server) {
+            serve(server);
+        }
+        System.exit(0);
+    }
+
+    /** Answers the benchmark's commands until QUIT or the end of stdin; the caller closes the server whatever happens. */
+    private static void serve(SweepServer server) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
@@ -55,7 +63,5 @@ public final class BenchServerMain {
             System.out.println(answer);
             System.out.flush();
         }
-        server.close();
-        System.exit(0);
     }
 }
