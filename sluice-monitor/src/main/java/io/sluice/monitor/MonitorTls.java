@@ -1,6 +1,11 @@
 package io.sluice.monitor;
 
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.RevocationList;
+import io.sluice.pki.TlsContexts;
+import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -16,5 +21,14 @@ public record MonitorTls(SSLContext context, RevocationList revocations, Gateway
     /** Client certificates issued by the operator only: every connection must present one. */
     public MonitorTls(SSLContext context, RevocationList revocations) {
         this(context, revocations, null);
+    }
+
+    /**
+     * The monitor presenting {@code own} and trusting gateways of {@code ca}, refusing its revocations; with
+     * {@code gatewayValidity} (else null) it signs gateways' certificates of that life itself.
+     */
+    public static MonitorTls of(CertificateAuthority ca, KeyMaterial own, Duration gatewayValidity) {
+        return new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
+                gatewayValidity == null ? null : new GatewayCertificates(ca, gatewayValidity));
     }
 }

@@ -70,7 +70,6 @@ class CertificateBootstrapTest {
         monitorBox = Path.of("/dev/shm/sluice-test-monitor-enroll-" + tag);
         servicesBox = Path.of("/dev/shm/sluice-test-services-enroll-" + tag);
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        KeyMaterial monitor = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
                 .withRegistryFile(dir.resolve("gateways.registry"))
@@ -78,8 +77,7 @@ class CertificateBootstrapTest {
                 // machine must not end the session this test renews in.
                 .withPolling(250, 4)
                 .withPairs(2, 10)
-                .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
-                        new GatewayCertificates(ca, Duration.ofDays(30))));
+                .withTls(TestMonitorTls.from(ca, Duration.ofDays(30)));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
             ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));

@@ -69,13 +69,12 @@ class HandshakeBoundTest {
     }
 
     private void start(MonitorContext.UnauthenticatedLimits limits) throws Exception {
-        KeyMaterial monitor = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet()))
                 .withPolling(1_000, 3)
                 .withPairs(2, GATEWAYS)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, limits)
-                .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations()));
+                .withTls(TestMonitorTls.from(ca, null));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
                 request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();

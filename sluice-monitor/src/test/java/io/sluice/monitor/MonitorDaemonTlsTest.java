@@ -52,12 +52,11 @@ class MonitorDaemonTlsTest {
         monitorBox = Path.of("/dev/shm/sluice-test-monitor-tls-" + tag);
         servicesBox = Path.of("/dev/shm/sluice-test-services-tls-" + tag);
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        KeyMaterial monitor = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
                 .withPolling(50, 2)
                 .withPairs(2, 10)
-                .withTls(new MonitorTls(TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations()), ca.revocations()));
+                .withTls(TestMonitorTls.from(ca, null));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
             ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));

@@ -1,11 +1,9 @@
 package io.sluice.server;
 
 import io.sluice.common.EpochClock;
-import io.sluice.monitor.GatewayCertificates;
 import io.sluice.monitor.MonitorTls;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.KeyMaterial;
-import io.sluice.pki.TlsContexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +48,6 @@ final class MonitorCertificate {
             own = ca.issueKeyMaterial("sluice-monitor", List.copyOf(names), CertificateAuthority.Usage.SERVER, VALIDITY);
             own.write(certificate, key);
         }
-        return new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()), ca.revocations(),
-                gatewayValidity == null ? null : new GatewayCertificates(ca, gatewayValidity));
+        return MonitorTls.of(ca, own, gatewayValidity);
     }
 }

@@ -12,7 +12,6 @@ import io.sluice.monitor.MonitorDaemon;
 import io.sluice.monitor.MonitorTls;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.KeyMaterial;
-import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
@@ -63,8 +62,7 @@ final class SluiceSweepServer implements SweepServer {
             CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
             KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,
                     Duration.ofDays(1));
-            context = context.withTls(new MonitorTls(TlsContexts.create(own, List.of(ca.certificate()), ca.revocations()),
-                    ca.revocations()));
+            context = context.withTls(MonitorTls.of(ca, own, null));
         }
         daemon = new MonitorDaemon(context);
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
