@@ -268,6 +268,7 @@ final class InboundThread implements Runnable {
         }
         session.certifiedGatewayId = certified;
         session.certificateSerial = peer.getSerialNumber();
+        session.certificateNotAfter = peer.getNotAfter().getTime();
         return true;
     }
 
