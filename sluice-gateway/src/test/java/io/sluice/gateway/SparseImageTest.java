@@ -92,7 +92,7 @@ class SparseImageTest {
     private static final Pattern EXTENT = Pattern.compile("^\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)", Pattern.MULTILINE);
 
     /** {@code nbdinfo --map} of a URI as (offset, length, type) triples. */
-    private static List<long[]> map(String uri) throws Exception {
+    static List<long[]> map(String uri) throws Exception {
         Tools.Result map = Tools.run(60, "nbdinfo", "--map", uri);
         assertThat(map.ok()).as(map.output()).isTrue();
         List<long[]> extents = new ArrayList<>();
@@ -104,7 +104,7 @@ class SparseImageTest {
     }
 
     /** Whether every extent that touches [from, to) is a hole that reads as zeroes (type 3). */
-    private static boolean hole(List<long[]> map, long from, long to) {
+    static boolean hole(List<long[]> map, long from, long to) {
         boolean seen = false;
         for (long[] extent : map) {
             if (extent[0] < to && extent[0] + extent[1] > from) {

@@ -211,4 +211,19 @@ class UpstreamBackendTest {
         assertThat(whole.ok()).as(whole.output()).isTrue();
         assertThat(Files.mismatch(sparse, plain)).as("reads of holes come back as zeroes").isEqualTo(-1);
     }
+
+    /** nbdkit's file plugin punches for TRIM and for WRITE_ZEROES without NO_HOLE; its holes show through. */
+    @Test
+    void trimAndZeroingReachNbdkitAndItsHolesShowThroughTheGateway() throws Exception {
+        Tools.require("nbdkit", "qemu-io", "nbdinfo");
+        Tools.Result run = Tools.run(60, "qemu-io", "-f", "raw", "-d", "unmap",
+                "-c", "write -P 0x5a 56M 8M", "-c", "discard 56M 2M", "-c", "write -z -u 60M 2M",
+                "-c", "read -P 0 60M 2M", "-c", "read -P 0x5a 58M 2M", front.uri("kit"));
+        assertThat(run.ok()).as(run.output()).isTrue();
+        assertThat(run.output()).doesNotContain("failed", "Pattern verification");
+        List<long[]> map = SparseImageTest.map(front.uri("kit"));
+        assertThat(SparseImageTest.hole(map, 56 << 20, 58 << 20)).as("discarded").isTrue();
+        assertThat(SparseImageTest.hole(map, 60 << 20, 62 << 20)).as("zeroed, holes allowed").isTrue();
+        assertThat(SparseImageTest.hole(map, 58 << 20, 60 << 20)).as("data").isFalse();
+    }
 }
