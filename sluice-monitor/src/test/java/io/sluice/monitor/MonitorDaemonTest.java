@@ -287,6 +287,18 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aSimulatedGatewayLeavesTheSharedVolumesItWasRefusedOutOfItsReports() throws Exception {
+        // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
+        try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(io.sluice.sim.SimContext.builder(daemon.address(), SECRET)
+                .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
+            await(() -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
+            assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
+            assertThat(daemon.counters().reportsRefused()).as("its reports name no refused volume").isZero();
+            assertThat(announced).noneMatch(volume -> volume.startsWith("4:"));
+        }
+    }
+
+    @Test
     void aSharedVolumeBoundThroughTheMailboxOutlivesARestartAndAnUnboundGatewayLosesItAtOnce() throws Exception {
         MonitorContext withRegistry = context.withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"));
         restart(withRegistry);
