@@ -272,6 +272,7 @@ final class InboundThread implements Runnable {
         }
         session.certifiedGatewayId = certified;
         session.certificateSerial = peer.getSerialNumber();
+        session.certificateNotAfter = peer.getNotAfter().getTime();
         return true;
     }
 

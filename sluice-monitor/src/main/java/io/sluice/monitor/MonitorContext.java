@@ -50,9 +50,10 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
      * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
      * {@code handshakes} of them are in their TLS handshake at once; beyond that the monitor stops accepting,
      * and new connections wait in the kernel's accept queue until a handshake finishes (their deadline starts
-     * when they are accepted).
+     * when they are accepted). Of those places one address holds at most {@code handshakesPerSource}; its
+     * connections beyond that wait, accepted but unread, for one of its own places.
      */
-    public record UnauthenticatedLimits(int connections, int perSource, int handshakes) {
+    public record UnauthenticatedLimits(int connections, int perSource, int handshakes, int handshakesPerSource) {
         public static final UnauthenticatedLimits DEFAULTS = new UnauthenticatedLimits(1024, 128);
 
         public UnauthenticatedLimits {
@@ -63,11 +64,20 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             if (handshakes < 1) {
                 throw new IllegalArgumentException("handshakes in progress must be at least 1, was " + handshakes);
             }
+            if (handshakesPerSource < 1 || handshakesPerSource > handshakes) {
+                throw new IllegalArgumentException("need 1 <= handshakes in progress per address <= in all: "
+                        + handshakesPerSource + ", " + handshakes);
+            }
         }
 
-        /** With the default bound on handshakes in progress ({@link #defaultHandshakes()}). */
+        /** With the default bound on handshakes in progress ({@link #defaultHandshakes()}) and its default share per address. */
         public UnauthenticatedLimits(int connections, int perSource) {
             this(connections, perSource, defaultHandshakes());
+        }
+
+        /** With the default share per address ({@link #defaultHandshakesPerSource}). */
+        public UnauthenticatedLimits(int connections, int perSource, int handshakes) {
+            this(connections, perSource, handshakes, defaultHandshakesPerSource(handshakes));
         }
 
         /**
@@ -79,8 +89,13 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             return 4 * Runtime.getRuntime().availableProcessors();
         }
 
-        public UnauthenticatedLimits withHandshakes(int inProgress) {
-            return new UnauthenticatedLimits(connections, perSource, inProgress);
+        /**
+         * A quarter of the places per address (at least one): one address that stalls its handshakes leaves three
+         * quarters of the monitor's handshake capacity to everybody else, and a gateway host rarely has more than a
+         * connection or two in its handshake at once.
+         */
+        public static int defaultHandshakesPerSource(int handshakes) {
+            return Math.max(1, handshakes / 4);
         }
     }
 
@@ -191,6 +206,14 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 maxVolumesPerGateway, clock, tls, bindings);
+    }
+
+    /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
+    public MonitorContext withClock(EpochClock epochClock) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, epochClock, tls, sharedVolumes);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {

@@ -88,7 +88,8 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
-        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes());
+        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes(),
+                context.unauthenticated().handshakesPerSource());
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.sharedVolumes(),
                 context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
@@ -225,6 +226,11 @@ public final class MonitorDaemon implements AutoCloseable {
         return handshakeSlots.inProgress();
     }
 
+    /** Connections accepted that wait for a handshake place of their address (it holds its share). */
+    public int handshakesWaiting() {
+        return handshakeSlots.waiting();
+    }
+
     /** The most TLS handshakes that were in progress at once since the daemon started. */
     public int handshakesInProgressPeak() {
         return handshakeSlots.peak();
@@ -284,7 +290,8 @@ public final class MonitorDaemon implements AutoCloseable {
 
     /**
      * Gives a new connection its session, or closes it at once if a cap is reached. With TLS the session takes a
-     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places).
+     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places
+     * from the pool), unless its address holds its share: then it waits for one of its address's places.
      */
     private void admit(SocketChannel channel, boolean tls) {
         java.net.InetAddress source = null;
@@ -307,8 +314,21 @@ public final class MonitorDaemon implements AutoCloseable {
             refuse(channel, source, false);
             return;
         }
-        if (tls) {
-            handshakeSlots.take();
+        if (tls && !handshakeSlots.takeOrPark(channel, source)) {
+            counters.handshakesWaited.increment();
+            return;
+        }
+        startSession(channel, source, tls);
+    }
+
+    /**
+     * Starts the session of an admitted connection: its handshake deadline runs from now. The acceptor calls it,
+     * and so does whichever thread gives a handshake place back to a connection waiting for one.
+     */
+    private void startSession(SocketChannel channel, java.net.InetAddress source, boolean tls) {
+        if (!running) {
+            refuse(channel, source, tls);
+            return;
         }
         try {
             ThreadPair pair = leastLoadedPair();
@@ -337,7 +357,15 @@ public final class MonitorDaemon implements AutoCloseable {
             unauthenticated.giveBack(source);
         }
         if (heldHandshakePlace) {
-            handshakeSlots.giveBack();
+            giveBackHandshakePlace(source);
+        }
+    }
+
+    /** A handshake place of {@code source} is free: a connection waiting for it, if any, starts its handshake now. */
+    private void giveBackHandshakePlace(java.net.InetAddress source) {
+        HandshakeSlots.Waiting next = handshakeSlots.giveBack(source);
+        if (next != null) {
+            startSession(next.channel(), next.source(), true);
         }
     }
 
@@ -362,7 +390,7 @@ public final class MonitorDaemon implements AutoCloseable {
      */
     void tlsHandshakeDone(Session session) {
         if (session.handshakeSlot.compareAndSet(true, false)) {
-            handshakeSlots.giveBack();
+            giveBackHandshakePlace(session.source);
         }
     }
 
@@ -576,7 +604,7 @@ public final class MonitorDaemon implements AutoCloseable {
             }
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
-                closeRevoked();
+                closeRevokedAndExpired(now);
                 resizePairs();
                 rebalance();
             }
@@ -584,8 +612,12 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
-    /** Ends the sessions whose client certificate was revoked since their handshake (new ones are refused by it). */
-    private void closeRevoked() {
+    /**
+     * Ends the sessions whose client certificate was revoked or has expired since their handshake (new connections
+     * with it are refused by the trust manager). A gateway renews at two thirds of its certificate's life and
+     * connects again with the new one.
+     */
+    private void closeRevokedAndExpired(long now) {
         if (context.tls() == null) {
             return;
         }
@@ -595,6 +627,12 @@ public final class MonitorDaemon implements AutoCloseable {
             if (serial != null && revoked.test(serial)) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
                 closeSession(session, "certificate revoked");
+            } else if (serial != null && now > session.certificateNotAfter) {
+                counters.certificatesExpiredInSession.increment();
+                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16)
+                        + " expired at " + java.time.Instant.ofEpochMilli(session.certificateNotAfter)
+                        + " (the gateway did not renew it, or has not reconnected with the renewed one)");
+                closeSession(session, "certificate expired");
             }
         }
     }
@@ -675,6 +713,10 @@ public final class MonitorDaemon implements AutoCloseable {
         conductor.join(2_000);
         for (Session session : sessions.values()) {
             closeSession(session, "monitor shutting down");
+        }
+        for (HandshakeSlots.Waiting waiting : handshakeSlots.drainWaiting()) {
+            closeQuietly(waiting.channel());
+            unauthenticated.giveBack(waiting.source());
         }
         for (ThreadPair pair : pairs.reversed()) {
             pair.close();

@@ -169,6 +169,9 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.HANDSHAKE_BOUND_REACHED_OFFSET / 8] = c.handshakeBoundReached();
         values[MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET / 8] = c.certificatesIssued();
         values[MonitorStatusDescriptor.CERTIFICATES_REFUSED_OFFSET / 8] = c.certificatesRefused();
+        values[MonitorStatusDescriptor.HANDSHAKES_WAITING_OFFSET / 8] = daemon.handshakesWaiting();
+        values[MonitorStatusDescriptor.HANDSHAKES_WAITED_OFFSET / 8] = c.handshakesWaited();
+        values[MonitorStatusDescriptor.CERTIFICATES_EXPIRED_IN_SESSION_OFFSET / 8] = c.certificatesExpiredInSession();
         values[MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET / 8] = c.sharedVolumesRefused();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);

@@ -49,6 +49,11 @@ final class Session {
     boolean enrolling;
     /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
     volatile java.math.BigInteger certificateSerial;
+    /**
+     * When the client certificate expires (epoch ms), for closing the session then: it lives no longer than the
+     * certificate it was authenticated with (a renewed one is used from the next connection); 0 without one.
+     */
+    volatile long certificateNotAfter;
     /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
     volatile ThreadPair pair;
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */

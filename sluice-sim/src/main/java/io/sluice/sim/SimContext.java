@@ -124,6 +124,24 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
     }
 
+    /**
+     * Where gateway {@code index} (0-based) connects from: against a monitor on IPv4 loopback, its own address in
+     * 127.1.0.0/16 and up (127.1.0.1 for the first), as a fleet of hosts would, so the monitor's per-address
+     * limits see one gateway per address; elsewhere null (the kernel chooses).
+     */
+    public InetSocketAddress sourceAddress(int index) {
+        if (!(monitor.getAddress() instanceof java.net.Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
+            return null;
+        }
+        int address = (127 << 24 | 1 << 16) + index + 1;
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(new byte[] {(byte) (address >>> 24),
+                    (byte) (address >>> 16), (byte) (address >>> 8), (byte) address}), 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
+    }
+
     /** The token gateway {@code gatewayId} presents; empty for none. */
     public byte[] enrollmentToken(long gatewayId) {
         return enrollmentToken(enrollmentToken, gatewayId);

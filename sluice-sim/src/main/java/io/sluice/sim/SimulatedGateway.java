@@ -75,6 +75,8 @@ final class SimulatedGateway {
 
     private final SimLoop loop;
     private final int index;
+    /** The address it connects from, or null for the kernel's choice. */
+    private final java.net.InetSocketAddress source;
     private final long gatewayId;
     private final FaultMode fault;
     private final byte[] key;
@@ -119,6 +121,7 @@ final class SimulatedGateway {
                      SyntheticVolume[] volumes, long firstConnectMillis) {
         this.loop = loop;
         this.index = index;
+        this.source = loop.context().sourceAddress(index);
         this.gatewayId = gatewayId;
         this.fault = fault;
         this.key = key;
@@ -235,6 +238,9 @@ final class SimulatedGateway {
             link = channel;
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (source != null) {
+                channel.bind(source);
+            }
             selectionKey = channel.register(loop.selector(), 0, this);
             if (channel.connect(loop.context().monitor())) {
                 connected(now);

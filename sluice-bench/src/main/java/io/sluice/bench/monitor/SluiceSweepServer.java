@@ -55,7 +55,8 @@ final class SluiceSweepServer implements SweepServer {
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
-                // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
+                // The whole fleet may arrive at once (each simulated gateway from its own loopback address): room
+                // for all of it unauthenticated.
                 // With TLS the monitor's own bound on handshakes in progress (its default, four per core) is what
                 // keeps thousands of full handshakes from advancing in lockstep and all missing their deadline.
                 .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100,

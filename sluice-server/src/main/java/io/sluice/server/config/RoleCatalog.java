@@ -129,6 +129,7 @@ public final class RoleCatalog {
                         "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
                         "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
                         "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
+                        "--max-handshakes-per-address", Integer.toString(s.maxHandshakesPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {

@@ -17,7 +17,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
                              int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, boolean monitorTls,
+                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, int maxHandshakesPerAddress,
+                             boolean monitorTls,
                              List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
@@ -94,6 +95,10 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (maxHandshakesInProgress < 0) {
             throw new IllegalArgumentException("monitor.max-handshakes-in-progress: 0 (four per core) or more, was "
                     + maxHandshakesInProgress);
+        }
+        if (maxHandshakesPerAddress < 0 || maxHandshakesInProgress > 0 && maxHandshakesPerAddress > maxHandshakesInProgress) {
+            throw new IllegalArgumentException("monitor.max-handshakes-per-address: 0 (a quarter of the handshakes in "
+                    + "progress) up to monitor.max-handshakes-in-progress, was " + maxHandshakesPerAddress);
         }
         approve = List.copyOf(approve);
         for (Map.Entry<String, List<String>> shared : sharedVolumes.entrySet()) {
@@ -193,6 +198,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),
                 first(gm.maxHandshakesInProgress(), fm.maxHandshakesInProgress(), 0),
+                first(gm.maxHandshakesPerAddress(), fm.maxHandshakesPerAddress(), 0),
                 monitorTls,
                 first(gm.tlsNames(), fm.tlsNames(), List.of()),
                 first(gm.gatewayCertificateDays(), fm.gatewayCertificateDays(), 30),

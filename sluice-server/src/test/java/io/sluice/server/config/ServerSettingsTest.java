@@ -42,6 +42,7 @@ class ServerSettingsTest {
                 .containsSubsequence("--handshake-timeout", "5000").containsSubsequence("--max-unauthenticated", "1024")
                 .containsSubsequence("--max-unauthenticated-per-address", "128")
                 .containsSubsequence("--max-handshakes-in-progress", "0")
+                .containsSubsequence("--max-handshakes-per-address", "0")
                 .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
                 .containsSubsequence("--tls-name", "sla.example.com")
                 .containsSubsequence("--shared-volume", "lun7=12,14");
