@@ -527,7 +527,7 @@ public final class MonitorDaemon implements AutoCloseable {
         counters.sharedVolumesRefused.add(names.size());
         LOG.log(System.Logger.Level.WARNING, "gateway {0} announced {1} shared volume(s) it is not bound to, refused (no id, "
                 + "no reports, no throttles; its other volumes are served): {2}; if this gateway should serve them, bind "
-                + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes)",
+                + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes/bind)",
                 Long.toUnsignedString(gatewayId), names.size(), names.size() <= 10 ? names
                         : names.subList(0, 10) + " and " + (names.size() - 10) + " more");
     }
