@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,19 +29,39 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>All of the gateway's connections to the export share this one upstream connection, so a FLUSH
  * forwarded on it covers every write any of them completed: multi-conn consistency holds whatever
- * the upstream advertises. When the upstream connection breaks, every pending and later request
- * fails with EIO (reconnecting is left to a later version).
+ * the upstream advertises.
+ *
+ * <p>When the upstream connection breaks (the upstream restarted, the network dropped), a reconnector
+ * thread connects and negotiates again, backing off from 100 ms to 2 s, and the requests that were in
+ * flight or arrive meanwhile wait for it and are sent again: every NBD command is idempotent (a write
+ * writes the same bytes at the same offset), so a request the upstream may have carried out before
+ * it went away is safe to repeat. A request fails with EIO only when the upstream has not come back
+ * within {@link #DEFAULT_RECONNECT_MILLIS} of the loss, or comes back with another size. An upstream
+ * that breaks the protocol fails the requests in flight with EIO (repeating them would repeat the
+ * garbage) and is reconnected for the next ones.
  */
 public final class UpstreamNbdBackend implements Backend {
     private static final int SLOTS = 64;
     private static final int ZERO_CHUNK = 1 << 20;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
+    /** How long requests wait for a lost upstream to come back before they fail with EIO. */
+    public static final long DEFAULT_RECONNECT_MILLIS = 30_000;
+    private static final long RECONNECT_BACKOFF_MIN_MILLIS = 100;
+    private static final long RECONNECT_BACKOFF_MAX_MILLIS = 2_000;
+    /** A reconnect whose negotiation takes longer is abandoned and tried again. */
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    private static final System.Logger LOG = System.getLogger(UpstreamNbdBackend.class.getName());
+
     private final UpstreamAddress address;
-    /** The socket, closed to end everything; {@code in} and {@code out} are it or the TLS session on it. */
-    private final SocketChannel channel;
-    private final ByteChannel in;
-    private final GatheringByteChannel out;
+    private final long reconnectMillis;
+    /** The connection requests are sent on; replaced by the reconnector after a loss. */
+    private volatile Link link;
+    private volatile boolean closed;
+    /** Guards the hand-over of {@link #link} to a reconnected one; waiters for it wait on {@link #linkReplaced}. */
+    private final ReentrantLock linkLock = new ReentrantLock();
+    private final Condition linkReplaced = linkLock.newCondition();
+    private Thread reconnector;
     private final long size;
     private final int flags;
     private final boolean structuredReplies;
@@ -59,13 +80,34 @@ public final class UpstreamNbdBackend implements Backend {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final ByteBuffer requestHeader = ByteBuffer.allocateDirect(REQUEST_HEADER_LENGTH);
     private final ByteBuffer[] requestParts = new ByteBuffer[2];
+    /** Buffers of the reply reader; one reader runs at a time (a new one starts after the old one ended). */
     private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(STRUCTURED_REPLY_HEADER_LENGTH);
     /** The fixed fields that open a chunk's payload (an offset, a hole, an error, a context id). */
     private final ByteBuffer chunkPrefix = ByteBuffer.allocateDirect(OFFSET_HOLE_LENGTH);
     /** Block status descriptors as they arrive, and bytes the reader skips. */
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(512 * EXTENT_LENGTH);
-    private final Thread replyReader;
-    private volatile boolean broken;
+
+    /** One connection to the upstream, with the thread that reads its replies. */
+    /** The connection the reply reader is on; the reader thread's alone. */
+    private Link reading;
+
+    private static final class Link {
+        /** The socket, closed to end everything; {@code in} and {@code out} are it or the TLS session on it. */
+        final SocketChannel channel;
+        final ByteChannel in;
+        final GatheringByteChannel out;
+        Thread reader;
+        volatile boolean broken;
+        /** Set by the reader when the stream simply ended (the upstream went away), as against garbage. */
+        boolean endOfStream;
+
+        Link(SocketChannel channel, ByteChannel session) {
+            this.channel = channel;
+            this.in = session;
+            // The socket or a TlsChannel: both gather.
+            this.out = (GatheringByteChannel) session;
+        }
+    }
 
     /** One in-flight request; reused. The reply reader publishes {@code error} through {@code done}. */
     private static final class Pending {
@@ -80,17 +122,16 @@ public final class UpstreamNbdBackend implements Backend {
         long covered;
         Thread waiter;
         int error;
+        /** The connection it was sent on; {@code lost} when that connection went away before its reply. */
+        Link link;
+        boolean lost;
         volatile boolean waiting;
         volatile boolean done;
     }
 
-    private UpstreamNbdBackend(UpstreamAddress address, SocketChannel channel, ByteChannel session,
-                               UpstreamHandshake.Result agreed) {
+    private UpstreamNbdBackend(UpstreamAddress address, long reconnectMillis, Link first, UpstreamHandshake.Result agreed) {
         this.address = address;
-        this.channel = channel;
-        this.in = session;
-        // The socket or a TlsChannel: both gather.
-        this.out = (GatheringByteChannel) session;
+        this.reconnectMillis = reconnectMillis;
         this.size = agreed.size();
         this.flags = agreed.flags();
         this.structuredReplies = agreed.structuredReplies();
@@ -103,14 +144,40 @@ public final class UpstreamNbdBackend implements Backend {
             freeSlots[i] = i;
         }
         freeCount = SLOTS;
-        this.replyReader = Thread.ofPlatform().daemon().name("sluice-upstream-" + address.exportName())
-                .start(this::readReplies);
+        startReader(first);
+        this.link = first;
     }
 
     public static UpstreamNbdBackend connect(UpstreamAddress address) throws IOException {
+        return connect(address, DEFAULT_RECONNECT_MILLIS);
+    }
+
+    /** @param reconnectMillis how long requests wait for a lost upstream to come back */
+    public static UpstreamNbdBackend connect(UpstreamAddress address, long reconnectMillis) throws IOException {
+        Opened opened = open(address, 0);
+        return new UpstreamNbdBackend(address, reconnectMillis, opened.link(), opened.agreed());
+    }
+
+    private record Opened(Link link, UpstreamHandshake.Result agreed) {
+    }
+
+    /** Connects and negotiates; with {@code timeoutMillis} > 0 the socket is closed if that takes longer. */
+    private static Opened open(UpstreamAddress address, long timeoutMillis) throws IOException {
         SocketChannel channel = address.socket() instanceof UnixDomainSocketAddress
                 ? SocketChannel.open(StandardProtocolFamily.UNIX)
                 : SocketChannel.open();
+        java.util.concurrent.CountDownLatch negotiated = new java.util.concurrent.CountDownLatch(1);
+        if (timeoutMillis > 0) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    if (!negotiated.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                        closeQuietly(channel);
+                    }
+                } catch (InterruptedException ignored) {
+                    // not interrupted by anyone
+                }
+            });
+        }
         try {
             channel.connect(address.socket());
             if (!(address.socket() instanceof UnixDomainSocketAddress)) {
@@ -123,11 +190,17 @@ public final class UpstreamNbdBackend implements Backend {
                 tls = () -> upstream.start(channel);
             }
             UpstreamHandshake.Result agreed = handshake.negotiate(address.exportName(), tls);
-            return new UpstreamNbdBackend(address, channel, handshake.channel(), agreed);
+            return new Opened(new Link(channel, handshake.channel()), agreed);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        } finally {
+            negotiated.countDown();
         }
+    }
+
+    private void startReader(Link l) {
+        l.reader = Thread.ofPlatform().daemon().name("sluice-upstream-" + address.exportName()).start(() -> readReplies(l));
     }
 
     @Override
@@ -239,10 +312,59 @@ public final class UpstreamNbdBackend implements Backend {
         return (flags & flag) != 0;
     }
 
+    /**
+     * Sends one request and waits for its reply; when the connection is lost first, waits for the reconnector and
+     * sends it again, until {@link #reconnectMillis} after the first loss.
+     */
     private int call(int type, int commandFlags, long offset, long length, ByteBuffer data) {
-        if (broken) {
-            return NbdError.EIO;
+        long giveUpAt = 0;
+        int start = data == null ? 0 : data.position();
+        while (true) {
+            Link l = link;
+            if (l.broken) {
+                if (giveUpAt == 0) {
+                    giveUpAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(reconnectMillis);
+                }
+                l = awaitLink(l, giveUpAt);
+                if (l == null) {
+                    return NbdError.EIO;
+                }
+            }
+            if (data != null) {
+                // A request sent again starts over: a WRITE's payload, a READ's or BLOCK_STATUS's buffer.
+                data.position(start);
+            }
+            int error = callOn(l, type, commandFlags, offset, length, data);
+            if (error != LOST) {
+                return error;
+            }
         }
+    }
+
+    /** Not an NBD error: the connection went away before the reply, so the request may be sent again. */
+    private static final int LOST = -1;
+
+    /** The connection that replaced {@code broken}, or null when none came by {@code giveUpAt} (or the backend closed). */
+    private Link awaitLink(Link broken, long giveUpAt) {
+        linkLock.lock();
+        try {
+            while (link == broken && !closed) {
+                long left = giveUpAt - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                linkReplaced.awaitNanos(left);
+            }
+            return closed ? null : link;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            linkLock.unlock();
+        }
+    }
+
+    private int callOn(Link l, int type, int commandFlags, long offset, long length, ByteBuffer data) {
         int slot;
         try {
             slot = takeSlot();
@@ -258,21 +380,24 @@ public final class UpstreamNbdBackend implements Backend {
         p.dataStart = p.data != null ? p.data.position() : 0;
         p.covered = 0;
         p.error = NbdError.OK;
+        p.link = l;
+        p.lost = false;
         p.waiter = Thread.currentThread();
         p.done = false;
         p.waiting = true;
         try {
             // Checked after announcing ourselves: either the failing reader sees us waiting, or we see it broken.
-            if (broken || !send(type, commandFlags, handle(slot), offset, length, type == CMD_WRITE ? data : null)) {
-                return NbdError.EIO;
+            if (l.broken || !send(l, type, commandFlags, handle(slot), offset, length, type == CMD_WRITE ? data : null)) {
+                return LOST;
             }
             while (!p.done) {
                 LockSupport.park(this);
             }
-            return p.error;
+            return p.lost ? LOST : p.error;
         } finally {
             p.waiting = false;
             p.data = null;
+            p.link = null;
             p.waiter = null;
             releaseSlot(slot);
         }
@@ -282,7 +407,7 @@ public final class UpstreamNbdBackend implements Backend {
         return ((long) pending[slot].generation << 32) | slot;
     }
 
-    private boolean send(int type, int commandFlags, long handle, long offset, long length, ByteBuffer payload) {
+    private boolean send(Link l, int type, int commandFlags, long handle, long offset, long length, ByteBuffer payload) {
         sendLock.lock();
         try {
             requestHeader.clear();
@@ -290,38 +415,43 @@ public final class UpstreamNbdBackend implements Backend {
                     .putLong(handle).putLong(offset).putInt((int) length).flip();
             if (payload == null) {
                 while (requestHeader.hasRemaining()) {
-                    out.write(requestHeader);
+                    l.out.write(requestHeader);
                 }
             } else {
                 requestParts[0] = requestHeader;
                 requestParts[1] = payload;
                 while (payload.hasRemaining()) {
-                    out.write(requestParts);
+                    l.out.write(requestParts);
                 }
                 requestParts[1] = null;
             }
             return true;
         } catch (IOException e) {
-            fail();
+            requestParts[1] = null;
+            fail(l, true);
             return false;
         } finally {
             sendLock.unlock();
         }
     }
 
-    private void readReplies() {
+    private void readReplies(Link l) {
+        boolean lost;
         try {
-            while (receiveReply()) {
+            while (receiveReply(l)) {
                 // One simple reply or one structured chunk at a time.
             }
+            lost = l.endOfStream;
         } catch (IOException e) {
-            // The upstream went away or sent garbage: fail everything below.
+            // The upstream went away (a reset, a closed socket): what was in flight may be sent again.
+            lost = true;
         }
-        fail();
+        fail(l, lost);
     }
 
     /** Reads one reply message; false when the stream ended or the upstream broke the protocol. */
-    private boolean receiveReply() throws IOException {
+    private boolean receiveReply(Link l) throws IOException {
+        reading = l;
         replyHeader.clear().limit(4);
         if (!receive(replyHeader)) {
             return false;
@@ -516,20 +646,101 @@ public final class UpstreamNbdBackend implements Backend {
         LockSupport.unpark(p.waiter);
     }
 
-    /** Marks the connection broken and wakes every waiting caller with EIO. */
-    private void fail() {
-        broken = true;
+    /**
+     * Marks a connection broken and wakes every caller waiting on it: {@code lost} (the upstream went away) lets
+     * them send again on the next connection; otherwise they fail with EIO. Then starts the reconnector.
+     */
+    private void fail(Link l, boolean lost) {
+        l.broken = true;
         try {
-            channel.close();
+            l.channel.close();
         } catch (IOException ignored) {
             // Already failing.
         }
         for (Pending p : pending) {
-            if (p.waiting && !p.done) {
+            if (p.waiting && !p.done && p.link == l) {
+                p.lost = lost;
                 p.error = NbdError.EIO;
                 p.done = true;
                 LockSupport.unpark(p.waiter);
             }
+        }
+        startReconnector(l);
+    }
+
+    private void startReconnector(Link broken) {
+        linkLock.lock();
+        try {
+            if (closed || link != broken || reconnector != null) {
+                return;
+            }
+            reconnector = Thread.ofPlatform().daemon().name("sluice-upstream-reconnect-" + address.exportName())
+                    .start(() -> reconnect(broken));
+        } finally {
+            linkLock.unlock();
+        }
+    }
+
+    /** The reconnector's loop: connects and negotiates again until it gets the same export back, or the backend closes. */
+    private void reconnect(Link broken) {
+        LOG.log(System.Logger.Level.WARNING, describe() + ": connection lost; reconnecting");
+        try {
+            broken.reader.join();
+            long backoff = RECONNECT_BACKOFF_MIN_MILLIS;
+            while (!closed) {
+                Opened opened = tryOpen();
+                if (opened != null && publish(opened.link())) {
+                    LOG.log(System.Logger.Level.INFO, describe() + ": reconnected");
+                    return;
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(2 * backoff, RECONNECT_BACKOFF_MAX_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            // close() interrupts a reconnect still waiting or connecting.
+        }
+    }
+
+    /** One attempt, abandoned if the negotiation outlasts {@link #HANDSHAKE_TIMEOUT_MILLIS}; null when it failed. */
+    private Opened tryOpen() {
+        try {
+            Opened opened = open(address, HANDSHAKE_TIMEOUT_MILLIS);
+            if (opened.agreed().size() != size) {
+                LOG.log(System.Logger.Level.ERROR, describe() + " came back with " + opened.agreed().size()
+                        + " bytes instead of " + size + ": not used; requests fail until it has its old size");
+                opened.link().channel.close();
+                return null;
+            }
+            return opened;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Makes a new connection current and wakes the callers waiting for it (or closes it, the backend being closed). */
+    private boolean publish(Link fresh) throws InterruptedException {
+        linkLock.lock();
+        try {
+            if (closed) {
+                closeQuietly(fresh.channel);
+                return true;
+            }
+            link = fresh;
+            reconnector = null;
+            // Started after the old reader ended (joined above), under the lock, so a failure it sees finds it current.
+            startReader(fresh);
+            linkReplaced.signalAll();
+            return true;
+        } finally {
+            linkLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to do with it
         }
     }
 
@@ -567,7 +778,8 @@ public final class UpstreamNbdBackend implements Backend {
 
     private boolean receive(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            if (in.read(buffer) < 0) {
+            if (reading.in.read(buffer) < 0) {
+                reading.endOfStream = true;
                 return false;
             }
         }
@@ -588,12 +800,27 @@ public final class UpstreamNbdBackend implements Backend {
 
     @Override
     public void close() {
-        if (!broken) {
-            send(CMD_DISC, 0, 0, 0, 0, null);
-        }
-        fail();
+        Link l;
+        Thread reconnecting;
+        linkLock.lock();
         try {
-            replyReader.join();
+            closed = true;
+            l = link;
+            reconnecting = reconnector;
+            linkReplaced.signalAll();
+        } finally {
+            linkLock.unlock();
+        }
+        if (!l.broken) {
+            send(l, CMD_DISC, 0, 0, 0, 0, null);
+        }
+        fail(l, false);
+        try {
+            if (reconnecting != null) {
+                reconnecting.interrupt();
+                reconnecting.join();
+            }
+            l.reader.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
