@@ -8,7 +8,10 @@ import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.InMemoryBackend;
 import io.sluice.web.harness.WebTestBase;
 import io.sluice.web.http.Route;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** CSRF, hostile bodies, injection attempts, versions, headers and the API document, through real HTTP. */
@@ -153,12 +156,51 @@ public class ApiBehaviourTest extends WebTestBase {
     @Test
     void theApiDocumentListsEveryRoute() {
         JsonNode doc = api.get("/api/openapi.json", Credentials.NONE).json();
-        assertThat(doc.path("openapi").asText()).isEqualTo("3.1.0");
+        assertThat(doc.path("openapi").asText()).isEqualTo("3.0.3");
+        Set<String> operationIds = new HashSet<>();
         for (Route route : server.routes()) {
             JsonNode op = doc.path("paths").path(route.path()).path(route.method().name().toLowerCase());
             assertThat(op.isObject()).as(route.key()).isTrue();
             assertThat(op.path("x-sluice-role").asText()).isEqualTo(route.role() == null ? "public" : route.role().name());
+            assertThat(operationIds.add(op.path("operationId").asText())).as("operationId of " + route.key() + " is unique").isTrue();
+            // A result without content gives a generated client nothing to return (sign-out alone answers 204).
+            JsonNode ok = op.path("responses").path("200");
+            if (route.key().equals("DELETE /api/session")) {
+                assertThat(op.path("responses").has("204")).isTrue();
+            } else {
+                assertThat(ok.path("content").size()).as(route.key() + " describes its result").isPositive();
+                ok.path("content").forEach(media -> assertThat(media.path("schema").isObject()).as(route.key()).isTrue());
+            }
+            if (op.has("requestBody")) {
+                assertThat(op.path("requestBody").path("content").path("application/json").path("schema").isObject())
+                        .as(route.key() + " describes its body").isTrue();
+            }
         }
+        // The shapes a client program needs typed, and every reference resolving to a schema the document holds.
+        assertThat(op(doc, "post", "/api/slas").path("requestBody").path("content").path("application/json").path("schema")
+                .path("$ref").asText()).isEqualTo("#/components/schemas/SlaSpec");
+        assertThat(result(op(doc, "post", "/api/slas")).path("$ref").asText()).isEqualTo("#/components/schemas/SlaDoc");
+        assertThat(result(op(doc, "get", "/api/slas/{name}")).path("$ref").asText()).isEqualTo("#/components/schemas/SlaDoc");
+        assertThat(result(op(doc, "get", "/api/compliance")).path("$ref").asText()).isEqualTo("#/components/schemas/ComplianceNow");
+        assertThat(result(op(doc, "get", "/api/gateways")).path("$ref").asText()).isEqualTo("#/components/schemas/GatewayList");
+        JsonNode schemas = doc.path("components").path("schemas");
+        assertThat(schemas.path("SlaSpec").path("properties").path("iopsLimit").path("type").asText()).isEqualTo("integer");
+        assertThat(schemas.path("SlaCompliance").path("properties").path("state").path("enum").toString())
+                .isEqualTo("[\"MET\",\"AT_RISK\",\"VIOLATED\"]");
+        List<String> refs = doc.findValuesAsText("$ref");
+        assertThat(refs).isNotEmpty();
+        for (String ref : refs) {
+            assertThat(ref).startsWith("#/components/schemas/");
+            assertThat(schemas.has(ref.substring("#/components/schemas/".length()))).as(ref + " resolves").isTrue();
+        }
+    }
+
+    private static JsonNode op(JsonNode doc, String method, String path) {
+        return doc.path("paths").path(path).path(method);
+    }
+
+    private static JsonNode result(JsonNode op) {
+        return op.path("responses").path("200").path("content").path("application/json").path("schema");
     }
 
     @Test

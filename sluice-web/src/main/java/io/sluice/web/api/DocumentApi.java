@@ -7,6 +7,7 @@ import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
@@ -37,12 +38,17 @@ public final class DocumentApi {
     public void register(Routes routes) {
         String base = "/api/" + collection;
         String tag = collection;
-        routes.get(base, Role.VIEWER, tag, "List " + collection, this::list)
+        routes.get(base, Role.VIEWER, tag, "List " + collection, this::list).schemas(null, ApiSchemas.list(kind))
                 .post(base, Role.OPERATOR, tag, "Create a " + kind + " (validated, stored, applied)", this::create)
+                .schemas(ApiSchemas.spec(kind), ApiSchemas.doc(kind))
                 .get(base + "/{name}", Role.VIEWER, tag, "Read a " + kind + "; ETag is its version", this::read)
+                .schemas(null, ApiSchemas.doc(kind))
                 .put(base + "/{name}", Role.OPERATOR, tag, "Replace a " + kind + " (If-Match or expectedVersion required)", this::update)
+                .schemas(ApiSchemas.spec(kind), ApiSchemas.doc(kind))
                 .delete(base + "/{name}", Role.OPERATOR, tag, "Delete a " + kind + " (If-Match or expectedVersion required)", this::delete)
-                .get(base + "/{name}/history", Role.VIEWER, tag, "Every version of a " + kind + ", oldest first", this::history);
+                .schemas(null, ApiSchemas.doc(kind))
+                .get(base + "/{name}/history", Role.VIEWER, tag, "Every version of a " + kind + ", oldest first", this::history)
+                .schemas(null, ApiSchemas.list(kind));
         if (servicesValidate) {
             routes.post(base + "/validate", Role.OPERATOR, tag, "Check a " + kind + " spec with the services' rules without storing it", this::validateOnly);
         }

@@ -13,6 +13,7 @@ import io.sluice.web.auth.Secrets;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
@@ -43,6 +44,7 @@ public final class GatewayApi {
 
     public void register(Routes routes) {
         routes.get("/api/gateways", Role.VIEWER, "gateways", "Registered gateways with their live state (filter: state)", this::list)
+                .schemas(null, ApiSchemas.GATEWAYS)
                 .action("/api/gateways/{gatewayId}/approve", Role.ADMIN, "gateways", "Approve a pending gateway", (ctx, p) -> decide(ctx, p, "APPROVED"))
                 .action("/api/gateways/{gatewayId}/reject", Role.ADMIN, "gateways", "Reject a pending gateway", (ctx, p) -> decide(ctx, p, "REJECTED"))
                 .action("/api/gateways/{gatewayId}/revoke", Role.ADMIN, "gateways", "Revoke a gateway and close its session", (ctx, p) -> decide(ctx, p, "REVOKED"))

@@ -9,6 +9,7 @@ import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
+import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
@@ -51,6 +52,7 @@ public final class MonitoringApi {
                 .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
                 .get("/api/live/groups", Role.VIEWER, "live", "The latest interval of every group", (ctx, p) -> bodies.send(ctx, calls.services("live.groups", p.actor(), calls.args())))
                 .get("/api/compliance", Role.VIEWER, "compliance", "Every SLA's compliance now: met, at risk or violated", (ctx, p) -> bodies.send(ctx, calls.services("compliance.live", p.actor(), calls.args())))
+                .schemas(null, ApiSchemas.COMPLIANCE)
                 .get("/api/compliance/report", Role.VIEWER, "compliance", "Compliance report over a period (format=json|csv)", this::report)
                 .get("/api/alerts", Role.VIEWER, "alerts", "Alerts (state=OPEN|CLEARED)", this::alerts)
                 .action("/api/alerts/{id}/ack", Role.OPERATOR, "alerts", "Acknowledge an alert", this::acknowledge)

@@ -8,9 +8,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The OpenAPI 3.1 document, written from the route table so it cannot miss a route: each operation's
- * path and documented query parameters, the role it needs, whether it takes a JSON body, and the problem responses every
- * route may give. The request and result shapes are those of JSON-CALLS.md, which the document cites.
+ * The OpenAPI 3.0 document, written from the route table so it cannot miss a route: each operation's
+ * path and documented query parameters, the role it needs, its request and result schemas ({@link ApiSchemas};
+ * any JSON object where a route names none), and the problem responses every route may give. The shapes are
+ * those of JSON-CALLS.md, which the document cites.
  */
 public final class OpenApiDocument {
     private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
@@ -20,7 +21,9 @@ public final class OpenApiDocument {
 
     public static ObjectNode build(ObjectMapper json, Routes routes) {
         ObjectNode doc = json.createObjectNode();
-        doc.put("openapi", "3.1.0");
+        // 3.0.3, not 3.1: the document needs nothing 3.1 adds, and client generators (openapi-generator 6.x
+        // among them) support 3.0 fully but 3.1 only in part.
+        doc.put("openapi", "3.0.3");
         ObjectNode info = doc.putObject("info");
         info.put("title", "Sluice application server API");
         info.put("version", "0.1.0");
@@ -64,26 +67,24 @@ public final class OpenApiDocument {
             if (r.body() == Route.Body.JSON) {
                 ObjectNode body = op.putObject("requestBody");
                 body.put("required", true);
-                body.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+                schema(body.putObject("content").putObject("application/json"), r.requestSchema());
             }
             if (r.role() == null) {
                 op.putArray("security").addObject();
             }
             ObjectNode responses = op.putObject("responses");
-            responses.putObject("200").put("description", "the result (201 on creation, 204 with no body)");
+            if (r.key().equals("DELETE /api/session")) {
+                responses.putObject("204").put("description", "signed out");
+            } else {
+                ObjectNode ok = responses.putObject("200").put("description", "the result (201 on creation)");
+                result(ok.putObject("content"), r);
+            }
             responses.putObject("default").put("description", "a problem")
                     .putObject("content").putObject("application/problem+json").putObject("schema")
-                    .put("$ref", "#/components/schemas/Problem");
+                    .put("$ref", "#/components/schemas/" + ApiSchemas.PROBLEM);
         }
         ObjectNode components = doc.putObject("components");
-        ObjectNode problem = components.putObject("schemas").putObject("Problem");
-        problem.put("type", "object");
-        ObjectNode props = problem.putObject("properties");
-        for (String s : new String[] {"type", "title", "detail", "instance", "field", "rule"}) {
-            props.putObject(s).put("type", "string");
-        }
-        props.putObject("status").put("type", "integer");
-        props.putObject("currentVersion").put("type", "integer");
+        components.set("schemas", ApiSchemas.all(json));
         ObjectNode schemes = components.putObject("securitySchemes");
         schemes.putObject("session").put("type", "apiKey").put("in", "cookie").put("name", "sluice_session");
         schemes.putObject("token").put("type", "http").put("scheme", "bearer");
@@ -91,6 +92,32 @@ public final class OpenApiDocument {
         security.addObject().putArray("session");
         security.addObject().putArray("token");
         return doc;
+    }
+
+    /**
+     * What a route answers: the Prometheus text, the event stream, CSV or JSON for the report, else JSON
+     * of the route's named schema. A response with no content would give generated clients nothing to return.
+     */
+    private static void result(ObjectNode content, Route r) {
+        switch (r.path()) {
+            case "/metrics" -> content.putObject("text/plain").putObject("schema").put("type", "string");
+            case "/api/live/stream" -> content.putObject("text/event-stream").putObject("schema").put("type", "string");
+            case "/api/compliance/report" -> {
+                schema(content.putObject("application/json"), r.responseSchema());
+                content.putObject("text/csv").putObject("schema").put("type", "string");
+            }
+            default -> schema(content.putObject("application/json"), r.responseSchema());
+        }
+    }
+
+    /** The named schema, or any JSON object when the route names none. */
+    private static void schema(ObjectNode mediaType, String name) {
+        ObjectNode schema = mediaType.putObject("schema");
+        if (name == null) {
+            schema.put("type", "object").put("additionalProperties", true);
+        } else {
+            schema.put("$ref", "#/components/schemas/" + name);
+        }
     }
 
     private static String operationId(Route r) {

@@ -8,25 +8,31 @@ import java.util.Map;
 
 /**
  * One API route: what it answers, who may call it ({@code role == null}: anyone, e.g. login), and the
- * words for the OpenAPI document, including the query parameters it reads (name to description). The
- * table of these is the single source for routing, access control and the API document.
+ * words for the OpenAPI document, including the query parameters it reads (name to description) and the
+ * names of its request and result schemas in {@link ApiSchemas} (null: any JSON object). The table of
+ * these is the single source for routing, access control and the API document.
  */
 public record Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler,
-                   Body body, Map<String, String> query) {
+                   Body body, Map<String, String> query, String requestSchema, String responseSchema) {
 
     public Route {
         query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
     }
 
     public Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler, Body body) {
-        this(method, path, role, tag, summary, handler, body, Map.of());
+        this(method, path, role, tag, summary, handler, body, Map.of(), null, null);
     }
 
     /** This route, also documenting the query parameter {@code name}. */
     public Route withQuery(String name, String description) {
         Map<String, String> more = new LinkedHashMap<>(query);
         more.put(name, description);
-        return new Route(method, path, role, tag, summary, handler, body, more);
+        return new Route(method, path, role, tag, summary, handler, body, more, requestSchema, responseSchema);
+    }
+
+    /** This route, its body and result described by the named {@link ApiSchemas} (null: any JSON object). */
+    public Route withSchemas(String request, String response) {
+        return new Route(method, path, role, tag, summary, handler, body, query, request, response);
     }
 
     /** What the route reads from the request body. */

@@ -51,6 +51,16 @@ public final class Routes {
         return this;
     }
 
+    /** Names the request and result schemas ({@link ApiSchemas}) of the route added last; null: any JSON object. */
+    public Routes schemas(String request, String response) {
+        Map.Entry<String, Route> last = byKey.lastEntry();
+        if (last == null) {
+            throw new IllegalStateException("no route to describe");
+        }
+        byKey.put(last.getKey(), last.getValue().withSchemas(request, response));
+        return this;
+    }
+
     public List<Route> all() {
         return Collections.unmodifiableList(new ArrayList<>(byKey.values()));
     }

@@ -1,0 +1,119 @@
+package io.sluice.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.Simulator;
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.ApiClient;
+import io.sluice.web.harness.ApiClient.Credentials;
+import io.sluice.web.harness.Backend;
+import io.sluice.web.harness.WebTestBase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs the curl examples of docs/api.md as they are written there, in order, against the web server on
+ * loopback in front of the real database manager, SLA services and monitor (with one simulated gateway
+ * enrolled), and checks what the server then holds.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class ApiExamplesTest extends WebTestBase {
+    private static final Path DOC = Path.of("..", "docs", "api.md").toAbsolutePath().normalize();
+    private static final Pattern RECIPE = Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```sh\\n(.*?)```", Pattern.DOTALL);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+
+    @Test
+    void theDocumentedExamplesWorkAsWritten() throws Exception {
+        Map<String, String> recipes = new HashMap<>();
+        Matcher m = RECIPE.matcher(Files.readString(DOC));
+        while (m.find()) {
+            recipes.put(m.group(1), m.group(2));
+        }
+        assertThat(recipes).containsOnlyKeys("issue-token", "create-sla", "read-compliance", "list-gateways");
+        Map<String, String> env = new HashMap<>(Map.of("SLUICE_URL", "http://127.0.0.1:" + server.port(),
+                "SLUICE_LOGIN", "admin", "SLUICE_PASSWORD", PASSWORD));
+
+        String token = sh(recipes.get("issue-token"), env).strip();
+        assertThat(api.get("/api/tokens", admin).json().findValuesAsText("name")).contains("automation");
+        ApiClient.Response asToken = api.post("/api/slas/validate", Map.of("name", "probe", "scope", Map.of("kind", "VOLUME", "id", "7")),
+                Credentials.token(token));
+        assertThat(asToken.status()).as("the issued token is an operator's: " + asToken).isEqualTo(200);
+        env.put("SLUICE_TOKEN", token);
+
+        JsonNode created = JSON.readTree(sh(recipes.get("create-sla"), env));
+        assertThat(created.path("version").asLong()).isEqualTo(1);
+        assertThat(created.path("apply").path("applied").asBoolean()).as(created.toString()).isTrue();
+        JsonNode stored = api.get("/api/slas/gold", viewer).json();
+        assertThat(stored.path("spec").path("iopsLimit").asLong()).isEqualTo(5000);
+        assertThat(stored.path("spec").path("reservedIops").asLong()).isEqualTo(1000);
+
+        String compliance = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (compliance.isBlank() && System.nanoTime() < deadline) {
+            compliance = sh(recipes.get("read-compliance"), env);
+            if (compliance.isBlank()) {
+                Thread.sleep(500);
+            }
+        }
+        JsonNode gold = JSON.readTree(compliance);
+        assertThat(gold.path("sla").asText()).as(compliance).isEqualTo("gold");
+        assertThat(gold.path("state").asText()).isIn("MET", "AT_RISK", "VIOLATED");
+        assertThat(gold.path("dimensions").has("LIMIT")).isTrue();
+
+        String enrollment = api.post("/api/gateways/enrollment-tokens", Map.of("note", "api examples"), admin).json().path("token").asText();
+        RealBackend real = (RealBackend) backend;
+        try (Simulator gateway = Simulator.start(SimContext.builder(real.monitorAddress(), RealBackend.SECRET)
+                .gateways(1).volumesPerGateway(1).firstGatewayId(777).enrollmentToken(enrollment).seed(777).build())) {
+            assertThat(gateway.awaitCondition(s -> s.total().inSession() == 1, Duration.ofSeconds(60)))
+                    .as("the simulated gateway enrolled: " + gateway.snapshot()).isTrue();
+            String listed = "";
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!listed.contains("\"inSession\":true") && System.nanoTime() < deadline) {
+                listed = sh(recipes.get("list-gateways"), env);
+                Thread.sleep(200);
+            }
+            JsonNode row = JSON.readTree(listed.lines().filter(l -> l.contains("\"gatewayId\":777")).findFirst()
+                    .orElseThrow(() -> new AssertionError("gateway 777 not listed")));
+            assertThat(row.path("state").asText()).isEqualTo("APPROVED");
+            assertThat(row.path("inSession").asBoolean()).as(listed).isTrue();
+        }
+    }
+
+    /** Runs a recipe with bash (errexit, pipefail) and returns its standard output; a failure fails the test. */
+    private String sh(String script, Map<String, String> env) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(dir, "recipe", ".out");
+        Path err = Files.createTempFile(dir, "recipe", ".err");
+        ProcessBuilder builder = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script)
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("recipe did not finish within 60 s:\n" + script);
+        }
+        assertThat(process.exitValue()).as(script + "\n" + Files.readString(err)).isZero();
+        return Files.readString(out);
+    }
+}
