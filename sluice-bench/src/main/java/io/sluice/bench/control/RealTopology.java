@@ -62,8 +62,9 @@ final class RealTopology {
      * @param goldIops     gold's I/Os completed during the flood, per second
      * @param bronzeIops   bronze's, per second of its run
      * @param restarts     role and gateway restarts the supervisor made (a crash would make the figures suspect)
+     * @param overheadSeconds the run's wall clock less the load's: starting and stopping the processes
      */
-    record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts) {
+    record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds) {
         double windowsMetShare() {
             return windows == 0 ? 0 : (double) windowsMet / windows;
         }
@@ -88,6 +89,14 @@ final class RealTopology {
     }
 
     static Outcome run(Regime regime, long bronzeLimit, int lead, int flood) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        Outcome outcome = setUpAndDrive(regime, bronzeLimit, lead, flood);
+        double overhead = (System.nanoTime() - started) / 1e9 - lead - flood;
+        return new Outcome(outcome.windows(), outcome.windowsMet(), outcome.goldIops(), outcome.bronzeIops(), outcome.restarts(),
+                overhead);
+    }
+
+    private static Outcome setUpAndDrive(Regime regime, long bronzeLimit, int lead, int flood) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("sluice-bench-control-real-");
         List<String> log = new ArrayList<>();
         try {
@@ -215,7 +224,7 @@ final class RealTopology {
             long bronzeIos = awaitTotalIos(supervisor, bronzeFio, dir.resolve("bronze"), flood);
             awaitTotalIos(supervisor, goldFio, goldLog, flood);
             int[] windows = goldWindows(goldLog, lead, flood);
-            return new Outcome(flood, windows[0], (double) windows[1] / flood, (double) bronzeIos / flood, restarts(supervisor));
+            return new Outcome(flood, windows[0], (double) windows[1] / flood, (double) bronzeIos / flood, restarts(supervisor), 0);
         } finally {
             for (Process p : Arrays.asList(goldFio, bronzeFio)) {
                 if (p != null && p.isAlive()) {
