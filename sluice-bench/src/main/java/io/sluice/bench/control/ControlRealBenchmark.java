@@ -101,6 +101,8 @@ public final class ControlRealBenchmark implements Callable<Integer> {
                 "total IOPS", "restarts", "start+stop s");
         real.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-14s %6d/%-5d %10.0f %10.0f %12.0f %8d %12.0f%n", name,
                 o.windowsMet(), o.windows(), o.goldIops(), o.bronzeIops(), o.deliveredIops(), o.restarts(), o.overheadSeconds()));
+        real.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-14s missed windows (s from the flood's start): %s%n", name,
+                o.missed().isEmpty() ? "none" : o.missed().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "))));
         double vsNoQos = sluice.deliveredIops() / none.deliveredIops();
         double vsStatic = sluice.deliveredIops() / fixed.deliveredIops();
         System.out.printf(Locale.ROOT, "simulated, steady flood on the FIFO device (5-interval windows within 1.2x a 2 ms objective): "

@@ -63,8 +63,10 @@ final class RealTopology {
      * @param bronzeIops   bronze's, per second of its run
      * @param restarts     role and gateway restarts the supervisor made (a crash would make the figures suspect)
      * @param overheadSeconds the run's wall clock less the load's: starting and stopping the processes
+     * @param missed       the windows missed, by their second from the flood's start
      */
-    record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds) {
+    record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds,
+                   List<Integer> missed) {
         double windowsMetShare() {
             return windows == 0 ? 0 : (double) windowsMet / windows;
         }
@@ -93,7 +95,7 @@ final class RealTopology {
         Outcome outcome = setUpAndDrive(regime, bronzeLimit, lead, flood);
         double overhead = (System.nanoTime() - started) / 1e9 - lead - flood;
         return new Outcome(outcome.windows(), outcome.windowsMet(), outcome.goldIops(), outcome.bronzeIops(), outcome.restarts(),
-                overhead);
+                overhead, outcome.missed());
     }
 
     private static Outcome setUpAndDrive(Regime regime, long bronzeLimit, int lead, int flood) throws IOException, InterruptedException {
@@ -123,7 +125,7 @@ final class RealTopology {
             }
             Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), everything,
                     System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
-            try (Teardown teardown = new Teardown(supervisor, settings)) {
+            try (Teardown teardown = new Teardown(supervisor, settings, dir)) {
                 supervisor.start(role -> {
                     if (role.equals("db") && regime == Regime.SLUICE) {
                         try {
@@ -150,13 +152,15 @@ final class RealTopology {
     private static final class Teardown implements AutoCloseable {
         private final Supervisor supervisor;
         private final ServerSettings settings;
+        private final Path dir;
         private final Thread hook = new Thread(this::stop, "control-real-teardown");
         private final List<Process> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
         private boolean stopped;
 
-        Teardown(Supervisor supervisor, ServerSettings settings) {
+        Teardown(Supervisor supervisor, ServerSettings settings, Path dir) {
             this.supervisor = supervisor;
             this.settings = settings;
+            this.dir = dir;
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
@@ -179,8 +183,9 @@ final class RealTopology {
             } finally {
                 try {
                     RoleCatalog.removeMailboxes(settings);
+                    deleteTree(dir);
                 } catch (IOException e) {
-                    System.err.println("control-real: could not remove the mailboxes: " + e.getMessage());
+                    System.err.println("control-real: could not remove the mailboxes or " + dir + ": " + e.getMessage());
                 }
             }
         }
@@ -223,8 +228,9 @@ final class RealTopology {
             bronzeFio = fio(teardown, bronze, dir.resolve("bronze"), flood, List.of("--rw=randread", "--iodepth=32"));
             long bronzeIos = awaitTotalIos(supervisor, bronzeFio, dir.resolve("bronze"), flood);
             awaitTotalIos(supervisor, goldFio, goldLog, flood);
-            int[] windows = goldWindows(goldLog, lead, flood);
-            return new Outcome(flood, windows[0], (double) windows[1] / flood, (double) bronzeIos / flood, restarts(supervisor), 0);
+            GoldWindows windows = goldWindows(goldLog, lead, flood);
+            return new Outcome(flood, flood - windows.missed().size(), (double) windows.ios() / flood, (double) bronzeIos / flood,
+                    restarts(supervisor), 0, windows.missed());
         } finally {
             for (Process p : Arrays.asList(goldFio, bronzeFio)) {
                 if (p != null && p.isAlive()) {
@@ -265,11 +271,12 @@ final class RealTopology {
         return job.get("read").get("total_ios").asLong() + job.get("write").get("total_ios").asLong();
     }
 
-    /**
-     * Gold's windows during the flood, from fio's per-I/O log (completion time in ms from fio's start, latency
-     * in ns): {@code [windows met, I/Os completed during the flood]}.
-     */
-    static int[] goldWindows(Path logPrefix, int lead, int flood) throws IOException {
+    /** Gold during the flood: the windows it missed (seconds from the flood's start) and the I/Os it completed. */
+    record GoldWindows(List<Integer> missed, int ios) {
+    }
+
+    /** Gold's windows during the flood, from fio's per-I/O log (completion time in ms from fio's start, latency in ns). */
+    static GoldWindows goldWindows(Path logPrefix, int lead, int flood) throws IOException {
         List<List<Long>> windows = new ArrayList<>();
         for (int i = 0; i < flood; i++) {
             windows.add(new ArrayList<>());
@@ -281,15 +288,16 @@ final class RealTopology {
                 windows.get((int) window).add(Long.parseLong(fields[1].strip()));
             }
         }
-        int met = 0;
+        List<Integer> missed = new ArrayList<>();
         int ios = 0;
-        for (List<Long> window : windows) {
+        for (int i = 0; i < flood; i++) {
+            List<Long> window = windows.get(i);
             ios += window.size();
-            if (window.size() >= GOLD_RATE_SHARE * GOLD_IOPS && p95Nanos(window) <= GOLD_P95_MICROS * 1_000L) {
-                met++;
+            if (window.size() < GOLD_RATE_SHARE * GOLD_IOPS || p95Nanos(window) > GOLD_P95_MICROS * 1_000L) {
+                missed.add(i);
             }
         }
-        return new int[] {met, ios};
+        return new GoldWindows(missed, ios);
     }
 
     /** The 95th percentile by the nearest-rank method. */

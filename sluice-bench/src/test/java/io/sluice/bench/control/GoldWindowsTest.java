@@ -42,10 +42,10 @@ class GoldWindowsTest {
         window(6, FULL_RATE, 0, 0);                              // after the flood: not judged
         Files.write(dir.resolve("gold_lat.1.log"), log);
 
-        int[] judged = RealTopology.goldWindows(dir.resolve("gold"), 1, 5);
+        RealTopology.GoldWindows judged = RealTopology.goldWindows(dir.resolve("gold"), 1, 5);
 
-        assertThat(judged[0]).as("windows met").isEqualTo(2);
-        assertThat(judged[1]).as("gold's I/Os during the flood")
+        assertThat(judged.missed()).as("windows missed, from the flood's start").containsExactly(1, 3, 4);
+        assertThat(judged.ios()).as("gold's I/Os during the flood")
                 .isEqualTo(FULL_RATE * 2 + (int) Math.ceil(FULL_RATE * 0.95) * 2 - 1);
     }
 
