@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -115,11 +116,11 @@ final class GatewayBenchmark implements Callable<Integer> {
             try (Server qemu = Server.qemuStorageDaemon(image, "x-iops-total=" + LIMIT)) {
                 results.put("qemu-storage-daemon 2000 IOPS", fio(qemu.uri(), 32, seconds * 2));
             }
-            // The two new throttled pairs run side by side: each peer is far from its unthrottled speed, and
-            // both see the same machine at the same time.
+            // The mixed-size and burst pairs run side by side: each peer is far from its unthrottled speed,
+            // and both see the same machine at the same time.
             try (Server gateway = Server.gateway(dir, image, "iops: " + LIMIT + "\n      io-size-kib: " + IO_SIZE_KIB, null);
                  Server qemu = Server.qemuStorageDaemon(image, "x-iops-total=" + LIMIT + ",x-iops-size=" + IO_SIZE_KIB * 1024);
-                 var pair = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                 var pair = Executors.newFixedThreadPool(2)) {
                 var sluice = pair.submit(() -> mixedFio(gateway.uri(), seconds * 2));
                 var qsd = pair.submit(() -> mixedFio(qemu.uri(), seconds * 2));
                 results.put("sluice 2000 IOPS 4k/64k", sluice.get());
@@ -130,7 +131,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                     + ", burst-seconds: " + (int) BURST.burstSeconds() + "}", null);
                  Server qemu = Server.qemuStorageDaemon(image, "x-iops-total=" + LIMIT + ",x-iops-total-max="
                          + (int) BURST.burst() + ",x-iops-total-max-length=" + (int) BURST.burstSeconds());
-                 var pair = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                 var pair = Executors.newFixedThreadPool(2)) {
                 var sluice = pair.submit(() -> burstFio(gateway.uri(), dir.resolve("sluice-burst"), burstSeconds));
                 var qsd = pair.submit(() -> burstFio(qemu.uri(), dir.resolve("qsd-burst"), burstSeconds));
                 bursts.put("sluice", sluice.get());

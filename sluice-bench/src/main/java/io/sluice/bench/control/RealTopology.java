@@ -1,5 +1,7 @@
 package io.sluice.bench.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.config.RoleCatalog;
@@ -18,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -63,10 +67,10 @@ final class RealTopology {
      * @param bronzeIops   bronze's, per second of its run
      * @param restarts     role and gateway restarts the supervisor made (a crash would make the figures suspect)
      * @param overheadSeconds the run's wall clock less the load's: starting and stopping the processes
-     * @param missed       the windows missed, by their second from the flood's start
+     * @param missed       the windows missed
      */
     record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds,
-                   List<Integer> missed) {
+                   List<Missed> missed) {
         double windowsMetShare() {
             return windows == 0 ? 0 : (double) windowsMet / windows;
         }
@@ -109,7 +113,7 @@ final class RealTopology {
             List<String> roles = regime == Regime.SLUICE ? ServerSettings.ALL_ROLES
                     : ServerSettings.ALL_ROLES.stream().filter(r -> !r.equals("services")).toList();
             ServerSettings settings = plan.serverSettings("sluice-bench-real-" + ProcessHandle.current().pid() + "-"
-                    + regime.name().toLowerCase(java.util.Locale.ROOT), roles);
+                    + regime.name().toLowerCase(Locale.ROOT), roles);
             List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
             int goldPort = 0;
             int bronzePort = 0;
@@ -154,7 +158,7 @@ final class RealTopology {
         private final ServerSettings settings;
         private final Path dir;
         private final Thread hook = new Thread(this::stop, "control-real-teardown");
-        private final List<Process> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<Process> loads = new CopyOnWriteArrayList<>();
         private boolean stopped;
 
         Teardown(Supervisor supervisor, ServerSettings settings, Path dir) {
@@ -267,12 +271,20 @@ final class RealTopology {
             throw new IOException("fio " + name.getFileName() + " failed: " + Files.readString(Path.of(name + ".out")));
         }
         String text = Files.readString(Path.of(name + ".json"), StandardCharsets.UTF_8);
-        var job = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text.substring(text.indexOf('{'))).get("jobs").get(0);
+        JsonNode job = new ObjectMapper().readTree(text.substring(text.indexOf('{'))).get("jobs").get(0);
         return job.get("read").get("total_ios").asLong() + job.get("write").get("total_ios").asLong();
     }
 
-    /** Gold during the flood: the windows it missed (seconds from the flood's start) and the I/Os it completed. */
-    record GoldWindows(List<Integer> missed, int ios) {
+    /** A window gold missed: its second from the flood's start, gold's I/Os completed in it and their p95 (0 if none). */
+    record Missed(int second, int ios, long p95Micros) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%d (%d I/Os, p95 %.1f ms)", second, ios, p95Micros / 1000.0);
+        }
+    }
+
+    /** Gold during the flood: the windows it missed and the I/Os it completed. */
+    record GoldWindows(List<Missed> missed, int ios) {
     }
 
     /** Gold's windows during the flood, from fio's per-I/O log (completion time in ms from fio's start, latency in ns). */
@@ -288,13 +300,14 @@ final class RealTopology {
                 windows.get((int) window).add(Long.parseLong(fields[1].strip()));
             }
         }
-        List<Integer> missed = new ArrayList<>();
+        List<Missed> missed = new ArrayList<>();
         int ios = 0;
         for (int i = 0; i < flood; i++) {
             List<Long> window = windows.get(i);
             ios += window.size();
-            if (window.size() < GOLD_RATE_SHARE * GOLD_IOPS || p95Nanos(window) > GOLD_P95_MICROS * 1_000L) {
-                missed.add(i);
+            long p95 = window.isEmpty() ? 0 : p95Nanos(window);
+            if (window.size() < GOLD_RATE_SHARE * GOLD_IOPS || p95 > GOLD_P95_MICROS * 1_000L) {
+                missed.add(new Missed(i, window.size(), p95 / 1_000));
             }
         }
         return new GoldWindows(missed, ios);

@@ -44,7 +44,10 @@ class GoldWindowsTest {
 
         RealTopology.GoldWindows judged = RealTopology.goldWindows(dir.resolve("gold"), 1, 5);
 
-        assertThat(judged.missed()).as("windows missed, from the flood's start").containsExactly(1, 3, 4);
+        assertThat(judged.missed()).as("windows missed, from the flood's start").extracting(RealTopology.Missed::second)
+                .containsExactly(1, 3, 4);
+        assertThat(judged.missed().getFirst().p95Micros()).isEqualTo(OBJECTIVE_NANOS / 1_000);
+        assertThat(judged.missed().get(2).p95Micros()).as("an empty window has no p95").isZero();
         assertThat(judged.ios()).as("gold's I/Os during the flood")
                 .isEqualTo(FULL_RATE * 2 + (int) Math.ceil(FULL_RATE * 0.95) * 2 - 1);
     }
