@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 final class NbdConnection implements IoRequest.Completion {
     private static final long SLOT_WAIT_NANOS = 100_000_000;
     private static final int INBOX_BYTES = 16 * 1024;
+    /** One NBD_CMD_BLOCK_STATUS reply carries at most this many bytes of descriptors (512 extents). */
+    private static final int EXTENTS_BYTES = 512 * EXTENT_LENGTH;
     /** Replies the writer sends in one gathering write, at most. */
     private static final int REPLY_BATCH = 16;
 
@@ -164,8 +166,8 @@ final class NbdConnection implements IoRequest.Completion {
             // Closed under us: the first read says so; until then never run a request inline.
             socketInput = null;
         }
-        decoder.configure(export.size(), export.readOnly(), structuredReplies,
-                export.minimumBlockSize(), export.maximumBlockSize());
+        decoder.configure(export.size(), export.transmissionFlags(structuredReplies), structuredReplies,
+                session.blockStatus(), export.minimumBlockSize(), export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
                 bufferMemory);
         transmitting = true;
@@ -207,6 +209,10 @@ final class NbdConnection implements IoRequest.Completion {
             }
             if (request.type() == CMD_READ) {
                 request.data(buffers.acquire((int) request.length()));
+            } else if (request.type() == CMD_BLOCK_STATUS) {
+                // Room for the descriptors; for REQ_ONE, room for exactly one.
+                boolean one = (request.flags() & CMD_FLAG_REQ_ONE) != 0;
+                request.data(buffers.acquire(one ? EXTENT_LENGTH : EXTENTS_BYTES));
             }
             int admission;
             try {
@@ -319,6 +325,11 @@ final class NbdConnection implements IoRequest.Completion {
             headerLength = structuredReplies
                     ? structuredReply.writeOffsetData(handle, request.offset(), data.remaining())
                     : simpleReply.write(NbdError.OK, handle);
+        } else if (request.type() == CMD_BLOCK_STATUS && error == NbdError.OK) {
+            // Only negotiated with structured replies; the backend appended the descriptors.
+            data = request.data();
+            data.flip();
+            headerLength = structuredReply.writeBlockStatus(handle, BASE_ALLOCATION_ID, data.remaining());
         } else if (error != NbdError.OK && structuredReplies) {
             headerLength = structuredReply.writeError(handle, error, NbdError.message(error));
         } else {
