@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         description = "The demo's topology with real processes under Sluice, no QoS and a static limit; vs the simulation.")
 public final class ControlRealBenchmark implements Callable<Integer> {
     @Option(names = "--quick", description = "20 s of flood per regime, one static limit (90% of capacity less gold's rate) "
-            + "instead of a search: 3-4 minutes")
+            + "instead of a search: 3.5-4.5 minutes on a shared 2-vCPU machine")
     boolean quick;
 
     @Override
