@@ -74,16 +74,23 @@ public final class BoundedRequestQueue {
         }
     }
 
-    /**
-     * Waits for a request, then takes it and every other one queued, up to {@code into.length};
-     * returns how many, 0 once the queue is closed and empty.
-     */
-    public int drain(IoRequest[] into) throws InterruptedException {
+    /** Waits until a request is queued; false once the queue is closed and empty. Takes nothing. */
+    public boolean awaitNotEmpty() throws InterruptedException {
         lock.lockInterruptibly();
         try {
             while (count == 0 && !closed) {
                 notEmpty.await();
             }
+            return count > 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes every queued request, up to {@code into.length}, without waiting; returns how many (0 when empty). */
+    public int drainNow(IoRequest[] into) {
+        lock.lock();
+        try {
             int taken = Math.min(count, into.length);
             for (int i = 0; i < taken; i++) {
                 into[i] = dequeue();
@@ -118,6 +125,10 @@ public final class BoundedRequestQueue {
         count--;
         notFull.signal();
         return request;
+    }
+
+    public boolean isEmpty() {
+        return size() == 0;
     }
 
     public int size() {
