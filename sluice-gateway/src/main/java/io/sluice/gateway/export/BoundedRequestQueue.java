@@ -74,19 +74,6 @@ public final class BoundedRequestQueue {
         }
     }
 
-    /** Waits until a request is queued; false once the queue is closed and empty. Takes nothing. */
-    public boolean awaitNotEmpty() throws InterruptedException {
-        lock.lockInterruptibly();
-        try {
-            while (count == 0 && !closed) {
-                notEmpty.await();
-            }
-            return count > 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Takes every queued request, up to {@code into.length}, without waiting; returns how many (0 when empty). */
     public int drainNow(IoRequest[] into) {
         lock.lock();

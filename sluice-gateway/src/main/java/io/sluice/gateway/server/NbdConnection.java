@@ -9,9 +9,8 @@ import io.sluice.gateway.export.IoRequest;
 import io.sluice.gateway.export.RequestScheduler;
 import io.sluice.gateway.nbd.NbdError;
 import io.sluice.gateway.nbd.NbdRequestDecoder;
-import io.sluice.gateway.tls.TlsChannel;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
@@ -22,11 +21,11 @@ import java.util.function.Consumer;
  * One client. A reader thread does the handshake, then parses requests and admits them to the
  * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
  * more yet, the reader runs it itself, like a thread of nbdkit's; otherwise the request waits for a
- * dispatcher thread. Replies go out through the {@link ReplySender}: on a plaintext connection (whose
- * socket is non-blocking from the end of the handshake) the thread that finished the request sends its
+ * dispatcher thread. Replies go out through the {@link ReplySender}: the socket is non-blocking from
+ * the end of the handshake, and the thread that finished the request sends its
  * reply itself when the socket takes it, so a request needs no hand-off and no wake-up on the way back;
- * the writer thread only finishes what the socket would not take at once. Over TLS the writer sends
- * every reply. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
+ * the writer thread only finishes what the socket would not take at once. Over TLS likewise: the
+ * session is an SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
  * stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
  * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection.
  * See CONCURRENCY.md.
@@ -58,11 +57,9 @@ final class NbdConnection implements IoRequest.Completion {
     private Export export;
     /** The socket, or the TLS session on it. */
     private ByteChannel in;
-    /** Plaintext: where the reader waits for input on the non-blocking socket. Null over TLS (blocking). */
+    /** Where the reader waits for input on the non-blocking socket; set when transmission starts. */
     private volatile SocketReadiness readable;
-    /** Over TLS, the socket's unread bytes (FIONREAD): has the client sent more? */
-    private InputStream socketInput;
-    /** Plaintext: the last look at the socket found nothing, so the reader waits before reading again. */
+    /** The last look at the socket found nothing, so the reader waits before reading again. */
     private boolean inputIdle;
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
@@ -130,21 +127,17 @@ final class NbdConnection implements IoRequest.Completion {
     private void startTransmission(NbdSession session) throws IOException {
         export = session.export();
         in = session.in();
-        SocketReadiness writable = null;
-        if (in instanceof TlsChannel) {
-            socketInput = channel.socket().getInputStream();
-        } else {
-            // From here on no thread blocks in a socket call: the reader waits in its selector, and a
-            // dispatcher that finishes a request can try its reply without the risk of blocking.
-            channel.configureBlocking(false);
-            readable = new SocketReadiness(channel, SelectionKey.OP_READ);
-            writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
-        }
+        // From here on no thread blocks in a socket call, TLS or not: the reader waits in its selector,
+        // and a dispatcher that finishes a request can try its reply without the risk of blocking.
+        channel.configureBlocking(false);
+        readable = new SocketReadiness(channel, SelectionKey.OP_READ);
+        SocketReadiness writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
         decoder.configure(export.size(), export.readOnly(), session.structuredReplies(),
                 export.minimumBlockSize(), export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
                 bufferMemory);
-        replies = new ReplySender(session.out(), writable, session.structuredReplies(), settings.requestSlots(),
+        replies = new ReplySender(session.out(), in instanceof EngineTlsChannel tlsChannel ? tlsChannel : null,
+                writable, session.structuredReplies(), settings.requestSlots(),
                 this::recycle, this::closeChannel, "sluice-nbd-" + id + "-out");
         replies.start();
         transmitting = true;
@@ -207,20 +200,15 @@ final class NbdConnection implements IoRequest.Completion {
     /**
      * Whether the reader may run the request it just read itself: not when the client already sent
      * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
-     * arrive together still reach the backend together). The inbox and one look at the socket per
-     * request tell: on plaintext a read that does not wait (what it finds is the next request, read
-     * once), over TLS FIONREAD. With TLS, a record JSSE already took off the socket but did not hand
-     * to the inbox goes unseen; the request then runs here, which costs that record some waiting,
-     * never correctness.
+     * arrive together still reach the backend together). The inbox and one read that does not wait
+     * tell (what it finds is the next request, read once); over TLS that read also sees records
+     * already taken off the socket and not yet decrypted.
      */
     private boolean mayRunNow() {
         if (inbox.hasRemaining()) {
             return false;
         }
         try {
-            if (readable == null) {
-                return socketInput.available() == 0;
-            }
             inbox.clear();
             int read;
             try {
@@ -345,7 +333,7 @@ final class NbdConnection implements IoRequest.Completion {
 
     /**
      * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at
-     * end of stream. On plaintext the read does not block, so the wait is in the reader's selector; when
+     * end of stream. The read does not block, so the wait is in the reader's selector; when
      * the last look found the socket empty, the reader waits first instead of reading in vain.
      */
     private int readSome(ByteBuffer buffer) throws IOException {
@@ -357,9 +345,7 @@ final class NbdConnection implements IoRequest.Completion {
                 }
             }
             inputIdle = false;
-            if (readable != null) {
-                readable.await();
-            }
+            readable.await();
         }
     }
 

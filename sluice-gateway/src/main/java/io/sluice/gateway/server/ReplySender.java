@@ -7,6 +7,7 @@ import io.sluice.gateway.export.IoRequest;
 import io.sluice.gateway.nbd.NbdError;
 import io.sluice.gateway.nbd.SimpleReplyWriter;
 import io.sluice.gateway.nbd.StructuredReplyWriter;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -19,15 +20,14 @@ import java.util.function.Consumer;
  * The write side of one connection: sends each finished request's reply whole (header and data in one
  * gathering write, several replies in one when they are ready together), never two interleaved.
  *
- * <p>On a non-blocking socket the thread that finished the request (a dispatcher, or the reader for a
- * request it ran) sends the reply itself when it can take the write lock without waiting: nothing is
+ * <p>The socket is non-blocking (plaintext, or TLS through an {@link EngineTlsChannel}), and the thread
+ * that finished the request (a dispatcher, or the reader for a request it ran) sends the reply itself when it can take the write lock without waiting: nothing is
  * handed on and nobody is woken. Whoever holds the lock sends every reply that waits, and looks again
  * after unlocking, so a reply whose thread found the lock taken is sent by the holder. When the socket
  * would block, the rest of the batch stays here and the connection's writer thread finishes it once
  * the socket takes more (a client that does not read stalls only its own writer, never a dispatcher).
- *
- * <p>On a blocking channel (TLS: a JSSE socket) only the writer thread writes, as many waiting replies
- * as it finds in one go. See CONCURRENCY.md.
+ * Over TLS the holder of the lock also encrypts (the engine's wrap), and a batch counts as sent only
+ * once its last record left. See CONCURRENCY.md.
  */
 final class ReplySender {
     /** Replies sent in one gathering write, at most. */
@@ -38,6 +38,8 @@ final class ReplySender {
     private static final int HEADER_SLOT = 64;
 
     private final GatheringByteChannel out;
+    /** The TLS session {@link #out} is, whose ciphertext may wait after a write; null on plaintext. */
+    private final EngineTlsChannel tls;
     private final SocketReadiness writable;
     private final boolean structuredReplies;
     /** Gives a slot whose reply was sent (or dropped) back to the connection. */
@@ -69,19 +71,20 @@ final class ReplySender {
     private volatile boolean closed;
 
     /**
-     * {@code writable}: where the writer waits for room on a non-blocking socket; null for a blocking
-     * channel, which only the writer thread writes. {@code name} names the writer thread.
+     * {@code out}: the non-blocking socket, or {@code tls} on it; {@code writable}: where the writer waits
+     * for room; {@code name} names the writer thread.
      */
-    ReplySender(GatheringByteChannel out, SocketReadiness writable, boolean structuredReplies, int slots,
-                Consumer<IoRequest> recycle, Runnable hangUp, String name) {
+    ReplySender(GatheringByteChannel out, EngineTlsChannel tls, SocketReadiness writable, boolean structuredReplies,
+                int slots, Consumer<IoRequest> recycle, Runnable hangUp, String name) {
         this.out = out;
+        this.tls = tls;
         this.writable = writable;
         this.structuredReplies = structuredReplies;
         this.recycle = recycle;
         this.hangUp = hangUp;
         this.waiting = new BoundedRequestQueue(slots);
         this.writer = Thread.ofPlatform().daemon().name(name)
-                .unstarted(writable != null ? this::runWriterOfNonBlocking : this::runWriterOfBlocking);
+                .unstarted(this::runWriter);
     }
 
     /** Starts the writer thread; before the first {@link #send}. */
@@ -101,9 +104,7 @@ final class ReplySender {
     void send(IoRequest request) {
         // Never full: it holds at most one entry per slot. Closed only once every slot came back.
         waiting.offer(request);
-        if (writable != null) {
-            sendWaiting(ROUNDS);
-        }
+        sendWaiting(ROUNDS);
     }
 
     /** Whether the writer thread is still there (it only ends when closed, unless a bug killed it). */
@@ -116,20 +117,14 @@ final class ReplySender {
         closed = true;
         waiting.close();
         LockSupport.unpark(writer);
-        if (writable != null) {
-            writable.wakeUp();
-        }
+        writable.wakeUp();
         writer.join();
-        if (writable != null) {
-            writable.close();
-        }
+        writable.close();
     }
 
     /** Wakes the writer wherever it waits, after the connection was hung up. */
     void hungUp() {
-        if (writable != null) {
-            writable.wakeUp();
-        }
+        writable.wakeUp();
     }
 
     /**
@@ -159,8 +154,8 @@ final class ReplySender {
         LockSupport.unpark(writer);
     }
 
-    /** The writer of a non-blocking socket: called on when a batch is stuck or others sent enough rounds. */
-    private void runWriterOfNonBlocking() {
+    /** The writer: called on when a batch is stuck or others sent enough rounds for others. */
+    private void runWriter() {
         while (true) {
             while (!writerWanted && !closed) {
                 LockSupport.park(this);
@@ -184,22 +179,6 @@ final class ReplySender {
                 }
             }
             sendWaiting(Integer.MAX_VALUE);
-        }
-    }
-
-    /** The writer of a blocking channel: the only thread that writes it. */
-    private void runWriterOfBlocking() {
-        try {
-            while (waiting.awaitNotEmpty()) {
-                lock.lock();
-                try {
-                    sendLocked();
-                } finally {
-                    lock.unlock();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -255,7 +234,8 @@ final class ReplySender {
                 return false;
             }
         }
-        return true;
+        // Over TLS the last records may still wait for the socket.
+        return tls == null || tls.flush();
     }
 
     private void endBatch() {
