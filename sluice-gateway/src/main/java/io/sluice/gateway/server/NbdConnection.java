@@ -22,11 +22,11 @@ import java.util.function.Consumer;
  * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
  * more yet, the reader runs it itself, like a thread of nbdkit's; otherwise the request waits for a
  * dispatcher thread. Replies go out through the {@link ReplySender}: the socket is non-blocking from
- * the end of the handshake, and the thread that finished the request sends its
- * reply itself when the socket takes it, so a request needs no hand-off and no wake-up on the way back;
- * the writer thread only finishes what the socket would not take at once. Over TLS likewise: the
- * session is an SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
- * stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
+ * the end of the handshake, and the thread that finished the request sends its reply itself when the
+ * socket takes it, so a request needs no hand-off and no wake-up on the way back; the writer thread
+ * only finishes what the socket would not take at once. Over TLS likewise: the session is an
+ * SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots}
+ * {@link IoRequest}s: when all are in flight the reader stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
  * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection.
  * See CONCURRENCY.md.
  */
