@@ -44,6 +44,16 @@ public final class MonitorCounters {
         return certificatesRefused.sum();
     }
 
+    final LongAdder sharedVolumesRefused = new LongAdder();
+
+    /**
+     * Volumes refused because their gateway announced them shared under a name it is not bound to: one per volume
+     * per registration, so a gateway that keeps announcing one counts it at each of its sessions.
+     */
+    public long sharedVolumesRefused() {
+        return sharedVolumesRefused.sum();
+    }
+
     /** Gateways refused because they announced more volumes than the server accepts per gateway. */
     public long volumeLimitRefusals() {
         return volumeLimitRefusals.sum();
@@ -52,6 +62,21 @@ public final class MonitorCounters {
     final LongAdder unauthenticatedRefused = new LongAdder();
     final LongAdder handshakeTimeouts = new LongAdder();
     final LongAdder handshakeBoundReached = new LongAdder();
+    final LongAdder handshakesWaited = new LongAdder();
+    final LongAdder certificatesExpiredInSession = new LongAdder();
+
+    /** Sessions closed because the certificate they were authenticated with expired while they were open. */
+    public long certificatesExpiredInSession() {
+        return certificatesExpiredInSession.sum();
+    }
+
+    /**
+     * Connections that waited, accepted, for a handshake place of their own address because it held its share:
+     * a climb with one address in the log is one host opening connections faster than it finishes them.
+     */
+    public long handshakesWaited() {
+        return handshakesWaited.sum();
+    }
 
     /**
      * Times the acceptor found the TLS handshakes in progress at their bound and stopped accepting until one

@@ -88,8 +88,10 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
-        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes());
-        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
+        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes(),
+                context.unauthenticated().handshakesPerSource());
+        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.sharedVolumes(),
+                context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
                 : context.registryFile().resolveSibling("volumes.identities"),
                 VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
@@ -224,6 +226,11 @@ public final class MonitorDaemon implements AutoCloseable {
         return handshakeSlots.inProgress();
     }
 
+    /** Connections accepted that wait for a handshake place of their address (it holds its share). */
+    public int handshakesWaiting() {
+        return handshakeSlots.waiting();
+    }
+
     /** The most TLS handshakes that were in progress at once since the daemon started. */
     public int handshakesInProgressPeak() {
         return handshakeSlots.peak();
@@ -283,7 +290,8 @@ public final class MonitorDaemon implements AutoCloseable {
 
     /**
      * Gives a new connection its session, or closes it at once if a cap is reached. With TLS the session takes a
-     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places).
+     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places
+     * from the pool), unless its address holds its share: then it waits for one of its address's places.
      */
     private void admit(SocketChannel channel, boolean tls) {
         java.net.InetAddress source = null;
@@ -306,8 +314,21 @@ public final class MonitorDaemon implements AutoCloseable {
             refuse(channel, source, false);
             return;
         }
-        if (tls) {
-            handshakeSlots.take();
+        if (tls && !handshakeSlots.takeOrPark(channel, source)) {
+            counters.handshakesWaited.increment();
+            return;
+        }
+        startSession(channel, source, tls);
+    }
+
+    /**
+     * Starts the session of an admitted connection: its handshake deadline runs from now. The acceptor calls it,
+     * and so does whichever thread gives a handshake place back to a connection waiting for one.
+     */
+    private void startSession(SocketChannel channel, java.net.InetAddress source, boolean tls) {
+        if (!running) {
+            refuse(channel, source, tls);
+            return;
         }
         try {
             ThreadPair pair = leastLoadedPair();
@@ -336,7 +357,15 @@ public final class MonitorDaemon implements AutoCloseable {
             unauthenticated.giveBack(source);
         }
         if (heldHandshakePlace) {
-            handshakeSlots.giveBack();
+            giveBackHandshakePlace(source);
+        }
+    }
+
+    /** A handshake place of {@code source} is free: a connection waiting for it, if any, starts its handshake now. */
+    private void giveBackHandshakePlace(java.net.InetAddress source) {
+        HandshakeSlots.Waiting next = handshakeSlots.giveBack(source);
+        if (next != null) {
+            startSession(next.channel(), next.source(), true);
         }
     }
 
@@ -361,7 +390,7 @@ public final class MonitorDaemon implements AutoCloseable {
      */
     void tlsHandshakeDone(Session session) {
         if (session.handshakeSlot.compareAndSet(true, false)) {
-            handshakeSlots.giveBack();
+            giveBackHandshakePlace(session.source);
         }
     }
 
@@ -464,6 +493,46 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
+     * Lets a gateway serve a shared volume and closes its session (if it has one), so that it registers again and
+     * gets the volume now rather than at its next reconnect. Nothing is closed when the binding cannot be saved.
+     */
+    void bindShared(String name, long gatewayId) throws GatewayRegistry.NotSavedException {
+        registry.bind(name, gatewayId);
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session != null) {
+            closeSession(session, "shared volume " + name + " bound: registering again");
+        }
+    }
+
+    /**
+     * Takes a shared volume from a gateway and closes the gateway's session, so that it registers again without the
+     * volume at once rather than keep serving it until it next reconnects; closed even when the change cannot be saved.
+     */
+    void unbindShared(String name, long gatewayId) throws GatewayRegistry.NotSavedException {
+        try {
+            registry.unbind(name, gatewayId);
+        } finally {
+            Session session = sessionsByGateway.get(gatewayId);
+            if (session != null) {
+                closeSession(session, "shared volume " + name + " unbound");
+            }
+        }
+    }
+
+    /**
+     * A gateway announced volumes flagged shared under names no operator bound to it: those volumes got no id (the rest
+     * of the gateway is served), counted one by one and logged once for the registration, with the names.
+     */
+    void sharedVolumesRefused(long gatewayId, List<String> names) {
+        counters.sharedVolumesRefused.add(names.size());
+        LOG.log(System.Logger.Level.WARNING, "gateway {0} announced {1} shared volume(s) it is not bound to, refused (no id, "
+                + "no reports, no throttles; its other volumes are served): {2}; if this gateway should serve them, bind "
+                + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes/bind)",
+                Long.toUnsignedString(gatewayId), names.size(), names.size() <= 10 ? names
+                        : names.subList(0, 10) + " and " + (names.size() - 10) + " more");
+    }
+
+    /**
      * The services' mailbox had no room for (the rest of) a report: counted, and logged with the gateway
      * and the first volume left out, at most once per {@link #DROP_LOG_MILLIS} with the count since.
      */
@@ -535,7 +604,7 @@ public final class MonitorDaemon implements AutoCloseable {
             }
             if (now >= nextSizing) {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
-                closeRevoked();
+                closeRevokedAndExpired(now);
                 resizePairs();
                 rebalance();
             }
@@ -543,8 +612,12 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
-    /** Ends the sessions whose client certificate was revoked since their handshake (new ones are refused by it). */
-    private void closeRevoked() {
+    /**
+     * Ends the sessions whose client certificate was revoked or has expired since their handshake (new connections
+     * with it are refused by the trust manager). A gateway renews at two thirds of its certificate's life and
+     * connects again with the new one.
+     */
+    private void closeRevokedAndExpired(long now) {
         if (context.tls() == null) {
             return;
         }
@@ -554,6 +627,12 @@ public final class MonitorDaemon implements AutoCloseable {
             if (serial != null && revoked.test(serial)) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
                 closeSession(session, "certificate revoked");
+            } else if (serial != null && now > session.certificateNotAfter) {
+                counters.certificatesExpiredInSession.increment();
+                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16)
+                        + " expired at " + java.time.Instant.ofEpochMilli(session.certificateNotAfter)
+                        + " (the gateway did not renew it, or has not reconnected with the renewed one)");
+                closeSession(session, "certificate expired");
             }
         }
     }
@@ -634,6 +713,10 @@ public final class MonitorDaemon implements AutoCloseable {
         conductor.join(2_000);
         for (Session session : sessions.values()) {
             closeSession(session, "monitor shutting down");
+        }
+        for (HandshakeSlots.Waiting waiting : handshakeSlots.drainWaiting()) {
+            closeQuietly(waiting.channel());
+            unauthenticated.giveBack(waiting.source());
         }
         for (ThreadPair pair : pairs.reversed()) {
             pair.close();

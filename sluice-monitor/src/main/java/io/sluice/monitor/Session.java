@@ -49,6 +49,11 @@ final class Session {
     boolean enrolling;
     /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
     volatile java.math.BigInteger certificateSerial;
+    /**
+     * When the client certificate expires (epoch ms), for closing the session then: it lives no longer than the
+     * certificate it was authenticated with (a renewed one is used from the next connection); 0 without one.
+     */
+    volatile long certificateNotAfter;
     /** Changes only in a migration, under the hand-over described in CONCURRENCY.md. */
     volatile ThreadPair pair;
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
@@ -75,7 +80,12 @@ final class Session {
     /** The gateway's name and the ids the server assigned to its volumes, in VOLUMES' order; set before VOLUME_IDS goes out. */
     volatile String gatewayName;
     volatile int[] volumeIds;
-    /** {@link #volumeIds} sorted: the only volumes this gateway may report on. Inbound thread. */
+    /**
+     * {@link #volumeIds} without the refused ones (VolumeIdsDescriptor.REFUSED), in the order of {@link #volumes}, which
+     * holds only their entries: what the services are told. Inbound thread.
+     */
+    int[] announcedIds = new int[0];
+    /** {@link #announcedIds} sorted: the only volumes this gateway may report on. Inbound thread. */
     int[] declaredIds = new int[0];
     /** Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they have. */
     volatile boolean volumesAnnounced;

@@ -42,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bound on TLS handshakes in progress: many more gateways than the bound arriving at once all get in, in
  * turn, and no more than the bound are ever in their handshake; connections beyond it wait unaccepted, their
- * deadline not yet running. Real sockets, real certificates, the simulator as the fleet.
+ * deadline not yet running. One address holds only its share of the places: its connections beyond wait for one
+ * of its own, and the rest of the fleet is not held up. Real sockets, real certificates, the simulator as the
+ * fleet (each simulated gateway connects from its own loopback address; the silent peers from 127.0.0.1).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HandshakeBoundTest {
@@ -71,6 +73,8 @@ class HandshakeBoundTest {
     private void start(MonitorContext.UnauthenticatedLimits limits) throws Exception {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet()))
+                // The simulated gateways all serve vol-1, flagged shared.
+                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
                 .withPolling(1_000, 3)
                 .withPairs(2, GATEWAYS)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, limits)
@@ -97,7 +101,8 @@ class HandshakeBoundTest {
 
     @Test
     void manyGatewaysArrivingAtOnceAllAuthenticateWithNoMoreThanTheBoundInTheirHandshake() throws Exception {
-        start(new MonitorContext.UnauthenticatedLimits(4 * GATEWAYS, 4 * GATEWAYS, BOUND));
+        // The whole bound for one address: this test is about the bound, and its silent peers share one address.
+        start(new MonitorContext.UnauthenticatedLimits(4 * GATEWAYS, 4 * GATEWAYS, BOUND, BOUND));
         // Two peers that connect and say nothing hold both places until their deadline: meanwhile the fleet
         // arrives and waits unaccepted; the monitor must not count their wait against their own deadline.
         for (int i = 0; i < BOUND; i++) {
@@ -143,8 +148,8 @@ class HandshakeBoundTest {
 
     @Test
     void aConnectionTheUnauthenticatedCapsRefuseGivesItsHandshakePlaceBack() throws Exception {
-        // Room for four handshakes, but only two unauthenticated connections from one address.
-        start(new MonitorContext.UnauthenticatedLimits(64, 2, 4));
+        // Room for four handshakes, all of them one address's, but only two unauthenticated connections from one address.
+        start(new MonitorContext.UnauthenticatedLimits(64, 2, 4, 4));
         idle.add(SocketChannel.open(daemon.address()));
         idle.add(SocketChannel.open(daemon.address()));
         await(() -> daemon.unauthenticatedConnections() == 2 && daemon.handshakesInProgress() == 2);
@@ -162,6 +167,63 @@ class HandshakeBoundTest {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
         }
         assertThat(daemon.handshakesInProgressPeak()).isEqualTo(2);
+    }
+
+    @Test
+    void oneAddressStallingItsHandshakesHoldsOnlyItsShareAndTheFleetGetsInPastIt() throws Exception {
+        int silent = 4;
+        start(new MonitorContext.UnauthenticatedLimits(4 * GATEWAYS, 4 * GATEWAYS, 4, 1));
+        for (int i = 0; i < silent; i++) {
+            idle.add(SocketChannel.open(daemon.address()));
+        }
+        // Before the share, these four would have held all four places for a deadline each while the fleet queued.
+        await(() -> daemon.handshakesInProgress() == 1 && daemon.handshakesWaiting() == silent - 1);
+
+        SimTimings patient = new SimTimings(0, 5_000, 60_000, 250, 1_000, 1_500, 10_000, 3);
+        SimContext fleet = SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(1)
+                .firstGatewayId(1).seed(6).timings(patient).connectsInFlight(GATEWAYS)
+                .tls(SimTls.load(dir.resolve("pki"))).build();
+        try (Simulator sim = Simulator.start(fleet)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (daemon.sessionsInSession() < GATEWAYS) {
+                assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
+                        .isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(sim.snapshot().total().get(io.sluice.sim.SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
+        }
+        assertThat(daemon.counters().handshakesWaited()).as("only the silent address's connections ever waited")
+                .isEqualTo(silent - 1);
+        // Each silent connection gets its place in turn and is closed at its own deadline, counted from then.
+        for (SocketChannel channel : idle) {
+            assertThat(readToEnd(channel)).isTrue();
+        }
+        await(() -> daemon.handshakesWaiting() == 0 && daemon.handshakesInProgress() == 0);
+        assertThat(daemon.counters().handshakeTimeouts()).isEqualTo(silent);
+        assertThat(daemon.handshakesInProgressPeak()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aGatewayWaitingForItsAddressesShareGetsThePlaceItsNeighbourGivesBack() throws Exception {
+        start(new MonitorContext.UnauthenticatedLimits(64, 8, 4, 1));
+        SocketChannel neighbour = SocketChannel.open(daemon.address());
+        idle.add(neighbour);
+        await(() -> daemon.handshakesInProgress() == 1);
+        java.util.concurrent.CompletableFuture<TestGateway> connecting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await(() -> daemon.handshakesWaiting() == 1);
+        assertThat(connecting).as("its handshake has not started").isNotDone();
+        neighbour.close();
+        try (TestGateway gw = connecting.get(60, TimeUnit.SECONDS)) {
+            assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+        }
+        assertThat(daemon.counters().handshakesWaited()).isEqualTo(1);
+        assertThat(daemon.counters().handshakeTimeouts()).as("nobody was closed for time spent waiting").isZero();
     }
 
     /** Reads (and drops) whatever the monitor sends until it closes the connection; true when it did. */

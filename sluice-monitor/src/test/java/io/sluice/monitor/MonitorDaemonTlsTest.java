@@ -45,6 +45,17 @@ class MonitorDaemonTlsTest {
     private MonitorDaemon daemon;
     private MailboxService services;
     private final Queue<Long> statsFrom = new ConcurrentLinkedQueue<>();
+    /** The monitor's clock: the system's, moved ahead when a test needs a certificate's expiry to have passed. */
+    private final AheadClock clock = new AheadClock();
+
+    private static final class AheadClock implements EpochClock {
+        volatile long aheadMillis;
+
+        @Override
+        public long epochMillis() {
+            return System.currentTimeMillis() + aheadMillis;
+        }
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -54,8 +65,11 @@ class MonitorDaemonTlsTest {
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
+                // The simulated gateways serve vol-1 and vol-2, flagged shared.
+                .withSharedVolumes(java.util.Map.of("vol-1", Set.of(1L, 2L), "vol-2", Set.of(1L, 2L)))
                 .withPolling(50, 2)
                 .withPairs(2, 10)
+                .withClock(clock)
                 .withTls(TestMonitorTls.from(ca, null));
         daemon = new MonitorDaemon(context);
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
@@ -84,6 +98,19 @@ class MonitorDaemonTlsTest {
             await(() -> statsFrom.size() >= 3);
             assertThat(statsFrom).containsOnly(1L);
         }
+    }
+
+    @Test
+    void aSessionEndsWhenTheCertificateItWasAuthenticatedWithExpires() throws Exception {
+        try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(certificate(1)))) {
+            assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+            await(() -> daemon.sessionsInSession() == 1);
+            clock.aheadMillis = java.time.Duration.ofDays(1).plusMinutes(1).toMillis();
+            await(() -> daemon.sessionsInSession() == 0);
+            assertThat(gw.closedByMonitor()).isTrue();
+        }
+        assertThat(daemon.lastCloseReason).isEqualTo("certificate expired");
+        assertThat(daemon.counters().certificatesExpiredInSession()).isEqualTo(1);
     }
 
     @Test

@@ -23,6 +23,10 @@ package io.sluice.protocol;
  *                                               168  times the acceptor stopped at the bound on handshakes in progress
  *                                               176  gateway certificates issued (enrollments and renewals)
  *                                               184  certificate requests refused
+ *                                               192  connections waiting for a handshake place of their address
+ *                                               200  connections that waited so (since the start)
+ *                                               208  sessions closed because their client certificate expired
+ *                                               216  volumes refused: announced shared under a name not bound to their gateway
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -51,14 +55,20 @@ public final class MonitorStatusDescriptor {
     public static final int HANDSHAKE_BOUND_REACHED_OFFSET = 168;
     public static final int CERTIFICATES_ISSUED_OFFSET = 176;
     public static final int CERTIFICATES_REFUSED_OFFSET = 184;
-    public static final int LENGTH = 192;
+    public static final int HANDSHAKES_WAITING_OFFSET = 192;
+    public static final int HANDSHAKES_WAITED_OFFSET = 200;
+    public static final int CERTIFICATES_EXPIRED_IN_SESSION_OFFSET = 208;
+    public static final int SHARED_VOLUMES_REFUSED_OFFSET = 216;
+    public static final int LENGTH = 224;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
             "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
             "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
-            "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused");
+            "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused",
+            "handshakesWaiting", "handshakesWaited",
+            "certificatesExpiredInSession", "sharedVolumesRefused");
 
     private MonitorStatusDescriptor() {
     }

@@ -35,6 +35,11 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
     List<String> approve = List.of();
 
+    @Option(names = "--shared-volume", description = "NAME=IDS: the gateways (ids or ranges, as --approve) that may serve "
+            + "the volume their exports flag shared under NAME; a gateway announcing a shared name not bound to it has that "
+            + "volume refused. Repeat for each name")
+    java.util.Map<String, String> sharedVolumes = new java.util.LinkedHashMap<>();
+
     @Option(names = "--token-file", description = "file (0600, this user's) of single-use enrollment tokens, one a line; "
             + "a file, not the command line, which every local user can read")
     Path tokenFile;
@@ -87,12 +92,24 @@ final class MonitorCommand implements Callable<Integer> {
                     + "0: four per core (default ${DEFAULT-VALUE})")
     int maxHandshakesInProgress;
 
+    @Option(names = "--max-handshakes-per-address", defaultValue = "0",
+            description = "of those, at most this many for one address (an IPv6 /64); its connections beyond wait, "
+                    + "accepted, for one of its own. 0: a quarter of the handshakes in progress (default ${DEFAULT-VALUE})")
+    int maxHandshakesPerAddress;
+
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
     @Option(names = "--max-volumes-per-gateway", defaultValue = "4096", description = "a gateway announcing more "
             + "volumes is refused, 1..4096 (default ${DEFAULT-VALUE})")
     int maxVolumesPerGateway;
+
+    private MonitorContext.UnauthenticatedLimits unauthenticatedLimits() {
+        int handshakes = maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes();
+        return new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress, handshakes,
+                maxHandshakesPerAddress > 0 ? maxHandshakesPerAddress
+                        : MonitorContext.UnauthenticatedLimits.defaultHandshakesPerSource(handshakes));
+    }
 
     /** How often the daemon's threads are checked. */
     private static final long HEALTH_CHECK_MILLIS = 1_000;
@@ -121,10 +138,10 @@ final class MonitorCommand implements Callable<Integer> {
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
+                .withSharedVolumes(sharedVolumeBindings(sharedVolumes))
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
-                .withHandshake(handshakeTimeout, new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress,
-                        maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes()))
+                .withHandshake(handshakeTimeout, unauthenticatedLimits())
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
             if (gatewayCertificateDays < 0) {
@@ -159,12 +176,12 @@ final class MonitorCommand implements Callable<Integer> {
                     MonitorCounters c = daemon.counters();
                     System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
                                     + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
-                                    + "handshakes in progress %d (bound reached %d times)%n",
+                                    + "handshakes in progress %d (bound reached %d times, %d waiting for their address's share)%n",
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost(),
                             daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts(),
-                            daemon.handshakesInProgress(), c.handshakeBoundReached());
+                            daemon.handshakesInProgress(), c.handshakeBoundReached(), daemon.handshakesWaiting());
                 }
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {
@@ -175,6 +192,13 @@ final class MonitorCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /** {@code --shared-volume NAME=IDS} as the monitor takes it: each name with the gateways it is bound to. */
+    static java.util.Map<String, Set<Long>> sharedVolumeBindings(java.util.Map<String, String> specs) {
+        java.util.Map<String, Set<Long>> bindings = new java.util.HashMap<>();
+        specs.forEach((name, ids) -> bindings.put(name, parseIds(List.of(ids.split(",")))));
+        return bindings;
     }
 
     static Set<Long> parseIds(List<String> specs) {

@@ -111,12 +111,24 @@ final class StatusCommand implements Callable<Integer> {
                 System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
                         + "is repaired or removed  <- see the monitor's log");
             }
-            System.out.printf("gateway certificates: %d issued (enrollments and renewals), %d requests refused%n",
+            System.out.printf("gateway certificates: %d issued (enrollments and renewals), %d requests refused, "
+                            + "%d sessions ended at their certificate's expiry%n",
                     b.getLong(MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET),
-                    b.getLong(MonitorStatusDescriptor.CERTIFICATES_REFUSED_OFFSET));
+                    b.getLong(MonitorStatusDescriptor.CERTIFICATES_REFUSED_OFFSET),
+                    b.getLong(MonitorStatusDescriptor.CERTIFICATES_EXPIRED_IN_SESSION_OFFSET));
+            long waiting = b.getLong(MonitorStatusDescriptor.HANDSHAKES_WAITING_OFFSET);
+            System.out.printf("TLS handshakes: %d in progress, %d connections waiting for their address's share (%d since "
+                            + "the start)%s%n", b.getLong(MonitorStatusDescriptor.HANDSHAKES_IN_PROGRESS_OFFSET), waiting,
+                    b.getLong(MonitorStatusDescriptor.HANDSHAKES_WAITED_OFFSET),
+                    waiting > 0 ? "  <- an address opens connections faster than it finishes their handshakes" : "");
             long writesFailed = b.getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET);
             if (writesFailed > 0) {
                 System.out.println("gateway registry: " + writesFailed + " write(s) failed  <- see the monitor's log");
+            }
+            long sharedRefused = b.getLong(MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET);
+            if (sharedRefused > 0) {
+                System.out.println("shared volumes: " + sharedRefused + " refused (announced shared by a gateway not bound to "
+                        + "the name: monitor.shared-volumes)  <- see the monitor's log");
             }
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");

@@ -55,7 +55,9 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                               [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
-              each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default).
+              each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default). A monitor
+              refuses shared volumes to gateways not bound to them (monitor.shared-volumes: vol-1..vol-K to
+              the simulated gateway ids); a refused volume is left out of the reports.
               MODE is slow, silent, malformed, disconnect or wrong-key; FRACTION of all gateways, e.g.
               --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
               The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.
@@ -120,6 +122,24 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
     /** The id of volume {@code index} (0-based) of gateway {@code gatewayId}. */
     public int volumeId(long gatewayId, int index) {
         return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
+    }
+
+    /**
+     * Where gateway {@code index} (0-based) connects from: against a monitor on IPv4 loopback, its own address in
+     * 127.1.0.0/16 and up (127.1.0.1 for the first), as a fleet of hosts would, so the monitor's per-address
+     * limits see one gateway per address; elsewhere null (the kernel chooses).
+     */
+    public InetSocketAddress sourceAddress(int index) {
+        if (!(monitor.getAddress() instanceof java.net.Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
+            return null;
+        }
+        int address = (127 << 24 | 1 << 16) + index + 1;
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(new byte[] {(byte) (address >>> 24),
+                    (byte) (address >>> 16), (byte) (address >>> 8), (byte) address}), 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
     }
 
     /** The token gateway {@code gatewayId} presents; empty for none. */

@@ -16,6 +16,19 @@ class SimContextTest {
     Path dir;
 
     @Test
+    void againstALoopbackMonitorEachGatewayConnectsFromItsOwnAddress() throws Exception {
+        byte[] secret = "0123456789abcdef-secret".getBytes(StandardCharsets.UTF_8);
+        SimContext loopback = SimContext.builder(new InetSocketAddress("127.0.0.1", 7000), secret).build();
+        assertThat(loopback.sourceAddress(0)).isEqualTo(new InetSocketAddress("127.1.0.1", 0));
+        assertThat(loopback.sourceAddress(300)).isEqualTo(new InetSocketAddress("127.1.1.45", 0));
+        assertThat(loopback.sourceAddress(70_000)).isEqualTo(new InetSocketAddress("127.2.17.113", 0));
+        assertThat(SimContext.builder(new InetSocketAddress("::1", 7000), secret).build().sourceAddress(0))
+                .as("IPv6: the kernel chooses").isNull();
+        assertThat(SimContext.builder(new InetSocketAddress("192.0.2.1", 7000), secret).build().sourceAddress(0))
+                .as("a monitor elsewhere: the kernel chooses").isNull();
+    }
+
+    @Test
     void parsesEveryOptionInBothForms() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef-secret\n".getBytes(StandardCharsets.UTF_8));
         // A template, {id} standing for each gateway's id; from a 0600 file, as every secret, never the command line.

@@ -50,10 +50,13 @@ final class SluiceSweepServer implements SweepServer {
         servicesBox = Path.of("/dev/shm", tag + "-services");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
                 .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
+                // The simulated gateways all serve vol-1, flagged shared: bound to every one of them.
+                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
-                // Every simulated gateway comes from 127.0.0.1, standing for as many hosts: no per-address cap.
+                // The whole fleet may arrive at once (each simulated gateway from its own loopback address): room
+                // for all of it unauthenticated.
                 // With TLS the monitor's own bound on handshakes in progress (its default, four per core) is what
                 // keeps thousands of full handshakes from advancing in lockstep and all missing their deadline.
                 .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100,

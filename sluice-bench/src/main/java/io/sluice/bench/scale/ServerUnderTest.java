@@ -78,7 +78,7 @@ final class ServerUnderTest implements AutoCloseable {
                   listen: 127.0.0.1:%d
                   poll-interval-ms: %d
                   approve: [%s]
-                  # the simulated gateways all come from 127.0.0.1, standing for as many hosts
+                  # the whole fleet may connect at once: room for all of it unauthenticated
                   max-unauthenticated: 20000
                   max-unauthenticated-per-address: 20000
                   # the simulators speak plaintext here: this benchmark measures the server's scale, not TLS

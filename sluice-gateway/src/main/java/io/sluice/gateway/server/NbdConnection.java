@@ -33,6 +33,8 @@ import java.util.function.Consumer;
 final class NbdConnection implements IoRequest.Completion {
     private static final long SLOT_WAIT_NANOS = 100_000_000;
     private static final int INBOX_BYTES = 16 * 1024;
+    /** One NBD_CMD_BLOCK_STATUS reply carries at most this many bytes of descriptors (512 extents). */
+    private static final int EXTENTS_BYTES = 512 * EXTENT_LENGTH;
 
     private final long id;
     private final SocketChannel channel;
@@ -132,8 +134,9 @@ final class NbdConnection implements IoRequest.Completion {
         channel.configureBlocking(false);
         readable = new SocketReadiness(channel, SelectionKey.OP_READ);
         SocketReadiness writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
-        decoder.configure(export.size(), export.readOnly(), session.structuredReplies(),
-                export.minimumBlockSize(), export.maximumBlockSize());
+        decoder.configure(export.size(), export.transmissionFlags(session.structuredReplies()),
+                session.structuredReplies(), session.blockStatus(), export.minimumBlockSize(),
+                export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
                 bufferMemory);
         replies = new ReplySender(session.out(), in instanceof EngineTlsChannel tlsChannel ? tlsChannel : null,
@@ -178,6 +181,10 @@ final class NbdConnection implements IoRequest.Completion {
             }
             if (request.type() == CMD_READ) {
                 request.data(buffers.acquire((int) request.length()));
+            } else if (request.type() == CMD_BLOCK_STATUS) {
+                // Room for the descriptors; for REQ_ONE, room for exactly one.
+                boolean one = (request.flags() & CMD_FLAG_REQ_ONE) != 0;
+                request.data(buffers.acquire(one ? EXTENT_LENGTH : EXTENTS_BYTES));
             }
             int admission;
             try {

@@ -215,7 +215,7 @@ final class ReplySender {
         }
     }
 
-    /** Lays the batch's replies out in {@link #parts}: header, and data for a READ. */
+    /** Lays the batch's replies out in {@link #parts}: header, and data for a READ or a BLOCK_STATUS. */
     private void prepareBatch() {
         int count = 0;
         for (int i = 0; i < batchSize; i++) {
@@ -251,7 +251,7 @@ final class ReplySender {
 
     /**
      * Puts the reply to {@code request} in header slot {@code slot} and appends it (header, and data
-     * for a READ) to {@link #parts} from {@code count}; returns the new number of parts.
+     * for a READ or descriptors for a BLOCK_STATUS) to {@link #parts} from {@code count}; returns the new number of parts.
      */
     private int appendReply(int slot, int count, IoRequest request) {
         ByteBuffer header = headers[slot];
@@ -269,6 +269,11 @@ final class ReplySender {
             headerLength = structuredReplies
                     ? structuredReply.writeOffsetData(handle, request.offset(), data.remaining())
                     : simpleReply.write(NbdError.OK, handle);
+        } else if (request.type() == CMD_BLOCK_STATUS && error == NbdError.OK) {
+            // Only negotiated with structured replies; the backend appended the descriptors.
+            data = request.data();
+            data.flip();
+            headerLength = structuredReply.writeBlockStatus(handle, BASE_ALLOCATION_ID, data.remaining());
         } else if (error != NbdError.OK && structuredReplies) {
             headerLength = structuredReply.writeError(handle, error, NbdError.message(error));
         } else {

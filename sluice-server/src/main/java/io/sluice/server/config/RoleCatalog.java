@@ -129,11 +129,14 @@ public final class RoleCatalog {
                         "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
                         "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
                         "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
+                        "--max-handshakes-per-address", Integer.toString(s.maxHandshakesPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
+                new java.util.TreeMap<>(s.sharedVolumes()).forEach((name, ids) ->
+                        cmd.addAll(List.of("--shared-volume", name + "=" + String.join(",", ids))));
                 if (s.monitorTls()) {
                     cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
                             "--gateway-certificate-days", Integer.toString(s.gatewayCertificateDays())));

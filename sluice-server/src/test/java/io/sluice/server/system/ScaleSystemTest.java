@@ -70,11 +70,11 @@ class ScaleSystemTest {
                 secret.toString(), 60_000L, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
                         List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
-                        // the simulated gateways all come from 127.0.0.1, standing for as many hosts
+                        // the whole fleet may connect at once: room for all of it unauthenticated
                         null, null, null, 4_096, 4_096, null, null, null, null,
                         // Explicitly plaintext: thousands of simulated gateways connecting at once over TLS wait on the
                         // monitor's bounding of handshakes in progress (docs/security.md), which this test does not measure.
-                        true, null),
+                        true, null, null),
                 null, null, new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
