@@ -85,7 +85,7 @@ public class SchedulerCostBenchmark {
             return 0;
         }
 
-        public int writeZeroes(long offset, long length, boolean fua) {
+        public int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly) {
             return 0;
         }
 

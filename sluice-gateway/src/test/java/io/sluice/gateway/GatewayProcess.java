@@ -34,6 +34,8 @@ final class GatewayProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:MaxDirectMemorySize=1g", "-XX:+UseSerialGC",
+                // FileBackend calls fallocate, lseek and posix_fadvise through FFM, as bin/sluice allows.
+                "--enable-native-access=ALL-UNNAMED",
                 "-cp", classPath, GatewayMain.class.getName()));
         command.add("127.0.0.1:0");
         command.addAll(List.of(arguments));

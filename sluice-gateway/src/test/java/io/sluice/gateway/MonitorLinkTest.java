@@ -195,6 +195,41 @@ class MonitorLinkTest {
 
     @Test
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aVolumeTheMonitorRefusesIsServedButNeitherReportedNorThrottled() throws Exception {
+        Tools.emptyFile(dir, "a.img", 1 << 20);
+        Tools.emptyFile(dir, "b.img", 1 << 20);
+        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                listen: 127.0.0.1:0
+                exports:
+                  - name: lun7
+                    target: %s
+                    shared: true
+                  - name: a
+                    target: %s
+                """.formatted(dir.resolve("b.img"), dir.resolve("a.img")));
+        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
+        try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
+            // The shared volume is not bound to this gateway at the server: VOLUME_IDS refuses it.
+            monitor.assignIds = proposed -> proposed == 1 ? io.sluice.protocol.VolumeIdsDescriptor.REFUSED : proposed + 500;
+            try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
+                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
+                         new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
+                         .withTimings(300, 50, 500), gateway)) {
+                await(monitor::inSession);
+                monitor.poll();
+                await(() -> monitor.reports.size() == 1);
+                assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
+                        .as("only the volume the monitor took").containsExactly(502);
+                monitor.throttle(7, io.sluice.protocol.VolumeIdsDescriptor.REFUSED, 10, 500);
+                await(() -> monitor.acks.size() == 1);
+                assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
+                assertThat(link.state()).isEqualTo(LinkState.IN_SESSION);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void aWrongKeyIsRefusedAndRetriedLater() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0);

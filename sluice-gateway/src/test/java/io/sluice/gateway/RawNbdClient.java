@@ -84,6 +84,11 @@ final class RawNbdClient implements AutoCloseable {
             assertThat(optionReply().type()).isEqualTo(REP_ACK);
             structured = true;
         }
+        return enter(export);
+    }
+
+    /** NBD_OPT_GO after whatever options the caller negotiated itself (greeted already). */
+    RawNbdClient enter(String export) throws IOException {
         option(OPT_GO, goData(export, INFO_BLOCK_SIZE));
         while (true) {
             OptionReply reply = optionReply();
@@ -97,6 +102,22 @@ final class RawNbdClient implements AutoCloseable {
                 transmissionFlags = data.getShort(10) & 0xFFFF;
             }
         }
+    }
+
+    /** NBD_OPT_LIST/SET_META_CONTEXT data: export name, then the queries. */
+    static byte[] metaContextData(String export, String... queries) {
+        byte[] n = export.getBytes(StandardCharsets.UTF_8);
+        int length = 4 + n.length + 4;
+        for (String query : queries) {
+            length += 4 + query.getBytes(StandardCharsets.UTF_8).length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(length);
+        b.putInt(n.length).put(n).putInt(queries.length);
+        for (String query : queries) {
+            byte[] q = query.getBytes(StandardCharsets.UTF_8);
+            b.putInt(q.length).put(q);
+        }
+        return b.array();
     }
 
     void request(int flags, int type, long handle, long offset, long length, byte[] payload) throws IOException {

@@ -24,19 +24,35 @@ class UpstreamBackendTest {
     static Path dir;
     static Process nbdkit;
     static Process nbdkitReadOnly;
+    static Process nbdkitSparse;
     static Process qemuNbd;
+    static Process qemuNbdSparse;
+    static Path sparse;
     static GatewayProcess qemuFront;
     static GatewayProcess front;
     static GatewayProcess chained;
 
     @BeforeAll
     static void start() throws Exception {
+        // 4 MiB of data at 10 MiB, holes around it: served read-only by nbdkit and by qemu-nbd.
+        sparse = dir.resolve("sparse.img");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            file.setLength(SIZE);
+            byte[] data = new byte[4 << 20];
+            new java.util.Random(25).nextBytes(data);
+            file.seek(10 << 20);
+            file.write(data);
+        }
         if (Tools.onPath("qemu-nbd")) {
             Tools.emptyFile(dir, "qemu.img", SIZE);
             Path socket = dir.resolve("qemu.sock");
             qemuNbd = startServer(socket, List.of("qemu-nbd", "--format=raw", "--shared=4", "--persistent",
                     "--export-name=vol", "--socket=" + socket, dir.resolve("qemu.img").toString()));
-            qemuFront = GatewayProcess.start(dir, "qvol=nbd+unix:///vol?socket=" + socket);
+            Path sparseSocket = dir.resolve("qemu-sparse.sock");
+            qemuNbdSparse = startServer(sparseSocket, List.of("qemu-nbd", "--format=raw", "--read-only", "--shared=4",
+                    "--persistent", "--export-name=sparse", "--socket=" + sparseSocket, sparse.toString()));
+            qemuFront = GatewayProcess.start(dir, "qvol=nbd+unix:///vol?socket=" + socket,
+                    "qsparse=nbd+unix:///sparse?socket=" + sparseSocket);
         }
         if (!Tools.onPath("nbdkit")) {
             return;
@@ -45,9 +61,11 @@ class UpstreamBackendTest {
         Tools.randomFile(dir, "kit-ro.img", 4 << 20, 21);
         nbdkit = startNbdkit(dir.resolve("kit.sock"), "file", "file=" + dir.resolve("kit.img"));
         nbdkitReadOnly = startNbdkit(dir.resolve("kit-ro.sock"), "-r", "file", "file=" + dir.resolve("kit-ro.img"));
+        nbdkitSparse = startNbdkit(dir.resolve("kit-sparse.sock"), "-r", "file", "file=" + sparse);
         front = GatewayProcess.start(dir,
                 "kit=nbd+unix:///?socket=" + dir.resolve("kit.sock"),
-                "kitro=nbd+unix:///?socket=" + dir.resolve("kit-ro.sock"));
+                "kitro=nbd+unix:///?socket=" + dir.resolve("kit-ro.sock"),
+                "kitsparse=nbd+unix:///?socket=" + dir.resolve("kit-sparse.sock"));
         // Deliberately starved (one I/O thread, a queue of 2, 4 slots per connection), so clients with
         // deeper queues run into back-pressure at every level on the way.
         chained = GatewayProcess.start(dir, "--io-threads=1", "--queue-depth=2", "--request-slots=4",
@@ -85,7 +103,7 @@ class UpstreamBackendTest {
         if (qemuFront != null) {
             qemuFront.close();
         }
-        for (Process process : new Process[] {nbdkit, nbdkitReadOnly, qemuNbd}) {
+        for (Process process : new Process[] {nbdkit, nbdkitReadOnly, nbdkitSparse, qemuNbd, qemuNbdSparse}) {
             if (process != null) {
                 process.destroy();
                 process.waitFor(10, TimeUnit.SECONDS);
@@ -153,5 +171,59 @@ class UpstreamBackendTest {
         Tools.Result compare = Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw",
                 source.toString(), front.uri("kit"));
         assertThat(compare.exitCode()).as(compare.output()).isZero();
+    }
+
+    @Test
+    void blockStatusIsPassedThroughFromNbdkit() throws Exception {
+        Tools.require("nbdkit", "nbdinfo");
+        Tools.Result direct = Tools.run(60, "nbdinfo", "--map", "nbd+unix:///?socket=" + dir.resolve("kit-sparse.sock"));
+        Tools.Result through = Tools.run(60, "nbdinfo", "--map", front.uri("kitsparse"));
+        assertThat(direct.ok()).as(direct.output()).isTrue();
+        assertThat(through.ok()).as(through.output()).isTrue();
+        assertThat(through.output()).isEqualTo(direct.output()).contains("hole,zero", "data");
+    }
+
+    @Test
+    void cacheAndFastZeroAreOfferedAsTheUpstreamOffersThem() throws Exception {
+        Tools.require("nbdkit", "nbdinfo");
+        Tools.Result direct = Tools.run(30, "nbdinfo", "nbd+unix:///?socket=" + dir.resolve("kit.sock"));
+        Tools.Result through = Tools.run(30, "nbdinfo", front.uri("kit"));
+        for (String flag : new String[] {"can_cache:", "can_fast_zero:", "can_zero:", "can_trim:"}) {
+            assertThat(line(through.output(), flag)).as(through.output()).isEqualTo(line(direct.output(), flag));
+        }
+    }
+
+    private static String line(String output, String key) {
+        return output.lines().map(String::trim).filter(l -> l.startsWith(key)).findFirst().orElse(key + " (missing)");
+    }
+
+    /** qemu-nbd answers reads of holes with OFFSET_HOLE chunks, and its block status passes through. */
+    @Test
+    void aSparseImageReadsBackWholeAndSparseThroughQemuNbd() throws Exception {
+        Tools.require("qemu-nbd", "nbdcopy");
+        Path back = dir.resolve("qemu-sparse-back.img");
+        Tools.Result out = Tools.run(60, "nbdcopy", "--sparse=0", qemuFront.uri("qsparse"), back.toString());
+        assertThat(out.ok()).as(out.output()).isTrue();
+        assertThat(Files.mismatch(sparse, back)).isEqualTo(-1);
+        assertThat(SparseImageTest.allocated(back)).isLessThanOrEqualTo(SparseImageTest.allocated(sparse) + (1 << 20));
+        Path plain = dir.resolve("qemu-sparse-plain.img");
+        Tools.Result whole = Tools.run(60, "nbdcopy", "--no-extents", "--sparse=0", qemuFront.uri("qsparse"), plain.toString());
+        assertThat(whole.ok()).as(whole.output()).isTrue();
+        assertThat(Files.mismatch(sparse, plain)).as("reads of holes come back as zeroes").isEqualTo(-1);
+    }
+
+    /** nbdkit's file plugin punches for TRIM and for WRITE_ZEROES without NO_HOLE; its holes show through. */
+    @Test
+    void trimAndZeroingReachNbdkitAndItsHolesShowThroughTheGateway() throws Exception {
+        Tools.require("nbdkit", "qemu-io", "nbdinfo");
+        Tools.Result run = Tools.run(60, "qemu-io", "-f", "raw", "-d", "unmap",
+                "-c", "write -P 0x5a 56M 8M", "-c", "discard 56M 2M", "-c", "write -z -u 60M 2M",
+                "-c", "read -P 0 60M 2M", "-c", "read -P 0x5a 58M 2M", front.uri("kit"));
+        assertThat(run.ok()).as(run.output()).isTrue();
+        assertThat(run.output()).doesNotContain("failed", "Pattern verification");
+        List<long[]> map = SparseImageTest.map(front.uri("kit"));
+        assertThat(SparseImageTest.hole(map, 56 << 20, 58 << 20)).as("discarded").isTrue();
+        assertThat(SparseImageTest.hole(map, 60 << 20, 62 << 20)).as("zeroed, holes allowed").isTrue();
+        assertThat(SparseImageTest.hole(map, 58 << 20, 60 << 20)).as("data").isFalse();
     }
 }

@@ -74,7 +74,7 @@ class UpstreamTlsTest {
         int port = freePort();
         start(port, List.of("nbdkit", "-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", Integer.toString(port),
                 "--tls=off", "memory", "1M"));
-        Tools.Result result = Tools.run(60, List.of(java(), "-cp", classPath(), GatewayMain.class.getName(), "127.0.0.1:0",
+        Tools.Result result = Tools.run(60, List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath(), GatewayMain.class.getName(), "127.0.0.1:0",
                 "up=nbds://127.0.0.1:" + port + "/?tls-certificates=" + client));
         assertThat(result.ok()).isFalse();
         assertThat(result.output()).contains("STARTTLS");

@@ -17,6 +17,12 @@ import java.util.concurrent.atomic.LongAdder;
  * With a file, every change is written through ({@link RegistryFile}) so standings and tokens given
  * through the mailbox survive a restart; a revocation on record wins over the configuration's approvals.
  *
+ * <p>It also says which gateways may serve a volume their exports flag shared ({@link #mayServeShared}): a shared
+ * name is one volume whatever gateway serves it, so only the gateways an operator bound to the name may join it,
+ * receive its throttles and report for it. Bindings come from the configuration ({@code monitor.shared-volumes})
+ * and from operators through the mailbox ({@link #bind}, {@link #unbind}), which are kept in the file like
+ * approvals; an unbinding on record wins over the configuration's binding, as a revocation wins over an approval.
+ *
  * <p>It fails closed. A registry file that exists but cannot be read (corrupt, not the server's, a read
  * error) would lose revocations and used tokens if the registry started from the configuration, so the
  * registry is then <em>unusable</em>: every gateway is refused ({@link AuthReason#REGISTRY_UNUSABLE}),
@@ -39,6 +45,23 @@ final class GatewayRegistry {
     record Admission(boolean accepted, AuthReason reason) {
     }
 
+    /** A gateway allowed to serve the shared volume of this name (its export name). */
+    record Binding(String name, long gatewayId) {
+        Binding {
+            if (!isVolumeName(name) || gatewayId == 0) {
+                throw new IllegalArgumentException("a shared volume binding needs a volume name of 1.."
+                        + io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH + " UTF-8 bytes and a gateway id, got '"
+                        + name + "' and " + gatewayId);
+            }
+        }
+
+        /** A name a gateway can announce: 1..64 bytes of UTF-8, as VOLUMES carries it. */
+        static boolean isVolumeName(String name) {
+            int length = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
+            return length >= 1 && length <= io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH;
+        }
+    }
+
     /** A change the registry did not make, or made without saving it; the message says why. */
     static final class NotSavedException extends Exception {
         NotSavedException(String message) {
@@ -53,6 +76,9 @@ final class GatewayRegistry {
     private final Set<String> usedHashes = ConcurrentHashMap.newKeySet();
     private final Set<Long> configuredApprovals;
     private final Set<String> configuredTokenHashes;
+    /** Bindings an operator made (true) or removed (false) through the mailbox: these win over the configuration's. */
+    private final Map<Binding, Boolean> recordedBindings = new ConcurrentHashMap<>();
+    private final Set<Binding> configuredBindings;
     private final Path file;
     private final LongAdder writesFailed = new LongAdder();
     /** Why the file cannot be used, or null when the registry is usable. */
@@ -65,7 +91,19 @@ final class GatewayRegistry {
      *             but cannot be read leaves the registry unusable (see the class comment) until it can
      */
     GatewayRegistry(Set<Long> approved, Set<String> tokens, Path file) {
+        this(approved, tokens, Map.of(), file);
+    }
+
+    /**
+     * @param sharedVolumes for each shared volume name, the gateways the configuration binds to it
+     * @param file          where the standings are kept, or null to keep them in memory only; a file that exists
+     *                      but cannot be read leaves the registry unusable (see the class comment) until it can
+     */
+    GatewayRegistry(Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file) {
         this.file = file;
+        this.configuredBindings = sharedVolumes.entrySet().stream()
+                .flatMap(e -> e.getValue().stream().map(id -> new Binding(e.getKey(), id)))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.configuredApprovals = Set.copyOf(approved);
         this.configuredTokenHashes = tokens.stream()
                 .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8))).collect(java.util.stream.Collectors.toUnmodifiableSet());
@@ -82,6 +120,11 @@ final class GatewayRegistry {
                         .filter(e -> e.getValue() == Standing.REVOKED).map(Map.Entry::getKey).toList();
                 standings.putAll(contents.standings());
                 revokedMeanwhile.forEach(id -> standings.put(id, Standing.REVOKED));
+                // So do bindings removed meanwhile.
+                java.util.List<Binding> unboundMeanwhile = recordedBindings.entrySet().stream()
+                        .filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+                recordedBindings.putAll(contents.bindings());
+                unboundMeanwhile.forEach(binding -> recordedBindings.put(binding, false));
                 tokenHashes.addAll(contents.tokenHashes());
                 usedHashes.addAll(contents.usedHashes());
             } catch (NoSuchFileException e) {
@@ -225,6 +268,55 @@ final class GatewayRegistry {
         return true;
     }
 
+    /**
+     * Whether the gateway may serve the volume its exports flag shared under {@code name}: bound to it by an operator
+     * or by the configuration, and not unbound on record since. Never while the registry is unusable.
+     */
+    boolean mayServeShared(long gatewayId, String name) {
+        if (unusable != null || gatewayId == 0 || !Binding.isVolumeName(name)) {
+            return false;
+        }
+        Binding binding = new Binding(name, gatewayId);
+        Boolean recorded = recordedBindings.get(binding);
+        return recorded != null ? recorded : configuredBindings.contains(binding);
+    }
+
+    /** Lets the gateway serve the shared volume {@code name} from its next registration on; on disk before it returns. */
+    synchronized void bind(String name, long gatewayId) throws NotSavedException {
+        requireUsable();
+        Binding binding = new Binding(name, gatewayId);
+        Boolean before = recordedBindings.put(binding, true);
+        try {
+            write();
+        } catch (IOException e) {
+            if (before == null) {
+                recordedBindings.remove(binding);
+            } else {
+                recordedBindings.put(binding, before);
+            }
+            throw new NotSavedException("shared volume " + name + " not bound to gateway " + gatewayId + ": " + lastWriteError);
+        }
+    }
+
+    /**
+     * Takes the shared volume {@code name} from the gateway, even when the change cannot be saved (it then lasts until a
+     * restart, or is saved when an unusable file can be read again), as a revocation does.
+     */
+    synchronized void unbind(String name, long gatewayId) throws NotSavedException {
+        recordedBindings.put(new Binding(name, gatewayId), false);
+        String why = unusable;
+        if (why != null) {
+            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId + ", but this is saved only "
+                    + "once the registry can be read again: " + why);
+        }
+        try {
+            write();
+        } catch (IOException e) {
+            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId + " until the monitor "
+                    + "restarts, but this is not saved: " + lastWriteError);
+        }
+    }
+
     private void requireUsable() throws NotSavedException {
         String why = unusable;
         if (why != null) {
@@ -268,7 +360,7 @@ final class GatewayRegistry {
             return;
         }
         try {
-            RegistryFile.write(file, standings, tokenHashes, usedHashes);
+            RegistryFile.write(file, standings, tokenHashes, usedHashes, recordedBindings);
             lastWriteError = null;
         } catch (IOException e) {
             writesFailed.increment();

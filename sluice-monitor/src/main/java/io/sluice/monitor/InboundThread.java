@@ -26,6 +26,10 @@ import io.sluice.protocol.ReportBatchDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.VolumesReader;
+import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.protocol.VolumesDescriptor;
+import io.sluice.protocol.FrameDescriptor;
 import io.sluice.pki.Certificates;
 import io.sluice.pki.TlsException;
 import io.sluice.protocol.GatewayCertificateName;
@@ -447,16 +451,52 @@ final class InboundThread implements Runnable {
             return;
         }
         session.volumes = copy(decoder);
-        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, volumesReader.wrap(session.volumes, 0));
+        GatewayRegistry registry = daemon.registry();
+        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, volumesReader.wrap(session.volumes, 0),
+                registry::mayServeShared);
         if (session.volumeIds == null) {
             daemon.tooManyVolumeNames(session.gatewayId);
             daemon.closeSession(session, "too many volume names");
             return;
         }
-        session.declaredIds = session.volumeIds.clone();
+        session.announcedIds = withoutRefused(session);
+        session.declaredIds = session.announcedIds.clone();
         java.util.Arrays.sort(session.declaredIds);
         daemon.openSession(session);
         announceVolumes(session);
+    }
+
+    /**
+     * The ids of the volumes the gateway may speak for, in VOLUMES' order; when some were refused, they are also taken
+     * out of the session's copy of VOLUMES (which the services are told), and counted and logged by name.
+     */
+    private int[] withoutRefused(Session session) {
+        int[] ids = session.volumeIds;
+        int kept = 0;
+        for (int id : ids) {
+            kept += id == VolumeIdsDescriptor.REFUSED ? 0 : 1;
+        }
+        if (kept == ids.length) {
+            return ids;
+        }
+        VolumesReader announced = volumesReader.wrap(session.volumes, 0);
+        ByteBuffer served = ByteBuffer.allocate(VolumesDescriptor.frameLength(kept));
+        served.put(0, session.volumes, 0, VolumesDescriptor.VOLUMES_OFFSET);
+        served.putInt(FrameDescriptor.LENGTH_OFFSET, served.capacity());
+        served.putInt(VolumesDescriptor.VOLUME_COUNT_OFFSET, kept);
+        int[] servedIds = new int[kept];
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        for (int i = 0, next = 0; i < ids.length; i++) {
+            if (ids[i] == VolumeIdsDescriptor.REFUSED) {
+                refused.add(announced.volumeName(i));
+            } else {
+                served.put(VolumesDescriptor.volumeOffset(next), session.volumes, VolumesDescriptor.volumeOffset(i), VolumeDescriptor.LENGTH);
+                servedIds[next++] = ids[i];
+            }
+        }
+        session.volumes = served;
+        daemon.sharedVolumesRefused(session.gatewayId, refused);
+        return servedIds;
     }
 
     private static ByteBuffer copy(FrameDecoder decoder) {
@@ -474,11 +514,11 @@ final class InboundThread implements Runnable {
             return;
         }
         postReports();
-        int volumes = session.volumeIds.length;
+        int volumes = session.announcedIds.length;
         int first = 0;
         do {
             int count = Math.min(volumesPerAnnouncement, volumes - first);
-            announcement.of(session.gatewayId, session.gatewayName, session.volumes, session.volumeIds, first, count);
+            announcement.of(session.gatewayId, session.gatewayName, session.volumes, session.announcedIds, first, count);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
             if (!daemon.services().post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, wait)) {
                 return;

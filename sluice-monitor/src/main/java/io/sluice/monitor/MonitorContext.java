@@ -4,6 +4,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.protocol.HelloDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -34,13 +35,16 @@ import java.util.Set;
  *                             leaked key cannot make the server keep state for volume after volume
  * @param tls                  TLS with client certificates on every gateway connection; null only for the
  *                             explicit {@code insecure-plaintext} development mode
+ * @param sharedVolumes        for each shared volume name, the gateways that may serve it (join the one volume of that
+ *                             name, report for it, receive its throttles); a gateway announcing a shared name not
+ *                             bound to it here or by an operator (GatewayRegistry) has that volume refused
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls) {
+                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
      * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
@@ -123,6 +127,18 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         }
         approvedGateways = Set.copyOf(approvedGateways);
         enrollmentTokens = Set.copyOf(enrollmentTokens);
+        for (Map.Entry<String, Set<Long>> shared : sharedVolumes.entrySet()) {
+            if (!GatewayRegistry.Binding.isVolumeName(shared.getKey())) {
+                throw new IllegalArgumentException("shared volume names are 1.." + io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH
+                        + " bytes of UTF-8 (an export name), was '" + shared.getKey() + "'");
+            }
+            if (shared.getValue().isEmpty() || shared.getValue().contains(0L)) {
+                throw new IllegalArgumentException("shared volume " + shared.getKey() + " needs gateway ids (1 or more), was "
+                        + shared.getValue());
+            }
+        }
+        sharedVolumes = Map.copyOf(sharedVolumes.entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> Set.copyOf(e.getValue()))));
     }
 
     /** Defaults for everything but where to listen, the mailboxes and the secret. */
@@ -131,49 +147,49 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
-                EpochClock.system(), null);
+                EpochClock.system(), null, Map.of());
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls);
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
@@ -181,7 +197,15 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                perGateway, clock, tls);
+                perGateway, clock, tls, sharedVolumes);
+    }
+
+    /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
+    public MonitorContext withSharedVolumes(Map<String, Set<Long>> bindings) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, bindings);
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
@@ -189,13 +213,13 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, epochClock, tls);
+                maxVolumesPerGateway, epochClock, tls, sharedVolumes);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, monitorTls);
+                maxVolumesPerGateway, clock, monitorTls, sharedVolumes);
     }
 }

@@ -44,6 +44,16 @@ public final class MonitorCounters {
         return certificatesRefused.sum();
     }
 
+    final LongAdder sharedVolumesRefused = new LongAdder();
+
+    /**
+     * Volumes refused because their gateway announced them shared under a name it is not bound to: one per volume
+     * per registration, so a gateway that keeps announcing one counts it at each of its sessions.
+     */
+    public long sharedVolumesRefused() {
+        return sharedVolumesRefused.sum();
+    }
+
     /** Gateways refused because they announced more volumes than the server accepts per gateway. */
     public long volumeLimitRefusals() {
         return volumeLimitRefusals.sum();

@@ -90,7 +90,8 @@ public final class MonitorDaemon implements AutoCloseable {
                 context.unauthenticated().perSource());
         this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes(),
                 context.unauthenticated().handshakesPerSource());
-        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.registryFile());
+        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.sharedVolumes(),
+                context.registryFile());
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
                 : context.registryFile().resolveSibling("volumes.identities"),
                 VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
@@ -489,6 +490,46 @@ public final class MonitorDaemon implements AutoCloseable {
                 closeSession(session, "revoked");
             }
         }
+    }
+
+    /**
+     * Lets a gateway serve a shared volume and closes its session (if it has one), so that it registers again and
+     * gets the volume now rather than at its next reconnect. Nothing is closed when the binding cannot be saved.
+     */
+    void bindShared(String name, long gatewayId) throws GatewayRegistry.NotSavedException {
+        registry.bind(name, gatewayId);
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session != null) {
+            closeSession(session, "shared volume " + name + " bound: registering again");
+        }
+    }
+
+    /**
+     * Takes a shared volume from a gateway and closes the gateway's session, so that it registers again without the
+     * volume at once rather than keep serving it until it next reconnects; closed even when the change cannot be saved.
+     */
+    void unbindShared(String name, long gatewayId) throws GatewayRegistry.NotSavedException {
+        try {
+            registry.unbind(name, gatewayId);
+        } finally {
+            Session session = sessionsByGateway.get(gatewayId);
+            if (session != null) {
+                closeSession(session, "shared volume " + name + " unbound");
+            }
+        }
+    }
+
+    /**
+     * A gateway announced volumes flagged shared under names no operator bound to it: those volumes got no id (the rest
+     * of the gateway is served), counted one by one and logged once for the registration, with the names.
+     */
+    void sharedVolumesRefused(long gatewayId, List<String> names) {
+        counters.sharedVolumesRefused.add(names.size());
+        LOG.log(System.Logger.Level.WARNING, "gateway {0} announced {1} shared volume(s) it is not bound to, refused (no id, "
+                + "no reports, no throttles; its other volumes are served): {2}; if this gateway should serve them, bind "
+                + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes/bind)",
+                Long.toUnsignedString(gatewayId), names.size(), names.size() <= 10 ? names
+                        : names.subList(0, 10) + " and " + (names.size() - 10) + " more");
     }
 
     /**

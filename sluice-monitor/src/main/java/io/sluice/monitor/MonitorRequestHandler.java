@@ -33,6 +33,7 @@ final class MonitorRequestHandler implements RequestHandler {
             }
             case MailboxOpcodes.MONITOR_STATUS -> status(request);
             case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> enrollmentToken(request);
+            case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> sharedVolume(request);
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
     }
@@ -78,6 +79,36 @@ final class MonitorRequestHandler implements RequestHandler {
                 daemon.registry().approve(gatewayId);
             } else {
                 daemon.revoke(gatewayId);
+            }
+        } catch (GatewayRegistry.NotSavedException e) {
+            notSaved(request, e);
+            return;
+        }
+        request.reply(MailboxStatus.OK, 0);
+    }
+
+    private void sharedVolume(MailboxCallee.Request request) {
+        if (request.length() < Long.BYTES || request.params().get(BIG_LONG, 0) == 0) {
+            request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
+            return;
+        }
+        long gatewayId = request.params().get(BIG_LONG, 0);
+        byte[] nameBytes = request.params().asSlice(Long.BYTES, request.length() - Long.BYTES).toArray(ValueLayout.JAVA_BYTE);
+        String name;
+        try {
+            name = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(nameBytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            name = null;
+        }
+        if (!GatewayRegistry.Binding.isVolumeName(name)) {
+            request.reply(MailboxOpcodes.BAD_VOLUME_NAME, 0);
+            return;
+        }
+        try {
+            if (request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME) {
+                daemon.bindShared(name, gatewayId);
+            } else {
+                daemon.unbindShared(name, gatewayId);
             }
         } catch (GatewayRegistry.NotSavedException e) {
             notSaved(request, e);
@@ -141,6 +172,7 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.HANDSHAKES_WAITING_OFFSET / 8] = daemon.handshakesWaiting();
         values[MonitorStatusDescriptor.HANDSHAKES_WAITED_OFFSET / 8] = c.handshakesWaited();
         values[MonitorStatusDescriptor.CERTIFICATES_EXPIRED_IN_SESSION_OFFSET / 8] = c.certificatesExpiredInSession();
+        values[MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET / 8] = c.sharedVolumesRefused();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

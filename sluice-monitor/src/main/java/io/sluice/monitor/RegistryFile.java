@@ -2,6 +2,8 @@ package io.sluice.monitor;
 
 import io.sluice.common.PrivateFiles;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,11 @@ import java.util.Set;
  * revoked 13
  * token 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
  * used 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+ * bound 12 lun7
+ * unbound 14 lun7
  * </pre>
+ * {@code bound}/{@code unbound} record an operator's binding of a shared volume name (URL-encoded) to a gateway, or
+ * its removal, which wins over a binding in the configuration (see {@link GatewayRegistry#mayServeShared}).
  * Tokens are stored as the SHA-256 of the token, never the token; a used token stays on record so
  * that one given on the command line does not admit a second gateway after a restart. Written whole to a temporary file,
  * forced to disk, then moved over the old one and the directory forced too, so a crash leaves either the old or the
@@ -35,7 +41,8 @@ final class RegistryFile {
     static final String HEADER = "# sluice gateway registry v1";
 
     /** What the file holds. */
-    record Contents(Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes, Set<String> usedHashes) {
+    record Contents(Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes, Set<String> usedHashes,
+                    Map<GatewayRegistry.Binding, Boolean> bindings) {
     }
 
     /** The file is not a registry this version can read; the message says which line and why. */
@@ -52,6 +59,7 @@ final class RegistryFile {
         Map<Long, GatewayRegistry.Standing> standings = new HashMap<>();
         Set<String> tokenHashes = new HashSet<>();
         Set<String> usedHashes = new HashSet<>();
+        Map<GatewayRegistry.Binding, Boolean> bindings = new HashMap<>();
         PrivateFiles.checkOwned(file);
         List<String> lines;
         try {
@@ -68,10 +76,14 @@ final class RegistryFile {
                 continue;
             }
             String[] parts = line.split(" ");
-            if (parts.length != 2) {
-                throw new CorruptRegistryException(file, "line " + (n + 1) + ": expected '<kind> <value>'");
+            boolean binding = parts[0].equals("bound") || parts[0].equals("unbound");
+            if (parts.length != (binding ? 3 : 2)) {
+                throw new CorruptRegistryException(file, "line " + (n + 1) + ": expected "
+                        + (binding ? "'" + parts[0] + " <gateway id> <shared volume name>'" : "'<kind> <value>'"));
             }
             switch (parts[0]) {
+                case "bound", "unbound" -> bindings.put(new GatewayRegistry.Binding(volumeName(file, n, parts[2]),
+                        gatewayId(file, n, parts[1])), parts[0].equals("bound"));
                 case "approved" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.APPROVED);
                 case "revoked" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.REVOKED);
                 case "token" -> tokenHashes.add(tokenHash(file, n, parts[1]));
@@ -80,7 +92,19 @@ final class RegistryFile {
             }
         }
         tokenHashes.removeAll(usedHashes);
-        return new Contents(standings, tokenHashes, usedHashes);
+        return new Contents(standings, tokenHashes, usedHashes, bindings);
+    }
+
+    private static String volumeName(Path file, int n, String text) throws CorruptRegistryException {
+        try {
+            String name = URLDecoder.decode(text, StandardCharsets.UTF_8);
+            if (GatewayRegistry.Binding.isVolumeName(name)) {
+                return name;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a volume name: '" + text + "'");
     }
 
     private static long gatewayId(Path file, int n, String text) throws CorruptRegistryException {
@@ -102,9 +126,9 @@ final class RegistryFile {
         throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a SHA-256 in hex");
     }
 
-    /** Replaces the file with these standings (pending ones are not kept: they ask again) and token hashes. */
+    /** Replaces the file with these standings (pending ones are not kept: they ask again), token hashes and bindings. */
     static void write(Path file, Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes,
-                      Set<String> usedHashes) throws IOException {
+                      Set<String> usedHashes, Map<GatewayRegistry.Binding, Boolean> bindings) throws IOException {
         StringBuilder text = new StringBuilder(HEADER).append('\n');
         standings.forEach((id, standing) -> {
             if (standing != GatewayRegistry.Standing.PENDING) {
@@ -113,6 +137,8 @@ final class RegistryFile {
         });
         tokenHashes.forEach(hash -> text.append("token ").append(hash).append('\n'));
         usedHashes.forEach(hash -> text.append("used ").append(hash).append('\n'));
+        bindings.forEach((binding, bound) -> text.append(bound ? "bound " : "unbound ").append(binding.gatewayId()).append(' ')
+                .append(URLEncoder.encode(binding.name(), StandardCharsets.UTF_8)).append('\n'));
         Path parent = file.toAbsolutePath().getParent();
         PrivateFiles.ensureDirectory(parent);
         Path temporary = parent.resolve(file.getFileName() + ".tmp");

@@ -80,7 +80,12 @@ final class Session {
     /** The gateway's name and the ids the server assigned to its volumes, in VOLUMES' order; set before VOLUME_IDS goes out. */
     volatile String gatewayName;
     volatile int[] volumeIds;
-    /** {@link #volumeIds} sorted: the only volumes this gateway may report on. Inbound thread. */
+    /**
+     * {@link #volumeIds} without the refused ones (VolumeIdsDescriptor.REFUSED), in the order of {@link #volumes}, which
+     * holds only their entries: what the services are told. Inbound thread.
+     */
+    int[] announcedIds = new int[0];
+    /** {@link #announcedIds} sorted: the only volumes this gateway may report on. Inbound thread. */
     int[] declaredIds = new int[0];
     /** Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they have. */
     volatile boolean volumesAnnounced;

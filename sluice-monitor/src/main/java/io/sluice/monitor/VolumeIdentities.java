@@ -3,6 +3,7 @@ package io.sluice.monitor;
 import io.sluice.common.PrivateFiles;
 import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsDescriptor;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -36,6 +37,10 @@ import java.util.Map;
  * A gateway's own names are capped per gateway, and all names together (shared ones included) overall; a
  * VOLUMES frame that would pass either cap gets no ids at all ({@link #assign} returns null).
  * <p>
+ * A shared name is one volume whatever gateway serves it, so a gateway joins it only when an operator bound the
+ * name to it ({@link SharedBindings}); an unbound shared volume gets {@link VolumeIdsDescriptor#REFUSED} instead of
+ * an id, and no name is kept for it.
+ * <p>
  * Thread-safe: inbound threads assign under the object's lock; registration is rare (once per session).
  */
 final class VolumeIdentities {
@@ -46,6 +51,12 @@ final class VolumeIdentities {
     static final int MAX_NAMES = 1_000_000;
     private static final String SHARED = "*";
     private static final System.Logger LOG = System.getLogger(VolumeIdentities.class.getName());
+
+    /** Which gateways may serve a volume flagged shared under a name (the gateway registry's bindings). */
+    @FunctionalInterface
+    interface SharedBindings {
+        boolean mayServe(long gatewayId, String name);
+    }
 
     private final Map<String, Integer> idsByKey = new HashMap<>();
     private final Map<Integer, String> keysById = new HashMap<>();
@@ -95,18 +106,22 @@ final class VolumeIdentities {
     }
 
     /**
-     * The ids of the volumes a VOLUMES frame announced, in its order; assignments new to the server are on disk
-     * before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing assigned,
-     * if the frame's new names would take the gateway or the server past its cap.
+     * The ids of the volumes a VOLUMES frame announced, in its order, {@link VolumeIdsDescriptor#REFUSED} for a
+     * volume flagged shared under a name {@code bindings} does not let the gateway serve; assignments new to the server
+     * are on disk before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing
+     * assigned, if the frame's new names would take the gateway or the server past its cap.
      */
-    synchronized int[] assign(long gatewayId, VolumesReader volumes) {
+    synchronized int[] assign(long gatewayId, VolumesReader volumes, SharedBindings bindings) {
         int count = volumes.volumeCount();
         String gateway = Long.toString(gatewayId);
+        boolean[] refused = new boolean[count];
         int newOwn = 0;
         int newInAll = 0;
         for (int i = 0; i < count; i++) {
             boolean shared = (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0;
-            if (!idsByKey.containsKey((shared ? SHARED : gateway) + ' ' + volumes.volumeName(i))) {
+            if (shared && !bindings.mayServe(gatewayId, volumes.volumeName(i))) {
+                refused[i] = true;
+            } else if (!idsByKey.containsKey((shared ? SHARED : gateway) + ' ' + volumes.volumeName(i))) {
                 newInAll++;
                 newOwn += shared ? 0 : 1;
             }
@@ -117,6 +132,10 @@ final class VolumeIdentities {
         int[] ids = new int[count];
         StringBuilder added = new StringBuilder();
         for (int i = 0; i < count; i++) {
+            if (refused[i]) {
+                ids[i] = VolumeIdsDescriptor.REFUSED;
+                continue;
+            }
             String owner = (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
             String key = owner + ' ' + volumes.volumeName(i);
             Integer id = idsByKey.get(key);

@@ -56,7 +56,8 @@ class GatewayRegistryTest {
         Files.createDirectories(file().getParent());
         for (String content : new String[] {"", "not a registry\n", RegistryFile.HEADER + "\napproved -3\n",
                 RegistryFile.HEADER + "\ntoken abc\n", RegistryFile.HEADER + "\nadmin 7\n", RegistryFile.HEADER + "\napproved\n",
-                RegistryFile.HEADER + "\nrevoked 5\n\u00ff\u00fe"}) {
+                RegistryFile.HEADER + "\nrevoked 5\n\u00ff\u00fe", RegistryFile.HEADER + "\nbound 5\n",
+                RegistryFile.HEADER + "\nbound 0 lun7\n", RegistryFile.HEADER + "\nunbound 5 " + "x".repeat(65) + "\n"}) {
             Files.writeString(file(), content, StandardCharsets.ISO_8859_1);
             byte[] before = Files.readAllBytes(file());
             GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of("from-the-command-line"), file());
@@ -71,6 +72,8 @@ class GatewayRegistryTest {
             assertThatThrownBy(() -> registry.addToken(RegistryFile.hashOf(bytes("new"))))
                     .isInstanceOf(GatewayRegistry.NotSavedException.class);
             assertThatThrownBy(() -> registry.revoke(9)).isInstanceOf(GatewayRegistry.NotSavedException.class);
+            assertThatThrownBy(() -> registry.bind("lun7", 5)).isInstanceOf(GatewayRegistry.NotSavedException.class);
+            assertThat(registry.mayServeShared(5, "lun7")).isFalse();
             assertThat(registry.pendingCount()).isZero();
             assertThat(Files.readAllBytes(file())).as("left as it was for the operator").isEqualTo(before);
         }
@@ -184,5 +187,28 @@ class GatewayRegistryTest {
         registry.approve(3);
         assertThat(registry.standing(3)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(dir.toFile().list()).isEmpty();
+    }
+
+    @Test
+    void sharedVolumeBindingsGivenAtRunTimeOutliveARestartAndAnUnbindingWinsOverTheConfiguration() throws Exception {
+        java.util.Map<String, Set<Long>> configured = java.util.Map.of("lun 7", Set.of(1L, 2L));
+        GatewayRegistry first = new GatewayRegistry(Set.of(1L, 2L, 3L), Set.of(), configured, file());
+        assertThat(first.mayServeShared(1, "lun 7")).as("bound by the configuration").isTrue();
+        assertThat(first.mayServeShared(3, "lun 7")).as("bound to nobody else").isFalse();
+        assertThat(first.mayServeShared(1, "lun 8")).as("nor to other names").isFalse();
+        first.bind("lun 7", 3);
+        first.unbind("lun 7", 2);
+        assertThat(first.mayServeShared(3, "lun 7")).isTrue();
+        assertThat(first.mayServeShared(2, "lun 7")).isFalse();
+        assertThat(Files.readAllLines(file())).contains("bound 3 lun+7", "unbound 2 lun+7").doesNotContain("bound 1 lun+7");
+
+        GatewayRegistry next = new GatewayRegistry(Set.of(1L, 2L, 3L), Set.of(), configured, file());
+        assertThat(next.mayServeShared(3, "lun 7")).as("bound through the mailbox, kept").isTrue();
+        assertThat(next.mayServeShared(2, "lun 7")).as("the unbinding wins over the configuration").isFalse();
+        assertThat(next.mayServeShared(1, "lun 7")).isTrue();
+        GatewayRegistry unconfigured = new GatewayRegistry(Set.of(1L), Set.of(), java.util.Map.of(), file());
+        assertThat(unconfigured.mayServeShared(1, "lun 7")).as("taken out of the configuration: unbound").isFalse();
+        assertThat(unconfigured.mayServeShared(3, "lun 7")).isTrue();
+        assertThatThrownBy(() -> next.bind("x".repeat(65), 3)).isInstanceOf(IllegalArgumentException.class);
     }
 }

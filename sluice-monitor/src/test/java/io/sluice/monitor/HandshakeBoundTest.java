@@ -73,6 +73,8 @@ class HandshakeBoundTest {
     private void start(MonitorContext.UnauthenticatedLimits limits) throws Exception {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet()))
+                // The simulated gateways all serve vol-1, flagged shared.
+                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
                 .withPolling(1_000, 3)
                 .withPairs(2, GATEWAYS)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, limits)

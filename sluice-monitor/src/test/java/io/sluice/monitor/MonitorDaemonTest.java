@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Timeout;
 /** The daemon with real sockets on loopback and real mailboxes; gateways driven by hand. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MonitorDaemonTest {
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
     private static final byte[] SECRET = "test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
@@ -230,6 +232,126 @@ class MonitorDaemonTest {
             gw.helloVolumes = 2;
             gw.volumeNamePrefix = "b-";
             assertThat(gw.handshake(SECRET)).as("names it was given ids for still work").isEqualTo(AuthOutcome.ACCEPTED);
+        }
+    }
+
+    /** Restarts the daemon with {@code next}: the test's mailboxes stay, the monitor's threads and sockets are new. */
+    private void restart(MonitorContext next) throws Exception {
+        monitorClient.close();
+        daemon.close();
+        daemon = new MonitorDaemon(next);
+        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+    }
+
+    /** MONITOR_BIND_SHARED_VOLUME or MONITOR_UNBIND_SHARED_VOLUME of {@code name} for gateway {@code gatewayId}: the status. */
+    private int sharedVolumeCall(int opcode, long gatewayId, String name) throws Exception {
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        byte[] params = ByteBuffer.allocate(Long.BYTES + utf8.length).putLong(gatewayId).put(utf8).array();
+        return monitorClient.call(opcode, params).get(10, TimeUnit.SECONDS).status();
+    }
+
+    @Test
+    void aGatewayNotBoundToASharedNameIsRefusedThatVolumeWhileBoundOnesShareOneId() throws Exception {
+        // Gateways 1 and 2 serve the LUN vol-1 together; gateway 3 is approved (its key works) but was never bound to it.
+        restart(context.withSharedVolumes(java.util.Map.of("vol-1", Set.of(1L, 2L))));
+        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2);
+             TestGateway intruder = new TestGateway(daemon.address(), 3)) {
+            for (TestGateway gw : List.of(one, two, intruder)) {
+                gw.helloVolumes = 2;
+                gw.sharedVolumes = 1;
+                assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+            }
+            int lun = one.assignedIds[0];
+            assertThat(two.assignedIds[0]).as("bound gateways serve the one shared volume").isEqualTo(lun);
+            assertThat(intruder.assignedIds[0]).as("an unbound gateway does not join it").isEqualTo(
+                    io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+            assertThat(intruder.assignedIds[1]).as("its own volume is served").isPositive().isNotEqualTo(lun);
+            await(() -> announced.size() == 5);
+            assertThat(announced).contains("1:" + lun + ":gw-1/vol-1", "2:" + lun + ":gw-2/vol-1",
+                    "3:" + intruder.assignedIds[1] + ":gw-3/vol-2").noneMatch(volume -> volume.startsWith("3:" + lun + ":"));
+            assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(1);
+
+            // Its reports for the shared volume are refused like a report on a volume it never declared.
+            intruder.reportedVolumeId = lun;
+            intruder.expect(FrameType.POLL);
+            intruder.answer();
+            await(() -> daemon.counters().reportsRefused() == 1);
+            intruder.reportedVolumeId = intruder.assignedIds[1];
+            intruder.expect(FrameType.POLL);
+            intruder.answer();
+            await(() -> statsFrom.contains(3L));
+        }
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
+                io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
+    }
+
+    @Test
+    void aSimulatedGatewayLeavesTheSharedVolumesItWasRefusedOutOfItsReports() throws Exception {
+        // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
+        try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(io.sluice.sim.SimContext.builder(daemon.address(), SECRET)
+                .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
+            await(() -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
+            assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
+            assertThat(daemon.counters().reportsRefused()).as("its reports name no refused volume").isZero();
+            assertThat(announced).noneMatch(volume -> volume.startsWith("4:"));
+        }
+    }
+
+    @Test
+    void aSharedVolumeBoundThroughTheMailboxOutlivesARestartAndAnUnboundGatewayLosesItAtOnce() throws Exception {
+        MonitorContext withRegistry = context.withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"));
+        restart(withRegistry);
+        int lun;
+        try (TestGateway one = new TestGateway(daemon.address(), 1)) {
+            one.sharedVolumes = 1;
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(one.assignedIds).as("an upgrade binds no shared name by itself")
+                    .containsExactly(io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "vol-1")).isEqualTo(MailboxStatus.OK);
+            assertThat(one.closedByMonitor()).as("binding makes the gateway register again").isTrue();
+        }
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 2, "vol-1")).isEqualTo(MailboxStatus.OK);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 0, "vol-1")).isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "")).isEqualTo(MailboxOpcodes.BAD_VOLUME_NAME);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "x".repeat(65)))
+                .isEqualTo(MailboxOpcodes.BAD_VOLUME_NAME);
+        try (TestGateway one = new TestGateway(daemon.address(), 1)) {
+            one.sharedVolumes = 1;
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            lun = one.assignedIds[0];
+            assertThat(lun).as("bound at its next registration").isPositive();
+        }
+
+        restart(withRegistry);
+        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+            one.sharedVolumes = 1;
+            two.sharedVolumes = 1;
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(one.assignedIds).as("the binding and the volume's id outlive the restart").containsExactly(lun);
+            assertThat(two.assignedIds).containsExactly(lun);
+
+            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME, 2, "vol-1")).isEqualTo(MailboxStatus.OK);
+            assertThat(two.closedByMonitor()).as("unbinding ends the gateway's session").isTrue();
+        }
+        try (TestGateway two = new TestGateway(daemon.address(), 2)) {
+            two.sharedVolumes = 1;
+            assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(two.assignedIds).as("unbound: refused at its next registration")
+                    .containsExactly(io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+        }
+        assertThat(Files.readString(dir.resolve("monitor").resolve("gateways.registry"))).contains("bound 1 vol-1", "unbound 2 vol-1");
+        try (TestGateway one = new TestGateway(daemon.address(), 1)) {
+            one.sharedVolumes = 1;
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(one.assignedIds).as("the gateway still bound keeps it").containsExactly(lun);
+        }
+        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_REVOKE_GATEWAY, ByteBuffer.allocate(Long.BYTES).putLong(1).array())
+                .get(10, TimeUnit.SECONDS).status()).isEqualTo(MailboxStatus.OK);
+        try (TestGateway one = new TestGateway(daemon.address(), 1)) {
+            one.sharedVolumes = 1;
+            assertThat(one.handshake(SECRET)).as("a revoked gateway serves nothing").isEqualTo(AuthOutcome.REFUSED);
         }
     }
 

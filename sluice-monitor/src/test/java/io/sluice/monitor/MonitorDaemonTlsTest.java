@@ -65,6 +65,8 @@ class MonitorDaemonTlsTest {
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
+                // The simulated gateways serve vol-1 and vol-2, flagged shared.
+                .withSharedVolumes(java.util.Map.of("vol-1", Set.of(1L, 2L), "vol-2", Set.of(1L, 2L)))
                 .withPolling(50, 2)
                 .withPairs(2, 10)
                 .withClock(clock)

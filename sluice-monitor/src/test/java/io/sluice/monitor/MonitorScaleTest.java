@@ -52,6 +52,8 @@ class MonitorScaleTest {
         Set<Long> approved = LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(approved).withPolling(250, 20).withPairs(0, GATEWAYS)
+                // The simulated gateways all serve vol-1 and vol-2, flagged shared: bound to every one of them.
+                .withSharedVolumes(Map.of("vol-1", approved, "vol-2", approved))
                 // Every simulated gateway comes from 127.0.0.1, standing for a thousand hosts: no per-address cap.
                 .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(2 * GATEWAYS, 2 * GATEWAYS));
         // 20 missed polls (5 s) before a gateway counts as unreachable: a healthy one on a machine too busy to

@@ -45,6 +45,8 @@ final class TestGateway implements AutoCloseable {
     int helloVolumes = 1;
     /** What VOLUMES calls the volumes: this and their position from 1. */
     String volumeNamePrefix = "vol-";
+    /** The first this many volumes are flagged shared (VolumeDescriptor.FLAG_SHARED). */
+    int sharedVolumes;
     /** The reason of the last AUTH_RESULT. */
     AuthReason lastReason;
     /** The volume ids the last VOLUME_IDS assigned, in VOLUMES' order. */
@@ -149,7 +151,8 @@ final class TestGateway implements AutoCloseable {
         out.clear();
         volumes.begin(out, sequence++, id, helloVolumes);
         for (int i = 0; i < helloVolumes; i++) {
-            volumes.volume(i, i + 1, 0, 1L << 30, volumeNamePrefix + (i + 1));
+            volumes.volume(i, i + 1, i < sharedVolumes ? io.sluice.protocol.VolumeDescriptor.FLAG_SHARED : 0, 1L << 30,
+                    volumeNamePrefix + (i + 1));
         }
         volumes.commit();
         send();

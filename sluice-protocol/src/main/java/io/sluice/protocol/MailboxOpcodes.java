@@ -31,6 +31,20 @@ public final class MailboxOpcodes {
      */
     public static final int MONITOR_ADD_ENROLLMENT_TOKEN = 0x0106;
     public static final int ENROLLMENT_TOKEN_HASH_LENGTH = 32;
+    /**
+     * Parameters: gateway id (8 bytes, big-endian), then a shared volume's name (its export name, 1..64 bytes of UTF-8,
+     * to the end of the parameters). Lets the gateway serve the volume its exports flag shared under that name (join the
+     * one volume of that name, report for it, receive its throttles) and closes its session, which registers again
+     * with it. OK once the
+     * monitor holds it (on disk when it has a registry file); {@link #BAD_GATEWAY_ID} for gateway id 0,
+     * {@link #BAD_VOLUME_NAME} for a name out of bounds.
+     */
+    public static final int MONITOR_BIND_SHARED_VOLUME = 0x0107;
+    /**
+     * Parameters as {@link #MONITOR_BIND_SHARED_VOLUME}. Takes the shared volume from the gateway (also when the
+     * configuration binds it) and closes the gateway's session, which registers again without the volume.
+     */
+    public static final int MONITOR_UNBIND_SHARED_VOLUME = 0x0108;
 
     public static final int THROTTLE_ACKED = 0;
     public static final int THROTTLE_STORED = 1;
@@ -38,6 +52,8 @@ public final class MailboxOpcodes {
     public static final int BAD_GATEWAY_ID = 2;
     /** Status for ADD_ENROLLMENT_TOKEN of a token that was used before. */
     public static final int TOKEN_ALREADY_USED = 3;
+    /** Status for BIND/UNBIND_SHARED_VOLUME of a name that is not 1..64 bytes of UTF-8. */
+    public static final int BAD_VOLUME_NAME = 4;
 
     // ---- services mailbox (callee: SLA services; callers: monitor, application server)
 

@@ -26,6 +26,7 @@ package io.sluice.protocol;
  *                                               192  connections waiting for a handshake place of their address
  *                                               200  connections that waited so (since the start)
  *                                               208  sessions closed because their client certificate expired
+ *                                               216  volumes refused: announced shared under a name not bound to their gateway
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -57,7 +58,8 @@ public final class MonitorStatusDescriptor {
     public static final int HANDSHAKES_WAITING_OFFSET = 192;
     public static final int HANDSHAKES_WAITED_OFFSET = 200;
     public static final int CERTIFICATES_EXPIRED_IN_SESSION_OFFSET = 208;
-    public static final int LENGTH = 216;
+    public static final int SHARED_VOLUMES_REFUSED_OFFSET = 216;
+    public static final int LENGTH = 224;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
@@ -66,7 +68,7 @@ public final class MonitorStatusDescriptor {
             "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
             "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused",
             "handshakesWaiting", "handshakesWaited",
-            "certificatesExpiredInSession");
+            "certificatesExpiredInSession", "sharedVolumesRefused");
 
     private MonitorStatusDescriptor() {
     }

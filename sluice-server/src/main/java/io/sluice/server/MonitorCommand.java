@@ -35,6 +35,11 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--approve", split = ",", description = "gateway ids or ranges admitted without approval, e.g. 1-1000,5000")
     List<String> approve = List.of();
 
+    @Option(names = "--shared-volume", description = "NAME=IDS: the gateways (ids or ranges, as --approve) that may serve "
+            + "the volume their exports flag shared under NAME; a gateway announcing a shared name not bound to it has that "
+            + "volume refused. Repeat for each name")
+    java.util.Map<String, String> sharedVolumes = new java.util.LinkedHashMap<>();
+
     @Option(names = "--token-file", description = "file (0600, this user's) of single-use enrollment tokens, one a line; "
             + "a file, not the command line, which every local user can read")
     Path tokenFile;
@@ -133,6 +138,7 @@ final class MonitorCommand implements Callable<Integer> {
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX), secret)
                 .withApproved(parseIds(approve)).withTokens(tokens).withRegistryFile(registryFile)
+                .withSharedVolumes(sharedVolumeBindings(sharedVolumes))
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
                 .withHandshake(handshakeTimeout, unauthenticatedLimits())
@@ -186,6 +192,13 @@ final class MonitorCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /** {@code --shared-volume NAME=IDS} as the monitor takes it: each name with the gateways it is bound to. */
+    static java.util.Map<String, Set<Long>> sharedVolumeBindings(java.util.Map<String, String> specs) {
+        java.util.Map<String, Set<Long>> bindings = new java.util.HashMap<>();
+        specs.forEach((name, ids) -> bindings.put(name, parseIds(List.of(ids.split(",")))));
+        return bindings;
     }
 
     static Set<Long> parseIds(List<String> specs) {

@@ -125,6 +125,11 @@ final class StatusCommand implements Callable<Integer> {
             if (writesFailed > 0) {
                 System.out.println("gateway registry: " + writesFailed + " write(s) failed  <- see the monitor's log");
             }
+            long sharedRefused = b.getLong(MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET);
+            if (sharedRefused > 0) {
+                System.out.println("shared volumes: " + sharedRefused + " refused (announced shared by a gateway not bound to "
+                        + "the name: monitor.shared-volumes)  <- see the monitor's log");
+            }
         } catch (Exception e) {
             System.out.println("gateways: the monitor did not answer (" + e.getMessage() + ")");
         }

@@ -55,7 +55,9 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                               [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
-              each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default).
+              each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default). A monitor
+              refuses shared volumes to gateways not bound to them (monitor.shared-volumes: vol-1..vol-K to
+              the simulated gateway ids); a refused volume is left out of the reports.
               MODE is slow, silent, malformed, disconnect or wrong-key; FRACTION of all gateways, e.g.
               --fault slow=0.01,silent=0.01. --duration 0 (the default) runs until interrupted.
               The secret file holds the deployment secret: all its bytes, at least 16, as the monitor reads it.

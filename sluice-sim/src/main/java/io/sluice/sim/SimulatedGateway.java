@@ -20,6 +20,7 @@ import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsDescriptor;
 import io.sluice.protocol.VolumeIdsReader;
 import io.sluice.protocol.VolumesDescriptor;
 import io.sluice.protocol.VolumesWriter;
@@ -497,10 +498,17 @@ final class SimulatedGateway {
         }
         int interval = (int) Math.min(Integer.MAX_VALUE, Math.max(0, now - reportedAtMillis));
         StatsWriter stats = loop.statsWriter;
+        int reported = 0;
+        for (SyntheticVolume volume : volumes) {
+            reported += volume.volumeId() == VolumeIdsDescriptor.REFUSED ? 0 : 1;
+        }
         stats.begin(out, sequence++, gatewayId, false, reportSequence + 1, pollSequence, reportedAtMillis, interval,
-                volumes.length);
-        for (int i = 0; i < volumes.length; i++) {
-            volumes[i].report(stats.volume(i), interval);
+                reported);
+        // A volume the monitor refused (shared, not bound to this gateway) is left out, as a real gateway does.
+        for (int i = 0, record = 0; i < volumes.length; i++) {
+            if (volumes[i].volumeId() != VolumeIdsDescriptor.REFUSED) {
+                volumes[i].report(stats.volume(record++), interval);
+            }
         }
         stats.commit();
         reportSequence++;
@@ -580,7 +588,7 @@ final class SimulatedGateway {
             return;
         }
         for (SyntheticVolume volume : volumes) {
-            if (volume.takeCapacityWarning()) {
+            if (volume.takeCapacityWarning() && volume.volumeId() != VolumeIdsDescriptor.REFUSED) {
                 if (!ensureRoom(EventDescriptor.frameLength(EVENT_MESSAGE.length()), now)) {
                     return;
                 }
@@ -699,7 +707,9 @@ final class SimulatedGateway {
         volumesById.clear();
         for (int i = 0; i < volumes.length; i++) {
             volumes[i].assignId(result.volumeId(i));
-            volumesById.put(result.volumeId(i), volumes[i]);
+            if (result.volumeId(i) != VolumeIdsDescriptor.REFUSED) {
+                volumesById.put(result.volumeId(i), volumes[i]);
+            }
         }
         return true;
     }

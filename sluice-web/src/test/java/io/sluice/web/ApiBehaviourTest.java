@@ -260,6 +260,23 @@ public class ApiBehaviourTest extends WebTestBase {
         assertEnrollmentTokenAdmitsAGateway(issued);
     }
 
+    @Test
+    void sharedVolumesAreBoundAndUnboundThroughTheMonitorAndAudited() throws Exception {
+        ApiClient.Response bound = api.post("/api/gateways/42/shared-volumes/bind", Map.of("name", "lun 7"), admin);
+        assertThat(bound.status()).as(bound.toString()).isEqualTo(200);
+        assertThat(bound.json().path("bound").asBoolean()).isTrue();
+        ApiClient.Response unbound = api.post("/api/gateways/43/shared-volumes/unbind", Map.of("name", "lun 7"), admin);
+        assertThat(unbound.status()).as(unbound.toString()).isEqualTo(200);
+        assertThat(unbound.json().path("bound").asBoolean()).isFalse();
+        if (backend instanceof InMemoryBackend memory) {
+            assertThat(memory.sharedVolumeCalls()).containsExactly("bind 42 lun 7", "unbind 43 lun 7");
+        }
+        ApiClient.Response tooLong = api.post("/api/gateways/42/shared-volumes/bind", Map.of("name", "\u00e9".repeat(33)), admin);
+        assertThat(tooLong.status()).as("65 bytes of UTF-8: " + tooLong).isEqualTo(422);
+        JsonNode audit = api.get("/api/audit?limit=50", Credentials.token(adminToken)).json();
+        assertThat(audit.toString()).contains("gateway.shared-volume.bind", "gateway.shared-volume.unbind");
+    }
+
     /** The monitor behind the API now admits one gateway presenting {@code token}. */
     protected void assertEnrollmentTokenAdmitsAGateway(String token) throws Exception {
         assertThat(((io.sluice.web.harness.InMemoryBackend) backend).enrollmentTokenHashes())

@@ -50,6 +50,8 @@ final class SluiceSweepServer implements SweepServer {
         servicesBox = Path.of("/dev/shm", tag + "-services");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
                 .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
+                // The simulated gateways all serve vol-1, flagged shared: bound to every one of them.
+                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)

@@ -1,5 +1,6 @@
 package io.sluice.gateway.backend;
 
+import io.sluice.gateway.nbd.NbdError;
 import java.nio.ByteBuffer;
 
 /**
@@ -34,11 +35,43 @@ public interface Backend extends AutoCloseable {
 
     int flush();
 
-    /** A hint that the range is no longer needed; may do nothing. */
+    /** A hint that the range is no longer needed: frees its space where the storage can; may do nothing. */
     int trim(long offset, long length, boolean fua);
 
-    /** Makes the range read back as zeroes. */
-    int writeZeroes(long offset, long length, boolean fua);
+    /**
+     * Makes the range read back as zeroes. {@code noHole} (NBD_CMD_FLAG_NO_HOLE): the range must stay
+     * allocated, so it may not be punched out. {@code fastOnly} (NBD_CMD_FLAG_FAST_ZERO): unless the
+     * backend can zero faster than by writing zeroes, answer {@link io.sluice.gateway.nbd.NbdError#ENOTSUP}
+     * at once and change nothing.
+     */
+    int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly);
+
+    /** Whether a {@code fastOnly} {@link #writeZeroes} can ever succeed (NBD_FLAG_SEND_FAST_ZERO). */
+    default boolean canFastZero() {
+        return false;
+    }
+
+    /** Whether {@link #cache} does anything (NBD_FLAG_SEND_CACHE is advertised only then). */
+    default boolean canCache() {
+        return false;
+    }
+
+    /** NBD_CMD_CACHE: the client will read the range soon; start fetching it, without waiting for it. */
+    default int cache(long offset, long length) {
+        return NbdError.OK;
+    }
+
+    /**
+     * The base:allocation status of the range from {@code offset}: appends descriptors (length, then
+     * {@link io.sluice.gateway.nbd.NbdDescriptor#STATE_HOLE}/{@code STATE_ZERO} flags, 32 bits each,
+     * big-endian) to {@code extents} at its position, consecutive from {@code offset}, at least one,
+     * never covering more than {@code length} bytes, and stopping when {@code extents} is full. A
+     * backend that cannot tell reports the whole range allocated, which the protocol allows.
+     */
+    default int blockStatus(long offset, long length, ByteBuffer extents) {
+        extents.putInt((int) length).putInt(0);
+        return NbdError.OK;
+    }
 
     /**
      * Capacity and used bytes of the storage the volume lives on, for capacity forecasting: the

@@ -1,7 +1,10 @@
 package io.sluice.gateway.backend;
 
 import static io.sluice.gateway.nbd.NbdDescriptor.DEFAULT_PREFERRED_BLOCK;
+import static io.sluice.gateway.nbd.NbdDescriptor.EXTENT_LENGTH;
 import static io.sluice.gateway.nbd.NbdDescriptor.MAX_PAYLOAD;
+import static io.sluice.gateway.nbd.NbdDescriptor.STATE_HOLE;
+import static io.sluice.gateway.nbd.NbdDescriptor.STATE_ZERO;
 
 import io.sluice.gateway.nbd.NbdError;
 import java.io.IOException;
@@ -19,6 +22,15 @@ import java.util.Set;
  * {@link FileChannel#read(ByteBuffer, long)}), so the dispatcher threads share one channel without
  * locking. All connections go through the same channel and the kernel's page cache, so a completed
  * write is visible to every connection and {@code fsync} covers all of them.
+ *
+ * <p>Through a {@link NativeFile} on the same file: TRIM punches a hole (fallocate PUNCH_HOLE, so a
+ * sparse file gets its space back), WRITE_ZEROES punches one too or, with NO_HOLE, zeroes the range
+ * in place (ZERO_RANGE, which keeps it allocated); only where the file system can do neither are
+ * zeroes written, which FAST_ZERO refuses with ENOTSUP. Block status comes from SEEK_DATA/SEEK_HOLE,
+ * CACHE is posix_fadvise WILLNEED. A file system that refuses a mode once is not asked again. On a
+ * block device the kernel punches only where the device zeroes without writing (else EOPNOTSUPP),
+ * ZERO_RANGE may fall back to writing zeroes (so it never counts as fast there), and every extent
+ * reads as allocated.
  */
 public final class FileBackend implements Backend {
     /** Zeroes are written in pieces of this size from one shared, never-written buffer. */
@@ -27,14 +39,21 @@ public final class FileBackend implements Backend {
 
     private final Path path;
     private final FileChannel channel;
+    /** Null where the native calls are unavailable: then TRIM does nothing and zeroes are written. */
+    private final NativeFile file;
     private final long size;
     private final boolean readOnly;
+    private final boolean regularFile;
+    private volatile boolean punchRefused;
+    private volatile boolean zeroRangeRefused;
 
-    private FileBackend(Path path, FileChannel channel, long size, boolean readOnly) {
+    private FileBackend(Path path, FileChannel channel, NativeFile file, long size, boolean readOnly) {
         this.path = path;
         this.channel = channel;
+        this.file = file;
         this.size = size;
         this.readOnly = readOnly;
+        this.regularFile = Files.isRegularFile(path);
     }
 
     /** Opens {@code path}; read-only when asked to or when the file cannot be opened for writing. */
@@ -49,7 +68,7 @@ public final class FileBackend implements Backend {
             if (size == 0 && !Files.isRegularFile(path)) {
                 size = blockDeviceSize(path);
             }
-            return new FileBackend(path, channel, size, readOnly);
+            return new FileBackend(path, channel, NativeFile.open(path, readOnly), size, readOnly);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -134,12 +153,63 @@ public final class FileBackend implements Backend {
 
     @Override
     public int trim(long offset, long length, boolean fua) {
-        // Trim is advisory; punching holes needs fallocate(2), which the JDK does not expose.
-        return NbdError.OK;
+        // Advisory: where holes cannot be punched, leaving the data is a valid answer.
+        int rc = punch(offset, length);
+        if (rc < 0 && !refusal(rc)) {
+            return errorOf(-rc);
+        }
+        return rc == 0 && fua ? flush() : NbdError.OK;
     }
 
     @Override
-    public int writeZeroes(long offset, long length, boolean fua) {
+    public int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly) {
+        int rc = noHole ? -NativeFile.EOPNOTSUPP : punch(offset, length);
+        if (refusal(rc)) {
+            // ZERO_RANGE on a block device may write the zeroes itself: fast only on a file.
+            if (fastOnly && !regularFile) {
+                return NbdError.ENOTSUP;
+            }
+            rc = zeroRange(offset, length);
+        }
+        if (rc == 0) {
+            return fua ? flush() : NbdError.OK;
+        }
+        if (!refusal(rc)) {
+            return errorOf(-rc);
+        }
+        return fastOnly ? NbdError.ENOTSUP : writeZeroBytes(offset, length, fua);
+    }
+
+    /** PUNCH_HOLE|KEEP_SIZE: 0, -errno, or -EOPNOTSUPP when it cannot be done here. */
+    private int punch(long offset, long length) {
+        if (file == null || punchRefused) {
+            return -NativeFile.EOPNOTSUPP;
+        }
+        int rc = file.fallocate(NativeFile.FALLOC_FL_PUNCH_HOLE | NativeFile.FALLOC_FL_KEEP_SIZE, offset, length);
+        if (refusal(rc)) {
+            punchRefused = true;
+        }
+        return rc;
+    }
+
+    /** ZERO_RANGE|KEEP_SIZE: the range reads as zeroes and stays allocated. */
+    private int zeroRange(long offset, long length) {
+        if (file == null || zeroRangeRefused) {
+            return -NativeFile.EOPNOTSUPP;
+        }
+        int rc = file.fallocate(NativeFile.FALLOC_FL_ZERO_RANGE | NativeFile.FALLOC_FL_KEEP_SIZE, offset, length);
+        if (refusal(rc)) {
+            zeroRangeRefused = true;
+        }
+        return rc;
+    }
+
+    /** The file system (or device) does not do that fallocate mode at all. */
+    private static boolean refusal(int rc) {
+        return rc == -NativeFile.EOPNOTSUPP || rc == -NativeFile.ENOSYS;
+    }
+
+    private int writeZeroBytes(long offset, long length, boolean fua) {
         try {
             long at = offset;
             long left = length;
@@ -158,9 +228,68 @@ public final class FileBackend implements Backend {
         }
     }
 
+    @Override
+    public boolean canFastZero() {
+        return file != null && !readOnly;
+    }
+
+    @Override
+    public boolean canCache() {
+        return file != null;
+    }
+
+    @Override
+    public int cache(long offset, long length) {
+        // Readahead is a hint: the kernel starts reading and the reply need not wait for it.
+        return file == null || file.willNeed(offset, length) == 0 ? NbdError.OK : NbdError.EIO;
+    }
+
+    /**
+     * Alternating data and hole extents from SEEK_DATA/SEEK_HOLE: holes read as zeroes (HOLE|ZERO),
+     * data is reported allocated and of unknown content, as nbdkit's file plugin does. Past the end
+     * of a file shorter than the export (it shrank) is a hole too: reads return zeroes there.
+     */
+    @Override
+    public int blockStatus(long offset, long length, ByteBuffer extents) {
+        if (file == null) {
+            return Backend.super.blockStatus(offset, length, extents);
+        }
+        long end = offset + length;
+        long at = offset;
+        while (at < end && extents.remaining() >= EXTENT_LENGTH) {
+            long data = file.seek(at, NativeFile.SEEK_DATA);
+            if (data == -NativeFile.ENXIO) {
+                data = end;
+            } else if (data < 0) {
+                // The protocol allows reporting what cannot be looked up as allocated.
+                extents.putInt((int) (end - at)).putInt(0);
+                break;
+            }
+            long next;
+            int flags;
+            if (data > at) {
+                next = Math.min(data, end);
+                flags = STATE_HOLE | STATE_ZERO;
+            } else {
+                long hole = file.seek(at, NativeFile.SEEK_HOLE);
+                next = hole > at ? Math.min(hole, end) : end;
+                flags = 0;
+            }
+            extents.putInt((int) (next - at)).putInt(flags);
+            at = next;
+        }
+        return NbdError.OK;
+    }
+
     private static int errorOf(IOException e) {
         String message = e.getMessage();
         return message != null && (message.contains("No space") || message.contains("quota"))
+                ? NbdError.ENOSPC : NbdError.EIO;
+    }
+
+    /** proto.md: ENOSPC for a full file system, a quota, a file too large; EIO for the rest. */
+    private static int errorOf(int errno) {
+        return errno == NativeFile.ENOSPC || errno == NativeFile.EDQUOT || errno == NativeFile.EFBIG
                 ? NbdError.ENOSPC : NbdError.EIO;
     }
 
@@ -184,6 +313,9 @@ public final class FileBackend implements Backend {
 
     @Override
     public void close() {
+        if (file != null) {
+            file.close();
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -103,7 +103,8 @@ public final class Export implements AutoCloseable {
     }
 
     private int run(IoRequest request) {
-        boolean fua = (request.flags() & CMD_FLAG_FUA) != 0;
+        int flags = request.flags();
+        boolean fua = (flags & CMD_FLAG_FUA) != 0;
         ByteBuffer data = request.data();
         try {
             return switch (request.type()) {
@@ -111,13 +112,22 @@ public final class Export implements AutoCloseable {
                 case CMD_WRITE -> backend.write(request.offset(), data, fua);
                 case CMD_FLUSH -> backend.flush();
                 case CMD_TRIM -> backend.trim(request.offset(), request.length(), fua);
-                case CMD_WRITE_ZEROES -> backend.writeZeroes(request.offset(), request.length(), fua);
+                case CMD_WRITE_ZEROES -> backend.writeZeroes(request.offset(), request.length(), fua,
+                        (flags & CMD_FLAG_NO_HOLE) != 0, (flags & CMD_FLAG_FAST_ZERO) != 0);
+                case CMD_CACHE -> backend.cache(request.offset(), request.length());
+                case CMD_BLOCK_STATUS -> blockStatus(request.offset(), request.length(), data);
                 default -> NbdError.EINVAL;
             };
         } catch (RuntimeException e) {
             // A backend bug must cost one request, not the thread that runs it.
             return NbdError.EIO;
         }
+    }
+
+    /** Extents go into {@code extents} (the request's data buffer); a success must describe at least one. */
+    private int blockStatus(long offset, long length, ByteBuffer extents) {
+        int error = backend.blockStatus(offset, length, extents);
+        return error == NbdError.OK && extents.position() < EXTENT_LENGTH ? NbdError.EIO : error;
     }
 
     /** A snapshot of the statistics, with the backend's space (which may cost a system call). */
@@ -138,13 +148,22 @@ public final class Export implements AutoCloseable {
         return Math.min(backend.maximumBlockSize(), MAX_PAYLOAD);
     }
 
-    /** Transmission flags for a connection; DF only makes sense once structured replies are on. */
+    /**
+     * Transmission flags for a connection; DF only makes sense once structured replies are on. CACHE
+     * and FAST_ZERO are offered only where the backend does something with them.
+     */
     public int transmissionFlags(boolean structuredReplies) {
         int flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_CAN_MULTI_CONN;
         if (readOnly) {
             flags |= FLAG_READ_ONLY;
         } else {
             flags |= FLAG_SEND_TRIM | FLAG_SEND_WRITE_ZEROES;
+            if (backend.canFastZero()) {
+                flags |= FLAG_SEND_FAST_ZERO;
+            }
+        }
+        if (backend.canCache()) {
+            flags |= FLAG_SEND_CACHE;
         }
         if (structuredReplies) {
             // Every READ is answered with a single data chunk, so "don't fragment" always holds.

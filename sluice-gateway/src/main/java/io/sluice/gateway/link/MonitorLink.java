@@ -35,6 +35,7 @@ import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.protocol.VolumeIdsDescriptor;
 import io.sluice.protocol.VolumeIdsReader;
 import io.sluice.protocol.VolumesDescriptor;
 import io.sluice.protocol.VolumesWriter;
@@ -117,6 +118,11 @@ public final class MonitorLink implements AutoCloseable {
      */
     private final int[] wireIds;
     private final Map<Integer, Integer> exportsByWireId = new HashMap<>();
+    /**
+     * By position in {@link #exports}: the monitor refused the volume (VolumeIdsDescriptor.REFUSED: shared under a name
+     * its operator has not bound to this gateway), so it is served but left out of STATS and EVENT. Link thread only.
+     */
+    private final boolean[] refusedByMonitor;
     private final ReportBaseline[] baselines;
     private final boolean[] capacityWarned;
     private final Thread thread;
@@ -184,6 +190,7 @@ public final class MonitorLink implements AutoCloseable {
             baselines[i] = new ReportBaseline();
         }
         this.capacityWarned = new boolean[exports.length];
+        this.refusedByMonitor = new boolean[exports.length];
         this.thread = Thread.ofPlatform().name("sluice-monitor-link").daemon().unstarted(this::run);
     }
 
@@ -210,9 +217,23 @@ public final class MonitorLink implements AutoCloseable {
         }
         exportsByWireId.clear();
         for (int i = 0; i < exports.length; i++) {
-            wireIds[exports[i].id()] = result.volumeId(i);
-            exportsByWireId.put(result.volumeId(i), exports[i].id());
+            int id = result.volumeId(i);
+            wireIds[exports[i].id()] = id;
+            refusedByMonitor[i] = id == VolumeIdsDescriptor.REFUSED;
+            if (refusedByMonitor[i]) {
+                LOG.log(System.Logger.Level.WARNING, "monitor link: the SLA server refused volume " + exports[i].name()
+                        + (exports[i].shared() ? " (shared: its operator has not bound the name to gateway "
+                        + Long.toUnsignedString(config.gatewayId()) + ", monitor.shared-volumes)" : "")
+                        + "; it is served, but not reported on or throttled by the server");
+            } else {
+                exportsByWireId.put(id, exports[i].id());
+            }
         }
+    }
+
+    /** Whether the volume at this position of the exports (and of the gateway's statistics) is reported to the monitor. */
+    private boolean reported(int position) {
+        return position >= refusedByMonitor.length || !refusedByMonitor[position];
     }
 
     /**
@@ -561,9 +582,13 @@ public final class MonitorLink implements AutoCloseable {
         long now = System.currentTimeMillis();
         int interval = (int) Math.clamp(now - reportedAtMillis, 0, Integer.MAX_VALUE);
         long report = reportSequence + 1;
-        int count = stats.size();
+        int count = 0;
+        for (int i = 0; i < stats.size(); i++) {
+            count += reported(i) ? 1 : 0;
+        }
         int perFrame = Math.max(1, VOLUMES_PER_STATS_FRAME);
         int from = 0;
+        int position = 0;
         out.clear();
         do {
             int n = Math.min(perFrame, count - from);
@@ -571,16 +596,21 @@ public final class MonitorLink implements AutoCloseable {
             ensureRoom(StatsDescriptor.frameLength(n), output);
             statsWriter.begin(out, sequence++, config.gatewayId(), more, report, pollSequence, reportedAtMillis,
                     interval, n);
-            for (int i = 0; i < n; i++) {
-                VolumeStats volume = stats.get(from + i);
-                baselines[from + i].write(volume, volumeId(volume.id()), statsWriter.volume(i));
+            for (int i = 0; i < n; i++, position++) {
+                while (!reported(position)) {
+                    position++;
+                }
+                VolumeStats volume = stats.get(position);
+                baselines[position].write(volume, volumeId(volume.id()), statsWriter.volume(i));
             }
             statsWriter.commit();
             from += n;
         } while (from < count);
         flush(output);
-        for (int i = 0; i < count; i++) {
-            baselines[i].commit();
+        for (int i = 0; i < stats.size(); i++) {
+            if (reported(i)) {
+                baselines[i].commit();
+            }
         }
         reportSequence = report;
         reportedAtMillis = now;
@@ -634,7 +664,7 @@ public final class MonitorLink implements AutoCloseable {
             VolumeStats volume = stats.get(i);
             boolean full = volume.capacityBytes() > 0 && volume.usedBytes() >= 0
                     && volume.usedBytes() * 100.0 >= volume.capacityBytes() * (double) percent;
-            if (full && !capacityWarned[i]) {
+            if (full && !capacityWarned[i] && reported(i)) {
                 Export export = exports[i];
                 ensureRoom(EventDescriptor.frameLength(CAPACITY_MESSAGE.length()), output);
                 eventWriter.write(out, sequence++, config.gatewayId(), EventKind.CAPACITY_WARNING,

@@ -87,9 +87,19 @@ package io.sluice.gateway.nbd;
  *  +---------------------------------------------------------------+
  *  |                 payload length                                | 16
  *  +---------------------------------------------------------------+
- *  OFFSET_DATA payload: 0 offset (8) | 8 data (payload length - 8)
- *  ERROR payload:       0 error (4) | 4 message length (2) | 6 message (UTF-8)
+ *  OFFSET_DATA payload:  0 offset (8) | 8 data (payload length - 8)
+ *  OFFSET_HOLE payload:  0 offset (8) | 8 hole size (4): that many bytes read as zeroes
+ *  BLOCK_STATUS payload: 0 metadata context id (4) | 4 descriptors: extent length (4), NBD_STATE_* flags (4)
+ *  ERROR payload:        0 error (4) | 4 message length (2) | 6 message (UTF-8)
+ *  ERROR_OFFSET payload: as ERROR, then the offset the error is at (8)
  * </pre>
+ *
+ * <h2>Metadata contexts (NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT), only after structured replies</h2>
+ * <pre>
+ *  option data: 0 export name length (4) | 4 name | 4+n number of queries (4) | queries: length (4), query
+ *  REP_META_CONTEXT data: 0 context id (4) | 4 context name ("base:allocation")
+ * </pre>
+ * NBD_CMD_BLOCK_STATUS is answered with one BLOCK_STATUS chunk (flagged DONE) carrying that id.
  */
 public final class NbdDescriptor {
     public static final long NBDMAGIC = 0x4e42444d41474943L;
@@ -148,11 +158,14 @@ public final class NbdDescriptor {
     public static final int OPT_INFO = 6;
     public static final int OPT_GO = 7;
     public static final int OPT_STRUCTURED_REPLY = 8;
+    public static final int OPT_LIST_META_CONTEXT = 9;
+    public static final int OPT_SET_META_CONTEXT = 10;
 
     // Option replies.
     public static final int REP_ACK = 1;
     public static final int REP_SERVER = 2;
     public static final int REP_INFO = 3;
+    public static final int REP_META_CONTEXT = 4;
     public static final int REP_FLAG_ERROR = 1 << 31;
     public static final int REP_ERR_UNSUP = REP_FLAG_ERROR | 1;
     public static final int REP_ERR_POLICY = REP_FLAG_ERROR | 2;
@@ -191,7 +204,27 @@ public final class NbdDescriptor {
     public static final int REPLY_FLAG_DONE = 1;
     public static final int REPLY_TYPE_NONE = 0;
     public static final int REPLY_TYPE_OFFSET_DATA = 1;
-    public static final int REPLY_TYPE_ERROR = (1 << 15) | 1;
+    public static final int REPLY_TYPE_OFFSET_HOLE = 2;
+    public static final int REPLY_TYPE_BLOCK_STATUS = 5;
+    /** Bit 15 of a reply type marks an error chunk, whatever its type. */
+    public static final int REPLY_TYPE_ERROR_BIT = 1 << 15;
+    public static final int REPLY_TYPE_ERROR = REPLY_TYPE_ERROR_BIT | 1;
+    public static final int REPLY_TYPE_ERROR_OFFSET = REPLY_TYPE_ERROR_BIT | 2;
+    /** Offset and size of an OFFSET_HOLE payload. */
+    public static final int OFFSET_HOLE_LENGTH = 12;
+    /** Context id that opens a BLOCK_STATUS payload. */
+    public static final int BLOCK_STATUS_PREFIX_LENGTH = 4;
+    /** One block status descriptor: extent length and flags. */
+    public static final int EXTENT_LENGTH = 8;
+
+    // The base:allocation metadata context and its extent flags.
+    public static final String BASE_ALLOCATION = "base:allocation";
+    /** The id the gateway gives base:allocation in NBD_OPT_SET_META_CONTEXT (its only context). */
+    public static final int BASE_ALLOCATION_ID = 1;
+    /** Not allocated: writing there may fail with ENOSPC. */
+    public static final int STATE_HOLE = 1;
+    /** Reads as zeroes. */
+    public static final int STATE_ZERO = 1 << 1;
 
     /** A string (export name, message) MUST NOT be longer than this. */
     public static final int MAX_STRING_LENGTH = 4096;

@@ -21,21 +21,32 @@ public final class NbdRequestDecoder {
     private ByteBuffer buffer;
     private int base;
     private long exportSize;
+    private int transmissionFlags;
     private boolean readOnly;
     private boolean structuredReplies;
+    private boolean blockStatus;
     private int minBlock = 1;
     private int maxBlock = MAX_PAYLOAD;
     private int payloadLength;
 
-    /** Sets what was negotiated for this connection; called once after the handshake. */
-    public NbdRequestDecoder configure(long exportSize, boolean readOnly, boolean structuredReplies,
-                                       int minBlock, int maxBlock) {
+    /**
+     * Sets what was negotiated for this connection; called once after the handshake.
+     * {@code transmissionFlags} are the ones the client was sent (read-only, CACHE, FAST_ZERO);
+     * {@code blockStatus}: the client selected base:allocation for this export.
+     */
+    public NbdRequestDecoder configure(long exportSize, int transmissionFlags, boolean structuredReplies,
+                                       boolean blockStatus, int minBlock, int maxBlock) {
         if (Integer.bitCount(minBlock) != 1 || maxBlock < minBlock || maxBlock > MAX_PAYLOAD) {
             throw new IllegalArgumentException("bad block sizes: min " + minBlock + ", max " + maxBlock);
         }
+        if (blockStatus && !structuredReplies) {
+            throw new IllegalArgumentException("block status needs structured replies");
+        }
         this.exportSize = exportSize;
-        this.readOnly = readOnly;
+        this.transmissionFlags = transmissionFlags;
+        this.readOnly = (transmissionFlags & FLAG_READ_ONLY) != 0;
         this.structuredReplies = structuredReplies;
+        this.blockStatus = blockStatus;
         this.minBlock = minBlock;
         this.maxBlock = maxBlock;
         return this;
@@ -97,14 +108,14 @@ public final class NbdRequestDecoder {
         if (type == CMD_DISC) {
             return SOFT_DISCONNECT;
         }
-        if (type != CMD_READ && type != CMD_WRITE && type != CMD_FLUSH && type != CMD_TRIM
-                && type != CMD_WRITE_ZEROES) {
+        if (!known(type)) {
             return NbdError.EINVAL;
         }
         if ((flags & ~allowedFlags(type)) != 0) {
             return NbdError.EINVAL;
         }
-        if (readOnly && type != CMD_READ && type != CMD_FLUSH) {
+        boolean writes = type == CMD_WRITE || type == CMD_TRIM || type == CMD_WRITE_ZEROES;
+        if (readOnly && writes) {
             return NbdError.EPERM;
         }
         if (type == CMD_FLUSH) {
@@ -114,22 +125,44 @@ public final class NbdRequestDecoder {
             return NbdError.EINVAL;
         }
         if (offset < 0 || offset > exportSize || length > exportSize - offset) {
-            return type == CMD_READ ? NbdError.EINVAL : NbdError.ENOSPC;
+            // proto.md: ENOSPC for writing past the end, EINVAL for anything else past it.
+            return type == CMD_WRITE || type == CMD_WRITE_ZEROES ? NbdError.ENOSPC : NbdError.EINVAL;
         }
         if (((offset | length) & (minBlock - 1)) != 0) {
             return NbdError.EINVAL;
         }
-        // TRIM is the one data command the maximum block size does not bound.
-        if (type != CMD_TRIM && length > maxBlock) {
+        if (length > maxBlock && boundedByMaximumBlock(type)) {
             return NbdError.EINVAL;
         }
         return NbdError.OK;
     }
 
+    /** Commands this connection may send: CACHE only where advertised, BLOCK_STATUS only once a context is selected. */
+    private boolean known(int type) {
+        return switch (type) {
+            case CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES -> true;
+            case CMD_CACHE -> (transmissionFlags & FLAG_SEND_CACHE) != 0;
+            case CMD_BLOCK_STATUS -> blockStatus;
+            default -> false;
+        };
+    }
+
+    /**
+     * READ, WRITE and CACHE are bounded by the maximum block size. proto.md bounds WRITE_ZEROES too
+     * (except with FAST_ZERO), but nbdcopy (libnbd 1.14) zeroes a whole hole in one request, and
+     * qemu-nbd and nbdkit take any length, so the gateway does too; TRIM and BLOCK_STATUS are not bounded.
+     */
+    private static boolean boundedByMaximumBlock(int type) {
+        return type == CMD_READ || type == CMD_WRITE || type == CMD_CACHE;
+    }
+
     private int allowedFlags(int type) {
         return switch (type) {
             case CMD_READ -> structuredReplies ? CMD_FLAG_FUA | CMD_FLAG_DF : CMD_FLAG_FUA;
-            case CMD_WRITE_ZEROES -> CMD_FLAG_FUA | CMD_FLAG_NO_HOLE;
+            case CMD_WRITE_ZEROES -> CMD_FLAG_FUA | CMD_FLAG_NO_HOLE
+                    | ((transmissionFlags & FLAG_SEND_FAST_ZERO) != 0 ? CMD_FLAG_FAST_ZERO : 0);
+            case CMD_BLOCK_STATUS -> CMD_FLAG_FUA | CMD_FLAG_REQ_ONE;
+            // FUA is valid on every command once NBD_FLAG_SEND_FUA is advertised, which the gateway always does.
             default -> CMD_FLAG_FUA;
         };
     }

@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Flyweight writer of structured reply chunks (see {@link NbdDescriptor}). The gateway sends each
- * reply as one chunk flagged DONE: an OFFSET_DATA chunk for a successful READ, an ERROR chunk for
- * a failure, a NONE chunk for any other success.
+ * reply as one chunk flagged DONE: an OFFSET_DATA chunk for a successful READ, a BLOCK_STATUS chunk
+ * for a successful NBD_CMD_BLOCK_STATUS, an ERROR chunk for a failure, a NONE chunk for any other success.
  */
 public final class StructuredReplyWriter {
     private ByteBuffer buffer;
@@ -24,6 +24,16 @@ public final class StructuredReplyWriter {
         header(REPLY_FLAG_DONE, REPLY_TYPE_OFFSET_DATA, handle, OFFSET_DATA_PREFIX_LENGTH + dataLength);
         buffer.putLong(base + STRUCTURED_REPLY_HEADER_LENGTH, offset);
         return STRUCTURED_REPLY_HEADER_LENGTH + OFFSET_DATA_PREFIX_LENGTH;
+    }
+
+    /**
+     * Header plus context id of a BLOCK_STATUS chunk; the caller sends {@code descriptorBytes} of
+     * descriptors (see {@link NbdDescriptor#EXTENT_LENGTH}) after it.
+     */
+    public int writeBlockStatus(long handle, int contextId, int descriptorBytes) {
+        header(REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, handle, BLOCK_STATUS_PREFIX_LENGTH + descriptorBytes);
+        buffer.putInt(base + STRUCTURED_REPLY_HEADER_LENGTH, contextId);
+        return STRUCTURED_REPLY_HEADER_LENGTH + BLOCK_STATUS_PREFIX_LENGTH;
     }
 
     /** A complete ERROR chunk carrying a human-readable message (US-ASCII bytes). */

@@ -1,8 +1,6 @@
 package io.sluice.gateway.qos;
 
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_FLUSH;
-import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
-import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
 
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.IoRequest;
@@ -28,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  * As in mClock, a request served by weight does not advance the reservation tag, so the
  * reservation is a floor on top of which the weights apply. Costs are normalized I/Os
- * ({@link QosParameters#units}); FLUSH costs nothing and is never throttled.
+ * ({@link CommandCost}: READ, WRITE and CACHE by their size, TRIM, WRITE_ZEROES and BLOCK_STATUS one
+ * each); FLUSH costs nothing and is never throttled.
  *
  * <p>Tags are kept per lane for its head request only, so nothing is allocated per request. The
  * dispatcher threads decide themselves, under one lock (leader/followers): a thread that finds
@@ -344,10 +343,10 @@ public final class QosScheduler implements RequestScheduler {
         lane.endThrottled(now);
         QosParameters p = lane.setting.parameters();
         int type = request.type();
-        long bytes = type == CMD_READ || type == CMD_WRITE ? request.length() : 0;
-        double units = type == CMD_FLUSH ? 0 : p.units(bytes);
+        long bytes = CommandCost.bytes(type, request.length());
+        double units = CommandCost.units(p, type, request.length());
         lane.throttle.leak(p, now);
-        lane.throttle.account(p, type != CMD_READ, bytes, units);
+        lane.throttle.account(p, CommandCost.write(type), bytes, units);
         capacity.pour(capacityLimit, units);
         if (phase == RESERVATION) {
             lane.reservationTag += units * NANOS_PER_SECOND / p.reservationIops();
@@ -421,7 +420,7 @@ public final class QosScheduler implements RequestScheduler {
             }
             QosParameters p = setting.parameters();
             throttle.leak(p, now);
-            long wait = throttle.waitNanos(p, head.type() != CMD_READ);
+            long wait = throttle.waitNanos(p, CommandCost.write(head.type()));
             if (wait == 0) {
                 endThrottled(now);
             } else if (throttledSince == NEVER) {

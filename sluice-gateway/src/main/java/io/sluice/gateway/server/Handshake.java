@@ -4,7 +4,7 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.Exports;
-import io.sluice.gateway.tls.TlsChannel;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,7 +29,12 @@ import java.nio.charset.StandardCharsets;
  * answered in plaintext, but each export's {@link io.sluice.gateway.export.ExportAccess} decides what a
  * client sees: an export it may not use is left out of NBD_OPT_LIST and refused at NBD_OPT_INFO/GO with
  * NBD_REP_ERR_TLS_REQD (starting TLS would help) or NBD_REP_ERR_POLICY (it would not). After STARTTLS the
- * client starts over on the encrypted channel: structured replies must be agreed again.
+ * client starts over on the encrypted channel: structured replies (and metadata contexts) must be agreed again.
+ *
+ * <p>Metadata contexts: once structured replies are agreed, NBD_OPT_LIST_META_CONTEXT and
+ * NBD_OPT_SET_META_CONTEXT offer one context, base:allocation (queries {@code base:allocation}, and
+ * {@code base:} or none to list). NBD_CMD_BLOCK_STATUS is allowed when the last SET selected it for the
+ * export the client then enters transmission with.
  */
 final class Handshake {
     /** Largest option data read; real options are far smaller (a name is at most 4096 bytes). */
@@ -45,11 +50,13 @@ final class Handshake {
     private final boolean forcedTls;
     private final InetAddress source;
     private ByteChannel channel;
-    private TlsChannel tlsChannel;
+    private EngineTlsChannel tlsChannel;
     private X509Certificate clientCertificate;
     private final ByteBuffer in = ByteBuffer.allocate(OPTION_HEADER_LENGTH + MAX_OPTION_LENGTH);
     private final ByteBuffer out = ByteBuffer.allocate(OPTION_REPLY_HEADER_LENGTH + MAX_STRING_LENGTH + 64);
     private boolean structuredReplies;
+    /** The export the last NBD_OPT_SET_META_CONTEXT selected base:allocation for; null: none. */
+    private Export metaContextExport;
 
     /** {@code tls}: null when the gateway has no certificates (STARTTLS is then unsupported). */
     Handshake(SocketChannel raw, Exports exports, NbdTls tls, boolean forcedTls) throws IOException {
@@ -117,6 +124,7 @@ final class Handshake {
                         reply(option, REP_ACK);
                     }
                 }
+                case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, dataLength);
                 case OPT_INFO, OPT_GO -> {
                     Export export = info(option, dataLength);
                     if (export != null && option == OPT_GO) {
@@ -147,7 +155,69 @@ final class Handshake {
 
     private NbdSession session(Export export) {
         GatheringByteChannel out = tlsChannel != null ? tlsChannel : raw;
-        return new NbdSession(export, structuredReplies, channel, out);
+        boolean blockStatus = structuredReplies && metaContextExport == export;
+        return new NbdSession(export, structuredReplies, blockStatus, channel, out);
+    }
+
+    /**
+     * NBD_OPT_LIST_META_CONTEXT or NBD_OPT_SET_META_CONTEXT. Data: export name length (4), name,
+     * number of queries (4), each query's length (4) and text. A SET replaces the selection even
+     * when it fails; a LIST without queries lists every context.
+     */
+    private void metaContext(int option, int dataLength) throws IOException {
+        boolean set = option == OPT_SET_META_CONTEXT;
+        if (set) {
+            metaContextExport = null;
+        }
+        if (!structuredReplies) {
+            error(option, REP_ERR_INVALID, "metadata contexts need structured replies: send NBD_OPT_STRUCTURED_REPLY first");
+            return;
+        }
+        if (dataLength < 8) {
+            error(option, REP_ERR_INVALID, "option data too short");
+            return;
+        }
+        long nameLength = in.getInt(0) & 0xFFFF_FFFFL;
+        String name = nameLength <= dataLength - 8 ? string(4, (int) nameLength) : null;
+        if (name == null) {
+            error(option, REP_ERR_INVALID, "export name length or text is not valid");
+            return;
+        }
+        int at = 4 + (int) nameLength;
+        long queries = in.getInt(at) & 0xFFFF_FFFFL;
+        at += 4;
+        boolean selected = !set && queries == 0;
+        for (long q = 0; q < queries; q++) {
+            long length = dataLength - at >= 4 ? in.getInt(at) & 0xFFFF_FFFFL : Long.MAX_VALUE;
+            String query = length <= dataLength - at - 4 ? string(at + 4, (int) length) : null;
+            if (query == null || query.indexOf(':') <= 0) {
+                error(option, REP_ERR_INVALID, "a query is not a valid 'namespace:name' string");
+                return;
+            }
+            at += 4 + (int) length;
+            // Other namespaces, and names base: does not know, are ignored as proto.md requires.
+            selected |= query.equals(BASE_ALLOCATION) || (!set && query.equals("base:"));
+        }
+        if (at != dataLength) {
+            error(option, REP_ERR_INVALID, "option data longer than its queries");
+            return;
+        }
+        Export export = exports.find(name);
+        if (export == null || verdict(export) != 0) {
+            error(option, REP_ERR_UNKNOWN, "no such export");
+            return;
+        }
+        if (selected) {
+            byte[] context = BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+            header(option, REP_META_CONTEXT, 4 + context.length);
+            // proto.md: ids in a LIST reply are reserved and set to zero.
+            out.putInt(set ? BASE_ALLOCATION_ID : 0).put(context);
+            send();
+            if (set) {
+                metaContextExport = export;
+            }
+        }
+        reply(option, REP_ACK);
     }
 
     private int verdict(Export export) {
@@ -174,6 +244,7 @@ final class Handshake {
         channel = tlsChannel;
         clientCertificate = NbdTls.clientCertificate(tlsChannel);
         structuredReplies = false;
+        metaContextExport = null;
         return true;
     }
 

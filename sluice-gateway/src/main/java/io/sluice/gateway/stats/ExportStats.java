@@ -1,13 +1,16 @@
 package io.sluice.gateway.stats;
 
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_BLOCK_STATUS;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_CACHE;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The statistics of one volume. READ is the read direction; every other command (WRITE, FLUSH,
- * TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data actually transferred.
+ * The statistics of one volume. READ, CACHE and BLOCK_STATUS are the read direction; every other
+ * command (WRITE, FLUSH, TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data
+ * actually transferred (READ and WRITE payloads).
  */
 public final class ExportStats {
     private final DirectionStats read = new DirectionStats();
@@ -51,6 +54,6 @@ public final class ExportStats {
     }
 
     private DirectionStats direction(int type) {
-        return type == CMD_READ ? read : write;
+        return type == CMD_READ || type == CMD_CACHE || type == CMD_BLOCK_STATUS ? read : write;
     }
 }

@@ -22,12 +22,15 @@ class NbdRequestDecoderFuzzTest {
         int minBlock = 1 << data.consumeInt(0, 12);
         int maxBlock = Math.max(minBlock, data.consumeInt(minBlock, MAX_PAYLOAD) & -minBlock);
         byte[] header = data.consumeBytes(REQUEST_HEADER_LENGTH);
+        int flags = FLAG_HAS_FLAGS | (readOnly ? FLAG_READ_ONLY : 0)
+                | (data.consumeBoolean() ? FLAG_SEND_CACHE : 0) | (data.consumeBoolean() ? FLAG_SEND_FAST_ZERO : 0);
+        boolean blockStatus = structured && data.consumeBoolean();
         ByteBuffer buffer = ByteBuffer.allocate(REQUEST_HEADER_LENGTH).put(header);
         if (data.consumeBoolean()) {
             buffer.putInt(0, REQUEST_MAGIC);
         }
         NbdRequestDecoder decoder = new NbdRequestDecoder()
-                .configure(size, readOnly, structured, minBlock, maxBlock)
+                .configure(size, flags, structured, blockStatus, minBlock, maxBlock)
                 .wrap(buffer, 0);
 
         int verdict = decoder.decode();
@@ -43,9 +46,20 @@ class NbdRequestDecoderFuzzTest {
             assertThat((long) decoder.payloadLength()).isEqualTo(decoder.length());
         }
         if (verdict == NbdError.OK) {
-            assertThat(decoder.type()).isIn(CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES);
+            assertThat(decoder.type()).isIn(CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES, CMD_CACHE,
+                    CMD_BLOCK_STATUS);
             if (readOnly) {
-                assertThat(decoder.type()).isIn(CMD_READ, CMD_FLUSH);
+                assertThat(decoder.type()).isIn(CMD_READ, CMD_FLUSH, CMD_CACHE, CMD_BLOCK_STATUS);
+            }
+            if (decoder.type() == CMD_CACHE) {
+                assertThat(flags & FLAG_SEND_CACHE).isNotZero();
+            }
+            if (decoder.type() == CMD_BLOCK_STATUS) {
+                assertThat(blockStatus).isTrue();
+            }
+            if ((decoder.flags() & CMD_FLAG_FAST_ZERO) != 0) {
+                assertThat(decoder.type()).isEqualTo(CMD_WRITE_ZEROES);
+                assertThat(flags & FLAG_SEND_FAST_ZERO).isNotZero();
             }
             if (decoder.type() != CMD_FLUSH) {
                 long offset = decoder.offset();
@@ -54,7 +68,7 @@ class NbdRequestDecoderFuzzTest {
                 assertThat(length).isPositive();
                 assertThat(offset + length).isLessThanOrEqualTo(size);
                 assertThat((offset | length) % minBlock).isZero();
-                if (decoder.type() != CMD_TRIM) {
+                if (decoder.type() == CMD_READ || decoder.type() == CMD_WRITE || decoder.type() == CMD_CACHE) {
                     assertThat(length).isLessThanOrEqualTo(maxBlock);
                 }
             }

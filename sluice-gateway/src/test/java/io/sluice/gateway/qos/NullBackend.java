@@ -51,7 +51,7 @@ final class NullBackend implements Backend {
     }
 
     @Override
-    public int writeZeroes(long offset, long length, boolean fua) {
+    public int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly) {
         throw new AssertionError();
     }
 

@@ -1,7 +1,11 @@
 package io.sluice.gateway.qos;
 
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_BLOCK_STATUS;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_CACHE;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_FLUSH;
 import static io.sluice.gateway.nbd.NbdDescriptor.CMD_READ;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_TRIM;
+import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE_ZEROES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.gateway.export.BackendGroup;
@@ -47,8 +51,12 @@ class QosSchedulerTest {
     }
 
     private void backlog(Export export, long length) throws InterruptedException {
+        backlog(export, CMD_READ, length);
+    }
+
+    private void backlog(Export export, int type, long length) throws InterruptedException {
         for (int i = 0; i < QUEUE; i++) {
-            assertThat(scheduler.submit(request(export, CMD_READ, length))).isTrue();
+            assertThat(scheduler.submit(request(export, type, length))).isTrue();
         }
     }
 
@@ -85,6 +93,55 @@ class QosSchedulerTest {
         run(1000 * MS);
         // Each 16 KiB read counts as four 4 KiB I/Os.
         assertThat(run(1000 * MS)[0]).isEqualTo(500);
+    }
+
+    @Test
+    void aOneGibTrimOrZeroingCountsAsOneIoNotAsTwoHundredThousand() throws InterruptedException {
+        for (int type : new int[] {CMD_TRIM, CMD_WRITE_ZEROES, CMD_BLOCK_STATUS}) {
+            backend(0);
+            exports.clear();
+            Export volume = export(QosParameters.iopsLimit(2000).withIoSize(4096));
+            backlog(volume, type, 1L << 30);
+            run(1000 * MS);
+            assertThat(run(1000 * MS)[0]).as("command %d", type).isEqualTo(2000);
+        }
+    }
+
+    @Test
+    void commandsWithoutDataUseNoBandwidthWhileCacheReadsItsLength() throws InterruptedException {
+        // The longest delay cap, so that 16 queued prefetches (4 s of them) are held by the limit alone.
+        QosParameters oneMibPerSecond = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE,
+                BucketLimit.of(1 << 20), BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1,
+                QosParameters.MAX_MAX_DELAY_NANOS);
+        backend(2000);
+        Export trims = export(oneMibPerSecond);
+        backlog(trims, CMD_TRIM, 1L << 30);
+        run(1000 * MS);
+        // Held only by the backend's modelled capacity, never by the bandwidth limit.
+        assertThat(run(1000 * MS)[0]).isEqualTo(2000);
+
+        backend(2000);
+        exports.clear();
+        Export caches = export(oneMibPerSecond);
+        backlog(caches, CMD_CACHE, 256 << 10);
+        run(2000 * MS);
+        // 1 MiB per second in 256 KiB prefetches, as reads of that size would go.
+        assertThat(run(2000 * MS)[0]).isBetween(7L, 9L);
+    }
+
+    @Test
+    void trimIsHeldByWriteLimitsAndBlockStatusByReadLimits() throws InterruptedException {
+        QosParameters writesOnly = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.of(100),
+                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        backend(2000);
+        Export trims = export(writesOnly);
+        Export statuses = export(writesOnly);
+        backlog(trims, CMD_TRIM, 1 << 20);
+        backlog(statuses, CMD_BLOCK_STATUS, 1 << 20);
+        run(1000 * MS);
+        long[] second = run(1000 * MS);
+        assertThat(second[0]).isEqualTo(100);
+        assertThat(second[1]).isGreaterThan(1000);
     }
 
     @Test

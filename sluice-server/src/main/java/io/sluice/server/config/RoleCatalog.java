@@ -135,6 +135,8 @@ public final class RoleCatalog {
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
+                new java.util.TreeMap<>(s.sharedVolumes()).forEach((name, ids) ->
+                        cmd.addAll(List.of("--shared-volume", name + "=" + String.join(",", ids))));
                 if (s.monitorTls()) {
                     cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
                             "--gateway-certificate-days", Integer.toString(s.gatewayCertificateDays())));

@@ -21,7 +21,17 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                           Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                           Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
-                          Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress) {
+                          Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress,
+                          Map<String, List<String>> sharedVolumes) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
+                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
+                       Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
+                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, maxHandshakesInProgress, insecurePlaintext,
+                    gatewayCertificateDays, maxHandshakesPerAddress, null);
+        }
+
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                        Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                        Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames) {

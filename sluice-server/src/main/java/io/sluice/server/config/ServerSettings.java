@@ -22,7 +22,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
-                             WebAccess webAccess) {
+                             WebAccess webAccess, Map<String, List<String>> sharedVolumes) {
     /**
      * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
      * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
@@ -54,6 +54,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern GATEWAY_IDS = Pattern.compile("[1-9][0-9]{0,18}(-[1-9][0-9]{0,18})?");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[^:\\s]+):\\d{1,5}");
 
     public ServerSettings {
@@ -100,6 +101,19 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                     + "progress) up to monitor.max-handshakes-in-progress, was " + maxHandshakesPerAddress);
         }
         approve = List.copyOf(approve);
+        for (Map.Entry<String, List<String>> shared : sharedVolumes.entrySet()) {
+            int length = shared.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (length < 1 || length > 64 || shared.getKey().indexOf('=') >= 0) {
+                throw new IllegalArgumentException("monitor.shared-volumes: a name is an export name of 1..64 bytes without '=', was '"
+                        + shared.getKey() + "'");
+            }
+            if (shared.getValue() == null || shared.getValue().isEmpty()
+                    || !shared.getValue().stream().allMatch(ids -> ids != null && GATEWAY_IDS.matcher(ids).matches())) {
+                throw new IllegalArgumentException("monitor.shared-volumes." + shared.getKey() + ": gateway ids or ranges "
+                        + "(as in approve, e.g. [12, \"20-29\"]), was " + shared.getValue());
+            }
+        }
+        sharedVolumes = Map.copyOf(sharedVolumes);
         if (roles.contains("monitor") && secretFile == null) {
             throw new IllegalArgumentException("secret-file: required (the deployment secret gateway keys derive from)");
         }
@@ -201,7 +215,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
                         tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
                         tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
-                        first(gw.allowPlaintext(), fw.allowPlaintext(), false)));
+                        first(gw.allowPlaintext(), fw.allowPlaintext(), false)),
+                first(gm.sharedVolumes(), fm.sharedVolumes(), Map.of()));
     }
 
     @SafeVarargs

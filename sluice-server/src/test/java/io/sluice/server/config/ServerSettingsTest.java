@@ -44,7 +44,8 @@ class ServerSettingsTest {
                 .containsSubsequence("--max-handshakes-in-progress", "0")
                 .containsSubsequence("--max-handshakes-per-address", "0")
                 .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
-                .containsSubsequence("--tls-name", "sla.example.com");
+                .containsSubsequence("--tls-name", "sla.example.com")
+                .containsSubsequence("--shared-volume", "lun7=12,14");
         assertThat(RoleCatalog.command(s, "db")).as("a URL may hold a password: never on a command line")
                 .containsSubsequence("--jdbc-url-file", RoleCatalog.jdbcUrlFile(s).toString())
                 .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
@@ -140,6 +141,12 @@ class ServerSettingsTest {
         assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("g.yaml"),
                 "roles: [db]\nservices:\n  volume-expiry-ms: 10\n")), ServerConfig.EMPTY))
                 .hasMessageContaining("services.volume-expiry-ms");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("h.yaml"),
+                "roles: [db]\nmonitor:\n  shared-volumes:\n    lun7: [0]\n")), ServerConfig.EMPTY))
+                .hasMessageContaining("monitor.shared-volumes.lun7");
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("i.yaml"),
+                "roles: [db]\nmonitor:\n  shared-volumes:\n    lun7: []\n")), ServerConfig.EMPTY))
+                .hasMessageContaining("monitor.shared-volumes.lun7");
         assertThatThrownBy(() -> ServerConfig.read(Files.writeString(dir.resolve("e.yaml"), "name: [unclosed\n")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("e.yaml");
     }

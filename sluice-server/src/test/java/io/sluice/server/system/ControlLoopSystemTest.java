@@ -48,6 +48,9 @@ class ControlLoopSystemTest {
                 List.of(new ServicesConfig.SlaSpec("bronze", Scope.volume(1), 400, 0, null, PriorityClass.BEST_EFFORT, null)));
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()))
+                // Every simulated gateway serves vol-1 and vol-2, flagged shared: one volume each behind ten gateways.
+                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()),
+                        "vol-2", LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet())))
                 .withPolling(200, 3).withPairs(1, gateways);
         try (MonitorDaemon monitor = new MonitorDaemon(context);
              ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null, config, 200,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.sluice.mailbox.Reply;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
@@ -45,6 +46,12 @@ public final class GatewayApi {
                 .action("/api/gateways/{gatewayId}/approve", Role.ADMIN, "gateways", "Approve a pending gateway", (ctx, p) -> decide(ctx, p, "APPROVED"))
                 .action("/api/gateways/{gatewayId}/reject", Role.ADMIN, "gateways", "Reject a pending gateway", (ctx, p) -> decide(ctx, p, "REJECTED"))
                 .action("/api/gateways/{gatewayId}/revoke", Role.ADMIN, "gateways", "Revoke a gateway and close its session", (ctx, p) -> decide(ctx, p, "REVOKED"))
+                .post("/api/gateways/{gatewayId}/shared-volumes/bind", Role.ADMIN, "gateways",
+                        "Let the gateway serve the volume its exports flag shared under the name in the body (it registers again)",
+                        (ctx, p) -> sharedVolume(ctx, p, true))
+                .post("/api/gateways/{gatewayId}/shared-volumes/unbind", Role.ADMIN, "gateways",
+                        "Take the shared volume named in the body from the gateway, which registers again without it",
+                        (ctx, p) -> sharedVolume(ctx, p, false))
                 .post("/api/gateways/enrollment-tokens", Role.ADMIN, "gateways", "Issue a single-use enrollment token (shown once)", this::issueToken);
     }
 
@@ -91,6 +98,34 @@ public final class GatewayApi {
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(java.util.Locale.ROOT))
                 .put("target", "gateway:" + id).set("detail", calls.args().put("at", "monitor")));
         bodies.send(ctx, record);
+    }
+
+    /**
+     * Binds or unbinds a shared volume name for a gateway at the monitor, which keeps it in its registry and closes the
+     * gateway's session so that it registers again under the new binding, then records it in the audit log.
+     */
+    private void sharedVolume(Context ctx, Principal p, boolean bind) {
+        long id = QueryParams.pathLong(ctx, "gatewayId", 1);
+        String name = JsonBodies.requiredText(bodies.object(ctx), "name", VolumeDescriptor.MAX_NAME_LENGTH);
+        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length > VolumeDescriptor.MAX_NAME_LENGTH) {
+            throw ApiProblem.invalid("name", "max-length", "name is longer than " + VolumeDescriptor.MAX_NAME_LENGTH + " bytes of UTF-8");
+        }
+        Reply reply = monitor.call(bind ? MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME : MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME,
+                ByteBuffer.allocate(Long.BYTES + utf8.length).putLong(id).put(utf8).array());
+        if (reply.status() == MailboxOpcodes.BAD_GATEWAY_ID) {
+            throw ApiProblem.invalid("gatewayId", "range", "the monitor refused gateway id " + id);
+        }
+        if (reply.status() == MailboxOpcodes.BAD_VOLUME_NAME) {
+            throw ApiProblem.invalid("name", "format", "the monitor refused the volume name");
+        }
+        String what = bind ? "bind" : "unbind";
+        if (reply.status() != 0) {
+            throw monitorRefused(reply, "the monitor could not " + what + " shared volume " + name + " for gateway " + id);
+        }
+        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.shared-volume." + what)
+                .put("target", "gateway:" + id).set("detail", calls.args().put("name", name).put("at", "monitor")));
+        bodies.send(ctx, calls.args().put("gatewayId", id).put("name", name).put("bound", bind));
     }
 
     /**

@@ -47,6 +47,7 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, ObjectNode> tokens = new TreeMap<>();
     private final Map<String, String> settings = new TreeMap<>();
     private final List<String> enrollmentTokenHashes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> sharedVolumeCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<JsonNode> volumeListRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> dbCalls = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
@@ -77,6 +78,13 @@ public final class InMemoryBackend implements Backend {
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
                     }
                 }
+                case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> {
+                    byte[] params = request.params().asSlice(0, request.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                    ByteBuffer b = ByteBuffer.wrap(params);
+                    sharedVolumeCalls.add((request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME ? "bind " : "unbind ")
+                            + b.getLong() + " " + java.nio.charset.StandardCharsets.UTF_8.decode(b));
+                    request.reply(0, ParamWriter.EMPTY);
+                }
                 case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> {
                     boolean wellFormed = request.length() == MailboxOpcodes.ENROLLMENT_TOKEN_HASH_LENGTH;
                     if (wellFormed) {
@@ -94,6 +102,11 @@ public final class InMemoryBackend implements Backend {
                 default -> request.reply(io.sluice.mailbox.MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
             }
         }, 0, "test-monitor").start();
+    }
+
+    /** The shared volume bindings the monitor was asked for, in order: "bind|unbind GATEWAY NAME". */
+    public List<String> sharedVolumeCalls() {
+        return List.copyOf(sharedVolumeCalls);
     }
 
     /** The enrollment token hashes the monitor was given, in order. */
