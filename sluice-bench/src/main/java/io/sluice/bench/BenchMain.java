@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice bench", mixinStandardHelpOptions = true,
         description = "Benchmarks against peers, in one run; the last line printed is one JSON object.",
         subcommands = {MailboxBenchmark.class, MonitorBenchmark.class, GatewayBenchmark.class, SparseCopyBenchmark.class,
-                io.sluice.bench.control.ControlBenchmark.class, io.sluice.bench.db.DbBenchmark.class,
+                io.sluice.bench.control.ControlBenchmark.class, io.sluice.bench.control.ControlRealBenchmark.class,
+                io.sluice.bench.db.DbBenchmark.class,
                 io.sluice.bench.scale.ScaleBenchmark.class,
                 CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {

@@ -7,7 +7,10 @@ import io.sluice.gateway.nbd.NbdError;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -283,6 +286,40 @@ class RawProtocolTest {
                 new Random(i).nextBytes(data);
                 bystander.write(i * 65536L, data);
                 assertThat(bystander.read(i * 65536L, data.length)).isEqualTo(data);
+            }
+        }
+    }
+
+    /**
+     * Replies the socket would not take at once (the client reads only after asking for far more than the
+     * socket buffers hold) are finished by the connection's writer once the client reads: every one
+     * arrives whole, its bytes not mixed with another's, under its own handle, simple and structured alike.
+     */
+    @Test
+    void repliesThatFillTheSocketArriveWholeOnceTheClientReads() throws Exception {
+        byte[] image = Files.readAllBytes(dir.resolve("ro.img"));
+        int count = 48;
+        int length = 512 << 10;
+        for (boolean structured : new boolean[] {false, true}) {
+            try (RawNbdClient client = connect("ro", structured)) {
+                for (int i = 0; i < count; i++) {
+                    client.request(0, CMD_READ, 500 + i, i * 8192L, length, null);
+                }
+                // Lets the gateway fill the socket before anything is read (nothing is judged on time).
+                Thread.sleep(300);
+                Map<Long, byte[]> replies = new HashMap<>();
+                for (int i = 0; i < count; i++) {
+                    RawNbdClient.Reply reply = client.reply(length);
+                    assertThat(reply.error()).isZero();
+                    replies.put(reply.handle(), structured
+                            ? Arrays.copyOfRange(reply.payload(), 8, reply.payload().length) : reply.payload());
+                }
+                assertThat(replies).hasSize(count);
+                for (int i = 0; i < count; i++) {
+                    int offset = i * 8192;
+                    assertThat(replies.get(500L + i)).as("reply %d, structured %s", i, structured)
+                            .isEqualTo(Arrays.copyOfRange(image, offset, offset + length));
+                }
             }
         }
     }

@@ -52,6 +52,8 @@ public final class Mailbox implements AutoCloseable {
     private final int bitmapWords;
     private final long bitmapLength;
     private final MemorySegment[] paramRegions;
+    /** Where {@link #modify} writes first; made on the first modify, guarded by {@link #paramRegions}. */
+    private MemorySegment modifyScratch;
     private final Doorbell requestDoorbell;
     private final Doorbell[] replyDoorbells;
 
@@ -663,7 +665,7 @@ public final class Mailbox implements AutoCloseable {
             if (state != SlotState.POSTED) {
                 return state == SlotState.FREE ? MailboxStatus.STALE_HANDLE : MailboxStatus.TOO_LATE;
             }
-            int length = writeParams(slot, params);
+            int length = rewriteParams(slot, params);
             if (length < 0) {
                 return length;
             }
@@ -676,9 +678,30 @@ public final class Mailbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces a posted call's parameters: the writer runs over a scratch region first and only a complete result
+     * is copied into the slot, so a writer that overflows leaves the posted parameters as they were. Its length,
+     * or TOO_LARGE. Caller holds the slot's lock.
+     */
+    private int rewriteParams(int slot, ParamWriter params) {
+        synchronized (paramRegions) {
+            if (modifyScratch == null) {
+                modifyScratch = Arena.ofAuto().allocate(geometry.paramCapacity());
+            }
+            int length = writeParams(modifyScratch, params);
+            if (length > 0) {
+                MemorySegment.copy(modifyScratch, 0, paramRegions[slot], 0, length);
+            }
+            return length;
+        }
+    }
+
     /** Runs a writer over a slot's parameter region; its length, or TOO_LARGE. Caller holds the lock. */
     int writeParams(int slot, ParamWriter params) {
-        MemorySegment region = paramRegions[slot];
+        return writeParams(paramRegions[slot], params);
+    }
+
+    private static int writeParams(MemorySegment region, ParamWriter params) {
         int length;
         try {
             length = params.write(region);

@@ -3,6 +3,7 @@ package io.sluice.mailbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.ValueLayout;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,6 +198,13 @@ class TwoStepCallTest {
                 .isEqualTo(MailboxStatus.OK);
         assertThat(mailbox.modify(handle, TestOpcodes.ECHO, ParamWriter.of(new byte[10_000])))
                 .isEqualTo(MailboxStatus.TOO_LARGE);
+        // A writer that has written part of its parameters when it overflows: the posted ones stay whole.
+        ParamWriter overflowingPartway = region -> {
+            MemorySegment.copy(MemorySegment.ofArray(bytes("garbage")), 0, region, 0, 7);
+            region.set(java.lang.foreign.ValueLayout.JAVA_BYTE, region.byteSize(), (byte) 1);
+            return 8;
+        };
+        assertThat(mailbox.modify(handle, TestOpcodes.ECHO, overflowingPartway)).isEqualTo(MailboxStatus.TOO_LARGE);
         callee.poll(TestOpcodes.HANDLER, 10);
         caller.pollReplies(collect, 10);
         assertThat(replies).singleElement().satisfies(r -> {

@@ -36,6 +36,15 @@ public final class DbBenchmark implements Callable<Integer> {
             + " at 1 s (20,000 samples/s) for SECONDS while rollups, retention and the dashboard's summary run")
     Integer sustainSeconds;
 
+    @Option(names = "--sustain-rate", paramLabel = "SAMPLES_PER_S", defaultValue = "20000", description = "samples/s to sustain"
+            + " (default ${DEFAULT-VALUE}, 10,000 volumes at 1 s); above 20,000 the data's clock runs that many times faster than"
+            + " real time, so 200,000 is the load of 100,000 volumes at 1 s with 10,000 volumes' rows")
+    int sustainRate;
+
+    @Option(names = "--h2-options", defaultValue = "", paramLabel = "SETTINGS", description = "with --sustain: settings appended"
+            + " to H2's URL, e.g. ';CACHE_SIZE=262144', to compare H2 settings")
+    String h2Options;
+
     @Option(names = "--sustain-engine", defaultValue = "h2", description = "h2, postgresql or both (default ${DEFAULT-VALUE})")
     String sustainEngine;
 
@@ -108,19 +117,21 @@ public final class DbBenchmark implements Callable<Integer> {
     }
 
     private int sustain(Path work, String database, String admin) throws Exception {
-        if (sustainSeconds < 10 || !List.of("h2", "postgresql", "both").contains(sustainEngine)) {
-            System.err.println("--sustain needs at least 10 seconds; --sustain-engine is h2, postgresql or both");
+        if (sustainSeconds < 10 || sustainRate < 1_000 || !List.of("h2", "postgresql", "both").contains(sustainEngine)) {
+            System.err.println("--sustain needs at least 10 seconds; --sustain-rate at least 1000; --sustain-engine is h2,"
+                    + " postgresql or both");
             return ExitCode.USAGE;
         }
-        System.out.printf("db sustained ingestion: %d volumes at 1 s, %d s, rollups, retention and a summary every 5 s alongside%n",
-                SustainBench.VOLUMES, sustainSeconds);
+        System.out.printf("db sustained ingestion: %d volumes, %,d samples/s, %d s, rollups, retention and a summary every 5 s"
+                + " alongside%n", SustainBench.VOLUMES, sustainRate, sustainSeconds);
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("benchmark", "db-sustain");
         line.put("seconds", sustainSeconds);
+        line.put("rate_per_s", sustainRate);
         if (!sustainEngine.equals("postgresql")) {
-            try (Database h2 = Database.open("jdbc:h2:file:" + work.resolve("h2-sustain/sluice") + ";QUERY_CACHE_SIZE=0", "sluice", "",
+            try (Database h2 = Database.open("jdbc:h2:file:" + work.resolve("h2-sustain/sluice") + ";QUERY_CACHE_SIZE=0" + h2Options, "sluice", "",
                     4, 5_000)) {
-                put(line, "h2", new SustainBench(h2, sustainSeconds).run());
+                put(line, "h2", new SustainBench(h2, sustainSeconds, sustainRate).run());
             }
         }
         if (!sustainEngine.equals("h2")) {
@@ -128,7 +139,7 @@ public final class DbBenchmark implements Callable<Integer> {
                 s.execute("CREATE DATABASE " + database);
             }
             try (Database postgres = Database.open("jdbc:postgresql://" + pg + "/" + database, pgUser, pgPassword, 4, 5_000)) {
-                put(line, "postgres", new SustainBench(postgres, sustainSeconds).run());
+                put(line, "postgres", new SustainBench(postgres, sustainSeconds, sustainRate).run());
             }
         }
         System.out.println(new ObjectMapper().writeValueAsString(line));

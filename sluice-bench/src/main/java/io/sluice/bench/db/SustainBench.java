@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * that follows the data, with seconds kept 2 minutes so retention deletes as fast as samples arrive)
  * and another asks for the dashboard's summary (all volumes, last hour at 1 min) every 5 s.
  *
+ * <p>A rate above {@link #SAMPLES_PER_SECOND} runs the data's clock that many times faster than real
+ * time (rollups and retention then have as many more minutes to do per real second): the load of
+ * rate / 2 volumes at 1 s, with the rows of {@link #VOLUMES} volumes.
+ *
  * <p>The manager rolls a minute up once it ended 2 minutes ago (late samples); the maintenance clock
  * runs {@link #MAINTENANCE_AHEAD_MILLIS} ahead of the data so that rollups and retention start as soon
  * as a minute of data is complete, not after the first 2 minutes of a short run.
@@ -36,13 +40,15 @@ final class SustainBench {
 
     private final Database database;
     private final long seconds;
+    private final int rate;
     private final long t0 = System.currentTimeMillis() / 60_000 * 60_000;
     private final AtomicLong written = new AtomicLong();
     private volatile boolean running = true;
 
-    SustainBench(Database database, long seconds) {
+    SustainBench(Database database, long seconds, int rate) {
         this.database = database;
         this.seconds = seconds;
+        this.rate = rate;
     }
 
     /** Where the data has got to: the end of the last whole second written. */
@@ -97,17 +103,17 @@ final class SustainBench {
         }
         Long minutesDone = database.inTransaction(c -> new RollupRepository().doneUntil(c, Resolution.MINUTE));
         long lag = (dataNow() - (minutesDone == null ? t0 : minutesDone)) / 1_000;
-        return new Result(written.get() / elapsed, SAMPLES_PER_SECOND, lag, maintenance.millis(99), summary.millis(99),
+        return new Result(written.get() / elapsed, rate, lag, maintenance.millis(99), summary.millis(99),
                 summaries.get());
     }
 
-    /** Appends second after second of data, about 20,000 samples a transaction, never ahead of real time. */
+    /** Appends second after second of data, 20,000 samples a transaction, never ahead of {@link #rate}. */
     private void ingest(long start) throws Exception {
         SampleRepository samples = new SampleRepository(database.engine());
         long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
         long batchId = 1;
         while (System.nanoTime() < deadline) {
-            long ahead = written.get() * 1_000_000_000L / SAMPLES_PER_SECOND - (System.nanoTime() - start);
+            long ahead = written.get() * 1_000_000_000L / rate - (System.nanoTime() - start);
             if (ahead > 0) {
                 sleep(ahead / 1_000_000);
                 continue;

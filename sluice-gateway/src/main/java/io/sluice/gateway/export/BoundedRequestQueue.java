@@ -74,16 +74,10 @@ public final class BoundedRequestQueue {
         }
     }
 
-    /**
-     * Waits for a request, then takes it and every other one queued, up to {@code into.length};
-     * returns how many, 0 once the queue is closed and empty.
-     */
-    public int drain(IoRequest[] into) throws InterruptedException {
-        lock.lockInterruptibly();
+    /** Takes every queued request, up to {@code into.length}, without waiting; returns how many (0 when empty). */
+    public int drainNow(IoRequest[] into) {
+        lock.lock();
         try {
-            while (count == 0 && !closed) {
-                notEmpty.await();
-            }
             int taken = Math.min(count, into.length);
             for (int i = 0; i < taken; i++) {
                 into[i] = dequeue();
@@ -118,6 +112,10 @@ public final class BoundedRequestQueue {
         count--;
         notFull.signal();
         return request;
+    }
+
+    public boolean isEmpty() {
+        return size() == 0;
     }
 
     public int size() {

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * connection owns a fixed set of these and reuses them, so nothing is allocated per request.
  *
  * <p>Ownership moves with the request (connection reader, then scheduler, then a dispatcher
- * thread, then the connection writer); the hand-offs go through queues whose locks publish the
+ * thread, then whichever thread sends its reply); the hand-offs go through queues whose locks publish the
  * fields, so the fields themselves need no synchronization.
  */
 public final class IoRequest {

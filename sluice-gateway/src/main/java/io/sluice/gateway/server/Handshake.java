@@ -4,7 +4,7 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.Exports;
-import io.sluice.gateway.tls.TlsChannel;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,7 +50,7 @@ final class Handshake {
     private final boolean forcedTls;
     private final InetAddress source;
     private ByteChannel channel;
-    private TlsChannel tlsChannel;
+    private EngineTlsChannel tlsChannel;
     private X509Certificate clientCertificate;
     private final ByteBuffer in = ByteBuffer.allocate(OPTION_HEADER_LENGTH + MAX_OPTION_LENGTH);
     private final ByteBuffer out = ByteBuffer.allocate(OPTION_REPLY_HEADER_LENGTH + MAX_STRING_LENGTH + 64);

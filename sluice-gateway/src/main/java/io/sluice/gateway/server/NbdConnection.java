@@ -9,28 +9,25 @@ import io.sluice.gateway.export.IoRequest;
 import io.sluice.gateway.export.RequestScheduler;
 import io.sluice.gateway.nbd.NbdError;
 import io.sluice.gateway.nbd.NbdRequestDecoder;
-import io.sluice.gateway.nbd.SimpleReplyWriter;
-import io.sluice.gateway.nbd.StructuredReplyWriter;
-import io.sluice.gateway.tls.TlsChannel;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.Arrays;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * One client. A reader thread does the handshake, then parses requests and admits them to the
  * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
- * more yet, the reader runs it and writes its reply itself, like a thread of nbdkit's: no hand-off
- * and no wake-up on the way (over TLS the writer still sends the reply: one hand-off). Otherwise the request waits for a dispatcher thread, and a writer
- * thread sends the replies in whatever order the dispatchers finish them, as many as are ready in
- * one gathering write. A connection owns {@code requestSlots} {@link IoRequest}s: when all are in flight the reader
- * stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
- * is slowed by TCP itself. A client that stops reading its replies stalls only its own writer.
+ * more yet, the reader runs it itself, like a thread of nbdkit's; otherwise the request waits for a
+ * dispatcher thread. Replies go out through the {@link ReplySender}: the socket is non-blocking from
+ * the end of the handshake, and the thread that finished the request sends its reply itself when the
+ * socket takes it, so a request needs no hand-off and no wake-up on the way back; the writer thread
+ * only finishes what the socket would not take at once. Over TLS likewise: the session is an
+ * SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots}
+ * {@link IoRequest}s: when all are in flight the reader stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
+ * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection.
  * See CONCURRENCY.md.
  */
 final class NbdConnection implements IoRequest.Completion {
@@ -38,8 +35,6 @@ final class NbdConnection implements IoRequest.Completion {
     private static final int INBOX_BYTES = 16 * 1024;
     /** One NBD_CMD_BLOCK_STATUS reply carries at most this many bytes of descriptors (512 extents). */
     private static final int EXTENTS_BYTES = 512 * EXTENT_LENGTH;
-    /** Replies the writer sends in one gathering write, at most. */
-    private static final int REPLY_BATCH = 16;
 
     private final long id;
     private final SocketChannel channel;
@@ -52,40 +47,27 @@ final class NbdConnection implements IoRequest.Completion {
     private final long handshakeDeadlineNanos;
 
     private final BoundedRequestQueue free;
-    private final BoundedRequestQueue completed;
     private final NbdRequestDecoder decoder = new NbdRequestDecoder();
     /**
      * What the reader has read from the client and not yet parsed (read mode): one read takes every
      * request header that has arrived, so a burst costs one system call, not one per request.
      */
     private final ByteBuffer inbox = ByteBuffer.allocateDirect(INBOX_BYTES).flip();
-    /** Header slots of one gathering write of replies (the longest, an error chunk, fits in 64 bytes). */
-    private final ByteBuffer[] replyHeaders = headerSlots(ByteBuffer.allocateDirect(REPLY_BATCH * 64));
-    private final ByteBuffer[] replyParts = new ByteBuffer[2 * REPLY_BATCH];
-    /** The writer's batch: the replies it takes from the completed queue at once. */
-    private final IoRequest[] replyBatch = new IoRequest[REPLY_BATCH];
-    /** Guards the write side (out, the reply header and writers, writeFailed): the reader and the writer both answer. */
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final SimpleReplyWriter simpleReply = new SimpleReplyWriter();
-    private final StructuredReplyWriter structuredReply = new StructuredReplyWriter();
 
     private volatile boolean transmitting;
     private Thread reader;
-    private Thread writer;
     private Export export;
-    private boolean structuredReplies;
-    /** The socket, or the TLS session on it; set by the reader before the writer starts. */
+    /** The socket, or the TLS session on it. */
     private ByteChannel in;
-    private GatheringByteChannel out;
-    /** The socket's unread bytes (FIONREAD): has the client sent more? */
-    private InputStream socketInput;
-    /** Set when the connection runs TLS, whose replies always go through the writer. */
-    private TlsChannel tlsIn;
+    /** Where the reader waits for input on the non-blocking socket; set when transmission starts. */
+    private volatile SocketReadiness readable;
+    /** The last look at the socket found nothing, so the reader waits before reading again. */
+    private boolean inputIdle;
+    /** Set by the reader before any request is read; sends the replies. */
+    private volatile ReplySender replies;
     private BufferPool buffers;
     /** A slot the reader has taken but not yet handed on; returned when the reader stops. */
     private IoRequest held;
-    /** Set by the writer when the socket failed: remaining replies are dropped, not sent. */
-    private boolean writeFailed;
 
     NbdConnection(long id, SocketChannel channel, Exports exports, NbdTls tls, boolean forcedTls,
                   ConnectionSettings settings, MemoryBudget bufferMemory, Consumer<NbdConnection> onClosed) {
@@ -99,18 +81,9 @@ final class NbdConnection implements IoRequest.Completion {
         this.onClosed = onClosed;
         this.handshakeDeadlineNanos = System.nanoTime() + settings.handshakeTimeoutMs() * 1_000_000;
         this.free = new BoundedRequestQueue(settings.requestSlots());
-        this.completed = new BoundedRequestQueue(settings.requestSlots());
         for (int i = 0; i < settings.requestSlots(); i++) {
             free.offer(new IoRequest(this));
         }
-    }
-
-    private static ByteBuffer[] headerSlots(ByteBuffer region) {
-        ByteBuffer[] slots = new ByteBuffer[REPLY_BATCH];
-        for (int i = 0; i < REPLY_BATCH; i++) {
-            slots[i] = region.slice(i * 64, 64);
-        }
-        return slots;
     }
 
     void start() {
@@ -133,8 +106,7 @@ final class NbdConnection implements IoRequest.Completion {
 
     @Override
     public void completed(IoRequest request) {
-        // Never full: it holds at most one entry per slot. Closed only once every slot came back.
-        completed.offer(request);
+        replies.send(request);
     }
 
     private void runReader() {
@@ -154,24 +126,24 @@ final class NbdConnection implements IoRequest.Completion {
         }
     }
 
-    private void startTransmission(NbdSession session) {
+    private void startTransmission(NbdSession session) throws IOException {
         export = session.export();
-        structuredReplies = session.structuredReplies();
         in = session.in();
-        out = session.out();
-        tlsIn = in instanceof TlsChannel tlsChannel ? tlsChannel : null;
-        try {
-            socketInput = channel.socket().getInputStream();
-        } catch (IOException e) {
-            // Closed under us: the first read says so; until then never run a request inline.
-            socketInput = null;
-        }
-        decoder.configure(export.size(), export.transmissionFlags(structuredReplies), structuredReplies,
-                session.blockStatus(), export.minimumBlockSize(), export.maximumBlockSize());
+        // From here on no thread blocks in a socket call, TLS or not: the reader waits in its selector,
+        // and a dispatcher that finishes a request can try its reply without the risk of blocking.
+        channel.configureBlocking(false);
+        readable = new SocketReadiness(channel, SelectionKey.OP_READ);
+        SocketReadiness writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
+        decoder.configure(export.size(), export.transmissionFlags(session.structuredReplies()),
+                session.structuredReplies(), session.blockStatus(), export.minimumBlockSize(),
+                export.maximumBlockSize());
         buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
                 bufferMemory);
+        replies = new ReplySender(session.out(), in instanceof EngineTlsChannel tlsChannel ? tlsChannel : null,
+                writable, session.structuredReplies(), settings.requestSlots(),
+                this::recycle, this::closeChannel, "sluice-nbd-" + id + "-out");
+        replies.start();
         transmitting = true;
-        writer = Thread.ofPlatform().daemon().name("sluice-nbd-" + id + "-out").start(this::runWriter);
     }
 
     /** Serves requests until the client leaves; returns whether the ending is a hard disconnect. */
@@ -225,13 +197,7 @@ final class NbdConnection implements IoRequest.Completion {
             // Once queued the request may come back through the writer at any moment.
             held = null;
             if (admission == RequestScheduler.RUN) {
-                if (tlsIn == null) {
-                    answer(request, export.execute(request));
-                } else {
-                    // Over JSSE a reply written here, right after the read, made fio (libnbd, GnuTLS)
-                    // stall for milliseconds (47 to 743 IOPS at QD1); through the writer it does not.
-                    request.complete(export.execute(request));
-                }
+                request.complete(export.execute(request));
             } else if (admission == RequestScheduler.CLOSED) {
                 request.complete(NbdError.ESHUTDOWN);
             }
@@ -241,118 +207,28 @@ final class NbdConnection implements IoRequest.Completion {
     /**
      * Whether the reader may run the request it just read itself: not when the client already sent
      * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
-     * arrive together still reach the backend together). The inbox and one FIONREAD per request tell.
-     * With TLS, a record JSSE already took off the socket but did not hand to the inbox goes unseen;
-     * the request then runs here, which costs that record some waiting, never correctness.
+     * arrive together still reach the backend together). The inbox and one read that does not wait
+     * tell (what it finds is the next request, read once); over TLS that read also sees records
+     * already taken off the socket and not yet decrypted.
      */
     private boolean mayRunNow() {
-        if (socketInput == null || inbox.hasRemaining()) {
+        if (inbox.hasRemaining()) {
             return false;
         }
         try {
-            return socketInput.available() == 0;
+            inbox.clear();
+            int read;
+            try {
+                read = in.read(inbox);
+            } finally {
+                inbox.flip();
+            }
+            // At end of stream (-1) the next read says so again and ends the connection.
+            inputIdle = read == 0;
+            return inputIdle;
         } catch (IOException e) {
             // The next read tells what happened; until then, take the ordinary path.
             return false;
-        }
-    }
-
-    private void runWriter() {
-        try {
-            int count;
-            while ((count = completed.drain(replyBatch)) > 0) {
-                writeLock.lock();
-                try {
-                    if (!writeFailed) {
-                        int parts = 0;
-                        for (int i = 0; i < count; i++) {
-                            parts = appendReply(i, parts, replyBatch[i], replyBatch[i].error());
-                        }
-                        send(parts);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    failWrites();
-                } finally {
-                    writeLock.unlock();
-                }
-                for (int i = 0; i < count; i++) {
-                    recycle(replyBatch[i]);
-                    replyBatch[i] = null;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The reader's reply to a request it ran itself; then the slot is free again. */
-    private void answer(IoRequest request, int error) {
-        writeLock.lock();
-        try {
-            if (!writeFailed) {
-                send(appendReply(0, 0, request, error));
-            }
-        } catch (IOException | RuntimeException e) {
-            failWrites();
-        } finally {
-            writeLock.unlock();
-        }
-        recycle(request);
-    }
-
-    /** Either way the stream is no longer in step with the client: hang up; later replies are dropped. */
-    private void failWrites() {
-        writeFailed = true;
-        closeChannel();
-    }
-
-    /**
-     * Puts the reply to {@code request} in header slot {@code slot} and appends it (header, and data
-     * for a READ) to {@link #replyParts} from {@code parts}; returns the new number of parts.
-     */
-    private int appendReply(int slot, int parts, IoRequest request, int error) {
-        ByteBuffer header = replyHeaders[slot];
-        long handle = request.handle();
-        ByteBuffer data = null;
-        int headerLength;
-        // The writers use absolute puts, which are bounded by the limit of the previous reply.
-        header.clear();
-        simpleReply.wrap(header, 0);
-        structuredReply.wrap(header, 0);
-        if (request.type() == CMD_READ && error == NbdError.OK) {
-            data = request.data();
-            data.flip();
-            headerLength = structuredReplies
-                    ? structuredReply.writeOffsetData(handle, request.offset(), data.remaining())
-                    : simpleReply.write(NbdError.OK, handle);
-        } else if (request.type() == CMD_BLOCK_STATUS && error == NbdError.OK) {
-            // Only negotiated with structured replies; the backend appended the descriptors.
-            data = request.data();
-            data.flip();
-            headerLength = structuredReply.writeBlockStatus(handle, BASE_ALLOCATION_ID, data.remaining());
-        } else if (error != NbdError.OK && structuredReplies) {
-            headerLength = structuredReply.writeError(handle, error, NbdError.message(error));
-        } else {
-            // Also valid with structured replies: a simple reply for a request without data.
-            headerLength = simpleReply.write(error, handle);
-        }
-        header.limit(headerLength);
-        replyParts[parts++] = header;
-        if (data != null) {
-            replyParts[parts++] = data;
-        }
-        return parts;
-    }
-
-    /** Writes the first {@code parts} of {@link #replyParts} whole, in as few gathering writes as the socket takes. */
-    private void send(int parts) throws IOException {
-        ByteBuffer last = replyParts[parts - 1];
-        try {
-            while (last.hasRemaining()) {
-                out.write(replyParts, 0, parts);
-            }
-        } finally {
-            Arrays.fill(replyParts, 0, parts, null);
         }
     }
 
@@ -373,7 +249,7 @@ final class NbdConnection implements IoRequest.Completion {
         if (hard) {
             closeChannel();
         }
-        if (writer != null) {
+        if (replies != null) {
             if (held != null) {
                 recycle(held);
                 held = null;
@@ -385,30 +261,41 @@ final class NbdConnection implements IoRequest.Completion {
                 while (returned < settings.requestSlots()) {
                     if (free.poll(SLOT_WAIT_NANOS) != null) {
                         returned++;
-                    } else if (!writer.isAlive()) {
+                    } else if (!replies.writerAlive()) {
                         break;
                     }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            completed.close();
             try {
-                writer.join();
+                replies.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             buffers.close();
         }
         closeChannel();
+        if (readable != null) {
+            readable.close();
+        }
         onClosed.accept(this);
     }
 
+    /** Hangs up, and wakes the reader and the writer wherever they wait for the socket. */
     private void closeChannel() {
         try {
             channel.close();
         } catch (IOException ignored) {
             // Nothing to do about a socket that fails to close.
+        }
+        SocketReadiness reading = readable;
+        if (reading != null) {
+            reading.wakeUp();
+        }
+        ReplySender sending = replies;
+        if (sending != null) {
+            sending.hungUp();
         }
     }
 
@@ -420,7 +307,7 @@ final class NbdConnection implements IoRequest.Completion {
         inbox.compact();
         try {
             while (inbox.position() < bytes) {
-                if (in.read(inbox) < 0) {
+                if (readSome(inbox) < 0) {
                     return false;
                 }
             }
@@ -444,11 +331,29 @@ final class NbdConnection implements IoRequest.Completion {
     /** Reads until {@code buffer} is full; false at end of stream. */
     private boolean receive(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            if (in.read(buffer) < 0) {
+            if (readSome(buffer) < 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at
+     * end of stream. The read does not block, so the wait is in the reader's selector; when
+     * the last look found the socket empty, the reader waits first instead of reading in vain.
+     */
+    private int readSome(ByteBuffer buffer) throws IOException {
+        while (true) {
+            if (!inputIdle) {
+                int read = in.read(buffer);
+                if (read != 0) {
+                    return read;
+                }
+            }
+            inputIdle = false;
+            readable.await();
+        }
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.sluice.gateway.server;
 
-import io.sluice.gateway.tls.TlsChannel;
+import io.sluice.gateway.tls.EngineTlsChannel;
 import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.PemFiles;
 import io.sluice.pki.RevocationList;
@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The NBD server's TLS (x509): its key and certificate and the authority its clients' certificates must
@@ -40,23 +40,25 @@ public final class NbdTls {
                 revocations == null ? RevocationList.none() : new RevocationList(revocations)));
     }
 
-    /** Runs the server side of a TLS handshake over {@code channel} (blocking); throws when it fails. */
-    TlsChannel start(SocketChannel channel) throws IOException {
+    /**
+     * Runs the server side of a TLS handshake over {@code channel} (blocking); throws when it fails. The
+     * session is an SSLEngine's, so transmission can run it on the non-blocking socket.
+     */
+    EngineTlsChannel start(SocketChannel channel) throws IOException {
         InetSocketAddress peer = (InetSocketAddress) channel.getRemoteAddress();
-        SSLSocket socket = (SSLSocket) context.getSocketFactory()
-                .createSocket(channel.socket(), peer.getHostString(), peer.getPort(), false);
-        socket.setUseClientMode(false);
-        SSLParameters parameters = socket.getSSLParameters();
+        SSLEngine engine = context.createSSLEngine(peer.getHostString(), peer.getPort());
+        engine.setUseClientMode(false);
+        SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(new String[] {TlsContexts.PROTOCOL});
         parameters.setWantClientAuth(true);
-        socket.setSSLParameters(parameters);
-        return TlsChannel.handshake(socket, channel);
+        engine.setSSLParameters(parameters);
+        return EngineTlsChannel.handshake(engine, channel);
     }
 
     /** The verified certificate the client presented, or null when it presented none. */
-    static X509Certificate clientCertificate(TlsChannel channel) {
+    static X509Certificate clientCertificate(EngineTlsChannel channel) {
         try {
-            Certificate[] chain = channel.socket().getSession().getPeerCertificates();
+            Certificate[] chain = channel.engine().getSession().getPeerCertificates();
             return chain.length == 0 ? null : (X509Certificate) chain[0];
         } catch (SSLPeerUnverifiedException e) {
             return null;

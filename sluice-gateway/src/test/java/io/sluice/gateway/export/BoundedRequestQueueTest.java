@@ -55,18 +55,18 @@ class BoundedRequestQueueTest {
     }
 
     @Test
-    void drainTakesEverythingQueuedUpToTheBatchAndNothingOnceClosedAndEmpty() throws Exception {
+    void drainNowTakesEverythingQueuedUpToTheBatchWithoutWaiting() throws Exception {
         BoundedRequestQueue queue = new BoundedRequestQueue(4);
+        IoRequest[] batch = new IoRequest[2];
+        assertThat(queue.drainNow(batch)).as("empty: nothing, at once").isZero();
         IoRequest[] queued = {request(), request(), request()};
         for (IoRequest r : queued) {
             queue.put(r);
         }
-        IoRequest[] batch = new IoRequest[2];
-        assertThat(queue.drain(batch)).isEqualTo(2);
+        assertThat(queue.drainNow(batch)).isEqualTo(2);
         assertThat(batch).containsExactly(queued[0], queued[1]);
-        assertThat(queue.drain(batch)).isEqualTo(1);
+        assertThat(queue.drainNow(batch)).isEqualTo(1);
         assertThat(batch[0]).isSameAs(queued[2]);
-        queue.close();
-        assertThat(queue.drain(batch)).isZero();
+        assertThat(queue.isEmpty()).isTrue();
     }
 }

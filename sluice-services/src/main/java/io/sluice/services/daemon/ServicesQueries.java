@@ -440,7 +440,8 @@ final class ServicesQueries {
         DbForwarder forwarder = state.db();
         ThrottleOutbox throttles = state.throttles();
         result.putObject("throttleSets").put("posted", throttles.posted()).put("acked", throttles.acked())
-                .put("stored", throttles.stored()).put("failed", throttles.failed()).put("waiting", throttles.waiting())
+                .put("stored", throttles.stored()).put("failed", throttles.failed()).put("merged", throttles.merged())
+                .put("waiting", throttles.waiting())
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {

@@ -24,6 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * logged with its gateway and volumes, and handed to {@code notDelivered} so the analyzer sends those
  * volumes' parameters again rather than believe them in force.
  *
+ * <p>A gateway's newer sets do not queue behind its older ones while the monitor has not yet taken the older
+ * call from its mailbox: the posted call is rewritten in place ({@code modify}) with the union of both, a
+ * volume's newer set replacing its older one, so the monitor forwards one THROTTLE_SET with the latest
+ * parameters instead of two, the first already stale. Once the monitor has taken a call (or the union would
+ * not fit a slot) the newer sets go in a call of their own.
+ *
  * <p>Not thread-safe: the services' loop thread does everything; the counters may be read from any thread.
  */
 final class ThrottleOutbox {
@@ -35,7 +41,25 @@ final class ThrottleOutbox {
         void notDelivered(long gatewayId, int[] volumeIds);
     }
 
-    private record Call(long commandId, long gatewayId, byte[] frame, int[] volumeIds) {
+    /** One THROTTLE_SET call; {@code sets} and {@code frame} change when a posted call is rewritten. */
+    private static final class Call {
+        final long commandId;
+        final long gatewayId;
+        List<ThrottleParams> sets;
+        byte[] frame;
+        /** The mailbox handle once posted, for rewriting it while the monitor has not taken it. */
+        long handle;
+
+        Call(long commandId, long gatewayId, List<ThrottleParams> sets, byte[] frame) {
+            this.commandId = commandId;
+            this.gatewayId = gatewayId;
+            this.sets = sets;
+            this.frame = frame;
+        }
+
+        int[] volumeIds() {
+            return sets.stream().mapToInt(ThrottleParams::volumeId).toArray();
+        }
     }
 
     private final int setsPerCall;
@@ -43,11 +67,14 @@ final class ThrottleOutbox {
     private final ThrottleFrames frames = new ThrottleFrames();
     private final ArrayDeque<Call> unsent = new ArrayDeque<>();
     private final Map<Long, Call> inFlight = new HashMap<>();
+    /** Each gateway's newest posted call, which the monitor may not have taken yet. */
+    private final Map<Long, Call> newestPosted = new HashMap<>();
     private long commandId;
     private final AtomicLong posted = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong merged = new AtomicLong();
 
     /**
      * @param slotCapacity the parameter bytes of one monitor mailbox slot
@@ -69,12 +96,16 @@ final class ThrottleOutbox {
     /** Queues a gateway's changed sets as as many calls as their number needs. */
     void enqueue(long gatewayId, List<ThrottleParams> sets) {
         for (int from = 0; from < sets.size(); from += setsPerCall) {
-            List<ThrottleParams> part = sets.subList(from, Math.min(sets.size(), from + setsPerCall));
-            ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(part.size()));
+            List<ThrottleParams> part = List.copyOf(sets.subList(from, Math.min(sets.size(), from + setsPerCall)));
             long id = ++commandId;
-            frames.write(frame, 1, gatewayId, id, part);
-            unsent.add(new Call(id, gatewayId, frame.array(), part.stream().mapToInt(ThrottleParams::volumeId).toArray()));
+            unsent.add(new Call(id, gatewayId, part, frame(gatewayId, id, part)));
         }
+    }
+
+    private byte[] frame(long gatewayId, long id, List<ThrottleParams> sets) {
+        ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(sets.size()));
+        frames.write(frame, 1, gatewayId, id, sets);
+        return frame.array();
     }
 
     /** Posts what waits, oldest first, until the monitor's mailbox is full. */
@@ -82,11 +113,19 @@ final class ThrottleOutbox {
         int work = 0;
         Call call;
         while ((call = unsent.peek()) != null) {
-            long handle = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, SlotFlags.IDEMPOTENT, call.commandId(),
-                    ParamWriter.of(call.frame()));
+            if (mergeIntoPosted(monitor, call)) {
+                unsent.poll();
+                merged.incrementAndGet();
+                work++;
+                continue;
+            }
+            long handle = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, SlotFlags.IDEMPOTENT, call.commandId,
+                    ParamWriter.of(call.frame));
             if (handle > 0) {
                 unsent.poll();
-                inFlight.put(call.commandId(), call);
+                call.handle = handle;
+                inFlight.put(call.commandId, call);
+                newestPosted.put(call.gatewayId, call);
                 posted.incrementAndGet();
                 work++;
             } else if (handle == MailboxStatus.TOO_LARGE || handle == MailboxStatus.BAD_REQUEST) {
@@ -101,9 +140,44 @@ final class ThrottleOutbox {
         return work;
     }
 
+    /**
+     * Rewrites the gateway's newest posted call with its sets and {@code newer}'s, if the monitor has not taken it
+     * yet and the union fits a slot; true when {@code newer} is thereby delivered. The posted call keeps its command
+     * id, so its reply still finds it.
+     */
+    private boolean mergeIntoPosted(MailboxCaller monitor, Call newer) {
+        Call old = newestPosted.get(newer.gatewayId);
+        if (old == null) {
+            return false;
+        }
+        Map<Integer, ThrottleParams> union = new java.util.LinkedHashMap<>();
+        for (ThrottleParams set : old.sets) {
+            union.put(set.volumeId(), set);
+        }
+        for (ThrottleParams set : newer.sets) {
+            union.put(set.volumeId(), set);
+        }
+        if (union.size() > setsPerCall) {
+            return false;
+        }
+        List<ThrottleParams> sets = List.copyOf(union.values());
+        byte[] frame = frame(old.gatewayId, old.commandId, sets);
+        if (monitor.modify(old.handle, MailboxOpcodes.MONITOR_THROTTLE_SET, ParamWriter.of(frame)) != MailboxStatus.OK) {
+            // Taken by the monitor already (or gone): the newer sets travel on their own.
+            newestPosted.remove(old.gatewayId, old);
+            return false;
+        }
+        old.sets = sets;
+        old.frame = frame;
+        return true;
+    }
+
     /** A reply from the monitor's mailbox. */
     void onReply(ReplyView reply) {
         Call call = inFlight.remove(reply.correlationId());
+        if (call != null) {
+            newestPosted.remove(call.gatewayId, call);
+        }
         switch (reply.status()) {
             case MailboxOpcodes.THROTTLE_ACKED -> acked.incrementAndGet();
             case MailboxOpcodes.THROTTLE_STORED -> stored.incrementAndGet();
@@ -118,12 +192,17 @@ final class ThrottleOutbox {
     private void fail(Call call, String why) {
         failed.incrementAndGet();
         LOG.log(System.Logger.Level.WARNING, "throttle set {0} for gateway {1} (volumes {2}) not delivered: {3}",
-                call.commandId(), call.gatewayId(), java.util.Arrays.toString(call.volumeIds()), why);
-        undelivered.notDelivered(call.gatewayId(), call.volumeIds());
+                call.commandId, call.gatewayId, java.util.Arrays.toString(call.volumeIds()), why);
+        undelivered.notDelivered(call.gatewayId, call.volumeIds());
     }
 
     long posted() {
         return posted.get();
+    }
+
+    /** Calls whose sets were merged into the gateway's call still waiting in the monitor's mailbox. */
+    long merged() {
+        return merged.get();
     }
 
     long acked() {

@@ -124,4 +124,42 @@ class ThrottleOutboxTest {
         assertThat(undelivered).extracting(u -> u[1]).containsExactly(1L, 2L, 3L);
         assertThat(undelivered).extracting(u -> u[0]).containsOnly(GATEWAY);
     }
+
+    @Test
+    void aGatewaysNewerSetsRewriteItsCallTheMonitorHasNotTakenYetAndGoAloneOnceItHas() {
+        monitorMailbox(16);
+        ThrottleOutbox outbox = outbox();
+        outbox.enqueue(GATEWAY, sets(3));
+        outbox.flush(caller);
+        outbox.enqueue(GATEWAY, List.of(set(2, 6, 999), set(4, 6, 444)));
+        assertThat(outbox.flush(caller)).isEqualTo(1);
+        assertThat(outbox.merged()).isEqualTo(1);
+        assertThat(outbox.posted()).as("one call in the mailbox, rewritten").isEqualTo(1);
+
+        List<String> seen = new ArrayList<>();
+        ThrottleSetReader reader = new ThrottleSetReader();
+        monitor.poll(request -> {
+            reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+            for (int i = 0; i < reader.volumeCount(); i++) {
+                seen.add(reader.volume(i).volumeId() + "@" + reader.volume(i).version() + ":" + reader.volume(i).iopsLimit());
+            }
+            // Taken, not answered yet: the monitor is talking to the gateway.
+            request.defer();
+        }, 1_000);
+        assertThat(seen).as("the latest set of every volume, once").containsExactly("1@5:100", "2@6:999", "3@5:300", "4@6:444");
+
+        outbox.enqueue(GATEWAY, List.of(set(1, 7, 111)));
+        assertThat(outbox.flush(caller)).isEqualTo(1);
+        assertThat(outbox.merged()).as("the monitor had taken the call: nothing to rewrite").isEqualTo(1);
+        assertThat(outbox.posted()).isEqualTo(2);
+        assertThat(monitorAnswers(MailboxOpcodes.THROTTLE_ACKED)).containsExactly(List.of(1));
+        caller.pollReplies(outbox::onReply, 100);
+        assertThat(outbox.acked()).isEqualTo(1);
+        assertThat(outbox.inFlight()).as("the deferred call is still the monitor's").isEqualTo(1);
+        assertThat(undelivered).isEmpty();
+    }
+
+    private static ThrottleParams set(int volumeId, long version, long iopsLimit) {
+        return new ThrottleParams(volumeId, version, 1, iopsLimit, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
 }
