@@ -120,18 +120,8 @@ class HandshakeBoundTest {
                 java.util.concurrent.locks.LockSupport.parkNanos(50_000);
             }
         });
-        // All at once (no ramp, every gateway connecting together), and patient: the test is about the monitor.
-        SimTimings patient = new SimTimings(0, 5_000, 60_000, 250, 1_000, 1_500, 10_000, 3);
-        SimContext fleet = SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(1)
-                .firstGatewayId(1).seed(5).timings(patient).connectsInFlight(GATEWAYS)
-                .tls(SimTls.load(dir.resolve("pki"))).build();
-        try (Simulator sim = Simulator.start(fleet)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (daemon.sessionsInSession() < GATEWAYS) {
-                assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
-                        .isLessThan(deadline);
-                Thread.sleep(20);
-            }
+        try (Simulator sim = Simulator.start(fleet(5))) {
+            awaitEveryGatewayInSession(sim);
             sampling.set(false);
             sampler.join();
             assertThat(sim.snapshot().total().get(io.sluice.sim.SimCounter.HANDSHAKE_TIMEOUTS))
@@ -179,17 +169,8 @@ class HandshakeBoundTest {
         // Before the share, these four would have held all four places for a deadline each while the fleet queued.
         await(() -> daemon.handshakesInProgress() == 1 && daemon.handshakesWaiting() == silent - 1);
 
-        SimTimings patient = new SimTimings(0, 5_000, 60_000, 250, 1_000, 1_500, 10_000, 3);
-        SimContext fleet = SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(1)
-                .firstGatewayId(1).seed(6).timings(patient).connectsInFlight(GATEWAYS)
-                .tls(SimTls.load(dir.resolve("pki"))).build();
-        try (Simulator sim = Simulator.start(fleet)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (daemon.sessionsInSession() < GATEWAYS) {
-                assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
-                        .isLessThan(deadline);
-                Thread.sleep(20);
-            }
+        try (Simulator sim = Simulator.start(fleet(6))) {
+            awaitEveryGatewayInSession(sim);
             assertThat(sim.snapshot().total().get(io.sluice.sim.SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
         }
         assertThat(daemon.counters().handshakesWaited()).as("only the silent address's connections ever waited")
@@ -224,6 +205,26 @@ class HandshakeBoundTest {
         }
         assertThat(daemon.counters().handshakesWaited()).isEqualTo(1);
         assertThat(daemon.counters().handshakeTimeouts()).as("nobody was closed for time spent waiting").isZero();
+    }
+
+    /**
+     * The fleet, arriving all at once (no ramp, every gateway connecting together), and patient: these tests are
+     * about the monitor. Each simulated gateway connects from its own loopback address.
+     */
+    private SimContext fleet(long seed) throws Exception {
+        SimTimings patient = new SimTimings(0, 5_000, 60_000, 250, 1_000, 1_500, 10_000, 3);
+        return SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(1)
+                .firstGatewayId(1).seed(seed).timings(patient).connectsInFlight(GATEWAYS)
+                .tls(SimTls.load(dir.resolve("pki"))).build();
+    }
+
+    private void awaitEveryGatewayInSession(Simulator sim) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (daemon.sessionsInSession() < GATEWAYS) {
+            assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     /** Reads (and drops) whatever the monitor sends until it closes the connection; true when it did. */

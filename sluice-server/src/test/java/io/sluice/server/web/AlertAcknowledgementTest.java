@@ -3,11 +3,7 @@ package io.sluice.server.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.ApiClient;
-import io.sluice.web.harness.Backend;
-import io.sluice.web.harness.WebTestBase;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,18 +12,8 @@ import org.junit.jupiter.api.Test;
  * An alert the SLA services raise, listed and acknowledged through the web by the database manager's
  * id, next to one the services never held: each acknowledgement reaches its own alert.
  */
-class AlertAcknowledgementTest extends WebTestBase {
+class AlertAcknowledgementTest extends RealWebTestBase {
     private static final String RAISED_KEY = "latency:volume-9";
-
-    @Override
-    protected Backend startBackend(Path mailboxDir, String serverName) {
-        return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
-    }
 
     @Test
     void acknowledgementsReachTheAlertTheDatabaseIdNames() throws Exception {

@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
-import io.sluice.web.harness.Backend;
-import io.sluice.web.harness.WebTestBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,20 +26,10 @@ import org.junit.jupiter.api.Timeout;
  * enrolled), and checks what the server then holds.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ApiExamplesTest extends WebTestBase {
+class ApiExamplesTest extends RealWebTestBase {
     private static final Path DOC = Path.of("..", "docs", "api.md").toAbsolutePath().normalize();
     private static final Pattern RECIPE = Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```sh\\n(.*?)```", Pattern.DOTALL);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @Override
-    protected Backend startBackend(Path mailboxDir, String serverName) {
-        return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
-    }
 
     @Test
     void theDocumentedExamplesWorkAsWritten() throws Exception {

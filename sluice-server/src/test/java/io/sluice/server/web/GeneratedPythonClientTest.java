@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.ApiClient;
-import io.sluice.web.harness.Backend;
-import io.sluice.web.harness.WebTestBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,22 +24,12 @@ import org.junit.jupiter.api.Timeout;
  * needs only urllib3 and python-dateutil, which Debian packages (docs/api.md says why).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
-class GeneratedPythonClientTest extends WebTestBase {
+class GeneratedPythonClientTest extends RealWebTestBase {
     /** Debian's interpreter, which sees the python3-urllib3 and python3-dateutil packages (not a pyenv one). */
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Path GENERATOR = Path.of("target", "openapi-generator", "openapi-generator-cli.jar");
     private static final Path PROGRAM = Path.of("src", "test", "python", "sla_through_generated_client.py");
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @Override
-    protected Backend startBackend(Path mailboxDir, String serverName) {
-        return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
-    }
 
     @Test
     void aClientGeneratedFromTheServedDocumentCreatesAnSlaAndReadsItsCompliance() throws Exception {

@@ -1,7 +1,9 @@
-package io.sluice.gateway.backend;
+package io.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.gateway.backend.UpstreamAddress;
+import io.sluice.gateway.backend.UpstreamNbdBackend;
 import io.sluice.gateway.nbd.NbdError;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -34,7 +36,7 @@ class UpstreamReconnectTest {
 
     @BeforeEach
     void upstream() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("nbdkit"), "nbdkit is not installed");
+        Tools.require("nbdkit");
         socket = dir.resolve("kit.sock");
         image = dir.resolve("disk.img");
         byte[] content = new byte[4 * MIB];
@@ -113,9 +115,5 @@ class UpstreamReconnectTest {
             Thread.sleep(20);
         }
         return process;
-    }
-
-    private static boolean onPath(String tool) {
-        return java.util.stream.Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 }

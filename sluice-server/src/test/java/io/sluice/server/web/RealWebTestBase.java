@@ -1,0 +1,22 @@
+package io.sluice.server.web;
+
+import io.sluice.web.WebContext;
+import io.sluice.web.harness.Backend;
+import io.sluice.web.harness.WebTestBase;
+import java.nio.file.Path;
+
+/**
+ * A web role in front of the real database manager, SLA services and monitor ({@link RealBackend}), with the
+ * call timeout those processes need; for tests that exist only against the real roles.
+ */
+abstract class RealWebTestBase extends WebTestBase {
+    @Override
+    protected Backend startBackend(Path mailboxDir, String serverName) {
+        return new RealBackend(mailboxDir, serverName);
+    }
+
+    @Override
+    protected WebContext context(Path mailboxDir, String serverName) {
+        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
+    }
+}
