@@ -76,8 +76,13 @@ public final class MonitorDaemon implements AutoCloseable {
     private final LoopWatch acceptorWatch = new LoopWatch("monitor-acceptor");
     private final LoopWatch conductorWatch = new LoopWatch("monitor-conductor");
     private volatile boolean running = true;
-    /** The most recent reason a connection was closed; for tests and status. */
-    volatile String lastCloseReason;
+    /**
+     * Why the most recent connections were closed, newest last. A list rather than the last one alone: sessions
+     * close on different threads, so a neighbour's end of stream may be recorded after the close a caller waits for.
+     */
+    private final java.util.concurrent.ConcurrentLinkedDeque<String> recentCloseReasons =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int RECENT_CLOSE_REASONS = 64;
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
@@ -460,8 +465,21 @@ public final class MonitorDaemon implements AutoCloseable {
         if (wasCurrent) {
             reportState(session.gatewayId, GatewayState.DISCONNECTED, 0);
         }
-        lastCloseReason = reason;
+        recentCloseReasons.addLast(reason);
+        while (recentCloseReasons.size() > RECENT_CLOSE_REASONS) {
+            recentCloseReasons.pollFirst();
+        }
         LOG.log(System.Logger.Level.DEBUG, "closed {0}: {1}", session, reason);
+    }
+
+    /** Whether one of the recently closed connections was closed for a reason containing {@code text}. */
+    boolean closedFor(String text) {
+        return recentCloseReasons.stream().anyMatch(reason -> reason.contains(text));
+    }
+
+    /** The reasons the most recent connections were closed, oldest first. */
+    java.util.List<String> recentCloseReasons() {
+        return java.util.List.copyOf(recentCloseReasons);
     }
 
     void completeThrottle(long handle, int status, ParamWriter result) {

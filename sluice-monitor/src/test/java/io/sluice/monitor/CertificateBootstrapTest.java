@@ -210,7 +210,7 @@ class CertificateBootstrapTest {
             }
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> String.valueOf(daemon.lastCloseReason).contains("OVERSIZE"));
+        await(() -> daemon.closedFor("OVERSIZE"));
         assertThat(daemon.counters().certificatesIssued()).isZero();
         try (TestGateway gw = enrolling(7)) {
             assertThat(gw.enroll(key(7), TOKEN, request("gateway-7")).reason()).as("the token was not used").isEqualTo(AuthReason.NONE);
@@ -227,7 +227,7 @@ class CertificateBootstrapTest {
             gw.sendVolumes();
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> String.valueOf(daemon.lastCloseReason).contains("BEFORE_AUTHENTICATION"));
+        await(() -> daemon.closedFor("BEFORE_AUTHENTICATION"));
         assertThat(daemon.sessionsInSession()).isZero();
     }
 
@@ -262,7 +262,7 @@ class CertificateBootstrapTest {
                 TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-7"));
                 assertThat(answer.reason()).isEqualTo(AuthReason.REVOKED);
             } catch (java.io.IOException closed) {
-                assertThat(daemon.lastCloseReason).isEqualTo("certificate revoked");
+                await(() -> daemon.closedFor("certificate revoked"));
             }
             assertThat(daemon.counters().certificatesIssued()).isEqualTo(issued);
         }

@@ -226,7 +226,7 @@ class MonitorDaemonTest {
             assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
                     .isInstanceOf(java.io.IOException.class);
         }
-        await(() -> "too many volume names".equals(daemon.lastCloseReason));
+        await(() -> daemon.closedFor("too many volume names"));
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 2;

@@ -78,7 +78,7 @@ class PreAuthLimitsTest {
             }
             await(() -> daemon.unauthenticatedConnections() == 0);
             assertThat(daemon.counters().handshakeTimeouts()).isEqualTo(5);
-            await(() -> "handshake not finished in time".equals(daemon.lastCloseReason));
+            await(() -> daemon.closedFor("handshake not finished in time"));
             try (TestGateway again = new TestGateway(daemon.address(), 1)) {
                 assertThat(again.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             }
@@ -97,8 +97,7 @@ class PreAuthLimitsTest {
                 .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1).putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1);
         channel.write(header);
         assertThat(endOfStream(channel)).isTrue();
-        await(() -> daemon.lastCloseReason != null);
-        assertThat(daemon.lastCloseReason).startsWith("bad frame: OVERSIZE (1048576)");
+        await(() -> daemon.closedFor("bad frame: OVERSIZE (1048576)"));
         assertThat(daemon.counters().handshakeTimeouts()).isZero();
     }
 
@@ -108,8 +107,7 @@ class PreAuthLimitsTest {
             gw.answerPoll(1);
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> daemon.lastCloseReason != null);
-        assertThat(daemon.lastCloseReason).startsWith("bad frame: BEFORE_AUTHENTICATION");
+        await(() -> daemon.closedFor("bad frame: BEFORE_AUTHENTICATION"));
     }
 
     private SocketChannel connectFrom(String address) throws IOException {

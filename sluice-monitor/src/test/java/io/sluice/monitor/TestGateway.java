@@ -164,7 +164,7 @@ final class TestGateway implements AutoCloseable {
 
     /** Why the monitor ended the connection, for assertion messages. */
     static String describe(MonitorDaemon daemon) {
-        return "last close reason: " + daemon.lastCloseReason;
+        return "recent close reasons: " + daemon.recentCloseReasons();
     }
 
     /** Reads frames until one of {@code type} arrives, answering polls and throttle sets on the way. */
