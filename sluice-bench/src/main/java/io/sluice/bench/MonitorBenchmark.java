@@ -65,6 +65,14 @@ final class MonitorBenchmark implements Callable<Integer> {
                     + "lets every gateway connect at once")
     int connectsInFlight;
 
+    @Option(names = "--sweep-pair", description = "only Sluice and Netty at 10k and 19k, 5 sweeps each, and the two "
+            + "sweep_vs_netty ratios: the quick run's sweep rows alone, for repeated before/after runs")
+    boolean sweepPair;
+
+    @Option(names = "--monitor-jfr", paramLabel = "DIR",
+            description = "record each Sluice monitor JVM with JFR (settings=profile) into DIR/sluice-<gateways>.jfr")
+    Path monitorJfr;
+
     /** How fast the fleet arrives in {@code --tls-pair} runs: all at once, as after a monitor restart. */
     static final int BURST_RAMP_MILLIS = 2_500;
 
@@ -87,6 +95,9 @@ final class MonitorBenchmark implements Callable<Integer> {
         Files.writeString(secret, "monitor-benchmark-deployment-secret-0123456789");
         if (tlsPairSizes != null) {
             return tlsPairs(secret);
+        }
+        if (sweepPair) {
+            return sweepPair(secret);
         }
         List<Integer> sizes = quick ? List.of(10_000, LARGEST) : List.of(1_000, 5_000, 10_000, LARGEST);
         int sweeps = quick ? 5 : 20;
@@ -176,6 +187,42 @@ final class MonitorBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --sweep-pair}: Sluice then Netty at 10k and at 19k, as the quick run measures them. */
+    private Integer sweepPair(Path secret) throws Exception {
+        int sweeps = 5;
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (int n : List.of(10_000, LARGEST)) {
+                for (String kind : QUICK_LARGEST_KINDS) {
+                    try {
+                        rows.add(run(kind, n, Math.max(1_000, n / 4), sweeps, secret));
+                    } catch (Exception e) {
+                        rows.add(Row.failed(kind, n, e));
+                    }
+                    System.err.println("  " + rows.getLast() + "  load " + loadAverage());
+                }
+            }
+        } finally {
+            deleteSecretAndPki(secret);
+        }
+        System.out.printf(Locale.ROOT, "%nmonitor benchmark (sweep pair): %d sweeps each, %d cores%n", sweeps,
+                Runtime.getRuntime().availableProcessors());
+        printHeader();
+        rows.forEach(MonitorBenchmark::printRow);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "monitor");
+        json.put("mode", "sweep-pair");
+        json.put("sweep_p50_ms_10k", round(find(rows, "sluice", 10_000).p50Ms()));
+        json.put("sweep_vs_netty_10k", round(find(rows, "sluice", 10_000).p50Ms() / find(rows, "netty", 10_000).p50Ms()));
+        json.put("sweep_p50_ms_19k", round(find(rows, "sluice", LARGEST).p50Ms()));
+        json.put("sweep_vs_netty_19k", round(find(rows, "sluice", LARGEST).p50Ms() / find(rows, "netty", LARGEST).p50Ms()));
+        json.put("cpu_ms_per_sweep_10k", round(find(rows, "sluice", 10_000).cpuMsPerSweep()));
+        json.put("cpu_vs_netty_10k", round(find(rows, "sluice", 10_000).cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
+        System.out.println();
+        System.out.println(JsonLine.of(json));
+        return 0;
+    }
+
     /** The 1-minute load average, as the rows print it: the machine is shared, and ratios move with it. */
     private static String loadAverage1m() {
         return loadAverage().split(" ")[0];
@@ -195,7 +242,8 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
-        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight)) {
+        Path jfr = monitorJfr != null && kind.startsWith("sluice") ? monitorJfr.resolve(kind + "-" + n + ".jfr") : null;
+        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight, jfr)) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -238,19 +286,24 @@ final class MonitorBenchmark implements Callable<Integer> {
         final long connectCpuNanos;
 
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret) throws Exception {
-            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0);
+            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0, null);
         }
 
-        /** {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults. */
+        /**
+         * {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults;
+         * {@code jfr}: where the monitor JVM records a JFR profile, or null for none.
+         */
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret, int handshakeBound,
-             int connectsInFlight) throws Exception {
+             int connectsInFlight, Path jfr) throws Exception {
             // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
             Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
             boolean tls = kind.equals("sluice-tls");
             if (tls && !Files.exists(pki.resolve(CertificateAuthority.KEY_FILE))) {
                 CertificateAuthority.create(pki, "Sluice bench CA", EpochClock.system());
             }
-            server = java(BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
+            server = java(jfr == null ? List.of() : List.of("-Xlog:jfr+startup=off",
+                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"),
+                    BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
                     Long.toString(pollIntervalMillis), pki.toString(), Integer.toString(handshakeBound)).start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -274,7 +327,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                     simArgs.addAll(List.of("--connects-in-flight", Integer.toString(connectsInFlight)));
                 }
                 long simStart = System.nanoTime();
-                simProcess = java("io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
+                simProcess = java(List.of(), "io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 // Full TLS handshakes go through at about a hundred a second on two shared cores: a big fleet needs longer.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(tls ? Math.max(120, gateways / 25) : 120);
@@ -293,9 +346,11 @@ final class MonitorBenchmark implements Callable<Integer> {
             sim = simProcess;
         }
 
-        private static ProcessBuilder java(String main, String... args) {
+        private static ProcessBuilder java(List<String> jvmOptions, String main, String... args) {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-Xss512k", "-cp", System.getProperty("java.class.path"), main));
+                    "--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-Xss512k"));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
             cmd.addAll(List.of(args));
             return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         }

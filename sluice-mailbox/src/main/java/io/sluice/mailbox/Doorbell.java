@@ -1,26 +1,38 @@
 package io.sluice.mailbox;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The counting-semaphore half of the mailbox (Fig. 5, steps 534 and 564): a sequence word and a
- * waiter count in shared memory. A ringer only touches the sequence and makes a system call when the
- * waiter count says someone may be asleep, so a busy peer costs one shared read per ring.
+ * waiter count in shared memory. The sequence's low bit says a waiter may be asleep on its current
+ * value ("armed"). A ringer makes a system call only when it finds the bit set and is the one to clear
+ * it, so however many calls are posted while the callee is awake (or already woken and not yet running)
+ * the ringers touch nothing but one shared read each, and one sleep costs at most one wake.
  *
- * <p>Lost-wakeup argument: the waiter increments {@code waiters}, reads {@code seq}, re-checks for
- * work and only then sleeps on {@code seq}. The ringer publishes work, then reads {@code waiters}.
- * All four are sequentially consistent, so either the ringer sees the waiter (and bumps {@code seq},
- * which makes the sleep return at once or wakes it) or the waiter's re-check sees the work.
+ * <p>Lost-wakeup argument: a waiter arms the sequence (a CAS setting the bit, or a read that finds it
+ * set), re-checks for work and only then sleeps on that odd value. A ringer publishes work, then reads
+ * the sequence. All are sequentially consistent, so either the ringer's read comes after the arming
+ * (it sees the bit and it, or the ringer whose increment beat its CAS, moves the sequence to the next
+ * even value and wakes every sleeper on the odd one; a sleeper not yet in the kernel finds the word
+ * changed and returns) or before it (then the waiter's re-check, later still, sees the work). Only
+ * ringers change an odd sequence, only waiters an even one.
+ *
+ * <p>{@code waiters} counts the threads inside {@link Waiter#await} (for inspection: a benchmark waits for
+ * a sleeping callee); ringers do not read it.
  */
 final class Doorbell {
     private static final long PARK_MIN_NANOS = 20_000;
     private static final long PARK_MAX_NANOS = 1_000_000;
+    private static final int ARMED = 1;
 
     private final SharedMemory memory;
     private final long seqOffset;
     private final long waitersOffset;
     private final long seqAddress;
+    /** Wakes this process made (rings that found a waiter armed); for tests and inspection. */
+    private final LongAdder wakes = new LongAdder();
 
     Doorbell(SharedMemory memory, long seqOffset, long waitersOffset) {
         this.memory = memory;
@@ -31,12 +43,26 @@ final class Doorbell {
 
     /** Call after publishing work. */
     void ring() {
-        if (memory.getIntVolatile(waitersOffset) > 0) {
-            memory.getAndAddInt(seqOffset, 1);
+        int seq = memory.getIntVolatile(seqOffset);
+        // A failed CAS means another ringer moved the sequence on after this one's work was published: it wakes.
+        if ((seq & ARMED) != 0 && memory.casInt(seqOffset, seq, seq + 1)) {
+            wakes.increment();
             if (Futex.AVAILABLE) {
                 Futex.wake(seqAddress, Integer.MAX_VALUE);
             }
         }
+    }
+
+    /** Sets the armed bit unless it is set; the odd value a waiter may sleep on. */
+    private int arm() {
+        int seq = memory.getIntVolatile(seqOffset);
+        while ((seq & ARMED) == 0) {
+            if (memory.casInt(seqOffset, seq, seq | ARMED)) {
+                return seq | ARMED;
+            }
+            seq = memory.getIntVolatile(seqOffset);
+        }
+        return seq;
     }
 
     /** How one thread sleeps on this doorbell; not shared between threads. */
@@ -50,7 +76,7 @@ final class Doorbell {
         void await(long timeoutNanos, java.util.function.BooleanSupplier workPending) {
             memory.getAndAddInt(waitersOffset, 1);
             try {
-                int seq = memory.getIntVolatile(seqOffset);
+                int seq = arm();
                 if (workPending.getAsBoolean()) {
                     return;
                 }
@@ -81,5 +107,15 @@ final class Doorbell {
     /** Whether a waiter is registered right now (for tests and inspection). */
     int waiters() {
         return memory.getIntVolatile(waitersOffset);
+    }
+
+    /** Whether a waiter has armed the doorbell and no ring has cleared it yet (for tests and inspection). */
+    boolean armed() {
+        return (memory.getIntVolatile(seqOffset) & ARMED) != 0;
+    }
+
+    /** The wakes this process's rings made: at most one per time a waiter armed the doorbell. */
+    long wakes() {
+        return wakes.sum();
     }
 }
