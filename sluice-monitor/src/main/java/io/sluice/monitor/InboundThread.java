@@ -72,7 +72,7 @@ final class InboundThread implements Runnable {
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
     private final int volumesPerPart = ReportBatchDescriptor.volumesPerEntry(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
-    /** Reports gathered for one services call; posted when full and at the end of each turn of the loop. */
+    /** Reports gathered for one services call; posted when full, when nothing more is ready to read, and before a session departs. */
     private final ReportBatch batch = new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH);
     private final ReportBatch.Dropped dropped;
     private final VolumesAnnouncement announcement = new VolumesAnnouncement();
@@ -90,6 +90,12 @@ final class InboundThread implements Runnable {
      * slot's size is what bounds a batch; this bounds the services' work per call when reports are tiny.
      */
     static final int REPORTS_PER_BATCH = 64;
+    /**
+     * Turns of the loop a batch may wait for more gateways' answers while there is always something ready to
+     * read: a gateway that keeps its socket busy (heartbeats, say) cannot hold the others' reports back longer.
+     */
+    static final int MAX_TURNS_GATHERING = 16;
+    private int turnsGathering;
     /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
     private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
     private volatile long maxProcessingNanos;
@@ -127,7 +133,7 @@ final class InboundThread implements Runnable {
             waitUntilNanos = System.nanoTime() + reportWaitNanos;
             registerPending();
             try {
-                selector.select(100);
+                awaitReadable();
             } catch (IOException e) {
                 throw new UncheckedIOException("inbound selector failed", e);
             }
@@ -145,10 +151,31 @@ final class InboundThread implements Runnable {
                     }
                 }
             }
-            // Before a departing session moves to another pair, so its reports keep their order.
-            postReports();
             releaseDepartures();
         }
+        postReports();
+    }
+
+    /**
+     * Selects the gateways with bytes to read. With reports gathered, it first looks without sleeping: the
+     * gateways that answered meanwhile join the same batch, which goes to the services when it is full or
+     * when nothing more is ready, before this thread sleeps. So one services call (one slot, one doorbell,
+     * one reply) carries what a sweep's answers bring in back to back, not what one turn happened to read.
+     */
+    private void awaitReadable() throws IOException {
+        if (!batch.isEmpty()) {
+            if (turnsGathering < MAX_TURNS_GATHERING && (selector.selectNow() > 0 || !selector.selectedKeys().isEmpty())) {
+                turnsGathering++;
+                return;
+            }
+            postReports();
+            if (!registrations.isEmpty() || !departures.isEmpty()) {
+                // Their wake-up may have been taken by selectNow: do not sleep on them.
+                selector.selectNow();
+                return;
+            }
+        }
+        selector.select(100);
     }
 
     private void releaseDepartures() {
@@ -168,6 +195,10 @@ final class InboundThread implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException("inbound selector failed", e);
             }
+        }
+        if (!departing.isEmpty()) {
+            // Before a departing session moves to another pair, so its reports keep their order.
+            postReports();
         }
         while ((session = departing.poll()) != null) {
             session.schedule();
@@ -643,6 +674,7 @@ final class InboundThread implements Runnable {
             batch.forEachDropped(dropped);
         }
         batch.reset();
+        turnsGathering = 0;
     }
 
     private void protocolViolation(Session session, String what) {
