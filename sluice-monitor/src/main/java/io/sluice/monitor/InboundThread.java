@@ -73,7 +73,8 @@ final class InboundThread implements Runnable {
     private final StatsPart statsPart = new StatsPart();
     private final int volumesPerPart = ReportBatchDescriptor.volumesPerEntry(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     /** Reports gathered for one services call; posted when full, when nothing more is ready to read, and before a session departs. */
-    private final ReportBatch batch = new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH);
+    private final ReportBatch batch = new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH,
+            TURNS_PER_BATCH);
     private final ReportBatch.Dropped dropped;
     private final VolumesAnnouncement announcement = new VolumesAnnouncement();
     private final int volumesPerAnnouncement =
@@ -91,11 +92,17 @@ final class InboundThread implements Runnable {
      */
     static final int REPORTS_PER_BATCH = 64;
     /**
-     * Turns of the loop a batch may wait for more gateways' answers while there is always something ready to
-     * read: a gateway that keeps its socket busy (heartbeats, say) cannot hold the others' reports back longer.
+     * Turns of the loop a batch may wait for more answers: with something always ready to read (a gateway that keeps
+     * its socket busy with heartbeats, say) the other gateways' reports are held back no longer than this.
      */
-    static final int MAX_TURNS_GATHERING = 16;
-    private int turnsGathering;
+    static final int TURNS_PER_BATCH = 16;
+    /**
+     * How long a batch waits for the next gateway's answer. A sweep of 10,000 gateways brings tens of answers a
+     * millisecond, so a batch (about 45 one-volume reports) fills in a few; a report of a quiet moment goes a
+     * millisecond later, against a poll interval of a second. Answers are counted as they are read, so the wait
+     * does not lengthen a sweep.
+     */
+    static final long LINGER_MILLIS = 1;
     /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
     private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
     private volatile long maxProcessingNanos;
@@ -157,25 +164,19 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Selects the gateways with bytes to read. With reports gathered, it first looks without sleeping: the
-     * gateways that answered meanwhile join the same batch, which goes to the services when it is full or
-     * when nothing more is ready, before this thread sleeps. So one services call (one slot, one doorbell,
-     * one reply) carries what a sweep's answers bring in back to back, not what one turn happened to read.
+     * Selects the gateways with bytes to read. With reports gathered, it waits at most {@link #LINGER_MILLIS} for
+     * more: the gateways that answer meanwhile join the same batch, which goes to the services when it is full,
+     * when that wait ends with nothing to read (or a wake-up), or after {@link #TURNS_PER_BATCH} turns. So one
+     * services call (one slot, one doorbell that may wake the services, one reply that may wake the drain thread)
+     * carries what a sweep's answers bring in over a millisecond, not what one turn happened to find ready. The
+     * thread then does not sleep: a wake-up the short wait took (a registration, a departure) is seen next turn.
      */
     private void awaitReadable() throws IOException {
-        if (!batch.isEmpty()) {
-            if (turnsGathering < MAX_TURNS_GATHERING && (selector.selectNow() > 0 || !selector.selectedKeys().isEmpty())) {
-                turnsGathering++;
-                return;
-            }
+        if (batch.isEmpty()) {
+            selector.select(100);
+        } else if (!batch.mayWaitAnotherTurn() || selector.select(LINGER_MILLIS) == 0) {
             postReports();
-            if (!registrations.isEmpty() || !departures.isEmpty()) {
-                // Their wake-up may have been taken by selectNow: do not sleep on them.
-                selector.selectNow();
-                return;
-            }
         }
-        selector.select(100);
     }
 
     private void releaseDepartures() {
@@ -674,7 +675,6 @@ final class InboundThread implements Runnable {
             batch.forEachDropped(dropped);
         }
         batch.reset();
-        turnsGathering = 0;
     }
 
     private void protocolViolation(Session session, String what) {

@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
  * The reports an inbound thread has gathered for its next {@code SERVICES_STATS_BATCH} call
  * ({@link ReportBatchDescriptor}): STATS frames (or parts of them, {@link StatsPart}) in the order the
  * thread read them, bounded by a services slot's size and by {@code maxEntries}. The thread posts it when
- * it is full and at the end of every turn of its loop, so no report waits for others to fill it. One per
+ * it is full, when a wait of at most a millisecond for more answers brings none, or after {@code maxTurns} turns
+ * of its loop, so no report waits long for others to fill it. One per
  * inbound thread, reused; nothing is allocated per report.
  */
 final class ReportBatch implements ParamWriter {
@@ -24,11 +25,17 @@ final class ReportBatch implements ParamWriter {
     private final ByteBuffer view;
     private final ReportBatchWriter writer;
     private final StatsReader entry = new StatsReader();
+    private final int maxTurns;
     private int length;
     private int framesEnded;
+    private int turnsWaited;
 
-    /** @param capacity a services slot's parameter capacity; @param maxEntries entries per batch at most */
-    ReportBatch(int capacity, int maxEntries) {
+    /**
+     * @param capacity a services slot's parameter capacity; @param maxEntries entries per batch at most;
+     * @param maxTurns turns of the inbound loop a batch may wait for more reports
+     */
+    ReportBatch(int capacity, int maxEntries, int maxTurns) {
+        this.maxTurns = maxTurns;
         byte[] bytes = new byte[capacity];
         this.staging = MemorySegment.ofArray(bytes);
         this.view = ByteBuffer.wrap(bytes);
@@ -48,6 +55,15 @@ final class ReportBatch implements ParamWriter {
         if (endsFrame) {
             framesEnded++;
         }
+        return true;
+    }
+
+    /** Counts one more turn of waiting for reports; false once the batch has waited {@code maxTurns}: post it. */
+    boolean mayWaitAnotherTurn() {
+        if (turnsWaited >= maxTurns) {
+            return false;
+        }
+        turnsWaited++;
         return true;
     }
 
@@ -89,6 +105,7 @@ final class ReportBatch implements ParamWriter {
     void reset() {
         writer.reset();
         framesEnded = 0;
+        turnsWaited = 0;
         length = 0;
     }
 }
