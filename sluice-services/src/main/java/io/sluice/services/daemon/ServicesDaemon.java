@@ -142,9 +142,9 @@ public final class ServicesDaemon implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * The services with the server's mailboxes in {@code mailboxDir} named {@code <name>-<suffix>}
-     * ({@link ServerMailboxes}); with {@code dbForwarding} they talk to the database manager's mailbox
-     * {@code <name>-db} whenever it exists.
+     * The services with the mailboxes of the server {@code name} under {@code mailboxDir}
+     * ({@link ServerMailboxes#file}); with {@code dbForwarding} they talk to the database manager's mailbox
+     * {@code db} whenever it exists.
      */
     public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, long intervalMillis,
                                        EpochClock clock, boolean dbForwarding) {
