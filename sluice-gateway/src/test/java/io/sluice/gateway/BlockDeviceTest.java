@@ -155,6 +155,21 @@ class BlockDeviceTest {
     }
 
     @Test
+    void nbdcopyIntoTheDeviceWritesItsDataAndItsZeroes() throws Exception {
+        // The device as it is, with new data at 50 MiB and a run of zeroes over old data at 12 MiB, which
+        // nbdcopy sends as (fast) zeroing requests rather than writes.
+        byte[] wanted = readDevice(0, SIZE);
+        byte[] fresh = new byte[2 * MIB];
+        new Random(50).nextBytes(fresh);
+        System.arraycopy(fresh, 0, wanted, 50 * MIB, fresh.length);
+        Arrays.fill(wanted, 12 * MIB, 13 * MIB, (byte) 0);
+        Path source = Files.write(dir.resolve("source.raw"), wanted);
+        Tools.Result copy = Tools.run(120, "nbdcopy", "--flush", source.toString(), gateway.uri("dev"));
+        assertThat(copy.ok()).as(copy.output()).isTrue();
+        assertThat(Arrays.equals(readDevice(0, SIZE), wanted)).as("the device holds the source").isTrue();
+    }
+
+    @Test
     void aTrimOfTheDeviceGivesTheLoopFileItsSpaceBack() throws Exception {
         int at = 40 * MIB;
         Tools.Result written = Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x3c " + at + " 4M",
