@@ -1,9 +1,10 @@
 package io.sluice.monitor;
 
 /**
- * How many inbound/outbound thread pairs n gateways need (seed 004): a thread can serve as many
- * gateways in one scheduler time quantum Tthr as fit at the worst per-gateway processing time Tptmax,
- * so pairs = Roundup(n / ((Tthr * 1000) / Tptmax)), and never more than one pair per core.
+ * How many inbound/outbound thread pairs n gateways need (docs/design.md, "The monitor's thread pairs"):
+ * a thread can serve as many gateways in one scheduler time quantum Tthr as fit at the worst per-gateway
+ * processing time Tptmax, so pairs = Roundup(n / ((Tthr * 1000) / Tptmax)), and never more than one pair
+ * per core.
  */
 public final class ThreadPairSizing {
     /** Linux's time slice for a user thread starts around 10 ms. */

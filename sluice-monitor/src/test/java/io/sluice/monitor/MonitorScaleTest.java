@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The system test of issue 3: a thousand simulated gateways on loopback against the real daemon and
+ * The monitor's scale test: a thousand simulated gateways on loopback against the real daemon and
  * real mailboxes. Every poll of a healthy gateway is answered, every throttle set is delivered and
  * acknowledged, misbehaving gateways are isolated, and wrongly-keyed or unapproved ones get nothing.
  */
