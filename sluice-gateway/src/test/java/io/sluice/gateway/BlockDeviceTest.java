@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A block device (a loop device over the sparse image of issue 18) behind the gateway, with the tools
- * of SparseImageTest: block status says every extent is allocated data, as nbdkit's file plugin says on
- * the same device (Linux cannot tell which blocks of a device hold data, see FileBackend#blockStatus);
+ * A block device (a loop device over a 64 MiB sparse image holding 4 MiB of data) behind the gateway,
+ * with the tools of SparseImageTest: block status says every extent is allocated data, as nbdkit's file
+ * plugin says on the same device (Linux cannot tell which blocks of a device hold data, see
+ * FileBackend#blockStatus);
  * copies out of it are exact; TRIM and WRITE_ZEROES reach the device, aligned or not, and read back as
  * zeroes while the bytes around them stay.
  */
