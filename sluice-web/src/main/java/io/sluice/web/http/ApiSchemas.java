@@ -2,8 +2,10 @@ package io.sluice.web.http;
 
 import static io.sluice.web.http.SchemaNodes.enumOf;
 import static io.sluice.web.http.SchemaNodes.long64;
+import static io.sluice.web.http.SchemaNodes.nullable;
 import static io.sluice.web.http.SchemaNodes.object;
 import static io.sluice.web.http.SchemaNodes.required;
+import static io.sluice.web.http.SchemaNodes.string;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,9 +15,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * documents, compliance, gateways and the problem every route may answer here, the account, monitoring
  * and operations shapes in {@link AccountSchemas}, {@link MonitoringSchemas} and {@link OperationsSchemas}
  * (the shapes of sluice-protocol/JSON-CALLS.md as the handlers pass them on). Every route names its
- * request and result schemas with {@link Routes#schemas}. The gateway fields the server may send as null
- * are left untyped here (the newer shapes say {@code nullable}), and every object admits more properties,
- * so a client generated from the document accepts the fields a newer server adds.
+ * request and result schemas with {@link Routes#schemas}. Fields the server may send as null say
+ * {@code nullable}, and every object admits more properties, so a client generated from the document
+ * accepts the fields a newer server adds.
  */
 public final class ApiSchemas {
     public static final String PROBLEM = "Problem";
@@ -91,9 +93,14 @@ public final class ApiSchemas {
         ObjectNode gateway = object(schemas.putObject(GATEWAY));
         gateway.putObject("gatewayId").put("type", "integer").put("format", "int64");
         enumOf(gateway.putObject("state"), "APPROVED", "PENDING", "REVOKED", "REJECTED");
-        for (String s : new String[] {"name", "address", "keyHash", "lastSeen", "updatedAt", "live"}) {
-            gateway.putObject(s).put("description", "null when not known");
+        for (String s : new String[] {"name", "address", "keyHash"}) {
+            nullable(string(gateway.putObject(s))).put("description", "null when not known");
         }
+        nullable(long64(gateway.putObject("lastSeen"))).put("description", "epoch milliseconds, null when never seen");
+        long64(gateway.putObject("updatedAt"));
+        // A reference cannot be nullable in OpenAPI 3.0: what the services heard from the gateway, as an object.
+        nullable(gateway.putObject("live").put("type", "object").put("additionalProperties", true))
+                .put("description", "the SLA services' view (state, since, volumes), null when they have not heard from it");
         required(schemas.get(GATEWAY), "gatewayId", "state");
         ObjectNode gateways = object(schemas.putObject(GATEWAYS));
         gateways.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + GATEWAY);
@@ -160,7 +167,7 @@ public final class ApiSchemas {
         required(schemas.get(doc(kind)), "name", "version");
         ObjectNode list = object(schemas.putObject(list(kind)));
         list.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + doc(kind));
-        list.putObject("next").put("description", "the cursor for the next page (after=), null at the end");
+        nullable(string(list.putObject("next"))).put("description", "the cursor for the next page (after=), null at the end");
         required(schemas.get(list(kind)), "items");
     }
 }
