@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Real answers hold to the served OpenAPI document: the web server in front of the real database manager,
  * SLA services and monitor, a gateway reporting one volume steadily, and a call to each kind of route
- * (sign-in, users, tokens, the three document kinds, gateways, volumes and their history, the live views,
- * compliance, alerts, forecasts, health, audit, the document itself), every 2xx JSON answer checked against
- * the schema the document gives for it and every body sent against the request schema.
+ * (sign-in, users, tokens, the three document kinds, gateways and their actions, volumes and their history,
+ * the live views, compliance, alerts, forecasts, health, audit, the document itself), every 2xx JSON answer
+ * checked against the schema the document gives for it and every body sent against the request schema.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OpenApiContractTest extends RealWebTestBase {
@@ -87,6 +87,13 @@ class OpenApiContractTest extends RealWebTestBase {
 
         call("GET", "/api/gateways", "/api/gateways", null, viewer);
         call("POST", "/api/gateways/enrollment-tokens", "/api/gateways/enrollment-tokens", Map.of("note", "contract"), admin);
+        call("POST", "/api/gateways/{gatewayId}/approve", "/api/gateways/" + GATEWAY_ID + "/approve", null, admin);
+        call("POST", "/api/gateways/{gatewayId}/reject", "/api/gateways/" + (GATEWAY_ID + 1) + "/reject", null, admin);
+        call("POST", "/api/gateways/{gatewayId}/revoke", "/api/gateways/" + (GATEWAY_ID + 2) + "/revoke", null, admin);
+        call("POST", "/api/gateways/{gatewayId}/shared-volumes/bind", "/api/gateways/" + GATEWAY_ID + "/shared-volumes/bind",
+                Map.of("name", "contract-shared"), admin);
+        call("POST", "/api/gateways/{gatewayId}/shared-volumes/unbind", "/api/gateways/" + GATEWAY_ID + "/shared-volumes/unbind",
+                Map.of("name", "contract-shared"), admin);
         call("GET", "/api/volumes", "/api/volumes", null, viewer);
         call("GET", "/api/volumes/{volumeId}/history", historyPath(), null, viewer);
         call("GET", "/api/live/volumes", "/api/live/volumes", null, viewer);
@@ -103,7 +110,7 @@ class OpenApiContractTest extends RealWebTestBase {
         call("GET", "/api/openapi.json", "/api/openapi.json", null, Credentials.NONE);
 
         assertThat(failures).isEmpty();
-        assertThat(checked).isEqualTo(36);
+        assertThat(checked).isEqualTo(41);
     }
 
     /** The answers are worth checking once the volume has a live interval and a stored sample. */
