@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * copies out of it are exact; TRIM and WRITE_ZEROES reach the device, aligned or not, and read back as
  * zeroes while the bytes around them stay.
  */
+@Tag("system")
 class BlockDeviceTest {
     private static final int MIB = 1 << 20;
     private static final int SIZE = 64 * MIB;
