@@ -55,6 +55,17 @@ public final class MailboxCaller implements AutoCloseable {
         public int calls() {
             return posted + taken + done;
         }
+
+        /** One line for a role's log: whom this caller succeeded and what it inherited; null when nothing. */
+        public String describe() {
+            if (predecessorPid == 0 && calls() == 0 && corrupt == 0) {
+                return null;
+            }
+            return (predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid)
+                    + (repairedEntry ? " (its entry was corrupt)" : "") + ", generation " + generation + ": "
+                    + calls() + " calls inherited (" + posted + " posted, " + taken + " taken, " + done + " done)"
+                    + (corrupt == 0 ? "" : ", " + corrupt + " corrupt slots left to the watchdog");
+        }
     }
 
     private MailboxCaller(Mailbox mailbox, int callerIndex, long[] inherited, Resumption resumption) {
