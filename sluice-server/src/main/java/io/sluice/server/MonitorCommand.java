@@ -75,6 +75,10 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them by the seeds' formula")
     int pairs;
 
+    @Option(names = "--max-pairs", defaultValue = "0",
+            description = "the most thread pairs the formula may run, beyond the cores if it asks; 0 for four per core")
+    int maxPairs;
+
     @Option(names = "--handshake-timeout", defaultValue = "5000",
             description = "ms a connection has to authenticate before it is closed (default ${DEFAULT-VALUE})")
     long handshakeTimeout;
@@ -141,6 +145,7 @@ final class MonitorCommand implements Callable<Integer> {
                 .withSharedVolumes(sharedVolumeBindings(sharedVolumes))
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
+                .withMaxPairs(maxPairs)
                 .withHandshake(handshakeTimeout, unauthenticatedLimits())
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
