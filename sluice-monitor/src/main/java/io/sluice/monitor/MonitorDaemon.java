@@ -681,15 +681,14 @@ public final class MonitorDaemon implements AutoCloseable {
 
     /**
      * One sizing step: the passes every thread recorded since the last step go into the sizing's window, the sizing
-     * says how many pairs to run ({@link ThreadPairSizing}), and the pairs follow. The passes are drained even with
-     * a fixed count, so the counts never pile up.
+     * says how many pairs to run ({@link ThreadPairSizing}), and the pairs follow. With a fixed count the passes are
+     * cleared, so the counts never pile up.
      */
     private void resizePairs() {
         if (sizing == null) {
-            long[] ignored = new long[ProcessingTimes.BUCKETS];
             for (ThreadPair pair : pairs) {
-                pair.inbound().processingTimes().drainInto(ignored);
-                pair.outbound().processingTimes().drainInto(ignored);
+                pair.inbound().processingTimes().clear();
+                pair.outbound().processingTimes().clear();
             }
             return;
         }

@@ -35,6 +35,13 @@ final class ProcessingTimes {
         }
     }
 
+    /** Forgets what was recorded (a fixed pair count has no use for it). */
+    void clear() {
+        for (int i = 0; i < BUCKETS; i++) {
+            counts.set(i, 0);
+        }
+    }
+
     static int bucketOf(long micros) {
         if (micros < LINEAR) {
             return (int) Math.max(0, micros);
