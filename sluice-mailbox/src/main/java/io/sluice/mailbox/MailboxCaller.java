@@ -58,11 +58,11 @@ public final class MailboxCaller implements AutoCloseable {
 
         /** One line for a role's log: whom this caller succeeded and what it inherited; null when nothing. */
         public String describe() {
-            if (predecessorPid == 0 && calls() == 0 && corrupt == 0) {
+            if (predecessorPid == 0 && !repairedEntry && calls() == 0 && corrupt == 0) {
                 return null;
             }
-            return (predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid)
-                    + (repairedEntry ? " (its entry was corrupt)" : "") + ", generation " + generation + ": "
+            return (repairedEntry ? "took over an entry whose token named no process (corrupt)"
+                    : predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid) + ", generation " + generation + ": "
                     + calls() + " calls inherited (" + posted + " posted, " + taken + " taken, " + done + " done)"
                     + (corrupt == 0 ? "" : ", " + corrupt + " corrupt slots left to the watchdog");
         }

@@ -58,6 +58,7 @@ class CallerRestartTest {
             assertThat(found.done()).isEqualTo(n / 2);
             assertThat(found.posted()).isEqualTo(n - n / 2);
             assertThat(found.corrupt()).isZero();
+            assertThat(mailbox.callerEntry(CALLER).generation()).isEqualTo(2);
             // The other half is answered now, by a callee in its own process, while the successor runs.
             try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
                 callee.awaitLine("READY");
@@ -111,6 +112,17 @@ class CallerRestartTest {
             }
         }
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(255);
+    }
+
+    @Test
+    void anEntryWhoseTokenNamesNoPossibleProcessIsRepairedNotTrusted() {
+        // A token with pid 0: no process has it, so nobody live holds the index.
+        mailbox.memory().putLongVolatile(mailbox.callerEntryOffset(CALLER) + MailboxDescriptor.ENTRY_TOKEN_OFFSET, 12_345L);
+        try (MailboxClient restarted = MailboxClient.resume(mailbox, CALLER, "restarted", r -> { })) {
+            assertThat(restarted.caller().resumption().repairedEntry()).isTrue();
+            assertThat(restarted.caller().resumption().describe()).contains("corrupt");
+            assertThat(mailbox.callerEntry(CALLER).pid()).isEqualTo(ProcessHandle.current().pid());
+        }
     }
 
     private int firstSlotOf(int callerIndex) {
