@@ -187,10 +187,11 @@ final class InboundThread implements Runnable {
     }
 
     private void read(Session session, SelectionKey key) {
-        long start = System.nanoTime();
         if (session.tls != null && !session.tls.isEstablished() && !handshake(session, key)) {
             return;
         }
+        // Timed from here: a TLS handshake is a one-off cost at connection, not the per-poll work Tptmax sizes for.
+        long start = System.nanoTime();
         FrameDecoder decoder = session.decoder;
         boolean more;
         do {
