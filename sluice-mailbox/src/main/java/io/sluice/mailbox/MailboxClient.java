@@ -70,13 +70,14 @@ public final class MailboxClient implements AutoCloseable {
     /**
      * A client for a tool ({@code sluice status}, the demo's reporter): the first caller index from
      * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once
-     * and none takes a role's fixed index.
+     * and none takes a role's fixed index. Replies to calls an earlier tool left on that index are released:
+     * they were another tool's questions.
      */
     public static MailboxClient attachTool(Mailbox mailbox) {
         MailboxException last = null;
         for (int index = ServerMailboxes.CALLER_TOOLS; index < mailbox.geometry().maxCallers(); index++) {
             try {
-                return attach(mailbox, index);
+                return resume(mailbox, index, "mailbox-tool-" + index, reply -> { });
             } catch (MailboxException e) {
                 last = e;
             }
