@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SparseImageTest {
     private static final int MIB = 1 << 20;
     private static final int SIZE = 64 * MIB;
-    /** As in issue 18: 4 MiB of data at 10 MiB of a 64 MiB image. */
+    /** 4 MiB of data at 10 MiB of a 64 MiB image: holes before and after the data. */
     private static final int DATA_AT = 10 * MIB;
     private static final int DATA_LENGTH = 4 * MIB;
 

@@ -9,10 +9,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The caller's side of a mailbox (Fig. 5, steps 530-536 and 568-572). {@link #call} is step one: it
- * locks a free slot, writes the request, rings the callee and returns a handle at once; the calling
- * thread holds nothing afterwards. {@link #pollReplies} is the end of step two: it takes each
- * finished call's result out of its slot and frees the slot.
+ * The caller's side of a mailbox: posting a call and collecting its result (docs/design.md, "The
+ * mailbox's two-step call"). {@link #call} is step one: it locks a free slot, writes the request, rings
+ * the callee and returns a handle at once; the calling thread holds nothing afterwards.
+ * {@link #pollReplies} is the end of step two: it takes each finished call's result out of its slot and
+ * frees the slot.
  *
  * <p>A caller is a logical index (fixed per role) bound to the current process. A restarted process
  * attaching with the same index takes the entry back from its dead predecessor and finds its calls

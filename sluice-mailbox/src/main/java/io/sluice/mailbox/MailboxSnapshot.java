@@ -5,8 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A point-in-time copy of a mailbox for third parties (Fig. 5's "any process may inspect"): header,
- * callee and caller entries, and every slot that is not free. Taken without locks, so each slot is
+ * A point-in-time copy of a mailbox for third parties (any process may inspect a mailbox, since its
+ * slots are the record of every call; docs/design.md, "Inspection and the watchdog"): header, callee
+ * and caller entries, and every slot that is not free. Taken without locks, so each slot is
  * self-consistent only up to its state word; good enough to show and to judge.
  */
 public record MailboxSnapshot(String file, MailboxGeometry geometry, long creatorPid, long createdAt, long epoch,

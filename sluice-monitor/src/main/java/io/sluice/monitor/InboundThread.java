@@ -47,11 +47,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The inbound half of a thread pair (seed 004, Fig. 5): sleeps in the selector until some gateway's
- * bytes arrive, reads whatever is ready, decodes whole frames and acts on them — the handshake,
- * reports handed to the SLA services' mailbox, acknowledgements that finish the services' throttle
- * calls. It never waits for a particular gateway, and a gateway that sends garbage loses only its own
- * connection.
+ * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the
+ * selector until some gateway's bytes arrive, reads whatever is ready, decodes whole frames and acts on
+ * them — the handshake, reports handed to the SLA services' mailbox, acknowledgements that finish the
+ * services' throttle calls. It never waits for a particular gateway, and a gateway that sends garbage
+ * loses only its own connection.
  */
 final class InboundThread implements Runnable {
     private final MonitorDaemon daemon;

@@ -20,7 +20,7 @@ import java.util.Set;
  * @param registryFile         where approvals, revocations and tokens are kept across restarts, or null
  * @param pollIntervalMillis   how often every gateway in session is polled
  * @param missLimit            unanswered polls in a row before a gateway is marked unreachable
- * @param pairs                thread pairs to run, 0 to size them by the seeds' formula at run time
+ * @param pairs                thread pairs to run, 0 to size them at run time ({@link ThreadPairSizing})
  * @param expectedGateways     n for the first sizing, before any gateway has connected
  * @param maxPairs             the most pairs the sizing may run (it may go beyond the cores when the formula asks),
  *                             0 for four per core

@@ -112,7 +112,7 @@ public final class MonitorDaemon implements AutoCloseable {
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
-        // Before any gateway is measured, the first count assumes 200 us a gateway (seed 004's example).
+        // Before any gateway is measured, the first count assumes 200 us a gateway (docs/design.md, "The monitor's thread pairs").
         this.sizing = context.pairs() > 0 ? null : new ThreadPairSizing(
                 ThreadPairSizing.Settings.defaults(context.pairCeiling()),
                 ThreadPairSizing.pairs(context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200));

@@ -19,11 +19,11 @@ import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The outbound half of a thread pair (seed 004, Fig. 5): takes sessions that have something to send,
- * encodes everything pending for one gateway back to back into one buffer and writes it with one
- * non-blocking write (message concatenation). What the socket does not take waits in the session's
- * backlog, written when the selector says the socket is writable; nothing else for that gateway is
- * encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
+ * The outbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): takes sessions that
+ * have something to send, encodes everything pending for one gateway back to back into one buffer and
+ * writes it with one non-blocking write (message concatenation). What the socket does not take waits in
+ * the session's backlog, written when the selector says the socket is writable; nothing else for that
+ * gateway is encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
  */
 final class OutboundThread implements Runnable {
     static final int SCRATCH_BYTES = 256 * 1024;

@@ -1,7 +1,8 @@
 package io.sluice.monitor;
 
 /**
- * How many inbound/outbound thread pairs n gateways need (seed 004): a thread can serve as many gateways in one
+ * How many inbound/outbound thread pairs n gateways need (docs/design.md, "The monitor's thread pairs"): a thread
+ * can serve as many gateways in one
  * scheduler time quantum Tthr as fit at the processing time Tptmax of one gateway, so
  * pairs = Roundup(n / ((Tthr * 1000) / Tptmax)).
  *
@@ -12,7 +13,7 @@ package io.sluice.monitor;
  * of a pair must get round its gateways within the quantum. Too few passes in the window to tell
  * ({@link Settings#minSamples}) keep the count as it is.
  *
- * <p>The count may go beyond the processor count when the formula asks for it (the seed adds pairs per processor),
+ * <p>The count may go beyond the processor count when the formula asks for it (a processor may run several pairs),
  * up to {@link Settings#ceiling}. It grows once the formula has asked for more for {@link Settings#growAfterMillis};
  * it shrinks, one pair at a time, only once even {@link Settings#shrinkHeadroom} more gateways would fit in fewer
  * pairs, and has for {@link Settings#shrinkAfterMillis}: a load that hovers at a boundary does not make pairs come
@@ -69,7 +70,7 @@ public final class ThreadPairSizing {
     }
 
     /**
-     * The seeds' formula: Roundup(n / ((Tthr * 1000) / Tptmax)), at least one pair, and at least one gateway per
+     * The formula: Roundup(n / ((Tthr * 1000) / Tptmax)), at least one pair, and at least one gateway per
      * pair and quantum however slow a gateway is.
      *
      * @param gateways            n, the gateways to serve

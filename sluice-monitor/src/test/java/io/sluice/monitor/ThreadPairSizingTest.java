@@ -7,7 +7,7 @@ import io.sluice.common.ManualEpochClock;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thread-pair count against a manual clock: the seeds' formula, a robust Tptmax from both directions, growth
+ * The thread-pair count against a manual clock: the formula, a robust Tptmax from both directions, growth
  * beyond the cores up to the ceiling, shrinking with hysteresis, and one outlier changing nothing.
  */
 class ThreadPairSizingTest {
@@ -16,7 +16,7 @@ class ThreadPairSizingTest {
 
     @Test
     void theFormulaIsRoundupOfGatewaysOverGatewaysPerQuantum() {
-        // Tthr 10 ms, Tptmax 200 us: 50 gateways a quantum (the seed's example).
+        // Tthr 10 ms, Tptmax 200 us: 50 gateways a quantum.
         assertThat(ThreadPairSizing.pairs(50, 10, 200)).isEqualTo(1);
         assertThat(ThreadPairSizing.pairs(51, 10, 200)).isEqualTo(2);
         assertThat(ThreadPairSizing.pairs(1_000, 10, 200)).isEqualTo(20);

@@ -72,7 +72,7 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--miss-limit", defaultValue = "3", description = "missed polls before unreachable (default ${DEFAULT-VALUE})")
     int missLimit;
 
-    @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them by the seeds' formula")
+    @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them from the measured poll cost")
     int pairs;
 
     @Option(names = "--max-pairs", defaultValue = "0",
