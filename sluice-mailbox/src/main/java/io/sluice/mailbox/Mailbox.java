@@ -578,17 +578,18 @@ public final class Mailbox implements AutoCloseable {
     }
 
     public EntryInfo calleeEntry(int index) {
-        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET));
+        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET), 0);
     }
 
     public EntryInfo callerEntry(int index) {
-        return entryInfo(callerEntryOffset(index), index, 0);
+        return entryInfo(callerEntryOffset(index), index, 0,
+                memory.getLongVolatile(callerEntryOffset(index) + CALLER_GENERATION_OFFSET));
     }
 
-    private EntryInfo entryInfo(long base, int index, long served) {
+    private EntryInfo entryInfo(long base, int index, long served, long generation) {
         return new EntryInfo(index, memory.getLongVolatile(base + ENTRY_TOKEN_OFFSET),
                 memory.getLongVolatile(base + ENTRY_HEARTBEAT_OFFSET),
-                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served);
+                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served, generation);
     }
 
     // ---------------------------------------------------------------- revocation and modification

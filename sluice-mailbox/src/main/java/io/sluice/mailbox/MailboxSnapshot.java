@@ -14,9 +14,9 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
                               long takenAt, List<Party> callees, List<Party> callers, List<Slot> slots,
                               int freeSlots) {
 
-    /** A callee or caller entry. */
+    /** A callee or caller entry; {@code served} is a callee's, {@code generation} a caller's (see {@link EntryInfo}). */
     public record Party(int index, long pid, boolean alive, long heartbeat, long heartbeatAgeMs, long attachedAt,
-                        long served) {
+                        long served, long generation) {
     }
 
     /** A slot that is not free. */
@@ -70,7 +70,7 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
 
     private static Party party(EntryInfo e, long now) {
         return new Party(e.index(), e.pid(), e.alive(), e.heartbeat(), Math.max(0, now - e.heartbeat()),
-                e.attachedAt(), e.served());
+                e.attachedAt(), e.served(), e.generation());
     }
 
     private static long callerToken(Mailbox mailbox, int callerIndex) {

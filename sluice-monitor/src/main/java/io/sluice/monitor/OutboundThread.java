@@ -40,6 +40,8 @@ final class OutboundThread implements Runnable {
     private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final PollWriter pollWriter = new PollWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
+    /** Each encode-and-write pass of one gateway, for the pair sizing (Tptmax, outbound side). */
+    private final ProcessingTimes processingTimes = new ProcessingTimes();
     private volatile boolean running = true;
     private final LoopWatch watch;
 
@@ -52,6 +54,11 @@ final class OutboundThread implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** How long this thread's encode-and-write passes took, one per gateway served; drained by the conductor. */
+    ProcessingTimes processingTimes() {
+        return processingTimes;
     }
 
     void enqueue(Session session) {
@@ -93,12 +100,14 @@ final class OutboundThread implements Runnable {
         Session session;
         while ((session = queue.poll()) != null) {
             session.unschedule();
+            long start = System.nanoTime();
             try {
                 send(session);
             } catch (RuntimeException e) {
                 // A fault while writing to one gateway ends that session, never this thread.
                 daemon.closeSession(session, "internal error: " + e);
             }
+            processingTimes.record(System.nanoTime() - start);
             work++;
         }
         return work;

@@ -121,7 +121,8 @@ class MonitorScaleTest {
                 assertThat(strangers.snapshot().total().pollsReceived()).isZero();
                 assertThat(strangers.snapshot().total().authPending()).isPositive();
                 assertThat(daemon.pendingApprovals()).isEqualTo(5);
-                assertThat(daemon.pairCount()).isBetween(1, Runtime.getRuntime().availableProcessors());
+                // The sizing formula may ask for more pairs than cores (1000 gateways at 200 us want 20); the ceiling holds.
+                assertThat(daemon.pairCount()).isBetween(1, context.pairCeiling());
             }
         } finally {
             Files.deleteIfExists(monitorBox);

@@ -213,6 +213,7 @@ public final class ServicesDaemon implements AutoCloseable {
         this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
         this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
         this.monitor = MailboxCaller.attach(monitorMailbox, ServerMailboxes.CALLER_SERVICES);
+        logResumption("monitor mailbox", monitor.resumption());
         this.callee = MailboxCallee.attach(servicesMailbox);
         this.stuckReports = new StuckCalls(servicesMailbox, STUCK_CALL_MILLIS);
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
@@ -712,6 +713,14 @@ public final class ServicesDaemon implements AutoCloseable {
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
     public CapacityForecaster.Forecast forecast(String backendId) {
         return capacity.forecast(backendId);
+    }
+
+    /** Says what a caller index inherited from a predecessor (its replies reach {@link ThrottleOutbox} and {@link DbForwarder}). */
+    static void logResumption(String where, MailboxCaller.Resumption resumption) {
+        String line = resumption.describe();
+        if (line != null) {
+            System.err.println("services: on the " + where + ", " + line);
+        }
     }
 
     /** The analyzer's sink: THROTTLE_SET calls per gateway, posted (idempotent: versioned) to the monitor. */
