@@ -106,7 +106,7 @@ class FaultToleranceSystemTest {
                                     .min(Comparator.comparingLong(kill -> Math.abs(kill.getValue() - holeAt)))
                                     .orElseThrow().getKey();
                             holes.add(hole + " ms at " + holeAt / 1_000 + " s near the " + nearest + " kill");
-                            String forwarding = forwarding(server);
+                            String forwarding = forwarding(server) + "; the supervisor's log: " + server.log;
                             assertThat(nearest).as("only the monitor's kill may lose a report: %s; %s; the services' forwarding: %s",
                                     holes, report, forwarding).isEqualTo("monitor");
                             assertThat(hole).as("at most the one report on the wire: %s; the services' forwarding: %s",
