@@ -44,7 +44,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -107,6 +106,8 @@ public final class ServicesDaemon implements AutoCloseable {
     private final GatewayRegistry registry = new GatewayRegistry();
     private final ServicesQueries queries;
     private final DbForwarder db;
+    /** The database manager's calls, queued on {@link #db}; null with it. */
+    private final DbCalls dbCalls;
     private final EpochClock clock;
     private final long intervalMillis;
     private final StatsReader stats = new StatsReader();
@@ -129,7 +130,7 @@ public final class ServicesDaemon implements AutoCloseable {
     static final long DISCOVERED_BACKEND_IOPS = 100_000;
     private final Inventory inventory;
     /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
-    private final List<Map<String, Object>> volumesToRegister = new ArrayList<>();
+    private final List<DbCalls.VolumeRegistration> volumesToRegister = new ArrayList<>();
     private final PolicyBook book;
     private final VolumeTracker tracker;
     private final long sweepEveryMillis;
@@ -201,12 +202,13 @@ public final class ServicesDaemon implements AutoCloseable {
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
+        this.dbCalls = db == null ? null : new DbCalls(db);
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
                 registry, capacity, this::iopsLimit, db, throttles, tracker), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
-            db.onAttach(this::loadFromDatabase);
+            db.onAttach(forwarder -> loadFromDatabase());
             db.onUnknownVolume(this::registerVolumeAgain);
         }
         this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
@@ -497,71 +499,49 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     private void forwardVerdicts(long now, List<VolumeInterval> volumes) {
-        List<Map<String, Object>> results = new ArrayList<>();
+        List<DbCalls.ComplianceResult> results = new ArrayList<>();
         for (VolumeInterval interval : volumes) {
             IntervalVerdict verdict = judge.latest(interval.volumeId());
             if (verdict == null || verdict.intervalEndMillis() != now) {
                 continue;
             }
-            Map<String, Object> scope = Map.of("kind", "VOLUME", "id", Integer.toString(interval.volumeId()));
             for (String source : interval.policy().sources()) {
                 String sla = source.substring(0, source.lastIndexOf('@'));
                 for (Dimension dimension : Dimension.values()) {
-                    Verdict v = verdict.of(dimension);
-                    results.add(Map.of("sla", sla, "scope", scope, "intervalStart", now - intervalMillis,
-                            "intervalMillis", intervalMillis, "dimension", dimension.name(), "verdict", v.name()));
+                    results.add(new DbCalls.ComplianceResult(sla, interval.volumeId(), now - intervalMillis, intervalMillis,
+                            dimension, verdict.of(dimension)));
                     if (results.size() == COMPLIANCE_RESULTS_PER_CALL) {
-                        db.call(Map.of("op", "compliance.append", "actor", "system:services", "results", results));
+                        dbCalls.appendCompliance(results);
                         results = new ArrayList<>();
                     }
                 }
             }
         }
         if (!results.isEmpty()) {
-            db.call(Map.of("op", "compliance.append", "actor", "system:services", "results", results));
+            dbCalls.appendCompliance(results);
         }
     }
 
     private void forwardAlert(Alert alert) {
-        Map<String, Object> upsert = new LinkedHashMap<>();
-        upsert.put("op", "alert.upsert");
-        upsert.put("actor", "system:services");
-        upsert.put("key", alert.key());
-        upsert.put("severity", alert.severity().name());
-        upsert.put("message", alert.message());
-        upsert.put("state", alert.active() ? "OPEN" : "CLEARED");
-        upsert.put("at", alert.active() ? alert.raisedAtMillis() : alert.clearedAtMillis());
         String key = alert.key();
-        db.call(upsert, (status, result) -> {
-            if (result != null && result.has("id")) {
-                dbAlertIds.put(key, result.get("id").asLong());
-                alert.storedAs(result.get("id").asLong());
-            }
+        dbCalls.upsertAlert(alert, id -> {
+            dbAlertIds.put(key, id);
+            alert.storedAs(id);
         });
         if (alert.acknowledgedBy() != null && dbAlertIds.containsKey(key)) {
-            db.call(Map.of("op", "alert.ack", "actor", alert.acknowledgedBy(), "id", dbAlertIds.get(key)));
+            dbCalls.ackAlert(alert.acknowledgedBy(), dbAlertIds.get(key));
         }
     }
 
     private void forwardGateway(GatewayRegistry.Gateway gateway) {
-        String state = switch (gateway.state()) {
-            case "PENDING_APPROVAL" -> "PENDING";
-            case "REFUSED" -> "REJECTED";
-            default -> "APPROVED";
-        };
-        Map<String, Object> call = new LinkedHashMap<>(Map.of("op", "gateway.upsert", "actor", "system:services",
-                "gatewayId", gateway.gatewayId(), "state", state, "lastSeen", gateway.lastSeen()));
-        if (gateway.name() != null) {
-            call.put("name", gateway.name());
-        }
-        db.call(call);
+        dbCalls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
     }
 
     /** The database manager refused samples of this volume, not knowing it: register it again. */
     private void registerVolumeAgain(int volumeId) {
         for (GatewayRegistry.Gateway gateway : registry.all()) {
             if (gateway.volumes().contains(volumeId)) {
-                volumesToRegister.add(volumeItem(volumeId, gateway.gatewayId()));
+                volumesToRegister.add(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
                 return;
             }
         }
@@ -572,31 +552,15 @@ public final class ServicesDaemon implements AutoCloseable {
             // The database manager refuses such an id, and with it the other volumes of the call.
             return;
         }
-        Map<String, Object> item = volumeItem(volume.volumeId(), volume.gatewayId());
-        if (volume.capacityBytes() > 0) {
-            item.put("allocatedBytes", volume.capacityBytes());
-        }
-        if (volume.naming() == null) {
-            item.put("usedBytes", volume.usedBytes());
-        }
-        volumesToRegister.add(item);
+        // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
+        volumesToRegister.add(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
+                volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
     }
 
-    private Map<String, Object> volumeItem(int volumeId, long gatewayId) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("volumeId", volumeId);
-        item.put("gatewayId", gatewayId);
-        GatewayRegistry.VolumeNaming naming = registry.naming(volumeId);
-        if (naming != null) {
-            item.put("exportName", naming.exportName());
-            item.put("gatewayName", naming.gatewayName());
-            item.put("shared", naming.shared());
-        }
+    private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
         VolumePlacement placement = inventory.volume(volumeId);
-        if (placement != null) {
-            item.put("backendId", placement.backendId());
-        }
-        return item;
+        return new DbCalls.VolumeRegistration(volumeId, gatewayId, registry.naming(volumeId),
+                placement == null ? null : placement.backendId(), allocatedBytes, usedBytes);
     }
 
     /**
@@ -606,9 +570,7 @@ public final class ServicesDaemon implements AutoCloseable {
      */
     private void registerVolumes() {
         for (int from = 0; from < volumesToRegister.size(); from += VOLUMES_PER_CALL) {
-            List<Map<String, Object>> items = List.copyOf(
-                    volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
-            db.call(Map.of("op", "volumes.upsert", "actor", "system:services", "items", items));
+            dbCalls.upsertVolumes(volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
         }
         volumesToRegister.clear();
     }
@@ -633,27 +595,21 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
-    private void loadFromDatabase(DbForwarder forwarder) {
-        loadPage(forwarder, "group.list", null, queries.documents()::applyGroup);
-        loadPage(forwarder, "sla.list", null, queries.documents()::applySla);
-        loadPage(forwarder, "policy.list", null, queries.documents()::applyPolicy);
+    private void loadFromDatabase() {
+        loadPage(DbCalls.Listing.GROUPS, null, queries.documents()::applyGroup);
+        loadPage(DbCalls.Listing.SLAS, null, queries.documents()::applySla);
+        loadPage(DbCalls.Listing.POLICIES, null, queries.documents()::applyPolicy);
     }
 
-    private void loadPage(DbForwarder forwarder, String op, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("op", op);
-        request.put("actor", "system:services");
-        request.put("limit", LOAD_PAGE);
-        if (after != null) {
-            request.put("after", after);
-        }
-        forwarder.call(request, (status, result) -> {
+    private void loadPage(DbCalls.Listing listing, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
+        String op = listing.op;
+        dbCalls.list(listing, after, LOAD_PAGE, (status, result) -> {
             if (result == null || status != io.sluice.protocol.CallStatus.OK) {
                 // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
                 LOG.log(System.Logger.Level.WARNING, op + " failed (status " + status + "); asking again in "
                         + LOAD_RETRY_MILLIS + " ms");
                 loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
-                        () -> loadPage(forwarder, op, after, apply)));
+                        () -> loadPage(listing, after, apply)));
                 return;
             }
             for (JsonNode doc : result.path("items")) {
@@ -666,7 +622,7 @@ public final class ServicesDaemon implements AutoCloseable {
             }
             JsonNode next = result.path("next");
             if (next.isTextual() && !next.asText().isEmpty()) {
-                loadPage(forwarder, op, next.asText(), apply);
+                loadPage(listing, next.asText(), apply);
             }
         });
     }
@@ -690,8 +646,7 @@ public final class ServicesDaemon implements AutoCloseable {
         capacity.observe(now, (backendId, capacityBytes, usedBytes) -> {
             if (db != null && now - backendHistorySentAt.getOrDefault(backendId, Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
                 backendHistorySentAt.put(backendId, now);
-                db.call(Map.of("op", "backend.upsert", "actor", "system:services", "backendId", backendId,
-                        "capacityBytes", capacityBytes, "usedBytes", usedBytes, "at", now));
+                dbCalls.upsertBackend(backendId, capacityBytes, usedBytes, now);
             }
         });
     }
