@@ -188,13 +188,13 @@ public final class ServicesDaemon implements AutoCloseable {
         this.inventory = inventory;
         this.capacity = new CapacityWatch(inventory, judge.alerts(), new CapacityForecaster(720, 60_000),
                 config.forecastWarningDays(), config.forecastCriticalDays());
-        PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
-        PolicyBook book = new PolicyBook(inventory, backend -> self[0].capacityIops(backend));
+        // The book's admission control asks the analyzer's capacity estimates, and the analyzer reads the
+        // book: the book gets this::capacityIops, which reaches the analyzer only when admission asks.
+        PolicyBook book = new PolicyBook(inventory, this::capacityIops);
         this.book = book;
         this.rules = new PolicyRules(judge::latest, judge.alerts());
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
                 this::onInterval, rules);
-        self[0] = analyzer;
         // Command ids from the clock: a restarted services process does not reuse its predecessor's.
         this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
                 analyzer::notDelivered);
@@ -676,6 +676,11 @@ public final class ServicesDaemon implements AutoCloseable {
         if (line != null) {
             System.err.println("services: on the " + where + ", " + line);
         }
+    }
+
+    /** What admission control believes a backend can serve now: the analyzer's estimate. */
+    private long capacityIops(String backendId) {
+        return analyzer.capacityIops(backendId);
     }
 
     /** The analyzer's sink: THROTTLE_SET calls per gateway, posted (idempotent: versioned) to the monitor. */
