@@ -1,6 +1,5 @@
 package io.sluice.services.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
 import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.Mailbox;
@@ -22,13 +21,10 @@ import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.services.Alert;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
-import io.sluice.services.Dimension;
 import io.sluice.services.GatewayRegistry;
-import io.sluice.services.IntervalVerdict;
 import io.sluice.services.Inventory;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
@@ -36,14 +32,10 @@ import io.sluice.services.Backend;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.RecentStats;
 import io.sluice.services.ThrottleParams;
-import io.sluice.services.Verdict;
 import io.sluice.services.VolumeInterval;
-import io.sluice.services.VolumePlacement;
 import io.sluice.services.VolumeTracker;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,12 +53,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ServicesDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ServicesDaemon.class.getName());
-    /** Largest compliance results per {@code compliance.append} call, so a call fits a slot with room to spare. */
-    static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
-    /** Capacity history goes to the database manager at most this often per backend. */
-    static final long BACKEND_HISTORY_MILLIS = 60_000;
-    /** Volumes per volumes.upsert call: 500 of them are about 50 KiB of JSON. */
-    static final int VOLUMES_PER_CALL = 500;
     /** The loop waits at most 10 ms for work; one that has not turned for this long is stuck. */
     static final long STALL_MILLIS = 30_000;
     /**
@@ -81,10 +67,6 @@ public final class ServicesDaemon implements AutoCloseable {
     static final int DB_MAX_PENDING_CALLS = 4_096;
     /** Samples gather at most this long: a report's reply is held until its batch is posted. */
     static final long DB_SEAL_AFTER_MILLIS = 250;
-    /** Page size of the startup load. */
-    static final int LOAD_PAGE = 200;
-    /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
-    static final long LOAD_RETRY_MILLIS = 1_000;
     /** The alert raised while the services refuse new volumes, being at {@link VolumeLimits#maxVolumes()}. */
     static final String VOLUME_LIMIT_ALERT = "services:volume-limit";
     /** Refusals over the volume limit are logged at most this often. */
@@ -94,7 +76,6 @@ public final class ServicesDaemon implements AutoCloseable {
     private final Mailbox queriesMailbox;
     private final StuckCalls stuckReports;
     private final StuckCalls stuckQueries;
-    private final java.util.ArrayDeque<LoadRetry> loadRetries = new java.util.ArrayDeque<>();
     private final Mailbox monitorMailbox;
     private final MailboxCallee callee;
     private final MailboxCallee queriesCallee;
@@ -106,8 +87,8 @@ public final class ServicesDaemon implements AutoCloseable {
     private final GatewayRegistry registry = new GatewayRegistry();
     private final ServicesQueries queries;
     private final DbForwarder db;
-    /** The database manager's calls, queued on {@link #db}; null with it. */
-    private final DbCalls dbCalls;
+    /** What goes to the database manager and the startup load from it, through {@link #db}; null with it. */
+    private final DbFeed dbFeed;
     private final EpochClock clock;
     private final long intervalMillis;
     private final StatsReader stats = new StatsReader();
@@ -123,14 +104,9 @@ public final class ServicesDaemon implements AutoCloseable {
     /** The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level. */
     private final Map<Integer, Map<Long, Long>> iopsLimits = new ConcurrentHashMap<>();
     private final CapacityWatch capacity;
-    private final Map<String, Long> backendHistorySentAt = new HashMap<>();
-    /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
-    private final Map<String, Long> dbAlertIds = new HashMap<>();
     /** What a backend nobody configured is assumed to serve until the estimator learns it (see placeIfNew). */
     static final long DISCOVERED_BACKEND_IOPS = 100_000;
     private final Inventory inventory;
-    /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
-    private final List<DbCalls.VolumeRegistration> volumesToRegister = new ArrayList<>();
     private final PolicyBook book;
     private final VolumeTracker tracker;
     private final long sweepEveryMillis;
@@ -202,14 +178,15 @@ public final class ServicesDaemon implements AutoCloseable {
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
-        this.dbCalls = db == null ? null : new DbCalls(db);
         this.queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge, recent,
                 registry, capacity, this::iopsLimit, db, throttles, tracker), ServerMailboxes.SERVICES_QUERIES.paramCapacity());
+        this.dbFeed = db == null ? null : new DbFeed(new DbCalls(db), clock, intervalMillis, judge, registry, inventory,
+                queries.documents());
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
-            db.onAttach(forwarder -> loadFromDatabase());
-            db.onUnknownVolume(this::registerVolumeAgain);
+            db.onAttach(forwarder -> dbFeed.load());
+            db.onUnknownVolume(dbFeed::registerVolumeAgain);
         }
         this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
         this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
@@ -235,11 +212,13 @@ public final class ServicesDaemon implements AutoCloseable {
             long now = clock.epochMillis();
             analyzer.doWork(now);
             expireVolumes(now);
-            retryLoads(now);
+            if (dbFeed != null) {
+                dbFeed.retryLoads(now);
+            }
             forecastCapacity(now);
             work += throttles.flush(monitor);
             if (db != null) {
-                registerVolumes();
+                dbFeed.registerVolumes();
                 work += db.doWork();
             }
             work += monitor.pollReplies(throttles::onReply, 256);
@@ -316,8 +295,7 @@ public final class ServicesDaemon implements AutoCloseable {
                     tracker.announcementEnds(volumes.gatewayId(), this::evict);
                 }
                 if (db != null) {
-                    registry.drainNew(this::forwardGateway, this::forwardVolume);
-                    registerVolumes();
+                    dbFeed.sightings();
                 }
                 request.reply(MailboxStatus.OK, 0);
             }
@@ -358,8 +336,7 @@ public final class ServicesDaemon implements AutoCloseable {
         reports.incrementAndGet();
         if (db != null) {
             // New volumes are registered before their first samples go, not an interval later.
-            registry.drainNew(this::forwardGateway, this::forwardVolume);
-            registerVolumes();
+            dbFeed.sightings();
             db.appendSamples(stats, this::iopsLimit);
         }
     }
@@ -493,86 +470,7 @@ public final class ServicesDaemon implements AutoCloseable {
             registry.drainNew(gateway -> { }, volume -> { });
             return;
         }
-        forwardVerdicts(now, volumes);
-        judge.alerts().drainChanged(this::forwardAlert);
-        registry.drainNew(this::forwardGateway, this::forwardVolume);
-    }
-
-    private void forwardVerdicts(long now, List<VolumeInterval> volumes) {
-        List<DbCalls.ComplianceResult> results = new ArrayList<>();
-        for (VolumeInterval interval : volumes) {
-            IntervalVerdict verdict = judge.latest(interval.volumeId());
-            if (verdict == null || verdict.intervalEndMillis() != now) {
-                continue;
-            }
-            for (String source : interval.policy().sources()) {
-                String sla = source.substring(0, source.lastIndexOf('@'));
-                for (Dimension dimension : Dimension.values()) {
-                    results.add(new DbCalls.ComplianceResult(sla, interval.volumeId(), now - intervalMillis, intervalMillis,
-                            dimension, verdict.of(dimension)));
-                    if (results.size() == COMPLIANCE_RESULTS_PER_CALL) {
-                        dbCalls.appendCompliance(results);
-                        results = new ArrayList<>();
-                    }
-                }
-            }
-        }
-        if (!results.isEmpty()) {
-            dbCalls.appendCompliance(results);
-        }
-    }
-
-    private void forwardAlert(Alert alert) {
-        String key = alert.key();
-        dbCalls.upsertAlert(alert, id -> {
-            dbAlertIds.put(key, id);
-            alert.storedAs(id);
-        });
-        if (alert.acknowledgedBy() != null && dbAlertIds.containsKey(key)) {
-            dbCalls.ackAlert(alert.acknowledgedBy(), dbAlertIds.get(key));
-        }
-    }
-
-    private void forwardGateway(GatewayRegistry.Gateway gateway) {
-        dbCalls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
-    }
-
-    /** The database manager refused samples of this volume, not knowing it: register it again. */
-    private void registerVolumeAgain(int volumeId) {
-        for (GatewayRegistry.Gateway gateway : registry.all()) {
-            if (gateway.volumes().contains(volumeId)) {
-                volumesToRegister.add(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
-                return;
-            }
-        }
-    }
-
-    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
-        if (volume.volumeId() <= 0) {
-            // The database manager refuses such an id, and with it the other volumes of the call.
-            return;
-        }
-        // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
-        volumesToRegister.add(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
-                volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
-    }
-
-    private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
-        VolumePlacement placement = inventory.volume(volumeId);
-        return new DbCalls.VolumeRegistration(volumeId, gatewayId, registry.naming(volumeId),
-                placement == null ? null : placement.backendId(), allocatedBytes, usedBytes);
-    }
-
-    /**
-     * Sends the volumes waiting to be registered, {@value #VOLUMES_PER_CALL} per call: a thousand-volume
-     * gateway, or hundreds of gateways at start, would otherwise be a call per volume and overflow the
-     * forwarder's bound on waiting calls.
-     */
-    private void registerVolumes() {
-        for (int from = 0; from < volumesToRegister.size(); from += VOLUMES_PER_CALL) {
-            dbCalls.upsertVolumes(volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
-        }
-        volumesToRegister.clear();
+        dbFeed.interval(now, volumes);
     }
 
     /**
@@ -594,49 +492,6 @@ public final class ServicesDaemon implements AutoCloseable {
         }
     }
 
-    /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
-    private void loadFromDatabase() {
-        loadPage(DbCalls.Listing.GROUPS, null, queries.documents()::applyGroup);
-        loadPage(DbCalls.Listing.SLAS, null, queries.documents()::applySla);
-        loadPage(DbCalls.Listing.POLICIES, null, queries.documents()::applyPolicy);
-    }
-
-    private void loadPage(DbCalls.Listing listing, String after, java.util.function.Function<JsonNode, JsonNode> apply) {
-        String op = listing.op;
-        dbCalls.list(listing, after, LOAD_PAGE, (status, result) -> {
-            if (result == null || status != io.sluice.protocol.CallStatus.OK) {
-                // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
-                LOG.log(System.Logger.Level.WARNING, op + " failed (status " + status + "); asking again in "
-                        + LOAD_RETRY_MILLIS + " ms");
-                loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
-                        () -> loadPage(listing, after, apply)));
-                return;
-            }
-            for (JsonNode doc : result.path("items")) {
-                try {
-                    apply.apply(doc);
-                } catch (CallProblem problem) {
-                    LOG.log(System.Logger.Level.WARNING, op + " item " + doc.path("name").asText() + " refused: "
-                            + problem.getMessage());
-                }
-            }
-            JsonNode next = result.path("next");
-            if (next.isTextual() && !next.asText().isEmpty()) {
-                loadPage(listing, next.asText(), apply);
-            }
-        });
-    }
-
-    /** A page of the startup load to ask for again at {@code atMillis}. */
-    private record LoadRetry(long atMillis, Runnable load) {
-    }
-
-    private void retryLoads(long now) {
-        while (!loadRetries.isEmpty() && loadRetries.peek().atMillis() <= now) {
-            loadRetries.poll().load().run();
-        }
-    }
-
     /** Once per interval: forecasts and their alerts; capacity history to the database manager once a minute. */
     private void forecastCapacity(long now) {
         if (now < nextForecastAt) {
@@ -644,9 +499,8 @@ public final class ServicesDaemon implements AutoCloseable {
         }
         nextForecastAt = now + intervalMillis;
         capacity.observe(now, (backendId, capacityBytes, usedBytes) -> {
-            if (db != null && now - backendHistorySentAt.getOrDefault(backendId, Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
-                backendHistorySentAt.put(backendId, now);
-                dbCalls.upsertBackend(backendId, capacityBytes, usedBytes, now);
+            if (dbFeed != null) {
+                dbFeed.backendSpace(backendId, capacityBytes, usedBytes, now);
             }
         });
     }
