@@ -56,7 +56,7 @@ class ControlLoopSystemTest {
                 .withPolling(200, 3).withPairs(1, gateways);
         try (MonitorDaemon monitor = new MonitorDaemon(context);
              ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null, config, 200,
-                     EpochClock.system());
+                     EpochClock.system()).start();
              Simulator sim = Simulator.start(SimContext.builder(monitor.address(), SECRET).gateways(gateways)
                      .volumesPerGateway(2).firstGatewayId(1).seed(3).build())) {
             await(() -> services.gatewaysThrottled(1) == gateways);

@@ -55,7 +55,7 @@ class VolumeEvictionSystemTest {
         try (MonitorDaemon monitor = new MonitorDaemon(context);
              ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null,
                      new ServicesConfig(List.of(), List.of(), List.of()), new VolumeLimits(1_000, 600_000), 200,
-                     EpochClock.system());
+                     EpochClock.system()).start();
              MailboxClient web = MailboxClient.attach(Mailbox.open(queriesBox), ServerMailboxes.CALLER_WEB)) {
             try (Simulator sim = Simulator.start(simulator(monitor, 1, 2, 4))) {
                 await(() -> volumeState(web).path("tracked").asInt() == 8 && sim.snapshot().total().pollsAnswered() >= 4);
