@@ -30,29 +30,18 @@ import java.util.function.LongConsumer;
  * in {@link #doWork}, at most {@code maxInFlight} calls are outstanding, and what waits is bounded
  * ({@code maxPendingBatches} sealed batches, {@code maxPendingCalls} JSON calls).
  *
- * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches
- * slower than reports bring samples, the sealed batches reach {@code maxPendingBatches} and the forwarder
- * says it is {@link #full()}: the services then take no more reports from their mailbox until it has room
- * again, so the reports wait in that mailbox (shared memory); once half of it waits the monitor stops
- * polling, and the gateways carry their counters into the report they send when asked again (the monitor's
- * {@code ServicesLink.behind}). A slow database manager therefore slows the reports; it
- * never makes the forwarder drop a sample it accepted. One turn of intake may go past the bound (the
- * services take up to 256 reports a turn, about 18 batches), so the forwarder drops only beyond twice the
- * bound, which the intake cannot reach; if it ever does, the drop is counted and said in {@link #lastError}.
- * While the database manager is absent (no mailbox file, or one let go), there is nobody to push back
- * for, and the services keep controlling: samples pile up to {@code maxPendingBatches} and then the oldest
- * are dropped, counted and said in {@link #lastError}. A mailbox file that disappears or is replaced is let go
- * (batches in flight are sent again, JSON calls in flight counted as dropped) and the new one attached when
- * it appears, with the startup load run again.
+ * <p><b>Back-pressure, not loss.</b> While the database manager is attached, a slow one slows the reports
+ * ({@link #full()} stops the services' intake) and never makes the forwarder drop a sample it accepted; while
+ * it is absent the oldest samples past a bound are dropped, counted and said in {@link #lastError}; see
+ * {@link SampleBatcher}. A mailbox file that disappears or is replaced is let go (batches in flight are sent
+ * again, JSON calls in flight counted as dropped) and the new one attached when it appears, with the startup
+ * load run again.
  *
- * <p>The samples are staged, sealed and bounded, and the report replies held, by a {@link SampleBatcher}; the
- * mailbox is attached, and let go when replaced, by a {@link MailboxAttachment}; this class posts, takes the
- * replies, and decides what a reply means.
- *
- * <p>Batch ids come from the clock ({@link SampleBatcher}), so the database manager's de-duplication by id
- * stays sound across restarts. A batch the database manager refused for a reason that may pass
- * (UNAVAILABLE, an abandoned call) is sent again with the same id. While the mailbox is attached a report's
- * reply is held until its samples are posted ({@link #onStats} returns true; see {@link SampleBatcher}).
+ * <p>A {@link SampleBatcher} stages, seals and bounds the samples, makes the batch ids (from the clock, so the
+ * database manager's de-duplication by id stays sound across restarts) and holds a report's reply until its
+ * samples are posted ({@link #onStats} returns true); a {@link MailboxAttachment} attaches the mailbox and
+ * notices it replaced. This class posts, takes the replies and decides what one means: a batch refused for a
+ * reason that may pass (UNAVAILABLE, an abandoned call) is sent again with the same id.
  *
  * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox
  * under the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and

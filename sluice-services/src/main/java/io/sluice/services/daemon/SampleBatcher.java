@@ -18,8 +18,21 @@ import java.util.function.LongConsumer;
  * The per-second samples on their way to the database manager: staged one per volume and direction in a
  * {@code DB_APPEND_SAMPLES} batch, sealed when the batch is full or {@code sealAfterMillis} old, kept sealed
  * within a bound until the {@link DbForwarder} posts them, and the report replies held until their samples
- * are posted. See {@link DbForwarder} for what the bound does while the database manager is attached or
- * absent ({@code attached}).
+ * are posted.
+ *
+ * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches
+ * slower than reports bring samples, the sealed batches reach {@code maxPendingBatches} and the batcher (so
+ * the forwarder) says it is {@link #full()}: the services then take no more reports from their mailbox until
+ * it has room again, so the reports wait in that mailbox (shared memory); once half of it waits the monitor stops
+ * polling, and the gateways carry their counters into the report they send when asked again (the monitor's
+ * {@code ServicesLink.behind}). A slow database manager therefore slows the reports; it
+ * never makes the batcher drop a sample it accepted. One turn of intake may go past the bound (the
+ * services take up to 256 reports a turn, about 18 batches), so the batcher drops only beyond twice the
+ * bound, which the intake cannot reach; if it ever does, the drop is told to the forwarder, which counts and
+ * says it.
+ * While the database manager is absent (no mailbox file, or one let go), there is nobody to push back
+ * for, and the services keep controlling: samples pile up to {@code maxPendingBatches} and then the oldest
+ * are dropped, told to the forwarder, which counts and says them.
  *
  * <p>A report's samples are only safe once their batch is posted into the database manager's mailbox
  * (shared memory that outlives this process). So while that mailbox is attached, the batcher holds the

@@ -157,6 +157,14 @@ public final class ServicesDaemon implements AutoCloseable {
         return this;
     }
 
+    /**
+     * One turn of the loop on the caller's thread, for services never {@link #start() started}: a test drives
+     * them by hand on a manual clock. Returns the work done.
+     */
+    int doWork() {
+        return loop.doWork();
+    }
+
     /** What admission control believes a backend can serve now: the analyzer's estimate. */
     private long capacityIops(String backendId) {
         return analyzer.capacityIops(backendId);
