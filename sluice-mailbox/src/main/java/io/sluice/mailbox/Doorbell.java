@@ -4,9 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The counting-semaphore half of the mailbox (Fig. 5, steps 534 and 564): a sequence word and a
- * waiter count in shared memory. A ringer only touches the sequence and makes a system call when the
- * waiter count says someone may be asleep, so a busy peer costs one shared read per ring.
+ * The counting-semaphore half of the mailbox (the slot locks are the other): how a caller wakes the
+ * callees after posting and a callee wakes the caller after completing (docs/design.md, "Doorbells"). It
+ * is a sequence word and a waiter count in shared memory. A ringer only touches the sequence and makes a
+ * system call when the waiter count says someone may be asleep, so a busy peer costs one shared read per
+ * ring.
  *
  * <p>Lost-wakeup argument: the waiter increments {@code waiters}, reads {@code seq}, re-checks for
  * work and only then sleeps on {@code seq}. The ringer publishes work, then reads {@code waiters}.

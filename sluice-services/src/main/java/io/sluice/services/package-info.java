@@ -9,8 +9,9 @@
  *
  * <p>Everything here is single-threaded and driven from outside: the analyzer's
  * {@link io.sluice.services.PerformanceAnalyzer#doWork(long)} takes the time from its caller, so tests
- * step it interval by interval against a simulated backend, and the process runs it on its conductor
- * thread next to the mailbox that feeds it. None of these classes is safe to share between threads.
+ * step it interval by interval against a simulated backend, and the process runs it on its one loop
+ * thread ({@code services-loop}, in {@code io.sluice.services.daemon}) next to the mailbox that feeds
+ * it. None of these classes is safe to share between threads.
  *
  * <h2>The control loop in one paragraph</h2>
  * Each interval and backend: a volume's demand is what it completed plus the growth of its gateways'

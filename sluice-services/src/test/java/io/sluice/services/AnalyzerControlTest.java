@@ -26,7 +26,7 @@ class AnalyzerControlTest {
 
     private ControlHarness loop = harness(42);
 
-    /** The scenarios that give the figures run with ten seeds of the workload jitter. */
+    /** The scenarios whose figures judge the control targets run with ten seeds of the workload jitter. */
     static LongStream seeds() {
         return LongStream.rangeClosed(1, 10);
     }

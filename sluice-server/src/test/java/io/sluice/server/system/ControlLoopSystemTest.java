@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * monitor, the monitor hands the reports to the SLA services, the analyzer turns them and the SLAs into
  * throttle sets, the monitor delivers them and the gateways acknowledge.
  */
+@Tag("system")
 class ControlLoopSystemTest {
     private static final byte[] SECRET = "control-loop-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 

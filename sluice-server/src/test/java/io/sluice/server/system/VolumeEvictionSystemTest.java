@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Timeout;
  * them; a gateway announcing more volumes than the monitor accepts per gateway is refused and leaves
  * nothing behind.
  */
+@Tag("system")
 class VolumeEvictionSystemTest {
     private static final byte[] SECRET = "volume-eviction-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private final ObjectMapper json = new ObjectMapper();

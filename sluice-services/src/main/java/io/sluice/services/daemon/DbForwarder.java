@@ -65,6 +65,15 @@ import java.util.function.LongConsumer;
  * for the bound) releases its replies at once, and at most {@link #MAX_HELD_REPLIES} are held, so the
  * control loop never waits for the database.
  *
+ * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox
+ * under the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and
+ * collects their replies so the slots are freed: a sample batch stored is counted ({@link #inheritedStored}) and
+ * raises {@link #lastStoredBatchId}; a batch refused is counted lost ({@link #inheritedLost}) and said in
+ * {@link #lastError}, since its bytes died with the predecessor (the slot holds the reply now); a JSON call's
+ * reply (a registration, a verdict, a load page) is released and counted ({@link #inheritedCalls}): whoever
+ * wanted its result is gone, and this process loads and registers afresh at attach. Inherited replies never
+ * reach this process's own calls, whose correlation ids may repeat the predecessor's.
+ *
  * <p>Not thread-safe: the services' loop thread does everything; {@link #status} reads a few volatiles.
  */
 final class DbForwarder implements AutoCloseable {
@@ -132,6 +141,9 @@ final class DbForwarder implements AutoCloseable {
     private volatile long droppedSamples;
     private volatile long droppedCalls;
     private volatile long storedBatches;
+    private volatile long inheritedStored;
+    private volatile long inheritedLost;
+    private volatile long inheritedCalls;
     private volatile long lastStoredBatchId;
     private volatile String lastError;
 
@@ -366,6 +378,7 @@ final class DbForwarder implements AutoCloseable {
             attachedKey = fileKey();
             mailbox = Mailbox.open(file, clock);
             caller = MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
+            ServicesDaemon.logResumption("database manager's mailbox", caller.resumption());
         } catch (RuntimeException e) {
             lastError = "cannot attach to " + file + ": " + e.getMessage();
             if (mailbox != null) {
@@ -379,6 +392,10 @@ final class DbForwarder implements AutoCloseable {
     }
 
     private void onReply(ReplyView reply) {
+        if (reply.inherited()) {
+            onInheritedReply(reply);
+            return;
+        }
         if (reply.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
             byte[] sent = batchesInFlight.remove(reply.correlationId());
             if (sent == null) {
@@ -418,6 +435,20 @@ final class DbForwarder implements AutoCloseable {
                     + (result == null ? "" : " " + result.path("detail").asText(""));
         }
         call.onResult().onResult(reply.status(), result);
+    }
+
+    /** A reply to a call of the services process that held this caller index before; see the class comment. */
+    private void onInheritedReply(ReplyView reply) {
+        if (reply.opcode() != MailboxOpcodes.DB_APPEND_SAMPLES) {
+            inheritedCalls++;
+        } else if (reply.status() == CallStatus.OK) {
+            inheritedStored++;
+            lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
+        } else {
+            inheritedLost++;
+            lastError = "sample batch " + reply.correlationId() + " of the previous services process: "
+                    + statusName(reply.status()) + "; its samples went with that process";
+        }
     }
 
     /** The volumes are registered again and the batch waits for that, a bounded number of times. */
@@ -534,6 +565,21 @@ final class DbForwarder implements AutoCloseable {
 
     long storedBatches() {
         return storedBatches;
+    }
+
+    /** Sample batches a predecessor posted that the database manager stored after it died. */
+    long inheritedStored() {
+        return inheritedStored;
+    }
+
+    /** Sample batches a predecessor posted that the database manager refused after it died. */
+    long inheritedLost() {
+        return inheritedLost;
+    }
+
+    /** JSON calls of a predecessor whose replies were collected and released. */
+    long inheritedCalls() {
+        return inheritedCalls;
     }
 
     String lastError() {

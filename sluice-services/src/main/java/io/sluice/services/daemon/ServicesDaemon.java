@@ -61,6 +61,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the analyzer is single-threaded by design; see CONCURRENCY.md.
  */
 public final class ServicesDaemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ServicesDaemon.class.getName());
     /** Largest compliance results per {@code compliance.append} call, so a call fits a slot with room to spare. */
     static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
     /** Capacity history goes to the database manager at most this often per backend. */
@@ -141,9 +142,9 @@ public final class ServicesDaemon implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * The services with the server's mailboxes in {@code mailboxDir} named {@code <name>-<suffix>}
-     * ({@link ServerMailboxes}); with {@code dbForwarding} they talk to the database manager's mailbox
-     * {@code <name>-db} whenever it exists.
+     * The services with the mailboxes of the server {@code name} under {@code mailboxDir}
+     * ({@link ServerMailboxes#file}); with {@code dbForwarding} they talk to the database manager's mailbox
+     * {@code db} whenever it exists.
      */
     public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, long intervalMillis,
                                        EpochClock clock, boolean dbForwarding) {
@@ -212,6 +213,7 @@ public final class ServicesDaemon implements AutoCloseable {
         this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
         this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
         this.monitor = MailboxCaller.attach(monitorMailbox, ServerMailboxes.CALLER_SERVICES);
+        logResumption("monitor mailbox", monitor.resumption());
         this.callee = MailboxCallee.attach(servicesMailbox);
         this.stuckReports = new StuckCalls(servicesMailbox, STUCK_CALL_MILLIS);
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
@@ -377,7 +379,7 @@ public final class ServicesDaemon implements AutoCloseable {
         reportEntriesRefused.incrementAndGet();
         if (now - batchRefusalLoggedAt >= REFUSAL_LOG_MILLIS) {
             batchRefusalLoggedAt = now;
-            System.err.println("services: " + (entry < 0 ? "report batch refused whole: " + error
+            LOG.log(System.Logger.Level.WARNING, (entry < 0 ? "report batch refused whole: " + error
                     : "entry " + entry + " of " + entries + " of a report batch refused: " + error)
                     + " (correlation id " + Long.toUnsignedString(correlationId) + ", the first entry's gateway); " + reportEntriesRefused.get()
                     + " refused so far");
@@ -420,7 +422,7 @@ public final class ServicesDaemon implements AutoCloseable {
         }
         if (now - refusalLoggedAt >= REFUSAL_LOG_MILLIS) {
             refusalLoggedAt = now;
-            System.err.println("services: at the limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): "
+            LOG.log(System.Logger.Level.WARNING, "at the limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): "
                     + "volume " + volumeId + " of gateway " + Long.toUnsignedString(gatewayId) + " refused, "
                     + tracker.refused() + " refusals so far; new volumes are refused until some vanish");
         }
@@ -648,7 +650,7 @@ public final class ServicesDaemon implements AutoCloseable {
         forwarder.call(request, (status, result) -> {
             if (result == null || status != io.sluice.protocol.CallStatus.OK) {
                 // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
-                System.err.println("services: " + op + " failed (status " + status + "); asking again in "
+                LOG.log(System.Logger.Level.WARNING, op + " failed (status " + status + "); asking again in "
                         + LOAD_RETRY_MILLIS + " ms");
                 loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
                         () -> loadPage(forwarder, op, after, apply)));
@@ -658,7 +660,7 @@ public final class ServicesDaemon implements AutoCloseable {
                 try {
                     apply.apply(doc);
                 } catch (CallProblem problem) {
-                    System.err.println("services: " + op + " item " + doc.path("name").asText() + " refused: "
+                    LOG.log(System.Logger.Level.WARNING, op + " item " + doc.path("name").asText() + " refused: "
                             + problem.getMessage());
                 }
             }
@@ -711,6 +713,14 @@ public final class ServicesDaemon implements AutoCloseable {
     /** A backend's capacity forecast (days until full), or null before its volumes have reported space. */
     public CapacityForecaster.Forecast forecast(String backendId) {
         return capacity.forecast(backendId);
+    }
+
+    /** Says what a caller index inherited from a predecessor (its replies reach {@link ThrottleOutbox} and {@link DbForwarder}). */
+    static void logResumption(String where, MailboxCaller.Resumption resumption) {
+        String line = resumption.describe();
+        if (line != null) {
+            System.err.println("services: on the " + where + ", " + line);
+        }
     }
 
     /** The analyzer's sink: THROTTLE_SET calls per gateway, posted (idempotent: versioned) to the monitor. */
