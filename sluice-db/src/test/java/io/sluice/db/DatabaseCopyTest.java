@@ -26,10 +26,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The embedded H2, with a little of everything, copied into a fresh PostgreSQL database. */
+@Tag("system")
 class DatabaseCopyTest {
     static final long T0 = 1_790_000_000_000L / 3_600_000L * 3_600_000L;
     static final long MINUTE = 60_000L;

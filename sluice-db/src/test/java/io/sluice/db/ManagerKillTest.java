@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kill -9 of the database manager (a child JVM) in the middle of ingestion through the real mailbox,
  * then a restart: every batch acknowledged before, during and after is stored, none twice.
  */
+@Tag("system")
 class ManagerKillTest {
     @TempDir
     Path dir;

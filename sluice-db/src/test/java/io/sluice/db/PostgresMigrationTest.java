@@ -1,7 +1,9 @@
 package io.sluice.db;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 
+@Tag("system")
 class PostgresMigrationTest extends MigrationContract {
     @Override
     TestDatabase create(Path dir) throws Exception {

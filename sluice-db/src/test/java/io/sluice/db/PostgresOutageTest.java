@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * journal, the status says degraded, and after the restart every acknowledged batch is stored once and
  * the status is healthy again. The cluster is shared, so it is started again whatever happens.
  */
+@Tag("system")
 class PostgresOutageTest {
     @TempDir
     Path dir;

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * table): stores time out, samples go to the journal and are acknowledged, and once the lock is gone
  * the journal drains, every acknowledged batch stored once.
  */
+@Tag("system")
 class PostgresSlowTest {
     @TempDir
     Path dir;

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate for localhost and 127.0.0.1) shows the session encrypted, and a server whose certificate
  * the given root did not sign is refused before any query.
  */
+@Tag("system")
 class PostgresTlsTest {
     @TempDir
     Path dir;

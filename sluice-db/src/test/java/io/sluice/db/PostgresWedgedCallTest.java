@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * table it reads) makes the manager unhealthy once the call outlives the stuck-call deadline, so that
  * its supervisor restarts it; answered at last, the manager is healthy again.
  */
+@Tag("system")
 class PostgresWedgedCallTest {
     @TempDir
     Path dir;

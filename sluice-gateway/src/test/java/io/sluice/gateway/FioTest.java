@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * fio's nbd engine against the gateway with {@code verify=crc32c}: every block written is read back
  * and checked, so a single misplaced, torn or stale reply fails the run.
  */
+@Tag("system")
 class FioTest {
     private static final int SIZE = 64 << 20;
 

@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +36,7 @@ import org.w3c.dom.Element;
  * nbdkit) in front of a real block device (a loop device), the gateway export that names it, and QEMU's and
  * libvirt's client settings over TLS, so the page an operator copies from cannot drift from what works.
  */
+@Tag("system")
 class IntegrationRecipesTest {
     private static final Path DOC = Path.of("..", "docs", "integration.md").toAbsolutePath().normalize();
     private static final Pattern RECIPE = Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```[a-z]*\\n(.*?)```",

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** nbdinfo and nbdcopy (libnbd) against a gateway process. */
+@Tag("system")
 class LibnbdToolsTest {
     private static final int SIZE = 64 << 20;
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * named client certificate, one allows plaintext, one is for another network. A raw client checks the
  * option replies proto.md prescribes.
  */
+@Tag("system")
 class NbdTlsTest {
     private static final int SIZE = 16 << 20;
 

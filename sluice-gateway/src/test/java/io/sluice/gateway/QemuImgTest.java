@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** qemu-img convert and compare through the gateway (QEMU's own NBD client). */
+@Tag("system")
 class QemuImgTest {
     private static final int SIZE = 64 << 20;
 

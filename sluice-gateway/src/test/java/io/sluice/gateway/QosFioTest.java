@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * QoS accuracy measured by a real client: fio's nbd engine against the gateway as a separate
  * process, configured from a YAML file. Each test prints what it measured.
  */
+@Tag("system")
 class QosFioTest {
     private static final int SIZE = 64 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,10 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code qemu-img convert} that keep holes holes in both directions, qemu-io's discard and
  * write-zeroes, and fio trimming. Holes are judged by the blocks the file system holds ({@code stat}).
  */
+@Tag("system")
 class SparseImageTest {
     private static final int MIB = 1 << 20;
     private static final int SIZE = 64 * MIB;
-    /** As in issue 18: 4 MiB of data at 10 MiB of a 64 MiB image. */
+    /** 4 MiB of data at 10 MiB of a 64 MiB image: holes before and after the data. */
     private static final int DATA_AT = 10 * MIB;
     private static final int DATA_LENGTH = 4 * MIB;
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server, the one qemu-storage-daemon embeds) over Unix sockets, and in front of another gateway over TCP, with real clients on top. The chained gateway is starved of queue
  * space, so these runs also exercise back-pressure.
  */
+@Tag("system")
 class UpstreamBackendTest {
     private static final int SIZE = 64 << 20;
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fails them with EIO once the reconnect window has passed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("system")
 class UpstreamReconnectTest {
     private static final int MIB = 1 << 20;
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificates from sluice-pki; nbdcopy carries data through the gateway and the files behind the
  * upstreams are compared.
  */
+@Tag("system")
 class UpstreamTlsTest {
     private static final int SIZE = 16 << 20;
 

@@ -5,11 +5,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The counting-semaphore half of the mailbox (Fig. 5, steps 534 and 564): a sequence word and a
- * waiter count in shared memory. The sequence's low bit says a waiter may be asleep on its current
- * value ("armed"). A ringer makes a system call only when it finds the bit set and is the one to clear
- * it, so however many calls are posted while the callee is awake (or already woken and not yet running)
- * the ringers touch nothing but one shared read each, and one sleep costs at most one wake.
+ * The counting-semaphore half of the mailbox (the slot locks are the other): how a caller wakes the
+ * callees after posting and a callee wakes the caller after completing (docs/design.md, "Doorbells"). It
+ * is a sequence word and a waiter count in shared memory. The sequence's low bit says a waiter may be
+ * asleep on its current value ("armed"). A ringer makes a system call only when it finds the bit set and
+ * is the one to clear it, so however many calls are posted while the callee is awake (or already woken
+ * and not yet running) the ringers touch nothing but one shared read each, and one sleep costs at most
+ * one wake.
  *
  * <p>Lost-wakeup argument: a waiter arms the sequence (a CAS setting the bit, or a read that finds it
  * set), re-checks for work and only then sleeps on that odd value. A ringer publishes work, then reads

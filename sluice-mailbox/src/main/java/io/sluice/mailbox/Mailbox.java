@@ -23,8 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * One provider's inbox: a memory-mapped file of fixed-size mailslots (see {@link MailboxDescriptor}).
  * This class owns the mapping and the primitives every party uses — slot locks, hint bitmaps,
  * doorbells — plus the operations any process may apply to a call: {@link #revoke} and
- * {@link #modify} (Fig. 7). Callers post through {@link MailboxCaller}, callees serve through
- * {@link MailboxCallee}.
+ * {@link #modify} (docs/design.md, "Revocation and modification"). Callers post through
+ * {@link MailboxCaller}, callees serve through {@link MailboxCallee}.
  *
  * <p>Thread-safe: all shared state lives in the file and is changed with atomic operations or under
  * a slot lock. See CONCURRENCY.md in this module.
@@ -578,20 +578,21 @@ public final class Mailbox implements AutoCloseable {
     }
 
     public EntryInfo calleeEntry(int index) {
-        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET));
+        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET), 0);
     }
 
     public EntryInfo callerEntry(int index) {
-        return entryInfo(callerEntryOffset(index), index, 0);
+        return entryInfo(callerEntryOffset(index), index, 0,
+                memory.getLongVolatile(callerEntryOffset(index) + CALLER_GENERATION_OFFSET));
     }
 
-    private EntryInfo entryInfo(long base, int index, long served) {
+    private EntryInfo entryInfo(long base, int index, long served, long generation) {
         return new EntryInfo(index, memory.getLongVolatile(base + ENTRY_TOKEN_OFFSET),
                 memory.getLongVolatile(base + ENTRY_HEARTBEAT_OFFSET),
-                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served);
+                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served, generation);
     }
 
-    // ---------------------------------------------------------------- revocation (Fig. 7)
+    // ---------------------------------------------------------------- revocation and modification
 
     /**
      * Cancels a call. A call still posted completes at once with CANCELLED (returns OK); a call a

@@ -5,10 +5,11 @@ import static io.sluice.mailbox.MailboxDescriptor.*;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The callee's side of a mailbox (Fig. 5, steps 538-542 and 560-566). {@link #poll} finds posted
- * calls through the request bitmap (never by scanning slots), takes each under its slot lock and
- * hands it to a {@link RequestHandler}; the handler's reply writes the result into the same slot and
- * rings the caller. A handler may also {@link Request#defer() defer} and {@link #complete} later.
+ * The callee's side of a mailbox: taking a call, and step two, completing it (docs/design.md, "The
+ * mailbox's two-step call"). {@link #poll} finds posted calls through the request bitmap (never by
+ * scanning slots), takes each under its slot lock and hands it to a {@link RequestHandler}; the
+ * handler's reply writes the result into the same slot and rings the caller. A handler may also
+ * {@link Request#defer() defer} and {@link #complete} later.
  *
  * <p>Attaching runs the recovery sweep (see {@link MailboxRecovery}): a restarted callee serves what
  * was posted while it was down, and what its dead predecessor had taken is redelivered or abandoned.

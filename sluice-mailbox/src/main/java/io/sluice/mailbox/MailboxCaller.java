@@ -2,19 +2,25 @@ package io.sluice.mailbox;
 
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
+import io.sluice.common.ProcessIdentity;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The caller's side of a mailbox (Fig. 5, steps 530-536 and 568-572). {@link #call} is step one: it
- * locks a free slot, writes the request, rings the callee and returns a handle at once; the calling
- * thread holds nothing afterwards. {@link #pollReplies} is the end of step two: it takes each
- * finished call's result out of its slot and frees the slot.
+ * The caller's side of a mailbox: posting a call and collecting its result (docs/design.md, "The
+ * mailbox's two-step call"). {@link #call} is step one: it locks a free slot, writes the request, rings
+ * the callee and returns a handle at once; the calling thread holds nothing afterwards.
+ * {@link #pollReplies} is the end of step two: it takes each finished call's result out of its slot and
+ * frees the slot.
  *
  * <p>A caller is a logical index (fixed per role) bound to the current process. A restarted process
  * attaching with the same index takes the entry back from its dead predecessor and finds its calls
- * again with {@link #outstanding()}; replies that arrived meanwhile are still in their slots.
+ * again with {@link #outstanding()}; replies that arrived meanwhile are still in their slots. The calls
+ * found at attach are the predecessor's ({@link #resumption()}): their replies come through
+ * {@link #pollReplies} like any other, marked {@link ReplyView#inherited()}, so the role decides what
+ * each means to it and the slots go back to the free list either way.
  *
  * <p>{@link #call}, {@link #cancel} and {@link #modify} may be used from any thread; {@link #pollReplies}
  * and {@link #awaitReplies} from one thread at a time.
@@ -31,8 +37,39 @@ public final class MailboxCaller implements AutoCloseable {
     private int freeCursor;
     private final BitClaimer replies;
     private long lastHeartbeat;
+    /** Handles of the calls outstanding at attach (an earlier incarnation's), sorted; searched per reply. */
+    private final long[] inherited;
+    /** How many of {@link #inherited} have not been delivered yet: 0 makes the per-reply search free. */
+    private int inheritedLeft;
+    private final Resumption resumption;
 
-    private MailboxCaller(Mailbox mailbox, int callerIndex) {
+    /**
+     * What binding a caller index found: the entry's new {@code generation}, the dead process it was taken
+     * from ({@code predecessorPid}, 0 when the index was free), whether the entry held a token naming no
+     * possible process ({@code repairedEntry}), and the earlier incarnation's calls still in the mailbox by
+     * state. A slot of this index whose header is out of range ({@code corrupt}) is not inherited: it is left
+     * for the watchdog to report rather than read.
+     */
+    public record Resumption(long generation, long predecessorPid, boolean repairedEntry, int posted, int taken,
+                             int done, int corrupt) {
+        /** Calls of the earlier incarnation this caller will receive replies for. */
+        public int calls() {
+            return posted + taken + done;
+        }
+
+        /** One line for a role's log: whom this caller succeeded and what it inherited; null when nothing. */
+        public String describe() {
+            if (predecessorPid == 0 && !repairedEntry && calls() == 0 && corrupt == 0) {
+                return null;
+            }
+            return (repairedEntry ? "took over an entry whose token named no process (corrupt)"
+                    : predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid) + ", generation " + generation + ": "
+                    + calls() + " calls inherited (" + posted + " posted, " + taken + " taken, " + done + " done)"
+                    + (corrupt == 0 ? "" : ", " + corrupt + " corrupt slots left to the watchdog");
+        }
+    }
+
+    private MailboxCaller(Mailbox mailbox, int callerIndex, long[] inherited, Resumption resumption) {
         this.mailbox = mailbox;
         this.memory = mailbox.memory();
         this.callerIndex = callerIndex;
@@ -41,12 +78,16 @@ public final class MailboxCaller implements AutoCloseable {
         this.replyWaiter = mailbox.replyDoorbell(callerIndex).new Waiter();
         this.replies = new BitClaimer(mailbox, replyBitmap, 0);
         this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmapWords());
+        this.inherited = inherited;
+        this.inheritedLeft = inherited.length;
+        this.resumption = resumption;
     }
 
     /**
-     * Binds caller index {@code callerIndex} to this process. Refused while another live process holds
-     * it; taken over from a dead one. Repairs the mailbox's hint bitmaps on the way (see
-     * {@link MailboxRecovery}).
+     * Binds caller index {@code callerIndex} to this process. Refused with {@link CallerEntryException}
+     * while another live process holds it; taken over from a dead one, whose outstanding calls this caller
+     * inherits (see {@link #resumption()}). Repairs the mailbox's hint bitmaps on the way (see
+     * {@link MailboxRecovery}), which also announces the replies that finished while nobody held the index.
      */
     public static MailboxCaller attach(Mailbox mailbox, int callerIndex) {
         mailbox.checkWritable();
@@ -55,13 +96,55 @@ public final class MailboxCaller implements AutoCloseable {
                     + ", was " + callerIndex);
         }
         long entry = mailbox.callerEntryOffset(callerIndex);
-        MailboxRecovery.claimEntry(mailbox, entry, "caller " + callerIndex);
+        long previous = MailboxRecovery.claimCallerEntry(mailbox, entry, callerIndex);
         SharedMemory memory = mailbox.memory();
+        long generation = previous == mailbox.token()
+                ? memory.getLongVolatile(entry + CALLER_GENERATION_OFFSET)
+                : memory.getAndAddLong(entry + CALLER_GENERATION_OFFSET, 1) + 1;
         long now = mailbox.clock().epochMillis();
         memory.putLongVolatile(entry + ENTRY_ATTACHED_AT_OFFSET, now);
         memory.putLongVolatile(entry + ENTRY_HEARTBEAT_OFFSET, now);
+        // Before the sweep: it may complete a dead callee's call, and that call is inherited all the same.
+        long[] handles = new long[mailbox.geometry().slotCount()];
+        int count = 0;
+        int posted = 0;
+        int taken = 0;
+        int done = 0;
+        int corrupt = 0;
+        for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
+            long base = mailbox.slotOffset(slot);
+            int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
+            if (state == SlotState.FREE || memory.getInt(base + SLOT_CALLER_INDEX_OFFSET) != callerIndex) {
+                continue;
+            }
+            if (!mailbox.isSlotSane(slot)) {
+                corrupt++;
+                continue;
+            }
+            handles[count++] = Mailbox.handle(mailbox.generation(slot), slot);
+            switch (state) {
+                case SlotState.POSTED -> posted++;
+                case SlotState.TAKEN -> taken++;
+                default -> done++;
+            }
+        }
+        long[] inherited = Arrays.copyOf(handles, count);
+        Arrays.sort(inherited);
+        boolean dead = previous != 0 && previous != mailbox.token();
+        Resumption resumption = new Resumption(generation, dead ? ProcessIdentity.pidOf(previous) : 0,
+                dead && ProcessIdentity.pidOf(previous) == 0, posted, taken, done, corrupt);
         MailboxRecovery.sweep(mailbox);
-        return new MailboxCaller(mailbox, callerIndex);
+        return new MailboxCaller(mailbox, callerIndex, inherited, resumption);
+    }
+
+    /** What this caller found when it bound its index: the predecessor and its calls still in the mailbox. */
+    public Resumption resumption() {
+        return resumption;
+    }
+
+    /** The inherited calls whose replies have not come through {@link #pollReplies} yet. */
+    public int inheritedOutstanding() {
+        return inheritedLeft;
     }
 
     public int callerIndex() {
@@ -172,7 +255,7 @@ public final class MailboxCaller implements AutoCloseable {
                 length = 0;
                 memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.CORRUPT_SLOT);
             }
-            view.wrap(mailbox, slot, base, length);
+            view.wrap(mailbox, slot, base, length, isInherited(slot));
             try {
                 handler.onReply(view);
             } finally {
@@ -182,6 +265,16 @@ public final class MailboxCaller implements AutoCloseable {
             mailbox.unlock(slot);
         }
         mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+        return true;
+    }
+
+    /** Whether the call in {@code slot} is one found at attach; each is counted once. Allocation-free. */
+    private boolean isInherited(int slot) {
+        if (inheritedLeft == 0
+                || Arrays.binarySearch(inherited, Mailbox.handle(mailbox.generation(slot), slot)) < 0) {
+            return false;
+        }
+        inheritedLeft--;
         return true;
     }
 

@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * doorbell and completes the futures. Safe for use from any number of threads.
  *
  * <p>Correlation ids are unique per caller index across restarts (they start from the attach time),
- * so after a restart {@link #reattach} finds an earlier incarnation's calls; replies that arrive for
- * calls nobody has re-attached to yet are kept until someone does.
+ * so after a restart {@link #reattach} finds an earlier incarnation's calls. What becomes of an earlier
+ * incarnation's replies that nobody re-attaches to is the client's choice at birth: {@link #attach} keeps
+ * them (at most one per inherited call) until someone does; {@link #resume} hands each to a handler as it
+ * arrives and keeps nothing, which is what a role uses, since a restarted process has no futures of its
+ * predecessor to complete.
  */
 public final class MailboxClient implements AutoCloseable {
     private final MailboxCaller caller;
@@ -26,10 +29,23 @@ public final class MailboxClient implements AutoCloseable {
     /** Guards the hand-over between {@link #pending} and {@link #unclaimed}; never held while waiting. */
     private final Object handoff = new Object();
     private final Thread replyThread;
+    /** Where an earlier incarnation's replies go that no {@link #reattach} waits for; null keeps them. */
+    private final java.util.function.Consumer<Reply> inheritedReplies;
+    private final AtomicLong inheritedCollected = new AtomicLong();
     private volatile boolean running = true;
 
     public MailboxClient(MailboxCaller caller, String name) {
+        this(caller, name, null);
+    }
+
+    /**
+     * @param inheritedReplies receives, on the reply thread, each reply to a call of an earlier incarnation of
+     *                         this caller index that nobody {@link #reattach re-attached} to; null keeps them
+     *                         for {@link #reattach}
+     */
+    public MailboxClient(MailboxCaller caller, String name, java.util.function.Consumer<Reply> inheritedReplies) {
         this.caller = caller;
+        this.inheritedReplies = inheritedReplies;
         this.nextCorrelation = new AtomicLong(caller.mailbox().clock().epochMillis() << 20);
         this.replyThread = Thread.ofPlatform().name(name + "-replies").daemon(true).start(this::run);
     }
@@ -39,15 +55,29 @@ public final class MailboxClient implements AutoCloseable {
     }
 
     /**
+     * Binds {@code callerIndex} as the successor of whichever process held it: every reply to a call the
+     * predecessor left in the mailbox goes to {@code inheritedReplies} (on the reply thread) unless a
+     * {@link #reattach} claims it first, and its slot is freed. Nothing is kept, so a role restarted any
+     * number of times holds no replies it will never read. {@link CallerEntryException} while a live
+     * process holds the index.
+     */
+    public static MailboxClient resume(Mailbox mailbox, int callerIndex, String name,
+                                       java.util.function.Consumer<Reply> inheritedReplies) {
+        java.util.Objects.requireNonNull(inheritedReplies, "inheritedReplies");
+        return new MailboxClient(MailboxCaller.attach(mailbox, callerIndex), name, inheritedReplies);
+    }
+
+    /**
      * A client for a tool ({@code sluice status}, the demo's reporter): the first caller index from
      * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once
-     * and none takes a role's fixed index.
+     * and none takes a role's fixed index. Replies to calls an earlier tool left on that index are released:
+     * they were another tool's questions.
      */
     public static MailboxClient attachTool(Mailbox mailbox) {
         MailboxException last = null;
         for (int index = ServerMailboxes.CALLER_TOOLS; index < mailbox.geometry().maxCallers(); index++) {
             try {
-                return attach(mailbox, index);
+                return resume(mailbox, index, "mailbox-tool-" + index, reply -> { });
             } catch (MailboxException e) {
                 last = e;
             }
@@ -114,6 +144,11 @@ public final class MailboxClient implements AutoCloseable {
         return Optional.of(future);
     }
 
+    /** Replies of an earlier incarnation handed to the {@link #resume} handler so far. */
+    public long inheritedCollected() {
+        return inheritedCollected.get();
+    }
+
     /** Correlation ids of replies that arrived for calls nobody has re-attached to. */
     public Set<Long> unclaimedReplies() {
         return Set.copyOf(unclaimed.keySet());
@@ -137,14 +172,21 @@ public final class MailboxClient implements AutoCloseable {
             Reply reply = new Reply(view.correlationId(), view.opcode(), view.status(), view.flags(),
                     view.deliveries(), view.resultBytes());
             CompletableFuture<Reply> future;
+            boolean handOn = false;
             synchronized (handoff) {
                 future = pending.remove(reply.correlationId());
                 if (future == null) {
-                    unclaimed.put(reply.correlationId(), reply);
+                    handOn = inheritedReplies != null && view.inherited();
+                    if (!handOn) {
+                        unclaimed.put(reply.correlationId(), reply);
+                    }
                 }
             }
             if (future != null) {
                 future.complete(reply);
+            } else if (handOn) {
+                inheritedCollected.incrementAndGet();
+                deliverInherited(reply);
             }
         };
         while (running) {
@@ -152,6 +194,16 @@ public final class MailboxClient implements AutoCloseable {
             if (caller.pollReplies(handler, 256) == 0) {
                 caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
             }
+        }
+    }
+
+    /** A handler that fails must not end the reply thread: the failure is logged, the reply is gone. */
+    private void deliverInherited(Reply reply) {
+        try {
+            inheritedReplies.accept(reply);
+        } catch (RuntimeException e) {
+            System.getLogger(MailboxClient.class.getName()).log(System.Logger.Level.WARNING,
+                    "handler of an inherited reply (correlation " + reply.correlationId() + ") failed", e);
         }
     }
 

@@ -57,9 +57,13 @@ package io.sluice.mailbox;
  *  callee: 0 process token | 8 heartbeat (epoch ms) | 16 attached at (epoch ms) | 24 calls served
  *  caller: 0 process token | 8 heartbeat (epoch ms) | 16 attached at (epoch ms)
  *          24 reply doorbell sequence (futex word, int) | 28 reply doorbell waiters (int)
+ *          32 generation: +1 each time another process binds the index (0 in a file never attached)
  * </pre>
  * A caller entry is claimed by a logical caller index (a role's fixed number), so a restarted
  * caller takes its entry back and finds its outstanding calls by caller index and correlation id.
+ * Only a dead holder's entry is taken (its token is pid and start time, so a reused pid is not the
+ * holder); the generation tells the successor, and any inspector, that the calls in the slots were
+ * posted by an earlier incarnation.
  *
  * <h2>Mailslot (slotSize bytes: a 128-byte header, then the parameter region)</h2>
  * The header's first cache line is everything a call needs and is written only under the slot lock;
@@ -130,6 +134,7 @@ public final class MailboxDescriptor {
     public static final int CALLEE_SERVED_OFFSET = 24;
     public static final int CALLER_SEQ_OFFSET = 24;
     public static final int CALLER_WAITERS_OFFSET = 28;
+    public static final int CALLER_GENERATION_OFFSET = 32;
 
     public static final int SLOT_HEADER_LENGTH = 128;
     public static final int SLOT_LOCK_OFFSET = 0;

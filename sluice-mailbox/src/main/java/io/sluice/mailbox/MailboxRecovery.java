@@ -138,21 +138,24 @@ public final class MailboxRecovery {
         return outcome;
     }
 
-    /** Claims a specific entry (caller index): free, ours already, or held by a dead process. */
-    static void claimEntry(Mailbox mailbox, long entry, String what) {
+    /**
+     * Claims a caller's entry: free, ours already, or held by a dead process (or by a token that names no
+     * possible process: a corrupt entry). Returns the token it held before (0 when free); throws
+     * {@link CallerEntryException} while a live process holds it.
+     */
+    static long claimCallerEntry(Mailbox mailbox, long entry, int callerIndex) {
         SharedMemory memory = mailbox.memory();
         long mine = mailbox.token();
         while (true) {
             long owner = memory.getLongVolatile(entry + ENTRY_TOKEN_OFFSET);
             if (owner == mine) {
-                return;
+                return owner;
             }
-            if (owner != 0 && ProcessIdentity.isAlive(owner)) {
-                throw new MailboxException(mailbox.file() + ": " + what + " is held by live pid "
-                        + ProcessIdentity.pidOf(owner));
+            if (owner != 0 && ProcessIdentity.pidOf(owner) != 0 && ProcessIdentity.isAlive(owner)) {
+                throw new CallerEntryException(mailbox.file(), callerIndex, ProcessIdentity.pidOf(owner));
             }
             if (memory.casLong(entry + ENTRY_TOKEN_OFFSET, owner, mine)) {
-                return;
+                return owner;
             }
         }
     }

@@ -5,17 +5,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A point-in-time copy of a mailbox for third parties (Fig. 5's "any process may inspect"): header,
- * callee and caller entries, and every slot that is not free. Taken without locks, so each slot is
+ * A point-in-time copy of a mailbox for third parties (any process may inspect a mailbox, since its
+ * slots are the record of every call; docs/design.md, "Inspection and the watchdog"): header, callee
+ * and caller entries, and every slot that is not free. Taken without locks, so each slot is
  * self-consistent only up to its state word; good enough to show and to judge.
  */
 public record MailboxSnapshot(String file, MailboxGeometry geometry, long creatorPid, long createdAt, long epoch,
                               long takenAt, List<Party> callees, List<Party> callers, List<Slot> slots,
                               int freeSlots) {
 
-    /** A callee or caller entry. */
+    /** A callee or caller entry; {@code served} is a callee's, {@code generation} a caller's (see {@link EntryInfo}). */
     public record Party(int index, long pid, boolean alive, long heartbeat, long heartbeatAgeMs, long attachedAt,
-                        long served) {
+                        long served, long generation) {
     }
 
     /** A slot that is not free. */
@@ -69,7 +70,7 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
 
     private static Party party(EntryInfo e, long now) {
         return new Party(e.index(), e.pid(), e.alive(), e.heartbeat(), Math.max(0, now - e.heartbeat()),
-                e.attachedAt(), e.served());
+                e.attachedAt(), e.served(), e.generation());
     }
 
     private static long callerToken(Mailbox mailbox, int callerIndex) {

@@ -10,12 +10,22 @@ public final class ReplyView {
     private int slot;
     private long base;
     private int length;
+    private boolean inherited;
 
-    void wrap(Mailbox mailbox, int slot, long base, int length) {
+    void wrap(Mailbox mailbox, int slot, long base, int length, boolean inherited) {
         this.mailbox = mailbox;
         this.slot = slot;
         this.base = base;
         this.length = length;
+        this.inherited = inherited;
+    }
+
+    /**
+     * Whether the call was posted by an earlier incarnation of this caller index (a process that died or
+     * closed before its reply came), so no state of this process is waiting for it.
+     */
+    public boolean inherited() {
+        return inherited;
     }
 
     public long handle() {

@@ -23,7 +23,7 @@ public final class ServerMailboxes {
     /** The database manager's inbox: sample batches from the services, JSON requests from everyone. */
     public static final MailboxGeometry DB = new MailboxGeometry(256, 256 * 1024, 16, 2);
 
-    /** Mailbox file names under the mailbox directory: {@code <server name>-<suffix>}. */
+    /** Mailbox file names in the server's mailbox directory ({@link #directory}): the suffix alone. */
     public static final String MONITOR_SUFFIX = "monitor";
     public static final String SERVICES_SUFFIX = "services";
     public static final String SERVICES_QUERIES_SUFFIX = "services-queries";

@@ -6,7 +6,7 @@ public final class SlotFlags {
     public static final int IDEMPOTENT = 1;
     /** Someone revoked the call after a callee had taken it; the callee should stop early. */
     public static final int CANCEL_REQUESTED = 1 << 1;
-    /** The request was rewritten in place while still posted (Fig. 7). */
+    /** The request was rewritten in place while still posted ({@link Mailbox#modify}). */
     public static final int MODIFIED = 1 << 2;
     /** The callee's handler ran to completion (set even when the final status is CANCELLED). */
     public static final int EXECUTED = 1 << 3;

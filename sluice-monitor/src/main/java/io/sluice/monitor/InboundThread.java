@@ -47,11 +47,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The inbound half of a thread pair (seed 004, Fig. 5): sleeps in the selector until some gateway's
- * bytes arrive, reads whatever is ready, decodes whole frames and acts on them — the handshake,
- * reports handed to the SLA services' mailbox, acknowledgements that finish the services' throttle
- * calls. It never waits for a particular gateway, and a gateway that sends garbage loses only its own
- * connection.
+ * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the
+ * selector until some gateway's bytes arrive, reads whatever is ready, decodes whole frames and acts on
+ * them — the handshake, reports handed to the SLA services' mailbox, acknowledgements that finish the
+ * services' throttle calls. It never waits for a particular gateway, and a gateway that sends garbage
+ * loses only its own connection.
  */
 final class InboundThread implements Runnable {
     private final MonitorDaemon daemon;
@@ -105,7 +105,8 @@ final class InboundThread implements Runnable {
     static final long LINGER_MILLIS = 1;
     /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
     private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
-    private volatile long maxProcessingNanos;
+    /** Each read-and-decode pass of one gateway, for the pair sizing (Tptmax, inbound side). */
+    private final ProcessingTimes processingTimes = new ProcessingTimes();
     private volatile boolean running = true;
     private final LoopWatch watch;
 
@@ -218,10 +219,11 @@ final class InboundThread implements Runnable {
     }
 
     private void read(Session session, SelectionKey key) {
-        long start = System.nanoTime();
         if (session.tls != null && !session.tls.isEstablished() && !handshake(session, key)) {
             return;
         }
+        // Timed from here: a TLS handshake is a one-off cost at connection, not the per-poll work Tptmax sizes for.
+        long start = System.nanoTime();
         FrameDecoder decoder = session.decoder;
         boolean more;
         do {
@@ -249,10 +251,7 @@ final class InboundThread implements Runnable {
             // Decrypted bytes the decoder had no room for wait in the TLS channel; no selector will signal them.
             more = read > 0 && !session.isClosed() && session.tls != null && session.tls.hasBufferedInput();
         } while (more);
-        long elapsed = System.nanoTime() - start;
-        if (elapsed > maxProcessingNanos) {
-            maxProcessingNanos = elapsed;
-        }
+        processingTimes.record(System.nanoTime() - start);
     }
 
     /**
@@ -682,11 +681,9 @@ final class InboundThread implements Runnable {
         daemon.closeSession(session, "protocol violation: " + what);
     }
 
-    /** The longest a read-and-decode pass took since the last call, then starts a new window. */
-    long takeMaxProcessingNanos() {
-        long max = maxProcessingNanos;
-        maxProcessingNanos = 0;
-        return max;
+    /** How long this thread's read-and-decode passes took, one per gateway served; drained by the conductor. */
+    ProcessingTimes processingTimes() {
+        return processingTimes;
     }
 
     void stop() {

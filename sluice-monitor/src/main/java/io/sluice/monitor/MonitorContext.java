@@ -20,8 +20,10 @@ import java.util.Set;
  * @param registryFile         where approvals, revocations and tokens are kept across restarts, or null
  * @param pollIntervalMillis   how often every gateway in session is polled
  * @param missLimit            unanswered polls in a row before a gateway is marked unreachable
- * @param pairs                thread pairs to run, 0 to size them by the seeds' formula at run time
+ * @param pairs                thread pairs to run, 0 to size them at run time ({@link ThreadPairSizing})
  * @param expectedGateways     n for the first sizing, before any gateway has connected
+ * @param maxPairs             the most pairs the sizing may run (it may go beyond the cores when the formula asks),
+ *                             0 for four per core
  * @param maxConnections       connections beyond this are closed at once
  * @param maxFrameLength       the largest frame accepted from a gateway
  * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
@@ -41,7 +43,7 @@ import java.util.Set;
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
-                             Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxConnections,
+                             Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
                              MonitorTls tls, Map<String, Set<Long>> sharedVolumes) {
@@ -112,6 +114,9 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         if (pairs < 0) {
             throw new IllegalArgumentException("pairs must be 0 (automatic) or more");
         }
+        if (maxPairs < 0) {
+            throw new IllegalArgumentException("max pairs must be 0 (four per core) or more");
+        }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1");
         }
@@ -146,56 +151,69 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                                           byte[] deploymentSecret) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
-                1_000, 3, 0, 100, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
+                1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
                 EpochClock.system(), null, Map.of());
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
-                enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections, maxFrameLength,
+                enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
                 writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
+                approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxConnections,
+                approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxConnections,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+    }
+
+    /** The most pairs the sizing may run; 0 for four per core. */
+    public MonitorContext withMaxPairs(int ceiling) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, ceiling,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes);
+    }
+
+    /** The ceiling the sizing uses: {@link #maxPairs}, or four per core when that is 0. */
+    public int pairCeiling() {
+        return maxPairs > 0 ? maxPairs : 4 * Runtime.getRuntime().availableProcessors();
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, connections,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
                 frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxConnections,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
                 maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
     public MonitorContext withVolumeLimit(int perGateway) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 perGateway, clock, tls, sharedVolumes);
     }
@@ -203,7 +221,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
     public MonitorContext withSharedVolumes(Map<String, Set<Long>> bindings) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 maxVolumesPerGateway, clock, tls, bindings);
     }
@@ -211,14 +229,14 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
     public MonitorContext withClock(EpochClock epochClock) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 maxVolumesPerGateway, epochClock, tls, sharedVolumes);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 maxVolumesPerGateway, clock, monitorTls, sharedVolumes);
     }

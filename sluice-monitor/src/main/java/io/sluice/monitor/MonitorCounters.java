@@ -27,6 +27,9 @@ public final class MonitorCounters {
     final LongAdder slowConsumersClosed = new LongAdder();
     final LongAdder unreachableMarked = new LongAdder();
     final LongAdder sessionsMigrated = new LongAdder();
+    /** Thread pairs started by the sizing after the first ones, and pairs it stopped once they were empty. */
+    final LongAdder pairsAdded = new LongAdder();
+    final LongAdder pairsRetired = new LongAdder();
     final LongAdder reportsRepeated = new LongAdder();
     final LongAdder reportsLost = new LongAdder();
     final LongAdder reportsRefused = new LongAdder();
@@ -115,6 +118,14 @@ public final class MonitorCounters {
     /** Sessions moved from a busier thread pair to a less busy one. */
     public long sessionsMigrated() {
         return sessionsMigrated.sum();
+    }
+
+    public long pairsAdded() {
+        return pairsAdded.sum();
+    }
+
+    public long pairsRetired() {
+        return pairsRetired.sum();
     }
 
     public long connectionsAccepted() {

@@ -62,6 +62,15 @@ public final class MonitorDaemon implements AutoCloseable {
     private final DesiredThrottles desiredThrottles = new DesiredThrottles(
             ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
     private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
+    /** The formula and its hysteresis; null when the context fixes the number of pairs. */
+    private final ThreadPairSizing sizing;
+    /** The pair being emptied before it stops (always the last), or null. Set and cleared by the conductor. */
+    private volatile ThreadPair retiring;
+    /**
+     * Held while a new session picks its pair and counts itself on it, and while the conductor stops an empty
+     * retiring pair, so no session lands on a pair that is stopping.
+     */
+    private final Object pairChoice = new Object();
     private final ReportSequences reportSequences = new ReportSequences(counters);
     private final AtomicInteger nextSessionId = new AtomicInteger();
     private final Mailbox monitorMailbox;
@@ -103,8 +112,11 @@ public final class MonitorDaemon implements AutoCloseable {
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
-        int initialPairs = context.pairs() > 0 ? context.pairs()
-                : ThreadPairSizing.pairs(context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200, cores());
+        // Before any gateway is measured, the first count assumes 200 us a gateway (docs/design.md, "The monitor's thread pairs").
+        this.sizing = context.pairs() > 0 ? null : new ThreadPairSizing(
+                ThreadPairSizing.Settings.defaults(context.pairCeiling()),
+                ThreadPairSizing.pairs(context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200));
+        int initialPairs = sizing == null ? context.pairs() : sizing.pairs();
         for (int i = 0; i < initialPairs; i++) {
             pairs.add(new ThreadPair(i, this, context.maxConnections()).start());
         }
@@ -336,16 +348,20 @@ public final class MonitorDaemon implements AutoCloseable {
             return;
         }
         try {
-            ThreadPair pair = leastLoadedPair();
             // A monitor that signs certificates lets a gateway without one in, for ENROLL alone.
             javax.net.ssl.SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
                     context.tls().certificates() == null ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL)
                     : null;
-            Session session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
-                    clock().epochMillis());
-            handshaking.add(session);
-            sessions.put(session.id, session);
-            pair.added();
+            Session session;
+            ThreadPair pair;
+            synchronized (pairChoice) {
+                pair = leastLoadedPair();
+                session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
+                        clock().epochMillis());
+                handshaking.add(session);
+                sessions.put(session.id, session);
+                pair.added();
+            }
             counters.connectionsAccepted.increment();
             pair.inbound().register(session);
         } catch (RuntimeException e) {
@@ -374,10 +390,12 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
+    /** The pair with the fewest sessions, the retiring one aside. */
     private ThreadPair leastLoadedPair() {
-        ThreadPair best = pairs.get(0);
+        ThreadPair skip = retiring;
+        ThreadPair best = null;
         for (ThreadPair pair : pairs) {
-            if (pair.sessionCount() < best.sessionCount()) {
+            if (pair != skip && (best == null || pair.sessionCount() < best.sessionCount())) {
                 best = pair;
             }
         }
@@ -661,38 +679,122 @@ public final class MonitorDaemon implements AutoCloseable {
         LockSupport.unpark(conductor);
     }
 
-    /** Adds pairs when the measured processing time says the current ones cannot serve everyone in one quantum. */
+    /**
+     * One sizing step: the passes every thread recorded since the last step go into the sizing's window, the sizing
+     * says how many pairs to run ({@link ThreadPairSizing}), and the pairs follow. With a fixed count the passes are
+     * cleared, so the counts never pile up.
+     */
     private void resizePairs() {
-        long maxNanos = 0;
-        for (ThreadPair pair : pairs) {
-            maxNanos = Math.max(maxNanos, pair.inbound().takeMaxProcessingNanos());
-        }
-        if (context.pairs() > 0) {
+        if (sizing == null) {
+            for (ThreadPair pair : pairs) {
+                pair.inbound().processingTimes().clear();
+                pair.outbound().processingTimes().clear();
+            }
             return;
         }
-        int wanted = ThreadPairSizing.pairs(sessions.size(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS,
-                Math.max(1, maxNanos / 1_000.0), cores());
-        while (pairs.size() < wanted) {
-            addPair();
+        sizing.beginInterval();
+        for (ThreadPair pair : pairs) {
+            pair.inbound().processingTimes().drainInto(sizing.inboundInterval());
+            pair.outbound().processingTimes().drainInto(sizing.outboundInterval());
+        }
+        resizeTo(sizing.decide(clock().epochMillis(), sessions.size()));
+        retireStep();
+    }
+
+    /**
+     * Runs {@code wanted} pairs: more are started at once (a retiring pair is kept first) and {@link #rebalance}
+     * moves sessions onto them; fewer, and the last pair starts retiring: {@link #retireStep} moves its sessions to
+     * the others and stops it once it is empty. One pair retires at a time. Conductor thread only.
+     */
+    void resizeTo(int wanted) {
+        int active = pairs.size() - (retiring == null ? 0 : 1);
+        if (wanted > active) {
+            if (retiring != null) {
+                retiring = null;
+                active++;
+            }
+            for (; active < wanted; active++) {
+                addPair();
+            }
+        } else if (wanted < active && retiring == null && pairs.size() > 1) {
+            retiring = pairs.getLast();
+            LOG.log(System.Logger.Level.INFO, "retiring thread pair " + retiring.index() + ": " + wanted
+                    + " pairs serve the " + sessions.size() + " gateways");
         }
     }
 
     void addPair() {
         pairs.add(new ThreadPair(pairs.size(), this, context.maxConnections()).start());
+        counters.pairsAdded.increment();
+    }
+
+    /**
+     * One step of retiring a pair: each of its sessions in session moves to the pair with the fewest (a session still
+     * in its handshake moves at a later step), and once no session is on it or on its way to it, its threads stop.
+     * Returns true when the pair was stopped. Conductor thread only.
+     */
+    boolean retireStep() {
+        ThreadPair pair = retiring;
+        if (pair == null) {
+            return false;
+        }
+        int[] planned = new int[pairs.size()];
+        boolean busy = false;
+        for (Session session : sessions.values()) {
+            if (session.pair == pair && session.migrateTo == null && session.inSession() && !session.isClosed()) {
+                ThreadPair to = leastLoaded(planned, pair);
+                planned[to.index()]++;
+                session.migrateTo = to;
+                pair.inbound().release(session);
+            }
+            busy |= session.pair == pair || session.migrateTo == pair;
+        }
+        if (busy) {
+            return false;
+        }
+        synchronized (pairChoice) {
+            if (pair.sessionCount() > 0) {
+                return false;
+            }
+            pairs.remove(pair);
+            retiring = null;
+        }
+        try {
+            pair.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        counters.pairsRetired.increment();
+        LOG.log(System.Logger.Level.INFO, "thread pair " + pair.index() + " retired; " + pairs.size() + " pairs run");
+        return true;
+    }
+
+    /** The pair, {@code skip} aside, with the fewest sessions counting the moves planned this step. */
+    private ThreadPair leastLoaded(int[] planned, ThreadPair skip) {
+        ThreadPair best = null;
+        for (ThreadPair pair : pairs) {
+            if (pair != skip && (best == null
+                    || pair.sessionCount() + planned[pair.index()] < best.sessionCount() + planned[best.index()])) {
+                best = pair;
+            }
+        }
+        return best;
     }
 
     /**
      * Moves sessions from the busiest pair to the least busy one when they differ by more than a
      * tenth of the average (and at least two), so every gateway gets an equal share of a pair's time.
-     * Returns the number of moves started.
+     * A retiring pair takes no part. Returns the number of moves started.
      */
     int rebalance() {
-        if (pairs.size() < 2) {
+        ThreadPair skip = retiring;
+        List<ThreadPair> active = pairs.stream().filter(p -> p != skip).toList();
+        if (active.size() < 2) {
             return 0;
         }
-        ThreadPair busiest = pairs.get(0);
-        ThreadPair idlest = pairs.get(0);
-        for (ThreadPair pair : pairs) {
+        ThreadPair busiest = active.get(0);
+        ThreadPair idlest = active.get(0);
+        for (ThreadPair pair : active) {
             if (pair.sessionCount() > busiest.sessionCount()) {
                 busiest = pair;
             }
@@ -701,7 +803,7 @@ public final class MonitorDaemon implements AutoCloseable {
             }
         }
         int gap = busiest.sessionCount() - idlest.sessionCount();
-        double average = (double) sessions.size() / pairs.size();
+        double average = (double) sessions.size() / active.size();
         if (gap < Math.max(2, average / 10)) {
             return 0;
         }
@@ -718,6 +820,11 @@ public final class MonitorDaemon implements AutoCloseable {
             }
         }
         return moved;
+    }
+
+    /** The sizing's Tptmax at its last step (microseconds), 0 with a fixed count or before any step. */
+    public double tptMaxMicros() {
+        return sizing == null ? 0 : sizing.tptMaxMicros();
     }
 
     // ---------------------------------------------------------------- shutdown

@@ -19,11 +19,11 @@ import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The outbound half of a thread pair (seed 004, Fig. 5): takes sessions that have something to send,
- * encodes everything pending for one gateway back to back into one buffer and writes it with one
- * non-blocking write (message concatenation). What the socket does not take waits in the session's
- * backlog, written when the selector says the socket is writable; nothing else for that gateway is
- * encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
+ * The outbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): takes sessions that
+ * have something to send, encodes everything pending for one gateway back to back into one buffer and
+ * writes it with one non-blocking write (message concatenation). What the socket does not take waits in
+ * the session's backlog, written when the selector says the socket is writable; nothing else for that
+ * gateway is encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
  */
 final class OutboundThread implements Runnable {
     static final int SCRATCH_BYTES = 256 * 1024;
@@ -40,6 +40,8 @@ final class OutboundThread implements Runnable {
     private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final PollWriter pollWriter = new PollWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
+    /** Each encode-and-write pass of one gateway, for the pair sizing (Tptmax, outbound side). */
+    private final ProcessingTimes processingTimes = new ProcessingTimes();
     private volatile boolean running = true;
     private final LoopWatch watch;
 
@@ -52,6 +54,11 @@ final class OutboundThread implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** How long this thread's encode-and-write passes took, one per gateway served; drained by the conductor. */
+    ProcessingTimes processingTimes() {
+        return processingTimes;
     }
 
     void enqueue(Session session) {
@@ -93,12 +100,14 @@ final class OutboundThread implements Runnable {
         Session session;
         while ((session = queue.poll()) != null) {
             session.unschedule();
+            long start = System.nanoTime();
             try {
                 send(session);
             } catch (RuntimeException e) {
                 // A fault while writing to one gateway ends that session, never this thread.
                 daemon.closeSession(session, "internal error: " + e);
             }
+            processingTimes.record(System.nanoTime() - start);
             work++;
         }
         return work;

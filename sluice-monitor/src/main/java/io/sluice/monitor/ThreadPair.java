@@ -2,7 +2,10 @@ package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
 
-/** One inbound and one outbound thread, serving a share of the gateways (seed 004). */
+/**
+ * One inbound and one outbound thread, serving a share of the gateways (docs/design.md, "The monitor's
+ * thread pairs").
+ */
 final class ThreadPair implements AutoCloseable {
     private final int index;
     private final InboundThread inbound;

@@ -601,6 +601,45 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aRetiredPairHandsEverySessionToTheOthersAndStops() throws Exception {
+        List<TestGateway> gateways = new java.util.ArrayList<>();
+        try {
+            for (long id = 1; id <= 4; id++) {
+                TestGateway gw = new TestGateway(daemon.address(), id);
+                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                gateways.add(gw);
+            }
+            // Growth: a third pair, and a session moves onto it.
+            daemon.resizeTo(3);
+            assertThat(daemon.pairCount()).isEqualTo(3);
+            assertThat(daemon.rebalance()).isEqualTo(1);
+            await(() -> daemon.counters().sessionsMigrated() == 1);
+            assertThat(daemon.pair(2).sessionCount()).isEqualTo(1);
+            // Shrink: the third pair gives its session back and stops; nobody new lands on it meanwhile.
+            daemon.resizeTo(2);
+            await(daemon::retireStep);
+            assertThat(daemon.pairCount()).isEqualTo(2);
+            assertThat(daemon.counters().pairsRetired()).isEqualTo(1);
+            assertThat(daemon.counters().sessionsMigrated()).isEqualTo(2);
+            assertThat(daemon.pair(0).sessionCount() + daemon.pair(1).sessionCount()).isEqualTo(4);
+            // Every gateway is still served: polled, and its answers taken.
+            long answered = daemon.counters().pollsAnswered();
+            for (TestGateway gw : gateways) {
+                for (int i = 0; i < 2; i++) {
+                    gw.expect(FrameType.POLL);
+                    gw.answer();
+                }
+            }
+            await(() -> daemon.counters().pollsAnswered() >= answered + 8);
+            assertThat(daemon.problems()).isEmpty();
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
     void repeatedReportsAfterAReconnectAreDroppedAndGapsCounted() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);

@@ -109,7 +109,8 @@ class MonitorDaemonTlsTest {
             await(() -> daemon.sessionsInSession() == 0);
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        assertThat(daemon.recentCloseReasons()).contains("certificate expired");
+        // The reason is recorded once the session is gone from the counts, so it is waited for too.
+        await(() -> daemon.closedFor("certificate expired"));
         assertThat(daemon.counters().certificatesExpiredInSession()).isEqualTo(1);
     }
 

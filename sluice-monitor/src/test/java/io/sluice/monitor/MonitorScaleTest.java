@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The system test of issue 3: a thousand simulated gateways on loopback against the real daemon and
+ * The monitor's scale test: a thousand simulated gateways on loopback against the real daemon and
  * real mailboxes. Every poll of a healthy gateway is answered, every throttle set is delivered and
  * acknowledged, misbehaving gateways are isolated, and wrongly-keyed or unapproved ones get nothing.
  */
@@ -121,7 +121,8 @@ class MonitorScaleTest {
                 assertThat(strangers.snapshot().total().pollsReceived()).isZero();
                 assertThat(strangers.snapshot().total().authPending()).isPositive();
                 assertThat(daemon.pendingApprovals()).isEqualTo(5);
-                assertThat(daemon.pairCount()).isBetween(1, Runtime.getRuntime().availableProcessors());
+                // The sizing formula may ask for more pairs than cores (1000 gateways at 200 us want 20); the ceiling holds.
+                assertThat(daemon.pairCount()).isBetween(1, context.pairCeiling());
             }
         } finally {
             Files.deleteIfExists(monitorBox);

@@ -1,5 +1,5 @@
 /**
- * The wire protocol between I/O performance gateways and the performance monitor daemon (issue 3):
+ * The wire protocol between I/O performance gateways and the performance monitor daemon:
  * binary, length-prefixed, versioned frames over TCP. Start with
  * {@link io.sluice.protocol.FrameDescriptor} for the common header and {@link io.sluice.protocol.FrameType}
  * for the list of frames, each of which has a {@code *Descriptor} drawing its body. Frames are read with

@@ -101,7 +101,7 @@ final class MailboxCommand implements Runnable {
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true,
-            description = "Revoke the call in a slot (Fig. 7): cancelled at once if still posted; flagged for the callee if taken.")
+            description = "Revoke the call in a slot: cancelled at once if still posted; flagged for the callee if taken.")
     static final class Cancel implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;

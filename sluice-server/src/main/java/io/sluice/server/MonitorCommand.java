@@ -72,8 +72,12 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--miss-limit", defaultValue = "3", description = "missed polls before unreachable (default ${DEFAULT-VALUE})")
     int missLimit;
 
-    @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them by the seeds' formula")
+    @Option(names = "--pairs", defaultValue = "0", description = "thread pairs; 0 sizes them from the measured poll cost")
     int pairs;
+
+    @Option(names = "--max-pairs", defaultValue = "0",
+            description = "the most thread pairs the formula may run, beyond the cores if it asks; 0 for four per core")
+    int maxPairs;
 
     @Option(names = "--handshake-timeout", defaultValue = "5000",
             description = "ms a connection has to authenticate before it is closed (default ${DEFAULT-VALUE})")
@@ -141,6 +145,7 @@ final class MonitorCommand implements Callable<Integer> {
                 .withSharedVolumes(sharedVolumeBindings(sharedVolumes))
                 .withPolling(pollInterval, missLimit)
                 .withPairs(pairs, 100)
+                .withMaxPairs(maxPairs)
                 .withHandshake(handshakeTimeout, unauthenticatedLimits())
                 .withVolumeLimit(maxVolumesPerGateway);
         if (pkiDir != null) {
@@ -175,11 +180,12 @@ final class MonitorCommand implements Callable<Integer> {
                     nextStatus += statusEvery;
                     MonitorCounters c = daemon.counters();
                     System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
-                                    + "pairs %d, reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
+                                    + "pairs %d (Tptmax %.0f us, %d added, %d retired), reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
                                     + "handshakes in progress %d (bound reached %d times, %d waiting for their address's share)%n",
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
-                            c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), c.reportsDropped(), c.reportsLost(),
+                            c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), daemon.tptMaxMicros(), c.pairsAdded(),
+                            c.pairsRetired(), c.reportsDropped(), c.reportsLost(),
                             daemon.unauthenticatedConnections(), c.unauthenticatedRefused(), c.handshakeTimeouts(),
                             daemon.handshakesInProgress(), c.handshakeBoundReached(), daemon.handshakesWaiting());
                 }

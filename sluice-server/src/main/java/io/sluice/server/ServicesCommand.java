@@ -29,7 +29,7 @@ final class ServicesCommand implements Callable<Integer> {
     long interval;
 
     @Option(names = "--db-forwarding", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "forward samples, verdicts, alerts and discoveries to the database manager's mailbox <name>-db "
+            description = "forward samples, verdicts, alerts and discoveries to the database manager's mailbox (db) "
                     + "whenever it exists, and load SLAs, policies and groups from it (default ${DEFAULT-VALUE})")
     boolean dbForwarding;
 

@@ -65,7 +65,8 @@ final class SnapshotRenderer {
         }
         for (MailboxSnapshot.Party p : parties) {
             out.append(String.format("  #%-3d pid %-8d %-5s heartbeat %6d ms ago%s%n", p.index(), p.pid(),
-                    p.alive() ? "alive" : "DEAD", p.heartbeatAgeMs(), callee ? ", served " + p.served() : ""));
+                    p.alive() ? "alive" : "DEAD", p.heartbeatAgeMs(),
+                    callee ? ", served " + p.served() : ", generation " + p.generation()));
         }
     }
 }

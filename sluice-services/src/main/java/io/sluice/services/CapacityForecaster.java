@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The storage resource manager's forecast (seed 003, Fig. 1): keeps each backend's used space over
+ * Capacity forecasting, the warning before storage fills up: keeps each backend's used space over
  * time and fits a least-squares line through a sliding window of samples to say how many days remain
  * until it is full. A backend whose use is flat or shrinking has no date; one that is already full has
  * zero days. Warnings come from thresholds in days (e.g. critical below 7, warning below 30). Samples

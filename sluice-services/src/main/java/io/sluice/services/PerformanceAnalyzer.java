@@ -328,7 +328,10 @@ public final class PerformanceAnalyzer implements CapacityView {
             idleReserved += Math.max(0, volume.policy.reservedIops() - volume.deliveredIops);
             raised += volume.raisedWhileHeld;
         }
-        estimator.update(delivered, idleReserved, pressure(inventory.backend(backendId), on), raised);
+        double aimed = objectivePressure(on);
+        boolean hasAim = !Double.isNaN(aimed);
+        double pressure = hasAim ? aimed : congestionPressure(inventory.backend(backendId), on);
+        estimator.update(delivered, idleReserved, pressure, raised, hasAim);
         double capacity = estimator.estimate();
 
         int n = on.size();
@@ -439,18 +442,13 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * How close the backend is to congestion: the worst ratio of a measured latency percentile to its
-     * objective (less {@link #TARGET_MARGIN}) among the volumes on it that have one; without objectives,
-     * the backend's p95 against {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is
-     * congested; 0 means nothing was measured.
+     * How close the backend is to its aim: the worst ratio of a measured latency percentile to its objective
+     * (less {@link #TARGET_MARGIN}) among the volumes on it that have one and did enough I/O to judge it.
+     * Above 1 is congested. NaN when no objective was judged: the backend has no aim this interval.
      */
-    private static double pressure(Backend backend, List<VolumeState> on) {
-        double pressure = 0;
-        boolean judged = false;
-        long[] all = new long[LatencyBuckets.COUNT];
+    private static double objectivePressure(List<VolumeState> on) {
+        double pressure = Double.NaN;
         for (VolumeState volume : on) {
-            LatencyHistogram.add(all, volume.readLatency);
-            LatencyHistogram.add(all, volume.writeLatency);
             LatencyObjective objective = volume.policy.latency();
             if (!objective.isSet()) {
                 continue;
@@ -460,13 +458,27 @@ public final class PerformanceAnalyzer implements CapacityView {
                 long[] histogram = direction == 0 ? volume.readLatency : volume.writeLatency;
                 if (threshold > 0 && LatencyHistogram.count(histogram) >= MIN_LATENCY_OPS) {
                     double measured = LatencyHistogram.percentileMicros(histogram, objective.percentile());
-                    pressure = Math.max(pressure, measured / (threshold * TARGET_MARGIN));
-                    judged = true;
+                    double ratio = measured / (threshold * TARGET_MARGIN);
+                    pressure = Double.isNaN(pressure) ? ratio : Math.max(pressure, ratio);
                 }
             }
         }
-        if (judged || LatencyHistogram.count(all) < MIN_LATENCY_OPS) {
-            return pressure;
+        return pressure;
+    }
+
+    /**
+     * Without objectives to aim at, how close the backend is to congestion: its p95 against
+     * {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is congested; 0 means too little
+     * was measured.
+     */
+    private static double congestionPressure(Backend backend, List<VolumeState> on) {
+        long[] all = new long[LatencyBuckets.COUNT];
+        for (VolumeState volume : on) {
+            LatencyHistogram.add(all, volume.readLatency);
+            LatencyHistogram.add(all, volume.writeLatency);
+        }
+        if (LatencyHistogram.count(all) < MIN_LATENCY_OPS) {
+            return 0;
         }
         return LatencyHistogram.percentileMicros(all, 95) / (backend.floorLatencyMicros() * DEFAULT_CONGESTION_FACTOR);
     }

@@ -45,27 +45,53 @@ class ControlPartsTest {
     @Test
     void capacityEstimateCutsOnCongestionHoldsInTheBandAndGrowsWhenBusyAndFast() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 2.0, 0);
+        estimator.update(10_000, 0, 2.0, 0, false);
         assertThat(estimator.estimate()).as("cut in proportion to the overshoot").isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 0.9, 0);
+        estimator.update(5_000, 0, 0.9, 0, false);
         assertThat(estimator.estimate()).as("in the band: hold").isCloseTo(5_000, within(1.0));
-        estimator.update(2_000, 0, 0.3, 0);
+        estimator.update(2_000, 0, 0.3, 0, false);
         assertThat(estimator.estimate()).as("not busy: says nothing").isCloseTo(5_000, within(1.0));
-        estimator.update(4_900, 0, 0.5, 0);
+        estimator.update(4_900, 0, 0.5, 0, false);
         assertThat(estimator.estimate()).as("busy and fast: grow, boundedly").isCloseTo(5_500, within(1.0));
         for (int i = 0; i < 20; i++) {
-            estimator.update(estimator.estimate(), 0, 0.5, 0);
+            estimator.update(estimator.estimate(), 0, 0.5, 0, false);
         }
         assertThat(estimator.estimate()).as("plateau below the load that congested it")
                 .isBetween(9_000.0, 9_000 * Math.pow(CapacityEstimator.PLATEAU_GROWTH, 20));
     }
 
     @Test
+    void anEstimateAimedAtAnObjectiveCreepsThroughTheBandButNotToTheLoadThatLastOvershot() {
+        CapacityEstimator aimed = new CapacityEstimator(10_000);
+        CapacityEstimator unaimed = new CapacityEstimator(10_000);
+        for (CapacityEstimator estimator : new CapacityEstimator[] {aimed, unaimed}) {
+            estimator.update(7_000, 0, 1.04, 0, estimator == aimed);
+        }
+        assertThat(aimed.estimate()).as("overshoot: cut").isCloseTo(7_000 / 1.04, within(1.0));
+        double cut = aimed.estimate();
+        aimed.update(cut, 0, 0.85, 0, true);
+        unaimed.update(cut, 0, 0.85, 0, false);
+        assertThat(unaimed.estimate()).as("a congestion threshold, not an aim: hold in the band").isCloseTo(cut, within(1.0));
+        assertThat(aimed.estimate()).as("in the band under an aim: creep").isCloseTo(cut * CapacityEstimator.PLATEAU_GROWTH, within(1.0));
+        aimed.update(aimed.estimate(), 0, CapacityEstimator.UPPER_BAND, 0, true);
+        assertThat(aimed.estimate()).as("close enough to the aim: hold").isCloseTo(cut * CapacityEstimator.PLATEAU_GROWTH, within(1.0));
+        double held = aimed.estimate();
+        aimed.update(0.9 * held, 0, 0.85, 0, true);
+        assertThat(aimed.estimate()).as("not busy: says nothing").isCloseTo(held, within(1.0));
+        for (int i = 0; i < 20; i++) {
+            aimed.update(aimed.estimate(), 0, 0.85, 0, true);
+        }
+        assertThat(aimed.estimate()).as("stops short of the load that overshot")
+                .isLessThan(7_000 * CapacityEstimator.PLATEAU_BUSY_SHARE * CapacityEstimator.PLATEAU_GROWTH)
+                .isGreaterThan(7_000 * CapacityEstimator.PLATEAU_BUSY_SHARE / CapacityEstimator.PLATEAU_GROWTH);
+    }
+
+    @Test
     void congestionThatIsClearingDoesNotCutAgain() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 8.0, 0);
+        estimator.update(10_000, 0, 8.0, 0, false);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 2.0, 0);
+        estimator.update(5_000, 0, 2.0, 0, false);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
     }
 

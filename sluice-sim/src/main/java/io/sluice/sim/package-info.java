@@ -1,5 +1,5 @@
 /**
- * The gateway simulator (issue 3): thousands of simulated I/O performance gateways in one process, each
+ * The gateway simulator: thousands of simulated I/O performance gateways in one process, each
  * speaking the real protocol ({@code io.sluice.protocol}) to a monitor over its own TCP connection, with
  * synthetic statistics that answer to the throttle parameters they receive ({@link io.sluice.sim.SyntheticVolume})
  * and chosen ones misbehaving ({@link io.sluice.sim.FaultMode}). It is the load for the monitor's scale tests

@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A stand-in for the monitor daemon, which does not exist yet: one thread, one selector, the real frames.
+ * A stand-in for the monitor daemon, since the simulator cannot depend on sluice-monitor (whose tests use the
+ * simulator): one thread, one selector, the real frames.
  * It does the handshake (accepting gateways whose answer matches the key derived from the secret, pending
  * those listed as unapproved, refusing the rest), and polls or sends throttle sets when a test asks. What
  * it received is kept per gateway in a {@link Seen}, readable from the test thread.

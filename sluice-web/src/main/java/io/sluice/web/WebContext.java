@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * @param host           address to listen on (loopback by default: put a TLS proxy in front to expose it)
  * @param port           TCP port, 0 for any free one
  * @param mailboxDir     where the other roles' mailboxes live
- * @param serverName     prefix of the mailbox files ({@code <name>-db}, ...)
+ * @param serverName     the server's name, which names its mailbox directory ({@code sluice-UID-NAME/db}, ...)
  * @param dataDir        the web role's own directory, created at start; it holds nothing yet (sessions live in
  *                       memory, everything else in the database)
  * @param callTimeout    how long a request waits for another process before answering 503

@@ -15,10 +15,10 @@ import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
 import io.sluice.web.auth.Authenticator;
 import io.sluice.web.auth.BoundedHashing;
-import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHasher;
+import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
@@ -30,6 +30,7 @@ import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.HttpsConnector;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.OpenApiDocument;
+import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.RequestGuard;
 import io.sluice.web.http.Route;
 import io.sluice.web.http.Routes;
@@ -128,7 +129,8 @@ public final class WebServer implements AutoCloseable {
             routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
                     (ctx, p) -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
             AtomicReference<ObjectNode> openApi = new AtomicReference<>();
-            routes.get("/api/openapi.json", null, "meta", "This document", (ctx, p) -> bodies.send(ctx, openApi.get()));
+            routes.get("/api/openapi.json", null, "meta", "This document", (ctx, p) -> bodies.send(ctx, openApi.get()))
+                    .schemas(null, OperationsSchemas.OPENAPI);
             openApi.set(OpenApiDocument.build(bodies.mapper(), routes));
 
             HttpsConnector https = context.tls()

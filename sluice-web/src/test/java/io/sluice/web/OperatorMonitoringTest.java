@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * Debian's {@code promtool} (rules and their unit tests on recorded series), and use only series and
  * labels that a real {@code /metrics} scrape serves, so neither can drift from the exporter unnoticed.
  */
+@Tag("system")
 public class OperatorMonitoringTest extends WebTestBase {
     /** The gateway and volume of the scraped server; a subclass with real roles makes the gateway report. */
     protected static final long GATEWAY_ID = 3;

@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * loads the shipped alert rules and evaluates every query of the shipped Grafana dashboard.
  */
 @EnabledIf("prometheusInstalled")
+@Tag("system")
 class PrometheusScrapeTest extends WebTestBase {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     private static final Path ALERT_RULES = Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();

@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The control scenarios of issue 5 on the simulated backend (10,000 IOPS, 200 us unloaded, latency growing
- * with utilisation; the latency scenario also on a {@link #PARALLEL} device), each figure computed from what
- * the backend really did or what its gateways reported, never from what the analyzer intended.
+ * The SLA control loop's scenarios (docs/benchmarks.md, "SLA control loop") on the simulated backend (10,000
+ * IOPS, 200 us unloaded, latency growing with utilisation; the latency scenario also on a {@link #PARALLEL}
+ * device), each figure computed from what the backend really did or what its gateways reported, never from
+ * what the analyzer intended.
  */
 final class ControlScenarios {
     static final double CAPACITY = 10_000;

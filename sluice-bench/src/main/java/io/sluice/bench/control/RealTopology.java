@@ -53,6 +53,8 @@ final class RealTopology {
     private static final int GOLD_READ_PERCENT = 70;
     /** The share of its rate gold must complete in a window for the window to count as met. */
     static final double GOLD_RATE_SHARE = 0.95;
+    /** How long the gateways may take to join the monitor (and bronze to get its first set) before the run fails. */
+    private static final int CONTROL_PLANE_SECONDS = 180;
 
     enum Regime {
         SLUICE,
@@ -68,9 +70,10 @@ final class RealTopology {
      * @param restarts     role and gateway restarts the supervisor made (a crash would make the figures suspect)
      * @param overheadSeconds the run's wall clock less the load's: starting and stopping the processes
      * @param missed       the windows missed
+     * @param timeline     when the control plane was ready and when bronze's throttle sets took effect ({@link Timeline})
      */
     record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds,
-                   List<Missed> missed) {
+                   List<Missed> missed, Timeline timeline) {
         double windowsMetShare() {
             return windows == 0 ? 0 : (double) windowsMet / windows;
         }
@@ -99,7 +102,7 @@ final class RealTopology {
         Outcome outcome = setUpAndDrive(regime, bronzeLimit, lead, flood);
         double overhead = (System.nanoTime() - started) / 1e9 - lead - flood;
         return new Outcome(outcome.windows(), outcome.windowsMet(), outcome.goldIops(), outcome.bronzeIops(), outcome.restarts(),
-                overhead, outcome.missed());
+                overhead, outcome.missed(), outcome.timeline());
     }
 
     private static Outcome setUpAndDrive(Regime regime, long bronzeLimit, int lead, int flood) throws IOException, InterruptedException {
@@ -110,8 +113,9 @@ final class RealTopology {
             if (regime == Regime.STATIC) {
                 limitBronze(plan.dir().resolve("bronze-gateway.yaml"), bronzeLimit);
             }
-            List<String> roles = regime == Regime.SLUICE ? ServerSettings.ALL_ROLES
-                    : ServerSettings.ALL_ROLES.stream().filter(r -> !r.equals("services")).toList();
+            // The web role serves people, not the control path: one JVM fewer to start and stop per regime.
+            List<String> roles = ServerSettings.ALL_ROLES.stream()
+                    .filter(r -> !r.equals("web") && (regime == Regime.SLUICE || !r.equals("services"))).toList();
             ServerSettings settings = plan.serverSettings("sluice-bench-real-" + ProcessHandle.current().pid() + "-"
                     + regime.name().toLowerCase(Locale.ROOT), roles);
             List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
@@ -139,7 +143,9 @@ final class RealTopology {
                         }
                     }
                 });
-                return drive(supervisor, teardown, dir, "nbd://127.0.0.1:" + goldPort + "/gold",
+                Timeline timeline = new Timeline(plan.statsFile("gold"), plan.statsFile("bronze"));
+                awaitControlPlane(supervisor, timeline, regime);
+                return drive(supervisor, teardown, dir, timeline, "nbd://127.0.0.1:" + goldPort + "/gold",
                         "nbd://127.0.0.1:" + bronzePort + "/bronze", lead, flood);
             }
         } catch (IOException | RuntimeException e) {
@@ -215,9 +221,29 @@ final class RealTopology {
         Files.writeString(config, yaml.replace(target, target + "    qos:\n      iops: " + limit + "\n"));
     }
 
+    /**
+     * Waits, tending the supervisor, until both gateways are in session with the monitor and have reported, and
+     * under Sluice until bronze's gateway has its first throttle set from the server: the server knows both
+     * volumes. The supervisor's start returns once each gateway listens, which under load can be seconds before
+     * its monitor session; a flood started then runs unthrottled until the session comes up, which measures the
+     * machine's start-up, not the control loop.
+     */
+    private static void awaitControlPlane(Supervisor supervisor, Timeline timeline, Regime regime)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONTROL_PLANE_SECONDS);
+        while (!timeline.ready(regime == Regime.SLUICE)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("within " + CONTROL_PLANE_SECONDS + " s the gateways did not both report to the monitor"
+                        + (regime == Regime.SLUICE ? " and bronze get its first throttle set" : "") + ": " + timeline.state());
+            }
+            supervisor.doWork();
+            Thread.sleep(100);
+        }
+    }
+
     /** Gold alone for {@code lead} s, then bronze's flood next to it; the supervisor tended throughout. */
-    private static Outcome drive(Supervisor supervisor, Teardown teardown, Path dir, String gold, String bronze, int lead,
-                                 int flood) throws IOException, InterruptedException {
+    private static Outcome drive(Supervisor supervisor, Teardown teardown, Path dir, Timeline timeline, String gold, String bronze,
+                                 int lead, int flood) throws IOException, InterruptedException {
         Path goldLog = dir.resolve("gold");
         Process goldFio = fio(teardown, gold, goldLog, lead + flood + 1, List.of("--rw=randrw", "--rwmixread=" + GOLD_READ_PERCENT,
                 "--iodepth=8", "--rate_iops=" + GOLD_IOPS * GOLD_READ_PERCENT / 100 + "," + GOLD_IOPS * (100 - GOLD_READ_PERCENT) / 100,
@@ -227,14 +253,16 @@ final class RealTopology {
             long floodAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(lead);
             while (System.nanoTime() < floodAt) {
                 supervisor.doWork();
+                timeline.watch();
                 Thread.sleep(100);
             }
+            timeline.floodStarts();
             bronzeFio = fio(teardown, bronze, dir.resolve("bronze"), flood, List.of("--rw=randread", "--iodepth=32"));
-            long bronzeIos = awaitTotalIos(supervisor, bronzeFio, dir.resolve("bronze"), flood);
-            awaitTotalIos(supervisor, goldFio, goldLog, flood);
+            long bronzeIos = awaitTotalIos(supervisor, timeline, bronzeFio, dir.resolve("bronze"), flood);
+            awaitTotalIos(supervisor, timeline, goldFio, goldLog, flood);
             GoldWindows windows = goldWindows(goldLog, lead, flood);
             return new Outcome(flood, flood - windows.missed().size(), (double) windows.ios() / flood, (double) bronzeIos / flood,
-                    restarts(supervisor), 0, windows.missed());
+                    restarts(supervisor), 0, windows.missed(), timeline);
         } finally {
             for (Process p : Arrays.asList(goldFio, bronzeFio)) {
                 if (p != null && p.isAlive()) {
@@ -259,10 +287,12 @@ final class RealTopology {
     }
 
     /** Waits for fio to end (its runtime and a generous margin), tending the supervisor; the I/Os it completed. */
-    private static long awaitTotalIos(Supervisor supervisor, Process fio, Path name, int seconds) throws IOException, InterruptedException {
+    private static long awaitTotalIos(Supervisor supervisor, Timeline timeline, Process fio, Path name, int seconds)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 60L);
         while (!fio.waitFor(100, TimeUnit.MILLISECONDS)) {
             supervisor.doWork();
+            timeline.watch();
             if (System.nanoTime() > deadline) {
                 throw new IOException("fio " + name.getFileName() + " did not end");
             }

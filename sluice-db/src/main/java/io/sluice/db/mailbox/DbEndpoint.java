@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The callee loop of the {@code <name>-db} mailbox, on one platform thread that never waits for the
+ * The callee loop of the {@code db} mailbox, on one platform thread that never waits for the
  * database: it checks each call, copies its parameters out of the slot, defers it and hands it on:
  * sample batches to the {@link SampleIngestor}, JSON calls to a virtual thread each. Whoever finishes
  * the work completes the deferred call. Between calls the thread beats the callee's heart and sleeps

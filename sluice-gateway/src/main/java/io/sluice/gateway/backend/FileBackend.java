@@ -27,10 +27,13 @@ import java.util.Set;
  * sparse file gets its space back), WRITE_ZEROES punches one too or, with NO_HOLE, zeroes the range
  * in place (ZERO_RANGE, which keeps it allocated); only where the file system can do neither are
  * zeroes written, which FAST_ZERO refuses with ENOTSUP. Block status comes from SEEK_DATA/SEEK_HOLE,
- * CACHE is posix_fadvise WILLNEED. A file system that refuses a mode once is not asked again. On a
- * block device the kernel punches only where the device zeroes without writing (else EOPNOTSUPP),
- * ZERO_RANGE may fall back to writing zeroes (so it never counts as fast there), and every extent
- * reads as allocated.
+ * CACHE is posix_fadvise WILLNEED. A file system that refuses a mode once is not asked again.
+ *
+ * <p>On a block device the kernel punches only where the device zeroes without writing (else
+ * EOPNOTSUPP), ZERO_RANGE may fall back to writing zeroes (so it never counts as fast there), and
+ * both take whole logical blocks only: the partial blocks at the ends of a TRIM are left alone (it
+ * is advisory), those of a WRITE_ZEROES are written. Every extent of a device reads as allocated
+ * data: see {@link #blockStatus}.
  */
 public final class FileBackend implements Backend {
     /** Zeroes are written in pieces of this size from one shared, never-written buffer. */
@@ -43,17 +46,19 @@ public final class FileBackend implements Backend {
     private final NativeFile file;
     private final long size;
     private final boolean readOnly;
-    private final boolean regularFile;
+    /** Null for a regular file. */
+    private final BlockDeviceGeometry device;
     private volatile boolean punchRefused;
     private volatile boolean zeroRangeRefused;
 
-    private FileBackend(Path path, FileChannel channel, NativeFile file, long size, boolean readOnly) {
+    private FileBackend(Path path, FileChannel channel, NativeFile file, long size, boolean readOnly,
+            BlockDeviceGeometry device) {
         this.path = path;
         this.channel = channel;
         this.file = file;
         this.size = size;
         this.readOnly = readOnly;
-        this.regularFile = Files.isRegularFile(path);
+        this.device = device;
     }
 
     /** Opens {@code path}; read-only when asked to or when the file cannot be opened for writing. */
@@ -64,22 +69,16 @@ public final class FileBackend implements Backend {
         FileChannel channel = FileChannel.open(path, options);
         try {
             long size = channel.size();
+            BlockDeviceGeometry device = Files.isRegularFile(path) ? null : BlockDeviceGeometry.of(path);
             // Older JDKs report 0 for a block device; ask the kernel instead.
-            if (size == 0 && !Files.isRegularFile(path)) {
-                size = blockDeviceSize(path);
+            if (size == 0 && device != null) {
+                size = device.sizeBytes();
             }
-            return new FileBackend(path, channel, NativeFile.open(path, readOnly), size, readOnly);
+            return new FileBackend(path, channel, NativeFile.open(path, readOnly), size, readOnly, device);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
-    }
-
-    private static long blockDeviceSize(Path device) throws IOException {
-        // /sys/class/block/NAME/size counts 512-byte sectors whatever the device's block size.
-        Path real = device.toRealPath();
-        Path sectors = Path.of("/sys/class/block", real.getFileName().toString(), "size");
-        return Long.parseLong(Files.readString(sectors).trim()) * 512;
     }
 
     @Override
@@ -153,8 +152,14 @@ public final class FileBackend implements Backend {
 
     @Override
     public int trim(long offset, long length, boolean fua) {
-        // Advisory: where holes cannot be punched, leaving the data is a valid answer.
-        int rc = punch(offset, length);
+        // Advisory: where holes cannot be punched, leaving the data is a valid answer; so is leaving
+        // the partial logical blocks at the ends of a range on a device, which cannot punch them.
+        long from = device == null ? offset : device.alignUp(offset);
+        long to = device == null ? offset + length : device.alignDown(offset + length);
+        if (to <= from) {
+            return NbdError.OK;
+        }
+        int rc = punch(from, to - from);
         if (rc < 0 && !refusal(rc)) {
             return errorOf(-rc);
         }
@@ -163,21 +168,39 @@ public final class FileBackend implements Backend {
 
     @Override
     public int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly) {
+        long end = offset + length;
+        // A device zeroes whole logical blocks in place; the partial ones at the ends (less than a block
+        // each, whatever the length, so still fast) are written, after the middle so that a refused
+        // FAST_ZERO changes nothing.
+        long from = device == null ? offset : Math.min(device.alignUp(offset), end);
+        long to = device == null ? end : Math.max(device.alignDown(end), from);
+        int rc = to > from ? zeroInPlace(from, to - from, noHole, fastOnly) : NbdError.OK;
+        if (rc == NbdError.OK && from > offset) {
+            rc = writeZeroBytes(offset, from - offset);
+        }
+        if (rc == NbdError.OK && end > to) {
+            rc = writeZeroBytes(to, end - to);
+        }
+        return rc == NbdError.OK && fua ? flush() : rc;
+    }
+
+    /** Punches, or zeroes in place, or (unless {@code fastOnly}) writes zeroes; no flush. */
+    private int zeroInPlace(long offset, long length, boolean noHole, boolean fastOnly) {
         int rc = noHole ? -NativeFile.EOPNOTSUPP : punch(offset, length);
         if (refusal(rc)) {
             // ZERO_RANGE on a block device may write the zeroes itself: fast only on a file.
-            if (fastOnly && !regularFile) {
+            if (fastOnly && device != null) {
                 return NbdError.ENOTSUP;
             }
             rc = zeroRange(offset, length);
         }
         if (rc == 0) {
-            return fua ? flush() : NbdError.OK;
+            return NbdError.OK;
         }
         if (!refusal(rc)) {
             return errorOf(-rc);
         }
-        return fastOnly ? NbdError.ENOTSUP : writeZeroBytes(offset, length, fua);
+        return fastOnly ? NbdError.ENOTSUP : writeZeroBytes(offset, length);
     }
 
     /** PUNCH_HOLE|KEEP_SIZE: 0, -errno, or -EOPNOTSUPP when it cannot be done here. */
@@ -209,7 +232,7 @@ public final class FileBackend implements Backend {
         return rc == -NativeFile.EOPNOTSUPP || rc == -NativeFile.ENOSYS;
     }
 
-    private int writeZeroBytes(long offset, long length, boolean fua) {
+    private int writeZeroBytes(long offset, long length) {
         try {
             long at = offset;
             long left = length;
@@ -222,7 +245,7 @@ public final class FileBackend implements Backend {
                     left -= n;
                 }
             }
-            return fua ? flush() : NbdError.OK;
+            return NbdError.OK;
         } catch (IOException e) {
             return errorOf(e);
         }
@@ -248,10 +271,18 @@ public final class FileBackend implements Backend {
      * Alternating data and hole extents from SEEK_DATA/SEEK_HOLE: holes read as zeroes (HOLE|ZERO),
      * data is reported allocated and of unknown content, as nbdkit's file plugin does. Past the end
      * of a file shorter than the export (it shrank) is a hole too: reads return zeroes there.
+     *
+     * <p>A block device is all allocated data, always. Linux has no call that tells which blocks of
+     * a device are mapped or read as zeroes: lseek on a device treats it as one extent of data,
+     * BLKDISCARDZEROES and queue/discard_zeroes_data read 0 on every device since 4.12, and
+     * write_zeroes_unmap_max_bytes says what the device can do, not what it holds. Remembering the
+     * ranges this gateway zeroed would be lost at a restart and blind to every other writer of the
+     * device, and a ZERO flag that is wrong makes qemu-img and nbdcopy skip real data. nbdkit's file
+     * plugin and QEMU's host_device driver answer the same.
      */
     @Override
     public int blockStatus(long offset, long length, ByteBuffer extents) {
-        if (file == null) {
+        if (file == null || device != null) {
             return Backend.super.blockStatus(offset, length, extents);
         }
         long end = offset + length;
@@ -295,7 +326,7 @@ public final class FileBackend implements Backend {
 
     @Override
     public Space space() {
-        if (!Files.isRegularFile(path)) {
+        if (device != null) {
             return new Space(size, size);
         }
         try {
@@ -308,7 +339,7 @@ public final class FileBackend implements Backend {
 
     @Override
     public String describe() {
-        return (Files.isRegularFile(path) ? "file " : "device ") + path + (readOnly ? " (read-only)" : "");
+        return (device == null ? "file " : "device ") + path + (readOnly ? " (read-only)" : "");
     }
 
     @Override

@@ -125,6 +125,7 @@ public final class RoleCatalog {
                 cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
                         "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
                         Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
+                        "--max-pairs", Integer.toString(s.maxPairs()),
                         "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
                         "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
                         "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),

@@ -22,7 +22,17 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
                           Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                           Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
                           Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress,
-                          Map<String, List<String>> sharedVolumes) {
+                          Map<String, List<String>> sharedVolumes, Integer maxPairs) {
+        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
+                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
+                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
+                       Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress,
+                       Map<String, List<String>> sharedVolumes) {
+            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
+                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, maxHandshakesInProgress, insecurePlaintext,
+                    gatewayCertificateDays, maxHandshakesPerAddress, sharedVolumes, null);
+        }
+
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                        Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                        Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public record ServerSettings(String name, Path dataDir, Path runDir, Path mailboxDir, Path secretFile,
                              long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
                              String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
-                             int pairs, long handshakeTimeoutMillis, int maxUnauthenticated,
+                             int pairs, int maxPairs, long handshakeTimeoutMillis, int maxUnauthenticated,
                              int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, int maxHandshakesPerAddress,
                              boolean monitorTls,
                              List<String> monitorTlsNames, int gatewayCertificateDays,
@@ -84,6 +84,9 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         }
         if (missLimit < 1 || pairs < 0) {
             throw new IllegalArgumentException("monitor.miss-limit must be >= 1 and monitor.pairs >= 0");
+        }
+        if (maxPairs < 0) {
+            throw new IllegalArgumentException("monitor.max-pairs must be 0 (four per core) or more, was " + maxPairs);
         }
         if (handshakeTimeoutMillis < 100) {
             throw new IllegalArgumentException("monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
@@ -194,6 +197,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 first(gm.approve(), fm.approve(), List.of()),
                 first(gm.missLimit(), fm.missLimit(), 3),
                 first(gm.pairs(), fm.pairs(), 0),
+                first(gm.maxPairs(), fm.maxPairs(), 0),
                 first(gm.handshakeTimeoutMs(), fm.handshakeTimeoutMs(), 5_000L),
                 first(gm.maxUnauthenticated(), fm.maxUnauthenticated(), 1_024),
                 first(gm.maxUnauthenticatedPerAddress(), fm.maxUnauthenticatedPerAddress(), 128),

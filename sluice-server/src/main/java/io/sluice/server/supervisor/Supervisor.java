@@ -21,11 +21,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in
- * reverse order (seed 003: each process in its own address space, restartable alone, joined by
- * stateful mailboxes). {@link #doWork} is one single-threaded supervision step against the injected
- * clock: restart roles that exited (with back-off), kill roles whose mailbox heartbeat stopped while
- * their process still runs, and write {@code status.json} for {@code sluice status}.
+ * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in reverse
+ * order (each process in its own address space, restartable alone, joined by stateful mailboxes:
+ * docs/design.md, "The four roles"). {@link #doWork} is one single-threaded supervision step against the
+ * injected clock: restart roles that exited (with back-off), kill roles whose mailbox heartbeat stopped
+ * while their process still runs, and write {@code status.json} for {@code sluice status}.
  */
 public final class Supervisor implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

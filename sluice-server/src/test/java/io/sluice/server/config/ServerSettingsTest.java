@@ -43,6 +43,7 @@ class ServerSettingsTest {
                 .containsSubsequence("--max-unauthenticated-per-address", "128")
                 .containsSubsequence("--max-handshakes-in-progress", "0")
                 .containsSubsequence("--max-handshakes-per-address", "0")
+                .containsSubsequence("--pairs", "0").containsSubsequence("--max-pairs", "0")
                 .containsSubsequence("--pki-dir", s.dataDir().resolve("pki").toString())
                 .containsSubsequence("--tls-name", "sla.example.com")
                 .containsSubsequence("--shared-volume", "lun7=12,14");

@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate next time; a revoked certificate ends its sessions.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("system")
 class CertificateBootstrapSystemTest {
     private static final byte[] SECRET = "bootstrap-system-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final long GATEWAY_ID = 7;

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * monitor, the monitor hands the reports to the SLA services, the analyzer turns them and the SLAs into
  * throttle sets, the monitor delivers them and the gateways acknowledge.
  */
+@Tag("system")
 class ControlLoopSystemTest {
     private static final byte[] SECRET = "control-loop-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
@@ -54,7 +56,7 @@ class ControlLoopSystemTest {
                 .withPolling(200, 3).withPairs(1, gateways);
         try (MonitorDaemon monitor = new MonitorDaemon(context);
              ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null, config, 200,
-                     EpochClock.system());
+                     EpochClock.system()).start();
              Simulator sim = Simulator.start(SimContext.builder(monitor.address(), SECRET).gateways(gateways)
                      .volumesPerGateway(2).firstGatewayId(1).seed(3).build())) {
             await(() -> services.gatewaysThrottled(1) == gateways);

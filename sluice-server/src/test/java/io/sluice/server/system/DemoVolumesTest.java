@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a gateway, and the simulated tenants' SLAs must manage their volumes.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("system")
 class DemoVolumesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int VOLUMES = 130;

@@ -17,6 +17,7 @@ import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.server.config.ServerSettings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and restored, and mailbox files are corrupted before a start.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("system")
 class FaultToleranceSystemTest {
     /** The server roles under test, in the order they are killed. */
     static final List<String> ROLES = ServerSettings.ALL_ROLES;
@@ -104,8 +106,11 @@ class FaultToleranceSystemTest {
                                     .min(Comparator.comparingLong(kill -> Math.abs(kill.getValue() - holeAt)))
                                     .orElseThrow().getKey();
                             holes.add(hole + " ms at " + holeAt / 1_000 + " s near the " + nearest + " kill");
-                            assertThat(nearest).as("only the monitor's kill may lose a report: %s", holes).isEqualTo("monitor");
-                            assertThat(hole).as("at most the one report on the wire").isLessThanOrEqualTo(POLL_MILLIS * 3 / 2);
+                            String forwarding = forwarding(server) + "; the supervisor's log: " + server.log;
+                            assertThat(nearest).as("only the monitor's kill may lose a report: %s; %s; the services' forwarding: %s",
+                                    holes, report, forwarding).isEqualTo("monitor");
+                            assertThat(hole).as("at most the one report on the wire: %s; the services' forwarding: %s",
+                                    holes, forwarding).isLessThanOrEqualTo(POLL_MILLIS * 3 / 2);
                         }
                     }
                 }
@@ -191,6 +196,16 @@ class FaultToleranceSystemTest {
             assertThat(sampleSeconds(db, from, System.currentTimeMillis())).as("the history").containsAll(before);
             ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             System.out.println("fault test: full restart kept " + before.size() + " samples, the SLA, the registration and the alert");
+        }
+    }
+
+    /** What the (restarted) services say about their forwarding to the database manager, for failure messages. */
+    private static String forwarding(ServerHarness server) {
+        try (JsonMailbox services = new JsonMailbox(server.mailbox(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                MailboxOpcodes.SERVICES_JSON)) {
+            return services.call(JsonMailbox.request("status"), 30).body().path("dbForwarding").toString();
+        } catch (Exception e) {
+            return "not known (" + e + ")";
         }
     }
 

@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * into the monitor mailbox is applied by the gateway and acknowledged, and when the monitor stops the gateway
  * keeps that limit and keeps trying to reconnect.
  */
+@Tag("system")
 class GatewayMonitorSystemTest {
     private static final byte[] SECRET = "gateway-monitor-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final long GATEWAY_ID = 7;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * parent it is allowed to enter. Everything must be closed to it, and the setup token must be in the
  * setup-link file alone, never in a log.
  */
+@Tag("system")
 class LocalUserPrivacySystemTest {
     private static final int NOBODY = 65534;
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(

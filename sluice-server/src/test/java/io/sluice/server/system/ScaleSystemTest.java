@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@value #CI_GATEWAYS} gateways of 64 volumes; {@code -Dsluice.scale.gateways=200} runs the full shape.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("system")
 class ScaleSystemTest {
     private static final int CI_GATEWAYS = 40;
     private static final int VOLUMES_PER_GATEWAY = 64;

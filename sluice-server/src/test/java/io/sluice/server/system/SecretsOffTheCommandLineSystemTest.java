@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * URL carries the password: every local user can read a process's command line (ps, /proc/PID/cmdline),
  * so neither the URL nor the deployment secret may be there, and the logs print the URL redacted.
  */
+@Tag("system")
 class SecretsOffTheCommandLineSystemTest {
     private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
     private static final byte[] SECRET = "deployment-secret-never-on-a-command-line".getBytes(StandardCharsets.UTF_8);

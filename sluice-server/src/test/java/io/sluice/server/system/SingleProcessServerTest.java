@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice server --single-process}: every role in one JVM, talking through the mailboxes, stopped in reverse order. */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Tag("system")
 class SingleProcessServerTest {
     @TempDir
     Path dir;

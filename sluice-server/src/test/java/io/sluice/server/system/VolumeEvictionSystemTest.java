@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Timeout;
  * them; a gateway announcing more volumes than the monitor accepts per gateway is refused and leaves
  * nothing behind.
  */
+@Tag("system")
 class VolumeEvictionSystemTest {
     private static final byte[] SECRET = "volume-eviction-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private final ObjectMapper json = new ObjectMapper();
@@ -53,7 +55,7 @@ class VolumeEvictionSystemTest {
         try (MonitorDaemon monitor = new MonitorDaemon(context);
              ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null,
                      new ServicesConfig(List.of(), List.of(), List.of()), new VolumeLimits(1_000, 600_000), 200,
-                     EpochClock.system());
+                     EpochClock.system()).start();
              MailboxClient web = MailboxClient.attach(Mailbox.open(queriesBox), ServerMailboxes.CALLER_WEB)) {
             try (Simulator sim = Simulator.start(simulator(monitor, 1, 2, 4))) {
                 await(() -> volumeState(web).path("tracked").asInt() == 8 && sim.snapshot().total().pollsAnswered() >= 4);

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.web.harness.ApiClient;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * An alert the SLA services raise, listed and acknowledged through the web by the database manager's
  * id, next to one the services never held: each acknowledgement reaches its own alert.
  */
+@Tag("system")
 class AlertAcknowledgementTest extends RealWebTestBase {
     private static final String RAISED_KEY = "latency:volume-9";
 

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * enrolled), and checks what the server then holds.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Tag("system")
 class ApiExamplesTest extends RealWebTestBase {
     private static final Path DOC = Path.of("..", "docs", "api.md").toAbsolutePath().normalize();
     private static final Pattern RECIPE = Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```sh\\n(.*?)```", Pattern.DOTALL);

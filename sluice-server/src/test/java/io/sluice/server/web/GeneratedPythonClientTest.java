@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * needs only urllib3 and python-dateutil, which Debian packages (docs/api.md says why).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@Tag("system")
 class GeneratedPythonClientTest extends RealWebTestBase {
     /** Debian's interpreter, which sees the python3-urllib3 and python3-dateutil packages (not a pyenv one). */
     private static final Path PYTHON = Path.of("/usr/bin/python3");

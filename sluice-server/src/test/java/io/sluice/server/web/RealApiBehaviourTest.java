@@ -11,8 +11,10 @@ import io.sluice.sim.Simulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /** CSRF, hostile bodies, versions, headers and the API document against the real database manager and SLA services. */
+@Tag("system")
 class RealApiBehaviourTest extends ApiBehaviourTest {
     /** The end of the hour of 1 s history the paging test asks for. */
     private static final long HISTORY_TO = 1_800_000_000_000L;

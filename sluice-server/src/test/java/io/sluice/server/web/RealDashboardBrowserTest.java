@@ -6,8 +6,10 @@ import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /** The dashboard in Chromium against the real database manager and SLA services, with volume 7's history stored and its gateway reporting steadily. */
+@Tag("system")
 class RealDashboardBrowserTest extends DashboardBrowserTest {
     private SteadyGatewayReports reports;
 

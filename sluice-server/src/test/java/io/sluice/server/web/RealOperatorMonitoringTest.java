@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * monitor, with the volume's gateway reporting steadily: every series they use is served for real, and
  * {@code promtool check metrics} finds nothing to lint on it.
  */
+@Tag("system")
 class RealOperatorMonitoringTest extends OperatorMonitoringTest {
     private SteadyGatewayReports reports;
 

@@ -441,6 +441,7 @@ final class ServicesQueries {
         ThrottleOutbox throttles = state.throttles();
         result.putObject("throttleSets").put("posted", throttles.posted()).put("acked", throttles.acked())
                 .put("stored", throttles.stored()).put("failed", throttles.failed()).put("merged", throttles.merged())
+                .put("inheritedAcked", throttles.inheritedAcked()).put("inheritedFailed", throttles.inheritedFailed())
                 .put("waiting", throttles.waiting())
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
         db.put("enabled", forwarder != null);
@@ -449,6 +450,8 @@ final class ServicesQueries {
                     .put("pendingSamples", forwarder.pendingSamples())
                     .put("pendingCalls", forwarder.pendingCalls()).put("inFlight", forwarder.inFlight())
                     .put("lastBatchId", forwarder.lastBatchId()).put("storedBatches", forwarder.storedBatches())
+                    .put("inheritedStored", forwarder.inheritedStored()).put("inheritedLost", forwarder.inheritedLost())
+                    .put("inheritedCalls", forwarder.inheritedCalls())
                     .put("droppedSamples", forwarder.droppedSamples()).put("droppedCalls", forwarder.droppedCalls())
                     .put("lastError", forwarder.lastError());
         }

@@ -30,6 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * parameters instead of two, the first already stale. Once the monitor has taken a call (or the union would
  * not fit a slot) the newer sets go in a call of their own.
  *
+ * <p>A restarted services process inherits its predecessor's THROTTLE_SET calls still in the monitor's mailbox
+ * (same caller index). Their replies are collected so the slots are freed, and counted
+ * ({@link #inheritedAcked}, {@link #inheritedFailed}); a failed one is not sent again from here, because its sets
+ * died with the predecessor and are stale anyway: this process's analyzer starts with no parameters sent, so its
+ * first interval sends every volume's set, versioned from the clock above anything the predecessor sent.
+ *
  * <p>Not thread-safe: the services' loop thread does everything; the counters may be read from any thread.
  */
 final class ThrottleOutbox {
@@ -75,6 +81,8 @@ final class ThrottleOutbox {
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong merged = new AtomicLong();
+    private final AtomicLong inheritedAcked = new AtomicLong();
+    private final AtomicLong inheritedFailed = new AtomicLong();
 
     /**
      * @param slotCapacity the parameter bytes of one monitor mailbox slot
@@ -174,6 +182,11 @@ final class ThrottleOutbox {
 
     /** A reply from the monitor's mailbox. */
     void onReply(ReplyView reply) {
+        if (reply.inherited()) {
+            boolean delivered = reply.status() == MailboxOpcodes.THROTTLE_ACKED || reply.status() == MailboxOpcodes.THROTTLE_STORED;
+            (delivered ? inheritedAcked : inheritedFailed).incrementAndGet();
+            return;
+        }
         Call call = inFlight.remove(reply.correlationId());
         if (call != null) {
             newestPosted.remove(call.gatewayId, call);
@@ -216,6 +229,16 @@ final class ThrottleOutbox {
     /** Calls refused by the mailbox or answered with an error: their volumes are sent again. */
     long failed() {
         return failed.get();
+    }
+
+    /** A predecessor's calls the monitor answered (acked or stored for the gateway) after it died. */
+    long inheritedAcked() {
+        return inheritedAcked.get();
+    }
+
+    /** A predecessor's calls answered with an error after it died; the analyzer's first interval supersedes them. */
+    long inheritedFailed() {
+        return inheritedFailed.get();
     }
 
     /** Calls waiting for room in the monitor's mailbox. */

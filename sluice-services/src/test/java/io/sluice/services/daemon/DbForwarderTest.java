@@ -328,6 +328,51 @@ class DbForwarderTest {
         }
     }
 
+    /**
+     * A services process stops with calls in the database manager's mailbox; its successor inherits them under the
+     * same caller index. Their replies are collected (the slots freed), counted, and never taken for the successor's
+     * own calls, though the successor's correlation ids start where the predecessor's did.
+     */
+    @Test
+    void aSuccessorCollectsItsPredecessorsRepliesWithoutMistakingThemForItsOwn() throws Exception {
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        DbForwarder predecessor = new DbForwarder(file, clock, 8, 3, 100, 0, released::add);
+        predecessor.call(Map.of("op", "predecessor.call"), (status, result) -> { throw new AssertionError("predecessor is gone"); });
+        report(predecessor);
+        assertThat(predecessor.inFlight()).isEqualTo(2);
+        predecessor.close();
+
+        DbForwarder successor = new DbForwarder(file, clock, 8, 3, 100, 0, released::add);
+        List<String> ownResults = new ArrayList<>();
+        successor.call(Map.of("op", "successor.call"), (status, result) -> ownResults.add(result.path("op").asText()));
+        successor.doWork();
+        assertThat(successor.inFlight()).isEqualTo(1);
+        // The database manager answers all three; each JSON reply names the call it answers.
+        int served = 0;
+        while (served < 3) {
+            served += callee.poll(request -> {
+                if (request.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
+                    request.reply(CallStatus.OK, 0);
+                    return;
+                }
+                String op = new String(request.params().asSlice(0, request.length())
+                        .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).contains("successor")
+                        ? "successor.call" : "predecessor.call";
+                request.reply(CallStatus.OK, ParamWriter.of(("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8)));
+            }, 3);
+        }
+        successor.doWork();
+        assertThat(ownResults).containsExactly("successor.call");
+        assertThat(successor.inheritedCalls()).isEqualTo(1);
+        assertThat(successor.inheritedStored()).isEqualTo(1);
+        assertThat(successor.inheritedLost()).isZero();
+        assertThat(successor.inFlight()).isZero();
+        assertThat(io.sluice.mailbox.MailboxSnapshot.take(db).freeSlots()).isEqualTo(ServerMailboxes.DB.slotCount());
+        successor.close();
+    }
+
     private void report(DbForwarder forwarder) {
         for (ByteBuffer frame : backend.step(clock.epochMillis(), 1_000).values()) {
             forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, ++reportHandle);

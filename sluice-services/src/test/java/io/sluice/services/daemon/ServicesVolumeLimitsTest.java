@@ -78,7 +78,7 @@ class ServicesVolumeLimitsTest {
             assertThat(liveVolumes(web)).containsExactly(1, 2, 3);
             assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 600}").path("points").size())
                     .isEqualTo(2);
-            assertThat(alertKeys(web)).contains(ServicesDaemon.VOLUME_LIMIT_ALERT);
+            assertThat(alertKeys(web)).contains(ReportIntake.VOLUME_LIMIT_ALERT);
 
             // The gateway comes back serving volume 1 only: 2 and 3 go.
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(11, "gw-a", 1));
@@ -92,7 +92,7 @@ class ServicesVolumeLimitsTest {
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(12, 4));
             await(() -> liveVolumes(web).equals(List.of(1, 4)));
             clock.advance(EXPIRY / 2);
-            await(() -> !alertKeys(web).contains(ServicesDaemon.VOLUME_LIMIT_ALERT));
+            await(() -> !alertKeys(web).contains(ReportIntake.VOLUME_LIMIT_ALERT));
 
             // Volume 1 reports on; 4 falls silent and expires.
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1));

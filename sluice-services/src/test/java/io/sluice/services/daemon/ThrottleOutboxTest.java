@@ -61,6 +61,39 @@ class ThrottleOutboxTest {
         return sets;
     }
 
+    /**
+     * A services process stops with THROTTLE_SETs in the monitor's mailbox; its successor's outbox (same caller
+     * index, command ids starting at the same place) counts their replies as inherited, frees their slots, and
+     * neither marks its own calls answered by them nor asks the analyzer to resend volumes it never sent.
+     */
+    @Test
+    void aPredecessorsCallsAreCollectedAsInheritedNotAsTheSuccessorsOwn() {
+        monitorMailbox(64);
+        ThrottleOutbox predecessor = outbox();
+        predecessor.enqueue(GATEWAY, sets(2));
+        predecessor.flush(caller);
+        caller.close();
+
+        caller = MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
+        assertThat(caller.resumption().posted()).isEqualTo(1);
+        ThrottleOutbox successor = outbox();
+        successor.enqueue(GATEWAY, sets(1));
+        successor.flush(caller);
+        assertThat(successor.inFlight()).isEqualTo(1);
+        // Both calls carry command id 1001; the monitor refuses both.
+        assertThat(monitorAnswers(MailboxStatus.BAD_REQUEST)).hasSize(2);
+        while (caller.pollReplies(successor::onReply, 16) > 0) {
+            // until both replies are in
+        }
+        assertThat(successor.inheritedFailed()).isEqualTo(1);
+        assertThat(successor.inheritedAcked()).isZero();
+        assertThat(successor.failed()).isEqualTo(1);
+        assertThat(successor.inFlight()).isZero();
+        // Only the successor's own volume is sent again: the predecessor's sets went with it.
+        assertThat(undelivered).containsExactly(new long[] {GATEWAY, 1});
+        assertThat(caller.inheritedOutstanding()).isZero();
+    }
+
     /** The monitor takes every call, answering each with {@code status}; returns the volume ids it saw per call. */
     private List<List<Integer>> monitorAnswers(int status) {
         List<List<Integer>> calls = new ArrayList<>();

@@ -15,6 +15,7 @@ import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
 import io.sluice.web.auth.SetupGate;
 import io.sluice.web.call.JsonCalls;
+import io.sluice.web.http.AccountSchemas;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.Routes;
@@ -56,15 +57,24 @@ public final class AccountApi {
 
     public void register(Routes routes) {
         routes.get("/api/session", null, "session", "Who is signed in, with the CSRF token for changes", this::whoAmI)
+                .schemas(null, AccountSchemas.SESSION)
                 .post("/api/session", null, "session", "Sign in with login and password (rate-limited)", this::login)
+                .schemas(AccountSchemas.SIGN_IN, AccountSchemas.SESSION)
                 .delete("/api/session", Role.VIEWER, "session", "Sign out", this::logout)
                 .post("/api/setup", null, "session", "Create the first admin with the one-time setup token", this::completeSetup)
+                .schemas(AccountSchemas.SETUP, AccountSchemas.USER)
                 .get("/api/users", Role.ADMIN, "users", "List users", (ctx, p) -> bodies.send(ctx, calls.db("user.list", p.actor(), calls.args())))
+                .schemas(null, AccountSchemas.USERS)
                 .post("/api/users", Role.ADMIN, "users", "Create a user", this::createUser)
+                .schemas(AccountSchemas.NEW_USER, AccountSchemas.USER)
                 .put("/api/users/{login}", Role.ADMIN, "users", "Change a user's role, password or disabled flag", this::updateUser)
+                .schemas(AccountSchemas.USER_CHANGE, AccountSchemas.USER)
                 .get("/api/tokens", Role.ADMIN, "users", "List API tokens", (ctx, p) -> bodies.send(ctx, calls.db("token.list", p.actor(), calls.args())))
+                .schemas(null, AccountSchemas.TOKENS)
                 .post("/api/tokens", Role.ADMIN, "users", "Create an API token (shown once)", this::createToken)
-                .delete("/api/tokens/{name}", Role.ADMIN, "users", "Revoke an API token", this::revokeToken);
+                .schemas(AccountSchemas.NEW_TOKEN, AccountSchemas.ISSUED_TOKEN)
+                .delete("/api/tokens/{name}", Role.ADMIN, "users", "Revoke an API token", this::revokeToken)
+                .schemas(null, AccountSchemas.TOKEN);
     }
 
     private void whoAmI(Context ctx, Principal p) {

@@ -50,7 +50,8 @@ public final class DocumentApi {
                 .get(base + "/{name}/history", Role.VIEWER, tag, "Every version of a " + kind + ", oldest first", this::history)
                 .schemas(null, ApiSchemas.list(kind));
         if (servicesValidate) {
-            routes.post(base + "/validate", Role.OPERATOR, tag, "Check a " + kind + " spec with the services' rules without storing it", this::validateOnly);
+            routes.post(base + "/validate", Role.OPERATOR, tag, "Check a " + kind + " spec with the services' rules without storing it", this::validateOnly)
+                    .schemas(ApiSchemas.spec(kind), ApiSchemas.SLA_VALIDATION);
         }
     }
 

@@ -15,6 +15,7 @@ import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.nio.ByteBuffer;
@@ -46,15 +47,21 @@ public final class GatewayApi {
         routes.get("/api/gateways", Role.VIEWER, "gateways", "Registered gateways with their live state (filter: state)", this::list)
                 .schemas(null, ApiSchemas.GATEWAYS)
                 .action("/api/gateways/{gatewayId}/approve", Role.ADMIN, "gateways", "Approve a pending gateway", (ctx, p) -> decide(ctx, p, "APPROVED"))
+                .schemas(null, ApiSchemas.GATEWAY)
                 .action("/api/gateways/{gatewayId}/reject", Role.ADMIN, "gateways", "Reject a pending gateway", (ctx, p) -> decide(ctx, p, "REJECTED"))
+                .schemas(null, ApiSchemas.GATEWAY)
                 .action("/api/gateways/{gatewayId}/revoke", Role.ADMIN, "gateways", "Revoke a gateway and close its session", (ctx, p) -> decide(ctx, p, "REVOKED"))
+                .schemas(null, ApiSchemas.GATEWAY)
                 .post("/api/gateways/{gatewayId}/shared-volumes/bind", Role.ADMIN, "gateways",
                         "Let the gateway serve the volume its exports flag shared under the name in the body (it registers again)",
                         (ctx, p) -> sharedVolume(ctx, p, true))
+                .schemas(OperationsSchemas.SHARED_VOLUME, OperationsSchemas.SHARED_BINDING)
                 .post("/api/gateways/{gatewayId}/shared-volumes/unbind", Role.ADMIN, "gateways",
                         "Take the shared volume named in the body from the gateway, which registers again without it",
                         (ctx, p) -> sharedVolume(ctx, p, false))
-                .post("/api/gateways/enrollment-tokens", Role.ADMIN, "gateways", "Issue a single-use enrollment token (shown once)", this::issueToken);
+                .schemas(OperationsSchemas.SHARED_VOLUME, OperationsSchemas.SHARED_BINDING)
+                .post("/api/gateways/enrollment-tokens", Role.ADMIN, "gateways", "Issue a single-use enrollment token (shown once)", this::issueToken)
+                .schemas(OperationsSchemas.ENROLLMENT_REQUEST, OperationsSchemas.ENROLLMENT_TOKEN);
     }
 
     private void list(Context ctx, Principal p) {

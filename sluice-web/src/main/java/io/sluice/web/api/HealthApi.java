@@ -12,6 +12,7 @@ import io.sluice.web.call.JsonCalls;
 import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.util.List;
@@ -32,7 +33,9 @@ public final class HealthApi {
 
     public void register(Routes routes) {
         routes.get("/api/health", Role.VIEWER, "health", "Each process's status and each mailbox's backlog", this::health)
-                .get("/api/audit", Role.ADMIN, "audit", "The audit log, newest first (actor, limit, after)", this::audit);
+                .schemas(null, OperationsSchemas.HEALTH)
+                .get("/api/audit", Role.ADMIN, "audit", "The audit log, newest first (actor, limit, after)", this::audit)
+                .schemas(null, OperationsSchemas.AUDIT);
     }
 
     private void health(Context ctx, Principal p) {

@@ -11,6 +11,7 @@ import io.sluice.web.call.JsonCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
+import io.sluice.web.http.MonitoringSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.util.HashMap;
@@ -47,16 +48,25 @@ public final class MonitoringApi {
                 .query("after", "the next of the previous page")
                 .query("q", "only volumes whose name, export name, gateway name or id contains this text, ignoring case (at most "
                         + MAX_MATCH + " characters)")
+                .schemas(null, MonitoringSchemas.VOLUMES)
                 .get("/api/volumes/{volumeId}/history", Role.VIEWER, "volumes", "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)", this::history)
+                .schemas(null, MonitoringSchemas.SAMPLES)
                 .get("/api/live/volumes", Role.VIEWER, "live", "The latest interval of every volume", (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
+                .schemas(null, MonitoringSchemas.LIVE_VOLUMES)
                 .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
+                .schemas(null, MonitoringSchemas.LIVE_SERIES)
                 .get("/api/live/groups", Role.VIEWER, "live", "The latest interval of every group", (ctx, p) -> bodies.send(ctx, calls.services("live.groups", p.actor(), calls.args())))
+                .schemas(null, MonitoringSchemas.LIVE_GROUPS)
                 .get("/api/compliance", Role.VIEWER, "compliance", "Every SLA's compliance now: met, at risk or violated", (ctx, p) -> bodies.send(ctx, calls.services("compliance.live", p.actor(), calls.args())))
                 .schemas(null, ApiSchemas.COMPLIANCE)
                 .get("/api/compliance/report", Role.VIEWER, "compliance", "Compliance report over a period (format=json|csv)", this::report)
+                .schemas(null, MonitoringSchemas.REPORT)
                 .get("/api/alerts", Role.VIEWER, "alerts", "Alerts (state=OPEN|CLEARED)", this::alerts)
+                .schemas(null, MonitoringSchemas.ALERTS)
                 .action("/api/alerts/{id}/ack", Role.OPERATOR, "alerts", "Acknowledge an alert", this::acknowledge)
-                .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())));
+                .schemas(null, MonitoringSchemas.ALERT)
+                .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())))
+                .schemas(null, MonitoringSchemas.FORECASTS);
     }
 
     /**

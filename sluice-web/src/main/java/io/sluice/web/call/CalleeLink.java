@@ -1,5 +1,6 @@
 package io.sluice.web.call;
 
+import io.sluice.mailbox.CallerEntryException;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxSnapshot;
@@ -21,6 +22,12 @@ import java.util.concurrent.TimeoutException;
  * supervisor), so it is opened, never created, and opened lazily: the web role starts before, and
  * survives, the other processes. A call is refused at once when no live callee is attached, and
  * cancelled when it outlives its timeout, so a request thread never waits on a process that is down.
+ *
+ * <p>A restarted web process takes its caller index back from its dead predecessor ({@link MailboxClient#resume}).
+ * The predecessor's calls were made for HTTP requests whose connections died with it, so nobody here waits for
+ * their results: each reply that comes in is logged (operation, status) and released, and its slot freed. A write
+ * that completed took effect in its provider and shows on the next read; one that failed did nothing. The count is
+ * {@link #inheritedReplies()}.
  */
 public final class CalleeLink implements AutoCloseable {
     private final String role;
@@ -31,6 +38,8 @@ public final class CalleeLink implements AutoCloseable {
     static final Duration REVOKE_GRACE = Duration.ofSeconds(2);
     private Mailbox mailbox;
     private MailboxClient client;
+    private final java.util.concurrent.atomic.AtomicLong inheritedReplies = new java.util.concurrent.atomic.AtomicLong();
+    private static final System.Logger LOG = System.getLogger(CalleeLink.class.getName());
 
     public CalleeLink(String role, Path file, int callerIndex, Duration timeout) {
         this.role = role;
@@ -133,9 +142,31 @@ public final class CalleeLink implements AutoCloseable {
             throw ApiProblem.unavailable("no live " + role + " process is attached to " + file);
         }
         if (client == null) {
-            client = MailboxClient.attach(mailbox, callerIndex);
+            try {
+                client = MailboxClient.resume(mailbox, callerIndex, "web-" + role, this::releaseInherited);
+            } catch (CallerEntryException e) {
+                throw ApiProblem.unavailable("another live process (pid " + e.holderPid() + ") holds the web's caller index "
+                        + callerIndex + " on the " + role + " mailbox");
+            }
+            String resumed = client.caller().resumption().describe();
+            if (resumed != null) {
+                LOG.log(System.Logger.Level.INFO, "web on the {0} mailbox: {1}", role, resumed);
+            }
         }
         return client;
+    }
+
+    /** A reply to a call of the web process that held this caller index before; see the class comment. */
+    private void releaseInherited(Reply reply) {
+        inheritedReplies.incrementAndGet();
+        LOG.log(System.Logger.Level.INFO, "web on the {0} mailbox: a call of the previous web process (opcode {1}) "
+                + "finished after it stopped: {2}; its client is gone, the reply is released",
+                role, reply.opcode(), reply.statusName());
+    }
+
+    /** Replies to the previous web process's calls collected and released since this link attached. */
+    public long inheritedReplies() {
+        return inheritedReplies.get();
     }
 
     private synchronized Optional<Mailbox> mailbox() {

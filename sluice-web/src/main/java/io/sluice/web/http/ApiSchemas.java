@@ -1,20 +1,30 @@
 package io.sluice.web.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static io.sluice.web.http.SchemaNodes.enumOf;
+import static io.sluice.web.http.SchemaNodes.long64;
+import static io.sluice.web.http.SchemaNodes.nullable;
+import static io.sluice.web.http.SchemaNodes.object;
+import static io.sluice.web.http.SchemaNodes.required;
+import static io.sluice.web.http.SchemaNodes.string;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The named JSON schemas of the OpenAPI document ({@code components/schemas}): the shapes of
- * sluice-protocol/JSON-CALLS.md that a client program needs typed (SLA, policy and group documents,
- * compliance, gateways) and the problem every route may answer. Routes name them with
- * {@link Routes#schemas}. Fields the server may send as null are left untyped, and every object
- * admits more properties, so a client generated from the document accepts the fields a newer server adds.
+ * The named JSON schemas of the OpenAPI document ({@code components/schemas}): SLA, policy and group
+ * documents, compliance, gateways and the problem every route may answer here, the account, monitoring
+ * and operations shapes in {@link AccountSchemas}, {@link MonitoringSchemas} and {@link OperationsSchemas}
+ * (the shapes of sluice-protocol/JSON-CALLS.md as the handlers pass them on). Every route names its
+ * request and result schemas with {@link Routes#schemas}. Fields the server may send as null say
+ * {@code nullable}, and every object admits more properties, so a client generated from the document
+ * accepts the fields a newer server adds.
  */
 public final class ApiSchemas {
     public static final String PROBLEM = "Problem";
     public static final String COMPLIANCE = "ComplianceNow";
     public static final String GATEWAYS = "GatewayList";
+    public static final String GATEWAY = "Gateway";
+    public static final String SLA_VALIDATION = "SlaValidation";
 
     private ApiSchemas() {
     }
@@ -80,17 +90,33 @@ public final class ApiSchemas {
                 .put("$ref", "#/components/schemas/SlaCompliance");
         required(schemas.get(COMPLIANCE), "items");
 
-        ObjectNode gateway = object(schemas.putObject("Gateway"));
+        ObjectNode gateway = object(schemas.putObject(GATEWAY));
         gateway.putObject("gatewayId").put("type", "integer").put("format", "int64");
         enumOf(gateway.putObject("state"), "APPROVED", "PENDING", "REVOKED", "REJECTED");
-        for (String s : new String[] {"name", "address", "keyHash", "lastSeen", "updatedAt", "live"}) {
-            gateway.putObject(s).put("description", "null when not known");
+        for (String s : new String[] {"name", "address", "keyHash"}) {
+            nullable(string(gateway.putObject(s))).put("description", "null when not known");
         }
-        required(schemas.get("Gateway"), "gatewayId", "state");
+        nullable(long64(gateway.putObject("lastSeen"))).put("description", "epoch milliseconds, null when never seen");
+        long64(gateway.putObject("updatedAt"));
+        // A reference cannot be nullable in OpenAPI 3.0: what the services heard from the gateway, as an object.
+        nullable(gateway.putObject("live").put("type", "object").put("additionalProperties", true))
+                .put("description", "the SLA services' view (state, since, volumes), null when they have not heard from it");
+        required(schemas.get(GATEWAY), "gatewayId", "state");
         ObjectNode gateways = object(schemas.putObject(GATEWAYS));
-        gateways.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/Gateway");
+        gateways.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + GATEWAY);
         gateways.putObject("liveKnown").put("type", "boolean").put("description", "false while the SLA services do not answer");
         required(schemas.get(GATEWAYS), "items");
+
+        ObjectNode validation = object(schemas.putObject(SLA_VALIDATION)
+                .put("description", "a spec the SLA services accept (a refused one is a 422 problem naming the field)"));
+        validation.putObject("valid").put("type", "boolean");
+        validation.putObject("scope").put("$ref", "#/components/schemas/Scope")
+                .put("description", "a volume scope named by its name, resolved to its id");
+        required(schemas.get(SLA_VALIDATION), "valid");
+
+        AccountSchemas.add(schemas);
+        MonitoringSchemas.add(schemas);
+        OperationsSchemas.add(schemas);
         return schemas;
     }
 
@@ -136,33 +162,12 @@ public final class ApiSchemas {
         ObjectNode apply = object(applySchema);
         apply.putObject("applied").put("type", "boolean");
         apply.putObject("detail").put("type", "string");
+        long64(apply.putObject("effectiveAt")).put("description", "when applied: the start of the interval it takes effect in");
+        long64(apply.putObject("heldVersion")).put("description", "when not applied: the newer version the services hold");
         required(schemas.get(doc(kind)), "name", "version");
         ObjectNode list = object(schemas.putObject(list(kind)));
         list.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + doc(kind));
-        list.putObject("next").put("description", "the cursor for the next page (after=), null at the end");
+        nullable(string(list.putObject("next"))).put("description", "the cursor for the next page (after=), null at the end");
         required(schemas.get(list(kind)), "items");
-    }
-
-    private static void required(JsonNode schema, String... names) {
-        for (String name : names) {
-            ((ObjectNode) schema).withArray("required").add(name);
-        }
-    }
-
-    /** Makes {@code node} an object schema and returns its properties. */
-    private static ObjectNode object(ObjectNode node) {
-        node.put("type", "object").put("additionalProperties", true);
-        return node.putObject("properties");
-    }
-
-    private static ObjectNode long64(ObjectNode node) {
-        return node.put("type", "integer").put("format", "int64");
-    }
-
-    private static void enumOf(ObjectNode node, String... values) {
-        node.put("type", "string");
-        for (String v : values) {
-            node.withArray("enum").add(v);
-        }
     }
 }

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * The OpenAPI 3.0 document, written from the route table so it cannot miss a route: each operation's
  * path and documented query parameters, the role it needs, its request and result schemas ({@link ApiSchemas};
- * any JSON object where a route names none), and the problem responses every route may give. The shapes are
- * those of JSON-CALLS.md, which the document cites.
+ * any JSON object where a route names none, which OpenApiCompletenessTest does not let a route do), and the
+ * problem responses every route may give. The shapes are those of JSON-CALLS.md, which the document cites.
  */
 public final class OpenApiDocument {
     private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");

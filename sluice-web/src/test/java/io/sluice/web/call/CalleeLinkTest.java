@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
@@ -116,5 +117,36 @@ class CalleeLinkTest {
         Reply reply = link.call(1, new byte[0], Duration.ofSeconds(30));
         assertThat(reply.status()).isZero();
         assertThat(reply.result()).containsExactly(42);
+    }
+
+    /**
+     * The web process before this one left a call in the mailbox under the same caller index and stopped; the
+     * callee answered it afterwards. The link inherits it when it attaches, releases its reply (its HTTP client
+     * is gone) and frees the slot, and its own call gets its own answer.
+     */
+    @Test
+    void aPreviousWebProcesssReplyIsCollectedAndReleased() throws Exception {
+        MailboxCaller previous = MailboxCaller.attach(mailbox, 3);
+        assertThat(previous.call(9, 0, 1, "{}".getBytes(StandardCharsets.UTF_8))).isPositive();
+        previous.close();
+        while (callee.poll(request -> request.reply(0, ParamWriter.of(new byte[] {7})), 1) == 0) {
+            Thread.onSpinWait();
+        }
+        worker = Thread.ofPlatform().start(() -> {
+            while (callee.poll(request -> request.reply(0, ParamWriter.of(new byte[] {42})), 1) == 0) {
+                Thread.onSpinWait();
+            }
+        });
+        Reply reply = link.call(1, new byte[0], Duration.ofSeconds(30));
+        assertThat(reply.result()).containsExactly(42);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (link.inheritedReplies() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(link.inheritedReplies()).isEqualTo(1);
+        while (link.snapshot().orElseThrow().freeSlots() < 16 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(link.snapshot().orElseThrow().freeSlots()).isEqualTo(16);
     }
 }

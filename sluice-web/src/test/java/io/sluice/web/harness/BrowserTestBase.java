@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Debian's Chromium, headless, driven by Playwright, in front of the web server of {@link WebTestBase}.
  * Subclasses are annotated {@code @EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")}.
  * Screenshots go to target/screenshots.
  */
+@Tag("system")
 public abstract class BrowserTestBase extends WebTestBase {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path SHOTS = Path.of("target", "screenshots");

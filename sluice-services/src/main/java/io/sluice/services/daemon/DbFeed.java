@@ -1,0 +1,208 @@
+package io.sluice.services.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.common.EpochClock;
+import io.sluice.protocol.CallStatus;
+import io.sluice.services.Alert;
+import io.sluice.services.ComplianceJudge;
+import io.sluice.services.Dimension;
+import io.sluice.services.GatewayRegistry;
+import io.sluice.services.IntervalVerdict;
+import io.sluice.services.Inventory;
+import io.sluice.services.VolumeInterval;
+import io.sluice.services.VolumePlacement;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What the services tell the database manager and read from it, through {@link DbCalls}: each interval's
+ * compliance verdicts, alert changes, the gateways and volumes seen (registered in calls of
+ * {@value #VOLUMES_PER_CALL}), backends' capacity history, and, at each (re)attach, the startup load of
+ * groups, SLAs and policies, a failed page asked again until it succeeds.
+ *
+ * <p>Not thread-safe: the services' loop thread does everything.
+ */
+final class DbFeed {
+    private static final System.Logger LOG = System.getLogger(DbFeed.class.getName());
+    /** Largest compliance results per {@code compliance.append} call, so a call fits a slot with room to spare. */
+    static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
+    /** Capacity history goes to the database manager at most this often per backend. */
+    static final long BACKEND_HISTORY_MILLIS = 60_000;
+    /** Volumes per volumes.upsert call: 500 of them are about 50 KiB of JSON. */
+    static final int VOLUMES_PER_CALL = 500;
+    /** Page size of the startup load. */
+    static final int LOAD_PAGE = 200;
+    /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
+    static final long LOAD_RETRY_MILLIS = 1_000;
+
+    /** A page of the startup load to ask for again at {@code atMillis}. */
+    private record LoadRetry(long atMillis, Runnable load) {
+    }
+
+    private final DbCalls calls;
+    private final EpochClock clock;
+    private final long intervalMillis;
+    private final ComplianceJudge judge;
+    private final GatewayRegistry registry;
+    private final Inventory inventory;
+    private final DocumentBook documents;
+    private final ArrayDeque<LoadRetry> loadRetries = new ArrayDeque<>();
+    private final Map<String, Long> backendHistorySentAt = new HashMap<>();
+    /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
+    private final Map<String, Long> dbAlertIds = new HashMap<>();
+    /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
+    private final List<DbCalls.VolumeRegistration> volumesToRegister = new ArrayList<>();
+
+    DbFeed(DbCalls calls, EpochClock clock, long intervalMillis, ComplianceJudge judge, GatewayRegistry registry,
+           Inventory inventory, DocumentBook documents) {
+        this.calls = calls;
+        this.clock = clock;
+        this.intervalMillis = intervalMillis;
+        this.judge = judge;
+        this.registry = registry;
+        this.inventory = inventory;
+        this.documents = documents;
+    }
+
+    /** After an interval the judge has seen: its verdicts, the alerts changed, the gateways and volumes new. */
+    void interval(long now, List<VolumeInterval> volumes) {
+        forwardVerdicts(now, volumes);
+        judge.alerts().drainChanged(this::forwardAlert);
+        registry.drainNew(this::forwardGateway, this::forwardVolume);
+    }
+
+    /** The gateways and volumes the registry saw since last asked, registered now (before their samples go). */
+    void sightings() {
+        registry.drainNew(this::forwardGateway, this::forwardVolume);
+        registerVolumes();
+    }
+
+    private void forwardVerdicts(long now, List<VolumeInterval> volumes) {
+        List<DbCalls.ComplianceResult> results = new ArrayList<>();
+        for (VolumeInterval interval : volumes) {
+            IntervalVerdict verdict = judge.latest(interval.volumeId());
+            if (verdict == null || verdict.intervalEndMillis() != now) {
+                continue;
+            }
+            for (String source : interval.policy().sources()) {
+                String sla = source.substring(0, source.lastIndexOf('@'));
+                for (Dimension dimension : Dimension.values()) {
+                    results.add(new DbCalls.ComplianceResult(sla, interval.volumeId(), now - intervalMillis, intervalMillis,
+                            dimension, verdict.of(dimension)));
+                    if (results.size() == COMPLIANCE_RESULTS_PER_CALL) {
+                        calls.appendCompliance(results);
+                        results = new ArrayList<>();
+                    }
+                }
+            }
+        }
+        if (!results.isEmpty()) {
+            calls.appendCompliance(results);
+        }
+    }
+
+    private void forwardAlert(Alert alert) {
+        String key = alert.key();
+        calls.upsertAlert(alert, id -> {
+            dbAlertIds.put(key, id);
+            alert.storedAs(id);
+        });
+        if (alert.acknowledgedBy() != null && dbAlertIds.containsKey(key)) {
+            calls.ackAlert(alert.acknowledgedBy(), dbAlertIds.get(key));
+        }
+    }
+
+    private void forwardGateway(GatewayRegistry.Gateway gateway) {
+        calls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
+    }
+
+    /** The database manager refused samples of this volume, not knowing it: register it again. */
+    void registerVolumeAgain(int volumeId) {
+        for (GatewayRegistry.Gateway gateway : registry.all()) {
+            if (gateway.volumes().contains(volumeId)) {
+                volumesToRegister.add(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
+                return;
+            }
+        }
+    }
+
+    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
+        if (volume.volumeId() <= 0) {
+            // The database manager refuses such an id, and with it the other volumes of the call.
+            return;
+        }
+        // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
+        volumesToRegister.add(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
+                volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
+    }
+
+    private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
+        VolumePlacement placement = inventory.volume(volumeId);
+        return new DbCalls.VolumeRegistration(volumeId, gatewayId, registry.naming(volumeId),
+                placement == null ? null : placement.backendId(), allocatedBytes, usedBytes);
+    }
+
+    /**
+     * Sends the volumes waiting to be registered, {@value #VOLUMES_PER_CALL} per call: a thousand-volume
+     * gateway, or hundreds of gateways at start, would otherwise be a call per volume and overflow the
+     * forwarder's bound on waiting calls.
+     */
+    void registerVolumes() {
+        for (int from = 0; from < volumesToRegister.size(); from += VOLUMES_PER_CALL) {
+            calls.upsertVolumes(volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
+        }
+        volumesToRegister.clear();
+    }
+
+    /** A backend's space as the capacity watch observed it at {@code now}: history, once a minute per backend. */
+    void backendSpace(String backendId, long capacityBytes, long usedBytes, long now) {
+        if (now - backendHistorySentAt.getOrDefault(backendId, Long.MIN_VALUE / 2) >= BACKEND_HISTORY_MILLIS) {
+            backendHistorySentAt.put(backendId, now);
+            calls.upsertBackend(backendId, capacityBytes, usedBytes, now);
+        }
+    }
+
+    /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
+    void load() {
+        loadPage(DbCalls.Listing.GROUPS, null, documents::applyGroup);
+        loadPage(DbCalls.Listing.SLAS, null, documents::applySla);
+        loadPage(DbCalls.Listing.POLICIES, null, documents::applyPolicy);
+    }
+
+    private void loadPage(DbCalls.Listing listing, String after, Function<JsonNode, JsonNode> apply) {
+        String op = listing.op;
+        calls.list(listing, after, LOAD_PAGE, (status, result) -> {
+            if (result == null || status != CallStatus.OK) {
+                // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
+                LOG.log(System.Logger.Level.WARNING, op + " failed (status " + status + "); asking again in "
+                        + LOAD_RETRY_MILLIS + " ms");
+                loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
+                        () -> loadPage(listing, after, apply)));
+                return;
+            }
+            for (JsonNode doc : result.path("items")) {
+                try {
+                    apply.apply(doc);
+                } catch (CallProblem problem) {
+                    LOG.log(System.Logger.Level.WARNING, op + " item " + doc.path("name").asText() + " refused: "
+                            + problem.getMessage());
+                }
+            }
+            JsonNode next = result.path("next");
+            if (next.isTextual() && !next.asText().isEmpty()) {
+                loadPage(listing, next.asText(), apply);
+            }
+        });
+    }
+
+    /** The pages of the startup load whose retry is due, asked again. */
+    void retryLoads(long now) {
+        while (!loadRetries.isEmpty() && loadRetries.peek().atMillis() <= now) {
+            loadRetries.poll().load().run();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.sluice.services.daemon;
+
+import io.sluice.common.EpochClock;
+import io.sluice.common.LoopWatch;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.services.CapacityWatch;
+import io.sluice.services.PerformanceAnalyzer;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The services' one thread, {@code services-loop}: each turn takes reports (unless the database forwarder is
+ * full) and queries, runs the analyzer when an interval is due, evicts silent volumes, forecasts capacity,
+ * posts throttle sets and database calls and takes their replies, then sleeps on the report mailbox's
+ * doorbell when there was nothing to do. The order of a turn and why is in CONCURRENCY.md. Built by
+ * {@link ServicesDaemon}; its constructor starts nothing, {@link #start()} does.
+ */
+final class ServicesLoop implements AutoCloseable {
+    /** Calls taken from the report mailbox per turn at most. */
+    static final int REPORTS_PER_TURN = 256;
+    /** Calls taken from the query mailbox per turn at most. */
+    static final int QUERIES_PER_TURN = 16;
+
+    private final EpochClock clock;
+    private final long intervalMillis;
+    private final MailboxCallee reports;
+    private final MailboxCallee queriesCallee;
+    private final MailboxCaller monitor;
+    private final ReportIntake intake;
+    private final ServicesQueries queries;
+    private final PerformanceAnalyzer analyzer;
+    private final ThrottleOutbox throttles;
+    private final CapacityWatch capacity;
+    /** The database forwarder and what feeds it; both null when nothing is forwarded. */
+    private final DbForwarder db;
+    private final DbFeed dbFeed;
+    private final AtomicLong queriesServed = new AtomicLong();
+    private final LoopWatch loopWatch = new LoopWatch("services-loop");
+    private long nextForecastAt;
+    private Thread thread;
+    private volatile boolean running = true;
+
+    ServicesLoop(EpochClock clock, long intervalMillis, MailboxCallee reports, MailboxCallee queriesCallee,
+                 MailboxCaller monitor, ReportIntake intake, ServicesQueries queries, PerformanceAnalyzer analyzer,
+                 ThrottleOutbox throttles, CapacityWatch capacity, DbForwarder db, DbFeed dbFeed) {
+        this.clock = clock;
+        this.intervalMillis = intervalMillis;
+        this.reports = reports;
+        this.queriesCallee = queriesCallee;
+        this.monitor = monitor;
+        this.intake = intake;
+        this.queries = queries;
+        this.analyzer = analyzer;
+        this.throttles = throttles;
+        this.capacity = capacity;
+        this.db = db;
+        this.dbFeed = dbFeed;
+    }
+
+    /** Starts the loop's thread. */
+    void start() {
+        thread = loopWatch.newThread(this::run);
+        thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            loopWatch.turn();
+            if (doWork() == 0 && !queriesCallee.hasRequests()) {
+                // The doorbell is the report mailbox's; queries wait at most this long (10 ms). While the
+                // forwarder is full the reports waiting would ring at once, so the database's replies do.
+                long idleNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10));
+                if (db != null && db.full()) {
+                    db.awaitReplies(idleNanos);
+                } else {
+                    reports.awaitRequests(idleNanos);
+                }
+            }
+        }
+    }
+
+    /** One turn; returns the work done (calls taken and posted, replies taken). */
+    int doWork() {
+        // Back-pressure: while the database manager is behind, reports wait in their mailbox, not here.
+        int work = db != null && db.full() ? 0 : reports.poll(intake::onRequest, REPORTS_PER_TURN);
+        work += queriesCallee.poll(this::onQuery, QUERIES_PER_TURN);
+        reports.doHousekeeping();
+        queriesCallee.doHousekeeping();
+        long now = clock.epochMillis();
+        analyzer.doWork(now);
+        intake.expireVolumes(now);
+        if (dbFeed != null) {
+            dbFeed.retryLoads(now);
+        }
+        forecastCapacity(now);
+        work += throttles.flush(monitor);
+        if (db != null) {
+            dbFeed.registerVolumes();
+            work += db.doWork();
+        }
+        work += monitor.pollReplies(throttles::onReply, 256);
+        monitor.heartbeat();
+        return work;
+    }
+
+    private void onQuery(MailboxCallee.Request request) {
+        if (request.opcode() != MailboxOpcodes.SERVICES_JSON) {
+            request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
+            return;
+        }
+        byte[] body = request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE);
+        ServicesQueries.Answer answer = queries.handle(body);
+        queriesServed.incrementAndGet();
+        request.reply(answer.status(), ParamWriter.of(answer.json()));
+    }
+
+    /** Once per interval: forecasts and their alerts; capacity history to the database manager once a minute. */
+    private void forecastCapacity(long now) {
+        if (now < nextForecastAt) {
+            return;
+        }
+        nextForecastAt = now + intervalMillis;
+        capacity.observe(now, (backendId, capacityBytes, usedBytes) -> {
+            if (dbFeed != null) {
+                dbFeed.backendSpace(backendId, capacityBytes, usedBytes, now);
+            }
+        });
+    }
+
+    /** Null while the loop thread runs and turned within {@code stallNanos}; else what is wrong. */
+    String problem(long nowNanos, long stallNanos) {
+        return loopWatch.problem(nowNanos, stallNanos);
+    }
+
+    long queriesServed() {
+        return queriesServed.get();
+    }
+
+    /** Stops the loop and waits (bounded) for its thread to end; the mailboxes stay open. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            thread.join(5_000);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.sluice.web.http;
+
+import static io.sluice.web.http.SchemaNodes.arrayOf;
+import static io.sluice.web.http.SchemaNodes.bool;
+import static io.sluice.web.http.SchemaNodes.int32;
+import static io.sluice.web.http.SchemaNodes.long64;
+import static io.sluice.web.http.SchemaNodes.named;
+import static io.sluice.web.http.SchemaNodes.nullable;
+import static io.sluice.web.http.SchemaNodes.ref;
+import static io.sluice.web.http.SchemaNodes.required;
+import static io.sluice.web.http.SchemaNodes.string;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What an operator runs the installation with: the gateway actions' bodies and answers (GatewayApi), the
+ * processes' and mailboxes' health (HealthApi), the audit log and the API document itself.
+ */
+public final class OperationsSchemas {
+    public static final String SHARED_VOLUME = "SharedVolumeName";
+    public static final String SHARED_BINDING = "SharedVolumeBinding";
+    public static final String ENROLLMENT_REQUEST = "EnrollmentTokenRequest";
+    public static final String ENROLLMENT_TOKEN = "EnrollmentToken";
+    public static final String HEALTH = "Health";
+    public static final String AUDIT = "AuditPage";
+    public static final String OPENAPI = "OpenApiDocument";
+
+    private OperationsSchemas() {
+    }
+
+    static void add(ObjectNode schemas) {
+        ObjectNode shared = named(schemas, SHARED_VOLUME, "the name a gateway's exports flag shared");
+        string(shared.putObject("name")).put("maxLength", 64);
+        required(schemas.get(SHARED_VOLUME), "name");
+        ObjectNode binding = named(schemas, SHARED_BINDING, null);
+        long64(binding.putObject("gatewayId"));
+        string(binding.putObject("name"));
+        bool(binding.putObject("bound")).put("description", "true after bind, false after unbind");
+        required(schemas.get(SHARED_BINDING), "gatewayId", "name", "bound");
+
+        ObjectNode enrollment = named(schemas, ENROLLMENT_REQUEST, null);
+        string(enrollment.putObject("note")).put("maxLength", 200).put("description", "for the audit log: whom it is for");
+        ObjectNode token = named(schemas, ENROLLMENT_TOKEN, "the token is in this answer only");
+        string(token.putObject("token"));
+        string(token.putObject("sha256")).put("description", "how the monitor and the audit log know it");
+        string(token.putObject("use"));
+        required(schemas.get(ENROLLMENT_TOKEN), "token", "sha256");
+
+        ObjectNode process = named(schemas, "ProcessStatus", null);
+        bool(process.putObject("up"));
+        process.putObject("status").put("type", "object").put("additionalProperties", true)
+                .put("description", "what the process says of itself (its status op), when up");
+        string(process.putObject("detail")).put("description", "why it is not up");
+        required(schemas.get("ProcessStatus"), "up");
+        ObjectNode mailbox = named(schemas, "MailboxBacklog", null);
+        string(mailbox.putObject("role"));
+        string(mailbox.putObject("file"));
+        bool(mailbox.putObject("exists"));
+        bool(mailbox.putObject("calleeAlive"));
+        for (String s : new String[] {"slots", "free", "posted", "taken", "done"}) {
+            int32(mailbox.putObject(s));
+        }
+        required(schemas.get("MailboxBacklog"), "role", "exists");
+        ObjectNode health = named(schemas, HEALTH, null);
+        ObjectNode processes = SchemaNodes.object(health.putObject("processes"));
+        for (String role : new String[] {"web", "db", "services", "monitor"}) {
+            ref(processes.putObject(role), "ProcessStatus");
+        }
+        arrayOf(health.putObject("mailboxes"), "MailboxBacklog");
+        required(schemas.get(HEALTH), "processes", "mailboxes");
+
+        ObjectNode record = named(schemas, "AuditRecord", null);
+        long64(record.putObject("id"));
+        long64(record.putObject("at"));
+        string(record.putObject("actor")).put("description", "user:LOGIN, token:NAME or system:ROLE");
+        string(record.putObject("action"));
+        string(record.putObject("target"));
+        nullable(record.putObject("detail").put("type", "object").put("additionalProperties", true));
+        required(schemas.get("AuditRecord"), "id", "at", "actor", "action");
+        ObjectNode audit = named(schemas, AUDIT, "newest first");
+        arrayOf(audit.putObject("items"), "AuditRecord");
+        nullable(string(audit.putObject("next")));
+        required(schemas.get(AUDIT), "items");
+
+        ObjectNode document = named(schemas, OPENAPI, "this document (OpenAPI 3.0)");
+        string(document.putObject("openapi"));
+        for (String s : new String[] {"info", "paths", "components"}) {
+            document.putObject(s).put("type", "object").put("additionalProperties", true);
+        }
+        required(schemas.get(OPENAPI), "openapi", "info", "paths");
+    }
+}
