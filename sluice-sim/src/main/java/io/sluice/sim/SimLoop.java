@@ -197,12 +197,15 @@ final class SimLoop {
 
     /** A connect in flight ended: its place goes to the first gateway in line (which connects at the next scan), else is free. */
     void giveBackConnectPlace() {
-        SimulatedGateway next = awaitingConnect.poll();
-        if (next != null) {
-            next.admitConnect();
-        } else {
-            connectsInFlight--;
+        // A loop, not a hand-on from gateway to gateway: when the simulator stops, thousands in line may
+        // have stopped already, and passing over each by a call of its own overflowed the stack.
+        SimulatedGateway next;
+        while ((next = awaitingConnect.poll()) != null) {
+            if (next.admitConnect()) {
+                return;
+            }
         }
+        connectsInFlight--;
     }
 
     /** Connect places taken now: for tests. */

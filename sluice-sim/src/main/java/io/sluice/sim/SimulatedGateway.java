@@ -199,15 +199,18 @@ final class SimulatedGateway {
         updateDeadline();
     }
 
-    /** Its turn to connect, with a place the loop handed over from a connect that ended; connects at the next timer scan. */
-    void admitConnect() {
-        connectPlace = true;
+    /**
+     * Its turn to connect, with a place the loop hands over from a connect that ended; connects at the next
+     * timer scan. False when it has stopped meanwhile: the place goes to the next in line.
+     */
+    boolean admitConnect() {
         if (state == State.STOPPED) {
-            leaveConnectPlace();
-            return;
+            return false;
         }
+        connectPlace = true;
         stateDeadline = 0;
         updateDeadline();
+        return true;
     }
 
     /** The connect attempt ended (session open, or failed): its place goes to the next gateway waiting for one. */

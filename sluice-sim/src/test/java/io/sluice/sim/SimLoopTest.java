@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -157,6 +158,36 @@ class SimLoopTest {
             assertThat(loop.gateways()[4].state()).as("the fifth, first in line").isNotEqualTo(SimulatedGateway.State.WAITING);
             assertThat(loop.gateways()[1].state()).as("the second, last in line").isEqualTo(SimulatedGateway.State.WAITING);
             assertThat(loop.connectsInFlight()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aPlaceGivenBackPassesOverEveryStoppedGatewayInLineOnASmallStack() throws Exception {
+        try (ServerSocketChannel mute = ServerSocketChannel.open()) {
+            mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 20_000).timings(TIMINGS)
+                    .connectsInFlight(1), FaultMode.NONE);
+            SimulatedGateway[] gateways = loop.gateways();
+            assertThat(loop.takeConnectPlace(gateways[0])).as("the one place").isTrue();
+            for (int i = 1; i < gateways.length; i++) {
+                assertThat(loop.takeConnectPlace(gateways[i])).isFalse();
+            }
+            // As when the simulator stops: everyone in line stops first, then the holder's place comes back.
+            for (int i = gateways.length - 1; i > 0; i--) {
+                gateways[i].stop();
+            }
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread stopper = new Thread(null, () -> {
+                try {
+                    loop.giveBackConnectPlace();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "small-stack-stopper", 128 * 1024);
+            stopper.start();
+            stopper.join();
+            assertThat(failure.get()).isNull();
+            assertThat(loop.connectsInFlight()).as("the place is free once no one alive waits").isZero();
         }
     }
 
