@@ -29,7 +29,9 @@ public interface LeaseConnections {
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password);
-        properties.setProperty("connectTimeout", Long.toString(Math.max(1, timeoutMillis / 1_000)));
+        String seconds = Long.toString(Math.max(1, timeoutMillis / 1_000));
+        properties.setProperty("connectTimeout", seconds);
+        properties.setProperty("loginTimeout", seconds);
         properties.setProperty("ApplicationName", "sluice-lease");
         return () -> {
             Connection connection = DriverManager.getConnection(url, properties);

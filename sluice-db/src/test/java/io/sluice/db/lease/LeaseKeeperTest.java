@@ -263,6 +263,20 @@ class LeaseKeeperTest {
     }
 
     @Test
+    void aDatabaseWithoutTheLeaseTableIsAStoreFailureNotAnOutage() throws Exception {
+        try (TestDatabase unmigrated = TestDatabase.postgres()) {
+            LeaseSettings settings = LeaseSettings.defaults("a");
+            try (LeaseKeeper keeper = new LeaseKeeper(settings,
+                    LeaseConnections.postgres(unmigrated.url(), unmigrated.user(), unmigrated.password(), settings))) {
+                keeper.doWork(0);
+                assertThat(keeper.status().state()).isEqualTo(LeaseState.STANDBY);
+                assertThat(keeper.lastFailure()).isNotInstanceOf(LeaseUnavailableException.class)
+                        .isInstanceOf(LeaseStoreException.class).hasMessageContaining("server_lease");
+            }
+        }
+    }
+
+    @Test
     void anEmbeddedDatabaseIsRefused() {
         assertThatThrownBy(() -> LeaseConnections.postgres("jdbc:h2:mem:x", "sluice", "", LeaseSettings.defaults("a")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs PostgreSQL");
