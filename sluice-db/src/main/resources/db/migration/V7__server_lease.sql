@@ -1,9 +1,8 @@
 -- The lease that makes one of several servers sharing one PostgreSQL the active one (docs/design.md,
 -- "High availability: the lease"). One row per lease, written only by LeaseKeeper: the holder's name
 -- (what a standby tells gateways), the holding instance's token, the fencing epoch (one more on every
--- acquisition, never reused) and the expiry by the database's clock. V8, not V7: V7 is taken by the
--- minute-rows migration. H2 gets the table too so both engines keep one schema, but a single-host
--- embedded database cannot be shared and no keeper runs on it.
+-- acquisition, never reused) and the expiry by the database's clock. H2 gets the table too so both
+-- engines keep one schema, but a single-host embedded database cannot be shared and no keeper runs on it.
 
 CREATE TABLE server_lease (
     name VARCHAR(64) PRIMARY KEY,
