@@ -76,7 +76,7 @@ final class MonitorCommand implements Callable<Integer> {
     int pairs;
 
     @Option(names = "--max-pairs", defaultValue = "0",
-            description = "the most thread pairs the formula may run, beyond the cores if it asks; 0 for four per core")
+            description = "the most thread pairs the formula may run (above the cores only if set so); 0 for one per core")
     int maxPairs;
 
     @Option(names = "--handshake-timeout", defaultValue = "5000",

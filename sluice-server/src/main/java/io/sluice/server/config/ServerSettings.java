@@ -86,7 +86,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             throw new IllegalArgumentException("monitor.miss-limit must be >= 1 and monitor.pairs >= 0");
         }
         if (maxPairs < 0) {
-            throw new IllegalArgumentException("monitor.max-pairs must be 0 (four per core) or more, was " + maxPairs);
+            throw new IllegalArgumentException("monitor.max-pairs must be 0 (one per core) or more, was " + maxPairs);
         }
         if (handshakeTimeoutMillis < 100) {
             throw new IllegalArgumentException("monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
