@@ -68,8 +68,8 @@ class FaultToleranceSystemTest {
                 report.add(role + " killed at " + killedAt / 1_000 + " s, restarted in " + restartMillis + " ms");
                 // Restarted once, with no back-off (a role that served for a while is restarted at the supervisor's
                 // next step: RoleProcessTest, on the supervisor's clock); how many ms that takes is the machine's.
-                assertThat(server.role(role).restarts()).as("%s restarted once after kill -9", role)
-                        .isEqualTo(restartsBefore + 1);
+                assertThat(server.role(role).restarts()).as("%s restarted once after kill -9; the supervisor's log: %s",
+                        role, server.log).isEqualTo(restartsBefore + 1);
             }
             long firstKillAt = from + killedAtMillis.values().iterator().next();
             long lastBackAt = System.currentTimeMillis();
