@@ -107,10 +107,14 @@ class UpstreamReconnectTest {
 
     private Process startNbdkit() throws Exception {
         Path log = dir.resolve("nbdkit.log");
-        Process process = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-U", socket.toString(), "file",
-                "file=" + image).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // nbdkit writes its PID file once it listens; the socket file exists from bind on, a moment before that,
+        // and a connect in that moment is refused (seen beside a CPU hog).
+        Path pidFile = dir.resolve("nbdkit.pid");
+        Files.deleteIfExists(pidFile);
+        Process process = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(),
+                "-U", socket.toString(), "file", "file=" + image).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket)) {
+        while (!Files.exists(pidFile) || Files.size(pidFile) == 0) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
                 throw new IllegalStateException("nbdkit did not start: " + Files.readString(log));
             }
