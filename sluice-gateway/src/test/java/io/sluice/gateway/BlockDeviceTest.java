@@ -56,14 +56,16 @@ class BlockDeviceTest {
         device = attached.output().trim();
         gateway = GatewayProcess.start(dir, "dev=" + device);
         Path socket = dir.resolve("kit.sock");
-        nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-r", "-U", socket.toString(),
+        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
+        Path pidFile = dir.resolve("nbdkit.pid");
+        nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(), "-r", "-U", socket.toString(),
                 "file", "file=" + device).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket) && nbdkit.isAlive() && System.nanoTime() < deadline) {
+        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && nbdkit.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(Files.exists(socket)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
+        assertThat(Files.exists(pidFile)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
     }
 
     @AfterAll
