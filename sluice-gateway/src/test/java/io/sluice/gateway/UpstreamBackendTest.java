@@ -75,9 +75,20 @@ class UpstreamBackendTest {
     }
 
     private static Process startNbdkit(Path socket, String... pluginArgs) throws Exception {
-        List<String> command = new ArrayList<>(List.of("nbdkit", "-f", "--exit-with-parent", "-U", socket.toString()));
+        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
+        Path pidFile = socket.resolveSibling(socket.getFileName() + ".pid");
+        List<String> command = new ArrayList<>(List.of("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(),
+                "-U", socket.toString()));
         command.addAll(List.of(pluginArgs));
-        return startServer(socket, command);
+        Process process = startServer(socket, command);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("nbdkit did not write " + pidFile);
+            }
+            Thread.sleep(20);
+        }
+        return process;
     }
 
     private static Process startServer(Path socket, List<String> command) throws Exception {

@@ -61,15 +61,17 @@ class PkiCommandTest {
         assertThat(run("certtool", "-k", "--infile", client.resolve("client-key.pem").toString())).isZero();
 
         Path socket = dir.resolve("nbd.sock");
-        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-U", socket.toString(), "--tls=require",
+        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
+        Path pidFile = dir.resolve("nbdkit.pid");
+        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(), "-U", socket.toString(), "--tls=require",
                 "--tls-certificates=" + server, "--tls-verify-peer", "memory", "1M")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
         try {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (!Files.exists(socket) && System.nanoTime() < deadline && nbdkit.isAlive()) {
+            while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline && nbdkit.isAlive()) {
                 Thread.sleep(20);
             }
-            assertThat(Files.exists(socket)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
+            assertThat(Files.exists(pidFile)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
             assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + client))
                     .as("libnbd proves itself with the client directory and verifies nbdkit against the CA").isZero();
             assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + server))
