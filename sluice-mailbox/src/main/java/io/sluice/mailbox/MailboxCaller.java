@@ -63,7 +63,8 @@ public final class MailboxCaller implements AutoCloseable {
                 return null;
             }
             return (repairedEntry ? "took over an entry whose token named no process (corrupt)"
-                    : predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid) + ", generation " + generation + ": "
+                    : predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid)
+                    + ", generation " + generation + ": "
                     + calls() + " calls inherited (" + posted + " posted, " + taken + " taken, " + done + " done)"
                     + (corrupt == 0 ? "" : ", " + corrupt + " corrupt slots left to the watchdog");
         }

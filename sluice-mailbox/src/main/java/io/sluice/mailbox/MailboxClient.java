@@ -1,6 +1,5 @@
 package io.sluice.mailbox;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

@@ -19,7 +19,6 @@ import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayVolumesDescriptor;
-import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchDescriptor;

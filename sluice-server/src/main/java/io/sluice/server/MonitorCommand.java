@@ -7,7 +7,6 @@ import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorCounters;
 import io.sluice.monitor.MonitorDaemon;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.Reply;
-import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.web.auth.PasswordHasher;

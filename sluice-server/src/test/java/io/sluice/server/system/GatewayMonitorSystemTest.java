@@ -24,7 +24,6 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
-import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchReader;

@@ -11,7 +11,6 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.services.ThrottleParams;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
