@@ -128,8 +128,8 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) and creates
-     * a fresh mailbox in its place. Returns the path the old file was moved to, or null if none.
+     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) so that a fresh
+     * mailbox can be created in its place. Returns the path the old file was moved to, or null if none.
      */
     public static Path quarantine(Path file, EpochClock clock) {
         return MailboxFile.quarantine(file, clock);
