@@ -469,20 +469,13 @@ public final class Mailbox implements AutoCloseable {
      */
     public int revoke(long handle) {
         checkWritable();
-        if (!isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = slotOf(handle);
-        int rc = lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
+        int slot = lockCall(handle);
+        if (slot < 0) {
+            return slot;
         }
         long base = slotOffset(slot);
         int callerIndex;
         try {
-            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
-                return MailboxStatus.STALE_HANDLE;
-            }
             int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
             switch (state) {
                 case SlotState.POSTED -> {
@@ -517,19 +510,12 @@ public final class Mailbox implements AutoCloseable {
      */
     public int modify(long handle, int opcode, ParamWriter params) {
         checkWritable();
-        if (!isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = slotOf(handle);
-        int rc = lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
+        int slot = lockCall(handle);
+        if (slot < 0) {
+            return slot;
         }
         try {
             long base = slotOffset(slot);
-            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
-                return MailboxStatus.STALE_HANDLE;
-            }
             int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
             if (state != SlotState.POSTED) {
                 return state == SlotState.FREE ? MailboxStatus.STALE_HANDLE : MailboxStatus.TOO_LATE;
@@ -545,6 +531,26 @@ public final class Mailbox implements AutoCloseable {
         } finally {
             unlock(slot);
         }
+    }
+
+    /**
+     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
+     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
+     */
+    private int lockCall(long handle) {
+        if (!isValidHandle(handle)) {
+            return MailboxStatus.STALE_HANDLE;
+        }
+        int slot = slotOf(handle);
+        int rc = lock(slot);
+        if (rc != MailboxStatus.OK) {
+            return rc;
+        }
+        if (memory.getLong(slotOffset(slot) + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
+            unlock(slot);
+            return MailboxStatus.STALE_HANDLE;
+        }
+        return slot;
     }
 
     /**
