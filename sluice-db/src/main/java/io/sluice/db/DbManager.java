@@ -10,6 +10,7 @@ import io.sluice.db.mailbox.DbEndpoint;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.RegistryRepository;
+import io.sluice.db.store.ReplicationCheck;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ServerMailboxes;
@@ -54,6 +55,7 @@ public final class DbManager implements AutoCloseable {
             opened.push(database);
             if (migrateIfReachable(database)) {
                 loadKnownVolumes();
+                warnOfFailoverRisk();
             }
             if (embedded != null) {
                 closeToOthers(embedded);
@@ -124,6 +126,18 @@ public final class DbManager implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
             return false;
+        }
+    }
+
+    /** Says once, at start, when the database's failover could lose acknowledged samples ({@link ReplicationCheck}). */
+    private void warnOfFailoverRisk() {
+        try {
+            String risk = ReplicationCheck.failoverRisk(database);
+            if (risk != null) {
+                LOG.log(System.Logger.Level.WARNING, risk);
+            }
+        } catch (java.sql.SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not read the database's replication settings: " + e.getMessage());
         }
     }
 

@@ -77,6 +77,7 @@ public final class Database implements AutoCloseable {
             // summary over hour rows), and parallel workers for such queries cost more than they save
             // while the services share the cores: a day's summary took twice as long with them.
             config.setConnectionInitSql("SET jit = off; SET max_parallel_workers_per_gather = 0");
+            config.setExceptionOverride(new DemotedServerEviction());
         }
         return new Database(engine, url, user, password, targetVersion, new HikariDataSource(config));
     }
