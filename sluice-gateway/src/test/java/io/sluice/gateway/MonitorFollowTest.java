@@ -170,7 +170,9 @@ class MonitorFollowTest {
     private static MonitorLinkConfig config(int... ports) {
         List<InetSocketAddress> addresses = java.util.Arrays.stream(ports)
                 .mapToObj(port -> InetSocketAddress.createUnresolved("127.0.0.1", port)).toList();
-        return MonitorLinkConfig.of(addresses, GATEWAY_ID, KEY).withTimings(300, 20, 200);
+        // Heartbeats every second: the link gives up on a monitor silent for three, which a loaded machine's pauses
+        // stay well under.
+        return MonitorLinkConfig.of(addresses, GATEWAY_ID, KEY).withTimings(1_000, 20, 200);
     }
 
     private static void await(BooleanSupplier condition, Supplier<String> why) throws InterruptedException {

@@ -134,7 +134,7 @@ class MonitorPairSystemTest {
                   address: [127.0.0.1:%d, 127.0.0.1:%d, 127.0.0.1:%d]
                   gateway-id: %d
                   secret-file: %s
-                  heartbeat-ms: 500
+                  heartbeat-ms: 2000
                   backoff-min-ms: 50
                   backoff-max-ms: 500
                   tls-ca: %s
@@ -161,6 +161,7 @@ class MonitorPairSystemTest {
         assertThat(new ThrottleAckReader().wrap(ByteBuffer.wrap(applied.result()), 0).status(0)).isEqualTo(ThrottleAckStatus.APPLIED);
         await(() -> qosVersion(stats) == 5, () -> read(stats));
 
+        long sessions = link(stats).path("sessions").asLong();
         // The active dies. The stale server (it lost the lease at epoch 5 and does not know) is tried: no session, and
         // the set it holds for the gateway never reaches it.
         processes.getFirst().destroyForcibly();
@@ -173,7 +174,7 @@ class MonitorPairSystemTest {
         assertThat(stored.status()).as("kept for when the gateway is in session, which it never is").isEqualTo(MailboxOpcodes.THROTTLE_STORED);
         await(() -> link(stats).path("stale-epoch-refusals").asLong() >= 2, () -> read(stats) + read(gatewayLog));
         JsonNode after = link(stats);
-        assertThat(after.path("sessions").asLong()).as("no session with the stale server").isEqualTo(1);
+        assertThat(after.path("sessions").asLong()).as("no session with the stale server").isEqualTo(sessions);
         assertThat(after.path("epoch").asLong()).isEqualTo(6);
         assertThat(after.path("state").asText()).isNotEqualTo("IN_SESSION");
         assertThat(qosVersion(stats)).as("the parameters in force stay (fail-static)").isEqualTo(5);
