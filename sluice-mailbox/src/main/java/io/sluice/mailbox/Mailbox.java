@@ -3,20 +3,10 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import io.sluice.common.EpochClock;
-import io.sluice.common.PrivateFiles;
 import io.sluice.common.ProcessIdentity;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -94,57 +84,8 @@ public final class Mailbox implements AutoCloseable {
      * directory this user owns (created 0700 when missing) or a sticky one like /dev/shm.
      */
     public static Mailbox create(Path file, MailboxGeometry geometry, EpochClock clock) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            privateDirectory(file);
-            Arena arena = Arena.ofShared();
-            MemorySegment segment;
-            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
-                ch.truncate(geometry.fileLength());
-                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), geometry.fileLength() - 1);
-                segment = ch.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength(), arena);
-            }
-            segment.fill((byte) 0);
-            segment.set(ValueLayout.JAVA_INT, VERSION_OFFSET, LAYOUT_VERSION);
-            segment.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, geometry.slotCount());
-            segment.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, geometry.slotSize());
-            segment.set(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET, geometry.maxCallers());
-            segment.set(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET, geometry.maxCallees());
-            segment.set(ValueLayout.JAVA_LONG, CREATOR_TOKEN_OFFSET, ProcessIdentity.current().token());
-            segment.set(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET, clock.epochMillis());
-            Mailbox mailbox = new Mailbox(file, arena, segment, geometry, clock, false);
-            for (int i = 0; i < geometry.slotCount(); i++) {
-                mailbox.setBit(mailbox.freeBitmap, i);
-            }
-            // The magic goes in last: a reader never sees a half-initialised mailbox as valid.
-            mailbox.memory.putLongVolatile(MAGIC_OFFSET, MAGIC);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
-            }
-            return mailbox;
-        } catch (PrivateFiles.NotPrivateException e) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.NOT_PRIVATE, e.getMessage());
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: the temporary name carries our pid and is never opened as a mailbox
-            }
-            throw new UncheckedIOException("cannot create mailbox " + file, e);
-        }
-    }
-
-    /** The mailbox's directory: created 0700 if missing, else checked (ours and closed to others, or sticky). */
-    private static void privateDirectory(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            PrivateFiles.checkDirectory(dir);
-        } else {
-            PrivateFiles.ensureDirectory(dir);
-        }
+        MailboxFile.Mapping mapping = MailboxFile.create(file, geometry, clock);
+        return new Mailbox(file, mapping.arena(), mapping.segment(), mapping.geometry(), clock, false);
     }
 
     public static Mailbox create(Path file, MailboxGeometry geometry) {
@@ -187,89 +128,16 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) and creates
-     * a fresh mailbox in its place. Returns the path the old file was moved to, or null if none.
+     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) so that a fresh
+     * mailbox can be created in its place. Returns the path the old file was moved to, or null if none.
      */
     public static Path quarantine(Path file, EpochClock clock) {
-        if (!Files.exists(file)) {
-            return null;
-        }
-        Path aside = file.resolveSibling(file.getFileName() + ".bad-" + clock.epochMillis());
-        try {
-            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move unusable mailbox " + file + " aside", e);
-        }
-        return aside;
+        return MailboxFile.quarantine(file, clock);
     }
 
     private static Mailbox map(Path file, EpochClock clock, boolean readOnly) {
-        long size;
-        try {
-            size = Files.size(file);
-            if (!readOnly) {
-                // Another user's file, or one others may read or change, is never trusted with calls.
-                PrivateFiles.checkDirectory(file.toAbsolutePath().getParent());
-                PrivateFiles.checkSecret(file);
-            }
-        } catch (NoSuchFileException e) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.MISSING, "no such file");
-        } catch (PrivateFiles.NotPrivateException e) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.NOT_PRIVATE, e.getMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open mailbox " + file, e);
-        }
-        if (size < HEADER_LENGTH) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.TRUNCATED,
-                    size + " bytes, shorter than the " + HEADER_LENGTH + "-byte header");
-        }
-        Arena arena = Arena.ofShared();
-        MemorySegment segment;
-        try (FileChannel ch = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
-                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            segment = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size, arena);
-        } catch (IOException e) {
-            arena.close();
-            throw new UncheckedIOException("cannot map mailbox " + file, e);
-        }
-        try {
-            MailboxGeometry geometry = validateHeader(file, segment, size);
-            return new Mailbox(file, arena, segment, geometry, clock, readOnly);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
-    }
-
-    private static MailboxGeometry validateHeader(Path file, MemorySegment segment, long size) {
-        long magic = segment.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
-        if (magic != MAGIC) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.FOREIGN,
-                    String.format("magic is 0x%016x, not a Sluice mailbox", magic));
-        }
-        int version = segment.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
-        if (version != LAYOUT_VERSION) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.WRONG_VERSION,
-                    "layout version " + version + ", this build reads " + LAYOUT_VERSION);
-        }
-        MailboxGeometry geometry;
-        try {
-            geometry = new MailboxGeometry(segment.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
-                    segment.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET),
-                    segment.get(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET),
-                    segment.get(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET));
-        } catch (IllegalArgumentException e) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.CORRUPT, e.getMessage());
-        }
-        if (size < geometry.fileLength()) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.TRUNCATED,
-                    size + " bytes, the header describes " + geometry.fileLength());
-        }
-        if (size > geometry.fileLength()) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.CORRUPT,
-                    size + " bytes, the header describes " + geometry.fileLength());
-        }
-        return geometry;
+        MailboxFile.Mapping mapping = MailboxFile.map(file, readOnly);
+        return new Mailbox(file, mapping.arena(), mapping.segment(), mapping.geometry(), clock, readOnly);
     }
 
     // ---------------------------------------------------------------- header
@@ -601,20 +469,13 @@ public final class Mailbox implements AutoCloseable {
      */
     public int revoke(long handle) {
         checkWritable();
-        if (!isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = slotOf(handle);
-        int rc = lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
+        int slot = lockCall(handle);
+        if (slot < 0) {
+            return slot;
         }
         long base = slotOffset(slot);
         int callerIndex;
         try {
-            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
-                return MailboxStatus.STALE_HANDLE;
-            }
             int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
             switch (state) {
                 case SlotState.POSTED -> {
@@ -649,19 +510,12 @@ public final class Mailbox implements AutoCloseable {
      */
     public int modify(long handle, int opcode, ParamWriter params) {
         checkWritable();
-        if (!isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = slotOf(handle);
-        int rc = lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
+        int slot = lockCall(handle);
+        if (slot < 0) {
+            return slot;
         }
         try {
             long base = slotOffset(slot);
-            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
-                return MailboxStatus.STALE_HANDLE;
-            }
             int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
             if (state != SlotState.POSTED) {
                 return state == SlotState.FREE ? MailboxStatus.STALE_HANDLE : MailboxStatus.TOO_LATE;
@@ -677,6 +531,26 @@ public final class Mailbox implements AutoCloseable {
         } finally {
             unlock(slot);
         }
+    }
+
+    /**
+     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
+     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
+     */
+    private int lockCall(long handle) {
+        if (!isValidHandle(handle)) {
+            return MailboxStatus.STALE_HANDLE;
+        }
+        int slot = slotOf(handle);
+        int rc = lock(slot);
+        if (rc != MailboxStatus.OK) {
+            return rc;
+        }
+        if (memory.getLong(slotOffset(slot) + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
+            unlock(slot);
+            return MailboxStatus.STALE_HANDLE;
+        }
+        return slot;
     }
 
     /**
