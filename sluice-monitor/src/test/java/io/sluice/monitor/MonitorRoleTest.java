@@ -12,12 +12,14 @@ import io.sluice.mailbox.Reply;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.protocol.StandbyReader;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +96,9 @@ class MonitorRoleTest {
         assertThat(counters.standbyReferrals()).isEqualTo(1);
         assertThat(counters.authRefused.sum()).isZero();
         assertThat(standby.daemon().sessionsInSession()).isZero();
+        ByteBuffer status = status(standby);
+        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_OFFSET)).as("sluice status, /metrics").isEqualTo(1);
+        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET)).isEqualTo(1);
     }
 
     @Test
@@ -123,6 +128,15 @@ class MonitorRoleTest {
             Reply reply = call.get(30, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
         }
+        ByteBuffer status = status(active);
+        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_OFFSET)).isZero();
+        assertThat(status.getLong(MonitorStatusDescriptor.EPOCH_OFFSET)).isEqualTo(9);
+    }
+
+    private static ByteBuffer status(Server server) throws Exception {
+        Reply reply = server.client().call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
+        assertThat(reply.result()).hasSize(MonitorStatusDescriptor.LENGTH);
+        return ByteBuffer.wrap(reply.result());
     }
 
     @Test
