@@ -1,6 +1,8 @@
 package io.sluice.gateway;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -55,8 +57,12 @@ record GatewayConfigFile(String listen, Integer ioThreads, Integer queueDepth, I
     record Backend(String name, Double iops, Integer queueDepth) {
     }
 
-    /** The {@code monitor:} section: where the monitor is and how this gateway authenticates to it. */
-    record Monitor(String address, Long gatewayId, String keyFile, String secretFile, String enrollmentToken,
+    /**
+     * The {@code monitor:} section: where the monitor is and how this gateway authenticates to it. {@code address} is
+     * one {@code HOST:PORT} or a list of them (also spelt {@code addresses}), the servers of a pair, tried in turn.
+     */
+    record Monitor(@JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) @JsonAlias("addresses")
+                   List<String> address, Long gatewayId, String keyFile, String secretFile, String enrollmentToken,
                    String gatewayName, Integer heartbeatMs, Integer backoffMinMs, Integer backoffMaxMs,
                    Integer connectTimeoutMs, Integer capacityWarningPercent, Integer volumeIdBase,
                    String tlsCa, String tlsCert, String tlsKey, String stateDir, Boolean insecurePlaintext) {

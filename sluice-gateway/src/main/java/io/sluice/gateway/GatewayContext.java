@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.link.MonitorLinkConfig;
+import io.sluice.protocol.MonitorAddress;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.server.ConnectionSettings;
 import io.sluice.protocol.GatewayKeys;
@@ -44,7 +45,7 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
     public static final String USAGE = """
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
-                                  [--monitor=HOST:PORT --gateway-id=N (--key-file=F | --secret-file=F)
+                                  [--monitor=HOST:PORT... --gateway-id=N (--key-file=F | --secret-file=F)
                                    [--enrollment-token-file=F]
                                    (--monitor-tls-ca=F (--monitor-tls-cert=F --monitor-tls-key=F | --monitor-state-dir=DIR)
                                     | --monitor-insecure-plaintext)]
@@ -54,7 +55,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
               --tls-certificates DIR holds ca-cert.pem, server-cert.pem and server-key.pem (as for nbdkit):
               NBD clients may then start TLS, and exports require it unless --tls (or an export's tls:) says so;
               --tls-revocations FILE (sluice pki's <data-dir>/pki/revoked) refuses withdrawn client certificates.
-              The monitor link is TLS 1.3: with the operator's certificate, or one the gateway enrolls for with its
+              --monitor may be repeated: the servers of a pair, tried in turn; a standby sends the gateway on
+              to the active one. The monitor link is TLS 1.3: with the operator's certificate, or one the gateway enrolls for with its
               enrollment token and keeps (and renews) in --monitor-state-dir; plaintext only if told so.
               ',ro' serves it read-only. Port 0 picks a free port; the bound address is printed.
               The config file (YAML, see conf/gateway.example.yaml) adds backends and per-export QoS;
@@ -146,7 +148,8 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         InetSocketAddress listen = file == null || file.listen() == null ? null : address(file.listen());
         List<ExportConfig> exports = new ArrayList<>(file == null ? List.of() : file.exportConfigs());
         GatewayConfigFile.Monitor m = file == null ? null : file.monitor();
-        String monitorAddress = m == null ? null : m.address();
+        List<String> monitorAddresses = m == null || m.address() == null ? List.of() : m.address();
+        boolean monitorsFromCommandLine = false;
         Long gatewayId = m == null ? null : m.gatewayId();
         String keyFile = m == null ? null : m.keyFile();
         String secretFile = m == null ? null : m.secretFile();
@@ -182,7 +185,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             } else if (arg.startsWith("--stats-file=")) {
                 statsFile = Path.of(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--monitor=")) {
-                monitorAddress = arg.substring(arg.indexOf('=') + 1);
+                // Repeatable; the command line's list replaces the file's.
+                if (!monitorsFromCommandLine) {
+                    monitorAddresses = new ArrayList<>();
+                    monitorsFromCommandLine = true;
+                }
+                monitorAddresses.add(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--gateway-id=")) {
                 gatewayId = gatewayId(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--key-file=")) {
@@ -222,12 +230,12 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             }
         }
         List<BackendLimits> backends = file == null ? List.of() : file.backendLimits(ioThreads);
-        if (m != null && monitorAddress == null) {
-            throw new IllegalArgumentException("the monitor section needs an address (HOST:PORT)");
+        if (m != null && monitorAddresses.isEmpty()) {
+            throw new IllegalArgumentException("the monitor section needs an address (HOST:PORT, or a list of them)");
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
-        MonitorLinkConfig monitor = monitorAddress == null ? null
-                : monitor(address(monitorAddress, false), gatewayId, keyFile, secretFile, token, m);
+        MonitorLinkConfig monitor = monitorAddresses.isEmpty() ? null
+                : monitor(monitorAddresses(monitorAddresses), gatewayId, keyFile, secretFile, token, m);
         if (monitor != null) {
             if (tls.none() && !insecurePlaintext) {
                 throw new IllegalArgumentException("refusing a plaintext link to the monitor, which anyone on the network could "
@@ -244,8 +252,21 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
                 statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
     }
 
+    /** Each {@code HOST:PORT}, unresolved, in the order given; the same monitor twice is an error. */
+    private static List<InetSocketAddress> monitorAddresses(List<String> hostPorts) {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String hostPort : hostPorts) {
+            InetSocketAddress address = MonitorAddress.parse(hostPort == null ? "" : hostPort.strip());
+            if (addresses.contains(address)) {
+                throw new IllegalArgumentException("monitor " + hostPort + " is listed twice");
+            }
+            addresses.add(address);
+        }
+        return addresses;
+    }
+
     /** The key is the key file's bytes, or derived from the deployment secret file's bytes and the id. */
-    private static MonitorLinkConfig monitor(InetSocketAddress address, Long gatewayId, String keyFile,
+    private static MonitorLinkConfig monitor(List<InetSocketAddress> address, Long gatewayId, String keyFile,
                                              String secretFile, String token, GatewayConfigFile.Monitor m) {
         if (gatewayId == null || gatewayId == 0) {
             throw new IllegalArgumentException("a monitor needs a gateway id (monitor.gateway-id or --gateway-id), not 0");
@@ -315,10 +336,6 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
     }
 
     private static InetSocketAddress address(String hostPort) {
-        return address(hostPort, true);
-    }
-
-    private static InetSocketAddress address(String hostPort, boolean resolve) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException("address must be HOST:PORT: " + hostPort);
@@ -336,6 +353,6 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        return resolve ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
+        return new InetSocketAddress(host, port);
     }
 }

@@ -4,6 +4,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.gateway.export.Export;
 import io.sluice.gateway.link.MonitorLink;
+import io.sluice.protocol.MonitorAddress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
@@ -116,8 +117,8 @@ public final class GatewayMain {
             out.println("  export " + export + ", " + export.size() + " bytes");
         }
         if (link != null) {
-            out.println("  monitor " + context.monitor().address().getHostString() + ":"
-                    + context.monitor().address().getPort() + " as gateway "
+            out.println("  monitor " + context.monitor().addresses().stream().map(MonitorAddress::format)
+                    .collect(java.util.stream.Collectors.joining(", ")) + " as gateway "
                     + Long.toUnsignedString(context.monitor().gatewayId()));
         }
         out.flush();

@@ -20,6 +20,7 @@ import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollWriter;
+import io.sluice.protocol.StandbyWriter;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
@@ -78,6 +79,24 @@ final class FakeMonitor implements AutoCloseable {
     final List<Report> reports = new CopyOnWriteArrayList<>();
     final List<Ack> acks = new CopyOnWriteArrayList<>();
     volatile long gatewayId;
+    /** The fencing epoch this monitor says in AUTH_RESULT ACCEPTED and stamps on its throttle sets. */
+    volatile long epoch;
+    /**
+     * When set, what this monitor answers HELLO with instead of CHALLENGE (a standby's STANDBY, or any bytes a test
+     * likes, given the frame's sequence and the gateway id); it then closes the connection.
+     */
+    volatile HelloAnswer helloAnswer;
+
+    /** Writes a frame (or anything) into the buffer in answer to HELLO. */
+    interface HelloAnswer {
+        void write(ByteBuffer buffer, long sequence, long gatewayId);
+    }
+
+    /** A standby's answer naming {@code active} ({@code HOST:PORT}), or none known for null. */
+    static HelloAnswer standbyOf(String active) {
+        return (b, sequence, gateway) -> new StandbyWriter().write(b, sequence, gateway, active == null ? 100 : 0,
+                StandbyWriter.addressBytes(active));
+    }
     /** The id this monitor assigns to a volume, from the id its gateway proposed: the proposal, as a fresh server would. */
     volatile java.util.function.IntUnaryOperator assignIds = proposed -> proposed;
 
@@ -87,6 +106,12 @@ final class FakeMonitor implements AutoCloseable {
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         acceptor = Thread.ofPlatform().daemon().name("fake-monitor").start(this::acceptLoop);
+    }
+
+    /** Sets the fencing epoch before any gateway connects. */
+    FakeMonitor atEpoch(long value) {
+        epoch = value;
+        return this;
     }
 
     int port() {
@@ -144,6 +169,12 @@ final class FakeMonitor implements AutoCloseable {
             case HELLO -> {
                 gatewayId = decoder.gatewayId();
                 hellos.incrementAndGet();
+                HelloAnswer answer = helloAnswer;
+                if (answer != null) {
+                    send(b -> answer.write(b, next(), gatewayId));
+                    dropConnection();
+                    return;
+                }
                 authenticator.issue(challenge, gatewayId);
                 send(b -> new ChallengeWriter().write(b, next(), gatewayId, challenge));
             }
@@ -153,7 +184,7 @@ final class FakeMonitor implements AutoCloseable {
                 boolean ok = check == AuthCheck.VALID;
                 send(b -> new AuthResultWriter().write(b, next(), gatewayId,
                         ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED, ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
-                        200, ok ? 0 : 500, ok ? "" : "wrong answer"));
+                        200, ok ? 0 : 500, ok ? "" : "wrong answer", ok ? epoch : 0));
                 if (ok) {
                     decoder.authenticated();
                 }
@@ -229,11 +260,17 @@ final class FakeMonitor implements AutoCloseable {
         return sequence;
     }
 
-    /** Sends a THROTTLE_SET of one volume with a total IOPS limit. */
+    /** Sends a THROTTLE_SET of one volume with a total IOPS limit, stamped with this monitor's epoch. */
     void throttle(long commandId, int volumeId, long version, long iops) throws IOException {
+        throttle(commandId, volumeId, version, iops, epoch);
+    }
+
+    /** The same, stamped with {@code setEpoch}. */
+    void throttle(long commandId, int volumeId, long version, long iops, long setEpoch) throws IOException {
         send(b -> {
             ThrottleSetWriter set = new ThrottleSetWriter();
             set.begin(b, next(), gatewayId, commandId, 1);
+            set.epoch(setEpoch);
             ThrottleParamsFlyweight params = set.volume(0);
             params.volumeId(volumeId).version(version).iopsLimit(iops).weight(2);
             set.commit();

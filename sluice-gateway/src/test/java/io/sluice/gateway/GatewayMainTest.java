@@ -13,6 +13,7 @@ import io.sluice.gateway.qos.QosParameters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -73,8 +74,8 @@ class GatewayMainTest {
                 .replace("/etc/sluice/ca.crt", dir.resolve("pki").resolve("ca.crt").toString())
                 .replace("/var/lib/sluice-gateway", dir.resolve("gateway-state").toString()));
         GatewayContext context = GatewayContext.parse("--config", example.toString(), "extra=/tmp/extra.img");
-        assertThat(context.monitor().address().getHostString()).isEqualTo("sla-server.example");
-        assertThat(context.monitor().address().getPort()).isEqualTo(7400);
+        assertThat(context.monitor().addresses()).containsExactly(InetSocketAddress.createUnresolved("sla-server.example", 7400),
+                InetSocketAddress.createUnresolved("sla-server-b.example", 7400));
         assertThat(context.monitor().gatewayId()).isEqualTo(17);
         assertThat(context.monitor().key()).isEqualTo(new byte[32]);
         assertThat(context.monitor().gatewayName()).isEqualTo("rack4-gw1");

@@ -62,7 +62,7 @@ class MonitorLinkBackoffTest {
                     // the test is over
                 }
             });
-            MonitorLinkConfig config = new MonitorLinkConfig((InetSocketAddress) mute.getLocalAddress(), GATEWAY_ID,
+            MonitorLinkConfig config = new MonitorLinkConfig(List.of((InetSocketAddress) mute.getLocalAddress()), GATEWAY_ID,
                     GatewayKeys.derive(SECRET, GATEWAY_ID), null, "backoff-test", 1_000, BACKOFF_MIN_MILLIS, BACKOFF_MAX_MILLIS,
                     CONNECT_TIMEOUT_MILLIS, 90, 0, LinkIdentity.issued(TlsContexts.create(own, List.of(ca.certificate()))));
             try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -326,7 +327,7 @@ class MonitorLinkTest {
         try (FakeMonitor monitor = new FakeMonitor(key, 0);
              Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
              MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key, null,
+                     List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port())), GATEWAY_ID, key, null,
                      "capacity-test", 1_000, 50, 500, 2_000, 1, 0, null), gateway)) {
             await(() -> monitor.events.get() == 1);
             monitor.poll();
@@ -387,7 +388,7 @@ class MonitorLinkTest {
                 "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token-file=" + token,
                 "--monitor-insecure-plaintext");
         MonitorLinkConfig monitor = context.monitor();
-        assertThat(monitor.address().getPort()).isEqualTo(7070);
+        assertThat(monitor.addresses()).containsExactly(InetSocketAddress.createUnresolved("127.0.0.1", 7070));
         assertThat(monitor.gatewayId()).isEqualTo(42);
         assertThat(monitor.key()).isEqualTo(GatewayKeys.derive(SECRET, 42));
         assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("tok");

@@ -62,7 +62,8 @@ class StatsFileWriterTest {
     @Test
     void aLinkedGatewayAddsTheMonitorLinkState(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("stats.json");
-        LinkStatus status = new LinkStatus(LinkState.BACKING_OFF, 2, 3, 40, 5, 6, 7, 0, "monitor closed the connection");
+        LinkStatus status = new LinkStatus(LinkState.BACKING_OFF, 2, 3, 40, 5, 6, 7, 0, "monitor closed the connection",
+                "sla-b.example:7400", 1, 6, 2);
         new StatsFileWriter(file, List::of, new ManualEpochClock(1), () -> status).write();
         JsonNode link = new ObjectMapper().readTree(file.toFile()).get("monitor-link");
         assertThat(link.get("state").asText()).isEqualTo("BACKING_OFF");
@@ -70,5 +71,9 @@ class StatsFileWriterTest {
         assertThat(link.get("reports-sent").asLong()).isEqualTo(40);
         assertThat(link.get("throttle-sets-acked").asLong()).isEqualTo(5);
         assertThat(link.get("last-error").asText()).isEqualTo("monitor closed the connection");
+        assertThat(link.get("monitor").asText()).isEqualTo("sla-b.example:7400");
+        assertThat(link.get("epoch").asLong()).isEqualTo(6);
+        assertThat(link.get("stale-epoch-refusals").asLong()).isEqualTo(2);
+        assertThat(link.get("standby-referrals").asLong()).isEqualTo(1);
     }
 }

@@ -322,6 +322,14 @@ final class InboundThread implements Runnable {
                     return;
                 }
                 session.gatewayId = decoder.gatewayId();
+                if (daemon.context().role().standby()) {
+                    // Not the active server: no challenge, no copy of HELLO, nothing kept; name the active and close.
+                    session.state = Session.State.REFERRED;
+                    session.standbyDue = true;
+                    daemon.counters().standbyReferrals.increment();
+                    session.schedule();
+                    return;
+                }
                 session.helloVolumes = helloReader.wrap(decoder).volumeCount();
                 session.hello = copy(decoder);
                 authenticator.issue(session.challenge, session.gatewayId);
@@ -350,7 +358,7 @@ final class InboundThread implements Runnable {
                 register(session, decoder);
             }
             case IN_SESSION -> onSessionFrame(session, decoder, type);
-            case CLOSED -> {
+            case REFERRED, CLOSED -> {
             }
         }
     }

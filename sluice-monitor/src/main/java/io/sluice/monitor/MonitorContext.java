@@ -40,13 +40,14 @@ import java.util.Set;
  * @param sharedVolumes        for each shared volume name, the gateways that may serve it (join the one volume of that
  *                             name, report for it, receive its throttles); a gateway announcing a shared name not
  *                             bound to it here or by an operator (GatewayRegistry) has that volume refused
+ * @param role                 active (with its fencing epoch) or standby (naming the active): {@link MonitorRole}
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes) {
+                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
      * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
@@ -102,6 +103,9 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     }
 
     public MonitorContext {
+        if (role == null) {
+            throw new IllegalArgumentException("a monitor needs a role (MonitorRole.STANDALONE for a server on its own)");
+        }
         if (deploymentSecret == null || deploymentSecret.length < 16) {
             throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
         }
@@ -152,37 +156,37 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
-                EpochClock.system(), null, Map.of());
+                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE);
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
@@ -190,7 +194,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, ceiling,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     /**
@@ -206,13 +210,13 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes);
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
@@ -220,7 +224,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                perGateway, clock, tls, sharedVolumes);
+                perGateway, clock, tls, sharedVolumes, role);
     }
 
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
@@ -228,7 +232,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, bindings);
+                maxVolumesPerGateway, clock, tls, bindings, role);
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
@@ -236,13 +240,21 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, epochClock, tls, sharedVolumes);
+                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role);
+    }
+
+    /** Active with an epoch, or standby naming the active. */
+    public MonitorContext withRole(MonitorRole monitorRole) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, monitorTls, sharedVolumes);
+                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role);
     }
 }

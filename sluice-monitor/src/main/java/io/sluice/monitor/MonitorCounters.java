@@ -62,6 +62,13 @@ public final class MonitorCounters {
         return volumeLimitRefusals.sum();
     }
 
+    /** Connections a standby answered with STANDBY (MonitorRole). */
+    final LongAdder standbyReferrals = new LongAdder();
+
+    public long standbyReferrals() {
+        return standbyReferrals.sum();
+    }
+
     final LongAdder unauthenticatedRefused = new LongAdder();
     final LongAdder handshakeTimeouts = new LongAdder();
     final LongAdder handshakeBoundReached = new LongAdder();

@@ -11,6 +11,7 @@ import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.StandbyWriter;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong refuseLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     private final MonitorContext context;
+    /** A standby's STANDBY names this (MonitorRole.activeAddress), prepared once: a refusal allocates nothing. */
+    private final byte[] activeAddressBytes;
     private final MonitorCounters counters = new MonitorCounters();
     private final GatewayRegistry registry;
     private final VolumeIdentities volumeIdentities;
@@ -95,6 +98,7 @@ public final class MonitorDaemon implements AutoCloseable {
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
+        this.activeAddressBytes = StandbyWriter.addressBytes(context.role().activeAddress());
         if (context.tls() != null) {
             // No TLS 1.3 session tickets, so no resumption: every connection shows its certificate to the trust
             // manager, which checks the revocation list (JSSE sends no ticket when the timeout exceeds 7 days).
@@ -133,6 +137,16 @@ public final class MonitorDaemon implements AutoCloseable {
         acceptor.start();
         this.callee = MailboxCallee.attach(monitorMailbox);
         this.mailboxService = new MailboxService(callee, new MonitorRequestHandler(this), 20_000, "monitor-mailbox").start();
+    }
+
+    /** What a standby's STANDBY names: the active's address bytes, empty when none is known. Shared, never written. */
+    byte[] activeAddressBytes() {
+        return activeAddressBytes;
+    }
+
+    /** A standby's STANDBY: go to the named active at once, or ask again after a takeover's worth of time. */
+    int standbyRetryAfterMillis() {
+        return activeAddressBytes.length > 0 ? 0 : MonitorRole.NO_ACTIVE_RETRY_AFTER_MILLIS;
     }
 
     private static int cores() {

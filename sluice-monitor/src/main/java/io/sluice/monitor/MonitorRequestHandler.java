@@ -173,6 +173,10 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.HANDSHAKES_WAITED_OFFSET / 8] = c.handshakesWaited();
         values[MonitorStatusDescriptor.CERTIFICATES_EXPIRED_IN_SESSION_OFFSET / 8] = c.certificatesExpiredInSession();
         values[MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET / 8] = c.sharedVolumesRefused();
+        MonitorRole role = daemon.context().role();
+        values[MonitorStatusDescriptor.STANDBY_OFFSET / 8] = role.standby() ? 1 : 0;
+        values[MonitorStatusDescriptor.EPOCH_OFFSET / 8] = role.epoch();
+        values[MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET / 8] = c.standbyReferrals();
         for (int i = 0; i < values.length; i++) {
             out.set(BIG_LONG, i * 8L, values[i]);
         }

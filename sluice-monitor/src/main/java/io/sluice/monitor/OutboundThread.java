@@ -8,6 +8,7 @@ import io.sluice.protocol.CertificateWriter;
 import io.sluice.protocol.ChallengeWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.PollWriter;
+import io.sluice.protocol.StandbyWriter;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.VolumeIdsWriter;
 import java.io.IOException;
@@ -39,6 +40,7 @@ final class OutboundThread implements Runnable {
     private final CertificateWriter certificateWriter = new CertificateWriter();
     private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
     private final PollWriter pollWriter = new PollWriter();
+    private final StandbyWriter standbyWriter = new StandbyWriter();
     private final AtomicBoolean sleeping = new AtomicBoolean();
     /** Each encode-and-write pass of one gateway, for the pair sizing (Tptmax, outbound side). */
     private final ProcessingTimes processingTimes = new ProcessingTimes();
@@ -143,6 +145,13 @@ final class OutboundThread implements Runnable {
     private int encodePending(Session session, ByteBuffer out) {
         int frames = 0;
         long gatewayId = session.gatewayId;
+        if (session.standbyDue) {
+            session.standbyDue = false;
+            standbyWriter.write(out, session.sendSequence++, gatewayId, daemon.standbyRetryAfterMillis(),
+                    daemon.activeAddressBytes());
+            session.closeWhenFlushed = true;
+            return 1;
+        }
         if (session.challengeDue) {
             session.challengeDue = false;
             challengeWriter.write(out, session.sendSequence++, gatewayId, session.challenge);
@@ -152,7 +161,8 @@ final class OutboundThread implements Runnable {
         if (outcome != null) {
             session.authOutcomeDue = null;
             authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
-                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "");
+                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "",
+                    outcome == AuthOutcome.ACCEPTED ? daemon.context().role().epoch() : 0);
             frames++;
             if (outcome != AuthOutcome.ACCEPTED) {
                 session.closeWhenFlushed = true;
@@ -188,6 +198,8 @@ final class OutboundThread implements Runnable {
             long commandId = throttle.mailboxHandle() != 0 ? throttle.mailboxHandle() : -session.sendSequence;
             out.putLong(at + FrameDescriptor.SEQUENCE_OFFSET, session.sendSequence++);
             out.putLong(at + ThrottleSetDescriptor.COMMAND_ID_OFFSET, commandId);
+            // The services leave the epoch 0: only the monitor knows which lease its server holds.
+            out.putLong(at + ThrottleSetDescriptor.EPOCH_OFFSET, daemon.context().role().epoch());
             if (throttle.mailboxHandle() != 0) {
                 session.awaitingAck.put(commandId, throttle.mailboxHandle());
             }

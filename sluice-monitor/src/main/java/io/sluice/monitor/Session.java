@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ask the outbound thread for work by setting a request field and calling {@link #schedule()}.
  */
 final class Session {
-    enum State { AWAIT_HELLO, AWAIT_AUTH, AWAIT_VOLUMES, IN_SESSION, CLOSED }
+    /** REFERRED: a standby answered HELLO with STANDBY and closes once it is out; nothing more is read. */
+    enum State { AWAIT_HELLO, AWAIT_AUTH, AWAIT_VOLUMES, IN_SESSION, REFERRED, CLOSED }
 
     /** A THROTTLE_SET frame to send, and the mailbox call waiting for its acknowledgement (0: none). */
     record PendingThrottle(byte[] frame, long mailboxHandle) {
@@ -97,6 +98,8 @@ final class Session {
 
     // ---- requests to the outbound thread (any thread sets, then schedules)
     volatile boolean challengeDue;
+    /** A standby's STANDBY naming the active (MonitorRole), in place of CHALLENGE; the connection closes once it is out. */
+    volatile boolean standbyDue;
     volatile AuthOutcome authOutcomeDue;
     volatile AuthReason authReasonDue;
     volatile boolean volumeIdsDue;

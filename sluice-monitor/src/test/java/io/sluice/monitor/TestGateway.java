@@ -49,6 +49,8 @@ final class TestGateway implements AutoCloseable {
     int sharedVolumes;
     /** The reason of the last AUTH_RESULT. */
     AuthReason lastReason;
+    /** The fencing epoch of the last AUTH_RESULT. */
+    long lastEpoch;
     /** The volume ids the last VOLUME_IDS assigned, in VOLUMES' order. */
     int[] assignedIds = new int[0];
     /** The volume its reports name; 0: the first the monitor assigned it. */
@@ -84,6 +86,7 @@ final class TestGateway implements AutoCloseable {
         expect(FrameType.AUTH_RESULT);
         AuthResultReader result = new AuthResultReader().wrap(decoder);
         lastReason = result.reason();
+        lastEpoch = result.epoch();
         AuthOutcome outcome = result.outcome();
         if (outcome == AuthOutcome.ACCEPTED) {
             sendVolumes();
@@ -229,12 +232,17 @@ final class TestGateway implements AutoCloseable {
         }
     }
 
+    /** Sends HELLO, as a gateway opens every connection. */
+    void hello() throws IOException {
+        out.clear();
+        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        send();
+    }
+
     /** Sends HELLO as a gateway would, then true once the monitor has closed the connection instead of answering it. */
     boolean closedAfterHandshake() {
         try {
-            out.clear();
-            new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
-            send();
+            hello();
         } catch (IOException e) {
             return true;
         }

@@ -35,6 +35,11 @@ public final class AuthResultReader extends FrameReader {
         return (int) Math.min(Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)), MAX_RETRY_AFTER_MILLIS);
     }
 
+    /** The monitor's fencing epoch (ACCEPTED), 0..2^63-1; 0 for PENDING and REFUSED. */
+    public long epoch() {
+        return buffer.getLong(offset + EPOCH_OFFSET);
+    }
+
     public String message() {
         return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
     }

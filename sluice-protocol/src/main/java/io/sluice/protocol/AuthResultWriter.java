@@ -13,6 +13,15 @@ public final class AuthResultWriter extends FrameWriter {
      */
     public int write(ByteBuffer dst, long sequence, long gatewayId, AuthOutcome outcome, AuthReason reason,
                      int pollIntervalMillis, int retryAfterMillis, String message) {
+        return write(dst, sequence, gatewayId, outcome, reason, pollIntervalMillis, retryAfterMillis, message, 0);
+    }
+
+    /** As above, with the monitor's fencing epoch (0..2^63-1), which only ACCEPTED carries: 0 with any other outcome. */
+    public int write(ByteBuffer dst, long sequence, long gatewayId, AuthOutcome outcome, AuthReason reason,
+                     int pollIntervalMillis, int retryAfterMillis, String message, long epoch) {
+        if (epoch < 0 || (epoch != 0 && outcome != AuthOutcome.ACCEPTED)) {
+            throw new IllegalArgumentException("epoch " + epoch + " cannot go with " + outcome);
+        }
         if ((outcome == AuthOutcome.ACCEPTED) != (reason == AuthReason.NONE)) {
             throw new IllegalArgumentException(outcome + " cannot go with reason " + reason);
         }
@@ -31,6 +40,7 @@ public final class AuthResultWriter extends FrameWriter {
         buffer.putShort(offset + MESSAGE_LENGTH_OFFSET, (short) text.length);
         buffer.putInt(offset + POLL_INTERVAL_OFFSET, pollIntervalMillis);
         buffer.putInt(offset + RETRY_AFTER_OFFSET, retryAfterMillis);
+        buffer.putLong(offset + EPOCH_OFFSET, epoch);
         buffer.put(offset + MESSAGE_OFFSET, text);
         return commit();
     }

@@ -353,6 +353,7 @@ public final class FrameDecoder {
             case ENROLL -> EnrollDescriptor.isWellFormed(buffer, frame, length);
             case RENEW -> RenewDescriptor.isWellFormed(buffer, frame, length);
             case CERTIFICATE -> CertificateDescriptor.isWellFormed(buffer, frame, length);
+            case STANDBY -> StandbyDescriptor.isWellFormed(buffer, frame, length);
         };
     }
 }

@@ -40,7 +40,8 @@ package io.sluice.protocol;
  * </ul>
  */
 public final class FrameDescriptor {
-    public static final int PROTOCOL_VERSION = 3;
+    /** 4: THROTTLE_SET and AUTH_RESULT carry the fencing epoch; STANDBY. */
+    public static final int PROTOCOL_VERSION = 4;
 
     public static final int LENGTH_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;

@@ -31,7 +31,12 @@ public enum FrameType {
     /** An authenticated gateway's request for a new certificate before its own expires. {@link RenewDescriptor} */
     RENEW(14, Peer.GATEWAY),
     /** The certificate issued for ENROLL or RENEW, or why none was. {@link CertificateDescriptor} */
-    CERTIFICATE(15, Peer.MONITOR, true);
+    CERTIFICATE(15, Peer.MONITOR, true),
+    /**
+     * A standby monitor's answer to HELLO, instead of CHALLENGE: not the active one; the active's address, or none
+     * known yet. {@link StandbyDescriptor}
+     */
+    STANDBY(16, Peer.MONITOR, true);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -27,6 +27,9 @@ package io.sluice.protocol;
  *                                               200  connections that waited so (since the start)
  *                                               208  sessions closed because their client certificate expired
  *                                               216  volumes refused: announced shared under a name not bound to their gateway
+ *                                               224  1 for a standby monitor (it sends gateways to the active), 0 for an active one
+ *                                               232  the active monitor's fencing epoch (0 for a standby, and a server not in a pair)
+ *                                               240  connections a standby answered with STANDBY
  * </pre>
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
@@ -59,7 +62,10 @@ public final class MonitorStatusDescriptor {
     public static final int HANDSHAKES_WAITED_OFFSET = 200;
     public static final int CERTIFICATES_EXPIRED_IN_SESSION_OFFSET = 208;
     public static final int SHARED_VOLUMES_REFUSED_OFFSET = 216;
-    public static final int LENGTH = 224;
+    public static final int STANDBY_OFFSET = 224;
+    public static final int EPOCH_OFFSET = 232;
+    public static final int STANDBY_REFERRALS_OFFSET = 240;
+    public static final int LENGTH = 248;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
     public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
@@ -68,7 +74,7 @@ public final class MonitorStatusDescriptor {
             "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
             "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused",
             "handshakesWaiting", "handshakesWaited",
-            "certificatesExpiredInSession", "sharedVolumesRefused");
+            "certificatesExpiredInSession", "sharedVolumesRefused", "standby", "epoch", "standbyReferrals");
 
     private MonitorStatusDescriptor() {
     }

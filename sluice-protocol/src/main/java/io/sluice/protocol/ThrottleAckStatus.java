@@ -13,10 +13,15 @@ public enum ThrottleAckStatus {
     /** The set uses a parameter the gateway did not announce in its capabilities; nothing changed. */
     UNSUPPORTED(5),
     /** The values contradict each other (e.g. a reservation above the limit); nothing changed. */
-    INVALID(6);
+    INVALID(6),
+    /**
+     * The set came from an older fencing epoch than one the gateway has seen (ThrottleSetDescriptor): its server lost
+     * the lease; nothing changed. Every volume of such a set gets this status.
+     */
+    STALE_EPOCH(7);
 
     private static final ThrottleAckStatus[] BY_CODE = {
-        null, APPLIED, ALREADY_APPLIED, STALE, UNKNOWN_VOLUME, UNSUPPORTED, INVALID
+        null, APPLIED, ALREADY_APPLIED, STALE, UNKNOWN_VOLUME, UNSUPPORTED, INVALID, STALE_EPOCH
     };
 
     private final int code;

@@ -14,11 +14,14 @@ import java.nio.ByteBuffer;
  *  |        command id: chosen by the sender, echoed by the ack    | 24
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |        volume count                                           | 32
+ *  |        epoch: the sending monitor's fencing epoch, 0..2^63-1  | 32
+ *  |        (0 for a server not in a pair)                         |
  *  +---------------------------------------------------------------+
- *  |        reserved, 0                                            | 36
+ *  |        volume count                                           | 40
  *  +---------------------------------------------------------------+
- *  |        parameter sets: count x 88 bytes                       | 40
+ *  |        reserved, 0                                            | 44
+ *  +---------------------------------------------------------------+
+ *  |        parameter sets: count x 88 bytes                       | 48
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -52,10 +55,17 @@ import java.nio.ByteBuffer;
  * <p>Versions make the set idempotent: the analyzer gives each new set of a volume a higher version, and
  * the gateway applies a set only if its version is higher than the one in force. The same set delivered
  * twice (a resend after a reconnect) is acknowledged ALREADY_APPLIED; an older one, STALE.
+ *
+ * <p>The epoch fences servers: the active server's monitor stamps the epoch of the lease it holds on every set
+ * (the SLA services write 0 there; the monitor overwrites it as it sends, as it does the command id), and a gateway
+ * that has seen a newer epoch refuses the whole set, every volume acknowledged STALE_EPOCH with the version in force,
+ * and keeps its parameters. So a server that lost its lease and does not know it yet cannot undo what the new
+ * active set (docs/design.md, "Gateways follow the active").
  */
 public final class ThrottleSetDescriptor {
     public static final int COMMAND_ID_OFFSET = FrameDescriptor.HEADER_LENGTH;
-    public static final int VOLUME_COUNT_OFFSET = COMMAND_ID_OFFSET + 8;
+    public static final int EPOCH_OFFSET = COMMAND_ID_OFFSET + 8;
+    public static final int VOLUME_COUNT_OFFSET = EPOCH_OFFSET + 8;
     public static final int RESERVED_OFFSET = VOLUME_COUNT_OFFSET + 4;
     public static final int VOLUMES_OFFSET = RESERVED_OFFSET + 4;
 
@@ -94,7 +104,8 @@ public final class ThrottleSetDescriptor {
     }
 
     static boolean isWellFormed(ByteBuffer buffer, int frame, int frameLength) {
-        if (frameLength < VOLUMES_OFFSET || buffer.getInt(frame + RESERVED_OFFSET) != 0) {
+        if (frameLength < VOLUMES_OFFSET || buffer.getInt(frame + RESERVED_OFFSET) != 0
+                || buffer.getLong(frame + EPOCH_OFFSET) < 0) {
             return false;
         }
         long volumeCount = buffer.getInt(frame + VOLUME_COUNT_OFFSET) & 0xFFFF_FFFFL;

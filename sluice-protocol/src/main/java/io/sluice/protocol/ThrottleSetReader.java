@@ -21,6 +21,11 @@ public final class ThrottleSetReader extends FrameReader {
         return buffer.getLong(offset + COMMAND_ID_OFFSET);
     }
 
+    /** The sending monitor's fencing epoch, 0..2^63-1. */
+    public long epoch() {
+        return buffer.getLong(offset + EPOCH_OFFSET);
+    }
+
     public int volumeCount() {
         return buffer.getInt(offset + VOLUME_COUNT_OFFSET);
     }

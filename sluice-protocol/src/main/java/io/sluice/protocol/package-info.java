@@ -11,7 +11,10 @@
  * gateway VOLUMES, monitor VOLUME_IDS; then the monitor sends POLL and THROTTLE_SET, the gateway answers STATS and THROTTLE_ACK and may send
  * EVENT at any time, and either side sends HEARTBEAT when it has been quiet. A gateway without a client certificate
  * sends ENROLL instead of AUTH and gets CERTIFICATE, then connects again with it; in session it may RENEW it
- * (SESSION.md). Which frame may come when is
- * the session's business (sluice-monitor, sluice-gateway); this package only says what a well-formed frame is.
+ * (SESSION.md). A standby monitor answers HELLO with STANDBY, naming the active one. Which frame may come when is
+ * the session's business (sluice-monitor, sluice-gateway); this package says what a well-formed frame is, and holds
+ * the two pieces of a gateway's session logic that need no I/O and that both gateways (sluice-gateway's link and the
+ * simulator) share: {@link io.sluice.protocol.MonitorRotation} (which monitor to dial next) and
+ * {@link io.sluice.protocol.EpochFence} (which fencing epochs to obey).
  */
 package io.sluice.protocol;

@@ -236,6 +236,10 @@ class FrameDecoderTest {
         assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.VOLUMES_OFFSET
                 + ThrottleSetDescriptor.VERSION_OFFSET, 0));
         assertMalformed(throttleSet(), b -> b.putInt(ThrottleSetDescriptor.RESERVED_OFFSET, 1));
+        assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.EPOCH_OFFSET, -1));
+        assertMalformed(authResult(), b -> b.putLong(AuthResultDescriptor.EPOCH_OFFSET, Long.MIN_VALUE));
+        assertMalformed(new Samples.AuthResult(AuthOutcome.REFUSED, AuthReason.REVOKED, 0, 1000, ""),
+                b -> b.putLong(AuthResultDescriptor.EPOCH_OFFSET, 5));
         assertMalformed(throttleAck(), b -> b.putInt(ThrottleAckDescriptor.RESULTS_OFFSET
                 + ThrottleAckDescriptor.STATUS_OFFSET, 0));
         assertMalformed(throttleAck(), b -> b.putInt(ThrottleAckDescriptor.RESERVED_OFFSET, 1));
@@ -421,7 +425,7 @@ class FrameDecoderTest {
     private static Samples.Sample throttleSet() {
         long[] set = new long[Samples.ThrottleSet.FIELDS];
         set[1] = 1;
-        return new Samples.ThrottleSet(5, List.of(set));
+        return new Samples.ThrottleSet(5, 3, List.of(set));
     }
 
     private static Samples.Sample throttleAck() {

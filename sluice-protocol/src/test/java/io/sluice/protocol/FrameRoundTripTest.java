@@ -38,12 +38,13 @@ class FrameRoundTripTest {
         assertThat(new HeartbeatWriter().write(dst, 3, GATEWAY, 7, 8)).isEqualTo(40);
         assertThat(new AuthWriter().write(dst, 4, GATEWAY, new byte[32])).isEqualTo(58);
         assertThat(new AuthResultWriter().write(dst, 5, GATEWAY, AuthOutcome.ACCEPTED, AuthReason.NONE, 1000, 0, ""))
-                .isEqualTo(36);
+                .isEqualTo(44);
         assertThat(new EventWriter().write(dst, 6, GATEWAY, EventKind.NEW_VOLUME, 1, 0, 0, 1, 0, 1 << 30, "v", ""))
                 .isEqualTo(128);
-        assertThat(dst.position()).isEqualTo(56 + 40 + 40 + 58 + 36 + 128);
+        assertThat(dst.position()).isEqualTo(56 + 40 + 40 + 58 + 44 + 128);
         assertThat(StatsDescriptor.frameLength(1)).isEqualTo(56 + 304);
-        assertThat(ThrottleSetDescriptor.frameLength(1)).isEqualTo(40 + 88);
+        assertThat(ThrottleSetDescriptor.frameLength(1)).isEqualTo(48 + 88);
+        assertThat(StandbyDescriptor.frameLength("m:1".length())).isEqualTo(32 + 3);
         assertThat(ThrottleAckDescriptor.frameLength(1)).isEqualTo(40 + 16);
         assertThat(new HelloWriter().write(dst, 7, GATEWAY, 0, 3, "gw-1")).isEqualTo(44);
         assertThat(VolumesDescriptor.frameLength(1)).isEqualTo(28 + 80);
@@ -55,7 +56,7 @@ class FrameRoundTripTest {
         ByteBuffer dst = ByteBuffer.allocate(64);
         new PollWriter().write(dst, 0x0102030405060708L, 0x1112131415161718L, 0x2122232425262728L, 0);
         assertThat(java.util.Arrays.copyOf(dst.array(), 32)).containsExactly(
-                0, 0, 0, 40, 3, 5, 0, 0,
+                0, 0, 0, 40, 4, 5, 0, 0,
                 1, 2, 3, 4, 5, 6, 7, 8,
                 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
                 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28);

@@ -87,7 +87,15 @@ final class FuzzChecks {
                 assertThat(r.reason()).isNotNull();
                 r.pollIntervalMillis();
                 assertThat(r.retryAfterMillis()).isBetween(0, AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
+                assertThat(r.epoch()).isNotNegative();
                 r.message();
+            }
+            case STANDBY -> {
+                StandbyReader r = new StandbyReader().wrap(frame, 0);
+                assertThat(r.retryAfterMillis()).isBetween(0, AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
+                if (r.namesActive()) {
+                    assertThat(r.activeAddress().getPort()).isBetween(1, 65_535);
+                }
             }
             case POLL -> {
                 PollReader r = new PollReader().wrap(frame, 0);
@@ -121,6 +129,7 @@ final class FuzzChecks {
             case THROTTLE_SET -> {
                 ThrottleSetReader r = new ThrottleSetReader().wrap(frame, 0);
                 r.commandId();
+                assertThat(r.epoch()).isNotNegative();
                 for (int i = 0; i < r.volumeCount(); i++) {
                     ThrottleParamsFlyweight p = r.volume(i);
                     assertThat(p.version()).isNotZero();

@@ -43,7 +43,7 @@ class HandshakeLimitsTest {
         }
         assertThat(List.of(FrameType.values()).stream().filter(FrameType::isHandshake))
                 .containsExactly(FrameType.HELLO, FrameType.CHALLENGE, FrameType.AUTH, FrameType.AUTH_RESULT,
-                        FrameType.ENROLL, FrameType.CERTIFICATE);
+                        FrameType.ENROLL, FrameType.CERTIFICATE, FrameType.STANDBY);
     }
 
     @Test
@@ -56,6 +56,7 @@ class HandshakeLimitsTest {
         assertThat(EnrollDescriptor.frameLength(AuthDescriptor.MAX_TOKEN_LENGTH, EnrollDescriptor.MAX_REQUEST_LENGTH))
                 .isEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
         assertThat(CertificateDescriptor.frameLength(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)).isEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
+        assertThat(StandbyDescriptor.frameLength(StandbyDescriptor.MAX_ADDRESS_LENGTH)).isLessThanOrEqualTo(HANDSHAKE_MAX_FRAME_LENGTH);
     }
 
     @Test

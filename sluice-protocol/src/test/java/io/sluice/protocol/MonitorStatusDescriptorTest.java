@@ -15,5 +15,7 @@ class MonitorStatusDescriptorTest {
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8)).isEqualTo("registryUnusable");
         assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8))
                 .isEqualTo("gatewaysOverVolumeLimit");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.EPOCH_OFFSET / 8)).isEqualTo("epoch");
+        assertThat(MonitorStatusDescriptor.NAMES.get(MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET / 8)).isEqualTo("standbyReferrals");
     }
 }

@@ -60,6 +60,8 @@ final class Samples {
             case CERTIFICATE -> random.nextBoolean()
                     ? new Certificate(AuthReason.NONE, bytes(random, 1 + random.nextInt(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)))
                     : new Certificate(AuthReason.values()[1 + random.nextInt(AuthReason.values().length - 1)], new byte[0]);
+            case STANDBY -> new Standby(random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1),
+                    random.nextBoolean() ? "" : address(random));
         };
     }
 
@@ -114,6 +116,16 @@ final class Samples {
         return new Volume(random.nextInt(), random.nextInt(2), random.nextLong(), text(random, 1, 64));
     }
 
+    /** A HOST:PORT a STANDBY may name: a name, an IPv4 or a bracketed IPv6 literal. */
+    static String address(Random random) {
+        int port = 1 + random.nextInt(65_535);
+        return switch (random.nextInt(3)) {
+            case 0 -> "monitor-" + random.nextInt(100) + ".example:" + port;
+            case 1 -> "10." + random.nextInt(256) + "." + random.nextInt(256) + ".1:" + port;
+            default -> "[fd00::" + Integer.toHexString(random.nextInt(65_536)) + "]:" + port;
+        };
+    }
+
     private static Sample authResult(Random random) {
         AuthOutcome outcome = AuthOutcome.values()[random.nextInt(3)];
         AuthReason reason = switch (outcome) {
@@ -122,7 +134,8 @@ final class Samples {
             case REFUSED -> AuthReason.values()[2 + random.nextInt(AuthReason.values().length - 2)];
         };
         return new AuthResult(outcome, reason, random.nextInt(),
-                random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1), text(random, 0, 256));
+                random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1), text(random, 0, 256),
+                outcome == AuthOutcome.ACCEPTED ? random.nextLong() & Long.MAX_VALUE : 0);
     }
 
     private static Sample volumeIds(Random random, int max) {
@@ -161,7 +174,7 @@ final class Samples {
             }
             sets.add(set);
         }
-        return new ThrottleSet(random.nextLong(), sets);
+        return new ThrottleSet(random.nextLong(), random.nextLong() & Long.MAX_VALUE, sets);
     }
 
     private static Sample throttleAck(Random random, int max) {
@@ -279,21 +292,47 @@ final class Samples {
         }
     }
 
-    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message)
+    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message, long epoch)
             implements Sample {
+        AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message) {
+            this(outcome, reason, pollInterval, retryAfter, message, 0);
+        }
+
         public FrameType type() {
             return FrameType.AUTH_RESULT;
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter, message);
+            return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter, message,
+                    epoch);
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.AUTH_RESULT);
             AuthResultReader reader = new AuthResultReader().wrap(decoder);
             assertThat(new AuthResult(reader.outcome(), reader.reason(), reader.pollIntervalMillis(),
-                    reader.retryAfterMillis(), reader.message())).isEqualTo(this);
+                    reader.retryAfterMillis(), reader.message(), reader.epoch())).isEqualTo(this);
+        }
+    }
+
+    record Standby(int retryAfter, String address) implements Sample {
+        public FrameType type() {
+            return FrameType.STANDBY;
+        }
+
+        public int write(ByteBuffer dst, long sequence, long gatewayId) {
+            return new StandbyWriter().write(dst, sequence, gatewayId, retryAfter,
+                    StandbyWriter.addressBytes(address.isEmpty() ? null : address));
+        }
+
+        public void verify(FrameDecoder decoder) {
+            assertThat(decoder.frameType()).isEqualTo(FrameType.STANDBY);
+            StandbyReader reader = new StandbyReader().wrap(decoder);
+            assertThat(new Standby(reader.retryAfterMillis(), reader.activeAddressText())).isEqualTo(this);
+            assertThat(reader.namesActive()).isEqualTo(!address.isEmpty());
+            if (reader.namesActive()) {
+                assertThat(MonitorAddress.format(reader.activeAddress())).isEqualTo(address);
+            }
         }
     }
 
@@ -451,7 +490,7 @@ final class Samples {
      * Each set: volume id, version, weight, IOPS limit, read, write, reserved, burst IOPS, burst length,
      * size normalization, latency target, bandwidth limit, read, write, reserved, burst bandwidth.
      */
-    record ThrottleSet(long commandId, List<long[]> sets) implements Sample {
+    record ThrottleSet(long commandId, long epoch, List<long[]> sets) implements Sample {
         static final int FIELDS = 16;
 
         public FrameType type() {
@@ -463,6 +502,7 @@ final class Samples {
             if (!writer.begin(dst, sequence, gatewayId, commandId, sets.size())) {
                 return 0;
             }
+            writer.epoch(epoch);
             for (int i = 0; i < sets.size(); i++) {
                 long[] s = sets.get(i);
                 writer.volume(i).volumeId((int) s[0]).version(s[1]).weight(s[2]).iopsLimit(s[3])
@@ -478,6 +518,7 @@ final class Samples {
             assertThat(decoder.frameType()).isEqualTo(FrameType.THROTTLE_SET);
             ThrottleSetReader reader = new ThrottleSetReader().wrap(decoder);
             assertThat(reader.commandId()).isEqualTo(commandId);
+            assertThat(reader.epoch()).isEqualTo(epoch);
             assertThat(reader.volumeCount()).isEqualTo(sets.size());
             for (int i = 0; i < sets.size(); i++) {
                 ThrottleParamsFlyweight p = reader.volume(i);

@@ -6,6 +6,7 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorCounters;
 import io.sluice.monitor.MonitorDaemon;
+import io.sluice.monitor.MonitorRole;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -107,6 +108,31 @@ final class MonitorCommand implements Callable<Integer> {
             + "volumes is refused, 1..4096 (default ${DEFAULT-VALUE})")
     int maxVolumesPerGateway;
 
+    @Option(names = "--epoch", paramLabel = "N", description = "active, stamping this fencing epoch (the lease's, 0..2^63-1) on "
+            + "every throttle set; gateways that have seen a newer one refuse its sets (default 0: a server not in a pair)")
+    Long epoch;
+
+    @Option(names = "--standby-of", paramLabel = "HOST:PORT", description = "standby: answer every gateway with STANDBY "
+            + "naming the active monitor at HOST:PORT (as gateways dial it), open no session")
+    String standbyOf;
+
+    @Option(names = "--standby", description = "standby with no active known yet: gateways are told to ask again in a second")
+    boolean standby;
+
+    /** Active (with --epoch) or standby (--standby-of, --standby); one or the other, never both. */
+    MonitorRole role() {
+        if ((standbyOf != null || standby) && epoch != null) {
+            throw new IllegalArgumentException("--epoch is for an active monitor; a standby (--standby-of, --standby) stamps none");
+        }
+        if (standbyOf != null && standby) {
+            throw new IllegalArgumentException("--standby-of names the active; --standby says none is known: give one");
+        }
+        if (standbyOf != null || standby) {
+            return MonitorRole.standby(standbyOf);
+        }
+        return MonitorRole.active(epoch == null ? 0 : epoch);
+    }
+
     private MonitorContext.UnauthenticatedLimits unauthenticatedLimits() {
         int handshakes = maxHandshakesInProgress > 0 ? maxHandshakesInProgress : MonitorContext.UnauthenticatedLimits.defaultHandshakes();
         return new MonitorContext.UnauthenticatedLimits(maxUnauthenticated, maxUnauthenticatedPerAddress, handshakes,
@@ -136,6 +162,13 @@ final class MonitorCommand implements Callable<Integer> {
             System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
             return ExitCode.USAGE;
         }
+        MonitorRole role;
+        try {
+            role = role();
+        } catch (IllegalArgumentException e) {
+            System.err.println("monitor: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
         String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
@@ -146,7 +179,8 @@ final class MonitorCommand implements Callable<Integer> {
                 .withPairs(pairs, 100)
                 .withMaxPairs(maxPairs)
                 .withHandshake(handshakeTimeout, unauthenticatedLimits())
-                .withVolumeLimit(maxVolumesPerGateway);
+                .withVolumeLimit(maxVolumesPerGateway)
+                .withRole(role);
         if (pkiDir != null) {
             if (gatewayCertificateDays < 0) {
                 System.err.println("monitor: --gateway-certificate-days must be 0 or more");
@@ -166,7 +200,7 @@ final class MonitorCommand implements Callable<Integer> {
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + (pkiDir == null ? " (plaintext)" : " (TLS, CA "
                     + pkiDir.resolve(io.sluice.pki.CertificateAuthority.CERTIFICATE_FILE) + ")") + " with " + daemon.pairCount()
-                    + " thread pair(s)");
+                    + " thread pair(s), " + role);
             long nextStatus = System.currentTimeMillis() + statusEvery;
             long nextRegistryAlarm = 0;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
@@ -178,9 +212,10 @@ final class MonitorCommand implements Callable<Integer> {
                 if (statusEvery > 0 && System.currentTimeMillis() >= nextStatus) {
                     nextStatus += statusEvery;
                     MonitorCounters c = daemon.counters();
-                    System.out.printf("sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
+                    System.out.printf("%s: sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
                                     + "pairs %d (Tptmax %.0f us, %d added, %d retired), reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
                                     + "handshakes in progress %d (bound reached %d times, %d waiting for their address's share)%n",
+                            role.standby() ? "standby (" + c.standbyReferrals() + " sent to the active)" : "active",
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), daemon.tptMaxMicros(), c.pairsAdded(),

@@ -107,6 +107,10 @@ final class StatusCommand implements Callable<Integer> {
             if (b.capacity() < MonitorStatusDescriptor.LENGTH) {
                 return;
             }
+            System.out.println(b.getLong(MonitorStatusDescriptor.STANDBY_OFFSET) != 0
+                    ? "monitor: standby, " + b.getLong(MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET)
+                    + " gateway connection(s) sent to the active"
+                    : "monitor: active at fencing epoch " + b.getLong(MonitorStatusDescriptor.EPOCH_OFFSET));
             if (b.getLong(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET) != 0) {
                 System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
                         + "is repaired or removed  <- see the monitor's log");

@@ -15,12 +15,14 @@ import java.nio.file.Path;
 /**
  * The simulator's validated configuration. From the command line:
  * <pre>
- *   --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
+ *   --monitor HOST:PORT [--monitor HOST:PORT ...] --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
  *   [--enrollment-token-file F] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
  *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S]
  * </pre>
  * or, in tests, from {@link #builder}.
  *
+ * @param monitors          the monitors each gateway tries in turn, as a real gateway does ({@code MonitorRotation}):
+ *                          one, or the servers of a pair, a standby among them naming the active
  * @param firstGatewayId    gateway {@code i} (0-based) has id {@code firstGatewayId + i}
  * @param deploymentSecret  each gateway's key is {@code GatewayKeys.derive(deploymentSecret, id)}
  * @param enrollmentToken   presented in every AUTH, with {@code {id}} replaced by the gateway's id (a monitor
@@ -35,7 +37,7 @@ import java.nio.file.Path;
  *                           is open or the attempt failed), shared evenly among the loops; the others wait their
  *                           turn, so a fleet starting (or coming back) together does not stampede the monitor
  */
-public record SimContext(InetSocketAddress monitor, int gateways, int volumesPerGateway, long firstGatewayId,
+public record SimContext(java.util.List<InetSocketAddress> monitors, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
                          long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight) {
@@ -49,11 +51,12 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
     public static final int DEFAULT_CONNECTS_IN_FLIGHT = 64;
 
     public static final String USAGE = """
-            usage: sluice sim --monitor HOST:PORT --secret-file F [--gateways N] [--volumes-per-gateway K]
+            usage: sluice sim --monitor HOST:PORT... --secret-file F [--gateways N] [--volumes-per-gateway K]
                               [--first-gateway-id ID] [--enrollment-token-file F] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
                               [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
-              Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor:
+              Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor (repeat
+              --monitor for a pair: each gateway tries them in turn and follows a standby to the active):
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
               each its own K, proposing distinct ids (distinct) or all proposing ids 1..K (default). A monitor
               refuses shared volumes to gateways not bound to them (monitor.shared-volumes: vol-1..vol-K to
@@ -71,9 +74,10 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         if (volumeIds == null) {
             throw new IllegalArgumentException("no volume id mode");
         }
-        if (monitor == null) {
+        if (monitors == null || monitors.isEmpty()) {
             throw new IllegalArgumentException("no monitor address (--monitor HOST:PORT)");
         }
+        monitors = java.util.List.copyOf(monitors);
         if (gateways < 1 || gateways > 1_000_000) {
             throw new IllegalArgumentException("--gateways must be 1..1000000: " + gateways);
         }
@@ -125,13 +129,15 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
     }
 
     /**
-     * Where gateway {@code index} (0-based) connects from: against a monitor on IPv4 loopback, its own address in
+     * Where gateway {@code index} (0-based) connects from: against monitors all on IPv4 loopback, its own address in
      * 127.1.0.0/16 and up (127.1.0.1 for the first), as a fleet of hosts would, so the monitor's per-address
      * limits see one gateway per address; elsewhere null (the kernel chooses).
      */
     public InetSocketAddress sourceAddress(int index) {
-        if (!(monitor.getAddress() instanceof java.net.Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
-            return null;
+        for (InetSocketAddress monitor : monitors) {
+            if (!(monitor.getAddress() instanceof java.net.Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
+                return null;
+            }
         }
         int address = (127 << 24 | 1 << 16) + index + 1;
         try {
@@ -178,7 +184,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                 value = args[++i];
             }
             switch (name) {
-                case "--monitor" -> builder.monitor = address(value);
+                case "--monitor" -> builder.monitors.add(address(value));
                 case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
                 case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
                 case "--enrollment-token-file" -> builder.enrollmentToken =
@@ -250,7 +256,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
     /** Defaults for everything but the monitor and the secret. */
     public static final class Builder {
         private SimTls tls;
-        private InetSocketAddress monitor;
+        private final java.util.List<InetSocketAddress> monitors = new java.util.ArrayList<>();
         private byte[] deploymentSecret;
         private int gateways = 100;
         private int volumesPerGateway = 4;
@@ -267,8 +273,16 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         private int connectsInFlight = DEFAULT_CONNECTS_IN_FLIGHT;
 
         private Builder(InetSocketAddress monitor, byte[] deploymentSecret) {
-            this.monitor = monitor;
+            if (monitor != null) {
+                monitors.add(monitor);
+            }
             this.deploymentSecret = deploymentSecret;
+        }
+
+        /** Another monitor, tried after the ones before it (the servers of a pair). */
+        public Builder alsoMonitor(InetSocketAddress monitor) {
+            monitors.add(monitor);
+            return this;
         }
 
         public Builder gateways(int gateways) {
@@ -333,7 +347,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         }
 
         public SimContext build() {
-            return new SimContext(monitor, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
+            return new SimContext(monitors, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
                     enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
                     volumeIds, tls, connectsInFlight);
         }

@@ -38,5 +38,12 @@ public enum SimCounter {
     /** Sessions (accepted connections) that ended, however. */
     SESSIONS_ENDED,
     /** Gateways that stopped retrying because AUTH_RESULT said not to (retry after 0). */
-    GAVE_UP
+    GAVE_UP,
+    /** STANDBY answers: a standby monitor named the active (followed) or none known (the next monitor tried). */
+    STANDBY_REFERRALS,
+    /**
+     * Sessions left at AUTH_RESULT and THROTTLE_SETs refused (acknowledged STALE_EPOCH) because their fencing epoch
+     * was older than one the gateway had seen.
+     */
+    STALE_EPOCH_REFUSALS
 }

@@ -43,7 +43,8 @@ public final class SimMain {
         Thread hook = new Thread(simulator::close, "sluice-sim-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("sluice sim: " + context.gateways() + " gateways x " + context.volumesPerGateway()
-                + " volumes -> " + context.monitor().getHostString() + ":" + context.monitor().getPort()
+                + " volumes -> " + context.monitors().stream().map(io.sluice.protocol.MonitorAddress::format)
+                        .collect(java.util.stream.Collectors.joining(", "))
                 + ", faults " + context.faults() + ", " + context.threads() + " threads"
                 + (context.durationMillis() > 0 ? ", for " + context.durationMillis() / 1000 + " s" : ""));
         out.flush();

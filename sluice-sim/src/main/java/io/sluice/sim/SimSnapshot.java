@@ -57,7 +57,9 @@ public final class SimSnapshot {
                 + " auth accepted/pending/refused " + total.authAccepted() + "/" + total.authPending() + "/"
                 + total.authRefused()
                 + " lost " + total.get(SimCounter.CONNECTIONS_LOST)
-                + " connect-failures " + total.get(SimCounter.CONNECT_FAILURES);
+                + " connect-failures " + total.get(SimCounter.CONNECT_FAILURES)
+                + " standby-referrals " + total.get(SimCounter.STANDBY_REFERRALS)
+                + " stale-epoch " + total.get(SimCounter.STALE_EPOCH_REFUSALS);
     }
 
     @Override

@@ -5,13 +5,16 @@ import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EpochFence;
 import io.sluice.protocol.EventDescriptor;
 import io.sluice.protocol.EventKind;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.HeartbeatDescriptor;
 import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.MonitorRotation;
 import io.sluice.protocol.Peer;
+import io.sluice.protocol.StandbyReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckDescriptor;
@@ -45,6 +48,11 @@ import java.util.SplittableRandom;
  * answers. Answering a POLL or a THROTTLE_SET writes in place into the output buffer and allocates nothing.
  * If the monitor stops reading and the buffer fills, replies are dropped and counted ({@link
  * SimCounter#OUTPUT_FULL}), as a gateway with bounded memory would have to.
+ *
+ * <p>Like a real gateway it tries its monitors in turn and follows a standby's STANDBY to the active one
+ * ({@link MonitorRotation}), and it refuses a session or a THROTTLE_SET from an older fencing epoch than one it has
+ * seen ({@link EpochFence}): the same code as sluice-gateway's link. A redirect names an address that is looked up
+ * when dialled, on the loop's thread: name the active by IP address where many gateways run.
  */
 final class SimulatedGateway {
     /** Everything the synthetic volumes accept; see {@link SyntheticVolume} for what shapes their numbers. */
@@ -88,6 +96,11 @@ final class SimulatedGateway {
     private final SplittableRandom random;
     private final FrameDecoder decoder;
     private final ByteBuffer out;
+    private final MonitorRotation rotation;
+    private final EpochFence fence = new EpochFence();
+    private final StandbyReader standbyReader = new StandbyReader();
+    /** The monitor of the current connection, as dialled (resolved). */
+    private java.net.InetSocketAddress dialled;
     private final long[] latePolls = new long[LATE_ANSWERS];
     private final long[] lateDue = new long[LATE_ANSWERS];
     private int lateHead;
@@ -127,6 +140,7 @@ final class SimulatedGateway {
         this.key = key;
         this.enrollmentToken = enrollmentToken;
         this.volumes = volumes;
+        this.rotation = new MonitorRotation(loop.context().monitors());
         this.name = "sim-gateway-" + gatewayId;
         this.timings = loop.context().timings();
         this.random = new SplittableRandom(loop.context().seed() ^ gatewayId * 0x9E3779B97F4A7C15L);
@@ -245,7 +259,11 @@ final class SimulatedGateway {
                 channel.bind(source);
             }
             selectionKey = channel.register(loop.selector(), 0, this);
-            if (channel.connect(loop.context().monitor())) {
+            dialled = rotation.current();
+            if (dialled.isUnresolved()) {
+                dialled = new java.net.InetSocketAddress(dialled.getHostString(), dialled.getPort());
+            }
+            if (channel.connect(dialled)) {
                 connected(now);
             } else {
                 selectionKey.interestOps(SelectionKey.OP_CONNECT);
@@ -280,7 +298,7 @@ final class SimulatedGateway {
             sendHello(now);
             return;
         }
-        tls = new TlsChannel(channel, simTls.engine(gatewayId, loop.context().monitor()), null);
+        tls = new TlsChannel(channel, simTls.engine(gatewayId, dialled), null);
         link = tls;
         state = State.TLS_HANDSHAKE;
         stepTls(now);
@@ -369,6 +387,13 @@ final class SimulatedGateway {
                 }
                 onAuthResult(now);
             }
+            case STANDBY -> {
+                if (state != State.HELLO_SENT) {
+                    protocolError(now);
+                    return;
+                }
+                onStandby(now);
+            }
             case VOLUME_IDS -> {
                 if (state != State.VOLUMES_SENT) {
                     protocolError(now);
@@ -417,6 +442,12 @@ final class SimulatedGateway {
         AuthResultReader result = loop.authResultReader.wrap(decoder);
         switch (result.outcome()) {
             case ACCEPTED -> {
+                if (!fence.admit(result.epoch())) {
+                    // Its server lost the lease: on to the next monitor.
+                    count(SimCounter.STALE_EPOCH_REFUSALS);
+                    fail(now);
+                    return;
+                }
                 decoder.authenticated();
                 sendVolumes(now);
             }
@@ -435,6 +466,25 @@ final class SimulatedGateway {
                 disconnect(now + delay);
             }
         }
+    }
+
+    /** A standby's answer: to the active it names (at once the first time in a row), or, none known, the next monitor. */
+    private void onStandby(long now) {
+        count(SimCounter.STANDBY_REFERRALS);
+        StandbyReader standby = standbyReader.wrap(decoder);
+        if (standby.namesActive()) {
+            boolean atOnce = rotation.redirect(standby.activeAddress());
+            long delay = atOnce ? 0 : backoff();
+            if (!atOnce) {
+                failuresInARow++;
+            }
+            disconnect(now + delay);
+            return;
+        }
+        rotation.failed();
+        long delay = Math.max(standby.retryAfterMillis(), backoff());
+        failuresInARow++;
+        disconnect(now + delay);
     }
 
     private void sendVolumes(long now) {
@@ -458,6 +508,7 @@ final class SimulatedGateway {
         // Counted as accepted once the session is open, so accepted less ended is the gateways in session.
         count(SimCounter.AUTH_ACCEPTED);
         state = State.IN_SESSION;
+        rotation.opened();
         leaveConnectPlace();
         sessions++;
         failuresInARow = 0;
@@ -533,11 +584,17 @@ final class SimulatedGateway {
         }
         ThrottleAckWriter ack = loop.throttleAckWriter;
         ack.begin(out, sequence++, gatewayId, set.commandId(), count);
+        // A set from an older epoch than one seen comes from a server that lost its lease: every volume refused.
+        boolean current = fence.admit(set.epoch());
+        if (!current) {
+            count(SimCounter.STALE_EPOCH_REFUSALS);
+        }
         for (int i = 0; i < count; i++) {
             ThrottleParamsFlyweight params = set.volume(i);
             int volumeId = params.volumeId();
             SyntheticVolume volume = volumeById(volumeId);
-            ThrottleAckStatus status = volume == null ? ThrottleAckStatus.UNKNOWN_VOLUME : volume.apply(params);
+            ThrottleAckStatus status = !current ? ThrottleAckStatus.STALE_EPOCH
+                    : volume == null ? ThrottleAckStatus.UNKNOWN_VOLUME : volume.apply(params);
             if (status == ThrottleAckStatus.APPLIED) {
                 count(SimCounter.THROTTLE_VOLUMES_APPLIED);
             }
@@ -653,8 +710,9 @@ final class SimulatedGateway {
         fail(now);
     }
 
-    /** Closes after a failure and retries after a backoff that grows with each failure in a row. */
+    /** Closes after a failure and retries, the next monitor, after a backoff that grows with each failure in a row. */
     private void fail(long now) {
+        rotation.failed();
         long delay = backoff();
         failuresInARow++;
         disconnect(now + delay);

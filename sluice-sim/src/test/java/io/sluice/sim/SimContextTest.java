@@ -32,11 +32,12 @@ class SimContextTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef-secret\n".getBytes(StandardCharsets.UTF_8));
         // A template, {id} standing for each gateway's id; from a 0600 file, as every secret, never the command line.
         Path token = PrivateFiles.writeSecret(dir.resolve("token"), "enroll-{id}\n".getBytes(StandardCharsets.UTF_8));
-        SimContext context = SimContext.parse("--monitor", "[::1]:7000", "--secret-file=" + secret,
+        SimContext context = SimContext.parse("--monitor", "[::1]:7000", "--monitor=[::1]:7001", "--secret-file=" + secret,
                 "--gateways", "5000", "--volumes-per-gateway=8", "--first-gateway-id", "1000",
                 "--enrollment-token-file", token.toString(), "--fault", "slow=0.01,wrong-key=0.002",
                 "--duration", "30", "--threads", "3", "--seed", "9", "--ramp-up-ms", "2500", "--summary-interval", "2");
-        assertThat(context.monitor()).isEqualTo(new InetSocketAddress("::1", 7000));
+        assertThat(context.monitors()).as("repeated: a pair, tried in turn")
+                .containsExactly(new InetSocketAddress("::1", 7000), new InetSocketAddress("::1", 7001));
         assertThat(new String(context.deploymentSecret())).as("every byte, as the monitor reads it")
                 .isEqualTo("0123456789abcdef-secret\n");
         assertThat(new String(context.enrollmentToken(1042))).isEqualTo("enroll-1042");

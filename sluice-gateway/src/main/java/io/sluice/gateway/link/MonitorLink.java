@@ -17,6 +17,7 @@ import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.EnrollWriter;
 import io.sluice.protocol.EventDescriptor;
 import io.sluice.protocol.EventKind;
+import io.sluice.protocol.EpochFence;
 import io.sluice.protocol.EventWriter;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
@@ -24,9 +25,12 @@ import io.sluice.protocol.HeartbeatReader;
 import io.sluice.protocol.HeartbeatWriter;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.MonitorAddress;
+import io.sluice.protocol.MonitorRotation;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollReader;
 import io.sluice.protocol.RenewWriter;
+import io.sluice.protocol.StandbyReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckDescriptor;
@@ -63,13 +67,24 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  *   CONNECTING --connect--> HANDSHAKE: HELLO / CHALLENGE -> AUTH / AUTH_RESULT
- *                           (without a certificate yet: CHALLENGE -> ENROLL / CERTIFICATE, close, CONNECTING)
+ *                           (without a certificate yet: CHALLENGE -> ENROLL / CERTIFICATE, close, CONNECTING;
+ *                            from a standby: STANDBY naming the active, close, CONNECTING to it at once)
  *        ^                      | ACCEPTED: VOLUMES (every export)  | PENDING, REFUSED (with a retry-after,
  *        |                      | / VOLUME_IDS                      v  at most 5 minutes whatever it says)
  *   BACKING_OFF <--broken-- IN_SESSION: POLL -> STATS,          BACKING_OFF (max(retry-after, backoff))
  *   (100 ms .. 10 s,        THROTTLE_SET -> apply -> THROTTLE_ACK,
  *    doubled, jittered)     HEARTBEAT when idle, EVENT on capacity warnings
  * </pre>
+ *
+ * <p><b>Which monitor.</b> The configured monitors are tried in turn ({@link MonitorRotation}): a failed attempt or a
+ * broken session moves on to the next; a standby's STANDBY naming the active sends the link there next (at once the
+ * first time in a row, after the back-off if standbys keep naming each other); "no active known" waits its
+ * retry-after (or the back-off) and moves on.
+ *
+ * <p><b>Fencing.</b> The link keeps the newest fencing epoch it has seen ({@link EpochFence}). A monitor whose
+ * AUTH_RESULT ACCEPTED says an older one belongs to a server that lost its lease: the link leaves before sending
+ * VOLUMES and moves on. A THROTTLE_SET of an older epoch is acknowledged STALE_EPOCH for every volume and changes
+ * nothing (fail-static). Both are counted ({@link LinkStatus#staleEpochRefusals()}).
  *
  * <p><b>Certificates.</b> An enrolled gateway ({@link LinkIdentity}) without a certificate enrolls for one with its token
  * and connects again with it at once; in session, two thirds into the certificate's life, it sends RENEW once per
@@ -143,6 +158,11 @@ public final class MonitorLink implements AutoCloseable {
     private final PollReader pollReader = new PollReader();
     private final HeartbeatReader heartbeatReader = new HeartbeatReader();
     private final ThrottleSetReader throttleSetReader = new ThrottleSetReader();
+    private final StandbyReader standbyReader = new StandbyReader();
+    /** Link thread only. */
+    private final MonitorRotation rotation;
+    /** Link thread only; {@link #epoch} publishes its mark. */
+    private final EpochFence fence = new EpochFence();
     private final byte[] readBuffer = new byte[64 * 1024];
     private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
 
@@ -157,6 +177,10 @@ public final class MonitorLink implements AutoCloseable {
     private volatile long volumesApplied;
     private volatile long heartbeatsSent;
     private volatile long eventsSent;
+    private volatile String monitor;
+    private volatile long standbyReferrals;
+    private volatile long epoch;
+    private volatile long staleEpochRefusals;
 
     // Per connection, link thread only.
     private long sequence;
@@ -173,6 +197,8 @@ public final class MonitorLink implements AutoCloseable {
     private boolean enrolled;
     /** RENEW went out on this connection; one per connection. */
     private boolean renewalRequested;
+    /** A standby named the active, to be dialled at once rather than after a back-off. */
+    private boolean redirectAtOnce;
     private int pollIntervalMillis;
     private long lastReceivedNanos;
     private long silenceLimitNanos;
@@ -191,6 +217,8 @@ public final class MonitorLink implements AutoCloseable {
         }
         this.capacityWarned = new boolean[exports.length];
         this.refusedByMonitor = new boolean[exports.length];
+        this.rotation = new MonitorRotation(config.addresses());
+        this.monitor = MonitorAddress.format(rotation.current());
         this.thread = Thread.ofPlatform().name("sluice-monitor-link").daemon().unstarted(this::run);
     }
 
@@ -243,7 +271,7 @@ public final class MonitorLink implements AutoCloseable {
      */
     public LinkStatus status() {
         return new LinkStatus(state, sessions, connectFailures, reportSequence, throttleSetsAcked, volumesApplied,
-                heartbeatsSent, eventsSent, lastError);
+                heartbeatsSent, eventsSent, lastError, monitor, standbyReferrals, epoch, staleEpochRefusals);
     }
 
     public LinkState state() {
@@ -276,7 +304,8 @@ public final class MonitorLink implements AutoCloseable {
                 if (!running) {
                     break;
                 }
-                InetSocketAddress address = config.address();
+                InetSocketAddress address = rotation.current();
+                monitor = MonitorAddress.format(address);
                 if (address.isUnresolved()) {
                     address = new InetSocketAddress(address.getHostString(), address.getPort());
                 }
@@ -293,8 +322,9 @@ public final class MonitorLink implements AutoCloseable {
                 delayMillis = identity == null ? session(s) : session(startTls(s, address, identity.context()));
             } catch (IOException | RuntimeException e) {
                 if (running) {
-                    lastError = e.toString();
+                    lastError = monitor + ": " + e;
                 }
+                rotation.failed();
                 delayMillis = -1;
             } finally {
                 socket = null;
@@ -306,6 +336,11 @@ public final class MonitorLink implements AutoCloseable {
                 // A certificate instead of a session: connect again at once, with it.
                 enrolled = false;
                 failuresInARow = 0;
+                continue;
+            }
+            if (redirectAtOnce) {
+                // A standby named the active: go there now; the takeover's clock is running.
+                redirectAtOnce = false;
                 continue;
             }
             connectFailures++;
@@ -455,6 +490,15 @@ public final class MonitorLink implements AutoCloseable {
                             if (enrolling) {
                                 throw new IOException("the monitor accepted an enrollment as a session");
                             }
+                            if (!fence.admit(result.epoch())) {
+                                staleEpochRefusals++;
+                                lastError = "monitor " + monitor + " is at epoch " + result.epoch() + ", older than epoch "
+                                        + fence.highest() + " seen: its server lost the lease; trying the next monitor";
+                                LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
+                                rotation.failed();
+                                return -1L;
+                            }
+                            epoch = fence.highest();
                             accepted = true;
                             pollIntervalMillis = result.pollIntervalMillis();
                             decoder.authenticated();
@@ -473,6 +517,12 @@ public final class MonitorLink implements AutoCloseable {
                         case null -> throw new IOException("unknown AUTH_RESULT outcome");
                     }
                 }
+                case STANDBY -> {
+                    if (state != LinkState.HANDSHAKE || challenged) {
+                        throw new IOException("unexpected STANDBY");
+                    }
+                    return onStandby(standbyReader.wrap(decoder));
+                }
                 case CERTIFICATE -> {
                     Long retry = onCertificate(certificateReader.wrap(decoder));
                     if (retry != null) {
@@ -485,6 +535,7 @@ public final class MonitorLink implements AutoCloseable {
                     }
                     adoptVolumeIds(volumeIdsReader.wrap(decoder));
                     state = LinkState.IN_SESSION;
+                    rotation.opened();
                     sessions++;
                     failuresInARow = 0;
                     lastError = null;
@@ -515,6 +566,26 @@ public final class MonitorLink implements AutoCloseable {
             throw new IOException("monitor closed the connection");
         }
         return null;
+    }
+
+    /**
+     * A standby's answer to HELLO: dial the active it names next (at once the first time in a row), or, with none
+     * known, the next monitor after its retry-after. Returns the delay for {@link #run}: -1 for its back-off.
+     */
+    private long onStandby(StandbyReader standby) {
+        standbyReferrals++;
+        InetSocketAddress active = standby.activeAddress();
+        if (active != null) {
+            lastError = "monitor " + monitor + " is a standby; the active is " + MonitorAddress.format(active);
+            redirectAtOnce = rotation.redirect(active);
+            LOG.log(System.Logger.Level.INFO, "monitor link: " + lastError);
+            return -1;
+        }
+        lastError = "monitor " + monitor + " is a standby and knows no active yet";
+        LOG.log(System.Logger.Level.INFO, "monitor link: " + lastError);
+        rotation.failed();
+        int retryAfter = standby.retryAfterMillis();
+        return retryAfter > 0 ? retryAfter : -1;
     }
 
     /**
@@ -622,6 +693,11 @@ public final class MonitorLink implements AutoCloseable {
         ensureCapacity(ThrottleAckDescriptor.frameLength(count));
         out.clear();
         ackWriter.begin(out, sequence++, config.gatewayId(), set.commandId(), count);
+        if (!fence.admit(set.epoch())) {
+            refuseStaleSet(output, set);
+            return;
+        }
+        epoch = fence.highest();
         for (int i = 0; i < count; i++) {
             ThrottleParamsFlyweight params = set.volume(i);
             int volumeId = params.volumeId();
@@ -650,6 +726,23 @@ public final class MonitorLink implements AutoCloseable {
         ackWriter.commit();
         flush(output);
         throttleSetsAcked++;
+    }
+
+    /** A set from an older epoch than one seen: every volume acknowledged STALE_EPOCH with the version in force. */
+    private void refuseStaleSet(OutputStream output, ThrottleSetReader set) throws IOException {
+        for (int i = 0; i < set.volumeCount(); i++) {
+            int volumeId = set.volume(i).volumeId();
+            int exportId = exportsByWireId.getOrDefault(volumeId, -1);
+            QosSetting inForce = exportId < 0 ? null : gateway.qos().current(exportId);
+            ackWriter.result(i, volumeId, ThrottleAckStatus.STALE_EPOCH, inForce == null ? 0 : inForce.version());
+        }
+        ackWriter.commit();
+        flush(output);
+        throttleSetsAcked++;
+        staleEpochRefusals++;
+        lastError = "refused a throttle set of epoch " + set.epoch() + " from " + monitor + ": epoch " + fence.highest()
+                + " seen; the parameters in force stay";
+        LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
     }
 
     /** One EVENT per volume each time its backend crosses the warning threshold (again after dropping below). */

@@ -4,12 +4,14 @@ import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.AuthDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * How a gateway reaches its monitor (the {@code monitor:} section of the config file, or the {@code --monitor*}
  * options).
  *
- * @param address              the monitor's gateway port
+ * @param addresses            the monitors' gateway ports, tried in turn (MonitorRotation): one, or a pair's servers;
+ *                             a standby among them sends the gateway to the active one
  * @param gatewayId            this gateway's id, never 0; the monitor knows (or enrolls) gateways by it
  * @param key                  the gateway's key: read from a key file, or {@code GatewayKeys.derive(secret, id)}
  * @param enrollmentToken      presented in AUTH so an unknown gateway is enrolled at once; empty for none
@@ -25,7 +27,7 @@ import java.nio.charset.StandardCharsets;
  *                             the operator or enrolled for, and the authority the monitor's certificate must come from;
  *                             null for insecure plaintext
  */
-public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[] key, byte[] enrollmentToken,
+public record MonitorLinkConfig(List<InetSocketAddress> addresses, long gatewayId, byte[] key, byte[] enrollmentToken,
                                 String gatewayName, long heartbeatMillis, long backoffMinMillis, long backoffMaxMillis,
                                 int connectTimeoutMillis, int capacityWarningPercent, int volumeIdBase,
                                 LinkIdentity tls) {
@@ -36,8 +38,12 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
     public static final int DEFAULT_CAPACITY_WARNING_PERCENT = 90;
 
     public MonitorLinkConfig {
-        if (address == null) {
+        if (addresses == null || addresses.isEmpty()) {
             throw new IllegalArgumentException("monitor address missing");
+        }
+        addresses = List.copyOf(addresses);
+        if (new java.util.HashSet<>(addresses).size() != addresses.size()) {
+            throw new IllegalArgumentException("a monitor address is listed twice: " + addresses);
         }
         if (gatewayId == 0) {
             throw new IllegalArgumentException("monitor gateway-id must be set and not 0");
@@ -69,33 +75,38 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
 
     /** Defaults for everything but the address, id and key. */
     public static MonitorLinkConfig of(InetSocketAddress address, long gatewayId, byte[] key) {
-        return new MonitorLinkConfig(address, gatewayId, key, null, null, DEFAULT_HEARTBEAT_MILLIS,
+        return of(List.of(address), gatewayId, key);
+    }
+
+    /** Defaults for everything but the addresses, id and key. */
+    public static MonitorLinkConfig of(List<InetSocketAddress> addresses, long gatewayId, byte[] key) {
+        return new MonitorLinkConfig(addresses, gatewayId, key, null, null, DEFAULT_HEARTBEAT_MILLIS,
                 DEFAULT_BACKOFF_MIN_MILLIS, DEFAULT_BACKOFF_MAX_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS,
                 DEFAULT_CAPACITY_WARNING_PERCENT, 0, null);
     }
 
     public MonitorLinkConfig withEnrollmentToken(String token) {
-        return new MonitorLinkConfig(address, gatewayId, key, token == null ? null : token.getBytes(StandardCharsets.UTF_8),
+        return new MonitorLinkConfig(addresses, gatewayId, key, token == null ? null : token.getBytes(StandardCharsets.UTF_8),
                 gatewayName, heartbeatMillis, backoffMinMillis, backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     public MonitorLinkConfig withTimings(long heartbeat, long backoffMin, long backoffMax) {
-        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeat, backoffMin,
+        return new MonitorLinkConfig(addresses, gatewayId, key, enrollmentToken, gatewayName, heartbeat, backoffMin,
                 backoffMax, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     public MonitorLinkConfig withGatewayName(String name) {
-        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, name, heartbeatMillis, backoffMinMillis,
+        return new MonitorLinkConfig(addresses, gatewayId, key, enrollmentToken, name, heartbeatMillis, backoffMinMillis,
                 backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, tls);
     }
 
     @Override
     public String toString() {
-        return "MonitorLinkConfig[" + address + ", gateway " + Long.toUnsignedString(gatewayId) + "]";
+        return "MonitorLinkConfig[" + addresses + ", gateway " + Long.toUnsignedString(gatewayId) + "]";
     }
 
     public MonitorLinkConfig withVolumeIdBase(int base) {
-        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
+        return new MonitorLinkConfig(addresses, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
                 backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, base, tls);
     }
 
@@ -105,7 +116,7 @@ public record MonitorLinkConfig(InetSocketAddress address, long gatewayId, byte[
     }
 
     public MonitorLinkConfig withTls(LinkIdentity identity) {
-        return new MonitorLinkConfig(address, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
+        return new MonitorLinkConfig(addresses, gatewayId, key, enrollmentToken, gatewayName, heartbeatMillis, backoffMinMillis,
                 backoffMaxMillis, connectTimeoutMillis, capacityWarningPercent, volumeIdBase, identity);
     }
 }
