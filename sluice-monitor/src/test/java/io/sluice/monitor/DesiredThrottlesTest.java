@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.ThrottleSetWriter;
 import java.nio.ByteBuffer;
@@ -14,8 +15,12 @@ import org.junit.jupiter.api.Test;
 class DesiredThrottlesTest {
     private static final long GATEWAY = 7;
 
+    private static int frameLength(int volumes) {
+        return ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH * volumes;
+    }
+
     private static byte[] set(int firstVolume, int count, long version, long iops) {
-        ByteBuffer frame = ByteBuffer.allocate(40 + 88 * count);
+        ByteBuffer frame = ByteBuffer.allocate(frameLength(count));
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(frame, 1, GATEWAY, 99, count);
         for (int i = 0; i < count; i++) {
@@ -46,7 +51,7 @@ class DesiredThrottlesTest {
         desired.record(GATEWAY, set(89, 12, 10, 100));
         desired.record(GATEWAY, set(5, 1, 11, 500));
         List<byte[]> frames = desired.frames(GATEWAY);
-        assertThat(frames).hasSize(3).allSatisfy(f -> assertThat(f.length).isLessThanOrEqualTo(40 + 88 * 44));
+        assertThat(frames).hasSize(3).allSatisfy(f -> assertThat(f.length).isLessThanOrEqualTo(frameLength(44)));
         Map<Integer, long[]> volumes = replay(frames);
         assertThat(volumes).hasSize(100);
         assertThat(volumes.get(5)).containsExactly(11, 500);
