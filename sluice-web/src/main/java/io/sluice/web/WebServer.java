@@ -13,7 +13,7 @@ import io.sluice.web.api.DocumentApi;
 import io.sluice.web.api.GatewayApi;
 import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
-import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.BoundedHashing;
 import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
@@ -25,7 +25,7 @@ import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
 import io.sluice.web.auth.SetupGate;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.HttpsConnector;
 import io.sluice.web.http.JsonBodies;
@@ -98,10 +98,10 @@ public final class WebServer implements AutoCloseable {
             CalleeLink monitor = open(new CalleeLink("monitor", ServerMailboxes.file(context.mailboxDir(),
                     context.serverName(), ServerMailboxes.MONITOR_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
             List<CalleeLink> links = List.of(db, services, monitor);
-            JsonCalls calls = new JsonCalls(bodies.mapper(), db, services);
+            RoleCalls calls = new RoleCalls(bodies.mapper(), db, services);
 
             Sessions sessions = new Sessions(context.clock(), SESSION_IDLE_MILLIS, SESSION_MAX_MILLIS);
-            Authenticator authenticator = new Authenticator(sessions, calls, context.clock());
+            RequestAuthenticator authenticator = new RequestAuthenticator(sessions, calls, context.clock());
             RequestGuard guard = new RequestGuard(authenticator);
             setup = new SetupGate(calls);
             LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis(),
@@ -123,7 +123,7 @@ public final class WebServer implements AutoCloseable {
             routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
                     + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> {
                         // The stream lives only as long as what let it open: the session, or the token.
-                        String owner = p.viaSession() ? SESSION_OWNER + ctx.cookie(Authenticator.SESSION_COOKIE) : TOKEN_OWNER + p.name();
+                        String owner = p.viaSession() ? SESSION_OWNER + ctx.cookie(RequestAuthenticator.SESSION_COOKIE) : TOKEN_OWNER + p.name();
                         new SseHandler(client -> feed.join(client, owner)).handle(ctx);
                     });
             routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",

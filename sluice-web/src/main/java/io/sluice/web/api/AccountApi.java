@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
-import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHashing;
@@ -14,7 +14,7 @@ import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
 import io.sluice.web.auth.SetupGate;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.AccountSchemas;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
@@ -27,7 +27,7 @@ public final class AccountApi {
     private static final int MIN_PASSWORD = 12;
     private static final int MAX_PASSWORD = 1024;
 
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
     private final PasswordHashing hasher;
     private final Sessions sessions;
@@ -37,12 +37,12 @@ public final class AccountApi {
     private final LoginLimiter byAddress;
     /** Wrong setup tokens per client address: strict, the token is copied, not typed. */
     private final LoginLimiter setupByAddress;
-    private final Authenticator authenticator;
+    private final RequestAuthenticator authenticator;
     private final SetupGate setup;
     private final boolean secureCookies;
 
-    public AccountApi(JsonCalls calls, JsonBodies bodies, PasswordHashing hasher, Sessions sessions, LoginBackoff backoff,
-                      LoginLimiter byAddress, LoginLimiter setupByAddress, Authenticator authenticator, SetupGate setup, boolean secureCookies) {
+    public AccountApi(RoleCalls calls, JsonBodies bodies, PasswordHashing hasher, Sessions sessions, LoginBackoff backoff,
+                      LoginLimiter byAddress, LoginLimiter setupByAddress, RequestAuthenticator authenticator, SetupGate setup, boolean secureCookies) {
         this.calls = calls;
         this.bodies = bodies;
         this.hasher = hasher;
@@ -141,7 +141,7 @@ public final class AccountApi {
 
     private void logout(Context ctx, Principal p) {
         if (p.viaSession()) {
-            sessions.close(ctx.cookie(Authenticator.SESSION_COOKIE));
+            sessions.close(ctx.cookie(RequestAuthenticator.SESSION_COOKIE));
             ctx.cookie(sessionCookie("", 0));
             try {
                 calls.db("audit.append", p.actor(), calls.args().put("action", "session.logout").put("target", p.actor()));
@@ -153,7 +153,7 @@ public final class AccountApi {
     }
 
     private Cookie sessionCookie(String value, int maxAge) {
-        Cookie cookie = new Cookie(Authenticator.SESSION_COOKIE, value);
+        Cookie cookie = new Cookie(RequestAuthenticator.SESSION_COOKIE, value);
         cookie.setPath("/");
         cookie.setHttpOnly(true);
         cookie.setSecure(secureCookies);

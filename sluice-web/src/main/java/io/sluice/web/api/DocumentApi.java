@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
@@ -23,11 +23,11 @@ public final class DocumentApi {
     private final String kind;
     private final String collection;
     private final boolean servicesValidate;
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
 
     /** @param kind the JSON-CALLS op prefix ({@code sla}); {@code collection} the URL segment ({@code slas}) */
-    public DocumentApi(String kind, String collection, boolean servicesValidate, JsonCalls calls, JsonBodies bodies) {
+    public DocumentApi(String kind, String collection, boolean servicesValidate, RoleCalls calls, JsonBodies bodies) {
         this.kind = kind;
         this.collection = collection;
         this.servicesValidate = servicesValidate;

@@ -11,7 +11,7 @@ import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
@@ -33,11 +33,11 @@ public final class GatewayApi {
     /** Prefix of the database settings that record issued enrollment tokens, keyed by the token's SHA-256. */
     public static final String ENROLLMENT_SETTING_PREFIX = "enrollment-token.";
 
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
     private final CalleeLink monitor;
 
-    public GatewayApi(JsonCalls calls, JsonBodies bodies, CalleeLink monitor) {
+    public GatewayApi(RoleCalls calls, JsonBodies bodies, CalleeLink monitor) {
         this.calls = calls;
         this.bodies = bodies;
         this.monitor = monitor;

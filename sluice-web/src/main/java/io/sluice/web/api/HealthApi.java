@@ -8,7 +8,7 @@ import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
@@ -19,12 +19,12 @@ import java.util.List;
 
 /** Process and mailbox health, and the audit log. */
 public final class HealthApi {
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
     private final List<CalleeLink> links;
     private final CalleeLink monitor;
 
-    public HealthApi(JsonCalls calls, JsonBodies bodies, List<CalleeLink> links, CalleeLink monitor) {
+    public HealthApi(RoleCalls calls, JsonBodies bodies, List<CalleeLink> links, CalleeLink monitor) {
         this.calls = calls;
         this.bodies = bodies;
         this.links = links;

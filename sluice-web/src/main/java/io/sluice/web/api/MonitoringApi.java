@@ -7,7 +7,7 @@ import io.javalin.http.Context;
 import io.sluice.common.EpochClock;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.ApiSchemas;
 import io.sluice.web.http.JsonBodies;
@@ -25,11 +25,11 @@ public final class MonitoringApi {
     private static final long DAY = 86_400_000L;
     private static final int SMALLEST_PAGE = 25;
 
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
     private final EpochClock clock;
 
-    public MonitoringApi(JsonCalls calls, JsonBodies bodies, EpochClock clock) {
+    public MonitoringApi(RoleCalls calls, JsonBodies bodies, EpochClock clock) {
         this.calls = calls;
         this.bodies = bodies;
         this.clock = clock;

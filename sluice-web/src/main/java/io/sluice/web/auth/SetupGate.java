@@ -1,7 +1,7 @@
 package io.sluice.web.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -15,10 +15,10 @@ public final class SetupGate {
     public static final String SETTING = "web.setup-token-sha256";
     private static final String ACTOR = "system:web";
 
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private volatile boolean usersSeen;
 
-    public SetupGate(JsonCalls calls) {
+    public SetupGate(RoleCalls calls) {
         this.calls = calls;
     }
 

@@ -1,7 +1,7 @@
 package io.sluice.web.http;
 
 import io.javalin.http.Context;
-import io.sluice.web.auth.Authenticator;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Secrets;
 
@@ -13,9 +13,9 @@ import io.sluice.web.auth.Secrets;
 public final class RequestGuard {
     public static final String CSRF_HEADER = "X-CSRF-Token";
 
-    private final Authenticator authenticator;
+    private final RequestAuthenticator authenticator;
 
-    public RequestGuard(Authenticator authenticator) {
+    public RequestGuard(RequestAuthenticator authenticator) {
         this.authenticator = authenticator;
     }
 
@@ -26,7 +26,7 @@ public final class RequestGuard {
             return authenticator.authenticate(ctx).orElse(null);
         }
         Principal principal = authenticator.authenticate(ctx)
-                .orElseThrow(() -> Authenticator.unauthorized("sign in or send an API token"));
+                .orElseThrow(() -> RequestAuthenticator.unauthorized("sign in or send an API token"));
         if (!principal.role().includes(r.role())) {
             throw ApiProblem.of(403, "forbidden", "Forbidden",
                     "this needs the " + r.role().name().toLowerCase(java.util.Locale.ROOT) + " role");

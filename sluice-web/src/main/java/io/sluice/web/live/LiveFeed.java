@@ -3,7 +3,7 @@ package io.sluice.web.live;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.sse.SseClient;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import java.util.List;
@@ -21,7 +21,7 @@ public final class LiveFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
     private static final int MAX_CLIENTS = 500;
 
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final JsonBodies bodies;
     private final long intervalMillis;
     /** An open stream and whose it is ({@code session:<id>} or {@code token:<name>}). */
@@ -38,7 +38,7 @@ public final class LiveFeed implements AutoCloseable {
      * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer
      *                        valid (a session that expired) is closed
      */
-    public LiveFeed(JsonCalls calls, JsonBodies bodies, long intervalMillis, Predicate<String> ownerStillValid) {
+    public LiveFeed(RoleCalls calls, JsonBodies bodies, long intervalMillis, Predicate<String> ownerStillValid) {
         this.calls = calls;
         this.ownerStillValid = ownerStillValid;
         this.bodies = bodies;

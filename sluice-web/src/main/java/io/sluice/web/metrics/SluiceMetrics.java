@@ -8,7 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.api.HealthApi.MailboxBacklog;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.live.LiveFeed;
@@ -31,7 +31,7 @@ public final class SluiceMetrics {
     private static final double SECONDS_PER_DAY = 86_400;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LiveFeed feed;
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final List<CalleeLink> links;
     private final MultiGauge volumeIops;
     private final MultiGauge volumeBandwidth;
@@ -53,7 +53,7 @@ public final class SluiceMetrics {
     private final MultiGauge dbSamples;
     private final MultiGauge capacityFull;
 
-    public SluiceMetrics(LiveFeed feed, JsonCalls calls, List<CalleeLink> links) {
+    public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links) {
         this.feed = feed;
         this.calls = calls;
         this.links = links;

@@ -3,7 +3,7 @@ package io.sluice.web.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.sluice.common.EpochClock;
-import io.sluice.web.call.JsonCalls;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * manager, remembered briefly so automation does not cost a database call per request) or the
  * session cookie.
  */
-public final class Authenticator {
+public final class RequestAuthenticator {
     public static final String SESSION_COOKIE = "sluice_session";
     private static final long TOKEN_CACHE_MILLIS = 5_000;
     private static final int TOKEN_CACHE_MAX = 10_000;
@@ -29,14 +29,14 @@ public final class Authenticator {
     }
 
     private final Sessions sessions;
-    private final JsonCalls calls;
+    private final RoleCalls calls;
     private final EpochClock clock;
     private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
     /** Hashes of tokens found unknown or revoked, to the time until which that answer stands. */
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
 
-    public Authenticator(Sessions sessions, JsonCalls calls, EpochClock clock) {
+    public RequestAuthenticator(Sessions sessions, RoleCalls calls, EpochClock clock) {
         this.sessions = sessions;
         this.calls = calls;
         this.clock = clock;

@@ -17,12 +17,12 @@ import java.util.Map;
  * JSON calls (JSON-CALLS.md) to the database manager and the SLA services. A callee's problem becomes
  * an {@link ApiProblem} with the HTTP status the contract assigns to its {@link CallStatus}.
  */
-public final class JsonCalls {
+public final class RoleCalls {
     private final ObjectMapper json;
     private final CalleeLink db;
     private final CalleeLink services;
 
-    public JsonCalls(ObjectMapper json, CalleeLink db, CalleeLink services) {
+    public RoleCalls(ObjectMapper json, CalleeLink db, CalleeLink services) {
         this.json = json;
         this.db = db;
         this.services = services;
