@@ -192,13 +192,16 @@ class DbForwarderTest {
     void aBatchRefusedForUnregisteredVolumesWaitsForTheirRegistrationThenGoesAgain() {
         DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         List<Integer> registeredAgain = new ArrayList<>();
-        forwarder.onUnknownVolume(registeredAgain::add);
+        String[] unregistrable = {null};
+        forwarder.onUnknownVolume(volumeId -> {
+            registeredAgain.add(volumeId);
+            return unregistrable[0];
+        });
         backend.addVolume(1, 7L).demand(500);
         db = Mailbox.create(file, ServerMailboxes.DB, clock);
         callee = MailboxCallee.attach(db);
         report(forwarder);
-        callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
-                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+        callee.poll(this::refuseUnknownVolume, 16);
         forwarder.doWork();
         assertThat(registeredAgain).containsExactly(1);
         callee.poll(this::serve, 16);
@@ -211,18 +214,39 @@ class DbForwarderTest {
         assertThat(forwarder.storedBatches()).isEqualTo(1);
         assertThat(forwarder.droppedSamples()).isZero();
 
-        // A volume that never gets registered: the batch is dropped after a bounded number of tries.
+        // A database manager slow to learn the volume (a restarted one, busy): the batch waits as long as it takes.
         report(forwarder);
-        for (int attempt = 0; attempt <= DbForwarder.MAX_UNKNOWN_VOLUME_REFUSALS; attempt++) {
+        for (int attempt = 0; attempt < 40; attempt++) {
             clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
             forwarder.doWork();
-            callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
-                    "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+            callee.poll(this::refuseUnknownVolume, 16);
             forwarder.doWork();
         }
+        assertThat(forwarder.unknownVolumeRefusals()).isEqualTo(41);
+        assertThat(forwarder.droppedSamples()).isZero();
+        assertThat(forwarder.pendingSamples()).as("still waiting").isEqualTo(2);
+        assertThat(forwarder.lastError()).contains("waits for its volumes to be registered");
+        clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+        forwarder.doWork();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(2);
+        assertThat(forwarder.pendingSamples()).isZero();
+
+        // A volume the services cannot register (the database manager refused its registration): dropped, counted, said.
+        unregistrable[0] = "INVALID a volume's exportName (1..64) and gatewayName (1..255) go together";
+        report(forwarder);
+        callee.poll(this::refuseUnknownVolume, 16);
+        forwarder.doWork();
         assertThat(forwarder.droppedSamples()).isEqualTo(2);
         assertThat(forwarder.pendingSamples()).isZero();
+        assertThat(forwarder.lastError()).contains("cannot be registered", "exportName");
         forwarder.close();
+    }
+
+    private void refuseUnknownVolume(MailboxCallee.Request request) {
+        request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
+                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
