@@ -244,6 +244,48 @@ class DbForwarderTest {
         forwarder.close();
     }
 
+    /**
+     * A batch refused for a volume the database manager does not know is in this process's memory alone; the batches
+     * sealed after it are not posted while it waits, so their reports' replies stay held and a services process killed
+     * meanwhile leaves those reports to be delivered again to its successor.
+     */
+    @Test
+    void whileABatchWaitsForItsVolumesTheBatchesBehindItWaitUnpostedWithTheirRepliesHeld() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 1, 100, 100, 0, released::add);
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        forwarder.doWork();
+        assertThat(onStats(forwarder, 1)).isTrue();
+        forwarder.doWork();
+        assertThat(released).as("answered once its batch was posted").containsExactly(1L);
+        // A second report's batch is sealed behind it (one call in flight at most) when the first comes back refused.
+        assertThat(onStats(forwarder, 2)).isTrue();
+        clock.advance(100);
+        forwarder.doWork();
+        callee.poll(this::refuseUnknownVolume, 16);
+        forwarder.doWork();
+        for (long report = 3; report <= 4; report++) {
+            assertThat(onStats(forwarder, report)).isTrue();
+            clock.advance(100);
+            forwarder.doWork();
+        }
+        assertThat(callee.poll(this::serve, 16)).as("nothing posted while the refused batch waits").isZero();
+        assertThat(released).as("the reports behind it keep their replies held").containsExactly(1L);
+
+        clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+        for (int step = 0; step < 10 && (forwarder.pendingSamples() > 0 || forwarder.inFlight() > 0); step++) {
+            forwarder.doWork();
+            callee.poll(this::serve, 16);
+            forwarder.doWork();
+        }
+        assertThat(batchIds).hasSize(4);
+        assertThat(samplesReceived).isEqualTo(4 * 2);
+        assertThat(released).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(forwarder.droppedSamples()).isZero();
+        forwarder.close();
+    }
+
     private void refuseUnknownVolume(MailboxCallee.Request request) {
         request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
                 "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8)));
