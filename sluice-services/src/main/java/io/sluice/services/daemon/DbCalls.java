@@ -90,8 +90,8 @@ final class DbCalls {
         db.call(call);
     }
 
-    /** {@code volumes.upsert}: volumes seen, in one call. */
-    void upsertVolumes(List<VolumeRegistration> volumes) {
+    /** {@code volumes.upsert}: volumes seen, in one call; {@code onResult} learns whether the database manager stored them. */
+    void upsertVolumes(List<VolumeRegistration> volumes, DbForwarder.ResultHandler onResult) {
         List<Map<String, Object>> items = new ArrayList<>(volumes.size());
         for (VolumeRegistration volume : volumes) {
             Map<String, Object> item = new LinkedHashMap<>();
@@ -113,7 +113,7 @@ final class DbCalls {
             }
             items.add(item);
         }
-        db.call(Map.of("op", "volumes.upsert", "actor", ACTOR, "items", items));
+        db.call(Map.of("op", "volumes.upsert", "actor", ACTOR, "items", items), onResult);
     }
 
     /** {@code backend.upsert}: a backend's space at {@code at}, a point of its capacity history. */

@@ -14,6 +14,7 @@ import io.sluice.services.VolumePlacement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -23,6 +24,15 @@ import java.util.function.Function;
  * compliance verdicts, alert changes, the gateways and volumes seen (registered in calls of
  * {@value #VOLUMES_PER_CALL}), backends' capacity history, and, at each (re)attach, the startup load of
  * groups, SLAs and policies, a failed page asked again until it succeeds.
+ *
+ * <p><b>Registrations until confirmed.</b> The database manager refuses samples of a volume it does not know
+ * (and a restarted one knows only what its registry stored), so a volume's registration is kept until the
+ * database manager answers it OK: sent again {@value #REGISTRATION_RETRY_MILLIS} ms after a refusal that may
+ * pass (UNAVAILABLE, a call abandoned by a database manager that died, ...), {@value #REGISTRATION_ANSWER_MILLIS}
+ * ms after a call nobody answered (one let go with the mailbox), and at once at each (re)attach. A call of
+ * several volumes refused as invalid is split, each volume sent alone; a volume refused alone is
+ * unregistrable, which {@link #registerVolumeAgain} tells the forwarder so it drops that volume's batches
+ * instead of waiting for ever.
  *
  * <p>Not thread-safe: the services' loop thread does everything.
  */
@@ -38,6 +48,25 @@ final class DbFeed {
     static final int LOAD_PAGE = 200;
     /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
     static final long LOAD_RETRY_MILLIS = 1_000;
+    /** A registration refused for a reason that may pass is sent again after this. */
+    static final long REGISTRATION_RETRY_MILLIS = 1_000;
+    /** A registration nobody answered (its call let go with the mailbox, say) is sent again after this. */
+    static final long REGISTRATION_ANSWER_MILLIS = 10_000;
+    /** Volumes remembered as unregistrable at most (the oldest forgotten first). */
+    static final int MAX_UNREGISTRABLE = 4_096;
+
+    /** A volume's registration until the database manager confirms it. */
+    private static final class Registration {
+        final DbCalls.VolumeRegistration volume;
+        /** When it is sent (again). */
+        long dueAt;
+        /** Sent in a call of its own: a call of several was refused as invalid. */
+        boolean alone;
+
+        Registration(DbCalls.VolumeRegistration volume) {
+            this.volume = volume;
+        }
+    }
 
     /** A page of the startup load to ask for again at {@code atMillis}. */
     private record LoadRetry(long atMillis, Runnable load) {
@@ -54,8 +83,17 @@ final class DbFeed {
     private final Map<String, Long> backendHistorySentAt = new HashMap<>();
     /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
     private final Map<String, Long> dbAlertIds = new HashMap<>();
-    /** Volumes seen (or refused by the database manager) and not yet sent for registration. */
-    private final List<DbCalls.VolumeRegistration> volumesToRegister = new ArrayList<>();
+    /** Volumes seen (or refused by the database manager) whose registration it has not confirmed yet, by id. */
+    private final Map<Integer, Registration> registrations = new LinkedHashMap<>();
+    /** The earliest {@link Registration#dueAt}, so a turn with none due looks at none. */
+    private long nextRegistrationAt = Long.MAX_VALUE;
+    /** Volumes the database manager refused to register, alone, and why. */
+    private final Map<Integer, String> unregistrable = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+            return size() > MAX_UNREGISTRABLE;
+        }
+    };
 
     DbFeed(DbCalls calls, EpochClock clock, long intervalMillis, ComplianceJudge judge, GatewayRegistry registry,
            Inventory inventory, DocumentBook documents) {
@@ -120,14 +158,22 @@ final class DbFeed {
         calls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
     }
 
-    /** The database manager refused samples of this volume, not knowing it: register it again. */
-    void registerVolumeAgain(int volumeId) {
+    /**
+     * The database manager refused samples of this volume, not knowing it: it is registered again (unless its
+     * registration is already under way). Null while it may yet be registered; else why it never will be.
+     */
+    String registerVolumeAgain(int volumeId) {
+        String never = unregistrable.get(volumeId);
+        if (never != null || registrations.containsKey(volumeId)) {
+            return never;
+        }
         for (GatewayRegistry.Gateway gateway : registry.all()) {
             if (gateway.volumes().contains(volumeId)) {
-                volumesToRegister.add(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
-                return;
+                register(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
+                return null;
             }
         }
+        return "no gateway the services know serves it now";
     }
 
     private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
@@ -136,8 +182,15 @@ final class DbFeed {
             return;
         }
         // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
-        volumesToRegister.add(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
+        unregistrable.remove(volume.volumeId());
+        register(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
                 volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
+    }
+
+    /** Sent at the next {@link #registerVolumes}; a newer sighting replaces what was waiting for the volume. */
+    private void register(DbCalls.VolumeRegistration volume) {
+        registrations.put(volume.volumeId(), new Registration(volume));
+        nextRegistrationAt = Long.MIN_VALUE;
     }
 
     private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
@@ -147,15 +200,66 @@ final class DbFeed {
     }
 
     /**
-     * Sends the volumes waiting to be registered, {@value #VOLUMES_PER_CALL} per call: a thousand-volume
-     * gateway, or hundreds of gateways at start, would otherwise be a call per volume and overflow the
-     * forwarder's bound on waiting calls.
+     * Sends the registrations due, {@value #VOLUMES_PER_CALL} volumes per call: a thousand-volume gateway, or
+     * hundreds of gateways at start, would otherwise be a call per volume and overflow the forwarder's bound
+     * on waiting calls.
      */
     void registerVolumes() {
-        for (int from = 0; from < volumesToRegister.size(); from += VOLUMES_PER_CALL) {
-            calls.upsertVolumes(volumesToRegister.subList(from, Math.min(volumesToRegister.size(), from + VOLUMES_PER_CALL)));
+        long now = clock.epochMillis();
+        if (now < nextRegistrationAt) {
+            return;
         }
-        volumesToRegister.clear();
+        nextRegistrationAt = Long.MAX_VALUE;
+        List<Registration> call = new ArrayList<>();
+        for (Registration registration : registrations.values()) {
+            if (registration.dueAt > now) {
+                nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
+                continue;
+            }
+            registration.dueAt = now + REGISTRATION_ANSWER_MILLIS;
+            nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
+            if (registration.alone) {
+                send(List.of(registration));
+                continue;
+            }
+            call.add(registration);
+            if (call.size() == VOLUMES_PER_CALL) {
+                send(call);
+                call = new ArrayList<>();
+            }
+        }
+        if (!call.isEmpty()) {
+            send(call);
+        }
+    }
+
+    private void send(List<Registration> call) {
+        calls.upsertVolumes(call.stream().map(r -> r.volume).toList(), (status, result) -> registered(call, status, result));
+    }
+
+    /** The database manager's answer to a call of registrations; those replaced by a newer sighting meanwhile are left alone. */
+    private void registered(List<Registration> call, int status, JsonNode result) {
+        long now = clock.epochMillis();
+        boolean refusedForGood = status == CallStatus.INVALID || status == CallStatus.TOO_LARGE || status == CallStatus.UNKNOWN_OP;
+        for (Registration registration : call) {
+            int volumeId = registration.volume.volumeId();
+            if (registrations.get(volumeId) != registration) {
+                continue;
+            }
+            if (status == CallStatus.OK) {
+                registrations.remove(volumeId);
+            } else if (refusedForGood && call.size() == 1) {
+                registrations.remove(volumeId);
+                String why = CallStatus.name(status) + (result == null ? "" : " " + result.path("detail").asText(""));
+                unregistrable.put(volumeId, why);
+                LOG.log(System.Logger.Level.WARNING, "the database manager refused to register volume " + volumeId + ": "
+                        + why + "; its samples are dropped until a gateway reports it anew");
+            } else {
+                registration.alone |= refusedForGood;
+                registration.dueAt = refusedForGood ? now : now + REGISTRATION_RETRY_MILLIS;
+                nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
+            }
+        }
     }
 
     /** A backend's space as the capacity watch observed it at {@code now}: history, once a minute per backend. */
@@ -166,8 +270,18 @@ final class DbFeed {
         }
     }
 
-    /** At (re)attach: the SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
-    void load() {
+    /**
+     * At (re)attach: the registrations not confirmed yet go at once (calls in flight were let go with the old
+     * mailbox), and the startup load.
+     */
+    void attached() {
+        registrations.values().forEach(registration -> registration.dueAt = 0);
+        nextRegistrationAt = Long.MIN_VALUE;
+        load();
+    }
+
+    /** The SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
+    private void load() {
         loadPage(DbCalls.Listing.GROUPS, null, documents::applyGroup);
         loadPage(DbCalls.Listing.SLAS, null, documents::applySla);
         loadPage(DbCalls.Listing.POLICIES, null, documents::applyPolicy);

@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongConsumer;
 
@@ -41,7 +40,8 @@ import java.util.function.LongConsumer;
  * database manager's de-duplication by id stays sound across restarts) and holds a report's reply until its
  * samples are posted ({@link #onStats} returns true); a {@link MailboxAttachment} attaches the mailbox and
  * notices it replaced. This class posts, takes the replies and decides what one means: a batch refused for a
- * reason that may pass (UNAVAILABLE, an abandoned call) is sent again with the same id.
+ * reason that may pass (UNAVAILABLE, an abandoned call) is sent again with the same id; one refused for volumes
+ * the database manager does not know (NOT_FOUND) waits while they are registered again, then goes again.
  *
  * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox
  * under the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and
@@ -62,8 +62,6 @@ final class DbForwarder implements AutoCloseable {
 
     /** How long a batch refused for unregistered volumes waits for their registration before it goes again. */
     static final long UNKNOWN_VOLUME_RETRY_MILLIS = 500;
-    /** Refusals for unregistered volumes after which a batch is dropped (and counted). */
-    static final int MAX_UNKNOWN_VOLUME_REFUSALS = 5;
 
     /** A JSON call in flight or waiting; {@code onResult} sees the reply's status and JSON (may be null). */
     private record JsonCall(byte[] request, ResultHandler onResult) {
@@ -73,6 +71,13 @@ final class DbForwarder implements AutoCloseable {
     @FunctionalInterface
     interface ResultHandler {
         void onResult(int status, JsonNode result);
+    }
+
+    /** Registers again a volume the database manager refused samples of because it does not know it. */
+    @FunctionalInterface
+    interface VolumeRegistrar {
+        /** Null while the volume's registration is under way or may yet succeed; else why it never will. */
+        String registerAgain(int volumeId);
     }
 
     private final int maxInFlight;
@@ -86,8 +91,8 @@ final class DbForwarder implements AutoCloseable {
     private final Map<Long, JsonCall> callsInFlight = new HashMap<>();
     private long correlation;
     private Consumer<DbForwarder> onAttach = f -> { };
-    private IntConsumer onUnknownVolume = volumeId -> { };
-    private final Map<Long, Integer> unknownVolumeRefusals = new HashMap<>();
+    private VolumeRegistrar onUnknownVolume = volumeId -> null;
+    private volatile long unknownVolumeRefusals;
     private volatile long droppedSamples;
     private volatile long droppedCalls;
     private volatile long storedBatches;
@@ -118,11 +123,13 @@ final class DbForwarder implements AutoCloseable {
     }
 
     /**
-     * Called with each volume the database manager refused samples of because nobody registered it; the
-     * services register it again (its batch goes again after {@link #UNKNOWN_VOLUME_RETRY_MILLIS}).
+     * Called with each volume the database manager refused samples of because nobody registered it (a
+     * database manager restarted before a registration of it was stored, say); the services register it
+     * again, and the batch goes again every {@link #UNKNOWN_VOLUME_RETRY_MILLIS} until it is stored. It is
+     * dropped (counted, said) only if the registrar says one of its volumes can never be registered.
      */
-    void onUnknownVolume(IntConsumer action) {
-        this.onUnknownVolume = action;
+    void onUnknownVolume(VolumeRegistrar registrar) {
+        this.onUnknownVolume = registrar;
     }
 
     boolean attached() {
@@ -272,7 +279,6 @@ final class DbForwarder implements AutoCloseable {
             if (reply.status() == CallStatus.OK) {
                 storedBatches++;
                 lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
-                unknownVolumeRefusals.remove(reply.correlationId());
             } else if (reply.status() == CallStatus.NOT_FOUND) {
                 refusedForUnknownVolumes(reply, sent);
             } else if (reply.status() == CallStatus.UNAVAILABLE || reply.status() == MailboxStatus.ABANDONED
@@ -318,7 +324,12 @@ final class DbForwarder implements AutoCloseable {
         }
     }
 
-    /** The volumes are registered again and the batch waits for that, a bounded number of times. */
+    /**
+     * The batch's volumes are registered again and the batch waits for that: it goes again after
+     * {@link #UNKNOWN_VOLUME_RETRY_MILLIS}, as often as it takes, and counts toward the sealed batches' bound
+     * (so a database manager slow to learn the volumes slows the reports, as a slow one does). Dropped only
+     * when one of its volumes can never be registered.
+     */
     private void refusedForUnknownVolumes(ReplyView reply, byte[] sent) {
         long batchId = reply.correlationId();
         JsonNode problem = null;
@@ -327,16 +338,21 @@ final class DbForwarder implements AutoCloseable {
         } catch (java.io.IOException e) {
             // no ids to register: the batch still waits and goes again
         }
-        lastError = "sample batch " + batchId + ": " + (problem == null ? "unknown volumes" : problem.path("detail").asText());
-        int refusals = unknownVolumeRefusals.merge(batchId, 1, Integer::sum);
-        if (refusals > MAX_UNKNOWN_VOLUME_REFUSALS) {
-            unknownVolumeRefusals.remove(batchId);
-            droppedSamples += SampleBatcher.samplesOf(sent);
-            return;
-        }
+        unknownVolumeRefusals++;
         if (problem != null) {
-            problem.path("volumeIds").forEach(id -> onUnknownVolume.accept(id.asInt()));
+            for (JsonNode id : problem.path("volumeIds")) {
+                String never = onUnknownVolume.registerAgain(id.asInt());
+                if (never != null) {
+                    droppedSamples += SampleBatcher.samplesOf(sent);
+                    lastError = "sample batch " + batchId + " dropped: the database manager does not know volume "
+                            + id.asInt() + ", which cannot be registered: " + never;
+                    return;
+                }
+            }
         }
+        lastError = "sample batch " + batchId + " waits for its volumes to be registered with the database manager ("
+                + (problem == null ? "unknown volumes" : problem.path("detail").asText()) + "); "
+                + unknownVolumeRefusals + " refusals for unknown volumes so far";
         samples.againAfter(sent, clock.epochMillis() + UNKNOWN_VOLUME_RETRY_MILLIS);
     }
 
@@ -380,6 +396,11 @@ final class DbForwarder implements AutoCloseable {
 
     long droppedCalls() {
         return droppedCalls;
+    }
+
+    /** Sample batches the database manager refused for volumes it did not know, each sent again once they were registered. */
+    long unknownVolumeRefusals() {
+        return unknownVolumeRefusals;
     }
 
     long storedBatches() {

@@ -40,6 +40,11 @@ import java.util.function.LongConsumer;
  * answered the report, and the monitor's idempotent call is delivered again to its successor. A batch that
  * cannot be posted (mailbox absent, let go, call refused, dropped for the bound) releases its replies at
  * once, and at most {@code maxHeldReplies} are held, so the control loop never waits for the database.
+ * A batch the database manager refuses after it was posted (UNAVAILABLE, abandoned, volumes it does not know)
+ * is back in this process's memory alone until it is posted again ({@link #again}, {@link #againAfter}: first
+ * in line); while it waits for its volumes' registration the batches behind it are not posted, so their
+ * replies stay held. A services process killed in that window loses the refused batches' samples only (at
+ * most the batches in flight when the refusals came).
  *
  * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted
  * services process continues above the ids its predecessor used.
@@ -182,9 +187,14 @@ final class SampleBatcher {
         trim();
     }
 
-    /** A batch posted and refused for now: it goes again last, not before {@code notBefore}. */
+    /**
+     * A batch posted and refused for now (volumes the database manager does not know yet): it goes again first,
+     * not before {@code notBefore}, and the batches behind it wait for it unposted. Their reports' replies stay
+     * held meanwhile, so the samples of a services process killed while the database manager learns the volumes
+     * are delivered again to its successor; only the refused batch's replies were answered (when it was posted).
+     */
     void againAfter(byte[] bytes, long notBefore) {
-        sealed.addLast(new SealedBatch(bytes, NO_HANDLES, notBefore));
+        sealed.addFirst(new SealedBatch(bytes, NO_HANDLES, notBefore));
         trim();
     }
 

@@ -132,7 +132,7 @@ public final class ServicesDaemon implements AutoCloseable {
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
-            db.onAttach(forwarder -> dbFeed.load());
+            db.onAttach(forwarder -> dbFeed.attached());
             db.onUnknownVolume(dbFeed::registerVolumeAgain);
         }
         // A tenth of the expiry, so a volume goes at most 10 % late; never more often than the analyzer runs.

@@ -452,6 +452,7 @@ final class ServicesQueries {
                     .put("lastBatchId", forwarder.lastBatchId()).put("storedBatches", forwarder.storedBatches())
                     .put("inheritedStored", forwarder.inheritedStored()).put("inheritedLost", forwarder.inheritedLost())
                     .put("inheritedCalls", forwarder.inheritedCalls())
+                    .put("unknownVolumeRefusals", forwarder.unknownVolumeRefusals())
                     .put("droppedSamples", forwarder.droppedSamples()).put("droppedCalls", forwarder.droppedCalls())
                     .put("lastError", forwarder.lastError());
         }

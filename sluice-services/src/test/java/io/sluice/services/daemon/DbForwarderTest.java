@@ -192,13 +192,16 @@ class DbForwarderTest {
     void aBatchRefusedForUnregisteredVolumesWaitsForTheirRegistrationThenGoesAgain() {
         DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         List<Integer> registeredAgain = new ArrayList<>();
-        forwarder.onUnknownVolume(registeredAgain::add);
+        String[] unregistrable = {null};
+        forwarder.onUnknownVolume(volumeId -> {
+            registeredAgain.add(volumeId);
+            return unregistrable[0];
+        });
         backend.addVolume(1, 7L).demand(500);
         db = Mailbox.create(file, ServerMailboxes.DB, clock);
         callee = MailboxCallee.attach(db);
         report(forwarder);
-        callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
-                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+        callee.poll(this::refuseUnknownVolume, 16);
         forwarder.doWork();
         assertThat(registeredAgain).containsExactly(1);
         callee.poll(this::serve, 16);
@@ -211,18 +214,81 @@ class DbForwarderTest {
         assertThat(forwarder.storedBatches()).isEqualTo(1);
         assertThat(forwarder.droppedSamples()).isZero();
 
-        // A volume that never gets registered: the batch is dropped after a bounded number of tries.
+        // A database manager slow to learn the volume (a restarted one, busy): the batch waits as long as it takes.
         report(forwarder);
-        for (int attempt = 0; attempt <= DbForwarder.MAX_UNKNOWN_VOLUME_REFUSALS; attempt++) {
+        for (int attempt = 0; attempt < 40; attempt++) {
             clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
             forwarder.doWork();
-            callee.poll(request -> request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
-                    "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8))), 16);
+            callee.poll(this::refuseUnknownVolume, 16);
             forwarder.doWork();
         }
+        assertThat(forwarder.unknownVolumeRefusals()).isEqualTo(41);
+        assertThat(forwarder.droppedSamples()).isZero();
+        assertThat(forwarder.pendingSamples()).as("still waiting").isEqualTo(2);
+        assertThat(forwarder.lastError()).contains("waits for its volumes to be registered");
+        clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+        forwarder.doWork();
+        callee.poll(this::serve, 16);
+        forwarder.doWork();
+        assertThat(batchIds).hasSize(2);
+        assertThat(forwarder.pendingSamples()).isZero();
+
+        // A volume the services cannot register (the database manager refused its registration): dropped, counted, said.
+        unregistrable[0] = "INVALID a volume's exportName (1..64) and gatewayName (1..255) go together";
+        report(forwarder);
+        callee.poll(this::refuseUnknownVolume, 16);
+        forwarder.doWork();
         assertThat(forwarder.droppedSamples()).isEqualTo(2);
         assertThat(forwarder.pendingSamples()).isZero();
+        assertThat(forwarder.lastError()).contains("cannot be registered", "exportName");
         forwarder.close();
+    }
+
+    /**
+     * A batch refused for a volume the database manager does not know is in this process's memory alone; the batches
+     * sealed after it are not posted while it waits, so their reports' replies stay held and a services process killed
+     * meanwhile leaves those reports to be delivered again to its successor.
+     */
+    @Test
+    void whileABatchWaitsForItsVolumesTheBatchesBehindItWaitUnpostedWithTheirRepliesHeld() {
+        DbForwarder forwarder = new DbForwarder(file, clock, 1, 100, 100, 0, released::add);
+        backend.addVolume(1, 7L).demand(500);
+        db = Mailbox.create(file, ServerMailboxes.DB, clock);
+        callee = MailboxCallee.attach(db);
+        forwarder.doWork();
+        assertThat(onStats(forwarder, 1)).isTrue();
+        forwarder.doWork();
+        assertThat(released).as("answered once its batch was posted").containsExactly(1L);
+        // A second report's batch is sealed behind it (one call in flight at most) when the first comes back refused.
+        assertThat(onStats(forwarder, 2)).isTrue();
+        clock.advance(100);
+        forwarder.doWork();
+        callee.poll(this::refuseUnknownVolume, 16);
+        forwarder.doWork();
+        for (long report = 3; report <= 4; report++) {
+            assertThat(onStats(forwarder, report)).isTrue();
+            clock.advance(100);
+            forwarder.doWork();
+        }
+        assertThat(callee.poll(this::serve, 16)).as("nothing posted while the refused batch waits").isZero();
+        assertThat(released).as("the reports behind it keep their replies held").containsExactly(1L);
+
+        clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
+        for (int step = 0; step < 10 && (forwarder.pendingSamples() > 0 || forwarder.inFlight() > 0); step++) {
+            forwarder.doWork();
+            callee.poll(this::serve, 16);
+            forwarder.doWork();
+        }
+        assertThat(batchIds).hasSize(4);
+        assertThat(samplesReceived).isEqualTo(4 * 2);
+        assertThat(released).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(forwarder.droppedSamples()).isZero();
+        forwarder.close();
+    }
+
+    private void refuseUnknownVolume(MailboxCallee.Request request) {
+        request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
+                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

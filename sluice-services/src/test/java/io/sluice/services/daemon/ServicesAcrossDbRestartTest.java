@@ -1,0 +1,273 @@
+package io.sluice.services.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxCaller;
+import io.sluice.mailbox.MailboxStatus;
+import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.SlotFlags;
+import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.IoDirection;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.SampleBatchFlyweight;
+import io.sluice.protocol.StatsDescriptor;
+import io.sluice.protocol.StatsWriter;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The services, never started, turned by hand on a manual clock, between the monitor's side (reports posted into
+ * their real mailbox, replies taken) and a database manager played by this test on the real {@code db} mailbox. The
+ * database manager is restarted and comes back not knowing the volume (its registry lacks a registration the first
+ * one admitted samples without, having not loaded its registry yet): it refuses every batch (NOT_FOUND), abandons the
+ * first registration (as the mailbox's sweep answers a call a dead callee held) and takes long to answer the next.
+ * Every report the services answered is stored, once.
+ */
+class ServicesAcrossDbRestartTest {
+    private static final long T0 = 1_800_000_000_000L;
+    private static final long GATEWAY = 21;
+    private static final int VOLUME = 101;
+    private final ManualEpochClock clock = new ManualEpochClock(T0);
+    private final Path dir = Path.of("/dev/shm");
+    private final String name = "sluice-svc-dbrestart-" + ProcessHandle.current().pid();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @AfterEach
+    void removeMailboxes() throws Exception {
+        for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+                ServerMailboxes.MONITOR_SUFFIX, ServerMailboxes.DB_SUFFIX)) {
+            Files.deleteIfExists(file(suffix));
+        }
+        Files.deleteIfExists(ServerMailboxes.directory(dir, name));
+    }
+
+    @Test
+    void aRestartedDatabaseManagerSlowToLearnTheVolumeAgainLosesNoSample() throws Exception {
+        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
+             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
+                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
+                     file(ServerMailboxes.DB_SUFFIX), new ServicesConfig(List.of(), List.of(), List.of()), 1_000, clock);
+             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
+             Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
+             MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
+            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+            int reports = 0;
+            List<Integer> answers = new ArrayList<>();
+
+            // The first database manager knows the volume (its registration was stored).
+            db.known.add(VOLUME);
+            for (; reports < 3; reports++) {
+                second(daemon, db, monitor, reports, answers);
+            }
+            assertThat(db.storedWindows).hasSize(3);
+
+            // Restarted, it does not know the volume; it abandons the first registration and answers the next
+            // one only after 20 s (busy, or starting on a loaded machine), refusing every batch meanwhile.
+            db.known.clear();
+            db.registrations = 0;
+            db.abandonNextRegistration = true;
+            db.answerRegistrationsAfter = clock.epochMillis() + 20_000;
+            for (; reports < 30; reports++) {
+                second(daemon, db, monitor, reports, answers);
+            }
+            for (int turn = 0; turn < 20; turn++) {
+                clock.advance(250);
+                turn(daemon, db, monitor, answers);
+            }
+
+            JsonNode forwarding = status(daemon, web).path("dbForwarding");
+            assertThat(forwarding.path("droppedSamples").asLong()).as("samples the forwarder dropped: %s", forwarding)
+                    .isZero();
+            assertThat(forwarding.path("unknownVolumeRefusals").asLong()).isEqualTo(db.refusedBatches);
+            assertThat(answers).as("every report answered").hasSize(30).containsOnly(MailboxStatus.OK);
+            List<Long> expected = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                expected.add(T0 + i * 1_000L);
+            }
+            assertThat(db.storedWindows).as("every report's window stored once").containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(db.refusedBatches).as("batches refused for the unknown volume").isGreaterThan(20);
+            assertThat(db.registrations).as("registrations the database manager took: abandoned, then held")
+                    .isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    /**
+     * A database manager that has not loaded its registry yet admits every volume's samples, and fails the first
+     * registration (busy, or dying with it): the registration is sent again until it is stored, so the volume is
+     * known to the database manager after its next restart; once stored, it is not sent again.
+     */
+    @Test
+    void aFailedRegistrationIsSentAgainUntilTheDatabaseManagerStoresIt() throws Exception {
+        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
+             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
+                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
+                     file(ServerMailboxes.DB_SUFFIX), new ServicesConfig(List.of(), List.of(), List.of()), 1_000, clock);
+             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+            db.admitAll = true;
+            db.failRegistrations = 2;
+            List<Integer> answers = new ArrayList<>();
+            for (int report = 0; report < 10; report++) {
+                second(daemon, db, monitor, report, answers);
+            }
+            assertThat(db.registrations).as("failed twice, then stored; not sent again after").isEqualTo(3);
+            assertThat(db.known).containsExactly(VOLUME);
+            assertThat(db.storedWindows).hasSize(10);
+        }
+    }
+
+    /** The services' {@code status} query, answered in one turn. */
+    private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws java.io.IOException {
+        assertThat(web.call(MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
+                .isPositive();
+        daemon.doWork();
+        byte[][] result = new byte[1][];
+        assertThat(web.pollReplies(reply -> result[0] = reply.resultBytes(), 1)).isEqualTo(1);
+        return json.readTree(result[0]);
+    }
+
+    /** One second: the monitor posts a report, and the services and the database manager take four turns. */
+    private void second(ServicesDaemon daemon, PlayedDatabase db, MailboxCaller monitor, int report, List<Integer> answers) {
+        assertThat(monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, SlotFlags.IDEMPOTENT, report + 1,
+                report(T0 + report * 1_000L))).isPositive();
+        for (int turn = 0; turn < 4; turn++) {
+            clock.advance(250);
+            turn(daemon, db, monitor, answers);
+        }
+    }
+
+    private void turn(ServicesDaemon daemon, PlayedDatabase db, MailboxCaller monitor, List<Integer> answers) {
+        daemon.doWork();
+        db.serve(clock.epochMillis());
+        daemon.doWork();
+        monitor.pollReplies(reply -> answers.add(reply.status()), 64);
+    }
+
+    /** A one-volume STATS frame for the second starting at {@code intervalStart}. */
+    private static byte[] report(long intervalStart) {
+        byte[] frame = new byte[StatsDescriptor.frameLength(1)];
+        StatsWriter writer = new StatsWriter();
+        assertThat(writer.begin(ByteBuffer.wrap(frame), 1, GATEWAY, false, 1, 1, intervalStart, 1_000, 1)).isTrue();
+        writer.volume(0).volumeId(VOLUME).capacityBytes(1L << 30).usedBytes(1L << 20)
+                .ops(IoDirection.WRITE, 100).bytes(IoDirection.WRITE, 409_600);
+        writer.commit();
+        return frame;
+    }
+
+    private Path file(String suffix) {
+        return ServerMailboxes.file(dir, name, suffix);
+    }
+
+    /**
+     * The database manager as the services see it: refuses samples of volumes it does not know (NOT_FOUND with their
+     * ids, as {@code BatchCheck} does), stores a batch once per id, registers volumes, answers other calls OK.
+     */
+    private final class PlayedDatabase {
+        final MailboxCallee callee;
+        final Set<Integer> known = new HashSet<>();
+        final Set<Long> batchIds = new HashSet<>();
+        /** The interval start of every WRITE sample stored. */
+        final List<Long> storedWindows = new ArrayList<>();
+        int refusedBatches;
+        int registrations;
+        boolean abandonNextRegistration;
+        /** Admits samples of any volume, as a database manager does until it has loaded its registry. */
+        boolean admitAll;
+        /** Registrations to answer UNAVAILABLE before one is stored. */
+        int failRegistrations;
+        long answerRegistrationsAfter;
+        final List<long[]> heldRegistrations = new ArrayList<>();
+        final List<List<Integer>> heldVolumes = new ArrayList<>();
+
+        PlayedDatabase(MailboxCallee callee) {
+            this.callee = callee;
+        }
+
+        void serve(long now) {
+            callee.poll(this::onRequest, 64);
+            if (now >= answerRegistrationsAfter) {
+                for (int i = 0; i < heldRegistrations.size(); i++) {
+                    known.addAll(heldVolumes.get(i));
+                    callee.complete(heldRegistrations.get(i)[0], CallStatus.OK,
+                            ParamWriter.of("{\"stored\": 1}".getBytes(StandardCharsets.UTF_8)));
+                }
+                heldRegistrations.clear();
+                heldVolumes.clear();
+            }
+        }
+
+        private void onRequest(MailboxCallee.Request request) {
+            if (request.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
+                SampleBatchFlyweight batch = new SampleBatchFlyweight()
+                        .wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                for (int i = 0; i < batch.count(); i++) {
+                    int volumeId = batch.sample(i).volumeId();
+                    if (!admitAll && !known.contains(volumeId)) {
+                        refusedBatches++;
+                        request.reply(CallStatus.NOT_FOUND, ParamWriter.of(("{\"type\": \"NOT_FOUND\", \"detail\": "
+                                + "\"samples of volumes nobody registered\", \"volumeIds\": [" + volumeId + "]}")
+                                .getBytes(StandardCharsets.UTF_8)));
+                        return;
+                    }
+                }
+                if (batchIds.add(batch.batchId())) {
+                    for (int i = 0; i < batch.count(); i++) {
+                        if (batch.sample(i).direction() == IoDirection.WRITE) {
+                            storedWindows.add(batch.intervalStartMillis());
+                        }
+                    }
+                }
+                request.reply(CallStatus.OK, ParamWriter.EMPTY);
+                return;
+            }
+            JsonNode call;
+            try {
+                call = json.readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            if (!call.path("op").asText().equals("volumes.upsert")) {
+                request.reply(CallStatus.OK, ParamWriter.of("{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));
+                return;
+            }
+            List<Integer> volumes = new ArrayList<>();
+            call.path("items").forEach(item -> volumes.add(item.path("volumeId").asInt()));
+            registrations++;
+            if (abandonNextRegistration) {
+                abandonNextRegistration = false;
+                request.reply(MailboxStatus.ABANDONED, ParamWriter.EMPTY);
+                return;
+            }
+            if (failRegistrations > 0) {
+                failRegistrations--;
+                request.reply(CallStatus.UNAVAILABLE, ParamWriter.of(
+                        "{\"type\": \"unavailable\", \"detail\": \"busy\"}".getBytes(StandardCharsets.UTF_8)));
+                return;
+            }
+            if (clock.epochMillis() >= answerRegistrationsAfter) {
+                known.addAll(volumes);
+                request.reply(CallStatus.OK, ParamWriter.of("{\"stored\": 1}".getBytes(StandardCharsets.UTF_8)));
+                return;
+            }
+            heldRegistrations.add(new long[] {request.defer()});
+            heldVolumes.add(volumes);
+        }
+    }
+}
