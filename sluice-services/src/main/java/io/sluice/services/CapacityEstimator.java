@@ -70,6 +70,11 @@ final class CapacityEstimator {
      * by latency alone, and a neighbour's jitter can fail the follow test at any load.
      */
     private double overshotAt;
+    /**
+     * The latency at {@link #overshotAt}, as a share of the objectives (pressure times the aim then): once the
+     * aim has risen past it, that load did not overshoot the aim in force and bounds nothing.
+     */
+    private double overshotLatency;
     /** What the backend delivered last interval. */
     private double lastDelivered;
 
@@ -91,9 +96,11 @@ final class CapacityEstimator {
      * @param pressure its latency divided by the congestion threshold (above 1: congested); 0 when
      *                 nothing was measured
      * @param raised IOPS by which the limits of volumes held back at them were raised last interval
-     * @param aimed the pressure is measured against latency objectives: a threshold to run close to
+     * @param aim when the pressure is measured against latency objectives (a threshold to run close to), the
+     *            share of the objectives aimed at ({@link ObjectiveAim}); 0 for a congestion threshold
      */
-    void update(double delivered, double idleReserved, double pressure, double raised, boolean aimed) {
+    void update(double delivered, double idleReserved, double pressure, double raised, double aim) {
+        boolean aimed = aim > 0;
         double before = lastDelivered;
         lastDelivered = delivered;
         if (pressure <= 0) {
@@ -107,6 +114,7 @@ final class CapacityEstimator {
             }
             if (previous <= 1) {
                 overshotAt = delivered;
+                overshotLatency = pressure * aim;
             }
             if (pressure < CLEARING * previous) {
                 return;
@@ -133,7 +141,7 @@ final class CapacityEstimator {
             }
             estimate = Math.max(estimate, grown);
         } else if (aimed && pressure < UPPER_BAND && delivered + idleReserved >= PLATEAU_BUSY_SHARE * estimate
-                && (overshotAt == 0 || delivered < PLATEAU_BUSY_SHARE * overshotAt)) {
+                && (overshotAt == 0 || overshotLatency <= aim || delivered < PLATEAU_BUSY_SHARE * overshotAt)) {
             estimate *= PLATEAU_GROWTH;
         }
     }
