@@ -25,7 +25,11 @@ package io.sluice.services;
  * a raise must be followed: when limits that held volumes back were raised last interval and the backend
  * then delivered less than {@link #FOLLOW_SHARE} of the raise more, the capacity handed out was not there
  * (what one volume gained, another lost); the backend is saturated at what it delivered: the raise is
- * taken back (down to that delivery at most) and the estimate plateaus there, as after congestion.
+ * taken back (down to that delivery at most) and the estimate plateaus there, as after congestion. Unless
+ * the latency fell that interval: a saturated backend that shares itself out does not get faster when a
+ * raise takes from one volume what it gives another (a queue grows, or the loser's closed-loop client waits
+ * longer per I/O), but one whose load fell does, so a neighbour's demand falling (a flood that stops,
+ * a steady volume's jitter) is not read as saturation.
  */
 final class CapacityEstimator {
     /** Below this share of the threshold a busy backend is believed to have room. */
@@ -123,7 +127,7 @@ final class CapacityEstimator {
             estimate = Math.max(floorIops, Math.max(estimate * MAX_CUT, cut));
             return;
         }
-        if (raised > 0 && delivered < before + FOLLOW_SHARE * raised) {
+        if (raised > 0 && delivered < before + FOLLOW_SHARE * raised && pressure >= previous) {
             congestedAt = Math.max(delivered, before);
             // Takes back the raise, no more: a backend that delivered less for other reasons (a volume's
             // load fell) must not ratchet the estimate down raise after raise.

@@ -118,6 +118,22 @@ class ControlPartsTest {
     }
 
     @Test
+    void aRaiseTheDeliveryDidNotFollowIsSaturationOnlyIfTheLatencyDidNotFall() {
+        CapacityEstimator fell = new CapacityEstimator(10_000);
+        CapacityEstimator rose = new CapacityEstimator(10_000);
+        for (CapacityEstimator estimator : new CapacityEstimator[] {fell, rose}) {
+            estimator.update(6_000, 0, 0.9, 0, ObjectiveAim.WIDEST);
+        }
+        assertThat(fell.estimate()).as("in the band, not busy: hold").isCloseTo(10_000, within(1.0));
+        // 400 IOPS of raises, and the backend delivered 200 less instead of 300 more.
+        fell.update(5_800, 0, 0.85, 400, ObjectiveAim.WIDEST);
+        rose.update(5_800, 0, 0.92, 400, ObjectiveAim.WIDEST);
+        assertThat(fell.estimate()).as("the latency fell: a neighbour's load fell, nothing was taken from anyone")
+                .isCloseTo(10_000, within(1.0));
+        assertThat(rose.estimate()).as("the latency held or rose: saturated, the raise is taken back").isCloseTo(9_600, within(1.0));
+    }
+
+    @Test
     void congestionThatIsClearingDoesNotCutAgain() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
         estimator.update(10_000, 0, 8.0, 0, 0);
