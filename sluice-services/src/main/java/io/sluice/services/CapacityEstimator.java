@@ -25,7 +25,11 @@ package io.sluice.services;
  * a raise must be followed: when limits that held volumes back were raised last interval and the backend
  * then delivered less than {@link #FOLLOW_SHARE} of the raise more, the capacity handed out was not there
  * (what one volume gained, another lost); the backend is saturated at what it delivered: the raise is
- * taken back (down to that delivery at most) and the estimate plateaus there, as after congestion.
+ * taken back (down to that delivery at most) and the estimate plateaus there, as after congestion. Unless
+ * the latency fell that interval: a saturated backend that shares itself out does not get faster when a
+ * raise takes from one volume what it gives another (a queue grows, or the loser's closed-loop client waits
+ * longer per I/O), but one whose load fell does, so a neighbour's demand falling (a flood that stops,
+ * a steady volume's jitter) is not read as saturation.
  */
 final class CapacityEstimator {
     /** Below this share of the threshold a busy backend is believed to have room. */
@@ -70,6 +74,11 @@ final class CapacityEstimator {
      * by latency alone, and a neighbour's jitter can fail the follow test at any load.
      */
     private double overshotAt;
+    /**
+     * The latency at {@link #overshotAt}, as a share of the objectives (pressure times the aim then): once the
+     * aim has risen past it, that load did not overshoot the aim in force and bounds nothing.
+     */
+    private double overshotLatency;
     /** What the backend delivered last interval. */
     private double lastDelivered;
 
@@ -91,9 +100,11 @@ final class CapacityEstimator {
      * @param pressure its latency divided by the congestion threshold (above 1: congested); 0 when
      *                 nothing was measured
      * @param raised IOPS by which the limits of volumes held back at them were raised last interval
-     * @param aimed the pressure is measured against latency objectives: a threshold to run close to
+     * @param aim when the pressure is measured against latency objectives (a threshold to run close to), the
+     *            share of the objectives aimed at ({@link ObjectiveAim}); 0 for a congestion threshold
      */
-    void update(double delivered, double idleReserved, double pressure, double raised, boolean aimed) {
+    void update(double delivered, double idleReserved, double pressure, double raised, double aim) {
+        boolean aimed = aim > 0;
         double before = lastDelivered;
         lastDelivered = delivered;
         if (pressure <= 0) {
@@ -107,6 +118,7 @@ final class CapacityEstimator {
             }
             if (previous <= 1) {
                 overshotAt = delivered;
+                overshotLatency = pressure * aim;
             }
             if (pressure < CLEARING * previous) {
                 return;
@@ -115,7 +127,7 @@ final class CapacityEstimator {
             estimate = Math.max(floorIops, Math.max(estimate * MAX_CUT, cut));
             return;
         }
-        if (raised > 0 && delivered < before + FOLLOW_SHARE * raised) {
+        if (raised > 0 && delivered < before + FOLLOW_SHARE * raised && pressure >= previous) {
             congestedAt = Math.max(delivered, before);
             // Takes back the raise, no more: a backend that delivered less for other reasons (a volume's
             // load fell) must not ratchet the estimate down raise after raise.
@@ -133,7 +145,7 @@ final class CapacityEstimator {
             }
             estimate = Math.max(estimate, grown);
         } else if (aimed && pressure < UPPER_BAND && delivered + idleReserved >= PLATEAU_BUSY_SHARE * estimate
-                && (overshotAt == 0 || delivered < PLATEAU_BUSY_SHARE * overshotAt)) {
+                && (overshotAt == 0 || overshotLatency <= aim || delivered < PLATEAU_BUSY_SHARE * overshotAt)) {
             estimate *= PLATEAU_GROWTH;
         }
     }

@@ -217,7 +217,12 @@ public final class ComplianceJudge implements IntervalObserver {
         return shortchanged ? Verdict.MISSED : Verdict.MET;
     }
 
-    static Verdict judgeLatency(long[] read, long[] write, LatencyObjective objective) {
+    /**
+     * The product's latency verdict on one interval's or one window's histograms: met when each direction's
+     * percentile is within its threshold, with no tolerance; not applicable when neither judged direction did
+     * I/O. Public so that benchmarks judge a window by this very rule rather than a copy of it.
+     */
+    public static Verdict judgeLatency(long[] read, long[] write, LatencyObjective objective) {
         if (!objective.isSet()) {
             return Verdict.NOT_APPLICABLE;
         }

@@ -40,8 +40,6 @@ public final class PerformanceAnalyzer implements CapacityView {
     static final double QUEUE_STEADY_SHARE = 0.05;
     /** A volume that got all it asked for is given this much room over what it used. */
     static final double HEADROOM = 1.1;
-    /** Aim this far under a latency objective, so the percentile still holds in a noisy interval. */
-    static final double TARGET_MARGIN = 0.9;
     /** A backend without latency objectives counts as congested at this multiple of its idle latency. */
     static final double DEFAULT_CONGESTION_FACTOR = 20;
     /** Fewer operations than this in an interval say too little about a percentile to act on. */
@@ -65,6 +63,7 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final IntervalObserver observer;
     private final PolicyRules rules;
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
+    private final Map<String, ObjectiveAim> aims = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
     /** The volumes of each group, as of {@link #groupsRevision}; those without gateways are skipped when used. */
@@ -328,10 +327,12 @@ public final class PerformanceAnalyzer implements CapacityView {
             idleReserved += Math.max(0, volume.policy.reservedIops() - volume.deliveredIops);
             raised += volume.raisedWhileHeld;
         }
-        double aimed = objectivePressure(on);
-        boolean hasAim = !Double.isNaN(aimed);
-        double pressure = hasAim ? aimed : congestionPressure(inventory.backend(backendId), on);
-        estimator.update(delivered, idleReserved, pressure, raised, hasAim);
+        double ratio = objectiveRatio(on);
+        boolean hasAim = !Double.isNaN(ratio);
+        ObjectiveAim aim = aims.computeIfAbsent(backendId, id -> new ObjectiveAim());
+        aim.update(ratio);
+        double pressure = hasAim ? ratio / aim.margin() : congestionPressure(inventory.backend(backendId), on);
+        estimator.update(delivered, idleReserved, pressure, raised, hasAim ? aim.margin() : 0);
         double capacity = estimator.estimate();
 
         int n = on.size();
@@ -442,11 +443,12 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * How close the backend is to its aim: the worst ratio of a measured latency percentile to its objective
-     * (less {@link #TARGET_MARGIN}) among the volumes on it that have one and did enough I/O to judge it.
-     * Above 1 is congested. NaN when no objective was judged: the backend has no aim this interval.
+     * How close the backend is to its objectives: the worst ratio of a measured latency percentile to its
+     * objective among the volumes on it that have one and did enough I/O to judge it. The backend aims a
+     * margin under it ({@link ObjectiveAim}). NaN when no objective was judged: the backend has no aim this
+     * interval.
      */
-    private static double objectivePressure(List<VolumeState> on) {
+    private static double objectiveRatio(List<VolumeState> on) {
         double pressure = Double.NaN;
         for (VolumeState volume : on) {
             LatencyObjective objective = volume.policy.latency();
@@ -458,7 +460,7 @@ public final class PerformanceAnalyzer implements CapacityView {
                 long[] histogram = direction == 0 ? volume.readLatency : volume.writeLatency;
                 if (threshold > 0 && LatencyHistogram.count(histogram) >= MIN_LATENCY_OPS) {
                     double measured = LatencyHistogram.percentileMicros(histogram, objective.percentile());
-                    double ratio = measured / (threshold * TARGET_MARGIN);
+                    double ratio = measured / threshold;
                     pressure = Double.isNaN(pressure) ? ratio : Math.max(pressure, ratio);
                 }
             }
@@ -489,16 +491,18 @@ public final class PerformanceAnalyzer implements CapacityView {
      * wanted: arrivals are what completed plus that growth (a shrinking queue, less). A queue that holds
      * steady while the limit still binds says nothing (a closed-loop client, or a full queue), so the path
      * is offered {@link #PROBE} times its limit and the allocator caps the offer at its fair share. A path
-     * the limit did not bind wanted what it got, and is given {@link #HEADROOM} over it.
+     * the limit did not bind wanted what it got, less what it drained from a queue built up earlier (a flood
+     * that stopped completes its backlog in the interval after, which is not new demand), and is given
+     * {@link #HEADROOM} over it.
      */
     static double demandOf(VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
         double seconds = sample.seconds();
         double rate = sample.normalizedOps(sizeNormalizationBytes) / seconds;
         boolean limitBound = sample.held() && currentLimit > 0 && rate >= BOUND_SHARE * currentLimit;
-        if (!limitBound) {
-            return rate * HEADROOM + 1;
-        }
         int growth = sample.queueDepth() - previousQueueDepth;
+        if (!limitBound) {
+            return Math.max(0, rate + Math.min(0, growth) / seconds) * HEADROOM + 1;
+        }
         if (Math.abs(growth) <= Math.max(1, QUEUE_STEADY_SHARE * sample.queueDepth())) {
             return Math.max(rate, currentLimit) * PROBE;
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.protocol.LatencyBuckets;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The analyzer's smaller parts: percentiles from log2 buckets, bounded steps, the capacity estimate. */
@@ -45,16 +46,16 @@ class ControlPartsTest {
     @Test
     void capacityEstimateCutsOnCongestionHoldsInTheBandAndGrowsWhenBusyAndFast() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 2.0, 0, false);
+        estimator.update(10_000, 0, 2.0, 0, 0);
         assertThat(estimator.estimate()).as("cut in proportion to the overshoot").isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 0.9, 0, false);
+        estimator.update(5_000, 0, 0.9, 0, 0);
         assertThat(estimator.estimate()).as("in the band: hold").isCloseTo(5_000, within(1.0));
-        estimator.update(2_000, 0, 0.3, 0, false);
+        estimator.update(2_000, 0, 0.3, 0, 0);
         assertThat(estimator.estimate()).as("not busy: says nothing").isCloseTo(5_000, within(1.0));
-        estimator.update(4_900, 0, 0.5, 0, false);
+        estimator.update(4_900, 0, 0.5, 0, 0);
         assertThat(estimator.estimate()).as("busy and fast: grow, boundedly").isCloseTo(5_500, within(1.0));
         for (int i = 0; i < 20; i++) {
-            estimator.update(estimator.estimate(), 0, 0.5, 0, false);
+            estimator.update(estimator.estimate(), 0, 0.5, 0, 0);
         }
         assertThat(estimator.estimate()).as("plateau below the load that congested it")
                 .isBetween(9_000.0, 9_000 * Math.pow(CapacityEstimator.PLATEAU_GROWTH, 20));
@@ -65,21 +66,21 @@ class ControlPartsTest {
         CapacityEstimator aimed = new CapacityEstimator(10_000);
         CapacityEstimator unaimed = new CapacityEstimator(10_000);
         for (CapacityEstimator estimator : new CapacityEstimator[] {aimed, unaimed}) {
-            estimator.update(7_000, 0, 1.04, 0, estimator == aimed);
+            estimator.update(7_000, 0, 1.04, 0, estimator == aimed ? ObjectiveAim.WIDEST : 0);
         }
         assertThat(aimed.estimate()).as("overshoot: cut").isCloseTo(7_000 / 1.04, within(1.0));
         double cut = aimed.estimate();
-        aimed.update(cut, 0, 0.85, 0, true);
-        unaimed.update(cut, 0, 0.85, 0, false);
+        aimed.update(cut, 0, 0.85, 0, ObjectiveAim.WIDEST);
+        unaimed.update(cut, 0, 0.85, 0, 0);
         assertThat(unaimed.estimate()).as("a congestion threshold, not an aim: hold in the band").isCloseTo(cut, within(1.0));
         assertThat(aimed.estimate()).as("in the band under an aim: creep").isCloseTo(cut * CapacityEstimator.PLATEAU_GROWTH, within(1.0));
-        aimed.update(aimed.estimate(), 0, CapacityEstimator.UPPER_BAND, 0, true);
+        aimed.update(aimed.estimate(), 0, CapacityEstimator.UPPER_BAND, 0, ObjectiveAim.WIDEST);
         assertThat(aimed.estimate()).as("close enough to the aim: hold").isCloseTo(cut * CapacityEstimator.PLATEAU_GROWTH, within(1.0));
         double held = aimed.estimate();
-        aimed.update(0.9 * held, 0, 0.85, 0, true);
+        aimed.update(0.9 * held, 0, 0.85, 0, ObjectiveAim.WIDEST);
         assertThat(aimed.estimate()).as("not busy: says nothing").isCloseTo(held, within(1.0));
         for (int i = 0; i < 20; i++) {
-            aimed.update(aimed.estimate(), 0, 0.85, 0, true);
+            aimed.update(aimed.estimate(), 0, 0.85, 0, ObjectiveAim.WIDEST);
         }
         assertThat(aimed.estimate()).as("stops short of the load that overshot")
                 .isLessThan(7_000 * CapacityEstimator.PLATEAU_BUSY_SHARE * CapacityEstimator.PLATEAU_GROWTH)
@@ -87,11 +88,57 @@ class ControlPartsTest {
     }
 
     @Test
+    void theAimComesCloserToTheObjectiveOnlyWhileTheLatencyIsSteady() {
+        Random random = new Random(7);
+        ObjectiveAim steady = new ObjectiveAim();
+        ObjectiveAim noisy = new ObjectiveAim();
+        for (int i = 0; i < ObjectiveAim.WARM_UP; i++) {
+            steady.update(0.9 * (1 + 0.005 * (2 * random.nextDouble() - 1)));
+            noisy.update(0.8 * (1 + 0.2 * (2 * random.nextDouble() - 1)));
+        }
+        assertThat(steady.margin()).as("too few intervals to trust the spread: the widest margin").isEqualTo(ObjectiveAim.WIDEST);
+        for (int i = 0; i < 50; i++) {
+            steady.update(0.9 * (1 + 0.005 * (2 * random.nextDouble() - 1)));
+            noisy.update(0.8 * (1 + 0.2 * (2 * random.nextDouble() - 1)));
+        }
+        // +-0.5% uniform is a deviation of 0.29%: three of them leave about 0.9% under the objective, past the tightest.
+        assertThat(steady.margin()).as("steady: as close as allowed").isEqualTo(ObjectiveAim.TIGHTEST);
+        assertThat(noisy.margin()).as("+-20%: the widest").isEqualTo(ObjectiveAim.WIDEST);
+        steady.update(Double.NaN);
+        steady.update(0);
+        assertThat(steady.margin()).as("an interval without a judged objective says nothing").isEqualTo(ObjectiveAim.TIGHTEST);
+        steady.update(0.9 * 1.15);
+        assertThat(steady.margin()).as("one jump of 15% widens it at once").isLessThan(0.95);
+        int back = 0;
+        while (steady.margin() < ObjectiveAim.TIGHTEST && back < 100) {
+            steady.update(0.9 * 1.15 * (1 + 0.005 * (2 * random.nextDouble() - 1)));
+            back++;
+        }
+        assertThat(back).as("intervals of steady latency until the aim is back at its closest").isBetween(10, 60);
+    }
+
+    @Test
+    void aRaiseTheDeliveryDidNotFollowIsSaturationOnlyIfTheLatencyDidNotFall() {
+        CapacityEstimator fell = new CapacityEstimator(10_000);
+        CapacityEstimator rose = new CapacityEstimator(10_000);
+        for (CapacityEstimator estimator : new CapacityEstimator[] {fell, rose}) {
+            estimator.update(6_000, 0, 0.9, 0, ObjectiveAim.WIDEST);
+        }
+        assertThat(fell.estimate()).as("in the band, not busy: hold").isCloseTo(10_000, within(1.0));
+        // 400 IOPS of raises, and the backend delivered 200 less instead of 300 more.
+        fell.update(5_800, 0, 0.85, 400, ObjectiveAim.WIDEST);
+        rose.update(5_800, 0, 0.92, 400, ObjectiveAim.WIDEST);
+        assertThat(fell.estimate()).as("the latency fell: a neighbour's load fell, nothing was taken from anyone")
+                .isCloseTo(10_000, within(1.0));
+        assertThat(rose.estimate()).as("the latency held or rose: saturated, the raise is taken back").isCloseTo(9_600, within(1.0));
+    }
+
+    @Test
     void congestionThatIsClearingDoesNotCutAgain() {
         CapacityEstimator estimator = new CapacityEstimator(10_000);
-        estimator.update(10_000, 0, 8.0, 0, false);
+        estimator.update(10_000, 0, 8.0, 0, 0);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
-        estimator.update(5_000, 0, 2.0, 0, false);
+        estimator.update(5_000, 0, 2.0, 0, 0);
         assertThat(estimator.estimate()).isCloseTo(5_000, within(1.0));
     }
 

@@ -3,6 +3,7 @@ package io.sluice.bench.control;
 import io.sluice.bench.control.ClosedLoop.Mode;
 import io.sluice.bench.control.ControlScenarios.Device;
 import io.sluice.bench.control.ControlScenarios.LatencyRun;
+import io.sluice.bench.control.ControlScenarios.Rule;
 import io.sluice.bench.control.ControlScenarios.Workload;
 import java.util.HashMap;
 import java.util.Locale;
@@ -13,8 +14,8 @@ import java.util.OptionalLong;
  * Sluice against the best an administrator could have done with one static limit on bronze, chosen in
  * hindsight: for each seed, the largest limit ({@link StaticLimitSearch}, from 1 IOPS to bronze's flood)
  * with which gold meets its objective in at least {@link #OBJECTIVE_SHARE} of its windows, which is also the
- * limit with the most throughput. Each limit tried is the same seeded run again, so the search sees the very
- * load Sluice saw. Added up over the seeds run.
+ * limit with the most throughput. Sluice and every limit tried are judged by the same {@link Rule}. Each limit
+ * tried is the same seeded run again, so the search sees the very load Sluice saw. Added up over the seeds run.
  */
 final class BestStatic {
     /** The share of gold's windows a run must meet to count as keeping gold's objective. */
@@ -23,6 +24,7 @@ final class BestStatic {
     private final Device device;
     private final Workload workload;
     private final long resolution;
+    private final Rule rule;
     private int seeds;
     private int sluiceMissed;
     private int staticInfeasible;
@@ -35,18 +37,19 @@ final class BestStatic {
     private long lowestLimit = Long.MAX_VALUE;
     private long highestLimit;
 
-    /** Searches to within {@code resolution} IOPS. */
-    BestStatic(Device device, Workload workload, long resolution) {
+    /** Searches to within {@code resolution} IOPS, judging gold's windows by {@code rule}. */
+    BestStatic(Device device, Workload workload, long resolution, Rule rule) {
         this.device = device;
         this.workload = workload;
         this.resolution = resolution;
+        this.rule = rule;
     }
 
     void run(long seed, int intervals) {
         seeds++;
         LatencyRun sluice = run(Mode.QOS, seed, intervals, 0);
         sluiceWindows += sluice.windows();
-        sluiceMet += sluice.windowsMet();
+        sluiceMet += sluice.windowsMet(rule);
         Map<Long, LatencyRun> tried = new HashMap<>();
         OptionalLong best = StaticLimitSearch.largestFeasible(1, (long) device.floodIops(), resolution,
                 limit -> keepsObjective(tried.computeIfAbsent(limit, l -> run(Mode.STATIC, seed, intervals, l))));
@@ -59,7 +62,7 @@ final class BestStatic {
         }
         LatencyRun bestRun = tried.get(best.getAsLong());
         staticWindows += bestRun.windows();
-        staticMet += bestRun.windowsMet();
+        staticMet += bestRun.windowsMet(rule);
         lowestLimit = Math.min(lowestLimit, best.getAsLong());
         highestLimit = Math.max(highestLimit, best.getAsLong());
         sluiceDelivered += sluice.deliveredDuringFlood();
@@ -71,8 +74,8 @@ final class BestStatic {
                 bronzeLimit);
     }
 
-    private static boolean keepsObjective(LatencyRun run) {
-        return run.windows() > 0 && run.windowsMet() >= OBJECTIVE_SHARE * run.windows();
+    private boolean keepsObjective(LatencyRun run) {
+        return run.windows() > 0 && run.windowsMet(rule) >= OBJECTIVE_SHARE * run.windows();
     }
 
     /** True when both Sluice and some static limit kept gold's objective in every seed: the ratio means something. */
@@ -85,10 +88,13 @@ final class BestStatic {
         return sluiceDelivered / staticDelivered;
     }
 
-    /** What the figure's key ends with: {@code _changing} for the changing workload, {@code _parallel} for the 20-server device. */
+    /**
+     * What the figure's key ends with: {@code _changing} for the changing workload, {@code _parallel} for the
+     * 20-server device, {@code _1_2x} when judged by {@link Rule#WITHIN_1_2X}.
+     */
     String keySuffix() {
         return (workload == Workload.STEADY ? "" : "_" + workload.name().toLowerCase(Locale.ROOT))
-                + (device.servers() == 1 ? "" : "_parallel");
+                + (device.servers() == 1 ? "" : "_parallel") + (rule == Rule.OBJECTIVE ? "" : "_1_2x");
     }
 
     String label() {
@@ -97,6 +103,10 @@ final class BestStatic {
 
     Workload workload() {
         return workload;
+    }
+
+    Rule rule() {
+        return rule;
     }
 
     int seeds() {

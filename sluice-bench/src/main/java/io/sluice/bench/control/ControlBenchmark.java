@@ -2,6 +2,7 @@ package io.sluice.bench.control;
 
 import io.sluice.bench.JsonLine;
 import io.sluice.bench.control.ClosedLoop.Mode;
+import io.sluice.bench.control.ControlScenarios.Rule;
 import io.sluice.bench.control.ControlScenarios.Workload;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +52,15 @@ public final class ControlBenchmark implements Callable<Integer> {
         LatencyProtection parallel = new LatencyProtection(ControlScenarios.PARALLEL);
         // The best static limit is searched to 1% of the device's capacity in a quick run, 0.1% in a full one.
         long quickOrFull = quick ? 100 : 1_000;
+        // Judged by the product's rule (the figures with targets) and, for comparison, by the 1.2x rule the
+        // benchmark used until 2026-12-07.
         List<BestStatic> bestStatic = new ArrayList<>();
+        List<BestStatic> bestStaticWithin1_2x = new ArrayList<>();
         for (Workload workload : Workload.values()) {
             for (ControlScenarios.Device device : List.of(ControlScenarios.FIFO, ControlScenarios.PARALLEL)) {
-                bestStatic.add(new BestStatic(device, workload, (long) device.capacityIops() / quickOrFull));
+                bestStatic.add(new BestStatic(device, workload, (long) device.capacityIops() / quickOrFull, Rule.OBJECTIVE));
+                bestStaticWithin1_2x.add(new BestStatic(device, workload, (long) device.capacityIops() / quickOrFull,
+                        Rule.WITHIN_1_2X));
             }
         }
         int convergence = 0;
@@ -65,6 +71,9 @@ public final class ControlBenchmark implements Callable<Integer> {
             fifo.run(seed, latencyIntervals);
             parallel.run(seed, latencyIntervals);
             for (BestStatic comparison : bestStatic) {
+                comparison.run(seed, latencyIntervals);
+            }
+            for (BestStatic comparison : bestStaticWithin1_2x) {
                 comparison.run(seed, latencyIntervals);
             }
             ControlScenarios.LatencyRun looseRun = ControlScenarios.goldNextToAFlood(ControlScenarios.FIFO, Mode.QOS, seed,
@@ -88,7 +97,8 @@ public final class ControlBenchmark implements Callable<Integer> {
 
         System.out.printf(Locale.ROOT, "control scenarios, %d seeds, simulated backend %.0f IOPS, %d us unloaded%n", seeds,
                 ControlScenarios.CAPACITY, ControlScenarios.BASE_MICROS);
-        System.out.printf(Locale.ROOT, "  gold p95 <= 1.2x 2 ms, share of %d-interval windows during a 40k-IOPS flood:%n",
+        System.out.printf(Locale.ROOT, "  gold p95 <= 2 ms as the product judges it (each direction, no tolerance), share of %d-interval "
+                + "windows during a 40k-IOPS flood:%n",
                 ControlScenarios.GOLD_LATENCY.windowIntervals());
         System.out.printf(Locale.ROOT, "    sluice %.3f (%d/%d)   no QoS %.3f   static limits %.3f%n", latencyMet,
                 fifo.windowsMet(Mode.QOS), fifo.windows(Mode.QOS), fifo.shareMet(Mode.NO_QOS), fifo.shareMet(Mode.STATIC));
@@ -108,6 +118,13 @@ public final class ControlBenchmark implements Callable<Integer> {
                 + "windows met >= %.2f; searched to %d / %d IOPS):%n", BestStatic.OBJECTIVE_SHARE,
                 (long) ControlScenarios.FIFO.capacityIops() / quickOrFull, (long) ControlScenarios.PARALLEL.capacityIops() / quickOrFull);
         for (BestStatic comparison : bestStatic) {
+            System.out.printf(Locale.ROOT, "    %-20s windows met: sluice %.3f, best static %.3f (limit %d-%d IOPS); throughput: %s%n",
+                    comparison.label() + ":", comparison.sluiceShareMet(), comparison.staticShareMet(), comparison.lowestLimit(),
+                    comparison.highestLimit(), versusBestStatic(comparison));
+        }
+        System.out.printf(Locale.ROOT, "  the same, both judged by the rule used until 2026-12-07 (p95 of reads and writes within 1.2x the "
+                + "objective):%n");
+        for (BestStatic comparison : bestStaticWithin1_2x) {
             System.out.printf(Locale.ROOT, "    %-20s windows met: sluice %.3f, best static %.3f (limit %d-%d IOPS); throughput: %s%n",
                     comparison.label() + ":", comparison.sluiceShareMet(), comparison.staticShareMet(), comparison.lowestLimit(),
                     comparison.highestLimit(), versusBestStatic(comparison));
@@ -170,6 +187,11 @@ public final class ControlBenchmark implements Callable<Integer> {
             }
             line.put("latency_windows_met_best_static" + suffix, round(comparison.staticShareMet(), 4));
             line.put("best_static_limit_min" + suffix, comparison.lowestLimit());
+            line.put("best_static_limit_max" + suffix, comparison.highestLimit());
+        }
+        for (BestStatic comparison : bestStaticWithin1_2x) {
+            String suffix = comparison.keySuffix();
+            line.put("throughput_vs_best_static" + suffix, comparison.comparable() ? round(comparison.throughputRatio(), 4) : null);
             line.put("best_static_limit_max" + suffix, comparison.highestLimit());
         }
         System.out.println(JsonLine.of(line));

@@ -3,10 +3,12 @@ package io.sluice.bench.control;
 import io.sluice.bench.control.ClosedLoop.Mode;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
+import io.sluice.services.ComplianceJudge;
 import io.sluice.services.LatencyHistogram;
 import io.sluice.services.LatencyObjective;
 import io.sluice.services.PriorityClass;
 import io.sluice.services.Sla;
+import io.sluice.services.Verdict;
 import io.sluice.sim.storage.SimulatedBackend.SimVolume;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +41,30 @@ final class ControlScenarios {
     private ControlScenarios() {
     }
 
-    /** Gold next to a bronze flood, under one regime. */
-    record LatencyRun(int windows, int windowsMet, double deliveredDuringFlood) {
+    /**
+     * Gold next to a bronze flood, under one regime: gold's windows, those met as the product judges them
+     * ({@link Rule#OBJECTIVE}) and those met by the benchmark's looser rule until 2026-12-07 ({@link Rule#WITHIN_1_2X}),
+     * and everything delivered from the flood's start.
+     */
+    record LatencyRun(int windows, int windowsMet, int windowsMetWithin1_2x, double deliveredDuringFlood) {
+        int windowsMet(Rule rule) {
+            return rule == Rule.OBJECTIVE ? windowsMet : windowsMetWithin1_2x;
+        }
+    }
+
+    /** How a window of gold's latency is judged. */
+    enum Rule {
+        /**
+         * The objective as the product judges it ({@link ComplianceJudge#judgeLatency}): each direction's p95
+         * within its threshold, no tolerance. A window in which gold completed nothing is missed: it wanted I/O
+         * and got none (the product does not judge such a window).
+         */
+        OBJECTIVE,
+        /**
+         * The benchmark's rule until 2026-12-07, kept to show what it flattered: the p95 of reads and writes
+         * together within 1.2x the read threshold. The best static limit used all of that 20%.
+         */
+        WITHIN_1_2X
     }
 
     /** A simulated device: its capacity, unloaded latency and how many requests it serves at once. */
@@ -54,7 +78,7 @@ final class ControlScenarios {
     /**
      * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the {@link #FIFO} backend with
      * bronze, which floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from
-     * the histograms its gateway reported, is within 1.2x the objective. Under STATIC bronze is limited once
+     * the histograms its gateway reported, is within the objective as the product judges it ({@link Rule#OBJECTIVE}). Under STATIC bronze is limited once
      * to what the nominal capacity leaves after gold's reservation, as an administrator would set a
      * throttle group.
      */
@@ -86,8 +110,10 @@ final class ControlScenarios {
                 .latency(objective).build());
         loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
         loop.staticLimit(2, 12, bronzeLimit);
-        long[] window = new long[LatencyBuckets.COUNT];
-        int[] counts = new int[2];
+        long[] read = new long[LatencyBuckets.COUNT];
+        long[] write = new long[LatencyBuckets.COUNT];
+        long[] both = new long[LatencyBuckets.COUNT];
+        int[] counts = new int[3];
         // Gold has one gateway, so exactly one report an interval carries it: the window closes on that one.
         loop.watchReports((interval, stats) -> {
             if (interval < FLOOD_STARTS) {
@@ -97,16 +123,20 @@ final class ControlScenarios {
                 if (stats.volume(i).volumeId() != 1) {
                     continue;
                 }
-                for (IoDirection direction : IoDirection.values()) {
-                    for (int b = 0; b < LatencyBuckets.COUNT; b++) {
-                        window[b] += stats.volume(i).latencyBucket(direction, b);
-                    }
+                for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                    read[b] += stats.volume(i).latencyBucket(IoDirection.READ, b);
+                    write[b] += stats.volume(i).latencyBucket(IoDirection.WRITE, b);
                 }
                 if ((interval - FLOOD_STARTS + 1) % objective.windowIntervals() == 0) {
                     counts[0]++;
-                    double p95 = LatencyHistogram.percentileMicros(window, objective.percentile());
-                    counts[1] += LatencyHistogram.count(window) > 0 && p95 <= 1.2 * objective.readMicros() ? 1 : 0;
-                    java.util.Arrays.fill(window, 0);
+                    counts[1] += ComplianceJudge.judgeLatency(read, write, objective) == Verdict.MET ? 1 : 0;
+                    java.util.Arrays.fill(both, 0);
+                    LatencyHistogram.add(both, read);
+                    LatencyHistogram.add(both, write);
+                    double p95 = LatencyHistogram.percentileMicros(both, objective.percentile());
+                    counts[2] += LatencyHistogram.count(both) > 0 && p95 <= 1.2 * objective.readMicros() ? 1 : 0;
+                    java.util.Arrays.fill(read, 0);
+                    java.util.Arrays.fill(write, 0);
                 }
             }
         });
@@ -121,7 +151,7 @@ final class ControlScenarios {
                 delivered += volume.history().get(i).delivered();
             }
         }
-        return new LatencyRun(counts[0], counts[1], delivered);
+        return new LatencyRun(counts[0], counts[1], counts[2], delivered);
     }
 
     /** What gold and bronze offer, interval by interval, in a run of a given length. */

@@ -39,7 +39,7 @@ final class LatencyProtection {
         return met[mode.ordinal()];
     }
 
-    /** The share of gold's windows within 1.2x its objective. */
+    /** The share of gold's windows within its objective, as the product judges it ({@link ControlScenarios.Rule#OBJECTIVE}). */
     double shareMet(Mode mode) {
         return (double) windowsMet(mode) / windows(mode);
     }
