@@ -84,7 +84,7 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
               At most C gateways (default 64) connect at once, from the connect until the session is open or the
               attempt failed; the others wait their turn. A failed attempt is retried after a backoff that doubles
               with each failure in a row, give or take 20%.
-              --skew H:V: H of the N gateways, every (N/H)-th from the first, serve V volumes each (not with distinct).""";
+              --skew H:V: H of the N gateways, every (N/H)-th from the first, serve V volumes each.""";
 
     public SimContext {
         if (volumeIds == null) {
@@ -122,7 +122,9 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
         if (summaryIntervalMillis <= 0) {
             throw new IllegalArgumentException("--summary-interval must be positive");
         }
-        if (volumeIds == VolumeIds.DISTINCT && (firstGatewayId + gateways - 1) * (double) volumesPerGateway > Integer.MAX_VALUE) {
+        if (volumeIds == VolumeIds.DISTINCT
+                && (firstGatewayId + gateways - 1) * (double) Math.max(volumesPerGateway, skew == null ? 0 : skew.volumes())
+                > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
         }
         if (connectsInFlight < 1) {
@@ -135,9 +137,6 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
                 || (skew.gateways() > 0 && (skew.volumes() < 1 || skew.volumes() > MAX_VOLUMES_PER_GATEWAY))) {
             throw new IllegalArgumentException("--skew wants 0.." + gateways + " heavy gateways of 1.." + MAX_VOLUMES_PER_GATEWAY
                     + " volumes: " + skew.gateways() + ":" + skew.volumes());
-        }
-        if (skew.gateways() > 0 && volumeIds == VolumeIds.DISTINCT) {
-            throw new IllegalArgumentException("--skew numbers volumes per gateway as shared or default do, not distinct");
         }
         if (faults == null || volumes == null || timings == null) {
             throw new IllegalArgumentException("faults, volumes and timings are required");
@@ -160,7 +159,9 @@ public record SimContext(InetSocketAddress monitor, int gateways, int volumesPer
 
     /** The id of volume {@code index} (0-based) of gateway {@code gatewayId}. */
     public int volumeId(long gatewayId, int index) {
-        return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
+        // With a skew every gateway gets room for the heavy ones' volumes, so distinct ids never meet.
+        int stride = Math.max(volumesPerGateway, skew.volumes());
+        return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * stride) + index + 1 : index + 1;
     }
 
     /**

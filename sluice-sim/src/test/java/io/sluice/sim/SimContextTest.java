@@ -63,8 +63,10 @@ class SimContextTest {
         InetSocketAddress monitor = new InetSocketAddress("localhost", 9);
         assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).gateways(10).skew(new SimContext.Skew(11, 5)).build())
                 .hasMessageContaining("--skew");
-        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).skew(new SimContext.Skew(1, 5))
-                .volumeIds(VolumeIds.DISTINCT).build()).hasMessageContaining("distinct");
+        SimContext distinct = SimContext.builder(monitor, TestSims.SECRET).volumesPerGateway(1).skew(new SimContext.Skew(1, 5))
+                .volumeIds(VolumeIds.DISTINCT).build();
+        assertThat(distinct.volumeId(1, 4)).as("the heavy gateway's last").isEqualTo(5);
+        assertThat(distinct.volumeId(2, 0)).as("the next gateway's first, after room for five").isEqualTo(6);
         assertThatThrownBy(() -> SimContext.parse("--monitor", "127.0.0.1:7000", "--secret-file", secret.toString(), "--skew", "20"))
                 .hasMessageContaining("HEAVY_GATEWAYS:VOLUMES");
     }
