@@ -214,13 +214,13 @@ final class InboundThread implements Runnable {
      * (reading it now, or with its reports in that thread's unposted batch), and then leaves the session alone: its
      * bytes stay in the socket and the selector shows it again. The token goes back at once unless this read left
      * reports in the batch; then when the batch is posted. So one thread reads a session at a time and a gateway's
-     * reports are posted in the order they came, whichever threads read them.
+     * reports are posted in the order they came, whichever threads read them. True if it read.
      */
-    private void serve(Session session, SelectionKey key) {
+    private boolean serve(Session session, SelectionKey key) {
         InboundThread holder = session.reader.get();
         boolean fresh = holder == null;
         if (holder != this && (!fresh || !session.reader.compareAndSet(null, this))) {
-            return;
+            return false;
         }
         reading = session;
         try {
@@ -242,6 +242,7 @@ final class InboundThread implements Runnable {
             }
             session.reader.set(null);
         }
+        return true;
     }
 
     private void forgetHeld(Session session) {
@@ -267,9 +268,8 @@ final class InboundThread implements Runnable {
         int share = busiest.ready.remaining() / 2;
         Session session;
         int shared = 0;
-        while (shared < share && (session = busiest.ready.takeLast()) != null) {
-            if (session.inSession() && session.migrateTo == null && !session.isClosed()) {
-                serve(session, null);
+        for (int taken = 0; taken < share && (session = busiest.ready.takeLast()) != null; taken++) {
+            if (session.inSession() && session.migrateTo == null && !session.isClosed() && serve(session, null)) {
                 shared++;
             }
         }

@@ -805,7 +805,8 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * One step of retiring a pair: each of its sessions in session moves to the pair with the fewest (a session still
+     * One step of retiring a pair: each of its sessions in session moves to the pair with the least load (by count:
+     * the fewest sessions) counting the moves planned in this step (a session still
      * in its handshake moves at a later step), and once no session is on it or on its way to it, its threads stop.
      * Returns true when the pair was stopped. Conductor thread only.
      */
@@ -815,11 +816,13 @@ public final class MonitorDaemon implements AutoCloseable {
             return false;
         }
         int[] planned = new int[pairs.size()];
+        double[] plannedLoad = new double[pairs.size()];
         boolean busy = false;
         for (Session session : sessions.values()) {
             if (session.pair == pair && session.migrateTo == null && session.inSession() && !session.isClosed()) {
-                ThreadPair to = leastLoaded(planned, pair);
+                ThreadPair to = context.balanceByLoad() ? lightest(plannedLoad, pair) : leastLoaded(planned, pair);
                 planned[to.index()]++;
+                plannedLoad[to.index()] += Double.isNaN(session.cost) ? averageSessionCost : session.cost;
                 session.migrateTo = to;
                 pair.inbound().release(session);
             }
@@ -844,6 +847,18 @@ public final class MonitorDaemon implements AutoCloseable {
         counters.pairsRetired.increment();
         LOG.log(System.Logger.Level.INFO, "thread pair " + pair.index() + " retired; " + pairs.size() + " pairs run");
         return true;
+    }
+
+    /** The pair, {@code skip} aside, with the least load counting the moves planned this step. */
+    private ThreadPair lightest(double[] plannedLoad, ThreadPair skip) {
+        ThreadPair best = null;
+        for (ThreadPair pair : pairs) {
+            if (pair != skip && (best == null
+                    || pair.load() + plannedLoad[pair.index()] < best.load() + plannedLoad[best.index()])) {
+                best = pair;
+            }
+        }
+        return best;
     }
 
     /** The pair, {@code skip} aside, with the fewest sessions counting the moves planned this step. */
