@@ -73,6 +73,22 @@ final class MonitorBenchmark implements Callable<Integer> {
             description = "record each Sluice monitor JVM with JFR (settings=profile) into DIR/sluice-<gateways>.jfr")
     Path monitorJfr;
 
+    @Option(names = "--skewed", description = "only the skewed fleet (" + SKEWED_GATEWAYS + " gateways, " + SKEW
+            + " heavy:volumes), balanced by load with work sharing and by count alone, twice each in turn")
+    boolean skewedOnly;
+
+    /**
+     * The skewed fleet: {@value #SKEWED_GATEWAYS} gateways, of which every hundredth (20) serves 400 volumes and the
+     * others one, so the heavy gateways bring about four fifths of a sweep's volume records. Counting sessions spreads
+     * the gateways, not the work; arriving in order, the heavy ones may well land on one pair.
+     */
+    static final int SKEWED_GATEWAYS = 2_000;
+    static final String SKEW = "20:400";
+    /** Sweeps before measuring: time for the monitor to measure its gateways' costs and rebalance (every 2 s). */
+    static final long SKEWED_WARMUP_MILLIS = 7_000;
+    /** Per run: with two runs a kind, its p99 is the third slowest of 200 sweeps, not the one slowest. */
+    static final int SKEWED_SWEEPS = 100;
+
     /** How fast the fleet arrives in {@code --tls-pair} runs: all at once, as after a monitor restart. */
     static final int BURST_RAMP_MILLIS = 2_500;
 
@@ -99,12 +115,33 @@ final class MonitorBenchmark implements Callable<Integer> {
         if (sweepPair) {
             return sweepPair(secret);
         }
+        if (skewedOnly) {
+            try {
+                Skewed skewed = skewed(secret);
+                System.out.printf(Locale.ROOT, "%nmonitor benchmark (skewed): %d gateways (%s heavy:volumes), %d sweeps each "
+                        + "after %d ms of warm-up sweeps, twice in turn, %d cores, load %s%n", SKEWED_GATEWAYS, SKEW,
+                        SKEWED_SWEEPS, SKEWED_WARMUP_MILLIS, Runtime.getRuntime().availableProcessors(), loadAverage());
+                printHeader();
+                printRow(skewed.count());
+                printRow(skewed.load());
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("benchmark", "monitor");
+                json.put("mode", "skewed");
+                skewed.into(json);
+                System.out.println();
+                System.out.println(JsonLine.of(json));
+            } finally {
+                deleteSecretAndPki(secret);
+            }
+            return 0;
+        }
         List<Integer> sizes = quick ? List.of(10_000, LARGEST) : List.of(1_000, 5_000, 10_000, LARGEST);
         int sweeps = quick ? 5 : 20;
         List<Row> rows = new ArrayList<>();
         List<Row> pair = new ArrayList<>();
         long[] throttle = null;
         double coreFraction = Double.NaN;
+        Skewed skewed;
         try {
             for (int n : sizes) {
                 for (String kind : quick && n == LARGEST ? QUICK_LARGEST_KINDS : KINDS) {
@@ -130,11 +167,73 @@ final class MonitorBenchmark implements Callable<Integer> {
             try (Peer sluice = new Peer("sluice", coreFractionGateways(), 1_000, Math.max(1_000, coreFractionGateways() / 4), secret)) {
                 coreFraction = sluice.coreFraction(quick ? 3_000 : 10_000);
             }
+            skewed = skewed(secret);
         } finally {
             deleteSecretAndPki(secret);
         }
-        print(rows, pair, throttle, coreFraction, sweeps);
+        print(rows, pair, throttle, coreFraction, sweeps, skewed);
         return 0;
+    }
+
+    /**
+     * The skewed fleet under both balancings, in turn (count, load, count, load) so a change in the machine's load
+     * weighs on both; each kind's sweeps of its two runs together.
+     */
+    private Skewed skewed(Path secret) throws Exception {
+        Map<String, List<Double>> samples = new LinkedHashMap<>();
+        Map<String, Row> last = new LinkedHashMap<>();
+        Map<String, String> balance = new LinkedHashMap<>();
+        for (int round = 0; round < 2; round++) {
+            for (String kind : List.of("sluice-count", "sluice")) {
+                try (Peer peer = new Peer(kind, SKEWED_GATEWAYS, 3_600_000, 1_000, secret, 0, 0, null,
+                        List.of("--skew", SKEW, "--volume-ids", "distinct"))) {
+                    long warmUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SKEWED_WARMUP_MILLIS);
+                    while (System.nanoTime() < warmUntil) {
+                        peer.send("SWEEP");
+                    }
+                    long cpuBefore = peer.cpuNanos();
+                    for (int i = 0; i < SKEWED_SWEEPS; i++) {
+                        long nanos = Long.parseLong(peer.send("SWEEP").split(" ")[1]);
+                        samples.computeIfAbsent(kind, k -> new ArrayList<>()).add(nanos < 0 ? 30_000.0 : nanos / 1e6);
+                    }
+                    double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / SKEWED_SWEEPS;
+                    String[] moved = peer.send("BALANCE").split(" ");
+                    balance.merge(kind, "run " + (round + 1) + ": " + moved[1] + " migrated, " + moved[2] + " shared",
+                            (a, b) -> a + "; " + b);
+                    last.put(kind, new Row(kind, SKEWED_GATEWAYS, 0, 0, cpuMs,
+                            Integer.parseInt(peer.send("THREADS").split(" ")[1]), peer.rssMb(), peer.connectNanos / 1e9,
+                            peer.connectCpuNanos / 1e6 / SKEWED_GATEWAYS, "", loadAverage1m(), ""));
+                }
+                System.err.println("  skewed " + kind + " run " + (round + 1) + " done, load " + loadAverage());
+            }
+        }
+        return new Skewed(summarise(last.get("sluice-count"), samples.get("sluice-count"), balance.get("sluice-count")),
+                summarise(last.get("sluice"), samples.get("sluice"), balance.get("sluice")),
+                percentile(samples.get("sluice-count"), 0.9), percentile(samples.get("sluice"), 0.9));
+    }
+
+    private static double percentile(List<Double> samples, double p) {
+        double[] ms = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return ms[(int) Math.ceil(ms.length * p) - 1];
+    }
+
+    private static Row summarise(Row row, List<Double> samples, String balance) {
+        return new Row(row.kind(), row.gateways(), percentile(samples, 0.5), percentile(samples, 0.99),
+                row.cpuMsPerSweep(), row.threads(), row.rssMb(), row.connectSeconds(), row.connectCpuMsPerGateway(), "",
+                row.load(), balance);
+    }
+
+    /** The skewed fleet's two rows, balanced by count alone and by load with work sharing, and their 90th percentiles. */
+    record Skewed(Row count, Row load, double countP90Ms, double loadP90Ms) {
+        void into(Map<String, Object> json) {
+            json.put("skewed_gateways", SKEWED_GATEWAYS);
+            json.put("skewed_heavy", SKEW);
+            json.put("skewed_sweep_p50_ms", round(load.p50Ms()));
+            json.put("skewed_sweep_p99_ms", round(load.p99Ms()));
+            json.put("skewed_sweep_p50_vs_count_balanced", round(load.p50Ms() / count.p50Ms()));
+            json.put("skewed_sweep_p90_vs_count_balanced", round(loadP90Ms / countP90Ms));
+            json.put("skewed_sweep_p99_vs_count_balanced", round(load.p99Ms() / count.p99Ms()));
+        }
     }
 
     private static void deleteSecretAndPki(Path secret) throws IOException {
@@ -243,7 +342,7 @@ final class MonitorBenchmark implements Callable<Integer> {
 
     private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
         Path jfr = monitorJfr != null && kind.startsWith("sluice") ? monitorJfr.resolve(kind + "-" + n + ".jfr") : null;
-        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight, jfr)) {
+        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight, jfr, List.of())) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -286,15 +385,16 @@ final class MonitorBenchmark implements Callable<Integer> {
         final long connectCpuNanos;
 
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret) throws Exception {
-            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0, null);
+            this(kind, gateways, pollIntervalMillis, rampUpMillis, secret, 0, 0, null, List.of());
         }
 
         /**
          * {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults;
-         * {@code jfr}: where the monitor JVM records a JFR profile, or null for none.
+         * {@code jfr}: where the monitor JVM records a JFR profile, or null for none; {@code simOptions}: more options for
+         * the simulator (a skewed fleet).
          */
         Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret, int handshakeBound,
-             int connectsInFlight, Path jfr) throws Exception {
+             int connectsInFlight, Path jfr, List<String> simOptions) throws Exception {
             // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
             Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
             boolean tls = kind.equals("sluice-tls");
@@ -326,6 +426,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                 if (connectsInFlight > 0) {
                     simArgs.addAll(List.of("--connects-in-flight", Integer.toString(connectsInFlight)));
                 }
+                simArgs.addAll(simOptions);
                 long simStart = System.nanoTime();
                 simProcess = java(List.of(), "io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -358,6 +459,11 @@ final class MonitorBenchmark implements Callable<Integer> {
         String send(String command) throws IOException {
             in.println(command);
             String answer = out.readLine();
+            // The monitor JVM logs to the same standard output (logfmt lines): passed on, not taken for the answer.
+            while (answer != null && answer.startsWith("ts=")) {
+                System.err.println("  monitor: " + answer);
+                answer = out.readLine();
+            }
             if (answer == null) {
                 throw new IOException("monitor exited during " + command);
             }
@@ -426,7 +532,7 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
     }
 
-    private void print(List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps) {
+    private void print(List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps, Skewed skewed) {
         System.out.printf(Locale.ROOT, "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
                 quick ? "quick" : "full", sweeps, Runtime.getRuntime().availableProcessors());
         printHeader();
@@ -437,6 +543,9 @@ final class MonitorBenchmark implements Callable<Integer> {
         for (Row r : pair) {
             printRow(r);
         }
+        System.out.printf(Locale.ROOT, "skewed fleet (%s heavy:volumes), balanced by count alone, then by load with work sharing:%n", SKEW);
+        printRow(skewed.count());
+        printRow(skewed.load());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "monitor");
         json.put("mode", quick ? "quick" : "full");
@@ -468,6 +577,7 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("daemon_core_fraction_measured", round(coreFraction));
         json.put("throttle_p50_ms_10k", round(throttle[0] / 1e6));
         json.put("throttle_p99_ms_10k", round(throttle[1] / 1e6));
+        skewed.into(json);
         System.out.println();
         System.out.println(JsonLine.of(json));
     }

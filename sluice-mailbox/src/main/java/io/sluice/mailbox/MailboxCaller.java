@@ -320,11 +320,22 @@ public final class MailboxCaller implements AutoCloseable {
      * has stopped taking (or fallen behind) shows here. Scans the slots once, allocating nothing.
      */
     public int untaken() {
+        return untaken(mailbox, callerIndex, callerIndex + 1);
+    }
+
+    /**
+     * How many calls of the caller indexes {@code from} (inclusive) to {@code to} (exclusive) wait in {@code mailbox}
+     * with no callee having taken them, as {@link #untaken()} for several callers of one role in one scan.
+     */
+    public static int untaken(Mailbox mailbox, int from, int to) {
+        SharedMemory memory = mailbox.memory();
         int count = 0;
         for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
-            if (mailbox.state(slot) == SlotState.POSTED
-                    && memory.getInt(mailbox.slotOffset(slot) + SLOT_CALLER_INDEX_OFFSET) == callerIndex) {
-                count++;
+            if (mailbox.state(slot) == SlotState.POSTED) {
+                int index = memory.getInt(mailbox.slotOffset(slot) + SLOT_CALLER_INDEX_OFFSET);
+                if (index >= from && index < to) {
+                    count++;
+                }
             }
         }
         return count;

@@ -69,12 +69,13 @@ public final class MailboxClient implements AutoCloseable {
     /**
      * A client for a tool ({@code sluice status}, the demo's reporter): the first caller index from
      * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once
-     * and none takes a role's fixed index. Replies to calls an earlier tool left on that index are released:
+     * and none takes a role's fixed index (tools stay below {@link ServerMailboxes#CALLER_TOOLS_END}). Replies to calls an earlier tool left on that index are released:
      * they were another tool's questions.
      */
     public static MailboxClient attachTool(Mailbox mailbox) {
         MailboxException last = null;
-        for (int index = ServerMailboxes.CALLER_TOOLS; index < mailbox.geometry().maxCallers(); index++) {
+        int end = Math.min(mailbox.geometry().maxCallers(), ServerMailboxes.CALLER_TOOLS_END);
+        for (int index = ServerMailboxes.CALLER_TOOLS; index < end; index++) {
             try {
                 return resume(mailbox, index, "mailbox-tool-" + index, reply -> { });
             } catch (MailboxException e) {

@@ -108,10 +108,33 @@ final class InboundThread implements Runnable {
     private final ProcessingTimes processingTimes = new ProcessingTimes();
     private volatile boolean running = true;
     private final LoopWatch watch;
+    /** This pair's caller index in the services' mailbox: every post of this thread goes through it. */
+    private final ServicesLink.PairCaller services;
+    /** The sessions in session the selector found readable this turn; idle inbound threads of other pairs may take some. */
+    private final ReadySessions ready;
+    /** Sessions whose reader token this thread holds because their reports wait in {@link #batch}; given back as it posts. */
+    private final Session[] held = new Session[REPORTS_PER_BATCH + 2];
+    private int heldCount;
+    /** The session being read, whose token a post in the middle of its read keeps. */
+    private Session reading;
+    /** Incremented at every post of {@link #batch}: which batch a session's reports are in ({@link Session#fedBatch}). */
+    private long batchesPosted;
+    /** True while this thread sleeps in its selector with nothing gathered: a busy pair may wake it to share work. */
+    private volatile boolean idle;
+    /** Balancing by load (MonitorContext.balanceByLoad): work sharing on. */
+    private final boolean shareWork;
+    /**
+     * A pair with at least this many gateways ready in a turn wakes an idle inbound thread, which takes up to half of
+     * those not yet read. Fewer are not worth a wake-up and the hand-over: the owner gets through them first.
+     */
+    static final int SHARE_FROM = 8;
 
-    InboundThread(MonitorDaemon daemon, LoopWatch watch) {
+    InboundThread(MonitorDaemon daemon, LoopWatch watch, ServicesLink.PairCaller services, int maxSessions) {
         this.daemon = daemon;
         this.watch = watch;
+        this.services = services;
+        this.ready = new ReadySessions(maxSessions + 1);
+        this.shareWork = daemon.context().balanceByLoad();
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
         this.dropped = daemon::reportDropped;
         this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(daemon.context().pollIntervalMillis() / 2, MAX_REPORT_WAIT_MILLIS));
@@ -138,29 +161,137 @@ final class InboundThread implements Runnable {
         while (running) {
             watch.turn();
             waitUntilNanos = System.nanoTime() + reportWaitNanos;
+            // This pair's calls the services answered: their slots go back to the mailbox.
+            services.drain();
             registerPending();
+            int selected;
             try {
-                awaitReadable();
+                selected = awaitReadable();
             } catch (IOException e) {
                 throw new UncheckedIOException("inbound selector failed", e);
             }
-            Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-            while (keys.hasNext()) {
-                SelectionKey key = keys.next();
-                keys.remove();
-                if (key.isValid()) {
-                    Session session = (Session) key.attachment();
-                    try {
-                        read(session, key);
-                    } catch (RuntimeException e) {
-                        // A fault while serving one gateway ends that session, never this thread.
-                        daemon.closeSession(session, "internal error: " + e);
-                    }
-                }
+            int readyNow = takeSelected();
+            if (shareWork && readyNow >= SHARE_FROM) {
+                daemon.wakeIdleInbound(this);
+            }
+            Session session;
+            while ((session = ready.takeFirst()) != null) {
+                serve(session, null);
+            }
+            if (shareWork && selected == 0) {
+                shareFromBusiest();
             }
             releaseDepartures();
         }
         postReports();
+    }
+
+    /**
+     * Empties the selector's selected set: a session in its handshake is read at once (its key is needed), the sessions
+     * in session go to {@link #ready}. Returns how many went there.
+     */
+    private int takeSelected() {
+        int count = 0;
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+            SelectionKey key = keys.next();
+            keys.remove();
+            if (key.isValid()) {
+                Session session = (Session) key.attachment();
+                if (session.inSession() && count < ready.capacity()) {
+                    ready.put(count++, session);
+                } else {
+                    serve(session, key);
+                }
+            }
+        }
+        ready.publish(count);
+        return count;
+    }
+
+    /**
+     * Reads a session if this thread may: it takes the session's reader token, unless another inbound thread holds it
+     * (reading it now, or with its reports in that thread's unposted batch), and then leaves the session alone: its
+     * bytes stay in the socket and the selector shows it again. The token goes back at once unless this read left
+     * reports in the batch; then when the batch is posted. So one thread reads a session at a time and a gateway's
+     * reports are posted in the order they came, whichever threads read them. True if it read.
+     */
+    private boolean serve(Session session, SelectionKey key) {
+        InboundThread holder = session.reader.get();
+        boolean fresh = holder == null;
+        if (holder != this && (!fresh || !session.reader.compareAndSet(null, this))) {
+            return false;
+        }
+        reading = session;
+        try {
+            read(session, key);
+        } catch (RuntimeException e) {
+            // A fault while serving one gateway ends that session, never this thread.
+            daemon.closeSession(session, "internal error: " + e);
+        } finally {
+            reading = null;
+        }
+        boolean inBatch = session.fedBy == this && session.fedBatch == batchesPosted && !batch.isEmpty();
+        if (inBatch) {
+            if (fresh) {
+                held[heldCount++] = session;
+            }
+        } else {
+            if (!fresh) {
+                forgetHeld(session);
+            }
+            session.reader.set(null);
+        }
+        return true;
+    }
+
+    private void forgetHeld(Session session) {
+        for (int i = 0; i < heldCount; i++) {
+            if (held[i] == session) {
+                held[i] = held[--heldCount];
+                held[heldCount] = null;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Work sharing, when this thread's selector found nothing to read: takes up to half the sessions the busiest other
+     * pair has ready and not yet read, from the back of its list (its own thread works from the front), reads them and
+     * posts their reports before it gives their tokens back.
+     */
+    private void shareFromBusiest() {
+        InboundThread busiest = daemon.busiestInbound(this);
+        if (busiest == null) {
+            return;
+        }
+        int share = busiest.ready.remaining() / 2;
+        Session session;
+        int shared = 0;
+        for (int taken = 0; taken < share && (session = busiest.ready.takeLast()) != null; taken++) {
+            if (session.inSession() && session.migrateTo == null && !session.isClosed() && serve(session, null)) {
+                shared++;
+            }
+        }
+        if (shared > 0) {
+            daemon.counters().sessionsShared.add(shared);
+            postReports();
+        }
+    }
+
+    /** Sessions the selector found ready and no thread has taken yet. */
+    int readyRemaining() {
+        return ready.remaining();
+    }
+
+    /** Wakes this thread if it sleeps with nothing to do; true if it did. */
+    boolean wakeIfIdle() {
+        if (idle) {
+            idle = false;
+            selector.wakeup();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -171,12 +302,23 @@ final class InboundThread implements Runnable {
      * carries what a sweep's answers bring in over a millisecond, not what one turn happened to find ready. The
      * thread then does not sleep: a wake-up the short wait took (a registration, a departure) is seen next turn.
      */
-    private void awaitReadable() throws IOException {
+    private int awaitReadable() throws IOException {
         if (batch.isEmpty()) {
-            selector.select(100);
-        } else if (!batch.mayWaitAnotherTurn() || selector.select(LINGER_MILLIS) == 0) {
+            idle = true;
+            int selected = selector.select(100);
+            idle = false;
+            return selected;
+        }
+        if (!batch.mayWaitAnotherTurn()) {
+            postReports();
+            // Did not look: not idle.
+            return -1;
+        }
+        int selected = selector.select(LINGER_MILLIS);
+        if (selected == 0) {
             postReports();
         }
+        return selected;
     }
 
     private void releaseDepartures() {
@@ -250,7 +392,9 @@ final class InboundThread implements Runnable {
             // Decrypted bytes the decoder had no room for wait in the TLS channel; no selector will signal them.
             more = read > 0 && !session.isClosed() && session.tls != null && session.tls.hasBufferedInput();
         } while (more);
-        processingTimes.record(System.nanoTime() - start);
+        long took = System.nanoTime() - start;
+        processingTimes.record(took);
+        session.busyNanos.addAndGet(took);
     }
 
     /**
@@ -558,7 +702,7 @@ final class InboundThread implements Runnable {
             int count = Math.min(volumesPerAnnouncement, volumes - first);
             announcement.of(session.gatewayId, session.gatewayName, session.volumes, session.announcedIds, first, count);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
-            if (!daemon.services().post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, wait)) {
+            if (!services.post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, daemon.pairShare(), wait)) {
                 return;
             }
             first += count;
@@ -636,7 +780,7 @@ final class InboundThread implements Runnable {
     private void forward(Session session, FrameDecoder decoder, int opcode) {
         postReports();
         frameCopy.of(decoder);
-        if (daemon.services().post(opcode, session.gatewayId, frameCopy)) {
+        if (services.post(opcode, session.gatewayId, frameCopy, daemon.pairShare(), 0)) {
             daemon.counters().reportsForwarded.increment();
         } else {
             daemon.counters().reportsDropped.increment();
@@ -662,6 +806,8 @@ final class InboundThread implements Runnable {
             }
             first += count;
         } while (first < volumes);
+        session.fedBy = this;
+        session.fedBatch = batchesPosted;
     }
 
     /**
@@ -674,13 +820,30 @@ final class InboundThread implements Runnable {
         }
         batch.seal();
         long wait = Math.max(0, waitUntilNanos - System.nanoTime());
-        if (daemon.services().post(MailboxOpcodes.SERVICES_STATS_BATCH, batch.firstGatewayId(), batch, wait)) {
+        if (services.post(MailboxOpcodes.SERVICES_STATS_BATCH, batch.firstGatewayId(), batch, daemon.pairShare(), wait)) {
             daemon.counters().reportsForwarded.add(batch.framesEnded());
             daemon.counters().reportBatchesPosted.increment();
         } else {
             batch.forEachDropped(dropped);
         }
         batch.reset();
+        batchesPosted++;
+        releaseHeld();
+    }
+
+    /** The batch is out: the sessions whose reports it held may be read by any thread again (the one being read aside). */
+    private void releaseHeld() {
+        int kept = 0;
+        for (int i = 0; i < heldCount; i++) {
+            Session session = held[i];
+            held[i] = null;
+            if (session == reading) {
+                held[kept++] = session;
+            } else {
+                session.reader.set(null);
+            }
+        }
+        heldCount = kept;
     }
 
     private void protocolViolation(Session session, String what) {

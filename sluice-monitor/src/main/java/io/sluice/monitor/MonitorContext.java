@@ -41,13 +41,16 @@ import java.util.Set;
  *                             name, report for it, receive its throttles); a gateway announcing a shared name not
  *                             bound to it here or by an operator (GatewayRegistry) has that volume refused
  * @param role                 active (with its fencing epoch) or standby (naming the active): {@link MonitorRole}
+ * @param balanceByLoad        pairs balanced by the measured cost of their sessions, and idle inbound threads taking
+ *                             ready sessions from busy pairs (the default); false balances by session count alone and
+ *                             never shares work (for comparison: docs/benchmarks.md)
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role) {
+                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role, boolean balanceByLoad) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
      * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
@@ -115,8 +118,9 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         if (missLimit < 1) {
             throw new IllegalArgumentException("miss limit must be at least 1");
         }
-        if (pairs < 0) {
-            throw new IllegalArgumentException("pairs must be 0 (automatic) or more");
+        if (pairs < 0 || pairs > io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS) {
+            throw new IllegalArgumentException("pairs must be 0 (automatic) to "
+                    + io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS + ", was " + pairs);
         }
         if (maxPairs < 0) {
             throw new IllegalArgumentException("max pairs must be 0 (one per core) or more");
@@ -156,37 +160,37 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
-                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE);
+                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE, true);
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
@@ -194,29 +198,33 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, ceiling,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     /**
      * The ceiling the sizing uses: {@link #maxPairs}, or one per core when that is 0. A pair's threads never
      * block, so once every core runs one, more pairs only add context switches: on two cores a sweep of
      * 10,000 gateways took 1.38 times Netty's with five pairs and 0.89-1.05 times with two. Beyond the cores
-     * only where the operator sets the ceiling.
+     * only where the operator sets the ceiling. Never more than
+     * {@link io.sluice.mailbox.ServerMailboxes#MONITOR_PAIR_CALLERS}, the pairs with a caller index of their own in
+     * the services' mailbox.
      */
     public int pairCeiling() {
-        return maxPairs > 0 ? maxPairs : Runtime.getRuntime().availableProcessors();
+        int ceiling = maxPairs > 0 ? maxPairs : Runtime.getRuntime().availableProcessors();
+        // Each pair posts to the services under a caller index of its own, and there are this many.
+        return Math.min(ceiling, io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes, role);
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
@@ -224,7 +232,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                perGateway, clock, tls, sharedVolumes, role);
+                perGateway, clock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
@@ -232,7 +240,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, bindings, role);
+                maxVolumesPerGateway, clock, tls, bindings, role, balanceByLoad);
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
@@ -240,7 +248,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role);
+                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role, balanceByLoad);
     }
 
     /** Active with an epoch, or standby naming the active. */
@@ -248,13 +256,21 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole, balanceByLoad);
+    }
+
+    /** Balancing by measured cost with work sharing (true, the default), or by session count alone (false). */
+    public MonitorContext withBalancing(boolean byLoad) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, byLoad);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role);
+                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role, balanceByLoad);
     }
 }

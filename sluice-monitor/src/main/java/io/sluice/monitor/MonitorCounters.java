@@ -27,6 +27,10 @@ public final class MonitorCounters {
     final LongAdder slowConsumersClosed = new LongAdder();
     final LongAdder unreachableMarked = new LongAdder();
     final LongAdder sessionsMigrated = new LongAdder();
+    /** Ready sessions an idle inbound thread read for a busy pair (work sharing). */
+    final LongAdder sessionsShared = new LongAdder();
+    /** Posts a pair held back because its calls in the services' mailbox took its share of the slots. */
+    final LongAdder pairShareReached = new LongAdder();
     /** Thread pairs started by the sizing after the first ones, and pairs it stopped once they were empty. */
     final LongAdder pairsAdded = new LongAdder();
     final LongAdder pairsRetired = new LongAdder();
@@ -125,6 +129,16 @@ public final class MonitorCounters {
     /** Sessions moved from a busier thread pair to a less busy one. */
     public long sessionsMigrated() {
         return sessionsMigrated.sum();
+    }
+
+    /** Ready sessions an idle inbound thread read for a busy pair (work sharing). */
+    public long sessionsShared() {
+        return sessionsShared.sum();
+    }
+
+    /** Posts a pair held back because its calls in the services' mailbox took its share of the slots. */
+    public long pairShareReached() {
+        return pairShareReached.sum();
     }
 
     public long pairsAdded() {

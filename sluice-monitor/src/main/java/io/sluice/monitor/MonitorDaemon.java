@@ -65,6 +65,11 @@ public final class MonitorDaemon implements AutoCloseable {
     private final DesiredThrottles desiredThrottles = new DesiredThrottles(
             ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
     private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
+    /** The pairs' inbound threads, for work sharing: replaced (never changed) as pairs come and go. */
+    private volatile InboundThread[] inbounds = new InboundThread[0];
+    /** The average cost of a session at the last measure (PairBalancer), for placing gateways not measured yet. */
+    private volatile double averageSessionCost;
+    private long lastMeasureAt;
     /** The formula and its hysteresis; null when the context fixes the number of pairs. */
     private final ThreadPairSizing sizing;
     /** The pair being emptied before it stops (always the last), or null. Set and cleared by the conductor. */
@@ -115,7 +120,14 @@ public final class MonitorDaemon implements AutoCloseable {
                 VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
-        this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex());
+        // Every pair index has its caller from the start, so the calls a predecessor's pairs left are collected.
+        this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex(),
+                io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR_PAIRS, io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS,
+                counters);
+        if (services.inherited() > 0) {
+            LOG.log(System.Logger.Level.INFO, "the services'' mailbox holds " + services.inherited()
+                    + " calls of the monitor before this one: their replies are collected with this monitor''s");
+        }
         // Before any gateway is measured, the first count assumes 200 us a gateway (docs/design.md, "The monitor's thread pairs").
         this.sizing = context.pairs() > 0 ? null : new ThreadPairSizing(
                 ThreadPairSizing.Settings.defaults(context.pairCeiling()),
@@ -124,6 +136,8 @@ public final class MonitorDaemon implements AutoCloseable {
         for (int i = 0; i < initialPairs; i++) {
             pairs.add(new ThreadPair(i, this, context.maxConnections()).start());
         }
+        publishInbounds();
+        this.lastMeasureAt = clock().epochMillis();
         this.pollScheduler = new PollScheduler(this, context.pollIntervalMillis(), context.missLimit(), clock().epochMillis());
         this.conductor = conductorWatch.newThread(this::conduct);
         conductor.start();
@@ -209,6 +223,43 @@ public final class MonitorDaemon implements AutoCloseable {
 
     ThreadPair pair(int index) {
         return pairs.get(index);
+    }
+
+    /** {@code gatewayId}'s session, or null without one. */
+    Session session(long gatewayId) {
+        return sessionsByGateway.get(gatewayId);
+    }
+
+    /** How many calls one pair may have in the services' mailbox ({@link ServicesLink#share}). */
+    int pairShare() {
+        return ServicesLink.share(SERVICES_MAILBOX.slotCount(), pairs.size());
+    }
+
+    private void publishInbounds() {
+        inbounds = pairs.stream().map(ThreadPair::inbound).toArray(InboundThread[]::new);
+    }
+
+    /** Wakes one inbound thread other than {@code busy} that sleeps with nothing to do, to share the busy one's work. */
+    void wakeIdleInbound(InboundThread busy) {
+        for (InboundThread inbound : inbounds) {
+            if (inbound != busy && inbound.wakeIfIdle()) {
+                return;
+            }
+        }
+    }
+
+    /** The inbound thread other than {@code idle} with the most sessions ready and untaken (at least two), or null. */
+    InboundThread busiestInbound(InboundThread idle) {
+        InboundThread busiest = null;
+        int most = 1;
+        for (InboundThread inbound : inbounds) {
+            int remaining = inbound.readyRemaining();
+            if (inbound != idle && remaining > most) {
+                busiest = inbound;
+                most = remaining;
+            }
+        }
+        return busiest;
     }
 
     ReportSequences reportSequences() {
@@ -369,7 +420,8 @@ public final class MonitorDaemon implements AutoCloseable {
             Session session;
             ThreadPair pair;
             synchronized (pairChoice) {
-                pair = leastLoadedPair();
+                pair = context.balanceByLoad() ? placeByLoad() : leastLoadedPair();
+                pair.placedSinceMeasure++;
                 session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
                         clock().epochMillis());
                 handshaking.add(session);
@@ -402,6 +454,26 @@ public final class MonitorDaemon implements AutoCloseable {
         if (next != null) {
             startSession(next.channel(), next.source(), true);
         }
+    }
+
+    /**
+     * The pair with the least load, counting the gateways placed since the last measure at the average cost (under
+     * {@link #pairChoice}); the retiring one aside. With nothing measured, the one with the fewest sessions.
+     */
+    private ThreadPair placeByLoad() {
+        List<ThreadPair> all = pairs;
+        double[] load = new double[all.size()];
+        int[] placed = new int[all.size()];
+        int[] count = new int[all.size()];
+        int skip = -1;
+        for (int p = 0; p < load.length; p++) {
+            ThreadPair pair = all.get(p);
+            load[p] = pair.load();
+            placed[p] = pair.placedSinceMeasure;
+            count[p] = pair.sessionCount();
+            skip = pair == retiring ? p : skip;
+        }
+        return all.get(PairBalancer.place(load, placed, count, averageSessionCost, skip));
     }
 
     /** The pair with the fewest sessions, the retiring one aside. */
@@ -656,8 +728,11 @@ public final class MonitorDaemon implements AutoCloseable {
                 nextSizing = now + SIZING_INTERVAL_MILLIS;
                 closeRevokedAndExpired(now);
                 resizePairs();
+                measureLoads(now);
                 rebalance();
             }
+            // A retired pair's last calls get their slots back.
+            services.drainIdle(pairs.size());
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
@@ -739,11 +814,13 @@ public final class MonitorDaemon implements AutoCloseable {
 
     void addPair() {
         pairs.add(new ThreadPair(pairs.size(), this, context.maxConnections()).start());
+        publishInbounds();
         counters.pairsAdded.increment();
     }
 
     /**
-     * One step of retiring a pair: each of its sessions in session moves to the pair with the fewest (a session still
+     * One step of retiring a pair: each of its sessions in session moves to the pair with the least load (by count:
+     * the fewest sessions) counting the moves planned in this step (a session still
      * in its handshake moves at a later step), and once no session is on it or on its way to it, its threads stop.
      * Returns true when the pair was stopped. Conductor thread only.
      */
@@ -753,11 +830,13 @@ public final class MonitorDaemon implements AutoCloseable {
             return false;
         }
         int[] planned = new int[pairs.size()];
+        double[] plannedLoad = new double[pairs.size()];
         boolean busy = false;
         for (Session session : sessions.values()) {
             if (session.pair == pair && session.migrateTo == null && session.inSession() && !session.isClosed()) {
-                ThreadPair to = leastLoaded(planned, pair);
+                ThreadPair to = context.balanceByLoad() ? lightest(plannedLoad, pair) : leastLoaded(planned, pair);
                 planned[to.index()]++;
+                plannedLoad[to.index()] += Double.isNaN(session.cost) ? averageSessionCost : session.cost;
                 session.migrateTo = to;
                 pair.inbound().release(session);
             }
@@ -773,6 +852,7 @@ public final class MonitorDaemon implements AutoCloseable {
             pairs.remove(pair);
             retiring = null;
         }
+        publishInbounds();
         try {
             pair.close();
         } catch (InterruptedException e) {
@@ -781,6 +861,18 @@ public final class MonitorDaemon implements AutoCloseable {
         counters.pairsRetired.increment();
         LOG.log(System.Logger.Level.INFO, "thread pair " + pair.index() + " retired; " + pairs.size() + " pairs run");
         return true;
+    }
+
+    /** The pair, {@code skip} aside, with the least load counting the moves planned this step. */
+    private ThreadPair lightest(double[] plannedLoad, ThreadPair skip) {
+        ThreadPair best = null;
+        for (ThreadPair pair : pairs) {
+            if (pair != skip && (best == null
+                    || pair.load() + plannedLoad[pair.index()] < best.load() + plannedLoad[best.index()])) {
+                best = pair;
+            }
+        }
+        return best;
     }
 
     /** The pair, {@code skip} aside, with the fewest sessions counting the moves planned this step. */
@@ -796,11 +888,98 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Moves sessions from the busiest pair to the least busy one when they differ by more than a
-     * tenth of the average (and at least two), so every gateway gets an equal share of a pair's time.
-     * A retiring pair takes no part. Returns the number of moves started.
+     * Moves sessions from the busiest pair to the least busy one when they differ by more than a tenth of the
+     * average: by load (the sessions' measured costs) unless the context balances by count. Returns the number of
+     * moves started.
      */
     int rebalance() {
+        return context.balanceByLoad() ? rebalanceByLoad() : rebalanceByCount();
+    }
+
+    /**
+     * One measure of the sessions' costs (the time spent on each since the last, smoothed: PairBalancer) and the pairs'
+     * loads, which the acceptor places new gateways by. Conductor thread (or a test driving it).
+     */
+    void measureLoads(long nowMillis) {
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(nowMillis - lastMeasureAt);
+        lastMeasureAt = nowMillis;
+        List<ThreadPair> all = pairs;
+        double[] load = new double[all.size()];
+        double total = 0;
+        int measured = 0;
+        for (Session session : sessions.values()) {
+            long busy = session.busyNanos.get();
+            session.cost = PairBalancer.smoothed(session.cost, busy - session.busySeenNanos, intervalNanos);
+            session.busySeenNanos = busy;
+            if (Double.isNaN(session.cost)) {
+                // Never measured over an interval of some length: nothing known to add.
+                continue;
+            }
+            ThreadPair pair = session.migrateTo != null ? session.migrateTo : session.pair;
+            int p = all.indexOf(pair);
+            if (p >= 0) {
+                load[p] += session.cost;
+            }
+            total += session.cost;
+            measured++;
+        }
+        synchronized (pairChoice) {
+            for (int p = 0; p < load.length; p++) {
+                all.get(p).load(load[p]);
+                all.get(p).placedSinceMeasure = 0;
+            }
+            averageSessionCost = measured == 0 ? 0 : total / measured;
+        }
+    }
+
+    /**
+     * Moves the costliest sessions that fit from the pair with the most load to the one with the least, when they
+     * differ by more than a tenth of the average (PairBalancer.moves). A session not measured yet counts as the average
+     * one, and with nothing measured each counts as one: balancing by count. A retiring pair takes no part. Returns
+     * the number of moves started.
+     */
+    private int rebalanceByLoad() {
+        List<ThreadPair> all = pairs;
+        List<Session> candidates = List.copyOf(sessions.values());
+        int[] pairOf = new int[candidates.size()];
+        double[] cost = new double[candidates.size()];
+        boolean[] movable = new boolean[candidates.size()];
+        double known = 0;
+        int measured = 0;
+        for (Session session : candidates) {
+            if (!Double.isNaN(session.cost)) {
+                known += session.cost;
+                measured++;
+            }
+        }
+        double unmeasured = measured == 0 ? 1 : known / measured;
+        for (int s = 0; s < pairOf.length; s++) {
+            Session session = candidates.get(s);
+            ThreadPair pair = session.migrateTo != null ? session.migrateTo : session.pair;
+            pairOf[s] = Math.max(0, all.indexOf(pair));
+            cost[s] = measured == 0 ? 1 : Double.isNaN(session.cost) ? unmeasured : session.cost;
+            movable[s] = session.inSession() && session.migrateTo == null && !session.isClosed() && all.contains(session.pair);
+        }
+        ThreadPair retiringPair = retiring;
+        int[] moveTo = PairBalancer.moves(all.size(), retiringPair == null ? -1 : all.indexOf(retiringPair), pairOf, cost,
+                movable);
+        int moved = 0;
+        for (int s = 0; s < moveTo.length; s++) {
+            if (moveTo[s] >= 0) {
+                Session session = candidates.get(s);
+                session.migrateTo = all.get(moveTo[s]);
+                session.pair.inbound().release(session);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Moves sessions from the pair with the most sessions to the one with the fewest when they differ by more than a
+     * tenth of the average (and at least two). A retiring pair takes no part.
+     */
+    private int rebalanceByCount() {
         ThreadPair skip = retiring;
         List<ThreadPair> active = pairs.stream().filter(p -> p != skip).toList();
         if (active.size() < 2) {

@@ -109,7 +109,9 @@ final class OutboundThread implements Runnable {
                 // A fault while writing to one gateway ends that session, never this thread.
                 daemon.closeSession(session, "internal error: " + e);
             }
-            processingTimes.record(System.nanoTime() - start);
+            long took = System.nanoTime() - start;
+            processingTimes.record(took);
+            session.busyNanos.addAndGet(took);
             work++;
         }
         return work;

@@ -92,7 +92,20 @@ final class Session {
     volatile boolean volumesAnnounced;
     volatile long lastHeardAt;
 
-    // ---- inbound thread
+    // ---- inbound: the thread holding the reader token
+    /**
+     * The inbound thread that reads this session now, or whose unposted report batch holds some of its reports; null
+     * when none. Whoever reads takes it first (compare-and-set from null, or holds it already) and gives it back once
+     * the reports of its reads are posted, so one thread reads a session at a time and a gateway's reports are posted
+     * in the order it sent them, whichever thread read them (work sharing, CONCURRENCY.md). It also orders the
+     * decoder's state from one holder to the next.
+     */
+    final java.util.concurrent.atomic.AtomicReference<InboundThread> reader = new java.util.concurrent.atomic.AtomicReference<>();
+    /** The inbound thread whose batch this session's reports last went into, and which of its batches. Token holder only. */
+    InboundThread fedBy;
+    long fedBatch;
+    /** Time threads spent on this gateway (reading and decoding its frames, encoding and writing to it), nanoseconds. */
+    final AtomicLong busyNanos = new AtomicLong();
     final FrameDecoder decoder;
     final Challenge challenge = new Challenge();
 
@@ -121,6 +134,12 @@ final class Session {
      * never closes the connection before the refusal has been written too.
      */
     boolean closeWhenFlushed;
+
+    // ---- conductor: the cost measured for balancing (PairBalancer)
+    /** {@link #busyNanos} at the last measure. */
+    long busySeenNanos;
+    /** The smoothed share of a thread this gateway takes; NaN until measured over an interval. */
+    double cost = Double.NaN;
 
     // ---- poll tracking: the conductor sends, the inbound thread records answers
     volatile long lastPollSent;

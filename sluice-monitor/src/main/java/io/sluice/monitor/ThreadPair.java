@@ -3,8 +3,8 @@ package io.sluice.monitor;
 import io.sluice.common.LoopWatch;
 
 /**
- * One inbound and one outbound thread, serving a share of the gateways (docs/design.md, "The monitor's
- * thread pairs").
+ * One inbound and one outbound thread, serving a share of the gateways, and the caller index through which the
+ * inbound thread posts their reports to the SLA services (docs/design.md, "The monitor's thread pairs").
  */
 final class ThreadPair implements AutoCloseable {
     private final int index;
@@ -15,12 +15,16 @@ final class ThreadPair implements AutoCloseable {
     private final Thread inboundThread;
     private final Thread outboundThread;
     private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
+    /** The sum of its sessions' costs at the conductor's last measure (PairBalancer); read by the acceptor. */
+    private volatile double load;
+    /** Sessions placed on it since that measure, whose cost the load does not hold yet; under the daemon's pairChoice lock. */
+    int placedSinceMeasure;
 
     ThreadPair(int index, MonitorDaemon daemon, int maxSessions) {
         this.index = index;
         this.inboundWatch = new LoopWatch("monitor-in-" + index);
         this.outboundWatch = new LoopWatch("monitor-out-" + index);
-        this.inbound = new InboundThread(daemon, inboundWatch);
+        this.inbound = new InboundThread(daemon, inboundWatch, daemon.services().pairCaller(index), maxSessions);
         this.outbound = new OutboundThread(daemon, maxSessions, outboundWatch);
         this.inboundThread = inboundWatch.newThread(inbound);
         this.outboundThread = outboundWatch.newThread(outbound);
@@ -46,6 +50,14 @@ final class ThreadPair implements AutoCloseable {
 
     int sessionCount() {
         return sessions.get();
+    }
+
+    double load() {
+        return load;
+    }
+
+    void load(double measured) {
+        load = measured;
     }
 
     void added() {

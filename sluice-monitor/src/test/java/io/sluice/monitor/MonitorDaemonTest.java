@@ -9,6 +9,7 @@ import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
+import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.FrameDescriptor;
@@ -56,6 +57,9 @@ class MonitorDaemonTest {
     private final Queue<String> states = new ConcurrentLinkedQueue<>();
     private final Queue<String> announced = new ConcurrentLinkedQueue<>();
     private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
+    /** Per gateway: the report sequences the services took, and the caller indexes the reports came under. */
+    private final java.util.Map<Long, Queue<Long>> sequencesOf = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, Set<Integer>> callersOf = new java.util.concurrent.ConcurrentHashMap<>();
     /** Counted down at once unless a test plays services that have stopped taking calls. */
     private volatile java.util.concurrent.CountDownLatch servicesTakeCalls = new java.util.concurrent.CountDownLatch(0);
 
@@ -82,7 +86,12 @@ class MonitorDaemonTest {
             ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
             switch (request.opcode()) {
                 case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
-                        ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
+                        ServicesReports.forEach(request, stats -> {
+                            statsFrom.add(stats.gatewayId());
+                            sequencesOf.computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>()).add(stats.reportSequence());
+                            callersOf.computeIfAbsent(stats.gatewayId(), g -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                                    .add(request.callerIndex());
+                        });
                 case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
                         + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
                 case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
@@ -568,6 +577,8 @@ class MonitorDaemonTest {
 
     @Test
     void sessionsMoveToANewPairAndKeepBeingServed() throws Exception {
+        // The two-step move itself, by count: so the conductor's own measures cannot make the pairs unequal meanwhile.
+        restart(context.withBalancing(false));
         List<TestGateway> gateways = new java.util.ArrayList<>();
         try {
             for (long id = 1; id <= 4; id++) {
@@ -632,6 +643,179 @@ class MonitorDaemonTest {
             }
             await(() -> daemon.counters().pollsAnswered() >= answered + 8);
             assertThat(daemon.problems()).isEmpty();
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
+    void eachPairPostsItsGatewaysReportsUnderItsOwnCallerIndex() throws Exception {
+        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            // Nothing measured yet: placed by count, one on each pair.
+            assertThat(daemon.session(1).pair.index()).isNotEqualTo(daemon.session(2).pair.index());
+            for (int i = 0; i < 3; i++) {
+                one.answerPoll(0);
+                two.answerPoll(0);
+            }
+            await(() -> statsFrom.size() == 6);
+            assertThat(callersOf.get(1L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(1).pair.index());
+            assertThat(callersOf.get(2L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(2).pair.index());
+            // Gateway states come from any thread, under the monitor's own index.
+            assertThat(states).contains("1:IN_SESSION", "2:IN_SESSION");
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aRestartedMonitorCollectsTheCallsItsPairsLeftInTheServicesMailbox() throws Exception {
+        java.util.concurrent.CountDownLatch taking = new java.util.concurrent.CountDownLatch(1);
+        servicesTakeCalls = taking;
+        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+            assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            one.answerPoll(0);
+            two.answerPoll(0);
+            // Both pairs' reports wait in the services' mailbox (the services hold the first call they took).
+            await(() -> daemon.counters().reportBatchesPosted() >= 2);
+        }
+        restart(context);
+        assertThat(daemon.services().inherited()).as("calls left under the pairs' indexes").isPositive();
+        taking.countDown();
+        await(() -> statsFrom.size() == 2, 60);
+        assertThat(statsFrom).containsExactlyInAnyOrder(1L, 2L);
+        // The successor's pairs (and its conductor, for pairs not running) collected every inherited reply.
+        await(() -> daemon.services().inheritedOutstanding() == 0, 60);
+        try (Mailbox box = Mailbox.open(servicesBox)) {
+            await(() -> io.sluice.mailbox.MailboxSnapshot.take(box).slots().stream()
+                    .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS), 60);
+        }
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void anIdlePairSharesABusyPairsWorkAndEveryGatewaysReportsStayInOrder() throws Exception {
+        // A clock that stands still: no sizing step, so no rebalancing moves the sessions; all start on one pair.
+        restart(context.withClock(new io.sluice.common.ManualEpochClock(System.currentTimeMillis())).withPairs(1, 10)
+                .withApproved(java.util.stream.LongStream.rangeClosed(1, 16).boxed().collect(java.util.stream.Collectors.toSet())));
+        List<TestGateway> gateways = new java.util.ArrayList<>();
+        try {
+            for (long id = 1; id <= 16; id++) {
+                TestGateway gw = new TestGateway(daemon.address(), id);
+                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                gateways.add(gw);
+            }
+            daemon.addPair();
+            assertThat(daemon.pair(1).sessionCount()).as("the new pair has no gateway of its own").isZero();
+            // Every gateway sends reports back to back from its own thread, round after round, until the idle pair has
+            // read some of the busy pair's gateways.
+            int[] sent = new int[1];
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (daemon.counters().sessionsShared() == 0 || sent[0] < 20) {
+                assertThat(System.nanoTime()).as("no work shared within 120 s").isLessThan(deadline);
+                List<Thread> senders = new java.util.ArrayList<>();
+                for (TestGateway gw : gateways) {
+                    senders.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            for (int i = 0; i < 10; i++) {
+                                gw.answerPoll(0);
+                            }
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }));
+                }
+                for (Thread sender : senders) {
+                    sender.join();
+                }
+                sent[0] += 10;
+            }
+            int perGateway = sent[0];
+            await(() -> statsFrom.size() == 16 * perGateway, 120);
+            for (long id = 1; id <= 16; id++) {
+                // Every report once, none lost: read in the order sent, whichever thread read it.
+                assertThat(sequencesOf.get(id)).as("gateway " + id).hasSize(perGateway).doesNotHaveDuplicates()
+                        .allMatch(sequence -> sequence >= 1 && sequence <= perGateway);
+            }
+            assertThat(daemon.counters().reportsRepeated()).as("a report read after a later one").isZero();
+            assertThat(daemon.counters().reportsLost()).isZero();
+            assertThat(daemon.pair(1).sessionCount()).as("shared work moves no session").isZero();
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
+    void gatewaysArePlacedAndMovedByWhatTheyCostNotByHowManyTheyAre() throws Exception {
+        // A clock that stands still: the conductor never measures or rebalances; the test does, by hand.
+        io.sluice.common.ManualEpochClock clock = new io.sluice.common.ManualEpochClock(System.currentTimeMillis());
+        restart(context.withClock(clock).withApproved(Set.of(1L, 2L, 3L, 4L, 5L)));
+        List<TestGateway> gateways = new java.util.ArrayList<>();
+        try {
+            for (long id = 1; id <= 4; id++) {
+                TestGateway gw = new TestGateway(daemon.address(), id);
+                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                gateways.add(gw);
+            }
+            // Nothing measured: by count, two on each pair (1 and 3 on one, 2 and 4 on the other).
+            int heavyPair = daemon.session(1).pair.index();
+            assertThat(daemon.session(3).pair.index()).isEqualTo(heavyPair);
+            assertThat(daemon.session(2).pair.index()).isEqualTo(1 - heavyPair);
+            // One second in which gateway 1 took 600 ms of a thread and the others 100 ms each (the little the real
+            // reads and writes add is far below that).
+            daemon.measureLoads(clock.epochMillis());
+            daemon.session(1).busyNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(600));
+            for (long id = 2; id <= 4; id++) {
+                daemon.session(id).busyNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            clock.advance(1_000);
+            daemon.measureLoads(clock.epochMillis());
+            // 0.7 against 0.2: the light gateway that fits half the difference moves; the heavy one stays (moving it
+            // would only move the imbalance).
+            assertThat(daemon.rebalance()).isEqualTo(1);
+            await(() -> daemon.counters().sessionsMigrated() == 1);
+            assertThat(daemon.session(3).pair.index()).isEqualTo(1 - heavyPair);
+            assertThat(daemon.session(1).pair.index()).isEqualTo(heavyPair);
+            // Three gateways on one pair, one on the other, and yet the next goes to the three: they weigh less.
+            daemon.measureLoads(clock.epochMillis());
+            try (TestGateway next = new TestGateway(daemon.address(), 5)) {
+                assertThat(next.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                assertThat(daemon.session(5).pair.index()).isEqualTo(1 - heavyPair);
+            }
+            // The moved gateway is served by its new pair: its reports come under that pair's caller index.
+            gateways.get(2).answerPoll(0);
+            await(() -> callersOf.containsKey(3L));
+            assertThat(callersOf.get(3L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + 1 - heavyPair);
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
+    void balancedByCountNoWorkIsShared() throws Exception {
+        restart(context.withBalancing(false).withPairs(1, 10));
+        daemon.addPair();
+        List<TestGateway> gateways = new java.util.ArrayList<>();
+        try {
+            for (long id = 1; id <= 4; id++) {
+                TestGateway gw = new TestGateway(daemon.address(), id);
+                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+                gateways.add(gw);
+            }
+            for (int i = 0; i < 20; i++) {
+                for (TestGateway gw : gateways) {
+                    gw.answerPoll(0);
+                }
+            }
+            await(() -> statsFrom.size() == 80);
+            assertThat(daemon.counters().sessionsShared()).isZero();
         } finally {
             for (TestGateway gw : gateways) {
                 gw.close();

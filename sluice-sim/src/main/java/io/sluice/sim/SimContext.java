@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * <pre>
  *   --monitor HOST:PORT [--monitor HOST:PORT ...] --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
  *   [--enrollment-token-file F] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
- *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S]
+ *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S] [--skew H:V]
  * </pre>
  * or, in tests, from {@link #builder}.
  *
@@ -36,11 +36,29 @@ import java.nio.file.Path;
  * @param connectsInFlight   at most this many gateways are connecting at once (from the connect until the session
  *                           is open or the attempt failed), shared evenly among the loops; the others wait their
  *                           turn, so a fleet starting (or coming back) together does not stampede the monitor
+ * @param skew               a few heavy gateways in the fleet ({@link Skew}), or {@link Skew#NONE}
  */
 public record SimContext(java.util.List<InetSocketAddress> monitors, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
-                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight) {
+                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight, Skew skew) {
+    /**
+     * A skewed fleet: {@code gateways} of the fleet serve {@code volumes} volumes each instead of
+     * {@code --volumes-per-gateway}, spread evenly through it (every (n / gateways)-th gateway from the first), as a
+     * few large storage gateways among many small ones: their reports cost the monitor many times the others'.
+     */
+    public record Skew(int gateways, int volumes) {
+        public static final Skew NONE = new Skew(0, 0);
+
+        static Skew parse(String value) {
+            int colon = value.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--skew is HEAVY_GATEWAYS:VOLUMES, e.g. 20:400: " + value);
+            }
+            return new Skew((int) number("--skew", value.substring(0, colon)), (int) number("--skew", value.substring(colon + 1)));
+        }
+    }
+
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
     public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
     public static final int MAX_THREADS = 64;
@@ -54,7 +72,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
             usage: sluice sim --monitor HOST:PORT... --secret-file F [--gateways N] [--volumes-per-gateway K]
                               [--first-gateway-id ID] [--enrollment-token-file F] [--fault MODE=FRACTION,...]
                               [--duration S] [--threads T] [--seed N] [--ramp-up-ms MS] [--summary-interval S]
-                              [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C]
+                              [--volume-ids shared|distinct|default] [--pki-dir DIR] [--connects-in-flight C] [--skew H:V]
               Runs N simulated gateways (default 100) with K volumes each (default 4) against a monitor (repeat
               --monitor for a pair: each gateway tries them in turn and follows a standby to the active):
               every gateway serves the same volumes vol-1..vol-K, flagged shared (shared, the default), or
@@ -68,7 +86,8 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
               --pki-dir DIR: TLS to a monitor run with --pki-dir DIR; each gateway gets a certificate from that CA.
               At most C gateways (default 64) connect at once, from the connect until the session is open or the
               attempt failed; the others wait their turn. A failed attempt is retried after a backoff that doubles
-              with each failure in a row, give or take 20%.""";
+              with each failure in a row, give or take 20%.
+              --skew H:V: H of the N gateways, every (N/H)-th from the first, serve V volumes each.""";
 
     public SimContext {
         if (volumeIds == null) {
@@ -107,11 +126,21 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
         if (summaryIntervalMillis <= 0) {
             throw new IllegalArgumentException("--summary-interval must be positive");
         }
-        if (volumeIds == VolumeIds.DISTINCT && (firstGatewayId + gateways - 1) * (double) volumesPerGateway > Integer.MAX_VALUE) {
+        if (volumeIds == VolumeIds.DISTINCT
+                && (firstGatewayId + gateways - 1) * (double) Math.max(volumesPerGateway, skew == null ? 0 : skew.volumes())
+                > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
         }
         if (connectsInFlight < 1) {
             throw new IllegalArgumentException("--connects-in-flight must be at least 1: " + connectsInFlight);
+        }
+        if (skew == null) {
+            skew = Skew.NONE;
+        }
+        if (skew.gateways() < 0 || skew.gateways() > gateways
+                || (skew.gateways() > 0 && (skew.volumes() < 1 || skew.volumes() > MAX_VOLUMES_PER_GATEWAY))) {
+            throw new IllegalArgumentException("--skew wants 0.." + gateways + " heavy gateways of 1.." + MAX_VOLUMES_PER_GATEWAY
+                    + " volumes: " + skew.gateways() + ":" + skew.volumes());
         }
         if (faults == null || volumes == null || timings == null) {
             throw new IllegalArgumentException("faults, volumes and timings are required");
@@ -123,9 +152,20 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
         return deploymentSecret.clone();
     }
 
+    /** How many volumes gateway {@code index} (0-based) serves: {@link #volumesPerGateway}, or the skew's for a heavy one. */
+    public int volumesOf(int index) {
+        if (skew.gateways() == 0) {
+            return volumesPerGateway;
+        }
+        int stride = gateways / skew.gateways();
+        return index % stride == 0 && index / stride < skew.gateways() ? skew.volumes() : volumesPerGateway;
+    }
+
     /** The id of volume {@code index} (0-based) of gateway {@code gatewayId}. */
     public int volumeId(long gatewayId, int index) {
-        return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * volumesPerGateway) + index + 1 : index + 1;
+        // With a skew every gateway gets room for the heavy ones' volumes, so distinct ids never meet.
+        int stride = Math.max(volumesPerGateway, skew.volumes());
+        return volumeIds == VolumeIds.DISTINCT ? (int) ((gatewayId - 1) * stride) + index + 1 : index + 1;
     }
 
     /**
@@ -207,6 +247,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
                         timings.slowDelayMillis(), timings.disconnectPeriodMillis(), timings.malformedAfterPolls());
                 case "--connects-in-flight" -> builder.connectsInFlight = (int) number(name, value);
                 case "--summary-interval" -> builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
+                case "--skew" -> builder.skew = Skew.parse(value);
                 default -> throw new IllegalArgumentException("unknown option: " + name);
             }
         }
@@ -271,6 +312,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
         private long summaryIntervalMillis = 5_000;
         private VolumeIds volumeIds = VolumeIds.SHARED;
         private int connectsInFlight = DEFAULT_CONNECTS_IN_FLIGHT;
+        private Skew skew = Skew.NONE;
 
         private Builder(InetSocketAddress monitor, byte[] deploymentSecret) {
             if (monitor != null) {
@@ -349,7 +391,13 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
         public SimContext build() {
             return new SimContext(monitors, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
                     enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
-                    volumeIds, tls, connectsInFlight);
+                    volumeIds, tls, connectsInFlight, skew);
+        }
+
+        /** A few heavy gateways in the fleet (see {@link Skew}). */
+        public Builder skew(Skew heavy) {
+            this.skew = heavy;
+            return this;
         }
 
         /** At most this many gateways connecting at once (see {@link SimContext#connectsInFlight()}). */

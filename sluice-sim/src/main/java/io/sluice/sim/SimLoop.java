@@ -85,7 +85,7 @@ final class SimLoop {
         for (int n = 0; n < gateways.length; n++) {
             int index = loopIndex + n * threads;
             long id = context.firstGatewayId() + index;
-            SyntheticVolume[] volumes = new SyntheticVolume[context.volumesPerGateway()];
+            SyntheticVolume[] volumes = new SyntheticVolume[context.volumesOf(index)];
             for (int v = 0; v < volumes.length; v++) {
                 volumes[v] = new SyntheticVolume(context.volumeId(id, v), "vol-" + (v + 1), context.volumes(),
                         context.seed() * 31 + id * 4099 + v);

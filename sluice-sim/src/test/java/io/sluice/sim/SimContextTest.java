@@ -53,6 +53,26 @@ class SimContextTest {
     }
 
     @Test
+    void aSkewedFleetHasItsHeavyGatewaysSpreadEvenlyThroughIt() throws Exception {
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef-secret\n".getBytes(StandardCharsets.UTF_8));
+        SimContext context = SimContext.parse("--monitor", "127.0.0.1:7000", "--secret-file", secret.toString(),
+                "--gateways", "10", "--volumes-per-gateway", "1", "--skew", "2:50", "--volume-ids", "default");
+        assertThat(java.util.stream.IntStream.range(0, 10).map(context::volumesOf).toArray())
+                .containsExactly(50, 1, 1, 1, 1, 50, 1, 1, 1, 1);
+        assertThat(SimContext.builder(new InetSocketAddress("localhost", 9), TestSims.SECRET).build().volumesOf(7))
+                .as("no skew: every gateway the same").isEqualTo(4);
+        InetSocketAddress monitor = new InetSocketAddress("localhost", 9);
+        assertThatThrownBy(() -> SimContext.builder(monitor, TestSims.SECRET).gateways(10).skew(new SimContext.Skew(11, 5)).build())
+                .hasMessageContaining("--skew");
+        SimContext distinct = SimContext.builder(monitor, TestSims.SECRET).volumesPerGateway(1).skew(new SimContext.Skew(1, 5))
+                .volumeIds(VolumeIds.DISTINCT).build();
+        assertThat(distinct.volumeId(1, 4)).as("the heavy gateway's last").isEqualTo(5);
+        assertThat(distinct.volumeId(2, 0)).as("the next gateway's first, after room for five").isEqualTo(6);
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "127.0.0.1:7000", "--secret-file", secret.toString(), "--skew", "20"))
+                .hasMessageContaining("HEAVY_GATEWAYS:VOLUMES");
+    }
+
+    @Test
     void defaultsNeedOnlyTheMonitorAndTheSecret() {
         SimContext context = SimContext.builder(new InetSocketAddress("localhost", 9), TestSims.SECRET).build();
         assertThat(context.gateways()).isEqualTo(100);

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 /**
  * One monitor implementation in its own JVM, driven line by line over stdin by the benchmark:
  * {@code SESSIONS}, {@code SWEEP}, {@code THROTTLE count concurrent gateways}, {@code THREADS}, {@code HANDSHAKES}
- * (Sluice only: peak in progress, times at the bound, timeouts), {@code QUIT}.
- * Args: KIND (sluice, sluice-tls, platform, virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS (sluice only),
+ * (Sluice only: peak in progress, times at the bound, timeouts), {@code BALANCE} (Sluice only: sessions migrated,
+ * sessions read by another pair), {@code QUIT}.
+ * Args: KIND (sluice, sluice-count: balanced by session count alone, sluice-tls, platform, virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS (sluice only),
  * PKI_DIR (sluice-tls), HANDSHAKE_BOUND (sluice-tls, optional: 0 or absent for the monitor's default).
  */
 public final class BenchServerMain {
@@ -19,9 +20,10 @@ public final class BenchServerMain {
         byte[] secret = Files.readAllBytes(Path.of(args[1]));
         int maxGateways = Integer.parseInt(args[2]);
         SweepServer server = switch (args[0]) {
-            case "sluice" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), null, 0);
+            case "sluice" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), null, 0, true);
+            case "sluice-count" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), null, 0, false);
             case "sluice-tls" -> new SluiceSweepServer(secret, maxGateways, Long.parseLong(args[3]), Path.of(args[4]),
-                    args.length > 5 ? Integer.parseInt(args[5]) : 0);
+                    args.length > 5 ? Integer.parseInt(args[5]) : 0, true);
             case "platform" -> new ThreadPerGatewayServer(secret, false);
             case "virtual" -> new ThreadPerGatewayServer(secret, true);
             case "netty" -> new NettySweepServer(secret);
@@ -53,6 +55,7 @@ public final class BenchServerMain {
                     yield "THROTTLE " + p[0] + " " + p[1];
                 }
                 case "CALLS" -> "CALLS " + (server instanceof SluiceSweepServer s ? s.reportCalls() : "-1 -1");
+                case "BALANCE" -> "BALANCE " + (server instanceof SluiceSweepServer s ? s.balance() : "-1 -1");
                 case "HANDSHAKES" -> "HANDSHAKES " + (server instanceof SluiceSweepServer s ? s.handshakes() : "-1 -1 -1");
                 case "QUIT" -> null;
                 default -> "ERROR unknown command " + words[0];

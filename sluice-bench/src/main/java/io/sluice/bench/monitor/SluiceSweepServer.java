@@ -42,9 +42,11 @@ final class SluiceSweepServer implements SweepServer {
 
     /**
      * With {@code pkiDir} (a CA's directory) the gateway link is TLS with client certificates from that CA, at most
-     * {@code handshakeBound} handshakes in progress (0: the monitor's default).
+     * {@code handshakeBound} handshakes in progress (0: the monitor's default). {@code balanceByLoad}: the monitor's
+     * balancing by measured cost with work sharing (its default), or by session count alone, for comparison.
      */
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir, int handshakeBound) throws Exception {
+    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir, int handshakeBound,
+                      boolean balanceByLoad) throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
@@ -54,6 +56,7 @@ final class SluiceSweepServer implements SweepServer {
                 .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
+                .withBalancing(balanceByLoad)
                 .withLimits(maxGateways + 100, 1 << 20, 256 * 1024, 4 << 20)
                 // The whole fleet may arrive at once (each simulated gateway from its own loopback address): room
                 // for all of it unauthenticated.
@@ -99,6 +102,11 @@ final class SluiceSweepServer implements SweepServer {
     /** Reports handed to the services and the batch calls that carried them, since the start. */
     String reportCalls() {
         return daemon.counters().reportsForwarded() + " " + daemon.counters().reportBatchesPosted();
+    }
+
+    /** Sessions moved between pairs and sessions read by another pair's idle inbound thread, since the start. */
+    String balance() {
+        return daemon.counters().sessionsMigrated() + " " + daemon.counters().sessionsShared();
     }
 
     /** The handshake counters: the most in progress at once, times the bound stopped the acceptor, timeouts. */
