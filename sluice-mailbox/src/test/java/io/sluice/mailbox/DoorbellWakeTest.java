@@ -2,10 +2,10 @@ package io.sluice.mailbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +39,7 @@ class DoorbellWakeTest {
             MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             Thread sleeper = Thread.ofPlatform().start(() -> callee.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            awaitCondition(() -> mailbox.requestDoorbell().armed() && mailbox.requestDoorbell().waiters() == 1);
+            Await.until(30_000, () -> mailbox.requestDoorbell().armed() && mailbox.requestDoorbell().waiters() == 1);
 
             for (int i = 1; i <= 40; i++) {
                 assertThat(caller.call(TestOpcodes.ECHO, 0, i, new byte[] {1})).isPositive();
@@ -63,7 +63,7 @@ class DoorbellWakeTest {
             MailboxCallee second = MailboxCallee.attach(mailbox);
             Thread one = Thread.ofPlatform().start(() -> first.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
             Thread two = Thread.ofPlatform().start(() -> second.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            awaitCondition(() -> mailbox.requestDoorbell().waiters() == 2 && mailbox.requestDoorbell().armed());
+            Await.until(30_000, () -> mailbox.requestDoorbell().waiters() == 2 && mailbox.requestDoorbell().armed());
 
             assertThat(caller.call(TestOpcodes.ECHO, 0, 1, new byte[] {1})).isPositive();
             one.join(TimeUnit.NANOSECONDS.toMillis(GENEROUS_NANOS));
@@ -89,14 +89,6 @@ class DoorbellWakeTest {
             assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(1);
         } finally {
             Files.deleteIfExists(file);
-        }
-    }
-
-    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + GENEROUS_NANOS;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition not reached in time").isNegative();
-            Thread.sleep(5);
         }
     }
 }

@@ -19,6 +19,8 @@ import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.io.IOException;
@@ -32,7 +34,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,9 +62,8 @@ class MonitorDaemonTest {
 
     @BeforeEach
     void start() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
+        monitorBox = ShmNames.file("monitor");
+        servicesBox = ShmNames.file("services");
         context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L, 3L, 4L))
                 .withTokens(Set.of("enroll-me"))
@@ -118,12 +118,12 @@ class MonitorDaemonTest {
                 gw.expect(FrameType.POLL);
                 gw.answer();
             }
-            await(() -> statsFrom.size() >= 3);
+            Await.until(20_000, () -> statsFrom.size() >= 3);
             assertThat(statsFrom).containsOnly(1L);
             assertThat(states).contains("1:IN_SESSION");
             assertThat(daemon.counters().pollsAnswered()).isGreaterThanOrEqualTo(3);
         }
-        await(() -> states.contains("1:DISCONNECTED"));
+        Await.until(20_000, () -> states.contains("1:DISCONNECTED"));
     }
 
     @Test
@@ -137,7 +137,7 @@ class MonitorDaemonTest {
             assertThat(two.assignedIds).containsExactly(4, 5, 6);
             two.expect(FrameType.POLL);
             two.answer();
-            await(() -> announced.size() == 6 && statsFrom.contains(2L));
+            Await.until(20_000, () -> announced.size() == 6 && statsFrom.contains(2L));
             assertThat(announced).containsExactlyInAnyOrder("1:1:gw-1/vol-1", "1:2:gw-1/vol-2", "1:3:gw-1/vol-3",
                     "2:4:gw-2/vol-1", "2:5:gw-2/vol-2", "2:6:gw-2/vol-3");
             assertThat(reportBeforeAnnouncement).doesNotContain(true);
@@ -157,7 +157,7 @@ class MonitorDaemonTest {
             }
             honest.expect(FrameType.POLL);
             honest.answer();
-            await(() -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
+            Await.until(20_000, () -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
             assertThat(statsFrom).doesNotContain(2L);
             // Refused, not disconnected: a misconfigured gateway keeps its session and is polled on.
             assertThat(liar.expect(FrameType.POLL)).isEqualTo(FrameType.POLL);
@@ -176,7 +176,7 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(gw.assignedIds).hasSize(HelloDescriptor.MAX_VOLUMES).doesNotHaveDuplicates();
             // Announced in parts that fit the services' slots, every volume by name.
-            await(() -> announced.size() == HelloDescriptor.MAX_VOLUMES);
+            Await.until(20_000, () -> announced.size() == HelloDescriptor.MAX_VOLUMES);
             assertThat(announced).contains("4:" + gw.assignedIds[4095] + ":gw-4/vol-4096");
         }
     }
@@ -193,12 +193,12 @@ class MonitorDaemonTest {
             assertThat(gw.lastReason).isEqualTo(AuthReason.TOO_MANY_VOLUMES);
         }
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
-        await(() -> states.contains("3:REFUSED"));
+        Await.until(20_000, () -> states.contains("3:REFUSED"));
         assertThat(announced).noneMatch(volume -> volume.startsWith("3:"));
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 8;
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            await(() -> announced.size() == 8);
+            Await.until(20_000, () -> announced.size() == 8);
         }
         Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
         assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
@@ -226,7 +226,7 @@ class MonitorDaemonTest {
             assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
                     .isInstanceOf(java.io.IOException.class);
         }
-        await(() -> daemon.closedFor("too many volume names"));
+        Await.until(20_000, () -> daemon.closedFor("too many volume names"));
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 2;
@@ -266,7 +266,7 @@ class MonitorDaemonTest {
             assertThat(intruder.assignedIds[0]).as("an unbound gateway does not join it").isEqualTo(
                     io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
             assertThat(intruder.assignedIds[1]).as("its own volume is served").isPositive().isNotEqualTo(lun);
-            await(() -> announced.size() == 5);
+            Await.until(20_000, () -> announced.size() == 5);
             assertThat(announced).contains("1:" + lun + ":gw-1/vol-1", "2:" + lun + ":gw-2/vol-1",
                     "3:" + intruder.assignedIds[1] + ":gw-3/vol-2").noneMatch(volume -> volume.startsWith("3:" + lun + ":"));
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(1);
@@ -275,11 +275,11 @@ class MonitorDaemonTest {
             intruder.reportedVolumeId = lun;
             intruder.expect(FrameType.POLL);
             intruder.answer();
-            await(() -> daemon.counters().reportsRefused() == 1);
+            Await.until(20_000, () -> daemon.counters().reportsRefused() == 1);
             intruder.reportedVolumeId = intruder.assignedIds[1];
             intruder.expect(FrameType.POLL);
             intruder.answer();
-            await(() -> statsFrom.contains(3L));
+            Await.until(20_000, () -> statsFrom.contains(3L));
         }
         Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
         assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
@@ -291,7 +291,7 @@ class MonitorDaemonTest {
         // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
         try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(io.sluice.sim.SimContext.builder(daemon.address(), SECRET)
                 .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
-            await(() -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
+            Await.until(20_000, () -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
             assertThat(daemon.counters().reportsRefused()).as("its reports name no refused volume").isZero();
             assertThat(announced).noneMatch(volume -> volume.startsWith("4:"));
@@ -360,7 +360,7 @@ class MonitorDaemonTest {
         assertThat(daemon.problems()).isEmpty();
         // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.
         daemon.pair(1).inbound().closeSelector();
-        await(() -> !daemon.problems().isEmpty());
+        Await.until(20_000, () -> !daemon.problems().isEmpty());
         assertThat(daemon.problems()).singleElement().asString().startsWith("monitor-in-1 stopped")
                 .contains("ClosedSelectorException");
     }
@@ -523,7 +523,7 @@ class MonitorDaemonTest {
                 good.expect(FrameType.POLL);
                 good.answer();
             }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 3);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 3);
         }
     }
 
@@ -544,7 +544,7 @@ class MonitorDaemonTest {
                     // the test closed the gateway
                 }
             });
-            await(() -> states.contains("1:UNREACHABLE"));
+            Await.until(20_000, () -> states.contains("1:UNREACHABLE"));
             assertThat(states).doesNotContain("2:UNREACHABLE");
             chatty.close();
             answering.join(5_000);
@@ -578,7 +578,7 @@ class MonitorDaemonTest {
             // Two pairs share four sessions; a third pair starts empty.
             daemon.addPair();
             assertThat(daemon.rebalance()).isEqualTo(1);
-            await(() -> daemon.counters().sessionsMigrated() == 1);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
                 for (int i = 0; i < 3; i++) {
@@ -586,7 +586,7 @@ class MonitorDaemonTest {
                     gw.answer();
                 }
             }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 12);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 12);
             var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
                     throttleFrame(1, 100, 1));
             gateways.get(0).expect(FrameType.THROTTLE_SET);
@@ -613,11 +613,11 @@ class MonitorDaemonTest {
             daemon.resizeTo(3);
             assertThat(daemon.pairCount()).isEqualTo(3);
             assertThat(daemon.rebalance()).isEqualTo(1);
-            await(() -> daemon.counters().sessionsMigrated() == 1);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             assertThat(daemon.pair(2).sessionCount()).isEqualTo(1);
             // Shrink: the third pair gives its session back and stops; nobody new lands on it meanwhile.
             daemon.resizeTo(2);
-            await(daemon::retireStep);
+            Await.until(20_000, daemon::retireStep);
             assertThat(daemon.pairCount()).isEqualTo(2);
             assertThat(daemon.counters().pairsRetired()).isEqualTo(1);
             assertThat(daemon.counters().sessionsMigrated()).isEqualTo(2);
@@ -630,7 +630,7 @@ class MonitorDaemonTest {
                     gw.answer();
                 }
             }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 8);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 8);
             assertThat(daemon.problems()).isEmpty();
         } finally {
             for (TestGateway gw : gateways) {
@@ -647,7 +647,7 @@ class MonitorDaemonTest {
                 gw.expect(FrameType.POLL);
                 gw.answer();
             }
-            await(() -> statsFrom.size() == 3);
+            Await.until(20_000, () -> statsFrom.size() == 3);
         }
         try (TestGateway again = new TestGateway(daemon.address(), 1)) {
             assertThat(again.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -655,7 +655,7 @@ class MonitorDaemonTest {
             again.answerPoll(0);
             again.reports = 10;
             again.answerPoll(0);
-            await(() -> statsFrom.size() == 4);
+            Await.until(20_000, () -> statsFrom.size() == 4);
             assertThat(daemon.counters().reportsRepeated()).isEqualTo(1);
             assertThat(daemon.counters().reportsLost()).isEqualTo(7);
         }
@@ -688,13 +688,13 @@ class MonitorDaemonTest {
                 sent++;
             }
             // Reports through a loaded machine's mailbox: bounds for progress, not for speed.
-            await(() -> counters.sweepsSkippedServicesBehind() > 0, 120);
+            Await.until(120_000, () -> counters.sweepsSkippedServicesBehind() > 0);
             assertThat(counters.reportBatchesPosted()).isPositive().isLessThanOrEqualTo(sent);
 
             // The services catch up: every report reaches them, each once, and the polls resume.
             behind.countDown();
             int reports = sent;
-            await(() -> statsFrom.size() >= reports, 120);
+            Await.until(120_000, () -> statsFrom.size() >= reports);
             assertThat(statsFrom).hasSize(reports);
             gw.expect(FrameType.POLL);
             assertThat(counters.reportsDropped()).isZero();
@@ -710,19 +710,4 @@ class MonitorDaemonTest {
         writer.commit();
         return buffer.array();
     }
-
-    static void await(BooleanSupplier condition) throws InterruptedException {
-        await(condition, 20);
-    }
-
-    static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(5);
-        }
-    }
-
 }

@@ -8,6 +8,7 @@ import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.ShmNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** A report posted while the services' mailbox is full waits (bounded) for a slot rather than being lost. */
 class ServicesLinkTest {
-    private final Path file = Path.of("/dev/shm", "sluice-link-" + ProcessHandle.current().pid() + "-services");
+    private final Path file = ShmNames.file("link-services");
     private final Mailbox mailbox = Mailbox.create(file, new MailboxGeometry(2, 1024, 4, 2));
     private final MailboxCallee services = MailboxCallee.attach(mailbox);
     private final ServicesLink link = new ServicesLink(mailbox, 1);

@@ -17,6 +17,7 @@ import io.sluice.mailbox.SlotInfo;
 import io.sluice.mailbox.SlotState;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,19 +62,19 @@ class SupervisorResumeTest {
              Mailbox db = Mailbox.open(dbBox)) {
             supervisor.start();
             // No database manager yet: the services' startup load waits in its mailbox.
-            await(() -> !callsOfServices(db).isEmpty());
+            Await.until(90_000, () -> !callsOfServices(db).isEmpty());
             long pid = supervisor.status().getFirst().pid();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-            await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            Await.until(90_000, () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
             int left = callsOfServices(db).size();
             assertThat(left).isPositive();
 
-            await(() -> {
+            Await.until(90_000, () -> {
                 step(supervisor);
                 return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
             });
             long successor = supervisor.status().getFirst().pid();
-            await(() -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
+            Await.until(90_000, () -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
             assertThat(db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid()).isNotEqualTo(pid);
 
             // The database manager comes up and answers every call, the dead process's and the new one's.
@@ -82,13 +82,13 @@ class SupervisorResumeTest {
             byte[] empty = "{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8);
             try (Mailbox queries = Mailbox.open(queriesBox); MailboxClient tool = MailboxClient.attachTool(queries)) {
                 ObjectMapper json = new ObjectMapper();
-                await(() -> {
+                Await.until(90_000, () -> {
                     callee.poll(request -> request.reply(CallStatus.OK, request.opcode() == MailboxOpcodes.DB_JSON
                             ? ParamWriter.of(empty) : ParamWriter.EMPTY), 64);
                     JsonNode forwarding = status(tool, json).path("dbForwarding");
                     return forwarding.path("inheritedCalls").asLong() + forwarding.path("inheritedStored").asLong() == left;
                 });
-                await(() -> {
+                Await.until(90_000, () -> {
                     callee.poll(request -> request.reply(CallStatus.OK, ParamWriter.of(empty)), 64);
                     return MailboxSnapshot.take(db).freeSlots() == ServerMailboxes.DB.slotCount();
                 });
@@ -129,16 +129,6 @@ class SupervisorResumeTest {
             supervisor.doWork();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 90 s");
-            }
-            Thread.sleep(20);
         }
     }
 }

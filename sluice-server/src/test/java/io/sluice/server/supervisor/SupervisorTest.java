@@ -12,6 +12,7 @@ import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorDaemon;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,11 +61,11 @@ class SupervisorTest {
                 long pid = supervisor.status().getFirst().pid();
 
                 ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-                await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+                Await.until(60_000, () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
                 // Posted while no monitor runs: the slot keeps it until the restarted role takes it.
                 CompletableFuture<Reply> during = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
                 long killedAt = System.nanoTime();
-                await(() -> {
+                Await.until(60_000, () -> {
                     step(supervisor);
                     return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
                 });
@@ -79,7 +79,7 @@ class SupervisorTest {
                 // Frozen (SIGSTOP): alive, but its mailbox heartbeat stops; the supervisor kills and restarts it.
                 long frozen = supervisor.status().getFirst().pid();
                 new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
-                await(() -> {
+                Await.until(60_000, () -> {
                     step(supervisor);
                     return supervisor.status().getFirst().restarts() == 2 && supervisor.status().getFirst().alive();
                 });
@@ -100,16 +100,6 @@ class SupervisorTest {
             supervisor.doWork();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 60 s");
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -15,6 +15,7 @@ import io.sluice.server.demo.DemoPlan;
 import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,7 +86,7 @@ class DemoVolumesTest {
             });
             try {
                 WebApi web = new WebApi("http://" + settings.webListen());
-                ServerHarness.await(60_000, () -> web.signIn(DemoSeed.LOGIN, password[0]));
+                Await.until(60_000, () -> web.signIn(DemoSeed.LOGIN, password[0]));
 
                 Set<Integer> expected = new HashSet<>(fleet.volumeIds());
                 expected.add(1);

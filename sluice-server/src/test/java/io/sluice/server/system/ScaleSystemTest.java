@@ -18,6 +18,7 @@ import io.sluice.server.supervisor.Supervisor;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -107,8 +108,8 @@ class ScaleSystemTest {
                 assertThat(expected).hasSize(volumes);
 
                 // Every volume shown: the services' live view (what the dashboard and the API read) and the registry.
-                ServerHarness.await(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
-                ServerHarness.await(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
+                Await.until(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
+                Await.until(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
                 lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(monitor, db, services, many, expected, gateways);
 
                 // A stretch of steady state, every volume's samples to tile it.
@@ -123,7 +124,7 @@ class ScaleSystemTest {
                         services.call(JsonMailbox.request("status"), 30).body()).isEmpty();
 
                 // Every throttle set posted is answered by the monitor (acknowledged by its gateway, or kept for it).
-                ServerHarness.await(60_000, () -> {
+                Await.until(60_000, () -> {
                     JsonNode sets = throttleSets(services);
                     return sets.path("acked").asLong() + sets.path("stored").asLong() >= postedBefore;
                 });
@@ -161,7 +162,7 @@ class ScaleSystemTest {
         try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET).gateways(2)
                 .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).volumeIds(VolumeIds.DEFAULT)
                 .threads(1).seed(7).build())) {
-            ServerHarness.await(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
+            Await.until(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
                     "sim-gateway-9001/vol-3", "sim-gateway-9002/vol-1", "sim-gateway-9002/vol-3")));
             Map<Integer, String> names = names(db);
             for (long g = 1; g <= gateways; g++) {

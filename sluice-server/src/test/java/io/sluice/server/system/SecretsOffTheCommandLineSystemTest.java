@@ -8,6 +8,7 @@ import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +56,8 @@ class SecretsOffTheCommandLineSystemTest {
         Path dbLog = settings.runDir().resolve("logs").resolve("db.log");
         try {
             supervisor.start();
-            ServerHarness.await(60_000, () -> read(dbLog).contains("db running"));
-            ServerHarness.await(60_000, () -> connectedTo(database));
+            Await.until(60_000, () -> read(dbLog).contains("db running"));
+            Await.until(60_000, () -> connectedTo(database));
             for (Supervisor.RoleStatus role : supervisor.status()) {
                 String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(role.pid()), "cmdline")),
                         StandardCharsets.UTF_8).replace('\0', ' ');

@@ -6,6 +6,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.testkit.Await;
 import java.time.Duration;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.BooleanSupplier;
 
 /**
  * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front
@@ -139,7 +139,7 @@ final class ServerHarness implements AutoCloseable {
     /** Waits until the role runs again under a new pid; returns the milliseconds that took. */
     long awaitRestarted(String name, long oldPid, long timeoutMillis) throws InterruptedException {
         long start = System.nanoTime();
-        await(timeoutMillis, () -> role(name).alive() && role(name).pid() != oldPid);
+        Await.until(timeoutMillis, () -> role(name).alive() && role(name).pid() != oldPid);
         return (System.nanoTime() - start) / 1_000_000;
     }
 
@@ -149,9 +149,9 @@ final class ServerHarness implements AutoCloseable {
      */
     void awaitServing(String name, long timeoutMillis) throws InterruptedException {
         if (name.equals("web")) {
-            await(timeoutMillis, this::webAnswers);
+            Await.until(timeoutMillis, this::webAnswers);
         } else {
-            await(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+            Await.until(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
         }
     }
 
@@ -199,16 +199,6 @@ final class ServerHarness implements AutoCloseable {
 
     String nbdUri() {
         return "nbd://127.0.0.1:" + gatewayPort + "/disk";
-    }
-
-    static void await(long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeoutMillis + " ms");
-            }
-            Thread.sleep(20);
-        }
     }
 
     static int freePort() throws IOException {
