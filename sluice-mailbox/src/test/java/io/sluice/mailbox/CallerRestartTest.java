@@ -28,7 +28,7 @@ class CallerRestartTest {
     @BeforeEach
     void setUp() throws Exception {
         file = TestMailboxes.newFile("restart");
-        mailbox = Mailbox.create(file, new MailboxGeometry(256, 512, 8, 4));
+        mailbox = Mailbox.create(file, TestMailboxes.crossProcess());
     }
 
     @AfterEach
@@ -40,13 +40,7 @@ class CallerRestartTest {
     @Test
     void restartedCallerCollectsItsPredecessorsRepliesAndFreesEverySlot() throws Exception {
         int n = 60;
-        long deadPid;
-        try (TestMailboxes.Child caller = new TestMailboxes.Child(CallerProcess.class, file.toString(),
-                Integer.toString(CALLER), Integer.toString(n))) {
-            caller.awaitLine("POSTED");
-            deadPid = caller.pid();
-            caller.kill9();
-        }
+        long deadPid = TestMailboxes.postThenKillCaller(file, CALLER, n);
         // Half the calls are answered while no caller lives: their replies wait in their slots.
         answer(n / 2);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();
@@ -94,11 +88,7 @@ class CallerRestartTest {
 
     @Test
     void aCorruptInheritedSlotIsReportedAndLeftAloneWhileTheRestResume() throws Exception {
-        try (TestMailboxes.Child caller = new TestMailboxes.Child(CallerProcess.class, file.toString(),
-                Integer.toString(CALLER), "5")) {
-            caller.awaitLine("POSTED");
-            caller.kill9();
-        }
+        TestMailboxes.postThenKillCaller(file, CALLER, 5);
         int broken = mailbox.slotInfo(0).callerIndex() == CALLER ? 0 : firstSlotOf(CALLER);
         mailbox.memory().putInt(mailbox.slotOffset(broken) + SLOT_LENGTH_OFFSET, -77);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();

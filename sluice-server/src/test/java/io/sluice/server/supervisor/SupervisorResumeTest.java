@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxClient;
@@ -19,7 +18,6 @@ import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +41,7 @@ class SupervisorResumeTest {
     @Test
     void restartedServicesRoleCollectsItsPredecessorsDatabaseReplies() throws Exception {
         String name = "sluice-resume-" + ProcessHandle.current().pid();
-        Path shm = Path.of("/dev/shm");
+        Path shm = SupervisedRoles.SHM;
         Path servicesBox = ServerMailboxes.file(shm, name, ServerMailboxes.SERVICES_SUFFIX);
         Path queriesBox = ServerMailboxes.file(shm, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX);
         Path monitorBox = ServerMailboxes.file(shm, name, ServerMailboxes.MONITOR_SUFFIX);
@@ -55,24 +53,17 @@ class SupervisorResumeTest {
         mailboxes.put(dbBox, ServerMailboxes.DB);
         RoleSpec services = new RoleSpec("services", List.of("services", "--mailbox-dir", shm.toString(),
                 "--mailbox-name", name, "--status-every", "0"), servicesBox);
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
-        try (Supervisor supervisor = new Supervisor(dir.resolve("run"), mailboxes, List.of(services), classpath, 10_000,
-                EpochClock.system(), log::add);
+        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, services, 10_000, log);
              Mailbox db = Mailbox.open(dbBox)) {
             supervisor.start();
             // No database manager yet: the services' startup load waits in its mailbox.
             Await.until(90_000, () -> !callsOfServices(db).isEmpty());
-            long pid = supervisor.status().getFirst().pid();
-            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-            Await.until(90_000, () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            long pid = SupervisedRoles.killRole(supervisor);
             int left = callsOfServices(db).size();
             assertThat(left).isPositive();
 
-            Await.until(90_000, () -> {
-                step(supervisor);
-                return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
-            });
+            SupervisedRoles.awaitRestarts(supervisor, 1, 90_000);
             long successor = supervisor.status().getFirst().pid();
             Await.until(90_000, () -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
             assertThat(db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid()).isNotEqualTo(pid);
@@ -96,10 +87,7 @@ class SupervisorResumeTest {
                 callee.close();
             }
         } finally {
-            try (var left = Files.list(servicesBox.getParent())) {
-                left.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(servicesBox.getParent());
+            SupervisedRoles.removeMailboxDirectory(servicesBox);
         }
     }
 
@@ -121,14 +109,6 @@ class SupervisorResumeTest {
             return json.readTree(reply.result());
         } catch (Exception e) {
             throw new AssertionError("services status", e);
-        }
-    }
-
-    private static void step(Supervisor supervisor) {
-        try {
-            supervisor.doWork();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }
