@@ -114,10 +114,7 @@ class MonitorDaemonTest {
     void approvedGatewayIsPolledAndItsReportsReachTheServices() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            for (int i = 0; i < 3; i++) {
-                gw.expect(FrameType.POLL);
-                gw.answer();
-            }
+            answerPolls(gw, 3);
             Await.until(20_000, () -> statsFrom.size() >= 3);
             assertThat(statsFrom).containsOnly(1L);
             assertThat(states).contains("1:IN_SESSION");
@@ -135,8 +132,7 @@ class MonitorDaemonTest {
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(one.assignedIds).containsExactly(1, 2, 3);
             assertThat(two.assignedIds).containsExactly(4, 5, 6);
-            two.expect(FrameType.POLL);
-            two.answer();
+            answerPolls(two, 1);
             Await.until(20_000, () -> announced.size() == 6 && statsFrom.contains(2L));
             assertThat(announced).containsExactlyInAnyOrder("1:1:gw-1/vol-1", "1:2:gw-1/vol-2", "1:3:gw-1/vol-3",
                     "2:4:gw-2/vol-1", "2:5:gw-2/vol-2", "2:6:gw-2/vol-3");
@@ -151,12 +147,8 @@ class MonitorDaemonTest {
             assertThat(liar.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // The liar speaks for the honest gateway's volume.
             liar.reportedVolumeId = honest.assignedIds[0];
-            for (int i = 0; i < 2; i++) {
-                liar.expect(FrameType.POLL);
-                liar.answer();
-            }
-            honest.expect(FrameType.POLL);
-            honest.answer();
+            answerPolls(liar, 2);
+            answerPolls(honest, 1);
             Await.until(20_000, () -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
             assertThat(statsFrom).doesNotContain(2L);
             // Refused, not disconnected: a misconfigured gateway keeps its session and is polled on.
@@ -183,10 +175,7 @@ class MonitorDaemonTest {
 
     @Test
     void aGatewayOverTheConfiguredVolumeLimitIsRefusedCountedAndShownInTheStatus() throws Exception {
-        monitorClient.close();
-        daemon.close();
-        daemon = new MonitorDaemon(context.withVolumeLimit(8));
-        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        restart(context.withVolumeLimit(8));
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             gw.helloVolumes = 9;
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.REFUSED);
@@ -200,19 +189,14 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             Await.until(20_000, () -> announced.size() == 8);
         }
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
         assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
     }
 
     @Test
     void aGatewayAnnouncingNewVolumeNamesAtEverySessionRunsOutOfNamesAndIsClosed() throws Exception {
-        monitorClient.close();
-        daemon.close();
-        daemon = new MonitorDaemon(context.withVolumeLimit(2));
-        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        restart(context.withVolumeLimit(2));
         for (String prefix : List.of("a-", "b-", "c-", "d-")) {
             try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
                 gw.helloVolumes = 2;
@@ -273,17 +257,13 @@ class MonitorDaemonTest {
 
             // Its reports for the shared volume are refused like a report on a volume it never declared.
             intruder.reportedVolumeId = lun;
-            intruder.expect(FrameType.POLL);
-            intruder.answer();
+            answerPolls(intruder, 1);
             Await.until(20_000, () -> daemon.counters().reportsRefused() == 1);
             intruder.reportedVolumeId = intruder.assignedIds[1];
-            intruder.expect(FrameType.POLL);
-            intruder.answer();
+            answerPolls(intruder, 1);
             Await.until(20_000, () -> statsFrom.contains(3L));
         }
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
     }
 
     @Test
@@ -504,9 +484,7 @@ class MonitorDaemonTest {
                 .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
         assertThat(monitorClient.call(0x7777, new byte[0]).get(10, TimeUnit.SECONDS).status())
                 .isEqualTo(MailboxStatus.UNKNOWN_OPCODE);
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
     }
 
     @Test
@@ -519,10 +497,7 @@ class MonitorDaemonTest {
             assertThat(bad.closedByMonitor()).isTrue();
             assertThat(daemon.counters().framesRefused()).isEqualTo(1);
             long answered = daemon.counters().pollsAnswered();
-            for (int i = 0; i < 3; i++) {
-                good.expect(FrameType.POLL);
-                good.answer();
-            }
+            answerPolls(good, 3);
             Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 3);
         }
     }
@@ -570,21 +545,14 @@ class MonitorDaemonTest {
     void sessionsMoveToANewPairAndKeepBeingServed() throws Exception {
         List<TestGateway> gateways = new java.util.ArrayList<>();
         try {
-            for (long id = 1; id <= 4; id++) {
-                TestGateway gw = new TestGateway(daemon.address(), id);
-                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-                gateways.add(gw);
-            }
+            inSession(gateways, 1, 2, 3, 4);
             // Two pairs share four sessions; a third pair starts empty.
             daemon.addPair();
             assertThat(daemon.rebalance()).isEqualTo(1);
             Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
-                for (int i = 0; i < 3; i++) {
-                    gw.expect(FrameType.POLL);
-                    gw.answer();
-                }
+                answerPolls(gw, 3);
             }
             Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 12);
             var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
@@ -604,11 +572,7 @@ class MonitorDaemonTest {
     void aRetiredPairHandsEverySessionToTheOthersAndStops() throws Exception {
         List<TestGateway> gateways = new java.util.ArrayList<>();
         try {
-            for (long id = 1; id <= 4; id++) {
-                TestGateway gw = new TestGateway(daemon.address(), id);
-                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-                gateways.add(gw);
-            }
+            inSession(gateways, 1, 2, 3, 4);
             // Growth: a third pair, and a session moves onto it.
             daemon.resizeTo(3);
             assertThat(daemon.pairCount()).isEqualTo(3);
@@ -625,10 +589,7 @@ class MonitorDaemonTest {
             // Every gateway is still served: polled, and its answers taken.
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
-                for (int i = 0; i < 2; i++) {
-                    gw.expect(FrameType.POLL);
-                    gw.answer();
-                }
+                answerPolls(gw, 2);
             }
             Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 8);
             assertThat(daemon.problems()).isEmpty();
@@ -643,10 +604,7 @@ class MonitorDaemonTest {
     void repeatedReportsAfterAReconnectAreDroppedAndGapsCounted() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            for (int i = 0; i < 3; i++) {
-                gw.expect(FrameType.POLL);
-                gw.answer();
-            }
+            answerPolls(gw, 3);
             Await.until(20_000, () -> statsFrom.size() == 3);
         }
         try (TestGateway again = new TestGateway(daemon.address(), 1)) {
@@ -671,8 +629,7 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // In session once polled, as a gateway sends reports only then.
-            gw.expect(FrameType.POLL);
-            gw.answer();
+            answerPolls(gw, 1);
             // The services take nothing (the handler waits on its first call) while the gateway's reports fill
             // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
             // A call carries a batch of reports (as many as the monitor read in one turn, up to a slot's worth),
@@ -698,6 +655,29 @@ class MonitorDaemonTest {
             assertThat(statsFrom).hasSize(reports);
             gw.expect(FrameType.POLL);
             assertThat(counters.reportsDropped()).isZero();
+        }
+    }
+
+    /** Answers {@code polls} polls of {@code gw}, one report each. */
+    private static void answerPolls(TestGateway gw, int polls) throws IOException {
+        for (int i = 0; i < polls; i++) {
+            gw.expect(FrameType.POLL);
+            gw.answer();
+        }
+    }
+
+    /** One figure of the monitor's status (MONITOR_STATUS), at {@code offset} of {@code MonitorStatusDescriptor}. */
+    private long statusFigure(int offset) throws Exception {
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        return java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG, offset);
+    }
+
+    /** Connects gateways {@code ids}, each accepted into session, adding each to {@code gateways} (which the caller closes). */
+    private void inSession(List<TestGateway> gateways, long... ids) throws IOException {
+        for (long id : ids) {
+            TestGateway gw = new TestGateway(daemon.address(), id);
+            gateways.add(gw);
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
         }
     }
 
