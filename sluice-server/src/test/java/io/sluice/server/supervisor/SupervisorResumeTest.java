@@ -16,6 +16,7 @@ import io.sluice.mailbox.SlotInfo;
 import io.sluice.mailbox.SlotState;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.server.TestSupervision;
 import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class SupervisorResumeTest {
         RoleSpec services = new RoleSpec("services", List.of("services", "--mailbox-dir", shm.toString(),
                 "--mailbox-name", name, "--status-every", "0"), servicesBox);
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
-        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, services, 10_000, log);
+        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, services, TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, log);
              Mailbox db = Mailbox.open(dbBox)) {
             supervisor.start();
             // No database manager yet: the services' startup load waits in its mailbox.

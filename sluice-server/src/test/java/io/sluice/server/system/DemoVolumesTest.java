@@ -8,6 +8,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.CertificateIndex;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.demo.DemoFleet;
@@ -63,7 +64,7 @@ class DemoVolumesTest {
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String[] password = {null};
         try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), roles, classpath,
-                settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add)) {
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, EpochClock.system(), log::add)) {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {

@@ -11,6 +11,7 @@ import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -68,9 +69,7 @@ class ScaleSystemTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
-                // Supervision is not what this test judges: a generous heartbeat timeout, so a loop turn slowed by a
-                // loaded machine (CI runs it beside a CPU hog) does not get a role killed and restarted mid-test.
-                secret.toString(), 60_000L, ServerSettings.ALL_ROLES, null,
+                secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
                         List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
                         // the whole fleet may connect at once: room for all of it unauthenticated

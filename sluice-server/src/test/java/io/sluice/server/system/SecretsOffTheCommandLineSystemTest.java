@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -46,7 +47,7 @@ class SecretsOffTheCommandLineSystemTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-secrets-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null, secret.toString(),
-                10_000L, List.of("db", "monitor"), null,
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, List.of("db", "monitor"), null,
                 new ServerConfig.Monitor("127.0.0.1:" + ServerHarness.freePort(), 1_000L, List.of("1"), null, 1), null,
                 new ServerConfig.Database(url, null, null, null), null));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();

@@ -6,6 +6,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.server.TestSupervision;
 import io.sluice.testkit.Await;
 import java.time.Duration;
 import io.sluice.server.config.RoleCatalog;
@@ -88,11 +89,8 @@ final class ServerHarness implements AutoCloseable {
                   tls-key: %s
                 """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret,
                 pki.resolve(CertificateAuthority.CERTIFICATE_FILE), dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key")));
-        // The tests here judge restarts after kills, not the hung-role detection (SupervisorTest does, on its own
-        // clock): a generous heartbeat timeout, so a loop turn slowed by a CPU hog beside CI gets no role killed
-        // as hung, which would add a restart the kill did not cause.
         settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
-                dir.resolve("data").toString(), null, null, secret.toString(), 60_000L, roles, null,
+                dir.resolve("data").toString(), null, null, secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, roles, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
                 new ServerConfig.Web("127.0.0.1:" + freePort())));
