@@ -5,11 +5,13 @@ import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.SlotFlags;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A test caller like the SLA services: threads that each send numbered sample batches through the
@@ -86,6 +88,15 @@ final class BatchSender implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Returns once {@code condition} holds of this sender (two minutes at most: a database on a loaded machine is
+     * slow, not wrong); a failure says how the manager's ingestion stood and how many batches were acknowledged.
+     */
+    void await(Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
+        Await.until("the sender's condition", 120_000, () -> condition.test(this),
+                () -> "ingestion " + manager.ingestionStatus() + ", " + acknowledged.size() + " acknowledged");
     }
 
     Set<Long> acknowledged() {

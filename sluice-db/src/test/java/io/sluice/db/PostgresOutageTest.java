@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +38,9 @@ class PostgresOutageTest {
                  MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 2);
                 try {
-                    await(sender, s -> s.acknowledged().size() >= 50, manager);
+                    sender.await(s -> s.acknowledged().size() >= 50, manager);
                     cluster("stop");
-                    await(sender, s -> manager.ingestionStatus().degraded() && manager.ingestionStatus().journaledSamples() > 0
+                    sender.await(s -> manager.ingestionStatus().degraded() && manager.ingestionStatus().journaledSamples() > 0
                             && s.acknowledged().size() >= 150, manager);
                     IngestionStatus during = manager.ingestionStatus();
                     assertThat(during.degraded()).isTrue();
@@ -50,7 +49,7 @@ class PostgresOutageTest {
                     cluster("start");
                 }
                 int afterOutage = sender.acknowledged().size();
-                await(sender, s -> s.acknowledged().size() >= afterOutage + 50 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(s -> s.acknowledged().size() >= afterOutage + 50 && !manager.ingestionStatus().degraded(), manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
                 IngestionStatus after = manager.ingestionStatus();
@@ -77,13 +76,13 @@ class PostgresOutageTest {
                  MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
                 try {
-                    await(sender, s -> s.acknowledged().size() >= 30 && manager.ingestionStatus().degraded(), manager);
+                    sender.await(s -> s.acknowledged().size() >= 30 && manager.ingestionStatus().degraded(), manager);
                     assertThat(manager.ingestionStatus().journaledSamples()).isPositive();
                 } finally {
                     cluster("start");
                 }
                 int beforeReturn = sender.acknowledged().size();
-                await(sender, s -> s.acknowledged().size() >= beforeReturn + 30 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(s -> s.acknowledged().size() >= beforeReturn + 30 && !manager.ingestionStatus().degraded(), manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
             } finally {
@@ -93,14 +92,6 @@ class PostgresOutageTest {
                 StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
             }
         }
-    }
-
-    private static void await(BatchSender sender, Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
-        for (int i = 0; i < 12_000 && !condition.test(sender); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(condition.test(sender)).as("condition reached; status %s, %d acknowledged", manager.ingestionStatus(),
-                sender.acknowledged().size()).isTrue();
     }
 
     /** Starting a running cluster is a no-op for this test's purposes (pg_ctlcluster answers 2). */

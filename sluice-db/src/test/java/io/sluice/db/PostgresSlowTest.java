@@ -1,7 +1,5 @@
 package io.sluice.db;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.sluice.db.store.Database;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
@@ -12,7 +10,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,18 +36,18 @@ class PostgresSlowTest {
                  Mailbox mailbox = Mailbox.open(context.mailboxFile());
                  MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
-                await(sender, s -> s.acknowledged().size() >= 20, manager);
+                sender.await(s -> s.acknowledged().size() >= 20, manager);
                 try (Connection blocker = DriverManager.getConnection(test.url(), test.user(), test.password());
                      Statement s = blocker.createStatement()) {
                     blocker.setAutoCommit(false);
                     s.execute("LOCK TABLE samples_1s IN ACCESS EXCLUSIVE MODE");
                     int beforeLock = sender.acknowledged().size();
-                    await(sender, x -> x.acknowledged().size() >= beforeLock + 30 && manager.ingestionStatus().degraded()
+                    sender.await(x -> x.acknowledged().size() >= beforeLock + 30 && manager.ingestionStatus().degraded()
                             && manager.ingestionStatus().journaledSamples() > 0, manager);
                     blocker.rollback();
                 }
                 int afterLock = sender.acknowledged().size();
-                await(sender, s -> s.acknowledged().size() >= afterLock + 20 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(s -> s.acknowledged().size() >= afterLock + 20 && !manager.ingestionStatus().degraded(), manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
             }
@@ -58,13 +55,5 @@ class PostgresSlowTest {
                 StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
             }
         }
-    }
-
-    private static void await(BatchSender sender, Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
-        for (int i = 0; i < 12_000 && !condition.test(sender); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(condition.test(sender)).as("condition reached; status %s, %d acknowledged", manager.ingestionStatus(),
-                sender.acknowledged().size()).isTrue();
     }
 }

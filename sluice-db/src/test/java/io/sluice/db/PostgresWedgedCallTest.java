@@ -9,6 +9,7 @@ import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,7 +17,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +46,7 @@ class PostgresWedgedCallTest {
                 s.execute("LOCK TABLE volumes IN ACCESS EXCLUSIVE MODE");
                 CompletableFuture<Reply> list = client.call(MailboxOpcodes.DB_JSON,
                         "{\"op\":\"volume.list\",\"actor\":\"user:a\"}".getBytes(StandardCharsets.UTF_8));
-                await(() -> MailboxSnapshot.take(mailbox).slots().stream().anyMatch(slot -> slot.state().equals("TAKEN")));
+                Await.until(30_000, () -> MailboxSnapshot.take(mailbox).slots().stream().anyMatch(slot -> slot.state().equals("TAKEN")));
                 assertThat(manager.problem()).isNull();
                 clock.advance(DbManager.STUCK_CALL_MILLIS + 1);
                 assertThat(manager.problem()).startsWith("1 call(s) taken and not answered").contains("caller "
@@ -56,12 +56,5 @@ class PostgresWedgedCallTest {
                 assertThat(manager.problem()).isNull();
             }
         }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 3_000 && !condition.getAsBoolean(); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(condition.getAsBoolean()).as("condition reached").isTrue();
     }
 }

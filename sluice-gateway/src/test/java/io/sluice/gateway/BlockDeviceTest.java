@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sluice.testkit.Nbdkit;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -38,7 +38,7 @@ class BlockDeviceTest {
     static Path image;
     static String device;
     static GatewayProcess gateway;
-    static Process nbdkit;
+    static Nbdkit nbdkit;
 
     @BeforeAll
     static void attach() throws Exception {
@@ -56,23 +56,13 @@ class BlockDeviceTest {
         device = attached.output().trim();
         gateway = GatewayProcess.start(dir, "dev=" + device);
         Path socket = dir.resolve("kit.sock");
-        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
-        Path pidFile = dir.resolve("nbdkit.pid");
-        nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(), "-r", "-U", socket.toString(),
-                "file", "file=" + device).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && nbdkit.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(Files.exists(pidFile)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
+        nbdkit = Nbdkit.start(socket, "-r", "file", "file=" + device);
     }
 
     @AfterAll
     static void detach() throws Exception {
         if (nbdkit != null) {
-            nbdkit.destroy();
-            nbdkit.waitFor(20, TimeUnit.SECONDS);
+            nbdkit.close();
         }
         if (gateway != null) {
             gateway.close();

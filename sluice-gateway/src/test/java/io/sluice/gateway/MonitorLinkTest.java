@@ -12,6 +12,7 @@ import io.sluice.gateway.qos.QosSetting;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.VolumeDescriptor;
+import io.sluice.testkit.Await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +49,7 @@ class MonitorLinkTest {
                      .withTimings(300, 50, 500), gateway);
              RawNbdClient client = new RawNbdClient(gateway.address().getPort()).go("a", false)) {
             // Handshake: HELLO lists both exports as volumes 1 and 2; the session opens.
-            await(() -> link.state() == LinkState.IN_SESSION && monitor.inSession());
+            Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && monitor.inSession());
             assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
             assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "a"), org.assertj.core.groups.Tuple.tuple(2, "b"));
@@ -65,7 +65,7 @@ class MonitorLinkTest {
                 assertThat(client.read(i * 4096L, 4096)).isEqualTo(block);
             }
             long poll = monitor.poll();
-            await(() -> monitor.reports.size() == 1);
+            Await.until(10_000, () -> monitor.reports.size() == 1);
             FakeMonitor.Report first = monitor.reports.getFirst();
             assertThat(first.reportSequence()).isEqualTo(1);
             assertThat(first.pollSequence()).isEqualTo(poll);
@@ -79,13 +79,13 @@ class MonitorLinkTest {
             assertThat(a.capacity()).as("the backend's capacity").isPositive();
             assertThat(first.volumes().get(1).writeOps() + first.volumes().get(1).readOps()).isZero();
             monitor.poll();
-            await(() -> monitor.reports.size() == 2);
+            Await.until(10_000, () -> monitor.reports.size() == 2);
             assertThat(monitor.reports.get(1).reportSequence()).isEqualTo(2);
             assertThat(monitor.reports.get(1).volumes().getFirst().writeOps()).as("counted since the last report").isZero();
 
             // THROTTLE_SET -> applied under the monitor's version and acknowledged; a repeat is not re-applied.
             monitor.throttle(7, 1, 10, 500);
-            await(() -> monitor.acks.size() == 1);
+            Await.until(10_000, () -> monitor.acks.size() == 1);
             assertThat(monitor.acks.getFirst()).isEqualTo(new FakeMonitor.Ack(7, 1, ThrottleAckStatus.APPLIED, 10));
             QosSetting applied = gateway.qos().current("a");
             assertThat(applied.version()).isEqualTo(10);
@@ -93,19 +93,19 @@ class MonitorLinkTest {
             assertThat(applied.parameters().weight()).isEqualTo(2);
             monitor.throttle(8, 1, 10, 500);
             monitor.throttle(9, 5, 3, 100);
-            await(() -> monitor.acks.size() == 3);
+            Await.until(10_000, () -> monitor.acks.size() == 3);
             assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(monitor.acks.get(2).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
             monitor.poll();
-            await(() -> monitor.reports.size() == 3);
+            Await.until(10_000, () -> monitor.reports.size() == 3);
             assertThat(monitor.reports.get(2).volumes().getFirst().throttleVersion()).isEqualTo(10);
 
             // Idle: heartbeats.
-            await(() -> monitor.heartbeats.get() > 0);
+            Await.until(10_000, () -> monitor.heartbeats.get() > 0);
 
             // Monitor gone: the gateway keeps its limits and keeps serving I/O.
             monitor.close();
-            await(() -> link.state() == LinkState.BACKING_OFF || link.state() == LinkState.CONNECTING);
+            Await.until(10_000, () -> link.state() == LinkState.BACKING_OFF || link.state() == LinkState.CONNECTING);
             client.write(0, block);
             assertThat(client.read(0, 4096)).isEqualTo(block);
             try (RawNbdClient other = new RawNbdClient(gateway.address().getPort()).go("b", false)) {
@@ -118,15 +118,15 @@ class MonitorLinkTest {
             // Monitor back on the same port: reconnect, re-sync, reports continue their sequence.
             FakeMonitor back = new FakeMonitor(key, port);
             restarted[0] = back;
-            await(() -> link.state() == LinkState.IN_SESSION && back.inSession());
+            Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && back.inSession());
             back.throttle(20, 1, 10, 500);
             back.throttle(21, 1, 11, 800);
-            await(() -> back.acks.size() == 2);
+            Await.until(10_000, () -> back.acks.size() == 2);
             assertThat(back.acks.get(0).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(back.acks.get(1)).isEqualTo(new FakeMonitor.Ack(21, 1, ThrottleAckStatus.APPLIED, 11));
             assertThat(gateway.qos().current("a").parameters().iops().rate()).isEqualTo(800);
             back.poll();
-            await(() -> back.reports.size() == 1);
+            Await.until(10_000, () -> back.reports.size() == 1);
             FakeMonitor.Report resumed = back.reports.getFirst();
             assertThat(resumed.reportSequence()).isEqualTo(4);
             assertThat(resumed.volumes().get(0).writeOps()).isEqualTo(1);
@@ -134,7 +134,7 @@ class MonitorLinkTest {
 
             // The link counts a report or an ack once its frame is written, so the monitor may hold the frame a
             // moment before the count moves: wait for the counts, then check they are exact.
-            await(() -> link.status().reportsSent() >= 4 && link.status().throttleSetsAcked() >= 5);
+            Await.until(10_000, () -> link.status().reportsSent() >= 4 && link.status().throttleSetsAcked() >= 5);
             LinkStatus status = link.status();
             assertThat(status.sessions()).isEqualTo(2);
             assertThat(status.reportsSent()).isEqualTo(4);
@@ -170,25 +170,25 @@ class MonitorLinkTest {
                  MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
                          new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
                          .withTimings(300, 50, 500), gateway)) {
-                await(monitor::inSession);
+                Await.until(10_000, monitor::inSession);
                 assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
                         .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 0),
                                 org.assertj.core.groups.Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
                 monitor.poll();
-                await(() -> monitor.reports.size() == 1);
+                Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
                         .containsExactly(501, 502);
                 // A set names volumes by the assigned id; the proposal no longer names anything.
                 monitor.throttle(7, 502, 10, 500);
                 monitor.throttle(8, 2, 11, 500);
-                await(() -> monitor.acks.size() == 2);
+                Await.until(10_000, () -> monitor.acks.size() == 2);
                 assertThat(monitor.acks.get(0).status()).isEqualTo(ThrottleAckStatus.APPLIED);
                 assertThat(gateway.qos().current("lun7").version()).isEqualTo(10);
                 assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
                 // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them again.
                 monitor.assignIds = proposed -> proposed;
                 monitor.dropConnection();
-                await(() -> monitor.volumeLists.size() == 2 && monitor.inSession());
+                Await.until(10_000, () -> monitor.volumeLists.size() == 2 && monitor.inSession());
                 assertThat(monitor.volumeLists.get(1)).extracting(FakeMonitor.Volume::id).containsExactly(501, 502);
             }
         }
@@ -216,13 +216,13 @@ class MonitorLinkTest {
                  MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
                          new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
                          .withTimings(300, 50, 500), gateway)) {
-                await(monitor::inSession);
+                Await.until(10_000, monitor::inSession);
                 monitor.poll();
-                await(() -> monitor.reports.size() == 1);
+                Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
                         .as("only the volume the monitor took").containsExactly(502);
                 monitor.throttle(7, io.sluice.protocol.VolumeIdsDescriptor.REFUSED, 10, 500);
-                await(() -> monitor.acks.size() == 1);
+                Await.until(10_000, () -> monitor.acks.size() == 1);
                 assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
                 assertThat(link.state()).isEqualTo(LinkState.IN_SESSION);
             }
@@ -239,7 +239,7 @@ class MonitorLinkTest {
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID,
                      GatewayKeys.derive("another-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), GATEWAY_ID))
                      .withTimings(300, 50, 500), gateway)) {
-            await(() -> monitor.hellos.get() >= 2);
+            Await.until(10_000, () -> monitor.hellos.get() >= 2);
             assertThat(monitor.sessions.get()).isZero();
             assertThat(monitor.volumeLists).as("no volumes before authentication").isEmpty();
             assertThat(link.state()).isNotEqualTo(LinkState.IN_SESSION);
@@ -271,7 +271,7 @@ class MonitorLinkTest {
                  MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
                          new InetSocketAddress(InetAddress.getLoopbackAddress(), impostor.getLocalPort()), GATEWAY_ID,
                          GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(300, 50, 500), gateway)) {
-                await(() -> link.status().lastError() != null);
+                Await.until(10_000, () -> link.status().lastError() != null);
                 assertThat(link.status().lastError()).contains("OVERSIZE (1048576)");
             }
         }
@@ -287,11 +287,11 @@ class MonitorLinkTest {
              MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
                      new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
                      .withTimings(200, 50, 500), gateway)) {
-            await(() -> link.state() == LinkState.IN_SESSION);
+            Await.until(10_000, () -> link.state() == LinkState.IN_SESSION);
             Thread.sleep(700);
             assertThat(link.status().sessions()).as("heartbeats answered: the session holds").isEqualTo(1);
             monitor.silent(true);
-            await(() -> link.status().sessions() == 2);
+            Await.until(10_000, () -> link.status().sessions() == 2);
             assertThat(link.status().connectFailures()).isEqualTo(1);
         }
     }
@@ -306,10 +306,10 @@ class MonitorLinkTest {
             try (GatewayProcess process = GatewayProcess.start(dir, "a=" + dir.resolve("a.img"),
                     "--monitor=127.0.0.1:" + monitor.port(), "--gateway-id=" + GATEWAY_ID, "--secret-file=" + secret,
                     "--monitor-insecure-plaintext", "--stats-file=" + statsFile)) {
-                await(monitor::inSession);
+                Await.until(10_000, monitor::inSession);
                 monitor.poll();
-                await(() -> monitor.reports.size() == 1);
-                await(() -> read(statsFile).contains("\"IN_SESSION\""));
+                Await.until(10_000, () -> monitor.reports.size() == 1);
+                Await.until(10_000, () -> read(statsFile).contains("\"IN_SESSION\""));
                 assertThat(process.errors()).isEmpty();
             }
         }
@@ -329,10 +329,10 @@ class MonitorLinkTest {
              MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
                      List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port())), GATEWAY_ID, key, null,
                      "capacity-test", 1_000, 50, 500, 2_000, 1, 0, null), gateway)) {
-            await(() -> monitor.events.get() == 1);
+            Await.until(10_000, () -> monitor.events.get() == 1);
             monitor.poll();
             monitor.poll();
-            await(() -> monitor.reports.size() == 2);
+            Await.until(10_000, () -> monitor.reports.size() == 2);
             assertThat(monitor.events.get()).as("once per crossing, not once per poll").isEqualTo(1);
             assertThat(link.status().eventsSent()).isEqualTo(1);
         }
@@ -449,16 +449,6 @@ class MonitorLinkTest {
             return Files.readString(file);
         } catch (java.io.IOException e) {
             return "";
-        }
-    }
-
-    static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(10);
         }
     }
 }

@@ -2,13 +2,13 @@ package io.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Nbdkit;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +34,7 @@ class SparseImageTest {
     @TempDir
     static Path dir;
     static GatewayProcess gateway;
-    static Process nbdkit;
+    static Nbdkit nbdkit;
     static Path sparse;
 
     @BeforeAll
@@ -54,16 +54,7 @@ class SparseImageTest {
                 "qdst=" + dir.resolve("qdst.img"), "io=" + dir.resolve("io.img"), "trim=" + dir.resolve("trim.img"));
         if (Tools.onPath("nbdkit")) {
             Path socket = dir.resolve("kit.sock");
-            // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
-            Path pidFile = dir.resolve("nbdkit.pid");
-            nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(), "-r", "-U", socket.toString(),
-                    "file", "file=" + sparse).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && nbdkit.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(Files.exists(pidFile)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
+            nbdkit = Nbdkit.start(socket, "-r", "file", "file=" + sparse);
         }
     }
 
@@ -73,8 +64,7 @@ class SparseImageTest {
             gateway.close();
         }
         if (nbdkit != null) {
-            nbdkit.destroy();
-            nbdkit.waitFor(10, TimeUnit.SECONDS);
+            nbdkit.close();
         }
     }
 

@@ -2,9 +2,9 @@ package io.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Nbdkit;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -24,9 +24,9 @@ class UpstreamBackendTest {
 
     @TempDir
     static Path dir;
-    static Process nbdkit;
-    static Process nbdkitReadOnly;
-    static Process nbdkitSparse;
+    static Nbdkit nbdkit;
+    static Nbdkit nbdkitReadOnly;
+    static Nbdkit nbdkitSparse;
     static Process qemuNbd;
     static Process qemuNbdSparse;
     static Path sparse;
@@ -61,9 +61,9 @@ class UpstreamBackendTest {
         }
         Tools.emptyFile(dir, "kit.img", SIZE);
         Tools.randomFile(dir, "kit-ro.img", 4 << 20, 21);
-        nbdkit = startNbdkit(dir.resolve("kit.sock"), "file", "file=" + dir.resolve("kit.img"));
-        nbdkitReadOnly = startNbdkit(dir.resolve("kit-ro.sock"), "-r", "file", "file=" + dir.resolve("kit-ro.img"));
-        nbdkitSparse = startNbdkit(dir.resolve("kit-sparse.sock"), "-r", "file", "file=" + sparse);
+        nbdkit = Nbdkit.start(dir.resolve("kit.sock"), "file", "file=" + dir.resolve("kit.img"));
+        nbdkitReadOnly = Nbdkit.start(dir.resolve("kit-ro.sock"), "-r", "file", "file=" + dir.resolve("kit-ro.img"));
+        nbdkitSparse = Nbdkit.start(dir.resolve("kit-sparse.sock"), "-r", "file", "file=" + sparse);
         front = GatewayProcess.start(dir,
                 "kit=nbd+unix:///?socket=" + dir.resolve("kit.sock"),
                 "kitro=nbd+unix:///?socket=" + dir.resolve("kit-ro.sock"),
@@ -74,30 +74,13 @@ class UpstreamBackendTest {
                 "chain=" + front.uri("kit"));
     }
 
-    private static Process startNbdkit(Path socket, String... pluginArgs) throws Exception {
-        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
-        Path pidFile = socket.resolveSibling(socket.getFileName() + ".pid");
-        List<String> command = new ArrayList<>(List.of("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(),
-                "-U", socket.toString()));
-        command.addAll(List.of(pluginArgs));
-        Process process = startServer(socket, command);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0)) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IllegalStateException("nbdkit did not write " + pidFile);
-            }
-            Thread.sleep(20);
-        }
-        return process;
-    }
-
     private static Process startServer(Path socket, List<String> command) throws Exception {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(socket.getFileName() + ".log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Files.exists(socket)) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IllegalStateException("nbdkit did not start: "
+                throw new IllegalStateException(command.getFirst() + " did not start: "
                         + Files.readString(dir.resolve(socket.getFileName() + ".log")));
             }
             Thread.sleep(20);
@@ -116,7 +99,12 @@ class UpstreamBackendTest {
         if (qemuFront != null) {
             qemuFront.close();
         }
-        for (Process process : new Process[] {nbdkit, nbdkitReadOnly, nbdkitSparse, qemuNbd, qemuNbdSparse}) {
+        for (Nbdkit kit : new Nbdkit[] {nbdkit, nbdkitReadOnly, nbdkitSparse}) {
+            if (kit != null) {
+                kit.close();
+            }
+        }
+        for (Process process : new Process[] {qemuNbd, qemuNbdSparse}) {
             if (process != null) {
                 process.destroy();
                 process.waitFor(10, TimeUnit.SECONDS);

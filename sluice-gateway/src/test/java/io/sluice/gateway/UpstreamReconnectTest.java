@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.gateway.backend.UpstreamAddress;
 import io.sluice.gateway.backend.UpstreamNbdBackend;
 import io.sluice.gateway.nbd.NbdError;
+import io.sluice.testkit.Nbdkit;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class UpstreamReconnectTest {
     Path dir;
     private Path socket;
     private Path image;
-    private Process nbdkit;
+    private Nbdkit nbdkit;
     private UpstreamNbdBackend backend;
 
     @BeforeEach
@@ -44,7 +45,7 @@ class UpstreamReconnectTest {
         byte[] content = new byte[4 * MIB];
         Arrays.fill(content, 0, MIB, (byte) 0x5a);
         Files.write(image, content);
-        nbdkit = startNbdkit();
+        nbdkit = Nbdkit.start(socket, "file", "file=" + image);
     }
 
     @AfterEach
@@ -53,7 +54,7 @@ class UpstreamReconnectTest {
             backend.close();
         }
         if (nbdkit != null) {
-            nbdkit.destroyForcibly().waitFor();
+            nbdkit.close();
         }
     }
 
@@ -62,12 +63,12 @@ class UpstreamReconnectTest {
         backend = UpstreamNbdBackend.connect(new UpstreamAddress(UnixDomainSocketAddress.of(socket), ""));
         assertThat(read(0, 4096)).containsOnly((byte) 0x5a);
 
-        killNbdkit();
+        nbdkit.kill();
         CompletableFuture<byte[]> reading = CompletableFuture.supplyAsync(() -> read(0, 8192));
         ByteBuffer written = ByteBuffer.allocate(4096);
         Arrays.fill(written.array(), (byte) 0x33);
         CompletableFuture<Integer> writing = CompletableFuture.supplyAsync(() -> backend.write(2 * MIB, written, true));
-        nbdkit = startNbdkit();
+        nbdkit = Nbdkit.start(socket, "file", "file=" + image);
 
         assertThat(reading.get(60, TimeUnit.SECONDS)).as("the read made while nbdkit was down").containsOnly((byte) 0x5a);
         assertThat(writing.get(60, TimeUnit.SECONDS)).as("the write made while nbdkit was down").isEqualTo(NbdError.OK);
@@ -80,9 +81,9 @@ class UpstreamReconnectTest {
     void anUpstreamThatDoesNotComeBackFailsRequestsOnceTheWindowHasPassed() throws Exception {
         backend = UpstreamNbdBackend.connect(new UpstreamAddress(UnixDomainSocketAddress.of(socket), ""), 1_000);
         assertThat(read(0, 4096)).containsOnly((byte) 0x5a);
-        killNbdkit();
+        nbdkit.kill();
         assertThat(backend.read(0, ByteBuffer.allocate(4096))).isEqualTo(NbdError.EIO);
-        nbdkit = startNbdkit();
+        nbdkit = Nbdkit.start(socket, "file", "file=" + image);
         // Still reconnecting in the background: the export is served again once nbdkit is back.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         int error;
@@ -98,28 +99,5 @@ class UpstreamReconnectTest {
             throw new AssertionError("read at " + offset + " failed: " + error);
         }
         return dst.array();
-    }
-
-    private void killNbdkit() throws Exception {
-        nbdkit.destroyForcibly().waitFor();
-        Files.deleteIfExists(socket);
-    }
-
-    private Process startNbdkit() throws Exception {
-        Path log = dir.resolve("nbdkit.log");
-        // nbdkit writes its PID file once it listens; the socket file exists from bind on, a moment before that,
-        // and a connect in that moment is refused (seen beside a CPU hog).
-        Path pidFile = dir.resolve("nbdkit.pid");
-        Files.deleteIfExists(pidFile);
-        Process process = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(),
-                "-U", socket.toString(), "file", "file=" + image).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(pidFile) || Files.size(pidFile) == 0) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IllegalStateException("nbdkit did not start: " + Files.readString(log));
-            }
-            Thread.sleep(20);
-        }
-        return process;
     }
 }

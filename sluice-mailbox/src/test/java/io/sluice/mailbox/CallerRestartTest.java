@@ -3,12 +3,12 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.SLOT_LENGTH_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class CallerRestartTest {
     @BeforeEach
     void setUp() throws Exception {
         file = TestMailboxes.newFile("restart");
-        mailbox = Mailbox.create(file, new MailboxGeometry(256, 512, 8, 4));
+        mailbox = Mailbox.create(file, TestMailboxes.crossProcess());
     }
 
     @AfterEach
@@ -40,13 +40,7 @@ class CallerRestartTest {
     @Test
     void restartedCallerCollectsItsPredecessorsRepliesAndFreesEverySlot() throws Exception {
         int n = 60;
-        long deadPid;
-        try (TestMailboxes.Child caller = new TestMailboxes.Child(CallerProcess.class, file.toString(),
-                Integer.toString(CALLER), Integer.toString(n))) {
-            caller.awaitLine("POSTED");
-            deadPid = caller.pid();
-            caller.kill9();
-        }
+        long deadPid = TestMailboxes.postThenKillCaller(file, CALLER, n);
         // Half the calls are answered while no caller lives: their replies wait in their slots.
         answer(n / 2);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();
@@ -62,7 +56,7 @@ class CallerRestartTest {
             // The other half is answered now, by a callee in its own process, while the successor runs.
             try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
                 callee.awaitLine("READY");
-                await(() -> collected.size() == n);
+                Await.until(60_000, () -> collected.size() == n);
             }
             for (long id = 1; id <= n; id++) {
                 assertThat(new String(collected.get(id).result())).isEqualTo(new StringBuilder("call-" + id).reverse().toString());
@@ -94,11 +88,7 @@ class CallerRestartTest {
 
     @Test
     void aCorruptInheritedSlotIsReportedAndLeftAloneWhileTheRestResume() throws Exception {
-        try (TestMailboxes.Child caller = new TestMailboxes.Child(CallerProcess.class, file.toString(),
-                Integer.toString(CALLER), "5")) {
-            caller.awaitLine("POSTED");
-            caller.kill9();
-        }
+        TestMailboxes.postThenKillCaller(file, CALLER, 5);
         int broken = mailbox.slotInfo(0).callerIndex() == CALLER ? 0 : firstSlotOf(CALLER);
         mailbox.memory().putInt(mailbox.slotOffset(broken) + SLOT_LENGTH_OFFSET, -77);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();
@@ -108,7 +98,7 @@ class CallerRestartTest {
             assertThat(restarted.caller().resumption().posted()).isEqualTo(4);
             try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
                 callee.awaitLine("READY");
-                await(() -> collected.size() == 4);
+                Await.until(60_000, () -> collected.size() == 4);
             }
         }
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(255);
@@ -145,16 +135,6 @@ class CallerRestartTest {
             }
         } finally {
             callee.close();
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 60 s");
-            }
-            Thread.sleep(10);
         }
     }
 }

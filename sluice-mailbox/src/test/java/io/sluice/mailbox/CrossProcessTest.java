@@ -2,6 +2,7 @@ package io.sluice.mailbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class CrossProcessTest {
     @BeforeEach
     void setUp() throws Exception {
         file = TestMailboxes.newFile("xproc");
-        mailbox = Mailbox.create(file, new MailboxGeometry(256, 512, 8, 4));
+        mailbox = Mailbox.create(file, TestMailboxes.crossProcess());
     }
 
     @AfterEach
@@ -130,20 +131,15 @@ class CrossProcessTest {
     @Test
     void callerKilledAfterPostingReattachesByCorrelationIdAndLosesNothing() throws Exception {
         int n = 100;
-        try (TestMailboxes.Child caller = new TestMailboxes.Child(CallerProcess.class, file.toString(), "3",
-                Integer.toString(n))) {
-            caller.awaitLine("POSTED");
-            caller.kill9();
-        }
+        TestMailboxes.postThenKillCaller(file, 3, n);
         MailboxWatchdog watchdog = new MailboxWatchdog(60_000, 60_000);
         assertThat(watchdog.check(MailboxSnapshot.take(mailbox))).extracting(MailboxWatchdog.Finding::kind)
                 .contains(MailboxWatchdog.Kind.DEAD_CALLER_WITH_CALLS, MailboxWatchdog.Kind.NO_CALLEE);
         // The callee answers while the caller is dead; the replies wait in their slots.
         try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
             callee.awaitLine("READY");
-            while (MailboxSnapshot.take(mailbox).slots().stream().anyMatch(s -> !s.state().equals("DONE"))) {
-                Thread.sleep(10);
-            }
+            Await.until("every call answered", 60_000,
+                    () -> MailboxSnapshot.take(mailbox).slots().stream().allMatch(s -> s.state().equals("DONE")));
         }
         // The restarted caller (this JVM, same caller index) finds every call by its correlation id.
         try (MailboxClient restarted = MailboxClient.attach(mailbox, 3)) {

@@ -2,10 +2,12 @@ package io.sluice.mailbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,89 +16,79 @@ import org.junit.jupiter.api.Test;
  * generously and polls for its condition.
  */
 class DoorbellWakeTest {
-    private static final long GENEROUS_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long GENEROUS_MILLIS = 30_000;
+
+    private Path file;
+    private Mailbox mailbox;
+    private MailboxCaller caller;
+    private MailboxCallee callee;
+
+    @BeforeEach
+    void mailboxWithACallerAndACallee() throws Exception {
+        file = TestMailboxes.newFile("doorbell");
+        mailbox = Mailbox.create(file, TestMailboxes.small());
+        caller = MailboxCaller.attach(mailbox, 0);
+        callee = MailboxCallee.attach(mailbox);
+    }
+
+    @AfterEach
+    void removeTheMailbox() throws Exception {
+        mailbox.close();
+        Files.deleteIfExists(file);
+    }
 
     @Test
-    void callsPostedWhileTheCalleeIsAwakeWakeNobody() throws Exception {
-        Path file = TestMailboxes.newFile("doorbell-awake");
-        try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small())) {
-            MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
-            MailboxCallee callee = MailboxCallee.attach(mailbox);
-            for (int i = 1; i <= 40; i++) {
-                assertThat(caller.call(TestOpcodes.ECHO, 0, i, new byte[] {1})).isPositive();
-            }
-            assertThat(mailbox.requestDoorbell().wakes()).isZero();
-            assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(40);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+    void callsPostedWhileTheCalleeIsAwakeWakeNobody() {
+        post(40);
+        assertThat(mailbox.requestDoorbell().wakes()).isZero();
+        assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(40);
     }
 
     @Test
     void oneSleepCostsOneWakeHoweverManyCallsFollow() throws Exception {
-        Path file = TestMailboxes.newFile("doorbell-sleeper");
-        try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small())) {
-            MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
-            MailboxCallee callee = MailboxCallee.attach(mailbox);
-            Thread sleeper = Thread.ofPlatform().start(() -> callee.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            awaitCondition(() -> mailbox.requestDoorbell().armed() && mailbox.requestDoorbell().waiters() == 1);
+        Thread sleeper = sleepIn(callee);
+        Await.until(GENEROUS_MILLIS, () -> mailbox.requestDoorbell().armed() && mailbox.requestDoorbell().waiters() == 1);
 
-            for (int i = 1; i <= 40; i++) {
-                assertThat(caller.call(TestOpcodes.ECHO, 0, i, new byte[] {1})).isPositive();
-            }
-            sleeper.join(TimeUnit.NANOSECONDS.toMillis(GENEROUS_NANOS));
-            assertThat(sleeper.isAlive()).as("the sleeping callee was woken").isFalse();
-            assertThat(mailbox.requestDoorbell().wakes()).isEqualTo(1);
-            assertThat(mailbox.requestDoorbell().armed()).isFalse();
-            assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(40);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        post(40);
+        sleeper.join(GENEROUS_MILLIS);
+        assertThat(sleeper.isAlive()).as("the sleeping callee was woken").isFalse();
+        assertThat(mailbox.requestDoorbell().wakes()).isEqualTo(1);
+        assertThat(mailbox.requestDoorbell().armed()).isFalse();
+        assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(40);
     }
 
     @Test
     void oneWakeReachesEverySleepingCallee() throws Exception {
-        Path file = TestMailboxes.newFile("doorbell-two");
-        try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small())) {
-            MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
-            MailboxCallee first = MailboxCallee.attach(mailbox);
-            MailboxCallee second = MailboxCallee.attach(mailbox);
-            Thread one = Thread.ofPlatform().start(() -> first.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            Thread two = Thread.ofPlatform().start(() -> second.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            awaitCondition(() -> mailbox.requestDoorbell().waiters() == 2 && mailbox.requestDoorbell().armed());
+        Thread one = sleepIn(callee);
+        Thread two = sleepIn(MailboxCallee.attach(mailbox));
+        Await.until(GENEROUS_MILLIS, () -> mailbox.requestDoorbell().waiters() == 2 && mailbox.requestDoorbell().armed());
 
-            assertThat(caller.call(TestOpcodes.ECHO, 0, 1, new byte[] {1})).isPositive();
-            one.join(TimeUnit.NANOSECONDS.toMillis(GENEROUS_NANOS));
-            two.join(TimeUnit.NANOSECONDS.toMillis(GENEROUS_NANOS));
-            assertThat(one.isAlive() || two.isAlive()).as("a callee still asleep after the ring").isFalse();
-            assertThat(mailbox.requestDoorbell().wakes()).isEqualTo(1);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        post(1);
+        one.join(GENEROUS_MILLIS);
+        two.join(GENEROUS_MILLIS);
+        assertThat(one.isAlive() || two.isAlive()).as("a callee still asleep after the ring").isFalse();
+        assertThat(mailbox.requestDoorbell().wakes()).isEqualTo(1);
     }
 
     @Test
     void aCalleeThatFindsWorkWhenArmingDoesNotSleep() throws Exception {
-        Path file = TestMailboxes.newFile("doorbell-pending");
-        try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small())) {
-            MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
-            MailboxCallee callee = MailboxCallee.attach(mailbox);
-            assertThat(caller.call(TestOpcodes.ECHO, 0, 1, new byte[] {1})).isPositive();
-            Thread waiter = Thread.ofPlatform().start(() -> callee.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
-            waiter.join(TimeUnit.NANOSECONDS.toMillis(GENEROUS_NANOS));
-            assertThat(waiter.isAlive()).as("a callee with a call waiting went to sleep").isFalse();
-            assertThat(mailbox.requestDoorbell().wakes()).isZero();
-            assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(1);
-        } finally {
-            Files.deleteIfExists(file);
+        post(1);
+        Thread waiter = sleepIn(callee);
+        waiter.join(GENEROUS_MILLIS);
+        assertThat(waiter.isAlive()).as("a callee with a call waiting went to sleep").isFalse();
+        assertThat(mailbox.requestDoorbell().wakes()).isZero();
+        assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(1);
+    }
+
+    /** Posts {@code calls} ECHO calls, correlation ids 1 up, each of which must find a free slot. */
+    private void post(int calls) {
+        for (int i = 1; i <= calls; i++) {
+            assertThat(caller.call(TestOpcodes.ECHO, 0, i, new byte[] {1})).isPositive();
         }
     }
 
-    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + GENEROUS_NANOS;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition not reached in time").isNegative();
-            Thread.sleep(5);
-        }
+    /** A thread in which {@code sleeper} waits for requests (five minutes at most), as a callee's loop does when idle. */
+    private static Thread sleepIn(MailboxCallee sleeper) {
+        return Thread.ofPlatform().start(() -> sleeper.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
     }
 }

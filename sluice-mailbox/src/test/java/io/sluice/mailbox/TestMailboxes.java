@@ -27,6 +27,26 @@ final class TestMailboxes {
         return new MailboxGeometry(64, 512, 8, 4);
     }
 
+    /** The cross-process tests' mailbox: 256 slots, room for every call a killed caller left behind. */
+    static MailboxGeometry crossProcess() {
+        return new MailboxGeometry(256, 512, 8, 4);
+    }
+
+    /**
+     * A caller in its own JVM ({@link CallerProcess}) binds {@code callerIndex} of the mailbox in {@code file},
+     * posts {@code calls} REVERSE calls (correlation ids 1..calls, payloads "call-ID") and is killed with -9
+     * before it reads a reply, as a crash would; returns its pid.
+     */
+    static long postThenKillCaller(Path file, int callerIndex, int calls) throws IOException, InterruptedException {
+        try (Child caller = new Child(CallerProcess.class, file.toString(), Integer.toString(callerIndex),
+                Integer.toString(calls))) {
+            caller.awaitLine("POSTED");
+            long pid = caller.pid();
+            caller.kill9();
+            return pid;
+        }
+    }
+
     /** A JVM running {@code mainClass} with this test's classpath; its stdout is readable line by line. */
     static final class Child implements AutoCloseable {
         final Process process;

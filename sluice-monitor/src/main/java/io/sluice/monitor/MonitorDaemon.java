@@ -94,12 +94,11 @@ public final class MonitorDaemon implements AutoCloseable {
     private final LoopWatch conductorWatch = new LoopWatch("monitor-conductor");
     private volatile boolean running = true;
     /**
-     * Why the most recent connections were closed, newest last. A list rather than the last one alone: sessions
-     * close on different threads, so a neighbour's end of stream may be recorded after the close a caller waits for.
+     * Why the most recent connections were closed. Several rather than the last one alone: sessions close on
+     * different threads, so a neighbour's end of stream may be recorded after the close a caller waits for.
      */
-    private final java.util.concurrent.ConcurrentLinkedDeque<String> recentCloseReasons =
-            new java.util.concurrent.ConcurrentLinkedDeque<>();
-    private static final int RECENT_CLOSE_REASONS = 64;
+    private final RecentReasons recentCloseReasons = new RecentReasons(RECENT_CLOSE_REASONS);
+    static final int RECENT_CLOSE_REASONS = 64;
 
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
@@ -569,21 +568,18 @@ public final class MonitorDaemon implements AutoCloseable {
         if (wasCurrent) {
             reportState(session.gatewayId, GatewayState.DISCONNECTED, 0);
         }
-        recentCloseReasons.addLast(reason);
-        while (recentCloseReasons.size() > RECENT_CLOSE_REASONS) {
-            recentCloseReasons.pollFirst();
-        }
+        recentCloseReasons.add(reason);
         LOG.log(System.Logger.Level.DEBUG, "closed {0}: {1}", session, reason);
     }
 
     /** Whether one of the recently closed connections was closed for a reason containing {@code text}. */
     boolean closedFor(String text) {
-        return recentCloseReasons.stream().anyMatch(reason -> reason.contains(text));
+        return recentCloseReasons.anyContains(text);
     }
 
     /** The reasons the most recent connections were closed, oldest first. */
     java.util.List<String> recentCloseReasons() {
-        return java.util.List.copyOf(recentCloseReasons);
+        return recentCloseReasons.oldestFirst();
     }
 
     void completeThrottle(long handle, int status, ParamWriter result) {

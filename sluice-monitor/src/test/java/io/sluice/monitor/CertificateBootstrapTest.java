@@ -1,6 +1,5 @@
 package io.sluice.monitor;
 
-import static io.sluice.monitor.MonitorDaemonTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
@@ -24,6 +23,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.HelloWriter;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -66,9 +67,8 @@ class CertificateBootstrapTest {
 
     @BeforeEach
     void start() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-enroll-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-enroll-" + tag);
+        monitorBox = ShmNames.file("monitor-enroll");
+        servicesBox = ShmNames.file("services-enroll");
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
@@ -124,7 +124,7 @@ class CertificateBootstrapTest {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
             gw.expect(FrameType.POLL);
             gw.answer();
-            await(() -> statsFrom.contains(7L));
+            Await.until(20_000, () -> statsFrom.contains(7L));
         }
     }
 
@@ -210,7 +210,7 @@ class CertificateBootstrapTest {
             }
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> daemon.closedFor("OVERSIZE"));
+        Await.until(20_000, () -> daemon.closedFor("OVERSIZE"));
         assertThat(daemon.counters().certificatesIssued()).isZero();
         try (TestGateway gw = enrolling(7)) {
             assertThat(gw.enroll(key(7), TOKEN, request("gateway-7")).reason()).as("the token was not used").isEqualTo(AuthReason.NONE);
@@ -227,7 +227,7 @@ class CertificateBootstrapTest {
             gw.sendVolumes();
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> daemon.closedFor("BEFORE_AUTHENTICATION"));
+        Await.until(20_000, () -> daemon.closedFor("BEFORE_AUTHENTICATION"));
         assertThat(daemon.sessionsInSession()).isZero();
     }
 
@@ -247,7 +247,7 @@ class CertificateBootstrapTest {
             renewed = certificate(answer.certificate());
             gw.expect(FrameType.POLL);
             gw.answer();
-            await(() -> statsFrom.contains(7L));
+            Await.until(20_000, () -> statsFrom.contains(7L));
         }
         assertThat(Certificates.commonName(renewed)).isEqualTo("gateway-7");
         assertThat(renewed.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
@@ -262,7 +262,7 @@ class CertificateBootstrapTest {
                 TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-7"));
                 assertThat(answer.reason()).isEqualTo(AuthReason.REVOKED);
             } catch (java.io.IOException closed) {
-                await(() -> daemon.closedFor("certificate revoked"));
+                Await.until(20_000, () -> daemon.closedFor("certificate revoked"));
             }
             assertThat(daemon.counters().certificatesIssued()).isEqualTo(issued);
         }

@@ -1,6 +1,5 @@
 package io.sluice.monitor;
 
-import static io.sluice.monitor.MonitorDaemonTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
@@ -17,6 +16,8 @@ import io.sluice.sim.SimContext;
 import io.sluice.sim.SimTimings;
 import io.sluice.sim.SimTls;
 import io.sluice.sim.Simulator;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -63,9 +64,8 @@ class HandshakeBoundTest {
 
     @BeforeEach
     void authority() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-bound-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-bound-" + tag);
+        monitorBox = ShmNames.file("monitor-bound");
+        servicesBox = ShmNames.file("services-bound");
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
     }
 
@@ -108,8 +108,8 @@ class HandshakeBoundTest {
             idle.add(SocketChannel.open(daemon.address()));
         }
         // (The peak, not the count now: on a slow machine the silent peers may already have been closed.)
-        await(() -> daemon.handshakesInProgressPeak() == BOUND);
-        await(() -> daemon.counters().handshakeBoundReached() >= 1);
+        Await.until(20_000, () -> daemon.handshakesInProgressPeak() == BOUND);
+        Await.until(20_000, () -> daemon.counters().handshakeBoundReached() >= 1);
 
         AtomicInteger sampledMax = new AtomicInteger();
         AtomicBoolean sampling = new AtomicBoolean(true);
@@ -141,17 +141,17 @@ class HandshakeBoundTest {
         start(new MonitorContext.UnauthenticatedLimits(64, 2, 4, 4));
         idle.add(SocketChannel.open(daemon.address()));
         idle.add(SocketChannel.open(daemon.address()));
-        await(() -> daemon.unauthenticatedConnections() == 2 && daemon.handshakesInProgress() == 2);
+        Await.until(20_000, () -> daemon.unauthenticatedConnections() == 2 && daemon.handshakesInProgress() == 2);
         try (SocketChannel third = SocketChannel.open(daemon.address())) {
             assertThat(readToEnd(third)).as("closed at once by the per-address cap").isTrue();
         }
-        await(() -> daemon.counters().unauthenticatedRefused() == 1);
-        await(() -> daemon.handshakesInProgress() == 2);
+        Await.until(20_000, () -> daemon.counters().unauthenticatedRefused() == 1);
+        Await.until(20_000, () -> daemon.handshakesInProgress() == 2);
         for (SocketChannel channel : idle) {
             channel.close();
         }
         idle.clear();
-        await(() -> daemon.handshakesInProgress() == 0 && daemon.unauthenticatedConnections() == 0);
+        Await.until(20_000, () -> daemon.handshakesInProgress() == 0 && daemon.unauthenticatedConnections() == 0);
         try (TestGateway gw = new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
         }
@@ -166,7 +166,7 @@ class HandshakeBoundTest {
             idle.add(SocketChannel.open(daemon.address()));
         }
         // Before the share, these four would have held all four places for a deadline each while the fleet queued.
-        await(() -> daemon.handshakesInProgress() == 1 && daemon.handshakesWaiting() == silent - 1);
+        Await.until(20_000, () -> daemon.handshakesInProgress() == 1 && daemon.handshakesWaiting() == silent - 1);
 
         try (Simulator sim = Simulator.start(fleet(6))) {
             awaitEveryGatewayInSession(sim);
@@ -178,7 +178,7 @@ class HandshakeBoundTest {
         for (SocketChannel channel : idle) {
             assertThat(readToEnd(channel)).isTrue();
         }
-        await(() -> daemon.handshakesWaiting() == 0 && daemon.handshakesInProgress() == 0);
+        Await.until(20_000, () -> daemon.handshakesWaiting() == 0 && daemon.handshakesInProgress() == 0);
         assertThat(daemon.counters().handshakeTimeouts()).isEqualTo(silent);
         assertThat(daemon.handshakesInProgressPeak()).isLessThanOrEqualTo(4);
     }
@@ -188,7 +188,7 @@ class HandshakeBoundTest {
         start(new MonitorContext.UnauthenticatedLimits(64, 8, 4, 1));
         SocketChannel neighbour = SocketChannel.open(daemon.address());
         idle.add(neighbour);
-        await(() -> daemon.handshakesInProgress() == 1);
+        Await.until(20_000, () -> daemon.handshakesInProgress() == 1);
         java.util.concurrent.CompletableFuture<TestGateway> connecting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())));
@@ -196,7 +196,7 @@ class HandshakeBoundTest {
                 throw new IllegalStateException(e);
             }
         });
-        await(() -> daemon.handshakesWaiting() == 1);
+        Await.until(20_000, () -> daemon.handshakesWaiting() == 1);
         assertThat(connecting).as("its handshake has not started").isNotDone();
         neighbour.close();
         try (TestGateway gw = connecting.get(60, TimeUnit.SECONDS)) {
@@ -218,12 +218,8 @@ class HandshakeBoundTest {
     }
 
     private void awaitEveryGatewayInSession(Simulator sim) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (daemon.sessionsInSession() < GATEWAYS) {
-            assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
-                    .isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Await.until("every gateway in session", 90_000, () -> daemon.sessionsInSession() >= GATEWAYS,
+                () -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine());
     }
 
     /** Reads (and drops) whatever the monitor sends until it closes the connection; true when it did. */

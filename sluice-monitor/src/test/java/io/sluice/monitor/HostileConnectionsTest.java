@@ -13,6 +13,8 @@ import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -46,9 +48,8 @@ class HostileConnectionsTest {
 
     @Test
     void aRealGatewayIsServedThroughoutAndTheMonitorSurvives() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        Path monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
-        Path servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
+        Path monitorBox = ShmNames.file("monitor");
+        Path servicesBox = ShmNames.file("services");
         Process monitor = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 MonitorProcessMain.class.getName(), monitorBox.toString(), servicesBox.toString(), "2000")
@@ -92,7 +93,7 @@ class HostileConnectionsTest {
                             MonitorDaemonTest.throttleFrame(1, 1_000 + version, version++)).get(30, TimeUnit.SECONDS);
                     assertThat(reply.status()).as("throttle set after %d hostile connections; %s", sent + BATCH, unhealthy)
                             .isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
-                    MonitorDaemonTest.await(() -> reports.get() > before || gatewayFailed.get() != null);
+                    Await.until(20_000, () -> reports.get() > before || gatewayFailed.get() != null);
                     assertThat(gatewayFailed.get()).as("the real gateway's connection").isNull();
                     assertThat(unhealthy.get()).isNull();
                 }
@@ -103,7 +104,7 @@ class HostileConnectionsTest {
                 assertThat(status[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8]
                         + status[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8]).as("capped or timed out").isPositive();
                 // Once the silent ones have timed out, every place is free again.
-                MonitorDaemonTest.await(() -> status(monitorClient)[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] == 0);
+                Await.until(20_000, () -> status(monitorClient)[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] == 0);
                 assertThat(monitor.isAlive()).isTrue();
                 assertThat(unhealthy.get()).isNull();
                 gateway.close();

@@ -20,6 +20,8 @@ import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.HelloDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.io.IOException;
@@ -33,7 +35,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,9 +66,8 @@ class MonitorDaemonTest {
 
     @BeforeEach
     void start() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
+        monitorBox = ShmNames.file("monitor");
+        servicesBox = ShmNames.file("services");
         context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L, 3L, 4L))
                 .withTokens(Set.of("enroll-me"))
@@ -123,16 +123,13 @@ class MonitorDaemonTest {
     void approvedGatewayIsPolledAndItsReportsReachTheServices() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            for (int i = 0; i < 3; i++) {
-                gw.expect(FrameType.POLL);
-                gw.answer();
-            }
-            await(() -> statsFrom.size() >= 3);
+            answerPolls(gw, 3);
+            Await.until(20_000, () -> statsFrom.size() >= 3);
             assertThat(statsFrom).containsOnly(1L);
             assertThat(states).contains("1:IN_SESSION");
             assertThat(daemon.counters().pollsAnswered()).isGreaterThanOrEqualTo(3);
         }
-        await(() -> states.contains("1:DISCONNECTED"));
+        Await.until(20_000, () -> states.contains("1:DISCONNECTED"));
     }
 
     @Test
@@ -144,9 +141,8 @@ class MonitorDaemonTest {
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(one.assignedIds).containsExactly(1, 2, 3);
             assertThat(two.assignedIds).containsExactly(4, 5, 6);
-            two.expect(FrameType.POLL);
-            two.answer();
-            await(() -> announced.size() == 6 && statsFrom.contains(2L));
+            answerPolls(two, 1);
+            Await.until(20_000, () -> announced.size() == 6 && statsFrom.contains(2L));
             assertThat(announced).containsExactlyInAnyOrder("1:1:gw-1/vol-1", "1:2:gw-1/vol-2", "1:3:gw-1/vol-3",
                     "2:4:gw-2/vol-1", "2:5:gw-2/vol-2", "2:6:gw-2/vol-3");
             assertThat(reportBeforeAnnouncement).doesNotContain(true);
@@ -160,13 +156,9 @@ class MonitorDaemonTest {
             assertThat(liar.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // The liar speaks for the honest gateway's volume.
             liar.reportedVolumeId = honest.assignedIds[0];
-            for (int i = 0; i < 2; i++) {
-                liar.expect(FrameType.POLL);
-                liar.answer();
-            }
-            honest.expect(FrameType.POLL);
-            honest.answer();
-            await(() -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
+            answerPolls(liar, 2);
+            answerPolls(honest, 1);
+            Await.until(20_000, () -> daemon.counters().reportsRefused() == 2 && statsFrom.contains(1L));
             assertThat(statsFrom).doesNotContain(2L);
             // Refused, not disconnected: a misconfigured gateway keeps its session and is polled on.
             assertThat(liar.expect(FrameType.POLL)).isEqualTo(FrameType.POLL);
@@ -185,43 +177,35 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(gw.assignedIds).hasSize(HelloDescriptor.MAX_VOLUMES).doesNotHaveDuplicates();
             // Announced in parts that fit the services' slots, every volume by name.
-            await(() -> announced.size() == HelloDescriptor.MAX_VOLUMES);
+            Await.until(20_000, () -> announced.size() == HelloDescriptor.MAX_VOLUMES);
             assertThat(announced).contains("4:" + gw.assignedIds[4095] + ":gw-4/vol-4096");
         }
     }
 
     @Test
     void aGatewayOverTheConfiguredVolumeLimitIsRefusedCountedAndShownInTheStatus() throws Exception {
-        monitorClient.close();
-        daemon.close();
-        daemon = new MonitorDaemon(context.withVolumeLimit(8));
-        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        restart(context.withVolumeLimit(8));
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             gw.helloVolumes = 9;
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.REFUSED);
             assertThat(gw.lastReason).isEqualTo(AuthReason.TOO_MANY_VOLUMES);
         }
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
-        await(() -> states.contains("3:REFUSED"));
+        Await.until(20_000, () -> states.contains("3:REFUSED"));
         assertThat(announced).noneMatch(volume -> volume.startsWith("3:"));
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 8;
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            await(() -> announced.size() == 8);
+            Await.until(20_000, () -> announced.size() == 8);
         }
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
         assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
     }
 
     @Test
     void aGatewayAnnouncingNewVolumeNamesAtEverySessionRunsOutOfNamesAndIsClosed() throws Exception {
-        monitorClient.close();
-        daemon.close();
-        daemon = new MonitorDaemon(context.withVolumeLimit(2));
-        monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+        restart(context.withVolumeLimit(2));
         for (String prefix : List.of("a-", "b-", "c-", "d-")) {
             try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
                 gw.helloVolumes = 2;
@@ -235,7 +219,7 @@ class MonitorDaemonTest {
             assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
                     .isInstanceOf(java.io.IOException.class);
         }
-        await(() -> daemon.closedFor("too many volume names"));
+        Await.until(20_000, () -> daemon.closedFor("too many volume names"));
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 2;
@@ -275,24 +259,20 @@ class MonitorDaemonTest {
             assertThat(intruder.assignedIds[0]).as("an unbound gateway does not join it").isEqualTo(
                     io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
             assertThat(intruder.assignedIds[1]).as("its own volume is served").isPositive().isNotEqualTo(lun);
-            await(() -> announced.size() == 5);
+            Await.until(20_000, () -> announced.size() == 5);
             assertThat(announced).contains("1:" + lun + ":gw-1/vol-1", "2:" + lun + ":gw-2/vol-1",
                     "3:" + intruder.assignedIds[1] + ":gw-3/vol-2").noneMatch(volume -> volume.startsWith("3:" + lun + ":"));
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(1);
 
             // Its reports for the shared volume are refused like a report on a volume it never declared.
             intruder.reportedVolumeId = lun;
-            intruder.expect(FrameType.POLL);
-            intruder.answer();
-            await(() -> daemon.counters().reportsRefused() == 1);
+            answerPolls(intruder, 1);
+            Await.until(20_000, () -> daemon.counters().reportsRefused() == 1);
             intruder.reportedVolumeId = intruder.assignedIds[1];
-            intruder.expect(FrameType.POLL);
-            intruder.answer();
-            await(() -> statsFrom.contains(3L));
+            answerPolls(intruder, 1);
+            Await.until(20_000, () -> statsFrom.contains(3L));
         }
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
     }
 
     @Test
@@ -300,7 +280,7 @@ class MonitorDaemonTest {
         // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
         try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(io.sluice.sim.SimContext.builder(daemon.address(), SECRET)
                 .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
-            await(() -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
+            Await.until(20_000, () -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
             assertThat(daemon.counters().reportsRefused()).as("its reports name no refused volume").isZero();
             assertThat(announced).noneMatch(volume -> volume.startsWith("4:"));
@@ -369,7 +349,7 @@ class MonitorDaemonTest {
         assertThat(daemon.problems()).isEmpty();
         // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.
         daemon.pair(1).inbound().closeSelector();
-        await(() -> !daemon.problems().isEmpty());
+        Await.until(20_000, () -> !daemon.problems().isEmpty());
         assertThat(daemon.problems()).singleElement().asString().startsWith("monitor-in-1 stopped")
                 .contains("ClosedSelectorException");
     }
@@ -513,9 +493,7 @@ class MonitorDaemonTest {
                 .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
         assertThat(monitorClient.call(0x7777, new byte[0]).get(10, TimeUnit.SECONDS).status())
                 .isEqualTo(MailboxStatus.UNKNOWN_OPCODE);
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG,
-                io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
+        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
     }
 
     @Test
@@ -528,11 +506,8 @@ class MonitorDaemonTest {
             assertThat(bad.closedByMonitor()).isTrue();
             assertThat(daemon.counters().framesRefused()).isEqualTo(1);
             long answered = daemon.counters().pollsAnswered();
-            for (int i = 0; i < 3; i++) {
-                good.expect(FrameType.POLL);
-                good.answer();
-            }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 3);
+            answerPolls(good, 3);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 3);
         }
     }
 
@@ -553,7 +528,7 @@ class MonitorDaemonTest {
                     // the test closed the gateway
                 }
             });
-            await(() -> states.contains("1:UNREACHABLE"));
+            Await.until(20_000, () -> states.contains("1:UNREACHABLE"));
             assertThat(states).doesNotContain("2:UNREACHABLE");
             chatty.close();
             answering.join(5_000);
@@ -581,23 +556,16 @@ class MonitorDaemonTest {
         restart(context.withBalancing(false));
         List<TestGateway> gateways = new java.util.ArrayList<>();
         try {
-            for (long id = 1; id <= 4; id++) {
-                TestGateway gw = new TestGateway(daemon.address(), id);
-                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-                gateways.add(gw);
-            }
+            inSession(gateways, 1, 2, 3, 4);
             // Two pairs share four sessions; a third pair starts empty.
             daemon.addPair();
             assertThat(daemon.rebalance()).isEqualTo(1);
-            await(() -> daemon.counters().sessionsMigrated() == 1);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
-                for (int i = 0; i < 3; i++) {
-                    gw.expect(FrameType.POLL);
-                    gw.answer();
-                }
+                answerPolls(gw, 3);
             }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 12);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 12);
             var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
                     throttleFrame(1, 100, 1));
             gateways.get(0).expect(FrameType.THROTTLE_SET);
@@ -615,20 +583,16 @@ class MonitorDaemonTest {
     void aRetiredPairHandsEverySessionToTheOthersAndStops() throws Exception {
         List<TestGateway> gateways = new java.util.ArrayList<>();
         try {
-            for (long id = 1; id <= 4; id++) {
-                TestGateway gw = new TestGateway(daemon.address(), id);
-                assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-                gateways.add(gw);
-            }
+            inSession(gateways, 1, 2, 3, 4);
             // Growth: a third pair, and a session moves onto it.
             daemon.resizeTo(3);
             assertThat(daemon.pairCount()).isEqualTo(3);
             assertThat(daemon.rebalance()).isEqualTo(1);
-            await(() -> daemon.counters().sessionsMigrated() == 1);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             assertThat(daemon.pair(2).sessionCount()).isEqualTo(1);
             // Shrink: the third pair gives its session back and stops; nobody new lands on it meanwhile.
             daemon.resizeTo(2);
-            await(daemon::retireStep);
+            Await.until(20_000, daemon::retireStep);
             assertThat(daemon.pairCount()).isEqualTo(2);
             assertThat(daemon.counters().pairsRetired()).isEqualTo(1);
             assertThat(daemon.counters().sessionsMigrated()).isEqualTo(2);
@@ -636,12 +600,9 @@ class MonitorDaemonTest {
             // Every gateway is still served: polled, and its answers taken.
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
-                for (int i = 0; i < 2; i++) {
-                    gw.expect(FrameType.POLL);
-                    gw.answer();
-                }
+                answerPolls(gw, 2);
             }
-            await(() -> daemon.counters().pollsAnswered() >= answered + 8);
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 8);
             assertThat(daemon.problems()).isEmpty();
         } finally {
             for (TestGateway gw : gateways) {
@@ -661,7 +622,7 @@ class MonitorDaemonTest {
                 one.answerPoll(0);
                 two.answerPoll(0);
             }
-            await(() -> statsFrom.size() == 6);
+            Await.until(20_000, () -> statsFrom.size() == 6);
             assertThat(callersOf.get(1L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(1).pair.index());
             assertThat(callersOf.get(2L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(2).pair.index());
             // Gateway states come from any thread, under the monitor's own index.
@@ -680,18 +641,18 @@ class MonitorDaemonTest {
             one.answerPoll(0);
             two.answerPoll(0);
             // Both pairs' reports wait in the services' mailbox (the services hold the first call they took).
-            await(() -> daemon.counters().reportBatchesPosted() >= 2);
+            Await.until(20_000, () -> daemon.counters().reportBatchesPosted() >= 2);
         }
         restart(context);
         assertThat(daemon.services().inherited()).as("calls left under the pairs' indexes").isPositive();
         taking.countDown();
-        await(() -> statsFrom.size() == 2, 60);
+        Await.until(60_000, () -> statsFrom.size() == 2);
         assertThat(statsFrom).containsExactlyInAnyOrder(1L, 2L);
         // The successor's pairs (and its conductor, for pairs not running) collected every inherited reply.
-        await(() -> daemon.services().inheritedOutstanding() == 0, 60);
+        Await.until(60_000, () -> daemon.services().inheritedOutstanding() == 0);
         try (Mailbox box = Mailbox.open(servicesBox)) {
-            await(() -> io.sluice.mailbox.MailboxSnapshot.take(box).slots().stream()
-                    .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS), 60);
+            Await.until(60_000, () -> io.sluice.mailbox.MailboxSnapshot.take(box).slots().stream()
+                    .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS));
         }
     }
 
@@ -734,7 +695,7 @@ class MonitorDaemonTest {
                 sent[0] += 10;
             }
             int perGateway = sent[0];
-            await(() -> statsFrom.size() == 16 * perGateway, 120);
+            Await.until(120_000, () -> statsFrom.size() == 16 * perGateway);
             for (long id = 1; id <= 16; id++) {
                 // Every report once, none lost: read in the order sent, whichever thread read it.
                 assertThat(sequencesOf.get(id)).as("gateway " + id).hasSize(perGateway).doesNotHaveDuplicates()
@@ -778,7 +739,7 @@ class MonitorDaemonTest {
             // 0.7 against 0.2: the light gateway that fits half the difference moves; the heavy one stays (moving it
             // would only move the imbalance).
             assertThat(daemon.rebalance()).isEqualTo(1);
-            await(() -> daemon.counters().sessionsMigrated() == 1);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             assertThat(daemon.session(3).pair.index()).isEqualTo(1 - heavyPair);
             assertThat(daemon.session(1).pair.index()).isEqualTo(heavyPair);
             // Three gateways on one pair, one on the other, and yet the next goes to the three: they weigh less.
@@ -789,7 +750,7 @@ class MonitorDaemonTest {
             }
             // The moved gateway is served by its new pair: its reports come under that pair's caller index.
             gateways.get(2).answerPoll(0);
-            await(() -> callersOf.containsKey(3L));
+            Await.until(20_000, () -> callersOf.containsKey(3L));
             assertThat(callersOf.get(3L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + 1 - heavyPair);
         } finally {
             for (TestGateway gw : gateways) {
@@ -814,7 +775,7 @@ class MonitorDaemonTest {
                     gw.answerPoll(0);
                 }
             }
-            await(() -> statsFrom.size() == 80);
+            Await.until(20_000, () -> statsFrom.size() == 80);
             assertThat(daemon.counters().sessionsShared()).isZero();
         } finally {
             for (TestGateway gw : gateways) {
@@ -827,11 +788,8 @@ class MonitorDaemonTest {
     void repeatedReportsAfterAReconnectAreDroppedAndGapsCounted() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            for (int i = 0; i < 3; i++) {
-                gw.expect(FrameType.POLL);
-                gw.answer();
-            }
-            await(() -> statsFrom.size() == 3);
+            answerPolls(gw, 3);
+            Await.until(20_000, () -> statsFrom.size() == 3);
         }
         try (TestGateway again = new TestGateway(daemon.address(), 1)) {
             assertThat(again.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -839,7 +797,7 @@ class MonitorDaemonTest {
             again.answerPoll(0);
             again.reports = 10;
             again.answerPoll(0);
-            await(() -> statsFrom.size() == 4);
+            Await.until(20_000, () -> statsFrom.size() == 4);
             assertThat(daemon.counters().reportsRepeated()).isEqualTo(1);
             assertThat(daemon.counters().reportsLost()).isEqualTo(7);
         }
@@ -855,8 +813,7 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // In session once polled, as a gateway sends reports only then.
-            gw.expect(FrameType.POLL);
-            gw.answer();
+            answerPolls(gw, 1);
             // The services take nothing (the handler waits on its first call) while the gateway's reports fill
             // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
             // A call carries a batch of reports (as many as the monitor read in one turn, up to a slot's worth),
@@ -872,16 +829,39 @@ class MonitorDaemonTest {
                 sent++;
             }
             // Reports through a loaded machine's mailbox: bounds for progress, not for speed.
-            await(() -> counters.sweepsSkippedServicesBehind() > 0, 120);
+            Await.until(120_000, () -> counters.sweepsSkippedServicesBehind() > 0);
             assertThat(counters.reportBatchesPosted()).isPositive().isLessThanOrEqualTo(sent);
 
             // The services catch up: every report reaches them, each once, and the polls resume.
             behind.countDown();
             int reports = sent;
-            await(() -> statsFrom.size() >= reports, 120);
+            Await.until(120_000, () -> statsFrom.size() >= reports);
             assertThat(statsFrom).hasSize(reports);
             gw.expect(FrameType.POLL);
             assertThat(counters.reportsDropped()).isZero();
+        }
+    }
+
+    /** Answers {@code polls} polls of {@code gw}, one report each. */
+    private static void answerPolls(TestGateway gw, int polls) throws IOException {
+        for (int i = 0; i < polls; i++) {
+            gw.expect(FrameType.POLL);
+            gw.answer();
+        }
+    }
+
+    /** One figure of the monitor's status (MONITOR_STATUS), at {@code offset} of {@code MonitorStatusDescriptor}. */
+    private long statusFigure(int offset) throws Exception {
+        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        return java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG, offset);
+    }
+
+    /** Connects gateways {@code ids}, each accepted into session, adding each to {@code gateways} (which the caller closes). */
+    private void inSession(List<TestGateway> gateways, long... ids) throws IOException {
+        for (long id : ids) {
+            TestGateway gw = new TestGateway(daemon.address(), id);
+            gateways.add(gw);
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
         }
     }
 
@@ -894,19 +874,4 @@ class MonitorDaemonTest {
         writer.commit();
         return buffer.array();
     }
-
-    static void await(BooleanSupplier condition) throws InterruptedException {
-        await(condition, 20);
-    }
-
-    static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(5);
-        }
-    }
-
 }

@@ -1,6 +1,5 @@
 package io.sluice.monitor;
 
-import static io.sluice.monitor.MonitorDaemonTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +14,8 @@ import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,9 +60,8 @@ class MonitorDaemonTlsTest {
 
     @BeforeEach
     void start() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-tls-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-tls-" + tag);
+        monitorBox = ShmNames.file("monitor-tls");
+        servicesBox = ShmNames.file("services-tls");
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
@@ -95,7 +95,7 @@ class MonitorDaemonTlsTest {
                 gw.expect(FrameType.POLL);
                 gw.answer();
             }
-            await(() -> statsFrom.size() >= 3);
+            Await.until(20_000, () -> statsFrom.size() >= 3);
             assertThat(statsFrom).containsOnly(1L);
         }
     }
@@ -104,13 +104,13 @@ class MonitorDaemonTlsTest {
     void aSessionEndsWhenTheCertificateItWasAuthenticatedWithExpires() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(certificate(1)))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
-            await(() -> daemon.sessionsInSession() == 1);
+            Await.until(20_000, () -> daemon.sessionsInSession() == 1);
             clock.aheadMillis = java.time.Duration.ofDays(1).plusMinutes(1).toMillis();
-            await(() -> daemon.sessionsInSession() == 0);
+            Await.until(20_000, () -> daemon.sessionsInSession() == 0);
             assertThat(gw.closedByMonitor()).isTrue();
         }
         // The reason is recorded once the session is gone from the counts, so it is waited for too.
-        await(() -> daemon.closedFor("certificate expired"));
+        Await.until(20_000, () -> daemon.closedFor("certificate expired"));
         assertThat(daemon.counters().certificatesExpiredInSession()).isEqualTo(1);
     }
 
@@ -119,7 +119,7 @@ class MonitorDaemonTlsTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(certificate(2)))) {
             assertThat(gw.closedAfterHandshake()).isTrue();
         }
-        await(() -> daemon.closedFor("certified for gateway 2"));
+        Await.until(20_000, () -> daemon.closedFor("certified for gateway 2"));
         assertThat(daemon.sessionsInSession()).isZero();
     }
 
@@ -128,7 +128,7 @@ class MonitorDaemonTlsTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.closedAfterHandshake()).isTrue();
         }
-        await(() -> daemon.closedFor("NOT_TLS"));
+        Await.until(20_000, () -> daemon.closedFor("NOT_TLS"));
     }
 
     @Test
@@ -139,7 +139,7 @@ class MonitorDaemonTlsTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(forged))) {
             assertThat(gw.closedAfterHandshake()).isTrue();
         }
-        await(() -> daemon.closedFor("HANDSHAKE_REFUSED"));
+        Await.until(20_000, () -> daemon.closedFor("HANDSHAKE_REFUSED"));
     }
 
     @Test
@@ -147,7 +147,7 @@ class MonitorDaemonTlsTest {
         KeyMaterial own = certificate(1);
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(own))) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            await(() -> daemon.sessionsInSession() == 1);
+            Await.until(20_000, () -> daemon.sessionsInSession() == 1);
             ca.revoke(own.certificate().getSerialNumber());
             // A healthy gateway, answering every poll, until the monitor ends the session.
             assertThatThrownBy(() -> {
@@ -156,13 +156,13 @@ class MonitorDaemonTlsTest {
                     gw.answer();
                 }
             }).isInstanceOf(java.io.IOException.class);
-            await(() -> daemon.closedFor("certificate revoked"));
+            Await.until(20_000, () -> daemon.closedFor("certificate revoked"));
             assertThat(daemon.sessionsInSession()).isZero();
         }
         try (TestGateway again = new TestGateway(daemon.address(), 1, contextFor(own))) {
             assertThat(again.closedAfterHandshake()).isTrue();
         }
-        await(() -> daemon.recentCloseReasons().stream().filter(r -> r.contains("revoked")).count() >= 2);
+        Await.until(20_000, () -> daemon.recentCloseReasons().stream().filter(r -> r.contains("revoked")).count() >= 2);
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
+import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -156,13 +157,13 @@ class MonitorRoleTest {
         SimContext context = SimContext.builder(standby.address(), SECRET).alsoMonitor(active.address())
                 .alsoMonitor(stale.address()).gateways(3).volumesPerGateway(1).firstGatewayId(1).seed(5).build();
         try (Simulator sim = Simulator.start(context)) {
-            MonitorDaemonTest.await(() -> active.daemon().sessionsInSession() == 3, 60);
+            Await.until(60_000, () -> active.daemon().sessionsInSession() == 3);
             assertThat(standby.daemon().counters().standbyReferrals()).isGreaterThanOrEqualTo(3);
             assertThat(sim.snapshot().total().get(SimCounter.STANDBY_REFERRALS)).isGreaterThanOrEqualTo(3);
 
             // The active's server goes; the stale one, which lost the lease at epoch 8, still takes connections.
             stop(active);
-            MonitorDaemonTest.await(() -> sim.snapshot().total().get(SimCounter.STALE_EPOCH_REFUSALS) >= 3, 60);
+            Await.until(60_000, () -> sim.snapshot().total().get(SimCounter.STALE_EPOCH_REFUSALS) >= 3);
             assertThat(stale.daemon().sessionsInSession()).as("no simulated gateway stays").isZero();
             assertThat(stale.daemon().counters().sessionsOpened()).as("none sent VOLUMES").isZero();
         }

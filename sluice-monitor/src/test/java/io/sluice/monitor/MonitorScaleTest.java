@@ -16,6 +16,8 @@ import io.sluice.sim.FaultPlan;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.SimSnapshot;
 import io.sluice.sim.Simulator;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -46,9 +48,8 @@ class MonitorScaleTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void thousandGatewaysArePolledThrottledAndIsolated() throws Exception {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        Path monitorBox = Path.of("/dev/shm/sluice-scale-monitor-" + tag);
-        Path servicesBox = Path.of("/dev/shm/sluice-scale-services-" + tag);
+        Path monitorBox = ShmNames.file("scale-monitor");
+        Path servicesBox = ShmNames.file("scale-services");
         Set<Long> approved = LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet());
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(approved).withPolling(250, 20).withPairs(0, GATEWAYS)
@@ -93,7 +94,7 @@ class MonitorScaleTest {
                     }
                 }
                 // Every healthy gateway's reports keep arriving: answered poll after poll.
-                awaitTrue(() -> healthy.stream().allMatch(id -> reports.getOrDefault(id, new AtomicLong()).get() >= 5), 90);
+                Await.until(90_000, () -> healthy.stream().allMatch(id -> reports.getOrDefault(id, new AtomicLong()).get() >= 5));
                 SimSnapshot snapshot = sim.snapshot();
                 assertThat(snapshot.of(FaultMode.NONE).pollsAnswered()).isGreaterThanOrEqualTo(5L * healthy.size());
 
@@ -106,13 +107,13 @@ class MonitorScaleTest {
                     assertThat(ack.get(60, TimeUnit.SECONDS).status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
                 }
                 assertThat(daemon.counters().throttlesAcked()).isGreaterThanOrEqualTo(healthy.size());
-                awaitTrue(() -> sim.snapshot().of(FaultMode.NONE).throttleSetsAcked() >= healthy.size(), 30);
+                Await.until(30_000, () -> sim.snapshot().of(FaultMode.NONE).throttleSetsAcked() >= healthy.size());
 
                 // Misbehaving gateways are isolated: silent ones become unreachable, garbage closes only them.
-                awaitTrue(() -> LongStream.range(100, 110).allMatch(i -> {
+                Await.until(30_000, () -> LongStream.range(100, 110).allMatch(i -> {
                     GatewayState s = lastState.get(sim.gatewayId((int) i));
                     return s == GatewayState.UNREACHABLE || s == GatewayState.DISCONNECTED;
-                }), 30);
+                }));
                 assertThat(daemon.counters().framesRefused()).isGreaterThanOrEqualTo(10);
 
                 // Intruders (wrong key) and strangers (unapproved) never get a session, a poll or a throttle set.
@@ -139,15 +140,4 @@ class MonitorScaleTest {
             Thread.sleep(1);
         }
     }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
 }

@@ -9,6 +9,7 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -45,9 +46,9 @@ class PairCallerRestartTest {
                 try (TestGateway gw = new TestGateway(address, 1)) {
                     assertThat(gw.handshake(MonitorProcessMain.SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
                     gw.answerPoll(0);
-                    MonitorDaemonTest.await(() -> MailboxSnapshot.take(services).slots().stream().anyMatch(slot ->
+                    Await.until(60_000, () -> MailboxSnapshot.take(services).slots().stream().anyMatch(slot ->
                             slot.callerIndex() == ServerMailboxes.CALLER_MONITOR_PAIRS
-                                    && slot.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH), 60);
+                                    && slot.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH));
                     killed.destroyForcibly();
                     assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 }
@@ -57,11 +58,11 @@ class PairCallerRestartTest {
                         MonitorProcessMain.SECRET).withApproved(Set.of(1L)).withPairs(1, 10);
                 try (MonitorDaemon successor = new MonitorDaemon(context); MailboxCallee callee = MailboxCallee.attach(services)) {
                     assertThat(successor.services().inherited()).as("the dead monitor's calls under its pair index").isEqualTo(left);
-                    MonitorDaemonTest.await(() -> {
+                    Await.until(60_000, () -> {
                         callee.poll(request -> request.reply(MailboxStatus.OK, 0), 64);
                         return successor.services().inheritedOutstanding() == 0;
-                    }, 60);
-                    MonitorDaemonTest.await(() -> callsOf(services, ServerMailboxes.CALLER_MONITOR_PAIRS) == 0, 60);
+                    });
+                    Await.until(60_000, () -> callsOf(services, ServerMailboxes.CALLER_MONITOR_PAIRS) == 0);
                 }
             }
         } finally {

@@ -1,11 +1,12 @@
 package io.sluice.monitor;
 
-import static io.sluice.monitor.MonitorDaemonTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,9 +36,8 @@ class PreAuthLimitsTest {
 
     @BeforeEach
     void start() {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
+        monitorBox = ShmNames.file("monitor");
+        servicesBox = ShmNames.file("services");
         daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L)).withPolling(100, 3).withPairs(1, 10)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, new MonitorContext.UnauthenticatedLimits(5, 3)));
@@ -62,13 +62,13 @@ class PreAuthLimitsTest {
             for (int i = 0; i < 3; i++) {
                 fromTwo.add(connectFrom("127.0.0.2"));
             }
-            await(() -> daemon.unauthenticatedConnections() == 3);
+            Await.until(20_000, () -> daemon.unauthenticatedConnections() == 3);
             SocketChannel fourthFromTwo = connectFrom("127.0.0.2");
             assertThat(endOfStream(fourthFromTwo)).as("a fourth from one address is closed at once").isTrue();
             assertThat(daemon.counters().unauthenticatedRefused()).isEqualTo(1);
             connectFrom("127.0.0.3");
             connectFrom("127.0.0.3");
-            await(() -> daemon.unauthenticatedConnections() == 5);
+            Await.until(20_000, () -> daemon.unauthenticatedConnections() == 5);
             assertThat(endOfStream(connectFrom("127.0.0.4"))).as("a sixth in all is closed at once").isTrue();
             assertThat(daemon.counters().unauthenticatedRefused()).isEqualTo(2);
 
@@ -76,9 +76,9 @@ class PreAuthLimitsTest {
             for (SocketChannel silent : fromTwo) {
                 assertThat(endOfStream(silent)).isTrue();
             }
-            await(() -> daemon.unauthenticatedConnections() == 0);
+            Await.until(20_000, () -> daemon.unauthenticatedConnections() == 0);
             assertThat(daemon.counters().handshakeTimeouts()).isEqualTo(5);
-            await(() -> daemon.closedFor("handshake not finished in time"));
+            Await.until(20_000, () -> daemon.closedFor("handshake not finished in time"));
             try (TestGateway again = new TestGateway(daemon.address(), 1)) {
                 assertThat(again.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             }
@@ -97,7 +97,7 @@ class PreAuthLimitsTest {
                 .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1).putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1);
         channel.write(header);
         assertThat(endOfStream(channel)).isTrue();
-        await(() -> daemon.closedFor("bad frame: OVERSIZE (1048576)"));
+        Await.until(20_000, () -> daemon.closedFor("bad frame: OVERSIZE (1048576)"));
         assertThat(daemon.counters().handshakeTimeouts()).isZero();
     }
 
@@ -107,7 +107,7 @@ class PreAuthLimitsTest {
             gw.answerPoll(1);
             assertThat(gw.closedByMonitor()).isTrue();
         }
-        await(() -> daemon.closedFor("bad frame: BEFORE_AUTHENTICATION"));
+        Await.until(20_000, () -> daemon.closedFor("bad frame: BEFORE_AUTHENTICATION"));
     }
 
     private SocketChannel connectFrom(String address) throws IOException {

@@ -12,6 +12,8 @@ import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.ShmNames;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -43,9 +45,8 @@ class RegistryFailClosedTest {
     }
 
     private void start() {
-        String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
-        monitorBox = Path.of("/dev/shm/sluice-test-registry-monitor-" + tag);
-        servicesBox = Path.of("/dev/shm/sluice-test-registry-services-" + tag);
+        monitorBox = ShmNames.file("registry-monitor");
+        servicesBox = ShmNames.file("registry-services");
         daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L)).withRegistryFile(registry()).withPolling(50, 2).withPairs(1, 10));
         services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
@@ -106,7 +107,7 @@ class RegistryFailClosedTest {
         assertThat(Files.readAllBytes(registry())).as("never overwritten").isEqualTo(corrupt);
 
         Files.writeString(registry(), good + "approved 7\n");
-        MonitorDaemonTest.await(() -> daemon.registryUnusable() == null);
+        Await.until(20_000, () -> daemon.registryUnusable() == null);
         assertThat(handshake(7)).isEqualTo(AuthReason.NONE);
         assertThat(handshake(1)).as("the revocation on record wins").isEqualTo(AuthReason.REVOKED);
         assertThat(status(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET)).isZero();

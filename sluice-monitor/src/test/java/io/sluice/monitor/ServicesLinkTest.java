@@ -8,6 +8,7 @@ import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.ShmNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +25,7 @@ class ServicesLinkTest {
     /** The monitor's own index, and its two pairs' (2 and 3). */
     private static final int OWN = 1;
     private static final int FIRST_PAIR = 2;
-    private final Path file = Path.of("/dev/shm", "sluice-link-" + ProcessHandle.current().pid() + "-services");
+    private final Path file = ShmNames.file("link-services");
     private final Mailbox mailbox = Mailbox.create(file, new MailboxGeometry(8, 1024, 4, 2));
     private final MailboxCallee services = MailboxCallee.attach(mailbox);
     private final MonitorCounters counters = new MonitorCounters();

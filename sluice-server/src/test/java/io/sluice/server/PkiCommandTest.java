@@ -4,6 +4,7 @@ import static io.sluice.server.CommandRun.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ExitCode;
+import io.sluice.testkit.Nbdkit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -60,25 +61,12 @@ class PkiCommandTest {
         assertThat(run("certtool", "-k", "--infile", server.resolve("server-key.pem").toString())).isZero();
         assertThat(run("certtool", "-k", "--infile", client.resolve("client-key.pem").toString())).isZero();
 
-        Path socket = dir.resolve("nbd.sock");
-        // The PID file is written once nbdkit listens; the socket file exists a moment earlier, from bind on.
-        Path pidFile = dir.resolve("nbdkit.pid");
-        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "--exit-with-parent", "-P", pidFile.toString(), "-U", socket.toString(), "--tls=require",
-                "--tls-certificates=" + server, "--tls-verify-peer", "memory", "1M")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
-        try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline && nbdkit.isAlive()) {
-                Thread.sleep(20);
-            }
-            assertThat(Files.exists(pidFile)).as(Files.readString(dir.resolve("nbdkit.log"))).isTrue();
-            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + client))
+        try (Nbdkit nbdkit = Nbdkit.start(dir.resolve("nbd.sock"), "--tls=require", "--tls-certificates=" + server,
+                "--tls-verify-peer", "memory", "1M")) {
+            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + nbdkit.socket() + "&tls-certificates=" + client))
                     .as("libnbd proves itself with the client directory and verifies nbdkit against the CA").isZero();
-            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + socket + "&tls-certificates=" + server))
+            assertThat(run("nbdinfo", "--size", "nbds+unix://?socket=" + nbdkit.socket() + "&tls-certificates=" + server))
                     .as("a server certificate is no client certificate: nbdkit verifies the peer").isNotZero();
-        } finally {
-            nbdkit.destroy();
-            nbdkit.waitFor();
         }
     }
 

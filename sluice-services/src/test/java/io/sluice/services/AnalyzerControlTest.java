@@ -35,14 +35,26 @@ class AnalyzerControlTest {
         return new ControlHarness(CAPACITY, BASE_MICROS, (long) CAPACITY, seed);
     }
 
+    /** Gold (wanting 1,500 IOPS, under {@code goldSla}) beside bronze (wanting 2,000, best effort) on the one backend. */
+    private GoldAndBronze goldBesideBronze(Sla goldSla) {
+        SimVolume gold = loop.volume(1, 11, 1_500);
+        SimVolume bronze = loop.volume(2, 12, 2_000);
+        loop.attach(1, goldSla);
+        loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
+        return new GoldAndBronze(gold, bronze);
+    }
+
+    private record GoldAndBronze(SimVolume gold, SimVolume bronze) {
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void goldLatencyObjectiveHoldsWhileBronzeFloodsTheBackend(long seed) {
         loop = harness(seed);
-        SimVolume gold = loop.volume(1, 11, 1_500);
-        SimVolume bronze = loop.volume(2, 12, 2_000);
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
-        loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
+        GoldAndBronze volumes = goldBesideBronze(
+                Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
+        SimVolume gold = volumes.gold();
+        SimVolume bronze = volumes.bronze();
 
         loop.run(20);
         bronze.demand(40_000);
@@ -74,10 +86,10 @@ class AnalyzerControlTest {
     @MethodSource("seeds")
     void afterTheFloodsCutGoldsLatencyIsLetRiseTowardItsAimAndBronzeGetsTheDifference(long seed) {
         loop = harness(seed);
-        SimVolume gold = loop.volume(1, 11, 1_500);
-        SimVolume bronze = loop.volume(2, 12, 2_000);
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
-        loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
+        GoldAndBronze volumes = goldBesideBronze(
+                Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
+        SimVolume gold = volumes.gold();
+        SimVolume bronze = volumes.bronze();
         loop.run(20);
         bronze.demand(40_000);
         loop.run(180);
@@ -98,11 +110,10 @@ class AnalyzerControlTest {
     @Test
     void theTighterDirectionOfALatencyObjectiveIsTheOneProtected() {
         loop.backend.writeLatencyFactor(2);
-        SimVolume gold = loop.volume(1, 11, 1_500);
-        SimVolume bronze = loop.volume(2, 12, 2_000);
         LatencyObjective readsAndWrites = new LatencyObjective(95, 2_000, 3_000, 10);
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).latency(readsAndWrites).build());
-        loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
+        GoldAndBronze volumes = goldBesideBronze(Sla.named("gold").priority(PriorityClass.CRITICAL).latency(readsAndWrites).build());
+        SimVolume gold = volumes.gold();
+        SimVolume bronze = volumes.bronze();
         loop.run(10);
         bronze.demand(40_000);
         loop.run(190);

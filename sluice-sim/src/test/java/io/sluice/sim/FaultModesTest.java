@@ -3,6 +3,7 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.protocol.FrameError;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.IntStream;
@@ -22,7 +23,7 @@ class FaultModesTest {
              Simulator sim = start(monitor, FaultMode.SLOW)) {
             awaitSessions(sim, GATEWAYS);
             long poll = monitor.pollAll();
-            Await.until("the slow gateway answers too", () -> monitor.answers(poll) == GATEWAYS);
+            Await.until("the slow gateway answers too", 20_000, () -> monitor.answers(poll) == GATEWAYS);
 
             long delay = TestSims.QUICK.slowDelayMillis();
             assertThat(monitor.seen(sim.gatewayId(0)).slowestAnswerMillis.get()).isGreaterThanOrEqualTo(delay);
@@ -41,7 +42,7 @@ class FaultModesTest {
             long first = monitor.pollAll();
             long second = monitor.pollAll();
             long command = monitor.throttleAll(1, 100);
-            Await.until("healthy gateways answer both polls and the throttle set, and heartbeat",
+            Await.until("healthy gateways answer both polls and the throttle set, and heartbeat", 20_000,
                     () -> monitor.answers(first) == HEALTHY && monitor.answers(second) == HEALTHY
                             && healthy(sim).allMatch(id -> monitor.seen(id).acksByCommand.containsKey(command)
                                     && monitor.seen(id).heartbeats.get() > 0));
@@ -70,7 +71,7 @@ class FaultModesTest {
             // Each session answers one poll, then corrupts the next; the monitor closes and the gateway comes back.
             while (malformed.decodeErrors.size() < CorruptFrame.values().length && System.nanoTime() < deadline) {
                 long poll = monitor.pollAll();
-                Await.until("healthy gateways answer", () -> monitor.answers(poll) >= HEALTHY);
+                Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) >= HEALTHY);
             }
             assertThat(malformed.decodeErrors.keySet()).containsExactlyInAnyOrder(FrameError.OVERSIZE,
                     FrameError.WRONG_VERSION, FrameError.SEQUENCE_GAP, FrameError.MALFORMED, FrameError.WRONG_SENDER,
@@ -97,7 +98,7 @@ class FaultModesTest {
             assertThat(sim.awaitCondition(s -> s.of(FaultMode.DISCONNECT).reconnects() >= 3, Duration.ofSeconds(20)))
                     .isTrue();
             // A poll may reach the gateway just as it drops its session; then the next one is answered.
-            Await.until("every gateway answers one poll, the reconnected one too", () -> {
+            Await.until("every gateway answers one poll, the reconnected one too", 20_000, () -> {
                 long poll = monitor.pollAll();
                 long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
                 while (monitor.answers(poll) < GATEWAYS && System.nanoTime() < until) {
@@ -122,7 +123,7 @@ class FaultModesTest {
             assertThat(sim.awaitCondition(s -> s.of(FaultMode.WRONG_KEY).authRefused() >= 3
                     && s.of(FaultMode.NONE).inSession() == HEALTHY, Duration.ofSeconds(20))).isTrue();
             long poll = monitor.pollAll();
-            Await.until("healthy gateways answer", () -> monitor.answers(poll) == HEALTHY);
+            Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) == HEALTHY);
 
             SimSnapshot snapshot = sim.snapshot();
             assertThat(snapshot.of(FaultMode.WRONG_KEY).authAccepted()).isZero();
@@ -142,7 +143,7 @@ class FaultModesTest {
             assertThat(sim.awaitCondition(s -> s.of(FaultMode.WRONG_KEY).get(SimCounter.GAVE_UP) == 1
                     && s.of(FaultMode.NONE).inSession() == HEALTHY, Duration.ofSeconds(20))).isTrue();
             long poll = monitor.pollAll();
-            Await.until("healthy gateways answer", () -> monitor.answers(poll) == HEALTHY);
+            Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) == HEALTHY);
             assertThat(monitor.seen(sim.gatewayId(0)).connections).hasValue(1);
             assertThat(sim.snapshot().of(FaultMode.WRONG_KEY).get(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
         }
@@ -179,7 +180,7 @@ class FaultModesTest {
             assertThat(sim.awaitCondition(s -> s.total().inSession() == 38 && s.total().authRefused() >= 2,
                     Duration.ofSeconds(20))).isTrue();
             long poll = monitor.pollAll();
-            Await.until("all but the silent answer", () -> monitor.answers(poll) == 36);
+            Await.until("all but the silent answer", 20_000, () -> monitor.answers(poll) == 36);
         }
     }
 

@@ -3,6 +3,7 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ManualEpochClock;
+import io.sluice.testkit.Await;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -225,7 +226,7 @@ class SimLoopTest {
             assertThat(snapshot().total().inSession()).isZero();
             assertThat(Arrays.stream(loop.gateways()).map(SimulatedGateway::state))
                     .containsOnly(SimulatedGateway.State.STOPPED);
-            Await.until("the monitor sees every connection closed", () -> monitor.openConnections() == 0);
+            Await.until("the monitor sees every connection closed", 20_000, () -> monitor.openConnections() == 0);
         }
     }
 

@@ -2,6 +2,7 @@ package io.sluice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -23,7 +24,7 @@ class SimulatorLifecycleTest {
             assertThat(sim.failure()).isNull();
             assertThat(sim.snapshot().total().inSession()).isZero();
             assertThat(sim.snapshot().total().get(SimCounter.SESSIONS_ENDED)).isEqualTo(50);
-            Await.until("the monitor sees every connection closed", () -> monitor.openConnections() == 0);
+            Await.until("the monitor sees every connection closed", 20_000, () -> monitor.openConnections() == 0);
         }
     }
 
@@ -35,7 +36,7 @@ class SimulatorLifecycleTest {
             sim.close();
             assertThat(sim.isRunning()).isFalse();
             assertThat(sim.awaitTermination(Duration.ZERO)).isTrue();
-            Await.until("the monitor sees every connection closed", () -> monitor.openConnections() == 0);
+            Await.until("the monitor sees every connection closed", 20_000, () -> monitor.openConnections() == 0);
             sim.close();
         }
     }

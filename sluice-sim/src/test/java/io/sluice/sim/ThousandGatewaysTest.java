@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.testkit.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class ThousandGatewaysTest {
             for (int round = 0; round < 3; round++) {
                 clock.advance(1_000);
                 long poll = monitor.pollAll();
-                Await.until("every gateway answers poll " + poll, () -> monitor.answers(poll) == GATEWAYS);
+                Await.until("every gateway answers poll " + poll, 20_000, () -> monitor.answers(poll) == GATEWAYS);
             }
             SimSnapshot polled = sim.snapshot();
             assertThat(polled.total().authAccepted()).isEqualTo(GATEWAYS);
@@ -45,11 +46,11 @@ class ThousandGatewaysTest {
             }
 
             long command = monitor.throttleAll(1, 500);
-            Await.until("every gateway acknowledges the throttle set", () -> monitor.allSeen().stream()
+            Await.until("every gateway acknowledges the throttle set", 20_000, () -> monitor.allSeen().stream()
                     .filter(seen -> seen.acksByCommand.containsKey(command)).count() == GATEWAYS);
             clock.advance(1_000);
             long poll = monitor.pollAll();
-            Await.until("every gateway answers after the throttle", () -> monitor.answers(poll) == GATEWAYS);
+            Await.until("every gateway answers after the throttle", 20_000, () -> monitor.answers(poll) == GATEWAYS);
 
             for (int i = 0; i < GATEWAYS; i++) {
                 FakeMonitor.Seen seen = monitor.seen(sim.gatewayId(i));

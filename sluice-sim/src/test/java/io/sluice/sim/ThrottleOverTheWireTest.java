@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -77,16 +78,16 @@ class ThrottleOverTheWireTest {
     }
 
     private static List<ThrottleAckStatus> ack(FakeMonitor monitor, FakeMonitor.Seen seen, long gatewayId,
-                                               long version, long iops, int... volumes) {
+                                               long version, long iops, int... volumes) throws InterruptedException {
         long command = monitor.throttle(gatewayId, version, iops, volumes);
-        Await.until("ack of command " + command, () -> seen.acksByCommand.containsKey(command));
+        Await.until("ack of command " + command, 20_000, () -> seen.acksByCommand.containsKey(command));
         return seen.acksByCommand.get(command);
     }
 
-    private void pollAndWait(FakeMonitor monitor) {
+    private void pollAndWait(FakeMonitor monitor) throws InterruptedException {
         clock.advance(1_000);
         long poll = monitor.pollAll();
-        Await.until("answer to poll " + poll, () -> monitor.answers(poll) == 1);
+        Await.until("answer to poll " + poll, 20_000, () -> monitor.answers(poll) == 1);
     }
 
     private static void awaitSession(Simulator sim, int sessions) {

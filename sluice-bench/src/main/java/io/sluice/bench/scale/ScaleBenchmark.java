@@ -13,6 +13,7 @@ import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimSnapshot;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -469,12 +470,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
 
     private static void await(String what, long timeoutMillis, BooleanSupplier condition,
                               java.util.function.Supplier<String> state) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("timed out after " + timeoutMillis + " ms waiting for " + what + ": " + state.get());
-            }
-            Thread.sleep(250);
+        // Polled four times a second: each look is a JSON call to a server under measurement.
+        if (!Await.within(timeoutMillis, 250, condition)) {
+            throw new IOException("timed out after " + timeoutMillis + " ms waiting for " + what + ": " + state.get());
         }
     }
 

@@ -2,9 +2,9 @@ package io.sluice.server.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Await;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,11 +22,7 @@ class RoleProcessTest {
     }
 
     private static void awaitExit(RoleProcess role) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (role.isAlive()) {
-            assertThat(System.nanoTime()).as("/usr/bin/true exits").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        Await.until("/usr/bin/true exits", 30_000, () -> !role.isAlive());
     }
 
     @Test

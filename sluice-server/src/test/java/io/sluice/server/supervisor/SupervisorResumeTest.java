@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxClient;
@@ -17,15 +16,15 @@ import io.sluice.mailbox.SlotInfo;
 import io.sluice.mailbox.SlotState;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.server.TestSupervision;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +42,7 @@ class SupervisorResumeTest {
     @Test
     void restartedServicesRoleCollectsItsPredecessorsDatabaseReplies() throws Exception {
         String name = "sluice-resume-" + ProcessHandle.current().pid();
-        Path shm = Path.of("/dev/shm");
+        Path shm = SupervisedRoles.SHM;
         Path servicesBox = ServerMailboxes.file(shm, name, ServerMailboxes.SERVICES_SUFFIX);
         Path queriesBox = ServerMailboxes.file(shm, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX);
         Path monitorBox = ServerMailboxes.file(shm, name, ServerMailboxes.MONITOR_SUFFIX);
@@ -55,26 +54,19 @@ class SupervisorResumeTest {
         mailboxes.put(dbBox, ServerMailboxes.DB);
         RoleSpec services = new RoleSpec("services", List.of("services", "--mailbox-dir", shm.toString(),
                 "--mailbox-name", name, "--status-every", "0"), servicesBox);
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
-        try (Supervisor supervisor = new Supervisor(dir.resolve("run"), mailboxes, List.of(services), classpath, 10_000,
-                EpochClock.system(), log::add);
+        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, services, TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, log);
              Mailbox db = Mailbox.open(dbBox)) {
             supervisor.start();
             // No database manager yet: the services' startup load waits in its mailbox.
-            await(() -> !callsOfServices(db).isEmpty());
-            long pid = supervisor.status().getFirst().pid();
-            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-            await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            Await.until(90_000, () -> !callsOfServices(db).isEmpty());
+            long pid = SupervisedRoles.killRole(supervisor);
             int left = callsOfServices(db).size();
             assertThat(left).isPositive();
 
-            await(() -> {
-                step(supervisor);
-                return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
-            });
+            SupervisedRoles.awaitRestarts(supervisor, 1, 90_000);
             long successor = supervisor.status().getFirst().pid();
-            await(() -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
+            Await.until(90_000, () -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
             assertThat(db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid()).isNotEqualTo(pid);
 
             // The database manager comes up and answers every call, the dead process's and the new one's.
@@ -82,13 +74,13 @@ class SupervisorResumeTest {
             byte[] empty = "{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8);
             try (Mailbox queries = Mailbox.open(queriesBox); MailboxClient tool = MailboxClient.attachTool(queries)) {
                 ObjectMapper json = new ObjectMapper();
-                await(() -> {
+                Await.until(90_000, () -> {
                     callee.poll(request -> request.reply(CallStatus.OK, request.opcode() == MailboxOpcodes.DB_JSON
                             ? ParamWriter.of(empty) : ParamWriter.EMPTY), 64);
                     JsonNode forwarding = status(tool, json).path("dbForwarding");
                     return forwarding.path("inheritedCalls").asLong() + forwarding.path("inheritedStored").asLong() == left;
                 });
-                await(() -> {
+                Await.until(90_000, () -> {
                     callee.poll(request -> request.reply(CallStatus.OK, ParamWriter.of(empty)), 64);
                     return MailboxSnapshot.take(db).freeSlots() == ServerMailboxes.DB.slotCount();
                 });
@@ -96,10 +88,7 @@ class SupervisorResumeTest {
                 callee.close();
             }
         } finally {
-            try (var left = Files.list(servicesBox.getParent())) {
-                left.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(servicesBox.getParent());
+            SupervisedRoles.removeMailboxDirectory(servicesBox);
         }
     }
 
@@ -121,24 +110,6 @@ class SupervisorResumeTest {
             return json.readTree(reply.result());
         } catch (Exception e) {
             throw new AssertionError("services status", e);
-        }
-    }
-
-    private static void step(Supervisor supervisor) {
-        try {
-            supervisor.doWork();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 90 s");
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.sluice.server.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
@@ -21,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +35,8 @@ class SupervisorTest {
         Path secret = dir.resolve("secret");
         PrivateFiles.writeSecret(secret, "supervisor-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         String name = "sluice-suptest-" + ProcessHandle.current().pid();
-        Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
-        Path servicesBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.SERVICES_SUFFIX);
+        Path monitorBox = ServerMailboxes.file(SupervisedRoles.SHM, name, ServerMailboxes.MONITOR_SUFFIX);
+        Path servicesBox = ServerMailboxes.file(SupervisedRoles.SHM, name, ServerMailboxes.SERVICES_SUFFIX);
         // A foreign file of ours where a mailbox should be: moved aside and recreated, not a crash loop.
         PrivateFiles.ensureDirectory(monitorBox.getParent());
         Files.writeString(PrivateFiles.ensureFile(monitorBox), "not a mailbox");
@@ -49,26 +47,20 @@ class SupervisorTest {
         RoleSpec monitor = new RoleSpec("monitor", List.of("monitor", "--listen", "127.0.0.1:0", "--secret-file",
                 secret.toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name, "--status-every", "0",
                 "--insecure-plaintext"), monitorBox);
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
-        try (Supervisor supervisor = new Supervisor(dir.resolve("run"), mailboxes, List.of(monitor), classpath, 3_000,
-                EpochClock.system(), log::add)) {
+        // Hung-role detection is judged here (SIGSTOP below): a short heartbeat timeout of its own.
+        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, monitor, 3_000, log)) {
             assertThat(log).anyMatch(line -> line.contains("unusable") && line.contains("moved to"));
             supervisor.start();
             try (Mailbox box = Mailbox.open(monitorBox); MailboxClient client = MailboxClient.attach(box, 5)) {
                 Reply first = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS);
                 assertThat(first.status()).isEqualTo(MailboxStatus.OK);
-                long pid = supervisor.status().getFirst().pid();
 
-                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-                await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+                long pid = SupervisedRoles.killRole(supervisor);
                 // Posted while no monitor runs: the slot keeps it until the restarted role takes it.
                 CompletableFuture<Reply> during = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
                 long killedAt = System.nanoTime();
-                await(() -> {
-                    step(supervisor);
-                    return supervisor.status().getFirst().restarts() == 1 && supervisor.status().getFirst().alive();
-                });
+                SupervisedRoles.awaitRestarts(supervisor, 1, 60_000);
                 long restartMillis = (System.nanoTime() - killedAt) / 1_000_000;
                 assertThat(supervisor.status().getFirst().pid()).isNotEqualTo(pid);
                 assertThat(during.get(60, TimeUnit.SECONDS).status()).isEqualTo(MailboxStatus.OK);
@@ -79,37 +71,13 @@ class SupervisorTest {
                 // Frozen (SIGSTOP): alive, but its mailbox heartbeat stops; the supervisor kills and restarts it.
                 long frozen = supervisor.status().getFirst().pid();
                 new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
-                await(() -> {
-                    step(supervisor);
-                    return supervisor.status().getFirst().restarts() == 2 && supervisor.status().getFirst().alive();
-                });
+                SupervisedRoles.awaitRestarts(supervisor, 2, 60_000);
                 assertThat(log).anyMatch(line -> line.contains("heartbeat stopped"));
                 assertThat(client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS).status())
                         .isEqualTo(MailboxStatus.OK);
             }
         } finally {
-            try (var left = Files.list(monitorBox.getParent())) {
-                left.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(monitorBox.getParent());
-        }
-    }
-
-    private static void step(Supervisor supervisor) {
-        try {
-            supervisor.doWork();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 60 s");
-            }
-            Thread.sleep(20);
+            SupervisedRoles.removeMailboxDirectory(monitorBox);
         }
     }
 }

@@ -24,6 +24,7 @@ import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchReader;
+import io.sluice.testkit.Await;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -38,7 +39,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -122,8 +122,8 @@ class CertificateBootstrapSystemTest {
                 "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), "--monitor-state-dir=" + state);
         try (Gateway gateway = Gateway.start(context);
              MonitorLink link = MonitorLink.start(context.monitor().withTimings(1_000, 50, 1_000), gateway)) {
-            await(() -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
-            await(() -> reports.get() >= 2, () -> "reports " + reports.get());
+            Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+            Await.until("condition", 40_000, () -> reports.get() >= 2, () -> "reports " + reports.get());
             assertThat(link.status().sessions()).isEqualTo(1);
         }
         assertThat(mode(state)).isEqualTo("rwx------");
@@ -140,8 +140,8 @@ class CertificateBootstrapSystemTest {
                 "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), "--monitor-state-dir=" + state);
         try (Gateway gateway = Gateway.start(again);
              MonitorLink link = MonitorLink.start(again.monitor().withTimings(1_000, 50, 1_000), gateway)) {
-            await(() -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
-            await(() -> reports.get() >= before + 2, () -> "reports " + reports.get());
+            Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+            Await.until("condition", 40_000, () -> reports.get() >= before + 2, () -> "reports " + reports.get());
         }
         assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
     }
@@ -174,9 +174,9 @@ class CertificateBootstrapSystemTest {
                 "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            await(() -> reports.get() >= 2, () -> "reports " + reports.get() + "; gateway log: " + read(log));
+            Await.until("condition", 40_000, () -> reports.get() >= 2, () -> "reports " + reports.get() + "; gateway log: " + read(log));
             // The stats file is rewritten once a second.
-            await(() -> read(statsFile).contains("\"IN_SESSION\""), () -> read(statsFile));
+            Await.until("condition", 40_000, () -> read(statsFile).contains("\"IN_SESSION\""), () -> read(statsFile));
             assertThat(read(log)).contains("enrolled, certificate");
             assertThat(Certificates.commonName(PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst()))
                     .isEqualTo("gateway-7");
@@ -208,13 +208,13 @@ class CertificateBootstrapSystemTest {
         try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image))) {
             LinkIdentity identity = LinkIdentity.enrolled(state, trusted, GATEWAY_ID, clock);
             try (MonitorLink link = MonitorLink.start(config.withTls(identity), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+                Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
                 first = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst();
                 assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
                 // 21 days on the gateway's clock: past two thirds of 30 days. Its next turn in session asks for a new one.
                 skew.set(Duration.ofDays(21).toMillis());
-                await(() -> monitor.counters().certificatesIssued() == 2, () -> String.valueOf(link.status().lastError()));
-                await(() -> !serialOnDisk(state).equals(first.getSerialNumber()), () -> String.valueOf(link.status().lastError()));
+                Await.until("condition", 40_000, () -> monitor.counters().certificatesIssued() == 2, () -> String.valueOf(link.status().lastError()));
+                Await.until("condition", 40_000, () -> !serialOnDisk(state).equals(first.getSerialNumber()), () -> String.valueOf(link.status().lastError()));
                 assertThat(link.status().sessions()).as("the session goes on with its old certificate").isEqualTo(1);
             }
             X509Certificate renewed = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst();
@@ -228,12 +228,12 @@ class CertificateBootstrapSystemTest {
             skew.set(0);
             long before = reports.get();
             try (MonitorLink link = MonitorLink.start(config.withTls(LinkIdentity.enrolled(state, trusted, GATEWAY_ID, clock)), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
-                await(() -> reports.get() >= before + 2, () -> "reports " + reports.get());
+                Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+                Await.until("condition", 40_000, () -> reports.get() >= before + 2, () -> "reports " + reports.get());
 
                 // Revoke the one in use: the session ends, and no new one opens with it.
                 ca.revoke(renewed.getSerialNumber());
-                await(() -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2,
+                Await.until("condition", 40_000, () -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2,
                         () -> link.state() + " " + link.status().lastError());
                 assertThat(link.status().sessions()).isEqualTo(1);
             }
@@ -264,15 +264,5 @@ class CertificateBootstrapSystemTest {
 
     private static String mode(Path path) throws Exception {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
-    }
-
-    private static void await(BooleanSupplier condition, java.util.function.Supplier<String> why) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 40 s: " + why.get());
-            }
-            Thread.sleep(20);
-        }
     }
 }

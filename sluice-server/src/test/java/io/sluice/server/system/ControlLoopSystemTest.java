@@ -13,13 +13,13 @@ import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
+import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
@@ -59,12 +59,12 @@ class ControlLoopSystemTest {
                      EpochClock.system()).start();
              Simulator sim = Simulator.start(SimContext.builder(monitor.address(), SECRET).gateways(gateways)
                      .volumesPerGateway(2).firstGatewayId(1).seed(3).build())) {
-            await(() -> services.gatewaysThrottled(1) == gateways);
-            await(() -> services.iopsLimit(1) > 0 && services.iopsLimit(1) <= 400 * 105 / 100);
-            await(() -> sim.snapshot().total().throttleSetsAcked() >= gateways);
-            await(() -> services.throttlesAcked() >= gateways);
+            Await.until(60_000, () -> services.gatewaysThrottled(1) == gateways);
+            Await.until(60_000, () -> services.iopsLimit(1) > 0 && services.iopsLimit(1) <= 400 * 105 / 100);
+            Await.until(60_000, () -> sim.snapshot().total().throttleSetsAcked() >= gateways);
+            Await.until(60_000, () -> services.throttlesAcked() >= gateways);
             assertThat(services.reports()).isPositive();
-            await(() -> services.forecast("array-1") != null && services.forecast("array-1").samples() >= 1);
+            Await.until(60_000, () -> services.forecast("array-1") != null && services.forecast("array-1").samples() >= 1);
             assertThat(services.forecast("array-1").capacityBytes()).isPositive();
             assertThat(monitor.counters().throttlesAcked()).isGreaterThanOrEqualTo(gateways);
             // The volume without an SLA is not held to the bronze volume's limit.
@@ -81,15 +81,4 @@ class ControlLoopSystemTest {
                     .as("mailbox files left behind").isEmpty();
         }
     }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 60 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
 }

@@ -16,6 +16,7 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.demo.DemoFleet;
@@ -60,7 +61,7 @@ class DemoDashboardTest {
         String[] password = {null};
         Files.createDirectories(SCREENSHOTS);
         try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), roles, classpath,
-                settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add)) {
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, EpochClock.system(), log::add)) {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {

@@ -8,6 +8,7 @@ import io.sluice.common.EpochClock;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.CertificateIndex;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.demo.DemoFleet;
@@ -15,6 +16,7 @@ import io.sluice.server.demo.DemoPlan;
 import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,7 +64,7 @@ class DemoVolumesTest {
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String[] password = {null};
         try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), roles, classpath,
-                settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add)) {
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, EpochClock.system(), log::add)) {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {
@@ -85,7 +87,7 @@ class DemoVolumesTest {
             });
             try {
                 WebApi web = new WebApi("http://" + settings.webListen());
-                ServerHarness.await(60_000, () -> web.signIn(DemoSeed.LOGIN, password[0]));
+                Await.until(60_000, () -> web.signIn(DemoSeed.LOGIN, password[0]));
 
                 Set<Integer> expected = new HashSet<>(fleet.volumeIds());
                 expected.add(1);

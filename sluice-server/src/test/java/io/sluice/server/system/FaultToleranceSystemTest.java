@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,11 +41,11 @@ class FaultToleranceSystemTest {
     @Test
     void everyRoleKilledUnderFioLoadIsRestartedAtOnceAndIoNeverStops() throws Exception {
         try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
-            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Await.until(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             long versionInForce = server.qosVersion();
             // Long enough to outlast every kill and restart on a busy machine.
             Process fio = fio(server, 90);
-            ServerHarness.await(30_000, () -> server.gatewayOps() > 1_000);
+            Await.until(30_000, () -> server.gatewayOps() > 1_000);
             List<String> report = new ArrayList<>();
             Map<String, Long> killedAtMillis = new LinkedHashMap<>();
             long from = System.currentTimeMillis();
@@ -59,7 +60,7 @@ class FaultToleranceSystemTest {
                 int restartsBefore = server.role(role).restarts();
                 long pid = server.kill(role);
                 long restartMillis = server.awaitRestarted(role, pid, 10_000);
-                ServerHarness.await(10_000, () -> server.gatewayOps() > ops + 500);
+                Await.until(10_000, () -> server.gatewayOps() > ops + 500);
                 assertThat(fio.isAlive()).as("fio still writing after %s was killed", role).isTrue();
                 assertThat(server.qosVersion()).as("the gateway keeps its parameters while %s is down", role)
                         .isGreaterThanOrEqualTo(versionInForce);
@@ -78,7 +79,7 @@ class FaultToleranceSystemTest {
                     assertThat(sla.ok()).as("the SLA edit acknowledged before %s was killed is stored: %s", role, sla).isTrue();
                 }
                 // The report covering the last restart may still be on its way to the database.
-                ServerHarness.await(30_000, () -> storedUntil(db, from - 5_000) >= lastBackAt);
+                Await.until(30_000, () -> storedUntil(db, from - 5_000) >= lastBackAt);
                 List<long[]> windows = sampleWindows(db, from - 5_000, System.currentTimeMillis());
                 List<Long> starts = windows.stream().map(w -> w[0]).toList();
                 assertThat(starts).as("no sample stored twice").doesNotHaveDuplicates();
@@ -132,20 +133,20 @@ class FaultToleranceSystemTest {
     @Test
     void aKilledGatewayComesBackAndAGatewayCutOffStaysFailStaticThenResyncs() throws Exception {
         try (ServerHarness server = new ServerHarness(dir, List.of("services", "monitor"), POLL_MILLIS)) {
-            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Await.until(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             long version = server.qosVersion();
 
             // kill -9 of the gateway mid-I/O: restarted, clients reconnect, parameters re-sent on registration.
             Process fio = fio(server, 30);
-            ServerHarness.await(30_000, () -> server.gatewayOps() > 1_000);
+            Await.until(30_000, () -> server.gatewayOps() > 1_000);
             long pid = server.kill("gateway");
             Files.deleteIfExists(server.statsFile());
             server.awaitRestarted("gateway", pid, 10_000);
             long restartedAt = System.nanoTime();
-            ServerHarness.await(60_000, () -> server.linkState().equals("IN_SESSION"));
+            Await.until(60_000, () -> server.linkState().equals("IN_SESSION"));
             long sessionAt = System.nanoTime();
             // The statistics file is rewritten once a second: allow that on top of two poll intervals.
-            ServerHarness.await(2 * POLL_MILLIS + 1_000, () -> server.qosVersion() >= version);
+            Await.until(2 * POLL_MILLIS + 1_000, () -> server.qosVersion() >= version);
             long resyncMillis = (System.nanoTime() - sessionAt) / 1_000_000;
             long backMillis = (sessionAt - restartedAt) / 1_000_000;
             fio.waitFor(60, TimeUnit.SECONDS);
@@ -156,13 +157,13 @@ class FaultToleranceSystemTest {
             // The link cut: the gateway keeps serving with the parameters in force, then re-syncs.
             long sessions = server.linkSessions();
             server.link.cut();
-            ServerHarness.await(30_000, () -> !server.linkState().equals("IN_SESSION"));
+            Await.until(30_000, () -> !server.linkState().equals("IN_SESSION"));
             Process during = fio(server, 3);
             assertThat(during.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(during.exitValue()).as("I/O goes on without the monitor").isZero();
             assertThat(server.qosVersion()).as("fail-static: the last parameters stay in force").isGreaterThanOrEqualTo(version);
             server.link.restore();
-            ServerHarness.await(30_000, () -> server.linkState().equals("IN_SESSION") && server.linkSessions() > sessions);
+            Await.until(30_000, () -> server.linkState().equals("IN_SESSION") && server.linkSessions() > sessions);
             System.out.println("fault test: gateway restarted after kill -9, in session again " + backMillis
                     + " ms after its restart, its parameters in force within " + resyncMillis + " ms of that (poll interval " + POLL_MILLIS + " ms); link cut and restored, "
                     + "sessions " + sessions + " -> " + server.linkSessions());
@@ -174,7 +175,7 @@ class FaultToleranceSystemTest {
         long from = System.currentTimeMillis();
         List<Long> before;
         try (ServerHarness server = new ServerHarness(dir, ROLES, POLL_MILLIS)) {
-            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Await.until(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             Process fio = fio(server, 5);
             assertThat(fio.waitFor(60, TimeUnit.SECONDS)).isTrue();
             try (JsonMailbox db = new JsonMailbox(server.mailbox(ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON)) {
@@ -182,7 +183,7 @@ class FaultToleranceSystemTest {
                 assertThat(db.call(JsonMailbox.request("alert.upsert").put("key", "test:restart").put("severity", "WARNING")
                         .put("message", "raised before the restart").put("state", "OPEN")
                         .put("at", System.currentTimeMillis()), 30).ok()).isTrue();
-                ServerHarness.await(30_000, () -> sampleCount(db, from) >= 5 && registered(db));
+                Await.until(30_000, () -> sampleCount(db, from) >= 5 && registered(db));
                 before = sampleSeconds(db, from, System.currentTimeMillis());
             }
         }
@@ -193,7 +194,7 @@ class FaultToleranceSystemTest {
             assertThat(db.call(JsonMailbox.request("alert.list"), 30).body().path("items").toString())
                     .contains("test:restart");
             assertThat(sampleSeconds(db, from, System.currentTimeMillis())).as("the history").containsAll(before);
-            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Await.until(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             System.out.println("fault test: full restart kept " + before.size() + " samples, the SLA, the registration and the alert");
         }
     }
@@ -278,7 +279,7 @@ class FaultToleranceSystemTest {
                 "SLUICEMB but not really a mailbox");
         try (ServerHarness server = new ServerHarness(dir, List.of("services", "monitor"), POLL_MILLIS)) {
             assertThat(server.log).filteredOn(line -> line.contains("unusable") && line.contains("moved to")).hasSize(2);
-            ServerHarness.await(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
+            Await.until(90_000, () -> server.linkState().equals("IN_SESSION") && server.qosVersion() > 0);
             for (String role : List.of("services", "monitor")) {
                 assertThat(server.role(role).restarts()).as("%s started once, no crash loop", role).isZero();
             }

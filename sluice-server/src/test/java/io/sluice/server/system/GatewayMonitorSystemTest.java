@@ -5,6 +5,7 @@ import io.sluice.monitor.MonitorTls;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
@@ -41,7 +42,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -115,12 +115,12 @@ class GatewayMonitorSystemTest {
              Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image));
              MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(monitor.address(), GATEWAY_ID,
                      GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(1_000, 50, 1_000).withTls(tls ? gatewayTls : null), gateway)) {
-            await(() -> link.state() == LinkState.IN_SESSION);
+            Await.until(20_000, () -> link.state() == LinkState.IN_SESSION);
             assertThat(link.status().sessions()).isEqualTo(1);
-            await(() -> reports.get() >= 3);
+            Await.until(20_000, () -> reports.get() >= 3);
             assertThat(reportedVolumes.get()).isEqualTo(1);
             // The gateway counts a report once its write returns, which can be after the services took it.
-            await(() -> link.status().reportsSent() >= 3);
+            Await.until(20_000, () -> link.status().reportsSent() >= 3);
 
             Reply reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
                     throttleFrame(MonitorLink.volumeId(0, 0), 1_500, 5)).get(20, TimeUnit.SECONDS);
@@ -137,7 +137,7 @@ class GatewayMonitorSystemTest {
             // The monitor goes away: the gateway keeps the monitor's limits (fail-static) and tries to reconnect.
             monitor.close();
             monitorRunning = false;
-            await(() -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2);
+            Await.until(20_000, () -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2);
             assertThat(gateway.qos().current("vol")).isEqualTo(setting);
         } finally {
             if (monitorRunning) {
@@ -155,15 +155,5 @@ class GatewayMonitorSystemTest {
         writer.volume(0).volumeId(volumeId).version(version).iopsLimit(iops).weight(1);
         writer.commit();
         return buffer.array();
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

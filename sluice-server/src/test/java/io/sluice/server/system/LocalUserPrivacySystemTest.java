@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.testkit.Await;
 import io.sluice.web.WebServer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -44,8 +45,8 @@ class LocalUserPrivacySystemTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (ServerHarness server = new ServerHarness(dir, List.of("db", "services", "monitor", "web"), 1_000)) {
             Path setupLink = server.settings.dataDir().resolve("web").resolve(WebServer.SETUP_LINK_FILE);
-            ServerHarness.await(60_000, () -> Files.exists(setupLink));
-            ServerHarness.await(60_000, () -> server.linkState().equals("IN_SESSION"));
+            Await.until(60_000, () -> Files.exists(setupLink));
+            Await.until(60_000, () -> server.linkState().equals("IN_SESSION"));
             String token = Files.readString(setupLink).strip().replaceAll(".*[#=/]", "");
             assertThat(token).hasSizeGreaterThan(16);
 

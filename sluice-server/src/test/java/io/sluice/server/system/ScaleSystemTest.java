@@ -11,6 +11,7 @@ import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -18,6 +19,7 @@ import io.sluice.server.supervisor.Supervisor;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -67,9 +69,7 @@ class ScaleSystemTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
-                // Supervision is not what this test judges: a generous heartbeat timeout, so a loop turn slowed by a
-                // loaded machine (CI runs it beside a CPU hog) does not get a role killed and restarted mid-test.
-                secret.toString(), 60_000L, ServerSettings.ALL_ROLES, null,
+                secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, ServerSettings.ALL_ROLES, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
                         List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
                         // the whole fleet may connect at once: room for all of it unauthenticated
@@ -107,8 +107,8 @@ class ScaleSystemTest {
                 assertThat(expected).hasSize(volumes);
 
                 // Every volume shown: the services' live view (what the dashboard and the API read) and the registry.
-                ServerHarness.await(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
-                ServerHarness.await(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
+                Await.until(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
+                Await.until(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
                 lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(monitor, db, services, many, expected, gateways);
 
                 // A stretch of steady state, every volume's samples to tile it.
@@ -123,7 +123,7 @@ class ScaleSystemTest {
                         services.call(JsonMailbox.request("status"), 30).body()).isEmpty();
 
                 // Every throttle set posted is answered by the monitor (acknowledged by its gateway, or kept for it).
-                ServerHarness.await(60_000, () -> {
+                Await.until(60_000, () -> {
                     JsonNode sets = throttleSets(services);
                     return sets.path("acked").asLong() + sets.path("stored").asLong() >= postedBefore;
                 });
@@ -161,7 +161,7 @@ class ScaleSystemTest {
         try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET).gateways(2)
                 .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).volumeIds(VolumeIds.DEFAULT)
                 .threads(1).seed(7).build())) {
-            ServerHarness.await(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
+            Await.until(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
                     "sim-gateway-9001/vol-3", "sim-gateway-9002/vol-1", "sim-gateway-9002/vol-3")));
             Map<Integer, String> names = names(db);
             for (long g = 1; g <= gateways; g++) {

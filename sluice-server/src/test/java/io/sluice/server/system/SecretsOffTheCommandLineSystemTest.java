@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
+import io.sluice.server.TestSupervision;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ class SecretsOffTheCommandLineSystemTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
                 "sluice-secrets-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null, secret.toString(),
-                10_000L, List.of("db", "monitor"), null,
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, List.of("db", "monitor"), null,
                 new ServerConfig.Monitor("127.0.0.1:" + ServerHarness.freePort(), 1_000L, List.of("1"), null, 1), null,
                 new ServerConfig.Database(url, null, null, null), null));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
@@ -55,8 +57,8 @@ class SecretsOffTheCommandLineSystemTest {
         Path dbLog = settings.runDir().resolve("logs").resolve("db.log");
         try {
             supervisor.start();
-            ServerHarness.await(60_000, () -> read(dbLog).contains("db running"));
-            ServerHarness.await(60_000, () -> connectedTo(database));
+            Await.until(60_000, () -> read(dbLog).contains("db running"));
+            Await.until(60_000, () -> connectedTo(database));
             for (Supervisor.RoleStatus role : supervisor.status()) {
                 String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(role.pid()), "cmdline")),
                         StandardCharsets.UTF_8).replace('\0', ' ');

@@ -6,6 +6,8 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.server.TestSupervision;
+import io.sluice.testkit.Await;
 import java.time.Duration;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
@@ -23,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.BooleanSupplier;
 
 /**
  * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front
@@ -88,11 +89,8 @@ final class ServerHarness implements AutoCloseable {
                   tls-key: %s
                 """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret,
                 pki.resolve(CertificateAuthority.CERTIFICATE_FILE), dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key")));
-        // The tests here judge restarts after kills, not the hung-role detection (SupervisorTest does, on its own
-        // clock): a generous heartbeat timeout, so a loop turn slowed by a CPU hog beside CI gets no role killed
-        // as hung, which would add a restart the kill did not cause.
         settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
-                dir.resolve("data").toString(), null, null, secret.toString(), 60_000L, roles, null,
+                dir.resolve("data").toString(), null, null, secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, roles, null,
                 new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
                 new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
                 new ServerConfig.Web("127.0.0.1:" + freePort())));
@@ -139,7 +137,7 @@ final class ServerHarness implements AutoCloseable {
     /** Waits until the role runs again under a new pid; returns the milliseconds that took. */
     long awaitRestarted(String name, long oldPid, long timeoutMillis) throws InterruptedException {
         long start = System.nanoTime();
-        await(timeoutMillis, () -> role(name).alive() && role(name).pid() != oldPid);
+        Await.until(timeoutMillis, () -> role(name).alive() && role(name).pid() != oldPid);
         return (System.nanoTime() - start) / 1_000_000;
     }
 
@@ -149,9 +147,9 @@ final class ServerHarness implements AutoCloseable {
      */
     void awaitServing(String name, long timeoutMillis) throws InterruptedException {
         if (name.equals("web")) {
-            await(timeoutMillis, this::webAnswers);
+            Await.until(timeoutMillis, this::webAnswers);
         } else {
-            await(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+            Await.until(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
         }
     }
 
@@ -199,16 +197,6 @@ final class ServerHarness implements AutoCloseable {
 
     String nbdUri() {
         return "nbd://127.0.0.1:" + gatewayPort + "/disk";
-    }
-
-    static void await(long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeoutMillis + " ms");
-            }
-            Thread.sleep(20);
-        }
     }
 
     static int freePort() throws IOException {

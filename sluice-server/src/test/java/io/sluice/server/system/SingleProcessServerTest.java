@@ -7,6 +7,7 @@ import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +41,13 @@ class SingleProcessServerTest {
         try {
             Path dbBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.DB_SUFFIX);
             Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
-            ServerHarness.await(120_000, () -> attachedCallee(dbBox) == server.pid() && attachedCallee(monitorBox) == server.pid());
+            Await.until(120_000, () -> attachedCallee(dbBox) == server.pid() && attachedCallee(monitorBox) == server.pid());
             try (JsonMailbox db = new JsonMailbox(dbBox, MailboxOpcodes.DB_JSON)) {
                 assertThat(db.call(JsonMailbox.request("status"), 30).ok()).isTrue();
             }
             try (JsonMailbox services = new JsonMailbox(ServerMailboxes.file(Path.of("/dev/shm"), name,
                     ServerMailboxes.SERVICES_QUERIES_SUFFIX), MailboxOpcodes.SERVICES_JSON)) {
-                ServerHarness.await(60_000, () -> {
+                Await.until(60_000, () -> {
                     try {
                         return services.call(JsonMailbox.request("status"), 5).ok();
                     } catch (Exception e) {
@@ -54,7 +55,7 @@ class SingleProcessServerTest {
                     }
                 });
             }
-            ServerHarness.await(60_000, () -> {
+            Await.until(60_000, () -> {
                 try {
                     var c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + webPort + "/api/openapi.json")
                             .toURL().openConnection();

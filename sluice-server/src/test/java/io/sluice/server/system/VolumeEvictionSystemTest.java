@@ -19,6 +19,7 @@ import io.sluice.services.daemon.VolumeLimits;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,24 +58,24 @@ class VolumeEvictionSystemTest {
                      EpochClock.system()).start();
              MailboxClient web = MailboxClient.attach(Mailbox.open(queriesBox), ServerMailboxes.CALLER_WEB)) {
             try (Simulator sim = Simulator.start(simulator(monitor, 1, 2, 4))) {
-                await(() -> volumeState(web).path("tracked").asInt() == 8 && sim.snapshot().total().pollsAnswered() >= 4);
+                Await.until(60_000, () -> volumeState(web).path("tracked").asInt() == 8 && sim.snapshot().total().pollsAnswered() >= 4);
                 assertThat(query(web, "live.volumes").path("items")).hasSize(8);
             }
             // The same two gateways come back serving their first two volumes only.
             try (Simulator sim = Simulator.start(simulator(monitor, 1, 2, 2))) {
-                await(() -> volumeState(web).path("tracked").asInt() == 4);
+                Await.until(60_000, () -> volumeState(web).path("tracked").asInt() == 4);
                 assertThat(volumeState(web).path("evicted").asLong()).isEqualTo(4);
                 assertThat(query(web, "live.volumes").path("items")).hasSize(4);
                 for (JsonNode gateway : query(web, "gateways.list").path("items")) {
                     assertThat(gateway.path("volumes")).as("gateway %s", gateway).hasSize(2);
                 }
                 long answered = sim.snapshot().total().pollsAnswered();
-                await(() -> sim.snapshot().total().pollsAnswered() >= answered + 4);
+                Await.until(60_000, () -> sim.snapshot().total().pollsAnswered() >= answered + 4);
                 assertThat(volumeState(web).path("tracked").asInt()).as("reports keep the rest").isEqualTo(4);
             }
             // A gateway announcing five volumes where four are accepted is refused; the services never see them.
             try (Simulator sim = Simulator.start(simulator(monitor, 3, 1, 5))) {
-                await(() -> sim.snapshot().total().authRefused() >= 1 && monitor.counters().volumeLimitRefusals() >= 1);
+                Await.until(60_000, () -> sim.snapshot().total().authRefused() >= 1 && monitor.counters().volumeLimitRefusals() >= 1);
                 assertThat(sim.snapshot().total().authAccepted()).isZero();
                 assertThat(volumeState(web).path("tracked").asInt()).isEqualTo(4);
                 assertThat(volumeState(web).path("refusedOverLimit").asLong()).isZero();
@@ -104,16 +104,6 @@ class VolumeEvictionSystemTest {
             return json.readTree(reply.result());
         } catch (Exception e) {
             throw new AssertionError(op, e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 60 s");
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.web.ApiBehaviourTest;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
@@ -41,11 +40,6 @@ class RealApiBehaviourTest extends ApiBehaviourTest {
                 }
             }
         }
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 
     /**

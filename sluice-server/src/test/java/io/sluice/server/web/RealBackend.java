@@ -31,7 +31,7 @@ final class RealBackend implements Backend {
      * How long the web waits for these processes: real H2 on a machine busy with other builds can take
      * longer than the harness's 2 s, and a slow answer is not what the route tests are about.
      */
-    static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     /** The supervisor's default poll interval: the analyzer ticks at this rate. */
     static final long INTERVAL_MILLIS = 1_000;
 
@@ -81,6 +81,11 @@ final class RealBackend implements Backend {
     @Override
     public String serverName() {
         return name;
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return CALL_TIMEOUT;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.sluice.server.web;
 
 import io.sluice.web.DashboardBrowserTest;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -16,11 +15,6 @@ class RealDashboardBrowserTest extends DashboardBrowserTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 
     /**

@@ -3,7 +3,6 @@ package io.sluice.server.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.web.OperatorMonitoringTest;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
@@ -25,11 +24,6 @@ class RealOperatorMonitoringTest extends OperatorMonitoringTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 
     @BeforeAll

@@ -1,7 +1,6 @@
 package io.sluice.server.web;
 
 import io.sluice.web.RouteAuthorizationTest;
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -12,10 +11,5 @@ class RealRouteAuthorizationTest extends RouteAuthorizationTest {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 }

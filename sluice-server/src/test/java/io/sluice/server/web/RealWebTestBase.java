@@ -1,6 +1,5 @@
 package io.sluice.server.web;
 
-import io.sluice.web.WebContext;
 import io.sluice.web.harness.Backend;
 import io.sluice.web.harness.WebTestBase;
 import java.nio.file.Path;
@@ -15,10 +14,5 @@ abstract class RealWebTestBase extends WebTestBase {
     @Override
     protected Backend startBackend(Path mailboxDir, String serverName) {
         return new RealBackend(mailboxDir, serverName);
-    }
-
-    @Override
-    protected WebContext context(Path mailboxDir, String serverName) {
-        return super.context(mailboxDir, serverName).withCallTimeout(RealBackend.CALL_TIMEOUT);
     }
 }

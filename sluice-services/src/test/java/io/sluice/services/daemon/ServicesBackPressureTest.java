@@ -19,6 +19,7 @@ import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.sim.storage.SimulatedBackend;
+import io.sluice.testkit.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -71,7 +71,7 @@ class ServicesBackPressureTest {
              Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
              MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
              MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
-            await(() -> dbForwarding(web).path("attached").asBoolean());
+            Await.until(120_000, () -> dbForwarding(web).path("attached").asBoolean());
 
             // The monitor posts reports (each its own second, so every sample can be told apart) and takes the
             // replies; with the database manager storing nothing the forwarder fills, the services stop taking
@@ -119,7 +119,7 @@ class ServicesBackPressureTest {
                 }
             }
             long reports = posted;
-            await(() -> {
+            Await.until(120_000, () -> {
                 monitor.pollReplies(reply -> { }, 256);
                 return samplesStored.get() >= reports * VOLUMES * 2;
             });
@@ -153,16 +153,6 @@ class ServicesBackPressureTest {
             return json.readTree(reply.result()).path("dbForwarding");
         } catch (Exception e) {
             throw new AssertionError("the services did not answer status", e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 120 s");
-            }
-            Thread.sleep(20);
         }
     }
 

@@ -23,6 +23,7 @@ import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.services.Backend;
 import io.sluice.services.VolumePlacement;
 import io.sluice.sim.storage.SimulatedBackend;
+import io.sluice.testkit.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -64,7 +64,7 @@ class ServicesDaemonMailboxTest {
              MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
              MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             // The SLA the database manager holds reaches the services without any file.
-            await(() -> query(web, "{\"op\": \"status\"}").path("slas").asInt() == 1);
+            Await.until(30_000, () -> query(web, "{\"op\": \"status\"}").path("slas").asInt() == 1);
 
             ByteBuffer state = ByteBuffer.allocate(GatewayStateDescriptor.LENGTH);
             GatewayStateDescriptor.write(state, 0, 11L, System.currentTimeMillis(),
@@ -81,7 +81,7 @@ class ServicesDaemonMailboxTest {
                 monitor.pollReplies(reply -> { }, 64);
                 Thread.sleep(100);
             }
-            await(() -> query(web, "{\"op\": \"live.volumes\"}").path("items").size() == 2);
+            Await.until(30_000, () -> query(web, "{\"op\": \"live.volumes\"}").path("items").size() == 2);
             JsonNode volumes = query(web, "{\"op\": \"live.volumes\"}");
             assertThat(volumes.path("items").get(0).path("sla").asText()).isEqualTo("gold");
             assertThat(volumes.path("items").get(0).path("iops").asDouble()).isPositive();
@@ -92,9 +92,9 @@ class ServicesDaemonMailboxTest {
             Reply bad = web.call(MailboxOpcodes.SERVICES_JSON, "{\"op\": ".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
             assertThat(bad.status()).isEqualTo(CallStatus.INVALID);
 
-            await(() -> batchIds.size() >= 3);
+            Await.until(30_000, () -> batchIds.size() >= 3);
             assertThat(List.copyOf(batchIds)).isSorted().doesNotHaveDuplicates();
-            await(() -> ops.contains("compliance.append") && ops.contains("gateway.upsert") && ops.contains("volumes.upsert"));
+            Await.until(30_000, () -> ops.contains("compliance.append") && ops.contains("gateway.upsert") && ops.contains("volumes.upsert"));
             JsonNode status = query(web, "{\"op\": \"status\"}");
             assertThat(status.path("dbForwarding").path("attached").asBoolean()).isTrue();
             assertThat(status.path("dbForwarding").path("droppedSamples").asLong()).isZero();
@@ -146,7 +146,7 @@ class ServicesDaemonMailboxTest {
                 monitor.pollReplies(reply -> { }, 64);
                 Thread.sleep(100);
             }
-            await(() -> !limits.isEmpty());
+            Await.until(30_000, () -> !limits.isEmpty());
             assertThat(limits).allSatisfy(limit -> assertThat(limit).isPositive().isLessThanOrEqualTo(500));
             JsonNode volume = query(web, "{\"op\": \"live.volumes\"}").path("items").get(0);
             assertThat(volume.path("volumeId").asInt()).isEqualTo(7);
@@ -172,16 +172,6 @@ class ServicesDaemonMailboxTest {
         }
         assertThat(reply.status()).as("%s -> %s", request, result).isEqualTo(CallStatus.OK);
         return result;
-    }
-
-    private static void await(BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 30 s");
-            }
-            Thread.sleep(20);
-        }
     }
 
     /**

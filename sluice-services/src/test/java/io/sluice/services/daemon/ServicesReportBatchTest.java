@@ -17,6 +17,7 @@ import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.mailbox.Reply;
+import io.sluice.testkit.Await;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,7 +67,7 @@ class ServicesReportBatchTest {
 
             Reply reply = answered.get(30, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(CallStatus.OK);
-            await(() -> samples.size() >= 5);
+            Await.until(30_000, () -> samples.size() >= 5);
             assertThat(List.copyOf(samples)).as("every report once, in the batch's order; the damaged entry not at all")
                     .containsExactly("21:101:" + T0, "22:201:" + T0, "21:101:" + (T0 + 1_000), "22:201:" + (T0 + 1_000),
                             "22:202:" + (T0 + 1_000));
@@ -86,7 +86,7 @@ class ServicesReportBatchTest {
             writeStats(ByteBuffer.wrap(single), 21, 3, 101, T0 + 2_000, false);
             assertThat(monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, single).get(30, TimeUnit.SECONDS).status())
                     .isEqualTo(CallStatus.OK);
-            await(() -> samples.size() >= 6);
+            Await.until(30_000, () -> samples.size() >= 6);
             assertThat(List.copyOf(samples)).hasSize(6).endsWith("21:101:" + (T0 + 2_000));
         } finally {
             for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
@@ -113,16 +113,6 @@ class ServicesReportBatchTest {
         writer.volume(0).volumeId(volumeId).capacityBytes(1L << 30).usedBytes(1L << 20)
                 .ops(IoDirection.READ, 100).bytes(IoDirection.READ, 409_600);
         writer.commit();
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met in 30 s");
-            }
-            Thread.sleep(20);
-        }
     }
 
     /** The database manager: answers every call OK and records each read sample as gateway:volume:interval start. */

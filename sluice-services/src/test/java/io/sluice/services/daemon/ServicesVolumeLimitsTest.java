@@ -20,6 +20,7 @@ import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.services.Backend;
 import io.sluice.services.VolumePlacement;
+import io.sluice.testkit.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,14 +67,14 @@ class ServicesVolumeLimitsTest {
              MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(11, "gw-a", 1, 2, 3));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 2, 3));
-            await(() -> liveVolumes(web).size() == 3 && status(web).path("volumeState").path("tracked").asInt() == 3);
+            Await.until(30_000, () -> liveVolumes(web).size() == 3 && status(web).path("volumeState").path("tracked").asInt() == 3);
             assertThat(gatewayVolumes(web, 11)).containsExactly(1, 2, 3);
 
             // A fourth volume, announced then reported, is refused: nothing is kept of it and an alert says why.
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(12, "gw-b", 4));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(12, 4));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 4, 2));
-            await(() -> status(web).path("volumeState").path("refusedOverLimit").asLong() == 3);
+            Await.until(30_000, () -> status(web).path("volumeState").path("refusedOverLimit").asLong() == 3);
             assertThat(liveVolumes(web)).containsExactly(1, 2, 3);
             assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 600}").path("points").size())
                     .isEqualTo(2);
@@ -82,7 +82,7 @@ class ServicesVolumeLimitsTest {
 
             // The gateway comes back serving volume 1 only: 2 and 3 go.
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(11, "gw-a", 1));
-            await(() -> liveVolumes(web).equals(List.of(1)));
+            Await.until(30_000, () -> liveVolumes(web).equals(List.of(1)));
             JsonNode state = status(web).path("volumeState");
             assertThat(state.path("tracked").asInt()).isEqualTo(1);
             assertThat(state.path("evicted").asLong()).isEqualTo(2);
@@ -90,19 +90,19 @@ class ServicesVolumeLimitsTest {
 
             // Volume 4 gets in now, and the alert clears at the next sweep.
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(12, 4));
-            await(() -> liveVolumes(web).equals(List.of(1, 4)));
+            Await.until(30_000, () -> liveVolumes(web).equals(List.of(1, 4)));
             clock.advance(EXPIRY / 2);
-            await(() -> !alertKeys(web).contains(ReportIntake.VOLUME_LIMIT_ALERT));
+            Await.until(30_000, () -> !alertKeys(web).contains(ReportIntake.VOLUME_LIMIT_ALERT));
 
             // Volume 1 reports on; 4 falls silent and expires.
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1));
             clock.advance(EXPIRY / 2 + 1);
-            await(() -> liveVolumes(web).equals(List.of(1)));
+            Await.until(30_000, () -> liveVolumes(web).equals(List.of(1)));
             assertThat(status(web).path("volumeState").path("evicted").asLong()).isEqualTo(3);
 
             // A volume that was dropped comes back like a new one.
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 2));
-            await(() -> liveVolumes(web).equals(List.of(1, 2)));
+            Await.until(30_000, () -> liveVolumes(web).equals(List.of(1, 2)));
             assertThat(daemon.problem()).isNull();
         }
     }
@@ -125,7 +125,7 @@ class ServicesVolumeLimitsTest {
             assertThat(liveVolumes(web)).containsExactly(1, 9);
 
             clock.advance(EXPIRY);
-            await(() -> status(web).path("volumeState").path("tracked").asInt() == 0);
+            Await.until(30_000, () -> status(web).path("volumeState").path("tracked").asInt() == 0);
             assertThat(liveVolumes(web)).as("the configured placement stays").containsExactly(9);
             assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 9, \"seconds\": 600}").path("points")).isEmpty();
         }
@@ -217,16 +217,6 @@ class ServicesVolumeLimitsTest {
             return result;
         } catch (Exception e) {
             throw new AssertionError(request, e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 30 s");
-            }
-            Thread.sleep(20);
         }
     }
 }

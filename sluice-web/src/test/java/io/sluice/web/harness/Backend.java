@@ -1,6 +1,7 @@
 package io.sluice.web.harness;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The processes behind the web role in a route test: something serving the db, services-queries
@@ -12,6 +13,14 @@ public interface Backend extends AutoCloseable {
     Path mailboxDir();
 
     String serverName();
+
+    /**
+     * How long the web server under test waits for these processes' answers: the harness's 2 s, unless real
+     * processes on a busy machine need longer (a slow answer is not what the route tests are about).
+     */
+    default Duration callTimeout() {
+        return Duration.ofSeconds(2);
+    }
 
     /** Stops serving the database manager's mailbox (the process is "down"). */
     void stopDb();

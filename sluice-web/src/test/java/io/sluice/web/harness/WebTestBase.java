@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.TestInstance;
  * A real web server on a random loopback port in front of a {@link Backend}, set up the way a person
  * would: the first admin through the one-time setup token, then an operator and a viewer, each with a
  * browser session and an API token. Subclasses in another module override {@link #startBackend} to
- * run the same tests against the real database manager and SLA services.
+ * run the same tests against the real database manager and SLA services (whose {@link Backend#callTimeout}
+ * says how long the web waits for them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class WebTestBase {
@@ -44,9 +44,10 @@ public abstract class WebTestBase {
         return new InMemoryBackend(mailboxDir, serverName);
     }
 
+    /** The web server's configuration, with the call timeout {@link #backend} asks for; called once it has started. */
     protected WebContext context(Path mailboxDir, String serverName) {
         return WebContext.defaults(mailboxDir, serverName, mailboxDir.resolve("web-data")).withListen("127.0.0.1", 0)
-                .withCallTimeout(Duration.ofSeconds(2));
+                .withCallTimeout(backend.callTimeout());
     }
 
     @BeforeAll
