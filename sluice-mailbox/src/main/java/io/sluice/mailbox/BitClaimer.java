@@ -32,7 +32,7 @@ final class BitClaimer {
 
     /** True if this claimer holds announcements or the bitmap has some. */
     boolean hasAny() {
-        return held != 0 || mailbox.anyBitSet(bitmap);
+        return held != 0 || mailbox.bitmaps().anySet(bitmap);
     }
 
     /** Announces again what this claimer holds, for another consumer to take (before it stops). */
@@ -45,7 +45,7 @@ final class BitClaimer {
 
     private boolean claimWord() {
         SharedMemory memory = mailbox.memory();
-        int words = mailbox.bitmapWords();
+        int words = mailbox.bitmaps().words();
         for (int i = 0; i < words; i++) {
             int w = cursor + i;
             if (w >= words) {

@@ -7,21 +7,20 @@ import io.sluice.common.ProcessIdentity;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One provider's inbox: a memory-mapped file of fixed-size mailslots (see {@link MailboxDescriptor}).
- * This class owns the mapping and the primitives every party uses — slot locks, hint bitmaps,
- * doorbells — plus the operations any process may apply to a call: {@link #revoke} and
- * {@link #modify} (docs/design.md, "Revocation and modification"). Callers post through
- * {@link MailboxCaller}, callees serve through {@link MailboxCallee}.
+ * This class owns the mapping, the layout's offsets and the doorbells, and hands every party the
+ * primitives over the file: {@link SlotLocks}, {@link HintBitmaps}, {@link SlotBookkeeping}; the
+ * operations any process may apply to a call, {@link #revoke} and {@link #modify}, are
+ * {@link CallAmendments}'. Callers post through {@link MailboxCaller}, callees serve through
+ * {@link MailboxCallee}.
  *
  * <p>Thread-safe: all shared state lives in the file and is changed with atomic operations or under
  * a slot lock. See CONCURRENCY.md in this module.
  */
 public final class Mailbox implements AutoCloseable {
     public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
-    static final long LOCK_TIMEOUT_MS = 5_000;
     /** A request that has already taken down this many callees is abandoned rather than redelivered. */
     static final int MAX_DELIVERIES = 3;
 
@@ -39,11 +38,12 @@ public final class Mailbox implements AutoCloseable {
     private final long callerTable;
     private final long replyBitmaps;
     private final long slots;
-    private final int bitmapWords;
+    private final HintBitmaps bitmaps;
+    private final SlotLocks locks;
+    private final CallAmendments amendments;
+    private final SlotBookkeeping bookkeeping;
     private final long bitmapLength;
     private final MemorySegment[] paramRegions;
-    /** Where {@link #modify} writes first; made on the first modify, guarded by {@link #paramRegions}. */
-    private MemorySegment modifyScratch;
     private final Doorbell requestDoorbell;
     private final Doorbell[] replyDoorbells;
 
@@ -63,7 +63,10 @@ public final class Mailbox implements AutoCloseable {
         this.callerTable = callerTableOffset(n, geometry.maxCallees());
         this.replyBitmaps = replyBitmapsOffset(n, geometry.maxCallers(), geometry.maxCallees());
         this.slots = slotsOffset(n, geometry.maxCallers(), geometry.maxCallees());
-        this.bitmapWords = MailboxDescriptor.bitmapWords(n);
+        this.bitmaps = new HintBitmaps(memory, MailboxDescriptor.bitmapWords(n), n);
+        this.locks = new SlotLocks(this, memory, token, clock);
+        this.amendments = new CallAmendments(this, memory);
+        this.bookkeeping = new SlotBookkeeping(memory);
         this.bitmapLength = MailboxDescriptor.bitmapLength(n);
         this.paramRegions = new MemorySegment[n];
         for (int i = 0; i < n; i++) {
@@ -182,6 +185,18 @@ public final class Mailbox implements AutoCloseable {
         return memory;
     }
 
+    HintBitmaps bitmaps() {
+        return bitmaps;
+    }
+
+    SlotLocks locks() {
+        return locks;
+    }
+
+    SlotBookkeeping bookkeeping() {
+        return bookkeeping;
+    }
+
     // ---------------------------------------------------------------- layout helpers
 
     long slotOffset(int slot) {
@@ -244,119 +259,6 @@ public final class Mailbox implements AutoCloseable {
         return handle > 0 && slotOf(handle) < geometry.slotCount();
     }
 
-    // ---------------------------------------------------------------- hint bitmaps
-
-    void setBit(long bitmap, int index) {
-        memory.getAndOrLong(bitmap + ((long) (index >>> 6) << 3), 1L << index);
-    }
-
-    /** Clears a bit; true if this thread was the one to clear it. */
-    boolean clearBit(long bitmap, int index) {
-        long bit = 1L << index;
-        return (memory.getAndAndLong(bitmap + ((long) (index >>> 6) << 3), ~bit) & bit) != 0;
-    }
-
-    boolean isBitSet(long bitmap, int index) {
-        return (memory.getLongVolatile(bitmap + ((long) (index >>> 6) << 3)) & (1L << index)) != 0;
-    }
-
-    /**
-     * Finds a set bit starting the scan at word {@code fromWord} and wrapping around, and claims it
-     * by clearing it. Returns the bit's index, or -1 when the bitmap is empty.
-     */
-    int claimAnyBit(long bitmap, int fromWord) {
-        int words = bitmapWords;
-        for (int i = 0; i < words; i++) {
-            int w = fromWord + i;
-            if (w >= words) {
-                w -= words;
-            }
-            long offset = bitmap + ((long) w << 3);
-            long value = memory.getLongVolatile(offset);
-            while (value != 0) {
-                long bit = Long.lowestOneBit(value);
-                long before = memory.getAndAndLong(offset, ~bit);
-                if ((before & bit) != 0) {
-                    int index = (w << 6) + Long.numberOfTrailingZeros(bit);
-                    if (index < geometry.slotCount()) {
-                        return index;
-                    }
-                }
-                value = before & ~bit;
-            }
-        }
-        return -1;
-    }
-
-    boolean anyBitSet(long bitmap) {
-        for (int w = 0; w < bitmapWords; w++) {
-            if (memory.getLongVolatile(bitmap + ((long) w << 3)) != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    int bitmapWords() {
-        return bitmapWords;
-    }
-
-    // ---------------------------------------------------------------- slot lock (binary semaphore)
-
-    /**
-     * Takes exclusive access to a slot. Spins briefly, then parks; a lock whose owner process is dead
-     * is broken (taken over) rather than waited on. Returns OK or LOCK_TIMEOUT when a live owner
-     * keeps it beyond {@link #LOCK_TIMEOUT_MS}.
-     */
-    int lock(int slot) {
-        long lockOffset = slotOffset(slot) + SLOT_LOCK_OFFSET;
-        if (memory.casLong(lockOffset, 0, token)) {
-            return MailboxStatus.OK;
-        }
-        return lockContended(lockOffset);
-    }
-
-    private int lockContended(long lockOffset) {
-        long deadline = 0;
-        for (int attempt = 1; ; attempt++) {
-            long owner = memory.getLongVolatile(lockOffset);
-            if (owner == 0) {
-                if (memory.casLong(lockOffset, 0, token)) {
-                    return MailboxStatus.OK;
-                }
-                continue;
-            }
-            if (attempt < 256) {
-                Thread.onSpinWait();
-                continue;
-            }
-            if ((attempt & 63) == 0 && !ProcessIdentity.isAlive(owner)) {
-                if (memory.casLong(lockOffset, owner, token)) {
-                    return MailboxStatus.OK;
-                }
-                continue;
-            }
-            long now = clock.epochMillis();
-            if (deadline == 0) {
-                deadline = now + LOCK_TIMEOUT_MS;
-            } else if (now > deadline) {
-                return MailboxStatus.LOCK_TIMEOUT;
-            }
-            LockSupport.parkNanos(10_000);
-        }
-    }
-
-    void unlock(int slot) {
-        memory.putLongRelease(slotOffset(slot) + SLOT_LOCK_OFFSET, 0);
-    }
-
-    /** Breaks the lock of a slot if its owner is dead; true if it did. */
-    boolean breakDeadLock(int slot) {
-        long lockOffset = slotOffset(slot) + SLOT_LOCK_OFFSET;
-        long owner = memory.getLongVolatile(lockOffset);
-        return owner != 0 && !ProcessIdentity.isAlive(owner) && memory.casLong(lockOffset, owner, 0);
-    }
-
     // ---------------------------------------------------------------- slot fields
 
     int state(int slot) {
@@ -381,52 +283,10 @@ public final class Mailbox implements AutoCloseable {
                 memory.getInt(base + SLOT_STATUS_OFFSET),
                 memory.getInt(base + SLOT_LENGTH_OFFSET),
                 memory.getLong(base + SLOT_POSTED_AT_OFFSET),
-                takenAt(base),
-                completedAt(base),
-                deliveries(base),
+                bookkeeping.takenAt(base),
+                bookkeeping.completedAt(base),
+                bookkeeping.deliveries(base),
                 memory.getLongVolatile(base + SLOT_LOCK_OFFSET));
-    }
-
-    // The callee-owned line: valid only while its delivery generation is the slot's generation.
-
-    private boolean bookkeepingCurrent(long base) {
-        return memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) == memory.getLong(base + SLOT_GENERATION_OFFSET);
-    }
-
-    int deliveries(long base) {
-        return bookkeepingCurrent(base) ? memory.getInt(base + SLOT_DELIVERIES_OFFSET) : 0;
-    }
-
-    long takenAt(long base) {
-        return bookkeepingCurrent(base) ? memory.getLong(base + SLOT_TAKEN_AT_OFFSET) : 0;
-    }
-
-    long completedAt(long base) {
-        return bookkeepingCurrent(base) ? memory.getLong(base + SLOT_COMPLETED_AT_OFFSET) : 0;
-    }
-
-    /** Records one more delivery of the call in a slot; caller holds the lock. */
-    void recordTake(long base, long now) {
-        long generation = memory.getLong(base + SLOT_GENERATION_OFFSET);
-        if (memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) == generation) {
-            memory.putInt(base + SLOT_DELIVERIES_OFFSET, memory.getInt(base + SLOT_DELIVERIES_OFFSET) + 1);
-        } else {
-            memory.putLong(base + SLOT_DELIVERY_GENERATION_OFFSET, generation);
-            memory.putInt(base + SLOT_DELIVERIES_OFFSET, 1);
-            memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, 0);
-        }
-        memory.putLong(base + SLOT_TAKEN_AT_OFFSET, now);
-    }
-
-    /** Records when the call in a slot finished (taken or not); caller holds the lock. */
-    void recordCompletion(long base, long now) {
-        long generation = memory.getLong(base + SLOT_GENERATION_OFFSET);
-        if (memory.getLong(base + SLOT_DELIVERY_GENERATION_OFFSET) != generation) {
-            memory.putLong(base + SLOT_DELIVERY_GENERATION_OFFSET, generation);
-            memory.putInt(base + SLOT_DELIVERIES_OFFSET, 0);
-            memory.putLong(base + SLOT_TAKEN_AT_OFFSET, 0);
-        }
-        memory.putLong(base + SLOT_COMPLETED_AT_OFFSET, now);
     }
 
     /** Whether the header fields a callee or caller relies on are in range. */
@@ -468,40 +328,7 @@ public final class Mailbox implements AutoCloseable {
      * finishes (returns CANCEL_REQUESTED); a finished call returns TOO_LATE.
      */
     public int revoke(long handle) {
-        checkWritable();
-        int slot = lockCall(handle);
-        if (slot < 0) {
-            return slot;
-        }
-        long base = slotOffset(slot);
-        int callerIndex;
-        try {
-            int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
-            switch (state) {
-                case SlotState.POSTED -> {
-                    memory.putInt(base + SLOT_STATUS_OFFSET, MailboxStatus.CANCELLED);
-                    memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
-                    recordCompletion(base, clock.epochMillis());
-                    memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
-                    callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
-                }
-                case SlotState.TAKEN -> {
-                    int flags = memory.getInt(base + SLOT_FLAGS_OFFSET);
-                    memory.putIntVolatile(base + SLOT_FLAGS_OFFSET, flags | SlotFlags.CANCEL_REQUESTED);
-                    return MailboxStatus.CANCEL_REQUESTED;
-                }
-                case SlotState.FREE -> {
-                    return MailboxStatus.STALE_HANDLE;
-                }
-                default -> {
-                    return MailboxStatus.TOO_LATE;
-                }
-            }
-        } finally {
-            unlock(slot);
-        }
-        notifyCaller(callerIndex, slot);
-        return MailboxStatus.OK;
+        return amendments.revoke(handle);
     }
 
     /**
@@ -509,66 +336,7 @@ public final class Mailbox implements AutoCloseable {
      * TOO_LATE once taken, TOO_LARGE if the parameters do not fit, or STALE_HANDLE.
      */
     public int modify(long handle, int opcode, ParamWriter params) {
-        checkWritable();
-        int slot = lockCall(handle);
-        if (slot < 0) {
-            return slot;
-        }
-        try {
-            long base = slotOffset(slot);
-            int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
-            if (state != SlotState.POSTED) {
-                return state == SlotState.FREE ? MailboxStatus.STALE_HANDLE : MailboxStatus.TOO_LATE;
-            }
-            int length = rewriteParams(slot, params);
-            if (length < 0) {
-                return length;
-            }
-            memory.putInt(base + SLOT_OPCODE_OFFSET, opcode);
-            memory.putInt(base + SLOT_LENGTH_OFFSET, length);
-            memory.putIntVolatile(base + SLOT_FLAGS_OFFSET, memory.getInt(base + SLOT_FLAGS_OFFSET) | SlotFlags.MODIFIED);
-            return MailboxStatus.OK;
-        } finally {
-            unlock(slot);
-        }
-    }
-
-    /**
-     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
-     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
-     */
-    private int lockCall(long handle) {
-        if (!isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = slotOf(handle);
-        int rc = lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
-        }
-        if (memory.getLong(slotOffset(slot) + SLOT_GENERATION_OFFSET) != generationOf(handle)) {
-            unlock(slot);
-            return MailboxStatus.STALE_HANDLE;
-        }
-        return slot;
-    }
-
-    /**
-     * Replaces a posted call's parameters: the writer runs over a scratch region first and only a complete result
-     * is copied into the slot, so a writer that overflows leaves the posted parameters as they were. Its length,
-     * or TOO_LARGE. Caller holds the slot's lock.
-     */
-    private int rewriteParams(int slot, ParamWriter params) {
-        synchronized (paramRegions) {
-            if (modifyScratch == null) {
-                modifyScratch = Arena.ofAuto().allocate(geometry.paramCapacity());
-            }
-            int length = writeParams(modifyScratch, params);
-            if (length > 0) {
-                MemorySegment.copy(modifyScratch, 0, paramRegions[slot], 0, length);
-            }
-            return length;
-        }
+        return amendments.modify(handle, opcode, params);
     }
 
     /** Runs a writer over a slot's parameter region; its length, or TOO_LARGE. Caller holds the lock. */
@@ -576,7 +344,7 @@ public final class Mailbox implements AutoCloseable {
         return writeParams(paramRegions[slot], params);
     }
 
-    private static int writeParams(MemorySegment region, ParamWriter params) {
+    static int writeParams(MemorySegment region, ParamWriter params) {
         int length;
         try {
             length = params.write(region);
@@ -594,12 +362,12 @@ public final class Mailbox implements AutoCloseable {
             // A corrupted caller index: nobody to tell. The slot stays DONE for the watchdog to report.
             return;
         }
-        setBit(replyBitmapOffset(callerIndex), slot);
+        bitmaps.set(replyBitmapOffset(callerIndex), slot);
         replyDoorbells[callerIndex].ring();
     }
 
     void notifyCallees(int slot) {
-        setBit(requestBitmap, slot);
+        bitmaps.set(requestBitmap, slot);
         requestDoorbell.ring();
     }
 

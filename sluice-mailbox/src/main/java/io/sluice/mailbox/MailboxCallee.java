@@ -43,7 +43,7 @@ public final class MailboxCallee implements AutoCloseable {
         this.entry = mailbox.calleeEntryOffset(calleeIndex);
         this.request = new Request(this);
         this.requestWaiter = mailbox.requestDoorbell().new Waiter();
-        this.requests = new BitClaimer(mailbox, mailbox.requestBitmapOffset(), calleeIndex % mailbox.bitmapWords());
+        this.requests = new BitClaimer(mailbox, mailbox.requestBitmapOffset(), calleeIndex % mailbox.bitmaps().words());
         this.lastSweep = mailbox.clock().epochMillis();
     }
 
@@ -87,8 +87,8 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     private boolean take(int slot) {
-        if (mailbox.lock(slot) != MailboxStatus.OK) {
-            mailbox.setBit(mailbox.requestBitmapOffset(), slot);
+        if (mailbox.locks().lock(slot) != MailboxStatus.OK) {
+            mailbox.bitmaps().set(mailbox.requestBitmapOffset(), slot);
             return false;
         }
         long base = mailbox.slotOffset(slot);
@@ -101,12 +101,12 @@ public final class MailboxCallee implements AutoCloseable {
                 return false;
             }
             memory.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, mailbox.token());
-            mailbox.recordTake(base, mailbox.clock().epochMillis());
+            mailbox.bookkeeping().recordTake(base, mailbox.clock().epochMillis());
             memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.TAKEN);
             request.wrap(slot, base, memory.getLong(base + SLOT_GENERATION_OFFSET));
             return true;
         } finally {
-            mailbox.unlock(slot);
+            mailbox.locks().unlock(slot);
         }
     }
 
@@ -167,7 +167,7 @@ public final class MailboxCallee implements AutoCloseable {
             return MailboxStatus.STALE_HANDLE;
         }
         int slot = Mailbox.slotOf(handle);
-        int rc = mailbox.lock(slot);
+        int rc = mailbox.locks().lock(slot);
         if (rc != MailboxStatus.OK) {
             return rc;
         }
@@ -202,11 +202,11 @@ public final class MailboxCallee implements AutoCloseable {
             memory.putInt(base + SLOT_FLAGS_OFFSET, flags);
             memory.putInt(base + SLOT_STATUS_OFFSET, finalStatus);
             memory.putInt(base + SLOT_LENGTH_OFFSET, length);
-            mailbox.recordCompletion(base, mailbox.clock().epochMillis());
+            mailbox.bookkeeping().recordCompletion(base, mailbox.clock().epochMillis());
             memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
             callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
         } finally {
-            mailbox.unlock(slot);
+            mailbox.locks().unlock(slot);
         }
         served.incrementAndGet();
         mailbox.notifyCaller(callerIndex, slot);
@@ -311,7 +311,7 @@ public final class MailboxCallee implements AutoCloseable {
         }
 
         public int deliveries() {
-            return callee.mailbox.deliveries(base);
+            return callee.mailbox.bookkeeping().deliveries(base);
         }
 
         /** True once someone revoked this call; a long handler should stop and reply CANCELLED. */

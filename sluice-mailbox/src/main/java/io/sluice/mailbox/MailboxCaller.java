@@ -78,7 +78,7 @@ public final class MailboxCaller implements AutoCloseable {
         this.replyBitmap = mailbox.replyBitmapOffset(callerIndex);
         this.replyWaiter = mailbox.replyDoorbell(callerIndex).new Waiter();
         this.replies = new BitClaimer(mailbox, replyBitmap, 0);
-        this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmapWords());
+        this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmaps().words());
         this.inherited = inherited;
         this.inheritedLeft = inherited.length;
         this.resumption = resumption;
@@ -166,27 +166,27 @@ public final class MailboxCaller implements AutoCloseable {
      */
     public long call(int opcode, int flags, long correlationId, ParamWriter params) {
         while (true) {
-            int slot = mailbox.claimAnyBit(mailbox.freeBitmapOffset(), freeCursor);
+            int slot = mailbox.bitmaps().claimAny(mailbox.freeBitmapOffset(), freeCursor);
             if (slot < 0) {
                 return MailboxStatus.MAILBOX_FULL;
             }
             freeCursor = slot >>> 6;
-            int rc = mailbox.lock(slot);
+            int rc = mailbox.locks().lock(slot);
             if (rc != MailboxStatus.OK) {
                 return rc;
             }
             long base = mailbox.slotOffset(slot);
             if (memory.getIntVolatile(base + SLOT_STATE_OFFSET) != SlotState.FREE) {
                 // A stale hint: the slot is in use. Its bit stays cleared; try another.
-                mailbox.unlock(slot);
+                mailbox.locks().unlock(slot);
                 continue;
             }
             long generation;
             try {
                 int length = mailbox.writeParams(slot, params);
                 if (length < 0) {
-                    mailbox.unlock(slot);
-                    mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+                    mailbox.locks().unlock(slot);
+                    mailbox.bitmaps().set(mailbox.freeBitmapOffset(), slot);
                     return length;
                 }
                 generation = memory.getLong(base + SLOT_GENERATION_OFFSET) + 1;
@@ -201,11 +201,11 @@ public final class MailboxCaller implements AutoCloseable {
                 memory.putLong(base + SLOT_POSTED_AT_OFFSET, mailbox.clock().epochMillis());
                 memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.POSTED);
             } catch (RuntimeException e) {
-                mailbox.unlock(slot);
-                mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+                mailbox.locks().unlock(slot);
+                mailbox.bitmaps().set(mailbox.freeBitmapOffset(), slot);
                 throw e;
             }
-            mailbox.unlock(slot);
+            mailbox.locks().unlock(slot);
             mailbox.notifyCallees(slot);
             return Mailbox.handle(generation, slot);
         }
@@ -241,8 +241,8 @@ public final class MailboxCaller implements AutoCloseable {
     }
 
     private boolean consume(int slot, ReplyHandler handler) {
-        if (mailbox.lock(slot) != MailboxStatus.OK) {
-            mailbox.setBit(replyBitmap, slot);
+        if (mailbox.locks().lock(slot) != MailboxStatus.OK) {
+            mailbox.bitmaps().set(replyBitmap, slot);
             return false;
         }
         long base = mailbox.slotOffset(slot);
@@ -263,9 +263,9 @@ public final class MailboxCaller implements AutoCloseable {
                 memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.FREE);
             }
         } finally {
-            mailbox.unlock(slot);
+            mailbox.locks().unlock(slot);
         }
-        mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+        mailbox.bitmaps().set(mailbox.freeBitmapOffset(), slot);
         return true;
     }
 

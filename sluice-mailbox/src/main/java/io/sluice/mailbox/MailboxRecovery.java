@@ -43,15 +43,15 @@ public final class MailboxRecovery {
         java.util.Map<Long, Boolean> alive = new java.util.HashMap<>();
         java.util.function.LongPredicate isAlive = token -> alive.computeIfAbsent(token, ProcessIdentity::isAlive);
         for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
-            if (mailbox.breakDeadLock(slot)) {
+            if (mailbox.locks().breakIfOwnerDead(slot)) {
                 brokenLocks++;
             }
             long base = mailbox.slotOffset(slot);
             int state = memory.getIntVolatile(base + SLOT_STATE_OFFSET);
             if (state == SlotState.FREE) {
-                if (!mailbox.isBitSet(mailbox.freeBitmapOffset(), slot)
+                if (!mailbox.bitmaps().isSet(mailbox.freeBitmapOffset(), slot)
                         && memory.getLongVolatile(base + SLOT_LOCK_OFFSET) == 0) {
-                    mailbox.setBit(mailbox.freeBitmapOffset(), slot);
+                    mailbox.bitmaps().set(mailbox.freeBitmapOffset(), slot);
                     freed++;
                 }
                 continue;
@@ -62,7 +62,7 @@ public final class MailboxRecovery {
             }
             switch (state) {
                 case SlotState.POSTED -> {
-                    if (!mailbox.isBitSet(mailbox.requestBitmapOffset(), slot)) {
+                    if (!mailbox.bitmaps().isSet(mailbox.requestBitmapOffset(), slot)) {
                         mailbox.notifyCallees(slot);
                         reannounced++;
                     }
@@ -82,7 +82,7 @@ public final class MailboxRecovery {
                     int callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
                     long callerToken = memory.getLongVolatile(mailbox.callerEntryOffset(callerIndex) + ENTRY_TOKEN_OFFSET);
                     if (isAlive.test(callerToken)
-                            && !mailbox.isBitSet(mailbox.replyBitmapOffset(callerIndex), slot)) {
+                            && !mailbox.bitmaps().isSet(mailbox.replyBitmapOffset(callerIndex), slot)) {
                         mailbox.notifyCaller(callerIndex, slot);
                         reannounced++;
                     }
@@ -97,7 +97,7 @@ public final class MailboxRecovery {
     /** Returns the state the slot was moved to, or -1 if it changed under us. */
     private static int recoverTaken(Mailbox mailbox, int slot) {
         SharedMemory memory = mailbox.memory();
-        if (mailbox.lock(slot) != MailboxStatus.OK) {
+        if (mailbox.locks().lock(slot) != MailboxStatus.OK) {
             return -1;
         }
         long base = mailbox.slotOffset(slot);
@@ -109,7 +109,7 @@ public final class MailboxRecovery {
                 return -1;
             }
             int flags = memory.getInt(base + SLOT_FLAGS_OFFSET);
-            int deliveries = mailbox.deliveries(base);
+            int deliveries = mailbox.bookkeeping().deliveries(base);
             callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
             boolean redeliver = (flags & SlotFlags.IDEMPOTENT) != 0
                     && (flags & SlotFlags.CANCEL_REQUESTED) == 0
@@ -123,12 +123,12 @@ public final class MailboxRecovery {
                 int status = (flags & SlotFlags.CANCEL_REQUESTED) != 0 ? MailboxStatus.CANCELLED : MailboxStatus.ABANDONED;
                 memory.putInt(base + SLOT_STATUS_OFFSET, status);
                 memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
-                mailbox.recordCompletion(base, mailbox.clock().epochMillis());
+                mailbox.bookkeeping().recordCompletion(base, mailbox.clock().epochMillis());
                 memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.DONE);
                 outcome = SlotState.DONE;
             }
         } finally {
-            mailbox.unlock(slot);
+            mailbox.locks().unlock(slot);
         }
         if (outcome == SlotState.POSTED) {
             mailbox.notifyCallees(slot);

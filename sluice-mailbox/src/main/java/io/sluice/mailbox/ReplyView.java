@@ -54,7 +54,7 @@ public final class ReplyView {
     }
 
     public int deliveries() {
-        return mailbox.deliveries(base);
+        return mailbox.bookkeeping().deliveries(base);
     }
 
     public long postedAt() {
@@ -62,7 +62,7 @@ public final class ReplyView {
     }
 
     public long completedAt() {
-        return mailbox.completedAt(base);
+        return mailbox.bookkeeping().completedAt(base);
     }
 
     /** The slot's whole parameter region; the result occupies its first {@link #length()} bytes. */

@@ -102,7 +102,7 @@ class RecoveryTest {
         // The callee's take must get through a lock its dead owner will never release.
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         mailbox.memory().putLongVolatile(mailbox.slotOffset(slot) + SLOT_LOCK_OFFSET, deadToken);
-        mailbox.setBit(mailbox.requestBitmapOffset(), slot);
+        mailbox.bitmaps().set(mailbox.requestBitmapOffset(), slot);
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isEqualTo(1);
         caller.pollReplies(collect, 10);
         assertThat(replies).singleElement().satisfies(r -> assertThat(r.status()).isZero());
@@ -128,7 +128,7 @@ class RecoveryTest {
     @Test
     void callerThatDiedMidWriteLeavesASlotTheSweepFrees() {
         // Allocation claimed the free bit and took the lock, then the process died.
-        int slot = mailbox.claimAnyBit(mailbox.freeBitmapOffset(), 0);
+        int slot = mailbox.bitmaps().claimAny(mailbox.freeBitmapOffset(), 0);
         mailbox.memory().putLongVolatile(mailbox.slotOffset(slot) + SLOT_LOCK_OFFSET, deadToken);
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(63);
         MailboxRecovery.SweepResult result = MailboxRecovery.sweep(mailbox);
@@ -140,7 +140,7 @@ class RecoveryTest {
     @Test
     void postedCallWhoseRingWasLostIsReannounced() {
         long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
-        mailbox.clearBit(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
+        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isEqualTo(1);
     }
@@ -176,9 +176,9 @@ class RecoveryTest {
     private void simulateTakenByDeadCallee(long handle) {
         long base = mailbox.slotOffset(Mailbox.slotOf(handle));
         SharedMemory m = mailbox.memory();
-        mailbox.clearBit(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
+        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
         m.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, deadToken);
-        mailbox.recordTake(base, 1);
+        mailbox.bookkeeping().recordTake(base, 1);
         m.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.TAKEN);
     }
 
