@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /** A peer process for a benchmark: same classpath and JVM flags, ready once it prints READY. */
 final class ChildJvm implements AutoCloseable {
@@ -41,7 +42,7 @@ final class ChildJvm implements AutoCloseable {
 
     /** CPU time the child has used so far, in nanoseconds. */
     long cpuNanos() {
-        return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
 
     /**

@@ -17,6 +17,8 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import java.io.EOFException;
+import java.io.IOException;
 
 /** The three transports' caller sides. Every request and reply is {@link #MESSAGE} bytes, copied in and out. */
 final class Links {
@@ -103,13 +105,13 @@ final class Links {
         private final ByteBuffer out = ByteBuffer.allocateDirect(MESSAGE);
         private final ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
 
-        UdsLink(Path path) throws java.io.IOException {
+        UdsLink(Path path) throws IOException {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             channel.connect(UnixDomainSocketAddress.of(path));
         }
 
         @Override
-        public boolean send() throws java.io.IOException {
+        public boolean send() throws IOException {
             out.clear();
             while (out.hasRemaining()) {
                 channel.write(out);
@@ -118,11 +120,11 @@ final class Links {
         }
 
         @Override
-        public int awaitReplies() throws java.io.IOException {
+        public int awaitReplies() throws IOException {
             // Blocking read until at least one whole reply is in; keep any partial reply for next time.
             while (in.position() < MESSAGE) {
                 if (channel.read(in) < 0) {
-                    throw new java.io.EOFException("echo server closed the socket");
+                    throw new EOFException("echo server closed the socket");
                 }
             }
             int replies = in.position() / MESSAGE;
@@ -133,7 +135,7 @@ final class Links {
         }
 
         @Override
-        public void close() throws java.io.IOException {
+        public void close() throws IOException {
             channel.close();
         }
     }

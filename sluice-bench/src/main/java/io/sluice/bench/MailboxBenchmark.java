@@ -20,6 +20,8 @@ import org.HdrHistogram.Histogram;
 import org.agrona.IoUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.lang.management.ManagementFactory;
+import java.util.Collections;
 
 /**
  * Round trip and throughput of the two-step mailbox between two processes, side by side in one run
@@ -38,7 +40,7 @@ final class MailboxBenchmark implements Callable<Integer> {
 
     private int warmup;
     private int iterations;
-    private static final java.nio.file.Path THIS_THREAD_STATUS = java.nio.file.Path.of("/proc/thread-self/status");
+    private static final Path THIS_THREAD_STATUS = Path.of("/proc/thread-self/status");
     private long throughputNanos;
 
     /** {@code calleeSleepsPerCall}: the callee thread's kernel sleeps per round trip, NaN where not counted. */
@@ -123,7 +125,7 @@ final class MailboxBenchmark implements Callable<Integer> {
      */
     private Measured roundTrips(LinkFactory factory, ChildJvm callee, String calleeThread) throws Exception {
         Histogram histogram = new Histogram(10_000_000_000L, 3);
-        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        var threads = ManagementFactory.getThreadMXBean();
         try (Link link = factory.open()) {
             for (int i = 0; i < warmup; i++) {
                 link.awaitPeerIdle();
@@ -156,7 +158,7 @@ final class MailboxBenchmark implements Callable<Integer> {
         long end = warmEnd + throughputNanos;
         AtomicLong total = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         for (int c = 0; c < callers; c++) {
             Link link = factory.open(c);
             threads.add(Thread.ofPlatform().name("bench-caller-" + c).start(() -> {

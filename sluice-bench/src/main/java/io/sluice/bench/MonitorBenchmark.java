@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.time.Duration;
 
 /**
  * Poll sweeps (POLL to all n gateways, all reports back) on loopback, with the simulator as the
@@ -477,7 +478,7 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
 
         long cpuNanos() {
-            return server.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+            return server.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
         }
 
         long rssMb() throws IOException {

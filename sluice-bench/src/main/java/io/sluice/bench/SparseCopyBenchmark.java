@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.net.Socket;
 
 /**
  * Copying a sparse image out through an NBD server, as a backup tool would: a 1 GiB image with 5%
@@ -166,7 +167,7 @@ final class SparseCopyBenchmark implements Callable<Integer> {
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (true) {
-                try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+                try (Socket ignored = new Socket("127.0.0.1", port)) {
                     break;
                 } catch (IOException notYet) {
                     if (System.nanoTime() > deadline || !nbdkit.isAlive()) {

@@ -3,6 +3,7 @@ package io.sluice.mailbox;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The counting-semaphore half of the mailbox (the slot locks are the other): how a caller wakes the
@@ -75,7 +76,7 @@ final class Doorbell {
          * Sleeps until rung or until {@code timeoutNanos} pass, unless {@code workPending} already
          * reports work after the waiter registered itself.
          */
-        void await(long timeoutNanos, java.util.function.BooleanSupplier workPending) {
+        void await(long timeoutNanos, BooleanSupplier workPending) {
             memory.getAndAddInt(waitersOffset, 1);
             try {
                 int seq = arm();
@@ -92,7 +93,7 @@ final class Doorbell {
             }
         }
 
-        private void parkUntilRung(int seq, long timeoutNanos, java.util.function.BooleanSupplier workPending) {
+        private void parkUntilRung(int seq, long timeoutNanos, BooleanSupplier workPending) {
             long deadline = System.nanoTime() + timeoutNanos;
             long park = PARK_MIN_NANOS;
             while (memory.getIntVolatile(seqOffset) == seq && !workPending.getAsBoolean()) {

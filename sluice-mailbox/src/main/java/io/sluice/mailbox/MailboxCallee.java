@@ -3,6 +3,9 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import java.nio.charset.StandardCharsets;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The callee's side of a mailbox: taking a call, and step two, completing it (docs/design.md, "The
@@ -33,7 +36,7 @@ public final class MailboxCallee implements AutoCloseable {
     private long lastHeartbeat;
     private long lastSweep;
     /** Completions may come from any thread (deferred calls), so the count is atomic. */
-    private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong served = new AtomicLong();
     private long handlerErrorsAfterReply;
 
     private MailboxCallee(Mailbox mailbox, int calleeIndex) {
@@ -134,7 +137,7 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     private static byte[] truncate(byte[] bytes, int max) {
-        return bytes.length <= max ? bytes : java.util.Arrays.copyOf(bytes, max);
+        return bytes.length <= max ? bytes : Arrays.copyOf(bytes, max);
     }
 
     /**
@@ -320,7 +323,7 @@ public final class MailboxCallee implements AutoCloseable {
         }
 
         /** The slot's whole parameter region; the request occupies its first {@link #length()} bytes. */
-        public java.lang.foreign.MemorySegment params() {
+        public MemorySegment params() {
             return callee.mailbox.paramRegion(slot);
         }
 

@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Future-based calls over a {@link MailboxCaller}, for code that is not on a hot path (REST handlers,
@@ -29,7 +31,7 @@ public final class MailboxClient implements AutoCloseable {
     private final Object handoff = new Object();
     private final Thread replyThread;
     /** Where an earlier incarnation's replies go that no {@link #reattach} waits for; null keeps them. */
-    private final java.util.function.Consumer<Reply> inheritedReplies;
+    private final Consumer<Reply> inheritedReplies;
     private final AtomicLong inheritedCollected = new AtomicLong();
     private volatile boolean running = true;
 
@@ -42,7 +44,7 @@ public final class MailboxClient implements AutoCloseable {
      *                         this caller index that nobody {@link #reattach re-attached} to; null keeps them
      *                         for {@link #reattach}
      */
-    public MailboxClient(MailboxCaller caller, String name, java.util.function.Consumer<Reply> inheritedReplies) {
+    public MailboxClient(MailboxCaller caller, String name, Consumer<Reply> inheritedReplies) {
         this.caller = caller;
         this.inheritedReplies = inheritedReplies;
         this.nextCorrelation = new AtomicLong(caller.mailbox().clock().epochMillis() << 20);
@@ -61,8 +63,8 @@ public final class MailboxClient implements AutoCloseable {
      * process holds the index.
      */
     public static MailboxClient resume(Mailbox mailbox, int callerIndex, String name,
-                                       java.util.function.Consumer<Reply> inheritedReplies) {
-        java.util.Objects.requireNonNull(inheritedReplies, "inheritedReplies");
+                                       Consumer<Reply> inheritedReplies) {
+        Objects.requireNonNull(inheritedReplies, "inheritedReplies");
         return new MailboxClient(MailboxCaller.attach(mailbox, callerIndex), name, inheritedReplies);
     }
 

@@ -3,6 +3,9 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import io.sluice.common.ProcessIdentity;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * Restart and repair. Because a slot is the record of its call, any process can bring a mailbox back
@@ -40,8 +43,8 @@ public final class MailboxRecovery {
         int abandoned = 0;
         int corrupt = 0;
         // Liveness reads /proc; a sweep asks about the same few processes again and again.
-        java.util.Map<Long, Boolean> alive = new java.util.HashMap<>();
-        java.util.function.LongPredicate isAlive = token -> alive.computeIfAbsent(token, ProcessIdentity::isAlive);
+        Map<Long, Boolean> alive = new HashMap<>();
+        LongPredicate isAlive = token -> alive.computeIfAbsent(token, ProcessIdentity::isAlive);
         for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
             if (mailbox.locks().breakIfOwnerDead(slot)) {
                 brokenLocks++;

@@ -3,6 +3,9 @@ package io.sluice.mailbox;
 import io.sluice.common.ProcessIdentity;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * A point-in-time copy of a mailbox for third parties (any process may inspect a mailbox, since its
@@ -44,8 +47,8 @@ public record MailboxSnapshot(String file, MailboxGeometry geometry, long creato
         }
         List<Slot> slots = new ArrayList<>();
         int free = 0;
-        java.util.Map<Long, Boolean> alive = new java.util.HashMap<>();
-        java.util.function.LongPredicate isAlive = token -> token != 0 && alive.computeIfAbsent(token, ProcessIdentity::isAlive);
+        Map<Long, Boolean> alive = new HashMap<>();
+        LongPredicate isAlive = token -> token != 0 && alive.computeIfAbsent(token, ProcessIdentity::isAlive);
         for (int i = 0; i < g.slotCount(); i++) {
             SlotInfo s = mailbox.slotInfo(i);
             if (s.state() == SlotState.FREE && s.lockOwner() == 0) {

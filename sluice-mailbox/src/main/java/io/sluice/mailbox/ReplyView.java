@@ -3,6 +3,7 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** Flyweight over a finished call's slot, handed to a {@link ReplyHandler}. Reused; never retained. */
 public final class ReplyView {
@@ -75,6 +76,6 @@ public final class ReplyView {
     }
 
     public byte[] resultBytes() {
-        return mailbox.paramRegion(slot).asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return mailbox.paramRegion(slot).asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
     }
 }

@@ -1,5 +1,8 @@
 package io.sluice.mailbox;
 
+import io.sluice.common.PrivateFiles;
+import java.nio.file.Path;
+
 /**
  * The shapes of the SLA server's mailboxes, one per provider, shared by whoever creates them (the
  * supervisor, or a role run on its own) and whoever opens them, so they always agree.
@@ -53,13 +56,13 @@ public final class ServerMailboxes {
      * The file of the mailbox with {@code suffix} for the server called {@code serverName}: in the server's
      * own directory under {@code base} ({@link #directory}), which only its user may enter.
      */
-    public static java.nio.file.Path file(java.nio.file.Path base, String serverName, String suffix) {
+    public static Path file(Path base, String serverName, String suffix) {
         return directory(base, serverName).resolve(suffix);
     }
 
     /** {@code base/sluice-UID-NAME}: the server's mailbox directory, created 0700 by the first mailbox in it. */
-    public static java.nio.file.Path directory(java.nio.file.Path base, String serverName) {
-        return base.resolve("sluice-" + io.sluice.common.PrivateFiles.currentUid() + "-" + serverName);
+    public static Path directory(Path base, String serverName) {
+        return base.resolve("sluice-" + PrivateFiles.currentUid() + "-" + serverName);
     }
 
     private ServerMailboxes() {

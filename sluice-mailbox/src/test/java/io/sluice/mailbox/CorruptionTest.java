@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.LongStream;
 
 /**
  * A hostile or buggy process scribbles over a mailbox in use. Whatever it wrote, every party must
@@ -18,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * unexpected exception, no hang, and calls in slots it did not touch still answered correctly.
  */
 class CorruptionTest {
-    static java.util.stream.LongStream seeds() {
-        return java.util.stream.LongStream.rangeClosed(1, Long.getLong("sluice.corruption.seeds", 60));
+    static LongStream seeds() {
+        return LongStream.rangeClosed(1, Long.getLong("sluice.corruption.seeds", 60));
     }
 
     @ParameterizedTest
@@ -39,7 +42,7 @@ class CorruptionTest {
                 }
                 caller.close();
             }
-            java.util.Set<Integer> touched = new java.util.HashSet<>();
+            Set<Integer> touched = new HashSet<>();
             boolean headerHit = scribble(file, geometry, random, touched);
             Mailbox mailbox;
             try {
@@ -89,7 +92,7 @@ class CorruptionTest {
     }
 
     /** Overwrites random bytes: mostly in slots, sometimes in bitmaps, entries or the header. Returns true if the header was hit. */
-    private static boolean scribble(Path file, MailboxGeometry g, SplittableRandom random, java.util.Set<Integer> touched)
+    private static boolean scribble(Path file, MailboxGeometry g, SplittableRandom random, Set<Integer> touched)
             throws Exception {
         boolean headerHit = false;
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {

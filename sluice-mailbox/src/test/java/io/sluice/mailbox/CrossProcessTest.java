@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.util.HashMap;
 
 /** Caller and callee in separate JVMs, including kill -9 of either in the middle of calls. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -143,7 +144,7 @@ class CrossProcessTest {
         }
         // The restarted caller (this JVM, same caller index) finds every call by its correlation id.
         try (MailboxClient restarted = MailboxClient.attach(mailbox, 3)) {
-            Map<Long, Reply> replies = new java.util.HashMap<>();
+            Map<Long, Reply> replies = new HashMap<>();
             for (long id = 1; id <= n; id++) {
                 CompletableFuture<Reply> f = restarted.reattach(id).orElseThrow(() -> new AssertionError("lost call"));
                 replies.put(id, f.get(30, TimeUnit.SECONDS));

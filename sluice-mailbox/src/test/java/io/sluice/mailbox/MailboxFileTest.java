@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.common.EpochClock;
+import java.nio.file.attribute.PosixFilePermissions;
 
 class MailboxFileTest {
     private Path file;
@@ -85,7 +87,7 @@ class MailboxFileTest {
     void foreignFileIsTyped() throws IOException {
         file = TestMailboxes.newFile("foreign");
         Files.write(file, new byte[4096]);
-        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         assertReason(MailboxFormatException.Reason.FOREIGN);
         Files.writeString(file, "#!/bin/sh\necho this is not a mailbox\n".repeat(100));
         assertReason(MailboxFormatException.Reason.FOREIGN);
@@ -114,11 +116,11 @@ class MailboxFileTest {
         file = TestMailboxes.newFile("geometry");
         Mailbox.create(file, TestMailboxes.small()).close();
         MailboxGeometry other = new MailboxGeometry(32, 512, 8, 4);
-        assertThatThrownBy(() -> Mailbox.openOrCreate(file, other, io.sluice.common.EpochClock.system()))
+        assertThatThrownBy(() -> Mailbox.openOrCreate(file, other, EpochClock.system()))
                 .isInstanceOfSatisfying(MailboxFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(MailboxFormatException.Reason.GEOMETRY_MISMATCH));
-        Path aside = Mailbox.quarantine(file, io.sluice.common.EpochClock.system());
-        try (Mailbox fresh = Mailbox.openOrCreate(file, other, io.sluice.common.EpochClock.system())) {
+        Path aside = Mailbox.quarantine(file, EpochClock.system());
+        try (Mailbox fresh = Mailbox.openOrCreate(file, other, EpochClock.system())) {
             assertThat(fresh.geometry()).isEqualTo(other);
         } finally {
             Files.deleteIfExists(aside);

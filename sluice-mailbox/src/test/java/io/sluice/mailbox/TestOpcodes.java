@@ -2,6 +2,8 @@ package io.sluice.mailbox;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Operation codes of the test callee, and its handler. */
 final class TestOpcodes {
@@ -15,7 +17,7 @@ final class TestOpcodes {
     static final int FAIL = 4;
 
     /** Handles of HANG calls this process holds. */
-    static final java.util.List<Long> HELD = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final List<Long> HELD = new CopyOnWriteArrayList<>();
 
     private TestOpcodes() {
     }

@@ -12,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 
 /** Both steps driven by hand in one thread, so every intermediate state can be asserted. */
 class TwoStepCallTest {
@@ -123,9 +125,9 @@ class TwoStepCallTest {
         }, 10);
         caller.pollReplies(collect, 10);
         assertThat(replies).extracting(Reply::correlationId, Reply::status).containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple(1L, MailboxStatus.UNKNOWN_OPCODE),
-                org.assertj.core.groups.Tuple.tuple(2L, MailboxStatus.CALLEE_FAILED),
-                org.assertj.core.groups.Tuple.tuple(3L, MailboxStatus.CALLEE_FAILED));
+                Tuple.tuple(1L, MailboxStatus.UNKNOWN_OPCODE),
+                Tuple.tuple(2L, MailboxStatus.CALLEE_FAILED),
+                Tuple.tuple(3L, MailboxStatus.CALLEE_FAILED));
         assertThat(replies).filteredOn(r -> r.correlationId() == 2).singleElement()
                 .satisfies(r -> assertThat(new String(r.result(), StandardCharsets.UTF_8)).contains("asked to fail"));
     }
@@ -201,7 +203,7 @@ class TwoStepCallTest {
         // A writer that has written part of its parameters when it overflows: the posted ones stay whole.
         ParamWriter overflowingPartway = region -> {
             MemorySegment.copy(MemorySegment.ofArray(bytes("garbage")), 0, region, 0, 7);
-            region.set(java.lang.foreign.ValueLayout.JAVA_BYTE, region.byteSize(), (byte) 1);
+            region.set(ValueLayout.JAVA_BYTE, region.byteSize(), (byte) 1);
             return 8;
         };
         assertThat(mailbox.modify(handle, TestOpcodes.ECHO, overflowingPartway)).isEqualTo(MailboxStatus.TOO_LARGE);
@@ -222,7 +224,7 @@ class TwoStepCallTest {
     void callerIndexHeldByALiveProcessIsRefused() {
         // This process holds index 2 already; attaching again from the same process is allowed (same owner).
         assertThat(MailboxCaller.attach(mailbox, 2).callerIndex()).isEqualTo(2);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MailboxCaller.attach(mailbox, 8))
+        Assertions.assertThatThrownBy(() -> MailboxCaller.attach(mailbox, 8))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -32,6 +32,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * The SLA server's own certificate authority: a key and a self-signed certificate in a private directory
@@ -96,7 +97,7 @@ public final class CertificateAuthority {
             KeyMaterial own = new KeyMaterial(keys.getPrivate(), List.of(certificate));
             own.write(dir.resolve(CERTIFICATE_FILE), dir.resolve(KEY_FILE));
             return new CertificateAuthority(dir, own, clock);
-        } catch (java.security.NoSuchAlgorithmException | CertificateException e) {
+        } catch (NoSuchAlgorithmException | CertificateException e) {
             throw new IllegalStateException("cannot make a CA certificate", e);
         }
     }
@@ -194,7 +195,7 @@ public final class CertificateAuthority {
                 builder.addExtension(Extension.subjectAlternativeName, false, generalNames(subjectAltNames));
             }
             return sign(builder, own.key());
-        } catch (CertIOException | java.security.NoSuchAlgorithmException | CertificateException e) {
+        } catch (CertIOException | NoSuchAlgorithmException | CertificateException e) {
             throw new IllegalStateException("cannot issue a certificate for " + commonName, e);
         }
     }

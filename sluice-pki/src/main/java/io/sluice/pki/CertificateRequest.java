@@ -8,6 +8,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import java.io.IOException;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
  * A PKCS#10 certificate signing request: a public key, signed by its private half so that whoever sends
@@ -33,7 +35,7 @@ public final class CertificateRequest {
             var builder = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + commonName), keys.getPublic());
             return builder.build(new JcaContentSignerBuilder(Keys.signatureAlgorithm(keys.getPrivate())).build(keys.getPrivate()))
                     .getEncoded();
-        } catch (OperatorCreationException | java.io.IOException e) {
+        } catch (OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot sign a certificate request", e);
         }
     }
@@ -49,7 +51,7 @@ public final class CertificateRequest {
             if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
                 throw new KeyMaterialException("certificate request signature does not verify");
             }
-            var names = request.getSubject().getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+            var names = request.getSubject().getRDNs(BCStyle.CN);
             String cn = names.length == 0 ? null : names[0].getFirst().getValue().toString();
             return new CertificateRequest(key, cn);
         } catch (KeyMaterialException e) {

@@ -10,6 +10,8 @@ import java.util.HexFormat;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 
 /** What Sluice reads off a certificate: the name it was issued to, and a fingerprint people can compare. */
 public final class Certificates {
@@ -35,7 +37,7 @@ public final class Certificates {
     public static String fingerprint(X509Certificate certificate) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-        } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
+        } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot fingerprint a certificate", e);
         }
     }
@@ -43,7 +45,7 @@ public final class Certificates {
     /** Whether {@code key} is the private half of the certificate's public key (it signs, the certificate verifies). */
     public static boolean matches(X509Certificate certificate, PrivateKey key) {
         try {
-            byte[] probe = "sluice key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] probe = "sluice key check".getBytes(StandardCharsets.US_ASCII);
             String algorithm = Keys.signatureAlgorithm(key);
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);

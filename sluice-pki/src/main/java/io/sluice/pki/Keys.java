@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.security.PrivateKey;
 
 /** Key pairs for Sluice's own certificates: ECDSA on P-256, cheap to make and to sign with at gateway scale. */
 public final class Keys {
@@ -21,7 +22,7 @@ public final class Keys {
     }
 
     /** The signature algorithm that goes with {@code key}'s kind (EC or RSA). */
-    static String signatureAlgorithm(java.security.PrivateKey key) {
+    static String signatureAlgorithm(PrivateKey key) {
         return switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";

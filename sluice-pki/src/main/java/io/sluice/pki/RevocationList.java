@@ -11,6 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Predicate;
+import io.sluice.common.PrivateFiles;
 
 /**
  * The serials of certificates their authority withdrew, one per line ({@code serial-hex revoked-at-millis}),
@@ -57,7 +58,7 @@ public final class RevocationList {
 
     /** Adds {@code serial} to the file (made 0600 if new) and forces it to disk. */
     public synchronized void revoke(BigInteger serial, long atMillis) throws IOException {
-        io.sluice.common.PrivateFiles.ensureFile(file);
+        PrivateFiles.ensureFile(file);
         String line = serial.toString(16) + " " + atMillis + "\n";
         Files.writeString(file, line, StandardCharsets.US_ASCII, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
     }

@@ -13,6 +13,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * TLS over a non-blocking {@link SocketChannel}, for selector loops: an {@link SSLEngine} and three buffers
@@ -294,7 +295,7 @@ public final class TlsChannel implements ByteChannel {
                     runTasks();
                 }
                 if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    throw new java.nio.channels.ClosedChannelException();
+                    throw new ClosedChannelException();
                 }
             }
             return consumed;

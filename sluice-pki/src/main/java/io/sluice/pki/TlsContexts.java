@@ -12,6 +12,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import java.io.IOException;
 
 /**
  * TLS 1.3 contexts and engines from Sluice's key material. Only TLS 1.3 is offered: every peer Sluice
@@ -65,7 +66,7 @@ public final class TlsContexts {
             context.init(keys.getKeyManagers(), new TrustManager[] {new RevocationCheckingTrustManager(pkix, revoked)},
                     new SecureRandom());
             return context;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build a TLS context", e);
         }
     }

@@ -7,6 +7,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 class CertificateRequestTest {
     @Test
@@ -23,9 +26,9 @@ class CertificateRequestTest {
     void aRequestSignedByAnotherKeyIsRefused() throws Exception {
         var claimed = Keys.generate();
         var signer = Keys.generate();
-        byte[] forged = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-                new org.bouncycastle.asn1.x500.X500Name("CN=gateway-1"), claimed.getPublic())
-                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate()))
+        byte[] forged = new JcaPKCS10CertificationRequestBuilder(
+                new X500Name("CN=gateway-1"), claimed.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate()))
                 .getEncoded();
 
         assertThatThrownBy(() -> CertificateRequest.parse(forged)).isInstanceOf(KeyMaterialException.class)

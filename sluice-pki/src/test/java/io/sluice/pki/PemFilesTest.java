@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.security.interfaces.ECPrivateKey;
 
 class PemFilesTest {
     @TempDir
@@ -51,8 +52,8 @@ class PemFilesTest {
 
         assertThat(read.chain()).isEqualTo(issued.chain());
         // The file also carries the public point, so the encodings differ; the secret scalar must not.
-        assertThat(((java.security.interfaces.ECPrivateKey) read.key()).getS())
-                .isEqualTo(((java.security.interfaces.ECPrivateKey) issued.key()).getS());
+        assertThat(((ECPrivateKey) read.key()).getS())
+                .isEqualTo(((ECPrivateKey) issued.key()).getS());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("monitor.key")))).isEqualTo("rw-------");
     }
 

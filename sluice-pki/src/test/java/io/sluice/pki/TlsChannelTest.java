@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 @Timeout(120)
 /** TlsChannel between two real non-blocking sockets on loopback, pumped by the test thread (no thread of its own). */
@@ -206,7 +208,7 @@ class TlsChannelTest {
         accepted.configureBlocking(false);
         TlsChannel server = new TlsChannel(accepted, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null);
         // A plaintext Sluice HELLO would start like this: not a TLS record.
-        raw.write(ByteBuffer.wrap("SLUICE HELLO, let me in".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        raw.write(ByteBuffer.wrap("SLUICE HELLO, let me in".getBytes(StandardCharsets.US_ASCII)));
 
         TlsException refused = null;
         long deadline = System.nanoTime() + DEADLINE_NANOS;
@@ -293,7 +295,7 @@ class TlsChannelTest {
                 }
             } while (channel.hasBufferedInput() && into.hasRemaining());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -309,7 +311,7 @@ class TlsChannelTest {
                 Thread.onSpinWait();
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -325,7 +327,7 @@ class TlsChannelTest {
                 readSome(channel, in);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -13,6 +13,8 @@ import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 class TlsContextsTest {
     @TempDir
@@ -37,7 +39,7 @@ class TlsContextsTest {
         InMemoryHandshake.run(client, serverEngine);
 
         assertThat(serverEngine.getSession().getProtocol()).isEqualTo("TLSv1.3");
-        var peer = (java.security.cert.X509Certificate) serverEngine.getSession().getPeerCertificates()[0];
+        var peer = (X509Certificate) serverEngine.getSession().getPeerCertificates()[0];
         assertThat(Certificates.commonName(peer)).isEqualTo("gateway-7");
     }
 
@@ -70,7 +72,7 @@ class TlsContextsTest {
         InMemoryHandshake.run(client, serverEngine);
 
         assertThatThrownBy(() -> serverEngine.getSession().getPeerCertificates())
-                .isInstanceOf(javax.net.ssl.SSLPeerUnverifiedException.class);
+                .isInstanceOf(SSLPeerUnverifiedException.class);
     }
 
     @Test

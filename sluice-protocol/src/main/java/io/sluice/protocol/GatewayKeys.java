@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Per-gateway keys derived from one deployment secret: key = HMAC-SHA256(secret, "sluice-gateway-key" ||
@@ -11,7 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
  * thousands of keys, and a leaked gateway key reveals neither the secret nor any other gateway's key.
  */
 public final class GatewayKeys {
-    private static final byte[] LABEL = "sluice-gateway-key".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] LABEL = "sluice-gateway-key".getBytes(StandardCharsets.US_ASCII);
 
     private GatewayKeys() {
     }

@@ -1,5 +1,7 @@
 package io.sluice.protocol;
 
+import java.util.List;
+
 /**
  * Result of {@link MailboxOpcodes#MONITOR_STATUS}: counters of the monitor daemon, big-endian longs.
  *
@@ -68,7 +70,7 @@ public final class MonitorStatusDescriptor {
     public static final int LENGTH = 248;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
-    public static final java.util.List<String> NAMES = java.util.List.of("inSession", "connections", "pending",
+    public static final List<String> NAMES = List.of("inSession", "connections", "pending",
             "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
             "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
             "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",

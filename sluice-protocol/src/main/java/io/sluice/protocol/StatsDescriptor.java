@@ -1,5 +1,7 @@
 package io.sluice.protocol;
 
+import java.nio.ByteBuffer;
+
 /**
  * STATS: what a gateway measured per volume over one report interval, usually in answer to POLL.
  *
@@ -112,7 +114,7 @@ public final class StatsDescriptor {
         return VOLUMES_OFFSET + index * VOLUME_RECORD_LENGTH;
     }
 
-    static boolean isWellFormed(java.nio.ByteBuffer buffer, int frame, int frameLength) {
+    static boolean isWellFormed(ByteBuffer buffer, int frame, int frameLength) {
         return frameLength >= VOLUMES_OFFSET
                 && VOLUMES_OFFSET + (buffer.getInt(frame + VOLUME_COUNT_OFFSET) & 0xFFFF_FFFFL) * VOLUME_RECORD_LENGTH
                         == frameLength;

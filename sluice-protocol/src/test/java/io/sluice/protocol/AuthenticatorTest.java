@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 class AuthenticatorTest {
     private static final long GATEWAY = 42;
@@ -99,8 +101,8 @@ class AuthenticatorTest {
     void answersMatchHmacSha256OverNonceAndGatewayId() throws Exception {
         byte[] nonce = new byte[32];
         new SecureRandom().nextBytes(nonce);
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(KEY, "HmacSHA256"));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY, "HmacSHA256"));
         mac.update(nonce);
         byte[] expected = mac.doFinal(ByteBuffer.allocate(8).putLong(GATEWAY).array());
         assertThat(Authenticator.answer(KEY, GATEWAY, nonce)).isEqualTo(expected);

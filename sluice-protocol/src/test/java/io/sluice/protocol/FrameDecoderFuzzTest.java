@@ -1,6 +1,7 @@
 package io.sluice.protocol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.Arrays;
 
 /**
  * Jazzer fuzz test of {@link FrameDecoder} and the readers. In a normal build it runs in regression mode:
@@ -22,7 +23,7 @@ class FrameDecoderFuzzTest {
         Peer sender = (input[0] & 1) == 0 ? Peer.GATEWAY : Peer.MONITOR;
         int initialCapacity = (input[0] & 2) == 0 ? 4096 : FrameDescriptor.HEADER_LENGTH;
         int chunk = (input[1] & 0xFF) + 1;
-        byte[] stream = java.util.Arrays.copyOfRange(input, 2, input.length);
+        byte[] stream = Arrays.copyOfRange(input, 2, input.length);
         FrameDecoder decoder = new FrameDecoder(sender, 64 * 1024, initialCapacity, 0);
         FuzzChecks.decodeAll(decoder, stream, chunk);
     }

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.nio.charset.StandardCharsets;
 
 class FrameDecoderTest {
     private static final long GATEWAY = Samples.GATEWAY_ID;
@@ -261,7 +262,7 @@ class FrameDecoderTest {
         }
         // A stray HTTP client is turned away after four bytes.
         FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, DEFAULT_MAX_FRAME_LENGTH);
-        decoder.feed(ByteBuffer.wrap("GET / HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        decoder.feed(ByteBuffer.wrap("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)));
         assertThat(decoder.next()).isEqualTo(DecodeStatus.ERROR);
         assertThat(decoder.error()).isEqualTo(FrameError.OVERSIZE);
     }

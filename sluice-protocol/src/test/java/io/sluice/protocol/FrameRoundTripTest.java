@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.util.Arrays;
 
 class FrameRoundTripTest {
     private static final long GATEWAY = Samples.GATEWAY_ID;
@@ -55,7 +56,7 @@ class FrameRoundTripTest {
     void headerIsBigEndianWithTheDocumentedFields() {
         ByteBuffer dst = ByteBuffer.allocate(64);
         new PollWriter().write(dst, 0x0102030405060708L, 0x1112131415161718L, 0x2122232425262728L, 0);
-        assertThat(java.util.Arrays.copyOf(dst.array(), 32)).containsExactly(
+        assertThat(Arrays.copyOf(dst.array(), 32)).containsExactly(
                 0, 0, 0, 40, 4, 5, 0, 0,
                 1, 2, 3, 4, 5, 6, 7, 8,
                 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import java.util.ArrayList;
 
 /** What a peer that has not authenticated can make a receiver hold, and what a forged AUTH_RESULT can ask. */
 class HandshakeLimitsTest {
@@ -88,7 +89,7 @@ class HandshakeLimitsTest {
         decoder.feed(Samples.frame(new Samples.Hello(0, "gw", 4096)));
         assertThat(decoder.next()).isEqualTo(DecodeStatus.FRAME);
         decoder.authenticated();
-        List<Samples.Volume> many = new java.util.ArrayList<>();
+        List<Samples.Volume> many = new ArrayList<>();
         for (int i = 0; i < HelloDescriptor.MAX_VOLUMES; i++) {
             many.add(new Samples.Volume(i, 0, 1 << 30, "v" + i));
         }

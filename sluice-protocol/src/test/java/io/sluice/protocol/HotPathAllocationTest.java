@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import com.sun.management.ThreadMXBean;
 
 /** The per-poll frames (POLL, STATS, THROTTLE_SET, THROTTLE_ACK, HEARTBEAT) are written and read without allocating. */
 class HotPathAllocationTest {
@@ -30,7 +31,7 @@ class HotPathAllocationTest {
 
     @Test
     void pollCyclesAllocateNothing() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long checksum = 0;
         for (int i = 0; i < 20_000; i++) {
             checksum += cycle(i);

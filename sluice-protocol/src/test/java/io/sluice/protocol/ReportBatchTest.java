@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import com.sun.management.ThreadMXBean;
+import java.util.Random;
 
 /** The batch of STATS frames the monitor posts to the services in one call: round trip, bounds, damage. */
 class ReportBatchTest {
@@ -193,7 +195,7 @@ class ReportBatchTest {
 
     @Test
     void randomDamageNeverThrows() {
-        java.util.Random random = new java.util.Random(16);
+        Random random = new Random(16);
         for (int round = 0; round < 2_000; round++) {
             writer.reset();
             int entries = 1 + random.nextInt(8);
@@ -213,7 +215,7 @@ class ReportBatchTest {
 
     @Test
     void writingAndReadingAllocateNothing() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         ByteBuffer view = ByteBuffer.wrap(bytes);
         long checksum = 0;
         for (int i = 0; i < 20_000; i++) {

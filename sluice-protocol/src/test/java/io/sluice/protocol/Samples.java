@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Frames with random contents, one kind per frame type: each writes itself with its writer and checks
@@ -93,7 +94,7 @@ final class Samples {
         while (length < target) {
             int codePoint = ALPHABET.codePointAt(ALPHABET.offsetByCodePoints(0,
                     random.nextInt(ALPHABET.codePointCount(0, ALPHABET.length()))));
-            int size = new String(Character.toChars(codePoint)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
             if (length + size > maxBytes) {
                 codePoint = 'a';
                 size = 1;

@@ -21,6 +21,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 /**
  * The analyzer's cost per interval at scale: 10,000 volumes on 1,000 gateways (10 each), 100 backends of
@@ -93,7 +95,7 @@ final class AnalyzerCost {
         long now = ClosedLoop.START;
         double[] timed = new double[timedIntervals];
         double cpuMillis = 0;
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         for (int i = 0; i < warmupIntervals + timedIntervals; i++) {
             List<ByteBuffer> reports = new ArrayList<>(GATEWAYS);
             for (SimulatedBackend backend : backends) {

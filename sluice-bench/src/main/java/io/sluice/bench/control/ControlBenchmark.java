@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.sluice.services.LatencyObjective;
 
 /**
  * {@code sluice bench control}: the SLA services' control scenarios on the simulated storage model, with
@@ -43,7 +44,7 @@ public final class ControlBenchmark implements Callable<Integer> {
         int reservationIntervals = quick ? 200 : 600;
 
         // The same flood against a looser objective (8 ms), which a FIFO device can keep near full utilisation.
-        io.sluice.services.LatencyObjective loose = new io.sluice.services.LatencyObjective(95, 8_000, 8_000, 5);
+        LatencyObjective loose = new LatencyObjective(95, 8_000, 8_000, 5);
         int looseWindows = 0;
         int looseMet = 0;
         double looseDelivered = 0;

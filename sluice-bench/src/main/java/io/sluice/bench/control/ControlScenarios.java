@@ -12,6 +12,7 @@ import io.sluice.services.Verdict;
 import io.sluice.sim.storage.SimulatedBackend.SimVolume;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * The SLA control loop's scenarios (docs/benchmarks.md, "SLA control loop") on the simulated backend (10,000
@@ -130,13 +131,13 @@ final class ControlScenarios {
                 if ((interval - FLOOD_STARTS + 1) % objective.windowIntervals() == 0) {
                     counts[0]++;
                     counts[1] += ComplianceJudge.judgeLatency(read, write, objective) == Verdict.MET ? 1 : 0;
-                    java.util.Arrays.fill(both, 0);
+                    Arrays.fill(both, 0);
                     LatencyHistogram.add(both, read);
                     LatencyHistogram.add(both, write);
                     double p95 = LatencyHistogram.percentileMicros(both, objective.percentile());
                     counts[2] += LatencyHistogram.count(both) > 0 && p95 <= 1.2 * objective.readMicros() ? 1 : 0;
-                    java.util.Arrays.fill(read, 0);
-                    java.util.Arrays.fill(write, 0);
+                    Arrays.fill(read, 0);
+                    Arrays.fill(write, 0);
                 }
             }
         });

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.sql.SQLException;
 
 /**
  * {@code sluice bench db}: the database manager on H2 and on PostgreSQL side by side: sustained
@@ -107,7 +108,7 @@ public final class DbBenchmark implements Callable<Integer> {
         } finally {
             try (Connection c = DriverManager.getConnection(admin, pgUser, pgPassword); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 System.err.println("could not drop " + database + ": " + e.getMessage());
             }
             try (Stream<Path> files = Files.walk(work)) {

@@ -32,6 +32,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.store.Engine;
+import io.sluice.db.store.KnownVolumes;
+import java.sql.SQLException;
 
 /**
  * One engine's run: ingestion through the repository's batched path, the same samples row by row,
@@ -84,7 +88,7 @@ final class EngineBench {
         try (Database database = Database.open(url, user, password, 4, 5_000)) {
             loadQueryData(database);
             JsonCalls calls = new JsonCalls(new DbOps(database, EpochClock.system(),
-                    () -> new io.sluice.db.ingest.IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()),
+                    () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()),
                     ServerMailboxes.DB.paramCapacity());
             int iterations = quick ? 10 : 100;
             double range = p99(calls, iterations, this::rangeHourAtSeconds);
@@ -249,7 +253,7 @@ final class EngineBench {
             }
         }
         database.inTransaction(c -> compliance.append(c, results));
-        if (database.engine() == io.sluice.db.store.Engine.POSTGRESQL) {
+        if (database.engine() == Engine.POSTGRESQL) {
             database.inTransaction(c -> {
                 try (var s = c.createStatement()) {
                     s.execute("ANALYZE");
@@ -259,7 +263,7 @@ final class EngineBench {
         }
     }
 
-    private static void bindMinute(PreparedStatement s, int volume, int direction, long t) throws java.sql.SQLException {
+    private static void bindMinute(PreparedStatement s, int volume, int direction, long t) throws SQLException {
         long ops = 3_000 + (t / 60_000 + volume) % 500;
         s.setInt(1, volume);
         s.setShort(2, (short) direction);

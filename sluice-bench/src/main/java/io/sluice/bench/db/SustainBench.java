@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Collections;
 
 /**
  * Sustained ingestion with the rest of the manager's database work going on: {@link #VOLUMES} volumes
@@ -60,7 +61,7 @@ final class SustainBench {
         Percentiles maintenance = new Percentiles();
         Percentiles summary = new Percentiles();
         AtomicLong summaries = new AtomicLong();
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         Thread maintainer = Thread.ofPlatform().name("bench-maintenance").start(() -> {
             HistoryMaintenance history = new HistoryMaintenance(database, RETENTION);
             try {

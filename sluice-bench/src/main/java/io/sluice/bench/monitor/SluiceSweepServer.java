@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.HdrHistogram.Histogram;
+import java.util.Map;
 
 /**
  * The Sluice monitor daemon as the benchmark sees it: real mailboxes, a stand-in for the SLA services
@@ -53,7 +54,7 @@ final class SluiceSweepServer implements SweepServer {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
                 .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
                 // The simulated gateways all serve vol-1, flagged shared: bound to every one of them.
-                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
+                .withSharedVolumes(Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
                 .withBalancing(balanceByLoad)

@@ -142,7 +142,7 @@ final class RowProbe implements AutoCloseable {
      */
     synchronized long[] maxBySlice(long from, long to, long sliceMillis) {
         long[] max = new long[(int) Math.max(1, (to - from + sliceMillis - 1) / sliceMillis)];
-        java.util.Arrays.fill(max, -1);
+        Arrays.fill(max, -1);
         for (int i = 0; i < windowEnds.size(); i++) {
             int slice = (int) ((windowEnds.get(i) - from) / sliceMillis);
             if (slice >= 0 && slice < max.length) {

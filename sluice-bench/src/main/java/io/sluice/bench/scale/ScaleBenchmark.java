@@ -36,6 +36,13 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashSet;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * {@code sluice bench scale}: the SLA server at a realistic shape, end to end through its four real
@@ -105,9 +112,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
         ServerUnderTest.Database database = null;
         String pgDatabase = null;
         if (pg != null) {
-            pgDatabase = "sluice_scale_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg + "/postgres", pgUser,
-                    pgPassword); java.sql.Statement st = c.createStatement()) {
+            pgDatabase = "sluice_scale_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + pg + "/postgres", pgUser,
+                    pgPassword); Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + pgDatabase);
             }
             database = new ServerUnderTest.Database("jdbc:postgresql://" + pg + "/" + pgDatabase, pgUser, pgPassword);
@@ -145,10 +152,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
             server.close();
             Runtime.getRuntime().removeShutdownHook(cleanup);
             if (pgDatabase != null) {
-                try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg + "/postgres", pgUser,
-                        pgPassword); java.sql.Statement st = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + pg + "/postgres", pgUser,
+                        pgPassword); Statement st = c.createStatement()) {
                     st.execute("DROP DATABASE IF EXISTS " + pgDatabase + " WITH (FORCE)");
-                } catch (java.sql.SQLException e) {
+                } catch (SQLException e) {
                     System.err.println("scale: could not drop " + pgDatabase + ": " + e.getMessage());
                 }
             }
@@ -445,7 +452,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
     private static int[] probeVolumes(SimContext many, SimContext big, int g) {
         int fromBig = 4;
         int fromMany = PROBE_VOLUMES - fromBig;
-        Set<Integer> ids = new java.util.LinkedHashSet<>();
+        Set<Integer> ids = new LinkedHashSet<>();
         for (int i = 0; i < fromMany; i++) {
             long gateway = 1 + (long) i * (g - 1) / Math.max(1, fromMany - 1);
             ids.add(many.volumeId(gateway, (i * 17) % VOLUMES_PER_GATEWAY));
@@ -469,7 +476,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
     }
 
     private static void await(String what, long timeoutMillis, BooleanSupplier condition,
-                              java.util.function.Supplier<String> state) throws Exception {
+                              Supplier<String> state) throws Exception {
         // Polled four times a second: each look is a JSON call to a server under measurement.
         if (!Await.within(timeoutMillis, 250, condition)) {
             throw new IOException("timed out after " + timeoutMillis + " ms waiting for " + what + ": " + state.get());

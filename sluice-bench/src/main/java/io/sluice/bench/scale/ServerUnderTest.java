@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The SLA server as an operator runs it: {@code ./sluice server --config FILE}, a child process (the
@@ -89,14 +90,14 @@ final class ServerUnderTest implements AutoCloseable {
                 """.formatted(name, work.resolve("data"), runDir, MAILBOX_DIR, secretFile, monitorPort, pollMillis,
                 approved, webPort));
         if (database != null) {
-            Path passwordFile = io.sluice.common.PrivateFiles.writeSecret(work.resolve("db.password"),
-                    database.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Path passwordFile = PrivateFiles.writeSecret(work.resolve("db.password"),
+                    database.password().getBytes(StandardCharsets.UTF_8));
             Files.writeString(config, """
                     database:
                       jdbc-url: "%s"
                       user: "%s"
                       password-file: "%s"
-                    """.formatted(database.jdbcUrl(), database.user(), passwordFile), java.nio.file.StandardOpenOption.APPEND);
+                    """.formatted(database.jdbcUrl(), database.user(), passwordFile), StandardOpenOption.APPEND);
         }
     }
 
