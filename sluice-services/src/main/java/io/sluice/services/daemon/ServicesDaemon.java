@@ -62,6 +62,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final SentIopsLimits sentLimits = new SentIopsLimits();
     private final CapacityWatch capacity;
     private final ThrottleOutbox throttles;
+    private final PollDriver polls;
     private final DbForwarder db;
     /** What goes to the database manager and the startup load from it, through {@link #db}; null with it. */
     private final DbFeed dbFeed;
@@ -120,6 +121,7 @@ public final class ServicesDaemon implements AutoCloseable {
         // Command ids from the clock: a restarted services process does not reuse its predecessor's.
         this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
                 analyzer::notDelivered);
+        this.polls = new PollDriver(intervalMillis);
         this.db = dbMailboxFile == null ? null
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
@@ -148,7 +150,7 @@ public final class ServicesDaemon implements AutoCloseable {
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
         this.loop = new ServicesLoop(clock, intervalMillis, callee, queriesCallee, monitor, intake, queries, analyzer,
-                throttles, capacity, db, dbFeed);
+                throttles, polls, capacity, db, dbFeed);
     }
 
     /** Starts the services' loop thread; returns this. */
@@ -249,6 +251,16 @@ public final class ServicesDaemon implements AutoCloseable {
 
     public long throttlesAcked() {
         return throttles.acked();
+    }
+
+    /** Sweeps asked of the monitor, one at the start of each analysis interval (MONITOR_POLL_NOW). */
+    public long pollsRequested() {
+        return polls.requested();
+    }
+
+    /** Intervals that asked for no sweep because the monitor had not answered the previous request. */
+    public long pollRequestsUnanswered() {
+        return polls.unanswered();
     }
 
     /** Sets the monitor kept for a gateway not in session; it gets them when it registers. */
