@@ -13,6 +13,7 @@ import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
+import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
@@ -116,8 +117,9 @@ public final class ServicesDaemon implements AutoCloseable {
         PolicyBook book = new PolicyBook(inventory, this::capacityIops);
         PolicyRules rules = new PolicyRules(judge::latest, judge.alerts());
         RecentStats recent = new RecentStats(RecentStats.TEN_MINUTES_AT_ONE_SECOND);
+        ManualThrottles manual = new ManualThrottles();
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
-                this::onInterval, rules);
+                this::onInterval, rules, manual);
         // Command ids from the clock: a restarted services process does not reuse its predecessor's.
         this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
                 analyzer::notDelivered);
@@ -127,10 +129,10 @@ public final class ServicesDaemon implements AutoCloseable {
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
         ServicesQueries queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker),
+                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker, manual),
                 ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         this.dbFeed = db == null ? null : new DbFeed(new DbCalls(db), clock, intervalMillis, judge, registry, inventory,
-                queries.documents());
+                queries.documents(), queries.manualThrottles()::apply);
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
