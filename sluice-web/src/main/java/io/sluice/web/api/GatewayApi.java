@@ -134,7 +134,7 @@ public final class GatewayApi {
             throw monitorRefused(reply, "the monitor could not poll gateway " + id);
         }
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.poll").put("target", "gateway:" + id));
-        bodies.send(ctx, 202, calls.args().put("gatewayId", id).put("requested", true).put("at", clock.epochMillis()));
+        bodies.send(ctx, calls.args().put("gatewayId", id).put("requested", true).put("at", clock.epochMillis()));
     }
 
     /**
