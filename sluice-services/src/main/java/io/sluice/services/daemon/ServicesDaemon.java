@@ -129,7 +129,7 @@ public final class ServicesDaemon implements AutoCloseable {
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
         ServicesQueries queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker, manual),
+                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker, manual, polls),
                 ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         this.dbFeed = db == null ? null : new DbFeed(new DbCalls(db), clock, intervalMillis, judge, registry, inventory,
                 queries.documents(), queries.manualThrottles()::apply);

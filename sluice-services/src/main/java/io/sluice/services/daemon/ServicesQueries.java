@@ -457,6 +457,10 @@ final class ServicesQueries {
                 .put("inheritedAcked", throttles.inheritedAcked()).put("inheritedFailed", throttles.inheritedFailed())
                 .put("waiting", throttles.waiting())
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
+        PollDriver polls = state.polls();
+        result.putObject("pollRequests").put("requested", polls.requested()).put("answered", polls.answered())
+                .put("unanswered", polls.unanswered()).put("notPosted", polls.notPosted()).put("waiting", polls.waiting());
+        result.put("manualThrottles", state.manual().all(state.clock().epochMillis()).size());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {
             db.put("attached", forwarder.attached()).put("pushingBack", forwarder.full())

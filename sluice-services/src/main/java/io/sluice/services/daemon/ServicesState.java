@@ -23,6 +23,7 @@ import java.util.function.IntToLongFunction;
  * @param throttles the parameter sets on their way to the monitor
  * @param tracker the volumes the services keep state for
  * @param manual operators' throttles in force, which the analyzer sends as they are
+ * @param polls the sweeps asked of the monitor at the start of each interval
  */
 record ServicesState(
         EpochClock clock,
@@ -38,5 +39,6 @@ record ServicesState(
         DbForwarder db,
         ThrottleOutbox throttles,
         VolumeTracker tracker,
-        ManualThrottles manual) {
+        ManualThrottles manual,
+        PollDriver polls) {
 }

@@ -54,7 +54,7 @@ class ServicesQueriesTest {
                 new RecentStats(600), gateways, new CapacityWatch(inventory, judge.alerts(),
                 new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
                 new ThrottleOutbox(4096, START, analyzer::notDelivered), new VolumeTracker(100, 60_000),
-                new ManualThrottles()), 256 * 1024);
+                new ManualThrottles(), new PollDriver(1_000)), 256 * 1024);
     }
 
     @Test
