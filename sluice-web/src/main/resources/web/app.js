@@ -63,9 +63,10 @@ const fmt = {
 function throttleLevel(v) {
   const m = v.manual;
   if (!m) return v.iopsLimit ? fmt.num(v.iopsLimit) : 'none';
-  const limits = [m.iopsLimit ? fmt.num(m.iopsLimit) + ' IOPS' : null, m.bandwidthLimit ? fmt.mbps(m.bandwidthLimit) : null]
-    .filter(x => x).join(', ');
-  return h('span', { class: 'manual', title: `set by ${m.setBy} at ${fmt.time(m.setAt)}` + (m.reason ? ': ' + m.reason : '') },
+  const limits = [m.iopsLimit ? fmt.num(m.iopsLimit) + ' IOPS' : null,
+    m.bandwidthLimit ? fmt.mbps(m.bandwidthLimit) : null].filter(x => x).join(', ');
+  const why = `set by ${m.setBy} at ${fmt.time(m.setAt)}` + (m.reason ? ': ' + m.reason : '');
+  return h('span', { class: 'manual', title: why },
     h('strong', { text: 'manual ' }), limits, h('small', { text: ` (${m.setBy}, until ${fmt.time(m.expiresAt)})` }));
 }
 
@@ -564,9 +565,12 @@ views.live = async params => {
  */
 function throttleSection(volumeId) {
   const iopsIn = h('input', { id: 'throttle-iops', name: 'iopsLimit', type: 'number', min: 1, placeholder: 'IOPS' });
-  const mbpsIn = h('input', { id: 'throttle-mbps', name: 'bandwidthMBps', type: 'number', min: 1, placeholder: 'MB/s' });
-  const minutesIn = h('input', { id: 'throttle-minutes', name: 'minutes', type: 'number', min: 1, max: 10080, value: 60 });
-  const reasonIn = h('input', { id: 'throttle-reason', name: 'reason', maxlength: 200, placeholder: 'why (audit log)' });
+  const mbpsIn = h('input', { id: 'throttle-mbps', name: 'bandwidthMBps', type: 'number', min: 1,
+    placeholder: 'MB/s' });
+  const minutesIn = h('input', { id: 'throttle-minutes', name: 'minutes', type: 'number', min: 1, max: 10080,
+    value: 60 });
+  const reasonIn = h('input', { id: 'throttle-reason', name: 'reason', maxlength: 200,
+    placeholder: 'why (audit log)' });
   const path = '/api/volumes/' + encodeURIComponent(volumeId) + '/throttle';
   const set = async () => {
     const body = { durationSeconds: Number(minutesIn.value) * 60 };
@@ -580,15 +584,18 @@ function throttleSection(volumeId) {
     } catch (e) { say(e.message, true); }
   };
   const cancel = async () => {
-    try { await api('DELETE', path); say(`Manual throttle on ${nameOf(volumeId)} cancelled; the SLA services take the volume back.`); }
-    catch (e) { say(e.message, true); }
+    try {
+      await api('DELETE', path);
+      say(`Manual throttle on ${nameOf(volumeId)} cancelled; the SLA services take the volume back.`);
+    } catch (e) { say(e.message, true); }
   };
   return h('details', { id: 'throttle-section' }, h('summary', { text: 'Manual throttle' }),
     h('div', { class: 'throttle-form' },
       h('label', {}, 'IOPS limit ', iopsIn), h('label', {}, 'Bandwidth limit (MB/s) ', mbpsIn),
       h('label', {}, 'For (minutes) ', minutesIn), h('label', {}, 'Reason ', reasonIn),
       h('button', { type: 'button', id: 'throttle-set', text: 'Set manual throttle', onclick: set }),
-      h('button', { type: 'button', id: 'throttle-cancel', class: 'danger', text: 'Cancel manual throttle', onclick: cancel })));
+      h('button', { type: 'button', id: 'throttle-cancel', class: 'danger', text: 'Cancel manual throttle',
+        onclick: cancel })));
 }
 
 /** The most pages of stored history one chart asks for. */
@@ -800,8 +807,8 @@ views.gateways = async () => {
       catch (e) { say(e.message, true); }
     } });
   // Fresh statistics: the monitor polls this gateway now; the live views show its report within a second.
-  const poll = g => h('button', { type: 'button', text: 'Fresh statistics', 'aria-label': 'fresh statistics of gateway ' + g.gatewayId,
-    onclick: async () => {
+  const poll = g => h('button', { type: 'button', text: 'Fresh statistics',
+    'aria-label': 'fresh statistics of gateway ' + g.gatewayId, onclick: async () => {
       try { await api('POST', `/api/gateways/${g.gatewayId}/poll`); say(`Gateway ${g.gatewayId}: polled now.`); }
       catch (e) { say(e.message, true); }
     } });

@@ -124,25 +124,20 @@ abstract class StoreContract {
 
     private void manualThrottles() throws Exception {
         long now = clock.epochMillis();
-        problem("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':500,'expiresAt':" + (now + HOUR) + "}",
-                CallStatus.NOT_FOUND);
+        String set = "{'op':'throttle.set','actor':'user:op','volumeId':9101,";
+        problem(set + "'iopsLimit':500,'expiresAt':" + (now + HOUR) + "}", CallStatus.NOT_FOUND);
         ok("{'op':'volume.upsert','actor':'system:services','volumeId':9101,'gatewayId':91}");
-        problem("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':-1,'expiresAt':" + (now + HOUR) + "}",
-                CallStatus.INVALID);
-        problem("{'op':'throttle.set','actor':'user:op','volumeId':9101,'expiresAt':" + (now + HOUR) + "}",
-                CallStatus.INVALID);
-        problem("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':5,'expiresAt':" + now + "}",
-                CallStatus.INVALID);
-        problem("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':5,'expiresAt':" + (now + 8 * 24 * HOUR)
-                + "}", CallStatus.INVALID);
+        problem(set + "'iopsLimit':-1,'expiresAt':" + (now + HOUR) + "}", CallStatus.INVALID);
+        problem(set + "'expiresAt':" + (now + HOUR) + "}", CallStatus.INVALID);
+        problem(set + "'iopsLimit':5,'expiresAt':" + now + "}", CallStatus.INVALID);
+        problem(set + "'iopsLimit':5,'expiresAt':" + (now + 8 * 24 * HOUR) + "}", CallStatus.INVALID);
 
-        JsonNode first = ok("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':500,'expiresAt':"
-                + (now + HOUR) + ",'reason':'noisy neighbour'}");
+        JsonNode first = ok(set + "'iopsLimit':500,'expiresAt':" + (now + HOUR) + ",'reason':'noisy neighbour'}");
         assertThat(first.get("setBy").asText()).isEqualTo("user:op");
         assertThat(first.get("iopsLimit").asLong()).isEqualTo(500);
         assertThat(first.get("bandwidthLimit").asLong()).isZero();
-        JsonNode second = ok("{'op':'throttle.set','actor':'user:lead','volumeId':9101,'bandwidthLimit':1048576,'expiresAt':"
-                + (now + 2 * HOUR) + "}");
+        JsonNode second = ok("{'op':'throttle.set','actor':'user:lead','volumeId':9101,'bandwidthLimit':1048576,"
+                + "'expiresAt':" + (now + 2 * HOUR) + "}");
         JsonNode inForce = ok("{'op':'throttle.list','actor':'system:services'}").get("items");
         assertThat(inForce).as("the second ended the first").hasSize(1);
         assertThat(inForce.get(0).get("id").asLong()).isEqualTo(second.get("id").asLong());

@@ -85,7 +85,8 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
             return;
         }
-        request.reply(daemon.requestGatewayPoll(gatewayId) ? MailboxStatus.OK : MailboxOpcodes.GATEWAY_NOT_IN_SESSION, 0);
+        boolean asked = daemon.requestGatewayPoll(gatewayId);
+        request.reply(asked ? MailboxStatus.OK : MailboxOpcodes.GATEWAY_NOT_IN_SESSION, 0);
     }
 
     private void standing(MailboxCallee.Request request) {

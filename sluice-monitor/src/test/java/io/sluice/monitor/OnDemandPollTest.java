@@ -96,7 +96,8 @@ class OnDemandPollTest {
 
     @Test
     void aSweepAskedForWithAnIntervalPollsNowAndHoldsTheTimerOffForOneAndAHalfOfIt() throws Exception {
-        assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(0))).as("an interval of 0").isEqualTo(MailboxStatus.BAD_REQUEST);
+        assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(0))).as("an interval of 0")
+                .isEqualTo(MailboxStatus.BAD_REQUEST);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(MailboxOpcodes.MAX_POLL_HOLD_MILLIS + 1)))
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[3])).isEqualTo(MailboxStatus.BAD_REQUEST);
@@ -113,7 +114,8 @@ class OnDemandPollTest {
                     .isGreaterThanOrEqualTo(asked + interval + interval / 2);
 
             long before = daemon.pollScheduler().nextSweepAt();
-            assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0])).as("a tool's sweep").isEqualTo(MailboxStatus.OK);
+            assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0])).as("a tool's sweep")
+                    .isEqualTo(MailboxStatus.OK);
             gw.expect(FrameType.POLL);
             assertThat(daemon.pollScheduler().nextSweepAt()).as("a sweep without an interval leaves the timer be")
                     .isEqualTo(before);

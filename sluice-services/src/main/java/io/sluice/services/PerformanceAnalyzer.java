@@ -99,7 +99,8 @@ public final class PerformanceAnalyzer implements CapacityView {
 
     /** As above, sending an operator's throttle in {@code manual} for its volume while it is in force. */
     public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
-                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules, ManualThrottles manual) {
+                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules,
+                               ManualThrottles manual) {
         this.rules = rules;
         this.manual = manual;
         this.inventory = inventory;

@@ -58,7 +58,8 @@ class ManualThrottleTest {
         interval(3, 300);
         interval(4, 300);
         assertThat(sentFor(1))
-                .as("held at its limit with I/O waiting: the analyzer would probe higher, the throttle stands").isEmpty();
+                .as("held at its limit with I/O waiting: the analyzer would probe higher, the throttle stands")
+                .isEmpty();
         assertThat(analyzer.paramsOf(1, 41).iopsLimit()).isEqualTo(300);
 
         analyzer.notDelivered(41, new int[] {1});

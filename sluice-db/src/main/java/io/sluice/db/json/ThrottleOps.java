@@ -48,20 +48,23 @@ final class ThrottleOps extends OpGroup {
             throw DbProblem.invalid("iopsLimit", "range", "iopsLimit must be 1.." + MAX_IOPS + ", or left out");
         }
         if (bandwidth < 0 || bandwidth > MAX_BANDWIDTH) {
-            throw DbProblem.invalid("bandwidthLimit", "range", "bandwidthLimit must be 1.." + MAX_BANDWIDTH + ", or left out");
+            throw DbProblem.invalid("bandwidthLimit", "range",
+                    "bandwidthLimit must be 1.." + MAX_BANDWIDTH + ", or left out");
         }
         if (iops == 0 && bandwidth == 0) {
-            throw DbProblem.invalid("iopsLimit", "a-limit", "a manual throttle needs an iopsLimit, a bandwidthLimit or both");
+            throw DbProblem.invalid("iopsLimit", "a-limit",
+                    "a manual throttle needs an iopsLimit, a bandwidthLimit or both");
         }
         if (expiresAt <= now || expiresAt > now + MAX_DURATION_MILLIS) {
             throw DbProblem.invalid("expiresAt", "range", "expiresAt must be after now and at most "
                     + MAX_DURATION_MILLIS / 3_600_000 + " hours ahead");
         }
         if (reason.length() > MAX_REASON_LENGTH) {
-            throw DbProblem.invalid("reason", "max-length", "reason is longer than " + MAX_REASON_LENGTH + " characters");
+            throw DbProblem.invalid("reason", "max-length",
+                    "reason is longer than " + MAX_REASON_LENGTH + " characters");
         }
-        ManualThrottleRepository.Request request = new ManualThrottleRepository.Request(volumeId, iops, bandwidth, reason,
-                expiresAt);
+        ManualThrottleRepository.Request request =
+                new ManualThrottleRepository.Request(volumeId, iops, bandwidth, reason, expiresAt);
         return tx(c -> {
             if (!throttles.volumeKnown(c, volumeId)) {
                 throw DbProblem.notFound("no volume " + volumeId);

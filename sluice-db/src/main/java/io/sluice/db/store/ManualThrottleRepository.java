@@ -14,8 +14,8 @@ import java.util.List;
  * transaction.
  */
 public final class ManualThrottleRepository {
-    private static final String COLUMNS = "id, volume_id, iops_limit, bandwidth_limit, reason, set_by, set_at, expires_at,"
-            + " ended_by, ended_at";
+    private static final String COLUMNS = "id, volume_id, iops_limit, bandwidth_limit, reason, set_by, set_at,"
+            + " expires_at, ended_by, ended_at";
 
     /** What an operator asks for. */
     public record Request(int volumeId, long iopsLimit, long bandwidthLimit, String reason, long expiresAt) {
@@ -25,8 +25,9 @@ public final class ManualThrottleRepository {
     public ObjectNode set(Connection c, Request request, String actor, long now) throws SQLException {
         end(c, request.volumeId(), actor, now);
         long id;
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO manual_throttles (volume_id, iops_limit, bandwidth_limit,"
-                + " reason, set_by, set_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO manual_throttles (volume_id, iops_limit,"
+                + " bandwidth_limit, reason, set_by, set_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
             s.setInt(1, request.volumeId());
             s.setLong(2, request.iopsLimit());
             s.setLong(3, request.bandwidthLimit());
@@ -52,7 +53,8 @@ public final class ManualThrottleRepository {
         if (current == null) {
             return null;
         }
-        try (PreparedStatement s = c.prepareStatement("UPDATE manual_throttles SET ended_by = ?, ended_at = ? WHERE id = ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE manual_throttles SET ended_by = ?, ended_at = ? WHERE id = ?")) {
             s.setString(1, actor);
             s.setLong(2, now);
             s.setLong(3, current.get("id").asLong());

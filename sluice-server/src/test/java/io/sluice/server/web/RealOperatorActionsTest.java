@@ -51,7 +51,8 @@ class RealOperatorActionsTest extends RealWebTestBase {
         assertThat(set.status()).as(set.toString()).isEqualTo(201);
         assertThat(set.json().path("applied").asBoolean()).isTrue();
 
-        Await.until("the analyzer sends the manual throttle", 60_000, this::heldToTheThrottle, () -> String.valueOf(live()));
+        Await.until("the analyzer sends the manual throttle", 60_000, this::heldToTheThrottle,
+                () -> String.valueOf(live()));
         assertThat(live().path("manual").path("setBy").asText()).isEqualTo("user:operator");
         assertThat(live().path("iops").asDouble()).as("the gateway's load, far above the throttle")
                 .isGreaterThan(MANUAL_IOPS * 5);

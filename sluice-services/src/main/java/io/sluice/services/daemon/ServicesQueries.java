@@ -459,7 +459,8 @@ final class ServicesQueries {
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
         PollDriver polls = state.polls();
         result.putObject("pollRequests").put("requested", polls.requested()).put("answered", polls.answered())
-                .put("unanswered", polls.unanswered()).put("notPosted", polls.notPosted()).put("waiting", polls.waiting());
+                .put("unanswered", polls.unanswered()).put("notPosted", polls.notPosted())
+                .put("waiting", polls.waiting());
         result.put("manualThrottles", state.manual().all(state.clock().epochMillis()).size());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {

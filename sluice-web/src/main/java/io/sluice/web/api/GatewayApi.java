@@ -122,7 +122,8 @@ public final class GatewayApi {
      */
     private void poll(Context ctx, Principal p) {
         long id = QueryParams.pathLong(ctx, "gatewayId", 1);
-        Reply reply = monitor.call(MailboxOpcodes.MONITOR_POLL_GATEWAY, ByteBuffer.allocate(Long.BYTES).putLong(id).array());
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_POLL_GATEWAY,
+                ByteBuffer.allocate(Long.BYTES).putLong(id).array());
         if (reply.status() == MailboxOpcodes.GATEWAY_NOT_IN_SESSION) {
             throw ApiProblem.of(404, "gateway-not-in-session", "Gateway not in session",
                     "gateway " + id + " is unknown, not approved or not connected: there is nobody to poll");

@@ -40,11 +40,13 @@ public final class ThrottleApi {
     }
 
     public void register(Routes routes) {
-        routes.get("/api/throttles", Role.VIEWER, "throttles", "The manual throttles in force, with who set them and when they end",
+        routes.get("/api/throttles", Role.VIEWER, "throttles",
+                        "The manual throttles in force, with who set them and when they end",
                         (ctx, p) -> bodies.send(ctx, calls.db("throttle.list", p.actor(), calls.args())))
                 .schemas(null, OperationsSchemas.THROTTLES)
                 .post("/api/volumes/{volumeId}/throttle", Role.OPERATOR, "throttles",
-                        "Hold a volume to an IOPS and/or bandwidth limit until an expiry (replaces its throttle in force)",
+                        "Hold a volume to an IOPS and/or bandwidth limit until an expiry"
+                                + " (replaces its throttle in force)",
                         this::set)
                 .schemas(OperationsSchemas.THROTTLE_REQUEST, OperationsSchemas.THROTTLE)
                 .delete("/api/volumes/{volumeId}/throttle", Role.OPERATOR, "throttles",
@@ -65,7 +67,8 @@ public final class ThrottleApi {
         String reason = "";
         if (body.has("reason") && !body.get("reason").isNull()) {
             if (!body.get("reason").isTextual() || body.get("reason").asText().length() > MAX_REASON_LENGTH) {
-                throw refused("reason", "max-length", "reason must be text of at most " + MAX_REASON_LENGTH + " characters");
+                throw refused("reason", "max-length",
+                        "reason must be text of at most " + MAX_REASON_LENGTH + " characters");
             }
             reason = body.get("reason").asText();
         }
@@ -136,18 +139,20 @@ public final class ThrottleApi {
         return value.asLong();
     }
 
-    /** The expiry, given as expiresAt (epoch milliseconds) or durationSeconds, exactly one; after now, within a week. */
+    /** The expiry, as expiresAt (epoch milliseconds) or durationSeconds, exactly one; after now, within a week. */
     private static long expiry(JsonNode body, long now) {
         JsonNode at = body.get("expiresAt");
         JsonNode duration = body.get("durationSeconds");
         boolean hasAt = at != null && !at.isNull();
         boolean hasDuration = duration != null && !duration.isNull();
         if (hasAt == hasDuration) {
-            throw refused("expiresAt", "one-expiry", "give the expiry as expiresAt or as durationSeconds (one of them)");
+            throw refused("expiresAt", "one-expiry",
+                    "give the expiry as expiresAt or as durationSeconds (one of them)");
         }
         long max = MAX_DURATION_MILLIS / 1_000;
         if (hasDuration) {
-            if (!duration.isIntegralNumber() || !duration.canConvertToLong() || duration.asLong() < 1 || duration.asLong() > max) {
+            if (!duration.isIntegralNumber() || !duration.canConvertToLong() || duration.asLong() < 1
+                    || duration.asLong() > max) {
                 throw refused("durationSeconds", "range", "durationSeconds must be a whole number in 1.." + max);
             }
             return now + duration.asLong() * 1_000;

@@ -42,7 +42,8 @@ public final class OperationsSchemas {
                 .put("description", "bytes per second");
         long64(request.putObject("expiresAt")).put("description", "epoch milliseconds, after now, within a week");
         long64(request.putObject("durationSeconds")).put("minimum", 1).put("maximum", 604_800);
-        string(request.putObject("reason")).put("maxLength", 200).put("description", "for the audit log and the dashboard");
+        string(request.putObject("reason")).put("maxLength", 200)
+                .put("description", "for the audit log and the dashboard");
 
         ObjectNode throttle = named(schemas, THROTTLE, "in force from setAt until expiresAt, unless ended sooner");
         long64(throttle.putObject("id"));
@@ -55,7 +56,8 @@ public final class OperationsSchemas {
         long64(throttle.putObject("expiresAt"));
         nullable(string(throttle.putObject("endedBy"))).put("description", "who cancelled or replaced it");
         nullable(long64(throttle.putObject("endedAt")));
-        bool(throttle.putObject("applied")).put("description", "whether the SLA services took it (else at their start)");
+        bool(throttle.putObject("applied"))
+                .put("description", "whether the SLA services took it (else at their start)");
         required(schemas.get(THROTTLE), "id", "volumeId", "iopsLimit", "bandwidthLimit", "setBy", "setAt", "expiresAt");
         ObjectNode list = named(schemas, THROTTLES, "the manual throttles in force");
         arrayOf(list.putObject("items"), THROTTLE);

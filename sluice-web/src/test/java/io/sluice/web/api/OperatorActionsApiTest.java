@@ -94,11 +94,13 @@ class OperatorActionsApiTest extends WebTestBase {
         assertRefused(Map.of("iopsLimit", 10, "durationSeconds", 8 * 24 * 3_600), "durationSeconds", "range");
         assertRefused(Map.of("iopsLimit", 10, "expiresAt", now - 1_000), "expiresAt", "future");
         assertRefused(Map.of("iopsLimit", 10, "expiresAt", now + 30L * 24 * 3_600_000), "expiresAt", "range");
-        assertRefused(Map.of("iopsLimit", 10, "expiresAt", now + 60_000, "durationSeconds", 60), "expiresAt", "one-expiry");
-        assertRefused(Map.of("iopsLimit", 10, "durationSeconds", 60, "reason", "x".repeat(201)), "reason", "max-length");
+        assertRefused(Map.of("iopsLimit", 10, "expiresAt", now + 60_000, "durationSeconds", 60), "expiresAt",
+                "one-expiry");
+        assertRefused(Map.of("iopsLimit", 10, "durationSeconds", 60, "reason", "x".repeat(201)), "reason",
+                "max-length");
 
-        ApiClient.Response unknown = api.post("/api/volumes/999/throttle", Map.of("iopsLimit", 10, "durationSeconds", 60),
-                operator);
+        ApiClient.Response unknown = api.post("/api/volumes/999/throttle",
+                Map.of("iopsLimit", 10, "durationSeconds", 60), operator);
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.json().path("field").asText()).isEqualTo("volumeId");
         assertThat(unknown.json().path("rule").asText()).isEqualTo("known-volume");
@@ -109,8 +111,8 @@ class OperatorActionsApiTest extends WebTestBase {
     void aThrottleStoredWhileTheServicesAreAwayStandsAndSaysSo() {
         seeder.volume(VOLUME, 7);
         backend.stopServices();
-        ApiClient.Response set = api.post("/api/volumes/41/throttle", Map.of("bandwidthLimit", 1_048_576, "durationSeconds",
-                60), Credentials.token(operatorToken));
+        ApiClient.Response set = api.post("/api/volumes/41/throttle",
+                Map.of("bandwidthLimit", 1_048_576, "durationSeconds", 60), Credentials.token(operatorToken));
         assertThat(set.status()).as(set.toString()).isEqualTo(201);
         assertThat(set.json().path("applied").asBoolean()).as("the services load it when they start").isFalse();
         assertThat(set.json().path("setBy").asText()).startsWith("token:");

@@ -12,13 +12,16 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The database manager, SLA services and monitor as seen through their mailboxes, answered from
@@ -52,10 +55,11 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> dbCalls = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextAlertId = 1;
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Manual throttles as the database manager keeps them (all, ended too), and as the services hold them. */
     private final List<ObjectNode> storedThrottles = new ArrayList<>();
     private final Map<Long, ObjectNode> appliedThrottles = new TreeMap<>();
-    private final List<Long> polledGateways = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Long> polledGateways = new CopyOnWriteArrayList<>();
     private final long startedAt = System.currentTimeMillis();
 
     public InMemoryBackend(Path dir, String name) {
@@ -98,11 +102,11 @@ public final class InMemoryBackend implements Backend {
                     request.reply(wellFormed ? 0 : io.sluice.mailbox.MailboxStatus.BAD_REQUEST, ParamWriter.EMPTY);
                 }
                 case MailboxOpcodes.MONITOR_POLL_GATEWAY -> {
-                    long id = request.length() == 8 ? request.params().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-                            .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0) : 0;
+                    long id = request.length() == 8 ? request.params().get(BIG_LONG, 0) : 0;
                     boolean inSession;
                     synchronized (this) {
-                        inSession = gateways.containsKey(id) && gateways.get(id).path("state").asText().equals("APPROVED");
+                        ObjectNode gateway = gateways.get(id);
+                        inSession = gateway != null && gateway.path("state").asText().equals("APPROVED");
                     }
                     if (inSession) {
                         polledGateways.add(id);
@@ -274,8 +278,10 @@ public final class InMemoryBackend implements Backend {
                 }
                 endThrottle(volumeId, actor);
                 ObjectNode t = json.createObjectNode().put("id", storedThrottles.size() + 1).put("volumeId", volumeId)
-                        .put("iopsLimit", req.path("iopsLimit").asLong(0)).put("bandwidthLimit", req.path("bandwidthLimit").asLong(0))
-                        .put("reason", req.path("reason").asText("")).put("setBy", actor).put("setAt", System.currentTimeMillis())
+                        .put("iopsLimit", req.path("iopsLimit").asLong(0))
+                        .put("bandwidthLimit", req.path("bandwidthLimit").asLong(0))
+                        .put("reason", req.path("reason").asText("")).put("setBy", actor)
+                        .put("setAt", System.currentTimeMillis())
                         .put("expiresAt", req.path("expiresAt").asLong());
                 t.putNull("endedBy");
                 t.putNull("endedAt");
@@ -287,7 +293,8 @@ public final class InMemoryBackend implements Backend {
                 long volumeId = req.path("volumeId").asLong();
                 ObjectNode ended = endThrottle(volumeId, actor);
                 if (ended == null) {
-                    throw problem(CallStatus.NOT_FOUND, "no manual throttle in force on volume " + volumeId, null, null);
+                    throw problem(CallStatus.NOT_FOUND, "no manual throttle in force on volume " + volumeId, null,
+                            null);
                 }
                 audit(actor, "volume.throttle.cancel", "volume:" + volumeId);
                 yield ended.deepCopy();
