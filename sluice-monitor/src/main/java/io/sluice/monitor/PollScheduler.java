@@ -60,14 +60,10 @@ final class PollScheduler {
         return polled + sweep(now, sessions);
     }
 
-    /** Asks for a sweep at the next step (MONITOR_POLL_NOW without an interval); the timer goes on as it was. */
-    void requestSweep() {
-        requestSweep(0);
-    }
-
     /**
      * Asks for a sweep at the next step (MONITOR_POLL_NOW); with {@code callerIntervalMillis} above 0 the timer's next
-     * sweep waits at least one and a half of them from that step, so the caller's next request comes first.
+     * sweep waits at least one and a half of them from that step, so the caller's next request comes first; with 0 (a
+     * tool's request) the timer goes on as it was.
      */
     void requestSweep(long callerIntervalMillis) {
         sweepRequested.accumulateAndGet(callerIntervalMillis, Math::max);
