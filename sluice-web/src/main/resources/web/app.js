@@ -56,6 +56,20 @@ const fmt = {
 
 // ------------------------------------------------------------------------------------------ volume names
 
+/**
+ * A volume's throttle level: "manual" with who set it and until when while an operator's throttle is in force (the
+ * SLA services send exactly it), else the IOPS limit the services last sent.
+ */
+function throttleLevel(v) {
+  const m = v.manual;
+  if (!m) return v.iopsLimit ? fmt.num(v.iopsLimit) : 'none';
+  const limits = [m.iopsLimit ? fmt.num(m.iopsLimit) + ' IOPS' : null,
+    m.bandwidthLimit ? fmt.mbps(m.bandwidthLimit) : null].filter(x => x).join(', ');
+  const why = `set by ${m.setBy} at ${fmt.time(m.setAt)}` + (m.reason ? ': ' + m.reason : '');
+  return h('span', { class: 'manual', title: why },
+    h('strong', { text: 'manual ' }), limits, h('small', { text: ` (${m.setBy}, until ${fmt.time(m.expiresAt)})` }));
+}
+
 /** Volumes per page of every volume table: a few screens, never thousands of rows. */
 const PAGE = 50;
 
@@ -287,7 +301,7 @@ views.overview = async () => {
   const slaBody = h('div');
   const volTable = pagedTable('overview-volumes', [['Volume', volumeLink],
     ['SLA', v => v.sla || '–'], ['State', v => stateTag(v.state)], ['IOPS', v => fmt.num(v.iops)],
-    ['Throttle (IOPS limit)', v => v.iopsLimit ? fmt.num(v.iopsLimit) : 'none'], ['p99 latency', v => fmt.ms(v.latencyP99Micros)]],
+    ['Throttle (IOPS limit)', throttleLevel], ['p99 latency', v => fmt.ms(v.latencyP99Micros)]],
   'No volumes reported yet. Start a gateway and approve it on the Gateways page.');
   slaBox.append(slaBody);
   volBox.append(volTable.el);
@@ -526,6 +540,7 @@ views.live = async params => {
       pushPoint(thr, t, [p.iopsLimit || 0], KEEP);
     }
     main().querySelector('section').after(historySection(id));
+    if (can('OPERATOR')) readout.after(throttleSection(id));
   }
   state.liveHandlers.push((snap, detail) => {
     if (!snap) { readout.textContent = 'Live data unavailable: ' + (detail || ''); return; }
@@ -535,13 +550,53 @@ views.live = async params => {
     const row = key[0] === 'v' ? byId.get(key.slice(1)) : snap.groups.find(g => 'g' + g.kind + ':' + g.id === key);
     if (!row) { readout.textContent = 'Not reporting in the latest interval.'; return; }
     readout.textContent = `${fmt.num(row.iops)} IOPS, ${fmt.mbps(row.bytesPerSec)}` + (row.latencyP99Micros !== undefined ? `, p99 ${fmt.ms(row.latencyP99Micros)}` : '')
-      + `, state ${(row.state || '').toLowerCase()}`;
+      + `, state ${(row.state || '').toLowerCase()}`
+      + (row.manual ? `, manual throttle by ${row.manual.setBy} until ${fmt.time(row.manual.expiresAt)}` : '');
     pushPoint(iops, t, [row.iops, row.iopsLimit || null], KEEP);
     pushPoint(mbps, t, [row.bytesPerSec / 1e6], KEEP);
     pushPoint(lat, t, [(row.latencyP50Micros || 0) / 1000, (row.latencyP99Micros || 0) / 1000, row.latencyTargetMicros ? row.latencyTargetMicros / 1000 : null], KEEP);
     pushPoint(thr, t, [row.iopsLimit || 0], KEEP);
   });
 };
+
+/**
+ * An operator's manual throttle on the volume: an IOPS and/or bandwidth limit for a number of minutes (a week at
+ * most), held by the SLA services until it expires or is cancelled here. The live readout shows it while in force.
+ */
+function throttleSection(volumeId) {
+  const iopsIn = h('input', { id: 'throttle-iops', name: 'iopsLimit', type: 'number', min: 1, placeholder: 'IOPS' });
+  const mbpsIn = h('input', { id: 'throttle-mbps', name: 'bandwidthMBps', type: 'number', min: 1,
+    placeholder: 'MB/s' });
+  const minutesIn = h('input', { id: 'throttle-minutes', name: 'minutes', type: 'number', min: 1, max: 10080,
+    value: 60 });
+  const reasonIn = h('input', { id: 'throttle-reason', name: 'reason', maxlength: 200,
+    placeholder: 'why (audit log)' });
+  const path = '/api/volumes/' + encodeURIComponent(volumeId) + '/throttle';
+  const set = async () => {
+    const body = { durationSeconds: Number(minutesIn.value) * 60 };
+    if (iopsIn.value) body.iopsLimit = Number(iopsIn.value);
+    if (mbpsIn.value) body.bandwidthLimit = Math.round(Number(mbpsIn.value) * 1e6);
+    if (reasonIn.value.trim()) body.reason = reasonIn.value.trim();
+    try {
+      const { data } = await api('POST', path, body);
+      say(`Manual throttle on ${nameOf(volumeId)} until ${fmt.time(data.expiresAt)}`
+        + (data.applied ? '.' : ' (stored; the SLA services take it when they start).'));
+    } catch (e) { say(e.message, true); }
+  };
+  const cancel = async () => {
+    try {
+      await api('DELETE', path);
+      say(`Manual throttle on ${nameOf(volumeId)} cancelled; the SLA services take the volume back.`);
+    } catch (e) { say(e.message, true); }
+  };
+  return h('details', { id: 'throttle-section' }, h('summary', { text: 'Manual throttle' }),
+    h('div', { class: 'throttle-form' },
+      h('label', {}, 'IOPS limit ', iopsIn), h('label', {}, 'Bandwidth limit (MB/s) ', mbpsIn),
+      h('label', {}, 'For (minutes) ', minutesIn), h('label', {}, 'Reason ', reasonIn),
+      h('button', { type: 'button', id: 'throttle-set', text: 'Set manual throttle', onclick: set }),
+      h('button', { type: 'button', id: 'throttle-cancel', class: 'danger', text: 'Cancel manual throttle',
+        onclick: cancel })));
+}
 
 /** The most pages of stored history one chart asks for. */
 const HISTORY_PAGES = 12;
@@ -751,6 +806,12 @@ views.gateways = async () => {
       try { await api('POST', `/api/gateways/${g.gatewayId}/${verb}`); say(`Gateway ${g.gatewayId}: ${verb} done.`); route(); }
       catch (e) { say(e.message, true); }
     } });
+  // Fresh statistics: the monitor polls this gateway now; the live views show its report within a second.
+  const poll = g => h('button', { type: 'button', text: 'Fresh statistics',
+    'aria-label': 'fresh statistics of gateway ' + g.gatewayId, onclick: async () => {
+      try { await api('POST', `/api/gateways/${g.gatewayId}/poll`); say(`Gateway ${g.gatewayId}: polled now.`); }
+      catch (e) { say(e.message, true); }
+    } });
   const pending = data.items.filter(g => g.state === 'PENDING');
   const parts = [h('h1', { text: 'Gateways' }), h('h2', { text: 'Registration queue' }),
     table([['Gateway', g => g.gatewayId], ['Address', g => g.address], ['Last seen', g => fmt.time(g.lastSeen)],
@@ -759,7 +820,8 @@ views.gateways = async () => {
     h('h2', { text: 'All gateways' }),
     table([['Gateway', g => g.gatewayId], ['State', g => g.state], ['Address', g => g.address],
       ['Volumes', gatewayVolumes],
-      ['', g => can('ADMIN') && g.state === 'APPROVED' ? act(g, 'revoke') : '']],
+      ['', g => h('span', { class: 'actions' }, can('OPERATOR') && g.state === 'APPROVED' && g.live ? poll(g) : '',
+        can('ADMIN') && g.state === 'APPROVED' ? act(g, 'revoke') : '')]],
     data.items, 'No gateways registered yet.')];
   if (can('ADMIN')) {
     const out = h('div');

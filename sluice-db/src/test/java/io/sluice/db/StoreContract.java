@@ -15,6 +15,7 @@ import io.sluice.db.store.SampleRepository;
 import io.sluice.protocol.CallStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -105,6 +106,57 @@ abstract class StoreContract {
         assertThat(everyone).extracting(a -> a.get("actor").asText()).contains("user:alice", "user:bob");
         problem("{'op':'sla.get','actor':'system:web','name':'silver'}", CallStatus.NOT_FOUND);
         problem("{'op':'policy.put','actor':'user:a','name':'p','expectedVersion':0,'spec':{'name':'other'}}", CallStatus.INVALID);
+    }
+
+    @Test
+    void aManualThrottleIsStoredAuditedEndedByTheNextOneOrACancelAndGoneAtItsExpiry() throws Exception {
+        try {
+            manualThrottles();
+        } finally {
+            // The other tests count the registry's volumes.
+            database.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM volumes WHERE volume_id = 9101")) {
+                    return s.executeUpdate();
+                }
+            });
+        }
+    }
+
+    private void manualThrottles() throws Exception {
+        long now = clock.epochMillis();
+        String set = "{'op':'throttle.set','actor':'user:op','volumeId':9101,";
+        problem(set + "'iopsLimit':500,'expiresAt':" + (now + HOUR) + "}", CallStatus.NOT_FOUND);
+        ok("{'op':'volume.upsert','actor':'system:services','volumeId':9101,'gatewayId':91}");
+        problem(set + "'iopsLimit':-1,'expiresAt':" + (now + HOUR) + "}", CallStatus.INVALID);
+        problem(set + "'expiresAt':" + (now + HOUR) + "}", CallStatus.INVALID);
+        problem(set + "'iopsLimit':5,'expiresAt':" + now + "}", CallStatus.INVALID);
+        problem(set + "'iopsLimit':5,'expiresAt':" + (now + 8 * 24 * HOUR) + "}", CallStatus.INVALID);
+
+        JsonNode first = ok(set + "'iopsLimit':500,'expiresAt':" + (now + HOUR) + ",'reason':'noisy neighbour'}");
+        assertThat(first.get("setBy").asText()).isEqualTo("user:op");
+        assertThat(first.get("iopsLimit").asLong()).isEqualTo(500);
+        assertThat(first.get("bandwidthLimit").asLong()).isZero();
+        JsonNode second = ok("{'op':'throttle.set','actor':'user:lead','volumeId':9101,'bandwidthLimit':1048576,"
+                + "'expiresAt':" + (now + 2 * HOUR) + "}");
+        JsonNode inForce = ok("{'op':'throttle.list','actor':'system:services'}").get("items");
+        assertThat(inForce).as("the second ended the first").hasSize(1);
+        assertThat(inForce.get(0).get("id").asLong()).isEqualTo(second.get("id").asLong());
+
+        JsonNode cancelled = ok("{'op':'throttle.cancel','actor':'user:op','volumeId':9101}");
+        assertThat(cancelled.get("endedBy").asText()).isEqualTo("user:op");
+        assertThat(ok("{'op':'throttle.list','actor':'system:services'}").get("items")).isEmpty();
+        problem("{'op':'throttle.cancel','actor':'user:op','volumeId':9101}", CallStatus.NOT_FOUND);
+
+        ok("{'op':'throttle.set','actor':'user:op','volumeId':9101,'iopsLimit':100,'expiresAt':" + (now + 1_000) + "}");
+        assertThat(ok("{'op':'throttle.list','actor':'system:services'}").get("items")).hasSize(1);
+        clock.advance(1_000);
+        assertThat(ok("{'op':'throttle.list','actor':'system:services'}").get("items")).as("expired").isEmpty();
+
+        JsonNode audit = ok("{'op':'audit.list','actor':'system:web'}").get("items");
+        assertThat(audit).filteredOn(a -> a.get("target").asText().equals("volume:9101"))
+                .extracting(a -> a.get("action").asText() + " by " + a.get("actor").asText())
+                .containsExactly("volume.throttle.set by user:op", "volume.throttle.cancel by user:op",
+                        "volume.throttle.set by user:lead", "volume.throttle.set by user:op");
     }
 
     @Test

@@ -15,6 +15,8 @@ public final class MonitorCounters {
     final LongAdder pollsSkippedBacklogged = new LongAdder();
     /** Poll sweeps that polled nobody because the services had not taken half their mailbox. */
     final LongAdder sweepsSkippedServicesBehind = new LongAdder();
+    /** Single gateways polled at an operator's request (MONITOR_POLL_GATEWAY). */
+    final LongAdder gatewayPollsRequested = new LongAdder();
     final LongAdder reportsForwarded = new LongAdder();
     /** SERVICES_STATS_BATCH calls posted: reportsForwarded over this is how many reports a call carried. */
     final LongAdder reportBatchesPosted = new LongAdder();
@@ -187,6 +189,10 @@ public final class MonitorCounters {
 
     public long sweepsSkippedServicesBehind() {
         return sweepsSkippedServicesBehind.sum();
+    }
+
+    public long gatewayPollsRequested() {
+        return gatewayPollsRequested.sum();
     }
 
     public long reportsForwarded() {

@@ -758,10 +758,22 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
-    /** Polls every gateway in session at the conductor's next step, and wakes the conductor for it. */
-    void requestSweep() {
-        pollScheduler.requestSweep();
+    /**
+     * Polls every gateway in session at the conductor's next step, and wakes the conductor for it; a caller's
+     * interval above 0 holds the conductor's own timer off ({@link PollScheduler#requestSweep(long)}).
+     */
+    void requestSweep(long callerIntervalMillis) {
+        pollScheduler.requestSweep(callerIntervalMillis);
         LockSupport.unpark(conductor);
+    }
+
+    /** Polls one gateway at the conductor's next step; false when it has no session in session. */
+    boolean requestGatewayPoll(long gatewayId) {
+        if (!pollScheduler.requestGatewayPoll(gatewayId)) {
+            return false;
+        }
+        LockSupport.unpark(conductor);
+        return true;
     }
 
     /**

@@ -27,10 +27,8 @@ final class MonitorRequestHandler implements RequestHandler {
         switch (request.opcode()) {
             case MailboxOpcodes.MONITOR_THROTTLE_SET -> throttle(request);
             case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY -> standing(request);
-            case MailboxOpcodes.MONITOR_POLL_NOW -> {
-                daemon.requestSweep();
-                request.reply(MailboxStatus.OK, 0);
-            }
+            case MailboxOpcodes.MONITOR_POLL_NOW -> pollNow(request);
+            case MailboxOpcodes.MONITOR_POLL_GATEWAY -> pollGateway(request);
             case MailboxOpcodes.MONITOR_STATUS -> status(request);
             case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> enrollmentToken(request);
             case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> sharedVolume(request);
@@ -62,6 +60,33 @@ final class MonitorRequestHandler implements RequestHandler {
         if (!daemon.submitThrottle(gatewayId, frame, handle)) {
             daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, io.sluice.mailbox.ParamWriter.EMPTY);
         }
+    }
+
+    /** A sweep now; with the caller's interval, the monitor's timer waits for the caller's next request. */
+    private void pollNow(MailboxCallee.Request request) {
+        long interval = 0;
+        if (request.length() == Long.BYTES) {
+            interval = request.params().get(BIG_LONG, 0);
+            if (interval < 1 || interval > MailboxOpcodes.MAX_POLL_HOLD_MILLIS) {
+                request.reply(MailboxStatus.BAD_REQUEST, 0);
+                return;
+            }
+        } else if (request.length() != 0) {
+            request.reply(MailboxStatus.BAD_REQUEST, 0);
+            return;
+        }
+        daemon.requestSweep(interval);
+        request.reply(MailboxStatus.OK, 0);
+    }
+
+    private void pollGateway(MailboxCallee.Request request) {
+        long gatewayId = request.length() == Long.BYTES ? request.params().get(BIG_LONG, 0) : 0;
+        if (gatewayId == 0) {
+            request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
+            return;
+        }
+        boolean asked = daemon.requestGatewayPoll(gatewayId);
+        request.reply(asked ? MailboxStatus.OK : MailboxOpcodes.GATEWAY_NOT_IN_SESSION, 0);
     }
 
     private void standing(MailboxCallee.Request request) {

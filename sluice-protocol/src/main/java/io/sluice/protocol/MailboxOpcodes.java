@@ -19,8 +19,16 @@ public final class MailboxOpcodes {
     public static final int MONITOR_APPROVE_GATEWAY = 0x0102;
     /** Parameters: gateway id (8 bytes, big-endian). Revokes a gateway and closes its session. */
     public static final int MONITOR_REVOKE_GATEWAY = 0x0103;
-    /** No parameters. Polls every gateway in session now, outside the regular interval. */
+    /**
+     * Polls every gateway in session now, outside the regular interval. Parameters: none, or the caller's interval
+     * in milliseconds (8 bytes, big-endian, 1..{@link #MAX_POLL_HOLD_MILLIS}): the SLA services call it at the start
+     * of each analysis interval, and the monitor then holds its own timer off for one and a half of those intervals,
+     * so its sweeps follow the services' intervals while they call and its timer takes over again when they stop.
+     * The mailbox's BAD_REQUEST for other parameters.
+     */
     public static final int MONITOR_POLL_NOW = 0x0104;
+    /** The largest interval a {@link #MONITOR_POLL_NOW} may name: an hour. */
+    public static final long MAX_POLL_HOLD_MILLIS = 3_600_000;
     /** No parameters. Result: {@link MonitorStatusDescriptor}. */
     public static final int MONITOR_STATUS = 0x0105;
     /**
@@ -45,6 +53,13 @@ public final class MailboxOpcodes {
      * configuration binds it) and closes the gateway's session, which registers again without the volume.
      */
     public static final int MONITOR_UNBIND_SHARED_VOLUME = 0x0108;
+    /**
+     * Parameters: gateway id (8 bytes, big-endian). Polls that one gateway at the monitor's next step (an operator's
+     * "fresh statistics"); its report goes to the services as any other. OK once the poll is asked for;
+     * {@link #GATEWAY_NOT_IN_SESSION} when no session of that gateway is in session (unknown, pending, disconnected),
+     * {@link #BAD_GATEWAY_ID} for gateway id 0 or parameters of the wrong length.
+     */
+    public static final int MONITOR_POLL_GATEWAY = 0x0109;
 
     public static final int THROTTLE_ACKED = 0;
     public static final int THROTTLE_STORED = 1;
@@ -54,6 +69,8 @@ public final class MailboxOpcodes {
     public static final int TOKEN_ALREADY_USED = 3;
     /** Status for BIND/UNBIND_SHARED_VOLUME of a name that is not 1..64 bytes of UTF-8. */
     public static final int BAD_VOLUME_NAME = 4;
+    /** Status for POLL_GATEWAY of a gateway that has no session in session. */
+    public static final int GATEWAY_NOT_IN_SESSION = 5;
 
     // ---- services mailbox (callee: SLA services; callers: monitor, application server)
 

@@ -29,6 +29,12 @@ import java.util.Map;
  * Gateways and the volumes they serve are discovered from the statistics themselves; samples of a volume
  * the {@link Inventory} does not place are counted and set aside ({@link #ignoredSamples()}).
  *
+ * <p>A volume under an operator's {@link ManualThrottle} is measured and reported as any other, but its parameters
+ * are the throttle's, split across its gateways by demand like any limit, sent as they are (no bounded steps
+ * toward them, no burst, no reservation) and never overridden; the backend's allocation holds it to the throttle's
+ * IOPS. From the first interval after the throttle's expiry the volume is the analyzer's again, and its limits
+ * move from the throttle's toward its allocation in the usual bounded steps.
+ *
  * <p>Not thread-safe: one thread calls {@link #onStats}, {@link #doWork} and the accessors.
  */
 public final class PerformanceAnalyzer implements CapacityView {
@@ -62,6 +68,7 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final ThrottleSink sink;
     private final IntervalObserver observer;
     private final PolicyRules rules;
+    private final ManualThrottles manual;
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<String, ObjectiveAim> aims = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
@@ -87,7 +94,15 @@ public final class PerformanceAnalyzer implements CapacityView {
     /** With the policy manager's {@code rules} applied to every volume's ceiling and fed each interval's verdicts. */
     public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
                                ThrottleSink sink, IntervalObserver observer, PolicyRules rules) {
+        this(inventory, policies, intervalMillis, now, sink, observer, rules, new ManualThrottles());
+    }
+
+    /** As above, sending an operator's throttle in {@code manual} for its volume while it is in force. */
+    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
+                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules,
+                               ManualThrottles manual) {
         this.rules = rules;
+        this.manual = manual;
         this.inventory = inventory;
         this.policies = policies;
         this.intervalMillis = intervalMillis;
@@ -161,6 +176,12 @@ public final class PerformanceAnalyzer implements CapacityView {
         return volume == null ? 0 : volume.allocation;
     }
 
+    /** The operator's throttle the last interval sent for {@code volumeId}, or null when the analyzer decided. */
+    public ManualThrottle manualOf(int volumeId) {
+        VolumeState volume = volumes.get(volumeId);
+        return volume == null ? null : volume.manual;
+    }
+
     /** The parameters last sent for {@code volumeId} to {@code gatewayId}, or null. */
     public ThrottleParams paramsOf(int volumeId, long gatewayId) {
         VolumeState volume = volumes.get(volumeId);
@@ -232,6 +253,10 @@ public final class PerformanceAnalyzer implements CapacityView {
             volume.policy = effective.computeIfAbsent(volume.placement.volumeId(), policies::effective);
             volume.measure();
             volume.limit = rules.adjustLimit(volume.policy, volume.scaledLimit(), volume.deliveredIops, now);
+            volume.manual = manual.isEmpty() ? null : manual.inForce(volume.placement.volumeId(), now);
+            if (volume.manual != null && volume.manual.iopsLimit() > 0) {
+                volume.limit = volume.manual.iopsLimit();
+            }
             if (!volume.paths.isEmpty()) {
                 byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
             }
@@ -550,6 +575,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         double backendCapacity;
         /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
         long limit;
+        /** An operator's throttle in force this interval, sent as it is; null when the analyzer decides. */
+        ManualThrottle manual;
         /** How much the last interval raised the limits of this volume's paths while it was held back at them. */
         long raisedWhileHeld;
         long readOps;
@@ -642,6 +669,10 @@ public final class PerformanceAnalyzer implements CapacityView {
             raisedWhileHeld = 0;
             for (PathState path : paths.values()) {
                 double share = shareOf(path, n) / shares;
+                if (manual != null) {
+                    queueIfChanged(now, path, manualParams(share), changed);
+                    continue;
+                }
                 long reserved = part(policy.reservedIops(), share);
                 long iops = StepLimiter.next(path.currentLimit(), Math.max(1, (long) Math.ceil(allocation * share)),
                         path.demand, capacity);
@@ -656,17 +687,35 @@ public final class PerformanceAnalyzer implements CapacityView {
                         policy.latency().tightestMicros(), part(bandwidthLimit, share),
                         part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
                         part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
-                if (path.delivered && params.sameSettings(path.sent)) {
-                    continue;
-                }
-                if (held && path.sent != null && path.sent.iopsLimit() > 0) {
+                if (held && path.sent != null && path.sent.iopsLimit() > 0 && !params.sameSettings(path.sent)) {
                     raisedWhileHeld += Math.max(0, iops - path.sent.iopsLimit());
                 }
-                long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
-                path.sent = params.withVersion(version);
-                path.delivered = true;
-                changed.computeIfAbsent(path.gatewayId, id -> new ArrayList<>()).add(path.sent);
+                queueIfChanged(now, path, params, changed);
             }
+        }
+
+        /** Sends {@code params} on the path, with a version above the last, unless the gateway has them in force. */
+        private static void queueIfChanged(long now, PathState path, ThrottleParams params,
+                                           Map<Long, List<ThrottleParams>> changed) {
+            if (path.delivered && params.sameSettings(path.sent)) {
+                return;
+            }
+            long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
+            path.sent = params.withVersion(version);
+            path.delivered = true;
+            changed.computeIfAbsent(path.gatewayId, id -> new ArrayList<>()).add(path.sent);
+        }
+
+        /**
+         * The operator's throttle, this gateway's share of it: its limits alone, no reservation or burst (a
+         * reservation above a manual ceiling would contradict it), the SLA's weight, size normalization and
+         * latency target kept so the gateway schedules the volume's I/O as before within the ceiling.
+         */
+        private ThrottleParams manualParams(double share) {
+            return new ThrottleParams(placement.volumeId(), 0, policy.weight(),
+                    Math.min(part(manual.iopsLimit(), share), MAX_WIRE_IOPS), 0, 0, 0, 0, 0,
+                    policy.sizeNormalizationBytes(), policy.latency().tightestMicros(),
+                    part(manual.bandwidthLimit(), share), 0, 0, 0, 0);
         }
 
         /** The path's share of the demand, at least {@link #MIN_PATH_SHARE} of an even split. */

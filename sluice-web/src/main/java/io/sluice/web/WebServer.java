@@ -13,6 +13,7 @@ import io.sluice.web.api.DocumentApi;
 import io.sluice.web.api.GatewayApi;
 import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
+import io.sluice.web.api.ThrottleApi;
 import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.BoundedHashing;
 import io.sluice.web.auth.LoginBackoff;
@@ -117,8 +118,9 @@ public final class WebServer implements AutoCloseable {
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);
-            new GatewayApi(calls, bodies, monitor).register(routes);
+            new GatewayApi(calls, bodies, monitor, context.clock()).register(routes);
             new MonitoringApi(calls, bodies, context.clock()).register(routes);
+            new ThrottleApi(calls, bodies, context.clock()).register(routes);
             new HealthApi(calls, bodies, links, monitor).register(routes);
             routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
                     + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
+import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import java.io.IOException;
@@ -40,7 +42,8 @@ class ApiExamplesTest extends RealWebTestBase {
         while (m.find()) {
             recipes.put(m.group(1), m.group(2));
         }
-        assertThat(recipes).containsOnlyKeys("issue-token", "create-sla", "read-compliance", "list-gateways");
+        assertThat(recipes).containsOnlyKeys("issue-token", "create-sla", "read-compliance", "list-gateways",
+                "poll-gateway", "set-throttle", "cancel-throttle");
         Map<String, String> env = new HashMap<>(Map.of("SLUICE_URL", "http://127.0.0.1:" + server.port(),
                 "SLUICE_LOGIN", "admin", "SLUICE_PASSWORD", PASSWORD));
 
@@ -74,7 +77,8 @@ class ApiExamplesTest extends RealWebTestBase {
         String enrollment = api.post("/api/gateways/enrollment-tokens", Map.of("note", "api examples"), admin).json().path("token").asText();
         RealBackend real = (RealBackend) backend;
         try (Simulator gateway = Simulator.start(SimContext.builder(real.monitorAddress(), RealBackend.SECRET)
-                .gateways(1).volumesPerGateway(1).firstGatewayId(777).enrollmentToken(enrollment).seed(777).build())) {
+                .gateways(1).volumesPerGateway(1).firstGatewayId(777).enrollmentToken(enrollment).seed(777)
+                .volumeIds(VolumeIds.DISTINCT).build())) {
             assertThat(gateway.awaitCondition(s -> s.total().inSession() == 1, Duration.ofSeconds(60)))
                     .as("the simulated gateway enrolled: " + gateway.snapshot()).isTrue();
             String listed = "";
@@ -87,7 +91,43 @@ class ApiExamplesTest extends RealWebTestBase {
                     .orElseThrow(() -> new AssertionError("gateway 777 not listed")));
             assertThat(row.path("state").asText()).isEqualTo("APPROVED");
             assertThat(row.path("inSession").asBoolean()).as(listed).isTrue();
+            operatorActions(recipes, env);
         }
+    }
+
+    /**
+     * The operator's recipes against the enrolled gateway 777 and its volume: a poll now, a manual throttle that the
+     * live view shows as manual, and its cancel.
+     */
+    private void operatorActions(Map<String, String> recipes, Map<String, String> env) throws Exception {
+        Await.until("gateway 777 reported its volume", 60_000, () -> gatewayVolume() > 0,
+                () -> api.get("/api/health", viewer).body());
+        int volumeId = gatewayVolume();
+        Await.until("volume " + volumeId + " registered", 60_000, () -> api.get("/api/volumes", viewer).json()
+                .path("items").findValues("volumeId").stream().anyMatch(v -> v.asInt() == volumeId));
+        env.put("GATEWAY_ID", "777");
+        env.put("VOLUME_ID", String.valueOf(volumeId));
+
+        assertThat(JSON.readTree(sh(recipes.get("poll-gateway"), env)).path("requested").asBoolean()).isTrue();
+        JsonNode throttle = JSON.readTree(sh(recipes.get("set-throttle"), env));
+        assertThat(throttle.path("iopsLimit").asLong()).isEqualTo(300);
+        assertThat(throttle.path("setBy").asText()).isEqualTo("token:automation");
+        assertThat(throttle.path("applied").asBoolean()).as(throttle.toString()).isTrue();
+        Await.until("the live view shows the manual throttle", 60_000, () -> api.get("/api/live/volumes", viewer).json()
+                .path("items").findParents("volumeId").stream().anyMatch(v -> v.path("volumeId").asInt() == volumeId
+                        && v.path("manual").path("iopsLimit").asLong() == 300));
+        JsonNode ended = JSON.readTree(sh(recipes.get("cancel-throttle"), env));
+        assertThat(ended.path("endedBy").asText()).isEqualTo("token:automation");
+    }
+
+    /** The first volume the services heard of from gateway 777; 0 before its first report. */
+    private int gatewayVolume() {
+        for (JsonNode g : api.get("/api/gateways", viewer).json().path("items")) {
+            if (g.path("gatewayId").asLong() == 777) {
+                return g.path("live").path("volumes").path(0).asInt(0);
+            }
+        }
+        return 0;
     }
 
     /** Runs a recipe with bash (errexit, pipefail) and returns its standard output; a failure fails the test. */

@@ -128,7 +128,7 @@ final class DbCalls {
 
     /** The documents the startup load reads, page by page, in the order it reads them (see {@link #list}). */
     enum Listing {
-        GROUPS("group.list"), SLAS("sla.list"), POLICIES("policy.list");
+        GROUPS("group.list"), SLAS("sla.list"), POLICIES("policy.list"), THROTTLES("throttle.list");
 
         final String op;
 

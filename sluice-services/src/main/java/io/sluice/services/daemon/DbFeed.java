@@ -95,8 +95,12 @@ final class DbFeed {
         }
     };
 
+    /** Puts a stored manual throttle in force ({@link ManualThrottleCalls#apply}). */
+    private final Function<JsonNode, JsonNode> applyThrottle;
+
     DbFeed(DbCalls calls, EpochClock clock, long intervalMillis, ComplianceJudge judge, GatewayRegistry registry,
-           Inventory inventory, DocumentBook documents) {
+           Inventory inventory, DocumentBook documents, Function<JsonNode, JsonNode> applyThrottle) {
+        this.applyThrottle = applyThrottle;
         this.calls = calls;
         this.clock = clock;
         this.intervalMillis = intervalMillis;
@@ -280,11 +284,16 @@ final class DbFeed {
         load();
     }
 
-    /** The SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. */
+    /**
+     * The SLAs, policies and groups the database manager holds; groups first, so SLAs find their members. Then the
+     * manual throttles in force, so a restarted services process keeps to an operator's throttle from its first
+     * interval instead of lifting it until someone sets it again.
+     */
     private void load() {
         loadPage(DbCalls.Listing.GROUPS, null, documents::applyGroup);
         loadPage(DbCalls.Listing.SLAS, null, documents::applySla);
         loadPage(DbCalls.Listing.POLICIES, null, documents::applyPolicy);
+        loadPage(DbCalls.Listing.THROTTLES, null, applyThrottle);
     }
 
     private void loadPage(DbCalls.Listing listing, String after, Function<JsonNode, JsonNode> apply) {

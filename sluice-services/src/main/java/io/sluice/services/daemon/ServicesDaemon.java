@@ -13,6 +13,7 @@ import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
+import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
@@ -62,6 +63,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final SentIopsLimits sentLimits = new SentIopsLimits();
     private final CapacityWatch capacity;
     private final ThrottleOutbox throttles;
+    private final PollDriver polls;
     private final DbForwarder db;
     /** What goes to the database manager and the startup load from it, through {@link #db}; null with it. */
     private final DbFeed dbFeed;
@@ -115,20 +117,22 @@ public final class ServicesDaemon implements AutoCloseable {
         PolicyBook book = new PolicyBook(inventory, this::capacityIops);
         PolicyRules rules = new PolicyRules(judge::latest, judge.alerts());
         RecentStats recent = new RecentStats(RecentStats.TEN_MINUTES_AT_ONE_SECOND);
+        ManualThrottles manual = new ManualThrottles();
         this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
-                this::onInterval, rules);
+                this::onInterval, rules, manual);
         // Command ids from the clock: a restarted services process does not reuse its predecessor's.
         this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
                 analyzer::notDelivered);
+        this.polls = new PollDriver(intervalMillis);
         this.db = dbMailboxFile == null ? null
                 : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
         ServicesQueries queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker),
+                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker, manual, polls),
                 ServerMailboxes.SERVICES_QUERIES.paramCapacity());
         this.dbFeed = db == null ? null : new DbFeed(new DbCalls(db), clock, intervalMillis, judge, registry, inventory,
-                queries.documents());
+                queries.documents(), queries.manualThrottles()::apply);
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
@@ -148,7 +152,7 @@ public final class ServicesDaemon implements AutoCloseable {
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
         this.loop = new ServicesLoop(clock, intervalMillis, callee, queriesCallee, monitor, intake, queries, analyzer,
-                throttles, capacity, db, dbFeed);
+                throttles, polls, capacity, db, dbFeed);
     }
 
     /** Starts the services' loop thread; returns this. */
@@ -249,6 +253,16 @@ public final class ServicesDaemon implements AutoCloseable {
 
     public long throttlesAcked() {
         return throttles.acked();
+    }
+
+    /** Sweeps asked of the monitor, one at the start of each analysis interval (MONITOR_POLL_NOW). */
+    public long pollsRequested() {
+        return polls.requested();
+    }
+
+    /** Intervals that asked for no sweep because the monitor had not answered the previous request. */
+    public long pollRequestsUnanswered() {
+        return polls.unanswered();
     }
 
     /** Sets the monitor kept for a gateway not in session; it gets them when it registers. */

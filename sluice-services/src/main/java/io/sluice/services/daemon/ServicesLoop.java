@@ -6,6 +6,7 @@ import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.ReplyView;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.PerformanceAnalyzer;
@@ -35,6 +36,7 @@ final class ServicesLoop implements AutoCloseable {
     private final ServicesQueries queries;
     private final PerformanceAnalyzer analyzer;
     private final ThrottleOutbox throttles;
+    private final PollDriver polls;
     private final CapacityWatch capacity;
     /** The database forwarder and what feeds it; both null when nothing is forwarded. */
     private final DbForwarder db;
@@ -42,12 +44,14 @@ final class ServicesLoop implements AutoCloseable {
     private final AtomicLong queriesServed = new AtomicLong();
     private final LoopWatch loopWatch = new LoopWatch("services-loop");
     private long nextForecastAt;
+    /** False until the first turn, which starts the first interval. */
+    private boolean firstIntervalAsked;
     private Thread thread;
     private volatile boolean running = true;
 
     ServicesLoop(EpochClock clock, long intervalMillis, MailboxCallee reports, MailboxCallee queriesCallee,
                  MailboxCaller monitor, ReportIntake intake, ServicesQueries queries, PerformanceAnalyzer analyzer,
-                 ThrottleOutbox throttles, CapacityWatch capacity, DbForwarder db, DbFeed dbFeed) {
+                 ThrottleOutbox throttles, PollDriver polls, CapacityWatch capacity, DbForwarder db, DbFeed dbFeed) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
         this.reports = reports;
@@ -57,6 +61,7 @@ final class ServicesLoop implements AutoCloseable {
         this.queries = queries;
         this.analyzer = analyzer;
         this.throttles = throttles;
+        this.polls = polls;
         this.capacity = capacity;
         this.db = db;
         this.dbFeed = dbFeed;
@@ -92,7 +97,13 @@ final class ServicesLoop implements AutoCloseable {
         reports.doHousekeeping();
         queriesCallee.doHousekeeping();
         long now = clock.epochMillis();
+        long ticks = analyzer.ticks();
         analyzer.doWork(now);
+        if (analyzer.ticks() != ticks || !firstIntervalAsked) {
+            // A new interval starts: its reports are the answers to the sweep asked for now (PollDriver).
+            firstIntervalAsked = true;
+            work += polls.intervalStarted(monitor);
+        }
         intake.expireVolumes(now);
         if (dbFeed != null) {
             dbFeed.retryLoads(now);
@@ -103,9 +114,15 @@ final class ServicesLoop implements AutoCloseable {
             dbFeed.registerVolumes();
             work += db.doWork();
         }
-        work += monitor.pollReplies(throttles::onReply, 256);
+        work += monitor.pollReplies(this::onMonitorReply, 256);
         monitor.heartbeat();
         return work;
+    }
+
+    private void onMonitorReply(ReplyView reply) {
+        if (!polls.onReply(reply)) {
+            throttles.onReply(reply);
+        }
     }
 
     private void onQuery(MailboxCallee.Request request) {

@@ -11,6 +11,7 @@ import io.sluice.services.Dimension;
 import io.sluice.services.EffectivePolicy;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.IntervalVerdict;
+import io.sluice.services.ManualThrottle;
 import io.sluice.services.Rollup;
 import io.sluice.services.Scope;
 import io.sluice.services.Sla;
@@ -51,11 +52,18 @@ final class ServicesQueries {
     private final ObjectMapper json = new ObjectMapper();
     private final int resultCapacity;
     private final DocumentBook documents;
+    private final ManualThrottleCalls manual;
 
     ServicesQueries(ServicesState state, int resultCapacity) {
         this.state = state;
         this.resultCapacity = resultCapacity;
         this.documents = new DocumentBook(state, json);
+        this.manual = new ManualThrottleCalls(state.manual(), state.clock(), json);
+    }
+
+    /** Operators' manual throttles; how the startup load applies those in force. */
+    ManualThrottleCalls manualThrottles() {
+        return manual;
     }
 
     /** The documents held; how the startup load and the bootstrap file apply theirs. */
@@ -101,6 +109,9 @@ final class ServicesQueries {
             case "sla.apply" -> documents.applySla(DocumentBook.document(call));
             case "policy.apply" -> documents.applyPolicy(DocumentBook.document(call));
             case "group.apply" -> documents.applyGroup(DocumentBook.document(call));
+            case "throttle.apply" -> manual.apply(call);
+            case "throttle.cancel" -> manual.cancel(call);
+            case "throttle.list" -> manual.list();
             case "live.volumes" -> liveVolumes(call);
             case "live.volume" -> liveVolume(call);
             case "live.groups" -> liveGroups();
@@ -171,6 +182,8 @@ final class ServicesQueries {
             item.put("iopsLimit", state.sentLimit().applyAsLong(volumeId));
             item.put("reservedIops", policy.reservedIops());
             item.put("state", volumeState(volumeId, policy, alerted));
+            ManualThrottle throttle = manual.inForce(volumeId);
+            item.set("manual", throttle == null ? null : manual.describe(throttle));
         }
         result.put("next", next);
         return result;
@@ -444,6 +457,11 @@ final class ServicesQueries {
                 .put("inheritedAcked", throttles.inheritedAcked()).put("inheritedFailed", throttles.inheritedFailed())
                 .put("waiting", throttles.waiting())
                 .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
+        PollDriver polls = state.polls();
+        result.putObject("pollRequests").put("requested", polls.requested()).put("answered", polls.answered())
+                .put("unanswered", polls.unanswered()).put("notPosted", polls.notPosted())
+                .put("waiting", polls.waiting());
+        result.put("manualThrottles", state.manual().all(state.clock().epochMillis()).size());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {
             db.put("attached", forwarder.attached()).put("pushingBack", forwarder.full())

@@ -5,6 +5,7 @@ import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
+import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRules;
@@ -21,6 +22,8 @@ import java.util.function.IntToLongFunction;
  * @param db the database forwarder; null when forwarding is off
  * @param throttles the parameter sets on their way to the monitor
  * @param tracker the volumes the services keep state for
+ * @param manual operators' throttles in force, which the analyzer sends as they are
+ * @param polls the sweeps asked of the monitor at the start of each interval
  */
 record ServicesState(
         EpochClock clock,
@@ -35,5 +38,7 @@ record ServicesState(
         IntToLongFunction sentLimit,
         DbForwarder db,
         ThrottleOutbox throttles,
-        VolumeTracker tracker) {
+        VolumeTracker tracker,
+        ManualThrottles manual,
+        PollDriver polls) {
 }

@@ -19,6 +19,7 @@ import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRule;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.PriorityClass;
+import io.sluice.services.ManualThrottles;
 import io.sluice.services.RecentStats;
 import io.sluice.services.Severity;
 import io.sluice.services.VolumePlacement;
@@ -52,7 +53,8 @@ class ServicesQueriesTest {
         queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
                 new RecentStats(600), gateways, new CapacityWatch(inventory, judge.alerts(),
                 new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
-                new ThrottleOutbox(4096, START, analyzer::notDelivered), new VolumeTracker(100, 60_000)), 256 * 1024);
+                new ThrottleOutbox(4096, START, analyzer::notDelivered), new VolumeTracker(100, 60_000),
+                new ManualThrottles(), new PollDriver(1_000)), 256 * 1024);
     }
 
     @Test
@@ -276,6 +278,36 @@ class ServicesQueriesTest {
                  "kind": "TENANT", "members": [2]}}}""");
         assertThat(book.effective(1).isManaged()).isFalse();
         assertThat(book.effective(2).isManaged()).isTrue();
+    }
+
+    @Test
+    void aStoredManualThrottleIsAppliedShownAsManualOnItsVolumeAndCancelledByItsId() throws Exception {
+        JsonNode applied = call(CallStatus.OK, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 5, \"volumeId\": 2,"
+                + " \"iopsLimit\": 300, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START
+                + ", \"expiresAt\": " + (START + 60_000) + ", \"reason\": \"noisy\"}}");
+        assertThat(applied.get("inForce").asBoolean()).isTrue();
+        JsonNode volumes = call(CallStatus.OK, "{\"op\": \"live.volumes\"}").get("items");
+        assertThat(volumes.get(0).get("manual").isNull()).isTrue();
+        JsonNode manual = volumes.get(1).get("manual");
+        assertThat(manual.get("iopsLimit").asLong()).isEqualTo(300);
+        assertThat(manual.get("setBy").asText()).isEqualTo("user:op");
+        assertThat(manual.get("expiresAt").asLong()).isEqualTo(START + 60_000);
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items")).hasSize(1);
+        problem(CallStatus.INVALID, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 6, \"volumeId\": 2,"
+                + " \"iopsLimit\": 0, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": 1, \"expiresAt\": 2}}");
+
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 4}").get("cancelled")
+                .asBoolean()).as("an older throttle's cancel").isFalse();
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 5}").get("cancelled")
+                .asBoolean()).isTrue();
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items")).isEmpty();
+
+        call(CallStatus.OK, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 7, \"volumeId\": 3, \"iopsLimit\": 1,"
+                + " \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START + ", \"expiresAt\": "
+                + (START + 1_000) + "}}");
+        clock.advance(1_000);
+        assertThat(call(CallStatus.OK, "{\"op\": \"live.volumes\"}").get("items").get(2).get("manual").isNull())
+                .as("expired").isTrue();
     }
 
     @Test

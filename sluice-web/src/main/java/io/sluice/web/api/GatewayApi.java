@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Reply;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.VolumeDescriptor;
@@ -36,11 +37,13 @@ public final class GatewayApi {
     private final RoleCalls calls;
     private final JsonBodies bodies;
     private final CalleeLink monitor;
+    private final EpochClock clock;
 
-    public GatewayApi(RoleCalls calls, JsonBodies bodies, CalleeLink monitor) {
+    public GatewayApi(RoleCalls calls, JsonBodies bodies, CalleeLink monitor, EpochClock clock) {
         this.calls = calls;
         this.bodies = bodies;
         this.monitor = monitor;
+        this.clock = clock;
     }
 
     public void register(Routes routes) {
@@ -52,6 +55,9 @@ public final class GatewayApi {
                 .schemas(null, ApiSchemas.GATEWAY)
                 .action("/api/gateways/{gatewayId}/revoke", Role.ADMIN, "gateways", "Revoke a gateway and close its session", (ctx, p) -> decide(ctx, p, "REVOKED"))
                 .schemas(null, ApiSchemas.GATEWAY)
+                .action("/api/gateways/{gatewayId}/poll", Role.OPERATOR, "gateways",
+                        "Ask the gateway for fresh statistics now (404 when it is not in session)", this::poll)
+                .schemas(null, OperationsSchemas.GATEWAY_POLL)
                 .post("/api/gateways/{gatewayId}/shared-volumes/bind", Role.ADMIN, "gateways",
                         "Let the gateway serve the volume its exports flag shared under the name in the body (it registers again)",
                         (ctx, p) -> sharedVolume(ctx, p, true))
@@ -107,6 +113,29 @@ public final class GatewayApi {
         calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(java.util.Locale.ROOT))
                 .put("target", "gateway:" + id).set("detail", calls.args().put("at", "monitor")));
         bodies.send(ctx, record);
+    }
+
+    /**
+     * Has the monitor poll one gateway at its next step (MONITOR_POLL_GATEWAY): its report reaches the services and
+     * the live views like any other, within a second, instead of at the next sweep. Audited: it is an operator's
+     * action on a gateway, though it changes nothing there.
+     */
+    private void poll(Context ctx, Principal p) {
+        long id = QueryParams.pathLong(ctx, "gatewayId", 1);
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_POLL_GATEWAY,
+                ByteBuffer.allocate(Long.BYTES).putLong(id).array());
+        if (reply.status() == MailboxOpcodes.GATEWAY_NOT_IN_SESSION) {
+            throw ApiProblem.of(404, "gateway-not-in-session", "Gateway not in session",
+                    "gateway " + id + " is unknown, not approved or not connected: there is nobody to poll");
+        }
+        if (reply.status() == MailboxOpcodes.BAD_GATEWAY_ID) {
+            throw ApiProblem.invalid("gatewayId", "range", "the monitor refused gateway id " + id);
+        }
+        if (reply.status() != 0) {
+            throw monitorRefused(reply, "the monitor could not poll gateway " + id);
+        }
+        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway.poll").put("target", "gateway:" + id));
+        bodies.send(ctx, calls.args().put("gatewayId", id).put("requested", true).put("at", clock.epochMillis()));
     }
 
     /**

@@ -50,6 +50,10 @@ public final class MonitoringSchemas {
         long64(live.putObject("latencyTargetMicros")).put("description", "0 when no latency objective");
         long64(live.putObject("reservedIops"));
         enumOf(live.putObject("state"), STATES);
+        // A reference cannot be nullable in OpenAPI 3.0: a ManualThrottle's shape, as an object.
+        nullable(live.putObject("manual").put("type", "object").put("additionalProperties", true))
+                .put("description",
+                        "the operator's ManualThrottle in force, sent as it is; null when the analyzer decides");
         required(schemas.get("LiveVolume"), "volumeId", "state");
         ObjectNode lives = named(schemas, LIVE_VOLUMES, null);
         long64(lives.putObject("at"));

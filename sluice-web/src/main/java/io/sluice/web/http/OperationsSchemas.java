@@ -13,19 +13,55 @@ import static io.sluice.web.http.SchemaNodes.string;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * What an operator runs the installation with: the gateway actions' bodies and answers (GatewayApi), the
- * processes' and mailboxes' health (HealthApi), the audit log and the API document itself.
+ * What an operator runs the installation with: the gateway actions' bodies and answers (GatewayApi), manual
+ * throttles (ThrottleApi), the processes' and mailboxes' health (HealthApi), the audit log and the API document
+ * itself.
  */
 public final class OperationsSchemas {
     public static final String SHARED_VOLUME = "SharedVolumeName";
     public static final String SHARED_BINDING = "SharedVolumeBinding";
     public static final String ENROLLMENT_REQUEST = "EnrollmentTokenRequest";
     public static final String ENROLLMENT_TOKEN = "EnrollmentToken";
+    public static final String GATEWAY_POLL = "GatewayPoll";
+    public static final String THROTTLE_REQUEST = "ManualThrottleRequest";
+    public static final String THROTTLE = "ManualThrottle";
+    public static final String THROTTLES = "ManualThrottles";
     public static final String HEALTH = "Health";
     public static final String AUDIT = "AuditPage";
     public static final String OPENAPI = "OpenApiDocument";
 
     private OperationsSchemas() {
+    }
+
+    /** An operator's throttle on a volume: what is asked, what is stored, what is in force. */
+    private static void throttles(ObjectNode schemas) {
+        ObjectNode request = named(schemas, THROTTLE_REQUEST, "an iopsLimit, a bandwidthLimit or both; an expiry,"
+                + " as expiresAt or durationSeconds (one of them)");
+        long64(request.putObject("iopsLimit")).put("minimum", 1).put("maximum", 0xFFFF_FFFFL);
+        long64(request.putObject("bandwidthLimit")).put("minimum", 1).put("maximum", 1_000_000_000_000L)
+                .put("description", "bytes per second");
+        long64(request.putObject("expiresAt")).put("description", "epoch milliseconds, after now, within a week");
+        long64(request.putObject("durationSeconds")).put("minimum", 1).put("maximum", 604_800);
+        string(request.putObject("reason")).put("maxLength", 200)
+                .put("description", "for the audit log and the dashboard");
+
+        ObjectNode throttle = named(schemas, THROTTLE, "in force from setAt until expiresAt, unless ended sooner");
+        long64(throttle.putObject("id"));
+        int32(throttle.putObject("volumeId"));
+        long64(throttle.putObject("iopsLimit")).put("description", "0: none");
+        long64(throttle.putObject("bandwidthLimit")).put("description", "bytes per second, 0: none");
+        string(throttle.putObject("reason"));
+        string(throttle.putObject("setBy")).put("description", "user:LOGIN or token:NAME");
+        long64(throttle.putObject("setAt"));
+        long64(throttle.putObject("expiresAt"));
+        nullable(string(throttle.putObject("endedBy"))).put("description", "who cancelled or replaced it");
+        nullable(long64(throttle.putObject("endedAt")));
+        bool(throttle.putObject("applied"))
+                .put("description", "whether the SLA services took it (else at their start)");
+        required(schemas.get(THROTTLE), "id", "volumeId", "iopsLimit", "bandwidthLimit", "setBy", "setAt", "expiresAt");
+        ObjectNode list = named(schemas, THROTTLES, "the manual throttles in force");
+        arrayOf(list.putObject("items"), THROTTLE);
+        required(schemas.get(THROTTLES), "items");
     }
 
     static void add(ObjectNode schemas) {
@@ -45,6 +81,15 @@ public final class OperationsSchemas {
         string(token.putObject("sha256")).put("description", "how the monitor and the audit log know it");
         string(token.putObject("use"));
         required(schemas.get(ENROLLMENT_TOKEN), "token", "sha256");
+
+        ObjectNode poll = named(schemas, GATEWAY_POLL, "the monitor polls the gateway at its next step; the report"
+                + " reaches the live views within a second");
+        long64(poll.putObject("gatewayId"));
+        bool(poll.putObject("requested"));
+        long64(poll.putObject("at")).put("description", "when it was asked, epoch milliseconds");
+        required(schemas.get(GATEWAY_POLL), "gatewayId", "requested", "at");
+
+        throttles(schemas);
 
         ObjectNode process = named(schemas, "ProcessStatus", null);
         bool(process.putObject("up"));

@@ -12,13 +12,16 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The database manager, SLA services and monitor as seen through their mailboxes, answered from
@@ -52,6 +55,11 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> dbCalls = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextAlertId = 1;
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Manual throttles as the database manager keeps them (all, ended too), and as the services hold them. */
+    private final List<ObjectNode> storedThrottles = new ArrayList<>();
+    private final Map<Long, ObjectNode> appliedThrottles = new TreeMap<>();
+    private final List<Long> polledGateways = new CopyOnWriteArrayList<>();
     private final long startedAt = System.currentTimeMillis();
 
     public InMemoryBackend(Path dir, String name) {
@@ -93,6 +101,19 @@ public final class InMemoryBackend implements Backend {
                     }
                     request.reply(wellFormed ? 0 : io.sluice.mailbox.MailboxStatus.BAD_REQUEST, ParamWriter.EMPTY);
                 }
+                case MailboxOpcodes.MONITOR_POLL_GATEWAY -> {
+                    long id = request.length() == 8 ? request.params().get(BIG_LONG, 0) : 0;
+                    boolean inSession;
+                    synchronized (this) {
+                        ObjectNode gateway = gateways.get(id);
+                        inSession = gateway != null && gateway.path("state").asText().equals("APPROVED");
+                    }
+                    if (inSession) {
+                        polledGateways.add(id);
+                    }
+                    request.reply(id == 0 ? MailboxOpcodes.BAD_GATEWAY_ID
+                            : inSession ? 0 : MailboxOpcodes.GATEWAY_NOT_IN_SESSION, ParamWriter.EMPTY);
+                }
                 case MailboxOpcodes.MONITOR_STATUS -> {
                     ByteBuffer b = ByteBuffer.allocate(MonitorStatusDescriptor.LENGTH);
                     b.putLong(MonitorStatusDescriptor.IN_SESSION_OFFSET, gateways.size());
@@ -102,6 +123,16 @@ public final class InMemoryBackend implements Backend {
                 default -> request.reply(io.sluice.mailbox.MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
             }
         }, 0, "test-monitor").start();
+    }
+
+    /** The gateways the monitor was asked to poll (MONITOR_POLL_GATEWAY) and had in session, in order. */
+    public List<Long> polledGateways() {
+        return List.copyOf(polledGateways);
+    }
+
+    /** The manual throttles the SLA services hold, by volume. */
+    public synchronized Map<Long, ObjectNode> appliedThrottles() {
+        return Map.copyOf(appliedThrottles);
     }
 
     /** The shared volume bindings the monitor was asked for, in order: "bind|unbind GATEWAY NAME". */
@@ -240,6 +271,36 @@ public final class InMemoryBackend implements Backend {
                 r.set("detail", req.get("detail"));
                 yield json.createObjectNode().put("id", r.get("id").asLong());
             }
+            case "throttle.set" -> {
+                long volumeId = req.path("volumeId").asLong();
+                if (!volumes.containsKey(volumeId)) {
+                    throw problem(CallStatus.NOT_FOUND, "no volume " + volumeId, null, null);
+                }
+                endThrottle(volumeId, actor);
+                ObjectNode t = json.createObjectNode().put("id", storedThrottles.size() + 1).put("volumeId", volumeId)
+                        .put("iopsLimit", req.path("iopsLimit").asLong(0))
+                        .put("bandwidthLimit", req.path("bandwidthLimit").asLong(0))
+                        .put("reason", req.path("reason").asText("")).put("setBy", actor)
+                        .put("setAt", System.currentTimeMillis())
+                        .put("expiresAt", req.path("expiresAt").asLong());
+                t.putNull("endedBy");
+                t.putNull("endedAt");
+                storedThrottles.add(t);
+                audit(actor, "volume.throttle.set", "volume:" + volumeId);
+                yield t.deepCopy();
+            }
+            case "throttle.cancel" -> {
+                long volumeId = req.path("volumeId").asLong();
+                ObjectNode ended = endThrottle(volumeId, actor);
+                if (ended == null) {
+                    throw problem(CallStatus.NOT_FOUND, "no manual throttle in force on volume " + volumeId, null,
+                            null);
+                }
+                audit(actor, "volume.throttle.cancel", "volume:" + volumeId);
+                yield ended.deepCopy();
+            }
+            case "throttle.list" -> items(storedThrottles.stream().filter(t -> t.path("endedAt").isNull()
+                    && t.path("expiresAt").asLong() > System.currentTimeMillis()).toList());
             case "audit.list" -> items(audit.reversed().stream()
                     .filter(a -> !req.has("byActor") || a.path("actor").asText().equals(text(req, "byActor")))
                     .limit(req.path("limit").asInt(100)).toList());
@@ -459,6 +520,17 @@ public final class InMemoryBackend implements Backend {
         return a;
     }
 
+    private ObjectNode endThrottle(long volumeId, String actor) {
+        for (ObjectNode t : storedThrottles) {
+            if (t.path("volumeId").asLong() == volumeId && t.path("endedAt").isNull()
+                    && t.path("expiresAt").asLong() > System.currentTimeMillis()) {
+                t.put("endedBy", actor).put("endedAt", System.currentTimeMillis());
+                return t;
+            }
+        }
+        return null;
+    }
+
     private ObjectNode audit(String actor, String action, String target) {
         ObjectNode r = json.createObjectNode().put("id", audit.size() + 1).put("at", System.currentTimeMillis())
                 .put("actor", actor).put("action", action).put("target", target);
@@ -488,6 +560,13 @@ public final class InMemoryBackend implements Backend {
             }
             case "sla.apply", "policy.apply", "group.apply" ->
                     json.createObjectNode().put("applied", true).put("effectiveAt", (System.currentTimeMillis() / 1000 + 1) * 1000);
+            case "throttle.apply" -> {
+                ObjectNode t = (ObjectNode) req.path("throttle").deepCopy();
+                appliedThrottles.put(t.path("volumeId").asLong(), t);
+                yield t.deepCopy().put("inForce", true);
+            }
+            case "throttle.cancel" -> json.createObjectNode().put("volumeId", req.path("volumeId").asLong())
+                    .put("cancelled", appliedThrottles.remove(req.path("volumeId").asLong()) != null);
             case "live.volumes" -> liveVolumes(req);
             case "live.volume" -> {
                 ObjectNode r = json.createObjectNode().put("volumeId", req.path("volumeId").asLong());
@@ -589,6 +668,8 @@ public final class InMemoryBackend implements Backend {
                     .put("latencyTargetMicros", sla == null ? 0 : sla.path("spec").path("latency").path("readMicros").asLong(0))
                     .put("iopsLimit", limit).put("reservedIops", sla == null ? 0 : sla.path("spec").path("reservedIops").asLong(0))
                     .put("state", sla == null ? "NO_SLA" : "MET");
+            ObjectNode manual = appliedThrottles.get(id);
+            row.set("manual", manual == null ? null : manual.deepCopy());
         }
         ObjectNode r = json.createObjectNode().put("at", System.currentTimeMillis()).put("intervalMillis", 1000);
         r.set("items", items);
