@@ -36,7 +36,8 @@ public final class DbOps {
         this.ingestion = ingestion;
         for (OpGroup group : List.of(new DocOps(database, clock), new RegistryOps(database, clock, knownVolumes),
                 new SampleOps(database, clock),
-                new ComplianceOps(database, clock), new AlertOps(database, clock), new AccountOps(database, clock))) {
+                new ComplianceOps(database, clock), new AlertOps(database, clock), new AccountOps(database, clock),
+                new GatewayAdmissionOps(database, clock))) {
             group.register(ops);
         }
         ops.put("status", (a, actor) -> status());

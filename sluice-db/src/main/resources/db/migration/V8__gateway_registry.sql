@@ -1,0 +1,34 @@
+-- The monitor's gateway registry (docs/design.md, "The gateway registry in the database"), which was a file on
+-- the monitor's host (monitor/gateways.registry): whichever server is active reads it at its start and writes
+-- every change through the database manager, so a standby sharing the database takes over with the same
+-- approvals, revocations and used enrollment tokens. Not the statistics' `gateways` table (RegistryRepository),
+-- which says what the services saw.
+
+-- An operator's (or an enrollment token's) decision on a gateway: APPROVED or REVOKED. Pending gateways are not
+-- kept: they ask again.
+CREATE TABLE gateway_standings (
+    gateway_id BIGINT PRIMARY KEY,
+    standing VARCHAR(16) NOT NULL,
+    changed_at BIGINT NOT NULL
+);
+
+-- Single-use enrollment tokens by their SHA-256 (hex), never the token. A token is used by one conditional
+-- UPDATE (used = FALSE in its WHERE), so of two monitors presenting it at once one wins; used_by is the gateway
+-- it admitted (0 when imported from a file that did not say).
+CREATE TABLE enrollment_tokens (
+    token_hash CHAR(64) PRIMARY KEY,
+    added_at BIGINT NOT NULL,
+    used BOOLEAN NOT NULL DEFAULT FALSE,
+    used_by BIGINT,
+    used_at BIGINT
+);
+
+-- An operator's binding of a shared volume name to a gateway (bound) or its removal (not bound), which wins over
+-- the configuration's bindings.
+CREATE TABLE shared_volume_bindings (
+    name VARCHAR(64) NOT NULL,
+    gateway_id BIGINT NOT NULL,
+    bound BOOLEAN NOT NULL,
+    changed_at BIGINT NOT NULL,
+    PRIMARY KEY (name, gateway_id)
+);
