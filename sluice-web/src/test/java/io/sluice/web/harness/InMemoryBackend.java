@@ -28,6 +28,8 @@ import java.util.TreeMap;
 public final class InMemoryBackend implements Backend {
     /** A gateway whose approval or revocation the monitor answers as if its registry's disk were full. */
     public static final long REGISTRY_DISK_FULL_GATEWAY = 666;
+    /** A gateway whose approval the monitor refuses because its registry's database is away (REGISTRY_UNAVAILABLE). */
+    public static final long REGISTRY_DB_AWAY_GATEWAY = 667;
 
     private final ObjectMapper json = new ObjectMapper();
     private final Path dir;
@@ -73,6 +75,12 @@ public final class InMemoryBackend implements Backend {
                         // What the real monitor answers when its registry cannot reach the disk.
                         request.reply(io.sluice.mailbox.MailboxStatus.CALLEE_FAILED, ParamWriter.of(
                                 "cannot write /srv/sluice/monitor/gateways.registry: No space left on device"
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    } else if (request.length() == 8 && request.params().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
+                            .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DB_AWAY_GATEWAY) {
+                        // What the real monitor answers when its registry's database cannot be reached.
+                        request.reply(MailboxOpcodes.REGISTRY_UNAVAILABLE, ParamWriter.of(
+                                "gateway 667 not approved: the gateway registry's database cannot be reached"
                                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                     } else {
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
