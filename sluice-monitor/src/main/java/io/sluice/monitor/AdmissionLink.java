@@ -9,8 +9,10 @@ import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxException;
+import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.mailbox.SlotFlags;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import java.io.IOException;
@@ -29,13 +31,16 @@ import java.util.concurrent.TimeoutException;
  * The monitor's calls on the database manager for its gateway registry: {@code admission.*} JSON ops in
  * {@link MailboxOpcodes#DB_JSON} calls on the database manager's mailbox, under the monitor's own caller index. Each
  * call waits for its answer at most {@link RegistryDatabase#callTimeoutMillis()}; a call not answered in time is
- * revoked (the database manager does not carry out a call revoked before its transaction commits). Safe from any
- * thread.
+ * revoked (the database manager does not carry out a call revoked before its transaction commits), and none is made
+ * while no live database manager is attached to the mailbox. The mailbox is opened (or created) once, at start: a
+ * database manager replacing the file is not followed. Safe from any thread.
  */
 final class AdmissionLink implements AutoCloseable {
     static final String ACTOR = "system:monitor";
     /** Entries of one kind in one import call (the database manager takes at most 1,000). */
     static final int IMPORT_CHUNK = 1_000;
+    /** How much longer a revoked call the database manager had taken is awaited for its final word. */
+    static final long REVOKE_GRACE_MILLIS = 2_000;
 
     /** The database manager could not be asked or did not answer: the database is unreachable for now. */
     static final class UnavailableException extends Exception {
@@ -172,6 +177,9 @@ final class AdmissionLink implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a registry request does not serialise", e);
         }
+        if (!calleeAlive()) {
+            throw new UnavailableException("no live database manager is attached to " + settings.mailbox());
+        }
         long correlationId = client.nextCorrelationId();
         CompletableFuture<Reply> future;
         try {
@@ -183,9 +191,7 @@ final class AdmissionLink implements AutoCloseable {
         try {
             reply = future.get(settings.callTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            client.cancel(correlationId);
-            throw new UnavailableException("the database manager did not answer " + op + " within "
-                    + settings.callTimeoutMillis() + " ms");
+            reply = gaveUp(op, correlationId, future);
         } catch (ExecutionException e) {
             throw new UnavailableException("cannot call the database manager (" + op + "): " + e.getCause().getMessage());
         } catch (InterruptedException e) {
@@ -205,6 +211,42 @@ final class AdmissionLink implements AutoCloseable {
         } catch (IOException e) {
             throw new UnavailableException("the database manager's answer to " + op + " does not parse: " + e.getMessage());
         }
+    }
+
+    /**
+     * A call not answered in time is revoked. One no callee had taken did not happen; one the database manager took
+     * may still finish, so its final word is awaited a little longer: CANCELLED without EXECUTED means it stopped the
+     * call before any effect (the transaction is rolled back), any other answer is the call's own and is used.
+     */
+    private Reply gaveUp(String op, long correlationId, CompletableFuture<Reply> future) throws UnavailableException {
+        String late = "the database manager did not answer " + op + " within " + settings.callTimeoutMillis() + " ms";
+        if (client.cancel(correlationId) == MailboxStatus.OK) {
+            throw new UnavailableException(late + "; the call was withdrawn");
+        }
+        Reply reply;
+        try {
+            reply = future.get(REVOKE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new UnavailableException(late + " nor to its revocation; it may still take effect");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException(late);
+        }
+        if (reply.status() == MailboxStatus.CANCELLED && (reply.flags() & SlotFlags.EXECUTED) == 0) {
+            throw new UnavailableException(late + "; it stopped the call before it took effect");
+        }
+        return reply;
+    }
+
+    /** Whether a live process is attached to the mailbox as callee: without one, a call would only wait. */
+    private boolean calleeAlive() {
+        for (int i = 0; i < mailbox.geometry().maxCallees(); i++) {
+            var entry = mailbox.calleeEntry(i);
+            if (entry.inUse() && entry.alive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
