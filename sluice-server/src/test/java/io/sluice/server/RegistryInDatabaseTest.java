@@ -23,11 +23,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +46,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RegistryInDatabaseTest {
+    /** The same on PostgreSQL (a database of its own on the machine's server, dropped after). */
+    @Tag("system")
+    static final class OnPostgres extends RegistryInDatabaseTest {
+        private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
+        private final String database = "sluice_regdb_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+        private boolean created;
+
+        @Override
+        DbContext.Builder engine(DbContext.Builder builder) throws Exception {
+            if (!created) {
+                try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice"); Statement s = c.createStatement()) {
+                    s.execute("CREATE DATABASE " + database);
+                }
+                created = true;
+            }
+            return builder.jdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + database).jdbcUser("sluice").jdbcPassword("sluice");
+        }
+
+        @AfterEach
+        void dropDatabase() throws Exception {
+            stop();
+            try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice"); Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    /** The embedded H2 (the default); PostgreSQL in {@link OnPostgres}. */
+    DbContext.Builder engine(DbContext.Builder builder) throws Exception {
+        return builder;
+    }
+
     private static final byte[] SECRET = "registry-in-db-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -62,7 +99,7 @@ class RegistryInDatabaseTest {
     }
 
     private void startDb() throws Exception {
-        db = new DbManager(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name).build());
+        db = new DbManager(engine(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name)).build());
     }
 
     private void startMonitor() {
@@ -92,9 +129,11 @@ class RegistryInDatabaseTest {
         }
         if (services != null) {
             services.close();
+            services = null;
         }
         if (db != null) {
             db.close();
+            db = null;
         }
     }
 
