@@ -32,3 +32,17 @@ CREATE TABLE shared_volume_bindings (
     changed_at BIGINT NOT NULL,
     PRIMARY KEY (name, gateway_id)
 );
+
+-- The last throttle parameters the SLA services sent per volume and gateway, with their version, so that a server
+-- taking over (or the services restarting) resumes from them: the same limits while it measures afresh, and
+-- versions above the last one the gateway applied whatever the new server's clock says. settings holds the set's
+-- fields after volume id and version, in THROTTLE_SET order, as a JSON array of integers. A set replaces the stored
+-- one only with a higher version.
+CREATE TABLE throttle_sets (
+    volume_id INTEGER NOT NULL,
+    gateway_id BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    settings VARCHAR(1000) NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (volume_id, gateway_id)
+);
