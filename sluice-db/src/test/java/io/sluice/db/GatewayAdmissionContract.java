@@ -104,7 +104,8 @@ abstract class GatewayAdmissionContract {
         JsonNode first = ok("{'op':'admission.standings','actor':'system:monitor','after':100,'limit':2}");
         assertThat(first.get("approved")).extracting(JsonNode::asLong).containsExactly(101L);
         assertThat(first.get("revoked")).extracting(JsonNode::asLong).containsExactly(102L);
-        JsonNode second = ok("{'op':'admission.standings','actor':'system:monitor','after':" + first.get("next").asLong()
+        JsonNode second = ok("{'op':'admission.standings','actor':'system:monitor','after':"
+                + first.get("next").asLong()
                 + ",'limit':2}");
         assertThat(second.get("revoked")).extracting(JsonNode::asLong).contains(103L);
         assertThat(status("{'op':'admission.standing.set','actor':'a','gatewayId':0,'standing':'APPROVED'}"))
@@ -118,7 +119,8 @@ abstract class GatewayAdmissionContract {
     @Test
     void aTokenAdmitsOneGatewayOnceAndNeverComesBack() throws Exception {
         String hash = newHash();
-        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}").get("added").asBoolean()).isTrue();
+        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash
+                + "'}").get("added").asBoolean()).isTrue();
         assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}").get("added").asBoolean())
                 .as("adding it again is harmless").isTrue();
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + hash + "','gatewayId':201}")
@@ -169,7 +171,8 @@ abstract class GatewayAdmissionContract {
                 int winners = 0;
                 for (Future<GatewayAdmissionRepository.TokenUse> use : uses) {
                     GatewayAdmissionRepository.TokenUse outcome = use.get(60, TimeUnit.SECONDS);
-                    assertThat(outcome).isIn(GatewayAdmissionRepository.TokenUse.USED, GatewayAdmissionRepository.TokenUse.BAD_TOKEN);
+                    assertThat(outcome).isIn(GatewayAdmissionRepository.TokenUse.USED,
+                            GatewayAdmissionRepository.TokenUse.BAD_TOKEN);
                     winners += outcome == GatewayAdmissionRepository.TokenUse.USED ? 1 : 0;
                 }
                 assertThat(winners).as("round " + round).isEqualTo(1);
@@ -192,10 +195,13 @@ abstract class GatewayAdmissionContract {
         JsonNode page = ok("{'op':'admission.bindings','actor':'m'}");
         assertThat(page.get("items").toString()).contains("{\"name\":\"lun-401\",\"gatewayId\":401,\"bound\":true}",
                 "{\"name\":\"lun-401\",\"gatewayId\":402,\"bound\":false}");
-        assertThat(status("{'op':'admission.binding.set','actor':'m','gatewayId':401,'name':''}")).isEqualTo(CallStatus.INVALID);
+        assertThat(status("{'op':'admission.binding.set','actor':'m','gatewayId':401,'name':''}"))
+                .isEqualTo(CallStatus.INVALID);
     }
 
-    /** A registry file imported twice, or in any order of its kinds, ends the same: revocations, uses, unbindings win. */
+    /**
+     * A registry file imported twice, or in any order of its kinds, ends the same: revocations, uses, unbindings win.
+     */
     @Test
     void importMergesConservatively() throws Exception {
         String unused = newHash();
@@ -222,7 +228,8 @@ abstract class GatewayAdmissionContract {
         }
         String bindings = ok("{'op':'admission.bindings','actor':'m'}").get("items").toString();
         assertThat(bindings).contains("{\"name\":\"lun-5\",\"gatewayId\":505,\"bound\":false}",
-                "{\"name\":\"lun-6\",\"gatewayId\":506,\"bound\":true}", "{\"name\":\"lun-7\",\"gatewayId\":507,\"bound\":false}");
+                "{\"name\":\"lun-6\",\"gatewayId\":506,\"bound\":true}",
+                "{\"name\":\"lun-7\",\"gatewayId\":507,\"bound\":false}");
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + used + "','gatewayId':508}")
                 .get("outcome").asText()).as("a token the file says was used admits nobody").isEqualTo("BAD_TOKEN");
     }
@@ -232,7 +239,8 @@ abstract class GatewayAdmissionContract {
     void throttleSetsKeepTheNewestVersionPerVolumeAndGateway() throws Exception {
         String settings = "[1,5000,0,0,100,0,0,4096,20000,0,0,0,0,0]";
         ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':100,"
-                + "'settings':" + settings + "},{'volumeId':7,'gatewayId':2,'version':100,'settings':" + settings + "}]}");
+                + "'settings':" + settings + "},{'volumeId':7,'gatewayId':2,'version':100,'settings':" + settings
+                + "}]}");
         ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':200,"
                 + "'settings':" + settings.replace("5000", "4000") + "}]}");
         ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':150,"
@@ -240,7 +248,8 @@ abstract class GatewayAdmissionContract {
         JsonNode first = ok("{'op':'throttle.list','actor':'system:services','limit':1}");
         assertThat(first.get("items").get(0).get("version").asLong()).as("the newest version wins").isEqualTo(200);
         assertThat(first.get("items").get(0).get("settings").get(1).asLong()).isEqualTo(4000);
-        JsonNode second = ok("{'op':'throttle.list','actor':'system:services','limit':1,'after':" + first.get("next").asInt()
+        JsonNode second = ok("{'op':'throttle.list','actor':'system:services','limit':1,'after':"
+                + first.get("next").asInt()
                 + "}");
         assertThat(second.get("items").get(0).get("gatewayId").asLong()).isEqualTo(2);
         assertThat(status("{'op':'throttle.record','actor':'s','items':[{'volumeId':7,'gatewayId':1,'version':300,"

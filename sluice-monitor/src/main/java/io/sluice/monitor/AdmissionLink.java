@@ -153,9 +153,11 @@ final class AdmissionLink implements AutoCloseable {
             ArrayNode usedList = request.putArray("used");
             slice(used, chunk).forEach(usedList::add);
             ArrayNode boundList = request.putArray("bound");
-            slice(bound, chunk).forEach(b -> boundList.addObject().put("name", b.name()).put("gatewayId", b.gatewayId()));
+            slice(bound, chunk).forEach(b -> boundList.addObject().put("name", b.name())
+                    .put("gatewayId", b.gatewayId()));
             ArrayNode unboundList = request.putArray("unbound");
-            slice(unbound, chunk).forEach(b -> unboundList.addObject().put("name", b.name()).put("gatewayId", b.gatewayId()));
+            slice(unbound, chunk).forEach(b -> unboundList.addObject().put("name", b.name())
+                    .put("gatewayId", b.gatewayId()));
             call(request);
         }
     }
@@ -193,7 +195,8 @@ final class AdmissionLink implements AutoCloseable {
         } catch (TimeoutException e) {
             reply = gaveUp(op, correlationId, future);
         } catch (ExecutionException e) {
-            throw new UnavailableException("cannot call the database manager (" + op + "): " + e.getCause().getMessage());
+            throw new UnavailableException("cannot call the database manager (" + op + "): "
+                    + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             client.cancel(correlationId);
@@ -201,7 +204,8 @@ final class AdmissionLink implements AutoCloseable {
         }
         String text = reply.result() == null ? "" : new String(reply.result(), StandardCharsets.UTF_8);
         if (reply.status() != CallStatus.OK) {
-            // UNAVAILABLE (the database is away), a revoked or abandoned call, or a refusal: the change is not on record.
+            // UNAVAILABLE (the database is away), a revoked or abandoned call, or a refusal: the change is not on
+            // record.
             throw new UnavailableException("the database manager answered " + op + " with "
                     + (reply.status() >= 0 ? CallStatus.name(reply.status()) : reply.statusName())
                     + (text.isEmpty() ? "" : ": " + text));
@@ -209,7 +213,8 @@ final class AdmissionLink implements AutoCloseable {
         try {
             return text.isEmpty() ? mapper.createObjectNode() : mapper.readTree(text);
         } catch (IOException e) {
-            throw new UnavailableException("the database manager's answer to " + op + " does not parse: " + e.getMessage());
+            throw new UnavailableException("the database manager's answer to " + op + " does not parse: "
+                    + e.getMessage());
         }
     }
 

@@ -153,7 +153,8 @@ final class GatewayRegistry implements AutoCloseable {
      *             as above
      * @param db   the database the registry lives in, or null for the file (or memory)
      */
-    GatewayRegistry(Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file, AdmissionLink db) {
+    GatewayRegistry(Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file,
+            AdmissionLink db) {
         this.file = file;
         this.db = db;
         this.configuredBindings = sharedVolumes.entrySet().stream()
@@ -319,7 +320,8 @@ final class GatewayRegistry implements AutoCloseable {
             unsavedUnbindings.forEach(binding -> recordedBindings.put(binding, false));
             loadedFromDb = true;
             if (unusable != null) {
-                LOG.log(System.Logger.Level.WARNING, "the gateway registry is read from the database again; gateways are "
+                LOG.log(System.Logger.Level.WARNING,
+                        "the gateway registry is read from the database again; gateways are "
                         + "admitted again");
                 unusable = null;
             }
@@ -347,11 +349,13 @@ final class GatewayRegistry implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "gateway registry " + file + " imported into the database ("
                     + contents.standings().size() + " standings, " + contents.tokenHashes().size() + " unused and "
                     + contents.usedHashes().size() + " used tokens, " + contents.bindings().size()
-                    + " bindings) and renamed " + renamed.getFileName() + "; the database holds the registry from now on");
+                    + " bindings) and renamed " + renamed.getFileName()
+                    + "; the database holds the registry from now on");
         } catch (IOException e) {
             // Imported all the same; the next start imports it again, which changes nothing the database decided since
             // but a revocation the file holds.
-            LOG.log(System.Logger.Level.ERROR, "gateway registry " + file + " imported into the database but not renamed: "
+            LOG.log(System.Logger.Level.ERROR, "gateway registry " + file
+                    + " imported into the database but not renamed: "
                     + e + "; rename or remove it, or it is imported again at the next start");
         }
     }
@@ -373,7 +377,8 @@ final class GatewayRegistry implements AutoCloseable {
 
     private void dbFailed(String why) {
         if (dbUnreachable == null) {
-            LOG.log(System.Logger.Level.ERROR, "the gateway registry's database cannot be reached (" + why + "): gateways "
+            LOG.log(System.Logger.Level.ERROR, "the gateway registry's database cannot be reached (" + why
+                    + "): gateways "
                     + "approved before are still admitted, every change is refused until it answers");
         }
         dbFailedAtNanos = System.nanoTime();
@@ -407,7 +412,8 @@ final class GatewayRegistry implements AutoCloseable {
         dbFailed(e.getMessage());
         writesFailed.increment();
         lastWriteError = e.getMessage();
-        return new NotSavedException(what + ": the gateway registry's database cannot be reached (" + e.getMessage() + ")",
+        return new NotSavedException(what + ": the gateway registry's database cannot be reached ("
+                + e.getMessage() + ")",
                 true);
     }
 
@@ -422,7 +428,8 @@ final class GatewayRegistry implements AutoCloseable {
         if (standings.get(gatewayId) == Standing.REVOKED) {
             return new Admission(false, AuthReason.REVOKED);
         }
-        if (dbUnreachable != null && System.nanoTime() - dbFailedAtNanos < TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS)) {
+        if (dbUnreachable != null
+                && System.nanoTime() - dbFailedAtNanos < TimeUnit.MILLISECONDS.toNanos(RECHECK_MILLIS)) {
             return UNUSABLE;
         }
         AdmissionLink.TokenUse use;
@@ -584,7 +591,8 @@ final class GatewayRegistry implements AutoCloseable {
             }
         }
         unsavedRevocations.add(gatewayId);
-        throw new NotSavedException("gateway " + gatewayId + " refused, but the revocation is saved only once the registry "
+        throw new NotSavedException("gateway " + gatewayId
+                + " refused, but the revocation is saved only once the registry "
                 + "can be read again: " + why, true);
     }
 
@@ -704,12 +712,14 @@ final class GatewayRegistry implements AutoCloseable {
                 return;
             } catch (AdmissionLink.UnavailableException e) {
                 unsavedUnbindings.add(binding);
-                throw notSaved("shared volume " + name + " unbound from gateway " + gatewayId + ", but this is saved only "
+                throw notSaved("shared volume " + name + " unbound from gateway " + gatewayId
+                        + ", but this is saved only "
                         + "once the database answers again", e);
             }
         }
         unsavedUnbindings.add(binding);
-        throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId + ", but this is saved "
+        throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId
+                + ", but this is saved "
                 + "only once the registry can be read again: " + why, true);
     }
 

@@ -53,7 +53,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role, boolean balanceByLoad,
+                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role,
+                             boolean balanceByLoad,
                              RegistryDatabase registryDatabase) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
@@ -170,31 +171,37 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock,
+                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis,
+                unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
@@ -222,13 +229,15 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway,
+                clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock,
+                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
@@ -284,7 +293,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
      */
     public MonitorContext withRegistryDatabase(RegistryDatabase database) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs,
+                expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
                 maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, database);
     }

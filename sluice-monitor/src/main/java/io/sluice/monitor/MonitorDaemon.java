@@ -300,7 +300,8 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Why the gateway registry's database could not be reached at the last call (changes are refused meanwhile, gateways
+     * Why the gateway registry's database could not be reached at the last call (changes are refused meanwhile,
+     * gateways
      * approved before are still admitted), or null; always null for a registry in a file.
      */
     public String registryDatabaseUnreachable() {

@@ -12,6 +12,9 @@ import io.sluice.mailbox.RequestHandler;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Serves the monitor's mailbox: throttle sets from the services, approvals, status. */
 final class MonitorRequestHandler implements RequestHandler {
@@ -107,7 +110,7 @@ final class MonitorRequestHandler implements RequestHandler {
                     daemon.completeCall(handle, MailboxStatus.CALLEE_FAILED, ParamWriter.of(reason(e.toString())));
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             daemon.completeCall(handle, MailboxStatus.CALLEE_FAILED, ParamWriter.of(reason("the monitor is stopping")));
         }
     }
@@ -152,9 +155,9 @@ final class MonitorRequestHandler implements RequestHandler {
 
     /** A reason in UTF-8, cut to what a slot holds. */
     private static byte[] reason(String text) {
-        byte[] message = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] message = text.getBytes(StandardCharsets.UTF_8);
         int capacity = MonitorDaemon.MONITOR_MAILBOX.paramCapacity();
-        return message.length <= capacity ? message : java.util.Arrays.copyOf(message, capacity);
+        return message.length <= capacity ? message : Arrays.copyOf(message, capacity);
     }
 
     private void enrollmentToken(MailboxCallee.Request request) {

@@ -21,7 +21,8 @@ public record RegistryDatabase(Path mailbox, int callerIndex, long callTimeoutMi
             throw new IllegalArgumentException("the registry in the database needs the database manager's mailbox");
         }
         if (callTimeoutMillis < 10) {
-            throw new IllegalArgumentException("registry call timeout must be at least 10 ms, was " + callTimeoutMillis);
+            throw new IllegalArgumentException("registry call timeout must be at least 10 ms, was "
+                    + callTimeoutMillis);
         }
     }
 

@@ -71,7 +71,8 @@ final class FakeAdmissionDb implements AutoCloseable {
             default -> { }
         }
         try {
-            JsonNode call = mapper.readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+            JsonNode call = mapper.readTree(request.params().asSlice(0,
+                    request.length()).toArray(ValueLayout.JAVA_BYTE));
             ObjectNode answer = answer(call);
             ops.add(call.path("op").asText());
             request.reply(CallStatus.OK, ParamWriter.of(mapper.writeValueAsBytes(answer)));
@@ -84,7 +85,8 @@ final class FakeAdmissionDb implements AutoCloseable {
         ObjectNode answer = mapper.createObjectNode();
         switch (call.path("op").asText()) {
             case "admission.standings" -> {
-                standings.forEach((id, standing) -> answer.withArray(standing.equals("REVOKED") ? "revoked" : "approved").add(id));
+                standings.forEach((id, standing) -> answer.withArray(standing.equals("REVOKED") ? "revoked"
+                        : "approved").add(id));
                 answer.withArray("approved");
                 answer.withArray("revoked");
                 answer.putNull("next");
@@ -95,8 +97,10 @@ final class FakeAdmissionDb implements AutoCloseable {
                 answer.withArray("items");
                 answer.putNull("next");
             }
-            case "admission.standing.set" -> standings.put(call.path("gatewayId").asLong(), call.path("standing").asText());
-            case "admission.binding.set" -> bindings.put(call.path("name").asText() + " " + call.path("gatewayId").asLong(),
+            case "admission.standing.set" -> standings.put(call.path("gatewayId").asLong(),
+                    call.path("standing").asText());
+            case "admission.binding.set" -> bindings.put(call.path("name").asText() + " "
+                    + call.path("gatewayId").asLong(),
                     call.path("bound").asBoolean());
             case "admission.token.add" -> {
                 tokens.putIfAbsent(call.path("tokenHash").asText(), false);
@@ -119,8 +123,10 @@ final class FakeAdmissionDb implements AutoCloseable {
                 call.path("approved").forEach(id -> standings.putIfAbsent(id.asLong(), "APPROVED"));
                 call.path("used").forEach(hash -> tokens.put(hash.asText(), true));
                 call.path("tokens").forEach(hash -> tokens.putIfAbsent(hash.asText(), false));
-                call.path("unbound").forEach(b -> bindings.put(b.path("name").asText() + " " + b.path("gatewayId").asLong(), false));
-                call.path("bound").forEach(b -> bindings.putIfAbsent(b.path("name").asText() + " " + b.path("gatewayId").asLong(),
+                call.path("unbound").forEach(b -> bindings.put(b.path("name").asText() + " "
+                        + b.path("gatewayId").asLong(), false));
+                call.path("bound").forEach(b -> bindings.putIfAbsent(b.path("name").asText() + " "
+                        + b.path("gatewayId").asLong(),
                         true));
             }
             default -> throw new IllegalArgumentException("no op " + call.path("op").asText());

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,7 +96,7 @@ class RegistryInDatabaseTest {
     }
 
     /** Rechecks (as the conductor does every turn) until the condition holds. */
-    private static void recheckUntil(GatewayRegistry registry, java.util.function.BooleanSupplier condition)
+    private static void recheckUntil(GatewayRegistry registry, BooleanSupplier condition)
             throws InterruptedException {
         Await.until(20_000, () -> {
             registry.recheck(System.currentTimeMillis() + GatewayRegistry.RECHECK_MILLIS);
@@ -115,7 +116,8 @@ class RegistryInDatabaseTest {
                 .isEqualTo(AuthReason.REVOKED);
         assertThat(first.admit(7, null).accepted()).as("configured").isTrue();
         assertThat(first.mayServeShared(5, "lun")).isTrue();
-        assertThat(db.tokens).as("the configuration's token is on record, hashed").containsEntry(hash("from-the-command-line"), false);
+        assertThat(db.tokens).as("the configuration's token is on record, hashed")
+                .containsEntry(hash("from-the-command-line"), false);
 
         first.approve(9);
         assertThat(db.standings).containsEntry(9L, "APPROVED");
@@ -139,7 +141,8 @@ class RegistryInDatabaseTest {
         assertThat(next.standing(9)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(next.standing(20)).as("enrolled with a token").isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(next.admit(5, null).reason()).isEqualTo(AuthReason.REVOKED);
-        assertThat(next.admit(21, bytes("issued-by-the-api")).reason()).as("single use").isEqualTo(AuthReason.BAD_TOKEN);
+        assertThat(next.admit(21,
+                bytes("issued-by-the-api")).reason()).as("single use").isEqualTo(AuthReason.BAD_TOKEN);
         assertThat(next.addToken(hash("issued-by-the-api"))).as("a used token never comes back").isFalse();
         assertThat(next.mayServeShared(8, "lun")).isTrue();
         assertThat(next.mayServeShared(5, "lun")).isFalse();
@@ -183,7 +186,8 @@ class RegistryInDatabaseTest {
         assertThat(registry.admit(1, null).reason()).as("the revocation on record wins").isEqualTo(AuthReason.REVOKED);
         assertThat(registry.admit(2, null).accepted()).isTrue();
         recheckUntil(registry, () -> "REVOKED".equals(db.standings.get(5L)));
-        assertThat(registry.admit(5, null).reason()).as("the revocation made meanwhile is saved").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.admit(5,
+                null).reason()).as("the revocation made meanwhile is saved").isEqualTo(AuthReason.REVOKED);
     }
 
     @Test
@@ -227,11 +231,13 @@ class RegistryInDatabaseTest {
     @Test
     void aRegistryFileFromBeforeIsImportedOnceThenRenamed() throws Exception {
         Files.createDirectories(file().getParent());
-        RegistryFile.write(file(), Map.of(11L, GatewayRegistry.Standing.APPROVED, 12L, GatewayRegistry.Standing.REVOKED),
+        RegistryFile.write(file(), Map.of(11L, GatewayRegistry.Standing.APPROVED, 12L,
+                GatewayRegistry.Standing.REVOKED),
                 Set.of(hash("unused")), Set.of(hash("used")), Map.of(new GatewayRegistry.Binding("lun", 13), true));
         db.standings.put(14L, "REVOKED");
         GatewayRegistry registry = registry(Set.of(12L), Set.of());
-        assertThat(db.standings).containsEntry(11L, "APPROVED").containsEntry(12L, "REVOKED").containsEntry(14L, "REVOKED");
+        assertThat(db.standings).containsEntry(11L, "APPROVED").containsEntry(12L, "REVOKED").containsEntry(14L,
+                "REVOKED");
         assertThat(db.tokens).containsEntry(hash("unused"), false).containsEntry(hash("used"), true);
         assertThat(db.bindings).containsEntry("lun 13", true);
         assertThat(Files.exists(file())).isFalse();
@@ -272,7 +278,8 @@ class RegistryInDatabaseTest {
     void theDaemonWritesMailboxChangesToTheDatabaseAndRefusesThemTypedWhileItIsAway() throws Exception {
         Path monitorBox = ShmNames.file("registry-db-monitor");
         Path servicesBox = ShmNames.file("registry-db-services");
-        MonitorDaemon daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox,
+        MonitorDaemon daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
+                monitorBox,
                 servicesBox, SECRET).withApproved(Set.of(1L)).withRegistryFile(file())
                 .withRegistryDatabase(db.settings(TIMEOUT_MILLIS)).withPolling(50, 2).withPairs(1, 10));
         MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
@@ -299,11 +306,13 @@ class RegistryInDatabaseTest {
         assertThat(new String(approve.result(), StandardCharsets.UTF_8)).contains("gateway 8 not approved", "database");
         assertThat(handshake(daemon, 8)).isEqualTo(AuthReason.AWAITING_APPROVAL);
         assertThat(handshake(daemon, 7)).as("approved before: still admitted").isEqualTo(AuthReason.NONE);
-        assertThat(call(client, MailboxOpcodes.MONITOR_REVOKE_GATEWAY, 1).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
+        assertThat(call(client, MailboxOpcodes.MONITOR_REVOKE_GATEWAY,
+                1).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
         assertThat(handshake(daemon, 1)).isEqualTo(AuthReason.REVOKED);
         assertThat(daemon.registryDatabaseUnreachable()).isNotNull();
         Reply status = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        assertThat(ByteBuffer.wrap(status.result()).getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET)).isEqualTo(2);
+        assertThat(ByteBuffer.wrap(status.result()).getLong(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET))
+                .isEqualTo(2);
 
         db.mode = FakeAdmissionDb.Mode.ANSWER;
         Await.until(20_000, () -> "REVOKED".equals(db.standings.get(1L)));

@@ -50,12 +50,13 @@ final class MonitorCommand implements Callable<Integer> {
     Path registryFile;
 
     @Option(names = "--registry-in-database", description = "keep the gateway registry (approvals, revocations, "
-            + "enrollment tokens, shared-volume bindings) in the database, through the database manager's mailbox, as the "
-            + "server does: a standby sharing the database has the same one; --registry-file, if it exists, is imported "
-            + "once and renamed")
+            + "enrollment tokens, shared-volume bindings) in the database, through the database manager's mailbox, "
+            + "as the server does: a standby sharing the database has the same one; --registry-file, if it exists, "
+            + "is imported once and renamed")
     boolean registryInDatabase;
 
-    @Option(names = "--registry-db-timeout", defaultValue = "5000", description = "how long (ms) a registry call waits for "
+    @Option(names = "--registry-db-timeout", defaultValue = "5000",
+            description = "how long (ms) a registry call waits for "
             + "the database manager before the database counts as unreachable (default ${DEFAULT-VALUE})")
     long registryDbTimeout;
 
@@ -243,8 +244,8 @@ final class MonitorCommand implements Callable<Integer> {
                     nextRegistryAlarm = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
                     System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem + (registryInDatabase
                             ? "; it is read again every few seconds"
-                            : "; repair the file (it is read again every few seconds) or remove it to start over from the "
-                                    + "configuration"));
+                            : "; repair the file (it is read again every few seconds) or remove it to start over "
+                                    + "from the configuration"));
                 }
             }
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.EpochClock;
 import io.sluice.db.DbContext;
 import io.sluice.db.DbManager;
 import io.sluice.mailbox.Mailbox;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -50,25 +52,29 @@ class RegistryInDatabaseTest {
     @Tag("system")
     static final class OnPostgres extends RegistryInDatabaseTest {
         private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
-        private final String database = "sluice_regdb_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        private final String database = "sluice_regdb_" + UUID.randomUUID().toString().replace("-", "").substring(0,
+                12);
 
         private boolean created;
 
         @Override
         DbContext.Builder engine(DbContext.Builder builder) throws Exception {
             if (!created) {
-                try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice"); Statement s = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice",
+                        "sluice"); Statement s = c.createStatement()) {
                     s.execute("CREATE DATABASE " + database);
                 }
                 created = true;
             }
-            return builder.jdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + database).jdbcUser("sluice").jdbcPassword("sluice");
+            return builder.jdbcUrl("jdbc:postgresql://127.0.0.1:5432/"
+                    + database).jdbcUser("sluice").jdbcPassword("sluice");
         }
 
         @AfterEach
         void dropDatabase() throws Exception {
             stop();
-            try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice"); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice",
+                    "sluice"); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         }
@@ -84,7 +90,8 @@ class RegistryInDatabaseTest {
 
     @TempDir
     Path dir;
-    private final String name = "regdb-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String name = "regdb-" + ProcessHandle.current().pid() + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
     private DbManager db;
     private MailboxService services;
     private MonitorDaemon monitor;
@@ -99,19 +106,22 @@ class RegistryInDatabaseTest {
     }
 
     private void startDb() throws Exception {
-        db = new DbManager(engine(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name)).build());
+        db = new DbManager(engine(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name))
+                .build());
     }
 
     private void startMonitor() {
         if (services == null) {
-            services = new MailboxService(MailboxCallee.attach(Mailbox.openOrCreate(mailbox(ServerMailboxes.SERVICES_SUFFIX),
-                    ServerMailboxes.SERVICES, io.sluice.common.EpochClock.system())),
+            services = new MailboxService(MailboxCallee.attach(Mailbox.openOrCreate(
+                    mailbox(ServerMailboxes.SERVICES_SUFFIX),
+                    ServerMailboxes.SERVICES, EpochClock.system())),
                     request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
         }
         monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
                 mailbox(ServerMailboxes.MONITOR_SUFFIX), mailbox(ServerMailboxes.SERVICES_SUFFIX), SECRET)
                 .withApproved(Set.of(2L)).withRegistryFile(registryFile())
-                .withRegistryDatabase(new RegistryDatabase(mailbox(ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_MONITOR, 1_000))
+                .withRegistryDatabase(new RegistryDatabase(mailbox(ServerMailboxes.DB_SUFFIX),
+                ServerMailboxes.CALLER_MONITOR, 1_000))
                 .withPolling(1_000, 3).withPairs(1, 10));
         monitorClient = MailboxClient.attach(Mailbox.open(mailbox(ServerMailboxes.MONITOR_SUFFIX)), 0);
     }
@@ -161,13 +171,14 @@ class RegistryInDatabaseTest {
         usedBefore[0] = 1;
         Files.createDirectories(registryFile().getParent());
         Files.writeString(registryFile(), "# sluice gateway registry v1\napproved 4\nrevoked 3\nused "
-                + java.util.HexFormat.of().formatHex(usedBefore) + "\n");
+                + HexFormat.of().formatHex(usedBefore) + "\n");
         startDb();
         startMonitor();
         assertThat(monitor.registryUnusable()).isNull();
         assertThat(Files.exists(registryFile())).as("imported, then renamed").isFalse();
         try (Stream<Path> files = Files.list(registryFile().getParent())) {
-            assertThat(files.map(f -> f.getFileName().toString())).anyMatch(f -> f.startsWith("gateways.registry.imported-"));
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .anyMatch(f -> f.startsWith("gateways.registry.imported-"));
         }
         assertThat(token(usedBefore).status()).as("a token used before the upgrade stays used")
                 .isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
@@ -186,7 +197,8 @@ class RegistryInDatabaseTest {
         startMonitor();
         assertThat(monitor.registryUnusable()).isNull();
         assertThat(token(usedBefore).status()).isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
-        assertThat(token(fresh).status()).as("still unused, so adding it again is harmless").isEqualTo(MailboxStatus.OK);
+        assertThat(token(fresh).status()).as("still unused, so adding it again is harmless")
+                .isEqualTo(MailboxStatus.OK);
         assertThat(dbStandings().get("revoked").toString()).as("the configured approval does not undo the revocation")
                 .contains("2");
 
@@ -203,7 +215,8 @@ class RegistryInDatabaseTest {
         stopMonitor();
         startMonitor();
         assertThat(monitor.registryUnusable()).contains("cannot be read from the database");
-        assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 9).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
+        assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY,
+                9).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
         startDb();
         Await.until(60_000, () -> monitor.registryUnusable() == null);
         assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 9).status()).isEqualTo(MailboxStatus.OK);

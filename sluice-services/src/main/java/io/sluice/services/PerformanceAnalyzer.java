@@ -270,7 +270,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * The last set sent on a path, as stored by a server before this one (the database manager's {@code throttle.list}):
+     * The last set sent on a path, as stored by a server before this one (the database manager's {@code
+     * throttle.list}):
      * the path, when it first reports, starts from it (its limit, and versions above its version) instead of afresh,
      * and sends it again at the next interval. Ignored for a path that has sent a set already. Kept until the path
      * reports.

@@ -121,7 +121,8 @@ class AnalyzerTest {
         analyzer.doWork(T0 + 1_000);
         ThrottleParams resumed = analyzer.paramsOf(1, 41);
         assertThat(sent).as("sent again at once").containsExactly(resumed);
-        assertThat(resumed.version()).as("above the predecessor's version, not the clock's").isEqualTo(futureVersion + 1);
+        assertThat(resumed.version()).as("above the predecessor's version, not the clock's").isEqualTo(futureVersion
+                + 1);
 
         sent.clear();
         analyzer.restoreSent(41, before.withVersion(1));

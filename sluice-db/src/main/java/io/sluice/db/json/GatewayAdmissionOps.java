@@ -19,7 +19,8 @@ import java.util.Set;
  * gateway registry in the database"). Each op is one transaction; a change is committed before it is answered.
  */
 final class GatewayAdmissionOps extends OpGroup {
-    static final Set<String> STANDINGS = Set.of(GatewayAdmissionRepository.APPROVED, GatewayAdmissionRepository.REVOKED);
+    static final Set<String> STANDINGS = Set.of(GatewayAdmissionRepository.APPROVED,
+            GatewayAdmissionRepository.REVOKED);
     /** Standings per page: two arrays of ids, far below a slot's 256 KiB. */
     static final int STANDING_PAGE = 10_000;
     /** Bindings per page: a name may take 64 characters, each escaped to six in the worst case. */
@@ -43,7 +44,7 @@ final class GatewayAdmissionOps extends OpGroup {
         ops.put("admission.import", this::importEntries);
     }
 
-    /** {@code after} (a gateway id, 0 or absent: the first page): {@code approved} and {@code revoked} ids, {@code next}. */
+    /** {@code after} (a gateway id; 0 or absent: the first page): the ids {@code approved}, {@code revoked}; next. */
     private JsonNode standings(Args a, String actor) throws SQLException {
         long after = a.has("after") ? a.longValue("after") : 0;
         int limit = a.limit(STANDING_PAGE, STANDING_PAGE);
@@ -52,7 +53,8 @@ final class GatewayAdmissionOps extends OpGroup {
         ArrayNode approved = result.putArray("approved");
         ArrayNode revoked = result.putArray("revoked");
         for (GatewayAdmissionRepository.Standing standing : page) {
-            (GatewayAdmissionRepository.REVOKED.equals(standing.standing()) ? revoked : approved).add(standing.gatewayId());
+            boolean isRevoked = GatewayAdmissionRepository.REVOKED.equals(standing.standing());
+            (isRevoked ? revoked : approved).add(standing.gatewayId());
         }
         if (page.size() == limit) {
             result.put("next", page.getLast().gatewayId());
@@ -70,7 +72,8 @@ final class GatewayAdmissionOps extends OpGroup {
         ObjectNode result = mapper.createObjectNode();
         ArrayNode items = result.putArray("items");
         for (GatewayAdmissionRepository.Binding binding : page) {
-            items.addObject().put("name", binding.name()).put("gatewayId", binding.gatewayId()).put("bound", binding.bound());
+            items.addObject().put("name", binding.name()).put("gatewayId", binding.gatewayId())
+                    .put("bound", binding.bound());
         }
         if (page.size() == limit) {
             result.put("next", offset + limit);
@@ -166,7 +169,8 @@ final class GatewayAdmissionOps extends OpGroup {
             for (Object[] binding : bound) {
                 admission.bindIfUnknown(c, (String) binding[0], (Long) binding[1], now);
             }
-            int entries = approved.size() + revoked.size() + tokens.size() + used.size() + bound.size() + unbound.size();
+            int entries = approved.size() + revoked.size() + tokens.size() + used.size() + bound.size()
+                    + unbound.size();
             audit.append(c, now, actor, "admission.import", "gateway-registry", "{\"entries\":" + entries + "}");
             return mapper.createObjectNode().put("entries", entries);
         });

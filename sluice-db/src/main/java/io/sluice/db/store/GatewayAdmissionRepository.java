@@ -38,7 +38,8 @@ public final class GatewayAdmissionRepository {
             s.setLong(3, gatewayId);
         };
         Upserts.upsert(c, "UPDATE gateway_standings SET standing = ?, changed_at = ? WHERE gateway_id = ?", parameters,
-                "INSERT INTO gateway_standings (standing, changed_at, gateway_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO gateway_standings (standing, changed_at, gateway_id) VALUES (?, ?, ?)"
+                        + " ON CONFLICT DO NOTHING",
                 parameters);
     }
 
@@ -55,7 +56,8 @@ public final class GatewayAdmissionRepository {
     /** A page of standings by gateway id, after {@code after} (0: from the first). */
     public List<Standing> standings(Connection c, long after, int limit) throws SQLException {
         List<Standing> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT gateway_id, standing FROM gateway_standings WHERE gateway_id > ?"
+        try (PreparedStatement s = c.prepareStatement("SELECT gateway_id, standing FROM gateway_standings"
+                + " WHERE gateway_id > ?"
                 + " ORDER BY gateway_id LIMIT ?")) {
             s.setLong(1, after);
             s.setInt(2, limit);
@@ -92,14 +94,17 @@ public final class GatewayAdmissionRepository {
             s.setString(3, name);
             s.setLong(4, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE shared_volume_bindings SET bound = ?, changed_at = ? WHERE name = ? AND gateway_id = ?",
-                parameters, "INSERT INTO shared_volume_bindings (bound, changed_at, name, gateway_id) VALUES (?, ?, ?, ?)"
+        Upserts.upsert(c,
+                "UPDATE shared_volume_bindings SET bound = ?, changed_at = ? WHERE name = ? AND gateway_id = ?",
+                parameters,
+                "INSERT INTO shared_volume_bindings (bound, changed_at, name, gateway_id) VALUES (?, ?, ?, ?)"
                         + " ON CONFLICT DO NOTHING", parameters);
     }
 
     /** Binds a name to a gateway unless a binding or an unbinding of the pair is on record. */
     public void bindIfUnknown(Connection c, String name, long gatewayId, long at) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO shared_volume_bindings (bound, changed_at, name, gateway_id)"
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO shared_volume_bindings"
+                + " (bound, changed_at, name, gateway_id)"
                 + " VALUES (TRUE, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             s.setLong(1, at);
             s.setString(2, name);
@@ -130,9 +135,12 @@ public final class GatewayAdmissionRepository {
             s.setLong(1, at);
             s.setString(2, tokenHash);
         };
-        Upserts.upsert(c, "UPDATE enrollment_tokens SET used = TRUE, used_by = COALESCE(used_by, 0), used_at = COALESCE(used_at, ?)"
+        Upserts.upsert(c,
+                "UPDATE enrollment_tokens SET used = TRUE, used_by = COALESCE(used_by, 0),"
+                        + " used_at = COALESCE(used_at, ?)"
                 + " WHERE token_hash = ?", parameters,
-                "INSERT INTO enrollment_tokens (added_at, token_hash, used, used_by) VALUES (?, ?, TRUE, 0) ON CONFLICT DO NOTHING",
+                "INSERT INTO enrollment_tokens (added_at, token_hash, used, used_by) VALUES (?, ?, TRUE, 0)"
+                        + " ON CONFLICT DO NOTHING",
                 parameters);
     }
 
@@ -145,7 +153,8 @@ public final class GatewayAdmissionRepository {
         if (REVOKED.equals(standing(c, gatewayId))) {
             return TokenUse.REVOKED;
         }
-        try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_tokens SET used = TRUE, used_by = ?, used_at = ?"
+        try (PreparedStatement s = c.prepareStatement("UPDATE enrollment_tokens SET used = TRUE, used_by = ?,"
+                + " used_at = ?"
                 + " WHERE token_hash = ? AND used = FALSE")) {
             s.setLong(1, gatewayId);
             s.setLong(2, at);
@@ -158,7 +167,8 @@ public final class GatewayAdmissionRepository {
             s.setLong(1, at);
             s.setLong(2, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE gateway_standings SET standing = '" + APPROVED + "', changed_at = ? WHERE gateway_id = ?"
+        Upserts.upsert(c, "UPDATE gateway_standings SET standing = '" + APPROVED
+                + "', changed_at = ? WHERE gateway_id = ?"
                 + " AND standing <> '" + REVOKED + "'", parameters,
                 "INSERT INTO gateway_standings (standing, changed_at, gateway_id) VALUES ('" + APPROVED + "', ?, ?)"
                         + " ON CONFLICT DO NOTHING", parameters);

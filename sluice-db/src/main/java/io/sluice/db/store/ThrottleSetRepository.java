@@ -33,7 +33,8 @@ public final class ThrottleSetRepository {
             s.setInt(4, set.volumeId());
             s.setLong(5, set.gatewayId());
         };
-        Upserts.upsert(c, "UPDATE throttle_sets SET version = ?, settings = ?, sent_at = ? WHERE volume_id = ? AND gateway_id = ?"
+        Upserts.upsert(c,
+                "UPDATE throttle_sets SET version = ?, settings = ?, sent_at = ? WHERE volume_id = ? AND gateway_id = ?"
                 + " AND version < ?", update,
                 "INSERT INTO throttle_sets (version, settings, sent_at, volume_id, gateway_id) VALUES (?, ?, ?, ?, ?)"
                         + " ON CONFLICT DO NOTHING", insert);
@@ -42,7 +43,8 @@ public final class ThrottleSetRepository {
     /** A page in (volume id, gateway id) order, skipping the first {@code offset}. */
     public List<ThrottleSet> page(Connection c, int offset, int limit) throws SQLException {
         List<ThrottleSet> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT volume_id, gateway_id, version, settings, sent_at FROM throttle_sets"
+        try (PreparedStatement s = c.prepareStatement("SELECT volume_id, gateway_id, version, settings, sent_at"
+                + " FROM throttle_sets"
                 + " ORDER BY volume_id, gateway_id LIMIT ? OFFSET ?")) {
             s.setInt(1, limit);
             s.setInt(2, offset);

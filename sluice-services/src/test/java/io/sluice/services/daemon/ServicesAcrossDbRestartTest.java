@@ -153,7 +153,8 @@ class ServicesAcrossDbRestartTest {
              MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
             db.admitAll = true;
-            db.throttleList = "{\"items\": [{\"volumeId\": " + VOLUME + ", \"gatewayId\": " + GATEWAY + ", \"version\": "
+            db.throttleList = "{\"items\": [{\"volumeId\": " + VOLUME + ", \"gatewayId\": " + GATEWAY
+                    + ", \"version\": "
                     + storedVersion + ", \"settings\": [1, 700, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}], \"next\": null}";
             List<Integer> answers = new ArrayList<>();
             for (int report = 0; report < 4; report++) {

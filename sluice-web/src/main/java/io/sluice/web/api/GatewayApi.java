@@ -19,6 +19,7 @@ import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -147,7 +148,7 @@ public final class GatewayApi {
         if (reply.status() == MailboxOpcodes.REGISTRY_UNAVAILABLE) {
             // The registry lives in the database and the database is away: nothing changed, try again later.
             String why = reply.result() == null || reply.result().length == 0 ? "no reason given"
-                    : new String(reply.result(), java.nio.charset.StandardCharsets.UTF_8);
+                    : new String(reply.result(), StandardCharsets.UTF_8);
             return ApiProblem.of(503, "registry-unavailable", "The gateway registry's database cannot be reached",
                     what + ": the change is not on record (" + why + ")");
         }

@@ -12,7 +12,10 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,12 +79,12 @@ public final class InMemoryBackend implements Backend {
                         request.reply(io.sluice.mailbox.MailboxStatus.CALLEE_FAILED, ParamWriter.of(
                                 "cannot write /srv/sluice/monitor/gateways.registry: No space left on device"
                                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                    } else if (request.length() == 8 && request.params().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-                            .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DB_AWAY_GATEWAY) {
+                    } else if (request.length() == 8 && request.params().get(ValueLayout.JAVA_LONG_UNALIGNED
+                            .withOrder(ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DB_AWAY_GATEWAY) {
                         // What the real monitor answers when its registry's database cannot be reached.
                         request.reply(MailboxOpcodes.REGISTRY_UNAVAILABLE, ParamWriter.of(
                                 "gateway 667 not approved: the gateway registry's database cannot be reached"
-                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                                        .getBytes(StandardCharsets.UTF_8)));
                     } else {
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
                     }
