@@ -304,7 +304,9 @@ final class GatewayRegistry implements AutoCloseable {
             List<Long> decided = standings.entrySet().stream().filter(e -> e.getValue() != Standing.PENDING)
                     .map(Map.Entry::getKey).toList();
             decided.forEach(id -> {
-                if (!contents.standings().containsKey(id)) {
+                // Admissions read without the lock: what stays in force is never absent, not even for a moment.
+                if (!contents.standings().containsKey(id) && !configuredApprovals.contains(id)
+                        && !unsavedRevocations.contains(id)) {
                     standings.remove(id);
                 }
             });
@@ -321,8 +323,7 @@ final class GatewayRegistry implements AutoCloseable {
             loadedFromDb = true;
             if (unusable != null) {
                 LOG.log(System.Logger.Level.WARNING,
-                        "the gateway registry is read from the database again; gateways are "
-                        + "admitted again");
+                        "the gateway registry is read from the database again; gateways are admitted again");
                 unusable = null;
             }
         }
