@@ -44,13 +44,18 @@ import java.util.Set;
  * @param balanceByLoad        pairs balanced by the measured cost of their sessions, and idle inbound threads taking
  *                             ready sessions from busy pairs (the default); false balances by session count alone and
  *                             never shares work (for comparison: docs/benchmarks.md)
+ * @param registryDatabase     the gateway registry lives in the database, reached through the database manager's
+ *                             mailbox (then {@code registryFile} is a file to import once, if it exists); null keeps it
+ *                             in {@code registryFile} (or in memory)
  */
 public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
                              byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
                              Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
                              int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
                              UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role, boolean balanceByLoad) {
+                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role,
+                             boolean balanceByLoad,
+                             RegistryDatabase registryDatabase) {
     /**
      * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
      * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
@@ -160,37 +165,43 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
-                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE, true);
+                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE, true, null);
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
                 enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock,
+                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withRegistryFile(Path file) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis,
+                unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
@@ -198,7 +209,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, ceiling,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /**
@@ -218,13 +229,15 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway,
+                clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock,
+                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
@@ -232,7 +245,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                perGateway, clock, tls, sharedVolumes, role, balanceByLoad);
+                perGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
@@ -240,7 +253,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, bindings, role, balanceByLoad);
+                maxVolumesPerGateway, clock, tls, bindings, role, balanceByLoad, registryDatabase);
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
@@ -248,7 +261,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role, balanceByLoad);
+                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
     }
 
     /** Active with an epoch, or standby naming the active. */
@@ -256,7 +269,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole, balanceByLoad);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole, balanceByLoad, registryDatabase);
     }
 
     /** Balancing by measured cost with work sharing (true, the default), or by session count alone (false). */
@@ -264,13 +277,25 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, byLoad);
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, byLoad, registryDatabase);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
         return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
                 approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
                 maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role, balanceByLoad);
+                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role, balanceByLoad, registryDatabase);
+    }
+
+    /**
+     * The gateway registry in the database, through the database manager's mailbox; {@link #registryFile} (if set)
+     * is then imported once. Null keeps the registry in the file.
+     */
+    public MonitorContext withRegistryDatabase(RegistryDatabase database) {
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
+                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs,
+                expectedGateways, maxPairs,
+                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
+                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, database);
     }
 }

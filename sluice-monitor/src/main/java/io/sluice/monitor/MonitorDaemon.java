@@ -112,8 +112,10 @@ public final class MonitorDaemon implements AutoCloseable {
                 context.unauthenticated().perSource());
         this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes(),
                 context.unauthenticated().handshakesPerSource());
+        // In the database (read now, through the database manager's mailbox), else in the file.
         this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.sharedVolumes(),
-                context.registryFile());
+                context.registryFile(), context.registryDatabase() == null ? null
+                        : new AdmissionLink(context.registryDatabase(), context.clock()));
         this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
                 : context.registryFile().resolveSibling("volumes.identities"),
                 VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
@@ -295,6 +297,20 @@ public final class MonitorDaemon implements AutoCloseable {
     /** Why the gateway registry refuses every gateway (its file cannot be read), or null when it is usable. */
     public String registryUnusable() {
         return registry.unusable();
+    }
+
+    /**
+     * Why the gateway registry's database could not be reached at the last call (changes are refused meanwhile,
+     * gateways
+     * approved before are still admitted), or null; always null for a registry in a file.
+     */
+    public String registryDatabaseUnreachable() {
+        return registry.dbUnreachable();
+    }
+
+    /** Reads the gateway registry from the database again (a standby taking over); nothing for a registry in a file. */
+    public void reloadRegistry() {
+        registry.reload();
     }
 
     /** Connections that have not authenticated (yet). */
@@ -583,6 +599,11 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     void completeThrottle(long handle, int status, ParamWriter result) {
+        callee.complete(handle, status, result);
+    }
+
+    /** Completes a deferred registry change (from the registry's thread). */
+    void completeCall(long handle, int status, ParamWriter result) {
         callee.complete(handle, status, result);
     }
 
@@ -1033,6 +1054,9 @@ public final class MonitorDaemon implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
+        // Before the mailbox service: the changes queued finish and are answered while its callee is open; a change
+        // asked for after this is refused.
+        registry.close();
         mailboxService.close();
         closeQuietly(server);
         acceptor.join(2_000);

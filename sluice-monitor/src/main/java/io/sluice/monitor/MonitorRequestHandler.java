@@ -12,6 +12,9 @@ import io.sluice.mailbox.RequestHandler;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Serves the monitor's mailbox: throttle sets from the services, approvals, status. */
 final class MonitorRequestHandler implements RequestHandler {
@@ -99,17 +102,42 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxOpcodes.BAD_GATEWAY_ID, 0);
             return;
         }
-        try {
-            if (request.opcode() == MailboxOpcodes.MONITOR_APPROVE_GATEWAY) {
+        boolean approve = request.opcode() == MailboxOpcodes.MONITOR_APPROVE_GATEWAY;
+        change(request, () -> {
+            if (approve) {
                 daemon.registry().approve(gatewayId);
             } else {
                 daemon.revoke(gatewayId);
             }
-        } catch (GatewayRegistry.NotSavedException e) {
-            notSaved(request, e);
-            return;
+            return MailboxStatus.OK;
+        });
+    }
+
+    /** A registry change that answers with a status, or fails with why it was not saved. */
+    @FunctionalInterface
+    private interface Change {
+        int make() throws GatewayRegistry.NotSavedException;
+    }
+
+    /**
+     * Makes a registry change on the registry's thread, in the order the calls came (it may wait for the database, and
+     * the mailbox thread never does), and answers the deferred call once it is on record or refused.
+     */
+    private void change(MailboxCallee.Request request, Change change) {
+        long handle = request.defer();
+        try {
+            daemon.registry().submit(() -> {
+                try {
+                    daemon.completeCall(handle, change.make(), ParamWriter.EMPTY);
+                } catch (GatewayRegistry.NotSavedException e) {
+                    notSaved(handle, e);
+                } catch (RuntimeException e) {
+                    daemon.completeCall(handle, MailboxStatus.CALLEE_FAILED, ParamWriter.of(reason(e.toString())));
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            daemon.completeCall(handle, MailboxStatus.CALLEE_FAILED, ParamWriter.of(reason("the monitor is stopping")));
         }
-        request.reply(MailboxStatus.OK, 0);
     }
 
     private void sharedVolume(MailboxCallee.Request request) {
@@ -129,25 +157,32 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxOpcodes.BAD_VOLUME_NAME, 0);
             return;
         }
-        try {
-            if (request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME) {
-                daemon.bindShared(name, gatewayId);
+        String volumeName = name;
+        boolean bind = request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME;
+        change(request, () -> {
+            if (bind) {
+                daemon.bindShared(volumeName, gatewayId);
             } else {
-                daemon.unbindShared(name, gatewayId);
+                daemon.unbindShared(volumeName, gatewayId);
             }
-        } catch (GatewayRegistry.NotSavedException e) {
-            notSaved(request, e);
-            return;
-        }
-        request.reply(MailboxStatus.OK, 0);
+            return MailboxStatus.OK;
+        });
     }
 
-    /** The caller (the web, an operator's tool) learns that the change is not on disk, and why. */
-    private static void notSaved(MailboxCallee.Request request, GatewayRegistry.NotSavedException e) {
-        byte[] message = e.getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int capacity = (int) Math.min(request.params().byteSize(), Integer.MAX_VALUE);
-        request.reply(MailboxStatus.CALLEE_FAILED, ParamWriter.of(message.length <= capacity ? message
-                : java.util.Arrays.copyOf(message, capacity)));
+    /**
+     * The caller (the web, an operator's tool) learns that the change is not on record, and why: REGISTRY_UNAVAILABLE
+     * when the registry's database cannot be reached (try again later), CALLEE_FAILED when its file cannot be written.
+     */
+    private void notSaved(long handle, GatewayRegistry.NotSavedException e) {
+        daemon.completeCall(handle, e.unavailable() ? MailboxOpcodes.REGISTRY_UNAVAILABLE : MailboxStatus.CALLEE_FAILED,
+                ParamWriter.of(reason(e.getMessage())));
+    }
+
+    /** A reason in UTF-8, cut to what a slot holds. */
+    private static byte[] reason(String text) {
+        byte[] message = text.getBytes(StandardCharsets.UTF_8);
+        int capacity = MonitorDaemon.MONITOR_MAILBOX.paramCapacity();
+        return message.length <= capacity ? message : Arrays.copyOf(message, capacity);
     }
 
     private void enrollmentToken(MailboxCallee.Request request) {
@@ -156,14 +191,7 @@ final class MonitorRequestHandler implements RequestHandler {
             return;
         }
         String hash = java.util.HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
-        boolean added;
-        try {
-            added = daemon.registry().addToken(hash);
-        } catch (GatewayRegistry.NotSavedException e) {
-            notSaved(request, e);
-            return;
-        }
-        request.reply(added ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED, 0);
+        change(request, () -> daemon.registry().addToken(hash) ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED);
     }
 
     private void status(MailboxCallee.Request request) {

@@ -34,7 +34,8 @@ public final class MailboxOpcodes {
     /**
      * Parameters: the SHA-256 of a single-use enrollment token ({@link #ENROLLMENT_TOKEN_HASH_LENGTH}
      * bytes; the monitor never sees the token itself until a gateway presents it). OK once the monitor
-     * holds it (on disk when it has a registry file), {@link #TOKEN_ALREADY_USED} if it admitted a
+     * holds it (on disk, or in the database, when it keeps its registry there), {@link #TOKEN_ALREADY_USED} if it
+     * admitted a
      * gateway before.
      */
     public static final int MONITOR_ADD_ENROLLMENT_TOKEN = 0x0106;
@@ -71,6 +72,13 @@ public final class MailboxOpcodes {
     public static final int BAD_VOLUME_NAME = 4;
     /** Status for POLL_GATEWAY of a gateway that has no session in session. */
     public static final int GATEWAY_NOT_IN_SESSION = 5;
+    /**
+     * Status for APPROVE/REVOKE/ADD_ENROLLMENT_TOKEN/BIND/UNBIND when the gateway registry lives in the database and
+     * the database cannot be reached (or the registry could not be read from it): the change is not on record (a revocation
+     * or unbinding is in force at this monitor all the same, and saved once the database answers). The result is the
+     * monitor's reason in UTF-8. Try again later.
+     */
+    public static final int REGISTRY_UNAVAILABLE = 6;
 
     // ---- services mailbox (callee: SLA services; callers: monitor, application server)
 

@@ -7,6 +7,7 @@ import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorCounters;
 import io.sluice.monitor.MonitorDaemon;
 import io.sluice.monitor.MonitorRole;
+import io.sluice.monitor.RegistryDatabase;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -47,6 +48,17 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--registry-file", description = "where approvals, revocations and enrollment tokens given "
             + "through the mailbox are kept across restarts (default: in memory only)")
     Path registryFile;
+
+    @Option(names = "--registry-in-database", description = "keep the gateway registry (approvals, revocations, "
+            + "enrollment tokens, shared-volume bindings) in the database, through the database manager's mailbox, "
+            + "as the server does: a standby sharing the database has the same one; --registry-file, if it exists, "
+            + "is imported once and renamed")
+    boolean registryInDatabase;
+
+    @Option(names = "--registry-db-timeout", defaultValue = "5000",
+            description = "how long (ms) a registry call waits for "
+            + "the database manager before the database counts as unreachable (default ${DEFAULT-VALUE})")
+    long registryDbTimeout;
 
     @Option(names = "--pki-dir", description = "TLS 1.3 with client certificates on the gateway link: the server's "
             + "certificate authority (made here on first start, 0700) and the monitor's certificate (issued here on first "
@@ -181,6 +193,10 @@ final class MonitorCommand implements Callable<Integer> {
                 .withHandshake(handshakeTimeout, unauthenticatedLimits())
                 .withVolumeLimit(maxVolumesPerGateway)
                 .withRole(role);
+        if (registryInDatabase) {
+            context = context.withRegistryDatabase(new RegistryDatabase(ServerMailboxes.file(mailboxDir, mailboxName,
+                    ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_MONITOR, registryDbTimeout));
+        }
         if (pkiDir != null) {
             if (gatewayCertificateDays < 0) {
                 System.err.println("monitor: --gateway-certificate-days must be 0 or more");
@@ -226,8 +242,10 @@ final class MonitorCommand implements Callable<Integer> {
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {
                     nextRegistryAlarm = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
-                    System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem
-                            + "; repair the file (it is read again every few seconds) or remove it to start over from the configuration");
+                    System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem + (registryInDatabase
+                            ? "; it is read again every few seconds"
+                            : "; repair the file (it is read again every few seconds) or remove it to start over "
+                                    + "from the configuration"));
                 }
             }
         }

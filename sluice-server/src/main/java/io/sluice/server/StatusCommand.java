@@ -112,8 +112,8 @@ final class StatusCommand implements Callable<Integer> {
                     + " gateway connection(s) sent to the active"
                     : "monitor: active at fencing epoch " + b.getLong(MonitorStatusDescriptor.EPOCH_OFFSET));
             if (b.getLong(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET) != 0) {
-                System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until its registry file "
-                        + "is repaired or removed  <- see the monitor's log");
+                System.out.println("GATEWAY REGISTRY UNREADABLE: the monitor refuses every gateway until it can read "
+                        + "its registry (from the database, or its file)  <- see the monitor's log");
             }
             System.out.printf("gateway certificates: %d issued (enrollments and renewals), %d requests refused, "
                             + "%d sessions ended at their certificate's expiry%n",

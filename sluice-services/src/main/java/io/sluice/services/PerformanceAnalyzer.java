@@ -72,6 +72,12 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final Map<String, CapacityEstimator> estimators = new HashMap<>();
     private final Map<String, ObjectiveAim> aims = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
+    /** A path (volume, gateway). */
+    private record PathKey(int volumeId, long gatewayId) {
+    }
+
+    /** Sets a server before this one sent last, for paths that have not reported yet ({@link #restoreSent}). */
+    private final Map<PathKey, ThrottleParams> restored = new HashMap<>();
     private final List<VolumeSample> pending = new ArrayList<>();
     /** The volumes of each group, as of {@link #groupsRevision}; those without gateways are skipped when used. */
     private final Map<Scope, List<VolumeState>> groupMembers = new HashMap<>();
@@ -288,6 +294,36 @@ public final class PerformanceAnalyzer implements CapacityView {
         return sent;
     }
 
+    /**
+     * The last set sent on a path, as stored by a server before this one (the database manager's {@code
+     * throttle.list}):
+     * the path, when it first reports, starts from it (its limit, and versions above its version) instead of afresh,
+     * and sends it again at the next interval. Ignored for a path that has sent a set already. Kept until the path
+     * reports.
+     */
+    public void restoreSent(long gatewayId, ThrottleParams params) {
+        VolumeState volume = volumes.get(params.volumeId());
+        PathState path = volume == null ? null : volume.paths.get(gatewayId);
+        if (path != null) {
+            if (path.sent == null) {
+                path.sent = params;
+                path.delivered = false;
+            }
+            return;
+        }
+        restored.put(new PathKey(params.volumeId(), gatewayId), params);
+    }
+
+    private PathState newPath(int volumeId, long gatewayId) {
+        PathState path = new PathState(gatewayId);
+        ThrottleParams before = restored.isEmpty() ? null : restored.remove(new PathKey(volumeId, gatewayId));
+        if (before != null) {
+            path.sent = before;
+            path.delivered = false;
+        }
+        return path;
+    }
+
     private void ingest() {
         for (VolumeSample sample : pending) {
             VolumePlacement placement = inventory.volume(sample.volumeId());
@@ -297,7 +333,7 @@ public final class PerformanceAnalyzer implements CapacityView {
             }
             VolumeState volume = volumes.computeIfAbsent(sample.volumeId(), id -> new VolumeState(placement));
             volume.placement = placement;
-            volume.paths.computeIfAbsent(sample.gatewayId(), PathState::new).sample = sample;
+            volume.paths.computeIfAbsent(sample.gatewayId(), id -> newPath(sample.volumeId(), id)).sample = sample;
         }
         pending.clear();
     }

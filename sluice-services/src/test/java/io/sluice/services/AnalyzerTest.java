@@ -106,6 +106,32 @@ class AnalyzerTest {
         assertThat(after.version()).isGreaterThan(before.version());
     }
 
+    /**
+     * A server taking over gets the last sets its predecessor sent (from the database): a path resumes from its set,
+     * sends it again at once with a higher version than it had, whatever this server's clock says, and starts its
+     * steps from its limit rather than afresh.
+     */
+    @Test
+    void aPathResumesFromTheSetAServerBeforeThisOneSent() {
+        book.attach(Scope.volume(1), Sla.named("s").iopsLimit(900).build());
+        long futureVersion = T0 + 3_600_000;
+        ThrottleParams before = new ThrottleParams(1, futureVersion, 1, 700, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        analyzer.restoreSent(41, before);
+        analyzer.onStats(stats(41, 1, 300));
+        analyzer.doWork(T0 + 1_000);
+        ThrottleParams resumed = analyzer.paramsOf(1, 41);
+        assertThat(sent).as("sent again at once").containsExactly(resumed);
+        assertThat(resumed.version()).as("above the predecessor's version, not the clock's").isEqualTo(futureVersion
+                + 1);
+
+        sent.clear();
+        analyzer.restoreSent(41, before.withVersion(1));
+        analyzer.onStats(stats(41, 1, 300));
+        analyzer.doWork(T0 + 2_000);
+        assertThat(analyzer.paramsOf(1, 41).version()).as("a path that has sent keeps its own")
+                .isGreaterThan(futureVersion);
+    }
+
     @Test
     void throttleFramesCarryEveryParameterToTheWire() {
         ThrottleParams params = new ThrottleParams(1, 77, 300, 900, 600, 500, 100, 1_800, 2_000, 8_192, 5_000,

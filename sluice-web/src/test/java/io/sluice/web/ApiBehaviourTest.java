@@ -283,6 +283,20 @@ public class ApiBehaviourTest extends WebTestBase {
     }
 
     @Test
+    void anApprovalRefusedWhileTheRegistrysDatabaseIsAwayIsATyped503() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend instanceof InMemoryBackend,
+                "needs a monitor that answers as if its registry's database were away");
+        seeder.gateway(InMemoryBackend.REGISTRY_DB_AWAY_GATEWAY, "PENDING");
+        ApiClient.Response refused = api.send("POST", "/api/gateways/" + InMemoryBackend.REGISTRY_DB_AWAY_GATEWAY
+                + "/approve", null, null, admin, Map.of());
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+        assertThat(refused.problemType()).isEqualTo("registry-unavailable");
+        JsonNode approved = api.get("/api/gateways?state=APPROVED", Credentials.token(adminToken)).json();
+        assertThat(approved.toString()).as("not approved in the statistics' registry either")
+                .doesNotContain("\"gatewayId\":" + InMemoryBackend.REGISTRY_DB_AWAY_GATEWAY);
+    }
+
+    @Test
     void gatewaysAreApprovedThroughTheMonitorAndAudited() throws Exception {
         seeder.gateway(42, "PENDING");
         ApiClient.Response approved = api.send("POST", "/api/gateways/42/approve", null, null, admin, Map.of());

@@ -37,7 +37,8 @@ public final class DbOps {
         for (OpGroup group : List.of(new DocOps(database, clock), new RegistryOps(database, clock, knownVolumes),
                 new SampleOps(database, clock),
                 new ComplianceOps(database, clock), new AlertOps(database, clock), new AccountOps(database, clock),
-                new ThrottleOps(database, clock))) {
+                new GatewayAdmissionOps(database, clock), new ThrottleOps(database, clock),
+                new ThrottleSetOps(database, clock))) {
             group.register(ops);
         }
         ops.put("status", (a, actor) -> status());

@@ -132,6 +132,7 @@ public final class RoleCatalog {
                         "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
                         "--max-handshakes-per-address", Integer.toString(s.maxHandshakesPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
+                        "--registry-in-database",
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A running server as another local user sees it: the whole server (four roles and a gateway under the
- * real supervisor) writes its database, logs, registry, setup link and mailboxes, and then {@code nobody}
+ * real supervisor) writes its database, logs, volume identities, setup link and mailboxes, and then {@code nobody}
  * (through setpriv; the tests run as root in CI) tries to read each file and list each directory, from a
  * parent it is allowed to enter. Everything must be closed to it, and the setup token must be in the
  * setup-link file alone, never in a log.
@@ -58,7 +58,7 @@ class LocalUserPrivacySystemTest {
                 }
             }
             assertThat(written).as("the server wrote its state").anySatisfy(p -> assertThat(p.toString()).endsWith(".log"))
-                    .anySatisfy(p -> assertThat(p.toString()).endsWith("gateways.registry"))
+                    .anySatisfy(p -> assertThat(p.toString()).endsWith("volumes.identities"))
                     .contains(setupLink, server.mailbox("db"));
 
             List<String> open = new ArrayList<>();

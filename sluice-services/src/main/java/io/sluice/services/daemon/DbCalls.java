@@ -1,8 +1,10 @@
 package io.sluice.services.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.services.Alert;
 import io.sluice.services.Dimension;
 import io.sluice.services.GatewayRegistry;
+import io.sluice.services.ThrottleParams;
 import io.sluice.services.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,6 +126,53 @@ final class DbCalls {
         call.put("usedBytes", usedBytes);
         call.put("at", at);
         db.call(call);
+    }
+
+    /** Sets per {@code throttle.record} call, the database manager's bound. */
+    static final int THROTTLE_SETS_PER_CALL = 500;
+
+    /** One throttle set sent to a gateway, to be stored as the last one of its volume and gateway. */
+    record SentThrottle(long gatewayId, ThrottleParams params) {
+    }
+
+    /**
+     * {@code throttle.record}: the sets sent (of any gateways), {@value #THROTTLE_SETS_PER_CALL} a call, so that a
+     * server taking over resumes from them; the database manager keeps the newest version per volume and gateway.
+     */
+    void recordThrottles(List<SentThrottle> sent) {
+        for (int from = 0; from < sent.size(); from += THROTTLE_SETS_PER_CALL) {
+            List<Map<String, Object>> items = new ArrayList<>();
+            for (SentThrottle set : sent.subList(from, Math.min(sent.size(), from + THROTTLE_SETS_PER_CALL))) {
+                ThrottleParams p = set.params();
+                items.add(Map.of("volumeId", p.volumeId(), "gatewayId", set.gatewayId(), "version", p.version(),
+                        "settings", List.of(p.weight(), p.iopsLimit(), p.readIopsLimit(), p.writeIopsLimit(),
+                                p.reservedIops(), p.burstIops(), p.burstLengthMillis(), p.sizeNormalizationBytes(),
+                                p.latencyTargetMicros(), p.bandwidthLimit(), p.readBandwidthLimit(),
+                                p.writeBandwidthLimit(), p.reservedBandwidth(), p.burstBandwidth())));
+            }
+            db.call(Map.of("op", "throttleset.record", "actor", ACTOR, "items", items));
+        }
+    }
+
+    /** {@code throttle.list}: a page of the last sets stored, after {@code after} (null: the first). */
+    void listThrottles(Integer after, DbForwarder.ResultHandler onPage) {
+        Map<String, Object> request = request("throttleset.list", ACTOR);
+        if (after != null) {
+            request.put("after", after);
+        }
+        db.call(request, onPage);
+    }
+
+    /** A set as {@code throttle.list} gives it back, or null if it is not one. */
+    static ThrottleParams throttleOf(JsonNode item) {
+        JsonNode v = item.path("settings");
+        if (!v.isArray() || v.size() != 14 || item.path("volumeId").asInt() <= 0) {
+            return null;
+        }
+        return new ThrottleParams(item.path("volumeId").asInt(), item.path("version").asLong(), v.get(0).asLong(),
+                v.get(1).asLong(), v.get(2).asLong(), v.get(3).asLong(), v.get(4).asLong(), v.get(5).asLong(),
+                v.get(6).asLong(), v.get(7).asLong(), v.get(8).asLong(), v.get(9).asLong(), v.get(10).asLong(),
+                v.get(11).asLong(), v.get(12).asLong(), v.get(13).asLong());
     }
 
     /** The documents the startup load reads, page by page, in the order it reads them (see {@link #list}). */

@@ -9,6 +9,7 @@ import io.sluice.services.Dimension;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.IntervalVerdict;
 import io.sluice.services.Inventory;
+import io.sluice.services.ThrottleParams;
 import io.sluice.services.VolumeInterval;
 import io.sluice.services.VolumePlacement;
 import java.util.ArrayDeque;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -110,8 +112,29 @@ final class DbFeed {
         this.documents = documents;
     }
 
+    /** The throttle sets sent since the last interval, stored with it ({@link DbCalls#recordThrottles}). */
+    private final List<DbCalls.SentThrottle> throttlesSent = new ArrayList<>();
+    /** Where the last throttle sets stored go at the startup load (the analyzer's paths resume from them). */
+    private BiConsumer<Long, ThrottleParams> throttleRestorer = (gatewayId, params) -> { };
+
+    /** Where the startup load hands each stored throttle set (gateway id, set). */
+    void onThrottleLoaded(BiConsumer<Long, ThrottleParams> restorer) {
+        this.throttleRestorer = restorer;
+    }
+
+    /** Sets sent to a gateway: stored at the database manager with the interval's other news. */
+    void throttlesSent(long gatewayId, List<ThrottleParams> sets) {
+        for (ThrottleParams set : sets) {
+            throttlesSent.add(new DbCalls.SentThrottle(gatewayId, set));
+        }
+    }
+
     /** After an interval the judge has seen: its verdicts, the alerts changed, the gateways and volumes new. */
     void interval(long now, List<VolumeInterval> volumes) {
+        if (!throttlesSent.isEmpty()) {
+            calls.recordThrottles(List.copyOf(throttlesSent));
+            throttlesSent.clear();
+        }
         forwardVerdicts(now, volumes);
         judge.alerts().drainChanged(this::forwardAlert);
         registry.drainNew(this::forwardGateway, this::forwardVolume);
@@ -294,6 +317,30 @@ final class DbFeed {
         loadPage(DbCalls.Listing.SLAS, null, documents::applySla);
         loadPage(DbCalls.Listing.POLICIES, null, documents::applyPolicy);
         loadPage(DbCalls.Listing.THROTTLES, null, applyThrottle);
+        loadThrottles(null);
+    }
+
+    /**
+     * The last throttle sets stored, handed to the analyzer so a server taking over resumes from them; a page that
+     * fails is not asked again (the analyzer then starts those paths afresh, with versions from the clock).
+     */
+    private void loadThrottles(Integer after) {
+        calls.listThrottles(after, (status, result) -> {
+            if (result == null || status != CallStatus.OK) {
+                LOG.log(System.Logger.Level.WARNING, "throttle.list failed (status " + status + "); the throttle sets "
+                        + "not loaded start afresh");
+                return;
+            }
+            for (JsonNode item : result.path("items")) {
+                ThrottleParams params = DbCalls.throttleOf(item);
+                if (params != null && item.path("gatewayId").asLong() > 0) {
+                    throttleRestorer.accept(item.path("gatewayId").asLong(), params);
+                }
+            }
+            if (result.path("next").canConvertToInt() && !result.path("next").isNull()) {
+                loadThrottles(result.path("next").asInt());
+            }
+        });
     }
 
     private void loadPage(DbCalls.Listing listing, String after, Function<JsonNode, JsonNode> apply) {

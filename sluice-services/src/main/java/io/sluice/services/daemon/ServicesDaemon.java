@@ -136,6 +136,7 @@ public final class ServicesDaemon implements AutoCloseable {
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
+            dbFeed.onThrottleLoaded(analyzer::restoreSent);
             db.onAttach(forwarder -> dbFeed.attached());
             db.onUnknownVolume(dbFeed::registerVolumeAgain);
         }
@@ -177,6 +178,9 @@ public final class ServicesDaemon implements AutoCloseable {
     /** The analyzer's sink: THROTTLE_SET calls per gateway, posted (idempotent: versioned) to the monitor. */
     private void send(long gatewayId, List<ThrottleParams> sets) {
         sentLimits.sent(gatewayId, sets);
+        if (dbFeed != null) {
+            dbFeed.throttlesSent(gatewayId, sets);
+        }
         throttles.enqueue(gatewayId, sets);
         throttles.flush(monitor);
     }

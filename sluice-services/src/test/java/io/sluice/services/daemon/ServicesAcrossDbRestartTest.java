@@ -18,6 +18,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
+import io.sluice.services.Backend;
+import io.sluice.services.VolumePlacement;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -133,6 +135,42 @@ class ServicesAcrossDbRestartTest {
         }
     }
 
+    /**
+     * The last throttle sets are stored at the database manager ({@code throttle.record}, once per interval), and
+     * services that start (a restart, or a server taking over) load them ({@code throttle.list}) and resume each path
+     * from its set: sent again with a version above the stored one, whatever their clock says.
+     */
+    @Test
+    void throttleSetsAreStoredAndServicesStartingResumeTheirVersions() throws Exception {
+        ServicesConfig placed = new ServicesConfig(List.of(new Backend("array-1", 1_000_000, 50)),
+                List.of(new VolumePlacement(VOLUME, "array-1", List.of(), 1L << 40)), List.of());
+        long storedVersion = T0 + 3_600_000;
+        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
+             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
+                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
+                     file(ServerMailboxes.DB_SUFFIX), placed, 1_000, clock);
+             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+            db.admitAll = true;
+            db.throttleList = "{\"items\": [{\"volumeId\": " + VOLUME + ", \"gatewayId\": " + GATEWAY
+                    + ", \"version\": "
+                    + storedVersion + ", \"settings\": [1, 700, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}], \"next\": null}";
+            List<Integer> answers = new ArrayList<>();
+            for (int report = 0; report < 4; report++) {
+                second(daemon, db, monitor, report, answers);
+            }
+            assertThat(db.ops).as("loaded at start").contains("throttleset.list");
+            assertThat(db.throttleRecords).as("the sets sent are stored").isNotEmpty();
+            JsonNode first = db.throttleRecords.getFirst();
+            assertThat(first.path("volumeId").asInt()).isEqualTo(VOLUME);
+            assertThat(first.path("gatewayId").asLong()).isEqualTo(GATEWAY);
+            assertThat(first.path("version").asLong()).as("resumed above the stored version, not from the clock")
+                    .isGreaterThan(storedVersion);
+            assertThat(first.path("settings").size()).isEqualTo(14);
+        }
+    }
+
     /** The services' {@code status} query, answered in one turn. */
     private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws java.io.IOException {
         assertThat(web.call(MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
@@ -194,6 +232,12 @@ class ServicesAcrossDbRestartTest {
         int failRegistrations;
         long answerRegistrationsAfter;
         final List<long[]> heldRegistrations = new ArrayList<>();
+        /** The JSON ops called, in order. */
+        final List<String> ops = new ArrayList<>();
+        /** The sets {@code throttle.record} stored, in order. */
+        final List<JsonNode> throttleRecords = new ArrayList<>();
+        /** What {@code throttle.list} answers. */
+        String throttleList = "{\"items\": [], \"next\": null}";
         final List<List<Integer>> heldVolumes = new ArrayList<>();
 
         PlayedDatabase(MailboxCallee callee) {
@@ -242,6 +286,16 @@ class ServicesAcrossDbRestartTest {
                 call = json.readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
             } catch (java.io.IOException e) {
                 throw new AssertionError(e);
+            }
+            ops.add(call.path("op").asText());
+            if (call.path("op").asText().equals("throttleset.record")) {
+                call.path("items").forEach(throttleRecords::add);
+                request.reply(CallStatus.OK, ParamWriter.of("{\"stored\": 1}".getBytes(StandardCharsets.UTF_8)));
+                return;
+            }
+            if (call.path("op").asText().equals("throttleset.list")) {
+                request.reply(CallStatus.OK, ParamWriter.of(throttleList.getBytes(StandardCharsets.UTF_8)));
+                return;
             }
             if (!call.path("op").asText().equals("volumes.upsert")) {
                 request.reply(CallStatus.OK, ParamWriter.of("{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));

@@ -20,6 +20,7 @@ import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -167,11 +168,19 @@ public final class GatewayApi {
     }
 
     /**
-     * A change the monitor did not make. CALLEE_FAILED is its registry failing to reach the disk (the change is
+     * A change the monitor did not make. REGISTRY_UNAVAILABLE is its registry's database out of reach; CALLEE_FAILED
+     * is its registry failing to reach the disk (the change is
      * not made, so a restart cannot undo it): its own words, which name files, go to the log under the problem's
      * correlation id, and the client learns the kind from the type.
      */
     private static ApiProblem monitorRefused(Reply reply, String what) {
+        if (reply.status() == MailboxOpcodes.REGISTRY_UNAVAILABLE) {
+            // The registry lives in the database and the database is away: nothing changed, try again later.
+            String why = reply.result() == null || reply.result().length == 0 ? "no reason given"
+                    : new String(reply.result(), StandardCharsets.UTF_8);
+            return ApiProblem.of(503, "registry-unavailable", "The gateway registry's database cannot be reached",
+                    what + ": the change is not on record (" + why + ")");
+        }
         if (reply.status() == io.sluice.mailbox.MailboxStatus.CALLEE_FAILED) {
             String why = reply.result() == null || reply.result().length == 0 ? "no reason given"
                     : new String(reply.result(), java.nio.charset.StandardCharsets.UTF_8);

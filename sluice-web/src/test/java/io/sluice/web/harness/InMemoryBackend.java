@@ -15,6 +15,7 @@ import io.sluice.protocol.MonitorStatusDescriptor;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class InMemoryBackend implements Backend {
     /** A gateway whose approval or revocation the monitor answers as if its registry's disk were full. */
     public static final long REGISTRY_DISK_FULL_GATEWAY = 666;
+    /** A gateway whose approval the monitor refuses because its registry's database is away (REGISTRY_UNAVAILABLE). */
+    public static final long REGISTRY_DB_AWAY_GATEWAY = 667;
 
     private final ObjectMapper json = new ObjectMapper();
     private final Path dir;
@@ -82,6 +85,12 @@ public final class InMemoryBackend implements Backend {
                         request.reply(io.sluice.mailbox.MailboxStatus.CALLEE_FAILED, ParamWriter.of(
                                 "cannot write /srv/sluice/monitor/gateways.registry: No space left on device"
                                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    } else if (request.length() == 8 && request.params().get(ValueLayout.JAVA_LONG_UNALIGNED
+                            .withOrder(ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DB_AWAY_GATEWAY) {
+                        // What the real monitor answers when its registry's database cannot be reached.
+                        request.reply(MailboxOpcodes.REGISTRY_UNAVAILABLE, ParamWriter.of(
+                                "gateway 667 not approved: the gateway registry's database cannot be reached"
+                                        .getBytes(StandardCharsets.UTF_8)));
                     } else {
                         request.reply(request.length() == 8 ? 0 : MailboxOpcodes.BAD_GATEWAY_ID, ParamWriter.EMPTY);
                     }
