@@ -238,21 +238,21 @@ abstract class GatewayAdmissionContract {
     @Test
     void throttleSetsKeepTheNewestVersionPerVolumeAndGateway() throws Exception {
         String settings = "[1,5000,0,0,100,0,0,4096,20000,0,0,0,0,0]";
-        ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':100,"
+        ok("{'op':'throttleset.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':100,"
                 + "'settings':" + settings + "},{'volumeId':7,'gatewayId':2,'version':100,'settings':" + settings
                 + "}]}");
-        ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':200,"
+        ok("{'op':'throttleset.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':200,"
                 + "'settings':" + settings.replace("5000", "4000") + "}]}");
-        ok("{'op':'throttle.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':150,"
+        ok("{'op':'throttleset.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':150,"
                 + "'settings':" + settings.replace("5000", "3000") + "}]}");
-        JsonNode first = ok("{'op':'throttle.list','actor':'system:services','limit':1}");
+        JsonNode first = ok("{'op':'throttleset.list','actor':'system:services','limit':1}");
         assertThat(first.get("items").get(0).get("version").asLong()).as("the newest version wins").isEqualTo(200);
         assertThat(first.get("items").get(0).get("settings").get(1).asLong()).isEqualTo(4000);
-        JsonNode second = ok("{'op':'throttle.list','actor':'system:services','limit':1,'after':"
+        JsonNode second = ok("{'op':'throttleset.list','actor':'system:services','limit':1,'after':"
                 + first.get("next").asInt()
                 + "}");
         assertThat(second.get("items").get(0).get("gatewayId").asLong()).isEqualTo(2);
-        assertThat(status("{'op':'throttle.record','actor':'s','items':[{'volumeId':7,'gatewayId':1,'version':300,"
+        assertThat(status("{'op':'throttleset.record','actor':'s','items':[{'volumeId':7,'gatewayId':1,'version':300,"
                 + "'settings':[1,2]}]}")).as("a set has 14 settings").isEqualTo(CallStatus.INVALID);
     }
 }
