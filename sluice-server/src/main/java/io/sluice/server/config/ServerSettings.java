@@ -139,11 +139,12 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (ha != null) {
             checkHostPort("ha.advertise", ha.advertise());
             if (!roles.contains("monitor") || !roles.contains("db")) {
-                throw new IllegalArgumentException("ha: a server in a pair runs at least the db and monitor roles, was " + roles);
+                throw new IllegalArgumentException("ha: a server in a pair runs at least the db and monitor roles, was "
+                        + roles);
             }
             if (jdbcUrl == null || Engine.of(jdbcUrl) != Engine.POSTGRESQL) {
-                throw new IllegalArgumentException("ha: needs database.jdbc-url on PostgreSQL, the database the servers of a "
-                        + "pair share (an embedded H2 is this host's alone)");
+                throw new IllegalArgumentException("ha: needs database.jdbc-url on PostgreSQL, the database the "
+                        + "servers of a pair share (an embedded H2 is this host's alone)");
             }
         }
     }
@@ -154,7 +155,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             return null;
         }
         if (ha.advertise() == null) {
-            throw new IllegalArgumentException("ha.advertise: required, this server's monitor address as gateways dial it");
+            throw new IllegalArgumentException("ha.advertise: required, this server's monitor address as gateways "
+                    + "dial it");
         }
         try {
             LeaseSettings lease = new LeaseSettings(ha.advertise(),

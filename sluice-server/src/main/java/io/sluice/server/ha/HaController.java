@@ -62,8 +62,10 @@ public final class HaController {
         } else {
             String named = seen.holder().isEmpty() || seen.holder().equals(self) ? null : seen.holder();
             if (active || !Objects.equals(named, standbyOf)) {
-                log.accept((active ? "lease lost (epoch " + actingEpoch + ", " + seen.state() + "): stopping at once; " : "")
-                        + "standby of " + (named == null ? "no known active" : named + " (epoch " + seen.holderEpoch() + ")"));
+                String lost = active
+                        ? "lease lost (epoch " + actingEpoch + ", " + seen.state() + "): stopping at once; " : "";
+                log.accept(lost + "standby of "
+                        + (named == null ? "no known active" : named + " (epoch " + seen.holderEpoch() + ")"));
                 active = false;
                 actingEpoch = 0;
                 standbyOf = named;

@@ -29,7 +29,8 @@ public final class LeaseLoop implements AutoCloseable {
         this.keeper = keeper;
         this.log = log;
         keeper.addListener(t -> log.accept("lease: " + t.from() + " -> " + t.to()
-                + (t.epoch() > 0 ? " at epoch " + t.epoch() : "") + (t.reason() == null ? "" : " (" + t.reason() + ")")));
+                + (t.epoch() > 0 ? " at epoch " + t.epoch() : "")
+                + (t.reason() == null ? "" : " (" + t.reason() + ")")));
         this.thread = Thread.ofPlatform().name("sluice-lease").daemon().start(this::run);
     }
 

@@ -43,6 +43,7 @@ public final class SupervisedPart implements ServerPart {
         if (supervisor.runs("services")) {
             supervisor.release("services");
         }
-        supervisor.replace("monitor", RoleCatalog.monitorCommand(settings, false, epoch, null), "active at epoch " + epoch);
+        supervisor.replace("monitor", RoleCatalog.monitorCommand(settings, false, epoch, null),
+                "active at epoch " + epoch);
     }
 }

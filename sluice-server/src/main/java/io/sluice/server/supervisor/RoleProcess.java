@@ -72,7 +72,7 @@ final class RoleProcess {
         start(now);
     }
 
-    /** Kills the role at once and starts it again with {@code next}, with no back-off: a change of role, not a crash. */
+    /** Kills the role at once and starts it again with {@code next}, no back-off: a change of role, not a crash. */
     void replace(RoleSpec next, long now) throws IOException, InterruptedException {
         spec = next;
         if (process != null && process.isAlive()) {
