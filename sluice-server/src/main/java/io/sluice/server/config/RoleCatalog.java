@@ -176,6 +176,9 @@ public final class RoleCatalog {
                 if (access.allowPlaintext()) {
                     cmd.add("--allow-plaintext");
                 }
+                if (s.ha() != null) {
+                    cmd.addAll(List.of("--pair-status", s.runDir().resolve("status.json").toString()));
+                }
             }
             default -> throw new IllegalArgumentException("no role " + role);
         }

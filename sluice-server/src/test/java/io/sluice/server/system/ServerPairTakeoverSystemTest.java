@@ -22,6 +22,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -143,6 +144,21 @@ class ServerPairTakeoverSystemTest {
             return ha.path("role").asText().equals(role) && ha.path("epoch").asLong() == epoch;
         }
 
+        /** The time (Unix ms) of the last supervisor log line containing {@code text}, -1 if none. */
+        long logged(String text) {
+            try {
+                List<String> lines = Files.readAllLines(log).reversed();
+                for (String line : lines) {
+                    if (line.contains(text)) {
+                        return Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return -1;
+        }
+
         String tail() {
             try {
                 List<String> lines = Files.readAllLines(log);
@@ -216,15 +232,20 @@ class ServerPairTakeoverSystemTest {
                 long from = epoch;
                 long to = epoch + 1;
                 long killedAt = System.nanoTime();
+                long killedAtWall = System.currentTimeMillis();
                 killed.killTree();
                 Await.until("every gateway acknowledges a throttle set of epoch " + to + " after a kill", 120_000,
                         () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == to),
                         () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine() + "\n"
                                 + next.ha() + "\n" + next.tail());
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                takeovers.add(next.address() + " epoch " + from + "->" + to + ": " + millis + " ms");
-                System.out.printf("takeover %d: %s took the lease at epoch %d; every gateway acknowledged a "
-                        + "throttle set of it %d ms after the kill%n", kill, next.address(), to, millis);
+                long leaseMillis = next.logged("-> ACTIVE at epoch " + to) - killedAtWall;
+                long servicesMillis = next.logged("started services") - killedAtWall;
+                takeovers.add(next.address() + " epoch " + from + "->" + to + ": " + millis + " ms (lease taken at "
+                        + leaseMillis + " ms)");
+                System.out.printf("takeover %d: %s took the lease at epoch %d %d ms after the kill (services started "
+                        + "at %d ms); every gateway acknowledged a throttle set of it %d ms after the kill%n", kill,
+                        next.address(), to, leaseMillis, servicesMillis, millis);
                 Await.until("the new active's status.json says so", 30_000, () -> next.is("active", to),
                         () -> next.ha().toString());
                 assertThat(fleet.olderEpochAcks()).as("sets acknowledged older than one applied before").isZero();
