@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -171,9 +172,22 @@ class ServerPairTakeoverSystemTest {
 
     @AfterEach
     void stop() throws Exception {
+        Path keep = Path.of("target", "ha-takeover-logs");
         for (Server server : servers) {
             if (server.process != null) {
                 server.killTree();
+            }
+            // Kept for a look at what each role did during the takeovers (the temporary directory goes).
+            Path logs = server.runDir.resolve("logs");
+            Files.createDirectories(keep);
+            Files.copy(server.log, keep.resolve(server.log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            if (Files.isDirectory(logs)) {
+                try (Stream<Path> files = Files.list(logs)) {
+                    for (Path f : files.toList()) {
+                        Files.copy(f, keep.resolve(server.name.substring(server.name.length() - 1) + "-"
+                                + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
             }
             Path mailboxes = ServerMailboxes.directory(Path.of("/dev/shm"), server.name);
             if (Files.exists(mailboxes)) {
@@ -233,19 +247,29 @@ class ServerPairTakeoverSystemTest {
                 long to = epoch + 1;
                 long killedAt = System.nanoTime();
                 long killedAtWall = System.currentTimeMillis();
+                long acceptedBefore = fleet.snapshot().total().authAccepted();
+                long[] inSessionAt = {-1};
                 killed.killTree();
                 Await.until("every gateway acknowledges a throttle set of epoch " + to + " after a kill", 120_000,
-                        () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == to),
+                        () -> {
+                            long accepted = fleet.snapshot().total().authAccepted();
+                            if (inSessionAt[0] < 0 && accepted >= acceptedBefore + GATEWAYS) {
+                                inSessionAt[0] = System.nanoTime();
+                            }
+                            return Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == to);
+                        },
                         () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine() + "\n"
                                 + next.ha() + "\n" + next.tail());
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                 long leaseMillis = next.logged("-> ACTIVE at epoch " + to) - killedAtWall;
                 long servicesMillis = next.logged("started services") - killedAtWall;
+                long sessionsMillis = TimeUnit.NANOSECONDS.toMillis(inSessionAt[0] - killedAt);
                 takeovers.add(next.address() + " epoch " + from + "->" + to + ": " + millis + " ms (lease taken at "
                         + leaseMillis + " ms)");
                 System.out.printf("takeover %d: %s took the lease at epoch %d %d ms after the kill (services started "
-                        + "at %d ms); every gateway acknowledged a throttle set of it %d ms after the kill%n", kill,
-                        next.address(), to, leaseMillis, servicesMillis, millis);
+                        + "at %d ms, every gateway in session again at %d ms); every gateway acknowledged a throttle "
+                        + "set of it %d ms after the kill%n", kill, next.address(), to, leaseMillis, servicesMillis,
+                        sessionsMillis, millis);
                 Await.until("the new active's status.json says so", 30_000, () -> next.is("active", to),
                         () -> next.ha().toString());
                 assertThat(fleet.olderEpochAcks()).as("sets acknowledged older than one applied before").isZero();
