@@ -122,12 +122,19 @@ final class ServerCommand implements Callable<Integer> {
      */
     private static int runInPair(ServerSettings settings, Supervisor supervisor, UntilSignalled signal,
                                  Consumer<String> log) throws Exception {
-        SupervisedPart part = new SupervisedPart(supervisor, settings);
-        part.prepareStandby();
         LeaseKeeper keeper = LeaseLoop.keeper(settings);
-        supervisor.start();
+        try (SupervisedPart part = new SupervisedPart(supervisor, settings, log)) {
+            part.prepareStandby();
+            supervisor.start();
+            follow(supervisor, part, keeper, signal, log, settings.ha().advertise());
+        }
+        return ExitCode.OK;
+    }
+
+    private static void follow(Supervisor supervisor, SupervisedPart part, LeaseKeeper keeper, UntilSignalled signal,
+                               Consumer<String> log, String self) throws Exception {
         try (LeaseLoop lease = new LeaseLoop(keeper, log)) {
-            HaController controller = new HaController(lease.view(), part, settings.ha().advertise(), log);
+            HaController controller = new HaController(lease.view(), part, self, log);
             supervisor.haStatus(controller::status);
             try {
                 while (!signal.awaitStop(100)) {
@@ -135,11 +142,12 @@ final class ServerCommand implements Callable<Integer> {
                     supervisor.doWork();
                 }
             } finally {
-                // The monitor stops before the lease is released (the try-with-resources closes the loop after).
+                // The supervisor's own calls end before it unmaps the mailboxes; the monitor stops before the lease is
+                // released (the try-with-resources closes the loop after).
+                part.close();
                 supervisor.close();
             }
         }
-        return ExitCode.OK;
     }
 
     private ServerConfig flags() {

@@ -187,6 +187,23 @@ public final class Supervisor implements AutoCloseable {
                 + ": " + why);
     }
 
+    /** The role's command line for its next start, without restarting it (a live change the role made itself). */
+    public void setCommand(String name, List<String> command) {
+        RoleProcess role = role(name);
+        role.spec = new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort());
+    }
+
+    /** Whether the role's process runs now. */
+    public boolean alive(String name) {
+        return role(name).isAlive();
+    }
+
+    /** The role's own mailbox as this supervisor holds it, or null for a role without one (web). */
+    public Mailbox inbox(String name) {
+        Path inbox = role(name).spec.inbox();
+        return inbox == null ? null : inboxes.get(inbox);
+    }
+
     /** What status.json shows under {@code ha} (the lease's state), read at every write; null: nothing. */
     public void haStatus(Supplier<Map<String, Object>> supplier) {
         this.haStatus = supplier;
