@@ -74,6 +74,11 @@ class ServerPairTakeoverSystemTest {
         int starts;
 
         Server(String suffix) throws IOException {
+            this(suffix, PG);
+        }
+
+        /** @param pg the PostgreSQL URL up to the database name (a proxy's, to cut this server off) */
+        Server(String suffix, String pg) throws IOException {
             name = prefix + "-" + suffix;
             monitorPort = ServerHarness.freePort();
             Path data = dir.resolve(suffix);
@@ -101,7 +106,7 @@ class ServerPairTakeoverSystemTest {
                     ha:
                       advertise: 127.0.0.1:%d
                     """.formatted(name, data, dir.resolve("secret"), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
-                    monitorPort, GATEWAYS, PG + database, dir.resolve("db.password"), ServerHarness.freePort(),
+                    monitorPort, GATEWAYS, pg + database, dir.resolve("db.password"), ServerHarness.freePort(),
                     monitorPort));
         }
 
@@ -202,14 +207,74 @@ class ServerPairTakeoverSystemTest {
         }
     }
 
-    @Test
-    void theStandbyTakesOverWhenTheActivesProcessTreeIsKilledAndEveryGatewayFollowsAtTheNewEpoch() throws Exception {
+    private void createDatabase() throws Exception {
         try (Connection c = DriverManager.getConnection(PG + "postgres", "sluice", "sluice");
              Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + database);
         }
         PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         PrivateFiles.writeSecret(dir.resolve("db.password"), "sluice".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Simulator fleet(Server a, Server b) throws IOException {
+        // Backoff at most a second, as docs/operations.md advises for gateways of a pair.
+        SimTimings timings = new SimTimings(1_000, 2_000, 5_000, 100, 1_000, 1_500, 10_000, 3);
+        return Simulator.start(SimContext.builder(new InetSocketAddress("127.0.0.1", a.monitorPort), SECRET)
+                .alsoMonitor(new InetSocketAddress("127.0.0.1", b.monitorPort)).gateways(GATEWAYS).volumesPerGateway(2)
+                .firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).timings(timings).threads(1).seed(17).build());
+    }
+
+    /**
+     * The active cut off from PostgreSQL (a proxy in front of it closed; the standby's link is direct): its renewals
+     * fail, and at its deadline its supervisor kills its monitor and restarts it as a standby, which is before the
+     * lease expires and the other server takes it at the next epoch. Every gateway follows; none acknowledges a set
+     * of the old epoch after one of the new. Once the link is back the cut-off server is a standby of the new active.
+     */
+    @Test
+    void anActiveCutOffFromTheDatabaseStopsBeforeTheStandbyTakesOver() throws Exception {
+        createDatabase();
+        InetSocketAddress postgres = new InetSocketAddress("127.0.0.1", 5432);
+        try (CuttableProxy link = new CuttableProxy(ServerHarness.freePort(), postgres)) {
+            Server a = new Server("a", "jdbc:postgresql://127.0.0.1:" + link.port() + "/");
+            Server b = new Server("b");
+            servers.add(a);
+            servers.add(b);
+            a.start();
+            Await.until("a active at epoch 1", 180_000, () -> a.is("active", 1), () -> a.ha() + "\n" + a.tail());
+            b.start();
+            Await.until("b standby of a", 180_000, () -> b.is("standby", 1), () -> b.ha() + "\n" + b.tail());
+            try (Simulator fleet = fleet(a, b)) {
+                Await.until("every gateway acknowledges a throttle set of epoch 1", 120_000,
+                        () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 1),
+                        () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
+
+                long cutAt = System.currentTimeMillis();
+                link.cut();
+                Await.until("every gateway acknowledges a throttle set of epoch 2", 120_000,
+                        () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 2),
+                        () -> Arrays.toString(fleet.ackedEpochs()) + "\n" + a.tail() + "\n" + b.tail());
+                long stoppedAt = a.logged("lease lost (epoch 1");
+                long takenAt = b.logged("-> ACTIVE at epoch 2");
+                System.out.printf("cut off at 0 ms: a stopped acting at %d ms, b took the lease at %d ms%n",
+                        stoppedAt - cutAt, takenAt - cutAt);
+                assertThat(stoppedAt).as("a stopped acting (its log)").isPositive();
+                assertThat(stoppedAt).as("a stopped before b took over").isLessThan(takenAt);
+                assertThat(fleet.olderEpochAcks()).isZero();
+
+                link.restore();
+                Await.until("a standby of b once its link is back", 60_000,
+                        () -> a.is("standby", 2) && a.ha().path("holder").asText().equals(b.address()),
+                        () -> a.ha() + "\n" + a.tail());
+                assertThat(b.is("active", 2)).isTrue();
+                assertThat(Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 2)).isTrue();
+            }
+        }
+        assertThat(duplicateSamples()).as("samples stored twice").isZero();
+    }
+
+    @Test
+    void theStandbyTakesOverWhenTheActivesProcessTreeIsKilledAndEveryGatewayFollowsAtTheNewEpoch() throws Exception {
+        createDatabase();
         Server a = new Server("a");
         Server b = new Server("b");
         servers.add(a);
@@ -225,12 +290,7 @@ class ServerPairTakeoverSystemTest {
         Server standby = active == a ? b : a;
         assertThat(standby.ha().path("holder").asText()).isEqualTo(active.address());
 
-        // Backoff at most a second, as docs/operations.md advises for gateways of a pair.
-        SimTimings timings = new SimTimings(1_000, 2_000, 5_000, 100, 1_000, 1_500, 10_000, 3);
-        InetSocketAddress first = new InetSocketAddress("127.0.0.1", a.monitorPort);
-        try (Simulator fleet = Simulator.start(SimContext.builder(first, SECRET)
-                .alsoMonitor(new InetSocketAddress("127.0.0.1", b.monitorPort)).gateways(GATEWAYS).volumesPerGateway(2)
-                .firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).timings(timings).threads(1).seed(17).build())) {
+        try (Simulator fleet = fleet(a, b)) {
             Await.until("every gateway acknowledges a throttle set of epoch 1", 120_000,
                     () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 1),
                     () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
