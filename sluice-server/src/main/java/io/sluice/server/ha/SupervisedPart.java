@@ -10,6 +10,7 @@ import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.Supervisor;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -84,13 +85,25 @@ public final class SupervisedPart implements ServerPart, AutoCloseable {
                 monitorCalls = MailboxClient.attachTool(inbox);
             }
             byte[] params = ByteBuffer.allocate(Long.BYTES).putLong(epoch).array();
-            Reply reply = monitorCalls.call(MailboxOpcodes.MONITOR_PROMOTE, params)
-                    .get(PROMOTE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            long correlation = monitorCalls.nextCorrelationId();
+            // Not idempotent: a monitor that dies holding the call never passes it on to its successor.
+            CompletableFuture<Reply> call = monitorCalls.call(MailboxOpcodes.MONITOR_PROMOTE, 0, correlation, params);
+            Reply reply;
+            try {
+                reply = call.get(PROMOTE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // Withdrawn, so no later monitor (a standby started after a lost lease) takes an old promotion; the
+                // one that may hold it now is killed by the restart that follows.
+                monitorCalls.cancel(correlation);
+                log.accept("the monitor did not take its promotion within " + PROMOTE_TIMEOUT_MILLIS
+                        + " ms; restarting it instead");
+                return false;
+            }
             if (reply.status() == MailboxStatus.OK) {
                 return true;
             }
             log.accept("the monitor refused its promotion (status " + reply.status() + "); restarting it instead");
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             log.accept("the monitor did not take its promotion (" + e + "); restarting it instead");
         }
         return false;
