@@ -145,6 +145,10 @@ class ServerPairTakeoverSystemTest {
             }
         }
 
+        long epoch() {
+            return ha().path("epoch").asLong();
+        }
+
         boolean is(String role, long epoch) {
             JsonNode ha = ha();
             return ha.path("role").asText().equals(role) && ha.path("epoch").asLong() == epoch;
@@ -207,6 +211,22 @@ class ServerPairTakeoverSystemTest {
         }
     }
 
+    /**
+     * Every gateway's last acknowledged set is of one epoch newer than {@code than}: that epoch, else -1. Not assumed
+     * to be {@code than + 1}: a first acquisition slower than the margin (a connection opened on a loaded machine) is
+     * counted lost by the keeper and taken again at the next epoch, which is safe and skips one.
+     */
+    private static long commonEpochAfter(Simulator fleet, long than) {
+        long[] acked = fleet.ackedEpochs();
+        return acked[0] > than && Arrays.stream(acked).allMatch(e -> e == acked[0]) ? acked[0] : -1;
+    }
+
+    private static boolean activeAndStandby(Server active, Server standby) {
+        long epoch = active.epoch();
+        return epoch > 0 && active.is("active", epoch) && standby.is("standby", epoch)
+                && standby.ha().path("holder").asText().equals(active.address());
+    }
+
     private void createDatabase() throws Exception {
         try (Connection c = DriverManager.getConnection(PG + "postgres", "sluice", "sluice");
              Statement s = c.createStatement()) {
@@ -240,21 +260,24 @@ class ServerPairTakeoverSystemTest {
             servers.add(a);
             servers.add(b);
             a.start();
-            Await.until("a active at epoch 1", 180_000, () -> a.is("active", 1), () -> a.ha() + "\n" + a.tail());
+            Await.until("a active", 180_000, () -> a.ha().path("role").asText().equals("active"),
+                    () -> a.ha() + "\n" + a.tail());
             b.start();
-            Await.until("b standby of a", 180_000, () -> b.is("standby", 1), () -> b.ha() + "\n" + b.tail());
+            Await.until("b standby of a", 180_000, () -> activeAndStandby(a, b), () -> b.ha() + "\n" + b.tail());
+            long first = a.epoch();
             try (Simulator fleet = fleet(a, b)) {
-                Await.until("every gateway acknowledges a throttle set of epoch 1", 120_000,
-                        () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 1),
+                Await.until("every gateway acknowledges a throttle set of epoch " + first, 120_000,
+                        () -> commonEpochAfter(fleet, first - 1) == first,
                         () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
 
                 long cutAt = System.currentTimeMillis();
                 link.cut();
-                Await.until("every gateway acknowledges a throttle set of epoch 2", 120_000,
-                        () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 2),
+                Await.until("every gateway acknowledges a throttle set of a newer epoch", 120_000,
+                        () -> commonEpochAfter(fleet, first) > 0,
                         () -> Arrays.toString(fleet.ackedEpochs()) + "\n" + a.tail() + "\n" + b.tail());
-                long stoppedAt = a.logged("lease lost (epoch 1");
-                long takenAt = b.logged("-> ACTIVE at epoch 2");
+                long to = commonEpochAfter(fleet, first);
+                long stoppedAt = a.logged("lease lost (epoch " + first);
+                long takenAt = b.logged("STANDBY -> ACTIVE");
                 System.out.printf("cut off at 0 ms: a stopped acting at %d ms, b took the lease at %d ms%n",
                         stoppedAt - cutAt, takenAt - cutAt);
                 assertThat(stoppedAt).as("a stopped acting (its log)").isPositive();
@@ -263,10 +286,9 @@ class ServerPairTakeoverSystemTest {
 
                 link.restore();
                 Await.until("a standby of b once its link is back", 60_000,
-                        () -> a.is("standby", 2) && a.ha().path("holder").asText().equals(b.address()),
-                        () -> a.ha() + "\n" + a.tail());
-                assertThat(b.is("active", 2)).isTrue();
-                assertThat(Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 2)).isTrue();
+                        () -> activeAndStandby(b, a), () -> a.ha() + "\n" + a.tail());
+                assertThat(b.is("active", to)).as("b at the epoch the gateways follow").isTrue();
+                assertThat(commonEpochAfter(fleet, first)).isEqualTo(to);
             }
         }
         assertThat(duplicateSamples()).as("samples stored twice").isZero();
@@ -282,46 +304,47 @@ class ServerPairTakeoverSystemTest {
         a.start();
         b.start();
 
-        // One takes the lease at epoch 1; the other is standby naming it.
-        Await.until("one server active at epoch 1, the other standby of it", 180_000,
-                () -> a.is("active", 1) && b.is("standby", 1) || b.is("active", 1) && a.is("standby", 1),
+        // One takes the lease (at epoch 1, or 2 if its first acquisition was too slow); the other is standby naming it.
+        Await.until("one server active, the other standby of it", 180_000,
+                () -> activeAndStandby(a, b) || activeAndStandby(b, a),
                 () -> "a: " + a.ha() + "\nb: " + b.ha() + "\n--- a\n" + a.tail() + "\n--- b\n" + b.tail());
-        Server active = a.is("active", 1) ? a : b;
+        Server active = activeAndStandby(a, b) ? a : b;
         Server standby = active == a ? b : a;
         assertThat(standby.ha().path("holder").asText()).isEqualTo(active.address());
 
         try (Simulator fleet = fleet(a, b)) {
-            Await.until("every gateway acknowledges a throttle set of epoch 1", 120_000,
-                    () -> Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == 1),
+            long first = active.epoch();
+            Await.until("every gateway acknowledges a throttle set of epoch " + first, 120_000,
+                    () -> commonEpochAfter(fleet, first - 1) == first,
                     () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
-            String held = "lease held by " + active.address() + " at epoch 1";
+            String held = "lease held by " + active.address() + " at epoch " + first;
             assertThat(statusCommand(active)).contains("is ACTIVE; " + held);
             assertThat(statusCommand(standby)).contains("is STANDBY; " + held);
 
             List<String> takeovers = new ArrayList<>();
-            long epoch = 1;
+            long epoch = first;
             for (int kill = 1; kill <= KILLS; kill++) {
                 Server killed = active;
                 Server next = standby;
                 long from = epoch;
-                long to = epoch + 1;
                 long killedAt = System.nanoTime();
                 long killedAtWall = System.currentTimeMillis();
                 long acceptedBefore = fleet.snapshot().total().authAccepted();
                 long[] inSessionAt = {-1};
                 killed.killTree();
-                Await.until("every gateway acknowledges a throttle set of epoch " + to + " after a kill", 120_000,
+                Await.until("every gateway acknowledges a throttle set of a newer epoch after a kill", 120_000,
                         () -> {
                             long accepted = fleet.snapshot().total().authAccepted();
                             if (inSessionAt[0] < 0 && accepted >= acceptedBefore + GATEWAYS) {
                                 inSessionAt[0] = System.nanoTime();
                             }
-                            return Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == to);
+                            return commonEpochAfter(fleet, from) > 0;
                         },
                         () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine() + "\n"
                                 + next.ha() + "\n" + next.tail());
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                long leaseMillis = next.logged("-> ACTIVE at epoch " + to) - killedAtWall;
+                long to = commonEpochAfter(fleet, from);
+                long leaseMillis = next.logged("STANDBY -> ACTIVE") - killedAtWall;
                 long servicesMillis = next.logged("started services") - killedAtWall;
                 long sessionsMillis = TimeUnit.NANOSECONDS.toMillis(inSessionAt[0] - killedAt);
                 takeovers.add(next.address() + " epoch " + from + "->" + to + ": " + millis + " ms (lease taken at "
@@ -345,7 +368,7 @@ class ServerPairTakeoverSystemTest {
             }
             System.out.println("takeovers (kill -9 of the active's process tree to every gateway's first acknowledged "
                     + "throttle set of the new epoch): " + takeovers);
-            assertThat(Arrays.stream(fleet.ackedEpochs()).allMatch(e -> e == KILLS + 1)).isTrue();
+            assertThat(commonEpochAfter(fleet, first)).as("every gateway at the last epoch").isEqualTo(epoch);
             assertThat(fleet.olderEpochAcks()).isZero();
             assertThat(fleet.snapshot().total().authRefused()).isZero();
         }
