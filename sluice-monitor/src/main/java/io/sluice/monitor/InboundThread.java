@@ -466,7 +466,7 @@ final class InboundThread implements Runnable {
                     return;
                 }
                 session.gatewayId = decoder.gatewayId();
-                if (daemon.context().role().standby()) {
+                if (daemon.role().standby()) {
                     // Not the active server: no challenge, no copy of HELLO, nothing kept; name the active and close.
                     session.state = Session.State.REFERRED;
                     session.standbyDue = true;

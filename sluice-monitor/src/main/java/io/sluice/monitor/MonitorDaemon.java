@@ -51,6 +51,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private final MonitorContext context;
     /** A standby's STANDBY names this (MonitorRole.activeAddress), prepared once: a refusal allocates nothing. */
     private final byte[] activeAddressBytes;
+    /** The context's role until a standby is promoted ({@link #promote}); read by every thread, written by one. */
+    private volatile MonitorRole role;
     private final MonitorCounters counters = new MonitorCounters();
     private final GatewayRegistry registry;
     private final VolumeIdentities volumeIdentities;
@@ -103,6 +105,7 @@ public final class MonitorDaemon implements AutoCloseable {
     public MonitorDaemon(MonitorContext context) {
         this.context = context;
         this.activeAddressBytes = StandbyWriter.addressBytes(context.role().activeAddress());
+        this.role = context.role();
         if (context.tls() != null) {
             // No TLS 1.3 session tickets, so no resumption: every connection shows its certificate to the trust
             // manager, which checks the revocation list (JSSE sends no ticket when the timeout exceeds 7 days).
@@ -200,6 +203,27 @@ public final class MonitorDaemon implements AutoCloseable {
 
     MonitorContext context() {
         return context;
+    }
+
+    /** Active at its epoch, or standby; the context's role until {@link #promote}. Any thread. */
+    public MonitorRole role() {
+        return role;
+    }
+
+    /**
+     * A standby becomes active at {@code epoch} (MONITOR_PROMOTE): HELLOs read from now on are challenged, and
+     * AUTH_RESULT and THROTTLE_SET carry the epoch. A standby has no sessions; its gateway registry, read from the
+     * database when it started, is read again (on the registry's thread), so approvals, revocations and tokens used
+     * at the server it takes over from are in force. Refused (false) by an active monitor: leaving the active role,
+     * or changing epoch, is a restart.
+     */
+    public synchronized boolean promote(long epoch) {
+        if (!role.standby() || epoch < 0) {
+            return false;
+        }
+        role = MonitorRole.active(epoch);
+        registry.reload();
+        return true;
     }
 
     public MonitorCounters counters() {
@@ -301,8 +325,7 @@ public final class MonitorDaemon implements AutoCloseable {
 
     /**
      * Why the gateway registry's database could not be reached at the last call (changes are refused meanwhile,
-     * gateways
-     * approved before are still admitted), or null; always null for a registry in a file.
+     * gateways approved before are still admitted), or null; always null for a registry in a file.
      */
     public String registryDatabaseUnreachable() {
         return registry.dbUnreachable();

@@ -35,8 +35,14 @@ final class MonitorRequestHandler implements RequestHandler {
             case MailboxOpcodes.MONITOR_STATUS -> status(request);
             case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> enrollmentToken(request);
             case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> sharedVolume(request);
+            case MailboxOpcodes.MONITOR_PROMOTE -> promote(request);
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
+    }
+
+    private void promote(MailboxCallee.Request request) {
+        boolean promoted = request.length() == Long.BYTES && daemon.promote(request.params().get(BIG_LONG, 0));
+        request.reply(promoted ? MailboxStatus.OK : MailboxOpcodes.NOT_STANDBY, 0);
     }
 
     private void throttle(MailboxCallee.Request request) {
@@ -226,7 +232,7 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.HANDSHAKES_WAITED_OFFSET / 8] = c.handshakesWaited();
         values[MonitorStatusDescriptor.CERTIFICATES_EXPIRED_IN_SESSION_OFFSET / 8] = c.certificatesExpiredInSession();
         values[MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET / 8] = c.sharedVolumesRefused();
-        MonitorRole role = daemon.context().role();
+        MonitorRole role = daemon.role();
         values[MonitorStatusDescriptor.STANDBY_OFFSET / 8] = role.standby() ? 1 : 0;
         values[MonitorStatusDescriptor.EPOCH_OFFSET / 8] = role.epoch();
         values[MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET / 8] = c.standbyReferrals();

@@ -164,7 +164,7 @@ final class OutboundThread implements Runnable {
             session.authOutcomeDue = null;
             authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
                     (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "",
-                    outcome == AuthOutcome.ACCEPTED ? daemon.context().role().epoch() : 0);
+                    outcome == AuthOutcome.ACCEPTED ? daemon.role().epoch() : 0);
             frames++;
             if (outcome != AuthOutcome.ACCEPTED) {
                 session.closeWhenFlushed = true;
@@ -201,7 +201,7 @@ final class OutboundThread implements Runnable {
             out.putLong(at + FrameDescriptor.SEQUENCE_OFFSET, session.sendSequence++);
             out.putLong(at + ThrottleSetDescriptor.COMMAND_ID_OFFSET, commandId);
             // The services leave the epoch 0: only the monitor knows which lease its server holds.
-            out.putLong(at + ThrottleSetDescriptor.EPOCH_OFFSET, daemon.context().role().epoch());
+            out.putLong(at + ThrottleSetDescriptor.EPOCH_OFFSET, daemon.role().epoch());
             if (throttle.mailboxHandle() != 0) {
                 session.awaitingAck.put(commandId, throttle.mailboxHandle());
             }

@@ -134,6 +134,42 @@ class MonitorRoleTest {
         assertThat(status.getLong(MonitorStatusDescriptor.EPOCH_OFFSET)).isEqualTo(9);
     }
 
+    @Test
+    void aPromotedStandbyTakesGatewaysAtItsEpochAndAnActiveRefusesAPromotion() throws Exception {
+        Server server = start(MonitorRole.standby(null));
+        try (TestGateway gateway = new TestGateway(server.address(), 1)) {
+            gateway.hello();
+            gateway.expect(FrameType.STANDBY);
+        }
+        assertThat(promote(server, 12).status()).isEqualTo(MailboxStatus.OK);
+        assertThat(status(server).getLong(MonitorStatusDescriptor.STANDBY_OFFSET)).isZero();
+        assertThat(status(server).getLong(MonitorStatusDescriptor.EPOCH_OFFSET)).isEqualTo(12);
+        try (TestGateway gateway = new TestGateway(server.address(), 1)) {
+            assertThat(gateway.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(gateway.lastEpoch).isEqualTo(12);
+            var call = server.client().call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, server.client().nextCorrelationId(),
+                    MonitorDaemonTest.throttleFrame(1, 500, 3));
+            gateway.expect(FrameType.THROTTLE_SET);
+            assertThat(new ThrottleSetReader().wrap(gateway.decoder).epoch()).isEqualTo(12);
+            gateway.acknowledge();
+            assertThat(call.get(30, TimeUnit.SECONDS).status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+
+            // Active now: never another epoch, nor standby again, while it runs (that is a restart).
+            assertThat(promote(server, 13).status()).isEqualTo(MailboxOpcodes.NOT_STANDBY);
+            assertThat(server.daemon().role()).isEqualTo(MonitorRole.active(12));
+            assertThat(server.daemon().sessionsInSession()).isEqualTo(1);
+        }
+        Server standby = start(MonitorRole.standby(null));
+        Reply bad = standby.client().call(MailboxOpcodes.MONITOR_PROMOTE, new byte[4]).get(30, TimeUnit.SECONDS);
+        assertThat(bad.status()).as("not one epoch").isEqualTo(MailboxOpcodes.NOT_STANDBY);
+        assertThat(standby.daemon().role().standby()).isTrue();
+    }
+
+    private static Reply promote(Server server, long epoch) throws Exception {
+        return server.client().call(MailboxOpcodes.MONITOR_PROMOTE, ByteBuffer.allocate(8).putLong(epoch).array())
+                .get(30, TimeUnit.SECONDS);
+    }
+
     private static ByteBuffer status(Server server) throws Exception {
         Reply reply = server.client().call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
         assertThat(reply.result()).hasSize(MonitorStatusDescriptor.LENGTH);

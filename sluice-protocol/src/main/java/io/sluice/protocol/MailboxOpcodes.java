@@ -61,6 +61,14 @@ public final class MailboxOpcodes {
      * {@link #BAD_GATEWAY_ID} for gateway id 0 or parameters of the wrong length.
      */
     public static final int MONITOR_POLL_GATEWAY = 0x0109;
+    /**
+     * Parameters: a fencing epoch (8 bytes, big-endian, 0..2^63-1). A standby monitor becomes active at that epoch at
+     * once, as if started with {@code --epoch}: the next HELLO gets a CHALLENGE, AUTH_RESULT and every THROTTLE_SET
+     * carry the epoch. The supervisor sends it on taking the lease, which saves a monitor's start (seconds) in the
+     * takeover. OK; {@link #NOT_STANDBY} from a monitor that is active already: an active monitor never changes its
+     * epoch or goes back to standby while it runs (its supervisor kills it and starts a standby).
+     */
+    public static final int MONITOR_PROMOTE = 0x010A;
 
     public static final int THROTTLE_ACKED = 0;
     public static final int THROTTLE_STORED = 1;
@@ -74,11 +82,13 @@ public final class MailboxOpcodes {
     public static final int GATEWAY_NOT_IN_SESSION = 5;
     /**
      * Status for APPROVE/REVOKE/ADD_ENROLLMENT_TOKEN/BIND/UNBIND when the gateway registry lives in the database and
-     * the database cannot be reached (or the registry could not be read from it): the change is not on record (a revocation
-     * or unbinding is in force at this monitor all the same, and saved once the database answers). The result is the
-     * monitor's reason in UTF-8. Try again later.
+     * the database cannot be reached (or the registry could not be read from it): the change is not on record
+     * (a revocation or unbinding is in force at this monitor all the same, and saved once the database answers).
+     * The result is the monitor's reason in UTF-8. Try again later.
      */
     public static final int REGISTRY_UNAVAILABLE = 6;
+    /** Status for PROMOTE of a monitor that is not a standby, or of parameters that are not one epoch. */
+    public static final int NOT_STANDBY = 7;
 
     // ---- services mailbox (callee: SLA services; callers: monitor, application server)
 

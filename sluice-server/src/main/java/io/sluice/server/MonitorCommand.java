@@ -231,7 +231,8 @@ final class MonitorCommand implements Callable<Integer> {
                     System.out.printf("%s: sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
                                     + "pairs %d (Tptmax %.0f us, %d added, %d retired), reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
                                     + "handshakes in progress %d (bound reached %d times, %d waiting for their address's share)%n",
-                            role.standby() ? "standby (" + c.standbyReferrals() + " sent to the active)" : "active",
+                            daemon.role().standby() ? "standby (" + c.standbyReferrals() + " sent to the active)"
+                                    : "active at epoch " + daemon.role().epoch(),
                             daemon.sessionsInSession(), daemon.connections(),
                             daemon.pendingApprovals(), daemon.unreachableGateways(), c.pollsAnswered(), c.pollsSent(),
                             c.throttlesAcked(), c.throttlesSent(), daemon.pairCount(), daemon.tptMaxMicros(), c.pairsAdded(),

@@ -2,15 +2,20 @@ package io.sluice.server;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
+import io.sluice.db.lease.LeaseKeeper;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
+import io.sluice.server.ha.HaController;
+import io.sluice.server.ha.LeaseLoop;
+import io.sluice.server.ha.SupervisedPart;
 import io.sluice.server.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,7 +91,7 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     static int run(ServerSettings settings, boolean singleProcess) throws Exception {
-        java.util.function.Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
         try (UntilSignalled signal = new UntilSignalled(60_000)) {
             if (singleProcess) {
                 try (SingleProcessServer server = new SingleProcessServer(RoleCatalog.mailboxes(settings), log)) {
@@ -98,6 +103,9 @@ final class ServerCommand implements Callable<Integer> {
             try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings),
                     RoleCatalog.roles(settings), System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(),
                     EpochClock.system(), log)) {
+                if (settings.ha() != null) {
+                    return runInPair(settings, supervisor, signal, log);
+                }
                 supervisor.start();
                 while (!signal.awaitStop(100)) {
                     supervisor.doWork();
@@ -105,6 +113,41 @@ final class ServerCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * A server in a pair: started as a standby (services held, the monitor sending gateways on), then the lease
+     * stepped on its own thread and followed after every supervision step ({@link HaController}). On the way out
+     * the roles stop first and the lease is released after, so the next active starts once this one acts no more.
+     */
+    private static int runInPair(ServerSettings settings, Supervisor supervisor, UntilSignalled signal,
+                                 Consumer<String> log) throws Exception {
+        LeaseKeeper keeper = LeaseLoop.keeper(settings);
+        try (SupervisedPart part = new SupervisedPart(supervisor, settings, log)) {
+            part.prepareStandby();
+            supervisor.start();
+            follow(supervisor, part, keeper, signal, log, settings.ha().advertise());
+        }
+        return ExitCode.OK;
+    }
+
+    private static void follow(Supervisor supervisor, SupervisedPart part, LeaseKeeper keeper, UntilSignalled signal,
+                               Consumer<String> log, String self) throws Exception {
+        try (LeaseLoop lease = new LeaseLoop(keeper, log)) {
+            HaController controller = new HaController(lease.view(), part, self, log);
+            supervisor.haStatus(controller::status);
+            try {
+                while (!signal.awaitStop(100)) {
+                    controller.doWork(System.nanoTime());
+                    supervisor.doWork();
+                }
+            } finally {
+                // The supervisor's own calls end before it unmaps the mailboxes; the monitor stops before the lease is
+                // released (the try-with-resources closes the loop after).
+                part.close();
+                supervisor.close();
+            }
+        }
     }
 
     private ServerConfig flags() {

@@ -12,6 +12,7 @@ import io.sluice.protocol.MonitorStatusDescriptor;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -48,6 +49,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         long age = System.currentTimeMillis() - status.get("at").asLong();
         System.out.printf("supervisor pid %d, %s, status written %d ms ago%n", supervisor, running ? "running" : "NOT RUNNING", age);
+        JsonNode ha = status.path("ha");
+        if (ha.isObject()) {
+            String holder = ha.path("holder").asText();
+            System.out.printf("pair: this server (%s) is %s; lease held by %s at epoch %d%n", ha.path("self").asText(),
+                    ha.path("role").asText().toUpperCase(Locale.ROOT), holder.isEmpty() ? "nobody yet" : holder,
+                    ha.path("epoch").asLong());
+        }
         int width = 4;
         for (JsonNode role : status.get("roles")) {
             width = Math.max(width, role.get("name").asText().length());

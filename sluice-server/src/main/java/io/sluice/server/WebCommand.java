@@ -40,6 +40,10 @@ final class WebCommand implements Callable<Integer> {
     @Option(names = "--allow-plaintext", description = "serve plain HTTP on a non-loopback address anyway (refused otherwise)")
     boolean allowPlaintext;
 
+    @Option(names = "--pair-status", description = "a server in a pair: the supervisor's status.json, whose role, "
+            + "lease holder and epoch /metrics exports (sluice_pair_*)")
+    Path pairStatus;
+
     @Override
     public Integer call() throws Exception {
         int colon = listen.lastIndexOf(':');
@@ -53,7 +57,8 @@ final class WebCommand implements Callable<Integer> {
                 .withCallTimeout(Duration.ofMillis(callTimeout))
                 .withPublicUrl(publicUrl, publicUrl != null && publicUrl.startsWith("https://"))
                 .withTls(tlsCertificate, tlsKey)
-                .withListen(host, port, allowPlaintext);
+                .withListen(host, port, allowPlaintext)
+                .withPairStatus(pairStatus);
         try (UntilSignalled signal = new UntilSignalled(10_000);
              WebServer server = new WebServer(context, System.out::println)) {
             signal.awaitStop(0);

@@ -98,6 +98,10 @@ final class SimulatedGateway {
     private final ByteBuffer out;
     private final MonitorRotation rotation;
     private final EpochFence fence = new EpochFence();
+    /** The fencing epoch of the last THROTTLE_SET acknowledged for this gateway (not refused stale); -1 before one. */
+    private volatile long ackedEpoch = -1;
+    /** Sets acknowledged (not refused) whose epoch was older than one acknowledged before: what the fence prevents. */
+    private volatile long olderEpochAcked;
     private final StandbyReader standbyReader = new StandbyReader();
     /** The monitor of the current connection, as dialled (resolved). */
     private java.net.InetSocketAddress dialled;
@@ -588,6 +592,11 @@ final class SimulatedGateway {
         boolean current = fence.admit(set.epoch());
         if (!current) {
             count(SimCounter.STALE_EPOCH_REFUSALS);
+        } else {
+            if (set.epoch() < ackedEpoch) {
+                olderEpochAcked++;
+            }
+            ackedEpoch = set.epoch();
         }
         for (int i = 0; i < count; i++) {
             ThrottleParamsFlyweight params = set.volume(i);
@@ -604,6 +613,16 @@ final class SimulatedGateway {
         lastSentMillis = now;
         count(SimCounter.THROTTLE_SETS_ACKED);
         flush(now);
+    }
+
+    /** The fencing epoch of the last throttle set this gateway acknowledged as current, -1 before one; any thread. */
+    long ackedEpoch() {
+        return ackedEpoch;
+    }
+
+    /** Throttle sets acknowledged as current although older than one acknowledged before (0 unless the fence fails). */
+    long olderEpochAcked() {
+        return olderEpochAcked;
     }
 
     private void onSessionTimer(long now) {

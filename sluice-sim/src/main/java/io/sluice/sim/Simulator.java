@@ -124,6 +124,32 @@ public final class Simulator implements AutoCloseable {
     }
 
     /**
+     * The fencing epoch of the last throttle set each gateway acknowledged as current (not refused as stale), by
+     * gateway index; -1 for a gateway that has acknowledged none. Any thread, any time.
+     */
+    public long[] ackedEpochs() {
+        long[] epochs = new long[faults.length];
+        for (int i = 0; i < loops.length; i++) {
+            SimulatedGateway[] gateways = loops[i].gateways();
+            for (int n = 0; n < gateways.length; n++) {
+                epochs[n * loops.length + i] = gateways[n].ackedEpoch();
+            }
+        }
+        return epochs;
+    }
+
+    /** Throttle sets any gateway acknowledged as current although older than one it acknowledged before: 0. */
+    public long olderEpochAcks() {
+        long sum = 0;
+        for (SimLoop loop : loops) {
+            for (SimulatedGateway gateway : loop.gateways()) {
+                sum += gateway.olderEpochAcked();
+            }
+        }
+        return sum;
+    }
+
+    /**
      * Waits until {@code condition} holds for a fresh snapshot, or {@code timeout} passes.
      *
      * @return whether it held

@@ -24,8 +24,10 @@ class ThrottleOverTheWireTest {
             long id = sim.gatewayId(0);
             awaitSession(sim, 1);
             FakeMonitor.Seen seen = monitor.seen(id);
+            assertThat(sim.ackedEpochs()).as("no set acknowledged yet").containsExactly(-1L);
 
             assertThat(ack(monitor, seen, id, 5, 300, 1)).containsExactly(ThrottleAckStatus.APPLIED);
+            assertThat(sim.ackedEpochs()).as("the fake monitor is a server on its own: epoch 0").containsExactly(0L);
             assertThat(ack(monitor, seen, id, 5, 900, 1)).containsExactly(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(ack(monitor, seen, id, 3, 900, 1)).containsExactly(ThrottleAckStatus.STALE);
             assertThat(ack(monitor, seen, id, 6, 300, 1, 99)).containsExactly(ThrottleAckStatus.APPLIED,
@@ -43,6 +45,7 @@ class ThrottleOverTheWireTest {
             assertThat(counts.throttleSetsReceived()).isEqualTo(4);
             assertThat(counts.throttleSetsAcked()).isEqualTo(4);
             assertThat(counts.get(SimCounter.THROTTLE_VOLUMES_APPLIED)).isEqualTo(2);
+            assertThat(sim.olderEpochAcks()).isZero();
         }
     }
 

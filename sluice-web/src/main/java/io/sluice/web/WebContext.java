@@ -25,10 +25,13 @@ import java.util.regex.Pattern;
  * @param tlsCertificate PEM certificate chain (leaf first) to serve HTTPS with; null: plain HTTP
  * @param tlsKey         PEM private key of {@code tlsCertificate}, private to this user (0600)
  * @param allowPlaintext serve plain HTTP on a non-loopback address anyway (an isolated lab network)
+ * @param pairStatusFile the supervisor's status.json when the server is one of a pair (its {@code ha} object is
+ *                       exported by {@code /metrics}); null: a server on its own
  */
 public record WebContext(String host, int port, Path mailboxDir, String serverName, Path dataDir, Duration callTimeout,
                          int maxBodyBytes, Duration liveInterval, boolean secureCookies, String publicUrl,
-                         EpochClock clock, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
+                         EpochClock clock, Path tlsCertificate, Path tlsKey, boolean allowPlaintext,
+                         Path pairStatusFile) {
     private static final Pattern SERVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     public WebContext {
@@ -95,38 +98,47 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
 
     public static WebContext defaults(Path mailboxDir, String serverName, Path dataDir) {
         return new WebContext("127.0.0.1", 8080, mailboxDir, serverName, dataDir, Duration.ofSeconds(3), 64 * 1024,
-                Duration.ofSeconds(1), false, null, EpochClock.system(), null, null, false);
+                Duration.ofSeconds(1), false, null, EpochClock.system(), null, null, false, null);
     }
 
     public WebContext withListen(String newHost, int newPort) {
         return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext);
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
     }
 
     public WebContext withCallTimeout(Duration timeout) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, timeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext);
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
     }
 
     public WebContext withClock(EpochClock newClock) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, newClock, tlsCertificate, tlsKey, allowPlaintext);
+                secureCookies, publicUrl, newClock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
     }
 
     public WebContext withPublicUrl(String url, boolean secure) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secure, url, clock, tlsCertificate, tlsKey, allowPlaintext);
+                secure, url, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
     }
 
     /** Serve HTTPS with this PEM certificate chain and key (both null: plain HTTP). */
     public WebContext withTls(Path certificate, Path key) {
         return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, certificate, key, allowPlaintext);
+                secureCookies, publicUrl, clock, certificate, key, allowPlaintext, pairStatusFile);
     }
 
     /** Listen, host and the plaintext permission together, since only together can they be checked. */
     public WebContext withListen(String newHost, int newPort, boolean plaintextAllowed) {
         return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, plaintextAllowed);
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, plaintextAllowed, pairStatusFile);
+    }
+
+    /**
+     * A server in a pair: the supervisor's status file, whose {@code ha} object (role, holder, epoch) {@code /metrics}
+     * exports; null for a server on its own.
+     */
+    public WebContext withPairStatus(Path file) {
+        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
+                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, file);
     }
 }

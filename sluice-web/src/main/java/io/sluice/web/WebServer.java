@@ -109,7 +109,7 @@ public final class WebServer implements AutoCloseable {
                     owner -> !owner.startsWith(SESSION_OWNER) || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
             sessions.onEnd(id -> feed.end(SESSION_OWNER + id));
             authenticator.onRevoke(name -> feed.end(TOKEN_OWNER + name));
-            SluiceMetrics metrics = new SluiceMetrics(feed, calls, links);
+            SluiceMetrics metrics = new SluiceMetrics(feed, calls, links, context.pairStatusFile());
 
             passwordHashes = BoundedHashing.forThisMachine(hashing);
             new AccountApi(calls, bodies, passwordHashes, sessions,

@@ -93,6 +93,22 @@ public final class RoleCatalog {
         return loopback ? Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)) : 0;
     }
 
+    /**
+     * The monitor's command line for a server in a pair: as {@link #command} has it, plus its part, which the
+     * supervisor takes from the lease (active at its epoch, or standby naming the holder, or none when null).
+     */
+    public static List<String> monitorCommand(ServerSettings s, boolean standby, long epoch, String activeAddress) {
+        List<String> cmd = new ArrayList<>(command(s, "monitor"));
+        if (!standby) {
+            cmd.addAll(List.of("--epoch", Long.toString(epoch)));
+        } else if (activeAddress != null) {
+            cmd.addAll(List.of("--standby-of", activeAddress));
+        } else {
+            cmd.add("--standby");
+        }
+        return cmd;
+    }
+
     /** The role's {@code sluice} subcommand and its arguments. */
     public static List<String> command(ServerSettings s, String role) {
         List<String> mailboxes = List.of("--mailbox-dir", s.mailboxDir().toString(), "--mailbox-name", s.name());
@@ -160,6 +176,9 @@ public final class RoleCatalog {
                 }
                 if (access.allowPlaintext()) {
                     cmd.add("--allow-plaintext");
+                }
+                if (s.ha() != null) {
+                    cmd.addAll(List.of("--pair-status", s.runDir().resolve("status.json").toString()));
                 }
             }
             default -> throw new IllegalArgumentException("no role " + role);

@@ -17,7 +17,28 @@ import java.util.Map;
  */
 public record ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
                            Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
-                           Monitor monitor, Services services, Database database, Web web) {
+                           Monitor monitor, Services services, Database database, Web web, Ha ha) {
+    /** Without the {@code ha} section: a server on its own. */
+    public ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
+                        Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
+                        Monitor monitor, Services services, Database database, Web web) {
+        this(name, dataDir, runDir, mailboxDir, secretFile, heartbeatTimeoutMs, roles, jvmOptions, monitor, services,
+                database, web, null);
+    }
+
+    /**
+     * High availability: this server is one of several sharing the PostgreSQL of {@code database}, active only while
+     * it holds the lease there (docs/operations.md, "Running a pair").
+     *
+     * @param advertise        this server's monitor address as gateways dial it, {@code HOST:PORT}: the lease's
+     *                         holder, which the other servers' monitors name to gateways while this one is active
+     * @param leaseDurationMs  how long the lease lasts past a renewal, by the database's clock (default 5000)
+     * @param safetyMarginMs   how long the holder keeps acting without a successful renewal (default 3000)
+     * @param renewEveryMs     how often the holder renews and a standby tries to take the lease (default 1000)
+     */
+    public record Ha(String advertise, Long leaseDurationMs, Long safetyMarginMs, Long renewEveryMs) {
+    }
+
     public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
                           Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
                           Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
@@ -80,7 +101,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
     public static final ServerConfig EMPTY = new ServerConfig(null, null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null);
 
     /** Reads {@code file}; a syntax error or unknown key is an {@link IllegalArgumentException} naming the place. */
     public static ServerConfig read(Path file) throws IOException {

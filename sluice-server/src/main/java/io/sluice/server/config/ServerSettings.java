@@ -1,5 +1,7 @@
 package io.sluice.server.config;
 
+import io.sluice.db.lease.LeaseSettings;
+import io.sluice.db.store.Engine;
 import io.sluice.db.store.JdbcUrls;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                              List<String> monitorTlsNames, int gatewayCertificateDays,
                              Path servicesBootstrap, String jdbcUrl, String jdbcUser,
                              Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
-                             WebAccess webAccess, Map<String, List<String>> sharedVolumes) {
+                             WebAccess webAccess, Map<String, List<String>> sharedVolumes, HaSettings ha) {
     /**
      * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
      * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
@@ -134,6 +136,37 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             throw new IllegalArgumentException("database.jdbc-url: " + linkProblem);
         }
         checkWeb(webListen, webAccess, roles.contains("web"));
+        if (ha != null) {
+            checkHostPort("ha.advertise", ha.advertise());
+            if (!roles.contains("monitor") || !roles.contains("db")) {
+                throw new IllegalArgumentException("ha: a server in a pair runs at least the db and monitor roles, was "
+                        + roles);
+            }
+            if (jdbcUrl == null || Engine.of(jdbcUrl) != Engine.POSTGRESQL) {
+                throw new IllegalArgumentException("ha: needs database.jdbc-url on PostgreSQL, the database the "
+                        + "servers of a pair share (an embedded H2 is this host's alone)");
+            }
+        }
+    }
+
+    /** {@code ha}, from the file alone (the command line has no HA flags); null without the section. */
+    private static HaSettings ha(ServerConfig.Ha ha) {
+        if (ha == null) {
+            return null;
+        }
+        if (ha.advertise() == null) {
+            throw new IllegalArgumentException("ha.advertise: required, this server's monitor address as gateways "
+                    + "dial it");
+        }
+        try {
+            LeaseSettings lease = new LeaseSettings(ha.advertise(),
+                    first(ha.leaseDurationMs(), LeaseSettings.DEFAULT_DURATION_MILLIS),
+                    first(ha.safetyMarginMs(), LeaseSettings.DEFAULT_SAFETY_MARGIN_MILLIS),
+                    first(ha.renewEveryMs(), LeaseSettings.DEFAULT_RETRY_EVERY_MILLIS));
+            return new HaSettings(ha.advertise(), lease);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ha: " + e.getMessage(), e);
+        }
     }
 
     private static void checkWeb(String listen, WebAccess access, boolean runsHere) {
@@ -220,7 +253,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                         tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
                         tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
                         first(gw.allowPlaintext(), fw.allowPlaintext(), false)),
-                first(gm.sharedVolumes(), fm.sharedVolumes(), Map.of()));
+                first(gm.sharedVolumes(), fm.sharedVolumes(), Map.of()),
+                ha(first(flags.ha(), file.ha())));
     }
 
     @SafeVarargs

@@ -17,7 +17,7 @@ final class RoleProcess {
     private static final long STABLE_MILLIS = 60_000;
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-    final RoleSpec spec;
+    RoleSpec spec;
     private final Path log;
     private final String javaExecutable;
     private final String classpath;
@@ -27,6 +27,8 @@ final class RoleProcess {
     private int restarts;
     private int consecutiveFailures;
     private String lastExit = "";
+    /** Why the role is kept stopped (a standby's services), or null while it runs or restarts as usual. */
+    private String heldFor;
 
     RoleProcess(RoleSpec spec, Path logDirectory, String javaExecutable, String classpath) {
         this.spec = spec;
@@ -55,13 +57,44 @@ final class RoleProcess {
         restartAt = -1;
     }
 
+    /** Kills the role at once (if it runs) and keeps it stopped: no restart until {@link #release}. */
+    void hold(String why) throws InterruptedException {
+        heldFor = why;
+        restartAt = -1;
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts a held role (at once: its stop was intended, not a failure) with its current spec. */
+    void release(long now) throws IOException {
+        heldFor = null;
+        start(now);
+    }
+
+    /** Kills the role at once and starts it again with {@code next}, no back-off: a change of role, not a crash. */
+    void replace(RoleSpec next, long now) throws IOException, InterruptedException {
+        spec = next;
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        if (heldFor == null) {
+            start(now);
+        }
+    }
+
+    /** Why the role is held stopped, or null. */
+    String heldFor() {
+        return heldFor;
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }
 
     /** Notes an exit and schedules the restart after the back-off; returns true the first time it sees the exit. */
     boolean noteExit(long now) {
-        if (process == null || process.isAlive() || restartAt >= 0) {
+        if (heldFor != null || process == null || process.isAlive() || restartAt >= 0) {
             return false;
         }
         int code = process.exitValue();

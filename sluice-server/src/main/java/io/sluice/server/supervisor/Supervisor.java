@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in reverse
@@ -44,6 +45,8 @@ public final class Supervisor implements AutoCloseable {
     private final long heartbeatTimeoutMillis;
     private final Consumer<String> log;
     private long nextStatusAt;
+    private volatile Supplier<Map<String, Object>> haStatus;
+    private boolean closed;
 
     /**
      * @param mailboxes every mailbox the roles use, created (or checked) before any role starts; an
@@ -91,6 +94,10 @@ public final class Supervisor implements AutoCloseable {
     /** As {@link #start()}, calling {@code onReady} with each role's name once it is ready, before the next starts. */
     public void start(Consumer<String> onReady) throws IOException, InterruptedException {
         for (RoleProcess role : roles) {
+            if (role.heldFor() != null) {
+                log.accept("holding " + role.spec.name() + ": " + role.heldFor());
+                continue;
+            }
             role.start(clock.epochMillis());
             log.accept("started " + role.spec.name() + " (pid " + role.pid() + ")");
             long deadline = System.nanoTime() + STARTUP_GRACE_MILLIS * 1_000_000;
@@ -122,6 +129,84 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    private RoleProcess role(String name) {
+        for (RoleProcess role : roles) {
+            if (role.spec.name().equals(name)) {
+                return role;
+            }
+        }
+        throw new IllegalArgumentException("no role " + name + " under this supervisor");
+    }
+
+    /** Whether a role of that name is supervised here. */
+    public boolean runs(String name) {
+        return roles.stream().anyMatch(r -> r.spec.name().equals(name));
+    }
+
+    /**
+     * Before {@link #start}: the role's command line and whether it is held stopped ({@code heldFor} non-null says
+     * why), as a server in a pair starts as a standby.
+     */
+    public void prepare(String name, List<String> command, String heldFor) throws InterruptedException {
+        RoleProcess role = role(name);
+        role.spec = new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort());
+        if (heldFor != null) {
+            role.hold(heldFor);
+        }
+    }
+
+    /** Kills the role at once and keeps it stopped until {@link #release}; {@code why} shows in its status. */
+    public void hold(String name, String why) throws InterruptedException {
+        RoleProcess role = role(name);
+        if (role.heldFor() == null) {
+            role.hold(why);
+            log.accept("holding " + name + " stopped: " + why);
+        }
+    }
+
+    /** Starts a held role at once (not waiting for it to be ready); nothing if it is not held. */
+    public void release(String name) throws IOException {
+        RoleProcess role = role(name);
+        if (role.heldFor() != null) {
+            role.release(clock.epochMillis());
+            log.accept("started " + name + " (pid " + role.pid() + ")");
+        }
+    }
+
+    /**
+     * Kills the role at once and starts it again with {@code command} (unless held), not waiting for it to be
+     * ready: a change of the role's part, such as a monitor going from standby to active.
+     */
+    public void replace(String name, List<String> command, String why) throws IOException, InterruptedException {
+        RoleProcess role = role(name);
+        role.replace(new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort()),
+                clock.epochMillis());
+        log.accept((role.heldFor() == null ? "restarted " + name + " (pid " + role.pid() + ")" : "changed held " + name)
+                + ": " + why);
+    }
+
+    /** The role's command line for its next start, without restarting it (a live change the role made itself). */
+    public void setCommand(String name, List<String> command) {
+        RoleProcess role = role(name);
+        role.spec = new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort());
+    }
+
+    /** Whether the role's process runs now. */
+    public boolean alive(String name) {
+        return role(name).isAlive();
+    }
+
+    /** The role's own mailbox as this supervisor holds it, or null for a role without one (web). */
+    public Mailbox inbox(String name) {
+        Path inbox = role(name).spec.inbox();
+        return inbox == null ? null : inboxes.get(inbox);
+    }
+
+    /** What status.json shows under {@code ha} (the lease's state), read at every write; null: nothing. */
+    public void haStatus(Supplier<Map<String, Object>> supplier) {
+        this.haStatus = supplier;
     }
 
     /** One supervision step. */
@@ -180,7 +265,8 @@ public final class Supervisor implements AutoCloseable {
                         .mapToLong(MailboxSnapshot.Party::heartbeatAgeMs).findFirst().orElse(-1);
             }
             statuses.add(new RoleStatus(role.spec.name(), role.pid(), role.isAlive(),
-                    role.isAlive() ? now - role.startedAt() : 0, role.restarts(), role.lastExit(), heartbeatAge, backlog,
+                    role.isAlive() ? now - role.startedAt() : 0, role.restarts(),
+                    role.heldFor() != null ? "held: " + role.heldFor() : role.lastExit(), heartbeatAge, backlog,
                     role.log().toString()));
         }
         return statuses;
@@ -192,6 +278,10 @@ public final class Supervisor implements AutoCloseable {
         status.put("at", now);
         status.put("roles", status());
         status.put("mailboxes", inboxes.keySet().stream().map(Path::toString).toList());
+        Supplier<Map<String, Object>> ha = haStatus;
+        if (ha != null) {
+            status.put("ha", ha.get());
+        }
         Path file = runDirectory.resolve("status.json");
         Path tmp = runDirectory.resolve("status.json.tmp");
         try {
@@ -206,9 +296,13 @@ public final class Supervisor implements AutoCloseable {
         return runDirectory;
     }
 
-    /** Stops the roles in reverse order of starting, then releases the mailboxes. */
+    /** Stops the roles in reverse order of starting, then releases the mailboxes; a second call does nothing. */
     @Override
     public void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (RoleProcess role : roles.reversed()) {
             role.stop(5_000);
             log.accept("stopped " + role.spec.name());

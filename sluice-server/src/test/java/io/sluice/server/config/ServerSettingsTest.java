@@ -183,4 +183,54 @@ class ServerSettingsTest {
                 """);
         assertThat(ServerSettings.resolve(ServerConfig.read(yaml), ServerConfig.EMPTY).jdbcInsecureLink()).isTrue();
     }
+
+    @Test
+    void theExamplesHaSectionMakesAPairServerWhoseMonitorAndWebFollowTheLease() throws Exception {
+        Path example = exampleWithLocalFiles();
+        String yaml = Files.readString(example).replace("# ha:", "ha:").replace("#   advertise:", "  advertise:")
+                .replace("#   lease-duration-ms: 5000", "  lease-duration-ms: 6000");
+        ServerSettings s = ServerSettings.resolve(ServerConfig.read(Files.writeString(example, yaml)),
+                ServerConfig.EMPTY);
+        assertThat(s.ha().advertise()).isEqualTo("sla-a.example.com:7070");
+        assertThat(s.ha().lease().holder()).isEqualTo("sla-a.example.com:7070");
+        assertThat(s.ha().lease().durationMillis()).isEqualTo(6_000);
+        assertThat(s.ha().lease().safetyMarginMillis()).isEqualTo(3_000);
+        assertThat(s.ha().lease().retryEveryMillis()).isEqualTo(1_000);
+        assertThat(RoleCatalog.monitorCommand(s, true, 0, "sla-b.example.com:7070"))
+                .containsSubsequence("--standby-of", "sla-b.example.com:7070").doesNotContain("--epoch");
+        assertThat(RoleCatalog.monitorCommand(s, true, 0, null)).contains("--standby").doesNotContain("--standby-of");
+        assertThat(RoleCatalog.monitorCommand(s, false, 7, null)).containsSubsequence("--epoch", "7")
+                .doesNotContain("--standby");
+        assertThat(RoleCatalog.command(s, "web")).containsSubsequence("--pair-status",
+                s.runDir().resolve("status.json").toString());
+
+        ServerSettings alone = ServerSettings.resolve(ServerConfig.read(exampleWithLocalFiles()), ServerConfig.EMPTY);
+        assertThat(alone.ha()).as("without the section: a server on its own").isNull();
+        assertThat(RoleCatalog.command(alone, "web")).doesNotContain("--pair-status");
+        assertThat(RoleCatalog.command(alone, "monitor")).doesNotContain("--epoch", "--standby", "--standby-of");
+    }
+
+    @Test
+    void aPairNeedsPostgresqlAnAdvertisedAddressAndSaneLeaseTiming() throws Exception {
+        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"),
+                "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
+        String base = "secret-file: " + secret + "\ndata-dir: " + dir.resolve("data") + "\n";
+        String pg = "database:\n  jdbc-url: jdbc:postgresql://127.0.0.1:5432/sluice\n";
+        assertThatThrownBy(() -> resolve(base + "ha:\n  advertise: a:7070\n"))
+                .hasMessageContaining("ha: needs database.jdbc-url on PostgreSQL");
+        assertThatThrownBy(() -> resolve(base + pg + "ha:\n  lease-duration-ms: 5000\n"))
+                .hasMessageContaining("ha.advertise: required");
+        assertThatThrownBy(() -> resolve(base + pg + "ha:\n  advertise: nohostport\n"))
+                .hasMessageContaining("ha.advertise: HOST:PORT");
+        assertThatThrownBy(() -> resolve(base + pg + "ha:\n  advertise: a:7070\n  safety-margin-ms: 6000\n"))
+                .hasMessageContaining("ha: lease timing");
+        assertThatThrownBy(() -> resolve(base + pg + "roles: [db, web]\nha:\n  advertise: a:7070\n"))
+                .hasMessageContaining("ha: a server in a pair runs at least the db and monitor roles");
+        assertThat(resolve(base + pg + "ha:\n  advertise: a:7070\n").ha().lease().durationMillis()).isEqualTo(5_000);
+    }
+
+    private ServerSettings resolve(String yaml) throws Exception {
+        return ServerSettings.resolve(ServerConfig.read(Files.writeString(dir.resolve("pair.yaml"), yaml)),
+                ServerConfig.EMPTY);
+    }
 }

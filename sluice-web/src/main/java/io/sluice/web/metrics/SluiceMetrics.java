@@ -1,6 +1,8 @@
 package io.sluice.web.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,6 +14,8 @@ import io.sluice.web.call.RoleCalls;
 import io.sluice.web.call.MonitorStatus;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.live.LiveFeed;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +33,7 @@ public final class SluiceMetrics {
     private static final double WEB_STARTED_SECONDS =
             java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
     private static final double SECONDS_PER_DAY = 86_400;
+    private static final ObjectMapper PAIR_JSON = new ObjectMapper();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LiveFeed feed;
     private final RoleCalls calls;
@@ -52,11 +57,24 @@ public final class SluiceMetrics {
     private final MultiGauge dbDegraded;
     private final MultiGauge dbSamples;
     private final MultiGauge capacityFull;
+    private final MultiGauge pairActive;
+    private final MultiGauge pairEpoch;
+    private final MultiGauge pairInfo;
+    private final Path pairStatusFile;
 
     public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links) {
+        this(feed, calls, links, null);
+    }
+
+    /**
+     * @param pairStatusFile the supervisor's status.json for a server in a pair, whose {@code ha} object gives the
+     *                       {@code sluice_pair_*} series; null for a server on its own (no such series)
+     */
+    public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links, Path pairStatusFile) {
         this.feed = feed;
         this.calls = calls;
         this.links = links;
+        this.pairStatusFile = pairStatusFile;
         volumeIops = gauge("sluice.volume.iops", "I/O operations per second in the last interval", null);
         volumeBandwidth = gauge("sluice.volume.bandwidth", "bytes per second in the last interval", "bytes");
         volumeLatencyP50 = gauge("sluice.volume.latency.p50", "median I/O latency in the last interval", "seconds");
@@ -84,6 +102,12 @@ public final class SluiceMetrics {
                 + "(database unavailable, not yet stored), stored", null);
         capacityFull = gauge("sluice.capacity.time.until.full", "time until the backend is full at its current growth "
                 + "(+Inf while it is not growing)", "seconds");
+        pairActive = gauge("sluice.pair.active", "1 while this server holds the pair's lease and acts, 0 while standby",
+                null);
+        pairEpoch = gauge("sluice.pair.epoch", "the lease's fencing epoch: this server's while active, the holder's as "
+                + "last read while standby", null);
+        pairInfo = gauge("sluice.pair.info", "1, tagged with this server's role (active, standby), its advertised "
+                + "monitor address (self) and the lease's holder", null);
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -169,6 +193,37 @@ public final class SluiceMetrics {
         servicesVolumes.register(rows(services.path("volumeState"), "state"), true);
         dbRows();
         capacityFull.register(capacityRows(), true);
+        pairRows();
+    }
+
+    /** A server in a pair: its role, the holder and the epoch, as its supervisor last wrote them. */
+    private void pairRows() {
+        List<MultiGauge.Row<?>> active = new ArrayList<>();
+        List<MultiGauge.Row<?>> epoch = new ArrayList<>();
+        List<MultiGauge.Row<?>> info = new ArrayList<>();
+        JsonNode ha = pairStatus();
+        if (ha.isObject()) {
+            String role = ha.path("role").asText();
+            active.add(MultiGauge.Row.of(Tags.empty(), role.equals("active") ? 1 : 0));
+            epoch.add(MultiGauge.Row.of(Tags.empty(), ha.path("epoch").asDouble()));
+            info.add(MultiGauge.Row.of(Tags.of("role", role, "self", ha.path("self").asText(),
+                    "holder", ha.path("holder").asText()), 1));
+        }
+        pairActive.register(active, true);
+        pairEpoch.register(epoch, true);
+        pairInfo.register(info, true);
+    }
+
+    private JsonNode pairStatus() {
+        if (pairStatusFile == null) {
+            return MissingNode.getInstance();
+        }
+        try {
+            return PAIR_JSON.readTree(pairStatusFile.toFile()).path("ha");
+        } catch (IOException e) {
+            // Not written yet, or being replaced: no series this scrape rather than a wrong one.
+            return MissingNode.getInstance();
+        }
     }
 
     /** When the newest live callee of the role's mailbox attached, in seconds; empty while none is alive. */
@@ -233,7 +288,7 @@ public final class SluiceMetrics {
         try {
             return calls.services("status", "system:web", calls.args());
         } catch (ApiProblem e) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            return MissingNode.getInstance();
         }
     }
 
