@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import static io.sluice.gateway.nbd.NbdDescriptor.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -36,7 +37,9 @@ final class RawNbdClient implements AutoCloseable {
         socket.setSoTimeout(5_000);
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
-        out = new DataOutputStream(socket.getOutputStream());
+        // Buffered, so a message goes out in one write at its flush: a server that hangs up after a message's first
+        // bytes (a TLS record expected, plaintext found) must not make the rest of it fail with a broken pipe.
+        out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
     }
 
     /** Reads the greeting and answers with the given client flags. */
