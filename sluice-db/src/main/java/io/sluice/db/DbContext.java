@@ -6,6 +6,7 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.SampleBatchDescriptor;
 import java.nio.file.Path;
 import java.util.Objects;
+import io.sluice.db.store.Engine;
 
 /**
  * The database manager's configuration, validated on {@link Builder#build}: where its data lives, which
@@ -150,7 +151,7 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
         public DbContext build() {
             Objects.requireNonNull(dataDir, "data dir");
             String url = jdbcUrl == null || jdbcUrl.isBlank() ? defaultJdbcUrl(dataDir) : jdbcUrl;
-            io.sluice.db.store.Engine.of(url);
+            Engine.of(url);
             String linkProblem = JdbcUrls.linkProblem(url, insecureLink);
             require(linkProblem == null, linkProblem);
             require(mailboxName != null && mailboxName.matches("[A-Za-z0-9_.-]+"), "mailbox name must be [A-Za-z0-9_.-]+");

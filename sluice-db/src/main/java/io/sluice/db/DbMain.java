@@ -4,6 +4,7 @@ import io.sluice.common.ExitCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.io.IOException;
 
 /**
  * Runs the database manager on its own until SIGTERM: {@code DbMain <data-dir> <mailbox-dir> <mailbox-name>
@@ -37,7 +38,7 @@ public final class DbMain {
                 builder.jdbcPassword(Files.readString(Path.of(args[5])).strip());
             }
             context = builder.build();
-        } catch (IllegalArgumentException | java.io.IOException e) {
+        } catch (IllegalArgumentException | IOException e) {
             System.err.println("db: " + e.getMessage());
             return ExitCode.USAGE;
         }

@@ -19,6 +19,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import io.sluice.db.store.JdbcUrls;
+import io.sluice.db.store.SqlStates;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.sql.SQLException;
 
 /**
  * The database manager process: opens the database (migrating it), the journal and the mailbox,
@@ -97,9 +102,9 @@ public final class DbManager implements AutoCloseable {
 
     /** H2 creates its files under the process's umask; the ones it made are closed to group and others. */
     private static void closeToOthers(Path directory) throws IOException {
-        try (var files = java.nio.file.Files.list(directory)) {
+        try (var files = Files.list(directory)) {
             for (Path file : files.toList()) {
-                if (java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                     PrivateFiles.ensureFile(file);
                 }
             }
@@ -120,9 +125,9 @@ public final class DbManager implements AutoCloseable {
         try {
             database.ensureMigrated();
             return true;
-        } catch (java.sql.SQLException e) {
-            if (!io.sluice.db.store.SqlStates.isConnectionFailure(e)) {
-                throw new IOException("database " + io.sluice.db.store.JdbcUrls.redact(database.url()) + ": " + e.getMessage(), e);
+        } catch (SQLException e) {
+            if (!SqlStates.isConnectionFailure(e)) {
+                throw new IOException("database " + JdbcUrls.redact(database.url()) + ": " + e.getMessage(), e);
             }
             LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
             return false;
@@ -136,7 +141,7 @@ public final class DbManager implements AutoCloseable {
             if (risk != null) {
                 LOG.log(System.Logger.Level.WARNING, risk);
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             LOG.log(System.Logger.Level.WARNING, "could not read the database's replication settings: " + e.getMessage());
         }
     }
@@ -146,7 +151,7 @@ public final class DbManager implements AutoCloseable {
         try {
             knownVolumes.load(database.inTransaction(new RegistryRepository()::volumeIds));
             LOG.log(System.Logger.Level.INFO, "volume registry loaded");
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             LOG.log(System.Logger.Level.WARNING, "volume registry not loaded yet, samples of any volume accepted: " + e.getMessage());
         }
     }
@@ -159,7 +164,7 @@ public final class DbManager implements AutoCloseable {
             }
             try {
                 history.doWork(context.clock().epochMillis());
-            } catch (java.sql.SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "history maintenance failed: " + e);
             }
             synchronized (this) {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A test caller like the SLA services: threads that each send numbered sample batches through the
@@ -39,7 +40,7 @@ final class BatchSender implements AutoCloseable {
     private void register() throws Exception {
         for (int volumeId = 1; volumeId <= 2; volumeId++) {
             client.call(MailboxOpcodes.DB_JSON, ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":"
-                    + volumeId + ",\"gatewayId\":7}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(120, TimeUnit.SECONDS);
+                    + volumeId + ",\"gatewayId\":7}").getBytes(StandardCharsets.UTF_8)).get(120, TimeUnit.SECONDS);
         }
     }
 

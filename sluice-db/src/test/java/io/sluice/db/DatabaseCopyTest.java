@@ -29,6 +29,7 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.sql.SQLException;
 
 /** The embedded H2, with a little of everything, copied into a fresh PostgreSQL database. */
 @Tag("system")
@@ -155,7 +156,7 @@ class DatabaseCopyTest {
         }
     }
 
-    private static List<List<String>> read(Connection c, String query) throws java.sql.SQLException {
+    private static List<List<String>> read(Connection c, String query) throws SQLException {
         List<List<String>> out = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery(query)) {
             int n = rows.getMetaData().getColumnCount();

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** The manager through its real mailbox: bad calls get typed problems, and good calls around them are served. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,8 +43,8 @@ class DbEndpointTest {
             mailbox = Mailbox.open(context.mailboxFile());
             web = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_WEB);
             services = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.nio.file.Files;
+import java.util.ArrayList;
 
 /**
  * kill -9 of the database manager (a child JVM) in the middle of ingestion through the real mailbox,
@@ -33,12 +35,12 @@ class ManagerKillTest {
     void everyAcknowledgedBatchSurvivesKillNineAndRestartOnce(String engine) throws Exception {
         Path data = dir.resolve("data");
         Path mailboxes = dir.resolve("mailboxes");
-        java.nio.file.Files.createDirectories(mailboxes);
+        Files.createDirectories(mailboxes);
         try (TestDatabase test = engine.equals("h2") ? null : TestDatabase.postgres()) {
             List<String> database = List.of(DbContext.defaultJdbcUrl(data), "sluice", "");
             if (test != null) {
                 Path password = dir.resolve("password");
-                java.nio.file.Files.writeString(password, test.password());
+                Files.writeString(password, test.password());
                 database = List.of(test.url(), test.user(), password.toString());
             }
             killAndRestart(data, mailboxes, database, test == null ? "" : test.password());
@@ -77,7 +79,7 @@ class ManagerKillTest {
 
     /** The manager in a child JVM: {@code database} is the JDBC URL, user and password file DbMain takes. */
     private static Process start(Path data, Path mailboxes, List<String> database) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 DbMain.class.getName(), data.toString(), mailboxes.toString(), "kill", database.get(0)));
         if (!database.get(2).isEmpty()) {

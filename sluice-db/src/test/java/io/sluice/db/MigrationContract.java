@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.db.store.KnownVolumes;
+import io.sluice.protocol.LatencyBuckets;
+import java.sql.SQLException;
 
 /** Migrations from an empty database and from earlier schemas (V1 and V2, with data) to the latest. */
 abstract class MigrationContract {
@@ -64,7 +67,7 @@ abstract class MigrationContract {
             ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
                 assertThat(versions(latest)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
-                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()), 256 * 1024);
+                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()), 256 * 1024);
                 ObjectMapper mapper = new ObjectMapper();
                 JsonCalls.Answer ack = calls.call("{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
                 assertThat(ack.status()).isEqualTo(CallStatus.OK);
@@ -116,7 +119,7 @@ abstract class MigrationContract {
                 });
                 assertThat(minutes).containsExactly(0L, 3L);
                 JsonCalls calls = new JsonCalls(new DbOps(latest, new ManualEpochClock(T0 + 2 * 3_600_000L),
-                        () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes()), 256 * 1024);
+                        () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()), 256 * 1024);
                 JsonNode summary = new ObjectMapper().readTree(calls.call(("{\"op\":\"samples.summary\",\"actor\":\"a\",\"from\":"
                         + T0 + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}").getBytes(StandardCharsets.UTF_8)).json());
                 assertThat(summary.get("items").get(0).get("ops").asLong()).isEqualTo(300);
@@ -126,10 +129,10 @@ abstract class MigrationContract {
     }
 
     /** A rollup row of volume 1, reads, as V2 wrote them (no minute count). */
-    private static void insertV2Row(Connection c, String table, long t, long ops) throws java.sql.SQLException {
+    private static void insertV2Row(Connection c, String table, long t, long ops) throws SQLException {
         StringBuilder buckets = new StringBuilder();
         StringBuilder values = new StringBuilder();
-        for (int b = 0; b < io.sluice.protocol.LatencyBuckets.COUNT; b++) {
+        for (int b = 0; b < LatencyBuckets.COUNT; b++) {
             buckets.append(", b").append(b);
             values.append(b == 8 ? ", " + ops : ", 0");
         }

@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A batch the database refuses for good (here: a check constraint the test adds) is kept in the
@@ -41,7 +42,7 @@ class RefusedBatchTest {
                 return null;
             });
             Reply registered = client.call(MailboxOpcodes.DB_JSON, "{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":1,\"gatewayId\":7}"
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+                    .getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
             assertThat(registered.status()).isEqualTo(CallStatus.OK);
             assertThat(send(client, Batches.batch(1, 1, 1, t))).isEqualTo(CallStatus.OK);
             byte[] poison = Batches.batch(2, 1, 1, t + 1000);

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.db.store.CallCancellation;
+import io.sluice.db.store.KnownVolumes;
+import io.sluice.mailbox.MailboxStatus;
 
 /**
  * Everything the database manager stores, through its JSON ops and repositories, on one engine; a
@@ -48,7 +51,7 @@ abstract class StoreContract {
     void open() throws Exception {
         testDatabase = create(dir);
         database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), 4, 2_000);
-        DbOps ops = new DbOps(database, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new io.sluice.db.store.KnownVolumes());
+        DbOps ops = new DbOps(database, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes());
         calls = new JsonCalls(ops, 256 * 1024);
     }
 
@@ -299,10 +302,10 @@ abstract class StoreContract {
     @Test
     void aCallRevokedBeforeItsTransactionCommitsWritesNothingAndSaysSo() throws Exception {
         String put = "{'op':'sla.put','actor':'user:a','name':'revoked','expectedVersion':0,'spec':{'name':'revoked','iopsLimit':100}}";
-        JsonCalls.Answer answer = io.sluice.db.store.CallCancellation.during(() -> true, () -> call(put));
-        assertThat(answer.status()).isEqualTo(io.sluice.mailbox.MailboxStatus.CANCELLED);
+        JsonCalls.Answer answer = CallCancellation.during(() -> true, () -> call(put));
+        assertThat(answer.status()).isEqualTo(MailboxStatus.CANCELLED);
         problem("{'op':'sla.get','actor':'user:a','name':'revoked'}", CallStatus.NOT_FOUND);
-        JsonCalls.Answer kept = io.sluice.db.store.CallCancellation.during(() -> false, () -> call(put));
+        JsonCalls.Answer kept = CallCancellation.during(() -> false, () -> call(put));
         assertThat(kept.status()).isEqualTo(CallStatus.OK);
         assertThat(ok("{'op':'sla.get','actor':'user:a','name':'revoked'}").get("version").asLong()).isEqualTo(1);
     }
@@ -320,7 +323,7 @@ abstract class StoreContract {
         }
         problem("{'op':'volumes.upsert','actor':'system:services','items':[{'volumeId':0,'gatewayId':1}]}", CallStatus.INVALID);
         problem("{'op':'volumes.upsert','actor':'system:services','items':[]}", CallStatus.INVALID);
-        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         String after = null;
         int pages = 0;
         do {

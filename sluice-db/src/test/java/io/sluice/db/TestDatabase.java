@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
+import java.sql.ResultSet;
 
 /**
  * A fresh database for one test class: an H2 file under a temporary directory, or a uniquely named
@@ -79,7 +80,7 @@ public final class TestDatabase implements AutoCloseable {
 
     private static String show(String setting) throws SQLException {
         try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD); Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SHOW " + setting)) {
+             ResultSet r = s.executeQuery("SHOW " + setting)) {
             r.next();
             return r.getString(1);
         }

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** The tarball as an operator gets it: unpacked anywhere, bin/sluice runs the server from lib/ alone. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -40,8 +42,8 @@ class DistributionIT {
 
         // The supervisor from the distribution, with the monitor role, until it reports the role alive.
         Path secret = Files.writeString(Files.createFile(dir.resolve("secret"),
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), "distribution-test-secret-0123");
+                PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------"))), "distribution-test-secret-0123");
         String name = "sluice-dist-" + ProcessHandle.current().pid();
         Process server = new ProcessBuilder(home.resolve("bin/sluice").toString(), "server", "--roles", "monitor",
                 "--name", name, "--secret-file", secret.toString(), "--listen", "127.0.0.1:0",
@@ -72,8 +74,8 @@ class DistributionIT {
             // The server's mailboxes live in its own directory, /dev/shm/sluice-UID-NAME, which it leaves for a restart.
             Path mailboxes = Path.of("/dev/shm", "sluice-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid") + "-" + name);
             assertThat(Files.getPosixFilePermissions(mailboxes)).containsExactlyInAnyOrder(
-                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
-                    java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+                    PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE);
             try (var files = Files.list(mailboxes)) {
                 for (Path p : files.toList()) {
                     Files.deleteIfExists(p);

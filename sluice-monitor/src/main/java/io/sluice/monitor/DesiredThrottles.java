@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Arrays;
 
 /**
  * The newest parameter set the services sent for each volume of each gateway, so a gateway that
@@ -53,7 +54,7 @@ final class DesiredThrottles {
         if (volumes == null) {
             return;
         }
-        volumes.keySet().removeIf(volumeId -> java.util.Arrays.binarySearch(declaredIds, volumeId) < 0);
+        volumes.keySet().removeIf(volumeId -> Arrays.binarySearch(declaredIds, volumeId) < 0);
         if (volumes.isEmpty()) {
             byGateway.remove(gatewayId);
         }

@@ -16,6 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import io.sluice.protocol.VolumeDescriptor;
+import java.util.stream.Collectors;
 
 /**
  * Which gateways may open a session. A gateway proves who it is with its key (derived from the
@@ -68,7 +70,7 @@ final class GatewayRegistry implements AutoCloseable {
         Binding {
             if (!isVolumeName(name) || gatewayId == 0) {
                 throw new IllegalArgumentException("a shared volume binding needs a volume name of 1.."
-                        + io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH + " UTF-8 bytes and a gateway id, got '"
+                        + VolumeDescriptor.MAX_NAME_LENGTH + " UTF-8 bytes and a gateway id, got '"
                         + name + "' and " + gatewayId);
             }
         }
@@ -76,7 +78,7 @@ final class GatewayRegistry implements AutoCloseable {
         /** A name a gateway can announce: 1..64 bytes of UTF-8, as VOLUMES carries it. */
         static boolean isVolumeName(String name) {
             int length = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
-            return length >= 1 && length <= io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH;
+            return length >= 1 && length <= VolumeDescriptor.MAX_NAME_LENGTH;
         }
     }
 
@@ -159,10 +161,10 @@ final class GatewayRegistry implements AutoCloseable {
         this.db = db;
         this.configuredBindings = sharedVolumes.entrySet().stream()
                 .flatMap(e -> e.getValue().stream().map(id -> new Binding(e.getKey(), id)))
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+                .collect(Collectors.toUnmodifiableSet());
         this.configuredApprovals = Set.copyOf(approved);
         this.configuredTokenHashes = tokens.stream()
-                .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8))).collect(java.util.stream.Collectors.toUnmodifiableSet());
+                .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8))).collect(Collectors.toUnmodifiableSet());
         if (db != null) {
             loadFromDatabase();
         } else {
@@ -176,12 +178,12 @@ final class GatewayRegistry implements AutoCloseable {
             try {
                 RegistryFile.Contents contents = RegistryFile.read(file);
                 // Revocations made while the file could not be read outlive its repair.
-                java.util.List<Long> revokedMeanwhile = standings.entrySet().stream()
+                List<Long> revokedMeanwhile = standings.entrySet().stream()
                         .filter(e -> e.getValue() == Standing.REVOKED).map(Map.Entry::getKey).toList();
                 standings.putAll(contents.standings());
                 revokedMeanwhile.forEach(id -> standings.put(id, Standing.REVOKED));
                 // So do bindings removed meanwhile.
-                java.util.List<Binding> unboundMeanwhile = recordedBindings.entrySet().stream()
+                List<Binding> unboundMeanwhile = recordedBindings.entrySet().stream()
                         .filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
                 recordedBindings.putAll(contents.bindings());
                 unboundMeanwhile.forEach(binding -> recordedBindings.put(binding, false));

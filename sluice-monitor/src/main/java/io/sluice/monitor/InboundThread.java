@@ -44,6 +44,10 @@ import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the
@@ -57,7 +61,7 @@ final class InboundThread implements Runnable {
     private final Selector selector;
     private final Queue<Session> registrations = new ConcurrentLinkedQueue<>();
     private final Queue<Session> departures = new ConcurrentLinkedQueue<>();
-    private final java.util.ArrayDeque<Session> departing = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Session> departing = new ArrayDeque<>();
     private final Authenticator authenticator;
     private static final System.Logger LOG = System.getLogger(InboundThread.class.getName());
     private final AuthReader authReader = new AuthReader();
@@ -643,7 +647,7 @@ final class InboundThread implements Runnable {
         }
         session.announcedIds = withoutRefused(session);
         session.declaredIds = session.announcedIds.clone();
-        java.util.Arrays.sort(session.declaredIds);
+        Arrays.sort(session.declaredIds);
         daemon.openSession(session);
         announceVolumes(session);
     }
@@ -667,7 +671,7 @@ final class InboundThread implements Runnable {
         served.putInt(FrameDescriptor.LENGTH_OFFSET, served.capacity());
         served.putInt(VolumesDescriptor.VOLUME_COUNT_OFFSET, kept);
         int[] servedIds = new int[kept];
-        java.util.List<String> refused = new java.util.ArrayList<>();
+        List<String> refused = new ArrayList<>();
         for (int i = 0, next = 0; i < ids.length; i++) {
             if (ids[i] == VolumeIdsDescriptor.REFUSED) {
                 refused.add(announced.volumeName(i));
@@ -753,7 +757,7 @@ final class InboundThread implements Runnable {
             }
             case EVENT -> {
                 int volumeId = eventReader.wrap(decoder).volumeId();
-                if (java.util.Arrays.binarySearch(session.declaredIds, volumeId) >= 0) {
+                if (Arrays.binarySearch(session.declaredIds, volumeId) >= 0) {
                     forward(session, decoder, MailboxOpcodes.SERVICES_GATEWAY_EVENT);
                 } else {
                     daemon.reportRefused(session.gatewayId, volumeId);
@@ -770,7 +774,7 @@ final class InboundThread implements Runnable {
     /** The index of the first volume record in {@code statsReader} that its gateway did not declare, or -1. */
     private int firstUndeclared(Session session) {
         for (int i = 0; i < statsReader.volumeCount(); i++) {
-            if (java.util.Arrays.binarySearch(session.declaredIds, statsReader.volume(i).volumeId()) < 0) {
+            if (Arrays.binarySearch(session.declaredIds, statsReader.volume(i).volumeId()) < 0) {
                 return i;
             }
         }

@@ -6,6 +6,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.protocol.VolumeDescriptor;
+import java.util.stream.Collectors;
 
 /**
  * The monitor daemon's validated configuration.
@@ -123,9 +126,9 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         if (missLimit < 1) {
             throw new IllegalArgumentException("miss limit must be at least 1");
         }
-        if (pairs < 0 || pairs > io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS) {
+        if (pairs < 0 || pairs > ServerMailboxes.MONITOR_PAIR_CALLERS) {
             throw new IllegalArgumentException("pairs must be 0 (automatic) to "
-                    + io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS + ", was " + pairs);
+                    + ServerMailboxes.MONITOR_PAIR_CALLERS + ", was " + pairs);
         }
         if (maxPairs < 0) {
             throw new IllegalArgumentException("max pairs must be 0 (one per core) or more");
@@ -147,7 +150,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         enrollmentTokens = Set.copyOf(enrollmentTokens);
         for (Map.Entry<String, Set<Long>> shared : sharedVolumes.entrySet()) {
             if (!GatewayRegistry.Binding.isVolumeName(shared.getKey())) {
-                throw new IllegalArgumentException("shared volume names are 1.." + io.sluice.protocol.VolumeDescriptor.MAX_NAME_LENGTH
+                throw new IllegalArgumentException("shared volume names are 1.." + VolumeDescriptor.MAX_NAME_LENGTH
                         + " bytes of UTF-8 (an export name), was '" + shared.getKey() + "'");
             }
             if (shared.getValue().isEmpty() || shared.getValue().contains(0L)) {
@@ -156,13 +159,13 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             }
         }
         sharedVolumes = Map.copyOf(sharedVolumes.entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> Set.copyOf(e.getValue()))));
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> Set.copyOf(e.getValue()))));
     }
 
     /** Defaults for everything but where to listen, the mailboxes and the secret. */
     public static MonitorContext defaults(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox,
                                           byte[] deploymentSecret) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR,
+        return new MonitorContext(listen, monitorMailbox, servicesMailbox, ServerMailboxes.CALLER_MONITOR,
                 deploymentSecret, Set.of(), Set.of(), null,
                 1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
                 EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE, true, null);
@@ -223,7 +226,7 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     public int pairCeiling() {
         int ceiling = maxPairs > 0 ? maxPairs : Runtime.getRuntime().availableProcessors();
         // Each pair posts to the services under a caller index of its own, and there are this many.
-        return Math.min(ceiling, io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS);
+        return Math.min(ceiling, ServerMailboxes.MONITOR_PAIR_CALLERS);
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {

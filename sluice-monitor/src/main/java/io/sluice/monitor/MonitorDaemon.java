@@ -27,6 +27,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import io.sluice.common.SourceAddresses;
+import io.sluice.mailbox.ServerMailboxes;
+import java.io.Closeable;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The performance monitor daemon: the only part of the SLA server that talks to gateways. Starts, in
@@ -34,8 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  * mailbox service; closes them in reverse. See CONCURRENCY.md for who owns what.
  */
 public final class MonitorDaemon implements AutoCloseable {
-    public static final MailboxGeometry MONITOR_MAILBOX = io.sluice.mailbox.ServerMailboxes.MONITOR;
-    public static final MailboxGeometry SERVICES_MAILBOX = io.sluice.mailbox.ServerMailboxes.SERVICES;
+    public static final MailboxGeometry MONITOR_MAILBOX = ServerMailboxes.MONITOR;
+    public static final MailboxGeometry SERVICES_MAILBOX = ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
     /** How long the acceptor waits for room among the handshakes in progress before it looks at {@link #running} again. */
     private static final long HANDSHAKE_ROOM_WAIT_MILLIS = 100;
@@ -45,8 +56,8 @@ public final class MonitorDaemon implements AutoCloseable {
     private static final long DROP_LOG_MILLIS = 10_000;
     /** A loop thread that has not turned for this long is stuck: every loop turns at least every 100 ms. */
     static final long STALL_MILLIS = 10_000;
-    private final java.util.concurrent.atomic.AtomicLong dropLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
-    private final java.util.concurrent.atomic.AtomicLong refuseLoggedAt = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+    private final AtomicLong dropLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
+    private final AtomicLong refuseLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
 
     private final MonitorContext context;
     /** A standby's STANDBY names this (MonitorRole.activeAddress), prepared once: a refusal allocates nothing. */
@@ -62,7 +73,7 @@ public final class MonitorDaemon implements AutoCloseable {
     /** With TLS: the bound on handshakes in progress, which the acceptor waits on before accepting. */
     private final HandshakeSlots handshakeSlots;
     /** The sessions holding a place among the unauthenticated connections: at most the cap, swept by the conductor. */
-    private final java.util.Set<Session> handshaking = ConcurrentHashMap.newKeySet();
+    private final Set<Session> handshaking = ConcurrentHashMap.newKeySet();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
     private final DesiredThrottles desiredThrottles = new DesiredThrottles(
             ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
@@ -126,7 +137,7 @@ public final class MonitorDaemon implements AutoCloseable {
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         // Every pair index has its caller from the start, so the calls a predecessor's pairs left are collected.
         this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex(),
-                io.sluice.mailbox.ServerMailboxes.CALLER_MONITOR_PAIRS, io.sluice.mailbox.ServerMailboxes.MONITOR_PAIR_CALLERS,
+                ServerMailboxes.CALLER_MONITOR_PAIRS, ServerMailboxes.MONITOR_PAIR_CALLERS,
                 counters);
         if (services.inherited() > 0) {
             LOG.log(System.Logger.Level.INFO, "the services'' mailbox holds " + services.inherited()
@@ -180,7 +191,7 @@ public final class MonitorDaemon implements AutoCloseable {
     public List<String> problems() {
         long now = System.nanoTime();
         long stall = TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         for (ThreadPair pair : pairs) {
             String problem = pair.problem(now, stall);
             if (problem != null) {
@@ -414,14 +425,14 @@ public final class MonitorDaemon implements AutoCloseable {
      * from the pool), unless its address holds its share: then it waits for one of its address's places.
      */
     private void admit(SocketChannel channel, boolean tls) {
-        java.net.InetAddress source = null;
+        InetAddress source = null;
         try {
             if (sessions.size() >= context.maxConnections()) {
                 counters.connectionsRefused.increment();
                 refuse(channel, null, false);
                 return;
             }
-            source = io.sluice.common.SourceAddresses.partyOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
+            source = SourceAddresses.partyOf(((InetSocketAddress) channel.getRemoteAddress()).getAddress());
             if (!unauthenticated.tryTake(source)) {
                 // Nothing is allocated for a connection beyond the caps: closed before it says a word.
                 counters.unauthenticatedRefused.increment();
@@ -445,14 +456,14 @@ public final class MonitorDaemon implements AutoCloseable {
      * Starts the session of an admitted connection: its handshake deadline runs from now. The acceptor calls it,
      * and so does whichever thread gives a handshake place back to a connection waiting for one.
      */
-    private void startSession(SocketChannel channel, java.net.InetAddress source, boolean tls) {
+    private void startSession(SocketChannel channel, InetAddress source, boolean tls) {
         if (!running) {
             refuse(channel, source, tls);
             return;
         }
         try {
             // A monitor that signs certificates lets a gateway without one in, for ENROLL alone.
-            javax.net.ssl.SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
+            SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
                     context.tls().certificates() == null ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL)
                     : null;
             Session session;
@@ -476,7 +487,7 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /** Closes a connection that got no session, giving back its unauthenticated place (if it took one) and its handshake place. */
-    private void refuse(SocketChannel channel, java.net.InetAddress source, boolean heldHandshakePlace) {
+    private void refuse(SocketChannel channel, InetAddress source, boolean heldHandshakePlace) {
         closeQuietly(channel);
         if (source != null) {
             unauthenticated.giveBack(source);
@@ -487,7 +498,7 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /** A handshake place of {@code source} is free: a connection waiting for it, if any, starts its handshake now. */
-    private void giveBackHandshakePlace(java.net.InetAddress source) {
+    private void giveBackHandshakePlace(InetAddress source) {
         HandshakeSlots.Waiting next = handshakeSlots.giveBack(source);
         if (next != null) {
             startSession(next.channel(), next.source(), true);
@@ -617,7 +628,7 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /** The reasons the most recent connections were closed, oldest first. */
-    java.util.List<String> recentCloseReasons() {
+    List<String> recentCloseReasons() {
         return recentCloseReasons.oldestFirst();
     }
 
@@ -786,16 +797,16 @@ public final class MonitorDaemon implements AutoCloseable {
         if (context.tls() == null) {
             return;
         }
-        java.util.function.Predicate<java.math.BigInteger> revoked = context.tls().revocations().current();
+        Predicate<BigInteger> revoked = context.tls().revocations().current();
         for (Session session : sessions.values()) {
-            java.math.BigInteger serial = session.certificateSerial;
+            BigInteger serial = session.certificateSerial;
             if (serial != null && revoked.test(serial)) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
                 closeSession(session, "certificate revoked");
             } else if (serial != null && now > session.certificateNotAfter) {
                 counters.certificatesExpiredInSession.increment();
                 LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16)
-                        + " expired at " + java.time.Instant.ofEpochMilli(session.certificateNotAfter)
+                        + " expired at " + Instant.ofEpochMilli(session.certificateNotAfter)
                         + " (the gateway did not renew it, or has not reconnected with the renewed one)");
                 closeSession(session, "certificate expired");
             }
@@ -1099,7 +1110,7 @@ public final class MonitorDaemon implements AutoCloseable {
         servicesMailbox.close();
     }
 
-    private static void closeQuietly(java.io.Closeable closeable) {
+    private static void closeQuietly(Closeable closeable) {
         try {
             closeable.close();
         } catch (IOException ignored) {

@@ -15,10 +15,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.util.HexFormat;
 
 /** Serves the monitor's mailbox: throttle sets from the services, approvals, status. */
 final class MonitorRequestHandler implements RequestHandler {
-    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private final MonitorDaemon daemon;
 
     MonitorRequestHandler(MonitorDaemon daemon) {
@@ -67,7 +70,7 @@ final class MonitorRequestHandler implements RequestHandler {
         }
         long handle = request.defer();
         if (!daemon.submitThrottle(gatewayId, frame, handle)) {
-            daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, io.sluice.mailbox.ParamWriter.EMPTY);
+            daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, ParamWriter.EMPTY);
         }
     }
 
@@ -155,8 +158,8 @@ final class MonitorRequestHandler implements RequestHandler {
         byte[] nameBytes = request.params().asSlice(Long.BYTES, request.length() - Long.BYTES).toArray(ValueLayout.JAVA_BYTE);
         String name;
         try {
-            name = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(nameBytes)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(nameBytes)).toString();
+        } catch (CharacterCodingException e) {
             name = null;
         }
         if (!GatewayRegistry.Binding.isVolumeName(name)) {
@@ -196,7 +199,7 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxStatus.BAD_REQUEST, 0);
             return;
         }
-        String hash = java.util.HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+        String hash = HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
         change(request, () -> daemon.registry().addToken(hash) ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED);
     }
 

@@ -18,6 +18,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.nio.channels.CancelledKeyException;
 
 /**
  * The outbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): takes sessions that
@@ -274,7 +275,7 @@ final class OutboundThread implements Runnable {
             } else {
                 session.writeKey.interestOps(SelectionKey.OP_WRITE);
             }
-        } catch (IOException | java.nio.channels.CancelledKeyException e) {
+        } catch (IOException | CancelledKeyException e) {
             daemon.closeSession(session, "cannot watch for writability");
         }
     }

@@ -1,5 +1,8 @@
 package io.sluice.monitor;
 
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
 /**
  * Balancing the thread pairs by load (docs/design.md, "The monitor's thread pairs"): a session's cost is the share
  * of a thread its gateway takes (the time its frames take to read, decode and hand on plus the time its frames take
@@ -66,7 +69,7 @@ final class PairBalancer {
      */
     static int[] moves(int pairs, int skip, int[] pairOf, double[] cost, boolean[] movable) {
         int[] moveTo = new int[pairOf.length];
-        java.util.Arrays.fill(moveTo, -1);
+        Arrays.fill(moveTo, -1);
         double[] load = new double[pairs];
         for (int s = 0; s < pairOf.length; s++) {
             if (!Double.isNaN(cost[s])) {
@@ -98,7 +101,7 @@ final class PairBalancer {
             return moveTo;
         }
         int from = busiest;
-        Integer[] candidates = java.util.stream.IntStream.range(0, pairOf.length)
+        Integer[] candidates = IntStream.range(0, pairOf.length)
                 .filter(s -> pairOf[s] == from && movable[s] && !Double.isNaN(cost[s]) && cost[s] > 0)
                 .boxed().sorted((a, b) -> Double.compare(cost[b], cost[a])).toArray(Integer[]::new);
         double room = gap / 2;

@@ -16,6 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
 
 /**
  * The monitor's gateway standings on disk, so that an approval, a revocation or an enrollment token
@@ -64,7 +69,7 @@ final class RegistryFile {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new CorruptRegistryException(file, "not UTF-8 text");
         }
         if (lines.isEmpty() || !lines.getFirst().equals(HEADER)) {
@@ -121,7 +126,7 @@ final class RegistryFile {
 
     private static String tokenHash(Path file, int n, String text) throws CorruptRegistryException {
         if (text.length() == 64 && text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-            return text.toLowerCase(java.util.Locale.ROOT);
+            return text.toLowerCase(Locale.ROOT);
         }
         throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a SHA-256 in hex");
     }
@@ -144,9 +149,9 @@ final class RegistryFile {
         Path temporary = parent.resolve(file.getFileName() + ".tmp");
         Files.deleteIfExists(temporary);
         // The server's user alone may read who is approved and which tokens wait to be used.
-        try (FileChannel out = FileChannel.open(temporary, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        try (FileChannel out = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
-            out.write(java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+            out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
             out.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -159,8 +164,8 @@ final class RegistryFile {
     /** The hex SHA-256 of an enrollment token as presented by a gateway. */
     static String hashOf(byte[] token) {
         try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(token));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }

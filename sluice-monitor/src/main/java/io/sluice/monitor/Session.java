@@ -17,6 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One gateway connection. Fields are grouped by the thread that owns them (see CONCURRENCY.md):
@@ -32,7 +35,7 @@ final class Session {
     }
 
     /** A certificate issued (DER, reason NONE) or why none was. */
-    record CertificateAnswer(byte[] certificate, io.sluice.protocol.AuthReason reason) {
+    record CertificateAnswer(byte[] certificate, AuthReason reason) {
     }
 
     final int id;
@@ -49,7 +52,7 @@ final class Session {
      */
     boolean enrolling;
     /** The client certificate's serial, for closing the session when it is revoked; null without TLS. */
-    volatile java.math.BigInteger certificateSerial;
+    volatile BigInteger certificateSerial;
     /**
      * When the client certificate expires (epoch ms), for closing the session then: it lives no longer than the
      * certificate it was authenticated with (a renewed one is used from the next connection); 0 without one.
@@ -65,7 +68,7 @@ final class Session {
      */
     final long connectedAt;
     /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
-    final java.net.InetAddress source;
+    final InetAddress source;
     /** True while the connection holds a place among the unauthenticated ones; given back once. */
     final AtomicBoolean unauthenticated = new AtomicBoolean(true);
     /** True while the connection holds a place among the TLS handshakes in progress (never without TLS); given back once. */
@@ -100,7 +103,7 @@ final class Session {
      * in the order it sent them, whichever thread read them (work sharing, CONCURRENCY.md). It also orders the
      * decoder's state from one holder to the next.
      */
-    final java.util.concurrent.atomic.AtomicReference<InboundThread> reader = new java.util.concurrent.atomic.AtomicReference<>();
+    final AtomicReference<InboundThread> reader = new AtomicReference<>();
     /** The inbound thread whose batch this session's reports last went into, and which of its batches. Token holder only. */
     InboundThread fedBy;
     long fedBatch;
@@ -151,7 +154,7 @@ final class Session {
     final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Session(int id, SocketChannel channel, java.net.InetAddress source, SSLEngine engine, ThreadPair pair, int maxFrameLength,
+    Session(int id, SocketChannel channel, InetAddress source, SSLEngine engine, ThreadPair pair, int maxFrameLength,
             long now) {
         this.id = id;
         this.source = source;

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One inbound and one outbound thread, serving a share of the gateways, and the caller index through which the
@@ -14,7 +15,7 @@ final class ThreadPair implements AutoCloseable {
     private final LoopWatch outboundWatch;
     private final Thread inboundThread;
     private final Thread outboundThread;
-    private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger sessions = new AtomicInteger();
     /** The sum of its sessions' costs at the conductor's last measure (PairBalancer); read by the acceptor. */
     private volatile double load;
     /** Sessions placed on it since that measure, whose cost the load does not hold yet; under the daemon's pairChoice lock. */

@@ -1,5 +1,7 @@
 package io.sluice.monitor;
 
+import java.util.Arrays;
+
 /**
  * How many inbound/outbound thread pairs n gateways need (docs/design.md, "The monitor's thread pairs"): a thread
  * can serve as many gateways in one
@@ -91,8 +93,8 @@ public final class ThreadPairSizing {
      */
     public void beginInterval() {
         slot = (slot + 1) % settings.windowIntervals();
-        java.util.Arrays.fill(inbound[slot], 0);
-        java.util.Arrays.fill(outbound[slot], 0);
+        Arrays.fill(inbound[slot], 0);
+        Arrays.fill(outbound[slot], 0);
     }
 
     /** Where the inbound threads' passes of the current interval go (counts per {@link ProcessingTimes} bucket). */
@@ -150,7 +152,7 @@ public final class ThreadPairSizing {
      * passes. The rank is at most the second-slowest pass, so the single slowest never counts.
      */
     private double percentileMicros(long[][] window) {
-        java.util.Arrays.fill(merged, 0);
+        Arrays.fill(merged, 0);
         long total = 0;
         for (long[] interval : window) {
             for (int i = 0; i < merged.length; i++) {

@@ -46,6 +46,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.mailbox.MailboxClient;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import java.io.IOException;
+import java.security.KeyPairGenerator;
 
 /**
  * Certificate bootstrap on the monitor (ENROLL, RENEW, CERTIFICATE): real sockets, real TLS, the server's real
@@ -114,9 +118,9 @@ class CertificateBootstrapTest {
         assertThat(daemon.registry().standing(7)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(daemon.counters().certificatesIssued()).isEqualTo(1);
         try (Mailbox box = Mailbox.open(monitorBox);
-             io.sluice.mailbox.MailboxClient monitorClient = io.sluice.mailbox.MailboxClient.attachTool(box)) {
+             MailboxClient monitorClient = MailboxClient.attachTool(box)) {
             byte[] status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(20, TimeUnit.SECONDS).result();
-            assertThat(ByteBuffer.wrap(status).getLong(io.sluice.protocol.MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET))
+            assertThat(ByteBuffer.wrap(status).getLong(MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET))
                     .as("in the monitor's status, as sluice status and /metrics show it").isEqualTo(1);
         }
 
@@ -205,7 +209,7 @@ class CertificateBootstrapTest {
                     .put(EnrollDescriptor.TOKEN_OFFSET, TOKEN);
             try {
                 gw.sendRaw(frame.array());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // closed while the rest was on its way: that is the refusal
             }
             assertThat(gw.closedByMonitor()).isTrue();
@@ -261,7 +265,7 @@ class CertificateBootstrapTest {
             try {
                 TestGateway.CertificateAnswer answer = gw.renew(CertificateRequest.create(keys, "gateway-7"));
                 assertThat(answer.reason()).isEqualTo(AuthReason.REVOKED);
-            } catch (java.io.IOException closed) {
+            } catch (IOException closed) {
                 Await.until(20_000, () -> daemon.closedFor("certificate revoked"));
             }
             assertThat(daemon.counters().certificatesIssued()).isEqualTo(issued);
@@ -275,7 +279,7 @@ class CertificateBootstrapTest {
         try (TestGateway gw = enrolling(7)) {
             first = certificate(gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7")).certificate());
         }
-        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
         // Made before the session: a gateway silent for a dozen polls is closed.
         byte[] rsaRequest = CertificateRequest.create(rsa.generateKeyPair(), "gateway-7");
@@ -289,7 +293,7 @@ class CertificateBootstrapTest {
     private TestGateway.CertificateAnswer renew(TestGateway gw, byte[] request) throws Exception {
         try {
             return gw.renew(request);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError("no answer to RENEW (" + e.getMessage() + "); " + TestGateway.describe(daemon), e);
         }
     }

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /** Standings and tokens written through to the registry file, and read back by the next monitor. */
 class GatewayRegistryTest {
@@ -34,7 +37,7 @@ class GatewayRegistryTest {
         assertThat(first.admit(20, bytes("from-the-command-line")).accepted()).isTrue();
         assertThat(Files.readString(file())).as("tokens are kept hashed")
                 .doesNotContain("issued-by-the-api").doesNotContain("from-the-command-line");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
                 .as("the server's user's alone").isEqualTo("rw-------");
 
         GatewayRegistry next = new GatewayRegistry(Set.of(1L, 2L), Set.of("from-the-command-line"), file());
@@ -111,7 +114,7 @@ class GatewayRegistryTest {
     @Test
     void aFileAnotherUserCouldWriteIsUnusable() throws Exception {
         new GatewayRegistry(Set.of(5L), Set.of(), file());
-        Files.setPosixFilePermissions(file(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-rw-rw-"));
         GatewayRegistry registry = new GatewayRegistry(Set.of(5L), Set.of(), file());
         assertThat(registry.unusable()).contains("writable by group or others");
         assertThat(registry.admit(5, null).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
@@ -168,13 +171,13 @@ class GatewayRegistryTest {
         GatewayRegistry registry = new GatewayRegistry(Set.of(), Set.of(), file());
         registry.approve(3);
         registry.revoke(4);
-        java.nio.file.attribute.BasicFileAttributes first = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class);
+        BasicFileAttributes first = Files.readAttributes(file(), BasicFileAttributes.class);
         registry.approve(5);
-        Object inodeAfter = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        Object inodeAfter = Files.readAttributes(file(), BasicFileAttributes.class).fileKey();
         assertThat(inodeAfter).as("a new file renamed over the old one, never rewritten in place").isNotEqualTo(first.fileKey());
         assertThat(Files.readAllLines(file())).containsExactlyInAnyOrder(RegistryFile.HEADER, "approved 3", "revoked 4", "approved 5");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file().getParent())))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file().getParent())))
                 .isEqualTo("rwx------");
         try (var files = Files.list(file().getParent())) {
             assertThat(files.map(f -> f.getFileName().toString())).as("no temporary file left").containsExactly("gateways.registry");
@@ -191,7 +194,7 @@ class GatewayRegistryTest {
 
     @Test
     void sharedVolumeBindingsGivenAtRunTimeOutliveARestartAndAnUnbindingWinsOverTheConfiguration() throws Exception {
-        java.util.Map<String, Set<Long>> configured = java.util.Map.of("lun 7", Set.of(1L, 2L));
+        Map<String, Set<Long>> configured = Map.of("lun 7", Set.of(1L, 2L));
         GatewayRegistry first = new GatewayRegistry(Set.of(1L, 2L, 3L), Set.of(), configured, file());
         assertThat(first.mayServeShared(1, "lun 7")).as("bound by the configuration").isTrue();
         assertThat(first.mayServeShared(3, "lun 7")).as("bound to nobody else").isFalse();
@@ -206,7 +209,7 @@ class GatewayRegistryTest {
         assertThat(next.mayServeShared(3, "lun 7")).as("bound through the mailbox, kept").isTrue();
         assertThat(next.mayServeShared(2, "lun 7")).as("the unbinding wins over the configuration").isFalse();
         assertThat(next.mayServeShared(1, "lun 7")).isTrue();
-        GatewayRegistry unconfigured = new GatewayRegistry(Set.of(1L), Set.of(), java.util.Map.of(), file());
+        GatewayRegistry unconfigured = new GatewayRegistry(Set.of(1L), Set.of(), Map.of(), file());
         assertThat(unconfigured.mayServeShared(1, "lun 7")).as("taken out of the configuration: unbound").isFalse();
         assertThat(unconfigured.mayServeShared(3, "lun 7")).isTrue();
         assertThatThrownBy(() -> next.bind("x".repeat(65), 3)).isInstanceOf(IllegalArgumentException.class);

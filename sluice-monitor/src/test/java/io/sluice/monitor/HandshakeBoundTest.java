@@ -38,6 +38,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.sim.SimCounter;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The bound on TLS handshakes in progress: many more gateways than the bound arriving at once all get in, in
@@ -73,7 +77,7 @@ class HandshakeBoundTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet()))
                 // The simulated gateways all serve vol-1, flagged shared.
-                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
+                .withSharedVolumes(Map.of("vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
                 .withPolling(1_000, 3)
                 .withPairs(2, GATEWAYS)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, limits)
@@ -116,14 +120,14 @@ class HandshakeBoundTest {
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
             while (sampling.get()) {
                 sampledMax.accumulateAndGet(daemon.handshakesInProgress(), Math::max);
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                LockSupport.parkNanos(50_000);
             }
         });
         try (Simulator sim = Simulator.start(fleet(5))) {
             awaitEveryGatewayInSession(sim);
             sampling.set(false);
             sampler.join();
-            assertThat(sim.snapshot().total().get(io.sluice.sim.SimCounter.HANDSHAKE_TIMEOUTS))
+            assertThat(sim.snapshot().total().get(SimCounter.HANDSHAKE_TIMEOUTS))
                     .as("no gateway gave up waiting").isZero();
         }
         for (SocketChannel silent : idle) {
@@ -170,7 +174,7 @@ class HandshakeBoundTest {
 
         try (Simulator sim = Simulator.start(fleet(6))) {
             awaitEveryGatewayInSession(sim);
-            assertThat(sim.snapshot().total().get(io.sluice.sim.SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
+            assertThat(sim.snapshot().total().get(SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
         }
         assertThat(daemon.counters().handshakesWaited()).as("only the silent address's connections ever waited")
                 .isEqualTo(silent - 1);
@@ -189,7 +193,7 @@ class HandshakeBoundTest {
         SocketChannel neighbour = SocketChannel.open(daemon.address());
         idle.add(neighbour);
         Await.until(20_000, () -> daemon.handshakesInProgress() == 1);
-        java.util.concurrent.CompletableFuture<TestGateway> connecting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<TestGateway> connecting = CompletableFuture.supplyAsync(() -> {
             try {
                 return new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())));
             } catch (Exception e) {

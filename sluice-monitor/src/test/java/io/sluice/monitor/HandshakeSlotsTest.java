@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.Test;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 
 /** The share of handshake places per address, and who gets a place given back; no sockets are opened. */
 class HandshakeSlotsTest {
@@ -13,7 +17,7 @@ class HandshakeSlotsTest {
     private static final InetAddress OTHER = address(2);
     private static final InetAddress THIRD = address(3);
 
-    private final java.util.List<SocketChannel> opened = new java.util.ArrayList<>();
+    private final List<SocketChannel> opened = new ArrayList<>();
 
     /** Stands for an accepted connection (never connected): the slots only hand it around. */
     private SocketChannel connection() throws Exception {
@@ -22,7 +26,7 @@ class HandshakeSlotsTest {
         return channel;
     }
 
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void close() throws Exception {
         for (SocketChannel channel : opened) {
             channel.close();
@@ -115,7 +119,7 @@ class HandshakeSlotsTest {
     private static InetAddress address(int last) {
         try {
             return InetAddress.getByAddress(new byte[] {10, 0, 0, (byte) last});
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.HelloWriter;
 
 /**
  * Thousands of hostile connections on loopback against a monitor with a 64 MiB heap in its own process:
@@ -158,8 +160,8 @@ class HostileConnectionsTest {
 
     private static ByteBuffer helloAndWrongAnswer(long n) {
         ByteBuffer out = ByteBuffer.allocate(1024);
-        new io.sluice.protocol.HelloWriter().write(out, 1, 1, 0, 1, "intruder-" + n);
-        new io.sluice.protocol.AuthWriter().write(out, 2, 1, new byte[32], new byte[0]);
+        new HelloWriter().write(out, 1, 1, 0, 1, "intruder-" + n);
+        new AuthWriter().write(out, 2, 1, new byte[32], new byte[0]);
         return out.flip();
     }
 

@@ -11,6 +11,9 @@ import io.sluice.protocol.ReportBatchWriter;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import org.junit.jupiter.api.Test;
+import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.protocol.VolumesDescriptor;
+import java.lang.foreign.MemorySegment;
 
 /** The mailbox slots and buffers a report or a throttle set crosses, against the protocol's limits. */
 class MailboxSizesTest {
@@ -23,7 +26,7 @@ class MailboxSizesTest {
         assertThat(StatsDescriptor.frameLength(perPart) + batchOverhead).isLessThanOrEqualTo(capacity);
         assertThat(StatsDescriptor.frameLength(perPart + 1) + batchOverhead).isGreaterThan(capacity);
         ReportBatchWriter batch = new ReportBatchWriter(InboundThread.REPORTS_PER_BATCH)
-                .wrap(java.lang.foreign.MemorySegment.ofArray(new byte[capacity]));
+                .wrap(MemorySegment.ofArray(new byte[capacity]));
         assertThat(batch.reserve(StatsDescriptor.frameLength(perPart))).isPositive();
     }
 
@@ -45,9 +48,9 @@ class MailboxSizesTest {
 
     @Test
     void aGatewayOfTheSupportedMaximumAnnouncesItselfInOneFrame() {
-        assertThat(io.sluice.protocol.VolumesDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
+        assertThat(VolumesDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
                 .isLessThanOrEqualTo(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
-        assertThat(io.sluice.protocol.VolumeIdsDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
+        assertThat(VolumeIdsDescriptor.frameLength(HelloDescriptor.MAX_VOLUMES))
                 .isLessThanOrEqualTo(OutboundThread.SCRATCH_BYTES);
     }
 }

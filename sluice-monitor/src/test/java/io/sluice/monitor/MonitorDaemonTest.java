@@ -39,14 +39,37 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.sluice.common.ManualEpochClock;
+import io.sluice.mailbox.MailboxSnapshot;
+import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.AuthWriter;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.Simulator;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The daemon with real sockets on loopback and real mailboxes; gateways driven by hand. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MonitorDaemonTest {
-    @org.junit.jupiter.api.io.TempDir
+    @TempDir
     Path dir;
     private static final byte[] SECRET = "test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
-    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Path monitorBox;
     private Path servicesBox;
@@ -59,10 +82,10 @@ class MonitorDaemonTest {
     private final Queue<String> announced = new ConcurrentLinkedQueue<>();
     private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
     /** Per gateway: the report sequences the services took, and the caller indexes the reports came under. */
-    private final java.util.Map<Long, Queue<Long>> sequencesOf = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<Long, Set<Integer>> callersOf = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Queue<Long>> sequencesOf = new ConcurrentHashMap<>();
+    private final Map<Long, Set<Integer>> callersOf = new ConcurrentHashMap<>();
     /** Counted down at once unless a test plays services that have stopped taking calls. */
-    private volatile java.util.concurrent.CountDownLatch servicesTakeCalls = new java.util.concurrent.CountDownLatch(0);
+    private volatile CountDownLatch servicesTakeCalls = new CountDownLatch(0);
 
     @BeforeEach
     void start() throws Exception {
@@ -89,7 +112,7 @@ class MonitorDaemonTest {
                         ServicesReports.forEach(request, stats -> {
                             statsFrom.add(stats.gatewayId());
                             sequencesOf.computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>()).add(stats.reportSequence());
-                            callersOf.computeIfAbsent(stats.gatewayId(), g -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                            callersOf.computeIfAbsent(stats.gatewayId(), g -> ConcurrentHashMap.newKeySet())
                                     .add(request.callerIndex());
                         });
                 case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
@@ -198,7 +221,7 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             Await.until(20_000, () -> announced.size() == 8);
         }
-        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
         assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
     }
@@ -217,7 +240,7 @@ class MonitorDaemonTest {
             gw.helloVolumes = 2;
             gw.volumeNamePrefix = "e-";
             assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
-                    .isInstanceOf(java.io.IOException.class);
+                    .isInstanceOf(IOException.class);
         }
         Await.until(20_000, () -> daemon.closedFor("too many volume names"));
         assertThat(daemon.counters().volumeLimitRefusals()).isEqualTo(1);
@@ -246,7 +269,7 @@ class MonitorDaemonTest {
     @Test
     void aGatewayNotBoundToASharedNameIsRefusedThatVolumeWhileBoundOnesShareOneId() throws Exception {
         // Gateways 1 and 2 serve the LUN vol-1 together; gateway 3 is approved (its key works) but was never bound to it.
-        restart(context.withSharedVolumes(java.util.Map.of("vol-1", Set.of(1L, 2L))));
+        restart(context.withSharedVolumes(Map.of("vol-1", Set.of(1L, 2L))));
         try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2);
              TestGateway intruder = new TestGateway(daemon.address(), 3)) {
             for (TestGateway gw : List.of(one, two, intruder)) {
@@ -257,7 +280,7 @@ class MonitorDaemonTest {
             int lun = one.assignedIds[0];
             assertThat(two.assignedIds[0]).as("bound gateways serve the one shared volume").isEqualTo(lun);
             assertThat(intruder.assignedIds[0]).as("an unbound gateway does not join it").isEqualTo(
-                    io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+                    VolumeIdsDescriptor.REFUSED);
             assertThat(intruder.assignedIds[1]).as("its own volume is served").isPositive().isNotEqualTo(lun);
             Await.until(20_000, () -> announced.size() == 5);
             assertThat(announced).contains("1:" + lun + ":gw-1/vol-1", "2:" + lun + ":gw-2/vol-1",
@@ -272,13 +295,13 @@ class MonitorDaemonTest {
             answerPolls(intruder, 1);
             Await.until(20_000, () -> statsFrom.contains(3L));
         }
-        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
     }
 
     @Test
     void aSimulatedGatewayLeavesTheSharedVolumesItWasRefusedOutOfItsReports() throws Exception {
         // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
-        try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(io.sluice.sim.SimContext.builder(daemon.address(), SECRET)
+        try (Simulator sim = Simulator.start(SimContext.builder(daemon.address(), SECRET)
                 .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
             Await.until(20_000, () -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
@@ -296,7 +319,7 @@ class MonitorDaemonTest {
             one.sharedVolumes = 1;
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(one.assignedIds).as("an upgrade binds no shared name by itself")
-                    .containsExactly(io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+                    .containsExactly(VolumeIdsDescriptor.REFUSED);
             assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "vol-1")).isEqualTo(MailboxStatus.OK);
             assertThat(one.closedByMonitor()).as("binding makes the gateway register again").isTrue();
         }
@@ -328,7 +351,7 @@ class MonitorDaemonTest {
             two.sharedVolumes = 1;
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(two.assignedIds).as("unbound: refused at its next registration")
-                    .containsExactly(io.sluice.protocol.VolumeIdsDescriptor.REFUSED);
+                    .containsExactly(VolumeIdsDescriptor.REFUSED);
         }
         assertThat(Files.readString(dir.resolve("monitor").resolve("gateways.registry"))).contains("bound 1 vol-1", "unbound 2 vol-1");
         try (TestGateway one = new TestGateway(daemon.address(), 1)) {
@@ -374,8 +397,8 @@ class MonitorDaemonTest {
         for (int i = 0; i < attempts; i++) {
             try (TestGateway gw = new TestGateway(daemon.address(), 2)) {
                 gw.out.clear();
-                new io.sluice.protocol.HelloWriter().write(gw.out, gw.sequence++, 2, 0, 1, "gw-2");
-                new io.sluice.protocol.AuthWriter().write(gw.out, gw.sequence++, 2, new byte[32], new byte[0]);
+                new HelloWriter().write(gw.out, gw.sequence++, 2, 0, 1, "gw-2");
+                new AuthWriter().write(gw.out, gw.sequence++, 2, new byte[32], new byte[0]);
                 gw.out.flip();
                 while (gw.out.hasRemaining()) {
                     gw.channel.write(gw.out);
@@ -384,10 +407,10 @@ class MonitorDaemonTest {
                 assertThat(gw.expect(FrameType.CHALLENGE)).isEqualTo(FrameType.CHALLENGE);
                 try {
                     gw.expect(FrameType.AUTH_RESULT);
-                } catch (java.io.IOException closedFirst) {
+                } catch (IOException closedFirst) {
                     throw new AssertionError("attempt " + attempt + ": closed before the AUTH_RESULT", closedFirst);
                 }
-                var result = new io.sluice.protocol.AuthResultReader().wrap(gw.decoder);
+                var result = new AuthResultReader().wrap(gw.decoder);
                 assertThat(result.outcome()).isEqualTo(AuthOutcome.REFUSED);
                 assertThat(result.reason()).isEqualTo(AuthReason.WRONG_ANSWER);
                 assertThat(gw.closedByMonitor()).isTrue();
@@ -402,7 +425,7 @@ class MonitorDaemonTest {
             AuthOutcome outcome;
             try {
                 outcome = gw.handshake(SECRET);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new AssertionError("handshake of an unknown gateway ended early; " + TestGateway.describe(daemon), e);
             }
             assertThat(outcome).isEqualTo(AuthOutcome.PENDING);
@@ -417,31 +440,31 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 88)) {
-            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 88), "enroll-me".getBytes()))
+            assertThat(gw.handshake(GatewayKeys.derive(SECRET, 88), "enroll-me".getBytes()))
                     .isEqualTo(AuthOutcome.ACCEPTED);
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 89)) {
-            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 89), "enroll-me".getBytes()))
+            assertThat(gw.handshake(GatewayKeys.derive(SECRET, 89), "enroll-me".getBytes()))
                     .as("a token is single-use").isEqualTo(AuthOutcome.REFUSED);
         }
     }
 
     @Test
     void anEnrollmentTokenGivenThroughTheMailboxAdmitsOneGateway() throws Exception {
-        byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest("issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest("issued-at-run-time".getBytes(StandardCharsets.UTF_8));
         assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
                 .isEqualTo(MailboxStatus.OK);
         assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[31]).get(10, TimeUnit.SECONDS).status())
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         try (TestGateway gw = new TestGateway(daemon.address(), 90)) {
-            assertThat(gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 90), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
+            assertThat(gw.handshake(GatewayKeys.derive(SECRET, 90), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
                     .isEqualTo(AuthOutcome.ACCEPTED);
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 91)) {
             AuthOutcome second;
             try {
-                second = gw.handshake(io.sluice.protocol.GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8));
-            } catch (java.io.IOException closedBeforeTheAnswerWasRead) {
+                second = gw.handshake(GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+            } catch (IOException closedBeforeTheAnswerWasRead) {
                 // The monitor closes a refused connection at once; the close may beat the read of its answer.
                 second = AuthOutcome.REFUSED;
             }
@@ -459,7 +482,7 @@ class MonitorDaemonTest {
             var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
                     throttleFrame(3, 2_000, 7));
             gw.expect(FrameType.THROTTLE_SET);
-            var set = new io.sluice.protocol.ThrottleSetReader().wrap(gw.decoder);
+            var set = new ThrottleSetReader().wrap(gw.decoder);
             assertThat(set.volume(0).iopsLimit()).isEqualTo(2_000);
             assertThat(set.volume(0).version()).isEqualTo(7);
             gw.acknowledge();
@@ -477,7 +500,7 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             gw.expect(FrameType.THROTTLE_SET);
-            assertThat(new io.sluice.protocol.ThrottleSetReader().wrap(gw.decoder).volume(0).iopsLimit()).isEqualTo(500);
+            assertThat(new ThrottleSetReader().wrap(gw.decoder).volume(0).iopsLimit()).isEqualTo(500);
         }
     }
 
@@ -493,7 +516,7 @@ class MonitorDaemonTest {
                 .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
         assertThat(monitorClient.call(0x7777, new byte[0]).get(10, TimeUnit.SECONDS).status())
                 .isEqualTo(MailboxStatus.UNKNOWN_OPCODE);
-        assertThat(statusFigure(io.sluice.protocol.MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
+        assertThat(statusFigure(MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
     }
 
     @Test
@@ -554,7 +577,7 @@ class MonitorDaemonTest {
     void sessionsMoveToANewPairAndKeepBeingServed() throws Exception {
         // The two-step move itself, by count: so the conductor's own measures cannot make the pairs unequal meanwhile.
         restart(context.withBalancing(false));
-        List<TestGateway> gateways = new java.util.ArrayList<>();
+        List<TestGateway> gateways = new ArrayList<>();
         try {
             inSession(gateways, 1, 2, 3, 4);
             // Two pairs share four sessions; a third pair starts empty.
@@ -581,7 +604,7 @@ class MonitorDaemonTest {
 
     @Test
     void aRetiredPairHandsEverySessionToTheOthersAndStops() throws Exception {
-        List<TestGateway> gateways = new java.util.ArrayList<>();
+        List<TestGateway> gateways = new ArrayList<>();
         try {
             inSession(gateways, 1, 2, 3, 4);
             // Growth: a third pair, and a session moves onto it.
@@ -633,7 +656,7 @@ class MonitorDaemonTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aRestartedMonitorCollectsTheCallsItsPairsLeftInTheServicesMailbox() throws Exception {
-        java.util.concurrent.CountDownLatch taking = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch taking = new CountDownLatch(1);
         servicesTakeCalls = taking;
         try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -651,7 +674,7 @@ class MonitorDaemonTest {
         // The successor's pairs (and its conductor, for pairs not running) collected every inherited reply.
         Await.until(60_000, () -> daemon.services().inheritedOutstanding() == 0);
         try (Mailbox box = Mailbox.open(servicesBox)) {
-            Await.until(60_000, () -> io.sluice.mailbox.MailboxSnapshot.take(box).slots().stream()
+            Await.until(60_000, () -> MailboxSnapshot.take(box).slots().stream()
                     .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS));
         }
     }
@@ -660,9 +683,9 @@ class MonitorDaemonTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void anIdlePairSharesABusyPairsWorkAndEveryGatewaysReportsStayInOrder() throws Exception {
         // A clock that stands still: no sizing step, so no rebalancing moves the sessions; all start on one pair.
-        restart(context.withClock(new io.sluice.common.ManualEpochClock(System.currentTimeMillis())).withPairs(1, 10)
-                .withApproved(java.util.stream.LongStream.rangeClosed(1, 16).boxed().collect(java.util.stream.Collectors.toSet())));
-        List<TestGateway> gateways = new java.util.ArrayList<>();
+        restart(context.withClock(new ManualEpochClock(System.currentTimeMillis())).withPairs(1, 10)
+                .withApproved(LongStream.rangeClosed(1, 16).boxed().collect(Collectors.toSet())));
+        List<TestGateway> gateways = new ArrayList<>();
         try {
             for (long id = 1; id <= 16; id++) {
                 TestGateway gw = new TestGateway(daemon.address(), id);
@@ -677,7 +700,7 @@ class MonitorDaemonTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (daemon.counters().sessionsShared() == 0 || sent[0] < 20) {
                 assertThat(System.nanoTime()).as("no work shared within 120 s").isLessThan(deadline);
-                List<Thread> senders = new java.util.ArrayList<>();
+                List<Thread> senders = new ArrayList<>();
                 for (TestGateway gw : gateways) {
                     senders.add(Thread.ofPlatform().start(() -> {
                         try {
@@ -685,7 +708,7 @@ class MonitorDaemonTest {
                                 gw.answerPoll(0);
                             }
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     }));
                 }
@@ -714,9 +737,9 @@ class MonitorDaemonTest {
     @Test
     void gatewaysArePlacedAndMovedByWhatTheyCostNotByHowManyTheyAre() throws Exception {
         // A clock that stands still: the conductor never measures or rebalances; the test does, by hand.
-        io.sluice.common.ManualEpochClock clock = new io.sluice.common.ManualEpochClock(System.currentTimeMillis());
+        ManualEpochClock clock = new ManualEpochClock(System.currentTimeMillis());
         restart(context.withClock(clock).withApproved(Set.of(1L, 2L, 3L, 4L, 5L)));
-        List<TestGateway> gateways = new java.util.ArrayList<>();
+        List<TestGateway> gateways = new ArrayList<>();
         try {
             for (long id = 1; id <= 4; id++) {
                 TestGateway gw = new TestGateway(daemon.address(), id);
@@ -763,7 +786,7 @@ class MonitorDaemonTest {
     void balancedByCountNoWorkIsShared() throws Exception {
         restart(context.withBalancing(false).withPairs(1, 10));
         daemon.addPair();
-        List<TestGateway> gateways = new java.util.ArrayList<>();
+        List<TestGateway> gateways = new ArrayList<>();
         try {
             for (long id = 1; id <= 4; id++) {
                 TestGateway gw = new TestGateway(daemon.address(), id);
@@ -806,7 +829,7 @@ class MonitorDaemonTest {
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void servicesThatStopTakingReportsPausePollingAndNoReportIsDropped() throws Exception {
-        java.util.concurrent.CountDownLatch behind = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch behind = new CountDownLatch(1);
         servicesTakeCalls = behind;
         int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
         MonitorCounters counters = daemon.counters();
@@ -853,7 +876,7 @@ class MonitorDaemonTest {
     /** One figure of the monitor's status (MONITOR_STATUS), at {@code offset} of {@code MonitorStatusDescriptor}. */
     private long statusFigure(int offset) throws Exception {
         Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
-        return java.lang.foreign.MemorySegment.ofArray(status.result()).get(BIG_LONG, offset);
+        return MemorySegment.ofArray(status.result()).get(BIG_LONG, offset);
     }
 
     /** Connects gateways {@code ids}, each accepted into session, adding each to {@code gateways} (which the caller closes). */
@@ -866,8 +889,8 @@ class MonitorDaemonTest {
     }
 
     static byte[] throttleFrame(long gatewayId, long iops, long version) {
-        ByteBuffer buffer = ByteBuffer.allocate(io.sluice.protocol.ThrottleSetDescriptor.VOLUMES_OFFSET
-                + io.sluice.protocol.ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET
+                + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(buffer, 1, gatewayId, 0, 1);
         writer.volume(0).volumeId(1).version(version).iopsLimit(iops).weight(100);

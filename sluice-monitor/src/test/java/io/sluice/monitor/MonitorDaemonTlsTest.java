@@ -32,6 +32,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.SimTls;
+import io.sluice.sim.Simulator;
+import java.io.IOException;
+import java.util.Map;
 
 /** The daemon with TLS on the gateway link: real sockets, real certificates from a real authority. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -66,7 +71,7 @@ class MonitorDaemonTlsTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
                 // The simulated gateways serve vol-1 and vol-2, flagged shared.
-                .withSharedVolumes(java.util.Map.of("vol-1", Set.of(1L, 2L), "vol-2", Set.of(1L, 2L)))
+                .withSharedVolumes(Map.of("vol-1", Set.of(1L, 2L), "vol-2", Set.of(1L, 2L)))
                 .withPolling(50, 2)
                 .withPairs(2, 10)
                 .withClock(clock)
@@ -105,7 +110,7 @@ class MonitorDaemonTlsTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(certificate(1)))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
             Await.until(20_000, () -> daemon.sessionsInSession() == 1);
-            clock.aheadMillis = java.time.Duration.ofDays(1).plusMinutes(1).toMillis();
+            clock.aheadMillis = Duration.ofDays(1).plusMinutes(1).toMillis();
             Await.until(20_000, () -> daemon.sessionsInSession() == 0);
             assertThat(gw.closedByMonitor()).isTrue();
         }
@@ -155,7 +160,7 @@ class MonitorDaemonTlsTest {
                     gw.expect(FrameType.POLL);
                     gw.answer();
                 }
-            }).isInstanceOf(java.io.IOException.class);
+            }).isInstanceOf(IOException.class);
             Await.until(20_000, () -> daemon.closedFor("certificate revoked"));
             assertThat(daemon.sessionsInSession()).isZero();
         }
@@ -167,9 +172,9 @@ class MonitorDaemonTlsTest {
 
     @Test
     void simulatedGatewaysGetCertificatesFromTheServersAuthorityAndAreServed() throws Exception {
-        var simContext = io.sluice.sim.SimContext.builder(daemon.address(), SECRET).gateways(2).volumesPerGateway(2)
-                .firstGatewayId(1).seed(3).tls(io.sluice.sim.SimTls.load(dir.resolve("pki"))).build();
-        try (io.sluice.sim.Simulator sim = io.sluice.sim.Simulator.start(simContext)) {
+        var simContext = SimContext.builder(daemon.address(), SECRET).gateways(2).volumesPerGateway(2)
+                .firstGatewayId(1).seed(3).tls(SimTls.load(dir.resolve("pki"))).build();
+        try (Simulator sim = Simulator.start(simContext)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (daemon.sessionsInSession() < 2 || !statsFrom.contains(1L) || !statsFrom.contains(2L)) {
                 assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())

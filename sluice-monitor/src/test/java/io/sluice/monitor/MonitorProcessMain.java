@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.io.IOException;
 
 /**
  * A monitor daemon in a process of its own, for tests that must not share its heap: prints {@code listening
@@ -31,7 +32,7 @@ public final class MonitorProcessMain {
                     while (System.in.read() >= 0) {
                         // the parent keeps it open while it wants this process
                     }
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // closed: time to go
                 }
             });

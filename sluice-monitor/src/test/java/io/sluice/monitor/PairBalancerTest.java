@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 /** Balancing by load, decided by hand: costs smoothed over intervals, placement, and the moves between pairs. */
 class PairBalancerTest {
@@ -78,7 +79,7 @@ class PairBalancerTest {
 
     private static boolean[] all(int n) {
         boolean[] movable = new boolean[n];
-        java.util.Arrays.fill(movable, true);
+        Arrays.fill(movable, true);
         return movable;
     }
 }

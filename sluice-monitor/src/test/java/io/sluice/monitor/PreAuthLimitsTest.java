@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.net.SocketTimeoutException;
 
 /** What a peer that has not authenticated may cost the monitor: capped connections, a short deadline, small frames. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -123,7 +124,7 @@ class PreAuthLimitsTest {
         channel.socket().setSoTimeout(20_000);
         try {
             return channel.socket().getInputStream().read(new byte[64]) < 0;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
         } catch (IOException reset) {
             return true;

@@ -9,18 +9,20 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterEach;
 
 /** The ready list an owner works from the front of and idle threads take from the back of. */
 class ReadySessionsTest {
     /** One unconnected channel for every session: the list never touches it. */
     private final SocketChannel channel;
 
-    ReadySessionsTest() throws java.io.IOException {
+    ReadySessionsTest() throws IOException {
         channel = SocketChannel.open();
     }
 
-    @org.junit.jupiter.api.AfterEach
-    void close() throws java.io.IOException {
+    @AfterEach
+    void close() throws IOException {
         channel.close();
     }
 

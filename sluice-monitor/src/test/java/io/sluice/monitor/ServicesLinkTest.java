@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.mailbox.SlotState;
 
 /**
  * The monitor's link to the services' mailbox: each pair posts under its own caller index and within its share of
@@ -149,7 +150,7 @@ class ServicesLinkTest {
         assertThat(link.inheritedOutstanding()).isZero();
         assertThat(link.pairCaller(0).inFlight()).as("a predecessor's call is not this pair's").isZero();
         for (int slot = 0; slot < 8; slot++) {
-            assertThat(mailbox.slotInfo(slot).state()).as("slot " + slot).isEqualTo(io.sluice.mailbox.SlotState.FREE);
+            assertThat(mailbox.slotInfo(slot).state()).as("slot " + slot).isEqualTo(SlotState.FREE);
         }
         for (int i = 0; i < 4; i++) {
             assertThat(post(0, 4, 0)).as("the whole share is the successor's").isTrue();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import java.lang.foreign.ValueLayout;
 
 /** A STATS frame larger than a services slot, posted as parts that each decode as a STATS frame of their own. */
 class StatsPartTest {
@@ -44,7 +45,7 @@ class StatsPartTest {
             assertThat(length).isEqualTo(part.length()).isLessThanOrEqualTo(1920);
             // Each part is a whole, valid STATS frame: the services read it as one.
             FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, 4096, 4096, GATEWAY);
-            decoder.feed(ByteBuffer.wrap(slot.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+            decoder.feed(ByteBuffer.wrap(slot.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE))
                     .putLong(8, 1));
             assertThat(decoder.next()).isEqualTo(DecodeStatus.FRAME);
             reader.wrap(decoder);

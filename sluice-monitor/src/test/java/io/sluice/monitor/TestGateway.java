@@ -30,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLContext;
+import io.sluice.protocol.VolumeDescriptor;
 
 /** A gateway driven by hand from a test, over a blocking socket, one frame at a time. */
 final class TestGateway implements AutoCloseable {
@@ -154,7 +155,7 @@ final class TestGateway implements AutoCloseable {
         out.clear();
         volumes.begin(out, sequence++, id, helloVolumes);
         for (int i = 0; i < helloVolumes; i++) {
-            volumes.volume(i, i + 1, i < sharedVolumes ? io.sluice.protocol.VolumeDescriptor.FLAG_SHARED : 0, 1L << 30,
+            volumes.volume(i, i + 1, i < sharedVolumes ? VolumeDescriptor.FLAG_SHARED : 0, 1L << 30,
                     volumeNamePrefix + (i + 1));
         }
         volumes.commit();

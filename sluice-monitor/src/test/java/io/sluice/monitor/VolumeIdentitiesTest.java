@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.PosixFilePermissions;
 
 class VolumeIdentitiesTest {
     private static final VolumeIdentities.SharedBindings EVERY_GATEWAY = (gateway, name) -> true;
@@ -45,7 +46,7 @@ class VolumeIdentitiesTest {
         // The same gateway reconnecting, even proposing other ids, keeps its volumes' ids.
         assertThat(ids.assign(12, hello(12, new int[] {7, 8}, "disk2", "disk1"), EVERY_GATEWAY)).containsExactly(2, 1);
 
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
         VolumeIdentities restarted = new VolumeIdentities(file);
         assertThat(restarted.assign(13, hello(13, new int[] {1, 2}, "disk1", "disk2"), EVERY_GATEWAY)).containsExactly(3, 4);

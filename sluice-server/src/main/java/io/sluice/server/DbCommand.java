@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.nio.charset.StandardCharsets;
 
 /** {@code sluice db}: the database manager on its own (SLA store, registry, performance history). */
 @Command(name = "db", mixinStandardHelpOptions = true, subcommands = DbCommand.Copy.class,
@@ -67,11 +68,11 @@ final class DbCommand implements Callable<Integer> {
                 if (url != null) {
                     throw new IllegalArgumentException("give --jdbc-url or --jdbc-url-file, not both");
                 }
-                url = new String(PrivateFiles.readSecret(jdbcUrlFile), java.nio.charset.StandardCharsets.UTF_8).strip();
+                url = new String(PrivateFiles.readSecret(jdbcUrlFile), StandardCharsets.UTF_8).strip();
             }
             context = DbContext.builder().dataDir(dataDir).jdbcUrl(url).jdbcUser(jdbcUser)
                     .jdbcPassword(jdbcPasswordFile == null ? "" : new String(PrivateFiles.readSecret(jdbcPasswordFile),
-                            java.nio.charset.StandardCharsets.UTF_8).strip())
+                            StandardCharsets.UTF_8).strip())
                     .insecureLink(insecureLink).mailboxDir(mailboxDir).mailboxName(mailboxName).build();
         } catch (PrivateFiles.NotPrivateException e) {
             System.err.println("db: " + e.getMessage() + "; chmod 600 it");
@@ -172,7 +173,7 @@ final class DbCommand implements Callable<Integer> {
         }
 
         private static String password(Path file) throws IOException {
-            return file == null ? "" : new String(PrivateFiles.readSecret(file), java.nio.charset.StandardCharsets.UTF_8).strip();
+            return file == null ? "" : new String(PrivateFiles.readSecret(file), StandardCharsets.UTF_8).strip();
         }
     }
 }

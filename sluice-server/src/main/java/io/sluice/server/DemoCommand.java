@@ -23,6 +23,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 
 /**
  * {@code sluice demo}: the whole system on this machine with nothing but a JDK (see {@link DemoPlan}).
@@ -131,7 +133,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static boolean portFree(int port) {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;
         } catch (IOException e) {
             return false;

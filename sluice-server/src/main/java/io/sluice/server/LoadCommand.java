@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.time.Instant;
 
 /** {@code sluice load nbd://HOST:PORT/EXPORT}: block I/O against an NBD export, with IOPS, bandwidth and latency. */
 @Command(name = "load", mixinStandardHelpOptions = true,
@@ -59,7 +60,7 @@ final class LoadCommand implements Callable<Integer> {
             }
             LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Spec(uri, p, blockSize, depth, rate,
                     (long) (seconds * 1000), readPercent, System.nanoTime()));
-            System.out.println(java.time.Instant.now() + " " + pattern + " " + blockSize + " B, qd " + depth
+            System.out.println(Instant.now() + " " + pattern + " " + blockSize + " B, qd " + depth
                     + (rate > 0 ? ", rate " + rate : "") + ": " + result.summary());
             System.out.flush();
             errors += result.errors();

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.nio.file.Files;
 
 /** {@code sluice mailbox ...}: third-party inspection and repair of mailbox files. */
 @Command(name = "mailbox", mixinStandardHelpOptions = true,
@@ -90,7 +91,7 @@ final class MailboxCommand implements Runnable {
         @Override
         public Integer call() {
             MailboxGeometry geometry = new MailboxGeometry(slots, slotSize, callers, callees);
-            if (java.nio.file.Files.exists(file)) {
+            if (Files.exists(file)) {
                 System.err.println("sluice: " + file + " exists; not overwriting it");
                 return ExitCode.FAILURE;
             }

@@ -16,6 +16,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.sluice.pki.CertificateAuthority;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** {@code sluice monitor}: runs the performance monitor daemon on its own. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
@@ -39,7 +46,7 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--shared-volume", description = "NAME=IDS: the gateways (ids or ranges, as --approve) that may serve "
             + "the volume their exports flag shared under NAME; a gateway announcing a shared name not bound to it has that "
             + "volume refused. Repeat for each name")
-    java.util.Map<String, String> sharedVolumes = new java.util.LinkedHashMap<>();
+    Map<String, String> sharedVolumes = new LinkedHashMap<>();
 
     @Option(names = "--token-file", description = "file (0600, this user's) of single-use enrollment tokens, one a line; "
             + "a file, not the command line, which every local user can read")
@@ -168,8 +175,8 @@ final class MonitorCommand implements Callable<Integer> {
         }
         Set<String> tokens;
         try {
-            tokens = tokenFile == null ? Set.of() : new String(PrivateFiles.readSecret(tokenFile), java.nio.charset.StandardCharsets.UTF_8)
-                    .lines().map(String::strip).filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.toSet());
+            tokens = tokenFile == null ? Set.of() : new String(PrivateFiles.readSecret(tokenFile), StandardCharsets.UTF_8)
+                    .lines().map(String::strip).filter(t -> !t.isEmpty()).collect(Collectors.toSet());
         } catch (PrivateFiles.NotPrivateException e) {
             System.err.println("monitor: " + e.getMessage() + "; chmod 600 it");
             return ExitCode.USAGE;
@@ -203,7 +210,7 @@ final class MonitorCommand implements Callable<Integer> {
                 return ExitCode.USAGE;
             }
             context = context.withTls(MonitorCertificate.load(pkiDir, hostPort[0], tlsNames,
-                    gatewayCertificateDays == 0 ? null : java.time.Duration.ofDays(gatewayCertificateDays)));
+                    gatewayCertificateDays == 0 ? null : Duration.ofDays(gatewayCertificateDays)));
         } else if (insecurePlaintext) {
             System.err.println("monitor: WARNING: the gateway link is plaintext (--insecure-plaintext): anyone on the network "
                     + "can read and forge its frames");
@@ -215,7 +222,7 @@ final class MonitorCommand implements Callable<Integer> {
         try (UntilSignalled signal = new UntilSignalled(10_000);
              MonitorDaemon daemon = new MonitorDaemon(context)) {
             System.out.println("monitor listening on " + daemon.address() + (pkiDir == null ? " (plaintext)" : " (TLS, CA "
-                    + pkiDir.resolve(io.sluice.pki.CertificateAuthority.CERTIFICATE_FILE) + ")") + " with " + daemon.pairCount()
+                    + pkiDir.resolve(CertificateAuthority.CERTIFICATE_FILE) + ")") + " with " + daemon.pairCount()
                     + " thread pair(s), " + role);
             long nextStatus = System.currentTimeMillis() + statusEvery;
             long nextRegistryAlarm = 0;
@@ -254,8 +261,8 @@ final class MonitorCommand implements Callable<Integer> {
     }
 
     /** {@code --shared-volume NAME=IDS} as the monitor takes it: each name with the gateways it is bound to. */
-    static java.util.Map<String, Set<Long>> sharedVolumeBindings(java.util.Map<String, String> specs) {
-        java.util.Map<String, Set<Long>> bindings = new java.util.HashMap<>();
+    static Map<String, Set<Long>> sharedVolumeBindings(Map<String, String> specs) {
+        Map<String, Set<Long>> bindings = new HashMap<>();
         specs.forEach((name, ids) -> bindings.put(name, parseIds(List.of(ids.split(",")))));
         return bindings;
     }

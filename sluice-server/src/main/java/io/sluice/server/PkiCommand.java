@@ -18,6 +18,8 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import io.sluice.pki.Certificates;
+import java.io.IOException;
 
 /**
  * {@code sluice pki ...}: the server's certificate authority, for operators: make it, issue certificates
@@ -49,7 +51,7 @@ final class PkiCommand implements Runnable {
             return caDir != null ? caDir : dataDir.resolve(CertificateAuthority.DIRECTORY);
         }
 
-        CertificateAuthority load() throws java.io.IOException {
+        CertificateAuthority load() throws IOException {
             return CertificateAuthority.load(directory(), EpochClock.system());
         }
     }
@@ -68,7 +70,7 @@ final class PkiCommand implements Runnable {
             System.out.println("certificate authority " + name + " made in " + location.directory());
             System.out.println("give gateways and NBD clients its certificate: "
                     + location.directory().resolve(CertificateAuthority.CERTIFICATE_FILE));
-            System.out.println("fingerprint (SHA-256) " + io.sluice.pki.Certificates.fingerprint(ca.certificate()));
+            System.out.println("fingerprint (SHA-256) " + Certificates.fingerprint(ca.certificate()));
             return ExitCode.OK;
         }
     }

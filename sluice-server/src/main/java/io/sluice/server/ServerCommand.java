@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.sluice.db.store.JdbcUrls;
 
 /**
  * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles (database manager,
@@ -78,7 +79,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerSettings settings;
         try {
-            if (io.sluice.db.store.JdbcUrls.hasPassword(jdbcUrl)) {
+            if (JdbcUrls.hasPassword(jdbcUrl)) {
                 throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
                         + "put the URL in the configuration file (database.jdbc-url) or the password in database.password-file");
             }

@@ -17,6 +17,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 /** {@code sluice status}: each role's pid, uptime, heartbeat, restarts and mailbox backlog, from the supervisor. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the roles of a running server (from its run directory).")
@@ -148,7 +150,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static JsonNode ask(MailboxClient client, String request) throws Exception {
-        Reply reply = client.call(MailboxOpcodes.SERVICES_JSON, request.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        Reply reply = client.call(MailboxOpcodes.SERVICES_JSON, request.getBytes(StandardCharsets.UTF_8))
                 .get(3, TimeUnit.SECONDS);
         return new ObjectMapper().readTree(reply.result());
     }
@@ -180,7 +182,7 @@ final class StatusCommand implements Callable<Integer> {
             for (JsonNode g : items) {
                 System.out.printf("%-10s %-24s %-18s %-25s %-14s %d%n", g.path("gatewayId").asText(),
                         g.path("name").isTextual() ? g.path("name").asText() : "-", g.path("state").asText(),
-                        java.time.Instant.ofEpochMilli(g.path("since").asLong()),
+                        Instant.ofEpochMilli(g.path("since").asLong()),
                         (now - g.path("lastSeen").asLong()) / 1000 + " s ago", g.path("volumes").size());
             }
         } catch (Exception e) {

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 
 class MailboxCommandTest {
     @TempDir
@@ -73,7 +75,7 @@ class MailboxCommandTest {
 
         Path truncated = dir.resolve("truncated");
         Mailbox.create(truncated, new MailboxGeometry(8, 256, 2, 1)).close();
-        try (var ch = java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(truncated, StandardOpenOption.WRITE)) {
             ch.truncate(1000);
         }
         assertThat(sluice("mailbox", "inspect", truncated.toString()).err()).contains("truncated");

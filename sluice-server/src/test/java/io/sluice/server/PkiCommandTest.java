@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The operator's CA commands, with openssl as the independent judge of what they write. */
 class PkiCommandTest {
@@ -77,8 +79,8 @@ class PkiCommandTest {
     }
 
     private static int openssl(String... args) throws Exception {
-        var command = new java.util.ArrayList<>(java.util.List.of("openssl"));
-        command.addAll(java.util.List.of(args));
+        var command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getInputStream().readAllBytes();
         return process.waitFor();

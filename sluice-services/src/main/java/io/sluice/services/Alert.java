@@ -1,5 +1,7 @@
 package io.sluice.services;
 
+import java.util.Locale;
+
 /**
  * A sustained violation of one dimension of one volume's SLA, or a condition a policy or the capacity
  * forecast watches (then {@link #dimension()} is null and the volume 0). Raised once (later misses only
@@ -29,8 +31,8 @@ public final class Alert {
     private long storedId;
 
     Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis) {
-        this(id, volumeId, dimension, severity, raisedAtMillis, dimension.name().toLowerCase(java.util.Locale.ROOT)
-                + ":volume-" + volumeId, dimension.name().toLowerCase(java.util.Locale.ROOT)
+        this(id, volumeId, dimension, severity, raisedAtMillis, dimension.name().toLowerCase(Locale.ROOT)
+                + ":volume-" + volumeId, dimension.name().toLowerCase(Locale.ROOT)
                 + " objective missed on volume " + volumeId);
     }
 

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.function.Consumer;
 
 /**
  * Alerts from interval verdicts, by each SLA's {@link AlertRule}: raised when at least N of the last M
@@ -17,7 +19,7 @@ public final class Alerts {
     private final List<Alert> all = new ArrayList<>();
     private final Map<String, Alert> openByKey = new HashMap<>();
     /** Alerts raised, acknowledged or cleared since the last {@link #drainChanged}: what goes to the database. */
-    private final java.util.LinkedHashSet<Alert> changed = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<Alert> changed = new LinkedHashSet<>();
     private long nextId = 1;
 
     /** The recent history of one dimension of one volume. */
@@ -143,7 +145,7 @@ public final class Alerts {
     }
 
     /** Hands over every alert that changed since the last call, oldest change first. */
-    public void drainChanged(java.util.function.Consumer<Alert> consumer) {
+    public void drainChanged(Consumer<Alert> consumer) {
         for (Alert alert : changed) {
             consumer.accept(alert);
         }

@@ -3,6 +3,7 @@ package io.sluice.services;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
 
 /**
  * The storage resource manager's side of the services: each backend's space is the sum over the volumes
@@ -76,7 +77,7 @@ public final class CapacityWatch {
                 alerts.clear(key, now);
             } else {
                 severities.put(backend.id(), severity);
-                alerts.raise(key, severity, String.format(java.util.Locale.ROOT, "backend %s full in %.1f days",
+                alerts.raise(key, severity, String.format(Locale.ROOT, "backend %s full in %.1f days",
                         backend.id(), forecast.daysUntilFull()), now);
             }
             onBackend.accept(backend.id(), capacity, used);

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * The gateways and volumes the services have discovered: from the monitor's GATEWAY_STATE messages
@@ -182,7 +183,7 @@ public final class GatewayRegistry {
     }
 
     /** Gateways that appeared or changed state, and volumes first seen, since the last call. */
-    public void drainNew(java.util.function.Consumer<Gateway> onGateway, java.util.function.Consumer<VolumeSighting> onVolume) {
+    public void drainNew(Consumer<Gateway> onGateway, Consumer<VolumeSighting> onVolume) {
         newOrChanged.forEach(onGateway);
         newOrChanged.clear();
         newVolumes.forEach(onVolume);

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns statistics and SLAs into throttle parameters, once per poll interval, as a single-threaded
@@ -166,9 +167,9 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /** The gateways that served the volume at the last interval. */
-    public java.util.Set<Long> gatewaysOf(int volumeId) {
+    public Set<Long> gatewaysOf(int volumeId) {
         VolumeState volume = volumes.get(volumeId);
-        return volume == null ? java.util.Set.of() : java.util.Set.copyOf(volume.paths.keySet());
+        return volume == null ? Set.of() : Set.copyOf(volume.paths.keySet());
     }
 
     @Override

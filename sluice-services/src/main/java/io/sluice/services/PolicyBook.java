@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
 
 /**
  * The SLAs in force and what they attach to: the policy manager's store. Every accepted edit gets the
@@ -70,7 +71,7 @@ public final class PolicyBook {
 
     /** Every SLA attached, by the scope it is attached to. */
     public Map<Scope, Sla> attachedAll() {
-        return java.util.Collections.unmodifiableMap(attached);
+        return Collections.unmodifiableMap(attached);
     }
 
     /** Detaches whatever SLA is attached to {@code scope}; true when there was one. */

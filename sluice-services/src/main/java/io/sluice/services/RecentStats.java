@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Collections;
+import java.util.Set;
 
 /**
  * The entity service's cache of recent statistics: per volume and gateway, the last {@code capacity}
@@ -47,13 +49,13 @@ public final class RecentStats {
     }
 
     /** Every volume that has reported, in no particular order. */
-    public java.util.Set<Integer> volumeIds() {
-        return java.util.Collections.unmodifiableSet(volumes.keySet());
+    public Set<Integer> volumeIds() {
+        return Collections.unmodifiableSet(volumes.keySet());
     }
 
     /** The gateways that have reported the volume. */
-    public java.util.Set<Long> gateways(int volumeId) {
-        return java.util.Collections.unmodifiableSet(volumes.getOrDefault(volumeId, Map.of()).keySet());
+    public Set<Long> gateways(int volumeId) {
+        return Collections.unmodifiableSet(volumes.getOrDefault(volumeId, Map.of()).keySet());
     }
 
     /** Reports ignored because they were already kept. */

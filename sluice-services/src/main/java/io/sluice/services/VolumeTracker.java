@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * Which gateways serve which volumes now, so that the services keep per-volume state (recent statistics,
@@ -55,8 +56,8 @@ public final class VolumeTracker {
 
         void add(long gatewayId, long now) {
             if (count == gateways.length) {
-                gateways = java.util.Arrays.copyOf(gateways, count * 2);
-                heardAt = java.util.Arrays.copyOf(heardAt, count * 2);
+                gateways = Arrays.copyOf(gateways, count * 2);
+                heardAt = Arrays.copyOf(heardAt, count * 2);
             }
             gateways[count] = gatewayId;
             heardAt[count++] = now;

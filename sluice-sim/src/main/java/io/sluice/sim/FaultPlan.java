@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.Arrays;
 
 /**
  * Which gateways misbehave, and how: a fraction of all gateways per {@link FaultMode}, and modes pinned
@@ -87,7 +88,7 @@ public final class FaultPlan {
     /** One mode per gateway, {@code gateways} of them. */
     public FaultMode[] assign(int gateways, long seed) {
         FaultMode[] modes = new FaultMode[gateways];
-        java.util.Arrays.fill(modes, FaultMode.NONE);
+        Arrays.fill(modes, FaultMode.NONE);
         int free = gateways;
         for (Map.Entry<Integer, FaultMode> pin : pinned.entrySet()) {
             if (pin.getKey() >= gateways) {

@@ -11,6 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The simulator's validated configuration. From the command line:
@@ -38,7 +43,7 @@ import java.nio.file.Path;
  *                           turn, so a fleet starting (or coming back) together does not stampede the monitor
  * @param skew               a few heavy gateways in the fleet ({@link Skew}), or {@link Skew#NONE}
  */
-public record SimContext(java.util.List<InetSocketAddress> monitors, int gateways, int volumesPerGateway, long firstGatewayId,
+public record SimContext(List<InetSocketAddress> monitors, int gateways, int volumesPerGateway, long firstGatewayId,
                          byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
                          int threads, long seed, VolumeProfile volumes, SimTimings timings,
                          long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight, Skew skew) {
@@ -96,7 +101,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
         if (monitors == null || monitors.isEmpty()) {
             throw new IllegalArgumentException("no monitor address (--monitor HOST:PORT)");
         }
-        monitors = java.util.List.copyOf(monitors);
+        monitors = List.copyOf(monitors);
         if (gateways < 1 || gateways > 1_000_000) {
             throw new IllegalArgumentException("--gateways must be 1..1000000: " + gateways);
         }
@@ -175,15 +180,15 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
      */
     public InetSocketAddress sourceAddress(int index) {
         for (InetSocketAddress monitor : monitors) {
-            if (!(monitor.getAddress() instanceof java.net.Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
+            if (!(monitor.getAddress() instanceof Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
                 return null;
             }
         }
         int address = (127 << 24 | 1 << 16) + index + 1;
         try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(new byte[] {(byte) (address >>> 24),
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) (address >>> 24),
                     (byte) (address >>> 16), (byte) (address >>> 8), (byte) address}), 0);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException("four bytes are an IPv4 address", e);
         }
     }
@@ -228,7 +233,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
                 case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
                 case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
                 case "--enrollment-token-file" -> builder.enrollmentToken =
-                        new String(readSecret(Path.of(value)), java.nio.charset.StandardCharsets.UTF_8).strip();
+                        new String(readSecret(Path.of(value)), StandardCharsets.UTF_8).strip();
                 case "--gateways" -> builder.gateways = (int) number(name, value);
                 case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
                 case "--volume-ids" -> builder.volumeIds = switch (value) {
@@ -297,7 +302,7 @@ public record SimContext(java.util.List<InetSocketAddress> monitors, int gateway
     /** Defaults for everything but the monitor and the secret. */
     public static final class Builder {
         private SimTls tls;
-        private final java.util.List<InetSocketAddress> monitors = new java.util.ArrayList<>();
+        private final List<InetSocketAddress> monitors = new ArrayList<>();
         private byte[] deploymentSecret;
         private int gateways = 100;
         private int volumesPerGateway = 4;

@@ -1,5 +1,7 @@
 package io.sluice.sim;
 
+import java.util.Locale;
+
 /** The counters of one group of gateways (one {@link FaultMode}, or all) at one moment. */
 public final class SimCounts {
     private final long[] values;
@@ -54,7 +56,7 @@ public final class SimCounts {
         StringBuilder text = new StringBuilder();
         for (SimCounter counter : SimCounter.values()) {
             if (values[counter.ordinal()] != 0) {
-                text.append(text.isEmpty() ? "" : " ").append(counter.name().toLowerCase(java.util.Locale.ROOT))
+                text.append(text.isEmpty() ? "" : " ").append(counter.name().toLowerCase(Locale.ROOT))
                         .append('=').append(values[counter.ordinal()]);
             }
         }

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.function.Consumer;
+import java.util.ArrayDeque;
 
 /**
  * One selector and the gateways on it, driven by {@link #doWork()}: take what the sockets have ready,
@@ -63,7 +64,7 @@ final class SimLoop {
     private final int connectPlaces;
     private int connectsInFlight;
     /** Gateways whose time to connect came while every place was taken: each gets the next place given back. */
-    private final java.util.ArrayDeque<SimulatedGateway> awaitingConnect = new java.util.ArrayDeque<>();
+    private final ArrayDeque<SimulatedGateway> awaitingConnect = new ArrayDeque<>();
     private volatile boolean stopRequested;
     private volatile boolean finished;
 

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import io.sluice.protocol.MonitorAddress;
+import java.util.stream.Collectors;
 
 /**
  * {@code sluice sim}: runs the simulator against a monitor, prints a one-line summary every summary
@@ -43,8 +45,8 @@ public final class SimMain {
         Thread hook = new Thread(simulator::close, "sluice-sim-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("sluice sim: " + context.gateways() + " gateways x " + context.volumesPerGateway()
-                + " volumes -> " + context.monitors().stream().map(io.sluice.protocol.MonitorAddress::format)
-                        .collect(java.util.stream.Collectors.joining(", "))
+                + " volumes -> " + context.monitors().stream().map(MonitorAddress::format)
+                        .collect(Collectors.joining(", "))
                 + ", faults " + context.faults() + ", " + context.threads() + " threads"
                 + (context.durationMillis() > 0 ? ", for " + context.durationMillis() / 1000 + " s" : ""));
         out.flush();

@@ -37,6 +37,7 @@ import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.net.InetSocketAddress;
 
 /**
  * One simulated gateway: its connection to the monitor, its session (SESSION.md, frame by frame), its
@@ -84,7 +85,7 @@ final class SimulatedGateway {
     private final SimLoop loop;
     private final int index;
     /** The address it connects from, or null for the kernel's choice. */
-    private final java.net.InetSocketAddress source;
+    private final InetSocketAddress source;
     private final long gatewayId;
     private final FaultMode fault;
     private final byte[] key;
@@ -104,7 +105,7 @@ final class SimulatedGateway {
     private volatile long olderEpochAcked;
     private final StandbyReader standbyReader = new StandbyReader();
     /** The monitor of the current connection, as dialled (resolved). */
-    private java.net.InetSocketAddress dialled;
+    private InetSocketAddress dialled;
     private final long[] latePolls = new long[LATE_ANSWERS];
     private final long[] lateDue = new long[LATE_ANSWERS];
     private int lateHead;
@@ -265,7 +266,7 @@ final class SimulatedGateway {
             selectionKey = channel.register(loop.selector(), 0, this);
             dialled = rotation.current();
             if (dialled.isUnresolved()) {
-                dialled = new java.net.InetSocketAddress(dialled.getHostString(), dialled.getPort());
+                dialled = new InetSocketAddress(dialled.getHostString(), dialled.getPort());
             }
             if (channel.connect(dialled)) {
                 connected(now);

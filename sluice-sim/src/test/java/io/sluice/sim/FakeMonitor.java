@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.io.UncheckedIOException;
 
 /**
  * A stand-in for the monitor daemon, since the simulator cannot depend on sluice-monitor (whose tests use the
@@ -246,7 +247,7 @@ final class FakeMonitor implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -279,7 +280,7 @@ final class FakeMonitor implements AutoCloseable {
                 open.incrementAndGet();
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

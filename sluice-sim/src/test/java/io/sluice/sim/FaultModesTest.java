@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import java.util.stream.LongStream;
 
 /**
  * Each fault mode against the fake monitor: gateway 0 misbehaves, gateways 1..3 do not, and must not
@@ -194,7 +195,7 @@ class FaultModesTest {
                 .as("%d in session: %s", sessions, sim.snapshot()).isTrue();
     }
 
-    private static java.util.stream.LongStream healthy(Simulator sim) {
+    private static LongStream healthy(Simulator sim) {
         return IntStream.range(1, GATEWAYS).mapToLong(sim::gatewayId);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.stream.IntStream;
 
 class SimContextTest {
     @TempDir
@@ -57,7 +58,7 @@ class SimContextTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef-secret\n".getBytes(StandardCharsets.UTF_8));
         SimContext context = SimContext.parse("--monitor", "127.0.0.1:7000", "--secret-file", secret.toString(),
                 "--gateways", "10", "--volumes-per-gateway", "1", "--skew", "2:50", "--volume-ids", "default");
-        assertThat(java.util.stream.IntStream.range(0, 10).map(context::volumesOf).toArray())
+        assertThat(IntStream.range(0, 10).map(context::volumesOf).toArray())
                 .containsExactly(50, 1, 1, 1, 1, 50, 1, 1, 1, 1);
         assertThat(SimContext.builder(new InetSocketAddress("localhost", 9), TestSims.SECRET).build().volumesOf(7))
                 .as("no skew: every gateway the same").isEqualTo(4);

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import com.sun.management.ThreadMXBean;
+import io.sluice.protocol.AuthResultDescriptor;
 
 /**
  * One loop driven by hand on a manual clock: the timing rules (ramp-up, heartbeats, late answers, backoff,
@@ -202,7 +204,7 @@ class SimLoopTest {
             pump("answered PENDING", s -> s.total().get(SimCounter.AUTH_PENDING) == 1);
             monitor.approve(context.firstGatewayId());
             // The backoff after one failure is at most 1.2 x 1 s, far below the clamp, so the clamp decides.
-            clock.advance(io.sluice.protocol.AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS - 1);
+            clock.advance(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS - 1);
             loop.doWork();
             assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
             clock.advance(1);
@@ -235,8 +237,8 @@ class SimLoopTest {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
             loop = loop(TestSims.quick(monitor.address(), 1).volumesPerGateway(16).timings(TIMINGS), FaultMode.NONE);
             pump("in session", s -> s.total().inSession() == 1);
-            com.sun.management.ThreadMXBean threads =
-                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            ThreadMXBean threads =
+                    (ThreadMXBean) ManagementFactory.getThreadMXBean();
             long[] counts = new long[SimCounters.size()];
             int answered = SimCounter.POLLS_ANSWERED.ordinal();
             int acked = SimCounter.THROTTLE_SETS_ACKED.ordinal();

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.sluice.web.auth.Secrets;
+import org.junit.jupiter.api.Assumptions;
 
 /** CSRF, hostile bodies, injection attempts, versions, headers and the API document, through real HTTP. */
 public class ApiBehaviourTest extends WebTestBase {
@@ -269,7 +271,7 @@ public class ApiBehaviourTest extends WebTestBase {
     void anApprovalTheMonitorCouldNotSaveIsA503ThatSaysSoWithoutTheMonitorsPaths() throws Exception {
         // Only the in-memory monitor can answer as a full disk would (root writes through any mode); the real
         // monitor's refusal to persist is RegistryFailClosedTest's, in sluice-monitor.
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend instanceof InMemoryBackend,
+        Assumptions.assumeTrue(backend instanceof InMemoryBackend,
                 "needs a monitor that answers as if its registry's disk were full");
         seeder.gateway(InMemoryBackend.REGISTRY_DISK_FULL_GATEWAY, "PENDING");
         ApiClient.Response refused = api.send("POST", "/api/gateways/" + InMemoryBackend.REGISTRY_DISK_FULL_GATEWAY
@@ -284,7 +286,7 @@ public class ApiBehaviourTest extends WebTestBase {
 
     @Test
     void anApprovalRefusedWhileTheRegistrysDatabaseIsAwayIsATyped503() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend instanceof InMemoryBackend,
+        Assumptions.assumeTrue(backend instanceof InMemoryBackend,
                 "needs a monitor that answers as if its registry's database were away");
         seeder.gateway(InMemoryBackend.REGISTRY_DB_AWAY_GATEWAY, "PENDING");
         ApiClient.Response refused = api.send("POST", "/api/gateways/" + InMemoryBackend.REGISTRY_DB_AWAY_GATEWAY
@@ -312,7 +314,7 @@ public class ApiBehaviourTest extends WebTestBase {
         assertThat(token.status()).as(token.toString()).isEqualTo(201);
         String issued = token.json().path("token").asText();
         assertThat(issued).startsWith("enroll_");
-        assertThat(token.json().path("sha256").asText()).isEqualTo(io.sluice.web.auth.Secrets.sha256Hex(issued));
+        assertThat(token.json().path("sha256").asText()).isEqualTo(Secrets.sha256Hex(issued));
         assertEnrollmentTokenAdmitsAGateway(issued);
     }
 
@@ -335,7 +337,7 @@ public class ApiBehaviourTest extends WebTestBase {
 
     /** The monitor behind the API now admits one gateway presenting {@code token}. */
     protected void assertEnrollmentTokenAdmitsAGateway(String token) throws Exception {
-        assertThat(((io.sluice.web.harness.InMemoryBackend) backend).enrollmentTokenHashes())
-                .as("the monitor was given the token's hash, not the token").containsExactly(io.sluice.web.auth.Secrets.sha256Hex(token));
+        assertThat(((InMemoryBackend) backend).enrollmentTokenHashes())
+                .as("the monitor was given the token's hash, not the token").containsExactly(Secrets.sha256Hex(token));
     }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import java.util.stream.Stream;
 
 /** A live stream ends with what let it open: its session, its token, or its user's standing. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,12 +46,12 @@ class LiveStreamEndTest extends WebTestBase {
             if (who.bearer() != null) {
                 b.header("Authorization", "Bearer " + who.bearer());
             }
-            HttpResponse<java.util.stream.Stream<String>> response = HttpClient.newHttpClient()
+            HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
                     .send(b.build(), HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
             reader = Thread.ofVirtual().start(() -> {
-                try (java.util.stream.Stream<String> lines = response.body()) {
+                try (Stream<String> lines = response.body()) {
                     lines.filter(l -> l.startsWith("event:")).forEach(l -> events.add(l.substring(6).trim()));
                 } catch (RuntimeException e) {
                     // a reset connection ends the stream as well

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.util.Locale;
 
 /**
  * The served OpenAPI document types every answer: each operation's 2xx JSON response and JSON request body
@@ -35,7 +36,7 @@ public class OpenApiCompletenessTest extends WebTestBase {
     void everyRouteOfTheTableIsInTheDocument() {
         JsonNode paths = served().document().path("paths");
         for (Route route : server.routes()) {
-            assertThat(paths.path(route.path()).has(route.method().name().toLowerCase(java.util.Locale.ROOT)))
+            assertThat(paths.path(route.path()).has(route.method().name().toLowerCase(Locale.ROOT)))
                     .as(route.key()).isTrue();
         }
     }
@@ -77,7 +78,7 @@ public class OpenApiCompletenessTest extends WebTestBase {
         List<String> found = new ArrayList<>();
         for (Map.Entry<String, JsonNode> path : doc.document().path("paths").properties()) {
             for (Map.Entry<String, JsonNode> op : path.getValue().properties()) {
-                String at = op.getKey().toUpperCase(java.util.Locale.ROOT) + " " + path.getKey();
+                String at = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
                 JsonNode body = op.getValue().path("requestBody");
                 if (!body.isMissingNode()) {
                     JsonNode schema = body.path("content").path("application/json").path("schema");

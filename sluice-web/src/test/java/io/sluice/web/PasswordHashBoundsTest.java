@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.function.Supplier;
 
 /** Who can make the web role spend an Argon2 hash, and how many it spends at once. */
 class PasswordHashBoundsTest {
@@ -39,7 +40,7 @@ class PasswordHashBoundsTest {
         final AtomicInteger inside = new AtomicInteger();
         volatile CountDownLatch hold = new CountDownLatch(0);
 
-        private <T> T observe(java.util.function.Supplier<T> work) {
+        private <T> T observe(Supplier<T> work) {
             hashes.incrementAndGet();
             inside.incrementAndGet();
             try {

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** The web role starts before the other processes, and a hung callee costs a request only the call timeout. */
 class WebServerLifecycleTest {
@@ -47,7 +48,7 @@ class WebServerLifecycleTest {
                 // The link is in a file only the server's user may read, never in what it says (its log).
                 Path link = dir.resolve("web-late").resolve(WebServer.SETUP_LINK_FILE);
                 assertThat(Files.readString(link)).contains("/#/setup?token=" + server.setupToken().orElseThrow());
-                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(link)))
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(link)))
                         .isEqualTo("rw-------");
                 assertThat(said).anyMatch(l -> l.contains(link.toString()))
                         .noneMatch(l -> l.contains(server.setupToken().orElseThrow()));

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import io.sluice.db.store.JdbcUrls;
 
 /**
  * Copies a Sluice database into another (typically the embedded H2 into PostgreSQL): migrates the
@@ -84,7 +85,7 @@ public final class DatabaseCopy {
             throw new DatabaseCopyException("cannot read the source's schema version: " + e.getMessage(), e);
         }
         if (current == null || current.getVersion() == null) {
-            throw new DatabaseCopyException("the source " + io.sluice.db.store.JdbcUrls.redact(from.url()) + " holds no Sluice schema");
+            throw new DatabaseCopyException("the source " + JdbcUrls.redact(from.url()) + " holds no Sluice schema");
         }
         return current.getVersion().getVersion();
     }

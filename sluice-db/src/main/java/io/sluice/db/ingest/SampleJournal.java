@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+import io.sluice.protocol.SampleBatchDescriptor;
+import java.util.Arrays;
 
 /**
  * The local append-only journal of sample batches acknowledged while the database could not take
@@ -135,7 +137,7 @@ public final class SampleJournal implements AutoCloseable {
         }
         int length = head.getInt(0);
         int crc = head.getInt(4);
-        if (length < 4 + io.sluice.protocol.SampleBatchDescriptor.SAMPLES_OFFSET || position + HEADER + length > channel.size()) {
+        if (length < 4 + SampleBatchDescriptor.SAMPLES_OFFSET || position + HEADER + length > channel.size()) {
             return null;
         }
         ByteBuffer body = ByteBuffer.allocate(length);
@@ -148,7 +150,7 @@ public final class SampleJournal implements AutoCloseable {
             return null;
         }
         int source = body.getInt(0);
-        byte[] bytes = java.util.Arrays.copyOfRange(body.array(), 4, length);
+        byte[] bytes = Arrays.copyOfRange(body.array(), 4, length);
         return new Record(SampleBatch.of(source, bytes), position + HEADER + length);
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import io.sluice.db.store.JdbcUrls;
 
 /**
  * The operations of JSON-CALLS.md's database manager table, by name: each parses its arguments, runs
@@ -70,7 +71,7 @@ public final class DbOps {
         ObjectNode node = mapper.createObjectNode();
         node.put("engine", database.engine().label());
         // A URL may carry credentials as a parameter; status is readable by every caller.
-        node.put("url", io.sluice.db.store.JdbcUrls.redact(database.url()));
+        node.put("url", JdbcUrls.redact(database.url()));
         node.put("degraded", s.degraded());
         node.put("bufferedSamples", s.bufferedSamples());
         node.put("journaledSamples", s.journaledSamples());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.db.store.CallRevokedException;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.protocol.CallStatus;
+import java.io.IOException;
 
 /**
  * One DB_JSON call from bytes to bytes: parses the envelope, runs the op, renders the result or the
@@ -62,7 +63,7 @@ public final class JsonCalls {
         JsonNode node;
         try {
             node = mapper.readTree(request);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw DbProblem.invalid("", "json", "the request is not JSON: " + firstLine(e.getMessage()));
         }
         if (node == null || !node.isObject()) {

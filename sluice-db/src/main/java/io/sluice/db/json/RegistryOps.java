@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.ArrayList;
 
 /** {@code gateway.*}, {@code volume.*}, {@code backend.*}: the registry and backends' capacity history. */
 final class RegistryOps extends OpGroup {
@@ -75,7 +76,7 @@ final class RegistryOps extends OpGroup {
         if (list.isEmpty() || list.size() > VOLUME_PAGE) {
             throw DbProblem.invalid("items", "range", "items must hold 1.." + VOLUME_PAGE + " volumes");
         }
-        List<Args> items = new java.util.ArrayList<>(list.size());
+        List<Args> items = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             if (!list.get(i).isObject()) {
                 throw DbProblem.invalid("items[" + i + "]", "object", "each item must be an object");

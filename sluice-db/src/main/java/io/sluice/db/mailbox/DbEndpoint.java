@@ -50,7 +50,7 @@ public final class DbEndpoint implements AutoCloseable {
         int rc = callee.complete(handle, status, result.length == 0 ? ParamWriter.EMPTY : ParamWriter.of(result));
         if (rc != 0) {
             // The caller revoked the call or recovery gave it away; nobody is waiting for this answer.
-            LOG.log(System.Logger.Level.DEBUG, "answer to a call that is gone: " + io.sluice.mailbox.MailboxStatus.name(rc));
+            LOG.log(System.Logger.Level.DEBUG, "answer to a call that is gone: " + MailboxStatus.name(rc));
         }
     }
 

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
+import java.sql.Types;
 
 /** Users (with their KDF hash), API tokens (SHA-256 of the token) and settings. Never sees a secret. */
 public final class AccountRepository {
@@ -53,7 +54,7 @@ public final class AccountRepository {
             s.setString(1, role);
             s.setString(2, passwordHash);
             if (disabled == null) {
-                s.setNull(3, java.sql.Types.BOOLEAN);
+                s.setNull(3, Types.BOOLEAN);
             } else {
                 s.setBoolean(3, disabled);
             }

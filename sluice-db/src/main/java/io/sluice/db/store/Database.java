@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
 
 /**
  * The connection pool and the schema: migrates to the latest version on open, then lends
@@ -116,7 +117,7 @@ public final class Database implements AutoCloseable {
 
     /** PostgreSQL compatibility mode, lower-case identifiers and commits written at once, unless the URL chose. */
     static String withH2Mode(String url) {
-        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        String upper = url.toUpperCase(Locale.ROOT);
         StringBuilder out = new StringBuilder(url);
         if (!upper.contains(";MODE=")) {
             out.append(";MODE=PostgreSQL");

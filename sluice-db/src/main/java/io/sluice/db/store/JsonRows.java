@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads rows straight into the JSON shapes of JSON-CALLS.md for the registry, alert, audit and account
@@ -38,7 +39,7 @@ final class JsonRows {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         ResultSetMetaData meta = r.getMetaData();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
-            String name = camel(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT));
+            String name = camel(meta.getColumnLabel(i).toLowerCase(Locale.ROOT));
             Object value = r.getObject(i);
             if (value == null) {
                 node.putNull(name);

@@ -6,6 +6,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Locale;
 
 /** Gateways (approval state, key hash), volumes and backends with their capacity history. */
 public final class RegistryRepository {
@@ -67,7 +70,7 @@ public final class RegistryRepository {
             s.setString(2, naming == null ? null : naming.exportName());
             s.setString(3, naming == null ? null : naming.gatewayName());
             if (naming == null) {
-                s.setNull(4, java.sql.Types.BOOLEAN);
+                s.setNull(4, Types.BOOLEAN);
             } else {
                 s.setBoolean(4, naming.shared());
             }
@@ -94,8 +97,8 @@ public final class RegistryRepository {
     /** Every registered volume id, for {@link KnownVolumes}. */
     public int[] volumeIds(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT volume_id FROM volumes");
-             java.sql.ResultSet r = s.executeQuery()) {
-            java.util.List<Integer> ids = new java.util.ArrayList<>();
+             ResultSet r = s.executeQuery()) {
+            List<Integer> ids = new ArrayList<>();
             while (r.next()) {
                 ids.add(r.getInt(1));
             }
@@ -114,7 +117,7 @@ public final class RegistryRepository {
             int i = 1;
             s.setLong(i++, afterVolumeId);
             if (match != null) {
-                String pattern = "%" + match.toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%")
+                String pattern = "%" + match.toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%")
                         .replace("_", "!_") + "%";
                 s.setString(i++, pattern);
                 s.setString(i++, pattern);

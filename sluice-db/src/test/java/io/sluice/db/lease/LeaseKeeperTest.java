@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.time.Duration;
 
 /**
  * Servers competing for the lease on the machine's PostgreSQL, each a {@link LeaseKeeper} with its own
@@ -248,7 +249,7 @@ class LeaseKeeperTest {
             }
             go.countDown();
             for (Thread t : threads) {
-                assertThat(t.join(java.time.Duration.ofSeconds(120))).as("contender finished").isTrue();
+                assertThat(t.join(Duration.ofSeconds(120))).as("contender finished").isTrue();
             }
             assertNeverTwoActive();
             List<Server> active = contenders.stream().filter(s -> s.keeper.status().state() == LeaseState.ACTIVE).toList();

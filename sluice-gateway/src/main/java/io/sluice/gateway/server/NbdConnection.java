@@ -63,6 +63,11 @@ final class NbdConnection implements IoRequest.Completion {
     private volatile SocketReadiness readable;
     /** The last look at the socket found nothing, so the reader waits before reading again. */
     private boolean inputIdle;
+    /**
+     * The read that brought the request being decoded took less than it was offered from the plaintext socket,
+     * so the socket was empty then: the reader need not read again to tell whether the client sent more.
+     */
+    private boolean drained;
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
     private BufferPool buffers;
@@ -209,11 +214,17 @@ final class NbdConnection implements IoRequest.Completion {
      * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
      * arrive together still reach the backend together). The inbox and one read that does not wait
      * tell (what it finds is the next request, read once); over TLS that read also sees records
-     * already taken off the socket and not yet decrypted.
+     * already taken off the socket and not yet decrypted. When the read that brought this request emptied
+     * the plaintext socket (it took less than offered), that read tells it already, and no other is made.
      */
     private boolean mayRunNow() {
         if (inbox.hasRemaining()) {
             return false;
+        }
+        if (drained) {
+            drained = false;
+            inputIdle = true;
+            return true;
         }
         try {
             inbox.clear();
@@ -301,6 +312,7 @@ final class NbdConnection implements IoRequest.Completion {
 
     /** Makes at least {@code bytes} (at most the inbox's size) readable in the inbox; false at end of stream. */
     private boolean fill(int bytes) throws IOException {
+        drained = false;
         if (inbox.remaining() >= bytes) {
             return true;
         }
@@ -346,7 +358,7 @@ final class NbdConnection implements IoRequest.Completion {
     private int readSome(ByteBuffer buffer) throws IOException {
         while (true) {
             if (!inputIdle) {
-                int read = in.read(buffer);
+                int read = readOnce(buffer);
                 if (read != 0) {
                     return read;
                 }
@@ -354,6 +366,14 @@ final class NbdConnection implements IoRequest.Completion {
             inputIdle = false;
             readable.await();
         }
+    }
+
+    /** One read that does not wait; notes whether it emptied the plaintext socket. */
+    private int readOnce(ByteBuffer buffer) throws IOException {
+        int room = buffer.remaining();
+        int read = in.read(buffer);
+        drained = read > 0 && read < room && in == channel;
+        return read;
     }
 
     @Override

@@ -10,6 +10,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.util.TreeMap;
 
 /**
  * Turns {@link ServerSettings} into what the supervisor runs: the mailboxes to create and, per role,
@@ -37,13 +43,13 @@ public final class RoleCatalog {
      * Deletes the server's mailboxes and their directory, for whoever created them and is done (the demo,
      * a test): a running server keeps them, so calls in flight outlive a role's restart.
      */
-    public static void removeMailboxes(ServerSettings s) throws java.io.IOException {
+    public static void removeMailboxes(ServerSettings s) throws IOException {
         for (Path mailbox : mailboxes(s).keySet()) {
-            java.nio.file.Files.deleteIfExists(mailbox);
+            Files.deleteIfExists(mailbox);
         }
         try {
-            java.nio.file.Files.deleteIfExists(ServerMailboxes.directory(s.mailboxDir(), s.name()));
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            Files.deleteIfExists(ServerMailboxes.directory(s.mailboxDir(), s.name()));
+        } catch (DirectoryNotEmptyException e) {
             // something else of the operator's lives there: left as it is
         }
     }
@@ -62,9 +68,9 @@ public final class RoleCatalog {
             try {
                 PrivateFiles.ensureDirectory(s.runDir());
                 PrivateFiles.writeSecret(PrivateFiles.ensureDirectory(jdbcUrlFile(s).getParent()).resolve(jdbcUrlFile(s).getFileName()),
-                        s.jdbcUrl().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write " + jdbcUrlFile(s), e);
+                        s.jdbcUrl().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + jdbcUrlFile(s), e);
             }
         }
         List<RoleSpec> specs = new ArrayList<>();
@@ -153,7 +159,7 @@ public final class RoleCatalog {
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
-                new java.util.TreeMap<>(s.sharedVolumes()).forEach((name, ids) ->
+                new TreeMap<>(s.sharedVolumes()).forEach((name, ids) ->
                         cmd.addAll(List.of("--shared-volume", name + "=" + String.join(",", ids))));
                 if (s.monitorTls()) {
                     cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * The SLA server's configuration file as written ({@code conf/sluice.example.yaml} documents every
@@ -110,7 +111,7 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
             return config == null ? EMPTY : config;
         } catch (JsonMappingException e) {
             throw new IllegalArgumentException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": " + e.getOriginalMessage(), e);
         }
     }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import io.sluice.web.WebContext;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The SLA server's settings after the command line (given as a {@link ServerConfig} of the flags that
@@ -107,7 +109,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         }
         approve = List.copyOf(approve);
         for (Map.Entry<String, List<String>> shared : sharedVolumes.entrySet()) {
-            int length = shared.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            int length = shared.getKey().getBytes(StandardCharsets.UTF_8).length;
             if (length < 1 || length > 64 || shared.getKey().indexOf('=') >= 0) {
                 throw new IllegalArgumentException("monitor.shared-volumes: a name is an export name of 1..64 bytes without '=', was '"
                         + shared.getKey() + "'");
@@ -182,7 +184,7 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             return;
         }
         try {
-            io.sluice.web.WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
+            WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
                     access.publicUrl(), access.tlsCertificate() != null, access.allowPlaintext());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): "

@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 
 /**
  * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in reverse
@@ -121,8 +124,8 @@ public final class Supervisor implements AutoCloseable {
             return false;
         }
         if (role.spec.readyPort() > 0) {
-            try (java.net.Socket probe = new java.net.Socket()) {
-                probe.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), role.spec.readyPort()), 200);
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), role.spec.readyPort()), 200);
                 return true;
             } catch (IOException e) {
                 return false;

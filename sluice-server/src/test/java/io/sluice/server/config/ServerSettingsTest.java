@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.attribute.PosixFilePermissions;
 
 class ServerSettingsTest {
     @TempDir
@@ -52,9 +53,9 @@ class ServerSettingsTest {
                 .noneMatch(arg -> arg.contains("jdbc:")).doesNotContain("--insecure-database-link");
         assertThat(RoleCatalog.roles(s)).extracting(r -> r.name()).containsExactly("db", "services", "monitor", "web");
         assertThat(Files.readString(RoleCatalog.jdbcUrlFile(s))).isEqualTo("jdbc:postgresql://127.0.0.1:5432/sluice");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s))))
                 .isEqualTo("rw-------");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        assertThat(PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(RoleCatalog.jdbcUrlFile(s).getParent()))).isEqualTo("rwx------");
         assertThat(RoleCatalog.mailboxes(s)).hasSize(4);
         assertThat(s.volumeLimits()).isEqualTo(new ServerSettings.VolumeLimits(4_096, 100_000, 600_000));

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
 
 /**
  * The services role killed by -9 while its calls wait in the database manager's mailbox, restarted by the
@@ -93,7 +94,7 @@ class SupervisorResumeTest {
     }
 
     private static List<SlotInfo> callsOfServices(Mailbox db) {
-        List<SlotInfo> calls = new java.util.ArrayList<>();
+        List<SlotInfo> calls = new ArrayList<>();
         for (int slot = 0; slot < db.geometry().slotCount(); slot++) {
             SlotInfo info = db.slotInfo(slot);
             if (info.state() != SlotState.FREE && info.callerIndex() == ServerMailboxes.CALLER_SERVICES) {

@@ -45,6 +45,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.protocol.GatewayKeys;
+import java.io.IOException;
+import java.math.BigInteger;
 
 /**
  * A real gateway (file-backed export, configured as an operator would: CA file, state directory, token file) and a
@@ -191,7 +194,7 @@ class CertificateBootstrapSystemTest {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }
@@ -202,7 +205,7 @@ class CertificateBootstrapSystemTest {
         AtomicLong skew = new AtomicLong();
         EpochClock clock = () -> System.currentTimeMillis() + skew.get();
         List<X509Certificate> trusted = List.of(ca.certificate());
-        MonitorLinkConfig config = MonitorLinkConfig.of(monitor.address(), GATEWAY_ID, io.sluice.protocol.GatewayKeys.derive(SECRET, GATEWAY_ID))
+        MonitorLinkConfig config = MonitorLinkConfig.of(monitor.address(), GATEWAY_ID, GatewayKeys.derive(SECRET, GATEWAY_ID))
                 .withEnrollmentToken("bootstrap-token-7").withTimings(200, 50, 1_000);
         X509Certificate first;
         try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image))) {
@@ -241,11 +244,11 @@ class CertificateBootstrapSystemTest {
         }
     }
 
-    private static java.math.BigInteger serialOnDisk(Path state) {
+    private static BigInteger serialOnDisk(Path state) {
         try {
             return PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst().getSerialNumber();
-        } catch (java.io.IOException e) {
-            return java.math.BigInteger.ZERO;
+        } catch (IOException e) {
+            return BigInteger.ZERO;
         }
     }
 

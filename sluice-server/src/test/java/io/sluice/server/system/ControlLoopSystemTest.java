@@ -25,6 +25,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.util.Map;
 
 /**
  * The control loop of the SLA server through its real mailboxes: simulated gateways report to the
@@ -51,7 +52,7 @@ class ControlLoopSystemTest {
         MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()))
                 // Every simulated gateway serves vol-1 and vol-2, flagged shared: one volume each behind ten gateways.
-                .withSharedVolumes(java.util.Map.of("vol-1", LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()),
+                .withSharedVolumes(Map.of("vol-1", LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet()),
                         "vol-2", LongStream.rangeClosed(1, gateways).boxed().collect(Collectors.toSet())))
                 .withPolling(200, 3).withPairs(1, gateways);
         try (MonitorDaemon monitor = new MonitorDaemon(context);

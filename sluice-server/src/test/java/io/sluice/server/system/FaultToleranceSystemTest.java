@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The SLA server's fault tolerance under real I/O: fio (nbd engine, crc32c verify) writes through a
@@ -209,8 +210,8 @@ class FaultToleranceSystemTest {
         }
     }
 
-    private static com.fasterxml.jackson.databind.node.ObjectNode slaPut(String name) {
-        com.fasterxml.jackson.databind.node.ObjectNode put = JsonMailbox.request("sla.put").put("name", name)
+    private static ObjectNode slaPut(String name) {
+        ObjectNode put = JsonMailbox.request("sla.put").put("name", name)
                 .put("expectedVersion", 0);
         put.putObject("spec").put("name", name).put("iopsLimit", 30_000).putObject("scope").put("kind", "TENANT")
                 .put("id", "fault-test");

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
 
 /**
  * The gateway side of a server pair, all real processes on loopback over TLS: a {@code sluice gateway} configured
@@ -216,7 +217,7 @@ class MonitorPairSystemTest {
     private static JsonNode link(Path stats) {
         try {
             return JSON.readTree(stats.toFile()).path("monitor-link");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return JSON.missingNode();
         }
     }
@@ -224,7 +225,7 @@ class MonitorPairSystemTest {
     private static long qosVersion(Path stats) {
         try {
             return JSON.readTree(stats.toFile()).path("volumes").path(0).path("qos-version").asLong(-1);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         }
     }
@@ -232,7 +233,7 @@ class MonitorPairSystemTest {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }

@@ -23,6 +23,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
 
 /**
  * The database manager and the monitor under the real supervisor, the database a real PostgreSQL whose
@@ -90,7 +94,7 @@ class SecretsOffTheCommandLineSystemTest {
         try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice"); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "'")) {
             return r.next() && r.getLong(1) > 0;
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             return false;
         }
     }
@@ -98,14 +102,14 @@ class SecretsOffTheCommandLineSystemTest {
     private static String read(Path file) {
         try {
             return Files.exists(file) ? Files.readString(file) : "";
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private static final class PosixPermissions {
-        static String of(Path path) throws java.io.IOException {
-            return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+        static String of(Path path) throws IOException {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
         }
     }
 }

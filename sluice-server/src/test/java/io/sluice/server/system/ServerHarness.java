@@ -25,6 +25,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.net.HttpURLConnection;
+import java.net.URI;
 
 /**
  * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front
@@ -155,7 +157,7 @@ final class ServerHarness implements AutoCloseable {
 
     private boolean webAnswers() {
         try {
-            var connection = (java.net.HttpURLConnection) java.net.URI.create("http://" + settings.webListen() + "/api/openapi.json")
+            var connection = (HttpURLConnection) URI.create("http://" + settings.webListen() + "/api/openapi.json")
                     .toURL().openConnection();
             connection.setConnectTimeout(500);
             connection.setReadTimeout(2_000);

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
 
 /** {@code sluice server --single-process}: every role in one JVM, talking through the mailboxes, stopped in reverse order. */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -57,10 +60,10 @@ class SingleProcessServerTest {
             }
             Await.until(60_000, () -> {
                 try {
-                    var c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + webPort + "/api/openapi.json")
+                    var c = (HttpURLConnection) URI.create("http://127.0.0.1:" + webPort + "/api/openapi.json")
                             .toURL().openConnection();
                     return c.getResponseCode() == 200;
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return false;
                 }
             });

@@ -12,6 +12,7 @@ import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.web.harness.Backend;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Stores performance history in the real database manager the way the SLA services forward it: binary
@@ -33,7 +34,7 @@ final class RecordedHistory {
                 ServerMailboxes.DB_SUFFIX));
              MailboxClient client = MailboxClient.attach(mailbox, CALLER)) {
             Reply registered = client.call(MailboxOpcodes.DB_JSON, ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\","
-                    + "\"volumeId\":" + volumeId + ",\"gatewayId\":1}").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    + "\"volumeId\":" + volumeId + ",\"gatewayId\":1}").getBytes(StandardCharsets.UTF_8))
                     .get(60, TimeUnit.SECONDS);
             if (registered.status() != 0) {
                 throw new AssertionError("volume.upsert failed with status " + registered.status());

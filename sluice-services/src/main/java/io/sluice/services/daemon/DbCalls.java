@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * The database manager's JSON calls the services make, one method per call with typed parameters, so the
@@ -52,7 +53,7 @@ final class DbCalls {
     }
 
     /** {@code alert.upsert}: the alert as it is now; {@code onStored} gets the database manager's id of it. */
-    void upsertAlert(Alert alert, java.util.function.LongConsumer onStored) {
+    void upsertAlert(Alert alert, LongConsumer onStored) {
         Map<String, Object> upsert = request("alert.upsert", ACTOR);
         upsert.put("key", alert.key());
         upsert.put("severity", alert.severity().name());

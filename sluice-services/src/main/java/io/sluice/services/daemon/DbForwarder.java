@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongConsumer;
+import java.io.IOException;
 
 /**
  * The services' side of the database manager's mailbox: per-second samples in {@code DB_APPEND_SAMPLES}
@@ -183,7 +184,7 @@ final class DbForwarder implements AutoCloseable {
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(request);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("not serializable: " + request, e);
         }
         if (calls.size() >= maxPendingCalls) {
@@ -299,7 +300,7 @@ final class DbForwarder implements AutoCloseable {
         if (reply.length() > 0) {
             try {
                 result = json.readTree(reply.resultBytes());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 lastError = "unreadable result from the database manager: " + e.getMessage();
             }
         }
@@ -335,7 +336,7 @@ final class DbForwarder implements AutoCloseable {
         JsonNode problem = null;
         try {
             problem = json.readTree(reply.resultBytes());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // no ids to register: the batch still waits and goes again
         }
         unknownVolumeRefusals++;

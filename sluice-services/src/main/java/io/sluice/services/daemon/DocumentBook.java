@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.DateTimeException;
+import java.util.HashSet;
 
 /**
  * The versioned SLA, policy and group documents the services hold ({@code sla.validate},
@@ -250,7 +252,7 @@ final class DocumentBook {
         ZoneId zone;
         try {
             zone = ZoneId.of(window.path("zone").asText("UTC"));
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw CallProblem.invalid("window.zone", "time-zone", "not a time zone: " + window.path("zone"));
         }
         JsonNode appliesTo = spec.path("appliesTo");
@@ -304,7 +306,7 @@ final class DocumentBook {
     private static LocalTime timeOf(JsonNode window, String field) {
         try {
             return LocalTime.parse(window.path(field).asText(""));
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw CallProblem.invalid("window." + field, "time", "window." + field + " must be HH:MM, was "
                     + window.path(field));
         }
@@ -331,7 +333,7 @@ final class DocumentBook {
 
     /** SLAs held: attached ones (from documents or the bootstrap file) and documents attached nowhere. */
     int slaCount() {
-        Set<String> names = new java.util.HashSet<>(slas.keySet());
+        Set<String> names = new HashSet<>(slas.keySet());
         state.book().attachedAll().values().forEach(sla -> names.add(sla.name()));
         return names.size();
     }

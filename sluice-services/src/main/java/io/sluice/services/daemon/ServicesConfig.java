@@ -13,6 +13,8 @@ import io.sluice.services.VolumePlacement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * The storage and SLAs the services start from, read from a JSON file until the database manager
@@ -32,7 +34,7 @@ import java.util.List;
  * with the rule that failed.
  */
 public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volumes, List<SlaSpec> slas,
-                             List<com.fasterxml.jackson.databind.JsonNode> specs, Double forecastWarningDays,
+                             List<JsonNode> specs, Double forecastWarningDays,
                              Double forecastCriticalDays) {
     /** Capacity forecast alerts: a warning when a backend is full within 30 days, critical within 7. */
     public static final double DEFAULT_WARNING_DAYS = 30;
@@ -81,8 +83,8 @@ public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volum
 
     /** The SLAs written in full (JSON-CALLS.md's spec), applied as version 1 documents. */
     void applySpecs(ServicesQueries queries) {
-        com.fasterxml.jackson.databind.node.JsonNodeFactory nodes = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
-        for (com.fasterxml.jackson.databind.JsonNode spec : specs) {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        for (JsonNode spec : specs) {
             var doc = nodes.objectNode().put("name", spec.path("name").asText()).put("version", 1);
             doc.set("spec", spec);
             try {

@@ -26,6 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.TreeMap;
 
 /**
  * The SLA services' JSON calls (the {@code SERVICES_JSON} table of JSON-CALLS.md): applying versioned SLA,
@@ -77,7 +81,7 @@ final class ServicesQueries {
             JsonNode call;
             try {
                 call = json.readTree(request);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw CallProblem.invalid("", "json", "the request is not JSON: " + e.getMessage());
             }
             if (call == null || !call.isObject()) {
@@ -98,7 +102,7 @@ final class ServicesQueries {
             return problem(problem);
         } catch (ArithmeticException e) {
             return problem(CallProblem.invalid("", "range", "a number is out of range: " + e.getMessage()));
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException | IOException e) {
             return problem(new CallProblem(CallStatus.INTERNAL, e.toString(), null, null));
         }
     }
@@ -299,9 +303,9 @@ final class ServicesQueries {
         Map<String, Scope> byName = new HashMap<>();
         state.book().attachedAll().forEach((scope, sla) -> byName.put(sla.name(), scope));
         long now = state.clock().epochMillis();
-        for (Map.Entry<String, Scope> entry : new java.util.TreeMap<>(byName).entrySet()) {
+        for (Map.Entry<String, Scope> entry : new TreeMap<>(byName).entrySet()) {
             String name = entry.getKey();
-            Map<Dimension, Verdict> dimensions = new java.util.EnumMap<>(Dimension.class);
+            Map<Dimension, Verdict> dimensions = new EnumMap<>(Dimension.class);
             for (VolumePlacement member : state.inventory().members(entry.getValue())) {
                 IntervalVerdict verdict = state.judge().latest(member.volumeId());
                 if (verdict == null) {
@@ -405,7 +409,7 @@ final class ServicesQueries {
     private JsonNode forecastList() {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
-        for (CapacityForecaster.Forecast f : new java.util.TreeMap<>(state.capacity().forecasts()).values()) {
+        for (CapacityForecaster.Forecast f : new TreeMap<>(state.capacity().forecasts()).values()) {
             ObjectNode item = items.addObject().put("backendId", f.backendId()).put("capacityBytes", f.capacityBytes())
                     .put("usedBytes", f.usedBytes()).put("bytesPerDay", f.growthBytesPerDay());
             item.put("daysUntilFull", Double.isInfinite(f.daysUntilFull()) ? null : f.daysUntilFull());
@@ -421,7 +425,7 @@ final class ServicesQueries {
         ArrayNode items = result.putArray("items");
         String next = null;
         List<GatewayRegistry.Gateway> sorted = new ArrayList<>(state.gateways().all());
-        sorted.sort(java.util.Comparator.comparingLong(GatewayRegistry.Gateway::gatewayId));
+        sorted.sort(Comparator.comparingLong(GatewayRegistry.Gateway::gatewayId));
         for (GatewayRegistry.Gateway gateway : sorted) {
             if (gateway.gatewayId() <= page.after()) {
                 continue;
@@ -492,7 +496,7 @@ final class ServicesQueries {
         }
         try {
             return new Answer(problem.status(), json.writeValueAsBytes(node));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -14,6 +14,7 @@ import io.sluice.services.SlaError;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * Reads the SLA spec of JSON-CALLS.md into the SLA model, and names the spec's fields in the model's
@@ -213,6 +214,6 @@ final class SlaSpecCodec {
             }
         }
         throw CallProblem.invalid(prefix + field, "one-of", prefix + field + " must be one of "
-                + java.util.Arrays.toString(type.getEnumConstants()) + ", was " + node);
+                + Arrays.toString(type.getEnumConstants()) + ", was " + node);
     }
 }

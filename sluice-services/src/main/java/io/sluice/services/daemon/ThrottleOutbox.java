@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 
 /**
  * The analyzer's parameter sets on their way to the monitor: one THROTTLE_SET call per gateway and
@@ -158,7 +160,7 @@ final class ThrottleOutbox {
         if (old == null) {
             return false;
         }
-        Map<Integer, ThrottleParams> union = new java.util.LinkedHashMap<>();
+        Map<Integer, ThrottleParams> union = new LinkedHashMap<>();
         for (ThrottleParams set : old.sets) {
             union.put(set.volumeId(), set);
         }
@@ -205,7 +207,7 @@ final class ThrottleOutbox {
     private void fail(Call call, String why) {
         failed.incrementAndGet();
         LOG.log(System.Logger.Level.WARNING, "throttle set {0} for gateway {1} (volumes {2}) not delivered: {3}",
-                call.commandId, call.gatewayId, java.util.Arrays.toString(call.volumeIds()), why);
+                call.commandId, call.gatewayId, Arrays.toString(call.volumeIds()), why);
         undelivered.notDelivered(call.gatewayId, call.volumeIds());
     }
 

@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.mailbox.MailboxSnapshot;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The forwarder against a database manager played by this test: a callee on a real mailbox file, polled
@@ -424,7 +427,7 @@ class DbForwarderTest {
                     return;
                 }
                 String op = new String(request.params().asSlice(0, request.length())
-                        .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).contains("successor")
+                        .toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).contains("successor")
                         ? "successor.call" : "predecessor.call";
                 request.reply(CallStatus.OK, ParamWriter.of(("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8)));
             }, 3);
@@ -435,7 +438,7 @@ class DbForwarderTest {
         assertThat(successor.inheritedStored()).isEqualTo(1);
         assertThat(successor.inheritedLost()).isZero();
         assertThat(successor.inFlight()).isZero();
-        assertThat(io.sluice.mailbox.MailboxSnapshot.take(db).freeSlots()).isEqualTo(ServerMailboxes.DB.slotCount());
+        assertThat(MailboxSnapshot.take(db).freeSlots()).isEqualTo(ServerMailboxes.DB.slotCount());
         successor.close();
     }
 
@@ -472,11 +475,11 @@ class DbForwarderTest {
         }
         try {
             var call = new ObjectMapper().readTree(request.params().asSlice(0, request.length())
-                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    .toArray(ValueLayout.JAVA_BYTE));
             ops.add(call.path("op").asText());
             byte[] result = "{\"items\": [{\"name\": \"gold\", \"version\": 1}], \"next\": null}".getBytes(StandardCharsets.UTF_8);
             request.reply(CallStatus.OK, ParamWriter.of(result));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import java.io.IOException;
 
 /**
  * The services, never started, turned by hand on a manual clock, between the monitor's side (reports posted into
@@ -172,7 +173,7 @@ class ServicesAcrossDbRestartTest {
     }
 
     /** The services' {@code status} query, answered in one turn. */
-    private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws java.io.IOException {
+    private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws IOException {
         assertThat(web.call(MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
                 .isPositive();
         daemon.doWork();
@@ -284,7 +285,7 @@ class ServicesAcrossDbRestartTest {
             JsonNode call;
             try {
                 call = json.readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new AssertionError(e);
             }
             ops.add(call.path("op").asText());

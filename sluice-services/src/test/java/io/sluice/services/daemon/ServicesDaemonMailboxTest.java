@@ -33,6 +33,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The services daemon through its real mailboxes: reports and gateway states posted as the monitor posts
@@ -200,7 +202,7 @@ class ServicesDaemonMailboxTest {
                         }
                         try {
                             JsonNode call = json.readTree(request.params().asSlice(0, request.length())
-                                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                                    .toArray(ValueLayout.JAVA_BYTE));
                             String op = call.path("op").asText();
                             ops.add(op);
                             if (op.equals("sla.list") && ops.stream().filter("sla.list"::equals).count() == 1) {
@@ -213,7 +215,7 @@ class ServicesDaemonMailboxTest {
                                     + " \"priority\": \"CRITICAL\"}}], \"next\": null}"
                                     : "{\"items\": [], \"next\": null}";
                             request.reply(CallStatus.OK, ParamWriter.of(result.getBytes(StandardCharsets.UTF_8)));
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             request.reply(CallStatus.INVALID, 0);
                         }
                     }, 64);

@@ -27,6 +27,9 @@ import io.sluice.services.VolumeTracker;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.assertj.core.data.Offset;
 
 /** The services' JSON calls, answered on the test's thread against a real analyzer, book and judge. */
 class ServicesQueriesTest {
@@ -348,9 +351,9 @@ class ServicesQueriesTest {
 
     @Test
     void theBootstrapFileTakesSlasInTheContractsFullForm() throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("services", ".json");
+        Path file = Files.createTempFile("services", ".json");
         try {
-            java.nio.file.Files.writeString(file, """
+            Files.writeString(file, """
                     {"backends": [{"id": "b9", "nominalIops": 10000, "floorLatencyMicros": 200}],
                      "volumes": [{"volumeId": 1, "backendId": "b9", "groups": [], "allocatedBytes": 1099511627776}],
                      "specs": [{"name": "gold", "scope": {"kind": "VOLUME", "id": "1"}, "readIopsLimit": 800,
@@ -361,10 +364,10 @@ class ServicesQueriesTest {
             assertThat(config.forecastCriticalDays()).isEqualTo(ServicesConfig.DEFAULT_CRITICAL_DAYS);
             config.applySpecs(queries);
             assertThat(book.effective(1).iops().read()).isEqualTo(800);
-            assertThat(book.effective(1).complianceTarget()).isCloseTo(0.999, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(book.effective(1).complianceTarget()).isCloseTo(0.999, Offset.offset(1e-9));
             assertThat(call(CallStatus.OK, "{\"op\": \"status\"}").get("slas").asInt()).isEqualTo(1);
         } finally {
-            java.nio.file.Files.delete(file);
+            Files.delete(file);
         }
     }
 

@@ -29,6 +29,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.sluice.mailbox.ParamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Batches of reports (SERVICES_STATS_BATCH) through the services' real mailboxes, with a database manager
@@ -62,7 +65,7 @@ class ServicesReportBatchTest {
             appendReport(22, 2, 202, T0 + 1_000, false);
             staging[damaged + FrameDescriptor.TYPE_OFFSET] = (byte) FrameType.EVENT.code();
             int length = batch.seal();
-            byte[] params = java.util.Arrays.copyOf(staging, length);
+            byte[] params = Arrays.copyOf(staging, length);
             CompletableFuture<Reply> answered = monitor.call(MailboxOpcodes.SERVICES_STATS_BATCH, params);
 
             Reply reply = answered.get(30, TimeUnit.SECONDS);
@@ -139,8 +142,8 @@ class ServicesReportBatchTest {
                             samples.addAll(read);
                             request.reply(CallStatus.OK, 0);
                         } else {
-                            request.reply(CallStatus.OK, io.sluice.mailbox.ParamWriter.of(
-                                    "{\"items\": [], \"next\": null}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                            request.reply(CallStatus.OK, ParamWriter.of(
+                                    "{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));
                         }
                     }, 64);
                     callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(10));

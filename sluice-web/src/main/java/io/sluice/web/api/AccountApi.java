@@ -21,6 +21,7 @@ import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.Routes;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Arrays;
 
 /** Sign-in, first-start setup, users and API tokens. */
 public final class AccountApi {
@@ -124,7 +125,7 @@ public final class AccountApi {
             ok = hasher.verify(password, user.path("passwordHash").asText(null))
                     && !user.path("disabled").asBoolean(false);
         }
-        java.util.Arrays.fill(password, '\0');
+        Arrays.fill(password, '\0');
         if (!ok) {
             byAddress.recordFailure(address);
             backoff.recordFailure(login, address);

@@ -24,6 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import io.sluice.mailbox.MailboxStatus;
+import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * The gateway registry: the database manager's records, joined with what the SLA services last
@@ -108,10 +111,10 @@ public final class GatewayApi {
             throw ApiProblem.invalid("gatewayId", "range", "the monitor refused gateway id " + id);
         }
         if (reply.status() != 0) {
-            throw monitorRefused(reply, "the monitor could not " + state.toLowerCase(java.util.Locale.ROOT) + " gateway " + id);
+            throw monitorRefused(reply, "the monitor could not " + state.toLowerCase(Locale.ROOT) + " gateway " + id);
         }
         JsonNode record = calls.db("gateway.upsert", p.actor(), calls.args().put("gatewayId", id).put("state", state));
-        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(java.util.Locale.ROOT))
+        calls.db("audit.append", p.actor(), calls.args().put("action", "gateway." + state.toLowerCase(Locale.ROOT))
                 .put("target", "gateway:" + id).set("detail", calls.args().put("at", "monitor")));
         bodies.send(ctx, record);
     }
@@ -146,7 +149,7 @@ public final class GatewayApi {
     private void sharedVolume(Context ctx, Principal p, boolean bind) {
         long id = QueryParams.pathLong(ctx, "gatewayId", 1);
         String name = JsonBodies.requiredText(bodies.object(ctx), "name", VolumeDescriptor.MAX_NAME_LENGTH);
-        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         if (utf8.length > VolumeDescriptor.MAX_NAME_LENGTH) {
             throw ApiProblem.invalid("name", "max-length", "name is longer than " + VolumeDescriptor.MAX_NAME_LENGTH + " bytes of UTF-8");
         }
@@ -181,9 +184,9 @@ public final class GatewayApi {
             return ApiProblem.of(503, "registry-unavailable", "The gateway registry's database cannot be reached",
                     what + ": the change is not on record (" + why + ")");
         }
-        if (reply.status() == io.sluice.mailbox.MailboxStatus.CALLEE_FAILED) {
+        if (reply.status() == MailboxStatus.CALLEE_FAILED) {
             String why = reply.result() == null || reply.result().length == 0 ? "no reason given"
-                    : new String(reply.result(), java.nio.charset.StandardCharsets.UTF_8);
+                    : new String(reply.result(), StandardCharsets.UTF_8);
             return ApiProblem.of(503, "registry-not-saved", "The monitor could not save its gateway registry",
                     what + ": its registry was not saved (" + why + ")");
         }
@@ -200,7 +203,7 @@ public final class GatewayApi {
         String note = body.has("note") ? JsonBodies.requiredText(body, "note", 200) : "";
         String token = Secrets.newToken("enroll_");
         String hash = Secrets.sha256Hex(token);
-        Reply reply = monitor.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, java.util.HexFormat.of().parseHex(hash));
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, HexFormat.of().parseHex(hash));
         if (reply.status() != 0) {
             throw monitorRefused(reply, "the monitor did not take the enrollment token");
         }

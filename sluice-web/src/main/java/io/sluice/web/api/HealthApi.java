@@ -16,6 +16,7 @@ import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Process and mailbox health, and the audit log. */
 public final class HealthApi {
@@ -52,7 +53,7 @@ public final class HealthApi {
         bodies.send(ctx, answer);
     }
 
-    private ObjectNode status(java.util.function.Supplier<JsonNode> ask) {
+    private ObjectNode status(Supplier<JsonNode> ask) {
         ObjectNode node = bodies.mapper().createObjectNode();
         try {
             node.put("up", true);

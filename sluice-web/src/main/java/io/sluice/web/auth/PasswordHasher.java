@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
+import java.util.Arrays;
 
 /**
  * Argon2id password hashes in the PHC string format ({@code $argon2id$v=19$m=..,t=..,p=..$salt$hash}),
@@ -97,7 +98,7 @@ public final class PasswordHasher implements PasswordHashing {
         byte[] out = new byte[HASH_BYTES];
         byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
         generator.generateBytes(pw, out);
-        java.util.Arrays.fill(pw, (byte) 0);
+        Arrays.fill(pw, (byte) 0);
         return out;
     }
 }

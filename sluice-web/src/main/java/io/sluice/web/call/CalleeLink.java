@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The web role's caller end of one provider's mailbox. The mailbox belongs to its provider (or the
@@ -38,7 +39,7 @@ public final class CalleeLink implements AutoCloseable {
     static final Duration REVOKE_GRACE = Duration.ofSeconds(2);
     private Mailbox mailbox;
     private MailboxClient client;
-    private final java.util.concurrent.atomic.AtomicLong inheritedReplies = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong inheritedReplies = new AtomicLong();
     private static final System.Logger LOG = System.getLogger(CalleeLink.class.getName());
 
     public CalleeLink(String role, Path file, int callerIndex, Duration timeout) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 /** Strict JSON in and out: one object per body, bounded depth and sizes, typed errors for the rest. */
 public final class JsonBodies {
@@ -34,7 +35,7 @@ public final class JsonBodies {
     /** The request body as a JSON object, or a 415/400 problem saying what is wrong with it. */
     public ObjectNode object(Context ctx) {
         String type = ctx.contentType();
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw ApiProblem.of(415, "unsupported-media-type", "Unsupported media type",
                     "send the body as application/json");
         }

@@ -1,6 +1,8 @@
 package io.sluice.web.http;
 
 import io.javalin.http.Context;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Typed query and path parameters; a bad one is a 422 naming it. */
 public final class QueryParams {
@@ -35,13 +37,13 @@ public final class QueryParams {
         return v;
     }
 
-    public static String oneOf(Context ctx, String name, String otherwise, java.util.Set<String> allowed) {
+    public static String oneOf(Context ctx, String name, String otherwise, Set<String> allowed) {
         String text = ctx.queryParam(name);
         if (text == null || text.isEmpty()) {
             return otherwise;
         }
         if (!allowed.contains(text)) {
-            throw ApiProblem.invalid(name, "enum", name + " must be one of " + new java.util.TreeSet<>(allowed));
+            throw ApiProblem.invalid(name, "enum", name + " must be one of " + new TreeSet<>(allowed));
         }
         return text;
     }

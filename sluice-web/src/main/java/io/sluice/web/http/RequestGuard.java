@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Secrets;
+import java.util.Locale;
 
 /**
  * Access control for every matched request, driven by the route table: authenticate, check the
@@ -29,7 +30,7 @@ public final class RequestGuard {
                 .orElseThrow(() -> RequestAuthenticator.unauthorized("sign in or send an API token"));
         if (!principal.role().includes(r.role())) {
             throw ApiProblem.of(403, "forbidden", "Forbidden",
-                    "this needs the " + r.role().name().toLowerCase(java.util.Locale.ROOT) + " role");
+                    "this needs the " + r.role().name().toLowerCase(Locale.ROOT) + " role");
         }
         if (r.changesState() && principal.viaSession()
                 && !Secrets.constantTimeEquals(principal.csrfToken(), ctx.header(CSRF_HEADER))) {

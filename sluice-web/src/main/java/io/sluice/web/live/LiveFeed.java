@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.Map;
 
 /**
  * One poller for every viewer: each interval it asks the SLA services for the live volumes, groups
@@ -111,7 +112,7 @@ public final class LiveFeed implements AutoCloseable {
             if (!ours) {
                 LOG.log(System.Logger.Level.WARNING, "live feed: " + e.getMessage());
             }
-            data = bodies.text(java.util.Map.of("detail", ours ? String.valueOf(e.detail()) : "the SLA services failed; see the web log"));
+            data = bodies.text(Map.of("detail", ours ? String.valueOf(e.detail()) : "the SLA services failed; see the web log"));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "live feed tick failed", e);
             return;

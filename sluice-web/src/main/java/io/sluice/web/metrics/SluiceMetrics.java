@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.lang.management.ManagementFactory;
 
 /**
  * {@code /metrics}: the live feed's latest snapshot (per volume and per SLA), whether each process
@@ -31,7 +32,7 @@ import java.util.OptionalLong;
  */
 public final class SluiceMetrics {
     private static final double WEB_STARTED_SECONDS =
-            java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
+            ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
     private static final double SECONDS_PER_DAY = 86_400;
     private static final ObjectMapper PAIR_JSON = new ObjectMapper();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.util.function.LongConsumer;
 
 /**
  * A call that outlives its timeout, against a callee played by this test on a real mailbox: the user is
@@ -52,7 +53,7 @@ class CalleeLinkTest {
     }
 
     /** The callee takes the one call, defers it, and once its caller revokes it does {@code onRevoked}. */
-    private void takeAndOnRevoke(java.util.function.LongConsumer onRevoked) {
+    private void takeAndOnRevoke(LongConsumer onRevoked) {
         worker = Thread.ofPlatform().start(() -> {
             AtomicLong handle = new AtomicLong();
             while (handle.get() == 0 && !Thread.currentThread().isInterrupted()) {

@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.io.ByteArrayInputStream;
+import java.io.UncheckedIOException;
 
 /** Plain HTTP against the server under test: each request names its credentials explicitly. */
 public final class ApiClient {
@@ -110,7 +112,7 @@ public final class ApiClient {
     public Response sendStreamed(String method, String path, String body, Credentials who) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .method(method, HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+                        () -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
                 .header("Content-Type", "application/json");
         if (who.cookie() != null) {
             b.header("Cookie", who.cookie());
@@ -122,7 +124,7 @@ public final class ApiClient {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -156,7 +158,7 @@ public final class ApiClient {
                 return new Response(r.statusCode(), r.headers(), text);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -23,6 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.sluice.mailbox.MailboxStatus;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The database manager, SLA services and monitor as seen through their mailboxes, answered from
@@ -52,11 +58,11 @@ public final class InMemoryBackend implements Backend {
     private final Map<String, ObjectNode> users = new TreeMap<>();
     private final Map<String, ObjectNode> tokens = new TreeMap<>();
     private final Map<String, String> settings = new TreeMap<>();
-    private final List<String> enrollmentTokenHashes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<String> sharedVolumeCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<JsonNode> volumeListRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> dbCalls = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> enrollmentTokenHashes = new CopyOnWriteArrayList<>();
+    private final List<String> sharedVolumeCalls = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> volumeListRequests = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> dbCalls = new ConcurrentHashMap<>();
+    private final Map<String, String> failures = new ConcurrentHashMap<>();
     private long nextAlertId = 1;
     private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Manual throttles as the database manager keeps them (all, ended too), and as the services hold them. */
@@ -79,12 +85,12 @@ public final class InMemoryBackend implements Backend {
         monitor = new MailboxService(MailboxCallee.attach(monitorBox), request -> {
             switch (request.opcode()) {
                 case MailboxOpcodes.MONITOR_APPROVE_GATEWAY, MailboxOpcodes.MONITOR_REVOKE_GATEWAY -> {
-                    if (request.length() == 8 && request.params().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-                            .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DISK_FULL_GATEWAY) {
+                    if (request.length() == 8 && request.params().get(ValueLayout.JAVA_LONG_UNALIGNED
+                            .withOrder(ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DISK_FULL_GATEWAY) {
                         // What the real monitor answers when its registry cannot reach the disk.
-                        request.reply(io.sluice.mailbox.MailboxStatus.CALLEE_FAILED, ParamWriter.of(
+                        request.reply(MailboxStatus.CALLEE_FAILED, ParamWriter.of(
                                 "cannot write /srv/sluice/monitor/gateways.registry: No space left on device"
-                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                                        .getBytes(StandardCharsets.UTF_8)));
                     } else if (request.length() == 8 && request.params().get(ValueLayout.JAVA_LONG_UNALIGNED
                             .withOrder(ByteOrder.BIG_ENDIAN), 0) == REGISTRY_DB_AWAY_GATEWAY) {
                         // What the real monitor answers when its registry's database cannot be reached.
@@ -96,19 +102,19 @@ public final class InMemoryBackend implements Backend {
                     }
                 }
                 case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> {
-                    byte[] params = request.params().asSlice(0, request.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                    byte[] params = request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE);
                     ByteBuffer b = ByteBuffer.wrap(params);
                     sharedVolumeCalls.add((request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME ? "bind " : "unbind ")
-                            + b.getLong() + " " + java.nio.charset.StandardCharsets.UTF_8.decode(b));
+                            + b.getLong() + " " + StandardCharsets.UTF_8.decode(b));
                     request.reply(0, ParamWriter.EMPTY);
                 }
                 case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> {
                     boolean wellFormed = request.length() == MailboxOpcodes.ENROLLMENT_TOKEN_HASH_LENGTH;
                     if (wellFormed) {
-                        enrollmentTokenHashes.add(java.util.HexFormat.of().formatHex(
-                                request.params().asSlice(0, request.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                        enrollmentTokenHashes.add(HexFormat.of().formatHex(
+                                request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE)));
                     }
-                    request.reply(wellFormed ? 0 : io.sluice.mailbox.MailboxStatus.BAD_REQUEST, ParamWriter.EMPTY);
+                    request.reply(wellFormed ? 0 : MailboxStatus.BAD_REQUEST, ParamWriter.EMPTY);
                 }
                 case MailboxOpcodes.MONITOR_POLL_GATEWAY -> {
                     long id = request.length() == 8 ? request.params().get(BIG_LONG, 0) : 0;
@@ -129,7 +135,7 @@ public final class InMemoryBackend implements Backend {
                     b.putLong(MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET, REPORTS_DROPPED);
                     request.reply(0, ParamWriter.of(b.array()));
                 }
-                default -> request.reply(io.sluice.mailbox.MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
+                default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, ParamWriter.EMPTY);
             }
         }, 0, "test-monitor").start();
     }
@@ -194,7 +200,7 @@ public final class InMemoryBackend implements Backend {
 
     /** How many times the database manager was asked {@code op}. */
     public int dbCalls(String op) {
-        java.util.concurrent.atomic.AtomicInteger n = dbCalls.get(op);
+        AtomicInteger n = dbCalls.get(op);
         return n == null ? 0 : n.get();
     }
 
@@ -209,7 +215,7 @@ public final class InMemoryBackend implements Backend {
 
     private synchronized JsonNode db(JsonNode req) {
         String op = req.path("op").asText();
-        dbCalls.computeIfAbsent(op, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        dbCalls.computeIfAbsent(op, k -> new AtomicInteger()).incrementAndGet();
         String failure = failures.get(op);
         if (failure != null) {
             throw new JsonMailboxService.Problem(CallStatus.INTERNAL, problemBody(CallStatus.INTERNAL, failure, null, null)
@@ -393,7 +399,7 @@ public final class InMemoryBackend implements Backend {
     private JsonNode volumePage(JsonNode req) {
         long after = req.path("after").asLong(0);
         int limit = req.path("limit").asInt(1000);
-        String match = req.path("match").asText("").toLowerCase(java.util.Locale.ROOT);
+        String match = req.path("match").asText("").toLowerCase(Locale.ROOT);
         List<ObjectNode> matching = volumes.values().stream().filter(v -> v.path("volumeId").asLong() > after)
                 .map(this::namedVolume).filter(v -> match.isEmpty() || searchText(v).contains(match)).toList();
         ObjectNode page = items(matching.stream().limit(limit).toList());
@@ -420,7 +426,7 @@ public final class InMemoryBackend implements Backend {
 
     private static String searchText(JsonNode v) {
         return String.join("\n", v.path("name").asText(""), v.path("exportName").asText(""), v.path("gatewayName").asText(""),
-                v.path("volumeId").asText()).toLowerCase(java.util.Locale.ROOT);
+                v.path("volumeId").asText()).toLowerCase(Locale.ROOT);
     }
 
     private JsonNode document(String kind, String verb, JsonNode req, String actor) {
@@ -712,7 +718,7 @@ public final class InMemoryBackend implements Backend {
         return copy;
     }
 
-    private ObjectNode items(java.util.Collection<? extends JsonNode> rows) {
+    private ObjectNode items(Collection<? extends JsonNode> rows) {
         ObjectNode r = json.createObjectNode();
         ArrayNode items = r.putArray("items");
         rows.forEach(items::add);

@@ -12,6 +12,7 @@ import io.sluice.protocol.CallStatus;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
+import java.io.IOException;
 
 /** A real callee on a real mailbox whose JSON ops are answered by a function (test harness). */
 final class JsonMailboxService implements AutoCloseable {
@@ -48,7 +49,7 @@ final class JsonMailboxService implements AutoCloseable {
             } catch (Problem p) {
                 status = p.status;
                 out = p.body.toString().getBytes(StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 status = CallStatus.INVALID;
                 out = ("{\"type\":\"invalid\",\"title\":\"malformed request\"}").getBytes(StandardCharsets.UTF_8);
             }
