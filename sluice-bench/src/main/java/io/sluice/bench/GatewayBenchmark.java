@@ -23,6 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.net.Socket;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * fio's nbd engine against the Sluice gateway and its peers on one prefilled file: unthrottled vs
@@ -252,15 +257,15 @@ final class GatewayBenchmark implements Callable<Integer> {
 
     /** JMH ({@link SchedulerCostBenchmark}) in a forked JVM: nanoseconds per I/O through the QoS scheduler. */
     private double schedulerNanosPerIo() throws Exception {
-        var options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+        var options = new OptionsBuilder()
                 .include(SchedulerCostBenchmark.class.getName())
                 .forks(1)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
-                .warmupIterations(quick ? 2 : 5).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
-                .measurementIterations(quick ? 3 : 10).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
-                .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT)
+                .warmupIterations(quick ? 2 : 5).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 10).measurementTime(TimeValue.seconds(1))
+                .verbosity(VerboseMode.SILENT)
                 .build();
-        return new org.openjdk.jmh.runner.Runner(options).runSingle().getPrimaryResult().getScore();
+        return new Runner(options).runSingle().getPrimaryResult().getScore();
     }
 
     /** A server process under test, stopped when closed. */
@@ -350,7 +355,7 @@ final class GatewayBenchmark implements Callable<Integer> {
         private static Server await(Server server, int port) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline && server.process.isAlive()) {
-                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                try (Socket s = new Socket("127.0.0.1", port)) {
                     return server;
                 } catch (IOException notYet) {
                     Thread.sleep(50);

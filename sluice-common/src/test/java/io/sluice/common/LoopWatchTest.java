@@ -19,7 +19,7 @@ class LoopWatchTest {
         thread.setUncaughtExceptionHandler((t, e) -> { });
         thread.start();
         thread.join();
-        assertThat(watch.problem(System.nanoTime(), STALL)).isEqualTo("worker-0 stopped: java.lang.IllegalStateException: selector closed");
+        assertThat(watch.problem(System.nanoTime(), STALL)).isEqualTo("worker-0 stopped: " + IllegalStateException.class.getName() + ": selector closed");
     }
 
     @Test

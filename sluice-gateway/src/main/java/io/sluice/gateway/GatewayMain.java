@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The gateway process: starts, prints where it listens, serves until SIGTERM/SIGINT, then closes
@@ -118,7 +119,7 @@ public final class GatewayMain {
         }
         if (link != null) {
             out.println("  monitor " + context.monitor().addresses().stream().map(MonitorAddress::format)
-                    .collect(java.util.stream.Collectors.joining(", ")) + " as gateway "
+                    .collect(Collectors.joining(", ")) + " as gateway "
                     + Long.toUnsignedString(context.monitor().gatewayId()));
         }
         out.flush();

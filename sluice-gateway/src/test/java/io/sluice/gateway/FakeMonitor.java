@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A small monitor for the gateway's link tests: real sockets on loopback, one connection at a time, the real
@@ -98,7 +100,7 @@ final class FakeMonitor implements AutoCloseable {
                 StandbyWriter.addressBytes(active));
     }
     /** The id this monitor assigns to a volume, from the id its gateway proposed: the proposal, as a fresh server would. */
-    volatile java.util.function.IntUnaryOperator assignIds = proposed -> proposed;
+    volatile IntUnaryOperator assignIds = proposed -> proposed;
 
     FakeMonitor(byte[] key, int port) throws IOException {
         this.key = key;
@@ -191,7 +193,7 @@ final class FakeMonitor implements AutoCloseable {
             }
             case VOLUMES -> {
                 VolumesReader reader = new VolumesReader().wrap(decoder);
-                List<Volume> volumes = new java.util.ArrayList<>();
+                List<Volume> volumes = new ArrayList<>();
                 for (int i = 0; i < reader.volumeCount(); i++) {
                     volumes.add(new Volume(reader.volumeId(i), reader.volumeName(i), reader.volumeCapacity(i),
                             reader.volumeFlags(i)));
@@ -204,7 +206,7 @@ final class FakeMonitor implements AutoCloseable {
             }
             case STATS -> {
                 StatsReader stats = new StatsReader().wrap(decoder);
-                List<VolumeReport> volumes = new java.util.ArrayList<>();
+                List<VolumeReport> volumes = new ArrayList<>();
                 for (int i = 0; i < stats.volumeCount(); i++) {
                     VolumeStatsFlyweight v = stats.volume(i);
                     long latencies = 0;

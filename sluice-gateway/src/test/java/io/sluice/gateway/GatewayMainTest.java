@@ -18,6 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.common.EpochClock;
+import io.sluice.pki.CertificateAuthority;
+import java.net.InetAddress;
 
 class GatewayMainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -68,7 +71,7 @@ class GatewayMainTest {
     void theExampleConfigFileParsesWithEveryKey(@TempDir Path dir) throws Exception {
         // The example's key file does not exist here: a copy points at one that does.
         Path key = PrivateFiles.writeSecret(dir.resolve("gateway-17.key"), new byte[32]);
-        io.sluice.pki.CertificateAuthority.create(dir.resolve("pki"), "example CA", io.sluice.common.EpochClock.system());
+        CertificateAuthority.create(dir.resolve("pki"), "example CA", EpochClock.system());
         Path example = Files.writeString(dir.resolve("gateway.yaml"), Files.readString(
                 Path.of("..", "conf", "gateway.example.yaml")).replace("/etc/sluice/gateway-17.key", key.toString())
                 .replace("/etc/sluice/ca.crt", dir.resolve("pki").resolve("ca.crt").toString())
@@ -129,12 +132,12 @@ class GatewayMainTest {
     @Test
     void addressRangesMatchTheirNetworksOnly() {
         AddressRange lan = AddressRange.parse("10.1.0.0/16");
-        assertThat(lan.contains(java.net.InetAddress.ofLiteral("10.1.200.3"))).isTrue();
-        assertThat(lan.contains(java.net.InetAddress.ofLiteral("10.2.0.1"))).isFalse();
-        assertThat(lan.contains(java.net.InetAddress.ofLiteral("::ffff:10.1.0.9"))).as("IPv4-mapped").isTrue();
-        assertThat(AddressRange.parse("192.168.1.128/25").contains(java.net.InetAddress.ofLiteral("192.168.1.127"))).isFalse();
-        assertThat(AddressRange.parse("fd00::/8").contains(java.net.InetAddress.ofLiteral("fd12::1"))).isTrue();
-        assertThat(AddressRange.parse("127.0.0.1").contains(java.net.InetAddress.ofLiteral("127.0.0.2"))).isFalse();
+        assertThat(lan.contains(InetAddress.ofLiteral("10.1.200.3"))).isTrue();
+        assertThat(lan.contains(InetAddress.ofLiteral("10.2.0.1"))).isFalse();
+        assertThat(lan.contains(InetAddress.ofLiteral("::ffff:10.1.0.9"))).as("IPv4-mapped").isTrue();
+        assertThat(AddressRange.parse("192.168.1.128/25").contains(InetAddress.ofLiteral("192.168.1.127"))).isFalse();
+        assertThat(AddressRange.parse("fd00::/8").contains(InetAddress.ofLiteral("fd12::1"))).isTrue();
+        assertThat(AddressRange.parse("127.0.0.1").contains(InetAddress.ofLiteral("127.0.0.2"))).isFalse();
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * Metadata contexts and the commands around sparse images, byte by byte from a raw socket: the
@@ -153,9 +154,9 @@ class MetaContextTest {
             client.option(OPT_SET_META_CONTEXT, RawNbdClient.metaContextData("sparse", "no-namespace"));
             assertThat(client.optionReply().type()).isEqualTo(REP_ERR_INVALID);
             byte[] truncated = RawNbdClient.metaContextData("sparse", BASE_ALLOCATION);
-            client.option(OPT_SET_META_CONTEXT, java.util.Arrays.copyOf(truncated, truncated.length - 3));
+            client.option(OPT_SET_META_CONTEXT, Arrays.copyOf(truncated, truncated.length - 3));
             assertThat(client.optionReply().type()).isEqualTo(REP_ERR_INVALID);
-            byte[] trailing = java.util.Arrays.copyOf(truncated, truncated.length + 2);
+            byte[] trailing = Arrays.copyOf(truncated, truncated.length + 2);
             client.option(OPT_LIST_META_CONTEXT, trailing);
             assertThat(client.optionReply().type()).isEqualTo(REP_ERR_INVALID);
             byte[] hugeCount = RawNbdClient.metaContextData("sparse");

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * A gateway with several monitors (the servers of a pair) over loopback, against fake monitors that speak the real
@@ -168,7 +169,7 @@ class MonitorFollowTest {
     }
 
     private static MonitorLinkConfig config(int... ports) {
-        List<InetSocketAddress> addresses = java.util.Arrays.stream(ports)
+        List<InetSocketAddress> addresses = Arrays.stream(ports)
                 .mapToObj(port -> InetSocketAddress.createUnresolved("127.0.0.1", port)).toList();
         // Heartbeats every second: the link gives up on a monitor silent for three, which a loaded machine's pauses
         // stay well under.

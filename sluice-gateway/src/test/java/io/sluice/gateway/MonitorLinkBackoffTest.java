@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
 
 /**
  * A monitor that accepts and never answers the TLS handshake (one overloaded, or with the gateway still queued
@@ -58,7 +59,7 @@ class MonitorLinkBackoffTest {
                         acceptedAt.add(System.nanoTime());
                         held.add(connection);
                     }
-                } catch (java.io.IOException closed) {
+                } catch (IOException closed) {
                     // the test is over
                 }
             });

@@ -24,6 +24,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.common.EpochClock;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.FrameType;
+import io.sluice.protocol.VolumeIdsDescriptor;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.FileStore;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.Assumptions;
 
 /** The monitor link against a small fake monitor over loopback, with real NBD I/O through the gateway. */
 class MonitorLinkTest {
@@ -52,7 +66,7 @@ class MonitorLinkTest {
             Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && monitor.inSession());
             assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
             assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "a"), org.assertj.core.groups.Tuple.tuple(2, "b"));
+                    .containsExactly(Tuple.tuple(1, "a"), Tuple.tuple(2, "b"));
             assertThat(monitor.volumeLists.getFirst().getFirst().capacity()).isEqualTo(1 << 20);
 
             // Poll -> stats with the I/O done since the last report.
@@ -172,8 +186,8 @@ class MonitorLinkTest {
                          .withTimings(300, 50, 500), gateway)) {
                 Await.until(10_000, monitor::inSession);
                 assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
-                        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 0),
-                                org.assertj.core.groups.Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
+                        .containsExactly(Tuple.tuple(1, 0),
+                                Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
                 monitor.poll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
@@ -211,7 +225,7 @@ class MonitorLinkTest {
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
         try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
             // The shared volume is not bound to this gateway at the server: VOLUME_IDS refuses it.
-            monitor.assignIds = proposed -> proposed == 1 ? io.sluice.protocol.VolumeIdsDescriptor.REFUSED : proposed + 500;
+            monitor.assignIds = proposed -> proposed == 1 ? VolumeIdsDescriptor.REFUSED : proposed + 500;
             try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
                  MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
                          new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
@@ -221,7 +235,7 @@ class MonitorLinkTest {
                 Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
                         .as("only the volume the monitor took").containsExactly(502);
-                monitor.throttle(7, io.sluice.protocol.VolumeIdsDescriptor.REFUSED, 10, 500);
+                monitor.throttle(7, VolumeIdsDescriptor.REFUSED, 10, 500);
                 Await.until(10_000, () -> monitor.acks.size() == 1);
                 assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
                 assertThat(link.state()).isEqualTo(LinkState.IN_SESSION);
@@ -251,19 +265,19 @@ class MonitorLinkTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aMonitorThatHasNotAuthenticatedItCannotMakeTheLinkBufferAMegabyte() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (java.net.ServerSocket impostor = new java.net.ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket impostor = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Thread.ofPlatform().daemon().start(() -> {
-                try (java.net.Socket s = impostor.accept()) {
+                try (Socket s = impostor.accept()) {
                     s.getInputStream().read(new byte[1024]);
-                    java.nio.ByteBuffer challenge = java.nio.ByteBuffer.allocate(1_024 + 24);
-                    challenge.putInt(io.sluice.protocol.FrameDescriptor.LENGTH_OFFSET, 1 << 20)
-                            .put(io.sluice.protocol.FrameDescriptor.VERSION_OFFSET, (byte) io.sluice.protocol.FrameDescriptor.PROTOCOL_VERSION)
-                            .put(io.sluice.protocol.FrameDescriptor.TYPE_OFFSET, (byte) io.sluice.protocol.FrameType.CHALLENGE.code())
-                            .putLong(io.sluice.protocol.FrameDescriptor.SEQUENCE_OFFSET, 1)
-                            .putLong(io.sluice.protocol.FrameDescriptor.GATEWAY_ID_OFFSET, GATEWAY_ID);
+                    ByteBuffer challenge = ByteBuffer.allocate(1_024 + 24);
+                    challenge.putInt(FrameDescriptor.LENGTH_OFFSET, 1 << 20)
+                            .put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION)
+                            .put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.CHALLENGE.code())
+                            .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1)
+                            .putLong(FrameDescriptor.GATEWAY_ID_OFFSET, GATEWAY_ID);
                     s.getOutputStream().write(challenge.array());
                     s.getInputStream().read(new byte[1024]);
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // the link hung up, as it should
                 }
             });
@@ -319,9 +333,9 @@ class MonitorLinkTest {
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void aFullBackendIsReportedOnceAsACapacityWarning() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        java.nio.file.FileStore store = Files.getFileStore(dir);
+        FileStore store = Files.getFileStore(dir);
         long used = store.getTotalSpace() - store.getUnallocatedSpace();
-        org.junit.jupiter.api.Assumptions.assumeTrue(used * 100 >= store.getTotalSpace() * 2L,
+        Assumptions.assumeTrue(used * 100 >= store.getTotalSpace() * 2L,
                 "the temporary file system is at least 2% used");
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
         try (FakeMonitor monitor = new FakeMonitor(key, 0);
@@ -341,9 +355,9 @@ class MonitorLinkTest {
     @Test
     void monitorTlsFilesGiveTheLinkATlsContextWithAnIssuedCertificateOrAStateDirectoryToEnrollIn() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
-        var ca = io.sluice.pki.CertificateAuthority.create(dir.resolve("pki"), "test CA", io.sluice.common.EpochClock.system());
-        ca.issueKeyMaterial("gateway-42", java.util.List.of(), io.sluice.pki.CertificateAuthority.Usage.CLIENT,
-                java.time.Duration.ofDays(1)).write(dir.resolve("gw.crt"), dir.resolve("gw.key"));
+        var ca = CertificateAuthority.create(dir.resolve("pki"), "test CA", EpochClock.system());
+        ca.issueKeyMaterial("gateway-42", List.of(), CertificateAuthority.Usage.CLIENT,
+                Duration.ofDays(1)).write(dir.resolve("gw.crt"), dir.resolve("gw.key"));
         String caFile = dir.resolve("pki").resolve("ca.crt").toString();
         GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
                 "--secret-file=" + secret, "--monitor-tls-ca=" + caFile, "--monitor-tls-cert=" + dir.resolve("gw.crt"),
@@ -400,10 +414,10 @@ class MonitorLinkTest {
                 + "  secret-file: " + secret + "\n  enrollment-token: in-the-file\n  insecure-plaintext: true\n").getBytes(StandardCharsets.UTF_8));
         assertThat(new String(GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=" + dir.resolve("a.img"))
                 .monitor().enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("in-the-file");
-        java.nio.file.Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=/x"))
                 .as("a configuration holding a token is a secret").hasMessageContaining("chmod 600");
-        java.nio.file.Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
                 "--secret-file=" + secret, "--enrollment-token-file=" + token)).hasMessageContaining("chmod 600");
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
@@ -417,7 +431,7 @@ class MonitorLinkTest {
                 "--gateway-id=3", "--key-file=" + shortKey)).hasMessageContaining("at least 16 bytes");
         // A key others may read is no longer a secret: refused, as ssh refuses such a private key.
         Path openKey = PrivateFiles.writeSecret(dir.resolve("open.key"), GatewayKeys.derive(SECRET, 3));
-        Files.setPosixFilePermissions(openKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(openKey, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
                 "--gateway-id=3", "--key-file=" + openKey)).hasMessageContaining("mode 0644").hasMessageContaining("chmod 600");
 
@@ -447,7 +461,7 @@ class MonitorLinkTest {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }

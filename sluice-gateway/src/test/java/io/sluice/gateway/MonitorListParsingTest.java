@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
 
 /** The monitors a gateway tries in turn: one address or a YAML list, a repeated --monitor, and what is refused. */
 class MonitorListParsingTest {
@@ -69,7 +70,7 @@ class MonitorListParsingTest {
     }
 
     private MonitorLinkConfig fromCommandLine(String... monitors) {
-        List<String> args = new java.util.ArrayList<>(List.of("127.0.0.1:0", "a=" + dir.resolve("a.img"), "--gateway-id=3",
+        List<String> args = new ArrayList<>(List.of("127.0.0.1:0", "a=" + dir.resolve("a.img"), "--gateway-id=3",
                 "--key-file=" + key, "--monitor-insecure-plaintext"));
         args.addAll(List.of(monitors));
         return GatewayContext.parse(args.toArray(String[]::new)).monitor();

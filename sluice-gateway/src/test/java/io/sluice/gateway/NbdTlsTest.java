@@ -13,6 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /**
  * NBD over TLS with the real Debian clients (libnbd's nbdinfo and nbdcopy, qemu-img, fio) against a gateway
@@ -186,7 +189,7 @@ class NbdTlsTest {
         Path home = Files.createDirectories(dir.resolve("fio-home"));
         Path pki = Files.createDirectories(home.resolve(".pki").resolve("libnbd"));
         for (String file : List.of("ca-cert.pem", "client-cert.pem", "client-key.pem")) {
-            Files.copy(backup.resolve(file), pki.resolve(file), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(backup.resolve(file), pki.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
         }
         List<String> command = new ArrayList<>();
         if (root) {
@@ -198,14 +201,14 @@ class NbdTlsTest {
             }
             // The temporary directories above are root's and closed; nobody needs to pass through them.
             for (Path up = home.getParent(); up != null && up.startsWith(dir); up = up.getParent()) {
-                Files.setPosixFilePermissions(up, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                Files.setPosixFilePermissions(up, PosixFilePermissions.fromString("rwx--x--x"));
             }
             command.addAll(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"));
         }
         command.addAll(List.of("fio", "--name=tls", "--ioengine=nbd", "--verify_state_save=0",
                 "--uri=nbds://127.0.0.1:" + gateway.port() + "/certs", "--rw=randwrite", "--bs=4k", "--iodepth=16",
                 "--size=" + SIZE, "--verify=crc32c", "--verify_fatal=1", "--directory=" + home));
-        Tools.Result fio = Tools.run(120, java.util.Map.of("HOME", home.toString()), command);
+        Tools.Result fio = Tools.run(120, Map.of("HOME", home.toString()), command);
         assertThat(fio.exitCode()).as(fio.output()).isZero();
         assertThat(fio.output()).contains("err= 0").doesNotContain("verify:", "bad magic");
     }

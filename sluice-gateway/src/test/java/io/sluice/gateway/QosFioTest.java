@@ -18,6 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.HashMap;
+import java.util.function.Predicate;
 
 /**
  * QoS accuracy measured by a real client: fio's nbd engine against the gateway as a separate
@@ -96,7 +98,7 @@ class QosFioTest {
         jobs.forEach(command::addAll);
         Tools.Result fio = Tools.run(60, command);
         assertThat(fio.exitCode()).as(fio.output()).isZero();
-        Map<String, JsonNode> byName = new java.util.HashMap<>();
+        Map<String, JsonNode> byName = new HashMap<>();
         for (JsonNode job : JSON.readTree(report.toFile()).get("jobs")) {
             assertThat(job.get("error").asInt()).as(job.toString()).isZero();
             byName.put(job.get("jobname").asText(), job);
@@ -151,7 +153,7 @@ class QosFioTest {
         while (true) {
             JsonNode file = JSON.readTree(stats.toFile());
             if (file.get("time-millis").asLong() >= atMillis) {
-                Map<String, Long> won = new java.util.HashMap<>();
+                Map<String, Long> won = new HashMap<>();
                 file.get("volumes").forEach(v -> won.put(v.get("name").asText(),
                         v.get("won-by-weight").asLong() + v.get("won-by-reservation").asLong()));
                 return won;
@@ -237,7 +239,7 @@ class QosFioTest {
     }
 
     /** The first stats file (rewritten every second) that is at least {@code afterMillis} late and matches. */
-    private static Sample awaitSample(java.util.function.Predicate<Sample> condition, long afterMillis)
+    private static Sample awaitSample(Predicate<Sample> condition, long afterMillis)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

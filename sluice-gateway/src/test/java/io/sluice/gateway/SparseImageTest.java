@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * Sparse images through the gateway with the Debian tools a storage admin uses: block status
@@ -206,9 +207,9 @@ class SparseImageTest {
         assertThat(hole(map, 0, MIB)).as("discard punched a hole: %s", run.output()).isTrue();
         assertThat(hole(map, 2 * MIB, 3 * MIB)).as("write -z -u punched a hole").isTrue();
         byte[] now = Files.readAllBytes(io);
-        assertThat(java.util.Arrays.copyOfRange(now, MIB, 3 * MIB)).isEqualTo(new byte[2 * MIB]);
-        assertThat(java.util.Arrays.copyOfRange(now, 3 * MIB, 4 * MIB))
-                .isEqualTo(java.util.Arrays.copyOfRange(original, 3 * MIB, 4 * MIB));
+        assertThat(Arrays.copyOfRange(now, MIB, 3 * MIB)).isEqualTo(new byte[2 * MIB]);
+        assertThat(Arrays.copyOfRange(now, 3 * MIB, 4 * MIB))
+                .isEqualTo(Arrays.copyOfRange(original, 3 * MIB, 4 * MIB));
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import io.sluice.pki.RevocationList;
 
 /**
  * A CA made by sluice-pki and the gnutls-style directories nbdkit, qemu and libnbd read
@@ -46,7 +47,7 @@ final class TestCertificates {
 
     /** The CA's revocation list file. */
     Path revocations() {
-        return dir.resolve("ca").resolve(io.sluice.pki.RevocationList.FILE);
+        return dir.resolve("ca").resolve(RevocationList.FILE);
     }
 
     private Path issue(String commonName, String side, CertificateAuthority.Usage usage, List<String> names)

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** Runs the real NBD clients (libnbd tools, qemu-img, fio, nbdkit) that the tests talk to. */
 final class Tools {
@@ -47,11 +48,11 @@ final class Tools {
 
     /** Runs a command to completion (killed after {@code timeoutSeconds}); stdout and stderr together. */
     static Result run(int timeoutSeconds, List<String> command) throws IOException, InterruptedException {
-        return run(timeoutSeconds, java.util.Map.of(), command);
+        return run(timeoutSeconds, Map.of(), command);
     }
 
     /** As {@link #run(int, List)}, with {@code environment} added to this process's. */
-    static Result run(int timeoutSeconds, java.util.Map<String, String> environment, List<String> command)
+    static Result run(int timeoutSeconds, Map<String, String> environment, List<String> command)
             throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

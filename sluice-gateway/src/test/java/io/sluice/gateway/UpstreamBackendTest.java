@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.RandomAccessFile;
+import java.util.Random;
 
 /**
  * The gateway as a client of other NBD servers: in front of nbdkit and of qemu-nbd (QEMU's NBD
@@ -38,10 +40,10 @@ class UpstreamBackendTest {
     static void start() throws Exception {
         // 4 MiB of data at 10 MiB, holes around it: served read-only by nbdkit and by qemu-nbd.
         sparse = dir.resolve("sparse.img");
-        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(sparse.toFile(), "rw")) {
             file.setLength(SIZE);
             byte[] data = new byte[4 << 20];
-            new java.util.Random(25).nextBytes(data);
+            new Random(25).nextBytes(data);
             file.seek(10 << 20);
             file.write(data);
         }

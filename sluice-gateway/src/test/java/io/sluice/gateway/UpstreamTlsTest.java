@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.net.InetAddress;
 
 /**
  * The gateway as a TLS client of real upstreams that require TLS and verify their clients: nbdkit
@@ -104,7 +106,7 @@ class UpstreamTlsTest {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 return;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 if (System.nanoTime() > deadline || !process.isAlive()) {
                     throw new IllegalStateException(command.getFirst() + " did not start: " + Files.readString(log));
                 }
@@ -114,7 +116,7 @@ class UpstreamTlsTest {
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

@@ -102,8 +102,9 @@ public final class PemFiles {
             throw new KeyMaterialException(file, "cannot encode an EC key on the unnamed curve " + curve);
         }
         ECPoint point = parameters.getG().multiply(key.getS()).normalize();
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(parameters.getN().bitLength(),
-                key.getS(), new DERBitString(point.getEncoded(false)), curve);
+        // qualified name: ECPrivateKey here is java.security's; this is the SEC 1 structure of the same name
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                parameters.getN().bitLength(), key.getS(), new DERBitString(point.getEncoded(false)), curve);
         return new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), sec1).getEncoded(ASN1Encoding.DER);
     }
 

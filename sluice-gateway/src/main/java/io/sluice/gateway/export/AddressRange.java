@@ -2,6 +2,7 @@ package io.sluice.gateway.export;
 
 import java.net.InetAddress;
 import java.util.Arrays;
+import java.net.UnknownHostException;
 
 /** A block of source addresses in CIDR notation ({@code 10.0.0.0/8}, {@code fd00::/64}; a bare address is one host). */
 public record AddressRange(byte[] network, int prefixLength) {
@@ -77,7 +78,7 @@ public record AddressRange(byte[] network, int prefixLength) {
     public String toString() {
         try {
             return InetAddress.getByAddress(network).getHostAddress() + "/" + prefixLength;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }

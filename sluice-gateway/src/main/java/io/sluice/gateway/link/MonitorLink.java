@@ -60,6 +60,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
 
 /**
  * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), on one platform thread
@@ -373,7 +375,7 @@ public final class MonitorLink implements AutoCloseable {
      * dialled, signed by the configured authority; the gateway proves its own, unless it is enrolling for one. Within
      * the connect timeout.
      */
-    private Socket startTls(Socket s, InetSocketAddress address, javax.net.ssl.SSLContext context) throws IOException {
+    private Socket startTls(Socket s, InetSocketAddress address, SSLContext context) throws IOException {
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(s, address.getHostString(), address.getPort(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setProtocols(new String[] {TlsContexts.PROTOCOL});
@@ -603,7 +605,7 @@ public final class MonitorLink implements AutoCloseable {
             return enrollment ? (long) config.backoffMaxMillis() : null;
         }
         try {
-            java.security.cert.X509Certificate installed = config.tls().install(answer.certificate());
+            X509Certificate installed = config.tls().install(answer.certificate());
             LOG.log(System.Logger.Level.INFO, "monitor link: " + (enrollment ? "enrolled" : "renewed") + ", certificate "
                     + installed.getSerialNumber().toString(16) + " for " + installed.getSubjectX500Principal().getName()
                     + " valid until " + installed.getNotAfter().toInstant() + " in " + config.tls().directory());

@@ -5,6 +5,8 @@ import io.sluice.protocol.AuthDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.HashSet;
+import javax.net.ssl.SSLContext;
 
 /**
  * How a gateway reaches its monitor (the {@code monitor:} section of the config file, or the {@code --monitor*}
@@ -42,7 +44,7 @@ public record MonitorLinkConfig(List<InetSocketAddress> addresses, long gatewayI
             throw new IllegalArgumentException("monitor address missing");
         }
         addresses = List.copyOf(addresses);
-        if (new java.util.HashSet<>(addresses).size() != addresses.size()) {
+        if (new HashSet<>(addresses).size() != addresses.size()) {
             throw new IllegalArgumentException("a monitor address is listed twice: " + addresses);
         }
         if (gatewayId == 0) {
@@ -111,7 +113,7 @@ public record MonitorLinkConfig(List<InetSocketAddress> addresses, long gatewayI
     }
 
     /** TLS with a certificate the operator issued (in {@code context}), or plaintext for null. */
-    public MonitorLinkConfig withTls(javax.net.ssl.SSLContext context) {
+    public MonitorLinkConfig withTls(SSLContext context) {
         return withTls(context == null ? null : LinkIdentity.issued(context));
     }
 

@@ -7,6 +7,7 @@ import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.VolumeStatsFlyweight;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
+import java.util.Arrays;
 
 /**
  * Turns the gateway's cumulative counters into "since the previous report" for one volume and direction:
@@ -55,7 +56,7 @@ final class ReportBaseline {
         pendingBytes[d] = snapshot.bytes();
         pendingThrottled[d] = snapshot.throttledNanos();
         long[] cumulative = pendingBuckets[d];
-        java.util.Arrays.fill(cumulative, 0);
+        Arrays.fill(cumulative, 0);
         long sum = 0;
         Histogram histogram = snapshot.totalHistogram();
         if (histogram != null && histogram.getTotalCount() > 0) {

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import java.util.Locale;
 
 /**
  * A block-I/O load generator over NBD, so the demo and tests need nothing beyond a JDK: {@code depth}
@@ -41,7 +42,7 @@ public final class LoadGenerator {
         }
 
         public String summary() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(Locale.ROOT,
                     "%,.0f IOPS, %.1f MB/s, latency us p50 %d p90 %d p99 %d p99.9 %d max %d, %d errors (%d ops in %.1f s)",
                     iops(), megabytesPerSecond(), p50Micros, p90Micros, p99Micros, p999Micros, maxMicros, errors, ops, seconds);
         }

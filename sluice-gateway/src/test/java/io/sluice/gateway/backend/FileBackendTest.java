@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * The file backend's sparse-file calls against the real file system (the test JVM allows native
@@ -142,7 +143,7 @@ class FileBackendTest {
             Files.write(path, data);
             try (FileBackend backend = FileBackend.open(path, false)) {
                 assertThat(backend.writeZeroes(0, 64 << 10, false, true, true)).isEqualTo(NbdError.ENOTSUP);
-                assertThat(read(backend, 0, 64 << 10)).isEqualTo(java.util.Arrays.copyOf(data, 64 << 10));
+                assertThat(read(backend, 0, 64 << 10)).isEqualTo(Arrays.copyOf(data, 64 << 10));
                 assertThat(backend.writeZeroes(0, 64 << 10, false, true, false)).isEqualTo(NbdError.OK);
                 assertThat(read(backend, 0, 64 << 10)).isEqualTo(new byte[64 << 10]);
                 assertThat(backend.writeZeroes(64 << 10, 64 << 10, false, false, true)).isEqualTo(NbdError.OK);

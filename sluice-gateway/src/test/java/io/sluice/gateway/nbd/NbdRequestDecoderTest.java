@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.api.Assertions;
 
 class NbdRequestDecoderTest {
     private static final long SIZE = 1 << 20;
@@ -144,7 +145,7 @@ class NbdRequestDecoderTest {
 
     @Test
     void blockStatusNeedsStructuredReplies() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.configure(SIZE, WRITABLE, false, true, 1, 1 << 16))
+        Assertions.assertThatThrownBy(() -> decoder.configure(SIZE, WRITABLE, false, true, 1, 1 << 16))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -41,6 +41,7 @@ final class RealBackend implements Backend {
      * hear about from reports.
      */
     private static final ServicesConfig BOOTSTRAP = new ServicesConfig(
+            // qualified name: Backend here is this test's own class
             List.of(new io.sluice.services.Backend("array-1", 1_000_000, 50)),
             List.of(new VolumePlacement(7, "array-1", List.of(), 1L << 40), new VolumePlacement(9, "array-1", List.of(), 1L << 40)),
             List.of());
