@@ -154,8 +154,12 @@ public final class RoleCatalog {
                         "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
                         "--max-handshakes-per-address", Integer.toString(s.maxHandshakesPerAddress()),
                         "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
-                        "--registry-in-database",
                         "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
+                if (s.roles().contains("db")) {
+                    // The registry lives where a standby can read it; a server without a database manager of its
+                    // own (roles: a subset) keeps it in the file, as there is nobody to answer the monitor's calls.
+                    cmd.add("--registry-in-database");
+                }
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
