@@ -25,7 +25,7 @@ final class CallAmendments {
     /** {@link Mailbox#revoke}. */
     int revoke(long handle) {
         mailbox.checkWritable();
-        int slot = lockCall(handle);
+        int slot = mailbox.locks().lockCall(handle);
         if (slot < 0) {
             return slot;
         }
@@ -63,7 +63,7 @@ final class CallAmendments {
     /** {@link Mailbox#modify}. */
     int modify(long handle, int opcode, ParamWriter params) {
         mailbox.checkWritable();
-        int slot = lockCall(handle);
+        int slot = mailbox.locks().lockCall(handle);
         if (slot < 0) {
             return slot;
         }
@@ -84,26 +84,6 @@ final class CallAmendments {
         } finally {
             mailbox.locks().unlock(slot);
         }
-    }
-
-    /**
-     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
-     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
-     */
-    private int lockCall(long handle) {
-        if (!mailbox.isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = Mailbox.slotOf(handle);
-        int rc = mailbox.locks().lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
-        }
-        if (memory.getLong(mailbox.slotOffset(slot) + SLOT_GENERATION_OFFSET) != Mailbox.generationOf(handle)) {
-            mailbox.locks().unlock(slot);
-            return MailboxStatus.STALE_HANDLE;
-        }
-        return slot;
     }
 
     /**

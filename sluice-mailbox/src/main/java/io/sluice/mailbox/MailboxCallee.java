@@ -166,19 +166,14 @@ public final class MailboxCallee implements AutoCloseable {
 
     /** {@code result == null}: the result is already in place, {@code presetLength} bytes long. */
     private int complete(long handle, int status, ParamWriter result, int presetLength) {
-        if (!mailbox.isValidHandle(handle)) {
-            return MailboxStatus.STALE_HANDLE;
-        }
-        int slot = Mailbox.slotOf(handle);
-        int rc = mailbox.locks().lock(slot);
-        if (rc != MailboxStatus.OK) {
-            return rc;
+        int slot = mailbox.locks().lockCall(handle);
+        if (slot < 0) {
+            return slot;
         }
         long base = mailbox.slotOffset(slot);
         int callerIndex;
         try {
-            if (memory.getLong(base + SLOT_GENERATION_OFFSET) != Mailbox.generationOf(handle)
-                    || memory.getIntVolatile(base + SLOT_STATE_OFFSET) != SlotState.TAKEN
+            if (memory.getIntVolatile(base + SLOT_STATE_OFFSET) != SlotState.TAKEN
                     || memory.getLong(base + SLOT_CALLEE_TOKEN_OFFSET) != mailbox.token()) {
                 return MailboxStatus.STALE_HANDLE;
             }

@@ -1,5 +1,6 @@
 package io.sluice.mailbox;
 
+import static io.sluice.mailbox.MailboxDescriptor.SLOT_GENERATION_OFFSET;
 import static io.sluice.mailbox.MailboxDescriptor.SLOT_LOCK_OFFSET;
 
 import io.sluice.common.EpochClock;
@@ -73,6 +74,26 @@ final class SlotLocks {
 
     void unlock(int slot) {
         memory.putLongRelease(lockOffset(slot), 0);
+    }
+
+    /**
+     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
+     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
+     */
+    int lockCall(long handle) {
+        if (!mailbox.isValidHandle(handle)) {
+            return MailboxStatus.STALE_HANDLE;
+        }
+        int slot = Mailbox.slotOf(handle);
+        int rc = lock(slot);
+        if (rc != MailboxStatus.OK) {
+            return rc;
+        }
+        if (memory.getLong(mailbox.slotOffset(slot) + SLOT_GENERATION_OFFSET) != Mailbox.generationOf(handle)) {
+            unlock(slot);
+            return MailboxStatus.STALE_HANDLE;
+        }
+        return slot;
     }
 
     /** Breaks the lock of a slot if its owner is dead; true if it did. */
