@@ -68,6 +68,11 @@ final class NbdConnection implements IoRequest.Completion {
      * so the socket was empty then: the reader need not read again to tell whether the client sent more.
      */
     private boolean drained;
+    /** The last request was run by the reader itself: the client waits for each reply (queue depth 1). */
+    private boolean ranLast;
+    /** Waits left before the reader spins again ({@link ReadSpin}), and how many the next vain spin skips. */
+    private int spinSkip;
+    private int spinBackoff = 1;
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
     private BufferPool buffers;
@@ -192,6 +197,7 @@ final class NbdConnection implements IoRequest.Completion {
                 request.data(buffers.acquire(one ? EXTENT_LENGTH : EXTENTS_BYTES));
             }
             int admission;
+            ranLast = false;
             try {
                 admission = export.scheduler().admit(request, mayRunNow());
             } catch (InterruptedException e) {
@@ -203,6 +209,7 @@ final class NbdConnection implements IoRequest.Completion {
             held = null;
             if (admission == RequestScheduler.RUN) {
                 request.complete(export.execute(request));
+                ranLast = true;
             } else if (admission == RequestScheduler.CLOSED) {
                 request.complete(NbdError.ESHUTDOWN);
             }
@@ -353,9 +360,11 @@ final class NbdConnection implements IoRequest.Completion {
     /**
      * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at
      * end of stream. The read does not block, so the wait is in the reader's selector; when
-     * the last look found the socket empty, the reader waits first instead of reading in vain.
+     * the last look found the socket empty, the reader waits first instead of reading in vain. At queue
+     * depth 1 (the reader ran the last request itself) it first spins for a bounded time ({@link ReadSpin}).
      */
     private int readSome(ByteBuffer buffer) throws IOException {
+        boolean spun = false;
         while (true) {
             if (!inputIdle) {
                 int read = readOnce(buffer);
@@ -364,8 +373,46 @@ final class NbdConnection implements IoRequest.Completion {
                 }
             }
             inputIdle = false;
+            if (!spun) {
+                spun = true;
+                int read = spinFor(buffer);
+                if (read != 0) {
+                    return read;
+                }
+            }
             readable.await();
         }
+    }
+
+    /** The bounded spin, when this wait may have it: what the read brought, or 0 when it found nothing. */
+    private int spinFor(ByteBuffer buffer) throws IOException {
+        if (!ranLast) {
+            return 0;
+        }
+        if (spinSkip > 0) {
+            spinSkip--;
+            return 0;
+        }
+        if (!ReadSpin.enter()) {
+            return 0;
+        }
+        int read = 0;
+        try {
+            long since = System.nanoTime();
+            do {
+                Thread.yield();
+                read = readOnce(buffer);
+            } while (read == 0 && System.nanoTime() - since < ReadSpin.BOUND_NANOS);
+        } finally {
+            ReadSpin.exit();
+        }
+        if (read != 0) {
+            spinBackoff = 1;
+        } else {
+            spinSkip = spinBackoff;
+            spinBackoff = Math.min(spinBackoff * 2, ReadSpin.MAX_SKIP);
+        }
+        return read;
     }
 
     /** One read that does not wait; notes whether it emptied the plaintext socket. */
