@@ -7,10 +7,9 @@ import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 
 /**
- * Schema V6: {@code volume_hours}, per volume and hour the totals {@code samples.summary} reads for
- * whole hours (see {@link VolumeHours} for why one BIGINT key and a binary histogram), filled from the
- * rollups already stored. In Java rather than SQL because the histogram column is written the same way
- * on both engines only by the code that reads it.
+ * Schema V6: {@code volume_hours}, per volume and hour the totals {@code samples.summary} reads for whole hours (see
+ * {@link VolumeHours} for why one BIGINT key and a binary histogram), filled from the rollups already stored. In Java
+ * rather than SQL because the histogram column is written the same way on both engines only by the code that reads it.
  */
 public final class V6__volume_hours extends BaseJavaMigration {
     @Override

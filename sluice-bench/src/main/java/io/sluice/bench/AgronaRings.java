@@ -6,8 +6,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /** Sizes of the Agrona ring-buffer pairs the benchmark lays out in one mapped file. */
 final class AgronaRings {
-    private AgronaRings() {
-    }
+    private AgronaRings() {}
 
     static int ringLength(int capacity) {
         return capacity + RingBufferDescriptor.TRAILER_LENGTH;

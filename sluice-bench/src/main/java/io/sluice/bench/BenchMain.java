@@ -1,20 +1,28 @@
 package io.sluice.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import io.sluice.bench.control.ControlBenchmark;
 import io.sluice.bench.control.ControlRealBenchmark;
 import io.sluice.bench.db.DbBenchmark;
 import io.sluice.bench.scale.ScaleBenchmark;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** {@code sluice bench ...}: benchmarks that run Sluice side by side with named peers and report ratios. */
-@Command(name = "sluice bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "sluice bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks against peers, in one run; the last line printed is one JSON object.",
-        subcommands = {MailboxBenchmark.class, MonitorBenchmark.class, GatewayBenchmark.class, SparseCopyBenchmark.class,
-                ControlBenchmark.class, ControlRealBenchmark.class,
-                DbBenchmark.class,
-                ScaleBenchmark.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            MailboxBenchmark.class,
+            MonitorBenchmark.class,
+            GatewayBenchmark.class,
+            SparseCopyBenchmark.class,
+            ControlBenchmark.class,
+            ControlRealBenchmark.class,
+            DbBenchmark.class,
+            ScaleBenchmark.class,
+            CommandLine.HelpCommand.class
+        })
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

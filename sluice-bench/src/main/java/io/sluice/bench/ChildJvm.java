@@ -6,10 +6,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
 
 /** A peer process for a benchmark: same classpath and JVM flags, ready once it prints READY. */
 final class ChildJvm implements AutoCloseable {
@@ -29,8 +29,11 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
         cmd.addAll(List.of(args));
-        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        process = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.startsWith("READY")) {
             // the child prints only READY; anything else is diagnostics
@@ -42,12 +45,16 @@ final class ChildJvm implements AutoCloseable {
 
     /** CPU time the child has used so far, in nanoseconds. */
     long cpuNanos() {
-        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        return process.toHandle()
+                .info()
+                .totalCpuDuration()
+                .map(Duration::toNanos)
+                .orElse(-1L);
     }
 
     /**
-     * Voluntary context switches of the child's thread named {@code threadName} so far (each time it
-     * blocked in the kernel: a futex sleep that did sleep counts one), or -1 if there is no such thread.
+     * Voluntary context switches of the child's thread named {@code threadName} so far (each time it blocked in the
+     * kernel: a futex sleep that did sleep counts one), or -1 if there is no such thread.
      */
     long voluntarySwitches(String threadName) throws IOException {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {

@@ -15,13 +15,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 /**
  * The callee side of the mailbox benchmark, one transport per process: echoes every request back.
+ *
  * <pre>
  *   mailbox FILE SPIN_NANOS     a Sluice mailbox callee
  *   uds PATH                    a Unix-domain stream socket server, one thread per connection
@@ -50,8 +51,9 @@ public final class EchoServerMain {
         Mailbox mailbox = Mailbox.open(file);
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         // Zero-copy echo: the result is the parameters, already in the slot.
-        MailboxService service = new MailboxService(callee, r -> r.reply(MailboxStatus.OK, r.length()), spinNanos,
-                MAILBOX_THREAD).start();
+        MailboxService service = new MailboxService(
+                        callee, r -> r.reply(MailboxStatus.OK, r.length()), spinNanos, MAILBOX_THREAD)
+                .start();
         ready();
         while (service.isRunning()) {
             Thread.sleep(1_000);

@@ -4,8 +4,7 @@ import java.util.Map;
 
 /** The one-line JSON object every benchmark prints last: flat, keys in insertion order. */
 public final class JsonLine {
-    private JsonLine() {
-    }
+    private JsonLine() {}
 
     public static String of(Map<String, Object> fields) {
         StringBuilder line = new StringBuilder("{");

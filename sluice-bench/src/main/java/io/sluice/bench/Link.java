@@ -6,12 +6,11 @@ interface Link extends AutoCloseable {
     boolean send() throws Exception;
 
     /**
-     * Before a timed call: returns once the peer waits for calls the way the link says it does (a
-     * sleeping callee is registered to sleep), so the call is timed against the state it is named
-     * after. Most links have nothing to wait for.
+     * Before a timed call: returns once the peer waits for calls the way the link says it does (a sleeping callee is
+     * registered to sleep), so the call is timed against the state it is named after. Most links have nothing to wait
+     * for.
      */
-    default void awaitPeerIdle() {
-    }
+    default void awaitPeerIdle() {}
 
     /** Waits, in the transport's own way, until at least one reply has arrived; returns how many. */
     int awaitReplies() throws Exception;

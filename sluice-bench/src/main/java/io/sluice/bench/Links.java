@@ -4,6 +4,8 @@ import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ReplyHandler;
+import java.io.EOFException;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.StandardProtocolFamily;
@@ -17,15 +19,12 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import java.io.EOFException;
-import java.io.IOException;
 
 /** The three transports' caller sides. Every request and reply is {@link #MESSAGE} bytes, copied in and out. */
 final class Links {
     static final int MESSAGE = 64;
 
-    private Links() {
-    }
+    private Links() {}
 
     enum Wait {
         /** Busy-poll until the reply is there. */
@@ -57,10 +56,10 @@ final class Links {
         }
 
         /**
-         * With a sleeping callee, waits until the callee has registered to sleep: otherwise the next
-         * call may find it still awake after the last reply, and how often it does depends on how fast
-         * the callee's code runs (in a short run, before the JIT compiled it, nearly always), so the row
-         * would time a callee that polls. Bounded: after 10 ms the call goes ahead anyway.
+         * With a sleeping callee, waits until the callee has registered to sleep: otherwise the next call may find it
+         * still awake after the last reply, and how often it does depends on how fast the callee's code runs (in a
+         * short run, before the JIT compiled it, nearly always), so the row would time a callee that polls. Bounded:
+         * after 10 ms the call goes ahead anyway.
          */
         @Override
         public void awaitPeerIdle() {
@@ -147,7 +146,8 @@ final class Links {
         private final IdleStrategy idle = AgronaRings.idleStrategy();
         private final UnsafeBuffer request = new UnsafeBuffer(new byte[MESSAGE]);
         private final UnsafeBuffer reply = new UnsafeBuffer(new byte[MESSAGE]);
-        private final MessageHandler handler = (type, buffer, index, length) -> buffer.getBytes(index, reply, 0, length);
+        private final MessageHandler handler =
+                (type, buffer, index, length) -> buffer.getBytes(index, reply, 0, length);
 
         AgronaLink(MappedByteBuffer mapped, int pair, int capacity, Wait wait) {
             int ringLength = AgronaRings.ringLength(capacity);
@@ -178,7 +178,6 @@ final class Links {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -22,60 +23,84 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.time.Duration;
 
 /**
- * Poll sweeps (POLL to all n gateways, all reports back) on loopback, with the simulator as the
- * gateways, side by side in one run: the Sluice monitor daemon (thread pairs, reports delivered into
- * the services' mailbox), Netty event loops, and a thread per gateway on platform and on virtual
- * threads. Each monitor runs in its own JVM so its CPU time, threads and resident memory are its own.
+ * Poll sweeps (POLL to all n gateways, all reports back) on loopback, with the simulator as the gateways, side by side
+ * in one run: the Sluice monitor daemon (thread pairs, reports delivered into the services' mailbox), Netty event
+ * loops, and a thread per gateway on platform and on virtual threads. Each monitor runs in its own JVM so its CPU time,
+ * threads and resident memory are its own.
  */
-@Command(name = "monitor", mixinStandardHelpOptions = true,
-        description = "Poll-sweep time, CPU, threads and memory for 1k..19k simulated gateways vs Netty and thread-per-gateway.")
+@Command(
+        name = "monitor",
+        mixinStandardHelpOptions = true,
+        description =
+                "Poll-sweep time, CPU, threads and memory for 1k..19k simulated gateways vs Netty and thread-per-gateway.")
 final class MonitorBenchmark implements Callable<Integer> {
     /** The file-descriptor hard limit here is 20,000 per process, so 19,000 is the largest n that fits. */
     private static final int LARGEST = 19_000;
+
     private static final List<String> KINDS = List.of("sluice", "netty", "platform", "virtual");
     /**
-     * The plaintext and TLS pair runs at this many gateways, connecting over {@link #TLS_RAMP_MILLIS_PER_GATEWAY}
-     * each: full TLS handshakes (ECDHE, a signature and a certificate chain checked on both sides) get through
-     * about a hundred a second on two shared cores, so 10,000 would take minutes to connect, and faster
-     * arrivals only pile up handshakes that all advance together and time out together.
+     * The plaintext and TLS pair runs at this many gateways, connecting over {@link #TLS_RAMP_MILLIS_PER_GATEWAY} each:
+     * full TLS handshakes (ECDHE, a signature and a certificate chain checked on both sides) get through about a
+     * hundred a second on two shared cores, so 10,000 would take minutes to connect, and faster arrivals only pile up
+     * handshakes that all advance together and time out together.
      */
     private static final int TLS_GATEWAYS = 1_000;
+
     private static final int TLS_RAMP_MILLIS_PER_GATEWAY = 10;
 
-    /** The monitors compared at {@link #LARGEST} in the quick run: the thread per gateway cannot hold it, Netty is the peer of record. */
+    /**
+     * The monitors compared at {@link #LARGEST} in the quick run: the thread per gateway cannot hold it, Netty is the
+     * peer of record.
+     */
     private static final List<String> QUICK_LARGEST_KINDS = List.of("sluice", "netty");
 
-    @Option(names = "--quick", description = "10k gateways, Sluice and Netty at 19k too (the plaintext/TLS pair at 1k), "
-            + "fewer sweeps: a few minutes")
+    @Option(
+            names = "--quick",
+            description = "10k gateways, Sluice and Netty at 19k too (the plaintext/TLS pair at 1k), "
+                    + "fewer sweeps: a few minutes")
     boolean quick;
 
-    @Option(names = "--tls-pair", split = ",", paramLabel = "N",
-            description = "only the plaintext/TLS pair of the Sluice monitor, at these gateway counts (e.g. 1000,10000), "
-                    + "the gateways all starting within " + BURST_RAMP_MILLIS + " ms; 5 sweeps each")
+    @Option(
+            names = "--tls-pair",
+            split = ",",
+            paramLabel = "N",
+            description =
+                    "only the plaintext/TLS pair of the Sluice monitor, at these gateway counts (e.g. 1000,10000), "
+                            + "the gateways all starting within " + BURST_RAMP_MILLIS + " ms; 5 sweeps each")
     List<Integer> tlsPairSizes;
 
-    @Option(names = "--max-handshakes-in-progress", paramLabel = "N",
-            description = "with --tls-pair: the TLS monitor's bound on handshakes in progress (default: its own, four per core)")
+    @Option(
+            names = "--max-handshakes-in-progress",
+            paramLabel = "N",
+            description =
+                    "with --tls-pair: the TLS monitor's bound on handshakes in progress (default: its own, four per core)")
     int handshakeBound;
 
-    @Option(names = "--connects-in-flight", paramLabel = "C",
+    @Option(
+            names = "--connects-in-flight",
+            paramLabel = "C",
             description = "with --tls-pair: the simulator's connects in flight (default: its own, 64); the fleet size "
                     + "lets every gateway connect at once")
     int connectsInFlight;
 
-    @Option(names = "--sweep-pair", description = "only Sluice and Netty at 10k and 19k, 5 sweeps each, and the two "
-            + "sweep_vs_netty ratios: the quick run's sweep rows alone, for repeated before/after runs")
+    @Option(
+            names = "--sweep-pair",
+            description = "only Sluice and Netty at 10k and 19k, 5 sweeps each, and the two "
+                    + "sweep_vs_netty ratios: the quick run's sweep rows alone, for repeated before/after runs")
     boolean sweepPair;
 
-    @Option(names = "--monitor-jfr", paramLabel = "DIR",
+    @Option(
+            names = "--monitor-jfr",
+            paramLabel = "DIR",
             description = "record each Sluice monitor JVM with JFR (settings=profile) into DIR/sluice-<gateways>.jfr")
     Path monitorJfr;
 
-    @Option(names = "--skewed", description = "only the skewed fleet (" + SKEWED_GATEWAYS + " gateways, " + SKEW
-            + " heavy:volumes), balanced by load with work sharing and by count alone, twice each in turn")
+    @Option(
+            names = "--skewed",
+            description = "only the skewed fleet (" + SKEWED_GATEWAYS + " gateways, " + SKEW
+                    + " heavy:volumes), balanced by load with work sharing and by count alone, twice each in turn")
     boolean skewedOnly;
 
     /**
@@ -84,6 +109,7 @@ final class MonitorBenchmark implements Callable<Integer> {
      * the gateways, not the work; arriving in order, the heavy ones may well land on one pair.
      */
     static final int SKEWED_GATEWAYS = 2_000;
+
     static final String SKEW = "20:400";
     /** Sweeps before measuring: time for the monitor to measure its gateways' costs and rebalance (every 2 s). */
     static final long SKEWED_WARMUP_MILLIS = 7_000;
@@ -98,11 +124,33 @@ final class MonitorBenchmark implements Callable<Integer> {
      * {@code connectCpuMsPerGateway}: the monitor's CPU from its start until then, per gateway; {@code handshakes}:
      * Sluice's peak handshakes in progress, times the bound stopped its acceptor, and handshake timeouts.
      */
-    record Row(String kind, int gateways, double p50Ms, double p99Ms, double cpuMsPerSweep, int threads, long rssMb,
-               double connectSeconds, double connectCpuMsPerGateway, String handshakes, String load, String note) {
+    record Row(
+            String kind,
+            int gateways,
+            double p50Ms,
+            double p99Ms,
+            double cpuMsPerSweep,
+            int threads,
+            long rssMb,
+            double connectSeconds,
+            double connectCpuMsPerGateway,
+            String handshakes,
+            String load,
+            String note) {
         static Row failed(String kind, int gateways, Exception e) {
-            return new Row(kind, gateways, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, Double.NaN, "",
-                    loadAverage1m(), "failed: " + e.getMessage());
+            return new Row(
+                    kind,
+                    gateways,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    -1,
+                    -1,
+                    Double.NaN,
+                    Double.NaN,
+                    "",
+                    loadAverage1m(),
+                    "failed: " + e.getMessage());
         }
     }
 
@@ -119,9 +167,16 @@ final class MonitorBenchmark implements Callable<Integer> {
         if (skewedOnly) {
             try {
                 Skewed skewed = skewed(secret);
-                System.out.printf(Locale.ROOT, "%nmonitor benchmark (skewed): %d gateways (%s heavy:volumes), %d sweeps each "
-                        + "after %d ms of warm-up sweeps, twice in turn, %d cores, load %s%n", SKEWED_GATEWAYS, SKEW,
-                        SKEWED_SWEEPS, SKEWED_WARMUP_MILLIS, Runtime.getRuntime().availableProcessors(), loadAverage());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%nmonitor benchmark (skewed): %d gateways (%s heavy:volumes), %d sweeps each "
+                                + "after %d ms of warm-up sweeps, twice in turn, %d cores, load %s%n",
+                        SKEWED_GATEWAYS,
+                        SKEW,
+                        SKEWED_SWEEPS,
+                        SKEWED_WARMUP_MILLIS,
+                        Runtime.getRuntime().availableProcessors(),
+                        loadAverage());
                 printHeader();
                 printRow(skewed.count());
                 printRow(skewed.load());
@@ -165,7 +220,8 @@ final class MonitorBenchmark implements Callable<Integer> {
             try (Peer sluice = new Peer("sluice", 10_000, 3_600_000, 2_500, secret)) {
                 throttle = sluice.throttle(quick ? 500 : 2_000, 16, 10_000);
             }
-            try (Peer sluice = new Peer("sluice", coreFractionGateways(), 1_000, Math.max(1_000, coreFractionGateways() / 4), secret)) {
+            try (Peer sluice = new Peer(
+                    "sluice", coreFractionGateways(), 1_000, Math.max(1_000, coreFractionGateways() / 4), secret)) {
                 coreFraction = sluice.coreFraction(quick ? 3_000 : 10_000);
             }
             skewed = skewed(secret);
@@ -186,7 +242,15 @@ final class MonitorBenchmark implements Callable<Integer> {
         Map<String, String> balance = new LinkedHashMap<>();
         for (int round = 0; round < 2; round++) {
             for (String kind : List.of("sluice-count", "sluice")) {
-                try (Peer peer = new Peer(kind, SKEWED_GATEWAYS, 3_600_000, 1_000, secret, 0, 0, null,
+                try (Peer peer = new Peer(
+                        kind,
+                        SKEWED_GATEWAYS,
+                        3_600_000,
+                        1_000,
+                        secret,
+                        0,
+                        0,
+                        null,
                         List.of("--skew", SKEW, "--volume-ids", "distinct"))) {
                     long warmUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SKEWED_WARMUP_MILLIS);
                     while (System.nanoTime() < warmUntil) {
@@ -199,18 +263,34 @@ final class MonitorBenchmark implements Callable<Integer> {
                     }
                     double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / SKEWED_SWEEPS;
                     String[] moved = peer.send("BALANCE").split(" ");
-                    balance.merge(kind, "run " + (round + 1) + ": " + moved[1] + " migrated, " + moved[2] + " shared",
+                    balance.merge(
+                            kind,
+                            "run " + (round + 1) + ": " + moved[1] + " migrated, " + moved[2] + " shared",
                             (a, b) -> a + "; " + b);
-                    last.put(kind, new Row(kind, SKEWED_GATEWAYS, 0, 0, cpuMs,
-                            Integer.parseInt(peer.send("THREADS").split(" ")[1]), peer.rssMb(), peer.connectNanos / 1e9,
-                            peer.connectCpuNanos / 1e6 / SKEWED_GATEWAYS, "", loadAverage1m(), ""));
+                    last.put(
+                            kind,
+                            new Row(
+                                    kind,
+                                    SKEWED_GATEWAYS,
+                                    0,
+                                    0,
+                                    cpuMs,
+                                    Integer.parseInt(peer.send("THREADS").split(" ")[1]),
+                                    peer.rssMb(),
+                                    peer.connectNanos / 1e9,
+                                    peer.connectCpuNanos / 1e6 / SKEWED_GATEWAYS,
+                                    "",
+                                    loadAverage1m(),
+                                    ""));
                 }
                 System.err.println("  skewed " + kind + " run " + (round + 1) + " done, load " + loadAverage());
             }
         }
-        return new Skewed(summarise(last.get("sluice-count"), samples.get("sluice-count"), balance.get("sluice-count")),
+        return new Skewed(
+                summarise(last.get("sluice-count"), samples.get("sluice-count"), balance.get("sluice-count")),
                 summarise(last.get("sluice"), samples.get("sluice"), balance.get("sluice")),
-                percentile(samples.get("sluice-count"), 0.9), percentile(samples.get("sluice"), 0.9));
+                percentile(samples.get("sluice-count"), 0.9),
+                percentile(samples.get("sluice"), 0.9));
     }
 
     private static double percentile(List<Double> samples, double p) {
@@ -219,12 +299,24 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     private static Row summarise(Row row, List<Double> samples, String balance) {
-        return new Row(row.kind(), row.gateways(), percentile(samples, 0.5), percentile(samples, 0.99),
-                row.cpuMsPerSweep(), row.threads(), row.rssMb(), row.connectSeconds(), row.connectCpuMsPerGateway(), "",
-                row.load(), balance);
+        return new Row(
+                row.kind(),
+                row.gateways(),
+                percentile(samples, 0.5),
+                percentile(samples, 0.99),
+                row.cpuMsPerSweep(),
+                row.threads(),
+                row.rssMb(),
+                row.connectSeconds(),
+                row.connectCpuMsPerGateway(),
+                "",
+                row.load(),
+                balance);
     }
 
-    /** The skewed fleet's two rows, balanced by count alone and by load with work sharing, and their 90th percentiles. */
+    /**
+     * The skewed fleet's two rows, balanced by count alone and by load with work sharing, and their 90th percentiles.
+     */
     record Skewed(Row count, Row load, double countP90Ms, double loadP90Ms) {
         void into(Map<String, Object> json) {
             json.put("skewed_gateways", SKEWED_GATEWAYS);
@@ -267,9 +359,14 @@ final class MonitorBenchmark implements Callable<Integer> {
         } finally {
             deleteSecretAndPki(secret);
         }
-        System.out.printf(Locale.ROOT, "%nmonitor benchmark (tls pair): gateways arriving within %d ms, %d sweeps each, %d cores, "
-                        + "handshake bound %s, connects in flight %s%n", BURST_RAMP_MILLIS, sweeps,
-                Runtime.getRuntime().availableProcessors(), handshakeBound > 0 ? handshakeBound : "default",
+        System.out.printf(
+                Locale.ROOT,
+                "%nmonitor benchmark (tls pair): gateways arriving within %d ms, %d sweeps each, %d cores, "
+                        + "handshake bound %s, connects in flight %s%n",
+                BURST_RAMP_MILLIS,
+                sweeps,
+                Runtime.getRuntime().availableProcessors(),
+                handshakeBound > 0 ? handshakeBound : "default",
                 connectsInFlight > 0 ? connectsInFlight : "default");
         printHeader();
         Map<String, Object> json = new LinkedHashMap<>();
@@ -277,7 +374,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("mode", "tls-pair");
         for (Row r : rows) {
             printRow(r);
-            String key = (r.kind().equals("sluice") ? "plain" : "tls") + "_" + (r.gateways() % 1000 == 0 ? r.gateways() / 1000 + "k" : Integer.toString(r.gateways()));
+            String key = (r.kind().equals("sluice") ? "plain" : "tls") + "_"
+                    + (r.gateways() % 1000 == 0 ? r.gateways() / 1000 + "k" : Integer.toString(r.gateways()));
             json.put(key + "_connect_s", round(r.connectSeconds()));
             json.put(key + "_sweep_p50_ms", round(r.p50Ms()));
             json.put(key + "_connect_cpu_ms_per_gateway", round(r.connectCpuMsPerGateway()));
@@ -305,7 +403,10 @@ final class MonitorBenchmark implements Callable<Integer> {
         } finally {
             deleteSecretAndPki(secret);
         }
-        System.out.printf(Locale.ROOT, "%nmonitor benchmark (sweep pair): %d sweeps each, %d cores%n", sweeps,
+        System.out.printf(
+                Locale.ROOT,
+                "%nmonitor benchmark (sweep pair): %d sweeps each, %d cores%n",
+                sweeps,
                 Runtime.getRuntime().availableProcessors());
         printHeader();
         rows.forEach(MonitorBenchmark::printRow);
@@ -313,11 +414,20 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("benchmark", "monitor");
         json.put("mode", "sweep-pair");
         json.put("sweep_p50_ms_10k", round(find(rows, "sluice", 10_000).p50Ms()));
-        json.put("sweep_vs_netty_10k", round(find(rows, "sluice", 10_000).p50Ms() / find(rows, "netty", 10_000).p50Ms()));
+        json.put(
+                "sweep_vs_netty_10k",
+                round(find(rows, "sluice", 10_000).p50Ms()
+                        / find(rows, "netty", 10_000).p50Ms()));
         json.put("sweep_p50_ms_19k", round(find(rows, "sluice", LARGEST).p50Ms()));
-        json.put("sweep_vs_netty_19k", round(find(rows, "sluice", LARGEST).p50Ms() / find(rows, "netty", LARGEST).p50Ms()));
+        json.put(
+                "sweep_vs_netty_19k",
+                round(find(rows, "sluice", LARGEST).p50Ms()
+                        / find(rows, "netty", LARGEST).p50Ms()));
         json.put("cpu_ms_per_sweep_10k", round(find(rows, "sluice", 10_000).cpuMsPerSweep()));
-        json.put("cpu_vs_netty_10k", round(find(rows, "sluice", 10_000).cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
+        json.put(
+                "cpu_vs_netty_10k",
+                round(find(rows, "sluice", 10_000).cpuMsPerSweep()
+                        / find(rows, "netty", 10_000).cpuMsPerSweep()));
         System.out.println();
         System.out.println(JsonLine.of(json));
         return 0;
@@ -343,7 +453,8 @@ final class MonitorBenchmark implements Callable<Integer> {
 
     private Row run(String kind, int n, int rampUpMillis, int sweeps, Path secret) throws Exception {
         Path jfr = monitorJfr != null && kind.startsWith("sluice") ? monitorJfr.resolve(kind + "-" + n + ".jfr") : null;
-        try (Peer peer = new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight, jfr, List.of())) {
+        try (Peer peer =
+                new Peer(kind, n, 3_600_000, rampUpMillis, secret, handshakeBound, connectsInFlight, jfr, List.of())) {
             peer.send("SWEEP");
             peer.send("SWEEP");
             long cpuBefore = peer.cpuNanos();
@@ -362,15 +473,28 @@ final class MonitorBenchmark implements Callable<Integer> {
             long[] callsAfter = peer.reportCalls();
             // Sluice hands the reports to the services' mailbox in batches: how many a call carried in these sweeps.
             String perCall = callsAfter[1] > callsBefore[1]
-                    ? String.format(Locale.ROOT, "%.1f reports/call", (double) (callsAfter[0] - callsBefore[0]) / (callsAfter[1] - callsBefore[1]))
+                    ? String.format(
+                            Locale.ROOT,
+                            "%.1f reports/call",
+                            (double) (callsAfter[0] - callsBefore[0]) / (callsAfter[1] - callsBefore[1]))
                     : "";
             Arrays.sort(ms);
             int threads = Integer.parseInt(peer.send("THREADS").split(" ")[1]);
             String handshakes = peer.send("HANDSHAKES").substring("HANDSHAKES ".length());
-            return new Row(kind, n, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.99) - 1], cpuMs, threads,
-                    peer.rssMb(), peer.connectNanos / 1e9, peer.connectCpuNanos / 1e6 / n,
-                    handshakes.startsWith("-1") ? "" : handshakes, loadAverage1m(),
-                    String.join("  ", perCall, failed > 0 ? failed + " sweeps timed out" : "").strip());
+            return new Row(
+                    kind,
+                    n,
+                    ms[ms.length / 2],
+                    ms[(int) Math.ceil(ms.length * 0.99) - 1],
+                    cpuMs,
+                    threads,
+                    peer.rssMb(),
+                    peer.connectNanos / 1e9,
+                    peer.connectCpuNanos / 1e6 / n,
+                    handshakes.startsWith("-1") ? "" : handshakes,
+                    loadAverage1m(),
+                    String.join("  ", perCall, failed > 0 ? failed + " sweeps timed out" : "")
+                            .strip());
         }
     }
 
@@ -391,21 +515,41 @@ final class MonitorBenchmark implements Callable<Integer> {
 
         /**
          * {@code handshakeBound}, {@code connectsInFlight}: 0 leaves the monitor's and the simulator's defaults;
-         * {@code jfr}: where the monitor JVM records a JFR profile, or null for none; {@code simOptions}: more options for
-         * the simulator (a skewed fleet).
+         * {@code jfr}: where the monitor JVM records a JFR profile, or null for none; {@code simOptions}: more options
+         * for the simulator (a skewed fleet).
          */
-        Peer(String kind, int gateways, long pollIntervalMillis, int rampUpMillis, Path secret, int handshakeBound,
-             int connectsInFlight, Path jfr, List<String> simOptions) throws Exception {
-            // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its gateways'.
+        Peer(
+                String kind,
+                int gateways,
+                long pollIntervalMillis,
+                int rampUpMillis,
+                Path secret,
+                int handshakeBound,
+                int connectsInFlight,
+                Path jfr,
+                List<String> simOptions)
+                throws Exception {
+            // sluice-tls: the monitor and the simulator share a CA next to the secret; the simulator issues its
+            // gateways'.
             Path pki = secret.resolveSibling(secret.getFileName() + "-pki");
             boolean tls = kind.equals("sluice-tls");
             if (tls && !Files.exists(pki.resolve(CertificateAuthority.KEY_FILE))) {
                 CertificateAuthority.create(pki, "Sluice bench CA", EpochClock.system());
             }
-            server = java(jfr == null ? List.of() : List.of("-Xlog:jfr+startup=off",
-                    "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"),
-                    BenchServerMain.class.getName(), kind, secret.toString(), Integer.toString(gateways),
-                    Long.toString(pollIntervalMillis), pki.toString(), Integer.toString(handshakeBound)).start();
+            server = java(
+                            jfr == null
+                                    ? List.of()
+                                    : List.of(
+                                            "-Xlog:jfr+startup=off",
+                                            "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"),
+                            BenchServerMain.class.getName(),
+                            kind,
+                            secret.toString(),
+                            Integer.toString(gateways),
+                            Long.toString(pollIntervalMillis),
+                            pki.toString(),
+                            Integer.toString(handshakeBound))
+                    .start();
             out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             in = new PrintWriter(server.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] started = String.valueOf(out.readLine()).split(" ");
@@ -417,10 +561,21 @@ final class MonitorBenchmark implements Callable<Integer> {
             services = started.length > 3 ? BenchServices.standIn(Path.of(started[3])) : null;
             Process simProcess = null;
             try {
-                List<String> simArgs = new ArrayList<>(List.of("--monitor", "127.0.0.1:" + port,
-                        "--secret-file", secret.toString(), "--gateways", Integer.toString(gateways), "--volumes-per-gateway", "1",
-                        // Connects spread over a few seconds, the same for every monitor, so no accept backlog overflows.
-                        "--ramp-up-ms", Integer.toString(rampUpMillis), "--summary-interval", "3600"));
+                List<String> simArgs = new ArrayList<>(List.of(
+                        "--monitor",
+                        "127.0.0.1:" + port,
+                        "--secret-file",
+                        secret.toString(),
+                        "--gateways",
+                        Integer.toString(gateways),
+                        "--volumes-per-gateway",
+                        "1",
+                        // Connects spread over a few seconds, the same for every monitor, so no accept backlog
+                        // overflows.
+                        "--ramp-up-ms",
+                        Integer.toString(rampUpMillis),
+                        "--summary-interval",
+                        "3600"));
                 if (tls) {
                     simArgs.addAll(List.of("--pki-dir", pki.toString()));
                 }
@@ -430,12 +585,15 @@ final class MonitorBenchmark implements Callable<Integer> {
                 simArgs.addAll(simOptions);
                 long simStart = System.nanoTime();
                 simProcess = java(List.of(), "io.sluice.sim.SimMain", simArgs.toArray(String[]::new))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                // Full TLS handshakes go through at about a hundred a second on two shared cores: a big fleet needs longer.
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                // Full TLS handshakes go through at about a hundred a second on two shared cores: a big fleet needs
+                // longer.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(tls ? Math.max(120, gateways / 25) : 120);
                 while (Integer.parseInt(send("SESSIONS").split(" ")[1]) < gateways) {
                     if (System.nanoTime() > deadline || !simProcess.isAlive()) {
-                        throw new IOException(kind + ": only " + send("SESSIONS") + " of " + gateways + " gateways connected");
+                        throw new IOException(
+                                kind + ": only " + send("SESSIONS") + " of " + gateways + " gateways connected");
                     }
                     Thread.sleep(200);
                 }
@@ -449,8 +607,11 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
 
         private static ProcessBuilder java(List<String> jvmOptions, String main, String... args) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-Xss512k"));
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-Xmx2g",
+                    "-Xss512k"));
             cmd.addAll(jvmOptions);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
             cmd.addAll(List.of(args));
@@ -471,14 +632,20 @@ final class MonitorBenchmark implements Callable<Integer> {
             return answer;
         }
 
-        /** {reports handed to the services, batch calls that carried them}; -1s for the peers, which hand nothing on. */
+        /**
+         * {reports handed to the services, batch calls that carried them}; -1s for the peers, which hand nothing on.
+         */
         long[] reportCalls() throws IOException {
             String[] words = send("CALLS").split(" ");
             return new long[] {Long.parseLong(words[1]), Long.parseLong(words[2])};
         }
 
         long cpuNanos() {
-            return server.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+            return server.toHandle()
+                    .info()
+                    .totalCpuDuration()
+                    .map(Duration::toNanos)
+                    .orElse(0L);
         }
 
         long rssMb() throws IOException {
@@ -491,7 +658,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
 
         long[] throttle(int count, int concurrent, int gateways) throws IOException {
-            String[] words = send("THROTTLE " + count + " " + concurrent + " " + gateways).split(" ");
+            String[] words = send("THROTTLE " + count + " " + concurrent + " " + gateways)
+                    .split(" ");
             return new long[] {Long.parseLong(words[1]), Long.parseLong(words[2])};
         }
 
@@ -510,8 +678,8 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
 
         /**
-         * QUIT first, so the server closes its monitor and removes its mailboxes from /dev/shm (a kill would leave
-         * them there), then whatever still runs is killed.
+         * QUIT first, so the server closes its monitor and removes its mailboxes from /dev/shm (a kill would leave them
+         * there), then whatever still runs is killed.
          */
         private void shutDown(Process simProcess) throws Exception {
             try {
@@ -533,18 +701,27 @@ final class MonitorBenchmark implements Callable<Integer> {
         }
     }
 
-    private void print(List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps, Skewed skewed) {
-        System.out.printf(Locale.ROOT, "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
-                quick ? "quick" : "full", sweeps, Runtime.getRuntime().availableProcessors());
+    private void print(
+            List<Row> rows, List<Row> pair, long[] throttle, double coreFraction, int sweeps, Skewed skewed) {
+        System.out.printf(
+                Locale.ROOT,
+                "%nmonitor benchmark (%s): poll sweeps over loopback, simulated gateways, %d sweeps each, %d cores%n",
+                quick ? "quick" : "full",
+                sweeps,
+                Runtime.getRuntime().availableProcessors());
         printHeader();
         for (Row r : rows) {
             printRow(r);
         }
-        System.out.printf(Locale.ROOT, "plaintext vs TLS (gateways connecting %d ms apart):%n", TLS_RAMP_MILLIS_PER_GATEWAY);
+        System.out.printf(
+                Locale.ROOT, "plaintext vs TLS (gateways connecting %d ms apart):%n", TLS_RAMP_MILLIS_PER_GATEWAY);
         for (Row r : pair) {
             printRow(r);
         }
-        System.out.printf(Locale.ROOT, "skewed fleet (%s heavy:volumes), balanced by count alone, then by load with work sharing:%n", SKEW);
+        System.out.printf(
+                Locale.ROOT,
+                "skewed fleet (%s heavy:volumes), balanced by count alone, then by load with work sharing:%n",
+                SKEW);
         printRow(skewed.count());
         printRow(skewed.load());
         Map<String, Object> json = new LinkedHashMap<>();
@@ -553,14 +730,24 @@ final class MonitorBenchmark implements Callable<Integer> {
         Row sluice = find(rows, "sluice", 10_000);
         json.put("sweep_p50_ms_10k", round(sluice.p50Ms()));
         json.put("sweep_p99_ms_10k", round(sluice.p99Ms()));
-        json.put("sweep_vs_netty_10k", round(sluice.p50Ms() / find(rows, "netty", 10_000).p50Ms()));
-        json.put("sweep_vs_platform_10k", round(sluice.p50Ms() / find(rows, "platform", 10_000).p50Ms()));
-        json.put("sweep_vs_virtual_10k", round(sluice.p50Ms() / find(rows, "virtual", 10_000).p50Ms()));
+        json.put(
+                "sweep_vs_netty_10k",
+                round(sluice.p50Ms() / find(rows, "netty", 10_000).p50Ms()));
+        json.put(
+                "sweep_vs_platform_10k",
+                round(sluice.p50Ms() / find(rows, "platform", 10_000).p50Ms()));
+        json.put(
+                "sweep_vs_virtual_10k",
+                round(sluice.p50Ms() / find(rows, "virtual", 10_000).p50Ms()));
         Row sluiceLargest = find(rows, "sluice", LARGEST);
         json.put("sweep_p50_ms_19k", round(sluiceLargest.p50Ms()));
-        json.put("sweep_vs_netty_19k", round(sluiceLargest.p50Ms() / find(rows, "netty", LARGEST).p50Ms()));
+        json.put(
+                "sweep_vs_netty_19k",
+                round(sluiceLargest.p50Ms() / find(rows, "netty", LARGEST).p50Ms()));
         json.put("cpu_ms_per_sweep_10k", round(sluice.cpuMsPerSweep()));
-        json.put("cpu_vs_netty_10k", round(sluice.cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
+        json.put(
+                "cpu_vs_netty_10k",
+                round(sluice.cpuMsPerSweep() / find(rows, "netty", 10_000).cpuMsPerSweep()));
         Row plain = pair.get(0);
         Row tls = pair.get(1);
         json.put("tls_pair_gateways", TLS_GATEWAYS);
@@ -572,7 +759,9 @@ final class MonitorBenchmark implements Callable<Integer> {
         json.put("threads_10k", sluice.threads());
         json.put("platform_threads_10k", find(rows, "platform", 10_000).threads());
         json.put("rss_mb_10k", sluice.rssMb());
-        json.put("rss_mb_vs_netty_10k", round((double) sluice.rssMb() / find(rows, "netty", 10_000).rssMb()));
+        json.put(
+                "rss_mb_vs_netty_10k",
+                round((double) sluice.rssMb() / find(rows, "netty", 10_000).rssMb()));
         json.put("daemon_core_fraction_20k", round(coreFraction * 20_000 / coreFractionGateways()));
         json.put("daemon_core_fraction_measured_at", coreFractionGateways());
         json.put("daemon_core_fraction_measured", round(coreFraction));
@@ -584,20 +773,58 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     private static void printHeader() {
-        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s %11s %6s  %s%n", "monitor", "gateways", "sweep p50",
-                "p99", "cpu/sweep", "threads", "rss", "connect", "connect cpu", "load", "handshakes: peak, at bound, timed out");
-        System.out.printf(Locale.ROOT, "%-10s %8s %10s %10s %12s %8s %8s %9s %11s %6s%n", "", "", "ms", "ms", "ms", "", "MiB", "s",
-                "ms/gateway", "1 min");
+        System.out.printf(
+                Locale.ROOT,
+                "%-10s %8s %10s %10s %12s %8s %8s %9s %11s %6s  %s%n",
+                "monitor",
+                "gateways",
+                "sweep p50",
+                "p99",
+                "cpu/sweep",
+                "threads",
+                "rss",
+                "connect",
+                "connect cpu",
+                "load",
+                "handshakes: peak, at bound, timed out");
+        System.out.printf(
+                Locale.ROOT,
+                "%-10s %8s %10s %10s %12s %8s %8s %9s %11s %6s%n",
+                "",
+                "",
+                "ms",
+                "ms",
+                "ms",
+                "",
+                "MiB",
+                "s",
+                "ms/gateway",
+                "1 min");
     }
 
     private static void printRow(Row r) {
-        System.out.printf(Locale.ROOT, "%-10s %8d %10.2f %10.2f %12.2f %8d %8d %9.1f %11.2f %6s  %s%s%n", r.kind(), r.gateways(),
-                r.p50Ms(), r.p99Ms(), r.cpuMsPerSweep(), r.threads(), r.rssMb(), r.connectSeconds(), r.connectCpuMsPerGateway(),
-                r.load(), r.handshakes(), r.note().isEmpty() ? "" : "  " + r.note());
+        System.out.printf(
+                Locale.ROOT,
+                "%-10s %8d %10.2f %10.2f %12.2f %8d %8d %9.1f %11.2f %6s  %s%s%n",
+                r.kind(),
+                r.gateways(),
+                r.p50Ms(),
+                r.p99Ms(),
+                r.cpuMsPerSweep(),
+                r.threads(),
+                r.rssMb(),
+                r.connectSeconds(),
+                r.connectCpuMsPerGateway(),
+                r.load(),
+                r.handshakes(),
+                r.note().isEmpty() ? "" : "  " + r.note());
     }
 
     private static Row find(List<Row> rows, String kind, int gateways) {
-        return rows.stream().filter(r -> r.kind().equals(kind) && r.gateways() == gateways).findFirst().orElseThrow();
+        return rows.stream()
+                .filter(r -> r.kind().equals(kind) && r.gateways() == gateways)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static double round(double v) {

@@ -19,9 +19,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * JMH: the CPU cost of one I/O through the gateway's QoS scheduler and its accounting (submit, the
- * token and tag arithmetic, take), with a limit set high enough never to hold the request, so what
- * is measured is the bookkeeping every I/O pays.
+ * JMH: the CPU cost of one I/O through the gateway's QoS scheduler and its accounting (submit, the token and tag
+ * arithmetic, take), with a limit set high enough never to hold the request, so what is measured is the bookkeeping
+ * every I/O pays.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +37,7 @@ public class SchedulerCostBenchmark {
         scheduler = new QosScheduler(new BackendLimits("bench", 1e12, 64), 64, NanoClock.system());
         export = new Export("bench", 0, new NoBackend(), false, new BackendGroup("bench", scheduler, 64));
         scheduler.register(export, QosParameters.iopsLimit(1e12).withIoSize(4096));
-        request = new IoRequest(r -> { });
+        request = new IoRequest(r -> {});
     }
 
     @Benchmark
@@ -97,7 +97,6 @@ public class SchedulerCostBenchmark {
             return "none";
         }
 
-        public void close() {
-        }
+        public void close() {}
     }
 }

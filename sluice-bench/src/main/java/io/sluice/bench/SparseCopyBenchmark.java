@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,33 +25,35 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.net.Socket;
 
 /**
- * Copying a sparse image out through an NBD server, as a backup tool would: a 1 GiB image with 5%
- * data (64 runs of 800 KiB, one every 16 MiB), read by {@code nbdcopy URI null:} through the gateway
- * (unthrottled, one process for every copy) and through nbdkit's file plugin (a process per copy, for
- * its stats), taking turns after five unrecorded warm-up rounds; each figure is the median round. Time is
- * the wall time of the copy, nbdcopy's start included; bytes moved are the READ bytes the server
- * served (the gateway's stats file, nbdkit's stats filter).
- * A copy through the gateway with {@code --no-extents} shows what the copy cost before block status.
+ * Copying a sparse image out through an NBD server, as a backup tool would: a 1 GiB image with 5% data (64 runs of 800
+ * KiB, one every 16 MiB), read by {@code nbdcopy URI null:} through the gateway (unthrottled, one process for every
+ * copy) and through nbdkit's file plugin (a process per copy, for its stats), taking turns after five unrecorded
+ * warm-up rounds; each figure is the median round. Time is the wall time of the copy, nbdcopy's start included; bytes
+ * moved are the READ bytes the server served (the gateway's stats file, nbdkit's stats filter). A copy through the
+ * gateway with {@code --no-extents} shows what the copy cost before block status.
  */
-@Command(name = "sparse-copy", mixinStandardHelpOptions = true,
+@Command(
+        name = "sparse-copy",
+        mixinStandardHelpOptions = true,
         description = "Copy time and bytes moved for a 1 GiB image with 5% data: gateway vs nbdkit (nbdcopy).")
 final class SparseCopyBenchmark implements Callable<Integer> {
     private static final long SIZE = 1L << 30;
     private static final int RUNS = 64;
     private static final int RUN_LENGTH = 800 << 10;
     private static final int WARM_UP_ROUNDS = 5;
-    private static final Pattern NBDKIT_READ = Pattern.compile("read: \\d+ ops, [0-9.]+ s, ([0-9.]+) (bytes|KiB|MiB|GiB)");
+    private static final Pattern NBDKIT_READ =
+            Pattern.compile("read: \\d+ ops, [0-9.]+ s, ([0-9.]+) (bytes|KiB|MiB|GiB)");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--quick", description = "3 recorded copies per server (9 in a full run) after the warm-up: well under a minute")
+    @Option(
+            names = "--quick",
+            description = "3 recorded copies per server (9 in a full run) after the warm-up: well under a minute")
     boolean quick;
 
-    record Copy(double millis, long bytesRead) {
-    }
+    record Copy(double millis, long bytesRead) {}
 
     @Override
     public Integer call() throws Exception {
@@ -107,19 +110,29 @@ final class SparseCopyBenchmark implements Callable<Integer> {
     private record Gateway(Process process, String uri, Path stats) implements AutoCloseable {
         static Gateway start(Path dir, Path image) throws IOException {
             Path stats = dir.resolve("gateway-stats.json");
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    "io.sluice.gateway.GatewayMain", "--unthrottled", "--stats-file=" + stats, "127.0.0.1:0",
+            List<String> cmd = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "io.sluice.gateway.GatewayMain",
+                    "--unthrottled",
+                    "--stats-file=" + stats,
+                    "127.0.0.1:0",
                     "disk=" + image + ",ro");
-            Process process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            Process process = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
             if (line == null || !line.startsWith("sluice-gateway listening on ")) {
                 process.destroyForcibly();
                 throw new IOException("gateway did not start: " + line);
             }
-            Thread.ofPlatform().daemon(true).start(() -> out.lines().forEach(l -> { }));
-            return new Gateway(process, "nbd://" + line.substring("sluice-gateway listening on ".length()) + "/disk", stats);
+            Thread.ofPlatform().daemon(true).start(() -> out.lines().forEach(l -> {}));
+            return new Gateway(
+                    process, "nbd://" + line.substring("sluice-gateway listening on ".length()) + "/disk", stats);
         }
 
         Copy copy(boolean noExtents) throws Exception {
@@ -128,14 +141,21 @@ final class SparseCopyBenchmark implements Callable<Integer> {
             return new Copy(millis, bytesReadAfter(System.currentTimeMillis()) - before);
         }
 
-        /** READ bytes served so far, from the first stats file written after {@code millis} (it is rewritten every second). */
+        /**
+         * READ bytes served so far, from the first stats file written after {@code millis} (it is rewritten every
+         * second).
+         */
         private long bytesReadAfter(long millis) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
                 if (Files.exists(stats)) {
                     JsonNode snapshot = JSON.readTree(stats.toFile());
                     if (snapshot.path("time-millis").asLong() > millis) {
-                        return snapshot.path("volumes").path(0).path("read").path("bytes").asLong();
+                        return snapshot.path("volumes")
+                                .path(0)
+                                .path("read")
+                                .path("bytes")
+                                .asLong();
                     }
                 }
                 Thread.sleep(100);
@@ -160,9 +180,22 @@ final class SparseCopyBenchmark implements Callable<Integer> {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process nbdkit = new ProcessBuilder("nbdkit", "--exit-with-parent", "-f", "-r", "-i", "127.0.0.1",
-                "-p", Integer.toString(port), "--filter=stats", "file", image.toString(), "statsfile=" + stats)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process nbdkit = new ProcessBuilder(
+                        "nbdkit",
+                        "--exit-with-parent",
+                        "-f",
+                        "-r",
+                        "-i",
+                        "127.0.0.1",
+                        "-p",
+                        Integer.toString(port),
+                        "--filter=stats",
+                        "file",
+                        image.toString(),
+                        "statsfile=" + stats)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         double millis;
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -212,12 +245,18 @@ final class SparseCopyBenchmark implements Callable<Integer> {
     }
 
     private void print(Copy sluice, Copy nbdkit, Copy withoutExtents) {
-        System.out.printf(Locale.ROOT, "%nsparse copy benchmark (%s): nbdcopy URI null: of a 1 GiB image with 5%% data%n",
+        System.out.printf(
+                Locale.ROOT,
+                "%nsparse copy benchmark (%s): nbdcopy URI null: of a 1 GiB image with 5%% data%n",
                 quick ? "quick" : "full");
         System.out.printf(Locale.ROOT, "%-28s %10s %14s%n", "server", "ms", "bytes read");
         System.out.printf(Locale.ROOT, "%-28s %10.0f %14d%n", "sluice", sluice.millis(), sluice.bytesRead());
         System.out.printf(Locale.ROOT, "%-28s %10.0f %14d%n", "nbdkit", nbdkit.millis(), nbdkit.bytesRead());
-        System.out.printf(Locale.ROOT, "%-28s %10.0f %14d%n", "sluice, no block status", withoutExtents.millis(),
+        System.out.printf(
+                Locale.ROOT,
+                "%-28s %10.0f %14d%n",
+                "sluice, no block status",
+                withoutExtents.millis(),
                 withoutExtents.bytesRead());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "sparse-copy");

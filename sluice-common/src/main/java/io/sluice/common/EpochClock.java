@@ -1,8 +1,8 @@
 package io.sluice.common;
 
 /**
- * Wall-clock milliseconds since the Unix epoch. Injected wherever time is read so that control loops
- * and timeouts can be driven step by step in tests.
+ * Wall-clock milliseconds since the Unix epoch. Injected wherever time is read so that control loops and timeouts can
+ * be driven step by step in tests.
  */
 @FunctionalInterface
 public interface EpochClock {

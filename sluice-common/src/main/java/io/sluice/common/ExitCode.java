@@ -12,6 +12,5 @@ public final class ExitCode {
     /** A role found one of its own threads dead or stuck and stopped, so its supervisor starts it afresh. */
     public static final int UNHEALTHY = 4;
 
-    private ExitCode() {
-    }
+    private ExitCode() {}
 }

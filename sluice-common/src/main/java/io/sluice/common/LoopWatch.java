@@ -3,10 +3,10 @@ package io.sluice.common;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a role knows about one of its own loop threads: whether it still runs, why it stopped, and when
- * it last went round its loop. The thread calls {@link #turn()} once per turn (a volatile write); a
- * supervising check calls {@link #problem}, so a thread that died or hangs makes the role unhealthy
- * instead of silently stranding the work it owned.
+ * What a role knows about one of its own loop threads: whether it still runs, why it stopped, and when it last went
+ * round its loop. The thread calls {@link #turn()} once per turn (a volatile write); a supervising check calls
+ * {@link #problem}, so a thread that died or hangs makes the role unhealthy instead of silently stranding the work it
+ * owned.
  */
 public final class LoopWatch {
     private final String name;
@@ -42,8 +42,8 @@ public final class LoopWatch {
     }
 
     /**
-     * Null while the thread runs and turned within {@code stallNanos}; otherwise what is wrong, for a log
-     * line and the role's exit. A loop that blocks by design (an accept) is checked with {@link Long#MAX_VALUE}.
+     * Null while the thread runs and turned within {@code stallNanos}; otherwise what is wrong, for a log line and the
+     * role's exit. A loop that blocks by design (an accept) is checked with {@link Long#MAX_VALUE}.
      */
     public String problem(long nowNanos, long stallNanos) {
         Thread t = thread;

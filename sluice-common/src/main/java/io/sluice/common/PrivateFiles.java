@@ -11,10 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * The rule for a server's local state (mailboxes, data, logs, secrets): it belongs to the server's user
- * and nobody else may change it. A file or directory is used only if the process's user owns it and
- * neither group nor others may write it; a secret, not even read it (as ssh treats a private key).
- * Links are not followed, so a link planted in a shared directory cannot redirect the server.
+ * The rule for a server's local state (mailboxes, data, logs, secrets): it belongs to the server's user and nobody else
+ * may change it. A file or directory is used only if the process's user owns it and neither group nor others may write
+ * it; a secret, not even read it (as ssh treats a private key). Links are not followed, so a link planted in a shared
+ * directory cannot redirect the server.
  */
 public final class PrivateFiles {
     /** rw------- */
@@ -28,8 +28,7 @@ public final class PrivateFiles {
     private static final int GROUP_OTHER_ANY = 0077;
     private static final int STICKY = 01000;
 
-    private PrivateFiles() {
-    }
+    private PrivateFiles() {}
 
     /** A path the server refuses to use: someone else owns it or may change it. */
     public static final class NotPrivateException extends IOException {
@@ -59,8 +58,8 @@ public final class PrivateFiles {
     }
 
     /**
-     * The bytes of a secret (a deployment secret, a gateway key), refused unless this user owns the file
-     * and group and others can neither read nor write it: a secret others could read is no longer one.
+     * The bytes of a secret (a deployment secret, a gateway key), refused unless this user owns the file and group and
+     * others can neither read nor write it: a secret others could read is no longer one.
      */
     public static byte[] readSecret(Path file) throws IOException {
         checkSecret(file);
@@ -74,8 +73,8 @@ public final class PrivateFiles {
     }
 
     /**
-     * A directory new files may safely be created in: one this user owns and group and others cannot
-     * write, or a sticky one like /dev/shm or /tmp, where nobody can replace another user's file.
+     * A directory new files may safely be created in: one this user owns and group and others cannot write, or a sticky
+     * one like /dev/shm or /tmp, where nobody can replace another user's file.
      */
     public static void checkDirectory(Path dir) throws IOException {
         int mode = mode(dir);
@@ -86,9 +85,9 @@ public final class PrivateFiles {
     }
 
     /**
-     * Creates {@code dir} 0700 (its missing parents too) or checks the one there: a directory and not a
-     * link, owned by this user (else refused). One of ours that group or others may enter (made by an
-     * older version, or under a loose umask) is closed to them.
+     * Creates {@code dir} 0700 (its missing parents too) or checks the one there: a directory and not a link, owned by
+     * this user (else refused). One of ours that group or others may enter (made by an older version, or under a loose
+     * umask) is closed to them.
      */
     public static Path ensureDirectory(Path dir) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
@@ -110,8 +109,8 @@ public final class PrivateFiles {
     }
 
     /**
-     * Creates {@code file} empty and 0600, or checks the one there: a regular file and not a link, owned
-     * by this user (else refused); one group or others may read (made under a loose umask) is closed to them.
+     * Creates {@code file} empty and 0600, or checks the one there: a regular file and not a link, owned by this user
+     * (else refused); one group or others may read (made under a loose umask) is closed to them.
      */
     public static Path ensureFile(Path file) throws IOException {
         try {

@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Identifies a process across pid reuse: its pid together with its start time (in clock ticks since
- * boot, field 22 of {@code /proc/PID/stat}). Both are packed into one non-zero {@code long} token so a
- * token fits in a single word of shared memory that can be compared-and-set atomically.
+ * Identifies a process across pid reuse: its pid together with its start time (in clock ticks since boot, field 22 of
+ * {@code /proc/PID/stat}). Both are packed into one non-zero {@code long} token so a token fits in a single word of
+ * shared memory that can be compared-and-set atomically.
  *
  * <pre>
  *  63            42 41                                   0
@@ -71,9 +71,9 @@ public final class ProcessIdentity {
     }
 
     /**
-     * Whether the process a token names is still running: same pid and same start time. A token
-     * whose pid now belongs to a younger process is dead. Where /proc cannot be read (not Linux),
-     * falls back to {@link ProcessHandle}, which cannot tell pid reuse apart.
+     * Whether the process a token names is still running: same pid and same start time. A token whose pid now belongs
+     * to a younger process is dead. Where /proc cannot be read (not Linux), falls back to {@link ProcessHandle}, which
+     * cannot tell pid reuse apart.
      */
     public static boolean isAlive(long token) {
         if (token == 0) {

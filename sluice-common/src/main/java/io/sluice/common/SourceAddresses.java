@@ -6,13 +6,12 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
- * The part of a peer's address that one party controls, for limits that count per source: the address
- * itself for IPv4, its /64 for IPv6 (one host is commonly given a whole /64, so it could rotate through
- * its addresses to escape a per-address limit).
+ * The part of a peer's address that one party controls, for limits that count per source: the address itself for IPv4,
+ * its /64 for IPv6 (one host is commonly given a whole /64, so it could rotate through its addresses to escape a
+ * per-address limit).
  */
 public final class SourceAddresses {
-    private SourceAddresses() {
-    }
+    private SourceAddresses() {}
 
     public static InetAddress partyOf(InetAddress address) {
         if (!(address instanceof Inet6Address)) {

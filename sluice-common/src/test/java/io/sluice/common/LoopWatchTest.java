@@ -16,10 +16,11 @@ class LoopWatchTest {
         Thread thread = watch.newThread(() -> {
             throw new IllegalStateException("selector closed");
         });
-        thread.setUncaughtExceptionHandler((t, e) -> { });
+        thread.setUncaughtExceptionHandler((t, e) -> {});
         thread.start();
         thread.join();
-        assertThat(watch.problem(System.nanoTime(), STALL)).isEqualTo("worker-0 stopped: " + IllegalStateException.class.getName() + ": selector closed");
+        assertThat(watch.problem(System.nanoTime(), STALL))
+                .isEqualTo("worker-0 stopped: " + IllegalStateException.class.getName() + ": selector closed");
     }
 
     @Test
@@ -39,8 +40,11 @@ class LoopWatchTest {
             long now = System.nanoTime();
             assertThat(watch.problem(now, STALL)).isNull();
             assertThat(watch.problem(now + STALL + TimeUnit.SECONDS.toNanos(5), STALL))
-                    .startsWith("worker-1 has not turned its loop for ").endsWith(" ms");
-            assertThat(watch.problem(now + STALL * 100, Long.MAX_VALUE)).as("a loop that blocks by design").isNull();
+                    .startsWith("worker-1 has not turned its loop for ")
+                    .endsWith(" ms");
+            assertThat(watch.problem(now + STALL * 100, Long.MAX_VALUE))
+                    .as("a loop that blocks by design")
+                    .isNull();
         } finally {
             release.countDown();
             thread.join();

@@ -31,10 +31,12 @@ class PrivateFilesTest {
 
     @Test
     void ourOwnStateLeftOpenByAnOlderVersionIsClosed() throws Exception {
-        Path data = Files.createDirectory(dir.resolve("data"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path log = Files.createFile(data.resolve("web.log"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-r--r--")));
+        Path data = Files.createDirectory(
+                dir.resolve("data"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path log = Files.createFile(
+                data.resolve("web.log"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         PrivateFiles.ensureDirectory(data);
         PrivateFiles.ensureFile(log);
         assertThat(mode(data)).isEqualTo("rwx------");
@@ -45,7 +47,8 @@ class PrivateFilesTest {
     void aSecretOthersMayReadAndALinkAreRefused() throws Exception {
         Path secret = Files.writeString(dir.resolve("secret"), "0123456789abcdef");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
-        assertThatThrownBy(() -> PrivateFiles.checkSecret(secret)).isInstanceOf(PrivateFiles.NotPrivateException.class)
+        assertThatThrownBy(() -> PrivateFiles.checkSecret(secret))
+                .isInstanceOf(PrivateFiles.NotPrivateException.class)
                 .hasMessageContaining("mode 0644");
         Path link = Files.createSymbolicLink(dir.resolve("link"), secret);
         assertThatThrownBy(() -> PrivateFiles.ensureFile(link)).hasMessageContaining("not a regular file");
@@ -56,7 +59,8 @@ class PrivateFilesTest {
         Assumptions.assumeTrue(PrivateFiles.currentUid() == 0, "needs root to give a file to another user");
         Path theirs = Files.createDirectory(dir.resolve("theirs"));
         Files.setAttribute(theirs, "unix:uid", NOBODY);
-        assertThatThrownBy(() -> PrivateFiles.ensureDirectory(theirs)).isInstanceOf(PrivateFiles.NotPrivateException.class)
+        assertThatThrownBy(() -> PrivateFiles.ensureDirectory(theirs))
+                .isInstanceOf(PrivateFiles.NotPrivateException.class)
                 .hasMessageContaining("owned by uid " + NOBODY);
         Path file = Files.createFile(dir.resolve("planted.log"));
         Files.setAttribute(file, "unix:uid", NOBODY);

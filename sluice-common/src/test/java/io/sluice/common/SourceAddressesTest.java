@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class SourceAddressesTest {
     @Test
     void anIpv4AddressIsItsOwnPartyAndAnIpv6AddressIsItsSlash64() {
-        assertThat(SourceAddresses.partyOf(InetAddress.ofLiteral("10.1.2.3"))).isEqualTo(InetAddress.ofLiteral("10.1.2.3"));
+        assertThat(SourceAddresses.partyOf(InetAddress.ofLiteral("10.1.2.3")))
+                .isEqualTo(InetAddress.ofLiteral("10.1.2.3"));
         assertThat(SourceAddresses.partyOf(InetAddress.ofLiteral("2001:db8:1:2:ffff::1")))
                 .isEqualTo(SourceAddresses.partyOf(InetAddress.ofLiteral("2001:db8:1:2::10")))
                 .isEqualTo(InetAddress.ofLiteral("2001:db8:1:2::"))

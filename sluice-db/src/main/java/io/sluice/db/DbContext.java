@@ -1,22 +1,35 @@
 package io.sluice.db;
 
 import io.sluice.common.EpochClock;
+import io.sluice.db.store.Engine;
 import io.sluice.db.store.JdbcUrls;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.SampleBatchDescriptor;
 import java.nio.file.Path;
 import java.util.Objects;
-import io.sluice.db.store.Engine;
 
 /**
- * The database manager's configuration, validated on {@link Builder#build}: where its data lives, which
- * database it uses, its mailbox, retention and the limits of the nothing-lost path.
+ * The database manager's configuration, validated on {@link Builder#build}: where its data lives, which database it
+ * uses, its mailbox, retention and the limits of the nothing-lost path.
  */
-public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jdbcPassword, Path mailboxDir,
-                        String mailboxName, Retention retention, long maxBufferedSamples, long maxJournalBytes,
-                        int samplesPerTransaction, int maxSamplesPerBatch, long retryMillis, int storeTimeoutMillis,
-                        long maintenanceEveryMillis,
-                        int poolSize, long connectTimeoutMillis, EpochClock clock) {
+public record DbContext(
+        Path dataDir,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        Path mailboxDir,
+        String mailboxName,
+        Retention retention,
+        long maxBufferedSamples,
+        long maxJournalBytes,
+        int samplesPerTransaction,
+        int maxSamplesPerBatch,
+        long retryMillis,
+        int storeTimeoutMillis,
+        long maintenanceEveryMillis,
+        int poolSize,
+        long connectTimeoutMillis,
+        EpochClock clock) {
 
     public static Builder builder() {
         return new Builder();
@@ -136,7 +149,9 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             return this;
         }
 
-        /** Accepts a PostgreSQL server on another host without TLS that verifies it (see {@link JdbcUrls#linkProblem}). */
+        /**
+         * Accepts a PostgreSQL server on another host without TLS that verifies it (see {@link JdbcUrls#linkProblem}).
+         */
         public Builder insecureLink(boolean allowed) {
             this.insecureLink = allowed;
             return this;
@@ -154,17 +169,37 @@ public record DbContext(Path dataDir, String jdbcUrl, String jdbcUser, String jd
             Engine.of(url);
             String linkProblem = JdbcUrls.linkProblem(url, insecureLink);
             require(linkProblem == null, linkProblem);
-            require(mailboxName != null && mailboxName.matches("[A-Za-z0-9_.-]+"), "mailbox name must be [A-Za-z0-9_.-]+");
+            require(
+                    mailboxName != null && mailboxName.matches("[A-Za-z0-9_.-]+"),
+                    "mailbox name must be [A-Za-z0-9_.-]+");
             require(maxBufferedSamples >= maxSamplesPerBatch, "the memory buffer must hold at least one full batch");
-            require(maxJournalBytes >= SampleBatchDescriptor.batchLength(maxSamplesPerBatch) + 12L,
+            require(
+                    maxJournalBytes >= SampleBatchDescriptor.batchLength(maxSamplesPerBatch) + 12L,
                     "the journal must hold at least one full batch");
             require(samplesPerTransaction > 0, "samples per transaction must be positive");
-            require(retryMillis > 0 && maintenanceEveryMillis > 0 && storeTimeoutMillis > 0, "intervals must be positive");
+            require(
+                    retryMillis > 0 && maintenanceEveryMillis > 0 && storeTimeoutMillis > 0,
+                    "intervals must be positive");
             require(poolSize >= 2, "the pool needs at least 2 connections (ingestion and queries)");
             require(connectTimeoutMillis >= 250, "connect timeout must be at least 250 ms");
-            return new DbContext(dataDir, url, jdbcUser, jdbcPassword == null ? "" : jdbcPassword, mailboxDir, mailboxName,
-                    retention, maxBufferedSamples, maxJournalBytes, samplesPerTransaction, maxSamplesPerBatch, retryMillis,
-                    storeTimeoutMillis, maintenanceEveryMillis, poolSize, connectTimeoutMillis, Objects.requireNonNull(clock));
+            return new DbContext(
+                    dataDir,
+                    url,
+                    jdbcUser,
+                    jdbcPassword == null ? "" : jdbcPassword,
+                    mailboxDir,
+                    mailboxName,
+                    retention,
+                    maxBufferedSamples,
+                    maxJournalBytes,
+                    samplesPerTransaction,
+                    maxSamplesPerBatch,
+                    retryMillis,
+                    storeTimeoutMillis,
+                    maintenanceEveryMillis,
+                    poolSize,
+                    connectTimeoutMillis,
+                    Objects.requireNonNull(clock));
         }
 
         private static void require(boolean condition, String message) {

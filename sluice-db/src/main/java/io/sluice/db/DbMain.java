@@ -1,19 +1,17 @@
 package io.sluice.db;
 
 import io.sluice.common.ExitCode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import java.io.IOException;
 
 /**
- * Runs the database manager on its own until SIGTERM: {@code DbMain <data-dir> <mailbox-dir> <mailbox-name>
- * [jdbc-url [user [password-file]]]}. Used by the crash tests (a child JVM to kill -9); people use
- * {@code sluice db}.
+ * Runs the database manager on its own until SIGTERM: {@code DbMain <data-dir> <mailbox-dir> <mailbox-name> [jdbc-url
+ * [user [password-file]]]}. Used by the crash tests (a child JVM to kill -9); people use {@code sluice db}.
  */
 public final class DbMain {
-    private DbMain() {
-    }
+    private DbMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -21,12 +19,15 @@ public final class DbMain {
 
     public static int run(String[] args) {
         if (args.length < 3 || args.length > 6) {
-            System.err.println("usage: DbMain <data-dir> <mailbox-dir> <mailbox-name> [jdbc-url [user [password-file]]]");
+            System.err.println(
+                    "usage: DbMain <data-dir> <mailbox-dir> <mailbox-name> [jdbc-url [user [password-file]]]");
             return ExitCode.USAGE;
         }
         DbContext context;
         try {
-            DbContext.Builder builder = DbContext.builder().dataDir(Path.of(args[0])).mailboxDir(Path.of(args[1]))
+            DbContext.Builder builder = DbContext.builder()
+                    .dataDir(Path.of(args[0]))
+                    .mailboxDir(Path.of(args[1]))
                     .mailboxName(args[2]);
             if (args.length > 3) {
                 builder.jdbcUrl(args[3]);

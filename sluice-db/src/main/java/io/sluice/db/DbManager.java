@@ -8,27 +8,26 @@ import io.sluice.db.json.DbOps;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.mailbox.DbEndpoint;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.JdbcUrls;
 import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.RegistryRepository;
 import io.sluice.db.store.ReplicationCheck;
+import io.sluice.db.store.SqlStates;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.mailbox.StuckCalls;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import io.sluice.db.store.JdbcUrls;
-import io.sluice.db.store.SqlStates;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
- * The database manager process: opens the database (migrating it), the journal and the mailbox,
- * starts ingestion, the mailbox loop and history maintenance, in that order, and closes them in
- * reverse. See CONCURRENCY.md for the threads.
+ * The database manager process: opens the database (migrating it), the journal and the mailbox, starts ingestion, the
+ * mailbox loop and history maintenance, in that order, and closes them in reverse. See CONCURRENCY.md for the threads.
  */
 public final class DbManager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DbManager.class.getName());
@@ -40,11 +39,11 @@ public final class DbManager implements AutoCloseable {
     private final KnownVolumes knownVolumes = new KnownVolumes();
     private final StuckCalls stuckCalls;
     /**
-     * A call the manager took and has not answered for this long is stuck (a batch's reply waits for its
-     * samples to be stored or journaled, a query for its transaction): far beyond the store timeout and
-     * any caller's patience.
+     * A call the manager took and has not answered for this long is stuck (a batch's reply waits for its samples to be
+     * stored or journaled, a query for its transaction): far beyond the store timeout and any caller's patience.
      */
     static final long STUCK_CALL_MILLIS = 120_000;
+
     private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
@@ -55,8 +54,13 @@ public final class DbManager implements AutoCloseable {
             PrivateFiles.ensureDirectory(embedded);
         }
         try {
-            database = Database.connect(context.jdbcUrl(), context.jdbcUser(), context.jdbcPassword(), context.poolSize(),
-                    context.connectTimeoutMillis(), null);
+            database = Database.connect(
+                    context.jdbcUrl(),
+                    context.jdbcUser(),
+                    context.jdbcPassword(),
+                    context.poolSize(),
+                    context.connectTimeoutMillis(),
+                    null);
             opened.push(database);
             if (migrateIfReachable(database)) {
                 loadKnownVolumes();
@@ -76,10 +80,20 @@ public final class DbManager implements AutoCloseable {
             stuckCalls = new StuckCalls(mailbox, STUCK_CALL_MILLIS);
             SampleIngestor[] ingestion = new SampleIngestor[1];
             DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes);
-            DbEndpoint endpoint = new DbEndpoint(callee, new JsonCalls(ops, mailbox.geometry().paramCapacity()),
-                    context.maxSamplesPerBatch(), knownVolumes);
-            ingestor = new SampleIngestor(database, journal, rejected, endpoint::completeBatch, context.clock(),
-                    context.maxBufferedSamples(), context.samplesPerTransaction(), context.retryMillis(),
+            DbEndpoint endpoint = new DbEndpoint(
+                    callee,
+                    new JsonCalls(ops, mailbox.geometry().paramCapacity()),
+                    context.maxSamplesPerBatch(),
+                    knownVolumes);
+            ingestor = new SampleIngestor(
+                    database,
+                    journal,
+                    rejected,
+                    endpoint::completeBatch,
+                    context.clock(),
+                    context.maxBufferedSamples(),
+                    context.samplesPerTransaction(),
+                    context.retryMillis(),
                     context.storeTimeoutMillis());
             ingestion[0] = ingestor;
             opened.push(ingestor);
@@ -97,7 +111,8 @@ public final class DbManager implements AutoCloseable {
     /** The embedded database's directory when the manager runs the default H2 store, else null. */
     private static Path embeddedDirectory(DbContext context) {
         return context.jdbcUrl().equals(DbContext.defaultJdbcUrl(context.dataDir()))
-                ? context.dataDir().toAbsolutePath().resolve("db") : null;
+                ? context.dataDir().toAbsolutePath().resolve("db")
+                : null;
     }
 
     /** H2 creates its files under the process's umask; the ones it made are closed to group and others. */
@@ -117,9 +132,9 @@ public final class DbManager implements AutoCloseable {
     }
 
     /**
-     * Migrates now if the server answers; if it does not, the manager still starts (samples go to the
-     * journal) and the first transaction that reaches the server migrates. Any other failure (a
-     * broken migration, wrong credentials) stops the start. True when the server answered.
+     * Migrates now if the server answers; if it does not, the manager still starts (samples go to the journal) and the
+     * first transaction that reaches the server migrates. Any other failure (a broken migration, wrong credentials)
+     * stops the start. True when the server answered.
      */
     private static boolean migrateIfReachable(Database database) throws IOException {
         try {
@@ -129,7 +144,9 @@ public final class DbManager implements AutoCloseable {
             if (!SqlStates.isConnectionFailure(e)) {
                 throw new IOException("database " + JdbcUrls.redact(database.url()) + ": " + e.getMessage(), e);
             }
-            LOG.log(System.Logger.Level.WARNING, "database unreachable at start; journaling samples until it answers: " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "database unreachable at start; journaling samples until it answers: " + e.getMessage());
             return false;
         }
     }
@@ -142,7 +159,9 @@ public final class DbManager implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, risk);
             }
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not read the database's replication settings: " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "could not read the database's replication settings: " + e.getMessage());
         }
     }
 
@@ -152,7 +171,9 @@ public final class DbManager implements AutoCloseable {
             knownVolumes.load(database.inTransaction(new RegistryRepository()::volumeIds));
             LOG.log(System.Logger.Level.INFO, "volume registry loaded");
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "volume registry not loaded yet, samples of any volume accepted: " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "volume registry not loaded yet, samples of any volume accepted: " + e.getMessage());
         }
     }
 

@@ -7,12 +7,12 @@ import io.sluice.db.store.VolumeHours;
 import java.sql.SQLException;
 
 /**
- * Rolls performance history up (1 s to 1 min to 1 h) and applies retention. A single-threaded
- * {@link #doWork} against the time it is given, so tests drive it step by step.
+ * Rolls performance history up (1 s to 1 min to 1 h) and applies retention. A single-threaded {@link #doWork} against
+ * the time it is given, so tests drive it step by step.
  *
- * <p>A window is rolled up once it ended {@link #GRACE_MILLIS} ago, so samples arriving a little late
- * are included; a sample arriving later than that stays at 1 s only. Each call rolls at most
- * {@link #MAX_SPAN_MILLIS} of history, so catching up after a long outage happens in bounded steps.
+ * <p>A window is rolled up once it ended {@link #GRACE_MILLIS} ago, so samples arriving a little late are included; a
+ * sample arriving later than that stays at 1 s only. Each call rolls at most {@link #MAX_SPAN_MILLIS} of history, so
+ * catching up after a long outage happens in bounded steps.
  */
 public final class HistoryMaintenance {
     static final long GRACE_MILLIS = 120_000;
@@ -63,9 +63,12 @@ public final class HistoryMaintenance {
         return database.inTransaction(c -> {
             long minutesDone = orZero(rollups.doneUntil(c, Resolution.MINUTE));
             long hoursDone = orZero(rollups.doneUntil(c, Resolution.HOUR));
-            int deleted = rollups.deleteBefore(c, Resolution.SECOND, Math.min(now - retention.seconds().toMillis(), minutesDone));
-            deleted += rollups.deleteBefore(c, Resolution.MINUTE, Math.min(now - retention.minutes().toMillis(), hoursDone));
-            deleted += rollups.deleteBefore(c, Resolution.HOUR, now - retention.hours().toMillis());
+            int deleted = rollups.deleteBefore(
+                    c, Resolution.SECOND, Math.min(now - retention.seconds().toMillis(), minutesDone));
+            deleted += rollups.deleteBefore(
+                    c, Resolution.MINUTE, Math.min(now - retention.minutes().toMillis(), hoursDone));
+            deleted += rollups.deleteBefore(
+                    c, Resolution.HOUR, now - retention.hours().toMillis());
             deleted += VolumeHours.deleteBefore(c, now - retention.hours().toMillis());
             deleted += rollups.deleteBatchIdsBefore(c, now - retention.seconds().toMillis());
             return deleted;

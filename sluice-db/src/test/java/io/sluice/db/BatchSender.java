@@ -6,19 +6,19 @@ import io.sluice.mailbox.SlotFlags;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.testkit.Await;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.nio.charset.StandardCharsets;
 
 /**
- * A test caller like the SLA services: threads that each send numbered sample batches through the
- * real mailbox, one at a time, retrying a batch until it is acknowledged OK, and recording the ids
- * acknowledged. Batch {@code id} holds 2 volumes x 2 directions at second {@code base + id}; like the
- * services, it registers the volumes when the database manager says it does not know them.
+ * A test caller like the SLA services: threads that each send numbered sample batches through the real mailbox, one at
+ * a time, retrying a batch until it is acknowledged OK, and recording the ids acknowledged. Batch {@code id} holds 2
+ * volumes x 2 directions at second {@code base + id}; like the services, it registers the volumes when the database
+ * manager says it does not know them.
  */
 final class BatchSender implements AutoCloseable {
     static final int SAMPLES_PER_BATCH = 4;
@@ -39,8 +39,12 @@ final class BatchSender implements AutoCloseable {
 
     private void register() throws Exception {
         for (int volumeId = 1; volumeId <= 2; volumeId++) {
-            client.call(MailboxOpcodes.DB_JSON, ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":"
-                    + volumeId + ",\"gatewayId\":7}").getBytes(StandardCharsets.UTF_8)).get(120, TimeUnit.SECONDS);
+            client.call(
+                            MailboxOpcodes.DB_JSON,
+                            ("{\"op\":\"volume.upsert\",\"actor\":\"system:services\",\"volumeId\":" + volumeId
+                                            + ",\"gatewayId\":7}")
+                                    .getBytes(StandardCharsets.UTF_8))
+                    .get(120, TimeUnit.SECONDS);
         }
     }
 
@@ -53,7 +57,11 @@ final class BatchSender implements AutoCloseable {
             byte[] batch = Batches.batch(id, 1, 2, millisOf(id));
             while (true) {
                 try {
-                    Reply reply = client.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, client.nextCorrelationId(), batch)
+                    Reply reply = client.call(
+                                    MailboxOpcodes.DB_APPEND_SAMPLES,
+                                    SlotFlags.IDEMPOTENT,
+                                    client.nextCorrelationId(),
+                                    batch)
                             .get(120, TimeUnit.SECONDS);
                     if (reply.status() == CallStatus.OK) {
                         acknowledged.add(id);
@@ -92,11 +100,14 @@ final class BatchSender implements AutoCloseable {
     }
 
     /**
-     * Returns once {@code condition} holds of this sender (two minutes at most: a database on a loaded machine is
-     * slow, not wrong); a failure says how the manager's ingestion stood and how many batches were acknowledged.
+     * Returns once {@code condition} holds of this sender (two minutes at most: a database on a loaded machine is slow,
+     * not wrong); a failure says how the manager's ingestion stood and how many batches were acknowledged.
      */
     void await(Predicate<BatchSender> condition, DbManager manager) throws InterruptedException {
-        Await.until("the sender's condition", 120_000, () -> condition.test(this),
+        Await.until(
+                "the sender's condition",
+                120_000,
+                () -> condition.test(this),
                 () -> "ingestion " + manager.ingestionStatus() + ", " + acknowledged.size() + " acknowledged");
     }
 

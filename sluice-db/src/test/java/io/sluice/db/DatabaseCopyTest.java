@@ -22,6 +22,7 @@ import io.sluice.db.store.VersionConflictException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,6 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.sql.SQLException;
 
 /** The embedded H2, with a little of everything, copied into a fresh PostgreSQL database. */
 @Tag("system")
@@ -42,14 +42,25 @@ class DatabaseCopyTest {
 
     @Test
     void everyTableArrivesWithTheSameRowsAndIdentitiesContinue() throws Exception {
-        try (TestDatabase h2 = TestDatabase.h2(dir); TestDatabase pg = TestDatabase.postgres()) {
+        try (TestDatabase h2 = TestDatabase.h2(dir);
+                TestDatabase pg = TestDatabase.postgres()) {
             fill(h2);
             CopyReport report = copy(h2, pg, false);
 
             assertThat(report.countsEqual()).isTrue();
-            assertThat(report.tables()).extracting(TableCount::table)
-                    .contains("docs", "doc_versions", "samples_1s", "samples_1m", "samples_1h", "alerts", "audit", "users");
-            for (String table : List.of("doc_versions", "samples_1s", "samples_1m", "alerts", "audit", "users", "volumes")) {
+            assertThat(report.tables())
+                    .extracting(TableCount::table)
+                    .contains(
+                            "docs",
+                            "doc_versions",
+                            "samples_1s",
+                            "samples_1m",
+                            "samples_1h",
+                            "alerts",
+                            "audit",
+                            "users");
+            for (String table :
+                    List.of("doc_versions", "samples_1s", "samples_1m", "alerts", "audit", "users", "volumes")) {
                 assertThat(sourceRows(report, table)).as(table).isPositive();
             }
             String[] compared = {
@@ -63,20 +74,26 @@ class DatabaseCopyTest {
                 assertThat(rows(pg, query)).as(query).isEqualTo(rows(h2, query)).isNotEmpty();
             }
             try (Database target = Database.open(pg.url(), pg.user(), pg.password(), 2, 2_000)) {
-                long next = target.inTransaction(c -> new AuditRepository().append(c, T0, "user:new", "put", "sla/x", null));
-                assertThat(next).as("the identity continues after the copied ids").isGreaterThan(sourceRows(report, "audit"));
+                long next = target.inTransaction(
+                        c -> new AuditRepository().append(c, T0, "user:new", "put", "sla/x", null));
+                assertThat(next)
+                        .as("the identity continues after the copied ids")
+                        .isGreaterThan(sourceRows(report, "audit"));
             }
         }
     }
 
     @Test
     void aTargetThatAlreadyHoldsDataIsRefusedUnlessReplaced() throws Exception {
-        try (TestDatabase h2 = TestDatabase.h2(dir); TestDatabase pg = TestDatabase.postgres()) {
+        try (TestDatabase h2 = TestDatabase.h2(dir);
+                TestDatabase pg = TestDatabase.postgres()) {
             fill(h2);
             copy(h2, pg, false);
 
-            assertThatThrownBy(() -> copy(h2, pg, false)).isInstanceOf(TargetNotEmptyException.class)
-                    .satisfies(e -> assertThat(((TargetNotEmptyException) e).tables()).contains("docs", "samples_1s"));
+            assertThatThrownBy(() -> copy(h2, pg, false))
+                    .isInstanceOf(TargetNotEmptyException.class)
+                    .satisfies(e ->
+                            assertThat(((TargetNotEmptyException) e).tables()).contains("docs", "samples_1s"));
 
             CopyReport replaced = copy(h2, pg, true);
             assertThat(replaced.countsEqual()).isTrue();
@@ -85,7 +102,8 @@ class DatabaseCopyTest {
 
     @Test
     void postgresCopiesBackIntoAFreshH2() throws Exception {
-        try (TestDatabase h2 = TestDatabase.h2(dir); TestDatabase pg = TestDatabase.postgres()) {
+        try (TestDatabase h2 = TestDatabase.h2(dir);
+                TestDatabase pg = TestDatabase.postgres()) {
             fill(h2);
             copy(h2, pg, false);
             TestDatabase back = TestDatabase.h2(dir.resolve("back"));
@@ -93,18 +111,27 @@ class DatabaseCopyTest {
             CopyReport report = copy(pg, back, false);
 
             assertThat(report.countsEqual()).isTrue();
-            String samples = "SELECT volume_id, direction, t, ops, bytes, b0, b23 FROM samples_1s ORDER BY volume_id, direction, t";
+            String samples =
+                    "SELECT volume_id, direction, t, ops, bytes, b0, b23 FROM samples_1s ORDER BY volume_id, direction, t";
             assertThat(rows(back, samples)).isEqualTo(rows(h2, samples)).isNotEmpty();
         }
     }
 
     private static CopyReport copy(TestDatabase from, TestDatabase to, boolean replace) throws Exception {
-        return new DatabaseCopy(new CopyEndpoint(from.url(), from.user(), from.password()),
-                new CopyEndpoint(to.url(), to.user(), to.password()), replace, line -> { }).run();
+        return new DatabaseCopy(
+                        new CopyEndpoint(from.url(), from.user(), from.password()),
+                        new CopyEndpoint(to.url(), to.user(), to.password()),
+                        replace,
+                        line -> {})
+                .run();
     }
 
     private static long sourceRows(CopyReport report, String table) {
-        return report.tables().stream().filter(t -> t.table().equals(table)).findFirst().orElseThrow().sourceRows();
+        return report.tables().stream()
+                .filter(t -> t.table().equals(table))
+                .findFirst()
+                .orElseThrow()
+                .sourceRows();
     }
 
     /** SLAs with history, samples rolled up to minutes and hours, compliance, alerts, audit, accounts. */
@@ -125,9 +152,11 @@ class DatabaseCopyTest {
                 registry.upsertGateway(c, 7L, "ACTIVE", "hash", T0, "10.0.0.7:9000", T0);
                 registry.upsertVolume(c, 1, 7L, "backend-a", 1L << 30, 1L << 20, T0);
                 registry.upsertBackend(c, "backend-a", 1L << 40, 1L << 30, T0);
-                new ComplianceRepository().append(c, List.of(
-                        new ComplianceResult("gold", "volume", "1", T0, MINUTE, "iops", "MET")));
-                long id = alerts.upsert(c, "latency:gold", "WARNING", "slow", "OPEN", T0).get("id").asLong();
+                new ComplianceRepository()
+                        .append(c, List.of(new ComplianceResult("gold", "volume", "1", T0, MINUTE, "iops", "MET")));
+                long id = alerts.upsert(c, "latency:gold", "WARNING", "slow", "OPEN", T0)
+                        .get("id")
+                        .asLong();
                 alerts.acknowledge(c, id, "user:bob", T0 + 5);
                 alerts.upsert(c, "iops:silver", "CRITICAL", "throttled\nhard", "OPEN", T0 + 6);
                 AuditRepository audit = new AuditRepository();
@@ -144,8 +173,8 @@ class DatabaseCopyTest {
                 SampleBatch batch = SampleBatch.of(2, Batches.batch(s + 1, 1, 1, T0 + s * 1000L));
                 database.inTransaction(c -> samples.append(c, List.of(batch), T0));
             }
-            HistoryMaintenance history = new HistoryMaintenance(database,
-                    new Retention(Duration.ofDays(1), Duration.ofDays(2), Duration.ofDays(3)));
+            HistoryMaintenance history = new HistoryMaintenance(
+                    database, new Retention(Duration.ofDays(1), Duration.ofDays(2), Duration.ofDays(3)));
             history.doWork(T0 + 3_600_000L + HistoryMaintenance.GRACE_MILLIS);
         }
     }
@@ -158,7 +187,8 @@ class DatabaseCopyTest {
 
     private static List<List<String>> read(Connection c, String query) throws SQLException {
         List<List<String>> out = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery(query)) {
+        try (Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery(query)) {
             int n = rows.getMetaData().getColumnCount();
             while (rows.next()) {
                 List<String> row = new ArrayList<>();

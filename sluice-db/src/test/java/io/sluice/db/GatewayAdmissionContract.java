@@ -32,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The monitor's gateway registry in the database (migration V9) through the {@code admission.*} ops and
- * {@link GatewayAdmissionRepository}: standings, bindings, single-use tokens (one winner of any number of uses
- * racing, each on its own connection), and the import of a registry file merging so that revocations, uses and
- * unbindings win. A subclass per engine runs the same tests.
+ * {@link GatewayAdmissionRepository}: standings, bindings, single-use tokens (one winner of any number of uses racing,
+ * each on its own connection), and the import of a registry file merging so that revocations, uses and unbindings win.
+ * A subclass per engine runs the same tests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class GatewayAdmissionContract {
@@ -46,6 +46,7 @@ abstract class GatewayAdmissionContract {
 
     @TempDir
     static Path dir;
+
     TestDatabase testDatabase;
     Database database;
     JsonCalls calls;
@@ -57,7 +58,10 @@ abstract class GatewayAdmissionContract {
     void open() throws Exception {
         testDatabase = create(dir);
         database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), RACERS, 60_000);
-        DbOps ops = new DbOps(database, new ManualEpochClock(T0), () -> new IngestionStatus(false, 0, 0, 0, null),
+        DbOps ops = new DbOps(
+                database,
+                new ManualEpochClock(T0),
+                () -> new IngestionStatus(false, 0, 0, 0, null),
                 new KnownVolumes());
         calls = new JsonCalls(ops, 256 * 1024);
     }
@@ -70,12 +74,15 @@ abstract class GatewayAdmissionContract {
 
     JsonNode ok(String json) throws Exception {
         JsonCalls.Answer answer = calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
-        assertThat(answer.status()).as(new String(answer.json(), StandardCharsets.UTF_8)).isEqualTo(CallStatus.OK);
+        assertThat(answer.status())
+                .as(new String(answer.json(), StandardCharsets.UTF_8))
+                .isEqualTo(CallStatus.OK);
         return MAPPER.readTree(answer.json());
     }
 
     int status(String json) {
-        return calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8)).status();
+        return calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8))
+                .status();
     }
 
     String standing(long gatewayId) throws Exception {
@@ -119,20 +126,35 @@ abstract class GatewayAdmissionContract {
     @Test
     void aTokenAdmitsOneGatewayOnceAndNeverComesBack() throws Exception {
         String hash = newHash();
-        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash
-                + "'}").get("added").asBoolean()).isTrue();
-        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}").get("added").asBoolean())
-                .as("adding it again is harmless").isTrue();
+        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}")
+                        .get("added")
+                        .asBoolean())
+                .isTrue();
+        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}")
+                        .get("added")
+                        .asBoolean())
+                .as("adding it again is harmless")
+                .isTrue();
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + hash + "','gatewayId':201}")
-                .get("outcome").asText()).isEqualTo("USED");
+                        .get("outcome")
+                        .asText())
+                .isEqualTo("USED");
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + hash + "','gatewayId':202}")
-                .get("outcome").asText()).isEqualTo("BAD_TOKEN");
-        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}").get("added").asBoolean())
-                .as("a used token is never usable again").isFalse();
+                        .get("outcome")
+                        .asText())
+                .isEqualTo("BAD_TOKEN");
+        assertThat(ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}")
+                        .get("added")
+                        .asBoolean())
+                .as("a used token is never usable again")
+                .isFalse();
         assertThat(standing(201)).isEqualTo("APPROVED");
         assertThat(standing(202)).isNull();
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + newHash() + "','gatewayId':203}")
-                .get("outcome").asText()).as("an unknown token").isEqualTo("BAD_TOKEN");
+                        .get("outcome")
+                        .asText())
+                .as("an unknown token")
+                .isEqualTo("BAD_TOKEN");
     }
 
     @Test
@@ -141,7 +163,9 @@ abstract class GatewayAdmissionContract {
         ok("{'op':'admission.token.add','actor':'m','tokenHash':'" + hash + "'}");
         ok("{'op':'admission.standing.set','actor':'m','gatewayId':301,'standing':'REVOKED'}");
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + hash + "','gatewayId':301}")
-                .get("outcome").asText()).isEqualTo("REVOKED");
+                        .get("outcome")
+                        .asText())
+                .isEqualTo("REVOKED");
         assertThat(used(hash)).as("the token is left unused").isFalse();
         assertThat(standing(301)).isEqualTo("REVOKED");
     }
@@ -171,8 +195,10 @@ abstract class GatewayAdmissionContract {
                 int winners = 0;
                 for (Future<GatewayAdmissionRepository.TokenUse> use : uses) {
                     GatewayAdmissionRepository.TokenUse outcome = use.get(60, TimeUnit.SECONDS);
-                    assertThat(outcome).isIn(GatewayAdmissionRepository.TokenUse.USED,
-                            GatewayAdmissionRepository.TokenUse.BAD_TOKEN);
+                    assertThat(outcome)
+                            .isIn(
+                                    GatewayAdmissionRepository.TokenUse.USED,
+                                    GatewayAdmissionRepository.TokenUse.BAD_TOKEN);
                     winners += outcome == GatewayAdmissionRepository.TokenUse.USED ? 1 : 0;
                 }
                 assertThat(winners).as("round " + round).isEqualTo(1);
@@ -181,7 +207,9 @@ abstract class GatewayAdmissionContract {
                     long gatewayId = 10_000L + round * 100L + i;
                     approved += "APPROVED".equals(standing(gatewayId)) ? 1 : 0;
                 }
-                assertThat(approved).as("only the winner is approved, round " + round).isEqualTo(1);
+                assertThat(approved)
+                        .as("only the winner is approved, round " + round)
+                        .isEqualTo(1);
             }
         } finally {
             racers.shutdownNow();
@@ -193,8 +221,10 @@ abstract class GatewayAdmissionContract {
         ok("{'op':'admission.binding.set','actor':'m','gatewayId':401,'name':'lun-401','bound':true}");
         ok("{'op':'admission.binding.set','actor':'m','gatewayId':402,'name':'lun-401','bound':false}");
         JsonNode page = ok("{'op':'admission.bindings','actor':'m'}");
-        assertThat(page.get("items").toString()).contains("{\"name\":\"lun-401\",\"gatewayId\":401,\"bound\":true}",
-                "{\"name\":\"lun-401\",\"gatewayId\":402,\"bound\":false}");
+        assertThat(page.get("items").toString())
+                .contains(
+                        "{\"name\":\"lun-401\",\"gatewayId\":401,\"bound\":true}",
+                        "{\"name\":\"lun-401\",\"gatewayId\":402,\"bound\":false}");
         assertThat(status("{'op':'admission.binding.set','actor':'m','gatewayId':401,'name':''}"))
                 .isEqualTo(CallStatus.INVALID);
     }
@@ -220,18 +250,23 @@ abstract class GatewayAdmissionContract {
             assertThat(ok(file).get("entries").asInt()).isEqualTo(9);
             assertThat(standing(501)).isEqualTo("APPROVED");
             assertThat(standing(502)).as("the file's revocation wins").isEqualTo("REVOKED");
-            assertThat(standing(503)).as("the database's revocation stays")
-                    .isEqualTo("REVOKED");
+            assertThat(standing(503)).as("the database's revocation stays").isEqualTo("REVOKED");
             assertThat(used(unused)).isFalse();
             assertThat(used(used)).isTrue();
             assertThat(used(usedOnRecord)).as("a use on record stays").isTrue();
         }
-        String bindings = ok("{'op':'admission.bindings','actor':'m'}").get("items").toString();
-        assertThat(bindings).contains("{\"name\":\"lun-5\",\"gatewayId\":505,\"bound\":false}",
-                "{\"name\":\"lun-6\",\"gatewayId\":506,\"bound\":true}",
-                "{\"name\":\"lun-7\",\"gatewayId\":507,\"bound\":false}");
+        String bindings =
+                ok("{'op':'admission.bindings','actor':'m'}").get("items").toString();
+        assertThat(bindings)
+                .contains(
+                        "{\"name\":\"lun-5\",\"gatewayId\":505,\"bound\":false}",
+                        "{\"name\":\"lun-6\",\"gatewayId\":506,\"bound\":true}",
+                        "{\"name\":\"lun-7\",\"gatewayId\":507,\"bound\":false}");
         assertThat(ok("{'op':'admission.token.use','actor':'m','tokenHash':'" + used + "','gatewayId':508}")
-                .get("outcome").asText()).as("a token the file says was used admits nobody").isEqualTo("BAD_TOKEN");
+                        .get("outcome")
+                        .asText())
+                .as("a token the file says was used admits nobody")
+                .isEqualTo("BAD_TOKEN");
     }
 
     /** The last throttle set per volume and gateway: a newer version replaces it, an older one never does. */
@@ -246,13 +281,17 @@ abstract class GatewayAdmissionContract {
         ok("{'op':'throttleset.record','actor':'system:services','items':[{'volumeId':7,'gatewayId':1,'version':150,"
                 + "'settings':" + settings.replace("5000", "3000") + "}]}");
         JsonNode first = ok("{'op':'throttleset.list','actor':'system:services','limit':1}");
-        assertThat(first.get("items").get(0).get("version").asLong()).as("the newest version wins").isEqualTo(200);
+        assertThat(first.get("items").get(0).get("version").asLong())
+                .as("the newest version wins")
+                .isEqualTo(200);
         assertThat(first.get("items").get(0).get("settings").get(1).asLong()).isEqualTo(4000);
         JsonNode second = ok("{'op':'throttleset.list','actor':'system:services','limit':1,'after':"
                 + first.get("next").asInt()
                 + "}");
         assertThat(second.get("items").get(0).get("gatewayId").asLong()).isEqualTo(2);
         assertThat(status("{'op':'throttleset.record','actor':'s','items':[{'volumeId':7,'gatewayId':1,'version':300,"
-                + "'settings':[1,2]}]}")).as("a set has 14 settings").isEqualTo(CallStatus.INVALID);
+                        + "'settings':[1,2]}]}"))
+                .as("a set has 14 settings")
+                .isEqualTo(CallStatus.INVALID);
     }
 }

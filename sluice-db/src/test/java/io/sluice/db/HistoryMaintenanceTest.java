@@ -24,7 +24,7 @@ class HistoryMaintenanceTest {
     @Test
     void aWindowIsRolledUpOnlyAfterItsGraceAndNeverDeletedBeforeItIs() throws Exception {
         try (TestDatabase test = TestDatabase.h2(dir);
-             Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
             SampleRepository samples = new SampleRepository(database.engine());
             RollupRepository rollups = new RollupRepository();
             for (int s = 0; s < 180; s++) {
@@ -32,8 +32,8 @@ class HistoryMaintenanceTest {
                 database.inTransaction(c -> samples.append(c, List.of(batch), T0));
             }
             // Retention shorter than the grace: nothing may go before it is rolled up.
-            HistoryMaintenance history = new HistoryMaintenance(database,
-                    new Retention(Duration.ofSeconds(10), Duration.ofDays(1), Duration.ofDays(2)));
+            HistoryMaintenance history = new HistoryMaintenance(
+                    database, new Retention(Duration.ofSeconds(10), Duration.ofDays(1), Duration.ofDays(2)));
 
             history.doWork(T0 + MINUTE + HistoryMaintenance.GRACE_MILLIS - 1);
             assertThat(count(database, samples, Resolution.MINUTE)).isZero();
@@ -41,14 +41,20 @@ class HistoryMaintenanceTest {
 
             history.doWork(T0 + 2 * MINUTE + HistoryMaintenance.GRACE_MILLIS);
             assertThat(count(database, samples, Resolution.MINUTE)).isEqualTo(4L);
-            assertThat((long) database.inTransaction(c -> rollups.doneUntil(c, Resolution.MINUTE))).isEqualTo(T0 + 2 * MINUTE);
+            assertThat((long) database.inTransaction(c -> rollups.doneUntil(c, Resolution.MINUTE)))
+                    .isEqualTo(T0 + 2 * MINUTE);
             // Retention (a minute after its first pass) drops the two rolled-up minutes, keeps the third.
             assertThat(count(database, samples, Resolution.SECOND)).isEqualTo(120L);
 
-            history.doWork(T0 + 3 * MINUTE + HistoryMaintenance.GRACE_MILLIS + HistoryMaintenance.RETENTION_EVERY_MILLIS);
+            history.doWork(
+                    T0 + 3 * MINUTE + HistoryMaintenance.GRACE_MILLIS + HistoryMaintenance.RETENTION_EVERY_MILLIS);
             assertThat(count(database, samples, Resolution.MINUTE)).isEqualTo(6L);
-            assertThat(count(database, samples, Resolution.SECOND)).as("1 s rows go once rolled up and past retention").isZero();
-            assertThat(count(database, samples, Resolution.HOUR)).as("the hour is not over").isZero();
+            assertThat(count(database, samples, Resolution.SECOND))
+                    .as("1 s rows go once rolled up and past retention")
+                    .isZero();
+            assertThat(count(database, samples, Resolution.HOUR))
+                    .as("the hour is not over")
+                    .isZero();
 
             history.doWork(T0 + 3_600_000L + HistoryMaintenance.GRACE_MILLIS);
             assertThat(count(database, samples, Resolution.HOUR)).isEqualTo(2L);

@@ -16,7 +16,9 @@ class KnownVolumesTest {
         Random random = new Random(seed);
         KnownVolumes known = new KnownVolumes();
         Set<Integer> expected = new HashSet<>();
-        assertThat(known.admits(random.nextInt(1, Integer.MAX_VALUE))).as("nothing known before the load").isTrue();
+        assertThat(known.admits(random.nextInt(1, Integer.MAX_VALUE)))
+                .as("nothing known before the load")
+                .isTrue();
         for (int i = 0; i < 50; i++) {
             int id = random.nextInt(1, 1_000_000);
             known.add(id);

@@ -9,7 +9,9 @@ import io.sluice.mailbox.ServerMailboxes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,12 +20,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.nio.file.Files;
-import java.util.ArrayList;
 
 /**
- * kill -9 of the database manager (a child JVM) in the middle of ingestion through the real mailbox,
- * then a restart: every batch acknowledged before, during and after is stored, none twice.
+ * kill -9 of the database manager (a child JVM) in the middle of ingestion through the real mailbox, then a restart:
+ * every batch acknowledged before, during and after is stored, none twice.
  */
 @Tag("system")
 class ManagerKillTest {
@@ -52,7 +52,7 @@ class ManagerKillTest {
         Process manager = start(data, mailboxes, database);
         Set<Long> acknowledged;
         try (Mailbox mailbox = Mailbox.open(ServerMailboxes.file(mailboxes, "kill", ServerMailboxes.DB_SUFFIX));
-             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
             BatchSender sender = new BatchSender(client, base, 3);
             awaitAcknowledged(sender, 60);
             manager.destroyForcibly().waitFor();
@@ -79,14 +79,23 @@ class ManagerKillTest {
 
     /** The manager in a child JVM: {@code database} is the JDBC URL, user and password file DbMain takes. */
     private static Process start(Path data, Path mailboxes, List<String> database) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                DbMain.class.getName(), data.toString(), mailboxes.toString(), "kill", database.get(0)));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                DbMain.class.getName(),
+                data.toString(),
+                mailboxes.toString(),
+                "kill",
+                database.get(0)));
         if (!database.get(2).isEmpty()) {
             command.addAll(database.subList(1, 3));
         }
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.startsWith("db ready")) {
             System.out.println("[db] " + line);

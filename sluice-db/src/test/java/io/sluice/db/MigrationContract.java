@@ -9,21 +9,21 @@ import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.json.DbOps;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
 import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.LatencyBuckets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.sluice.db.store.KnownVolumes;
-import io.sluice.protocol.LatencyBuckets;
-import java.sql.SQLException;
 
 /** Migrations from an empty database and from earlier schemas (V1 and V2, with data) to the latest. */
 abstract class MigrationContract {
@@ -37,7 +37,7 @@ abstract class MigrationContract {
     @Test
     void fromEmptyToLatest() throws Exception {
         try (TestDatabase test = create(dir);
-             Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
             assertThat(versions(database)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
         }
     }
@@ -53,12 +53,15 @@ abstract class MigrationContract {
                     v1.inTransaction(c -> samples.append(c, List.of(batch), T0));
                 }
                 v1.inTransaction(c -> {
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO alerts (alert_key, severity, message, state, opened_at)"
-                            + " VALUES ('latency:gold', 'WARNING', 'slow', 'OPEN', " + T0 + ")")) {
+                    try (PreparedStatement s =
+                            c.prepareStatement("INSERT INTO alerts (alert_key, severity, message, state, opened_at)"
+                                    + " VALUES ('latency:gold', 'WARNING', 'slow', 'OPEN', " + T0 + ")")) {
                         s.executeUpdate();
                     }
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (kind, name, version, spec, deleted, updated_at,"
-                            + " updated_by) VALUES ('sla', 'gold', 1, '{\"name\":\"gold\"}', FALSE, " + T0 + ", 'user:old')")) {
+                    try (PreparedStatement s =
+                            c.prepareStatement("INSERT INTO docs (kind, name, version, spec, deleted, updated_at,"
+                                    + " updated_by) VALUES ('sla', 'gold', 1, '{\"name\":\"gold\"}', FALSE, " + T0
+                                    + ", 'user:old')")) {
                         s.executeUpdate();
                     }
                     return null;
@@ -67,19 +70,29 @@ abstract class MigrationContract {
             ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
                 assertThat(versions(latest)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
-                JsonCalls calls = new JsonCalls(new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()), 256 * 1024);
+                JsonCalls calls = new JsonCalls(
+                        new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()),
+                        256 * 1024);
                 ObjectMapper mapper = new ObjectMapper();
-                JsonCalls.Answer ack = calls.call("{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
+                JsonCalls.Answer ack = calls.call(
+                        "{\"op\":\"alert.ack\",\"actor\":\"user:ann\",\"id\":1}".getBytes(StandardCharsets.UTF_8));
                 assertThat(ack.status()).isEqualTo(CallStatus.OK);
-                assertThat(mapper.readTree(ack.json()).get("acknowledgedBy").asText()).isEqualTo("user:ann");
-                JsonNode sla = mapper.readTree(calls.call(("{\"op\":\"sla.put\",\"actor\":\"user:ann\",\"name\":\"gold\",\"expectedVersion\":1,"
-                        + "\"spec\":{\"name\":\"gold\",\"iopsLimit\":1}}").getBytes(StandardCharsets.UTF_8)).json());
+                assertThat(mapper.readTree(ack.json()).get("acknowledgedBy").asText())
+                        .isEqualTo("user:ann");
+                JsonNode sla = mapper.readTree(calls.call(
+                                ("{\"op\":\"sla.put\",\"actor\":\"user:ann\",\"name\":\"gold\",\"expectedVersion\":1,"
+                                                + "\"spec\":{\"name\":\"gold\",\"iopsLimit\":1}}")
+                                        .getBytes(StandardCharsets.UTF_8))
+                        .json());
                 assertThat(sla.get("version").asInt()).isEqualTo(2);
 
                 // Samples stored under V1 roll up under V2.
                 new HistoryMaintenance(latest, Retention.DEFAULT).doWork(clock.epochMillis());
-                JsonNode minutes = mapper.readTree(calls.call(("{\"op\":\"samples.range\",\"actor\":\"a\",\"volumeId\":1,\"from\":" + T0
-                        + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}").getBytes(StandardCharsets.UTF_8)).json());
+                JsonNode minutes =
+                        mapper.readTree(calls.call(("{\"op\":\"samples.range\",\"actor\":\"a\",\"volumeId\":1,\"from\":"
+                                                + T0 + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}")
+                                        .getBytes(StandardCharsets.UTF_8))
+                                .json());
                 assertThat(minutes.get("points")).hasSize(1);
                 assertThat(minutes.get("points").get(0).get("ops").asLong()).isEqualTo(60L * 2 * 101);
             }
@@ -98,8 +111,9 @@ abstract class MigrationContract {
                     }
                     insertV2Row(c, "samples_1h", T0, 300);
                     insertV2Row(c, "samples_1h", T0 - 3_600_000L, 700);
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO rollup_progress (resolution, done_until) VALUES ('1h', "
-                            + (T0 + 3_600_000L) + ")")) {
+                    try (PreparedStatement s =
+                            c.prepareStatement("INSERT INTO rollup_progress (resolution, done_until) VALUES ('1h', "
+                                    + (T0 + 3_600_000L) + ")")) {
                         s.executeUpdate();
                     }
                     return null;
@@ -110,7 +124,7 @@ abstract class MigrationContract {
                 List<Long> minutes = latest.inTransaction(c -> {
                     List<Long> counts = new ArrayList<>();
                     try (PreparedStatement s = c.prepareStatement("SELECT minutes FROM samples_1h ORDER BY t");
-                         ResultSet r = s.executeQuery()) {
+                            ResultSet r = s.executeQuery()) {
                         while (r.next()) {
                             counts.add(r.getLong(1));
                         }
@@ -118,10 +132,18 @@ abstract class MigrationContract {
                     return counts;
                 });
                 assertThat(minutes).containsExactly(0L, 3L);
-                JsonCalls calls = new JsonCalls(new DbOps(latest, new ManualEpochClock(T0 + 2 * 3_600_000L),
-                        () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()), 256 * 1024);
-                JsonNode summary = new ObjectMapper().readTree(calls.call(("{\"op\":\"samples.summary\",\"actor\":\"a\",\"from\":"
-                        + T0 + ",\"to\":" + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}").getBytes(StandardCharsets.UTF_8)).json());
+                JsonCalls calls = new JsonCalls(
+                        new DbOps(
+                                latest,
+                                new ManualEpochClock(T0 + 2 * 3_600_000L),
+                                () -> new IngestionStatus(false, 0, 0, 0, null),
+                                new KnownVolumes()),
+                        256 * 1024);
+                JsonNode summary = new ObjectMapper()
+                        .readTree(calls.call(("{\"op\":\"samples.summary\",\"actor\":\"a\",\"from\":" + T0 + ",\"to\":"
+                                                + (T0 + 3_600_000L) + ",\"resolution\":\"1m\"}")
+                                        .getBytes(StandardCharsets.UTF_8))
+                                .json());
                 assertThat(summary.get("items").get(0).get("ops").asLong()).isEqualTo(300);
                 assertThat(summary.get("items").get(0).get("points").asLong()).isEqualTo(3);
             }
@@ -136,9 +158,11 @@ abstract class MigrationContract {
             buckets.append(", b").append(b);
             values.append(b == 8 ? ", " + ops : ", 0");
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table + " (volume_id, direction, t, samples, ops, bytes,"
-                + " throttled_ops, latency_sum, min_ops, max_ops, iops_limit" + buckets + ") VALUES (1, 0, " + t + ", 60, " + ops
-                + ", " + ops * 4096 + ", 0, " + ops * 300 + ", 1, 2, 5000" + values + ")")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO " + table + " (volume_id, direction, t, samples, ops, bytes,"
+                        + " throttled_ops, latency_sum, min_ops, max_ops, iops_limit" + buckets + ") VALUES (1, 0, " + t
+                        + ", 60, " + ops
+                        + ", " + ops * 4096 + ", 0, " + ops * 300 + ", 1, 2, 5000" + values + ")")) {
             s.executeUpdate();
         }
     }
@@ -147,8 +171,8 @@ abstract class MigrationContract {
         return database.inTransaction((Connection c) -> {
             List<String> versions = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(
-                    "SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
-                 ResultSet r = s.executeQuery()) {
+                            "SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
+                    ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     versions.add(r.getString(1));
                 }

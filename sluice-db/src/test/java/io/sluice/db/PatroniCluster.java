@@ -23,21 +23,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A PostgreSQL cluster made highly available by Debian's Patroni, on loopback, for one test: one etcd member as
- * the distributed configuration store and two Patroni nodes, each running its own PostgreSQL 15 (one leader,
- * one streaming replica), with a {@code sluice} role and database made on the leader. Everything runs as the
- * {@code postgres} user (PostgreSQL refuses root) in a private directory under /tmp, on free ports, with short
- * timings (a 10 s leader key, a 1 s loop) so a failover takes seconds. Replication is synchronous
- * ({@code synchronous_mode}): a commit returns once the replica has it, and Patroni promotes only that replica,
- * so nothing the database manager acknowledged is lost with the primary. {@link #close} stops whatever is left,
- * the orphaned postmasters of killed nodes included, and removes the directory.
+ * A PostgreSQL cluster made highly available by Debian's Patroni, on loopback, for one test: one etcd member as the
+ * distributed configuration store and two Patroni nodes, each running its own PostgreSQL 15 (one leader, one streaming
+ * replica), with a {@code sluice} role and database made on the leader. Everything runs as the {@code postgres} user
+ * (PostgreSQL refuses root) in a private directory under /tmp, on free ports, with short timings (a 10 s leader key, a
+ * 1 s loop) so a failover takes seconds. Replication is synchronous ({@code synchronous_mode}): a commit returns once
+ * the replica has it, and Patroni promotes only that replica, so nothing the database manager acknowledged is lost with
+ * the primary. {@link #close} stops whatever is left, the orphaned postmasters of killed nodes included, and removes
+ * the directory.
  */
 final class PatroniCluster implements AutoCloseable {
     static final String USER = "sluice";
     static final String PASSWORD = "sluice-ha-secret";
     private static final String SUPERUSER_PASSWORD = "patroni-superuser-secret";
     private static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** One Patroni node: its REST API and PostgreSQL ports, data directory, and the process tree it runs in. */
     final class Node {
@@ -54,11 +55,17 @@ final class PatroniCluster implements AutoCloseable {
             this.dataDir = dir.resolve(name + "-data");
         }
 
-        /** Patroni's own answer: 200 on /leader for the leader, /replica for a running replica, /sync for the synchronous one. */
+        /**
+         * Patroni's own answer: 200 on /leader for the leader, /replica for a running replica, /sync for the
+         * synchronous one.
+         */
         boolean is(String role) {
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/" + role))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/" + role))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 return r.statusCode() == 200;
             } catch (IOException e) {
                 return false;
@@ -81,8 +88,10 @@ final class PatroniCluster implements AutoCloseable {
         Optional<ProcessHandle> postmaster() {
             try {
                 List<String> pid = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-                return pid.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(pid.getFirst().trim()))
-                        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()));
+                return pid.isEmpty()
+                        ? Optional.empty()
+                        : ProcessHandle.of(Long.parseLong(pid.getFirst().trim()))
+                                .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()));
             } catch (IOException | NumberFormatException e) {
                 return Optional.empty();
             }
@@ -105,13 +114,17 @@ final class PatroniCluster implements AutoCloseable {
 
     /** Starts etcd and two nodes, waits for a leader and a streaming replica, makes the sluice role and database. */
     static PatroniCluster start() throws Exception {
-        for (String tool : List.of("/usr/bin/patroni", "/usr/bin/etcd", PG_BIN.resolve("postgres").toString())) {
+        for (String tool : List.of(
+                "/usr/bin/patroni", "/usr/bin/etcd", PG_BIN.resolve("postgres").toString())) {
             if (!Files.isExecutable(Path.of(tool))) {
-                throw new IllegalStateException(tool + " is missing: the HA test needs Debian's patroni, etcd-server and "
-                        + "postgresql-15 (.ci/run installs them)");
+                throw new IllegalStateException(
+                        tool + " is missing: the HA test needs Debian's patroni, etcd-server and "
+                                + "postgresql-15 (.ci/run installs them)");
             }
         }
-        PatroniCluster cluster = new PatroniCluster(Files.createTempDirectory(Path.of("/tmp"), "sluice-patroni-",
+        PatroniCluster cluster = new PatroniCluster(Files.createTempDirectory(
+                Path.of("/tmp"),
+                "sluice-patroni-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
         try {
             cluster.launch();
@@ -126,9 +139,24 @@ final class PatroniCluster implements AutoCloseable {
         Files.setOwner(dir, postgres);
         String peer = "http://127.0.0.1:" + etcdPeerPort;
         String client = "http://127.0.0.1:" + etcdClientPort;
-        processes.add(runAsPostgres("etcd", List.of("/usr/bin/etcd", "--name", "etcd1", "--data-dir", dir.resolve("etcd").toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-                "--initial-advertise-peer-urls", peer, "--initial-cluster", "etcd1=" + peer)));
+        processes.add(runAsPostgres(
+                "etcd",
+                List.of(
+                        "/usr/bin/etcd",
+                        "--name",
+                        "etcd1",
+                        "--data-dir",
+                        dir.resolve("etcd").toString(),
+                        "--listen-client-urls",
+                        client,
+                        "--advertise-client-urls",
+                        client,
+                        "--listen-peer-urls",
+                        peer,
+                        "--initial-advertise-peer-urls",
+                        peer,
+                        "--initial-cluster",
+                        "etcd1=" + peer)));
         Node first = new Node("node1");
         Node second = new Node("node2");
         nodes.add(first);
@@ -137,8 +165,9 @@ final class PatroniCluster implements AutoCloseable {
         await(120_000, () -> first.is("leader"), "node1 bootstraps and leads");
         startNode(second);
         await(120_000, () -> second.is("sync"), "node2 clones node1 and streams from it as its synchronous standby");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + first.pgPort + "/postgres", "postgres",
-                SUPERUSER_PASSWORD); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + first.pgPort + "/postgres", "postgres", SUPERUSER_PASSWORD);
+                Statement s = c.createStatement()) {
             c.setAutoCommit(true);
             s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
             s.execute("CREATE DATABASE " + USER + " OWNER " + USER);
@@ -193,8 +222,16 @@ final class PatroniCluster implements AutoCloseable {
                       password: rewind-secret
                   parameters:
                     unix_socket_directories: %9$s
-                """.formatted(node.name, node.restPort, etcdClientPort, node.pgPort, node.dataDir, PG_BIN,
-                dir.resolve(node.name + ".pgpass"), SUPERUSER_PASSWORD, dir));
+                """.formatted(
+                        node.name,
+                        node.restPort,
+                        etcdClientPort,
+                        node.pgPort,
+                        node.dataDir,
+                        PG_BIN,
+                        dir.resolve(node.name + ".pgpass"),
+                        SUPERUSER_PASSWORD,
+                        dir));
         node.process = runAsPostgres(node.name, List.of("/usr/bin/patroni", config.toString()));
         processes.add(node.process);
     }
@@ -208,8 +245,11 @@ final class PatroniCluster implements AutoCloseable {
     private Process runAsPostgres(String name, List<String> command) throws IOException {
         List<String> full = new ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
         full.addAll(command);
-        return new ProcessBuilder(full).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        return new ProcessBuilder(full)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
     }
 
     /** A multi-host URL over both nodes that connects to whichever is the primary now. */
@@ -223,7 +263,9 @@ final class PatroniCluster implements AutoCloseable {
     }
 
     Node leader() {
-        return nodes.stream().filter(n -> n.is("leader")).findFirst()
+        return nodes.stream()
+                .filter(n -> n.is("leader"))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no leader; logs in " + dir));
     }
 
@@ -231,10 +273,14 @@ final class PatroniCluster implements AutoCloseable {
     Node switchover() throws Exception {
         Node from = leader();
         Node to = nodes.stream().filter(n -> n != from).findFirst().orElseThrow();
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + from.restPort + "/switchover"))
-                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"leader\":\"" + from.name + "\",\"candidate\":\"" + to.name + "\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + from.restPort + "/switchover"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"leader\":\"" + from.name + "\",\"candidate\":\"" + to.name + "\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new AssertionError("switchover refused: " + r.statusCode() + " " + r.body());
         }
@@ -250,7 +296,9 @@ final class PatroniCluster implements AutoCloseable {
         for (Node node : nodes) {
             try {
                 List<String> lines = Files.readAllLines(dir.resolve(node.name + ".log"));
-                text.append("\n--- ").append(node.name).append(" (last 20 lines)\n")
+                text.append("\n--- ")
+                        .append(node.name)
+                        .append(" (last 20 lines)\n")
                         .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
             } catch (IOException e) {
                 text.append("\n--- ").append(node.name).append(": ").append(e.getMessage());
@@ -281,7 +329,10 @@ final class PatroniCluster implements AutoCloseable {
     public void close() throws Exception {
         for (Node node : nodes) {
             if (node.process != null && node.process.isAlive()) {
-                node.process.toHandle().descendants().filter(p -> p.info().commandLine().orElse("").contains("patroni"))
+                node.process
+                        .toHandle()
+                        .descendants()
+                        .filter(p -> p.info().commandLine().orElse("").contains("patroni"))
                         .forEach(ProcessHandle::destroy);
             }
         }

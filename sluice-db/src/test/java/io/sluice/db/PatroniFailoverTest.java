@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The database manager on a PostgreSQL that fails over by itself: two PostgreSQL 15 instances under Debian's
- * Patroni with etcd, on loopback ({@link PatroniCluster}), reached through one multi-host JDBC URL with
- * {@code targetServerType=primary}. Samples stream in from two sender threads throughout a planned switchover
- * and then the primary's host dying (Patroni and PostgreSQL killed with -9, so the replica is promoted only
- * once the leader key expires); the manager journals what it acknowledges while no primary answers and
- * stores it on the new one. At the end every acknowledged sample is in the database exactly once.
+ * The database manager on a PostgreSQL that fails over by itself: two PostgreSQL 15 instances under Debian's Patroni
+ * with etcd, on loopback ({@link PatroniCluster}), reached through one multi-host JDBC URL with
+ * {@code targetServerType=primary}. Samples stream in from two sender threads throughout a planned switchover and then
+ * the primary's host dying (Patroni and PostgreSQL killed with -9, so the replica is promoted only once the leader key
+ * expires); the manager journals what it acknowledges while no primary answers and stores it on the new one. At the end
+ * every acknowledged sample is in the database exactly once.
  */
 @Tag("system")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -36,15 +36,22 @@ class PatroniFailoverTest {
     @Test
     void everyAcknowledgedSampleIsStoredOnceAcrossASwitchoverAndTheKillOfThePrimary() throws Exception {
         try (PatroniCluster cluster = PatroniCluster.start()) {
-            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(cluster.url())
-                    .jdbcUser(PatroniCluster.USER).jdbcPassword(PatroniCluster.PASSWORD).mailboxDir(dir).mailboxName("ha")
-                    .retryMillis(200).connectTimeoutMillis(1_000).build();
+            DbContext context = DbContext.builder()
+                    .dataDir(dir.resolve("data"))
+                    .jdbcUrl(cluster.url())
+                    .jdbcUser(PatroniCluster.USER)
+                    .jdbcPassword(PatroniCluster.PASSWORD)
+                    .mailboxDir(dir)
+                    .mailboxName("ha")
+                    .retryMillis(200)
+                    .connectTimeoutMillis(1_000)
+                    .build();
             Set<Long> acknowledged;
             BatchSender sender;
             List<String> report = new ArrayList<>();
             try (DbManager manager = new DbManager(context);
-                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
-                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                    Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                    MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 2);
                 awaitMore(sender, manager, cluster, 50, "before any failover");
 
@@ -52,26 +59,37 @@ class PatroniFailoverTest {
                 PatroniCluster.Node second = cluster.switchover();
                 report.add("switchover " + first.name + " -> " + second.name + ": " + status(manager));
                 awaitMore(sender, manager, cluster, 50, "after the switchover to " + second.name);
-                try (Database pair = Database.open(cluster.url(), PatroniCluster.USER, PatroniCluster.PASSWORD, 1, 5_000)) {
-                    assertThat(ReplicationCheck.failoverRisk(pair)).as("a synchronous pair: no start-up warning").isNull();
+                try (Database pair =
+                        Database.open(cluster.url(), PatroniCluster.USER, PatroniCluster.PASSWORD, 1, 5_000)) {
+                    assertThat(ReplicationCheck.failoverRisk(pair))
+                            .as("a synchronous pair: no start-up warning")
+                            .isNull();
                 }
 
                 second.killHard();
                 long killedAt = System.nanoTime();
-                cluster.await(120_000, () -> first.is("leader"), first.name + " promoted after " + second.name + " died");
+                cluster.await(
+                        120_000, () -> first.is("leader"), first.name + " promoted after " + second.name + " died");
                 report.add(second.name + " killed -9, " + first.name + " promoted after "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt) + " ms: " + status(manager));
                 awaitMore(sender, manager, cluster, 50, "after the kill of " + second.name);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
                 IngestionStatus end = manager.ingestionStatus();
-                assertThat(end.degraded()).as("healthy on the new primary: %s", end).isFalse();
-                assertThat(end.journaledSamples()).as("the journal drained into the new primary").isZero();
+                assertThat(end.degraded())
+                        .as("healthy on the new primary: %s", end)
+                        .isFalse();
+                assertThat(end.journaledSamples())
+                        .as("the journal drained into the new primary")
+                        .isZero();
             }
-            try (Database database = Database.open(cluster.url(), PatroniCluster.USER, PatroniCluster.PASSWORD, 2, 5_000)) {
+            try (Database database =
+                    Database.open(cluster.url(), PatroniCluster.USER, PatroniCluster.PASSWORD, 2, 5_000)) {
                 StoredSamples.assertEveryAcknowledgedBatchStoredOnce(database, sender, acknowledged);
                 // Alone now, the new primary commits without a standby (Patroni drops the synchronous standby it lost).
-                assertThat(ReplicationCheck.failoverRisk(database)).as("one node left").contains("synchronous_standby_names ''");
+                assertThat(ReplicationCheck.failoverRisk(database))
+                        .as("one node left")
+                        .contains("synchronous_standby_names ''");
             }
             System.out.println("patroni failover: " + acknowledged.size() + " batches acknowledged and stored once; "
                     + String.join("; ", report));
@@ -83,7 +101,10 @@ class PatroniFailoverTest {
             throws InterruptedException {
         int from = sender.acknowledged().size();
         try {
-            cluster.await(180_000, () -> sender.acknowledged().size() >= from + more && !manager.ingestionStatus().degraded(),
+            cluster.await(
+                    180_000,
+                    () -> sender.acknowledged().size() >= from + more
+                            && !manager.ingestionStatus().degraded(),
                     more + " more batches acknowledged and stored " + when);
         } catch (AssertionError e) {
             throw new AssertionError("manager: " + status(manager) + "; " + e.getMessage(), e);

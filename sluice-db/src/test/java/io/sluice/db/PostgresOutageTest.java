@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PostgreSQL stopped and started again under load: what is acknowledged during the outage goes to the
- * journal, the status says degraded, and after the restart every acknowledged batch is stored once and
- * the status is healthy again. The cluster is shared, so it is started again whatever happens.
+ * PostgreSQL stopped and started again under load: what is acknowledged during the outage goes to the journal, the
+ * status says degraded, and after the restart every acknowledged batch is stored once and the status is healthy again.
+ * The cluster is shared, so it is started again whatever happens.
  */
 @Tag("system")
 class PostgresOutageTest {
@@ -28,20 +28,30 @@ class PostgresOutageTest {
     @Test
     void samplesAcknowledgedDuringAnOutageAreJournaledThenStoredOnce() throws Exception {
         try (TestDatabase test = TestDatabase.postgres()) {
-            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
-                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("outage").retryMillis(200)
-                    .connectTimeoutMillis(500).build();
+            DbContext context = DbContext.builder()
+                    .dataDir(dir.resolve("data"))
+                    .jdbcUrl(test.url())
+                    .jdbcUser(test.user())
+                    .jdbcPassword(test.password())
+                    .mailboxDir(dir)
+                    .mailboxName("outage")
+                    .retryMillis(200)
+                    .connectTimeoutMillis(500)
+                    .build();
             Set<Long> acknowledged;
             BatchSender sender;
             try (DbManager manager = new DbManager(context);
-                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
-                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                    Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                    MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 2);
                 try {
                     sender.await(s -> s.acknowledged().size() >= 50, manager);
                     cluster("stop");
-                    sender.await(s -> manager.ingestionStatus().degraded() && manager.ingestionStatus().journaledSamples() > 0
-                            && s.acknowledged().size() >= 150, manager);
+                    sender.await(
+                            s -> manager.ingestionStatus().degraded()
+                                    && manager.ingestionStatus().journaledSamples() > 0
+                                    && s.acknowledged().size() >= 150,
+                            manager);
                     IngestionStatus during = manager.ingestionStatus();
                     assertThat(during.degraded()).isTrue();
                     assertThat(during.lastError()).isNotNull();
@@ -49,7 +59,10 @@ class PostgresOutageTest {
                     cluster("start");
                 }
                 int afterOutage = sender.acknowledged().size();
-                sender.await(s -> s.acknowledged().size() >= afterOutage + 50 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(
+                        s -> s.acknowledged().size() >= afterOutage + 50
+                                && !manager.ingestionStatus().degraded(),
+                        manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
                 IngestionStatus after = manager.ingestionStatus();
@@ -65,24 +78,37 @@ class PostgresOutageTest {
     @Test
     void aManagerStartedWhileTheDatabaseIsDownJournalsAndMigratesWhenItReturns() throws Exception {
         try (TestDatabase test = TestDatabase.postgres()) {
-            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
-                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("down").retryMillis(200)
-                    .connectTimeoutMillis(500).build();
+            DbContext context = DbContext.builder()
+                    .dataDir(dir.resolve("data"))
+                    .jdbcUrl(test.url())
+                    .jdbcUser(test.user())
+                    .jdbcPassword(test.password())
+                    .mailboxDir(dir)
+                    .mailboxName("down")
+                    .retryMillis(200)
+                    .connectTimeoutMillis(500)
+                    .build();
             Set<Long> acknowledged;
             BatchSender sender;
             cluster("stop");
             try (DbManager manager = new DbManager(context);
-                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
-                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                    Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                    MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
                 try {
-                    sender.await(s -> s.acknowledged().size() >= 30 && manager.ingestionStatus().degraded(), manager);
+                    sender.await(
+                            s -> s.acknowledged().size() >= 30
+                                    && manager.ingestionStatus().degraded(),
+                            manager);
                     assertThat(manager.ingestionStatus().journaledSamples()).isPositive();
                 } finally {
                     cluster("start");
                 }
                 int beforeReturn = sender.acknowledged().size();
-                sender.await(s -> s.acknowledged().size() >= beforeReturn + 30 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(
+                        s -> s.acknowledged().size() >= beforeReturn + 30
+                                && !manager.ingestionStatus().degraded(),
+                        manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
             } finally {
@@ -96,11 +122,19 @@ class PostgresOutageTest {
 
     /** Starting a running cluster is a no-op for this test's purposes (pg_ctlcluster answers 2). */
     private static void cluster(String action) throws Exception {
-        String[] cluster = new String(new ProcessBuilder("pg_lsclusters", "-h").start().getInputStream().readAllBytes())
-                .trim().split("\\s+");
-        Process p = new ProcessBuilder(List.of("pg_ctlcluster", cluster[0], cluster[1], action)).inheritIO().start();
+        String[] cluster = new String(new ProcessBuilder("pg_lsclusters", "-h")
+                        .start()
+                        .getInputStream()
+                        .readAllBytes())
+                .trim()
+                .split("\\s+");
+        Process p = new ProcessBuilder(List.of("pg_ctlcluster", cluster[0], cluster[1], action))
+                .inheritIO()
+                .start();
         int exit = p.waitFor();
-        assertThat(exit == 0 || (action.equals("start") && TestDatabase.listening())).as("pg_ctlcluster " + action).isTrue();
+        assertThat(exit == 0 || (action.equals("start") && TestDatabase.listening()))
+                .as("pg_ctlcluster " + action)
+                .isTrue();
         if (action.equals("start")) {
             for (int i = 0; i < 100 && !TestDatabase.listening(); i++) {
                 Thread.sleep(100);

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A PostgreSQL that answers too slowly (another session holds an exclusive lock on the samples
- * table): stores time out, samples go to the journal and are acknowledged, and once the lock is gone
- * the journal drains, every acknowledged batch stored once.
+ * A PostgreSQL that answers too slowly (another session holds an exclusive lock on the samples table): stores time out,
+ * samples go to the journal and are acknowledged, and once the lock is gone the journal drains, every acknowledged
+ * batch stored once.
  */
 @Tag("system")
 class PostgresSlowTest {
@@ -27,27 +27,40 @@ class PostgresSlowTest {
     @Test
     void storesThatTimeOutGoToTheJournalAndDrainLater() throws Exception {
         try (TestDatabase test = TestDatabase.postgres()) {
-            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
-                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("slow").retryMillis(200)
-                    .storeTimeoutMillis(500).build();
+            DbContext context = DbContext.builder()
+                    .dataDir(dir.resolve("data"))
+                    .jdbcUrl(test.url())
+                    .jdbcUser(test.user())
+                    .jdbcPassword(test.password())
+                    .mailboxDir(dir)
+                    .mailboxName("slow")
+                    .retryMillis(200)
+                    .storeTimeoutMillis(500)
+                    .build();
             Set<Long> acknowledged;
             BatchSender sender;
             try (DbManager manager = new DbManager(context);
-                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
-                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                    Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                    MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
                 sender = new BatchSender(client, System.currentTimeMillis() / 3_600_000L * 3_600_000L, 1);
                 sender.await(s -> s.acknowledged().size() >= 20, manager);
                 try (Connection blocker = DriverManager.getConnection(test.url(), test.user(), test.password());
-                     Statement s = blocker.createStatement()) {
+                        Statement s = blocker.createStatement()) {
                     blocker.setAutoCommit(false);
                     s.execute("LOCK TABLE samples_1s IN ACCESS EXCLUSIVE MODE");
                     int beforeLock = sender.acknowledged().size();
-                    sender.await(x -> x.acknowledged().size() >= beforeLock + 30 && manager.ingestionStatus().degraded()
-                            && manager.ingestionStatus().journaledSamples() > 0, manager);
+                    sender.await(
+                            x -> x.acknowledged().size() >= beforeLock + 30
+                                    && manager.ingestionStatus().degraded()
+                                    && manager.ingestionStatus().journaledSamples() > 0,
+                            manager);
                     blocker.rollback();
                 }
                 int afterLock = sender.acknowledged().size();
-                sender.await(s -> s.acknowledged().size() >= afterLock + 20 && !manager.ingestionStatus().degraded(), manager);
+                sender.await(
+                        s -> s.acknowledged().size() >= afterLock + 20
+                                && !manager.ingestionStatus().degraded(),
+                        manager);
                 sender.close();
                 acknowledged = new HashSet<>(sender.acknowledged());
             }

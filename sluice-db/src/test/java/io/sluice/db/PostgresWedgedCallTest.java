@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A call the database manager took and cannot finish (another session holds an exclusive lock on the
- * table it reads) makes the manager unhealthy once the call outlives the stuck-call deadline, so that
- * its supervisor restarts it; answered at last, the manager is healthy again.
+ * A call the database manager took and cannot finish (another session holds an exclusive lock on the table it reads)
+ * makes the manager unhealthy once the call outlives the stuck-call deadline, so that its supervisor restarts it;
+ * answered at last, the manager is healthy again.
  */
 @Tag("system")
 class PostgresWedgedCallTest {
@@ -35,22 +35,34 @@ class PostgresWedgedCallTest {
     void aCallLeftUnansweredPastTheDeadlineMakesTheManagerUnhealthy() throws Exception {
         ManualEpochClock clock = new ManualEpochClock(System.currentTimeMillis());
         try (TestDatabase test = TestDatabase.postgres()) {
-            DbContext context = DbContext.builder().dataDir(dir.resolve("data")).jdbcUrl(test.url()).jdbcUser(test.user())
-                    .jdbcPassword(test.password()).mailboxDir(dir).mailboxName("wedged").clock(clock).build();
+            DbContext context = DbContext.builder()
+                    .dataDir(dir.resolve("data"))
+                    .jdbcUrl(test.url())
+                    .jdbcUser(test.user())
+                    .jdbcPassword(test.password())
+                    .mailboxDir(dir)
+                    .mailboxName("wedged")
+                    .clock(clock)
+                    .build();
             try (DbManager manager = new DbManager(context);
-                 Mailbox mailbox = Mailbox.open(context.mailboxFile());
-                 MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_WEB);
-                 Connection blocker = DriverManager.getConnection(test.url(), test.user(), test.password());
-                 Statement s = blocker.createStatement()) {
+                    Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                    MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_WEB);
+                    Connection blocker = DriverManager.getConnection(test.url(), test.user(), test.password());
+                    Statement s = blocker.createStatement()) {
                 blocker.setAutoCommit(false);
                 s.execute("LOCK TABLE volumes IN ACCESS EXCLUSIVE MODE");
-                CompletableFuture<Reply> list = client.call(MailboxOpcodes.DB_JSON,
+                CompletableFuture<Reply> list = client.call(
+                        MailboxOpcodes.DB_JSON,
                         "{\"op\":\"volume.list\",\"actor\":\"user:a\"}".getBytes(StandardCharsets.UTF_8));
-                Await.until(30_000, () -> MailboxSnapshot.take(mailbox).slots().stream().anyMatch(slot -> slot.state().equals("TAKEN")));
+                Await.until(
+                        30_000,
+                        () -> MailboxSnapshot.take(mailbox).slots().stream()
+                                .anyMatch(slot -> slot.state().equals("TAKEN")));
                 assertThat(manager.problem()).isNull();
                 clock.advance(DbManager.STUCK_CALL_MILLIS + 1);
-                assertThat(manager.problem()).startsWith("1 call(s) taken and not answered").contains("caller "
-                        + ServerMailboxes.CALLER_WEB);
+                assertThat(manager.problem())
+                        .startsWith("1 call(s) taken and not answered")
+                        .contains("caller " + ServerMailboxes.CALLER_WEB);
                 blocker.rollback();
                 assertThat(list.get(30, TimeUnit.SECONDS).status()).isZero();
                 assertThat(manager.problem()).isNull();

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The start-up warning for a failover pair that commits without a synchronous standby (PatroniFailoverTest has one that does). */
+/**
+ * The start-up warning for a failover pair that commits without a synchronous standby (PatroniFailoverTest has one that
+ * does).
+ */
 @Tag("system")
 class ReplicationCheckTest {
     @TempDir
@@ -19,10 +22,14 @@ class ReplicationCheckTest {
     void aMultiHostUrlToAPostgresqlWithoutASynchronousStandbyIsWarnedAbout() throws Exception {
         try (TestDatabase test = TestDatabase.postgres()) {
             // The machine's one server named twice: to the check, a pair whose commits wait for nobody.
-            String pair = test.url().replace(TestDatabase.PG_HOST + ":" + TestDatabase.PG_PORT,
-                    TestDatabase.PG_HOST + ":" + TestDatabase.PG_PORT + "," + TestDatabase.PG_HOST + ":" + TestDatabase.PG_PORT);
+            String pair = test.url()
+                    .replace(
+                            TestDatabase.PG_HOST + ":" + TestDatabase.PG_PORT,
+                            TestDatabase.PG_HOST + ":" + TestDatabase.PG_PORT + "," + TestDatabase.PG_HOST + ":"
+                                    + TestDatabase.PG_PORT);
             try (Database database = Database.open(pair, test.user(), test.password(), 1, 5_000)) {
-                assertThat(ReplicationCheck.failoverRisk(database)).contains("synchronous_standby_names ''")
+                assertThat(ReplicationCheck.failoverRisk(database))
+                        .contains("synchronous_standby_names ''")
                         .contains("synchronous_mode: true");
             }
         }
@@ -31,7 +38,7 @@ class ReplicationCheckTest {
     @Test
     void oneServerOrTheEmbeddedDatabaseHasNoFailoverToWarnAbout() throws Exception {
         try (TestDatabase test = TestDatabase.postgres();
-             Database single = Database.open(test.url(), test.user(), test.password(), 1, 5_000)) {
+                Database single = Database.open(test.url(), test.user(), test.password(), 1, 5_000)) {
             assertThat(ReplicationCheck.failoverRisk(single)).isNull();
         }
         TestDatabase h2 = TestDatabase.h2(dir);

@@ -20,7 +20,8 @@ class SampleJournalTest {
     void recordsSurviveReopenAndATornTailIsCutOff() throws Exception {
         Path file = dir.resolve("j/samples.journal");
         try (SampleJournal journal = SampleJournal.open(file, 1 << 20)) {
-            journal.append(List.of(SampleBatch.of(2, Batches.batch(1, 1, 1, 1000)), SampleBatch.of(3, Batches.batch(2, 1, 2, 2000))));
+            journal.append(List.of(
+                    SampleBatch.of(2, Batches.batch(1, 1, 1, 1000)), SampleBatch.of(3, Batches.batch(2, 1, 2, 2000))));
             journal.append(List.of(SampleBatch.of(2, Batches.batch(3, 1, 1, 3000))));
         }
         long whole;

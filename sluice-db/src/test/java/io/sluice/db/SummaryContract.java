@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code samples.summary} over a range of rolled-up hours with minute edges on either side (and an
- * hour not rolled up yet), checked against totals the test adds up itself from the samples it wrote.
+ * {@code samples.summary} over a range of rolled-up hours with minute edges on either side (and an hour not rolled up
+ * yet), checked against totals the test adds up itself from the samples it wrote.
  */
 abstract class SummaryContract {
     static final long MINUTE = 60_000L;
@@ -39,10 +39,12 @@ abstract class SummaryContract {
     static final long T0 = 1_790_000_000_000L / HOUR * HOUR;
     /** Samples from half an hour before T0 to half an hour after T0 + 2 h, one second in ten. */
     static final long FIRST = T0 - 30 * MINUTE;
+
     static final int SECONDS = 1_080;
     static final int VOLUMES = 3;
     /** A volume with samples only in [T0 + 2 min, T0 + 6 min): present in a range only if they are. */
     static final int BRIEF_VOLUME = 9;
+
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     @TempDir
@@ -53,7 +55,7 @@ abstract class SummaryContract {
     @Test
     void wholeHoursAndMinuteEdgesAddUpToTheSamples() throws Exception {
         try (TestDatabase test = create(dir);
-             Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
+                Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
             SampleRepository samples = new SampleRepository(database.engine());
             List<SampleBatch> group = new ArrayList<>();
             for (int k = 0; k < SECONDS; k++) {
@@ -70,8 +72,13 @@ abstract class SummaryContract {
             while (history.doWork(now) > 0) {
                 now += 1;
             }
-            JsonCalls calls = new JsonCalls(new DbOps(database, new ManualEpochClock(now),
-                    () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()), 256 * 1024);
+            JsonCalls calls = new JsonCalls(
+                    new DbOps(
+                            database,
+                            new ManualEpochClock(now),
+                            () -> new IngestionStatus(false, 0, 0, 0, null),
+                            new KnownVolumes()),
+                    256 * 1024);
 
             long from = T0 - 20 * MINUTE;
             long to = T0 + 2 * HOUR + 25 * MINUTE;
@@ -82,9 +89,14 @@ abstract class SummaryContract {
                 Expected expected = expected(v, from, to);
                 assertThat(item.get("volumeId").asInt()).isEqualTo(v);
                 assertThat(item.get("ops").asLong()).as("ops of volume %d", v).isEqualTo(expected.ops);
-                assertThat(item.get("bytes").asLong()).as("bytes of volume %d", v).isEqualTo(expected.bytes);
-                assertThat(item.get("points").asLong()).as("minute rows of volume %d", v).isEqualTo(expected.minutes.size());
-                assertThat(item.get("latencyP99Micros").asLong()).as("p99 of volume %d", v)
+                assertThat(item.get("bytes").asLong())
+                        .as("bytes of volume %d", v)
+                        .isEqualTo(expected.bytes);
+                assertThat(item.get("points").asLong())
+                        .as("minute rows of volume %d", v)
+                        .isEqualTo(expected.minutes.size());
+                assertThat(item.get("latencyP99Micros").asLong())
+                        .as("p99 of volume %d", v)
                         .isEqualTo(LatencyPercentiles.of(expected.buckets, 99));
             }
             // The burst of slow operations in one hour decides volume 2's p99 over the whole range.
@@ -94,13 +106,18 @@ abstract class SummaryContract {
             // Edges read from an hour's row: the start less the minutes before it (50 of the hour's 60
             // minutes are in the range), the end whole (the range ends after the minute rollup's mark).
             // Also an edge read from its minutes because the hour before it may have lost minutes.
-            long[][] ranges = {{T0 + 10 * MINUTE, T0 + 2 * HOUR + 50 * MINUTE}, {T0 + 5 * MINUTE, T0 + HOUR + 45 * MINUTE},
-                    {T0 - 50 * MINUTE, T0 + 3 * HOUR}};
+            long[][] ranges = {
+                {T0 + 10 * MINUTE, T0 + 2 * HOUR + 50 * MINUTE},
+                {T0 + 5 * MINUTE, T0 + HOUR + 45 * MINUTE},
+                {T0 - 50 * MINUTE, T0 + 3 * HOUR}
+            };
             for (long[] range : ranges) {
                 JsonNode edges = summary(calls, range[0], range[1], "1m", "");
-                String span = " over [T0 + " + (range[0] - T0) / MINUTE + " min, T0 + " + (range[1] - T0) / MINUTE + " min)";
+                String span =
+                        " over [T0 + " + (range[0] - T0) / MINUTE + " min, T0 + " + (range[1] - T0) / MINUTE + " min)";
                 List<Integer> present = new ArrayList<>();
-                edges.get("items").forEach(item -> present.add(item.get("volumeId").asInt()));
+                edges.get("items")
+                        .forEach(item -> present.add(item.get("volumeId").asInt()));
                 List<Integer> expectedPresent = new ArrayList<>();
                 for (int v : new int[] {1, 2, 3, BRIEF_VOLUME}) {
                     if (expected(v, range[0], range[1]).samples > 0) {
@@ -113,27 +130,36 @@ abstract class SummaryContract {
                     Expected expected = expected(v, range[0], range[1]);
                     String what = "volume " + v + span;
                     assertThat(item.get("ops").asLong()).as("ops of %s", what).isEqualTo(expected.ops);
-                    assertThat(item.get("bytes").asLong()).as("bytes of %s", what).isEqualTo(expected.bytes);
-                    assertThat(item.get("points").asLong()).as("minute rows of %s", what).isEqualTo(expected.minutes.size());
-                    assertThat(item.get("latencyP99Micros").asLong()).as("p99 of %s", what)
+                    assertThat(item.get("bytes").asLong())
+                            .as("bytes of %s", what)
+                            .isEqualTo(expected.bytes);
+                    assertThat(item.get("points").asLong())
+                            .as("minute rows of %s", what)
+                            .isEqualTo(expected.minutes.size());
+                    assertThat(item.get("latencyP99Micros").asLong())
+                            .as("p99 of %s", what)
                             .isEqualTo(LatencyPercentiles.of(expected.buckets, 99));
                 }
             }
             // The brief volume's minutes all lie before the first range's start, in the hour its start
             // edge is read from (as the hour's row less those minutes): it must not be counted there.
-            assertThat(expected(BRIEF_VOLUME, ranges[0][0], ranges[0][1]).samples).isZero();
-            assertThat(expected(BRIEF_VOLUME, ranges[1][0], ranges[1][1]).samples).isPositive();
+            assertThat(expected(BRIEF_VOLUME, ranges[0][0], ranges[0][1]).samples)
+                    .isZero();
+            assertThat(expected(BRIEF_VOLUME, ranges[1][0], ranges[1][1]).samples)
+                    .isPositive();
 
             // The same figures straight from the 1 s samples, and for the volumes asked for only.
             JsonNode seconds = summary(calls, from, to, "1s", ",'volumeIds':[1,3]");
             assertThat(seconds.get("items")).hasSize(2);
             for (int i = 0; i < 2; i++) {
                 JsonNode item = seconds.get("items").get(i);
-                JsonNode sameVolume = minutes.get("items").get(item.get("volumeId").asInt() - 1);
+                JsonNode sameVolume =
+                        minutes.get("items").get(item.get("volumeId").asInt() - 1);
                 assertThat(item.get("ops")).isEqualTo(sameVolume.get("ops"));
                 assertThat(item.get("bytes")).isEqualTo(sameVolume.get("bytes"));
                 assertThat(item.get("latencyP99Micros")).isEqualTo(sameVolume.get("latencyP99Micros"));
-                assertThat(item.get("points").asLong()).isEqualTo(expected(item.get("volumeId").asInt(), from, to).samples);
+                assertThat(item.get("points").asLong())
+                        .isEqualTo(expected(item.get("volumeId").asInt(), from, to).samples);
             }
             assertThat(seconds.get("items").get(1).get("volumeId").asInt()).isEqualTo(3);
 
@@ -154,11 +180,14 @@ abstract class SummaryContract {
         }
     }
 
-    private static JsonNode summary(JsonCalls calls, long from, long to, String resolution, String more) throws Exception {
-        String request = "{'op':'samples.summary','actor':'system:web','from':" + from + ",'to':" + to + ",'resolution':'"
-                + resolution + "'" + more + "}";
+    private static JsonNode summary(JsonCalls calls, long from, long to, String resolution, String more)
+            throws Exception {
+        String request = "{'op':'samples.summary','actor':'system:web','from':" + from + ",'to':" + to
+                + ",'resolution':'" + resolution + "'" + more + "}";
         JsonCalls.Answer answer = calls.call(request.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
-        assertThat(answer.status()).as(new String(answer.json(), StandardCharsets.UTF_8)).isEqualTo(CallStatus.OK);
+        assertThat(answer.status())
+                .as(new String(answer.json(), StandardCharsets.UTF_8))
+                .isEqualTo(CallStatus.OK);
         return MAPPER.readTree(answer.json());
     }
 
@@ -173,9 +202,20 @@ abstract class SummaryContract {
                 int d = direction.ordinal();
                 long ops = ops(v, d, t);
                 long slow = slow(v, t);
-                batch.append().volumeId(v).direction(direction).gatewayId(7).intervalStartMillis(t).intervalLengthMillis(1000)
-                        .queueDepth(4).ops(ops).bytes(bytes(ops, d)).throttledOps(0).latencySumMicros(ops * 300)
-                        .iopsLimit(5000).latencyBucket(6, ops - slow).latencyBucket(15, slow);
+                batch.append()
+                        .volumeId(v)
+                        .direction(direction)
+                        .gatewayId(7)
+                        .intervalStartMillis(t)
+                        .intervalLengthMillis(1000)
+                        .queueDepth(4)
+                        .ops(ops)
+                        .bytes(bytes(ops, d))
+                        .throttledOps(0)
+                        .latencySumMicros(ops * 300)
+                        .iopsLimit(5000)
+                        .latencyBucket(6, ops - slow)
+                        .latencyBucket(15, slow);
             }
         }
         return buffer.array();

@@ -6,15 +6,14 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import java.sql.ResultSet;
 
 /**
- * A fresh database for one test class: an H2 file under a temporary directory, or a uniquely named
- * database on the machine's PostgreSQL (started by {@code .ci/postgres-up} if it is not listening),
- * dropped again by {@link #close}.
+ * A fresh database for one test class: an H2 file under a temporary directory, or a uniquely named database on the
+ * machine's PostgreSQL (started by {@code .ci/postgres-up} if it is not listening), dropped again by {@link #close}.
  */
 public final class TestDatabase implements AutoCloseable {
     public static final String PG_HOST = "127.0.0.1";
@@ -35,16 +34,20 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     public static TestDatabase h2(Path dir) {
-        return new TestDatabase("jdbc:h2:file:" + dir.toAbsolutePath().resolve("h2-" + UUID.randomUUID()), "sluice", "", null);
+        return new TestDatabase(
+                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("h2-" + UUID.randomUUID()), "sluice", "", null);
     }
 
     public static TestDatabase postgres() throws Exception {
         ensurePostgres();
-        String name = "sluice_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD); Statement s = c.createStatement()) {
+        String name =
+                "sluice_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
-        return new TestDatabase("jdbc:postgresql://" + PG_HOST + ":" + PG_PORT + "/" + name, PG_USER, PG_PASSWORD, name);
+        return new TestDatabase(
+                "jdbc:postgresql://" + PG_HOST + ":" + PG_PORT + "/" + name, PG_USER, PG_PASSWORD, name);
     }
 
     static String adminUrl() {
@@ -59,18 +62,22 @@ public final class TestDatabase implements AutoCloseable {
         Path script = repositoryRoot().resolve(".ci/postgres-up");
         Process p = new ProcessBuilder(script.toString()).inheritIO().start();
         if (p.waitFor() != 0 || !listening()) {
-            throw new IllegalStateException("PostgreSQL is not reachable on " + PG_HOST + ":" + PG_PORT + " and " + script + " failed");
+            throw new IllegalStateException(
+                    "PostgreSQL is not reachable on " + PG_HOST + ":" + PG_PORT + " and " + script + " failed");
         }
     }
 
     /**
-     * The certificate the machine's PostgreSQL serves TLS with (for localhost and 127.0.0.1), after
-     * turning TLS on with {@code .ci/postgres-up} if it was off; a test trusts it as its own root.
+     * The certificate the machine's PostgreSQL serves TLS with (for localhost and 127.0.0.1), after turning TLS on with
+     * {@code .ci/postgres-up} if it was off; a test trusts it as its own root.
      */
     public static Path tlsCertificate() throws Exception {
         ensurePostgres();
         if (!"on".equals(show("ssl"))) {
-            Process p = new ProcessBuilder(repositoryRoot().resolve(".ci/postgres-up").toString()).inheritIO().start();
+            Process p = new ProcessBuilder(
+                            repositoryRoot().resolve(".ci/postgres-up").toString())
+                    .inheritIO()
+                    .start();
             if (p.waitFor() != 0 || !"on".equals(show("ssl"))) {
                 throw new IllegalStateException("PostgreSQL does not serve TLS and .ci/postgres-up did not turn it on");
             }
@@ -79,8 +86,9 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     private static String show(String setting) throws SQLException {
-        try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SHOW " + setting)) {
+        try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SHOW " + setting)) {
             r.next();
             return r.getString(1);
         }
@@ -101,7 +109,8 @@ public final class TestDatabase implements AutoCloseable {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("no .ci directory above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "no .ci directory above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }
@@ -125,7 +134,8 @@ public final class TestDatabase implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         if (pgName != null) {
-            try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(adminUrl(), PG_USER, PG_PASSWORD);
+                    Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
             }
         }

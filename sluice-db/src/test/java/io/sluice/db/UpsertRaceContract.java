@@ -29,10 +29,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Writers racing on one key that does not exist yet: every round takes a fresh key and starts
- * {@link #THREADS} transactions, each on its own pooled connection, at the same moment, so they all
- * look for the row before any of them has committed it. None may fail, and the key must end up as
- * exactly one row holding what the writes together say. A subclass per engine runs the same tests.
+ * Writers racing on one key that does not exist yet: every round takes a fresh key and starts {@link #THREADS}
+ * transactions, each on its own pooled connection, at the same moment, so they all look for the row before any of them
+ * has committed it. None may fail, and the key must end up as exactly one row holding what the writes together say. A
+ * subclass per engine runs the same tests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class UpsertRaceContract {
@@ -42,6 +42,7 @@ abstract class UpsertRaceContract {
 
     @TempDir
     static Path dir;
+
     TestDatabase testDatabase;
     Database database;
     ExecutorService writers;
@@ -82,10 +83,19 @@ abstract class UpsertRaceContract {
             String key = "key-" + round;
             String address = "10.0.0." + round + ":7000";
             // Each optional field comes from some writers only; whatever order they land in, none is lost.
-            List<ObjectNode> answers = race((c, thread) -> registry.upsertGateway(c, gatewayId, "APPROVED",
-                    thread % 2 == 0 ? key : null, thread == 0 ? T0 - 1 : null, thread % 2 == 1 ? address : null, T0));
-            assertThat(answers).allSatisfy(g -> assertThat(g.get("gatewayId").asLong()).isEqualTo(gatewayId));
-            assertThat(rows("SELECT state, key_hash, last_seen, address, updated_at FROM gateways WHERE gateway_id = ?", gatewayId))
+            List<ObjectNode> answers = race((c, thread) -> registry.upsertGateway(
+                    c,
+                    gatewayId,
+                    "APPROVED",
+                    thread % 2 == 0 ? key : null,
+                    thread == 0 ? T0 - 1 : null,
+                    thread % 2 == 1 ? address : null,
+                    T0));
+            assertThat(answers)
+                    .allSatisfy(g -> assertThat(g.get("gatewayId").asLong()).isEqualTo(gatewayId));
+            assertThat(rows(
+                            "SELECT state, key_hash, last_seen, address, updated_at FROM gateways WHERE gateway_id = ?",
+                            gatewayId))
                     .containsExactly(List.of("APPROVED", key, String.valueOf(T0 - 1), address, String.valueOf(T0)));
         }
     }
@@ -95,10 +105,19 @@ abstract class UpsertRaceContract {
         for (int round = 0; round < ROUNDS; round++) {
             int volumeId = 1_000 + round;
             String backend = "backend-" + round;
-            List<ObjectNode> answers = race((c, thread) -> registry.upsertVolume(c, volumeId, 7, thread % 2 == 0 ? backend : null,
-                    thread % 2 == 1 ? 4096L : null, thread == 0 ? 512L : null, T0));
-            assertThat(answers).allSatisfy(v -> assertThat(v.get("volumeId").asInt()).isEqualTo(volumeId));
-            assertThat(rows("SELECT gateway_id, backend_id, allocated_bytes, used_bytes, last_seen FROM volumes WHERE volume_id = ?", volumeId))
+            List<ObjectNode> answers = race((c, thread) -> registry.upsertVolume(
+                    c,
+                    volumeId,
+                    7,
+                    thread % 2 == 0 ? backend : null,
+                    thread % 2 == 1 ? 4096L : null,
+                    thread == 0 ? 512L : null,
+                    T0));
+            assertThat(answers)
+                    .allSatisfy(v -> assertThat(v.get("volumeId").asInt()).isEqualTo(volumeId));
+            assertThat(rows(
+                            "SELECT gateway_id, backend_id, allocated_bytes, used_bytes, last_seen FROM volumes WHERE volume_id = ?",
+                            volumeId))
                     .containsExactly(List.of("7", backend, "4096", "512", String.valueOf(T0)));
         }
     }
@@ -109,13 +128,17 @@ abstract class UpsertRaceContract {
             String backendId = "backend-" + round;
             // Two observation times, each written by half the writers: both the backend's row and each
             // history row are raced, and the older observation must not replace the newer one.
-            List<ObjectNode> answers = race((c, thread) -> registry.upsertBackend(c, backendId, 1_000 + thread % 2,
-                    10 + thread % 2, T0 + thread % 2));
-            assertThat(answers).allSatisfy(b -> assertThat(b.get("backendId").asText()).isEqualTo(backendId));
+            List<ObjectNode> answers = race((c, thread) ->
+                    registry.upsertBackend(c, backendId, 1_000 + thread % 2, 10 + thread % 2, T0 + thread % 2));
+            assertThat(answers)
+                    .allSatisfy(b -> assertThat(b.get("backendId").asText()).isEqualTo(backendId));
             assertThat(rows("SELECT capacity_bytes, used_bytes, at FROM backends WHERE backend_id = ?", backendId))
                     .containsExactly(List.of("1001", "11", String.valueOf(T0 + 1)));
-            assertThat(rows("SELECT at, capacity_bytes, used_bytes FROM backend_capacity WHERE backend_id = ? ORDER BY at", backendId))
-                    .containsExactly(List.of(String.valueOf(T0), "1000", "10"), List.of(String.valueOf(T0 + 1), "1001", "11"));
+            assertThat(rows(
+                            "SELECT at, capacity_bytes, used_bytes FROM backend_capacity WHERE backend_id = ? ORDER BY at",
+                            backendId))
+                    .containsExactly(
+                            List.of(String.valueOf(T0), "1000", "10"), List.of(String.valueOf(T0 + 1), "1001", "11"));
         }
     }
 
@@ -156,10 +179,12 @@ abstract class UpsertRaceContract {
             String key = "latency:sla-" + round;
             long at = T0 + round;
             List<ObjectNode> answers = race((c, thread) -> alerts.upsert(c, key, "WARNING", "p99 high", "OPEN", at));
-            List<List<String>> rows = rows("SELECT id, severity, message, state, opened_at, cleared_at FROM alerts WHERE alert_key = ?", key);
+            List<List<String>> rows = rows(
+                    "SELECT id, severity, message, state, opened_at, cleared_at FROM alerts WHERE alert_key = ?", key);
             assertThat(rows).hasSize(1);
             String id = rows.getFirst().getFirst();
-            assertThat(rows.getFirst().subList(1, 6)).containsExactly("WARNING", "p99 high", "OPEN", String.valueOf(at), null);
+            assertThat(rows.getFirst().subList(1, 6))
+                    .containsExactly("WARNING", "p99 high", "OPEN", String.valueOf(at), null);
             assertThat(answers).allSatisfy(a -> assertThat(a.get("id").asText()).isEqualTo(id));
         }
     }
@@ -185,9 +210,8 @@ abstract class UpsertRaceContract {
     }
 
     /**
-     * Runs {@code write} once per thread, each in its own transaction; all have their connection
-     * before any starts. Returns the answers in thread order, or throws the first writer's failure
-     * with the others' attached.
+     * Runs {@code write} once per thread, each in its own transaction; all have their connection before any starts.
+     * Returns the answers in thread order, or throws the first writer's failure with the others' attached.
      */
     <T> List<T> race(Write<T> write) throws Exception {
         CyclicBarrier start = new CyclicBarrier(THREADS);

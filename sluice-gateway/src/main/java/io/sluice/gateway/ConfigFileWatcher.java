@@ -9,12 +9,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Applies the config file's QoS settings live when the file changes, so a standalone gateway's
- * limits can be changed without a restart (other keys need one). The file's modification time, in
- * microseconds, is the version of the settings, so applying is idempotent and the monitor's own
- * versions (also increasing) are never undone by a file that did not change. Write the new file
- * next to the old one and rename it over, so the watcher never reads half a file. With a monitor configured
- * the watcher is not started (see {@code GatewayMain}): the monitor's throttle sets rule.
+ * Applies the config file's QoS settings live when the file changes, so a standalone gateway's limits can be changed
+ * without a restart (other keys need one). The file's modification time, in microseconds, is the version of the
+ * settings, so applying is idempotent and the monitor's own versions (also increasing) are never undone by a file that
+ * did not change. Write the new file next to the old one and rename it over, so the watcher never reads half a file.
+ * With a monitor configured the watcher is not started (see {@code GatewayMain}): the monitor's throttle sets rule.
  */
 final class ConfigFileWatcher {
     private final Path file;

@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A running gateway: backends, then exports grouped by the backend they share (a scheduler and
- * dispatcher threads per group), then the NBD server; closed in the reverse order, so clients go
- * first and backends last. {@link #qos()} and {@link #stats()} are what the monitor link uses.
+ * A running gateway: backends, then exports grouped by the backend they share (a scheduler and dispatcher threads per
+ * group), then the NBD server; closed in the reverse order, so clients go first and backends last. {@link #qos()} and
+ * {@link #stats()} are what the monitor link uses.
  */
 public final class Gateway implements AutoCloseable {
     private final Exports exports;
@@ -52,7 +52,13 @@ public final class Gateway implements AutoCloseable {
             for (ExportConfig config : context.exports()) {
                 Backend backend = open(config);
                 BackendGroup group = group(context, config, declared, groups);
-                Export export = new Export(config.name(), id++, backend, config.readOnly(), config.shared(), group,
+                Export export = new Export(
+                        config.name(),
+                        id++,
+                        backend,
+                        config.readOnly(),
+                        config.shared(),
+                        group,
                         context.access(config));
                 if (group.scheduler() instanceof QosScheduler scheduler) {
                     scheduler.register(export, config.qos());
@@ -60,8 +66,9 @@ public final class Gateway implements AutoCloseable {
                 exports.add(export);
             }
             exports.start();
-            NbdTls tls = context.tlsCertificates() == null ? null : NbdTls.load(context.tlsCertificates(),
-                    context.tlsRevocations());
+            NbdTls tls = context.tlsCertificates() == null
+                    ? null
+                    : NbdTls.load(context.tlsCertificates(), context.tlsRevocations());
             NbdServer server = new NbdServer(exports, tls, context.connections());
             InetSocketAddress bound = server.start(context.listen());
             return new Gateway(exports, server, bound);
@@ -72,8 +79,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The export's backend group: the shared one it names, or one of its own. */
-    private static BackendGroup group(GatewayContext context, ExportConfig config, Map<String, BackendLimits> declared,
-                                      Map<String, BackendGroup> groups) {
+    private static BackendGroup group(
+            GatewayContext context,
+            ExportConfig config,
+            Map<String, BackendLimits> declared,
+            Map<String, BackendGroup> groups) {
         if (context.unthrottled()) {
             return new BackendGroup(config.name(), new PassThroughScheduler(context.queueDepth()), context.ioThreads());
         }
@@ -84,8 +94,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static BackendGroup qosGroup(BackendLimits limits, GatewayContext context) {
-        return new BackendGroup(limits.name(), new QosScheduler(limits, context.queueDepth(), NanoClock.system()),
-                limits.queueDepth());
+        return new BackendGroup(
+                limits.name(), new QosScheduler(limits, context.queueDepth(), NanoClock.system()), limits.queueDepth());
     }
 
     private static Backend open(ExportConfig config) throws IOException {

@@ -3,10 +3,10 @@ package io.sluice.gateway;
 import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.export.ExportAccess;
 import io.sluice.gateway.link.MonitorLinkConfig;
-import io.sluice.protocol.MonitorAddress;
 import io.sluice.gateway.qos.BackendLimits;
 import io.sluice.gateway.server.ConnectionSettings;
 import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.MonitorAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -17,31 +17,41 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The gateway's validated configuration, from a YAML file ({@code --config FILE}), the command line,
- * or both (command-line options override the file's, command-line exports are added to its own):
+ * The gateway's validated configuration, from a YAML file ({@code --config FILE}), the command line, or both
+ * (command-line options override the file's, command-line exports are added to its own):
+ *
  * <pre>
  *   [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N] [--request-slots=N]
  *     [--buffer-memory-mib=N] [--handshake-timeout-ms=N] [HOST:PORT] [NAME=TARGET[,ro]...]
  * </pre>
  *
- * @param ioThreads   requests in flight toward a backend that has no queue depth of its own
- * @param queueDepth  requests an export admits before its clients feel back-pressure
- * @param backends    backends declared in the config file, which exports share by name; an export
- *                    that names none gets a backend of its own with {@code ioThreads} and no
- *                    capacity limit
+ * @param ioThreads requests in flight toward a backend that has no queue depth of its own
+ * @param queueDepth requests an export admits before its clients feel back-pressure
+ * @param backends backends declared in the config file, which exports share by name; an export that names none gets a
+ *     backend of its own with {@code ioThreads} and no capacity limit
  * @param unthrottled no QoS at all: every export gets a first-come first-served queue
- * @param statsFile   where statistics are written as JSON every second, or null
- * @param configFile  the file read, watched for QoS changes (only without a monitor), or null
- * @param monitor     the link to the monitor, or null to run standalone
- * @param tlsCertificates the NBD server's TLS directory (ca-cert.pem, server-cert.pem, server-key.pem), or null
- *                    for plaintext only
+ * @param statsFile where statistics are written as JSON every second, or null
+ * @param configFile the file read, watched for QoS changes (only without a monitor), or null
+ * @param monitor the link to the monitor, or null to run standalone
+ * @param tlsCertificates the NBD server's TLS directory (ca-cert.pem, server-cert.pem, server-key.pem), or null for
+ *     plaintext only
  * @param tlsRevocations the CA's revocation list (sluice pki's {@code revoked} file), or null
- * @param defaultTls  the TLS mode of an export that names none
+ * @param defaultTls the TLS mode of an export that names none
  */
-public record GatewayContext(InetSocketAddress listen, List<ExportConfig> exports, int ioThreads, int queueDepth,
-                             ConnectionSettings connections, List<BackendLimits> backends, boolean unthrottled,
-                             Path statsFile, Path configFile, MonitorLinkConfig monitor, Path tlsCertificates,
-                             Path tlsRevocations, ExportAccess.Tls defaultTls) {
+public record GatewayContext(
+        InetSocketAddress listen,
+        List<ExportConfig> exports,
+        int ioThreads,
+        int queueDepth,
+        ConnectionSettings connections,
+        List<BackendLimits> backends,
+        boolean unthrottled,
+        Path statsFile,
+        Path configFile,
+        MonitorLinkConfig monitor,
+        Path tlsCertificates,
+        Path tlsRevocations,
+        ExportAccess.Tls defaultTls) {
     public static final String USAGE = """
             usage: sluice-gateway [--config FILE] [--stats-file FILE] [--unthrottled] [--io-threads=N] [--queue-depth=N]
                                   [--request-slots=N] [--buffer-memory-mib=N] [--handshake-timeout-ms=N]
@@ -95,13 +105,14 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         }
         for (ExportConfig export : exports) {
             ExportAccess access = access(export, defaultTls);
-            if (tlsCertificates == null && (access.tls() == ExportAccess.Tls.REQUIRE || access.restrictsCertificates())) {
+            if (tlsCertificates == null
+                    && (access.tls() == ExportAccess.Tls.REQUIRE || access.restrictsCertificates())) {
                 throw new IllegalArgumentException("export '" + export.name()
                         + "' requires TLS, but the gateway has no tls-certificates (--tls-certificates)");
             }
             if (export.backend() != null && !backendNames.contains(export.backend())) {
-                throw new IllegalArgumentException("export '" + export.name() + "' names an unknown backend: "
-                        + export.backend());
+                throw new IllegalArgumentException(
+                        "export '" + export.name() + "' names an unknown backend: " + export.backend());
             }
         }
     }
@@ -138,11 +149,14 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         int ioThreads = orDefault(file == null ? null : file.ioThreads(), 4);
         int queueDepth = orDefault(file == null ? null : file.queueDepth(), 128);
         ConnectionSettings defaults = ConnectionSettings.DEFAULTS;
-        ConnectionSettings connections = file == null ? defaults : new ConnectionSettings(
-                orDefault(file.requestSlots(), defaults.requestSlots()), defaults.bufferBudget(),
-                file.bufferMemoryMib() == null ? defaults.bufferMemory() : (long) file.bufferMemoryMib() << 20,
-                file.handshakeTimeoutMs() == null ? defaults.handshakeTimeoutMs() : file.handshakeTimeoutMs(),
-                defaults.maxConnections());
+        ConnectionSettings connections = file == null
+                ? defaults
+                : new ConnectionSettings(
+                        orDefault(file.requestSlots(), defaults.requestSlots()),
+                        defaults.bufferBudget(),
+                        file.bufferMemoryMib() == null ? defaults.bufferMemory() : (long) file.bufferMemoryMib() << 20,
+                        file.handshakeTimeoutMs() == null ? defaults.handshakeTimeoutMs() : file.handshakeTimeoutMs(),
+                        defaults.maxConnections());
         boolean unthrottled = file != null && file.unthrottled() != null && file.unthrottled();
         Path statsFile = file == null || file.statsFile() == null ? null : Path.of(file.statsFile());
         InetSocketAddress listen = file == null || file.listen() == null ? null : address(file.listen());
@@ -158,15 +172,19 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             try {
                 PrivateFiles.checkSecret(configFile);
             } catch (IOException e) {
-                throw new IllegalArgumentException("the configuration holds an enrollment token, so it must be as private as a key: "
-                        + e.getMessage() + "; chmod 600 it");
+                throw new IllegalArgumentException(
+                        "the configuration holds an enrollment token, so it must be as private as a key: "
+                                + e.getMessage() + "; chmod 600 it");
             }
         }
         Path tlsCertificates = file == null || file.tlsCertificates() == null ? null : Path.of(file.tlsCertificates());
         Path tlsRevocations = file == null || file.tlsRevocations() == null ? null : Path.of(file.tlsRevocations());
         ExportAccess.Tls defaultTls = file == null || file.tls() == null ? null : ExportAccess.Tls.parse(file.tls());
-        MonitorTlsFiles tls = new MonitorTlsFiles(m == null ? null : m.tlsCa(), m == null ? null : m.tlsCert(),
-                m == null ? null : m.tlsKey(), m == null ? null : m.stateDir());
+        MonitorTlsFiles tls = new MonitorTlsFiles(
+                m == null ? null : m.tlsCa(),
+                m == null ? null : m.tlsCert(),
+                m == null ? null : m.tlsKey(),
+                m == null ? null : m.stateDir());
         boolean insecurePlaintext = m != null && Boolean.TRUE.equals(m.insecurePlaintext());
         for (String arg : rest) {
             if (arg.startsWith("--io-threads=")) {
@@ -174,14 +192,26 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             } else if (arg.startsWith("--queue-depth=")) {
                 queueDepth = number(arg);
             } else if (arg.startsWith("--request-slots=")) {
-                connections = new ConnectionSettings(number(arg), connections.bufferBudget(),
-                        connections.bufferMemory(), connections.handshakeTimeoutMs(), connections.maxConnections());
+                connections = new ConnectionSettings(
+                        number(arg),
+                        connections.bufferBudget(),
+                        connections.bufferMemory(),
+                        connections.handshakeTimeoutMs(),
+                        connections.maxConnections());
             } else if (arg.startsWith("--buffer-memory-mib=")) {
-                connections = new ConnectionSettings(connections.requestSlots(), connections.bufferBudget(),
-                        (long) number(arg) << 20, connections.handshakeTimeoutMs(), connections.maxConnections());
+                connections = new ConnectionSettings(
+                        connections.requestSlots(),
+                        connections.bufferBudget(),
+                        (long) number(arg) << 20,
+                        connections.handshakeTimeoutMs(),
+                        connections.maxConnections());
             } else if (arg.startsWith("--handshake-timeout-ms=")) {
-                connections = new ConnectionSettings(connections.requestSlots(), connections.bufferBudget(),
-                        connections.bufferMemory(), number(arg), connections.maxConnections());
+                connections = new ConnectionSettings(
+                        connections.requestSlots(),
+                        connections.bufferBudget(),
+                        connections.bufferMemory(),
+                        number(arg),
+                        connections.maxConnections());
             } else if (arg.startsWith("--stats-file=")) {
                 statsFile = Path.of(arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--monitor=")) {
@@ -234,22 +264,37 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
             throw new IllegalArgumentException("the monitor section needs an address (HOST:PORT, or a list of them)");
         }
         // Unresolved: the monitor's name is looked up at each connection attempt, so a moved monitor is found.
-        MonitorLinkConfig monitor = monitorAddresses.isEmpty() ? null
+        MonitorLinkConfig monitor = monitorAddresses.isEmpty()
+                ? null
                 : monitor(monitorAddresses(monitorAddresses), gatewayId, keyFile, secretFile, token, m);
         if (monitor != null) {
             if (tls.none() && !insecurePlaintext) {
-                throw new IllegalArgumentException("refusing a plaintext link to the monitor, which anyone on the network could "
-                        + "read and forge: give monitor.tls-ca and either tls-cert and tls-key or a state-dir to enroll in "
-                        + "(--monitor-tls-ca, --monitor-tls-cert, --monitor-tls-key, --monitor-state-dir), or, for development "
-                        + "only, monitor.insecure-plaintext: true (--monitor-insecure-plaintext)");
+                throw new IllegalArgumentException(
+                        "refusing a plaintext link to the monitor, which anyone on the network could "
+                                + "read and forge: give monitor.tls-ca and either tls-cert and tls-key or a state-dir to enroll in "
+                                + "(--monitor-tls-ca, --monitor-tls-cert, --monitor-tls-key, --monitor-state-dir), or, for development "
+                                + "only, monitor.insecure-plaintext: true (--monitor-insecure-plaintext)");
             }
             if (!tls.none() && insecurePlaintext) {
-                throw new IllegalArgumentException("monitor.insecure-plaintext together with the link's TLS files: choose one");
+                throw new IllegalArgumentException(
+                        "monitor.insecure-plaintext together with the link's TLS files: choose one");
             }
             monitor = monitor.withTls(tls.identity(monitor.gatewayId()));
         }
-        return new GatewayContext(listen, exports, ioThreads, queueDepth, connections, backends, unthrottled,
-                statsFile, configFile, monitor, tlsCertificates, tlsRevocations, defaultTls);
+        return new GatewayContext(
+                listen,
+                exports,
+                ioThreads,
+                queueDepth,
+                connections,
+                backends,
+                unthrottled,
+                statsFile,
+                configFile,
+                monitor,
+                tlsCertificates,
+                tlsRevocations,
+                defaultTls);
     }
 
     /** Each {@code HOST:PORT}, unresolved, in the order given; the same monitor twice is an error. */
@@ -266,17 +311,25 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
     }
 
     /** The key is the key file's bytes, or derived from the deployment secret file's bytes and the id. */
-    private static MonitorLinkConfig monitor(List<InetSocketAddress> address, Long gatewayId, String keyFile,
-                                             String secretFile, String token, GatewayConfigFile.Monitor m) {
+    private static MonitorLinkConfig monitor(
+            List<InetSocketAddress> address,
+            Long gatewayId,
+            String keyFile,
+            String secretFile,
+            String token,
+            GatewayConfigFile.Monitor m) {
         if (gatewayId == null || gatewayId == 0) {
-            throw new IllegalArgumentException("a monitor needs a gateway id (monitor.gateway-id or --gateway-id), not 0");
+            throw new IllegalArgumentException(
+                    "a monitor needs a gateway id (monitor.gateway-id or --gateway-id), not 0");
         }
         if ((keyFile == null) == (secretFile == null)) {
-            throw new IllegalArgumentException("a monitor needs exactly one of key-file (--key-file) and secret-file (--secret-file)");
+            throw new IllegalArgumentException(
+                    "a monitor needs exactly one of key-file (--key-file) and secret-file (--secret-file)");
         }
         byte[] key;
         try {
-            key = keyFile != null ? PrivateFiles.readSecret(Path.of(keyFile))
+            key = keyFile != null
+                    ? PrivateFiles.readSecret(Path.of(keyFile))
                     : GatewayKeys.derive(PrivateFiles.readSecret(Path.of(secretFile)), gatewayId);
         } catch (PrivateFiles.NotPrivateException e) {
             throw new IllegalArgumentException(e.getMessage() + "; chmod 600 it");
@@ -287,14 +340,19 @@ public record GatewayContext(InetSocketAddress listen, List<ExportConfig> export
         if (m == null) {
             return d.withEnrollmentToken(token);
         }
-        return new MonitorLinkConfig(address, gatewayId, key,
-                token == null ? null : token.getBytes(StandardCharsets.UTF_8), m.gatewayName(),
+        return new MonitorLinkConfig(
+                address,
+                gatewayId,
+                key,
+                token == null ? null : token.getBytes(StandardCharsets.UTF_8),
+                m.gatewayName(),
                 m.heartbeatMs() == null ? d.heartbeatMillis() : m.heartbeatMs(),
                 m.backoffMinMs() == null ? d.backoffMinMillis() : m.backoffMinMs(),
                 m.backoffMaxMs() == null ? d.backoffMaxMillis() : m.backoffMaxMs(),
                 m.connectTimeoutMs() == null ? d.connectTimeoutMillis() : m.connectTimeoutMs(),
                 m.capacityWarningPercent() == null ? d.capacityWarningPercent() : m.capacityWarningPercent(),
-                m.volumeIdBase() == null ? 0 : m.volumeIdBase(), null);
+                m.volumeIdBase() == null ? 0 : m.volumeIdBase(),
+                null);
     }
 
     private static String enrollmentToken(Path file) {

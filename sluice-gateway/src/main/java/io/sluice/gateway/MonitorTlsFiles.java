@@ -42,27 +42,32 @@ record MonitorTlsFiles(String ca, String cert, String key, String stateDir) {
             return null;
         }
         if (ca == null) {
-            throw new IllegalArgumentException("the monitor link's TLS needs tls-ca (--monitor-tls-ca), the authority the "
-                    + "monitor's certificate comes from (<data-dir>/pki/ca.crt on the server)");
+            throw new IllegalArgumentException(
+                    "the monitor link's TLS needs tls-ca (--monitor-tls-ca), the authority the "
+                            + "monitor's certificate comes from (<data-dir>/pki/ca.crt on the server)");
         }
         if ((cert == null) != (key == null)) {
-            throw new IllegalArgumentException("the monitor link's TLS needs both tls-cert and tls-key (--monitor-tls-cert, "
-                    + "--monitor-tls-key), or neither and a state-dir to enroll for a certificate");
+            throw new IllegalArgumentException(
+                    "the monitor link's TLS needs both tls-cert and tls-key (--monitor-tls-cert, "
+                            + "--monitor-tls-key), or neither and a state-dir to enroll for a certificate");
         }
         if (cert == null && stateDir == null) {
-            throw new IllegalArgumentException("the monitor link's TLS needs this gateway's certificate: tls-cert and tls-key "
-                    + "(issued with ./sluice pki issue), or a state-dir (--monitor-state-dir) where the gateway keeps the one it "
-                    + "enrolls for with its enrollment token");
+            throw new IllegalArgumentException(
+                    "the monitor link's TLS needs this gateway's certificate: tls-cert and tls-key "
+                            + "(issued with ./sluice pki issue), or a state-dir (--monitor-state-dir) where the gateway keeps the one it "
+                            + "enrolls for with its enrollment token");
         }
         if (cert != null && stateDir != null) {
-            throw new IllegalArgumentException("the monitor link's TLS takes tls-cert and tls-key, or a state-dir, not both");
+            throw new IllegalArgumentException(
+                    "the monitor link's TLS takes tls-cert and tls-key, or a state-dir, not both");
         }
         try {
             if (cert != null) {
                 KeyMaterial own = KeyMaterial.load(Path.of(cert), Path.of(key));
                 return LinkIdentity.issued(TlsContexts.create(own, PemFiles.readCertificates(Path.of(ca))));
             }
-            return LinkIdentity.enrolled(Path.of(stateDir), PemFiles.readCertificates(Path.of(ca)), gatewayId, EpochClock.system());
+            return LinkIdentity.enrolled(
+                    Path.of(stateDir), PemFiles.readCertificates(Path.of(ca)), gatewayId, EpochClock.system());
         } catch (IOException e) {
             throw new IllegalArgumentException("monitor TLS: " + e.getMessage(), e);
         }

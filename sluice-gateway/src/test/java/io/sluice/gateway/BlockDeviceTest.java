@@ -19,12 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A block device (a loop device over a 64 MiB sparse image holding 4 MiB of data) behind the gateway,
- * with the tools of SparseImageTest: block status says every extent is allocated data, as nbdkit's file
- * plugin says on the same device (Linux cannot tell which blocks of a device hold data, see
- * FileBackend#blockStatus);
- * copies out of it are exact; TRIM and WRITE_ZEROES reach the device, aligned or not, and read back as
- * zeroes while the bytes around them stay.
+ * A block device (a loop device over a 64 MiB sparse image holding 4 MiB of data) behind the gateway, with the tools of
+ * SparseImageTest: block status says every extent is allocated data, as nbdkit's file plugin says on the same device
+ * (Linux cannot tell which blocks of a device hold data, see FileBackend#blockStatus); copies out of it are exact; TRIM
+ * and WRITE_ZEROES reach the device, aligned or not, and read back as zeroes while the bytes around them stay.
  */
 @Tag("system")
 class BlockDeviceTest {
@@ -35,6 +33,7 @@ class BlockDeviceTest {
 
     @TempDir
     static Path dir;
+
     static Path image;
     static String device;
     static GatewayProcess gateway;
@@ -88,11 +87,11 @@ class BlockDeviceTest {
     @Test
     void copiesOutOfTheDeviceAreExact() throws Exception {
         Path converted = dir.resolve("converted.raw");
-        Tools.Result convert = Tools.run(120, "qemu-img", "convert", "-f", "raw", "-O", "raw",
-                gateway.uri("dev"), converted.toString());
+        Tools.Result convert = Tools.run(
+                120, "qemu-img", "convert", "-f", "raw", "-O", "raw", gateway.uri("dev"), converted.toString());
         assertThat(convert.ok()).as(convert.output()).isTrue();
-        Tools.Result compare = Tools.run(120, "qemu-img", "compare", "-f", "raw", "-F", "raw",
-                gateway.uri("dev"), converted.toString());
+        Tools.Result compare = Tools.run(
+                120, "qemu-img", "compare", "-f", "raw", "-F", "raw", gateway.uri("dev"), converted.toString());
         assertThat(compare.exitCode()).as(compare.output()).isZero();
         assertThat(compare.output()).contains("Images are identical");
 
@@ -111,30 +110,49 @@ class BlockDeviceTest {
         byte[] before = readDevice(base, 4 * MIB);
         assertThat(before).as("the range starts as random data").isNotEqualTo(new byte[4 * MIB]);
         // -d unmap: let discard and write -z -u through to the export (qemu-io ignores them otherwise).
-        Tools.Result run = Tools.run(120, "qemu-io", "-f", "raw", "-d", "unmap",
-                "-c", "discard " + base + " 1M",
-                "-c", "write -z " + (base + MIB) + " 1M",
-                "-c", "write -z -u " + (base + 2 * MIB) + " 512k",
-                "-c", "write -z " + (base + 3 * MIB + 1000) + " 3000",
-                "-c", "write -z -u " + (base + 3 * MIB + 10_000) + " 70000",
-                "-c", "discard " + (base + 3 * MIB + 200_000) + " 7000",
-                "-c", "read -P 0 " + (base + MIB) + " 512k",
-                "-c", "read -P 0 " + (base + 3 * MIB + 1000) + " 3000",
-                "-c", "flush", gateway.uri("dev"));
+        Tools.Result run = Tools.run(
+                120,
+                "qemu-io",
+                "-f",
+                "raw",
+                "-d",
+                "unmap",
+                "-c",
+                "discard " + base + " 1M",
+                "-c",
+                "write -z " + (base + MIB) + " 1M",
+                "-c",
+                "write -z -u " + (base + 2 * MIB) + " 512k",
+                "-c",
+                "write -z " + (base + 3 * MIB + 1000) + " 3000",
+                "-c",
+                "write -z -u " + (base + 3 * MIB + 10_000) + " 70000",
+                "-c",
+                "discard " + (base + 3 * MIB + 200_000) + " 7000",
+                "-c",
+                "read -P 0 " + (base + MIB) + " 512k",
+                "-c",
+                "read -P 0 " + (base + 3 * MIB + 1000) + " 3000",
+                "-c",
+                "flush",
+                gateway.uri("dev"));
         assertThat(run.ok()).as(run.output()).isTrue();
         assertThat(run.output()).doesNotContain("failed", "Pattern verification");
 
         byte[] after = readDevice(base, 4 * MIB);
-        assertThat(slice(after, 0, MIB)).as("the loop device zeroes what it discards")
+        assertThat(slice(after, 0, MIB))
+                .as("the loop device zeroes what it discards")
                 .isEqualTo(new byte[MIB]);
         assertThat(slice(after, MIB, 2 * MIB + 512 * 1024)).isEqualTo(new byte[MIB + 512 * 1024]);
-        assertThat(slice(after, 2 * MIB + 512 * 1024, 3 * MIB)).as("past the last write -z -u")
+        assertThat(slice(after, 2 * MIB + 512 * 1024, 3 * MIB))
+                .as("past the last write -z -u")
                 .isEqualTo(slice(before, 2 * MIB + 512 * 1024, 3 * MIB));
         assertThat(slice(after, 3 * MIB, 3 * MIB + 1000)).isEqualTo(slice(before, 3 * MIB, 3 * MIB + 1000));
         assertThat(slice(after, 3 * MIB + 1000, 3 * MIB + 4000)).isEqualTo(new byte[3000]);
         assertThat(slice(after, 3 * MIB + 4000, 3 * MIB + 10_000))
                 .isEqualTo(slice(before, 3 * MIB + 4000, 3 * MIB + 10_000));
-        assertThat(slice(after, 3 * MIB + 10_000, 3 * MIB + 80_000)).as("unaligned at both ends")
+        assertThat(slice(after, 3 * MIB + 10_000, 3 * MIB + 80_000))
+                .as("unaligned at both ends")
                 .isEqualTo(new byte[70_000]);
         assertThat(slice(after, 3 * MIB + 80_000, 3 * MIB + 200_000))
                 .isEqualTo(slice(before, 3 * MIB + 80_000, 3 * MIB + 200_000));
@@ -161,18 +179,30 @@ class BlockDeviceTest {
         Path source = Files.write(dir.resolve("source.raw"), wanted);
         Tools.Result copy = Tools.run(120, "nbdcopy", "--flush", source.toString(), gateway.uri("dev"));
         assertThat(copy.ok()).as(copy.output()).isTrue();
-        assertThat(Arrays.equals(readDevice(0, SIZE), wanted)).as("the device holds the source").isTrue();
+        assertThat(Arrays.equals(readDevice(0, SIZE), wanted))
+                .as("the device holds the source")
+                .isTrue();
     }
 
     @Test
     void aTrimOfTheDeviceGivesTheLoopFileItsSpaceBack() throws Exception {
         int at = 40 * MIB;
-        Tools.Result written = Tools.run(120, "qemu-io", "-f", "raw", "-c", "write -P 0x3c " + at + " 4M",
-                "-c", "flush", gateway.uri("dev"));
+        Tools.Result written = Tools.run(
+                120, "qemu-io", "-f", "raw", "-c", "write -P 0x3c " + at + " 4M", "-c", "flush", gateway.uri("dev"));
         assertThat(written.ok()).as(written.output()).isTrue();
         long full = SparseImageTest.allocated(image);
-        Tools.Result trimmed = Tools.run(120, "qemu-io", "-f", "raw", "-d", "unmap", "-c", "discard " + at + " 4M",
-                "-c", "flush", gateway.uri("dev"));
+        Tools.Result trimmed = Tools.run(
+                120,
+                "qemu-io",
+                "-f",
+                "raw",
+                "-d",
+                "unmap",
+                "-c",
+                "discard " + at + " 4M",
+                "-c",
+                "flush",
+                gateway.uri("dev"));
         assertThat(trimmed.ok()).as(trimmed.output()).isTrue();
         // The loop driver turns the device's unmapping zeroout into a hole punched in its backing file.
         assertThat(SparseImageTest.allocated(image)).isLessThanOrEqualTo(full - 3L * MIB);

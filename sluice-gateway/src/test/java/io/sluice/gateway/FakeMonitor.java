@@ -14,8 +14,6 @@ import io.sluice.protocol.EventReader;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.HeartbeatWriter;
-import io.sluice.protocol.VolumeIdsWriter;
-import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.Peer;
@@ -26,7 +24,9 @@ import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.protocol.VolumeIdsWriter;
 import io.sluice.protocol.VolumeStatsFlyweight;
+import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,31 +35,34 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.ArrayList;
 import java.util.function.IntUnaryOperator;
 
 /**
- * A small monitor for the gateway's link tests: real sockets on loopback, one connection at a time, the real
- * protocol (sluice-protocol's decoder, readers and writers, and Authenticator). It authenticates with the key it
- * is given, records what the gateway sends, and sends POLL and THROTTLE_SET when the test says so.
+ * A small monitor for the gateway's link tests: real sockets on loopback, one connection at a time, the real protocol
+ * (sluice-protocol's decoder, readers and writers, and Authenticator). It authenticates with the key it is given,
+ * records what the gateway sends, and sends POLL and THROTTLE_SET when the test says so.
  */
 final class FakeMonitor implements AutoCloseable {
-    record Volume(int id, String name, long capacity, int flags) {
-    }
+    record Volume(int id, String name, long capacity, int flags) {}
 
-    record VolumeReport(int volumeId, long readOps, long writeOps, long readBytes, long writeBytes,
-                        long latencyCount, long throttleVersion, long capacity) {
-    }
+    record VolumeReport(
+            int volumeId,
+            long readOps,
+            long writeOps,
+            long readBytes,
+            long writeBytes,
+            long latencyCount,
+            long throttleVersion,
+            long capacity) {}
 
-    record Report(long reportSequence, long pollSequence, List<VolumeReport> volumes) {
-    }
+    record Report(long reportSequence, long pollSequence, List<VolumeReport> volumes) {}
 
-    record Ack(long commandId, int volumeId, ThrottleAckStatus status, long versionInForce) {
-    }
+    record Ack(long commandId, int volumeId, ThrottleAckStatus status, long versionInForce) {}
 
     private final byte[] key;
     private final ServerSocket server;
@@ -78,6 +81,7 @@ final class FakeMonitor implements AutoCloseable {
     final AtomicInteger events = new AtomicInteger();
     /** The volumes of each VOLUMES received, in order. */
     final List<List<Volume>> volumeLists = new CopyOnWriteArrayList<>();
+
     final List<Report> reports = new CopyOnWriteArrayList<>();
     final List<Ack> acks = new CopyOnWriteArrayList<>();
     volatile long gatewayId;
@@ -96,10 +100,12 @@ final class FakeMonitor implements AutoCloseable {
 
     /** A standby's answer naming {@code active} ({@code HOST:PORT}), or none known for null. */
     static HelloAnswer standbyOf(String active) {
-        return (b, sequence, gateway) -> new StandbyWriter().write(b, sequence, gateway, active == null ? 100 : 0,
-                StandbyWriter.addressBytes(active));
+        return (b, sequence, gateway) -> new StandbyWriter()
+                .write(b, sequence, gateway, active == null ? 100 : 0, StandbyWriter.addressBytes(active));
     }
-    /** The id this monitor assigns to a volume, from the id its gateway proposed: the proposal, as a fresh server would. */
+    /**
+     * The id this monitor assigns to a volume, from the id its gateway proposed: the proposal, as a fresh server would.
+     */
     volatile IntUnaryOperator assignIds = proposed -> proposed;
 
     FakeMonitor(byte[] key, int port) throws IOException {
@@ -144,7 +150,8 @@ final class FakeMonitor implements AutoCloseable {
             sentSequence = 1;
         }
         InputStream in = s.getInputStream();
-        FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
+        FrameDecoder decoder =
+                FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
         Challenge challenge = new Challenge();
         byte[] bytes = new byte[65536];
         while (running) {
@@ -184,9 +191,17 @@ final class FakeMonitor implements AutoCloseable {
                 AuthReader auth = new AuthReader().wrap(decoder);
                 AuthCheck check = authenticator.verify(challenge, key, auth.buffer(), auth.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
-                send(b -> new AuthResultWriter().write(b, next(), gatewayId,
-                        ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED, ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
-                        200, ok ? 0 : 500, ok ? "" : "wrong answer", ok ? epoch : 0));
+                send(b -> new AuthResultWriter()
+                        .write(
+                                b,
+                                next(),
+                                gatewayId,
+                                ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED,
+                                ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
+                                200,
+                                ok ? 0 : 500,
+                                ok ? "" : "wrong answer",
+                                ok ? epoch : 0));
                 if (ok) {
                     decoder.authenticated();
                 }
@@ -195,11 +210,13 @@ final class FakeMonitor implements AutoCloseable {
                 VolumesReader reader = new VolumesReader().wrap(decoder);
                 List<Volume> volumes = new ArrayList<>();
                 for (int i = 0; i < reader.volumeCount(); i++) {
-                    volumes.add(new Volume(reader.volumeId(i), reader.volumeName(i), reader.volumeCapacity(i),
-                            reader.volumeFlags(i)));
+                    volumes.add(new Volume(
+                            reader.volumeId(i), reader.volumeName(i), reader.volumeCapacity(i), reader.volumeFlags(i)));
                 }
                 volumeLists.add(volumes);
-                int[] ids = volumes.stream().mapToInt(v -> assignIds.applyAsInt(v.id())).toArray();
+                int[] ids = volumes.stream()
+                        .mapToInt(v -> assignIds.applyAsInt(v.id()))
+                        .toArray();
                 send(b -> new VolumeIdsWriter().write(b, next(), gatewayId, ids, ids.length));
                 sessions.incrementAndGet();
                 inSession = true;
@@ -213,8 +230,14 @@ final class FakeMonitor implements AutoCloseable {
                     for (int b = 0; b < LatencyBuckets.COUNT; b++) {
                         latencies += v.latencyBucket(IoDirection.READ, b) + v.latencyBucket(IoDirection.WRITE, b);
                     }
-                    volumes.add(new VolumeReport(v.volumeId(), v.ops(IoDirection.READ), v.ops(IoDirection.WRITE),
-                            v.bytes(IoDirection.READ), v.bytes(IoDirection.WRITE), latencies, v.throttleVersion(),
+                    volumes.add(new VolumeReport(
+                            v.volumeId(),
+                            v.ops(IoDirection.READ),
+                            v.ops(IoDirection.WRITE),
+                            v.bytes(IoDirection.READ),
+                            v.bytes(IoDirection.WRITE),
+                            latencies,
+                            v.throttleVersion(),
                             v.capacityBytes()));
                 }
                 reports.add(new Report(stats.reportSequence(), stats.pollSequence(), volumes));

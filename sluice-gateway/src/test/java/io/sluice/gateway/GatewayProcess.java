@@ -33,15 +33,21 @@ final class GatewayProcess implements AutoCloseable {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:MaxDirectMemorySize=1g", "-XX:+UseSerialGC",
+                "-Xmx256m",
+                "-XX:MaxDirectMemorySize=1g",
+                "-XX:+UseSerialGC",
                 // FileBackend calls fallocate, lseek and posix_fadvise through FFM, as bin/sluice allows.
                 "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath, GatewayMain.class.getName()));
+                "-cp",
+                classPath,
+                GatewayMain.class.getName()));
         command.add("127.0.0.1:0");
         command.addAll(List.of(arguments));
         Path stderr = Files.createTempFile(workDir, "gateway", ".err");
-        Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Process process =
+                new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
         Matcher m = first == null ? null : LISTENING.matcher(first);
         if (m == null || !m.find()) {

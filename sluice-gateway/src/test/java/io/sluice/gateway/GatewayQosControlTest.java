@@ -21,8 +21,8 @@ class GatewayQosControlTest {
     void parametersAreAppliedByNameOrIdOnceAndReadBack() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         Tools.emptyFile(dir, "b.img", 1 << 20);
-        try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0",
-                "a=" + dir.resolve("a.img"), "b=" + dir.resolve("b.img")))) {
+        try (Gateway gateway = Gateway.start(
+                GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"), "b=" + dir.resolve("b.img")))) {
             QosControl qos = gateway.qos();
             assertThat(qos.current("a")).isEqualTo(new QosSetting(0, QosParameters.UNLIMITED));
             QosParameters limited = QosParameters.iopsLimit(100);
@@ -47,9 +47,10 @@ class GatewayQosControlTest {
     @Test
     void anUnthrottledGatewayHasNoQosToApply() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (Gateway gateway = Gateway.start(GatewayContext.parse("--unthrottled", "127.0.0.1:0",
-                "a=" + dir.resolve("a.img")))) {
-            assertThat(gateway.qos().apply("a", 1, QosParameters.iopsLimit(100))).isEqualTo(QosStatus.UNTHROTTLED);
+        try (Gateway gateway =
+                Gateway.start(GatewayContext.parse("--unthrottled", "127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
+            assertThat(gateway.qos().apply("a", 1, QosParameters.iopsLimit(100)))
+                    .isEqualTo(QosStatus.UNTHROTTLED);
             assertThat(gateway.qos().current("a")).isNull();
             assertThat(gateway.stats()).extracting(VolumeStats::qosVersion).containsExactly(0L);
         }

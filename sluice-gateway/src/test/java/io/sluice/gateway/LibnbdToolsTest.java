@@ -17,6 +17,7 @@ class LibnbdToolsTest {
 
     @TempDir
     static Path dir;
+
     static GatewayProcess gateway;
     static Path roBacking;
 
@@ -25,8 +26,8 @@ class LibnbdToolsTest {
         Tools.emptyFile(dir, "disk.img", SIZE);
         Tools.emptyFile(dir, "multi.img", SIZE);
         roBacking = Tools.randomFile(dir, "ro.img", 4 << 20, 7);
-        gateway = GatewayProcess.start(dir, "disk=" + dir.resolve("disk.img"), "multi=" + dir.resolve("multi.img"),
-                "ro=" + roBacking + ",ro");
+        gateway = GatewayProcess.start(
+                dir, "disk=" + dir.resolve("disk.img"), "multi=" + dir.resolve("multi.img"), "ro=" + roBacking + ",ro");
     }
 
     @AfterAll
@@ -49,8 +50,14 @@ class LibnbdToolsTest {
         Tools.require("nbdinfo");
         Tools.Result info = Tools.run(30, "nbdinfo", gateway.uri("ro"));
         assertThat(info.ok()).as(info.output()).isTrue();
-        assertThat(info.output()).contains("export-size: " + (4 << 20), "is_read_only: true", "can_multi_conn: true",
-                "can_flush: true", "block_size_maximum: 33554432", "structured");
+        assertThat(info.output())
+                .contains(
+                        "export-size: " + (4 << 20),
+                        "is_read_only: true",
+                        "can_multi_conn: true",
+                        "can_flush: true",
+                        "block_size_maximum: 33554432",
+                        "structured");
         Tools.Result size = Tools.run(30, "nbdinfo", "--size", gateway.uri("disk"));
         assertThat(size.output().trim()).isEqualTo(Integer.toString(SIZE));
     }
@@ -80,8 +87,8 @@ class LibnbdToolsTest {
     void nbdcopyOverSeveralConnectionsToOneExport() throws Exception {
         Tools.require("nbdcopy");
         Path source = Tools.randomFile(dir, "multi-source.img", SIZE, 2);
-        Tools.Result in = Tools.run(60, "nbdcopy", "--connections=4", "--requests=16", "--flush",
-                source.toString(), gateway.uri("multi"));
+        Tools.Result in = Tools.run(
+                60, "nbdcopy", "--connections=4", "--requests=16", "--flush", source.toString(), gateway.uri("multi"));
         assertThat(in.ok()).as(in.output()).isTrue();
         Path back = dir.resolve("multi-back.img");
         Tools.Result out = Tools.run(60, "nbdcopy", "--connections=4", gateway.uri("multi"), back.toString());

@@ -9,18 +9,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
- * Metadata contexts and the commands around sparse images, byte by byte from a raw socket: the
- * negotiation rules of NBD_OPT_LIST/SET_META_CONTEXT, NBD_CMD_BLOCK_STATUS on a file with a known
- * layout, and the CACHE and FAST_ZERO flags a file export offers.
+ * Metadata contexts and the commands around sparse images, byte by byte from a raw socket: the negotiation rules of
+ * NBD_OPT_LIST/SET_META_CONTEXT, NBD_CMD_BLOCK_STATUS on a file with a known layout, and the CACHE and FAST_ZERO flags
+ * a file export offers.
  */
 class MetaContextTest {
     private static final int SIZE = 16 << 20;
@@ -29,12 +29,14 @@ class MetaContextTest {
 
     @TempDir
     static Path dir;
+
     static GatewayProcess gateway;
 
     @BeforeAll
     static void start() throws Exception {
         // A hole, 1 MiB of data at 4 MiB, a hole to the end: ftruncate allocates nothing.
-        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("sparse.img").toFile(), "rw")) {
+        try (RandomAccessFile file =
+                new RandomAccessFile(dir.resolve("sparse.img").toFile(), "rw")) {
             file.setLength(SIZE);
             byte[] data = new byte[DATA_LENGTH];
             new Random(3).nextBytes(data);
@@ -43,7 +45,10 @@ class MetaContextTest {
         }
         Tools.emptyFile(dir, "other.img", 1 << 20);
         Tools.randomFile(dir, "ro.img", 1 << 20, 4);
-        gateway = GatewayProcess.start(dir, "sparse=" + dir.resolve("sparse.img"), "other=" + dir.resolve("other.img"),
+        gateway = GatewayProcess.start(
+                dir,
+                "sparse=" + dir.resolve("sparse.img"),
+                "other=" + dir.resolve("other.img"),
                 "ro=" + dir.resolve("ro.img") + ",ro");
     }
 
@@ -85,7 +90,9 @@ class MetaContextTest {
     private static RawNbdClient withBlockStatus(String export) throws Exception {
         RawNbdClient client = structured();
         client.option(OPT_SET_META_CONTEXT, RawNbdClient.metaContextData(export, BASE_ALLOCATION));
-        assertThat(replies(client)).extracting(RawNbdClient.OptionReply::type).containsExactly(REP_META_CONTEXT, REP_ACK);
+        assertThat(replies(client))
+                .extracting(RawNbdClient.OptionReply::type)
+                .containsExactly(REP_META_CONTEXT, REP_ACK);
         return client.enter(export);
     }
 
@@ -128,21 +135,26 @@ class MetaContextTest {
                 assertThat(replies.get(1).type()).isEqualTo(REP_ACK);
             }
             client.option(OPT_LIST_META_CONTEXT, RawNbdClient.metaContextData("sparse", "qemu:dirty-bitmap:x"));
-            assertThat(replies(client)).extracting(RawNbdClient.OptionReply::type).containsExactly(REP_ACK);
+            assertThat(replies(client))
+                    .extracting(RawNbdClient.OptionReply::type)
+                    .containsExactly(REP_ACK);
         }
     }
 
     @Test
     void setSelectsBaseAllocationOnceAndIgnoresWhatItDoesNotKnow() throws Exception {
         try (RawNbdClient client = structured()) {
-            client.option(OPT_SET_META_CONTEXT,
+            client.option(
+                    OPT_SET_META_CONTEXT,
                     RawNbdClient.metaContextData("sparse", "x-foo:bar", BASE_ALLOCATION, "base:", BASE_ALLOCATION));
             List<RawNbdClient.OptionReply> replies = replies(client);
             assertThat(replies).extracting(RawNbdClient.OptionReply::type).containsExactly(REP_META_CONTEXT, REP_ACK);
             assertThat(contextName(replies.get(0))).isEqualTo(BASE_ALLOCATION);
             assertThat(contextId(replies.get(0))).isEqualTo(BASE_ALLOCATION_ID);
             client.option(OPT_SET_META_CONTEXT, RawNbdClient.metaContextData("sparse"));
-            assertThat(replies(client)).extracting(RawNbdClient.OptionReply::type).containsExactly(REP_ACK);
+            assertThat(replies(client))
+                    .extracting(RawNbdClient.OptionReply::type)
+                    .containsExactly(REP_ACK);
         }
     }
 
@@ -173,16 +185,17 @@ class MetaContextTest {
     @Test
     void blockStatusDescribesTheFilesHolesAndData() throws Exception {
         try (RawNbdClient client = withBlockStatus("sparse")) {
-            assertThat(blockStatus(client, 0, 0, SIZE)).containsExactly(
-                    new long[] {DATA_AT, STATE_HOLE | STATE_ZERO},
-                    new long[] {DATA_LENGTH, 0},
-                    new long[] {SIZE - DATA_AT - DATA_LENGTH, STATE_HOLE | STATE_ZERO});
+            assertThat(blockStatus(client, 0, 0, SIZE))
+                    .containsExactly(
+                            new long[] {DATA_AT, STATE_HOLE | STATE_ZERO},
+                            new long[] {DATA_LENGTH, 0},
+                            new long[] {SIZE - DATA_AT - DATA_LENGTH, STATE_HOLE | STATE_ZERO});
             // A range that starts inside the data and ends inside the hole after it.
-            assertThat(blockStatus(client, 0, DATA_AT + 4096, DATA_LENGTH)).containsExactly(
-                    new long[] {DATA_LENGTH - 4096, 0}, new long[] {4096, STATE_HOLE | STATE_ZERO});
+            assertThat(blockStatus(client, 0, DATA_AT + 4096, DATA_LENGTH))
+                    .containsExactly(new long[] {DATA_LENGTH - 4096, 0}, new long[] {4096, STATE_HOLE | STATE_ZERO});
             // REQ_ONE: exactly one extent, no longer than asked for.
-            assertThat(blockStatus(client, CMD_FLAG_REQ_ONE, 0, SIZE)).containsExactly(
-                    new long[] {DATA_AT, STATE_HOLE | STATE_ZERO});
+            assertThat(blockStatus(client, CMD_FLAG_REQ_ONE, 0, SIZE))
+                    .containsExactly(new long[] {DATA_AT, STATE_HOLE | STATE_ZERO});
             assertThat(blockStatus(client, CMD_FLAG_REQ_ONE, DATA_AT, 8192)).containsExactly(new long[] {8192, 0});
             client.request(0, CMD_BLOCK_STATUS, 5, SIZE - 4096, 8192, null);
             assertThat(client.reply(0).error()).isEqualTo(NbdError.EINVAL);
@@ -201,7 +214,8 @@ class MetaContextTest {
             assertThat(client.reply(0).error()).isZero();
             client.request(0, CMD_WRITE_ZEROES, 3, 256 << 10, 256 << 10, null);
             assertThat(client.reply(0).error()).isZero();
-            assertThat(blockStatus(client, 0, 512 << 10)).containsExactly(new long[] {512 << 10, STATE_HOLE | STATE_ZERO});
+            assertThat(blockStatus(client, 0, 512 << 10))
+                    .containsExactly(new long[] {512 << 10, STATE_HOLE | STATE_ZERO});
             assertThat(client.read(0, 512 << 10)).isEqualTo(new byte[512 << 10]);
         }
     }
@@ -241,7 +255,8 @@ class MetaContextTest {
         }
         try (RawNbdClient client = new RawNbdClient(gateway.port()).go("ro", true)) {
             assertThat(client.transmissionFlags & FLAG_SEND_CACHE).isNotZero();
-            assertThat(client.transmissionFlags & (FLAG_SEND_FAST_ZERO | FLAG_SEND_TRIM)).isZero();
+            assertThat(client.transmissionFlags & (FLAG_SEND_FAST_ZERO | FLAG_SEND_TRIM))
+                    .isZero();
         }
     }
 }

@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -23,7 +24,6 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
  * A gateway with several monitors (the servers of a pair) over loopback, against fake monitors that speak the real
@@ -43,18 +43,22 @@ class MonitorFollowTest {
     void aStandbyNamingTheActiveSendsTheGatewayThere() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor active = new FakeMonitor(KEY, 0);
-             FakeMonitor standby = new FakeMonitor(KEY, 0);
-             ServerSocket dead = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
+                FakeMonitor standby = new FakeMonitor(KEY, 0);
+                ServerSocket dead = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
             standby.helloAnswer = FakeMonitor.standbyOf("127.0.0.1:" + active.port());
             InetSocketAddress nowhere = (InetSocketAddress) dead.getLocalSocketAddress();
             dead.close();
             // The active is not even in the list: only the redirect leads there.
             try (MonitorLink link = MonitorLink.start(config(standby.port(), nowhere.getPort()), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION && active.inSession(), () -> link.status().toString());
+                await(
+                        () -> link.state() == LinkState.IN_SESSION && active.inSession(),
+                        () -> link.status().toString());
                 assertThat(link.status().monitor()).isEqualTo("127.0.0.1:" + active.port());
                 assertThat(link.status().standbyReferrals()).isEqualTo(1);
-                assertThat(link.status().connectFailures()).as("the redirect is no failure").isZero();
+                assertThat(link.status().connectFailures())
+                        .as("the redirect is no failure")
+                        .isZero();
                 assertThat(standby.sessions.get()).isZero();
                 assertThat(active.sessions.get()).isEqualTo(1);
             }
@@ -65,11 +69,13 @@ class MonitorFollowTest {
     void aStandbyThatKnowsNoActiveSendsTheGatewayOnThroughItsList() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor standby = new FakeMonitor(KEY, 0);
-             FakeMonitor active = new FakeMonitor(KEY, 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
+                FakeMonitor active = new FakeMonitor(KEY, 0);
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
             standby.helloAnswer = FakeMonitor.standbyOf(null);
             try (MonitorLink link = MonitorLink.start(config(standby.port(), active.port()), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION && active.inSession(), () -> link.status().toString());
+                await(
+                        () -> link.state() == LinkState.IN_SESSION && active.inSession(),
+                        () -> link.status().toString());
                 assertThat(standby.hellos.get()).isGreaterThanOrEqualTo(1);
                 assertThat(link.status().standbyReferrals()).isGreaterThanOrEqualTo(1);
             }
@@ -80,16 +86,20 @@ class MonitorFollowTest {
     void malformedRefusalsAreTypedErrorsAndTheGatewayMovesOn() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor broken = new FakeMonitor(KEY, 0);
-             FakeMonitor active = new FakeMonitor(KEY, 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
+                FakeMonitor active = new FakeMonitor(KEY, 0);
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
             // A STANDBY naming port 0, then (second round) one whose address length runs past the frame.
             broken.helloAnswer = (b, sequence, gateway1) -> {
                 FakeMonitor.standbyOf("127.0.0.1:1").write(b, sequence, gateway1);
                 b.put(b.position() - 1, (byte) '0');
             };
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION, () -> link.status().toString());
-                assertThat(link.status().standbyReferrals()).as("a malformed frame is not a referral").isZero();
+                await(
+                        () -> link.state() == LinkState.IN_SESSION,
+                        () -> link.status().toString());
+                assertThat(link.status().standbyReferrals())
+                        .as("a malformed frame is not a referral")
+                        .isZero();
             }
             broken.helloAnswer = (b, sequence, gateway1) -> {
                 int at = b.position();
@@ -98,7 +108,8 @@ class MonitorFollowTest {
             };
             long sessions = active.sessions.get();
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION && active.sessions.get() > sessions,
+                await(
+                        () -> link.state() == LinkState.IN_SESSION && active.sessions.get() > sessions,
                         () -> link.status().toString());
             }
             // And one cut short by the close that follows it: TRUNCATED; the link goes on.
@@ -108,7 +119,8 @@ class MonitorFollowTest {
             };
             long more = active.sessions.get();
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(() -> link.state() == LinkState.IN_SESSION && active.sessions.get() > more,
+                await(
+                        () -> link.state() == LinkState.IN_SESSION && active.sessions.get() > more,
                         () -> link.status().toString());
             }
         }
@@ -118,9 +130,11 @@ class MonitorFollowTest {
     void aThrottleSetOfAnOlderEpochIsRefusedAndChangesNothing() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor monitor = new FakeMonitor(KEY, 0).atEpoch(7);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-             MonitorLink link = MonitorLink.start(config(monitor.port()), gateway)) {
-            await(() -> link.state() == LinkState.IN_SESSION && monitor.inSession(), () -> link.status().toString());
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                MonitorLink link = MonitorLink.start(config(monitor.port()), gateway)) {
+            await(
+                    () -> link.state() == LinkState.IN_SESSION && monitor.inSession(),
+                    () -> link.status().toString());
             assertThat(link.status().epoch()).isEqualTo(7);
             monitor.throttle(1, 1, 5, 1_500);
             await(() -> monitor.acks.size() == 1, () -> monitor.acks.toString());
@@ -130,9 +144,13 @@ class MonitorFollowTest {
             monitor.throttle(2, 1, 6, 100, 6);
             await(() -> monitor.acks.size() == 2, () -> monitor.acks.toString());
             assertThat(monitor.acks.get(1)).isEqualTo(new FakeMonitor.Ack(2, 1, ThrottleAckStatus.STALE_EPOCH, 5));
-            assertThat(gateway.qos().current("a")).as("fail-static: the parameters in force stay").isEqualTo(applied);
+            assertThat(gateway.qos().current("a"))
+                    .as("fail-static: the parameters in force stay")
+                    .isEqualTo(applied);
             // Counted once its ack is written, which can be a moment after the monitor read it.
-            await(() -> link.status().staleEpochRefusals() == 1, () -> link.status().toString());
+            await(
+                    () -> link.status().staleEpochRefusals() == 1,
+                    () -> link.status().toString());
             assertThat(link.status().volumesApplied()).isEqualTo(1);
 
             // A newer epoch is obeyed and becomes the one to beat.
@@ -148,20 +166,26 @@ class MonitorFollowTest {
     void aMonitorOfAnOlderEpochIsLeftBeforeItsSessionOpens() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor newer = new FakeMonitor(KEY, 0).atEpoch(6);
-             FakeMonitor older = new FakeMonitor(KEY, 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-             MonitorLink link = MonitorLink.start(config(newer.port(), older.port()), gateway)) {
+                FakeMonitor older = new FakeMonitor(KEY, 0);
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                MonitorLink link = MonitorLink.start(config(newer.port(), older.port()), gateway)) {
             older.epoch = 5;
-            await(() -> link.state() == LinkState.IN_SESSION && newer.inSession(), () -> link.status().toString());
+            await(
+                    () -> link.state() == LinkState.IN_SESSION && newer.inSession(),
+                    () -> link.status().toString());
             newer.throttle(1, 1, 5, 1_500);
             await(() -> newer.acks.size() == 1, () -> newer.acks.toString());
             QosSetting applied = gateway.qos().current("a");
 
             // The active's server goes away; the other one still thinks it is active at the epoch it lost.
             newer.close();
-            await(() -> link.status().staleEpochRefusals() >= 2, () -> link.status().toString());
+            await(
+                    () -> link.status().staleEpochRefusals() >= 2,
+                    () -> link.status().toString());
             assertThat(older.hellos.get()).isGreaterThanOrEqualTo(2);
-            assertThat(older.sessions.get()).as("no VOLUMES: its session never opened").isZero();
+            assertThat(older.sessions.get())
+                    .as("no VOLUMES: its session never opened")
+                    .isZero();
             assertThat(link.state()).isNotEqualTo(LinkState.IN_SESSION);
             assertThat(link.status().epoch()).isEqualTo(6);
             assertThat(gateway.qos().current("a")).isEqualTo(applied);
@@ -170,7 +194,8 @@ class MonitorFollowTest {
 
     private static MonitorLinkConfig config(int... ports) {
         List<InetSocketAddress> addresses = Arrays.stream(ports)
-                .mapToObj(port -> InetSocketAddress.createUnresolved("127.0.0.1", port)).toList();
+                .mapToObj(port -> InetSocketAddress.createUnresolved("127.0.0.1", port))
+                .toList();
         // Heartbeats every second: the link gives up on a monitor silent for three, which a loaded machine's pauses
         // stay well under.
         return MonitorLinkConfig.of(addresses, GATEWAY_ID, KEY).withTimings(1_000, 20, 200);

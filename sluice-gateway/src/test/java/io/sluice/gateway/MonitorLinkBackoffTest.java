@@ -11,6 +11,7 @@ import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.protocol.GatewayKeys;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -24,12 +25,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
 
 /**
- * A monitor that accepts and never answers the TLS handshake (one overloaded, or with the gateway still queued
- * behind others): the gateway gives up each attempt at its connect timeout and tries again after a backoff that
- * doubles, so a fleet turned away together does not come back together.
+ * A monitor that accepts and never answers the TLS handshake (one overloaded, or with the gateway still queued behind
+ * others): the gateway gives up each attempt at its connect timeout and tries again after a backoff that doubles, so a
+ * fleet turned away together does not come back together.
  */
 class MonitorLinkBackoffTest {
     private static final byte[] SECRET = "monitor-link-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
@@ -44,8 +44,12 @@ class MonitorLinkBackoffTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aHandshakeThatTimesOutIsRetriedAfterABackoffThatDoubles() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        KeyMaterial own = ca.issueKeyMaterial(GatewayCertificateName.of(GATEWAY_ID), List.of(), CertificateAuthority.Usage.CLIENT,
+        CertificateAuthority ca =
+                CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
+        KeyMaterial own = ca.issueKeyMaterial(
+                GatewayCertificateName.of(GATEWAY_ID),
+                List.of(),
+                CertificateAuthority.Usage.CLIENT,
                 Duration.ofDays(1));
         Tools.emptyFile(dir, "a.img", 1 << 20);
         List<Long> acceptedAt = new CopyOnWriteArrayList<>();
@@ -63,14 +67,26 @@ class MonitorLinkBackoffTest {
                     // the test is over
                 }
             });
-            MonitorLinkConfig config = new MonitorLinkConfig(List.of((InetSocketAddress) mute.getLocalAddress()), GATEWAY_ID,
-                    GatewayKeys.derive(SECRET, GATEWAY_ID), null, "backoff-test", 1_000, BACKOFF_MIN_MILLIS, BACKOFF_MAX_MILLIS,
-                    CONNECT_TIMEOUT_MILLIS, 90, 0, LinkIdentity.issued(TlsContexts.create(own, List.of(ca.certificate()))));
+            MonitorLinkConfig config = new MonitorLinkConfig(
+                    List.of((InetSocketAddress) mute.getLocalAddress()),
+                    GATEWAY_ID,
+                    GatewayKeys.derive(SECRET, GATEWAY_ID),
+                    null,
+                    "backoff-test",
+                    1_000,
+                    BACKOFF_MIN_MILLIS,
+                    BACKOFF_MAX_MILLIS,
+                    CONNECT_TIMEOUT_MILLIS,
+                    90,
+                    0,
+                    LinkIdentity.issued(TlsContexts.create(own, List.of(ca.certificate()))));
             try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-                 MonitorLink link = MonitorLink.start(config, gateway)) {
+                    MonitorLink link = MonitorLink.start(config, gateway)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
                 while (acceptedAt.size() < 6) {
-                    assertThat(System.nanoTime()).as("attempts so far: " + acceptedAt.size()).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("attempts so far: " + acceptedAt.size())
+                            .isLessThan(deadline);
                     Thread.sleep(10);
                 }
                 assertThat(link.status().connectFailures()).isGreaterThanOrEqualTo(5);
@@ -87,7 +103,9 @@ class MonitorLinkBackoffTest {
         long backoff = BACKOFF_MIN_MILLIS;
         for (int i = 0; i < 5; i++) {
             long gapMillis = TimeUnit.NANOSECONDS.toMillis(acceptedAt.get(i + 1) - acceptedAt.get(i));
-            assertThat(gapMillis).as("gap after attempt %d", i + 1).isGreaterThanOrEqualTo(CONNECT_TIMEOUT_MILLIS + backoff / 2);
+            assertThat(gapMillis)
+                    .as("gap after attempt %d", i + 1)
+                    .isGreaterThanOrEqualTo(CONNECT_TIMEOUT_MILLIS + backoff / 2);
             backoff = Math.min(backoff * 2, BACKOFF_MAX_MILLIS);
         }
     }

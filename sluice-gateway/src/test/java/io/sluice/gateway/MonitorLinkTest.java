@@ -3,41 +3,41 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.gateway.link.LinkState;
 import io.sluice.gateway.link.LinkStatus;
 import io.sluice.gateway.link.MonitorLink;
 import io.sluice.gateway.link.MonitorLinkConfig;
 import io.sluice.gateway.qos.QosSetting;
-import io.sluice.protocol.GatewayKeys;
-import io.sluice.protocol.ThrottleAckStatus;
-import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.testkit.Await;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import io.sluice.common.EpochClock;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayKeys;
+import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.testkit.Await;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The monitor link against a small fake monitor over loopback, with real NBD I/O through the gateway. */
 class MonitorLinkTest {
@@ -56,16 +56,19 @@ class MonitorLinkTest {
         FakeMonitor monitor = new FakeMonitor(key, 0);
         FakeMonitor[] restarted = new FakeMonitor[1];
         int port = monitor.port();
-        try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0",
-                     "a=" + dir.resolve("a.img"), "b=" + dir.resolve("b.img")));
-             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), port), GATEWAY_ID, key)
-                     .withTimings(300, 50, 500), gateway);
-             RawNbdClient client = new RawNbdClient(gateway.address().getPort()).go("a", false)) {
+        try (Gateway gateway = Gateway.start(
+                        GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"), "b=" + dir.resolve("b.img")));
+                MonitorLink link = MonitorLink.start(
+                        MonitorLinkConfig.of(
+                                        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), GATEWAY_ID, key)
+                                .withTimings(300, 50, 500),
+                        gateway);
+                RawNbdClient client = new RawNbdClient(gateway.address().getPort()).go("a", false)) {
             // Handshake: HELLO lists both exports as volumes 1 and 2; the session opens.
             Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && monitor.inSession());
             assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
-            assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
+            assertThat(monitor.volumeLists.getFirst())
+                    .extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
                     .containsExactly(Tuple.tuple(1, "a"), Tuple.tuple(2, "b"));
             assertThat(monitor.volumeLists.getFirst().getFirst().capacity()).isEqualTo(1 << 20);
 
@@ -91,11 +94,15 @@ class MonitorLinkTest {
             assertThat(a.readBytes()).isEqualTo(3 * 4096);
             assertThat(a.latencyCount()).isEqualTo(8);
             assertThat(a.capacity()).as("the backend's capacity").isPositive();
-            assertThat(first.volumes().get(1).writeOps() + first.volumes().get(1).readOps()).isZero();
+            assertThat(first.volumes().get(1).writeOps()
+                            + first.volumes().get(1).readOps())
+                    .isZero();
             monitor.poll();
             Await.until(10_000, () -> monitor.reports.size() == 2);
             assertThat(monitor.reports.get(1).reportSequence()).isEqualTo(2);
-            assertThat(monitor.reports.get(1).volumes().getFirst().writeOps()).as("counted since the last report").isZero();
+            assertThat(monitor.reports.get(1).volumes().getFirst().writeOps())
+                    .as("counted since the last report")
+                    .isZero();
 
             // THROTTLE_SET -> applied under the monitor's version and acknowledged; a repeat is not re-applied.
             monitor.throttle(7, 1, 10, 500);
@@ -112,7 +119,8 @@ class MonitorLinkTest {
             assertThat(monitor.acks.get(2).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
             monitor.poll();
             Await.until(10_000, () -> monitor.reports.size() == 3);
-            assertThat(monitor.reports.get(2).volumes().getFirst().throttleVersion()).isEqualTo(10);
+            assertThat(monitor.reports.get(2).volumes().getFirst().throttleVersion())
+                    .isEqualTo(10);
 
             // Idle: heartbeats.
             Await.until(10_000, () -> monitor.heartbeats.get() > 0);
@@ -148,7 +156,9 @@ class MonitorLinkTest {
 
             // The link counts a report or an ack once its frame is written, so the monitor may hold the frame a
             // moment before the count moves: wait for the counts, then check they are exact.
-            Await.until(10_000, () -> link.status().reportsSent() >= 4 && link.status().throttleSetsAcked() >= 5);
+            Await.until(
+                    10_000,
+                    () -> link.status().reportsSent() >= 4 && link.status().throttleSetsAcked() >= 5);
             LinkStatus status = link.status();
             assertThat(status.sessions()).isEqualTo(2);
             assertThat(status.reportsSent()).isEqualTo(4);
@@ -168,7 +178,8 @@ class MonitorLinkTest {
     void theIdsTheMonitorAssignsAreTheOnesUsedAndProposedAgain() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         Tools.emptyFile(dir, "b.img", 1 << 20);
-        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        Path config = Files.writeString(
+                dir.resolve("gateway.yaml"), """
                 listen: 127.0.0.1:0
                 exports:
                   - name: a
@@ -181,16 +192,21 @@ class MonitorLinkTest {
         try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
             monitor.assignIds = proposed -> proposed + 500;
             try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
-                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                         new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
-                         .withTimings(300, 50, 500), gateway)) {
+                    MonitorLink link = MonitorLink.start(
+                            MonitorLinkConfig.of(
+                                            new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()),
+                                            GATEWAY_ID,
+                                            key)
+                                    .withTimings(300, 50, 500),
+                            gateway)) {
                 Await.until(10_000, monitor::inSession);
-                assertThat(monitor.volumeLists.getFirst()).extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
-                        .containsExactly(Tuple.tuple(1, 0),
-                                Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
+                assertThat(monitor.volumeLists.getFirst())
+                        .extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
+                        .containsExactly(Tuple.tuple(1, 0), Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
                 monitor.poll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
-                assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
+                assertThat(monitor.reports.getFirst().volumes())
+                        .extracting(FakeMonitor.VolumeReport::volumeId)
                         .containsExactly(501, 502);
                 // A set names volumes by the assigned id; the proposal no longer names anything.
                 monitor.throttle(7, 502, 10, 500);
@@ -199,11 +215,14 @@ class MonitorLinkTest {
                 assertThat(monitor.acks.get(0).status()).isEqualTo(ThrottleAckStatus.APPLIED);
                 assertThat(gateway.qos().current("lun7").version()).isEqualTo(10);
                 assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
-                // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them again.
+                // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them
+                // again.
                 monitor.assignIds = proposed -> proposed;
                 monitor.dropConnection();
                 Await.until(10_000, () -> monitor.volumeLists.size() == 2 && monitor.inSession());
-                assertThat(monitor.volumeLists.get(1)).extracting(FakeMonitor.Volume::id).containsExactly(501, 502);
+                assertThat(monitor.volumeLists.get(1))
+                        .extracting(FakeMonitor.Volume::id)
+                        .containsExactly(501, 502);
             }
         }
     }
@@ -213,7 +232,8 @@ class MonitorLinkTest {
     void aVolumeTheMonitorRefusesIsServedButNeitherReportedNorThrottled() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         Tools.emptyFile(dir, "b.img", 1 << 20);
-        Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        Path config = Files.writeString(
+                dir.resolve("gateway.yaml"), """
                 listen: 127.0.0.1:0
                 exports:
                   - name: lun7
@@ -227,14 +247,20 @@ class MonitorLinkTest {
             // The shared volume is not bound to this gateway at the server: VOLUME_IDS refuses it.
             monitor.assignIds = proposed -> proposed == 1 ? VolumeIdsDescriptor.REFUSED : proposed + 500;
             try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
-                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                         new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
-                         .withTimings(300, 50, 500), gateway)) {
+                    MonitorLink link = MonitorLink.start(
+                            MonitorLinkConfig.of(
+                                            new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()),
+                                            GATEWAY_ID,
+                                            key)
+                                    .withTimings(300, 50, 500),
+                            gateway)) {
                 Await.until(10_000, monitor::inSession);
                 monitor.poll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
-                assertThat(monitor.reports.getFirst().volumes()).extracting(FakeMonitor.VolumeReport::volumeId)
-                        .as("only the volume the monitor took").containsExactly(502);
+                assertThat(monitor.reports.getFirst().volumes())
+                        .extracting(FakeMonitor.VolumeReport::volumeId)
+                        .as("only the volume the monitor took")
+                        .containsExactly(502);
                 monitor.throttle(7, VolumeIdsDescriptor.REFUSED, 10, 500);
                 Await.until(10_000, () -> monitor.acks.size() == 1);
                 assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
@@ -248,14 +274,21 @@ class MonitorLinkTest {
     void aWrongKeyIsRefusedAndRetriedLater() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID,
-                     GatewayKeys.derive("another-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), GATEWAY_ID))
-                     .withTimings(300, 50, 500), gateway)) {
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                MonitorLink link = MonitorLink.start(
+                        MonitorLinkConfig.of(
+                                        new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()),
+                                        GATEWAY_ID,
+                                        GatewayKeys.derive(
+                                                "another-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8),
+                                                GATEWAY_ID))
+                                .withTimings(300, 50, 500),
+                        gateway)) {
             Await.until(10_000, () -> monitor.hellos.get() >= 2);
             assertThat(monitor.sessions.get()).isZero();
-            assertThat(monitor.volumeLists).as("no volumes before authentication").isEmpty();
+            assertThat(monitor.volumeLists)
+                    .as("no volumes before authentication")
+                    .isEmpty();
             assertThat(link.state()).isNotEqualTo(LinkState.IN_SESSION);
             assertThat(link.status().lastError()).contains("REFUSED");
         }
@@ -270,7 +303,8 @@ class MonitorLinkTest {
                 try (Socket s = impostor.accept()) {
                     s.getInputStream().read(new byte[1024]);
                     ByteBuffer challenge = ByteBuffer.allocate(1_024 + 24);
-                    challenge.putInt(FrameDescriptor.LENGTH_OFFSET, 1 << 20)
+                    challenge
+                            .putInt(FrameDescriptor.LENGTH_OFFSET, 1 << 20)
                             .put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION)
                             .put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.CHALLENGE.code())
                             .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1)
@@ -282,9 +316,14 @@ class MonitorLinkTest {
                 }
             });
             try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-                 MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                         new InetSocketAddress(InetAddress.getLoopbackAddress(), impostor.getLocalPort()), GATEWAY_ID,
-                         GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(300, 50, 500), gateway)) {
+                    MonitorLink link = MonitorLink.start(
+                            MonitorLinkConfig.of(
+                                            new InetSocketAddress(
+                                                    InetAddress.getLoopbackAddress(), impostor.getLocalPort()),
+                                            GATEWAY_ID,
+                                            GatewayKeys.derive(SECRET, GATEWAY_ID))
+                                    .withTimings(300, 50, 500),
+                            gateway)) {
                 Await.until(10_000, () -> link.status().lastError() != null);
                 assertThat(link.status().lastError()).contains("OVERSIZE (1048576)");
             }
@@ -297,13 +336,19 @@ class MonitorLinkTest {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
         try (FakeMonitor monitor = new FakeMonitor(key, 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()), GATEWAY_ID, key)
-                     .withTimings(200, 50, 500), gateway)) {
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                MonitorLink link = MonitorLink.start(
+                        MonitorLinkConfig.of(
+                                        new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()),
+                                        GATEWAY_ID,
+                                        key)
+                                .withTimings(200, 50, 500),
+                        gateway)) {
             Await.until(10_000, () -> link.state() == LinkState.IN_SESSION);
             Thread.sleep(700);
-            assertThat(link.status().sessions()).as("heartbeats answered: the session holds").isEqualTo(1);
+            assertThat(link.status().sessions())
+                    .as("heartbeats answered: the session holds")
+                    .isEqualTo(1);
             monitor.silent(true);
             Await.until(10_000, () -> link.status().sessions() == 2);
             assertThat(link.status().connectFailures()).isEqualTo(1);
@@ -317,9 +362,14 @@ class MonitorLinkTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         Path statsFile = dir.resolve("stats.json");
         try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0)) {
-            try (GatewayProcess process = GatewayProcess.start(dir, "a=" + dir.resolve("a.img"),
-                    "--monitor=127.0.0.1:" + monitor.port(), "--gateway-id=" + GATEWAY_ID, "--secret-file=" + secret,
-                    "--monitor-insecure-plaintext", "--stats-file=" + statsFile)) {
+            try (GatewayProcess process = GatewayProcess.start(
+                    dir,
+                    "a=" + dir.resolve("a.img"),
+                    "--monitor=127.0.0.1:" + monitor.port(),
+                    "--gateway-id=" + GATEWAY_ID,
+                    "--secret-file=" + secret,
+                    "--monitor-insecure-plaintext",
+                    "--stats-file=" + statsFile)) {
                 Await.until(10_000, monitor::inSession);
                 monitor.poll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
@@ -335,19 +385,33 @@ class MonitorLinkTest {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         FileStore store = Files.getFileStore(dir);
         long used = store.getTotalSpace() - store.getUnallocatedSpace();
-        Assumptions.assumeTrue(used * 100 >= store.getTotalSpace() * 2L,
-                "the temporary file system is at least 2% used");
+        Assumptions.assumeTrue(
+                used * 100 >= store.getTotalSpace() * 2L, "the temporary file system is at least 2% used");
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
         try (FakeMonitor monitor = new FakeMonitor(key, 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-             MonitorLink link = MonitorLink.start(new MonitorLinkConfig(
-                     List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port())), GATEWAY_ID, key, null,
-                     "capacity-test", 1_000, 50, 500, 2_000, 1, 0, null), gateway)) {
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
+                MonitorLink link = MonitorLink.start(
+                        new MonitorLinkConfig(
+                                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port())),
+                                GATEWAY_ID,
+                                key,
+                                null,
+                                "capacity-test",
+                                1_000,
+                                50,
+                                500,
+                                2_000,
+                                1,
+                                0,
+                                null),
+                        gateway)) {
             Await.until(10_000, () -> monitor.events.get() == 1);
             monitor.poll();
             monitor.poll();
             Await.until(10_000, () -> monitor.reports.size() == 2);
-            assertThat(monitor.events.get()).as("once per crossing, not once per poll").isEqualTo(1);
+            assertThat(monitor.events.get())
+                    .as("once per crossing, not once per poll")
+                    .isEqualTo(1);
             assertThat(link.status().eventsSent()).isEqualTo(1);
         }
     }
@@ -356,32 +420,78 @@ class MonitorLinkTest {
     void monitorTlsFilesGiveTheLinkATlsContextWithAnIssuedCertificateOrAStateDirectoryToEnrollIn() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         var ca = CertificateAuthority.create(dir.resolve("pki"), "test CA", EpochClock.system());
-        ca.issueKeyMaterial("gateway-42", List.of(), CertificateAuthority.Usage.CLIENT,
-                Duration.ofDays(1)).write(dir.resolve("gw.crt"), dir.resolve("gw.key"));
+        ca.issueKeyMaterial("gateway-42", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1))
+                .write(dir.resolve("gw.crt"), dir.resolve("gw.key"));
         String caFile = dir.resolve("pki").resolve("ca.crt").toString();
-        GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile, "--monitor-tls-cert=" + dir.resolve("gw.crt"),
+        GatewayContext context = GatewayContext.parse(
+                "127.0.0.1:0",
+                "a=/x",
+                "--monitor=127.0.0.1:7070",
+                "--gateway-id=42",
+                "--secret-file=" + secret,
+                "--monitor-tls-ca=" + caFile,
+                "--monitor-tls-cert=" + dir.resolve("gw.crt"),
                 "--monitor-tls-key=" + dir.resolve("gw.key"));
         assertThat(context.monitor().tls()).isNotNull();
-        assertThat(GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-insecure-plaintext").monitor().tls()).isNull();
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret)).as("plaintext only when asked for").hasMessageContaining("refusing a plaintext link")
+        assertThat(GatewayContext.parse(
+                                "127.0.0.1:0",
+                                "a=/x",
+                                "--monitor=127.0.0.1:7070",
+                                "--gateway-id=42",
+                                "--secret-file=" + secret,
+                                "--monitor-insecure-plaintext")
+                        .monitor()
+                        .tls())
+                .isNull();
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=42",
+                        "--secret-file=" + secret))
+                .as("plaintext only when asked for")
+                .hasMessageContaining("refusing a plaintext link")
                 .hasMessageContaining("insecure-plaintext");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-insecure-plaintext", "--monitor-tls-ca=" + caFile,
-                "--monitor-state-dir=" + dir.resolve("state"))).hasMessageContaining("choose one");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile)).hasMessageContaining("tls-cert and tls-key")
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=42",
+                        "--secret-file=" + secret,
+                        "--monitor-insecure-plaintext",
+                        "--monitor-tls-ca=" + caFile,
+                        "--monitor-state-dir=" + dir.resolve("state")))
+                .hasMessageContaining("choose one");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=42",
+                        "--secret-file=" + secret,
+                        "--monitor-tls-ca=" + caFile))
+                .hasMessageContaining("tls-cert and tls-key")
                 .hasMessageContaining("state-dir");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-tls-cert=" + dir.resolve("gw.crt"), "--monitor-tls-key=" + dir.resolve("gw.key")))
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=42",
+                        "--secret-file=" + secret,
+                        "--monitor-tls-cert=" + dir.resolve("gw.crt"),
+                        "--monitor-tls-key=" + dir.resolve("gw.key")))
                 .hasMessageContaining("tls-ca");
-        GatewayContext enrolling = GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=42",
-                "--secret-file=" + secret, "--monitor-tls-ca=" + caFile, "--monitor-state-dir=" + dir.resolve("state"));
+        GatewayContext enrolling = GatewayContext.parse(
+                "127.0.0.1:0",
+                "a=/x",
+                "--monitor=127.0.0.1:7070",
+                "--gateway-id=42",
+                "--secret-file=" + secret,
+                "--monitor-tls-ca=" + caFile,
+                "--monitor-state-dir=" + dir.resolve("state"));
         assertThat(enrolling.monitor().tls().isEnrolled()).isTrue();
         assertThat(enrolling.monitor().tls().hasCertificate()).isFalse();
-        Path yaml = Files.writeString(dir.resolve("tls.yaml"), """
+        Path yaml = Files.writeString(
+                dir.resolve("tls.yaml"), """
                 monitor:
                   address: 127.0.0.1:7070
                   gateway-id: 42
@@ -390,7 +500,10 @@ class MonitorLinkTest {
                   tls-cert: %s
                   tls-key: %s
                 """.formatted(secret, caFile, dir.resolve("gw.crt"), dir.resolve("gw.key")));
-        assertThat(GatewayContext.parse("--config=" + yaml, "127.0.0.1:0", "a=/x").monitor().tls()).isNotNull();
+        assertThat(GatewayContext.parse("--config=" + yaml, "127.0.0.1:0", "a=/x")
+                        .monitor()
+                        .tls())
+                .isNotNull();
     }
 
     @Test
@@ -398,42 +511,80 @@ class MonitorLinkTest {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         Path token = PrivateFiles.writeSecret(dir.resolve("token"), "tok\n".getBytes(StandardCharsets.UTF_8));
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        GatewayContext context = GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"),
-                "--monitor=127.0.0.1:7070", "--gateway-id=42", "--secret-file=" + secret, "--enrollment-token-file=" + token,
+        GatewayContext context = GatewayContext.parse(
+                "127.0.0.1:0",
+                "a=" + dir.resolve("a.img"),
+                "--monitor=127.0.0.1:7070",
+                "--gateway-id=42",
+                "--secret-file=" + secret,
+                "--enrollment-token-file=" + token,
                 "--monitor-insecure-plaintext");
         MonitorLinkConfig monitor = context.monitor();
         assertThat(monitor.addresses()).containsExactly(InetSocketAddress.createUnresolved("127.0.0.1", 7070));
         assertThat(monitor.gatewayId()).isEqualTo(42);
         assertThat(monitor.key()).isEqualTo(GatewayKeys.derive(SECRET, 42));
-        assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("tok");
-        assertThat(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")).monitor()).isNull();
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
-                "--secret-file=" + secret, "--enrollment-token=tok")).as("a token is never taken from the command line")
+        assertThat(new String(monitor.enrollmentToken(), StandardCharsets.UTF_8))
+                .isEqualTo("tok");
+        assertThat(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img"))
+                        .monitor())
+                .isNull();
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=3",
+                        "--secret-file=" + secret,
+                        "--enrollment-token=tok"))
+                .as("a token is never taken from the command line")
                 .hasMessageContaining("unknown option");
-        Path config = PrivateFiles.writeSecret(dir.resolve("gateway.yaml"), ("monitor:\n  address: 127.0.0.1:7070\n  gateway-id: 3\n"
-                + "  secret-file: " + secret + "\n  enrollment-token: in-the-file\n  insecure-plaintext: true\n").getBytes(StandardCharsets.UTF_8));
-        assertThat(new String(GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=" + dir.resolve("a.img"))
-                .monitor().enrollmentToken(), StandardCharsets.UTF_8)).isEqualTo("in-the-file");
+        Path config = PrivateFiles.writeSecret(
+                dir.resolve("gateway.yaml"),
+                ("monitor:\n  address: 127.0.0.1:7070\n  gateway-id: 3\n" + "  secret-file: " + secret
+                                + "\n  enrollment-token: in-the-file\n  insecure-plaintext: true\n")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(
+                        GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=" + dir.resolve("a.img"))
+                                .monitor()
+                                .enrollmentToken(),
+                        StandardCharsets.UTF_8))
+                .isEqualTo("in-the-file");
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> GatewayContext.parse("--config", config.toString(), "127.0.0.1:0", "a=/x"))
-                .as("a configuration holding a token is a secret").hasMessageContaining("chmod 600");
+                .as("a configuration holding a token is a secret")
+                .hasMessageContaining("chmod 600");
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3",
-                "--secret-file=" + secret, "--enrollment-token-file=" + token)).hasMessageContaining("chmod 600");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
-                "--secret-file=" + secret)).hasMessageContaining("gateway id");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
-                "--gateway-id=3")).hasMessageContaining("key-file");
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
-                "--gateway-id=3", "--key-file=" + dir.resolve("missing.key"))).hasMessageContaining("missing.key");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=3",
+                        "--secret-file=" + secret,
+                        "--enrollment-token-file=" + token))
+                .hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--secret-file=" + secret))
+                .hasMessageContaining("gateway id");
+        assertThatThrownBy(
+                        () -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3"))
+                .hasMessageContaining("key-file");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0",
+                        "a=/x",
+                        "--monitor=127.0.0.1:7070",
+                        "--gateway-id=3",
+                        "--key-file=" + dir.resolve("missing.key")))
+                .hasMessageContaining("missing.key");
         Path shortKey = PrivateFiles.writeSecret(dir.resolve("short.key"), new byte[8]);
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
-                "--gateway-id=3", "--key-file=" + shortKey)).hasMessageContaining("at least 16 bytes");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3", "--key-file=" + shortKey))
+                .hasMessageContaining("at least 16 bytes");
         // A key others may read is no longer a secret: refused, as ssh refuses such a private key.
         Path openKey = PrivateFiles.writeSecret(dir.resolve("open.key"), GatewayKeys.derive(SECRET, 3));
         Files.setPosixFilePermissions(openKey, PosixFilePermissions.fromString("rw-r--r--"));
-        assertThatThrownBy(() -> GatewayContext.parse("127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070",
-                "--gateway-id=3", "--key-file=" + openKey)).hasMessageContaining("mode 0644").hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> GatewayContext.parse(
+                        "127.0.0.1:0", "a=/x", "--monitor=127.0.0.1:7070", "--gateway-id=3", "--key-file=" + openKey))
+                .hasMessageContaining("mode 0644")
+                .hasMessageContaining("chmod 600");
 
         Path key = PrivateFiles.writeSecret(dir.resolve("key"), GatewayKeys.derive(SECRET, 9));
         Path yaml = Files.writeString(dir.resolve("gw.yaml"), """
@@ -450,7 +601,8 @@ class MonitorLinkTest {
                   volume-id-base: 2000
                   insecure-plaintext: true
                 """.formatted(dir.resolve("a.img"), key));
-        MonitorLinkConfig fromFile = GatewayContext.parse("--config", yaml.toString()).monitor();
+        MonitorLinkConfig fromFile =
+                GatewayContext.parse("--config", yaml.toString()).monitor();
         assertThat(fromFile.gatewayId()).isEqualTo(9);
         assertThat(fromFile.key()).isEqualTo(GatewayKeys.derive(SECRET, 9));
         assertThat(fromFile.heartbeatMillis()).isEqualTo(2000);

@@ -17,6 +17,7 @@ class QemuImgTest {
 
     @TempDir
     static Path dir;
+
     static GatewayProcess gateway;
 
     @BeforeAll
@@ -39,21 +40,21 @@ class QemuImgTest {
         Path source = Tools.randomFile(dir, "source.raw", SIZE, 11);
         // A hole in the middle makes qemu-img send WRITE_ZEROES as well as WRITE.
         Tools.zero(source, 16 << 20, 8 << 20);
-        Tools.Result in = Tools.run(60, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
-                source.toString(), gateway.uri("vol"));
+        Tools.Result in = Tools.run(
+                60, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", source.toString(), gateway.uri("vol"));
         assertThat(in.ok()).as(in.output()).isTrue();
 
-        Tools.Result compare = Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw",
-                source.toString(), gateway.uri("vol"));
+        Tools.Result compare =
+                Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw", source.toString(), gateway.uri("vol"));
         assertThat(compare.exitCode()).as(compare.output()).isZero();
         assertThat(compare.output()).contains("Images are identical");
 
         Path back = dir.resolve("back.qcow2");
-        Tools.Result out = Tools.run(60, "qemu-img", "convert", "-f", "raw", "-O", "qcow2",
-                gateway.uri("vol"), back.toString());
+        Tools.Result out =
+                Tools.run(60, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", gateway.uri("vol"), back.toString());
         assertThat(out.ok()).as(out.output()).isTrue();
-        Tools.Result again = Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "qcow2",
-                source.toString(), back.toString());
+        Tools.Result again =
+                Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", source.toString(), back.toString());
         assertThat(again.exitCode()).as(again.output()).isZero();
         assertThat(Files.mismatch(source, dir.resolve("vol.img"))).isEqualTo(-1);
     }
@@ -62,8 +63,8 @@ class QemuImgTest {
     void compareNoticesADifference() throws Exception {
         Tools.require("qemu-img");
         Path other = Tools.randomFile(dir, "other.raw", SIZE, 12);
-        Tools.Result compare = Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw",
-                other.toString(), gateway.uri("vol"));
+        Tools.Result compare =
+                Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw", other.toString(), gateway.uri("vol"));
         assertThat(compare.exitCode()).as(compare.output()).isEqualTo(1);
     }
 }

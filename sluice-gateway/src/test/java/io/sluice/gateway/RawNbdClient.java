@@ -18,11 +18,9 @@ import java.util.Arrays;
 
 /** A deliberately dumb NBD client for protocol tests: it sends exactly the bytes it is told to. */
 final class RawNbdClient implements AutoCloseable {
-    record OptionReply(int option, int type, byte[] data) {
-    }
+    record OptionReply(int option, int type, byte[] data) {}
 
-    record Reply(int magic, int flags, int type, long handle, int error, byte[] payload) {
-    }
+    record Reply(int magic, int flags, int type, long handle, int error, byte[] payload) {}
 
     private final Socket socket;
     private final DataInputStream in;

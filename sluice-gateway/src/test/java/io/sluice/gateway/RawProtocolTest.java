@@ -20,22 +20,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The protocol byte by byte from a raw socket: pipelining, structured replies, several connections
- * to one export, and malformed or hostile input, where each case gets the NBD error the spec asks
- * for or a clean hang-up. After every test a fresh, well-behaved client is still served.
+ * The protocol byte by byte from a raw socket: pipelining, structured replies, several connections to one export, and
+ * malformed or hostile input, where each case gets the NBD error the spec asks for or a clean hang-up. After every test
+ * a fresh, well-behaved client is still served.
  */
 class RawProtocolTest {
     private static final int SIZE = 16 << 20;
 
     @TempDir
     static Path dir;
+
     static GatewayProcess gateway;
 
     @BeforeAll
     static void start() throws Exception {
         Tools.emptyFile(dir, "disk.img", SIZE);
         Tools.randomFile(dir, "ro.img", 1 << 20, 5);
-        gateway = GatewayProcess.start(dir, "--handshake-timeout-ms=1000", "disk=" + dir.resolve("disk.img"), "ro=" + dir.resolve("ro.img") + ",ro");
+        gateway = GatewayProcess.start(
+                dir,
+                "--handshake-timeout-ms=1000",
+                "disk=" + dir.resolve("disk.img"),
+                "ro=" + dir.resolve("ro.img") + ",ro");
     }
 
     @AfterAll
@@ -100,7 +105,9 @@ class RawProtocolTest {
     @Test
     void badRequestMagicEndsTheSession() throws Exception {
         try (RawNbdClient client = connect("disk", false)) {
-            client.raw(ByteBuffer.allocate(REQUEST_HEADER_LENGTH).putInt(0x12345678).array());
+            client.raw(ByteBuffer.allocate(REQUEST_HEADER_LENGTH)
+                    .putInt(0x12345678)
+                    .array());
             assertThat(client.closedByServer()).isTrue();
         }
     }
@@ -199,7 +206,8 @@ class RawProtocolTest {
 
     @Test
     void garbageMidStreamEndsOnlyThatSession() throws Exception {
-        try (RawNbdClient hostile = connect("disk", false); RawNbdClient bystander = connect("disk", true)) {
+        try (RawNbdClient hostile = connect("disk", false);
+                RawNbdClient bystander = connect("disk", true)) {
             hostile.write(0, new byte[4096]);
             byte[] garbage = new byte[REQUEST_HEADER_LENGTH * 4];
             new Random(2).nextBytes(garbage);
@@ -218,8 +226,8 @@ class RawProtocolTest {
             for (int i = 0; i < count; i++) {
                 blocks[i] = new byte[4096 * (1 + i % 4)];
                 random.nextBytes(blocks[i]);
-                client.request(i % 3 == 0 ? CMD_FLAG_FUA : 0, CMD_WRITE, 1000 + i, i * 65536L,
-                        blocks[i].length, blocks[i]);
+                client.request(
+                        i % 3 == 0 ? CMD_FLAG_FUA : 0, CMD_WRITE, 1000 + i, i * 65536L, blocks[i].length, blocks[i]);
             }
             Set<Long> handles = new HashSet<>();
             for (int i = 0; i < count; i++) {
@@ -238,7 +246,8 @@ class RawProtocolTest {
 
     @Test
     void writesCompletedOnOneConnectionAreSeenAndFlushedThroughAnother() throws Exception {
-        try (RawNbdClient a = connect("disk", false); RawNbdClient b = connect("disk", true)) {
+        try (RawNbdClient a = connect("disk", false);
+                RawNbdClient b = connect("disk", true)) {
             assertThat(a.transmissionFlags & FLAG_CAN_MULTI_CONN).isNotZero();
             byte[] data = new byte[65536];
             new Random(4).nextBytes(data);
@@ -247,7 +256,8 @@ class RawProtocolTest {
             assertThat(b.reply(0).error()).isZero();
             assertThat(b.read(1 << 20, data.length)).isEqualTo(data);
             assertThat(Files.readAllBytes(dir.resolve("disk.img")))
-                    .as("flushed to the backing file").containsSequence(data);
+                    .as("flushed to the backing file")
+                    .containsSequence(data);
         }
     }
 
@@ -275,7 +285,8 @@ class RawProtocolTest {
 
     @Test
     void aClientThatNeverReadsItsRepliesStallsOnlyItself() throws Exception {
-        try (RawNbdClient hostile = connect("disk", false); RawNbdClient bystander = connect("disk", false)) {
+        try (RawNbdClient hostile = connect("disk", false);
+                RawNbdClient bystander = connect("disk", false)) {
             // 128 MiB of replies asked for and never read: the hostile connection's writer blocks on
             // its full socket, then its reader on its spent buffer budget. Nobody else notices.
             for (int i = 0; i < 128; i++) {
@@ -291,9 +302,9 @@ class RawProtocolTest {
     }
 
     /**
-     * Replies the socket would not take at once (the client reads only after asking for far more than the
-     * socket buffers hold) are finished by the connection's writer once the client reads: every one
-     * arrives whole, its bytes not mixed with another's, under its own handle, simple and structured alike.
+     * Replies the socket would not take at once (the client reads only after asking for far more than the socket
+     * buffers hold) are finished by the connection's writer once the client reads: every one arrives whole, its bytes
+     * not mixed with another's, under its own handle, simple and structured alike.
      */
     @Test
     void repliesThatFillTheSocketArriveWholeOnceTheClientReads() throws Exception {
@@ -311,13 +322,17 @@ class RawProtocolTest {
                 for (int i = 0; i < count; i++) {
                     RawNbdClient.Reply reply = client.reply(length);
                     assertThat(reply.error()).isZero();
-                    replies.put(reply.handle(), structured
-                            ? Arrays.copyOfRange(reply.payload(), 8, reply.payload().length) : reply.payload());
+                    replies.put(
+                            reply.handle(),
+                            structured
+                                    ? Arrays.copyOfRange(reply.payload(), 8, reply.payload().length)
+                                    : reply.payload());
                 }
                 assertThat(replies).hasSize(count);
                 for (int i = 0; i < count; i++) {
                     int offset = i * 8192;
-                    assertThat(replies.get(500L + i)).as("reply %d, structured %s", i, structured)
+                    assertThat(replies.get(500L + i))
+                            .as("reply %d, structured %s", i, structured)
                             .isEqualTo(Arrays.copyOfRange(image, offset, offset + length));
                 }
             }
@@ -329,7 +344,7 @@ class RawProtocolTest {
         Path image = Tools.emptyFile(dir, "shutdown.img", 64 << 20);
         GatewayProcess own = GatewayProcess.start(dir, "vol=" + image);
         try (RawNbdClient hostile = new RawNbdClient(own.port()).go("vol", false);
-             RawNbdClient idle = new RawNbdClient(own.port()).greet(FLAG_C_FIXED_NEWSTYLE)) {
+                RawNbdClient idle = new RawNbdClient(own.port()).greet(FLAG_C_FIXED_NEWSTYLE)) {
             for (int i = 0; i < 128; i++) {
                 hostile.request(0, CMD_READ, i, 0, 1 << 20, null);
             }

@@ -29,8 +29,8 @@ class StatsFileWriterTest {
         stats.completed(CMD_FLUSH, 0, 0, 0, 50 * US);
         stats.throttled(CMD_READ, 7 * US);
         Path file = dir.resolve("stats.json");
-        StatsFileWriter writer = new StatsFileWriter(file,
-                () -> List.of(stats.snapshot("vol", 0, "ssd0", 3, 1 << 30, 1 << 20)), new ManualEpochClock(1234));
+        StatsFileWriter writer = new StatsFileWriter(
+                file, () -> List.of(stats.snapshot("vol", 0, "ssd0", 3, 1 << 30, 1 << 20)), new ManualEpochClock(1234));
 
         writer.write();
 
@@ -62,8 +62,20 @@ class StatsFileWriterTest {
     @Test
     void aLinkedGatewayAddsTheMonitorLinkState(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("stats.json");
-        LinkStatus status = new LinkStatus(LinkState.BACKING_OFF, 2, 3, 40, 5, 6, 7, 0, "monitor closed the connection",
-                "sla-b.example:7400", 1, 6, 2);
+        LinkStatus status = new LinkStatus(
+                LinkState.BACKING_OFF,
+                2,
+                3,
+                40,
+                5,
+                6,
+                7,
+                0,
+                "monitor closed the connection",
+                "sla-b.example:7400",
+                1,
+                6,
+                2);
         new StatsFileWriter(file, List::of, new ManualEpochClock(1), () -> status).write();
         JsonNode link = new ObjectMapper().readTree(file.toFile()).get("monitor-link");
         assertThat(link.get("state").asText()).isEqualTo("BACKING_OFF");

@@ -4,15 +4,15 @@ import io.sluice.common.EpochClock;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.PemFiles;
+import io.sluice.pki.RevocationList;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import io.sluice.pki.RevocationList;
 
 /**
- * A CA made by sluice-pki and the gnutls-style directories nbdkit, qemu and libnbd read
- * ({@code ca-cert.pem} and {@code server-*} or {@code client-*}), as {@code sluice pki issue --tls-dir} writes them.
+ * A CA made by sluice-pki and the gnutls-style directories nbdkit, qemu and libnbd read ({@code ca-cert.pem} and
+ * {@code server-*} or {@code client-*}), as {@code sluice pki issue --tls-dir} writes them.
  */
 final class TestCertificates {
     private final CertificateAuthority ca;
@@ -42,7 +42,9 @@ final class TestCertificates {
 
     /** Withdraws the client certificate in {@code clientDir}, as {@code sluice pki revoke} does. */
     void revoke(Path clientDir) throws IOException {
-        ca.revoke(PemFiles.readCertificates(clientDir.resolve("client-cert.pem")).getFirst().getSerialNumber());
+        ca.revoke(PemFiles.readCertificates(clientDir.resolve("client-cert.pem"))
+                .getFirst()
+                .getSerialNumber());
     }
 
     /** The CA's revocation list file. */

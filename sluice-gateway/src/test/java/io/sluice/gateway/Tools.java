@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.Map;
 
 /** Runs the real NBD clients (libnbd tools, qemu-img, fio, nbdkit) that the tests talk to. */
 final class Tools {
@@ -23,8 +23,7 @@ final class Tools {
         }
     }
 
-    private Tools() {
-    }
+    private Tools() {}
 
     /** Skips the calling test, with the reason, when a tool is not installed. */
     static void require(String... tools) {
@@ -54,7 +53,8 @@ final class Tools {
     /** As {@link #run(int, List)}, with {@code environment} added to this process's. */
     static Result run(int timeoutSeconds, Map<String, String> environment, List<String> command)
             throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().putAll(environment);
         Process process = builder.start();

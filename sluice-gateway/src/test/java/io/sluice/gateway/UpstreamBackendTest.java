@@ -3,22 +3,22 @@ package io.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.Nbdkit;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.RandomAccessFile;
-import java.util.Random;
 
 /**
- * The gateway as a client of other NBD servers: in front of nbdkit and of qemu-nbd (QEMU's NBD
- * server, the one qemu-storage-daemon embeds) over Unix sockets, and in front of another gateway over TCP, with real clients on top. The chained gateway is starved of queue
- * space, so these runs also exercise back-pressure.
+ * The gateway as a client of other NBD servers: in front of nbdkit and of qemu-nbd (QEMU's NBD server, the one
+ * qemu-storage-daemon embeds) over Unix sockets, and in front of another gateway over TCP, with real clients on top.
+ * The chained gateway is starved of queue space, so these runs also exercise back-pressure.
  */
 @Tag("system")
 class UpstreamBackendTest {
@@ -26,6 +26,7 @@ class UpstreamBackendTest {
 
     @TempDir
     static Path dir;
+
     static Nbdkit nbdkit;
     static Nbdkit nbdkitReadOnly;
     static Nbdkit nbdkitSparse;
@@ -50,13 +51,30 @@ class UpstreamBackendTest {
         if (Tools.onPath("qemu-nbd")) {
             Tools.emptyFile(dir, "qemu.img", SIZE);
             Path socket = dir.resolve("qemu.sock");
-            qemuNbd = startServer(socket, List.of("qemu-nbd", "--format=raw", "--shared=4", "--persistent",
-                    "--export-name=vol", "--socket=" + socket, dir.resolve("qemu.img").toString()));
+            qemuNbd = startServer(
+                    socket,
+                    List.of(
+                            "qemu-nbd",
+                            "--format=raw",
+                            "--shared=4",
+                            "--persistent",
+                            "--export-name=vol",
+                            "--socket=" + socket,
+                            dir.resolve("qemu.img").toString()));
             Path sparseSocket = dir.resolve("qemu-sparse.sock");
-            qemuNbdSparse = startServer(sparseSocket, List.of("qemu-nbd", "--format=raw", "--read-only", "--shared=4",
-                    "--persistent", "--export-name=sparse", "--socket=" + sparseSocket, sparse.toString()));
-            qemuFront = GatewayProcess.start(dir, "qvol=nbd+unix:///vol?socket=" + socket,
-                    "qsparse=nbd+unix:///sparse?socket=" + sparseSocket);
+            qemuNbdSparse = startServer(
+                    sparseSocket,
+                    List.of(
+                            "qemu-nbd",
+                            "--format=raw",
+                            "--read-only",
+                            "--shared=4",
+                            "--persistent",
+                            "--export-name=sparse",
+                            "--socket=" + sparseSocket,
+                            sparse.toString()));
+            qemuFront = GatewayProcess.start(
+                    dir, "qvol=nbd+unix:///vol?socket=" + socket, "qsparse=nbd+unix:///sparse?socket=" + sparseSocket);
         }
         if (!Tools.onPath("nbdkit")) {
             return;
@@ -66,19 +84,22 @@ class UpstreamBackendTest {
         nbdkit = Nbdkit.start(dir.resolve("kit.sock"), "file", "file=" + dir.resolve("kit.img"));
         nbdkitReadOnly = Nbdkit.start(dir.resolve("kit-ro.sock"), "-r", "file", "file=" + dir.resolve("kit-ro.img"));
         nbdkitSparse = Nbdkit.start(dir.resolve("kit-sparse.sock"), "-r", "file", "file=" + sparse);
-        front = GatewayProcess.start(dir,
+        front = GatewayProcess.start(
+                dir,
                 "kit=nbd+unix:///?socket=" + dir.resolve("kit.sock"),
                 "kitro=nbd+unix:///?socket=" + dir.resolve("kit-ro.sock"),
                 "kitsparse=nbd+unix:///?socket=" + dir.resolve("kit-sparse.sock"));
         // Deliberately starved (one I/O thread, a queue of 2, 4 slots per connection), so clients with
         // deeper queues run into back-pressure at every level on the way.
-        chained = GatewayProcess.start(dir, "--io-threads=1", "--queue-depth=2", "--request-slots=4",
-                "chain=" + front.uri("kit"));
+        chained = GatewayProcess.start(
+                dir, "--io-threads=1", "--queue-depth=2", "--request-slots=4", "chain=" + front.uri("kit"));
     }
 
     private static Process startServer(Path socket, List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(socket.getFileName() + ".log").toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(socket.getFileName() + ".log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Files.exists(socket)) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
@@ -132,8 +153,8 @@ class UpstreamBackendTest {
     void nbdcopyThroughTheGatewayReachesQemuNbd() throws Exception {
         Tools.require("qemu-nbd", "nbdcopy");
         Path source = Tools.randomFile(dir, "qemu-source.img", SIZE, 24);
-        Tools.Result in = Tools.run(60, "nbdcopy", "--connections=2", "--flush", source.toString(),
-                qemuFront.uri("qvol"));
+        Tools.Result in =
+                Tools.run(60, "nbdcopy", "--connections=2", "--flush", source.toString(), qemuFront.uri("qvol"));
         assertThat(in.ok()).as(in.output()).isTrue();
         assertThat(Files.mismatch(source, dir.resolve("qemu.img"))).isEqualTo(-1);
         Path back = dir.resolve("qemu-back.img");
@@ -145,9 +166,21 @@ class UpstreamBackendTest {
     @Test
     void fioVerifiesThroughTwoGatewaysAndNbdkit() throws Exception {
         Tools.require("nbdkit", "fio");
-        Tools.Result fio = Tools.run(60, "fio", "--name=chain", "--ioengine=nbd", "--verify_state_save=0", "--uri=" + chained.uri("chain"),
-                "--rw=randrw", "--bs=4k", "--iodepth=16", "--size=16M", "--time_based", "--runtime=2",
-                "--verify=crc32c", "--verify_fatal=1");
+        Tools.Result fio = Tools.run(
+                60,
+                "fio",
+                "--name=chain",
+                "--ioengine=nbd",
+                "--verify_state_save=0",
+                "--uri=" + chained.uri("chain"),
+                "--rw=randrw",
+                "--bs=4k",
+                "--iodepth=16",
+                "--size=16M",
+                "--time_based",
+                "--runtime=2",
+                "--verify=crc32c",
+                "--verify_fatal=1");
         assertThat(fio.exitCode()).as(fio.output()).isZero();
         assertThat(fio.output()).contains("err= 0").doesNotContain("verify:");
     }
@@ -168,18 +201,19 @@ class UpstreamBackendTest {
         Tools.require("nbdkit", "qemu-img");
         Path source = Tools.randomFile(dir, "q.raw", SIZE, 23);
         Tools.zero(source, 8 << 20, 4 << 20);
-        Tools.Result in = Tools.run(60, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
-                source.toString(), chained.uri("chain"));
+        Tools.Result in = Tools.run(
+                60, "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", source.toString(), chained.uri("chain"));
         assertThat(in.ok()).as(in.output()).isTrue();
-        Tools.Result compare = Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw",
-                source.toString(), front.uri("kit"));
+        Tools.Result compare =
+                Tools.run(60, "qemu-img", "compare", "-f", "raw", "-F", "raw", source.toString(), front.uri("kit"));
         assertThat(compare.exitCode()).as(compare.output()).isZero();
     }
 
     @Test
     void blockStatusIsPassedThroughFromNbdkit() throws Exception {
         Tools.require("nbdkit", "nbdinfo");
-        Tools.Result direct = Tools.run(60, "nbdinfo", "--map", "nbd+unix:///?socket=" + dir.resolve("kit-sparse.sock"));
+        Tools.Result direct =
+                Tools.run(60, "nbdinfo", "--map", "nbd+unix:///?socket=" + dir.resolve("kit-sparse.sock"));
         Tools.Result through = Tools.run(60, "nbdinfo", "--map", front.uri("kitsparse"));
         assertThat(direct.ok()).as(direct.output()).isTrue();
         assertThat(through.ok()).as(through.output()).isTrue();
@@ -197,7 +231,11 @@ class UpstreamBackendTest {
     }
 
     private static String line(String output, String key) {
-        return output.lines().map(String::trim).filter(l -> l.startsWith(key)).findFirst().orElse(key + " (missing)");
+        return output.lines()
+                .map(String::trim)
+                .filter(l -> l.startsWith(key))
+                .findFirst()
+                .orElse(key + " (missing)");
     }
 
     /** qemu-nbd answers reads of holes with OFFSET_HOLE chunks, and its block status passes through. */
@@ -210,23 +248,45 @@ class UpstreamBackendTest {
         assertThat(Files.mismatch(sparse, back)).isEqualTo(-1);
         assertThat(SparseImageTest.allocated(back)).isLessThanOrEqualTo(SparseImageTest.allocated(sparse) + (1 << 20));
         Path plain = dir.resolve("qemu-sparse-plain.img");
-        Tools.Result whole = Tools.run(60, "nbdcopy", "--no-extents", "--sparse=0", qemuFront.uri("qsparse"), plain.toString());
+        Tools.Result whole =
+                Tools.run(60, "nbdcopy", "--no-extents", "--sparse=0", qemuFront.uri("qsparse"), plain.toString());
         assertThat(whole.ok()).as(whole.output()).isTrue();
-        assertThat(Files.mismatch(sparse, plain)).as("reads of holes come back as zeroes").isEqualTo(-1);
+        assertThat(Files.mismatch(sparse, plain))
+                .as("reads of holes come back as zeroes")
+                .isEqualTo(-1);
     }
 
     /** nbdkit's file plugin punches for TRIM and for WRITE_ZEROES without NO_HOLE; its holes show through. */
     @Test
     void trimAndZeroingReachNbdkitAndItsHolesShowThroughTheGateway() throws Exception {
         Tools.require("nbdkit", "qemu-io", "nbdinfo");
-        Tools.Result run = Tools.run(60, "qemu-io", "-f", "raw", "-d", "unmap",
-                "-c", "write -P 0x5a 56M 8M", "-c", "discard 56M 2M", "-c", "write -z -u 60M 2M",
-                "-c", "read -P 0 60M 2M", "-c", "read -P 0x5a 58M 2M", front.uri("kit"));
+        Tools.Result run = Tools.run(
+                60,
+                "qemu-io",
+                "-f",
+                "raw",
+                "-d",
+                "unmap",
+                "-c",
+                "write -P 0x5a 56M 8M",
+                "-c",
+                "discard 56M 2M",
+                "-c",
+                "write -z -u 60M 2M",
+                "-c",
+                "read -P 0 60M 2M",
+                "-c",
+                "read -P 0x5a 58M 2M",
+                front.uri("kit"));
         assertThat(run.ok()).as(run.output()).isTrue();
         assertThat(run.output()).doesNotContain("failed", "Pattern verification");
         List<long[]> map = SparseImageTest.map(front.uri("kit"));
-        assertThat(SparseImageTest.hole(map, 56 << 20, 58 << 20)).as("discarded").isTrue();
-        assertThat(SparseImageTest.hole(map, 60 << 20, 62 << 20)).as("zeroed, holes allowed").isTrue();
+        assertThat(SparseImageTest.hole(map, 56 << 20, 58 << 20))
+                .as("discarded")
+                .isTrue();
+        assertThat(SparseImageTest.hole(map, 60 << 20, 62 << 20))
+                .as("zeroed, holes allowed")
+                .isTrue();
         assertThat(SparseImageTest.hole(map, 58 << 20, 60 << 20)).as("data").isFalse();
     }
 }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The upstream backend in front of a real nbdkit that is killed and started again on the same socket: the
- * requests made while it is down wait and complete once it is back, none failing; one that never comes back
- * fails them with EIO once the reconnect window has passed.
+ * The upstream backend in front of a real nbdkit that is killed and started again on the same socket: the requests made
+ * while it is down wait and complete once it is back, none failing; one that never comes back fails them with EIO once
+ * the reconnect window has passed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @Tag("system")
@@ -32,6 +32,7 @@ class UpstreamReconnectTest {
 
     @TempDir
     Path dir;
+
     private Path socket;
     private Path image;
     private Nbdkit nbdkit;
@@ -70,11 +71,17 @@ class UpstreamReconnectTest {
         CompletableFuture<Integer> writing = CompletableFuture.supplyAsync(() -> backend.write(2 * MIB, written, true));
         nbdkit = Nbdkit.start(socket, "file", "file=" + image);
 
-        assertThat(reading.get(60, TimeUnit.SECONDS)).as("the read made while nbdkit was down").containsOnly((byte) 0x5a);
-        assertThat(writing.get(60, TimeUnit.SECONDS)).as("the write made while nbdkit was down").isEqualTo(NbdError.OK);
+        assertThat(reading.get(60, TimeUnit.SECONDS))
+                .as("the read made while nbdkit was down")
+                .containsOnly((byte) 0x5a);
+        assertThat(writing.get(60, TimeUnit.SECONDS))
+                .as("the write made while nbdkit was down")
+                .isEqualTo(NbdError.OK);
         assertThat(read(2 * MIB, 4096)).containsOnly((byte) 0x33);
         byte[] onDisk = Files.readAllBytes(image);
-        assertThat(Arrays.copyOfRange(onDisk, 2 * MIB, 2 * MIB + 4096)).as("in nbdkit's file").containsOnly((byte) 0x33);
+        assertThat(Arrays.copyOfRange(onDisk, 2 * MIB, 2 * MIB + 4096))
+                .as("in nbdkit's file")
+                .containsOnly((byte) 0x33);
     }
 
     @Test
@@ -88,7 +95,9 @@ class UpstreamReconnectTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         int error;
         while ((error = backend.read(0, ByteBuffer.allocate(4096))) != NbdError.OK) {
-            assertThat(System.nanoTime()).as("reconnected, last error %d", error).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("reconnected, last error %d", error)
+                    .isLessThan(deadline);
         }
     }
 

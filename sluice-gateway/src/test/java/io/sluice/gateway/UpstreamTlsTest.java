@@ -2,6 +2,8 @@ package io.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -15,14 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
-import java.net.InetAddress;
 
 /**
- * The gateway as a TLS client of real upstreams that require TLS and verify their clients: nbdkit
- * ({@code --tls=require --tls-verify-peer}) and qemu-nbd ({@code tls-creds-x509 verify-peer=on}), with
- * certificates from sluice-pki; nbdcopy carries data through the gateway and the files behind the
- * upstreams are compared.
+ * The gateway as a TLS client of real upstreams that require TLS and verify their clients: nbdkit ({@code --tls=require
+ * --tls-verify-peer}) and qemu-nbd ({@code tls-creds-x509 verify-peer=on}), with certificates from sluice-pki; nbdcopy
+ * carries data through the gateway and the files behind the upstreams are compared.
  */
 @Tag("system")
 class UpstreamTlsTest {
@@ -30,6 +29,7 @@ class UpstreamTlsTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates pki;
     static Path server;
     static Path client;
@@ -55,8 +55,21 @@ class UpstreamTlsTest {
         Tools.require("nbdkit", "nbdcopy");
         Path backing = Tools.emptyFile(dir, "kit.img", SIZE);
         int port = freePort();
-        start(port, List.of("nbdkit", "-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", Integer.toString(port),
-                "--tls=require", "--tls-certificates=" + server, "--tls-verify-peer", "file", "file=" + backing));
+        start(
+                port,
+                List.of(
+                        "nbdkit",
+                        "-f",
+                        "--exit-with-parent",
+                        "-i",
+                        "127.0.0.1",
+                        "-p",
+                        Integer.toString(port),
+                        "--tls=require",
+                        "--tls-certificates=" + server,
+                        "--tls-verify-peer",
+                        "file",
+                        "file=" + backing));
         throughGateway("nbds://127.0.0.1:" + port + "/?tls-certificates=" + client, backing, 31);
     }
 
@@ -65,10 +78,20 @@ class UpstreamTlsTest {
         Tools.require("qemu-nbd", "nbdcopy");
         Path backing = Tools.emptyFile(dir, "qemu.img", SIZE);
         int port = freePort();
-        start(port, List.of("qemu-nbd", "--format=raw", "--persistent", "--shared=4", "--export-name=vol",
-                "--bind=127.0.0.1", "--port=" + port,
-                "--object", "tls-creds-x509,id=tls0,endpoint=server,verify-peer=on,dir=" + server, "--tls-creds=tls0",
-                backing.toString()));
+        start(
+                port,
+                List.of(
+                        "qemu-nbd",
+                        "--format=raw",
+                        "--persistent",
+                        "--shared=4",
+                        "--export-name=vol",
+                        "--bind=127.0.0.1",
+                        "--port=" + port,
+                        "--object",
+                        "tls-creds-x509,id=tls0,endpoint=server,verify-peer=on,dir=" + server,
+                        "--tls-creds=tls0",
+                        backing.toString()));
         throughGateway("nbds://127.0.0.1:" + port + "/vol?tls-certificates=" + client, backing, 32);
     }
 
@@ -76,10 +99,29 @@ class UpstreamTlsTest {
     void anUpstreamThatSpeaksNoTlsIsAnErrorNotPlaintext() throws Exception {
         Tools.require("nbdkit");
         int port = freePort();
-        start(port, List.of("nbdkit", "-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", Integer.toString(port),
-                "--tls=off", "memory", "1M"));
-        Tools.Result result = Tools.run(60, List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", classPath(), GatewayMain.class.getName(), "127.0.0.1:0",
-                "up=nbds://127.0.0.1:" + port + "/?tls-certificates=" + client));
+        start(
+                port,
+                List.of(
+                        "nbdkit",
+                        "-f",
+                        "--exit-with-parent",
+                        "-i",
+                        "127.0.0.1",
+                        "-p",
+                        Integer.toString(port),
+                        "--tls=off",
+                        "memory",
+                        "1M"));
+        Tools.Result result = Tools.run(
+                60,
+                List.of(
+                        java(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classPath(),
+                        GatewayMain.class.getName(),
+                        "127.0.0.1:0",
+                        "up=nbds://127.0.0.1:" + port + "/?tls-certificates=" + client));
         assertThat(result.ok()).isFalse();
         assertThat(result.output()).contains("STARTTLS");
     }
@@ -93,13 +135,18 @@ class UpstreamTlsTest {
             Tools.Result out = Tools.run(60, "nbdcopy", gateway.uri("up"), back.toString());
             assertThat(out.ok()).as(out.output()).isTrue();
             assertThat(Files.mismatch(source, back)).isEqualTo(-1);
-            assertThat(Files.mismatch(source, backing)).as("the data reached the upstream's file").isEqualTo(-1);
+            assertThat(Files.mismatch(source, backing))
+                    .as("the data reached the upstream's file")
+                    .isEqualTo(-1);
         }
     }
 
     private static void start(int port, List<String> command) throws Exception {
         Path log = dir.resolve("upstream-" + port + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         upstreams.add(process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

@@ -1,10 +1,10 @@
 package io.sluice.mailbox;
 
 /**
- * One consumer's way through a hint bitmap: it claims a whole word of set bits with one atomic
- * operation and hands them out one by one, so a busy consumer pays one read-modify-write per 64
- * announcements instead of one each. Bits it holds are invisible to other consumers; if it dies
- * holding some, the recovery sweep re-announces their slots. One thread per instance.
+ * One consumer's way through a hint bitmap: it claims a whole word of set bits with one atomic operation and hands them
+ * out one by one, so a busy consumer pays one read-modify-write per 64 announcements instead of one each. Bits it holds
+ * are invisible to other consumers; if it dies holding some, the recovery sweep re-announces their slots. One thread
+ * per instance.
  */
 final class BitClaimer {
     private final Mailbox mailbox;

@@ -8,8 +8,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * What any process may do to a call after it is posted: {@link #revoke} it, or {@link #modify} it while no callee has
  * taken it (docs/design.md, "Revocation and modification"). Both work under the call's slot lock and check that the
- * slot still holds the call the handle names, so a handle kept after its call ended never touches the slot's next
- * call.
+ * slot still holds the call the handle names, so a handle kept after its call ended never touches the slot's next call.
  */
 final class CallAmendments {
     private final Mailbox mailbox;
@@ -79,7 +78,8 @@ final class CallAmendments {
             }
             memory.putInt(base + SLOT_OPCODE_OFFSET, opcode);
             memory.putInt(base + SLOT_LENGTH_OFFSET, length);
-            memory.putIntVolatile(base + SLOT_FLAGS_OFFSET, memory.getInt(base + SLOT_FLAGS_OFFSET) | SlotFlags.MODIFIED);
+            memory.putIntVolatile(
+                    base + SLOT_FLAGS_OFFSET, memory.getInt(base + SLOT_FLAGS_OFFSET) | SlotFlags.MODIFIED);
             return MailboxStatus.OK;
         } finally {
             mailbox.locks().unlock(slot);
@@ -87,9 +87,9 @@ final class CallAmendments {
     }
 
     /**
-     * Replaces a posted call's parameters: the writer runs over a scratch region first and only a complete result
-     * is copied into the slot, so a writer that overflows leaves the posted parameters as they were. Its length,
-     * or TOO_LARGE. Caller holds the slot's lock.
+     * Replaces a posted call's parameters: the writer runs over a scratch region first and only a complete result is
+     * copied into the slot, so a writer that overflows leaves the posted parameters as they were. Its length, or
+     * TOO_LARGE. Caller holds the slot's lock.
      */
     private int rewriteParams(int slot, ParamWriter params) {
         synchronized (this) {

@@ -6,24 +6,22 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The counting-semaphore half of the mailbox (the slot locks are the other): how a caller wakes the
- * callees after posting and a callee wakes the caller after completing (docs/design.md, "Doorbells"). It
- * is a sequence word and a waiter count in shared memory. The sequence's low bit says a waiter may be
- * asleep on its current value ("armed"). A ringer makes a system call only when it finds the bit set and
- * is the one to clear it, so however many calls are posted while the callee is awake (or already woken
- * and not yet running) the ringers touch nothing but one shared read each, and one sleep costs at most
- * one wake.
+ * The counting-semaphore half of the mailbox (the slot locks are the other): how a caller wakes the callees after
+ * posting and a callee wakes the caller after completing (docs/design.md, "Doorbells"). It is a sequence word and a
+ * waiter count in shared memory. The sequence's low bit says a waiter may be asleep on its current value ("armed"). A
+ * ringer makes a system call only when it finds the bit set and is the one to clear it, so however many calls are
+ * posted while the callee is awake (or already woken and not yet running) the ringers touch nothing but one shared read
+ * each, and one sleep costs at most one wake.
  *
- * <p>Lost-wakeup argument: a waiter arms the sequence (a CAS setting the bit, or a read that finds it
- * set), re-checks for work and only then sleeps on that odd value. A ringer publishes work, then reads
- * the sequence. All are sequentially consistent, so either the ringer's read comes after the arming
- * (it sees the bit and it, or the ringer whose increment beat its CAS, moves the sequence to the next
- * even value and wakes every sleeper on the odd one; a sleeper not yet in the kernel finds the word
- * changed and returns) or before it (then the waiter's re-check, later still, sees the work). Only
- * ringers change an odd sequence, only waiters an even one.
+ * <p>Lost-wakeup argument: a waiter arms the sequence (a CAS setting the bit, or a read that finds it set), re-checks
+ * for work and only then sleeps on that odd value. A ringer publishes work, then reads the sequence. All are
+ * sequentially consistent, so either the ringer's read comes after the arming (it sees the bit and it, or the ringer
+ * whose increment beat its CAS, moves the sequence to the next even value and wakes every sleeper on the odd one; a
+ * sleeper not yet in the kernel finds the word changed and returns) or before it (then the waiter's re-check, later
+ * still, sees the work). Only ringers change an odd sequence, only waiters an even one.
  *
- * <p>{@code waiters} counts the threads inside {@link Waiter#await} (for inspection: a benchmark waits for
- * a sleeping callee); ringers do not read it.
+ * <p>{@code waiters} counts the threads inside {@link Waiter#await} (for inspection: a benchmark waits for a sleeping
+ * callee); ringers do not read it.
  */
 final class Doorbell {
     private static final long PARK_MIN_NANOS = 20_000;
@@ -73,8 +71,8 @@ final class Doorbell {
         private final MemorySegment timespec = Futex.WAIT_ON_FUTEX ? Futex.newTimespec() : null;
 
         /**
-         * Sleeps until rung or until {@code timeoutNanos} pass, unless {@code workPending} already
-         * reports work after the waiter registered itself.
+         * Sleeps until rung or until {@code timeoutNanos} pass, unless {@code workPending} already reports work after
+         * the waiter registered itself.
          */
         void await(long timeoutNanos, BooleanSupplier workPending) {
             memory.getAndAddInt(waitersOffset, 1);

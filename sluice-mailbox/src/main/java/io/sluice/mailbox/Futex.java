@@ -9,14 +9,13 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Linux futex(2) on a 32-bit word of a shared (not process-private) mapping, through the FFM API.
- * Only the two operations the mailbox needs: wait while the word still holds an expected value, and
- * wake waiters. Every failure of a wait (EAGAIN, ETIMEDOUT, EINTR) means "go and look again", so
- * errno is not captured.
+ * Linux futex(2) on a 32-bit word of a shared (not process-private) mapping, through the FFM API. Only the two
+ * operations the mailbox needs: wait while the word still holds an expected value, and wake waiters. Every failure of a
+ * wait (EAGAIN, ETIMEDOUT, EINTR) means "go and look again", so errno is not captured.
  *
- * <p>Unavailable when the platform is not Linux x86-64/aarch64 or native access is refused; waiters
- * then fall back to timed parking, as they do with {@code -Dsluice.mailbox.futex=false}. Ringers
- * still wake futex sleepers whenever the call can be made, so both kinds of waiter mix safely.
+ * <p>Unavailable when the platform is not Linux x86-64/aarch64 or native access is refused; waiters then fall back to
+ * timed parking, as they do with {@code -Dsluice.mailbox.futex=false}. Ringers still wake futex sleepers whenever the
+ * call can be made, so both kinds of waiter mix safely.
  */
 final class Futex {
     private static final int FUTEX_WAIT = 0;
@@ -47,14 +46,19 @@ final class Futex {
                     Linker linker = Linker.nativeLinker();
                     SymbolLookup libc = linker.defaultLookup();
                     MemorySegment syscall = libc.find("syscall").orElseThrow();
-                    FunctionDescriptor fd = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    FunctionDescriptor fd = FunctionDescriptor.of(
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG,
                             ValueLayout.JAVA_LONG);
                     blocking = linker.downcallHandle(syscall, fd, Linker.Option.firstVariadicArg(1));
                     // A wake never blocks: skip the thread-state transition that a blocking call needs.
-                    shortCall = linker.downcallHandle(syscall, fd, Linker.Option.firstVariadicArg(1),
-                            Linker.Option.critical(false));
+                    shortCall = linker.downcallHandle(
+                            syscall, fd, Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
                     ok = true;
                 } catch (Throwable e) {
                     ok = false;
@@ -68,19 +72,18 @@ final class Futex {
         WAIT_ON_FUTEX = ok && Boolean.parseBoolean(System.getProperty("sluice.mailbox.futex", "true"));
     }
 
-    private Futex() {
-    }
+    private Futex() {}
 
     /**
-     * Sleeps while the int at {@code address} equals {@code expected}, at most {@code timeoutNanos}.
-     * {@code timespec} is a 16-byte segment owned by the calling thread.
+     * Sleeps while the int at {@code address} equals {@code expected}, at most {@code timeoutNanos}. {@code timespec}
+     * is a 16-byte segment owned by the calling thread.
      */
     static void await(long address, int expected, long timeoutNanos, MemorySegment timespec) {
         timespec.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
         timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
         try {
-            long ignored = (long) SYSCALL_BLOCKING.invokeExact(SYS_FUTEX, address, (long) FUTEX_WAIT,
-                    (long) expected, timespec.address(), 0L, 0L);
+            long ignored = (long) SYSCALL_BLOCKING.invokeExact(
+                    SYS_FUTEX, address, (long) FUTEX_WAIT, (long) expected, timespec.address(), 0L, 0L);
         } catch (Throwable e) {
             throw new IllegalStateException("futex wait failed", e);
         }
@@ -88,8 +91,8 @@ final class Futex {
 
     static void wake(long address, int count) {
         try {
-            long ignored = (long) SYSCALL_SHORT.invokeExact(SYS_FUTEX, address, (long) FUTEX_WAKE,
-                    (long) count, 0L, 0L, 0L);
+            long ignored =
+                    (long) SYSCALL_SHORT.invokeExact(SYS_FUTEX, address, (long) FUTEX_WAKE, (long) count, 0L, 0L, 0L);
         } catch (Throwable e) {
             throw new IllegalStateException("futex wake failed", e);
         }

@@ -1,11 +1,10 @@
 package io.sluice.mailbox;
 
 /**
- * The mailbox's hint bitmaps (free slots, posted requests, one of replies per caller), each a row of 64-bit
- * words in the file with one bit per slot. A bit is a hint, never the truth: whoever claims a bit still takes
- * the slot's lock and checks its state, so a bit lost or left set by a crashed process costs a scan, not a call
- * (recovery sets it again). Every change is one atomic read-modify-write, so parties in several processes can
- * set and claim bits at once.
+ * The mailbox's hint bitmaps (free slots, posted requests, one of replies per caller), each a row of 64-bit words in
+ * the file with one bit per slot. A bit is a hint, never the truth: whoever claims a bit still takes the slot's lock
+ * and checks its state, so a bit lost or left set by a crashed process costs a scan, not a call (recovery sets it
+ * again). Every change is one atomic read-modify-write, so parties in several processes can set and claim bits at once.
  */
 final class HintBitmaps {
     private final SharedMemory memory;
@@ -37,8 +36,8 @@ final class HintBitmaps {
     }
 
     /**
-     * Finds a set bit starting the scan at word {@code fromWord} and wrapping around, and claims it
-     * by clearing it. Returns the bit's index, or -1 when the bitmap is empty.
+     * Finds a set bit starting the scan at word {@code fromWord} and wrapping around, and claims it by clearing it.
+     * Returns the bit's index, or -1 when the bitmap is empty.
      */
     int claimAny(long bitmap, int fromWord) {
         for (int i = 0; i < words; i++) {

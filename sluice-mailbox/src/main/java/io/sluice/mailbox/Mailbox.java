@@ -4,20 +4,19 @@ import static io.sluice.mailbox.MailboxDescriptor.*;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.ProcessIdentity;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
- * One provider's inbox: a memory-mapped file of fixed-size mailslots (see {@link MailboxDescriptor}).
- * This class owns the mapping, the layout's offsets and the doorbells, and hands every party the
- * primitives over the file: {@link SlotLocks}, {@link HintBitmaps}, {@link SlotBookkeeping}; the
- * operations any process may apply to a call, {@link #revoke} and {@link #modify}, are
- * {@link CallAmendments}'. Callers post through {@link MailboxCaller}, callees serve through
- * {@link MailboxCallee}.
+ * One provider's inbox: a memory-mapped file of fixed-size mailslots (see {@link MailboxDescriptor}). This class owns
+ * the mapping, the layout's offsets and the doorbells, and hands every party the primitives over the file:
+ * {@link SlotLocks}, {@link HintBitmaps}, {@link SlotBookkeeping}; the operations any process may apply to a call,
+ * {@link #revoke} and {@link #modify}, are {@link CallAmendments}'. Callers post through {@link MailboxCaller}, callees
+ * serve through {@link MailboxCallee}.
  *
- * <p>Thread-safe: all shared state lives in the file and is changed with atomic operations or under
- * a slot lock. See CONCURRENCY.md in this module.
+ * <p>Thread-safe: all shared state lives in the file and is changed with atomic operations or under a slot lock. See
+ * CONCURRENCY.md in this module.
  */
 public final class Mailbox implements AutoCloseable {
     public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
@@ -47,8 +46,13 @@ public final class Mailbox implements AutoCloseable {
     private final Doorbell requestDoorbell;
     private final Doorbell[] replyDoorbells;
 
-    private Mailbox(Path file, Arena arena, MemorySegment segment, MailboxGeometry geometry,
-                    EpochClock clock, boolean readOnly) {
+    private Mailbox(
+            Path file,
+            Arena arena,
+            MemorySegment segment,
+            MailboxGeometry geometry,
+            EpochClock clock,
+            boolean readOnly) {
         this.file = file;
         this.arena = arena;
         this.memory = new SharedMemory(segment);
@@ -83,8 +87,8 @@ public final class Mailbox implements AutoCloseable {
     // ---------------------------------------------------------------- opening and creating
 
     /**
-     * Creates a new mailbox file, atomically: it appears under its name complete or not at all, 0600, in a
-     * directory this user owns (created 0700 when missing) or a sticky one like /dev/shm.
+     * Creates a new mailbox file, atomically: it appears under its name complete or not at all, 0600, in a directory
+     * this user owns (created 0700 when missing) or a sticky one like /dev/shm.
      */
     public static Mailbox create(Path file, MailboxGeometry geometry, EpochClock clock) {
         MailboxFile.Mapping mapping = MailboxFile.create(file, geometry, clock);
@@ -110,15 +114,17 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Opens the mailbox at {@code file} if it is valid and has the expected geometry, creates it if
-     * it is missing; throws {@link MailboxFormatException} if it exists but is unusable.
+     * Opens the mailbox at {@code file} if it is valid and has the expected geometry, creates it if it is missing;
+     * throws {@link MailboxFormatException} if it exists but is unusable.
      */
     public static Mailbox openOrCreate(Path file, MailboxGeometry geometry, EpochClock clock) {
         try {
             Mailbox mailbox = open(file, clock);
             if (!mailbox.geometry.equals(geometry)) {
                 mailbox.close();
-                throw new MailboxFormatException(file, MailboxFormatException.Reason.GEOMETRY_MISMATCH,
+                throw new MailboxFormatException(
+                        file,
+                        MailboxFormatException.Reason.GEOMETRY_MISMATCH,
                         "file has " + mailbox.geometry + ", expected " + geometry);
             }
             return mailbox;
@@ -131,8 +137,8 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) so that a fresh
-     * mailbox can be created in its place. Returns the path the old file was moved to, or null if none.
+     * Moves an unusable file aside (keeping it for post-mortem as {@code NAME.bad-MILLIS}) so that a fresh mailbox can
+     * be created in its place. Returns the path the old file was moved to, or null if none.
      */
     public static Path quarantine(Path file, EpochClock clock) {
         return MailboxFile.quarantine(file, clock);
@@ -232,8 +238,8 @@ public final class Mailbox implements AutoCloseable {
     }
 
     /**
-     * How many callee threads are registered on the request doorbell right now, about to sleep or
-     * asleep until a call comes (inspection: the benchmark waits for it to time a call to a sleeper).
+     * How many callee threads are registered on the request doorbell right now, about to sleep or asleep until a call
+     * comes (inspection: the benchmark waits for it to time a call to a sleeper).
      */
     public int calleesWaiting() {
         return requestDoorbell.waiters();
@@ -272,7 +278,8 @@ public final class Mailbox implements AutoCloseable {
     /** Reads a consistent copy of a slot's header, without locking (for inspection). */
     public SlotInfo slotInfo(int slot) {
         long base = slotOffset(slot);
-        return new SlotInfo(slot,
+        return new SlotInfo(
+                slot,
                 memory.getIntVolatile(base + SLOT_STATE_OFFSET),
                 memory.getInt(base + SLOT_OPCODE_OFFSET),
                 memory.getLong(base + SLOT_GENERATION_OFFSET),
@@ -301,39 +308,52 @@ public final class Mailbox implements AutoCloseable {
         }
         int callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
         int length = memory.getInt(base + SLOT_LENGTH_OFFSET);
-        return callerIndex >= 0 && callerIndex < geometry.maxCallers()
-                && length >= 0 && length <= geometry.paramCapacity();
+        return callerIndex >= 0
+                && callerIndex < geometry.maxCallers()
+                && length >= 0
+                && length <= geometry.paramCapacity();
     }
 
     public EntryInfo calleeEntry(int index) {
-        return entryInfo(calleeEntryOffset(index), index, memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET), 0);
+        return entryInfo(
+                calleeEntryOffset(index),
+                index,
+                memory.getLongVolatile(calleeEntryOffset(index) + CALLEE_SERVED_OFFSET),
+                0);
     }
 
     public EntryInfo callerEntry(int index) {
-        return entryInfo(callerEntryOffset(index), index, 0,
+        return entryInfo(
+                callerEntryOffset(index),
+                index,
+                0,
                 memory.getLongVolatile(callerEntryOffset(index) + CALLER_GENERATION_OFFSET));
     }
 
     private EntryInfo entryInfo(long base, int index, long served, long generation) {
-        return new EntryInfo(index, memory.getLongVolatile(base + ENTRY_TOKEN_OFFSET),
+        return new EntryInfo(
+                index,
+                memory.getLongVolatile(base + ENTRY_TOKEN_OFFSET),
                 memory.getLongVolatile(base + ENTRY_HEARTBEAT_OFFSET),
-                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET), served, generation);
+                memory.getLongVolatile(base + ENTRY_ATTACHED_AT_OFFSET),
+                served,
+                generation);
     }
 
     // ---------------------------------------------------------------- revocation and modification
 
     /**
-     * Cancels a call. A call still posted completes at once with CANCELLED (returns OK); a call a
-     * callee has taken gets the CANCEL_REQUESTED flag and completes as CANCELLED when the callee
-     * finishes (returns CANCEL_REQUESTED); a finished call returns TOO_LATE.
+     * Cancels a call. A call still posted completes at once with CANCELLED (returns OK); a call a callee has taken gets
+     * the CANCEL_REQUESTED flag and completes as CANCELLED when the callee finishes (returns CANCEL_REQUESTED); a
+     * finished call returns TOO_LATE.
      */
     public int revoke(long handle) {
         return amendments.revoke(handle);
     }
 
     /**
-     * Rewrites a call that no callee has taken yet: a new operation code and parameters. Returns OK,
-     * TOO_LATE once taken, TOO_LARGE if the parameters do not fit, or STALE_HANDLE.
+     * Rewrites a call that no callee has taken yet: a new operation code and parameters. Returns OK, TOO_LATE once
+     * taken, TOO_LARGE if the parameters do not fit, or STALE_HANDLE.
      */
     public int modify(long handle, int opcode, ParamWriter params) {
         return amendments.modify(handle, opcode, params);

@@ -2,25 +2,24 @@ package io.sluice.mailbox;
 
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
-import java.nio.charset.StandardCharsets;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The callee's side of a mailbox: taking a call, and step two, completing it (docs/design.md, "The
- * mailbox's two-step call"). {@link #poll} finds posted calls through the request bitmap (never by
- * scanning slots), takes each under its slot lock and hands it to a {@link RequestHandler}; the
- * handler's reply writes the result into the same slot and rings the caller. A handler may also
- * {@link Request#defer() defer} and {@link #complete} later.
+ * The callee's side of a mailbox: taking a call, and step two, completing it (docs/design.md, "The mailbox's two-step
+ * call"). {@link #poll} finds posted calls through the request bitmap (never by scanning slots), takes each under its
+ * slot lock and hands it to a {@link RequestHandler}; the handler's reply writes the result into the same slot and
+ * rings the caller. A handler may also {@link Request#defer() defer} and {@link #complete} later.
  *
- * <p>Attaching runs the recovery sweep (see {@link MailboxRecovery}): a restarted callee serves what
- * was posted while it was down, and what its dead predecessor had taken is redelivered or abandoned.
- * The sweep runs again every {@link #SWEEP_INTERVAL_MS} from {@link #doHousekeeping}.
+ * <p>Attaching runs the recovery sweep (see {@link MailboxRecovery}): a restarted callee serves what was posted while
+ * it was down, and what its dead predecessor had taken is redelivered or abandoned. The sweep runs again every
+ * {@link #SWEEP_INTERVAL_MS} from {@link #doHousekeeping}.
  *
  * <p>{@link #poll}, {@link #awaitRequests} and {@link #doHousekeeping} belong to one thread per instance;
- * {@link #complete} of a deferred call may come from any thread. Several instances (in one or several
- * processes) may serve one mailbox.
+ * {@link #complete} of a deferred call may come from any thread. Several instances (in one or several processes) may
+ * serve one mailbox.
  */
 public final class MailboxCallee implements AutoCloseable {
     static final long SWEEP_INTERVAL_MS = 1_000;
@@ -37,6 +36,7 @@ public final class MailboxCallee implements AutoCloseable {
     private long lastSweep;
     /** Completions may come from any thread (deferred calls), so the count is atomic. */
     private final AtomicLong served = new AtomicLong();
+
     private long handlerErrorsAfterReply;
 
     private MailboxCallee(Mailbox mailbox, int calleeIndex) {
@@ -46,7 +46,10 @@ public final class MailboxCallee implements AutoCloseable {
         this.entry = mailbox.calleeEntryOffset(calleeIndex);
         this.request = new Request(this);
         this.requestWaiter = mailbox.requestDoorbell().new Waiter();
-        this.requests = new BitClaimer(mailbox, mailbox.requestBitmapOffset(), calleeIndex % mailbox.bitmaps().words());
+        this.requests = new BitClaimer(
+                mailbox,
+                mailbox.requestBitmapOffset(),
+                calleeIndex % mailbox.bitmaps().words());
         this.lastSweep = mailbox.clock().epochMillis();
     }
 
@@ -124,14 +127,20 @@ public final class MailboxCallee implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (!r.finished()) {
                 String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-                complete(r.handle(), MailboxStatus.CALLEE_FAILED, ParamWriter.of(
-                        truncate(message.getBytes(StandardCharsets.UTF_8), mailbox.geometry().paramCapacity())));
+                complete(
+                        r.handle(),
+                        MailboxStatus.CALLEE_FAILED,
+                        ParamWriter.of(truncate(
+                                message.getBytes(StandardCharsets.UTF_8),
+                                mailbox.geometry().paramCapacity())));
                 return;
             }
             handlerErrorsAfterReply++;
         }
         if (!r.finished()) {
-            complete(r.handle(), MailboxStatus.CALLEE_FAILED,
+            complete(
+                    r.handle(),
+                    MailboxStatus.CALLEE_FAILED,
                     ParamWriter.of("handler neither replied nor deferred".getBytes(StandardCharsets.US_ASCII)));
         }
     }
@@ -141,9 +150,9 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     /**
-     * True once the caller revoked a call this callee took and deferred ({@link Request#defer}): work
-     * done for it later checks this before its side effects, so a call the caller gave up on is not
-     * carried out behind its back. False for a handle that is no longer this callee's.
+     * True once the caller revoked a call this callee took and deferred ({@link Request#defer}): work done for it later
+     * checks this before its side effects, so a call the caller gave up on is not carried out behind its back. False
+     * for a handle that is no longer this callee's.
      */
     public boolean isCancelRequested(long handle) {
         if (!mailbox.isValidHandle(handle)) {
@@ -156,9 +165,9 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     /**
-     * Step two: writes the result of a taken call into its slot and rings its caller. The result
-     * region aliases the parameters. Returns OK, STALE_HANDLE if the call is no longer ours (a
-     * recovery gave it to someone else), TOO_LARGE or LOCK_TIMEOUT.
+     * Step two: writes the result of a taken call into its slot and rings its caller. The result region aliases the
+     * parameters. Returns OK, STALE_HANDLE if the call is no longer ours (a recovery gave it to someone else),
+     * TOO_LARGE or LOCK_TIMEOUT.
      */
     public int complete(long handle, int status, ParamWriter result) {
         return complete(handle, status, result, 0);
@@ -226,8 +235,8 @@ public final class MailboxCallee implements AutoCloseable {
     }
 
     /**
-     * Heartbeat, and the periodic recovery sweep that notices callees which died holding calls.
-     * Returns the number of calls the sweep repaired.
+     * Heartbeat, and the periodic recovery sweep that notices callees which died holding calls. Returns the number of
+     * calls the sweep repaired.
      */
     public int doHousekeeping() {
         long now = mailbox.clock().epochMillis();

@@ -9,21 +9,20 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The caller's side of a mailbox: posting a call and collecting its result (docs/design.md, "The
- * mailbox's two-step call"). {@link #call} is step one: it locks a free slot, writes the request, rings
- * the callee and returns a handle at once; the calling thread holds nothing afterwards.
- * {@link #pollReplies} is the end of step two: it takes each finished call's result out of its slot and
- * frees the slot.
+ * The caller's side of a mailbox: posting a call and collecting its result (docs/design.md, "The mailbox's two-step
+ * call"). {@link #call} is step one: it locks a free slot, writes the request, rings the callee and returns a handle at
+ * once; the calling thread holds nothing afterwards. {@link #pollReplies} is the end of step two: it takes each
+ * finished call's result out of its slot and frees the slot.
  *
- * <p>A caller is a logical index (fixed per role) bound to the current process. A restarted process
- * attaching with the same index takes the entry back from its dead predecessor and finds its calls
- * again with {@link #outstanding()}; replies that arrived meanwhile are still in their slots. The calls
- * found at attach are the predecessor's ({@link #resumption()}): their replies come through
- * {@link #pollReplies} like any other, marked {@link ReplyView#inherited()}, so the role decides what
- * each means to it and the slots go back to the free list either way.
+ * <p>A caller is a logical index (fixed per role) bound to the current process. A restarted process attaching with the
+ * same index takes the entry back from its dead predecessor and finds its calls again with {@link #outstanding()};
+ * replies that arrived meanwhile are still in their slots. The calls found at attach are the predecessor's
+ * ({@link #resumption()}): their replies come through {@link #pollReplies} like any other, marked
+ * {@link ReplyView#inherited()}, so the role decides what each means to it and the slots go back to the free list
+ * either way.
  *
- * <p>{@link #call}, {@link #cancel} and {@link #modify} may be used from any thread; {@link #pollReplies}
- * and {@link #awaitReplies} from one thread at a time.
+ * <p>{@link #call}, {@link #cancel} and {@link #modify} may be used from any thread; {@link #pollReplies} and
+ * {@link #awaitReplies} from one thread at a time.
  */
 public final class MailboxCaller implements AutoCloseable {
     private final Mailbox mailbox;
@@ -35,23 +34,25 @@ public final class MailboxCaller implements AutoCloseable {
     private final ReplyView view = new ReplyView();
     /** Where the last free slot was found; a racy hint shared by calling threads, so not volatile. */
     private int freeCursor;
+
     private final BitClaimer replies;
     private long lastHeartbeat;
     /** Handles of the calls outstanding at attach (an earlier incarnation's), sorted; searched per reply. */
     private final long[] inherited;
     /** How many of {@link #inherited} have not been delivered yet: 0 makes the per-reply search free. */
     private int inheritedLeft;
+
     private final Resumption resumption;
 
     /**
-     * What binding a caller index found: the entry's new {@code generation}, the dead process it was taken
-     * from ({@code predecessorPid}, 0 when the index was free), whether the entry held a token naming no
-     * possible process ({@code repairedEntry}), and the earlier incarnation's calls still in the mailbox by
-     * state. A slot of this index whose header is out of range ({@code corrupt}) is not inherited: it is left
-     * for the watchdog to report rather than read.
+     * What binding a caller index found: the entry's new {@code generation}, the dead process it was taken from
+     * ({@code predecessorPid}, 0 when the index was free), whether the entry held a token naming no possible process
+     * ({@code repairedEntry}), and the earlier incarnation's calls still in the mailbox by state. A slot of this index
+     * whose header is out of range ({@code corrupt}) is not inherited: it is left for the watchdog to report rather
+     * than read.
      */
-    public record Resumption(long generation, long predecessorPid, boolean repairedEntry, int posted, int taken,
-                             int done, int corrupt) {
+    public record Resumption(
+            long generation, long predecessorPid, boolean repairedEntry, int posted, int taken, int done, int corrupt) {
         /** Calls of the earlier incarnation this caller will receive replies for. */
         public int calls() {
             return posted + taken + done;
@@ -62,8 +63,11 @@ public final class MailboxCaller implements AutoCloseable {
             if (predecessorPid == 0 && !repairedEntry && calls() == 0 && corrupt == 0) {
                 return null;
             }
-            return (repairedEntry ? "took over an entry whose token named no process (corrupt)"
-                    : predecessorPid == 0 ? "resumed a caller index left free" : "took over from dead pid " + predecessorPid)
+            return (repairedEntry
+                            ? "took over an entry whose token named no process (corrupt)"
+                            : predecessorPid == 0
+                                    ? "resumed a caller index left free"
+                                    : "took over from dead pid " + predecessorPid)
                     + ", generation " + generation + ": "
                     + calls() + " calls inherited (" + posted + " posted, " + taken + " taken, " + done + " done)"
                     + (corrupt == 0 ? "" : ", " + corrupt + " corrupt slots left to the watchdog");
@@ -78,23 +82,24 @@ public final class MailboxCaller implements AutoCloseable {
         this.replyBitmap = mailbox.replyBitmapOffset(callerIndex);
         this.replyWaiter = mailbox.replyDoorbell(callerIndex).new Waiter();
         this.replies = new BitClaimer(mailbox, replyBitmap, 0);
-        this.freeCursor = (int) (ProcessHandle.current().pid() % mailbox.bitmaps().words());
+        this.freeCursor =
+                (int) (ProcessHandle.current().pid() % mailbox.bitmaps().words());
         this.inherited = inherited;
         this.inheritedLeft = inherited.length;
         this.resumption = resumption;
     }
 
     /**
-     * Binds caller index {@code callerIndex} to this process. Refused with {@link CallerEntryException}
-     * while another live process holds it; taken over from a dead one, whose outstanding calls this caller
-     * inherits (see {@link #resumption()}). Repairs the mailbox's hint bitmaps on the way (see
-     * {@link MailboxRecovery}), which also announces the replies that finished while nobody held the index.
+     * Binds caller index {@code callerIndex} to this process. Refused with {@link CallerEntryException} while another
+     * live process holds it; taken over from a dead one, whose outstanding calls this caller inherits (see
+     * {@link #resumption()}). Repairs the mailbox's hint bitmaps on the way (see {@link MailboxRecovery}), which also
+     * announces the replies that finished while nobody held the index.
      */
     public static MailboxCaller attach(Mailbox mailbox, int callerIndex) {
         mailbox.checkWritable();
         if (callerIndex < 0 || callerIndex >= mailbox.geometry().maxCallers()) {
-            throw new IllegalArgumentException("caller index must be 0.." + (mailbox.geometry().maxCallers() - 1)
-                    + ", was " + callerIndex);
+            throw new IllegalArgumentException(
+                    "caller index must be 0.." + (mailbox.geometry().maxCallers() - 1) + ", was " + callerIndex);
         }
         long entry = mailbox.callerEntryOffset(callerIndex);
         long previous = MailboxRecovery.claimCallerEntry(mailbox, entry, callerIndex);
@@ -132,8 +137,14 @@ public final class MailboxCaller implements AutoCloseable {
         long[] inherited = Arrays.copyOf(handles, count);
         Arrays.sort(inherited);
         boolean dead = previous != 0 && previous != mailbox.token();
-        Resumption resumption = new Resumption(generation, dead ? ProcessIdentity.pidOf(previous) : 0,
-                dead && ProcessIdentity.pidOf(previous) == 0, posted, taken, done, corrupt);
+        Resumption resumption = new Resumption(
+                generation,
+                dead ? ProcessIdentity.pidOf(previous) : 0,
+                dead && ProcessIdentity.pidOf(previous) == 0,
+                posted,
+                taken,
+                done,
+                corrupt);
         MailboxRecovery.sweep(mailbox);
         return new MailboxCaller(mailbox, callerIndex, inherited, resumption);
     }
@@ -161,8 +172,8 @@ public final class MailboxCaller implements AutoCloseable {
     }
 
     /**
-     * Posts a call. Returns its handle ({@code > 0}) or a negative {@link MailboxStatus}: MAILBOX_FULL,
-     * TOO_LARGE, LOCK_TIMEOUT. Only {@link SlotFlags#CALLER_SETTABLE} flags are kept.
+     * Posts a call. Returns its handle ({@code > 0}) or a negative {@link MailboxStatus}: MAILBOX_FULL, TOO_LARGE,
+     * LOCK_TIMEOUT. Only {@link SlotFlags#CALLER_SETTABLE} flags are kept.
      */
     public long call(int opcode, int flags, long correlationId, ParamWriter params) {
         while (true) {
@@ -223,8 +234,8 @@ public final class MailboxCaller implements AutoCloseable {
     }
 
     /**
-     * Delivers finished calls to {@code handler} (at most {@code limit}), freeing their slots. The
-     * handler runs while this caller holds the slot and must copy what it keeps.
+     * Delivers finished calls to {@code handler} (at most {@code limit}), freeing their slots. The handler runs while
+     * this caller holds the slot and must copy what it keeps.
      */
     public int pollReplies(ReplyHandler handler, int limit) {
         int delivered = 0;
@@ -271,8 +282,7 @@ public final class MailboxCaller implements AutoCloseable {
 
     /** Whether the call in {@code slot} is one found at attach; each is counted once. Allocation-free. */
     private boolean isInherited(int slot) {
-        if (inheritedLeft == 0
-                || Arrays.binarySearch(inherited, Mailbox.handle(mailbox.generation(slot), slot)) < 0) {
+        if (inheritedLeft == 0 || Arrays.binarySearch(inherited, Mailbox.handle(mailbox.generation(slot), slot)) < 0) {
             return false;
         }
         inheritedLeft--;
@@ -308,7 +318,9 @@ public final class MailboxCaller implements AutoCloseable {
         List<SlotInfo> calls = new ArrayList<>();
         for (int slot = 0; slot < mailbox.geometry().slotCount(); slot++) {
             SlotInfo info = mailbox.slotInfo(slot);
-            if (info.state() != SlotState.FREE && SlotState.isValid(info.state()) && info.callerIndex() == callerIndex) {
+            if (info.state() != SlotState.FREE
+                    && SlotState.isValid(info.state())
+                    && info.callerIndex() == callerIndex) {
                 calls.add(info);
             }
         }
@@ -316,8 +328,8 @@ public final class MailboxCaller implements AutoCloseable {
     }
 
     /**
-     * How many of this caller's calls wait in the mailbox with no callee having taken them: a callee that
-     * has stopped taking (or fallen behind) shows here. Scans the slots once, allocating nothing.
+     * How many of this caller's calls wait in the mailbox with no callee having taken them: a callee that has stopped
+     * taking (or fallen behind) shows here. Scans the slots once, allocating nothing.
      */
     public int untaken() {
         return untaken(mailbox, callerIndex, callerIndex + 1);

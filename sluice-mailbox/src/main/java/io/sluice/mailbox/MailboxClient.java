@@ -1,26 +1,25 @@
 package io.sluice.mailbox;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Future-based calls over a {@link MailboxCaller}, for code that is not on a hot path (REST handlers,
- * the database manager, tools). {@link #call} returns at once; a reply thread sleeps on this caller's
- * doorbell and completes the futures. Safe for use from any number of threads.
+ * Future-based calls over a {@link MailboxCaller}, for code that is not on a hot path (REST handlers, the database
+ * manager, tools). {@link #call} returns at once; a reply thread sleeps on this caller's doorbell and completes the
+ * futures. Safe for use from any number of threads.
  *
- * <p>Correlation ids are unique per caller index across restarts (they start from the attach time),
- * so after a restart {@link #reattach} finds an earlier incarnation's calls. What becomes of an earlier
- * incarnation's replies that nobody re-attaches to is the client's choice at birth: {@link #attach} keeps
- * them (at most one per inherited call) until someone does; {@link #resume} hands each to a handler as it
- * arrives and keeps nothing, which is what a role uses, since a restarted process has no futures of its
- * predecessor to complete.
+ * <p>Correlation ids are unique per caller index across restarts (they start from the attach time), so after a restart
+ * {@link #reattach} finds an earlier incarnation's calls. What becomes of an earlier incarnation's replies that nobody
+ * re-attaches to is the client's choice at birth: {@link #attach} keeps them (at most one per inherited call) until
+ * someone does; {@link #resume} hands each to a handler as it arrives and keeps nothing, which is what a role uses,
+ * since a restarted process has no futures of its predecessor to complete.
  */
 public final class MailboxClient implements AutoCloseable {
     private final MailboxCaller caller;
@@ -29,9 +28,11 @@ public final class MailboxClient implements AutoCloseable {
     private final AtomicLong nextCorrelation;
     /** Guards the hand-over between {@link #pending} and {@link #unclaimed}; never held while waiting. */
     private final Object handoff = new Object();
+
     private final Thread replyThread;
     /** Where an earlier incarnation's replies go that no {@link #reattach} waits for; null keeps them. */
     private final Consumer<Reply> inheritedReplies;
+
     private final AtomicLong inheritedCollected = new AtomicLong();
     private volatile boolean running = true;
 
@@ -40,15 +41,15 @@ public final class MailboxClient implements AutoCloseable {
     }
 
     /**
-     * @param inheritedReplies receives, on the reply thread, each reply to a call of an earlier incarnation of
-     *                         this caller index that nobody {@link #reattach re-attached} to; null keeps them
-     *                         for {@link #reattach}
+     * @param inheritedReplies receives, on the reply thread, each reply to a call of an earlier incarnation of this
+     *     caller index that nobody {@link #reattach re-attached} to; null keeps them for {@link #reattach}
      */
     public MailboxClient(MailboxCaller caller, String name, Consumer<Reply> inheritedReplies) {
         this.caller = caller;
         this.inheritedReplies = inheritedReplies;
         this.nextCorrelation = new AtomicLong(caller.mailbox().clock().epochMillis() << 20);
-        this.replyThread = Thread.ofPlatform().name(name + "-replies").daemon(true).start(this::run);
+        this.replyThread =
+                Thread.ofPlatform().name(name + "-replies").daemon(true).start(this::run);
     }
 
     public static MailboxClient attach(Mailbox mailbox, int callerIndex) {
@@ -56,30 +57,29 @@ public final class MailboxClient implements AutoCloseable {
     }
 
     /**
-     * Binds {@code callerIndex} as the successor of whichever process held it: every reply to a call the
-     * predecessor left in the mailbox goes to {@code inheritedReplies} (on the reply thread) unless a
-     * {@link #reattach} claims it first, and its slot is freed. Nothing is kept, so a role restarted any
-     * number of times holds no replies it will never read. {@link CallerEntryException} while a live
-     * process holds the index.
+     * Binds {@code callerIndex} as the successor of whichever process held it: every reply to a call the predecessor
+     * left in the mailbox goes to {@code inheritedReplies} (on the reply thread) unless a {@link #reattach} claims it
+     * first, and its slot is freed. Nothing is kept, so a role restarted any number of times holds no replies it will
+     * never read. {@link CallerEntryException} while a live process holds the index.
      */
-    public static MailboxClient resume(Mailbox mailbox, int callerIndex, String name,
-                                       Consumer<Reply> inheritedReplies) {
+    public static MailboxClient resume(
+            Mailbox mailbox, int callerIndex, String name, Consumer<Reply> inheritedReplies) {
         Objects.requireNonNull(inheritedReplies, "inheritedReplies");
         return new MailboxClient(MailboxCaller.attach(mailbox, callerIndex), name, inheritedReplies);
     }
 
     /**
      * A client for a tool ({@code sluice status}, the demo's reporter): the first caller index from
-     * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once
-     * and none takes a role's fixed index (tools stay below {@link ServerMailboxes#CALLER_TOOLS_END}). Replies to calls an earlier tool left on that index are released:
-     * they were another tool's questions.
+     * {@link ServerMailboxes#CALLER_TOOLS} up that no live process holds, so several tools can ask at once and none
+     * takes a role's fixed index (tools stay below {@link ServerMailboxes#CALLER_TOOLS_END}). Replies to calls an
+     * earlier tool left on that index are released: they were another tool's questions.
      */
     public static MailboxClient attachTool(Mailbox mailbox) {
         MailboxException last = null;
         int end = Math.min(mailbox.geometry().maxCallers(), ServerMailboxes.CALLER_TOOLS_END);
         for (int index = ServerMailboxes.CALLER_TOOLS; index < end; index++) {
             try {
-                return resume(mailbox, index, "mailbox-tool-" + index, reply -> { });
+                return resume(mailbox, index, "mailbox-tool-" + index, reply -> {});
             } catch (MailboxException e) {
                 last = e;
             }
@@ -101,13 +101,14 @@ public final class MailboxClient implements AutoCloseable {
     }
 
     /**
-     * Posts a call; the future completes with the callee's reply (any status, including CANCELLED and
-     * ABANDONED) or fails with {@link MailboxCallException} when the call could not be posted.
+     * Posts a call; the future completes with the callee's reply (any status, including CANCELLED and ABANDONED) or
+     * fails with {@link MailboxCallException} when the call could not be posted.
      */
     public CompletableFuture<Reply> call(int opcode, int flags, long correlationId, byte[] params) {
         CompletableFuture<Reply> future = new CompletableFuture<>();
         if (pending.putIfAbsent(correlationId, future) != null) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("correlation id in use: " + correlationId));
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("correlation id in use: " + correlationId));
         }
         long handle = caller.call(opcode, flags, correlationId, params);
         if (handle < 0) {
@@ -118,8 +119,8 @@ public final class MailboxClient implements AutoCloseable {
     }
 
     /**
-     * Finds an outstanding call of this caller index by correlation id (e.g. one posted before a
-     * restart); empty if the mailbox holds no such call.
+     * Finds an outstanding call of this caller index by correlation id (e.g. one posted before a restart); empty if the
+     * mailbox holds no such call.
      */
     public Optional<CompletableFuture<Reply>> reattach(long correlationId) {
         CompletableFuture<Reply> future;
@@ -171,8 +172,13 @@ public final class MailboxClient implements AutoCloseable {
 
     private void run() {
         ReplyHandler handler = view -> {
-            Reply reply = new Reply(view.correlationId(), view.opcode(), view.status(), view.flags(),
-                    view.deliveries(), view.resultBytes());
+            Reply reply = new Reply(
+                    view.correlationId(),
+                    view.opcode(),
+                    view.status(),
+                    view.flags(),
+                    view.deliveries(),
+                    view.resultBytes());
             CompletableFuture<Reply> future;
             boolean handOn = false;
             synchronized (handoff) {
@@ -204,8 +210,11 @@ public final class MailboxClient implements AutoCloseable {
         try {
             inheritedReplies.accept(reply);
         } catch (RuntimeException e) {
-            System.getLogger(MailboxClient.class.getName()).log(System.Logger.Level.WARNING,
-                    "handler of an inherited reply (correlation " + reply.correlationId() + ") failed", e);
+            System.getLogger(MailboxClient.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "handler of an inherited reply (correlation " + reply.correlationId() + ") failed",
+                            e);
         }
     }
 

@@ -1,10 +1,11 @@
 package io.sluice.mailbox;
 
 /**
- * Layout of a mailbox file. All integers are little-endian (the platform's order; the file never
- * leaves the machine). Every section starts on a 64-byte cache line.
+ * Layout of a mailbox file. All integers are little-endian (the platform's order; the file never leaves the machine).
+ * Every section starts on a 64-byte cache line.
  *
  * <h2>File</h2>
+ *
  * <pre>
  * +--------------------------------------------------+ 0
  * | header                                  256 bytes |
@@ -24,10 +25,12 @@ package io.sluice.mailbox;
  * | mailslot slotCount-1                              |
  * +--------------------------------------------------+
  * </pre>
- * The bitmaps only say where to look: a set bit may be stale and a missing one is repaired by the
- * recovery sweep. The truth of a call is its slot's state word, changed only under the slot lock.
+ *
+ * The bitmaps only say where to look: a set bit may be stale and a missing one is repaired by the recovery sweep. The
+ * truth of a call is its slot's state word, changed only under the slot lock.
  *
  * <h2>Header</h2>
+ *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -53,22 +56,25 @@ package io.sluice.mailbox;
  * </pre>
  *
  * <h2>Callee and caller entries (64 bytes each)</h2>
+ *
  * <pre>
  *  callee: 0 process token | 8 heartbeat (epoch ms) | 16 attached at (epoch ms) | 24 calls served
  *  caller: 0 process token | 8 heartbeat (epoch ms) | 16 attached at (epoch ms)
  *          24 reply doorbell sequence (futex word, int) | 28 reply doorbell waiters (int)
  *          32 generation: +1 each time another process binds the index (0 in a file never attached)
  * </pre>
- * A caller entry is claimed by a logical caller index (a role's fixed number), so a restarted
- * caller takes its entry back and finds its outstanding calls by caller index and correlation id.
- * Only a dead holder's entry is taken (its token is pid and start time, so a reused pid is not the
- * holder); the generation tells the successor, and any inspector, that the calls in the slots were
- * posted by an earlier incarnation.
+ *
+ * A caller entry is claimed by a logical caller index (a role's fixed number), so a restarted caller takes its entry
+ * back and finds its outstanding calls by caller index and correlation id. Only a dead holder's entry is taken (its
+ * token is pid and start time, so a reused pid is not the holder); the generation tells the successor, and any
+ * inspector, that the calls in the slots were posted by an earlier incarnation.
  *
  * <h2>Mailslot (slotSize bytes: a 128-byte header, then the parameter region)</h2>
- * The header's first cache line is everything a call needs and is written only under the slot lock;
- * the second is bookkeeping written only by callees (and recovery), so a caller posting a call never
- * pulls that line away from the callee: a round trip moves as few cache lines as possible.
+ *
+ * The header's first cache line is everything a call needs and is written only under the slot lock; the second is
+ * bookkeeping written only by callees (and recovery), so a caller posting a call never pulls that line away from the
+ * callee: a round trip moves as few cache lines as possible.
+ *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -105,6 +111,7 @@ package io.sluice.mailbox;
 public final class MailboxDescriptor {
     /** "SLUICEMB" read as a little-endian long. */
     public static final long MAGIC = 0x424D454349554C53L;
+
     public static final int LAYOUT_VERSION = 1;
 
     public static final int CACHE_LINE = 64;
@@ -153,8 +160,7 @@ public final class MailboxDescriptor {
     public static final int SLOT_COMPLETED_AT_OFFSET = 80;
     public static final int SLOT_DELIVERIES_OFFSET = 88;
 
-    private MailboxDescriptor() {
-    }
+    private MailboxDescriptor() {}
 
     public static int bitmapWords(int slotCount) {
         return (slotCount + 63) >>> 6;

@@ -22,31 +22,32 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
 /**
- * A mailbox's file on disk: made whole under a temporary name and moved into place, checked private and
- * validated against its header before it is mapped, moved aside when unusable. {@link Mailbox} works on the
- * mapping this returns; the layout is {@link MailboxDescriptor}'s.
+ * A mailbox's file on disk: made whole under a temporary name and moved into place, checked private and validated
+ * against its header before it is mapped, moved aside when unusable. {@link Mailbox} works on the mapping this returns;
+ * the layout is {@link MailboxDescriptor}'s.
  */
 final class MailboxFile {
     /** A mapped mailbox file and the geometry its header gives; the arena owns the mapping. */
-    record Mapping(Arena arena, MemorySegment segment, MailboxGeometry geometry) {
-    }
+    record Mapping(Arena arena, MemorySegment segment, MailboxGeometry geometry) {}
 
-    private MailboxFile() {
-    }
+    private MailboxFile() {}
 
     /**
-     * Writes a new mailbox (header, every slot free, the magic last so a reader never sees a half-made file as
-     * valid) under a temporary name 0600 and moves it to {@code file}; the directory is one this user owns
-     * (made 0700 when missing) or a sticky one like /dev/shm.
+     * Writes a new mailbox (header, every slot free, the magic last so a reader never sees a half-made file as valid)
+     * under a temporary name 0600 and moves it to {@code file}; the directory is one this user owns (made 0700 when
+     * missing) or a sticky one like /dev/shm.
      */
     static Mapping create(Path file, MailboxGeometry geometry, EpochClock clock) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = file.resolveSibling(
+                file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             privateDirectory(file);
             Arena arena = Arena.ofShared();
             MemorySegment segment;
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                    PrivateFiles.FILE_0600)) {
                 ch.truncate(geometry.fileLength());
                 ch.write(ByteBuffer.wrap(new byte[1]), geometry.fileLength() - 1);
                 segment = ch.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength(), arena);
@@ -57,7 +58,10 @@ final class MailboxFile {
             segment.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, geometry.slotSize());
             segment.set(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET, geometry.maxCallers());
             segment.set(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET, geometry.maxCallees());
-            segment.set(ValueLayout.JAVA_LONG, CREATOR_TOKEN_OFFSET, ProcessIdentity.current().token());
+            segment.set(
+                    ValueLayout.JAVA_LONG,
+                    CREATOR_TOKEN_OFFSET,
+                    ProcessIdentity.current().token());
             segment.set(ValueLayout.JAVA_LONG, CREATED_AT_OFFSET, clock.epochMillis());
             markEverySlotFree(segment, geometry.slotCount());
             new SharedMemory(segment).putLongVolatile(MAGIC_OFFSET, MAGIC);
@@ -99,9 +103,9 @@ final class MailboxFile {
     }
 
     /**
-     * Maps an existing mailbox file after checking it: for reading and writing only when it and its directory are
-     * this user's and closed to others (another user's file is never trusted with calls); read-only for
-     * inspection by anyone. The header must describe exactly the file's length.
+     * Maps an existing mailbox file after checking it: for reading and writing only when it and its directory are this
+     * user's and closed to others (another user's file is never trusted with calls); read-only for inspection by
+     * anyone. The header must describe exactly the file's length.
      */
     static Mapping map(Path file, boolean readOnly) {
         long size;
@@ -119,12 +123,15 @@ final class MailboxFile {
             throw new UncheckedIOException("cannot open mailbox " + file, e);
         }
         if (size < HEADER_LENGTH) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.TRUNCATED,
+            throw new MailboxFormatException(
+                    file,
+                    MailboxFormatException.Reason.TRUNCATED,
                     size + " bytes, shorter than the " + HEADER_LENGTH + "-byte header");
         }
         Arena arena = Arena.ofShared();
         MemorySegment segment;
-        try (FileChannel ch = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
+        try (FileChannel ch = readOnly
+                ? FileChannel.open(file, StandardOpenOption.READ)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             segment = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size, arena);
         } catch (IOException e) {
@@ -139,7 +146,9 @@ final class MailboxFile {
         }
     }
 
-    /** Moves an unusable file aside as {@code NAME.bad-MILLIS} for post-mortem; the path it went to, or null if none. */
+    /**
+     * Moves an unusable file aside as {@code NAME.bad-MILLIS} for post-mortem; the path it went to, or null if none.
+     */
     static Path quarantine(Path file, EpochClock clock) {
         if (!Files.exists(file)) {
             return null;
@@ -156,17 +165,22 @@ final class MailboxFile {
     private static MailboxGeometry validateHeader(Path file, MemorySegment segment, long size) {
         long magic = segment.get(ValueLayout.JAVA_LONG, MAGIC_OFFSET);
         if (magic != MAGIC) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.FOREIGN,
+            throw new MailboxFormatException(
+                    file,
+                    MailboxFormatException.Reason.FOREIGN,
                     String.format("magic is 0x%016x, not a Sluice mailbox", magic));
         }
         int version = segment.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
         if (version != LAYOUT_VERSION) {
-            throw new MailboxFormatException(file, MailboxFormatException.Reason.WRONG_VERSION,
+            throw new MailboxFormatException(
+                    file,
+                    MailboxFormatException.Reason.WRONG_VERSION,
                     "layout version " + version + ", this build reads " + LAYOUT_VERSION);
         }
         MailboxGeometry geometry;
         try {
-            geometry = new MailboxGeometry(segment.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
+            geometry = new MailboxGeometry(
+                    segment.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
                     segment.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET),
                     segment.get(ValueLayout.JAVA_INT, MAX_CALLERS_OFFSET),
                     segment.get(ValueLayout.JAVA_INT, MAX_CALLEES_OFFSET));
@@ -174,8 +188,11 @@ final class MailboxFile {
             throw new MailboxFormatException(file, MailboxFormatException.Reason.CORRUPT, e.getMessage());
         }
         if (size != geometry.fileLength()) {
-            throw new MailboxFormatException(file, size < geometry.fileLength()
-                    ? MailboxFormatException.Reason.TRUNCATED : MailboxFormatException.Reason.CORRUPT,
+            throw new MailboxFormatException(
+                    file,
+                    size < geometry.fileLength()
+                            ? MailboxFormatException.Reason.TRUNCATED
+                            : MailboxFormatException.Reason.CORRUPT,
                     size + " bytes, the header describes " + geometry.fileLength());
         }
         return geometry;

@@ -8,26 +8,27 @@ import java.util.Map;
 import java.util.function.LongPredicate;
 
 /**
- * Restart and repair. Because a slot is the record of its call, any process can bring a mailbox back
- * to a consistent state after another process died at any instruction:
+ * Restart and repair. Because a slot is the record of its call, any process can bring a mailbox back to a consistent
+ * state after another process died at any instruction:
+ *
  * <ul>
- *   <li>a slot lock held by a dead process is broken;</li>
- *   <li>a free slot missing from the free bitmap (its allocator died) is returned to it;</li>
- *   <li>a posted call missing from the request bitmap (its caller died before ringing) is announced;</li>
- *   <li>a call taken by a dead callee is posted again if it is idempotent and has not already taken
- *       down {@link Mailbox#MAX_DELIVERIES} callees, and completed ABANDONED otherwise;</li>
- *   <li>a finished call whose caller is alive is announced to it again (the ring may have been lost).</li>
+ *   <li>a slot lock held by a dead process is broken;
+ *   <li>a free slot missing from the free bitmap (its allocator died) is returned to it;
+ *   <li>a posted call missing from the request bitmap (its caller died before ringing) is announced;
+ *   <li>a call taken by a dead callee is posted again if it is idempotent and has not already taken down
+ *       {@link Mailbox#MAX_DELIVERIES} callees, and completed ABANDONED otherwise;
+ *   <li>a finished call whose caller is alive is announced to it again (the ring may have been lost).
  * </ul>
- * Every repair is safe to repeat and safe against live processes, because the hint bitmaps only say
- * where to look and every state change happens under the slot lock.
+ *
+ * Every repair is safe to repeat and safe against live processes, because the hint bitmaps only say where to look and
+ * every state change happens under the slot lock.
  */
 public final class MailboxRecovery {
-    private MailboxRecovery() {
-    }
+    private MailboxRecovery() {}
 
     /** What one sweep found and repaired. */
-    public record SweepResult(int brokenLocks, int freed, int reannounced, int redelivered, int abandoned,
-                              int corrupt) {
+    public record SweepResult(
+            int brokenLocks, int freed, int reannounced, int redelivered, int abandoned, int corrupt) {
         public int repairs() {
             return brokenLocks + freed + reannounced + redelivered + abandoned;
         }
@@ -83,15 +84,15 @@ public final class MailboxRecovery {
                 }
                 case SlotState.DONE -> {
                     int callerIndex = memory.getInt(base + SLOT_CALLER_INDEX_OFFSET);
-                    long callerToken = memory.getLongVolatile(mailbox.callerEntryOffset(callerIndex) + ENTRY_TOKEN_OFFSET);
+                    long callerToken =
+                            memory.getLongVolatile(mailbox.callerEntryOffset(callerIndex) + ENTRY_TOKEN_OFFSET);
                     if (isAlive.test(callerToken)
                             && !mailbox.bitmaps().isSet(mailbox.replyBitmapOffset(callerIndex), slot)) {
                         mailbox.notifyCaller(callerIndex, slot);
                         reannounced++;
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         return new SweepResult(brokenLocks, freed, reannounced, redelivered, abandoned, corrupt);
@@ -123,7 +124,8 @@ public final class MailboxRecovery {
                 memory.putIntRelease(base + SLOT_STATE_OFFSET, SlotState.POSTED);
                 outcome = SlotState.POSTED;
             } else {
-                int status = (flags & SlotFlags.CANCEL_REQUESTED) != 0 ? MailboxStatus.CANCELLED : MailboxStatus.ABANDONED;
+                int status =
+                        (flags & SlotFlags.CANCEL_REQUESTED) != 0 ? MailboxStatus.CANCELLED : MailboxStatus.ABANDONED;
                 memory.putInt(base + SLOT_STATUS_OFFSET, status);
                 memory.putInt(base + SLOT_LENGTH_OFFSET, 0);
                 mailbox.bookkeeping().recordCompletion(base, mailbox.clock().epochMillis());
@@ -142,9 +144,9 @@ public final class MailboxRecovery {
     }
 
     /**
-     * Claims a caller's entry: free, ours already, or held by a dead process (or by a token that names no
-     * possible process: a corrupt entry). Returns the token it held before (0 when free); throws
-     * {@link CallerEntryException} while a live process holds it.
+     * Claims a caller's entry: free, ours already, or held by a dead process (or by a token that names no possible
+     * process: a corrupt entry). Returns the token it held before (0 when free); throws {@link CallerEntryException}
+     * while a live process holds it.
      */
     static long claimCallerEntry(Mailbox mailbox, long entry, int callerIndex) {
         SharedMemory memory = mailbox.memory();

@@ -3,9 +3,9 @@ package io.sluice.mailbox;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a {@link MailboxCallee} on its own platform thread: poll, and when there is nothing to do spin
- * for a bounded time, then sleep in the kernel on the request doorbell. An idle service therefore
- * uses no CPU except one wake-up per {@link #IDLE_WAIT_NANOS} for its heartbeat and recovery sweep.
+ * Runs a {@link MailboxCallee} on its own platform thread: poll, and when there is nothing to do spin for a bounded
+ * time, then sleep in the kernel on the request doorbell. An idle service therefore uses no CPU except one wake-up per
+ * {@link #IDLE_WAIT_NANOS} for its heartbeat and recovery sweep.
  */
 public final class MailboxService implements AutoCloseable {
     static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(MailboxCallee.HEARTBEAT_INTERVAL_MS);
@@ -21,8 +21,8 @@ public final class MailboxService implements AutoCloseable {
     private volatile long loopErrors;
 
     /**
-     * @param spinNanos how long to keep polling after the last request before sleeping; 0 sleeps at
-     *                  once (lowest CPU, a kernel wake-up per call), larger values trade CPU for latency
+     * @param spinNanos how long to keep polling after the last request before sleeping; 0 sleeps at once (lowest CPU, a
+     *     kernel wake-up per call), larger values trade CPU for latency
      */
     public MailboxService(MailboxCallee callee, RequestHandler handler, long spinNanos, String name) {
         this.callee = callee;

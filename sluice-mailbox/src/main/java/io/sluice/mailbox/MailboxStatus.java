@@ -1,9 +1,9 @@
 package io.sluice.mailbox;
 
 /**
- * Status codes. A call's result status is {@code >= 0} when the callee handled it (0 = OK, other
- * non-negative values are the callee's own result codes) and negative when the mailbox itself
- * decided the outcome. Methods on the hot path return these codes instead of throwing.
+ * Status codes. A call's result status is {@code >= 0} when the callee handled it (0 = OK, other non-negative values
+ * are the callee's own result codes) and negative when the mailbox itself decided the outcome. Methods on the hot path
+ * return these codes instead of throwing.
  */
 public final class MailboxStatus {
     public static final int OK = 0;
@@ -32,8 +32,7 @@ public final class MailboxStatus {
     /** The request's parameters were malformed for its operation code. */
     public static final int BAD_REQUEST = -12;
 
-    private MailboxStatus() {
-    }
+    private MailboxStatus() {}
 
     public static String name(int status) {
         return switch (status) {

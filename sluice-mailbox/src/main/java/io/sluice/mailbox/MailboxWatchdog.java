@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Judges a {@link MailboxSnapshot} so a supervisor can decide restarts: slots stuck past a deadline,
- * parties that died, callees whose heartbeat stopped while the process still runs (hung), and
- * corrupt slots. It only reports; acting is the supervisor's job.
+ * Judges a {@link MailboxSnapshot} so a supervisor can decide restarts: slots stuck past a deadline, parties that died,
+ * callees whose heartbeat stopped while the process still runs (hung), and corrupt slots. It only reports; acting is
+ * the supervisor's job.
  */
 public final class MailboxWatchdog {
     private final long stuckAfterMs;
@@ -34,8 +34,7 @@ public final class MailboxWatchdog {
         NO_CALLEE
     }
 
-    public record Finding(Kind kind, int index, long pid, String detail) {
-    }
+    public record Finding(Kind kind, int index, long pid, String detail) {}
 
     public List<Finding> check(MailboxSnapshot snapshot) {
         List<Finding> findings = new ArrayList<>();
@@ -46,7 +45,10 @@ public final class MailboxWatchdog {
             } else {
                 anyLiveCallee = true;
                 if (callee.heartbeatAgeMs() > heartbeatTimeoutMs) {
-                    findings.add(new Finding(Kind.HUNG_CALLEE, callee.index(), callee.pid(),
+                    findings.add(new Finding(
+                            Kind.HUNG_CALLEE,
+                            callee.index(),
+                            callee.pid(),
                             "no heartbeat for " + callee.heartbeatAgeMs() + " ms"));
                 }
             }
@@ -54,27 +56,39 @@ public final class MailboxWatchdog {
         int posted = 0;
         for (MailboxSnapshot.Slot slot : snapshot.slots()) {
             if (slot.corrupt()) {
-                findings.add(new Finding(Kind.CORRUPT_SLOT, slot.slot(), 0, "state " + slot.state()
-                        + ", caller " + slot.callerIndex() + ", length " + slot.length()));
+                findings.add(new Finding(
+                        Kind.CORRUPT_SLOT,
+                        slot.slot(),
+                        0,
+                        "state " + slot.state() + ", caller " + slot.callerIndex() + ", length " + slot.length()));
                 continue;
             }
             if (slot.lockOwnerPid() != 0 && !slot.lockOwnerAlive()) {
-                findings.add(new Finding(Kind.DEAD_LOCK_OWNER, slot.slot(), slot.lockOwnerPid(), "lock held by a dead process"));
+                findings.add(new Finding(
+                        Kind.DEAD_LOCK_OWNER, slot.slot(), slot.lockOwnerPid(), "lock held by a dead process"));
             }
             boolean waiting = slot.state().equals("POSTED") || slot.state().equals("TAKEN");
             if (slot.state().equals("POSTED")) {
                 posted++;
             }
             if (waiting && slot.ageMs() > stuckAfterMs) {
-                findings.add(new Finding(Kind.STUCK_SLOT, slot.slot(), slot.calleePid(), slot.state() + " opcode "
-                        + slot.opcode() + " for " + slot.ageMs() + " ms"));
+                findings.add(new Finding(
+                        Kind.STUCK_SLOT,
+                        slot.slot(),
+                        slot.calleePid(),
+                        slot.state() + " opcode " + slot.opcode() + " for " + slot.ageMs() + " ms"));
             }
         }
         for (MailboxSnapshot.Party caller : snapshot.callers()) {
             if (!caller.alive()) {
-                long calls = snapshot.slots().stream().filter(s -> s.callerIndex() == caller.index()).count();
+                long calls = snapshot.slots().stream()
+                        .filter(s -> s.callerIndex() == caller.index())
+                        .count();
                 if (calls > 0) {
-                    findings.add(new Finding(Kind.DEAD_CALLER_WITH_CALLS, caller.index(), caller.pid(),
+                    findings.add(new Finding(
+                            Kind.DEAD_CALLER_WITH_CALLS,
+                            caller.index(),
+                            caller.pid(),
                             calls + " calls wait for caller " + caller.index() + " to re-attach"));
                 }
             }

@@ -22,8 +22,8 @@ public final class ReplyView {
     }
 
     /**
-     * Whether the call was posted by an earlier incarnation of this caller index (a process that died or
-     * closed before its reply came), so no state of this process is waiting for it.
+     * Whether the call was posted by an earlier incarnation of this caller index (a process that died or closed before
+     * its reply came), so no state of this process is waiting for it.
      */
     public boolean inherited() {
         return inherited;

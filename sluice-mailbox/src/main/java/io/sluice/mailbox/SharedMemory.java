@@ -5,8 +5,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * Atomic and ordered access to a shared memory segment. Thin wrappers over var handles with exact
- * coordinate types, so the JIT turns each into one instruction.
+ * Atomic and ordered access to a shared memory segment. Thin wrappers over var handles with exact coordinate types, so
+ * the JIT turns each into one instruction.
  */
 final class SharedMemory {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();

@@ -3,9 +3,9 @@ package io.sluice.mailbox;
 import static io.sluice.mailbox.MailboxDescriptor.*;
 
 /**
- * A slot's second header line, kept by callees and recovery under the slot's lock: how often its call was
- * delivered and when it was last taken and completed. The line is valid only while its delivery generation is
- * the slot's generation, so a new call in the slot starts from zero without anyone clearing the line at post.
+ * A slot's second header line, kept by callees and recovery under the slot's lock: how often its call was delivered and
+ * when it was last taken and completed. The line is valid only while its delivery generation is the slot's generation,
+ * so a new call in the slot starts from zero without anyone clearing the line at post.
  */
 final class SlotBookkeeping {
     private final SharedMemory memory;

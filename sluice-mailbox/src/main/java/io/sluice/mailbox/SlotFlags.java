@@ -16,8 +16,7 @@ public final class SlotFlags {
     /** Flags a caller may set when posting; the rest belong to the mailbox. */
     public static final int CALLER_SETTABLE = IDEMPOTENT;
 
-    private SlotFlags() {
-    }
+    private SlotFlags() {}
 
     public static String describe(int flags) {
         StringBuilder sb = new StringBuilder();

@@ -8,9 +8,9 @@ import io.sluice.common.ProcessIdentity;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The slots' locks: a binary semaphore per slot, a word in the slot's header holding the owner's process token
- * (0 when free). The token, not a thread, owns it, so a lock held by a process that died is recognised and broken
- * instead of waited on for ever; a live owner that keeps it too long gets its waiter a LOCK_TIMEOUT, never a hang.
+ * The slots' locks: a binary semaphore per slot, a word in the slot's header holding the owner's process token (0 when
+ * free). The token, not a thread, owns it, so a lock held by a process that died is recognised and broken instead of
+ * waited on for ever; a live owner that keeps it too long gets its waiter a LOCK_TIMEOUT, never a hang.
  */
 final class SlotLocks {
     static final long LOCK_TIMEOUT_MS = 5_000;
@@ -30,9 +30,9 @@ final class SlotLocks {
     }
 
     /**
-     * Takes exclusive access to a slot. Spins briefly, then parks; a lock whose owner process is dead
-     * is broken (taken over) rather than waited on. Returns OK or LOCK_TIMEOUT when a live owner
-     * keeps it beyond {@link #LOCK_TIMEOUT_MS}.
+     * Takes exclusive access to a slot. Spins briefly, then parks; a lock whose owner process is dead is broken (taken
+     * over) rather than waited on. Returns OK or LOCK_TIMEOUT when a live owner keeps it beyond
+     * {@link #LOCK_TIMEOUT_MS}.
      */
     int lock(int slot) {
         long lockOffset = lockOffset(slot);
@@ -77,8 +77,8 @@ final class SlotLocks {
     }
 
     /**
-     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call
-     * (its generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
+     * Locks the slot of the call {@code handle} names: the slot, locked, while the slot still holds that call (its
+     * generation unchanged); else STALE_HANDLE, or the lock's failure (LOCK_TIMEOUT), with nothing locked.
      */
     int lockCall(long handle) {
         if (!mailbox.isValidHandle(handle)) {

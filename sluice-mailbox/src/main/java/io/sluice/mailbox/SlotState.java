@@ -1,9 +1,9 @@
 package io.sluice.mailbox;
 
 /**
- * States of a mailslot. A call moves FREE -> POSTED -> TAKEN -> DONE -> FREE; a revocation moves a
- * POSTED call straight to DONE with status CANCELLED; recovery moves a TAKEN call of a dead callee
- * back to POSTED (idempotent) or to DONE with status ABANDONED.
+ * States of a mailslot. A call moves FREE -> POSTED -> TAKEN -> DONE -> FREE; a revocation moves a POSTED call straight
+ * to DONE with status CANCELLED; recovery moves a TAKEN call of a dead callee back to POSTED (idempotent) or to DONE
+ * with status ABANDONED.
  */
 public final class SlotState {
     public static final int FREE = 0;
@@ -14,8 +14,7 @@ public final class SlotState {
     /** The result (or CANCELLED / ABANDONED) is in the slot, waiting for its caller. */
     public static final int DONE = 3;
 
-    private SlotState() {
-    }
+    private SlotState() {}
 
     public static boolean isValid(int state) {
         return state >= FREE && state <= DONE;

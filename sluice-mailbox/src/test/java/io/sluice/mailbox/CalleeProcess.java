@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A callee in its own JVM: attaches to the mailbox, prints READY, serves {@link TestOpcodes} until
- * killed. Its own loop (rather than {@link MailboxService}) also answers revoked HANG calls it holds.
+ * A callee in its own JVM: attaches to the mailbox, prints READY, serves {@link TestOpcodes} until killed. Its own loop
+ * (rather than {@link MailboxService}) also answers revoked HANG calls it holds.
  */
 public final class CalleeProcess {
     public static void main(String[] args) {

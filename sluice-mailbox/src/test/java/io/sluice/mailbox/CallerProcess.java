@@ -4,9 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A caller in its own JVM: attaches as caller index args[1], posts args[2] REVERSE calls with
- * correlation ids 1..n and payload "call-ID", prints POSTED, then waits to be killed without ever
- * reading a reply. Prints REFUSED and the holder's pid instead when a live process holds the index.
+ * A caller in its own JVM: attaches as caller index args[1], posts args[2] REVERSE calls with correlation ids 1..n and
+ * payload "call-ID", prints POSTED, then waits to be killed without ever reading a reply. Prints REFUSED and the
+ * holder's pid instead when a live process holds the index.
  */
 public final class CallerProcess {
     public static void main(String[] args) throws Exception {

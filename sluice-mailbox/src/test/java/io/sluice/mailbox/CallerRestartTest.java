@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A caller process killed between posting and reading its replies, and its successor resuming the caller
- * index: the successor is told what it inherited, collects every reply of the dead process's calls (those
- * answered before it attached and those answered after), and leaves every slot free and nothing kept.
+ * A caller process killed between posting and reading its replies, and its successor resuming the caller index: the
+ * successor is told what it inherited, collects every reply of the dead process's calls (those answered before it
+ * attached and those answered after), and leaves every slot free and nothing kept.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CallerRestartTest {
@@ -44,8 +44,8 @@ class CallerRestartTest {
         // Half the calls are answered while no caller lives: their replies wait in their slots.
         answer(n / 2);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();
-        try (MailboxClient restarted = MailboxClient.resume(mailbox, CALLER, "restarted",
-                r -> collected.put(r.correlationId(), r))) {
+        try (MailboxClient restarted =
+                MailboxClient.resume(mailbox, CALLER, "restarted", r -> collected.put(r.correlationId(), r))) {
             MailboxCaller.Resumption found = restarted.caller().resumption();
             assertThat(found.predecessorPid()).isEqualTo(deadPid);
             assertThat(found.generation()).isEqualTo(2);
@@ -59,7 +59,8 @@ class CallerRestartTest {
                 Await.until(60_000, () -> collected.size() == n);
             }
             for (long id = 1; id <= n; id++) {
-                assertThat(new String(collected.get(id).result())).isEqualTo(new StringBuilder("call-" + id).reverse().toString());
+                assertThat(new String(collected.get(id).result()))
+                        .isEqualTo(new StringBuilder("call-" + id).reverse().toString());
             }
             assertThat(restarted.inheritedCollected()).isEqualTo(n);
             assertThat(restarted.unclaimedReplies()).isEmpty();
@@ -77,11 +78,13 @@ class CallerRestartTest {
 
     @Test
     void aLiveCallersIndexIsNotTakenByAnotherProcess() throws Exception {
-        try (MailboxClient holder = MailboxClient.resume(mailbox, CALLER, "holder", r -> { });
-             TestMailboxes.Child intruder = new TestMailboxes.Child(CallerProcess.class, file.toString(),
-                     Integer.toString(CALLER), "1")) {
-            assertThat(intruder.awaitLine("REFUSED")).isEqualTo("REFUSED " + ProcessHandle.current().pid());
-            assertThat(mailbox.callerEntry(CALLER).pid()).isEqualTo(ProcessHandle.current().pid());
+        try (MailboxClient holder = MailboxClient.resume(mailbox, CALLER, "holder", r -> {});
+                TestMailboxes.Child intruder =
+                        new TestMailboxes.Child(CallerProcess.class, file.toString(), Integer.toString(CALLER), "1")) {
+            assertThat(intruder.awaitLine("REFUSED"))
+                    .isEqualTo("REFUSED " + ProcessHandle.current().pid());
+            assertThat(mailbox.callerEntry(CALLER).pid())
+                    .isEqualTo(ProcessHandle.current().pid());
             assertThat(holder.caller().resumption().predecessorPid()).isZero();
         }
     }
@@ -92,8 +95,8 @@ class CallerRestartTest {
         int broken = mailbox.slotInfo(0).callerIndex() == CALLER ? 0 : firstSlotOf(CALLER);
         mailbox.memory().putInt(mailbox.slotOffset(broken) + SLOT_LENGTH_OFFSET, -77);
         Map<Long, Reply> collected = new ConcurrentHashMap<>();
-        try (MailboxClient restarted = MailboxClient.resume(mailbox, CALLER, "restarted",
-                r -> collected.put(r.correlationId(), r))) {
+        try (MailboxClient restarted =
+                MailboxClient.resume(mailbox, CALLER, "restarted", r -> collected.put(r.correlationId(), r))) {
             assertThat(restarted.caller().resumption().corrupt()).isEqualTo(1);
             assertThat(restarted.caller().resumption().posted()).isEqualTo(4);
             try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
@@ -107,11 +110,13 @@ class CallerRestartTest {
     @Test
     void anEntryWhoseTokenNamesNoPossibleProcessIsRepairedNotTrusted() {
         // A token with pid 0: no process has it, so nobody live holds the index.
-        mailbox.memory().putLongVolatile(mailbox.callerEntryOffset(CALLER) + MailboxDescriptor.ENTRY_TOKEN_OFFSET, 12_345L);
-        try (MailboxClient restarted = MailboxClient.resume(mailbox, CALLER, "restarted", r -> { })) {
+        mailbox.memory()
+                .putLongVolatile(mailbox.callerEntryOffset(CALLER) + MailboxDescriptor.ENTRY_TOKEN_OFFSET, 12_345L);
+        try (MailboxClient restarted = MailboxClient.resume(mailbox, CALLER, "restarted", r -> {})) {
             assertThat(restarted.caller().resumption().repairedEntry()).isTrue();
             assertThat(restarted.caller().resumption().describe()).contains("corrupt");
-            assertThat(mailbox.callerEntry(CALLER).pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(mailbox.callerEntry(CALLER).pid())
+                    .isEqualTo(ProcessHandle.current().pid());
         }
     }
 

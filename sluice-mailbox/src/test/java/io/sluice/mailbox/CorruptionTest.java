@@ -6,19 +6,19 @@ import static org.assertj.core.api.Assertions.fail;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.stream.LongStream;
 
 /**
- * A hostile or buggy process scribbles over a mailbox in use. Whatever it wrote, every party must
- * get through open, inspection, recovery, serving and consuming with typed errors at worst: no
- * unexpected exception, no hang, and calls in slots it did not touch still answered correctly.
+ * A hostile or buggy process scribbles over a mailbox in use. Whatever it wrote, every party must get through open,
+ * inspection, recovery, serving and consuming with typed errors at worst: no unexpected exception, no hang, and calls
+ * in slots it did not touch still answered correctly.
  */
 class CorruptionTest {
     static LongStream seeds() {
@@ -37,8 +37,8 @@ class CorruptionTest {
             try (Mailbox mailbox = Mailbox.create(file, geometry)) {
                 MailboxCaller caller = MailboxCaller.attach(mailbox, 1);
                 for (int i = 0; i < handles.length; i++) {
-                    handles[i] = caller.call(TestOpcodes.REVERSE, i % 2 == 0 ? SlotFlags.IDEMPOTENT : 0, i,
-                            ("payload-" + i).getBytes());
+                    handles[i] = caller.call(
+                            TestOpcodes.REVERSE, i % 2 == 0 ? SlotFlags.IDEMPOTENT : 0, i, ("payload-" + i).getBytes());
                 }
                 caller.close();
             }
@@ -48,7 +48,9 @@ class CorruptionTest {
             try {
                 mailbox = Mailbox.open(file);
             } catch (MailboxFormatException e) {
-                assertThat(headerHit).as("only a damaged header may make the file unusable: " + e.getMessage()).isTrue();
+                assertThat(headerHit)
+                        .as("only a damaged header may make the file unusable: " + e.getMessage())
+                        .isTrue();
                 return;
             }
             try (mailbox) {
@@ -59,17 +61,22 @@ class CorruptionTest {
                 MailboxCaller caller = MailboxCaller.attach(mailbox, 1);
                 for (int round = 0; round < 5; round++) {
                     callee.poll(TestOpcodes.HANDLER, 100);
-                    caller.pollReplies(reply -> {
-                        if (!touched.contains(reply.slot()) && reply.correlationId() < handles.length) {
-                            // A call in a slot nobody scribbled on must be answered with its own payload.
-                            long id = reply.correlationId();
-                            String expected = new StringBuilder("payload-" + id).reverse().toString();
-                            if (reply.status() != MailboxStatus.OK || !new String(reply.resultBytes()).equals(expected)) {
-                                fail("untouched call " + id + ": " + MailboxStatus.name(reply.status()) + " "
-                                        + new String(reply.resultBytes()));
-                            }
-                        }
-                    }, 100);
+                    caller.pollReplies(
+                            reply -> {
+                                if (!touched.contains(reply.slot()) && reply.correlationId() < handles.length) {
+                                    // A call in a slot nobody scribbled on must be answered with its own payload.
+                                    long id = reply.correlationId();
+                                    String expected = new StringBuilder("payload-" + id)
+                                            .reverse()
+                                            .toString();
+                                    if (reply.status() != MailboxStatus.OK
+                                            || !new String(reply.resultBytes()).equals(expected)) {
+                                        fail("untouched call " + id + ": " + MailboxStatus.name(reply.status()) + " "
+                                                + new String(reply.resultBytes()));
+                                    }
+                                }
+                            },
+                            100);
                     MailboxRecovery.sweep(mailbox);
                 }
                 // The mailbox still works for new calls.
@@ -81,7 +88,9 @@ class CorruptionTest {
                         caller.pollReplies(reply -> seen[0] |= reply.correlationId() == 999, 100);
                         callee.poll(TestOpcodes.HANDLER, 100);
                     }
-                    assertThat(seen[0]).as("a fresh call is answered after recovery").isTrue();
+                    assertThat(seen[0])
+                            .as("a fresh call is answered after recovery")
+                            .isTrue();
                 } else {
                     assertThat(fresh).isIn((long) MailboxStatus.MAILBOX_FULL, (long) MailboxStatus.LOCK_TIMEOUT);
                 }
@@ -91,7 +100,10 @@ class CorruptionTest {
         }
     }
 
-    /** Overwrites random bytes: mostly in slots, sometimes in bitmaps, entries or the header. Returns true if the header was hit. */
+    /**
+     * Overwrites random bytes: mostly in slots, sometimes in bitmaps, entries or the header. Returns true if the header
+     * was hit.
+     */
     private static boolean scribble(Path file, MailboxGeometry g, SplittableRandom random, Set<Integer> touched)
             throws Exception {
         boolean headerHit = false;

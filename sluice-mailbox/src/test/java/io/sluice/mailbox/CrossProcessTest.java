@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import java.util.HashMap;
 
 /** Caller and callee in separate JVMs, including kill -9 of either in the middle of calls. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -40,7 +40,7 @@ class CrossProcessTest {
     @Test
     void callsToACalleeInAnotherProcessAreAnswered() throws Exception {
         try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString());
-             MailboxClient client = MailboxClient.attach(mailbox, 0)) {
+                MailboxClient client = MailboxClient.attach(mailbox, 0)) {
             callee.awaitLine("READY");
             List<CompletableFuture<Reply>> futures = new ArrayList<>();
             for (int i = 0; i < 2_000; i++) {
@@ -57,12 +57,13 @@ class CrossProcessTest {
 
     @Test
     void calleeFallingBackToTimedParkingInteroperatesWithAFutexCaller() throws Exception {
-        try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class,
-                List.of("-Dsluice.mailbox.futex=false"), file.toString(), "0");
-             MailboxClient client = MailboxClient.attach(mailbox, 0)) {
+        try (TestMailboxes.Child callee = new TestMailboxes.Child(
+                        CalleeProcess.class, List.of("-Dsluice.mailbox.futex=false"), file.toString(), "0");
+                MailboxClient client = MailboxClient.attach(mailbox, 0)) {
             callee.awaitLine("READY");
             for (int i = 0; i < 200; i++) {
-                Reply reply = client.call(TestOpcodes.ECHO, ("p" + i).getBytes()).get(30, TimeUnit.SECONDS);
+                Reply reply =
+                        client.call(TestOpcodes.ECHO, ("p" + i).getBytes()).get(30, TimeUnit.SECONDS);
                 assertThat(new String(reply.result())).isEqualTo("p" + i);
             }
         }
@@ -75,7 +76,7 @@ class CrossProcessTest {
             CompletableFuture<Reply> plainHang;
             try (TestMailboxes.Child first = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
                 first.awaitLine("READY");
-                    idempotentHang = client.call(TestOpcodes.HANG, SlotFlags.IDEMPOTENT, 101, "a".getBytes());
+                idempotentHang = client.call(TestOpcodes.HANG, SlotFlags.IDEMPOTENT, 101, "a".getBytes());
                 first.awaitLine("TAKEN 101");
                 first.kill9();
             }
@@ -91,7 +92,8 @@ class CrossProcessTest {
                 assertThat(second.awaitLine("TAKEN 101")).isEqualTo("TAKEN 101");
                 for (int i = 0; i < queued.size(); i++) {
                     Reply r = queued.get(i).get(30, TimeUnit.SECONDS);
-                    assertThat(new String(r.result())).isEqualTo(new StringBuilder("q" + i).reverse().toString());
+                    assertThat(new String(r.result()))
+                            .isEqualTo(new StringBuilder("q" + i).reverse().toString());
                 }
                 second.kill9();
             }
@@ -134,13 +136,17 @@ class CrossProcessTest {
         int n = 100;
         TestMailboxes.postThenKillCaller(file, 3, n);
         MailboxWatchdog watchdog = new MailboxWatchdog(60_000, 60_000);
-        assertThat(watchdog.check(MailboxSnapshot.take(mailbox))).extracting(MailboxWatchdog.Finding::kind)
+        assertThat(watchdog.check(MailboxSnapshot.take(mailbox)))
+                .extracting(MailboxWatchdog.Finding::kind)
                 .contains(MailboxWatchdog.Kind.DEAD_CALLER_WITH_CALLS, MailboxWatchdog.Kind.NO_CALLEE);
         // The callee answers while the caller is dead; the replies wait in their slots.
         try (TestMailboxes.Child callee = new TestMailboxes.Child(CalleeProcess.class, file.toString())) {
             callee.awaitLine("READY");
-            Await.until("every call answered", 60_000,
-                    () -> MailboxSnapshot.take(mailbox).slots().stream().allMatch(s -> s.state().equals("DONE")));
+            Await.until(
+                    "every call answered",
+                    60_000,
+                    () -> MailboxSnapshot.take(mailbox).slots().stream()
+                            .allMatch(s -> s.state().equals("DONE")));
         }
         // The restarted caller (this JVM, same caller index) finds every call by its correlation id.
         try (MailboxClient restarted = MailboxClient.attach(mailbox, 3)) {
@@ -160,18 +166,20 @@ class CrossProcessTest {
     @Test
     void twoCalleeProcessesShareTheWorkAndEveryCallIsAnsweredOnce() throws Exception {
         try (TestMailboxes.Child a = new TestMailboxes.Child(CalleeProcess.class, file.toString());
-             TestMailboxes.Child b = new TestMailboxes.Child(CalleeProcess.class, file.toString());
-             MailboxClient client = MailboxClient.attach(mailbox, 1)) {
+                TestMailboxes.Child b = new TestMailboxes.Child(CalleeProcess.class, file.toString());
+                MailboxClient client = MailboxClient.attach(mailbox, 1)) {
             a.awaitLine("READY");
             b.awaitLine("READY");
             List<CompletableFuture<Reply>> futures = new ArrayList<>();
             for (int i = 0; i < 5_000; i++) {
                 futures.add(callWithRetry(client, TestOpcodes.ECHO, 0, Integer.toString(i)));
             }
-            Map<Long, Reply> byId = futures.stream().map(CompletableFuture::join)
+            Map<Long, Reply> byId = futures.stream()
+                    .map(CompletableFuture::join)
                     .collect(Collectors.toMap(Reply::correlationId, Function.identity()));
             assertThat(byId).hasSize(5_000);
-            assertThat(MailboxSnapshot.take(mailbox).callees()).hasSize(2)
+            assertThat(MailboxSnapshot.take(mailbox).callees())
+                    .hasSize(2)
                     .allSatisfy(c -> assertThat(c.alive()).isTrue());
         }
     }
@@ -180,8 +188,8 @@ class CrossProcessTest {
     static CompletableFuture<Reply> callWithRetry(MailboxClient client, int opcode, int flags, String payload)
             throws InterruptedException {
         while (true) {
-            CompletableFuture<Reply> f = client.call(opcode, flags, client.nextCorrelationId(),
-                    payload.getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Reply> f =
+                    client.call(opcode, flags, client.nextCorrelationId(), payload.getBytes(StandardCharsets.UTF_8));
             if (!f.isCompletedExceptionally()) {
                 return f;
             }

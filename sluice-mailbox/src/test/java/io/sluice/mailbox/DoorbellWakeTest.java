@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How many wake-ups the request doorbell costs its ringers: none while no callee is asleep, one per sleep
- * however many calls are posted before the woken callee runs. Counts, never time: every wait is bounded
- * generously and polls for its condition.
+ * How many wake-ups the request doorbell costs its ringers: none while no callee is asleep, one per sleep however many
+ * calls are posted before the woken callee runs. Counts, never time: every wait is bounded generously and polls for its
+ * condition.
  */
 class DoorbellWakeTest {
     private static final long GENEROUS_MILLIS = 30_000;
@@ -47,7 +47,10 @@ class DoorbellWakeTest {
     @Test
     void oneSleepCostsOneWakeHoweverManyCallsFollow() throws Exception {
         Thread sleeper = sleepIn(callee);
-        Await.until(GENEROUS_MILLIS, () -> mailbox.requestDoorbell().armed() && mailbox.requestDoorbell().waiters() == 1);
+        Await.until(
+                GENEROUS_MILLIS,
+                () -> mailbox.requestDoorbell().armed()
+                        && mailbox.requestDoorbell().waiters() == 1);
 
         post(40);
         sleeper.join(GENEROUS_MILLIS);
@@ -61,12 +64,17 @@ class DoorbellWakeTest {
     void oneWakeReachesEverySleepingCallee() throws Exception {
         Thread one = sleepIn(callee);
         Thread two = sleepIn(MailboxCallee.attach(mailbox));
-        Await.until(GENEROUS_MILLIS, () -> mailbox.requestDoorbell().waiters() == 2 && mailbox.requestDoorbell().armed());
+        Await.until(
+                GENEROUS_MILLIS,
+                () -> mailbox.requestDoorbell().waiters() == 2
+                        && mailbox.requestDoorbell().armed());
 
         post(1);
         one.join(GENEROUS_MILLIS);
         two.join(GENEROUS_MILLIS);
-        assertThat(one.isAlive() || two.isAlive()).as("a callee still asleep after the ring").isFalse();
+        assertThat(one.isAlive() || two.isAlive())
+                .as("a callee still asleep after the ring")
+                .isFalse();
         assertThat(mailbox.requestDoorbell().wakes()).isEqualTo(1);
     }
 
@@ -75,7 +83,9 @@ class DoorbellWakeTest {
         post(1);
         Thread waiter = sleepIn(callee);
         waiter.join(GENEROUS_MILLIS);
-        assertThat(waiter.isAlive()).as("a callee with a call waiting went to sleep").isFalse();
+        assertThat(waiter.isAlive())
+                .as("a callee with a call waiting went to sleep")
+                .isFalse();
         assertThat(mailbox.requestDoorbell().wakes()).isZero();
         assertThat(callee.poll(TestOpcodes.HANDLER, 64)).isEqualTo(1);
     }
@@ -87,7 +97,9 @@ class DoorbellWakeTest {
         }
     }
 
-    /** A thread in which {@code sleeper} waits for requests (five minutes at most), as a callee's loop does when idle. */
+    /**
+     * A thread in which {@code sleeper} waits for requests (five minutes at most), as a callee's loop does when idle.
+     */
     private static Thread sleepIn(MailboxCallee sleeper) {
         return Thread.ofPlatform().start(() -> sleeper.awaitRequests(TimeUnit.MINUTES.toNanos(5)));
     }

@@ -3,15 +3,15 @@ package io.sluice.mailbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.EpochClock;
 import io.sluice.common.ProcessIdentity;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.sluice.common.EpochClock;
-import java.nio.file.attribute.PosixFilePermissions;
 
 class MailboxFileTest {
     private Path file;
@@ -29,7 +29,8 @@ class MailboxFileTest {
         MailboxGeometry geometry = new MailboxGeometry(100, 320, 5, 3);
         try (Mailbox created = Mailbox.create(file, geometry)) {
             assertThat(Files.size(file)).isEqualTo(geometry.fileLength());
-            assertThat(created.creatorToken()).isEqualTo(ProcessIdentity.current().token());
+            assertThat(created.creatorToken())
+                    .isEqualTo(ProcessIdentity.current().token());
         }
         try (Mailbox reopened = Mailbox.open(file)) {
             assertThat(reopened.geometry()).isEqualTo(geometry);
@@ -65,7 +66,8 @@ class MailboxFileTest {
     void missingFileIsTyped() {
         Path missing = Path.of("/nonexistent-dir/sluice-missing");
         assertThatThrownBy(() -> Mailbox.open(missing))
-                .isInstanceOfSatisfying(MailboxFormatException.class,
+                .isInstanceOfSatisfying(
+                        MailboxFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(MailboxFormatException.Reason.MISSING));
     }
 
@@ -117,7 +119,8 @@ class MailboxFileTest {
         Mailbox.create(file, TestMailboxes.small()).close();
         MailboxGeometry other = new MailboxGeometry(32, 512, 8, 4);
         assertThatThrownBy(() -> Mailbox.openOrCreate(file, other, EpochClock.system()))
-                .isInstanceOfSatisfying(MailboxFormatException.class,
+                .isInstanceOfSatisfying(
+                        MailboxFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(MailboxFormatException.Reason.GEOMETRY_MISMATCH));
         Path aside = Mailbox.quarantine(file, EpochClock.system());
         try (Mailbox fresh = Mailbox.openOrCreate(file, other, EpochClock.system())) {
@@ -150,10 +153,9 @@ class MailboxFileTest {
     }
 
     private void assertReason(MailboxFormatException.Reason reason) {
-        assertThatThrownBy(() -> Mailbox.open(file))
-                .isInstanceOfSatisfying(MailboxFormatException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(reason);
-                    assertThat(e.getMessage()).contains(file.toString());
-                });
+        assertThatThrownBy(() -> Mailbox.open(file)).isInstanceOfSatisfying(MailboxFormatException.class, e -> {
+            assertThat(e.reason()).isEqualTo(reason);
+            assertThat(e.getMessage()).contains(file.toString());
+        });
     }
 }

@@ -18,14 +18,15 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * A server's mailboxes are its user's alone: created 0600 in a 0700 directory of its own, and a file that
- * another user owns or may read or change is refused before it is mapped. The other user is real:
- * {@code nobody}, through setpriv, when the tests run as root (as CI does).
+ * A server's mailboxes are its user's alone: created 0600 in a 0700 directory of its own, and a file that another user
+ * owns or may read or change is refused before it is mapped. The other user is real: {@code nobody}, through setpriv,
+ * when the tests run as root (as CI does).
  */
 class MailboxPrivacyTest {
     private static final int NOBODY = 65534;
     private final String name = "privacy-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    private final Path base = Files.isDirectory(Mailbox.DEFAULT_DIRECTORY) ? Mailbox.DEFAULT_DIRECTORY
+    private final Path base = Files.isDirectory(Mailbox.DEFAULT_DIRECTORY)
+            ? Mailbox.DEFAULT_DIRECTORY
             : Path.of(System.getProperty("java.io.tmpdir"));
     private final Path dir = ServerMailboxes.directory(base, name);
 
@@ -46,8 +47,10 @@ class MailboxPrivacyTest {
         Path file = ServerMailboxes.file(base, name, ServerMailboxes.DB_SUFFIX);
         Mailbox.create(file, TestMailboxes.small()).close();
         assertThat(dir.getFileName().toString()).isEqualTo("sluice-" + PrivateFiles.currentUid() + "-" + name);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                .isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         Mailbox.open(file).close();
     }
 
@@ -69,7 +72,8 @@ class MailboxPrivacyTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path file = ServerMailboxes.file(base, name, ServerMailboxes.DB_SUFFIX);
         assertThatThrownBy(() -> Mailbox.openOrCreate(file, TestMailboxes.small(), EpochClock.system()))
-                .isInstanceOfSatisfying(MailboxFormatException.class,
+                .isInstanceOfSatisfying(
+                        MailboxFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(MailboxFormatException.Reason.NOT_PRIVATE));
         assertThat(Files.exists(file)).isFalse();
     }
@@ -79,8 +83,12 @@ class MailboxPrivacyTest {
         Assumptions.assumeTrue(PrivateFiles.currentUid() == 0, "needs root to act as a second user");
         Path file = ServerMailboxes.file(base, name, ServerMailboxes.DB_SUFFIX);
         Mailbox.create(file, TestMailboxes.small()).close();
-        assertThat(asNobody("cat", file.toString())).as("nobody reads the db mailbox").isNotZero();
-        assertThat(asNobody("touch", dir.resolve("services").toString())).as("nobody plants a mailbox").isNotZero();
+        assertThat(asNobody("cat", file.toString()))
+                .as("nobody reads the db mailbox")
+                .isNotZero();
+        assertThat(asNobody("touch", dir.resolve("services").toString()))
+                .as("nobody plants a mailbox")
+                .isNotZero();
         assertThat(asNobody("touch", dir.resolve("services").toString() + ".x")).isNotZero();
 
         // A file that another user owns (as one planted in a shared directory would be) is refused.
@@ -99,9 +107,13 @@ class MailboxPrivacyTest {
     }
 
     private static int asNobody(String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        List<String> cmd =
+                new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         cmd.addAll(List.of(command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return p.exitValue();
     }

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A seeded randomized run of over a million calls: four callers with their own caller indexes, two
- * callees, random payload sizes, random cancellations. Every call must get exactly one reply, to the
- * caller that made it, with the result computed from its own parameters.
+ * A seeded randomized run of over a million calls: four callers with their own caller indexes, two callees, random
+ * payload sizes, random cancellations. Every call must get exactly one reply, to the caller that made it, with the
+ * result computed from its own parameters.
  */
 class MailboxStressTest {
     private static final long SEED = 0x5EED_2026_1122L;
@@ -30,8 +30,10 @@ class MailboxStressTest {
         Path file = TestMailboxes.newFile("stress");
         try (Mailbox mailbox = Mailbox.create(file, new MailboxGeometry(128, 512, 8, 4))) {
             List<MailboxService> services = List.of(
-                    new MailboxService(MailboxCallee.attach(mailbox), STRESS_HANDLER, 20_000, "stress-callee-0").start(),
-                    new MailboxService(MailboxCallee.attach(mailbox), STRESS_HANDLER, 20_000, "stress-callee-1").start());
+                    new MailboxService(MailboxCallee.attach(mailbox), STRESS_HANDLER, 20_000, "stress-callee-0")
+                            .start(),
+                    new MailboxService(MailboxCallee.attach(mailbox), STRESS_HANDLER, 20_000, "stress-callee-1")
+                            .start());
             List<CallerRun> runs = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int c = 0; c < CALLERS; c++) {
@@ -46,7 +48,9 @@ class MailboxStressTest {
             long total = 0;
             long cancelled = 0;
             for (CallerRun run : runs) {
-                assertThat(run.failure).as("caller %d", run.caller.callerIndex()).isNull();
+                assertThat(run.failure)
+                        .as("caller %d", run.caller.callerIndex())
+                        .isNull();
                 assertThat(run.replied).isEqualTo(CALLS_PER_CALLER);
                 total += run.replied;
                 cancelled += run.cancelled;
@@ -55,7 +59,8 @@ class MailboxStressTest {
             assertThat(cancelled).as("the run exercised revocation").isPositive();
             assertThat(services).allSatisfy(s -> assertThat(s.failure()).isNull());
             // Every call not revoked before its take was served by exactly one callee.
-            assertThat(services.get(0).callee().served() + services.get(1).callee().served())
+            assertThat(services.get(0).callee().served()
+                            + services.get(1).callee().served())
                     .isBetween(total - cancelledBeforeTake(runs), total);
             assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(128);
         } finally {
@@ -85,6 +90,7 @@ class MailboxStressTest {
         final SplittableRandom random;
         /** Outstanding calls by correlation id (dense: id = sequence number). */
         final long[] handles = new long[CALLS_PER_CALLER];
+
         final byte[][] params = new byte[CALLS_PER_CALLER][];
         final boolean[] done = new boolean[CALLS_PER_CALLER];
         int posted;
@@ -120,7 +126,8 @@ class MailboxStressTest {
                         params[posted] = payload;
                         if (random.nextInt(100) == 0) {
                             int rc = caller.cancel(handle);
-                            assertThat(rc).isIn(MailboxStatus.OK, MailboxStatus.CANCEL_REQUESTED, MailboxStatus.TOO_LATE);
+                            assertThat(rc)
+                                    .isIn(MailboxStatus.OK, MailboxStatus.CANCEL_REQUESTED, MailboxStatus.TOO_LATE);
                         }
                         posted++;
                     }

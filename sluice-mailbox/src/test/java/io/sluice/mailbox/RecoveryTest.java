@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Recovery after a party died at an awkward instruction, simulated in one JVM by writing the token
- * of a process that has exited into the slot, exactly as the dead process would have left it.
+ * Recovery after a party died at an awkward instruction, simulated in one JVM by writing the token of a process that
+ * has exited into the slot, exactly as the dead process would have left it.
  */
 class RecoveryTest {
     private static long deadToken;
@@ -25,8 +25,8 @@ class RecoveryTest {
     private Mailbox mailbox;
     private MailboxCaller caller;
     private final List<Reply> replies = new ArrayList<>();
-    private final ReplyHandler collect = v -> replies.add(new Reply(v.correlationId(), v.opcode(), v.status(),
-            v.flags(), v.deliveries(), v.resultBytes()));
+    private final ReplyHandler collect = v -> replies.add(
+            new Reply(v.correlationId(), v.opcode(), v.status(), v.flags(), v.deliveries(), v.resultBytes()));
 
     @BeforeAll
     static void makeDeadProcess() throws Exception {
@@ -54,7 +54,9 @@ class RecoveryTest {
     @Test
     void ownTokenIsAliveAndAnExitedProcessIsNot() {
         assertThat(ProcessIdentity.isAlive(ProcessIdentity.current().token())).isTrue();
-        assertThat(ProcessIdentity.isAlive(ProcessIdentity.toToken(ProcessIdentity.current().pid(), 12345))).isFalse();
+        assertThat(ProcessIdentity.isAlive(
+                        ProcessIdentity.toToken(ProcessIdentity.current().pid(), 12345)))
+                .isFalse();
         assertThat(ProcessIdentity.isAlive(0)).isFalse();
     }
 
@@ -91,7 +93,9 @@ class RecoveryTest {
             MailboxRecovery.sweep(mailbox);
         }
         caller.pollReplies(collect, 10);
-        assertThat(replies).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(MailboxStatus.ABANDONED));
+        assertThat(replies)
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(MailboxStatus.ABANDONED));
     }
 
     @Test
@@ -105,7 +109,9 @@ class RecoveryTest {
         mailbox.bitmaps().set(mailbox.requestBitmapOffset(), slot);
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isEqualTo(1);
         caller.pollReplies(collect, 10);
-        assertThat(replies).singleElement().satisfies(r -> assertThat(r.status()).isZero());
+        assertThat(replies)
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isZero());
     }
 
     @Test
@@ -117,7 +123,9 @@ class RecoveryTest {
         })) {
             long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
             int slot = Mailbox.slotOf(handle);
-            long liveOther = ProcessIdentity.ofPid(ProcessHandle.current().parent().orElseThrow().pid()).token();
+            long liveOther = ProcessIdentity.ofPid(
+                            ProcessHandle.current().parent().orElseThrow().pid())
+                    .token();
             timed.memory().putLongVolatile(timed.slotOffset(slot) + SLOT_LOCK_OFFSET, liveOther);
             assertThat(timed.revoke(handle)).isEqualTo(MailboxStatus.LOCK_TIMEOUT);
             timed.memory().putLongVolatile(timed.slotOffset(slot) + SLOT_LOCK_OFFSET, 0);
@@ -156,7 +164,8 @@ class RecoveryTest {
         caller.pollReplies(collect, 10);
         assertThat(replies).extracting(Reply::correlationId).containsExactly(2L);
         assertThat(new MailboxWatchdog(1_000, 1_000).check(MailboxSnapshot.take(mailbox)))
-                .extracting(MailboxWatchdog.Finding::kind).contains(MailboxWatchdog.Kind.CORRUPT_SLOT);
+                .extracting(MailboxWatchdog.Finding::kind)
+                .contains(MailboxWatchdog.Kind.CORRUPT_SLOT);
         assertThat(good).isPositive();
     }
 
@@ -169,7 +178,8 @@ class RecoveryTest {
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isZero();
         assertThat(mailbox.revoke(handle)).isEqualTo(MailboxStatus.TOO_LATE);
-        assertThat(MailboxSnapshot.take(mailbox).slots()).singleElement()
+        assertThat(MailboxSnapshot.take(mailbox).slots())
+                .singleElement()
                 .satisfies(s -> assertThat(s.corrupt()).isTrue());
     }
 
@@ -183,6 +193,9 @@ class RecoveryTest {
     }
 
     private Reply byId(long correlationId) {
-        return replies.stream().filter(r -> r.correlationId() == correlationId).findFirst().orElseThrow();
+        return replies.stream()
+                .filter(r -> r.correlationId() == correlationId)
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Revocation racing with a live callee in another thread: whatever the interleaving, the caller gets
- * exactly one reply per call, and its status agrees with what the revoke call returned.
+ * Revocation racing with a live callee in another thread: whatever the interleaving, the caller gets exactly one reply
+ * per call, and its status agrees with what the revoke call returned.
  */
 class RevocationRaceTest {
     @Test
@@ -19,8 +19,9 @@ class RevocationRaceTest {
     void revokeRacingWithTakeAndCompleteAlwaysEndsInOneConsistentReply() throws Exception {
         Path file = TestMailboxes.newFile("revoke");
         try (Mailbox mailbox = Mailbox.create(file, TestMailboxes.small());
-             MailboxService service = new MailboxService(MailboxCallee.attach(mailbox), TestOpcodes.HANDLER,
-                     1_000_000, "revoke-callee").start()) {
+                MailboxService service = new MailboxService(
+                                MailboxCallee.attach(mailbox), TestOpcodes.HANDLER, 1_000_000, "revoke-callee")
+                        .start()) {
             MailboxCaller caller = MailboxCaller.attach(mailbox, 0);
             SplittableRandom random = new SplittableRandom(20261122);
             int[] outcomes = new int[3];
@@ -34,8 +35,15 @@ class RevocationRaceTest {
                 Reply[] reply = new Reply[1];
                 int got = 0;
                 while (got == 0) {
-                    got = caller.pollReplies(v -> reply[0] = new Reply(v.correlationId(), v.opcode(), v.status(),
-                            v.flags(), v.deliveries(), v.resultBytes()), 1);
+                    got = caller.pollReplies(
+                            v -> reply[0] = new Reply(
+                                    v.correlationId(),
+                                    v.opcode(),
+                                    v.status(),
+                                    v.flags(),
+                                    v.deliveries(),
+                                    v.resultBytes()),
+                            1);
                 }
                 assertThat(reply[0].correlationId()).isEqualTo(i);
                 switch (rc) {
@@ -56,9 +64,12 @@ class RevocationRaceTest {
                     default -> throw new AssertionError("unexpected revoke result " + MailboxStatus.name(rc));
                 }
             }
-            assertThat(caller.pollReplies(v -> {
-                throw new AssertionError("extra reply " + v.correlationId());
-            }, 100)).isZero();
+            assertThat(caller.pollReplies(
+                            v -> {
+                                throw new AssertionError("extra reply " + v.correlationId());
+                            },
+                            100))
+                    .isZero();
             // Both "before the take" and "after the reply" must have happened for the race to mean anything.
             assertThat(outcomes[0]).isPositive();
             assertThat(outcomes[2]).isPositive();

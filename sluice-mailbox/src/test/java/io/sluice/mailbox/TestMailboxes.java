@@ -12,13 +12,14 @@ import java.util.concurrent.TimeUnit;
 
 /** Shared helpers: mailbox files in /dev/shm (or the temp dir) and Java child processes. */
 final class TestMailboxes {
-    private TestMailboxes() {
-    }
+    private TestMailboxes() {}
 
     static Path newFile(String name) throws IOException {
-        Path dir = Files.isDirectory(Mailbox.DEFAULT_DIRECTORY) ? Mailbox.DEFAULT_DIRECTORY
+        Path dir = Files.isDirectory(Mailbox.DEFAULT_DIRECTORY)
+                ? Mailbox.DEFAULT_DIRECTORY
                 : Path.of(System.getProperty("java.io.tmpdir"));
-        Path file = dir.resolve("sluice-test-" + name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path file = dir.resolve(
+                "sluice-test-" + name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         Files.deleteIfExists(file);
         return file;
     }
@@ -33,13 +34,13 @@ final class TestMailboxes {
     }
 
     /**
-     * A caller in its own JVM ({@link CallerProcess}) binds {@code callerIndex} of the mailbox in {@code file},
-     * posts {@code calls} REVERSE calls (correlation ids 1..calls, payloads "call-ID") and is killed with -9
-     * before it reads a reply, as a crash would; returns its pid.
+     * A caller in its own JVM ({@link CallerProcess}) binds {@code callerIndex} of the mailbox in {@code file}, posts
+     * {@code calls} REVERSE calls (correlation ids 1..calls, payloads "call-ID") and is killed with -9 before it reads
+     * a reply, as a crash would; returns its pid.
      */
     static long postThenKillCaller(Path file, int callerIndex, int calls) throws IOException, InterruptedException {
-        try (Child caller = new Child(CallerProcess.class, file.toString(), Integer.toString(callerIndex),
-                Integer.toString(calls))) {
+        try (Child caller = new Child(
+                CallerProcess.class, file.toString(), Integer.toString(callerIndex), Integer.toString(calls))) {
             caller.awaitLine("POSTED");
             long pid = caller.pid();
             caller.kill9();
@@ -63,7 +64,9 @@ final class TestMailboxes {
             cmd.add(cp);
             cmd.add(mainClass.getName());
             cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
 

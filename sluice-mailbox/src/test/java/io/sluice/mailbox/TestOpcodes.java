@@ -19,8 +19,7 @@ final class TestOpcodes {
     /** Handles of HANG calls this process holds. */
     static final List<Long> HELD = new CopyOnWriteArrayList<>();
 
-    private TestOpcodes() {
-    }
+    private TestOpcodes() {}
 
     /** Answers held HANG calls that someone has revoked. */
     static void answerCancelledHolds(MailboxCallee callee) {

@@ -2,18 +2,18 @@ package io.sluice.mailbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.foreign.ValueLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.assertj.core.api.Assertions;
-import org.assertj.core.groups.Tuple;
 
 /** Both steps driven by hand in one thread, so every intermediate state can be asserted. */
 class TwoStepCallTest {
@@ -22,8 +22,8 @@ class TwoStepCallTest {
     private MailboxCaller caller;
     private MailboxCallee callee;
     private final List<Reply> replies = new ArrayList<>();
-    private final ReplyHandler collect = view -> replies.add(new Reply(view.correlationId(), view.opcode(),
-            view.status(), view.flags(), view.deliveries(), view.resultBytes()));
+    private final ReplyHandler collect = view -> replies.add(new Reply(
+            view.correlationId(), view.opcode(), view.status(), view.flags(), view.deliveries(), view.resultBytes()));
 
     @BeforeEach
     void setUp() throws Exception {
@@ -83,7 +83,10 @@ class TwoStepCallTest {
         assertThat(caller.call(TestOpcodes.ECHO, 0, 99, bytes("overflow"))).isEqualTo(MailboxStatus.MAILBOX_FULL);
         assertThat(callee.poll(TestOpcodes.HANDLER, 100)).isEqualTo(64);
         assertThat(caller.pollReplies(collect, 100)).isEqualTo(64);
-        assertThat(replies).extracting(Reply::correlationId).doesNotHaveDuplicates().hasSize(64);
+        assertThat(replies)
+                .extracting(Reply::correlationId)
+                .doesNotHaveDuplicates()
+                .hasSize(64);
         assertThat(caller.call(TestOpcodes.ECHO, 0, 99, bytes("room again"))).isPositive();
     }
 
@@ -104,9 +107,14 @@ class TwoStepCallTest {
 
         callee.poll(TestOpcodes.HANDLER, 10);
         caller.pollReplies(collect, 10);
-        assertThat(replies).filteredOn(r -> r.correlationId() == 1).singleElement()
-                .satisfies(r -> assertThat(new String(r.result(), StandardCharsets.UTF_8)).isEqualTo("neighbour"));
-        assertThat(replies).filteredOn(r -> r.correlationId() == 5).singleElement()
+        assertThat(replies)
+                .filteredOn(r -> r.correlationId() == 1)
+                .singleElement()
+                .satisfies(r -> assertThat(new String(r.result(), StandardCharsets.UTF_8))
+                        .isEqualTo("neighbour"));
+        assertThat(replies)
+                .filteredOn(r -> r.correlationId() == 5)
+                .singleElement()
                 .satisfies(r -> assertThat(r.result()).hasSize(capacity));
         assertThat(mailbox.slotInfo(Mailbox.slotOf(neighbour)).state()).isEqualTo(SlotState.FREE);
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(64);
@@ -117,19 +125,26 @@ class TwoStepCallTest {
         caller.call(999, 0, 1, bytes("?"));
         caller.call(TestOpcodes.FAIL, 0, 2, bytes("boom"));
         caller.call(7, 0, 3, bytes("silent"));
-        callee.poll(request -> {
-            if (request.opcode() == 7) {
-                return;
-            }
-            TestOpcodes.HANDLER.onRequest(request);
-        }, 10);
+        callee.poll(
+                request -> {
+                    if (request.opcode() == 7) {
+                        return;
+                    }
+                    TestOpcodes.HANDLER.onRequest(request);
+                },
+                10);
         caller.pollReplies(collect, 10);
-        assertThat(replies).extracting(Reply::correlationId, Reply::status).containsExactlyInAnyOrder(
-                Tuple.tuple(1L, MailboxStatus.UNKNOWN_OPCODE),
-                Tuple.tuple(2L, MailboxStatus.CALLEE_FAILED),
-                Tuple.tuple(3L, MailboxStatus.CALLEE_FAILED));
-        assertThat(replies).filteredOn(r -> r.correlationId() == 2).singleElement()
-                .satisfies(r -> assertThat(new String(r.result(), StandardCharsets.UTF_8)).contains("asked to fail"));
+        assertThat(replies)
+                .extracting(Reply::correlationId, Reply::status)
+                .containsExactlyInAnyOrder(
+                        Tuple.tuple(1L, MailboxStatus.UNKNOWN_OPCODE),
+                        Tuple.tuple(2L, MailboxStatus.CALLEE_FAILED),
+                        Tuple.tuple(3L, MailboxStatus.CALLEE_FAILED));
+        assertThat(replies)
+                .filteredOn(r -> r.correlationId() == 2)
+                .singleElement()
+                .satisfies(r -> assertThat(new String(r.result(), StandardCharsets.UTF_8))
+                        .contains("asked to fail"));
     }
 
     @Test
@@ -139,7 +154,8 @@ class TwoStepCallTest {
         callee.poll(request -> deferred[0] = request.defer(), 10);
         assertThat(mailbox.slotInfo(Mailbox.slotOf(deferred[0])).state()).isEqualTo(SlotState.TAKEN);
         assertThat(caller.pollReplies(collect, 10)).isZero();
-        assertThat(callee.complete(deferred[0], 17, ParamWriter.of(bytes("done")))).isEqualTo(MailboxStatus.OK);
+        assertThat(callee.complete(deferred[0], 17, ParamWriter.of(bytes("done"))))
+                .isEqualTo(MailboxStatus.OK);
         assertThat(callee.complete(deferred[0], 17, ParamWriter.EMPTY)).isEqualTo(MailboxStatus.STALE_HANDLE);
         caller.pollReplies(collect, 10);
         assertThat(replies).singleElement().satisfies(r -> {
@@ -169,7 +185,8 @@ class TwoStepCallTest {
         long[] deferred = new long[1];
         callee.poll(r -> deferred[0] = r.defer(), 10);
         assertThat(mailbox.revoke(handle)).isEqualTo(MailboxStatus.CANCEL_REQUESTED);
-        assertThat(SlotFlags.describe(mailbox.slotInfo(Mailbox.slotOf(handle)).flags())).contains("cancel-requested");
+        assertThat(SlotFlags.describe(mailbox.slotInfo(Mailbox.slotOf(handle)).flags()))
+                .contains("cancel-requested");
         // The callee finished anyway: the caller still gets CANCELLED, flagged as executed.
         callee.complete(deferred[0], MailboxStatus.OK, ParamWriter.of(bytes("result")));
         caller.pollReplies(collect, 10);
@@ -183,14 +200,18 @@ class TwoStepCallTest {
     void aCancelledCallStillPostedWhenTheCalleeChecksIsNotHandled() {
         long handle = caller.call(TestOpcodes.HANG, 0, 10, bytes("hang"));
         List<Boolean> cancelSeen = new ArrayList<>();
-        callee.poll(request -> {
-            mailbox.revoke(handle);
-            cancelSeen.add(request.isCancelRequested());
-            request.reply(MailboxStatus.CANCELLED, 0);
-        }, 10);
+        callee.poll(
+                request -> {
+                    mailbox.revoke(handle);
+                    cancelSeen.add(request.isCancelRequested());
+                    request.reply(MailboxStatus.CANCELLED, 0);
+                },
+                10);
         caller.pollReplies(collect, 10);
         assertThat(cancelSeen).containsExactly(true);
-        assertThat(replies).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(MailboxStatus.CANCELLED));
+        assertThat(replies)
+                .singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(MailboxStatus.CANCELLED));
     }
 
     @Test
@@ -217,7 +238,8 @@ class TwoStepCallTest {
 
         long taken = caller.call(TestOpcodes.ECHO, 0, 12, bytes("x"));
         callee.poll(r -> r.defer(), 10);
-        assertThat(mailbox.modify(taken, TestOpcodes.REVERSE, ParamWriter.EMPTY)).isEqualTo(MailboxStatus.TOO_LATE);
+        assertThat(mailbox.modify(taken, TestOpcodes.REVERSE, ParamWriter.EMPTY))
+                .isEqualTo(MailboxStatus.TOO_LATE);
     }
 
     @Test

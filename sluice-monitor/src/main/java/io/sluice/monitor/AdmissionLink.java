@@ -50,11 +50,14 @@ final class AdmissionLink implements AutoCloseable {
     }
 
     /** What the database holds of the registry. */
-    record Contents(Map<Long, GatewayRegistry.Standing> standings, Map<GatewayRegistry.Binding, Boolean> bindings) {
-    }
+    record Contents(Map<Long, GatewayRegistry.Standing> standings, Map<GatewayRegistry.Binding, Boolean> bindings) {}
 
     /** What a token's use came to at the database. */
-    enum TokenUse { USED, BAD_TOKEN, REVOKED }
+    enum TokenUse {
+        USED,
+        BAD_TOKEN,
+        REVOKED
+    }
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final RegistryDatabase settings;
@@ -65,7 +68,7 @@ final class AdmissionLink implements AutoCloseable {
         this.settings = settings;
         this.mailbox = Mailbox.openOrCreate(settings.mailbox(), ServerMailboxes.DB, clock);
         // Replies to calls a predecessor left are let go: nobody waits for them any more.
-        this.client = MailboxClient.resume(mailbox, settings.callerIndex(), "monitor-registry-db", reply -> { });
+        this.client = MailboxClient.resume(mailbox, settings.callerIndex(), "monitor-registry-db", reply -> {});
     }
 
     /** Every standing and binding on record, page by page. */
@@ -90,7 +93,10 @@ final class AdmissionLink implements AutoCloseable {
             }
             JsonNode page = call(request);
             for (JsonNode item : page.path("items")) {
-                bindings.put(new GatewayRegistry.Binding(item.path("name").asText(), item.path("gatewayId").asLong()),
+                bindings.put(
+                        new GatewayRegistry.Binding(
+                                item.path("name").asText(),
+                                item.path("gatewayId").asLong()),
                         item.path("bound").asBoolean());
             }
             if (page.path("next").isNull() || page.path("next").isMissingNode()) {
@@ -106,19 +112,26 @@ final class AdmissionLink implements AutoCloseable {
     }
 
     void setBinding(GatewayRegistry.Binding binding, boolean bound) throws UnavailableException {
-        call(request("admission.binding.set").put("gatewayId", binding.gatewayId()).put("name", binding.name())
+        call(request("admission.binding.set")
+                .put("gatewayId", binding.gatewayId())
+                .put("name", binding.name())
                 .put("bound", bound));
     }
 
     /** False when the token was used before. */
     boolean addToken(String tokenHash) throws UnavailableException {
-        return call(request("admission.token.add").put("tokenHash", tokenHash)).path("added").asBoolean();
+        return call(request("admission.token.add").put("tokenHash", tokenHash))
+                .path("added")
+                .asBoolean();
     }
 
     /** One conditional UPDATE at the database: of monitors racing with one token, one alone is told USED. */
     TokenUse useToken(String tokenHash, long gatewayId) throws UnavailableException {
-        String outcome = call(request("admission.token.use").put("tokenHash", tokenHash).put("gatewayId", gatewayId))
-                .path("outcome").asText();
+        String outcome = call(request("admission.token.use")
+                        .put("tokenHash", tokenHash)
+                        .put("gatewayId", gatewayId))
+                .path("outcome")
+                .asText();
         return TokenUse.valueOf(outcome);
     }
 
@@ -153,11 +166,11 @@ final class AdmissionLink implements AutoCloseable {
             ArrayNode usedList = request.putArray("used");
             slice(used, chunk).forEach(usedList::add);
             ArrayNode boundList = request.putArray("bound");
-            slice(bound, chunk).forEach(b -> boundList.addObject().put("name", b.name())
-                    .put("gatewayId", b.gatewayId()));
+            slice(bound, chunk)
+                    .forEach(b -> boundList.addObject().put("name", b.name()).put("gatewayId", b.gatewayId()));
             ArrayNode unboundList = request.putArray("unbound");
-            slice(unbound, chunk).forEach(b -> unboundList.addObject().put("name", b.name())
-                    .put("gatewayId", b.gatewayId()));
+            slice(unbound, chunk)
+                    .forEach(b -> unboundList.addObject().put("name", b.name()).put("gatewayId", b.gatewayId()));
             call(request);
         }
     }
@@ -213,15 +226,15 @@ final class AdmissionLink implements AutoCloseable {
         try {
             return text.isEmpty() ? mapper.createObjectNode() : mapper.readTree(text);
         } catch (IOException e) {
-            throw new UnavailableException("the database manager's answer to " + op + " does not parse: "
-                    + e.getMessage());
+            throw new UnavailableException(
+                    "the database manager's answer to " + op + " does not parse: " + e.getMessage());
         }
     }
 
     /**
-     * A call not answered in time is revoked. One no callee had taken did not happen; one the database manager took
-     * may still finish, so its final word is awaited a little longer: CANCELLED without EXECUTED means it stopped the
-     * call before any effect (the transaction is rolled back), any other answer is the call's own and is used.
+     * A call not answered in time is revoked. One no callee had taken did not happen; one the database manager took may
+     * still finish, so its final word is awaited a little longer: CANCELLED without EXECUTED means it stopped the call
+     * before any effect (the transaction is rolled back), any other answer is the call's own and is used.
      */
     private Reply gaveUp(String op, long correlationId, CompletableFuture<Reply> future) throws UnavailableException {
         String late = "the database manager did not answer " + op + " within " + settings.callTimeoutMillis() + " ms";

@@ -4,18 +4,18 @@ import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Arrays;
 
 /**
- * The newest parameter set the services sent for each volume of each gateway, so a gateway that
- * registers (again) gets every volume's parameters, not only those of the last THROTTLE_SET: the
- * services send changed volumes only, in frames that fit a mailbox slot. Replayed as frames of at most
- * {@code volumesPerFrame} sets, so each fits the outbound thread's buffer however many volumes a
- * gateway has. Called from the mailbox handler (record) and the inbound threads (frames); synchronized.
+ * The newest parameter set the services sent for each volume of each gateway, so a gateway that registers (again) gets
+ * every volume's parameters, not only those of the last THROTTLE_SET: the services send changed volumes only, in frames
+ * that fit a mailbox slot. Replayed as frames of at most {@code volumesPerFrame} sets, so each fits the outbound
+ * thread's buffer however many volumes a gateway has. Called from the mailbox handler (record) and the inbound threads
+ * (frames); synchronized.
  */
 final class DesiredThrottles {
     private final int volumesPerFrame;
@@ -45,9 +45,9 @@ final class DesiredThrottles {
     }
 
     /**
-     * Forgets the sets of the gateway's volumes that are not among {@code declaredIds} (sorted): a volume it
-     * no longer serves gets new parameters from the services if it comes back, and a gateway that cycles
-     * through volume after volume does not grow this map.
+     * Forgets the sets of the gateway's volumes that are not among {@code declaredIds} (sorted): a volume it no longer
+     * serves gets new parameters from the services if it comes back, and a gateway that cycles through volume after
+     * volume does not grow this map.
      */
     synchronized void retain(long gatewayId, int[] declaredIds) {
         TreeMap<Integer, byte[]> volumes = byGateway.get(gatewayId);

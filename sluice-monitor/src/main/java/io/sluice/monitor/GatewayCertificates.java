@@ -12,14 +12,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The monitor's certificate desk for gateways: signs a gateway's certificate request (ENROLL, RENEW) with the
- * server's authority. The certificate names {@code gateway-<id>} for the id the connection established, never
- * the name the request asks for, is a client certificate only, and lives {@link #validity()} (30 days unless
- * configured): short, because a gateway renews it by itself in session ({@link io.sluice.protocol.RenewDescriptor}).
- * Only P-256 keys are taken, what gateways generate; anything else is a bad request.
+ * The monitor's certificate desk for gateways: signs a gateway's certificate request (ENROLL, RENEW) with the server's
+ * authority. The certificate names {@code gateway-<id>} for the id the connection established, never the name the
+ * request asks for, is a client certificate only, and lives {@link #validity()} (30 days unless configured): short,
+ * because a gateway renews it by itself in session ({@link io.sluice.protocol.RenewDescriptor}). Only P-256 keys are
+ * taken, what gateways generate; anything else is a bad request.
  *
- * <p>Called by the inbound threads; the authority records each certificate in its index (one forced write)
- * before it is returned, so an issued certificate can always be found and revoked.
+ * <p>Called by the inbound threads; the authority records each certificate in its index (one forced write) before it is
+ * returned, so an issued certificate can always be found and revoked.
  */
 public final class GatewayCertificates {
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(30);
@@ -31,7 +31,8 @@ public final class GatewayCertificates {
 
     public GatewayCertificates(CertificateAuthority authority, Duration validity) {
         if (validity.compareTo(MIN_VALIDITY) < 0) {
-            throw new IllegalArgumentException("gateway certificates must live at least " + MIN_VALIDITY + ": " + validity);
+            throw new IllegalArgumentException(
+                    "gateway certificates must live at least " + MIN_VALIDITY + ": " + validity);
         }
         this.authority = authority;
         this.validity = validity;
@@ -44,21 +45,23 @@ public final class GatewayCertificates {
     /** Parses and checks a request: its signature verifies and its key is P-256. */
     static CertificateRequest parse(byte[] der) throws KeyMaterialException {
         CertificateRequest request = CertificateRequest.parse(der);
-        if (!(request.publicKey() instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
-            throw new KeyMaterialException("certificate request for a " + request.publicKey().getAlgorithm()
-                    + " key; gateways use P-256");
+        if (!(request.publicKey() instanceof ECPublicKey ec)
+                || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+            throw new KeyMaterialException(
+                    "certificate request for a " + request.publicKey().getAlgorithm() + " key; gateways use P-256");
         }
         return request;
     }
 
     /**
-     * A client certificate for the request's key naming {@code gateway-<gatewayId>}, recorded in the authority's
-     * index before it is returned.
+     * A client certificate for the request's key naming {@code gateway-<gatewayId>}, recorded in the authority's index
+     * before it is returned.
      *
      * @throws IOException when it could not be recorded (nothing is handed out then)
      */
     X509Certificate issue(long gatewayId, CertificateRequest request) throws IOException {
-        return authority.issue(request, GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, validity);
+        return authority.issue(
+                request, GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, validity);
     }
 
     /** The certificate as CERTIFICATE carries it (DER). */

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.VolumeDescriptor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,37 +17,35 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import io.sluice.protocol.VolumeDescriptor;
 import java.util.stream.Collectors;
 
 /**
- * Which gateways may open a session. A gateway proves who it is with its key (derived from the
- * deployment secret); whether it is welcome is this registry's answer: approved, pending an admin's
- * approval, or revoked. A valid enrollment token admits an unknown gateway at once (single use).
- * With a file, every change is written through ({@link RegistryFile}) so standings and tokens given
- * through the mailbox survive a restart; a revocation on record wins over the configuration's approvals.
+ * Which gateways may open a session. A gateway proves who it is with its key (derived from the deployment secret);
+ * whether it is welcome is this registry's answer: approved, pending an admin's approval, or revoked. A valid
+ * enrollment token admits an unknown gateway at once (single use). With a file, every change is written through
+ * ({@link RegistryFile}) so standings and tokens given through the mailbox survive a restart; a revocation on record
+ * wins over the configuration's approvals.
  *
- * <p>It also says which gateways may serve a volume their exports flag shared ({@link #mayServeShared}): a shared
- * name is one volume whatever gateway serves it, so only the gateways an operator bound to the name may join it,
- * receive its throttles and report for it. Bindings come from the configuration ({@code monitor.shared-volumes})
- * and from operators through the mailbox ({@link #bind}, {@link #unbind}), which are kept in the file like
- * approvals; an unbinding on record wins over the configuration's binding, as a revocation wins over an approval.
+ * <p>It also says which gateways may serve a volume their exports flag shared ({@link #mayServeShared}): a shared name
+ * is one volume whatever gateway serves it, so only the gateways an operator bound to the name may join it, receive its
+ * throttles and report for it. Bindings come from the configuration ({@code monitor.shared-volumes}) and from operators
+ * through the mailbox ({@link #bind}, {@link #unbind}), which are kept in the file like approvals; an unbinding on
+ * record wins over the configuration's binding, as a revocation wins over an approval.
  *
- * <p>It fails closed. A registry file that exists but cannot be read (corrupt, not the server's, a read
- * error) would lose revocations and used tokens if the registry started from the configuration, so the
- * registry is then <em>unusable</em>: every gateway is refused ({@link AuthReason#REGISTRY_UNUSABLE}),
- * every change is refused, the file is never written, and {@link #recheck} reads it again so that an
- * operator who repairs (or removes) the file recovers the monitor without a restart. A change that
- * cannot be written is not made (a revocation is kept in memory all the same: refusing is safe) and
- * the caller is told.
+ * <p>It fails closed. A registry file that exists but cannot be read (corrupt, not the server's, a read error) would
+ * lose revocations and used tokens if the registry started from the configuration, so the registry is then
+ * <em>unusable</em>: every gateway is refused ({@link AuthReason#REGISTRY_UNUSABLE}), every change is refused, the file
+ * is never written, and {@link #recheck} reads it again so that an operator who repairs (or removes) the file recovers
+ * the monitor without a restart. A change that cannot be written is not made (a revocation is kept in memory all the
+ * same: refusing is safe) and the caller is told.
  *
  * <p><b>In the database</b> ({@link AdmissionLink}, docs/design.md "The gateway registry in the database"): the
- * standings and bindings are read from the database manager at start; a registry file found then is imported once
- * and renamed ({@code .imported-<millis>}). If the database (or that file) cannot be read the registry is unusable as
- * above, never started from the configuration alone, and read again every {@link #RECHECK_MILLIS} on the
- * registry's own thread. Every change is on record at the database before the call returns; a token is used by one
- * conditional UPDATE there, so of two monitors sharing the database one alone admits a gateway with it. While the
- * database is unreachable the registry keeps admitting from what it holds (fail-static) and refuses every change
+ * standings and bindings are read from the database manager at start; a registry file found then is imported once and
+ * renamed ({@code .imported-<millis>}). If the database (or that file) cannot be read the registry is unusable as
+ * above, never started from the configuration alone, and read again every {@link #RECHECK_MILLIS} on the registry's own
+ * thread. Every change is on record at the database before the call returns; a token is used by one conditional UPDATE
+ * there, so of two monitors sharing the database one alone admits a gateway with it. While the database is unreachable
+ * the registry keeps admitting from what it holds (fail-static) and refuses every change
  * ({@link NotSavedException#unavailable()}); a revocation or unbinding still takes effect at once, and is saved when
  * the database answers again.
  *
@@ -59,11 +58,14 @@ final class GatewayRegistry implements AutoCloseable {
     /** How often an unusable registry file is read again. */
     static final long RECHECK_MILLIS = 2_000;
 
-    enum Standing { APPROVED, PENDING, REVOKED }
+    enum Standing {
+        APPROVED,
+        PENDING,
+        REVOKED
+    }
 
     /** The decision for a gateway whose key was right. */
-    record Admission(boolean accepted, AuthReason reason) {
-    }
+    record Admission(boolean accepted, AuthReason reason) {}
 
     /** A gateway allowed to serve the shared volume of this name (its export name). */
     record Binding(String name, long gatewayId) {
@@ -110,11 +112,13 @@ final class GatewayRegistry implements AutoCloseable {
     private final Set<String> configuredTokenHashes;
     /** Bindings an operator made (true) or removed (false) through the mailbox: these win over the configuration's. */
     private final Map<Binding, Boolean> recordedBindings = new ConcurrentHashMap<>();
+
     private final Set<Binding> configuredBindings;
     private final Path file;
     private final LongAdder writesFailed = new LongAdder();
     /** Why the file cannot be used, or null when the registry is usable. */
     private volatile String unusable;
+
     private volatile String lastWriteError;
     private long nextRecheckMillis;
     /** The database the registry lives in, or null (a file, or memory alone). */
@@ -128,14 +132,16 @@ final class GatewayRegistry implements AutoCloseable {
     private volatile boolean loadedFromDb;
     /** Why the last call on the database failed, or null since one succeeded. */
     private volatile String dbUnreachable;
+
     private volatile long dbFailedAtNanos;
     /** Revocations and unbindings in force here that the database has not taken yet. */
     private final Set<Long> unsavedRevocations = ConcurrentHashMap.newKeySet();
+
     private final Set<Binding> unsavedUnbindings = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param file where the standings are kept, or null to keep them in memory only; a file that exists
-     *             but cannot be read leaves the registry unusable (see the class comment) until it can
+     * @param file where the standings are kept, or null to keep them in memory only; a file that exists but cannot be
+     *     read leaves the registry unusable (see the class comment) until it can
      */
     GatewayRegistry(Set<Long> approved, Set<String> tokens, Path file) {
         this(approved, tokens, Map.of(), file);
@@ -143,20 +149,20 @@ final class GatewayRegistry implements AutoCloseable {
 
     /**
      * @param sharedVolumes for each shared volume name, the gateways the configuration binds to it
-     * @param file          where the standings are kept, or null to keep them in memory only; a file that exists
-     *                      but cannot be read leaves the registry unusable (see the class comment) until it can
+     * @param file where the standings are kept, or null to keep them in memory only; a file that exists but cannot be
+     *     read leaves the registry unusable (see the class comment) until it can
      */
     GatewayRegistry(Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file) {
         this(approved, tokens, sharedVolumes, file, null);
     }
 
     /**
-     * @param file a registry file to import into the database once (then renamed) when {@code db} is given, else
-     *             as above
-     * @param db   the database the registry lives in, or null for the file (or memory)
+     * @param file a registry file to import into the database once (then renamed) when {@code db} is given, else as
+     *     above
+     * @param db the database the registry lives in, or null for the file (or memory)
      */
-    GatewayRegistry(Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file,
-            AdmissionLink db) {
+    GatewayRegistry(
+            Set<Long> approved, Set<String> tokens, Map<String, Set<Long>> sharedVolumes, Path file, AdmissionLink db) {
         this.file = file;
         this.db = db;
         this.configuredBindings = sharedVolumes.entrySet().stream()
@@ -164,7 +170,8 @@ final class GatewayRegistry implements AutoCloseable {
                 .collect(Collectors.toUnmodifiableSet());
         this.configuredApprovals = Set.copyOf(approved);
         this.configuredTokenHashes = tokens.stream()
-                .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8))).collect(Collectors.toUnmodifiableSet());
+                .map(t -> RegistryFile.hashOf(t.getBytes(StandardCharsets.UTF_8)))
+                .collect(Collectors.toUnmodifiableSet());
         if (db != null) {
             loadFromDatabase();
         } else {
@@ -179,24 +186,33 @@ final class GatewayRegistry implements AutoCloseable {
                 RegistryFile.Contents contents = RegistryFile.read(file);
                 // Revocations made while the file could not be read outlive its repair.
                 List<Long> revokedMeanwhile = standings.entrySet().stream()
-                        .filter(e -> e.getValue() == Standing.REVOKED).map(Map.Entry::getKey).toList();
+                        .filter(e -> e.getValue() == Standing.REVOKED)
+                        .map(Map.Entry::getKey)
+                        .toList();
                 standings.putAll(contents.standings());
                 revokedMeanwhile.forEach(id -> standings.put(id, Standing.REVOKED));
                 // So do bindings removed meanwhile.
                 List<Binding> unboundMeanwhile = recordedBindings.entrySet().stream()
-                        .filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+                        .filter(e -> !e.getValue())
+                        .map(Map.Entry::getKey)
+                        .toList();
                 recordedBindings.putAll(contents.bindings());
                 unboundMeanwhile.forEach(binding -> recordedBindings.put(binding, false));
                 tokenHashes.addAll(contents.tokenHashes());
                 usedHashes.addAll(contents.usedHashes());
             } catch (NoSuchFileException e) {
-                LOG.log(System.Logger.Level.INFO, "gateway registry " + file + " does not exist yet; starting from the configuration");
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "gateway registry " + file + " does not exist yet; starting from the configuration");
             } catch (IOException | RegistryFile.CorruptRegistryException e) {
                 String why = "gateway registry " + file + " cannot be read (" + e.getMessage() + ")";
                 if (!why.equals(unusable)) {
-                    LOG.log(System.Logger.Level.ERROR, why + ": REFUSING EVERY GATEWAY and every change until it is "
-                            + "repaired or removed (removing it starts over from the configuration, losing revocations "
-                            + "and used enrollment tokens); it is read again every " + RECHECK_MILLIS + " ms and left as it is");
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            why + ": REFUSING EVERY GATEWAY and every change until it is "
+                                    + "repaired or removed (removing it starts over from the configuration, losing revocations "
+                                    + "and used enrollment tokens); it is read again every " + RECHECK_MILLIS
+                                    + " ms and left as it is");
                 }
                 unusable = why;
                 return;
@@ -209,7 +225,9 @@ final class GatewayRegistry implements AutoCloseable {
             }
         }
         if (unusable != null) {
-            LOG.log(System.Logger.Level.WARNING, "gateway registry " + file + " is readable again; gateways are admitted again");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "gateway registry " + file + " is readable again; gateways are admitted again");
             unusable = null;
         }
         try {
@@ -303,11 +321,14 @@ final class GatewayRegistry implements AutoCloseable {
         }
         synchronized (this) {
             // What the database says replaces what was read before; pending gateways and unsaved revocations stay.
-            List<Long> decided = standings.entrySet().stream().filter(e -> e.getValue() != Standing.PENDING)
-                    .map(Map.Entry::getKey).toList();
+            List<Long> decided = standings.entrySet().stream()
+                    .filter(e -> e.getValue() != Standing.PENDING)
+                    .map(Map.Entry::getKey)
+                    .toList();
             decided.forEach(id -> {
                 // Admissions read without the lock: what stays in force is never absent, not even for a moment.
-                if (!contents.standings().containsKey(id) && !configuredApprovals.contains(id)
+                if (!contents.standings().containsKey(id)
+                        && !configuredApprovals.contains(id)
                         && !unsavedRevocations.contains(id)) {
                     standings.remove(id);
                 }
@@ -324,18 +345,22 @@ final class GatewayRegistry implements AutoCloseable {
             unsavedUnbindings.forEach(binding -> recordedBindings.put(binding, false));
             loadedFromDb = true;
             if (unusable != null) {
-                LOG.log(System.Logger.Level.WARNING,
+                LOG.log(
+                        System.Logger.Level.WARNING,
                         "the gateway registry is read from the database again; gateways are admitted again");
                 unusable = null;
             }
         }
-        LOG.log(System.Logger.Level.INFO, "gateway registry read from the database: " + contents.standings().size()
-                + " standings, " + contents.bindings().size() + " shared volume bindings");
+        LOG.log(
+                System.Logger.Level.INFO,
+                "gateway registry read from the database: "
+                        + contents.standings().size() + " standings, "
+                        + contents.bindings().size() + " shared volume bindings");
     }
 
     /** The registry file of a monitor before the database held the registry: merged into the database, then renamed. */
-    private void importFileOnce() throws IOException, RegistryFile.CorruptRegistryException,
-            AdmissionLink.UnavailableException {
+    private void importFileOnce()
+            throws IOException, RegistryFile.CorruptRegistryException, AdmissionLink.UnavailableException {
         if (file == null || !Files.exists(file)) {
             return;
         }
@@ -349,24 +374,32 @@ final class GatewayRegistry implements AutoCloseable {
         Path renamed = file.resolveSibling(file.getFileName() + ".imported-" + System.currentTimeMillis());
         try {
             Files.move(file, renamed);
-            LOG.log(System.Logger.Level.WARNING, "gateway registry " + file + " imported into the database ("
-                    + contents.standings().size() + " standings, " + contents.tokenHashes().size() + " unused and "
-                    + contents.usedHashes().size() + " used tokens, " + contents.bindings().size()
-                    + " bindings) and renamed " + renamed.getFileName()
-                    + "; the database holds the registry from now on");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "gateway registry " + file + " imported into the database ("
+                            + contents.standings().size() + " standings, "
+                            + contents.tokenHashes().size() + " unused and "
+                            + contents.usedHashes().size() + " used tokens, "
+                            + contents.bindings().size()
+                            + " bindings) and renamed " + renamed.getFileName()
+                            + "; the database holds the registry from now on");
         } catch (IOException e) {
             // Imported all the same; the next start imports it again, which changes nothing the database decided since
             // but a revocation the file holds.
-            LOG.log(System.Logger.Level.ERROR, "gateway registry " + file
-                    + " imported into the database but not renamed: "
-                    + e + "; rename or remove it, or it is imported again at the next start");
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "gateway registry " + file
+                            + " imported into the database but not renamed: "
+                            + e + "; rename or remove it, or it is imported again at the next start");
         }
     }
 
     private synchronized void becomeUnusable(String why) {
         if (!why.equals(unusable)) {
-            LOG.log(System.Logger.Level.ERROR, why + ": REFUSING EVERY GATEWAY and every change until it can be read; "
-                    + "tried again every " + RECHECK_MILLIS + " ms");
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    why + ": REFUSING EVERY GATEWAY and every change until it can be read; " + "tried again every "
+                            + RECHECK_MILLIS + " ms");
         }
         unusable = why;
     }
@@ -380,9 +413,11 @@ final class GatewayRegistry implements AutoCloseable {
 
     private void dbFailed(String why) {
         if (dbUnreachable == null) {
-            LOG.log(System.Logger.Level.ERROR, "the gateway registry's database cannot be reached (" + why
-                    + "): gateways "
-                    + "approved before are still admitted, every change is refused until it answers");
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "the gateway registry's database cannot be reached (" + why
+                            + "): gateways "
+                            + "approved before are still admitted, every change is refused until it answers");
         }
         dbFailedAtNanos = System.nanoTime();
         dbUnreachable = why;
@@ -415,9 +450,8 @@ final class GatewayRegistry implements AutoCloseable {
         dbFailed(e.getMessage());
         writesFailed.increment();
         lastWriteError = e.getMessage();
-        return new NotSavedException(what + ": the gateway registry's database cannot be reached ("
-                + e.getMessage() + ")",
-                true);
+        return new NotSavedException(
+                what + ": the gateway registry's database cannot be reached (" + e.getMessage() + ")", true);
     }
 
     /**
@@ -501,9 +535,9 @@ final class GatewayRegistry implements AutoCloseable {
     }
 
     /**
-     * Whether a gateway enrolling for a certificate (ENROLL) may have one: only with a valid token, used up here
-     * and on disk before the answer, whatever the gateway's standing (an approved gateway that lost its
-     * certificate enrolls again with a new token); never when revoked.
+     * Whether a gateway enrolling for a certificate (ENROLL) may have one: only with a valid token, used up here and on
+     * disk before the answer, whatever the gateway's standing (an approved gateway that lost its certificate enrolls
+     * again with a new token); never when revoked.
      */
     Admission enrolForCertificate(long gatewayId, byte[] enrollmentToken) {
         return enrol(gatewayId, RegistryFile.hashOf(enrollmentToken));
@@ -513,7 +547,10 @@ final class GatewayRegistry implements AutoCloseable {
         return db != null ? enrolInDatabase(gatewayId, tokenHash) : enrolInFile(gatewayId, tokenHash);
     }
 
-    /** Admits a gateway with a token only once the token's use is on disk, so it cannot admit a second one after a restart. */
+    /**
+     * Admits a gateway with a token only once the token's use is on disk, so it cannot admit a second one after a
+     * restart.
+     */
     private synchronized Admission enrolInFile(long gatewayId, String tokenHash) {
         if (unusable != null) {
             return UNUSABLE;
@@ -568,8 +605,8 @@ final class GatewayRegistry implements AutoCloseable {
     }
 
     /**
-     * Refuses the gateway from now on even when the revocation cannot be saved: it then lasts until a
-     * restart, or is saved when an unusable file can be read again.
+     * Refuses the gateway from now on even when the revocation cannot be saved: it then lasts until a restart, or is
+     * saved when an unusable file can be read again.
      */
     void revoke(long gatewayId) throws NotSavedException {
         if (db == null) {
@@ -589,28 +626,32 @@ final class GatewayRegistry implements AutoCloseable {
                 return;
             } catch (AdmissionLink.UnavailableException e) {
                 unsavedRevocations.add(gatewayId);
-                throw notSaved("gateway " + gatewayId + " refused, but the revocation is saved only once the database "
-                        + "answers again", e);
+                throw notSaved(
+                        "gateway " + gatewayId + " refused, but the revocation is saved only once the database "
+                                + "answers again",
+                        e);
             }
         }
         unsavedRevocations.add(gatewayId);
-        throw new NotSavedException("gateway " + gatewayId
-                + " refused, but the revocation is saved only once the registry "
-                + "can be read again: " + why, true);
+        throw new NotSavedException(
+                "gateway " + gatewayId
+                        + " refused, but the revocation is saved only once the registry "
+                        + "can be read again: " + why,
+                true);
     }
 
     private synchronized void revokeInFile(long gatewayId) throws NotSavedException {
         standings.put(gatewayId, Standing.REVOKED);
         String why = unusable;
         if (why != null) {
-            throw new NotSavedException("gateway " + gatewayId + " refused, but the revocation is saved only once the registry "
-                    + "can be read again: " + why);
+            throw new NotSavedException("gateway " + gatewayId
+                    + " refused, but the revocation is saved only once the registry " + "can be read again: " + why);
         }
         try {
             write();
         } catch (IOException e) {
-            throw new NotSavedException("gateway " + gatewayId + " refused until the monitor restarts, but the revocation is not saved: "
-                    + lastWriteError);
+            throw new NotSavedException("gateway " + gatewayId
+                    + " refused until the monitor restarts, but the revocation is not saved: " + lastWriteError);
         }
     }
 
@@ -659,7 +700,9 @@ final class GatewayRegistry implements AutoCloseable {
         return recorded != null ? recorded : configuredBindings.contains(binding);
     }
 
-    /** Lets the gateway serve the shared volume {@code name} from its next registration on; on disk before it returns. */
+    /**
+     * Lets the gateway serve the shared volume {@code name} from its next registration on; on disk before it returns.
+     */
     void bind(String name, long gatewayId) throws NotSavedException {
         if (db == null) {
             bindInFile(name, gatewayId);
@@ -691,13 +734,14 @@ final class GatewayRegistry implements AutoCloseable {
             } else {
                 recordedBindings.put(binding, before);
             }
-            throw new NotSavedException("shared volume " + name + " not bound to gateway " + gatewayId + ": " + lastWriteError);
+            throw new NotSavedException(
+                    "shared volume " + name + " not bound to gateway " + gatewayId + ": " + lastWriteError);
         }
     }
 
     /**
-     * Takes the shared volume {@code name} from the gateway, even when the change cannot be saved (it then lasts until a
-     * restart, or is saved when an unusable file can be read again), as a revocation does.
+     * Takes the shared volume {@code name} from the gateway, even when the change cannot be saved (it then lasts until
+     * a restart, or is saved when an unusable file can be read again), as a revocation does.
      */
     void unbind(String name, long gatewayId) throws NotSavedException {
         if (db == null) {
@@ -715,37 +759,42 @@ final class GatewayRegistry implements AutoCloseable {
                 return;
             } catch (AdmissionLink.UnavailableException e) {
                 unsavedUnbindings.add(binding);
-                throw notSaved("shared volume " + name + " unbound from gateway " + gatewayId
-                        + ", but this is saved only "
-                        + "once the database answers again", e);
+                throw notSaved(
+                        "shared volume " + name + " unbound from gateway " + gatewayId
+                                + ", but this is saved only "
+                                + "once the database answers again",
+                        e);
             }
         }
         unsavedUnbindings.add(binding);
-        throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId
-                + ", but this is saved "
-                + "only once the registry can be read again: " + why, true);
+        throw new NotSavedException(
+                "shared volume " + name + " unbound from gateway " + gatewayId
+                        + ", but this is saved "
+                        + "only once the registry can be read again: " + why,
+                true);
     }
 
     private synchronized void unbindInFile(String name, long gatewayId) throws NotSavedException {
         recordedBindings.put(new Binding(name, gatewayId), false);
         String why = unusable;
         if (why != null) {
-            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId + ", but this is saved only "
-                    + "once the registry can be read again: " + why);
+            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId
+                    + ", but this is saved only " + "once the registry can be read again: " + why);
         }
         try {
             write();
         } catch (IOException e) {
-            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId + " until the monitor "
-                    + "restarts, but this is not saved: " + lastWriteError);
+            throw new NotSavedException("shared volume " + name + " unbound from gateway " + gatewayId
+                    + " until the monitor " + "restarts, but this is not saved: " + lastWriteError);
         }
     }
 
     private void requireUsable() throws NotSavedException {
         String why = unusable;
         if (why != null) {
-            throw new NotSavedException(why + "; no change is made until it " + (db != null ? "can be read"
-                    : "is repaired or removed"), db != null);
+            throw new NotSavedException(
+                    why + "; no change is made until it " + (db != null ? "can be read" : "is repaired or removed"),
+                    db != null);
         }
     }
 

@@ -11,24 +11,23 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Places for TLS handshakes in progress: at most {@code max} at once, and at most {@code perSource} of them for
- * one source address (an IPv6 source counts by its /64). A full handshake costs the monitor milliseconds of CPU
- * (ECDHE, a signature, the client's chain checked); with no bound, thousands arriving together each advance a
- * step per turn of the event loops and all miss their deadline together, so none ever finishes. With the bound,
- * the ones started finish first. The share per source keeps one address that opens connections and stalls them
- * from holding every place for a whole handshake timeout each: it can only slow its own connections.
+ * Places for TLS handshakes in progress: at most {@code max} at once, and at most {@code perSource} of them for one
+ * source address (an IPv6 source counts by its /64). A full handshake costs the monitor milliseconds of CPU (ECDHE, a
+ * signature, the client's chain checked); with no bound, thousands arriving together each advance a step per turn of
+ * the event loops and all miss their deadline together, so none ever finishes. With the bound, the ones started finish
+ * first. The share per source keeps one address that opens connections and stalls them from holding every place for a
+ * whole handshake timeout each: it can only slow its own connections.
  *
- * <p>The acceptor waits for room ({@link #awaitRoom}) before it accepts, then {@link #takeOrPark}s: a connection
- * whose source holds its share waits here, unread, with no deadline running (the client's own timeout still
- * runs), until a place of its source comes back. At the global bound, connections wait in the kernel's accept
- * queue instead, costing the monitor nothing. A place is given back ({@link #giveBack}), once per connection, by
- * whichever thread finishes or closes its handshake; that wakes the acceptor, and hands the place straight to the
- * oldest waiting connection that may now have it, which the caller then starts.
+ * <p>The acceptor waits for room ({@link #awaitRoom}) before it accepts, then {@link #takeOrPark}s: a connection whose
+ * source holds its share waits here, unread, with no deadline running (the client's own timeout still runs), until a
+ * place of its source comes back. At the global bound, connections wait in the kernel's accept queue instead, costing
+ * the monitor nothing. A place is given back ({@link #giveBack}), once per connection, by whichever thread finishes or
+ * closes its handshake; that wakes the acceptor, and hands the place straight to the oldest waiting connection that may
+ * now have it, which the caller then starts.
  */
 final class HandshakeSlots {
     /** A connection accepted while its source held its share of places; it holds an unauthenticated place. */
-    record Waiting(SocketChannel channel, InetAddress source) {
-    }
+    record Waiting(SocketChannel channel, InetAddress source) {}
 
     private final int max;
     private final int perSource;
@@ -37,12 +36,16 @@ final class HandshakeSlots {
     private final Map<InetAddress, Integer> bySource = new HashMap<>();
     /** Oldest first; bounded by the caps on unauthenticated connections, which every waiting one counts against. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    /** Whether the acceptor waits for room: only then does giving back wake it (most handshakes finish with room to spare). */
+    /**
+     * Whether the acceptor waits for room: only then does giving back wake it (most handshakes finish with room to
+     * spare).
+     */
     private boolean awaited;
 
     HandshakeSlots(int max, int perSource) {
         if (max < 1 || perSource < 1 || perSource > max) {
-            throw new IllegalArgumentException("need 1 <= handshakes in progress per address <= in all: " + perSource + ", " + max);
+            throw new IllegalArgumentException(
+                    "need 1 <= handshakes in progress per address <= in all: " + perSource + ", " + max);
         }
         this.max = max;
         this.perSource = perSource;
@@ -68,8 +71,8 @@ final class HandshakeSlots {
     }
 
     /**
-     * For a connection just accepted (after {@link #awaitRoom} said there is room): takes a place for it and
-     * returns true, or, when its source holds its share, keeps it waiting and returns false.
+     * For a connection just accepted (after {@link #awaitRoom} said there is room): takes a place for it and returns
+     * true, or, when its source holds its share, keeps it waiting and returns false.
      */
     synchronized boolean takeOrPark(SocketChannel channel, InetAddress source) {
         if (bySource.getOrDefault(source, 0) >= perSource) {

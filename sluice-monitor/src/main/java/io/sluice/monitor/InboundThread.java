@@ -2,59 +2,58 @@ package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
 import io.sluice.mailbox.ParamWriter;
+import io.sluice.pki.CertificateRequest;
+import io.sluice.pki.Certificates;
+import io.sluice.pki.KeyMaterialException;
+import io.sluice.pki.TlsException;
 import io.sluice.protocol.AuthCheck;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReader;
 import io.sluice.protocol.AuthReason;
-import io.sluice.protocol.CertificateDescriptor;
-import io.sluice.protocol.EnrollReader;
-import io.sluice.protocol.RenewReader;
-import io.sluice.pki.CertificateRequest;
-import io.sluice.pki.KeyMaterialException;
 import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.CertificateDescriptor;
 import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EnrollReader;
 import io.sluice.protocol.EventReader;
 import io.sluice.protocol.FrameDecoder;
+import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloReader;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.RenewReader;
 import io.sluice.protocol.ReportBatchDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
-import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.protocol.VolumeIdsDescriptor;
 import io.sluice.protocol.VolumesDescriptor;
-import io.sluice.protocol.FrameDescriptor;
-import io.sluice.pki.Certificates;
-import io.sluice.pki.TlsException;
-import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
-import java.security.cert.X509Certificate;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.Iterator;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the
- * selector until some gateway's bytes arrive, reads whatever is ready, decodes whole frames and acts on
- * them — the handshake, reports handed to the SLA services' mailbox, acknowledgements that finish the
- * services' throttle calls. It never waits for a particular gateway, and a gateway that sends garbage
- * loses only its own connection.
+ * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the selector until some
+ * gateway's bytes arrive, reads whatever is ready, decodes whole frames and acts on them — the handshake, reports
+ * handed to the SLA services' mailbox, acknowledgements that finish the services' throttle calls. It never waits for a
+ * particular gateway, and a gateway that sends garbage loses only its own connection.
  */
 final class InboundThread implements Runnable {
     private final MonitorDaemon daemon;
@@ -74,24 +73,30 @@ final class InboundThread implements Runnable {
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final FrameCopy frameCopy = new FrameCopy();
     private final StatsPart statsPart = new StatsPart();
-    private final int volumesPerPart = ReportBatchDescriptor.volumesPerEntry(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
-    /** Reports gathered for one services call; posted when full, when nothing more is ready to read, and before a session departs. */
-    private final ReportBatch batch = new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH,
-            TURNS_PER_BATCH);
+    private final int volumesPerPart =
+            ReportBatchDescriptor.volumesPerEntry(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
+    /**
+     * Reports gathered for one services call; posted when full, when nothing more is ready to read, and before a
+     * session departs.
+     */
+    private final ReportBatch batch =
+            new ReportBatch(MonitorDaemon.SERVICES_MAILBOX.paramCapacity(), REPORTS_PER_BATCH, TURNS_PER_BATCH);
+
     private final ReportBatch.Dropped dropped;
     private final VolumesAnnouncement announcement = new VolumesAnnouncement();
     private final int volumesPerAnnouncement =
             GatewayVolumesDescriptor.volumesPerPart(MonitorDaemon.SERVICES_MAILBOX.paramCapacity());
     /**
-     * How long reports may wait for room in the services' mailbox in one turn of the loop, all of them
-     * together: half a poll interval (at most a second), then what does not fit is dropped (and counted), so a services
-     * process that stays behind never holds this thread for longer.
+     * How long reports may wait for room in the services' mailbox in one turn of the loop, all of them together: half a
+     * poll interval (at most a second), then what does not fit is dropped (and counted), so a services process that
+     * stays behind never holds this thread for longer.
      */
     private final long reportWaitNanos;
+
     private long waitUntilNanos;
     /**
-     * Entries per batch at most. With one-volume reports (360 bytes) a 16 KiB slot holds about 45, so the
-     * slot's size is what bounds a batch; this bounds the services' work per call when reports are tiny.
+     * Entries per batch at most. With one-volume reports (360 bytes) a 16 KiB slot holds about 45, so the slot's size
+     * is what bounds a batch; this bounds the services' work per call when reports are tiny.
      */
     static final int REPORTS_PER_BATCH = 64;
     /**
@@ -102,26 +107,35 @@ final class InboundThread implements Runnable {
     /**
      * How long a batch waits for the next gateway's answer. A sweep of 10,000 gateways brings tens of answers a
      * millisecond, so a batch (about 45 one-volume reports) fills in a few; a report of a quiet moment goes a
-     * millisecond later, against a poll interval of a second. Answers are counted as they are read, so the wait
-     * does not lengthen a sweep.
+     * millisecond later, against a poll interval of a second. Answers are counted as they are read, so the wait does
+     * not lengthen a sweep.
      */
     static final long LINGER_MILLIS = 1;
     /** Well under {@link MonitorDaemon#STALL_MILLIS}, whatever the poll interval. */
     private static final long MAX_REPORT_WAIT_MILLIS = 1_000;
     /** Each read-and-decode pass of one gateway, for the pair sizing (Tptmax, inbound side). */
     private final ProcessingTimes processingTimes = new ProcessingTimes();
+
     private volatile boolean running = true;
     private final LoopWatch watch;
     /** This pair's caller index in the services' mailbox: every post of this thread goes through it. */
     private final ServicesLink.PairCaller services;
-    /** The sessions in session the selector found readable this turn; idle inbound threads of other pairs may take some. */
+    /**
+     * The sessions in session the selector found readable this turn; idle inbound threads of other pairs may take some.
+     */
     private final ReadySessions ready;
-    /** Sessions whose reader token this thread holds because their reports wait in {@link #batch}; given back as it posts. */
+    /**
+     * Sessions whose reader token this thread holds because their reports wait in {@link #batch}; given back as it
+     * posts.
+     */
     private final Session[] held = new Session[REPORTS_PER_BATCH + 2];
+
     private int heldCount;
     /** The session being read, whose token a post in the middle of its read keeps. */
     private Session reading;
-    /** Incremented at every post of {@link #batch}: which batch a session's reports are in ({@link Session#fedBatch}). */
+    /**
+     * Incremented at every post of {@link #batch}: which batch a session's reports are in ({@link Session#fedBatch}).
+     */
     private long batchesPosted;
     /** True while this thread sleeps in its selector with nothing gathered: a busy pair may wake it to share work. */
     private volatile boolean idle;
@@ -141,7 +155,8 @@ final class InboundThread implements Runnable {
         this.shareWork = daemon.context().balanceByLoad();
         this.authenticator = new Authenticator(daemon.clock(), daemon.context().handshakeTimeoutMillis());
         this.dropped = daemon::reportDropped;
-        this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(daemon.context().pollIntervalMillis() / 2, MAX_REPORT_WAIT_MILLIS));
+        this.reportWaitNanos = TimeUnit.MILLISECONDS.toNanos(
+                Math.min(daemon.context().pollIntervalMillis() / 2, MAX_REPORT_WAIT_MILLIS));
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -299,12 +314,12 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Selects the gateways with bytes to read. With reports gathered, it waits at most {@link #LINGER_MILLIS} for
-     * more: the gateways that answer meanwhile join the same batch, which goes to the services when it is full,
-     * when that wait ends with nothing to read (or a wake-up), or after {@link #TURNS_PER_BATCH} turns. So one
-     * services call (one slot, one doorbell that may wake the services, one reply that may wake the drain thread)
-     * carries what a sweep's answers bring in over a millisecond, not what one turn happened to find ready. The
-     * thread then does not sleep: a wake-up the short wait took (a registration, a departure) is seen next turn.
+     * Selects the gateways with bytes to read. With reports gathered, it waits at most {@link #LINGER_MILLIS} for more:
+     * the gateways that answer meanwhile join the same batch, which goes to the services when it is full, when that
+     * wait ends with nothing to read (or a wake-up), or after {@link #TURNS_PER_BATCH} turns. So one services call (one
+     * slot, one doorbell that may wake the services, one reply that may wake the drain thread) carries what a sweep's
+     * answers bring in over a millisecond, not what one turn happened to find ready. The thread then does not sleep: a
+     * wake-up the short wait took (a registration, a departure) is seen next turn.
      */
     private int awaitReadable() throws IOException {
         if (batch.isEmpty()) {
@@ -402,8 +417,8 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * One step of a TLS handshake, on this thread alone (the outbound thread has nothing to send before HELLO);
-     * true once it is done and the client certificate names a gateway.
+     * One step of a TLS handshake, on this thread alone (the outbound thread has nothing to send before HELLO); true
+     * once it is done and the client certificate names a gateway.
      */
     private boolean handshake(Session session, SelectionKey key) {
         try {
@@ -438,8 +453,12 @@ final class InboundThread implements Runnable {
         long certified = peer == null ? 0 : GatewayCertificateName.gatewayId(Certificates.commonName(peer));
         if (certified == 0) {
             daemon.counters().authRefused.increment();
-            daemon.closeSession(session, "client certificate names no gateway: "
-                    + (peer == null ? "none" : peer.getSubjectX500Principal().getName()));
+            daemon.closeSession(
+                    session,
+                    "client certificate names no gateway: "
+                            + (peer == null
+                                    ? "none"
+                                    : peer.getSubjectX500Principal().getName()));
             return false;
         }
         if (daemon.context().tls().revocations().isRevoked(peer.getSerialNumber())) {
@@ -465,8 +484,11 @@ final class InboundThread implements Runnable {
                 }
                 if (session.tls != null && !session.enrolling && decoder.gatewayId() != session.certifiedGatewayId) {
                     daemon.counters().authRefused.increment();
-                    protocolViolation(session, "HELLO from gateway " + Long.toUnsignedString(decoder.gatewayId())
-                            + " over a connection certified for gateway " + Long.toUnsignedString(session.certifiedGatewayId));
+                    protocolViolation(
+                            session,
+                            "HELLO from gateway " + Long.toUnsignedString(decoder.gatewayId())
+                                    + " over a connection certified for gateway "
+                                    + Long.toUnsignedString(session.certifiedGatewayId));
                     return;
                 }
                 session.gatewayId = decoder.gatewayId();
@@ -492,8 +514,12 @@ final class InboundThread implements Runnable {
                     // No certificate, no session: say why, so the gateway's log tells its operator.
                     refuse(session, AuthOutcome.REFUSED, AuthReason.CERTIFICATE_REQUIRED);
                 } else if (type != FrameType.AUTH) {
-                    protocolViolation(session, "expected AUTH, got " + type
-                            + (type == FrameType.ENROLL ? " (only on a connection without a client certificate)" : ""));
+                    protocolViolation(
+                            session,
+                            "expected AUTH, got " + type
+                                    + (type == FrameType.ENROLL
+                                            ? " (only on a connection without a client certificate)"
+                                            : ""));
                 } else {
                     authenticate(session, decoder);
                 }
@@ -506,8 +532,7 @@ final class InboundThread implements Runnable {
                 register(session, decoder);
             }
             case IN_SESSION -> onSessionFrame(session, decoder, type);
-            case REFERRED, CLOSED -> {
-            }
+            case REFERRED, CLOSED -> {}
         }
     }
 
@@ -524,11 +549,13 @@ final class InboundThread implements Runnable {
             refuse(session, AuthOutcome.REFUSED, AuthReason.TOO_MANY_VOLUMES);
             return;
         }
-        GatewayRegistry.Admission admission = daemon.registry().admit(session.gatewayId,
-                authReader.enrollmentTokenLength() > 0 ? authReader.enrollmentToken() : null);
+        GatewayRegistry.Admission admission = daemon.registry()
+                .admit(session.gatewayId, authReader.enrollmentTokenLength() > 0 ? authReader.enrollmentToken() : null);
         if (!admission.accepted()) {
             session.hello = null;
-            refuse(session, admission.reason() == AuthReason.AWAITING_APPROVAL ? AuthOutcome.PENDING : AuthOutcome.REFUSED,
+            refuse(
+                    session,
+                    admission.reason() == AuthReason.AWAITING_APPROVAL ? AuthOutcome.PENDING : AuthOutcome.REFUSED,
                     admission.reason());
             return;
         }
@@ -545,13 +572,14 @@ final class InboundThread implements Runnable {
 
     /**
      * ENROLL, on a connection without a client certificate: the gateway proves its key as in AUTH, uses up an
-     * enrollment token and gets a certificate for the id of its HELLO; the connection then closes. A request
-     * that does not parse is refused before the token is used, so a gateway with a bug does not burn it.
+     * enrollment token and gets a certificate for the id of its HELLO; the connection then closes. A request that does
+     * not parse is refused before the token is used, so a gateway with a bug does not burn it.
      */
     private void enroll(Session session, FrameDecoder decoder) {
         enrollReader.wrap(decoder);
         byte[] key = GatewayKeys.derive(daemon.context().deploymentSecret(), session.gatewayId);
-        AuthCheck check = authenticator.verify(session.challenge, key, enrollReader.buffer(), enrollReader.answerOffset());
+        AuthCheck check =
+                authenticator.verify(session.challenge, key, enrollReader.buffer(), enrollReader.answerOffset());
         session.hello = null;
         if (check != AuthCheck.VALID) {
             refuse(session, AuthOutcome.REFUSED, refusalOf(check));
@@ -564,7 +592,8 @@ final class InboundThread implements Runnable {
             refuseCertificate(session, AuthReason.BAD_CERTIFICATE_REQUEST, e.getMessage());
             return;
         }
-        GatewayRegistry.Admission admission = daemon.registry().enrolForCertificate(session.gatewayId, enrollReader.enrollmentToken());
+        GatewayRegistry.Admission admission =
+                daemon.registry().enrolForCertificate(session.gatewayId, enrollReader.enrollmentToken());
         if (!admission.accepted()) {
             refuse(session, AuthOutcome.REFUSED, admission.reason());
             return;
@@ -574,9 +603,12 @@ final class InboundThread implements Runnable {
 
     /** RENEW, in session: a new certificate for the same gateway, unless its current one is revoked. */
     private void renew(Session session, FrameDecoder decoder) {
-        GatewayCertificates desk = daemon.context().tls() == null ? null : daemon.context().tls().certificates();
+        GatewayCertificates desk =
+                daemon.context().tls() == null ? null : daemon.context().tls().certificates();
         if (desk == null || session.certificateSerial == null) {
-            refuseCertificate(session, desk == null ? AuthReason.CERTIFICATE_NOT_ISSUED : AuthReason.CERTIFICATE_REQUIRED,
+            refuseCertificate(
+                    session,
+                    desk == null ? AuthReason.CERTIFICATE_NOT_ISSUED : AuthReason.CERTIFICATE_REQUIRED,
                     "this monitor issues no certificates");
             return;
         }
@@ -604,8 +636,11 @@ final class InboundThread implements Runnable {
                         + CertificateDescriptor.MAX_CERTIFICATE_LENGTH);
             }
             daemon.counters().certificatesIssued.increment();
-            LOG.log(System.Logger.Level.INFO, "gateway " + Long.toUnsignedString(session.gatewayId) + ": certificate serial "
-                    + issued.getSerialNumber().toString(16) + " issued (" + why + "), valid until " + issued.getNotAfter().toInstant());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "gateway " + Long.toUnsignedString(session.gatewayId) + ": certificate serial "
+                            + issued.getSerialNumber().toString(16) + " issued (" + why + "), valid until "
+                            + issued.getNotAfter().toInstant());
             session.certificateDue = new Session.CertificateAnswer(der, AuthReason.NONE);
             session.schedule();
         } catch (IOException e) {
@@ -615,8 +650,9 @@ final class InboundThread implements Runnable {
 
     private void refuseCertificate(Session session, AuthReason reason, String detail) {
         daemon.counters().certificatesRefused.increment();
-        LOG.log(System.Logger.Level.WARNING, "gateway " + Long.toUnsignedString(session.gatewayId) + ": no certificate ("
-                + reason + "): " + detail);
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "gateway " + Long.toUnsignedString(session.gatewayId) + ": no certificate (" + reason + "): " + detail);
         session.certificateDue = new Session.CertificateAnswer(null, reason);
         session.schedule();
     }
@@ -633,13 +669,15 @@ final class InboundThread implements Runnable {
     private void register(Session session, FrameDecoder decoder) {
         VolumesReader volumes = volumesReader.wrap(decoder);
         if (volumes.volumeCount() != session.helloVolumes) {
-            protocolViolation(session, "VOLUMES carries " + volumes.volumeCount() + " volumes, HELLO said " + session.helloVolumes);
+            protocolViolation(
+                    session,
+                    "VOLUMES carries " + volumes.volumeCount() + " volumes, HELLO said " + session.helloVolumes);
             return;
         }
         session.volumes = copy(decoder);
         GatewayRegistry registry = daemon.registry();
-        session.volumeIds = daemon.volumeIdentities().assign(session.gatewayId, volumesReader.wrap(session.volumes, 0),
-                registry::mayServeShared);
+        session.volumeIds = daemon.volumeIdentities()
+                .assign(session.gatewayId, volumesReader.wrap(session.volumes, 0), registry::mayServeShared);
         if (session.volumeIds == null) {
             daemon.tooManyVolumeNames(session.gatewayId);
             daemon.closeSession(session, "too many volume names");
@@ -676,7 +714,11 @@ final class InboundThread implements Runnable {
             if (ids[i] == VolumeIdsDescriptor.REFUSED) {
                 refused.add(announced.volumeName(i));
             } else {
-                served.put(VolumesDescriptor.volumeOffset(next), session.volumes, VolumesDescriptor.volumeOffset(i), VolumeDescriptor.LENGTH);
+                served.put(
+                        VolumesDescriptor.volumeOffset(next),
+                        session.volumes,
+                        VolumesDescriptor.volumeOffset(i),
+                        VolumeDescriptor.LENGTH);
                 servedIds[next++] = ids[i];
             }
         }
@@ -692,8 +734,8 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Tells the services the session's volumes (assigned ids, names, the gateway's name) before its first
-     * report, so everything downstream knows them by name; retried before each report until it got through.
+     * Tells the services the session's volumes (assigned ids, names, the gateway's name) before its first report, so
+     * everything downstream knows them by name; retried before each report until it got through.
      */
     private void announceVolumes(Session session) {
         if (session.volumesAnnounced || session.volumes == null) {
@@ -704,9 +746,15 @@ final class InboundThread implements Runnable {
         int first = 0;
         do {
             int count = Math.min(volumesPerAnnouncement, volumes - first);
-            announcement.of(session.gatewayId, session.gatewayName, session.volumes, session.announcedIds, first, count);
+            announcement.of(
+                    session.gatewayId, session.gatewayName, session.volumes, session.announcedIds, first, count);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
-            if (!services.post(MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, session.gatewayId, announcement, daemon.pairShare(), wait)) {
+            if (!services.post(
+                    MailboxOpcodes.SERVICES_GATEWAY_VOLUMES,
+                    session.gatewayId,
+                    announcement,
+                    daemon.pairShare(),
+                    wait)) {
                 return;
             }
             first += count;
@@ -737,12 +785,15 @@ final class InboundThread implements Runnable {
                     session.lastPollAnswered = poll;
                     daemon.counters().pollsAnswered.increment();
                 }
-                if (daemon.reportSequences().accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
+                if (daemon.reportSequences()
+                        .accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
                     int undeclared = firstUndeclared(session);
                     if (undeclared < 0) {
                         forwardReport(session, decoder);
                     } else {
-                        daemon.reportRefused(session.gatewayId, statsReader.volume(undeclared).volumeId());
+                        daemon.reportRefused(
+                                session.gatewayId,
+                                statsReader.volume(undeclared).volumeId());
                     }
                 }
             }
@@ -792,8 +843,8 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Adds a STATS frame to the batch for the services, in parts that each fit a batch alone; a full batch
-     * is posted first. The batch goes at the latest at the end of this turn ({@link #postReports}).
+     * Adds a STATS frame to the batch for the services, in parts that each fit a batch alone; a full batch is posted
+     * first. The batch goes at the latest at the end of this turn ({@link #postReports}).
      */
     private void forwardReport(Session session, FrameDecoder decoder) {
         announceVolumes(session);
@@ -815,8 +866,8 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Posts the batch gathered so far as one services call, waiting for room until this turn's deadline;
-     * what the mailbox has no room for by then is counted and logged, entry by entry.
+     * Posts the batch gathered so far as one services call, waiting for room until this turn's deadline; what the
+     * mailbox has no room for by then is counted and logged, entry by entry.
      */
     private void postReports() {
         if (batch.isEmpty()) {
@@ -824,7 +875,8 @@ final class InboundThread implements Runnable {
         }
         batch.seal();
         long wait = Math.max(0, waitUntilNanos - System.nanoTime());
-        if (services.post(MailboxOpcodes.SERVICES_STATS_BATCH, batch.firstGatewayId(), batch, daemon.pairShare(), wait)) {
+        if (services.post(
+                MailboxOpcodes.SERVICES_STATS_BATCH, batch.firstGatewayId(), batch, daemon.pairShare(), wait)) {
             daemon.counters().reportsForwarded.add(batch.framesEnded());
             daemon.counters().reportBatchesPosted.increment();
         } else {
@@ -835,7 +887,9 @@ final class InboundThread implements Runnable {
         releaseHeld();
     }
 
-    /** The batch is out: the sessions whose reports it held may be read by any thread again (the one being read aside). */
+    /**
+     * The batch is out: the sessions whose reports it held may be read by any thread again (the one being read aside).
+     */
     private void releaseHeld() {
         int kept = 0;
         for (int i = 0; i < heldCount; i++) {
@@ -888,7 +942,8 @@ final class InboundThread implements Runnable {
         @Override
         public int write(MemorySegment region) {
             if (buffer.hasArray()) {
-                MemorySegment.copy(MemorySegment.ofArray(buffer.array()), buffer.arrayOffset() + offset, region, 0, length);
+                MemorySegment.copy(
+                        MemorySegment.ofArray(buffer.array()), buffer.arrayOffset() + offset, region, 0, length);
             } else {
                 // ofBuffer covers position..limit; a cleared duplicate covers the whole buffer.
                 MemorySegment.copy(MemorySegment.ofBuffer(buffer.duplicate().clear()), offset, region, 0, length);

@@ -1,71 +1,90 @@
 package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
+import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.VolumeDescriptor;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import io.sluice.mailbox.ServerMailboxes;
-import io.sluice.protocol.VolumeDescriptor;
 import java.util.stream.Collectors;
 
 /**
  * The monitor daemon's validated configuration.
  *
- * @param listen               where gateways connect
- * @param monitorMailbox       the daemon's own inbox (callers: SLA services, tools)
- * @param servicesMailbox      the SLA services' inbox, where reports and gateway states go
- * @param servicesCallerIndex  this daemon's caller index in the services mailbox
- * @param deploymentSecret     gateway keys derive from it (GatewayKeys)
- * @param approvedGateways     gateways admitted without an admin's approval
- * @param enrollmentTokens     single-use tokens that admit an unknown gateway at once
- * @param registryFile         where approvals, revocations and tokens are kept across restarts, or null
- * @param pollIntervalMillis   how often every gateway in session is polled
- * @param missLimit            unanswered polls in a row before a gateway is marked unreachable
- * @param pairs                thread pairs to run, 0 to size them at run time ({@link ThreadPairSizing})
- * @param expectedGateways     n for the first sizing, before any gateway has connected
- * @param maxPairs             the most pairs the sizing may run (it may go beyond the cores when the formula asks),
- *                             0 for one per core
- * @param maxConnections       connections beyond this are closed at once
- * @param maxFrameLength       the largest frame accepted from a gateway
- * @param writeHighWatermark   a gateway with this many unsent bytes is not polled until it drains
- * @param writeLimit           a gateway with this many unsent bytes is disconnected (it is not reading)
- * @param handshakeTimeoutMillis a connection that has not authenticated within this of its accept is closed (with
- *                             TLS a connection is accepted only when there is room for its handshake, so this
- *                             counts from the handshake's start, not from the time it waited in the accept queue)
- * @param unauthenticated      how many connections may be unauthenticated at once, in all and per source, and
- *                             how many may be in their TLS handshake at once
- * @param maxVolumesPerGateway a gateway that announces more volumes is refused (TOO_MANY_VOLUMES), so one
- *                             leaked key cannot make the server keep state for volume after volume
- * @param tls                  TLS with client certificates on every gateway connection; null only for the
- *                             explicit {@code insecure-plaintext} development mode
- * @param sharedVolumes        for each shared volume name, the gateways that may serve it (join the one volume of that
- *                             name, report for it, receive its throttles); a gateway announcing a shared name not
- *                             bound to it here or by an operator (GatewayRegistry) has that volume refused
- * @param role                 active (with its fencing epoch) or standby (naming the active): {@link MonitorRole}
- * @param balanceByLoad        pairs balanced by the measured cost of their sessions, and idle inbound threads taking
- *                             ready sessions from busy pairs (the default); false balances by session count alone and
- *                             never shares work (for comparison: docs/benchmarks.md)
- * @param registryDatabase     the gateway registry lives in the database, reached through the database manager's
- *                             mailbox (then {@code registryFile} is a file to import once, if it exists); null keeps it
- *                             in {@code registryFile} (or in memory)
+ * @param listen where gateways connect
+ * @param monitorMailbox the daemon's own inbox (callers: SLA services, tools)
+ * @param servicesMailbox the SLA services' inbox, where reports and gateway states go
+ * @param servicesCallerIndex this daemon's caller index in the services mailbox
+ * @param deploymentSecret gateway keys derive from it (GatewayKeys)
+ * @param approvedGateways gateways admitted without an admin's approval
+ * @param enrollmentTokens single-use tokens that admit an unknown gateway at once
+ * @param registryFile where approvals, revocations and tokens are kept across restarts, or null
+ * @param pollIntervalMillis how often every gateway in session is polled
+ * @param missLimit unanswered polls in a row before a gateway is marked unreachable
+ * @param pairs thread pairs to run, 0 to size them at run time ({@link ThreadPairSizing})
+ * @param expectedGateways n for the first sizing, before any gateway has connected
+ * @param maxPairs the most pairs the sizing may run (it may go beyond the cores when the formula asks), 0 for one per
+ *     core
+ * @param maxConnections connections beyond this are closed at once
+ * @param maxFrameLength the largest frame accepted from a gateway
+ * @param writeHighWatermark a gateway with this many unsent bytes is not polled until it drains
+ * @param writeLimit a gateway with this many unsent bytes is disconnected (it is not reading)
+ * @param handshakeTimeoutMillis a connection that has not authenticated within this of its accept is closed (with TLS a
+ *     connection is accepted only when there is room for its handshake, so this counts from the handshake's start, not
+ *     from the time it waited in the accept queue)
+ * @param unauthenticated how many connections may be unauthenticated at once, in all and per source, and how many may
+ *     be in their TLS handshake at once
+ * @param maxVolumesPerGateway a gateway that announces more volumes is refused (TOO_MANY_VOLUMES), so one leaked key
+ *     cannot make the server keep state for volume after volume
+ * @param tls TLS with client certificates on every gateway connection; null only for the explicit
+ *     {@code insecure-plaintext} development mode
+ * @param sharedVolumes for each shared volume name, the gateways that may serve it (join the one volume of that name,
+ *     report for it, receive its throttles); a gateway announcing a shared name not bound to it here or by an operator
+ *     (GatewayRegistry) has that volume refused
+ * @param role active (with its fencing epoch) or standby (naming the active): {@link MonitorRole}
+ * @param balanceByLoad pairs balanced by the measured cost of their sessions, and idle inbound threads taking ready
+ *     sessions from busy pairs (the default); false balances by session count alone and never shares work (for
+ *     comparison: docs/benchmarks.md)
+ * @param registryDatabase the gateway registry lives in the database, reached through the database manager's mailbox
+ *     (then {@code registryFile} is a file to import once, if it exists); null keeps it in {@code registryFile} (or in
+ *     memory)
  */
-public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, int servicesCallerIndex,
-                             byte[] deploymentSecret, Set<Long> approvedGateways, Set<String> enrollmentTokens,
-                             Path registryFile, long pollIntervalMillis, int missLimit, int pairs, int expectedGateways, int maxPairs, int maxConnections,
-                             int maxFrameLength, int writeHighWatermark, int writeLimit, long handshakeTimeoutMillis,
-                             UnauthenticatedLimits unauthenticated, int maxVolumesPerGateway, EpochClock clock,
-                             MonitorTls tls, Map<String, Set<Long>> sharedVolumes, MonitorRole role,
-                             boolean balanceByLoad,
-                             RegistryDatabase registryDatabase) {
+public record MonitorContext(
+        InetSocketAddress listen,
+        Path monitorMailbox,
+        Path servicesMailbox,
+        int servicesCallerIndex,
+        byte[] deploymentSecret,
+        Set<Long> approvedGateways,
+        Set<String> enrollmentTokens,
+        Path registryFile,
+        long pollIntervalMillis,
+        int missLimit,
+        int pairs,
+        int expectedGateways,
+        int maxPairs,
+        int maxConnections,
+        int maxFrameLength,
+        int writeHighWatermark,
+        int writeLimit,
+        long handshakeTimeoutMillis,
+        UnauthenticatedLimits unauthenticated,
+        int maxVolumesPerGateway,
+        EpochClock clock,
+        MonitorTls tls,
+        Map<String, Set<Long>> sharedVolumes,
+        MonitorRole role,
+        boolean balanceByLoad,
+        RegistryDatabase registryDatabase) {
     /**
-     * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one
-     * address (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most
-     * {@code handshakes} of them are in their TLS handshake at once; beyond that the monitor stops accepting,
-     * and new connections wait in the kernel's accept queue until a handshake finishes (their deadline starts
-     * when they are accepted). Of those places one address holds at most {@code handshakesPerSource}; its
-     * connections beyond that wait, accepted but unread, for one of its own places.
+     * Caps on connections that have not authenticated: {@code connections} in all, {@code perSource} from one address
+     * (an IPv6 /64); beyond them a new connection is closed at once. With TLS, at most {@code handshakes} of them are
+     * in their TLS handshake at once; beyond that the monitor stops accepting, and new connections wait in the kernel's
+     * accept queue until a handshake finishes (their deadline starts when they are accepted). Of those places one
+     * address holds at most {@code handshakesPerSource}; its connections beyond that wait, accepted but unread, for one
+     * of its own places.
      */
     public record UnauthenticatedLimits(int connections, int perSource, int handshakes, int handshakesPerSource) {
         public static final UnauthenticatedLimits DEFAULTS = new UnauthenticatedLimits(1024, 128);
@@ -84,7 +103,10 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             }
         }
 
-        /** With the default bound on handshakes in progress ({@link #defaultHandshakes()}) and its default share per address. */
+        /**
+         * With the default bound on handshakes in progress ({@link #defaultHandshakes()}) and its default share per
+         * address.
+         */
         public UnauthenticatedLimits(int connections, int perSource) {
             this(connections, perSource, defaultHandshakes());
         }
@@ -95,8 +117,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
         }
 
         /**
-         * Four handshakes in progress per core: a handshake is CPU work on the monitor with a network round trip or
-         * two in the middle, so a few per core keep the cores busy while the ones started finish well within their
+         * Four handshakes in progress per core: a handshake is CPU work on the monitor with a network round trip or two
+         * in the middle, so a few per core keep the cores busy while the ones started finish well within their
          * deadline.
          */
         public static int defaultHandshakes() {
@@ -115,7 +137,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
 
     public MonitorContext {
         if (role == null) {
-            throw new IllegalArgumentException("a monitor needs a role (MonitorRole.STANDALONE for a server on its own)");
+            throw new IllegalArgumentException(
+                    "a monitor needs a role (MonitorRole.STANDALONE for a server on its own)");
         }
         if (deploymentSecret == null || deploymentSecret.length < 16) {
             throw new IllegalArgumentException("deployment secret must be at least 16 bytes");
@@ -127,8 +150,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             throw new IllegalArgumentException("miss limit must be at least 1");
         }
         if (pairs < 0 || pairs > ServerMailboxes.MONITOR_PAIR_CALLERS) {
-            throw new IllegalArgumentException("pairs must be 0 (automatic) to "
-                    + ServerMailboxes.MONITOR_PAIR_CALLERS + ", was " + pairs);
+            throw new IllegalArgumentException(
+                    "pairs must be 0 (automatic) to " + ServerMailboxes.MONITOR_PAIR_CALLERS + ", was " + pairs);
         }
         if (maxPairs < 0) {
             throw new IllegalArgumentException("max pairs must be 0 (one per core) or more");
@@ -137,7 +160,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
             throw new IllegalArgumentException("max connections must be at least 1");
         }
         if (handshakeTimeoutMillis < 100) {
-            throw new IllegalArgumentException("handshake timeout must be at least 100 ms, was " + handshakeTimeoutMillis);
+            throw new IllegalArgumentException(
+                    "handshake timeout must be at least 100 ms, was " + handshakeTimeoutMillis);
         }
         if (writeHighWatermark <= 0 || writeLimit < writeHighWatermark) {
             throw new IllegalArgumentException("need 0 < write high watermark <= write limit");
@@ -154,8 +178,8 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
                         + " bytes of UTF-8 (an export name), was '" + shared.getKey() + "'");
             }
             if (shared.getValue().isEmpty() || shared.getValue().contains(0L)) {
-                throw new IllegalArgumentException("shared volume " + shared.getKey() + " needs gateway ids (1 or more), was "
-                        + shared.getValue());
+                throw new IllegalArgumentException("shared volume " + shared.getKey()
+                        + " needs gateway ids (1 or more), was " + shared.getValue());
             }
         }
         sharedVolumes = Map.copyOf(sharedVolumes.entrySet().stream()
@@ -163,65 +187,224 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     }
 
     /** Defaults for everything but where to listen, the mailboxes and the secret. */
-    public static MonitorContext defaults(InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox,
-                                          byte[] deploymentSecret) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, ServerMailboxes.CALLER_MONITOR,
-                deploymentSecret, Set.of(), Set.of(), null,
-                1_000, 3, 0, 100, 0, 50_000, 1 << 20, 256 * 1024, 4 << 20, 5_000, UnauthenticatedLimits.DEFAULTS, HelloDescriptor.MAX_VOLUMES,
-                EpochClock.system(), null, Map.of(), MonitorRole.STANDALONE, true, null);
+    public static MonitorContext defaults(
+            InetSocketAddress listen, Path monitorMailbox, Path servicesMailbox, byte[] deploymentSecret) {
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                ServerMailboxes.CALLER_MONITOR,
+                deploymentSecret,
+                Set.of(),
+                Set.of(),
+                null,
+                1_000,
+                3,
+                0,
+                100,
+                0,
+                50_000,
+                1 << 20,
+                256 * 1024,
+                4 << 20,
+                5_000,
+                UnauthenticatedLimits.DEFAULTS,
+                HelloDescriptor.MAX_VOLUMES,
+                EpochClock.system(),
+                null,
+                Map.of(),
+                MonitorRole.STANDALONE,
+                true,
+                null);
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret, approved,
-                enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections, maxFrameLength,
-                writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway, clock,
-                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approved,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, tokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                tokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withRegistryFile(Path file) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, file, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis,
-                unauthenticated, maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad,
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                file,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
                 registryDatabase);
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, intervalMillis, misses, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                intervalMillis,
+                misses,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairCount, expected, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairCount,
+                expected,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
     public MonitorContext withMaxPairs(int ceiling) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, ceiling,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                ceiling,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /**
-     * The ceiling the sizing uses: {@link #maxPairs}, or one per core when that is 0. A pair's threads never
-     * block, so once every core runs one, more pairs only add context switches: on two cores a sweep of
-     * 10,000 gateways took 1.38 times Netty's with five pairs and 0.89-1.05 times with two. Beyond the cores
-     * only where the operator sets the ceiling. Never more than
-     * {@link io.sluice.mailbox.ServerMailboxes#MONITOR_PAIR_CALLERS}, the pairs with a caller index of their own in
-     * the services' mailbox.
+     * The ceiling the sizing uses: {@link #maxPairs}, or one per core when that is 0. A pair's threads never block, so
+     * once every core runs one, more pairs only add context switches: on two cores a sweep of 10,000 gateways took 1.38
+     * times Netty's with five pairs and 0.89-1.05 times with two. Beyond the cores only where the operator sets the
+     * ceiling. Never more than {@link io.sluice.mailbox.ServerMailboxes#MONITOR_PAIR_CALLERS}, the pairs with a caller
+     * index of their own in the services' mailbox.
      */
     public int pairCeiling() {
         int ceiling = maxPairs > 0 ? maxPairs : Runtime.getRuntime().availableProcessors();
@@ -230,75 +413,281 @@ public record MonitorContext(InetSocketAddress listen, Path monitorMailbox, Path
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, connections,
-                frameLength, highWatermark, limit, handshakeTimeoutMillis, unauthenticated, maxVolumesPerGateway,
-                clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                connections,
+                frameLength,
+                highWatermark,
+                limit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs, maxConnections,
-                maxFrameLength, writeHighWatermark, writeLimit, timeoutMillis, limits, maxVolumesPerGateway, clock,
-                tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                timeoutMillis,
+                limits,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
     public MonitorContext withVolumeLimit(int perGateway) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                perGateway, clock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                perGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
     public MonitorContext withSharedVolumes(Map<String, Set<Long>> bindings) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, bindings, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                bindings,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
     public MonitorContext withClock(EpochClock epochClock) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, epochClock, tls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                epochClock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** Active with an epoch, or standby naming the active. */
     public MonitorContext withRole(MonitorRole monitorRole) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, monitorRole, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                monitorRole,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /** Balancing by measured cost with work sharing (true, the default), or by session count alone (false). */
     public MonitorContext withBalancing(boolean byLoad) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, byLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                byLoad,
+                registryDatabase);
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs, expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, monitorTls, sharedVolumes, role, balanceByLoad, registryDatabase);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                monitorTls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                registryDatabase);
     }
 
     /**
-     * The gateway registry in the database, through the database manager's mailbox; {@link #registryFile} (if set)
-     * is then imported once. Null keeps the registry in the file.
+     * The gateway registry in the database, through the database manager's mailbox; {@link #registryFile} (if set) is
+     * then imported once. Null keeps the registry in the file.
      */
     public MonitorContext withRegistryDatabase(RegistryDatabase database) {
-        return new MonitorContext(listen, monitorMailbox, servicesMailbox, servicesCallerIndex, deploymentSecret,
-                approvedGateways, enrollmentTokens, registryFile, pollIntervalMillis, missLimit, pairs,
-                expectedGateways, maxPairs,
-                maxConnections, maxFrameLength, writeHighWatermark, writeLimit, handshakeTimeoutMillis, unauthenticated,
-                maxVolumesPerGateway, clock, tls, sharedVolumes, role, balanceByLoad, database);
+        return new MonitorContext(
+                listen,
+                monitorMailbox,
+                servicesMailbox,
+                servicesCallerIndex,
+                deploymentSecret,
+                approvedGateways,
+                enrollmentTokens,
+                registryFile,
+                pollIntervalMillis,
+                missLimit,
+                pairs,
+                expectedGateways,
+                maxPairs,
+                maxConnections,
+                maxFrameLength,
+                writeHighWatermark,
+                writeLimit,
+                handshakeTimeoutMillis,
+                unauthenticated,
+                maxVolumesPerGateway,
+                clock,
+                tls,
+                sharedVolumes,
+                role,
+                balanceByLoad,
+                database);
     }
 }

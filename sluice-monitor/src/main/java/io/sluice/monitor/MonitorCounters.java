@@ -17,9 +17,11 @@ public final class MonitorCounters {
     final LongAdder sweepsSkippedServicesBehind = new LongAdder();
     /** Single gateways polled at an operator's request (MONITOR_POLL_GATEWAY). */
     final LongAdder gatewayPollsRequested = new LongAdder();
+
     final LongAdder reportsForwarded = new LongAdder();
     /** SERVICES_STATS_BATCH calls posted: reportsForwarded over this is how many reports a call carried. */
     final LongAdder reportBatchesPosted = new LongAdder();
+
     final LongAdder reportsDropped = new LongAdder();
     final LongAdder volumesDropped = new LongAdder();
     final LongAdder throttlesSent = new LongAdder();
@@ -35,6 +37,7 @@ public final class MonitorCounters {
     final LongAdder pairShareReached = new LongAdder();
     /** Thread pairs started by the sizing after the first ones, and pairs it stopped once they were empty. */
     final LongAdder pairsAdded = new LongAdder();
+
     final LongAdder pairsRetired = new LongAdder();
     final LongAdder reportsRepeated = new LongAdder();
     final LongAdder reportsLost = new LongAdder();
@@ -56,8 +59,8 @@ public final class MonitorCounters {
     final LongAdder sharedVolumesRefused = new LongAdder();
 
     /**
-     * Volumes refused because their gateway announced them shared under a name it is not bound to: one per volume
-     * per registration, so a gateway that keeps announcing one counts it at each of its sessions.
+     * Volumes refused because their gateway announced them shared under a name it is not bound to: one per volume per
+     * registration, so a gateway that keeps announcing one counts it at each of its sessions.
      */
     public long sharedVolumesRefused() {
         return sharedVolumesRefused.sum();
@@ -87,23 +90,25 @@ public final class MonitorCounters {
     }
 
     /**
-     * Connections that waited, accepted, for a handshake place of their own address because it held its share:
-     * a climb with one address in the log is one host opening connections faster than it finishes them.
+     * Connections that waited, accepted, for a handshake place of their own address because it held its share: a climb
+     * with one address in the log is one host opening connections faster than it finishes them.
      */
     public long handshakesWaited() {
         return handshakesWaited.sum();
     }
 
     /**
-     * Times the acceptor found the TLS handshakes in progress at their bound and stopped accepting until one
-     * finished (connections meanwhile wait in the kernel's accept queue): a climb means gateways arrive faster
-     * than the monitor can handshake.
+     * Times the acceptor found the TLS handshakes in progress at their bound and stopped accepting until one finished
+     * (connections meanwhile wait in the kernel's accept queue): a climb means gateways arrive faster than the monitor
+     * can handshake.
      */
     public long handshakeBoundReached() {
         return handshakeBoundReached.sum();
     }
 
-    /** Connections closed at once because the caps on unauthenticated connections (in all or per source) were reached. */
+    /**
+     * Connections closed at once because the caps on unauthenticated connections (in all or per source) were reached.
+     */
     public long unauthenticatedRefused() {
         return unauthenticatedRefused.sum();
     }

@@ -2,60 +2,64 @@ package io.sluice.monitor;
 
 import io.sluice.common.EpochClock;
 import io.sluice.common.LoopWatch;
-import io.sluice.pki.TlsContexts;
+import io.sluice.common.SourceAddresses;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.ParamWriter;
-import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.GatewayStateDescriptor;
+import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StandbyWriter;
 import io.sluice.protocol.ThrottleSetDescriptor;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import io.sluice.common.SourceAddresses;
-import io.sluice.mailbox.ServerMailboxes;
-import java.io.Closeable;
-import java.math.BigInteger;
-import java.net.InetAddress;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
 
 /**
- * The performance monitor daemon: the only part of the SLA server that talks to gateways. Starts, in
- * order, its mailboxes, thread pairs, the conductor (poll cycle and pair sizing), the acceptor and the
- * mailbox service; closes them in reverse. See CONCURRENCY.md for who owns what.
+ * The performance monitor daemon: the only part of the SLA server that talks to gateways. Starts, in order, its
+ * mailboxes, thread pairs, the conductor (poll cycle and pair sizing), the acceptor and the mailbox service; closes
+ * them in reverse. See CONCURRENCY.md for who owns what.
  */
 public final class MonitorDaemon implements AutoCloseable {
     public static final MailboxGeometry MONITOR_MAILBOX = ServerMailboxes.MONITOR;
     public static final MailboxGeometry SERVICES_MAILBOX = ServerMailboxes.SERVICES;
     private static final long SIZING_INTERVAL_MILLIS = 2_000;
-    /** How long the acceptor waits for room among the handshakes in progress before it looks at {@link #running} again. */
+    /**
+     * How long the acceptor waits for room among the handshakes in progress before it looks at {@link #running} again.
+     */
     private static final long HANDSHAKE_ROOM_WAIT_MILLIS = 100;
     /** How often unauthenticated connections are checked against the handshake timeout. */
     private static final long HANDSHAKE_SWEEP_MILLIS = 100;
+
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
     private static final long DROP_LOG_MILLIS = 10_000;
     /** A loop thread that has not turned for this long is stuck: every loop turns at least every 100 ms. */
     static final long STALL_MILLIS = 10_000;
+
     private final AtomicLong dropLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong refuseLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -64,6 +68,7 @@ public final class MonitorDaemon implements AutoCloseable {
     private final byte[] activeAddressBytes;
     /** The context's role until a standby is promoted ({@link #promote}); read by every thread, written by one. */
     private volatile MonitorRole role;
+
     private final MonitorCounters counters = new MonitorCounters();
     private final GatewayRegistry registry;
     private final VolumeIdentities volumeIdentities;
@@ -75,23 +80,26 @@ public final class MonitorDaemon implements AutoCloseable {
     /** The sessions holding a place among the unauthenticated connections: at most the cap, swept by the conductor. */
     private final Set<Session> handshaking = ConcurrentHashMap.newKeySet();
     /** The latest THROTTLE_SET frame per gateway, re-sent when it (re)connects. */
-    private final DesiredThrottles desiredThrottles = new DesiredThrottles(
-            ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
+    private final DesiredThrottles desiredThrottles =
+            new DesiredThrottles(ThrottleSetDescriptor.maxVolumes(MONITOR_MAILBOX.paramCapacity()));
+
     private final List<ThreadPair> pairs = new CopyOnWriteArrayList<>();
     /** The pairs' inbound threads, for work sharing: replaced (never changed) as pairs come and go. */
     private volatile InboundThread[] inbounds = new InboundThread[0];
     /** The average cost of a session at the last measure (PairBalancer), for placing gateways not measured yet. */
     private volatile double averageSessionCost;
+
     private long lastMeasureAt;
     /** The formula and its hysteresis; null when the context fixes the number of pairs. */
     private final ThreadPairSizing sizing;
     /** The pair being emptied before it stops (always the last), or null. Set and cleared by the conductor. */
     private volatile ThreadPair retiring;
     /**
-     * Held while a new session picks its pair and counts itself on it, and while the conductor stops an empty
-     * retiring pair, so no session lands on a pair that is stopping.
+     * Held while a new session picks its pair and counts itself on it, and while the conductor stops an empty retiring
+     * pair, so no session lands on a pair that is stopping.
      */
     private final Object pairChoice = new Object();
+
     private final ReportSequences reportSequences = new ReportSequences(counters);
     private final AtomicInteger nextSessionId = new AtomicInteger();
     private final Mailbox monitorMailbox;
@@ -107,10 +115,11 @@ public final class MonitorDaemon implements AutoCloseable {
     private final LoopWatch conductorWatch = new LoopWatch("monitor-conductor");
     private volatile boolean running = true;
     /**
-     * Why the most recent connections were closed. Several rather than the last one alone: sessions close on
-     * different threads, so a neighbour's end of stream may be recorded after the close a caller waits for.
+     * Why the most recent connections were closed. Several rather than the last one alone: sessions close on different
+     * threads, so a neighbour's end of stream may be recorded after the close a caller waits for.
      */
     private final RecentReasons recentCloseReasons = new RecentReasons(RECENT_CLOSE_REASONS);
+
     static final int RECENT_CLOSE_REASONS = 64;
 
     public MonitorDaemon(MonitorContext context) {
@@ -122,38 +131,56 @@ public final class MonitorDaemon implements AutoCloseable {
             // manager, which checks the revocation list (JSSE sends no ticket when the timeout exceeds 7 days).
             context.tls().context().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
         }
-        this.unauthenticated = new UnauthenticatedConnections(context.unauthenticated().connections(),
+        this.unauthenticated = new UnauthenticatedConnections(
+                context.unauthenticated().connections(),
                 context.unauthenticated().perSource());
-        this.handshakeSlots = new HandshakeSlots(context.unauthenticated().handshakes(),
+        this.handshakeSlots = new HandshakeSlots(
+                context.unauthenticated().handshakes(),
                 context.unauthenticated().handshakesPerSource());
         // In the database (read now, through the database manager's mailbox), else in the file.
-        this.registry = new GatewayRegistry(context.approvedGateways(), context.enrollmentTokens(), context.sharedVolumes(),
-                context.registryFile(), context.registryDatabase() == null ? null
+        this.registry = new GatewayRegistry(
+                context.approvedGateways(),
+                context.enrollmentTokens(),
+                context.sharedVolumes(),
+                context.registryFile(),
+                context.registryDatabase() == null
+                        ? null
                         : new AdmissionLink(context.registryDatabase(), context.clock()));
-        this.volumeIdentities = new VolumeIdentities(context.registryFile() == null ? null
-                : context.registryFile().resolveSibling("volumes.identities"),
-                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.MAX_NAMES);
+        this.volumeIdentities = new VolumeIdentities(
+                context.registryFile() == null ? null : context.registryFile().resolveSibling("volumes.identities"),
+                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()),
+                VolumeIdentities.MAX_NAMES);
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         // Every pair index has its caller from the start, so the calls a predecessor's pairs left are collected.
-        this.services = new ServicesLink(servicesMailbox, context.servicesCallerIndex(),
-                ServerMailboxes.CALLER_MONITOR_PAIRS, ServerMailboxes.MONITOR_PAIR_CALLERS,
+        this.services = new ServicesLink(
+                servicesMailbox,
+                context.servicesCallerIndex(),
+                ServerMailboxes.CALLER_MONITOR_PAIRS,
+                ServerMailboxes.MONITOR_PAIR_CALLERS,
                 counters);
         if (services.inherited() > 0) {
-            LOG.log(System.Logger.Level.INFO, "the services'' mailbox holds " + services.inherited()
-                    + " calls of the monitor before this one: their replies are collected with this monitor''s");
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "the services'' mailbox holds " + services.inherited()
+                            + " calls of the monitor before this one: their replies are collected with this monitor''s");
         }
-        // Before any gateway is measured, the first count assumes 200 us a gateway (docs/design.md, "The monitor's thread pairs").
-        this.sizing = context.pairs() > 0 ? null : new ThreadPairSizing(
-                ThreadPairSizing.Settings.defaults(context.pairCeiling()),
-                ThreadPairSizing.pairs(context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200));
+        // Before any gateway is measured, the first count assumes 200 us a gateway (docs/design.md, "The monitor's
+        // thread pairs").
+        this.sizing = context.pairs() > 0
+                ? null
+                : new ThreadPairSizing(
+                        ThreadPairSizing.Settings.defaults(context.pairCeiling()),
+                        ThreadPairSizing.pairs(
+                                context.expectedGateways(), ThreadPairSizing.DEFAULT_QUANTUM_MILLIS, 200));
         int initialPairs = sizing == null ? context.pairs() : sizing.pairs();
         for (int i = 0; i < initialPairs; i++) {
             pairs.add(new ThreadPair(i, this, context.maxConnections()).start());
         }
         publishInbounds();
         this.lastMeasureAt = clock().epochMillis();
-        this.pollScheduler = new PollScheduler(this, context.pollIntervalMillis(), context.missLimit(), clock().epochMillis());
+        this.pollScheduler =
+                new PollScheduler(this, context.pollIntervalMillis(), context.missLimit(), clock().epochMillis());
         this.conductor = conductorWatch.newThread(this::conduct);
         conductor.start();
         try {
@@ -165,7 +192,8 @@ public final class MonitorDaemon implements AutoCloseable {
         this.acceptor = acceptorWatch.newThread(this::accept);
         acceptor.start();
         this.callee = MailboxCallee.attach(monitorMailbox);
-        this.mailboxService = new MailboxService(callee, new MonitorRequestHandler(this), 20_000, "monitor-mailbox").start();
+        this.mailboxService =
+                new MailboxService(callee, new MonitorRequestHandler(this), 20_000, "monitor-mailbox").start();
     }
 
     /** What a standby's STANDBY names: the active's address bytes, empty when none is known. Shared, never written. */
@@ -183,10 +211,10 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * What is wrong inside the daemon: a thread of a pair, the conductor, the acceptor or the mailbox
-     * service that died, or a loop that has not turned for {@link #STALL_MILLIS}. Empty when healthy. A
-     * dead pair would strand its gateways while the mailbox heartbeat goes on, so the role stops
-     * ({@code MonitorCommand}) and its supervisor starts it afresh.
+     * What is wrong inside the daemon: a thread of a pair, the conductor, the acceptor or the mailbox service that
+     * died, or a loop that has not turned for {@link #STALL_MILLIS}. Empty when healthy. A dead pair would strand its
+     * gateways while the mailbox heartbeat goes on, so the role stops ({@code MonitorCommand}) and its supervisor
+     * starts it afresh.
      */
     public List<String> problems() {
         long now = System.nanoTime();
@@ -198,8 +226,9 @@ public final class MonitorDaemon implements AutoCloseable {
                 problems.add(problem);
             }
         }
-        for (String problem : new String[] {conductorWatch.problem(now, stall), acceptorWatch.problem(now, Long.MAX_VALUE),
-                services.problem(now, stall)}) {
+        for (String problem : new String[] {
+            conductorWatch.problem(now, stall), acceptorWatch.problem(now, Long.MAX_VALUE), services.problem(now, stall)
+        }) {
             if (problem != null) {
                 problems.add(problem);
             }
@@ -224,9 +253,9 @@ public final class MonitorDaemon implements AutoCloseable {
     /**
      * A standby becomes active at {@code epoch} (MONITOR_PROMOTE): HELLOs read from now on are challenged, and
      * AUTH_RESULT and THROTTLE_SET carry the epoch. A standby has no sessions; its gateway registry, read from the
-     * database when it started, is read again (on the registry's thread), so approvals, revocations and tokens used
-     * at the server it takes over from are in force. Refused (false) by an active monitor: leaving the active role,
-     * or changing epoch, is a restart.
+     * database when it started, is read again (on the registry's thread), so approvals, revocations and tokens used at
+     * the server it takes over from are in force. Refused (false) by an active monitor: leaving the active role, or
+     * changing epoch, is a restart.
      */
     public synchronized boolean promote(long epoch) {
         if (!role.standby() || epoch < 0) {
@@ -275,7 +304,9 @@ public final class MonitorDaemon implements AutoCloseable {
         inbounds = pairs.stream().map(ThreadPair::inbound).toArray(InboundThread[]::new);
     }
 
-    /** Wakes one inbound thread other than {@code busy} that sleeps with nothing to do, to share the busy one's work. */
+    /**
+     * Wakes one inbound thread other than {@code busy} that sleeps with nothing to do, to share the busy one's work.
+     */
     void wakeIdleInbound(InboundThread busy) {
         for (InboundThread inbound : inbounds) {
             if (inbound != busy && inbound.wakeIfIdle()) {
@@ -378,9 +409,9 @@ public final class MonitorDaemon implements AutoCloseable {
     // ---------------------------------------------------------------- sessions
 
     /**
-     * Accepts connections. With TLS it first waits for room among the handshakes in progress: at the bound,
-     * new connections stay in the kernel's accept queue, where they cost no CPU and no deadline runs, and the
-     * handshakes already started get the CPU to finish.
+     * Accepts connections. With TLS it first waits for room among the handshakes in progress: at the bound, new
+     * connections stay in the kernel's accept queue, where they cost no CPU and no deadline runs, and the handshakes
+     * already started get the CPU to finish.
      */
     private void accept() {
         boolean tls = context.tls() != null;
@@ -420,9 +451,9 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Gives a new connection its session, or closes it at once if a cap is reached. With TLS the session takes a
-     * place among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places
-     * from the pool), unless its address holds its share: then it waits for one of its address's places.
+     * Gives a new connection its session, or closes it at once if a cap is reached. With TLS the session takes a place
+     * among the handshakes in progress (there is room: the acceptor waited for it, and only it takes places from the
+     * pool), unless its address holds its share: then it waits for one of its address's places.
      */
     private void admit(SocketChannel channel, boolean tls) {
         InetAddress source = null;
@@ -453,8 +484,8 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Starts the session of an admitted connection: its handshake deadline runs from now. The acceptor calls it,
-     * and so does whichever thread gives a handshake place back to a connection waiting for one.
+     * Starts the session of an admitted connection: its handshake deadline runs from now. The acceptor calls it, and so
+     * does whichever thread gives a handshake place back to a connection waiting for one.
      */
     private void startSession(SocketChannel channel, InetAddress source, boolean tls) {
         if (!running) {
@@ -463,15 +494,25 @@ public final class MonitorDaemon implements AutoCloseable {
         }
         try {
             // A monitor that signs certificates lets a gateway without one in, for ENROLL alone.
-            SSLEngine engine = tls ? TlsContexts.serverEngine(context.tls().context(),
-                    context.tls().certificates() == null ? TlsContexts.ClientAuth.REQUIRED : TlsContexts.ClientAuth.OPTIONAL)
+            SSLEngine engine = tls
+                    ? TlsContexts.serverEngine(
+                            context.tls().context(),
+                            context.tls().certificates() == null
+                                    ? TlsContexts.ClientAuth.REQUIRED
+                                    : TlsContexts.ClientAuth.OPTIONAL)
                     : null;
             Session session;
             ThreadPair pair;
             synchronized (pairChoice) {
                 pair = context.balanceByLoad() ? placeByLoad() : leastLoadedPair();
                 pair.placedSinceMeasure++;
-                session = new Session(nextSessionId.incrementAndGet(), channel, source, engine, pair, context.maxFrameLength(),
+                session = new Session(
+                        nextSessionId.incrementAndGet(),
+                        channel,
+                        source,
+                        engine,
+                        pair,
+                        context.maxFrameLength(),
                         clock().epochMillis());
                 handshaking.add(session);
                 sessions.put(session.id, session);
@@ -486,7 +527,10 @@ public final class MonitorDaemon implements AutoCloseable {
         }
     }
 
-    /** Closes a connection that got no session, giving back its unauthenticated place (if it took one) and its handshake place. */
+    /**
+     * Closes a connection that got no session, giving back its unauthenticated place (if it took one) and its handshake
+     * place.
+     */
     private void refuse(SocketChannel channel, InetAddress source, boolean heldHandshakePlace) {
         closeQuietly(channel);
         if (source != null) {
@@ -537,14 +581,17 @@ public final class MonitorDaemon implements AutoCloseable {
         return best;
     }
 
-    /** Called by an inbound thread once a gateway has proved its key and is admitted: it no longer counts as unauthenticated. */
+    /**
+     * Called by an inbound thread once a gateway has proved its key and is admitted: it no longer counts as
+     * unauthenticated.
+     */
     void authenticated(Session session) {
         releaseHandshakePlace(session);
     }
 
     /**
-     * Called by an inbound thread when a session's TLS handshake is done (whatever the certificate turns out to
-     * say): the CPU-heavy part is over, so the next connection may be accepted.
+     * Called by an inbound thread when a session's TLS handshake is done (whatever the certificate turns out to say):
+     * the CPU-heavy part is over, so the next connection may be accepted.
      */
     void tlsHandshakeDone(Session session) {
         if (session.handshakeSlot.compareAndSet(true, false)) {
@@ -666,8 +713,8 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Lets a gateway serve a shared volume and closes its session (if it has one), so that it registers again and
-     * gets the volume now rather than at its next reconnect. Nothing is closed when the binding cannot be saved.
+     * Lets a gateway serve a shared volume and closes its session (if it has one), so that it registers again and gets
+     * the volume now rather than at its next reconnect. Nothing is closed when the binding cannot be saved.
      */
     void bindShared(String name, long gatewayId) throws GatewayRegistry.NotSavedException {
         registry.bind(name, gatewayId);
@@ -698,16 +745,19 @@ public final class MonitorDaemon implements AutoCloseable {
      */
     void sharedVolumesRefused(long gatewayId, List<String> names) {
         counters.sharedVolumesRefused.add(names.size());
-        LOG.log(System.Logger.Level.WARNING, "gateway {0} announced {1} shared volume(s) it is not bound to, refused (no id, "
-                + "no reports, no throttles; its other volumes are served): {2}; if this gateway should serve them, bind "
-                + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes/bind)",
-                Long.toUnsignedString(gatewayId), names.size(), names.size() <= 10 ? names
-                        : names.subList(0, 10) + " and " + (names.size() - 10) + " more");
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "gateway {0} announced {1} shared volume(s) it is not bound to, refused (no id, "
+                        + "no reports, no throttles; its other volumes are served): {2}; if this gateway should serve them, bind "
+                        + "each name to it (monitor.shared-volumes, or POST /api/gateways/{0}/shared-volumes/bind)",
+                Long.toUnsignedString(gatewayId),
+                names.size(),
+                names.size() <= 10 ? names : names.subList(0, 10) + " and " + (names.size() - 10) + " more");
     }
 
     /**
-     * The services' mailbox had no room for (the rest of) a report: counted, and logged with the gateway
-     * and the first volume left out, at most once per {@link #DROP_LOG_MILLIS} with the count since.
+     * The services' mailbox had no room for (the rest of) a report: counted, and logged with the gateway and the first
+     * volume left out, at most once per {@link #DROP_LOG_MILLIS} with the count since.
      */
     void reportDropped(long gatewayId, long reportSequence, int firstVolumeId, int volumes) {
         counters.reportsDropped.increment();
@@ -715,38 +765,58 @@ public final class MonitorDaemon implements AutoCloseable {
         long now = clock().epochMillis();
         long last = dropLoggedAt.get();
         if (now - last >= DROP_LOG_MILLIS && dropLoggedAt.compareAndSet(last, now)) {
-            LOG.log(System.Logger.Level.WARNING, "the SLA services'' mailbox is full: report {0} of gateway {1} not handed on "
-                    + "from volume {2} ({3} volumes); {4} reports and {5} volume records dropped so far",
-                    reportSequence, gatewayId, firstVolumeId, volumes, counters.reportsDropped(), counters.volumesDropped());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "the SLA services'' mailbox is full: report {0} of gateway {1} not handed on "
+                            + "from volume {2} ({3} volumes); {4} reports and {5} volume records dropped so far",
+                    reportSequence,
+                    gatewayId,
+                    firstVolumeId,
+                    volumes,
+                    counters.reportsDropped(),
+                    counters.volumesDropped());
         }
     }
 
     /**
-     * A gateway spoke for a volume it did not declare in HELLO (a lying or broken gateway): its frame is
-     * refused, counted, and logged at most once per {@link #DROP_LOG_MILLIS}.
+     * A gateway spoke for a volume it did not declare in HELLO (a lying or broken gateway): its frame is refused,
+     * counted, and logged at most once per {@link #DROP_LOG_MILLIS}.
      */
     void reportRefused(long gatewayId, int volumeId) {
         counters.reportsRefused.increment();
         long now = clock().epochMillis();
         long last = refuseLoggedAt.get();
         if (now - last >= DROP_LOG_MILLIS && refuseLoggedAt.compareAndSet(last, now)) {
-            LOG.log(System.Logger.Level.WARNING, "gateway {0} reported volume {1}, which it did not declare: frame refused; "
-                    + "{2} refused so far", gatewayId, volumeId, counters.reportsRefused());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "gateway {0} reported volume {1}, which it did not declare: frame refused; " + "{2} refused so far",
+                    gatewayId,
+                    volumeId,
+                    counters.reportsRefused());
         }
     }
 
     /** A gateway announced more volumes than {@link MonitorContext#maxVolumesPerGateway()}: counted and logged. */
     void tooManyVolumes(long gatewayId, long volumes) {
         counters.volumeLimitRefusals.increment();
-        LOG.log(System.Logger.Level.WARNING, "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
-                + "(monitor.max-volumes-per-gateway)", Long.toUnsignedString(gatewayId), volumes, context.maxVolumesPerGateway());
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
+                        + "(monitor.max-volumes-per-gateway)",
+                Long.toUnsignedString(gatewayId),
+                volumes,
+                context.maxVolumesPerGateway());
     }
 
     void tooManyVolumeNames(long gatewayId) {
         counters.volumeLimitRefusals.increment();
-        LOG.log(System.Logger.Level.WARNING, "closed gateway {0}: its volumes' names would take it past {1} names ever "
-                + "given ids ({2} x monitor.max-volumes-per-gateway) or the server past {3}", Long.toUnsignedString(gatewayId),
-                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()), VolumeIdentities.NAMES_PER_VOLUME_PLACE,
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "closed gateway {0}: its volumes' names would take it past {1} names ever "
+                        + "given ids ({2} x monitor.max-volumes-per-gateway) or the server past {3}",
+                Long.toUnsignedString(gatewayId),
+                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()),
+                VolumeIdentities.NAMES_PER_VOLUME_PLACE,
                 VolumeIdentities.MAX_NAMES);
     }
 
@@ -789,9 +859,9 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Ends the sessions whose client certificate was revoked or has expired since their handshake (new connections
-     * with it are refused by the trust manager). A gateway renews at two thirds of its certificate's life and
-     * connects again with the new one.
+     * Ends the sessions whose client certificate was revoked or has expired since their handshake (new connections with
+     * it are refused by the trust manager). A gateway renews at two thirds of its certificate's life and connects again
+     * with the new one.
      */
     private void closeRevokedAndExpired(long now) {
         if (context.tls() == null) {
@@ -801,21 +871,25 @@ public final class MonitorDaemon implements AutoCloseable {
         for (Session session : sessions.values()) {
             BigInteger serial = session.certificateSerial;
             if (serial != null && revoked.test(serial)) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "closing " + session + ": its certificate " + serial.toString(16) + " was revoked");
                 closeSession(session, "certificate revoked");
             } else if (serial != null && now > session.certificateNotAfter) {
                 counters.certificatesExpiredInSession.increment();
-                LOG.log(System.Logger.Level.WARNING, "closing " + session + ": its certificate " + serial.toString(16)
-                        + " expired at " + Instant.ofEpochMilli(session.certificateNotAfter)
-                        + " (the gateway did not renew it, or has not reconnected with the renewed one)");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "closing " + session + ": its certificate " + serial.toString(16)
+                                + " expired at " + Instant.ofEpochMilli(session.certificateNotAfter)
+                                + " (the gateway did not renew it, or has not reconnected with the renewed one)");
                 closeSession(session, "certificate expired");
             }
         }
     }
 
     /**
-     * Polls every gateway in session at the conductor's next step, and wakes the conductor for it; a caller's
-     * interval above 0 holds the conductor's own timer off ({@link PollScheduler#requestSweep(long)}).
+     * Polls every gateway in session at the conductor's next step, and wakes the conductor for it; a caller's interval
+     * above 0 holds the conductor's own timer off ({@link PollScheduler#requestSweep(long)}).
      */
     void requestSweep(long callerIntervalMillis) {
         pollScheduler.requestSweep(callerIntervalMillis);
@@ -854,9 +928,9 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Runs {@code wanted} pairs: more are started at once (a retiring pair is kept first) and {@link #rebalance}
-     * moves sessions onto them; fewer, and the last pair starts retiring: {@link #retireStep} moves its sessions to
-     * the others and stops it once it is empty. One pair retires at a time. Conductor thread only.
+     * Runs {@code wanted} pairs: more are started at once (a retiring pair is kept first) and {@link #rebalance} moves
+     * sessions onto them; fewer, and the last pair starts retiring: {@link #retireStep} moves its sessions to the
+     * others and stops it once it is empty. One pair retires at a time. Conductor thread only.
      */
     void resizeTo(int wanted) {
         int active = pairs.size() - (retiring == null ? 0 : 1);
@@ -870,8 +944,10 @@ public final class MonitorDaemon implements AutoCloseable {
             }
         } else if (wanted < active && retiring == null && pairs.size() > 1) {
             retiring = pairs.getLast();
-            LOG.log(System.Logger.Level.INFO, "retiring thread pair " + retiring.index() + ": " + wanted
-                    + " pairs serve the " + sessions.size() + " gateways");
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "retiring thread pair " + retiring.index() + ": " + wanted + " pairs serve the " + sessions.size()
+                            + " gateways");
         }
     }
 
@@ -882,10 +958,10 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * One step of retiring a pair: each of its sessions in session moves to the pair with the least load (by count:
-     * the fewest sessions) counting the moves planned in this step (a session still
-     * in its handshake moves at a later step), and once no session is on it or on its way to it, its threads stop.
-     * Returns true when the pair was stopped. Conductor thread only.
+     * One step of retiring a pair: each of its sessions in session moves to the pair with the least load (by count: the
+     * fewest sessions) counting the moves planned in this step (a session still in its handshake moves at a later
+     * step), and once no session is on it or on its way to it, its threads stop. Returns true when the pair was
+     * stopped. Conductor thread only.
      */
     boolean retireStep() {
         ThreadPair pair = retiring;
@@ -930,8 +1006,9 @@ public final class MonitorDaemon implements AutoCloseable {
     private ThreadPair lightest(double[] plannedLoad, ThreadPair skip) {
         ThreadPair best = null;
         for (ThreadPair pair : pairs) {
-            if (pair != skip && (best == null
-                    || pair.load() + plannedLoad[pair.index()] < best.load() + plannedLoad[best.index()])) {
+            if (pair != skip
+                    && (best == null
+                            || pair.load() + plannedLoad[pair.index()] < best.load() + plannedLoad[best.index()])) {
                 best = pair;
             }
         }
@@ -942,8 +1019,10 @@ public final class MonitorDaemon implements AutoCloseable {
     private ThreadPair leastLoaded(int[] planned, ThreadPair skip) {
         ThreadPair best = null;
         for (ThreadPair pair : pairs) {
-            if (pair != skip && (best == null
-                    || pair.sessionCount() + planned[pair.index()] < best.sessionCount() + planned[best.index()])) {
+            if (pair != skip
+                    && (best == null
+                            || pair.sessionCount() + planned[pair.index()]
+                                    < best.sessionCount() + planned[best.index()])) {
                 best = pair;
             }
         }
@@ -951,9 +1030,8 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     /**
-     * Moves sessions from the busiest pair to the least busy one when they differ by more than a tenth of the
-     * average: by load (the sessions' measured costs) unless the context balances by count. Returns the number of
-     * moves started.
+     * Moves sessions from the busiest pair to the least busy one when they differ by more than a tenth of the average:
+     * by load (the sessions' measured costs) unless the context balances by count. Returns the number of moves started.
      */
     int rebalance() {
         return context.balanceByLoad() ? rebalanceByLoad() : rebalanceByCount();
@@ -998,8 +1076,8 @@ public final class MonitorDaemon implements AutoCloseable {
     /**
      * Moves the costliest sessions that fit from the pair with the most load to the one with the least, when they
      * differ by more than a tenth of the average (PairBalancer.moves). A session not measured yet counts as the average
-     * one, and with nothing measured each counts as one: balancing by count. A retiring pair takes no part. Returns
-     * the number of moves started.
+     * one, and with nothing measured each counts as one: balancing by count. A retiring pair takes no part. Returns the
+     * number of moves started.
      */
     private int rebalanceByLoad() {
         List<ThreadPair> all = pairs;
@@ -1021,11 +1099,14 @@ public final class MonitorDaemon implements AutoCloseable {
             ThreadPair pair = session.migrateTo != null ? session.migrateTo : session.pair;
             pairOf[s] = Math.max(0, all.indexOf(pair));
             cost[s] = measured == 0 ? 1 : Double.isNaN(session.cost) ? unmeasured : session.cost;
-            movable[s] = session.inSession() && session.migrateTo == null && !session.isClosed() && all.contains(session.pair);
+            movable[s] = session.inSession()
+                    && session.migrateTo == null
+                    && !session.isClosed()
+                    && all.contains(session.pair);
         }
         ThreadPair retiringPair = retiring;
-        int[] moveTo = PairBalancer.moves(all.size(), retiringPair == null ? -1 : all.indexOf(retiringPair), pairOf, cost,
-                movable);
+        int[] moveTo = PairBalancer.moves(
+                all.size(), retiringPair == null ? -1 : all.indexOf(retiringPair), pairOf, cost, movable);
         int moved = 0;
         for (int s = 0; s < moveTo.length; s++) {
             if (moveTo[s] >= 0) {

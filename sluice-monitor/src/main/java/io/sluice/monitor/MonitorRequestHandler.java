@@ -3,21 +3,21 @@ package io.sluice.monitor;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.RequestHandler;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.mailbox.RequestHandler;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.concurrent.RejectedExecutionException;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Serves the monitor's mailbox: throttle sets from the services, approvals, status. */
 final class MonitorRequestHandler implements RequestHandler {
@@ -37,14 +37,16 @@ final class MonitorRequestHandler implements RequestHandler {
             case MailboxOpcodes.MONITOR_POLL_GATEWAY -> pollGateway(request);
             case MailboxOpcodes.MONITOR_STATUS -> status(request);
             case MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN -> enrollmentToken(request);
-            case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME -> sharedVolume(request);
+            case MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME ->
+                sharedVolume(request);
             case MailboxOpcodes.MONITOR_PROMOTE -> promote(request);
             default -> request.reply(MailboxStatus.UNKNOWN_OPCODE, 0);
         }
     }
 
     private void promote(MailboxCallee.Request request) {
-        boolean promoted = request.length() == Long.BYTES && daemon.promote(request.params().get(BIG_LONG, 0));
+        boolean promoted = request.length() == Long.BYTES
+                && daemon.promote(request.params().get(BIG_LONG, 0));
         request.reply(promoted ? MailboxStatus.OK : MailboxOpcodes.NOT_STANDBY, 0);
     }
 
@@ -62,8 +64,11 @@ final class MonitorRequestHandler implements RequestHandler {
         boolean wellFormed = buffer.getInt(FrameDescriptor.LENGTH_OFFSET) == length
                 && (buffer.get(FrameDescriptor.TYPE_OFFSET) & 0xFF) == FrameType.THROTTLE_SET.code()
                 && (buffer.get(FrameDescriptor.VERSION_OFFSET) & 0xFF) == FrameDescriptor.PROTOCOL_VERSION
-                && gatewayId != 0 && volumes >= 0
-                && length == ThrottleSetDescriptor.VOLUMES_OFFSET + (long) volumes * ThrottleSetDescriptor.VOLUME_RECORD_LENGTH;
+                && gatewayId != 0
+                && volumes >= 0
+                && length
+                        == ThrottleSetDescriptor.VOLUMES_OFFSET
+                                + (long) volumes * ThrottleSetDescriptor.VOLUME_RECORD_LENGTH;
         if (!wellFormed) {
             request.reply(MailboxStatus.BAD_REQUEST, 0);
             return;
@@ -155,10 +160,15 @@ final class MonitorRequestHandler implements RequestHandler {
             return;
         }
         long gatewayId = request.params().get(BIG_LONG, 0);
-        byte[] nameBytes = request.params().asSlice(Long.BYTES, request.length() - Long.BYTES).toArray(ValueLayout.JAVA_BYTE);
+        byte[] nameBytes = request.params()
+                .asSlice(Long.BYTES, request.length() - Long.BYTES)
+                .toArray(ValueLayout.JAVA_BYTE);
         String name;
         try {
-            name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(nameBytes)).toString();
+            name = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(nameBytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             name = null;
         }
@@ -183,7 +193,9 @@ final class MonitorRequestHandler implements RequestHandler {
      * when the registry's database cannot be reached (try again later), CALLEE_FAILED when its file cannot be written.
      */
     private void notSaved(long handle, GatewayRegistry.NotSavedException e) {
-        daemon.completeCall(handle, e.unavailable() ? MailboxOpcodes.REGISTRY_UNAVAILABLE : MailboxStatus.CALLEE_FAILED,
+        daemon.completeCall(
+                handle,
+                e.unavailable() ? MailboxOpcodes.REGISTRY_UNAVAILABLE : MailboxStatus.CALLEE_FAILED,
                 ParamWriter.of(reason(e.getMessage())));
     }
 
@@ -199,7 +211,8 @@ final class MonitorRequestHandler implements RequestHandler {
             request.reply(MailboxStatus.BAD_REQUEST, 0);
             return;
         }
-        String hash = HexFormat.of().formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+        String hash = HexFormat.of()
+                .formatHex(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
         change(request, () -> daemon.registry().addToken(hash) ? MailboxStatus.OK : MailboxOpcodes.TOKEN_ALREADY_USED);
     }
 
@@ -221,8 +234,10 @@ final class MonitorRequestHandler implements RequestHandler {
         values[MonitorStatusDescriptor.VOLUMES_DROPPED_OFFSET / 8] = c.volumesDropped();
         values[MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8] = c.reportsLost();
         values[MonitorStatusDescriptor.REPORTS_REFUSED_OFFSET / 8] = c.reportsRefused();
-        values[MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8] = daemon.registry().unusable() == null ? 0 : 1;
-        values[MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET / 8] = daemon.registry().writesFailed();
+        values[MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET / 8] =
+                daemon.registry().unusable() == null ? 0 : 1;
+        values[MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET / 8] =
+                daemon.registry().writesFailed();
         values[MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET / 8] = c.volumeLimitRefusals();
         values[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] = daemon.unauthenticatedConnections();
         values[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8] = c.unauthenticatedRefused();

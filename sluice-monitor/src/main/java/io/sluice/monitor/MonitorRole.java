@@ -4,18 +4,18 @@ import io.sluice.protocol.MonitorAddress;
 
 /**
  * Whether this monitor serves gateways or sends them to the one that does (docs/design.md, "Gateways follow the
- * active"). The supervisor that holds the server's lease decides and starts the monitor accordingly; the monitor
- * never changes its role while it runs.
+ * active"). The supervisor that holds the server's lease decides and starts the monitor accordingly; the monitor never
+ * changes its role while it runs.
  *
  * <ul>
  *   <li><b>Active</b>, with the fencing epoch of the lease its server holds (0 for a server not in a pair): it opens
- *   sessions, says the epoch in AUTH_RESULT ACCEPTED and stamps it on every THROTTLE_SET.</li>
+ *       sessions, says the epoch in AUTH_RESULT ACCEPTED and stamps it on every THROTTLE_SET.
  *   <li><b>Standby</b>: it answers every HELLO with STANDBY, naming the active's address (the lease's holder, as
- *   gateways dial it) or, when null, none known yet, and opens no session.</li>
+ *       gateways dial it) or, when null, none known yet, and opens no session.
  * </ul>
  *
- * @param standby       true for a standby
- * @param epoch         an active's fencing epoch, 0..2^63-1; 0 for a standby
+ * @param standby true for a standby
+ * @param epoch an active's fencing epoch, 0..2^63-1; 0 for a standby
  * @param activeAddress a standby's active, {@code HOST:PORT}, or null when none is known; null for an active
  */
 public record MonitorRole(boolean standby, long epoch, String activeAddress) {
@@ -50,7 +50,8 @@ public record MonitorRole(boolean standby, long epoch, String activeAddress) {
 
     @Override
     public String toString() {
-        return standby ? "standby" + (activeAddress == null ? " (no active known)" : " of " + activeAddress)
+        return standby
+                ? "standby" + (activeAddress == null ? " (no active known)" : " of " + activeAddress)
                 : "active at epoch " + epoch;
     }
 }

@@ -14,18 +14,18 @@ import io.sluice.protocol.VolumeIdsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.nio.channels.CancelledKeyException;
 
 /**
- * The outbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): takes sessions that
- * have something to send, encodes everything pending for one gateway back to back into one buffer and
- * writes it with one non-blocking write (message concatenation). What the socket does not take waits in
- * the session's backlog, written when the selector says the socket is writable; nothing else for that
- * gateway is encoded meanwhile, so a slow gateway costs one backlog and never delays the others.
+ * The outbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): takes sessions that have something
+ * to send, encodes everything pending for one gateway back to back into one buffer and writes it with one non-blocking
+ * write (message concatenation). What the socket does not take waits in the session's backlog, written when the
+ * selector says the socket is writable; nothing else for that gateway is encoded meanwhile, so a slow gateway costs one
+ * backlog and never delays the others.
  */
 final class OutboundThread implements Runnable {
     static final int SCRATCH_BYTES = 256 * 1024;
@@ -45,6 +45,7 @@ final class OutboundThread implements Runnable {
     private final AtomicBoolean sleeping = new AtomicBoolean();
     /** Each encode-and-write pass of one gateway, for the pair sizing (Tptmax, outbound side). */
     private final ProcessingTimes processingTimes = new ProcessingTimes();
+
     private volatile boolean running = true;
     private final LoopWatch watch;
 
@@ -150,7 +151,11 @@ final class OutboundThread implements Runnable {
         long gatewayId = session.gatewayId;
         if (session.standbyDue) {
             session.standbyDue = false;
-            standbyWriter.write(out, session.sendSequence++, gatewayId, daemon.standbyRetryAfterMillis(),
+            standbyWriter.write(
+                    out,
+                    session.sendSequence++,
+                    gatewayId,
+                    daemon.standbyRetryAfterMillis(),
                     daemon.activeAddressBytes());
             session.closeWhenFlushed = true;
             return 1;
@@ -163,8 +168,15 @@ final class OutboundThread implements Runnable {
         AuthOutcome outcome = session.authOutcomeDue;
         if (outcome != null) {
             session.authOutcomeDue = null;
-            authResultWriter.write(out, session.sendSequence++, gatewayId, outcome, session.authReasonDue,
-                    (int) daemon.context().pollIntervalMillis(), outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS, "",
+            authResultWriter.write(
+                    out,
+                    session.sendSequence++,
+                    gatewayId,
+                    outcome,
+                    session.authReasonDue,
+                    (int) daemon.context().pollIntervalMillis(),
+                    outcome == AuthOutcome.ACCEPTED ? 0 : RETRY_AFTER_MILLIS,
+                    "",
                     outcome == AuthOutcome.ACCEPTED ? daemon.role().epoch() : 0);
             frames++;
             if (outcome != AuthOutcome.ACCEPTED) {
@@ -211,7 +223,8 @@ final class OutboundThread implements Runnable {
         }
         long poll = session.pollDue.getAndSet(0);
         if (poll != 0 && session.inSession()) {
-            pollWriter.write(out, session.sendSequence++, gatewayId, poll, daemon.clock().epochMillis());
+            pollWriter.write(
+                    out, session.sendSequence++, gatewayId, poll, daemon.clock().epochMillis());
             daemon.counters().pollsSent.increment();
             frames++;
         }
@@ -244,8 +257,8 @@ final class OutboundThread implements Runnable {
     }
 
     /**
-     * Step two of a migration, once the old inbound thread has stopped reading the session and nothing
-     * is left unsent: give the session to its new pair, whose threads own it from here on.
+     * Step two of a migration, once the old inbound thread has stopped reading the session and nothing is left unsent:
+     * give the session to its new pair, whose threads own it from here on.
      */
     private void handOver(Session session) {
         if (session.writeKey != null) {

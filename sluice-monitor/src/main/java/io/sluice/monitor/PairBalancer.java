@@ -4,14 +4,14 @@ import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
- * Balancing the thread pairs by load (docs/design.md, "The monitor's thread pairs"): a session's cost is the share
- * of a thread its gateway takes (the time its frames take to read, decode and hand on plus the time its frames take
- * to encode and write, per time), smoothed over the sizing intervals; a pair's load is the sum of its sessions'
- * costs. A gateway with hundreds of volumes costs as much as hundreds with one, so counting sessions would leave one
- * pair with the heavy gateways and the other idle.
+ * Balancing the thread pairs by load (docs/design.md, "The monitor's thread pairs"): a session's cost is the share of a
+ * thread its gateway takes (the time its frames take to read, decode and hand on plus the time its frames take to
+ * encode and write, per time), smoothed over the sizing intervals; a pair's load is the sum of its sessions' costs. A
+ * gateway with hundreds of volumes costs as much as hundreds with one, so counting sessions would leave one pair with
+ * the heavy gateways and the other idle.
  *
- * <p>Pure functions over arrays, so the decisions are tested by hand ({@code PairBalancerTest}); the daemon's
- * conductor measures and applies them, the acceptor places with {@link #place}.
+ * <p>Pure functions over arrays, so the decisions are tested by hand ({@code PairBalancerTest}); the daemon's conductor
+ * measures and applies them, the acceptor places with {@link #place}.
  */
 final class PairBalancer {
     /** The newest interval's weight in a session's smoothed cost: half, so a change shows within a few intervals. */
@@ -19,8 +19,7 @@ final class PairBalancer {
     /** Pairs are rebalanced once their loads differ by more than this share of the average pair's. */
     static final double TOLERANCE = 0.1;
 
-    private PairBalancer() {
-    }
+    private PairBalancer() {}
 
     /**
      * A session's cost after one more interval: {@code busyNanos} of work over {@code intervalNanos}, smoothed into
@@ -57,14 +56,14 @@ final class PairBalancer {
     }
 
     /**
-     * Moves from the busiest pair to the idlest when their loads differ by more than {@link #TOLERANCE} of the
-     * average: the costliest sessions of the busiest pair that fit into half the difference, so the busiest pair ends
-     * no lighter than the idlest. Returns, per session, the pair to move it to, or -1.
+     * Moves from the busiest pair to the idlest when their loads differ by more than {@link #TOLERANCE} of the average:
+     * the costliest sessions of the busiest pair that fit into half the difference, so the busiest pair ends no lighter
+     * than the idlest. Returns, per session, the pair to move it to, or -1.
      *
-     * @param pairs   how many pairs
-     * @param skip    a pair that takes no part (retiring), or -1
-     * @param pairOf  each session's pair (the pair it is moving to, if it is)
-     * @param cost    each session's smoothed cost (NaN: not measured yet, moved never)
+     * @param pairs how many pairs
+     * @param skip a pair that takes no part (retiring), or -1
+     * @param pairOf each session's pair (the pair it is moving to, if it is)
+     * @param cost each session's smoothed cost (NaN: not measured yet, moved never)
      * @param movable whether each session may move now (in session, not moving already)
      */
     static int[] moves(int pairs, int skip, int[] pairOf, double[] cost, boolean[] movable) {
@@ -103,7 +102,9 @@ final class PairBalancer {
         int from = busiest;
         Integer[] candidates = IntStream.range(0, pairOf.length)
                 .filter(s -> pairOf[s] == from && movable[s] && !Double.isNaN(cost[s]) && cost[s] > 0)
-                .boxed().sorted((a, b) -> Double.compare(cost[b], cost[a])).toArray(Integer[]::new);
+                .boxed()
+                .sorted((a, b) -> Double.compare(cost[b], cost[a]))
+                .toArray(Integer[]::new);
         double room = gap / 2;
         for (int s : candidates) {
             if (cost[s] <= room) {

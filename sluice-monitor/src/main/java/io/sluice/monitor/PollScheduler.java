@@ -7,22 +7,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The poll cycle, as a single-threaded loop step against the daemon's clock: every poll interval,
- * judge the last poll (answered, missed, unreachable after {@code missLimit} misses in a row, closed
- * after three times that) and poll every gateway in session again. A gateway whose socket has not
- * taken earlier frames (backlog above the high watermark) is not polled: that counts as a miss. While the
- * services have not taken half their mailbox ({@link ServicesLink#behind}) nobody is polled: a report asked
- * for then could only wait for a slot and be dropped, whereas a gateway not asked reports the longer interval
- * at the next poll, so the stored windows still meet (back-pressure from the database manager to the gateways).
- * Authenticated connections that do not finish the handshake (VOLUMES) in time are closed here too; the
- * unauthenticated ones are closed sooner, by {@link MonitorDaemon#closeUnfinishedHandshakes}.
+ * The poll cycle, as a single-threaded loop step against the daemon's clock: every poll interval, judge the last poll
+ * (answered, missed, unreachable after {@code missLimit} misses in a row, closed after three times that) and poll every
+ * gateway in session again. A gateway whose socket has not taken earlier frames (backlog above the high watermark) is
+ * not polled: that counts as a miss. While the services have not taken half their mailbox ({@link ServicesLink#behind})
+ * nobody is polled: a report asked for then could only wait for a slot and be dropped, whereas a gateway not asked
+ * reports the longer interval at the next poll, so the stored windows still meet (back-pressure from the database
+ * manager to the gateways). Authenticated connections that do not finish the handshake (VOLUMES) in time are closed
+ * here too; the unauthenticated ones are closed sooner, by {@link MonitorDaemon#closeUnfinishedHandshakes}.
  *
- * <p>Who sets the pace: the SLA services ask for a sweep at the start of each of their intervals (MONITOR_POLL_NOW
- * with their interval), so the reports an interval analyses are the answers to one sweep, asked for at one moment,
- * not whatever two unrelated timers happened to collect. Such a request holds this scheduler's own timer off for
- * one and a half of the caller's intervals: while the services call, every sweep is theirs; when they stop (dead,
- * restarting, stuck), the timer takes over again after that grace. A request without an interval (a tool, the
- * benchmark) sweeps now and leaves the timer as it was.
+ * <p>Who sets the pace: the SLA services ask for a sweep at the start of each of their intervals (MONITOR_POLL_NOW with
+ * their interval), so the reports an interval analyses are the answers to one sweep, asked for at one moment, not
+ * whatever two unrelated timers happened to collect. Such a request holds this scheduler's own timer off for one and a
+ * half of the caller's intervals: while the services call, every sweep is theirs; when they stop (dead, restarting,
+ * stuck), the timer takes over again after that grace. A request without an interval (a tool, the benchmark) sweeps now
+ * and leaves the timer as it was.
  */
 final class PollScheduler {
     private static final System.Logger LOG = System.getLogger(PollScheduler.class.getName());
@@ -35,6 +34,7 @@ final class PollScheduler {
     private final AtomicLong sweepRequested = new AtomicLong(-1);
     /** Gateways an operator asked to poll now (MONITOR_POLL_GATEWAY), taken at the next step. */
     private final Queue<Long> gatewaysRequested = new ConcurrentLinkedQueue<>();
+
     private boolean pausedForServices;
 
     PollScheduler(MonitorDaemon daemon, long intervalMillis, int missLimit, long now) {
@@ -92,7 +92,9 @@ final class PollScheduler {
         Long gatewayId;
         while ((gatewayId = gatewaysRequested.poll()) != null) {
             Session session = daemon.session(gatewayId);
-            if (session == null || session.isClosed() || !session.inSession()
+            if (session == null
+                    || session.isClosed()
+                    || !session.inSession()
                     || session.backlogBytes >= daemon.context().writeHighWatermark()) {
                 continue;
             }
@@ -118,9 +120,11 @@ final class PollScheduler {
         }
         if (servicesBehind != pausedForServices) {
             pausedForServices = servicesBehind;
-            LOG.log(servicesBehind ? System.Logger.Level.WARNING : System.Logger.Level.INFO, servicesBehind
-                    ? "the SLA services are behind (half their mailbox not taken): polls paused; gateways report the longer interval later"
-                    : "the SLA services caught up: polls resumed");
+            LOG.log(
+                    servicesBehind ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                    servicesBehind
+                            ? "the SLA services are behind (half their mailbox not taken): polls paused; gateways report the longer interval later"
+                            : "the SLA services caught up: polls resumed");
         }
         for (Session session : sessions) {
             if (session.isClosed()) {

@@ -3,13 +3,13 @@ package io.sluice.monitor;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * How long one thread took to serve one gateway, pass by pass, as a histogram: the inbound thread's
- * read-and-decode of a session, the outbound thread's encode-and-write. Its thread records (one atomic
- * increment, no allocation); the conductor drains the counts into the sizing window every interval.
+ * How long one thread took to serve one gateway, pass by pass, as a histogram: the inbound thread's read-and-decode of
+ * a session, the outbound thread's encode-and-write. Its thread records (one atomic increment, no allocation); the
+ * conductor drains the counts into the sizing window every interval.
  *
- * <p>Buckets are log-linear in microseconds: one per microsecond below 1024 us (where gateways' passes are,
- * so Tptmax is exact to the microsecond there), then 64 per power of two (a bucket is at most 1.6% wide), up to
- * about 35 minutes; anything longer lands in the last bucket.
+ * <p>Buckets are log-linear in microseconds: one per microsecond below 1024 us (where gateways' passes are, so Tptmax
+ * is exact to the microsecond there), then 64 per power of two (a bucket is at most 1.6% wide), up to about 35 minutes;
+ * anything longer lands in the last bucket.
  */
 final class ProcessingTimes {
     private static final int LINEAR_BITS = 10;

@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The sessions in session that an inbound thread's selector found readable in one turn. Its owner takes them from
- * the front; an idle inbound thread of another pair may take them from the back (work sharing, docs/design.md "The
+ * The sessions in session that an inbound thread's selector found readable in one turn. Its owner takes them from the
+ * front; an idle inbound thread of another pair may take them from the back (work sharing, docs/design.md "The
  * monitor's thread pairs"). Each take is one compare-and-set on the range still untaken, so the owner and the others
  * never take the same place; allocation-free.
  *

@@ -5,10 +5,9 @@ import java.util.List;
 
 /**
  * The reasons the most recent connections were closed, for tests and diagnostics: a fixed ring of the last
- * {@code capacity} reasons, each new one overwriting the oldest. Sessions close on whichever thread noticed
- * (a pair's inbound or outbound thread, the conductor, the acceptor, the mailbox thread), so every method
- * takes the ring's lock; recording a close is one store under it, never a count or a scan, and no other lock
- * is taken while it is held.
+ * {@code capacity} reasons, each new one overwriting the oldest. Sessions close on whichever thread noticed (a pair's
+ * inbound or outbound thread, the conductor, the acceptor, the mailbox thread), so every method takes the ring's lock;
+ * recording a close is one store under it, never a count or a scan, and no other lock is taken while it is held.
  */
 final class RecentReasons {
     private final String[] ring;

@@ -4,12 +4,12 @@ import io.sluice.mailbox.ServerMailboxes;
 import java.nio.file.Path;
 
 /**
- * Where the gateway registry lives when it is in the database (docs/design.md, "The gateway registry in the
- * database"): the database manager's mailbox, this monitor's caller index in it, and how long a registry call may
- * wait for the database manager before the database counts as unreachable.
+ * Where the gateway registry lives when it is in the database (docs/design.md, "The gateway registry in the database"):
+ * the database manager's mailbox, this monitor's caller index in it, and how long a registry call may wait for the
+ * database manager before the database counts as unreachable.
  *
- * @param mailbox           the database manager's mailbox file
- * @param callerIndex       the monitor's caller index there ({@link ServerMailboxes#CALLER_MONITOR} for the server)
+ * @param mailbox the database manager's mailbox file
+ * @param callerIndex the monitor's caller index there ({@link ServerMailboxes#CALLER_MONITOR} for the server)
  * @param callTimeoutMillis how long one call waits for its answer
  */
 public record RegistryDatabase(Path mailbox, int callerIndex, long callTimeoutMillis) {
@@ -21,8 +21,8 @@ public record RegistryDatabase(Path mailbox, int callerIndex, long callTimeoutMi
             throw new IllegalArgumentException("the registry in the database needs the database manager's mailbox");
         }
         if (callTimeoutMillis < 10) {
-            throw new IllegalArgumentException("registry call timeout must be at least 10 ms, was "
-                    + callTimeoutMillis);
+            throw new IllegalArgumentException(
+                    "registry call timeout must be at least 10 ms, was " + callTimeoutMillis);
         }
     }
 

@@ -4,27 +4,28 @@ import io.sluice.common.PrivateFiles;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Locale;
 
 /**
- * The monitor's gateway standings on disk, so that an approval, a revocation or an enrollment token
- * given through the mailbox outlives a restart of the monitor. A text file, one entry per line:
+ * The monitor's gateway standings on disk, so that an approval, a revocation or an enrollment token given through the
+ * mailbox outlives a restart of the monitor. A text file, one entry per line:
+ *
  * <pre>
  * # sluice gateway registry v1
  * approved 12
@@ -34,21 +35,24 @@ import java.util.Locale;
  * bound 12 lun7
  * unbound 14 lun7
  * </pre>
- * {@code bound}/{@code unbound} record an operator's binding of a shared volume name (URL-encoded) to a gateway, or
- * its removal, which wins over a binding in the configuration (see {@link GatewayRegistry#mayServeShared}).
- * Tokens are stored as the SHA-256 of the token, never the token; a used token stays on record so
- * that one given on the command line does not admit a second gateway after a restart. Written whole to a temporary file,
- * forced to disk, then moved over the old one and the directory forced too, so a crash leaves either the old or the
- * new registry, and a change answered OK is still there after a power cut. A file that another user owns, or that
- * group or others may write, is refused like a corrupt one: whoever could write it could approve themselves.
+ *
+ * {@code bound}/{@code unbound} record an operator's binding of a shared volume name (URL-encoded) to a gateway, or its
+ * removal, which wins over a binding in the configuration (see {@link GatewayRegistry#mayServeShared}). Tokens are
+ * stored as the SHA-256 of the token, never the token; a used token stays on record so that one given on the command
+ * line does not admit a second gateway after a restart. Written whole to a temporary file, forced to disk, then moved
+ * over the old one and the directory forced too, so a crash leaves either the old or the new registry, and a change
+ * answered OK is still there after a power cut. A file that another user owns, or that group or others may write, is
+ * refused like a corrupt one: whoever could write it could approve themselves.
  */
 final class RegistryFile {
     static final String HEADER = "# sluice gateway registry v1";
 
     /** What the file holds. */
-    record Contents(Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes, Set<String> usedHashes,
-                    Map<GatewayRegistry.Binding, Boolean> bindings) {
-    }
+    record Contents(
+            Map<Long, GatewayRegistry.Standing> standings,
+            Set<String> tokenHashes,
+            Set<String> usedHashes,
+            Map<GatewayRegistry.Binding, Boolean> bindings) {}
 
     /** The file is not a registry this version can read; the message says which line and why. */
     static final class CorruptRegistryException extends Exception {
@@ -57,8 +61,7 @@ final class RegistryFile {
         }
     }
 
-    private RegistryFile() {
-    }
+    private RegistryFile() {}
 
     static Contents read(Path file) throws IOException, CorruptRegistryException {
         Map<Long, GatewayRegistry.Standing> standings = new HashMap<>();
@@ -83,17 +86,24 @@ final class RegistryFile {
             String[] parts = line.split(" ");
             boolean binding = parts[0].equals("bound") || parts[0].equals("unbound");
             if (parts.length != (binding ? 3 : 2)) {
-                throw new CorruptRegistryException(file, "line " + (n + 1) + ": expected "
-                        + (binding ? "'" + parts[0] + " <gateway id> <shared volume name>'" : "'<kind> <value>'"));
+                throw new CorruptRegistryException(
+                        file,
+                        "line " + (n + 1) + ": expected "
+                                + (binding
+                                        ? "'" + parts[0] + " <gateway id> <shared volume name>'"
+                                        : "'<kind> <value>'"));
             }
             switch (parts[0]) {
-                case "bound", "unbound" -> bindings.put(new GatewayRegistry.Binding(volumeName(file, n, parts[2]),
-                        gatewayId(file, n, parts[1])), parts[0].equals("bound"));
+                case "bound", "unbound" ->
+                    bindings.put(
+                            new GatewayRegistry.Binding(volumeName(file, n, parts[2]), gatewayId(file, n, parts[1])),
+                            parts[0].equals("bound"));
                 case "approved" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.APPROVED);
                 case "revoked" -> standings.put(gatewayId(file, n, parts[1]), GatewayRegistry.Standing.REVOKED);
                 case "token" -> tokenHashes.add(tokenHash(file, n, parts[1]));
                 case "used" -> usedHashes.add(tokenHash(file, n, parts[1]));
-                default -> throw new CorruptRegistryException(file, "line " + (n + 1) + ": unknown kind '" + parts[0] + "'");
+                default ->
+                    throw new CorruptRegistryException(file, "line " + (n + 1) + ": unknown kind '" + parts[0] + "'");
             }
         }
         tokenHashes.removeAll(usedHashes);
@@ -131,26 +141,38 @@ final class RegistryFile {
         throw new CorruptRegistryException(file, "line " + (n + 1) + ": not a SHA-256 in hex");
     }
 
-    /** Replaces the file with these standings (pending ones are not kept: they ask again), token hashes and bindings. */
-    static void write(Path file, Map<Long, GatewayRegistry.Standing> standings, Set<String> tokenHashes,
-                      Set<String> usedHashes, Map<GatewayRegistry.Binding, Boolean> bindings) throws IOException {
+    /**
+     * Replaces the file with these standings (pending ones are not kept: they ask again), token hashes and bindings.
+     */
+    static void write(
+            Path file,
+            Map<Long, GatewayRegistry.Standing> standings,
+            Set<String> tokenHashes,
+            Set<String> usedHashes,
+            Map<GatewayRegistry.Binding, Boolean> bindings)
+            throws IOException {
         StringBuilder text = new StringBuilder(HEADER).append('\n');
         standings.forEach((id, standing) -> {
             if (standing != GatewayRegistry.Standing.PENDING) {
-                text.append(standing == GatewayRegistry.Standing.APPROVED ? "approved " : "revoked ").append(id).append('\n');
+                text.append(standing == GatewayRegistry.Standing.APPROVED ? "approved " : "revoked ")
+                        .append(id)
+                        .append('\n');
             }
         });
         tokenHashes.forEach(hash -> text.append("token ").append(hash).append('\n'));
         usedHashes.forEach(hash -> text.append("used ").append(hash).append('\n'));
-        bindings.forEach((binding, bound) -> text.append(bound ? "bound " : "unbound ").append(binding.gatewayId()).append(' ')
-                .append(URLEncoder.encode(binding.name(), StandardCharsets.UTF_8)).append('\n'));
+        bindings.forEach((binding, bound) -> text.append(bound ? "bound " : "unbound ")
+                .append(binding.gatewayId())
+                .append(' ')
+                .append(URLEncoder.encode(binding.name(), StandardCharsets.UTF_8))
+                .append('\n'));
         Path parent = file.toAbsolutePath().getParent();
         PrivateFiles.ensureDirectory(parent);
         Path temporary = parent.resolve(file.getFileName() + ".tmp");
         Files.deleteIfExists(temporary);
         // The server's user alone may read who is approved and which tokens wait to be used.
-        try (FileChannel out = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
+        try (FileChannel out = FileChannel.open(
+                temporary, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PrivateFiles.FILE_0600)) {
             out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
             out.force(true);
         }

@@ -9,11 +9,10 @@ import java.nio.ByteBuffer;
 
 /**
  * The reports an inbound thread has gathered for its next {@code SERVICES_STATS_BATCH} call
- * ({@link ReportBatchDescriptor}): STATS frames (or parts of them, {@link StatsPart}) in the order the
- * thread read them, bounded by a services slot's size and by {@code maxEntries}. The thread posts it when
- * it is full, when a wait of at most a millisecond for more answers brings none, or after {@code maxTurns} turns
- * of its loop, so no report waits long for others to fill it. One per
- * inbound thread, reused; nothing is allocated per report.
+ * ({@link ReportBatchDescriptor}): STATS frames (or parts of them, {@link StatsPart}) in the order the thread read
+ * them, bounded by a services slot's size and by {@code maxEntries}. The thread posts it when it is full, when a wait
+ * of at most a millisecond for more answers brings none, or after {@code maxTurns} turns of its loop, so no report
+ * waits long for others to fill it. One per inbound thread, reused; nothing is allocated per report.
  */
 final class ReportBatch implements ParamWriter {
     /** Told about each entry of a batch the services' mailbox had no room for. */
@@ -43,8 +42,8 @@ final class ReportBatch implements ParamWriter {
     }
 
     /**
-     * Appends {@code part} (which {@code endsFrame}, or not when the gateway's frame continues in another
-     * part); false when the batch has no room for it: post this one, then append again.
+     * Appends {@code part} (which {@code endsFrame}, or not when the gateway's frame continues in another part); false
+     * when the batch has no room for it: post this one, then append again.
      */
     boolean append(StatsPart part, boolean endsFrame) {
         int offset = writer.reserve(part.length());
@@ -97,7 +96,11 @@ final class ReportBatch implements ParamWriter {
         for (int i = 0; i < writer.count(); i++) {
             entry.wrap(view, writer.entryOffset(i));
             int volumes = entry.volumeCount();
-            to.dropped(entry.gatewayId(), entry.reportSequence(), volumes == 0 ? 0 : entry.volume(0).volumeId(), volumes);
+            to.dropped(
+                    entry.gatewayId(),
+                    entry.reportSequence(),
+                    volumes == 0 ? 0 : entry.volume(0).volumeId(),
+                    volumes);
         }
     }
 

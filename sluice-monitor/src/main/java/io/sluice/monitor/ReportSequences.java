@@ -4,9 +4,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The last STATS report sequence seen per gateway, across reconnects: a report sent again is dropped
- * so the services never count it twice, and a jump says reports were lost. The frames of a report
- * split with FLAG_MORE share one sequence; the sequence counts as seen once its last frame arrives.
+ * The last STATS report sequence seen per gateway, across reconnects: a report sent again is dropped so the services
+ * never count it twice, and a jump says reports were lost. The frames of a report split with FLAG_MORE share one
+ * sequence; the sequence counts as seen once its last frame arrives.
  */
 final class ReportSequences {
     private final Map<Long, Long> lastComplete = new ConcurrentHashMap<>();

@@ -14,25 +14,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The monitor's calls into the SLA services' mailbox (docs/design.md, "The monitor's thread pairs"). Each thread
- * pair posts its reports, events and volume announcements (step one) under a caller index of its own
- * ({@link PairCaller}) and collects that caller's replies (step two) itself, so slots come back to the pair that
- * used them; a pair may hold at most its {@link #share} of the slots, so one pair's burst leaves room for the
- * others' posts. Gateway states, which any thread may post, go through the monitor's own caller index, whose replies a
- * drain thread takes. A full mailbox (or a full share) means the services are behind: the post waits a bounded
- * time, then fails and is counted; before it comes to that the poll scheduler stops polling while the services are
- * {@link #behind}, and a gateway's next report carries its counters forward over the longer interval.
+ * The monitor's calls into the SLA services' mailbox (docs/design.md, "The monitor's thread pairs"). Each thread pair
+ * posts its reports, events and volume announcements (step one) under a caller index of its own ({@link PairCaller})
+ * and collects that caller's replies (step two) itself, so slots come back to the pair that used them; a pair may hold
+ * at most its {@link #share} of the slots, so one pair's burst leaves room for the others' posts. Gateway states, which
+ * any thread may post, go through the monitor's own caller index, whose replies a drain thread takes. A full mailbox
+ * (or a full share) means the services are behind: the post waits a bounded time, then fails and is counted; before it
+ * comes to that the poll scheduler stops polling while the services are {@link #behind}, and a gateway's next report
+ * carries its counters forward over the longer interval.
  *
- * <p>Every call is posted idempotent: the services answer a report only once its samples are safe with
- * the database manager, so a report a killed services process had taken and not answered is delivered
- * again to its successor instead of leaving a hole in the stored history. A restarted monitor attaches the same
- * indexes and collects the replies of its predecessor's calls (they come marked inherited) along with its own.
+ * <p>Every call is posted idempotent: the services answer a report only once its samples are safe with the database
+ * manager, so a report a killed services process had taken and not answered is delivered again to its successor instead
+ * of leaving a hole in the stored history. A restarted monitor attaches the same indexes and collects the replies of
+ * its predecessor's calls (they come marked inherited) along with its own.
  */
 final class ServicesLink implements AutoCloseable {
     /** How long a post waits between tries while the services' mailbox (or the pair's share of it) is full. */
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Replies a pair collects at one go. */
     private static final int REPLIES_PER_DRAIN = 256;
+
     private final MailboxCaller caller;
     private final PairCaller[] pairCallers;
     private final int firstPairCaller;
@@ -42,12 +43,13 @@ final class ServicesLink implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * @param callerIndex     the monitor's own index (gateway states)
+     * @param callerIndex the monitor's own index (gateway states)
      * @param firstPairCaller the index of pair 0; pair {@code i} posts as {@code firstPairCaller + i}
-     * @param pairs           how many pair indexes to attach (the most pairs the monitor may run)
+     * @param pairs how many pair indexes to attach (the most pairs the monitor may run)
      */
     ServicesLink(Mailbox mailbox, int callerIndex, int firstPairCaller, int pairs, MonitorCounters counters) {
-        if (firstPairCaller <= callerIndex || firstPairCaller + pairs > mailbox.geometry().maxCallers()) {
+        if (firstPairCaller <= callerIndex
+                || firstPairCaller + pairs > mailbox.geometry().maxCallers()) {
             throw new IllegalArgumentException("the services mailbox " + mailbox.file() + " has caller indexes 0.."
                     + (mailbox.geometry().maxCallers() - 1) + ": no room for the monitor's " + pairs + " pairs from "
                     + firstPairCaller + " after its own index " + callerIndex);
@@ -123,9 +125,9 @@ final class ServicesLink implements AutoCloseable {
     /**
      * True while running services have not taken at least half their mailbox's worth of the monitor's calls (all its
      * indexes together): they are behind (their database manager is, most likely), so the poll scheduler asks gateways
-     * for no report it could not hand on; the gateways carry their counters into the next report. Services that are
-     * not running (restarting, or a server without the role) are not behind: polling goes on, so gateways are
-     * still judged, and what cannot be posted is counted as dropped.
+     * for no report it could not hand on; the gateways carry their counters into the next report. Services that are not
+     * running (restarting, or a server without the role) are not behind: polling goes on, so gateways are still judged,
+     * and what cannot be posted is counted as dropped.
      */
     boolean behind() {
         Mailbox mailbox = caller.mailbox();
@@ -149,7 +151,7 @@ final class ServicesLink implements AutoCloseable {
         while (running) {
             drainWatch.turn();
             caller.heartbeat();
-            if (caller.pollReplies(reply -> { }, REPLIES_PER_DRAIN) == 0) {
+            if (caller.pollReplies(reply -> {}, REPLIES_PER_DRAIN) == 0) {
                 caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
             }
         }
@@ -182,6 +184,7 @@ final class ServicesLink implements AutoCloseable {
         private final MailboxCaller caller;
         /** Calls posted and not yet collected; the predecessor's (inherited) are not counted. */
         private final AtomicInteger inFlight = new AtomicInteger();
+
         private final AtomicBoolean draining = new AtomicBoolean();
         private final ReplyHandler collected = reply -> {
             if (!reply.inherited()) {
@@ -204,10 +207,10 @@ final class ServicesLink implements AutoCloseable {
 
         /**
          * Posts one call unless this pair already has {@code share} calls in the mailbox, waiting up to
-         * {@code waitNanos} (collecting its replies meanwhile) for its share or the mailbox to have room: the
-         * services free slots as they catch up, and a report held back a moment is better than a report lost. The
-         * poster (an inbound thread) reads nothing meanwhile, so its gateways feel TCP back-pressure; the other
-         * pairs post on into their own shares. False when no room came in time or the parameters do not fit.
+         * {@code waitNanos} (collecting its replies meanwhile) for its share or the mailbox to have room: the services
+         * free slots as they catch up, and a report held back a moment is better than a report lost. The poster (an
+         * inbound thread) reads nothing meanwhile, so its gateways feel TCP back-pressure; the other pairs post on into
+         * their own shares. False when no room came in time or the parameters do not fit.
          */
         boolean post(int opcode, long correlationId, ParamWriter params, int share, long waitNanos) {
             long deadline = System.nanoTime() + waitNanos;

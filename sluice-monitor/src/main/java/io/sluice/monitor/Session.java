@@ -1,15 +1,16 @@
 package io.sluice.monitor;
 
+import io.sluice.pki.TlsChannel;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.Challenge;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.Peer;
+import java.math.BigInteger;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import io.sluice.pki.TlsChannel;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
-import javax.net.ssl.SSLEngine;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Queue;
@@ -17,26 +18,30 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.math.BigInteger;
-import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLEngine;
 
 /**
- * One gateway connection. Fields are grouped by the thread that owns them (see CONCURRENCY.md):
- * the inbound thread decodes and authenticates; the outbound thread encodes and writes; anyone may
- * ask the outbound thread for work by setting a request field and calling {@link #schedule()}.
+ * One gateway connection. Fields are grouped by the thread that owns them (see CONCURRENCY.md): the inbound thread
+ * decodes and authenticates; the outbound thread encodes and writes; anyone may ask the outbound thread for work by
+ * setting a request field and calling {@link #schedule()}.
  */
 final class Session {
     /** REFERRED: a standby answered HELLO with STANDBY and closes once it is out; nothing more is read. */
-    enum State { AWAIT_HELLO, AWAIT_AUTH, AWAIT_VOLUMES, IN_SESSION, REFERRED, CLOSED }
+    enum State {
+        AWAIT_HELLO,
+        AWAIT_AUTH,
+        AWAIT_VOLUMES,
+        IN_SESSION,
+        REFERRED,
+        CLOSED
+    }
 
     /** A THROTTLE_SET frame to send, and the mailbox call waiting for its acknowledgement (0: none). */
-    record PendingThrottle(byte[] frame, long mailboxHandle) {
-    }
+    record PendingThrottle(byte[] frame, long mailboxHandle) {}
 
     /** A certificate issued (DER, reason NONE) or why none was. */
-    record CertificateAnswer(byte[] certificate, AuthReason reason) {
-    }
+    record CertificateAnswer(byte[] certificate, AuthReason reason) {}
 
     final int id;
     final SocketChannel channel;
@@ -63,16 +68,20 @@ final class Session {
     /** Set by the conductor to move this session to another pair; cleared when the move is done. */
     volatile ThreadPair migrateTo;
     /**
-     * When the connection was accepted: with TLS, only once there was room for its handshake, so the handshake
-     * deadline counts from here, not from the time it waited in the accept queue.
+     * When the connection was accepted: with TLS, only once there was room for its handshake, so the handshake deadline
+     * counts from here, not from the time it waited in the accept queue.
      */
     final long connectedAt;
     /** What the connection counts as against the caps on unauthenticated connections (its address, or IPv6 /64). */
     final InetAddress source;
     /** True while the connection holds a place among the unauthenticated ones; given back once. */
     final AtomicBoolean unauthenticated = new AtomicBoolean(true);
-    /** True while the connection holds a place among the TLS handshakes in progress (never without TLS); given back once. */
+    /**
+     * True while the connection holds a place among the TLS handshakes in progress (never without TLS); given back
+     * once.
+     */
     final AtomicBoolean handshakeSlot;
+
     volatile State state = State.AWAIT_HELLO;
     volatile long gatewayId;
     /** Volumes the gateway's HELLO announced (its VOLUMES must carry as many). */
@@ -81,18 +90,26 @@ final class Session {
     ByteBuffer hello;
     /** A copy of VOLUMES, kept until the services have been told the volumes. */
     ByteBuffer volumes;
-    /** The gateway's name and the ids the server assigned to its volumes, in VOLUMES' order; set before VOLUME_IDS goes out. */
+    /**
+     * The gateway's name and the ids the server assigned to its volumes, in VOLUMES' order; set before VOLUME_IDS goes
+     * out.
+     */
     volatile String gatewayName;
+
     volatile int[] volumeIds;
     /**
-     * {@link #volumeIds} without the refused ones (VolumeIdsDescriptor.REFUSED), in the order of {@link #volumes}, which
-     * holds only their entries: what the services are told. Inbound thread.
+     * {@link #volumeIds} without the refused ones (VolumeIdsDescriptor.REFUSED), in the order of {@link #volumes},
+     * which holds only their entries: what the services are told. Inbound thread.
      */
     int[] announcedIds = new int[0];
     /** {@link #announcedIds} sorted: the only volumes this gateway may report on. Inbound thread. */
     int[] declaredIds = new int[0];
-    /** Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they have. */
+    /**
+     * Whether the services have been told the session's volumes (names, ids); an inbound thread retries until they
+     * have.
+     */
     volatile boolean volumesAnnounced;
+
     volatile long lastHeardAt;
 
     // ---- inbound: the thread holding the reader token
@@ -104,23 +121,34 @@ final class Session {
      * decoder's state from one holder to the next.
      */
     final AtomicReference<InboundThread> reader = new AtomicReference<>();
-    /** The inbound thread whose batch this session's reports last went into, and which of its batches. Token holder only. */
+    /**
+     * The inbound thread whose batch this session's reports last went into, and which of its batches. Token holder
+     * only.
+     */
     InboundThread fedBy;
+
     long fedBatch;
-    /** Time threads spent on this gateway (reading and decoding its frames, encoding and writing to it), nanoseconds. */
+    /**
+     * Time threads spent on this gateway (reading and decoding its frames, encoding and writing to it), nanoseconds.
+     */
     final AtomicLong busyNanos = new AtomicLong();
+
     final FrameDecoder decoder;
     final Challenge challenge = new Challenge();
 
     // ---- requests to the outbound thread (any thread sets, then schedules)
     volatile boolean challengeDue;
-    /** A standby's STANDBY naming the active (MonitorRole), in place of CHALLENGE; the connection closes once it is out. */
+    /**
+     * A standby's STANDBY naming the active (MonitorRole), in place of CHALLENGE; the connection closes once it is out.
+     */
     volatile boolean standbyDue;
+
     volatile AuthOutcome authOutcomeDue;
     volatile AuthReason authReasonDue;
     volatile boolean volumeIdsDue;
     /** A CERTIFICATE to send (ENROLL's or RENEW's answer); an enrolling connection closes once it is out. */
     volatile CertificateAnswer certificateDue;
+
     final AtomicLong pollDue = new AtomicLong();
     final Queue<PendingThrottle> throttlesDue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -129,12 +157,13 @@ final class Session {
     long sendSequence = 1;
     /** Bytes written to the socket only in part: kept until the socket takes them. */
     ByteBuffer backlog;
+
     SelectionKey writeKey;
     volatile int backlogBytes;
     /**
-     * Set as a refusal is encoded: once the bytes written so far (the refusal last) are out, the connection
-     * closes. Set by the outbound thread itself, so a refusal decided while an earlier frame is being written
-     * never closes the connection before the refusal has been written too.
+     * Set as a refusal is encoded: once the bytes written so far (the refusal last) are out, the connection closes. Set
+     * by the outbound thread itself, so a refusal decided while an earlier frame is being written never closes the
+     * connection before the refusal has been written too.
      */
     boolean closeWhenFlushed;
 
@@ -152,9 +181,16 @@ final class Session {
 
     /** Throttle command id (the mailbox handle) -> waiting mailbox call. */
     final Map<Long, Long> awaitingAck = new ConcurrentHashMap<>();
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Session(int id, SocketChannel channel, InetAddress source, SSLEngine engine, ThreadPair pair, int maxFrameLength,
+    Session(
+            int id,
+            SocketChannel channel,
+            InetAddress source,
+            SSLEngine engine,
+            ThreadPair pair,
+            int maxFrameLength,
             long now) {
         this.id = id;
         this.source = source;

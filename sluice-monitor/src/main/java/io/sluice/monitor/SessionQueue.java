@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A bounded many-producer, one-consumer queue of sessions with work for an outbound thread. A session
- * is in it at most once (see {@link Session#schedule}), so a capacity of the pair's maximum session
- * count never overflows. Array-based with per-cell sequence numbers, so enqueueing allocates nothing.
+ * A bounded many-producer, one-consumer queue of sessions with work for an outbound thread. A session is in it at most
+ * once (see {@link Session#schedule}), so a capacity of the pair's maximum session count never overflows. Array-based
+ * with per-cell sequence numbers, so enqueueing allocates nothing.
  */
 final class SessionQueue {
     private final int mask;

@@ -9,12 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Writes part of a STATS frame into a mailbox slot as a STATS frame of its own: the same header and
- * report fields, the volume records {@code [first, first + count)}, its length and volume count set to
- * match, and {@link FrameDescriptor#FLAG_MORE} on every part but the last of a report. A gateway may
- * send up to the frame limit (1 MiB, 3,400 volumes) in one frame, and a services slot is far smaller,
- * so the monitor posts a large report as several entries of its {@link ReportBatch}es. One per inbound
- * thread, reused.
+ * Writes part of a STATS frame into a mailbox slot as a STATS frame of its own: the same header and report fields, the
+ * volume records {@code [first, first + count)}, its length and volume count set to match, and
+ * {@link FrameDescriptor#FLAG_MORE} on every part but the last of a report. A gateway may send up to the frame limit (1
+ * MiB, 3,400 volumes) in one frame, and a services slot is far smaller, so the monitor posts a large report as several
+ * entries of its {@link ReportBatch}es. One per inbound thread, reused.
  */
 final class StatsPart implements ParamWriter {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -26,8 +25,8 @@ final class StatsPart implements ParamWriter {
     private boolean more;
 
     /**
-     * @param frame  the buffer holding the whole STATS frame at {@code offset}
-     * @param more   true unless this is the last part of the last frame of its report
+     * @param frame the buffer holding the whole STATS frame at {@code offset}
+     * @param more true unless this is the last part of the last frame of its report
      */
     StatsPart of(ByteBuffer frame, int offset, int first, int count, boolean more) {
         this.frame = frame;
@@ -47,14 +46,20 @@ final class StatsPart implements ParamWriter {
         return writeAt(region, 0);
     }
 
-    /** Writes the part at {@code at} of {@code target} (a mailbox slot, or a batch being gathered); returns its length. */
+    /**
+     * Writes the part at {@code at} of {@code target} (a mailbox slot, or a batch being gathered); returns its length.
+     */
     int writeAt(MemorySegment target, long at) {
         MemorySegment source = frame.hasArray()
                 ? MemorySegment.ofArray(frame.array()).asSlice(frame.arrayOffset())
                 : MemorySegment.ofBuffer(frame.duplicate().clear());
         MemorySegment.copy(source, offset, target, at, StatsDescriptor.VOLUMES_OFFSET);
-        MemorySegment.copy(source, offset + StatsDescriptor.VOLUMES_OFFSET + (long) first * StatsDescriptor.VOLUME_RECORD_LENGTH,
-                target, at + StatsDescriptor.VOLUMES_OFFSET, (long) count * StatsDescriptor.VOLUME_RECORD_LENGTH);
+        MemorySegment.copy(
+                source,
+                offset + StatsDescriptor.VOLUMES_OFFSET + (long) first * StatsDescriptor.VOLUME_RECORD_LENGTH,
+                target,
+                at + StatsDescriptor.VOLUMES_OFFSET,
+                (long) count * StatsDescriptor.VOLUME_RECORD_LENGTH);
         int length = length();
         target.set(INT, at + FrameDescriptor.LENGTH_OFFSET, length);
         target.set(SHORT, at + FrameDescriptor.FLAGS_OFFSET, (short) (more ? FrameDescriptor.FLAG_MORE : 0));

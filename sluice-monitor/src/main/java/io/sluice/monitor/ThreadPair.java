@@ -4,8 +4,8 @@ import io.sluice.common.LoopWatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One inbound and one outbound thread, serving a share of the gateways, and the caller index through which the
- * inbound thread posts their reports to the SLA services (docs/design.md, "The monitor's thread pairs").
+ * One inbound and one outbound thread, serving a share of the gateways, and the caller index through which the inbound
+ * thread posts their reports to the SLA services (docs/design.md, "The monitor's thread pairs").
  */
 final class ThreadPair implements AutoCloseable {
     private final int index;
@@ -18,7 +18,10 @@ final class ThreadPair implements AutoCloseable {
     private final AtomicInteger sessions = new AtomicInteger();
     /** The sum of its sessions' costs at the conductor's last measure (PairBalancer); read by the acceptor. */
     private volatile double load;
-    /** Sessions placed on it since that measure, whose cost the load does not hold yet; under the daemon's pairChoice lock. */
+    /**
+     * Sessions placed on it since that measure, whose cost the load does not hold yet; under the daemon's pairChoice
+     * lock.
+     */
     int placedSinceMeasure;
 
     ThreadPair(int index, MonitorDaemon daemon, int maxSessions) {

@@ -3,23 +3,21 @@ package io.sluice.monitor;
 import java.util.Arrays;
 
 /**
- * How many inbound/outbound thread pairs n gateways need (docs/design.md, "The monitor's thread pairs"): a thread
- * can serve as many gateways in one
- * scheduler time quantum Tthr as fit at the processing time Tptmax of one gateway, so
+ * How many inbound/outbound thread pairs n gateways need (docs/design.md, "The monitor's thread pairs"): a thread can
+ * serve as many gateways in one scheduler time quantum Tthr as fit at the processing time Tptmax of one gateway, so
  * pairs = Roundup(n / ((Tthr * 1000) / Tptmax)).
  *
  * <p>Tptmax is measured, for both directions of a pair (the inbound thread's read-and-decode of one gateway, the
  * outbound thread's encode-and-write), as a high percentile ({@link Settings#percentile}) of the passes of the last
- * {@link Settings#windowIntervals} sizing intervals, never as their maximum, and never from the single slowest
- * pass: one collection pause or page fault does not add a pair. The slower direction decides, since either thread
- * of a pair must get round its gateways within the quantum. Too few passes in the window to tell
- * ({@link Settings#minSamples}) keep the count as it is.
+ * {@link Settings#windowIntervals} sizing intervals, never as their maximum, and never from the single slowest pass:
+ * one collection pause or page fault does not add a pair. The slower direction decides, since either thread of a pair
+ * must get round its gateways within the quantum. Too few passes in the window to tell ({@link Settings#minSamples})
+ * keep the count as it is.
  *
- * <p>The count may go beyond the processor count when the formula asks for it (a processor may run several pairs),
- * up to {@link Settings#ceiling}. It grows once the formula has asked for more for {@link Settings#growAfterMillis};
- * it shrinks, one pair at a time, only once even {@link Settings#shrinkHeadroom} more gateways would fit in fewer
- * pairs, and has for {@link Settings#shrinkAfterMillis}: a load that hovers at a boundary does not make pairs come
- * and go.
+ * <p>The count may go beyond the processor count when the formula asks for it (a processor may run several pairs), up
+ * to {@link Settings#ceiling}. It grows once the formula has asked for more for {@link Settings#growAfterMillis}; it
+ * shrinks, one pair at a time, only once even {@link Settings#shrinkHeadroom} more gateways would fit in fewer pairs,
+ * and has for {@link Settings#shrinkAfterMillis}: a load that hovers at a boundary does not make pairs come and go.
  *
  * <p>Not thread-safe: the monitor's conductor thread drives it, with the time it is given.
  */
@@ -28,21 +26,37 @@ public final class ThreadPairSizing {
     public static final double DEFAULT_QUANTUM_MILLIS = 10.0;
 
     /**
-     * @param quantumMillis     Tthr
-     * @param percentile        which fraction of passes must fit, e.g. 0.99
-     * @param windowIntervals   how many sizing intervals the percentile spans
-     * @param minSamples        fewer passes than this in the window decide nothing (at least 2)
-     * @param floor             pairs kept however light the load
-     * @param ceiling           pairs never exceeded however heavy
-     * @param growAfterMillis   how long the formula must ask for more before a pair is added
+     * @param quantumMillis Tthr
+     * @param percentile which fraction of passes must fit, e.g. 0.99
+     * @param windowIntervals how many sizing intervals the percentile spans
+     * @param minSamples fewer passes than this in the window decide nothing (at least 2)
+     * @param floor pairs kept however light the load
+     * @param ceiling pairs never exceeded however heavy
+     * @param growAfterMillis how long the formula must ask for more before a pair is added
      * @param shrinkAfterMillis how long fewer pairs must suffice before one is retired
-     * @param shrinkHeadroom    the extra share of gateways fewer pairs must still fit, e.g. 0.25
+     * @param shrinkHeadroom the extra share of gateways fewer pairs must still fit, e.g. 0.25
      */
-    public record Settings(double quantumMillis, double percentile, int windowIntervals, int minSamples, int floor,
-                           int ceiling, long growAfterMillis, long shrinkAfterMillis, double shrinkHeadroom) {
+    public record Settings(
+            double quantumMillis,
+            double percentile,
+            int windowIntervals,
+            int minSamples,
+            int floor,
+            int ceiling,
+            long growAfterMillis,
+            long shrinkAfterMillis,
+            double shrinkHeadroom) {
         public Settings {
-            if (quantumMillis <= 0 || percentile <= 0 || percentile > 1 || windowIntervals < 1 || minSamples < 2
-                    || floor < 1 || ceiling < floor || growAfterMillis < 0 || shrinkAfterMillis < 0 || shrinkHeadroom < 0) {
+            if (quantumMillis <= 0
+                    || percentile <= 0
+                    || percentile > 1
+                    || windowIntervals < 1
+                    || minSamples < 2
+                    || floor < 1
+                    || ceiling < floor
+                    || growAfterMillis < 0
+                    || shrinkAfterMillis < 0
+                    || shrinkHeadroom < 0) {
                 throw new IllegalArgumentException("invalid thread pair sizing: " + this);
             }
         }
@@ -72,11 +86,11 @@ public final class ThreadPairSizing {
     }
 
     /**
-     * The formula: Roundup(n / ((Tthr * 1000) / Tptmax)), at least one pair, and at least one gateway per
-     * pair and quantum however slow a gateway is.
+     * The formula: Roundup(n / ((Tthr * 1000) / Tptmax)), at least one pair, and at least one gateway per pair and
+     * quantum however slow a gateway is.
      *
-     * @param gateways            n, the gateways to serve
-     * @param quantumMillis       Tthr
+     * @param gateways n, the gateways to serve
+     * @param quantumMillis Tthr
      * @param maxProcessingMicros Tptmax, the processing time of one gateway
      */
     public static int pairs(int gateways, double quantumMillis, double maxProcessingMicros) {
@@ -119,8 +133,13 @@ public final class ThreadPairSizing {
         tptMaxMicros = Double.isNaN(tpt) ? 0 : tpt;
         formulaPairs = pairs(gateways, settings.quantumMillis(), tptMaxMicros);
         int wanted = Math.clamp(formulaPairs, settings.floor(), settings.ceiling());
-        int enoughWithHeadroom = Math.clamp(pairs((int) Math.ceil(gateways * (1 + settings.shrinkHeadroom())),
-                settings.quantumMillis(), tptMaxMicros), settings.floor(), settings.ceiling());
+        int enoughWithHeadroom = Math.clamp(
+                pairs(
+                        (int) Math.ceil(gateways * (1 + settings.shrinkHeadroom())),
+                        settings.quantumMillis(),
+                        tptMaxMicros),
+                settings.floor(),
+                settings.ceiling());
         if (wanted > pairs) {
             wantFewerSince = -1;
             if (wantMoreSince < 0) {

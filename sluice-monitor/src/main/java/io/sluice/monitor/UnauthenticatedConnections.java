@@ -6,10 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Places for connections that have not authenticated yet: at most {@code max} in all and {@code maxPerSource}
- * from one source, so that peers who prove nothing can hold only a bounded share of the monitor, and one
- * source cannot take all of it. An IPv6 source counts by its /64, which one host usually holds whole.
- * Taken by the acceptor, given back (once per connection) by whichever thread authenticates or closes it.
+ * Places for connections that have not authenticated yet: at most {@code max} in all and {@code maxPerSource} from one
+ * source, so that peers who prove nothing can hold only a bounded share of the monitor, and one source cannot take all
+ * of it. An IPv6 source counts by its /64, which one host usually holds whole. Taken by the acceptor, given back (once
+ * per connection) by whichever thread authenticates or closes it.
  */
 final class UnauthenticatedConnections {
     private final int max;

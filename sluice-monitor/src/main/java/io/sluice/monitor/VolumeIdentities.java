@@ -1,9 +1,9 @@
 package io.sluice.monitor;
 
 import io.sluice.common.PrivateFiles;
-import io.sluice.protocol.VolumesReader;
 import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -18,30 +18,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The server's volume ids. A volume is known by its key: its name on its gateway ({@code 12/disk1}), or,
- * for a volume its gateways flag {@link VolumeDescriptor#FLAG_SHARED}, its name alone ({@code *}/lun7),
- * so that two gateways serving the same LUN deliberately control it as one volume while two hosts that
- * each call their first disk "disk1" get two. The first time a key is seen it gets the id its gateway
- * proposed if no other key holds that id, else the next id above every id given so far; the key keeps
- * its id for good, so history and SLAs stay with the volume across restarts and reconnects.
- * <p>
- * Kept in an append-only text file next to the gateway registry, one assignment per line, forced to disk
- * before the gateway hears its ids:
+ * The server's volume ids. A volume is known by its key: its name on its gateway ({@code 12/disk1}), or, for a volume
+ * its gateways flag {@link VolumeDescriptor#FLAG_SHARED}, its name alone ({@code *}/lun7), so that two gateways serving
+ * the same LUN deliberately control it as one volume while two hosts that each call their first disk "disk1" get two.
+ * The first time a key is seen it gets the id its gateway proposed if no other key holds that id, else the next id
+ * above every id given so far; the key keeps its id for good, so history and SLAs stay with the volume across restarts
+ * and reconnects.
+ *
+ * <p>Kept in an append-only text file next to the gateway registry, one assignment per line, forced to disk before the
+ * gateway hears its ids:
+ *
  * <pre>
  * # sluice volume identities v1
  * 1 12 disk1
  * 2 * lun%207
  * </pre>
+ *
  * Bounded, because ids are kept for good and a gateway chooses its volumes' names: a gateway (or a leaked key)
- * announcing new names at every session would otherwise grow the file and the monitor's memory without end.
- * A gateway's own names are capped per gateway, and all names together (shared ones included) overall; a
- * VOLUMES frame that would pass either cap gets no ids at all ({@link #assign} returns null).
- * <p>
- * A shared name is one volume whatever gateway serves it, so a gateway joins it only when an operator bound the
- * name to it ({@link SharedBindings}); an unbound shared volume gets {@link VolumeIdsDescriptor#REFUSED} instead of
- * an id, and no name is kept for it.
- * <p>
- * Thread-safe: inbound threads assign under the object's lock; registration is rare (once per session).
+ * announcing new names at every session would otherwise grow the file and the monitor's memory without end. A gateway's
+ * own names are capped per gateway, and all names together (shared ones included) overall; a VOLUMES frame that would
+ * pass either cap gets no ids at all ({@link #assign} returns null).
+ *
+ * <p>A shared name is one volume whatever gateway serves it, so a gateway joins it only when an operator bound the name
+ * to it ({@link SharedBindings}); an unbound shared volume gets {@link VolumeIdsDescriptor#REFUSED} instead of an id,
+ * and no name is kept for it.
+ *
+ * <p>Thread-safe: inbound threads assign under the object's lock; registration is rare (once per session).
  */
 final class VolumeIdentities {
     static final String HEADER = "# sluice volume identities v1";
@@ -49,6 +51,7 @@ final class VolumeIdentities {
     static final int NAMES_PER_VOLUME_PLACE = 4;
     /** Ten times the SLA services' default volume limit: room for a large installation's churn, not for a flood. */
     static final int MAX_NAMES = 1_000_000;
+
     private static final String SHARED = "*";
     private static final System.Logger LOG = System.getLogger(VolumeIdentities.class.getName());
 
@@ -98,18 +101,20 @@ final class VolumeIdentities {
                 } catch (IOException moveFailed) {
                     aside = null;
                 }
-                LOG.log(System.Logger.Level.ERROR, "volume identities " + file + ": " + e.getMessage() + "; "
-                        + (aside == null ? "left in place" : "moved to " + aside)
-                        + "; volumes get their ids afresh, and one whose id changes starts a new history");
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "volume identities " + file + ": " + e.getMessage() + "; "
+                                + (aside == null ? "left in place" : "moved to " + aside)
+                                + "; volumes get their ids afresh, and one whose id changes starts a new history");
             }
         }
     }
 
     /**
-     * The ids of the volumes a VOLUMES frame announced, in its order, {@link VolumeIdsDescriptor#REFUSED} for a
-     * volume flagged shared under a name {@code bindings} does not let the gateway serve; assignments new to the server
-     * are on disk before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing
-     * assigned, if the frame's new names would take the gateway or the server past its cap.
+     * The ids of the volumes a VOLUMES frame announced, in its order, {@link VolumeIdsDescriptor#REFUSED} for a volume
+     * flagged shared under a name {@code bindings} does not let the gateway serve; assignments new to the server are on
+     * disk before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing assigned,
+     * if the frame's new names would take the gateway or the server past its cap.
      */
     synchronized int[] assign(long gatewayId, VolumesReader volumes, SharedBindings bindings) {
         int count = volumes.volumeCount();
@@ -136,18 +141,29 @@ final class VolumeIdentities {
                 ids[i] = VolumeIdsDescriptor.REFUSED;
                 continue;
             }
-            String owner = (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
+            String owner =
+                    (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0 ? SHARED : Long.toString(gatewayId);
             String key = owner + ' ' + volumes.volumeName(i);
             Integer id = idsByKey.get(key);
             if (id == null) {
                 int proposed = volumes.volumeId(i);
                 id = proposed > 0 && !keysById.containsKey(proposed) ? proposed : nextFree();
                 remember(key, id);
-                added.append(id).append(' ').append(owner).append(' ')
-                        .append(URLEncoder.encode(volumes.volumeName(i), StandardCharsets.UTF_8)).append('\n');
+                added.append(id)
+                        .append(' ')
+                        .append(owner)
+                        .append(' ')
+                        .append(URLEncoder.encode(volumes.volumeName(i), StandardCharsets.UTF_8))
+                        .append('\n');
                 if (id != proposed) {
-                    LOG.log(System.Logger.Level.INFO, "volume {0} of gateway {1} proposed id {2}, which another volume holds: "
-                            + "it is volume {3}", volumes.volumeName(i), gatewayId, proposed, id);
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "volume {0} of gateway {1} proposed id {2}, which another volume holds: "
+                                    + "it is volume {3}",
+                            volumes.volumeName(i),
+                            gatewayId,
+                            proposed,
+                            id);
                 }
             }
             ids[i] = id;
@@ -191,7 +207,8 @@ final class VolumeIdentities {
             try {
                 int id = Integer.parseInt(parts[0]);
                 if (parts.length != 3 || id <= 0 || !(parts[1].equals(SHARED) || Long.parseLong(parts[1]) > 0)) {
-                    throw new IllegalArgumentException("line " + (n + 1) + ": expected '<id> <gateway id or *> <name>'");
+                    throw new IllegalArgumentException(
+                            "line " + (n + 1) + ": expected '<id> <gateway id or *> <name>'");
                 }
                 String key = parts[1] + ' ' + URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
                 if (keysById.containsKey(id) || idsByKey.containsKey(key)) {
@@ -217,7 +234,9 @@ final class VolumeIdentities {
                 out.force(true);
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write " + file + ": " + e + "; the ids hold until the monitor restarts");
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "cannot write " + file + ": " + e + "; the ids hold until the monitor restarts");
         }
     }
 }

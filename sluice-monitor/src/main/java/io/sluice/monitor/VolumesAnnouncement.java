@@ -9,9 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes part of a gateway's VOLUMES into a services slot as {@link GatewayVolumesDescriptor}: the volume
- * entries {@code [first, first + count)} as the gateway announced them, each with the id the server
- * assigned instead of the one proposed, and the gateway's name. One per inbound thread, reused.
+ * Writes part of a gateway's VOLUMES into a services slot as {@link GatewayVolumesDescriptor}: the volume entries
+ * {@code [first, first + count)} as the gateway announced them, each with the id the server assigned instead of the one
+ * proposed, and the gateway's name. One per inbound thread, reused.
  */
 final class VolumesAnnouncement implements ParamWriter {
     private long gatewayId;
@@ -22,7 +22,8 @@ final class VolumesAnnouncement implements ParamWriter {
     private int count;
 
     /** @param volumesFrame a VOLUMES frame at offset 0 */
-    VolumesAnnouncement of(long gatewayId, String gatewayName, ByteBuffer volumesFrame, int[] ids, int first, int count) {
+    VolumesAnnouncement of(
+            long gatewayId, String gatewayName, ByteBuffer volumesFrame, int[] ids, int first, int count) {
         this.gatewayId = gatewayId;
         this.gatewayName = gatewayName.getBytes(StandardCharsets.UTF_8);
         this.frame = volumesFrame;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.pki.CertificateAuthority;
@@ -19,19 +20,22 @@ import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.EnrollDescriptor;
 import io.sluice.protocol.FrameDescriptor;
-import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.testkit.Await;
 import io.sluice.testkit.ShmNames;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -46,10 +50,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import io.sluice.mailbox.MailboxClient;
-import io.sluice.protocol.MonitorStatusDescriptor;
-import java.io.IOException;
-import java.security.KeyPairGenerator;
 
 /**
  * Certificate bootstrap on the monitor (ENROLL, RENEW, CERTIFICATE): real sockets, real TLS, the server's real
@@ -62,6 +62,7 @@ class CertificateBootstrapTest {
 
     @TempDir
     Path dir;
+
     private Path monitorBox;
     private Path servicesBox;
     private CertificateAuthority ca;
@@ -74,7 +75,8 @@ class CertificateBootstrapTest {
         monitorBox = ShmNames.file("monitor-enroll");
         servicesBox = ShmNames.file("services-enroll");
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withTokens(Set.of(new String(TOKEN, StandardCharsets.UTF_8), "enroll-token-2"))
                 .withRegistryFile(dir.resolve("gateways.registry"))
                 // Polls every 250 ms, a session closed after 12 unanswered: a certificate's forced write on a loaded
@@ -83,10 +85,15 @@ class CertificateBootstrapTest {
                 .withPairs(2, 10)
                 .withTls(TestMonitorTls.from(ca, Duration.ofDays(30)));
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
-            request.reply(MailboxStatus.OK, 0);
-        }, 0, "test-services").start();
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> {
+                            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
     }
 
     @AfterEach
@@ -102,26 +109,34 @@ class CertificateBootstrapTest {
         KeyPair keys = Keys.generate();
         X509Certificate issued;
         try (TestGateway gw = enrolling(7)) {
-            TestGateway.CertificateAnswer answer = gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7"));
+            TestGateway.CertificateAnswer answer =
+                    gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7"));
             assertThat(answer.frame()).as(TestGateway.describe(daemon)).isEqualTo(FrameType.CERTIFICATE);
             assertThat(answer.reason()).isEqualTo(AuthReason.NONE);
             issued = certificate(answer.certificate());
-            assertThat(gw.closedByMonitor()).as("an enrollment connection ends with its certificate").isTrue();
+            assertThat(gw.closedByMonitor())
+                    .as("an enrollment connection ends with its certificate")
+                    .isTrue();
         }
         assertThat(Certificates.commonName(issued)).isEqualTo("gateway-7");
         issued.verify(ca.certificate().getPublicKey());
         assertThat(issued.getPublicKey()).isEqualTo(keys.getPublic());
-        assertThat(Duration.between(issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant()))
+        assertThat(Duration.between(
+                        issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant()))
                 .isBetween(Duration.ofDays(30), Duration.ofDays(30).plusMinutes(6));
         assertThat(issued.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
         assertThat(ca.index().entries()).extracting(e -> e.commonName()).contains("gateway-7");
         assertThat(daemon.registry().standing(7)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(daemon.counters().certificatesIssued()).isEqualTo(1);
         try (Mailbox box = Mailbox.open(monitorBox);
-             MailboxClient monitorClient = MailboxClient.attachTool(box)) {
-            byte[] status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(20, TimeUnit.SECONDS).result();
+                MailboxClient monitorClient = MailboxClient.attachTool(box)) {
+            byte[] status = monitorClient
+                    .call(MailboxOpcodes.MONITOR_STATUS, new byte[0])
+                    .get(20, TimeUnit.SECONDS)
+                    .result();
             assertThat(ByteBuffer.wrap(status).getLong(MonitorStatusDescriptor.CERTIFICATES_ISSUED_OFFSET))
-                    .as("in the monitor's status, as sluice status and /metrics show it").isEqualTo(1);
+                    .as("in the monitor's status, as sluice status and /metrics show it")
+                    .isEqualTo(1);
         }
 
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, issued))) {
@@ -144,7 +159,8 @@ class CertificateBootstrapTest {
             assertThat(gw.closedByMonitor()).isTrue();
         }
         try (TestGateway gw = enrolling(8)) {
-            TestGateway.CertificateAnswer answer = gw.enroll(key(8), "not-a-token".getBytes(StandardCharsets.UTF_8), request("gateway-8"));
+            TestGateway.CertificateAnswer answer =
+                    gw.enroll(key(8), "not-a-token".getBytes(StandardCharsets.UTF_8), request("gateway-8"));
             assertThat(answer.frame()).isEqualTo(FrameType.AUTH_RESULT);
             assertThat(answer.reason()).isEqualTo(AuthReason.BAD_TOKEN);
         }
@@ -156,15 +172,18 @@ class CertificateBootstrapTest {
     void theCertificateNamesTheGatewayOfTheHelloWhateverTheRequestAsks() throws Exception {
         try (TestGateway gw = enrolling(9)) {
             TestGateway.CertificateAnswer answer = gw.enroll(key(9), TOKEN, request("gateway-1"));
-            assertThat(Certificates.commonName(certificate(answer.certificate()))).isEqualTo("gateway-9");
+            assertThat(Certificates.commonName(certificate(answer.certificate())))
+                    .isEqualTo("gateway-9");
         }
     }
 
     @Test
     void aWrongAnswerIsRefusedAndKeepsTheToken() throws Exception {
         try (TestGateway gw = enrolling(7)) {
-            TestGateway.CertificateAnswer answer = gw.enroll(GatewayKeys.derive("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), 7),
-                    TOKEN, request("gateway-7"));
+            TestGateway.CertificateAnswer answer = gw.enroll(
+                    GatewayKeys.derive("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), 7),
+                    TOKEN,
+                    request("gateway-7"));
             assertThat(answer.frame()).isEqualTo(FrameType.AUTH_RESULT);
             assertThat(answer.reason()).isEqualTo(AuthReason.WRONG_ANSWER);
         }
@@ -176,7 +195,8 @@ class CertificateBootstrapTest {
     @Test
     void aRequestThatDoesNotParseIsRefusedTypedAndKeepsTheToken() throws Exception {
         try (TestGateway gw = enrolling(7)) {
-            TestGateway.CertificateAnswer answer = gw.enroll(key(7), TOKEN, "not a certificate request".getBytes(StandardCharsets.UTF_8));
+            TestGateway.CertificateAnswer answer =
+                    gw.enroll(key(7), TOKEN, "not a certificate request".getBytes(StandardCharsets.UTF_8));
             assertThat(answer.frame()).isEqualTo(FrameType.CERTIFICATE);
             assertThat(answer.reason()).isEqualTo(AuthReason.BAD_CERTIFICATE_REQUEST);
             assertThat(answer.certificate()).isEmpty();
@@ -202,7 +222,8 @@ class CertificateBootstrapTest {
             frame.putInt(FrameDescriptor.LENGTH_OFFSET, frame.capacity())
                     .put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION)
                     .put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.ENROLL.code())
-                    .putLong(FrameDescriptor.SEQUENCE_OFFSET, gw.sequence++).putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 7)
+                    .putLong(FrameDescriptor.SEQUENCE_OFFSET, gw.sequence++)
+                    .putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 7)
                     .put(EnrollDescriptor.ANSWER_OFFSET, Authenticator.answer(key(7), 7, nonce))
                     .putShort(EnrollDescriptor.TOKEN_LENGTH_OFFSET, (short) TOKEN.length)
                     .putShort(EnrollDescriptor.REQUEST_LENGTH_OFFSET, (short) requestLength)
@@ -217,7 +238,9 @@ class CertificateBootstrapTest {
         Await.until(20_000, () -> daemon.closedFor("OVERSIZE"));
         assertThat(daemon.counters().certificatesIssued()).isZero();
         try (TestGateway gw = enrolling(7)) {
-            assertThat(gw.enroll(key(7), TOKEN, request("gateway-7")).reason()).as("the token was not used").isEqualTo(AuthReason.NONE);
+            assertThat(gw.enroll(key(7), TOKEN, request("gateway-7")).reason())
+                    .as("the token was not used")
+                    .isEqualTo(AuthReason.NONE);
         }
     }
 
@@ -240,7 +263,8 @@ class CertificateBootstrapTest {
         KeyPair keys = Keys.generate();
         X509Certificate first;
         try (TestGateway gw = enrolling(7)) {
-            first = certificate(gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7")).certificate());
+            first = certificate(gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7"))
+                    .certificate());
         }
         X509Certificate renewed;
         try (TestGateway gw = new TestGateway(daemon.address(), 7, mutual(keys, first))) {
@@ -277,7 +301,8 @@ class CertificateBootstrapTest {
         KeyPair keys = Keys.generate();
         X509Certificate first;
         try (TestGateway gw = enrolling(7)) {
-            first = certificate(gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7")).certificate());
+            first = certificate(gw.enroll(key(7), TOKEN, CertificateRequest.create(keys, "gateway-7"))
+                    .certificate());
         }
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
@@ -303,7 +328,8 @@ class CertificateBootstrapTest {
     }
 
     private SSLContext mutual(KeyPair keys, X509Certificate certificate) {
-        return TlsContexts.create(new KeyMaterial(keys.getPrivate(), List.of(certificate, ca.certificate())), List.of(ca.certificate()));
+        return TlsContexts.create(
+                new KeyMaterial(keys.getPrivate(), List.of(certificate, ca.certificate())), List.of(ca.certificate()));
     }
 
     private static byte[] key(long id) {
@@ -315,6 +341,7 @@ class CertificateBootstrapTest {
     }
 
     private static X509Certificate certificate(byte[] der) throws Exception {
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        return (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
 }

@@ -37,7 +37,8 @@ class DesiredThrottlesTest {
             reader.wrap(ByteBuffer.wrap(frame), 0);
             for (int i = 0; i < reader.volumeCount(); i++) {
                 var v = reader.volume(i);
-                assertThat(byVolume.put(v.volumeId(), new long[] {v.version(), v.iopsLimit()})).isNull();
+                assertThat(byVolume.put(v.volumeId(), new long[] {v.version(), v.iopsLimit()}))
+                        .isNull();
             }
         }
         return byVolume;

@@ -25,12 +25,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A database manager for the monitor's tests: the {@code admission.*} ops of sluice-db's GatewayAdmissionOps kept in
  * maps, served as DB_JSON calls on a mailbox of the database manager's shape. It can answer, answer UNAVAILABLE (as the
- * real one does while its database is away), or not answer at all (a database manager that is gone). The real
- * manager's ops are tested on both engines in sluice-db (GatewayAdmissionContract); the end-to-end run is in
- * sluice-server (RegistryInDatabaseTest).
+ * real one does while its database is away), or not answer at all (a database manager that is gone). The real manager's
+ * ops are tested on both engines in sluice-db (GatewayAdmissionContract); the end-to-end run is in sluice-server
+ * (RegistryInDatabaseTest).
  */
 final class FakeAdmissionDb implements AutoCloseable {
-    enum Mode { ANSWER, UNAVAILABLE, SILENT }
+    enum Mode {
+        ANSWER,
+        UNAVAILABLE,
+        SILENT
+    }
 
     private final ObjectMapper mapper = new ObjectMapper();
     final Path file = ShmNames.file("registry-db");
@@ -41,6 +45,7 @@ final class FakeAdmissionDb implements AutoCloseable {
     final Map<String, Boolean> bindings = new ConcurrentHashMap<>();
     /** The ops carried out, in order. */
     final List<String> ops = new CopyOnWriteArrayList<>();
+
     volatile Mode mode = Mode.ANSWER;
     private final Mailbox mailbox;
     private final MailboxService service;
@@ -68,11 +73,11 @@ final class FakeAdmissionDb implements AutoCloseable {
                 request.reply(CallStatus.UNAVAILABLE, ParamWriter.of("{\"type\":\"UNAVAILABLE\"}".getBytes()));
                 return;
             }
-            default -> { }
+            default -> {}
         }
         try {
-            JsonNode call = mapper.readTree(request.params().asSlice(0,
-                    request.length()).toArray(ValueLayout.JAVA_BYTE));
+            JsonNode call = mapper.readTree(
+                    request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
             ObjectNode answer = answer(call);
             ops.add(call.path("op").asText());
             request.reply(CallStatus.OK, ParamWriter.of(mapper.writeValueAsBytes(answer)));
@@ -85,23 +90,30 @@ final class FakeAdmissionDb implements AutoCloseable {
         ObjectNode answer = mapper.createObjectNode();
         switch (call.path("op").asText()) {
             case "admission.standings" -> {
-                standings.forEach((id, standing) -> answer.withArray(standing.equals("REVOKED") ? "revoked"
-                        : "approved").add(id));
+                standings.forEach(
+                        (id, standing) -> answer.withArray(standing.equals("REVOKED") ? "revoked" : "approved")
+                                .add(id));
                 answer.withArray("approved");
                 answer.withArray("revoked");
                 answer.putNull("next");
             }
             case "admission.bindings" -> {
-                bindings.forEach((key, bound) -> answer.withArray("items").addObject().put("name", key.split(" ")[0])
-                        .put("gatewayId", Long.parseLong(key.split(" ")[1])).put("bound", bound));
+                bindings.forEach((key, bound) -> answer.withArray("items")
+                        .addObject()
+                        .put("name", key.split(" ")[0])
+                        .put("gatewayId", Long.parseLong(key.split(" ")[1]))
+                        .put("bound", bound));
                 answer.withArray("items");
                 answer.putNull("next");
             }
-            case "admission.standing.set" -> standings.put(call.path("gatewayId").asLong(),
-                    call.path("standing").asText());
-            case "admission.binding.set" -> bindings.put(call.path("name").asText() + " "
-                    + call.path("gatewayId").asLong(),
-                    call.path("bound").asBoolean());
+            case "admission.standing.set" ->
+                standings.put(
+                        call.path("gatewayId").asLong(), call.path("standing").asText());
+            case "admission.binding.set" ->
+                bindings.put(
+                        call.path("name").asText() + " "
+                                + call.path("gatewayId").asLong(),
+                        call.path("bound").asBoolean());
             case "admission.token.add" -> {
                 tokens.putIfAbsent(call.path("tokenHash").asText(), false);
                 answer.put("added", !tokens.get(call.path("tokenHash").asText()));
@@ -123,13 +135,19 @@ final class FakeAdmissionDb implements AutoCloseable {
                 call.path("approved").forEach(id -> standings.putIfAbsent(id.asLong(), "APPROVED"));
                 call.path("used").forEach(hash -> tokens.put(hash.asText(), true));
                 call.path("tokens").forEach(hash -> tokens.putIfAbsent(hash.asText(), false));
-                call.path("unbound").forEach(b -> bindings.put(b.path("name").asText() + " "
-                        + b.path("gatewayId").asLong(), false));
-                call.path("bound").forEach(b -> bindings.putIfAbsent(b.path("name").asText() + " "
-                        + b.path("gatewayId").asLong(),
-                        true));
+                call.path("unbound")
+                        .forEach(b -> bindings.put(
+                                b.path("name").asText() + " "
+                                        + b.path("gatewayId").asLong(),
+                                false));
+                call.path("bound")
+                        .forEach(b -> bindings.putIfAbsent(
+                                b.path("name").asText() + " "
+                                        + b.path("gatewayId").asLong(),
+                                true));
             }
-            default -> throw new IllegalArgumentException("no op " + call.path("op").asText());
+            default ->
+                throw new IllegalArgumentException("no op " + call.path("op").asText());
         }
         return answer;
     }

@@ -13,6 +13,7 @@ import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.sim.SimContext;
+import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimTimings;
 import io.sluice.sim.SimTls;
 import io.sluice.sim.Simulator;
@@ -28,9 +29,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -38,17 +42,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import io.sluice.sim.SimCounter;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * The bound on TLS handshakes in progress: many more gateways than the bound arriving at once all get in, in
- * turn, and no more than the bound are ever in their handshake; connections beyond it wait unaccepted, their
- * deadline not yet running. One address holds only its share of the places: its connections beyond wait for one
- * of its own, and the rest of the fleet is not held up. Real sockets, real certificates, the simulator as the
- * fleet (each simulated gateway connects from its own loopback address; the silent peers from 127.0.0.1).
+ * The bound on TLS handshakes in progress: many more gateways than the bound arriving at once all get in, in turn, and
+ * no more than the bound are ever in their handshake; connections beyond it wait unaccepted, their deadline not yet
+ * running. One address holds only its share of the places: its connections beyond wait for one of its own, and the rest
+ * of the fleet is not held up. Real sockets, real certificates, the simulator as the fleet (each simulated gateway
+ * connects from its own loopback address; the silent peers from 127.0.0.1).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HandshakeBoundTest {
@@ -59,6 +59,7 @@ class HandshakeBoundTest {
 
     @TempDir
     Path dir;
+
     private Path monitorBox;
     private Path servicesBox;
     private CertificateAuthority ca;
@@ -74,17 +75,23 @@ class HandshakeBoundTest {
     }
 
     private void start(MonitorContext.UnauthenticatedLimits limits) throws Exception {
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet()))
                 // The simulated gateways all serve vol-1, flagged shared.
-                .withSharedVolumes(Map.of("vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
+                .withSharedVolumes(Map.of(
+                        "vol-1", LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet())))
                 .withPolling(1_000, 3)
                 .withPairs(2, GATEWAYS)
                 .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, limits)
                 .withTls(TestMonitorTls.from(ca, null));
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
-                request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> request.reply(MailboxStatus.OK, 0),
+                        0,
+                        "test-services")
+                .start();
     }
 
     @AfterEach
@@ -128,10 +135,13 @@ class HandshakeBoundTest {
             sampling.set(false);
             sampler.join();
             assertThat(sim.snapshot().total().get(SimCounter.HANDSHAKE_TIMEOUTS))
-                    .as("no gateway gave up waiting").isZero();
+                    .as("no gateway gave up waiting")
+                    .isZero();
         }
         for (SocketChannel silent : idle) {
-            assertThat(readToEnd(silent)).as("the silent peers were closed at their deadline").isTrue();
+            assertThat(readToEnd(silent))
+                    .as("the silent peers were closed at their deadline")
+                    .isTrue();
         }
         assertThat(daemon.counters().handshakeTimeouts()).as("the silent peers").isGreaterThanOrEqualTo(BOUND);
         assertThat(daemon.handshakesInProgressPeak()).isLessThanOrEqualTo(BOUND);
@@ -141,13 +151,16 @@ class HandshakeBoundTest {
 
     @Test
     void aConnectionTheUnauthenticatedCapsRefuseGivesItsHandshakePlaceBack() throws Exception {
-        // Room for four handshakes, all of them one address's, but only two unauthenticated connections from one address.
+        // Room for four handshakes, all of them one address's, but only two unauthenticated connections from one
+        // address.
         start(new MonitorContext.UnauthenticatedLimits(64, 2, 4, 4));
         idle.add(SocketChannel.open(daemon.address()));
         idle.add(SocketChannel.open(daemon.address()));
         Await.until(20_000, () -> daemon.unauthenticatedConnections() == 2 && daemon.handshakesInProgress() == 2);
         try (SocketChannel third = SocketChannel.open(daemon.address())) {
-            assertThat(readToEnd(third)).as("closed at once by the per-address cap").isTrue();
+            assertThat(readToEnd(third))
+                    .as("closed at once by the per-address cap")
+                    .isTrue();
         }
         Await.until(20_000, () -> daemon.counters().unauthenticatedRefused() == 1);
         Await.until(20_000, () -> daemon.handshakesInProgress() == 2);
@@ -156,7 +169,8 @@ class HandshakeBoundTest {
         }
         idle.clear();
         Await.until(20_000, () -> daemon.handshakesInProgress() == 0 && daemon.unauthenticatedConnections() == 0);
-        try (TestGateway gw = new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())))) {
+        try (TestGateway gw =
+                new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())))) {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
         }
         assertThat(daemon.handshakesInProgressPeak()).isEqualTo(2);
@@ -174,9 +188,11 @@ class HandshakeBoundTest {
 
         try (Simulator sim = Simulator.start(fleet(6))) {
             awaitEveryGatewayInSession(sim);
-            assertThat(sim.snapshot().total().get(SimCounter.HANDSHAKE_TIMEOUTS)).isZero();
+            assertThat(sim.snapshot().total().get(SimCounter.HANDSHAKE_TIMEOUTS))
+                    .isZero();
         }
-        assertThat(daemon.counters().handshakesWaited()).as("only the silent address's connections ever waited")
+        assertThat(daemon.counters().handshakesWaited())
+                .as("only the silent address's connections ever waited")
                 .isEqualTo(silent - 1);
         // Each silent connection gets its place in turn and is closed at its own deadline, counted from then.
         for (SocketChannel channel : idle) {
@@ -195,7 +211,8 @@ class HandshakeBoundTest {
         Await.until(20_000, () -> daemon.handshakesInProgress() == 1);
         CompletableFuture<TestGateway> connecting = CompletableFuture.supplyAsync(() -> {
             try {
-                return new TestGateway(daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())));
+                return new TestGateway(
+                        daemon.address(), 1, TlsContexts.create(certificate(1), List.of(ca.certificate())));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -207,22 +224,33 @@ class HandshakeBoundTest {
             assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
         }
         assertThat(daemon.counters().handshakesWaited()).isEqualTo(1);
-        assertThat(daemon.counters().handshakeTimeouts()).as("nobody was closed for time spent waiting").isZero();
+        assertThat(daemon.counters().handshakeTimeouts())
+                .as("nobody was closed for time spent waiting")
+                .isZero();
     }
 
     /**
-     * The fleet, arriving all at once (no ramp, every gateway connecting together), and patient: these tests are
-     * about the monitor. Each simulated gateway connects from its own loopback address.
+     * The fleet, arriving all at once (no ramp, every gateway connecting together), and patient: these tests are about
+     * the monitor. Each simulated gateway connects from its own loopback address.
      */
     private SimContext fleet(long seed) throws Exception {
         SimTimings patient = new SimTimings(0, 5_000, 60_000, 250, 1_000, 1_500, 10_000, 3);
-        return SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(1)
-                .firstGatewayId(1).seed(seed).timings(patient).connectsInFlight(GATEWAYS)
-                .tls(SimTls.load(dir.resolve("pki"))).build();
+        return SimContext.builder(daemon.address(), SECRET)
+                .gateways(GATEWAYS)
+                .volumesPerGateway(1)
+                .firstGatewayId(1)
+                .seed(seed)
+                .timings(patient)
+                .connectsInFlight(GATEWAYS)
+                .tls(SimTls.load(dir.resolve("pki")))
+                .build();
     }
 
     private void awaitEveryGatewayInSession(Simulator sim) throws InterruptedException {
-        Await.until("every gateway in session", 90_000, () -> daemon.sessionsInSession() >= GATEWAYS,
+        Await.until(
+                "every gateway in session",
+                90_000,
+                () -> daemon.sessionsInSession() >= GATEWAYS,
                 () -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine());
     }
 
@@ -240,6 +268,7 @@ class HandshakeBoundTest {
     }
 
     private KeyMaterial certificate(long gatewayId) throws Exception {
-        return ca.issueKeyMaterial(GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
+        return ca.issueKeyMaterial(
+                GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
     }
 }

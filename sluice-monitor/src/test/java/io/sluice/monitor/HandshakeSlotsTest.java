@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
-import java.nio.channels.SocketChannel;
-import org.junit.jupiter.api.Test;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The share of handshake places per address, and who gets a place given back; no sockets are opened. */
 class HandshakeSlotsTest {
@@ -37,9 +37,13 @@ class HandshakeSlotsTest {
     void anAddressBeyondItsShareWaitsWhileOthersStillGetPlaces() throws Exception {
         HandshakeSlots slots = new HandshakeSlots(4, 1);
         assertThat(slots.takeOrPark(connection(), HOG)).isTrue();
-        assertThat(slots.takeOrPark(connection(), HOG)).as("its share is one place").isFalse();
+        assertThat(slots.takeOrPark(connection(), HOG))
+                .as("its share is one place")
+                .isFalse();
         assertThat(slots.takeOrPark(connection(), HOG)).isFalse();
-        assertThat(slots.takeOrPark(connection(), OTHER)).as("another address is not held up").isTrue();
+        assertThat(slots.takeOrPark(connection(), OTHER))
+                .as("another address is not held up")
+                .isTrue();
         assertThat(slots.inProgress()).isEqualTo(2);
         assertThat(slots.waiting()).isEqualTo(2);
         assertThat(slots.hasRoom()).isTrue();

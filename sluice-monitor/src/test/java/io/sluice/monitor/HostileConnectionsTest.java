@@ -9,8 +9,10 @@ import io.sluice.mailbox.MailboxService;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.protocol.AuthOutcome;
+import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
+import io.sluice.protocol.HelloWriter;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.testkit.Await;
@@ -31,15 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.sluice.protocol.AuthWriter;
-import io.sluice.protocol.HelloWriter;
 
 /**
- * Thousands of hostile connections on loopback against a monitor with a 64 MiB heap in its own process:
- * headers that declare a megabyte, HELLOs cut short, garbage, connections that never speak, wrong answers.
- * Between every batch the real gateway, authenticated before the attack, must still get its throttle set
- * through and have a new report handed to the services; at the end the monitor's process is alive, with
- * every thread. Judged by what was delivered, never by how fast.
+ * Thousands of hostile connections on loopback against a monitor with a 64 MiB heap in its own process: headers that
+ * declare a megabyte, HELLOs cut short, garbage, connections that never speak, wrong answers. Between every batch the
+ * real gateway, authenticated before the attack, must still get its throttle set through and have a new report handed
+ * to the services; at the end the monitor's process is alive, with every thread. Judged by what was delivered, never by
+ * how fast.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HostileConnectionsTest {
@@ -52,26 +52,41 @@ class HostileConnectionsTest {
     void aRealGatewayIsServedThroughoutAndTheMonitorSurvives() throws Exception {
         Path monitorBox = ShmNames.file("monitor");
         Path servicesBox = ShmNames.file("services");
-        Process monitor = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                MonitorProcessMain.class.getName(), monitorBox.toString(), servicesBox.toString(), "2000")
-                .redirectErrorStream(true).start();
+        Process monitor = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx64m",
+                        "-XX:+UseSerialGC",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MonitorProcessMain.class.getName(),
+                        monitorBox.toString(),
+                        servicesBox.toString(),
+                        "2000")
+                .redirectErrorStream(true)
+                .start();
         List<SocketChannel> hostile = new ArrayList<>();
         AtomicReference<String> unhealthy = new AtomicReference<>();
         try {
-            BufferedReader output = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader output =
+                    new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8));
             String first = output.readLine();
             assertThat(first).as("the monitor process's first line").startsWith("listening ");
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", Integer.parseInt(first.substring(10)));
             Thread.ofPlatform().daemon().start(() -> drain(output, unhealthy));
 
             AtomicLong reports = new AtomicLong();
-            try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-                    ServicesReports.forEach(request, stats -> reports.incrementAndGet());
-                    request.reply(MailboxStatus.OK, 0);
-                }, 0, "test-services").start();
-                 MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
-                 TestGateway gateway = new TestGateway(address, 1)) {
+            try (MailboxService services = new MailboxService(
+                                    MailboxCallee.attach(Mailbox.open(servicesBox)),
+                                    request -> {
+                                        ServicesReports.forEach(request, stats -> reports.incrementAndGet());
+                                        request.reply(MailboxStatus.OK, 0);
+                                    },
+                                    0,
+                                    "test-services")
+                            .start();
+                    MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+                    TestGateway gateway = new TestGateway(address, 1)) {
                 assertThat(gateway.handshake(MonitorProcessMain.SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
                 AtomicReference<Throwable> gatewayFailed = new AtomicReference<>();
                 Thread answering = Thread.ofPlatform().daemon().start(() -> {
@@ -91,22 +106,36 @@ class HostileConnectionsTest {
                     }
                     // The real gateway is still served: its throttle set goes through, its next report arrives.
                     long before = reports.get();
-                    Reply reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
-                            MonitorDaemonTest.throttleFrame(1, 1_000 + version, version++)).get(30, TimeUnit.SECONDS);
-                    assertThat(reply.status()).as("throttle set after %d hostile connections; %s", sent + BATCH, unhealthy)
+                    Reply reply = monitorClient
+                            .call(
+                                    MailboxOpcodes.MONITOR_THROTTLE_SET,
+                                    0,
+                                    monitorClient.nextCorrelationId(),
+                                    MonitorDaemonTest.throttleFrame(1, 1_000 + version, version++))
+                            .get(30, TimeUnit.SECONDS);
+                    assertThat(reply.status())
+                            .as("throttle set after %d hostile connections; %s", sent + BATCH, unhealthy)
                             .isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
                     Await.until(20_000, () -> reports.get() > before || gatewayFailed.get() != null);
-                    assertThat(gatewayFailed.get()).as("the real gateway's connection").isNull();
+                    assertThat(gatewayFailed.get())
+                            .as("the real gateway's connection")
+                            .isNull();
                     assertThat(unhealthy.get()).isNull();
                 }
 
                 long[] status = status(monitorClient);
-                assertThat(status[MonitorStatusDescriptor.IN_SESSION_OFFSET / 8]).isEqualTo(1);
-                assertThat(status[MonitorStatusDescriptor.FRAMES_REFUSED_OFFSET / 8]).as("oversize and garbage refused").isPositive();
+                assertThat(status[MonitorStatusDescriptor.IN_SESSION_OFFSET / 8])
+                        .isEqualTo(1);
+                assertThat(status[MonitorStatusDescriptor.FRAMES_REFUSED_OFFSET / 8])
+                        .as("oversize and garbage refused")
+                        .isPositive();
                 assertThat(status[MonitorStatusDescriptor.UNAUTHENTICATED_REFUSED_OFFSET / 8]
-                        + status[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8]).as("capped or timed out").isPositive();
+                                + status[MonitorStatusDescriptor.HANDSHAKE_TIMEOUTS_OFFSET / 8])
+                        .as("capped or timed out")
+                        .isPositive();
                 // Once the silent ones have timed out, every place is free again.
-                Await.until(20_000, () -> status(monitorClient)[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] == 0);
+                Await.until(
+                        20_000, () -> status(monitorClient)[MonitorStatusDescriptor.UNAUTHENTICATED_OFFSET / 8] == 0);
                 assertThat(monitor.isAlive()).isTrue();
                 assertThat(unhealthy.get()).isNull();
                 gateway.close();
@@ -123,7 +152,9 @@ class HostileConnectionsTest {
             Files.deleteIfExists(monitorBox);
             Files.deleteIfExists(servicesBox);
         }
-        assertThat(monitor.exitValue()).as("the monitor process stopped cleanly; %s", unhealthy.get()).isZero();
+        assertThat(monitor.exitValue())
+                .as("the monitor process stopped cleanly; %s", unhealthy.get())
+                .isZero();
     }
 
     /** Hostile connection number {@code n}: one of five kinds, from one of the hostile sources. */
@@ -154,7 +185,8 @@ class HostileConnectionsTest {
         frame.putInt(FrameDescriptor.LENGTH_OFFSET, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH)
                 .put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION)
                 .put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.HELLO.code())
-                .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1).putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1_000 + gatewayId);
+                .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1)
+                .putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1_000 + gatewayId);
         return frame;
     }
 
@@ -167,7 +199,8 @@ class HostileConnectionsTest {
 
     private static long[] status(MailboxClient client) {
         try {
-            Reply reply = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
+            Reply reply =
+                    client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
             ByteBuffer b = ByteBuffer.wrap(reply.result());
             long[] values = new long[MonitorStatusDescriptor.LENGTH / 8];
             for (int i = 0; i < values.length; i++) {

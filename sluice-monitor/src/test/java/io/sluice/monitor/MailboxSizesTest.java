@@ -10,10 +10,10 @@ import io.sluice.protocol.ReportBatchDescriptor;
 import io.sluice.protocol.ReportBatchWriter;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import org.junit.jupiter.api.Test;
 import io.sluice.protocol.VolumeIdsDescriptor;
 import io.sluice.protocol.VolumesDescriptor;
 import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
 
 /** The mailbox slots and buffers a report or a throttle set crosses, against the protocol's limits. */
 class MailboxSizesTest {
@@ -25,8 +25,8 @@ class MailboxSizesTest {
         assertThat(perPart).isGreaterThanOrEqualTo(50);
         assertThat(StatsDescriptor.frameLength(perPart) + batchOverhead).isLessThanOrEqualTo(capacity);
         assertThat(StatsDescriptor.frameLength(perPart + 1) + batchOverhead).isGreaterThan(capacity);
-        ReportBatchWriter batch = new ReportBatchWriter(InboundThread.REPORTS_PER_BATCH)
-                .wrap(MemorySegment.ofArray(new byte[capacity]));
+        ReportBatchWriter batch =
+                new ReportBatchWriter(InboundThread.REPORTS_PER_BATCH).wrap(MemorySegment.ofArray(new byte[capacity]));
         assertThat(batch.reserve(StatsDescriptor.frameLength(perPart))).isPositive();
     }
 
@@ -34,7 +34,8 @@ class MailboxSizesTest {
     void everyThrottleSetFrameTheMonitorSendsFitsItsSlotAndTheOutboundBuffer() {
         int perCall = ThrottleSetDescriptor.maxVolumes(ServerMailboxes.MONITOR.paramCapacity());
         assertThat(perCall).isGreaterThanOrEqualTo(40);
-        assertThat(ThrottleSetDescriptor.frameLength(perCall)).isLessThanOrEqualTo(ServerMailboxes.MONITOR.paramCapacity())
+        assertThat(ThrottleSetDescriptor.frameLength(perCall))
+                .isLessThanOrEqualTo(ServerMailboxes.MONITOR.paramCapacity())
                 .isLessThanOrEqualTo(OutboundThread.SCRATCH_BYTES);
     }
 

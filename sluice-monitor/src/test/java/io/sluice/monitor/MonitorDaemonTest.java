@@ -3,64 +3,63 @@ package io.sluice.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.ManualEpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxService;
+import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
+import io.sluice.protocol.AuthResultReader;
+import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.FrameType;
+import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.GatewayStateDescriptor;
-import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.GatewayStateDescriptor.GatewayState;
+import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.HelloDescriptor;
+import io.sluice.protocol.HelloWriter;
 import io.sluice.protocol.MailboxOpcodes;
+import io.sluice.protocol.MonitorStatusDescriptor;
+import io.sluice.protocol.ThrottleSetDescriptor;
+import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.protocol.VolumeIdsDescriptor;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.Simulator;
 import io.sluice.testkit.Await;
 import io.sluice.testkit.ShmNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
-import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import io.sluice.common.ManualEpochClock;
-import io.sluice.mailbox.MailboxSnapshot;
-import io.sluice.protocol.AuthResultReader;
-import io.sluice.protocol.AuthWriter;
-import io.sluice.protocol.GatewayKeys;
-import io.sluice.protocol.HelloWriter;
-import io.sluice.protocol.MonitorStatusDescriptor;
-import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.protocol.VolumeIdsDescriptor;
-import io.sluice.sim.SimContext;
-import io.sluice.sim.Simulator;
-import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The daemon with real sockets on loopback and real mailboxes; gateways driven by hand. */
@@ -68,6 +67,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MonitorDaemonTest {
     @TempDir
     Path dir;
+
     private static final byte[] SECRET = "test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -83,6 +83,7 @@ class MonitorDaemonTest {
     private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
     /** Per gateway: the report sequences the services took, and the caller indexes the reports came under. */
     private final Map<Long, Queue<Long>> sequencesOf = new ConcurrentHashMap<>();
+
     private final Map<Long, Set<Integer>> callersOf = new ConcurrentHashMap<>();
     /** Counted down at once unless a test plays services that have stopped taking calls. */
     private volatile CountDownLatch servicesTakeCalls = new CountDownLatch(0);
@@ -99,37 +100,52 @@ class MonitorDaemonTest {
                 .withPolling(50, 10)
                 .withPairs(2, 10);
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            try {
-                servicesTakeCalls.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
-            switch (request.opcode()) {
-                case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
-                        ServicesReports.forEach(request, stats -> {
-                            statsFrom.add(stats.gatewayId());
-                            sequencesOf.computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>()).add(stats.reportSequence());
-                            callersOf.computeIfAbsent(stats.gatewayId(), g -> ConcurrentHashMap.newKeySet())
-                                    .add(request.callerIndex());
-                        });
-                case MailboxOpcodes.SERVICES_GATEWAY_STATE -> states.add(params.getLong(0) + ":"
-                        + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
-                case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
-                    assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length())).isTrue();
-                    GatewayVolumesDescriptor.Reader part = new GatewayVolumesDescriptor.Reader().wrap(params);
-                    for (int i = 0; i < part.count(); i++) {
-                        announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":" + part.gatewayName() + "/" + part.volumeName(i));
-                    }
-                    statsFrom.forEach(gateway -> reportBeforeAnnouncement.add(gateway == part.gatewayId()));
-                }
-                default -> {
-                }
-            }
-            request.reply(MailboxStatus.OK, 0);
-        }, 0, "test-services").start();
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> {
+                            try {
+                                servicesTakeCalls.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                            ByteBuffer params = request.params()
+                                    .asSlice(0, request.length())
+                                    .asByteBuffer();
+                            switch (request.opcode()) {
+                                case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
+                                    ServicesReports.forEach(request, stats -> {
+                                        statsFrom.add(stats.gatewayId());
+                                        sequencesOf
+                                                .computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>())
+                                                .add(stats.reportSequence());
+                                        callersOf
+                                                .computeIfAbsent(stats.gatewayId(), g -> ConcurrentHashMap.newKeySet())
+                                                .add(request.callerIndex());
+                                    });
+                                case MailboxOpcodes.SERVICES_GATEWAY_STATE ->
+                                    states.add(params.getLong(0) + ":"
+                                            + GatewayState.fromCode(
+                                                    params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
+                                case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
+                                    assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length()))
+                                            .isTrue();
+                                    GatewayVolumesDescriptor.Reader part =
+                                            new GatewayVolumesDescriptor.Reader().wrap(params);
+                                    for (int i = 0; i < part.count(); i++) {
+                                        announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":"
+                                                + part.gatewayName() + "/" + part.volumeName(i));
+                                    }
+                                    statsFrom.forEach(
+                                            gateway -> reportBeforeAnnouncement.add(gateway == part.gatewayId()));
+                                }
+                                default -> {}
+                            }
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
         monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }
 
@@ -157,7 +173,8 @@ class MonitorDaemonTest {
 
     @Test
     void twoGatewaysProposingTheSameVolumeIdsGetDistinctOnesAnnouncedByNameBeforeTheirReports() throws Exception {
-        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+        try (TestGateway one = new TestGateway(daemon.address(), 1);
+                TestGateway two = new TestGateway(daemon.address(), 2)) {
             one.helloVolumes = 3;
             two.helloVolumes = 3;
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -166,15 +183,22 @@ class MonitorDaemonTest {
             assertThat(two.assignedIds).containsExactly(4, 5, 6);
             answerPolls(two, 1);
             Await.until(20_000, () -> announced.size() == 6 && statsFrom.contains(2L));
-            assertThat(announced).containsExactlyInAnyOrder("1:1:gw-1/vol-1", "1:2:gw-1/vol-2", "1:3:gw-1/vol-3",
-                    "2:4:gw-2/vol-1", "2:5:gw-2/vol-2", "2:6:gw-2/vol-3");
+            assertThat(announced)
+                    .containsExactlyInAnyOrder(
+                            "1:1:gw-1/vol-1",
+                            "1:2:gw-1/vol-2",
+                            "1:3:gw-1/vol-3",
+                            "2:4:gw-2/vol-1",
+                            "2:5:gw-2/vol-2",
+                            "2:6:gw-2/vol-3");
             assertThat(reportBeforeAnnouncement).doesNotContain(true);
         }
     }
 
     @Test
     void aReportOnAVolumeTheGatewayDidNotDeclareIsRefusedAndCounted() throws Exception {
-        try (TestGateway honest = new TestGateway(daemon.address(), 1); TestGateway liar = new TestGateway(daemon.address(), 2)) {
+        try (TestGateway honest = new TestGateway(daemon.address(), 1);
+                TestGateway liar = new TestGateway(daemon.address(), 2)) {
             assertThat(honest.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(liar.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // The liar speaks for the honest gateway's volume.
@@ -221,9 +245,11 @@ class MonitorDaemonTest {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             Await.until(20_000, () -> announced.size() == 8);
         }
-        assertThat(statusFigure(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(MonitorStatusDescriptor.VOLUME_LIMIT_REFUSALS_OFFSET))
+                .isEqualTo(1);
         assertThatThrownBy(() -> context.withVolumeLimit(HelloDescriptor.MAX_VOLUMES + 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max volumes per gateway");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max volumes per gateway");
     }
 
     @Test
@@ -239,7 +265,8 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 2;
             gw.volumeNamePrefix = "e-";
-            assertThatThrownBy(() -> gw.handshake(SECRET)).as("names nine and ten of a gateway allowed two at once")
+            assertThatThrownBy(() -> gw.handshake(SECRET))
+                    .as("names nine and ten of a gateway allowed two at once")
                     .isInstanceOf(IOException.class);
         }
         Await.until(20_000, () -> daemon.closedFor("too many volume names"));
@@ -247,7 +274,9 @@ class MonitorDaemonTest {
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             gw.helloVolumes = 2;
             gw.volumeNamePrefix = "b-";
-            assertThat(gw.handshake(SECRET)).as("names it was given ids for still work").isEqualTo(AuthOutcome.ACCEPTED);
+            assertThat(gw.handshake(SECRET))
+                    .as("names it was given ids for still work")
+                    .isEqualTo(AuthOutcome.ACCEPTED);
         }
     }
 
@@ -259,32 +288,52 @@ class MonitorDaemonTest {
         monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }
 
-    /** MONITOR_BIND_SHARED_VOLUME or MONITOR_UNBIND_SHARED_VOLUME of {@code name} for gateway {@code gatewayId}: the status. */
+    /**
+     * MONITOR_BIND_SHARED_VOLUME or MONITOR_UNBIND_SHARED_VOLUME of {@code name} for gateway {@code gatewayId}: the
+     * status.
+     */
     private int sharedVolumeCall(int opcode, long gatewayId, String name) throws Exception {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        byte[] params = ByteBuffer.allocate(Long.BYTES + utf8.length).putLong(gatewayId).put(utf8).array();
+        byte[] params = ByteBuffer.allocate(Long.BYTES + utf8.length)
+                .putLong(gatewayId)
+                .put(utf8)
+                .array();
         return monitorClient.call(opcode, params).get(10, TimeUnit.SECONDS).status();
     }
 
     @Test
     void aGatewayNotBoundToASharedNameIsRefusedThatVolumeWhileBoundOnesShareOneId() throws Exception {
-        // Gateways 1 and 2 serve the LUN vol-1 together; gateway 3 is approved (its key works) but was never bound to it.
+        // Gateways 1 and 2 serve the LUN vol-1 together; gateway 3 is approved (its key works) but was never bound to
+        // it.
         restart(context.withSharedVolumes(Map.of("vol-1", Set.of(1L, 2L))));
-        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2);
-             TestGateway intruder = new TestGateway(daemon.address(), 3)) {
+        try (TestGateway one = new TestGateway(daemon.address(), 1);
+                TestGateway two = new TestGateway(daemon.address(), 2);
+                TestGateway intruder = new TestGateway(daemon.address(), 3)) {
             for (TestGateway gw : List.of(one, two, intruder)) {
                 gw.helloVolumes = 2;
                 gw.sharedVolumes = 1;
-                assertThat(gw.handshake(SECRET)).as(TestGateway.describe(daemon)).isEqualTo(AuthOutcome.ACCEPTED);
+                assertThat(gw.handshake(SECRET))
+                        .as(TestGateway.describe(daemon))
+                        .isEqualTo(AuthOutcome.ACCEPTED);
             }
             int lun = one.assignedIds[0];
-            assertThat(two.assignedIds[0]).as("bound gateways serve the one shared volume").isEqualTo(lun);
-            assertThat(intruder.assignedIds[0]).as("an unbound gateway does not join it").isEqualTo(
-                    VolumeIdsDescriptor.REFUSED);
-            assertThat(intruder.assignedIds[1]).as("its own volume is served").isPositive().isNotEqualTo(lun);
+            assertThat(two.assignedIds[0])
+                    .as("bound gateways serve the one shared volume")
+                    .isEqualTo(lun);
+            assertThat(intruder.assignedIds[0])
+                    .as("an unbound gateway does not join it")
+                    .isEqualTo(VolumeIdsDescriptor.REFUSED);
+            assertThat(intruder.assignedIds[1])
+                    .as("its own volume is served")
+                    .isPositive()
+                    .isNotEqualTo(lun);
             Await.until(20_000, () -> announced.size() == 5);
-            assertThat(announced).contains("1:" + lun + ":gw-1/vol-1", "2:" + lun + ":gw-2/vol-1",
-                    "3:" + intruder.assignedIds[1] + ":gw-3/vol-2").noneMatch(volume -> volume.startsWith("3:" + lun + ":"));
+            assertThat(announced)
+                    .contains(
+                            "1:" + lun + ":gw-1/vol-1",
+                            "2:" + lun + ":gw-2/vol-1",
+                            "3:" + intruder.assignedIds[1] + ":gw-3/vol-2")
+                    .noneMatch(volume -> volume.startsWith("3:" + lun + ":"));
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(1);
 
             // Its reports for the shared volume are refused like a report on a volume it never declared.
@@ -295,37 +344,54 @@ class MonitorDaemonTest {
             answerPolls(intruder, 1);
             Await.until(20_000, () -> statsFrom.contains(3L));
         }
-        assertThat(statusFigure(MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET)).isEqualTo(1);
+        assertThat(statusFigure(MonitorStatusDescriptor.SHARED_VOLUMES_REFUSED_OFFSET))
+                .isEqualTo(1);
     }
 
     @Test
     void aSimulatedGatewayLeavesTheSharedVolumesItWasRefusedOutOfItsReports() throws Exception {
         // The simulator's gateways serve vol-1 and vol-2 flagged shared; nobody bound them to gateway 4.
         try (Simulator sim = Simulator.start(SimContext.builder(daemon.address(), SECRET)
-                .gateways(1).volumesPerGateway(2).firstGatewayId(4).seed(4).build())) {
-            Await.until(20_000, () -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
+                .gateways(1)
+                .volumesPerGateway(2)
+                .firstGatewayId(4)
+                .seed(4)
+                .build())) {
+            Await.until(
+                    20_000,
+                    () -> statsFrom.contains(4L) && sim.snapshot().total().pollsAnswered() >= 3);
             assertThat(daemon.counters().sharedVolumesRefused()).isEqualTo(2);
-            assertThat(daemon.counters().reportsRefused()).as("its reports name no refused volume").isZero();
+            assertThat(daemon.counters().reportsRefused())
+                    .as("its reports name no refused volume")
+                    .isZero();
             assertThat(announced).noneMatch(volume -> volume.startsWith("4:"));
         }
     }
 
     @Test
     void aSharedVolumeBoundThroughTheMailboxOutlivesARestartAndAnUnboundGatewayLosesItAtOnce() throws Exception {
-        MonitorContext withRegistry = context.withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"));
+        MonitorContext withRegistry =
+                context.withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"));
         restart(withRegistry);
         int lun;
         try (TestGateway one = new TestGateway(daemon.address(), 1)) {
             one.sharedVolumes = 1;
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(one.assignedIds).as("an upgrade binds no shared name by itself")
+            assertThat(one.assignedIds)
+                    .as("an upgrade binds no shared name by itself")
                     .containsExactly(VolumeIdsDescriptor.REFUSED);
-            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "vol-1")).isEqualTo(MailboxStatus.OK);
-            assertThat(one.closedByMonitor()).as("binding makes the gateway register again").isTrue();
+            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "vol-1"))
+                    .isEqualTo(MailboxStatus.OK);
+            assertThat(one.closedByMonitor())
+                    .as("binding makes the gateway register again")
+                    .isTrue();
         }
-        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 2, "vol-1")).isEqualTo(MailboxStatus.OK);
-        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 0, "vol-1")).isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
-        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "")).isEqualTo(MailboxOpcodes.BAD_VOLUME_NAME);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 2, "vol-1"))
+                .isEqualTo(MailboxStatus.OK);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 0, "vol-1"))
+                .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
+        assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, ""))
+                .isEqualTo(MailboxOpcodes.BAD_VOLUME_NAME);
         assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME, 1, "x".repeat(65)))
                 .isEqualTo(MailboxOpcodes.BAD_VOLUME_NAME);
         try (TestGateway one = new TestGateway(daemon.address(), 1)) {
@@ -336,34 +402,49 @@ class MonitorDaemonTest {
         }
 
         restart(withRegistry);
-        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+        try (TestGateway one = new TestGateway(daemon.address(), 1);
+                TestGateway two = new TestGateway(daemon.address(), 2)) {
             one.sharedVolumes = 1;
             two.sharedVolumes = 1;
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(one.assignedIds).as("the binding and the volume's id outlive the restart").containsExactly(lun);
+            assertThat(one.assignedIds)
+                    .as("the binding and the volume's id outlive the restart")
+                    .containsExactly(lun);
             assertThat(two.assignedIds).containsExactly(lun);
 
-            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME, 2, "vol-1")).isEqualTo(MailboxStatus.OK);
-            assertThat(two.closedByMonitor()).as("unbinding ends the gateway's session").isTrue();
+            assertThat(sharedVolumeCall(MailboxOpcodes.MONITOR_UNBIND_SHARED_VOLUME, 2, "vol-1"))
+                    .isEqualTo(MailboxStatus.OK);
+            assertThat(two.closedByMonitor())
+                    .as("unbinding ends the gateway's session")
+                    .isTrue();
         }
         try (TestGateway two = new TestGateway(daemon.address(), 2)) {
             two.sharedVolumes = 1;
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(two.assignedIds).as("unbound: refused at its next registration")
+            assertThat(two.assignedIds)
+                    .as("unbound: refused at its next registration")
                     .containsExactly(VolumeIdsDescriptor.REFUSED);
         }
-        assertThat(Files.readString(dir.resolve("monitor").resolve("gateways.registry"))).contains("bound 1 vol-1", "unbound 2 vol-1");
+        assertThat(Files.readString(dir.resolve("monitor").resolve("gateways.registry")))
+                .contains("bound 1 vol-1", "unbound 2 vol-1");
         try (TestGateway one = new TestGateway(daemon.address(), 1)) {
             one.sharedVolumes = 1;
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(one.assignedIds).as("the gateway still bound keeps it").containsExactly(lun);
         }
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_REVOKE_GATEWAY, ByteBuffer.allocate(Long.BYTES).putLong(1).array())
-                .get(10, TimeUnit.SECONDS).status()).isEqualTo(MailboxStatus.OK);
+        assertThat(monitorClient
+                        .call(
+                                MailboxOpcodes.MONITOR_REVOKE_GATEWAY,
+                                ByteBuffer.allocate(Long.BYTES).putLong(1).array())
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
+                .isEqualTo(MailboxStatus.OK);
         try (TestGateway one = new TestGateway(daemon.address(), 1)) {
             one.sharedVolumes = 1;
-            assertThat(one.handshake(SECRET)).as("a revoked gateway serves nothing").isEqualTo(AuthOutcome.REFUSED);
+            assertThat(one.handshake(SECRET))
+                    .as("a revoked gateway serves nothing")
+                    .isEqualTo(AuthOutcome.REFUSED);
         }
     }
 
@@ -373,7 +454,10 @@ class MonitorDaemonTest {
         // Kill the thread, not the process: its selector closed under it, select() throws and the loop ends.
         daemon.pair(1).inbound().closeSelector();
         Await.until(20_000, () -> !daemon.problems().isEmpty());
-        assertThat(daemon.problems()).singleElement().asString().startsWith("monitor-in-1 stopped")
+        assertThat(daemon.problems())
+                .singleElement()
+                .asString()
+                .startsWith("monitor-in-1 stopped")
                 .contains("ClosedSelectorException");
     }
 
@@ -426,7 +510,8 @@ class MonitorDaemonTest {
             try {
                 outcome = gw.handshake(SECRET);
             } catch (IOException e) {
-                throw new AssertionError("handshake of an unknown gateway ended early; " + TestGateway.describe(daemon), e);
+                throw new AssertionError(
+                        "handshake of an unknown gateway ended early; " + TestGateway.describe(daemon), e);
             }
             assertThat(outcome).isEqualTo(AuthOutcome.PENDING);
             assertThat(gw.closedByMonitor()).isTrue();
@@ -434,7 +519,10 @@ class MonitorDaemonTest {
         assertThat(daemon.pendingApprovals()).isEqualTo(1);
         byte[] id = new byte[8];
         ByteBuffer.wrap(id).putLong(77);
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, id).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, id)
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.OK);
         try (TestGateway gw = new TestGateway(daemon.address(), 77)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
@@ -445,25 +533,35 @@ class MonitorDaemonTest {
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 89)) {
             assertThat(gw.handshake(GatewayKeys.derive(SECRET, 89), "enroll-me".getBytes()))
-                    .as("a token is single-use").isEqualTo(AuthOutcome.REFUSED);
+                    .as("a token is single-use")
+                    .isEqualTo(AuthOutcome.REFUSED);
         }
     }
 
     @Test
     void anEnrollmentTokenGivenThroughTheMailboxAdmitsOneGateway() throws Exception {
-        byte[] hash = MessageDigest.getInstance("SHA-256").digest("issued-at-run-time".getBytes(StandardCharsets.UTF_8));
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
+        byte[] hash =
+                MessageDigest.getInstance("SHA-256").digest("issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash)
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.OK);
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[31]).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[31])
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         try (TestGateway gw = new TestGateway(daemon.address(), 90)) {
-            assertThat(gw.handshake(GatewayKeys.derive(SECRET, 90), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
+            assertThat(gw.handshake(
+                            GatewayKeys.derive(SECRET, 90), "issued-at-run-time".getBytes(StandardCharsets.UTF_8)))
                     .isEqualTo(AuthOutcome.ACCEPTED);
         }
         try (TestGateway gw = new TestGateway(daemon.address(), 91)) {
             AuthOutcome second;
             try {
-                second = gw.handshake(GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8));
+                second = gw.handshake(
+                        GatewayKeys.derive(SECRET, 91), "issued-at-run-time".getBytes(StandardCharsets.UTF_8));
             } catch (IOException closedBeforeTheAnswerWasRead) {
                 // The monitor closes a refused connection at once; the close may beat the read of its answer.
                 second = AuthOutcome.REFUSED;
@@ -471,15 +569,22 @@ class MonitorDaemonTest {
             assertThat(second).as("the token admits one gateway only").isEqualTo(AuthOutcome.REFUSED);
         }
         assertThat(daemon.sessionsInSession()).isLessThanOrEqualTo(1);
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(10, TimeUnit.SECONDS).status())
-                .as("a used token cannot be given again").isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash)
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
+                .as("a used token cannot be given again")
+                .isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
     }
 
     @Test
     void throttleSetTravelsFromTheMailboxToTheGatewayAndItsAckBack() throws Exception {
         try (TestGateway gw = new TestGateway(daemon.address(), 3)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+            var reply = monitorClient.call(
+                    MailboxOpcodes.MONITOR_THROTTLE_SET,
+                    0,
+                    monitorClient.nextCorrelationId(),
                     throttleFrame(3, 2_000, 7));
             gw.expect(FrameType.THROTTLE_SET);
             var set = new ThrottleSetReader().wrap(gw.decoder);
@@ -488,33 +593,52 @@ class MonitorDaemonTest {
             gw.acknowledge();
             Reply acked = reply.get(10, TimeUnit.SECONDS);
             assertThat(acked.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
-            assertThat(ByteBuffer.wrap(acked.result()).get(FrameDescriptor.TYPE_OFFSET)).isEqualTo((byte) FrameType.THROTTLE_ACK.code());
+            assertThat(ByteBuffer.wrap(acked.result()).get(FrameDescriptor.TYPE_OFFSET))
+                    .isEqualTo((byte) FrameType.THROTTLE_ACK.code());
         }
     }
 
     @Test
     void throttleForAnAbsentGatewayIsStoredAndResentWhenItConnects() throws Exception {
-        Reply stored = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
-                throttleFrame(4, 500, 3)).get(10, TimeUnit.SECONDS);
+        Reply stored = monitorClient
+                .call(
+                        MailboxOpcodes.MONITOR_THROTTLE_SET,
+                        0,
+                        monitorClient.nextCorrelationId(),
+                        throttleFrame(4, 500, 3))
+                .get(10, TimeUnit.SECONDS);
         assertThat(stored.status()).isEqualTo(MailboxOpcodes.THROTTLE_STORED);
         try (TestGateway gw = new TestGateway(daemon.address(), 4)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             gw.expect(FrameType.THROTTLE_SET);
-            assertThat(new ThrottleSetReader().wrap(gw.decoder).volume(0).iopsLimit()).isEqualTo(500);
+            assertThat(new ThrottleSetReader().wrap(gw.decoder).volume(0).iopsLimit())
+                    .isEqualTo(500);
         }
     }
 
     @Test
     void malformedRequestsToTheMailboxGetTypedErrors() throws Exception {
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, new byte[10]).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_THROTTLE_SET, new byte[10])
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         byte[] lying = throttleFrame(3, 1, 1);
         ByteBuffer.wrap(lying).putInt(FrameDescriptor.LENGTH_OFFSET, 9999);
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, lying).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_THROTTLE_SET, lying)
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
-        assertThat(monitorClient.call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, new byte[3]).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, new byte[3])
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
-        assertThat(monitorClient.call(0x7777, new byte[0]).get(10, TimeUnit.SECONDS).status())
+        assertThat(monitorClient
+                        .call(0x7777, new byte[0])
+                        .get(10, TimeUnit.SECONDS)
+                        .status())
                 .isEqualTo(MailboxStatus.UNKNOWN_OPCODE);
         assertThat(statusFigure(MonitorStatusDescriptor.PAIRS_OFFSET)).isEqualTo(2);
     }
@@ -522,7 +646,7 @@ class MonitorDaemonTest {
     @Test
     void garbageFromOneGatewayClosesOnlyThatConnection() throws Exception {
         try (TestGateway good = new TestGateway(daemon.address(), 1);
-             TestGateway bad = new TestGateway(daemon.address(), 2)) {
+                TestGateway bad = new TestGateway(daemon.address(), 2)) {
             assertThat(good.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(bad.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             bad.sendRaw("GET / HTTP/1.1\r\nHost: nope\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -537,7 +661,7 @@ class MonitorDaemonTest {
     @Test
     void silentGatewayIsMarkedUnreachableWhileOthersAreServed() throws Exception {
         try (TestGateway silent = new TestGateway(daemon.address(), 1);
-             TestGateway chatty = new TestGateway(daemon.address(), 2)) {
+                TestGateway chatty = new TestGateway(daemon.address(), 2)) {
             assertThat(silent.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(chatty.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // The chatty gateway answers every poll until the test ends, so only the silent one misses polls.
@@ -589,7 +713,10 @@ class MonitorDaemonTest {
                 answerPolls(gw, 3);
             }
             Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 12);
-            var reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
+            var reply = monitorClient.call(
+                    MailboxOpcodes.MONITOR_THROTTLE_SET,
+                    0,
+                    monitorClient.nextCorrelationId(),
                     throttleFrame(1, 100, 1));
             gateways.get(0).expect(FrameType.THROTTLE_SET);
             gateways.get(0).acknowledge();
@@ -619,7 +746,8 @@ class MonitorDaemonTest {
             assertThat(daemon.pairCount()).isEqualTo(2);
             assertThat(daemon.counters().pairsRetired()).isEqualTo(1);
             assertThat(daemon.counters().sessionsMigrated()).isEqualTo(2);
-            assertThat(daemon.pair(0).sessionCount() + daemon.pair(1).sessionCount()).isEqualTo(4);
+            assertThat(daemon.pair(0).sessionCount() + daemon.pair(1).sessionCount())
+                    .isEqualTo(4);
             // Every gateway is still served: polled, and its answers taken.
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
@@ -636,18 +764,24 @@ class MonitorDaemonTest {
 
     @Test
     void eachPairPostsItsGatewaysReportsUnderItsOwnCallerIndex() throws Exception {
-        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+        try (TestGateway one = new TestGateway(daemon.address(), 1);
+                TestGateway two = new TestGateway(daemon.address(), 2)) {
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // Nothing measured yet: placed by count, one on each pair.
-            assertThat(daemon.session(1).pair.index()).isNotEqualTo(daemon.session(2).pair.index());
+            assertThat(daemon.session(1).pair.index())
+                    .isNotEqualTo(daemon.session(2).pair.index());
             for (int i = 0; i < 3; i++) {
                 one.answerPoll(0);
                 two.answerPoll(0);
             }
             Await.until(20_000, () -> statsFrom.size() == 6);
-            assertThat(callersOf.get(1L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(1).pair.index());
-            assertThat(callersOf.get(2L)).containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS + daemon.session(2).pair.index());
+            assertThat(callersOf.get(1L))
+                    .containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS
+                            + daemon.session(1).pair.index());
+            assertThat(callersOf.get(2L))
+                    .containsExactly(ServerMailboxes.CALLER_MONITOR_PAIRS
+                            + daemon.session(2).pair.index());
             // Gateway states come from any thread, under the monitor's own index.
             assertThat(states).contains("1:IN_SESSION", "2:IN_SESSION");
         }
@@ -658,7 +792,8 @@ class MonitorDaemonTest {
     void aRestartedMonitorCollectsTheCallsItsPairsLeftInTheServicesMailbox() throws Exception {
         CountDownLatch taking = new CountDownLatch(1);
         servicesTakeCalls = taking;
-        try (TestGateway one = new TestGateway(daemon.address(), 1); TestGateway two = new TestGateway(daemon.address(), 2)) {
+        try (TestGateway one = new TestGateway(daemon.address(), 1);
+                TestGateway two = new TestGateway(daemon.address(), 2)) {
             assertThat(one.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(two.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             one.answerPoll(0);
@@ -667,15 +802,19 @@ class MonitorDaemonTest {
             Await.until(20_000, () -> daemon.counters().reportBatchesPosted() >= 2);
         }
         restart(context);
-        assertThat(daemon.services().inherited()).as("calls left under the pairs' indexes").isPositive();
+        assertThat(daemon.services().inherited())
+                .as("calls left under the pairs' indexes")
+                .isPositive();
         taking.countDown();
         Await.until(60_000, () -> statsFrom.size() == 2);
         assertThat(statsFrom).containsExactlyInAnyOrder(1L, 2L);
         // The successor's pairs (and its conductor, for pairs not running) collected every inherited reply.
         Await.until(60_000, () -> daemon.services().inheritedOutstanding() == 0);
         try (Mailbox box = Mailbox.open(servicesBox)) {
-            Await.until(60_000, () -> MailboxSnapshot.take(box).slots().stream()
-                    .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS));
+            Await.until(
+                    60_000,
+                    () -> MailboxSnapshot.take(box).slots().stream()
+                            .noneMatch(slot -> slot.callerIndex() >= ServerMailboxes.CALLER_MONITOR_PAIRS));
         }
     }
 
@@ -683,7 +822,8 @@ class MonitorDaemonTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void anIdlePairSharesABusyPairsWorkAndEveryGatewaysReportsStayInOrder() throws Exception {
         // A clock that stands still: no sizing step, so no rebalancing moves the sessions; all start on one pair.
-        restart(context.withClock(new ManualEpochClock(System.currentTimeMillis())).withPairs(1, 10)
+        restart(context.withClock(new ManualEpochClock(System.currentTimeMillis()))
+                .withPairs(1, 10)
                 .withApproved(LongStream.rangeClosed(1, 16).boxed().collect(Collectors.toSet())));
         List<TestGateway> gateways = new ArrayList<>();
         try {
@@ -693,7 +833,9 @@ class MonitorDaemonTest {
                 gateways.add(gw);
             }
             daemon.addPair();
-            assertThat(daemon.pair(1).sessionCount()).as("the new pair has no gateway of its own").isZero();
+            assertThat(daemon.pair(1).sessionCount())
+                    .as("the new pair has no gateway of its own")
+                    .isZero();
             // Every gateway sends reports back to back from its own thread, round after round, until the idle pair has
             // read some of the busy pair's gateways.
             int[] sent = new int[1];
@@ -721,12 +863,19 @@ class MonitorDaemonTest {
             Await.until(120_000, () -> statsFrom.size() == 16 * perGateway);
             for (long id = 1; id <= 16; id++) {
                 // Every report once, none lost: read in the order sent, whichever thread read it.
-                assertThat(sequencesOf.get(id)).as("gateway " + id).hasSize(perGateway).doesNotHaveDuplicates()
+                assertThat(sequencesOf.get(id))
+                        .as("gateway " + id)
+                        .hasSize(perGateway)
+                        .doesNotHaveDuplicates()
                         .allMatch(sequence -> sequence >= 1 && sequence <= perGateway);
             }
-            assertThat(daemon.counters().reportsRepeated()).as("a report read after a later one").isZero();
+            assertThat(daemon.counters().reportsRepeated())
+                    .as("a report read after a later one")
+                    .isZero();
             assertThat(daemon.counters().reportsLost()).isZero();
-            assertThat(daemon.pair(1).sessionCount()).as("shared work moves no session").isZero();
+            assertThat(daemon.pair(1).sessionCount())
+                    .as("shared work moves no session")
+                    .isZero();
         } finally {
             for (TestGateway gw : gateways) {
                 gw.close();
@@ -846,7 +995,8 @@ class MonitorDaemonTest {
             // the machine.
             int sent = 1;
             while (!daemon.services().behind()) {
-                assertThat(sent).as("reports sent without half the services' mailbox waiting")
+                assertThat(sent)
+                        .as("reports sent without half the services' mailbox waiting")
                         .isLessThan(half * InboundThread.REPORTS_PER_BATCH);
                 gw.answerPoll(Long.MAX_VALUE);
                 sent++;
@@ -875,11 +1025,15 @@ class MonitorDaemonTest {
 
     /** One figure of the monitor's status (MONITOR_STATUS), at {@code offset} of {@code MonitorStatusDescriptor}. */
     private long statusFigure(int offset) throws Exception {
-        Reply status = monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        Reply status =
+                monitorClient.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
         return MemorySegment.ofArray(status.result()).get(BIG_LONG, offset);
     }
 
-    /** Connects gateways {@code ids}, each accepted into session, adding each to {@code gateways} (which the caller closes). */
+    /**
+     * Connects gateways {@code ids}, each accepted into session, adding each to {@code gateways} (which the caller
+     * closes).
+     */
     private void inSession(List<TestGateway> gateways, long... ids) throws IOException {
         for (long id : ids) {
             TestGateway gw = new TestGateway(daemon.address(), id);
@@ -889,8 +1043,8 @@ class MonitorDaemonTest {
     }
 
     static byte[] throttleFrame(long gatewayId, long iops, long version) {
-        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET
-                + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(buffer, 1, gatewayId, 0, 1);
         writer.volume(0).volumeId(1).version(version).iopsLimit(iops).weight(100);

@@ -14,14 +14,19 @@ import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayCertificateName;
+import io.sluice.sim.SimContext;
+import io.sluice.sim.SimTls;
+import io.sluice.sim.Simulator;
 import io.sluice.testkit.Await;
 import io.sluice.testkit.ShmNames;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -32,11 +37,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import io.sluice.sim.SimContext;
-import io.sluice.sim.SimTls;
-import io.sluice.sim.Simulator;
-import java.io.IOException;
-import java.util.Map;
 
 /** The daemon with TLS on the gateway link: real sockets, real certificates from a real authority. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -45,6 +45,7 @@ class MonitorDaemonTlsTest {
 
     @TempDir
     Path dir;
+
     private Path monitorBox;
     private Path servicesBox;
     private CertificateAuthority ca;
@@ -68,7 +69,8 @@ class MonitorDaemonTlsTest {
         monitorBox = ShmNames.file("monitor-tls");
         servicesBox = ShmNames.file("services-tls");
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
                 // The simulated gateways serve vol-1 and vol-2, flagged shared.
                 .withSharedVolumes(Map.of("vol-1", Set.of(1L, 2L), "vol-2", Set.of(1L, 2L)))
@@ -77,10 +79,15 @@ class MonitorDaemonTlsTest {
                 .withClock(clock)
                 .withTls(TestMonitorTls.from(ca, null));
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
-            request.reply(MailboxStatus.OK, 0);
-        }, 0, "test-services").start();
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> {
+                            ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
     }
 
     @AfterEach
@@ -138,9 +145,10 @@ class MonitorDaemonTlsTest {
 
     @Test
     void aCertificateFromAnotherAuthorityIsRefused() throws Exception {
-        CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), "Impostor CA", EpochClock.system());
-        KeyMaterial forged = other.issueKeyMaterial(GatewayCertificateName.of(1), List.of(), CertificateAuthority.Usage.CLIENT,
-                Duration.ofDays(1));
+        CertificateAuthority other =
+                CertificateAuthority.create(dir.resolve("other"), "Impostor CA", EpochClock.system());
+        KeyMaterial forged = other.issueKeyMaterial(
+                GatewayCertificateName.of(1), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
         try (TestGateway gw = new TestGateway(daemon.address(), 1, contextFor(forged))) {
             assertThat(gw.closedAfterHandshake()).isTrue();
         }
@@ -156,28 +164,41 @@ class MonitorDaemonTlsTest {
             ca.revoke(own.certificate().getSerialNumber());
             // A healthy gateway, answering every poll, until the monitor ends the session.
             assertThatThrownBy(() -> {
-                while (true) {
-                    gw.expect(FrameType.POLL);
-                    gw.answer();
-                }
-            }).isInstanceOf(IOException.class);
+                        while (true) {
+                            gw.expect(FrameType.POLL);
+                            gw.answer();
+                        }
+                    })
+                    .isInstanceOf(IOException.class);
             Await.until(20_000, () -> daemon.closedFor("certificate revoked"));
             assertThat(daemon.sessionsInSession()).isZero();
         }
         try (TestGateway again = new TestGateway(daemon.address(), 1, contextFor(own))) {
             assertThat(again.closedAfterHandshake()).isTrue();
         }
-        Await.until(20_000, () -> daemon.recentCloseReasons().stream().filter(r -> r.contains("revoked")).count() >= 2);
+        Await.until(
+                20_000,
+                () -> daemon.recentCloseReasons().stream()
+                                .filter(r -> r.contains("revoked"))
+                                .count()
+                        >= 2);
     }
 
     @Test
     void simulatedGatewaysGetCertificatesFromTheServersAuthorityAndAreServed() throws Exception {
-        var simContext = SimContext.builder(daemon.address(), SECRET).gateways(2).volumesPerGateway(2)
-                .firstGatewayId(1).seed(3).tls(SimTls.load(dir.resolve("pki"))).build();
+        var simContext = SimContext.builder(daemon.address(), SECRET)
+                .gateways(2)
+                .volumesPerGateway(2)
+                .firstGatewayId(1)
+                .seed(3)
+                .tls(SimTls.load(dir.resolve("pki")))
+                .build();
         try (Simulator sim = Simulator.start(simContext)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (daemon.sessionsInSession() < 2 || !statsFrom.contains(1L) || !statsFrom.contains(2L)) {
-                assertThat(System.nanoTime()).as(() -> TestGateway.describe(daemon) + "; " + sim.snapshot().summaryLine())
+                assertThat(System.nanoTime())
+                        .as(() -> TestGateway.describe(daemon) + "; "
+                                + sim.snapshot().summaryLine())
                         .isLessThan(deadline);
                 Thread.sleep(10);
             }
@@ -187,7 +208,8 @@ class MonitorDaemonTlsTest {
     }
 
     private KeyMaterial certificate(long gatewayId) throws Exception {
-        return ca.issueKeyMaterial(GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
+        return ca.issueKeyMaterial(
+                GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
     }
 
     private SSLContext contextFor(KeyMaterial own) {

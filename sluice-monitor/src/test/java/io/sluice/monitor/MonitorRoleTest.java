@@ -15,8 +15,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.MonitorStatusDescriptor;
 import io.sluice.protocol.StandbyReader;
 import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimContext;
+import io.sluice.sim.SimCounter;
 import io.sluice.sim.Simulator;
 import io.sluice.testkit.Await;
 import java.net.InetSocketAddress;
@@ -43,7 +43,8 @@ class MonitorRoleTest {
     private final List<Server> servers = new ArrayList<>();
 
     /** A monitor daemon with its two mailboxes, and services that take every call. */
-    private record Server(MonitorDaemon daemon, MailboxService services, MailboxClient client, Path monitorBox, Path servicesBox) {
+    private record Server(
+            MonitorDaemon daemon, MailboxService services, MailboxClient client, Path monitorBox, Path servicesBox) {
         InetSocketAddress address() {
             return daemon.address();
         }
@@ -57,11 +58,20 @@ class MonitorRoleTest {
         String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path monitorBox = Path.of("/dev/shm/sluice-test-role-monitor-" + tag);
         Path servicesBox = Path.of("/dev/shm/sluice-test-role-services-" + tag);
-        MonitorDaemon daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox,
-                servicesBox, SECRET).withApproved(Set.of(1L, 2L, 3L)).withPolling(200, 10).withPairs(1, 4).withRole(role));
-        MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
-                request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
-        Server server = new Server(daemon, services, MailboxClient.attach(Mailbox.open(monitorBox), 0), monitorBox, servicesBox);
+        MonitorDaemon daemon = new MonitorDaemon(
+                MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                        .withApproved(Set.of(1L, 2L, 3L))
+                        .withPolling(200, 10)
+                        .withPairs(1, 4)
+                        .withRole(role));
+        MailboxService services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> request.reply(MailboxStatus.OK, 0),
+                        0,
+                        "test-services")
+                .start();
+        Server server = new Server(
+                daemon, services, MailboxClient.attach(Mailbox.open(monitorBox), 0), monitorBox, servicesBox);
         servers.add(server);
         return server;
     }
@@ -98,8 +108,11 @@ class MonitorRoleTest {
         assertThat(counters.authRefused.sum()).isZero();
         assertThat(standby.daemon().sessionsInSession()).isZero();
         ByteBuffer status = status(standby);
-        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_OFFSET)).as("sluice status, /metrics").isEqualTo(1);
-        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET)).isEqualTo(1);
+        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_OFFSET))
+                .as("sluice status, /metrics")
+                .isEqualTo(1);
+        assertThat(status.getLong(MonitorStatusDescriptor.STANDBY_REFERRALS_OFFSET))
+                .isEqualTo(1);
     }
 
     @Test
@@ -121,10 +134,16 @@ class MonitorRoleTest {
         try (TestGateway gateway = new TestGateway(active.address(), 1)) {
             assertThat(gateway.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(gateway.lastEpoch).isEqualTo(9);
-            var call = active.client().call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, active.client().nextCorrelationId(),
-                    MonitorDaemonTest.throttleFrame(1, 500, 3));
+            var call = active.client()
+                    .call(
+                            MailboxOpcodes.MONITOR_THROTTLE_SET,
+                            0,
+                            active.client().nextCorrelationId(),
+                            MonitorDaemonTest.throttleFrame(1, 500, 3));
             gateway.expect(FrameType.THROTTLE_SET);
-            assertThat(new ThrottleSetReader().wrap(gateway.decoder).epoch()).as("the services wrote 0").isEqualTo(9);
+            assertThat(new ThrottleSetReader().wrap(gateway.decoder).epoch())
+                    .as("the services wrote 0")
+                    .isEqualTo(9);
             gateway.acknowledge();
             Reply reply = call.get(30, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
@@ -142,13 +161,18 @@ class MonitorRoleTest {
             gateway.expect(FrameType.STANDBY);
         }
         assertThat(promote(server, 12).status()).isEqualTo(MailboxStatus.OK);
-        assertThat(status(server).getLong(MonitorStatusDescriptor.STANDBY_OFFSET)).isZero();
+        assertThat(status(server).getLong(MonitorStatusDescriptor.STANDBY_OFFSET))
+                .isZero();
         assertThat(status(server).getLong(MonitorStatusDescriptor.EPOCH_OFFSET)).isEqualTo(12);
         try (TestGateway gateway = new TestGateway(server.address(), 1)) {
             assertThat(gateway.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             assertThat(gateway.lastEpoch).isEqualTo(12);
-            var call = server.client().call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, server.client().nextCorrelationId(),
-                    MonitorDaemonTest.throttleFrame(1, 500, 3));
+            var call = server.client()
+                    .call(
+                            MailboxOpcodes.MONITOR_THROTTLE_SET,
+                            0,
+                            server.client().nextCorrelationId(),
+                            MonitorDaemonTest.throttleFrame(1, 500, 3));
             gateway.expect(FrameType.THROTTLE_SET);
             assertThat(new ThrottleSetReader().wrap(gateway.decoder).epoch()).isEqualTo(12);
             gateway.acknowledge();
@@ -160,18 +184,24 @@ class MonitorRoleTest {
             assertThat(server.daemon().sessionsInSession()).isEqualTo(1);
         }
         Server standby = start(MonitorRole.standby(null));
-        Reply bad = standby.client().call(MailboxOpcodes.MONITOR_PROMOTE, new byte[4]).get(30, TimeUnit.SECONDS);
+        Reply bad = standby.client()
+                .call(MailboxOpcodes.MONITOR_PROMOTE, new byte[4])
+                .get(30, TimeUnit.SECONDS);
         assertThat(bad.status()).as("not one epoch").isEqualTo(MailboxOpcodes.NOT_STANDBY);
         assertThat(standby.daemon().role().standby()).isTrue();
     }
 
     private static Reply promote(Server server, long epoch) throws Exception {
-        return server.client().call(MailboxOpcodes.MONITOR_PROMOTE, ByteBuffer.allocate(8).putLong(epoch).array())
+        return server.client()
+                .call(
+                        MailboxOpcodes.MONITOR_PROMOTE,
+                        ByteBuffer.allocate(8).putLong(epoch).array())
                 .get(30, TimeUnit.SECONDS);
     }
 
     private static ByteBuffer status(Server server) throws Exception {
-        Reply reply = server.client().call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
+        Reply reply =
+                server.client().call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(30, TimeUnit.SECONDS);
         assertThat(reply.result()).hasSize(MonitorStatusDescriptor.LENGTH);
         return ByteBuffer.wrap(reply.result());
     }
@@ -190,8 +220,14 @@ class MonitorRoleTest {
         Server active = start(MonitorRole.active(9));
         Server standby = start(MonitorRole.standby(active.hostPort()));
         Server stale = start(MonitorRole.active(8));
-        SimContext context = SimContext.builder(standby.address(), SECRET).alsoMonitor(active.address())
-                .alsoMonitor(stale.address()).gateways(3).volumesPerGateway(1).firstGatewayId(1).seed(5).build();
+        SimContext context = SimContext.builder(standby.address(), SECRET)
+                .alsoMonitor(active.address())
+                .alsoMonitor(stale.address())
+                .gateways(3)
+                .volumesPerGateway(1)
+                .firstGatewayId(1)
+                .seed(5)
+                .build();
         try (Simulator sim = Simulator.start(context)) {
             Await.until(60_000, () -> active.daemon().sessionsInSession() == 3);
             assertThat(standby.daemon().counters().standbyReferrals()).isGreaterThanOrEqualTo(3);
@@ -200,8 +236,12 @@ class MonitorRoleTest {
             // The active's server goes; the stale one, which lost the lease at epoch 8, still takes connections.
             stop(active);
             Await.until(60_000, () -> sim.snapshot().total().get(SimCounter.STALE_EPOCH_REFUSALS) >= 3);
-            assertThat(stale.daemon().sessionsInSession()).as("no simulated gateway stays").isZero();
-            assertThat(stale.daemon().counters().sessionsOpened()).as("none sent VOLUMES").isZero();
+            assertThat(stale.daemon().sessionsInSession())
+                    .as("no simulated gateway stays")
+                    .isZero();
+            assertThat(stale.daemon().counters().sessionsOpened())
+                    .as("none sent VOLUMES")
+                    .isZero();
         }
     }
 }

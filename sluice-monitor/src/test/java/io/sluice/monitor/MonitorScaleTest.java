@@ -37,9 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The monitor's scale test: a thousand simulated gateways on loopback against the real daemon and
- * real mailboxes. Every poll of a healthy gateway is answered, every throttle set is delivered and
- * acknowledged, misbehaving gateways are isolated, and wrongly-keyed or unapproved ones get nothing.
+ * The monitor's scale test: a thousand simulated gateways on loopback against the real daemon and real mailboxes. Every
+ * poll of a healthy gateway is answered, every throttle set is delivered and acknowledged, misbehaving gateways are
+ * isolated, and wrongly-keyed or unapproved ones get nothing.
  */
 class MonitorScaleTest {
     private static final byte[] SECRET = "scale-test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
@@ -51,8 +51,11 @@ class MonitorScaleTest {
         Path monitorBox = ShmNames.file("scale-monitor");
         Path servicesBox = ShmNames.file("scale-services");
         Set<Long> approved = LongStream.rangeClosed(1, GATEWAYS).boxed().collect(Collectors.toSet());
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(approved).withPolling(250, 20).withPairs(0, GATEWAYS)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                .withApproved(approved)
+                .withPolling(250, 20)
+                .withPairs(0, GATEWAYS)
                 // The simulated gateways all serve vol-1 and vol-2, flagged shared: bound to every one of them.
                 .withSharedVolumes(Map.of("vol-1", approved, "vol-2", approved))
                 // Every simulated gateway comes from 127.0.0.1, standing for a thousand hosts: no per-address cap.
@@ -62,30 +65,53 @@ class MonitorScaleTest {
         Map<Long, AtomicLong> reports = new ConcurrentHashMap<>();
         Map<Long, GatewayState> lastState = new ConcurrentHashMap<>();
         try (MonitorDaemon daemon = new MonitorDaemon(context);
-             MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-                 ByteBuffer p = request.params().asSlice(0, request.length()).asByteBuffer();
-                 if (ServicesReports.carriesReports(request)) {
-                     ServicesReports.forEach(request,
-                             stats -> reports.computeIfAbsent(stats.gatewayId(), id -> new AtomicLong()).incrementAndGet());
-                 } else if (request.opcode() == MailboxOpcodes.SERVICES_GATEWAY_STATE) {
-                     lastState.put(p.getLong(0), GatewayState.fromCode(p.getInt(GatewayStateDescriptor.STATE_OFFSET)));
-                 }
-                 request.reply(MailboxStatus.OK, 0);
-             }, 20_000, "scale-services").start();
-             MailboxClient services2monitor = MailboxClient.attach(Mailbox.open(monitorBox), 0)) {
+                MailboxService services = new MailboxService(
+                                MailboxCallee.attach(Mailbox.open(servicesBox)),
+                                request -> {
+                                    ByteBuffer p = request.params()
+                                            .asSlice(0, request.length())
+                                            .asByteBuffer();
+                                    if (ServicesReports.carriesReports(request)) {
+                                        ServicesReports.forEach(
+                                                request,
+                                                stats -> reports.computeIfAbsent(
+                                                                stats.gatewayId(), id -> new AtomicLong())
+                                                        .incrementAndGet());
+                                    } else if (request.opcode() == MailboxOpcodes.SERVICES_GATEWAY_STATE) {
+                                        lastState.put(
+                                                p.getLong(0),
+                                                GatewayState.fromCode(p.getInt(GatewayStateDescriptor.STATE_OFFSET)));
+                                    }
+                                    request.reply(MailboxStatus.OK, 0);
+                                },
+                                20_000,
+                                "scale-services")
+                        .start();
+                MailboxClient services2monitor = MailboxClient.attach(Mailbox.open(monitorBox), 0)) {
             // Gateways 1..1000, of which 10 go silent after the handshake and 10 send garbage mid-session.
             FaultPlan faults = FaultPlan.none();
             for (int i = 0; i < 10; i++) {
                 faults = faults.withGateway(100 + i, FaultMode.SILENT).withGateway(200 + i, FaultMode.MALFORMED);
             }
-            SimContext simContext = SimContext.builder(daemon.address(), SECRET).gateways(GATEWAYS).volumesPerGateway(2)
-                    .firstGatewayId(1).faults(faults).seed(7).build();
+            SimContext simContext = SimContext.builder(daemon.address(), SECRET)
+                    .gateways(GATEWAYS)
+                    .volumesPerGateway(2)
+                    .firstGatewayId(1)
+                    .faults(faults)
+                    .seed(7)
+                    .build();
             byte[] wrongSecret = "another-deployment-secret-xxxxxxxxxxx".getBytes(StandardCharsets.UTF_8);
             try (Simulator sim = Simulator.start(simContext);
-                 Simulator intruders = Simulator.start(SimContext.builder(daemon.address(), wrongSecret).gateways(5)
-                         .firstGatewayId(1).seed(8).build());
-                 Simulator strangers = Simulator.start(SimContext.builder(daemon.address(), SECRET).gateways(5)
-                         .firstGatewayId(50_000).seed(9).build())) {
+                    Simulator intruders = Simulator.start(SimContext.builder(daemon.address(), wrongSecret)
+                            .gateways(5)
+                            .firstGatewayId(1)
+                            .seed(8)
+                            .build());
+                    Simulator strangers = Simulator.start(SimContext.builder(daemon.address(), SECRET)
+                            .gateways(5)
+                            .firstGatewayId(50_000)
+                            .seed(9)
+                            .build())) {
                 List<Long> healthy = new ArrayList<>();
                 for (int i = 0; i < GATEWAYS; i++) {
                     FaultMode mode = sim.faultOf(i);
@@ -94,7 +120,12 @@ class MonitorScaleTest {
                     }
                 }
                 // Every healthy gateway's reports keep arriving: answered poll after poll.
-                Await.until(90_000, () -> healthy.stream().allMatch(id -> reports.getOrDefault(id, new AtomicLong()).get() >= 5));
+                Await.until(
+                        90_000,
+                        () -> healthy.stream()
+                                .allMatch(id -> reports.getOrDefault(id, new AtomicLong())
+                                                .get()
+                                        >= 5));
                 SimSnapshot snapshot = sim.snapshot();
                 assertThat(snapshot.of(FaultMode.NONE).pollsAnswered()).isGreaterThanOrEqualTo(5L * healthy.size());
 
@@ -110,10 +141,12 @@ class MonitorScaleTest {
                 Await.until(30_000, () -> sim.snapshot().of(FaultMode.NONE).throttleSetsAcked() >= healthy.size());
 
                 // Misbehaving gateways are isolated: silent ones become unreachable, garbage closes only them.
-                Await.until(30_000, () -> LongStream.range(100, 110).allMatch(i -> {
-                    GatewayState s = lastState.get(sim.gatewayId((int) i));
-                    return s == GatewayState.UNREACHABLE || s == GatewayState.DISCONNECTED;
-                }));
+                Await.until(
+                        30_000,
+                        () -> LongStream.range(100, 110).allMatch(i -> {
+                            GatewayState s = lastState.get(sim.gatewayId((int) i));
+                            return s == GatewayState.UNREACHABLE || s == GatewayState.DISCONNECTED;
+                        }));
                 assertThat(daemon.counters().framesRefused()).isGreaterThanOrEqualTo(10);
 
                 // Intruders (wrong key) and strangers (unapproved) never get a session, a poll or a throttle set.
@@ -122,7 +155,8 @@ class MonitorScaleTest {
                 assertThat(strangers.snapshot().total().pollsReceived()).isZero();
                 assertThat(strangers.snapshot().total().authPending()).isPositive();
                 assertThat(daemon.pendingApprovals()).isEqualTo(5);
-                // The sizing formula may ask for more pairs than cores (1000 gateways at 200 us want 20); the ceiling holds.
+                // The sizing formula may ask for more pairs than cores (1000 gateways at 200 us want 20); the ceiling
+                // holds.
                 assertThat(daemon.pairCount()).isBetween(1, context.pairCeiling());
             }
         } finally {
@@ -131,9 +165,11 @@ class MonitorScaleTest {
         }
     }
 
-    private static CompletableFuture<Reply> callWithRetry(MailboxClient client, byte[] frame) throws InterruptedException {
+    private static CompletableFuture<Reply> callWithRetry(MailboxClient client, byte[] frame)
+            throws InterruptedException {
         while (true) {
-            CompletableFuture<Reply> f = client.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, client.nextCorrelationId(), frame);
+            CompletableFuture<Reply> f =
+                    client.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, client.nextCorrelationId(), frame);
             if (!f.isCompletedExceptionally()) {
                 return f;
             }

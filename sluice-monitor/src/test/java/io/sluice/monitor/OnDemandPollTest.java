@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Polls asked for through the mailbox: one gateway's fresh statistics (MONITOR_POLL_GATEWAY) and a sweep that holds
- * the monitor's own timer off for the caller's interval (MONITOR_POLL_NOW with an interval, as the SLA services send
- * it). The monitor's own timer is a minute here, so every poll the gateway sees was asked for.
+ * Polls asked for through the mailbox: one gateway's fresh statistics (MONITOR_POLL_GATEWAY) and a sweep that holds the
+ * monitor's own timer off for the caller's interval (MONITOR_POLL_NOW with an interval, as the SLA services send it).
+ * The monitor's own timer is a minute here, so every poll the gateway sees was asked for.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OnDemandPollTest {
@@ -47,19 +47,24 @@ class OnDemandPollTest {
     void start() throws Exception {
         monitorBox = ShmNames.file("monitor");
         servicesBox = ShmNames.file("services");
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox,
-                        SECRET)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(1L, 2L))
                 .withPolling(TIMER_MILLIS, 10)
                 .withPairs(1, 1);
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT
-                    || request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
-                ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
-            }
-            request.reply(MailboxStatus.OK, 0);
-        }, 0, "test-services").start();
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> {
+                            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT
+                                    || request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                                ServicesReports.forEach(request, stats -> statsFrom.add(stats.gatewayId()));
+                            }
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
         monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }
 
@@ -74,15 +79,18 @@ class OnDemandPollTest {
 
     @Test
     void oneGatewayIsPolledOnDemandAndOthersAreRefusedByType() throws Exception {
-        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(2))).as("approved, never connected")
+        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(2)))
+                .as("approved, never connected")
                 .isEqualTo(MailboxOpcodes.GATEWAY_NOT_IN_SESSION);
-        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(77))).as("unknown")
+        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(77)))
+                .as("unknown")
                 .isEqualTo(MailboxOpcodes.GATEWAY_NOT_IN_SESSION);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(0))).isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, new byte[3])).isEqualTo(MailboxOpcodes.BAD_GATEWAY_ID);
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            Await.until(20_000, () -> daemon.session(1) != null && daemon.session(1).inSession());
+            Await.until(
+                    20_000, () -> daemon.session(1) != null && daemon.session(1).inSession());
             assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(1))).isEqualTo(MailboxStatus.OK);
             gw.expect(FrameType.POLL);
             gw.answer();
@@ -90,34 +98,40 @@ class OnDemandPollTest {
             assertThat(daemon.counters().gatewayPollsRequested()).isEqualTo(1);
         }
         Await.until(20_000, () -> daemon.session(1) == null);
-        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(1))).as("disconnected")
+        assertThat(call(MailboxOpcodes.MONITOR_POLL_GATEWAY, id(1)))
+                .as("disconnected")
                 .isEqualTo(MailboxOpcodes.GATEWAY_NOT_IN_SESSION);
     }
 
     @Test
     void aSweepAskedForWithAnIntervalPollsNowAndHoldsTheTimerOffForOneAndAHalfOfIt() throws Exception {
-        assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(0))).as("an interval of 0")
+        assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(0)))
+                .as("an interval of 0")
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(MailboxOpcodes.MAX_POLL_HOLD_MILLIS + 1)))
                 .isEqualTo(MailboxStatus.BAD_REQUEST);
         assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[3])).isEqualTo(MailboxStatus.BAD_REQUEST);
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            Await.until(20_000, () -> daemon.session(1) != null && daemon.session(1).inSession());
+            Await.until(
+                    20_000, () -> daemon.session(1) != null && daemon.session(1).inSession());
             long asked = daemon.clock().epochMillis();
             long interval = 2 * TIMER_MILLIS;
             assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, id(interval))).isEqualTo(MailboxStatus.OK);
             gw.expect(FrameType.POLL);
             gw.answer();
             Await.until(20_000, () -> statsFrom.contains(1L));
-            assertThat(daemon.pollScheduler().nextSweepAt()).as("the timer waits for the caller's next request")
+            assertThat(daemon.pollScheduler().nextSweepAt())
+                    .as("the timer waits for the caller's next request")
                     .isGreaterThanOrEqualTo(asked + interval + interval / 2);
 
             long before = daemon.pollScheduler().nextSweepAt();
-            assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0])).as("a tool's sweep")
+            assertThat(call(MailboxOpcodes.MONITOR_POLL_NOW, new byte[0]))
+                    .as("a tool's sweep")
                     .isEqualTo(MailboxStatus.OK);
             gw.expect(FrameType.POLL);
-            assertThat(daemon.pollScheduler().nextSweepAt()).as("a sweep without an interval leaves the timer be")
+            assertThat(daemon.pollScheduler().nextSweepAt())
+                    .as("a sweep without an interval leaves the timer be")
                     .isEqualTo(before);
         }
     }

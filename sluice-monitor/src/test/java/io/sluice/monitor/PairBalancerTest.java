@@ -3,9 +3,9 @@ package io.sluice.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import java.util.Arrays;
 
 /** Balancing by load, decided by hand: costs smoothed over intervals, placement, and the moves between pairs. */
 class PairBalancerTest {
@@ -20,7 +20,9 @@ class PairBalancerTest {
         assertThat(cost).as("half the newest interval, half the past").isCloseTo(0.15, within(1e-9));
         cost = PairBalancer.smoothed(cost, 0, 2 * SECOND);
         assertThat(cost).as("an idle interval halves it").isCloseTo(0.075, within(1e-9));
-        assertThat(PairBalancer.smoothed(cost, SECOND, 0)).as("no time, no news").isEqualTo(cost);
+        assertThat(PairBalancer.smoothed(cost, SECOND, 0))
+                .as("no time, no news")
+                .isEqualTo(cost);
         assertThat(PairBalancer.smoothed(NOT_MEASURED, SECOND, 0)).isNaN();
     }
 
@@ -34,13 +36,16 @@ class PairBalancerTest {
     @Test
     void gatewaysPlacedSinceTheLastMeasureCountAtTheAverageCost() {
         // Pair 1 was the lighter one but has taken four gateways since: 0.1 + 4 x 0.05 > 0.25.
-        assertThat(PairBalancer.place(new double[] {0.25, 0.1}, new int[] {0, 4}, new int[] {3, 3}, 0.05, -1)).isZero();
+        assertThat(PairBalancer.place(new double[] {0.25, 0.1}, new int[] {0, 4}, new int[] {3, 3}, 0.05, -1))
+                .isZero();
     }
 
     @Test
     void withNothingMeasuredPlacementIsByCountAndARetiringPairGetsNone() {
-        assertThat(PairBalancer.place(new double[] {0, 0, 0}, new int[] {0, 0, 0}, new int[] {5, 4, 1}, 0, -1)).isEqualTo(2);
-        assertThat(PairBalancer.place(new double[] {0, 0, 0}, new int[] {0, 0, 0}, new int[] {5, 4, 1}, 0, 2)).isEqualTo(1);
+        assertThat(PairBalancer.place(new double[] {0, 0, 0}, new int[] {0, 0, 0}, new int[] {5, 4, 1}, 0, -1))
+                .isEqualTo(2);
+        assertThat(PairBalancer.place(new double[] {0, 0, 0}, new int[] {0, 0, 0}, new int[] {5, 4, 1}, 0, 2))
+                .isEqualTo(1);
     }
 
     @Test
@@ -65,7 +70,8 @@ class PairBalancerTest {
     @Test
     void aSessionTooCostlyToMoveWithoutSwappingTheImbalanceStays() {
         // One gateway is the whole load: moving it would only move the imbalance.
-        assertThat(PairBalancer.moves(2, -1, new int[] {0, 1}, new double[] {0.9, 0.01}, all(2))).containsOnly(-1);
+        assertThat(PairBalancer.moves(2, -1, new int[] {0, 1}, new double[] {0.9, 0.01}, all(2)))
+                .containsOnly(-1);
     }
 
     @Test

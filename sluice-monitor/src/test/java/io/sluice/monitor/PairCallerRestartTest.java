@@ -32,12 +32,22 @@ class PairCallerRestartTest {
         String tag = ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path monitorBox = Path.of("/dev/shm/sluice-test-monitor-" + tag);
         Path servicesBox = Path.of("/dev/shm/sluice-test-services-" + tag);
-        Process killed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                MonitorProcessMain.class.getName(), monitorBox.toString(), servicesBox.toString(), "2000")
-                .redirectErrorStream(true).start();
+        Process killed = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx64m",
+                        "-XX:+UseSerialGC",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MonitorProcessMain.class.getName(),
+                        monitorBox.toString(),
+                        servicesBox.toString(),
+                        "2000")
+                .redirectErrorStream(true)
+                .start();
         try {
-            BufferedReader output = new BufferedReader(new InputStreamReader(killed.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader output =
+                    new BufferedReader(new InputStreamReader(killed.getInputStream(), StandardCharsets.UTF_8));
             String first = output.readLine();
             assertThat(first).as("the monitor process's first line").startsWith("listening ");
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", Integer.parseInt(first.substring(10)));
@@ -46,18 +56,28 @@ class PairCallerRestartTest {
                 try (TestGateway gw = new TestGateway(address, 1)) {
                     assertThat(gw.handshake(MonitorProcessMain.SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
                     gw.answerPoll(0);
-                    Await.until(60_000, () -> MailboxSnapshot.take(services).slots().stream().anyMatch(slot ->
-                            slot.callerIndex() == ServerMailboxes.CALLER_MONITOR_PAIRS
-                                    && slot.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH));
+                    Await.until(
+                            60_000,
+                            () -> MailboxSnapshot.take(services).slots().stream()
+                                    .anyMatch(slot -> slot.callerIndex() == ServerMailboxes.CALLER_MONITOR_PAIRS
+                                            && slot.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH));
                     killed.destroyForcibly();
                     assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 }
                 long left = callsOf(services, ServerMailboxes.CALLER_MONITOR_PAIRS);
                 assertThat(left).isGreaterThanOrEqualTo(2);
-                MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox,
-                        MonitorProcessMain.SECRET).withApproved(Set.of(1L)).withPairs(1, 10);
-                try (MonitorDaemon successor = new MonitorDaemon(context); MailboxCallee callee = MailboxCallee.attach(services)) {
-                    assertThat(successor.services().inherited()).as("the dead monitor's calls under its pair index").isEqualTo(left);
+                MonitorContext context = MonitorContext.defaults(
+                                new InetSocketAddress("127.0.0.1", 0),
+                                monitorBox,
+                                servicesBox,
+                                MonitorProcessMain.SECRET)
+                        .withApproved(Set.of(1L))
+                        .withPairs(1, 10);
+                try (MonitorDaemon successor = new MonitorDaemon(context);
+                        MailboxCallee callee = MailboxCallee.attach(services)) {
+                    assertThat(successor.services().inherited())
+                            .as("the dead monitor's calls under its pair index")
+                            .isEqualTo(left);
                     Await.until(60_000, () -> {
                         callee.poll(request -> request.reply(MailboxStatus.OK, 0), 64);
                         return successor.services().inheritedOutstanding() == 0;
@@ -74,6 +94,8 @@ class PairCallerRestartTest {
 
     /** Slots of {@code callerIndex} that are not free. */
     private static long callsOf(Mailbox mailbox, int callerIndex) {
-        return MailboxSnapshot.take(mailbox).slots().stream().filter(slot -> slot.callerIndex() == callerIndex).count();
+        return MailboxSnapshot.take(mailbox).slots().stream()
+                .filter(slot -> slot.callerIndex() == callerIndex)
+                .count();
     }
 }

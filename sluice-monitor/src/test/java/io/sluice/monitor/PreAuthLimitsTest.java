@@ -9,6 +9,7 @@ import io.sluice.testkit.Await;
 import io.sluice.testkit.ShmNames;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import java.net.SocketTimeoutException;
 
 /** What a peer that has not authenticated may cost the monitor: capped connections, a short deadline, small frames. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -39,9 +39,12 @@ class PreAuthLimitsTest {
     void start() {
         monitorBox = ShmNames.file("monitor");
         servicesBox = ShmNames.file("services");
-        daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(Set.of(1L)).withPolling(100, 3).withPairs(1, 10)
-                .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, new MonitorContext.UnauthenticatedLimits(5, 3)));
+        daemon = new MonitorDaemon(
+                MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                        .withApproved(Set.of(1L))
+                        .withPolling(100, 3)
+                        .withPairs(1, 10)
+                        .withHandshake(HANDSHAKE_TIMEOUT_MILLIS, new MonitorContext.UnauthenticatedLimits(5, 3)));
     }
 
     @AfterEach
@@ -58,19 +61,25 @@ class PreAuthLimitsTest {
     void unauthenticatedConnectionsAreCappedPerAddressAndInAllAndClosedAfterTheDeadline() throws Exception {
         try (TestGateway gateway = new TestGateway(daemon.address(), 1)) {
             assertThat(gateway.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            assertThat(daemon.unauthenticatedConnections()).as("an authenticated gateway holds no place").isZero();
+            assertThat(daemon.unauthenticatedConnections())
+                    .as("an authenticated gateway holds no place")
+                    .isZero();
             List<SocketChannel> fromTwo = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 fromTwo.add(connectFrom("127.0.0.2"));
             }
             Await.until(20_000, () -> daemon.unauthenticatedConnections() == 3);
             SocketChannel fourthFromTwo = connectFrom("127.0.0.2");
-            assertThat(endOfStream(fourthFromTwo)).as("a fourth from one address is closed at once").isTrue();
+            assertThat(endOfStream(fourthFromTwo))
+                    .as("a fourth from one address is closed at once")
+                    .isTrue();
             assertThat(daemon.counters().unauthenticatedRefused()).isEqualTo(1);
             connectFrom("127.0.0.3");
             connectFrom("127.0.0.3");
             Await.until(20_000, () -> daemon.unauthenticatedConnections() == 5);
-            assertThat(endOfStream(connectFrom("127.0.0.4"))).as("a sixth in all is closed at once").isTrue();
+            assertThat(endOfStream(connectFrom("127.0.0.4")))
+                    .as("a sixth in all is closed at once")
+                    .isTrue();
             assertThat(daemon.counters().unauthenticatedRefused()).isEqualTo(2);
 
             // None of them says a word: each is closed after the handshake timeout, and its place is free again.
@@ -95,7 +104,8 @@ class PreAuthLimitsTest {
         header.putInt(FrameDescriptor.LENGTH_OFFSET, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH)
                 .put(FrameDescriptor.VERSION_OFFSET, (byte) FrameDescriptor.PROTOCOL_VERSION)
                 .put(FrameDescriptor.TYPE_OFFSET, (byte) FrameType.HELLO.code())
-                .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1).putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1);
+                .putLong(FrameDescriptor.SEQUENCE_OFFSET, 1)
+                .putLong(FrameDescriptor.GATEWAY_ID_OFFSET, 1);
         channel.write(header);
         assertThat(endOfStream(channel)).isTrue();
         Await.until(20_000, () -> daemon.closedFor("bad frame: OVERSIZE (1048576)"));

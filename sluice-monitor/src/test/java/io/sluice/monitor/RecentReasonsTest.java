@@ -12,7 +12,9 @@ class RecentReasonsTest {
     void keepsWhatWasRecordedOldestFirstUntilFull() {
         RecentReasons reasons = new RecentReasons(4);
         assertThat(reasons.oldestFirst()).isEmpty();
-        assertThat(reasons.anyContains("")).as("nothing recorded, nothing matches").isFalse();
+        assertThat(reasons.anyContains(""))
+                .as("nothing recorded, nothing matches")
+                .isFalse();
         reasons.add("end of stream");
         reasons.add("bad frame: OVERSIZE");
         assertThat(reasons.oldestFirst()).containsExactly("end of stream", "bad frame: OVERSIZE");
@@ -27,7 +29,9 @@ class RecentReasonsTest {
         for (int i = 1; i <= 11; i++) {
             reasons.add("close " + i);
             all.add("close " + i);
-            assertThat(reasons.oldestFirst()).as("after %d", i).containsExactlyElementsOf(all.subList(Math.max(0, i - 4), i));
+            assertThat(reasons.oldestFirst())
+                    .as("after %d", i)
+                    .containsExactlyElementsOf(all.subList(Math.max(0, i - 4), i));
         }
         assertThat(reasons.anyContains("close 8")).isTrue();
         assertThat(reasons.anyContains("close 7")).as("overwritten").isFalse();

@@ -27,13 +27,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon with a registry file it cannot read or write: it refuses, says so, and recovers when the file is fixed. */
+/**
+ * The daemon with a registry file it cannot read or write: it refuses, says so, and recovers when the file is fixed.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RegistryFailClosedTest {
     private static final byte[] SECRET = "test-deployment-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
     @TempDir
     Path dir;
+
     private Path monitorBox;
     private Path servicesBox;
     private MonitorDaemon daemon;
@@ -47,10 +50,18 @@ class RegistryFailClosedTest {
     private void start() {
         monitorBox = ShmNames.file("registry-monitor");
         servicesBox = ShmNames.file("registry-services");
-        daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(Set.of(1L)).withRegistryFile(registry()).withPolling(50, 2).withPairs(1, 10));
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
-                request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
+        daemon = new MonitorDaemon(
+                MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                        .withApproved(Set.of(1L))
+                        .withRegistryFile(registry())
+                        .withPolling(50, 2)
+                        .withPairs(1, 10));
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> request.reply(MailboxStatus.OK, 0),
+                        0,
+                        "test-services")
+                .start();
         client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
     }
 
@@ -80,7 +91,8 @@ class RegistryFailClosedTest {
     }
 
     private Reply call(int opcode, long gatewayId) throws Exception {
-        return client.call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array()).get(10, TimeUnit.SECONDS);
+        return client.call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array())
+                .get(10, TimeUnit.SECONDS);
     }
 
     private long status(int offset) throws Exception {
@@ -97,7 +109,9 @@ class RegistryFailClosedTest {
         byte[] corrupt = Files.readAllBytes(registry());
         start();
 
-        assertThat(handshake(1)).as("configured, but the file may revoke it (it does)").isEqualTo(AuthReason.REGISTRY_UNUSABLE);
+        assertThat(handshake(1))
+                .as("configured, but the file may revoke it (it does)")
+                .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(handshake(7)).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(daemon.registryUnusable()).contains("cannot be read");
         assertThat(status(MonitorStatusDescriptor.REGISTRY_UNUSABLE_OFFSET)).isEqualTo(1);
@@ -120,13 +134,17 @@ class RegistryFailClosedTest {
         Files.createDirectories(squatter.resolve("in-the-way"));
         Reply approve = call(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 7);
         assertThat(approve.status()).isEqualTo(MailboxStatus.CALLEE_FAILED);
-        assertThat(new String(approve.result(), StandardCharsets.UTF_8)).contains("gateway 7 not approved").contains("cannot write");
+        assertThat(new String(approve.result(), StandardCharsets.UTF_8))
+                .contains("gateway 7 not approved")
+                .contains("cannot write");
         assertThat(handshake(7)).isEqualTo(AuthReason.AWAITING_APPROVAL);
-        Reply token = client.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[32]).get(10, TimeUnit.SECONDS);
+        Reply token = client.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[32])
+                .get(10, TimeUnit.SECONDS);
         assertThat(token.status()).isEqualTo(MailboxStatus.CALLEE_FAILED);
         assertThat(call(MailboxOpcodes.MONITOR_REVOKE_GATEWAY, 1).status()).isEqualTo(MailboxStatus.CALLEE_FAILED);
         assertThat(handshake(1)).as("refused at once all the same").isEqualTo(AuthReason.REVOKED);
-        assertThat(status(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET)).isEqualTo(3);
+        assertThat(status(MonitorStatusDescriptor.REGISTRY_WRITES_FAILED_OFFSET))
+                .isEqualTo(3);
 
         Files.delete(squatter.resolve("in-the-way"));
         Files.delete(squatter);

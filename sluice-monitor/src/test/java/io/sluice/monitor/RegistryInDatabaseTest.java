@@ -51,6 +51,7 @@ class RegistryInDatabaseTest {
 
     @TempDir
     Path dir;
+
     private FakeAdmissionDb db;
     private final List<AutoCloseable> opened = new ArrayList<>();
 
@@ -76,8 +77,12 @@ class RegistryInDatabaseTest {
     }
 
     private GatewayRegistry registry(Set<Long> approved, Set<String> tokens, int callerIndex) {
-        GatewayRegistry registry = new GatewayRegistry(approved, tokens, Map.of(), file(), new AdmissionLink(
-                new RegistryDatabase(db.file, callerIndex, TIMEOUT_MILLIS), EpochClock.system()));
+        GatewayRegistry registry = new GatewayRegistry(
+                approved,
+                tokens,
+                Map.of(),
+                file(),
+                new AdmissionLink(new RegistryDatabase(db.file, callerIndex, TIMEOUT_MILLIS), EpochClock.system()));
         opened.add(registry);
         return registry;
     }
@@ -96,8 +101,7 @@ class RegistryInDatabaseTest {
     }
 
     /** Rechecks (as the conductor does every turn) until the condition holds. */
-    private static void recheckUntil(GatewayRegistry registry, BooleanSupplier condition)
-            throws InterruptedException {
+    private static void recheckUntil(GatewayRegistry registry, BooleanSupplier condition) throws InterruptedException {
         Await.until(20_000, () -> {
             registry.recheck(System.currentTimeMillis() + GatewayRegistry.RECHECK_MILLIS);
             return condition.getAsBoolean();
@@ -112,11 +116,13 @@ class RegistryInDatabaseTest {
         GatewayRegistry first = registry(Set.of(6L, 7L), Set.of("from-the-command-line"));
         assertThat(first.unusable()).isNull();
         assertThat(first.admit(5, null).accepted()).isTrue();
-        assertThat(first.admit(6, null).reason()).as("a revocation on record wins over the configuration")
+        assertThat(first.admit(6, null).reason())
+                .as("a revocation on record wins over the configuration")
                 .isEqualTo(AuthReason.REVOKED);
         assertThat(first.admit(7, null).accepted()).as("configured").isTrue();
         assertThat(first.mayServeShared(5, "lun")).isTrue();
-        assertThat(db.tokens).as("the configuration's token is on record, hashed")
+        assertThat(db.tokens)
+                .as("the configuration's token is on record, hashed")
                 .containsEntry(hash("from-the-command-line"), false);
 
         first.approve(9);
@@ -127,7 +133,8 @@ class RegistryInDatabaseTest {
         assertThat(first.addToken(hash("issued-by-the-api"))).isTrue();
         assertThat(db.tokens).containsEntry(hash("issued-by-the-api"), false);
         assertThat(first.admit(20, bytes("issued-by-the-api")).accepted()).isTrue();
-        assertThat(db.tokens).as("used at the database before the gateway is admitted")
+        assertThat(db.tokens)
+                .as("used at the database before the gateway is admitted")
                 .containsEntry(hash("issued-by-the-api"), true);
         assertThat(db.standings).containsEntry(20L, "APPROVED");
         first.bind("lun", 8);
@@ -141,9 +148,12 @@ class RegistryInDatabaseTest {
         assertThat(next.standing(9)).isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(next.standing(20)).as("enrolled with a token").isEqualTo(GatewayRegistry.Standing.APPROVED);
         assertThat(next.admit(5, null).reason()).isEqualTo(AuthReason.REVOKED);
-        assertThat(next.admit(21,
-                bytes("issued-by-the-api")).reason()).as("single use").isEqualTo(AuthReason.BAD_TOKEN);
-        assertThat(next.addToken(hash("issued-by-the-api"))).as("a used token never comes back").isFalse();
+        assertThat(next.admit(21, bytes("issued-by-the-api")).reason())
+                .as("single use")
+                .isEqualTo(AuthReason.BAD_TOKEN);
+        assertThat(next.addToken(hash("issued-by-the-api")))
+                .as("a used token never comes back")
+                .isFalse();
         assertThat(next.mayServeShared(8, "lun")).isTrue();
         assertThat(next.mayServeShared(5, "lun")).isFalse();
         assertThat(next.admit(22, bytes("from-the-command-line")).accepted()).isTrue();
@@ -169,25 +179,33 @@ class RegistryInDatabaseTest {
         db.mode = FakeAdmissionDb.Mode.UNAVAILABLE;
         GatewayRegistry registry = registry(Set.of(1L, 2L), Set.of());
         assertThat(registry.unusable()).contains("cannot be read from the database");
-        assertThat(registry.admit(1, null).reason()).as("never started from the approve list alone")
+        assertThat(registry.admit(1, null).reason())
+                .as("never started from the approve list alone")
                 .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(registry.admit(2, null).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(registry.admit(3, bytes("a-token")).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
-        assertThatThrownBy(() -> registry.approve(4)).isInstanceOfSatisfying(GatewayRegistry.NotSavedException.class,
-                e -> assertThat(e.unavailable()).isTrue());
+        assertThatThrownBy(() -> registry.approve(4))
+                .isInstanceOfSatisfying(
+                        GatewayRegistry.NotSavedException.class,
+                        e -> assertThat(e.unavailable()).isTrue());
         assertThatThrownBy(() -> registry.addToken(hash("t"))).isInstanceOf(GatewayRegistry.NotSavedException.class);
-        assertThatThrownBy(() -> registry.revoke(5)).isInstanceOfSatisfying(GatewayRegistry.NotSavedException.class,
-                e -> assertThat(e.unavailable()).isTrue());
+        assertThatThrownBy(() -> registry.revoke(5))
+                .isInstanceOfSatisfying(
+                        GatewayRegistry.NotSavedException.class,
+                        e -> assertThat(e.unavailable()).isTrue());
         assertThat(registry.admit(5, null).reason()).isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(db.ops).as("nothing was written").isEmpty();
 
         db.mode = FakeAdmissionDb.Mode.ANSWER;
         recheckUntil(registry, () -> registry.unusable() == null);
-        assertThat(registry.admit(1, null).reason()).as("the revocation on record wins").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.admit(1, null).reason())
+                .as("the revocation on record wins")
+                .isEqualTo(AuthReason.REVOKED);
         assertThat(registry.admit(2, null).accepted()).isTrue();
         recheckUntil(registry, () -> "REVOKED".equals(db.standings.get(5L)));
-        assertThat(registry.admit(5,
-                null).reason()).as("the revocation made meanwhile is saved").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.admit(5, null).reason())
+                .as("the revocation made meanwhile is saved")
+                .isEqualTo(AuthReason.REVOKED);
     }
 
     @Test
@@ -206,18 +224,23 @@ class RegistryInDatabaseTest {
         assertThat(registry.addToken(hash("waiting"))).isTrue();
         db.mode = FakeAdmissionDb.Mode.UNAVAILABLE;
 
-        assertThatThrownBy(() -> registry.approve(9)).isInstanceOfSatisfying(GatewayRegistry.NotSavedException.class,
-                e -> assertThat(e.unavailable()).isTrue());
+        assertThatThrownBy(() -> registry.approve(9))
+                .isInstanceOfSatisfying(
+                        GatewayRegistry.NotSavedException.class,
+                        e -> assertThat(e.unavailable()).isTrue());
         assertThat(registry.admit(9, null).reason()).isEqualTo(AuthReason.AWAITING_APPROVAL);
         assertThat(registry.admit(5, null).accepted()).as("fail-static").isTrue();
         assertThat(registry.dbUnreachable()).isNotNull();
         assertThat(registry.unusable()).isNull();
-        assertThat(registry.admit(10, bytes("waiting")).reason()).as("a token is used only at the database")
+        assertThat(registry.admit(10, bytes("waiting")).reason())
+                .as("a token is used only at the database")
                 .isEqualTo(AuthReason.REGISTRY_UNUSABLE);
         assertThat(db.tokens).containsEntry(hash("waiting"), false);
         assertThatThrownBy(() -> registry.bind("lun", 5)).isInstanceOf(GatewayRegistry.NotSavedException.class);
         assertThatThrownBy(() -> registry.revoke(6)).isInstanceOf(GatewayRegistry.NotSavedException.class);
-        assertThat(registry.admit(6, null).reason()).as("refused at once all the same").isEqualTo(AuthReason.REVOKED);
+        assertThat(registry.admit(6, null).reason())
+                .as("refused at once all the same")
+                .isEqualTo(AuthReason.REVOKED);
         assertThat(registry.writesFailed()).isEqualTo(3);
 
         db.mode = FakeAdmissionDb.Mode.ANSWER;
@@ -231,18 +254,25 @@ class RegistryInDatabaseTest {
     @Test
     void aRegistryFileFromBeforeIsImportedOnceThenRenamed() throws Exception {
         Files.createDirectories(file().getParent());
-        RegistryFile.write(file(), Map.of(11L, GatewayRegistry.Standing.APPROVED, 12L,
-                GatewayRegistry.Standing.REVOKED),
-                Set.of(hash("unused")), Set.of(hash("used")), Map.of(new GatewayRegistry.Binding("lun", 13), true));
+        RegistryFile.write(
+                file(),
+                Map.of(11L, GatewayRegistry.Standing.APPROVED, 12L, GatewayRegistry.Standing.REVOKED),
+                Set.of(hash("unused")),
+                Set.of(hash("used")),
+                Map.of(new GatewayRegistry.Binding("lun", 13), true));
         db.standings.put(14L, "REVOKED");
         GatewayRegistry registry = registry(Set.of(12L), Set.of());
-        assertThat(db.standings).containsEntry(11L, "APPROVED").containsEntry(12L, "REVOKED").containsEntry(14L,
-                "REVOKED");
+        assertThat(db.standings)
+                .containsEntry(11L, "APPROVED")
+                .containsEntry(12L, "REVOKED")
+                .containsEntry(14L, "REVOKED");
         assertThat(db.tokens).containsEntry(hash("unused"), false).containsEntry(hash("used"), true);
         assertThat(db.bindings).containsEntry("lun 13", true);
         assertThat(Files.exists(file())).isFalse();
         try (Stream<Path> files = Files.list(file().getParent())) {
-            assertThat(files.map(f -> f.getFileName().toString())).singleElement().asString()
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .singleElement()
+                    .asString()
                     .startsWith("gateways.registry.imported-");
         }
         assertThat(registry.admit(11, null).accepted()).isTrue();
@@ -253,7 +283,9 @@ class RegistryInDatabaseTest {
         close(registry);
 
         registry(Set.of(12L), Set.of());
-        assertThat(db.ops.stream().filter("admission.import"::equals).count()).as("imported once").isEqualTo(1);
+        assertThat(db.ops.stream().filter("admission.import"::equals).count())
+                .as("imported once")
+                .isEqualTo(1);
     }
 
     @Test
@@ -278,12 +310,19 @@ class RegistryInDatabaseTest {
     void theDaemonWritesMailboxChangesToTheDatabaseAndRefusesThemTypedWhileItIsAway() throws Exception {
         Path monitorBox = ShmNames.file("registry-db-monitor");
         Path servicesBox = ShmNames.file("registry-db-services");
-        MonitorDaemon daemon = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
-                monitorBox,
-                servicesBox, SECRET).withApproved(Set.of(1L)).withRegistryFile(file())
-                .withRegistryDatabase(db.settings(TIMEOUT_MILLIS)).withPolling(50, 2).withPairs(1, 10));
-        MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
-                request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
+        MonitorDaemon daemon = new MonitorDaemon(
+                MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                        .withApproved(Set.of(1L))
+                        .withRegistryFile(file())
+                        .withRegistryDatabase(db.settings(TIMEOUT_MILLIS))
+                        .withPolling(50, 2)
+                        .withPairs(1, 10));
+        MailboxService services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> request.reply(MailboxStatus.OK, 0),
+                        0,
+                        "test-services")
+                .start();
         MailboxClient client = MailboxClient.attach(Mailbox.open(monitorBox), 0);
         opened.add(() -> {
             Files.deleteIfExists(monitorBox);
@@ -293,10 +332,12 @@ class RegistryInDatabaseTest {
         opened.add(daemon);
         opened.add(client);
 
-        assertThat(call(client, MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 7).status()).isEqualTo(MailboxStatus.OK);
+        assertThat(call(client, MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 7).status())
+                .isEqualTo(MailboxStatus.OK);
         assertThat(db.standings).as("on record before the answer").containsEntry(7L, "APPROVED");
         assertThat(handshake(daemon, 7)).isEqualTo(AuthReason.NONE);
-        Reply token = client.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[32]).get(10, TimeUnit.SECONDS);
+        Reply token = client.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, new byte[32])
+                .get(10, TimeUnit.SECONDS);
         assertThat(token.status()).isEqualTo(MailboxStatus.OK);
         assertThat(db.tokens).containsKey(HexFormat.of().formatHex(new byte[32]));
 
@@ -306,8 +347,8 @@ class RegistryInDatabaseTest {
         assertThat(new String(approve.result(), StandardCharsets.UTF_8)).contains("gateway 8 not approved", "database");
         assertThat(handshake(daemon, 8)).isEqualTo(AuthReason.AWAITING_APPROVAL);
         assertThat(handshake(daemon, 7)).as("approved before: still admitted").isEqualTo(AuthReason.NONE);
-        assertThat(call(client, MailboxOpcodes.MONITOR_REVOKE_GATEWAY,
-                1).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
+        assertThat(call(client, MailboxOpcodes.MONITOR_REVOKE_GATEWAY, 1).status())
+                .isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
         assertThat(handshake(daemon, 1)).isEqualTo(AuthReason.REVOKED);
         assertThat(daemon.registryDatabaseUnreachable()).isNotNull();
         Reply status = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
@@ -316,11 +357,13 @@ class RegistryInDatabaseTest {
 
         db.mode = FakeAdmissionDb.Mode.ANSWER;
         Await.until(20_000, () -> "REVOKED".equals(db.standings.get(1L)));
-        assertThat(call(client, MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 8).status()).isEqualTo(MailboxStatus.OK);
+        assertThat(call(client, MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 8).status())
+                .isEqualTo(MailboxStatus.OK);
     }
 
     private static Reply call(MailboxClient client, int opcode, long gatewayId) throws Exception {
-        return client.call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array()).get(10, TimeUnit.SECONDS);
+        return client.call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array())
+                .get(10, TimeUnit.SECONDS);
     }
 
     private static AuthReason handshake(MonitorDaemon daemon, long gatewayId) throws IOException {

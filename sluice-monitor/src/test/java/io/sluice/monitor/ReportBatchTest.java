@@ -7,7 +7,10 @@ import io.sluice.protocol.StatsWriter;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
-/** How long a batch of reports may wait for more: a bounded number of turns of the inbound loop, counted afresh per batch. */
+/**
+ * How long a batch of reports may wait for more: a bounded number of turns of the inbound loop, counted afresh per
+ * batch.
+ */
 class ReportBatchTest {
     @Test
     void aBatchWaitsAtMostItsTurnsForMoreReportsAndEachNewBatchAsLong() {
@@ -17,7 +20,9 @@ class ReportBatchTest {
         assertThat(batch.mayWaitAnotherTurn()).isTrue();
         assertThat(batch.mayWaitAnotherTurn()).isTrue();
         assertThat(batch.mayWaitAnotherTurn()).isTrue();
-        assertThat(batch.mayWaitAnotherTurn()).as("a fourth turn, with three allowed").isFalse();
+        assertThat(batch.mayWaitAnotherTurn())
+                .as("a fourth turn, with three allowed")
+                .isFalse();
         assertThat(batch.mayWaitAnotherTurn()).isFalse();
 
         batch.seal();
@@ -26,7 +31,9 @@ class ReportBatchTest {
         batch.reset();
         assertThat(batch.isEmpty()).isTrue();
         assertThat(batch.append(onePart(8), true)).isTrue();
-        assertThat(batch.mayWaitAnotherTurn()).as("the next batch counts its own turns").isTrue();
+        assertThat(batch.mayWaitAnotherTurn())
+                .as("the next batch counts its own turns")
+                .isTrue();
     }
 
     @Test

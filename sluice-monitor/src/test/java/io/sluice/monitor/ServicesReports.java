@@ -9,17 +9,17 @@ import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 /**
- * What a test's stand-in for the SLA services reads in the monitor's report calls: every STATS frame, in
- * order, whether it came alone (SERVICES_STATS_REPORT) or in a batch (SERVICES_STATS_BATCH, what the
- * monitor posts). A batch the monitor damaged fails the test.
+ * What a test's stand-in for the SLA services reads in the monitor's report calls: every STATS frame, in order, whether
+ * it came alone (SERVICES_STATS_REPORT) or in a batch (SERVICES_STATS_BATCH, what the monitor posts). A batch the
+ * monitor damaged fails the test.
  */
 final class ServicesReports {
-    private ServicesReports() {
-    }
+    private ServicesReports() {}
 
     /** True when {@code request} carries reports. */
     static boolean carriesReports(MailboxCallee.Request request) {
-        return request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT || request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH;
+        return request.opcode() == MailboxOpcodes.SERVICES_STATS_REPORT
+                || request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH;
     }
 
     static void forEach(MailboxCallee.Request request, Consumer<StatsReader> each) {

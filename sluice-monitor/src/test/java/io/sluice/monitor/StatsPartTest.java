@@ -11,12 +11,12 @@ import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.StatsWriter;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import java.lang.foreign.ValueLayout;
 
 /** A STATS frame larger than a services slot, posted as parts that each decode as a STATS frame of their own. */
 class StatsPartTest {
@@ -54,7 +54,8 @@ class StatsPartTest {
             assertThat(reader.volumeCount()).isEqualTo(count);
             for (int i = 0; i < count; i++) {
                 seen.add(reader.volume(i).volumeId());
-                assertThat(reader.volume(i).ops(IoDirection.READ)).isEqualTo(reader.volume(i).volumeId() - 10_000);
+                assertThat(reader.volume(i).ops(IoDirection.READ))
+                        .isEqualTo(reader.volume(i).volumeId() - 10_000);
             }
             more.add(reader.hasMore());
         }

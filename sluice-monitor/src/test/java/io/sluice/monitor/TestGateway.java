@@ -6,22 +6,23 @@ import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.AuthWriter;
-import io.sluice.protocol.CertificateReader;
-import io.sluice.protocol.EnrollWriter;
-import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.CertificateReader;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
+import io.sluice.protocol.EnrollWriter;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.HelloWriter;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.PollReader;
+import io.sluice.protocol.RenewWriter;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleAckWriter;
 import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.protocol.VolumeIdsReader;
 import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
@@ -30,7 +31,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLContext;
-import io.sluice.protocol.VolumeDescriptor;
 
 /** A gateway driven by hand from a test, over a blocking socket, one frame at a time. */
 final class TestGateway implements AutoCloseable {
@@ -38,6 +38,7 @@ final class TestGateway implements AutoCloseable {
     final SocketChannel channel;
     /** The channel, or TLS over it. */
     final ByteChannel link;
+
     final FrameDecoder decoder = new FrameDecoder(Peer.MONITOR, 1 << 20);
     final ByteBuffer out = ByteBuffer.allocate(1 << 20);
     long sequence = 1;
@@ -67,7 +68,8 @@ final class TestGateway implements AutoCloseable {
     TestGateway(InetSocketAddress monitor, long id, SSLContext tls) throws IOException {
         this.id = id;
         this.channel = SocketChannel.open(monitor);
-        TlsChannel tlsChannel = new TlsChannel(channel, TlsContexts.clientEngine(tls, "127.0.0.1", monitor.getPort()), null);
+        TlsChannel tlsChannel =
+                new TlsChannel(channel, TlsContexts.clientEngine(tls, "127.0.0.1", monitor.getPort()), null);
         while (tlsChannel.handshake() != TlsChannel.Handshake.DONE) {
             // a blocking channel: each step waits for the monitor
         }
@@ -102,8 +104,7 @@ final class TestGateway implements AutoCloseable {
     }
 
     /** What the monitor answered a certificate request with: CERTIFICATE (a certificate or a reason) or AUTH_RESULT. */
-    record CertificateAnswer(FrameType frame, AuthReason reason, byte[] certificate) {
-    }
+    record CertificateAnswer(FrameType frame, AuthReason reason, byte[] certificate) {}
 
     /** HELLO, then ENROLL answering the challenge with {@code key}, presenting {@code token} and {@code request}. */
     CertificateAnswer enroll(byte[] key, byte[] token, byte[] request) throws IOException {
@@ -135,7 +136,10 @@ final class TestGateway implements AutoCloseable {
                     return new CertificateAnswer(FrameType.CERTIFICATE, answer.reason(), answer.certificate());
                 }
                 if (decoder.frameType() == FrameType.AUTH_RESULT) {
-                    return new CertificateAnswer(FrameType.AUTH_RESULT, new AuthResultReader().wrap(decoder).reason(), new byte[0]);
+                    return new CertificateAnswer(
+                            FrameType.AUTH_RESULT,
+                            new AuthResultReader().wrap(decoder).reason(),
+                            new byte[0]);
                 }
                 answer();
                 continue;
@@ -149,13 +153,19 @@ final class TestGateway implements AutoCloseable {
         }
     }
 
-    /** VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n (or another {@link #volumeNamePrefix}). */
+    /**
+     * VOLUMES with {@link #helloVolumes} volumes, ids 1..n, named vol-1..vol-n (or another {@link #volumeNamePrefix}).
+     */
     void sendVolumes() throws IOException {
         VolumesWriter volumes = new VolumesWriter();
         out.clear();
         volumes.begin(out, sequence++, id, helloVolumes);
         for (int i = 0; i < helloVolumes; i++) {
-            volumes.volume(i, i + 1, i < sharedVolumes ? VolumeDescriptor.FLAG_SHARED : 0, 1L << 30,
+            volumes.volume(
+                    i,
+                    i + 1,
+                    i < sharedVolumes ? VolumeDescriptor.FLAG_SHARED : 0,
+                    1L << 30,
                     volumeNamePrefix + (i + 1));
         }
         volumes.commit();
@@ -196,8 +206,7 @@ final class TestGateway implements AutoCloseable {
         switch (decoder.frameType()) {
             case POLL -> answerPoll(new PollReader().wrap(decoder).pollSequence());
             case THROTTLE_SET -> acknowledge();
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -205,7 +214,8 @@ final class TestGateway implements AutoCloseable {
         StatsWriter stats = new StatsWriter();
         out.clear();
         stats.begin(out, sequence++, id, false, ++reports, pollSequence, System.currentTimeMillis(), 1000, 1);
-        stats.volume(0).volumeId(reportedVolumeId != 0 ? reportedVolumeId : assignedIds.length > 0 ? assignedIds[0] : 1);
+        stats.volume(0)
+                .volumeId(reportedVolumeId != 0 ? reportedVolumeId : assignedIds.length > 0 ? assignedIds[0] : 1);
         stats.commit();
         send();
     }
@@ -216,7 +226,11 @@ final class TestGateway implements AutoCloseable {
         out.clear();
         ack.begin(out, sequence++, id, set.commandId(), set.volumeCount());
         for (int i = 0; i < set.volumeCount(); i++) {
-            ack.result(i, set.volume(i).volumeId(), ThrottleAckStatus.APPLIED, set.volume(i).version());
+            ack.result(
+                    i,
+                    set.volume(i).volumeId(),
+                    ThrottleAckStatus.APPLIED,
+                    set.volume(i).version());
         }
         ack.commit();
         send();

@@ -7,8 +7,8 @@ import io.sluice.common.ManualEpochClock;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thread-pair count against a manual clock: the formula, a robust Tptmax from both directions, growth
- * beyond the cores up to the ceiling, shrinking with hysteresis, and one outlier changing nothing.
+ * The thread-pair count against a manual clock: the formula, a robust Tptmax from both directions, growth beyond the
+ * cores up to the ceiling, shrinking with hysteresis, and one outlier changing nothing.
  */
 class ThreadPairSizingTest {
     private static final long INTERVAL = 2_000;
@@ -29,10 +29,12 @@ class ThreadPairSizingTest {
     @Test
     void bucketsAreExactBelowAMillisecondAndErOnTheSlowSideAbove() {
         for (long micros : new long[] {0, 1, 15, 200, 1_023}) {
-            assertThat(ProcessingTimes.upperMicros(ProcessingTimes.bucketOf(micros))).isEqualTo(micros);
+            assertThat(ProcessingTimes.upperMicros(ProcessingTimes.bucketOf(micros)))
+                    .isEqualTo(micros);
         }
         for (long micros : new long[] {1_024, 1_025, 5_000, 123_456, 1L << 29, (1L << 31) - 1}) {
-            assertThat(ProcessingTimes.upperMicros(ProcessingTimes.bucketOf(micros))).isGreaterThan(micros)
+            assertThat(ProcessingTimes.upperMicros(ProcessingTimes.bucketOf(micros)))
+                    .isGreaterThan(micros)
                     .isLessThanOrEqualTo(micros + micros / 64 + 1);
         }
         assertThat(ProcessingTimes.bucketOf(Long.MAX_VALUE / 1_000)).isEqualTo(ProcessingTimes.BUCKETS - 1);

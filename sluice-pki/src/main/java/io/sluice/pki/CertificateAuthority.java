@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -32,19 +33,19 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The SLA server's own certificate authority: a key and a self-signed certificate in a private directory
- * ({@value #CERTIFICATE_FILE}, {@value #KEY_FILE}), which signs the monitor's server certificate and the
- * gateways' client certificates. Operators who run their own CA give Sluice its files instead.
+ * ({@value #CERTIFICATE_FILE}, {@value #KEY_FILE}), which signs the monitor's server certificate and the gateways'
+ * client certificates. Operators who run their own CA give Sluice its files instead.
  *
- * <p>Issued certificates start five minutes in the past, so a peer whose clock is a little behind still
- * accepts them, and carry a random 127-bit serial.
+ * <p>Issued certificates start five minutes in the past, so a peer whose clock is a little behind still accepts them,
+ * and carry a random 127-bit serial.
  */
 public final class CertificateAuthority {
     /** The authority's directory under a server's data directory. */
     public static final String DIRECTORY = "pki";
+
     public static final String CERTIFICATE_FILE = "ca.crt";
     public static final String KEY_FILE = "ca.key";
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
@@ -88,11 +89,19 @@ public final class CertificateAuthority {
         long now = clock.epochMillis();
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(new SecureRandom()),
-                    new Date(now - CLOCK_SKEW.toMillis()), new Date(now + CA_VALIDITY.toMillis()), subject, keys.getPublic())
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            subject,
+                            serial(new SecureRandom()),
+                            new Date(now - CLOCK_SKEW.toMillis()),
+                            new Date(now + CA_VALIDITY.toMillis()),
+                            subject,
+                            keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
+                            extensions.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate certificate = sign(builder, keys.getPrivate());
             KeyMaterial own = new KeyMaterial(keys.getPrivate(), List.of(certificate));
             own.write(dir.resolve(CERTIFICATE_FILE), dir.resolve(KEY_FILE));
@@ -146,17 +155,18 @@ public final class CertificateAuthority {
     }
 
     /** A certificate for the key in a verified request; the names are the authority's choice, not the request's. */
-    public X509Certificate issue(CertificateRequest request, String commonName, List<String> subjectAltNames, Usage usage,
-            Duration validity) throws IOException {
+    public X509Certificate issue(
+            CertificateRequest request, String commonName, List<String> subjectAltNames, Usage usage, Duration validity)
+            throws IOException {
         return issue(request.publicKey(), commonName, subjectAltNames, usage, validity);
     }
 
     /**
-     * A certificate for {@code key}, naming {@code commonName}; each subject alternative name is an IP
-     * address when it is an address literal, else a DNS name. It is in the {@link #index()} before it is
-     * returned.
+     * A certificate for {@code key}, naming {@code commonName}; each subject alternative name is an IP address when it
+     * is an address literal, else a DNS name. It is in the {@link #index()} before it is returned.
      */
-    public X509Certificate issue(PublicKey key, String commonName, List<String> subjectAltNames, Usage usage, Duration validity)
+    public X509Certificate issue(
+            PublicKey key, String commonName, List<String> subjectAltNames, Usage usage, Duration validity)
             throws IOException {
         X509Certificate issued = sign(key, commonName, subjectAltNames, usage, validity);
         index.record(List.of(issued), usage);
@@ -164,9 +174,9 @@ public final class CertificateAuthority {
     }
 
     /**
-     * A certificate for {@code key} per name in {@code commonNames} (no alternative names), in that order, all
-     * recorded in the {@link #index()} with one write before any is returned: a simulator issuing thousands
-     * of identities pays for one forced write, not one each.
+     * A certificate for {@code key} per name in {@code commonNames} (no alternative names), in that order, all recorded
+     * in the {@link #index()} with one write before any is returned: a simulator issuing thousands of identities pays
+     * for one forced write, not one each.
      */
     public List<X509Certificate> issueAll(PublicKey key, List<String> commonNames, Usage usage, Duration validity)
             throws IOException {
@@ -178,19 +188,29 @@ public final class CertificateAuthority {
         return issued;
     }
 
-    private X509Certificate sign(PublicKey key, String commonName, List<String> subjectAltNames, Usage usage,
-            Duration validity) {
+    private X509Certificate sign(
+            PublicKey key, String commonName, List<String> subjectAltNames, Usage usage, Duration validity) {
         long now = clock.epochMillis();
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate(), serial(random),
-                    new Date(now - CLOCK_SKEW.toMillis()), new Date(now + validity.toMillis()),
-                    new X500Name("CN=" + commonName), key)
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            certificate(),
+                            serial(random),
+                            new Date(now - CLOCK_SKEW.toMillis()),
+                            new Date(now + validity.toMillis()),
+                            new X500Name("CN=" + commonName),
+                            key)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+                    .addExtension(
+                            Extension.keyUsage,
+                            true,
+                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usage.purpose))
                     .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(key))
-                    .addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(certificate()));
+                    .addExtension(
+                            Extension.authorityKeyIdentifier,
+                            false,
+                            extensions.createAuthorityKeyIdentifier(certificate()));
             if (!subjectAltNames.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, generalNames(subjectAltNames));
             }
@@ -225,7 +245,8 @@ public final class CertificateAuthority {
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) throws CertificateException {
         try {
             return new JcaX509CertificateConverter()
-                    .getCertificate(builder.build(new JcaContentSignerBuilder(Keys.signatureAlgorithm(key)).build(key)));
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder(Keys.signatureAlgorithm(key)).build(key)));
         } catch (OperatorCreationException e) {
             throw new IllegalStateException("cannot sign with the CA key", e);
         }

@@ -1,7 +1,9 @@
 package io.sluice.pki;
 
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertificateEncodingException;
@@ -10,13 +12,10 @@ import java.util.HexFormat;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 
 /** What Sluice reads off a certificate: the name it was issued to, and a fingerprint people can compare. */
 public final class Certificates {
-    private Certificates() {
-    }
+    private Certificates() {}
 
     /** The subject's common name (CN), or null when it has none. */
     public static String commonName(X509Certificate certificate) {

@@ -3,13 +3,12 @@ package io.sluice.pki;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.security.PrivateKey;
+import java.security.spec.ECGenParameterSpec;
 
 /** Key pairs for Sluice's own certificates: ECDSA on P-256, cheap to make and to sign with at gateway scale. */
 public final class Keys {
-    private Keys() {
-    }
+    private Keys() {}
 
     public static KeyPair generate() {
         try {

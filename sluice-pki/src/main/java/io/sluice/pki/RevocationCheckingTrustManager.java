@@ -17,25 +17,29 @@ final class RevocationCheckingTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         pkix.checkClientTrusted(chain, authType, socket);
         refuseRevoked(chain);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         pkix.checkServerTrusted(chain, authType, socket);
         refuseRevoked(chain);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         pkix.checkClientTrusted(chain, authType, engine);
         refuseRevoked(chain);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         pkix.checkServerTrusted(chain, authType, engine);
         refuseRevoked(chain);
     }
@@ -59,8 +63,9 @@ final class RevocationCheckingTrustManager extends X509ExtendedTrustManager {
 
     private void refuseRevoked(X509Certificate[] chain) throws CertificateException {
         if (revoked.isRevoked(chain[0].getSerialNumber())) {
-            throw new CertificateException("certificate " + chain[0].getSerialNumber().toString(16) + " ("
-                    + Certificates.commonName(chain[0]) + ") was revoked");
+            throw new CertificateException(
+                    "certificate " + chain[0].getSerialNumber().toString(16) + " (" + Certificates.commonName(chain[0])
+                            + ") was revoked");
         }
     }
 }

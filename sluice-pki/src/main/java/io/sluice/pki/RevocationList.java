@@ -1,5 +1,6 @@
 package io.sluice.pki;
 
+import io.sluice.common.PrivateFiles;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -11,15 +12,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Predicate;
-import io.sluice.common.PrivateFiles;
 
 /**
- * The serials of certificates their authority withdrew, one per line ({@code serial-hex revoked-at-millis}),
- * kept in {@value #FILE} next to the authority. A TLS context built with one refuses those certificates at
- * the handshake ({@link TlsContexts#create(KeyMaterial, java.util.List, RevocationList)}). The file is read
- * again whenever it changed, so a revocation by {@code sluice pki revoke} takes effect at the next handshake
- * of a running server, without a restart. A missing file revokes nothing; an unreadable one revokes
- * everything, because a server that cannot tell which certificates were withdrawn must not accept any.
+ * The serials of certificates their authority withdrew, one per line ({@code serial-hex revoked-at-millis}), kept in
+ * {@value #FILE} next to the authority. A TLS context built with one refuses those certificates at the handshake
+ * ({@link TlsContexts#create(KeyMaterial, java.util.List, RevocationList)}). The file is read again whenever it
+ * changed, so a revocation by {@code sluice pki revoke} takes effect at the next handshake of a running server, without
+ * a restart. A missing file revokes nothing; an unreadable one revokes everything, because a server that cannot tell
+ * which certificates were withdrawn must not accept any.
  */
 public final class RevocationList {
     public static final String FILE = "revoked";
@@ -44,8 +44,8 @@ public final class RevocationList {
     }
 
     /**
-     * The list as the file says now, read (if it changed) once for many questions: a sweep over thousands of
-     * sessions then costs one look at the file, not one per session.
+     * The list as the file says now, read (if it changed) once for many questions: a sweep over thousands of sessions
+     * then costs one look at the file, not one per session.
      */
     public synchronized Predicate<BigInteger> current() {
         if (file == null) {
@@ -66,7 +66,8 @@ public final class RevocationList {
     private void refresh() {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            Object key = attributes.lastModifiedTime().toMillis() + ":" + attributes.size() + ":" + attributes.fileKey();
+            Object key =
+                    attributes.lastModifiedTime().toMillis() + ":" + attributes.size() + ":" + attributes.fileKey();
             if (key.equals(seenKey)) {
                 return;
             }

@@ -3,6 +3,7 @@ package io.sluice.pki;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -13,23 +14,22 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import java.nio.channels.ClosedChannelException;
 
 /**
- * TLS over a non-blocking {@link SocketChannel}, for selector loops: an {@link SSLEngine} and three buffers
- * allocated once, at the sizes the engine asks for (ciphertext in, plaintext in, ciphertext out). No thread of
- * its own: the engine's delegated tasks (certificate checks) run inline on the calling thread.
+ * TLS over a non-blocking {@link SocketChannel}, for selector loops: an {@link SSLEngine} and three buffers allocated
+ * once, at the sizes the engine asks for (ciphertext in, plaintext in, ciphertext out). No thread of its own: the
+ * engine's delegated tasks (certificate checks) run inline on the calling thread.
  *
  * <p>Use: call {@link #handshake()} on one thread whenever the socket is readable (or writable, after it said
- * {@link Handshake#NEED_WRITE}) until it says {@link Handshake#DONE}. From then on one thread may {@link #read}
- * while another may {@link #write} (JSSE allows wrap and unwrap to run concurrently); the reading side owns the
- * inbound buffers, the writing side the outbound one. Bytes the socket did not take stay in the outbound buffer:
- * {@link #hasPendingOutput()} says so, {@link #flush()} continues. Plaintext already decrypted may wait in the
- * inbound buffer while the socket has nothing more: a reader must call {@link #read} again while
- * {@link #hasBufferedInput()}, since no selector will say so.
+ * {@link Handshake#NEED_WRITE}) until it says {@link Handshake#DONE}. From then on one thread may {@link #read} while
+ * another may {@link #write} (JSSE allows wrap and unwrap to run concurrently); the reading side owns the inbound
+ * buffers, the writing side the outbound one. Bytes the socket did not take stay in the outbound buffer:
+ * {@link #hasPendingOutput()} says so, {@link #flush()} continues. Plaintext already decrypted may wait in the inbound
+ * buffer while the socket has nothing more: a reader must call {@link #read} again while {@link #hasBufferedInput()},
+ * since no selector will say so.
  *
- * <p>A TLS 1.3 post-handshake message that asks for an answer (a KeyUpdate) is noticed by the reader, which calls
- * the {@code wrapDue} callback so that the writing thread runs {@link #write} (with nothing to send if need be).
+ * <p>A TLS 1.3 post-handshake message that asks for an answer (a KeyUpdate) is noticed by the reader, which calls the
+ * {@code wrapDue} callback so that the writing thread runs {@link #write} (with nothing to send if need be).
  */
 public final class TlsChannel implements ByteChannel {
     /** Where a handshake step left off. */
@@ -61,8 +61,8 @@ public final class TlsChannel implements ByteChannel {
     private volatile boolean established;
 
     /**
-     * @param wrapDue called by the reading thread when the engine has something to send that only a
-     *     {@link #write} produces; may be null when one thread both reads and writes and writes regularly
+     * @param wrapDue called by the reading thread when the engine has something to send that only a {@link #write}
+     *     produces; may be null when one thread both reads and writes and writes regularly
      */
     public TlsChannel(SocketChannel channel, SSLEngine engine, Runnable wrapDue) {
         this.channel = channel;
@@ -70,15 +70,16 @@ public final class TlsChannel implements ByteChannel {
         this.wrapDue = wrapDue;
         int packet = engine.getSession().getPacketBufferSize();
         this.netIn = ByteBuffer.allocateDirect(packet);
-        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).limit(0);
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize())
+                .limit(0);
         this.netOut = ByteBuffer.allocateDirect(packet).limit(0);
     }
 
     /**
      * One non-blocking step of the handshake: reads and writes what the socket allows.
      *
-     * @throws TlsException the handshake failed or the peer is not speaking TLS; the engine's alert was sent as far
-     *     as the socket took it, and the caller should close the channel
+     * @throws TlsException the handshake failed or the peer is not speaking TLS; the engine's alert was sent as far as
+     *     the socket took it, and the caller should close the channel
      */
     public Handshake handshake() throws IOException {
         if (established) {
@@ -92,8 +93,10 @@ public final class TlsChannel implements ByteChannel {
                 throw new TlsException(TlsException.Reason.HANDSHAKE_REFUSED, e.getMessage(), e);
             } catch (SSLException e) {
                 sendAlert();
-                throw new TlsException(sawFirstRecord ? TlsException.Reason.HANDSHAKE_REFUSED : TlsException.Reason.NOT_TLS,
-                        e.getMessage(), e);
+                throw new TlsException(
+                        sawFirstRecord ? TlsException.Reason.HANDSHAKE_REFUSED : TlsException.Reason.NOT_TLS,
+                        e.getMessage(),
+                        e);
             }
         }
     }
@@ -133,8 +136,11 @@ public final class TlsChannel implements ByteChannel {
                     case OK -> {
                         return true;
                     }
-                    case CLOSED -> throw new TlsException(TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                            "the peer closed TLS during the handshake", null);
+                    case CLOSED ->
+                        throw new TlsException(
+                                TlsException.Reason.CLOSED_DURING_HANDSHAKE,
+                                "the peer closed TLS during the handshake",
+                                null);
                     case BUFFER_OVERFLOW -> growAppIn();
                     case BUFFER_UNDERFLOW -> growNetInIfFull();
                 }
@@ -144,8 +150,10 @@ public final class TlsChannel implements ByteChannel {
             }
             int read = channel.read(netIn);
             if (read < 0) {
-                throw new TlsException(TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                        "the peer closed the connection during the TLS handshake", null);
+                throw new TlsException(
+                        TlsException.Reason.CLOSED_DURING_HANDSHAKE,
+                        "the peer closed the connection during the TLS handshake",
+                        null);
             }
             if (read == 0) {
                 return false;
@@ -154,8 +162,10 @@ public final class TlsChannel implements ByteChannel {
                 // The client's first flight came with its end of stream: it gave up (timed out waiting in the accept
                 // queue, say) before its handshake began here. Answering would cost a key exchange and a signature
                 // for nobody, and a server catching up on a queue of them would fall behind again.
-                throw new TlsException(TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                        "the peer closed the connection before its handshake began", null);
+                throw new TlsException(
+                        TlsException.Reason.CLOSED_DURING_HANDSHAKE,
+                        "the peer closed the connection before its handshake began",
+                        null);
             }
         }
     }
@@ -164,8 +174,10 @@ public final class TlsChannel implements ByteChannel {
     private void checkFirstRecord() throws TlsException {
         if (!sawFirstRecord) {
             if (netIn.get(0) != TLS_HANDSHAKE_RECORD && netIn.get(0) != TLS_ALERT_RECORD) {
-                throw new TlsException(TlsException.Reason.NOT_TLS,
-                        String.format("first byte 0x%02x is not a TLS handshake record", netIn.get(0) & 0xff), null);
+                throw new TlsException(
+                        TlsException.Reason.NOT_TLS,
+                        String.format("first byte 0x%02x is not a TLS handshake record", netIn.get(0) & 0xff),
+                        null);
             }
             sawFirstRecord = true;
         }
@@ -174,8 +186,8 @@ public final class TlsChannel implements ByteChannel {
     /**
      * Reads and decrypts what the socket has, into {@code dst}.
      *
-     * @return plaintext bytes copied; 0 when nothing whole has arrived; -1 once the peer closed (close_notify or end
-     *     of stream) and every byte before it was read
+     * @return plaintext bytes copied; 0 when nothing whole has arrived; -1 once the peer closed (close_notify or end of
+     *     stream) and every byte before it was read
      * @throws TlsException a record did not authenticate; the connection is no longer usable
      */
     @Override
@@ -226,8 +238,7 @@ public final class TlsChannel implements ByteChannel {
                         wrapDue.run();
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             switch (result.getStatus()) {
                 case BUFFER_UNDERFLOW -> {
@@ -274,8 +285,8 @@ public final class TlsChannel implements ByteChannel {
     }
 
     /**
-     * Encrypts and writes as much of {@code src} as the socket takes. Anything the engine itself must send (a
-     * KeyUpdate answer) goes first, so an empty {@code src} is how the writer answers {@code wrapDue}.
+     * Encrypts and writes as much of {@code src} as the socket takes. Anything the engine itself must send (a KeyUpdate
+     * answer) goes first, so an empty {@code src} is how the writer answers {@code wrapDue}.
      *
      * @return plaintext bytes consumed; a record encrypted but not fully written stays pending
      *     ({@link #hasPendingOutput()}) and counts as consumed
@@ -337,7 +348,8 @@ public final class TlsChannel implements ByteChannel {
             if (result.getStatus() != SSLEngineResult.Status.BUFFER_OVERFLOW) {
                 return result;
             }
-            netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize()).limit(0);
+            netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize())
+                    .limit(0);
         }
     }
 
@@ -388,8 +400,8 @@ public final class TlsChannel implements ByteChannel {
     }
 
     /**
-     * A secret both ends derive from this TLS session and nothing else (RFC 8446 section 7.5, RFC 5705), to bind
-     * an application-level proof to this connection: a proof made over another connection does not match it.
+     * A secret both ends derive from this TLS session and nothing else (RFC 8446 section 7.5, RFC 5705), to bind an
+     * application-level proof to this connection: a proof made over another connection does not match it.
      */
     public byte[] exportKeyingMaterial(String label, int length) throws SSLException {
         var key = ((ExtendedSSLSession) engine.getSession()).exportKeyingMaterialData(label, null, length);

@@ -1,5 +1,6 @@
 package io.sluice.pki;
 
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
@@ -12,11 +13,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
-import java.io.IOException;
 
 /**
- * TLS 1.3 contexts and engines from Sluice's key material. Only TLS 1.3 is offered: every peer Sluice
- * talks to (its own gateways, nbdkit, qemu, libnbd) speaks it, and it leaves no weak suite to configure.
+ * TLS 1.3 contexts and engines from Sluice's key material. Only TLS 1.3 is offered: every peer Sluice talks to (its own
+ * gateways, nbdkit, qemu, libnbd) speaks it, and it leaves no weak suite to configure.
  */
 public final class TlsContexts {
     public static final String PROTOCOL = "TLSv1.3";
@@ -31,12 +31,11 @@ public final class TlsContexts {
         NONE
     }
 
-    private TlsContexts() {
-    }
+    private TlsContexts() {}
 
     /**
-     * A context proving itself with {@code own} (null for a client without a certificate) and trusting
-     * peers whose chains end at one of {@code trusted} (no certificate at all trusts nobody).
+     * A context proving itself with {@code own} (null for a client without a certificate) and trusting peers whose
+     * chains end at one of {@code trusted} (no certificate at all trusts nobody).
      */
     public static SSLContext create(KeyMaterial own, List<X509Certificate> trusted) {
         return create(own, trusted, RevocationList.none());
@@ -49,7 +48,8 @@ public final class TlsContexts {
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(null, null);
             if (own != null) {
-                keyStore.setKeyEntry("own", own.key(), IN_MEMORY_PASSWORD, own.chain().toArray(X509Certificate[]::new));
+                keyStore.setKeyEntry(
+                        "own", own.key(), IN_MEMORY_PASSWORD, own.chain().toArray(X509Certificate[]::new));
             }
             keys.init(keyStore, IN_MEMORY_PASSWORD);
 
@@ -63,7 +63,9 @@ public final class TlsContexts {
 
             SSLContext context = SSLContext.getInstance(PROTOCOL);
             X509ExtendedTrustManager pkix = (X509ExtendedTrustManager) trust.getTrustManagers()[0];
-            context.init(keys.getKeyManagers(), new TrustManager[] {new RevocationCheckingTrustManager(pkix, revoked)},
+            context.init(
+                    keys.getKeyManagers(),
+                    new TrustManager[] {new RevocationCheckingTrustManager(pkix, revoked)},
                     new SecureRandom());
             return context;
         } catch (GeneralSecurityException | IOException e) {
@@ -87,8 +89,8 @@ public final class TlsContexts {
     }
 
     /**
-     * A client-side engine for {@code host}: TLS 1.3 only, and the server's certificate must name that host
-     * (a DNS name or an IP address in its subject alternative names), as HTTPS checks it.
+     * A client-side engine for {@code host}: TLS 1.3 only, and the server's certificate must name that host (a DNS name
+     * or an IP address in its subject alternative names), as HTTPS checks it.
      */
     public static SSLEngine clientEngine(SSLContext context, String host, int port) {
         SSLEngine engine = context.createSSLEngine(host, port);

@@ -8,7 +8,10 @@ public final class TlsException extends IOException {
     public enum Reason {
         /** The first bytes were not a TLS handshake record: a plaintext or foreign peer. */
         NOT_TLS,
-        /** The handshake failed: a certificate refused (untrusted, revoked, expired, wrong name) or no common parameters. */
+        /**
+         * The handshake failed: a certificate refused (untrusted, revoked, expired, wrong name) or no common
+         * parameters.
+         */
         HANDSHAKE_REFUSED,
         /** The peer closed the connection before the handshake finished. */
         CLOSED_DURING_HANDSHAKE,

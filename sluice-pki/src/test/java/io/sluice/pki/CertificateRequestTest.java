@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CertificateRequestTest {
     @Test
@@ -26,12 +26,12 @@ class CertificateRequestTest {
     void aRequestSignedByAnotherKeyIsRefused() throws Exception {
         var claimed = Keys.generate();
         var signer = Keys.generate();
-        byte[] forged = new JcaPKCS10CertificationRequestBuilder(
-                new X500Name("CN=gateway-1"), claimed.getPublic())
+        byte[] forged = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=gateway-1"), claimed.getPublic())
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate()))
                 .getEncoded();
 
-        assertThatThrownBy(() -> CertificateRequest.parse(forged)).isInstanceOf(KeyMaterialException.class)
+        assertThatThrownBy(() -> CertificateRequest.parse(forged))
+                .isInstanceOf(KeyMaterialException.class)
                 .hasMessageContaining("does not verify");
     }
 
@@ -50,6 +50,7 @@ class CertificateRequestTest {
     @Test
     void anOversizeRequestIsRefusedUnread() {
         assertThatThrownBy(() -> CertificateRequest.parse(new byte[CertificateRequest.MAX_ENCODED_LENGTH + 1]))
-                .isInstanceOf(KeyMaterialException.class).hasMessageContaining("bytes");
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("bytes");
     }
 }

@@ -7,13 +7,15 @@ import javax.net.ssl.SSLException;
 
 /** Runs a TLS handshake between two engines through byte buffers, no sockets: the outcome is the engines'. */
 final class InMemoryHandshake {
-    private InMemoryHandshake() {
-    }
+    private InMemoryHandshake() {}
 
     /** Completes the handshake, or throws the first engine's refusal. */
     static void run(SSLEngine client, SSLEngine server) throws SSLException {
-        int packet = Math.max(client.getSession().getPacketBufferSize(), server.getSession().getPacketBufferSize());
-        int application = Math.max(client.getSession().getApplicationBufferSize(), server.getSession().getApplicationBufferSize());
+        int packet = Math.max(
+                client.getSession().getPacketBufferSize(), server.getSession().getPacketBufferSize());
+        int application = Math.max(
+                client.getSession().getApplicationBufferSize(),
+                server.getSession().getApplicationBufferSize());
         ByteBuffer toServer = ByteBuffer.allocate(packet * 4);
         ByteBuffer toClient = ByteBuffer.allocate(packet * 4);
         ByteBuffer sink = ByteBuffer.allocate(application * 2);
@@ -21,13 +23,14 @@ final class InMemoryHandshake {
         client.beginHandshake();
         server.beginHandshake();
         for (int round = 0; round < 100; round++) {
-            boolean moved = step(client, empty, toServer, toClient, sink) | step(server, empty, toClient, toServer, sink);
+            boolean moved =
+                    step(client, empty, toServer, toClient, sink) | step(server, empty, toClient, toServer, sink);
             if (done(client) && done(server) && toServer.position() == 0 && toClient.position() == 0) {
                 return;
             }
             if (!moved) {
-                throw new IllegalStateException("handshake stalled: client " + client.getHandshakeStatus()
-                        + ", server " + server.getHandshakeStatus());
+                throw new IllegalStateException("handshake stalled: client " + client.getHandshakeStatus() + ", server "
+                        + server.getHandshakeStatus());
             }
         }
         throw new IllegalStateException("handshake did not finish in 100 rounds");

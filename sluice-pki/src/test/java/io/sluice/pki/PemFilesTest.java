@@ -7,13 +7,13 @@ import io.sluice.common.EpochClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.security.interfaces.ECPrivateKey;
 
 class PemFilesTest {
     @TempDir
@@ -25,11 +25,12 @@ class PemFilesTest {
     void keysAndCertificatesMadeByOpensslAreRead(String kind) throws Exception {
         Path key = dir.resolve("key.pem");
         Path certificate = dir.resolve("cert.pem");
-        String algorithm = kind.startsWith("ec") ? "ec -pkeyopt ec_paramgen_curve:P-256" : "rsa -pkeyopt rsa_keygen_bits:2048";
+        String algorithm =
+                kind.startsWith("ec") ? "ec -pkeyopt ec_paramgen_curve:P-256" : "rsa -pkeyopt rsa_keygen_bits:2048";
         run("openssl genpkey -algorithm " + algorithm + " -out " + dir.resolve("pkcs8.pem"));
         if (kind.endsWith("traditional")) {
-            run("openssl " + (kind.startsWith("ec") ? "ec" : "rsa") + " -in " + dir.resolve("pkcs8.pem")
-                    + " -out " + key + (kind.startsWith("rsa") ? " -traditional" : ""));
+            run("openssl " + (kind.startsWith("ec") ? "ec" : "rsa") + " -in " + dir.resolve("pkcs8.pem") + " -out "
+                    + key + (kind.startsWith("rsa") ? " -traditional" : ""));
         } else {
             Files.copy(dir.resolve("pkcs8.pem"), key);
         }
@@ -45,16 +46,17 @@ class PemFilesTest {
     @Test
     void writtenMaterialReadsBackWithItsKeyPrivate() throws Exception {
         CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"), "CA", EpochClock.system());
-        KeyMaterial issued = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
+        KeyMaterial issued = ca.issueKeyMaterial(
+                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
 
         issued.write(dir.resolve("monitor.crt"), dir.resolve("monitor.key"));
         KeyMaterial read = KeyMaterial.load(dir.resolve("monitor.crt"), dir.resolve("monitor.key"));
 
         assertThat(read.chain()).isEqualTo(issued.chain());
         // The file also carries the public point, so the encodings differ; the secret scalar must not.
-        assertThat(((ECPrivateKey) read.key()).getS())
-                .isEqualTo(((ECPrivateKey) issued.key()).getS());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("monitor.key")))).isEqualTo("rw-------");
+        assertThat(((ECPrivateKey) read.key()).getS()).isEqualTo(((ECPrivateKey) issued.key()).getS());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("monitor.key"))))
+                .isEqualTo("rw-------");
     }
 
     /** GnuTLS 3.7 (nbdkit, qemu, libnbd) refuses an EC key whose PKCS#8 leaves the public point out. */
@@ -64,12 +66,15 @@ class PemFilesTest {
         ca.issueKeyMaterial("nbd", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1))
                 .write(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"));
 
-        for (Path key : List.of(dir.resolve("server-key.pem"), dir.resolve("ca").resolve(CertificateAuthority.KEY_FILE))) {
+        for (Path key :
+                List.of(dir.resolve("server-key.pem"), dir.resolve("ca").resolve(CertificateAuthority.KEY_FILE))) {
             run("certtool -k --infile " + key);
             run("openssl pkey -check -noout -in " + key);
         }
         run("certtool -i --infile " + dir.resolve("server-cert.pem"));
-        assertThat(KeyMaterial.load(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem")).key().getAlgorithm())
+        assertThat(KeyMaterial.load(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"))
+                        .key()
+                        .getAlgorithm())
                 .isEqualTo("EC");
     }
 
@@ -82,7 +87,8 @@ class PemFilesTest {
                 .write(dir.resolve("b.crt"), dir.resolve("b.key"));
 
         assertThatThrownBy(() -> KeyMaterial.load(dir.resolve("a.crt"), dir.resolve("b.key")))
-                .isInstanceOf(KeyMaterialException.class).hasMessageContaining("is not the key of");
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("is not the key of");
     }
 
     @Test
@@ -97,7 +103,8 @@ class PemFilesTest {
     }
 
     private static void run(String command) throws Exception {
-        Process process = new ProcessBuilder(command.split(" ")).redirectErrorStream(true).start();
+        Process process =
+                new ProcessBuilder(command.split(" ")).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor()).as(command + "\n" + output).isZero();
     }

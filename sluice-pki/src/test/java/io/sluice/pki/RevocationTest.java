@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RevocationTest {
     @TempDir
     Path dir;
+
     private CertificateAuthority ca;
     private KeyMaterial gateway;
     private SSLContext serverContext;
@@ -24,7 +25,8 @@ class RevocationTest {
     @BeforeEach
     void issue() throws Exception {
         ca = CertificateAuthority.create(dir.resolve("ca"), "Sluice test CA", EpochClock.system());
-        KeyMaterial server = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
+        KeyMaterial server = ca.issueKeyMaterial(
+                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         gateway = ca.issueKeyMaterial("gateway-7", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
         serverContext = TlsContexts.create(server, List.of(ca.certificate()), ca.revocations());
     }
@@ -36,7 +38,8 @@ class RevocationTest {
         ca.revoke(gateway.certificate().getSerialNumber());
 
         assertThatThrownBy(() -> handshake(gateway)).isInstanceOf(SSLException.class);
-        KeyMaterial other = ca.issueKeyMaterial("gateway-8", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
+        KeyMaterial other =
+                ca.issueKeyMaterial("gateway-8", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
         handshake(other);
     }
 
@@ -52,11 +55,13 @@ class RevocationTest {
         List<CertificateIndex.Entry> entries = ca.index().entries();
 
         assertThat(entries).extracting(CertificateIndex.Entry::commonName).containsExactly("monitor", "gateway-7");
-        assertThat(entries).extracting(CertificateIndex.Entry::usage)
+        assertThat(entries)
+                .extracting(CertificateIndex.Entry::usage)
                 .containsExactly(CertificateAuthority.Usage.SERVER, CertificateAuthority.Usage.CLIENT);
         assertThat(entries.get(1).serial()).isEqualTo(gateway.certificate().getSerialNumber());
         assertThat(entries.get(1).fingerprint()).isEqualTo(Certificates.fingerprint(gateway.certificate()));
-        assertThat(entries.get(1).notAfterMillis()).isEqualTo(gateway.certificate().getNotAfter().getTime());
+        assertThat(entries.get(1).notAfterMillis())
+                .isEqualTo(gateway.certificate().getNotAfter().getTime());
     }
 
     private void handshake(KeyMaterial client) throws Exception {

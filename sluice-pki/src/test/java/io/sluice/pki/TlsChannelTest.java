@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.EpochClock;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +25,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 
 @Timeout(120)
 /** TlsChannel between two real non-blocking sockets on loopback, pumped by the test thread (no thread of its own). */
@@ -33,6 +33,7 @@ class TlsChannelTest {
 
     @TempDir
     Path dir;
+
     private CertificateAuthority ca;
     private SSLContext serverContext;
     private ServerSocketChannel listener;
@@ -40,7 +41,8 @@ class TlsChannelTest {
     @BeforeEach
     void setUp() throws Exception {
         ca = CertificateAuthority.create(dir.resolve("ca"), "Sluice test CA", EpochClock.system());
-        KeyMaterial monitor = ca.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
+        KeyMaterial monitor = ca.issueKeyMaterial(
+                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         serverContext = TlsContexts.create(monitor, List.of(ca.certificate()), ca.revocations());
         listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
     }
@@ -98,8 +100,10 @@ class TlsChannelTest {
         pair.clientRaw.shutdownOutput();
         Thread.sleep(100); // loopback delivers at once; this is margin for a loaded machine
 
-        assertThatThrownBy(pair.server::handshake).isInstanceOf(TlsException.class)
-                .extracting(e -> ((TlsException) e).reason()).isEqualTo(TlsException.Reason.CLOSED_DURING_HANDSHAKE);
+        assertThatThrownBy(pair.server::handshake)
+                .isInstanceOf(TlsException.class)
+                .extracting(e -> ((TlsException) e).reason())
+                .isEqualTo(TlsException.Reason.CLOSED_DURING_HANDSHAKE);
         pair.serverRaw.close();
         ByteBuffer answer = ByteBuffer.allocate(16_384);
         long deadline = System.nanoTime() + DEADLINE_NANOS;
@@ -160,12 +164,16 @@ class TlsChannelTest {
 
     @Test
     void aClientCertificateFromAnotherAuthorityIsRefused() throws Exception {
-        CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), "Someone else", EpochClock.system());
-        KeyMaterial stranger = other.issueKeyMaterial("gateway-7", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
+        CertificateAuthority other =
+                CertificateAuthority.create(dir.resolve("other"), "Someone else", EpochClock.system());
+        KeyMaterial stranger =
+                other.issueKeyMaterial("gateway-7", List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1));
         Pair pair = connect(TlsContexts.create(stranger, List.of(ca.certificate())), 0);
 
-        assertThatThrownBy(pair::handshake).isInstanceOf(TlsException.class)
-                .satisfies(e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
+        assertThatThrownBy(pair::handshake)
+                .isInstanceOf(TlsException.class)
+                .satisfies(
+                        e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
         assertThat(pair.failedSide).isEqualTo("server");
     }
 
@@ -173,8 +181,10 @@ class TlsChannelTest {
     void aClientWithoutCertificateIsRefused() throws Exception {
         Pair pair = connect(TlsContexts.create(null, List.of(ca.certificate())), 0);
 
-        assertThatThrownBy(pair::handshake).isInstanceOf(TlsException.class)
-                .satisfies(e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
+        assertThatThrownBy(pair::handshake)
+                .isInstanceOf(TlsException.class)
+                .satisfies(
+                        e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
     }
 
     @Test
@@ -183,21 +193,26 @@ class TlsChannelTest {
         ca.revoke(revoked.certificate().getSerialNumber());
         Pair pair = connect(clientContext(revoked), 0);
 
-        assertThatThrownBy(pair::handshake).isInstanceOf(TlsException.class)
+        assertThatThrownBy(pair::handshake)
+                .isInstanceOf(TlsException.class)
                 .hasMessageContaining("revoked")
-                .satisfies(e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
+                .satisfies(
+                        e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
         assertThat(pair.failedSide).isEqualTo("server");
     }
 
     @Test
     void aServerFromAnotherAuthorityIsRefusedByTheClient() throws Exception {
         CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), "Impostor", EpochClock.system());
-        KeyMaterial impostor = other.issueKeyMaterial("monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
+        KeyMaterial impostor = other.issueKeyMaterial(
+                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
         serverContext = TlsContexts.create(impostor, List.of(ca.certificate()));
         Pair pair = connect(clientContext(issueClient("gateway-7")), 0);
 
-        assertThatThrownBy(pair::handshake).isInstanceOf(TlsException.class)
-                .satisfies(e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
+        assertThatThrownBy(pair::handshake)
+                .isInstanceOf(TlsException.class)
+                .satisfies(
+                        e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.HANDSHAKE_REFUSED));
         assertThat(pair.failedSide).isEqualTo("client");
     }
 
@@ -206,7 +221,8 @@ class TlsChannelTest {
         SocketChannel raw = SocketChannel.open(listener.getLocalAddress());
         SocketChannel accepted = listener.accept();
         accepted.configureBlocking(false);
-        TlsChannel server = new TlsChannel(accepted, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null);
+        TlsChannel server = new TlsChannel(
+                accepted, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null);
         // A plaintext Sluice HELLO would start like this: not a TLS record.
         raw.write(ByteBuffer.wrap("SLUICE HELLO, let me in".getBytes(StandardCharsets.US_ASCII)));
 
@@ -243,10 +259,11 @@ class TlsChannelTest {
         ByteBuffer in = ByteBuffer.allocate(1024);
         long deadline = System.nanoTime() + DEADLINE_NANOS;
         assertThatThrownBy(() -> {
-            while (System.nanoTime() < deadline) {
-                pair.server.read(in);
-            }
-        }).isInstanceOf(TlsException.class)
+                    while (System.nanoTime() < deadline) {
+                        pair.server.read(in);
+                    }
+                })
+                .isInstanceOf(TlsException.class)
                 .satisfies(e -> assertThat(((TlsException) e).reason()).isEqualTo(TlsException.Reason.BAD_RECORD));
         assertThat(in.position()).isZero();
     }
@@ -276,9 +293,12 @@ class TlsChannelTest {
         clientRaw.configureBlocking(false);
         serverRaw.configureBlocking(false);
         int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        return new Pair(clientRaw, serverRaw,
+        return new Pair(
+                clientRaw,
+                serverRaw,
                 new TlsChannel(clientRaw, TlsContexts.clientEngine(clientContext, "127.0.0.1", port), null),
-                new TlsChannel(serverRaw, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null));
+                new TlsChannel(
+                        serverRaw, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null));
     }
 
     private static byte[] randomBytes(int n) {
@@ -395,8 +415,8 @@ class TlsChannelTest {
     }
 
     /**
-     * A client and a server joined through a relay that moves one byte at a time each way: every TLS record of
-     * the handshake and after arrives in as many reads as it has bytes.
+     * A client and a server joined through a relay that moves one byte at a time each way: every TLS record of the
+     * handshake and after arrives in as many reads as it has bytes.
      */
     private final class Trickle {
         final TlsChannel client;
@@ -406,7 +426,8 @@ class TlsChannelTest {
         private final ByteBuffer one = ByteBuffer.allocate(1);
 
         Trickle() throws IOException {
-            try (ServerSocketChannel relayListener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            try (ServerSocketChannel relayListener =
+                    ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
                 SocketChannel clientRaw = SocketChannel.open(relayListener.getLocalAddress());
                 relayFromClient = relayListener.accept();
                 relayToServer = SocketChannel.open(listener.getLocalAddress());
@@ -414,8 +435,12 @@ class TlsChannelTest {
                 for (SocketChannel c : List.of(clientRaw, relayFromClient, relayToServer, serverRaw)) {
                     c.configureBlocking(false);
                 }
-                client = new TlsChannel(clientRaw, TlsContexts.clientEngine(clientContext(issueClient("gateway-7")), "127.0.0.1", 1), null);
-                server = new TlsChannel(serverRaw, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null);
+                client = new TlsChannel(
+                        clientRaw,
+                        TlsContexts.clientEngine(clientContext(issueClient("gateway-7")), "127.0.0.1", 1),
+                        null);
+                server = new TlsChannel(
+                        serverRaw, TlsContexts.serverEngine(serverContext, TlsContexts.ClientAuth.REQUIRED), null);
             }
         }
 

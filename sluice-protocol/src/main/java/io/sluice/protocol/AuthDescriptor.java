@@ -20,10 +20,9 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 58 + token length
  * </pre>
  *
- * The answer covers the gateway id as well as the nonce, so an answer is bound to the gateway that was
- * challenged even if two gateways were given the same key. The enrollment token is opaque here: an
- * unknown gateway that presents a token the monitor accepts is admitted at once instead of waiting for
- * an admin; length 0 means none.
+ * The answer covers the gateway id as well as the nonce, so an answer is bound to the gateway that was challenged even
+ * if two gateways were given the same key. The enrollment token is opaque here: an unknown gateway that presents a
+ * token the monitor accepts is admitted at once instead of waiting for an admin; length 0 means none.
  */
 public final class AuthDescriptor {
     public static final int ANSWER_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -32,8 +31,7 @@ public final class AuthDescriptor {
     public static final int TOKEN_OFFSET = TOKEN_LENGTH_OFFSET + 2;
     public static final int MAX_TOKEN_LENGTH = 256;
 
-    private AuthDescriptor() {
-    }
+    private AuthDescriptor() {}
 
     public static int frameLength(int tokenLength) {
         return TOKEN_OFFSET + tokenLength;

@@ -25,18 +25,18 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 44 + message length
  * </pre>
  *
- * Outcome is an {@link AuthOutcome} code and reason an {@link AuthReason} code; ACCEPTED goes with reason
- * NONE and only with it. The monitor closes the connection after PENDING or REFUSED: a pending gateway
- * comes back after the retry delay and is accepted once an admin has approved it. After ACCEPTED the
- * gateway sends its {@link VolumesDescriptor VOLUMES}.
+ * Outcome is an {@link AuthOutcome} code and reason an {@link AuthReason} code; ACCEPTED goes with reason NONE and only
+ * with it. The monitor closes the connection after PENDING or REFUSED: a pending gateway comes back after the retry
+ * delay and is accepted once an admin has approved it. After ACCEPTED the gateway sends its {@link VolumesDescriptor
+ * VOLUMES}.
  *
  * <p>The epoch is the one the monitor stamps on every {@link ThrottleSetDescriptor THROTTLE_SET} of the session. A
  * gateway that has seen a newer one ends the session at once (docs/design.md, "Gateways follow the active"): this
  * monitor's server lost the lease, whether or not it knows yet, and the gateway goes on to find the active.
  *
  * <p>Nothing on the link is authenticated yet when this frame arrives, so a gateway never waits longer than
- * {@link #MAX_RETRY_AFTER_MILLIS} whatever the frame says ({@link AuthResultReader#retryAfterMillis()}
- * clamps): one forged PENDING cannot park a gateway's link for weeks.
+ * {@link #MAX_RETRY_AFTER_MILLIS} whatever the frame says ({@link AuthResultReader#retryAfterMillis()} clamps): one
+ * forged PENDING cannot park a gateway's link for weeks.
  */
 public final class AuthResultDescriptor {
     public static final int OUTCOME_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -47,11 +47,12 @@ public final class AuthResultDescriptor {
     public static final int EPOCH_OFFSET = RETRY_AFTER_OFFSET + 4;
     public static final int MESSAGE_OFFSET = EPOCH_OFFSET + 8;
     public static final int MAX_MESSAGE_LENGTH = 256;
-    /** The longest a gateway waits before it reconnects after PENDING or REFUSED, whatever the frame asks: 5 minutes. */
+    /**
+     * The longest a gateway waits before it reconnects after PENDING or REFUSED, whatever the frame asks: 5 minutes.
+     */
     public static final int MAX_RETRY_AFTER_MILLIS = 300_000;
 
-    private AuthResultDescriptor() {
-    }
+    private AuthResultDescriptor() {}
 
     public static int frameLength(int messageLength) {
         return MESSAGE_OFFSET + messageLength;
@@ -65,9 +66,12 @@ public final class AuthResultDescriptor {
         AuthReason reason = AuthReason.fromCode(buffer.get(frame + REASON_OFFSET) & 0xFF);
         int messageLength = buffer.getShort(frame + MESSAGE_LENGTH_OFFSET) & 0xFFFF;
         long epoch = buffer.getLong(frame + EPOCH_OFFSET);
-        return outcome != null && reason != null
+        return outcome != null
+                && reason != null
                 && (outcome == AuthOutcome.ACCEPTED) == (reason == AuthReason.NONE)
-                && epoch >= 0 && (outcome == AuthOutcome.ACCEPTED || epoch == 0)
-                && messageLength <= MAX_MESSAGE_LENGTH && frameLength == MESSAGE_OFFSET + messageLength;
+                && epoch >= 0
+                && (outcome == AuthOutcome.ACCEPTED || epoch == 0)
+                && messageLength <= MAX_MESSAGE_LENGTH
+                && frameLength == MESSAGE_OFFSET + messageLength;
     }
 }

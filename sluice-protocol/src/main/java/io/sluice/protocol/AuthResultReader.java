@@ -32,7 +32,8 @@ public final class AuthResultReader extends FrameReader {
      * field is read unsigned and clamped, because the frame comes before anything on the link is authenticated.
      */
     public int retryAfterMillis() {
-        return (int) Math.min(Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)), MAX_RETRY_AFTER_MILLIS);
+        return (int)
+                Math.min(Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)), MAX_RETRY_AFTER_MILLIS);
     }
 
     /** The monitor's fencing epoch (ACCEPTED), 0..2^63-1; 0 for PENDING and REFUSED. */
@@ -41,6 +42,7 @@ public final class AuthResultReader extends FrameReader {
     }
 
     public String message() {
-        return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getUtf8(
+                buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
     }
 }

@@ -1,7 +1,6 @@
 package io.sluice.protocol;
 
 import io.sluice.common.EpochClock;
-
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -10,20 +9,18 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The challenge-response that follows HELLO. The monitor {@link #issue issues} a random nonce per
- * connection (CHALLENGE); the gateway {@link #answer answers} with HMAC-SHA256, keyed with its own key,
- * over the nonce and its gateway id (AUTH); the monitor {@link #verify verifies} the answer against the
- * key it holds for that gateway.
+ * The challenge-response that follows HELLO. The monitor {@link #issue issues} a random nonce per connection
+ * (CHALLENGE); the gateway {@link #answer answers} with HMAC-SHA256, keyed with its own key, over the nonce and its
+ * gateway id (AUTH); the monitor {@link #verify verifies} the answer against the key it holds for that gateway.
  *
- * <p>Replays are refused two ways. A challenge is used up by the first answer, so a second AUTH on the
- * same connection is REPLAYED whatever it says. An answer recorded from another connection was made for
- * another nonce and so does not match; the authenticator remembers the last {@value #REMEMBERED_ANSWERS}
- * answers it accepted so that such an answer is reported as REPLAYED rather than merely wrong, which is
- * what an admin wants to see in the audit log. Answers are compared in constant time, so the time a
- * refusal takes says nothing about how much of a forged answer was right.
+ * <p>Replays are refused two ways. A challenge is used up by the first answer, so a second AUTH on the same connection
+ * is REPLAYED whatever it says. An answer recorded from another connection was made for another nonce and so does not
+ * match; the authenticator remembers the last {@value #REMEMBERED_ANSWERS} answers it accepted so that such an answer
+ * is reported as REPLAYED rather than merely wrong, which is what an admin wants to see in the audit log. Answers are
+ * compared in constant time, so the time a refusal takes says nothing about how much of a forged answer was right.
  *
- * <p>Not thread-safe: one per thread that authenticates (the monitor's inbound threads). Authentication
- * happens once per connection, so it may allocate (a key spec per verification).
+ * <p>Not thread-safe: one per thread that authenticates (the monitor's inbound threads). Authentication happens once
+ * per connection, so it may allocate (a key spec per verification).
  */
 public final class Authenticator {
     public static final int MIN_KEY_LENGTH = 16;
@@ -38,6 +35,7 @@ public final class Authenticator {
     private final byte[] presented = new byte[AuthDescriptor.ANSWER_LENGTH];
     /** The first 16 bytes of each accepted answer, as two longs, in a ring. */
     private final long[] accepted = new long[REMEMBERED_ANSWERS * 2];
+
     private int acceptedNext;
 
     public Authenticator(EpochClock clock, long challengeTtlMillis) {
@@ -87,7 +85,9 @@ public final class Authenticator {
         return wasAccepted(presented) ? AuthCheck.REPLAYED : AuthCheck.WRONG_ANSWER;
     }
 
-    /** The gateway's side: its answer to {@code nonce} (from {@link ChallengeReader#nonce()}), for {@link AuthWriter}. */
+    /**
+     * The gateway's side: its answer to {@code nonce} (from {@link ChallengeReader#nonce()}), for {@link AuthWriter}.
+     */
     public static byte[] answer(byte[] key, long gatewayId, byte[] nonce) {
         byte[] answer = new byte[AuthDescriptor.ANSWER_LENGTH];
         compute(newMac(), key, nonce, gatewayId, answer);

@@ -4,13 +4,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Variable fields: text (names, messages) and opaque bytes (nonces, tokens). They live only in frames that
- * are rare (HELLO, CHALLENGE, AUTH, AUTH_RESULT, EVENT), so going through a temporary array is fine; the
- * per-poll frames carry none.
+ * Variable fields: text (names, messages) and opaque bytes (nonces, tokens). They live only in frames that are rare
+ * (HELLO, CHALLENGE, AUTH, AUTH_RESULT, EVENT), so going through a temporary array is fine; the per-poll frames carry
+ * none.
  */
 final class ByteFields {
-    private ByteFields() {
-    }
+    private ByteFields() {}
 
     /** Writes {@code text} as UTF-8 at {@code offset}; returns its length, which must be within bounds. */
     static int putUtf8(ByteBuffer buffer, int offset, String text, int minLength, int maxLength) {

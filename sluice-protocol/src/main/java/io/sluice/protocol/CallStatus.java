@@ -1,10 +1,10 @@
 package io.sluice.protocol;
 
 /**
- * Status codes of the database manager's and the SLA services' calls (sample batches and JSON
- * requests, see {@code JSON-CALLS.md}). Every status other than {@link #OK} comes with a JSON problem
- * as the result: {@code {"type": "...", "title": "...", "detail": "...", "field": "...", "rule": "..."}}
- * (field and rule where they apply), which the application server turns into an RFC 9457 response.
+ * Status codes of the database manager's and the SLA services' calls (sample batches and JSON requests, see
+ * {@code JSON-CALLS.md}). Every status other than {@link #OK} comes with a JSON problem as the result: {@code {"type":
+ * "...", "title": "...", "detail": "...", "field": "...", "rule": "..."}} (field and rule where they apply), which the
+ * application server turns into an RFC 9457 response.
  */
 public final class CallStatus {
     /** Done; for sample batches: durable (stored, or journaled to disk and fsynced). */
@@ -24,8 +24,7 @@ public final class CallStatus {
     /** The callee failed; the detail says how. HTTP 500. */
     public static final int INTERNAL = 7;
 
-    private CallStatus() {
-    }
+    private CallStatus() {}
 
     public static String name(int status) {
         return switch (status) {

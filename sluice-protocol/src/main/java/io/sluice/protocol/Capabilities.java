@@ -1,9 +1,9 @@
 package io.sluice.protocol;
 
 /**
- * Bits of HELLO's capabilities word: what the gateway's QoS scheduler can enforce, so the analyzer does
- * not send a parameter the gateway would ignore (it acknowledges such a volume as UNSUPPORTED). Bits a
- * receiver does not know are ignored: a newer gateway may announce more than an older monitor knows.
+ * Bits of HELLO's capabilities word: what the gateway's QoS scheduler can enforce, so the analyzer does not send a
+ * parameter the gateway would ignore (it acknowledges such a volume as UNSUPPORTED). Bits a receiver does not know are
+ * ignored: a newer gateway may announce more than an older monitor knows.
  */
 public final class Capabilities {
     /** Separate read and write limits (otherwise only the totals). */
@@ -19,8 +19,7 @@ public final class Capabilities {
     /** Latency targets used to order queued I/O. */
     public static final long LATENCY_TARGET = 1 << 5;
 
-    private Capabilities() {
-    }
+    private Capabilities() {}
 
     public static boolean has(long capabilities, long capability) {
         return (capabilities & capability) == capability;

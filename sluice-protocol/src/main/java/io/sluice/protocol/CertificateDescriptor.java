@@ -3,8 +3,8 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * CERTIFICATE, the monitor's answer to ENROLL or RENEW: the client certificate it issued (DER, signed by the
- * server's authority), or the reason it issued none.
+ * CERTIFICATE, the monitor's answer to ENROLL or RENEW: the client certificate it issued (DER, signed by the server's
+ * authority), or the reason it issued none.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -19,10 +19,10 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 28 + certificate length
  * </pre>
  *
- * Reason is an {@link AuthReason} code: NONE goes with a certificate and only with one. After an ENROLL's
- * answer the monitor closes the connection, and the gateway connects again with its new certificate. The
- * frame may come before authentication, so it fits the handshake's limit: the server's authority issues
- * P-256 certificates of about 500 bytes.
+ * Reason is an {@link AuthReason} code: NONE goes with a certificate and only with one. After an ENROLL's answer the
+ * monitor closes the connection, and the gateway connects again with its new certificate. The frame may come before
+ * authentication, so it fits the handshake's limit: the server's authority issues P-256 certificates of about 500
+ * bytes.
  */
 public final class CertificateDescriptor {
     public static final int REASON_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -30,8 +30,7 @@ public final class CertificateDescriptor {
     public static final int CERTIFICATE_OFFSET = CERTIFICATE_LENGTH_OFFSET + 2;
     public static final int MAX_CERTIFICATE_LENGTH = FrameDescriptor.HANDSHAKE_MAX_FRAME_LENGTH - CERTIFICATE_OFFSET;
 
-    private CertificateDescriptor() {
-    }
+    private CertificateDescriptor() {}
 
     public static int frameLength(int certificateLength) {
         return CERTIFICATE_OFFSET + certificateLength;
@@ -43,8 +42,10 @@ public final class CertificateDescriptor {
         }
         AuthReason reason = AuthReason.fromCode(buffer.get(frame + REASON_OFFSET) & 0xFF);
         int certificateLength = buffer.getShort(frame + CERTIFICATE_LENGTH_OFFSET) & 0xFFFF;
-        return reason != null && buffer.get(frame + REASON_OFFSET + 1) == 0
+        return reason != null
+                && buffer.get(frame + REASON_OFFSET + 1) == 0
                 && (reason == AuthReason.NONE) == (certificateLength > 0)
-                && certificateLength <= MAX_CERTIFICATE_LENGTH && frameLength == frameLength(certificateLength);
+                && certificateLength <= MAX_CERTIFICATE_LENGTH
+                && frameLength == frameLength(certificateLength);
     }
 }

@@ -22,6 +22,7 @@ public final class CertificateReader extends FrameReader {
 
     /** A copy of the certificate (DER); empty when none was issued. */
     public byte[] certificate() {
-        return ByteFields.getBytes(buffer, offset + CERTIFICATE_OFFSET, buffer.getShort(offset + CERTIFICATE_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getBytes(
+                buffer, offset + CERTIFICATE_OFFSET, buffer.getShort(offset + CERTIFICATE_LENGTH_OFFSET) & 0xFFFF);
     }
 }

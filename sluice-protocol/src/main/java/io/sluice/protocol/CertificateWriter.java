@@ -8,10 +8,14 @@ import java.nio.ByteBuffer;
 public final class CertificateWriter extends FrameWriter {
     private static final byte[] NONE = new byte[0];
 
-    /** An issued certificate (DER, 1..{@link CertificateDescriptor#MAX_CERTIFICATE_LENGTH} bytes); its length, or 0 when it does not fit. */
+    /**
+     * An issued certificate (DER, 1..{@link CertificateDescriptor#MAX_CERTIFICATE_LENGTH} bytes); its length, or 0 when
+     * it does not fit.
+     */
     public int write(ByteBuffer dst, long sequence, long gatewayId, byte[] certificate) {
         if (certificate.length < 1 || certificate.length > MAX_CERTIFICATE_LENGTH) {
-            throw new IllegalArgumentException("certificate must be 1.." + MAX_CERTIFICATE_LENGTH + " bytes: " + certificate.length);
+            throw new IllegalArgumentException(
+                    "certificate must be 1.." + MAX_CERTIFICATE_LENGTH + " bytes: " + certificate.length);
         }
         return write(dst, sequence, gatewayId, AuthReason.NONE, certificate);
     }

@@ -3,12 +3,16 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * One connection's challenge: the nonce the monitor sent, to whom, and when. The connection's session owns
- * it, {@link Authenticator#issue} fills it, and {@link Authenticator#verify} uses it up: a challenge is
- * good for one answer, right or wrong.
+ * One connection's challenge: the nonce the monitor sent, to whom, and when. The connection's session owns it,
+ * {@link Authenticator#issue} fills it, and {@link Authenticator#verify} uses it up: a challenge is good for one
+ * answer, right or wrong.
  */
 public final class Challenge {
-    enum State { NONE, OUTSTANDING, USED }
+    enum State {
+        NONE,
+        OUTSTANDING,
+        USED
+    }
 
     final byte[] nonce = new byte[ChallengeDescriptor.NONCE_LENGTH];
     long gatewayId;

@@ -18,6 +18,5 @@ public final class ChallengeDescriptor {
     public static final int NONCE_LENGTH = 32;
     public static final int FRAME_LENGTH = NONCE_OFFSET + NONCE_LENGTH;
 
-    private ChallengeDescriptor() {
-    }
+    private ChallengeDescriptor() {}
 }

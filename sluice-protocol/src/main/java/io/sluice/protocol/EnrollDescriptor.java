@@ -3,9 +3,9 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * ENROLL, a gateway's certificate bootstrap: sent instead of AUTH by a gateway that has no client certificate
- * yet, over TLS on which only the monitor proved itself. It answers the CHALLENGE as AUTH does, presents a
- * single-use enrollment token and carries a PKCS#10 certificate signing request (DER).
+ * ENROLL, a gateway's certificate bootstrap: sent instead of AUTH by a gateway that has no client certificate yet, over
+ * TLS on which only the monitor proved itself. It answers the CHALLENGE as AUTH does, presents a single-use enrollment
+ * token and carries a PKCS#10 certificate signing request (DER).
  *
  * <pre>
  *   0                   1                   2                   3
@@ -23,11 +23,11 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 60 + token length + request length
  * </pre>
  *
- * The monitor answers with {@link CertificateDescriptor CERTIFICATE} (the certificate, or why there is none)
- * or, when the answer or the token is refused, with AUTH_RESULT REFUSED; either way it then closes. The
- * certificate names {@code gateway-<id>} for the id of the connection's HELLO, whatever the request asks.
- * The frame comes before authentication, so it fits the handshake's limit whatever it carries: the request
- * is bounded to {@link #MAX_REQUEST_LENGTH} bytes, room for a P-256 request (about 250 bytes) and more.
+ * The monitor answers with {@link CertificateDescriptor CERTIFICATE} (the certificate, or why there is none) or, when
+ * the answer or the token is refused, with AUTH_RESULT REFUSED; either way it then closes. The certificate names
+ * {@code gateway-<id>} for the id of the connection's HELLO, whatever the request asks. The frame comes before
+ * authentication, so it fits the handshake's limit whatever it carries: the request is bounded to
+ * {@link #MAX_REQUEST_LENGTH} bytes, room for a P-256 request (about 250 bytes) and more.
  */
 public final class EnrollDescriptor {
     public static final int ANSWER_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -37,8 +37,7 @@ public final class EnrollDescriptor {
     public static final int MAX_REQUEST_LENGTH =
             FrameDescriptor.HANDSHAKE_MAX_FRAME_LENGTH - TOKEN_OFFSET - AuthDescriptor.MAX_TOKEN_LENGTH;
 
-    private EnrollDescriptor() {
-    }
+    private EnrollDescriptor() {}
 
     public static int frameLength(int tokenLength, int requestLength) {
         return TOKEN_OFFSET + tokenLength + requestLength;
@@ -50,8 +49,10 @@ public final class EnrollDescriptor {
         }
         int tokenLength = buffer.getShort(frame + TOKEN_LENGTH_OFFSET) & 0xFFFF;
         int requestLength = buffer.getShort(frame + REQUEST_LENGTH_OFFSET) & 0xFFFF;
-        return tokenLength >= 1 && tokenLength <= AuthDescriptor.MAX_TOKEN_LENGTH
-                && requestLength >= 1 && requestLength <= MAX_REQUEST_LENGTH
+        return tokenLength >= 1
+                && tokenLength <= AuthDescriptor.MAX_TOKEN_LENGTH
+                && requestLength >= 1
+                && requestLength <= MAX_REQUEST_LENGTH
                 && frameLength == frameLength(tokenLength, requestLength);
     }
 }

@@ -35,6 +35,9 @@ public final class EnrollReader extends FrameReader {
 
     /** A copy of the certificate signing request (DER). */
     public byte[] request() {
-        return ByteFields.getBytes(buffer, offset + TOKEN_OFFSET + tokenLength(), buffer.getShort(offset + REQUEST_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getBytes(
+                buffer,
+                offset + TOKEN_OFFSET + tokenLength(),
+                buffer.getShort(offset + REQUEST_LENGTH_OFFSET) & 0xFFFF);
     }
 }

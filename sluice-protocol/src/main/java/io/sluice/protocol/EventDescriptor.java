@@ -27,8 +27,8 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 128 + message length
  * </pre>
  *
- * Every kind is about one volume, so the volume entry is always there: for NEW_VOLUME it is the whole
- * announcement (as VOLUMES would have carried it), for the others it says which volume and how big.
+ * Every kind is about one volume, so the volume entry is always there: for NEW_VOLUME it is the whole announcement (as
+ * VOLUMES would have carried it), for the others it says which volume and how big.
  */
 public final class EventDescriptor {
     public static final int OCCURRED_AT_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -40,8 +40,7 @@ public final class EventDescriptor {
     public static final int MESSAGE_OFFSET = VOLUME_OFFSET + VolumeDescriptor.LENGTH;
     public static final int MAX_MESSAGE_LENGTH = 512;
 
-    private EventDescriptor() {
-    }
+    private EventDescriptor() {}
 
     public static int frameLength(int messageLength) {
         return MESSAGE_OFFSET + messageLength;
@@ -53,7 +52,8 @@ public final class EventDescriptor {
         }
         int messageLength = buffer.getShort(frame + MESSAGE_LENGTH_OFFSET) & 0xFFFF;
         return EventKind.fromCode(buffer.getShort(frame + KIND_OFFSET) & 0xFFFF) != null
-                && messageLength <= MAX_MESSAGE_LENGTH && frameLength == frameLength(messageLength)
+                && messageLength <= MAX_MESSAGE_LENGTH
+                && frameLength == frameLength(messageLength)
                 && VolumeDescriptor.isWellFormed(buffer, frame + VOLUME_OFFSET);
     }
 }

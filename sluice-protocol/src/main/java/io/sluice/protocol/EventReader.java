@@ -48,6 +48,7 @@ public final class EventReader extends FrameReader {
     }
 
     public String message() {
-        return ByteFields.getUtf8(buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getUtf8(
+                buffer, offset + MESSAGE_OFFSET, buffer.getShort(offset + MESSAGE_LENGTH_OFFSET) & 0xFFFF);
     }
 }

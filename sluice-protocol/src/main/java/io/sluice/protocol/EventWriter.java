@@ -12,11 +12,21 @@ public final class EventWriter extends FrameWriter {
      *
      * @param errorCode BACKEND_ERROR's errno or backend status, otherwise 0
      * @param usedBytes the volume's backend usage
-     * @param message   0..512 bytes of UTF-8 for people
+     * @param message 0..512 bytes of UTF-8 for people
      */
-    public int write(ByteBuffer dst, long sequence, long gatewayId, EventKind kind, long occurredAtMillis,
-                     int errorCode, long usedBytes, int volumeId, int volumeFlags, long capacityBytes,
-                     String volumeName, String message) {
+    public int write(
+            ByteBuffer dst,
+            long sequence,
+            long gatewayId,
+            EventKind kind,
+            long occurredAtMillis,
+            int errorCode,
+            long usedBytes,
+            int volumeId,
+            int volumeFlags,
+            long capacityBytes,
+            String volumeName,
+            String message) {
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
         if (text.length > MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("message longer than " + MAX_MESSAGE_LENGTH + " bytes");

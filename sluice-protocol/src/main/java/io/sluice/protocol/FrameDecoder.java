@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
 /**
- * Turns the bytes of one connection into whole, checked frames. One decoder per connection, used by one
- * thread; nothing is allocated per frame.
+ * Turns the bytes of one connection into whole, checked frames. One decoder per connection, used by one thread; nothing
+ * is allocated per frame.
  *
  * <pre>{@code
  * int n = decoder.readFrom(channel);              // non-blocking read into the decoder's buffer
@@ -21,25 +21,24 @@ import java.nio.channels.ReadableByteChannel;
  * if (status == DecodeStatus.ERROR || status == DecodeStatus.END_OF_STREAM) close(connection);
  * }</pre>
  *
- * <p>The length comes first in the header, so the decoder knows how much to wait for, and it checks
- * each part of a frame as soon as its bytes are in rather than when the whole frame is: an oversize
- * length is refused after four bytes (before buffering a megabyte of garbage), a wrong version, type or
- * flags after eight, a bad sequence or gateway id after the header. The body is checked against its
- * type's layout once complete, so a {@code *Reader} over a frame this decoder returned never reads past
- * the frame. The first failure is final: {@link #next()} keeps answering ERROR, and the connection must
- * be closed, because after a bad frame nothing says where the next one would start.
+ * <p>The length comes first in the header, so the decoder knows how much to wait for, and it checks each part of a
+ * frame as soon as its bytes are in rather than when the whole frame is: an oversize length is refused after four bytes
+ * (before buffering a megabyte of garbage), a wrong version, type or flags after eight, a bad sequence or gateway id
+ * after the header. The body is checked against its type's layout once complete, so a {@code *Reader} over a frame this
+ * decoder returned never reads past the frame. The first failure is final: {@link #next()} keeps answering ERROR, and
+ * the connection must be closed, because after a bad frame nothing says where the next one would start.
  *
- * <p>The buffer starts small and grows to the largest frame seen (never above the maximum frame length),
- * so thousands of connections that exchange small frames cost little memory. A decoder made with
- * {@link #forConnection} starts in the handshake: until {@link #authenticated()} it takes only handshake frames
- * ({@link FrameType#isHandshake()}), none longer than {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH}, and its
- * buffer never grows past that, so a peer that has proved nothing cannot make it allocate more. A frame returned by
- * {@link #next()} stays where it is until the next {@link #readFrom} or {@link #feed}, which may move or
- * replace the buffer.
+ * <p>The buffer starts small and grows to the largest frame seen (never above the maximum frame length), so thousands
+ * of connections that exchange small frames cost little memory. A decoder made with {@link #forConnection} starts in
+ * the handshake: until {@link #authenticated()} it takes only handshake frames ({@link FrameType#isHandshake()}), none
+ * longer than {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH}, and its buffer never grows past that, so a peer that
+ * has proved nothing cannot make it allocate more. A frame returned by {@link #next()} stays where it is until the next
+ * {@link #readFrom} or {@link #feed}, which may move or replace the buffer.
  */
 public final class FrameDecoder {
     /** The smallest maximum frame length a decoder accepts: every fixed-size frame and HELLO for a few volumes. */
     public static final int MIN_MAX_FRAME_LENGTH = 1024;
+
     private static final int DEFAULT_INITIAL_CAPACITY = 4096;
 
     private final Peer sender;
@@ -52,6 +51,7 @@ public final class FrameDecoder {
     private boolean authenticated;
     /** The first byte not yet returned as a frame; buffer.position() is one past the last byte received. */
     private int readIndex;
+
     private long expectedSequence;
     private long gatewayId;
     private boolean endOfStream;
@@ -68,10 +68,10 @@ public final class FrameDecoder {
     }
 
     /**
-     * @param sender          whose frames this decoder reads: a monitor decodes {@link Peer#GATEWAY}'s
-     * @param maxFrameLength  longer frames are refused as {@link FrameError#OVERSIZE}
+     * @param sender whose frames this decoder reads: a monitor decodes {@link Peer#GATEWAY}'s
+     * @param maxFrameLength longer frames are refused as {@link FrameError#OVERSIZE}
      * @param initialCapacity the buffer's starting size
-     * @param gatewayId       the id every frame must carry, or 0 to take it from the first frame
+     * @param gatewayId the id every frame must carry, or 0 to take it from the first frame
      */
     public FrameDecoder(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId) {
         this(sender, maxFrameLength, initialCapacity, gatewayId, false);
@@ -79,11 +79,12 @@ public final class FrameDecoder {
 
     /**
      * A decoder for one end of a connection, which takes only handshake frames of at most
-     * {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH} bytes until {@link #authenticated()}; parameters as for
-     * the constructor, the initial capacity lowered to the handshake's maximum if above it.
+     * {@link FrameDescriptor#HANDSHAKE_MAX_FRAME_LENGTH} bytes until {@link #authenticated()}; parameters as for the
+     * constructor, the initial capacity lowered to the handshake's maximum if above it.
      */
     public static FrameDecoder forConnection(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId) {
-        return new FrameDecoder(sender, maxFrameLength, Math.min(initialCapacity, HANDSHAKE_MAX_FRAME_LENGTH), gatewayId, true);
+        return new FrameDecoder(
+                sender, maxFrameLength, Math.min(initialCapacity, HANDSHAKE_MAX_FRAME_LENGTH), gatewayId, true);
     }
 
     private FrameDecoder(Peer sender, int maxFrameLength, int initialCapacity, long gatewayId, boolean handshakeFirst) {
@@ -92,8 +93,8 @@ public final class FrameDecoder {
                     + MAX_FRAME_LENGTH_LIMIT + ": " + maxFrameLength);
         }
         if (initialCapacity < HEADER_LENGTH || initialCapacity > maxFrameLength) {
-            throw new IllegalArgumentException("initialCapacity must be " + HEADER_LENGTH + ".." + maxFrameLength
-                    + ": " + initialCapacity);
+            throw new IllegalArgumentException(
+                    "initialCapacity must be " + HEADER_LENGTH + ".." + maxFrameLength + ": " + initialCapacity);
         }
         this.sender = sender;
         this.maxFrameLength = maxFrameLength;
@@ -143,8 +144,8 @@ public final class FrameDecoder {
     /**
      * Copies as many of {@code src}'s remaining bytes as fit, for bytes that were read elsewhere.
      *
-     * @return bytes taken; fewer than remaining when the buffer is full (take frames with {@link #next()}, then
-     *     feed the rest), 0 once the decoder has failed
+     * @return bytes taken; fewer than remaining when the buffer is full (take frames with {@link #next()}, then feed
+     *     the rest), 0 once the decoder has failed
      */
     public int feed(ByteBuffer src) {
         if (error != null || endOfStream) {
@@ -163,7 +164,9 @@ public final class FrameDecoder {
         authenticated = true;
     }
 
-    /** Whether frames other than the handshake's are taken (always, for a decoder not made by {@link #forConnection}). */
+    /**
+     * Whether frames other than the handshake's are taken (always, for a decoder not made by {@link #forConnection}).
+     */
     public boolean isAuthenticated() {
         return authenticated;
     }
@@ -228,8 +231,11 @@ public final class FrameDecoder {
         if (available >= HEADER_LENGTH) {
             long sequence = buffer.getLong(at + SEQUENCE_OFFSET);
             if (sequence != expectedSequence) {
-                return fail(Long.compareUnsigned(sequence, expectedSequence) > 0
-                        ? FrameError.SEQUENCE_GAP : FrameError.SEQUENCE_REPEAT, sequence);
+                return fail(
+                        Long.compareUnsigned(sequence, expectedSequence) > 0
+                                ? FrameError.SEQUENCE_GAP
+                                : FrameError.SEQUENCE_REPEAT,
+                        sequence);
             }
             frameGatewayId = buffer.getLong(at + GATEWAY_ID_OFFSET);
             if (frameGatewayId == 0 || (gatewayId != 0 && frameGatewayId != gatewayId)) {
@@ -308,8 +314,8 @@ public final class FrameDecoder {
     }
 
     /**
-     * Moves unread bytes to the front of the buffer, and grows it when a partial frame fills it. Returned
-     * frames are behind readIndex and are given up here.
+     * Moves unread bytes to the front of the buffer, and grows it when a partial frame fills it. Returned frames are
+     * behind readIndex and are given up here.
      */
     private void makeRoom() {
         if (readIndex > 0) {

@@ -1,8 +1,8 @@
 package io.sluice.protocol;
 
 /**
- * The header every frame starts with. All integers are big-endian (network order): frames cross machines,
- * and big-endian is also {@link java.nio.ByteBuffer}'s default, so a buffer nobody configured is right.
+ * The header every frame starts with. All integers are big-endian (network order): frames cross machines, and
+ * big-endian is also {@link java.nio.ByteBuffer}'s default, so a buffer nobody configured is right.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -23,20 +23,18 @@ package io.sluice.protocol;
  * </pre>
  *
  * <ul>
- *   <li><b>length</b> comes first so a reader knows how much to wait for before it looks at anything else;
- *   a receiver refuses a length above its maximum frame length as soon as the four bytes arrive, before
- *   buffering the rest. Until the sender has authenticated that maximum is {@link #HANDSHAKE_MAX_FRAME_LENGTH}.</li>
- *   <li><b>version</b> is {@link #PROTOCOL_VERSION}; a frame of any other version is refused. The version
- *   changes whenever any layout changes.</li>
- *   <li><b>type</b> is a {@link FrameType} code.</li>
- *   <li><b>flags</b>: {@link #FLAG_MORE}; every other bit must be zero.</li>
- *   <li><b>sequence</b> is counted separately in each direction of each connection. TCP neither loses nor
- *   reorders, so a gap or a repeat means a broken or hostile sender, and the receiver drops the
- *   connection. (Whether a STATS <i>report</i> was lost across reconnects is a different question, answered
- *   by the report sequence in its body.)</li>
- *   <li><b>gateway id</b> names the gateway the connection belongs to, in both directions, so a frame
- *   handed on as it is (to a mailbox, to a log) still says whose it is. It is the same in every frame of a
- *   connection.</li>
+ *   <li><b>length</b> comes first so a reader knows how much to wait for before it looks at anything else; a receiver
+ *       refuses a length above its maximum frame length as soon as the four bytes arrive, before buffering the rest.
+ *       Until the sender has authenticated that maximum is {@link #HANDSHAKE_MAX_FRAME_LENGTH}.
+ *   <li><b>version</b> is {@link #PROTOCOL_VERSION}; a frame of any other version is refused. The version changes
+ *       whenever any layout changes.
+ *   <li><b>type</b> is a {@link FrameType} code.
+ *   <li><b>flags</b>: {@link #FLAG_MORE}; every other bit must be zero.
+ *   <li><b>sequence</b> is counted separately in each direction of each connection. TCP neither loses nor reorders, so
+ *       a gap or a repeat means a broken or hostile sender, and the receiver drops the connection. (Whether a STATS
+ *       <i>report</i> was lost across reconnects is a different question, answered by the report sequence in its body.)
+ *   <li><b>gateway id</b> names the gateway the connection belongs to, in both directions, so a frame handed on as it
+ *       is (to a mailbox, to a log) still says whose it is. It is the same in every frame of a connection.
  * </ul>
  */
 public final class FrameDescriptor {
@@ -53,6 +51,7 @@ public final class FrameDescriptor {
 
     /** The report continues in the next frame of the same type (only STATS, when a report outgrows a frame). */
     public static final int FLAG_MORE = 1;
+
     public static final int KNOWN_FLAGS = FLAG_MORE;
 
     /**
@@ -66,6 +65,5 @@ public final class FrameDescriptor {
     /** No receiver accepts more than this, whatever it is configured to. */
     public static final int MAX_FRAME_LENGTH_LIMIT = 16 << 20;
 
-    private FrameDescriptor() {
-    }
+    private FrameDescriptor() {}
 }

@@ -1,9 +1,9 @@
 package io.sluice.protocol;
 
 /**
- * Why a {@link FrameDecoder} gave up on a connection. Every one of them means the byte stream can no
- * longer be trusted, so the receiver closes that connection (and only that one); none is retried.
- * {@link FrameDecoder#errorValue()} holds the offending value named here.
+ * Why a {@link FrameDecoder} gave up on a connection. Every one of them means the byte stream can no longer be trusted,
+ * so the receiver closes that connection (and only that one); none is retried. {@link FrameDecoder#errorValue()} holds
+ * the offending value named here.
  */
 public enum FrameError {
     /** The stream ended inside a frame. Value: bytes of the partial frame. */

@@ -5,16 +5,15 @@ import static io.sluice.protocol.FrameDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Base of the per-type readers: a flyweight over one frame in a big-endian buffer, reused from frame to
- * frame and never retained. Readers trust the frame's layout, so wrap only frames a {@link FrameDecoder}
- * returned (or that were copied intact from one).
+ * Base of the per-type readers: a flyweight over one frame in a big-endian buffer, reused from frame to frame and never
+ * retained. Readers trust the frame's layout, so wrap only frames a {@link FrameDecoder} returned (or that were copied
+ * intact from one).
  */
 public abstract class FrameReader {
     ByteBuffer buffer;
     int offset;
 
-    FrameReader() {
-    }
+    FrameReader() {}
 
     void wrapFrame(ByteBuffer buffer, int offset) {
         this.buffer = buffer;

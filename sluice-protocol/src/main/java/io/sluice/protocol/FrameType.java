@@ -26,7 +26,10 @@ public enum FrameType {
     VOLUMES(11, Peer.GATEWAY),
     /** The ids the server assigned to those volumes: the session is open. {@link VolumeIdsDescriptor} */
     VOLUME_IDS(12, Peer.MONITOR),
-    /** A gateway without a client certificate: its answer, an enrollment token and a certificate request. {@link EnrollDescriptor} */
+    /**
+     * A gateway without a client certificate: its answer, an enrollment token and a certificate request.
+     * {@link EnrollDescriptor}
+     */
     ENROLL(13, Peer.GATEWAY, true),
     /** An authenticated gateway's request for a new certificate before its own expires. {@link RenewDescriptor} */
     RENEW(14, Peer.GATEWAY),

@@ -7,19 +7,18 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Base of the per-type writers. A frame is written in place at the destination's position: {@code begin}
- * checks that it fits, zeroes it and writes the header; the type's setters fill the body; {@link #commit()}
- * moves the destination's position past it. A frame that does not fit is not started and the buffer is
- * left as it was, so the caller can flush and try again. Nothing is allocated. A writer holds the frame it
- * is writing, so each thread keeps its own writers and reuses them frame after frame.
+ * Base of the per-type writers. A frame is written in place at the destination's position: {@code begin} checks that it
+ * fits, zeroes it and writes the header; the type's setters fill the body; {@link #commit()} moves the destination's
+ * position past it. A frame that does not fit is not started and the buffer is left as it was, so the caller can flush
+ * and try again. Nothing is allocated. A writer holds the frame it is writing, so each thread keeps its own writers and
+ * reuses them frame after frame.
  */
 public abstract class FrameWriter {
     ByteBuffer buffer;
     int offset;
     private int length;
 
-    FrameWriter() {
-    }
+    FrameWriter() {}
 
     /** Starts a frame; false (nothing written) when {@code dst} has less than {@code frameLength} bytes left. */
     final boolean begin(ByteBuffer dst, FrameType type, long frameLength, int flags, long sequence, long gatewayId) {
@@ -65,7 +64,9 @@ public abstract class FrameWriter {
         return count;
     }
 
-    /** Where entry {@code index} of a frame begun and not yet committed starts, its count being at {@code countOffset}. */
+    /**
+     * Where entry {@code index} of a frame begun and not yet committed starts, its count being at {@code countOffset}.
+     */
     final int entryOffset(int index, int countOffset, int entriesOffset, int entryLength) {
         if (buffer == null) {
             throw new IllegalStateException("no frame begun");

@@ -1,14 +1,13 @@
 package io.sluice.protocol;
 
 /**
- * How a gateway's TLS client certificate names it: the common name {@code gateway-<id>}, the id in decimal.
- * The monitor takes the gateway id from the certificate and refuses a HELLO that claims another.
+ * How a gateway's TLS client certificate names it: the common name {@code gateway-<id>}, the id in decimal. The monitor
+ * takes the gateway id from the certificate and refuses a HELLO that claims another.
  */
 public final class GatewayCertificateName {
     public static final String PREFIX = "gateway-";
 
-    private GatewayCertificateName() {
-    }
+    private GatewayCertificateName() {}
 
     public static String of(long gatewayId) {
         return PREFIX + Long.toUnsignedString(gatewayId);

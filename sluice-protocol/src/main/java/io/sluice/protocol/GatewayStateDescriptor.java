@@ -29,7 +29,12 @@ public final class GatewayStateDescriptor {
 
     /** What happened to a gateway. */
     public enum GatewayState {
-        IN_SESSION(1), PENDING_APPROVAL(2), REFUSED(3), UNREACHABLE(4), REACHABLE_AGAIN(5), DISCONNECTED(6);
+        IN_SESSION(1),
+        PENDING_APPROVAL(2),
+        REFUSED(3),
+        UNREACHABLE(4),
+        REACHABLE_AGAIN(5),
+        DISCONNECTED(6);
 
         private final int code;
 
@@ -51,8 +56,7 @@ public final class GatewayStateDescriptor {
         }
     }
 
-    private GatewayStateDescriptor() {
-    }
+    private GatewayStateDescriptor() {}
 
     public static int write(ByteBuffer dst, int offset, long gatewayId, long atMillis, GatewayState state, int detail) {
         dst.putLong(offset + GATEWAY_ID_OFFSET, gatewayId);

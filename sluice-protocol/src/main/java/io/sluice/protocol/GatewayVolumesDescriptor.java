@@ -3,10 +3,10 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * Parameters of {@link MailboxOpcodes#SERVICES_GATEWAY_VOLUMES}: the volumes of a gateway that has just
- * opened a session, with the ids the server assigned them and their names, so the services (and through
- * them the database and every screen) know each volume by name before its first report. A gateway with
- * more volumes than one slot holds is announced in consecutive parts.
+ * Parameters of {@link MailboxOpcodes#SERVICES_GATEWAY_VOLUMES}: the volumes of a gateway that has just opened a
+ * session, with the ids the server assigned them and their names, so the services (and through them the database and
+ * every screen) know each volume by name before its first report. A gateway with more volumes than one slot holds is
+ * announced in consecutive parts.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -38,8 +38,7 @@ public final class GatewayVolumesDescriptor {
     public static final int NAME_LENGTH_OFFSET = 20;
     public static final int VOLUMES_OFFSET = 24;
 
-    private GatewayVolumesDescriptor() {
-    }
+    private GatewayVolumesDescriptor() {}
 
     public static int length(int count, int nameLength) {
         return VOLUMES_OFFSET + count * VolumeDescriptor.LENGTH + nameLength;
@@ -63,7 +62,9 @@ public final class GatewayVolumesDescriptor {
         long total = buffer.getInt(TOTAL_OFFSET) & 0xFFFF_FFFFL;
         long count = buffer.getInt(COUNT_OFFSET) & 0xFFFF_FFFFL;
         long nameLength = buffer.getInt(NAME_LENGTH_OFFSET) & 0xFFFF_FFFFL;
-        if (total > HelloDescriptor.MAX_VOLUMES || first + count > total || nameLength < 1
+        if (total > HelloDescriptor.MAX_VOLUMES
+                || first + count > total
+                || nameLength < 1
                 || nameLength > HelloDescriptor.MAX_NAME_LENGTH
                 || VOLUMES_OFFSET + count * VolumeDescriptor.LENGTH + nameLength != length) {
             return false;

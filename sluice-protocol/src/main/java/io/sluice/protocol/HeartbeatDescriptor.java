@@ -1,9 +1,8 @@
 package io.sluice.protocol;
 
 /**
- * HEARTBEAT: sent by either side when it has sent nothing else for a while, so the other side can tell
- * a quiet peer from a dead one. Echoing the peer's last timestamp gives each side the round-trip time
- * without a separate request.
+ * HEARTBEAT: sent by either side when it has sent nothing else for a while, so the other side can tell a quiet peer
+ * from a dead one. Echoing the peer's last timestamp gives each side the round-trip time without a separate request.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -24,6 +23,5 @@ public final class HeartbeatDescriptor {
     public static final int ECHO_OFFSET = SENT_AT_OFFSET + 8;
     public static final int FRAME_LENGTH = ECHO_OFFSET + 8;
 
-    private HeartbeatDescriptor() {
-    }
+    private HeartbeatDescriptor() {}
 }

@@ -3,8 +3,8 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * HELLO, the gateway's first frame on a connection. The gateway id is the header's; the protocol version
- * it speaks is the header's version.
+ * HELLO, the gateway's first frame on a connection. The gateway id is the header's; the protocol version it speaks is
+ * the header's version.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -23,10 +23,10 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 40 + name length (at most 295)
  * </pre>
  *
- * HELLO comes before authentication, so it is small whatever the gateway serves: the volumes themselves go
- * in {@link VolumesDescriptor VOLUMES} once the monitor has accepted the gateway. The count is here so the
- * monitor can refuse a gateway announcing more than {@link #MAX_VOLUMES} (AUTH_RESULT REFUSED,
- * {@link AuthReason#TOO_MANY_VOLUMES}) before it takes a byte of them.
+ * HELLO comes before authentication, so it is small whatever the gateway serves: the volumes themselves go in
+ * {@link VolumesDescriptor VOLUMES} once the monitor has accepted the gateway. The count is here so the monitor can
+ * refuse a gateway announcing more than {@link #MAX_VOLUMES} (AUTH_RESULT REFUSED, {@link AuthReason#TOO_MANY_VOLUMES})
+ * before it takes a byte of them.
  */
 public final class HelloDescriptor {
     public static final int CAPABILITIES_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -35,13 +35,12 @@ public final class HelloDescriptor {
     public static final int NAME_OFFSET = NAME_LENGTH_OFFSET + 4;
     public static final int MAX_NAME_LENGTH = 255;
     /**
-     * The most volumes one gateway may serve through a server: a STATS report of this many (1.2 MiB)
-     * still crosses in a few frames, and the services analyse them within one poll interval.
+     * The most volumes one gateway may serve through a server: a STATS report of this many (1.2 MiB) still crosses in a
+     * few frames, and the services analyse them within one poll interval.
      */
     public static final int MAX_VOLUMES = 4096;
 
-    private HelloDescriptor() {
-    }
+    private HelloDescriptor() {}
 
     public static int frameLength(int nameLength) {
         return NAME_OFFSET + nameLength;

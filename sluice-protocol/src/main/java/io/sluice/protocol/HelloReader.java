@@ -19,7 +19,10 @@ public final class HelloReader extends FrameReader {
         return buffer.getLong(offset + CAPABILITIES_OFFSET);
     }
 
-    /** How many volumes the gateway's VOLUMES will carry (unsigned: above {@link HelloDescriptor#MAX_VOLUMES} is refused). */
+    /**
+     * How many volumes the gateway's VOLUMES will carry (unsigned: above {@link HelloDescriptor#MAX_VOLUMES} is
+     * refused).
+     */
     public long volumeCount() {
         return buffer.getInt(offset + VOLUME_COUNT_OFFSET) & 0xFFFF_FFFFL;
     }

@@ -12,8 +12,8 @@ public final class HelloWriter extends FrameWriter {
      *
      * @return the frame's length, or 0 (nothing written) when it does not fit in {@code dst}
      */
-    public int write(ByteBuffer dst, long sequence, long gatewayId, long capabilities, int volumeCount,
-                     String gatewayName) {
+    public int write(
+            ByteBuffer dst, long sequence, long gatewayId, long capabilities, int volumeCount, String gatewayName) {
         byte[] name = gatewayName.getBytes(StandardCharsets.UTF_8);
         if (name.length < 1 || name.length > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("gateway name must be 1.." + MAX_NAME_LENGTH + " bytes of UTF-8");

@@ -4,8 +4,7 @@ package io.sluice.protocol;
 public final class LatencyBuckets {
     public static final int COUNT = 24;
 
-    private LatencyBuckets() {
-    }
+    private LatencyBuckets() {}
 
     /** The bucket a latency of {@code micros} falls in; negative latencies (clock steps) count as 0. */
     public static int bucketOf(long micros) {

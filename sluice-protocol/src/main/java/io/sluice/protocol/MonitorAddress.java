@@ -5,15 +5,14 @@ import java.net.InetSocketAddress;
 /**
  * A monitor's gateway address as people and frames write it: {@code HOST:PORT}, an IPv6 host in brackets
  * ({@code [::1]:7070}), at most {@link #MAX_LENGTH} bytes of printable ASCII. Parsed without a name lookup (an
- * unresolved address), so a name is looked up at each connection attempt and a moved monitor is found; nothing
- * here does I/O.
+ * unresolved address), so a name is looked up at each connection attempt and a moved monitor is found; nothing here
+ * does I/O.
  */
 public final class MonitorAddress {
     /** The longest address a STANDBY frame carries (a DNS name is at most 253 bytes, plus the port). */
     public static final int MAX_LENGTH = 255;
 
-    private MonitorAddress() {
-    }
+    private MonitorAddress() {}
 
     /**
      * The address {@code hostPort} names, unresolved.

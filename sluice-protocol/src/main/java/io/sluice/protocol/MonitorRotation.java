@@ -4,20 +4,20 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * Which monitor a gateway dials next: its configured monitors in turn, and the active one a standby names
- * (STANDBY) ahead of them. The session logic both gateways share (sluice-gateway's link and the simulator), free
- * of I/O and clocks: the caller dials {@link #current()}, reports what came of it, and waits its own back-off.
+ * Which monitor a gateway dials next: its configured monitors in turn, and the active one a standby names (STANDBY)
+ * ahead of them. The session logic both gateways share (sluice-gateway's link and the simulator), free of I/O and
+ * clocks: the caller dials {@link #current()}, reports what came of it, and waits its own back-off.
  *
  * <ul>
- *   <li>An attempt that fails (no connection, a broken session, a handshake cut short, no active known, an older
- *   epoch than one seen) moves on to the next configured monitor, after the one last tried from the list: the
- *   monitor that was active may be the one that died, and a standby sends the gateway back at once if not.</li>
+ *   <li>An attempt that fails (no connection, a broken session, a handshake cut short, no active known, an older epoch
+ *       than one seen) moves on to the next configured monitor, after the one last tried from the list: the monitor
+ *       that was active may be the one that died, and a standby sends the gateway back at once if not.
  *   <li>A standby naming the active makes it the next address, once. The first such redirect in a row is followed at
- *   once; the next ones wait for the caller's back-off, so two standbys naming each other (a takeover under way, or
- *   a pair misconfigured) cost a few attempts a second, not a busy loop; and after {@link #MAX_REDIRECTS_IN_A_ROW}
- *   the next one counts as a failure, so standbys sending the gateway round in a circle cannot keep it from the
- *   rest of its list. A session that opens ends the row.</li>
- *   <li>An answer from an active monitor (AUTH_RESULT PENDING or REFUSED) keeps it: that is the server to wait for.</li>
+ *       once; the next ones wait for the caller's back-off, so two standbys naming each other (a takeover under way, or
+ *       a pair misconfigured) cost a few attempts a second, not a busy loop; and after {@link #MAX_REDIRECTS_IN_A_ROW}
+ *       the next one counts as a failure, so standbys sending the gateway round in a circle cannot keep it from the
+ *       rest of its list. A session that opens ends the row.
+ *   <li>An answer from an active monitor (AUTH_RESULT PENDING or REFUSED) keeps it: that is the server to wait for.
  * </ul>
  *
  * One rotation per gateway, used by its link's thread alone.
@@ -25,11 +25,13 @@ import java.util.List;
 public final class MonitorRotation {
     /** Redirects followed in a row before the next one is taken as a failure of the monitor that sent it. */
     public static final int MAX_REDIRECTS_IN_A_ROW = 3;
+
     private final List<InetSocketAddress> configured;
     /** The configured monitor tried last (or being tried). */
     private int position;
     /** The active a standby named, dialled next instead of the list; null when none. */
     private InetSocketAddress redirect;
+
     private int redirectsInARow;
 
     /** @param monitors the configured monitors, in the order to try them; at least one */

@@ -33,6 +33,7 @@ import java.util.List;
  *                                               232  the active monitor's fencing epoch (0 for a standby, and a server not in a pair)
  *                                               240  connections a standby answered with STANDBY
  * </pre>
+ *
  * {@link #NAMES} names every counter in this order, as the API and /metrics show them.
  */
 public final class MonitorStatusDescriptor {
@@ -70,14 +71,38 @@ public final class MonitorStatusDescriptor {
     public static final int LENGTH = 248;
 
     /** Counter {@code i} (at offset 8 x i) by name. */
-    public static final List<String> NAMES = List.of("inSession", "connections", "pending",
-            "unreachable", "pollsSent", "pollsAnswered", "framesRefused", "throttlesSent", "throttlesAcked", "pairs",
-            "reportsDropped", "volumesDropped", "reportsLost", "reportsRefused", "registryUnusable", "registryWritesFailed",
-            "gatewaysOverVolumeLimit", "unauthenticated", "unauthenticatedRefused", "handshakeTimeouts",
-            "handshakesInProgress", "handshakeBoundReached", "certificatesIssued", "certificatesRefused",
-            "handshakesWaiting", "handshakesWaited",
-            "certificatesExpiredInSession", "sharedVolumesRefused", "standby", "epoch", "standbyReferrals");
+    public static final List<String> NAMES = List.of(
+            "inSession",
+            "connections",
+            "pending",
+            "unreachable",
+            "pollsSent",
+            "pollsAnswered",
+            "framesRefused",
+            "throttlesSent",
+            "throttlesAcked",
+            "pairs",
+            "reportsDropped",
+            "volumesDropped",
+            "reportsLost",
+            "reportsRefused",
+            "registryUnusable",
+            "registryWritesFailed",
+            "gatewaysOverVolumeLimit",
+            "unauthenticated",
+            "unauthenticatedRefused",
+            "handshakeTimeouts",
+            "handshakesInProgress",
+            "handshakeBoundReached",
+            "certificatesIssued",
+            "certificatesRefused",
+            "handshakesWaiting",
+            "handshakesWaited",
+            "certificatesExpiredInSession",
+            "sharedVolumesRefused",
+            "standby",
+            "epoch",
+            "standbyReferrals");
 
-    private MonitorStatusDescriptor() {
-    }
+    private MonitorStatusDescriptor() {}
 }

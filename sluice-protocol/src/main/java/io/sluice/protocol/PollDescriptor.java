@@ -1,8 +1,8 @@
 package io.sluice.protocol;
 
 /**
- * POLL: the monitor asks for the statistics gathered since the gateway's last report. The gateway
- * answers with STATS carrying the same poll sequence.
+ * POLL: the monitor asks for the statistics gathered since the gateway's last report. The gateway answers with STATS
+ * carrying the same poll sequence.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -23,6 +23,5 @@ public final class PollDescriptor {
     public static final int MONITOR_TIME_OFFSET = POLL_SEQUENCE_OFFSET + 8;
     public static final int FRAME_LENGTH = MONITOR_TIME_OFFSET + 8;
 
-    private PollDescriptor() {
-    }
+    private PollDescriptor() {}
 }

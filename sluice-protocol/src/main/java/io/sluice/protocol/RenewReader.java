@@ -17,6 +17,7 @@ public final class RenewReader extends FrameReader {
 
     /** A copy of the certificate signing request (DER). */
     public byte[] request() {
-        return ByteFields.getBytes(buffer, offset + REQUEST_OFFSET, buffer.getShort(offset + REQUEST_LENGTH_OFFSET) & 0xFFFF);
+        return ByteFields.getBytes(
+                buffer, offset + REQUEST_OFFSET, buffer.getShort(offset + REQUEST_LENGTH_OFFSET) & 0xFFFF);
     }
 }

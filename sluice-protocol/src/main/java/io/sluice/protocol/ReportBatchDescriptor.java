@@ -1,9 +1,8 @@
 package io.sluice.protocol;
 
 /**
- * Parameters of {@link MailboxOpcodes#SERVICES_STATS_BATCH}: several gateways' STATS frames in one call,
- * so the monitor pays one mailbox call (a slot claimed, a doorbell rung, a reply taken) for many reports
- * instead of one each.
+ * Parameters of {@link MailboxOpcodes#SERVICES_STATS_BATCH}: several gateways' STATS frames in one call, so the monitor
+ * pays one mailbox call (a slot claimed, a doorbell rung, a reply taken) for many reports instead of one each.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -22,10 +21,10 @@ package io.sluice.protocol;
  *  +---------------------------------------------------------------+ length
  * </pre>
  *
- * The index, not the frames' own length fields, says where each entry is, so one entry whose bytes are
- * damaged is refused alone and the others are still found. Entries are in the order the monitor took
- * the frames in: a gateway's reports (and the parts of one report, {@link FrameDescriptor#FLAG_MORE}) keep
- * their order within and across batches. All integers big-endian, like the frames inside.
+ * The index, not the frames' own length fields, says where each entry is, so one entry whose bytes are damaged is
+ * refused alone and the others are still found. Entries are in the order the monitor took the frames in: a gateway's
+ * reports (and the parts of one report, {@link FrameDescriptor#FLAG_MORE}) keep their order within and across batches.
+ * All integers big-endian, like the frames inside.
  */
 public final class ReportBatchDescriptor {
     public static final int LENGTH_OFFSET = 0;
@@ -38,8 +37,7 @@ public final class ReportBatchDescriptor {
     /** The most entries a batch may hold, whatever their size: bounds the index and a reader's loop. */
     public static final int MAX_ENTRIES = 256;
 
-    private ReportBatchDescriptor() {
-    }
+    private ReportBatchDescriptor() {}
 
     /** The longest single entry a batch of {@code capacity} bytes can hold (alone). */
     public static int maxEntryLength(int capacity) {

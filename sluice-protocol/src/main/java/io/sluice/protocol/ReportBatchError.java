@@ -1,9 +1,9 @@
 package io.sluice.protocol;
 
 /**
- * Why a {@link ReportBatchReader} refused a batch or one of its entries. The first three concern the
- * whole batch (no entry can be trusted, none is taken); the rest concern one entry, which is skipped
- * while the batch's other entries are taken.
+ * Why a {@link ReportBatchReader} refused a batch or one of its entries. The first three concern the whole batch (no
+ * entry can be trusted, none is taken); the rest concern one entry, which is skipped while the batch's other entries
+ * are taken.
  */
 public enum ReportBatchError {
     /** Whole batch: the call's parameters are shorter than a header, or than the length the header declares. */

@@ -3,9 +3,9 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * Reads a {@link ReportBatchDescriptor} batch: {@link #wrap} checks the header and the index's place,
- * {@link #check} each entry before it is read with a {@link StatsReader} at {@link #entryOffset}. A
- * damaged entry costs only itself; a damaged index offset, the two entries it separates. Allocates nothing.
+ * Reads a {@link ReportBatchDescriptor} batch: {@link #wrap} checks the header and the index's place, {@link #check}
+ * each entry before it is read with a {@link StatsReader} at {@link #entryOffset}. A damaged entry costs only itself; a
+ * damaged index offset, the two entries it separates. Allocates nothing.
  */
 public final class ReportBatchReader {
     private ByteBuffer buffer;
@@ -13,8 +13,8 @@ public final class ReportBatchReader {
     private int indexStart;
 
     /**
-     * Wraps the batch at offset 0 of {@code buffer}, of which {@code available} bytes are the call's
-     * parameters. Returns null when the header can be trusted, else why the whole batch is refused.
+     * Wraps the batch at offset 0 of {@code buffer}, of which {@code available} bytes are the call's parameters.
+     * Returns null when the header can be trusted, else why the whole batch is refused.
      */
     public ReportBatchError wrap(ByteBuffer buffer, int available) {
         this.buffer = buffer;

@@ -5,9 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Builds a {@link ReportBatchDescriptor} batch in a buffer the caller owns: {@link #reserve} an entry,
- * write its frame at the offset returned, and {@link #seal} when the batch goes. Bounded in bytes (the
- * buffer's size) and in entries; allocates nothing after construction.
+ * Builds a {@link ReportBatchDescriptor} batch in a buffer the caller owns: {@link #reserve} an entry, write its frame
+ * at the offset returned, and {@link #seal} when the batch goes. Bounded in bytes (the buffer's size) and in entries;
+ * allocates nothing after construction.
  */
 public final class ReportBatchWriter {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -22,7 +22,8 @@ public final class ReportBatchWriter {
     /** @param maxEntries at most this many entries a batch, 1..{@link ReportBatchDescriptor#MAX_ENTRIES} */
     public ReportBatchWriter(int maxEntries) {
         if (maxEntries < 1 || maxEntries > ReportBatchDescriptor.MAX_ENTRIES) {
-            throw new IllegalArgumentException("entries per batch must be 1.." + ReportBatchDescriptor.MAX_ENTRIES + ": " + maxEntries);
+            throw new IllegalArgumentException(
+                    "entries per batch must be 1.." + ReportBatchDescriptor.MAX_ENTRIES + ": " + maxEntries);
         }
         this.maxEntries = maxEntries;
         this.offsets = new int[maxEntries];
@@ -43,12 +44,14 @@ public final class ReportBatchWriter {
     }
 
     /**
-     * Makes room for an entry of {@code length} bytes and returns its offset in the buffer, or -1 when the
-     * batch is full (in entries, or in bytes with the index that must follow); then seal it and start another.
+     * Makes room for an entry of {@code length} bytes and returns its offset in the buffer, or -1 when the batch is
+     * full (in entries, or in bytes with the index that must follow); then seal it and start another.
      */
     public int reserve(int length) {
-        if (count == maxEntries || length < 0
-                || (long) position + length + (long) (count + 1) * ReportBatchDescriptor.INDEX_ENTRY_LENGTH > capacity) {
+        if (count == maxEntries
+                || length < 0
+                || (long) position + length + (long) (count + 1) * ReportBatchDescriptor.INDEX_ENTRY_LENGTH
+                        > capacity) {
             return -1;
         }
         int offset = position;
@@ -70,7 +73,10 @@ public final class ReportBatchWriter {
         return offsets[index];
     }
 
-    /** Writes the index and the header; returns the batch's length. Entries may not be added after it until {@link #reset}. */
+    /**
+     * Writes the index and the header; returns the batch's length. Entries may not be added after it until
+     * {@link #reset}.
+     */
     public int seal() {
         int length = position + count * ReportBatchDescriptor.INDEX_ENTRY_LENGTH;
         for (int i = 0; i < count; i++) {

@@ -1,8 +1,8 @@
 package io.sluice.protocol;
 
 /**
- * Parameters of {@link MailboxOpcodes#DB_APPEND_SAMPLES}: one batch of per-second performance samples
- * that the SLA services hand to the database manager.
+ * Parameters of {@link MailboxOpcodes#DB_APPEND_SAMPLES}: one batch of per-second performance samples that the SLA
+ * services hand to the database manager.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -16,11 +16,13 @@ package io.sluice.protocol;
  *  |        samples: count x 168 bytes                             | 16
  *  +---------------------------------------------------------------+
  * </pre>
- * The batch id makes a batch idempotent: the database manager stores it in the same transaction as the
- * samples and answers {@link CallStatus#OK} without storing again when it sees the id a second time
- * (the mailbox redelivers an idempotent call whose callee died mid-call).
+ *
+ * The batch id makes a batch idempotent: the database manager stores it in the same transaction as the samples and
+ * answers {@link CallStatus#OK} without storing again when it sees the id a second time (the mailbox redelivers an
+ * idempotent call whose callee died mid-call).
  *
  * <h2>Sample (168 bytes): one volume, one direction, one interval</h2>
+ *
  * <pre>
  *  +-------------------------------+-------------------------------+
  *  |        volume id              |   direction (0 read, 1 write) |  0
@@ -41,6 +43,7 @@ package io.sluice.protocol;
  *  |        (the buckets of {@link LatencyBuckets})                |
  *  +---------------------------------------------------------------+ 168
  * </pre>
+ *
  * Latency percentiles of a rollup are computed from the summed histograms, never averaged.
  */
 public final class SampleBatchDescriptor {
@@ -62,8 +65,7 @@ public final class SampleBatchDescriptor {
     public static final int BUCKETS_OFFSET = 72;
     public static final int SAMPLE_LENGTH = BUCKETS_OFFSET + LatencyBuckets.COUNT * 4;
 
-    private SampleBatchDescriptor() {
-    }
+    private SampleBatchDescriptor() {}
 
     public static int batchLength(int samples) {
         return SAMPLES_OFFSET + samples * SAMPLE_LENGTH;

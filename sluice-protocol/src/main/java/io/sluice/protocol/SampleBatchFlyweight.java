@@ -5,8 +5,8 @@ import static io.sluice.protocol.SampleBatchDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Reads and writes a sample batch (see {@link SampleBatchDescriptor}) in place: {@link #wrap} a buffer,
- * then select a sample with {@link #sample} and use its getters and setters. Allocates nothing.
+ * Reads and writes a sample batch (see {@link SampleBatchDescriptor}) in place: {@link #wrap} a buffer, then select a
+ * sample with {@link #sample} and use its getters and setters. Allocates nothing.
  */
 public final class SampleBatchFlyweight {
     private ByteBuffer buffer;
@@ -30,8 +30,8 @@ public final class SampleBatchFlyweight {
     }
 
     /**
-     * Whether the wrapped region of {@code length} bytes is a well-formed batch: the header fits, the
-     * count matches the length exactly, every direction code is known.
+     * Whether the wrapped region of {@code length} bytes is a well-formed batch: the header fits, the count matches the
+     * length exactly, every direction code is known.
      */
     public boolean isWellFormed(int length) {
         if (length < SAMPLES_OFFSET) {

@@ -4,10 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * STANDBY, a standby monitor's answer to HELLO, in place of CHALLENGE: this server is not the active one, so
- * it opens no session; the gateway should go to the active monitor, whose address it names, or, when it
- * names none (no active known, a takeover under way), try again later. The monitor closes the connection
- * once the frame is out.
+ * STANDBY, a standby monitor's answer to HELLO, in place of CHALLENGE: this server is not the active one, so it opens
+ * no session; the gateway should go to the active monitor, whose address it names, or, when it names none (no active
+ * known, a takeover under way), try again later. The monitor closes the connection once the frame is out.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -27,11 +26,11 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * <p>It comes after HELLO and before anything else: the standby issues no challenge and keeps nothing for the
- * connection (the refusal is written from bytes prepared at start), so a standby costs a connection no more than
- * an active monitor does before authentication. Nothing on the link is authenticated when it arrives (over
- * plaintext; with TLS the monitor has proved its certificate), so it changes only where the gateway dials next:
- * never the epoch a gateway has seen, and the retry-after is clamped as AUTH_RESULT's is. Over TLS the gateway
- * checks the named monitor's certificate against the name it dials, as for any monitor.
+ * connection (the refusal is written from bytes prepared at start), so a standby costs a connection no more than an
+ * active monitor does before authentication. Nothing on the link is authenticated when it arrives (over plaintext; with
+ * TLS the monitor has proved its certificate), so it changes only where the gateway dials next: never the epoch a
+ * gateway has seen, and the retry-after is clamped as AUTH_RESULT's is. Over TLS the gateway checks the named monitor's
+ * certificate against the name it dials, as for any monitor.
  */
 public final class StandbyDescriptor {
     public static final int RETRY_AFTER_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -40,8 +39,7 @@ public final class StandbyDescriptor {
     public static final int ADDRESS_OFFSET = ZERO_OFFSET + 2;
     public static final int MAX_ADDRESS_LENGTH = MonitorAddress.MAX_LENGTH;
 
-    private StandbyDescriptor() {
-    }
+    private StandbyDescriptor() {}
 
     public static int frameLength(int addressLength) {
         return ADDRESS_OFFSET + addressLength;
@@ -58,7 +56,10 @@ public final class StandbyDescriptor {
         return addressLength == 0 || MonitorAddress.problem(address(buffer, frame, addressLength)) == null;
     }
 
-    /** The address bytes as text, every byte one character (anything not ASCII then fails {@link MonitorAddress}'s check). */
+    /**
+     * The address bytes as text, every byte one character (anything not ASCII then fails {@link MonitorAddress}'s
+     * check).
+     */
     static String address(ByteBuffer buffer, int frame, int addressLength) {
         byte[] bytes = new byte[addressLength];
         buffer.get(frame + ADDRESS_OFFSET, bytes);

@@ -17,11 +17,13 @@ public final class StandbyReader extends FrameReader {
     }
 
     /**
-     * When to ask again (ms) when no active is named, never more than {@link AuthResultDescriptor#MAX_RETRY_AFTER_MILLIS}:
-     * read unsigned and clamped, as the frame is not authenticated over plaintext.
+     * When to ask again (ms) when no active is named, never more than
+     * {@link AuthResultDescriptor#MAX_RETRY_AFTER_MILLIS}: read unsigned and clamped, as the frame is not authenticated
+     * over plaintext.
      */
     public int retryAfterMillis() {
-        return (int) Math.min(Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)),
+        return (int) Math.min(
+                Integer.toUnsignedLong(buffer.getInt(offset + RETRY_AFTER_OFFSET)),
                 AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
     }
 

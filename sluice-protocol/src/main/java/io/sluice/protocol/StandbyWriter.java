@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 
 /** Writes STANDBY. */
 public final class StandbyWriter extends FrameWriter {
-    /** The bytes {@link #write} takes for {@code hostPort} (checked as {@link MonitorAddress#parse} does), or none for null. */
+    /**
+     * The bytes {@link #write} takes for {@code hostPort} (checked as {@link MonitorAddress#parse} does), or none for
+     * null.
+     */
     public static byte[] addressBytes(String hostPort) {
         if (hostPort == null) {
             return new byte[0];

@@ -28,12 +28,13 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * The report sequence, unlike the frame sequence, survives reconnects: it is how the monitor sees that a
- * report was lost (a jump) or sent twice (a repeat) when a gateway reconnects and resends. When a report
- * has more volumes than fit in one frame it is split across consecutive STATS frames with the same
- * report sequence, all but the last flagged {@link FrameDescriptor#FLAG_MORE}.
+ * The report sequence, unlike the frame sequence, survives reconnects: it is how the monitor sees that a report was
+ * lost (a jump) or sent twice (a repeat) when a gateway reconnects and resends. When a report has more volumes than fit
+ * in one frame it is split across consecutive STATS frames with the same report sequence, all but the last flagged
+ * {@link FrameDescriptor#FLAG_MORE}.
  *
  * <h2>Volume record (304 bytes)</h2>
+ *
  * <pre>
  *  +---------------------------------------------------------------+
  *  |        volume id                                              |  0
@@ -51,10 +52,12 @@ import java.nio.ByteBuffer;
  *  |        write counters (136 bytes)                             | 168
  *  +---------------------------------------------------------------+ 304
  * </pre>
- * Reporting the throttle version in force tells the analyzer which parameters produced these numbers, and
- * shows a gateway that restarted with old parameters so the monitor can send them again.
+ *
+ * Reporting the throttle version in force tells the analyzer which parameters produced these numbers, and shows a
+ * gateway that restarted with old parameters so the monitor can send them again.
  *
  * <h2>Counters for one direction (136 bytes; all counts over the interval)</h2>
+ *
  * <pre>
  *  +---------------------------------------------------------------+
  *  |        operations completed                                   |  0
@@ -68,9 +71,9 @@ import java.nio.ByteBuffer;
  *  |        bucket 23 = 2^23 us (8.4 s) and more                   |
  *  +---------------------------------------------------------------+ 136
  * </pre>
- * Fixed log2 buckets are coarse (each spans a factor of two) but cost 96 bytes, merge by addition, and
- * answer "how many I/Os were slower than the SLA's target" to within one bucket. {@link LatencyBuckets}
- * maps a latency to its bucket.
+ *
+ * Fixed log2 buckets are coarse (each spans a factor of two) but cost 96 bytes, merge by addition, and answer "how many
+ * I/Os were slower than the SLA's target" to within one bucket. {@link LatencyBuckets} maps a latency to its bucket.
  */
 public final class StatsDescriptor {
     public static final int REPORT_SEQUENCE_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -98,8 +101,7 @@ public final class StatsDescriptor {
     public static final int WRITE_OFFSET = READ_OFFSET + DIRECTION_LENGTH;
     public static final int VOLUME_RECORD_LENGTH = WRITE_OFFSET + DIRECTION_LENGTH;
 
-    private StatsDescriptor() {
-    }
+    private StatsDescriptor() {}
 
     public static int frameLength(int volumeCount) {
         return VOLUMES_OFFSET + volumeCount * VOLUME_RECORD_LENGTH;

@@ -5,8 +5,8 @@ import static io.sluice.protocol.StatsDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Writes STATS: {@link #begin}, fill each {@link #volume} record, {@link #commit()}. The frame starts zeroed,
- * so only non-zero counters need setting.
+ * Writes STATS: {@link #begin}, fill each {@link #volume} record, {@link #commit()}. The frame starts zeroed, so only
+ * non-zero counters need setting.
  */
 public final class StatsWriter extends FrameWriter {
     private final VolumeStatsFlyweight record = new VolumeStatsFlyweight();
@@ -17,8 +17,16 @@ public final class StatsWriter extends FrameWriter {
      * @param more true when the report continues in the next STATS frame ({@link FrameDescriptor#FLAG_MORE})
      * @return false (nothing written) when the frame does not fit in {@code dst}
      */
-    public boolean begin(ByteBuffer dst, long sequence, long gatewayId, boolean more, long reportSequence,
-                         long pollSequence, long intervalStartMillis, int intervalMillis, int volumeCount) {
+    public boolean begin(
+            ByteBuffer dst,
+            long sequence,
+            long gatewayId,
+            boolean more,
+            long reportSequence,
+            long pollSequence,
+            long intervalStartMillis,
+            int intervalMillis,
+            int volumeCount) {
         long length = VOLUMES_OFFSET + nonNegative(volumeCount) * VOLUME_RECORD_LENGTH;
         int flags = more ? FrameDescriptor.FLAG_MORE : 0;
         if (!begin(dst, FrameType.STATS, length, flags, sequence, gatewayId)) {

@@ -3,8 +3,7 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * THROTTLE_ACK: the gateway's answer to one THROTTLE_SET, one result per volume of the set, in the
- * set's order.
+ * THROTTLE_ACK: the gateway's answer to one THROTTLE_SET, one result per volume of the set, in the set's order.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -41,8 +40,7 @@ public final class ThrottleAckDescriptor {
     public static final int VERSION_OFFSET = 8;
     public static final int RESULT_LENGTH = 16;
 
-    private ThrottleAckDescriptor() {
-    }
+    private ThrottleAckDescriptor() {}
 
     public static int frameLength(int volumeCount) {
         return RESULTS_OFFSET + volumeCount * RESULT_LENGTH;

@@ -5,8 +5,8 @@ import static io.sluice.protocol.ThrottleSetDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Getters and setters over one volume's parameter set in a THROTTLE_SET frame (see
- * {@link ThrottleSetDescriptor}). The 32-bit fields are unsigned on the wire and read as {@code long}.
+ * Getters and setters over one volume's parameter set in a THROTTLE_SET frame (see {@link ThrottleSetDescriptor}). The
+ * 32-bit fields are unsigned on the wire and read as {@code long}.
  */
 public final class ThrottleParamsFlyweight {
     private ByteBuffer buffer;

@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * <h2>Parameter set for one volume (88 bytes)</h2>
+ *
  * <pre>
  *  +-------------------------------+-------------------------------+
  *  |        volume id              |        weight                 |  0
@@ -45,22 +46,21 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 88
  * </pre>
  *
- * A set replaces every parameter of its volume at once; 0 means "no limit" (or "none") for each field.
- * Limits cap the volume (total, and per direction when the gateway has
- * {@link Capabilities#SPLIT_READ_WRITE}); the burst rate may be used for up to the burst length when the
- * volume has saved credit below its limit; with size normalization an I/O of s bytes counts as
- * ceil(s / n) operations; reservations are guaranteed minimums; weight is the volume's share of what is
+ * A set replaces every parameter of its volume at once; 0 means "no limit" (or "none") for each field. Limits cap the
+ * volume (total, and per direction when the gateway has {@link Capabilities#SPLIT_READ_WRITE}); the burst rate may be
+ * used for up to the burst length when the volume has saved credit below its limit; with size normalization an I/O of s
+ * bytes counts as ceil(s / n) operations; reservations are guaranteed minimums; weight is the volume's share of what is
  * left over, relative to the gateway's other volumes.
  *
- * <p>Versions make the set idempotent: the analyzer gives each new set of a volume a higher version, and
- * the gateway applies a set only if its version is higher than the one in force. The same set delivered
- * twice (a resend after a reconnect) is acknowledged ALREADY_APPLIED; an older one, STALE.
+ * <p>Versions make the set idempotent: the analyzer gives each new set of a volume a higher version, and the gateway
+ * applies a set only if its version is higher than the one in force. The same set delivered twice (a resend after a
+ * reconnect) is acknowledged ALREADY_APPLIED; an older one, STALE.
  *
- * <p>The epoch fences servers: the active server's monitor stamps the epoch of the lease it holds on every set
- * (the SLA services write 0 there; the monitor overwrites it as it sends, as it does the command id), and a gateway
- * that has seen a newer epoch refuses the whole set, every volume acknowledged STALE_EPOCH with the version in force,
- * and keeps its parameters. So a server that lost its lease and does not know it yet cannot undo what the new
- * active set (docs/design.md, "Gateways follow the active").
+ * <p>The epoch fences servers: the active server's monitor stamps the epoch of the lease it holds on every set (the SLA
+ * services write 0 there; the monitor overwrites it as it sends, as it does the command id), and a gateway that has
+ * seen a newer epoch refuses the whole set, every volume acknowledged STALE_EPOCH with the version in force, and keeps
+ * its parameters. So a server that lost its lease and does not know it yet cannot undo what the new active set
+ * (docs/design.md, "Gateways follow the active").
  */
 public final class ThrottleSetDescriptor {
     public static final int COMMAND_ID_OFFSET = FrameDescriptor.HEADER_LENGTH;
@@ -87,8 +87,7 @@ public final class ThrottleSetDescriptor {
     public static final int BURST_BANDWIDTH_OFFSET = 80;
     public static final int VOLUME_RECORD_LENGTH = 88;
 
-    private ThrottleSetDescriptor() {
-    }
+    private ThrottleSetDescriptor() {}
 
     public static int frameLength(int volumeCount) {
         return VOLUMES_OFFSET + volumeCount * VOLUME_RECORD_LENGTH;
@@ -104,7 +103,8 @@ public final class ThrottleSetDescriptor {
     }
 
     static boolean isWellFormed(ByteBuffer buffer, int frame, int frameLength) {
-        if (frameLength < VOLUMES_OFFSET || buffer.getInt(frame + RESERVED_OFFSET) != 0
+        if (frameLength < VOLUMES_OFFSET
+                || buffer.getInt(frame + RESERVED_OFFSET) != 0
                 || buffer.getLong(frame + EPOCH_OFFSET) < 0) {
             return false;
         }

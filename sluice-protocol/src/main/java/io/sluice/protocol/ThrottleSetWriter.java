@@ -5,9 +5,8 @@ import static io.sluice.protocol.ThrottleSetDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Writes THROTTLE_SET: {@link #begin}, fill each {@link #volume} parameter set (at least its volume id
- * and a non-zero version) and, from a monitor, the {@link #epoch}, {@link #commit()}. Fields left alone are 0: no
- * limit, epoch 0.
+ * Writes THROTTLE_SET: {@link #begin}, fill each {@link #volume} parameter set (at least its volume id and a non-zero
+ * version) and, from a monitor, the {@link #epoch}, {@link #commit()}. Fields left alone are 0: no limit, epoch 0.
  */
 public final class ThrottleSetWriter extends FrameWriter {
     private final ThrottleParamsFlyweight params = new ThrottleParamsFlyweight();

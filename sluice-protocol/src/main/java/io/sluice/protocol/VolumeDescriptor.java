@@ -3,8 +3,8 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * A volume as a gateway announces it, in VOLUMES (one entry per volume) and in EVENT (the volume the event
- * is about). Fixed size, so entry {@code i} is found without walking the ones before it.
+ * A volume as a gateway announces it, in VOLUMES (one entry per volume) and in EVENT (the volume the event is about).
+ * Fixed size, so entry {@code i} is found without walking the ones before it.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -22,11 +22,11 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+ 80
  * </pre>
  *
- * In VOLUMES the volume id is the gateway's proposal; the server assigns each volume its id at
- * registration (VOLUME_IDS), honouring a proposal that no other volume holds, and every later frame
- * (STATS, THROTTLE_SET, THROTTLE_ACK, EVENT) uses the assigned id. A volume is known to the server by its
- * name on its gateway, or, flagged {@link #FLAG_SHARED}, by its name alone: every gateway that serves a
- * volume of that name with the flag serves the same volume (one LUN behind two hosts, say).
+ * In VOLUMES the volume id is the gateway's proposal; the server assigns each volume its id at registration
+ * (VOLUME_IDS), honouring a proposal that no other volume holds, and every later frame (STATS, THROTTLE_SET,
+ * THROTTLE_ACK, EVENT) uses the assigned id. A volume is known to the server by its name on its gateway, or, flagged
+ * {@link #FLAG_SHARED}, by its name alone: every gateway that serves a volume of that name with the flag serves the
+ * same volume (one LUN behind two hosts, say).
  */
 public final class VolumeDescriptor {
     public static final int ID_OFFSET = 0;
@@ -41,15 +41,16 @@ public final class VolumeDescriptor {
     public static final int FLAG_READ_ONLY = 1;
     /** The name identifies the volume across gateways: others may serve it too (deliberately, not by accident). */
     public static final int FLAG_SHARED = 2;
+
     public static final int KNOWN_FLAGS = FLAG_READ_ONLY | FLAG_SHARED;
 
-    private VolumeDescriptor() {
-    }
+    private VolumeDescriptor() {}
 
     static boolean isWellFormed(ByteBuffer buffer, int entry) {
         int nameLength = buffer.getShort(entry + NAME_LENGTH_OFFSET) & 0xFFFF;
         return (buffer.getShort(entry + FLAGS_OFFSET) & ~KNOWN_FLAGS) == 0
-                && nameLength >= 1 && nameLength <= MAX_NAME_LENGTH;
+                && nameLength >= 1
+                && nameLength <= MAX_NAME_LENGTH;
     }
 
     static void write(ByteBuffer buffer, int entry, int volumeId, int flags, long capacityBytes, String name) {

@@ -3,11 +3,11 @@ package io.sluice.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * VOLUME_IDS, the monitor's answer to VOLUMES: the id the server assigned to each volume, or {@link #REFUSED}.
- * The session is open from here on (POLL, THROTTLE_SET), and every later frame names volumes by these ids. A
- * refused volume (one flagged {@link VolumeDescriptor#FLAG_SHARED} under a name the server's operator has not bound
- * to this gateway) is not the server's to control through this gateway: the gateway leaves it out of STATS and
- * EVENT (a STATS frame naming it is refused like one naming a volume never declared) and gets no throttles for it.
+ * VOLUME_IDS, the monitor's answer to VOLUMES: the id the server assigned to each volume, or {@link #REFUSED}. The
+ * session is open from here on (POLL, THROTTLE_SET), and every later frame names volumes by these ids. A refused volume
+ * (one flagged {@link VolumeDescriptor#FLAG_SHARED} under a name the server's operator has not bound to this gateway)
+ * is not the server's to control through this gateway: the gateway leaves it out of STATS and EVENT (a STATS frame
+ * naming it is refused like one naming a volume never declared) and gets no throttles for it.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -28,8 +28,7 @@ public final class VolumeIdsDescriptor {
     /** The "id" of a volume the server refused: no volume ever has it. */
     public static final int REFUSED = 0;
 
-    private VolumeIdsDescriptor() {
-    }
+    private VolumeIdsDescriptor() {}
 
     public static int frameLength(int volumeCount) {
         return VOLUME_IDS_OFFSET + 4 * volumeCount;

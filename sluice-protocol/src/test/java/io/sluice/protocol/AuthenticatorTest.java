@@ -7,9 +7,9 @@ import io.sluice.common.ManualEpochClock;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import org.junit.jupiter.api.Test;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
 
 class AuthenticatorTest {
     private static final long GATEWAY = 42;
@@ -55,7 +55,8 @@ class AuthenticatorTest {
         Challenge challenge = new Challenge();
         authenticator.issue(challenge, GATEWAY);
         assertThat(verify(challenge, KEY, new byte[32])).isEqualTo(AuthCheck.WRONG_ANSWER);
-        assertThat(verify(challenge, KEY, gatewayAnswers(challenge, KEY, GATEWAY))).isEqualTo(AuthCheck.REPLAYED);
+        assertThat(verify(challenge, KEY, gatewayAnswers(challenge, KEY, GATEWAY)))
+                .isEqualTo(AuthCheck.REPLAYED);
     }
 
     @Test
@@ -88,7 +89,8 @@ class AuthenticatorTest {
         Challenge late = new Challenge();
         authenticator.issue(late, GATEWAY);
         clock.advance(1);
-        assertThat(verify(challenge, KEY, gatewayAnswers(challenge, KEY, GATEWAY))).isEqualTo(AuthCheck.EXPIRED);
+        assertThat(verify(challenge, KEY, gatewayAnswers(challenge, KEY, GATEWAY)))
+                .isEqualTo(AuthCheck.EXPIRED);
         assertThat(verify(late, KEY, gatewayAnswers(late, KEY, GATEWAY))).isEqualTo(AuthCheck.VALID);
     }
 
@@ -132,14 +134,16 @@ class AuthenticatorTest {
         new ChallengeWriter().write(toGateway, 1, GATEWAY, challenge);
         atGateway.feed(toGateway.flip());
         assertThat(atGateway.next()).isEqualTo(DecodeStatus.FRAME);
-        byte[] answer = Authenticator.answer(KEY, GATEWAY, new ChallengeReader().wrap(atGateway).nonce());
+        byte[] answer = Authenticator.answer(
+                KEY, GATEWAY, new ChallengeReader().wrap(atGateway).nonce());
 
         toMonitor.clear();
         new AuthWriter().write(toMonitor, 2, GATEWAY, answer);
         atMonitor.feed(toMonitor.flip());
         assertThat(atMonitor.next()).isEqualTo(DecodeStatus.FRAME);
         AuthReader auth = new AuthReader().wrap(atMonitor);
-        assertThat(authenticator.verify(challenge, KEY, auth.buffer(), auth.answerOffset())).isEqualTo(AuthCheck.VALID);
+        assertThat(authenticator.verify(challenge, KEY, auth.buffer(), auth.answerOffset()))
+                .isEqualTo(AuthCheck.VALID);
     }
 
     private byte[] gatewayAnswers(Challenge challenge, byte[] key, long gatewayId) {

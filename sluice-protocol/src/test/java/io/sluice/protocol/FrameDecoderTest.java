@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,7 +15,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import java.nio.charset.StandardCharsets;
 
 class FrameDecoderTest {
     private static final long GATEWAY = Samples.GATEWAY_ID;
@@ -89,7 +89,7 @@ class FrameDecoderTest {
         int max = StatsDescriptor.frameLength(10);
         ByteBuffer frame = stats(1, 10);
         FrameDecoder decoder = new FrameDecoder(Peer.GATEWAY, max, 64, 0);
-        feedAll(decoder, frame, status -> { });
+        feedAll(decoder, frame, status -> {});
         assertThat(decoder.error()).isNull();
 
         FrameDecoder smaller = new FrameDecoder(Peer.GATEWAY, max - 1);
@@ -164,8 +164,9 @@ class FrameDecoderTest {
             assertThat(again.next()).isEqualTo(DecodeStatus.FRAME);
             assertThat(again.next()).isEqualTo(DecodeStatus.FRAME);
             assertThat(again.next()).isEqualTo(DecodeStatus.ERROR);
-            assertThat(again.error()).as("sequence %d after 2", repeated).isEqualTo(
-                    repeated == -1 ? FrameError.SEQUENCE_GAP : FrameError.SEQUENCE_REPEAT);
+            assertThat(again.error())
+                    .as("sequence %d after 2", repeated)
+                    .isEqualTo(repeated == -1 ? FrameError.SEQUENCE_GAP : FrameError.SEQUENCE_REPEAT);
         }
         assertRefused(Peer.MONITOR, poll(2), FrameError.SEQUENCE_GAP, 2);
     }
@@ -199,11 +200,18 @@ class FrameDecoderTest {
         // Fixed-size frames one byte longer than their layout.
         for (FrameType type : List.of(FrameType.CHALLENGE, FrameType.POLL, FrameType.HEARTBEAT)) {
             ByteBuffer frame = grow(Samples.frame(Samples.random(type, random)), 1);
-            assertRefused(type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR, frame, FrameError.MALFORMED,
+            assertRefused(
+                    type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR,
+                    frame,
+                    FrameError.MALFORMED,
                     type.code());
         }
         // Counts that disagree with the length.
-        for (FrameType type : List.of(FrameType.VOLUMES, FrameType.VOLUME_IDS, FrameType.STATS, FrameType.THROTTLE_SET,
+        for (FrameType type : List.of(
+                FrameType.VOLUMES,
+                FrameType.VOLUME_IDS,
+                FrameType.STATS,
+                FrameType.THROTTLE_SET,
                 FrameType.THROTTLE_ACK)) {
             ByteBuffer frame = Samples.frame(Samples.random(type, new Random(3), 3));
             int countOffset = switch (type) {
@@ -217,36 +225,44 @@ class FrameDecoderTest {
             for (int count : new int[] {actual + 1, actual - 1, Integer.MAX_VALUE, -1}) {
                 ByteBuffer bad = copy(frame);
                 bad.putInt(countOffset, count);
-                assertRefused(type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR, bad,
-                        FrameError.MALFORMED, type.code());
+                assertRefused(
+                        type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR,
+                        bad,
+                        FrameError.MALFORMED,
+                        type.code());
             }
         }
         // Field by field.
         assertMalformed(hello(), b -> b.putInt(HelloDescriptor.NAME_LENGTH_OFFSET, 0));
         assertMalformed(hello(), b -> b.putInt(HelloDescriptor.NAME_LENGTH_OFFSET, 256));
-        assertMalformed(volumes(), b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET,
-                (short) 65));
-        assertMalformed(volumes(), b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.FLAGS_OFFSET,
-                (short) 4));
+        assertMalformed(
+                volumes(),
+                b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET, (short) 65));
+        assertMalformed(
+                volumes(),
+                b -> b.putShort(VolumesDescriptor.VOLUMES_OFFSET + VolumeDescriptor.FLAGS_OFFSET, (short) 4));
         assertMalformed(auth(), b -> b.putShort(AuthDescriptor.TOKEN_LENGTH_OFFSET, (short) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.OUTCOME_OFFSET, (byte) 4));
         assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET, (byte) 99));
-        assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET,
-                (byte) AuthReason.REVOKED.code()));
+        assertMalformed(authResult(), b -> b.put(AuthResultDescriptor.REASON_OFFSET, (byte) AuthReason.REVOKED.code()));
         assertMalformed(authResult(), b -> b.putShort(AuthResultDescriptor.MESSAGE_LENGTH_OFFSET, (short) 6));
-        assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.VOLUMES_OFFSET
-                + ThrottleSetDescriptor.VERSION_OFFSET, 0));
+        assertMalformed(
+                throttleSet(),
+                b -> b.putLong(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VERSION_OFFSET, 0));
         assertMalformed(throttleSet(), b -> b.putInt(ThrottleSetDescriptor.RESERVED_OFFSET, 1));
         assertMalformed(throttleSet(), b -> b.putLong(ThrottleSetDescriptor.EPOCH_OFFSET, -1));
         assertMalformed(authResult(), b -> b.putLong(AuthResultDescriptor.EPOCH_OFFSET, Long.MIN_VALUE));
-        assertMalformed(new Samples.AuthResult(AuthOutcome.REFUSED, AuthReason.REVOKED, 0, 1000, ""),
+        assertMalformed(
+                new Samples.AuthResult(AuthOutcome.REFUSED, AuthReason.REVOKED, 0, 1000, ""),
                 b -> b.putLong(AuthResultDescriptor.EPOCH_OFFSET, 5));
-        assertMalformed(throttleAck(), b -> b.putInt(ThrottleAckDescriptor.RESULTS_OFFSET
-                + ThrottleAckDescriptor.STATUS_OFFSET, 0));
+        assertMalformed(
+                throttleAck(),
+                b -> b.putInt(ThrottleAckDescriptor.RESULTS_OFFSET + ThrottleAckDescriptor.STATUS_OFFSET, 0));
         assertMalformed(throttleAck(), b -> b.putInt(ThrottleAckDescriptor.RESERVED_OFFSET, 1));
         assertMalformed(event(), b -> b.putShort(EventDescriptor.KIND_OFFSET, (short) 0));
-        assertMalformed(event(), b -> b.putShort(EventDescriptor.VOLUME_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET,
-                (short) 0));
+        assertMalformed(
+                event(),
+                b -> b.putShort(EventDescriptor.VOLUME_OFFSET + VolumeDescriptor.NAME_LENGTH_OFFSET, (short) 0));
         assertMalformed(event(), b -> b.putShort(EventDescriptor.MESSAGE_LENGTH_OFFSET, (short) 513));
     }
 
@@ -289,9 +305,10 @@ class FrameDecoderTest {
         List<DecodeStatus> seen = new ArrayList<>();
         feedAll(decoder, frame, seen::add);
         assertThat(seen).containsOnly(DecodeStatus.FRAME);
-        assertThat(new StatsReader().wrap(decoder).volume(volumes - 1).volumeId()).isEqualTo(volumes - 1);
-        assertThat(decoder.buffer().capacity()).isBetween(StatsDescriptor.frameLength(volumes),
-                DEFAULT_MAX_FRAME_LENGTH);
+        assertThat(new StatsReader().wrap(decoder).volume(volumes - 1).volumeId())
+                .isEqualTo(volumes - 1);
+        assertThat(decoder.buffer().capacity())
+                .isBetween(StatsDescriptor.frameLength(volumes), DEFAULT_MAX_FRAME_LENGTH);
         decoder.reset();
         assertThat(decoder.buffer().capacity()).isEqualTo(1024);
         assertThat(decoder.expectedSequence()).isEqualTo(1);
@@ -316,8 +333,8 @@ class FrameDecoderTest {
             DecodeStatus status = DecodeStatus.NEED_MORE;
             while (status == DecodeStatus.NEED_MORE || status == DecodeStatus.FRAME) {
                 if (stream.hasRemaining()) {
-                    ByteBuffer piece = stream.slice(stream.position(), Math.min(stream.remaining(),
-                            1 + random.nextInt(700)));
+                    ByteBuffer piece =
+                            stream.slice(stream.position(), Math.min(stream.remaining(), 1 + random.nextInt(700)));
                     stream.position(stream.position() + sink.write(piece));
                 } else if (sink.isOpen()) {
                     sink.close();
@@ -372,8 +389,11 @@ class FrameDecoderTest {
     private static void assertMalformed(Samples.Sample sample, Consumer<ByteBuffer> damage) {
         ByteBuffer frame = Samples.frame(sample);
         damage.accept(frame);
-        assertRefused(sample.type().isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR, frame,
-                FrameError.MALFORMED, sample.type().code());
+        assertRefused(
+                sample.type().isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR,
+                frame,
+                FrameError.MALFORMED,
+                sample.type().code());
     }
 
     /** Feeds everything, taking frames as they complete. */

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import java.util.Arrays;
 
 class FrameRoundTripTest {
     private static final long GATEWAY = Samples.GATEWAY_ID;
@@ -56,11 +56,10 @@ class FrameRoundTripTest {
     void headerIsBigEndianWithTheDocumentedFields() {
         ByteBuffer dst = ByteBuffer.allocate(64);
         new PollWriter().write(dst, 0x0102030405060708L, 0x1112131415161718L, 0x2122232425262728L, 0);
-        assertThat(Arrays.copyOf(dst.array(), 32)).containsExactly(
-                0, 0, 0, 40, 4, 5, 0, 0,
-                1, 2, 3, 4, 5, 6, 7, 8,
-                0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
-                0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28);
+        assertThat(Arrays.copyOf(dst.array(), 32))
+                .containsExactly(
+                        0, 0, 0, 40, 4, 5, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+                        0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28);
     }
 
     @Test
@@ -70,8 +69,18 @@ class FrameRoundTripTest {
         assertThat(new PollWriter().write(dst, 1, GATEWAY, 1, 1)).isZero();
         assertThat(dst.position()).isZero();
         assertThat(dst.get(0)).isEqualTo((byte) 0x55);
-        assertThat(new StatsWriter().begin(ByteBuffer.allocate(StatsDescriptor.frameLength(3) - 1), 1, GATEWAY,
-                false, 1, 1, 0, 1000, 3)).isFalse();
+        assertThat(new StatsWriter()
+                        .begin(
+                                ByteBuffer.allocate(StatsDescriptor.frameLength(3) - 1),
+                                1,
+                                GATEWAY,
+                                false,
+                                1,
+                                1,
+                                0,
+                                1000,
+                                3))
+                .isFalse();
     }
 
     @Test
@@ -83,15 +92,26 @@ class FrameRoundTripTest {
         assertThatThrownBy(() -> new PollWriter().write(dst, 1, 0, 1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HelloWriter().write(dst, 1, GATEWAY, 0, 0, ""))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new AuthResultWriter().write(dst, 1, GATEWAY, AuthOutcome.PENDING,
-                AuthReason.AWAITING_APPROVAL, 0, AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1, ""))
+        assertThatThrownBy(() -> new AuthResultWriter()
+                        .write(
+                                dst,
+                                1,
+                                GATEWAY,
+                                AuthOutcome.PENDING,
+                                AuthReason.AWAITING_APPROVAL,
+                                0,
+                                AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1,
+                                ""))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new AuthResultWriter().write(dst, 1, GATEWAY, AuthOutcome.ACCEPTED,
-                AuthReason.REVOKED, 0, 0, "")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new EventWriter().write(dst, 1, GATEWAY, EventKind.NEW_VOLUME, 0, 0, 0, 1, 0, 0,
-                "x".repeat(65), "")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new EventWriter().write(dst, 1, GATEWAY, EventKind.NEW_VOLUME, 0, 0, 0, 1, 4, 0,
-                "v", "")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AuthResultWriter()
+                        .write(dst, 1, GATEWAY, AuthOutcome.ACCEPTED, AuthReason.REVOKED, 0, 0, ""))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new EventWriter()
+                        .write(dst, 1, GATEWAY, EventKind.NEW_VOLUME, 0, 0, 0, 1, 0, 0, "x".repeat(65), ""))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () -> new EventWriter().write(dst, 1, GATEWAY, EventKind.NEW_VOLUME, 0, 0, 0, 1, 4, 0, "v", ""))
+                .isInstanceOf(IllegalArgumentException.class);
         ThrottleSetWriter throttle = new ThrottleSetWriter();
         assertThat(throttle.begin(dst, 1, GATEWAY, 1, 1)).isTrue();
         assertThatThrownBy(() -> throttle.volume(1)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -126,9 +146,19 @@ class FrameRoundTripTest {
         int perFrame = StatsDescriptor.maxVolumes(max);
         assertThat(StatsDescriptor.frameLength(perFrame)).isLessThanOrEqualTo(max);
         assertThat(StatsDescriptor.frameLength(perFrame + 1)).isGreaterThan(max);
-        assertThat(StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH)).isEqualTo(3449);
-        assertThatThrownBy(() -> new StatsWriter().begin(ByteBuffer.allocate(64), 1, GATEWAY, false, 1, 1, 0, 1,
-                StatsDescriptor.maxVolumes(FrameDescriptor.MAX_FRAME_LENGTH_LIMIT) + 1))
+        assertThat(StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH))
+                .isEqualTo(3449);
+        assertThatThrownBy(() -> new StatsWriter()
+                        .begin(
+                                ByteBuffer.allocate(64),
+                                1,
+                                GATEWAY,
+                                false,
+                                1,
+                                1,
+                                0,
+                                1,
+                                StatsDescriptor.maxVolumes(FrameDescriptor.MAX_FRAME_LENGTH_LIMIT) + 1))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -143,7 +173,8 @@ class FrameRoundTripTest {
         assertThat(LatencyBuckets.bucketOf(1L << 23)).isEqualTo(23);
         assertThat(LatencyBuckets.bucketOf(Long.MAX_VALUE)).isEqualTo(23);
         for (int b = 0; b < LatencyBuckets.COUNT; b++) {
-            assertThat(LatencyBuckets.bucketOf(LatencyBuckets.lowerBoundMicros(b))).isEqualTo(b);
+            assertThat(LatencyBuckets.bucketOf(LatencyBuckets.lowerBoundMicros(b)))
+                    .isEqualTo(b);
         }
     }
 
@@ -152,8 +183,10 @@ class FrameRoundTripTest {
         ByteBuffer dst = ByteBuffer.allocate(4096);
         StatsWriter writer = new StatsWriter();
         writer.begin(dst, 1, GATEWAY, false, 1, 1, 0, 1000, 1);
-        assertThat(writer.volume(0).latencyBucket(IoDirection.WRITE, 3, 1L << 40)
-                .latencyBucket(IoDirection.WRITE, 3)).isEqualTo(0xFFFF_FFFFL);
+        assertThat(writer.volume(0)
+                        .latencyBucket(IoDirection.WRITE, 3, 1L << 40)
+                        .latencyBucket(IoDirection.WRITE, 3))
+                .isEqualTo(0xFFFF_FFFFL);
     }
 
     @Test
@@ -161,13 +194,19 @@ class FrameRoundTripTest {
         long announced = Capabilities.SPLIT_READ_WRITE | Capabilities.WEIGHT;
         assertThat(Capabilities.has(announced, Capabilities.WEIGHT)).isTrue();
         assertThat(Capabilities.has(announced, Capabilities.BURST)).isFalse();
-        assertThat(List.of(Capabilities.SPLIT_READ_WRITE, Capabilities.BURST, Capabilities.SIZE_NORMALIZATION,
-                Capabilities.RESERVATION, Capabilities.WEIGHT, Capabilities.LATENCY_TARGET))
-                .allMatch(bit -> Long.bitCount(bit) == 1).doesNotHaveDuplicates();
+        assertThat(List.of(
+                        Capabilities.SPLIT_READ_WRITE,
+                        Capabilities.BURST,
+                        Capabilities.SIZE_NORMALIZATION,
+                        Capabilities.RESERVATION,
+                        Capabilities.WEIGHT,
+                        Capabilities.LATENCY_TARGET))
+                .allMatch(bit -> Long.bitCount(bit) == 1)
+                .doesNotHaveDuplicates();
     }
 
     static FrameDecoder decoderFor(FrameType type) {
-        return new FrameDecoder(type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR,
-                FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+        return new FrameDecoder(
+                type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
     }
 }

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 
 /**
- * What must hold for any bytes whatsoever: the decoder never throws, a frame it returns lies within its
- * buffer and within the maximum length, every getter of that frame's reader stays inside the frame, and
- * the first error is final.
+ * What must hold for any bytes whatsoever: the decoder never throws, a frame it returns lies within its buffer and
+ * within the maximum length, every getter of that frame's reader stays inside the frame, and the first error is final.
  */
 final class FuzzChecks {
-    private FuzzChecks() {
-    }
+    private FuzzChecks() {}
 
     /** Feeds {@code data} in pieces of {@code chunk} bytes, then ends the stream; the last status. */
     static DecodeStatus decodeAll(FrameDecoder decoder, byte[] data, int chunk) {
@@ -28,7 +26,9 @@ final class FuzzChecks {
                     assertThat(decoder.next()).isEqualTo(DecodeStatus.ERROR);
                     return status;
                 }
-                assertThat(taken > 0 || status != DecodeStatus.NEED_MORE).as("the decoder makes progress").isTrue();
+                assertThat(taken > 0 || status != DecodeStatus.NEED_MORE)
+                        .as("the decoder makes progress")
+                        .isTrue();
             }
         }
         decoder.endOfStream();
@@ -75,7 +75,8 @@ final class FuzzChecks {
                     r.volumeId(i);
                 }
             }
-            case CHALLENGE -> assertThat(new ChallengeReader().wrap(frame, 0).nonce()).hasSize(32);
+            case CHALLENGE ->
+                assertThat(new ChallengeReader().wrap(frame, 0).nonce()).hasSize(32);
             case AUTH -> {
                 AuthReader r = new AuthReader().wrap(frame, 0);
                 assertThat(r.answerOffset() + AuthDescriptor.ANSWER_LENGTH).isLessThanOrEqualTo(frame.limit());

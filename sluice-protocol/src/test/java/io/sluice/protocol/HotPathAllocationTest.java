@@ -2,10 +2,10 @@ package io.sluice.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
-import com.sun.management.ThreadMXBean;
 
 /** The per-poll frames (POLL, STATS, THROTTLE_SET, THROTTLE_ACK, HEARTBEAT) are written and read without allocating. */
 class HotPathAllocationTest {
@@ -22,10 +22,10 @@ class HotPathAllocationTest {
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final PollReader pollReader = new PollReader();
     private final ThrottleSetReader throttleReader = new ThrottleSetReader();
-    private final FrameDecoder atMonitor = new FrameDecoder(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
-            64 * 1024, GATEWAY);
-    private final FrameDecoder atGateway = new FrameDecoder(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
-            64 * 1024, GATEWAY);
+    private final FrameDecoder atMonitor =
+            new FrameDecoder(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64 * 1024, GATEWAY);
+    private final FrameDecoder atGateway =
+            new FrameDecoder(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 64 * 1024, GATEWAY);
     private long gatewaySequence = 1;
     private long monitorSequence = 1;
 
@@ -57,7 +57,8 @@ class HotPathAllocationTest {
         while (atGateway.next() == DecodeStatus.FRAME) {
             switch (atGateway.frameType()) {
                 case POLL -> sum += pollReader.wrap(atGateway).pollSequence();
-                case THROTTLE_SET -> sum += throttleReader.wrap(atGateway).volume(0).iopsLimit();
+                case THROTTLE_SET ->
+                    sum += throttleReader.wrap(atGateway).volume(0).iopsLimit();
                 default -> throw new AssertionError(atGateway.frameType());
             }
         }
@@ -65,7 +66,11 @@ class HotPathAllocationTest {
         wire.clear();
         statsWriter.begin(wire, gatewaySequence++, GATEWAY, false, i, i, i, 1000, VOLUMES);
         for (int v = 0; v < VOLUMES; v++) {
-            statsWriter.volume(v).volumeId(v).ops(IoDirection.READ, i).bytes(IoDirection.READ, 4096L * i)
+            statsWriter
+                    .volume(v)
+                    .volumeId(v)
+                    .ops(IoDirection.READ, i)
+                    .bytes(IoDirection.READ, 4096L * i)
                     .latencyBucket(IoDirection.READ, LatencyBuckets.bucketOf(i), 1);
         }
         statsWriter.commit();

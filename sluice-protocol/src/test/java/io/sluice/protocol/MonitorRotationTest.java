@@ -28,7 +28,9 @@ class MonitorRotationTest {
     @Test
     void aStandbyNamingTheActiveSendsTheGatewayThereNextAndOnlyOnce() {
         MonitorRotation rotation = new MonitorRotation(List.of(A, B, C));
-        assertThat(rotation.redirect(ACTIVE)).as("the first redirect is followed at once").isTrue();
+        assertThat(rotation.redirect(ACTIVE))
+                .as("the first redirect is followed at once")
+                .isTrue();
         assertThat(rotation.current()).isEqualTo(ACTIVE);
         rotation.opened();
         assertThat(rotation.current()).as("a session there keeps it").isEqualTo(ACTIVE);
@@ -86,13 +88,28 @@ class MonitorRotationTest {
 
     @Test
     void addressesParseAsPeopleWriteThem() {
-        assertThat(MonitorAddress.parse("sla.example:7070")).isEqualTo(InetSocketAddress.createUnresolved("sla.example", 7070));
+        assertThat(MonitorAddress.parse("sla.example:7070"))
+                .isEqualTo(InetSocketAddress.createUnresolved("sla.example", 7070));
         assertThat(MonitorAddress.parse("[fd00::1]:1").getHostString()).isEqualTo("fd00::1");
         assertThat(MonitorAddress.format(MonitorAddress.parse("[fd00::1]:1"))).isEqualTo("[fd00::1]:1");
-        assertThat(MonitorAddress.format(MonitorAddress.parse("127.0.0.1:65535"))).isEqualTo("127.0.0.1:65535");
-        for (String bad : new String[] {"", "sla.example", "sla.example:", ":7070", "fd00::1:7070", "[fd00::1:7070",
-            "sla.example:0", "sla.example:65536", "sla.example:+80", "sla example:7070", "x:" + "1".repeat(300)}) {
-            assertThatThrownBy(() -> MonitorAddress.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+        assertThat(MonitorAddress.format(MonitorAddress.parse("127.0.0.1:65535")))
+                .isEqualTo("127.0.0.1:65535");
+        for (String bad : new String[] {
+            "",
+            "sla.example",
+            "sla.example:",
+            ":7070",
+            "fd00::1:7070",
+            "[fd00::1:7070",
+            "sla.example:0",
+            "sla.example:65536",
+            "sla.example:+80",
+            "sla example:7070",
+            "x:" + "1".repeat(300)
+        }) {
+            assertThatThrownBy(() -> MonitorAddress.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("monitor address");
         }
     }

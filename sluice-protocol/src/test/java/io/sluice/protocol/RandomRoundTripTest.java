@@ -11,9 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Seeded random conversations: a random mix of frames with random contents, written back to back, read in
- * random pieces, each frame must come back exactly. The seeds are fixed, so a failure names its seed and
- * reproduces.
+ * Seeded random conversations: a random mix of frames with random contents, written back to back, read in random
+ * pieces, each frame must come back exactly. The seeds are fixed, so a failure names its seed and reproduces.
  */
 class RandomRoundTripTest {
     static LongStream seeds() {
@@ -33,8 +32,11 @@ class RandomRoundTripTest {
         long gatewayId = random.nextLong() | 1;
         ByteBuffer stream = Samples.stream(samples, gatewayId);
 
-        FrameDecoder decoder = new FrameDecoder(sender, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
-                64 + random.nextInt(2048), random.nextBoolean() ? gatewayId : 0);
+        FrameDecoder decoder = new FrameDecoder(
+                sender,
+                FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
+                64 + random.nextInt(2048),
+                random.nextBoolean() ? gatewayId : 0);
         int next = 0;
         while (stream.hasRemaining()) {
             ByteBuffer piece = stream.slice(stream.position(), Math.min(stream.remaining(), 1 + random.nextInt(1500)));
@@ -63,7 +65,9 @@ class RandomRoundTripTest {
         ByteBuffer frame = Samples.frame(Samples.random(type, random));
         Peer sender = type.isSentBy(Peer.GATEWAY) ? Peer.GATEWAY : Peer.MONITOR;
         for (int bit = 0; bit < frame.remaining() * 8; bit++) {
-            ByteBuffer damaged = ByteBuffer.allocate(frame.remaining()).put(frame.duplicate()).flip();
+            ByteBuffer damaged = ByteBuffer.allocate(frame.remaining())
+                    .put(frame.duplicate())
+                    .flip();
             damaged.put(bit / 8, (byte) (damaged.get(bit / 8) ^ (1 << (bit % 8))));
             FrameDecoder decoder = new FrameDecoder(sender, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
             decoder.feed(damaged);

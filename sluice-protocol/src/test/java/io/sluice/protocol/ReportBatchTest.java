@@ -3,14 +3,14 @@ package io.sluice.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import com.sun.management.ThreadMXBean;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /** The batch of STATS frames the monitor posts to the services in one call: round trip, bounds, damage. */
 class ReportBatchTest {
@@ -30,7 +30,8 @@ class ReportBatchTest {
             return false;
         }
         ByteBuffer at = ByteBuffer.wrap(bytes, offset, length).slice();
-        assertThat(stats.begin(at, 1, gateway, more, reportSequence, reportSequence * 10, 1_000, 1_000, volumes)).isTrue();
+        assertThat(stats.begin(at, 1, gateway, more, reportSequence, reportSequence * 10, 1_000, 1_000, volumes))
+                .isTrue();
         for (int v = 0; v < volumes; v++) {
             stats.volume(v).volumeId(v + 1).capacityBytes(gateway * 100 + v);
         }
@@ -72,8 +73,12 @@ class ReportBatchTest {
         assertThat(append(writer, 3, 9, 1, false)).isTrue();
         assertThat(append(writer, 7, 2, 0, false)).isTrue();
         ByteBuffer batch = sealed();
-        assertThat(batch.getInt(ReportBatchDescriptor.LENGTH_OFFSET)).isEqualTo(ReportBatchDescriptor.HEADER_LENGTH
-                + 2 * StatsDescriptor.frameLength(1) + StatsDescriptor.frameLength(2) + StatsDescriptor.frameLength(0) + 4 * 4);
+        assertThat(batch.getInt(ReportBatchDescriptor.LENGTH_OFFSET))
+                .isEqualTo(ReportBatchDescriptor.HEADER_LENGTH
+                        + 2 * StatsDescriptor.frameLength(1)
+                        + StatsDescriptor.frameLength(2)
+                        + StatsDescriptor.frameLength(0)
+                        + 4 * 4);
         assertThat(read(batch, batch.capacity())).containsExactly("7:1:1", "3:9:2+", "3:9:1", "7:2:0");
         statsReader.wrap(batch, reader.entryOffset(1));
         assertThat(statsReader.volume(1).volumeId()).isEqualTo(2);
@@ -93,20 +98,28 @@ class ReportBatchTest {
 
     @Test
     void boundedInBytesWithRoomForTheIndex() {
-        assertThat(writer.reserve(ReportBatchDescriptor.maxEntryLength(CAPACITY))).isEqualTo(ReportBatchDescriptor.HEADER_LENGTH);
-        assertThat(writer.reserve(0)).as("not even an empty entry: its index slot would not fit").isEqualTo(-1);
+        assertThat(writer.reserve(ReportBatchDescriptor.maxEntryLength(CAPACITY)))
+                .isEqualTo(ReportBatchDescriptor.HEADER_LENGTH);
+        assertThat(writer.reserve(0))
+                .as("not even an empty entry: its index slot would not fit")
+                .isEqualTo(-1);
         assertThat(writer.seal()).isEqualTo(CAPACITY);
 
         writer.reset();
         int maxVolumes = ReportBatchDescriptor.volumesPerEntry(CAPACITY);
-        assertThat(append(writer, 1, 1, maxVolumes, false)).as("the largest STATS entry fits alone").isTrue();
-        assertThat(append(writer, 1, 1, 1, false)).as("with a one-volume entry after it, it would not").isFalse();
+        assertThat(append(writer, 1, 1, maxVolumes, false))
+                .as("the largest STATS entry fits alone")
+                .isTrue();
+        assertThat(append(writer, 1, 1, 1, false))
+                .as("with a one-volume entry after it, it would not")
+                .isFalse();
         ByteBuffer batch = sealed();
         assertThat(batch.capacity()).isLessThanOrEqualTo(CAPACITY);
         assertThat(read(batch, batch.capacity())).containsExactly("1:1:" + maxVolumes);
 
         writer.reset();
-        assertThat(writer.reserve(ReportBatchDescriptor.maxEntryLength(CAPACITY) + 1)).isEqualTo(-1);
+        assertThat(writer.reserve(ReportBatchDescriptor.maxEntryLength(CAPACITY) + 1))
+                .isEqualTo(-1);
         int appended = 0;
         while (append(writer, 1, appended + 1, 1, false)) {
             appended++;
@@ -115,8 +128,11 @@ class ReportBatchTest {
         assertThat(appended).isEqualTo((CAPACITY - ReportBatchDescriptor.HEADER_LENGTH) / (entry + 4));
         ByteBuffer full = sealed();
         assertThat(full.capacity()).isLessThanOrEqualTo(CAPACITY);
-        assertThat(read(full, full.capacity())).hasSize(appended).doesNotContainAnyElementsOf(
-                List.of(ReportBatchError.values()).stream().map(Enum::name).toList());
+        assertThat(read(full, full.capacity()))
+                .hasSize(appended)
+                .doesNotContainAnyElementsOf(List.of(ReportBatchError.values()).stream()
+                        .map(Enum::name)
+                        .toList());
     }
 
     @Test
@@ -157,7 +173,9 @@ class ReportBatchTest {
         batch.putShort(ReportBatchDescriptor.COUNT_OFFSET, (short) (ReportBatchDescriptor.MAX_ENTRIES + 1));
         assertThat(read(batch, batch.capacity())).containsExactly("BAD_COUNT");
         batch.putShort(ReportBatchDescriptor.COUNT_OFFSET, (short) 200);
-        assertThat(read(batch, batch.capacity())).as("an index longer than the batch").containsExactly("BAD_COUNT");
+        assertThat(read(batch, batch.capacity()))
+                .as("an index longer than the batch")
+                .containsExactly("BAD_COUNT");
     }
 
     @Test
@@ -189,7 +207,8 @@ class ReportBatchTest {
         batch.putInt(index + 2 * 4, 2);
         assertThat(read(batch, batch.capacity())).containsExactly("1:1:1", "BAD_OFFSET", "BAD_OFFSET", "4:1:1");
         batch.putInt(index + 2 * 4, third + 8);
-        assertThat(read(batch, batch.capacity())).as("in range, in order, but wrong")
+        assertThat(read(batch, batch.capacity()))
+                .as("in range, in order, but wrong")
                 .containsExactly("1:1:1", "LENGTH_MISMATCH", "LENGTH_MISMATCH", "4:1:1");
     }
 
@@ -227,7 +246,9 @@ class ReportBatchTest {
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertThat(checksum).isNotZero();
-        assertThat(allocated).as("bytes allocated by 20,000 batches written and read").isLessThan(1024);
+        assertThat(allocated)
+                .as("bytes allocated by 20,000 batches written and read")
+                .isLessThan(1024);
     }
 
     private long cycle(ByteBuffer view) {

@@ -3,27 +3,28 @@ package io.sluice.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.nio.charset.StandardCharsets;
 
 /**
- * Frames with random contents, one kind per frame type: each writes itself with its writer and checks
- * that the frame a decoder returned reads back the same through its reader.
+ * Frames with random contents, one kind per frame type: each writes itself with its writer and checks that the frame a
+ * decoder returned reads back the same through its reader.
  */
 final class Samples {
     static final long GATEWAY_ID = 0x5EED_0000_0000_0001L;
     static final List<FrameType> FROM_GATEWAY = Arrays.stream(FrameType.values())
-            .filter(t -> t.isSentBy(Peer.GATEWAY)).toList();
+            .filter(t -> t.isSentBy(Peer.GATEWAY))
+            .toList();
     static final List<FrameType> FROM_MONITOR = Arrays.stream(FrameType.values())
-            .filter(t -> t.isSentBy(Peer.MONITOR)).toList();
+            .filter(t -> t.isSentBy(Peer.MONITOR))
+            .toList();
 
     private static final String ALPHABET = "abcXYZ019-_. éü€漢𝄞";
 
-    private Samples() {
-    }
+    private Samples() {}
 
     interface Sample {
         FrameType type();
@@ -42,7 +43,8 @@ final class Samples {
     /** A sample of {@code type}; list frames get 0..maxEntries entries. */
     static Sample random(FrameType type, Random random, int maxEntries) {
         return switch (type) {
-            case HELLO -> new Hello(random.nextLong(), text(random, 1, 255), random.nextInt(HelloDescriptor.MAX_VOLUMES + 1));
+            case HELLO ->
+                new Hello(random.nextLong(), text(random, 1, 255), random.nextInt(HelloDescriptor.MAX_VOLUMES + 1));
             case CHALLENGE -> new ChallengeSample(bytes(random, 32));
             case AUTH -> new Auth(bytes(random, 32), bytes(random, random.nextBoolean() ? 0 : random.nextInt(257)));
             case AUTH_RESULT -> authResult(random);
@@ -51,18 +53,33 @@ final class Samples {
             case THROTTLE_SET -> throttleSet(random, maxEntries);
             case THROTTLE_ACK -> throttleAck(random, maxEntries);
             case HEARTBEAT -> new Heartbeat(random.nextLong(), random.nextLong());
-            case EVENT -> new Event(EventKind.values()[random.nextInt(EventKind.values().length)], random.nextLong(),
-                    random.nextInt(), random.nextLong(), volume(random), text(random, 0, 512));
+            case EVENT ->
+                new Event(
+                        EventKind.values()[random.nextInt(EventKind.values().length)],
+                        random.nextLong(),
+                        random.nextInt(),
+                        random.nextLong(),
+                        volume(random),
+                        text(random, 0, 512));
             case VOLUMES -> new Volumes(volumes(random, maxEntries));
             case VOLUME_IDS -> volumeIds(random, maxEntries);
-            case ENROLL -> new Enroll(bytes(random, 32), bytes(random, 1 + random.nextInt(256)),
-                    bytes(random, 1 + random.nextInt(EnrollDescriptor.MAX_REQUEST_LENGTH)));
+            case ENROLL ->
+                new Enroll(
+                        bytes(random, 32),
+                        bytes(random, 1 + random.nextInt(256)),
+                        bytes(random, 1 + random.nextInt(EnrollDescriptor.MAX_REQUEST_LENGTH)));
             case RENEW -> new Renew(bytes(random, 1 + random.nextInt(RenewDescriptor.MAX_REQUEST_LENGTH)));
-            case CERTIFICATE -> random.nextBoolean()
-                    ? new Certificate(AuthReason.NONE, bytes(random, 1 + random.nextInt(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)))
-                    : new Certificate(AuthReason.values()[1 + random.nextInt(AuthReason.values().length - 1)], new byte[0]);
-            case STANDBY -> new Standby(random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1),
-                    random.nextBoolean() ? "" : address(random));
+            case CERTIFICATE ->
+                random.nextBoolean()
+                        ? new Certificate(
+                                AuthReason.NONE,
+                                bytes(random, 1 + random.nextInt(CertificateDescriptor.MAX_CERTIFICATE_LENGTH)))
+                        : new Certificate(
+                                AuthReason.values()[1 + random.nextInt(AuthReason.values().length - 1)], new byte[0]);
+            case STANDBY ->
+                new Standby(
+                        random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1),
+                        random.nextBoolean() ? "" : address(random));
         };
     }
 
@@ -92,8 +109,8 @@ final class Samples {
         StringBuilder text = new StringBuilder();
         int length = 0;
         while (length < target) {
-            int codePoint = ALPHABET.codePointAt(ALPHABET.offsetByCodePoints(0,
-                    random.nextInt(ALPHABET.codePointCount(0, ALPHABET.length()))));
+            int codePoint = ALPHABET.codePointAt(
+                    ALPHABET.offsetByCodePoints(0, random.nextInt(ALPHABET.codePointCount(0, ALPHABET.length()))));
             int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
             if (length + size > maxBytes) {
                 codePoint = 'a';
@@ -134,8 +151,12 @@ final class Samples {
             case PENDING -> AuthReason.AWAITING_APPROVAL;
             case REFUSED -> AuthReason.values()[2 + random.nextInt(AuthReason.values().length - 2)];
         };
-        return new AuthResult(outcome, reason, random.nextInt(),
-                random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1), text(random, 0, 256),
+        return new AuthResult(
+                outcome,
+                reason,
+                random.nextInt(),
+                random.nextInt(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1),
+                text(random, 0, 256),
                 outcome == AuthOutcome.ACCEPTED ? random.nextLong() & Long.MAX_VALUE : 0);
     }
 
@@ -156,11 +177,21 @@ final class Samples {
                     direction[c] = c < 5 ? random.nextLong() : random.nextLong() & 0xFFFF_FFFFL;
                 }
             }
-            volumes.add(new VolumeStats(random.nextInt(), random.nextInt(), random.nextLong(), random.nextLong(),
-                    random.nextLong(), counters));
+            volumes.add(new VolumeStats(
+                    random.nextInt(),
+                    random.nextInt(),
+                    random.nextLong(),
+                    random.nextLong(),
+                    random.nextLong(),
+                    counters));
         }
-        return new Stats(random.nextBoolean(), random.nextLong(), random.nextLong(), random.nextLong(),
-                random.nextInt(), volumes);
+        return new Stats(
+                random.nextBoolean(),
+                random.nextLong(),
+                random.nextLong(),
+                random.nextLong(),
+                random.nextInt(),
+                volumes);
     }
 
     private static Sample throttleSet(Random random, int max) {
@@ -181,14 +212,15 @@ final class Samples {
     private static Sample throttleAck(Random random, int max) {
         List<AckResult> results = new ArrayList<>();
         for (int i = random.nextInt(max + 1); i > 0; i--) {
-            results.add(new AckResult(random.nextInt(),
-                    ThrottleAckStatus.values()[random.nextInt(ThrottleAckStatus.values().length)], random.nextLong()));
+            results.add(new AckResult(
+                    random.nextInt(),
+                    ThrottleAckStatus.values()[random.nextInt(ThrottleAckStatus.values().length)],
+                    random.nextLong()));
         }
         return new ThrottleAck(random.nextLong(), results);
     }
 
-    record Volume(int id, int flags, long capacity, String name) {
-    }
+    record Volume(int id, int flags, long capacity, String name) {}
 
     record Hello(long capabilities, String name, int volumeCount) implements Sample {
         public FrameType type() {
@@ -202,7 +234,8 @@ final class Samples {
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.HELLO);
             HelloReader reader = new HelloReader().wrap(decoder);
-            assertThat(new Hello(reader.capabilities(), reader.gatewayName(), (int) reader.volumeCount())).isEqualTo(this);
+            assertThat(new Hello(reader.capabilities(), reader.gatewayName(), (int) reader.volumeCount()))
+                    .isEqualTo(this);
         }
     }
 
@@ -229,8 +262,12 @@ final class Samples {
             assertThat(reader.volumeCount()).isEqualTo(volumes.size());
             for (int i = 0; i < volumes.size(); i++) {
                 Volume v = volumes.get(i);
-                assertThat(new Volume(reader.volumeId(i), reader.volumeFlags(i), reader.volumeCapacity(i),
-                        reader.volumeName(i))).isEqualTo(v);
+                assertThat(new Volume(
+                                reader.volumeId(i),
+                                reader.volumeFlags(i),
+                                reader.volumeCapacity(i),
+                                reader.volumeName(i)))
+                        .isEqualTo(v);
             }
         }
     }
@@ -293,7 +330,8 @@ final class Samples {
         }
     }
 
-    record AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message, long epoch)
+    record AuthResult(
+            AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message, long epoch)
             implements Sample {
         AuthResult(AuthOutcome outcome, AuthReason reason, int pollInterval, int retryAfter, String message) {
             this(outcome, reason, pollInterval, retryAfter, message, 0);
@@ -304,15 +342,21 @@ final class Samples {
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            return new AuthResultWriter().write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter, message,
-                    epoch);
+            return new AuthResultWriter()
+                    .write(dst, sequence, gatewayId, outcome, reason, pollInterval, retryAfter, message, epoch);
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.AUTH_RESULT);
             AuthResultReader reader = new AuthResultReader().wrap(decoder);
-            assertThat(new AuthResult(reader.outcome(), reader.reason(), reader.pollIntervalMillis(),
-                    reader.retryAfterMillis(), reader.message(), reader.epoch())).isEqualTo(this);
+            assertThat(new AuthResult(
+                            reader.outcome(),
+                            reader.reason(),
+                            reader.pollIntervalMillis(),
+                            reader.retryAfterMillis(),
+                            reader.message(),
+                            reader.epoch()))
+                    .isEqualTo(this);
         }
     }
 
@@ -322,14 +366,20 @@ final class Samples {
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            return new StandbyWriter().write(dst, sequence, gatewayId, retryAfter,
-                    StandbyWriter.addressBytes(address.isEmpty() ? null : address));
+            return new StandbyWriter()
+                    .write(
+                            dst,
+                            sequence,
+                            gatewayId,
+                            retryAfter,
+                            StandbyWriter.addressBytes(address.isEmpty() ? null : address));
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.STANDBY);
             StandbyReader reader = new StandbyReader().wrap(decoder);
-            assertThat(new Standby(reader.retryAfterMillis(), reader.activeAddressText())).isEqualTo(this);
+            assertThat(new Standby(reader.retryAfterMillis(), reader.activeAddressText()))
+                    .isEqualTo(this);
             assertThat(reader.namesActive()).isEqualTo(!address.isEmpty());
             if (reader.namesActive()) {
                 assertThat(MonitorAddress.format(reader.activeAddress())).isEqualTo(address);
@@ -378,7 +428,8 @@ final class Samples {
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            return reason == AuthReason.NONE ? new CertificateWriter().write(dst, sequence, gatewayId, certificate)
+            return reason == AuthReason.NONE
+                    ? new CertificateWriter().write(dst, sequence, gatewayId, certificate)
                     : new CertificateWriter().writeRefusal(dst, sequence, gatewayId, reason);
         }
 
@@ -402,7 +453,8 @@ final class Samples {
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.POLL);
             PollReader reader = new PollReader().wrap(decoder);
-            assertThat(new Poll(reader.pollSequence(), reader.monitorTimeMillis())).isEqualTo(this);
+            assertThat(new Poll(reader.pollSequence(), reader.monitorTimeMillis()))
+                    .isEqualTo(this);
         }
     }
 
@@ -418,33 +470,54 @@ final class Samples {
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.HEARTBEAT);
             HeartbeatReader reader = new HeartbeatReader().wrap(decoder);
-            assertThat(new Heartbeat(reader.sentAtMillis(), reader.echoMillis())).isEqualTo(this);
+            assertThat(new Heartbeat(reader.sentAtMillis(), reader.echoMillis()))
+                    .isEqualTo(this);
         }
     }
 
     /** counters[direction]: ops, bytes, throttled ops, throttled ns, latency sum, then the buckets. */
-    record VolumeStats(int id, int queueDepth, long throttleVersion, long capacity, long used, long[][] counters) {
-    }
+    record VolumeStats(int id, int queueDepth, long throttleVersion, long capacity, long used, long[][] counters) {}
 
-    record Stats(boolean more, long reportSequence, long pollSequence, long intervalStart, int intervalMillis,
-                 List<VolumeStats> volumes) implements Sample {
+    record Stats(
+            boolean more,
+            long reportSequence,
+            long pollSequence,
+            long intervalStart,
+            int intervalMillis,
+            List<VolumeStats> volumes)
+            implements Sample {
         public FrameType type() {
             return FrameType.STATS;
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
             StatsWriter writer = new StatsWriter();
-            if (!writer.begin(dst, sequence, gatewayId, more, reportSequence, pollSequence, intervalStart,
-                    intervalMillis, volumes.size())) {
+            if (!writer.begin(
+                    dst,
+                    sequence,
+                    gatewayId,
+                    more,
+                    reportSequence,
+                    pollSequence,
+                    intervalStart,
+                    intervalMillis,
+                    volumes.size())) {
                 return 0;
             }
             for (int i = 0; i < volumes.size(); i++) {
                 VolumeStats v = volumes.get(i);
-                VolumeStatsFlyweight record = writer.volume(i).volumeId(v.id).queueDepth(v.queueDepth)
-                        .throttleVersion(v.throttleVersion).capacityBytes(v.capacity).usedBytes(v.used);
+                VolumeStatsFlyweight record = writer.volume(i)
+                        .volumeId(v.id)
+                        .queueDepth(v.queueDepth)
+                        .throttleVersion(v.throttleVersion)
+                        .capacityBytes(v.capacity)
+                        .usedBytes(v.used);
                 for (IoDirection d : IoDirection.values()) {
                     long[] c = v.counters[d.ordinal()];
-                    record.ops(d, c[0]).bytes(d, c[1]).throttledOps(d, c[2]).throttledNanos(d, c[3])
+                    record.ops(d, c[0])
+                            .bytes(d, c[1])
+                            .throttledOps(d, c[2])
+                            .throttledNanos(d, c[3])
                             .latencySumMicros(d, c[4]);
                     for (int b = 0; b < LatencyBuckets.COUNT; b++) {
                         record.latencyBucket(d, b, c[5 + b]);
@@ -488,8 +561,8 @@ final class Samples {
     }
 
     /**
-     * Each set: volume id, version, weight, IOPS limit, read, write, reserved, burst IOPS, burst length,
-     * size normalization, latency target, bandwidth limit, read, write, reserved, burst bandwidth.
+     * Each set: volume id, version, weight, IOPS limit, read, write, reserved, burst IOPS, burst length, size
+     * normalization, latency target, bandwidth limit, read, write, reserved, burst bandwidth.
      */
     record ThrottleSet(long commandId, long epoch, List<long[]> sets) implements Sample {
         static final int FIELDS = 16;
@@ -506,11 +579,23 @@ final class Samples {
             writer.epoch(epoch);
             for (int i = 0; i < sets.size(); i++) {
                 long[] s = sets.get(i);
-                writer.volume(i).volumeId((int) s[0]).version(s[1]).weight(s[2]).iopsLimit(s[3])
-                        .readIopsLimit(s[4]).writeIopsLimit(s[5]).reservedIops(s[6]).burstIops(s[7])
-                        .burstLengthMillis(s[8]).sizeNormalizationBytes(s[9]).latencyTargetMicros(s[10])
-                        .bandwidthLimit(s[11]).readBandwidthLimit(s[12]).writeBandwidthLimit(s[13])
-                        .reservedBandwidth(s[14]).burstBandwidth(s[15]);
+                writer.volume(i)
+                        .volumeId((int) s[0])
+                        .version(s[1])
+                        .weight(s[2])
+                        .iopsLimit(s[3])
+                        .readIopsLimit(s[4])
+                        .writeIopsLimit(s[5])
+                        .reservedIops(s[6])
+                        .burstIops(s[7])
+                        .burstLengthMillis(s[8])
+                        .sizeNormalizationBytes(s[9])
+                        .latencyTargetMicros(s[10])
+                        .bandwidthLimit(s[11])
+                        .readBandwidthLimit(s[12])
+                        .writeBandwidthLimit(s[13])
+                        .reservedBandwidth(s[14])
+                        .burstBandwidth(s[15]);
             }
             return writer.commit();
         }
@@ -524,18 +609,29 @@ final class Samples {
             for (int i = 0; i < sets.size(); i++) {
                 ThrottleParamsFlyweight p = reader.volume(i);
                 long[] read = {
-                    p.volumeId(), p.version(), p.weight(), p.iopsLimit(), p.readIopsLimit(), p.writeIopsLimit(),
-                    p.reservedIops(), p.burstIops(), p.burstLengthMillis(), p.sizeNormalizationBytes(),
-                    p.latencyTargetMicros(), p.bandwidthLimit(), p.readBandwidthLimit(), p.writeBandwidthLimit(),
-                    p.reservedBandwidth(), p.burstBandwidth()
+                    p.volumeId(),
+                    p.version(),
+                    p.weight(),
+                    p.iopsLimit(),
+                    p.readIopsLimit(),
+                    p.writeIopsLimit(),
+                    p.reservedIops(),
+                    p.burstIops(),
+                    p.burstLengthMillis(),
+                    p.sizeNormalizationBytes(),
+                    p.latencyTargetMicros(),
+                    p.bandwidthLimit(),
+                    p.readBandwidthLimit(),
+                    p.writeBandwidthLimit(),
+                    p.reservedBandwidth(),
+                    p.burstBandwidth()
                 };
                 assertThat(read).isEqualTo(sets.get(i));
             }
         }
     }
 
-    record AckResult(int volumeId, ThrottleAckStatus status, long version) {
-    }
+    record AckResult(int volumeId, ThrottleAckStatus status, long version) {}
 
     record ThrottleAck(long commandId, List<AckResult> results) implements Sample {
         public FrameType type() {
@@ -573,16 +669,37 @@ final class Samples {
         }
 
         public int write(ByteBuffer dst, long sequence, long gatewayId) {
-            return new EventWriter().write(dst, sequence, gatewayId, kind, occurredAt, errorCode, used, volume.id,
-                    volume.flags, volume.capacity, volume.name, message);
+            return new EventWriter()
+                    .write(
+                            dst,
+                            sequence,
+                            gatewayId,
+                            kind,
+                            occurredAt,
+                            errorCode,
+                            used,
+                            volume.id,
+                            volume.flags,
+                            volume.capacity,
+                            volume.name,
+                            message);
         }
 
         public void verify(FrameDecoder decoder) {
             assertThat(decoder.frameType()).isEqualTo(FrameType.EVENT);
             EventReader reader = new EventReader().wrap(decoder);
-            assertThat(new Event(reader.kind(), reader.occurredAtMillis(), reader.errorCode(), reader.usedBytes(),
-                    new Volume(reader.volumeId(), reader.volumeFlags(), reader.volumeCapacity(), reader.volumeName()),
-                    reader.message())).isEqualTo(this);
+            assertThat(new Event(
+                            reader.kind(),
+                            reader.occurredAtMillis(),
+                            reader.errorCode(),
+                            reader.usedBytes(),
+                            new Volume(
+                                    reader.volumeId(),
+                                    reader.volumeFlags(),
+                                    reader.volumeCapacity(),
+                                    reader.volumeName()),
+                            reader.message()))
+                    .isEqualTo(this);
         }
     }
 }

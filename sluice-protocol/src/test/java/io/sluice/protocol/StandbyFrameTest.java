@@ -27,7 +27,9 @@ class StandbyFrameTest {
         assertThat(reader.namesActive()).isTrue();
         assertThat(reader.activeAddress().getHostString()).isEqualTo("monitor-b.example");
         assertThat(reader.activeAddress().getPort()).isEqualTo(7070);
-        assertThat(reader.activeAddress().isUnresolved()).as("looked up when dialled, not when read").isTrue();
+        assertThat(reader.activeAddress().isUnresolved())
+                .as("looked up when dialled, not when read")
+                .isTrue();
 
         decoder = handshakeDecoder();
         decoder.feed(standby(2_500, null));
@@ -48,20 +50,36 @@ class StandbyFrameTest {
         ByteBuffer frame = standby(0, null);
         for (int forged : new int[] {-1, Integer.MAX_VALUE, AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS + 1}) {
             frame.putInt(StandbyDescriptor.RETRY_AFTER_OFFSET, forged);
-            assertThat(new StandbyReader().wrap(frame, 0).retryAfterMillis()).isEqualTo(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
+            assertThat(new StandbyReader().wrap(frame, 0).retryAfterMillis())
+                    .isEqualTo(AuthResultDescriptor.MAX_RETRY_AFTER_MILLIS);
         }
     }
 
     @Test
     void malformedRefusalsAreTypedErrors() {
-        for (String address : List.of("no-port", "host:", ":7070", "host:0", "host:65536", "host:70a", "::1:7070",
-                "[::1:7070", "ho st:7070", "hôte:7070", "host:7070\n", "host]:7070")) {
-            assertMalformed(standby(0, "x:1"), frame -> replaceAddress(frame, address.getBytes(StandardCharsets.UTF_8)));
+        for (String address : List.of(
+                "no-port",
+                "host:",
+                ":7070",
+                "host:0",
+                "host:65536",
+                "host:70a",
+                "::1:7070",
+                "[::1:7070",
+                "ho st:7070",
+                "hôte:7070",
+                "host:7070\n",
+                "host]:7070")) {
+            assertMalformed(
+                    standby(0, "x:1"), frame -> replaceAddress(frame, address.getBytes(StandardCharsets.UTF_8)));
         }
         // The address length against the frame length, the zero field, a control byte inside the address.
-        assertMalformed(standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) 11));
-        assertMalformed(standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) 13));
-        assertMalformed(standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) -1));
+        assertMalformed(
+                standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) 11));
+        assertMalformed(
+                standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) 13));
+        assertMalformed(
+                standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) -1));
         assertMalformed(standby(0, "monitor:7070"), b -> b.putShort(StandbyDescriptor.ZERO_OFFSET, (short) 1));
         assertMalformed(standby(0, "monitor:7070"), b -> b.put(StandbyDescriptor.ADDRESS_OFFSET + 2, (byte) 0));
         // Too long for the handshake, and cut short.
@@ -90,7 +108,8 @@ class StandbyFrameTest {
     @Test
     void theWriterTakesOnlyWellFormedAddresses() {
         assertThatThrownBy(() -> StandbyWriter.addressBytes("no-port")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> StandbyWriter.addressBytes("h:" + "9".repeat(300))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StandbyWriter.addressBytes("h:" + "9".repeat(300)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StandbyWriter().write(ByteBuffer.allocate(64), 1, GATEWAY, -1, new byte[0]))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(StandbyWriter.addressBytes(null)).isEmpty();

@@ -9,32 +9,45 @@ import io.sluice.db.copy.CopyReport;
 import io.sluice.db.copy.DatabaseCopy;
 import io.sluice.db.copy.DatabaseCopyException;
 import io.sluice.db.copy.TableCount;
-import java.io.IOException;
 import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.store.JdbcUrls;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.nio.charset.StandardCharsets;
 
 /** {@code sluice db}: the database manager on its own (SLA store, registry, performance history). */
-@Command(name = "db", mixinStandardHelpOptions = true, subcommands = DbCommand.Copy.class,
-        description = "Run the database manager: serve the db mailbox, store SLAs and performance history (H2 or PostgreSQL).")
+@Command(
+        name = "db",
+        mixinStandardHelpOptions = true,
+        subcommands = DbCommand.Copy.class,
+        description =
+                "Run the database manager: serve the db mailbox, store SLAs and performance history (H2 or PostgreSQL).")
 final class DbCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", defaultValue = "data", description = "embedded database and journal (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--data-dir",
+            defaultValue = "data",
+            description = "embedded database and journal (default ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--jdbc-url", description = "database URL (default: H2 under the data dir; jdbc:postgresql://... for PostgreSQL); "
-            + "every local user sees a command line: use --jdbc-url-file when the URL holds a password")
+    @Option(
+            names = "--jdbc-url",
+            description = "database URL (default: H2 under the data dir; jdbc:postgresql://... for PostgreSQL); "
+                    + "every local user sees a command line: use --jdbc-url-file when the URL holds a password")
     String jdbcUrl;
 
-    @Option(names = "--jdbc-url-file", description = "file (0600, this user's) holding the database URL; how the supervisor passes it")
+    @Option(
+            names = "--jdbc-url-file",
+            description = "file (0600, this user's) holding the database URL; how the supervisor passes it")
     Path jdbcUrlFile;
 
-    @Option(names = "--insecure-database-link", description = "accept a PostgreSQL server on another host without TLS that "
-            + "verifies it (sslmode=verify-full); database.insecure-link in the server's configuration")
+    @Option(
+            names = "--insecure-database-link",
+            description = "accept a PostgreSQL server on another host without TLS that "
+                    + "verifies it (sslmode=verify-full); database.insecure-link in the server's configuration")
     boolean insecureLink;
 
     @Option(names = "--jdbc-user", defaultValue = "sluice", description = "database user (default ${DEFAULT-VALUE})")
@@ -46,7 +59,10 @@ final class DbCommand implements Callable<Integer> {
     @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
     Path mailboxDir;
 
-    @Option(names = "--mailbox-name", defaultValue = "sluice", description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--mailbox-name",
+            defaultValue = "sluice",
+            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
     String mailboxName;
 
     @Option(names = "--status-every", defaultValue = "10000", description = "ms between status lines; 0 for none")
@@ -61,8 +77,9 @@ final class DbCommand implements Callable<Integer> {
         try {
             String url = jdbcUrl;
             if (JdbcUrls.hasPassword(url)) {
-                throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
-                        + "give it in --jdbc-url-file or --jdbc-password-file");
+                throw new IllegalArgumentException(
+                        "--jdbc-url holds a password, which every local user can read on a command line; "
+                                + "give it in --jdbc-url-file or --jdbc-password-file");
             }
             if (jdbcUrlFile != null) {
                 if (url != null) {
@@ -70,10 +87,19 @@ final class DbCommand implements Callable<Integer> {
                 }
                 url = new String(PrivateFiles.readSecret(jdbcUrlFile), StandardCharsets.UTF_8).strip();
             }
-            context = DbContext.builder().dataDir(dataDir).jdbcUrl(url).jdbcUser(jdbcUser)
-                    .jdbcPassword(jdbcPasswordFile == null ? "" : new String(PrivateFiles.readSecret(jdbcPasswordFile),
-                            StandardCharsets.UTF_8).strip())
-                    .insecureLink(insecureLink).mailboxDir(mailboxDir).mailboxName(mailboxName).build();
+            context = DbContext.builder()
+                    .dataDir(dataDir)
+                    .jdbcUrl(url)
+                    .jdbcUser(jdbcUser)
+                    .jdbcPassword(
+                            jdbcPasswordFile == null
+                                    ? ""
+                                    : new String(PrivateFiles.readSecret(jdbcPasswordFile), StandardCharsets.UTF_8)
+                                            .strip())
+                    .insecureLink(insecureLink)
+                    .mailboxDir(mailboxDir)
+                    .mailboxName(mailboxName)
+                    .build();
         } catch (PrivateFiles.NotPrivateException e) {
             System.err.println("db: " + e.getMessage() + "; chmod 600 it");
             return ExitCode.USAGE;
@@ -82,9 +108,9 @@ final class DbCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         try (UntilSignalled signal = new UntilSignalled(15_000);
-             DbManager manager = new DbManager(context)) {
-            System.out.println("db running: " + manager.database().engine().label() + " at " + JdbcUrls.redact(context.jdbcUrl())
-                    + ", mailbox " + context.mailboxFile());
+                DbManager manager = new DbManager(context)) {
+            System.out.println("db running: " + manager.database().engine().label() + " at "
+                    + JdbcUrls.redact(context.jdbcUrl()) + ", mailbox " + context.mailboxFile());
             long nextStatus = System.currentTimeMillis() + statusEvery;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
                 String problem = manager.problem();
@@ -97,18 +123,28 @@ final class DbCommand implements Callable<Integer> {
                 }
                 nextStatus += statusEvery;
                 IngestionStatus s = manager.ingestionStatus();
-                System.out.printf("stored %d samples, buffered %d, journaled %d%s%n", s.storedSamples(), s.bufferedSamples(),
-                        s.journaledSamples(), s.degraded() ? ", DEGRADED: " + s.lastError() : "");
+                System.out.printf(
+                        "stored %d samples, buffered %d, journaled %d%s%n",
+                        s.storedSamples(),
+                        s.bufferedSamples(),
+                        s.journaledSamples(),
+                        s.degraded() ? ", DEGRADED: " + s.lastError() : "");
             }
         }
         return ExitCode.OK;
     }
 
     /** {@code sluice db copy}: moves a stopped server's database into another (H2 to PostgreSQL, usually). */
-    @Command(name = "copy", mixinStandardHelpOptions = true,
-            description = "Copy every table of a Sluice database into a fresh one, then compare the row counts of both sides.")
+    @Command(
+            name = "copy",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Copy every table of a Sluice database into a fresh one, then compare the row counts of both sides.")
     static final class Copy implements Callable<Integer> {
-        @Option(names = "--data-dir", defaultValue = "data", description = "data dir of the embedded H2 source (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--data-dir",
+                defaultValue = "data",
+                description = "data dir of the embedded H2 source (default ${DEFAULT-VALUE})")
         Path dataDir;
 
         @Option(names = "--from", description = "source URL instead of the embedded H2 under the data dir")
@@ -129,24 +165,30 @@ final class DbCommand implements Callable<Integer> {
         @Option(names = "--to-password-file", description = "file holding the target's password")
         Path toPasswordFile;
 
-        @Option(names = "--replace", description = "delete the target's rows first instead of refusing a target that holds data")
+        @Option(
+                names = "--replace",
+                description = "delete the target's rows first instead of refusing a target that holds data")
         boolean replace;
 
         @Override
         public Integer call() {
             if (JdbcUrls.hasPassword(fromUrl) || JdbcUrls.hasPassword(toUrl)) {
-                System.err.println("db copy: a URL holds a password, which every local user can read on a command line; "
-                        + "give it in --from-password-file or --to-password-file");
+                System.err.println(
+                        "db copy: a URL holds a password, which every local user can read on a command line; "
+                                + "give it in --from-password-file or --to-password-file");
                 return ExitCode.USAGE;
             }
             if (fromUrl == null && !Files.exists(dataDir.resolve("db").resolve("sluice.mv.db"))) {
-                System.err.println("db copy: no embedded database under " + dataDir.toAbsolutePath() + " (give --data-dir or --from)");
+                System.err.println("db copy: no embedded database under " + dataDir.toAbsolutePath()
+                        + " (give --data-dir or --from)");
                 return ExitCode.USAGE;
             }
             CopyEndpoint source;
             CopyEndpoint target;
             try {
-                source = new CopyEndpoint(fromUrl == null ? DbContext.defaultJdbcUrl(dataDir) : fromUrl, fromUser,
+                source = new CopyEndpoint(
+                        fromUrl == null ? DbContext.defaultJdbcUrl(dataDir) : fromUrl,
+                        fromUser,
                         password(fromPasswordFile));
                 target = new CopyEndpoint(toUrl, toUser, password(toPasswordFile));
             } catch (IOException e) {
@@ -160,9 +202,12 @@ final class DbCommand implements Callable<Integer> {
                 System.err.println("db copy: " + e.getMessage());
                 return ExitCode.FAILURE;
             }
-            System.out.printf("schema version %s%n%-24s %12s %12s%n", report.schemaVersion(), "table", "source", "target");
+            System.out.printf(
+                    "schema version %s%n%-24s %12s %12s%n", report.schemaVersion(), "table", "source", "target");
             for (TableCount t : report.tables()) {
-                System.out.printf("%-24s %12d %12d%s%n", t.table(), t.sourceRows(), t.targetRows(), t.equal() ? "" : "  DIFFERENT");
+                System.out.printf(
+                        "%-24s %12d %12d%s%n",
+                        t.table(), t.sourceRows(), t.targetRows(), t.equal() ? "" : "  DIFFERENT");
             }
             if (!report.countsEqual()) {
                 System.err.println("db copy: the row counts differ; the target is not a faithful copy");

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 
 /** {@code sluice gateway stats --stats-file F [--json]}: a running gateway's per-volume statistics, as a table. */
 final class GatewayStats {
-    private GatewayStats() {
-    }
+    private GatewayStats() {}
 
     static int run(PrintStream out, PrintStream err, String... args) {
         Path file = null;
@@ -25,7 +24,8 @@ final class GatewayStats {
                     if (args[i].startsWith("--stats-file=")) {
                         file = Path.of(args[i].substring("--stats-file=".length()));
                     } else {
-                        err.println("usage: sluice gateway stats --stats-file FILE [--json]  (the file the gateway writes with --stats-file)");
+                        err.println(
+                                "usage: sluice gateway stats --stats-file FILE [--json]  (the file the gateway writes with --stats-file)");
                         return ExitCode.USAGE;
                     }
                 }
@@ -49,16 +49,25 @@ final class GatewayStats {
             out.println(stats.toPrettyString());
             return ExitCode.OK;
         }
-        out.printf("%-16s %4s %-5s %12s %12s %6s %6s %12s %10s %10s %10s%n", "volume", "id", "dir", "ops", "bytes",
-                "qd", "peak", "throttled ms", "p50 us", "p99 us", "backend p99");
+        out.printf(
+                "%-16s %4s %-5s %12s %12s %6s %6s %12s %10s %10s %10s%n",
+                "volume", "id", "dir", "ops", "bytes", "qd", "peak", "throttled ms", "p50 us", "p99 us", "backend p99");
         for (JsonNode volume : stats.path("volumes")) {
             for (String direction : new String[] {"read", "write"}) {
                 JsonNode d = volume.path(direction);
-                out.printf("%-16s %4d %-5s %12d %12d %6d %6d %12d %10d %10d %10d%n", volume.path("name").asText(),
-                        volume.path("id").asInt(), direction, d.path("ops").asLong(), d.path("bytes").asLong(),
-                        d.path("queue-depth").asInt(), d.path("peak-queue-depth").asInt(),
-                        d.path("throttled-nanos").asLong() / 1_000_000, d.path("total-latency").path("p50-micros").asLong(),
-                        d.path("total-latency").path("p99-micros").asLong(), d.path("backend-latency").path("p99-micros").asLong());
+                out.printf(
+                        "%-16s %4d %-5s %12d %12d %6d %6d %12d %10d %10d %10d%n",
+                        volume.path("name").asText(),
+                        volume.path("id").asInt(),
+                        direction,
+                        d.path("ops").asLong(),
+                        d.path("bytes").asLong(),
+                        d.path("queue-depth").asInt(),
+                        d.path("peak-queue-depth").asInt(),
+                        d.path("throttled-nanos").asLong() / 1_000_000,
+                        d.path("total-latency").path("p50-micros").asLong(),
+                        d.path("total-latency").path("p99-micros").asLong(),
+                        d.path("backend-latency").path("p99-micros").asLong());
             }
         }
         JsonNode link = stats.path("monitor-link");

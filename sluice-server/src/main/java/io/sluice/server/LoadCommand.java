@@ -2,21 +2,27 @@ package io.sluice.server;
 
 import io.sluice.common.ExitCode;
 import io.sluice.gateway.load.LoadGenerator;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import java.time.Instant;
 
 /** {@code sluice load nbd://HOST:PORT/EXPORT}: block I/O against an NBD export, with IOPS, bandwidth and latency. */
-@Command(name = "load", mixinStandardHelpOptions = true,
-        description = "Generate block I/O against an NBD export (a gateway, nbdkit, qemu-nbd) and print IOPS, MB/s, latency.")
+@Command(
+        name = "load",
+        mixinStandardHelpOptions = true,
+        description =
+                "Generate block I/O against an NBD export (a gateway, nbdkit, qemu-nbd) and print IOPS, MB/s, latency.")
 final class LoadCommand implements Callable<Integer> {
     @Parameters(paramLabel = "URI", description = "nbd://HOST:PORT/EXPORT or nbd+unix:///EXPORT?socket=PATH")
     String uri;
 
-    @Option(names = "--pattern", defaultValue = "randread", description = "randread, randwrite, randrw, read, write (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--pattern",
+            defaultValue = "randread",
+            description = "randread, randwrite, randrw, read, write (default ${DEFAULT-VALUE})")
     String pattern;
 
     @Option(names = "--bs", defaultValue = "4096", description = "block size in bytes (default ${DEFAULT-VALUE})")
@@ -31,13 +37,22 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "10", description = "seconds (default ${DEFAULT-VALUE})")
     double seconds;
 
-    @Option(names = "--read-percent", defaultValue = "70", description = "reads among randrw I/O (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--read-percent",
+            defaultValue = "70",
+            description = "reads among randrw I/O (default ${DEFAULT-VALUE})")
     int readPercent;
 
-    @Option(names = "--repeat", defaultValue = "1", description = "runs of --duration seconds each; 0 repeats until stopped (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--repeat",
+            defaultValue = "1",
+            description = "runs of --duration seconds each; 0 repeats until stopped (default ${DEFAULT-VALUE})")
     int repeat;
 
-    @Option(names = "--pause", defaultValue = "0", description = "seconds idle between runs, for load that comes and goes (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--pause",
+            defaultValue = "0",
+            description = "seconds idle between runs, for load that comes and goes (default ${DEFAULT-VALUE})")
     double pause;
 
     @Override
@@ -58,8 +73,8 @@ final class LoadCommand implements Callable<Integer> {
             if (run > 1 && pause > 0) {
                 Thread.sleep((long) (pause * 1000));
             }
-            LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Spec(uri, p, blockSize, depth, rate,
-                    (long) (seconds * 1000), readPercent, System.nanoTime()));
+            LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Spec(
+                    uri, p, blockSize, depth, rate, (long) (seconds * 1000), readPercent, System.nanoTime()));
             System.out.println(Instant.now() + " " + pattern + " " + blockSize + " B, qd " + depth
                     + (rate > 0 ? ", rate " + rate : "") + ": " + result.summary());
             System.out.flush();

@@ -8,19 +8,25 @@ import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.MailboxWatchdog;
 import io.sluice.mailbox.SlotInfo;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import java.nio.file.Files;
 
 /** {@code sluice mailbox ...}: third-party inspection and repair of mailbox files. */
-@Command(name = "mailbox", mixinStandardHelpOptions = true,
+@Command(
+        name = "mailbox",
+        mixinStandardHelpOptions = true,
         description = "Inspect, create, revoke calls in, and repair shared-memory mailboxes.",
-        subcommands = {MailboxCommand.Inspect.class, MailboxCommand.Create.class, MailboxCommand.Cancel.class,
-            MailboxCommand.Sweep.class})
+        subcommands = {
+            MailboxCommand.Inspect.class,
+            MailboxCommand.Create.class,
+            MailboxCommand.Cancel.class,
+            MailboxCommand.Sweep.class
+        })
 final class MailboxCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -30,10 +36,14 @@ final class MailboxCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true,
-            description = {"Map a mailbox read-only and show its header, parties, every non-free slot,",
+    @Command(
+            name = "inspect",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Map a mailbox read-only and show its header, parties, every non-free slot,",
                 "and the watchdog's findings (stuck slots, dead or hung owners).",
-                "Exit code 0 when healthy, 1 when the watchdog found something, 3 for a bad file."})
+                "Exit code 0 when healthy, 1 when the watchdog found something, 3 for a bad file."
+            })
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "mailbox file, e.g. /dev/shm/sluice-services")
         Path file;
@@ -44,13 +54,19 @@ final class MailboxCommand implements Runnable {
         @Option(names = "--watch", description = "repeat every --interval until interrupted")
         boolean watch;
 
-        @Option(names = "--interval", defaultValue = "1000", description = "watch interval in ms (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--interval",
+                defaultValue = "1000",
+                description = "watch interval in ms (default ${DEFAULT-VALUE})")
         long intervalMs;
 
         @Option(names = "--stuck-after", defaultValue = "10000", description = "a call waiting longer is stuck (ms)")
         long stuckAfterMs;
 
-        @Option(names = "--heartbeat-timeout", defaultValue = "5000", description = "a callee silent longer is hung (ms)")
+        @Option(
+                names = "--heartbeat-timeout",
+                defaultValue = "5000",
+                description = "a callee silent longer is hung (ms)")
         long heartbeatTimeoutMs;
 
         @Override
@@ -60,7 +76,10 @@ final class MailboxCommand implements Runnable {
                 while (true) {
                     MailboxSnapshot snapshot = MailboxSnapshot.take(mailbox);
                     List<MailboxWatchdog.Finding> findings = watchdog.check(snapshot);
-                    System.out.println(json ? SnapshotRenderer.json(snapshot, findings) : SnapshotRenderer.text(snapshot, findings));
+                    System.out.println(
+                            json
+                                    ? SnapshotRenderer.json(snapshot, findings)
+                                    : SnapshotRenderer.text(snapshot, findings));
                     System.out.flush();
                     if (!watch) {
                         return findings.isEmpty() ? ExitCode.OK : ExitCode.FAILURE;
@@ -76,10 +95,16 @@ final class MailboxCommand implements Runnable {
         @Parameters(paramLabel = "FILE")
         Path file;
 
-        @Option(names = "--slots", defaultValue = "1024", description = "number of mailslots (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--slots",
+                defaultValue = "1024",
+                description = "number of mailslots (default ${DEFAULT-VALUE})")
         int slots;
 
-        @Option(names = "--slot-size", defaultValue = "1024", description = "bytes per slot incl. 128-byte header (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--slot-size",
+                defaultValue = "1024",
+                description = "bytes per slot incl. 128-byte header (default ${DEFAULT-VALUE})")
         int slotSize;
 
         @Option(names = "--callers", defaultValue = "16", description = "caller indexes (default ${DEFAULT-VALUE})")
@@ -101,8 +126,11 @@ final class MailboxCommand implements Runnable {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true,
-            description = "Revoke the call in a slot: cancelled at once if still posted; flagged for the callee if taken.")
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Revoke the call in a slot: cancelled at once if still posted; flagged for the callee if taken.")
     static final class Cancel implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
@@ -114,7 +142,8 @@ final class MailboxCommand implements Runnable {
         public Integer call() {
             try (Mailbox mailbox = Mailbox.open(file)) {
                 if (slot < 0 || slot >= mailbox.geometry().slotCount()) {
-                    System.err.println("sluice: slot must be 0.." + (mailbox.geometry().slotCount() - 1));
+                    System.err.println(
+                            "sluice: slot must be 0.." + (mailbox.geometry().slotCount() - 1));
                     return ExitCode.USAGE;
                 }
                 SlotInfo info = mailbox.slotInfo(slot);
@@ -125,8 +154,11 @@ final class MailboxCommand implements Runnable {
         }
     }
 
-    @Command(name = "sweep", mixinStandardHelpOptions = true,
-            description = "Run the recovery sweep: break dead locks, re-announce lost rings, redeliver or abandon calls of dead callees.")
+    @Command(
+            name = "sweep",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Run the recovery sweep: break dead locks, re-announce lost rings, redeliver or abandon calls of dead callees.")
     static final class Sweep implements Callable<Integer> {
         @Parameters(paramLabel = "FILE")
         Path file;

@@ -5,8 +5,10 @@ import io.sluice.common.ExitCode;
 import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.pki.CertificateIndex;
+import io.sluice.pki.Certificates;
 import io.sluice.pki.KeyMaterial;
 import io.sluice.pki.PemFiles;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,18 +20,22 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import io.sluice.pki.Certificates;
-import java.io.IOException;
 
 /**
- * {@code sluice pki ...}: the server's certificate authority, for operators: make it, issue certificates
- * (for gateways' NBD listeners, NBD clients, a gateway that is not enrolled through the monitor), list what
- * it issued and revoke. A running server re-reads the revocation list at each handshake.
+ * {@code sluice pki ...}: the server's certificate authority, for operators: make it, issue certificates (for gateways'
+ * NBD listeners, NBD clients, a gateway that is not enrolled through the monitor), list what it issued and revoke. A
+ * running server re-reads the revocation list at each handshake.
  */
-@Command(name = "pki", mixinStandardHelpOptions = true,
+@Command(
+        name = "pki",
+        mixinStandardHelpOptions = true,
         description = "The server's certificate authority: init, issue, list, revoke.",
-        subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class, PkiCommand.ListCertificates.class,
-            PkiCommand.Revoke.class})
+        subcommands = {
+            PkiCommand.Init.class,
+            PkiCommand.Issue.class,
+            PkiCommand.ListCertificates.class,
+            PkiCommand.Revoke.class
+        })
 final class PkiCommand implements Runnable {
     @picocli.CommandLine.Spec
     private picocli.CommandLine.Model.CommandSpec spec;
@@ -41,7 +47,10 @@ final class PkiCommand implements Runnable {
 
     /** Where the authority lives: {@code <data-dir>/pki}, or a directory of its own. */
     static final class Location {
-        @Option(names = "--data-dir", defaultValue = "data", description = "the server's data directory; the CA is in its pki/ (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--data-dir",
+                defaultValue = "data",
+                description = "the server's data directory; the CA is in its pki/ (default ${DEFAULT-VALUE})")
         Path dataDir;
 
         @Option(names = "--ca-dir", description = "the CA's directory, instead of <data-dir>/pki")
@@ -56,12 +65,18 @@ final class PkiCommand implements Runnable {
         }
     }
 
-    @Command(name = "init", mixinStandardHelpOptions = true, description = "Make the certificate authority (refused if one is there).")
+    @Command(
+            name = "init",
+            mixinStandardHelpOptions = true,
+            description = "Make the certificate authority (refused if one is there).")
     static final class Init implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location = new Location();
 
-        @Option(names = "--name", defaultValue = "Sluice CA", description = "the CA's common name (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--name",
+                defaultValue = "Sluice CA",
+                description = "the CA's common name (default ${DEFAULT-VALUE})")
         String name;
 
         @Override
@@ -75,15 +90,22 @@ final class PkiCommand implements Runnable {
         }
     }
 
-    @Command(name = "issue", mixinStandardHelpOptions = true,
-            description = {"Issue a key and a certificate signed by the CA.",
+    @Command(
+            name = "issue",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Issue a key and a certificate signed by the CA.",
                 "--out PREFIX writes PREFIX.crt and PREFIX.key (0600);",
-                "--tls-dir DIR writes the layout nbdkit, qemu and libnbd read (ca-cert.pem, <usage>-cert.pem, <usage>-key.pem)."})
+                "--tls-dir DIR writes the layout nbdkit, qemu and libnbd read (ca-cert.pem, <usage>-cert.pem, <usage>-key.pem)."
+            })
     static final class Issue implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location = new Location();
 
-        @Option(names = "--cn", required = true, description = "common name: a gateway id, a host name, a client's name")
+        @Option(
+                names = "--cn",
+                required = true,
+                description = "common name: a gateway id, a host name, a client's name")
         String commonName;
 
         @Option(names = "--san", description = "subject alternative name: a DNS name or IP address (repeatable)")
@@ -123,15 +145,20 @@ final class PkiCommand implements Runnable {
                 String side = usage == CertificateAuthority.Usage.SERVER ? "server" : "client";
                 PemFiles.writeCertificates(output.tlsDir.resolve("ca-cert.pem"), List.of(ca.certificate()));
                 issued.write(output.tlsDir.resolve(side + "-cert.pem"), output.tlsDir.resolve(side + "-key.pem"));
-                System.out.println("wrote ca-cert.pem, " + side + "-cert.pem and " + side + "-key.pem in " + output.tlsDir);
+                System.out.println(
+                        "wrote ca-cert.pem, " + side + "-cert.pem and " + side + "-key.pem in " + output.tlsDir);
             }
-            System.out.println("serial " + issued.certificate().getSerialNumber().toString(16) + ", valid until "
-                    + issued.certificate().getNotAfter().toInstant());
+            System.out.println(
+                    "serial " + issued.certificate().getSerialNumber().toString(16) + ", valid until "
+                            + issued.certificate().getNotAfter().toInstant());
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every certificate the CA issued, with its state.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "Every certificate the CA issued, with its state.")
     static final class ListCertificates implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location = new Location();
@@ -142,22 +169,33 @@ final class PkiCommand implements Runnable {
             long now = System.currentTimeMillis();
             System.out.printf("%-32s %-6s %-20s %-8s  %s%n", "serial", "usage", "not after", "state", "common name");
             for (CertificateIndex.Entry entry : ca.index().entries()) {
-                String state = ca.revocations().isRevoked(entry.serial()) ? "revoked"
+                String state = ca.revocations().isRevoked(entry.serial())
+                        ? "revoked"
                         : entry.notAfterMillis() < now ? "expired" : "valid";
-                System.out.printf("%-32s %-6s %-20s %-8s  %s%n", entry.serial().toString(16), entry.usage(),
-                        Instant.ofEpochMilli(entry.notAfterMillis()).toString().substring(0, 19), state, entry.commonName());
+                System.out.printf(
+                        "%-32s %-6s %-20s %-8s  %s%n",
+                        entry.serial().toString(16),
+                        entry.usage(),
+                        Instant.ofEpochMilli(entry.notAfterMillis()).toString().substring(0, 19),
+                        state,
+                        entry.commonName());
             }
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true,
+    @Command(
+            name = "revoke",
+            mixinStandardHelpOptions = true,
             description = "Revoke certificates by serial (hex), or every one issued to a common name.")
     static final class Revoke implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location = new Location();
 
-        @Parameters(paramLabel = "SERIAL", arity = "0..*", description = "serials in hex, as `sluice pki list` shows them")
+        @Parameters(
+                paramLabel = "SERIAL",
+                arity = "0..*",
+                description = "serials in hex, as `sluice pki list` shows them")
         List<String> serials = new ArrayList<>();
 
         @Option(names = "--cn", description = "revoke every certificate issued to this common name")
@@ -183,7 +221,9 @@ final class PkiCommand implements Runnable {
                 chosen.add(value);
             }
             if (commonName != null) {
-                issued.stream().filter(entry -> commonName.equals(entry.commonName())).forEach(entry -> chosen.add(entry.serial()));
+                issued.stream()
+                        .filter(entry -> commonName.equals(entry.commonName()))
+                        .forEach(entry -> chosen.add(entry.serial()));
             }
             if (chosen.isEmpty()) {
                 System.err.println("sluice pki revoke: nothing to revoke (give serials or a --cn the CA issued to)");

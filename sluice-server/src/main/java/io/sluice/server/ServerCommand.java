@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.db.lease.LeaseKeeper;
+import io.sluice.db.store.JdbcUrls;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
@@ -18,21 +19,24 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import io.sluice.db.store.JdbcUrls;
 
 /**
- * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles (database manager,
- * SLA services, performance monitor, application server) as separate JVMs in that order, restarts any
- * that die or hang, and stops them in reverse order on SIGTERM/Ctrl-C. Settings come from
- * {@code --config FILE} (see conf/sluice.example.yaml); flags given on the command line win.
+ * {@code sluice server}: the supervisor. It creates the mailboxes, starts the roles (database manager, SLA services,
+ * performance monitor, application server) as separate JVMs in that order, restarts any that die or hang, and stops
+ * them in reverse order on SIGTERM/Ctrl-C. Settings come from {@code --config FILE} (see conf/sluice.example.yaml);
+ * flags given on the command line win.
  */
-@Command(name = "server", mixinStandardHelpOptions = true,
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
         description = "Run the SLA server under a supervisor: each role in its own JVM, restarted if it dies or hangs.")
 final class ServerCommand implements Callable<Integer> {
     @Option(names = "--config", description = "YAML configuration (see conf/sluice.example.yaml)")
     Path config;
 
-    @Option(names = "--single-process", description = "run every role on threads of this JVM, still through the mailboxes (development)")
+    @Option(
+            names = "--single-process",
+            description = "run every role on threads of this JVM, still through the mailboxes (development)")
     boolean singleProcess;
 
     @Option(names = "--name", description = "server name, the prefix of its mailbox files (default sluice)")
@@ -47,7 +51,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--mailbox-dir", description = "where the mailboxes live (default /dev/shm)")
     String mailboxDir;
 
-    @Option(names = "--secret-file", description = "deployment secret gateway keys derive from (required with the monitor role)")
+    @Option(
+            names = "--secret-file",
+            description = "deployment secret gateway keys derive from (required with the monitor role)")
     String secretFile;
 
     @Option(names = "--roles", split = ",", description = "roles to run, of db,services,monitor,web (default all)")
@@ -65,14 +71,21 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--poll-interval", description = "ms between polls (default 1000)")
     Long pollInterval;
 
-    @Option(names = "--services-config", description = "bootstrap backends, volumes and SLAs for the SLA services (JSON)")
+    @Option(
+            names = "--services-config",
+            description = "bootstrap backends, volumes and SLAs for the SLA services (JSON)")
     String servicesConfig;
 
-    @Option(names = "--jdbc-url", description = "database (default: embedded H2 under the data directory); one with a "
-            + "password is refused here, where every local user reads it: use database.jdbc-url or database.password-file")
+    @Option(
+            names = "--jdbc-url",
+            description =
+                    "database (default: embedded H2 under the data directory); one with a "
+                            + "password is refused here, where every local user reads it: use database.jdbc-url or database.password-file")
     String jdbcUrl;
 
-    @Option(names = "--heartbeat-timeout", description = "a role silent this long (ms) is killed and restarted (default 5000)")
+    @Option(
+            names = "--heartbeat-timeout",
+            description = "a role silent this long (ms) is killed and restarted (default 5000)")
     Long heartbeatTimeout;
 
     @Override
@@ -80,8 +93,9 @@ final class ServerCommand implements Callable<Integer> {
         ServerSettings settings;
         try {
             if (JdbcUrls.hasPassword(jdbcUrl)) {
-                throw new IllegalArgumentException("--jdbc-url holds a password, which every local user can read on a command line; "
-                        + "put the URL in the configuration file (database.jdbc-url) or the password in database.password-file");
+                throw new IllegalArgumentException(
+                        "--jdbc-url holds a password, which every local user can read on a command line; "
+                                + "put the URL in the configuration file (database.jdbc-url) or the password in database.password-file");
             }
             settings = ServerSettings.resolve(config == null ? ServerConfig.EMPTY : ServerConfig.read(config), flags());
         } catch (IllegalArgumentException e) {
@@ -101,9 +115,14 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 return ExitCode.OK;
             }
-            try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings),
-                    RoleCatalog.roles(settings), System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(),
-                    EpochClock.system(), log)) {
+            try (Supervisor supervisor = new Supervisor(
+                    settings.runDir(),
+                    RoleCatalog.mailboxes(settings),
+                    RoleCatalog.roles(settings),
+                    System.getProperty("java.class.path"),
+                    settings.heartbeatTimeoutMillis(),
+                    EpochClock.system(),
+                    log)) {
                 if (settings.ha() != null) {
                     return runInPair(settings, supervisor, signal, log);
                 }
@@ -117,12 +136,13 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /**
-     * A server in a pair: started as a standby (services held, the monitor sending gateways on), then the lease
-     * stepped on its own thread and followed after every supervision step ({@link HaController}). On the way out
-     * the roles stop first and the lease is released after, so the next active starts once this one acts no more.
+     * A server in a pair: started as a standby (services held, the monitor sending gateways on), then the lease stepped
+     * on its own thread and followed after every supervision step ({@link HaController}). On the way out the roles stop
+     * first and the lease is released after, so the next active starts once this one acts no more.
      */
-    private static int runInPair(ServerSettings settings, Supervisor supervisor, UntilSignalled signal,
-                                 Consumer<String> log) throws Exception {
+    private static int runInPair(
+            ServerSettings settings, Supervisor supervisor, UntilSignalled signal, Consumer<String> log)
+            throws Exception {
         LeaseKeeper keeper = LeaseLoop.keeper(settings);
         try (SupervisedPart part = new SupervisedPart(supervisor, settings, log)) {
             part.prepareStandby();
@@ -132,8 +152,14 @@ final class ServerCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private static void follow(Supervisor supervisor, SupervisedPart part, LeaseKeeper keeper, UntilSignalled signal,
-                               Consumer<String> log, String self) throws Exception {
+    private static void follow(
+            Supervisor supervisor,
+            SupervisedPart part,
+            LeaseKeeper keeper,
+            UntilSignalled signal,
+            Consumer<String> log,
+            String self)
+            throws Exception {
         try (LeaseLoop lease = new LeaseLoop(keeper, log)) {
             HaController controller = new HaController(lease.view(), part, self, log);
             supervisor.haStatus(controller::status);
@@ -152,9 +178,18 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     private ServerConfig flags() {
-        return new ServerConfig(name, dataDir, runDir, mailboxDir, secretFile, heartbeatTimeout, roles, (Map<String, List<String>>) null,
+        return new ServerConfig(
+                name,
+                dataDir,
+                runDir,
+                mailboxDir,
+                secretFile,
+                heartbeatTimeout,
+                roles,
+                (Map<String, List<String>>) null,
                 new ServerConfig.Monitor(listen, pollInterval, approve, null, null),
-                new ServerConfig.Services(servicesConfig, null, null), new ServerConfig.Database(jdbcUrl, null, null, null),
+                new ServerConfig.Services(servicesConfig, null, null),
+                new ServerConfig.Database(jdbcUrl, null, null, null),
                 new ServerConfig.Web(webListen));
     }
 }

@@ -10,25 +10,42 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code sluice services}: the SLA services on their own (analyzer between the monitor's reports and its throttle sets). */
-@Command(name = "services", mixinStandardHelpOptions = true,
+/**
+ * {@code sluice services}: the SLA services on their own (analyzer between the monitor's reports and its throttle
+ * sets).
+ */
+@Command(
+        name = "services",
+        mixinStandardHelpOptions = true,
         description = "Run the SLA services: analyse the monitor's reports against SLAs, send throttle sets back, "
                 + "answer the application server's queries, forward history to the database manager.")
 final class ServicesCommand implements Callable<Integer> {
-    @Option(names = "--config", description = "bootstrap backends, volumes and SLAs (JSON; see ServicesConfig); "
-            + "without it everything comes from the database manager and the gateways' reports")
+    @Option(
+            names = "--config",
+            description = "bootstrap backends, volumes and SLAs (JSON; see ServicesConfig); "
+                    + "without it everything comes from the database manager and the gateways' reports")
     Path config;
 
     @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
     Path mailboxDir;
 
-    @Option(names = "--mailbox-name", defaultValue = "sluice", description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--mailbox-name",
+            defaultValue = "sluice",
+            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
     String mailboxName;
 
-    @Option(names = "--interval", defaultValue = "1000", description = "analyzer interval in ms, the poll interval (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--interval",
+            defaultValue = "1000",
+            description = "analyzer interval in ms, the poll interval (default ${DEFAULT-VALUE})")
     long interval;
 
-    @Option(names = "--db-forwarding", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--db-forwarding",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "forward samples, verdicts, alerts and discoveries to the database manager's mailbox (db) "
                     + "whenever it exists, and load SLAs, policies and groups from it (default ${DEFAULT-VALUE})")
     boolean dbForwarding;
@@ -36,12 +53,18 @@ final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "5000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
-    @Option(names = "--max-volumes", defaultValue = "100000", description = "volumes the services keep state for; "
-            + "new ones beyond are refused and raise an alert (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-volumes",
+            defaultValue = "100000",
+            description = "volumes the services keep state for; "
+                    + "new ones beyond are refused and raise an alert (default ${DEFAULT-VALUE})")
     int maxVolumes;
 
-    @Option(names = "--volume-expiry-ms", defaultValue = "600000", description = "a volume its gateways have not "
-            + "reported on for this long is dropped from the services' memory (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--volume-expiry-ms",
+            defaultValue = "600000",
+            description = "a volume its gateways have not "
+                    + "reported on for this long is dropped from the services' memory (default ${DEFAULT-VALUE})")
     long volumeExpiryMillis;
 
     /** How often the services' loop thread is checked. */
@@ -51,9 +74,16 @@ final class ServicesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
         try (UntilSignalled signal = new UntilSignalled(10_000);
-             ServicesDaemon daemon = ServicesDaemon.start(mailboxDir, mailboxName, services,
-                     new VolumeLimits(maxVolumes, volumeExpiryMillis), interval, EpochClock.system(), dbForwarding)) {
-            System.out.println("services running: " + services.volumes().size() + " volumes, " + services.slas().size() + " SLAs");
+                ServicesDaemon daemon = ServicesDaemon.start(
+                        mailboxDir,
+                        mailboxName,
+                        services,
+                        new VolumeLimits(maxVolumes, volumeExpiryMillis),
+                        interval,
+                        EpochClock.system(),
+                        dbForwarding)) {
+            System.out.println("services running: " + services.volumes().size() + " volumes, "
+                    + services.slas().size() + " SLAs");
             long nextStatus = System.currentTimeMillis() + statusEvery;
             while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
                 String problem = daemon.problem();
@@ -65,13 +95,23 @@ final class ServicesCommand implements Callable<Integer> {
                     continue;
                 }
                 nextStatus += statusEvery;
-                System.out.printf("reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d, "
-                                + "not delivered %d%n", daemon.reports(), daemon.queriesServed(), daemon.throttlesPosted(),
-                        daemon.throttlesAcked(), daemon.throttlesStored(), daemon.throttlesFailed());
+                System.out.printf(
+                        "reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d, "
+                                + "not delivered %d%n",
+                        daemon.reports(),
+                        daemon.queriesServed(),
+                        daemon.throttlesPosted(),
+                        daemon.throttlesAcked(),
+                        daemon.throttlesStored(),
+                        daemon.throttlesFailed());
                 for (var backend : services.backends()) {
                     var f = daemon.forecast(backend.id());
                     if (f != null) {
-                        System.out.printf("  %s: %d of %d GiB used, %s%n", backend.id(), f.usedBytes() >> 30, f.capacityBytes() >> 30,
+                        System.out.printf(
+                                "  %s: %d of %d GiB used, %s%n",
+                                backend.id(),
+                                f.usedBytes() >> 30,
+                                f.capacityBytes() >> 30,
                                 f.isGrowing() ? String.format("full in %.1f days", f.daysUntilFull()) : "not growing");
                     }
                 }

@@ -14,13 +14,12 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 
 /**
- * {@code sluice server --single-process}: every role on threads of this JVM, still talking only through
- * the mailboxes, for development and debugging. No restarts and no hang detection (a role that fails
- * is reported and stays down); roles start in order and stop in reverse order.
+ * {@code sluice server --single-process}: every role on threads of this JVM, still talking only through the mailboxes,
+ * for development and debugging. No restarts and no hang detection (a role that fails is reported and stays down);
+ * roles start in order and stop in reverse order.
  */
 final class SingleProcessServer implements AutoCloseable {
-    private record Running(RoleSpec spec, Thread thread, UntilSignalled.InProcessRole stop, int[] exit) {
-    }
+    private record Running(RoleSpec spec, Thread thread, UntilSignalled.InProcessRole stop, int[] exit) {}
 
     private final List<Running> running = new ArrayList<>();
     private final List<Mailbox> mailboxes = new ArrayList<>();
@@ -46,10 +45,12 @@ final class SingleProcessServer implements AutoCloseable {
             int[] exit = {-1};
             Thread thread = Thread.ofPlatform().name("role-" + spec.name()).unstarted(() -> {
                 UntilSignalled.InProcessRole.CURRENT.set(stop);
-                exit[0] = new CommandLine(new SluiceMain()).execute(spec.command().toArray(String[]::new));
+                exit[0] =
+                        new CommandLine(new SluiceMain()).execute(spec.command().toArray(String[]::new));
                 stop.stopped.countDown();
                 if (stop.stop.getCount() > 0) {
-                    log.accept(spec.name() + " ended on its own with exit code " + exit[0] + "; it stays down in single-process mode");
+                    log.accept(spec.name() + " ended on its own with exit code " + exit[0]
+                            + "; it stays down in single-process mode");
                 }
             });
             running.add(new Running(spec, thread, stop, exit));

@@ -3,16 +3,15 @@ package io.sluice.server;
 import java.util.Optional;
 
 /**
- * A role runs in its own session (so a Ctrl-C reaches only the supervisor, which stops the roles in
- * reverse order), and therefore would outlive a supervisor killed outright. This watch ends the role,
- * through its normal shutdown, once the supervisor named by {@code -Dsluice.supervisor.pid} is gone, so
- * a restarted supervisor never finds a second copy of a role still holding its ports and mailbox.
+ * A role runs in its own session (so a Ctrl-C reaches only the supervisor, which stops the roles in reverse order), and
+ * therefore would outlive a supervisor killed outright. This watch ends the role, through its normal shutdown, once the
+ * supervisor named by {@code -Dsluice.supervisor.pid} is gone, so a restarted supervisor never finds a second copy of a
+ * role still holding its ports and mailbox.
  */
 final class SupervisorWatch {
     static final String PROPERTY = "sluice.supervisor.pid";
 
-    private SupervisorWatch() {
-    }
+    private SupervisorWatch() {}
 
     static void startIfSupervised() {
         String pid = System.getProperty(PROPERTY);

@@ -4,10 +4,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * For a command that runs until SIGTERM or Ctrl-C: the signal ends the command's loop, and the JVM
- * waits (up to a grace period) until the command has closed what it opened, in order, before it exits.
- * A role run by {@code server --single-process} is stopped by that server instead (see {@link InProcessRole}),
- * so the server can stop the roles one by one in reverse order.
+ * For a command that runs until SIGTERM or Ctrl-C: the signal ends the command's loop, and the JVM waits (up to a grace
+ * period) until the command has closed what it opened, in order, before it exits. A role run by {@code server
+ * --single-process} is stopped by that server instead (see {@link InProcessRole}), so the server can stop the roles one
+ * by one in reverse order.
  */
 final class UntilSignalled implements AutoCloseable {
     private final CountDownLatch stop;

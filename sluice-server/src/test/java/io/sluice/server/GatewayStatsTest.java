@@ -25,17 +25,26 @@ class GatewayStatsTest {
                  "write": {"ops": 7, "bytes": 28672}}], "monitor-link": {"state": "IN_SESSION"}}""");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = GatewayStats.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), "--stats-file", file.toString());
+        int exit = GatewayStats.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                "--stats-file",
+                file.toString());
         assertThat(exit).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("db", "1608", "6586368", "4895", "IN_SESSION")
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("db", "1608", "6586368", "4895", "IN_SESSION")
                 .containsPattern("db\\s+1 write\\s+7");
 
-        assertThat(GatewayStats.run(System.out, new PrintStream(err, true, StandardCharsets.UTF_8), "--stats-file",
-                dir.resolve("missing").toString())).isEqualTo(ExitCode.FAILURE);
+        assertThat(GatewayStats.run(
+                        System.out,
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        "--stats-file",
+                        dir.resolve("missing").toString()))
+                .isEqualTo(ExitCode.FAILURE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is a gateway running");
         Files.writeString(file, "{not json");
-        assertThat(GatewayStats.run(System.out, System.err, "--stats-file", file.toString())).isEqualTo(ExitCode.BAD_FILE);
+        assertThat(GatewayStats.run(System.out, System.err, "--stats-file", file.toString()))
+                .isEqualTo(ExitCode.BAD_FILE);
         assertThat(GatewayStats.run(System.out, System.err)).isEqualTo(ExitCode.USAGE);
     }
 }

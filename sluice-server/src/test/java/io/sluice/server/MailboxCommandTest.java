@@ -1,7 +1,6 @@
 package io.sluice.server;
 
 import static io.sluice.server.CommandRun.sluice;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,12 +9,12 @@ import io.sluice.common.ExitCode;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxGeometry;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 
 class MailboxCommandTest {
     @TempDir
@@ -31,7 +30,9 @@ class MailboxCommandTest {
     @Test
     void createInspectCancelAndSweep() throws Exception {
         Path file = dir.resolve("box");
-        assertThat(sluice("mailbox", "create", file.toString(), "--slots", "16", "--slot-size", "256").exit()).isZero();
+        assertThat(sluice("mailbox", "create", file.toString(), "--slots", "16", "--slot-size", "256")
+                        .exit())
+                .isZero();
         assertThat(sluice("mailbox", "create", file.toString()).exit()).isEqualTo(ExitCode.FAILURE);
 
         CommandRun empty = sluice("mailbox", "inspect", file.toString());
@@ -46,7 +47,9 @@ class MailboxCommandTest {
         assertThat(busy.exit()).as("a posted call with no callee is a finding").isEqualTo(ExitCode.FAILURE);
         assertThat(busy.out()).contains("POSTED", "777", "NO_CALLEE");
 
-        JsonNode json = new ObjectMapper().readTree(sluice("mailbox", "inspect", "--json", file.toString()).out());
+        JsonNode json = new ObjectMapper()
+                .readTree(
+                        sluice("mailbox", "inspect", "--json", file.toString()).out());
         assertThat(json.get("healthy").asBoolean()).isFalse();
         assertThat(json.get("slots").get(0).get("correlationId").asLong()).isEqualTo(777);
         assertThat(json.get("slots").get(0).get("opcode").asInt()).isEqualTo(42);

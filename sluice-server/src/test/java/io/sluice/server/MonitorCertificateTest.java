@@ -24,17 +24,24 @@ class MonitorCertificateTest {
         MonitorTls first = MonitorCertificate.load(pki, "10.0.0.5", List.of("sla.example"), null);
 
         assertThat(first.context().getProtocol()).isEqualTo("TLSv1.3");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki))).isEqualTo("rwx------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve(MonitorCertificate.KEY_FILE))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pki)))
+                .isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(pki.resolve(MonitorCertificate.KEY_FILE))))
                 .isEqualTo("rw-------");
-        KeyMaterial issued = KeyMaterial.load(pki.resolve(MonitorCertificate.CERTIFICATE_FILE), pki.resolve(MonitorCertificate.KEY_FILE));
-        X509Certificate ca = PemFiles.readCertificates(pki.resolve(CertificateAuthority.CERTIFICATE_FILE)).getFirst();
+        KeyMaterial issued = KeyMaterial.load(
+                pki.resolve(MonitorCertificate.CERTIFICATE_FILE), pki.resolve(MonitorCertificate.KEY_FILE));
+        X509Certificate ca = PemFiles.readCertificates(pki.resolve(CertificateAuthority.CERTIFICATE_FILE))
+                .getFirst();
         issued.certificate().verify(ca.getPublicKey());
-        assertThat(issued.certificate().getSubjectAlternativeNames().stream().map(name -> String.valueOf(name.get(1))).toList())
+        assertThat(issued.certificate().getSubjectAlternativeNames().stream()
+                        .map(name -> String.valueOf(name.get(1)))
+                        .toList())
                 .containsExactly("10.0.0.5", "localhost", "127.0.0.1", "sla.example");
 
         MonitorCertificate.load(pki, "0.0.0.0", List.of(), null);
-        KeyMaterial again = KeyMaterial.load(pki.resolve(MonitorCertificate.CERTIFICATE_FILE), pki.resolve(MonitorCertificate.KEY_FILE));
+        KeyMaterial again = KeyMaterial.load(
+                pki.resolve(MonitorCertificate.CERTIFICATE_FILE), pki.resolve(MonitorCertificate.KEY_FILE));
         assertThat(again.certificate()).isEqualTo(issued.certificate());
     }
 }

@@ -26,10 +26,15 @@ class MonitorRoleOptionsTest {
 
     @Test
     void contradictionsAndBadValuesAreUsageErrors() throws Exception {
-        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "monitor-role-secret-0123456789".getBytes(StandardCharsets.UTF_8));
+        Path secret = PrivateFiles.writeSecret(
+                dir.resolve("secret"), "monitor-role-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         for (String[] bad : new String[][] {
-            {"--epoch", "3", "--standby"}, {"--epoch", "3", "--standby-of", "a:1"}, {"--standby", "--standby-of", "a:1"},
-            {"--standby-of", "no-port"}, {"--epoch", "-1"}}) {
+            {"--epoch", "3", "--standby"},
+            {"--epoch", "3", "--standby-of", "a:1"},
+            {"--standby", "--standby-of", "a:1"},
+            {"--standby-of", "no-port"},
+            {"--epoch", "-1"}
+        }) {
             String[] args = new String[bad.length + 4];
             args[0] = "monitor";
             args[1] = "--secret-file";

@@ -16,18 +16,30 @@ class PlaintextLinkRefusedTest {
 
     @Test
     void theMonitorRefusesToStartWithoutTlsUnlessToldInsecurePlaintext() throws Exception {
-        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
+        Path secret = PrivateFiles.writeSecret(
+                dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
         CommandRun plain = CommandRun.sluice("monitor", "--secret-file", secret.toString(), "--listen", "127.0.0.1:0");
         assertThat(plain.exit()).isEqualTo(ExitCode.USAGE);
-        assertThat(plain.err()).contains("refusing a plaintext gateway link").contains("--pki-dir").contains("--insecure-plaintext");
+        assertThat(plain.err())
+                .contains("refusing a plaintext gateway link")
+                .contains("--pki-dir")
+                .contains("--insecure-plaintext");
     }
 
     @Test
     void theGatewayRefusesToStartWithoutTlsUnlessToldInsecurePlaintext() throws Exception {
-        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
-        CommandRun plain = CommandRun.sluice("gateway", "127.0.0.1:0", "a=" + dir.resolve("a.img"), "--monitor=127.0.0.1:7070",
-                "--gateway-id=3", "--secret-file=" + secret);
+        Path secret = PrivateFiles.writeSecret(
+                dir.resolve("secret"), "0123456789abcdef0123".getBytes(StandardCharsets.UTF_8));
+        CommandRun plain = CommandRun.sluice(
+                "gateway",
+                "127.0.0.1:0",
+                "a=" + dir.resolve("a.img"),
+                "--monitor=127.0.0.1:7070",
+                "--gateway-id=3",
+                "--secret-file=" + secret);
         assertThat(plain.exit()).isEqualTo(ExitCode.USAGE);
-        assertThat(plain.err()).contains("refusing a plaintext link to the monitor").contains("insecure-plaintext");
+        assertThat(plain.err())
+                .contains("refusing a plaintext link to the monitor")
+                .contains("insecure-plaintext");
     }
 }

@@ -42,9 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The real database manager (embedded H2) as the home of the monitor's gateway registry, both in this JVM and meeting
  * only through their mailboxes, as in {@code sluice server}: a registry file from before imported once and renamed,
  * every change on record in the database before the monitor answers it, the next monitor (a restart, or a standby
- * taking over) starting from the database, a used token never coming back, and, with the database manager gone,
- * changes refused with REGISTRY_UNAVAILABLE and a monitor that cannot read the registry at start refusing every
- * gateway.
+ * taking over) starting from the database, a used token never coming back, and, with the database manager gone, changes
+ * refused with REGISTRY_UNAVAILABLE and a monitor that cannot read the registry at start refusing every gateway.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RegistryInDatabaseTest {
@@ -52,29 +51,30 @@ class RegistryInDatabaseTest {
     @Tag("system")
     static final class OnPostgres extends RegistryInDatabaseTest {
         private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
-        private final String database = "sluice_regdb_" + UUID.randomUUID().toString().replace("-", "").substring(0,
-                12);
+        private final String database =
+                "sluice_regdb_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 
         private boolean created;
 
         @Override
         DbContext.Builder engine(DbContext.Builder builder) throws Exception {
             if (!created) {
-                try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice",
-                        "sluice"); Statement s = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice");
+                        Statement s = c.createStatement()) {
                     s.execute("CREATE DATABASE " + database);
                 }
                 created = true;
             }
-            return builder.jdbcUrl("jdbc:postgresql://127.0.0.1:5432/"
-                    + database).jdbcUser("sluice").jdbcPassword("sluice");
+            return builder.jdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + database)
+                    .jdbcUser("sluice")
+                    .jdbcPassword("sluice");
         }
 
         @AfterEach
         void dropDatabase() throws Exception {
             stop();
-            try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice",
-                    "sluice"); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(ADMIN_URL, "sluice", "sluice");
+                    Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         }
@@ -90,6 +90,7 @@ class RegistryInDatabaseTest {
 
     @TempDir
     Path dir;
+
     private final String name = "regdb-" + ProcessHandle.current().pid() + "-"
             + UUID.randomUUID().toString().substring(0, 8);
     private DbManager db;
@@ -106,23 +107,36 @@ class RegistryInDatabaseTest {
     }
 
     private void startDb() throws Exception {
-        db = new DbManager(engine(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name))
+        db = new DbManager(engine(DbContext.builder()
+                        .dataDir(dir.resolve("db"))
+                        .mailboxDir(dir)
+                        .mailboxName(name))
                 .build());
     }
 
     private void startMonitor() {
         if (services == null) {
-            services = new MailboxService(MailboxCallee.attach(Mailbox.openOrCreate(
-                    mailbox(ServerMailboxes.SERVICES_SUFFIX),
-                    ServerMailboxes.SERVICES, EpochClock.system())),
-                    request -> request.reply(MailboxStatus.OK, 0), 0, "test-services").start();
+            services = new MailboxService(
+                            MailboxCallee.attach(Mailbox.openOrCreate(
+                                    mailbox(ServerMailboxes.SERVICES_SUFFIX),
+                                    ServerMailboxes.SERVICES,
+                                    EpochClock.system())),
+                            request -> request.reply(MailboxStatus.OK, 0),
+                            0,
+                            "test-services")
+                    .start();
         }
-        monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
-                mailbox(ServerMailboxes.MONITOR_SUFFIX), mailbox(ServerMailboxes.SERVICES_SUFFIX), SECRET)
-                .withApproved(Set.of(2L)).withRegistryFile(registryFile())
-                .withRegistryDatabase(new RegistryDatabase(mailbox(ServerMailboxes.DB_SUFFIX),
-                ServerMailboxes.CALLER_MONITOR, 1_000))
-                .withPolling(1_000, 3).withPairs(1, 10));
+        monitor = new MonitorDaemon(MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        mailbox(ServerMailboxes.MONITOR_SUFFIX),
+                        mailbox(ServerMailboxes.SERVICES_SUFFIX),
+                        SECRET)
+                .withApproved(Set.of(2L))
+                .withRegistryFile(registryFile())
+                .withRegistryDatabase(
+                        new RegistryDatabase(mailbox(ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_MONITOR, 1_000))
+                .withPolling(1_000, 3)
+                .withPairs(1, 10));
         monitorClient = MailboxClient.attach(Mailbox.open(mailbox(ServerMailboxes.MONITOR_SUFFIX)), 0);
     }
 
@@ -148,18 +162,24 @@ class RegistryInDatabaseTest {
     }
 
     private Reply standing(int opcode, long gatewayId) throws Exception {
-        return monitorClient.call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array()).get(30, TimeUnit.SECONDS);
+        return monitorClient
+                .call(opcode, ByteBuffer.allocate(8).putLong(gatewayId).array())
+                .get(30, TimeUnit.SECONDS);
     }
 
     private Reply token(byte[] hash) throws Exception {
-        return monitorClient.call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash).get(30, TimeUnit.SECONDS);
+        return monitorClient
+                .call(MailboxOpcodes.MONITOR_ADD_ENROLLMENT_TOKEN, hash)
+                .get(30, TimeUnit.SECONDS);
     }
 
     /** What the database holds, asked of the database manager as a tool would. */
     private JsonNode dbStandings() throws Exception {
         try (MailboxClient tool = MailboxClient.attachTool(Mailbox.open(mailbox(ServerMailboxes.DB_SUFFIX)))) {
-            Reply reply = tool.call(MailboxOpcodes.DB_JSON, "{\"op\":\"admission.standings\",\"actor\":\"test\"}"
-                    .getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            Reply reply = tool.call(
+                            MailboxOpcodes.DB_JSON,
+                            "{\"op\":\"admission.standings\",\"actor\":\"test\"}".getBytes(StandardCharsets.UTF_8))
+                    .get(30, TimeUnit.SECONDS);
             assertThat(reply.status()).isZero();
             return MAPPER.readTree(reply.result());
         }
@@ -170,8 +190,10 @@ class RegistryInDatabaseTest {
         byte[] usedBefore = new byte[32];
         usedBefore[0] = 1;
         Files.createDirectories(registryFile().getParent());
-        Files.writeString(registryFile(), "# sluice gateway registry v1\napproved 4\nrevoked 3\nused "
-                + HexFormat.of().formatHex(usedBefore) + "\n");
+        Files.writeString(
+                registryFile(),
+                "# sluice gateway registry v1\napproved 4\nrevoked 3\nused "
+                        + HexFormat.of().formatHex(usedBefore) + "\n");
         startDb();
         startMonitor();
         assertThat(monitor.registryUnusable()).isNull();
@@ -180,13 +202,16 @@ class RegistryInDatabaseTest {
             assertThat(files.map(f -> f.getFileName().toString()))
                     .anyMatch(f -> f.startsWith("gateways.registry.imported-"));
         }
-        assertThat(token(usedBefore).status()).as("a token used before the upgrade stays used")
+        assertThat(token(usedBefore).status())
+                .as("a token used before the upgrade stays used")
                 .isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
 
         assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 7).status()).isEqualTo(MailboxStatus.OK);
         assertThat(standing(MailboxOpcodes.MONITOR_REVOKE_GATEWAY, 2).status()).isEqualTo(MailboxStatus.OK);
         JsonNode standings = dbStandings();
-        assertThat(standings.get("approved").toString()).as("on record when answered").contains("7", "4");
+        assertThat(standings.get("approved").toString())
+                .as("on record when answered")
+                .contains("7", "4");
         assertThat(standings.get("revoked").toString()).contains("2", "3");
         byte[] fresh = new byte[32];
         fresh[0] = 2;
@@ -197,9 +222,11 @@ class RegistryInDatabaseTest {
         startMonitor();
         assertThat(monitor.registryUnusable()).isNull();
         assertThat(token(usedBefore).status()).isEqualTo(MailboxOpcodes.TOKEN_ALREADY_USED);
-        assertThat(token(fresh).status()).as("still unused, so adding it again is harmless")
+        assertThat(token(fresh).status())
+                .as("still unused, so adding it again is harmless")
                 .isEqualTo(MailboxStatus.OK);
-        assertThat(dbStandings().get("revoked").toString()).as("the configured approval does not undo the revocation")
+        assertThat(dbStandings().get("revoked").toString())
+                .as("the configured approval does not undo the revocation")
                 .contains("2");
 
         // The database manager goes away: the monitor keeps serving, and refuses changes with a typed status.
@@ -208,15 +235,17 @@ class RegistryInDatabaseTest {
         Reply refused = standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 8);
         assertThat(refused.status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
         assertThat(new String(refused.result(), StandardCharsets.UTF_8)).contains("gateway 8 not approved");
-        assertThat(monitor.registryUnusable()).as("fail-static: what was read stays in force").isNull();
+        assertThat(monitor.registryUnusable())
+                .as("fail-static: what was read stays in force")
+                .isNull();
         assertThat(monitor.registryDatabaseUnreachable()).isNotNull();
 
         // A monitor that starts without it refuses every gateway and every change, and recovers when it is back.
         stopMonitor();
         startMonitor();
         assertThat(monitor.registryUnusable()).contains("cannot be read from the database");
-        assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY,
-                9).status()).isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
+        assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 9).status())
+                .isEqualTo(MailboxOpcodes.REGISTRY_UNAVAILABLE);
         startDb();
         Await.until(60_000, () -> monitor.registryUnusable() == null);
         assertThat(standing(MailboxOpcodes.MONITOR_APPROVE_GATEWAY, 9).status()).isEqualTo(MailboxStatus.OK);

@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The checks that depend on where an SLA lands. Admission control proper: the reservations placed on a
- * backend must fit within {@link #HEADROOM} of its estimated capacity, so that a guarantee given is one
- * the backend can keep while the rest of its volumes still move. And a policy that can never be met is
- * refused: a latency threshold below the backend's idle latency, or a reservation above the limit
- * capacity scaling gives the volume.
+ * The checks that depend on where an SLA lands. Admission control proper: the reservations placed on a backend must fit
+ * within {@link #HEADROOM} of its estimated capacity, so that a guarantee given is one the backend can keep while the
+ * rest of its volumes still move. And a policy that can never be met is refused: a latency threshold below the
+ * backend's idle latency, or a reservation above the limit capacity scaling gives the volume.
  */
 public final class AdmissionControl {
     /** Reservations may take up to this share of a backend; the rest keeps unreserved volumes alive. */
@@ -24,8 +23,8 @@ public final class AdmissionControl {
     }
 
     /**
-     * What breaks if the volumes get {@code policies} (the candidate set after an edit, every volume that
-     * has a policy). Each error names the field and the volume or backend at fault.
+     * What breaks if the volumes get {@code policies} (the candidate set after an edit, every volume that has a
+     * policy). Each error names the field and the volume or backend at fault.
      */
     public List<SlaError> check(Map<Integer, EffectivePolicy> policies, List<Integer> changedVolumes) {
         List<SlaError> errors = new ArrayList<>();
@@ -40,7 +39,9 @@ public final class AdmissionControl {
             checkLatencyFloor(volumeId, policy, backend, errors);
             long scaled = policy.scaling().limitFor(placement.allocatedBytes(), placement.allocatedBytes());
             if (policy.scaling().isSet() && policy.reservedIops() > scaled) {
-                errors.add(new SlaError("reservedIops", SlaRule.RESERVATION_ABOVE_SCALED_LIMIT,
+                errors.add(new SlaError(
+                        "reservedIops",
+                        SlaRule.RESERVATION_ABOVE_SCALED_LIMIT,
                         "volume " + volumeId + ": reservation " + policy.reservedIops() + " > scaled limit " + scaled));
             }
             if (!checkedBackends.contains(backend.id())) {
@@ -51,15 +52,22 @@ public final class AdmissionControl {
         return errors;
     }
 
-    private static void checkLatencyFloor(int volumeId, EffectivePolicy policy, Backend backend, List<SlaError> errors) {
+    private static void checkLatencyFloor(
+            int volumeId, EffectivePolicy policy, Backend backend, List<SlaError> errors) {
         LatencyObjective latency = policy.latency();
         if (latency.readMicros() > 0 && latency.readMicros() < backend.floorLatencyMicros()) {
-            errors.add(new SlaError("latency.readMicros", SlaRule.LATENCY_BELOW_BACKEND_FLOOR, "volume " + volumeId
-                    + ": " + latency.readMicros() + " us < " + backend.floorLatencyMicros() + " us on " + backend.id()));
+            errors.add(new SlaError(
+                    "latency.readMicros",
+                    SlaRule.LATENCY_BELOW_BACKEND_FLOOR,
+                    "volume " + volumeId + ": " + latency.readMicros() + " us < " + backend.floorLatencyMicros()
+                            + " us on " + backend.id()));
         }
         if (latency.writeMicros() > 0 && latency.writeMicros() < backend.floorLatencyMicros()) {
-            errors.add(new SlaError("latency.writeMicros", SlaRule.LATENCY_BELOW_BACKEND_FLOOR, "volume " + volumeId
-                    + ": " + latency.writeMicros() + " us < " + backend.floorLatencyMicros() + " us on " + backend.id()));
+            errors.add(new SlaError(
+                    "latency.writeMicros",
+                    SlaRule.LATENCY_BELOW_BACKEND_FLOOR,
+                    "volume " + volumeId + ": " + latency.writeMicros() + " us < " + backend.floorLatencyMicros()
+                            + " us on " + backend.id()));
         }
     }
 
@@ -73,9 +81,13 @@ public final class AdmissionControl {
         }
         long admissible = (long) (capacity.capacityIops(backend.id()) * HEADROOM);
         if (reserved > admissible) {
-            errors.add(new SlaError("reservedIops", SlaRule.ADMISSION_CAPACITY, "backend " + backend.id()
-                    + ": reservations " + reserved + " IOPS > " + admissible + " admissible ("
-                    + (int) (HEADROOM * 100) + "% of an estimated " + capacity.capacityIops(backend.id()) + ")"));
+            errors.add(new SlaError(
+                    "reservedIops",
+                    SlaRule.ADMISSION_CAPACITY,
+                    "backend " + backend.id()
+                            + ": reservations " + reserved + " IOPS > " + admissible + " admissible ("
+                            + (int) (HEADROOM * 100) + "% of an estimated " + capacity.capacityIops(backend.id())
+                            + ")"));
         }
     }
 }

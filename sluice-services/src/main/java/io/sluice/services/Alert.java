@@ -3,10 +3,10 @@ package io.sluice.services;
 import java.util.Locale;
 
 /**
- * A sustained violation of one dimension of one volume's SLA, or a condition a policy or the capacity
- * forecast watches (then {@link #dimension()} is null and the volume 0). Raised once (later misses only
- * count {@link #occurrences()}), acknowledged by an operator, cleared when the condition ends; a
- * violation after clearing raises a new alert. {@link #key()} de-duplicates: one open alert per key.
+ * A sustained violation of one dimension of one volume's SLA, or a condition a policy or the capacity forecast watches
+ * (then {@link #dimension()} is null and the volume 0). Raised once (later misses only count {@link #occurrences()}),
+ * acknowledged by an operator, cleared when the condition ends; a violation after clearing raises a new alert.
+ * {@link #key()} de-duplicates: one open alert per key.
  */
 public final class Alert {
     public enum State {
@@ -31,12 +31,24 @@ public final class Alert {
     private long storedId;
 
     Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis) {
-        this(id, volumeId, dimension, severity, raisedAtMillis, dimension.name().toLowerCase(Locale.ROOT)
-                + ":volume-" + volumeId, dimension.name().toLowerCase(Locale.ROOT)
-                + " objective missed on volume " + volumeId);
+        this(
+                id,
+                volumeId,
+                dimension,
+                severity,
+                raisedAtMillis,
+                dimension.name().toLowerCase(Locale.ROOT) + ":volume-" + volumeId,
+                dimension.name().toLowerCase(Locale.ROOT) + " objective missed on volume " + volumeId);
     }
 
-    Alert(long id, int volumeId, Dimension dimension, Severity severity, long raisedAtMillis, String key, String message) {
+    Alert(
+            long id,
+            int volumeId,
+            Dimension dimension,
+            Severity severity,
+            long raisedAtMillis,
+            String key,
+            String message) {
         this.key = key;
         this.message = message;
         this.id = id;

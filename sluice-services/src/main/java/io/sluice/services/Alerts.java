@@ -2,24 +2,26 @@ package io.sluice.services;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashSet;
 import java.util.function.Consumer;
 
 /**
- * Alerts from interval verdicts, by each SLA's {@link AlertRule}: raised when at least N of the last M
- * intervals of a dimension missed, once (de-duplicated while it stays active), and cleared when the last
- * N intervals all met, so a condition hovering at the edge does not raise and clear every interval.
+ * Alerts from interval verdicts, by each SLA's {@link AlertRule}: raised when at least N of the last M intervals of a
+ * dimension missed, once (de-duplicated while it stays active), and cleared when the last N intervals all met, so a
+ * condition hovering at the edge does not raise and clear every interval.
  */
 public final class Alerts {
     private static final Dimension[] DIMENSIONS = Dimension.values();
     /** Per volume, one track per {@link Dimension}, by ordinal. */
     private final Map<Integer, Track[]> tracks = new HashMap<>();
+
     private final List<Alert> all = new ArrayList<>();
     private final Map<String, Alert> openByKey = new HashMap<>();
     /** Alerts raised, acknowledged or cleared since the last {@link #drainChanged}: what goes to the database. */
     private final LinkedHashSet<Alert> changed = new LinkedHashSet<>();
+
     private long nextId = 1;
 
     /** The recent history of one dimension of one volume. */
@@ -77,7 +79,8 @@ public final class Alerts {
                     track.active = null;
                 }
             } else if (track.missesInLast(rule.intervals()) >= rule.violations()) {
-                track.active = new Alert(nextId++, verdict.volumeId(), dimension, rule.severity(), verdict.intervalEndMillis());
+                track.active = new Alert(
+                        nextId++, verdict.volumeId(), dimension, rule.severity(), verdict.intervalEndMillis());
                 all.add(track.active);
                 changed.add(track.active);
                 openByKey.put(track.active.key(), track.active);
@@ -86,8 +89,8 @@ public final class Alerts {
     }
 
     /**
-     * Raises the alert of {@code key} unless one is open already (then it only recurs); for conditions
-     * other than a volume's SLA dimension: a policy's, a capacity forecast's.
+     * Raises the alert of {@code key} unless one is open already (then it only recurs); for conditions other than a
+     * volume's SLA dimension: a policy's, a capacity forecast's.
      */
     public Alert raise(String key, Severity severity, String message, long now) {
         Alert open = openByKey.get(key);

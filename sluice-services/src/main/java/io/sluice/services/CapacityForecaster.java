@@ -6,26 +6,29 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Capacity forecasting, the warning before storage fills up: keeps each backend's used space over
- * time and fits a least-squares line through a sliding window of samples to say how many days remain
- * until it is full. A backend whose use is flat or shrinking has no date; one that is already full has
- * zero days. Warnings come from thresholds in days (e.g. critical below 7, warning below 30). Samples
- * are thinned to one per {@code sampleEveryMillis}, so a window of 720 samples at 2 minutes is a day.
- * Single-threaded, like the analyzer it runs next to.
+ * Capacity forecasting, the warning before storage fills up: keeps each backend's used space over time and fits a
+ * least-squares line through a sliding window of samples to say how many days remain until it is full. A backend whose
+ * use is flat or shrinking has no date; one that is already full has zero days. Warnings come from thresholds in days
+ * (e.g. critical below 7, warning below 30). Samples are thinned to one per {@code sampleEveryMillis}, so a window of
+ * 720 samples at 2 minutes is a day. Single-threaded, like the analyzer it runs next to.
  */
 public final class CapacityForecaster {
     private static final double MILLIS_PER_DAY = 86_400_000.0;
 
     /** A backend's forecast. {@code daysUntilFull} is infinite when use is not growing. */
-    public record Forecast(String backendId, long capacityBytes, long usedBytes, double growthBytesPerDay,
-                           double daysUntilFull, int samples) {
+    public record Forecast(
+            String backendId,
+            long capacityBytes,
+            long usedBytes,
+            double growthBytesPerDay,
+            double daysUntilFull,
+            int samples) {
         public boolean isGrowing() {
             return growthBytesPerDay > 0;
         }
     }
 
-    private record Sample(long atMillis, long usedBytes) {
-    }
+    private record Sample(long atMillis, long usedBytes) {}
 
     private final int window;
     private final long sampleEveryMillis;

@@ -1,8 +1,8 @@
 package io.sluice.services;
 
 /**
- * An IOPS limit that grows with the volume: {@code iopsPerTib} for each TiB of allocated (or used) space,
- * never below {@code minimumIops}. Cloud block storage sells performance this way.
+ * An IOPS limit that grows with the volume: {@code iopsPerTib} for each TiB of allocated (or used) space, never below
+ * {@code minimumIops}. Cloud block storage sells performance this way.
  */
 public record CapacityScaling(long iopsPerTib, long minimumIops, Basis basis) {
     public static final CapacityScaling NONE = new CapacityScaling(0, 0, Basis.ALLOCATED);

@@ -1,15 +1,15 @@
 package io.sluice.services;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.Locale;
 
 /**
- * The storage resource manager's side of the services: each backend's space is the sum over the volumes
- * placed on it of what their gateways report, fed to the {@link CapacityForecaster} once per interval; a
- * backend forecast to fill within {@code warningDays} (or {@code criticalDays}) raises the alert
- * {@code capacity:<backend>} at that severity in {@link Alerts}, which clears when the forecast recedes.
+ * The storage resource manager's side of the services: each backend's space is the sum over the volumes placed on it of
+ * what their gateways report, fed to the {@link CapacityForecaster} once per interval; a backend forecast to fill
+ * within {@code warningDays} (or {@code criticalDays}) raises the alert {@code capacity:<backend>} at that severity in
+ * {@link Alerts}, which clears when the forecast recedes.
  *
  * <p>Single-threaded (the services' loop), except {@link #forecast}, which other threads may read.
  */
@@ -21,11 +21,16 @@ public final class CapacityWatch {
     private final double criticalDays;
     /** Latest {capacity, used} per volume, from its gateways' reports. */
     private final Map<Integer, long[]> space = new HashMap<>();
+
     private final Map<String, CapacityForecaster.Forecast> forecasts = new ConcurrentHashMap<>();
     private final Map<String, Severity> severities = new HashMap<>();
 
-    public CapacityWatch(Inventory inventory, Alerts alerts, CapacityForecaster forecaster, double warningDays,
-                         double criticalDays) {
+    public CapacityWatch(
+            Inventory inventory,
+            Alerts alerts,
+            CapacityForecaster forecaster,
+            double warningDays,
+            double criticalDays) {
         this.inventory = inventory;
         this.alerts = alerts;
         this.forecaster = forecaster;
@@ -50,8 +55,8 @@ public final class CapacityWatch {
     }
 
     /**
-     * Forecasts every backend whose volumes have reported space; calls {@code onBackend} with each
-     * backend's totals (what the database manager keeps as capacity history).
+     * Forecasts every backend whose volumes have reported space; calls {@code onBackend} with each backend's totals
+     * (what the database manager keeps as capacity history).
      */
     public void observe(long now, BackendSpace onBackend) {
         for (Backend backend : inventory.backends()) {
@@ -77,8 +82,12 @@ public final class CapacityWatch {
                 alerts.clear(key, now);
             } else {
                 severities.put(backend.id(), severity);
-                alerts.raise(key, severity, String.format(Locale.ROOT, "backend %s full in %.1f days",
-                        backend.id(), forecast.daysUntilFull()), now);
+                alerts.raise(
+                        key,
+                        severity,
+                        String.format(
+                                Locale.ROOT, "backend %s full in %.1f days", backend.id(), forecast.daysUntilFull()),
+                        now);
             }
             onBackend.accept(backend.id(), capacity, used);
         }

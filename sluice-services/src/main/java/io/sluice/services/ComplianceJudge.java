@@ -10,17 +10,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Judges every managed volume's interval against its SLA, rolls the verdicts up per minute, hour and day
- * for each volume and for each SLA (over all the volumes it applies to),
- * judges latency over each objective's window, and feeds {@link Alerts}.
+ * Judges every managed volume's interval against its SLA, rolls the verdicts up per minute, hour and day for each
+ * volume and for each SLA (over all the volumes it applies to), judges latency over each objective's window, and feeds
+ * {@link Alerts}.
+ *
  * <ul>
- *   <li>limit: met when the volume stayed within its limits (its burst rate, when it has one) plus
- *       {@link #TOLERANCE}, for a gateway's token bucket may overshoot a little within one interval;</li>
- *   <li>reservation: missed only when the volume got less than its reservation (less the tolerance)
- *       while its gateways held I/O back, i.e. while it wanted more; demand below a reservation is not
- *       a violation;</li>
- *   <li>latency: met when each direction's percentile is within its threshold; an interval without
- *       I/O in a direction does not judge it.</li>
+ *   <li>limit: met when the volume stayed within its limits (its burst rate, when it has one) plus {@link #TOLERANCE},
+ *       for a gateway's token bucket may overshoot a little within one interval;
+ *   <li>reservation: missed only when the volume got less than its reservation (less the tolerance) while its gateways
+ *       held I/O back, i.e. while it wanted more; demand below a reservation is not a violation;
+ *   <li>latency: met when each direction's percentile is within its threshold; an interval without I/O in a direction
+ *       does not judge it.
  * </ul>
  */
 public final class ComplianceJudge implements IntervalObserver {
@@ -52,6 +52,7 @@ public final class ComplianceJudge implements IntervalObserver {
             }
         }
     }
+
     private final Map<Integer, LatencyWindow> windows = new HashMap<>();
 
     /** Latency over one objective window: histograms added up until the window is full. */
@@ -94,8 +95,12 @@ public final class ComplianceJudge implements IntervalObserver {
             if (!policy.isManaged()) {
                 continue;
             }
-            IntervalVerdict verdict = new IntervalVerdict(interval.volumeId(), policy.sources(), now,
-                    judgeLimit(interval), judgeReservation(interval),
+            IntervalVerdict verdict = new IntervalVerdict(
+                    interval.volumeId(),
+                    policy.sources(),
+                    now,
+                    judgeLimit(interval),
+                    judgeReservation(interval),
                     judgeLatency(interval.readLatency(), interval.writeLatency(), policy.latency()));
             latest.put(interval.volumeId(), verdict);
             Subject volume = volumeSubjects.computeIfAbsent(interval.volumeId(), id -> new Subject(volumeSubject(id)));
@@ -110,7 +115,8 @@ public final class ComplianceJudge implements IntervalObserver {
                 }
             }
             if (policy.latency().isSet()) {
-                windows.computeIfAbsent(interval.volumeId(), id -> new LatencyWindow()).add(interval, policy.latency());
+                windows.computeIfAbsent(interval.volumeId(), id -> new LatencyWindow())
+                        .add(interval, policy.latency());
             }
             alerts.record(verdict, policy.alertRule());
         }
@@ -131,8 +137,8 @@ public final class ComplianceJudge implements IntervalObserver {
     }
 
     /**
-     * The SLA's recent rollups at {@code resolution}, oldest first: every interval of every volume it
-     * applied to, whatever its version then.
+     * The SLA's recent rollups at {@code resolution}, oldest first: every interval of every volume it applied to,
+     * whatever its version then.
      */
     public List<Rollup> slaRollups(String slaName, Rollup.Resolution resolution) {
         return recent(slaSubjects.get(slaName), resolution);
@@ -194,9 +200,15 @@ public final class ComplianceJudge implements IntervalObserver {
         int bandwidthKept = kept(bandwidth, interval.readBytes() + interval.writeBytes(), seconds);
         int readBandwidthKept = kept(policy.bandwidth().read(), interval.readBytes(), seconds);
         int writeBandwidthKept = kept(policy.bandwidth().write(), interval.writeBytes(), seconds);
-        boolean judged = Math.max(Math.max(Math.max(iopsKept, readKept), Math.max(writeKept, bandwidthKept)),
-                Math.max(readBandwidthKept, writeBandwidthKept)) >= 0;
-        boolean met = iopsKept != 0 && readKept != 0 && writeKept != 0 && bandwidthKept != 0 && readBandwidthKept != 0
+        boolean judged = Math.max(
+                        Math.max(Math.max(iopsKept, readKept), Math.max(writeKept, bandwidthKept)),
+                        Math.max(readBandwidthKept, writeBandwidthKept))
+                >= 0;
+        boolean met = iopsKept != 0
+                && readKept != 0
+                && writeKept != 0
+                && bandwidthKept != 0
+                && readBandwidthKept != 0
                 && writeBandwidthKept != 0;
         return !judged ? Verdict.NOT_APPLICABLE : met ? Verdict.MET : Verdict.MISSED;
     }
@@ -218,9 +230,9 @@ public final class ComplianceJudge implements IntervalObserver {
     }
 
     /**
-     * The product's latency verdict on one interval's or one window's histograms: met when each direction's
-     * percentile is within its threshold, with no tolerance; not applicable when neither judged direction did
-     * I/O. Public so that benchmarks judge a window by this very rule rather than a copy of it.
+     * The product's latency verdict on one interval's or one window's histograms: met when each direction's percentile
+     * is within its threshold, with no tolerance; not applicable when neither judged direction did I/O. Public so that
+     * benchmarks judge a window by this very rule rather than a copy of it.
      */
     public static Verdict judgeLatency(long[] read, long[] write, LatencyObjective objective) {
         if (!objective.isSet()) {

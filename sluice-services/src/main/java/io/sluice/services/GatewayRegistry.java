@@ -9,11 +9,10 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * The gateways and volumes the services have discovered: from the monitor's GATEWAY_STATE messages
- * (a gateway in session, pending approval, unreachable...), its GATEWAY_VOLUMES announcements (a
- * gateway's volumes by name), its forwarded EVENTs (a gateway started serving a volume) and the
- * statistics reports themselves. Remembers what is new since it was last asked
- * ({@link #drainNew}), which is what the services register with the database manager.
+ * The gateways and volumes the services have discovered: from the monitor's GATEWAY_STATE messages (a gateway in
+ * session, pending approval, unreachable...), its GATEWAY_VOLUMES announcements (a gateway's volumes by name), its
+ * forwarded EVENTs (a gateway started serving a volume) and the statistics reports themselves. Remembers what is new
+ * since it was last asked ({@link #drainNew}), which is what the services register with the database manager.
  *
  * <p>Not thread-safe: the services' loop thread feeds and reads it.
  */
@@ -45,7 +44,9 @@ public final class GatewayRegistry {
             return name;
         }
 
-        /** The monitor's last word on it (IN_SESSION, PENDING_APPROVAL, ...), REPORTING when only its reports were seen. */
+        /**
+         * The monitor's last word on it (IN_SESSION, PENDING_APPROVAL, ...), REPORTING when only its reports were seen.
+         */
         public String state() {
             return state;
         }
@@ -65,11 +66,11 @@ public final class GatewayRegistry {
     }
 
     /**
-     * A volume served by a gateway, as first seen or as newly named; {@code capacityBytes} 0 when not
-     * known yet, {@code naming} null when only a report has named it (by id).
+     * A volume served by a gateway, as first seen or as newly named; {@code capacityBytes} 0 when not known yet,
+     * {@code naming} null when only a report has named it (by id).
      */
-    public record VolumeSighting(int volumeId, long gatewayId, long capacityBytes, long usedBytes, VolumeNaming naming) {
-    }
+    public record VolumeSighting(
+            int volumeId, long gatewayId, long capacityBytes, long usedBytes, VolumeNaming naming) {}
 
     /** How people know a volume: "gateway name/export name", or the export name of a volume gateways share. */
     public record VolumeNaming(String exportName, String gatewayName, boolean shared) {
@@ -107,8 +108,14 @@ public final class GatewayRegistry {
     }
 
     /** The monitor announced volume {@code volumeId} of gateway {@code gatewayId} under these names. */
-    public void onNamedVolume(long gatewayId, String gatewayName, int volumeId, String exportName, boolean shared,
-                              long capacityBytes, long at) {
+    public void onNamedVolume(
+            long gatewayId,
+            String gatewayName,
+            int volumeId,
+            String exportName,
+            boolean shared,
+            long capacityBytes,
+            long at) {
         Gateway gateway = gateway(gatewayId, at);
         if (!gatewayName.equals(gateway.name)) {
             gateway.name = gatewayName;
@@ -133,8 +140,8 @@ public final class GatewayRegistry {
     }
 
     /**
-     * Gateway {@code gatewayId} no longer serves {@code volumeId}; with {@code lastGateway} no gateway does,
-     * and the volume's names are forgotten too (the database keeps them with its history).
+     * Gateway {@code gatewayId} no longer serves {@code volumeId}; with {@code lastGateway} no gateway does, and the
+     * volume's names are forgotten too (the database keeps them with its history).
      */
     public void forget(long gatewayId, int volumeId, boolean lastGateway) {
         Gateway gateway = gateways.get(gatewayId);
@@ -155,8 +162,8 @@ public final class GatewayRegistry {
     }
 
     /**
-     * The id of the volume called {@code name}; {@link #UNKNOWN} if no volume is, {@link #AMBIGUOUS} if
-     * more than one is.
+     * The id of the volume called {@code name}; {@link #UNKNOWN} if no volume is, {@link #AMBIGUOUS} if more than one
+     * is.
      */
     public int volumeIdByName(String name) {
         return idsByName.getOrDefault(name, UNKNOWN);

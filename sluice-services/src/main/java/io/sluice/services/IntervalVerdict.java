@@ -3,8 +3,8 @@ package io.sluice.services;
 import java.util.List;
 
 /** One volume's compliance over one interval, per {@link Dimension}. */
-public record IntervalVerdict(int volumeId, List<String> slas, long intervalEndMillis, Verdict limit,
-                              Verdict reservation, Verdict latency) {
+public record IntervalVerdict(
+        int volumeId, List<String> slas, long intervalEndMillis, Verdict limit, Verdict reservation, Verdict latency) {
 
     public Verdict of(Dimension dimension) {
         return switch (dimension) {

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The backends and volumes the services know about and where each volume lives. Which gateways serve a
- * volume is not kept here: the analyzer learns it from the statistics, every interval.
+ * The backends and volumes the services know about and where each volume lives. Which gateways serve a volume is not
+ * kept here: the analyzer learns it from the statistics, every interval.
  */
 public final class Inventory {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
@@ -35,8 +35,8 @@ public final class Inventory {
     }
 
     /**
-     * Makes {@code members} the volumes of {@code group}: each placed volume joins or leaves it. Returns the
-     * ids named that are not placed here (they join when they are placed under the group).
+     * Makes {@code members} the volumes of {@code group}: each placed volume joins or leaves it. Returns the ids named
+     * that are not placed here (they join when they are placed under the group).
      */
     public List<Integer> setMembers(Scope group, Collection<Integer> members) {
         if (!group.isGroup()) {
@@ -56,8 +56,9 @@ public final class Inventory {
                 } else {
                     groups.remove(group);
                 }
-                volumes.put(volume.volumeId(), new VolumePlacement(volume.volumeId(), volume.backendId(), groups,
-                        volume.allocatedBytes()));
+                volumes.put(
+                        volume.volumeId(),
+                        new VolumePlacement(volume.volumeId(), volume.backendId(), groups, volume.allocatedBytes()));
             }
         }
         List<Integer> unplaced = new ArrayList<>();
@@ -70,8 +71,8 @@ public final class Inventory {
     }
 
     /**
-     * Places a volume learnt from a gateway's reports that no configuration placed: on {@code backendId},
-     * in every group declared to contain it. Returns false if the volume was placed already.
+     * Places a volume learnt from a gateway's reports that no configuration placed: on {@code backendId}, in every
+     * group declared to contain it. Returns false if the volume was placed already.
      */
     public boolean placeDiscovered(int volumeId, String backendId, long allocatedBytes) {
         if (volumes.containsKey(volumeId)) {
@@ -94,8 +95,8 @@ public final class Inventory {
     }
 
     /**
-     * Removes the placement of a volume {@link #placeDiscovered discovered} from reports, whose gateways
-     * no longer serve it; a configured placement stays. True when one was removed.
+     * Removes the placement of a volume {@link #placeDiscovered discovered} from reports, whose gateways no longer
+     * serve it; a configured placement stays. True when one was removed.
      */
     public boolean forgetDiscovered(int volumeId) {
         if (!discovered.remove(volumeId)) {

@@ -3,13 +3,12 @@ package io.sluice.services;
 import io.sluice.protocol.LatencyBuckets;
 
 /**
- * Percentiles from the log2 latency buckets gateways report ({@link LatencyBuckets}). Inside a bucket
- * the latency is taken to grow geometrically from its lower to its upper bound, which keeps the error
- * well under the bucket's factor of two for the smooth distributions storage produces.
+ * Percentiles from the log2 latency buckets gateways report ({@link LatencyBuckets}). Inside a bucket the latency is
+ * taken to grow geometrically from its lower to its upper bound, which keeps the error well under the bucket's factor
+ * of two for the smooth distributions storage produces.
  */
 public final class LatencyHistogram {
-    private LatencyHistogram() {
-    }
+    private LatencyHistogram() {}
 
     /** Adds {@code from} into {@code into}, bucket by bucket. */
     public static void add(long[] into, long[] from) {

@@ -1,9 +1,8 @@
 package io.sluice.services;
 
 /**
- * "The {@code percentile} of reads completes within {@code readMicros} and of writes within
- * {@code writeMicros}", judged over windows of {@code windowIntervals} poll intervals. A threshold of 0
- * leaves that direction unjudged.
+ * "The {@code percentile} of reads completes within {@code readMicros} and of writes within {@code writeMicros}",
+ * judged over windows of {@code windowIntervals} poll intervals. A threshold of 0 leaves that direction unjudged.
  */
 public record LatencyObjective(double percentile, long readMicros, long writeMicros, int windowIntervals) {
     public static final LatencyObjective NONE = new LatencyObjective(0, 0, 0, 0);

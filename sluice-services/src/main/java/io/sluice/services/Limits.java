@@ -1,8 +1,8 @@
 package io.sluice.services;
 
 /**
- * A ceiling in one unit (IOPS or bytes per second): on the total, and optionally per direction. 0 means
- * "no limit" for each field, as on the wire.
+ * A ceiling in one unit (IOPS or bytes per second): on the total, and optionally per direction. 0 means "no limit" for
+ * each field, as on the wire.
  */
 public record Limits(long total, long read, long write) {
     public static final Limits NONE = new Limits(0, 0, 0);

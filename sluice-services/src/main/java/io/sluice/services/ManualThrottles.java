@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The manual throttles in force, by volume: what operators set through the application server (stored by the
- * database manager, loaded at start, applied as they are made). The analyzer asks for a volume's each interval and,
- * while there is one, sends exactly it instead of its own parameters; one past its expiry is dropped at the first
- * question after it, and the volume is the analyzer's again.
+ * The manual throttles in force, by volume: what operators set through the application server (stored by the database
+ * manager, loaded at start, applied as they are made). The analyzer asks for a volume's each interval and, while there
+ * is one, sends exactly it instead of its own parameters; one past its expiry is dropped at the first question after
+ * it, and the volume is the analyzer's again.
  *
  * <p>Not thread-safe: the services' loop thread owns it, as it owns the analyzer.
  */

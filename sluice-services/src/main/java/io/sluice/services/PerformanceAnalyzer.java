@@ -14,27 +14,28 @@ import java.util.Set;
 /**
  * Turns statistics and SLAs into throttle parameters, once per poll interval, as a single-threaded
  * {@link #doWork(long)} against the caller's clock. Each interval, per backend:
- * <ol>
- *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});</li>
- *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});</li>
- *   <li>divide each capped group's IOPS and bandwidth limits among its volumes ({@link #capGroups});</li>
- *   <li>divide the capacity: reservations, then demand by class and weight, then headroom
- *       ({@link FairShareAllocator});</li>
- *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in
- *       proportion to each gateway's share of the demand;</li>
- *   <li>move each gateway's limit toward its share in bounded steps ({@link StepLimiter}) and send only
- *       the sets that changed.</li>
- * </ol>
- * Statistics that arrive between two intervals ({@link #onStats}) are used at the next one, the newest
- * report of each gateway and volume counting (the interval is the poll interval); so are SLA edits.
- * Gateways and the volumes they serve are discovered from the statistics themselves; samples of a volume
- * the {@link Inventory} does not place are counted and set aside ({@link #ignoredSamples()}).
  *
- * <p>A volume under an operator's {@link ManualThrottle} is measured and reported as any other, but its parameters
- * are the throttle's, split across its gateways by demand like any limit, sent as they are (no bounded steps
- * toward them, no burst, no reservation) and never overridden; the backend's allocation holds it to the throttle's
- * IOPS. From the first interval after the throttle's expiry the volume is the analyzer's again, and its limits
- * move from the throttle's toward its allocation in the usual bounded steps.
+ * <ol>
+ *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf});
+ *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator});
+ *   <li>divide each capped group's IOPS and bandwidth limits among its volumes ({@link #capGroups});
+ *   <li>divide the capacity: reservations, then demand by class and weight, then headroom ({@link FairShareAllocator});
+ *   <li>split each volume's allocation, limits and reservation across the gateways serving it, in proportion to each
+ *       gateway's share of the demand;
+ *   <li>move each gateway's limit toward its share in bounded steps ({@link StepLimiter}) and send only the sets that
+ *       changed.
+ * </ol>
+ *
+ * Statistics that arrive between two intervals ({@link #onStats}) are used at the next one, the newest report of each
+ * gateway and volume counting (the interval is the poll interval); so are SLA edits. Gateways and the volumes they
+ * serve are discovered from the statistics themselves; samples of a volume the {@link Inventory} does not place are
+ * counted and set aside ({@link #ignoredSamples()}).
+ *
+ * <p>A volume under an operator's {@link ManualThrottle} is measured and reported as any other, but its parameters are
+ * the throttle's, split across its gateways by demand like any limit, sent as they are (no bounded steps toward them,
+ * no burst, no reservation) and never overridden; the backend's allocation holds it to the throttle's IOPS. From the
+ * first interval after the throttle's expiry the volume is the analyzer's again, and its limits move from the
+ * throttle's toward its allocation in the usual bounded steps.
  *
  * <p>Not thread-safe: one thread calls {@link #onStats}, {@link #doWork} and the accessors.
  */
@@ -58,8 +59,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
     static final double MIN_PATH_SHARE = 0.05;
     /**
-     * A volume with demand keeps at least this share of its backend's capacity (its ceiling permitting): a
-     * low class squeezed to a handful of IOPS learns nothing about what it wants and starves its clients.
+     * A volume with demand keeps at least this share of its backend's capacity (its ceiling permitting): a low class
+     * squeezed to a handful of IOPS learns nothing about what it wants and starves its clients.
      */
     static final double FLOOR_SHARE = 0.05;
 
@@ -74,18 +75,20 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final Map<String, ObjectiveAim> aims = new HashMap<>();
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
     /** A path (volume, gateway). */
-    private record PathKey(int volumeId, long gatewayId) {
-    }
+    private record PathKey(int volumeId, long gatewayId) {}
 
     /** Sets a server before this one sent last, for paths that have not reported yet ({@link #restoreSent}). */
     private final Map<PathKey, ThrottleParams> restored = new HashMap<>();
+
     private final List<VolumeSample> pending = new ArrayList<>();
     /** The volumes of each group, as of {@link #groupsRevision}; those without gateways are skipped when used. */
     private final Map<Scope, List<VolumeState>> groupMembers = new HashMap<>();
+
     private long groupsRevision = -1;
     private int groupsVolumeCount = -1;
     /** Policies combined at {@link #policyRevision}; recombined only after an edit. */
     private Map<Integer, EffectivePolicy> effective;
+
     private long policyRevision;
     private long nextTickAt;
     private long ignoredSamples;
@@ -93,21 +96,38 @@ public final class PerformanceAnalyzer implements CapacityView {
     private long ticks;
     private long lastTickNanos;
 
-    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
-                               ThrottleSink sink, IntervalObserver observer) {
+    public PerformanceAnalyzer(
+            Inventory inventory,
+            PolicyBook policies,
+            long intervalMillis,
+            long now,
+            ThrottleSink sink,
+            IntervalObserver observer) {
         this(inventory, policies, intervalMillis, now, sink, observer, PolicyRules.none());
     }
 
     /** With the policy manager's {@code rules} applied to every volume's ceiling and fed each interval's verdicts. */
-    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
-                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules) {
+    public PerformanceAnalyzer(
+            Inventory inventory,
+            PolicyBook policies,
+            long intervalMillis,
+            long now,
+            ThrottleSink sink,
+            IntervalObserver observer,
+            PolicyRules rules) {
         this(inventory, policies, intervalMillis, now, sink, observer, rules, new ManualThrottles());
     }
 
     /** As above, sending an operator's throttle in {@code manual} for its volume while it is in force. */
-    public PerformanceAnalyzer(Inventory inventory, PolicyBook policies, long intervalMillis, long now,
-                               ThrottleSink sink, IntervalObserver observer, PolicyRules rules,
-                               ManualThrottles manual) {
+    public PerformanceAnalyzer(
+            Inventory inventory,
+            PolicyBook policies,
+            long intervalMillis,
+            long now,
+            ThrottleSink sink,
+            IntervalObserver observer,
+            PolicyRules rules,
+            ManualThrottles manual) {
         this.rules = rules;
         this.manual = manual;
         this.inventory = inventory;
@@ -197,8 +217,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * The parameters last sent for these volumes did not reach {@code gatewayId}: the next interval sends
-     * them again (with a new version) even if nothing changed.
+     * The parameters last sent for these volumes did not reach {@code gatewayId}: the next interval sends them again
+     * (with a new version) even if nothing changed.
      */
     public void notDelivered(long gatewayId, int[] volumeIds) {
         for (int volumeId : volumeIds) {
@@ -211,9 +231,9 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * Forgets what {@code gatewayId} reported on {@code volumeId}, and the parameters sent for it; with the
-     * volume's last gateway, the volume's state goes too. A volume that comes back starts afresh, as a new
-     * one does: its first parameters go out with a version taken from the clock, above any sent before.
+     * Forgets what {@code gatewayId} reported on {@code volumeId}, and the parameters sent for it; with the volume's
+     * last gateway, the volume's state goes too. A volume that comes back starts afresh, as a new one does: its first
+     * parameters go out with a version taken from the clock, above any sent before.
      */
     public void forget(int volumeId, long gatewayId) {
         VolumeState volume = volumes.get(volumeId);
@@ -246,7 +266,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     private CapacityEstimator estimator(String backendId) {
-        return estimators.computeIfAbsent(backendId, id -> new CapacityEstimator(inventory.backend(id).nominalIops()));
+        return estimators.computeIfAbsent(
+                backendId, id -> new CapacityEstimator(inventory.backend(id).nominalIops()));
     }
 
     private int tick(long now) {
@@ -265,7 +286,9 @@ public final class PerformanceAnalyzer implements CapacityView {
                 volume.limit = volume.manual.iopsLimit();
             }
             if (!volume.paths.isEmpty()) {
-                byBackend.computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>()).add(volume);
+                byBackend
+                        .computeIfAbsent(volume.placement.backendId(), id -> new ArrayList<>())
+                        .add(volume);
             }
         }
         capGroups();
@@ -296,11 +319,10 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * The last set sent on a path, as stored by a server before this one (the database manager's {@code
-     * throttle.list}):
-     * the path, when it first reports, starts from it (its limit, and versions above its version) instead of afresh,
-     * and sends it again at the next interval. Ignored for a path that has sent a set already. Kept until the path
-     * reports.
+     * The last set sent on a path, as stored by a server before this one (the database manager's
+     * {@code throttle.list}): the path, when it first reports, starts from it (its limit, and versions above its
+     * version) instead of afresh, and sends it again at the next interval. Ignored for a path that has sent a set
+     * already. Kept until the path reports.
      */
     public void restoreSent(long gatewayId, ThrottleParams params) {
         VolumeState volume = volumes.get(params.volumeId());
@@ -340,9 +362,9 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * A group SLA's bandwidth limit caps the sum of its volumes' bytes per second: divided among the members
-     * by their bandwidth reservations, then their measured bandwidth demand by class and weight, each
-     * member's bandwidth ceiling becomes the smaller of its own and its share. The gateways enforce it.
+     * A group SLA's bandwidth limit caps the sum of its volumes' bytes per second: divided among the members by their
+     * bandwidth reservations, then their measured bandwidth demand by class and weight, each member's bandwidth ceiling
+     * becomes the smaller of its own and its share. The gateways enforce it.
      */
     private void capGroupBandwidth(Scope group, Sla sla) {
         List<VolumeState> members = reporting(groupMembers.getOrDefault(group, List.of()));
@@ -360,8 +382,8 @@ public final class PerformanceAnalyzer implements CapacityView {
             weight[i] = volume.policy.weight();
             priority[i] = volume.policy.priority();
         }
-        double[] share = FairShareAllocator.allocate(sla.bandwidth().effectiveTotal(), demand, limit, reservation, weight,
-                priority);
+        double[] share = FairShareAllocator.allocate(
+                sla.bandwidth().effectiveTotal(), demand, limit, reservation, weight, priority);
         for (int i = 0; i < n; i++) {
             VolumeState member = members.get(i);
             member.bandwidthLimit = Limits.min(member.bandwidthLimit, Math.max(1, (long) Math.ceil(share[i])));
@@ -408,7 +430,8 @@ public final class PerformanceAnalyzer implements CapacityView {
             VolumeState volume = on.get(i);
             held[i] = volume.held;
             demand[i] = volume.demand;
-            limit[i] = volume.groupShare > 0 ? Limits.min(volume.iopsLimit(), (long) Math.ceil(volume.groupShare))
+            limit[i] = volume.groupShare > 0
+                    ? Limits.min(volume.iopsLimit(), (long) Math.ceil(volume.groupShare))
                     : volume.iopsLimit();
             reservation[i] = volume.policy.reservedIops();
             weight[i] = volume.policy.weight();
@@ -418,22 +441,28 @@ public final class PerformanceAnalyzer implements CapacityView {
         release(capacity, demand, limit, reservation, held, allocation);
         for (int i = 0; i < n; i++) {
             VolumeState volume = on.get(i);
-            volume.allocation = Math.max(allocation[i],
+            volume.allocation = Math.max(
+                    allocation[i],
                     Math.min(Math.min(demand[i], FLOOR_SHARE * capacity), limit[i] > 0 ? limit[i] : Double.MAX_VALUE));
             volume.backendCapacity = capacity;
         }
     }
 
     /**
-     * When the backend can give every volume what it wants, a capped volume that nothing holds back no
-     * longer needs the throttle it got under pressure: its ceiling is lifted toward its SLA limit, but never
-     * past what the others' reservations leave, so a load that comes back cannot take more than the
-     * guarantees allow before the next interval holds it again. The step limiter makes the lift a few
-     * bounded steps. A volume still held back at its gateway is left to the allocation: lifting it would
-     * let its queue drain as a burst. Volumes without a limit already get all spare capacity as headroom.
+     * When the backend can give every volume what it wants, a capped volume that nothing holds back no longer needs the
+     * throttle it got under pressure: its ceiling is lifted toward its SLA limit, but never past what the others'
+     * reservations leave, so a load that comes back cannot take more than the guarantees allow before the next interval
+     * holds it again. The step limiter makes the lift a few bounded steps. A volume still held back at its gateway is
+     * left to the allocation: lifting it would let its queue drain as a burst. Volumes without a limit already get all
+     * spare capacity as headroom.
      */
-    private static void release(double capacity, double[] demand, double[] limit, double[] reservation,
-                                boolean[] held, double[] allocation) {
+    private static void release(
+            double capacity,
+            double[] demand,
+            double[] limit,
+            double[] reservation,
+            boolean[] held,
+            double[] allocation) {
         double wanted = 0;
         double reserved = 0;
         for (int i = 0; i < demand.length; i++) {
@@ -451,11 +480,11 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * A group SLA's IOPS limit caps the sum over the group's volumes, wherever they live. Before the
-     * backends are divided, the cap is divided among the members as a backend's capacity is (reservations,
-     * then demand by class and weight, then headroom) and each member's share becomes a ceiling for its
-     * backend's allocation, so what a capped group cannot use goes to the other volumes of the backend. A
-     * volume in several capped groups takes the smallest share: the most stringent wins.
+     * A group SLA's IOPS limit caps the sum over the group's volumes, wherever they live. Before the backends are
+     * divided, the cap is divided among the members as a backend's capacity is (reservations, then demand by class and
+     * weight, then headroom) and each member's share becomes a ceiling for its backend's allocation, so what a capped
+     * group cannot use goes to the other volumes of the backend. A volume in several capped groups takes the smallest
+     * share: the most stringent wins.
      */
     private void capGroups() {
         if (groupsRevision != policies.revision() || groupsVolumeCount != volumes.size()) {
@@ -505,10 +534,9 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * How close the backend is to its objectives: the worst ratio of a measured latency percentile to its
-     * objective among the volumes on it that have one and did enough I/O to judge it. The backend aims a
-     * margin under it ({@link ObjectiveAim}). NaN when no objective was judged: the backend has no aim this
-     * interval.
+     * How close the backend is to its objectives: the worst ratio of a measured latency percentile to its objective
+     * among the volumes on it that have one and did enough I/O to judge it. The backend aims a margin under it
+     * ({@link ObjectiveAim}). NaN when no objective was judged: the backend has no aim this interval.
      */
     private static double objectiveRatio(List<VolumeState> on) {
         double pressure = Double.NaN;
@@ -532,8 +560,7 @@ public final class PerformanceAnalyzer implements CapacityView {
 
     /**
      * Without objectives to aim at, how close the backend is to congestion: its p95 against
-     * {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is congested; 0 means too little
-     * was measured.
+     * {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is congested; 0 means too little was measured.
      */
     private static double congestionPressure(Backend backend, List<VolumeState> on) {
         long[] all = new long[LatencyBuckets.COUNT];
@@ -548,16 +575,16 @@ public final class PerformanceAnalyzer implements CapacityView {
     }
 
     /**
-     * What a gateway's share of a volume wants, normalized IOPS. When the gateway's limit held the path back
-     * (it ran at its limit with I/O waiting), the growth of the gateway's queue tells how much more it
-     * wanted: arrivals are what completed plus that growth (a shrinking queue, less). A queue that holds
-     * steady while the limit still binds says nothing (a closed-loop client, or a full queue), so the path
-     * is offered {@link #PROBE} times its limit and the allocator caps the offer at its fair share. A path
-     * the limit did not bind wanted what it got, less what it drained from a queue built up earlier (a flood
-     * that stopped completes its backlog in the interval after, which is not new demand), and is given
-     * {@link #HEADROOM} over it.
+     * What a gateway's share of a volume wants, normalized IOPS. When the gateway's limit held the path back (it ran at
+     * its limit with I/O waiting), the growth of the gateway's queue tells how much more it wanted: arrivals are what
+     * completed plus that growth (a shrinking queue, less). A queue that holds steady while the limit still binds says
+     * nothing (a closed-loop client, or a full queue), so the path is offered {@link #PROBE} times its limit and the
+     * allocator caps the offer at its fair share. A path the limit did not bind wanted what it got, less what it
+     * drained from a queue built up earlier (a flood that stopped completes its backlog in the interval after, which is
+     * not new demand), and is given {@link #HEADROOM} over it.
      */
-    static double demandOf(VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
+    static double demandOf(
+            VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
         double seconds = sample.seconds();
         double rate = sample.normalizedOps(sizeNormalizationBytes) / seconds;
         boolean limitBound = sample.held() && currentLimit > 0 && rate >= BOUND_SHARE * currentLimit;
@@ -605,6 +632,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         double allocation;
         /** What the volume is estimated to want in bytes per second, and the ceiling it gets (0 = none). */
         double bandwidthDemand;
+
         long bandwidthLimit;
         /** This interval's share of the tightest group cap the volume is under; 0 when none applies. */
         double groupShare;
@@ -616,6 +644,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         ManualThrottle manual;
         /** How much the last interval raised the limits of this volume's paths while it was held back at them. */
         long raisedWhileHeld;
+
         long readOps;
         long writeOps;
         long normalizedOps;
@@ -648,7 +677,8 @@ public final class PerformanceAnalyzer implements CapacityView {
                     }
                 } else {
                     path.silentIntervals = 0;
-                    path.demand = demandOf(sample, policy.sizeNormalizationBytes(), path.queueDepth, path.currentLimit());
+                    path.demand =
+                            demandOf(sample, policy.sizeNormalizationBytes(), path.queueDepth, path.currentLimit());
                     path.queueDepth = sample.queueDepth();
                     reported = true;
                     held |= sample.held();
@@ -686,14 +716,28 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
 
         VolumeInterval toInterval(long now) {
-            return new VolumeInterval(placement.volumeId(), policy, now, seconds, readOps, writeOps, normalizedOps,
-                    readBytes, writeBytes, held, demand, allocation, iopsLimit(), readLatency, writeLatency);
+            return new VolumeInterval(
+                    placement.volumeId(),
+                    policy,
+                    now,
+                    seconds,
+                    readOps,
+                    writeOps,
+                    normalizedOps,
+                    readBytes,
+                    writeBytes,
+                    held,
+                    demand,
+                    allocation,
+                    iopsLimit(),
+                    readLatency,
+                    writeLatency);
         }
 
         /**
-         * Gives each gateway its share of the allocation, limits and reservations, in proportion to its
-         * share of the demand (every gateway keeping at least {@link #MIN_PATH_SHARE} of an even split), and
-         * queues the sets that changed.
+         * Gives each gateway its share of the allocation, limits and reservations, in proportion to its share of the
+         * demand (every gateway keeping at least {@link #MIN_PATH_SHARE} of an even split), and queues the sets that
+         * changed.
          */
         void splitAcrossGateways(long now, double capacity, Map<Long, List<ThrottleParams>> changed) {
             int n = paths.size();
@@ -711,19 +755,30 @@ public final class PerformanceAnalyzer implements CapacityView {
                     continue;
                 }
                 long reserved = part(policy.reservedIops(), share);
-                long iops = StepLimiter.next(path.currentLimit(), Math.max(1, (long) Math.ceil(allocation * share)),
-                        path.demand, capacity);
+                long iops = StepLimiter.next(
+                        path.currentLimit(), Math.max(1, (long) Math.ceil(allocation * share)), path.demand, capacity);
                 if (limit > 0) {
                     iops = Math.min(iops, part(limit, share));
                 }
                 iops = Math.min(Math.max(Math.max(iops, reserved), 1), MAX_WIRE_IOPS);
                 Burst burst = contended ? Burst.NONE : policy.burst();
-                ThrottleParams params = new ThrottleParams(placement.volumeId(), 0, policy.weight(), iops,
-                        part(policy.iops().read(), share), part(policy.iops().write(), share), reserved,
-                        part(burst.iops(), share), burst.lengthMillis(), policy.sizeNormalizationBytes(),
-                        policy.latency().tightestMicros(), part(bandwidthLimit, share),
-                        part(policy.bandwidth().read(), share), part(policy.bandwidth().write(), share),
-                        part(policy.reservedBandwidth(), share), part(burst.bandwidth(), share));
+                ThrottleParams params = new ThrottleParams(
+                        placement.volumeId(),
+                        0,
+                        policy.weight(),
+                        iops,
+                        part(policy.iops().read(), share),
+                        part(policy.iops().write(), share),
+                        reserved,
+                        part(burst.iops(), share),
+                        burst.lengthMillis(),
+                        policy.sizeNormalizationBytes(),
+                        policy.latency().tightestMicros(),
+                        part(bandwidthLimit, share),
+                        part(policy.bandwidth().read(), share),
+                        part(policy.bandwidth().write(), share),
+                        part(policy.reservedBandwidth(), share),
+                        part(burst.bandwidth(), share));
                 if (held && path.sent != null && path.sent.iopsLimit() > 0 && !params.sameSettings(path.sent)) {
                     raisedWhileHeld += Math.max(0, iops - path.sent.iopsLimit());
                 }
@@ -732,8 +787,8 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
 
         /** Sends {@code params} on the path, with a version above the last, unless the gateway has them in force. */
-        private static void queueIfChanged(long now, PathState path, ThrottleParams params,
-                                           Map<Long, List<ThrottleParams>> changed) {
+        private static void queueIfChanged(
+                long now, PathState path, ThrottleParams params, Map<Long, List<ThrottleParams>> changed) {
             if (path.delivered && params.sameSettings(path.sent)) {
                 return;
             }
@@ -744,15 +799,28 @@ public final class PerformanceAnalyzer implements CapacityView {
         }
 
         /**
-         * The operator's throttle, this gateway's share of it: its limits alone, no reservation or burst (a
-         * reservation above a manual ceiling would contradict it), the SLA's weight, size normalization and
-         * latency target kept so the gateway schedules the volume's I/O as before within the ceiling.
+         * The operator's throttle, this gateway's share of it: its limits alone, no reservation or burst (a reservation
+         * above a manual ceiling would contradict it), the SLA's weight, size normalization and latency target kept so
+         * the gateway schedules the volume's I/O as before within the ceiling.
          */
         private ThrottleParams manualParams(double share) {
-            return new ThrottleParams(placement.volumeId(), 0, policy.weight(),
-                    Math.min(part(manual.iopsLimit(), share), MAX_WIRE_IOPS), 0, 0, 0, 0, 0,
-                    policy.sizeNormalizationBytes(), policy.latency().tightestMicros(),
-                    part(manual.bandwidthLimit(), share), 0, 0, 0, 0);
+            return new ThrottleParams(
+                    placement.volumeId(),
+                    0,
+                    policy.weight(),
+                    Math.min(part(manual.iopsLimit(), share), MAX_WIRE_IOPS),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    policy.sizeNormalizationBytes(),
+                    policy.latency().tightestMicros(),
+                    part(manual.bandwidthLimit(), share),
+                    0,
+                    0,
+                    0,
+                    0);
         }
 
         /** The path's share of the demand, at least {@link #MIN_PATH_SHARE} of an even split. */

@@ -1,20 +1,22 @@
 package io.sluice.services;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Collections;
 
 /**
- * The SLAs in force and what they attach to: the policy manager's store. Every accepted edit gets the
- * next version of its SLA name and bumps {@link #revision()}, which is how the analyzer knows to
- * recombine policies at its next interval; so an edit takes effect one interval later. An edit that
- * breaks a rule is refused whole, with every reason, and the book is left as it was.
+ * The SLAs in force and what they attach to: the policy manager's store. Every accepted edit gets the next version of
+ * its SLA name and bumps {@link #revision()}, which is how the analyzer knows to recombine policies at its next
+ * interval; so an edit takes effect one interval later. An edit that breaks a rule is refused whole, with every reason,
+ * and the book is left as it was.
  */
 public final class PolicyBook {
-    private static final Scope.Kind[] EVALUATION_ORDER = {Scope.Kind.POOL, Scope.Kind.HOST, Scope.Kind.TENANT, Scope.Kind.VOLUME};
+    private static final Scope.Kind[] EVALUATION_ORDER = {
+        Scope.Kind.POOL, Scope.Kind.HOST, Scope.Kind.TENANT, Scope.Kind.VOLUME
+    };
 
     private final Inventory inventory;
     private final AdmissionControl admission;
@@ -28,8 +30,8 @@ public final class PolicyBook {
     }
 
     /**
-     * Attaches {@code sla} to {@code scope}, replacing what was there. An SLA that carries a version (one
-     * the database manager gave it) keeps it; one without gets the next version of its name.
+     * Attaches {@code sla} to {@code scope}, replacing what was there. An SLA that carries a version (one the database
+     * manager gave it) keeps it; one without gets the next version of its name.
      *
      * @return the SLA as stored, with its version
      * @throws SlaRejectedException naming every rule the SLA, or the placement it would create, breaks
@@ -47,8 +49,8 @@ public final class PolicyBook {
     }
 
     /**
-     * Every rule {@code sla} would break if attached to {@code scope}, admission control included, without
-     * attaching it: what {@code sla.validate} answers.
+     * Every rule {@code sla} would break if attached to {@code scope}, admission control included, without attaching
+     * it: what {@code sla.validate} answers.
      */
     public List<SlaError> check(Scope scope, Sla sla) {
         List<SlaError> errors = SlaValidator.check(sla);

@@ -12,13 +12,20 @@ public sealed interface PolicyRule permits PolicyRule.TimeWindow, PolicyRule.OnV
     String name();
 
     /**
-     * While the clock is inside the window (on one of {@code days}, from {@code start} to {@code end} in
-     * {@code zone}; a window whose end is not after its start runs past midnight into the next day), the
-     * IOPS limits of the volumes of class {@code appliesTo} are multiplied by {@code iopsLimitFactor}: a
-     * nightly backup window lets background volumes run faster.
+     * While the clock is inside the window (on one of {@code days}, from {@code start} to {@code end} in {@code zone};
+     * a window whose end is not after its start runs past midnight into the next day), the IOPS limits of the volumes
+     * of class {@code appliesTo} are multiplied by {@code iopsLimitFactor}: a nightly backup window lets background
+     * volumes run faster.
      */
-    record TimeWindow(String name, Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId zone,
-                      PriorityClass appliesTo, double iopsLimitFactor) implements PolicyRule {
+    record TimeWindow(
+            String name,
+            Set<DayOfWeek> days,
+            LocalTime start,
+            LocalTime end,
+            ZoneId zone,
+            PriorityClass appliesTo,
+            double iopsLimitFactor)
+            implements PolicyRule {
         public TimeWindow {
             days = Set.copyOf(days);
             if (!(iopsLimitFactor > 0) || Double.isInfinite(iopsLimitFactor)) {
@@ -39,9 +46,9 @@ public sealed interface PolicyRule permits PolicyRule.TimeWindow, PolicyRule.OnV
     }
 
     /**
-     * When the SLA {@code sla} missed in at least {@code after} of its last {@code window} intervals (any
-     * dimension, any of its volumes): {@code throttleLowerClasses} holds the volumes of classes below the
-     * SLA's back, never below their reservations, until it recovers; {@code alert} raises an alert.
+     * When the SLA {@code sla} missed in at least {@code after} of its last {@code window} intervals (any dimension,
+     * any of its volumes): {@code throttleLowerClasses} holds the volumes of classes below the SLA's back, never below
+     * their reservations, until it recovers; {@code alert} raises an alert.
      */
     record OnViolation(String name, String sla, int after, int window, boolean throttleLowerClasses, boolean alert)
             implements PolicyRule {

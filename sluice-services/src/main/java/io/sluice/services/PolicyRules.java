@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * The policy manager's rules beyond single SLAs ({@link PolicyRule}), applied by the analyzer when it
- * sets each volume's IOPS ceiling ({@link #adjustLimit}) and fed, after each interval, the verdicts the
- * compliance judge reached ({@link #onInterval}). A rule changed takes effect at the next interval, as an
- * SLA edit does. Single-threaded, on the analyzer's thread.
+ * The policy manager's rules beyond single SLAs ({@link PolicyRule}), applied by the analyzer when it sets each
+ * volume's IOPS ceiling ({@link #adjustLimit}) and fed, after each interval, the verdicts the compliance judge reached
+ * ({@link #onInterval}). A rule changed takes effect at the next interval, as an SLA edit does. Single-threaded, on the
+ * analyzer's thread.
  */
 public final class PolicyRules implements IntervalObserver {
     /** Each interval a lower class is held back to this share of what it delivered. */
@@ -24,6 +24,7 @@ public final class PolicyRules implements IntervalObserver {
     private final Map<String, ArrayList<Boolean>> history = new HashMap<>();
     /** ON_VIOLATION rules in force now, with the class of the SLA they protect. */
     private final Map<String, PriorityClass> violated = new HashMap<>();
+
     private final List<PolicyRule.TimeWindow> openWindows = new ArrayList<>();
     private List<PolicyClassHold> holds = List.of();
     private long evaluatedAt = Long.MIN_VALUE;
@@ -68,8 +69,8 @@ public final class PolicyRules implements IntervalObserver {
     }
 
     /**
-     * The IOPS ceiling of a volume for the coming interval: its SLA's {@code limit} (0 = none) widened by
-     * the time windows open now, then held back while a higher class's SLA is violated.
+     * The IOPS ceiling of a volume for the coming interval: its SLA's {@code limit} (0 = none) widened by the time
+     * windows open now, then held back while a higher class's SLA is violated.
      */
     public long adjustLimit(EffectivePolicy policy, long limit, double deliveredIops, long now) {
         if (rules.isEmpty()) {
@@ -101,8 +102,7 @@ public final class PolicyRules implements IntervalObserver {
         return adjusted;
     }
 
-    private record PolicyClassHold(PriorityClass protectedClass) {
-    }
+    private record PolicyClassHold(PriorityClass protectedClass) {}
 
     private List<PolicyClassHold> holds() {
         List<PolicyClassHold> holds = new ArrayList<>();
@@ -148,8 +148,12 @@ public final class PolicyRules implements IntervalObserver {
             evaluatedAt = Long.MIN_VALUE;
             if (misses >= onViolation.after()) {
                 if (violated.put(rule.name(), slaClass) == null && onViolation.alert()) {
-                    alerts.raise(alertKey(rule.name()), Severity.WARNING, "policy " + rule.name() + ": SLA "
-                            + onViolation.sla() + " missed in " + misses + " of the last " + recent.size() + " intervals", now);
+                    alerts.raise(
+                            alertKey(rule.name()),
+                            Severity.WARNING,
+                            "policy " + rule.name() + ": SLA " + onViolation.sla() + " missed in " + misses
+                                    + " of the last " + recent.size() + " intervals",
+                            now);
                 }
             } else if (!missed && violated.remove(rule.name()) != null) {
                 alerts.clear(alertKey(rule.name()), now);

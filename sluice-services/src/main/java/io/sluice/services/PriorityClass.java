@@ -1,9 +1,9 @@
 package io.sluice.services;
 
 /**
- * How a volume ranks when the backend cannot serve everyone. What is left after reservations goes to
- * the classes in this order (weights share within a class), so when capacity shrinks the lowest class
- * loses first and a class above it keeps its allocation.
+ * How a volume ranks when the backend cannot serve everyone. What is left after reservations goes to the classes in
+ * this order (weights share within a class), so when capacity shrinks the lowest class loses first and a class above it
+ * keeps its allocation.
  */
 public enum PriorityClass {
     CRITICAL,

@@ -2,17 +2,17 @@ package io.sluice.services;
 
 import io.sluice.protocol.StatsReader;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.Collections;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * The entity service's cache of recent statistics: per volume and gateway, the last {@code capacity}
- * reports (600 = ten minutes at one-second polls), fed straight from STATS frames. Serves the live views:
- * the latest point of a volume and its series over a time range, gateways added up.
+ * The entity service's cache of recent statistics: per volume and gateway, the last {@code capacity} reports (600 = ten
+ * minutes at one-second polls), fed straight from STATS frames. Serves the live views: the latest point of a volume and
+ * its series over a time range, gateways added up.
  *
  * <p>Not thread-safe: the services' mailbox thread feeds it and answers queries from it.
  */
@@ -40,7 +40,10 @@ public final class RecentStats {
         }
     }
 
-    /** Drops what {@code gatewayId} reported on {@code volumeId} (it no longer serves it); the volume goes with its last gateway. */
+    /**
+     * Drops what {@code gatewayId} reported on {@code volumeId} (it no longer serves it); the volume goes with its last
+     * gateway.
+     */
     public void forget(int volumeId, long gatewayId) {
         Map<Long, StatsRing> rings = volumes.get(volumeId);
         if (rings != null && rings.remove(gatewayId) != null && rings.isEmpty()) {
@@ -55,7 +58,8 @@ public final class RecentStats {
 
     /** The gateways that have reported the volume. */
     public Set<Long> gateways(int volumeId) {
-        return Collections.unmodifiableSet(volumes.getOrDefault(volumeId, Map.of()).keySet());
+        return Collections.unmodifiableSet(
+                volumes.getOrDefault(volumeId, Map.of()).keySet());
     }
 
     /** Reports ignored because they were already kept. */
@@ -78,9 +82,8 @@ public final class RecentStats {
     }
 
     /**
-     * The volume's intervals starting in [{@code fromMillis}, {@code toMillis}), oldest first, gateways
-     * reporting an interval with the same start added up (gateways answer the same poll, so their
-     * intervals line up).
+     * The volume's intervals starting in [{@code fromMillis}, {@code toMillis}), oldest first, gateways reporting an
+     * interval with the same start added up (gateways answer the same poll, so their intervals line up).
      */
     public List<StatsPoint> series(int volumeId, long fromMillis, long toMillis) {
         Map<Long, StatsRing> rings = volumes.get(volumeId);

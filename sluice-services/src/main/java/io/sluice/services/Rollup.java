@@ -1,9 +1,8 @@
 package io.sluice.services;
 
-
 /**
- * Met and missed intervals of one subject (a volume, or an SLA over all its volumes) over one rollup
- * period (a minute, an hour, a day), per dimension.
+ * Met and missed intervals of one subject (a volume, or an SLA over all its volumes) over one rollup period (a minute,
+ * an hour, a day), per dimension.
  */
 public final class Rollup {
     private static final Dimension[] DIMENSIONS = Dimension.values();
@@ -12,6 +11,7 @@ public final class Rollup {
     private final long startMillis;
     /** Per dimension (by ordinal): met at 2i, missed at 2i + 1. */
     private final long[] counts = new long[2 * DIMENSIONS.length];
+
     private double complianceTarget;
 
     /** How long a rollup period is. */

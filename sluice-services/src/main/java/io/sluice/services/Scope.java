@@ -16,8 +16,8 @@ public record Scope(Kind kind, String id) {
     }
 
     /**
-     * By the kind's ordinal rather than its identity hash: scopes key maps the analyzer reads every interval.
-     * The record's own equals agrees with it (equal kinds have equal ordinals).
+     * By the kind's ordinal rather than its identity hash: scopes key maps the analyzer reads every interval. The
+     * record's own equals agrees with it (equal kinds have equal ordinals).
      */
     @SuppressWarnings("checkstyle:EqualsHashCode")
     @Override

@@ -1,9 +1,9 @@
 package io.sluice.services;
 
 /**
- * A service level agreement: a named policy, versioned by the {@link PolicyBook} on every edit. Attached to
- * a volume or a group; see {@link EffectivePolicy} for how several combine. Build one with
- * {@link #named(String)}; {@link SlaValidator} says whether it makes sense.
+ * A service level agreement: a named policy, versioned by the {@link PolicyBook} on every edit. Attached to a volume or
+ * a group; see {@link EffectivePolicy} for how several combine. Build one with {@link #named(String)};
+ * {@link SlaValidator} says whether it makes sense.
  *
  * @param sizeNormalizationBytes with n > 0 an I/O of s bytes counts as ceil(s / n) operations
  * @param weight share of what is left after reservations, relative to the other volumes of its class
@@ -155,8 +155,21 @@ public record Sla(
         }
 
         public Sla build() {
-            return new Sla(name, version, iops, bandwidth, burst, sizeNormalizationBytes, reservedIops,
-                    reservedBandwidth, weight, priority, latency, scaling, complianceTarget, alertRule);
+            return new Sla(
+                    name,
+                    version,
+                    iops,
+                    bandwidth,
+                    burst,
+                    sizeNormalizationBytes,
+                    reservedIops,
+                    reservedBandwidth,
+                    weight,
+                    priority,
+                    latency,
+                    scaling,
+                    complianceTarget,
+                    alertRule);
         }
     }
 }

@@ -4,15 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The checks an SLA must pass on its own, before it meets a backend: every field in range and the fields
- * consistent with each other. What depends on where the SLA lands (admission control, a latency the
- * backend cannot deliver) is {@link AdmissionControl}'s part.
+ * The checks an SLA must pass on its own, before it meets a backend: every field in range and the fields consistent
+ * with each other. What depends on where the SLA lands (admission control, a latency the backend cannot deliver) is
+ * {@link AdmissionControl}'s part.
  */
 public final class SlaValidator {
     private static final long MAX_WIRE_VALUE = 0xFFFF_FFFFL;
 
-    private SlaValidator() {
-    }
+    private SlaValidator() {}
 
     /** Every rule the SLA breaks; empty when it is acceptable. */
     public static List<SlaError> check(Sla sla) {
@@ -50,7 +49,8 @@ public final class SlaValidator {
         checkLatency(sla.latency(), errors);
         checkScaling(sla, errors);
         if (!(sla.complianceTarget() > 0 && sla.complianceTarget() <= 1)) {
-            errors.add(new SlaError("complianceTarget", SlaRule.COMPLIANCE_TARGET_RANGE, "target " + sla.complianceTarget()));
+            errors.add(new SlaError(
+                    "complianceTarget", SlaRule.COMPLIANCE_TARGET_RANGE, "target " + sla.complianceTarget()));
         }
         AlertRule rule = sla.alertRule();
         if (rule == null || rule.violations() < 1 || rule.violations() > rule.intervals() || rule.severity() == null) {
@@ -65,11 +65,15 @@ public final class SlaValidator {
         notNegative(field + ".write", limits.write(), errors);
         if (limits.total() > 0) {
             if (limits.read() > limits.total()) {
-                errors.add(new SlaError(field + ".read", SlaRule.DIRECTION_WITHIN_TOTAL,
+                errors.add(new SlaError(
+                        field + ".read",
+                        SlaRule.DIRECTION_WITHIN_TOTAL,
                         "read " + limits.read() + " > total " + limits.total()));
             }
             if (limits.write() > limits.total()) {
-                errors.add(new SlaError(field + ".write", SlaRule.DIRECTION_WITHIN_TOTAL,
+                errors.add(new SlaError(
+                        field + ".write",
+                        SlaRule.DIRECTION_WITHIN_TOTAL,
                         "write " + limits.write() + " > total " + limits.total()));
             }
         }
@@ -78,7 +82,8 @@ public final class SlaValidator {
     private static void reservationWithin(String field, long reservation, Limits limits, List<SlaError> errors) {
         long limit = limits.effectiveTotal();
         if (limit > 0 && reservation > limit) {
-            errors.add(new SlaError(field, SlaRule.RESERVATION_WITHIN_LIMIT, "reservation " + reservation + " > limit " + limit));
+            errors.add(new SlaError(
+                    field, SlaRule.RESERVATION_WITHIN_LIMIT, "reservation " + reservation + " > limit " + limit));
         }
     }
 
@@ -92,11 +97,14 @@ public final class SlaValidator {
         }
         long iopsLimit = sla.iops().effectiveTotal();
         if (burst.iops() > 0 && iopsLimit > 0 && burst.iops() <= iopsLimit) {
-            errors.add(new SlaError("burst.iops", SlaRule.BURST_ABOVE_LIMIT, "burst " + burst.iops() + " <= limit " + iopsLimit));
+            errors.add(new SlaError(
+                    "burst.iops", SlaRule.BURST_ABOVE_LIMIT, "burst " + burst.iops() + " <= limit " + iopsLimit));
         }
         long bandwidthLimit = sla.bandwidth().effectiveTotal();
         if (burst.bandwidth() > 0 && bandwidthLimit > 0 && burst.bandwidth() <= bandwidthLimit) {
-            errors.add(new SlaError("burst.bandwidth", SlaRule.BURST_ABOVE_LIMIT,
+            errors.add(new SlaError(
+                    "burst.bandwidth",
+                    SlaRule.BURST_ABOVE_LIMIT,
                     "burst " + burst.bandwidth() + " <= limit " + bandwidthLimit));
         }
     }
@@ -108,11 +116,12 @@ public final class SlaValidator {
             return;
         }
         if (!(latency.percentile() > 0 && latency.percentile() < 100)) {
-            errors.add(new SlaError("latency.percentile", SlaRule.PERCENTILE_RANGE, "percentile " + latency.percentile()));
+            errors.add(
+                    new SlaError("latency.percentile", SlaRule.PERCENTILE_RANGE, "percentile " + latency.percentile()));
         }
         if (latency.windowIntervals() < 1) {
-            errors.add(new SlaError("latency.windowIntervals", SlaRule.LATENCY_WINDOW_REQUIRED,
-                    "window " + latency.windowIntervals()));
+            errors.add(new SlaError(
+                    "latency.windowIntervals", SlaRule.LATENCY_WINDOW_REQUIRED, "window " + latency.windowIntervals()));
         }
     }
 
@@ -122,7 +131,9 @@ public final class SlaValidator {
         notNegative("scaling.minimumIops", scaling.minimumIops(), errors);
         long limit = sla.iops().effectiveTotal();
         if (scaling.isSet() && limit > 0 && scaling.minimumIops() > limit) {
-            errors.add(new SlaError("scaling.minimumIops", SlaRule.SCALING_MINIMUM_WITHIN_LIMIT,
+            errors.add(new SlaError(
+                    "scaling.minimumIops",
+                    SlaRule.SCALING_MINIMUM_WITHIN_LIMIT,
                     "minimum " + scaling.minimumIops() + " > limit " + limit));
         }
     }

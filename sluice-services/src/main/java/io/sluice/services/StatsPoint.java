@@ -1,9 +1,9 @@
 package io.sluice.services;
 
 /**
- * One volume over one report interval, for live views: rates, and latency percentiles in microseconds
- * taken from the reported histograms. When several gateways serve the volume the rates add up and each
- * percentile is the worst gateway's, which is what the slowest clients saw.
+ * One volume over one report interval, for live views: rates, and latency percentiles in microseconds taken from the
+ * reported histograms. When several gateways serve the volume the rates add up and each percentile is the worst
+ * gateway's, which is what the slowest clients saw.
  */
 public record StatsPoint(
         int volumeId,
@@ -23,12 +23,21 @@ public record StatsPoint(
         float writeP99Micros) {
 
     StatsPoint plus(StatsPoint other) {
-        return new StatsPoint(volumeId, startMillis, Math.max(intervalMillis, other.intervalMillis),
-                readIops + other.readIops, writeIops + other.writeIops,
-                readBytesPerSecond + other.readBytesPerSecond, writeBytesPerSecond + other.writeBytesPerSecond,
-                throttledOps + other.throttledOps, queueDepth + other.queueDepth,
-                Math.max(readP50Micros, other.readP50Micros), Math.max(readP95Micros, other.readP95Micros),
-                Math.max(readP99Micros, other.readP99Micros), Math.max(writeP50Micros, other.writeP50Micros),
-                Math.max(writeP95Micros, other.writeP95Micros), Math.max(writeP99Micros, other.writeP99Micros));
+        return new StatsPoint(
+                volumeId,
+                startMillis,
+                Math.max(intervalMillis, other.intervalMillis),
+                readIops + other.readIops,
+                writeIops + other.writeIops,
+                readBytesPerSecond + other.readBytesPerSecond,
+                writeBytesPerSecond + other.writeBytesPerSecond,
+                throttledOps + other.throttledOps,
+                queueDepth + other.queueDepth,
+                Math.max(readP50Micros, other.readP50Micros),
+                Math.max(readP95Micros, other.readP95Micros),
+                Math.max(readP99Micros, other.readP99Micros),
+                Math.max(writeP50Micros, other.writeP50Micros),
+                Math.max(writeP95Micros, other.writeP95Micros),
+                Math.max(writeP99Micros, other.writeP99Micros));
     }
 }

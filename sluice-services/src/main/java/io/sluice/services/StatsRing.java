@@ -5,10 +5,9 @@ import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.VolumeStatsFlyweight;
 
 /**
- * The most recent reports of one volume at one gateway, oldest overwritten first. Each report is kept
- * as the live view needs it (counters and three percentiles per direction, not the 192 bytes of
- * histograms), in parallel primitive arrays: 600 reports cost about 60 KB and nothing is allocated per
- * report.
+ * The most recent reports of one volume at one gateway, oldest overwritten first. Each report is kept as the live view
+ * needs it (counters and three percentiles per direction, not the 192 bytes of histograms), in parallel primitive
+ * arrays: 600 reports cost about 60 KB and nothing is allocated per report.
  */
 final class StatsRing {
     private final long[] startMillis;
@@ -21,6 +20,7 @@ final class StatsRing {
     private final int[] queueDepth;
     /** Per report: read p50, p95, p99, then write p50, p95, p99. */
     private final float[] percentiles;
+
     private final long[] histogram = new long[LatencyBuckets.COUNT];
     private int next;
     private int size;
@@ -47,8 +47,8 @@ final class StatsRing {
     }
 
     /**
-     * Keeps one report. A report no newer than the newest kept (the same report sent again after a
-     * reconnect) is ignored; returns false then.
+     * Keeps one report. A report no newer than the newest kept (the same report sent again after a reconnect) is
+     * ignored; returns false then.
      */
     boolean add(long start, int lengthMillis, VolumeStatsFlyweight record) {
         if (start <= newestStart()) {
@@ -75,10 +75,22 @@ final class StatsRing {
         int slot = index(i);
         double seconds = intervalMillis[slot] / 1000.0;
         int p = slot * 6;
-        return new StatsPoint(volumeId, startMillis[slot], intervalMillis[slot], readOps[slot] / seconds,
-                writeOps[slot] / seconds, readBytes[slot] / seconds, writeBytes[slot] / seconds, throttledOps[slot],
-                queueDepth[slot], percentiles[p], percentiles[p + 1], percentiles[p + 2], percentiles[p + 3],
-                percentiles[p + 4], percentiles[p + 5]);
+        return new StatsPoint(
+                volumeId,
+                startMillis[slot],
+                intervalMillis[slot],
+                readOps[slot] / seconds,
+                writeOps[slot] / seconds,
+                readBytes[slot] / seconds,
+                writeBytes[slot] / seconds,
+                throttledOps[slot],
+                queueDepth[slot],
+                percentiles[p],
+                percentiles[p + 1],
+                percentiles[p + 2],
+                percentiles[p + 3],
+                percentiles[p + 4],
+                percentiles[p + 5]);
     }
 
     /** Index of the first report starting at or after {@code fromMillis}; {@link #size()} when none. */

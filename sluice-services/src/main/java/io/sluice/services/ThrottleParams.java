@@ -25,23 +25,46 @@ public record ThrottleParams(
         long burstBandwidth) {
 
     /**
-     * True when both would make the gateway do the same thing, whatever their versions. Compared field by
-     * field: the analyzer asks this for every path every interval.
+     * True when both would make the gateway do the same thing, whatever their versions. Compared field by field: the
+     * analyzer asks this for every path every interval.
      */
     public boolean sameSettings(ThrottleParams other) {
-        return other != null && volumeId == other.volumeId && weight == other.weight && iopsLimit == other.iopsLimit
-                && readIopsLimit == other.readIopsLimit && writeIopsLimit == other.writeIopsLimit
-                && reservedIops == other.reservedIops && burstIops == other.burstIops
-                && burstLengthMillis == other.burstLengthMillis && sizeNormalizationBytes == other.sizeNormalizationBytes
-                && latencyTargetMicros == other.latencyTargetMicros && bandwidthLimit == other.bandwidthLimit
-                && readBandwidthLimit == other.readBandwidthLimit && writeBandwidthLimit == other.writeBandwidthLimit
-                && reservedBandwidth == other.reservedBandwidth && burstBandwidth == other.burstBandwidth;
+        return other != null
+                && volumeId == other.volumeId
+                && weight == other.weight
+                && iopsLimit == other.iopsLimit
+                && readIopsLimit == other.readIopsLimit
+                && writeIopsLimit == other.writeIopsLimit
+                && reservedIops == other.reservedIops
+                && burstIops == other.burstIops
+                && burstLengthMillis == other.burstLengthMillis
+                && sizeNormalizationBytes == other.sizeNormalizationBytes
+                && latencyTargetMicros == other.latencyTargetMicros
+                && bandwidthLimit == other.bandwidthLimit
+                && readBandwidthLimit == other.readBandwidthLimit
+                && writeBandwidthLimit == other.writeBandwidthLimit
+                && reservedBandwidth == other.reservedBandwidth
+                && burstBandwidth == other.burstBandwidth;
     }
 
     public ThrottleParams withVersion(long newVersion) {
-        return new ThrottleParams(volumeId, newVersion, weight, iopsLimit, readIopsLimit, writeIopsLimit, reservedIops,
-                burstIops, burstLengthMillis, sizeNormalizationBytes, latencyTargetMicros, bandwidthLimit,
-                readBandwidthLimit, writeBandwidthLimit, reservedBandwidth, burstBandwidth);
+        return new ThrottleParams(
+                volumeId,
+                newVersion,
+                weight,
+                iopsLimit,
+                readIopsLimit,
+                writeIopsLimit,
+                reservedIops,
+                burstIops,
+                burstLengthMillis,
+                sizeNormalizationBytes,
+                latencyTargetMicros,
+                bandwidthLimit,
+                readBandwidthLimit,
+                writeBandwidthLimit,
+                reservedBandwidth,
+                burstBandwidth);
     }
 
     public void writeTo(ThrottleParamsFlyweight params) {
@@ -64,10 +87,22 @@ public record ThrottleParams(
     }
 
     public static ThrottleParams readFrom(ThrottleParamsFlyweight params) {
-        return new ThrottleParams(params.volumeId(), params.version(), params.weight(), params.iopsLimit(),
-                params.readIopsLimit(), params.writeIopsLimit(), params.reservedIops(), params.burstIops(),
-                params.burstLengthMillis(), params.sizeNormalizationBytes(), params.latencyTargetMicros(),
-                params.bandwidthLimit(), params.readBandwidthLimit(), params.writeBandwidthLimit(),
-                params.reservedBandwidth(), params.burstBandwidth());
+        return new ThrottleParams(
+                params.volumeId(),
+                params.version(),
+                params.weight(),
+                params.iopsLimit(),
+                params.readIopsLimit(),
+                params.writeIopsLimit(),
+                params.reservedIops(),
+                params.burstIops(),
+                params.burstLengthMillis(),
+                params.sizeNormalizationBytes(),
+                params.latencyTargetMicros(),
+                params.bandwidthLimit(),
+                params.readBandwidthLimit(),
+                params.writeBandwidthLimit(),
+                params.reservedBandwidth(),
+                params.burstBandwidth());
     }
 }

@@ -7,8 +7,8 @@ package io.sluice.services;
  * @param demandIops what the analyzer estimates the volume wanted, normalized IOPS
  * @param allocatedIops what the analyzer allocated for the next interval
  * @param iopsLimit the SLA's IOPS ceiling, capacity scaling included; 0 for none
- * @param readLatency the interval's read latency histogram; the analyzer's own array, valid only while
- *                    observers see the interval (it is refilled at the next one), so an observer copies what it keeps
+ * @param readLatency the interval's read latency histogram; the analyzer's own array, valid only while observers see
+ *     the interval (it is refilled at the next one), so an observer copies what it keeps
  */
 public record VolumeInterval(
         int volumeId,

@@ -6,8 +6,8 @@ import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeStatsFlyweight;
 
 /**
- * What one gateway measured for one volume over one report interval, copied out of a STATS record so it
- * outlives the frame.
+ * What one gateway measured for one volume over one report interval, copied out of a STATS record so it outlives the
+ * frame.
  *
  * @param queueDepth I/Os the gateway's scheduler held at the end of the interval
  * @param throttledOps I/Os the scheduler held back at least once, both directions
@@ -38,16 +38,27 @@ public record VolumeSample(
             read[b] = record.latencyBucket(IoDirection.READ, b);
             write[b] = record.latencyBucket(IoDirection.WRITE, b);
         }
-        return new VolumeSample(stats.gatewayId(), record.volumeId(), stats.intervalStartMillis(), stats.intervalMillis(),
-                record.queueDepth(), record.throttleVersion(), record.capacityBytes(), record.usedBytes(),
-                record.ops(IoDirection.READ), record.ops(IoDirection.WRITE),
-                record.bytes(IoDirection.READ), record.bytes(IoDirection.WRITE),
-                record.throttledOps(IoDirection.READ) + record.throttledOps(IoDirection.WRITE), read, write);
+        return new VolumeSample(
+                stats.gatewayId(),
+                record.volumeId(),
+                stats.intervalStartMillis(),
+                stats.intervalMillis(),
+                record.queueDepth(),
+                record.throttleVersion(),
+                record.capacityBytes(),
+                record.usedBytes(),
+                record.ops(IoDirection.READ),
+                record.ops(IoDirection.WRITE),
+                record.bytes(IoDirection.READ),
+                record.bytes(IoDirection.WRITE),
+                record.throttledOps(IoDirection.READ) + record.throttledOps(IoDirection.WRITE),
+                read,
+                write);
     }
 
     /**
-     * Operations as the SLA counts them: with size normalization {@code n} > 0 an I/O of s bytes counts as
-     * ceil(s / n), which over an interval is at least the byte count divided by n.
+     * Operations as the SLA counts them: with size normalization {@code n} > 0 an I/O of s bytes counts as ceil(s / n),
+     * which over an interval is at least the byte count divided by n.
      */
     public long normalizedOps(long sizeNormalizationBytes) {
         if (sizeNormalizationBytes <= 0) {

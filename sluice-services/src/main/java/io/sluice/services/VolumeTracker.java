@@ -1,28 +1,29 @@
 package io.sluice.services;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.Arrays;
 
 /**
- * Which gateways serve which volumes now, so that the services keep per-volume state (recent statistics,
- * the analyzer's view, registrations) only for volumes that are still there, and never for more than
- * {@code maxVolumes} of them: a gateway whose key leaked may announce volume after volume, and every one
- * would otherwise cost the services a statistics ring and more, for good.
+ * Which gateways serve which volumes now, so that the services keep per-volume state (recent statistics, the analyzer's
+ * view, registrations) only for volumes that are still there, and never for more than {@code maxVolumes} of them: a
+ * gateway whose key leaked may announce volume after volume, and every one would otherwise cost the services a
+ * statistics ring and more, for good.
+ *
  * <ul>
- *   <li>A volume new to the tracker is admitted while fewer than {@code maxVolumes} are tracked, or always
- *       when an operator configured it; otherwise it is refused (and counted), and the caller keeps
- *       nothing of it.</li>
- *   <li>A gateway's announcement is its whole list: once its last part is in, each volume the gateway
- *       served before and did not announce is evicted for that gateway.</li>
- *   <li>A gateway that reported nothing on a volume for {@code expiryMillis} no longer serves it.</li>
+ *   <li>A volume new to the tracker is admitted while fewer than {@code maxVolumes} are tracked, or always when an
+ *       operator configured it; otherwise it is refused (and counted), and the caller keeps nothing of it.
+ *   <li>A gateway's announcement is its whole list: once its last part is in, each volume the gateway served before and
+ *       did not announce is evicted for that gateway.
+ *   <li>A gateway that reported nothing on a volume for {@code expiryMillis} no longer serves it.
  * </ul>
- * An eviction is per gateway and volume; {@link Eviction#evicted} says when it was the volume's last
- * gateway, so that its volume-wide state goes too. A volume that comes back is admitted afresh.
+ *
+ * An eviction is per gateway and volume; {@link Eviction#evicted} says when it was the volume's last gateway, so that
+ * its volume-wide state goes too. A volume that comes back is admitted afresh.
  *
  * <p>Not thread-safe: the services' loop thread calls it, with times from its clock.
  */
@@ -76,6 +77,7 @@ public final class VolumeTracker {
     private final Map<Long, Set<Integer>> byGateway = new HashMap<>();
     /** The volumes of each announcement under way, until its last part. */
     private final Map<Long, Set<Integer>> announcing = new HashMap<>();
+
     private long evicted;
     private long refused;
 
@@ -88,9 +90,9 @@ public final class VolumeTracker {
     }
 
     /**
-     * Gateway {@code gatewayId} spoke of {@code volumeId} at {@code now} (a report, an event, its
-     * announcement). True when the volume is tracked; false when it is new and the tracker is full, the
-     * refusal counted. {@code configured}: an operator placed the volume, so it is admitted anyway.
+     * Gateway {@code gatewayId} spoke of {@code volumeId} at {@code now} (a report, an event, its announcement). True
+     * when the volume is tracked; false when it is new and the tracker is full, the refusal counted.
+     * {@code configured}: an operator placed the volume, so it is admitted anyway.
      */
     public boolean admit(long gatewayId, int volumeId, long now, boolean configured) {
         Served served = volumes.get(volumeId);
@@ -116,14 +118,16 @@ public final class VolumeTracker {
         return true;
     }
 
-    /** A new announcement of the gateway's volumes begins (its first part); the volumes follow through {@link #admit}. */
+    /**
+     * A new announcement of the gateway's volumes begins (its first part); the volumes follow through {@link #admit}.
+     */
     public void announcementBegins(long gatewayId) {
         announcing.put(gatewayId, new HashSet<>());
     }
 
     /**
-     * The gateway's announcement is complete: the volumes it served and did not announce are evicted for
-     * it. Without a beginning (a part lost in between), nothing is evicted.
+     * The gateway's announcement is complete: the volumes it served and did not announce are evicted for it. Without a
+     * beginning (a part lost in between), nothing is evicted.
      */
     public void announcementEnds(long gatewayId, Eviction eviction) {
         Set<Integer> announced = announcing.remove(gatewayId);

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The analyzer in closed loop with a simulated backend (10,000 IOPS, 200 us idle latency), one poll
- * interval per step. Each test prints the figure it asserts on.
+ * The analyzer in closed loop with a simulated backend (10,000 IOPS, 200 us idle latency), one poll interval per step.
+ * Each test prints the figure it asserts on.
  */
 class AnalyzerControlTest {
     private static final double CAPACITY = 10_000;
@@ -35,7 +35,9 @@ class AnalyzerControlTest {
         return new ControlHarness(CAPACITY, BASE_MICROS, (long) CAPACITY, seed);
     }
 
-    /** Gold (wanting 1,500 IOPS, under {@code goldSla}) beside bronze (wanting 2,000, best effort) on the one backend. */
+    /**
+     * Gold (wanting 1,500 IOPS, under {@code goldSla}) beside bronze (wanting 2,000, best effort) on the one backend.
+     */
     private GoldAndBronze goldBesideBronze(Sla goldSla) {
         SimVolume gold = loop.volume(1, 11, 1_500);
         SimVolume bronze = loop.volume(2, 12, 2_000);
@@ -44,15 +46,17 @@ class AnalyzerControlTest {
         return new GoldAndBronze(gold, bronze);
     }
 
-    private record GoldAndBronze(SimVolume gold, SimVolume bronze) {
-    }
+    private record GoldAndBronze(SimVolume gold, SimVolume bronze) {}
 
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void goldLatencyObjectiveHoldsWhileBronzeFloodsTheBackend(long seed) {
         loop = harness(seed);
-        GoldAndBronze volumes = goldBesideBronze(
-                Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
+        GoldAndBronze volumes = goldBesideBronze(Sla.named("gold")
+                .priority(PriorityClass.CRITICAL)
+                .reservedIops(2_000)
+                .latency(GOLD_LATENCY)
+                .build());
         SimVolume gold = volumes.gold();
         SimVolume bronze = volumes.bronze();
 
@@ -68,9 +72,17 @@ class AnalyzerControlTest {
         }
         double intervalsWithin = within / 280.0;
         double bronzeShare = meanDelivered(bronze, 50, 300);
-        System.out.printf("seed %d: gold latency windows met %d/%d = %.3f; intervals with true p95 <= 1.2x target %.3f;"
-                + " gold delivered %.0f of %.0f; bronze %.0f IOPS%n", seed, windows.met(), windows.judged(), windowsMet,
-                intervalsWithin, meanDelivered(gold, 50, 300), 1_500.0, bronzeShare);
+        System.out.printf(
+                "seed %d: gold latency windows met %d/%d = %.3f; intervals with true p95 <= 1.2x target %.3f;"
+                        + " gold delivered %.0f of %.0f; bronze %.0f IOPS%n",
+                seed,
+                windows.met(),
+                windows.judged(),
+                windowsMet,
+                intervalsWithin,
+                meanDelivered(gold, 50, 300),
+                1_500.0,
+                bronzeShare);
         assertThat(windowsMet).isGreaterThanOrEqualTo(0.95);
         assertThat(intervalsWithin).isGreaterThanOrEqualTo(0.95);
         assertThat(reservationAttainment(gold, 2_000, 0, 300)).isGreaterThanOrEqualTo(0.99);
@@ -78,16 +90,19 @@ class AnalyzerControlTest {
     }
 
     /**
-     * The flood's first interval overshoots gold's aim and the cut lands gold's p95 low in the estimator's
-     * band (1.6 of the 1.8 ms aim); the creep toward the aim then hands the rest to bronze. Before it bronze
-     * stayed at the cut's 4,343 IOPS for good (seed 1).
+     * The flood's first interval overshoots gold's aim and the cut lands gold's p95 low in the estimator's band (1.6 of
+     * the 1.8 ms aim); the creep toward the aim then hands the rest to bronze. Before it bronze stayed at the cut's
+     * 4,343 IOPS for good (seed 1).
      */
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void afterTheFloodsCutGoldsLatencyIsLetRiseTowardItsAimAndBronzeGetsTheDifference(long seed) {
         loop = harness(seed);
-        GoldAndBronze volumes = goldBesideBronze(
-                Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(2_000).latency(GOLD_LATENCY).build());
+        GoldAndBronze volumes = goldBesideBronze(Sla.named("gold")
+                .priority(PriorityClass.CRITICAL)
+                .reservedIops(2_000)
+                .latency(GOLD_LATENCY)
+                .build());
         SimVolume gold = volumes.gold();
         SimVolume bronze = volumes.bronze();
         loop.run(20);
@@ -95,15 +110,20 @@ class AnalyzerControlTest {
         loop.run(180);
 
         ComplianceJudge.LatencyWindow windows = loop.judge.latencyWindows(1);
-        assertThat((double) windows.met() / windows.judged()).as("gold's windows, judged at the objective itself")
+        assertThat((double) windows.met() / windows.judged())
+                .as("gold's windows, judged at the objective itself")
                 .isGreaterThanOrEqualTo(0.95);
-        assertThat(meanDelivered(bronze, 100, 200)).as("bronze past where the cut left it").isGreaterThan(4_600);
+        assertThat(meanDelivered(bronze, 100, 200))
+                .as("bronze past where the cut left it")
+                .isGreaterThan(4_600);
         double goldP95 = 0;
         for (int i = 100; i < 200; i++) {
             goldP95 += gold.history().get(i).p95Micros() / 100;
         }
-        assertThat(goldP95).as("gold's true p95 near, and under, the 1.8 ms aim")
-                .isBetween(0.8 * ObjectiveAim.WIDEST * GOLD_LATENCY.readMicros(),
+        assertThat(goldP95)
+                .as("gold's true p95 near, and under, the 1.8 ms aim")
+                .isBetween(
+                        0.8 * ObjectiveAim.WIDEST * GOLD_LATENCY.readMicros(),
                         ObjectiveAim.WIDEST * GOLD_LATENCY.readMicros());
     }
 
@@ -111,7 +131,10 @@ class AnalyzerControlTest {
     void theTighterDirectionOfALatencyObjectiveIsTheOneProtected() {
         loop.backend.writeLatencyFactor(2);
         LatencyObjective readsAndWrites = new LatencyObjective(95, 2_000, 3_000, 10);
-        GoldAndBronze volumes = goldBesideBronze(Sla.named("gold").priority(PriorityClass.CRITICAL).latency(readsAndWrites).build());
+        GoldAndBronze volumes = goldBesideBronze(Sla.named("gold")
+                .priority(PriorityClass.CRITICAL)
+                .latency(readsAndWrites)
+                .build());
         SimVolume gold = volumes.gold();
         SimVolume bronze = volumes.bronze();
         loop.run(10);
@@ -119,10 +142,14 @@ class AnalyzerControlTest {
         loop.run(190);
         ComplianceJudge.LatencyWindow windows = loop.judge.latencyWindows(1);
         double readP95 = gold.last().p95Micros();
-        System.out.printf("writes 2x slower: gold windows met %d/%d; true p95 reads %.0f us, writes %.0f us (objective 2000/3000)%n",
+        System.out.printf(
+                "writes 2x slower: gold windows met %d/%d; true p95 reads %.0f us, writes %.0f us (objective 2000/3000)%n",
                 windows.met(), windows.judged(), readP95, 2 * readP95);
         assertThat((double) windows.met() / windows.judged()).isGreaterThanOrEqualTo(0.95);
-        assertThat(2 * readP95).as("writes bind: reads have room").isLessThanOrEqualTo(3_000).isGreaterThan(2_000);
+        assertThat(2 * readP95)
+                .as("writes bind: reads have room")
+                .isLessThanOrEqualTo(3_000)
+                .isGreaterThan(2_000);
         assertThat(meanDelivered(bronze, 50, 200)).isGreaterThan(1_000);
     }
 
@@ -131,12 +158,22 @@ class AnalyzerControlTest {
         loop.volume(1, 11, 1_500);
         loop.volume(2, 12, 40_000);
         loop.volume(3, 13, 100);
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).latency(GOLD_LATENCY).build());
+        loop.attach(
+                1,
+                Sla.named("gold")
+                        .priority(PriorityClass.CRITICAL)
+                        .latency(GOLD_LATENCY)
+                        .build());
         loop.run(60);
         long learned = loop.analyzer.capacityIops(ControlHarness.BACKEND);
-        assertThat(learned).as("the latency objective caps the backend below its nominal 10000").isLessThan(8_000);
-        assertThatThrownBy(() -> loop.attach(3, Sla.named("big").reservedIops(learned).build()))
-                .isInstanceOfSatisfying(SlaRejectedException.class, e -> assertThat(e.breaks(SlaRule.ADMISSION_CAPACITY)).isTrue());
+        assertThat(learned)
+                .as("the latency objective caps the backend below its nominal 10000")
+                .isLessThan(8_000);
+        assertThatThrownBy(() ->
+                        loop.attach(3, Sla.named("big").reservedIops(learned).build()))
+                .isInstanceOfSatisfying(
+                        SlaRejectedException.class,
+                        e -> assertThat(e.breaks(SlaRule.ADMISSION_CAPACITY)).isTrue());
         loop.attach(3, Sla.named("fits").reservedIops(learned / 2).build());
     }
 
@@ -174,8 +211,9 @@ class AnalyzerControlTest {
             for (int id = 1; id <= 3; id++) {
                 List<Long> series = loop.limits.get(id).subList(0, step + 30);
                 int settled = settlingIntervals(series, step, Math.max(0.10 * series.getLast(), 0.02 * CAPACITY));
-                System.out.printf("seed %d, step at %d: volume %d settled after %d intervals at %d; limits %s%n", seed, step, id,
-                        settled, series.getLast(), series.subList(step - 1, step + 6));
+                System.out.printf(
+                        "seed %d, step at %d: volume %d settled after %d intervals at %d; limits %s%n",
+                        seed, step, id, settled, series.getLast(), series.subList(step - 1, step + 6));
                 worst = Math.max(worst, settled);
             }
         }
@@ -204,7 +242,8 @@ class AnalyzerControlTest {
             min = Math.min(min, mean);
             max = Math.max(max, mean);
         }
-        System.out.printf("seed %d: fairness_min_max %.4f (min %.0f, max %.0f IOPS; the light volume got %.0f of its 600)%n",
+        System.out.printf(
+                "seed %d: fairness_min_max %.4f (min %.0f, max %.0f IOPS; the light volume got %.0f of its 600)%n",
                 seed, min / max, min, max, meanDelivered(light, 20, 120));
         assertThat(min / max).isGreaterThanOrEqualTo(0.95);
         assertThat(meanDelivered(light, 20, 120)).isGreaterThan(0.97 * 600);
@@ -241,8 +280,10 @@ class AnalyzerControlTest {
         // device queue has drained, the backend is not under control yet: judged from interval 3.
         double swingingAttainment = reservationAttainment(swinging, 3_000, 3, 300);
         double steadyAttainment = reservationAttainment(steady, 1_500, 3, 300);
-        System.out.printf("seed %d: reservation_attainment %.4f (3000 IOPS, swinging 1000/4000) and %.4f (1500 IOPS);"
-                + " flood got %.0f IOPS%n", seed, swingingAttainment, steadyAttainment, meanDelivered(flood, 0, 300));
+        System.out.printf(
+                "seed %d: reservation_attainment %.4f (3000 IOPS, swinging 1000/4000) and %.4f (1500 IOPS);"
+                        + " flood got %.0f IOPS%n",
+                seed, swingingAttainment, steadyAttainment, meanDelivered(flood, 0, 300));
         assertThat(swingingAttainment).isGreaterThanOrEqualTo(0.99);
         assertThat(steadyAttainment).isGreaterThanOrEqualTo(0.99);
     }
@@ -266,7 +307,8 @@ class AnalyzerControlTest {
                 reclaimed = i - 30 + 1;
             }
         }
-        System.out.printf("seed %d: idle share: flood used %.0f IOPS while the owner slept; owner back to %.0f of %.0f within %d intervals%n",
+        System.out.printf(
+                "seed %d: idle share: flood used %.0f IOPS while the owner slept; owner back to %.0f of %.0f within %d intervals%n",
                 seed, lent, sleeper.history().get(30 + reclaimed - 1).delivered(), fairShare, reclaimed);
         assertThat(lent).as("idle share lent").isGreaterThan(0.8 * loop.analyzer.capacityIops(ControlHarness.BACKEND));
         assertThat(reclaimed).isBetween(1, 5);
@@ -290,15 +332,24 @@ class AnalyzerControlTest {
     void onlyChangedParametersAreSentAndVersionsOnlyRise() {
         for (int id = 1; id <= 4; id++) {
             loop.volume(id, 10 + id, 1_000 * id);
-            loop.attach(id, Sla.named("steady-" + id).reservedIops(200).latency(GOLD_LATENCY).build());
+            loop.attach(
+                    id,
+                    Sla.named("steady-" + id)
+                            .reservedIops(200)
+                            .latency(GOLD_LATENCY)
+                            .build());
         }
         // The load is at the backend's capacity: for its first 30 or so intervals the estimate creeps from where
         // the first congestion cut it toward the latency aim, 1% at a time, and the limits follow it.
         loop.run(40);
         long firstVersion = loop.analyzer.paramsOf(1, 11).version();
         loop.run(90);
-        long quietIntervals = loop.setsPerInterval.subList(40, 130).stream().filter(sets -> sets == 0).count();
-        System.out.printf("steady load: %d of 90 intervals sent nothing; %d sets in all%n", quietIntervals, loop.analyzer.setsSent());
+        long quietIntervals = loop.setsPerInterval.subList(40, 130).stream()
+                .filter(sets -> sets == 0)
+                .count();
+        System.out.printf(
+                "steady load: %d of 90 intervals sent nothing; %d sets in all%n",
+                quietIntervals, loop.analyzer.setsSent());
         assertThat(quietIntervals).isGreaterThanOrEqualTo(80);
         assertThat(loop.analyzer.paramsOf(1, 11).version()).isGreaterThanOrEqualTo(firstVersion);
     }
@@ -323,9 +374,19 @@ class AnalyzerControlTest {
         SimVolume gold = loop.volume(1, 11, 3_000);
         SimVolume silver = loop.volume(2, 12, 1_000);
         SimVolume backup = loop.volume(3, 13, 1_000);
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).latency(GOLD_LATENCY).build());
+        loop.attach(
+                1,
+                Sla.named("gold")
+                        .priority(PriorityClass.CRITICAL)
+                        .latency(GOLD_LATENCY)
+                        .build());
         loop.attach(2, Sla.named("silver").priority(PriorityClass.STANDARD).build());
-        loop.attach(3, Sla.named("backup").priority(PriorityClass.BACKGROUND).reservedIops(800).build());
+        loop.attach(
+                3,
+                Sla.named("backup")
+                        .priority(PriorityClass.BACKGROUND)
+                        .reservedIops(800)
+                        .build());
         loop.run(10);
         silver.demand(30_000);
         backup.demand(30_000);
@@ -333,7 +394,8 @@ class AnalyzerControlTest {
         double backupGot = meanDelivered(backup, 30, 150);
         double silverGot = meanDelivered(silver, 30, 150);
         ComplianceJudge.LatencyWindow windows = loop.judge.latencyWindows(1);
-        System.out.printf("under pressure: gold %.0f, silver %.0f, background %.0f (reserved 800); gold windows %d/%d%n",
+        System.out.printf(
+                "under pressure: gold %.0f, silver %.0f, background %.0f (reserved 800); gold windows %d/%d%n",
                 meanDelivered(gold, 30, 150), silverGot, backupGot, windows.met(), windows.judged());
         assertThat(backupGot).isBetween(0.95 * 800, 1.25 * 800);
         assertThat(reservationAttainment(backup, 800, 10, 150)).isGreaterThanOrEqualTo(0.99);

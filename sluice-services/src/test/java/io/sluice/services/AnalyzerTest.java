@@ -25,11 +25,16 @@ class AnalyzerTest {
     private final List<Long> gateways = new ArrayList<>();
     private final List<ThrottleParams> sent = new ArrayList<>();
     private final List<VolumeInterval> observed = new ArrayList<>();
-    private final PerformanceAnalyzer analyzer = new PerformanceAnalyzer(inventory, book, 1_000, T0,
+    private final PerformanceAnalyzer analyzer = new PerformanceAnalyzer(
+            inventory,
+            book,
+            1_000,
+            T0,
             (gateway, sets) -> {
                 gateways.add(gateway);
                 sent.addAll(sets);
-            }, (now, volumes) -> observed.addAll(volumes));
+            },
+            (now, volumes) -> observed.addAll(volumes));
 
     @Test
     void runsOncePerIntervalOnItsOwnClock() {
@@ -42,8 +47,15 @@ class AnalyzerTest {
 
     @Test
     void discoversGatewaysFromTheirStatisticsAndSetsUnplacedVolumesAside() {
-        book.attach(Scope.volume(1), Sla.named("s").iopsLimit(900).weight(300).reservedIops(100)
-                .latency(new LatencyObjective(99, 5_000, 0, 10)).sizeNormalization(8_192).build());
+        book.attach(
+                Scope.volume(1),
+                Sla.named("s")
+                        .iopsLimit(900)
+                        .weight(300)
+                        .reservedIops(100)
+                        .latency(new LatencyObjective(99, 5_000, 0, 10))
+                        .sizeNormalization(8_192)
+                        .build());
         analyzer.onStats(stats(41, 1, 300));
         analyzer.onStats(stats(42, 1, 100));
         analyzer.onStats(stats(43, 99, 100));
@@ -79,8 +91,8 @@ class AnalyzerTest {
         Inventory discovered = new Inventory().addBackend(new Backend("b1", 10_000, 200));
         PolicyBook policies = new PolicyBook(discovered, CapacityView.nominal(discovered));
         policies.attach(Scope.volume(7), Sla.named("capped").iopsLimit(500).build());
-        PerformanceAnalyzer analyzer = new PerformanceAnalyzer(discovered, policies, 1_000, T0,
-                (gateway, sets) -> sent.addAll(sets), (now, volumes) -> { });
+        PerformanceAnalyzer analyzer = new PerformanceAnalyzer(
+                discovered, policies, 1_000, T0, (gateway, sets) -> sent.addAll(sets), (now, volumes) -> {});
         discovered.placeDiscovered(7, "b1", 1L << 30);
         analyzer.onStats(stats(41, 7, 300));
         analyzer.doWork(T0 + 1_000);
@@ -108,8 +120,8 @@ class AnalyzerTest {
 
     /**
      * A server taking over gets the last sets its predecessor sent (from the database): a path resumes from its set,
-     * sends it again at once with a higher version than it had, whatever this server's clock says, and starts its
-     * steps from its limit rather than afresh.
+     * sends it again at once with a higher version than it had, whatever this server's clock says, and starts its steps
+     * from its limit rather than afresh.
      */
     @Test
     void aPathResumesFromTheSetAServerBeforeThisOneSent() {
@@ -121,36 +133,58 @@ class AnalyzerTest {
         analyzer.doWork(T0 + 1_000);
         ThrottleParams resumed = analyzer.paramsOf(1, 41);
         assertThat(sent).as("sent again at once").containsExactly(resumed);
-        assertThat(resumed.version()).as("above the predecessor's version, not the clock's").isEqualTo(futureVersion
-                + 1);
+        assertThat(resumed.version())
+                .as("above the predecessor's version, not the clock's")
+                .isEqualTo(futureVersion + 1);
 
         sent.clear();
         analyzer.restoreSent(41, before.withVersion(1));
         analyzer.onStats(stats(41, 1, 300));
         analyzer.doWork(T0 + 2_000);
-        assertThat(analyzer.paramsOf(1, 41).version()).as("a path that has sent keeps its own")
+        assertThat(analyzer.paramsOf(1, 41).version())
+                .as("a path that has sent keeps its own")
                 .isGreaterThan(futureVersion);
     }
 
     @Test
     void throttleFramesCarryEveryParameterToTheWire() {
-        ThrottleParams params = new ThrottleParams(1, 77, 300, 900, 600, 500, 100, 1_800, 2_000, 8_192, 5_000,
-                100_000_000L, 60_000_000L, 50_000_000L, 10_000_000L, 200_000_000L);
+        ThrottleParams params = new ThrottleParams(
+                1,
+                77,
+                300,
+                900,
+                600,
+                500,
+                100,
+                1_800,
+                2_000,
+                8_192,
+                5_000,
+                100_000_000L,
+                60_000_000L,
+                50_000_000L,
+                10_000_000L,
+                200_000_000L);
         ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(1));
-        assertThat(new ThrottleFrames().write(frame, 1, 41, 9, List.of(params))).isEqualTo(ThrottleSetDescriptor.frameLength(1));
+        assertThat(new ThrottleFrames().write(frame, 1, 41, 9, List.of(params)))
+                .isEqualTo(ThrottleSetDescriptor.frameLength(1));
         ThrottleSetReader reader = new ThrottleSetReader().wrap(frame, 0);
         assertThat(reader.gatewayId()).isEqualTo(41);
         assertThat(reader.commandId()).isEqualTo(9);
         ThrottleParamsFlyweight read = reader.volume(0);
         assertThat(ThrottleParams.readFrom(read)).isEqualTo(params);
-        assertThat(new ThrottleFrames().write(ByteBuffer.allocate(10), 1, 41, 9, List.of(params))).isZero();
+        assertThat(new ThrottleFrames().write(ByteBuffer.allocate(10), 1, 41, 9, List.of(params)))
+                .isZero();
     }
 
     private static StatsReader stats(long gatewayId, int volumeId, long readOps) {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(1));
         StatsWriter writer = new StatsWriter();
         writer.begin(frame, 1, gatewayId, false, 1, 1, T0, 1_000, 1);
-        writer.volume(0).volumeId(volumeId).ops(IoDirection.READ, readOps).bytes(IoDirection.READ, readOps * 4_096)
+        writer.volume(0)
+                .volumeId(volumeId)
+                .ops(IoDirection.READ, readOps)
+                .bytes(IoDirection.READ, readOps * 4_096)
                 .latencyBucket(IoDirection.READ, 9, readOps);
         writer.commit();
         return new StatsReader().wrap(frame, 0);

@@ -33,10 +33,12 @@ class CapacityForecasterTest {
         forecaster.observe("shrinking", 0, 500, 1_000);
         forecaster.observe("shrinking", DAY, 300, 1_000);
         assertThat(forecaster.forecast("shrinking").isGrowing()).isFalse();
-        assertThat(CapacityForecaster.severity(forecaster.forecast("shrinking"), 7, 30)).isNull();
+        assertThat(CapacityForecaster.severity(forecaster.forecast("shrinking"), 7, 30))
+                .isNull();
         forecaster.observe("full", 0, 1_000, 1_000);
         assertThat(forecaster.forecast("full").daysUntilFull()).isZero();
-        assertThat(CapacityForecaster.severity(forecaster.forecast("full"), 7, 30)).isEqualTo(Severity.CRITICAL);
+        assertThat(CapacityForecaster.severity(forecaster.forecast("full"), 7, 30))
+                .isEqualTo(Severity.CRITICAL);
         assertThat(forecaster.forecast("unknown")).isNull();
     }
 

@@ -43,19 +43,21 @@ class CapacityWatchTest {
             other += TIB / 20;
             watch.onVolumeSpace(1, TIB, now);
             watch.onVolumeSpace(2, TIB, other);
-            watch.observe(at, (backend, capacity, usedBytes) -> { });
+            watch.observe(at, (backend, capacity, usedBytes) -> {});
             if (watch.severity("array-1") == Severity.WARNING) {
                 assertThat(alerts.active()).extracting(Alert::key).containsExactly("capacity:array-1");
             }
         }
         assertThat(watch.severity("array-1")).isEqualTo(Severity.CRITICAL);
-        assertThat(alerts.active()).singleElement().satisfies(a -> assertThat(a.severity()).isEqualTo(Severity.CRITICAL));
+        assertThat(alerts.active())
+                .singleElement()
+                .satisfies(a -> assertThat(a.severity()).isEqualTo(Severity.CRITICAL));
 
         // Growth stops (data deleted): the forecast recedes and the alert clears.
         for (int day = 0; day < 12; day++) {
             at += DAY;
             watch.onVolumeSpace(1, TIB, TIB / 4);
-            watch.observe(at, (backend, capacity, usedBytes) -> { });
+            watch.observe(at, (backend, capacity, usedBytes) -> {});
         }
         assertThat(watch.severity("array-1")).isNull();
         assertThat(alerts.active()).isEmpty();

@@ -8,9 +8,15 @@ import org.junit.jupiter.api.Test;
 
 class ComplianceTest {
     private static final long T0 = 1_700_000_040_000L;
-    private static final Sla SLA = Sla.named("gold").iopsLimit(1_000).reservedIops(500)
-            .burst(new Burst(2_000, 0, 5_000)).latency(new LatencyObjective(95, 2_000, 4_000, 5))
-            .complianceTarget(0.9).alertRule(new AlertRule(3, 5, Severity.CRITICAL)).build().withVersion(1);
+    private static final Sla SLA = Sla.named("gold")
+            .iopsLimit(1_000)
+            .reservedIops(500)
+            .burst(new Burst(2_000, 0, 5_000))
+            .latency(new LatencyObjective(95, 2_000, 4_000, 5))
+            .complianceTarget(0.9)
+            .alertRule(new AlertRule(3, 5, Severity.CRITICAL))
+            .build()
+            .withVersion(1);
     private static final EffectivePolicy POLICY = EffectivePolicy.combine(7, List.of(SLA));
 
     private final ComplianceJudge judge = new ComplianceJudge();
@@ -20,24 +26,61 @@ class ComplianceTest {
     void demandBelowAReservationIsNotAViolation() {
         assertThat(judge(interval(100, false, 300)).reservation()).isEqualTo(Verdict.MET);
         assertThat(judge(interval(400, true, 300)).reservation()).isEqualTo(Verdict.MISSED);
-        assertThat(judge(interval(490, true, 300)).reservation()).as("within tolerance").isEqualTo(Verdict.MET);
+        assertThat(judge(interval(490, true, 300)).reservation())
+                .as("within tolerance")
+                .isEqualTo(Verdict.MET);
     }
 
     @Test
     void limitsAreJudgedAgainstTheBurstRateWhenThereIsOne() {
         assertThat(judge(interval(1_900, false, 300)).limit()).isEqualTo(Verdict.MET);
         assertThat(judge(interval(2_200, false, 300)).limit()).isEqualTo(Verdict.MISSED);
-        EffectivePolicy noBurst = EffectivePolicy.combine(8, List.of(Sla.named("plain").iopsLimit(1_000).build()));
-        assertThat(judge(new VolumeInterval(8, noBurst, now, 1, 1_040, 0, 1_040, 0, 0, false, 0, 0, 1_000,
-                exponential(1_040, 300), new long[LatencyBuckets.COUNT])).limit()).isEqualTo(Verdict.MET);
-        assertThat(judge(new VolumeInterval(8, noBurst, now, 1, 1_100, 0, 1_100, 0, 0, false, 0, 0, 1_000,
-                exponential(1_100, 300), new long[LatencyBuckets.COUNT])).limit()).isEqualTo(Verdict.MISSED);
+        EffectivePolicy noBurst = EffectivePolicy.combine(
+                8, List.of(Sla.named("plain").iopsLimit(1_000).build()));
+        assertThat(judge(new VolumeInterval(
+                                8,
+                                noBurst,
+                                now,
+                                1,
+                                1_040,
+                                0,
+                                1_040,
+                                0,
+                                0,
+                                false,
+                                0,
+                                0,
+                                1_000,
+                                exponential(1_040, 300),
+                                new long[LatencyBuckets.COUNT]))
+                        .limit())
+                .isEqualTo(Verdict.MET);
+        assertThat(judge(new VolumeInterval(
+                                8,
+                                noBurst,
+                                now,
+                                1,
+                                1_100,
+                                0,
+                                1_100,
+                                0,
+                                0,
+                                false,
+                                0,
+                                0,
+                                1_000,
+                                exponential(1_100, 300),
+                                new long[LatencyBuckets.COUNT]))
+                        .limit())
+                .isEqualTo(Verdict.MISSED);
     }
 
     @Test
     void latencyIsJudgedPerDirectionAndNotWithoutIo() {
         assertThat(judge(interval(800, false, 300)).latency()).isEqualTo(Verdict.MET);
-        assertThat(judge(interval(800, false, 1_000)).latency()).as("p95 = 3 x mean > 2 ms").isEqualTo(Verdict.MISSED);
+        assertThat(judge(interval(800, false, 1_000)).latency())
+                .as("p95 = 3 x mean > 2 ms")
+                .isEqualTo(Verdict.MISSED);
         assertThat(judge(interval(0, false, 300)).latency()).isEqualTo(Verdict.NOT_APPLICABLE);
     }
 
@@ -48,7 +91,9 @@ class ComplianceTest {
         }
         List<Rollup> minutes = judge.rollups(7, Rollup.Resolution.MINUTE);
         assertThat(minutes).hasSize(2);
-        assertThat(minutes.getFirst().met(Dimension.LATENCY) + minutes.getFirst().missed(Dimension.LATENCY)).isEqualTo(60);
+        assertThat(minutes.getFirst().met(Dimension.LATENCY)
+                        + minutes.getFirst().missed(Dimension.LATENCY))
+                .isEqualTo(60);
         assertThat(minutes.getFirst().attainment(Dimension.LATENCY)).isEqualTo(0.9);
         assertThat(minutes.getFirst().compliant()).isTrue();
         Rollup hour = judge.rollups(7, Rollup.Resolution.HOUR).getFirst();
@@ -61,7 +106,8 @@ class ComplianceTest {
 
         judge(interval(800, false, 1_000));
         judge(interval(800, false, 1_000));
-        assertThat(judge.rollups(7, Rollup.Resolution.HOUR).getFirst().compliant()).isFalse();
+        assertThat(judge.rollups(7, Rollup.Resolution.HOUR).getFirst().compliant())
+                .isFalse();
     }
 
     @Test
@@ -97,14 +143,32 @@ class ComplianceTest {
         for (int i = 0; i < 3; i++) {
             judge(interval(800, false, 1_000));
         }
-        assertThat(judge.alerts().active()).singleElement().satisfies(again -> assertThat(again.id()).isNotEqualTo(alert.id()));
+        assertThat(judge.alerts().active())
+                .singleElement()
+                .satisfies(again -> assertThat(again.id()).isNotEqualTo(alert.id()));
         assertThat(judge.alerts().history()).hasSize(2);
     }
 
     @Test
     void unmanagedVolumesAreNotJudged() {
-        judge.onInterval(now, List.of(new VolumeInterval(9, EffectivePolicy.unmanaged(9), now, 1, 10, 0, 10, 0, 0, false,
-                0, 0, 0, exponential(10, 300), new long[LatencyBuckets.COUNT])));
+        judge.onInterval(
+                now,
+                List.of(new VolumeInterval(
+                        9,
+                        EffectivePolicy.unmanaged(9),
+                        now,
+                        1,
+                        10,
+                        0,
+                        10,
+                        0,
+                        0,
+                        false,
+                        0,
+                        0,
+                        0,
+                        exponential(10, 300),
+                        new long[LatencyBuckets.COUNT])));
         assertThat(judge.latest(9)).isNull();
     }
 
@@ -115,8 +179,22 @@ class ComplianceTest {
     }
 
     private VolumeInterval interval(long ops, boolean held, double meanMicros) {
-        return new VolumeInterval(7, POLICY, now, 1, ops, 0, ops, ops * 4096, 0, held, ops, 1_000, 1_000,
-                exponential(ops, meanMicros), new long[LatencyBuckets.COUNT]);
+        return new VolumeInterval(
+                7,
+                POLICY,
+                now,
+                1,
+                ops,
+                0,
+                ops,
+                ops * 4096,
+                0,
+                held,
+                ops,
+                1_000,
+                1_000,
+                exponential(ops, meanMicros),
+                new long[LatencyBuckets.COUNT]);
     }
 
     private static long[] exponential(long ops, double meanMicros) {

@@ -6,13 +6,12 @@ import java.util.List;
 
 /** The measures the control tests assert on, computed from what the simulated backend really did. */
 final class ControlFigures {
-    private ControlFigures() {
-    }
+    private ControlFigures() {}
 
     /**
-     * How many analyzer intervals after a workload step at interval {@code step} the series settled for
-     * good within {@code band} (IOPS) of where it ends up; {@code series.get(i)} is what the analyzer
-     * decided at the end of interval i. 1 means the first decision after the step was final.
+     * How many analyzer intervals after a workload step at interval {@code step} the series settled for good within
+     * {@code band} (IOPS) of where it ends up; {@code series.get(i)} is what the analyzer decided at the end of
+     * interval i. 1 means the first decision after the step was final.
      */
     static int settlingIntervals(List<Long> series, int step, double band) {
         double last = series.getLast();

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The analyzer and compliance judge closed around one {@link SimulatedBackend}, stepped one poll interval
- * at a time on a manual clock: the backend runs an interval and reports STATS, the clock moves, the
- * analyzer ticks and its THROTTLE_SETs go back to the backend as frames. No threads, no sleeps.
+ * The analyzer and compliance judge closed around one {@link SimulatedBackend}, stepped one poll interval at a time on
+ * a manual clock: the backend runs an interval and reports STATS, the clock moves, the analyzer ticks and its
+ * THROTTLE_SETs go back to the backend as frames. No threads, no sleeps.
  */
 final class ControlHarness {
     static final String BACKEND = "b1";
@@ -30,6 +30,7 @@ final class ControlHarness {
     final List<Integer> setsPerInterval = new ArrayList<>();
     /** Per volume, the total IOPS limit in force after each interval's decision. */
     final Map<Integer, List<Long>> limits = new HashMap<>();
+
     private final ThrottleFrames frames = new ThrottleFrames();
     private final StatsReader stats = new StatsReader();
     private final PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
@@ -66,8 +67,10 @@ final class ControlHarness {
                 analyzer.onStats(stats.wrap(report, 0));
             }
             setsPerInterval.add(analyzer.doWork(clock.epochMillis()));
-            for (int volumeId : inventory.volumes().stream().map(VolumePlacement::volumeId).toList()) {
-                limits.computeIfAbsent(volumeId, id -> new ArrayList<>()).add(backend.volume(volumeId).totalLimit());
+            for (int volumeId :
+                    inventory.volumes().stream().map(VolumePlacement::volumeId).toList()) {
+                limits.computeIfAbsent(volumeId, id -> new ArrayList<>())
+                        .add(backend.volume(volumeId).totalLimit());
             }
         }
     }

@@ -16,8 +16,13 @@ class FairShareAllocatorTest {
 
     @Test
     void backloggedVolumesShareByWeight() {
-        double[] got = FairShareAllocator.allocate(1_000, new double[] {1e9, 1e9, 1e9}, new double[3], new double[3],
-                new int[] {100, 100, 200}, new PriorityClass[] {STANDARD, STANDARD, STANDARD});
+        double[] got = FairShareAllocator.allocate(
+                1_000,
+                new double[] {1e9, 1e9, 1e9},
+                new double[3],
+                new double[3],
+                new int[] {100, 100, 200},
+                new PriorityClass[] {STANDARD, STANDARD, STANDARD});
         assertThat(got[0]).isCloseTo(250, within(E));
         assertThat(got[1]).isCloseTo(250, within(E));
         assertThat(got[2]).isCloseTo(500, within(E));
@@ -25,8 +30,13 @@ class FairShareAllocatorTest {
 
     @Test
     void whatALightVolumeDoesNotWantFlowsToTheOthers() {
-        double[] got = FairShareAllocator.allocate(1_000, new double[] {100, 1e9, 1e9}, new double[] {0, 300, 0},
-                new double[3], new int[] {100, 100, 100}, new PriorityClass[] {STANDARD, STANDARD, STANDARD});
+        double[] got = FairShareAllocator.allocate(
+                1_000,
+                new double[] {100, 1e9, 1e9},
+                new double[] {0, 300, 0},
+                new double[3],
+                new int[] {100, 100, 100},
+                new PriorityClass[] {STANDARD, STANDARD, STANDARD});
         assertThat(got[0]).as("demand-aware").isCloseTo(100, within(E));
         assertThat(got[1]).as("capped by its limit").isCloseTo(300, within(E));
         assertThat(got[2]).isCloseTo(600, within(E));
@@ -34,16 +44,26 @@ class FairShareAllocatorTest {
 
     @Test
     void reservationsComeFirstAndAreNotLentWhenIdle() {
-        double[] got = FairShareAllocator.allocate(1_000, new double[] {10, 1e9}, new double[2], new double[] {400, 0},
-                new int[] {100, 100}, new PriorityClass[] {STANDARD, STANDARD});
+        double[] got = FairShareAllocator.allocate(
+                1_000,
+                new double[] {10, 1e9},
+                new double[2],
+                new double[] {400, 0},
+                new int[] {100, 100},
+                new PriorityClass[] {STANDARD, STANDARD});
         assertThat(got[0]).isCloseTo(400, within(E));
         assertThat(got[1]).isCloseTo(600, within(E));
     }
 
     @Test
     void higherClassesAreServedFirstAndLowerOnesKeepTheirReservations() {
-        double[] got = FairShareAllocator.allocate(1_000, new double[] {700, 1e9, 1e9}, new double[3],
-                new double[] {0, 0, 100}, new int[] {1, 10_000, 10_000}, new PriorityClass[] {CRITICAL, BEST_EFFORT, BACKGROUND});
+        double[] got = FairShareAllocator.allocate(
+                1_000,
+                new double[] {700, 1e9, 1e9},
+                new double[3],
+                new double[] {0, 0, 100},
+                new int[] {1, 10_000, 10_000},
+                new PriorityClass[] {CRITICAL, BEST_EFFORT, BACKGROUND});
         assertThat(got[0]).isCloseTo(700, within(E));
         assertThat(got[1]).isCloseTo(200, within(E));
         assertThat(got[2]).as("never below its reservation").isCloseTo(100, within(E));
@@ -51,8 +71,13 @@ class FairShareAllocatorTest {
 
     @Test
     void capacityNobodyDemandsIsSpreadAsHeadroomUpToLimits() {
-        double[] got = FairShareAllocator.allocate(1_000, new double[] {100, 100}, new double[] {150, 0}, new double[2],
-                new int[] {100, 100}, new PriorityClass[] {STANDARD, STANDARD});
+        double[] got = FairShareAllocator.allocate(
+                1_000,
+                new double[] {100, 100},
+                new double[] {150, 0},
+                new double[2],
+                new int[] {100, 100},
+                new PriorityClass[] {STANDARD, STANDARD});
         assertThat(got[0]).isCloseTo(150, within(E));
         assertThat(got[1]).isCloseTo(850, within(E));
     }

@@ -12,9 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * An operator's throttle against the analyzer, on the analyzer's own clock turned by hand: while it is in force
- * the volume's gateways get exactly it (split by demand), whatever the SLA and the load say; at its expiry the
- * analyzer takes the volume back in bounded steps.
+ * An operator's throttle against the analyzer, on the analyzer's own clock turned by hand: while it is in force the
+ * volume's gateways get exactly it (split by demand), whatever the SLA and the load say; at its expiry the analyzer
+ * takes the volume back in bounded steps.
  */
 class ManualThrottleTest {
     private static final long T0 = 1_700_000_000_000L;
@@ -27,13 +27,26 @@ class ManualThrottleTest {
     private final PolicyBook book = new PolicyBook(inventory, CapacityView.nominal(inventory));
     private final ManualThrottles manual = new ManualThrottles();
     private final List<ThrottleParams> sent = new ArrayList<>();
-    private final PerformanceAnalyzer analyzer = new PerformanceAnalyzer(inventory, book, SECOND, T0,
-            (gateway, sets) -> sent.addAll(sets), (now, volumes) -> { }, PolicyRules.none(), manual);
+    private final PerformanceAnalyzer analyzer = new PerformanceAnalyzer(
+            inventory,
+            book,
+            SECOND,
+            T0,
+            (gateway, sets) -> sent.addAll(sets),
+            (now, volumes) -> {},
+            PolicyRules.none(),
+            manual);
 
     @Test
     void theThrottleIsSentAsItIsWhileInForceAndTheAnalyzerTakesOverAtItsExpiry() {
-        book.attach(Scope.volume(1), Sla.named("gold").iopsLimit(5_000).reservedIops(1_000).weight(300)
-                .sizeNormalization(8_192).build());
+        book.attach(
+                Scope.volume(1),
+                Sla.named("gold")
+                        .iopsLimit(5_000)
+                        .reservedIops(1_000)
+                        .weight(300)
+                        .sizeNormalization(8_192)
+                        .build());
         interval(1, 2_000);
         ThrottleParams analyzed = analyzer.paramsOf(1, 41);
         assertThat(analyzed.iopsLimit()).isGreaterThan(300);
@@ -47,7 +60,9 @@ class ManualThrottleTest {
         assertThat(sentFor(1)).as("sent at once, not stepped toward").containsExactly(held);
         assertThat(held.iopsLimit()).isEqualTo(300);
         assertThat(held.bandwidthLimit()).isEqualTo(4_000_000);
-        assertThat(held.reservedIops()).as("no reservation above a manual ceiling").isZero();
+        assertThat(held.reservedIops())
+                .as("no reservation above a manual ceiling")
+                .isZero();
         assertThat(held.burstIops()).isZero();
         assertThat(held.weight()).as("the SLA's scheduling kept").isEqualTo(300);
         assertThat(held.sizeNormalizationBytes()).isEqualTo(8_192);
@@ -64,14 +79,18 @@ class ManualThrottleTest {
 
         analyzer.notDelivered(41, new int[] {1});
         interval(5, 300);
-        assertThat(sentFor(1)).as("a set that did not arrive goes again, unchanged").hasSize(1);
+        assertThat(sentFor(1))
+                .as("a set that did not arrive goes again, unchanged")
+                .hasSize(1);
         assertThat(sentFor(1).getFirst().sameSettings(held)).isTrue();
 
         sent.clear();
         interval(6, 300);
         assertThat(analyzer.manualOf(1)).as("expired at " + expiresAt).isNull();
         ThrottleParams back = analyzer.paramsOf(1, 41);
-        assertThat(back.reservedIops()).as("the analyzer's own parameters again").isEqualTo(1_000);
+        assertThat(back.reservedIops())
+                .as("the analyzer's own parameters again")
+                .isEqualTo(1_000);
         assertThat(back.iopsLimit()).isGreaterThan(300);
         assertThat(manual.all(T0 + 6 * SECOND)).isEmpty();
     }
@@ -81,7 +100,9 @@ class ManualThrottleTest {
         manual.put(new ManualThrottle(8, 2, 0, 1_000_000, "user:op", T0, T0 + 3_600 * SECOND, ""), T0);
         interval(1, 500);
         assertThat(analyzer.manualOf(1)).isNull();
-        assertThat(analyzer.paramsOf(2, 41).iopsLimit()).as("bandwidth alone: no IOPS ceiling").isZero();
+        assertThat(analyzer.paramsOf(2, 41).iopsLimit())
+                .as("bandwidth alone: no IOPS ceiling")
+                .isZero();
         assertThat(analyzer.paramsOf(2, 41).bandwidthLimit()).isEqualTo(1_000_000);
         assertThat(analyzer.paramsOf(1, 41).bandwidthLimit()).isZero();
 
@@ -114,8 +135,13 @@ class ManualThrottleTest {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(1));
         StatsWriter writer = new StatsWriter();
         writer.begin(frame, 1, gatewayId, false, 1, 1, T0, 1_000, 1);
-        writer.volume(0).volumeId(volumeId).ops(IoDirection.READ, readOps).bytes(IoDirection.READ, readOps * 4_096)
-                .latencyBucket(IoDirection.READ, 9, readOps).throttledOps(IoDirection.READ, readOps / 10).queueDepth(8);
+        writer.volume(0)
+                .volumeId(volumeId)
+                .ops(IoDirection.READ, readOps)
+                .bytes(IoDirection.READ, readOps * 4_096)
+                .latencyBucket(IoDirection.READ, 9, readOps)
+                .throttledOps(IoDirection.READ, readOps / 10)
+                .queueDepth(8);
         writer.commit();
         return new StatsReader().wrap(frame, 0);
     }

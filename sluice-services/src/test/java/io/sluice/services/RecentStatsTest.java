@@ -27,7 +27,8 @@ class RecentStatsTest {
         assertThat(all).hasSize(600);
         assertThat(all.getFirst().startMillis()).isEqualTo(T0 + 100_000);
         assertThat(all.getLast().readIops()).isEqualTo(1_699);
-        assertThat(recent.series(1, T0 + 690_000, T0 + 695_000)).extracting(StatsPoint::readIops)
+        assertThat(recent.series(1, T0 + 690_000, T0 + 695_000))
+                .extracting(StatsPoint::readIops)
                 .containsExactly(1_690.0, 1_691.0, 1_692.0, 1_693.0, 1_694.0);
         StatsPoint latest = recent.latest(1);
         assertThat(latest.readBytesPerSecond()).isEqualTo(1_699 * 4_096.0);
@@ -64,7 +65,10 @@ class RecentStatsTest {
     private StatsReader report(long gatewayId, long start, long readOps) {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(1));
         writer.begin(frame, 1, gatewayId, false, 1, 0, start, 1_000, 1);
-        writer.volume(0).volumeId(1).ops(IoDirection.READ, readOps).bytes(IoDirection.READ, readOps * 4_096)
+        writer.volume(0)
+                .volumeId(1)
+                .ops(IoDirection.READ, readOps)
+                .bytes(IoDirection.READ, readOps * 4_096)
                 .latencyBucket(IoDirection.READ, 9, readOps);
         writer.commit();
         return reader.wrap(frame, 0);

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class VolumeTrackerTest {
     private static final long T0 = 1_700_000_000_000L;
     private final List<String> evicted = new ArrayList<>();
-    private final VolumeTracker.Eviction record = (gateway, volume, last) -> evicted.add(gateway + "/" + volume + (last ? " last" : ""));
+    private final VolumeTracker.Eviction record =
+            (gateway, volume, last) -> evicted.add(gateway + "/" + volume + (last ? " last" : ""));
 
     @Test
     void aVolumeNewToAFullTrackerIsRefusedAndCountedUnlessAnOperatorConfiguredIt() {

@@ -10,10 +10,10 @@ import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
 /**
- * The kinds of broken frame a {@link FaultMode#MALFORMED} gateway sends, one per session, taking them in
- * turn so that a monitor meets each of its decoder's refusals. Each is written whole into the output buffer
- * (which the caller has checked has room for {@link #MAX_LENGTH} bytes); none may advance the sender's
- * sequence, since the connection is over once it is sent.
+ * The kinds of broken frame a {@link FaultMode#MALFORMED} gateway sends, one per session, taking them in turn so that a
+ * monitor meets each of its decoder's refusals. Each is written whole into the output buffer (which the caller has
+ * checked has room for {@link #MAX_LENGTH} bytes); none may advance the sender's sequence, since the connection is over
+ * once it is sent.
  */
 enum CorruptFrame {
     /** Random bytes whose "length" is far above any maximum: refused as OVERSIZE after four bytes. */

@@ -1,8 +1,8 @@
 package io.sluice.sim;
 
 /**
- * How a simulated gateway misbehaves. Each gateway has exactly one mode for its whole life, so a test can
- * tell what a monitor did to the well-behaved gateways apart from what it did to the others.
+ * How a simulated gateway misbehaves. Each gateway has exactly one mode for its whole life, so a test can tell what a
+ * monitor did to the well-behaved gateways apart from what it did to the others.
  */
 public enum FaultMode {
     /** Behaves like a correct gateway. */
@@ -12,8 +12,8 @@ public enum FaultMode {
     /** Authenticates, then sends nothing at all: no STATS, no THROTTLE_ACK, no HEARTBEAT. A hung gateway. */
     SILENT("silent"),
     /**
-     * Answers a few polls, then sends one corrupt frame instead of STATS and waits for the monitor to close
-     * the connection (or closes it itself after the handshake timeout); reconnects and does it again.
+     * Answers a few polls, then sends one corrupt frame instead of STATS and waits for the monitor to close the
+     * connection (or closes it itself after the handshake timeout); reconnects and does it again.
      */
     MALFORMED("malformed"),
     /** Drops its connection every {@code disconnectPeriod} of session and reconnects at once. */

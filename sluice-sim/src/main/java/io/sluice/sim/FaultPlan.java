@@ -1,19 +1,19 @@
 package io.sluice.sim;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.Arrays;
 
 /**
- * Which gateways misbehave, and how: a fraction of all gateways per {@link FaultMode}, and modes pinned
- * to single gateways by index. {@link #assign} turns the plan into one mode per gateway, the same for the
- * same seed, so a run can be repeated.
+ * Which gateways misbehave, and how: a fraction of all gateways per {@link FaultMode}, and modes pinned to single
+ * gateways by index. {@link #assign} turns the plan into one mode per gateway, the same for the same seed, so a run can
+ * be repeated.
  *
- * <p>A fraction is rounded to a whole number of gateways ({@code slow=0.01} of 1,000 is 10), and the
- * gateways are picked at random among those not pinned, so faulty gateways are spread over the simulator's
- * threads and over the monitor's connections rather than bunched at one end.
+ * <p>A fraction is rounded to a whole number of gateways ({@code slow=0.01} of 1,000 is 10), and the gateways are
+ * picked at random among those not pinned, so faulty gateways are spread over the simulator's threads and over the
+ * monitor's connections rather than bunched at one end.
  */
 public final class FaultPlan {
     private static final FaultPlan NONE = new FaultPlan(new EnumMap<>(FaultMode.class), new TreeMap<>());
@@ -32,8 +32,8 @@ public final class FaultPlan {
     }
 
     /**
-     * Parses {@code slow=0.01,silent=0.01,malformed=0.005,disconnect=0.01,wrong-key=0.001}: fractions of all
-     * gateways, each 0..1, together at most 1.
+     * Parses {@code slow=0.01,silent=0.01,malformed=0.005,disconnect=0.01,wrong-key=0.001}: fractions of all gateways,
+     * each 0..1, together at most 1.
      */
     public static FaultPlan parse(String spec) {
         FaultPlan plan = NONE;
@@ -47,8 +47,8 @@ public final class FaultPlan {
             }
             FaultMode mode = FaultMode.fromLabel(part.substring(0, equals).trim());
             if (mode == null || mode == FaultMode.NONE) {
-                throw new IllegalArgumentException("unknown fault mode '" + part.substring(0, equals).trim()
-                        + "' (slow, silent, malformed, disconnect, wrong-key)");
+                throw new IllegalArgumentException("unknown fault mode '"
+                        + part.substring(0, equals).trim() + "' (slow, silent, malformed, disconnect, wrong-key)");
             }
             double fraction;
             try {
@@ -92,8 +92,8 @@ public final class FaultPlan {
         int free = gateways;
         for (Map.Entry<Integer, FaultMode> pin : pinned.entrySet()) {
             if (pin.getKey() >= gateways) {
-                throw new IllegalArgumentException("gateway " + pin.getKey() + " pinned to " + pin.getValue().label()
-                        + ", but there are only " + gateways);
+                throw new IllegalArgumentException("gateway " + pin.getKey() + " pinned to "
+                        + pin.getValue().label() + ", but there are only " + gateways);
             }
             modes[pin.getKey()] = pin.getValue();
             free--;
@@ -128,10 +128,15 @@ public final class FaultPlan {
             return "none";
         }
         StringBuilder text = new StringBuilder();
-        fractions.forEach((mode, fraction) -> text.append(text.isEmpty() ? "" : ",").append(mode.label())
-                .append('=').append(fraction));
-        pinned.forEach((index, mode) -> text.append(text.isEmpty() ? "" : ",").append('#').append(index)
-                .append('=').append(mode.label()));
+        fractions.forEach((mode, fraction) -> text.append(text.isEmpty() ? "" : ",")
+                .append(mode.label())
+                .append('=')
+                .append(fraction));
+        pinned.forEach((index, mode) -> text.append(text.isEmpty() ? "" : ",")
+                .append('#')
+                .append(index)
+                .append('=')
+                .append(mode.label()));
         return text.toString();
     }
 }

@@ -1,52 +1,67 @@
 package io.sluice.sim;
 
 import io.sluice.common.PrivateFiles;
-import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.AuthDescriptor;
+import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.StatsDescriptor;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The simulator's validated configuration. From the command line:
+ *
  * <pre>
  *   --monitor HOST:PORT [--monitor HOST:PORT ...] --secret-file F [--gateways N] [--volumes-per-gateway K] [--first-gateway-id ID]
  *   [--enrollment-token-file F] [--fault slow=0.01,silent=0.01,...] [--duration S] [--threads T] [--seed N]
  *   [--ramp-up-ms MS] [--connects-in-flight C] [--summary-interval S] [--skew H:V]
  * </pre>
+ *
  * or, in tests, from {@link #builder}.
  *
- * @param monitors          the monitors each gateway tries in turn, as a real gateway does ({@code MonitorRotation}):
- *                          one, or the servers of a pair, a standby among them naming the active
- * @param firstGatewayId    gateway {@code i} (0-based) has id {@code firstGatewayId + i}
- * @param deploymentSecret  each gateway's key is {@code GatewayKeys.derive(deploymentSecret, id)}
- * @param enrollmentToken   presented in every AUTH, with {@code {id}} replaced by the gateway's id (a monitor
- *                          uses each token once, so {@code enroll-{id}} gives every gateway its own); empty for none
- * @param durationMillis    the simulator stops by itself after this; 0 runs until closed
- * @param threads           selector loops; gateway {@code i} runs on loop {@code i % threads}
+ * @param monitors the monitors each gateway tries in turn, as a real gateway does ({@code MonitorRotation}): one, or
+ *     the servers of a pair, a standby among them naming the active
+ * @param firstGatewayId gateway {@code i} (0-based) has id {@code firstGatewayId + i}
+ * @param deploymentSecret each gateway's key is {@code GatewayKeys.derive(deploymentSecret, id)}
+ * @param enrollmentToken presented in every AUTH, with {@code {id}} replaced by the gateway's id (a monitor uses each
+ *     token once, so {@code enroll-{id}} gives every gateway its own); empty for none
+ * @param durationMillis the simulator stops by itself after this; 0 runs until closed
+ * @param threads selector loops; gateway {@code i} runs on loop {@code i % threads}
  * @param summaryIntervalMillis how often {@link SimMain} prints its summary line
- * @param volumeIds          how the gateways name and number their volumes
- * @param tls                TLS with a certificate per gateway from the server's authority ({@code --pki-dir}),
- *                           or null for plaintext
- * @param connectsInFlight   at most this many gateways are connecting at once (from the connect until the session
- *                           is open or the attempt failed), shared evenly among the loops; the others wait their
- *                           turn, so a fleet starting (or coming back) together does not stampede the monitor
- * @param skew               a few heavy gateways in the fleet ({@link Skew}), or {@link Skew#NONE}
+ * @param volumeIds how the gateways name and number their volumes
+ * @param tls TLS with a certificate per gateway from the server's authority ({@code --pki-dir}), or null for plaintext
+ * @param connectsInFlight at most this many gateways are connecting at once (from the connect until the session is open
+ *     or the attempt failed), shared evenly among the loops; the others wait their turn, so a fleet starting (or coming
+ *     back) together does not stampede the monitor
+ * @param skew a few heavy gateways in the fleet ({@link Skew}), or {@link Skew#NONE}
  */
-public record SimContext(List<InetSocketAddress> monitors, int gateways, int volumesPerGateway, long firstGatewayId,
-                         byte[] deploymentSecret, String enrollmentToken, FaultPlan faults, long durationMillis,
-                         int threads, long seed, VolumeProfile volumes, SimTimings timings,
-                         long summaryIntervalMillis, VolumeIds volumeIds, SimTls tls, int connectsInFlight, Skew skew) {
+public record SimContext(
+        List<InetSocketAddress> monitors,
+        int gateways,
+        int volumesPerGateway,
+        long firstGatewayId,
+        byte[] deploymentSecret,
+        String enrollmentToken,
+        FaultPlan faults,
+        long durationMillis,
+        int threads,
+        long seed,
+        VolumeProfile volumes,
+        SimTimings timings,
+        long summaryIntervalMillis,
+        VolumeIds volumeIds,
+        SimTls tls,
+        int connectsInFlight,
+        Skew skew) {
     /**
      * A skewed fleet: {@code gateways} of the fleet serve {@code volumes} volumes each instead of
      * {@code --volumes-per-gateway}, spread evenly through it (every (n / gateways)-th gateway from the first), as a
@@ -60,16 +75,19 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
             if (colon <= 0) {
                 throw new IllegalArgumentException("--skew is HEAVY_GATEWAYS:VOLUMES, e.g. 20:400: " + value);
             }
-            return new Skew((int) number("--skew", value.substring(0, colon)), (int) number("--skew", value.substring(colon + 1)));
+            return new Skew((int) number("--skew", value.substring(0, colon)), (int)
+                    number("--skew", value.substring(colon + 1)));
         }
     }
 
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
-    public static final int MAX_VOLUMES_PER_GATEWAY = StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+    public static final int MAX_VOLUMES_PER_GATEWAY =
+            StatsDescriptor.maxVolumes(FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH);
+
     public static final int MAX_THREADS = 64;
     /**
-     * Connects in flight by default: with TLS a monitor gets through about a hundred handshakes a second on two
-     * cores, so 64 waiting their turn there pass in well under the gateways' handshake timeout.
+     * Connects in flight by default: with TLS a monitor gets through about a hundred handshakes a second on two cores,
+     * so 64 waiting their turn there pass in well under the gateways' handshake timeout.
      */
     public static final int DEFAULT_CONNECTS_IN_FLIGHT = 64;
 
@@ -106,15 +124,15 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
             throw new IllegalArgumentException("--gateways must be 1..1000000: " + gateways);
         }
         if (volumesPerGateway < 1 || volumesPerGateway > MAX_VOLUMES_PER_GATEWAY) {
-            throw new IllegalArgumentException("--volumes-per-gateway must be 1.." + MAX_VOLUMES_PER_GATEWAY + ": "
-                    + volumesPerGateway);
+            throw new IllegalArgumentException(
+                    "--volumes-per-gateway must be 1.." + MAX_VOLUMES_PER_GATEWAY + ": " + volumesPerGateway);
         }
         if (firstGatewayId < 1 || firstGatewayId > Long.MAX_VALUE - gateways) {
             throw new IllegalArgumentException("--first-gateway-id must be positive and leave room for every gateway");
         }
         if (deploymentSecret == null || deploymentSecret.length < Authenticator.MIN_KEY_LENGTH) {
-            throw new IllegalArgumentException("the deployment secret must be at least " + Authenticator.MIN_KEY_LENGTH
-                    + " bytes");
+            throw new IllegalArgumentException(
+                    "the deployment secret must be at least " + Authenticator.MIN_KEY_LENGTH + " bytes");
         }
         deploymentSecret = deploymentSecret.clone();
         enrollmentToken = enrollmentToken == null ? "" : enrollmentToken;
@@ -132,9 +150,11 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
             throw new IllegalArgumentException("--summary-interval must be positive");
         }
         if (volumeIds == VolumeIds.DISTINCT
-                && (firstGatewayId + gateways - 1) * (double) Math.max(volumesPerGateway, skew == null ? 0 : skew.volumes())
-                > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
+                && (firstGatewayId + gateways - 1)
+                                * (double) Math.max(volumesPerGateway, skew == null ? 0 : skew.volumes())
+                        > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "--volume-ids distinct: gateway ids x volumes per gateway overflow a volume id");
         }
         if (connectsInFlight < 1) {
             throw new IllegalArgumentException("--connects-in-flight must be at least 1: " + connectsInFlight);
@@ -142,10 +162,11 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
         if (skew == null) {
             skew = Skew.NONE;
         }
-        if (skew.gateways() < 0 || skew.gateways() > gateways
+        if (skew.gateways() < 0
+                || skew.gateways() > gateways
                 || (skew.gateways() > 0 && (skew.volumes() < 1 || skew.volumes() > MAX_VOLUMES_PER_GATEWAY))) {
-            throw new IllegalArgumentException("--skew wants 0.." + gateways + " heavy gateways of 1.." + MAX_VOLUMES_PER_GATEWAY
-                    + " volumes: " + skew.gateways() + ":" + skew.volumes());
+            throw new IllegalArgumentException("--skew wants 0.." + gateways + " heavy gateways of 1.."
+                    + MAX_VOLUMES_PER_GATEWAY + " volumes: " + skew.gateways() + ":" + skew.volumes());
         }
         if (faults == null || volumes == null || timings == null) {
             throw new IllegalArgumentException("faults, volumes and timings are required");
@@ -157,7 +178,10 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
         return deploymentSecret.clone();
     }
 
-    /** How many volumes gateway {@code index} (0-based) serves: {@link #volumesPerGateway}, or the skew's for a heavy one. */
+    /**
+     * How many volumes gateway {@code index} (0-based) serves: {@link #volumesPerGateway}, or the skew's for a heavy
+     * one.
+     */
     public int volumesOf(int index) {
         if (skew.gateways() == 0) {
             return volumesPerGateway;
@@ -175,19 +199,23 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
 
     /**
      * Where gateway {@code index} (0-based) connects from: against monitors all on IPv4 loopback, its own address in
-     * 127.1.0.0/16 and up (127.1.0.1 for the first), as a fleet of hosts would, so the monitor's per-address
-     * limits see one gateway per address; elsewhere null (the kernel chooses).
+     * 127.1.0.0/16 and up (127.1.0.1 for the first), as a fleet of hosts would, so the monitor's per-address limits see
+     * one gateway per address; elsewhere null (the kernel chooses).
      */
     public InetSocketAddress sourceAddress(int index) {
         for (InetSocketAddress monitor : monitors) {
-            if (!(monitor.getAddress() instanceof Inet4Address) || !monitor.getAddress().isLoopbackAddress()) {
+            if (!(monitor.getAddress() instanceof Inet4Address)
+                    || !monitor.getAddress().isLoopbackAddress()) {
                 return null;
             }
         }
         int address = (127 << 24 | 1 << 16) + index + 1;
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) (address >>> 24),
-                    (byte) (address >>> 16), (byte) (address >>> 8), (byte) address}), 0);
+            return new InetSocketAddress(
+                    InetAddress.getByAddress(new byte[] {
+                        (byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address
+                    }),
+                    0);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("four bytes are an IPv4 address", e);
         }
@@ -206,7 +234,9 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
         return new Builder(monitor, deploymentSecret);
     }
 
-    /** Parses the command line; IllegalArgumentException says what is wrong, NoSuchFileException which file is missing. */
+    /**
+     * Parses the command line; IllegalArgumentException says what is wrong, NoSuchFileException which file is missing.
+     */
     public static SimContext parse(String... args) throws IOException {
         Builder builder = new Builder(null, null);
         SimTimings timings = SimTimings.DEFAULTS;
@@ -232,26 +262,36 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
                 case "--monitor" -> builder.monitors.add(address(value));
                 case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
                 case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
-                case "--enrollment-token-file" -> builder.enrollmentToken =
-                        new String(readSecret(Path.of(value)), StandardCharsets.UTF_8).strip();
+                case "--enrollment-token-file" ->
+                    builder.enrollmentToken = new String(readSecret(Path.of(value)), StandardCharsets.UTF_8).strip();
                 case "--gateways" -> builder.gateways = (int) number(name, value);
                 case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
-                case "--volume-ids" -> builder.volumeIds = switch (value) {
-                    case "distinct" -> VolumeIds.DISTINCT;
-                    case "shared" -> VolumeIds.SHARED;
-                    case "default" -> VolumeIds.DEFAULT;
-                    default -> throw new IllegalArgumentException("--volume-ids is shared, distinct or default: " + value);
-                };
+                case "--volume-ids" ->
+                    builder.volumeIds = switch (value) {
+                        case "distinct" -> VolumeIds.DISTINCT;
+                        case "shared" -> VolumeIds.SHARED;
+                        case "default" -> VolumeIds.DEFAULT;
+                        default ->
+                            throw new IllegalArgumentException("--volume-ids is shared, distinct or default: " + value);
+                    };
                 case "--first-gateway-id" -> builder.firstGatewayId = number(name, value);
                 case "--fault" -> builder.faults = FaultPlan.parse(value);
                 case "--duration" -> builder.durationMillis = Math.multiplyExact(number(name, value), 1000L);
                 case "--threads" -> builder.threads = (int) number(name, value);
                 case "--seed" -> builder.seed = number(name, value);
-                case "--ramp-up-ms" -> timings = new SimTimings(number(name, value), timings.heartbeatIntervalMillis(),
-                        timings.handshakeTimeoutMillis(), timings.backoffMinMillis(), timings.backoffMaxMillis(),
-                        timings.slowDelayMillis(), timings.disconnectPeriodMillis(), timings.malformedAfterPolls());
+                case "--ramp-up-ms" ->
+                    timings = new SimTimings(
+                            number(name, value),
+                            timings.heartbeatIntervalMillis(),
+                            timings.handshakeTimeoutMillis(),
+                            timings.backoffMinMillis(),
+                            timings.backoffMaxMillis(),
+                            timings.slowDelayMillis(),
+                            timings.disconnectPeriodMillis(),
+                            timings.malformedAfterPolls());
                 case "--connects-in-flight" -> builder.connectsInFlight = (int) number(name, value);
-                case "--summary-interval" -> builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
+                case "--summary-interval" ->
+                    builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
                 case "--skew" -> builder.skew = Skew.parse(value);
                 default -> throw new IllegalArgumentException("unknown option: " + name);
             }
@@ -394,9 +434,24 @@ public record SimContext(List<InetSocketAddress> monitors, int gateways, int vol
         }
 
         public SimContext build() {
-            return new SimContext(monitors, gateways, volumesPerGateway, firstGatewayId, deploymentSecret,
-                    enrollmentToken, faults, durationMillis, threads, seed, volumes, timings, summaryIntervalMillis,
-                    volumeIds, tls, connectsInFlight, skew);
+            return new SimContext(
+                    monitors,
+                    gateways,
+                    volumesPerGateway,
+                    firstGatewayId,
+                    deploymentSecret,
+                    enrollmentToken,
+                    faults,
+                    durationMillis,
+                    threads,
+                    seed,
+                    volumes,
+                    timings,
+                    summaryIntervalMillis,
+                    volumeIds,
+                    tls,
+                    connectsInFlight,
+                    skew);
         }
 
         /** A few heavy gateways in the fleet (see {@link Skew}). */

@@ -42,8 +42,8 @@ public enum SimCounter {
     /** STANDBY answers: a standby monitor named the active (followed) or none known (the next monitor tried). */
     STANDBY_REFERRALS,
     /**
-     * Sessions left at AUTH_RESULT and THROTTLE_SETs refused (acknowledged STALE_EPOCH) because their fencing epoch
-     * was older than one the gateway had seen.
+     * Sessions left at AUTH_RESULT and THROTTLE_SETs refused (acknowledged STALE_EPOCH) because their fencing epoch was
+     * older than one the gateway had seen.
      */
     STALE_EPOCH_REFUSALS
 }

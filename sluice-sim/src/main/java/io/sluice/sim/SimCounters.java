@@ -3,8 +3,8 @@ package io.sluice.sim;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One loop's counters, one row per {@link FaultMode}. Written by the loop's thread only, so an increment
- * is a plain read and a release store, with no read-modify-write; read by any thread ({@link #addTo}).
+ * One loop's counters, one row per {@link FaultMode}. Written by the loop's thread only, so an increment is a plain
+ * read and a release store, with no read-modify-write; read by any thread ({@link #addTo}).
  */
 final class SimCounters {
     private static final int COUNTERS = SimCounter.values().length;

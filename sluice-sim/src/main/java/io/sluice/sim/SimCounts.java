@@ -56,8 +56,10 @@ public final class SimCounts {
         StringBuilder text = new StringBuilder();
         for (SimCounter counter : SimCounter.values()) {
             if (values[counter.ordinal()] != 0) {
-                text.append(text.isEmpty() ? "" : " ").append(counter.name().toLowerCase(Locale.ROOT))
-                        .append('=').append(values[counter.ordinal()]);
+                text.append(text.isEmpty() ? "" : " ")
+                        .append(counter.name().toLowerCase(Locale.ROOT))
+                        .append('=')
+                        .append(values[counter.ordinal()]);
             }
         }
         return text.toString();

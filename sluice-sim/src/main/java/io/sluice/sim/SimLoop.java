@@ -19,20 +19,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.function.Consumer;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
- * One selector and the gateways on it, driven by {@link #doWork()}: take what the sockets have ready,
- * then fire the gateways whose timers are due, all against the injected clock. {@link Simulator} runs
- * each loop on its own thread ({@code doWork}, and {@link #idle} when there was nothing to do); a test may
- * instead call {@code doWork} itself with a manual clock and so step through timeouts, backoffs and late
- * answers without sleeping.
+ * One selector and the gateways on it, driven by {@link #doWork()}: take what the sockets have ready, then fire the
+ * gateways whose timers are due, all against the injected clock. {@link Simulator} runs each loop on its own thread
+ * ({@code doWork}, and {@link #idle} when there was nothing to do); a test may instead call {@code doWork} itself with
+ * a manual clock and so step through timeouts, backoffs and late answers without sleeping.
  *
- * <p>Timers are one deadline per gateway, scanned when the earliest is due, at most once per millisecond of
- * the clock: a scan of ten thousand gateways is some microseconds, so even a scan every millisecond costs
- * about one per cent of a core, and a timer fires in the millisecond it is due. The readers and writers here
- * are shared by the loop's gateways: they are flyweights, and only this loop's thread uses them.
+ * <p>Timers are one deadline per gateway, scanned when the earliest is due, at most once per millisecond of the clock:
+ * a scan of ten thousand gateways is some microseconds, so even a scan every millisecond costs about one per cent of a
+ * core, and a timer fires in the millisecond it is due. The readers and writers here are shared by the loop's gateways:
+ * they are flyweights, and only this loop's thread uses them.
  */
 final class SimLoop {
     /** The longest {@link #idle} sleeps, so a stop request or a clock that moved is noticed soon. */
@@ -62,15 +61,17 @@ final class SimLoop {
     private long nextTimerMillis;
     /** This loop's share of {@link SimContext#connectsInFlight()}, and how many of those places are taken. */
     private final int connectPlaces;
+
     private int connectsInFlight;
     /** Gateways whose time to connect came while every place was taken: each gets the next place given back. */
     private final ArrayDeque<SimulatedGateway> awaitingConnect = new ArrayDeque<>();
+
     private volatile boolean stopRequested;
     private volatile boolean finished;
 
     /**
-     * Builds loop {@code loopIndex}'s gateways: those with {@code index % threads == loopIndex}. Gateway
-     * {@code i} first connects at {@code startMillis + rampUp * i / gateways}.
+     * Builds loop {@code loopIndex}'s gateways: those with {@code index % threads == loopIndex}. Gateway {@code i}
+     * first connects at {@code startMillis + rampUp * i / gateways}.
      */
     SimLoop(SimContext context, EpochClock clock, int loopIndex, FaultMode[] faults, long startMillis)
             throws IOException {
@@ -88,7 +89,10 @@ final class SimLoop {
             long id = context.firstGatewayId() + index;
             SyntheticVolume[] volumes = new SyntheticVolume[context.volumesOf(index)];
             for (int v = 0; v < volumes.length; v++) {
-                volumes[v] = new SyntheticVolume(context.volumeId(id, v), "vol-" + (v + 1), context.volumes(),
+                volumes[v] = new SyntheticVolume(
+                        context.volumeId(id, v),
+                        "vol-" + (v + 1),
+                        context.volumes(),
                         context.seed() * 31 + id * 4099 + v);
             }
             byte[] key = GatewayKeys.derive(secret, id);
@@ -96,15 +100,15 @@ final class SimLoop {
                 key[0] ^= 0x5A;
             }
             long firstConnect = startMillis + context.timings().rampUpMillis() * index / total;
-            gateways[n] = new SimulatedGateway(this, index, id, faults[index], key, context.enrollmentToken(id), volumes,
-                    firstConnect);
+            gateways[n] = new SimulatedGateway(
+                    this, index, id, faults[index], key, context.enrollmentToken(id), volumes, firstConnect);
         }
         this.nextTimerMillis = startMillis;
     }
 
     /**
-     * One round: ready sockets, then due timers; after the simulator's duration (or {@link #requestStop}),
-     * closes every connection and finishes.
+     * One round: ready sockets, then due timers; after the simulator's duration (or {@link #requestStop}), closes every
+     * connection and finishes.
      *
      * @return how much was done, 0 when there was nothing (the caller may then {@link #idle})
      */
@@ -196,7 +200,10 @@ final class SimLoop {
         return false;
     }
 
-    /** A connect in flight ended: its place goes to the first gateway in line (which connects at the next scan), else is free. */
+    /**
+     * A connect in flight ended: its place goes to the first gateway in line (which connects at the next scan), else is
+     * free.
+     */
     void giveBackConnectPlace() {
         // A loop, not a hand-on from gateway to gateway: when the simulator stops, thousands in line may
         // have stopped already, and passing over each by a call of its own overflowed the stack.

@@ -1,20 +1,19 @@
 package io.sluice.sim;
 
 import io.sluice.common.ExitCode;
+import io.sluice.protocol.MonitorAddress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
-import io.sluice.protocol.MonitorAddress;
 import java.util.stream.Collectors;
 
 /**
- * {@code sluice sim}: runs the simulator against a monitor, prints a one-line summary every summary
- * interval and a last one when it stops (after {@code --duration}, or on SIGINT/SIGTERM).
+ * {@code sluice sim}: runs the simulator against a monitor, prints a one-line summary every summary interval and a last
+ * one when it stops (after {@code --duration}, or on SIGINT/SIGTERM).
  */
 public final class SimMain {
-    private SimMain() {
-    }
+    private SimMain() {}
 
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
@@ -45,8 +44,8 @@ public final class SimMain {
         Thread hook = new Thread(simulator::close, "sluice-sim-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("sluice sim: " + context.gateways() + " gateways x " + context.volumesPerGateway()
-                + " volumes -> " + context.monitors().stream().map(MonitorAddress::format)
-                        .collect(Collectors.joining(", "))
+                + " volumes -> "
+                + context.monitors().stream().map(MonitorAddress::format).collect(Collectors.joining(", "))
                 + ", faults " + context.faults() + ", " + context.threads() + " threads"
                 + (context.durationMillis() > 0 ? ", for " + context.durationMillis() / 1000 + " s" : ""));
         out.flush();

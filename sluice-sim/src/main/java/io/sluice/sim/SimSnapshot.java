@@ -3,10 +3,10 @@ package io.sluice.sim;
 import java.util.Arrays;
 
 /**
- * What the simulator has seen so far, summed over its threads: for all gateways ({@link #total()}) and for
- * the gateways of each {@link FaultMode} ({@link #of}). Counters only grow, so two snapshots taken in turn
- * show what happened in between. The counts of different counters are not taken at one instant: a
- * snapshot taken while gateways are busy may show a poll received and not yet answered.
+ * What the simulator has seen so far, summed over its threads: for all gateways ({@link #total()}) and for the gateways
+ * of each {@link FaultMode} ({@link #of}). Counters only grow, so two snapshots taken in turn show what happened in
+ * between. The counts of different counters are not taken at one instant: a snapshot taken while gateways are busy may
+ * show a poll received and not yet answered.
  */
 public final class SimSnapshot {
     private final SimCounts total;

@@ -29,14 +29,14 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * TLS for simulated gateways (--pki-dir): each gets a client certificate with its own CN, {@code gateway-<id>},
- * issued by the server's authority in that directory, for one key pair all of them share (a simulator stands
- * for thousands of hosts; one key spares thousands of key generations and contexts). One TLS context serves
- * them all: its key manager picks the certificate by the engine it is asked for.
+ * TLS for simulated gateways (--pki-dir): each gets a client certificate with its own CN, {@code gateway-<id>}, issued
+ * by the server's authority in that directory, for one key pair all of them share (a simulator stands for thousands of
+ * hosts; one key spares thousands of key generations and contexts). One TLS context serves them all: its key manager
+ * picks the certificate by the engine it is asked for.
  *
- * <p>The certificates are issued in one batch ({@link #issue(long, int)}) before any gateway connects: issuing
- * on the event loops, a signature and a forced index write per gateway, stalled every loop behind the index's
- * lock and the disk, so that 10,000 gateways did not connect in two minutes.
+ * <p>The certificates are issued in one batch ({@link #issue(long, int)}) before any gateway connects: issuing on the
+ * event loops, a signature and a forced index write per gateway, stalled every loop behind the index's lock and the
+ * disk, so that 10,000 gateways did not connect in two minutes.
  */
 public final class SimTls {
     private static final Duration VALIDITY = Duration.ofDays(30);
@@ -53,7 +53,8 @@ public final class SimTls {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", ca.certificate());
-            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory trustManagers =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trust);
             context = SSLContext.getInstance(TlsContexts.PROTOCOL);
             context.init(new KeyManager[] {new PerGatewayKeys()}, trustManagers.getTrustManagers(), new SecureRandom());
@@ -67,19 +68,26 @@ public final class SimTls {
         return new SimTls(CertificateAuthority.load(pkiDir, EpochClock.system()));
     }
 
-    /** Issues gateways {@code firstGatewayId} .. {@code firstGatewayId + count - 1} their certificates, with one index write. */
+    /**
+     * Issues gateways {@code firstGatewayId} .. {@code firstGatewayId + count - 1} their certificates, with one index
+     * write.
+     */
     void issue(long firstGatewayId, int count) throws IOException {
         List<String> names = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             names.add(GatewayCertificateName.of(firstGatewayId + i));
         }
-        List<X509Certificate> issued = ca.issueAll(keys.getPublic(), names, CertificateAuthority.Usage.CLIENT, VALIDITY);
+        List<X509Certificate> issued =
+                ca.issueAll(keys.getPublic(), names, CertificateAuthority.Usage.CLIENT, VALIDITY);
         for (int i = 0; i < count; i++) {
             chains.put(firstGatewayId + i, new X509Certificate[] {issued.get(i), ca.certificate()});
         }
     }
 
-    /** A client engine for gateway {@code gatewayId}, checking that the monitor's certificate names {@code monitor}'s host. */
+    /**
+     * A client engine for gateway {@code gatewayId}, checking that the monitor's certificate names {@code monitor}'s
+     * host.
+     */
     SSLEngine engine(long gatewayId, InetSocketAddress monitor) {
         if (!chains.containsKey(gatewayId)) {
             throw new IllegalStateException("gateway " + gatewayId + " was issued no certificate");

@@ -1,5 +1,6 @@
 package io.sluice.sim;
 
+import io.sluice.pki.TlsChannel;
 import io.sluice.protocol.AuthOutcome;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.Authenticator;
@@ -28,40 +29,43 @@ import io.sluice.protocol.VolumeIdsReader;
 import io.sluice.protocol.VolumesDescriptor;
 import io.sluice.protocol.VolumesWriter;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import io.sluice.pki.TlsChannel;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.net.InetSocketAddress;
 
 /**
- * One simulated gateway: its connection to the monitor, its session (SESSION.md, frame by frame), its
- * volumes and its fault. Driven by its {@link SimLoop}, on the loop's thread only: {@link #onReady} when its
- * socket is ready, {@link #onTimer} when its {@link #deadline()} has come.
+ * One simulated gateway: its connection to the monitor, its session (SESSION.md, frame by frame), its volumes and its
+ * fault. Driven by its {@link SimLoop}, on the loop's thread only: {@link #onReady} when its socket is ready,
+ * {@link #onTimer} when its {@link #deadline()} has come.
  *
- * <p>Everything a connection needs is allocated once, with the gateway: the decoder, an output buffer with
- * room for a STATS report, a THROTTLE_ACK for every volume and a few small frames, and the queue of late
- * answers. Answering a POLL or a THROTTLE_SET writes in place into the output buffer and allocates nothing.
- * If the monitor stops reading and the buffer fills, replies are dropped and counted ({@link
- * SimCounter#OUTPUT_FULL}), as a gateway with bounded memory would have to.
+ * <p>Everything a connection needs is allocated once, with the gateway: the decoder, an output buffer with room for a
+ * STATS report, a THROTTLE_ACK for every volume and a few small frames, and the queue of late answers. Answering a POLL
+ * or a THROTTLE_SET writes in place into the output buffer and allocates nothing. If the monitor stops reading and the
+ * buffer fills, replies are dropped and counted ({@link SimCounter#OUTPUT_FULL}), as a gateway with bounded memory
+ * would have to.
  *
  * <p>Like a real gateway it tries its monitors in turn and follows a standby's STANDBY to the active one
  * ({@link MonitorRotation}), and it refuses a session or a THROTTLE_SET from an older fencing epoch than one it has
- * seen ({@link EpochFence}): the same code as sluice-gateway's link. A redirect names an address that is looked up
- * when dialled, on the loop's thread: name the active by IP address where many gateways run.
+ * seen ({@link EpochFence}): the same code as sluice-gateway's link. A redirect names an address that is looked up when
+ * dialled, on the loop's thread: name the active by IP address where many gateways run.
  */
 final class SimulatedGateway {
     /** Everything the synthetic volumes accept; see {@link SyntheticVolume} for what shapes their numbers. */
-    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION | Capabilities.RESERVATION | Capabilities.WEIGHT
+    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
+            | Capabilities.BURST
+            | Capabilities.SIZE_NORMALIZATION
+            | Capabilities.RESERVATION
+            | Capabilities.WEIGHT
             | Capabilities.LATENCY_TARGET;
     /** Late answers a slow gateway keeps; with a delay of a few poll intervals, a few are outstanding. */
     private static final int LATE_ANSWERS = 16;
+
     private static final int SMALL_FRAMES_ROOM = 2048;
     private static final String EVENT_MESSAGE = "backend past its warning threshold";
 
@@ -86,6 +90,7 @@ final class SimulatedGateway {
     private final int index;
     /** The address it connects from, or null for the kernel's choice. */
     private final InetSocketAddress source;
+
     private final long gatewayId;
     private final FaultMode fault;
     private final byte[] key;
@@ -103,9 +108,11 @@ final class SimulatedGateway {
     private volatile long ackedEpoch = -1;
     /** Sets acknowledged (not refused) whose epoch was older than one acknowledged before: what the fence prevents. */
     private volatile long olderEpochAcked;
+
     private final StandbyReader standbyReader = new StandbyReader();
     /** The monitor of the current connection, as dialled (resolved). */
     private InetSocketAddress dialled;
+
     private final long[] latePolls = new long[LATE_ANSWERS];
     private final long[] lateDue = new long[LATE_ANSWERS];
     private int lateHead;
@@ -117,13 +124,18 @@ final class SimulatedGateway {
     private TlsChannel tls;
     /** What frames go through: {@link #tls} or the channel. */
     private ByteChannel link;
+
     private SelectionKey selectionKey;
     private long sequence;
     /** The last report sequence sent: counts over the gateway's life, across connections. */
     private long reportSequence;
+
     private long reportedAtMillis;
-    /** WAITING: when to connect. Handshake, CORRUPTED: when to give up. IN_SESSION: a DISCONNECT gateway's drop time. */
+    /**
+     * WAITING: when to connect. Handshake, CORRUPTED: when to give up. IN_SESSION: a DISCONNECT gateway's drop time.
+     */
     private long stateDeadline;
+
     private long deadline;
     private long lastSentMillis;
     private long heartbeatEcho;
@@ -132,11 +144,21 @@ final class SimulatedGateway {
     private int pollsThisSession;
     private boolean connectedBefore;
     private boolean shutdownAfterFlush;
-    /** Holds one of the loop's places for connects in flight: from the connect until the session opens or the attempt fails. */
+    /**
+     * Holds one of the loop's places for connects in flight: from the connect until the session opens or the attempt
+     * fails.
+     */
     private boolean connectPlace;
 
-    SimulatedGateway(SimLoop loop, int index, long gatewayId, FaultMode fault, byte[] key, byte[] enrollmentToken,
-                     SyntheticVolume[] volumes, long firstConnectMillis) {
+    SimulatedGateway(
+            SimLoop loop,
+            int index,
+            long gatewayId,
+            FaultMode fault,
+            byte[] key,
+            byte[] enrollmentToken,
+            SyntheticVolume[] volumes,
+            long firstConnectMillis) {
         this.loop = loop;
         this.index = index;
         this.source = loop.context().sourceAddress(index);
@@ -151,8 +173,10 @@ final class SimulatedGateway {
         this.random = new SplittableRandom(loop.context().seed() ^ gatewayId * 0x9E3779B97F4A7C15L);
         // Accepts what a monitor may send (a THROTTLE_SET for thousands of volumes) but starts small: most
         // frames from the monitor are POLLs of 40 bytes.
-        this.decoder = FrameDecoder.forConnection(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, gatewayId);
-        int hello = HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH) + VolumesDescriptor.frameLength(volumes.length);
+        this.decoder =
+                FrameDecoder.forConnection(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, gatewayId);
+        int hello = HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH)
+                + VolumesDescriptor.frameLength(volumes.length);
         int session = StatsDescriptor.frameLength(volumes.length) + ThrottleAckDescriptor.frameLength(volumes.length);
         this.out = ByteBuffer.allocate(Math.max(hello, session) + SMALL_FRAMES_ROOM);
         this.stateDeadline = firstConnectMillis;
@@ -193,8 +217,7 @@ final class SimulatedGateway {
                 }
             }
             case IN_SESSION -> onSessionTimer(now);
-            case STOPPED -> {
-            }
+            case STOPPED -> {}
         }
         updateDeadline();
     }
@@ -219,8 +242,8 @@ final class SimulatedGateway {
     }
 
     /**
-     * Its turn to connect, with a place the loop hands over from a connect that ended; connects at the next
-     * timer scan. False when it has stopped meanwhile: the place goes to the next in line.
+     * Its turn to connect, with a place the loop hands over from a connect that ended; connects at the next timer scan.
+     * False when it has stopped meanwhile: the place goes to the next in line.
      */
     boolean admitConnect() {
         if (state == State.STOPPED) {
@@ -457,8 +480,7 @@ final class SimulatedGateway {
                 sendVolumes(now);
             }
             case PENDING, REFUSED -> {
-                count(result.outcome() == AuthOutcome.PENDING
-                        ? SimCounter.AUTH_PENDING : SimCounter.AUTH_REFUSED);
+                count(result.outcome() == AuthOutcome.PENDING ? SimCounter.AUTH_PENDING : SimCounter.AUTH_REFUSED);
                 // Clamped by the reader: a forged frame cannot keep the gateway away for more than a few minutes.
                 int retryAfter = result.retryAfterMillis();
                 if (retryAfter <= 0) {
@@ -473,7 +495,9 @@ final class SimulatedGateway {
         }
     }
 
-    /** A standby's answer: to the active it names (at once the first time in a row), or, none known, the next monitor. */
+    /**
+     * A standby's answer: to the active it names (at once the first time in a row), or, none known, the next monitor.
+     */
     private void onStandby(long now) {
         count(SimCounter.STANDBY_REFERRALS);
         StandbyReader standby = standbyReader.wrap(decoder);
@@ -497,8 +521,12 @@ final class SimulatedGateway {
         writer.begin(out, sequence++, gatewayId, volumes.length);
         for (int i = 0; i < volumes.length; i++) {
             SyntheticVolume volume = volumes[i];
-            writer.volume(i, volume.volumeId(), loop.context().volumeIds() == VolumeIds.SHARED ? VolumeDescriptor.FLAG_SHARED : 0,
-                    volume.capacityBytes(), volume.name());
+            writer.volume(
+                    i,
+                    volume.volumeId(),
+                    loop.context().volumeIds() == VolumeIds.SHARED ? VolumeDescriptor.FLAG_SHARED : 0,
+                    volume.capacityBytes(),
+                    volume.name());
         }
         writer.commit();
         state = State.VOLUMES_SENT;
@@ -561,7 +589,15 @@ final class SimulatedGateway {
         for (SyntheticVolume volume : volumes) {
             reported += volume.volumeId() == VolumeIdsDescriptor.REFUSED ? 0 : 1;
         }
-        stats.begin(out, sequence++, gatewayId, false, reportSequence + 1, pollSequence, reportedAtMillis, interval,
+        stats.begin(
+                out,
+                sequence++,
+                gatewayId,
+                false,
+                reportSequence + 1,
+                pollSequence,
+                reportedAtMillis,
+                interval,
                 reported);
         // A volume the monitor refused (shared, not bound to this gateway) is left out, as a real gateway does.
         for (int i = 0, record = 0; i < volumes.length; i++) {
@@ -603,7 +639,8 @@ final class SimulatedGateway {
             ThrottleParamsFlyweight params = set.volume(i);
             int volumeId = params.volumeId();
             SyntheticVolume volume = volumeById(volumeId);
-            ThrottleAckStatus status = !current ? ThrottleAckStatus.STALE_EPOCH
+            ThrottleAckStatus status = !current
+                    ? ThrottleAckStatus.STALE_EPOCH
                     : volume == null ? ThrottleAckStatus.UNKNOWN_VOLUME : volume.apply(params);
             if (status == ThrottleAckStatus.APPLIED) {
                 count(SimCounter.THROTTLE_VOLUMES_APPLIED);
@@ -641,7 +678,8 @@ final class SimulatedGateway {
             disconnect(now + timings.backoffMinMillis());
             return;
         }
-        if (fault != FaultMode.SILENT && now - lastSentMillis >= timings.heartbeatIntervalMillis()
+        if (fault != FaultMode.SILENT
+                && now - lastSentMillis >= timings.heartbeatIntervalMillis()
                 && ensureRoom(HeartbeatDescriptor.FRAME_LENGTH, now)) {
             loop.heartbeatWriter.write(out, sequence++, gatewayId, now, heartbeatEcho);
             lastSentMillis = now;
@@ -672,8 +710,18 @@ final class SimulatedGateway {
                 if (!ensureRoom(EventDescriptor.frameLength(EVENT_MESSAGE.length()), now)) {
                     return;
                 }
-                loop.eventWriter.write(out, sequence++, gatewayId, EventKind.CAPACITY_WARNING, now, 0,
-                        volume.usedBytes(), volume.volumeId(), 0, volume.capacityBytes(), volume.name(),
+                loop.eventWriter.write(
+                        out,
+                        sequence++,
+                        gatewayId,
+                        EventKind.CAPACITY_WARNING,
+                        now,
+                        0,
+                        volume.usedBytes(),
+                        volume.volumeId(),
+                        0,
+                        volume.capacityBytes(),
+                        volume.name(),
                         EVENT_MESSAGE);
                 lastSentMillis = now;
                 count(SimCounter.EVENTS_SENT);
@@ -715,7 +763,9 @@ final class SimulatedGateway {
             fail(now);
             return;
         }
-        int interest = out.position() > 0 || tlsPending() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+        int interest = out.position() > 0 || tlsPending()
+                ? SelectionKey.OP_READ | SelectionKey.OP_WRITE
+                : SelectionKey.OP_READ;
         if (selectionKey.interestOps() != interest) {
             selectionKey.interestOps(interest);
         }

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
- * Thousands of simulated gateways in one process: {@link SimContext#threads()} platform threads, each
- * running one {@link SimLoop} (a selector and its share of the gateways), never a thread per gateway. See
- * CONCURRENCY.md for what each thread owns.
+ * Thousands of simulated gateways in one process: {@link SimContext#threads()} platform threads, each running one
+ * {@link SimLoop} (a selector and its share of the gateways), never a thread per gateway. See CONCURRENCY.md for what
+ * each thread owns.
  *
  * <pre>{@code
  * try (Simulator sim = Simulator.start(SimContext.builder(monitorAddress, secret).gateways(1000).build())) {
@@ -21,8 +21,8 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  *
- * The simulator stops by itself after its duration (if it has one), or when closed; either way every
- * connection is closed before {@link #awaitTermination} returns true.
+ * The simulator stops by itself after its duration (if it has one), or when closed; either way every connection is
+ * closed before {@link #awaitTermination} returns true.
  */
 public final class Simulator implements AutoCloseable {
     private static final long JOIN_MILLIS = 5_000;
@@ -64,7 +64,8 @@ public final class Simulator implements AutoCloseable {
         }
         for (int i = 0; i < loops.length; i++) {
             SimLoop loop = loops[i];
-            threads[i] = Thread.ofPlatform().name("sluice-sim-" + i).daemon(true).unstarted(() -> run(loop));
+            threads[i] =
+                    Thread.ofPlatform().name("sluice-sim-" + i).daemon(true).unstarted(() -> run(loop));
         }
     }
 

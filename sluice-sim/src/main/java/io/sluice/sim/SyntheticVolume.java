@@ -8,35 +8,36 @@ import io.sluice.protocol.VolumeStatsFlyweight;
 import java.util.SplittableRandom;
 
 /**
- * One simulated volume: a workload that wants a fixed demand, a throttle that caps it, and a backend that
- * slowly fills. Every report turns the parameters in force into the numbers a real gateway's scheduler
- * would count, so an analyzer that lowers a limit sees the volume's operations fall to it, and its
- * throttled time, queue and latency rise.
+ * One simulated volume: a workload that wants a fixed demand, a throttle that caps it, and a backend that slowly fills.
+ * Every report turns the parameters in force into the numbers a real gateway's scheduler would count, so an analyzer
+ * that lowers a limit sees the volume's operations fall to it, and its throttled time, queue and latency rise.
  *
  * <h2>The model</h2>
- * The application keeps a fixed number of I/Os outstanding (a closed loop, like fio with an iodepth), so
- * without a throttle it runs at its demand with the device's base latency. With a throttle it gets
- * {@code delivered = min(demand, allowed)} per direction, where {@code allowed} comes from the per-direction
- * limits first (IOPS, bandwidth), then the totals, shared between reads and writes in proportion to what
- * each got. By Little's law the same outstanding I/Os at a lower rate wait longer:
- * {@code latency = base * demand / delivered}; the part above {@code base} is time held by the throttle, and
- * every operation of a throttled direction was held. Latencies are spread over the log2 buckets around the
- * mean (10% a bucket below, 70% in it, 15% and 5% one and two above), so a histogram moves to the right as
+ *
+ * The application keeps a fixed number of I/Os outstanding (a closed loop, like fio with an iodepth), so without a
+ * throttle it runs at its demand with the device's base latency. With a throttle it gets {@code delivered = min(demand,
+ * allowed)} per direction, where {@code allowed} comes from the per-direction limits first (IOPS, bandwidth), then the
+ * totals, shared between reads and writes in proportion to what each got. By Little's law the same outstanding I/Os at
+ * a lower rate wait longer: {@code latency = base * demand / delivered}; the part above {@code base} is time held by
+ * the throttle, and every operation of a throttled direction was held. Latencies are spread over the log2 buckets
+ * around the mean (10% a bucket below, 70% in it, 15% and 5% one and two above), so a histogram moves to the right as
  * the pressure grows.
  *
- * <p>Size normalization counts an I/O of {@code s} bytes as {@code ceil(s / n)} operations against the IOPS
- * limits. Weights, reservations, bursts and latency targets are accepted (reservations are checked against
- * the limits) but do not shape the numbers: one volume alone has nobody to share spare capacity with.
+ * <p>Size normalization counts an I/O of {@code s} bytes as {@code ceil(s / n)} operations against the IOPS limits.
+ * Weights, reservations, bursts and latency targets are accepted (reservations are checked against the limits) but do
+ * not shape the numbers: one volume alone has nobody to share spare capacity with.
  *
  * <p>Used by one thread (its gateway's loop); nothing is allocated per report.
  */
 public final class SyntheticVolume {
     /** I/Os the application keeps outstanding: the scheduler's queue depth when fully throttled. */
     static final int APPLICATION_QUEUE_DEPTH = 32;
+
     private static final double DEMAND_JITTER = 0.04;
 
     /** The id the gateway proposes, then the one the monitor assigned; the gateway's loop thread only. */
     private int volumeId;
+
     private final String name;
     private final long capacityBytes;
     private final double readIops;
@@ -120,8 +121,8 @@ public final class SyntheticVolume {
     }
 
     /**
-     * Applies one volume's parameter set if its version is newer than the one in force: all parameters at
-     * once, or none when they contradict each other.
+     * Applies one volume's parameter set if its version is newer than the one in force: all parameters at once, or none
+     * when they contradict each other.
      */
     public ThrottleAckStatus apply(ThrottleParamsFlyweight params) {
         long offered = params.version();
@@ -133,8 +134,10 @@ public final class SyntheticVolume {
         }
         if (exceeds(params.reservedIops(), params.iopsLimit())
                 || exceeds(params.reservedBandwidth(), params.bandwidthLimit())
-                || params.bandwidthLimit() < 0 || params.readBandwidthLimit() < 0
-                || params.writeBandwidthLimit() < 0 || params.reservedBandwidth() < 0
+                || params.bandwidthLimit() < 0
+                || params.readBandwidthLimit() < 0
+                || params.writeBandwidthLimit() < 0
+                || params.reservedBandwidth() < 0
                 || params.burstBandwidth() < 0) {
             return ThrottleAckStatus.INVALID;
         }
@@ -150,8 +153,8 @@ public final class SyntheticVolume {
     }
 
     /**
-     * Fills {@code record} with what happened over the last {@code intervalMillis}, and grows the backend
-     * by the new data written.
+     * Fills {@code record} with what happened over the last {@code intervalMillis}, and grows the backend by the new
+     * data written.
      */
     public void report(VolumeStatsFlyweight record, int intervalMillis) {
         double jitter = 1 + DEMAND_JITTER * (random.nextDouble() - 0.5);
@@ -218,14 +221,11 @@ public final class SyntheticVolume {
     }
 
     private void fill(VolumeStatsFlyweight record, IoDirection direction, long ops, double pressure, long baseMicros) {
-        long meanMicros = (long) Math.min(LatencyBuckets.lowerBoundMicros(LatencyBuckets.COUNT - 1),
-                baseMicros * pressure);
-        record.ops(direction, ops)
-                .bytes(direction, ops * blockSize)
-                .latencySumMicros(direction, ops * meanMicros);
+        long meanMicros =
+                (long) Math.min(LatencyBuckets.lowerBoundMicros(LatencyBuckets.COUNT - 1), baseMicros * pressure);
+        record.ops(direction, ops).bytes(direction, ops * blockSize).latencySumMicros(direction, ops * meanMicros);
         if (pressure > 1) {
-            record.throttledOps(direction, ops)
-                    .throttledNanos(direction, ops * (meanMicros - baseMicros) * 1000);
+            record.throttledOps(direction, ops).throttledNanos(direction, ops * (meanMicros - baseMicros) * 1000);
         }
         int bucket = LatencyBuckets.bucketOf(meanMicros);
         long below = ops / 10;

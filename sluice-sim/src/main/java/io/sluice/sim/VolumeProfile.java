@@ -1,25 +1,33 @@
 package io.sluice.sim;
 
 /**
- * The range each simulated volume's workload and storage is drawn from; every volume draws its own values
- * once, from the simulator's seed, its gateway id and its volume id.
+ * The range each simulated volume's workload and storage is drawn from; every volume draws its own values once, from
+ * the simulator's seed, its gateway id and its volume id.
  *
- * @param minIops              lowest demand, I/Os per second
- * @param maxIops              highest demand, I/Os per second
- * @param minReadFraction      share of reads in the demand, lowest
- * @param maxReadFraction      share of reads in the demand, highest
- * @param blockSizes           the I/O sizes a volume may have, bytes; one is drawn per volume
- * @param capacityBytes        backend capacity of each volume
- * @param minUsedFraction      backend usage at start, lowest, as a fraction of capacity
- * @param maxUsedFraction      backend usage at start, highest
- * @param newDataFraction      share of written bytes that grows the backend (the rest overwrites)
- * @param warningFraction      usage at which the gateway sends EVENT CAPACITY_WARNING
+ * @param minIops lowest demand, I/Os per second
+ * @param maxIops highest demand, I/Os per second
+ * @param minReadFraction share of reads in the demand, lowest
+ * @param maxReadFraction share of reads in the demand, highest
+ * @param blockSizes the I/O sizes a volume may have, bytes; one is drawn per volume
+ * @param capacityBytes backend capacity of each volume
+ * @param minUsedFraction backend usage at start, lowest, as a fraction of capacity
+ * @param maxUsedFraction backend usage at start, highest
+ * @param newDataFraction share of written bytes that grows the backend (the rest overwrites)
+ * @param warningFraction usage at which the gateway sends EVENT CAPACITY_WARNING
  */
-public record VolumeProfile(int minIops, int maxIops, double minReadFraction, double maxReadFraction,
-                            int[] blockSizes, long capacityBytes, double minUsedFraction, double maxUsedFraction,
-                            double newDataFraction, double warningFraction) {
-    public static final VolumeProfile DEFAULTS = new VolumeProfile(200, 5_000, 0.5, 0.9,
-            new int[] {4096, 8192, 16384, 65536}, 100L << 30, 0.2, 0.8, 0.05, 0.9);
+public record VolumeProfile(
+        int minIops,
+        int maxIops,
+        double minReadFraction,
+        double maxReadFraction,
+        int[] blockSizes,
+        long capacityBytes,
+        double minUsedFraction,
+        double maxUsedFraction,
+        double newDataFraction,
+        double warningFraction) {
+    public static final VolumeProfile DEFAULTS = new VolumeProfile(
+            200, 5_000, 0.5, 0.9, new int[] {4096, 8192, 16384, 65536}, 100L << 30, 0.2, 0.8, 0.05, 0.9);
 
     public VolumeProfile {
         if (minIops < 0 || maxIops < minIops) {
@@ -50,14 +58,32 @@ public record VolumeProfile(int minIops, int maxIops, double minReadFraction, do
 
     /** This profile with every volume's demand fixed at {@code iops}, a read share and a block size: for tests. */
     public VolumeProfile withDemand(int iops, double readFraction, int blockSize) {
-        return new VolumeProfile(iops, iops, readFraction, readFraction, new int[] {blockSize}, capacityBytes,
-                minUsedFraction, maxUsedFraction, newDataFraction, warningFraction);
+        return new VolumeProfile(
+                iops,
+                iops,
+                readFraction,
+                readFraction,
+                new int[] {blockSize},
+                capacityBytes,
+                minUsedFraction,
+                maxUsedFraction,
+                newDataFraction,
+                warningFraction);
     }
 
     /** This profile with the backend usage at start fixed at {@code usedFraction} of capacity. */
     public VolumeProfile withUsed(double usedFraction) {
-        return new VolumeProfile(minIops, maxIops, minReadFraction, maxReadFraction, blockSizes, capacityBytes,
-                usedFraction, usedFraction, newDataFraction, warningFraction);
+        return new VolumeProfile(
+                minIops,
+                maxIops,
+                minReadFraction,
+                maxReadFraction,
+                blockSizes,
+                capacityBytes,
+                usedFraction,
+                usedFraction,
+                newDataFraction,
+                warningFraction);
     }
 
     @Override

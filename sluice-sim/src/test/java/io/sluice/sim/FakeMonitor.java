@@ -27,6 +27,7 @@ import io.sluice.protocol.ThrottleSetWriter;
 import io.sluice.protocol.VolumeIdsWriter;
 import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -43,14 +44,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.io.UncheckedIOException;
 
 /**
  * A stand-in for the monitor daemon, since the simulator cannot depend on sluice-monitor (whose tests use the
- * simulator): one thread, one selector, the real frames.
- * It does the handshake (accepting gateways whose answer matches the key derived from the secret, pending
- * those listed as unapproved, refusing the rest), and polls or sends throttle sets when a test asks. What
- * it received is kept per gateway in a {@link Seen}, readable from the test thread.
+ * simulator): one thread, one selector, the real frames. It does the handshake (accepting gateways whose answer matches
+ * the key derived from the secret, pending those listed as unapproved, refusing the rest), and polls or sends throttle
+ * sets when a test asks. What it received is kept per gateway in a {@link Seen}, readable from the test thread.
  */
 final class FakeMonitor implements AutoCloseable {
     static final int POLL_INTERVAL_MILLIS = 1000;
@@ -101,6 +100,7 @@ final class FakeMonitor implements AutoCloseable {
         final Map<Integer, Long> lastOps = new ConcurrentHashMap<>();
         /** Read + write ops per second of each volume in the last STATS, by volume id. */
         final Map<Integer, Double> lastRate = new ConcurrentHashMap<>();
+
         final Map<Integer, Long> lastThrottledNanos = new ConcurrentHashMap<>();
         final Map<Integer, Long> lastThrottleVersion = new ConcurrentHashMap<>();
         final Map<Long, List<ThrottleAckStatus>> acksByCommand = new ConcurrentHashMap<>();
@@ -113,7 +113,8 @@ final class FakeMonitor implements AutoCloseable {
     private static final class Connection {
         final SocketChannel channel;
         final SelectionKey key;
-        final FrameDecoder decoder = FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
+        final FrameDecoder decoder =
+                FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
         final ByteBuffer out = ByteBuffer.allocate(16 * 1024);
         final Challenge challenge = new Challenge();
         long sequence = 1;
@@ -183,7 +184,11 @@ final class FakeMonitor implements AutoCloseable {
             pollSentAt.put(sequence, System.currentTimeMillis());
             for (Connection connection : connections) {
                 if (connection.inSession) {
-                    pollWriter.write(connection.out, connection.sequence++, connection.gatewayId, sequence,
+                    pollWriter.write(
+                            connection.out,
+                            connection.sequence++,
+                            connection.gatewayId,
+                            sequence,
                             System.currentTimeMillis());
                     flush(connection);
                 }
@@ -224,7 +229,8 @@ final class FakeMonitor implements AutoCloseable {
     }
 
     private void writeThrottleSet(Connection connection, long commandId, int[] volumeIds, long version, long iops) {
-        throttleSetWriter.begin(connection.out, connection.sequence++, connection.gatewayId, commandId, volumeIds.length);
+        throttleSetWriter.begin(
+                connection.out, connection.sequence++, connection.gatewayId, commandId, volumeIds.length);
         for (int i = 0; i < volumeIds.length; i++) {
             throttleSetWriter.volume(i).volumeId(volumeIds[i]).version(version).iopsLimit(iops);
         }
@@ -298,7 +304,9 @@ final class FakeMonitor implements AutoCloseable {
         if (status == DecodeStatus.ERROR) {
             long id = connection.decoder.gatewayId();
             if (id != 0) {
-                seen(id).decodeErrors.computeIfAbsent(connection.decoder.error(), e -> new AtomicInteger()).incrementAndGet();
+                seen(id).decodeErrors
+                        .computeIfAbsent(connection.decoder.error(), e -> new AtomicInteger())
+                        .incrementAndGet();
             }
             close(connection);
         } else if (status == DecodeStatus.END_OF_STREAM) {
@@ -316,15 +324,19 @@ final class FakeMonitor implements AutoCloseable {
                 gateway.connections.incrementAndGet();
                 gateway.volumeCount = (int) hello.volumeCount();
                 authenticator.issue(connection.challenge, connection.gatewayId);
-                challengeWriter.write(connection.out, connection.sequence++, connection.gatewayId, connection.challenge);
+                challengeWriter.write(
+                        connection.out, connection.sequence++, connection.gatewayId, connection.challenge);
                 flush(connection);
             }
             case AUTH -> {
                 AuthReader auth = authReader.wrap(decoder);
                 Seen gateway = seen(connection.gatewayId);
                 gateway.enrollmentToken = auth.enrollmentToken();
-                AuthCheck check = authenticator.verify(connection.challenge, GatewayKeys.derive(secret, connection.gatewayId),
-                        auth.buffer(), auth.answerOffset());
+                AuthCheck check = authenticator.verify(
+                        connection.challenge,
+                        GatewayKeys.derive(secret, connection.gatewayId),
+                        auth.buffer(),
+                        auth.answerOffset());
                 if (check != AuthCheck.VALID) {
                     gateway.refused.incrementAndGet();
                     answer(connection, AuthOutcome.REFUSED, AuthReason.WRONG_ANSWER);
@@ -345,7 +357,11 @@ final class FakeMonitor implements AutoCloseable {
                     connection.volumeIds[i] = volumes.volumeId(i);
                 }
                 connection.inSession = true;
-                volumeIdsWriter.write(connection.out, connection.sequence++, connection.gatewayId, connection.volumeIds,
+                volumeIdsWriter.write(
+                        connection.out,
+                        connection.sequence++,
+                        connection.gatewayId,
+                        connection.volumeIds,
                         connection.volumeIds.length);
                 flush(connection);
             }
@@ -364,11 +380,14 @@ final class FakeMonitor implements AutoCloseable {
                     if (stats.intervalMillis() > 0) {
                         gateway.lastRate.put(volume.volumeId(), ops * 1000.0 / stats.intervalMillis());
                     }
-                    gateway.lastThrottledNanos.put(volume.volumeId(),
+                    gateway.lastThrottledNanos.put(
+                            volume.volumeId(),
                             volume.throttledNanos(IoDirection.READ) + volume.throttledNanos(IoDirection.WRITE));
                     gateway.lastThrottleVersion.put(volume.volumeId(), volume.throttleVersion());
                 }
-                answersByPoll.computeIfAbsent(stats.pollSequence(), s -> new AtomicInteger()).incrementAndGet();
+                answersByPoll
+                        .computeIfAbsent(stats.pollSequence(), s -> new AtomicInteger())
+                        .incrementAndGet();
                 Long sentAt = pollSentAt.get(stats.pollSequence());
                 if (sentAt != null) {
                     gateway.slowestAnswerMillis.accumulateAndGet(System.currentTimeMillis() - sentAt, Math::max);
@@ -396,8 +415,15 @@ final class FakeMonitor implements AutoCloseable {
     private void answer(Connection connection, AuthOutcome outcome, AuthReason reason) {
         boolean accepted = outcome == AuthOutcome.ACCEPTED;
         int at = connection.out.position();
-        authResultWriter.write(connection.out, connection.sequence++, connection.gatewayId, outcome, reason,
-                POLL_INTERVAL_MILLIS, accepted ? 0 : retryAfterMillis, "");
+        authResultWriter.write(
+                connection.out,
+                connection.sequence++,
+                connection.gatewayId,
+                outcome,
+                reason,
+                POLL_INTERVAL_MILLIS,
+                accepted ? 0 : retryAfterMillis,
+                "");
         if (!accepted && forgedRetryAfter != 0) {
             connection.out.putInt(at + AuthResultDescriptor.RETRY_AFTER_OFFSET, forgedRetryAfter);
         }
@@ -421,8 +447,8 @@ final class FakeMonitor implements AutoCloseable {
             close(connection);
             return;
         }
-        connection.key.interestOps(connection.out.position() > 0
-                ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        connection.key.interestOps(
+                connection.out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
     }
 
     private void close(Connection connection) {

@@ -7,12 +7,12 @@ import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Test;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 
 /**
- * Each fault mode against the fake monitor: gateway 0 misbehaves, gateways 1..3 do not, and must not
- * notice. Timings are {@link TestSims#QUICK}.
+ * Each fault mode against the fake monitor: gateway 0 misbehaves, gateways 1..3 do not, and must not notice. Timings
+ * are {@link TestSims#QUICK}.
  */
 class FaultModesTest {
     private static final int GATEWAYS = 4;
@@ -21,14 +21,17 @@ class FaultModesTest {
     @Test
     void slowGatewayAnswersEveryPollLate() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = start(monitor, FaultMode.SLOW)) {
+                Simulator sim = start(monitor, FaultMode.SLOW)) {
             awaitSessions(sim, GATEWAYS);
             long poll = monitor.pollAll();
             Await.until("the slow gateway answers too", 20_000, () -> monitor.answers(poll) == GATEWAYS);
 
             long delay = TestSims.QUICK.slowDelayMillis();
             assertThat(monitor.seen(sim.gatewayId(0)).slowestAnswerMillis.get()).isGreaterThanOrEqualTo(delay);
-            healthy(sim).forEach(id -> assertThat(monitor.seen(id).slowestAnswerMillis.get()).isLessThan(delay));
+            healthy(sim)
+                    .forEach(id -> assertThat(
+                                    monitor.seen(id).slowestAnswerMillis.get())
+                            .isLessThan(delay));
             SimCounts slow = sim.snapshot().of(FaultMode.SLOW);
             assertThat(slow.pollsReceived()).isEqualTo(1);
             assertThat(slow.pollsAnswered()).isEqualTo(1);
@@ -38,15 +41,21 @@ class FaultModesTest {
     @Test
     void silentGatewayStaysConnectedAndSendsNothing() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = start(monitor, FaultMode.SILENT)) {
+                Simulator sim = start(monitor, FaultMode.SILENT)) {
             awaitSessions(sim, GATEWAYS);
             long first = monitor.pollAll();
             long second = monitor.pollAll();
             long command = monitor.throttleAll(1, 100);
-            Await.until("healthy gateways answer both polls and the throttle set, and heartbeat", 20_000,
-                    () -> monitor.answers(first) == HEALTHY && monitor.answers(second) == HEALTHY
-                            && healthy(sim).allMatch(id -> monitor.seen(id).acksByCommand.containsKey(command)
-                                    && monitor.seen(id).heartbeats.get() > 0));
+            Await.until(
+                    "healthy gateways answer both polls and the throttle set, and heartbeat",
+                    20_000,
+                    () -> monitor.answers(first) == HEALTHY
+                            && monitor.answers(second) == HEALTHY
+                            && healthy(sim)
+                                    .allMatch(id -> monitor.seen(id)
+                                                    .acksByCommand
+                                                    .containsKey(command)
+                                            && monitor.seen(id).heartbeats.get() > 0));
 
             FakeMonitor.Seen silent = monitor.seen(sim.gatewayId(0));
             assertThat(silent.stats).hasValue(0);
@@ -65,7 +74,7 @@ class FaultModesTest {
     @Test
     void malformedGatewaySendsEveryKindOfCorruptFrameAndReconnectsEachTime() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = start(monitor, FaultMode.MALFORMED)) {
+                Simulator sim = start(monitor, FaultMode.MALFORMED)) {
             awaitSessions(sim, GATEWAYS);
             FakeMonitor.Seen malformed = monitor.seen(sim.gatewayId(0));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -74,9 +83,14 @@ class FaultModesTest {
                 long poll = monitor.pollAll();
                 Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) >= HEALTHY);
             }
-            assertThat(malformed.decodeErrors.keySet()).containsExactlyInAnyOrder(FrameError.OVERSIZE,
-                    FrameError.WRONG_VERSION, FrameError.SEQUENCE_GAP, FrameError.MALFORMED, FrameError.WRONG_SENDER,
-                    FrameError.TRUNCATED);
+            assertThat(malformed.decodeErrors.keySet())
+                    .containsExactlyInAnyOrder(
+                            FrameError.OVERSIZE,
+                            FrameError.WRONG_VERSION,
+                            FrameError.SEQUENCE_GAP,
+                            FrameError.MALFORMED,
+                            FrameError.WRONG_SENDER,
+                            FrameError.TRUNCATED);
 
             SimSnapshot snapshot = sim.snapshot();
             SimCounts faulty = snapshot.of(FaultMode.MALFORMED);
@@ -94,7 +108,7 @@ class FaultModesTest {
     @Test
     void disconnectingGatewayDropsItsSessionPeriodicallyAndComesBack() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = start(monitor, FaultMode.DISCONNECT)) {
+                Simulator sim = start(monitor, FaultMode.DISCONNECT)) {
             awaitSessions(sim, GATEWAYS);
             assertThat(sim.awaitCondition(s -> s.of(FaultMode.DISCONNECT).reconnects() >= 3, Duration.ofSeconds(20)))
                     .isTrue();
@@ -120,9 +134,12 @@ class FaultModesTest {
     @Test
     void wrongKeyGatewayIsRefusedAndRetriesWithBackoff() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
-            assertThat(sim.awaitCondition(s -> s.of(FaultMode.WRONG_KEY).authRefused() >= 3
-                    && s.of(FaultMode.NONE).inSession() == HEALTHY, Duration.ofSeconds(20))).isTrue();
+                Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
+            assertThat(sim.awaitCondition(
+                            s -> s.of(FaultMode.WRONG_KEY).authRefused() >= 3
+                                    && s.of(FaultMode.NONE).inSession() == HEALTHY,
+                            Duration.ofSeconds(20)))
+                    .isTrue();
             long poll = monitor.pollAll();
             Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) == HEALTHY);
 
@@ -140,13 +157,17 @@ class FaultModesTest {
     @Test
     void refusedGatewayToldNotToRetryGivesUp() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 0);
-             Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
-            assertThat(sim.awaitCondition(s -> s.of(FaultMode.WRONG_KEY).get(SimCounter.GAVE_UP) == 1
-                    && s.of(FaultMode.NONE).inSession() == HEALTHY, Duration.ofSeconds(20))).isTrue();
+                Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
+            assertThat(sim.awaitCondition(
+                            s -> s.of(FaultMode.WRONG_KEY).get(SimCounter.GAVE_UP) == 1
+                                    && s.of(FaultMode.NONE).inSession() == HEALTHY,
+                            Duration.ofSeconds(20)))
+                    .isTrue();
             long poll = monitor.pollAll();
             Await.until("healthy gateways answer", 20_000, () -> monitor.answers(poll) == HEALTHY);
             assertThat(monitor.seen(sim.gatewayId(0)).connections).hasValue(1);
-            assertThat(sim.snapshot().of(FaultMode.WRONG_KEY).get(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
+            assertThat(sim.snapshot().of(FaultMode.WRONG_KEY).get(SimCounter.CONNECT_ATTEMPTS))
+                    .isEqualTo(1);
         }
     }
 
@@ -154,10 +175,13 @@ class FaultModesTest {
     void pendingGatewayRetriesUntilApprovedAndPresentsItsEnrollmentToken() throws Exception {
 
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
-            SimContext context = TestSims.quick(monitor.address(), 1).enrollmentToken("enroll-{id}").build();
+            SimContext context = TestSims.quick(monitor.address(), 1)
+                    .enrollmentToken("enroll-{id}")
+                    .build();
             monitor.unapprove(context.firstGatewayId());
             try (Simulator sim = Simulator.start(context)) {
-                assertThat(sim.awaitCondition(s -> s.total().authPending() >= 2, Duration.ofSeconds(20))).isTrue();
+                assertThat(sim.awaitCondition(s -> s.total().authPending() >= 2, Duration.ofSeconds(20)))
+                        .isTrue();
                 assertThat(sim.snapshot().total().authAccepted()).isZero();
                 monitor.approve(context.firstGatewayId());
                 awaitSessions(sim, 1);
@@ -170,16 +194,21 @@ class FaultModesTest {
     @Test
     void faultFractionsPickThatShareOfGateways() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 40)
-                     .faults(FaultPlan.parse("slow=0.1,silent=0.05,wrong-key=0.05")).build())) {
+                Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 40)
+                        .faults(FaultPlan.parse("slow=0.1,silent=0.05,wrong-key=0.05"))
+                        .build())) {
             SimSnapshot snapshot = sim.snapshot();
             assertThat(snapshot.gateways(FaultMode.SLOW)).isEqualTo(4);
             assertThat(snapshot.gateways(FaultMode.SILENT)).isEqualTo(2);
             assertThat(snapshot.gateways(FaultMode.WRONG_KEY)).isEqualTo(2);
             assertThat(snapshot.gateways(FaultMode.NONE)).isEqualTo(32);
-            assertThat(IntStream.range(0, 40).filter(i -> sim.faultOf(i) == FaultMode.SLOW).count()).isEqualTo(4);
-            assertThat(sim.awaitCondition(s -> s.total().inSession() == 38 && s.total().authRefused() >= 2,
-                    Duration.ofSeconds(20))).isTrue();
+            assertThat(IntStream.range(0, 40)
+                            .filter(i -> sim.faultOf(i) == FaultMode.SLOW)
+                            .count())
+                    .isEqualTo(4);
+            assertThat(sim.awaitCondition(
+                            s -> s.total().inSession() == 38 && s.total().authRefused() >= 2, Duration.ofSeconds(20)))
+                    .isTrue();
             long poll = monitor.pollAll();
             Await.until("all but the silent answer", 20_000, () -> monitor.answers(poll) == 36);
         }
@@ -187,12 +216,14 @@ class FaultModesTest {
 
     private static Simulator start(FakeMonitor monitor, FaultMode faultOfGatewayZero) throws Exception {
         return Simulator.start(TestSims.quick(monitor.address(), GATEWAYS)
-                .faults(FaultPlan.none().withGateway(0, faultOfGatewayZero)).build());
+                .faults(FaultPlan.none().withGateway(0, faultOfGatewayZero))
+                .build());
     }
 
     private static void awaitSessions(Simulator sim, int sessions) {
         assertThat(sim.awaitCondition(s -> s.total().inSession() == sessions, Duration.ofSeconds(20)))
-                .as("%d in session: %s", sessions, sim.snapshot()).isTrue();
+                .as("%d in session: %s", sessions, sim.snapshot())
+                .isTrue();
     }
 
     private static LongStream healthy(Simulator sim) {

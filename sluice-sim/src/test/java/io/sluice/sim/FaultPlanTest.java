@@ -38,7 +38,8 @@ class FaultPlanTest {
         assertThatThrownBy(() -> FaultPlan.parse("slow=x")).hasMessageContaining("not a fraction");
         assertThatThrownBy(() -> FaultPlan.parse("slow=1.5")).hasMessageContaining("0..1");
         assertThatThrownBy(() -> FaultPlan.parse("slow=0.6,silent=0.6")).hasMessageContaining("more than 1");
-        assertThatThrownBy(() -> FaultPlan.none().withGateway(10, FaultMode.SLOW).assign(10, 1))
+        assertThatThrownBy(
+                        () -> FaultPlan.none().withGateway(10, FaultMode.SLOW).assign(10, 1))
                 .hasMessageContaining("only 10");
     }
 

@@ -2,7 +2,9 @@ package io.sluice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import io.sluice.common.ManualEpochClock;
+import io.sluice.protocol.AuthResultDescriptor;
 import io.sluice.testkit.Await;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -14,14 +16,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import com.sun.management.ThreadMXBean;
-import io.sluice.protocol.AuthResultDescriptor;
 
 /**
- * One loop driven by hand on a manual clock: the timing rules (ramp-up, heartbeats, late answers, backoff,
- * handshake timeout, duration) checked to the millisecond, with real sockets but no sleeps. Bytes still
- * take real time to cross loopback, so the test pumps the loop until they have arrived, without moving
- * the clock.
+ * One loop driven by hand on a manual clock: the timing rules (ramp-up, heartbeats, late answers, backoff, handshake
+ * timeout, duration) checked to the millisecond, with real sockets but no sleeps. Bytes still take real time to cross
+ * loopback, so the test pumps the loop until they have arrived, without moving the clock.
  */
 class SimLoopTest {
     private static final long T0 = 1_000_000;
@@ -41,8 +40,10 @@ class SimLoopTest {
     @Test
     void firstConnectsAreSpreadOverTheRampUp() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
-            loop = loop(TestSims.quick(monitor.address(), 4)
-                    .timings(new SimTimings(1_000, 10_000, 2_000, 1_000, 8_000, 300, 10_000, 1)), FaultMode.NONE);
+            loop = loop(
+                    TestSims.quick(monitor.address(), 4)
+                            .timings(new SimTimings(1_000, 10_000, 2_000, 1_000, 8_000, 300, 10_000, 1)),
+                    FaultMode.NONE);
             loop.doWork();
             assertThat(count(SimCounter.CONNECT_ATTEMPTS)).isEqualTo(1);
             clock.advance(249);
@@ -69,7 +70,9 @@ class SimLoopTest {
             clock.advance(1);
             loop.doWork();
             assertThat(count(SimCounter.HEARTBEATS_SENT)).isEqualTo(1);
-            pump("the monitor has the heartbeat", s -> monitor.seen(loop.gateways()[0].gatewayId()).heartbeats.get() == 1);
+            pump(
+                    "the monitor has the heartbeat",
+                    s -> monitor.seen(loop.gateways()[0].gatewayId()).heartbeats.get() == 1);
         }
     }
 
@@ -107,10 +110,14 @@ class SimLoopTest {
             long latest = backoff * 12 / 10;
             clock.advance(earliest - 1);
             loop.doWork();
-            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("not before %d ms", earliest).isEqualTo(attempt);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS))
+                    .as("not before %d ms", earliest)
+                    .isEqualTo(attempt);
             clock.advance(latest - earliest + 1);
             loop.doWork();
-            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("by %d ms", latest).isEqualTo(attempt + 1);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS))
+                    .as("by %d ms", latest)
+                    .isEqualTo(attempt + 1);
             backoff *= 2;
         }
     }
@@ -120,7 +127,10 @@ class SimLoopTest {
         try (ServerSocketChannel mute = ServerSocketChannel.open()) {
             // Never accepts: the kernel completes the connect, nobody reads the HELLO.
             mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 1).timings(TIMINGS), FaultMode.NONE);
+            loop = loop(
+                    TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 1)
+                            .timings(TIMINGS),
+                    FaultMode.NONE);
             pump("connected", s -> s.total().get(SimCounter.CONNECTS) == 1);
             clock.advance(TIMINGS.handshakeTimeoutMillis() - 1);
             loop.doWork();
@@ -137,19 +147,26 @@ class SimLoopTest {
         try (ServerSocketChannel mute = ServerSocketChannel.open()) {
             // Never accepts: every connect stays in its handshake until the gateway's own timeout.
             mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 5).timings(TIMINGS).connectsInFlight(2),
+            loop = loop(
+                    TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 5)
+                            .timings(TIMINGS)
+                            .connectsInFlight(2),
                     FaultMode.NONE);
             pump("two connected", s -> s.total().get(SimCounter.CONNECTS) == 2);
             clock.advance(TIMINGS.handshakeTimeoutMillis() - 1);
             loop.doWork();
-            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("the other three wait for a place").isEqualTo(2);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS))
+                    .as("the other three wait for a place")
+                    .isEqualTo(2);
             assertThat(loop.connectsInFlight()).isEqualTo(2);
             clock.advance(1);
             loop.doWork();
             assertThat(count(SimCounter.HANDSHAKE_TIMEOUTS)).isEqualTo(2);
             clock.advance(1);
             loop.doWork();
-            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("the next two in line got the places").isEqualTo(4);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS))
+                    .as("the next two in line got the places")
+                    .isEqualTo(4);
             assertThat(loop.connectsInFlight()).isEqualTo(2);
             pump("four connected", s -> s.total().get(SimCounter.CONNECTS) == 4);
             // The first two back off (1 s at least) and queue behind the fifth when they return.
@@ -157,9 +174,15 @@ class SimLoopTest {
             loop.doWork();
             clock.advance(1);
             loop.doWork();
-            assertThat(count(SimCounter.CONNECT_ATTEMPTS)).as("two more went, as two places came free").isEqualTo(6);
-            assertThat(loop.gateways()[4].state()).as("the fifth, first in line").isNotEqualTo(SimulatedGateway.State.WAITING);
-            assertThat(loop.gateways()[1].state()).as("the second, last in line").isEqualTo(SimulatedGateway.State.WAITING);
+            assertThat(count(SimCounter.CONNECT_ATTEMPTS))
+                    .as("two more went, as two places came free")
+                    .isEqualTo(6);
+            assertThat(loop.gateways()[4].state())
+                    .as("the fifth, first in line")
+                    .isNotEqualTo(SimulatedGateway.State.WAITING);
+            assertThat(loop.gateways()[1].state())
+                    .as("the second, last in line")
+                    .isEqualTo(SimulatedGateway.State.WAITING);
             assertThat(loop.connectsInFlight()).isEqualTo(2);
         }
     }
@@ -168,8 +191,11 @@ class SimLoopTest {
     void aPlaceGivenBackPassesOverEveryStoppedGatewayInLineOnASmallStack() throws Exception {
         try (ServerSocketChannel mute = ServerSocketChannel.open()) {
             mute.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            loop = loop(TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 20_000).timings(TIMINGS)
-                    .connectsInFlight(1), FaultMode.NONE);
+            loop = loop(
+                    TestSims.quick((InetSocketAddress) mute.getLocalAddress(), 20_000)
+                            .timings(TIMINGS)
+                            .connectsInFlight(1),
+                    FaultMode.NONE);
             SimulatedGateway[] gateways = loop.gateways();
             assertThat(loop.takeConnectPlace(gateways[0])).as("the one place").isTrue();
             for (int i = 1; i < gateways.length; i++) {
@@ -180,24 +206,31 @@ class SimLoopTest {
                 gateways[i].stop();
             }
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread stopper = new Thread(null, () -> {
-                try {
-                    loop.giveBackConnectPlace();
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            }, "small-stack-stopper", 128 * 1024);
+            Thread stopper = new Thread(
+                    null,
+                    () -> {
+                        try {
+                            loop.giveBackConnectPlace();
+                        } catch (Throwable t) {
+                            failure.set(t);
+                        }
+                    },
+                    "small-stack-stopper",
+                    128 * 1024);
             stopper.start();
             stopper.join();
             assertThat(failure.get()).isNull();
-            assertThat(loop.connectsInFlight()).as("the place is free once no one alive waits").isZero();
+            assertThat(loop.connectsInFlight())
+                    .as("the place is free once no one alive waits")
+                    .isZero();
         }
     }
 
     @Test
     void aForgedRetryAfterKeepsAGatewayAwayForFiveMinutesAtMost() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
-            SimContext context = TestSims.quick(monitor.address(), 1).timings(TIMINGS).build();
+            SimContext context =
+                    TestSims.quick(monitor.address(), 1).timings(TIMINGS).build();
             monitor.unapprove(context.firstGatewayId());
             monitor.forgeRetryAfter(Integer.MAX_VALUE);
             loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.NONE);
@@ -235,10 +268,10 @@ class SimLoopTest {
     @Test
     void answeringPollsAndThrottleSetsAllocatesNothing() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
-            loop = loop(TestSims.quick(monitor.address(), 1).volumesPerGateway(16).timings(TIMINGS), FaultMode.NONE);
+            loop = loop(
+                    TestSims.quick(monitor.address(), 1).volumesPerGateway(16).timings(TIMINGS), FaultMode.NONE);
             pump("in session", s -> s.total().inSession() == 1);
-            ThreadMXBean threads =
-                    (ThreadMXBean) ManagementFactory.getThreadMXBean();
+            ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
             long[] counts = new long[SimCounters.size()];
             int answered = SimCounter.POLLS_ANSWERED.ordinal();
             int acked = SimCounter.THROTTLE_SETS_ACKED.ordinal();
@@ -261,7 +294,9 @@ class SimLoopTest {
                     loop.counters().addTo(counts);
                 } while (counts[answered] < round || counts[acked] < round);
             }
-            assertThat(allocated).as("bytes the loop allocated answering 2,000 polls and throttle sets").isLessThan(1024);
+            assertThat(allocated)
+                    .as("bytes the loop allocated answering 2,000 polls and throttle sets")
+                    .isLessThan(1024);
         }
     }
 
@@ -276,7 +311,9 @@ class SimLoopTest {
     private void pump(String what, Predicate<SimSnapshot> condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.test(snapshot())) {
-            assertThat(System.nanoTime() - deadline).as("timed out waiting for: " + what).isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("timed out waiting for: " + what)
+                    .isNegative();
             if (loop.doWork() == 0) {
                 loop.idle();
             }

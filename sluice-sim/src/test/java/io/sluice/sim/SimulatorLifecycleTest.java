@@ -15,11 +15,15 @@ class SimulatorLifecycleTest {
     void stopsByItselfAfterItsDuration() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
             long started = System.nanoTime();
-            Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 50).threads(2).durationMillis(1_500).build());
-            assertThat(sim.awaitCondition(s -> s.total().inSession() == 50, Duration.ofSeconds(10))).isTrue();
+            Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 50)
+                    .threads(2)
+                    .durationMillis(1_500)
+                    .build());
+            assertThat(sim.awaitCondition(s -> s.total().inSession() == 50, Duration.ofSeconds(10)))
+                    .isTrue();
             assertThat(sim.awaitTermination(Duration.ofSeconds(10))).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1_500),
-                    Duration.ofSeconds(5));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isBetween(Duration.ofMillis(1_500), Duration.ofSeconds(5));
             assertThat(sim.isRunning()).isFalse();
             assertThat(sim.failure()).isNull();
             assertThat(sim.snapshot().total().inSession()).isZero();
@@ -31,8 +35,10 @@ class SimulatorLifecycleTest {
     @Test
     void closeStopsEveryThreadAndConnection() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
-            Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 200).threads(2).build());
-            assertThat(sim.awaitCondition(s -> s.total().inSession() == 200, Duration.ofSeconds(10))).isTrue();
+            Simulator sim = Simulator.start(
+                    TestSims.quick(monitor.address(), 200).threads(2).build());
+            assertThat(sim.awaitCondition(s -> s.total().inSession() == 200, Duration.ofSeconds(10)))
+                    .isTrue();
             sim.close();
             assertThat(sim.isRunning()).isFalse();
             assertThat(sim.awaitTermination(Duration.ZERO)).isTrue();
@@ -49,8 +55,9 @@ class SimulatorLifecycleTest {
             nobody = (InetSocketAddress) closed.getLocalAddress();
         }
         try (Simulator sim = Simulator.start(TestSims.quick(nobody, 10).build())) {
-            assertThat(sim.awaitCondition(s -> s.total().get(SimCounter.CONNECT_FAILURES) >= 20,
-                    Duration.ofSeconds(10))).isTrue();
+            assertThat(sim.awaitCondition(
+                            s -> s.total().get(SimCounter.CONNECT_FAILURES) >= 20, Duration.ofSeconds(10)))
+                    .isTrue();
             assertThat(sim.isRunning()).isTrue();
             assertThat(sim.snapshot().total().authAccepted()).isZero();
         }

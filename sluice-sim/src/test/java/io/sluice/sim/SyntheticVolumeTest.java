@@ -86,7 +86,8 @@ class SyntheticVolumeTest {
         SyntheticVolume bandwidth = new SyntheticVolume(1, "v", PROFILE, 7);
         apply(bandwidth, p -> p.version(1).bandwidthLimit(1 << 20));
         record = report(bandwidth);
-        assertThat(record.bytes(IoDirection.READ) + record.bytes(IoDirection.WRITE)).isBetween((1L << 20) - 8192, 1L << 20);
+        assertThat(record.bytes(IoDirection.READ) + record.bytes(IoDirection.WRITE))
+                .isBetween((1L << 20) - 8192, 1L << 20);
 
         SyntheticVolume normalized = new SyntheticVolume(1, "v", PROFILE, 7);
         apply(normalized, p -> p.version(1).iopsLimit(1_000).sizeNormalizationBytes(1024));
@@ -100,11 +101,14 @@ class SyntheticVolumeTest {
         assertThat(apply(volume, p -> p.version(5).iopsLimit(300))).isEqualTo(ThrottleAckStatus.APPLIED);
         assertThat(apply(volume, p -> p.version(5).iopsLimit(900))).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
         assertThat(apply(volume, p -> p.version(4).iopsLimit(900))).isEqualTo(ThrottleAckStatus.STALE);
-        assertThat(apply(volume, p -> p.version(6).iopsLimit(100).reservedIops(200))).isEqualTo(ThrottleAckStatus.INVALID);
+        assertThat(apply(volume, p -> p.version(6).iopsLimit(100).reservedIops(200)))
+                .isEqualTo(ThrottleAckStatus.INVALID);
         assertThat(volume.version()).isEqualTo(5);
         assertThat(volume.iopsLimit()).isEqualTo(300);
         assertThat(apply(volume, p -> p.version(7))).isEqualTo(ThrottleAckStatus.APPLIED);
-        assertThat(volume.iopsLimit()).as("a set replaces every parameter: 0 is no limit").isZero();
+        assertThat(volume.iopsLimit())
+                .as("a set replaces every parameter: 0 is no limit")
+                .isZero();
     }
 
     @Test

@@ -9,9 +9,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * The simulator at the scale the monitor's system test needs: 1,000 gateways on loopback, two threads. The
- * simulator's clock is moved by hand (ramp-up, then one second before each poll), so every report covers
- * exactly one second and the rates it shows are exact however busy the machine is.
+ * The simulator at the scale the monitor's system test needs: 1,000 gateways on loopback, two threads. The simulator's
+ * clock is moved by hand (ramp-up, then one second before each poll), so every report covers exactly one second and the
+ * rates it shows are exact however busy the machine is.
  */
 class ThousandGatewaysTest {
     private static final int GATEWAYS = 1_000;
@@ -22,11 +22,16 @@ class ThousandGatewaysTest {
     @Test
     void everyGatewayAuthenticatesAnswersEveryPollAndObeysItsThrottle() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 200);
-             Simulator sim = Simulator.start(TestSims.quick(monitor.address(), GATEWAYS).threads(2)
-                     .timings(new SimTimings(RAMP_UP, 60_000, 60_000, 50, 1_000, 300, 300, 1)).build(), clock)) {
+                Simulator sim = Simulator.start(
+                        TestSims.quick(monitor.address(), GATEWAYS)
+                                .threads(2)
+                                .timings(new SimTimings(RAMP_UP, 60_000, 60_000, 50, 1_000, 300, 300, 1))
+                                .build(),
+                        clock)) {
             clock.advance(RAMP_UP);
             assertThat(sim.awaitCondition(s -> s.total().inSession() == GATEWAYS, Duration.ofSeconds(30)))
-                    .as("all in session: %s", sim.snapshot()).isTrue();
+                    .as("all in session: %s", sim.snapshot())
+                    .isTrue();
 
             for (int round = 0; round < 3; round++) {
                 clock.advance(1_000);
@@ -42,27 +47,38 @@ class ThousandGatewaysTest {
             for (int i = 0; i < GATEWAYS; i++) {
                 FakeMonitor.Seen seen = monitor.seen(sim.gatewayId(i));
                 assertThat(seen.reportSequenceBreaks).hasValue(0);
-                assertThat(seen.lastRate.values()).allSatisfy(rate -> assertThat(rate).isBetween(1_950.0, 2_050.0));
+                assertThat(seen.lastRate.values())
+                        .allSatisfy(rate -> assertThat(rate).isBetween(1_950.0, 2_050.0));
             }
 
             long command = monitor.throttleAll(1, 500);
-            Await.until("every gateway acknowledges the throttle set", 20_000, () -> monitor.allSeen().stream()
-                    .filter(seen -> seen.acksByCommand.containsKey(command)).count() == GATEWAYS);
+            Await.until(
+                    "every gateway acknowledges the throttle set",
+                    20_000,
+                    () -> monitor.allSeen().stream()
+                                    .filter(seen -> seen.acksByCommand.containsKey(command))
+                                    .count()
+                            == GATEWAYS);
             clock.advance(1_000);
             long poll = monitor.pollAll();
             Await.until("every gateway answers after the throttle", 20_000, () -> monitor.answers(poll) == GATEWAYS);
 
             for (int i = 0; i < GATEWAYS; i++) {
                 FakeMonitor.Seen seen = monitor.seen(sim.gatewayId(i));
-                assertThat(seen.acksByCommand.get(command)).containsOnly(ThrottleAckStatus.APPLIED).hasSize(2);
+                assertThat(seen.acksByCommand.get(command))
+                        .containsOnly(ThrottleAckStatus.APPLIED)
+                        .hasSize(2);
                 assertThat(seen.lastThrottleVersion.values()).containsOnly(1L);
-                assertThat(seen.lastRate.values()).allSatisfy(rate -> assertThat(rate).isBetween(498.0, 500.0));
-                assertThat(seen.lastThrottledNanos.values()).allSatisfy(nanos -> assertThat(nanos).isPositive());
+                assertThat(seen.lastRate.values())
+                        .allSatisfy(rate -> assertThat(rate).isBetween(498.0, 500.0));
+                assertThat(seen.lastThrottledNanos.values())
+                        .allSatisfy(nanos -> assertThat(nanos).isPositive());
             }
             SimSnapshot throttled = sim.snapshot();
             assertThat(throttled.total().throttleSetsReceived()).isEqualTo(GATEWAYS);
             assertThat(throttled.total().throttleSetsAcked()).isEqualTo(GATEWAYS);
-            assertThat(throttled.total().get(SimCounter.THROTTLE_VOLUMES_APPLIED)).isEqualTo(2L * GATEWAYS);
+            assertThat(throttled.total().get(SimCounter.THROTTLE_VOLUMES_APPLIED))
+                    .isEqualTo(2L * GATEWAYS);
             assertThat(throttled.total().get(SimCounter.OUTPUT_FULL)).isZero();
             assertThat(throttled.total().get(SimCounter.PROTOCOL_ERRORS)).isZero();
             assertThat(sim.failure()).isNull();

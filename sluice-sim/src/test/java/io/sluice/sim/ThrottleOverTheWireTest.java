@@ -10,9 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * THROTTLE_SET and STATS between one simulated gateway (two volumes, 2,000 IOPS each) and the fake monitor.
- * The simulator runs on a manual clock, moved one second before each poll, so each report covers exactly
- * one second whatever the machine's speed.
+ * THROTTLE_SET and STATS between one simulated gateway (two volumes, 2,000 IOPS each) and the fake monitor. The
+ * simulator runs on a manual clock, moved one second before each poll, so each report covers exactly one second
+ * whatever the machine's speed.
  */
 class ThrottleOverTheWireTest {
     private final ManualEpochClock clock = new ManualEpochClock(1_000_000);
@@ -20,18 +20,21 @@ class ThrottleOverTheWireTest {
     @Test
     void setsAreAppliedOnceByVersionAndShapeTheNextReports() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
+                Simulator sim =
+                        Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
             long id = sim.gatewayId(0);
             awaitSession(sim, 1);
             FakeMonitor.Seen seen = monitor.seen(id);
             assertThat(sim.ackedEpochs()).as("no set acknowledged yet").containsExactly(-1L);
 
             assertThat(ack(monitor, seen, id, 5, 300, 1)).containsExactly(ThrottleAckStatus.APPLIED);
-            assertThat(sim.ackedEpochs()).as("the fake monitor is a server on its own: epoch 0").containsExactly(0L);
+            assertThat(sim.ackedEpochs())
+                    .as("the fake monitor is a server on its own: epoch 0")
+                    .containsExactly(0L);
             assertThat(ack(monitor, seen, id, 5, 900, 1)).containsExactly(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(ack(monitor, seen, id, 3, 900, 1)).containsExactly(ThrottleAckStatus.STALE);
-            assertThat(ack(monitor, seen, id, 6, 300, 1, 99)).containsExactly(ThrottleAckStatus.APPLIED,
-                    ThrottleAckStatus.UNKNOWN_VOLUME);
+            assertThat(ack(monitor, seen, id, 6, 300, 1, 99))
+                    .containsExactly(ThrottleAckStatus.APPLIED, ThrottleAckStatus.UNKNOWN_VOLUME);
 
             pollAndWait(monitor);
             pollAndWait(monitor);
@@ -52,7 +55,8 @@ class ThrottleOverTheWireTest {
     @Test
     void reportSequenceAndLimitsSurviveAReconnect() throws Exception {
         try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
-             Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
+                Simulator sim =
+                        Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
             long id = sim.gatewayId(0);
             awaitSession(sim, 1);
             FakeMonitor.Seen seen = monitor.seen(id);
@@ -64,15 +68,17 @@ class ThrottleOverTheWireTest {
             assertThat(sim.awaitCondition(s -> s.total().get(SimCounter.CONNECTIONS_LOST) == 1, Duration.ofSeconds(20)))
                     .isTrue();
             clock.advance(TestSims.QUICK.backoffMaxMillis());
-            assertThat(sim.awaitCondition(s -> s.total().reconnects() == 1 && s.total().inSession() == 1,
-                    Duration.ofSeconds(20))).isTrue();
+            assertThat(sim.awaitCondition(
+                            s -> s.total().reconnects() == 1 && s.total().inSession() == 1, Duration.ofSeconds(20)))
+                    .isTrue();
             pollAndWait(monitor);
             pollAndWait(monitor);
 
             assertThat(seen.lastReportSequence).hasValue(4);
             assertThat(seen.reportSequenceBreaks).hasValue(0);
             assertThat(seen.lastThrottleVersion).containsEntry(1, 1L).containsEntry(2, 1L);
-            assertThat(seen.lastRate.values()).allSatisfy(rate -> assertThat(rate).isBetween(398.0, 400.0));
+            assertThat(seen.lastRate.values())
+                    .allSatisfy(rate -> assertThat(rate).isBetween(398.0, 400.0));
             SimCounts counts = sim.snapshot().total();
             assertThat(counts.get(SimCounter.CONNECTIONS_LOST)).isEqualTo(1);
             assertThat(counts.get(SimCounter.SESSIONS_ENDED)).isEqualTo(1);
@@ -80,8 +86,9 @@ class ThrottleOverTheWireTest {
         }
     }
 
-    private static List<ThrottleAckStatus> ack(FakeMonitor monitor, FakeMonitor.Seen seen, long gatewayId,
-                                               long version, long iops, int... volumes) throws InterruptedException {
+    private static List<ThrottleAckStatus> ack(
+            FakeMonitor monitor, FakeMonitor.Seen seen, long gatewayId, long version, long iops, int... volumes)
+            throws InterruptedException {
         long command = monitor.throttle(gatewayId, version, iops, volumes);
         Await.until("ack of command " + command, 20_000, () -> seen.acksByCommand.containsKey(command));
         return seen.acksByCommand.get(command);
@@ -94,6 +101,7 @@ class ThrottleOverTheWireTest {
     }
 
     private static void awaitSession(Simulator sim, int sessions) {
-        assertThat(sim.awaitCondition(s -> s.total().inSession() == sessions, Duration.ofSeconds(20))).isTrue();
+        assertThat(sim.awaitCondition(s -> s.total().inSession() == sessions, Duration.ofSeconds(20)))
+                .isTrue();
     }
 }

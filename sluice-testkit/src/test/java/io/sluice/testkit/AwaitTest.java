@@ -19,8 +19,11 @@ class AwaitTest {
     @Test
     void aConditionThatNeverHoldsFailsNamingWhatWasAwaitedAndWhatWasSeen() {
         AtomicInteger asked = new AtomicInteger();
-        assertThatThrownBy(() -> Await.until("three replies", 50, () -> asked.incrementAndGet() < 0,
-                () -> "asked " + asked.get() + " times"))
+        assertThatThrownBy(() -> Await.until(
+                        "three replies",
+                        50,
+                        () -> asked.incrementAndGet() < 0,
+                        () -> "asked " + asked.get() + " times"))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("three replies not met within 50 ms: asked ")
                 .hasMessageEndingWith(" times");

@@ -49,7 +49,9 @@ class NbdkitTest {
     @Test
     void anNbdkitThatCannotStartFailsWithItsOwnWords() {
         assertThatThrownBy(() -> Nbdkit.start(dir.resolve("kit.sock"), "no-such-plugin-here"))
-                .isInstanceOf(IOException.class).hasMessageContaining("did not listen").hasMessageContaining("no-such-plugin-here");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("did not listen")
+                .hasMessageContaining("no-such-plugin-here");
     }
 
     private static String greeting(Path socket) throws IOException {

@@ -9,7 +9,9 @@ class ShmNamesTest {
     void namesAreUniqueAndSayWhoseTheyAre() {
         String first = ShmNames.unique("monitor");
         String second = ShmNames.unique("monitor");
-        assertThat(first).startsWith("sluice-test-monitor-" + ProcessHandle.current().pid() + "-").isNotEqualTo(second);
+        assertThat(first)
+                .startsWith("sluice-test-monitor-" + ProcessHandle.current().pid() + "-")
+                .isNotEqualTo(second);
         assertThat(ShmNames.file("services").getParent()).isEqualTo(ShmNames.DIRECTORY);
     }
 }

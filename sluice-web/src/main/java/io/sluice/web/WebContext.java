@@ -11,27 +11,39 @@ import java.util.regex.Pattern;
 /**
  * The application server's validated configuration.
  *
- * @param host           address to listen on (loopback by default: put a TLS proxy in front to expose it)
- * @param port           TCP port, 0 for any free one
- * @param mailboxDir     where the other roles' mailboxes live
- * @param serverName     the server's name, which names its mailbox directory ({@code sluice-UID-NAME/db}, ...)
- * @param dataDir        the web role's own directory, created at start; it holds nothing yet (sessions live in
- *                       memory, everything else in the database)
- * @param callTimeout    how long a request waits for another process before answering 503
- * @param maxBodyBytes   largest request body accepted
- * @param liveInterval   how often the live feed asks the services (one second: the poll interval)
- * @param secureCookies  mark the session cookie Secure; always so when {@code publicUrl} is https or TLS is on
- * @param publicUrl      the URL people reach this server at, for the printed links; null: derived from host and port
+ * @param host address to listen on (loopback by default: put a TLS proxy in front to expose it)
+ * @param port TCP port, 0 for any free one
+ * @param mailboxDir where the other roles' mailboxes live
+ * @param serverName the server's name, which names its mailbox directory ({@code sluice-UID-NAME/db}, ...)
+ * @param dataDir the web role's own directory, created at start; it holds nothing yet (sessions live in memory,
+ *     everything else in the database)
+ * @param callTimeout how long a request waits for another process before answering 503
+ * @param maxBodyBytes largest request body accepted
+ * @param liveInterval how often the live feed asks the services (one second: the poll interval)
+ * @param secureCookies mark the session cookie Secure; always so when {@code publicUrl} is https or TLS is on
+ * @param publicUrl the URL people reach this server at, for the printed links; null: derived from host and port
  * @param tlsCertificate PEM certificate chain (leaf first) to serve HTTPS with; null: plain HTTP
- * @param tlsKey         PEM private key of {@code tlsCertificate}, private to this user (0600)
+ * @param tlsKey PEM private key of {@code tlsCertificate}, private to this user (0600)
  * @param allowPlaintext serve plain HTTP on a non-loopback address anyway (an isolated lab network)
  * @param pairStatusFile the supervisor's status.json when the server is one of a pair (its {@code ha} object is
- *                       exported by {@code /metrics}); null: a server on its own
+ *     exported by {@code /metrics}); null: a server on its own
  */
-public record WebContext(String host, int port, Path mailboxDir, String serverName, Path dataDir, Duration callTimeout,
-                         int maxBodyBytes, Duration liveInterval, boolean secureCookies, String publicUrl,
-                         EpochClock clock, Path tlsCertificate, Path tlsKey, boolean allowPlaintext,
-                         Path pairStatusFile) {
+public record WebContext(
+        String host,
+        int port,
+        Path mailboxDir,
+        String serverName,
+        Path dataDir,
+        Duration callTimeout,
+        int maxBodyBytes,
+        Duration liveInterval,
+        boolean secureCookies,
+        String publicUrl,
+        EpochClock clock,
+        Path tlsCertificate,
+        Path tlsKey,
+        boolean allowPlaintext,
+        Path pairStatusFile) {
     private static final Pattern SERVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     public WebContext {
@@ -63,13 +75,14 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
             throw new IllegalArgumentException("TLS needs both a certificate file and a key file");
         }
         checkPlaintext(host, publicUrl, tlsCertificate != null, allowPlaintext);
-        secureCookies = secureCookies || tlsCertificate != null || publicUrl != null && publicUrl.startsWith("https://");
+        secureCookies =
+                secureCookies || tlsCertificate != null || publicUrl != null && publicUrl.startsWith("https://");
     }
 
     /**
-     * Refuses to serve passwords and session cookies in plain HTTP on a network: a non-loopback listen
-     * address needs TLS here, or an https public URL (a TLS proxy in front), or an explicit
-     * {@code allowPlaintext}. Also the server configuration's check, so a bad file fails before any role starts.
+     * Refuses to serve passwords and session cookies in plain HTTP on a network: a non-loopback listen address needs
+     * TLS here, or an https public URL (a TLS proxy in front), or an explicit {@code allowPlaintext}. Also the server
+     * configuration's check, so a bad file fails before any role starts.
      */
     public static void checkPlaintext(String host, String publicUrl, boolean tls, boolean allowPlaintext) {
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
@@ -97,40 +110,138 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
     }
 
     public static WebContext defaults(Path mailboxDir, String serverName, Path dataDir) {
-        return new WebContext("127.0.0.1", 8080, mailboxDir, serverName, dataDir, Duration.ofSeconds(3), 64 * 1024,
-                Duration.ofSeconds(1), false, null, EpochClock.system(), null, null, false, null);
+        return new WebContext(
+                "127.0.0.1",
+                8080,
+                mailboxDir,
+                serverName,
+                dataDir,
+                Duration.ofSeconds(3),
+                64 * 1024,
+                Duration.ofSeconds(1),
+                false,
+                null,
+                EpochClock.system(),
+                null,
+                null,
+                false,
+                null);
     }
 
     public WebContext withListen(String newHost, int newPort) {
-        return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
+        return new WebContext(
+                newHost,
+                newPort,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                clock,
+                tlsCertificate,
+                tlsKey,
+                allowPlaintext,
+                pairStatusFile);
     }
 
     public WebContext withCallTimeout(Duration timeout) {
-        return new WebContext(host, port, mailboxDir, serverName, dataDir, timeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
+        return new WebContext(
+                host,
+                port,
+                mailboxDir,
+                serverName,
+                dataDir,
+                timeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                clock,
+                tlsCertificate,
+                tlsKey,
+                allowPlaintext,
+                pairStatusFile);
     }
 
     public WebContext withClock(EpochClock newClock) {
-        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, newClock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
+        return new WebContext(
+                host,
+                port,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                newClock,
+                tlsCertificate,
+                tlsKey,
+                allowPlaintext,
+                pairStatusFile);
     }
 
     public WebContext withPublicUrl(String url, boolean secure) {
-        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secure, url, clock, tlsCertificate, tlsKey, allowPlaintext, pairStatusFile);
+        return new WebContext(
+                host,
+                port,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secure,
+                url,
+                clock,
+                tlsCertificate,
+                tlsKey,
+                allowPlaintext,
+                pairStatusFile);
     }
 
     /** Serve HTTPS with this PEM certificate chain and key (both null: plain HTTP). */
     public WebContext withTls(Path certificate, Path key) {
-        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, certificate, key, allowPlaintext, pairStatusFile);
+        return new WebContext(
+                host,
+                port,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                clock,
+                certificate,
+                key,
+                allowPlaintext,
+                pairStatusFile);
     }
 
     /** Listen, host and the plaintext permission together, since only together can they be checked. */
     public WebContext withListen(String newHost, int newPort, boolean plaintextAllowed) {
-        return new WebContext(newHost, newPort, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, plaintextAllowed, pairStatusFile);
+        return new WebContext(
+                newHost,
+                newPort,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                clock,
+                tlsCertificate,
+                tlsKey,
+                plaintextAllowed,
+                pairStatusFile);
     }
 
     /**
@@ -138,7 +249,21 @@ public record WebContext(String host, int port, Path mailboxDir, String serverNa
      * exports; null for a server on its own.
      */
     public WebContext withPairStatus(Path file) {
-        return new WebContext(host, port, mailboxDir, serverName, dataDir, callTimeout, maxBodyBytes, liveInterval,
-                secureCookies, publicUrl, clock, tlsCertificate, tlsKey, allowPlaintext, file);
+        return new WebContext(
+                host,
+                port,
+                mailboxDir,
+                serverName,
+                dataDir,
+                callTimeout,
+                maxBodyBytes,
+                liveInterval,
+                secureCookies,
+                publicUrl,
+                clock,
+                tlsCertificate,
+                tlsKey,
+                allowPlaintext,
+                file);
     }
 }

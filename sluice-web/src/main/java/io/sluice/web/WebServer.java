@@ -14,13 +14,13 @@ import io.sluice.web.api.GatewayApi;
 import io.sluice.web.api.HealthApi;
 import io.sluice.web.api.MonitoringApi;
 import io.sluice.web.api.ThrottleApi;
-import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.BoundedHashing;
 import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHasher;
 import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
@@ -52,8 +52,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The application server. Starts its parts in order — mailbox links, the route table, the live feed,
- * the HTTP server, then the first-start setup token — and closes them in reverse.
+ * The application server. Starts its parts in order — mailbox links, the route table, the live feed, the HTTP server,
+ * then the first-start setup token — and closes them in reverse.
  */
 public final class WebServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebServer.class.getName());
@@ -71,13 +71,12 @@ public final class WebServer implements AutoCloseable {
     private final Javalin app;
     /** Where the one-time setup link is written, in the web role's data directory. */
     public static final String SETUP_LINK_FILE = "setup-link";
+
     private volatile String setupToken;
     private volatile Thread setupRetry;
     private final BoundedHashing passwordHashes;
 
-    /**
-     * @param announcer receives the lines a person starting the server must see (URL, setup link)
-     */
+    /** @param announcer receives the lines a person starting the server must see (URL, setup link) */
     public WebServer(WebContext context, Consumer<String> announcer) {
         this(context, announcer, new PasswordHasher());
     }
@@ -89,15 +88,26 @@ public final class WebServer implements AutoCloseable {
         try {
             PrivateFiles.ensureDirectory(context.dataDir());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot use the web data directory " + context.dataDir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot use the web data directory " + context.dataDir() + ": " + e.getMessage(), e);
         }
         try {
-            CalleeLink db = open(new CalleeLink("db", ServerMailboxes.file(context.mailboxDir(), context.serverName(),
-                    ServerMailboxes.DB_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
-            CalleeLink services = open(new CalleeLink("services", ServerMailboxes.file(context.mailboxDir(),
-                    context.serverName(), ServerMailboxes.SERVICES_QUERIES_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
-            CalleeLink monitor = open(new CalleeLink("monitor", ServerMailboxes.file(context.mailboxDir(),
-                    context.serverName(), ServerMailboxes.MONITOR_SUFFIX), ServerMailboxes.CALLER_WEB, context.callTimeout()));
+            CalleeLink db = open(new CalleeLink(
+                    "db",
+                    ServerMailboxes.file(context.mailboxDir(), context.serverName(), ServerMailboxes.DB_SUFFIX),
+                    ServerMailboxes.CALLER_WEB,
+                    context.callTimeout()));
+            CalleeLink services = open(new CalleeLink(
+                    "services",
+                    ServerMailboxes.file(
+                            context.mailboxDir(), context.serverName(), ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                    ServerMailboxes.CALLER_WEB,
+                    context.callTimeout()));
+            CalleeLink monitor = open(new CalleeLink(
+                    "monitor",
+                    ServerMailboxes.file(context.mailboxDir(), context.serverName(), ServerMailboxes.MONITOR_SUFFIX),
+                    ServerMailboxes.CALLER_WEB,
+                    context.callTimeout()));
             List<CalleeLink> links = List.of(db, services, monitor);
             RoleCalls calls = new RoleCalls(bodies.mapper(), db, services);
 
@@ -105,16 +115,29 @@ public final class WebServer implements AutoCloseable {
             RequestAuthenticator authenticator = new RequestAuthenticator(sessions, calls, context.clock());
             RequestGuard guard = new RequestGuard(authenticator);
             setup = new SetupGate(calls);
-            LiveFeed feed = open(new LiveFeed(calls, bodies, context.liveInterval().toMillis(),
-                    owner -> !owner.startsWith(SESSION_OWNER) || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
+            LiveFeed feed = open(new LiveFeed(
+                    calls,
+                    bodies,
+                    context.liveInterval().toMillis(),
+                    owner -> !owner.startsWith(SESSION_OWNER)
+                            || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
             sessions.onEnd(id -> feed.end(SESSION_OWNER + id));
             authenticator.onRevoke(name -> feed.end(TOKEN_OWNER + name));
             SluiceMetrics metrics = new SluiceMetrics(feed, calls, links, context.pairStatusFile());
 
             passwordHashes = BoundedHashing.forThisMachine(hashing);
-            new AccountApi(calls, bodies, passwordHashes, sessions,
-                    new LoginBackoff(context.clock(), 3, 1_000, 900_000, 3_600_000), new LoginLimiter(context.clock(), 30, 300_000),
-                    new LoginLimiter(context.clock(), 5, 300_000), authenticator, setup, context.secureCookies()).register(routes);
+            new AccountApi(
+                            calls,
+                            bodies,
+                            passwordHashes,
+                            sessions,
+                            new LoginBackoff(context.clock(), 3, 1_000, 900_000, 3_600_000),
+                            new LoginLimiter(context.clock(), 30, 300_000),
+                            new LoginLimiter(context.clock(), 5, 300_000),
+                            authenticator,
+                            setup,
+                            context.secureCookies())
+                    .register(routes);
             new DocumentApi("sla", "slas", true, calls, bodies).register(routes);
             new DocumentApi("policy", "policies", false, calls, bodies).register(routes);
             new DocumentApi("group", "groups", false, calls, bodies).register(routes);
@@ -122,13 +145,24 @@ public final class WebServer implements AutoCloseable {
             new MonitoringApi(calls, bodies, context.clock()).register(routes);
             new ThrottleApi(calls, bodies, context.clock()).register(routes);
             new HealthApi(calls, bodies, links, monitor).register(routes);
-            routes.get("/api/live/stream", Role.VIEWER, "live", "Server-sent events: a 'live' event each second "
-                    + "({volumes, groups, compliance}) or 'unavailable'", (ctx, p) -> {
+            routes.get(
+                    "/api/live/stream",
+                    Role.VIEWER,
+                    "live",
+                    "Server-sent events: a 'live' event each second "
+                            + "({volumes, groups, compliance}) or 'unavailable'",
+                    (ctx, p) -> {
                         // The stream lives only as long as what let it open: the session, or the token.
-                        String owner = p.viaSession() ? SESSION_OWNER + ctx.cookie(RequestAuthenticator.SESSION_COOKIE) : TOKEN_OWNER + p.name();
+                        String owner = p.viaSession()
+                                ? SESSION_OWNER + ctx.cookie(RequestAuthenticator.SESSION_COOKIE)
+                                : TOKEN_OWNER + p.name();
                         new SseHandler(client -> feed.join(client, owner)).handle(ctx);
                     });
-            routes.get("/metrics", Role.VIEWER, "metrics", "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
+            routes.get(
+                    "/metrics",
+                    Role.VIEWER,
+                    "metrics",
+                    "Prometheus exposition: volumes, SLAs, processes, mailboxes, gateways",
                     (ctx, p) -> ctx.contentType(metrics.contentType()).result(metrics.scrape()));
             AtomicReference<ObjectNode> openApi = new AtomicReference<>();
             routes.get("/api/openapi.json", null, "meta", "This document", (ctx, p) -> bodies.send(ctx, openApi.get()))
@@ -136,7 +170,8 @@ public final class WebServer implements AutoCloseable {
             openApi.set(OpenApiDocument.build(bodies.mapper(), routes));
 
             HttpsConnector https = context.tls()
-                    ? new HttpsConnector(context.tlsCertificate(), context.tlsKey(), context.host(), context.port()) : null;
+                    ? new HttpsConnector(context.tlsCertificate(), context.tlsKey(), context.host(), context.port())
+                    : null;
             feed.start();
             app = Javalin.create(config -> {
                 config.startup.showJavalinBanner = false;
@@ -161,16 +196,30 @@ public final class WebServer implements AutoCloseable {
                     });
                 }
                 config.routes.exception(ApiProblem.class, (e, ctx) -> sendProblem(ctx, e, null));
-                config.routes.exception(HttpResponseException.class, (e, ctx) -> sendProblem(ctx,
-                        ApiProblem.of(e.getStatus(), e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(), e.getMessage(), null), null));
-                config.routes.exception(Exception.class, (e, ctx) -> sendProblem(ctx,
-                        ApiProblem.of(500, "internal", "Internal error", e.toString()), e));
+                config.routes.exception(
+                        HttpResponseException.class,
+                        (e, ctx) -> sendProblem(
+                                ctx,
+                                ApiProblem.of(
+                                        e.getStatus(),
+                                        e.getStatus() == 413 ? "too-large" : "http-" + e.getStatus(),
+                                        e.getMessage(),
+                                        null),
+                                null));
+                config.routes.exception(
+                        Exception.class,
+                        (e, ctx) ->
+                                sendProblem(ctx, ApiProblem.of(500, "internal", "Internal error", e.toString()), e));
                 config.routes.error(404, ctx -> {
-                    if (ctx.path().startsWith("/api/") && !String.valueOf(ctx.res().getContentType()).startsWith("application/problem")) {
+                    if (ctx.path().startsWith("/api/")
+                            && !String.valueOf(ctx.res().getContentType()).startsWith("application/problem")) {
                         sendProblem(ctx, ApiProblem.notFound("no route " + ctx.method() + " " + ctx.path()), null);
                     }
                 });
-                config.routes.error(405, ctx -> sendProblem(ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null), null));
+                config.routes.error(
+                        405,
+                        ctx -> sendProblem(
+                                ctx, ApiProblem.of(405, "method-not-allowed", "Method not allowed", null), null));
             });
             opened.push(app::stop);
             opened.push(feed::disconnectAll);
@@ -189,33 +238,42 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void beforeEveryRequest(Context ctx) {
-        SecurityHeaders.apply(ctx, context.tls() || context.publicUrl() != null && context.publicUrl().startsWith("https://"));
+        SecurityHeaders.apply(
+                ctx,
+                context.tls()
+                        || context.publicUrl() != null && context.publicUrl().startsWith("https://"));
         long length = ctx.contentLength();
         if (length > context.maxBodyBytes()) {
-            throw ApiProblem.of(413, "too-large", "Request body too large",
+            throw ApiProblem.of(
+                    413,
+                    "too-large",
+                    "Request body too large",
                     "the body may have at most " + context.maxBodyBytes() + " bytes");
         }
     }
 
     /**
-     * Renders {@code problem}. A server-side failure (5xx) is logged in full under a fresh correlation id
-     * and shown to the client only as {@link ApiProblem#publicView}: the callers of an API include people
-     * who are not signed in, and the detail may quote the database.
+     * Renders {@code problem}. A server-side failure (5xx) is logged in full under a fresh correlation id and shown to
+     * the client only as {@link ApiProblem#publicView}: the callers of an API include people who are not signed in, and
+     * the detail may quote the database.
      */
     private void sendProblem(Context ctx, ApiProblem problem, Throwable cause) {
         ApiProblem shown = problem;
         if (problem.status() >= 500) {
             String correlationId = Secrets.newToken("").substring(0, 16);
-            LOG.log(problem.status() == 500 ? System.Logger.Level.ERROR : System.Logger.Level.WARNING,
-                    "problem " + correlationId + " answering " + ctx.method() + " " + ctx.path() + ": " + problem.status()
-                            + " " + problem.type() + " " + problem.getMessage(), cause);
+            LOG.log(
+                    problem.status() == 500 ? System.Logger.Level.ERROR : System.Logger.Level.WARNING,
+                    "problem " + correlationId + " answering " + ctx.method() + " " + ctx.path() + ": "
+                            + problem.status() + " " + problem.type() + " " + problem.getMessage(),
+                    cause);
             shown = problem.publicView(correlationId);
         }
         try {
             if (shown.retryAfterSeconds() > 0) {
                 ctx.header("Retry-After", Long.toString(shown.retryAfterSeconds()));
             }
-            ctx.status(shown.status()).contentType("application/problem+json")
+            ctx.status(shown.status())
+                    .contentType("application/problem+json")
                     .result(bodies.text(shown.body(ctx.path())));
         } catch (RuntimeException e) {
             // The exchange is already finished (a stream closed at shutdown): nobody to answer.
@@ -259,8 +317,8 @@ public final class WebServer implements AutoCloseable {
     }
 
     /**
-     * The setup link goes to a file only the server's user can read, never to a log or a terminal that
-     * others may see: whoever holds the token becomes the first admin.
+     * The setup link goes to a file only the server's user can read, never to a log or a terminal that others may see:
+     * whoever holds the token becomes the first admin.
      */
     private Path writeSetupLink(String link) {
         Path file = context.dataDir().resolve(SETUP_LINK_FILE);

@@ -26,8 +26,10 @@ public class CalleeDownTest extends WebTestBase {
         assertThat(api.get("/api/slas", viewer).status()).isEqualTo(200);
         ApiClient.Response health = api.get("/api/health", viewer);
         assertThat(health.status()).isEqualTo(200);
-        assertThat(health.json().path("processes").path("services").path("up").asBoolean()).isFalse();
-        assertThat(health.json().path("processes").path("db").path("up").asBoolean()).isTrue();
+        assertThat(health.json().path("processes").path("services").path("up").asBoolean())
+                .isFalse();
+        assertThat(health.json().path("processes").path("db").path("up").asBoolean())
+                .isTrue();
     }
 
     @Test
@@ -37,9 +39,12 @@ public class CalleeDownTest extends WebTestBase {
         ApiClient.Response list = api.get("/api/slas", viewer);
         assertThat(list.status()).isEqualTo(503);
         assertThat(list.contentType()).startsWith("application/problem+json");
-        ApiClient.Response login = api.post("/api/session", Map.of("login", "viewer", "password", PASSWORD), ApiClient.Credentials.NONE);
+        ApiClient.Response login =
+                api.post("/api/session", Map.of("login", "viewer", "password", PASSWORD), ApiClient.Credentials.NONE);
         assertThat(login.status()).isEqualTo(503);
         // A token the server has not seen cannot be checked without the database: 503, not 401.
-        assertThat(api.get("/api/slas", ApiClient.Credentials.token("slc_unknown")).status()).isEqualTo(503);
+        assertThat(api.get("/api/slas", ApiClient.Credentials.token("slc_unknown"))
+                        .status())
+                .isEqualTo(503);
     }
 }

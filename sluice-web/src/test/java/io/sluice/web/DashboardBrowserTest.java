@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * The dashboard in Debian's Chromium, headless, driven by Playwright: sign in, create an SLA (seeing
- * the inline validation first), watch it on the live chart and in the compliance view, acknowledge an
- * alert. A script tag in an alert must show as text.
+ * The dashboard in Debian's Chromium, headless, driven by Playwright: sign in, create an SLA (seeing the inline
+ * validation first), watch it on the live chart and in the compliance view, acknowledge an alert. A script tag in an
+ * alert must show as text.
  */
 @EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")
 public class DashboardBrowserTest extends BrowserTestBase {
@@ -51,8 +51,10 @@ public class DashboardBrowserTest extends BrowserTestBase {
         page.navigate(api.base() + "/#/login");
         page.getByLabel("Login").fill("operator");
         page.getByLabel("Password").fill(PASSWORD);
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
-        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in"))
+                .click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview")))
+                .isVisible();
         assertThat(page.locator("#who")).containsText("operator");
         shot(page, "01-overview-empty");
 
@@ -66,7 +68,8 @@ public class DashboardBrowserTest extends BrowserTestBase {
         shot(page, "02-sla-inline-validation");
         page.getByLabel("Reserved IOPS").fill("1000");
         assertThat(reservedError).isEmpty();
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create SLA")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create SLA"))
+                .click();
         assertThat(page.locator("#status")).containsText("Saved browser-gold (version 1)");
         assertThat(page.locator("table")).containsText("browser-gold");
         shot(page, "03-sla-created");
@@ -77,7 +80,8 @@ public class DashboardBrowserTest extends BrowserTestBase {
         assertThat(page.locator("#live-readout")).containsText("state met");
         assertThat(page.locator(".charts canvas")).hasCount(4);
         page.locator("#history-resolution").selectOption("1m");
-        assertThat(page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("History"))).containsText("points");
+        assertThat(page.getByRole(AriaRole.REGION, new Page.GetByRoleOptions().setName("History")))
+                .containsText("points");
         shot(page, "04-live-chart");
 
         page.navigate(api.base() + "/#/compliance");
@@ -89,23 +93,29 @@ public class DashboardBrowserTest extends BrowserTestBase {
         page.navigate(api.base() + "/#/alerts");
         Locator alertRow = page.locator("tr", new Page.LocatorOptions().setHasText("p99 above target on volume 7"));
         assertThat(alertRow).containsText("<script>window.pwned=1</script>");
-        alertRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Acknowledge alert")).click();
+        alertRow.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Acknowledge alert"))
+                .click();
         assertThat(page.locator("tr", new Page.LocatorOptions().setHasText("p99 above target on volume 7")))
                 .containsText("user:operator at");
         shot(page, "06-alert-acknowledged");
         assertThat(page.evaluate("() => window.pwned === undefined")).isEqualTo(true);
 
         page.navigate(api.base() + "/#/groups");
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create"))
+                .click();
         assertThat(page.locator("#status")).containsText("Saved payments (version 1)");
         shot(page, "07-groups");
 
-        Page phone = browser.newContext(new Browser.NewContextOptions().setViewportSize(390, 844).setIsMobile(true)).newPage();
+        Page phone = browser.newContext(new Browser.NewContextOptions()
+                        .setViewportSize(390, 844)
+                        .setIsMobile(true))
+                .newPage();
         phone.navigate(api.base() + "/#/login");
         phone.getByLabel("Login").fill("viewer");
         phone.getByLabel("Password").fill(PASSWORD);
         phone.keyboard().press("Enter");
-        assertThat(phone.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
+        assertThat(phone.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview")))
+                .isVisible();
         assertThat(phone.locator("main")).containsText("browser-gold");
         shot(phone, "08-overview-phone");
 

@@ -2,24 +2,24 @@ package io.sluice.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.common.ManualEpochClock;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.WebTestBase;
-import io.sluice.common.ManualEpochClock;
 import java.net.URI;
-import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import java.util.stream.Stream;
 
 /** A live stream ends with what let it open: its session, its token, or its user's standing. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,13 +46,15 @@ class LiveStreamEndTest extends WebTestBase {
             if (who.bearer() != null) {
                 b.header("Authorization", "Bearer " + who.bearer());
             }
-            HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
-                    .send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> response =
+                    HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
             reader = Thread.ofVirtual().start(() -> {
                 try (Stream<String> lines = response.body()) {
-                    lines.filter(l -> l.startsWith("event:")).forEach(l -> events.add(l.substring(6).trim()));
+                    lines.filter(l -> l.startsWith("event:"))
+                            .forEach(l -> events.add(l.substring(6).trim()));
                 } catch (RuntimeException e) {
                     // a reset connection ends the stream as well
                 }
@@ -85,7 +87,8 @@ class LiveStreamEndTest extends WebTestBase {
     @Test
     void signingOutEndsTheSessionsStreamAndOnlyThatOne() throws Exception {
         Credentials session = login("viewer", PASSWORD);
-        try (EventStream mine = new EventStream(session); EventStream other = new EventStream(Credentials.token(viewerToken))) {
+        try (EventStream mine = new EventStream(session);
+                EventStream other = new EventStream(Credentials.token(viewerToken))) {
             mine.awaitLiveEvent();
             other.awaitLiveEvent();
             assertThat(api.delete("/api/session", session, Map.of()).status()).isEqualTo(204);
@@ -101,7 +104,8 @@ class LiveStreamEndTest extends WebTestBase {
         String token = created.json().path("token").asText();
         try (EventStream stream = new EventStream(Credentials.token(token))) {
             stream.awaitLiveEvent();
-            assertThat(api.delete("/api/tokens/streamer", admin, Map.of()).status()).isEqualTo(200);
+            assertThat(api.delete("/api/tokens/streamer", admin, Map.of()).status())
+                    .isEqualTo(200);
             assertThat(stream.ended()).as("the revoked token's stream ended").isTrue();
         }
     }
@@ -120,12 +124,15 @@ class LiveStreamEndTest extends WebTestBase {
 
     @Test
     void disablingAUserEndsTheirStreams() throws Exception {
-        assertThat(api.post("/api/users", Map.of("login", "watcher", "role", "VIEWER", "password", PASSWORD), admin).status())
+        assertThat(api.post("/api/users", Map.of("login", "watcher", "role", "VIEWER", "password", PASSWORD), admin)
+                        .status())
                 .isEqualTo(201);
         Credentials watcher = login("watcher", PASSWORD);
         try (EventStream stream = new EventStream(watcher)) {
             stream.awaitLiveEvent();
-            assertThat(api.put("/api/users/watcher", Map.of("disabled", true), admin, Map.of()).status()).isEqualTo(200);
+            assertThat(api.put("/api/users/watcher", Map.of("disabled", true), admin, Map.of())
+                            .status())
+                    .isEqualTo(200);
             assertThat(stream.ended()).as("the disabled user's stream ended").isTrue();
         }
     }

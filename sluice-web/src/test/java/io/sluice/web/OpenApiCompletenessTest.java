@@ -13,15 +13,15 @@ import io.sluice.web.http.Route;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import java.util.Locale;
 
 /**
- * The served OpenAPI document types every answer: each operation's 2xx JSON response and JSON request body
- * is an object schema with its properties (directly or through a {@code $ref}), text answers say they are
- * strings, only a 204 goes without content, and every reference resolves. Real answers are held to these
- * schemas by OpenApiContractTest in sluice-server.
+ * The served OpenAPI document types every answer: each operation's 2xx JSON response and JSON request body is an object
+ * schema with its properties (directly or through a {@code $ref}), text answers say they are strings, only a 204 goes
+ * without content, and every reference resolves. Real answers are held to these schemas by OpenApiContractTest in
+ * sluice-server.
  */
 public class OpenApiCompletenessTest extends WebTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +37,8 @@ public class OpenApiCompletenessTest extends WebTestBase {
         JsonNode paths = served().document().path("paths");
         for (Route route : server.routes()) {
             assertThat(paths.path(route.path()).has(route.method().name().toLowerCase(Locale.ROOT)))
-                    .as(route.key()).isTrue();
+                    .as(route.key())
+                    .isTrue();
         }
     }
 
@@ -51,25 +52,44 @@ public class OpenApiCompletenessTest extends WebTestBase {
     @Test
     void theWalkFindsAnUntypedAnswerAndAnUntypedBody() {
         ObjectNode copy = served().document().deepCopy();
-        ((ObjectNode) copy.path("paths").path("/api/alerts").path("get").path("responses").path("200").path("content")
-                .path("application/json")).putObject("schema").put("type", "object").put("additionalProperties", true);
-        ((ObjectNode) copy.path("paths").path("/api/tokens").path("post").path("requestBody").path("content")
-                .path("application/json")).putObject("schema").put("type", "object");
-        assertThat(untyped(new OpenApiSchemas(copy))).containsExactlyInAnyOrder(
-                "GET /api/alerts 200 application/json", "POST /api/tokens request body");
+        ((ObjectNode) copy.path("paths")
+                        .path("/api/alerts")
+                        .path("get")
+                        .path("responses")
+                        .path("200")
+                        .path("content")
+                        .path("application/json"))
+                .putObject("schema")
+                .put("type", "object")
+                .put("additionalProperties", true);
+        ((ObjectNode) copy.path("paths")
+                        .path("/api/tokens")
+                        .path("post")
+                        .path("requestBody")
+                        .path("content")
+                        .path("application/json"))
+                .putObject("schema")
+                .put("type", "object");
+        assertThat(untyped(new OpenApiSchemas(copy)))
+                .containsExactlyInAnyOrder("GET /api/alerts 200 application/json", "POST /api/tokens request body");
     }
 
     @Test
     void theCheckerRefusesAnAnswerOfTheWrongShape() throws Exception {
         OpenApiSchemas doc = served();
         JsonNode session = doc.jsonResponse("GET", "/api/session", "200");
-        assertThat(doc.violations(session, JSON.readTree("{\"signedIn\": false, \"setupRequired\": true}"))).isEmpty();
+        assertThat(doc.violations(session, JSON.readTree("{\"signedIn\": false, \"setupRequired\": true}")))
+                .isEmpty();
         assertThat(doc.violations(session, JSON.readTree("{\"signedIn\": \"yes\", \"role\": \"ROOT\"}")))
-                .containsExactly("$.signedIn: string where a boolean belongs", "$.role: \"ROOT\" is not one of [\"ADMIN\",\"OPERATOR\",\"VIEWER\"]");
+                .containsExactly(
+                        "$.signedIn: string where a boolean belongs",
+                        "$.role: \"ROOT\" is not one of [\"ADMIN\",\"OPERATOR\",\"VIEWER\"]");
         assertThat(doc.violations(session, JSON.readTree("{}"))).containsExactly("$: no signedIn, which is required");
         JsonNode alerts = doc.jsonResponse("GET", "/api/alerts", "200");
-        assertThat(doc.violations(alerts, JSON.readTree("{\"items\": [{\"id\": 1, \"key\": \"k\", \"state\": \"OPEN\","
-                + " \"clearedAt\": null, \"openedAt\": null}], \"next\": null}")))
+        assertThat(doc.violations(
+                        alerts,
+                        JSON.readTree("{\"items\": [{\"id\": 1, \"key\": \"k\", \"state\": \"OPEN\","
+                                + " \"clearedAt\": null, \"openedAt\": null}], \"next\": null}")))
                 .containsExactly("$.items[0].openedAt: null where integer is not nullable");
     }
 
@@ -81,12 +101,14 @@ public class OpenApiCompletenessTest extends WebTestBase {
                 String at = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
                 JsonNode body = op.getValue().path("requestBody");
                 if (!body.isMissingNode()) {
-                    JsonNode schema = body.path("content").path("application/json").path("schema");
+                    JsonNode schema =
+                            body.path("content").path("application/json").path("schema");
                     if (schema.isMissingNode() || !doc.hasProperties(schema)) {
                         found.add(at + " request body");
                     }
                 }
-                for (Map.Entry<String, JsonNode> response : op.getValue().path("responses").properties()) {
+                for (Map.Entry<String, JsonNode> response :
+                        op.getValue().path("responses").properties()) {
                     if (!response.getKey().startsWith("2")) {
                         continue;
                     }

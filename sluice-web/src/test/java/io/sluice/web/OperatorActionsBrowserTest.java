@@ -23,7 +23,8 @@ public class OperatorActionsBrowserTest extends BrowserTestBase {
     void anOperatorPollsAGatewayAndSetsAndCancelsAManualThrottle() {
         seeder.gateway(1, "APPROVED");
         seeder.volume(7, 1);
-        Page page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900)).newPage();
+        Page page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))
+                .newPage();
         page.setDefaultTimeout(30_000);
         List<String> problems = new ArrayList<>();
         page.onPageError(problems::add);
@@ -35,18 +36,22 @@ public class OperatorActionsBrowserTest extends BrowserTestBase {
         page.navigate(api.base() + "/#/login");
         page.getByLabel("Login").fill("operator");
         page.getByLabel("Password").fill(PASSWORD);
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
-        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in"))
+                .click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview")))
+                .isVisible();
 
         page.navigate(api.base() + "/#/gateways");
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("fresh statistics of gateway 1")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("fresh statistics of gateway 1"))
+                .click();
         assertThat(page.locator("#status")).containsText("Gateway 1: polled now.");
         assertThat(((InMemoryBackend) backend).polledGateways()).containsExactly(1L);
         shot(page, "operator-01-gateway-polled");
 
         page.navigate(api.base() + "/#/live?volume=7");
         page.locator("#throttle-section summary").click();
-        page.getByLabel("IOPS limit", new Page.GetByLabelOptions().setExact(true)).fill("300");
+        page.getByLabel("IOPS limit", new Page.GetByLabelOptions().setExact(true))
+                .fill("300");
         page.getByLabel("For (minutes)").fill("10");
         page.getByLabel("Reason").fill("noisy neighbour");
         page.locator("#throttle-set").click();

@@ -25,10 +25,12 @@ class PairMetricsTest extends WebTestBase {
     }
 
     private void supervisorWrites(String role, String holder, long epoch) throws IOException {
-        PrivateFiles.writeSecret(statusFile, ("{\"supervisorPid\": 1, \"roles\": [], \"ha\": {\"role\": \"" + role
-                + "\", \"self\": \"sla-a:7070\", \"holder\": \"" + holder + "\", \"epoch\": " + epoch
-                + ", \"leaseState\": \"" + role.toUpperCase(Locale.ROOT) + "\"}}")
-                .getBytes(StandardCharsets.UTF_8));
+        PrivateFiles.writeSecret(
+                statusFile,
+                ("{\"supervisorPid\": 1, \"roles\": [], \"ha\": {\"role\": \"" + role
+                                + "\", \"self\": \"sla-a:7070\", \"holder\": \"" + holder + "\", \"epoch\": " + epoch
+                                + ", \"leaseState\": \"" + role.toUpperCase(Locale.ROOT) + "\"}}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     private String scrape() {
@@ -37,15 +39,21 @@ class PairMetricsTest extends WebTestBase {
 
     @Test
     void metricsFollowTheSupervisorsPairStatus() throws Exception {
-        assertThat(scrape()).as("nothing written yet: no pair series rather than wrong ones")
-                .doesNotContain("sluice_pair_active ").doesNotContain("sluice_pair_info{");
+        assertThat(scrape())
+                .as("nothing written yet: no pair series rather than wrong ones")
+                .doesNotContain("sluice_pair_active ")
+                .doesNotContain("sluice_pair_info{");
 
         supervisorWrites("standby", "sla-b:7070", 4);
-        assertThat(scrape()).contains("sluice_pair_active 0.0").contains("sluice_pair_epoch 4.0")
+        assertThat(scrape())
+                .contains("sluice_pair_active 0.0")
+                .contains("sluice_pair_epoch 4.0")
                 .contains("sluice_pair_info{holder=\"sla-b:7070\",role=\"standby\",self=\"sla-a:7070\"} 1");
 
         supervisorWrites("active", "sla-a:7070", 5);
-        assertThat(scrape()).contains("sluice_pair_active 1.0").contains("sluice_pair_epoch 5.0")
+        assertThat(scrape())
+                .contains("sluice_pair_active 1.0")
+                .contains("sluice_pair_epoch 5.0")
                 .contains("sluice_pair_info{holder=\"sla-a:7070\",role=\"active\",self=\"sla-a:7070\"} 1")
                 .doesNotContain("role=\"standby\"");
     }

@@ -22,9 +22,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.function.Supplier;
 
 /** Who can make the web role spend an Argon2 hash, and how many it spends at once. */
 class PasswordHashBoundsTest {
@@ -73,7 +73,8 @@ class PasswordHashBoundsTest {
     }
 
     private WebContext context(String name) {
-        return WebContext.defaults(dir, name, dir.resolve("web-" + name)).withListen("127.0.0.1", 0)
+        return WebContext.defaults(dir, name, dir.resolve("web-" + name))
+                .withListen("127.0.0.1", 0)
                 .withCallTimeout(Duration.ofSeconds(5));
     }
 
@@ -81,26 +82,36 @@ class PasswordHashBoundsTest {
     void theSetupTokenIsCheckedBeforeAnyHashAndNoneIsSpentOnceSetupIsDone() {
         ObservedHashing hashing = new ObservedHashing();
         try (InMemoryBackend backend = new InMemoryBackend(dir, "setup");
-             WebServer server = new WebServer(context("setup"), line -> { }, hashing)) {
+                WebServer server = new WebServer(context("setup"), line -> {}, hashing)) {
             ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
             String token = server.setupToken().orElseThrow();
-            ApiClient.Response wrong = api.post("/api/setup", Map.of("token", "setup_guess", "login", "admin",
-                    "password", PASSWORD), Credentials.NONE);
+            ApiClient.Response wrong = api.post(
+                    "/api/setup",
+                    Map.of("token", "setup_guess", "login", "admin", "password", PASSWORD),
+                    Credentials.NONE);
             assertThat(wrong.status()).isEqualTo(403);
             assertThat(hashing.hashes).as("hashes for a wrong token").hasValue(0);
 
-            assertThat(api.post("/api/setup", Map.of("token", token, "login", "admin", "password", PASSWORD),
-                    Credentials.NONE).status()).isEqualTo(201);
+            assertThat(api.post(
+                                    "/api/setup",
+                                    Map.of("token", token, "login", "admin", "password", PASSWORD),
+                                    Credentials.NONE)
+                            .status())
+                    .isEqualTo(201);
             assertThat(hashing.hashes).hasValue(1);
             int setupReadsAfterSetup = backend.dbCalls("setting.get");
             for (String attempt : new String[] {token, "setup_guess"}) {
-                ApiClient.Response late = api.post("/api/setup", Map.of("token", attempt, "login", "mallory",
-                        "password", PASSWORD), Credentials.NONE);
+                ApiClient.Response late = api.post(
+                        "/api/setup",
+                        Map.of("token", attempt, "login", "mallory", "password", PASSWORD),
+                        Credentials.NONE);
                 assertThat(late.status()).isEqualTo(409);
                 assertThat(late.problemType()).isEqualTo("setup-done");
             }
             assertThat(hashing.hashes).as("hashes after setup").hasValue(1);
-            assertThat(backend.dbCalls("setting.get")).as("database reads after setup").isEqualTo(setupReadsAfterSetup);
+            assertThat(backend.dbCalls("setting.get"))
+                    .as("database reads after setup")
+                    .isEqualTo(setupReadsAfterSetup);
         }
     }
 
@@ -108,11 +119,21 @@ class PasswordHashBoundsTest {
     void concurrentHashesAreBoundedAndRequestsBeyondTheQueueAre503WithRetryAfter() throws Exception {
         ObservedHashing hashing = new ObservedHashing();
         try (InMemoryBackend backend = new InMemoryBackend(dir, "burst");
-             WebServer server = new WebServer(context("burst"), line -> { }, hashing)) {
+                WebServer server = new WebServer(context("burst"), line -> {}, hashing)) {
             ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
             assertThat(backend.serverName()).isEqualTo("burst");
-            assertThat(api.post("/api/setup", Map.of("token", server.setupToken().orElseThrow(), "login", "admin",
-                    "password", PASSWORD), Credentials.NONE).status()).isEqualTo(201);
+            assertThat(api.post(
+                                    "/api/setup",
+                                    Map.of(
+                                            "token",
+                                            server.setupToken().orElseThrow(),
+                                            "login",
+                                            "admin",
+                                            "password",
+                                            PASSWORD),
+                                    Credentials.NONE)
+                            .status())
+                    .isEqualTo(201);
             ApiClient.Response token = api.post("/api/tokens", Map.of("name", "burst", "role", "ADMIN"), login(api));
             String bearer = token.json().path("token").asText();
 
@@ -124,14 +145,17 @@ class PasswordHashBoundsTest {
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < admitted + beyond; i++) {
                 HttpRequest create = HttpRequest.newBuilder(URI.create(api.base() + "/api/users"))
-                        .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(ApiClient.json(Map.of("login", "user" + i,
-                                "role", "VIEWER", "password", PASSWORD)))).build();
+                        .header("Authorization", "Bearer " + bearer)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                ApiClient.json(Map.of("login", "user" + i, "role", "VIEWER", "password", PASSWORD))))
+                        .build();
                 answers.add(http.sendAsync(create, HttpResponse.BodyHandlers.ofString()));
             }
             // Those beyond the queue are answered while the admitted ones are still held inside or before a hash.
-            awaitCondition(() -> answers.stream().filter(CompletableFuture::isDone).count() == beyond
-                    && hashing.inside.get() == bound.running());
+            awaitCondition(
+                    () -> answers.stream().filter(CompletableFuture::isDone).count() == beyond
+                            && hashing.inside.get() == bound.running());
             for (CompletableFuture<HttpResponse<String>> answer : answers) {
                 if (answer.isDone()) {
                     assertThat(answer.get().statusCode()).isEqualTo(503);
@@ -153,7 +177,8 @@ class PasswordHashBoundsTest {
     }
 
     private static Credentials login(ApiClient api) {
-        ApiClient.Response r = api.post("/api/session", Map.of("login", "admin", "password", PASSWORD), Credentials.NONE);
+        ApiClient.Response r =
+                api.post("/api/session", Map.of("login", "admin", "password", PASSWORD), Credentials.NONE);
         String cookie = r.header("Set-Cookie").split(";")[0];
         return Credentials.session(cookie, r.json().path("csrfToken").asText());
     }

@@ -30,21 +30,22 @@ class ProblemDisclosureTest extends WebTestBase {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         log.addHandler(capture);
         ((InMemoryBackend) backend).failDb("user.get", DATABASE_TEXT);
         try {
-            ApiClient.Response r = api.post("/api/session", Map.of("login", "anyone", "password", "some password here"),
-                    Credentials.NONE);
+            ApiClient.Response r = api.post(
+                    "/api/session", Map.of("login", "anyone", "password", "some password here"), Credentials.NONE);
             assertThat(r.status()).isEqualTo(500);
             assertThat(r.contentType()).startsWith("application/problem+json");
-            assertThat(r.body()).doesNotContain("hunter2").doesNotContain("jdbc").doesNotContain("PSQLException")
+            assertThat(r.body())
+                    .doesNotContain("hunter2")
+                    .doesNotContain("jdbc")
+                    .doesNotContain("PSQLException")
                     .doesNotContain("db.internal");
             String id = r.json().path("correlationId").asText();
             assertThat(id).hasSize(16);
@@ -54,7 +55,8 @@ class ProblemDisclosureTest extends WebTestBase {
             ((InMemoryBackend) backend).failDb("user.get", null);
             log.removeHandler(capture);
         }
-        assertThat(api.post("/api/session", Map.of("login", "viewer", "password", PASSWORD), Credentials.NONE).status())
+        assertThat(api.post("/api/session", Map.of("login", "viewer", "password", PASSWORD), Credentials.NONE)
+                        .status())
                 .isEqualTo(200);
     }
 

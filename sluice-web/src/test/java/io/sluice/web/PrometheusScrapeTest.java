@@ -27,15 +27,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * A real Prometheus server (Debian's) scrapes /metrics with an API token kept in a file, finds the series,
- * loads the shipped alert rules and evaluates every query of the shipped Grafana dashboard.
+ * A real Prometheus server (Debian's) scrapes /metrics with an API token kept in a file, finds the series, loads the
+ * shipped alert rules and evaluates every query of the shipped Grafana dashboard.
  */
 @EnabledIf("prometheusInstalled")
 @Tag("system")
 class PrometheusScrapeTest extends WebTestBase {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-    private static final Path ALERT_RULES = Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();
-    private static final Path DASHBOARD = Path.of("../conf/grafana/sluice-dashboard.json").toAbsolutePath().normalize();
+    private static final Path ALERT_RULES =
+            Path.of("../conf/prometheus/sluice-alerts.yml").toAbsolutePath().normalize();
+    private static final Path DASHBOARD =
+            Path.of("../conf/grafana/sluice-dashboard.json").toAbsolutePath().normalize();
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -47,19 +49,33 @@ class PrometheusScrapeTest extends WebTestBase {
     void prometheusScrapesVolumeProcessMailboxAndGatewaySeries() throws Exception {
         seeder.gateway(3, "APPROVED");
         seeder.volume(11, 3);
-        ApiClient.Response sla = api.post("/api/slas", Map.of("name", "metrics-gold", "scope", Map.of("kind", "VOLUME", "id", "11"),
-                "iopsLimit", 3000, "reservedIops", 500), Credentials.token(operatorToken));
+        ApiClient.Response sla = api.post(
+                "/api/slas",
+                Map.of(
+                        "name",
+                        "metrics-gold",
+                        "scope",
+                        Map.of("kind", "VOLUME", "id", "11"),
+                        "iopsLimit",
+                        3000,
+                        "reservedIops",
+                        500),
+                Credentials.token(operatorToken));
         assertThat(sla.status()).isEqualTo(201);
         awaitExposition("sluice_volume_iops{");
         String text = api.get("/metrics", Credentials.token(viewerToken)).body();
-        assertThat(text).contains("sluice_volume_throttle_iops{").contains("sluice_process_up{process=\"db\"} 1.0")
-                .contains("sluice_mailbox_slots{").contains("sluice_gateways{state=\"APPROVED\"} 1.0")
+        assertThat(text)
+                .contains("sluice_volume_throttle_iops{")
+                .contains("sluice_process_up{process=\"db\"} 1.0")
+                .contains("sluice_mailbox_slots{")
+                .contains("sluice_gateways{state=\"APPROVED\"} 1.0")
                 .contains("sluice_sla_compliance{")
                 .contains("sluice_monitor{counter=\"reportsDropped\"} " + (double) InMemoryBackend.REPORTS_DROPPED)
                 .contains("sluice_monitor{counter=\"reportsLost\"} 0.0")
                 .contains("sluice_services_volumes{state=\"limit\"} 100000.0")
                 .contains("sluice_services_volumes{state=\"refusedOverLimit\"} 0.0")
-                .contains("sluice_db_degraded 0.0").contains("sluice_capacity_time_until_full_seconds{backend=\"b1\"} 7076160.0")
+                .contains("sluice_db_degraded 0.0")
+                .contains("sluice_capacity_time_until_full_seconds{backend=\"b1\"} 7076160.0")
                 .contains("sluice_process_start_time_seconds{process=\"web\"}")
                 .contains("sluice_process_start_time_seconds{process=\"services\"}");
         assertThat(api.get("/metrics", Credentials.NONE).status()).isEqualTo(401);
@@ -89,21 +105,44 @@ class PrometheusScrapeTest extends WebTestBase {
                     static_configs:
                       - targets: ['127.0.0.1:%d']
                 """.formatted(ALERT_RULES, tokenFile, server.port()));
-        Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + work.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+        Process prometheus = new ProcessBuilder(
+                        PROMETHEUS.toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + work.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("prometheus.log").toFile())
+                .start();
         try {
             JsonNode iops = awaitSeries(port, "sluice_volume_iops{volume=\"11\"}");
             assertThat(iops.path(0).path("metric").path("sla").asText()).isEqualTo("metrics-gold");
             assertThat(iops.path(0).path("value").path(1).asDouble()).isEqualTo(2400.0);
-            assertThat(awaitSeries(port, "sluice_volume_throttle_iops{volume=\"11\"}").path(0).path("value").path(1).asDouble())
+            assertThat(awaitSeries(port, "sluice_volume_throttle_iops{volume=\"11\"}")
+                            .path(0)
+                            .path("value")
+                            .path(1)
+                            .asDouble())
                     .isEqualTo(3000.0);
-            assertThat(awaitSeries(port, "sluice_process_up{process=\"services\"}").path(0).path("value").path(1).asText()).isEqualTo("1");
-            assertThat(awaitSeries(port, "sluice_mailbox_slots{state=\"free\"}").size()).isEqualTo(3);
-            assertThat(awaitSeries(port, "sluice_gateways{state=\"APPROVED\"}").path(0).path("value").path(1).asText()).isEqualTo("1");
-            assertThat(awaitSeries(port, "sluice_sla_compliance{sla=\"metrics-gold\",state=\"MET\"}").size()).isEqualTo(1);
+            assertThat(awaitSeries(port, "sluice_process_up{process=\"services\"}")
+                            .path(0)
+                            .path("value")
+                            .path(1)
+                            .asText())
+                    .isEqualTo("1");
+            assertThat(awaitSeries(port, "sluice_mailbox_slots{state=\"free\"}").size())
+                    .isEqualTo(3);
+            assertThat(awaitSeries(port, "sluice_gateways{state=\"APPROVED\"}")
+                            .path(0)
+                            .path("value")
+                            .path(1)
+                            .asText())
+                    .isEqualTo("1");
+            assertThat(awaitSeries(port, "sluice_sla_compliance{sla=\"metrics-gold\",state=\"MET\"}")
+                            .size())
+                    .isEqualTo(1);
             JsonNode rules = awaitRulesEvaluated(port);
-            assertThat(rules.findValuesAsText("name")).as("Prometheus loaded the shipped alert rules")
+            assertThat(rules.findValuesAsText("name"))
+                    .as("Prometheus loaded the shipped alert rules")
                     .contains("SluiceSlaViolated", "SluiceRoleRestarted", "SluiceDatabaseDegraded");
             assertThat(rules.findValuesAsText("health")).as(rules.toString()).containsOnly("ok");
             assertEveryDashboardQueryEvaluates(port);
@@ -118,7 +157,9 @@ class PrometheusScrapeTest extends WebTestBase {
     private void awaitExposition(String needle) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!api.get("/metrics", Credentials.token(viewerToken)).body().contains(needle)) {
-            assertThat(System.nanoTime()).as("waiting for " + needle + " on /metrics").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("waiting for " + needle + " on /metrics")
+                    .isLessThan(deadline);
             Thread.sleep(200);
         }
     }
@@ -129,11 +170,16 @@ class PrometheusScrapeTest extends WebTestBase {
         int queries = 0;
         for (JsonNode expr : dashboard.path("panels").findValues("expr")) {
             String query = expr.asText().replace("$volume", ".*").replace("$sla", ".*");
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                                    + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(query + " -> " + r.body()).isEqualTo(200);
-            assertThat(json.readTree(r.body()).path("status").asText()).as(query).isEqualTo("success");
+            assertThat(json.readTree(r.body()).path("status").asText())
+                    .as(query)
+                    .isEqualTo("success");
             queries++;
         }
         assertThat(queries).isGreaterThan(20);
@@ -144,11 +190,18 @@ class PrometheusScrapeTest extends WebTestBase {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode rules;
         do {
-            assertThat(System.nanoTime()).as("waiting for Prometheus to evaluate the alert rules").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("waiting for Prometheus to evaluate the alert rules")
+                    .isLessThan(deadline);
             Thread.sleep(500);
-            rules = json.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/rules"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
-        } while (rules.findValuesAsText("health").isEmpty() || rules.findValuesAsText("health").contains("unknown"));
+            rules = json.readTree(http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/rules"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body());
+        } while (rules.findValuesAsText("health").isEmpty()
+                || rules.findValuesAsText("health").contains("unknown"));
         return rules;
     }
 
@@ -158,9 +211,12 @@ class PrometheusScrapeTest extends WebTestBase {
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                                        + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 last = r.body();
                 JsonNode result = json.readTree(r.body()).path("data").path("result");
                 if (r.statusCode() == 200 && result.size() > 0) {

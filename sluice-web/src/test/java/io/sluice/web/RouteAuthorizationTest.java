@@ -13,12 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every route of the table, called by nobody and by every role, through a session and through an API
- * token: refused exactly when the role is too low, never for a role that is high enough.
+ * Every route of the table, called by nobody and by every role, through a session and through an API token: refused
+ * exactly when the role is too low, never for a role that is high enough.
  */
 public class RouteAuthorizationTest extends WebTestBase {
-    private record Caller(String label, Role role, Credentials credentials) {
-    }
+    private record Caller(String label, Role role, Credentials credentials) {}
 
     @Test
     void everyRouteAdmitsExactlyTheRolesItNames() {
@@ -35,14 +34,18 @@ public class RouteAuthorizationTest extends WebTestBase {
         for (Route route : server.routes()) {
             for (Caller caller : callers) {
                 Credentials who = caller.credentials();
-                if (route.path().equals("/api/session") && route.method().name().equals("DELETE") && who.cookie() != null) {
+                if (route.path().equals("/api/session")
+                        && route.method().name().equals("DELETE")
+                        && who.cookie() != null) {
                     // Signing out ends the session the other checks use: do it on a throwaway one.
                     who = login(caller.label().split(" ")[0], PASSWORD);
                 }
                 ApiClient.Response r = call(route, who);
-                boolean allowed = route.role() == null || (caller.role() != null && caller.role().includes(route.role()));
+                boolean allowed = route.role() == null
+                        || (caller.role() != null && caller.role().includes(route.role()));
                 String type = r.problemType();
-                boolean refused = r.status() == 401 || (r.status() == 403 && ("forbidden".equals(type) || "csrf".equals(type)));
+                boolean refused =
+                        r.status() == 401 || (r.status() == 403 && ("forbidden".equals(type) || "csrf".equals(type)));
                 if (allowed == refused) {
                     failures.add(route.key() + " as " + caller.label() + ": " + r);
                 }
@@ -57,10 +60,19 @@ public class RouteAuthorizationTest extends WebTestBase {
     }
 
     private ApiClient.Response call(Route route, Credentials who) {
-        String path = route.path().replace("{name}", "authz-probe").replace("{gatewayId}", "9999")
-                .replace("{volumeId}", "1").replace("{id}", "999999").replace("{login}", "nobody-here");
+        String path = route.path()
+                .replace("{name}", "authz-probe")
+                .replace("{gatewayId}", "9999")
+                .replace("{volumeId}", "1")
+                .replace("{id}", "999999")
+                .replace("{login}", "nobody-here");
         String body = route.body() == Route.Body.JSON ? "{}" : null;
-        return api.send(route.method().name(), path, body, body == null ? null : "application/json", who,
+        return api.send(
+                route.method().name(),
+                path,
+                body,
+                body == null ? null : "application/json",
+                who,
                 Map.of("If-Match", "\"1\""));
     }
 }

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 /** Someone guessing the admin's password slows only themselves down, never the admin. */
 class SignInLockoutTest extends WebTestBase {
     private HttpResponse<String> signIn(String from, String login, String password) throws Exception {
-        HttpClient client = HttpClient.newBuilder().localAddress(InetAddress.getByName(from)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .localAddress(InetAddress.getByName(from))
+                .build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.base() + "/api/session"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(ApiClient.json(Map.of("login", login, "password", password))))
@@ -27,7 +29,8 @@ class SignInLockoutTest extends WebTestBase {
     void failuresFromOneAddressDoNotStopTheRightPasswordFromAnother() throws Exception {
         int refused = 0;
         for (int i = 0; i < 10; i++) {
-            int status = signIn("127.0.0.2", "admin", "guess number " + i + " wrong").statusCode();
+            int status =
+                    signIn("127.0.0.2", "admin", "guess number " + i + " wrong").statusCode();
             assertThat(status).isIn(401, 429);
             if (status == 429) {
                 refused++;

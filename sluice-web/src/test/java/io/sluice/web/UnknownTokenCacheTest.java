@@ -30,9 +30,12 @@ class UnknownTokenCacheTest extends WebTestBase {
 
         clock.advance(10_000);
         assertThat(api.get("/api/slas", stranger).status()).isEqualTo(401);
-        assertThat(db.dbCalls("token.find") - before).as("asked again once the entry expired").isEqualTo(2);
+        assertThat(db.dbCalls("token.find") - before)
+                .as("asked again once the entry expired")
+                .isEqualTo(2);
 
         // Known tokens are unaffected.
-        assertThat(api.get("/api/slas", Credentials.token(viewerToken)).status()).isEqualTo(200);
+        assertThat(api.get("/api/slas", Credentials.token(viewerToken)).status())
+                .isEqualTo(200);
     }
 }

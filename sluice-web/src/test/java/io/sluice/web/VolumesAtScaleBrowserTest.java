@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * The dashboard with 300 named volumes on three gateways: tables show a page of them and narrow by
- * name, the live page charts only the volumes picked (at most eight), and volumes read as names.
+ * The dashboard with 300 named volumes on three gateways: tables show a page of them and narrow by name, the live page
+ * charts only the volumes picked (at most eight), and volumes read as names.
  */
 @EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")
 class VolumesAtScaleBrowserTest extends BrowserTestBase {
@@ -48,7 +48,8 @@ class VolumesAtScaleBrowserTest extends BrowserTestBase {
     @BeforeEach
     void signIn() {
         problems.clear();
-        page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900)).newPage();
+        page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))
+                .newPage();
         page.setDefaultTimeout(30_000);
         page.onConsoleMessage(m -> {
             if (m.type().equals("error")) {
@@ -64,8 +65,10 @@ class VolumesAtScaleBrowserTest extends BrowserTestBase {
         page.navigate(api.base() + "/#/login");
         page.getByLabel("Login").fill("viewer");
         page.getByLabel("Password").fill(PASSWORD);
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
-        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in"))
+                .click();
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview")))
+                .isVisible();
     }
 
     @AfterEach
@@ -141,7 +144,9 @@ class VolumesAtScaleBrowserTest extends BrowserTestBase {
         Locator picked = page.locator("#chart-picked li");
         assertThat(picked).hasCount(5);
         assertThat(picked.first()).containsText("host-c/disk300");
-        assertThat(chartLines()).containsExactly("host-c/disk300", "host-b/disk299", "host-a/disk298", "host-c/disk297", "host-b/disk296");
+        assertThat(chartLines())
+                .containsExactly(
+                        "host-c/disk300", "host-b/disk299", "host-a/disk298", "host-c/disk297", "host-b/disk296");
 
         page.locator("#chart-search").fill("disk1");
         Locator results = page.locator("#chart-results button");
@@ -154,12 +159,15 @@ class VolumesAtScaleBrowserTest extends BrowserTestBase {
         assertThat(page.locator("#chart-note")).containsText("At most 8");
         assertThat(results.first()).isDisabled();
         assertThat(chartLines()).hasSize(8).contains("host-a/disk1", "host-a/disk10", "host-b/disk11");
-        assertThat(page.evaluate("() => new Set(Chart.getChart('compare-iops').data.datasets.map(d => d.borderColor)).size"))
-                .as("each line its own colour").isEqualTo(8);
+        assertThat(page.evaluate(
+                        "() => new Set(Chart.getChart('compare-iops').data.datasets.map(d => d.borderColor)).size"))
+                .as("each line its own colour")
+                .isEqualTo(8);
 
         page.locator("#chart-search").fill("payroll");
         assertThat(results).hasCount(1);
-        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop charting host-c/disk300")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Stop charting host-c/disk300"))
+                .click();
         assertThat(picked).hasCount(7);
         results.first().click();
         assertThat(picked).hasCount(8);
@@ -192,7 +200,9 @@ class VolumesAtScaleBrowserTest extends BrowserTestBase {
     /** No cell of a volume table is a bare number where a name belongs. */
     private static void assertNoBareIds(Locator rows) {
         List<String> firstCells = rows.locator("td:first-child").allTextContents();
-        assertThat(firstCells).isNotEmpty().noneMatch(t -> t.strip().matches("\\d+"))
+        assertThat(firstCells)
+                .isNotEmpty()
+                .noneMatch(t -> t.strip().matches("\\d+"))
                 .allMatch(t -> t.matches("host-[abc]/\\S+ #\\d+.*"));
     }
 }

@@ -10,6 +10,7 @@ import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.InMemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /** The web role starts before the other processes, and a hung callee costs a request only the call timeout. */
 class WebServerLifecycleTest {
@@ -25,7 +25,8 @@ class WebServerLifecycleTest {
     Path dir;
 
     private WebContext context(String name) {
-        return WebContext.defaults(dir, name, dir.resolve("web-" + name)).withListen("127.0.0.1", 0)
+        return WebContext.defaults(dir, name, dir.resolve("web-" + name))
+                .withListen("127.0.0.1", 0)
                 .withCallTimeout(Duration.ofMillis(500));
     }
 
@@ -36,21 +37,26 @@ class WebServerLifecycleTest {
             ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
             assertThat(said).anyMatch(l -> l.startsWith("Sluice web server listening on http://127.0.0.1:"));
             assertThat(server.setupToken()).isEmpty();
-            ApiClient.Response down = api.post("/api/session", Map.of("login", "admin", "password", "x".repeat(12)), Credentials.NONE);
+            ApiClient.Response down =
+                    api.post("/api/session", Map.of("login", "admin", "password", "x".repeat(12)), Credentials.NONE);
             assertThat(down.status()).isEqualTo(503);
             try (InMemoryBackend backend = new InMemoryBackend(dir, "late")) {
                 assertThat(backend.serverName()).isEqualTo("late");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (server.setupToken().isEmpty()) {
-                    assertThat(System.nanoTime()).as("setup token after the database came up").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("setup token after the database came up")
+                            .isLessThan(deadline);
                     Thread.sleep(100);
                 }
                 // The link is in a file only the server's user may read, never in what it says (its log).
                 Path link = dir.resolve("web-late").resolve(WebServer.SETUP_LINK_FILE);
-                assertThat(Files.readString(link)).contains("/#/setup?token=" + server.setupToken().orElseThrow());
+                assertThat(Files.readString(link))
+                        .contains("/#/setup?token=" + server.setupToken().orElseThrow());
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(link)))
                         .isEqualTo("rw-------");
-                assertThat(said).anyMatch(l -> l.contains(link.toString()))
+                assertThat(said)
+                        .anyMatch(l -> l.contains(link.toString()))
                         .noneMatch(l -> l.contains(server.setupToken().orElseThrow()));
             }
         }
@@ -60,19 +66,26 @@ class WebServerLifecycleTest {
     void aCalleeThatTakesNoCallsGivesA503AfterTheTimeout() throws Exception {
         String name = "hung";
         try (InMemoryBackend backend = new InMemoryBackend(dir, name);
-             WebServer server = new WebServer(context(name), line -> { })) {
+                WebServer server = new WebServer(context(name), line -> {})) {
             backend.stopServices();
             // Attached and alive, but never polls: the shape of a hung process.
-            try (Mailbox mailbox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
-                 MailboxCallee hung = MailboxCallee.attach(mailbox)) {
+            try (Mailbox mailbox =
+                            Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+                    MailboxCallee hung = MailboxCallee.attach(mailbox)) {
                 assertThat(hung.calleeIndex()).isNotNegative();
                 ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
                 String token = server.setupToken().orElseThrow();
-                assertThat(api.post("/api/setup", Map.of("token", token, "login", "admin", "password", "x".repeat(12)),
-                        Credentials.NONE).status()).isEqualTo(201);
-                ApiClient.Response session = api.post("/api/session", Map.of("login", "admin", "password", "x".repeat(12)), Credentials.NONE);
+                assertThat(api.post(
+                                        "/api/setup",
+                                        Map.of("token", token, "login", "admin", "password", "x".repeat(12)),
+                                        Credentials.NONE)
+                                .status())
+                        .isEqualTo(201);
+                ApiClient.Response session = api.post(
+                        "/api/session", Map.of("login", "admin", "password", "x".repeat(12)), Credentials.NONE);
                 String cookie = session.header("Set-Cookie").split(";")[0];
-                Credentials admin = Credentials.session(cookie, session.json().path("csrfToken").asText());
+                Credentials admin = Credentials.session(
+                        cookie, session.json().path("csrfToken").asText());
                 for (int i = 0; i < 3; i++) {
                     ApiClient.Response r = api.get("/api/forecasts", admin);
                     assertThat(r.status()).isEqualTo(503);
@@ -81,7 +94,13 @@ class WebServerLifecycleTest {
                 }
                 // The timed-out calls were revoked, so they do not pile up in the services' slots: at most
                 // the live feed's call of this second is still posted.
-                assertThat(api.get("/api/health", admin).json().path("mailboxes").path(1).path("posted").asInt()).isLessThanOrEqualTo(1);
+                assertThat(api.get("/api/health", admin)
+                                .json()
+                                .path("mailboxes")
+                                .path(1)
+                                .path("posted")
+                                .asInt())
+                        .isLessThanOrEqualTo(1);
             }
         }
     }

@@ -15,23 +15,22 @@ import io.sluice.services.ThrottleFrames;
 import io.sluice.services.ThrottleParams;
 import io.sluice.services.VolumePlacement;
 import io.sluice.sim.storage.SimulatedBackend;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 
 /**
- * The analyzer's cost per interval at scale: 10,000 volumes on 1,000 gateways (10 each), 100 backends of
- * 10 gateways, three tenants' SLAs (gold with a reservation and a latency objective, silver with a weight,
- * bronze BEST_EFFORT under a tenant-wide cap of 500,000 IOPS) and compliance judged every interval, as in
- * the services process. Each interval the
- * simulated backends produce the 1,000 STATS frames; what is timed is what the services' loop does with
- * them: the analyzer taking every report ({@code onStats}) and running its interval ({@code doWork}, which
- * includes the compliance judge). The backends' own stepping is not timed.
+ * The analyzer's cost per interval at scale: 10,000 volumes on 1,000 gateways (10 each), 100 backends of 10 gateways,
+ * three tenants' SLAs (gold with a reservation and a latency objective, silver with a weight, bronze BEST_EFFORT under
+ * a tenant-wide cap of 500,000 IOPS) and compliance judged every interval, as in the services process. Each interval
+ * the simulated backends produce the 1,000 STATS frames; what is timed is what the services' loop does with them: the
+ * analyzer taking every report ({@code onStats}) and running its interval ({@code doWork}, which includes the
+ * compliance judge). The backends' own stepping is not timed.
  */
 final class AnalyzerCost {
     static final int GATEWAYS = 1_000;
@@ -40,14 +39,13 @@ final class AnalyzerCost {
     static final int INTERVAL_MILLIS = 1_000;
 
     /**
-     * Per timed interval, milliseconds of wall-clock time and of the thread's CPU time (on a shared machine
-     * the wall-clock figure includes time the thread waited for a core); and the sets sent in total.
+     * Per timed interval, milliseconds of wall-clock time and of the thread's CPU time (on a shared machine the
+     * wall-clock figure includes time the thread waited for a core); and the sets sent in total.
      */
-    record Result(double meanMillis, double p50Millis, double maxMillis, double meanCpuMillis, long setsSent, int volumes) {
-    }
+    record Result(
+            double meanMillis, double p50Millis, double maxMillis, double meanCpuMillis, long setsSent, int volumes) {}
 
-    private AnalyzerCost() {
-    }
+    private AnalyzerCost() {}
 
     static Result measure(int warmupIntervals, int timedIntervals, long seed) {
         Inventory inventory = new Inventory();
@@ -82,14 +80,29 @@ final class AnalyzerCost {
                 byGateway[1 + b * GATEWAYS_PER_BACKEND + g] = backends.get(b);
             }
         }
-        PerformanceAnalyzer analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, ClosedLoop.START,
+        PerformanceAnalyzer analyzer = new PerformanceAnalyzer(
+                inventory,
+                book,
+                INTERVAL_MILLIS,
+                ClosedLoop.START,
                 (gatewayId, sets) -> deliver(frames, commandId, byGateway[(int) gatewayId], gatewayId, sets),
                 new ComplianceJudge());
         self[0] = analyzer;
-        book.attach(gold, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(50).weight(400)
-                .latency(new LatencyObjective(95, 3_000, 3_000, 5)).build());
+        book.attach(
+                gold,
+                Sla.named("gold")
+                        .priority(PriorityClass.CRITICAL)
+                        .reservedIops(50)
+                        .weight(400)
+                        .latency(new LatencyObjective(95, 3_000, 3_000, 5))
+                        .build());
         book.attach(silver, Sla.named("silver").weight(200).build());
-        book.attach(bronze, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).iopsLimit(500_000).build());
+        book.attach(
+                bronze,
+                Sla.named("bronze")
+                        .priority(PriorityClass.BEST_EFFORT)
+                        .iopsLimit(500_000)
+                        .build());
 
         StatsReader stats = new StatsReader();
         long now = ClosedLoop.START;
@@ -99,7 +112,8 @@ final class AnalyzerCost {
         for (int i = 0; i < warmupIntervals + timedIntervals; i++) {
             List<ByteBuffer> reports = new ArrayList<>(GATEWAYS);
             for (SimulatedBackend backend : backends) {
-                for (Map.Entry<Long, ByteBuffer> report : backend.step(now, INTERVAL_MILLIS).entrySet()) {
+                for (Map.Entry<Long, ByteBuffer> report :
+                        backend.step(now, INTERVAL_MILLIS).entrySet()) {
                     reports.add(report.getValue());
                 }
             }
@@ -119,12 +133,21 @@ final class AnalyzerCost {
         }
         double[] sorted = timed.clone();
         Arrays.sort(sorted);
-        return new Result(Arrays.stream(timed).average().orElse(0), sorted[sorted.length / 2], sorted[sorted.length - 1],
-                cpuMillis / timedIntervals, analyzer.setsSent(), volumeId);
+        return new Result(
+                Arrays.stream(timed).average().orElse(0),
+                sorted[sorted.length / 2],
+                sorted[sorted.length - 1],
+                cpuMillis / timedIntervals,
+                analyzer.setsSent(),
+                volumeId);
     }
 
-    private static void deliver(ThrottleFrames frames, long[] commandId, SimulatedBackend backend, long gatewayId,
-                                List<ThrottleParams> sets) {
+    private static void deliver(
+            ThrottleFrames frames,
+            long[] commandId,
+            SimulatedBackend backend,
+            long gatewayId,
+            List<ThrottleParams> sets) {
         ByteBuffer frame = ByteBuffer.allocate(ThrottleSetDescriptor.frameLength(sets.size()));
         frames.write(frame, ++commandId[0], gatewayId, commandId[0], sets);
         frame.flip();

@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Sluice against the best an administrator could have done with one static limit on bronze, chosen in
- * hindsight: for each seed, the largest limit ({@link StaticLimitSearch}, from 1 IOPS to bronze's flood)
- * with which gold meets its objective in at least {@link #OBJECTIVE_SHARE} of its windows, which is also the
- * limit with the most throughput. Sluice and every limit tried are judged by the same {@link Rule}. Each limit
- * tried is the same seeded run again, so the search sees the very load Sluice saw. Added up over the seeds run.
+ * Sluice against the best an administrator could have done with one static limit on bronze, chosen in hindsight: for
+ * each seed, the largest limit ({@link StaticLimitSearch}, from 1 IOPS to bronze's flood) with which gold meets its
+ * objective in at least {@link #OBJECTIVE_SHARE} of its windows, which is also the limit with the most throughput.
+ * Sluice and every limit tried are judged by the same {@link Rule}. Each limit tried is the same seeded run again, so
+ * the search sees the very load Sluice saw. Added up over the seeds run.
  */
 final class BestStatic {
     /** The share of gold's windows a run must meet to count as keeping gold's objective. */
@@ -51,7 +51,10 @@ final class BestStatic {
         sluiceWindows += sluice.windows();
         sluiceMet += sluice.windowsMet(rule);
         Map<Long, LatencyRun> tried = new HashMap<>();
-        OptionalLong best = StaticLimitSearch.largestFeasible(1, (long) device.floodIops(), resolution,
+        OptionalLong best = StaticLimitSearch.largestFeasible(
+                1,
+                (long) device.floodIops(),
+                resolution,
                 limit -> keepsObjective(tried.computeIfAbsent(limit, l -> run(Mode.STATIC, seed, intervals, l))));
         if (!keepsObjective(sluice)) {
             sluiceMissed++;
@@ -70,8 +73,8 @@ final class BestStatic {
     }
 
     private LatencyRun run(Mode mode, long seed, int intervals, long bronzeLimit) {
-        return ControlScenarios.goldNextToBronze(device, workload, mode, seed, intervals, ControlScenarios.GOLD_LATENCY,
-                bronzeLimit);
+        return ControlScenarios.goldNextToBronze(
+                device, workload, mode, seed, intervals, ControlScenarios.GOLD_LATENCY, bronzeLimit);
     }
 
     private boolean keepsObjective(LatencyRun run) {
@@ -89,16 +92,18 @@ final class BestStatic {
     }
 
     /**
-     * What the figure's key ends with: {@code _changing} for the changing workload, {@code _parallel} for the
-     * 20-server device, {@code _1_2x} when judged by {@link Rule#WITHIN_1_2X}.
+     * What the figure's key ends with: {@code _changing} for the changing workload, {@code _parallel} for the 20-server
+     * device, {@code _1_2x} when judged by {@link Rule#WITHIN_1_2X}.
      */
     String keySuffix() {
         return (workload == Workload.STEADY ? "" : "_" + workload.name().toLowerCase(Locale.ROOT))
-                + (device.servers() == 1 ? "" : "_parallel") + (rule == Rule.OBJECTIVE ? "" : "_1_2x");
+                + (device.servers() == 1 ? "" : "_parallel")
+                + (rule == Rule.OBJECTIVE ? "" : "_1_2x");
     }
 
     String label() {
-        return workload.name().toLowerCase(Locale.ROOT) + ", " + (device.servers() == 1 ? "FIFO" : device.servers() + "-server");
+        return workload.name().toLowerCase(Locale.ROOT) + ", "
+                + (device.servers() == 1 ? "FIFO" : device.servers() + "-server");
     }
 
     Workload workload() {

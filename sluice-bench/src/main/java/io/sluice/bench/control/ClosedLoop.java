@@ -21,11 +21,10 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * One simulated backend and its gateways, stepped one poll interval at a time, under one of three regimes:
- * the SLA services' analyzer closing the loop ({@link Mode#QOS}), nothing at all ({@link Mode#NO_QOS}), or
- * fixed per-volume IOPS limits set once ({@link Mode#STATIC}, what a QEMU throttle group gives). The
- * analyzer reads the STATS frames the backend produces and its THROTTLE_SETs go back as frames, as in the
- * services' own control tests.
+ * One simulated backend and its gateways, stepped one poll interval at a time, under one of three regimes: the SLA
+ * services' analyzer closing the loop ({@link Mode#QOS}), nothing at all ({@link Mode#NO_QOS}), or fixed per-volume
+ * IOPS limits set once ({@link Mode#STATIC}, what a QEMU throttle group gives). The analyzer reads the STATS frames the
+ * backend produces and its THROTTLE_SETs go back as frames, as in the services' own control tests.
  */
 final class ClosedLoop {
     static final String BACKEND = "b1";
@@ -62,7 +61,8 @@ final class ClosedLoop {
         backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed).servers(servers);
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));
-        analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, new ComplianceJudge());
+        analyzer =
+                new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, new ComplianceJudge());
         self[0] = analyzer;
     }
 

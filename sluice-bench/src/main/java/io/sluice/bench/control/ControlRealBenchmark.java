@@ -14,16 +14,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The control loop with real processes: the demo's topology ({@link RealTopology}) under Sluice's control,
- * with no QoS, and with a static limit on bronze, one after the other in one run; gold's 1 s latency windows
- * and the throughput delivered in each, next to the simulated figures of the same comparison (the steady
- * scenario of {@code sluice bench control}, FIFO device) so the model is checked against the real loop.
+ * The control loop with real processes: the demo's topology ({@link RealTopology}) under Sluice's control, with no QoS,
+ * and with a static limit on bronze, one after the other in one run; gold's 1 s latency windows and the throughput
+ * delivered in each, next to the simulated figures of the same comparison (the steady scenario of {@code sluice bench
+ * control}, FIFO device) so the model is checked against the real loop.
  */
-@Command(name = "control-real", mixinStandardHelpOptions = true,
-        description = "The demo's topology with real processes under Sluice, no QoS and a static limit; vs the simulation.")
+@Command(
+        name = "control-real",
+        mixinStandardHelpOptions = true,
+        description =
+                "The demo's topology with real processes under Sluice, no QoS and a static limit; vs the simulation.")
 public final class ControlRealBenchmark implements Callable<Integer> {
-    @Option(names = "--quick", description = "20 s of flood per regime after 3 s of gold alone, one static limit (90% of "
-            + "capacity less gold's rate) instead of a search")
+    @Option(
+            names = "--quick",
+            description = "20 s of flood per regime after 3 s of gold alone, one static limit (90% of "
+                    + "capacity less gold's rate) instead of a search")
     boolean quick;
 
     @Override
@@ -45,17 +50,27 @@ public final class ControlRealBenchmark implements Callable<Integer> {
             // The bisection the simulated comparison uses, on the real topology, to 100 IOPS: the largest limit
             // with which gold's windows are met >= 95%, which on a backlogged bronze is the most throughput.
             Map<Long, RealTopology.Outcome> tried = new LinkedHashMap<>();
-            OptionalLong best = StaticLimitSearch.largestFeasible(100, top, 100, limit -> keepsObjective(
-                    tried.computeIfAbsent(limit, l -> RealTopology.runUnchecked(RealTopology.Regime.STATIC, l, lead, flood))));
-            tried.forEach((limit, outcome) -> System.out.printf(Locale.ROOT, "  static %d tried: windows met %.3f, %.0f IOPS%n",
-                    limit, outcome.windowsMetShare(), outcome.deliveredIops()));
+            OptionalLong best = StaticLimitSearch.largestFeasible(
+                    100,
+                    top,
+                    100,
+                    limit -> keepsObjective(tried.computeIfAbsent(
+                            limit, l -> RealTopology.runUnchecked(RealTopology.Regime.STATIC, l, lead, flood))));
+            tried.forEach((limit, outcome) -> System.out.printf(
+                    Locale.ROOT,
+                    "  static %d tried: windows met %.3f, %.0f IOPS%n",
+                    limit,
+                    outcome.windowsMetShare(),
+                    outcome.deliveredIops()));
             // With none feasible (a machine so busy that gold misses windows even next to a trickle), the lowest
             // limit tried is still shown, and no ratio against a best static limit is claimed.
             staticFeasible = best.isPresent();
             staticLimit = best.orElse(100);
             real.put("static " + staticLimit, tried.get(staticLimit));
             if (!staticFeasible) {
-                System.out.printf(Locale.ROOT, "  no static limit from 100 IOPS up kept gold's windows met >= %.0f%%%n",
+                System.out.printf(
+                        Locale.ROOT,
+                        "  no static limit from 100 IOPS up kept gold's windows met >= %.0f%%%n",
                         BestStatic.OBJECTIVE_SHARE * 100);
             }
         }
@@ -68,13 +83,22 @@ public final class ControlRealBenchmark implements Callable<Integer> {
         return outcome.windowsMetShare() >= BestStatic.OBJECTIVE_SHARE;
     }
 
-    /** The simulated figures of the same three regimes: the steady scenario on the FIFO device, as {@code bench control}. */
-    record Simulated(double windowsMet, double windowsMetNoQos, double throughputVsNoQos, double throughputVsBestStatic,
-                     double windowsMetBestStatic) {
-    }
+    /**
+     * The simulated figures of the same three regimes: the steady scenario on the FIFO device, as {@code bench
+     * control}.
+     */
+    record Simulated(
+            double windowsMet,
+            double windowsMetNoQos,
+            double throughputVsNoQos,
+            double throughputVsBestStatic,
+            double windowsMetBestStatic) {}
 
     private static Simulated simulated(int seeds, int intervals, long quickOrFull) {
-        BestStatic best = new BestStatic(ControlScenarios.FIFO, Workload.STEADY, (long) ControlScenarios.FIFO.capacityIops() / quickOrFull,
+        BestStatic best = new BestStatic(
+                ControlScenarios.FIFO,
+                Workload.STEADY,
+                (long) ControlScenarios.FIFO.capacityIops() / quickOrFull,
                 ControlScenarios.Rule.OBJECTIVE);
         int windows = 0;
         int met = 0;
@@ -84,10 +108,22 @@ public final class ControlRealBenchmark implements Callable<Integer> {
         double noQosDelivered = 0;
         for (long seed = 1; seed <= seeds; seed++) {
             best.run(seed, intervals);
-            LatencyRun sluice = ControlScenarios.goldNextToBronze(ControlScenarios.FIFO, Workload.STEADY, Mode.QOS, seed,
-                    intervals, ControlScenarios.GOLD_LATENCY, 0);
-            LatencyRun none = ControlScenarios.goldNextToBronze(ControlScenarios.FIFO, Workload.STEADY, Mode.NO_QOS, seed,
-                    intervals, ControlScenarios.GOLD_LATENCY, 0);
+            LatencyRun sluice = ControlScenarios.goldNextToBronze(
+                    ControlScenarios.FIFO,
+                    Workload.STEADY,
+                    Mode.QOS,
+                    seed,
+                    intervals,
+                    ControlScenarios.GOLD_LATENCY,
+                    0);
+            LatencyRun none = ControlScenarios.goldNextToBronze(
+                    ControlScenarios.FIFO,
+                    Workload.STEADY,
+                    Mode.NO_QOS,
+                    seed,
+                    intervals,
+                    ControlScenarios.GOLD_LATENCY,
+                    0);
             windows += sluice.windows();
             met += sluice.windowsMet();
             noQosWindows += none.windows();
@@ -95,32 +131,77 @@ public final class ControlRealBenchmark implements Callable<Integer> {
             delivered += sluice.deliveredDuringFlood();
             noQosDelivered += none.deliveredDuringFlood();
         }
-        return new Simulated((double) met / windows, (double) noQosMet / noQosWindows, delivered / noQosDelivered,
-                best.comparable() ? best.throughputRatio() : Double.NaN, best.staticShareMet());
+        return new Simulated(
+                (double) met / windows,
+                (double) noQosMet / noQosWindows,
+                delivered / noQosDelivered,
+                best.comparable() ? best.throughputRatio() : Double.NaN,
+                best.staticShareMet());
     }
 
-    private void print(Map<String, RealTopology.Outcome> real, long staticLimit, boolean staticFeasible, Simulated sim, int lead,
-                       int flood) {
+    private void print(
+            Map<String, RealTopology.Outcome> real,
+            long staticLimit,
+            boolean staticFeasible,
+            Simulated sim,
+            int lead,
+            int flood) {
         RealTopology.Outcome sluice = real.get("sluice");
         RealTopology.Outcome none = real.get("no QoS");
         RealTopology.Outcome fixed = real.get("static " + staticLimit);
-        System.out.printf(Locale.ROOT, "%ncontrol-real (%s): the demo's topology, real processes on loopback; array %d IOPS, gold %d IOPS "
+        System.out.printf(
+                Locale.ROOT,
+                "%ncontrol-real (%s): the demo's topology, real processes on loopback; array %d IOPS, gold %d IOPS "
                         + "at QD8; bronze flooding at QD32 for %d s after %d s of gold alone%n"
                         + "a 1 s window is met when gold's p95 is within %d ms and gold completed >= %.0f%% of its rate%n",
-                quick ? "quick" : "full", RealTopology.ARRAY_IOPS, RealTopology.GOLD_IOPS, flood, lead,
-                RealTopology.GOLD_P95_MICROS / 1000, RealTopology.GOLD_RATE_SHARE * 100);
-        System.out.printf(Locale.ROOT, "%-14s %12s %10s %10s %12s %8s %12s%n", "regime", "windows met", "gold IOPS", "bronze IOPS",
-                "total IOPS", "restarts", "start+stop s");
-        real.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-14s %6d/%-5d %10.0f %10.0f %12.0f %8d %12.0f%n", name,
-                o.windowsMet(), o.windows(), o.goldIops(), o.bronzeIops(), o.deliveredIops(), o.restarts(), o.overheadSeconds()));
-        real.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-14s missed (s from the flood's start): %s%n", name,
-                o.missed().isEmpty() ? "none" : o.missed().stream().map(String::valueOf).collect(Collectors.joining(", "))));
-        real.forEach((name, o) -> System.out.printf(Locale.ROOT, "%-14s %s%n", name, o.timeline().summary()));
+                quick ? "quick" : "full",
+                RealTopology.ARRAY_IOPS,
+                RealTopology.GOLD_IOPS,
+                flood,
+                lead,
+                RealTopology.GOLD_P95_MICROS / 1000,
+                RealTopology.GOLD_RATE_SHARE * 100);
+        System.out.printf(
+                Locale.ROOT,
+                "%-14s %12s %10s %10s %12s %8s %12s%n",
+                "regime",
+                "windows met",
+                "gold IOPS",
+                "bronze IOPS",
+                "total IOPS",
+                "restarts",
+                "start+stop s");
+        real.forEach((name, o) -> System.out.printf(
+                Locale.ROOT,
+                "%-14s %6d/%-5d %10.0f %10.0f %12.0f %8d %12.0f%n",
+                name,
+                o.windowsMet(),
+                o.windows(),
+                o.goldIops(),
+                o.bronzeIops(),
+                o.deliveredIops(),
+                o.restarts(),
+                o.overheadSeconds()));
+        real.forEach((name, o) -> System.out.printf(
+                Locale.ROOT,
+                "%-14s missed (s from the flood's start): %s%n",
+                name,
+                o.missed().isEmpty()
+                        ? "none"
+                        : o.missed().stream().map(String::valueOf).collect(Collectors.joining(", "))));
+        real.forEach((name, o) ->
+                System.out.printf(Locale.ROOT, "%-14s %s%n", name, o.timeline().summary()));
         double vsNoQos = sluice.deliveredIops() / none.deliveredIops();
         double vsStatic = sluice.deliveredIops() / fixed.deliveredIops();
-        System.out.printf(Locale.ROOT, "simulated, steady flood on the FIFO device (5-interval windows, a 2 ms objective as the product judges it): "
+        System.out.printf(
+                Locale.ROOT,
+                "simulated, steady flood on the FIFO device (5-interval windows, a 2 ms objective as the product judges it): "
                         + "windows met sluice %.3f, no QoS %.3f, best static %.3f; throughput vs no QoS %.3f, vs best static %.3f%n",
-                sim.windowsMet(), sim.windowsMetNoQos(), sim.windowsMetBestStatic(), sim.throughputVsNoQos(), sim.throughputVsBestStatic());
+                sim.windowsMet(),
+                sim.windowsMetNoQos(),
+                sim.windowsMetBestStatic(),
+                sim.throughputVsNoQos(),
+                sim.throughputVsBestStatic());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "control-real");
         json.put("mode", quick ? "quick" : "full");
@@ -143,7 +224,9 @@ public final class ControlRealBenchmark implements Callable<Integer> {
         json.put("sim_throughput_vs_best_static", round(sim.throughputVsBestStatic()));
         json.put("latency_windows_met_real_vs_sim", round(sluice.windowsMetShare() / sim.windowsMet()));
         json.put("throughput_vs_no_qos_real_vs_sim", round(vsNoQos / sim.throughputVsNoQos()));
-        json.put("throughput_vs_static_real_vs_sim", staticFeasible ? round(vsStatic / sim.throughputVsBestStatic()) : null);
+        json.put(
+                "throughput_vs_static_real_vs_sim",
+                staticFeasible ? round(vsStatic / sim.throughputVsBestStatic()) : null);
         System.out.println();
         System.out.println(JsonLine.of(json));
     }

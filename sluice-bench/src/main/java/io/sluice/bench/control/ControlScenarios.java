@@ -11,41 +11,40 @@ import io.sluice.services.Sla;
 import io.sluice.services.Verdict;
 import io.sluice.sim.storage.SimulatedBackend.SimVolume;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * The SLA control loop's scenarios (docs/benchmarks.md, "SLA control loop") on the simulated backend (10,000
- * IOPS, 200 us unloaded, latency growing with utilisation; the latency scenario also on a {@link #PARALLEL}
- * device), each figure computed from what the backend really did or what its gateways reported, never from
- * what the analyzer intended.
+ * The SLA control loop's scenarios (docs/benchmarks.md, "SLA control loop") on the simulated backend (10,000 IOPS, 200
+ * us unloaded, latency growing with utilisation; the latency scenario also on a {@link #PARALLEL} device), each figure
+ * computed from what the backend really did or what its gateways reported, never from what the analyzer intended.
  */
 final class ControlScenarios {
     static final double CAPACITY = 10_000;
     static final long BASE_MICROS = 200;
     /**
-     * The device all scenarios run on: one FIFO server, M/M/1 latency. 10,000 IOPS at 200 us unloaded is
-     * about two requests in service at once (Little's law), so latency doubles by half load.
+     * The device all scenarios run on: one FIFO server, M/M/1 latency. 10,000 IOPS at 200 us unloaded is about two
+     * requests in service at once (Little's law), so latency doubles by half load.
      */
     static final Device FIFO = new Device(CAPACITY, BASE_MICROS, 1);
     /**
-     * An SSD-class device the latency scenario runs on again: 100,000 IOPS at 200 us unloaded (a small
-     * all-flash array, one NVMe drive at moderate queue depth) is 20 requests in service at once, and with
-     * 20 servers its latency stays near 200 us until nearly all of them are busy.
+     * An SSD-class device the latency scenario runs on again: 100,000 IOPS at 200 us unloaded (a small all-flash array,
+     * one NVMe drive at moderate queue depth) is 20 requests in service at once, and with 20 servers its latency stays
+     * near 200 us until nearly all of them are busy.
      */
     static final Device PARALLEL = new Device(100_000, BASE_MICROS, 20);
     /** Gold's objective: p95 of reads and writes within 2 ms, judged over windows of 5 intervals. */
     static final LatencyObjective GOLD_LATENCY = new LatencyObjective(95, 2_000, 2_000, 5);
+
     static final int GOLD_RESERVATION = 2_000;
     static final int FLOOD_STARTS = 20;
 
-    private ControlScenarios() {
-    }
+    private ControlScenarios() {}
 
     /**
      * Gold next to a bronze flood, under one regime: gold's windows, those met as the product judges them
-     * ({@link Rule#OBJECTIVE}) and those met by the benchmark's looser rule until 2026-12-07 ({@link Rule#WITHIN_1_2X}),
-     * and everything delivered from the flood's start.
+     * ({@link Rule#OBJECTIVE}) and those met by the benchmark's looser rule until 2026-12-07
+     * ({@link Rule#WITHIN_1_2X}), and everything delivered from the flood's start.
      */
     record LatencyRun(int windows, int windowsMet, int windowsMetWithin1_2x, double deliveredDuringFlood) {
         int windowsMet(Rule rule) {
@@ -56,14 +55,14 @@ final class ControlScenarios {
     /** How a window of gold's latency is judged. */
     enum Rule {
         /**
-         * The objective as the product judges it ({@link ComplianceJudge#judgeLatency}): each direction's p95
-         * within its threshold, no tolerance. A window in which gold completed nothing is missed: it wanted I/O
-         * and got none (the product does not judge such a window).
+         * The objective as the product judges it ({@link ComplianceJudge#judgeLatency}): each direction's p95 within
+         * its threshold, no tolerance. A window in which gold completed nothing is missed: it wanted I/O and got none
+         * (the product does not judge such a window).
          */
         OBJECTIVE,
         /**
-         * The benchmark's rule until 2026-12-07, kept to show what it flattered: the p95 of reads and writes
-         * together within 1.2x the read threshold. The best static limit used all of that 20%.
+         * The benchmark's rule until 2026-12-07, kept to show what it flattered: the p95 of reads and writes together
+         * within 1.2x the read threshold. The best static limit used all of that 20%.
          */
         WITHIN_1_2X
     }
@@ -77,38 +76,55 @@ final class ControlScenarios {
     }
 
     /**
-     * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the {@link #FIFO} backend with
-     * bronze, which floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from
-     * the histograms its gateway reported, is within the objective as the product judges it ({@link Rule#OBJECTIVE}). Under STATIC bronze is limited once
-     * to what the nominal capacity leaves after gold's reservation, as an administrator would set a
-     * throttle group.
+     * Gold (1,500 IOPS, reservation 2,000, CRITICAL, p95 <= 2 ms) shares the {@link #FIFO} backend with bronze, which
+     * floods at 40,000 IOPS from interval 20. A window is met when gold's p95 over its 5 intervals, from the histograms
+     * its gateway reported, is within the objective as the product judges it ({@link Rule#OBJECTIVE}). Under STATIC
+     * bronze is limited once to what the nominal capacity leaves after gold's reservation, as an administrator would
+     * set a throttle group.
      */
     static LatencyRun goldNextToAFlood(Mode mode, long seed, int intervals) {
         return goldNextToAFlood(FIFO, mode, seed, intervals, GOLD_LATENCY);
     }
 
     /**
-     * As {@link #goldNextToAFlood(Mode, long, int)} on another device and with another objective; bronze
-     * floods at {@link Device#floodIops()} and the static limit is the device's capacity less gold's
-     * reservation. A window in which gold completed nothing is a miss: it wanted I/O and got none.
+     * As {@link #goldNextToAFlood(Mode, long, int)} on another device and with another objective; bronze floods at
+     * {@link Device#floodIops()} and the static limit is the device's capacity less gold's reservation. A window in
+     * which gold completed nothing is a miss: it wanted I/O and got none.
      */
     static LatencyRun goldNextToAFlood(Device device, Mode mode, long seed, int intervals, LatencyObjective objective) {
-        return goldNextToBronze(device, Workload.STEADY, mode, seed, intervals, objective,
+        return goldNextToBronze(
+                device,
+                Workload.STEADY,
+                mode,
+                seed,
+                intervals,
+                objective,
                 (long) device.capacityIops() - GOLD_RESERVATION);
     }
 
     /**
-     * Gold next to bronze under {@code workload}, judged as in {@link #goldNextToAFlood(Device, Mode, long,
-     * int, LatencyObjective)}; under STATIC bronze is held to {@code bronzeLimit} from the start (the
-     * baselines' regimes ignore it). Windows and throughput are counted from {@link #FLOOD_STARTS} on.
+     * Gold next to bronze under {@code workload}, judged as in {@link #goldNextToAFlood(Device, Mode, long, int,
+     * LatencyObjective)}; under STATIC bronze is held to {@code bronzeLimit} from the start (the baselines' regimes
+     * ignore it). Windows and throughput are counted from {@link #FLOOD_STARTS} on.
      */
-    static LatencyRun goldNextToBronze(Device device, Workload workload, Mode mode, long seed, int intervals,
-                                       LatencyObjective objective, long bronzeLimit) {
+    static LatencyRun goldNextToBronze(
+            Device device,
+            Workload workload,
+            Mode mode,
+            long seed,
+            int intervals,
+            LatencyObjective objective,
+            long bronzeLimit) {
         ClosedLoop loop = new ClosedLoop(mode, device.capacityIops(), device.baseMicros(), device.servers(), seed);
         SimVolume gold = loop.volume(1, 11, workload.goldIops(0, intervals));
         SimVolume bronze = loop.volume(2, 12, workload.bronzeIops(device, 0, intervals));
-        loop.attach(1, Sla.named("gold").priority(PriorityClass.CRITICAL).reservedIops(GOLD_RESERVATION)
-                .latency(objective).build());
+        loop.attach(
+                1,
+                Sla.named("gold")
+                        .priority(PriorityClass.CRITICAL)
+                        .reservedIops(GOLD_RESERVATION)
+                        .latency(objective)
+                        .build());
         loop.attach(2, Sla.named("bronze").priority(PriorityClass.BEST_EFFORT).build());
         loop.staticLimit(2, 12, bronzeLimit);
         long[] read = new long[LatencyBuckets.COUNT];
@@ -160,13 +176,12 @@ final class ControlScenarios {
         /** Gold at 1,500 IOPS throughout; bronze at 2,000 until {@link #FLOOD_STARTS}, then flooding. */
         STEADY,
         /**
-         * As {@link #STEADY} until {@link #FLOOD_STARTS}; then six equal segments in which gold offers
-         * 1,500, 1,500, 4,000, 4,000, 800, 800 IOPS and bronze floods, floods, floods, goes light (a fifth
-         * of the device's capacity), stays light, floods. The two step at different times, as tenants
-         * who do not coordinate would, so every pairing lasts at least a sixth of the run (more than the
-         * 5% of windows an objective may miss): gold's 4,000 meets bronze's flood, its 1,500 and 800 do
-         * too, and the cap bronze can have while gold keeps its objective moves with gold's rate. No one
-         * static limit is right for all of it.
+         * As {@link #STEADY} until {@link #FLOOD_STARTS}; then six equal segments in which gold offers 1,500, 1,500,
+         * 4,000, 4,000, 800, 800 IOPS and bronze floods, floods, floods, goes light (a fifth of the device's capacity),
+         * stays light, floods. The two step at different times, as tenants who do not coordinate would, so every
+         * pairing lasts at least a sixth of the run (more than the 5% of windows an objective may miss): gold's 4,000
+         * meets bronze's flood, its 1,500 and 800 do too, and the cap bronze can have while gold keeps its objective
+         * moves with gold's rate. No one static limit is right for all of it.
          */
         CHANGING;
 
@@ -191,9 +206,9 @@ final class ControlScenarios {
     }
 
     /**
-     * Three volumes with latency objectives; three workload steps (one volume quadruples, one drops to a
-     * sixth, the flood drops to 1,000). The worst, over volumes and steps, of how many intervals each
-     * volume's limit took to settle for good within max(10% of where it ends, 2% of capacity).
+     * Three volumes with latency objectives; three workload steps (one volume quadruples, one drops to a sixth, the
+     * flood drops to 1,000). The worst, over volumes and steps, of how many intervals each volume's limit took to
+     * settle for good within max(10% of where it ends, 2% of capacity).
      */
     static int convergenceIntervals(long seed) {
         ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
@@ -201,7 +216,11 @@ final class ControlScenarios {
         SimVolume flood = loop.volume(2, 12, 30_000);
         SimVolume shrinker = loop.volume(3, 13, 3_000);
         for (int id = 1; id <= 3; id++) {
-            loop.attach(id, Sla.named("std-" + id).latency(new LatencyObjective(95, 2_000, 2_000, 10)).build());
+            loop.attach(
+                    id,
+                    Sla.named("std-" + id)
+                            .latency(new LatencyObjective(95, 2_000, 2_000, 10))
+                            .build());
         }
         loop.run(40);
         stepper.demand(4_000);
@@ -214,7 +233,8 @@ final class ControlScenarios {
         for (int step : new int[] {40, 70, 100}) {
             for (int id = 1; id <= 3; id++) {
                 List<Long> series = loop.limits.get(id).subList(0, step + 30);
-                worst = Math.max(worst, settlingIntervals(series, step, Math.max(0.10 * series.getLast(), 0.02 * CAPACITY)));
+                worst = Math.max(
+                        worst, settlingIntervals(series, step, Math.max(0.10 * series.getLast(), 0.02 * CAPACITY)));
             }
         }
         return worst;
@@ -234,8 +254,8 @@ final class ControlScenarios {
     }
 
     /**
-     * Four backlogged volumes with equal weights (one split over two gateways 70/30) and a light one:
-     * min/max of the backlogged volumes' mean throughput over intervals 20-120.
+     * Four backlogged volumes with equal weights (one split over two gateways 70/30) and a light one: min/max of the
+     * backlogged volumes' mean throughput over intervals 20-120.
      */
     static double fairnessMinMax(long seed) {
         ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);
@@ -259,9 +279,9 @@ final class ControlScenarios {
     }
 
     /**
-     * Reservations of 3,000 (demand swinging 1,000/4,000) and 1,500 (800/2,500) next to a BEST_EFFORT
-     * flood: the share of intervals, from interval 3 on, in which each got min(offered, reservation) less
-     * 5%. Returns the lower of the two.
+     * Reservations of 3,000 (demand swinging 1,000/4,000) and 1,500 (800/2,500) next to a BEST_EFFORT flood: the share
+     * of intervals, from interval 3 on, in which each got min(offered, reservation) less 5%. Returns the lower of the
+     * two.
      */
     static double reservationAttainment(long seed, int intervals) {
         ClosedLoop loop = new ClosedLoop(Mode.QOS, CAPACITY, BASE_MICROS, seed);

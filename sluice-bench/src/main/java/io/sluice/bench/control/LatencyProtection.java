@@ -5,8 +5,8 @@ import io.sluice.bench.control.ControlScenarios.Device;
 import io.sluice.bench.control.ControlScenarios.LatencyRun;
 
 /**
- * Gold next to bronze's flood on one device ({@link ControlScenarios#goldNextToAFlood}) under all three
- * regimes, the same seeds for each, added up over the seeds run.
+ * Gold next to bronze's flood on one device ({@link ControlScenarios#goldNextToAFlood}) under all three regimes, the
+ * same seeds for each, added up over the seeds run.
  */
 final class LatencyProtection {
     private final Device device;
@@ -20,7 +20,8 @@ final class LatencyProtection {
 
     void run(long seed, int intervals) {
         for (Mode mode : Mode.values()) {
-            LatencyRun run = ControlScenarios.goldNextToAFlood(device, mode, seed, intervals, ControlScenarios.GOLD_LATENCY);
+            LatencyRun run =
+                    ControlScenarios.goldNextToAFlood(device, mode, seed, intervals, ControlScenarios.GOLD_LATENCY);
             windows[mode.ordinal()] += run.windows();
             met[mode.ordinal()] += run.windowsMet();
             delivered[mode.ordinal()] += run.deliveredDuringFlood();
@@ -39,7 +40,10 @@ final class LatencyProtection {
         return met[mode.ordinal()];
     }
 
-    /** The share of gold's windows within its objective, as the product judges it ({@link ControlScenarios.Rule#OBJECTIVE}). */
+    /**
+     * The share of gold's windows within its objective, as the product judges it
+     * ({@link ControlScenarios.Rule#OBJECTIVE}).
+     */
     double shareMet(Mode mode) {
         return (double) windowsMet(mode) / windows(mode);
     }

@@ -26,24 +26,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One regime of {@code sluice bench control-real}: the topology {@code sluice demo} runs ({@link DemoPlan}: the
- * storage array gateway of {@link DemoPlan#ARRAY_IOPS}, the gold and bronze gateways in front of it, the SLA
- * server's roles under the demo's supervisor), every part a real process on loopback, with fio as the load
- * generator so each of gold's I/Os is logged with its completion time and latency. Gold runs at the demo's
- * rate and mix from the start; after {@code lead} seconds (the gateways reporting, the server knowing both
- * volumes) bronze floods at QD32 for {@code flood} seconds, and gold's 1 s windows during the flood are judged:
- * a window is met when gold's p95 is within its objective and gold completed at least
- * {@link #GOLD_RATE_SHARE} of its rate in it. The second half matters: gold, like the demo's load generator,
- * keeps at most 8 I/Os in flight, so an array that serves it too slowly shows up as I/Os never issued rather
- * than as latency (at QD8, gold's latency stays under 20 ms down to 400 IOPS).
+ * One regime of {@code sluice bench control-real}: the topology {@code sluice demo} runs ({@link DemoPlan}: the storage
+ * array gateway of {@link DemoPlan#ARRAY_IOPS}, the gold and bronze gateways in front of it, the SLA server's roles
+ * under the demo's supervisor), every part a real process on loopback, with fio as the load generator so each of gold's
+ * I/Os is logged with its completion time and latency. Gold runs at the demo's rate and mix from the start; after
+ * {@code lead} seconds (the gateways reporting, the server knowing both volumes) bronze floods at QD32 for
+ * {@code flood} seconds, and gold's 1 s windows during the flood are judged: a window is met when gold's p95 is within
+ * its objective and gold completed at least {@link #GOLD_RATE_SHARE} of its rate in it. The second half matters: gold,
+ * like the demo's load generator, keeps at most 8 I/Os in flight, so an array that serves it too slowly shows up as
+ * I/Os never issued rather than as latency (at QD8, gold's latency stays under 20 ms down to 400 IOPS).
  *
  * <p>The regimes: {@link Regime#SLUICE} is the demo as it is (all four roles, gold's and bronze's SLAs stored);
- * {@link Regime#NO_QOS} runs the server without its services role (nothing sets a limit); {@link Regime#STATIC}
- * does the same with a fixed IOPS limit in bronze's gateway configuration, as an administrator would set one.
+ * {@link Regime#NO_QOS} runs the server without its services role (nothing sets a limit); {@link Regime#STATIC} does
+ * the same with a fixed IOPS limit in bronze's gateway configuration, as an administrator would set one.
  *
- * <p>Everything started here stops here: fio is killed if it outlives its runtime, the supervisor stops the
- * roles and gateways in reverse order (each within 5 s, then killed), the server's mailboxes in /dev/shm and
- * the run's directory are removed, on success and on failure alike.
+ * <p>Everything started here stops here: fio is killed if it outlives its runtime, the supervisor stops the roles and
+ * gateways in reverse order (each within 5 s, then killed), the server's mailboxes in /dev/shm and the run's directory
+ * are removed, on success and on failure alike.
  */
 final class RealTopology {
     static final int ARRAY_IOPS = DemoPlan.ARRAY_IOPS;
@@ -63,17 +62,24 @@ final class RealTopology {
     }
 
     /**
-     * @param windows      gold's 1 s windows during the flood
-     * @param windowsMet   of which gold's p95 was within its objective and gold had its rate (see above)
-     * @param goldIops     gold's I/Os completed during the flood, per second
-     * @param bronzeIops   bronze's, per second of its run
-     * @param restarts     role and gateway restarts the supervisor made (a crash would make the figures suspect)
+     * @param windows gold's 1 s windows during the flood
+     * @param windowsMet of which gold's p95 was within its objective and gold had its rate (see above)
+     * @param goldIops gold's I/Os completed during the flood, per second
+     * @param bronzeIops bronze's, per second of its run
+     * @param restarts role and gateway restarts the supervisor made (a crash would make the figures suspect)
      * @param overheadSeconds the run's wall clock less the load's: starting and stopping the processes
-     * @param missed       the windows missed
-     * @param timeline     when the control plane was ready and when bronze's throttle sets took effect ({@link Timeline})
+     * @param missed the windows missed
+     * @param timeline when the control plane was ready and when bronze's throttle sets took effect ({@link Timeline})
      */
-    record Outcome(int windows, int windowsMet, double goldIops, double bronzeIops, int restarts, double overheadSeconds,
-                   List<Missed> missed, Timeline timeline) {
+    record Outcome(
+            int windows,
+            int windowsMet,
+            double goldIops,
+            double bronzeIops,
+            int restarts,
+            double overheadSeconds,
+            List<Missed> missed,
+            Timeline timeline) {
         double windowsMetShare() {
             return windows == 0 ? 0 : (double) windowsMet / windows;
         }
@@ -83,8 +89,7 @@ final class RealTopology {
         }
     }
 
-    private RealTopology() {
-    }
+    private RealTopology() {}
 
     static Outcome runUnchecked(Regime regime, long bronzeLimit, int lead, int flood) {
         try {
@@ -101,11 +106,19 @@ final class RealTopology {
         long started = System.nanoTime();
         Outcome outcome = setUpAndDrive(regime, bronzeLimit, lead, flood);
         double overhead = (System.nanoTime() - started) / 1e9 - lead - flood;
-        return new Outcome(outcome.windows(), outcome.windowsMet(), outcome.goldIops(), outcome.bronzeIops(), outcome.restarts(),
-                overhead, outcome.missed(), outcome.timeline());
+        return new Outcome(
+                outcome.windows(),
+                outcome.windowsMet(),
+                outcome.goldIops(),
+                outcome.bronzeIops(),
+                outcome.restarts(),
+                overhead,
+                outcome.missed(),
+                outcome.timeline());
     }
 
-    private static Outcome setUpAndDrive(Regime regime, long bronzeLimit, int lead, int flood) throws IOException, InterruptedException {
+    private static Outcome setUpAndDrive(Regime regime, long bronzeLimit, int lead, int flood)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("sluice-bench-control-real-");
         List<String> log = new ArrayList<>();
         try {
@@ -115,9 +128,12 @@ final class RealTopology {
             }
             // The web role serves people, not the control path: one JVM fewer to start and stop per regime.
             List<String> roles = ServerSettings.ALL_ROLES.stream()
-                    .filter(r -> !r.equals("web") && (regime == Regime.SLUICE || !r.equals("services"))).toList();
-            ServerSettings settings = plan.serverSettings("sluice-bench-real-" + ProcessHandle.current().pid() + "-"
-                    + regime.name().toLowerCase(Locale.ROOT), roles);
+                    .filter(r -> !r.equals("web") && (regime == Regime.SLUICE || !r.equals("services")))
+                    .toList();
+            ServerSettings settings = plan.serverSettings(
+                    "sluice-bench-real-" + ProcessHandle.current().pid() + "-"
+                            + regime.name().toLowerCase(Locale.ROOT),
+                    roles);
             List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
             int goldPort = 0;
             int bronzePort = 0;
@@ -125,14 +141,20 @@ final class RealTopology {
                 switch (spec.name()) {
                     case "gold-gateway" -> goldPort = spec.readyPort();
                     case "bronze-gateway" -> bronzePort = spec.readyPort();
-                    default -> { }
+                    default -> {}
                 }
                 if (!spec.name().endsWith("-load")) {
                     everything.add(spec);
                 }
             }
-            Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), everything,
-                    System.getProperty("java.class.path"), settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
+            Supervisor supervisor = new Supervisor(
+                    settings.runDir(),
+                    RoleCatalog.mailboxes(settings),
+                    everything,
+                    System.getProperty("java.class.path"),
+                    settings.heartbeatTimeoutMillis(),
+                    EpochClock.system(),
+                    log::add);
             try (Teardown teardown = new Teardown(supervisor, settings, dir)) {
                 supervisor.start(role -> {
                     if (role.equals("db") && regime == Regime.SLUICE) {
@@ -145,8 +167,15 @@ final class RealTopology {
                 });
                 Timeline timeline = new Timeline(plan.statsFile("gold"), plan.statsFile("bronze"));
                 awaitControlPlane(supervisor, timeline, regime);
-                return drive(supervisor, teardown, dir, timeline, "nbd://127.0.0.1:" + goldPort + "/gold",
-                        "nbd://127.0.0.1:" + bronzePort + "/bronze", lead, flood);
+                return drive(
+                        supervisor,
+                        teardown,
+                        dir,
+                        timeline,
+                        "nbd://127.0.0.1:" + goldPort + "/gold",
+                        "nbd://127.0.0.1:" + bronzePort + "/bronze",
+                        lead,
+                        flood);
             }
         } catch (IOException | RuntimeException e) {
             throw new IOException(regime + " run failed: " + e.getMessage() + "\n" + String.join("\n", log), e);
@@ -156,8 +185,8 @@ final class RealTopology {
     }
 
     /**
-     * Stops what a run started, once, whichever comes first: the end of the run (normal or not) or this JVM
-     * being stopped (a shutdown hook, so Ctrl-C or SIGTERM leave no gateway, role or mailbox behind).
+     * Stops what a run started, once, whichever comes first: the end of the run (normal or not) or this JVM being
+     * stopped (a shutdown hook, so Ctrl-C or SIGTERM leave no gateway, role or mailbox behind).
      */
     private static final class Teardown implements AutoCloseable {
         private final Supervisor supervisor;
@@ -195,7 +224,8 @@ final class RealTopology {
                     RoleCatalog.removeMailboxes(settings);
                     deleteTree(dir);
                 } catch (IOException e) {
-                    System.err.println("control-real: could not remove the mailboxes or " + dir + ": " + e.getMessage());
+                    System.err.println(
+                            "control-real: could not remove the mailboxes or " + dir + ": " + e.getMessage());
                 }
             }
         }
@@ -222,19 +252,21 @@ final class RealTopology {
     }
 
     /**
-     * Waits, tending the supervisor, until both gateways are in session with the monitor and have reported, and
-     * under Sluice until bronze's gateway has its first throttle set from the server: the server knows both
-     * volumes. The supervisor's start returns once each gateway listens, which under load can be seconds before
-     * its monitor session; a flood started then runs unthrottled until the session comes up, which measures the
-     * machine's start-up, not the control loop.
+     * Waits, tending the supervisor, until both gateways are in session with the monitor and have reported, and under
+     * Sluice until bronze's gateway has its first throttle set from the server: the server knows both volumes. The
+     * supervisor's start returns once each gateway listens, which under load can be seconds before its monitor session;
+     * a flood started then runs unthrottled until the session comes up, which measures the machine's start-up, not the
+     * control loop.
      */
     private static void awaitControlPlane(Supervisor supervisor, Timeline timeline, Regime regime)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONTROL_PLANE_SECONDS);
         while (!timeline.ready(regime == Regime.SLUICE)) {
             if (System.nanoTime() > deadline) {
-                throw new IOException("within " + CONTROL_PLANE_SECONDS + " s the gateways did not both report to the monitor"
-                        + (regime == Regime.SLUICE ? " and bronze get its first throttle set" : "") + ": " + timeline.state());
+                throw new IOException(
+                        "within " + CONTROL_PLANE_SECONDS + " s the gateways did not both report to the monitor"
+                                + (regime == Regime.SLUICE ? " and bronze get its first throttle set" : "") + ": "
+                                + timeline.state());
             }
             supervisor.doWork();
             Thread.sleep(100);
@@ -242,12 +274,29 @@ final class RealTopology {
     }
 
     /** Gold alone for {@code lead} s, then bronze's flood next to it; the supervisor tended throughout. */
-    private static Outcome drive(Supervisor supervisor, Teardown teardown, Path dir, Timeline timeline, String gold, String bronze,
-                                 int lead, int flood) throws IOException, InterruptedException {
+    private static Outcome drive(
+            Supervisor supervisor,
+            Teardown teardown,
+            Path dir,
+            Timeline timeline,
+            String gold,
+            String bronze,
+            int lead,
+            int flood)
+            throws IOException, InterruptedException {
         Path goldLog = dir.resolve("gold");
-        Process goldFio = fio(teardown, gold, goldLog, lead + flood + 1, List.of("--rw=randrw", "--rwmixread=" + GOLD_READ_PERCENT,
-                "--iodepth=8", "--rate_iops=" + GOLD_IOPS * GOLD_READ_PERCENT / 100 + "," + GOLD_IOPS * (100 - GOLD_READ_PERCENT) / 100,
-                "--write_lat_log=" + goldLog));
+        Process goldFio = fio(
+                teardown,
+                gold,
+                goldLog,
+                lead + flood + 1,
+                List.of(
+                        "--rw=randrw",
+                        "--rwmixread=" + GOLD_READ_PERCENT,
+                        "--iodepth=8",
+                        "--rate_iops=" + GOLD_IOPS * GOLD_READ_PERCENT / 100 + ","
+                                + GOLD_IOPS * (100 - GOLD_READ_PERCENT) / 100,
+                        "--write_lat_log=" + goldLog));
         Process bronzeFio = null;
         try {
             long floodAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(lead);
@@ -261,8 +310,15 @@ final class RealTopology {
             long bronzeIos = awaitTotalIos(supervisor, timeline, bronzeFio, dir.resolve("bronze"), flood);
             awaitTotalIos(supervisor, timeline, goldFio, goldLog, flood);
             GoldWindows windows = goldWindows(goldLog, lead, flood);
-            return new Outcome(flood, flood - windows.missed().size(), (double) windows.ios() / flood, (double) bronzeIos / flood,
-                    restarts(supervisor), 0, windows.missed(), timeline);
+            return new Outcome(
+                    flood,
+                    flood - windows.missed().size(),
+                    (double) windows.ios() / flood,
+                    (double) bronzeIos / flood,
+                    restarts(supervisor),
+                    0,
+                    windows.missed(),
+                    timeline);
         } finally {
             for (Process p : Arrays.asList(goldFio, bronzeFio)) {
                 if (p != null && p.isAlive()) {
@@ -273,15 +329,32 @@ final class RealTopology {
     }
 
     private static int restarts(Supervisor supervisor) {
-        return supervisor.status().stream().mapToInt(Supervisor.RoleStatus::restarts).sum();
+        return supervisor.status().stream()
+                .mapToInt(Supervisor.RoleStatus::restarts)
+                .sum();
     }
 
-    /** fio's nbd engine, 4 KiB I/O for {@code seconds}; its JSON report in {@code name.json}, its messages in {@code name.out}. */
-    private static Process fio(Teardown teardown, String uri, Path name, int seconds, List<String> extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of("fio", "--name=" + name.getFileName(), "--ioengine=nbd", "--uri=" + uri,
-                "--bs=4k", "--time_based", "--runtime=" + seconds, "--output-format=json", "--output=" + name + ".json"));
+    /**
+     * fio's nbd engine, 4 KiB I/O for {@code seconds}; its JSON report in {@code name.json}, its messages in
+     * {@code name.out}.
+     */
+    private static Process fio(Teardown teardown, String uri, Path name, int seconds, List<String> extra)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                "fio",
+                "--name=" + name.getFileName(),
+                "--ioengine=nbd",
+                "--uri=" + uri,
+                "--bs=4k",
+                "--time_based",
+                "--runtime=" + seconds,
+                "--output-format=json",
+                "--output=" + name + ".json"));
         command.addAll(extra);
-        Process fio = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of(name + ".out").toFile()).start();
+        Process fio = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of(name + ".out").toFile())
+                .start();
         teardown.load(fio);
         return fio;
     }
@@ -301,11 +374,17 @@ final class RealTopology {
             throw new IOException("fio " + name.getFileName() + " failed: " + Files.readString(Path.of(name + ".out")));
         }
         String text = Files.readString(Path.of(name + ".json"), StandardCharsets.UTF_8);
-        JsonNode job = new ObjectMapper().readTree(text.substring(text.indexOf('{'))).get("jobs").get(0);
-        return job.get("read").get("total_ios").asLong() + job.get("write").get("total_ios").asLong();
+        JsonNode job = new ObjectMapper()
+                .readTree(text.substring(text.indexOf('{')))
+                .get("jobs")
+                .get(0);
+        return job.get("read").get("total_ios").asLong()
+                + job.get("write").get("total_ios").asLong();
     }
 
-    /** A window gold missed: its second from the flood's start, gold's I/Os completed in it and their p95 (0 if none). */
+    /**
+     * A window gold missed: its second from the flood's start, gold's I/Os completed in it and their p95 (0 if none).
+     */
     record Missed(int second, int ios, long p95Micros) {
         @Override
         public String toString() {
@@ -314,10 +393,11 @@ final class RealTopology {
     }
 
     /** Gold during the flood: the windows it missed and the I/Os it completed. */
-    record GoldWindows(List<Missed> missed, int ios) {
-    }
+    record GoldWindows(List<Missed> missed, int ios) {}
 
-    /** Gold's windows during the flood, from fio's per-I/O log (completion time in ms from fio's start, latency in ns). */
+    /**
+     * Gold's windows during the flood, from fio's per-I/O log (completion time in ms from fio's start, latency in ns).
+     */
     static GoldWindows goldWindows(Path logPrefix, int lead, int flood) throws IOException {
         List<List<Long>> windows = new ArrayList<>();
         for (int i = 0; i < flood; i++) {

@@ -11,21 +11,23 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * When a control-real regime's control plane was ready and when bronze's throttle sets took effect, read from
- * the gateways' stats files ({@code --stats-file}: the monitor link's state and reports sent, and each volume's
- * {@code qos-version}, which is the time in epoch milliseconds of the analyzer interval that made the set in
- * force). A set is seen when the gateway next rewrites its file, once a second, so "in force by" is within a
- * second of when it took effect. Single-threaded: the benchmark's driving thread polls it.
+ * When a control-real regime's control plane was ready and when bronze's throttle sets took effect, read from the
+ * gateways' stats files ({@code --stats-file}: the monitor link's state and reports sent, and each volume's
+ * {@code qos-version}, which is the time in epoch milliseconds of the analyzer interval that made the set in force). A
+ * set is seen when the gateway next rewrites its file, once a second, so "in force by" is within a second of when it
+ * took effect. Single-threaded: the benchmark's driving thread polls it.
  */
 final class Timeline {
     /** Sets taken into account after the flood's start: enough to show the reaction and its first corrections. */
     private static final int SETS_SHOWN = 4;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path goldStats;
     private final Path bronzeStats;
     /** When the supervisor had started every role: each gateway listening, not yet necessarily in session. */
     private final long startedAtMillis = System.currentTimeMillis();
+
     private long readyAtMillis;
     private long floodAtMillis;
     private long bronzeVersion;
@@ -39,8 +41,8 @@ final class Timeline {
     }
 
     /**
-     * True once both gateways are in session with the monitor and have reported, and when {@code needsBronzeSet}
-     * bronze has a throttle set in force; records the moment the first time.
+     * True once both gateways are in session with the monitor and have reported, and when {@code needsBronzeSet} bronze
+     * has a throttle set in force; records the moment the first time.
      */
     boolean ready(boolean needsBronzeSet) {
         JsonNode gold = read(goldStats);
@@ -56,7 +58,8 @@ final class Timeline {
     /** What the wait for the control plane saw last, for an error message. */
     String state() {
         return "gold " + (reporting(read(goldStats)) ? "reporting" : "not reporting") + ", bronze "
-                + (reporting(read(bronzeStats)) ? "reporting" : "not reporting") + ", bronze's set version " + bronzeVersion;
+                + (reporting(read(bronzeStats)) ? "reporting" : "not reporting") + ", bronze's set version "
+                + bronzeVersion;
     }
 
     void floodStarts() {
@@ -80,9 +83,9 @@ final class Timeline {
     }
 
     /**
-     * One line: how long the control plane took to be ready after the roles started and how long before the flood, the set in force when the flood started,
-     * and the first sets after it, each as when it was in force by and when the server made it, in seconds from
-     * the flood's start.
+     * One line: how long the control plane took to be ready after the roles started and how long before the flood, the
+     * set in force when the flood started, and the first sets after it, each as when it was in force by and when the
+     * server made it, in seconds from the flood's start.
      */
     String summary() {
         long[] before = null;
@@ -94,10 +97,18 @@ final class Timeline {
                 after.add(set);
             }
         }
-        return String.format(Locale.ROOT, "control plane ready %.1f s after the roles started, %.1f s before the flood; bronze's set at the flood's start: %s; "
+        return String.format(
+                Locale.ROOT,
+                "control plane ready %.1f s after the roles started, %.1f s before the flood; bronze's set at the flood's start: %s; "
                         + "sets after it (in force by / made at, s from the flood's start): %s",
-                (readyAtMillis - startedAtMillis) / 1000.0, (floodAtMillis - readyAtMillis) / 1000.0, before == null ? "none" : "made at " + seconds(before[1]),
-                after.isEmpty() ? "none" : after.stream().map(s -> seconds(s[0]) + " / " + seconds(s[1])).collect(Collectors.joining(", ")));
+                (readyAtMillis - startedAtMillis) / 1000.0,
+                (floodAtMillis - readyAtMillis) / 1000.0,
+                before == null ? "none" : "made at " + seconds(before[1]),
+                after.isEmpty()
+                        ? "none"
+                        : after.stream()
+                                .map(s -> seconds(s[0]) + " / " + seconds(s[1]))
+                                .collect(Collectors.joining(", ")));
     }
 
     /** The first set made after the flood started, in force by this many seconds from its start; NaN without one. */
@@ -116,7 +127,9 @@ final class Timeline {
 
     private static boolean reporting(JsonNode stats) {
         JsonNode link = stats == null ? null : stats.get("monitor-link");
-        return link != null && "IN_SESSION".equals(link.path("state").asText()) && link.path("reports-sent").asLong() > 0;
+        return link != null
+                && "IN_SESSION".equals(link.path("state").asText())
+                && link.path("reports-sent").asLong() > 0;
     }
 
     /** The file's contents, or null while the gateway has not written it yet (it is replaced whole, by a rename). */

@@ -3,11 +3,14 @@ package io.sluice.bench.db;
 import io.sluice.common.EpochClock;
 import io.sluice.db.DbContext;
 import io.sluice.db.DbManager;
+import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.json.DbOps;
 import io.sluice.db.json.JsonCalls;
 import io.sluice.db.store.ComplianceRepository;
 import io.sluice.db.store.ComplianceResult;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.Engine;
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.RegistryRepository;
 import io.sluice.db.store.Resolution;
 import io.sluice.db.store.RollupRepository;
@@ -27,30 +30,33 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import io.sluice.db.ingest.IngestionStatus;
-import io.sluice.db.store.Engine;
-import io.sluice.db.store.KnownVolumes;
-import java.sql.SQLException;
 
 /**
- * One engine's run: ingestion through the repository's batched path, the same samples row by row,
- * ingestion end to end through the mailbox and the manager, then the three queries.
+ * One engine's run: ingestion through the repository's batched path, the same samples row by row, ingestion end to end
+ * through the mailbox and the manager, then the three queries.
  */
 final class EngineBench {
     static final long HOUR = 3_600_000L;
     static final int INGEST_VOLUMES = 10_000;
     /** Samples per batch: as many as a db mailbox slot holds, as the services send them. */
     static final int BATCH_SAMPLES = SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity());
+
     static final int QUERY_VOLUME = 900_000;
     static final int SUMMARY_FIRST_VOLUME = 1_000_000;
 
-    record Result(double ingestPerSecond, double rowByRowPerSecond, double endToEndPerSecond, double rangeP99Millis,
-                  double summaryP99Millis, double reportP99Millis) {
+    record Result(
+            double ingestPerSecond,
+            double rowByRowPerSecond,
+            double endToEndPerSecond,
+            double rangeP99Millis,
+            double summaryP99Millis,
+            double reportP99Millis) {
         double worstQueryP99Millis() {
             return Math.max(rangeP99Millis, Math.max(summaryP99Millis, reportP99Millis));
         }
@@ -66,7 +72,8 @@ final class EngineBench {
     private final long now = System.currentTimeMillis() / HOUR * HOUR;
     private long nextBatchId = 1;
 
-    EngineBench(String label, String url, String user, String password, Path workDir, boolean quick, int summaryVolumes) {
+    EngineBench(
+            String label, String url, String user, String password, Path workDir, boolean quick, int summaryVolumes) {
         this.label = label;
         this.url = url;
         this.user = user;
@@ -87,19 +94,31 @@ final class EngineBench {
         double endToEnd = ingestThroughMailbox(quick ? 2_000 : 15_000);
         try (Database database = Database.open(url, user, password, 4, 5_000)) {
             loadQueryData(database);
-            JsonCalls calls = new JsonCalls(new DbOps(database, EpochClock.system(),
-                    () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()),
+            JsonCalls calls = new JsonCalls(
+                    new DbOps(
+                            database,
+                            EpochClock.system(),
+                            () -> new IngestionStatus(false, 0, 0, 0, null),
+                            new KnownVolumes()),
                     ServerMailboxes.DB.paramCapacity());
             int iterations = quick ? 10 : 100;
             double range = p99(calls, iterations, this::rangeHourAtSeconds);
             double summary = p99(calls, iterations, this::summaryDayAtMinutes);
-            double report = p99(calls, iterations, c -> call(c, "{\"op\":\"compliance.report\",\"actor\":\"bench\",\"from\":"
-                    + (now - 30 * 24 * HOUR) + ",\"to\":" + now + "}"));
+            double report = p99(
+                    calls,
+                    iterations,
+                    c -> call(
+                            c,
+                            "{\"op\":\"compliance.report\",\"actor\":\"bench\",\"from\":" + (now - 30 * 24 * HOUR)
+                                    + ",\"to\":" + now + "}"));
             return new Result(batched, rowByRow, endToEnd, range, summary, report);
         }
     }
 
-    /** Samples per second through {@link SampleRepository#append}, 20,000 samples a transaction, as the ingestor groups them. */
+    /**
+     * Samples per second through {@link SampleRepository#append}, 20,000 samples a transaction, as the ingestor groups
+     * them.
+     */
     private double ingestBatched(Database database, long millis) throws Exception {
         SampleRepository samples = new SampleRepository(database.engine());
         List<byte[]> payloads = payloads(16);
@@ -144,13 +163,19 @@ final class EngineBench {
 
     /** Samples per second acknowledged by a running manager, with 8 batches in flight through its mailbox. */
     private double ingestThroughMailbox(long millis) throws Exception {
-        DbContext context = DbContext.builder().dataDir(workDir.resolve(label + "-manager")).jdbcUrl(url).jdbcUser(user)
-                .jdbcPassword(password).mailboxDir(workDir).mailboxName("bench-" + label).build();
+        DbContext context = DbContext.builder()
+                .dataDir(workDir.resolve(label + "-manager"))
+                .jdbcUrl(url)
+                .jdbcUser(user)
+                .jdbcPassword(password)
+                .mailboxDir(workDir)
+                .mailboxName("bench-" + label)
+                .build();
         List<byte[]> payloads = payloads(16);
         registerIngestVolumes();
         try (DbManager manager = new DbManager(context);
-             Mailbox mailbox = Mailbox.open(context.mailboxFile());
-             MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
+                Mailbox mailbox = Mailbox.open(context.mailboxFile());
+                MailboxClient client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_SERVICES)) {
             ArrayDeque<CompletableFuture<Reply>> inFlight = new ArrayDeque<>();
             long acknowledged = 0;
             long start = System.nanoTime();
@@ -160,12 +185,14 @@ final class EngineBench {
                 if (System.nanoTime() < deadline && inFlight.size() < 8) {
                     byte[] batch = payloads.get(next++ % payloads.size()).clone();
                     ByteBuffer.wrap(batch).putLong(SampleBatchDescriptor.BATCH_ID_OFFSET, nextBatchId++);
-                    inFlight.add(client.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, client.nextCorrelationId(), batch));
+                    inFlight.add(client.call(
+                            MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, client.nextCorrelationId(), batch));
                     continue;
                 }
                 Reply reply = inFlight.poll().get(60, TimeUnit.SECONDS);
                 if (reply.status() != CallStatus.OK) {
-                    throw new IllegalStateException("batch refused: " + new String(reply.result(), StandardCharsets.UTF_8));
+                    throw new IllegalStateException(
+                            "batch refused: " + new String(reply.result(), StandardCharsets.UTF_8));
                 }
                 acknowledged += BATCH_SAMPLES;
             }
@@ -195,20 +222,24 @@ final class EngineBench {
     }
 
     /**
-     * One volume's last hour at 1 s; {@code summaryVolumes} volumes' last day at 1 min (written
-     * straight into the rollup table and added to the volume-hour rows as the minute rollup does,
-     * then rolled up into hours as the manager does once an hour is over: all but the last); 30 days of hourly verdicts for 20 SLAs (5 when quick) on 3 dimensions.
+     * One volume's last hour at 1 s; {@code summaryVolumes} volumes' last day at 1 min (written straight into the
+     * rollup table and added to the volume-hour rows as the minute rollup does, then rolled up into hours as the
+     * manager does once an hour is over: all but the last); 30 days of hourly verdicts for 20 SLAs (5 when quick) on 3
+     * dimensions.
      */
     private void loadQueryData(Database database) throws Exception {
         SampleRepository samples = new SampleRepository(database.engine());
         long hourAgo = now - HOUR;
         for (int first = 0; first < 7_200; first += BATCH_SAMPLES) {
             int count = Math.min(BATCH_SAMPLES, 7_200 - first);
-            SampleBatch batch = new SampleBatch(1, nextBatchId++, BenchData.batch(0, first, count, QUERY_VOLUME, 1, hourAgo));
+            SampleBatch batch =
+                    new SampleBatch(1, nextBatchId++, BenchData.batch(0, first, count, QUERY_VOLUME, 1, hourAgo));
             database.inTransaction(c -> samples.append(c, List.of(batch), now));
         }
-        String insertMinute = "INSERT INTO samples_1m (volume_id, direction, t, samples, ops, bytes, throttled_ops, latency_sum,"
-                + " min_ops, max_ops, iops_limit" + bucketColumns() + ") VALUES (" + "?, ".repeat(10 + LatencyBuckets.COUNT) + "?)";
+        String insertMinute =
+                "INSERT INTO samples_1m (volume_id, direction, t, samples, ops, bytes, throttled_ops, latency_sum,"
+                        + " min_ops, max_ops, iops_limit" + bucketColumns() + ") VALUES ("
+                        + "?, ".repeat(10 + LatencyBuckets.COUNT) + "?)";
         for (int v = 0; v < summaryVolumes; v++) {
             int volume = SUMMARY_FIRST_VOLUME + v;
             database.inTransaction(c -> {
@@ -247,8 +278,14 @@ final class EngineBench {
         for (int sla = 0; sla < (quick ? 5 : 20); sla++) {
             for (String dimension : dimensions) {
                 for (int h = 0; h < 30 * 24; h++) {
-                    results.add(new ComplianceResult("sla-" + sla, "TENANT", "tenant-" + sla % 5, now - 30 * 24 * HOUR + h * HOUR,
-                            HOUR, dimension, (h + sla) % 50 == 0 ? "MISSED" : "MET"));
+                    results.add(new ComplianceResult(
+                            "sla-" + sla,
+                            "TENANT",
+                            "tenant-" + sla % 5,
+                            now - 30 * 24 * HOUR + h * HOUR,
+                            HOUR,
+                            dimension,
+                            (h + sla) % 50 == 0 ? "MISSED" : "MET"));
                 }
             }
         }
@@ -294,8 +331,9 @@ final class EngineBench {
         String after = null;
         int points = 0;
         do {
-            String request = "{\"op\":\"samples.range\",\"actor\":\"bench\",\"volumeId\":" + QUERY_VOLUME + ",\"from\":" + (now - HOUR)
-                    + ",\"to\":" + now + ",\"resolution\":\"1s\"" + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}";
+            String request = "{\"op\":\"samples.range\",\"actor\":\"bench\",\"volumeId\":" + QUERY_VOLUME + ",\"from\":"
+                    + (now - HOUR) + ",\"to\":" + now + ",\"resolution\":\"1s\""
+                    + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}";
             String answer = call(calls, request);
             points += count(answer, "\"t\":");
             int next = answer.lastIndexOf("\"next\":\"");
@@ -308,11 +346,14 @@ final class EngineBench {
 
     /** Every volume's day, checked whole: an engine answering from nothing or from part of the day fails. */
     private void summaryDayAtMinutes(JsonCalls calls) {
-        String answer = call(calls, "{\"op\":\"samples.summary\",\"actor\":\"bench\",\"from\":" + (now - 24 * HOUR)
-                + ",\"to\":" + now + ",\"resolution\":\"1m\"}");
+        String answer = call(
+                calls,
+                "{\"op\":\"samples.summary\",\"actor\":\"bench\",\"from\":" + (now - 24 * HOUR) + ",\"to\":" + now
+                        + ",\"resolution\":\"1m\"}");
         int wholeDays = count(answer, "\"points\":2880}");
         if (wholeDays != summaryVolumes || count(answer, "\"volumeId\":") != summaryVolumes) {
-            throw new IllegalStateException("expected " + summaryVolumes + " volumes with 2880 minute rows, got " + wholeDays);
+            throw new IllegalStateException(
+                    "expected " + summaryVolumes + " volumes with 2880 minute rows, got " + wholeDays);
         }
     }
 

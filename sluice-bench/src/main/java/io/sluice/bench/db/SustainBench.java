@@ -9,35 +9,40 @@ import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Collections;
 
 /**
- * Sustained ingestion with the rest of the manager's database work going on: {@link #VOLUMES} volumes
- * at 1 s (two directions: 20,000 samples per second of data) appended through the batched path, paced
- * to real time, while one thread runs {@link HistoryMaintenance} (rollups and retention, on a clock
- * that follows the data, with seconds kept 2 minutes so retention deletes as fast as samples arrive)
- * and another asks for the dashboard's summary (all volumes, last hour at 1 min) every 5 s.
+ * Sustained ingestion with the rest of the manager's database work going on: {@link #VOLUMES} volumes at 1 s (two
+ * directions: 20,000 samples per second of data) appended through the batched path, paced to real time, while one
+ * thread runs {@link HistoryMaintenance} (rollups and retention, on a clock that follows the data, with seconds kept 2
+ * minutes so retention deletes as fast as samples arrive) and another asks for the dashboard's summary (all volumes,
+ * last hour at 1 min) every 5 s.
  *
- * <p>A rate above {@link #SAMPLES_PER_SECOND} runs the data's clock that many times faster than real
- * time (rollups and retention then have as many more minutes to do per real second): the load of
- * rate / 2 volumes at 1 s, with the rows of {@link #VOLUMES} volumes.
+ * <p>A rate above {@link #SAMPLES_PER_SECOND} runs the data's clock that many times faster than real time (rollups and
+ * retention then have as many more minutes to do per real second): the load of rate / 2 volumes at 1 s, with the rows
+ * of {@link #VOLUMES} volumes.
  *
- * <p>The manager rolls a minute up once it ended 2 minutes ago (late samples); the maintenance clock
- * runs {@link #MAINTENANCE_AHEAD_MILLIS} ahead of the data so that rollups and retention start as soon
- * as a minute of data is complete, not after the first 2 minutes of a short run.
+ * <p>The manager rolls a minute up once it ended 2 minutes ago (late samples); the maintenance clock runs
+ * {@link #MAINTENANCE_AHEAD_MILLIS} ahead of the data so that rollups and retention start as soon as a minute of data
+ * is complete, not after the first 2 minutes of a short run.
  */
 final class SustainBench {
     static final int VOLUMES = 10_000;
     static final int SAMPLES_PER_SECOND = 2 * VOLUMES;
     static final long MAINTENANCE_AHEAD_MILLIS = 120_000;
-    private static final Retention RETENTION = new Retention(Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofDays(1));
+    private static final Retention RETENTION =
+            new Retention(Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofDays(1));
 
-    record Result(double samplesPerSecond, double targetPerSecond, long rollupLagSeconds, double maintenanceP99Millis,
-                  double summaryP99Millis, long summaries) {
-    }
+    record Result(
+            double samplesPerSecond,
+            double targetPerSecond,
+            long rollupLagSeconds,
+            double maintenanceP99Millis,
+            double summaryP99Millis,
+            long summaries) {}
 
     private final Database database;
     private final long seconds;
@@ -104,8 +109,8 @@ final class SustainBench {
         }
         Long minutesDone = database.inTransaction(c -> new RollupRepository().doneUntil(c, Resolution.MINUTE));
         long lag = (dataNow() - (minutesDone == null ? t0 : minutesDone)) / 1_000;
-        return new Result(written.get() / elapsed, rate, lag, maintenance.millis(99), summary.millis(99),
-                summaries.get());
+        return new Result(
+                written.get() / elapsed, rate, lag, maintenance.millis(99), summary.millis(99), summaries.get());
     }
 
     /** Appends second after second of data, 20,000 samples a transaction, never ahead of {@link #rate}. */

@@ -20,10 +20,10 @@ import io.sluice.protocol.VolumesReader;
 import java.nio.ByteBuffer;
 
 /**
- * The monitor's side of one gateway session for the peer servers of the monitor benchmark: the same
- * handshake and poll/report exchange the Sluice daemon does (HELLO, CHALLENGE, AUTH, AUTH_RESULT, VOLUMES,
- * VOLUME_IDS, POLL, STATS, with the same limits before authentication), so every peer does the same protocol work and differs only in its threading. Not thread-safe:
- * each peer keeps it on one thread at a time.
+ * The monitor's side of one gateway session for the peer servers of the monitor benchmark: the same handshake and
+ * poll/report exchange the Sluice daemon does (HELLO, CHALLENGE, AUTH, AUTH_RESULT, VOLUMES, VOLUME_IDS, POLL, STATS,
+ * with the same limits before authentication), so every peer does the same protocol work and differs only in its
+ * threading. Not thread-safe: each peer keeps it on one thread at a time.
  */
 final class GatewayConversation {
     private final byte[] secret;
@@ -50,8 +50,8 @@ final class GatewayConversation {
     }
 
     /**
-     * Handles every whole frame received so far, writing answers into {@code out}; returns the number
-     * of STATS reports seen, or -1 when the connection must be closed.
+     * Handles every whole frame received so far, writing answers into {@code out}; returns the number of STATS reports
+     * seen, or -1 when the connection must be closed.
      */
     int onBytes(ByteBuffer out) {
         int reports = 0;
@@ -64,11 +64,21 @@ final class GatewayConversation {
                 challengeWriter.write(out, sequence++, gatewayId, challenge);
             } else if (type == FrameType.AUTH) {
                 authReader.wrap(decoder);
-                AuthCheck check = authenticator.verify(challenge, GatewayKeys.derive(secret, gatewayId),
-                        authReader.buffer(), authReader.answerOffset());
+                AuthCheck check = authenticator.verify(
+                        challenge,
+                        GatewayKeys.derive(secret, gatewayId),
+                        authReader.buffer(),
+                        authReader.answerOffset());
                 boolean ok = check == AuthCheck.VALID;
-                resultWriter.write(out, sequence++, gatewayId, ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED,
-                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER, 1000, 0, "");
+                resultWriter.write(
+                        out,
+                        sequence++,
+                        gatewayId,
+                        ok ? AuthOutcome.ACCEPTED : AuthOutcome.REFUSED,
+                        ok ? AuthReason.NONE : AuthReason.WRONG_ANSWER,
+                        1000,
+                        0,
+                        "");
                 if (ok) {
                     decoder.authenticated();
                 }

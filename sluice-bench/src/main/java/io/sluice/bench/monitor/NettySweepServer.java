@@ -23,15 +23,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The same monitor on Netty's NIO event loops (one per core): what a team would build with the
- * best-known Java network framework. Each channel's conversation lives on its event loop.
+ * The same monitor on Netty's NIO event loops (one per core): what a team would build with the best-known Java network
+ * framework. Each channel's conversation lives on its event loop.
  */
 final class NettySweepServer implements SweepServer {
     private static final AttributeKey<GatewayConversation> CONVERSATION = AttributeKey.valueOf("conversation");
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-            NioIoHandler.newFactory());
+    private final EventLoopGroup workers =
+            new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), NioIoHandler.newFactory());
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final AtomicLong reports = new AtomicLong();
     private volatile CountDownLatch sweepDone;
@@ -40,7 +40,9 @@ final class NettySweepServer implements SweepServer {
     private long pollSequence;
 
     NettySweepServer(byte[] secret) throws InterruptedException {
-        ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -52,7 +54,8 @@ final class NettySweepServer implements SweepServer {
                         ch.pipeline().addLast(new Handler());
                     }
                 });
-        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        Channel server =
+                bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
 
@@ -98,7 +101,9 @@ final class NettySweepServer implements SweepServer {
 
     @Override
     public int sessions() {
-        return (int) channels.stream().filter(c -> c.attr(CONVERSATION).get().inSession()).count();
+        return (int) channels.stream()
+                .filter(c -> c.attr(CONVERSATION).get().inSession())
+                .count();
     }
 
     @Override

@@ -21,19 +21,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.HdrHistogram.Histogram;
-import java.util.Map;
 
 /**
- * The Sluice monitor daemon as the benchmark sees it: real mailboxes, a stand-in for the SLA services
- * that counts the reports arriving in its mailbox, and sweeps asked for through the monitor's mailbox
- * (MONITOR_POLL_NOW), exactly as the services would.
+ * The Sluice monitor daemon as the benchmark sees it: real mailboxes, a stand-in for the SLA services that counts the
+ * reports arriving in its mailbox, and sweeps asked for through the monitor's mailbox (MONITOR_POLL_NOW), exactly as
+ * the services would.
  */
 final class SluiceSweepServer implements SweepServer {
     private final Path monitorBox;
@@ -46,15 +46,23 @@ final class SluiceSweepServer implements SweepServer {
      * {@code handshakeBound} handshakes in progress (0: the monitor's default). {@code balanceByLoad}: the monitor's
      * balancing by measured cost with work sharing (its default), or by session count alone, for comparison.
      */
-    SluiceSweepServer(byte[] secret, int maxGateways, long pollIntervalMillis, Path pkiDir, int handshakeBound,
-                      boolean balanceByLoad) throws Exception {
+    SluiceSweepServer(
+            byte[] secret,
+            int maxGateways,
+            long pollIntervalMillis,
+            Path pkiDir,
+            int handshakeBound,
+            boolean balanceByLoad)
+            throws Exception {
         String tag = "sluice-bench-" + ProcessHandle.current().pid();
         monitorBox = Path.of("/dev/shm", tag + "-monitor");
         servicesBox = Path.of("/dev/shm", tag + "-services");
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, secret)
                 .withApproved(LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet()))
                 // The simulated gateways all serve vol-1, flagged shared: bound to every one of them.
-                .withSharedVolumes(Map.of("vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
+                .withSharedVolumes(Map.of(
+                        "vol-1", LongStream.rangeClosed(1, maxGateways).boxed().collect(Collectors.toSet())))
                 .withPolling(pollIntervalMillis, 3)
                 .withPairs(0, maxGateways)
                 .withBalancing(balanceByLoad)
@@ -63,12 +71,18 @@ final class SluiceSweepServer implements SweepServer {
                 // for all of it unauthenticated.
                 // With TLS the monitor's own bound on handshakes in progress (its default, four per core) is what
                 // keeps thousands of full handshakes from advancing in lockstep and all missing their deadline.
-                .withHandshake(10_000, new MonitorContext.UnauthenticatedLimits(maxGateways + 100, maxGateways + 100,
-                        handshakeBound > 0 ? handshakeBound : MonitorContext.UnauthenticatedLimits.defaultHandshakes()));
+                .withHandshake(
+                        10_000,
+                        new MonitorContext.UnauthenticatedLimits(
+                                maxGateways + 100,
+                                maxGateways + 100,
+                                handshakeBound > 0
+                                        ? handshakeBound
+                                        : MonitorContext.UnauthenticatedLimits.defaultHandshakes()));
         if (pkiDir != null) {
             CertificateAuthority ca = CertificateAuthority.load(pkiDir, EpochClock.system());
-            KeyMaterial own = ca.issueKeyMaterial("bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER,
-                    Duration.ofDays(1));
+            KeyMaterial own = ca.issueKeyMaterial(
+                    "bench-monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1));
             context = context.withTls(MonitorTls.of(ca, own, null));
         }
         daemon = new MonitorDaemon(context);
@@ -82,8 +96,12 @@ final class SluiceSweepServer implements SweepServer {
 
     /** A stand-in for the SLA services that takes every report and answers at once; it sleeps between reports. */
     static MailboxService servicesStandIn(Path servicesBox) {
-        return new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)),
-                request -> request.reply(MailboxStatus.OK, 0), 0, "bench-services").start();
+        return new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> request.reply(MailboxStatus.OK, 0),
+                        0,
+                        "bench-services")
+                .start();
     }
 
     @Override
@@ -117,9 +135,9 @@ final class SluiceSweepServer implements SweepServer {
     }
 
     /**
-     * Asked through the monitor's mailbox, like the services ask; finished when the daemon has every
-     * gateway's answer (the same point at which the peers count a sweep done). The reports' hand-over
-     * to the services' mailbox goes on meanwhile and its CPU is counted with the daemon's.
+     * Asked through the monitor's mailbox, like the services ask; finished when the daemon has every gateway's answer
+     * (the same point at which the peers count a sweep done). The reports' hand-over to the services' mailbox goes on
+     * meanwhile and its CPU is counted with the daemon's.
      */
     @Override
     public long sweep() throws Exception {
@@ -137,9 +155,9 @@ final class SluiceSweepServer implements SweepServer {
     }
 
     /**
-     * Latency of throttle commands from the moment the services post them in the monitor's mailbox to
-     * the gateway's acknowledgement arriving back in the same slot, for {@code count} commands to random
-     * gateways, {@code concurrent} in flight at a time. Returns {p50, p99} in nanoseconds.
+     * Latency of throttle commands from the moment the services post them in the monitor's mailbox to the gateway's
+     * acknowledgement arriving back in the same slot, for {@code count} commands to random gateways, {@code concurrent}
+     * in flight at a time. Returns {p50, p99} in nanoseconds.
      */
     long[] throttleLatency(int count, int concurrent, int gateways) throws Exception {
         Histogram histogram = new Histogram(60_000_000_000L, 3);
@@ -149,8 +167,12 @@ final class SluiceSweepServer implements SweepServer {
             for (int i = 0; i < batch.length; i++) {
                 long gateway = random.nextLong(1, gateways + 1);
                 long start = System.nanoTime();
-                batch[i] = client.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, client.nextCorrelationId(),
-                        frame(gateway, done + i + 1)).thenAccept(reply -> record(histogram, reply, start));
+                batch[i] = client.call(
+                                MailboxOpcodes.MONITOR_THROTTLE_SET,
+                                0,
+                                client.nextCorrelationId(),
+                                frame(gateway, done + i + 1))
+                        .thenAccept(reply -> record(histogram, reply, start));
             }
             CompletableFuture.allOf(batch).get(60, TimeUnit.SECONDS);
         }
@@ -164,10 +186,15 @@ final class SluiceSweepServer implements SweepServer {
     }
 
     private static byte[] frame(long gatewayId, long version) {
-        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(buffer, 1, gatewayId, 0, 1);
-        writer.volume(0).volumeId(1).version(version).iopsLimit(1_000 + version % 1000).weight(100);
+        writer.volume(0)
+                .volumeId(1)
+                .version(version)
+                .iopsLimit(1_000 + version % 1000)
+                .weight(100);
         writer.commit();
         return buffer.array();
     }

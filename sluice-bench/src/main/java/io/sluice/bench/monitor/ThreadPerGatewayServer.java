@@ -11,9 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The classic design the seed improves on: a thread per gateway, blocking sockets. Each connection's
- * thread reads and answers; a sweep writes POLL to every connection from the caller's thread.
- * {@code virtual} runs the per-gateway threads as virtual threads instead of platform threads.
+ * The classic design the seed improves on: a thread per gateway, blocking sockets. Each connection's thread reads and
+ * answers; a sweep writes POLL to every connection from the caller's thread. {@code virtual} runs the per-gateway
+ * threads as virtual threads instead of platform threads.
  */
 final class ThreadPerGatewayServer implements SweepServer {
     private final byte[] secret;
@@ -101,7 +101,8 @@ final class ThreadPerGatewayServer implements SweepServer {
 
     @Override
     public int sessions() {
-        return (int) connections.stream().filter(c -> c.conversation.inSession()).count();
+        return (int)
+                connections.stream().filter(c -> c.conversation.inSession()).count();
     }
 
     @Override

@@ -15,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JSON calls (sluice-protocol/JSON-CALLS.md) to one of the server's mailboxes, as a tool caller (the first
- * free caller index from {@code CALLER_TOOLS}); also raw calls such as MONITOR_STATUS. Any thread.
+ * JSON calls (sluice-protocol/JSON-CALLS.md) to one of the server's mailboxes, as a tool caller (the first free caller
+ * index from {@code CALLER_TOOLS}); also raw calls such as MONITOR_STATUS. Any thread.
  */
 final class JsonCaller implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -66,7 +66,8 @@ final class JsonCaller implements AutoCloseable {
     JsonNode ok(ObjectNode request, long timeoutSeconds) throws Exception {
         Result result = call(request, timeoutSeconds);
         if (!result.ok()) {
-            throw new IOException(request.path("op").asText() + ": " + CallStatus.name(result.status()) + " " + result.body());
+            throw new IOException(
+                    request.path("op").asText() + ": " + CallStatus.name(result.status()) + " " + result.body());
         }
         return result.body();
     }

@@ -8,20 +8,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Report-to-row delay: from a gateway's report to its row in the database, for a few volumes spread over
- * the gateways, while the server runs at full shape.
+ * Report-to-row delay: from a gateway's report to its row in the database, for a few volumes spread over the gateways,
+ * while the server runs at full shape.
  *
- * <p>Method. A gateway's report covers {@code [t, t + windowMillis)} and is sent at its end: the simulator
- * answers a POLL at {@code now}, with {@code t} = its previous answer and {@code windowMillis = now - t} (the
- * same machine's clock as here), and that {@code t} and {@code windowMillis} are what the row stores. Every
- * {@link #PERIOD_MILLIS} this probe asks the database manager, for each probed volume and all at once,
- * {@code samples.range} (WRITE direction, 1 s resolution) for the windows after the newest one it has seen.
- * A window first returned by a call was committed after the previous call for that volume was sent (that
- * call did not return it) and before this call's answer arrived; its visible time is taken as the midpoint of
- * those two instants, so each figure is within ±(period + one call) / 2 of the truth (both bounds are kept:
- * {@link #upperMillis} is the conservative figure). Delay = visible time - (t + windowMillis). Only windows
- * that ended after the probe's first answer for the volume count, so every counted window was watched for
- * from before its report was sent.
+ * <p>Method. A gateway's report covers {@code [t, t + windowMillis)} and is sent at its end: the simulator answers a
+ * POLL at {@code now}, with {@code t} = its previous answer and {@code windowMillis = now - t} (the same machine's
+ * clock as here), and that {@code t} and {@code windowMillis} are what the row stores. Every {@link #PERIOD_MILLIS}
+ * this probe asks the database manager, for each probed volume and all at once, {@code samples.range} (WRITE direction,
+ * 1 s resolution) for the windows after the newest one it has seen. A window first returned by a call was committed
+ * after the previous call for that volume was sent (that call did not return it) and before this call's answer arrived;
+ * its visible time is taken as the midpoint of those two instants, so each figure is within ±(period + one call) / 2 of
+ * the truth (both bounds are kept: {@link #upperMillis} is the conservative figure). Delay = visible time - (t +
+ * windowMillis). Only windows that ended after the probe's first answer for the volume count, so every counted window
+ * was watched for from before its report was sent.
  */
 final class RowProbe implements AutoCloseable {
     static final long PERIOD_MILLIS = 200;
@@ -33,14 +32,17 @@ final class RowProbe implements AutoCloseable {
     private final long[] previousSent;
     /** When the first answer for each volume arrived: windows ending before it are not counted. */
     private final long[] watchedSince;
+
     private final List<Long> midMillis = new ArrayList<>();
     private final List<Long> upperMillis = new ArrayList<>();
     /** The end (epoch ms) of each counted window, in the order of {@link #midMillis}. */
     private final List<Long> windowEnds = new ArrayList<>();
+
     private final Thread thread;
     private volatile boolean running = true;
     /** Windows ending after this are not counted: they belong after the measured stretch. */
     private volatile long countUntil = Long.MAX_VALUE;
+
     private int failedCalls;
     private long calls;
 
@@ -85,8 +87,12 @@ final class RowProbe implements AutoCloseable {
         long sent = System.currentTimeMillis();
         List<CompletableFuture<JsonCaller.Result>> answers = new ArrayList<>(volumes.length);
         for (int i = 0; i < volumes.length; i++) {
-            answers.add(db.post(JsonCaller.request("samples.range").put("volumeId", volumes[i]).put("direction", "WRITE")
-                    .put("from", newestSeen[i] + 1).put("to", sent + 60_000).put("resolution", "1s")));
+            answers.add(db.post(JsonCaller.request("samples.range")
+                    .put("volumeId", volumes[i])
+                    .put("direction", "WRITE")
+                    .put("from", newestSeen[i] + 1)
+                    .put("to", sent + 60_000)
+                    .put("resolution", "1s")));
         }
         for (int i = 0; i < volumes.length; i++) {
             JsonCaller.Result result;
@@ -121,8 +127,8 @@ final class RowProbe implements AutoCloseable {
     }
 
     /**
-     * Counts no window that ends after {@code epochMillis} (the end of the measured stretch); windows that
-     * ended before are still counted when they show later, until {@link #close}.
+     * Counts no window that ends after {@code epochMillis} (the end of the measured stretch); windows that ended before
+     * are still counted when they show later, until {@link #close}.
      */
     void countUntil(long epochMillis) {
         countUntil = epochMillis;
@@ -137,8 +143,8 @@ final class RowProbe implements AutoCloseable {
     }
 
     /**
-     * The largest delay of the windows that ended in each {@code sliceMillis} from {@code from}: whether a
-     * high percentile is one stall or spread over the stretch. -1 for a slice with no window.
+     * The largest delay of the windows that ended in each {@code sliceMillis} from {@code from}: whether a high
+     * percentile is one stall or spread over the stretch. -1 for a slice with no window.
      */
     synchronized long[] maxBySlice(long from, long to, long sliceMillis) {
         long[] max = new long[(int) Math.max(1, (to - from + sliceMillis - 1) / sliceMillis)];

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -17,19 +18,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.nio.file.StandardOpenOption;
 
 /**
- * The SLA server as an operator runs it: {@code ./sluice server --config FILE}, a child process (the
- * supervisor) that starts the four roles (db, services, monitor, web) as JVMs of their own, with a
- * configuration written here: its own data and run directories under {@code work}, a mailbox name unique
- * to this run, a secret file, free loopback ports. {@link #close} stops the supervisor (SIGTERM: it stops
- * the roles in reverse order), kills whatever of its process tree is left, and deletes the mailbox files.
+ * The SLA server as an operator runs it: {@code ./sluice server --config FILE}, a child process (the supervisor) that
+ * starts the four roles (db, services, monitor, web) as JVMs of their own, with a configuration written here: its own
+ * data and run directories under {@code work}, a mailbox name unique to this run, a secret file, free loopback ports.
+ * {@link #close} stops the supervisor (SIGTERM: it stops the roles in reverse order), kills whatever of its process
+ * tree is left, and deletes the mailbox files.
  */
 final class ServerUnderTest implements AutoCloseable {
     static final List<String> ROLES = List.of("db", "services", "monitor", "web");
-    static final List<String> MAILBOX_SUFFIXES = List.of(ServerMailboxes.DB_SUFFIX, ServerMailboxes.SERVICES_SUFFIX,
-            ServerMailboxes.SERVICES_QUERIES_SUFFIX, ServerMailboxes.MONITOR_SUFFIX);
+    static final List<String> MAILBOX_SUFFIXES = List.of(
+            ServerMailboxes.DB_SUFFIX,
+            ServerMailboxes.SERVICES_SUFFIX,
+            ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+            ServerMailboxes.MONITOR_SUFFIX);
     private static final Path MAILBOX_DIR = Path.of("/dev/shm");
 
     final String name;
@@ -43,11 +46,11 @@ final class ServerUnderTest implements AutoCloseable {
     private Process process;
     /** Every process of the server's tree seen so far: killed at close if still alive. */
     private final Map<Long, ProcessHandle> seen = new LinkedHashMap<>();
+
     private boolean closed;
 
     /** A database other than the embedded H2 default: its JDBC URL, user and password. */
-    record Database(String jdbcUrl, String user, String password) {
-    }
+    record Database(String jdbcUrl, String user, String password) {}
 
     /** @param database null for the embedded H2 default under the data directory */
     ServerUnderTest(Path work, long pollMillis, List<String> approve, Database database) throws IOException {
@@ -64,7 +67,10 @@ final class ServerUnderTest implements AutoCloseable {
         PrivateFiles.writeSecret(secretFile, secret);
         StringBuilder approved = new StringBuilder();
         for (String a : approve) {
-            approved.append(approved.isEmpty() ? "" : ", ").append('"').append(a).append('"');
+            approved.append(approved.isEmpty() ? "" : ", ")
+                    .append('"')
+                    .append(a)
+                    .append('"');
         }
         this.config = work.resolve("sluice.yaml");
         Files.writeString(config, """
@@ -87,17 +93,28 @@ final class ServerUnderTest implements AutoCloseable {
                   insecure-plaintext: true
                 web:
                   listen: 127.0.0.1:%d
-                """.formatted(name, work.resolve("data"), runDir, MAILBOX_DIR, secretFile, monitorPort, pollMillis,
-                approved, webPort));
+                """.formatted(
+                        name,
+                        work.resolve("data"),
+                        runDir,
+                        MAILBOX_DIR,
+                        secretFile,
+                        monitorPort,
+                        pollMillis,
+                        approved,
+                        webPort));
         if (database != null) {
-            Path passwordFile = PrivateFiles.writeSecret(work.resolve("db.password"),
-                    database.password().getBytes(StandardCharsets.UTF_8));
-            Files.writeString(config, """
+            Path passwordFile = PrivateFiles.writeSecret(
+                    work.resolve("db.password"), database.password().getBytes(StandardCharsets.UTF_8));
+            Files.writeString(
+                    config,
+                    """
                     database:
                       jdbc-url: "%s"
                       user: "%s"
                       password-file: "%s"
-                    """.formatted(database.jdbcUrl(), database.user(), passwordFile), StandardOpenOption.APPEND);
+                    """.formatted(database.jdbcUrl(), database.user(), passwordFile),
+                    StandardOpenOption.APPEND);
         }
     }
 
@@ -108,7 +125,8 @@ final class ServerUnderTest implements AutoCloseable {
     /** Starts {@code launcher server --config FILE}; returns once every role runs and status.json names it. */
     void start(Path launcher, long timeoutMillis) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "server", "--config", config.toString())
-                .directory(launcher.getParent().toFile()).redirectErrorStream(true)
+                .directory(launcher.getParent().toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()));
         // The same JDK as this benchmark; none of the benchmark's own JVM options.
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -231,7 +249,8 @@ final class ServerUnderTest implements AutoCloseable {
             for (ProcessHandle p : seen.values()) {
                 // A ProcessHandle is of one process (pid and start time): a reused pid is not touched.
                 if (p.isAlive()) {
-                    notes.add("killed pid " + p.pid() + " " + p.info().commandLine().orElse(""));
+                    notes.add("killed pid " + p.pid() + " "
+                            + p.info().commandLine().orElse(""));
                     p.destroyForcibly();
                 }
             }

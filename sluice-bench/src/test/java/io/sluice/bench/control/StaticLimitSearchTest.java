@@ -9,9 +9,9 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bisection on toy objectives with a known answer. Each toy is monotone (feasible up to a threshold,
- * infeasible past it), the assumption the search states; throughput rises with the limit, so the largest
- * feasible limit is the best one.
+ * The bisection on toy objectives with a known answer. Each toy is monotone (feasible up to a threshold, infeasible
+ * past it), the assumption the search states; throughput rises with the limit, so the largest feasible limit is the
+ * best one.
  */
 class StaticLimitSearchTest {
     @Test
@@ -37,12 +37,14 @@ class StaticLimitSearchTest {
 
     @Test
     void answersTheTopOfTheRangeWhenEverythingIsFeasible() {
-        assertThat(StaticLimitSearch.largestFeasible(1, 40_000, 10, limit -> true)).hasValue(40_000);
+        assertThat(StaticLimitSearch.largestFeasible(1, 40_000, 10, limit -> true))
+                .hasValue(40_000);
     }
 
     @Test
     void answersNothingWhenEvenTheLowestLimitIsInfeasible() {
-        assertThat(StaticLimitSearch.largestFeasible(1, 40_000, 10, limit -> false)).isEmpty();
+        assertThat(StaticLimitSearch.largestFeasible(1, 40_000, 10, limit -> false))
+                .isEmpty();
     }
 
     @Test

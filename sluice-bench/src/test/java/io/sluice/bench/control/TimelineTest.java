@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What control-real reads from the gateways' stats files: the control plane is ready only once both gateways
- * are in session and have reported (and, under Sluice, bronze has a set in force), and bronze's sets are
- * placed relative to the flood by the version the server gave them.
+ * What control-real reads from the gateways' stats files: the control plane is ready only once both gateways are in
+ * session and have reported (and, under Sluice, bronze has a set in force), and bronze's sets are placed relative to
+ * the flood by the version the server gave them.
  */
 class TimelineTest {
     @TempDir
@@ -31,8 +31,12 @@ class TimelineTest {
         write(bronze, 2_000, "IN_SESSION", 0, 0);
         assertThat(timeline.ready(false)).as("in session, nothing reported yet").isFalse();
         write(bronze, 3_000, "IN_SESSION", 1, 0);
-        assertThat(timeline.ready(false)).as("both reporting: enough without the services").isTrue();
-        assertThat(timeline.ready(true)).as("under Sluice bronze needs its first set").isFalse();
+        assertThat(timeline.ready(false))
+                .as("both reporting: enough without the services")
+                .isTrue();
+        assertThat(timeline.ready(true))
+                .as("under Sluice bronze needs its first set")
+                .isFalse();
         write(bronze, 4_000, "IN_SESSION", 2, 3_500);
         assertThat(timeline.ready(true)).isTrue();
     }
@@ -54,11 +58,13 @@ class TimelineTest {
         timeline.watch();
 
         assertThat(timeline.firstSetInForceSeconds()).isCloseTo(1.9, within(0.11));
-        assertThat(timeline.summary()).contains("bronze's set at the flood's start: made at -6.")
+        assertThat(timeline.summary())
+                .contains("bronze's set at the flood's start: made at -6.")
                 .contains("+1.9 / +1.7, +2.9 / +2.7");
     }
 
-    private static void write(Path file, long timeMillis, String state, int reportsSent, long qosVersion) throws IOException {
+    private static void write(Path file, long timeMillis, String state, int reportsSent, long qosVersion)
+            throws IOException {
         Files.writeString(file, """
                 {"time-millis": %d, "volumes": [{"name": "v", "id": 0, "qos-version": %d}],
                  "monitor-link": {"state": "%s", "reports-sent": %d}}

@@ -12,15 +12,14 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The tables of a schema in dependency order (a referenced table before the tables referring to it),
- * read from the database's own metadata so a later migration's tables and keys are followed too.
- * Flyway's history table is left out: the target gets its own by migrating.
+ * The tables of a schema in dependency order (a referenced table before the tables referring to it), read from the
+ * database's own metadata so a later migration's tables and keys are followed too. Flyway's history table is left out:
+ * the target gets its own by migrating.
  */
 final class CopyOrder {
     static final String FLYWAY_HISTORY = "flyway_schema_history";
 
-    private CopyOrder() {
-    }
+    private CopyOrder() {}
 
     static List<String> tables(DatabaseMetaData metadata, String schema) throws SQLException {
         Map<String, Set<String>> references = new LinkedHashMap<>();
@@ -45,7 +44,7 @@ final class CopyOrder {
 
     private static Set<String> tableNames(DatabaseMetaData metadata, String schema) throws SQLException {
         Set<String> names = new TreeSet<>();
-        try (ResultSet tables = metadata.getTables(null, schema, "%", new String[]{"TABLE"})) {
+        try (ResultSet tables = metadata.getTables(null, schema, "%", new String[] {"TABLE"})) {
             while (tables.next()) {
                 String name = tables.getString("TABLE_NAME").toLowerCase(Locale.ROOT);
                 if (!name.equals(FLYWAY_HISTORY)) {
@@ -62,7 +61,8 @@ final class CopyOrder {
             return;
         }
         if (!path.add(table)) {
-            throw new SQLException("foreign keys form a cycle through " + path + "; no order copies them table by table");
+            throw new SQLException(
+                    "foreign keys form a cycle through " + path + "; no order copies them table by table");
         }
         for (String parent : references.getOrDefault(table, Set.of())) {
             visit(parent, references, ordered, path);

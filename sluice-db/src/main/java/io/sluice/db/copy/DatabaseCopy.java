@@ -1,6 +1,7 @@
 package io.sluice.db.copy;
 
 import io.sluice.db.store.Database;
+import io.sluice.db.store.JdbcUrls;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +16,12 @@ import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
-import io.sluice.db.store.JdbcUrls;
 
 /**
- * Copies a Sluice database into another (typically the embedded H2 into PostgreSQL): migrates the
- * target to the source's schema version, refuses a target that already holds rows unless told to
- * replace them, copies every table in dependency order with batched inserts, one target transaction
- * per table, then counts both sides. The source is only read, inside one repeatable-read
- * transaction so every table is seen at the same moment.
+ * Copies a Sluice database into another (typically the embedded H2 into PostgreSQL): migrates the target to the
+ * source's schema version, refuses a target that already holds rows unless told to replace them, copies every table in
+ * dependency order with batched inserts, one target transaction per table, then counts both sides. The source is only
+ * read, inside one repeatable-read transaction so every table is seen at the same moment.
  */
 public final class DatabaseCopy {
     private static final int BATCH_ROWS = 1_000;
@@ -41,11 +40,12 @@ public final class DatabaseCopy {
 
     public CopyReport run() throws DatabaseCopyException {
         // connect() does not migrate: the source stays exactly as it is.
-        try (Database from = Database.connect(existingOnly(source.url()), source.user(), source.password(), 2, 5_000, null)) {
+        try (Database from =
+                Database.connect(existingOnly(source.url()), source.user(), source.password(), 2, 5_000, null)) {
             String version = schemaVersion(from);
             try (Database to = openTarget(version);
-                 Connection read = from.dataSource().getConnection();
-                 Connection write = to.dataSource().getConnection()) {
+                    Connection read = from.dataSource().getConnection();
+                    Connection write = to.dataSource().getConnection()) {
                 read.setReadOnly(true);
                 read.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 List<String> tables = CopyOrder.tables(read.getMetaData(), read.getSchema());
@@ -80,7 +80,12 @@ public final class DatabaseCopy {
     private static String schemaVersion(Database from) throws DatabaseCopyException {
         MigrationInfo current;
         try {
-            current = Flyway.configure().dataSource(from.dataSource()).locations("classpath:db/migration").load().info().current();
+            current = Flyway.configure()
+                    .dataSource(from.dataSource())
+                    .locations("classpath:db/migration")
+                    .load()
+                    .info()
+                    .current();
         } catch (FlywayException e) {
             throw new DatabaseCopyException("cannot read the source's schema version: " + e.getMessage(), e);
         }
@@ -108,7 +113,8 @@ public final class DatabaseCopy {
     private void prepareTarget(Connection write, List<String> tables) throws SQLException, DatabaseCopyException {
         List<String> holdingRows = new ArrayList<>();
         for (String table : tables) {
-            try (Statement s = write.createStatement(); ResultSet rows = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
+            try (Statement s = write.createStatement();
+                    ResultSet rows = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
                 if (rows.next()) {
                     holdingRows.add(table);
                 }
@@ -169,14 +175,22 @@ public final class DatabaseCopy {
     /** Text and binary columns by value: H2 hands TEXT out as a Clob, which PostgreSQL cannot take. */
     private static void bind(PreparedStatement insert, int i, int sqlType, ResultSet rows) throws SQLException {
         Object value = switch (sqlType) {
-            case Types.CLOB, Types.NCLOB, Types.LONGVARCHAR, Types.LONGNVARCHAR, Types.VARCHAR, Types.NVARCHAR, Types.CHAR ->
-                    rows.getString(i);
+            case Types.CLOB,
+                    Types.NCLOB,
+                    Types.LONGVARCHAR,
+                    Types.LONGNVARCHAR,
+                    Types.VARCHAR,
+                    Types.NVARCHAR,
+                    Types.CHAR -> rows.getString(i);
             case Types.BLOB, Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY -> rows.getBytes(i);
             default -> rows.getObject(i);
         };
         if (value == null) {
-            insert.setNull(i, sqlType == Types.CLOB || sqlType == Types.NCLOB ? Types.VARCHAR
-                    : sqlType == Types.BLOB ? Types.VARBINARY : sqlType);
+            insert.setNull(
+                    i,
+                    sqlType == Types.CLOB || sqlType == Types.NCLOB
+                            ? Types.VARCHAR
+                            : sqlType == Types.BLOB ? Types.VARBINARY : sqlType);
         } else {
             insert.setObject(i, value);
         }
@@ -185,7 +199,8 @@ public final class DatabaseCopy {
     /** Identity columns continue after the copied ids, or the next alert or audit entry would collide. */
     private static void restartIdentities(Connection write, String table) throws SQLException {
         List<String> identities = new ArrayList<>();
-        try (Statement s = write.createStatement(); ResultSet none = s.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+        try (Statement s = write.createStatement();
+                ResultSet none = s.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
             ResultSetMetaData columns = none.getMetaData();
             for (int i = 1; i <= columns.getColumnCount(); i++) {
                 if (columns.isAutoIncrement(i)) {
@@ -196,7 +211,7 @@ public final class DatabaseCopy {
         for (String column : identities) {
             long next;
             try (Statement s = write.createStatement();
-                 ResultSet max = s.executeQuery("SELECT COALESCE(MAX(" + column + "), 0) + 1 FROM " + table)) {
+                    ResultSet max = s.executeQuery("SELECT COALESCE(MAX(" + column + "), 0) + 1 FROM " + table)) {
                 max.next();
                 next = max.getLong(1);
             }
@@ -207,7 +222,8 @@ public final class DatabaseCopy {
     }
 
     private static long count(Connection connection, String table) throws SQLException {
-        try (Statement s = connection.createStatement(); ResultSet rows = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+        try (Statement s = connection.createStatement();
+                ResultSet rows = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rows.next();
             return rows.getLong(1);
         }

@@ -1,6 +1,5 @@
 package io.sluice.db.ingest;
 
 /** A snapshot of the ingestion path for {@code status}. */
-public record IngestionStatus(boolean degraded, long bufferedSamples, long journaledSamples, long storedSamples,
-                              String lastError) {
-}
+public record IngestionStatus(
+        boolean degraded, long bufferedSamples, long journaledSamples, long storedSamples, String lastError) {}

@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per
- * transaction and acknowledges each once it is durable.
+ * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per transaction and acknowledges
+ * each once it is durable.
  *
- * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails,
- * or the server does not answer within {@code storeTimeoutMillis}, the thread turns degraded: that group and every batch after it are appended to the
- * {@link SampleJournal} and acknowledged once synced, in arrival order, so the database never gets a
- * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database,
- * a chunk per transaction; when the journal is empty again it clears it and is healthy. Memory holds at
- * most {@code maxBufferedSamples} samples waiting for this thread; beyond that, and when the journal is
- * full too, callers get UNAVAILABLE and retry.
+ * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails, or the server does
+ * not answer within {@code storeTimeoutMillis}, the thread turns degraded: that group and every batch after it are
+ * appended to the {@link SampleJournal} and acknowledged once synced, in arrival order, so the database never gets a
+ * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database, a chunk per
+ * transaction; when the journal is empty again it clears it and is healthy. Memory holds at most
+ * {@code maxBufferedSamples} samples waiting for this thread; beyond that, and when the journal is full too, callers
+ * get UNAVAILABLE and retry.
  */
 public final class SampleIngestor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SampleIngestor.class.getName());
@@ -51,8 +51,16 @@ public final class SampleIngestor implements AutoCloseable {
     private long nextDrainAt;
     private long drainPosition;
 
-    public SampleIngestor(Database database, SampleJournal journal, SampleJournal rejected, BatchCompletion completion, EpochClock clock,
-                          long maxBufferedSamples, int samplesPerTransaction, long retryMillis, int storeTimeoutMillis) {
+    public SampleIngestor(
+            Database database,
+            SampleJournal journal,
+            SampleJournal rejected,
+            BatchCompletion completion,
+            EpochClock clock,
+            long maxBufferedSamples,
+            int samplesPerTransaction,
+            long retryMillis,
+            int storeTimeoutMillis) {
         this.database = database;
         this.samples = new SampleRepository(database.engine());
         this.journal = journal;
@@ -69,8 +77,8 @@ public final class SampleIngestor implements AutoCloseable {
     }
 
     /**
-     * Queues a batch for storing; false when the memory buffer is full (the caller answers
-     * UNAVAILABLE). Called by the mailbox thread; never blocks.
+     * Queues a batch for storing; false when the memory buffer is full (the caller answers UNAVAILABLE). Called by the
+     * mailbox thread; never blocks.
      */
     public boolean offer(SampleBatch batch, long handle) {
         int count = batch.sampleCount();
@@ -133,7 +141,8 @@ public final class SampleIngestor implements AutoCloseable {
         }
         if (!degraded && journal.isEmpty()) {
             try {
-                int fresh = database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis);
+                int fresh = database.inTransaction(
+                        c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis);
                 stored.addAndGet(fresh);
                 acknowledge(group, CallStatus.OK, null);
                 return;
@@ -154,13 +163,14 @@ public final class SampleIngestor implements AutoCloseable {
             acknowledge(group, CallStatus.OK, null);
         } catch (IOException e) {
             lastError = "journal: " + e;
-            acknowledge(group, CallStatus.UNAVAILABLE, "database unavailable and the journal failed: " + e.getMessage());
+            acknowledge(
+                    group, CallStatus.UNAVAILABLE, "database unavailable and the journal failed: " + e.getMessage());
         }
     }
 
     /**
-     * Moves up to {@link #DRAIN_CHUNKS} chunks of the journal into the database, one transaction each,
-     * then lets the loop answer new batches; empties the journal once it is all stored.
+     * Moves up to {@link #DRAIN_CHUNKS} chunks of the journal into the database, one transaction each, then lets the
+     * loop answer new batches; empties the journal once it is all stored.
      */
     private void drainJournal() {
         try {
@@ -186,14 +196,14 @@ public final class SampleIngestor implements AutoCloseable {
     }
 
     /**
-     * Stores a chunk of the journal in one transaction. If the database refuses it for a reason other
-     * than being unreachable, the batches are stored one by one and a batch the database refuses on its
-     * own is moved to the rejected journal (kept on disk, logged), so one bad batch cannot hold up the
-     * drain forever.
+     * Stores a chunk of the journal in one transaction. If the database refuses it for a reason other than being
+     * unreachable, the batches are stored one by one and a batch the database refuses on its own is moved to the
+     * rejected journal (kept on disk, logged), so one bad batch cannot hold up the drain forever.
      */
     private void storeChunk(List<SampleBatch> batches) throws SQLException, IOException {
         try {
-            stored.addAndGet(database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis));
+            stored.addAndGet(
+                    database.inTransaction(c -> samples.append(c, batches, clock.epochMillis()), storeTimeoutMillis));
             return;
         } catch (SQLException e) {
             if (!isRefusal(e)) {
@@ -202,15 +212,17 @@ public final class SampleIngestor implements AutoCloseable {
         }
         for (SampleBatch batch : batches) {
             try {
-                stored.addAndGet(database.inTransaction(c -> samples.append(c, List.of(batch), clock.epochMillis()),
-                        storeTimeoutMillis));
+                stored.addAndGet(database.inTransaction(
+                        c -> samples.append(c, List.of(batch), clock.epochMillis()), storeTimeoutMillis));
             } catch (SQLException e) {
                 if (!isRefusal(e)) {
                     throw e;
                 }
                 rejected.append(List.of(batch));
-                LOG.log(System.Logger.Level.ERROR, "batch " + batch.batchId() + " of caller " + batch.source()
-                        + " refused by the database, kept in " + rejected + ": " + e.getMessage());
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "batch " + batch.batchId() + " of caller " + batch.source()
+                                + " refused by the database, kept in " + rejected + ": " + e.getMessage());
             }
         }
     }
@@ -245,6 +257,5 @@ public final class SampleIngestor implements AutoCloseable {
         thread.join(10_000);
     }
 
-    private record Pending(SampleBatch batch, long handle) {
-    }
+    private record Pending(SampleBatch batch, long handle) {}
 }

@@ -1,30 +1,30 @@
 package io.sluice.db.ingest;
 
+import io.sluice.common.PrivateFiles;
 import io.sluice.db.store.SampleBatch;
+import io.sluice.protocol.SampleBatchDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import io.sluice.common.PrivateFiles;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
-import io.sluice.protocol.SampleBatchDescriptor;
-import java.util.Arrays;
 
 /**
- * The local append-only journal of sample batches acknowledged while the database could not take
- * them. Each record is synced to disk before its batch is acknowledged.
+ * The local append-only journal of sample batches acknowledged while the database could not take them. Each record is
+ * synced to disk before its batch is acknowledged.
  *
  * <pre>
  *  record: | length (4, of what follows the CRC) | CRC32C (4, of what follows) | caller index (4) | batch bytes |
  * </pre>
- * Opening scans the file and cuts it at the first record that is torn or fails its CRC: such a record
- * was never synced, so its batch was never acknowledged. Records are replayed in order and the file
- * is emptied once all of them are in the database; replaying twice is harmless because the database
- * deduplicates by batch id. Owned by one thread (the ingestion thread); the counters are readable
- * from any.
+ *
+ * Opening scans the file and cuts it at the first record that is torn or fails its CRC: such a record was never synced,
+ * so its batch was never acknowledged. Records are replayed in order and the file is emptied once all of them are in
+ * the database; replaying twice is harmless because the database deduplicates by batch id. Owned by one thread (the
+ * ingestion thread); the counters are readable from any.
  */
 public final class SampleJournal implements AutoCloseable {
     static final int HEADER = 8;
@@ -46,8 +46,8 @@ public final class SampleJournal implements AutoCloseable {
         // Journaled samples are the server's alone, like the database they are waiting for.
         PrivateFiles.ensureDirectory(file.getParent());
         PrivateFiles.ensureFile(file);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         SampleJournal journal = new SampleJournal(file, channel, maxBytes);
         journal.recover();
         return journal;
@@ -94,7 +94,10 @@ public final class SampleJournal implements AutoCloseable {
             crc.update(source.duplicate());
             crc.update(batch.bytes());
             header.clear();
-            header.putInt(4 + batch.bytes().length).putInt((int) crc.getValue()).putInt(batch.source()).flip();
+            header.putInt(4 + batch.bytes().length)
+                    .putInt((int) crc.getValue())
+                    .putInt(batch.source())
+                    .flip();
             position += writeFully(header, position);
             position += writeFully(ByteBuffer.wrap(batch.bytes()), position);
             sampleCount += batch.sampleCount();
@@ -203,9 +206,7 @@ public final class SampleJournal implements AutoCloseable {
     }
 
     /** Batches read from the journal and the position after them. */
-    public record Chunk(List<SampleBatch> batches, long next) {
-    }
+    public record Chunk(List<SampleBatch> batches, long next) {}
 
-    private record Record(SampleBatch batch, long next) {
-    }
+    private record Record(SampleBatch batch, long next) {}
 }

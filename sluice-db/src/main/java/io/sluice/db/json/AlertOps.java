@@ -48,7 +48,9 @@ final class AlertOps extends OpGroup {
         Long after = a.cursor();
         List<ObjectNode> page = tx(c -> alerts.list(c, state, after, limit));
         ObjectNode result = items(page);
-        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("id").asLong()) : null);
+        result.put(
+                "next",
+                page.size() == limit ? String.valueOf(page.getLast().get("id").asLong()) : null);
         return result;
     }
 
@@ -85,7 +87,9 @@ final class AlertOps extends OpGroup {
             record.set("detail", detail == null || detail.isNull() ? null : parse(detail.asText()));
         }
         ObjectNode result = items(page);
-        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("id").asLong()) : null);
+        result.put(
+                "next",
+                page.size() == limit ? String.valueOf(page.getLast().get("id").asLong()) : null);
         return result;
     }
 }

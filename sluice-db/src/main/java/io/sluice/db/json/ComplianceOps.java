@@ -23,6 +23,7 @@ final class ComplianceOps extends OpGroup {
     static final Set<String> SCOPE_KINDS = Set.of("VOLUME", "TENANT", "HOST", "POOL");
     /** The compliance target of an SLA whose spec names none. */
     static final double DEFAULT_TARGET_PERCENT = 99.0;
+
     private final ComplianceRepository compliance = new ComplianceRepository();
     private final DocRepository docs = new DocRepository();
 
@@ -49,10 +50,16 @@ final class ComplianceOps extends OpGroup {
             Args s = new Args(scope);
             long intervalMillis = r.longValue("intervalMillis");
             if (intervalMillis <= 0) {
-                throw DbProblem.invalid("results[" + i + "].intervalMillis", "positive", "intervalMillis must be positive");
+                throw DbProblem.invalid(
+                        "results[" + i + "].intervalMillis", "positive", "intervalMillis must be positive");
             }
-            results.add(new ComplianceResult(r.string("sla"), s.oneOf("kind", SCOPE_KINDS), scopeId(scope),
-                    r.longValue("intervalStart"), intervalMillis, r.oneOf("dimension", DIMENSIONS),
+            results.add(new ComplianceResult(
+                    r.string("sla"),
+                    s.oneOf("kind", SCOPE_KINDS),
+                    scopeId(scope),
+                    r.longValue("intervalStart"),
+                    intervalMillis,
+                    r.oneOf("dimension", DIMENSIONS),
                     r.oneOf("verdict", VERDICTS)));
         }
         int stored = tx(c -> compliance.append(c, results));
@@ -81,7 +88,11 @@ final class ComplianceOps extends OpGroup {
             List<ComplianceTally> found = compliance.report(c, from, to, sla, tenant);
             for (ComplianceTally t : found) {
                 if (!targets.containsKey(t.sla())) {
-                    targets.put(t.sla(), docs.get(c, "sla", t.sla()).map(d -> targetPercent(d.spec())).orElse(DEFAULT_TARGET_PERCENT));
+                    targets.put(
+                            t.sla(),
+                            docs.get(c, "sla", t.sla())
+                                    .map(d -> targetPercent(d.spec()))
+                                    .orElse(DEFAULT_TARGET_PERCENT));
                 }
             }
             return found;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
 import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.JdbcUrls;
 import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.SqlStates;
 import java.sql.SQLException;
@@ -14,18 +15,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import io.sluice.db.store.JdbcUrls;
 
 /**
- * The operations of JSON-CALLS.md's database manager table, by name: each parses its arguments, runs
- * one transaction (with the audit record of a change inside it) and returns its result object.
- * Problems are thrown as {@link DbProblem}. Safe to call from many threads: all state is in the
- * database.
+ * The operations of JSON-CALLS.md's database manager table, by name: each parses its arguments, runs one transaction
+ * (with the audit record of a change inside it) and returns its result object. Problems are thrown as
+ * {@link DbProblem}. Safe to call from many threads: all state is in the database.
  */
 public final class DbOps {
     /** Ops whose answer is a page, which {@link JsonCalls} may shrink until it fits the slot. */
-    private static final Set<String> PAGED = Set.of("sla.list", "policy.list", "group.list", "samples.range", "alert.list",
-            "audit.list", "backend.history", "volume.list");
+    private static final Set<String> PAGED = Set.of(
+            "sla.list",
+            "policy.list",
+            "group.list",
+            "samples.range",
+            "alert.list",
+            "audit.list",
+            "backend.history",
+            "volume.list");
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final Database database;
@@ -35,10 +41,15 @@ public final class DbOps {
     public DbOps(Database database, EpochClock clock, Supplier<IngestionStatus> ingestion, KnownVolumes knownVolumes) {
         this.database = database;
         this.ingestion = ingestion;
-        for (OpGroup group : List.of(new DocOps(database, clock), new RegistryOps(database, clock, knownVolumes),
+        for (OpGroup group : List.of(
+                new DocOps(database, clock),
+                new RegistryOps(database, clock, knownVolumes),
                 new SampleOps(database, clock),
-                new ComplianceOps(database, clock), new AlertOps(database, clock), new AccountOps(database, clock),
-                new GatewayAdmissionOps(database, clock), new ThrottleOps(database, clock),
+                new ComplianceOps(database, clock),
+                new AlertOps(database, clock),
+                new AccountOps(database, clock),
+                new GatewayAdmissionOps(database, clock),
+                new ThrottleOps(database, clock),
                 new ThrottleSetOps(database, clock))) {
             group.register(ops);
         }

@@ -4,9 +4,8 @@ import io.sluice.protocol.CallStatus;
 import java.util.List;
 
 /**
- * A request that cannot be served as asked, with the {@link CallStatus} the caller gets and the fields
- * of its problem JSON (see JSON-CALLS.md). Thrown anywhere below an op; the dispatcher turns it into
- * the reply.
+ * A request that cannot be served as asked, with the {@link CallStatus} the caller gets and the fields of its problem
+ * JSON (see JSON-CALLS.md). Thrown anywhere below an op; the dispatcher turns it into the reply.
  */
 public final class DbProblem extends RuntimeException {
     private final int status;
@@ -20,8 +19,14 @@ public final class DbProblem extends RuntimeException {
         this(status, title, detail, field, rule, currentVersion, List.of());
     }
 
-    private DbProblem(int status, String title, String detail, String field, String rule, Integer currentVersion,
-                      List<Integer> volumeIds) {
+    private DbProblem(
+            int status,
+            String title,
+            String detail,
+            String field,
+            String rule,
+            Integer currentVersion,
+            List<Integer> volumeIds) {
         super(detail, null, false, false);
         this.status = status;
         this.title = title;
@@ -41,8 +46,8 @@ public final class DbProblem extends RuntimeException {
 
     /** A sample batch naming volumes the registry does not hold; the caller registers them and sends again. */
     public static DbProblem unknownVolumes(String detail, List<Integer> volumeIds) {
-        return new DbProblem(CallStatus.NOT_FOUND, "Unknown volume", detail, "volumeId", "registered", null,
-                List.copyOf(volumeIds));
+        return new DbProblem(
+                CallStatus.NOT_FOUND, "Unknown volume", detail, "volumeId", "registered", null, List.copyOf(volumeIds));
     }
 
     public static DbProblem conflict(String detail, Integer currentVersion) {

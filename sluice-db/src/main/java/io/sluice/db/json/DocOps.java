@@ -76,7 +76,12 @@ final class DocOps extends OpGroup {
                         body = current.get().spec();
                     }
                     VersionedDoc written = docs.put(c, kind, name, expected, body, delete, now, actor);
-                    audit.append(c, now, actor, kind + (delete ? ".delete" : ".put"), kind + ":" + name,
+                    audit.append(
+                            c,
+                            now,
+                            actor,
+                            kind + (delete ? ".delete" : ".put"),
+                            kind + ":" + name,
                             "{\"version\":" + written.version() + "}");
                     return written;
                 } catch (VersionConflictException e) {

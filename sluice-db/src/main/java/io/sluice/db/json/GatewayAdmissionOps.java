@@ -15,18 +15,19 @@ import java.util.Set;
 
 /**
  * {@code admission.*}: the monitor's gateway registry (approvals, revocations, enrollment tokens, shared-volume
- * bindings), kept here so that any server sharing the database admits the same gateways (docs/design.md, "The
- * gateway registry in the database"). Each op is one transaction; a change is committed before it is answered.
+ * bindings), kept here so that any server sharing the database admits the same gateways (docs/design.md, "The gateway
+ * registry in the database"). Each op is one transaction; a change is committed before it is answered.
  */
 final class GatewayAdmissionOps extends OpGroup {
-    static final Set<String> STANDINGS = Set.of(GatewayAdmissionRepository.APPROVED,
-            GatewayAdmissionRepository.REVOKED);
+    static final Set<String> STANDINGS =
+            Set.of(GatewayAdmissionRepository.APPROVED, GatewayAdmissionRepository.REVOKED);
     /** Standings per page: two arrays of ids, far below a slot's 256 KiB. */
     static final int STANDING_PAGE = 10_000;
     /** Bindings per page: a name may take 64 characters, each escaped to six in the worst case. */
     static final int BINDING_PAGE = 250;
     /** Entries of one kind in one import call. */
     static final int IMPORT_ITEMS = 1_000;
+
     private final GatewayAdmissionRepository admission = new GatewayAdmissionRepository();
 
     GatewayAdmissionOps(Database database, EpochClock clock) {
@@ -72,7 +73,9 @@ final class GatewayAdmissionOps extends OpGroup {
         ObjectNode result = mapper.createObjectNode();
         ArrayNode items = result.putArray("items");
         for (GatewayAdmissionRepository.Binding binding : page) {
-            items.addObject().put("name", binding.name()).put("gatewayId", binding.gatewayId())
+            items.addObject()
+                    .put("name", binding.name())
+                    .put("gatewayId", binding.gatewayId())
                     .put("bound", binding.bound());
         }
         if (page.size() == limit) {
@@ -89,7 +92,12 @@ final class GatewayAdmissionOps extends OpGroup {
         long now = clock.epochMillis();
         return tx(c -> {
             admission.setStanding(c, gatewayId, standing, now);
-            audit.append(c, now, actor, "admission.standing.set", "gateway:" + gatewayId,
+            audit.append(
+                    c,
+                    now,
+                    actor,
+                    "admission.standing.set",
+                    "gateway:" + gatewayId,
                     "{\"standing\":\"" + standing + "\"}");
             return mapper.createObjectNode().put("gatewayId", gatewayId).put("standing", standing);
         });
@@ -102,9 +110,20 @@ final class GatewayAdmissionOps extends OpGroup {
         long now = clock.epochMillis();
         return tx(c -> {
             admission.setBinding(c, name, gatewayId, bound, now);
-            audit.append(c, now, actor, "admission.binding.set", "gateway:" + gatewayId,
-                    mapper.createObjectNode().put("name", name).put("bound", bound).toString());
-            return mapper.createObjectNode().put("gatewayId", gatewayId).put("name", name).put("bound", bound);
+            audit.append(
+                    c,
+                    now,
+                    actor,
+                    "admission.binding.set",
+                    "gateway:" + gatewayId,
+                    mapper.createObjectNode()
+                            .put("name", name)
+                            .put("bound", bound)
+                            .toString());
+            return mapper.createObjectNode()
+                    .put("gatewayId", gatewayId)
+                    .put("name", name)
+                    .put("bound", bound);
         });
     }
 
@@ -129,7 +148,12 @@ final class GatewayAdmissionOps extends OpGroup {
         return tx(c -> {
             GatewayAdmissionRepository.TokenUse outcome = admission.useToken(c, hash, gatewayId, now);
             if (outcome == GatewayAdmissionRepository.TokenUse.USED) {
-                audit.append(c, now, actor, "admission.token.use", "gateway:" + gatewayId,
+                audit.append(
+                        c,
+                        now,
+                        actor,
+                        "admission.token.use",
+                        "gateway:" + gatewayId,
                         "{\"token\":\"" + hash.substring(0, 12) + "\"}");
             }
             return mapper.createObjectNode().put("outcome", outcome.name());
@@ -138,9 +162,9 @@ final class GatewayAdmissionOps extends OpGroup {
 
     /**
      * Merges a registry file's entries ({@code approved}, {@code revoked}, {@code tokens}, {@code used} as arrays,
-     * {@code bound}, {@code unbound} as arrays of {name, gatewayId}; each at most {@value #IMPORT_ITEMS}) into what
-     * is on record, so that importing the same file twice, or two files, in any order, ends the same: a revocation,
-     * a use and an unbinding win; an approval, an unused token and a binding are added where nothing is on record.
+     * {@code bound}, {@code unbound} as arrays of {name, gatewayId}; each at most {@value #IMPORT_ITEMS}) into what is
+     * on record, so that importing the same file twice, or two files, in any order, ends the same: a revocation, a use
+     * and an unbinding win; an approval, an unused token and a binding are added where nothing is on record.
      */
     private JsonNode importEntries(Args a, String actor) throws SQLException {
         List<Long> approved = ids(a, "approved");
@@ -169,8 +193,8 @@ final class GatewayAdmissionOps extends OpGroup {
             for (Object[] binding : bound) {
                 admission.bindIfUnknown(c, (String) binding[0], (Long) binding[1], now);
             }
-            int entries = approved.size() + revoked.size() + tokens.size() + used.size() + bound.size()
-                    + unbound.size();
+            int entries =
+                    approved.size() + revoked.size() + tokens.size() + used.size() + bound.size() + unbound.size();
             audit.append(c, now, actor, "admission.import", "gateway-registry", "{\"entries\":" + entries + "}");
             return mapper.createObjectNode().put("entries", entries);
         });
@@ -211,8 +235,9 @@ final class GatewayAdmissionOps extends OpGroup {
                     throw DbProblem.invalid(field + "[" + i + "]", "object", "a binding is {name, gatewayId}");
                 }
                 Args item = new Args((ObjectNode) list.get(i));
-                bindings.add(new Object[] {name(item.string("name"), field + "[" + i + "].name"),
-                    gatewayId(item, "gatewayId")});
+                bindings.add(new Object[] {
+                    name(item.string("name"), field + "[" + i + "].name"), gatewayId(item, "gatewayId")
+                });
             }
         }
         return bindings;

@@ -2,18 +2,18 @@ package io.sluice.db.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import io.sluice.db.store.CallRevokedException;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.protocol.CallStatus;
 import java.io.IOException;
 
 /**
- * One DB_JSON call from bytes to bytes: parses the envelope, runs the op, renders the result or the
- * problem, and keeps the answer within the slot: a page that does not fit is asked again with half
- * the items until it does; anything else too big is TOO_LARGE.
+ * One DB_JSON call from bytes to bytes: parses the envelope, runs the op, renders the result or the problem, and keeps
+ * the answer within the slot: a page that does not fit is asked again with half the items until it does; anything else
+ * too big is TOO_LARGE.
  */
 public final class JsonCalls {
     private static final System.Logger LOG = System.getLogger(JsonCalls.class.getName());
@@ -27,8 +27,7 @@ public final class JsonCalls {
     }
 
     /** A CallStatus and the JSON to put in the result region. */
-    public record Answer(int status, byte[] json) {
-    }
+    public record Answer(int status, byte[] json) {}
 
     public Answer call(byte[] request) {
         try {
@@ -87,5 +86,4 @@ public final class JsonCalls {
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
     }
-
 }

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A family of JSON ops and what they share: the database, the clock, the audit log (a changing op
- * writes its audit record in its own transaction) and the JSON helpers.
+ * A family of JSON ops and what they share: the database, the clock, the audit log (a changing op writes its audit
+ * record in its own transaction) and the JSON helpers.
  */
 abstract class OpGroup {
     final ObjectMapper mapper = new ObjectMapper();

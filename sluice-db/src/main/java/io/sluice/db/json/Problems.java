@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 public final class Problems {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private Problems() {
-    }
+    private Problems() {}
 
     public static byte[] toJson(DbProblem problem) {
         ObjectNode node = MAPPER.createObjectNode();

@@ -7,10 +7,10 @@ import io.sluice.db.store.Database;
 import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.RegistryRepository;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.ArrayList;
 
 /** {@code gateway.*}, {@code volume.*}, {@code backend.*}: the registry and backends' capacity history. */
 final class RegistryOps extends OpGroup {
@@ -26,7 +26,9 @@ final class RegistryOps extends OpGroup {
     @Override
     void register(Map<String, Op> ops) {
         ops.put("gateway.upsert", this::upsertGateway);
-        ops.put("gateway.list", (a, actor) -> items(tx(c -> registry.gateways(c, a.optOneOf("state", GATEWAY_STATES, null)))));
+        ops.put(
+                "gateway.list",
+                (a, actor) -> items(tx(c -> registry.gateways(c, a.optOneOf("state", GATEWAY_STATES, null)))));
         ops.put("volume.upsert", this::upsertVolume);
         ops.put("volumes.upsert", this::upsertVolumes);
         ops.put("volume.list", this::volumes);
@@ -61,15 +63,16 @@ final class RegistryOps extends OpGroup {
             throw DbProblem.invalid("volumeId", "positive", "volume ids start at 1, got " + volumeId);
         }
         RegistryRepository.VolumeNaming naming = naming(a, "");
-        JsonNode volume = tx(c -> registry.upsertVolume(c, volumeId, naming, gatewayId, backendId, allocated, used, now));
+        JsonNode volume =
+                tx(c -> registry.upsertVolume(c, volumeId, naming, gatewayId, backendId, allocated, used, now));
         knownVolumes.add(volumeId);
         return volume;
     }
 
     /**
-     * Many volumes in one transaction ({@code items}: up to {@value #VOLUME_PAGE} of volume.upsert's
-     * fields): a gateway of hundreds of volumes, or hundreds of gateways coming up at once, registers in
-     * a few calls instead of one per volume. All or none: one bad item refuses the call.
+     * Many volumes in one transaction ({@code items}: up to {@value #VOLUME_PAGE} of volume.upsert's fields): a gateway
+     * of hundreds of volumes, or hundreds of gateways coming up at once, registers in a few calls instead of one per
+     * volume. All or none: one bad item refuses the call.
      */
     private JsonNode upsertVolumes(Args a, String actor) throws SQLException {
         JsonNode list = a.array("items");
@@ -92,9 +95,15 @@ final class RegistryOps extends OpGroup {
         long now = clock.epochMillis();
         tx(c -> {
             for (Args item : items) {
-                registry.upsertVolume(c, item.intValue("volumeId"), naming(item, ""), item.longValue("gatewayId"),
-                        item.optString("backendId", null), item.optLongOrNull("allocatedBytes"),
-                        item.optLongOrNull("usedBytes"), now);
+                registry.upsertVolume(
+                        c,
+                        item.intValue("volumeId"),
+                        naming(item, ""),
+                        item.longValue("gatewayId"),
+                        item.optString("backendId", null),
+                        item.optLongOrNull("allocatedBytes"),
+                        item.optLongOrNull("usedBytes"),
+                        now);
             }
             return null;
         });
@@ -103,8 +112,8 @@ final class RegistryOps extends OpGroup {
     }
 
     /**
-     * A volume's names: {@code exportName} and {@code gatewayName} (both or neither), and {@code shared};
-     * its name is the export name for a shared volume, else "gateway name/export name".
+     * A volume's names: {@code exportName} and {@code gatewayName} (both or neither), and {@code shared}; its name is
+     * the export name for a shared volume, else "gateway name/export name".
      */
     private static RegistryRepository.VolumeNaming naming(Args a, String prefix) {
         String exportName = a.optString("exportName", null);
@@ -113,12 +122,14 @@ final class RegistryOps extends OpGroup {
             return null;
         }
         if (exportName == null || gatewayName == null || exportName.length() > 64 || gatewayName.length() > 255) {
-            throw DbProblem.invalid(prefix + (exportName == null ? "exportName" : "gatewayName"), "names",
+            throw DbProblem.invalid(
+                    prefix + (exportName == null ? "exportName" : "gatewayName"),
+                    "names",
                     "a volume's exportName (1..64) and gatewayName (1..255) go together");
         }
         boolean shared = a.bool("shared", false);
-        return new RegistryRepository.VolumeNaming(shared ? exportName : gatewayName + "/" + exportName, exportName,
-                gatewayName, shared);
+        return new RegistryRepository.VolumeNaming(
+                shared ? exportName : gatewayName + "/" + exportName, exportName, gatewayName, shared);
     }
 
     private JsonNode upsertBackend(Args a, String actor) throws SQLException {
@@ -129,8 +140,12 @@ final class RegistryOps extends OpGroup {
         return tx(c -> registry.upsertBackend(c, backendId, capacity, used, at));
     }
 
-    /** A page of volumes by id; a page too large for a slot (long backend ids) is asked again with half the limit (paged op). */
+    /**
+     * A page of volumes by id; a page too large for a slot (long backend ids) is asked again with half the limit (paged
+     * op).
+     */
     static final int VOLUME_PAGE = 1_000;
+
     static final int MAX_MATCH_LENGTH = 200;
 
     private JsonNode volumes(Args a, String actor) throws SQLException {
@@ -142,7 +157,11 @@ final class RegistryOps extends OpGroup {
         }
         List<ObjectNode> page = tx(c -> registry.volumes(c, after == null ? 0 : after, match, limit));
         ObjectNode result = items(page);
-        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("volumeId").asLong()) : null);
+        result.put(
+                "next",
+                page.size() == limit
+                        ? String.valueOf(page.getLast().get("volumeId").asLong())
+                        : null);
         return result;
     }
 
@@ -152,10 +171,12 @@ final class RegistryOps extends OpGroup {
         long to = a.longValue("to");
         int limit = a.limit(1000, 10_000);
         Long after = a.cursor();
-        List<ObjectNode> page = tx(c -> registry.backendHistory(c, backendId, after == null ? from : Math.max(from, after + 1),
-                to, limit));
+        List<ObjectNode> page = tx(c ->
+                registry.backendHistory(c, backendId, after == null ? from : Math.max(from, after + 1), to, limit));
         ObjectNode result = items(page);
-        result.put("next", page.size() == limit ? String.valueOf(page.getLast().get("at").asLong()) : null);
+        result.put(
+                "next",
+                page.size() == limit ? String.valueOf(page.getLast().get("at").asLong()) : null);
         return result;
     }
 }

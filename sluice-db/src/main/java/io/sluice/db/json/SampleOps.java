@@ -47,8 +47,15 @@ final class SampleOps extends OpGroup {
         // the page, not by the whole range (the cursor still decides where the next page starts).
         long pageFrom = after == null ? from : Math.max(from, after + 1);
         long pageTo = Math.min(to, pageFrom + limit * resolution.millis());
-        List<SamplePoint> points = tx(c -> samples.range(c, volumeId, direction == null ? null : direction.equals("READ") ? 0 : 1,
-                pageFrom, pageTo, after == null ? Long.MIN_VALUE : after, resolution, limit));
+        List<SamplePoint> points = tx(c -> samples.range(
+                c,
+                volumeId,
+                direction == null ? null : direction.equals("READ") ? 0 : 1,
+                pageFrom,
+                pageTo,
+                after == null ? Long.MIN_VALUE : after,
+                resolution,
+                limit));
         ObjectNode result = mapper.createObjectNode();
         result.put("resolution", resolution.label());
         result.putPOJO("points", new StreamedPoints(points));
@@ -100,6 +107,8 @@ final class SampleOps extends OpGroup {
     }
 
     private static Resolution resolution(Args a, long from, long to) {
-        return a.has("resolution") ? Resolution.ofLabel(a.oneOf("resolution", RESOLUTIONS)) : Resolution.forRange(from, to);
+        return a.has("resolution")
+                ? Resolution.ofLabel(a.oneOf("resolution", RESOLUTIONS))
+                : Resolution.forRange(from, to);
     }
 }

@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * The points of a range answer, written field by field by the generator when the answer is
- * serialised: a page of 800 points as a tree was 9,000 nodes built only to be walked once.
+ * The points of a range answer, written field by field by the generator when the answer is serialised: a page of 800
+ * points as a tree was 9,000 nodes built only to be walked once.
  */
 final class StreamedPoints implements JsonSerializable {
     private final List<SamplePoint> points;

@@ -13,14 +13,15 @@ import java.util.Map;
 
 /**
  * {@code throttleset.*}: the last throttle set the SLA services sent per volume and gateway, so that a server taking
- * over resumes from it (docs/design.md, "The gateway registry in the database"). Not audited: the services write one
- * at every change of a volume's limits.
+ * over resumes from it (docs/design.md, "The gateway registry in the database"). Not audited: the services write one at
+ * every change of a volume's limits.
  */
 final class ThrottleSetOps extends OpGroup {
     /** Sets per call and per page: 14 numbers of up to 19 digits each, so a page stays well within a 256 KiB slot. */
     static final int PAGE = 500;
     /** The fields of a set after volume id and version, as THROTTLE_SET carries them. */
     static final int SETTINGS = 14;
+
     private final ThrottleSetRepository sets = new ThrottleSetRepository();
 
     ThrottleSetOps(Database database, EpochClock clock) {
@@ -55,8 +56,10 @@ final class ThrottleSetOps extends OpGroup {
                 integers &= value.isIntegralNumber() && value.canConvertToLong();
             }
             if (volumeId <= 0 || gatewayId <= 0 || !integers) {
-                throw DbProblem.invalid("items[" + i + "]", "throttle-set", "a set needs a volume id, a gateway id and "
-                        + SETTINGS + " integer settings");
+                throw DbProblem.invalid(
+                        "items[" + i + "]",
+                        "throttle-set",
+                        "a set needs a volume id, a gateway id and " + SETTINGS + " integer settings");
             }
             items.add(new ThrottleSetRepository.ThrottleSet(volumeId, gatewayId, version, settings.toString(), now));
         }
@@ -77,8 +80,11 @@ final class ThrottleSetOps extends OpGroup {
         ObjectNode result = mapper.createObjectNode();
         ArrayNode items = result.putArray("items");
         for (ThrottleSetRepository.ThrottleSet set : page) {
-            ObjectNode item = items.addObject().put("volumeId", set.volumeId()).put("gatewayId", set.gatewayId())
-                    .put("version", set.version()).put("sentAt", set.sentAt());
+            ObjectNode item = items.addObject()
+                    .put("volumeId", set.volumeId())
+                    .put("gatewayId", set.gatewayId())
+                    .put("version", set.version())
+                    .put("sentAt", set.sentAt());
             item.set("settings", parse(set.settings()));
         }
         if (page.size() == limit) {

@@ -9,19 +9,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Holds or waits for the lease that makes one of several servers sharing one PostgreSQL the active one
- * (docs/design.md, "High availability: the lease"). A single-threaded {@link #doWork} against the
- * monotonic time it is given ({@link System#nanoTime} in a server), so tests step it by hand: a standby
- * tries to take the lease, the holder renews it, each every {@link LeaseSettings#retryEveryMillis}.
+ * Holds or waits for the lease that makes one of several servers sharing one PostgreSQL the active one (docs/design.md,
+ * "High availability: the lease"). A single-threaded {@link #doWork} against the monotonic time it is given
+ * ({@link System#nanoTime} in a server), so tests step it by hand: a standby tries to take the lease, the holder renews
+ * it, each every {@link LeaseSettings#retryEveryMillis}.
  *
- * <p>The holder stops acting at its deadline, the start of its last successful renewal plus the safety
- * margin, by its own clock, whether or not a step runs then: {@link #activeEpoch} answers from the
- * deadline, so a renewal hung on a partitioned network cannot keep it acting. The lease expires in the
- * database a full duration after that renewal reached it, later than the deadline, and only then can a
- * standby take it, with the epoch one more.
+ * <p>The holder stops acting at its deadline, the start of its last successful renewal plus the safety margin, by its
+ * own clock, whether or not a step runs then: {@link #activeEpoch} answers from the deadline, so a renewal hung on a
+ * partitioned network cannot keep it acting. The lease expires in the database a full duration after that renewal
+ * reached it, later than the deadline, and only then can a standby take it, with the epoch one more.
  *
- * <p>Threads: one thread steps the keeper and closes it; any thread may read {@link #status} and
- * {@link #activeEpoch}, which read one immutable snapshot.
+ * <p>Threads: one thread steps the keeper and closes it; any thread may read {@link #status} and {@link #activeEpoch},
+ * which read one immutable snapshot.
  */
 public final class LeaseKeeper implements AutoCloseable {
     private final LeaseSettings settings;
@@ -48,14 +47,15 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     /**
-     * One step at monotonic time {@code nowNanos}, taken just before the step (an older time only makes
-     * the holder stop sooner). Never throws for the database: a failed statement is kept as
-     * {@link #lastFailure} and, for the holder, counts against its margin.
+     * One step at monotonic time {@code nowNanos}, taken just before the step (an older time only makes the holder stop
+     * sooner). Never throws for the database: a failed statement is kept as {@link #lastFailure} and, for the holder,
+     * counts against its margin.
      */
     public void doWork(long nowNanos) {
         LeaseStatus current = status;
         if (current.state() == LeaseState.ACTIVE && nowNanos - current.deadlineNanos() >= 0) {
-            publish(new LeaseStatus(LeaseState.LOST, current.epoch(), 0, current.holder(), current.holderEpoch()),
+            publish(
+                    new LeaseStatus(LeaseState.LOST, current.epoch(), 0, current.holder(), current.holderEpoch()),
                     "renewal has not succeeded for the safety margin of " + settings.safetyMarginMillis() + " ms");
             current = status;
         }
@@ -97,7 +97,14 @@ public final class LeaseKeeper implements AutoCloseable {
     private void renew(LeaseStatus current, long startNanos) throws SQLException {
         Connection c = connection();
         if (LeaseTable.renew(c, token, current.epoch(), settings.durationMillis())) {
-            publish(new LeaseStatus(LeaseState.ACTIVE, current.epoch(), startNanos + marginNanos, settings.holder(), current.epoch()), null);
+            publish(
+                    new LeaseStatus(
+                            LeaseState.ACTIVE,
+                            current.epoch(),
+                            startNanos + marginNanos,
+                            settings.holder(),
+                            current.epoch()),
+                    null);
             return;
         }
         LeaseTable.Row row = LeaseTable.read(c);
@@ -117,14 +124,17 @@ public final class LeaseKeeper implements AutoCloseable {
         Connection c = connection();
         long epoch = LeaseTable.acquire(c, settings.holder(), token, settings.durationMillis());
         if (epoch > 0) {
-            publish(new LeaseStatus(LeaseState.ACTIVE, epoch, startNanos + marginNanos, settings.holder(), epoch),
+            publish(
+                    new LeaseStatus(LeaseState.ACTIVE, epoch, startNanos + marginNanos, settings.holder(), epoch),
                     "took the lease at epoch " + epoch);
             return;
         }
         LeaseTable.Row row = LeaseTable.read(c);
         String holder = row == null ? "" : row.holder();
         long holderEpoch = row == null ? 0 : row.epoch();
-        publish(new LeaseStatus(LeaseState.STANDBY, 0, 0, holder, holderEpoch), "held by " + holder + " at epoch " + holderEpoch);
+        publish(
+                new LeaseStatus(LeaseState.STANDBY, 0, 0, holder, holderEpoch),
+                "held by " + holder + " at epoch " + holderEpoch);
     }
 
     /** Publishes the new snapshot, then tells the listeners if the state changed. */
@@ -140,8 +150,8 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     /**
-     * The epoch to stamp on an action taken at {@code nowNanos}, or 0 if this server must not act: it
-     * does not hold the lease, or its deadline has passed (even if no step has run since to say LOST).
+     * The epoch to stamp on an action taken at {@code nowNanos}, or 0 if this server must not act: it does not hold the
+     * lease, or its deadline has passed (even if no step has run since to say LOST).
      */
     public long activeEpoch(long nowNanos) {
         LeaseStatus s = status;
@@ -182,15 +192,16 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     /**
-     * Stops acting and, if this server holds the lease, ends it in the database so a standby takes over
-     * at its next try instead of after the expiry (best effort: if the database cannot be reached the
-     * lease simply expires).
+     * Stops acting and, if this server holds the lease, ends it in the database so a standby takes over at its next try
+     * instead of after the expiry (best effort: if the database cannot be reached the lease simply expires).
      */
     @Override
     public void close() {
         LeaseStatus current = status;
         if (current.state() == LeaseState.ACTIVE) {
-            publish(new LeaseStatus(LeaseState.LOST, current.epoch(), 0, current.holder(), current.holderEpoch()), "released on close");
+            publish(
+                    new LeaseStatus(LeaseState.LOST, current.epoch(), 0, current.holder(), current.holderEpoch()),
+                    "released on close");
             try {
                 LeaseTable.release(connection(), token, current.epoch());
             } catch (SQLException e) {

@@ -1,24 +1,26 @@
 package io.sluice.db.mailbox;
 
+import io.sluice.db.store.KnownVolumes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.SampleBatchDescriptor;
 import io.sluice.protocol.SampleBatchFlyweight;
-import io.sluice.db.store.KnownVolumes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks a DB_APPEND_SAMPLES request before it is queued, so a garbled batch, or one with samples of a
- * volume nobody registered, is refused up front and never reaches the database or the journal. One
- * instance per mailbox thread; allocates nothing unless it refuses.
+ * Checks a DB_APPEND_SAMPLES request before it is queued, so a garbled batch, or one with samples of a volume nobody
+ * registered, is refused up front and never reaches the database or the journal. One instance per mailbox thread;
+ * allocates nothing unless it refuses.
  */
 final class BatchCheck {
     /** Longest interval a sample may cover: a gateway polled less often than hourly is not sampling. */
     static final int MAX_INTERVAL_MILLIS = 3_600_000;
+
     private final SampleBatchFlyweight batch = new SampleBatchFlyweight();
     /** Unknown volumes named in one refusal at most. */
     static final int MAX_UNKNOWN_NAMED = 32;
+
     private final int maxSamples;
     private final KnownVolumes knownVolumes;
     private String problem;
@@ -49,7 +51,8 @@ final class BatchCheck {
                 return refuse(CallStatus.INVALID, "sample " + i + ": interval length " + interval + " ms out of range");
             }
             if (batch.volumeId() <= 0) {
-                return refuse(CallStatus.INVALID, "sample " + i + ": volume id " + batch.volumeId() + " (ids start at 1)");
+                return refuse(
+                        CallStatus.INVALID, "sample " + i + ": volume id " + batch.volumeId() + " (ids start at 1)");
             }
             if (batch.ops() < 0 || batch.bytes() < 0 || batch.throttledOps() < 0 || batch.latencySumMicros() < 0) {
                 return refuse(CallStatus.INVALID, "sample " + i + ": negative counter");
@@ -62,7 +65,8 @@ final class BatchCheck {
         unknownVolumes.clear();
         for (int i = 0; i < count; i++) {
             int volumeId = batch.sample(i).volumeId();
-            if (!knownVolumes.admits(volumeId) && !unknownVolumes.contains(volumeId)
+            if (!knownVolumes.admits(volumeId)
+                    && !unknownVolumes.contains(volumeId)
                     && unknownVolumes.size() < MAX_UNKNOWN_NAMED) {
                 unknownVolumes.add(volumeId);
             }
@@ -70,8 +74,10 @@ final class BatchCheck {
         if (unknownVolumes.isEmpty()) {
             return CallStatus.OK;
         }
-        return refuse(CallStatus.NOT_FOUND, "samples of volumes nobody registered: " + unknownVolumes
-                + "; volume.upsert them, then send the batch again");
+        return refuse(
+                CallStatus.NOT_FOUND,
+                "samples of volumes nobody registered: " + unknownVolumes
+                        + "; volume.upsert them, then send the batch again");
     }
 
     String problem() {

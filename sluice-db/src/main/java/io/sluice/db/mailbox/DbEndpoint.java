@@ -20,11 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The callee loop of the {@code db} mailbox, on one platform thread that never waits for the
- * database: it checks each call, copies its parameters out of the slot, defers it and hands it on:
- * sample batches to the {@link SampleIngestor}, JSON calls to a virtual thread each. Whoever finishes
- * the work completes the deferred call. Between calls the thread beats the callee's heart and sleeps
- * on the mailbox's doorbell.
+ * The callee loop of the {@code db} mailbox, on one platform thread that never waits for the database: it checks each
+ * call, copies its parameters out of the slot, defers it and hands it on: sample batches to the {@link SampleIngestor},
+ * JSON calls to a virtual thread each. Whoever finishes the work completes the deferred call. Between calls the thread
+ * beats the callee's heart and sleeps on the mailbox's doorbell.
  */
 public final class DbEndpoint implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DbEndpoint.class.getName());
@@ -103,8 +102,11 @@ public final class DbEndpoint implements AutoCloseable {
                     complete(handle, answer.status(), answer.json());
                 });
             }
-            default -> refuse(request, DbProblem.unknownOp("opcode 0x" + Integer.toHexString(request.opcode())
-                    + " is not served by the database manager"));
+            default ->
+                refuse(
+                        request,
+                        DbProblem.unknownOp("opcode 0x" + Integer.toHexString(request.opcode())
+                                + " is not served by the database manager"));
         }
     }
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.List;
 import java.sql.Types;
+import java.util.List;
 
 /** Users (with their KDF hash), API tokens (SHA-256 of the token) and settings. Never sees a secret. */
 public final class AccountRepository {
@@ -13,11 +13,13 @@ public final class AccountRepository {
     private static final String TOKEN = "SELECT name, role, created_at, revoked FROM tokens";
 
     /** False if the login exists. */
-    public boolean createUser(Connection c, String login, String role, String passwordHash, long at) throws SQLException {
+    public boolean createUser(Connection c, String login, String role, String passwordHash, long at)
+            throws SQLException {
         // ON CONFLICT rather than NOT EXISTS, which cannot see a concurrent create not yet committed:
         // the insert then failed on the key instead of answering false.
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO users (login, role, password_hash, created_at, disabled)"
-                + " VALUES (?, ?, ?, ?, FALSE) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO users (login, role, password_hash, created_at, disabled)"
+                        + " VALUES (?, ?, ?, ?, FALSE) ON CONFLICT DO NOTHING")) {
             s.setString(1, login);
             s.setString(2, role);
             s.setString(3, passwordHash);
@@ -27,7 +29,8 @@ public final class AccountRepository {
     }
 
     public ObjectNode userWithHash(Connection c, String login) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT login, role, password_hash, created_at, disabled FROM users WHERE login = ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT login, role, password_hash, created_at, disabled FROM users WHERE login = ?")) {
             s.setString(1, login);
             return JsonRows.one(s);
         }
@@ -117,7 +120,11 @@ public final class AccountRepository {
             s.setString(1, value);
             s.setString(2, key);
         };
-        Upserts.upsert(c, "UPDATE settings SET setting_value = ? WHERE setting_key = ?", parameters,
-                "INSERT INTO settings (setting_value, setting_key) VALUES (?, ?) ON CONFLICT DO NOTHING", parameters);
+        Upserts.upsert(
+                c,
+                "UPDATE settings SET setting_value = ? WHERE setting_key = ?",
+                parameters,
+                "INSERT INTO settings (setting_value, setting_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                parameters);
     }
 }

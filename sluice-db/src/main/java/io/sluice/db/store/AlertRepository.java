@@ -7,19 +7,20 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * Alerts, one open alert per key: raising an open key again updates it, clearing closes it, and
- * raising a cleared key opens a new alert. Acknowledgement records who and when.
+ * Alerts, one open alert per key: raising an open key again updates it, clearing closes it, and raising a cleared key
+ * opens a new alert. Acknowledgement records who and when.
  */
 public final class AlertRepository {
-    private static final String ALERT = "SELECT id, alert_key AS \"key\", severity, message, state, opened_at, cleared_at,"
-            + " acknowledged_by, acknowledged_at FROM alerts";
+    private static final String ALERT =
+            "SELECT id, alert_key AS \"key\", severity, message, state, opened_at, cleared_at,"
+                    + " acknowledged_by, acknowledged_at FROM alerts";
 
     public ObjectNode upsert(Connection c, String key, String severity, String message, String state, long at)
             throws SQLException {
         lockKey(c, key);
         Long openId;
-        try (PreparedStatement s = c.prepareStatement("SELECT id FROM alerts WHERE alert_key = ? AND state = 'OPEN'"
-                + " ORDER BY id DESC LIMIT 1")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT id FROM alerts WHERE alert_key = ? AND state = 'OPEN'" + " ORDER BY id DESC LIMIT 1")) {
             s.setString(1, key);
             try (var r = s.executeQuery()) {
                 openId = r.next() ? r.getLong(1) : null;
@@ -30,8 +31,9 @@ public final class AlertRepository {
             return latest(c, key);
         }
         if (openId == null) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO alerts (alert_key, severity, message, state, opened_at)"
-                    + " VALUES (?, ?, ?, 'OPEN', ?)")) {
+            try (PreparedStatement s =
+                    c.prepareStatement("INSERT INTO alerts (alert_key, severity, message, state, opened_at)"
+                            + " VALUES (?, ?, ?, 'OPEN', ?)")) {
                 s.setString(1, key);
                 s.setString(2, severity);
                 s.setString(3, message);
@@ -40,8 +42,8 @@ public final class AlertRepository {
             }
             return latest(c, key);
         }
-        try (PreparedStatement s = c.prepareStatement("UPDATE alerts SET severity = ?, message = ?, state = ?,"
-                + " cleared_at = ? WHERE id = ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE alerts SET severity = ?, message = ?, state = ?," + " cleared_at = ? WHERE id = ?")) {
             s.setString(1, severity);
             s.setString(2, message);
             s.setString(3, state);
@@ -72,8 +74,8 @@ public final class AlertRepository {
 
     /** Newest first, ids below {@code beforeId} (null: from the newest). */
     public List<ObjectNode> list(Connection c, String state, Long beforeId, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(ALERT + " WHERE state = COALESCE(?, state) AND id < ?"
-                + " ORDER BY id DESC LIMIT ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                ALERT + " WHERE state = COALESCE(?, state) AND id < ?" + " ORDER BY id DESC LIMIT ?")) {
             s.setString(1, state);
             s.setLong(2, beforeId == null ? Long.MAX_VALUE : beforeId);
             s.setInt(3, limit);
@@ -82,17 +84,19 @@ public final class AlertRepository {
     }
 
     /**
-     * Makes writers of one key take turns until their transactions end: otherwise two raises of a key
-     * with no open alert both find none and both open one. The key's first writer inserts its row (a
-     * concurrent insert waits for it, then skips); each writer then locks the row, and at READ
-     * COMMITTED its later statements see what the writer before it committed.
+     * Makes writers of one key take turns until their transactions end: otherwise two raises of a key with no open
+     * alert both find none and both open one. The key's first writer inserts its row (a concurrent insert waits for it,
+     * then skips); each writer then locks the row, and at READ COMMITTED its later statements see what the writer
+     * before it committed.
      */
     private static void lockKey(Connection c, String key) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO alert_keys (alert_key) VALUES (?) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO alert_keys (alert_key) VALUES (?) ON CONFLICT DO NOTHING")) {
             s.setString(1, key);
             s.executeUpdate();
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT alert_key FROM alert_keys WHERE alert_key = ? FOR UPDATE")) {
+        try (PreparedStatement s =
+                c.prepareStatement("SELECT alert_key FROM alert_keys WHERE alert_key = ? FOR UPDATE")) {
             s.setString(1, key);
             s.executeQuery().close();
         }

@@ -12,7 +12,8 @@ import java.util.List;
 public final class AuditRepository {
     public long append(Connection c, long at, String actor, String action, String target, String detailJson)
             throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setLong(1, at);
             s.setString(2, actor);

@@ -28,7 +28,8 @@ public final class ComplianceRepository {
     }
 
     /** Tallies over intervals starting in [from, to), optionally for one SLA and/or one tenant's scope. */
-    public List<ComplianceTally> report(Connection c, long from, long to, String sla, String tenant) throws SQLException {
+    public List<ComplianceTally> report(Connection c, long from, long to, String sla, String tenant)
+            throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT sla, scope_kind, scope_id, dimension, COUNT(*),"
                 + " SUM(CASE WHEN verdict = 'MET' THEN 1 ELSE 0 END), SUM(CASE WHEN verdict = 'MISSED' THEN 1 ELSE 0 END)"
                 + " FROM compliance_results WHERE interval_start >= ? AND interval_start < ?");
@@ -52,8 +53,14 @@ public final class ComplianceRepository {
             List<ComplianceTally> tallies = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    tallies.add(new ComplianceTally(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                            r.getLong(5), r.getLong(6), r.getLong(7)));
+                    tallies.add(new ComplianceTally(
+                            r.getString(1),
+                            r.getString(2),
+                            r.getString(3),
+                            r.getString(4),
+                            r.getLong(5),
+                            r.getLong(6),
+                            r.getLong(7)));
                 }
             }
             return tallies;

@@ -4,16 +4,16 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
-import java.sql.SQLTransientConnectionException;
-import java.util.Locale;
 
 /**
- * The connection pool and the schema: migrates to the latest version on open, then lends
- * connections for transactions. Both engines get the same SQL; H2 runs in PostgreSQL mode.
+ * The connection pool and the schema: migrates to the latest version on open, then lends connections for transactions.
+ * Both engines get the same SQL; H2 runs in PostgreSQL mode.
  */
 public final class Database implements AutoCloseable {
     private final Engine engine;
@@ -24,7 +24,8 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private volatile boolean migrated;
 
-    private Database(Engine engine, String url, String user, String password, String targetVersion, HikariDataSource pool) {
+    private Database(
+            Engine engine, String url, String user, String password, String targetVersion, HikariDataSource pool) {
         this.engine = engine;
         this.url = url;
         this.user = user;
@@ -40,8 +41,9 @@ public final class Database implements AutoCloseable {
     }
 
     /** As {@link #open(String, String, String, int, long)}, migrating only up to {@code targetVersion} (tests). */
-    public static Database open(String url, String user, String password, int poolSize, long connectTimeoutMillis,
-                                String targetVersion) throws SQLException {
+    public static Database open(
+            String url, String user, String password, int poolSize, long connectTimeoutMillis, String targetVersion)
+            throws SQLException {
         Database database = connect(url, user, password, poolSize, connectTimeoutMillis, targetVersion);
         try {
             database.ensureMigrated();
@@ -53,13 +55,13 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Opens the pool without touching the server: the schema is migrated by the first transaction
-     * that reaches it, so the manager can come up (and journal samples) while the server is down.
-     * {@code connectTimeoutMillis} bounds how long a caller waits for a connection when the server is
-     * down, so the ingestion thread falls back to its journal quickly.
+     * Opens the pool without touching the server: the schema is migrated by the first transaction that reaches it, so
+     * the manager can come up (and journal samples) while the server is down. {@code connectTimeoutMillis} bounds how
+     * long a caller waits for a connection when the server is down, so the ingestion thread falls back to its journal
+     * quickly.
      */
-    public static Database connect(String url, String user, String password, int poolSize, long connectTimeoutMillis,
-                                   String targetVersion) {
+    public static Database connect(
+            String url, String user, String password, int poolSize, long connectTimeoutMillis, String targetVersion) {
         Engine engine = Engine.of(url);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(engine == Engine.H2 ? withH2Mode(url) : url);
@@ -85,8 +87,8 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Brings the schema to the target version once per process. A server that cannot be reached is
-     * a {@link java.sql.SQLTransientConnectionException}, so callers treat it like any outage.
+     * Brings the schema to the target version once per process. A server that cannot be reached is a
+     * {@link java.sql.SQLTransientConnectionException}, so callers treat it like any outage.
      */
     public void ensureMigrated() throws SQLException {
         if (migrated) {
@@ -107,7 +109,8 @@ public final class Database implements AutoCloseable {
                 configuration.load().migrate();
             } catch (FlywayException e) {
                 if (SqlStates.isConnectionFailure(e)) {
-                    throw new SQLTransientConnectionException("schema migration could not reach the database: " + e.getMessage(), e);
+                    throw new SQLTransientConnectionException(
+                            "schema migration could not reach the database: " + e.getMessage(), e);
                 }
                 throw new SQLException("schema migration failed: " + e.getMessage(), e);
             }
@@ -149,8 +152,8 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws or if the
-     * call it serves was revoked meanwhile ({@link CallCancellation}).
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws or if the call it serves
+     * was revoked meanwhile ({@link CallCancellation}).
      */
     public <T> T inTransaction(SqlWork<T> work) throws SQLException {
         ensureMigrated();
@@ -171,9 +174,9 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * As {@link #inTransaction(SqlWork)}, but on PostgreSQL a server that does not answer within
-     * {@code timeoutMillis} breaks the connection and fails the transaction as a connection failure,
-     * so a slow server is handled like a down one. (Embedded H2 has no connection to wait on.)
+     * As {@link #inTransaction(SqlWork)}, but on PostgreSQL a server that does not answer within {@code timeoutMillis}
+     * breaks the connection and fails the transaction as a connection failure, so a slow server is handled like a down
+     * one. (Embedded H2 has no connection to wait on.)
      */
     public <T> T inTransaction(SqlWork<T> work, int timeoutMillis) throws SQLException {
         if (engine != Engine.POSTGRESQL) {
@@ -195,14 +198,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Makes an embedded H2 commit survive a kill of the process before it is answered. With {@code WRITE_DELAY=0}
-     * H2 writes the store at each commit, in the committing thread; but a commit that finds another thread's
-     * write under way skips its own, and H2's write takes its maps one at a time while other transactions go
-     * on (h2database issue 2080: what a write missed waits for the next one). Beside the ingestion's commits a
-     * JSON call's commit could so return with its changes in memory only: an SLA edit answered OK was gone
-     * after the database manager was killed (FaultToleranceSystemTest, under load). A {@code CHECKPOINT} after
-     * the commit writes the store again, or waits for a write that began after this commit returned and
-     * therefore holds it; with nothing left to write it costs a lock.
+     * Makes an embedded H2 commit survive a kill of the process before it is answered. With {@code WRITE_DELAY=0} H2
+     * writes the store at each commit, in the committing thread; but a commit that finds another thread's write under
+     * way skips its own, and H2's write takes its maps one at a time while other transactions go on (h2database issue
+     * 2080: what a write missed waits for the next one). Beside the ingestion's commits a JSON call's commit could so
+     * return with its changes in memory only: an SLA edit answered OK was gone after the database manager was killed
+     * (FaultToleranceSystemTest, under load). A {@code CHECKPOINT} after the commit writes the store again, or waits
+     * for a write that began after this commit returned and therefore holds it; with nothing left to write it costs a
+     * lock.
      */
     private static void writeOut(Connection connection) throws SQLException {
         try (Statement checkpoint = connection.createStatement()) {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * SLAs, policies and groups: the current version in {@code docs}, every version ever written in
- * {@code doc_versions}. Writes are optimistic: the update names the version it was based on and
- * changes nothing unless that is still the current one.
+ * SLAs, policies and groups: the current version in {@code docs}, every version ever written in {@code doc_versions}.
+ * Writes are optimistic: the update names the version it was based on and changes nothing unless that is still the
+ * current one.
  */
 public final class DocRepository {
     private static final String COLUMNS = "kind, name, version, spec, deleted, updated_at, updated_by";
@@ -49,24 +49,34 @@ public final class DocRepository {
     }
 
     /**
-     * Writes version {@code expectedVersion + 1}. {@code expectedVersion} 0 creates; a name whose
-     * current version is a tombstone is re-created by naming the tombstone's version.
+     * Writes version {@code expectedVersion + 1}. {@code expectedVersion} 0 creates; a name whose current version is a
+     * tombstone is re-created by naming the tombstone's version.
      */
-    public VersionedDoc put(Connection c, String kind, String name, int expectedVersion, String spec, boolean deleted,
-                            long at, String actor) throws SQLException, VersionConflictException {
+    public VersionedDoc put(
+            Connection c,
+            String kind,
+            String name,
+            int expectedVersion,
+            String spec,
+            boolean deleted,
+            long at,
+            String actor)
+            throws SQLException, VersionConflictException {
         VersionedDoc next = new VersionedDoc(kind, name, expectedVersion + 1, spec, deleted, at, actor);
         if (expectedVersion == 0) {
             Optional<VersionedDoc> current = get(c, kind, name);
             if (current.isPresent()) {
-                throw new VersionConflictException(kind + " " + name + " exists", current.get().version());
+                throw new VersionConflictException(
+                        kind + " " + name + " exists", current.get().version());
             }
             insertCurrent(c, next);
         } else if (!updateCurrent(c, next, expectedVersion)) {
             int current = get(c, kind, name).map(VersionedDoc::version).orElse(0);
-            throw new VersionConflictException(kind + " " + name + " is at version " + current
-                    + ", not " + expectedVersion, current);
+            throw new VersionConflictException(
+                    kind + " " + name + " is at version " + current + ", not " + expectedVersion, current);
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO doc_versions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO doc_versions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             bind(s, next);
             s.executeUpdate();
         }
@@ -74,7 +84,8 @@ public final class DocRepository {
     }
 
     private static void insertCurrent(Connection c, VersionedDoc doc) throws SQLException, VersionConflictException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO docs (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO docs (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             bind(s, doc);
             s.executeUpdate();
         } catch (SQLException e) {
@@ -87,8 +98,9 @@ public final class DocRepository {
     }
 
     private static boolean updateCurrent(Connection c, VersionedDoc doc, int expectedVersion) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE docs SET version = ?, spec = ?, deleted = ?, updated_at = ?,"
-                + " updated_by = ? WHERE kind = ? AND name = ? AND version = ?")) {
+        try (PreparedStatement s =
+                c.prepareStatement("UPDATE docs SET version = ?, spec = ?, deleted = ?, updated_at = ?,"
+                        + " updated_by = ? WHERE kind = ? AND name = ? AND version = ?")) {
             s.setInt(1, doc.version());
             s.setString(2, doc.spec());
             s.setBoolean(3, doc.deleted());
@@ -122,7 +134,13 @@ public final class DocRepository {
     }
 
     private static VersionedDoc read(ResultSet r) throws SQLException {
-        return new VersionedDoc(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getBoolean(5),
-                r.getLong(6), r.getString(7));
+        return new VersionedDoc(
+                r.getString(1),
+                r.getString(2),
+                r.getInt(3),
+                r.getString(4),
+                r.getBoolean(5),
+                r.getLong(6),
+                r.getString(7));
     }
 }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The monitor's gateway registry (migration V9): who is approved or revoked, the single-use enrollment tokens and
- * the operators' shared-volume bindings. Not {@link RegistryRepository}, the statistics' registry of what was seen.
+ * The monitor's gateway registry (migration V9): who is approved or revoked, the single-use enrollment tokens and the
+ * operators' shared-volume bindings. Not {@link RegistryRepository}, the statistics' registry of what was seen.
  *
  * <p>Every write is safe against another writer of the same key (two monitors sharing the database): standings and
  * bindings are keyed upserts ({@link Upserts}), a token is used by one conditional UPDATE, so of two uses racing
@@ -20,15 +20,17 @@ public final class GatewayAdmissionRepository {
     public static final String REVOKED = "REVOKED";
 
     /** What a token's use came to. */
-    public enum TokenUse { USED, BAD_TOKEN, REVOKED }
+    public enum TokenUse {
+        USED,
+        BAD_TOKEN,
+        REVOKED
+    }
 
     /** A gateway's standing. */
-    public record Standing(long gatewayId, String standing) {
-    }
+    public record Standing(long gatewayId, String standing) {}
 
     /** A shared volume name bound to (or unbound from) a gateway. */
-    public record Binding(String name, long gatewayId, boolean bound) {
-    }
+    public record Binding(String name, long gatewayId, boolean bound) {}
 
     /** Sets a gateway's standing, whatever it was. */
     public void setStanding(Connection c, long gatewayId, String standing, long at) throws SQLException {
@@ -37,7 +39,10 @@ public final class GatewayAdmissionRepository {
             s.setLong(2, at);
             s.setLong(3, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE gateway_standings SET standing = ?, changed_at = ? WHERE gateway_id = ?", parameters,
+        Upserts.upsert(
+                c,
+                "UPDATE gateway_standings SET standing = ?, changed_at = ? WHERE gateway_id = ?",
+                parameters,
                 "INSERT INTO gateway_standings (standing, changed_at, gateway_id) VALUES (?, ?, ?)"
                         + " ON CONFLICT DO NOTHING",
                 parameters);
@@ -94,11 +99,13 @@ public final class GatewayAdmissionRepository {
             s.setString(3, name);
             s.setLong(4, gatewayId);
         };
-        Upserts.upsert(c,
+        Upserts.upsert(
+                c,
                 "UPDATE shared_volume_bindings SET bound = ?, changed_at = ? WHERE name = ? AND gateway_id = ?",
                 parameters,
                 "INSERT INTO shared_volume_bindings (bound, changed_at, name, gateway_id) VALUES (?, ?, ?, ?)"
-                        + " ON CONFLICT DO NOTHING", parameters);
+                        + " ON CONFLICT DO NOTHING",
+                parameters);
     }
 
     /** Binds a name to a gateway unless a binding or an unbinding of the pair is on record. */
@@ -135,10 +142,12 @@ public final class GatewayAdmissionRepository {
             s.setLong(1, at);
             s.setString(2, tokenHash);
         };
-        Upserts.upsert(c,
+        Upserts.upsert(
+                c,
                 "UPDATE enrollment_tokens SET used = TRUE, used_by = COALESCE(used_by, 0),"
                         + " used_at = COALESCE(used_at, ?)"
-                + " WHERE token_hash = ?", parameters,
+                        + " WHERE token_hash = ?",
+                parameters,
                 "INSERT INTO enrollment_tokens (added_at, token_hash, used, used_by) VALUES (?, ?, TRUE, 0)"
                         + " ON CONFLICT DO NOTHING",
                 parameters);
@@ -167,11 +176,15 @@ public final class GatewayAdmissionRepository {
             s.setLong(1, at);
             s.setLong(2, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE gateway_standings SET standing = '" + APPROVED
-                + "', changed_at = ? WHERE gateway_id = ?"
-                + " AND standing <> '" + REVOKED + "'", parameters,
+        Upserts.upsert(
+                c,
+                "UPDATE gateway_standings SET standing = '" + APPROVED
+                        + "', changed_at = ? WHERE gateway_id = ?"
+                        + " AND standing <> '" + REVOKED + "'",
+                parameters,
                 "INSERT INTO gateway_standings (standing, changed_at, gateway_id) VALUES ('" + APPROVED + "', ?, ?)"
-                        + " ON CONFLICT DO NOTHING", parameters);
+                        + " ON CONFLICT DO NOTHING",
+                parameters);
         return TokenUse.USED;
     }
 

@@ -12,12 +12,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads rows straight into the JSON shapes of JSON-CALLS.md for the registry, alert, audit and account
- * tables, whose rows are the answer as they are: a column {@code snake_case} becomes {@code camelCase}.
+ * Reads rows straight into the JSON shapes of JSON-CALLS.md for the registry, alert, audit and account tables, whose
+ * rows are the answer as they are: a column {@code snake_case} becomes {@code camelCase}.
  */
 final class JsonRows {
-    private JsonRows() {
-    }
+    private JsonRows() {}
 
     static List<ObjectNode> all(PreparedStatement s) throws SQLException {
         List<ObjectNode> rows = new ArrayList<>();

@@ -5,17 +5,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The volume ids of the registry, in memory, so the mailbox thread can refuse the samples of a volume
- * nobody registered without a query. Loaded once the database first answers; until then every id is
- * admitted (the samples go to the journal, the registry cannot be asked). Volumes are never removed
- * from the registry, so ids are only added.
+ * The volume ids of the registry, in memory, so the mailbox thread can refuse the samples of a volume nobody registered
+ * without a query. Loaded once the database first answers; until then every id is admitted (the samples go to the
+ * journal, the registry cannot be asked). Volumes are never removed from the registry, so ids are only added.
  *
- * <p>Thread-safe: readers probe an open-addressing table that is never changed once published (a
- * volatile reference); the rare writers (a committed volume.upsert, the load) copy it under the lock.
+ * <p>Thread-safe: readers probe an open-addressing table that is never changed once published (a volatile reference);
+ * the rare writers (a committed volume.upsert, the load) copy it under the lock.
  */
 public final class KnownVolumes {
     /** Volume ids are positive, so 0 marks a free cell. */
     private static final int FREE = 0;
+
     private volatile int[] table;
     private int size;
     /** Ids registered before the load, which the load's query may have missed. */

@@ -3,12 +3,11 @@ package io.sluice.db.store;
 import io.sluice.protocol.LatencyBuckets;
 
 /**
- * Percentiles from a summed log2 latency histogram: the bucket where the rank falls, interpolated
- * linearly inside it (the histogram knows nothing finer).
+ * Percentiles from a summed log2 latency histogram: the bucket where the rank falls, interpolated linearly inside it
+ * (the histogram knows nothing finer).
  */
 public final class LatencyPercentiles {
-    private LatencyPercentiles() {
-    }
+    private LatencyPercentiles() {}
 
     /** The {@code percentile} (0..100) in microseconds; 0 for an empty histogram. */
     public static long of(long[] buckets, double percentile) {

@@ -9,24 +9,23 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * The {@code manual_throttles} table: an operator's limit on a volume until an expiry. In force means not ended and
- * not expired; at most one is in force per volume, because {@link #set} ends the one before it in the same
- * transaction.
+ * The {@code manual_throttles} table: an operator's limit on a volume until an expiry. In force means not ended and not
+ * expired; at most one is in force per volume, because {@link #set} ends the one before it in the same transaction.
  */
 public final class ManualThrottleRepository {
-    private static final String COLUMNS = "id, volume_id, iops_limit, bandwidth_limit, reason, set_by, set_at,"
-            + " expires_at, ended_by, ended_at";
+    private static final String COLUMNS =
+            "id, volume_id, iops_limit, bandwidth_limit, reason, set_by, set_at," + " expires_at, ended_by, ended_at";
 
     /** What an operator asks for. */
-    public record Request(int volumeId, long iopsLimit, long bandwidthLimit, String reason, long expiresAt) {
-    }
+    public record Request(int volumeId, long iopsLimit, long bandwidthLimit, String reason, long expiresAt) {}
 
     /** Ends the volume's throttle in force (if any) and stores the new one; returns it. */
     public ObjectNode set(Connection c, Request request, String actor, long now) throws SQLException {
         end(c, request.volumeId(), actor, now);
         long id;
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO manual_throttles (volume_id, iops_limit,"
-                + " bandwidth_limit, reason, set_by, set_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO manual_throttles (volume_id, iops_limit,"
+                        + " bandwidth_limit, reason, set_by, set_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setInt(1, request.volumeId());
             s.setLong(2, request.iopsLimit());
@@ -53,8 +52,8 @@ public final class ManualThrottleRepository {
         if (current == null) {
             return null;
         }
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE manual_throttles SET ended_by = ?, ended_at = ? WHERE id = ?")) {
+        try (PreparedStatement s =
+                c.prepareStatement("UPDATE manual_throttles SET ended_by = ?, ended_at = ? WHERE id = ?")) {
             s.setString(1, actor);
             s.setLong(2, now);
             s.setLong(3, current.get("id").asLong());

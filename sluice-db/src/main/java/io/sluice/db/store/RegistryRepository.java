@@ -3,33 +3,44 @@ package io.sluice.db.store;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.List;
-import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /** Gateways (approval state, key hash), volumes and backends with their capacity history. */
 public final class RegistryRepository {
-    private static final String GATEWAY = "SELECT gateway_id, name, state, key_hash, last_seen, address, updated_at FROM gateways";
-    private static final String VOLUME = "SELECT volume_id, name, export_name, gateway_name, shared, gateway_id, backend_id,"
-            + " allocated_bytes, used_bytes, last_seen FROM volumes";
+    private static final String GATEWAY =
+            "SELECT gateway_id, name, state, key_hash, last_seen, address, updated_at FROM gateways";
+    private static final String VOLUME =
+            "SELECT volume_id, name, export_name, gateway_name, shared, gateway_id, backend_id,"
+                    + " allocated_bytes, used_bytes, last_seen FROM volumes";
 
     /** How people know a volume; see V5__volume_names.sql. */
-    public record VolumeNaming(String name, String exportName, String gatewayName, boolean shared) {
-    }
+    public record VolumeNaming(String name, String exportName, String gatewayName, boolean shared) {}
+
     private static final String BACKEND = "SELECT backend_id, capacity_bytes, used_bytes, at FROM backends";
 
     /** Sets a gateway's state; optional fields left null keep their stored value. */
-    public ObjectNode upsertGateway(Connection c, long gatewayId, String state, String keyHash, Long lastSeen,
-                                    String address, long at) throws SQLException {
+    public ObjectNode upsertGateway(
+            Connection c, long gatewayId, String state, String keyHash, Long lastSeen, String address, long at)
+            throws SQLException {
         return upsertGateway(c, gatewayId, null, state, keyHash, lastSeen, address, at);
     }
 
     /** As above, and the gateway's name unless {@code name} is null. */
-    public ObjectNode upsertGateway(Connection c, long gatewayId, String name, String state, String keyHash, Long lastSeen,
-                                    String address, long at) throws SQLException {
+    public ObjectNode upsertGateway(
+            Connection c,
+            long gatewayId,
+            String name,
+            String state,
+            String keyHash,
+            Long lastSeen,
+            String address,
+            long at)
+            throws SQLException {
         Upserts.Parameters parameters = s -> {
             s.setString(1, name);
             s.setString(2, state);
@@ -39,11 +50,14 @@ public final class RegistryRepository {
             s.setLong(6, at);
             s.setLong(7, gatewayId);
         };
-        Upserts.upsert(c, "UPDATE gateways SET name = COALESCE(?, name), state = ?, key_hash = COALESCE(?, key_hash),"
-                + " last_seen = COALESCE(?, last_seen), address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?",
+        Upserts.upsert(
+                c,
+                "UPDATE gateways SET name = COALESCE(?, name), state = ?, key_hash = COALESCE(?, key_hash),"
+                        + " last_seen = COALESCE(?, last_seen), address = COALESCE(?, address), updated_at = ? WHERE gateway_id = ?",
                 parameters,
                 "INSERT INTO gateways (name, state, key_hash, last_seen, address, updated_at, gateway_id)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", parameters);
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                parameters);
         try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE gateway_id = ?")) {
             s.setLong(1, gatewayId);
             return JsonRows.one(s);
@@ -51,20 +65,30 @@ public final class RegistryRepository {
     }
 
     public List<ObjectNode> gateways(Connection c, String state) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE state = COALESCE(?, state) ORDER BY gateway_id")) {
+        try (PreparedStatement s =
+                c.prepareStatement(GATEWAY + " WHERE state = COALESCE(?, state) ORDER BY gateway_id")) {
             s.setString(1, state);
             return JsonRows.all(s);
         }
     }
 
-    public ObjectNode upsertVolume(Connection c, int volumeId, long gatewayId, String backendId, Long allocatedBytes,
-                                   Long usedBytes, long at) throws SQLException {
+    public ObjectNode upsertVolume(
+            Connection c, int volumeId, long gatewayId, String backendId, Long allocatedBytes, Long usedBytes, long at)
+            throws SQLException {
         return upsertVolume(c, volumeId, null, gatewayId, backendId, allocatedBytes, usedBytes, at);
     }
 
     /** As above, and the volume's names unless {@code naming} is null (a report that knows only the id). */
-    public ObjectNode upsertVolume(Connection c, int volumeId, VolumeNaming naming, long gatewayId, String backendId,
-                                   Long allocatedBytes, Long usedBytes, long at) throws SQLException {
+    public ObjectNode upsertVolume(
+            Connection c,
+            int volumeId,
+            VolumeNaming naming,
+            long gatewayId,
+            String backendId,
+            Long allocatedBytes,
+            Long usedBytes,
+            long at)
+            throws SQLException {
         Upserts.Parameters parameters = s -> {
             s.setString(1, naming == null ? null : naming.name());
             s.setString(2, naming == null ? null : naming.exportName());
@@ -81,13 +105,17 @@ public final class RegistryRepository {
             s.setLong(9, at);
             s.setInt(10, volumeId);
         };
-        Upserts.upsert(c, "UPDATE volumes SET name = COALESCE(?, name), export_name = COALESCE(?, export_name),"
-                + " gateway_name = COALESCE(?, gateway_name), shared = COALESCE(?, shared), gateway_id = ?,"
-                + " backend_id = COALESCE(?, backend_id), allocated_bytes = COALESCE(?, allocated_bytes),"
-                + " used_bytes = COALESCE(?, used_bytes), last_seen = ? WHERE volume_id = ?", parameters,
+        Upserts.upsert(
+                c,
+                "UPDATE volumes SET name = COALESCE(?, name), export_name = COALESCE(?, export_name),"
+                        + " gateway_name = COALESCE(?, gateway_name), shared = COALESCE(?, shared), gateway_id = ?,"
+                        + " backend_id = COALESCE(?, backend_id), allocated_bytes = COALESCE(?, allocated_bytes),"
+                        + " used_bytes = COALESCE(?, used_bytes), last_seen = ? WHERE volume_id = ?",
+                parameters,
                 "INSERT INTO volumes (name, export_name, gateway_name, shared, gateway_id, backend_id, allocated_bytes,"
-                + " used_bytes, last_seen, volume_id) VALUES (?, ?, ?, COALESCE(?, FALSE), ?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT DO NOTHING", parameters);
+                        + " used_bytes, last_seen, volume_id) VALUES (?, ?, ?, COALESCE(?, FALSE), ?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT DO NOTHING",
+                parameters);
         try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id = ?")) {
             s.setInt(1, volumeId);
             return JsonRows.one(s);
@@ -97,7 +125,7 @@ public final class RegistryRepository {
     /** Every registered volume id, for {@link KnownVolumes}. */
     public int[] volumeIds(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT volume_id FROM volumes");
-             ResultSet r = s.executeQuery()) {
+                ResultSet r = s.executeQuery()) {
             List<Integer> ids = new ArrayList<>();
             while (r.next()) {
                 ids.add(r.getInt(1));
@@ -107,18 +135,25 @@ public final class RegistryRepository {
     }
 
     /**
-     * Up to {@code limit} volumes with ids above {@code afterVolumeId}, by id; with {@code match}, only those
-     * whose name (which holds the export name), gateway name or id contains it, ignoring case (a filter for people: a scan, fine at a server's tens of thousands of volumes).
+     * Up to {@code limit} volumes with ids above {@code afterVolumeId}, by id; with {@code match}, only those whose
+     * name (which holds the export name), gateway name or id contains it, ignoring case (a filter for people: a scan,
+     * fine at a server's tens of thousands of volumes).
      */
     public List<ObjectNode> volumes(Connection c, long afterVolumeId, String match, int limit) throws SQLException {
-        String where = match == null ? "" : " AND (LOWER(COALESCE(name, '')) LIKE ? ESCAPE '!'"
-                + " OR LOWER(COALESCE(gateway_name, '')) LIKE ? ESCAPE '!' OR CAST(volume_id AS VARCHAR(12)) LIKE ? ESCAPE '!')";
-        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id > ?" + where + " ORDER BY volume_id LIMIT ?")) {
+        String where = match == null
+                ? ""
+                : " AND (LOWER(COALESCE(name, '')) LIKE ? ESCAPE '!'"
+                        + " OR LOWER(COALESCE(gateway_name, '')) LIKE ? ESCAPE '!' OR CAST(volume_id AS VARCHAR(12)) LIKE ? ESCAPE '!')";
+        try (PreparedStatement s =
+                c.prepareStatement(VOLUME + " WHERE volume_id > ?" + where + " ORDER BY volume_id LIMIT ?")) {
             int i = 1;
             s.setLong(i++, afterVolumeId);
             if (match != null) {
-                String pattern = "%" + match.toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%")
-                        .replace("_", "!_") + "%";
+                String pattern = "%"
+                        + match.toLowerCase(Locale.ROOT)
+                                .replace("!", "!!")
+                                .replace("%", "!%")
+                                .replace("_", "!_") + "%";
                 s.setString(i++, pattern);
                 s.setString(i++, pattern);
                 s.setString(i++, pattern);
@@ -138,7 +173,9 @@ public final class RegistryRepository {
             s.setString(4, backendId);
         };
         // An observation older than the stored one leaves the latest row as it is.
-        Upserts.upsert(c, "UPDATE backends SET capacity_bytes = ?, used_bytes = ?, at = ? WHERE backend_id = ? AND at <= ?",
+        Upserts.upsert(
+                c,
+                "UPDATE backends SET capacity_bytes = ?, used_bytes = ?, at = ? WHERE backend_id = ? AND at <= ?",
                 s -> {
                     observation.bind(s);
                     s.setLong(5, at);
@@ -151,7 +188,10 @@ public final class RegistryRepository {
             s.setString(3, backendId);
             s.setLong(4, at);
         };
-        Upserts.upsert(c, "UPDATE backend_capacity SET capacity_bytes = ?, used_bytes = ? WHERE backend_id = ? AND at = ?", point,
+        Upserts.upsert(
+                c,
+                "UPDATE backend_capacity SET capacity_bytes = ?, used_bytes = ? WHERE backend_id = ? AND at = ?",
+                point,
                 "INSERT INTO backend_capacity (capacity_bytes, used_bytes, backend_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 point);
         try (PreparedStatement s = c.prepareStatement(BACKEND + " WHERE backend_id = ?")) {

@@ -4,8 +4,8 @@ import io.sluice.protocol.SampleBatchDescriptor;
 import java.nio.ByteBuffer;
 
 /**
- * One sample batch as the caller sent it (the bytes of {@link SampleBatchDescriptor}, big-endian),
- * with the caller index it came from: batch ids are unique per caller, so the pair deduplicates.
+ * One sample batch as the caller sent it (the bytes of {@link SampleBatchDescriptor}, big-endian), with the caller
+ * index it came from: batch ids are unique per caller, so the pair deduplicates.
  */
 public record SampleBatch(int source, long batchId, byte[] bytes) {
     public static SampleBatch of(int source, byte[] bytes) {

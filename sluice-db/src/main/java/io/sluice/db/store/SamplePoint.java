@@ -1,8 +1,15 @@
 package io.sluice.db.store;
 
 /** One point of a range query: sums over one window (both directions summed unless one was asked for). */
-public record SamplePoint(long t, long ops, long bytes, long throttledOps, long latencySumMicros, long iopsLimit,
-                          long windowMillis, long[] buckets) {
+public record SamplePoint(
+        long t,
+        long ops,
+        long bytes,
+        long throttledOps,
+        long latencySumMicros,
+        long iopsLimit,
+        long windowMillis,
+        long[] buckets) {
     public double iops() {
         return windowMillis == 0 ? 0 : ops * 1000.0 / windowMillis;
     }

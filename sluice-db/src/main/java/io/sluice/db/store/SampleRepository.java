@@ -14,17 +14,19 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Per-second samples: appended in batches, deduplicated by (caller, batch id) in the same transaction,
- * and read back as range queries and per-volume summaries at any resolution. PostgreSQL gets the
- * samples through binary COPY, H2 through one batched prepared insert.
+ * Per-second samples: appended in batches, deduplicated by (caller, batch id) in the same transaction, and read back as
+ * range queries and per-volume summaries at any resolution. PostgreSQL gets the samples through binary COPY, H2 through
+ * one batched prepared insert.
  */
 public final class SampleRepository {
     /** The columns of samples_1s in the order every insert path writes them. */
-    public static final String SAMPLE_COLUMNS = "volume_id, direction, t, gateway_id, interval_ms, queue_depth, ops, bytes,"
-            + " throttled_ops, latency_sum, iops_limit, " + bucketColumns("b");
+    public static final String SAMPLE_COLUMNS =
+            "volume_id, direction, t, gateway_id, interval_ms, queue_depth, ops, bytes,"
+                    + " throttled_ops, latency_sum, iops_limit, " + bucketColumns("b");
+
     public static final int SAMPLE_COLUMN_COUNT = 11 + LatencyBuckets.COUNT;
-    private static final String INSERT_SAMPLE = "INSERT INTO samples_1s (" + SAMPLE_COLUMNS + ") VALUES ("
-            + "?, ".repeat(SAMPLE_COLUMN_COUNT - 1) + "?)";
+    private static final String INSERT_SAMPLE =
+            "INSERT INTO samples_1s (" + SAMPLE_COLUMNS + ") VALUES (" + "?, ".repeat(SAMPLE_COLUMN_COUNT - 1) + "?)";
     private static final String COPY_SAMPLES = "COPY samples_1s (" + SAMPLE_COLUMNS + ") FROM STDIN (FORMAT binary)";
     private static final String BUCKET_SUMS = bucketSums();
 
@@ -36,12 +38,13 @@ public final class SampleRepository {
     }
 
     /**
-     * Stores the batches not stored before (by caller and batch id) and returns how many samples were
-     * new. The caller commits; a rollback leaves neither the samples nor the batch ids.
+     * Stores the batches not stored before (by caller and batch id) and returns how many samples were new. The caller
+     * commits; a rollback leaves neither the samples nor the batch ids.
      */
     public int append(Connection c, List<SampleBatch> batches, long now) throws SQLException {
         List<SampleBatch> fresh = new ArrayList<>(batches.size());
-        try (PreparedStatement seen = c.prepareStatement("SELECT 1 FROM sample_batches WHERE source = ? AND batch_id = ?")) {
+        try (PreparedStatement seen =
+                c.prepareStatement("SELECT 1 FROM sample_batches WHERE source = ? AND batch_id = ?")) {
             for (SampleBatch batch : batches) {
                 seen.setInt(1, batch.source());
                 seen.setLong(2, batch.batchId());
@@ -140,16 +143,25 @@ public final class SampleRepository {
     }
 
     /**
-     * Up to {@code limit} points of one volume in [from, to) after {@code afterT}, oldest first. The rows
-     * are read in index order and the rows of one window (directions, gateways) summed here, which
-     * costs both engines far less than grouping in SQL; the caller bounds [from, to) to about a page.
+     * Up to {@code limit} points of one volume in [from, to) after {@code afterT}, oldest first. The rows are read in
+     * index order and the rows of one window (directions, gateways) summed here, which costs both engines far less than
+     * grouping in SQL; the caller bounds [from, to) to about a page.
      */
-    public List<SamplePoint> range(Connection c, int volumeId, Integer direction, long from, long to, long afterT,
-                                   Resolution resolution, int limit) throws SQLException {
+    public List<SamplePoint> range(
+            Connection c,
+            int volumeId,
+            Integer direction,
+            long from,
+            long to,
+            long afterT,
+            Resolution resolution,
+            int limit)
+            throws SQLException {
         String window = resolution == Resolution.SECOND ? "interval_ms" : String.valueOf(resolution.millis());
-        String sql = "SELECT t, ops, bytes, throttled_ops, latency_sum, iops_limit, " + window + ", " + bucketColumns("b")
-                + " FROM " + resolution.table() + " WHERE volume_id = ? AND t >= ? AND t < ? AND t > ?"
-                + (direction == null ? "" : " AND direction = ?") + " ORDER BY t";
+        String sql =
+                "SELECT t, ops, bytes, throttled_ops, latency_sum, iops_limit, " + window + ", " + bucketColumns("b")
+                        + " FROM " + resolution.table() + " WHERE volume_id = ? AND t >= ? AND t < ? AND t > ?"
+                        + (direction == null ? "" : " AND direction = ?") + " ORDER BY t";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             int i = 1;
             s.setInt(i++, volumeId);
@@ -200,13 +212,12 @@ public final class SampleRepository {
     }
 
     /**
-     * Totals per volume over [from, to): all volumes when {@code volumeIds} is null. At 1 min, whole
-     * hours come from {@link VolumeHours} (one narrow row per volume and hour, kept up to date by the
-     * minute rollup) and only the edges of the range from samples_1m: a day of a thousand volumes is
-     * 2.9 million minute rows, too many to sum per query, against 24,000 volume-hour rows. An edge is
-     * read from its minute rows or, when that is fewer rows, from its hour's row less the minute rows
-     * outside the edge; the figures are the same either way, as an hour row sums exactly the minute
-     * rows of its hour (see {@link #startEdge} and {@link #endEdge} for when that is known to hold).
+     * Totals per volume over [from, to): all volumes when {@code volumeIds} is null. At 1 min, whole hours come from
+     * {@link VolumeHours} (one narrow row per volume and hour, kept up to date by the minute rollup) and only the edges
+     * of the range from samples_1m: a day of a thousand volumes is 2.9 million minute rows, too many to sum per query,
+     * against 24,000 volume-hour rows. An edge is read from its minute rows or, when that is fewer rows, from its
+     * hour's row less the minute rows outside the edge; the figures are the same either way, as an hour row sums
+     * exactly the minute rows of its hour (see {@link #startEdge} and {@link #endEdge} for when that is known to hold).
      */
     public List<VolumeSummary> summary(Connection c, int[] volumeIds, long from, long to, Resolution resolution)
             throws SQLException {
@@ -227,13 +238,13 @@ public final class SampleRepository {
     }
 
     /**
-     * [from, hoursFrom), the end of the hour before the first whole one. Read as that hour's row less
-     * its minute rows before {@code from} when that is fewer minutes, provided the row is complete (the
-     * minute rollup had passed the hour before the row was read) and no minute row of the hour was
-     * deleted (retention deletes rows before a cutoff, and the earliest minute row kept is not later
-     * than the hour's start).
+     * [from, hoursFrom), the end of the hour before the first whole one. Read as that hour's row less its minute rows
+     * before {@code from} when that is fewer minutes, provided the row is complete (the minute rollup had passed the
+     * hour before the row was read) and no minute row of the hour was deleted (retention deletes rows before a cutoff,
+     * and the earliest minute row kept is not later than the hour's start).
      */
-    private void startEdge(Connection c, VolumeTotals totals, int[] volumeIds, long from, long hoursFrom, Long minutesBefore)
+    private void startEdge(
+            Connection c, VolumeTotals totals, int[] volumeIds, long from, long hoursFrom, Long minutesBefore)
             throws SQLException {
         if (from == hoursFrom) {
             return;
@@ -255,11 +266,12 @@ public final class SampleRepository {
     }
 
     /**
-     * [hoursTo, to), the start of the last hour. Read as that hour's row when the minute rollup has
-     * not got past {@code to} (checked after the row was read): the row then holds exactly the minute
-     * rows before {@code to}, which is the usual case of a range ending now.
+     * [hoursTo, to), the start of the last hour. Read as that hour's row when the minute rollup has not got past
+     * {@code to} (checked after the row was read): the row then holds exactly the minute rows before {@code to}, which
+     * is the usual case of a range ending now.
      */
-    private void endEdge(Connection c, VolumeTotals totals, int[] volumeIds, long hoursTo, long to) throws SQLException {
+    private void endEdge(Connection c, VolumeTotals totals, int[] volumeIds, long hoursTo, long to)
+            throws SQLException {
         if (to == hoursTo) {
             return;
         }
@@ -274,21 +286,29 @@ public final class SampleRepository {
     }
 
     /**
-     * Adds the rows of {@code table} in [from, to) to {@code totals}, grouped by volume; {@code points}
-     * counts the rows of the requested resolution that they stand for.
+     * Adds the rows of {@code table} in [from, to) to {@code totals}, grouped by volume; {@code points} counts the rows
+     * of the requested resolution that they stand for.
      */
-    private static void sum(Connection c, VolumeTotals totals, Resolution table, String points, int[] volumeIds, long from,
-                            long to) throws SQLException {
+    private static void sum(
+            Connection c, VolumeTotals totals, Resolution table, String points, int[] volumeIds, long from, long to)
+            throws SQLException {
         if (to <= from) {
             return;
         }
         // Sums cast back to BIGINT: PostgreSQL's SUM(BIGINT) is NUMERIC, which the driver decodes
         // through BigDecimal, a cost the thousands of sums of a large summary notice.
-        StringBuilder sql = new StringBuilder("SELECT volume_id, CAST(SUM(ops) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(")
-                .append(points).append(" AS BIGINT), ").append(BUCKET_SUMS).append(" FROM ").append(table.table())
+        StringBuilder sql = new StringBuilder(
+                        "SELECT volume_id, CAST(SUM(ops) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(")
+                .append(points)
+                .append(" AS BIGINT), ")
+                .append(BUCKET_SUMS)
+                .append(" FROM ")
+                .append(table.table())
                 .append(" WHERE t >= ? AND t < ?");
         if (volumeIds != null) {
-            sql.append(" AND volume_id IN (").append("?, ".repeat(Math.max(0, volumeIds.length - 1))).append("?)");
+            sql.append(" AND volume_id IN (")
+                    .append("?, ".repeat(Math.max(0, volumeIds.length - 1)))
+                    .append("?)");
         }
         sql.append(" GROUP BY volume_id");
         try (PreparedStatement s = c.prepareStatement(sql.toString())) {
@@ -307,7 +327,7 @@ public final class SampleRepository {
 
     public long count(Connection c, Resolution resolution) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM " + resolution.table());
-             ResultSet r = s.executeQuery()) {
+                ResultSet r = s.executeQuery()) {
             r.next();
             return r.getLong(1);
         }
@@ -330,13 +350,13 @@ public final class SampleRepository {
     }
 
     /**
-     * COPY's binary format for samples: the server takes the values as they are instead of parsing
-     * decimals. One reused buffer: header once, then per row the field count and each field as
-     * length + big-endian value, then the trailer.
+     * COPY's binary format for samples: the server takes the values as they are instead of parsing decimals. One reused
+     * buffer: header once, then per row the field count and each field as length + big-endian value, then the trailer.
      */
     private static final class CopyBinary {
         private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
-        static final int ROW_BYTES = 2 + SAMPLE_COLUMN_COUNT * 4 + 4 + 2 + 8 + 8 + 4 + 4 + 8 * 5 + 8 * LatencyBuckets.COUNT;
+        static final int ROW_BYTES =
+                2 + SAMPLE_COLUMN_COUNT * 4 + 4 + 2 + 8 + 8 + 4 + 4 + 8 * 5 + 8 * LatencyBuckets.COUNT;
         private final ByteBuffer out;
 
         CopyBinary(int rows) {

@@ -13,8 +13,7 @@ import java.util.List;
  */
 public final class ThrottleSetRepository {
     /** One stored set: {@code settings} is the JSON array of the fields after volume id and version. */
-    public record ThrottleSet(int volumeId, long gatewayId, long version, String settings, long sentAt) {
-    }
+    public record ThrottleSet(int volumeId, long gatewayId, long version, String settings, long sentAt) {}
 
     /** Stores the set unless one of the same or a higher version is on record. */
     public void record(Connection c, ThrottleSet set) throws SQLException {
@@ -33,11 +32,14 @@ public final class ThrottleSetRepository {
             s.setInt(4, set.volumeId());
             s.setLong(5, set.gatewayId());
         };
-        Upserts.upsert(c,
+        Upserts.upsert(
+                c,
                 "UPDATE throttle_sets SET version = ?, settings = ?, sent_at = ? WHERE volume_id = ? AND gateway_id = ?"
-                + " AND version < ?", update,
+                        + " AND version < ?",
+                update,
                 "INSERT INTO throttle_sets (version, settings, sent_at, volume_id, gateway_id) VALUES (?, ?, ?, ?, ?)"
-                        + " ON CONFLICT DO NOTHING", insert);
+                        + " ON CONFLICT DO NOTHING",
+                insert);
     }
 
     /** A page in (volume id, gateway id) order, skipping the first {@code offset}. */

@@ -11,20 +11,19 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code volume_hours}: per volume and hour (both directions together), the ops, bytes, minute rows
- * and latency histogram of every minute row rolled up so far, the current hour included. It exists
- * for {@code samples.summary}: a day of a thousand volumes is 24,000 narrow rows here against 46,000
- * hour rows and up to 120,000 minute rows of 35 columns, which H2 evaluates value by value.
+ * {@code volume_hours}: per volume and hour (both directions together), the ops, bytes, minute rows and latency
+ * histogram of every minute row rolled up so far, the current hour included. It exists for {@code samples.summary}: a
+ * day of a thousand volumes is 24,000 narrow rows here against 46,000 hour rows and up to 120,000 minute rows of 35
+ * columns, which H2 evaluates value by value.
  *
- * <p>The key is one BIGINT, the hour's index in the high 32 bits and the volume id in the low 32:
- * H2 stores a table in the order of a single-BIGINT primary key, so an hour range is one contiguous
- * scan without a lookup per row (any other key is a secondary index over a hidden row id). The
- * histogram is one binary column of {@link LatencyBuckets#COUNT} big-endian longs, summed in Java
- * instead of 24 SQL aggregates.
+ * <p>The key is one BIGINT, the hour's index in the high 32 bits and the volume id in the low 32: H2 stores a table in
+ * the order of a single-BIGINT primary key, so an hour range is one contiguous scan without a lookup per row (any other
+ * key is a secondary index over a hidden row id). The histogram is one binary column of {@link LatencyBuckets#COUNT}
+ * big-endian longs, summed in Java instead of 24 SQL aggregates.
  *
- * <p>Rows are added to as the minute rollup writes minute rows, in its transaction, so a row always
- * equals the sum of its hour's minute rows (minute rows are never rewritten), until retention
- * deletes minute rows; it is deleted with the hour rows.
+ * <p>Rows are added to as the minute rollup writes minute rows, in its transaction, so a row always equals the sum of
+ * its hour's minute rows (minute rows are never rewritten), until retention deletes minute rows; it is deleted with the
+ * hour rows.
  */
 public final class VolumeHours {
     static final long HOUR = Resolution.HOUR.millis();
@@ -47,8 +46,8 @@ public final class VolumeHours {
     /** Adds the minute rows of [from, to) to their volumes' hour rows. */
     public static void addMinutes(Connection c, long from, long to) throws SQLException {
         VolumeHours hours = new VolumeHours();
-        try (PreparedStatement s = c.prepareStatement("SELECT volume_id, t, ops, bytes, 1, " + BUCKETS
-                + " FROM samples_1m WHERE t >= ? AND t < ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT volume_id, t, ops, bytes, 1, " + BUCKETS + " FROM samples_1m WHERE t >= ? AND t < ?")) {
             s.setLong(1, from);
             s.setLong(2, to);
             try (ResultSet r = s.executeQuery()) {
@@ -67,19 +66,26 @@ public final class VolumeHours {
     }
 
     /**
-     * Fills the table from the data of a schema before it (the V6 migration): the hours the hour
-     * rollup has completed from samples_1h (their minute rows may be gone), later hours from samples_1m.
+     * Fills the table from the data of a schema before it (the V6 migration): the hours the hour rollup has completed
+     * from samples_1h (their minute rows may be gone), later hours from samples_1m.
      */
     public static void fill(Connection c) throws SQLException {
         long hoursDone = Long.MIN_VALUE;
-        try (PreparedStatement s = c.prepareStatement("SELECT done_until FROM rollup_progress WHERE resolution = '1h'");
-             ResultSet r = s.executeQuery()) {
+        try (PreparedStatement s =
+                        c.prepareStatement("SELECT done_until FROM rollup_progress WHERE resolution = '1h'");
+                ResultSet r = s.executeQuery()) {
             if (r.next()) {
                 hoursDone = r.getLong(1);
             }
         }
-        fill(c, "SELECT volume_id, t, ops, bytes, minutes, " + BUCKETS + " FROM samples_1h WHERE t < ? ORDER BY t", hoursDone);
-        fill(c, "SELECT volume_id, t, ops, bytes, 1, " + BUCKETS + " FROM samples_1m WHERE t >= ? ORDER BY t", hoursDone);
+        fill(
+                c,
+                "SELECT volume_id, t, ops, bytes, minutes, " + BUCKETS + " FROM samples_1h WHERE t < ? ORDER BY t",
+                hoursDone);
+        fill(
+                c,
+                "SELECT volume_id, t, ops, bytes, 1, " + BUCKETS + " FROM samples_1m WHERE t >= ? ORDER BY t",
+                hoursDone);
     }
 
     private static void fill(Connection c, String sql, long split) throws SQLException {
@@ -95,13 +101,14 @@ public final class VolumeHours {
     }
 
     /**
-     * Adds rows of (volume_id, t, ops, bytes, minutes, b0..b23) to the pending hour rows, each to the
-     * hour holding its t, writing them out whenever {@link #FLUSH_ROWS} are pending (a write adds to
-     * what is stored, so writing in parts comes to the same).
+     * Adds rows of (volume_id, t, ops, bytes, minutes, b0..b23) to the pending hour rows, each to the hour holding its
+     * t, writing them out whenever {@link #FLUSH_ROWS} are pending (a write adds to what is stored, so writing in parts
+     * comes to the same).
      */
     private void add(ResultSet rows, Connection c) throws SQLException {
         while (rows.next()) {
-            long[] totals = pending.computeIfAbsent(key(rows.getInt(1), rows.getLong(2)), k -> new long[3 + LatencyBuckets.COUNT]);
+            long[] totals = pending.computeIfAbsent(
+                    key(rows.getInt(1), rows.getLong(2)), k -> new long[3 + LatencyBuckets.COUNT]);
             for (int i = 0; i < totals.length; i++) {
                 totals[i] += rows.getLong(3 + i);
             }
@@ -117,7 +124,8 @@ public final class VolumeHours {
             return;
         }
         TreeMap<Long, long[]> stored = new TreeMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT k, ops, bytes, minutes, latency FROM volume_hours WHERE k >= ? AND k <= ?")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT k, ops, bytes, minutes, latency FROM volume_hours WHERE k >= ? AND k <= ?")) {
             s.setLong(1, pending.firstKey());
             s.setLong(2, pending.lastKey());
             try (ResultSet r = s.executeQuery()) {
@@ -135,9 +143,10 @@ public final class VolumeHours {
                 }
             }
         }
-        try (PreparedStatement update = c.prepareStatement("UPDATE volume_hours SET ops = ?, bytes = ?, minutes = ?, latency = ? WHERE k = ?");
-             PreparedStatement insert = c.prepareStatement(
-                     "INSERT INTO volume_hours (ops, bytes, minutes, latency, k, volume_id, t) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement update = c.prepareStatement(
+                        "UPDATE volume_hours SET ops = ?, bytes = ?, minutes = ?, latency = ? WHERE k = ?");
+                PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO volume_hours (ops, bytes, minutes, latency, k, volume_id, t) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (Map.Entry<Long, long[]> e : pending.entrySet()) {
                 long k = e.getKey();
                 long[] totals = e.getValue();
@@ -166,10 +175,10 @@ public final class VolumeHours {
     }
 
     /**
-     * Adds the rows of the hours in [fromHour, toHour) to {@code totals} (all volumes when
-     * {@code volumeIds} is null).
+     * Adds the rows of the hours in [fromHour, toHour) to {@code totals} (all volumes when {@code volumeIds} is null).
      */
-    static void sum(Connection c, VolumeTotals totals, int[] volumeIds, long fromHour, long toHour) throws SQLException {
+    static void sum(Connection c, VolumeTotals totals, int[] volumeIds, long fromHour, long toHour)
+            throws SQLException {
         if (toHour <= fromHour) {
             return;
         }
@@ -178,7 +187,9 @@ public final class VolumeHours {
             sql.append(" WHERE k >= ? AND k < ?");
         } else {
             // Few volumes of many: their own rows by (volume_id, t) rather than every volume's hours.
-            sql.append(" WHERE t >= ? AND t < ? AND volume_id IN (").append("?, ".repeat(volumeIds.length - 1)).append("?)");
+            sql.append(" WHERE t >= ? AND t < ? AND volume_id IN (")
+                    .append("?, ".repeat(volumeIds.length - 1))
+                    .append("?)");
         }
         try (PreparedStatement s = c.prepareStatement(sql.toString())) {
             s.setLong(1, volumeIds == null ? firstKey(fromHour) : fromHour);
@@ -215,8 +226,10 @@ public final class VolumeHours {
     /** Adds {@code sign} times the histogram column's buckets to {@code totals[offset..]}. */
     static void addHistogram(long[] totals, int offset, byte[] histogram, int sign) throws SQLException {
         if (histogram == null || histogram.length != HISTOGRAM_BYTES) {
-            throw new SQLException("volume_hours.latency holds " + (histogram == null ? "null" : histogram.length + " bytes")
-                    + ", not " + HISTOGRAM_BYTES, "XX001");
+            throw new SQLException(
+                    "volume_hours.latency holds " + (histogram == null ? "null" : histogram.length + " bytes")
+                            + ", not " + HISTOGRAM_BYTES,
+                    "XX001");
         }
         ByteBuffer bytes = ByteBuffer.wrap(histogram);
         for (int b = 0; b < LatencyBuckets.COUNT; b++) {

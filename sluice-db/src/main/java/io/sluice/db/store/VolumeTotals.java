@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Per-volume totals added up from several row sets (whole hours from one table, the edges of the
- * range from another): ops, bytes and points summed, latency histograms summed bucket by bucket, so
- * percentiles come from the merged histogram. An edge may also be an hour's totals less the minute
- * rows outside the edge ({@link #subtract}, then {@link #addEdge}).
+ * Per-volume totals added up from several row sets (whole hours from one table, the edges of the range from another):
+ * ops, bytes and points summed, latency histograms summed bucket by bucket, so percentiles come from the merged
+ * histogram. An edge may also be an hour's totals less the minute rows outside the edge ({@link #subtract}, then
+ * {@link #addEdge}).
  */
 final class VolumeTotals {
     static final int OPS = 0;
@@ -52,8 +52,8 @@ final class VolumeTotals {
     }
 
     /**
-     * Adds the volumes of {@code edge} that hold at least one row of the edge: a volume whose hour
-     * rows all lie outside the edge would have no row in it, so it is not counted as present.
+     * Adds the volumes of {@code edge} that hold at least one row of the edge: a volume whose hour rows all lie outside
+     * the edge would have no row in it, so it is not counted as present.
      */
     void addEdge(VolumeTotals edge) {
         for (Map.Entry<Integer, long[]> e : edge.byVolume.entrySet()) {

@@ -6,9 +6,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * A keeper's real connections to the test's PostgreSQL, which the test can cut as a partition would:
- * the server ends the open connection's backend, and new ones go to a port nothing listens on (a real
- * refused connection) until {@link #heal}.
+ * A keeper's real connections to the test's PostgreSQL, which the test can cut as a partition would: the server ends
+ * the open connection's backend, and new ones go to a port nothing listens on (a real refused connection) until
+ * {@link #heal}.
  */
 final class CuttableConnections implements LeaseConnections {
     private final LeaseConnections database;
@@ -29,7 +29,8 @@ final class CuttableConnections implements LeaseConnections {
             return nowhere.open();
         }
         Connection c = database.open();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
             r.next();
             backendPid = r.getInt(1);
         }

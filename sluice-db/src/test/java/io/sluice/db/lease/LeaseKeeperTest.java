@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,12 +27,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.time.Duration;
 
 /**
- * Servers competing for the lease on the machine's PostgreSQL, each a {@link LeaseKeeper} with its own
- * connection and clock. After every step the test checks the one property that matters, by the
- * database's clock: whoever acts holds the lease the database holds, unexpired, so two never act.
+ * Servers competing for the lease on the machine's PostgreSQL, each a {@link LeaseKeeper} with its own connection and
+ * clock. After every step the test checks the one property that matters, by the database's clock: whoever acts holds
+ * the lease the database holds, unexpired, so two never act.
  */
 @Tag("system")
 class LeaseKeeperTest {
@@ -44,7 +44,8 @@ class LeaseKeeperTest {
     @BeforeAll
     static void createDatabase() throws Exception {
         database = TestDatabase.postgres();
-        Database.open(database.url(), database.user(), database.password(), 1, 10_000).close();
+        Database.open(database.url(), database.user(), database.password(), 1, 10_000)
+                .close();
         admin = DriverManager.getConnection(database.url(), database.user(), database.password());
     }
 
@@ -102,25 +103,34 @@ class LeaseKeeperTest {
             assertThat(a.keeper.status().state()).isEqualTo(LeaseState.ACTIVE);
             assertThat(a.keeper.lastFailure()).isInstanceOf(LeaseUnavailableException.class);
         }
-        assertThat(a.keeper.activeEpoch(TimeUnit.MILLISECONDS.toNanos(19_999))).as("within the margin").isEqualTo(1);
+        assertThat(a.keeper.activeEpoch(TimeUnit.MILLISECONDS.toNanos(19_999)))
+                .as("within the margin")
+                .isEqualTo(1);
         assertThat(a.keeper.activeEpoch(TimeUnit.MILLISECONDS.toNanos(20_000)))
-                .as("at the margin, even before a step says so").isZero();
+                .as("at the margin, even before a step says so")
+                .isZero();
 
         time.set(TimeUnit.MILLISECONDS.toNanos(20_000));
         a.step();
         assertThat(a.transitions).extracting(LeaseTransition::to).containsExactly(LeaseState.ACTIVE, LeaseState.LOST);
         assertThat(a.transitions.getLast().reason()).contains("safety margin");
         assertThat(a.keeper.status().state()).isEqualTo(LeaseState.LOST);
-        assertThat(databaseLease()).as("a stopped while the database still gave it the lease").isEqualTo(new Lease(1, true));
+        assertThat(databaseLease())
+                .as("a stopped while the database still gave it the lease")
+                .isEqualTo(new Lease(1, true));
         b.step();
         assertNeverTwoActive();
-        assertThat(b.keeper.status()).as("b cannot take an unexpired lease").isEqualTo(new LeaseStatus(LeaseState.STANDBY, 0, 0, "a", 1));
+        assertThat(b.keeper.status())
+                .as("b cannot take an unexpired lease")
+                .isEqualTo(new LeaseStatus(LeaseState.STANDBY, 0, 0, "a", 1));
 
         a.link.heal();
         time.set(TimeUnit.MILLISECONDS.toNanos(25_000));
         a.step();
         assertNeverTwoActive();
-        assertThat(a.keeper.activeEpoch(time.get())).as("its own lease back, at the next epoch").isEqualTo(2);
+        assertThat(a.keeper.activeEpoch(time.get()))
+                .as("its own lease back, at the next epoch")
+                .isEqualTo(2);
     }
 
     @Test
@@ -147,7 +157,8 @@ class LeaseKeeperTest {
         a.link.heal();
         a.step();
         assertNeverTwoActive();
-        assertThat(a.transitions).extracting(LeaseTransition::to)
+        assertThat(a.transitions)
+                .extracting(LeaseTransition::to)
                 .containsExactly(LeaseState.ACTIVE, LeaseState.LOST, LeaseState.STANDBY);
         assertThat(a.keeper.status()).isEqualTo(new LeaseStatus(LeaseState.STANDBY, 0, 0, "b", first + 1));
     }
@@ -249,16 +260,21 @@ class LeaseKeeperTest {
             }
             go.countDown();
             for (Thread t : threads) {
-                assertThat(t.join(Duration.ofSeconds(120))).as("contender finished").isTrue();
+                assertThat(t.join(Duration.ofSeconds(120)))
+                        .as("contender finished")
+                        .isTrue();
             }
             assertNeverTwoActive();
-            List<Server> active = contenders.stream().filter(s -> s.keeper.status().state() == LeaseState.ACTIVE).toList();
+            List<Server> active = contenders.stream()
+                    .filter(s -> s.keeper.status().state() == LeaseState.ACTIVE)
+                    .toList();
             assertThat(active).as("winners of round " + round).hasSize(1);
             winner = active.getFirst();
             assertThat(winner.keeper.status().epoch()).isEqualTo(++epoch);
             for (Server s : contenders) {
                 if (s != winner) {
-                    assertThat(s.keeper.status()).isEqualTo(new LeaseStatus(LeaseState.STANDBY, 0, 0, winner.name, epoch));
+                    assertThat(s.keeper.status())
+                            .isEqualTo(new LeaseStatus(LeaseState.STANDBY, 0, 0, winner.name, epoch));
                 }
             }
         }
@@ -268,12 +284,15 @@ class LeaseKeeperTest {
     void aDatabaseWithoutTheLeaseTableIsAStoreFailureNotAnOutage() throws Exception {
         try (TestDatabase unmigrated = TestDatabase.postgres()) {
             LeaseSettings settings = LeaseSettings.defaults("a");
-            try (LeaseKeeper keeper = new LeaseKeeper(settings,
+            try (LeaseKeeper keeper = new LeaseKeeper(
+                    settings,
                     LeaseConnections.postgres(unmigrated.url(), unmigrated.user(), unmigrated.password(), settings))) {
                 keeper.doWork(0);
                 assertThat(keeper.status().state()).isEqualTo(LeaseState.STANDBY);
-                assertThat(keeper.lastFailure()).isNotInstanceOf(LeaseUnavailableException.class)
-                        .isInstanceOf(LeaseStoreException.class).hasMessageContaining("server_lease");
+                assertThat(keeper.lastFailure())
+                        .isNotInstanceOf(LeaseUnavailableException.class)
+                        .isInstanceOf(LeaseStoreException.class)
+                        .hasMessageContaining("server_lease");
             }
         }
     }
@@ -281,12 +300,16 @@ class LeaseKeeperTest {
     @Test
     void anEmbeddedDatabaseIsRefused() {
         assertThatThrownBy(() -> LeaseConnections.postgres("jdbc:h2:mem:x", "sluice", "", LeaseSettings.defaults("a")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs PostgreSQL");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs PostgreSQL");
         assertThatThrownBy(() -> new LeaseSettings("a", 1_000, 1_000, 100))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("safety margin");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("safety margin");
     }
 
-    /** Reads the database's lease first, then asks each server whether it acts now: whoever does must hold that lease. */
+    /**
+     * Reads the database's lease first, then asks each server whether it acts now: whoever does must hold that lease.
+     */
     private void assertNeverTwoActive() throws SQLException {
         Lease lease = databaseLease();
         List<String> acting = new ArrayList<>();
@@ -300,26 +323,31 @@ class LeaseKeeperTest {
         assertThat(acting).as("servers acting at once").hasSizeLessThanOrEqualTo(1);
     }
 
-    private record Lease(long epoch, boolean valid) {
-    }
+    private record Lease(long epoch, boolean valid) {}
 
     private static Lease databaseLease() throws SQLException {
         try (Statement s = admin.createStatement();
-             ResultSet r = s.executeQuery("SELECT epoch, expires_at > now() FROM server_lease WHERE name = '" + LeaseTable.NAME + "'")) {
+                ResultSet r = s.executeQuery(
+                        "SELECT epoch, expires_at > now() FROM server_lease WHERE name = '" + LeaseTable.NAME + "'")) {
             return r.next() ? new Lease(r.getLong(1), r.getBoolean(2)) : new Lease(0, false);
         }
     }
 
     private Server server(String name, LeaseSettings settings, LongSupplier clock) {
-        CuttableConnections link = new CuttableConnections(database.url(), database.user(), database.password(), settings, admin);
+        CuttableConnections link =
+                new CuttableConnections(database.url(), database.user(), database.password(), settings, admin);
         Server s = new Server(name, new LeaseKeeper(settings, link), link, new CopyOnWriteArrayList<>(), clock);
         s.keeper.addListener(s.transitions::add);
         servers.add(s);
         return s;
     }
 
-    private record Server(String name, LeaseKeeper keeper, CuttableConnections link, List<LeaseTransition> transitions,
-                          LongSupplier clock) {
+    private record Server(
+            String name,
+            LeaseKeeper keeper,
+            CuttableConnections link,
+            List<LeaseTransition> transitions,
+            LongSupplier clock) {
         void step() {
             keeper.doWork(clock.getAsLong());
         }

@@ -4,14 +4,13 @@ import io.sluice.gateway.nbd.NbdError;
 import java.nio.ByteBuffer;
 
 /**
- * Storage behind one export. Shared by every connection to the export and called concurrently by
- * the export's dispatcher threads, so implementations are thread-safe. Data-path methods return an
- * {@link io.sluice.gateway.nbd.NbdError} value (0 = success) instead of throwing; ranges have
- * already been checked against {@link #size()} and the block sizes.
+ * Storage behind one export. Shared by every connection to the export and called concurrently by the export's
+ * dispatcher threads, so implementations are thread-safe. Data-path methods return an
+ * {@link io.sluice.gateway.nbd.NbdError} value (0 = success) instead of throwing; ranges have already been checked
+ * against {@link #size()} and the block sizes.
  *
- * <p>Consistency contract (what lets the gateway advertise NBD_FLAG_CAN_MULTI_CONN): a write that
- * returned is visible to every later read from any connection, and {@link #flush()} makes every
- * write that returned before it durable.
+ * <p>Consistency contract (what lets the gateway advertise NBD_FLAG_CAN_MULTI_CONN): a write that returned is visible
+ * to every later read from any connection, and {@link #flush()} makes every write that returned before it durable.
  */
 public interface Backend extends AutoCloseable {
     long size();
@@ -39,10 +38,9 @@ public interface Backend extends AutoCloseable {
     int trim(long offset, long length, boolean fua);
 
     /**
-     * Makes the range read back as zeroes. {@code noHole} (NBD_CMD_FLAG_NO_HOLE): the range must stay
-     * allocated, so it may not be punched out. {@code fastOnly} (NBD_CMD_FLAG_FAST_ZERO): unless the
-     * backend can zero faster than by writing zeroes, answer {@link io.sluice.gateway.nbd.NbdError#ENOTSUP}
-     * at once and change nothing.
+     * Makes the range read back as zeroes. {@code noHole} (NBD_CMD_FLAG_NO_HOLE): the range must stay allocated, so it
+     * may not be punched out. {@code fastOnly} (NBD_CMD_FLAG_FAST_ZERO): unless the backend can zero faster than by
+     * writing zeroes, answer {@link io.sluice.gateway.nbd.NbdError#ENOTSUP} at once and change nothing.
      */
     int writeZeroes(long offset, long length, boolean fua, boolean noHole, boolean fastOnly);
 
@@ -63,10 +61,10 @@ public interface Backend extends AutoCloseable {
 
     /**
      * The base:allocation status of the range from {@code offset}: appends descriptors (length, then
-     * {@link io.sluice.gateway.nbd.NbdDescriptor#STATE_HOLE}/{@code STATE_ZERO} flags, 32 bits each,
-     * big-endian) to {@code extents} at its position, consecutive from {@code offset}, at least one,
-     * never covering more than {@code length} bytes, and stopping when {@code extents} is full. A
-     * backend that cannot tell reports the whole range allocated, which the protocol allows.
+     * {@link io.sluice.gateway.nbd.NbdDescriptor#STATE_HOLE}/{@code STATE_ZERO} flags, 32 bits each, big-endian) to
+     * {@code extents} at its position, consecutive from {@code offset}, at least one, never covering more than
+     * {@code length} bytes, and stopping when {@code extents} is full. A backend that cannot tell reports the whole
+     * range allocated, which the protocol allows.
      */
     default int blockStatus(long offset, long length, ByteBuffer extents) {
         extents.putInt((int) length).putInt(0);
@@ -74,14 +72,13 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Capacity and used bytes of the storage the volume lives on, for capacity forecasting: the
-     * file system for a file (a sparse volume fills it as it is written), the volume itself
-     * otherwise. Used is -1 when the backend cannot tell. Not on the data path: may do I/O.
+     * Capacity and used bytes of the storage the volume lives on, for capacity forecasting: the file system for a file
+     * (a sparse volume fills it as it is written), the volume itself otherwise. Used is -1 when the backend cannot
+     * tell. Not on the data path: may do I/O.
      */
     Space space();
 
-    record Space(long capacityBytes, long usedBytes) {
-    }
+    record Space(long capacityBytes, long usedBytes) {}
 
     /** What the backend is, for logs and NBD_OPT_LIST descriptions. */
     String describe();

@@ -19,40 +19,43 @@ import java.util.Set;
 
 /**
  * A regular file or a block device, served with positional I/O ({@code pread}/{@code pwrite} via
- * {@link FileChannel#read(ByteBuffer, long)}), so the dispatcher threads share one channel without
- * locking. All connections go through the same channel and the kernel's page cache, so a completed
- * write is visible to every connection and {@code fsync} covers all of them.
+ * {@link FileChannel#read(ByteBuffer, long)}), so the dispatcher threads share one channel without locking. All
+ * connections go through the same channel and the kernel's page cache, so a completed write is visible to every
+ * connection and {@code fsync} covers all of them.
  *
- * <p>Through a {@link NativeFile} on the same file: TRIM punches a hole (fallocate PUNCH_HOLE, so a
- * sparse file gets its space back), WRITE_ZEROES punches one too or, with NO_HOLE, zeroes the range
- * in place (ZERO_RANGE, which keeps it allocated); only where the file system can do neither are
- * zeroes written, which FAST_ZERO refuses with ENOTSUP. Block status comes from SEEK_DATA/SEEK_HOLE,
- * CACHE is posix_fadvise WILLNEED. A file system that refuses a mode once is not asked again.
+ * <p>Through a {@link NativeFile} on the same file: TRIM punches a hole (fallocate PUNCH_HOLE, so a sparse file gets
+ * its space back), WRITE_ZEROES punches one too or, with NO_HOLE, zeroes the range in place (ZERO_RANGE, which keeps it
+ * allocated); only where the file system can do neither are zeroes written, which FAST_ZERO refuses with ENOTSUP. Block
+ * status comes from SEEK_DATA/SEEK_HOLE, CACHE is posix_fadvise WILLNEED. A file system that refuses a mode once is not
+ * asked again.
  *
- * <p>On a block device the kernel punches only where the device zeroes without writing (else
- * EOPNOTSUPP), ZERO_RANGE may fall back to writing zeroes (so it never counts as fast there), and
- * both take whole logical blocks only: the partial blocks at the ends of a TRIM are left alone (it
- * is advisory), those of a WRITE_ZEROES are written. Every extent of a device reads as allocated
- * data: see {@link #blockStatus}.
+ * <p>On a block device the kernel punches only where the device zeroes without writing (else EOPNOTSUPP), ZERO_RANGE
+ * may fall back to writing zeroes (so it never counts as fast there), and both take whole logical blocks only: the
+ * partial blocks at the ends of a TRIM are left alone (it is advisory), those of a WRITE_ZEROES are written. Every
+ * extent of a device reads as allocated data: see {@link #blockStatus}.
  */
 public final class FileBackend implements Backend {
     /** Zeroes are written in pieces of this size from one shared, never-written buffer. */
     private static final int ZERO_CHUNK = 1 << 20;
-    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    private static final ByteBuffer ZEROES =
+            ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
     private final Path path;
     private final FileChannel channel;
     /** Null where the native calls are unavailable: then TRIM does nothing and zeroes are written. */
     private final NativeFile file;
+
     private final long size;
     private final boolean readOnly;
     /** Null for a regular file. */
     private final BlockDeviceGeometry device;
+
     private volatile boolean punchRefused;
     private volatile boolean zeroRangeRefused;
 
-    private FileBackend(Path path, FileChannel channel, NativeFile file, long size, boolean readOnly,
-            BlockDeviceGeometry device) {
+    private FileBackend(
+            Path path, FileChannel channel, NativeFile file, long size, boolean readOnly, BlockDeviceGeometry device) {
         this.path = path;
         this.channel = channel;
         this.file = file;
@@ -268,17 +271,16 @@ public final class FileBackend implements Backend {
     }
 
     /**
-     * Alternating data and hole extents from SEEK_DATA/SEEK_HOLE: holes read as zeroes (HOLE|ZERO),
-     * data is reported allocated and of unknown content, as nbdkit's file plugin does. Past the end
-     * of a file shorter than the export (it shrank) is a hole too: reads return zeroes there.
+     * Alternating data and hole extents from SEEK_DATA/SEEK_HOLE: holes read as zeroes (HOLE|ZERO), data is reported
+     * allocated and of unknown content, as nbdkit's file plugin does. Past the end of a file shorter than the export
+     * (it shrank) is a hole too: reads return zeroes there.
      *
-     * <p>A block device is all allocated data, always. Linux has no call that tells which blocks of
-     * a device are mapped or read as zeroes: lseek on a device treats it as one extent of data,
-     * BLKDISCARDZEROES and queue/discard_zeroes_data read 0 on every device since 4.12, and
-     * write_zeroes_unmap_max_bytes says what the device can do, not what it holds. Remembering the
-     * ranges this gateway zeroed would be lost at a restart and blind to every other writer of the
-     * device, and a ZERO flag that is wrong makes qemu-img and nbdcopy skip real data. nbdkit's file
-     * plugin and QEMU's host_device driver answer the same.
+     * <p>A block device is all allocated data, always. Linux has no call that tells which blocks of a device are mapped
+     * or read as zeroes: lseek on a device treats it as one extent of data, BLKDISCARDZEROES and
+     * queue/discard_zeroes_data read 0 on every device since 4.12, and write_zeroes_unmap_max_bytes says what the
+     * device can do, not what it holds. Remembering the ranges this gateway zeroed would be lost at a restart and blind
+     * to every other writer of the device, and a ZERO flag that is wrong makes qemu-img and nbdcopy skip real data.
+     * nbdkit's file plugin and QEMU's host_device driver answer the same.
      */
     @Override
     public int blockStatus(long offset, long length, ByteBuffer extents) {
@@ -315,13 +317,15 @@ public final class FileBackend implements Backend {
     private static int errorOf(IOException e) {
         String message = e.getMessage();
         return message != null && (message.contains("No space") || message.contains("quota"))
-                ? NbdError.ENOSPC : NbdError.EIO;
+                ? NbdError.ENOSPC
+                : NbdError.EIO;
     }
 
     /** proto.md: ENOSPC for a full file system, a quota, a file too large; EIO for the rest. */
     private static int errorOf(int errno) {
         return errno == NativeFile.ENOSPC || errno == NativeFile.EDQUOT || errno == NativeFile.EFBIG
-                ? NbdError.ENOSPC : NbdError.EIO;
+                ? NbdError.ENOSPC
+                : NbdError.EIO;
     }
 
     @Override

@@ -14,15 +14,15 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
- * A second file descriptor on a backend's file, for the Linux calls the JDK does not expose, made
- * through the FFM API: fallocate(2) to punch holes and zero ranges, lseek(2) with SEEK_DATA/SEEK_HOLE
- * to find them, posix_fadvise(2) to read ahead. Data still goes through the backend's FileChannel;
- * both descriptors reach the same inode, so its page cache and fsync cover what either does. lseek
- * moves this descriptor's offset, which nothing else uses, so concurrent callers need no lock.
+ * A second file descriptor on a backend's file, for the Linux calls the JDK does not expose, made through the FFM API:
+ * fallocate(2) to punch holes and zero ranges, lseek(2) with SEEK_DATA/SEEK_HOLE to find them, posix_fadvise(2) to read
+ * ahead. Data still goes through the backend's FileChannel; both descriptors reach the same inode, so its page cache
+ * and fsync cover what either does. lseek moves this descriptor's offset, which nothing else uses, so concurrent
+ * callers need no lock.
  *
- * <p>Calls return 0 (or the offset) on success and a negative errno on failure; errno is captured
- * into a segment per thread, so a call allocates nothing. Unavailable ({@link #AVAILABLE} false) off
- * Linux x86-64/aarch64 or when native access is refused: the backend then does without.
+ * <p>Calls return 0 (or the offset) on success and a negative errno on failure; errno is captured into a segment per
+ * thread, so a call allocates nothing. Unavailable ({@link #AVAILABLE} false) off Linux x86-64/aarch64 or when native
+ * access is refused: the backend then does without.
  */
 final class NativeFile implements AutoCloseable {
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -52,6 +52,7 @@ final class NativeFile implements AutoCloseable {
     private static final StructLayout CAPTURED;
     /** Where each thread's calls leave errno; allocated once per thread. */
     private static final ThreadLocal<MemorySegment> CALL_STATE;
+
     static final boolean AVAILABLE;
 
     static {
@@ -74,16 +75,19 @@ final class NativeFile implements AutoCloseable {
                 errno = captured.varHandle(MemoryLayout.PathElement.groupElement("errno"));
                 ValueLayout.OfInt i = ValueLayout.JAVA_INT;
                 ValueLayout.OfLong l = ValueLayout.JAVA_LONG;
-                open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                        FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i), errnoCapture, Linker.Option.firstVariadicArg(2));
+                open = linker.downcallHandle(
+                        libc.find("open").orElseThrow(),
+                        FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i),
+                        errnoCapture,
+                        Linker.Option.firstVariadicArg(2));
                 close = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(i, i));
-                fallocate = linker.downcallHandle(libc.find("fallocate").orElseThrow(),
-                        FunctionDescriptor.of(i, i, i, l, l), errnoCapture);
-                lseek = linker.downcallHandle(libc.find("lseek").orElseThrow(),
-                        FunctionDescriptor.of(l, i, l, i), errnoCapture);
+                fallocate = linker.downcallHandle(
+                        libc.find("fallocate").orElseThrow(), FunctionDescriptor.of(i, i, i, l, l), errnoCapture);
+                lseek = linker.downcallHandle(
+                        libc.find("lseek").orElseThrow(), FunctionDescriptor.of(l, i, l, i), errnoCapture);
                 // posix_fadvise returns the error number itself and leaves errno alone.
-                fadvise = linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
-                        FunctionDescriptor.of(i, i, l, l, i));
+                fadvise = linker.downcallHandle(
+                        libc.find("posix_fadvise").orElseThrow(), FunctionDescriptor.of(i, i, l, l, i));
                 ok = true;
             } catch (Throwable e) {
                 ok = false;

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 /**
  * Where an upstream NBD export lives, from an NBD URI: {@code nbd://HOST[:PORT]/EXPORT},
  * {@code nbd+unix:///EXPORT?socket=PATH} (the forms nbdinfo, nbdcopy and qemu understand), or over TLS
- * {@code nbds://HOST[:PORT]/EXPORT?tls-certificates=DIR} (as libnbd spells it; DIR holds ca-cert.pem and,
- * for an upstream that verifies its clients, client-cert.pem and client-key.pem).
+ * {@code nbds://HOST[:PORT]/EXPORT?tls-certificates=DIR} (as libnbd spells it; DIR holds ca-cert.pem and, for an
+ * upstream that verifies its clients, client-cert.pem and client-key.pem).
  *
  * @param tlsCertificates the client's TLS directory, or null for plaintext
  */
@@ -23,7 +23,9 @@ public record UpstreamAddress(SocketAddress socket, String exportName, Path tlsC
     }
 
     public static boolean isUri(String text) {
-        return text.startsWith("nbd://") || text.startsWith("nbd+unix://") || text.startsWith("nbds://")
+        return text.startsWith("nbd://")
+                || text.startsWith("nbd+unix://")
+                || text.startsWith("nbds://")
                 || text.startsWith("nbds+unix://");
     }
 
@@ -52,8 +54,8 @@ public record UpstreamAddress(SocketAddress socket, String exportName, Path tlsC
             return new UpstreamAddress(new InetSocketAddress(uri.getHost(), port), export, certificates);
         }
         if ("nbds+unix".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("TLS to an upstream on a Unix socket is not supported (use nbds://HOST:PORT): "
-                    + text);
+            throw new IllegalArgumentException(
+                    "TLS to an upstream on a Unix socket is not supported (use nbds://HOST:PORT): " + text);
         }
         if ("nbd+unix".equals(uri.getScheme())) {
             String query = uri.getQuery() == null ? "" : uri.getQuery();

@@ -2,26 +2,31 @@ package io.sluice.gateway.backend;
 
 import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
+import io.sluice.gateway.tls.TlsChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
-import io.sluice.gateway.tls.TlsChannel;
 
 /**
- * The client side of the fixed newstyle handshake, used to reach an upstream export: NBD_OPT_STARTTLS
- * first when TLS is wanted (a refusal is an error: never fall back to plaintext), then structured
- * replies and the base:allocation metadata context where the upstream offers them (so block status
- * can be passed through), then NBD_OPT_GO asking for block sizes, falling back to
- * NBD_OPT_EXPORT_NAME for servers without NBD_OPT_GO.
+ * The client side of the fixed newstyle handshake, used to reach an upstream export: NBD_OPT_STARTTLS first when TLS is
+ * wanted (a refusal is an error: never fall back to plaintext), then structured replies and the base:allocation
+ * metadata context where the upstream offers them (so block status can be passed through), then NBD_OPT_GO asking for
+ * block sizes, falling back to NBD_OPT_EXPORT_NAME for servers without NBD_OPT_GO.
  */
 final class UpstreamHandshake {
     /**
      * What the upstream server agreed to. Block sizes are the protocol defaults when it sent none;
      * {@code allocationContext} is the id it gave base:allocation, or -1 when it gave none.
      */
-    record Result(long size, int flags, int minimumBlock, int preferredBlock, long maximumBlock,
-                  boolean structuredReplies, long allocationContext) {
+    record Result(
+            long size,
+            int flags,
+            int minimumBlock,
+            int preferredBlock,
+            long maximumBlock,
+            boolean structuredReplies,
+            long allocationContext) {
         boolean blockStatus() {
             return allocationContext >= 0;
         }
@@ -83,8 +88,14 @@ final class UpstreamHandshake {
         boolean structured = optionReply(OPT_STRUCTURED_REPLY) == REP_ACK;
         long allocationContext = structured ? allocationContext(name) : -1;
 
-        buffer.clear().putLong(IHAVEOPT).putInt(OPT_GO).putInt(4 + name.length + 2 + 2)
-                .putInt(name.length).put(name).putShort((short) 1).putShort((short) INFO_BLOCK_SIZE);
+        buffer.clear()
+                .putLong(IHAVEOPT)
+                .putInt(OPT_GO)
+                .putInt(4 + name.length + 2 + 2)
+                .putInt(name.length)
+                .put(name)
+                .putShort((short) 1)
+                .putShort((short) INFO_BLOCK_SIZE);
         send(buffer);
 
         long size = -1;
@@ -102,7 +113,8 @@ final class UpstreamHandshake {
                 return exportName(name, noZeroes, structured, allocationContext);
             }
             if ((type & REP_FLAG_ERROR) != 0) {
-                String message = StandardCharsets.UTF_8.decode(buffer.slice(0, length)).toString();
+                String message =
+                        StandardCharsets.UTF_8.decode(buffer.slice(0, length)).toString();
                 throw new IOException("upstream refused export '" + exportName + "': error 0x"
                         + Integer.toHexString(type) + (message.isEmpty() ? "" : " (" + message + ")"));
             }
@@ -127,13 +139,20 @@ final class UpstreamHandshake {
     /** NBD_OPT_SET_META_CONTEXT for base:allocation: the id the upstream gave it, or -1. */
     private long allocationContext(byte[] exportName) throws IOException {
         byte[] query = BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
-        send(buffer.clear().putLong(IHAVEOPT).putInt(OPT_SET_META_CONTEXT)
+        send(buffer.clear()
+                .putLong(IHAVEOPT)
+                .putInt(OPT_SET_META_CONTEXT)
                 .putInt(4 + exportName.length + 4 + 4 + query.length)
-                .putInt(exportName.length).put(exportName).putInt(1).putInt(query.length).put(query));
+                .putInt(exportName.length)
+                .put(exportName)
+                .putInt(1)
+                .putInt(query.length)
+                .put(query));
         long id = -1;
         while (true) {
             int type = optionReply(OPT_SET_META_CONTEXT);
-            if (type == REP_META_CONTEXT && buffer.limit() == 4 + query.length
+            if (type == REP_META_CONTEXT
+                    && buffer.limit() == 4 + query.length
                     && buffer.slice(4, query.length).equals(ByteBuffer.wrap(query))) {
                 id = buffer.getInt(0) & 0xFFFF_FFFFL;
             } else if (type != REP_META_CONTEXT) {
@@ -160,11 +179,21 @@ final class UpstreamHandshake {
 
     private Result exportName(byte[] name, boolean noZeroes, boolean structured, long allocationContext)
             throws IOException {
-        buffer.clear().putLong(IHAVEOPT).putInt(OPT_EXPORT_NAME).putInt(name.length).put(name);
+        buffer.clear()
+                .putLong(IHAVEOPT)
+                .putInt(OPT_EXPORT_NAME)
+                .putInt(name.length)
+                .put(name);
         send(buffer);
         receive(EXPORT_NAME_REPLY_LENGTH + (noZeroes ? 0 : EXPORT_NAME_ZEROES));
-        return new Result(buffer.getLong(0), buffer.getShort(8) & 0xFFFF, 1, DEFAULT_PREFERRED_BLOCK, MAX_PAYLOAD,
-                structured, allocationContext);
+        return new Result(
+                buffer.getLong(0),
+                buffer.getShort(8) & 0xFFFF,
+                1,
+                DEFAULT_PREFERRED_BLOCK,
+                MAX_PAYLOAD,
+                structured,
+                allocationContext);
     }
 
     private void send(ByteBuffer message) throws IOException {

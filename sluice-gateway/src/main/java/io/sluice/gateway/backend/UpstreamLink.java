@@ -12,12 +12,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One connection of an {@link UpstreamNbdBackend} to its upstream, with the thread that reads its replies.
- * A broken link is never used again; the backend's reconnector makes a new one.
+ * One connection of an {@link UpstreamNbdBackend} to its upstream, with the thread that reads its replies. A broken
+ * link is never used again; the backend's reconnector makes a new one.
  */
 final class UpstreamLink {
     /** The socket, closed to end everything; {@code in} and {@code out} are it or the TLS session on it. */
     final SocketChannel channel;
+
     final ByteChannel in;
     final GatheringByteChannel out;
     Thread reader;
@@ -64,7 +65,8 @@ final class UpstreamLink {
             UpstreamHandshake handshake = new UpstreamHandshake(channel);
             UpstreamHandshake.TlsStart tls = null;
             if (address.tlsCertificates() != null) {
-                UpstreamTls upstream = UpstreamTls.load(address.tlsCertificates(), (InetSocketAddress) address.socket());
+                UpstreamTls upstream =
+                        UpstreamTls.load(address.tlsCertificates(), (InetSocketAddress) address.socket());
                 tls = () -> upstream.start(channel);
             }
             UpstreamHandshake.Result agreed = handshake.negotiate(address.exportName(), tls);

@@ -12,28 +12,25 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An export of another NBD server (nbdkit, qemu-storage-daemon, another gateway): the gateway is
- * its client over one connection ({@link UpstreamLink}). Dispatcher threads send requests under a send lock
- * and park in a slot of {@link UpstreamRequests} until the link's reply-reader thread
- * ({@link UpstreamReplyReader}) hands them their reply, so requests to the upstream are pipelined and
- * complete out of order. Where the upstream agrees, replies are structured (READ data may come in
- * several OFFSET_DATA and OFFSET_HOLE chunks, put in place in the caller's buffer) and base:allocation
- * is selected, so NBD_CMD_BLOCK_STATUS is passed through; otherwise replies are simple and every
- * extent is reported allocated. CACHE and FAST_ZERO are offered to clients only where the upstream
- * offers them, and passed through.
+ * An export of another NBD server (nbdkit, qemu-storage-daemon, another gateway): the gateway is its client over one
+ * connection ({@link UpstreamLink}). Dispatcher threads send requests under a send lock and park in a slot of
+ * {@link UpstreamRequests} until the link's reply-reader thread ({@link UpstreamReplyReader}) hands them their reply,
+ * so requests to the upstream are pipelined and complete out of order. Where the upstream agrees, replies are
+ * structured (READ data may come in several OFFSET_DATA and OFFSET_HOLE chunks, put in place in the caller's buffer)
+ * and base:allocation is selected, so NBD_CMD_BLOCK_STATUS is passed through; otherwise replies are simple and every
+ * extent is reported allocated. CACHE and FAST_ZERO are offered to clients only where the upstream offers them, and
+ * passed through.
  *
- * <p>All of the gateway's connections to the export share this one upstream connection, so a FLUSH
- * forwarded on it covers every write any of them completed: multi-conn consistency holds whatever
- * the upstream advertises.
+ * <p>All of the gateway's connections to the export share this one upstream connection, so a FLUSH forwarded on it
+ * covers every write any of them completed: multi-conn consistency holds whatever the upstream advertises.
  *
- * <p>When the upstream connection breaks (the upstream restarted, the network dropped), a reconnector
- * thread connects and negotiates again, backing off from 100 ms to 2 s, and the requests that were in
- * flight or arrive meanwhile wait for it and are sent again: every NBD command is idempotent (a write
- * writes the same bytes at the same offset), so a request the upstream may have carried out before
- * it went away is safe to repeat. A request fails with EIO only when the upstream has not come back
- * within {@link #DEFAULT_RECONNECT_MILLIS} of the loss, or comes back with another size. An upstream
- * that breaks the protocol fails the requests in flight with EIO (repeating them would repeat the
- * garbage) and is reconnected for the next ones.
+ * <p>When the upstream connection breaks (the upstream restarted, the network dropped), a reconnector thread connects
+ * and negotiates again, backing off from 100 ms to 2 s, and the requests that were in flight or arrive meanwhile wait
+ * for it and are sent again: every NBD command is idempotent (a write writes the same bytes at the same offset), so a
+ * request the upstream may have carried out before it went away is safe to repeat. A request fails with EIO only when
+ * the upstream has not come back within {@link #DEFAULT_RECONNECT_MILLIS} of the loss, or comes back with another size.
+ * An upstream that breaks the protocol fails the requests in flight with EIO (repeating them would repeat the garbage)
+ * and is reconnected for the next ones.
  */
 public final class UpstreamNbdBackend implements Backend {
     static final int ZERO_CHUNK = 1 << 20;
@@ -42,25 +39,30 @@ public final class UpstreamNbdBackend implements Backend {
 
     /** How long requests wait for a lost upstream to come back before they fail with EIO. */
     public static final long DEFAULT_RECONNECT_MILLIS = 30_000;
+
     private static final long RECONNECT_BACKOFF_MIN_MILLIS = 100;
     private static final long RECONNECT_BACKOFF_MAX_MILLIS = 2_000;
     /** A reconnect whose negotiation takes longer is abandoned and tried again. */
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
     private static final System.Logger LOG = System.getLogger(UpstreamNbdBackend.class.getName());
 
     private final UpstreamAddress address;
     private final long reconnectMillis;
     /** The connection requests are sent on; replaced by the reconnector after a loss. */
     private volatile UpstreamLink link;
+
     private volatile boolean closed;
     /** Guards the hand-over of {@link #link} to a reconnected one; waiters for it wait on {@link #linkReplaced}. */
     private final ReentrantLock linkLock = new ReentrantLock();
+
     private final Condition linkReplaced = linkLock.newCondition();
     private Thread reconnector;
     private final long size;
     private final int flags;
     /** The upstream's id for base:allocation; -1 when it selected none. */
     private final long allocationContext;
+
     private final UpstreamRequests requests = new UpstreamRequests();
     private final UpstreamReplyReader replies;
     private final int minimumBlock;
@@ -97,7 +99,9 @@ public final class UpstreamNbdBackend implements Backend {
     }
 
     private void startReader(UpstreamLink l) {
-        l.reader = Thread.ofPlatform().daemon().name("sluice-upstream-" + address.exportName())
+        l.reader = Thread.ofPlatform()
+                .daemon()
+                .name("sluice-upstream-" + address.exportName())
                 .start(() -> fail(l, replies.readUntilEnd(l)));
     }
 
@@ -162,7 +166,8 @@ public final class UpstreamNbdBackend implements Backend {
             if (fastOnly && !has(FLAG_SEND_FAST_ZERO)) {
                 return NbdError.ENOTSUP;
             }
-            int commandFlags = (upstreamFua ? CMD_FLAG_FUA : 0) | (noHole ? CMD_FLAG_NO_HOLE : 0)
+            int commandFlags = (upstreamFua ? CMD_FLAG_FUA : 0)
+                    | (noHole ? CMD_FLAG_NO_HOLE : 0)
                     | (fastOnly ? CMD_FLAG_FAST_ZERO : 0);
             error = call(CMD_WRITE_ZEROES, commandFlags, offset, length, null);
         } else if (fastOnly) {
@@ -211,8 +216,8 @@ public final class UpstreamNbdBackend implements Backend {
     }
 
     /**
-     * Sends one request and waits for its reply; when the connection is lost first, waits for the reconnector and
-     * sends it again, until {@link #reconnectMillis} after the first loss.
+     * Sends one request and waits for its reply; when the connection is lost first, waits for the reconnector and sends
+     * it again, until {@link #reconnectMillis} after the first loss.
      */
     private int call(int type, int commandFlags, long offset, long length, ByteBuffer data) {
         long giveUpAt = 0;
@@ -242,7 +247,9 @@ public final class UpstreamNbdBackend implements Backend {
     /** Not an NBD error: the connection went away before the reply, so the request may be sent again. */
     private static final int LOST = -1;
 
-    /** The connection that replaced {@code broken}, or null when none came by {@code giveUpAt} (or the backend closed). */
+    /**
+     * The connection that replaced {@code broken}, or null when none came by {@code giveUpAt} (or the backend closed).
+     */
     private UpstreamLink awaitLink(UpstreamLink broken, long giveUpAt) {
         linkLock.lock();
         try {
@@ -285,7 +292,15 @@ public final class UpstreamNbdBackend implements Backend {
         p.waiting = true;
         try {
             // Checked after announcing ourselves: either the failing reader sees us waiting, or we see it broken.
-            if (l.broken || !send(l, type, commandFlags, requests.handle(slot), offset, length, type == CMD_WRITE ? data : null)) {
+            if (l.broken
+                    || !send(
+                            l,
+                            type,
+                            commandFlags,
+                            requests.handle(slot),
+                            offset,
+                            length,
+                            type == CMD_WRITE ? data : null)) {
                 return LOST;
             }
             while (!p.done) {
@@ -301,12 +316,19 @@ public final class UpstreamNbdBackend implements Backend {
         }
     }
 
-    private boolean send(UpstreamLink l, int type, int commandFlags, long handle, long offset, long length, ByteBuffer payload) {
+    private boolean send(
+            UpstreamLink l, int type, int commandFlags, long handle, long offset, long length, ByteBuffer payload) {
         sendLock.lock();
         try {
             requestHeader.clear();
-            requestHeader.putInt(REQUEST_MAGIC).putShort((short) commandFlags).putShort((short) type)
-                    .putLong(handle).putLong(offset).putInt((int) length).flip();
+            requestHeader
+                    .putInt(REQUEST_MAGIC)
+                    .putShort((short) commandFlags)
+                    .putShort((short) type)
+                    .putLong(handle)
+                    .putLong(offset)
+                    .putInt((int) length)
+                    .flip();
             if (payload == null) {
                 while (requestHeader.hasRemaining()) {
                     l.out.write(requestHeader);
@@ -330,8 +352,8 @@ public final class UpstreamNbdBackend implements Backend {
     }
 
     /**
-     * Marks a connection broken and wakes every caller waiting on it: {@code lost} (the upstream went away) lets
-     * them send again on the next connection; otherwise they fail with EIO. Then starts the reconnector.
+     * Marks a connection broken and wakes every caller waiting on it: {@code lost} (the upstream went away) lets them
+     * send again on the next connection; otherwise they fail with EIO. Then starts the reconnector.
      */
     private void fail(UpstreamLink l, boolean lost) {
         l.broken = true;
@@ -346,14 +368,18 @@ public final class UpstreamNbdBackend implements Backend {
             if (closed || link != broken || reconnector != null) {
                 return;
             }
-            reconnector = Thread.ofPlatform().daemon().name("sluice-upstream-reconnect-" + address.exportName())
+            reconnector = Thread.ofPlatform()
+                    .daemon()
+                    .name("sluice-upstream-reconnect-" + address.exportName())
                     .start(() -> reconnect(broken));
         } finally {
             linkLock.unlock();
         }
     }
 
-    /** The reconnector's loop: connects and negotiates again until it gets the same export back, or the backend closes. */
+    /**
+     * The reconnector's loop: connects and negotiates again until it gets the same export back, or the backend closes.
+     */
     private void reconnect(UpstreamLink broken) {
         LOG.log(System.Logger.Level.WARNING, describe() + ": connection lost; reconnecting");
         try {
@@ -378,8 +404,10 @@ public final class UpstreamNbdBackend implements Backend {
         try {
             UpstreamLink opened = UpstreamLink.open(address, HANDSHAKE_TIMEOUT_MILLIS);
             if (opened.agreed.size() != size) {
-                LOG.log(System.Logger.Level.ERROR, describe() + " came back with " + opened.agreed.size()
-                        + " bytes instead of " + size + ": not used; requests fail until it has its old size");
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        describe() + " came back with " + opened.agreed.size() + " bytes instead of " + size
+                                + ": not used; requests fail until it has its old size");
                 opened.channel.close();
                 return null;
             }

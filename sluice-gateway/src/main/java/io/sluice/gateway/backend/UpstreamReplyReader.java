@@ -8,20 +8,21 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Reads an upstream's replies off one {@link UpstreamLink} and completes the requests they name: simple
- * replies, and where the upstream agreed to them structured ones (READ data in OFFSET_DATA and OFFSET_HOLE
- * chunks put in place in the caller's buffer, base:allocation extents cut to the requested range, error
- * chunks). Anything the protocol does not allow (an unknown handle, a chunk for the wrong command, a READ
- * not covered whole) ends the reading: the link is garbage from there.
+ * Reads an upstream's replies off one {@link UpstreamLink} and completes the requests they name: simple replies, and
+ * where the upstream agreed to them structured ones (READ data in OFFSET_DATA and OFFSET_HOLE chunks put in place in
+ * the caller's buffer, base:allocation extents cut to the requested range, error chunks). Anything the protocol does
+ * not allow (an unknown handle, a chunk for the wrong command, a READ not covered whole) ends the reading: the link is
+ * garbage from there.
  *
- * <p>Not thread-safe: one reader thread at a time (a link's reader starts after the previous one ended),
- * which owns the buffers here.
+ * <p>Not thread-safe: one reader thread at a time (a link's reader starts after the previous one ended), which owns the
+ * buffers here.
  */
 final class UpstreamReplyReader {
     private final UpstreamRequests requests;
     private final boolean structuredReplies;
     /** The upstream's id for base:allocation; -1 when it selected none. */
     private final long allocationContext;
+
     private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(STRUCTURED_REPLY_HEADER_LENGTH);
     /** The fixed fields that open a chunk's payload (an offset, a hole, an error, a context id). */
     private final ByteBuffer chunkPrefix = ByteBuffer.allocateDirect(OFFSET_HOLE_LENGTH);
@@ -37,8 +38,8 @@ final class UpstreamReplyReader {
     }
 
     /**
-     * Completes requests from {@code link}'s replies until it ends; true when the upstream went away (its
-     * requests may be sent again), false when it broke the protocol.
+     * Completes requests from {@code link}'s replies until it ends; true when the upstream went away (its requests may
+     * be sent again), false when it broke the protocol.
      */
     boolean readUntilEnd(UpstreamLink link) {
         reading = link;
@@ -175,8 +176,8 @@ final class UpstreamReplyReader {
     }
 
     /**
-     * BLOCK_STATUS: the context id, then descriptors. As many as fit in the caller's buffer are kept,
-     * cut to the requested range (the last may reach past it); the rest are read and dropped.
+     * BLOCK_STATUS: the context id, then descriptors. As many as fit in the caller's buffer are kept, cut to the
+     * requested range (the last may reach past it); the rest are read and dropped.
      */
     private boolean statusChunk(Pending p, long length) throws IOException {
         if (length < BLOCK_STATUS_PREFIX_LENGTH + EXTENT_LENGTH
@@ -236,8 +237,14 @@ final class UpstreamReplyReader {
     /** An upstream's error as the gateway passes it on: one NBD knows, else EIO. */
     private static int knownError(int error) {
         return switch (error) {
-            case NbdError.EPERM, NbdError.EIO, NbdError.ENOMEM, NbdError.EINVAL, NbdError.ENOSPC,
-                 NbdError.EOVERFLOW, NbdError.ENOTSUP, NbdError.ESHUTDOWN -> error;
+            case NbdError.EPERM,
+                    NbdError.EIO,
+                    NbdError.ENOMEM,
+                    NbdError.EINVAL,
+                    NbdError.ENOSPC,
+                    NbdError.EOVERFLOW,
+                    NbdError.ENOTSUP,
+                    NbdError.ESHUTDOWN -> error;
             default -> NbdError.EIO;
         };
     }

@@ -7,10 +7,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The requests an {@link UpstreamNbdBackend} has in flight: a fixed table of reusable slots, a request's
- * handle on the wire being its slot and the slot's generation, so that a late or duplicated reply for an
- * earlier request in the same slot is told apart. Callers take a slot and park; the reply reader finds the
- * slot a reply names and wakes its caller.
+ * The requests an {@link UpstreamNbdBackend} has in flight: a fixed table of reusable slots, a request's handle on the
+ * wire being its slot and the slot's generation, so that a late or duplicated reply for an earlier request in the same
+ * slot is told apart. Callers take a slot and park; the reply reader finds the slot a reply names and wakes its caller.
  *
  * <p>Thread-safe: slots are taken and given back under a lock; a slot's fields are the caller's until
  * {@link Pending#waiting} is set, then the reader's until {@link Pending#done} is, which publishes them back.
@@ -26,13 +25,16 @@ final class UpstreamRequests {
         long length;
         /** READ destination or BLOCK_STATUS extents, filled from {@code dataStart}. */
         ByteBuffer data;
+
         int dataStart;
         /** Bytes of the range the reply has covered so far (READ data and holes, extents). */
         long covered;
+
         Thread waiter;
         int error;
         /** The connection it was sent on; {@code lost} when that connection went away before its reply. */
         UpstreamLink link;
+
         boolean lost;
         volatile boolean waiting;
         volatile boolean done;
@@ -104,8 +106,8 @@ final class UpstreamRequests {
     }
 
     /**
-     * Ends every request waiting on {@code link} with EIO; {@code lost} (the upstream went away) tells their
-     * callers they may send again on the next connection.
+     * Ends every request waiting on {@code link} with EIO; {@code lost} (the upstream went away) tells their callers
+     * they may send again on the next connection.
      */
     void failAll(UpstreamLink link, boolean lost) {
         for (Pending p : pending) {

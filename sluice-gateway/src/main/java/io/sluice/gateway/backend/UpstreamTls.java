@@ -14,10 +14,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The gateway as a TLS client of an upstream NBD server (nbdkit, qemu-nbd, another gateway), from a
- * client directory laid out as libnbd's: ca-cert.pem, and client-cert.pem with client-key.pem when the
- * upstream verifies its clients. TLS 1.3 only; the upstream's certificate must name the host the URI
- * names (a DNS name or an IP address in its subject alternative names).
+ * The gateway as a TLS client of an upstream NBD server (nbdkit, qemu-nbd, another gateway), from a client directory
+ * laid out as libnbd's: ca-cert.pem, and client-cert.pem with client-key.pem when the upstream verifies its clients.
+ * TLS 1.3 only; the upstream's certificate must name the host the URI names (a DNS name or an IP address in its subject
+ * alternative names).
  */
 final class UpstreamTls {
     private final SSLContext context;
@@ -30,8 +30,10 @@ final class UpstreamTls {
 
     static UpstreamTls load(Path dir, InetSocketAddress upstream) throws IOException {
         Path certificate = dir.resolve("client-cert.pem");
-        KeyMaterial own = Files.exists(certificate) ? KeyMaterial.load(certificate, dir.resolve("client-key.pem")) : null;
-        return new UpstreamTls(TlsContexts.create(own, PemFiles.readCertificates(dir.resolve("ca-cert.pem"))), upstream);
+        KeyMaterial own =
+                Files.exists(certificate) ? KeyMaterial.load(certificate, dir.resolve("client-key.pem")) : null;
+        return new UpstreamTls(
+                TlsContexts.create(own, PemFiles.readCertificates(dir.resolve("ca-cert.pem"))), upstream);
     }
 
     /** The client side of the TLS handshake over {@code raw}, after the upstream acknowledged NBD_OPT_STARTTLS. */

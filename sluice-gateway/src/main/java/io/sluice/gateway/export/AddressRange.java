@@ -1,8 +1,8 @@
 package io.sluice.gateway.export;
 
 import java.net.InetAddress;
-import java.util.Arrays;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /** A block of source addresses in CIDR notation ({@code 10.0.0.0/8}, {@code fd00::/64}; a bare address is one host). */
 public record AddressRange(byte[] network, int prefixLength) {
@@ -66,7 +66,9 @@ public record AddressRange(byte[] network, int prefixLength) {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof AddressRange range && range.prefixLength == prefixLength && Arrays.equals(range.network, network);
+        return other instanceof AddressRange range
+                && range.prefixLength == prefixLength
+                && Arrays.equals(range.network, network);
     }
 
     @Override

@@ -1,10 +1,9 @@
 package io.sluice.gateway.export;
 
 /**
- * A backend group's I/O threads: each takes the next request that waited in the
- * {@link RequestScheduler}, runs it ({@link Export#execute}) and hands it back to its connection.
- * The number of threads is the group's queue depth toward the backend; several threads keep
- * several requests in flight, so requests complete out of order.
+ * A backend group's I/O threads: each takes the next request that waited in the {@link RequestScheduler}, runs it
+ * ({@link Export#execute}) and hands it back to its connection. The number of threads is the group's queue depth toward
+ * the backend; several threads keep several requests in flight, so requests complete out of order.
  */
 final class BackendDispatcher {
     private final String groupName;
@@ -19,7 +18,10 @@ final class BackendDispatcher {
 
     void start() {
         for (int i = 0; i < threads.length; i++) {
-            threads[i] = Thread.ofPlatform().daemon().name("sluice-io-" + groupName + "-" + i).start(this::run);
+            threads[i] = Thread.ofPlatform()
+                    .daemon()
+                    .name("sluice-io-" + groupName + "-" + i)
+                    .start(this::run);
         }
     }
 

@@ -1,11 +1,10 @@
 package io.sluice.gateway.export;
 
 /**
- * The exports that share one backend (one disk, one array, one upstream target): one
- * {@link RequestScheduler} decides among their requests and lets at most the backend's queue depth
- * of them reach it at once: run by the connection that read one when nothing else waits, otherwise
- * carried by one set of dispatcher threads, as many as that queue depth. In unthrottled mode every
- * export is a group of its own.
+ * The exports that share one backend (one disk, one array, one upstream target): one {@link RequestScheduler} decides
+ * among their requests and lets at most the backend's queue depth of them reach it at once: run by the connection that
+ * read one when nothing else waits, otherwise carried by one set of dispatcher threads, as many as that queue depth. In
+ * unthrottled mode every export is a group of its own.
  */
 public final class BackendGroup implements AutoCloseable {
     private final String name;

@@ -4,8 +4,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed-capacity FIFO of requests over a ring of slots: puts wait while it is full, takes wait
- * while it is empty, and closing lets takers drain what is left. Nothing is allocated per request.
+ * A fixed-capacity FIFO of requests over a ring of slots: puts wait while it is full, takes wait while it is empty, and
+ * closing lets takers drain what is left. Nothing is allocated per request.
  */
 public final class BoundedRequestQueue {
     private final IoRequest[] ring;
@@ -43,8 +43,8 @@ public final class BoundedRequestQueue {
     }
 
     /**
-     * Adds without waiting; false if the queue is full or closed. For owners that size the queue so
-     * it can never be full, and cannot afford to wait (a dispatcher thread finishing a request).
+     * Adds without waiting; false if the queue is full or closed. For owners that size the queue so it can never be
+     * full, and cannot afford to wait (a dispatcher thread finishing a request).
      */
     public boolean offer(IoRequest request) {
         lock.lock();

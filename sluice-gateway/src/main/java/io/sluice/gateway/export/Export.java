@@ -9,9 +9,9 @@ import io.sluice.gateway.stats.VolumeStats;
 import java.nio.ByteBuffer;
 
 /**
- * A volume the gateway serves under a name: its backend, the scheduler of its {@link BackendGroup}
- * and its statistics. Every connection to the export shares all three, which is what makes flush
- * consistent across connections (NBD_FLAG_CAN_MULTI_CONN) and QoS limits per volume, not per socket.
+ * A volume the gateway serves under a name: its backend, the scheduler of its {@link BackendGroup} and its statistics.
+ * Every connection to the export shares all three, which is what makes flush consistent across connections
+ * (NBD_FLAG_CAN_MULTI_CONN) and QoS limits per volume, not per socket.
  */
 public final class Export implements AutoCloseable {
     private final String name;
@@ -34,8 +34,14 @@ public final class Export implements AutoCloseable {
     }
 
     /** {@code access}: who may list and use the export (TLS, client certificates, source addresses). */
-    public Export(String name, int id, Backend backend, boolean readOnly, boolean shared, BackendGroup group,
-                  ExportAccess access) {
+    public Export(
+            String name,
+            int id,
+            Backend backend,
+            boolean readOnly,
+            boolean shared,
+            BackendGroup group,
+            ExportAccess access) {
         this.name = name;
         this.id = id;
         this.backend = backend;
@@ -86,9 +92,9 @@ public final class Export implements AutoCloseable {
     }
 
     /**
-     * Runs a request the scheduler let go against the backend, records it in the statistics and gives
-     * its backend slot back; returns an {@link NbdError} value. Everything the caller needs after
-     * this is read before, since completing the request may let its connection reuse the slot.
+     * Runs a request the scheduler let go against the backend, records it in the statistics and gives its backend slot
+     * back; returns an {@link NbdError} value. Everything the caller needs after this is read before, since completing
+     * the request may let its connection reuse the slot.
      */
     public int execute(IoRequest request) {
         long start = System.nanoTime();
@@ -112,8 +118,13 @@ public final class Export implements AutoCloseable {
                 case CMD_WRITE -> backend.write(request.offset(), data, fua);
                 case CMD_FLUSH -> backend.flush();
                 case CMD_TRIM -> backend.trim(request.offset(), request.length(), fua);
-                case CMD_WRITE_ZEROES -> backend.writeZeroes(request.offset(), request.length(), fua,
-                        (flags & CMD_FLAG_NO_HOLE) != 0, (flags & CMD_FLAG_FAST_ZERO) != 0);
+                case CMD_WRITE_ZEROES ->
+                    backend.writeZeroes(
+                            request.offset(),
+                            request.length(),
+                            fua,
+                            (flags & CMD_FLAG_NO_HOLE) != 0,
+                            (flags & CMD_FLAG_FAST_ZERO) != 0);
                 case CMD_CACHE -> backend.cache(request.offset(), request.length());
                 case CMD_BLOCK_STATUS -> blockStatus(request.offset(), request.length(), data);
                 default -> NbdError.EINVAL;
@@ -149,8 +160,8 @@ public final class Export implements AutoCloseable {
     }
 
     /**
-     * Transmission flags for a connection; DF only makes sense once structured replies are on. CACHE
-     * and FAST_ZERO are offered only where the backend does something with them.
+     * Transmission flags for a connection; DF only makes sense once structured replies are on. CACHE and FAST_ZERO are
+     * offered only where the backend does something with them.
      */
     public int transmissionFlags(boolean structuredReplies) {
         int flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_FUA | FLAG_CAN_MULTI_CONN;

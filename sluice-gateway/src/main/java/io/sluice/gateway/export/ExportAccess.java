@@ -12,14 +12,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Who may use an export: whether TLS is needed, which client certificates (by common name or SHA-256
- * fingerprint; either matches) and which source addresses. An export a client may not use is not listed
- * to it and refused when named, so nothing about it is given away to a client that cannot have it.
+ * Who may use an export: whether TLS is needed, which client certificates (by common name or SHA-256 fingerprint;
+ * either matches) and which source addresses. An export a client may not use is not listed to it and refused when
+ * named, so nothing about it is given away to a client that cannot have it.
  *
- * @param tls          whether the export is served over TLS
- * @param clientNames  certificate common names let in (empty with no fingerprints: any certificate the CA signed)
+ * @param tls whether the export is served over TLS
+ * @param clientNames certificate common names let in (empty with no fingerprints: any certificate the CA signed)
  * @param fingerprints SHA-256 fingerprints of certificates let in, lower-case hex without separators
- * @param sources      source address blocks let in (empty: any)
+ * @param sources source address blocks let in (empty: any)
  */
 public record ExportAccess(Tls tls, Set<String> clientNames, Set<String> fingerprints, List<AddressRange> sources) {
     /** No restriction beyond what the gateway's TLS mode implies. */
@@ -45,7 +45,8 @@ public record ExportAccess(Tls tls, Set<String> clientNames, Set<String> fingerp
 
     public ExportAccess {
         clientNames = Set.copyOf(clientNames);
-        fingerprints = fingerprints.stream().map(ExportAccess::normalizeFingerprint).collect(Collectors.toUnmodifiableSet());
+        fingerprints =
+                fingerprints.stream().map(ExportAccess::normalizeFingerprint).collect(Collectors.toUnmodifiableSet());
         sources = List.copyOf(sources);
         if ((!clientNames.isEmpty() || !fingerprints.isEmpty()) && tls != Tls.REQUIRE) {
             throw new IllegalArgumentException("allowed client certificates need tls: require");
@@ -58,8 +59,8 @@ public record ExportAccess(Tls tls, Set<String> clientNames, Set<String> fingerp
     }
 
     /**
-     * 0 when the client may use the export, else the option error to answer: NBD_REP_ERR_TLS_REQD when
-     * starting TLS could change the answer, NBD_REP_ERR_POLICY otherwise.
+     * 0 when the client may use the export, else the option error to answer: NBD_REP_ERR_TLS_REQD when starting TLS
+     * could change the answer, NBD_REP_ERR_POLICY otherwise.
      *
      * @param client the verified certificate the client presented in TLS, or null
      */
@@ -81,7 +82,8 @@ public record ExportAccess(Tls tls, Set<String> clientNames, Set<String> fingerp
         if (client == null) {
             return false;
         }
-        return clientNames.contains(Certificates.commonName(client)) || fingerprints.contains(Certificates.fingerprint(client));
+        return clientNames.contains(Certificates.commonName(client))
+                || fingerprints.contains(Certificates.fingerprint(client));
     }
 
     private static String normalizeFingerprint(String value) {

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The exports of one gateway by name, in configuration order (the order NBD_OPT_LIST reports),
- * and the backend groups that schedule and carry their requests.
+ * The exports of one gateway by name, in configuration order (the order NBD_OPT_LIST reports), and the backend groups
+ * that schedule and carry their requests.
  */
 public final class Exports implements AutoCloseable {
     private final Map<String, Export> byName = new LinkedHashMap<>();
@@ -41,8 +41,8 @@ public final class Exports implements AutoCloseable {
     }
 
     /**
-     * Drains every group (no export's requests are left in flight), then closes the exports'
-     * backends in reverse order of configuration.
+     * Drains every group (no export's requests are left in flight), then closes the exports' backends in reverse order
+     * of configuration.
      */
     @Override
     public void close() {

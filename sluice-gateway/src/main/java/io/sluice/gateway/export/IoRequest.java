@@ -3,13 +3,13 @@ package io.sluice.gateway.export;
 import java.nio.ByteBuffer;
 
 /**
- * One request on its way through the gateway: parsed by a connection, held by the export's
- * {@link RequestScheduler}, executed by the export's dispatcher, answered by the connection. Each
- * connection owns a fixed set of these and reuses them, so nothing is allocated per request.
+ * One request on its way through the gateway: parsed by a connection, held by the export's {@link RequestScheduler},
+ * executed by the export's dispatcher, answered by the connection. Each connection owns a fixed set of these and reuses
+ * them, so nothing is allocated per request.
  *
- * <p>Ownership moves with the request (connection reader, then scheduler, then a dispatcher
- * thread, then whichever thread sends its reply); the hand-offs go through queues whose locks publish the
- * fields, so the fields themselves need no synchronization.
+ * <p>Ownership moves with the request (connection reader, then scheduler, then a dispatcher thread, then whichever
+ * thread sends its reply); the hand-offs go through queues whose locks publish the fields, so the fields themselves
+ * need no synchronization.
  */
 public final class IoRequest {
     private final Completion owner;

@@ -4,9 +4,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The scheduler without QoS (the gateway's "unthrottled" mode): one export's requests reach the
- * backend in arrival order as soon as a backend slot is free. The bounded queue still gives the
- * export its back-pressure. Nothing is allocated per request.
+ * The scheduler without QoS (the gateway's "unthrottled" mode): one export's requests reach the backend in arrival
+ * order as soon as a backend slot is free. The bounded queue still gives the export its back-pressure. Nothing is
+ * allocated per request.
  */
 public final class PassThroughScheduler implements RequestScheduler {
     private final IoRequest[] ring;
@@ -17,6 +17,7 @@ public final class PassThroughScheduler implements RequestScheduler {
     private int count;
     /** Requests at the backend; at most {@link #slots}. Unbounded until the group sets it. */
     private int inFlight;
+
     private int slots = Integer.MAX_VALUE;
     private boolean closed;
 

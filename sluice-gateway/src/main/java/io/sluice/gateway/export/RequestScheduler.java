@@ -1,19 +1,18 @@
 package io.sluice.gateway.export;
 
 /**
- * The dispatch point between the connections and a backend: every parsed request is
- * {@link #admit admitted} here (its {@link IoRequest#export()} says for which export), and either
- * runs at once on the thread that admitted it or waits here until a dispatcher thread of the
- * exports' {@link BackendGroup} {@link #next takes} it. This is where QoS decides the order and the
- * timing of requests; requests are held here, never delayed after the backend answered.
+ * The dispatch point between the connections and a backend: every parsed request is {@link #admit admitted} here (its
+ * {@link IoRequest#export()} says for which export), and either runs at once on the thread that admitted it or waits
+ * here until a dispatcher thread of the exports' {@link BackendGroup} {@link #next takes} it. This is where QoS decides
+ * the order and the timing of requests; requests are held here, never delayed after the backend answered.
  *
- * <p>At most {@link #backendSlots} requests are at the backend at once, whoever runs them: each
- * {@link #admit} answered {@link #RUN} and each {@link #next} takes a slot, and {@link #finished}
- * gives it back. A request runs at once only when it would have been the very next one a dispatcher
- * took: nothing else of the group is waiting, a slot is free and its export's limits let it go now.
+ * <p>At most {@link #backendSlots} requests are at the backend at once, whoever runs them: each {@link #admit} answered
+ * {@link #RUN} and each {@link #next} takes a slot, and {@link #finished} gives it back. A request runs at once only
+ * when it would have been the very next one a dispatcher took: nothing else of the group is waiting, a slot is free and
+ * its export's limits let it go now.
  *
- * <p>Admission is bounded: {@link #admit} blocks while the export's queue is full, which stops
- * the submitting connection from reading its socket, so the client feels TCP back-pressure.
+ * <p>Admission is bounded: {@link #admit} blocks while the export's queue is full, which stops the submitting
+ * connection from reading its socket, so the client feels TCP back-pressure.
  */
 public interface RequestScheduler extends AutoCloseable {
     /** Queued: a dispatcher thread will take it. */
@@ -27,9 +26,8 @@ public interface RequestScheduler extends AutoCloseable {
     void backendSlots(int slots);
 
     /**
-     * Admits a request, waiting while its export's queue is full; {@link #RUN} only when
-     * {@code mayRun} (the caller can run it now without holding up others), else {@link #QUEUED} or
-     * {@link #CLOSED}.
+     * Admits a request, waiting while its export's queue is full; {@link #RUN} only when {@code mayRun} (the caller can
+     * run it now without holding up others), else {@link #QUEUED} or {@link #CLOSED}.
      */
     int admit(IoRequest request, boolean mayRun) throws InterruptedException;
 

@@ -23,13 +23,13 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
- * What the gateway proves itself with on the TLS link to its monitor, and whom it trusts there. Either
- * <em>issued</em>: a certificate the operator made ({@code tls-cert}, {@code tls-key}), used as it is; or
- * <em>enrolled</em>: the gateway's own, kept in its state directory (0700) as {@value #KEY_FILE} (P-256, 0600,
- * generated here and never leaving the host) and {@value #CERTIFICATE_FILE}. An enrolled gateway without a
- * certificate connects with TLS on which only the monitor proves itself, sends a request with its enrollment token
- * (ENROLL) and installs the certificate that comes back; once two thirds of the certificate's lifetime have passed
- * it asks for a new one in session (RENEW), for the same key, and uses it from its next connection.
+ * What the gateway proves itself with on the TLS link to its monitor, and whom it trusts there. Either <em>issued</em>:
+ * a certificate the operator made ({@code tls-cert}, {@code tls-key}), used as it is; or <em>enrolled</em>: the
+ * gateway's own, kept in its state directory (0700) as {@value #KEY_FILE} (P-256, 0600, generated here and never
+ * leaving the host) and {@value #CERTIFICATE_FILE}. An enrolled gateway without a certificate connects with TLS on
+ * which only the monitor proves itself, sends a request with its enrollment token (ENROLL) and installs the certificate
+ * that comes back; once two thirds of the certificate's lifetime have passed it asks for a new one in session (RENEW),
+ * for the same key, and uses it from its next connection.
  *
  * <p>The time of renewal is judged on an injected clock. Only the link's thread uses an identity.
  */
@@ -44,6 +44,7 @@ public final class LinkIdentity {
     private SSLContext context;
     /** Whether {@link #context} proves {@link #certificate} (enrolled identities build it again when that changes). */
     private boolean contextHasCertificate;
+
     private PrivateKey key;
     private X509Certificate certificate;
 
@@ -62,10 +63,11 @@ public final class LinkIdentity {
 
     /**
      * The identity kept in {@code dir} (made 0700 if missing; another user's, or one others may write, is refused),
-     * trusting monitors whose certificates come from {@code trusted}; a key or certificate there is loaded, and must
-     * be this user's alone and belong together.
+     * trusting monitors whose certificates come from {@code trusted}; a key or certificate there is loaded, and must be
+     * this user's alone and belong together.
      */
-    public static LinkIdentity enrolled(Path dir, List<X509Certificate> trusted, long gatewayId, EpochClock clock) throws IOException {
+    public static LinkIdentity enrolled(Path dir, List<X509Certificate> trusted, long gatewayId, EpochClock clock)
+            throws IOException {
         if (trusted.isEmpty()) {
             throw new KeyMaterialException("no authority to trust the monitor by");
         }
@@ -85,11 +87,13 @@ public final class LinkIdentity {
     }
 
     /**
-     * Whether there is a certificate to connect with: an enrolled gateway without one, or whose one has expired (it
-     * was offline past its renewal), must enroll first, with a new token.
+     * Whether there is a certificate to connect with: an enrolled gateway without one, or whose one has expired (it was
+     * offline past its renewal), must enroll first, with a new token.
      */
     public boolean hasCertificate() {
-        return !isEnrolled() || (certificate != null && clock.epochMillis() <= certificate.getNotAfter().getTime());
+        return !isEnrolled()
+                || (certificate != null
+                        && clock.epochMillis() <= certificate.getNotAfter().getTime());
     }
 
     /** The TLS context for the next connection: with this gateway's certificate when it has a valid one. */
@@ -106,8 +110,8 @@ public final class LinkIdentity {
     }
 
     /**
-     * When a renewal is due: two thirds into the certificate's lifetime, so a gateway that is offline for a while
-     * still has a third of it left to try in; {@link Long#MAX_VALUE} for an issued identity or without a certificate.
+     * When a renewal is due: two thirds into the certificate's lifetime, so a gateway that is offline for a while still
+     * has a third of it left to try in; {@link Long#MAX_VALUE} for an issued identity or without a certificate.
      */
     public long renewAtMillis() {
         if (!isEnrolled() || certificate == null) {
@@ -128,9 +132,9 @@ public final class LinkIdentity {
     }
 
     /**
-     * A certificate signing request (DER) naming {@code gateway-<id>}: for the key of the certificate in use (a
-     * renewal keeps the key), or, without a valid certificate, for a new key, written (0600) over any left from an
-     * enrollment that never finished or a certificate that expired.
+     * A certificate signing request (DER) naming {@code gateway-<id>}: for the key of the certificate in use (a renewal
+     * keeps the key), or, without a valid certificate, for a new key, written (0600) over any left from an enrollment
+     * that never finished or a certificate that expired.
      */
     public byte[] certificateRequest() throws IOException {
         requireEnrolled();
@@ -140,19 +144,21 @@ public final class LinkIdentity {
             key = keys.getPrivate();
             return CertificateRequest.create(keys, GatewayCertificateName.of(gatewayId));
         }
-        return CertificateRequest.create(new KeyPair(certificate.getPublicKey(), key), GatewayCertificateName.of(gatewayId));
+        return CertificateRequest.create(
+                new KeyPair(certificate.getPublicKey(), key), GatewayCertificateName.of(gatewayId));
     }
 
     /**
-     * Checks a certificate the monitor issued (DER) and makes it this gateway's: signed by a trusted authority,
-     * naming this gateway, for this gateway's key, valid now. Written (atomically, 0600) before it is used, so a
-     * restart keeps it.
+     * Checks a certificate the monitor issued (DER) and makes it this gateway's: signed by a trusted authority, naming
+     * this gateway, for this gateway's key, valid now. Written (atomically, 0600) before it is used, so a restart keeps
+     * it.
      */
     public X509Certificate install(byte[] der) throws IOException {
         requireEnrolled();
         X509Certificate issued;
         try {
-            issued = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+            issued = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyMaterialException("the monitor sent a certificate that does not parse: " + e.getMessage(), e);
         }
@@ -168,8 +174,9 @@ public final class LinkIdentity {
         }
         long now = clock.epochMillis();
         if (now < issued.getNotBefore().getTime() || now > issued.getNotAfter().getTime()) {
-            throw new KeyMaterialException("the monitor sent a certificate not valid now (" + issued.getNotBefore().toInstant()
-                    + " .. " + issued.getNotAfter().toInstant() + ")");
+            throw new KeyMaterialException("the monitor sent a certificate not valid now ("
+                    + issued.getNotBefore().toInstant() + " .. "
+                    + issued.getNotAfter().toInstant() + ")");
         }
         PemFiles.writeCertificates(dir.resolve(CERTIFICATE_FILE), List.of(issued));
         certificate = issued;

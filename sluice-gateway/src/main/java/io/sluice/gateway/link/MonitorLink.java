@@ -6,6 +6,7 @@ import io.sluice.gateway.qos.QosParameters;
 import io.sluice.gateway.qos.QosSetting;
 import io.sluice.gateway.qos.QosStatus;
 import io.sluice.gateway.stats.VolumeStats;
+import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.AuthWriter;
@@ -15,9 +16,9 @@ import io.sluice.protocol.CertificateReader;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.EnrollWriter;
+import io.sluice.protocol.EpochFence;
 import io.sluice.protocol.EventDescriptor;
 import io.sluice.protocol.EventKind;
-import io.sluice.protocol.EpochFence;
 import io.sluice.protocol.EventWriter;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
@@ -47,21 +48,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import io.sluice.pki.TlsContexts;
 import java.net.Socket;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), on one platform thread
@@ -80,66 +80,73 @@ import javax.net.ssl.SSLContext;
  *
  * <p><b>Which monitor.</b> The configured monitors are tried in turn ({@link MonitorRotation}): a failed attempt or a
  * broken session moves on to the next; a standby's STANDBY naming the active sends the link there next (at once the
- * first time in a row, after the back-off if standbys keep naming each other); "no active known" waits its
- * retry-after (or the back-off) and moves on.
+ * first time in a row, after the back-off if standbys keep naming each other); "no active known" waits its retry-after
+ * (or the back-off) and moves on.
  *
  * <p><b>Fencing.</b> The link keeps the newest fencing epoch it has seen ({@link EpochFence}). A monitor whose
  * AUTH_RESULT ACCEPTED says an older one belongs to a server that lost its lease: the link leaves before sending
  * VOLUMES and moves on. A THROTTLE_SET of an older epoch is acknowledged STALE_EPOCH for every volume and changes
  * nothing (fail-static). Both are counted ({@link LinkStatus#staleEpochRefusals()}).
  *
- * <p><b>Certificates.</b> An enrolled gateway ({@link LinkIdentity}) without a certificate enrolls for one with its token
- * and connects again with it at once; in session, two thirds into the certificate's life, it sends RENEW once per
+ * <p><b>Certificates.</b> An enrolled gateway ({@link LinkIdentity}) without a certificate enrolls for one with its
+ * token and connects again with it at once; in session, two thirds into the certificate's life, it sends RENEW once per
  * connection and installs the answer for its next connection.
  *
  * <p>A session also ends when the monitor sends nothing for max(3 heartbeat intervals, 4 poll intervals): a hung
  * monitor, or a network that drops packets without resetting the connection.
  *
  * <p><b>Volume ids.</b> A volume's id on the wire is its export's position in the configuration, from 1
- * ({@code Export.id() + 1}): config-file exports first, in file order, then command-line exports. Keep the order
- * stable across restarts (append new exports at the end) so the monitor's history stays with the right volume.
+ * ({@code Export.id() + 1}): config-file exports first, in file order, then command-line exports. Keep the order stable
+ * across restarts (append new exports at the end) so the monitor's history stays with the right volume.
  *
  * <p><b>Fail-static.</b> Nothing is undone when the monitor goes away: the limits in force stay until a newer
- * THROTTLE_SET arrives. The link reconnects with exponential backoff and jitter; a session that was accepted
- * resets the backoff. After a reconnect the monitor re-syncs by sending its current sets; repeats are
- * acknowledged ALREADY_APPLIED. A monitor whose versions restart below the ones in force gets STALE acks with
- * the version in force, which tells it where to continue.
+ * THROTTLE_SET arrives. The link reconnects with exponential backoff and jitter; a session that was accepted resets the
+ * backoff. After a reconnect the monitor re-syncs by sending its current sets; repeats are acknowledged
+ * ALREADY_APPLIED. A monitor whose versions restart below the ones in force gets STALE acks with the version in force,
+ * which tells it where to continue.
  *
- * <p><b>Versions.</b> The monitor's set versions go straight to {@code QosControl.apply}. The config file's
- * limits are in force at version 0 at start, so any monitor version wins; while a monitor is configured, the
- * config file watcher does not re-apply the file's QoS (see {@code GatewayMain}).
+ * <p><b>Versions.</b> The monitor's set versions go straight to {@code QosControl.apply}. The config file's limits are
+ * in force at version 0 at start, so any monitor version wins; while a monitor is configured, the config file watcher
+ * does not re-apply the file's QoS (see {@code GatewayMain}).
  *
- * <p><b>Reports.</b> Each STATS carries the counters since the previous report (see {@link ReportBaseline}); the
- * report sequence counts for the process lifetime, across reconnects, so the monitor can tell a lost report
- * from a reconnect. Reports larger than a frame are split with FLAG_MORE.
+ * <p><b>Reports.</b> Each STATS carries the counters since the previous report (see {@link ReportBaseline}); the report
+ * sequence counts for the process lifetime, across reconnects, so the monitor can tell a lost report from a reconnect.
+ * Reports larger than a frame are split with FLAG_MORE.
  *
- * <p>Threads: the link thread owns the socket, the decoder, the writers and the baselines; {@link #status()}
- * reads volatile fields from any thread; {@link #close()} closes the socket to wake the thread and joins it.
+ * <p>Threads: the link thread owns the socket, the decoder, the writers and the baselines; {@link #status()} reads
+ * volatile fields from any thread; {@link #close()} closes the socket to wake the thread and joins it.
  */
 public final class MonitorLink implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     /** How often a blocked read wakes up to check the heartbeat and the handshake deadline. */
     private static final int TICK_MILLIS = 100;
-    private static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION | Capabilities.RESERVATION | Capabilities.WEIGHT;
+
+    private static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
+            | Capabilities.BURST
+            | Capabilities.SIZE_NORMALIZATION
+            | Capabilities.RESERVATION
+            | Capabilities.WEIGHT;
     private static final String CAPACITY_MESSAGE = "backend usage above the warning threshold";
     private static final int VOLUMES_PER_STATS_FRAME =
-            (FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - StatsDescriptor.VOLUMES_OFFSET) / StatsDescriptor.VOLUME_RECORD_LENGTH;
+            (FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - StatsDescriptor.VOLUMES_OFFSET)
+                    / StatsDescriptor.VOLUME_RECORD_LENGTH;
 
     private final MonitorLinkConfig config;
     private final Gateway gateway;
     private final Export[] exports;
     /**
-     * Each export's volume id on the wire, by export id: the proposal until the monitor assigns ids in
-     * VOLUME_IDS, then the assigned one. Only the link's thread reads and writes it.
+     * Each export's volume id on the wire, by export id: the proposal until the monitor assigns ids in VOLUME_IDS, then
+     * the assigned one. Only the link's thread reads and writes it.
      */
     private final int[] wireIds;
+
     private final Map<Integer, Integer> exportsByWireId = new HashMap<>();
     /**
      * By position in {@link #exports}: the monitor refused the volume (VolumeIdsDescriptor.REFUSED: shared under a name
      * its operator has not bound to this gateway), so it is served but left out of STATS and EVENT. Link thread only.
      */
     private final boolean[] refusedByMonitor;
+
     private final ReportBaseline[] baselines;
     private final boolean[] capacityWarned;
     private final Thread thread;
@@ -165,6 +172,7 @@ public final class MonitorLink implements AutoCloseable {
     private final MonitorRotation rotation;
     /** Link thread only; {@link #epoch} publishes its mark. */
     private final EpochFence fence = new EpochFence();
+
     private final byte[] readBuffer = new byte[64 * 1024];
     private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
 
@@ -201,6 +209,7 @@ public final class MonitorLink implements AutoCloseable {
     private boolean renewalRequested;
     /** A standby named the active, to be dialled at once rather than after a back-off. */
     private boolean redirectAtOnce;
+
     private int pollIntervalMillis;
     private long lastReceivedNanos;
     private long silenceLimitNanos;
@@ -231,7 +240,9 @@ public final class MonitorLink implements AutoCloseable {
         return link;
     }
 
-    /** The id the gateway proposes for the export with {@code exportId} when its volume ids start above {@code base}. */
+    /**
+     * The id the gateway proposes for the export with {@code exportId} when its volume ids start above {@code base}.
+     */
     public static int volumeId(int base, int exportId) {
         return base + exportId + 1;
     }
@@ -243,7 +254,8 @@ public final class MonitorLink implements AutoCloseable {
     /** Takes the ids the monitor assigned to VOLUMES' entries (sent in export order). */
     private void adoptVolumeIds(VolumeIdsReader result) throws IOException {
         if (result.volumeCount() != exports.length) {
-            throw new IOException("the monitor assigned " + result.volumeCount() + " volume ids for " + exports.length + " volumes");
+            throw new IOException(
+                    "the monitor assigned " + result.volumeCount() + " volume ids for " + exports.length + " volumes");
         }
         exportsByWireId.clear();
         for (int i = 0; i < exports.length; i++) {
@@ -251,29 +263,48 @@ public final class MonitorLink implements AutoCloseable {
             wireIds[exports[i].id()] = id;
             refusedByMonitor[i] = id == VolumeIdsDescriptor.REFUSED;
             if (refusedByMonitor[i]) {
-                LOG.log(System.Logger.Level.WARNING, "monitor link: the SLA server refused volume " + exports[i].name()
-                        + (exports[i].shared() ? " (shared: its operator has not bound the name to gateway "
-                        + Long.toUnsignedString(config.gatewayId()) + ", monitor.shared-volumes)" : "")
-                        + "; it is served, but not reported on or throttled by the server");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "monitor link: the SLA server refused volume " + exports[i].name()
+                                + (exports[i].shared()
+                                        ? " (shared: its operator has not bound the name to gateway "
+                                                + Long.toUnsignedString(config.gatewayId())
+                                                + ", monitor.shared-volumes)"
+                                        : "")
+                                + "; it is served, but not reported on or throttled by the server");
             } else {
                 exportsByWireId.put(id, exports[i].id());
             }
         }
     }
 
-    /** Whether the volume at this position of the exports (and of the gateway's statistics) is reported to the monitor. */
+    /**
+     * Whether the volume at this position of the exports (and of the gateway's statistics) is reported to the monitor.
+     */
     private boolean reported(int position) {
         return position >= refusedByMonitor.length || !refusedByMonitor[position];
     }
 
     /**
-     * The link's counters as the link thread last published them. A report or an ack is counted after its frame
-     * is written (a frame that could not be written is not counted), so the monitor may see a frame a moment
-     * before {@code status()} counts it.
+     * The link's counters as the link thread last published them. A report or an ack is counted after its frame is
+     * written (a frame that could not be written is not counted), so the monitor may see a frame a moment before
+     * {@code status()} counts it.
      */
     public LinkStatus status() {
-        return new LinkStatus(state, sessions, connectFailures, reportSequence, throttleSetsAcked, volumesApplied,
-                heartbeatsSent, eventsSent, lastError, monitor, standbyReferrals, epoch, staleEpochRefusals);
+        return new LinkStatus(
+                state,
+                sessions,
+                connectFailures,
+                reportSequence,
+                throttleSetsAcked,
+                volumesApplied,
+                heartbeatsSent,
+                eventsSent,
+                lastError,
+                monitor,
+                standbyReferrals,
+                epoch,
+                staleEpochRefusals);
     }
 
     public LinkState state() {
@@ -314,10 +345,15 @@ public final class MonitorLink implements AutoCloseable {
                 LinkIdentity identity = config.tls();
                 enrolling = identity != null && !identity.hasCertificate();
                 if (enrolling && config.enrollmentToken().length == 0) {
-                    throw new IOException("no valid client certificate in " + identity.directory()
-                            + (identity.certificate() == null ? "" : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
-                            + identity.certificate().getNotAfter().toInstant() + ")")
-                            + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
+                    throw new IOException(
+                            "no valid client certificate in " + identity.directory()
+                                    + (identity.certificate() == null
+                                            ? ""
+                                            : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
+                                                    + identity.certificate()
+                                                            .getNotAfter()
+                                                            .toInstant() + ")")
+                                    + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
                 }
                 s.connect(address, config.connectTimeoutMillis());
                 s.setTcpNoDelay(true);
@@ -376,7 +412,8 @@ public final class MonitorLink implements AutoCloseable {
      * the connect timeout.
      */
     private Socket startTls(Socket s, InetSocketAddress address, SSLContext context) throws IOException {
-        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(s, address.getHostString(), address.getPort(), true);
+        SSLSocket tls = (SSLSocket)
+                context.getSocketFactory().createSocket(s, address.getHostString(), address.getPort(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setProtocols(new String[] {TlsContexts.PROTOCOL});
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -396,8 +433,8 @@ public final class MonitorLink implements AutoCloseable {
         s.setSoTimeout(TICK_MILLIS);
         InputStream in = s.getInputStream();
         OutputStream output = s.getOutputStream();
-        FrameDecoder decoder = FrameDecoder.forConnection(Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH,
-                1024, config.gatewayId());
+        FrameDecoder decoder = FrameDecoder.forConnection(
+                Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, config.gatewayId());
         sequence = 1;
         state = LinkState.HANDSHAKE;
         sendHello(output);
@@ -437,7 +474,8 @@ public final class MonitorLink implements AutoCloseable {
                 throw new IOException("handshake timed out");
             }
             if (state == LinkState.IN_SESSION && now - lastReceivedNanos > silenceLimitNanos) {
-                throw new IOException("monitor silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms");
+                throw new IOException(
+                        "monitor silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms");
             }
             if (state == LinkState.IN_SESSION
                     && now - lastSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.heartbeatMillis())) {
@@ -446,15 +484,21 @@ public final class MonitorLink implements AutoCloseable {
                 flush(output);
                 heartbeatsSent++;
             }
-            if (state == LinkState.IN_SESSION && !renewalRequested && config.tls() != null && config.tls().isEnrolled()
+            if (state == LinkState.IN_SESSION
+                    && !renewalRequested
+                    && config.tls() != null
+                    && config.tls().isEnrolled()
                     && config.tls().renewalDue()) {
                 renewalRequested = true;
                 byte[] request = config.tls().certificateRequest();
                 out.clear();
                 renewWriter.write(out, sequence++, config.gatewayId(), request);
                 flush(output);
-                LOG.log(System.Logger.Level.INFO, "monitor link: certificate " + config.tls().certificate().getSerialNumber().toString(16)
-                        + " is two thirds through its life; asked the monitor to renew it");
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "monitor link: certificate "
+                                + config.tls().certificate().getSerialNumber().toString(16)
+                                + " is two thirds through its life; asked the monitor to renew it");
             }
         }
         return -1;
@@ -470,11 +514,18 @@ public final class MonitorLink implements AutoCloseable {
                         throw new IOException("unexpected CHALLENGE");
                     }
                     challenged = true;
-                    byte[] answer = Authenticator.answer(config.key(), config.gatewayId(),
+                    byte[] answer = Authenticator.answer(
+                            config.key(),
+                            config.gatewayId(),
                             challengeReader.wrap(decoder).nonce());
                     out.clear();
                     if (enrolling) {
-                        enrollWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken(),
+                        enrollWriter.write(
+                                out,
+                                sequence++,
+                                config.gatewayId(),
+                                answer,
+                                config.enrollmentToken(),
                                 config.tls().certificateRequest());
                     } else {
                         authWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken());
@@ -494,8 +545,9 @@ public final class MonitorLink implements AutoCloseable {
                             }
                             if (!fence.admit(result.epoch())) {
                                 staleEpochRefusals++;
-                                lastError = "monitor " + monitor + " is at epoch " + result.epoch() + ", older than epoch "
-                                        + fence.highest() + " seen: its server lost the lease; trying the next monitor";
+                                lastError = "monitor " + monitor + " is at epoch " + result.epoch()
+                                        + ", older than epoch " + fence.highest()
+                                        + " seen: its server lost the lease; trying the next monitor";
                                 LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
                                 rotation.failed();
                                 return -1L;
@@ -509,8 +561,10 @@ public final class MonitorLink implements AutoCloseable {
                         case PENDING, REFUSED -> {
                             lastError = "monitor answered " + result.outcome() + " (" + result.reason() + ")"
                                     + (result.message().isEmpty() ? "" : ": " + result.message())
-                                    + (result.reason() == AuthReason.CERTIFICATE_REQUIRED ? ": this gateway has no client "
-                                    + "certificate; configure tls-cert and tls-key, or state-dir and an enrollment token" : "");
+                                    + (result.reason() == AuthReason.CERTIFICATE_REQUIRED
+                                            ? ": this gateway has no client "
+                                                    + "certificate; configure tls-cert and tls-key, or state-dir and an enrollment token"
+                                            : "");
                             LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
                             // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): the frame is not authenticated.
                             int retryAfter = result.retryAfterMillis();
@@ -545,8 +599,8 @@ public final class MonitorLink implements AutoCloseable {
                     lastReceivedNanos = lastSentNanos;
                     // A monitor polls every interval; one that says nothing for several intervals (or
                     // heartbeats) is hung or gone behind a silent network, so the link starts over.
-                    silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(3 * config.heartbeatMillis(),
-                            4L * Math.max(0, pollIntervalMillis)));
+                    silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(
+                            Math.max(3 * config.heartbeatMillis(), 4L * Math.max(0, pollIntervalMillis)));
                     sendCapacityWarnings(output, gateway.stats());
                 }
                 case POLL -> {
@@ -606,9 +660,13 @@ public final class MonitorLink implements AutoCloseable {
         }
         try {
             X509Certificate installed = config.tls().install(answer.certificate());
-            LOG.log(System.Logger.Level.INFO, "monitor link: " + (enrollment ? "enrolled" : "renewed") + ", certificate "
-                    + installed.getSerialNumber().toString(16) + " for " + installed.getSubjectX500Principal().getName()
-                    + " valid until " + installed.getNotAfter().toInstant() + " in " + config.tls().directory());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "monitor link: " + (enrollment ? "enrolled" : "renewed") + ", certificate "
+                            + installed.getSerialNumber().toString(16) + " for "
+                            + installed.getSubjectX500Principal().getName()
+                            + " valid until " + installed.getNotAfter().toInstant() + " in "
+                            + config.tls().directory());
         } catch (IOException e) {
             lastError = "certificate not installed: " + e.getMessage();
             LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
@@ -647,7 +705,8 @@ public final class MonitorLink implements AutoCloseable {
     }
 
     private static int volumeFlags(Export export) {
-        return (export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0) | (export.shared() ? VolumeDescriptor.FLAG_SHARED : 0);
+        return (export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0)
+                | (export.shared() ? VolumeDescriptor.FLAG_SHARED : 0);
     }
 
     private void answerPoll(OutputStream output, long pollSequence) throws IOException {
@@ -667,8 +726,8 @@ public final class MonitorLink implements AutoCloseable {
             int n = Math.min(perFrame, count - from);
             boolean more = from + n < count;
             ensureRoom(StatsDescriptor.frameLength(n), output);
-            statsWriter.begin(out, sequence++, config.gatewayId(), more, report, pollSequence, reportedAtMillis,
-                    interval, n);
+            statsWriter.begin(
+                    out, sequence++, config.gatewayId(), more, report, pollSequence, reportedAtMillis, interval, n);
             for (int i = 0; i < n; i++, position++) {
                 while (!reported(position)) {
                     position++;
@@ -711,7 +770,8 @@ public final class MonitorLink implements AutoCloseable {
             } else if (current == null) {
                 status = ThrottleAckStatus.UNSUPPORTED;
             } else if ((status = ThrottleTranslation.refusal(params)) == null) {
-                QosParameters parameters = ThrottleTranslation.parameters(params, current.parameters().maxDelayNanos());
+                QosParameters parameters = ThrottleTranslation.parameters(
+                        params, current.parameters().maxDelayNanos());
                 if (parameters == null) {
                     status = ThrottleAckStatus.INVALID;
                 } else {
@@ -757,15 +817,25 @@ public final class MonitorLink implements AutoCloseable {
         out.clear();
         for (int i = 0; i < stats.size() && i < exports.length; i++) {
             VolumeStats volume = stats.get(i);
-            boolean full = volume.capacityBytes() > 0 && volume.usedBytes() >= 0
+            boolean full = volume.capacityBytes() > 0
+                    && volume.usedBytes() >= 0
                     && volume.usedBytes() * 100.0 >= volume.capacityBytes() * (double) percent;
             if (full && !capacityWarned[i] && reported(i)) {
                 Export export = exports[i];
                 ensureRoom(EventDescriptor.frameLength(CAPACITY_MESSAGE.length()), output);
-                eventWriter.write(out, sequence++, config.gatewayId(), EventKind.CAPACITY_WARNING,
-                        System.currentTimeMillis(), 0, volume.usedBytes(), volumeId(export.id()),
-                        volumeFlags(export), volume.capacityBytes(),
-                        wireName(export.name()), CAPACITY_MESSAGE);
+                eventWriter.write(
+                        out,
+                        sequence++,
+                        config.gatewayId(),
+                        EventKind.CAPACITY_WARNING,
+                        System.currentTimeMillis(),
+                        0,
+                        volume.usedBytes(),
+                        volumeId(export.id()),
+                        volumeFlags(export),
+                        volume.capacityBytes(),
+                        wireName(export.name()),
+                        CAPACITY_MESSAGE);
                 eventsSent++;
                 any = true;
             }

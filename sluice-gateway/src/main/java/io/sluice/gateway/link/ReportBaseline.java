@@ -5,16 +5,15 @@ import io.sluice.gateway.stats.VolumeStats;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.VolumeStatsFlyweight;
+import java.util.Arrays;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
-import java.util.Arrays;
 
 /**
- * Turns the gateway's cumulative counters into "since the previous report" for one volume and direction:
- * ops, bytes, time throttled, and the total-latency histogram folded into the protocol's log2
- * {@link LatencyBuckets} with its sum. The baseline moves only when a report was written to the socket, so a
- * report lost with a broken connection is folded into the next one rather than lost (a report is computed
- * from the gateway's cumulative snapshot).
+ * Turns the gateway's cumulative counters into "since the previous report" for one volume and direction: ops, bytes,
+ * time throttled, and the total-latency histogram folded into the protocol's log2 {@link LatencyBuckets} with its sum.
+ * The baseline moves only when a report was written to the socket, so a report lost with a broken connection is folded
+ * into the next one rather than lost (a report is computed from the gateway's cumulative snapshot).
  */
 final class ReportBaseline {
     private final long[] ops = new long[2];

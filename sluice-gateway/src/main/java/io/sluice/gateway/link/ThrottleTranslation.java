@@ -10,19 +10,18 @@ import io.sluice.protocol.ThrottleParamsFlyweight;
  * Turns one volume's THROTTLE_SET parameters into {@link QosParameters}, and QoS outcomes into ack statuses.
  *
  * <ul>
- *   <li>0 means "no limit" in every field; weight 0 means the default weight 1.</li>
- *   <li>The burst IOPS rate (and the burst bandwidth) applies to whichever IOPS (bandwidth) limits are set, for
- *   the burst length (at least one second, QEMU's minimum); a burst below the limit is no burst.</li>
- *   <li>The longest throttle delay is not on the wire: the volume keeps the one in force (its config's).</li>
+ *   <li>0 means "no limit" in every field; weight 0 means the default weight 1.
+ *   <li>The burst IOPS rate (and the burst bandwidth) applies to whichever IOPS (bandwidth) limits are set, for the
+ *       burst length (at least one second, QEMU's minimum); a burst below the limit is no burst.
+ *   <li>The longest throttle delay is not on the wire: the volume keeps the one in force (its config's).
  *   <li>A latency target is {@link ThrottleAckStatus#UNSUPPORTED} (not announced in HELLO). A reserved bandwidth is
- *   accepted and not enforced (the scheduler reserves I/Os only).</li>
+ *       accepted and not enforced (the scheduler reserves I/Os only).
  *   <li>Contradictions (total and per-direction limits together, a reservation above the IOPS limit, a size
- *   normalization above 2 GiB) are {@link ThrottleAckStatus#INVALID}; nothing is applied.</li>
+ *       normalization above 2 GiB) are {@link ThrottleAckStatus#INVALID}; nothing is applied.
  * </ul>
  */
 final class ThrottleTranslation {
-    private ThrottleTranslation() {
-    }
+    private ThrottleTranslation() {}
 
     /** The parameters, or null when the set cannot be applied ({@link #refusal} says why). */
     static QosParameters parameters(ThrottleParamsFlyweight p, long maxDelayNanos) {
@@ -38,7 +37,9 @@ final class ThrottleTranslation {
                     limit(p.bandwidthLimit(), p.burstBandwidth(), burstSeconds),
                     limit(p.readBandwidthLimit(), p.burstBandwidth(), burstSeconds),
                     limit(p.writeBandwidthLimit(), p.burstBandwidth(), burstSeconds),
-                    (int) p.sizeNormalizationBytes(), p.reservedIops(), p.weight() == 0 ? 1 : p.weight(),
+                    (int) p.sizeNormalizationBytes(),
+                    p.reservedIops(),
+                    p.weight() == 0 ? 1 : p.weight(),
                     maxDelayNanos);
         } catch (IllegalArgumentException e) {
             return null;
@@ -50,8 +51,12 @@ final class ThrottleTranslation {
         if (p.latencyTargetMicros() != 0) {
             return ThrottleAckStatus.UNSUPPORTED;
         }
-        if (p.bandwidthLimit() < 0 || p.readBandwidthLimit() < 0 || p.writeBandwidthLimit() < 0 || p.burstBandwidth() < 0
-                || p.reservedBandwidth() < 0 || p.sizeNormalizationBytes() > Integer.MAX_VALUE) {
+        if (p.bandwidthLimit() < 0
+                || p.readBandwidthLimit() < 0
+                || p.writeBandwidthLimit() < 0
+                || p.burstBandwidth() < 0
+                || p.reservedBandwidth() < 0
+                || p.sizeNormalizationBytes() > Integer.MAX_VALUE) {
             return ThrottleAckStatus.INVALID;
         }
         if (p.iopsLimit() != 0 && (p.readIopsLimit() != 0 || p.writeIopsLimit() != 0)) {

@@ -5,34 +5,61 @@ import io.sluice.gateway.backend.UpstreamNbdBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
-import java.util.Locale;
 
 /**
- * A block-I/O load generator over NBD, so the demo and tests need nothing beyond a JDK: {@code depth}
- * threads each keep one request in flight on one shared, pipelined NBD connection (the gateway's
- * upstream client), at an optional total rate, for a duration.
+ * A block-I/O load generator over NBD, so the demo and tests need nothing beyond a JDK: {@code depth} threads each keep
+ * one request in flight on one shared, pipelined NBD connection (the gateway's upstream client), at an optional total
+ * rate, for a duration.
  */
 public final class LoadGenerator {
     /** What to issue. */
-    public enum Pattern { RANDREAD, RANDWRITE, RANDRW, READ, WRITE }
+    public enum Pattern {
+        RANDREAD,
+        RANDWRITE,
+        RANDRW,
+        READ,
+        WRITE
+    }
 
     /** @param rateIops 0 for as fast as the queue depth allows; @param readPercent for RANDRW */
-    public record Spec(String uri, Pattern pattern, int blockSize, int depth, long rateIops, long durationMillis,
-                       int readPercent, long seed) {
+    public record Spec(
+            String uri,
+            Pattern pattern,
+            int blockSize,
+            int depth,
+            long rateIops,
+            long durationMillis,
+            int readPercent,
+            long seed) {
         public Spec {
-            if (blockSize <= 0 || depth <= 0 || durationMillis <= 0 || rateIops < 0 || readPercent < 0 || readPercent > 100) {
-                throw new IllegalArgumentException("block size, depth and duration must be positive, rate >= 0, read % in 0..100");
+            if (blockSize <= 0
+                    || depth <= 0
+                    || durationMillis <= 0
+                    || rateIops < 0
+                    || readPercent < 0
+                    || readPercent > 100) {
+                throw new IllegalArgumentException(
+                        "block size, depth and duration must be positive, rate >= 0, read % in 0..100");
             }
         }
     }
 
     /** What happened. Latencies in microseconds. */
-    public record Result(long ops, long bytes, long errors, double seconds, long p50Micros, long p90Micros,
-                         long p99Micros, long p999Micros, long maxMicros) {
+    public record Result(
+            long ops,
+            long bytes,
+            long errors,
+            double seconds,
+            long p50Micros,
+            long p90Micros,
+            long p99Micros,
+            long p999Micros,
+            long maxMicros) {
         public double iops() {
             return ops / seconds;
         }
@@ -42,20 +69,30 @@ public final class LoadGenerator {
         }
 
         public String summary() {
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "%,.0f IOPS, %.1f MB/s, latency us p50 %d p90 %d p99 %d p99.9 %d max %d, %d errors (%d ops in %.1f s)",
-                    iops(), megabytesPerSecond(), p50Micros, p90Micros, p99Micros, p999Micros, maxMicros, errors, ops, seconds);
+                    iops(),
+                    megabytesPerSecond(),
+                    p50Micros,
+                    p90Micros,
+                    p99Micros,
+                    p999Micros,
+                    maxMicros,
+                    errors,
+                    ops,
+                    seconds);
         }
     }
 
-    private LoadGenerator() {
-    }
+    private LoadGenerator() {}
 
     public static Result run(Spec spec) throws Exception {
         try (UpstreamNbdBackend target = UpstreamNbdBackend.connect(UpstreamAddress.parse(spec.uri()))) {
             long blocks = target.size() / spec.blockSize();
             if (blocks < 1) {
-                throw new IllegalArgumentException("the export (" + target.size() + " bytes) is smaller than one block");
+                throw new IllegalArgumentException(
+                        "the export (" + target.size() + " bytes) is smaller than one block");
             }
             boolean writes = spec.pattern() != Pattern.RANDREAD && spec.pattern() != Pattern.READ;
             if (writes && target.readOnly()) {
@@ -69,7 +106,15 @@ public final class LoadGenerator {
             List<Worker> workers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < spec.depth(); i++) {
-                Worker worker = new Worker(spec, target, blocks, end, gapNanos, nextSlot, sequential, new SplittableRandom(spec.seed() + i));
+                Worker worker = new Worker(
+                        spec,
+                        target,
+                        blocks,
+                        end,
+                        gapNanos,
+                        nextSlot,
+                        sequential,
+                        new SplittableRandom(spec.seed() + i));
                 workers.add(worker);
                 threads.add(Thread.ofPlatform().name("load-" + i).start(worker));
             }
@@ -87,8 +132,16 @@ public final class LoadGenerator {
                 bytes += w.bytes;
                 errors += w.errors;
             }
-            return new Result(ops, bytes, errors, seconds, all.getValueAtPercentile(50), all.getValueAtPercentile(90),
-                    all.getValueAtPercentile(99), all.getValueAtPercentile(99.9), all.getMaxValue());
+            return new Result(
+                    ops,
+                    bytes,
+                    errors,
+                    seconds,
+                    all.getValueAtPercentile(50),
+                    all.getValueAtPercentile(90),
+                    all.getValueAtPercentile(99),
+                    all.getValueAtPercentile(99.9),
+                    all.getMaxValue());
         }
     }
 
@@ -107,8 +160,15 @@ public final class LoadGenerator {
         long bytes;
         long errors;
 
-        Worker(Spec spec, UpstreamNbdBackend target, long blocks, long end, long gapNanos, AtomicLong nextSlot,
-               AtomicLong sequential, SplittableRandom random) {
+        Worker(
+                Spec spec,
+                UpstreamNbdBackend target,
+                long blocks,
+                long end,
+                long gapNanos,
+                AtomicLong nextSlot,
+                AtomicLong sequential,
+                SplittableRandom random) {
             this.spec = spec;
             this.target = target;
             this.blocks = blocks;
@@ -144,7 +204,8 @@ public final class LoadGenerator {
                     case RANDRW -> random.nextInt(100) < spec.readPercent();
                 };
                 long block = spec.pattern() == Pattern.READ || spec.pattern() == Pattern.WRITE
-                        ? sequential.getAndIncrement() % blocks : random.nextLong(blocks);
+                        ? sequential.getAndIncrement() % blocks
+                        : random.nextLong(blocks);
                 long offset = block * spec.blockSize();
                 buffer.clear();
                 long t0 = System.nanoTime();

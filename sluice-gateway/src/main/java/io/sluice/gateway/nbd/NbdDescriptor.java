@@ -1,10 +1,11 @@
 package io.sluice.gateway.nbd;
 
 /**
- * Wire layouts of the NBD protocol (doc/proto.md of NetworkBlockDevice/nbd), fixed newstyle only.
- * Every integer is big-endian (network order). Offsets below are bytes from the start of each message.
+ * Wire layouts of the NBD protocol (doc/proto.md of NetworkBlockDevice/nbd), fixed newstyle only. Every integer is
+ * big-endian (network order). Offsets below are bytes from the start of each message.
  *
  * <h2>Handshake: server greeting (18 bytes), then client flags (4 bytes)</h2>
+ *
  * <pre>
  *  S:  0  "NBDMAGIC"             0x4e42444d41474943  (8)
  *  S:  8  "IHAVEOPT"             0x49484156454f5054  (8)
@@ -13,6 +14,7 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>Option request (16-byte header + data)</h2>
+ *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -28,6 +30,7 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>Option reply (20-byte header + data)</h2>
+ *
  * <pre>
  *  +---------------------------------------------------------------+
  *  |                 reply magic 0x0003e889045565a9 (8 bytes)      |  0
@@ -45,11 +48,13 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>NBD_OPT_EXPORT_NAME reply (10 bytes, + 124 zero bytes unless NO_ZEROES was agreed)</h2>
+ *
  * <pre>
  *  0 export size (8) | 8 transmission flags (2) | 10 zeroes (124)
  * </pre>
  *
  * <h2>Transmission: request (28-byte header, then {@code length} bytes of data for WRITE only)</h2>
+ *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -67,6 +72,7 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>Simple reply (16-byte header, then {@code length} bytes of data for a successful READ)</h2>
+ *
  * <pre>
  *  +---------------------------------------------------------------+
  *  |                 simple reply magic 0x67446698                 |  0
@@ -77,6 +83,7 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>Structured reply chunk (20-byte header + payload), only after NBD_OPT_STRUCTURED_REPLY</h2>
+ *
  * <pre>
  *  +---------------------------------------------------------------+
  *  |                 structured reply magic 0x668e33ef             |  0
@@ -95,10 +102,12 @@ package io.sluice.gateway.nbd;
  * </pre>
  *
  * <h2>Metadata contexts (NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT), only after structured replies</h2>
+ *
  * <pre>
  *  option data: 0 export name length (4) | 4 name | 4+n number of queries (4) | queries: length (4), query
  *  REP_META_CONTEXT data: 0 context id (4) | 4 context name ("base:allocation")
  * </pre>
+ *
  * NBD_CMD_BLOCK_STATUS is answered with one BLOCK_STATUS chunk (flagged DONE) carrying that id.
  */
 public final class NbdDescriptor {
@@ -208,6 +217,7 @@ public final class NbdDescriptor {
     public static final int REPLY_TYPE_BLOCK_STATUS = 5;
     /** Bit 15 of a reply type marks an error chunk, whatever its type. */
     public static final int REPLY_TYPE_ERROR_BIT = 1 << 15;
+
     public static final int REPLY_TYPE_ERROR = REPLY_TYPE_ERROR_BIT | 1;
     public static final int REPLY_TYPE_ERROR_OFFSET = REPLY_TYPE_ERROR_BIT | 2;
     /** Offset and size of an OFFSET_HOLE payload. */
@@ -229,13 +239,12 @@ public final class NbdDescriptor {
     /** A string (export name, message) MUST NOT be longer than this. */
     public static final int MAX_STRING_LENGTH = 4096;
     /**
-     * Requests whose payload (WRITE) or reply data (READ) is at most this long SHOULD NOT be treated
-     * as denial of service; it is also the maximum block size the gateway advertises.
+     * Requests whose payload (WRITE) or reply data (READ) is at most this long SHOULD NOT be treated as denial of
+     * service; it is also the maximum block size the gateway advertises.
      */
     public static final int MAX_PAYLOAD = 1 << 25;
     /** Default preferred block size when none is advertised. */
     public static final int DEFAULT_PREFERRED_BLOCK = 4096;
 
-    private NbdDescriptor() {
-    }
+    private NbdDescriptor() {}
 }

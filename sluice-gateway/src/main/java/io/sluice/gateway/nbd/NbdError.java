@@ -3,8 +3,8 @@ package io.sluice.gateway.nbd;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Error values of the transmission phase. They happen to equal Linux errno values, but the protocol
- * restricts the set; backends map every failure onto one of these. 0 means success.
+ * Error values of the transmission phase. They happen to equal Linux errno values, but the protocol restricts the set;
+ * backends map every failure onto one of these. 0 means success.
  */
 public final class NbdError {
     public static final int OK = 0;
@@ -31,8 +31,7 @@ public final class NbdError {
         MESSAGES[ESHUTDOWN] = ascii("gateway shutting down");
     }
 
-    private NbdError() {
-    }
+    private NbdError() {}
 
     /** A short message for structured error chunks; shared arrays, so nothing is allocated per reply. */
     public static byte[] message(int error) {

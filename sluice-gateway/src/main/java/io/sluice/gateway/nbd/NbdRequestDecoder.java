@@ -5,12 +5,12 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Flyweight reader of a 28-byte request header (see {@link NbdDescriptor}) that also judges it
- * against what was negotiated for the connection. {@link #decode()} returns a verdict instead of
- * throwing: {@link NbdError#OK} (serve it), another {@link NbdError} value (reply with that error),
- * {@link #DISCONNECT} (the stream can no longer be trusted: hang up) or {@link #SOFT_DISCONNECT}
- * (the client sent NBD_CMD_DISC). Whatever the verdict, unless it is DISCONNECT the connection must
- * still consume {@link #payloadLength()} bytes of WRITE data to stay in step with the client.
+ * Flyweight reader of a 28-byte request header (see {@link NbdDescriptor}) that also judges it against what was
+ * negotiated for the connection. {@link #decode()} returns a verdict instead of throwing: {@link NbdError#OK} (serve
+ * it), another {@link NbdError} value (reply with that error), {@link #DISCONNECT} (the stream can no longer be
+ * trusted: hang up) or {@link #SOFT_DISCONNECT} (the client sent NBD_CMD_DISC). Whatever the verdict, unless it is
+ * DISCONNECT the connection must still consume {@link #payloadLength()} bytes of WRITE data to stay in step with the
+ * client.
  */
 public final class NbdRequestDecoder {
     /** Hard disconnect: bad magic, or a WRITE payload too large to consume. */
@@ -30,12 +30,17 @@ public final class NbdRequestDecoder {
     private int payloadLength;
 
     /**
-     * Sets what was negotiated for this connection; called once after the handshake.
-     * {@code transmissionFlags} are the ones the client was sent (read-only, CACHE, FAST_ZERO);
-     * {@code blockStatus}: the client selected base:allocation for this export.
+     * Sets what was negotiated for this connection; called once after the handshake. {@code transmissionFlags} are the
+     * ones the client was sent (read-only, CACHE, FAST_ZERO); {@code blockStatus}: the client selected base:allocation
+     * for this export.
      */
-    public NbdRequestDecoder configure(long exportSize, int transmissionFlags, boolean structuredReplies,
-                                       boolean blockStatus, int minBlock, int maxBlock) {
+    public NbdRequestDecoder configure(
+            long exportSize,
+            int transmissionFlags,
+            boolean structuredReplies,
+            boolean blockStatus,
+            int minBlock,
+            int maxBlock) {
         if (Integer.bitCount(minBlock) != 1 || maxBlock < minBlock || maxBlock > MAX_PAYLOAD) {
             throw new IllegalArgumentException("bad block sizes: min " + minBlock + ", max " + maxBlock);
         }
@@ -148,9 +153,9 @@ public final class NbdRequestDecoder {
     }
 
     /**
-     * READ, WRITE and CACHE are bounded by the maximum block size. proto.md bounds WRITE_ZEROES too
-     * (except with FAST_ZERO), but nbdcopy (libnbd 1.14) zeroes a whole hole in one request, and
-     * qemu-nbd and nbdkit take any length, so the gateway does too; TRIM and BLOCK_STATUS are not bounded.
+     * READ, WRITE and CACHE are bounded by the maximum block size. proto.md bounds WRITE_ZEROES too (except with
+     * FAST_ZERO), but nbdcopy (libnbd 1.14) zeroes a whole hole in one request, and qemu-nbd and nbdkit take any
+     * length, so the gateway does too; TRIM and BLOCK_STATUS are not bounded.
      */
     private static boolean boundedByMaximumBlock(int type) {
         return type == CMD_READ || type == CMD_WRITE || type == CMD_CACHE;
@@ -159,8 +164,10 @@ public final class NbdRequestDecoder {
     private int allowedFlags(int type) {
         return switch (type) {
             case CMD_READ -> structuredReplies ? CMD_FLAG_FUA | CMD_FLAG_DF : CMD_FLAG_FUA;
-            case CMD_WRITE_ZEROES -> CMD_FLAG_FUA | CMD_FLAG_NO_HOLE
-                    | ((transmissionFlags & FLAG_SEND_FAST_ZERO) != 0 ? CMD_FLAG_FAST_ZERO : 0);
+            case CMD_WRITE_ZEROES ->
+                CMD_FLAG_FUA
+                        | CMD_FLAG_NO_HOLE
+                        | ((transmissionFlags & FLAG_SEND_FAST_ZERO) != 0 ? CMD_FLAG_FAST_ZERO : 0);
             case CMD_BLOCK_STATUS -> CMD_FLAG_FUA | CMD_FLAG_REQ_ONE;
             // FUA is valid on every command once NBD_FLAG_SEND_FUA is advertised, which the gateway always does.
             default -> CMD_FLAG_FUA;

@@ -5,9 +5,9 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 import java.nio.ByteBuffer;
 
 /**
- * Flyweight writer of structured reply chunks (see {@link NbdDescriptor}). The gateway sends each
- * reply as one chunk flagged DONE: an OFFSET_DATA chunk for a successful READ, a BLOCK_STATUS chunk
- * for a successful NBD_CMD_BLOCK_STATUS, an ERROR chunk for a failure, a NONE chunk for any other success.
+ * Flyweight writer of structured reply chunks (see {@link NbdDescriptor}). The gateway sends each reply as one chunk
+ * flagged DONE: an OFFSET_DATA chunk for a successful READ, a BLOCK_STATUS chunk for a successful NBD_CMD_BLOCK_STATUS,
+ * an ERROR chunk for a failure, a NONE chunk for any other success.
  */
 public final class StructuredReplyWriter {
     private ByteBuffer buffer;
@@ -27,8 +27,8 @@ public final class StructuredReplyWriter {
     }
 
     /**
-     * Header plus context id of a BLOCK_STATUS chunk; the caller sends {@code descriptorBytes} of
-     * descriptors (see {@link NbdDescriptor#EXTENT_LENGTH}) after it.
+     * Header plus context id of a BLOCK_STATUS chunk; the caller sends {@code descriptorBytes} of descriptors (see
+     * {@link NbdDescriptor#EXTENT_LENGTH}) after it.
      */
     public int writeBlockStatus(long handle, int contextId, int descriptorBytes) {
         header(REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, handle, BLOCK_STATUS_PREFIX_LENGTH + descriptorBytes);

@@ -3,20 +3,20 @@ package io.sluice.gateway.qos;
 import static io.sluice.gateway.nbd.NbdDescriptor.*;
 
 /**
- * What one NBD command costs against a volume's limits and the backend's modelled capacity: its
- * direction, its bytes (bandwidth) and its normalized I/Os (IOPS, reservation, weight). The rules
- * and why they were chosen are in sluice-gateway/NBD.md ("QoS for commands without data"):
+ * What one NBD command costs against a volume's limits and the backend's modelled capacity: its direction, its bytes
+ * (bandwidth) and its normalized I/Os (IOPS, reservation, weight). The rules and why they were chosen are in
+ * sluice-gateway/NBD.md ("QoS for commands without data"):
+ *
  * <ul>
- *   <li>READ and WRITE: their length in bytes, and that length in I/Os of {@code ioSizeBytes};</li>
- *   <li>CACHE: as a READ of its length, since it makes the backend read those bytes;</li>
- *   <li>TRIM, WRITE_ZEROES: one write I/O and no bytes, whatever their length;</li>
- *   <li>BLOCK_STATUS: one read I/O and no bytes;</li>
- *   <li>FLUSH: nothing, and never held back.</li>
+ *   <li>READ and WRITE: their length in bytes, and that length in I/Os of {@code ioSizeBytes};
+ *   <li>CACHE: as a READ of its length, since it makes the backend read those bytes;
+ *   <li>TRIM, WRITE_ZEROES: one write I/O and no bytes, whatever their length;
+ *   <li>BLOCK_STATUS: one read I/O and no bytes;
+ *   <li>FLUSH: nothing, and never held back.
  * </ul>
  */
 final class CommandCost {
-    private CommandCost() {
-    }
+    private CommandCost() {}
 
     /** Whether the command is held and accounted in the write direction. */
     static boolean write(int type) {

@@ -1,12 +1,11 @@
 package io.sluice.gateway.qos;
 
 /**
- * QEMU's leaky bucket for one {@link BucketLimit}: each admitted I/O pours its units in, the
- * bucket leaks at the sustained rate, and an I/O may go only while the bucket is not over its
- * size. Admission is decided before pouring, so one I/O may overfill the bucket; the overfill is
- * then paid back as waiting time, which keeps the long-run rate exact whatever the I/O sizes and
- * however late a timer fires. With a burst length over one second a second bucket, leaking at the
- * burst rate, keeps the burst itself at its rate.
+ * QEMU's leaky bucket for one {@link BucketLimit}: each admitted I/O pours its units in, the bucket leaks at the
+ * sustained rate, and an I/O may go only while the bucket is not over its size. Admission is decided before pouring, so
+ * one I/O may overfill the bucket; the overfill is then paid back as waiting time, which keeps the long-run rate exact
+ * whatever the I/O sizes and however late a timer fires. With a burst length over one second a second bucket, leaking
+ * at the burst rate, keeps the burst itself at its rate.
  *
  * <p>Not thread-safe: the owning scheduler's lock guards it.
  */
@@ -46,9 +45,9 @@ public final class LeakyBucket {
     }
 
     /**
-     * Trims the levels to what {@code limit} allows, for a limit that replaces another: a lower
-     * limit starts with a full bucket (no credit carried over, no debt beyond the new bucket),
-     * where QEMU empties the buckets and so gives a fresh burst at every change.
+     * Trims the levels to what {@code limit} allows, for a limit that replaces another: a lower limit starts with a
+     * full bucket (no credit carried over, no debt beyond the new bucket), where QEMU empties the buckets and so gives
+     * a fresh burst at every change.
      */
     public void clamp(BucketLimit limit) {
         level = Math.min(level, bucketSize(limit));

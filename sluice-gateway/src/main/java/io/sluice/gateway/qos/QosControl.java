@@ -4,9 +4,9 @@ import io.sluice.gateway.export.Export;
 import io.sluice.gateway.export.Exports;
 
 /**
- * The gateway's QoS as the monitor link (and the config file watcher) sees it: put a parameter set
- * in force for a volume, by export name or id, and read what is in force. Thread-safe; each call
- * takes only the lock of the volume's backend group, so it never stalls other groups' I/O.
+ * The gateway's QoS as the monitor link (and the config file watcher) sees it: put a parameter set in force for a
+ * volume, by export name or id, and read what is in force. Thread-safe; each call takes only the lock of the volume's
+ * backend group, so it never stalls other groups' I/O.
  */
 public final class QosControl {
     private final Export[] byId;
@@ -36,7 +36,8 @@ public final class QosControl {
     }
 
     public QosSetting current(int exportId) {
-        if (exportId < 0 || exportId >= byId.length
+        if (exportId < 0
+                || exportId >= byId.length
                 || !(byId[exportId].scheduler() instanceof QosScheduler scheduler)) {
             return null;
         }

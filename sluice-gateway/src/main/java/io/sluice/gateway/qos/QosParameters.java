@@ -1,20 +1,37 @@
 package io.sluice.gateway.qos;
 
 /**
- * The QoS of one volume, immutable so a new set replaces the old one in a single reference swap.
- * IOPS and bandwidth limits are either total or per direction (as in QEMU, not both);
- * {@code ioSizeBytes} normalizes sizes (an I/O of n times that size counts as n I/Os, 0 = off);
- * {@code reservationIops} is the guaranteed minimum and {@code weight} the share of what is left
- * when volumes compete for one backend; {@code maxDelayNanos} caps how long a request is held.
+ * The QoS of one volume, immutable so a new set replaces the old one in a single reference swap. IOPS and bandwidth
+ * limits are either total or per direction (as in QEMU, not both); {@code ioSizeBytes} normalizes sizes (an I/O of n
+ * times that size counts as n I/Os, 0 = off); {@code reservationIops} is the guaranteed minimum and {@code weight} the
+ * share of what is left when volumes compete for one backend; {@code maxDelayNanos} caps how long a request is held.
  */
-public record QosParameters(BucketLimit iops, BucketLimit readIops, BucketLimit writeIops,
-                            BucketLimit bandwidth, BucketLimit readBandwidth, BucketLimit writeBandwidth,
-                            int ioSizeBytes, double reservationIops, double weight, long maxDelayNanos) {
+public record QosParameters(
+        BucketLimit iops,
+        BucketLimit readIops,
+        BucketLimit writeIops,
+        BucketLimit bandwidth,
+        BucketLimit readBandwidth,
+        BucketLimit writeBandwidth,
+        int ioSizeBytes,
+        double reservationIops,
+        double weight,
+        long maxDelayNanos) {
     public static final long DEFAULT_MAX_DELAY_NANOS = 1_000_000_000L;
     /** Far below the 30 s after which the Linux nbd driver gives up on a request. */
     public static final long MAX_MAX_DELAY_NANOS = 10_000_000_000L;
-    public static final QosParameters UNLIMITED = new QosParameters(BucketLimit.NONE, BucketLimit.NONE,
-            BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, DEFAULT_MAX_DELAY_NANOS);
+
+    public static final QosParameters UNLIMITED = new QosParameters(
+            BucketLimit.NONE,
+            BucketLimit.NONE,
+            BucketLimit.NONE,
+            BucketLimit.NONE,
+            BucketLimit.NONE,
+            BucketLimit.NONE,
+            0,
+            0,
+            1,
+            DEFAULT_MAX_DELAY_NANOS);
 
     public QosParameters {
         if (iops.limited() && (readIops.limited() || writeIops.limited())) {
@@ -43,23 +60,59 @@ public record QosParameters(BucketLimit iops, BucketLimit readIops, BucketLimit 
     }
 
     public QosParameters withIops(BucketLimit limit) {
-        return new QosParameters(limit, readIops, writeIops, bandwidth, readBandwidth, writeBandwidth,
-                ioSizeBytes, reservationIops, weight, maxDelayNanos);
+        return new QosParameters(
+                limit,
+                readIops,
+                writeIops,
+                bandwidth,
+                readBandwidth,
+                writeBandwidth,
+                ioSizeBytes,
+                reservationIops,
+                weight,
+                maxDelayNanos);
     }
 
     public QosParameters withIoSize(int bytes) {
-        return new QosParameters(iops, readIops, writeIops, bandwidth, readBandwidth, writeBandwidth,
-                bytes, reservationIops, weight, maxDelayNanos);
+        return new QosParameters(
+                iops,
+                readIops,
+                writeIops,
+                bandwidth,
+                readBandwidth,
+                writeBandwidth,
+                bytes,
+                reservationIops,
+                weight,
+                maxDelayNanos);
     }
 
     public QosParameters withShares(double reservation, double newWeight) {
-        return new QosParameters(iops, readIops, writeIops, bandwidth, readBandwidth, writeBandwidth,
-                ioSizeBytes, reservation, newWeight, maxDelayNanos);
+        return new QosParameters(
+                iops,
+                readIops,
+                writeIops,
+                bandwidth,
+                readBandwidth,
+                writeBandwidth,
+                ioSizeBytes,
+                reservation,
+                newWeight,
+                maxDelayNanos);
     }
 
     public QosParameters withMaxDelayNanos(long nanos) {
-        return new QosParameters(iops, readIops, writeIops, bandwidth, readBandwidth, writeBandwidth,
-                ioSizeBytes, reservationIops, weight, nanos);
+        return new QosParameters(
+                iops,
+                readIops,
+                writeIops,
+                bandwidth,
+                readBandwidth,
+                writeBandwidth,
+                ioSizeBytes,
+                reservationIops,
+                weight,
+                nanos);
     }
 
     /** How many I/Os one of {@code bytes} counts as: fractional above the normalization size, as in QEMU. */

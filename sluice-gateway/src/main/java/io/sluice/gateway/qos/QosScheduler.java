@@ -11,32 +11,32 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * QoS for the exports that share one backend: each export (a lane) has a bounded queue, its own
- * QEMU-style {@link Throttle} (limits and bursts, shared by all its connections), and mClock tags
- * (Gulati et al., OSDI 2010) that divide the backend among the lanes:
- * <ol>
- *   <li>a request held for its lane's {@code maxDelay} goes first, whatever the limits (so no
- *       request waits longer than that, far below the client's timeout);</li>
- *   <li>nothing else goes while the backend's modelled capacity ({@link BackendLimits#iops()}) is
- *       used up, and no lane goes while its own limits hold it back;</li>
- *   <li>of the rest, a lane behind its reservation goes first (smallest reservation tag: tags
- *       advance by cost/reservation seconds per request, so a backlogged lane earns exactly its
- *       reservation rate), otherwise the lane with the smallest share tag (tags advance by
- *       cost/weight; start-time fair queueing, so backlogged lanes share in proportion to weight).</li>
- * </ol>
- * As in mClock, a request served by weight does not advance the reservation tag, so the
- * reservation is a floor on top of which the weights apply. Costs are normalized I/Os
- * ({@link CommandCost}: READ, WRITE and CACHE by their size, TRIM, WRITE_ZEROES and BLOCK_STATUS one
- * each); FLUSH costs nothing and is never throttled.
+ * QoS for the exports that share one backend: each export (a lane) has a bounded queue, its own QEMU-style
+ * {@link Throttle} (limits and bursts, shared by all its connections), and mClock tags (Gulati et al., OSDI 2010) that
+ * divide the backend among the lanes:
  *
- * <p>Tags are kept per lane for its head request only, so nothing is allocated per request. The
- * dispatcher threads decide themselves, under one lock (leader/followers): a thread that finds
- * nothing ready sleeps until the earliest time something becomes ready, but only one thread
- * sleeps with a timer for a given deadline; the rest wait to be signalled by an admission, by a
- * thread that just took a request while more are queued, by a request leaving the backend while
- * every slot was taken, or by a parameter change. A request admitted while nothing else in the
- * group waits is decided at once on the admitting thread, by the same rules, and runs there if it
- * may go now (see {@link io.sluice.gateway.export.RequestScheduler}).
+ * <ol>
+ *   <li>a request held for its lane's {@code maxDelay} goes first, whatever the limits (so no request waits longer than
+ *       that, far below the client's timeout);
+ *   <li>nothing else goes while the backend's modelled capacity ({@link BackendLimits#iops()}) is used up, and no lane
+ *       goes while its own limits hold it back;
+ *   <li>of the rest, a lane behind its reservation goes first (smallest reservation tag: tags advance by
+ *       cost/reservation seconds per request, so a backlogged lane earns exactly its reservation rate), otherwise the
+ *       lane with the smallest share tag (tags advance by cost/weight; start-time fair queueing, so backlogged lanes
+ *       share in proportion to weight).
+ * </ol>
+ *
+ * As in mClock, a request served by weight does not advance the reservation tag, so the reservation is a floor on top
+ * of which the weights apply. Costs are normalized I/Os ({@link CommandCost}: READ, WRITE and CACHE by their size,
+ * TRIM, WRITE_ZEROES and BLOCK_STATUS one each); FLUSH costs nothing and is never throttled.
+ *
+ * <p>Tags are kept per lane for its head request only, so nothing is allocated per request. The dispatcher threads
+ * decide themselves, under one lock (leader/followers): a thread that finds nothing ready sleeps until the earliest
+ * time something becomes ready, but only one thread sleeps with a timer for a given deadline; the rest wait to be
+ * signalled by an admission, by a thread that just took a request while more are queued, by a request leaving the
+ * backend while every slot was taken, or by a parameter change. A request admitted while nothing else in the group
+ * waits is decided at once on the admitting thread, by the same rules, and runs there if it may go now (see
+ * {@link io.sluice.gateway.export.RequestScheduler}).
  */
 public final class QosScheduler implements RequestScheduler {
     private static final long NEVER = Long.MAX_VALUE;
@@ -51,6 +51,7 @@ public final class QosScheduler implements RequestScheduler {
     private final NanoClock clock;
     /** Tags are nanoseconds since this instant, so doubles keep sub-nanosecond precision. */
     private final long origin;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
 
@@ -62,6 +63,7 @@ public final class QosScheduler implements RequestScheduler {
     private int inFlight;
     /** The backend group's queue depth; unbounded until the group sets it. */
     private int slots = Integer.MAX_VALUE;
+
     private boolean closed;
     /** The deadline some dispatcher sleeps until; others with a later one need not set a timer. */
     private long timerDeadline = NEVER;
@@ -69,12 +71,13 @@ public final class QosScheduler implements RequestScheduler {
     private double virtualTime;
     /** Results of {@link #choose}: when to look again, and why the chosen lane goes. */
     private long wakeAt;
+
     private int phase;
     /** How many lanes {@link #choose} found free to go: above one, the weights decided. */
     private int readyLanes;
 
     /**
-     * @param capacity      the backend's modelled capacity (its queue depth is the dispatcher count)
+     * @param capacity the backend's modelled capacity (its queue depth is the dispatcher count)
      * @param queueCapacity requests each export may have waiting before its clients feel back-pressure
      */
     public QosScheduler(BackendLimits capacity, int queueCapacity, NanoClock clock) {
@@ -89,8 +92,12 @@ public final class QosScheduler implements RequestScheduler {
     public void register(Export export, QosParameters parameters) {
         lock.lock();
         try {
-            Lane lane = new Lane(export.stats(), queueCapacity, lock.newCondition(),
-                    new QosSetting(0, parameters), new Throttle(clock.nanoTime()));
+            Lane lane = new Lane(
+                    export.stats(),
+                    queueCapacity,
+                    lock.newCondition(),
+                    new QosSetting(0, parameters),
+                    new Throttle(clock.nanoTime()));
             if (export.id() >= lanesById.length) {
                 lanesById = Arrays.copyOf(lanesById, export.id() + 1);
             }
@@ -106,8 +113,9 @@ public final class QosScheduler implements RequestScheduler {
     }
 
     /**
-     * Puts new parameters in force for an export, atomically, without disturbing its connections;
-     * tags carry over, bucket levels are trimmed to the new limits ({@link LeakyBucket#clamp}). Idempotent by version: see {@link QosStatus}.
+     * Puts new parameters in force for an export, atomically, without disturbing its connections; tags carry over,
+     * bucket levels are trimmed to the new limits ({@link LeakyBucket#clamp}). Idempotent by version: see
+     * {@link QosStatus}.
      */
     public int apply(int exportId, long version, QosParameters parameters) {
         lock.lock();
@@ -379,6 +387,7 @@ public final class QosScheduler implements RequestScheduler {
         final Throttle throttle;
         /** Volatile only for readers outside the lock; replaced whole, never mutated. */
         volatile QosSetting setting;
+
         int head;
         int count;
         double reservationTag;

@@ -13,8 +13,7 @@ public final class QosStatus {
     /** The gateway runs unthrottled (pass-through), so there is nothing to apply to. */
     public static final int UNTHROTTLED = 4;
 
-    private QosStatus() {
-    }
+    private QosStatus() {}
 
     public static String name(int status) {
         return switch (status) {

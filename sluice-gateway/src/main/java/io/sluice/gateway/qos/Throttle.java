@@ -1,11 +1,10 @@
 package io.sluice.gateway.qos;
 
 /**
- * The six leaky buckets of one volume (IOPS and bandwidth; total, read, write), shared by every
- * connection to it. Reads check the total and read buckets, writes the total and write buckets,
- * and the longest wait wins, as in QEMU's throttle groups. The limits are passed in on every call
- * rather than stored, so a parameter swap takes effect on the next decision while the bucket
- * levels carry over.
+ * The six leaky buckets of one volume (IOPS and bandwidth; total, read, write), shared by every connection to it. Reads
+ * check the total and read buckets, writes the total and write buckets, and the longest wait wins, as in QEMU's
+ * throttle groups. The limits are passed in on every call rather than stored, so a parameter swap takes effect on the
+ * next decision while the bucket levels carry over.
  *
  * <p>Not thread-safe: the owning scheduler's lock guards it.
  */
@@ -51,11 +50,11 @@ public final class Throttle {
     public long waitNanos(QosParameters p, boolean write) {
         long wait = Math.max(iops.waitNanos(p.iops()), bandwidth.waitNanos(p.bandwidth()));
         if (write) {
-            wait = Math.max(wait, Math.max(writeIops.waitNanos(p.writeIops()),
-                    writeBandwidth.waitNanos(p.writeBandwidth())));
+            wait = Math.max(
+                    wait, Math.max(writeIops.waitNanos(p.writeIops()), writeBandwidth.waitNanos(p.writeBandwidth())));
         } else {
-            wait = Math.max(wait, Math.max(readIops.waitNanos(p.readIops()),
-                    readBandwidth.waitNanos(p.readBandwidth())));
+            wait = Math.max(
+                    wait, Math.max(readIops.waitNanos(p.readIops()), readBandwidth.waitNanos(p.readBandwidth())));
         }
         return wait;
     }

@@ -5,15 +5,14 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One connection's data buffers, in power-of-two size classes from 4 KiB up to the largest request.
- * Buffers are reused, so a connection in steady state allocates nothing per request. The bytes a
- * connection may hold are capped by a budget: when a request needs a size class that has no idle
- * buffer and the budget is spent, idle buffers of other classes are dropped to make room, and if
- * that is not enough the caller (the connection's reader) waits for in-flight requests to give
- * theirs back. Waiting there means not reading the socket: back-pressure, and a client can never
- * hold more than its budget however large the requests it sends. New buffers also come out of the
- * gateway-wide {@link MemoryBudget}; when that is spent the reader retries every few milliseconds,
- * since the memory it waits for is released by other connections.
+ * One connection's data buffers, in power-of-two size classes from 4 KiB up to the largest request. Buffers are reused,
+ * so a connection in steady state allocates nothing per request. The bytes a connection may hold are capped by a
+ * budget: when a request needs a size class that has no idle buffer and the budget is spent, idle buffers of other
+ * classes are dropped to make room, and if that is not enough the caller (the connection's reader) waits for in-flight
+ * requests to give theirs back. Waiting there means not reading the socket: back-pressure, and a client can never hold
+ * more than its budget however large the requests it sends. New buffers also come out of the gateway-wide
+ * {@link MemoryBudget}; when that is spent the reader retries every few milliseconds, since the memory it waits for is
+ * released by other connections.
  */
 final class BufferPool {
     private static final int MIN_SHIFT = 12;
@@ -28,10 +27,10 @@ final class BufferPool {
     private long reserved;
 
     /**
-     * @param maxSize   largest buffer ever asked for
-     * @param budget    bytes this pool may hold in total; at least {@code maxSize} rounded up
-     * @param maxInUse  most buffers out at once (the connection's request slots)
-     * @param shared    the gateway-wide budget new buffers also count against
+     * @param maxSize largest buffer ever asked for
+     * @param budget bytes this pool may hold in total; at least {@code maxSize} rounded up
+     * @param maxInUse most buffers out at once (the connection's request slots)
+     * @param shared the gateway-wide budget new buffers also count against
      */
     BufferPool(int maxSize, long budget, int maxInUse, MemoryBudget shared) {
         int classes = shiftOf(maxSize) - MIN_SHIFT + 1;

@@ -12,29 +12,29 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
-import java.security.cert.X509Certificate;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 
 /**
- * The server side of the fixed newstyle handshake (layouts in {@link io.sluice.gateway.nbd.NbdDescriptor}).
- * Runs once per connection before transmission, so it may allocate. Options the gateway does not
- * know get NBD_REP_ERR_UNSUP, malformed ones NBD_REP_ERR_INVALID; only a broken frame (bad magic,
- * unknown client flags, an option too large to read) ends the connection.
+ * The server side of the fixed newstyle handshake (layouts in {@link io.sluice.gateway.nbd.NbdDescriptor}). Runs once
+ * per connection before transmission, so it may allocate. Options the gateway does not know get NBD_REP_ERR_UNSUP,
+ * malformed ones NBD_REP_ERR_INVALID; only a broken frame (bad magic, unknown client flags, an option too large to
+ * read) ends the connection.
  *
- * <p>TLS follows proto.md's server modes. With TLS configured and every export needing it (FORCEDTLS),
- * every option but NBD_OPT_STARTTLS and NBD_OPT_ABORT is answered NBD_REP_ERR_TLS_REQD until TLS is up
- * (NBD_OPT_EXPORT_NAME, which cannot be answered, hangs up). Otherwise (SELECTIVETLS) options are
- * answered in plaintext, but each export's {@link io.sluice.gateway.export.ExportAccess} decides what a
- * client sees: an export it may not use is left out of NBD_OPT_LIST and refused at NBD_OPT_INFO/GO with
- * NBD_REP_ERR_TLS_REQD (starting TLS would help) or NBD_REP_ERR_POLICY (it would not). After STARTTLS the
- * client starts over on the encrypted channel: structured replies (and metadata contexts) must be agreed again.
+ * <p>TLS follows proto.md's server modes. With TLS configured and every export needing it (FORCEDTLS), every option but
+ * NBD_OPT_STARTTLS and NBD_OPT_ABORT is answered NBD_REP_ERR_TLS_REQD until TLS is up (NBD_OPT_EXPORT_NAME, which
+ * cannot be answered, hangs up). Otherwise (SELECTIVETLS) options are answered in plaintext, but each export's
+ * {@link io.sluice.gateway.export.ExportAccess} decides what a client sees: an export it may not use is left out of
+ * NBD_OPT_LIST and refused at NBD_OPT_INFO/GO with NBD_REP_ERR_TLS_REQD (starting TLS would help) or NBD_REP_ERR_POLICY
+ * (it would not). After STARTTLS the client starts over on the encrypted channel: structured replies (and metadata
+ * contexts) must be agreed again.
  *
- * <p>Metadata contexts: once structured replies are agreed, NBD_OPT_LIST_META_CONTEXT and
- * NBD_OPT_SET_META_CONTEXT offer one context, base:allocation (queries {@code base:allocation}, and
- * {@code base:} or none to list). NBD_CMD_BLOCK_STATUS is allowed when the last SET selected it for the
- * export the client then enters transmission with.
+ * <p>Metadata contexts: once structured replies are agreed, NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT
+ * offer one context, base:allocation (queries {@code base:allocation}, and {@code base:} or none to list).
+ * NBD_CMD_BLOCK_STATUS is allowed when the last SET selected it for the export the client then enters transmission
+ * with.
  */
 final class Handshake {
     /** Largest option data read; real options are far smaller (a name is at most 4096 bytes). */
@@ -160,9 +160,9 @@ final class Handshake {
     }
 
     /**
-     * NBD_OPT_LIST_META_CONTEXT or NBD_OPT_SET_META_CONTEXT. Data: export name length (4), name,
-     * number of queries (4), each query's length (4) and text. A SET replaces the selection even
-     * when it fails; a LIST without queries lists every context.
+     * NBD_OPT_LIST_META_CONTEXT or NBD_OPT_SET_META_CONTEXT. Data: export name length (4), name, number of queries (4),
+     * each query's length (4) and text. A SET replaces the selection even when it fails; a LIST without queries lists
+     * every context.
      */
     private void metaContext(int option, int dataLength) throws IOException {
         boolean set = option == OPT_SET_META_CONTEXT;
@@ -170,7 +170,10 @@ final class Handshake {
             metaContextExport = null;
         }
         if (!structuredReplies) {
-            error(option, REP_ERR_INVALID, "metadata contexts need structured replies: send NBD_OPT_STRUCTURED_REPLY first");
+            error(
+                    option,
+                    REP_ERR_INVALID,
+                    "metadata contexts need structured replies: send NBD_OPT_STRUCTURED_REPLY first");
             return;
         }
         if (dataLength < 8) {
@@ -231,7 +234,10 @@ final class Handshake {
             return true;
         }
         if (tlsChannel != null || dataLength != 0) {
-            error(OPT_STARTTLS, REP_ERR_INVALID, tlsChannel != null ? "TLS is already started" : "NBD_OPT_STARTTLS takes no data");
+            error(
+                    OPT_STARTTLS,
+                    REP_ERR_INVALID,
+                    tlsChannel != null ? "TLS is already started" : "NBD_OPT_STARTTLS takes no data");
             return true;
         }
         reply(OPT_STARTTLS, REP_ACK);
@@ -295,8 +301,12 @@ final class Handshake {
         }
         int verdict = verdict(export);
         if (verdict != 0) {
-            error(option, verdict, verdict == REP_ERR_TLS_REQD ? "this export needs TLS: send NBD_OPT_STARTTLS first"
-                    : "this export is not open to this client");
+            error(
+                    option,
+                    verdict,
+                    verdict == REP_ERR_TLS_REQD
+                            ? "this export needs TLS: send NBD_OPT_STARTTLS first"
+                            : "this export is not open to this client");
             return null;
         }
         boolean nameRequested = false;
@@ -304,13 +314,15 @@ final class Handshake {
             nameRequested |= (in.getShort(requestsAt + 2 + 2 * i) & 0xFFFF) == INFO_NAME;
         }
         header(option, REP_INFO, INFO_EXPORT_LENGTH);
-        out.putShort((short) INFO_EXPORT).putLong(export.size())
-                .putShort((short) export.transmissionFlags(structuredReplies));
+        out.putShort((short) INFO_EXPORT).putLong(export.size()).putShort((short)
+                export.transmissionFlags(structuredReplies));
         send();
         // Sent whether asked or not: clients that did not ask ignore it, clients that did obey it.
         header(option, REP_INFO, INFO_BLOCK_SIZE_LENGTH);
-        out.putShort((short) INFO_BLOCK_SIZE).putInt(export.minimumBlockSize())
-                .putInt(export.preferredBlockSize()).putInt(export.maximumBlockSize());
+        out.putShort((short) INFO_BLOCK_SIZE)
+                .putInt(export.minimumBlockSize())
+                .putInt(export.preferredBlockSize())
+                .putInt(export.maximumBlockSize());
         send();
         if (nameRequested) {
             byte[] canonical = export.name().getBytes(StandardCharsets.UTF_8);
@@ -333,10 +345,12 @@ final class Handshake {
             }
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(in.slice(at, length)).toString();
+                    .decode(in.slice(at, length))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

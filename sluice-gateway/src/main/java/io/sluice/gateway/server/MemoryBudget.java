@@ -3,9 +3,8 @@ package io.sluice.gateway.server;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bytes of request buffers the whole gateway may hold, shared by every connection's
- * {@link BufferPool}. Without it, many connections each within their own budget could still
- * exhaust the process's direct memory together.
+ * Bytes of request buffers the whole gateway may hold, shared by every connection's {@link BufferPool}. Without it,
+ * many connections each within their own budget could still exhaust the process's direct memory together.
  */
 public final class MemoryBudget {
     private final long limit;

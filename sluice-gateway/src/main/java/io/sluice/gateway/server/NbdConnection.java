@@ -18,17 +18,15 @@ import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 
 /**
- * One client. A reader thread does the handshake, then parses requests and admits them to the
- * export's scheduler. When the scheduler lets a request go at once and the client has sent nothing
- * more yet, the reader runs it itself, like a thread of nbdkit's; otherwise the request waits for a
- * dispatcher thread. Replies go out through the {@link ReplySender}: the socket is non-blocking from
- * the end of the handshake, and the thread that finished the request sends its reply itself when the
- * socket takes it, so a request needs no hand-off and no wake-up on the way back; the writer thread
- * only finishes what the socket would not take at once. Over TLS likewise: the session is an
- * SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots}
- * {@link IoRequest}s: when all are in flight the reader stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
- * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection.
- * See CONCURRENCY.md.
+ * One client. A reader thread does the handshake, then parses requests and admits them to the export's scheduler. When
+ * the scheduler lets a request go at once and the client has sent nothing more yet, the reader runs it itself, like a
+ * thread of nbdkit's; otherwise the request waits for a dispatcher thread. Replies go out through the
+ * {@link ReplySender}: the socket is non-blocking from the end of the handshake, and the thread that finished the
+ * request sends its reply itself when the socket takes it, so a request needs no hand-off and no wake-up on the way
+ * back; the writer thread only finishes what the socket would not take at once. Over TLS likewise: the session is an
+ * SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots} {@link IoRequest}s: when all are
+ * in flight the reader stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
+ * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection. See CONCURRENCY.md.
  */
 final class NbdConnection implements IoRequest.Completion {
     private static final long SLOT_WAIT_NANOS = 100_000_000;
@@ -49,8 +47,8 @@ final class NbdConnection implements IoRequest.Completion {
     private final BoundedRequestQueue free;
     private final NbdRequestDecoder decoder = new NbdRequestDecoder();
     /**
-     * What the reader has read from the client and not yet parsed (read mode): one read takes every
-     * request header that has arrived, so a burst costs one system call, not one per request.
+     * What the reader has read from the client and not yet parsed (read mode): one read takes every request header that
+     * has arrived, so a burst costs one system call, not one per request.
      */
     private final ByteBuffer inbox = ByteBuffer.allocateDirect(INBOX_BYTES).flip();
 
@@ -64,23 +62,32 @@ final class NbdConnection implements IoRequest.Completion {
     /** The last look at the socket found nothing, so the reader waits before reading again. */
     private boolean inputIdle;
     /**
-     * The read that brought the request being decoded took less than it was offered from the plaintext socket,
-     * so the socket was empty then: the reader need not read again to tell whether the client sent more.
+     * The read that brought the request being decoded took less than it was offered from the plaintext socket, so the
+     * socket was empty then: the reader need not read again to tell whether the client sent more.
      */
     private boolean drained;
     /** The last request was run by the reader itself: the client waits for each reply (queue depth 1). */
     private boolean ranLast;
     /** Waits left before the reader spins again ({@link ReadSpin}), and how many the next vain spin skips. */
     private int spinSkip;
+
     private int spinBackoff = 1;
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
+
     private BufferPool buffers;
     /** A slot the reader has taken but not yet handed on; returned when the reader stops. */
     private IoRequest held;
 
-    NbdConnection(long id, SocketChannel channel, Exports exports, NbdTls tls, boolean forcedTls,
-                  ConnectionSettings settings, MemoryBudget bufferMemory, Consumer<NbdConnection> onClosed) {
+    NbdConnection(
+            long id,
+            SocketChannel channel,
+            Exports exports,
+            NbdTls tls,
+            boolean forcedTls,
+            ConnectionSettings settings,
+            MemoryBudget bufferMemory,
+            Consumer<NbdConnection> onClosed) {
         this.id = id;
         this.channel = channel;
         this.exports = exports;
@@ -144,14 +151,24 @@ final class NbdConnection implements IoRequest.Completion {
         channel.configureBlocking(false);
         readable = new SocketReadiness(channel, SelectionKey.OP_READ);
         SocketReadiness writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
-        decoder.configure(export.size(), export.transmissionFlags(session.structuredReplies()),
-                session.structuredReplies(), session.blockStatus(), export.minimumBlockSize(),
+        decoder.configure(
+                export.size(),
+                export.transmissionFlags(session.structuredReplies()),
+                session.structuredReplies(),
+                session.blockStatus(),
+                export.minimumBlockSize(),
                 export.maximumBlockSize());
-        buffers = new BufferPool(export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(),
-                bufferMemory);
-        replies = new ReplySender(session.out(), in instanceof EngineTlsChannel tlsChannel ? tlsChannel : null,
-                writable, session.structuredReplies(), settings.requestSlots(),
-                this::recycle, this::closeChannel, "sluice-nbd-" + id + "-out");
+        buffers = new BufferPool(
+                export.maximumBlockSize(), settings.bufferBudget(), settings.requestSlots(), bufferMemory);
+        replies = new ReplySender(
+                session.out(),
+                in instanceof EngineTlsChannel tlsChannel ? tlsChannel : null,
+                writable,
+                session.structuredReplies(),
+                settings.requestSlots(),
+                this::recycle,
+                this::closeChannel,
+                "sluice-nbd-" + id + "-out");
         replies.start();
         transmitting = true;
     }
@@ -173,7 +190,13 @@ final class NbdConnection implements IoRequest.Completion {
             if (verdict == NbdRequestDecoder.SOFT_DISCONNECT) {
                 return false;
             }
-            request.set(export, decoder.handle(), decoder.type(), decoder.flags(), decoder.offset(), decoder.length(),
+            request.set(
+                    export,
+                    decoder.handle(),
+                    decoder.type(),
+                    decoder.flags(),
+                    decoder.offset(),
+                    decoder.length(),
                     receivedNanos);
             int payload = decoder.payloadLength();
             if (payload > 0) {
@@ -217,12 +240,12 @@ final class NbdConnection implements IoRequest.Completion {
     }
 
     /**
-     * Whether the reader may run the request it just read itself: not when the client already sent
-     * more (then the reader hands the request to a dispatcher and goes on reading, so requests that
-     * arrive together still reach the backend together). The inbox and one read that does not wait
-     * tell (what it finds is the next request, read once); over TLS that read also sees records
-     * already taken off the socket and not yet decrypted. When the read that brought this request emptied
-     * the plaintext socket (it took less than offered), that read tells it already, and no other is made.
+     * Whether the reader may run the request it just read itself: not when the client already sent more (then the
+     * reader hands the request to a dispatcher and goes on reading, so requests that arrive together still reach the
+     * backend together). The inbox and one read that does not wait tell (what it finds is the next request, read once);
+     * over TLS that read also sees records already taken off the socket and not yet decrypted. When the read that
+     * brought this request emptied the plaintext socket (it took less than offered), that read tells it already, and no
+     * other is made.
      */
     private boolean mayRunNow() {
         if (inbox.hasRemaining()) {
@@ -260,8 +283,8 @@ final class NbdConnection implements IoRequest.Completion {
     }
 
     /**
-     * Ends the connection: a hard ending hangs up first, so replies still due are dropped; a soft
-     * one (NBD_CMD_DISC, or the client half-closing) answers everything in flight before closing.
+     * Ends the connection: a hard ending hangs up first, so replies still due are dropped; a soft one (NBD_CMD_DISC, or
+     * the client half-closing) answers everything in flight before closing.
      */
     private void stop(boolean hard) {
         if (hard) {
@@ -358,10 +381,10 @@ final class NbdConnection implements IoRequest.Completion {
     }
 
     /**
-     * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at
-     * end of stream. The read does not block, so the wait is in the reader's selector; when
-     * the last look found the socket empty, the reader waits first instead of reading in vain. At queue
-     * depth 1 (the reader ran the last request itself) it first spins for a bounded time ({@link ReadSpin}).
+     * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at end of stream.
+     * The read does not block, so the wait is in the reader's selector; when the last look found the socket empty, the
+     * reader waits first instead of reading in vain. At queue depth 1 (the reader ran the last request itself) it first
+     * spins for a bounded time ({@link ReadSpin}).
      */
     private int readSome(ByteBuffer buffer) throws IOException {
         boolean spun = false;

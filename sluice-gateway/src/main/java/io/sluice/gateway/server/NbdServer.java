@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Accepts NBD clients on one TCP address and gives each its own {@link NbdConnection}. A reaper
- * thread hangs up on clients that linger in the handshake, so idle sockets cannot pin threads.
+ * Accepts NBD clients on one TCP address and gives each its own {@link NbdConnection}. A reaper thread hangs up on
+ * clients that linger in the handshake, so idle sockets cannot pin threads.
  */
 public final class NbdServer implements AutoCloseable {
     private static final long REAPER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -40,7 +40,8 @@ public final class NbdServer implements AutoCloseable {
     public NbdServer(Exports exports, NbdTls tls, ConnectionSettings settings) {
         this.exports = exports;
         this.tls = tls;
-        this.forcedTls = tls != null && exports.all().stream().allMatch(e -> e.access().tls() == ExportAccess.Tls.REQUIRE);
+        this.forcedTls =
+                tls != null && exports.all().stream().allMatch(e -> e.access().tls() == ExportAccess.Tls.REQUIRE);
         this.settings = settings;
         this.bufferMemory = new MemoryBudget(settings.bufferMemory());
     }
@@ -82,8 +83,8 @@ public final class NbdServer implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        NbdConnection connection = new NbdConnection(++nextId, channel, exports, tls, forcedTls, settings, bufferMemory,
-                connections::remove);
+        NbdConnection connection = new NbdConnection(
+                ++nextId, channel, exports, tls, forcedTls, settings, bufferMemory, connections::remove);
         connections.add(connection);
         connection.start();
     }

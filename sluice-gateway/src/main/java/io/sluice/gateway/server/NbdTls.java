@@ -17,11 +17,11 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The NBD server's TLS (x509): its key and certificate and the authority its clients' certificates must
- * chain to, read from a directory laid out as nbdkit's and qemu's {@code --tls-certificates} /
- * {@code tls-creds-x509 dir=} ({@code ca-cert.pem}, {@code server-cert.pem}, {@code server-key.pem}; the key
- * private to this user). TLS 1.3 only. A client certificate is asked for but not demanded: one that is
- * presented must verify, and exports that name allowed certificates refuse clients without one.
+ * The NBD server's TLS (x509): its key and certificate and the authority its clients' certificates must chain to, read
+ * from a directory laid out as nbdkit's and qemu's {@code --tls-certificates} / {@code tls-creds-x509 dir=}
+ * ({@code ca-cert.pem}, {@code server-cert.pem}, {@code server-key.pem}; the key private to this user). TLS 1.3 only. A
+ * client certificate is asked for but not demanded: one that is presented must verify, and exports that name allowed
+ * certificates refuse clients without one.
  */
 public final class NbdTls {
     private final SSLContext context;
@@ -36,13 +36,15 @@ public final class NbdTls {
      */
     public static NbdTls load(Path dir, Path revocations) throws IOException {
         KeyMaterial own = KeyMaterial.load(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"));
-        return new NbdTls(TlsContexts.create(own, PemFiles.readCertificates(dir.resolve("ca-cert.pem")),
+        return new NbdTls(TlsContexts.create(
+                own,
+                PemFiles.readCertificates(dir.resolve("ca-cert.pem")),
                 revocations == null ? RevocationList.none() : new RevocationList(revocations)));
     }
 
     /**
-     * Runs the server side of a TLS handshake over {@code channel} (blocking); throws when it fails. The
-     * session is an SSLEngine's, so transmission can run it on the non-blocking socket.
+     * Runs the server side of a TLS handshake over {@code channel} (blocking); throws when it fails. The session is an
+     * SSLEngine's, so transmission can run it on the non-blocking socket.
      */
     EngineTlsChannel start(SocketChannel channel) throws IOException {
         InetSocketAddress peer = (InetSocketAddress) channel.getRemoteAddress();

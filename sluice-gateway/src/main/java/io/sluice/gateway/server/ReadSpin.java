@@ -3,14 +3,14 @@ package io.sluice.gateway.server;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bounded spin of a reader waiting for its client's next request at queue depth 1: for up to
- * {@link #BOUND_NANOS} it retries its non-blocking read, yielding its CPU between reads, instead of sleeping in
- * its selector at once, because on a virtual machine whose idle vCPUs halt, waking a sleeping reader costs more
- * than the client's whole turn-around (docs/benchmarks.md, "The QD1 tail"). Bounded three ways, so it never burns
- * a core at idle: each wait spins at most the bound; a spin that finds nothing makes its connection skip the
- * spin for the next 1, 2, 4 ... {@link #MAX_SKIP} waits (reset by a spin that finds a request), so a quiet or
- * sparse client costs one bound now and then; and at most {@link #MAX_SPINNERS} readers of the process spin at
- * once, the others sleep at once. {@code -Dsluice.gateway.read-spin-us=0} turns it off.
+ * The bounded spin of a reader waiting for its client's next request at queue depth 1: for up to {@link #BOUND_NANOS}
+ * it retries its non-blocking read, yielding its CPU between reads, instead of sleeping in its selector at once,
+ * because on a virtual machine whose idle vCPUs halt, waking a sleeping reader costs more than the client's whole
+ * turn-around (docs/benchmarks.md, "The QD1 tail"). Bounded three ways, so it never burns a core at idle: each wait
+ * spins at most the bound; a spin that finds nothing makes its connection skip the spin for the next 1, 2, 4 ...
+ * {@link #MAX_SKIP} waits (reset by a spin that finds a request), so a quiet or sparse client costs one bound now and
+ * then; and at most {@link #MAX_SPINNERS} readers of the process spin at once, the others sleep at once.
+ * {@code -Dsluice.gateway.read-spin-us=0} turns it off.
  */
 final class ReadSpin {
     /** How long one wait may spin; 0 turns spinning off. */
@@ -22,8 +22,7 @@ final class ReadSpin {
 
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
-    private ReadSpin() {
-    }
+    private ReadSpin() {}
 
     /** Takes a spinner's place; false if {@link #MAX_SPINNERS} readers spin already (or spinning is off). */
     static boolean enter() {

@@ -17,17 +17,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The write side of one connection: sends each finished request's reply whole (header and data in one
- * gathering write, several replies in one when they are ready together), never two interleaved.
+ * The write side of one connection: sends each finished request's reply whole (header and data in one gathering write,
+ * several replies in one when they are ready together), never two interleaved.
  *
- * <p>The socket is non-blocking (plaintext, or TLS through an {@link EngineTlsChannel}), and the thread
- * that finished the request (a dispatcher, or the reader for a request it ran) sends the reply itself when it can take the write lock without waiting: nothing is
- * handed on and nobody is woken. Whoever holds the lock sends every reply that waits, and looks again
- * after unlocking, so a reply whose thread found the lock taken is sent by the holder. When the socket
- * would block, the rest of the batch stays here and the connection's writer thread finishes it once
- * the socket takes more (a client that does not read stalls only its own writer, never a dispatcher).
- * Over TLS the holder of the lock also encrypts (the engine's wrap), and a batch counts as sent only
- * once its last record left. See CONCURRENCY.md.
+ * <p>The socket is non-blocking (plaintext, or TLS through an {@link EngineTlsChannel}), and the thread that finished
+ * the request (a dispatcher, or the reader for a request it ran) sends the reply itself when it can take the write lock
+ * without waiting: nothing is handed on and nobody is woken. Whoever holds the lock sends every reply that waits, and
+ * looks again after unlocking, so a reply whose thread found the lock taken is sent by the holder. When the socket
+ * would block, the rest of the batch stays here and the connection's writer thread finishes it once the socket takes
+ * more (a client that does not read stalls only its own writer, never a dispatcher). Over TLS the holder of the lock
+ * also encrypts (the engine's wrap), and a batch counts as sent only once its last record left. See CONCURRENCY.md.
  */
 final class ReplySender {
     /** Replies sent in one gathering write, at most. */
@@ -40,6 +39,7 @@ final class ReplySender {
     private final GatheringByteChannel out;
     /** The TLS session {@link #out} is, whose ciphertext may wait after a write; null on plaintext. */
     private final EngineTlsChannel tls;
+
     private final SocketReadiness writable;
     private final boolean structuredReplies;
     /** Gives a slot whose reply was sent (or dropped) back to the connection. */
@@ -48,10 +48,12 @@ final class ReplySender {
     private final Runnable hangUp;
     /** Replies not yet taken into a batch; room for every slot, so offering never fails while open. */
     private final BoundedRequestQueue waiting;
+
     private final Thread writer;
 
     /** Guards everything below up to {@link #failed}: the socket's write side and the batch on it. */
     private final ReentrantLock lock = new ReentrantLock();
+
     private final ByteBuffer[] headers = headerSlots(ByteBuffer.allocateDirect(BATCH * HEADER_SLOT));
     private final ByteBuffer[] parts = new ByteBuffer[2 * BATCH];
     private final IoRequest[] batch = new IoRequest[BATCH];
@@ -59,6 +61,7 @@ final class ReplySender {
     private final StructuredReplyWriter structuredReply = new StructuredReplyWriter();
     /** Requests in the batch on the wire; 0 when none is. */
     private int batchSize;
+
     private int partCount;
     /** The first part of the batch with bytes left to send. */
     private int firstPart;
@@ -67,15 +70,23 @@ final class ReplySender {
 
     /** A batch is partly sent and the socket took no more: the writer finishes it when it can. */
     private volatile boolean stuck;
+
     private volatile boolean writerWanted;
     private volatile boolean closed;
 
     /**
-     * {@code out}: the non-blocking socket, or {@code tls} on it; {@code writable}: where the writer waits
-     * for room; {@code name} names the writer thread.
+     * {@code out}: the non-blocking socket, or {@code tls} on it; {@code writable}: where the writer waits for room;
+     * {@code name} names the writer thread.
      */
-    ReplySender(GatheringByteChannel out, EngineTlsChannel tls, SocketReadiness writable, boolean structuredReplies,
-                int slots, Consumer<IoRequest> recycle, Runnable hangUp, String name) {
+    ReplySender(
+            GatheringByteChannel out,
+            EngineTlsChannel tls,
+            SocketReadiness writable,
+            boolean structuredReplies,
+            int slots,
+            Consumer<IoRequest> recycle,
+            Runnable hangUp,
+            String name) {
         this.out = out;
         this.tls = tls;
         this.writable = writable;
@@ -83,8 +94,7 @@ final class ReplySender {
         this.recycle = recycle;
         this.hangUp = hangUp;
         this.waiting = new BoundedRequestQueue(slots);
-        this.writer = Thread.ofPlatform().daemon().name(name)
-                .unstarted(this::runWriter);
+        this.writer = Thread.ofPlatform().daemon().name(name).unstarted(this::runWriter);
     }
 
     /** Starts the writer thread; before the first {@link #send}. */
@@ -128,8 +138,8 @@ final class ReplySender {
     }
 
     /**
-     * Sends what waits while the lock is free: at most {@code rounds} times, then the writer takes over.
-     * A thread that finds the lock taken leaves: the holder looks at the queue again after unlocking.
+     * Sends what waits while the lock is free: at most {@code rounds} times, then the writer takes over. A thread that
+     * finds the lock taken leaves: the holder looks at the queue again after unlocking.
      */
     private void sendWaiting(int rounds) {
         for (int i = 0; i < rounds; i++) {
@@ -183,9 +193,8 @@ final class ReplySender {
     }
 
     /**
-     * Under the lock: finishes the batch on the wire, then sends what waits, batch by batch, until
-     * nothing waits or the socket would block (then the writer is called on). After a failure every
-     * reply is dropped instead.
+     * Under the lock: finishes the batch on the wire, then sends what waits, batch by batch, until nothing waits or the
+     * socket would block (then the writer is called on). After a failure every reply is dropped instead.
      */
     private void sendLocked() {
         while (true) {
@@ -250,8 +259,8 @@ final class ReplySender {
     }
 
     /**
-     * Puts the reply to {@code request} in header slot {@code slot} and appends it (header, and data
-     * for a READ or descriptors for a BLOCK_STATUS) to {@link #parts} from {@code count}; returns the new number of parts.
+     * Puts the reply to {@code request} in header slot {@code slot} and appends it (header, and data for a READ or
+     * descriptors for a BLOCK_STATUS) to {@link #parts} from {@code count}; returns the new number of parts.
      */
     private int appendReply(int slot, int count, IoRequest request) {
         ByteBuffer header = headers[slot];

@@ -7,14 +7,14 @@ import java.nio.channels.Selector;
 import java.util.function.Consumer;
 
 /**
- * Where one thread waits until a non-blocking socket can be read (the connection's reader) or written
- * (its writer): a selector of its own, opened at the first wait, so a connection whose socket never
- * blocks a write holds no selector for it. Only the owning thread waits and closes; any thread may
- * {@link #wakeUp} it, which is how hanging up reaches a thread parked here.
+ * Where one thread waits until a non-blocking socket can be read (the connection's reader) or written (its writer): a
+ * selector of its own, opened at the first wait, so a connection whose socket never blocks a write holds no selector
+ * for it. Only the owning thread waits and closes; any thread may {@link #wakeUp} it, which is how hanging up reaches a
+ * thread parked here.
  */
 final class SocketReadiness implements AutoCloseable {
     /** The ready key needs no handling: the waiter simply tries its read or write again. */
-    private static final Consumer<SelectionKey> RETRY = key -> { };
+    private static final Consumer<SelectionKey> RETRY = key -> {};
 
     private final SelectableChannel channel;
     private final int operation;
@@ -27,8 +27,8 @@ final class SocketReadiness implements AutoCloseable {
     }
 
     /**
-     * Waits until the socket is ready for the operation, or {@link #wakeUp} was called (since the last
-     * wait), or the channel was closed; the caller retries its operation, which tells which.
+     * Waits until the socket is ready for the operation, or {@link #wakeUp} was called (since the last wait), or the
+     * channel was closed; the caller retries its operation, which tells which.
      */
     void await() throws IOException {
         Selector waitOn = selector;

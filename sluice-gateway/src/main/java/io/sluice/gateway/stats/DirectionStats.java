@@ -6,10 +6,9 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Counters of one direction of one volume. Written concurrently by connection readers (admitted),
- * dispatcher threads (completed) and the scheduler (throttled) with atomics and HdrHistogram
- * {@link Recorder}s, which record without locks or allocation; read by {@link #snapshot}, which
- * folds each recorder's interval into a cumulative histogram.
+ * Counters of one direction of one volume. Written concurrently by connection readers (admitted), dispatcher threads
+ * (completed) and the scheduler (throttled) with atomics and HdrHistogram {@link Recorder}s, which record without locks
+ * or allocation; read by {@link #snapshot}, which folds each recorder's interval into a cumulative histogram.
  */
 final class DirectionStats {
     /** One minute, in microseconds; anything slower is recorded as one minute. */
@@ -52,8 +51,16 @@ final class DirectionStats {
         total.add(totalInterval);
         backendInterval = backendRecorder.getIntervalHistogram(backendInterval);
         backend.add(backendInterval);
-        return new DirectionSnapshot(ops.get(), bytes.get(), queueDepth.get(), peakQueueDepth.get(),
-                throttledNanos.get(), LatencySummary.of(total), LatencySummary.of(backend), total.copy(), backend.copy());
+        return new DirectionSnapshot(
+                ops.get(),
+                bytes.get(),
+                queueDepth.get(),
+                peakQueueDepth.get(),
+                throttledNanos.get(),
+                LatencySummary.of(total),
+                LatencySummary.of(backend),
+                total.copy(),
+                backend.copy());
     }
 
     private static long micros(long nanos) {

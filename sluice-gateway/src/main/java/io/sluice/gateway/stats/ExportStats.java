@@ -8,9 +8,9 @@ import static io.sluice.gateway.nbd.NbdDescriptor.CMD_WRITE;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The statistics of one volume. READ, CACHE and BLOCK_STATUS are the read direction; every other
- * command (WRITE, FLUSH, TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data
- * actually transferred (READ and WRITE payloads).
+ * The statistics of one volume. READ, CACHE and BLOCK_STATUS are the read direction; every other command (WRITE, FLUSH,
+ * TRIM, WRITE_ZEROES) is the write direction, with bytes counting only data actually transferred (READ and WRITE
+ * payloads).
  */
 public final class ExportStats {
     private final DirectionStats read = new DirectionStats();
@@ -25,8 +25,11 @@ public final class ExportStats {
 
     /** The backend finished a request; times are {@link System#nanoTime()} stamps. */
     public void completed(int type, long length, long receivedNanos, long backendStartNanos, long backendEndNanos) {
-        direction(type).completed(type == CMD_READ || type == CMD_WRITE ? length : 0,
-                backendEndNanos - receivedNanos, backendEndNanos - backendStartNanos);
+        direction(type)
+                .completed(
+                        type == CMD_READ || type == CMD_WRITE ? length : 0,
+                        backendEndNanos - receivedNanos,
+                        backendEndNanos - backendStartNanos);
     }
 
     /** The volume's own limits held back a ready request of this type for {@code nanos}. */
@@ -35,8 +38,8 @@ public final class ExportStats {
     }
 
     /**
-     * The scheduler sent one of this volume's requests by weight while another volume of its backend
-     * was ready too: the decisions the weights make, whether or not clients keep the queues full.
+     * The scheduler sent one of this volume's requests by weight while another volume of its backend was ready too: the
+     * decisions the weights make, whether or not clients keep the queues full.
      */
     public void wonByWeight() {
         wonByWeight.incrementAndGet();
@@ -47,9 +50,18 @@ public final class ExportStats {
         wonByReservation.incrementAndGet();
     }
 
-    public synchronized VolumeStats snapshot(String name, int id, String backend, long qosVersion,
-                                             long capacityBytes, long usedBytes) {
-        return new VolumeStats(name, id, backend, qosVersion, capacityBytes, usedBytes, wonByWeight.get(), wonByReservation.get(), read.snapshot(),
+    public synchronized VolumeStats snapshot(
+            String name, int id, String backend, long qosVersion, long capacityBytes, long usedBytes) {
+        return new VolumeStats(
+                name,
+                id,
+                backend,
+                qosVersion,
+                capacityBytes,
+                usedBytes,
+                wonByWeight.get(),
+                wonByReservation.get(),
+                read.snapshot(),
                 write.snapshot());
     }
 

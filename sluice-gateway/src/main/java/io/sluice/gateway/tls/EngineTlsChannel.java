@@ -11,20 +11,19 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 
 /**
- * A TLS session on a socket, driven by an {@link SSLEngine} rather than layered as a JSSE socket, so it
- * works on a non-blocking socket as well as a blocking one: the gateway's server runs the handshake
- * blocking (inside the NBD handshake, after NBD_OPT_STARTTLS), then switches the socket to non-blocking
- * for transmission, where a read or a write that would wait returns 0 and the caller waits for the socket
- * itself, exactly as on a plaintext connection.
+ * A TLS session on a socket, driven by an {@link SSLEngine} rather than layered as a JSSE socket, so it works on a
+ * non-blocking socket as well as a blocking one: the gateway's server runs the handshake blocking (inside the NBD
+ * handshake, after NBD_OPT_STARTTLS), then switches the socket to non-blocking for transmission, where a read or a
+ * write that would wait returns 0 and the caller waits for the socket itself, exactly as on a plaintext connection.
  *
- * <p>Reading (unwrap) and writing (wrap) may run on two threads at once, which SSLEngine allows; each
- * side has its own buffers. Writes come from one thread at a time (the holder of the connection's reply
- * lock). A write encrypts what it takes into records of up to 16 KiB (a reply header and its data, or
- * several replies, in one record) and returns how many plaintext bytes it took; ciphertext the socket did
- * not take yet stays here and goes first at the next write or {@link #flush}. Until {@link #flush} answers
- * true, data written is not all on the wire. Post-handshake messages the engine owes its peer (a TLS 1.3
- * session ticket, the answer to a KeyUpdate) go out ahead of the next record it wraps, as TLS requires.
- * Closing closes the raw socket without a close_notify, which could block on a client that does not read.
+ * <p>Reading (unwrap) and writing (wrap) may run on two threads at once, which SSLEngine allows; each side has its own
+ * buffers. Writes come from one thread at a time (the holder of the connection's reply lock). A write encrypts what it
+ * takes into records of up to 16 KiB (a reply header and its data, or several replies, in one record) and returns how
+ * many plaintext bytes it took; ciphertext the socket did not take yet stays here and goes first at the next write or
+ * {@link #flush}. Until {@link #flush} answers true, data written is not all on the wire. Post-handshake messages the
+ * engine owes its peer (a TLS 1.3 session ticket, the answer to a KeyUpdate) go out ahead of the next record it wraps,
+ * as TLS requires. Closing closes the raw socket without a close_notify, which could block on a client that does not
+ * read.
  */
 public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel {
     private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
@@ -50,14 +49,15 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
         this.packetSize = engine.getSession().getPacketBufferSize();
         // Room for a whole record and most of the next, so one read takes what arrived together.
         this.netIn = ByteBuffer.allocateDirect(2 * packetSize);
-        this.appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize()).flip();
+        this.appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize())
+                .flip();
         // Several records per socket write: a batch of replies costs one system call, not one per record.
         this.netOut = ByteBuffer.allocateDirect(4 * packetSize).flip();
     }
 
     /**
-     * Runs the handshake of {@code engine} (already configured for its side) over {@code raw}, which must
-     * be blocking, and returns the session; throws when the handshake fails (after trying to tell the peer).
+     * Runs the handshake of {@code engine} (already configured for its side) over {@code raw}, which must be blocking,
+     * and returns the session; throws when the handshake fails (after trying to tell the peer).
      */
     public static EngineTlsChannel handshake(SSLEngine engine, SocketChannel raw) throws IOException {
         EngineTlsChannel channel = new EngineTlsChannel(engine, raw);
@@ -125,9 +125,9 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
     }
 
     /**
-     * Unwraps records until one yields plaintext (into {@link #appIn}, which is empty), reading the socket
-     * when no whole record is buffered; returns the plaintext bytes, 0 when a non-blocking socket has
-     * nothing more now, -1 at the end of the session.
+     * Unwraps records until one yields plaintext (into {@link #appIn}, which is empty), reading the socket when no
+     * whole record is buffered; returns the plaintext bytes, 0 when a non-blocking socket has nothing more now, -1 at
+     * the end of the session.
      */
     private int unwrap() throws IOException {
         appIn.clear();
@@ -148,8 +148,7 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
                         if (result.bytesProduced() > 0) {
                             return result.bytesProduced();
                         }
-                        if (handshaking
-                                && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
+                        if (handshaking && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
                             // One step done: the handshake's driver decides the next.
                             return 0;
                         }
@@ -190,8 +189,8 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
     }
 
     /**
-     * Sends what still waits, then encrypts from {@code srcs} and sends it, as far as the socket takes it;
-     * returns the plaintext bytes taken (0 when earlier ciphertext still waits for the socket).
+     * Sends what still waits, then encrypts from {@code srcs} and sends it, as far as the socket takes it; returns the
+     * plaintext bytes taken (0 when earlier ciphertext still waits for the socket).
      */
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {

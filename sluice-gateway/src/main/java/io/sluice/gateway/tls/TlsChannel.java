@@ -10,15 +10,13 @@ import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLSocket;
 
 /**
- * A TLS session layered on a TCP socket after NBD_OPT_STARTTLS by the gateway's client of an upstream
- * (a blocking JSSE socket; the server side uses {@link EngineTlsChannel}, which also runs non-blocking),
- * as a channel, so the handshake and the transmission code read and write it as they do the plain
- * socket. One thread may read while another writes (JSSE locks each direction separately). A write
- * gathers its buffers into records of up to 16 KiB, so a request header and its data leave in one record
- * rather than a tiny one and a big one. Writes come from one thread at a time (the handshake, then the
- * holder of the upstream's send lock).
- * Closing it closes the raw socket without a close_notify, which could block on a client that does not
- * read.
+ * A TLS session layered on a TCP socket after NBD_OPT_STARTTLS by the gateway's client of an upstream (a blocking JSSE
+ * socket; the server side uses {@link EngineTlsChannel}, which also runs non-blocking), as a channel, so the handshake
+ * and the transmission code read and write it as they do the plain socket. One thread may read while another writes
+ * (JSSE locks each direction separately). A write gathers its buffers into records of up to 16 KiB, so a request header
+ * and its data leave in one record rather than a tiny one and a big one. Writes come from one thread at a time (the
+ * handshake, then the holder of the upstream's send lock). Closing it closes the raw socket without a close_notify,
+ * which could block on a client that does not read.
  */
 public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private static final int RECORD = 16 * 1024;

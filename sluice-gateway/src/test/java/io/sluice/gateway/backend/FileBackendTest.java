@@ -14,16 +14,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
- * The file backend's sparse-file calls against the real file system (the test JVM allows native
- * access, as bin/sluice does): what TRIM and WRITE_ZEROES do to the blocks a file holds, and the
- * extents SEEK_DATA/SEEK_HOLE report.
+ * The file backend's sparse-file calls against the real file system (the test JVM allows native access, as bin/sluice
+ * does): what TRIM and WRITE_ZEROES do to the blocks a file holds, and the extents SEEK_DATA/SEEK_HOLE report.
  */
 class FileBackendTest {
     private static final int MIB = 1 << 20;
@@ -47,7 +46,9 @@ class FileBackendTest {
 
     /** Bytes the file system holds for the file (stat's blocks, 512 bytes each). */
     private static long allocated(Path path) throws Exception {
-        Process stat = new ProcessBuilder("stat", "-c", "%b", path.toString()).redirectErrorStream(true).start();
+        Process stat = new ProcessBuilder("stat", "-c", "%b", path.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         assertThat(stat.waitFor()).as(out).isZero();
         return Long.parseLong(out) * 512;
@@ -78,11 +79,12 @@ class FileBackendTest {
     @Test
     void blockStatusReportsHolesAndDataFromTheFileSystem() throws Exception {
         try (FileBackend backend = FileBackend.open(sparseFile("layout.img", 4 * MIB, MIB), false)) {
-            assertThat(extents(backend, 0, 16 * MIB, 16)).containsExactly(
-                    new long[] {4 * MIB, STATE_HOLE | STATE_ZERO}, new long[] {MIB, 0},
-                    new long[] {11 * MIB, STATE_HOLE | STATE_ZERO});
-            assertThat(extents(backend, 5 * MIB - 4096, 8192, 16)).containsExactly(
-                    new long[] {4096, 0}, new long[] {4096, STATE_HOLE | STATE_ZERO});
+            assertThat(extents(backend, 0, 16 * MIB, 16))
+                    .containsExactly(new long[] {4 * MIB, STATE_HOLE | STATE_ZERO}, new long[] {MIB, 0}, new long[] {
+                        11 * MIB, STATE_HOLE | STATE_ZERO
+                    });
+            assertThat(extents(backend, 5 * MIB - 4096, 8192, 16))
+                    .containsExactly(new long[] {4096, 0}, new long[] {4096, STATE_HOLE | STATE_ZERO});
             // Room for one descriptor: one, and the rest of the range is left for the next request.
             assertThat(extents(backend, 0, 16 * MIB, 1)).containsExactly(new long[] {4 * MIB, STATE_HOLE | STATE_ZERO});
         }
@@ -97,8 +99,10 @@ class FileBackendTest {
             assertThat(backend.trim(MIB, 4 * MIB, true)).isEqualTo(NbdError.OK);
             assertThat(allocated(path)).isLessThanOrEqualTo(before - 4L * MIB);
             assertThat(read(backend, MIB, 4 * MIB)).isEqualTo(new byte[4 * MIB]);
-            assertThat(extents(backend, 0, 8 * MIB, 16)).containsExactly(new long[] {MIB, 0},
-                    new long[] {4 * MIB, STATE_HOLE | STATE_ZERO}, new long[] {3 * MIB, 0});
+            assertThat(extents(backend, 0, 8 * MIB, 16))
+                    .containsExactly(
+                            new long[] {MIB, 0}, new long[] {4 * MIB, STATE_HOLE | STATE_ZERO}, new long[] {3 * MIB, 0
+                            });
             assertThat(Files.size(path)).as("KEEP_SIZE").isEqualTo(16L * MIB);
         }
     }
@@ -111,7 +115,8 @@ class FileBackendTest {
             assertThat(backend.writeZeroes(0, 2 * MIB, false, true, false)).isEqualTo(NbdError.OK);
             assertThat(read(backend, 0, 2 * MIB)).isEqualTo(new byte[2 * MIB]);
             assertThat(allocated(path)).as("NO_HOLE keeps the blocks").isGreaterThanOrEqualTo(before);
-            assertThat(backend.writeZeroes(2 * MIB, 2 * MIB, false, false, false)).isEqualTo(NbdError.OK);
+            assertThat(backend.writeZeroes(2 * MIB, 2 * MIB, false, false, false))
+                    .isEqualTo(NbdError.OK);
             assertThat(read(backend, 2 * MIB, 2 * MIB)).isEqualTo(new byte[2 * MIB]);
             assertThat(allocated(path)).as("a punched hole").isLessThanOrEqualTo(before - 2L * MIB);
             assertThat(read(backend, 4 * MIB, 4096)).isNotEqualTo(new byte[4096]);
@@ -129,8 +134,8 @@ class FileBackendTest {
     }
 
     /**
-     * tmpfs punches holes but has no ZERO_RANGE: NO_HOLE then writes zeroes, and FAST_ZERO with
-     * NO_HOLE is refused at once with ENOTSUP, leaving the data as it was.
+     * tmpfs punches holes but has no ZERO_RANGE: NO_HOLE then writes zeroes, and FAST_ZERO with NO_HOLE is refused at
+     * once with ENOTSUP, leaving the data as it was.
      */
     @Test
     void whereTheFileSystemCannotZeroInPlaceFastZeroIsRefused() throws Exception {
@@ -146,7 +151,8 @@ class FileBackendTest {
                 assertThat(read(backend, 0, 64 << 10)).isEqualTo(Arrays.copyOf(data, 64 << 10));
                 assertThat(backend.writeZeroes(0, 64 << 10, false, true, false)).isEqualTo(NbdError.OK);
                 assertThat(read(backend, 0, 64 << 10)).isEqualTo(new byte[64 << 10]);
-                assertThat(backend.writeZeroes(64 << 10, 64 << 10, false, false, true)).isEqualTo(NbdError.OK);
+                assertThat(backend.writeZeroes(64 << 10, 64 << 10, false, false, true))
+                        .isEqualTo(NbdError.OK);
                 assertThat(read(backend, 64 << 10, 64 << 10)).isEqualTo(new byte[64 << 10]);
             }
         } finally {

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The upstream backend against a scripted NBD server on loopback that answers with the structured
- * replies real servers may send but nbdkit and qemu-nbd rarely do: data chunks out of order, holes,
- * an error chunk followed by NONE, descriptors reaching past the request, a reply that covers only
- * part of a READ, and a chunk type the protocol does not know (which ends the connection).
+ * The upstream backend against a scripted NBD server on loopback that answers with the structured replies real servers
+ * may send but nbdkit and qemu-nbd rarely do: data chunks out of order, holes, an error chunk followed by NONE,
+ * descriptors reaching past the request, a reply that covers only part of a READ, and a chunk type the protocol does
+ * not know (which ends the connection).
  */
 class UpstreamChunksTest {
     private static final long SIZE = 1 << 20;
@@ -96,13 +96,31 @@ class UpstreamChunksTest {
             case OPT_STRUCTURED_REPLY -> optionReply(out, option, REP_ACK, new byte[0]);
             case OPT_SET_META_CONTEXT -> {
                 byte[] name = BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
-                optionReply(out, option, REP_META_CONTEXT, ByteBuffer.allocate(4 + name.length).putInt(CONTEXT).put(name).array());
+                optionReply(
+                        out,
+                        option,
+                        REP_META_CONTEXT,
+                        ByteBuffer.allocate(4 + name.length)
+                                .putInt(CONTEXT)
+                                .put(name)
+                                .array());
                 optionReply(out, option, REP_ACK, new byte[0]);
             }
             case OPT_GO -> {
-                int flags = FLAG_HAS_FLAGS | FLAG_SEND_FLUSH | FLAG_SEND_WRITE_ZEROES | FLAG_SEND_FAST_ZERO | FLAG_SEND_CACHE;
-                optionReply(out, option, REP_INFO, ByteBuffer.allocate(12).putShort((short) INFO_EXPORT).putLong(SIZE)
-                        .putShort((short) flags).array());
+                int flags = FLAG_HAS_FLAGS
+                        | FLAG_SEND_FLUSH
+                        | FLAG_SEND_WRITE_ZEROES
+                        | FLAG_SEND_FAST_ZERO
+                        | FLAG_SEND_CACHE;
+                optionReply(
+                        out,
+                        option,
+                        REP_INFO,
+                        ByteBuffer.allocate(12)
+                                .putShort((short) INFO_EXPORT)
+                                .putLong(SIZE)
+                                .putShort((short) flags)
+                                .array());
                 optionReply(out, option, REP_ACK, new byte[0]);
                 out.flush();
                 return false;
@@ -121,7 +139,8 @@ class UpstreamChunksTest {
         out.write(data);
     }
 
-    private static void chunk(DataOutputStream out, int flags, int type, long handle, byte[] payload) throws IOException {
+    private static void chunk(DataOutputStream out, int flags, int type, long handle, byte[] payload)
+            throws IOException {
         out.writeInt(STRUCTURED_REPLY_MAGIC);
         out.writeShort(flags);
         out.writeShort(type);
@@ -137,26 +156,63 @@ class UpstreamChunksTest {
     }
 
     /** The script: what the upstream answers depends on the request's offset. */
-    private static void answer(DataOutputStream out, int type, long handle, long offset, int length) throws IOException {
+    private static void answer(DataOutputStream out, int type, long handle, long offset, int length)
+            throws IOException {
         if (type == CMD_BLOCK_STATUS) {
             // Half a hole, then data that reaches past the end of the request.
-            chunk(out, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, handle, ByteBuffer.allocate(4 + 16).putInt(CONTEXT)
-                    .putInt(length / 2).putInt(STATE_HOLE | STATE_ZERO).putInt(length).putInt(0).array());
+            chunk(
+                    out,
+                    REPLY_FLAG_DONE,
+                    REPLY_TYPE_BLOCK_STATUS,
+                    handle,
+                    ByteBuffer.allocate(4 + 16)
+                            .putInt(CONTEXT)
+                            .putInt(length / 2)
+                            .putInt(STATE_HOLE | STATE_ZERO)
+                            .putInt(length)
+                            .putInt(0)
+                            .array());
         } else if (offset == 0) {
             // The second half first, then the first half as a hole.
             int half = length / 2;
-            chunk(out, 0, REPLY_TYPE_OFFSET_DATA, handle,
-                    ByteBuffer.allocate(8 + half).putLong(offset + half).put(pattern(half, 0x5a)).array());
-            chunk(out, REPLY_FLAG_DONE, REPLY_TYPE_OFFSET_HOLE, handle,
+            chunk(
+                    out,
+                    0,
+                    REPLY_TYPE_OFFSET_DATA,
+                    handle,
+                    ByteBuffer.allocate(8 + half)
+                            .putLong(offset + half)
+                            .put(pattern(half, 0x5a))
+                            .array());
+            chunk(
+                    out,
+                    REPLY_FLAG_DONE,
+                    REPLY_TYPE_OFFSET_HOLE,
+                    handle,
                     ByteBuffer.allocate(12).putLong(offset).putInt(half).array());
         } else if (offset == 65536) {
             byte[] message = "no".getBytes(StandardCharsets.US_ASCII);
-            chunk(out, 0, REPLY_TYPE_ERROR, handle,
-                    ByteBuffer.allocate(6 + message.length).putInt(NbdError.EPERM).putShort((short) message.length).put(message).array());
+            chunk(
+                    out,
+                    0,
+                    REPLY_TYPE_ERROR,
+                    handle,
+                    ByteBuffer.allocate(6 + message.length)
+                            .putInt(NbdError.EPERM)
+                            .putShort((short) message.length)
+                            .put(message)
+                            .array());
             chunk(out, REPLY_FLAG_DONE, REPLY_TYPE_NONE, handle, new byte[0]);
         } else if (offset == 131072) {
-            chunk(out, REPLY_FLAG_DONE, REPLY_TYPE_OFFSET_DATA, handle,
-                    ByteBuffer.allocate(8 + length / 2).putLong(offset).put(pattern(length / 2, 1)).array());
+            chunk(
+                    out,
+                    REPLY_FLAG_DONE,
+                    REPLY_TYPE_OFFSET_DATA,
+                    handle,
+                    ByteBuffer.allocate(8 + length / 2)
+                            .putLong(offset)
+                            .put(pattern(length / 2, 1))
+                            .array());
         } else {
             chunk(out, REPLY_FLAG_DONE, 99, handle, new byte[0]);
         }
@@ -194,10 +250,16 @@ class UpstreamChunksTest {
     @Test
     void aReadThatIsNotCoveredIsAnErrorAndAnUnknownChunkEndsTheConnection() {
         assertThat(backend.read(131072, ByteBuffer.allocate(4096))).isEqualTo(NbdError.EIO);
-        assertThat(backend.read(0, ByteBuffer.allocate(8192))).as("still connected").isEqualTo(NbdError.OK);
-        assertThat(backend.read(262144, ByteBuffer.allocate(4096))).as("garbage is not sent again").isEqualTo(NbdError.EIO);
+        assertThat(backend.read(0, ByteBuffer.allocate(8192)))
+                .as("still connected")
+                .isEqualTo(NbdError.OK);
+        assertThat(backend.read(262144, ByteBuffer.allocate(4096)))
+                .as("garbage is not sent again")
+                .isEqualTo(NbdError.EIO);
         ByteBuffer next = ByteBuffer.allocate(8192);
-        assertThat(backend.read(0, next)).as("the next request goes out on a new connection").isEqualTo(NbdError.OK);
+        assertThat(backend.read(0, next))
+                .as("the next request goes out on a new connection")
+                .isEqualTo(NbdError.OK);
         assertThat(Arrays.copyOfRange(next.array(), 4096, 8192)).isEqualTo(pattern(4096, 0x5a));
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class BoundedRequestQueueTest {
     private static IoRequest request() {
-        return new IoRequest(r -> { });
+        return new IoRequest(r -> {});
     }
 
     @Test
@@ -28,7 +28,9 @@ class BoundedRequestQueueTest {
             }
         });
         putter.join(TimeUnit.MILLISECONDS.toMillis(200));
-        assertThat(putter.isAlive()).as("put waits while full: this is the back-pressure").isTrue();
+        assertThat(putter.isAlive())
+                .as("put waits while full: this is the back-pressure")
+                .isTrue();
         assertThat(queue.take()).isSameAs(first);
         putter.join(5_000);
         assertThat(admitted).isTrue();

@@ -24,7 +24,7 @@ class PassThroughSchedulerTest {
     }
 
     private static IoRequest read(Export export, long offset) {
-        IoRequest request = new IoRequest(r -> { });
+        IoRequest request = new IoRequest(r -> {});
         request.set(export, offset, CMD_READ, 0, offset, 2, System.nanoTime());
         request.data(ByteBuffer.allocateDirect(2));
         return request;
@@ -42,7 +42,9 @@ class PassThroughSchedulerTest {
         IoRequest queued = read(export, 2);
         assertThat(scheduler.admit(queued, false)).isEqualTo(RequestScheduler.QUEUED);
         IoRequest behind = read(export, 4);
-        assertThat(scheduler.admit(behind, true)).as("another request waits: keep the order").isEqualTo(RequestScheduler.QUEUED);
+        assertThat(scheduler.admit(behind, true))
+                .as("another request waits: keep the order")
+                .isEqualTo(RequestScheduler.QUEUED);
         assertThat(scheduler.next()).isSameAs(queued);
         assertThat(scheduler.next()).isSameAs(behind);
         // Both slots are taken now: even alone, a request waits for one.

@@ -19,12 +19,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The gateway's enrolled identity: its key and certificate on disk, what it accepts, and when it renews (injected clock). */
+/**
+ * The gateway's enrolled identity: its key and certificate on disk, what it accepts, and when it renews (injected
+ * clock).
+ */
 class LinkIdentityTest {
     private static final long GATEWAY = 17;
 
     @TempDir
     Path dir;
+
     private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
     private final EpochClock clock = now::get;
     private CertificateAuthority ca;
@@ -39,7 +43,8 @@ class LinkIdentityTest {
         LinkIdentity identity = LinkIdentity.enrolled(dir.resolve("state"), List.of(ca.certificate()), GATEWAY, clock);
         assertThat(identity.hasCertificate()).isFalse();
         assertThat(identity.renewalDue()).as("nothing to renew yet").isFalse();
-        X509Certificate issued = identity.install(sign(identity.certificateRequest(), "gateway-17", Duration.ofDays(30)));
+        X509Certificate issued =
+                identity.install(sign(identity.certificateRequest(), "gateway-17", Duration.ofDays(30)));
         assertThat(identity.hasCertificate()).isTrue();
         long from = issued.getNotBefore().getTime();
         long life = issued.getNotAfter().getTime() - from;
@@ -58,17 +63,22 @@ class LinkIdentityTest {
         // Offline past its certificate's end: it must enroll again, with a new key, and connects without a certificate.
         now.set(renewed.getNotAfter().getTime() + 1);
         assertThat(identity.hasCertificate()).isFalse();
-        assertThat(CertificateRequest.parse(identity.certificateRequest()).publicKey()).isNotEqualTo(renewed.getPublicKey());
+        assertThat(CertificateRequest.parse(identity.certificateRequest()).publicKey())
+                .isNotEqualTo(renewed.getPublicKey());
     }
 
     @Test
     void theKeyAndCertificateArePrivateAndSurviveARestart() throws Exception {
         Path state = dir.resolve("state");
         LinkIdentity identity = LinkIdentity.enrolled(state, List.of(ca.certificate()), GATEWAY, clock);
-        X509Certificate issued = identity.install(sign(identity.certificateRequest(), "gateway-17", Duration.ofDays(30)));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state))).isEqualTo("rwx------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(LinkIdentity.KEY_FILE)))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(LinkIdentity.CERTIFICATE_FILE))))
+        X509Certificate issued =
+                identity.install(sign(identity.certificateRequest(), "gateway-17", Duration.ofDays(30)));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state)))
+                .isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(LinkIdentity.KEY_FILE))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(state.resolve(LinkIdentity.CERTIFICATE_FILE))))
                 .isEqualTo("rw-------");
         LinkIdentity again = LinkIdentity.enrolled(state, List.of(ca.certificate()), GATEWAY, clock);
         assertThat(again.hasCertificate()).isTrue();
@@ -80,22 +90,40 @@ class LinkIdentityTest {
         LinkIdentity identity = LinkIdentity.enrolled(dir.resolve("state"), List.of(ca.certificate()), GATEWAY, clock);
         byte[] request = identity.certificateRequest();
         assertThatThrownBy(() -> identity.install(sign(request, "gateway-18", Duration.ofDays(30))))
-                .isInstanceOf(KeyMaterialException.class).hasMessageContaining("gateway-18");
-        assertThatThrownBy(() -> identity.install(sign(CertificateRequest.create(Keys.generate(), "gateway-17"), "gateway-17",
-                Duration.ofDays(30)))).isInstanceOf(KeyMaterialException.class).hasMessageContaining("another key");
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("gateway-18");
+        assertThatThrownBy(() -> identity.install(sign(
+                        CertificateRequest.create(Keys.generate(), "gateway-17"), "gateway-17", Duration.ofDays(30))))
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("another key");
         CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), "Impostor CA", clock);
-        assertThatThrownBy(() -> identity.install(other.issue(CertificateRequest.parse(request), "gateway-17", List.of(),
-                CertificateAuthority.Usage.CLIENT, Duration.ofDays(30)).getEncoded()))
-                .isInstanceOf(KeyMaterialException.class).hasMessageContaining("no trusted authority");
+        assertThatThrownBy(() -> identity.install(other.issue(
+                                CertificateRequest.parse(request),
+                                "gateway-17",
+                                List.of(),
+                                CertificateAuthority.Usage.CLIENT,
+                                Duration.ofDays(30))
+                        .getEncoded()))
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("no trusted authority");
         byte[] valid = sign(request, "gateway-17", Duration.ofDays(30));
         now.addAndGet(Duration.ofDays(31).toMillis());
-        assertThatThrownBy(() -> identity.install(valid)).isInstanceOf(KeyMaterialException.class).hasMessageContaining("not valid now");
+        assertThatThrownBy(() -> identity.install(valid))
+                .isInstanceOf(KeyMaterialException.class)
+                .hasMessageContaining("not valid now");
         assertThatThrownBy(() -> identity.install(new byte[] {1, 2, 3})).isInstanceOf(KeyMaterialException.class);
         assertThat(identity.hasCertificate()).isFalse();
-        assertThat(Files.exists(dir.resolve("state").resolve(LinkIdentity.CERTIFICATE_FILE))).isFalse();
+        assertThat(Files.exists(dir.resolve("state").resolve(LinkIdentity.CERTIFICATE_FILE)))
+                .isFalse();
     }
 
     private byte[] sign(byte[] request, String commonName, Duration validity) throws Exception {
-        return ca.issue(CertificateRequest.parse(request), commonName, List.of(), CertificateAuthority.Usage.CLIENT, validity).getEncoded();
+        return ca.issue(
+                        CertificateRequest.parse(request),
+                        commonName,
+                        List.of(),
+                        CertificateAuthority.Usage.CLIENT,
+                        validity)
+                .getEncoded();
     }
 }

@@ -8,10 +8,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.ByteBuffer;
 
 /**
- * Jazzer fuzz test of the request decoder. Without JAZZER_FUZZ it runs in regression mode: the
- * seeds under {@code NbdRequestDecoderFuzzTestInputs/} plus an empty input, in milliseconds. With
- * {@code JAZZER_FUZZ=1} it explores for {@code maxDuration}. Whatever the bytes and the negotiated
- * state, the decoder must not throw and its verdict must keep the promises the connection relies on.
+ * Jazzer fuzz test of the request decoder. Without JAZZER_FUZZ it runs in regression mode: the seeds under
+ * {@code NbdRequestDecoderFuzzTestInputs/} plus an empty input, in milliseconds. With {@code JAZZER_FUZZ=1} it explores
+ * for {@code maxDuration}. Whatever the bytes and the negotiated state, the decoder must not throw and its verdict must
+ * keep the promises the connection relies on.
  */
 class NbdRequestDecoderFuzzTest {
     @FuzzTest(maxDuration = "30s")
@@ -22,8 +22,10 @@ class NbdRequestDecoderFuzzTest {
         int minBlock = 1 << data.consumeInt(0, 12);
         int maxBlock = Math.max(minBlock, data.consumeInt(minBlock, MAX_PAYLOAD) & -minBlock);
         byte[] header = data.consumeBytes(REQUEST_HEADER_LENGTH);
-        int flags = FLAG_HAS_FLAGS | (readOnly ? FLAG_READ_ONLY : 0)
-                | (data.consumeBoolean() ? FLAG_SEND_CACHE : 0) | (data.consumeBoolean() ? FLAG_SEND_FAST_ZERO : 0);
+        int flags = FLAG_HAS_FLAGS
+                | (readOnly ? FLAG_READ_ONLY : 0)
+                | (data.consumeBoolean() ? FLAG_SEND_CACHE : 0)
+                | (data.consumeBoolean() ? FLAG_SEND_FAST_ZERO : 0);
         boolean blockStatus = structured && data.consumeBoolean();
         ByteBuffer buffer = ByteBuffer.allocate(REQUEST_HEADER_LENGTH).put(header);
         if (data.consumeBoolean()) {
@@ -35,8 +37,14 @@ class NbdRequestDecoderFuzzTest {
 
         int verdict = decoder.decode();
 
-        assertThat(verdict).isIn(NbdError.OK, NbdError.EINVAL, NbdError.EPERM, NbdError.ENOSPC,
-                NbdRequestDecoder.DISCONNECT, NbdRequestDecoder.SOFT_DISCONNECT);
+        assertThat(verdict)
+                .isIn(
+                        NbdError.OK,
+                        NbdError.EINVAL,
+                        NbdError.EPERM,
+                        NbdError.ENOSPC,
+                        NbdRequestDecoder.DISCONNECT,
+                        NbdRequestDecoder.SOFT_DISCONNECT);
         assertThat(decoder.payloadLength()).isBetween(0, MAX_PAYLOAD);
         if (decoder.magic() != REQUEST_MAGIC) {
             assertThat(verdict).isEqualTo(NbdRequestDecoder.DISCONNECT);
@@ -46,8 +54,8 @@ class NbdRequestDecoderFuzzTest {
             assertThat((long) decoder.payloadLength()).isEqualTo(decoder.length());
         }
         if (verdict == NbdError.OK) {
-            assertThat(decoder.type()).isIn(CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES, CMD_CACHE,
-                    CMD_BLOCK_STATUS);
+            assertThat(decoder.type())
+                    .isIn(CMD_READ, CMD_WRITE, CMD_FLUSH, CMD_TRIM, CMD_WRITE_ZEROES, CMD_CACHE, CMD_BLOCK_STATUS);
             if (readOnly) {
                 assertThat(decoder.type()).isIn(CMD_READ, CMD_FLUSH, CMD_CACHE, CMD_BLOCK_STATUS);
             }

@@ -4,20 +4,25 @@ import static io.sluice.gateway.nbd.NbdDescriptor.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
-import org.junit.jupiter.api.Test;
 import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
 
 class NbdRequestDecoderTest {
     private static final long SIZE = 1 << 20;
     private static final int WRITABLE = FLAG_HAS_FLAGS | FLAG_SEND_TRIM | FLAG_SEND_WRITE_ZEROES;
     private static final int READ_ONLY = FLAG_HAS_FLAGS | FLAG_READ_ONLY;
 
-    private final NbdRequestDecoder decoder = new NbdRequestDecoder().configure(SIZE, WRITABLE, false, false, 1, 1 << 16);
+    private final NbdRequestDecoder decoder =
+            new NbdRequestDecoder().configure(SIZE, WRITABLE, false, false, 1, 1 << 16);
     private final ByteBuffer header = ByteBuffer.allocate(REQUEST_HEADER_LENGTH);
 
     private int decode(int magic, int flags, int type, long offset, long length) {
         header.clear();
-        header.putInt(magic).putShort((short) flags).putShort((short) type).putLong(42).putLong(offset)
+        header.putInt(magic)
+                .putShort((short) flags)
+                .putShort((short) type)
+                .putLong(42)
+                .putLong(offset)
                 .putInt((int) length);
         return decoder.wrap(header, 0).decode();
     }
@@ -73,7 +78,9 @@ class NbdRequestDecoderTest {
     void flagsMustBelongToTheCommand() {
         assertThat(decode(CMD_FLAG_NO_HOLE, CMD_WRITE_ZEROES, 0, 512)).isEqualTo(NbdError.OK);
         assertThat(decode(CMD_FLAG_NO_HOLE, CMD_WRITE, 0, 512)).isEqualTo(NbdError.EINVAL);
-        assertThat(decode(CMD_FLAG_DF, CMD_READ, 0, 512)).as("DF without structured replies").isEqualTo(NbdError.EINVAL);
+        assertThat(decode(CMD_FLAG_DF, CMD_READ, 0, 512))
+                .as("DF without structured replies")
+                .isEqualTo(NbdError.EINVAL);
         assertThat(decode(CMD_FLAG_FAST_ZERO, CMD_WRITE_ZEROES, 0, 512)).isEqualTo(NbdError.EINVAL);
         assertThat(decode(1 << 15, CMD_READ, 0, 512)).isEqualTo(NbdError.EINVAL);
         decoder.configure(SIZE, WRITABLE, true, false, 1, 1 << 16);
@@ -103,7 +110,9 @@ class NbdRequestDecoderTest {
         assertThat(decode(0, CMD_TRIM, 0, 512)).isEqualTo(NbdError.EPERM);
         assertThat(decode(0, CMD_WRITE_ZEROES, 0, 512)).isEqualTo(NbdError.EPERM);
         assertThat(decode(0, CMD_CACHE, 0, 512)).as("CACHE only reads").isEqualTo(NbdError.OK);
-        assertThat(decode(0, CMD_BLOCK_STATUS, 0, 512)).as("BLOCK_STATUS only reads").isEqualTo(NbdError.OK);
+        assertThat(decode(0, CMD_BLOCK_STATUS, 0, 512))
+                .as("BLOCK_STATUS only reads")
+                .isEqualTo(NbdError.OK);
     }
 
     @Test
@@ -127,7 +136,8 @@ class NbdRequestDecoderTest {
     void fastZeroOnlyWhereAdvertised() {
         decoder.configure(SIZE, WRITABLE | FLAG_SEND_FAST_ZERO, false, false, 1, 1 << 16);
         assertThat(decode(CMD_FLAG_FAST_ZERO, CMD_WRITE_ZEROES, 0, 512)).isEqualTo(NbdError.OK);
-        assertThat(decode(CMD_FLAG_FAST_ZERO | CMD_FLAG_NO_HOLE, CMD_WRITE_ZEROES, 0, SIZE)).isEqualTo(NbdError.OK);
+        assertThat(decode(CMD_FLAG_FAST_ZERO | CMD_FLAG_NO_HOLE, CMD_WRITE_ZEROES, 0, SIZE))
+                .isEqualTo(NbdError.OK);
         assertThat(decode(CMD_FLAG_FAST_ZERO, CMD_TRIM, 0, 512)).isEqualTo(NbdError.EINVAL);
     }
 
@@ -136,7 +146,9 @@ class NbdRequestDecoderTest {
         decoder.configure(SIZE, WRITABLE, true, false, 1, 1 << 16);
         assertThat(decode(0, CMD_BLOCK_STATUS, 0, 512)).isEqualTo(NbdError.EINVAL);
         decoder.configure(SIZE, WRITABLE, true, true, 1, 1 << 16);
-        assertThat(decode(0, CMD_BLOCK_STATUS, 0, SIZE)).as("not bounded by the maximum block").isEqualTo(NbdError.OK);
+        assertThat(decode(0, CMD_BLOCK_STATUS, 0, SIZE))
+                .as("not bounded by the maximum block")
+                .isEqualTo(NbdError.OK);
         assertThat(decode(CMD_FLAG_REQ_ONE, CMD_BLOCK_STATUS, 0, 512)).isEqualTo(NbdError.OK);
         assertThat(decode(CMD_FLAG_REQ_ONE, CMD_READ, 0, 512)).isEqualTo(NbdError.EINVAL);
         assertThat(decode(0, CMD_BLOCK_STATUS, SIZE - 512, 1024)).isEqualTo(NbdError.EINVAL);

@@ -66,6 +66,5 @@ final class NullBackend implements Backend {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

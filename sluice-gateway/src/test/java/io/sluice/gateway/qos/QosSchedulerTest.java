@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tag scheduler driven step by step: a manual clock, {@link QosScheduler#tryNext()} instead of
- * dispatcher threads, and every dispatched request resubmitted at once, so each export stays
- * backlogged with the same number of requests (the way fio keeps its iodepth).
+ * The tag scheduler driven step by step: a manual clock, {@link QosScheduler#tryNext()} instead of dispatcher threads,
+ * and every dispatched request resubmitted at once, so each export stays backlogged with the same number of requests
+ * (the way fio keeps its iodepth).
  */
 class QosSchedulerTest {
     private static final long MS = 1_000_000;
@@ -37,15 +37,15 @@ class QosSchedulerTest {
     }
 
     private Export export(QosParameters parameters) {
-        Export export = new Export("v" + exports.size(), exports.size(), new NullBackend(), false,
-                new BackendGroup("disk", scheduler, 4));
+        Export export = new Export(
+                "v" + exports.size(), exports.size(), new NullBackend(), false, new BackendGroup("disk", scheduler, 4));
         scheduler.register(export, parameters);
         exports.add(export);
         return export;
     }
 
     private IoRequest request(Export export, int type, long length) {
-        IoRequest request = new IoRequest(r -> { });
+        IoRequest request = new IoRequest(r -> {});
         request.set(export, 1, type, 0, 0, length, clock.nanoTime());
         return request;
     }
@@ -110,8 +110,16 @@ class QosSchedulerTest {
     @Test
     void commandsWithoutDataUseNoBandwidthWhileCacheReadsItsLength() throws InterruptedException {
         // The longest delay cap, so that 16 queued prefetches (4 s of them) are held by the limit alone.
-        QosParameters oneMibPerSecond = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE,
-                BucketLimit.of(1 << 20), BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1,
+        QosParameters oneMibPerSecond = new QosParameters(
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.of(1 << 20),
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                0,
+                0,
+                1,
                 QosParameters.MAX_MAX_DELAY_NANOS);
         backend(2000);
         Export trims = export(oneMibPerSecond);
@@ -131,8 +139,17 @@ class QosSchedulerTest {
 
     @Test
     void trimIsHeldByWriteLimitsAndBlockStatusByReadLimits() throws InterruptedException {
-        QosParameters writesOnly = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.of(100),
-                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters writesOnly = new QosParameters(
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.of(100),
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                0,
+                0,
+                1,
+                QosParameters.DEFAULT_MAX_DELAY_NANOS);
         backend(2000);
         Export trims = export(writesOnly);
         Export statuses = export(writesOnly);

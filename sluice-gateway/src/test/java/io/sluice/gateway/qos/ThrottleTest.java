@@ -8,8 +8,17 @@ import org.junit.jupiter.api.Test;
 class ThrottleTest {
     @Test
     void readAndWriteLimitsAreSeparateAndTotalLimitsCoverBoth() {
-        QosParameters perDirection = new QosParameters(BucketLimit.NONE, BucketLimit.of(10), BucketLimit.of(1000),
-                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters perDirection = new QosParameters(
+                BucketLimit.NONE,
+                BucketLimit.of(10),
+                BucketLimit.of(1000),
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                0,
+                0,
+                1,
+                QosParameters.DEFAULT_MAX_DELAY_NANOS);
         Throttle throttle = new Throttle(0);
         throttle.account(perDirection, false, 4096, 2);
         // Two reads overfill the 1-unit read bucket by one: 0.1 s at 10/s; writes are not affected.
@@ -36,8 +45,17 @@ class ThrottleTest {
 
     @Test
     void bandwidthIsCountedInBytes() {
-        QosParameters p = new QosParameters(BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE,
-                BucketLimit.of(1 << 20), BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters p = new QosParameters(
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.of(1 << 20),
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                0,
+                0,
+                1,
+                QosParameters.DEFAULT_MAX_DELAY_NANOS);
         Throttle throttle = new Throttle(0);
         throttle.account(p, true, (1 << 20) / 10 + 1024, 1);
         // 1,023.4 bytes over the 104,857.6-byte bucket (0.1 s at 1 MiB/s).
@@ -46,10 +64,20 @@ class ThrottleTest {
 
     @Test
     void totalAndPerDirectionLimitsExcludeEachOther() {
-        assertThatThrownBy(() -> QosParameters.iopsLimit(10).withIops(BucketLimit.of(10)).withShares(0, 0))
+        assertThatThrownBy(() ->
+                        QosParameters.iopsLimit(10).withIops(BucketLimit.of(10)).withShares(0, 0))
                 .hasMessageContaining("weight");
-        assertThatThrownBy(() -> new QosParameters(BucketLimit.of(10), BucketLimit.of(10), BucketLimit.NONE,
-                BucketLimit.NONE, BucketLimit.NONE, BucketLimit.NONE, 0, 0, 1, QosParameters.DEFAULT_MAX_DELAY_NANOS))
+        assertThatThrownBy(() -> new QosParameters(
+                        BucketLimit.of(10),
+                        BucketLimit.of(10),
+                        BucketLimit.NONE,
+                        BucketLimit.NONE,
+                        BucketLimit.NONE,
+                        BucketLimit.NONE,
+                        0,
+                        0,
+                        1,
+                        QosParameters.DEFAULT_MAX_DELAY_NANOS))
                 .hasMessageContaining("total or per direction");
         assertThatThrownBy(() -> QosParameters.UNLIMITED.withMaxDelayNanos(60_000_000_000L))
                 .hasMessageContaining("maxDelay");

@@ -42,7 +42,9 @@ class BufferPoolTest {
             }
         });
         reader.join(200);
-        assertThat(reader.isAlive()).as("waits: the connection stops reading its socket").isTrue();
+        assertThat(reader.isAlive())
+                .as("waits: the connection stops reading its socket")
+                .isTrue();
         pool.release(held);
         reader.join(5_000);
         assertThat(got.get()).isNotNull();
@@ -64,7 +66,9 @@ class BufferPoolTest {
             }
         });
         reader.join(200);
-        assertThat(reader.isAlive()).as("the other connection waits for gateway memory").isTrue();
+        assertThat(reader.isAlive())
+                .as("the other connection waits for gateway memory")
+                .isTrue();
         first.release(held);
         first.close();
         reader.join(5_000);

@@ -7,7 +7,7 @@ import io.sluice.db.lease.LeaseSettings;
  * Null in {@link ServerSettings} for a server on its own, which runs exactly as without high availability.
  *
  * @param advertise this server's monitor address as gateways dial it ({@code HOST:PORT}), also the lease's holder
- * @param lease     the lease's timing, with {@code advertise} as its holder
+ * @param lease the lease's timing, with {@code advertise} as its holder
  */
 public record HaSettings(String advertise, LeaseSettings lease) {
     public HaSettings {

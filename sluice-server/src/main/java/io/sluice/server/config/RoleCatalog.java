@@ -1,30 +1,28 @@
 package io.sluice.server.config;
 
 import io.sluice.common.PrivateFiles;
-import io.sluice.pki.CertificateAuthority;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
+import io.sluice.pki.CertificateAuthority;
 import io.sluice.server.supervisor.RoleSpec;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns {@link ServerSettings} into what the supervisor runs: the mailboxes to create and, per role,
- * the {@code sluice} subcommand line, in start order (database, services, monitor, web: each role's
- * callees are up before its callers).
+ * Turns {@link ServerSettings} into what the supervisor runs: the mailboxes to create and, per role, the {@code sluice}
+ * subcommand line, in start order (database, services, monitor, web: each role's callees are up before its callers).
  */
 public final class RoleCatalog {
-    private RoleCatalog() {
-    }
+    private RoleCatalog() {}
 
     public static Path mailbox(ServerSettings s, String suffix) {
         return ServerMailboxes.file(s.mailboxDir(), s.name(), suffix);
@@ -40,8 +38,8 @@ public final class RoleCatalog {
     }
 
     /**
-     * Deletes the server's mailboxes and their directory, for whoever created them and is done (the demo,
-     * a test): a running server keeps them, so calls in flight outlive a role's restart.
+     * Deletes the server's mailboxes and their directory, for whoever created them and is done (the demo, a test): a
+     * running server keeps them, so calls in flight outlive a role's restart.
      */
     public static void removeMailboxes(ServerSettings s) throws IOException {
         for (Path mailbox : mailboxes(s).keySet()) {
@@ -55,8 +53,8 @@ public final class RoleCatalog {
     }
 
     /**
-     * Where the supervisor leaves the database URL for the db role: a URL may hold a password, and every
-     * local user can read a command line ({@code ps}, /proc/PID/cmdline), so it goes in a 0600 file.
+     * Where the supervisor leaves the database URL for the db role: a URL may hold a password, and every local user can
+     * read a command line ({@code ps}, /proc/PID/cmdline), so it goes in a 0600 file.
      */
     public static Path jdbcUrlFile(ServerSettings s) {
         return s.runDir().resolve("secrets").resolve("db.jdbc-url");
@@ -67,7 +65,9 @@ public final class RoleCatalog {
         if (s.jdbcUrl() != null && s.roles().contains("db")) {
             try {
                 PrivateFiles.ensureDirectory(s.runDir());
-                PrivateFiles.writeSecret(PrivateFiles.ensureDirectory(jdbcUrlFile(s).getParent()).resolve(jdbcUrlFile(s).getFileName()),
+                PrivateFiles.writeSecret(
+                        PrivateFiles.ensureDirectory(jdbcUrlFile(s).getParent())
+                                .resolve(jdbcUrlFile(s).getFileName()),
                         s.jdbcUrl().getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + jdbcUrlFile(s), e);
@@ -75,7 +75,11 @@ public final class RoleCatalog {
         }
         List<RoleSpec> specs = new ArrayList<>();
         for (String role : s.roles()) {
-            specs.add(new RoleSpec(role, command(s, role), inbox(s, role), s.jvmOptions().getOrDefault(role, List.of()),
+            specs.add(new RoleSpec(
+                    role,
+                    command(s, role),
+                    inbox(s, role),
+                    s.jvmOptions().getOrDefault(role, List.of()),
                     role.equals("web") ? loopbackPort(s.webListen()) : 0));
         }
         return specs;
@@ -94,8 +98,11 @@ public final class RoleCatalog {
     /** The port of {@code hostPort} when the supervisor can probe it on loopback, else 0 (no readiness probe). */
     static int loopbackPort(String hostPort) {
         String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
-        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("0.0.0.0")
-                || host.equals("[::1]") || host.equals("[::]");
+        boolean loopback = host.equals("localhost")
+                || host.startsWith("127.")
+                || host.equals("0.0.0.0")
+                || host.equals("[::1]")
+                || host.equals("[::]");
         return loopback ? Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)) : 0;
     }
 
@@ -132,29 +139,55 @@ public final class RoleCatalog {
                     cmd.addAll(List.of("--jdbc-user", s.jdbcUser()));
                 }
                 if (s.jdbcPasswordFile() != null) {
-                    cmd.addAll(List.of("--jdbc-password-file", s.jdbcPasswordFile().toString()));
+                    cmd.addAll(
+                            List.of("--jdbc-password-file", s.jdbcPasswordFile().toString()));
                 }
             }
             case "services" -> {
-                cmd.addAll(List.of("services", "--interval", Long.toString(s.pollIntervalMillis()),
-                        "--max-volumes", Integer.toString(s.volumeLimits().total()),
-                        "--volume-expiry-ms", Long.toString(s.volumeLimits().expiryMillis())));
+                cmd.addAll(List.of(
+                        "services",
+                        "--interval",
+                        Long.toString(s.pollIntervalMillis()),
+                        "--max-volumes",
+                        Integer.toString(s.volumeLimits().total()),
+                        "--volume-expiry-ms",
+                        Long.toString(s.volumeLimits().expiryMillis())));
                 if (s.servicesBootstrap() != null) {
                     cmd.addAll(List.of("--config", s.servicesBootstrap().toString()));
                 }
             }
             case "monitor" -> {
-                cmd.addAll(List.of("monitor", "--listen", s.monitorListen(), "--secret-file", s.secretFile().toString(),
-                        "--poll-interval", Long.toString(s.pollIntervalMillis()), "--miss-limit",
-                        Integer.toString(s.missLimit()), "--pairs", Integer.toString(s.pairs()),
-                        "--max-pairs", Integer.toString(s.maxPairs()),
-                        "--handshake-timeout", Long.toString(s.handshakeTimeoutMillis()),
-                        "--max-unauthenticated", Integer.toString(s.maxUnauthenticated()),
-                        "--max-unauthenticated-per-address", Integer.toString(s.maxUnauthenticatedPerAddress()),
-                        "--max-handshakes-in-progress", Integer.toString(s.maxHandshakesInProgress()),
-                        "--max-handshakes-per-address", Integer.toString(s.maxHandshakesPerAddress()),
-                        "--registry-file", s.dataDir().resolve("monitor").resolve("gateways.registry").toString(),
-                        "--max-volumes-per-gateway", Integer.toString(s.volumeLimits().perGateway())));
+                cmd.addAll(List.of(
+                        "monitor",
+                        "--listen",
+                        s.monitorListen(),
+                        "--secret-file",
+                        s.secretFile().toString(),
+                        "--poll-interval",
+                        Long.toString(s.pollIntervalMillis()),
+                        "--miss-limit",
+                        Integer.toString(s.missLimit()),
+                        "--pairs",
+                        Integer.toString(s.pairs()),
+                        "--max-pairs",
+                        Integer.toString(s.maxPairs()),
+                        "--handshake-timeout",
+                        Long.toString(s.handshakeTimeoutMillis()),
+                        "--max-unauthenticated",
+                        Integer.toString(s.maxUnauthenticated()),
+                        "--max-unauthenticated-per-address",
+                        Integer.toString(s.maxUnauthenticatedPerAddress()),
+                        "--max-handshakes-in-progress",
+                        Integer.toString(s.maxHandshakesInProgress()),
+                        "--max-handshakes-per-address",
+                        Integer.toString(s.maxHandshakesPerAddress()),
+                        "--registry-file",
+                        s.dataDir()
+                                .resolve("monitor")
+                                .resolve("gateways.registry")
+                                .toString(),
+                        "--max-volumes-per-gateway",
+                        Integer.toString(s.volumeLimits().perGateway())));
                 if (s.roles().contains("db")) {
                     // The registry lives where a standby can read it; a server without a database manager of its
                     // own (roles: a subset) keeps it in the file, as there is nobody to answer the monitor's calls.
@@ -163,11 +196,15 @@ public final class RoleCatalog {
                 if (!s.approve().isEmpty()) {
                     cmd.addAll(List.of("--approve", String.join(",", s.approve())));
                 }
-                new TreeMap<>(s.sharedVolumes()).forEach((name, ids) ->
-                        cmd.addAll(List.of("--shared-volume", name + "=" + String.join(",", ids))));
+                new TreeMap<>(s.sharedVolumes())
+                        .forEach((name, ids) ->
+                                cmd.addAll(List.of("--shared-volume", name + "=" + String.join(",", ids))));
                 if (s.monitorTls()) {
-                    cmd.addAll(List.of("--pki-dir", s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
-                            "--gateway-certificate-days", Integer.toString(s.gatewayCertificateDays())));
+                    cmd.addAll(List.of(
+                            "--pki-dir",
+                            s.dataDir().resolve(CertificateAuthority.DIRECTORY).toString(),
+                            "--gateway-certificate-days",
+                            Integer.toString(s.gatewayCertificateDays())));
                     if (!s.monitorTlsNames().isEmpty()) {
                         cmd.addAll(List.of("--tls-name", String.join(",", s.monitorTlsNames())));
                     }
@@ -176,19 +213,29 @@ public final class RoleCatalog {
                 }
             }
             case "web" -> {
-                cmd.addAll(List.of("web", "--listen", s.webListen(), "--data-dir", s.dataDir().resolve("web").toString()));
+                cmd.addAll(List.of(
+                        "web",
+                        "--listen",
+                        s.webListen(),
+                        "--data-dir",
+                        s.dataDir().resolve("web").toString()));
                 ServerSettings.WebAccess access = s.webAccess();
                 if (access.publicUrl() != null) {
                     cmd.addAll(List.of("--public-url", access.publicUrl()));
                 }
                 if (access.tlsCertificate() != null) {
-                    cmd.addAll(List.of("--tls-certificate", access.tlsCertificate().toString(), "--tls-key", access.tlsKey().toString()));
+                    cmd.addAll(List.of(
+                            "--tls-certificate",
+                            access.tlsCertificate().toString(),
+                            "--tls-key",
+                            access.tlsKey().toString()));
                 }
                 if (access.allowPlaintext()) {
                     cmd.add("--allow-plaintext");
                 }
                 if (s.ha() != null) {
-                    cmd.addAll(List.of("--pair-status", s.runDir().resolve("status.json").toString()));
+                    cmd.addAll(List.of(
+                            "--pair-status", s.runDir().resolve("status.json").toString()));
                 }
             }
             default -> throw new IllegalArgumentException("no role " + role);

@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,84 +10,219 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * The SLA server's configuration file as written ({@code conf/sluice.example.yaml} documents every
- * key). Every key is optional here; {@link ServerSettings} applies the command line over it, fills
- * defaults and validates the result. Unknown keys are errors, so a misspelt key never goes unnoticed.
+ * The SLA server's configuration file as written ({@code conf/sluice.example.yaml} documents every key). Every key is
+ * optional here; {@link ServerSettings} applies the command line over it, fills defaults and validates the result.
+ * Unknown keys are errors, so a misspelt key never goes unnoticed.
  */
-public record ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
-                           Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
-                           Monitor monitor, Services services, Database database, Web web, Ha ha) {
+public record ServerConfig(
+        String name,
+        String dataDir,
+        String runDir,
+        String mailboxDir,
+        String secretFile,
+        Long heartbeatTimeoutMs,
+        List<String> roles,
+        Map<String, List<String>> jvmOptions,
+        Monitor monitor,
+        Services services,
+        Database database,
+        Web web,
+        Ha ha) {
     /** Without the {@code ha} section: a server on its own. */
-    public ServerConfig(String name, String dataDir, String runDir, String mailboxDir, String secretFile,
-                        Long heartbeatTimeoutMs, List<String> roles, Map<String, List<String>> jvmOptions,
-                        Monitor monitor, Services services, Database database, Web web) {
-        this(name, dataDir, runDir, mailboxDir, secretFile, heartbeatTimeoutMs, roles, jvmOptions, monitor, services,
-                database, web, null);
+    public ServerConfig(
+            String name,
+            String dataDir,
+            String runDir,
+            String mailboxDir,
+            String secretFile,
+            Long heartbeatTimeoutMs,
+            List<String> roles,
+            Map<String, List<String>> jvmOptions,
+            Monitor monitor,
+            Services services,
+            Database database,
+            Web web) {
+        this(
+                name,
+                dataDir,
+                runDir,
+                mailboxDir,
+                secretFile,
+                heartbeatTimeoutMs,
+                roles,
+                jvmOptions,
+                monitor,
+                services,
+                database,
+                web,
+                null);
     }
 
     /**
-     * High availability: this server is one of several sharing the PostgreSQL of {@code database}, active only while
-     * it holds the lease there (docs/operations.md, "Running a pair").
+     * High availability: this server is one of several sharing the PostgreSQL of {@code database}, active only while it
+     * holds the lease there (docs/operations.md, "Running a pair").
      *
-     * @param advertise        this server's monitor address as gateways dial it, {@code HOST:PORT}: the lease's
-     *                         holder, which the other servers' monitors name to gateways while this one is active
-     * @param leaseDurationMs  how long the lease lasts past a renewal, by the database's clock (default 5000)
-     * @param safetyMarginMs   how long the holder keeps acting without a successful renewal (default 3000)
-     * @param renewEveryMs     how often the holder renews and a standby tries to take the lease (default 1000)
+     * @param advertise this server's monitor address as gateways dial it, {@code HOST:PORT}: the lease's holder, which
+     *     the other servers' monitors name to gateways while this one is active
+     * @param leaseDurationMs how long the lease lasts past a renewal, by the database's clock (default 5000)
+     * @param safetyMarginMs how long the holder keeps acting without a successful renewal (default 3000)
+     * @param renewEveryMs how often the holder renews and a standby tries to take the lease (default 1000)
      */
-    public record Ha(String advertise, Long leaseDurationMs, Long safetyMarginMs, Long renewEveryMs) {
-    }
+    public record Ha(String advertise, Long leaseDurationMs, Long safetyMarginMs, Long renewEveryMs) {}
 
-    public record Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                          Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                          Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
-                          Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress,
-                          Map<String, List<String>> sharedVolumes, Integer maxPairs) {
-        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
-                       Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress,
-                       Map<String, List<String>> sharedVolumes) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
-                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, maxHandshakesInProgress, insecurePlaintext,
-                    gatewayCertificateDays, maxHandshakesPerAddress, sharedVolumes, null);
+    public record Monitor(
+            String listen,
+            Long pollIntervalMs,
+            List<String> approve,
+            Integer missLimit,
+            Integer pairs,
+            Long handshakeTimeoutMs,
+            Integer maxUnauthenticated,
+            Integer maxUnauthenticatedPerAddress,
+            Integer maxVolumesPerGateway,
+            Boolean tls,
+            List<String> tlsNames,
+            Integer maxHandshakesInProgress,
+            Boolean insecurePlaintext,
+            Integer gatewayCertificateDays,
+            Integer maxHandshakesPerAddress,
+            Map<String, List<String>> sharedVolumes,
+            Integer maxPairs) {
+        public Monitor(
+                String listen,
+                Long pollIntervalMs,
+                List<String> approve,
+                Integer missLimit,
+                Integer pairs,
+                Long handshakeTimeoutMs,
+                Integer maxUnauthenticated,
+                Integer maxUnauthenticatedPerAddress,
+                Integer maxVolumesPerGateway,
+                Boolean tls,
+                List<String> tlsNames,
+                Integer maxHandshakesInProgress,
+                Boolean insecurePlaintext,
+                Integer gatewayCertificateDays,
+                Integer maxHandshakesPerAddress,
+                Map<String, List<String>> sharedVolumes) {
+            this(
+                    listen,
+                    pollIntervalMs,
+                    approve,
+                    missLimit,
+                    pairs,
+                    handshakeTimeoutMs,
+                    maxUnauthenticated,
+                    maxUnauthenticatedPerAddress,
+                    maxVolumesPerGateway,
+                    tls,
+                    tlsNames,
+                    maxHandshakesInProgress,
+                    insecurePlaintext,
+                    gatewayCertificateDays,
+                    maxHandshakesPerAddress,
+                    sharedVolumes,
+                    null);
         }
 
-        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames, Integer maxHandshakesInProgress,
-                       Boolean insecurePlaintext, Integer gatewayCertificateDays, Integer maxHandshakesPerAddress) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
-                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, maxHandshakesInProgress, insecurePlaintext,
-                    gatewayCertificateDays, maxHandshakesPerAddress, null);
+        public Monitor(
+                String listen,
+                Long pollIntervalMs,
+                List<String> approve,
+                Integer missLimit,
+                Integer pairs,
+                Long handshakeTimeoutMs,
+                Integer maxUnauthenticated,
+                Integer maxUnauthenticatedPerAddress,
+                Integer maxVolumesPerGateway,
+                Boolean tls,
+                List<String> tlsNames,
+                Integer maxHandshakesInProgress,
+                Boolean insecurePlaintext,
+                Integer gatewayCertificateDays,
+                Integer maxHandshakesPerAddress) {
+            this(
+                    listen,
+                    pollIntervalMs,
+                    approve,
+                    missLimit,
+                    pairs,
+                    handshakeTimeoutMs,
+                    maxUnauthenticated,
+                    maxUnauthenticatedPerAddress,
+                    maxVolumesPerGateway,
+                    tls,
+                    tlsNames,
+                    maxHandshakesInProgress,
+                    insecurePlaintext,
+                    gatewayCertificateDays,
+                    maxHandshakesPerAddress,
+                    null);
         }
 
-        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress,
-                       Integer maxVolumesPerGateway, Boolean tls, List<String> tlsNames) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
-                    maxUnauthenticatedPerAddress, maxVolumesPerGateway, tls, tlsNames, null, null, null, null);
+        public Monitor(
+                String listen,
+                Long pollIntervalMs,
+                List<String> approve,
+                Integer missLimit,
+                Integer pairs,
+                Long handshakeTimeoutMs,
+                Integer maxUnauthenticated,
+                Integer maxUnauthenticatedPerAddress,
+                Integer maxVolumesPerGateway,
+                Boolean tls,
+                List<String> tlsNames) {
+            this(
+                    listen,
+                    pollIntervalMs,
+                    approve,
+                    missLimit,
+                    pairs,
+                    handshakeTimeoutMs,
+                    maxUnauthenticated,
+                    maxUnauthenticatedPerAddress,
+                    maxVolumesPerGateway,
+                    tls,
+                    tlsNames,
+                    null,
+                    null,
+                    null,
+                    null);
         }
 
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
             this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null);
         }
 
-        public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs,
-                       Long handshakeTimeoutMs, Integer maxUnauthenticated, Integer maxUnauthenticatedPerAddress) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, handshakeTimeoutMs, maxUnauthenticated,
-                    maxUnauthenticatedPerAddress, null, null, null);
+        public Monitor(
+                String listen,
+                Long pollIntervalMs,
+                List<String> approve,
+                Integer missLimit,
+                Integer pairs,
+                Long handshakeTimeoutMs,
+                Integer maxUnauthenticated,
+                Integer maxUnauthenticatedPerAddress) {
+            this(
+                    listen,
+                    pollIntervalMs,
+                    approve,
+                    missLimit,
+                    pairs,
+                    handshakeTimeoutMs,
+                    maxUnauthenticated,
+                    maxUnauthenticatedPerAddress,
+                    null,
+                    null,
+                    null);
         }
     }
 
-    public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {
-    }
+    public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {}
 
-    public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {
-    }
+    public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {}
 
     public record Web(String listen, String publicUrl, Tls tls, Boolean allowPlaintext) {
         public Web(String listen) {
@@ -94,15 +230,14 @@ public record ServerConfig(String name, String dataDir, String runDir, String ma
         }
     }
 
-    public record Tls(String certificate, String key) {
-    }
+    public record Tls(String certificate, String key) {}
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
-    public static final ServerConfig EMPTY = new ServerConfig(null, null, null, null, null, null, null, null, null,
-            null, null, null, null);
+    public static final ServerConfig EMPTY =
+            new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads {@code file}; a syntax error or unknown key is an {@link IllegalArgumentException} naming the place. */
     public static ServerConfig read(Path file) throws IOException {

@@ -3,34 +3,56 @@ package io.sluice.server.config;
 import io.sluice.db.lease.LeaseSettings;
 import io.sluice.db.store.Engine;
 import io.sluice.db.store.JdbcUrls;
+import io.sluice.web.WebContext;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import io.sluice.web.WebContext;
-import java.nio.charset.StandardCharsets;
 
 /**
- * The SLA server's settings after the command line (given as a {@link ServerConfig} of the flags that
- * were set) has been laid over the configuration file and defaults filled in. Validated: a bad value
- * is an {@link IllegalArgumentException} that names the key.
+ * The SLA server's settings after the command line (given as a {@link ServerConfig} of the flags that were set) has
+ * been laid over the configuration file and defaults filled in. Validated: a bad value is an
+ * {@link IllegalArgumentException} that names the key.
  */
-public record ServerSettings(String name, Path dataDir, Path runDir, Path mailboxDir, Path secretFile,
-                             long heartbeatTimeoutMillis, List<String> roles, Map<String, List<String>> jvmOptions,
-                             String monitorListen, long pollIntervalMillis, List<String> approve, int missLimit,
-                             int pairs, int maxPairs, long handshakeTimeoutMillis, int maxUnauthenticated,
-                             int maxUnauthenticatedPerAddress, int maxHandshakesInProgress, int maxHandshakesPerAddress,
-                             boolean monitorTls,
-                             List<String> monitorTlsNames, int gatewayCertificateDays,
-                             Path servicesBootstrap, String jdbcUrl, String jdbcUser,
-                             Path jdbcPasswordFile, boolean jdbcInsecureLink, String webListen, VolumeLimits volumeLimits,
-                             WebAccess webAccess, Map<String, List<String>> sharedVolumes, HaSettings ha) {
+public record ServerSettings(
+        String name,
+        Path dataDir,
+        Path runDir,
+        Path mailboxDir,
+        Path secretFile,
+        long heartbeatTimeoutMillis,
+        List<String> roles,
+        Map<String, List<String>> jvmOptions,
+        String monitorListen,
+        long pollIntervalMillis,
+        List<String> approve,
+        int missLimit,
+        int pairs,
+        int maxPairs,
+        long handshakeTimeoutMillis,
+        int maxUnauthenticated,
+        int maxUnauthenticatedPerAddress,
+        int maxHandshakesInProgress,
+        int maxHandshakesPerAddress,
+        boolean monitorTls,
+        List<String> monitorTlsNames,
+        int gatewayCertificateDays,
+        Path servicesBootstrap,
+        String jdbcUrl,
+        String jdbcUser,
+        Path jdbcPasswordFile,
+        boolean jdbcInsecureLink,
+        String webListen,
+        VolumeLimits volumeLimits,
+        WebAccess webAccess,
+        Map<String, List<String>> sharedVolumes,
+        HaSettings ha) {
     /**
-     * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing
-     * more), in all (the SLA services refuse new volumes beyond it), and how long a volume nobody reports
-     * on is kept.
+     * How many volumes the server keeps state for: per gateway (the monitor refuses a gateway announcing more), in all
+     * (the SLA services refuse new volumes beyond it), and how long a volume nobody reports on is kept.
      */
     public record VolumeLimits(int perGateway, int total, long expiryMillis) {
         public static final VolumeLimits DEFAULT = new VolumeLimits(4_096, 100_000, 600_000);
@@ -49,21 +71,22 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
     }
 
     /**
-     * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and
-     * key (null: plain HTTP), and whether plain HTTP is allowed off loopback.
+     * How people reach the web role: its public URL (null: its listen address), its own TLS certificate and key (null:
+     * plain HTTP), and whether plain HTTP is allowed off loopback.
      */
-    public record WebAccess(String publicUrl, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {
-    }
+    public record WebAccess(String publicUrl, Path tlsCertificate, Path tlsKey, boolean allowPlaintext) {}
 
     /** The roles in start order; shutdown goes the other way. */
     public static final List<String> ALL_ROLES = List.of("db", "services", "monitor", "web");
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern GATEWAY_IDS = Pattern.compile("[1-9][0-9]{0,18}(-[1-9][0-9]{0,18})?");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[^:\\s]+):\\d{1,5}");
 
     public ServerSettings {
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("name: letters, digits, '.', '_' or '-', at most 64, was '" + name + "'");
+            throw new IllegalArgumentException(
+                    "name: letters, digits, '.', '_' or '-', at most 64, was '" + name + "'");
         }
         if (heartbeatTimeoutMillis < 500) {
             throw new IllegalArgumentException("heartbeat-timeout-ms: at least 500, was " + heartbeatTimeoutMillis);
@@ -80,7 +103,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         jvmOptions = Map.copyOf(jvmOptions);
         checkHostPort("monitor.listen", monitorListen);
         if (gatewayCertificateDays < 0 || gatewayCertificateDays > 3650) {
-            throw new IllegalArgumentException("monitor.gateway-certificate-days: 0..3650, was " + gatewayCertificateDays);
+            throw new IllegalArgumentException(
+                    "monitor.gateway-certificate-days: 0..3650, was " + gatewayCertificateDays);
         }
         checkHostPort("web.listen", webListen);
         if (pollIntervalMillis < 50 || pollIntervalMillis > 3_600_000) {
@@ -93,17 +117,20 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             throw new IllegalArgumentException("monitor.max-pairs must be 0 (one per core) or more, was " + maxPairs);
         }
         if (handshakeTimeoutMillis < 100) {
-            throw new IllegalArgumentException("monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
+            throw new IllegalArgumentException(
+                    "monitor.handshake-timeout-ms: at least 100, was " + handshakeTimeoutMillis);
         }
         if (maxUnauthenticatedPerAddress < 1 || maxUnauthenticated < maxUnauthenticatedPerAddress) {
-            throw new IllegalArgumentException("need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
-                    + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
+            throw new IllegalArgumentException(
+                    "need 1 <= monitor.max-unauthenticated-per-address <= monitor.max-unauthenticated, was "
+                            + maxUnauthenticatedPerAddress + " and " + maxUnauthenticated);
         }
         if (maxHandshakesInProgress < 0) {
-            throw new IllegalArgumentException("monitor.max-handshakes-in-progress: 0 (four per core) or more, was "
-                    + maxHandshakesInProgress);
+            throw new IllegalArgumentException(
+                    "monitor.max-handshakes-in-progress: 0 (four per core) or more, was " + maxHandshakesInProgress);
         }
-        if (maxHandshakesPerAddress < 0 || maxHandshakesInProgress > 0 && maxHandshakesPerAddress > maxHandshakesInProgress) {
+        if (maxHandshakesPerAddress < 0
+                || maxHandshakesInProgress > 0 && maxHandshakesPerAddress > maxHandshakesInProgress) {
             throw new IllegalArgumentException("monitor.max-handshakes-per-address: 0 (a quarter of the handshakes in "
                     + "progress) up to monitor.max-handshakes-in-progress, was " + maxHandshakesPerAddress);
         }
@@ -111,18 +138,24 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         for (Map.Entry<String, List<String>> shared : sharedVolumes.entrySet()) {
             int length = shared.getKey().getBytes(StandardCharsets.UTF_8).length;
             if (length < 1 || length > 64 || shared.getKey().indexOf('=') >= 0) {
-                throw new IllegalArgumentException("monitor.shared-volumes: a name is an export name of 1..64 bytes without '=', was '"
-                        + shared.getKey() + "'");
+                throw new IllegalArgumentException(
+                        "monitor.shared-volumes: a name is an export name of 1..64 bytes without '=', was '"
+                                + shared.getKey() + "'");
             }
-            if (shared.getValue() == null || shared.getValue().isEmpty()
-                    || !shared.getValue().stream().allMatch(ids -> ids != null && GATEWAY_IDS.matcher(ids).matches())) {
-                throw new IllegalArgumentException("monitor.shared-volumes." + shared.getKey() + ": gateway ids or ranges "
-                        + "(as in approve, e.g. [12, \"20-29\"]), was " + shared.getValue());
+            if (shared.getValue() == null
+                    || shared.getValue().isEmpty()
+                    || !shared.getValue().stream()
+                            .allMatch(ids ->
+                                    ids != null && GATEWAY_IDS.matcher(ids).matches())) {
+                throw new IllegalArgumentException(
+                        "monitor.shared-volumes." + shared.getKey() + ": gateway ids or ranges "
+                                + "(as in approve, e.g. [12, \"20-29\"]), was " + shared.getValue());
             }
         }
         sharedVolumes = Map.copyOf(sharedVolumes);
         if (roles.contains("monitor") && secretFile == null) {
-            throw new IllegalArgumentException("secret-file: required (the deployment secret gateway keys derive from)");
+            throw new IllegalArgumentException(
+                    "secret-file: required (the deployment secret gateway keys derive from)");
         }
         if (secretFile != null && !Files.isReadable(secretFile)) {
             throw new IllegalArgumentException("secret-file: cannot read " + secretFile);
@@ -141,8 +174,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         if (ha != null) {
             checkHostPort("ha.advertise", ha.advertise());
             if (!roles.contains("monitor") || !roles.contains("db")) {
-                throw new IllegalArgumentException("ha: a server in a pair runs at least the db and monitor roles, was "
-                        + roles);
+                throw new IllegalArgumentException(
+                        "ha: a server in a pair runs at least the db and monitor roles, was " + roles);
             }
             if (jdbcUrl == null || Engine.of(jdbcUrl) != Engine.POSTGRESQL) {
                 throw new IllegalArgumentException("ha: needs database.jdbc-url on PostgreSQL, the database the "
@@ -157,11 +190,12 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             return null;
         }
         if (ha.advertise() == null) {
-            throw new IllegalArgumentException("ha.advertise: required, this server's monitor address as gateways "
-                    + "dial it");
+            throw new IllegalArgumentException(
+                    "ha.advertise: required, this server's monitor address as gateways " + "dial it");
         }
         try {
-            LeaseSettings lease = new LeaseSettings(ha.advertise(),
+            LeaseSettings lease = new LeaseSettings(
+                    ha.advertise(),
                     first(ha.leaseDurationMs(), LeaseSettings.DEFAULT_DURATION_MILLIS),
                     first(ha.safetyMarginMs(), LeaseSettings.DEFAULT_SAFETY_MARGIN_MILLIS),
                     first(ha.renewEveryMs(), LeaseSettings.DEFAULT_RETRY_EVERY_MILLIS));
@@ -184,16 +218,22 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
             return;
         }
         try {
-            WebContext.checkPlaintext(listen.substring(0, listen.lastIndexOf(':')).replace("[", "").replace("]", ""),
-                    access.publicUrl(), access.tlsCertificate() != null, access.allowPlaintext());
+            WebContext.checkPlaintext(
+                    listen.substring(0, listen.lastIndexOf(':'))
+                            .replace("[", "")
+                            .replace("]", ""),
+                    access.publicUrl(),
+                    access.tlsCertificate() != null,
+                    access.allowPlaintext());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "web.listen " + listen + " (web.public-url, web.tls, web.allow-plaintext): " + e.getMessage(), e);
         }
     }
 
     private static void checkHostPort(String key, String value) {
-        if (!HOST_PORT.matcher(value).matches() || Integer.parseInt(value.substring(value.lastIndexOf(':') + 1)) > 65535) {
+        if (!HOST_PORT.matcher(value).matches()
+                || Integer.parseInt(value.substring(value.lastIndexOf(':') + 1)) > 65535) {
             throw new IllegalArgumentException(key + ": HOST:PORT, was '" + value + "'");
         }
     }
@@ -206,7 +246,8 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         ServerConfig.Database gd = flags.databaseOrEmpty();
         Path dataDir = Path.of(first(flags.dataDir(), file.dataDir(), "data")).toAbsolutePath();
         String runDir = first(flags.runDir(), file.runDir(), null);
-        String bootstrap = first(flags.servicesOrEmpty().bootstrap(), file.servicesOrEmpty().bootstrap(), null);
+        String bootstrap = first(
+                flags.servicesOrEmpty().bootstrap(), file.servicesOrEmpty().bootstrap(), null);
         String secret = first(flags.secretFile(), file.secretFile(), null);
         String password = first(gd.passwordFile(), fd.passwordFile(), null);
         ServerConfig.Web fw = file.webOrEmpty();
@@ -215,14 +256,16 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
         boolean insecurePlaintext = first(gm.insecurePlaintext(), fm.insecurePlaintext(), false);
         boolean monitorTls = first(gm.tls(), fm.tls(), !insecurePlaintext);
         if (!monitorTls && !insecurePlaintext) {
-            throw new IllegalArgumentException("monitor.tls: false would leave the gateway link in plaintext, which anyone on "
-                    + "the network can read and forge; set monitor.insecure-plaintext: true to accept that (development only)");
+            throw new IllegalArgumentException(
+                    "monitor.tls: false would leave the gateway link in plaintext, which anyone on "
+                            + "the network can read and forge; set monitor.insecure-plaintext: true to accept that (development only)");
         }
         return new ServerSettings(
                 first(flags.name(), file.name(), "sluice"),
                 dataDir,
                 runDir == null ? dataDir.resolve("run") : Path.of(runDir).toAbsolutePath(),
-                Path.of(first(flags.mailboxDir(), file.mailboxDir(), "/dev/shm")).toAbsolutePath(),
+                Path.of(first(flags.mailboxDir(), file.mailboxDir(), "/dev/shm"))
+                        .toAbsolutePath(),
                 secret == null ? null : Path.of(secret).toAbsolutePath(),
                 first(flags.heartbeatTimeoutMs(), file.heartbeatTimeoutMs(), 5_000L),
                 first(flags.roles(), file.roles(), ALL_ROLES),
@@ -247,12 +290,21 @@ public record ServerSettings(String name, Path dataDir, Path runDir, Path mailbo
                 password == null ? null : Path.of(password).toAbsolutePath(),
                 first(gd.insecureLink(), fd.insecureLink(), false),
                 first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
-                new VolumeLimits(first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
-                        first(flags.servicesOrEmpty().maxVolumes(), file.servicesOrEmpty().maxVolumes(), VolumeLimits.DEFAULT.total()),
-                        first(flags.servicesOrEmpty().volumeExpiryMs(), file.servicesOrEmpty().volumeExpiryMs(),
+                new VolumeLimits(
+                        first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),
+                        first(
+                                flags.servicesOrEmpty().maxVolumes(),
+                                file.servicesOrEmpty().maxVolumes(),
+                                VolumeLimits.DEFAULT.total()),
+                        first(
+                                flags.servicesOrEmpty().volumeExpiryMs(),
+                                file.servicesOrEmpty().volumeExpiryMs(),
                                 VolumeLimits.DEFAULT.expiryMillis())),
-                new WebAccess(first(gw.publicUrl(), fw.publicUrl(), null),
-                        tls.certificate() == null ? null : Path.of(tls.certificate()).toAbsolutePath(),
+                new WebAccess(
+                        first(gw.publicUrl(), fw.publicUrl(), null),
+                        tls.certificate() == null
+                                ? null
+                                : Path.of(tls.certificate()).toAbsolutePath(),
                         tls.key() == null ? null : Path.of(tls.key()).toAbsolutePath(),
                         first(gw.allowPlaintext(), fw.allowPlaintext(), false)),
                 first(gm.sharedVolumes(), fm.sharedVolumes(), Map.of()),

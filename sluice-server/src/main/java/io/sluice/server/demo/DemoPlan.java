@@ -22,18 +22,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything {@code sluice demo} runs, laid out in one directory: a shared storage array (a gateway
- * with a modelled capacity of {@link #ARRAY_IOPS} I/Os per second, serving two disk files), two
- * I/O performance gateways in front of it (gold's volume on gateway 1, bronze's on gateway 2), the
- * SLA server, and a load generator per volume: gold steady at {@link #GOLD_IOPS}, bronze flooding for
- * {@link #FLOOD_SECONDS} then quiet as long, again and again. When bronze floods, the array's queue
- * grows and gold's latency rises toward its objective; the SLA services then throttle bronze, and lift
- * the throttle once the flood ends. With more than two volumes asked for, a {@link DemoFleet} of simulated
+ * Everything {@code sluice demo} runs, laid out in one directory: a shared storage array (a gateway with a modelled
+ * capacity of {@link #ARRAY_IOPS} I/Os per second, serving two disk files), two I/O performance gateways in front of it
+ * (gold's volume on gateway 1, bronze's on gateway 2), the SLA server, and a load generator per volume: gold steady at
+ * {@link #GOLD_IOPS}, bronze flooding for {@link #FLOOD_SECONDS} then quiet as long, again and again. When bronze
+ * floods, the array's queue grows and gold's latency rises toward its objective; the SLA services then throttle bronze,
+ * and lift the throttle once the flood ends. With more than two volumes asked for, a {@link DemoFleet} of simulated
  * gateways adds the rest.
  *
- * <p>The gateway link runs over TLS, as a deployment's should: the server's authority is made in the demo's
- * data directory ({@code data/pki}) before anything starts, and issues the two gateways their client
- * certificates ({@code gold-gateway.crt}, {@code .key} 0600); the simulators issue theirs from it.
+ * <p>The gateway link runs over TLS, as a deployment's should: the server's authority is made in the demo's data
+ * directory ({@code data/pki}) before anything starts, and issues the two gateways their client certificates
+ * ({@code gold-gateway.crt}, {@code .key} 0600); the simulators issue theirs from it.
  */
 public final class DemoPlan {
     public static final int ARRAY_IOPS = 3_000;
@@ -79,7 +78,8 @@ public final class DemoPlan {
         new SecureRandom().nextBytes(secret);
         PrivateFiles.writeSecret(secret(), secret);
         for (String disk : List.of("gold", "bronze")) {
-            try (RandomAccessFile file = new RandomAccessFile(dir.resolve("array").resolve(disk + ".img").toFile(), "rw")) {
+            try (RandomAccessFile file = new RandomAccessFile(
+                    dir.resolve("array").resolve(disk + ".img").toFile(), "rw")) {
                 file.setLength(DISK_BYTES);
             }
         }
@@ -98,12 +98,19 @@ public final class DemoPlan {
                   - name: bronze-disk
                     target: %s
                     backend: array
-                """.formatted(ARRAY_IOPS, arrayPort, dir.resolve("array-stats.json"), ARRAY_IOPS,
-                dir.resolve("array/gold.img"), dir.resolve("array/bronze.img")));
+                """.formatted(
+                        ARRAY_IOPS,
+                        arrayPort,
+                        dir.resolve("array-stats.json"),
+                        ARRAY_IOPS,
+                        dir.resolve("array/gold.img"),
+                        dir.resolve("array/bronze.img")));
         CertificateAuthority ca = CertificateAuthority.create(pkiDir(), "Sluice demo CA", EpochClock.system());
         writeGateway("gold", 1, 0, goldPort, ca);
         writeGateway("bronze", 2, BRONZE_VOLUME_ID - 1, bronzePort, ca);
-        Files.write(dir.resolve("services.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(servicesBootstrap()));
+        Files.write(
+                dir.resolve("services.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(servicesBootstrap()));
     }
 
     /** The services' inventory: the array with gold (tenant payments) and bronze (tenant backup), and the fleet's. */
@@ -137,8 +144,11 @@ public final class DemoPlan {
         ObjectNode sla = JSON.createObjectNode().put("name", "gold");
         sla.putObject("scope").put("kind", "VOLUME").put("id", "1");
         sla.put("reservedIops", GOLD_RESERVED_IOPS).put("weight", 300).put("priority", "CRITICAL");
-        sla.putObject("latency").put("percentile", 95).put("readMicros", GOLD_P95_TARGET_MICROS)
-                .put("writeMicros", GOLD_P95_TARGET_MICROS).put("windowIntervals", 5);
+        sla.putObject("latency")
+                .put("percentile", 95)
+                .put("readMicros", GOLD_P95_TARGET_MICROS)
+                .put("writeMicros", GOLD_P95_TARGET_MICROS)
+                .put("windowIntervals", 5);
         return sla;
     }
 
@@ -152,8 +162,12 @@ public final class DemoPlan {
 
     private void writeGateway(String volume, int gatewayId, int volumeIdBase, int port, CertificateAuthority ca)
             throws IOException {
-        ca.issueKeyMaterial(GatewayCertificateName.of(gatewayId), List.of(), CertificateAuthority.Usage.CLIENT,
-                GATEWAY_CERTIFICATE_VALIDITY).write(gatewayCertificate(volume), gatewayKey(volume));
+        ca.issueKeyMaterial(
+                        GatewayCertificateName.of(gatewayId),
+                        List.of(),
+                        CertificateAuthority.Usage.CLIENT,
+                        GATEWAY_CERTIFICATE_VALIDITY)
+                .write(gatewayCertificate(volume), gatewayKey(volume));
         Files.writeString(dir.resolve(volume + "-gateway.yaml"), """
                 listen: 127.0.0.1:%d
                 stats-file: %s
@@ -171,38 +185,115 @@ public final class DemoPlan {
                   tls-ca: %s
                   tls-cert: %s
                   tls-key: %s
-                """.formatted(port, statsFile(volume), volume, arrayPort, volume, monitorPort, gatewayId, secret(), volume,
-                volumeIdBase, pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE), gatewayCertificate(volume),
-                gatewayKey(volume)));
+                """.formatted(
+                        port,
+                        statsFile(volume),
+                        volume,
+                        arrayPort,
+                        volume,
+                        monitorPort,
+                        gatewayId,
+                        secret(),
+                        volume,
+                        volumeIdBase,
+                        pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE),
+                        gatewayCertificate(volume),
+                        gatewayKey(volume)));
     }
 
-    /** The SLA server's settings: everything under the demo directory, every gateway pre-approved, the link over TLS. */
+    /**
+     * The SLA server's settings: everything under the demo directory, every gateway pre-approved, the link over TLS.
+     */
     public ServerSettings serverSettings(String name, List<String> roles) {
         List<String> approved = new ArrayList<>(List.of("1-2"));
         approved.addAll(fleet.approvedGateways());
-        return ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(name, dir.resolve("data").toString(), null,
-                null, secret().toString(), fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, approved, null, 1, null, null, null,
-                        null, true, null),
-                new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
-                new ServerConfig.Web("127.0.0.1:" + webPort)));
+        return ServerSettings.resolve(
+                ServerConfig.EMPTY,
+                new ServerConfig(
+                        name,
+                        dir.resolve("data").toString(),
+                        null,
+                        null,
+                        secret().toString(),
+                        fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null,
+                        roles,
+                        null,
+                        new ServerConfig.Monitor(
+                                "127.0.0.1:" + monitorPort,
+                                pollIntervalMillis,
+                                approved,
+                                null,
+                                1,
+                                null,
+                                null,
+                                null,
+                                null,
+                                true,
+                                null),
+                        new ServerConfig.Services(dir.resolve("services.json").toString(), null, null),
+                        null,
+                        new ServerConfig.Web("127.0.0.1:" + webPort)));
     }
 
     /** The array, the gateways and the load generators, in start order, as roles the supervisor keeps running. */
     public List<RoleSpec> workload() {
         List<RoleSpec> roles = new ArrayList<>();
         List<String> small = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-        roles.add(new RoleSpec("array", List.of("gateway", "--config", dir.resolve("array.yaml").toString()), null, small,
+        roles.add(new RoleSpec(
+                "array",
+                List.of("gateway", "--config", dir.resolve("array.yaml").toString()),
+                null,
+                small,
                 arrayPort));
-        roles.add(new RoleSpec("gold-gateway", List.of("gateway", "--config", dir.resolve("gold-gateway.yaml").toString()),
-                null, small, goldPort));
-        roles.add(new RoleSpec("bronze-gateway", List.of("gateway", "--config",
-                dir.resolve("bronze-gateway.yaml").toString()), null, small, bronzePort));
-        roles.add(new RoleSpec("gold-load", List.of("load", "nbd://127.0.0.1:" + goldPort + "/gold", "--pattern", "randrw",
-                "--qd", "8", "--rate", Integer.toString(GOLD_IOPS), "--duration", "10", "--repeat", "0"), null, small));
-        roles.add(new RoleSpec("bronze-load", List.of("load", "nbd://127.0.0.1:" + bronzePort + "/bronze", "--pattern",
-                "randread", "--qd", "32", "--duration", Integer.toString(FLOOD_SECONDS), "--pause",
-                Integer.toString(FLOOD_SECONDS), "--repeat", "0"), null, small));
+        roles.add(new RoleSpec(
+                "gold-gateway",
+                List.of("gateway", "--config", dir.resolve("gold-gateway.yaml").toString()),
+                null,
+                small,
+                goldPort));
+        roles.add(new RoleSpec(
+                "bronze-gateway",
+                List.of(
+                        "gateway",
+                        "--config",
+                        dir.resolve("bronze-gateway.yaml").toString()),
+                null,
+                small,
+                bronzePort));
+        roles.add(new RoleSpec(
+                "gold-load",
+                List.of(
+                        "load",
+                        "nbd://127.0.0.1:" + goldPort + "/gold",
+                        "--pattern",
+                        "randrw",
+                        "--qd",
+                        "8",
+                        "--rate",
+                        Integer.toString(GOLD_IOPS),
+                        "--duration",
+                        "10",
+                        "--repeat",
+                        "0"),
+                null,
+                small));
+        roles.add(new RoleSpec(
+                "bronze-load",
+                List.of(
+                        "load",
+                        "nbd://127.0.0.1:" + bronzePort + "/bronze",
+                        "--pattern",
+                        "randread",
+                        "--qd",
+                        "32",
+                        "--duration",
+                        Integer.toString(FLOOD_SECONDS),
+                        "--pause",
+                        Integer.toString(FLOOD_SECONDS),
+                        "--repeat",
+                        "0"),
+                null,
+                small));
         roles.addAll(fleet.roles(monitorPort, secret(), pkiDir(), small));
         return roles;
     }

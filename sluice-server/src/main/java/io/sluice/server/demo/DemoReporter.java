@@ -34,7 +34,9 @@ public final class DemoReporter implements AutoCloseable {
             DemoSummary summary = new DemoSummary();
             String after = null;
             do {
-                ObjectNode request = JSON.createObjectNode().put("op", "live.volumes").put("actor", "system:demo")
+                ObjectNode request = JSON.createObjectNode()
+                        .put("op", "live.volumes")
+                        .put("actor", "system:demo")
                         .put("limit", PAGE);
                 if (after != null) {
                     request.put("after", after);

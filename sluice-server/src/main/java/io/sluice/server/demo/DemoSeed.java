@@ -16,43 +16,53 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the demo puts in the database before the SLA services start, through the database manager's
- * mailbox like any other caller: the plan's SLAs, and an admin login for the dashboard.
+ * What the demo puts in the database before the SLA services start, through the database manager's mailbox like any
+ * other caller: the plan's SLAs, and an admin login for the dashboard.
  */
 public final class DemoSeed {
     public static final String LOGIN = "demo";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ACTOR = "system:demo";
 
-    private DemoSeed() {
-    }
+    private DemoSeed() {}
 
     /** Stores the SLAs and creates the login; returns the login's generated password. */
     public static String seed(Path dbMailbox, List<ObjectNode> slas) throws Exception {
         try (Mailbox mailbox = Mailbox.open(dbMailbox);
-             MailboxClient db = MailboxClient.attachTool(mailbox)) {
+                MailboxClient db = MailboxClient.attachTool(mailbox)) {
             for (ObjectNode sla : slas) {
                 putSla(db, sla);
             }
             String password = newPassword();
-            call(db, JSON.createObjectNode().put("op", "user.create").put("actor", ACTOR).put("login", LOGIN)
-                    .put("role", "ADMIN").put("passwordHash", new PasswordHasher().hash(password.toCharArray())));
+            call(
+                    db,
+                    JSON.createObjectNode()
+                            .put("op", "user.create")
+                            .put("actor", ACTOR)
+                            .put("login", LOGIN)
+                            .put("role", "ADMIN")
+                            .put("passwordHash", new PasswordHasher().hash(password.toCharArray())));
             return password;
         }
     }
 
     private static void putSla(MailboxClient db, ObjectNode spec) throws Exception {
-        ObjectNode request = JSON.createObjectNode().put("op", "sla.put").put("actor", ACTOR)
-                .put("name", spec.path("name").asText()).put("expectedVersion", 0);
+        ObjectNode request = JSON.createObjectNode()
+                .put("op", "sla.put")
+                .put("actor", ACTOR)
+                .put("name", spec.path("name").asText())
+                .put("expectedVersion", 0);
         request.set("spec", spec);
         call(db, request);
     }
 
     private static JsonNode call(MailboxClient db, ObjectNode request) throws Exception {
-        Reply reply = db.call(MailboxOpcodes.DB_JSON, JSON.writeValueAsBytes(request)).get(30, TimeUnit.SECONDS);
+        Reply reply =
+                db.call(MailboxOpcodes.DB_JSON, JSON.writeValueAsBytes(request)).get(30, TimeUnit.SECONDS);
         if (reply.status() != CallStatus.OK) {
-            throw new IllegalStateException("database manager refused " + request.path("op").asText() + ": "
-                    + CallStatus.name(reply.status()) + " " + new String(reply.result(), StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "database manager refused " + request.path("op").asText() + ": " + CallStatus.name(reply.status())
+                            + " " + new String(reply.result(), StandardCharsets.UTF_8));
         }
         return JSON.readTree(reply.result());
     }

@@ -5,9 +5,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The demo's status line, built from the services' live view a page at a time: gold and bronze in full
- * (what the demo explains), every other volume only counted by state and summed, so the line stays one
- * line with thousands of volumes.
+ * The demo's status line, built from the services' live view a page at a time: gold and bronze in full (what the demo
+ * explains), every other volume only counted by state and summed, so the line stays one line with thousands of volumes.
  */
 final class DemoSummary {
     private final StringBuilder featured = new StringBuilder();
@@ -18,12 +17,19 @@ final class DemoSummary {
     void add(JsonNode volume) {
         int id = volume.path("volumeId").asInt();
         if (id == 1 || id == DemoPlan.BRONZE_VOLUME_ID) {
-            featured.append(String.format("%s %,d IOPS p99 %.1f ms%s limit %s %s   ", volume.path("sla").asText("-"),
-                    volume.path("iops").asLong(), volume.path("latencyP99Micros").asLong() / 1000.0,
+            featured.append(String.format(
+                    "%s %,d IOPS p99 %.1f ms%s limit %s %s   ",
+                    volume.path("sla").asText("-"),
+                    volume.path("iops").asLong(),
+                    volume.path("latencyP99Micros").asLong() / 1000.0,
                     volume.path("latencyTargetMicros").asLong() > 0
-                            ? String.format(" (objective %.0f ms)", volume.path("latencyTargetMicros").asLong() / 1000.0)
+                            ? String.format(
+                                    " (objective %.0f ms)",
+                                    volume.path("latencyTargetMicros").asLong() / 1000.0)
                             : "",
-                    volume.path("iopsLimit").asLong() > 0 ? String.format("%,d", volume.path("iopsLimit").asLong()) : "none",
+                    volume.path("iopsLimit").asLong() > 0
+                            ? String.format("%,d", volume.path("iopsLimit").asLong())
+                            : "none",
                     volume.path("state").asText()));
             return;
         }

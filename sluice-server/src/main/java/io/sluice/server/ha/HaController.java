@@ -9,17 +9,17 @@ import java.util.function.Consumer;
 
 /**
  * Makes the server play the part the lease gives it (docs/design.md, "The supervisor follows the lease"). A
- * single-threaded {@link #doWork} given the monotonic time, stepped by the supervisor's thread after each
- * supervision step: it reads the lease ({@link LeaseView}, never blocking) and, when the part changes, tells the
- * roles ({@link ServerPart}).
+ * single-threaded {@link #doWork} given the monotonic time, stepped by the supervisor's thread after each supervision
+ * step: it reads the lease ({@link LeaseView}, never blocking) and, when the part changes, tells the roles
+ * ({@link ServerPart}).
  *
  * <ul>
- *   <li>The lease lets this server act at epoch <i>e</i> and it is not acting at <i>e</i>: become active at
- *   <i>e</i> (a new epoch after a lost one is a new start, so the monitor stamps the right one).</li>
- *   <li>It may not act (not the holder, or past its deadline with no renewal, whether or not the keeper has said
- *   LOST yet) and it is acting: become standby at once.</li>
- *   <li>Standby and the holder it read changed: standby again, naming the new holder (never itself: a server that
- *   lost its lease while the row still names it names none).</li>
+ *   <li>The lease lets this server act at epoch <i>e</i> and it is not acting at <i>e</i>: become active at <i>e</i> (a
+ *       new epoch after a lost one is a new start, so the monitor stamps the right one).
+ *   <li>It may not act (not the holder, or past its deadline with no renewal, whether or not the keeper has said LOST
+ *       yet) and it is acting: become standby at once.
+ *   <li>Standby and the holder it read changed: standby again, naming the new holder (never itself: a server that lost
+ *       its lease while the row still names it names none).
  * </ul>
  *
  * <p>It starts as the supervisor starts the server in a pair: standby, naming none.
@@ -35,9 +35,7 @@ public final class HaController {
     private long changes;
     private volatile Map<String, Object> status;
 
-    /**
-     * @param self this server's advertised monitor address: the holder the lease names while this server holds it
-     */
+    /** @param self this server's advertised monitor address: the holder the lease names while this server holds it */
     public HaController(LeaseView lease, ServerPart part, String self, Consumer<String> log) {
         this.lease = lease;
         this.part = part;
@@ -63,7 +61,8 @@ public final class HaController {
             String named = seen.holder().isEmpty() || seen.holder().equals(self) ? null : seen.holder();
             if (active || !Objects.equals(named, standbyOf)) {
                 String lost = active
-                        ? "lease lost (epoch " + actingEpoch + ", " + seen.state() + "): stopping at once; " : "";
+                        ? "lease lost (epoch " + actingEpoch + ", " + seen.state() + "): stopping at once; "
+                        : "";
                 log.accept(lost + "standby of "
                         + (named == null ? "no known active" : named + " (epoch " + seen.holderEpoch() + ")"));
                 active = false;

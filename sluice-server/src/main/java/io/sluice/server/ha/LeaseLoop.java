@@ -12,10 +12,10 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Steps the server's {@link LeaseKeeper} on a thread of its own ({@code sluice-lease}), every tenth of a second
- * (the keeper itself talks to the database once per {@code renew-every-ms}), and closes it there, releasing a held
- * lease. Its own thread because a lease statement may block for up to the safety margin on a broken network: the
- * supervisor's thread, which must stop the monitor at the holder's deadline, only reads the keeper's snapshot.
+ * Steps the server's {@link LeaseKeeper} on a thread of its own ({@code sluice-lease}), every tenth of a second (the
+ * keeper itself talks to the database once per {@code renew-every-ms}), and closes it there, releasing a held lease.
+ * Its own thread because a lease statement may block for up to the safety margin on a broken network: the supervisor's
+ * thread, which must stop the monitor at the holder's deadline, only reads the keeper's snapshot.
  */
 public final class LeaseLoop implements AutoCloseable {
     private static final long STEP_MILLIS = 100;
@@ -37,7 +37,8 @@ public final class LeaseLoop implements AutoCloseable {
     /** The keeper on the server's PostgreSQL, with the database manager's URL, user and password file. */
     public static LeaseKeeper keeper(ServerSettings settings) throws IOException {
         HaSettings ha = Objects.requireNonNull(settings.ha(), "not a server in a pair");
-        String password = settings.jdbcPasswordFile() == null ? ""
+        String password = settings.jdbcPasswordFile() == null
+                ? ""
                 : new String(PrivateFiles.readSecret(settings.jdbcPasswordFile()), StandardCharsets.UTF_8).strip();
         String user = settings.jdbcUser() == null ? "" : settings.jdbcUser();
         return new LeaseKeeper(ha.lease(), LeaseConnections.postgres(settings.jdbcUrl(), user, password, ha.lease()));

@@ -4,9 +4,9 @@ import io.sluice.db.lease.LeaseKeeper;
 import io.sluice.db.lease.LeaseStatus;
 
 /**
- * What {@link HaController} reads of the lease: the keeper's published snapshot and the epoch it may act with now.
- * Both are non-blocking reads ({@link LeaseKeeper} is stepped on a thread of its own), so a renewal hung in the
- * network never delays the controller's decision to stop.
+ * What {@link HaController} reads of the lease: the keeper's published snapshot and the epoch it may act with now. Both
+ * are non-blocking reads ({@link LeaseKeeper} is stepped on a thread of its own), so a renewal hung in the network
+ * never delays the controller's decision to stop.
  */
 public interface LeaseView {
     LeaseStatus status();

@@ -3,8 +3,8 @@ package io.sluice.server.ha;
 /** How the server's roles play their part in a pair; the supervisor does it ({@link SupervisedPart}). */
 public interface ServerPart {
     /**
-     * Stop acting at once: the monitor killed and started again as a standby naming {@code activeAddress} (none
-     * known when null), the SLA services held stopped so nothing is controlled or stored from here.
+     * Stop acting at once: the monitor killed and started again as a standby naming {@code activeAddress} (none known
+     * when null), the SLA services held stopped so nothing is controlled or stored from here.
      */
     void standby(String activeAddress) throws Exception;
 

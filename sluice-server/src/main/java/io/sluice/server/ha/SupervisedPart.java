@@ -18,9 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * The supervisor's roles in a pair. Standby: the SLA services held stopped (they would analyse nothing and must store
- * nothing: the active's services own the control and the history) and the monitor running with {@code --standby-of}
- * the holder; the database manager and the web run as ever. Active: the services started and the standby monitor
- * promoted in place (MONITOR_PROMOTE, which saves a JVM's start in the takeover), or, if it does not answer within
+ * nothing: the active's services own the control and the history) and the monitor running with {@code --standby-of} the
+ * holder; the database manager and the web run as ever. Active: the services started and the standby monitor promoted
+ * in place (MONITOR_PROMOTE, which saves a JVM's start in the takeover), or, if it does not answer within
  * {@link #PROMOTE_TIMEOUT_MILLIS}, killed and started again with {@code --epoch}. Leaving the active part is never
  * asked of the monitor: it is killed outright, so it stops at once. Called on the supervisor's thread only.
  */
@@ -28,6 +28,7 @@ public final class SupervisedPart implements ServerPart, AutoCloseable {
     public static final String SERVICES_HELD = "standby: the active server's services control the gateways";
     /** How long the supervisor waits for a standby monitor to take its promotion before restarting it instead. */
     static final long PROMOTE_TIMEOUT_MILLIS = 1_000;
+
     private final Supervisor supervisor;
     private final ServerSettings settings;
     private final Consumer<String> log;
@@ -52,7 +53,9 @@ public final class SupervisedPart implements ServerPart, AutoCloseable {
     @Override
     public void standby(String activeAddress) throws Exception {
         monitorStandby = true;
-        supervisor.replace("monitor", RoleCatalog.monitorCommand(settings, true, 0, activeAddress),
+        supervisor.replace(
+                "monitor",
+                RoleCatalog.monitorCommand(settings, true, 0, activeAddress),
                 "standby of " + (activeAddress == null ? "no known active" : activeAddress));
         if (supervisor.runs("services")) {
             supervisor.hold("services", SERVICES_HELD);

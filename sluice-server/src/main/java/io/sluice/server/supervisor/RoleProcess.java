@@ -2,7 +2,6 @@ package io.sluice.server.supervisor;
 
 import io.sluice.common.ExitCode;
 import io.sluice.common.PrivateFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ final class RoleProcess {
     private static final long[] BACKOFF_MILLIS = {0, 250, 500, 1_000, 2_000, 5_000};
     /** A role that has run this long is considered healthy again: its back-off starts over. */
     private static final long STABLE_MILLIS = 60_000;
+
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     RoleSpec spec;
@@ -46,13 +46,18 @@ final class RoleProcess {
             // Its own session: a Ctrl-C at the terminal reaches the supervisor alone, which stops roles in order.
             cmd.add(SETSID.toString());
         }
-        cmd.addAll(List.of(javaExecutable, "--enable-native-access=ALL-UNNAMED", "-Dsluice.role=" + spec.name(),
+        cmd.addAll(List.of(
+                javaExecutable,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dsluice.role=" + spec.name(),
                 "-Dsluice.supervisor.pid=" + ProcessHandle.current().pid()));
         cmd.addAll(spec.jvmOptions());
         cmd.addAll(List.of("-cp", classpath, "io.sluice.server.SluiceMain"));
         cmd.addAll(spec.command());
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         startedAt = now;
         restartAt = -1;
     }
@@ -98,12 +103,13 @@ final class RoleProcess {
             return false;
         }
         int code = process.exitValue();
-        lastExit = "exit " + code + switch (code) {
-            case ExitCode.UNHEALTHY -> " (unhealthy: a thread of the role died or stalled; see its log)";
-            case ExitCode.BAD_FILE -> " (a file it needs is unusable)";
-            case ExitCode.USAGE -> " (bad configuration)";
-            default -> "";
-        };
+        lastExit = "exit " + code
+                + switch (code) {
+                    case ExitCode.UNHEALTHY -> " (unhealthy: a thread of the role died or stalled; see its log)";
+                    case ExitCode.BAD_FILE -> " (a file it needs is unusable)";
+                    case ExitCode.USAGE -> " (bad configuration)";
+                    default -> "";
+                };
         consecutiveFailures = now - startedAt >= STABLE_MILLIS ? 1 : consecutiveFailures + 1;
         restartAt = now + BACKOFF_MILLIS[Math.min(consecutiveFailures - 1, BACKOFF_MILLIS.length - 1)];
         return true;

@@ -11,6 +11,9 @@ import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.MailboxSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,24 +23,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 
 /**
- * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in reverse
- * order (each process in its own address space, restartable alone, joined by stateful mailboxes:
- * docs/design.md, "The four roles"). {@link #doWork} is one single-threaded supervision step against the
- * injected clock: restart roles that exited (with back-off), kill roles whose mailbox heartbeat stopped
- * while their process still runs, and write {@code status.json} for {@code sluice status}.
+ * Starts the SLA server's roles as separate JVMs in order, keeps them running and stops them in reverse order (each
+ * process in its own address space, restartable alone, joined by stateful mailboxes: docs/design.md, "The four roles").
+ * {@link #doWork} is one single-threaded supervision step against the injected clock: restart roles that exited (with
+ * back-off), kill roles whose mailbox heartbeat stopped while their process still runs, and write {@code status.json}
+ * for {@code sluice status}.
  */
 public final class Supervisor implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STATUS_INTERVAL_MILLIS = 1_000;
     /**
-     * How long a role may take from its start to attaching to its mailbox: JVM start, class loading,
-     * database migrations. Longer than the heartbeat timeout, since a host starting many JVMs at once
-     * (boot, the demo) makes every start slow.
+     * How long a role may take from its start to attaching to its mailbox: JVM start, class loading, database
+     * migrations. Longer than the heartbeat timeout, since a host starting many JVMs at once (boot, the demo) makes
+     * every start slow.
      */
     private static final long STARTUP_GRACE_MILLIS = 30_000;
 
@@ -52,11 +52,18 @@ public final class Supervisor implements AutoCloseable {
     private boolean closed;
 
     /**
-     * @param mailboxes every mailbox the roles use, created (or checked) before any role starts; an
-     *                  unusable file is moved aside and recreated
+     * @param mailboxes every mailbox the roles use, created (or checked) before any role starts; an unusable file is
+     *     moved aside and recreated
      */
-    public Supervisor(Path runDirectory, Map<Path, MailboxGeometry> mailboxes, List<RoleSpec> specs, String classpath,
-                      long heartbeatTimeoutMillis, EpochClock clock, Consumer<String> log) throws IOException {
+    public Supervisor(
+            Path runDirectory,
+            Map<Path, MailboxGeometry> mailboxes,
+            List<RoleSpec> specs,
+            String classpath,
+            long heartbeatTimeoutMillis,
+            EpochClock clock,
+            Consumer<String> log)
+            throws IOException {
         this.runDirectory = runDirectory;
         this.clock = clock;
         this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
@@ -80,18 +87,19 @@ public final class Supervisor implements AutoCloseable {
                 throw new IOException("refusing to start: " + e.getMessage(), e);
             }
             Path aside = Mailbox.quarantine(file, clock);
-            log.accept("mailbox " + file + " is unusable (" + e.getMessage() + "); moved to " + aside + ", creating a new one");
+            log.accept("mailbox " + file + " is unusable (" + e.getMessage() + "); moved to " + aside
+                    + ", creating a new one");
             return Mailbox.create(file, geometry, clock);
         }
     }
 
     /**
-     * Starts every role in order, each once the one before is ready (attached to its mailbox, or
-     * listening on its port), so callees are up before their callers; a role not ready within the
-     * start-up grace does not hold the others back.
+     * Starts every role in order, each once the one before is ready (attached to its mailbox, or listening on its
+     * port), so callees are up before their callers; a role not ready within the start-up grace does not hold the
+     * others back.
      */
     public void start() throws IOException, InterruptedException {
-        start(name -> { });
+        start(name -> {});
     }
 
     /** As {@link #start()}, calling {@code onReady} with each role's name once it is ready, before the next starts. */
@@ -179,12 +187,13 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * Kills the role at once and starts it again with {@code command} (unless held), not waiting for it to be
-     * ready: a change of the role's part, such as a monitor going from standby to active.
+     * Kills the role at once and starts it again with {@code command} (unless held), not waiting for it to be ready: a
+     * change of the role's part, such as a monitor going from standby to active.
      */
     public void replace(String name, List<String> command, String why) throws IOException, InterruptedException {
         RoleProcess role = role(name);
-        role.replace(new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort()),
+        role.replace(
+                new RoleSpec(name, command, role.spec.inbox(), role.spec.jvmOptions(), role.spec.readyPort()),
                 clock.epochMillis());
         log.accept((role.heldFor() == null ? "restarted " + name + " (pid " + role.pid() + ")" : "changed held " + name)
                 + ": " + why);
@@ -223,7 +232,8 @@ public final class Supervisor implements AutoCloseable {
                 role.restart(now);
                 log.accept("restarted " + role.spec.name() + " (pid " + role.pid() + "), restart " + role.restarts());
             } else if (role.isAlive() && isHung(role, now)) {
-                log.accept(role.spec.name() + " (pid " + role.pid() + ") is alive but its heartbeat stopped; killing it");
+                log.accept(
+                        role.spec.name() + " (pid " + role.pid() + ") is alive but its heartbeat stopped; killing it");
                 role.kill("hung: heartbeat older than " + heartbeatTimeoutMillis + " ms");
             }
         }
@@ -250,9 +260,16 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /** A role's state, as {@code status.json} and {@code sluice status} show it. */
-    public record RoleStatus(String name, long pid, boolean alive, long uptimeMs, int restarts, String lastExit,
-                             long heartbeatAgeMs, int mailboxBacklog, String log) {
-    }
+    public record RoleStatus(
+            String name,
+            long pid,
+            boolean alive,
+            long uptimeMs,
+            int restarts,
+            String lastExit,
+            long heartbeatAgeMs,
+            int mailboxBacklog,
+            String log) {}
 
     public List<RoleStatus> status() {
         long now = clock.epochMillis();
@@ -264,12 +281,21 @@ public final class Supervisor implements AutoCloseable {
             if (inbox != null) {
                 MailboxSnapshot snapshot = MailboxSnapshot.take(inbox);
                 backlog = snapshot.slots().size();
-                heartbeatAge = snapshot.callees().stream().filter(c -> c.pid() == role.pid())
-                        .mapToLong(MailboxSnapshot.Party::heartbeatAgeMs).findFirst().orElse(-1);
+                heartbeatAge = snapshot.callees().stream()
+                        .filter(c -> c.pid() == role.pid())
+                        .mapToLong(MailboxSnapshot.Party::heartbeatAgeMs)
+                        .findFirst()
+                        .orElse(-1);
             }
-            statuses.add(new RoleStatus(role.spec.name(), role.pid(), role.isAlive(),
-                    role.isAlive() ? now - role.startedAt() : 0, role.restarts(),
-                    role.heldFor() != null ? "held: " + role.heldFor() : role.lastExit(), heartbeatAge, backlog,
+            statuses.add(new RoleStatus(
+                    role.spec.name(),
+                    role.pid(),
+                    role.isAlive(),
+                    role.isAlive() ? now - role.startedAt() : 0,
+                    role.restarts(),
+                    role.heldFor() != null ? "held: " + role.heldFor() : role.lastExit(),
+                    heartbeatAge,
+                    backlog,
                     role.log().toString()));
         }
         return statuses;
@@ -288,7 +314,8 @@ public final class Supervisor implements AutoCloseable {
         Path file = runDirectory.resolve("status.json");
         Path tmp = runDirectory.resolve("status.json.tmp");
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(PrivateFiles.ensureFile(tmp).toFile(), status);
+            JSON.writerWithDefaultPrettyPrinter()
+                    .writeValue(PrivateFiles.ensureFile(tmp).toFile(), status);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

@@ -16,7 +16,8 @@ class DemoFleetTest {
         assertThat(fleet.size()).isZero();
         assertThat(fleet.approvedGateways()).isEmpty();
         assertThat(fleet.slas()).isEmpty();
-        assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of())).isEmpty();
+        assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of()))
+                .isEmpty();
     }
 
     @Test
@@ -26,7 +27,10 @@ class DemoFleetTest {
             List<Integer> ids = fleet.volumeIds();
             Set<Integer> distinct = new HashSet<>(ids);
             assertThat(ids).as("%d volumes", volumes).hasSize(volumes - 2);
-            assertThat(distinct).as("%d volumes", volumes).hasSize(volumes - 2).doesNotContain(1, DemoPlan.BRONZE_VOLUME_ID);
+            assertThat(distinct)
+                    .as("%d volumes", volumes)
+                    .hasSize(volumes - 2)
+                    .doesNotContain(1, DemoPlan.BRONZE_VOLUME_ID);
             assertThat(fleet.size()).isEqualTo(volumes - 2);
         }
     }
@@ -37,20 +41,26 @@ class DemoFleetTest {
         assertThat(fleet.gateways()).isEqualTo(3);
         assertThat(fleet.approvedGateways()).hasSize(2).first().isEqualTo("101-102");
         assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of()))
-                .extracting(role -> role.name()).containsExactly("sim-gateways", "sim-remainder");
+                .extracting(role -> role.name())
+                .containsExactly("sim-gateways", "sim-remainder");
         assertThat(fleet.roles(7070, Path.of("secret"), Path.of("pki"), List.of()))
-                .allSatisfy(role -> assertThat(String.join(" ", role.command())).as("simulated gateways get certificates")
+                .allSatisfy(role -> assertThat(String.join(" ", role.command()))
+                        .as("simulated gateways get certificates")
                         .contains("--pki-dir pki"));
     }
 
     @Test
     void someSimulatedVolumesAreManaged() {
-        assertThat(DemoFleet.of(130).slas()).extracting(sla -> sla.path("name").asText()).containsExactly("silver", "archive");
+        assertThat(DemoFleet.of(130).slas())
+                .extracting(sla -> sla.path("name").asText())
+                .containsExactly("silver", "archive");
     }
 
     @Test
     void outOfRangeIsRefused() {
-        assertThatThrownBy(() -> DemoFleet.of(1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2..4000");
+        assertThatThrownBy(() -> DemoFleet.of(1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2..4000");
         assertThatThrownBy(() -> DemoFleet.of(DemoFleet.MAX_VOLUMES + 1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

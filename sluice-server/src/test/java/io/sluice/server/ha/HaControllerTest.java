@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link HaController} on a hand-stepped clock, two servers over one lease row modelled as {@code LeaseTable} keeps it
  * (expiry by the database's clock, epoch + 1 per acquisition) and keepers that act as {@code LeaseKeeper} does (renew
- * every second, stop at the start of the last successful renewal plus the margin). After every step: at most one
- * server acts, and a server acts only at the epoch the row gives it.
+ * every second, stop at the start of the last successful renewal plus the margin). After every step: at most one server
+ * acts, and a server acts only at the epoch the row gives it.
  */
 class HaControllerTest {
     private static final long MS = 1_000_000;
@@ -113,7 +113,7 @@ class HaControllerTest {
 
         Server(String address) {
             keeper = new FakeKeeper(address);
-            controller = new HaController(keeper, part, address, line -> { });
+            controller = new HaController(keeper, part, address, line -> {});
         }
 
         void step() throws Exception {
@@ -155,9 +155,13 @@ class HaControllerTest {
 
         assertThat(a.part.calls).containsExactly("active 1");
         assertThat(b.part.calls).containsExactly("standby a:7070");
-        assertThat(a.controller.status()).containsEntry("role", "active").containsEntry("holder", "a:7070")
+        assertThat(a.controller.status())
+                .containsEntry("role", "active")
+                .containsEntry("holder", "a:7070")
                 .containsEntry("epoch", 1L);
-        assertThat(b.controller.status()).containsEntry("role", "standby").containsEntry("holder", "a:7070")
+        assertThat(b.controller.status())
+                .containsEntry("role", "standby")
+                .containsEntry("holder", "a:7070")
                 .containsEntry("epoch", 1L);
     }
 
@@ -203,7 +207,9 @@ class HaControllerTest {
         a.keeper.reachable = true;
         run(2_000, a, b);
         assertThat(a.part.calls).containsExactly("active 1", "standby -", "standby b:7070");
-        assertThat(a.controller.status()).containsEntry("role", "standby").containsEntry("holder", "b:7070")
+        assertThat(a.controller.status())
+                .containsEntry("role", "standby")
+                .containsEntry("holder", "b:7070")
                 .containsEntry("epoch", 2L);
     }
 

@@ -9,16 +9,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * When the supervisor restarts a role that exited, on the supervisor's clock: at once after a stable run, then
- * backing off while it keeps failing. The role here is {@code /usr/bin/true}, which exits as soon as it starts;
- * the test's own clock says how long each run lasted.
+ * When the supervisor restarts a role that exited, on the supervisor's clock: at once after a stable run, then backing
+ * off while it keeps failing. The role here is {@code /usr/bin/true}, which exits as soon as it starts; the test's own
+ * clock says how long each run lasted.
  */
 class RoleProcessTest {
     @TempDir
     Path dir;
 
     private RoleProcess exitingAtOnce() {
-        return new RoleProcess(new RoleSpec("db", List.of(), null, List.of()), dir.resolve("logs"), "/usr/bin/true", "");
+        return new RoleProcess(
+                new RoleSpec("db", List.of(), null, List.of()), dir.resolve("logs"), "/usr/bin/true", "");
     }
 
     private static void awaitExit(RoleProcess role) throws InterruptedException {
@@ -32,7 +33,9 @@ class RoleProcessTest {
         awaitExit(role);
         long diedAt = 3_600_000;
         assertThat(role.noteExit(diedAt)).isTrue();
-        assertThat(role.restartDue(diedAt)).as("killed after an hour of service: back at once").isTrue();
+        assertThat(role.restartDue(diedAt))
+                .as("killed after an hour of service: back at once")
+                .isTrue();
         role.restart(diedAt);
         assertThat(role.restarts()).isEqualTo(1);
         awaitExit(role);
@@ -50,7 +53,9 @@ class RoleProcessTest {
             assertThat(role.noteExit(now)).isTrue();
             assertThat(role.noteExit(now)).as("one exit is noted once").isFalse();
             if (wait > 0) {
-                assertThat(role.restartDue(now + wait - 1)).as("still backing off %d ms", wait).isFalse();
+                assertThat(role.restartDue(now + wait - 1))
+                        .as("still backing off %d ms", wait)
+                        .isFalse();
             }
             now += wait;
             assertThat(role.restartDue(now)).isTrue();
@@ -59,7 +64,9 @@ class RoleProcessTest {
         awaitExit(role);
         now += 60_000;
         role.noteExit(now);
-        assertThat(role.restartDue(now)).as("a run of a minute counts as stable: the back-off starts over").isTrue();
+        assertThat(role.restartDue(now))
+                .as("a run of a minute counts as stable: the back-off starts over")
+                .isTrue();
         role.restart(now);
         awaitExit(role);
         assertThat(role.restarts()).isEqualTo(expectedWaits.length + 1);

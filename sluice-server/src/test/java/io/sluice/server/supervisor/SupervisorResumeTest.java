@@ -20,6 +20,7 @@ import io.sluice.server.TestSupervision;
 import io.sluice.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +29,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.ArrayList;
 
 /**
- * The services role killed by -9 while its calls wait in the database manager's mailbox, restarted by the
- * supervisor: the new process takes the caller index over, collects the dead one's replies once the database
- * manager answers, says so in its status, and every slot of the mailbox comes back free.
+ * The services role killed by -9 while its calls wait in the database manager's mailbox, restarted by the supervisor:
+ * the new process takes the caller index over, collects the dead one's replies once the database manager answers, says
+ * so in its status, and every slot of the mailbox comes back free.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SupervisorResumeTest {
@@ -53,11 +53,14 @@ class SupervisorResumeTest {
         mailboxes.put(queriesBox, ServerMailboxes.SERVICES_QUERIES);
         mailboxes.put(monitorBox, ServerMailboxes.MONITOR);
         mailboxes.put(dbBox, ServerMailboxes.DB);
-        RoleSpec services = new RoleSpec("services", List.of("services", "--mailbox-dir", shm.toString(),
-                "--mailbox-name", name, "--status-every", "0"), servicesBox);
+        RoleSpec services = new RoleSpec(
+                "services",
+                List.of("services", "--mailbox-dir", shm.toString(), "--mailbox-name", name, "--status-every", "0"),
+                servicesBox);
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
-        try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, services, TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, log);
-             Mailbox db = Mailbox.open(dbBox)) {
+        try (Supervisor supervisor = SupervisedRoles.supervise(
+                        dir, mailboxes, services, TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, log);
+                Mailbox db = Mailbox.open(dbBox)) {
             supervisor.start();
             // No database manager yet: the services' startup load waits in its mailbox.
             Await.until(90_000, () -> !callsOfServices(db).isEmpty());
@@ -67,19 +70,29 @@ class SupervisorResumeTest {
 
             SupervisedRoles.awaitRestarts(supervisor, 1, 90_000);
             long successor = supervisor.status().getFirst().pid();
-            Await.until(90_000, () -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
+            Await.until(
+                    90_000,
+                    () -> db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid() == successor);
             assertThat(db.callerEntry(ServerMailboxes.CALLER_SERVICES).pid()).isNotEqualTo(pid);
 
             // The database manager comes up and answers every call, the dead process's and the new one's.
             MailboxCallee callee = MailboxCallee.attach(db);
             byte[] empty = "{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8);
-            try (Mailbox queries = Mailbox.open(queriesBox); MailboxClient tool = MailboxClient.attachTool(queries)) {
+            try (Mailbox queries = Mailbox.open(queriesBox);
+                    MailboxClient tool = MailboxClient.attachTool(queries)) {
                 ObjectMapper json = new ObjectMapper();
                 Await.until(90_000, () -> {
-                    callee.poll(request -> request.reply(CallStatus.OK, request.opcode() == MailboxOpcodes.DB_JSON
-                            ? ParamWriter.of(empty) : ParamWriter.EMPTY), 64);
+                    callee.poll(
+                            request -> request.reply(
+                                    CallStatus.OK,
+                                    request.opcode() == MailboxOpcodes.DB_JSON
+                                            ? ParamWriter.of(empty)
+                                            : ParamWriter.EMPTY),
+                            64);
                     JsonNode forwarding = status(tool, json).path("dbForwarding");
-                    return forwarding.path("inheritedCalls").asLong() + forwarding.path("inheritedStored").asLong() == left;
+                    return forwarding.path("inheritedCalls").asLong()
+                                    + forwarding.path("inheritedStored").asLong()
+                            == left;
                 });
                 Await.until(90_000, () -> {
                     callee.poll(request -> request.reply(CallStatus.OK, ParamWriter.of(empty)), 64);
@@ -106,7 +119,8 @@ class SupervisorResumeTest {
 
     private static JsonNode status(MailboxClient tool, ObjectMapper json) {
         try {
-            Reply reply = tool.call(MailboxOpcodes.SERVICES_JSON, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8))
+            Reply reply = tool.call(
+                            MailboxOpcodes.SERVICES_JSON, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8))
                     .get(30, TimeUnit.SECONDS);
             return json.readTree(reply.result());
         } catch (Exception e) {

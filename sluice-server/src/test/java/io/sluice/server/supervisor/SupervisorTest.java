@@ -44,16 +44,31 @@ class SupervisorTest {
         mailboxes.put(monitorBox, MonitorDaemon.MONITOR_MAILBOX);
         mailboxes.put(servicesBox, MonitorDaemon.SERVICES_MAILBOX);
         // Supervision is what is judged here, not the gateway link: plaintext, said explicitly.
-        RoleSpec monitor = new RoleSpec("monitor", List.of("monitor", "--listen", "127.0.0.1:0", "--secret-file",
-                secret.toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name, "--status-every", "0",
-                "--insecure-plaintext"), monitorBox);
+        RoleSpec monitor = new RoleSpec(
+                "monitor",
+                List.of(
+                        "monitor",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--secret-file",
+                        secret.toString(),
+                        "--mailbox-dir",
+                        "/dev/shm",
+                        "--mailbox-name",
+                        name,
+                        "--status-every",
+                        "0",
+                        "--insecure-plaintext"),
+                monitorBox);
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         // Hung-role detection is judged here (SIGSTOP below): a short heartbeat timeout of its own.
         try (Supervisor supervisor = SupervisedRoles.supervise(dir, mailboxes, monitor, 3_000, log)) {
             assertThat(log).anyMatch(line -> line.contains("unusable") && line.contains("moved to"));
             supervisor.start();
-            try (Mailbox box = Mailbox.open(monitorBox); MailboxClient client = MailboxClient.attach(box, 5)) {
-                Reply first = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS);
+            try (Mailbox box = Mailbox.open(monitorBox);
+                    MailboxClient client = MailboxClient.attach(box, 5)) {
+                Reply first =
+                        client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS);
                 assertThat(first.status()).isEqualTo(MailboxStatus.OK);
 
                 long pid = SupervisedRoles.killRole(supervisor);
@@ -65,15 +80,20 @@ class SupervisorTest {
                 assertThat(supervisor.status().getFirst().pid()).isNotEqualTo(pid);
                 assertThat(during.get(60, TimeUnit.SECONDS).status()).isEqualTo(MailboxStatus.OK);
                 assertThat(log).anyMatch(line -> line.contains("restarted monitor"));
-                assertThat(Files.readString(dir.resolve("run").resolve("status.json"))).contains("\"restarts\" : 1");
+                assertThat(Files.readString(dir.resolve("run").resolve("status.json")))
+                        .contains("\"restarts\" : 1");
                 System.out.println("monitor restarted " + restartMillis + " ms after kill -9");
 
                 // Frozen (SIGSTOP): alive, but its mailbox heartbeat stops; the supervisor kills and restarts it.
                 long frozen = supervisor.status().getFirst().pid();
-                new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
+                new ProcessBuilder("kill", "-STOP", Long.toString(frozen))
+                        .start()
+                        .waitFor();
                 SupervisedRoles.awaitRestarts(supervisor, 2, 60_000);
                 assertThat(log).anyMatch(line -> line.contains("heartbeat stopped"));
-                assertThat(client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(60, TimeUnit.SECONDS).status())
+                assertThat(client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0])
+                                .get(60, TimeUnit.SECONDS)
+                                .status())
                         .isEqualTo(MailboxStatus.OK);
             }
         } finally {

@@ -22,10 +22,13 @@ import io.sluice.pki.Certificates;
 import io.sluice.pki.PemFiles;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.FrameDescriptor;
+import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchReader;
 import io.sluice.testkit.Await;
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,15 +48,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import io.sluice.protocol.GatewayKeys;
-import java.io.IOException;
-import java.math.BigInteger;
 
 /**
- * A real gateway (file-backed export, configured as an operator would: CA file, state directory, token file) and a
- * real monitor daemon over loopback: the gateway enrolls for its certificate with its token, opens a mutually
- * authenticated session with it and reports; it renews in session when its clock says so and connects with the new
- * certificate next time; a revoked certificate ends its sessions.
+ * A real gateway (file-backed export, configured as an operator would: CA file, state directory, token file) and a real
+ * monitor daemon over loopback: the gateway enrolls for its certificate with its token, opens a mutually authenticated
+ * session with it and reports; it renews in session when its clock says so and connects with the new certificate next
+ * time; a revoked certificate ends its sessions.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @Tag("system")
@@ -63,6 +63,7 @@ class CertificateBootstrapSystemTest {
 
     @TempDir
     Path dir;
+
     private CertificateAuthority ca;
     private MonitorDaemon monitor;
     private MailboxService services;
@@ -74,34 +75,50 @@ class CertificateBootstrapSystemTest {
     @BeforeEach
     void start() throws Exception {
         ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        MonitorTls tls = new MonitorTls(TlsContexts.create(ca.issueKeyMaterial("monitor", List.of("127.0.0.1"),
-                CertificateAuthority.Usage.SERVER, Duration.ofDays(1)), List.of(ca.certificate()), ca.revocations()), ca.revocations(),
+        MonitorTls tls = new MonitorTls(
+                TlsContexts.create(
+                        ca.issueKeyMaterial(
+                                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1)),
+                        List.of(ca.certificate()),
+                        ca.revocations()),
+                ca.revocations(),
                 new GatewayCertificates(ca, Duration.ofDays(30)));
         String name = "sluice-bootstrap-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         monitorBox = Path.of("/dev/shm", name + "-monitor");
         servicesBox = Path.of("/dev/shm", name + "-services");
-        monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withTokens(Set.of("bootstrap-token-7"))
-                .withRegistryFile(dir.resolve("gateways.registry"))
-                .withPolling(200, 3)
-                .withPairs(1, 4)
-                .withTls(tls));
-        services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-            // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a STATS frame.
-            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
-                ByteBuffer batch = request.params().asSlice(0, request.length()).asByteBuffer();
-                ReportBatchReader reader = new ReportBatchReader();
-                if (reader.wrap(batch, request.length()) == null) {
-                    for (int i = 0; i < reader.entryCount(); i++) {
-                        if (reader.check(i) == null
-                                && batch.getLong(reader.entryOffset(i) + FrameDescriptor.GATEWAY_ID_OFFSET) == GATEWAY_ID) {
-                            reports.incrementAndGet();
-                        }
-                    }
-                }
-            }
-            request.reply(MailboxStatus.OK, 0);
-        }, 0, "test-services").start();
+        monitor = new MonitorDaemon(
+                MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                        .withTokens(Set.of("bootstrap-token-7"))
+                        .withRegistryFile(dir.resolve("gateways.registry"))
+                        .withPolling(200, 3)
+                        .withPairs(1, 4)
+                        .withTls(tls));
+        services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)),
+                        request -> {
+                            // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a STATS
+                            // frame.
+                            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                                ByteBuffer batch = request.params()
+                                        .asSlice(0, request.length())
+                                        .asByteBuffer();
+                                ReportBatchReader reader = new ReportBatchReader();
+                                if (reader.wrap(batch, request.length()) == null) {
+                                    for (int i = 0; i < reader.entryCount(); i++) {
+                                        if (reader.check(i) == null
+                                                && batch.getLong(reader.entryOffset(i)
+                                                                + FrameDescriptor.GATEWAY_ID_OFFSET)
+                                                        == GATEWAY_ID) {
+                                            reports.incrementAndGet();
+                                        }
+                                    }
+                                }
+                            }
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
         image = dir.resolve("vol.img");
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
             file.setLength(1 << 20);
@@ -119,31 +136,51 @@ class CertificateBootstrapSystemTest {
     @Test
     void aGatewayEnrollsWithItsTokenReportsOverMutualTlsAndKeepsItsCertificateAcrossRestarts() throws Exception {
         Path state = dir.resolve("gateway-state");
-        GatewayContext context = GatewayContext.parse("127.0.0.1:0", "vol=" + image, "--monitor=" + monitor.address().getHostString()
-                + ":" + monitor.address().getPort(), "--gateway-id=" + GATEWAY_ID, "--secret-file=" + secret(),
+        GatewayContext context = GatewayContext.parse(
+                "127.0.0.1:0",
+                "vol=" + image,
+                "--monitor=" + monitor.address().getHostString() + ":"
+                        + monitor.address().getPort(),
+                "--gateway-id=" + GATEWAY_ID,
+                "--secret-file=" + secret(),
                 "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"),
-                "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), "--monitor-state-dir=" + state);
+                "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE),
+                "--monitor-state-dir=" + state);
         try (Gateway gateway = Gateway.start(context);
-             MonitorLink link = MonitorLink.start(context.monitor().withTimings(1_000, 50, 1_000), gateway)) {
-            Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+                MonitorLink link = MonitorLink.start(context.monitor().withTimings(1_000, 50, 1_000), gateway)) {
+            Await.until(
+                    "condition",
+                    40_000,
+                    () -> link.state() == LinkState.IN_SESSION,
+                    () -> String.valueOf(link.status().lastError()));
             Await.until("condition", 40_000, () -> reports.get() >= 2, () -> "reports " + reports.get());
             assertThat(link.status().sessions()).isEqualTo(1);
         }
         assertThat(mode(state)).isEqualTo("rwx------");
         assertThat(mode(state.resolve(LinkIdentity.KEY_FILE))).isEqualTo("rw-------");
         assertThat(mode(state.resolve(LinkIdentity.CERTIFICATE_FILE))).isEqualTo("rw-------");
-        X509Certificate issued = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst();
+        X509Certificate issued = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE))
+                .getFirst();
         assertThat(Certificates.commonName(issued)).isEqualTo("gateway-7");
         assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
 
         // The token is used up; the certificate on disk is all the restarted gateway needs.
         long before = reports.get();
-        GatewayContext again = GatewayContext.parse("127.0.0.1:0", "vol=" + image, "--monitor=127.0.0.1:" + monitor.address().getPort(),
-                "--gateway-id=" + GATEWAY_ID, "--secret-file=" + secret(),
-                "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), "--monitor-state-dir=" + state);
+        GatewayContext again = GatewayContext.parse(
+                "127.0.0.1:0",
+                "vol=" + image,
+                "--monitor=127.0.0.1:" + monitor.address().getPort(),
+                "--gateway-id=" + GATEWAY_ID,
+                "--secret-file=" + secret(),
+                "--monitor-tls-ca=" + dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE),
+                "--monitor-state-dir=" + state);
         try (Gateway gateway = Gateway.start(again);
-             MonitorLink link = MonitorLink.start(again.monitor().withTimings(1_000, 50, 1_000), gateway)) {
-            Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+                MonitorLink link = MonitorLink.start(again.monitor().withTimings(1_000, 50, 1_000), gateway)) {
+            Await.until(
+                    "condition",
+                    40_000,
+                    () -> link.state() == LinkState.IN_SESSION,
+                    () -> String.valueOf(link.status().lastError()));
             Await.until("condition", 40_000, () -> reports.get() >= before + 2, () -> "reports " + reports.get());
         }
         assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
@@ -167,21 +204,42 @@ class CertificateBootstrapSystemTest {
                   state-dir: %s
                   backoff-min-ms: 50
                   backoff-max-ms: 1000
-                """.formatted(statsFile, image, monitor.address().getPort(), GATEWAY_ID, secret(),
-                dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE), state));
+                """.formatted(
+                        statsFile,
+                        image,
+                        monitor.address().getPort(),
+                        GATEWAY_ID,
+                        secret(),
+                        dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE),
+                        state));
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path log = dir.resolve("gateway.log");
-        Process gateway = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", classpath,
-                "io.sluice.server.SluiceMain", "gateway", "--config", config.toString(),
-                "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process gateway = new ProcessBuilder(
+                        javaBin,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-Xmx256m",
+                        "-cp",
+                        classpath,
+                        "io.sluice.server.SluiceMain",
+                        "gateway",
+                        "--config",
+                        config.toString(),
+                        "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
-            Await.until("condition", 40_000, () -> reports.get() >= 2, () -> "reports " + reports.get() + "; gateway log: " + read(log));
+            Await.until(
+                    "condition",
+                    40_000,
+                    () -> reports.get() >= 2,
+                    () -> "reports " + reports.get() + "; gateway log: " + read(log));
             // The stats file is rewritten once a second.
             Await.until("condition", 40_000, () -> read(statsFile).contains("\"IN_SESSION\""), () -> read(statsFile));
             assertThat(read(log)).contains("enrolled, certificate");
-            assertThat(Certificates.commonName(PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst()))
+            assertThat(Certificates.commonName(PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE))
+                            .getFirst()))
                     .isEqualTo("gateway-7");
             assertThat(mode(state.resolve(LinkIdentity.KEY_FILE))).isEqualTo("rw-------");
             assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
@@ -205,22 +263,41 @@ class CertificateBootstrapSystemTest {
         AtomicLong skew = new AtomicLong();
         EpochClock clock = () -> System.currentTimeMillis() + skew.get();
         List<X509Certificate> trusted = List.of(ca.certificate());
-        MonitorLinkConfig config = MonitorLinkConfig.of(monitor.address(), GATEWAY_ID, GatewayKeys.derive(SECRET, GATEWAY_ID))
-                .withEnrollmentToken("bootstrap-token-7").withTimings(200, 50, 1_000);
+        MonitorLinkConfig config = MonitorLinkConfig.of(
+                        monitor.address(), GATEWAY_ID, GatewayKeys.derive(SECRET, GATEWAY_ID))
+                .withEnrollmentToken("bootstrap-token-7")
+                .withTimings(200, 50, 1_000);
         X509Certificate first;
         try (Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image))) {
             LinkIdentity identity = LinkIdentity.enrolled(state, trusted, GATEWAY_ID, clock);
             try (MonitorLink link = MonitorLink.start(config.withTls(identity), gateway)) {
-                Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
-                first = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst();
+                Await.until(
+                        "condition",
+                        40_000,
+                        () -> link.state() == LinkState.IN_SESSION,
+                        () -> String.valueOf(link.status().lastError()));
+                first = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE))
+                        .getFirst();
                 assertThat(monitor.counters().certificatesIssued()).isEqualTo(1);
-                // 21 days on the gateway's clock: past two thirds of 30 days. Its next turn in session asks for a new one.
+                // 21 days on the gateway's clock: past two thirds of 30 days. Its next turn in session asks for a new
+                // one.
                 skew.set(Duration.ofDays(21).toMillis());
-                Await.until("condition", 40_000, () -> monitor.counters().certificatesIssued() == 2, () -> String.valueOf(link.status().lastError()));
-                Await.until("condition", 40_000, () -> !serialOnDisk(state).equals(first.getSerialNumber()), () -> String.valueOf(link.status().lastError()));
-                assertThat(link.status().sessions()).as("the session goes on with its old certificate").isEqualTo(1);
+                Await.until(
+                        "condition",
+                        40_000,
+                        () -> monitor.counters().certificatesIssued() == 2,
+                        () -> String.valueOf(link.status().lastError()));
+                Await.until(
+                        "condition",
+                        40_000,
+                        () -> !serialOnDisk(state).equals(first.getSerialNumber()),
+                        () -> String.valueOf(link.status().lastError()));
+                assertThat(link.status().sessions())
+                        .as("the session goes on with its old certificate")
+                        .isEqualTo(1);
             }
-            X509Certificate renewed = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst();
+            X509Certificate renewed = PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE))
+                    .getFirst();
             assertThat(Certificates.commonName(renewed)).isEqualTo("gateway-7");
             assertThat(renewed.getPublicKey()).isEqualTo(first.getPublicKey());
             assertThat(renewed.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
@@ -230,13 +307,22 @@ class CertificateBootstrapSystemTest {
             ca.revoke(first.getSerialNumber());
             skew.set(0);
             long before = reports.get();
-            try (MonitorLink link = MonitorLink.start(config.withTls(LinkIdentity.enrolled(state, trusted, GATEWAY_ID, clock)), gateway)) {
-                Await.until("condition", 40_000, () -> link.state() == LinkState.IN_SESSION, () -> String.valueOf(link.status().lastError()));
+            try (MonitorLink link = MonitorLink.start(
+                    config.withTls(LinkIdentity.enrolled(state, trusted, GATEWAY_ID, clock)), gateway)) {
+                Await.until(
+                        "condition",
+                        40_000,
+                        () -> link.state() == LinkState.IN_SESSION,
+                        () -> String.valueOf(link.status().lastError()));
                 Await.until("condition", 40_000, () -> reports.get() >= before + 2, () -> "reports " + reports.get());
 
                 // Revoke the one in use: the session ends, and no new one opens with it.
                 ca.revoke(renewed.getSerialNumber());
-                Await.until("condition", 40_000, () -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2,
+                Await.until(
+                        "condition",
+                        40_000,
+                        () -> link.state() != LinkState.IN_SESSION
+                                && link.status().connectFailures() >= 2,
                         () -> link.state() + " " + link.status().lastError());
                 assertThat(link.status().sessions()).isEqualTo(1);
             }
@@ -246,7 +332,9 @@ class CertificateBootstrapSystemTest {
 
     private static BigInteger serialOnDisk(Path state) {
         try {
-            return PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE)).getFirst().getSerialNumber();
+            return PemFiles.readCertificates(state.resolve(LinkIdentity.CERTIFICATE_FILE))
+                    .getFirst()
+                    .getSerialNumber();
         } catch (IOException e) {
             return BigInteger.ZERO;
         }

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on loopback that a test can cut (close every connection and refuse new ones) and restore,
- * standing in for a network link between a gateway and the monitor.
+ * A TCP proxy on loopback that a test can cut (close every connection and refuse new ones) and restore, standing in for
+ * a network link between a gateway and the monitor.
  */
 final class CuttableProxy implements AutoCloseable {
     private final int port;
@@ -59,7 +59,8 @@ final class CuttableProxy implements AutoCloseable {
     private void pump(Socket from, Socket to) {
         Thread.ofPlatform().daemon().name("proxy-pump").start(() -> {
             byte[] buffer = new byte[64 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try (InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
                     out.write(buffer, 0, n);
                 }

@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The demo as {@code sluice demo} runs it (four server roles, the array, two gateways, load), seen the
- * way a person sees it: Debian's Chromium, driven by Playwright, signs in with the demo's login and
- * opens the overview and bronze's live chart. Screenshots go to target/screenshots/ (the README's
- * picture is one of them). Meanwhile the services' live view must show bronze throttled while it floods.
+ * The demo as {@code sluice demo} runs it (four server roles, the array, two gateways, load), seen the way a person
+ * sees it: Debian's Chromium, driven by Playwright, signs in with the demo's login and opens the overview and bronze's
+ * live chart. Screenshots go to target/screenshots/ (the README's picture is one of them). Meanwhile the services' live
+ * view must show bronze throttled while it floods.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @Tag("system")
@@ -53,19 +53,27 @@ class DemoDashboardTest {
     @Test
     void theDemoDashboardShowsBronzeThrottledWhileItFloods() throws Exception {
         DemoPlan plan = DemoPlan.prepare(dir, 0, 1_000, DemoFleet.of(2));
-        ServerSettings settings = plan.serverSettings("sluice-dash-" + ProcessHandle.current().pid(), ServerSettings.ALL_ROLES);
+        ServerSettings settings =
+                plan.serverSettings("sluice-dash-" + ProcessHandle.current().pid(), ServerSettings.ALL_ROLES);
         List<RoleSpec> roles = new ArrayList<>(RoleCatalog.roles(settings));
         roles.addAll(plan.workload());
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String[] password = {null};
         Files.createDirectories(SCREENSHOTS);
-        try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), roles, classpath,
-                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, EpochClock.system(), log::add)) {
+        try (Supervisor supervisor = new Supervisor(
+                settings.runDir(),
+                RoleCatalog.mailboxes(settings),
+                roles,
+                classpath,
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
+                EpochClock.system(),
+                log::add)) {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {
-                        password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), plan.slas());
+                        password[0] =
+                                DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), plan.slas());
                     } catch (Exception e) {
                         log.add("seed failed: " + e);
                     }
@@ -83,29 +91,40 @@ class DemoDashboardTest {
                 }
             });
             try (Mailbox box = Mailbox.open(RoleCatalog.mailbox(settings, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
-                 MailboxClient services = MailboxClient.attach(box, ServerMailboxes.CALLER_TOOLS)) {
+                    MailboxClient services = MailboxClient.attach(box, ServerMailboxes.CALLER_TOOLS)) {
                 // Bronze floods: its limit in force drops below what its SLA allows, for gold's sake.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
                 JsonNode bronze = null;
                 while (System.nanoTime() < deadline) {
                     bronze = volume(services, DemoPlan.BRONZE_VOLUME_ID);
-                    if (bronze != null && bronze.path("iops").asLong() > 100 && bronze.path("iopsLimit").asLong() > 0
+                    if (bronze != null
+                            && bronze.path("iops").asLong() > 100
+                            && bronze.path("iopsLimit").asLong() > 0
                             && bronze.path("iopsLimit").asLong() < 5_000) {
                         break;
                     }
                     bronze = null;
                     Thread.sleep(500);
                 }
-                assertThat(bronze).as("bronze throttled below its SLA's 5,000 IOPS while flooding").isNotNull();
+                assertThat(bronze)
+                        .as("bronze throttled below its SLA's 5,000 IOPS while flooding")
+                        .isNotNull();
                 assertThat(bronze.path("sla").asText()).isEqualTo("bronze");
                 JsonNode gold = volume(services, 1);
                 assertThat(gold.path("sla").asText()).isEqualTo("gold");
 
                 try (Playwright playwright = Playwright.create();
-                     Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                             .setExecutablePath(Path.of("/usr/bin/chromium")).setHeadless(true)
-                             .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync")))) {
+                        Browser browser = playwright
+                                .chromium()
+                                .launch(new BrowserType.LaunchOptions()
+                                        .setExecutablePath(Path.of("/usr/bin/chromium"))
+                                        .setHeadless(true)
+                                        .setArgs(List.of(
+                                                "--no-sandbox",
+                                                "--disable-gpu",
+                                                "--disable-background-networking",
+                                                "--disable-component-update",
+                                                "--disable-sync")))) {
                     Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1280, 860));
                     page.navigate("http://" + settings.webListen() + "/#/login");
                     page.locator("input[name=login]").fill(DemoSeed.LOGIN);
@@ -115,11 +134,15 @@ class DemoDashboardTest {
                     page.getByText("gold").first().waitFor();
                     page.getByText("bronze").first().waitFor();
                     page.waitForTimeout(3_000);
-                    page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("demo-overview.png")).setFullPage(true));
+                    page.screenshot(new Page.ScreenshotOptions()
+                            .setPath(SCREENSHOTS.resolve("demo-overview.png"))
+                            .setFullPage(true));
                     page.navigate("http://" + settings.webListen() + "/#/live?volume=" + DemoPlan.BRONZE_VOLUME_ID);
                     page.locator("canvas").first().waitFor();
                     page.waitForTimeout(8_000);
-                    page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("demo-live-bronze.png")).setFullPage(true));
+                    page.screenshot(new Page.ScreenshotOptions()
+                            .setPath(SCREENSHOTS.resolve("demo-live-bronze.png"))
+                            .setFullPage(true));
                     assertThat(page.locator("#history-note").textContent())
                             .as("the last hour's history shows what the demo stored, not the empty start of the hour")
                             .matches("\\d+ points.*");
@@ -137,8 +160,9 @@ class DemoDashboardTest {
     }
 
     private static JsonNode volume(MailboxClient services, int volumeId) throws Exception {
-        Reply reply = services.call(MailboxOpcodes.SERVICES_JSON,
-                "{\"op\":\"live.volumes\",\"actor\":\"system:test\"}".getBytes()).get(10, TimeUnit.SECONDS);
+        Reply reply = services.call(
+                        MailboxOpcodes.SERVICES_JSON, "{\"op\":\"live.volumes\",\"actor\":\"system:test\"}".getBytes())
+                .get(10, TimeUnit.SECONDS);
         if (reply.status() != CallStatus.OK) {
             return null;
         }

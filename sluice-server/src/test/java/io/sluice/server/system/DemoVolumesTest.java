@@ -39,10 +39,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sluice demo --volumes 130} as the demo command lays it out: gold and bronze as always, and 128
- * volumes on simulated gateways run by the demo's supervisor. Every one of them must come into the
- * dashboard's volume list (the web API, a page at a time, with the demo's login) without anyone approving
- * a gateway, and the simulated tenants' SLAs must manage their volumes.
+ * {@code sluice demo --volumes 130} as the demo command lays it out: gold and bronze as always, and 128 volumes on
+ * simulated gateways run by the demo's supervisor. Every one of them must come into the dashboard's volume list (the
+ * web API, a page at a time, with the demo's login) without anyone approving a gateway, and the simulated tenants' SLAs
+ * must manage their volumes.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @Tag("system")
@@ -57,18 +57,26 @@ class DemoVolumesTest {
     void everyVolumeOfABigDemoIsListedAndTheSimulatedTenantsAreManaged() throws Exception {
         DemoFleet fleet = DemoFleet.of(VOLUMES);
         DemoPlan plan = DemoPlan.prepare(dir, 0, 1_000, fleet);
-        ServerSettings settings = plan.serverSettings("sluice-vols-" + ProcessHandle.current().pid(), ServerSettings.ALL_ROLES);
+        ServerSettings settings =
+                plan.serverSettings("sluice-vols-" + ProcessHandle.current().pid(), ServerSettings.ALL_ROLES);
         List<RoleSpec> roles = new ArrayList<>(RoleCatalog.roles(settings));
         roles.addAll(plan.workload());
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String[] password = {null};
-        try (Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), roles, classpath,
-                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, EpochClock.system(), log::add)) {
+        try (Supervisor supervisor = new Supervisor(
+                settings.runDir(),
+                RoleCatalog.mailboxes(settings),
+                roles,
+                classpath,
+                TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
+                EpochClock.system(),
+                log::add)) {
             supervisor.start(role -> {
                 if (role.equals("db")) {
                     try {
-                        password[0] = DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), plan.slas());
+                        password[0] =
+                                DemoSeed.seed(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), plan.slas());
                     } catch (Exception e) {
                         log.add("seed failed: " + e);
                     }
@@ -106,18 +114,28 @@ class DemoVolumesTest {
                 }
                 Set<Integer> missing = new HashSet<>(expected);
                 missing.removeAll(listed.keySet());
-                assertThat(missing).as("volumes not listed (of %d listed); supervisor: %s%s", listed.size(), log,
-                        logTails(settings.runDir().resolve("logs"))).isEmpty();
+                assertThat(missing)
+                        .as(
+                                "volumes not listed (of %d listed); supervisor: %s%s",
+                                listed.size(), log, logTails(settings.runDir().resolve("logs")))
+                        .isEmpty();
                 assertThat(listed).hasSizeGreaterThanOrEqualTo(VOLUMES);
-                assertThat(slas).as("SLAs managing listed volumes").containsExactlyInAnyOrder("gold", "bronze", "silver",
-                        "archive");
+                assertThat(slas)
+                        .as("SLAs managing listed volumes")
+                        .containsExactlyInAnyOrder("gold", "bronze", "silver", "archive");
                 assertThat(listed.get(1).path("live").path("sla").asText()).isEqualTo("gold");
-                assertThat(listed.get(DemoPlan.BRONZE_VOLUME_ID).path("live").path("sla").asText()).isEqualTo("bronze");
+                assertThat(listed.get(DemoPlan.BRONZE_VOLUME_ID)
+                                .path("live")
+                                .path("sla")
+                                .asText())
+                        .isEqualTo("bronze");
 
                 // Every gateway, real and simulated, reached the monitor over TLS with its own certificate.
                 assertThat(Files.readString(settings.runDir().resolve("logs").resolve("monitor.log")))
                         .contains("(TLS, CA " + plan.pkiDir().resolve(CertificateAuthority.CERTIFICATE_FILE) + ")");
-                assertThat(CertificateAuthority.load(plan.pkiDir(), EpochClock.system()).index().entries())
+                assertThat(CertificateAuthority.load(plan.pkiDir(), EpochClock.system())
+                                .index()
+                                .entries())
                         .extracting(CertificateIndex.Entry::commonName)
                         .contains("gateway-1", "gateway-2", "gateway-" + DemoFleet.FIRST_GATEWAY_ID);
                 assertThat(Files.getPosixFilePermissions(plan.gatewayKey("gold")))
@@ -137,7 +155,10 @@ class DemoVolumesTest {
             for (Path file : files.sorted().toList()) {
                 List<String> lines = Files.readAllLines(file);
                 lines.subList(Math.max(0, lines.size() - 8), lines.size())
-                        .forEach(line -> tails.append('\n').append(file.getFileName()).append(": ").append(line));
+                        .forEach(line -> tails.append('\n')
+                                .append(file.getFileName())
+                                .append(": ")
+                                .append(line));
             }
         }
         return tails.toString();
@@ -156,15 +177,25 @@ class DemoVolumesTest {
     /** The dashboard's REST API, signed in with a session cookie. */
     private record WebApi(String base, HttpClient http) {
         WebApi(String base) {
-            this(base, HttpClient.newBuilder().cookieHandler(new CookieManager()).build());
+            this(
+                    base,
+                    HttpClient.newBuilder().cookieHandler(new CookieManager()).build());
         }
 
         boolean signIn(String login, String password) {
             try {
-                String body = JSON.createObjectNode().put("login", login).put("password", password).toString();
-                return http.send(HttpRequest.newBuilder(URI.create(base + "/api/session"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                String body = JSON.createObjectNode()
+                        .put("login", login)
+                        .put("password", password)
+                        .toString();
+                return http.send(
+                                        HttpRequest.newBuilder(URI.create(base + "/api/session"))
+                                                .header("Content-Type", "application/json")
+                                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (Exception e) {
                 return false;
             }
@@ -176,14 +207,20 @@ class DemoVolumesTest {
             try {
                 String after = null;
                 do {
-                    HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/api/volumes?limit=50"
-                            + (after == null ? "" : "&after=" + after))).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> page = http.send(
+                            HttpRequest.newBuilder(URI.create(
+                                            base + "/api/volumes?limit=50" + (after == null ? "" : "&after=" + after)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     if (page.statusCode() != 200) {
                         return volumes;
                     }
                     JsonNode answer = JSON.readTree(page.body());
-                    answer.path("items").forEach(v -> volumes.put(v.path("volumeId").asInt(), v));
-                    after = answer.path("next").isTextual() ? answer.path("next").asText() : null;
+                    answer.path("items")
+                            .forEach(v -> volumes.put(v.path("volumeId").asInt(), v));
+                    after = answer.path("next").isTextual()
+                            ? answer.path("next").asText()
+                            : null;
                 } while (after != null);
             } catch (Exception e) {
                 return volumes;

@@ -1,16 +1,8 @@
 package io.sluice.server.system;
 
-import io.sluice.common.EpochClock;
-import io.sluice.monitor.MonitorTls;
-import io.sluice.pki.CertificateAuthority;
-import io.sluice.pki.TlsContexts;
-import io.sluice.protocol.GatewayCertificateName;
-import io.sluice.testkit.Await;
-import java.time.Duration;
-import java.util.List;
-import javax.net.ssl.SSLContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.common.EpochClock;
 import io.sluice.gateway.Gateway;
 import io.sluice.gateway.GatewayContext;
 import io.sluice.gateway.link.LinkState;
@@ -25,6 +17,10 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
+import io.sluice.monitor.MonitorTls;
+import io.sluice.pki.CertificateAuthority;
+import io.sluice.pki.TlsContexts;
+import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchReader;
@@ -33,25 +29,29 @@ import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.testkit.Await;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real gateway (file-backed export) linked to a real in-process monitor daemon through real /dev/shm
- * mailboxes: it authenticates and registers, its reports reach the services mailbox, a throttle set posted
- * into the monitor mailbox is applied by the gateway and acknowledged, and when the monitor stops the gateway
- * keeps that limit and keeps trying to reconnect.
+ * A real gateway (file-backed export) linked to a real in-process monitor daemon through real /dev/shm mailboxes: it
+ * authenticates and registers, its reports reach the services mailbox, a throttle set posted into the monitor mailbox
+ * is applied by the gateway and acknowledged, and when the monitor stops the gateway keeps that limit and keeps trying
+ * to reconnect.
  */
 @Tag("system")
 class GatewayMonitorSystemTest {
@@ -74,11 +74,22 @@ class GatewayMonitorSystemTest {
     }
 
     private void reportsAndThrottles(boolean tls) throws Exception {
-        CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
-        MonitorTls monitorTls = new MonitorTls(TlsContexts.create(ca.issueKeyMaterial("monitor", List.of("127.0.0.1"),
-                CertificateAuthority.Usage.SERVER, Duration.ofDays(1)), List.of(ca.certificate()), ca.revocations()), ca.revocations());
-        SSLContext gatewayTls = TlsContexts.create(ca.issueKeyMaterial(GatewayCertificateName.of(GATEWAY_ID), List.of(),
-                CertificateAuthority.Usage.CLIENT, Duration.ofDays(1)), List.of(ca.certificate()));
+        CertificateAuthority ca =
+                CertificateAuthority.create(dir.resolve("pki"), "Sluice test CA", EpochClock.system());
+        MonitorTls monitorTls = new MonitorTls(
+                TlsContexts.create(
+                        ca.issueKeyMaterial(
+                                "monitor", List.of("127.0.0.1"), CertificateAuthority.Usage.SERVER, Duration.ofDays(1)),
+                        List.of(ca.certificate()),
+                        ca.revocations()),
+                ca.revocations());
+        SSLContext gatewayTls = TlsContexts.create(
+                ca.issueKeyMaterial(
+                        GatewayCertificateName.of(GATEWAY_ID),
+                        List.of(),
+                        CertificateAuthority.Usage.CLIENT,
+                        Duration.ofDays(1)),
+                List.of(ca.certificate()));
         String name = "sluice-gwmon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path monitorBox = Path.of("/dev/shm", name + "-monitor");
         Path servicesBox = Path.of("/dev/shm", name + "-services");
@@ -88,33 +99,46 @@ class GatewayMonitorSystemTest {
         }
         AtomicLong reports = new AtomicLong();
         AtomicLong reportedVolumes = new AtomicLong();
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
                 .withApproved(Set.of(GATEWAY_ID))
                 .withPolling(200, 3)
                 .withPairs(1, 4)
                 .withTls(tls ? monitorTls : null);
         MonitorDaemon monitor = new MonitorDaemon(context);
         boolean monitorRunning = true;
-        try (MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(servicesBox)), request -> {
-                 // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a STATS frame.
-                 if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
-                     ByteBuffer batch = request.params().asSlice(0, request.length()).asByteBuffer();
-                     ReportBatchReader reader = new ReportBatchReader();
-                     int entries = reader.wrap(batch, request.length()) == null ? reader.entryCount() : 0;
-                     for (int i = 0; i < entries; i++) {
-                         StatsReader stats = new StatsReader().wrap(batch, reader.entryOffset(i));
-                         if (reader.check(i) == null && stats.gatewayId() == GATEWAY_ID) {
-                             reportedVolumes.set(stats.volumeCount());
-                             reports.incrementAndGet();
-                         }
-                     }
-                 }
-                 request.reply(MailboxStatus.OK, 0);
-             }, 0, "test-services").start();
-             MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
-             Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image));
-             MonitorLink link = MonitorLink.start(MonitorLinkConfig.of(monitor.address(), GATEWAY_ID,
-                     GatewayKeys.derive(SECRET, GATEWAY_ID)).withTimings(1_000, 50, 1_000).withTls(tls ? gatewayTls : null), gateway)) {
+        try (MailboxService services = new MailboxService(
+                                MailboxCallee.attach(Mailbox.open(servicesBox)),
+                                request -> {
+                                    // The monitor posts its reports in batches (SERVICES_STATS_BATCH), each entry a
+                                    // STATS frame.
+                                    if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                                        ByteBuffer batch = request.params()
+                                                .asSlice(0, request.length())
+                                                .asByteBuffer();
+                                        ReportBatchReader reader = new ReportBatchReader();
+                                        int entries =
+                                                reader.wrap(batch, request.length()) == null ? reader.entryCount() : 0;
+                                        for (int i = 0; i < entries; i++) {
+                                            StatsReader stats = new StatsReader().wrap(batch, reader.entryOffset(i));
+                                            if (reader.check(i) == null && stats.gatewayId() == GATEWAY_ID) {
+                                                reportedVolumes.set(stats.volumeCount());
+                                                reports.incrementAndGet();
+                                            }
+                                        }
+                                    }
+                                    request.reply(MailboxStatus.OK, 0);
+                                },
+                                0,
+                                "test-services")
+                        .start();
+                MailboxClient monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "vol=" + image));
+                MonitorLink link = MonitorLink.start(
+                        MonitorLinkConfig.of(monitor.address(), GATEWAY_ID, GatewayKeys.derive(SECRET, GATEWAY_ID))
+                                .withTimings(1_000, 50, 1_000)
+                                .withTls(tls ? gatewayTls : null),
+                        gateway)) {
             Await.until(20_000, () -> link.state() == LinkState.IN_SESSION);
             assertThat(link.status().sessions()).isEqualTo(1);
             Await.until(20_000, () -> reports.get() >= 3);
@@ -122,8 +146,13 @@ class GatewayMonitorSystemTest {
             // The gateway counts a report once its write returns, which can be after the services took it.
             Await.until(20_000, () -> link.status().reportsSent() >= 3);
 
-            Reply reply = monitorClient.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitorClient.nextCorrelationId(),
-                    throttleFrame(MonitorLink.volumeId(0, 0), 1_500, 5)).get(20, TimeUnit.SECONDS);
+            Reply reply = monitorClient
+                    .call(
+                            MailboxOpcodes.MONITOR_THROTTLE_SET,
+                            0,
+                            monitorClient.nextCorrelationId(),
+                            throttleFrame(MonitorLink.volumeId(0, 0), 1_500, 5))
+                    .get(20, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
             ThrottleAckReader ack = new ThrottleAckReader().wrap(ByteBuffer.wrap(reply.result()), 0);
             assertThat(ack.volumeCount()).isEqualTo(1);
@@ -137,7 +166,9 @@ class GatewayMonitorSystemTest {
             // The monitor goes away: the gateway keeps the monitor's limits (fail-static) and tries to reconnect.
             monitor.close();
             monitorRunning = false;
-            Await.until(20_000, () -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2);
+            Await.until(
+                    20_000,
+                    () -> link.state() != LinkState.IN_SESSION && link.status().connectFailures() >= 2);
             assertThat(gateway.qos().current("vol")).isEqualTo(setting);
         } finally {
             if (monitorRunning) {
@@ -149,7 +180,8 @@ class GatewayMonitorSystemTest {
     }
 
     private static byte[] throttleFrame(int volumeId, long iops, long version) {
-        ByteBuffer buffer = ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(buffer, 1, GATEWAY_ID, 0, 1);
         writer.volume(0).volumeId(volumeId).version(version).iopsLimit(iops).weight(1);

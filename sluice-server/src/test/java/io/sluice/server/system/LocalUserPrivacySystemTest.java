@@ -22,25 +22,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A running server as another local user sees it: the whole server (four roles and a gateway under the
- * real supervisor) writes its database, logs, volume identities, setup link and mailboxes, and then {@code nobody}
- * (through setpriv; the tests run as root in CI) tries to read each file and list each directory, from a
- * parent it is allowed to enter. Everything must be closed to it, and the setup token must be in the
- * setup-link file alone, never in a log.
+ * A running server as another local user sees it: the whole server (four roles and a gateway under the real supervisor)
+ * writes its database, logs, volume identities, setup link and mailboxes, and then {@code nobody} (through setpriv; the
+ * tests run as root in CI) tries to read each file and list each directory, from a parent it is allowed to enter.
+ * Everything must be closed to it, and the setup token must be in the setup-link file alone, never in a log.
  */
 @Tag("system")
 class LocalUserPrivacySystemTest {
     private static final int NOBODY = 65534;
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
     @TempDir
     Path dir;
 
     @Test
     void anotherLocalUserCanReadNothingTheServerWrites() throws Exception {
-        assumeThat(PrivateFiles.currentUid()).as("needs root to act as a second user").isZero();
+        assumeThat(PrivateFiles.currentUid())
+                .as("needs root to act as a second user")
+                .isZero();
         // Only the server's own protection counts: the test's directory is open to everyone.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (ServerHarness server = new ServerHarness(dir, List.of("db", "services", "monitor", "web"), 1_000)) {
@@ -51,13 +56,17 @@ class LocalUserPrivacySystemTest {
             assertThat(token).hasSizeGreaterThan(16);
 
             List<Path> written = new ArrayList<>();
-            for (Path root : List.of(server.settings.dataDir(), server.settings.runDir(),
+            for (Path root : List.of(
+                    server.settings.dataDir(),
+                    server.settings.runDir(),
                     ServerMailboxes.directory(server.settings.mailboxDir(), server.settings.name()))) {
                 try (Stream<Path> paths = Files.walk(root)) {
                     paths.filter(path -> !path.equals(dir)).forEach(written::add);
                 }
             }
-            assertThat(written).as("the server wrote its state").anySatisfy(p -> assertThat(p.toString()).endsWith(".log"))
+            assertThat(written)
+                    .as("the server wrote its state")
+                    .anySatisfy(p -> assertThat(p.toString()).endsWith(".log"))
                     .anySatisfy(p -> assertThat(p.toString()).endsWith("volumes.identities"))
                     .contains(setupLink, server.mailbox("db"));
 
@@ -80,9 +89,13 @@ class LocalUserPrivacySystemTest {
     }
 
     private static int asNobody(String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        List<String> cmd =
+                new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         cmd.addAll(List.of(command));
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return process.exitValue();
     }

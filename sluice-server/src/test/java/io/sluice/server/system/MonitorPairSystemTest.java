@@ -22,6 +22,7 @@ import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,11 +44,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
 
 /**
- * The gateway side of a server pair, all real processes on loopback over TLS: a {@code sluice gateway} configured
- * with the list [standby, active] goes to the standby first, is sent on to the active and reports to it; the active's
+ * The gateway side of a server pair, all real processes on loopback over TLS: a {@code sluice gateway} configured with
+ * the list [standby, active] goes to the standby first, is sent on to the active and reports to it; the active's
  * throttle set is applied. When the active dies, the third server, which still believes itself active at an older
  * fencing epoch (a server that lost its lease), gets no session, and its throttle set never changes the gateway's
  * parameters.
@@ -63,6 +63,7 @@ class MonitorPairSystemTest {
 
     @TempDir
     Path dir;
+
     private final String name = "pair-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -97,27 +98,41 @@ class MonitorPairSystemTest {
         int standby = startMonitor("standby", "--standby-of", "127.0.0.1:" + active);
         int stale = startMonitor("stale", "--epoch", "5");
         CertificateAuthority ca = CertificateAuthority.load(pki, EpochClock.system());
-        ca.issueKeyMaterial(GatewayCertificateName.of(GATEWAY_ID), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(1))
+        ca.issueKeyMaterial(
+                        GatewayCertificateName.of(GATEWAY_ID),
+                        List.of(),
+                        CertificateAuthority.Usage.CLIENT,
+                        Duration.ofDays(1))
                 .write(dir.resolve("gateway.crt"), dir.resolve("gateway.key"));
 
         AtomicLong reports = new AtomicLong();
         Path activeBoxes = ServerMailboxes.directory(Path.of("/dev/shm"), name + "-active");
-        MailboxService services = new MailboxService(MailboxCallee.attach(Mailbox.open(
-                activeBoxes.resolve(ServerMailboxes.SERVICES_SUFFIX))), request -> {
-                    if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
-                        ByteBuffer batch = request.params().asSlice(0, request.length()).asByteBuffer();
-                        ReportBatchReader reader = new ReportBatchReader();
-                        int entries = reader.wrap(batch, request.length()) == null ? reader.entryCount() : 0;
-                        for (int i = 0; i < entries; i++) {
-                            if (new StatsReader().wrap(batch, reader.entryOffset(i)).gatewayId() == GATEWAY_ID) {
-                                reports.incrementAndGet();
+        MailboxService services = new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(activeBoxes.resolve(ServerMailboxes.SERVICES_SUFFIX))),
+                        request -> {
+                            if (request.opcode() == MailboxOpcodes.SERVICES_STATS_BATCH) {
+                                ByteBuffer batch = request.params()
+                                        .asSlice(0, request.length())
+                                        .asByteBuffer();
+                                ReportBatchReader reader = new ReportBatchReader();
+                                int entries = reader.wrap(batch, request.length()) == null ? reader.entryCount() : 0;
+                                for (int i = 0; i < entries; i++) {
+                                    if (new StatsReader()
+                                                    .wrap(batch, reader.entryOffset(i))
+                                                    .gatewayId()
+                                            == GATEWAY_ID) {
+                                        reports.incrementAndGet();
+                                    }
+                                }
                             }
-                        }
-                    }
-                    request.reply(MailboxStatus.OK, 0);
-                }, 0, "test-services").start();
+                            request.reply(MailboxStatus.OK, 0);
+                        },
+                        0,
+                        "test-services")
+                .start();
         closeables.add(services);
-        MailboxClient activeMonitor = MailboxClient.attach(Mailbox.open(activeBoxes.resolve(ServerMailboxes.MONITOR_SUFFIX)), 0);
+        MailboxClient activeMonitor =
+                MailboxClient.attach(Mailbox.open(activeBoxes.resolve(ServerMailboxes.MONITOR_SUFFIX)), 0);
         closeables.add(activeMonitor);
 
         Path image = dir.resolve("vol.img");
@@ -141,8 +156,17 @@ class MonitorPairSystemTest {
                   tls-ca: %s
                   tls-cert: %s
                   tls-key: %s
-                """.formatted(stats, image, standby, active, stale, GATEWAY_ID, secret,
-                pki.resolve(CertificateAuthority.CERTIFICATE_FILE), dir.resolve("gateway.crt"), dir.resolve("gateway.key")));
+                """.formatted(
+                        stats,
+                        image,
+                        standby,
+                        active,
+                        stale,
+                        GATEWAY_ID,
+                        secret,
+                        pki.resolve(CertificateAuthority.CERTIFICATE_FILE),
+                        dir.resolve("gateway.crt"),
+                        dir.resolve("gateway.key")));
         Path gatewayLog = dir.resolve("gateway.log");
         start(gatewayLog, "gateway", "--config", config.toString());
 
@@ -156,10 +180,18 @@ class MonitorPairSystemTest {
         await(() -> REFERRED.matcher(read(dir.resolve("standby.log"))).find(), () -> read(dir.resolve("standby.log")));
 
         // The active's throttle set is applied.
-        Reply applied = activeMonitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, activeMonitor.nextCorrelationId(),
-                throttleFrame(1_500, 5)).get(60, TimeUnit.SECONDS);
+        Reply applied = activeMonitor
+                .call(
+                        MailboxOpcodes.MONITOR_THROTTLE_SET,
+                        0,
+                        activeMonitor.nextCorrelationId(),
+                        throttleFrame(1_500, 5))
+                .get(60, TimeUnit.SECONDS);
         assertThat(applied.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
-        assertThat(new ThrottleAckReader().wrap(ByteBuffer.wrap(applied.result()), 0).status(0)).isEqualTo(ThrottleAckStatus.APPLIED);
+        assertThat(new ThrottleAckReader()
+                        .wrap(ByteBuffer.wrap(applied.result()), 0)
+                        .status(0))
+                .isEqualTo(ThrottleAckStatus.APPLIED);
         await(() -> qosVersion(stats) == 5, () -> read(stats));
 
         long sessions = link(stats).path("sessions").asLong();
@@ -167,27 +199,52 @@ class MonitorPairSystemTest {
         // the set it holds for the gateway never reaches it.
         processes.getFirst().destroyForcibly();
         assertThat(processes.getFirst().waitFor(30, TimeUnit.SECONDS)).isTrue();
-        MailboxClient staleMonitor = MailboxClient.attach(Mailbox.open(ServerMailboxes.directory(Path.of("/dev/shm"),
-                name + "-stale").resolve(ServerMailboxes.MONITOR_SUFFIX)), 0);
+        MailboxClient staleMonitor = MailboxClient.attach(
+                Mailbox.open(ServerMailboxes.directory(Path.of("/dev/shm"), name + "-stale")
+                        .resolve(ServerMailboxes.MONITOR_SUFFIX)),
+                0);
         closeables.add(staleMonitor);
-        Reply stored = staleMonitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, staleMonitor.nextCorrelationId(),
-                throttleFrame(100, 9)).get(60, TimeUnit.SECONDS);
-        assertThat(stored.status()).as("kept for when the gateway is in session, which it never is").isEqualTo(MailboxOpcodes.THROTTLE_STORED);
+        Reply stored = staleMonitor
+                .call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, staleMonitor.nextCorrelationId(), throttleFrame(100, 9))
+                .get(60, TimeUnit.SECONDS);
+        assertThat(stored.status())
+                .as("kept for when the gateway is in session, which it never is")
+                .isEqualTo(MailboxOpcodes.THROTTLE_STORED);
         await(() -> link(stats).path("stale-epoch-refusals").asLong() >= 2, () -> read(stats) + read(gatewayLog));
         JsonNode after = link(stats);
-        assertThat(after.path("sessions").asLong()).as("no session with the stale server").isEqualTo(sessions);
+        assertThat(after.path("sessions").asLong())
+                .as("no session with the stale server")
+                .isEqualTo(sessions);
         assertThat(after.path("epoch").asLong()).isEqualTo(6);
         assertThat(after.path("state").asText()).isNotEqualTo("IN_SESSION");
-        assertThat(qosVersion(stats)).as("the parameters in force stay (fail-static)").isEqualTo(5);
+        assertThat(qosVersion(stats))
+                .as("the parameters in force stay (fail-static)")
+                .isEqualTo(5);
         assertThat(read(gatewayLog)).contains("is at epoch 5, older than epoch 6 seen");
     }
 
     /** Starts {@code sluice monitor} with its own mailboxes and the shared authority; its port, once it listens. */
     private int startMonitor(String server, String... role) throws Exception {
-        List<String> args = new ArrayList<>(List.of("monitor", "--listen", "127.0.0.1:0", "--secret-file",
-                dir.resolve("secret").toString(), "--mailbox-dir", "/dev/shm", "--mailbox-name", name + "-" + server,
-                "--approve", Long.toString(GATEWAY_ID), "--pki-dir", dir.resolve("pki").toString(), "--poll-interval", "200",
-                "--status-every", "200", "--pairs", "1"));
+        List<String> args = new ArrayList<>(List.of(
+                "monitor",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret-file",
+                dir.resolve("secret").toString(),
+                "--mailbox-dir",
+                "/dev/shm",
+                "--mailbox-name",
+                name + "-" + server,
+                "--approve",
+                Long.toString(GATEWAY_ID),
+                "--pki-dir",
+                dir.resolve("pki").toString(),
+                "--poll-interval",
+                "200",
+                "--status-every",
+                "200",
+                "--pairs",
+                "1"));
         args.addAll(List.of(role));
         Path log = dir.resolve(server + ".log");
         start(log, args.toArray(String[]::new));
@@ -199,10 +256,18 @@ class MonitorPairSystemTest {
     private void start(Path log, String... args) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", classpath,
+        List<String> command = new ArrayList<>(List.of(
+                javaBin,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m",
+                "-cp",
+                classpath,
                 "io.sluice.server.SluiceMain"));
         command.addAll(List.of(args));
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        processes.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start());
     }
 
     private static byte[] throttleFrame(long iops, long version) {
@@ -224,7 +289,11 @@ class MonitorPairSystemTest {
 
     private static long qosVersion(Path stats) {
         try {
-            return JSON.readTree(stats.toFile()).path("volumes").path(0).path("qos-version").asLong(-1);
+            return JSON.readTree(stats.toFile())
+                    .path("volumes")
+                    .path(0)
+                    .path("qos-version")
+                    .asLong(-1);
         } catch (IOException e) {
             return -1;
         }

@@ -39,11 +39,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SLA server at a realistic shape: its four roles under the real supervisor, as processes joined by
- * the real mailboxes, polling many simulated gateways with many volumes each (every gateway its own
- * volumes) and one gateway with 1,000 volumes. Every volume is registered and shown, every volume's
- * samples are stored with no hole, and every throttle set the services post is answered. CI runs
- * {@value #CI_GATEWAYS} gateways of 64 volumes; {@code -Dsluice.scale.gateways=200} runs the full shape.
+ * The SLA server at a realistic shape: its four roles under the real supervisor, as processes joined by the real
+ * mailboxes, polling many simulated gateways with many volumes each (every gateway its own volumes) and one gateway
+ * with 1,000 volumes. Every volume is registered and shown, every volume's samples are stored with no hole, and every
+ * throttle set the services post is answered. CI runs {@value #CI_GATEWAYS} gateways of 64 volumes;
+ * {@code -Dsluice.scale.gateways=200} runs the full shape.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 @Tag("system")
@@ -53,8 +53,11 @@ class ScaleSystemTest {
     private static final int BIG_GATEWAY_VOLUMES = 1_000;
     /** The big gateway's id: far above the others, so its volume ids do not meet theirs. */
     private static final long BIG_GATEWAY_ID = 100_000;
-    /** Two gateways that come late and propose the ids gateway 1 already holds, as two hosts with default settings do. */
+    /**
+     * Two gateways that come late and propose the ids gateway 1 already holds, as two hosts with default settings do.
+     */
     private static final long LATE_GATEWAY_ID = 9_001;
+
     private static final int LATE_GATEWAY_VOLUMES = 3;
     private static final long POLL_MILLIS = 1_000;
     private static final byte[] SECRET = "scale-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
@@ -67,34 +70,79 @@ class ScaleSystemTest {
         int gateways = Integer.getInteger("sluice.scale.gateways", CI_GATEWAYS);
         int monitorPort = ServerHarness.freePort();
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
-        ServerSettings settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig(
-                "sluice-scale-" + ProcessHandle.current().pid(), dir.resolve("data").toString(), null, null,
-                secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, ServerSettings.ALL_ROLES, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, POLL_MILLIS,
-                        List.of("1-" + gateways, Long.toString(BIG_GATEWAY_ID), LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
-                        // the whole fleet may connect at once: room for all of it unauthenticated
-                        null, null, null, 4_096, 4_096, null, null, null, null,
-                        // Explicitly plaintext: thousands of simulated gateways connecting at once over TLS wait on the
-                        // monitor's bounding of handshakes in progress (docs/security.md), which this test does not measure.
-                        true, null, null),
-                null, null, new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
+        ServerSettings settings = ServerSettings.resolve(
+                ServerConfig.EMPTY,
+                new ServerConfig(
+                        "sluice-scale-" + ProcessHandle.current().pid(),
+                        dir.resolve("data").toString(),
+                        null,
+                        null,
+                        secret.toString(),
+                        TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
+                        ServerSettings.ALL_ROLES,
+                        null,
+                        new ServerConfig.Monitor(
+                                "127.0.0.1:" + monitorPort,
+                                POLL_MILLIS,
+                                List.of(
+                                        "1-" + gateways,
+                                        Long.toString(BIG_GATEWAY_ID),
+                                        LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
+                                // the whole fleet may connect at once: room for all of it unauthenticated
+                                null,
+                                null,
+                                null,
+                                4_096,
+                                4_096,
+                                null,
+                                null,
+                                null,
+                                null,
+                                // Explicitly plaintext: thousands of simulated gateways connecting at once over TLS
+                                // wait on the
+                                // monitor's bounding of handshakes in progress (docs/security.md), which this test does
+                                // not measure.
+                                true,
+                                null,
+                                null),
+                        null,
+                        null,
+                        new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Supervisor supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), RoleCatalog.roles(settings),
-                classpath, settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
+        Supervisor supervisor = new Supervisor(
+                settings.runDir(),
+                RoleCatalog.mailboxes(settings),
+                RoleCatalog.roles(settings),
+                classpath,
+                settings.heartbeatTimeoutMillis(),
+                EpochClock.system(),
+                log::add);
         Thread stepper = Thread.ofPlatform().name("supervisor-step").start(() -> step(supervisor));
         InetSocketAddress monitor = new InetSocketAddress("127.0.0.1", monitorPort);
         int volumes = gateways * VOLUMES_PER_GATEWAY + BIG_GATEWAY_VOLUMES;
         try {
             supervisor.start();
-            try (Simulator many = Simulator.start(SimContext.builder(monitor, SECRET).gateways(gateways)
-                         .volumesPerGateway(VOLUMES_PER_GATEWAY).firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).seed(5).build());
-                 Simulator big = Simulator.start(SimContext.builder(monitor, SECRET).gateways(1)
-                         .volumesPerGateway(BIG_GATEWAY_VOLUMES).firstGatewayId(BIG_GATEWAY_ID).volumeIds(VolumeIds.DISTINCT)
-                         .threads(1).seed(6).build());
-                 JsonMailbox db = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON);
-                 JsonMailbox services = new JsonMailbox(RoleCatalog.mailbox(settings, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                         MailboxOpcodes.SERVICES_JSON)) {
+            try (Simulator many = Simulator.start(SimContext.builder(monitor, SECRET)
+                            .gateways(gateways)
+                            .volumesPerGateway(VOLUMES_PER_GATEWAY)
+                            .firstGatewayId(1)
+                            .volumeIds(VolumeIds.DISTINCT)
+                            .seed(5)
+                            .build());
+                    Simulator big = Simulator.start(SimContext.builder(monitor, SECRET)
+                            .gateways(1)
+                            .volumesPerGateway(BIG_GATEWAY_VOLUMES)
+                            .firstGatewayId(BIG_GATEWAY_ID)
+                            .volumeIds(VolumeIds.DISTINCT)
+                            .threads(1)
+                            .seed(6)
+                            .build());
+                    JsonMailbox db = new JsonMailbox(
+                            RoleCatalog.mailbox(settings, ServerMailboxes.DB_SUFFIX), MailboxOpcodes.DB_JSON);
+                    JsonMailbox services = new JsonMailbox(
+                            RoleCatalog.mailbox(settings, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                            MailboxOpcodes.SERVICES_JSON)) {
                 Set<Integer> expected = new HashSet<>();
                 for (long g = 1; g <= gateways; g++) {
                     for (int v = 0; v < VOLUMES_PER_GATEWAY; v++) {
@@ -107,9 +155,11 @@ class ScaleSystemTest {
                 assertThat(expected).hasSize(volumes);
 
                 // Every volume shown: the services' live view (what the dashboard and the API read) and the registry.
-                Await.until(180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
+                Await.until(
+                        180_000, () -> ids(services, "live.volumes", "items").containsAll(expected));
                 Await.until(60_000, () -> ids(db, "volume.list", "items").containsAll(expected));
-                lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(monitor, db, services, many, expected, gateways);
+                lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(
+                        monitor, db, services, many, expected, gateways);
 
                 // A stretch of steady state, every volume's samples to tile it.
                 long from = System.currentTimeMillis();
@@ -119,8 +169,13 @@ class ScaleSystemTest {
                 Thread.sleep(5 * POLL_MILLIS);
                 long to = System.currentTimeMillis();
                 List<String> holes = holes(db, expected, from, to);
-                assertThat(holes).as("volumes whose stored windows leave a hole between %d and %d (services: %s)", from, to,
-                        services.call(JsonMailbox.request("status"), 30).body()).isEmpty();
+                assertThat(holes)
+                        .as(
+                                "volumes whose stored windows leave a hole between %d and %d (services: %s)",
+                                from,
+                                to,
+                                services.call(JsonMailbox.request("status"), 30).body())
+                        .isEmpty();
 
                 // Every throttle set posted is answered by the monitor (acknowledged by its gateway, or kept for it).
                 Await.until(60_000, () -> {
@@ -128,19 +183,34 @@ class ScaleSystemTest {
                     return sets.path("acked").asLong() + sets.path("stored").asLong() >= postedBefore;
                 });
                 JsonNode sets = throttleSets(services);
-                assertThat(sets.path("failed").asLong()).as("throttle sets not delivered: %s", sets).isZero();
-                assertThat(sets.path("acked").asLong()).as("throttle sets acknowledged by gateways: %s", sets).isPositive();
+                assertThat(sets.path("failed").asLong())
+                        .as("throttle sets not delivered: %s", sets)
+                        .isZero();
+                assertThat(sets.path("acked").asLong())
+                        .as("throttle sets acknowledged by gateways: %s", sets)
+                        .isPositive();
                 // Once every gateway is in session, nothing is dropped or lost; while they all connect at once
                 // the services may fall behind, and whatever they could not take is counted, never silent.
                 long[] after = monitorStatus(monitorBox);
                 int dropped = MonitorStatusDescriptor.REPORTS_DROPPED_OFFSET / 8;
                 int lost = MonitorStatusDescriptor.REPORTS_LOST_OFFSET / 8;
-                assertThat(after[dropped] - before[dropped]).as("reports dropped in steady state").isZero();
-                assertThat(after[lost] - before[lost]).as("reports lost in steady state").isZero();
+                assertThat(after[dropped] - before[dropped])
+                        .as("reports dropped in steady state")
+                        .isZero();
+                assertThat(after[lost] - before[lost])
+                        .as("reports lost in steady state")
+                        .isZero();
                 assertThat(after[MonitorStatusDescriptor.IN_SESSION_OFFSET / 8]).isEqualTo(gateways + 1);
-                System.out.printf("scale test: %d gateways x %d volumes + 1 x %d = %d volumes at a %d ms poll: all shown, "
+                System.out.printf(
+                        "scale test: %d gateways x %d volumes + 1 x %d = %d volumes at a %d ms poll: all shown, "
                                 + "stored without holes; throttle sets %s; reports dropped while they connected: %d%n",
-                        gateways, VOLUMES_PER_GATEWAY, BIG_GATEWAY_VOLUMES, volumes, POLL_MILLIS, sets, before[dropped]);
+                        gateways,
+                        VOLUMES_PER_GATEWAY,
+                        BIG_GATEWAY_VOLUMES,
+                        volumes,
+                        POLL_MILLIS,
+                        sets,
+                        before[dropped]);
             }
         } finally {
             stepper.interrupt();
@@ -152,32 +222,65 @@ class ScaleSystemTest {
     }
 
     /**
-     * Two more gateways whose volumes propose ids 1..3, which gateway 1's volumes hold: the server gives
-     * them ids of their own, every volume is registered under its gateway's and export's names, and an SLA
-     * scope may name a volume.
+     * Two more gateways whose volumes propose ids 1..3, which gateway 1's volumes hold: the server gives them ids of
+     * their own, every volume is registered under its gateway's and export's names, and an SLA scope may name a volume.
      */
-    private static void lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(InetSocketAddress monitor, JsonMailbox db,
-            JsonMailbox services, Simulator many, Set<Integer> expected, int gateways) throws Exception {
-        try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET).gateways(2)
-                .volumesPerGateway(LATE_GATEWAY_VOLUMES).firstGatewayId(LATE_GATEWAY_ID).volumeIds(VolumeIds.DEFAULT)
-                .threads(1).seed(7).build())) {
-            Await.until(60_000, () -> names(db).values().containsAll(List.of("sim-gateway-9001/vol-1",
-                    "sim-gateway-9001/vol-3", "sim-gateway-9002/vol-1", "sim-gateway-9002/vol-3")));
+    private static void lateGatewaysGetIdsOfTheirOwnAndEveryVolumeIsKnownByName(
+            InetSocketAddress monitor,
+            JsonMailbox db,
+            JsonMailbox services,
+            Simulator many,
+            Set<Integer> expected,
+            int gateways)
+            throws Exception {
+        try (Simulator late = Simulator.start(SimContext.builder(monitor, SECRET)
+                .gateways(2)
+                .volumesPerGateway(LATE_GATEWAY_VOLUMES)
+                .firstGatewayId(LATE_GATEWAY_ID)
+                .volumeIds(VolumeIds.DEFAULT)
+                .threads(1)
+                .seed(7)
+                .build())) {
+            Await.until(
+                    60_000,
+                    () -> names(db)
+                            .values()
+                            .containsAll(List.of(
+                                    "sim-gateway-9001/vol-1",
+                                    "sim-gateway-9001/vol-3",
+                                    "sim-gateway-9002/vol-1",
+                                    "sim-gateway-9002/vol-3")));
             Map<Integer, String> names = names(db);
             for (long g = 1; g <= gateways; g++) {
                 for (int v = 0; v < VOLUMES_PER_GATEWAY; v++) {
-                    assertThat(names.get(many.context().volumeId(g, v))).isEqualTo("sim-gateway-" + g + "/vol-" + (v + 1));
+                    assertThat(names.get(many.context().volumeId(g, v)))
+                            .isEqualTo("sim-gateway-" + g + "/vol-" + (v + 1));
                 }
             }
-            List<Integer> lateIds = names.entrySet().stream().filter(e -> e.getValue().startsWith("sim-gateway-900"))
-                    .map(Map.Entry::getKey).toList();
-            assertThat(lateIds).hasSize(2 * LATE_GATEWAY_VOLUMES).doesNotHaveDuplicates().noneMatch(expected::contains);
+            List<Integer> lateIds = names.entrySet().stream()
+                    .filter(e -> e.getValue().startsWith("sim-gateway-900"))
+                    .map(Map.Entry::getKey)
+                    .toList();
+            assertThat(lateIds)
+                    .hasSize(2 * LATE_GATEWAY_VOLUMES)
+                    .doesNotHaveDuplicates()
+                    .noneMatch(expected::contains);
 
-            int named = lateIds.stream().filter(id -> names.get(id).equals("sim-gateway-9002/vol-2")).findFirst().orElseThrow();
-            JsonMailbox.Result valid = services.call(JsonMailbox.request("sla.validate").set("spec", JsonMailbox.JSON.readTree(
-                    "{\"name\": \"by-name\", \"scope\": {\"kind\": \"VOLUME\", \"name\": \"sim-gateway-9002/vol-2\"},"
-                            + " \"iopsLimit\": 100}")), 30);
-            assertThat(valid.body().path("scope").path("id").asText()).as("%s", valid.body()).isEqualTo(Integer.toString(named));
+            int named = lateIds.stream()
+                    .filter(id -> names.get(id).equals("sim-gateway-9002/vol-2"))
+                    .findFirst()
+                    .orElseThrow();
+            JsonMailbox.Result valid = services.call(
+                    JsonMailbox.request("sla.validate")
+                            .set(
+                                    "spec",
+                                    JsonMailbox.JSON.readTree(
+                                            "{\"name\": \"by-name\", \"scope\": {\"kind\": \"VOLUME\", \"name\": \"sim-gateway-9002/vol-2\"},"
+                                                    + " \"iopsLimit\": 100}")),
+                    30);
+            assertThat(valid.body().path("scope").path("id").asText())
+                    .as("%s", valid.body())
+                    .isEqualTo(Integer.toString(named));
         }
     }
 
@@ -192,9 +295,14 @@ class ScaleSystemTest {
                     request.put("after", after);
                 }
                 JsonMailbox.Result page = db.call(request, 30);
-                page.body().path("items").forEach(v -> names.put(v.path("volumeId").asInt(),
-                        v.path("name").isTextual() ? v.path("name").asText() : null));
-                after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+                page.body()
+                        .path("items")
+                        .forEach(v -> names.put(
+                                v.path("volumeId").asInt(),
+                                v.path("name").isTextual() ? v.path("name").asText() : null));
+                after = page.body().path("next").isTextual()
+                        ? page.body().path("next").asText()
+                        : null;
             } while (after != null);
         } catch (Exception e) {
             return Map.of();
@@ -242,7 +350,9 @@ class ScaleSystemTest {
                     return Set.of();
                 }
                 page.body().path(field).forEach(v -> ids.add(v.path("volumeId").asInt()));
-                after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+                after = page.body().path("next").isTextual()
+                        ? page.body().path("next").asText()
+                        : null;
             } while (after != null);
         } catch (Exception e) {
             return Set.of();
@@ -259,8 +369,8 @@ class ScaleSystemTest {
     }
 
     /**
-     * Each volume's stored 1 s windows, once they cover {@code [from, to]} (a volume still on its way to
-     * the database is asked again, within a bound): the places where two consecutive windows do not meet.
+     * Each volume's stored 1 s windows, once they cover {@code [from, to]} (a volume still on its way to the database
+     * is asked again, within a bound): the places where two consecutive windows do not meet.
      */
     private static List<String> holes(JsonMailbox db, Set<Integer> volumes, long from, long to) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -268,8 +378,14 @@ class ScaleSystemTest {
         for (int volume : volumes) {
             List<long[]> windows = windows(db, volume, from, to);
             while (windows.isEmpty() || windows.getFirst()[0] > from || end(windows.getLast()) < to) {
-                assertThat(System.nanoTime()).as("volume %d's windows cover %d..%d: %s", volume, from, to,
-                        windows.stream().map(w -> w[0] + "+" + w[1]).toList()).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as(
+                                "volume %d's windows cover %d..%d: %s",
+                                volume,
+                                from,
+                                to,
+                                windows.stream().map(w -> w[0] + "+" + w[1]).toList())
+                        .isLessThan(deadline);
                 Thread.sleep(100);
                 windows = windows(db, volume, from, to);
             }
@@ -284,12 +400,20 @@ class ScaleSystemTest {
 
     /** Start and length of a volume's stored 1 s windows (writes) around {@code [from, to]}. */
     private static List<long[]> windows(JsonMailbox db, int volume, long from, long to) throws Exception {
-        JsonMailbox.Result page = db.call(JsonMailbox.request("samples.range").put("volumeId", volume)
-                .put("direction", "WRITE").put("from", from - 3 * POLL_MILLIS).put("to", to + 3 * POLL_MILLIS)
-                .put("resolution", "1s"), 30);
+        JsonMailbox.Result page = db.call(
+                JsonMailbox.request("samples.range")
+                        .put("volumeId", volume)
+                        .put("direction", "WRITE")
+                        .put("from", from - 3 * POLL_MILLIS)
+                        .put("to", to + 3 * POLL_MILLIS)
+                        .put("resolution", "1s"),
+                30);
         assertThat(page.ok()).as(page.body().toString()).isTrue();
         List<long[]> windows = new ArrayList<>();
-        page.body().path("points").forEach(p -> windows.add(new long[] {p.path("t").asLong(), p.path("windowMillis").asLong()}));
+        page.body()
+                .path("points")
+                .forEach(p -> windows.add(
+                        new long[] {p.path("t").asLong(), p.path("windowMillis").asLong()}));
         return windows;
     }
 
@@ -299,8 +423,10 @@ class ScaleSystemTest {
 
     /** The monitor's counters (MonitorStatusDescriptor), asked through its mailbox. */
     private static long[] monitorStatus(Path box) throws Exception {
-        try (Mailbox mailbox = Mailbox.open(box); MailboxClient client = MailboxClient.attachTool(mailbox)) {
-            Reply reply = client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
+        try (Mailbox mailbox = Mailbox.open(box);
+                MailboxClient client = MailboxClient.attachTool(mailbox)) {
+            Reply reply =
+                    client.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]).get(10, TimeUnit.SECONDS);
             ByteBuffer b = ByteBuffer.wrap(reply.result());
             long[] values = new long[MonitorStatusDescriptor.LENGTH / 8];
             for (int i = 0; i < values.length; i++) {

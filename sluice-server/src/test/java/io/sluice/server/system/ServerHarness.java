@@ -7,31 +7,31 @@ import io.sluice.common.PrivateFiles;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.protocol.GatewayCertificateName;
 import io.sluice.server.TestSupervision;
-import io.sluice.testkit.Await;
-import java.time.Duration;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerConfig;
 import io.sluice.server.config.ServerSettings;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.net.HttpURLConnection;
-import java.net.URI;
 
 /**
- * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front
- * of a disk file and linked to the monitor through a {@link CuttableProxy}. The supervisor steps on
- * a thread of its own; tests read the status it publishes after every step.
+ * The SLA server under its real supervisor, with one gateway (its own JVM, also supervised) in front of a disk file and
+ * linked to the monitor through a {@link CuttableProxy}. The supervisor steps on a thread of its own; tests read the
+ * status it publishes after every step.
  */
 final class ServerHarness implements AutoCloseable {
     static final int VOLUME_ID = 1;
@@ -50,9 +50,11 @@ final class ServerHarness implements AutoCloseable {
 
     ServerHarness(Path dir, List<String> roles, long pollIntervalMillis) throws Exception {
         this.dir = dir;
-        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "fault-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
+        Path secret = PrivateFiles.writeSecret(
+                dir.resolve("secret"), "fault-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         if (!Files.exists(dir.resolve("disk.img"))) {
-            try (RandomAccessFile disk = new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
+            try (RandomAccessFile disk =
+                    new RandomAccessFile(dir.resolve("disk.img").toFile(), "rw")) {
                 disk.setLength(64L << 20);
             }
         }
@@ -70,7 +72,11 @@ final class ServerHarness implements AutoCloseable {
                 ? CertificateAuthority.load(pki, EpochClock.system())
                 : CertificateAuthority.create(pki, "Sluice test CA", EpochClock.system());
         if (!Files.exists(dir.resolve("gateway-1.key"))) {
-            ca.issueKeyMaterial(GatewayCertificateName.of(1), List.of(), CertificateAuthority.Usage.CLIENT, Duration.ofDays(30))
+            ca.issueKeyMaterial(
+                            GatewayCertificateName.of(1),
+                            List.of(),
+                            CertificateAuthority.Usage.CLIENT,
+                            Duration.ofDays(30))
                     .write(dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key"));
         }
         Files.writeString(dir.resolve("gateway.yaml"), """
@@ -89,19 +95,46 @@ final class ServerHarness implements AutoCloseable {
                   tls-ca: %s
                   tls-cert: %s
                   tls-key: %s
-                """.formatted(gatewayPort, statsFile(), dir.resolve("disk.img"), link.port(), secret,
-                pki.resolve(CertificateAuthority.CERTIFICATE_FILE), dir.resolve("gateway-1.crt"), dir.resolve("gateway-1.key")));
-        settings = ServerSettings.resolve(ServerConfig.EMPTY, new ServerConfig("sluice-ft-" + ProcessHandle.current().pid(),
-                dir.resolve("data").toString(), null, null, secret.toString(), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS, roles, null,
-                new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
-                new ServerConfig.Services(dir.resolve("services.json").toString(), null, null), null,
-                new ServerConfig.Web("127.0.0.1:" + freePort())));
+                """.formatted(
+                        gatewayPort,
+                        statsFile(),
+                        dir.resolve("disk.img"),
+                        link.port(),
+                        secret,
+                        pki.resolve(CertificateAuthority.CERTIFICATE_FILE),
+                        dir.resolve("gateway-1.crt"),
+                        dir.resolve("gateway-1.key")));
+        settings = ServerSettings.resolve(
+                ServerConfig.EMPTY,
+                new ServerConfig(
+                        "sluice-ft-" + ProcessHandle.current().pid(),
+                        dir.resolve("data").toString(),
+                        null,
+                        null,
+                        secret.toString(),
+                        TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
+                        roles,
+                        null,
+                        new ServerConfig.Monitor("127.0.0.1:" + monitorPort, pollIntervalMillis, List.of("1"), null, 1),
+                        new ServerConfig.Services(dir.resolve("services.json").toString(), null, null),
+                        null,
+                        new ServerConfig.Web("127.0.0.1:" + freePort())));
         List<RoleSpec> specs = new ArrayList<>(RoleCatalog.roles(settings));
-        specs.add(new RoleSpec("gateway", List.of("gateway", "--config", dir.resolve("gateway.yaml").toString()), null,
-                List.of("-Xmx256m"), gatewayPort));
+        specs.add(new RoleSpec(
+                "gateway",
+                List.of("gateway", "--config", dir.resolve("gateway.yaml").toString()),
+                null,
+                List.of("-Xmx256m"),
+                gatewayPort));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        supervisor = new Supervisor(settings.runDir(), RoleCatalog.mailboxes(settings), specs, classpath,
-                settings.heartbeatTimeoutMillis(), EpochClock.system(), log::add);
+        supervisor = new Supervisor(
+                settings.runDir(),
+                RoleCatalog.mailboxes(settings),
+                specs,
+                classpath,
+                settings.heartbeatTimeoutMillis(),
+                EpochClock.system(),
+                log::add);
         supervisor.start();
         status = supervisor.status();
         stepper = Thread.ofPlatform().name("supervisor-step").start(this::step);
@@ -144,21 +177,24 @@ final class ServerHarness implements AutoCloseable {
     }
 
     /**
-     * Waits until the role serves again: attached to its mailbox with a fresh callee heartbeat, or for
-     * the web role (which has no mailbox of its own) answering HTTP.
+     * Waits until the role serves again: attached to its mailbox with a fresh callee heartbeat, or for the web role
+     * (which has no mailbox of its own) answering HTTP.
      */
     void awaitServing(String name, long timeoutMillis) throws InterruptedException {
         if (name.equals("web")) {
             Await.until(timeoutMillis, this::webAnswers);
         } else {
-            Await.until(timeoutMillis, () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
+            Await.until(
+                    timeoutMillis,
+                    () -> role(name).heartbeatAgeMs() >= 0 && role(name).heartbeatAgeMs() < 2_000);
         }
     }
 
     private boolean webAnswers() {
         try {
             var connection = (HttpURLConnection) URI.create("http://" + settings.webListen() + "/api/openapi.json")
-                    .toURL().openConnection();
+                    .toURL()
+                    .openConnection();
             connection.setConnectTimeout(500);
             connection.setReadTimeout(2_000);
             return connection.getResponseCode() == 200;

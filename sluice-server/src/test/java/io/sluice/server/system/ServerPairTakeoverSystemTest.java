@@ -39,14 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 17's pair, whole: two {@code sluice server} processes (each the supervisor and its four roles, its own ports,
- * data directory and mailbox names) sharing one PostgreSQL database, and a simulated fleet listing both monitors.
- * One takes the lease and controls the fleet; the active's whole process tree is killed with -9; the other takes the
- * lease at the next epoch, starts its services and monitor, and every simulated gateway acknowledges a throttle set
- * of the new epoch. The killed server is started again (a standby now) and the kill repeated on whichever is active,
- * so each server takes over at least once. Each takeover time (the kill to the last gateway's acknowledgement at the
- * new epoch) is printed, not asserted: the 10 s target is a benchmark's (docs/benchmarks.md). Checked: no gateway
- * acknowledged a set older than one it had acknowledged, every gateway ends at the last epoch, no sample is stored
- * twice, and status.json and {@code sluice status} name the role, the holder and the epoch.
+ * data directory and mailbox names) sharing one PostgreSQL database, and a simulated fleet listing both monitors. One
+ * takes the lease and controls the fleet; the active's whole process tree is killed with -9; the other takes the lease
+ * at the next epoch, starts its services and monitor, and every simulated gateway acknowledges a throttle set of the
+ * new epoch. The killed server is started again (a standby now) and the kill repeated on whichever is active, so each
+ * server takes over at least once. Each takeover time (the kill to the last gateway's acknowledgement at the new epoch)
+ * is printed, not asserted: the 10 s target is a benchmark's (docs/benchmarks.md). Checked: no gateway acknowledged a
+ * set older than one it had acknowledged, every gateway ends at the last epoch, no sample is stored twice, and
+ * status.json and {@code sluice status} name the role, the holder and the epoch.
  */
 @Tag("system")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -59,8 +59,10 @@ class ServerPairTakeoverSystemTest {
 
     @TempDir
     Path dir;
+
     private final String prefix = "ha-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000;
-    private final String database = "sluice_ha_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final String database =
+            "sluice_ha_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final List<Server> servers = new ArrayList<>();
 
     /** One server of the pair: its configuration and, while it runs, its supervisor's process. */
@@ -105,9 +107,17 @@ class ServerPairTakeoverSystemTest {
                       listen: 127.0.0.1:%d
                     ha:
                       advertise: 127.0.0.1:%d
-                    """.formatted(name, data, dir.resolve("secret"), TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
-                    monitorPort, GATEWAYS, pg + database, dir.resolve("db.password"), ServerHarness.freePort(),
-                    monitorPort));
+                    """.formatted(
+                            name,
+                            data,
+                            dir.resolve("secret"),
+                            TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
+                            monitorPort,
+                            GATEWAYS,
+                            pg + database,
+                            dir.resolve("db.password"),
+                            ServerHarness.freePort(),
+                            monitorPort));
         }
 
         String address() {
@@ -115,17 +125,29 @@ class ServerPairTakeoverSystemTest {
         }
 
         void start() throws IOException {
-            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String javaBin =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             starts++;
-            process = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx192m", "-cp", classpath,
-                    "io.sluice.server.SluiceMain", "server", "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            process = new ProcessBuilder(
+                            javaBin,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xmx192m",
+                            "-cp",
+                            classpath,
+                            "io.sluice.server.SluiceMain",
+                            "server",
+                            "--config",
+                            config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
         }
 
         /** kill -9 of the supervisor and every process under it, at once. */
         void killTree() throws InterruptedException {
-            List<ProcessHandle> tree = new ArrayList<>(process.toHandle().descendants().toList());
+            List<ProcessHandle> tree =
+                    new ArrayList<>(process.toHandle().descendants().toList());
             tree.add(process.toHandle());
             tree.forEach(ProcessHandle::destroyForcibly);
             for (ProcessHandle p : tree) {
@@ -139,7 +161,8 @@ class ServerPairTakeoverSystemTest {
             try {
                 JsonNode status = JSON.readTree(runDir.resolve("status.json").toFile());
                 return process == null || status.path("supervisorPid").asLong() != process.pid()
-                        ? JSON.createObjectNode() : status.path("ha");
+                        ? JSON.createObjectNode()
+                        : status.path("ha");
             } catch (IOException e) {
                 return JSON.createObjectNode();
             }
@@ -160,7 +183,8 @@ class ServerPairTakeoverSystemTest {
                 List<String> lines = Files.readAllLines(log).reversed();
                 for (String line : lines) {
                     if (line.contains(text)) {
-                        return Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
+                        return Instant.parse(line.substring(0, line.indexOf(' ')))
+                                .toEpochMilli();
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -193,20 +217,23 @@ class ServerPairTakeoverSystemTest {
             if (Files.isDirectory(logs)) {
                 try (Stream<Path> files = Files.list(logs)) {
                     for (Path f : files.toList()) {
-                        Files.copy(f, keep.resolve(server.name.substring(server.name.length() - 1) + "-"
-                                + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(
+                                f,
+                                keep.resolve(server.name.substring(server.name.length() - 1) + "-" + f.getFileName()),
+                                StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
             Path mailboxes = ServerMailboxes.directory(Path.of("/dev/shm"), server.name);
             if (Files.exists(mailboxes)) {
                 try (Stream<Path> files = Files.walk(mailboxes)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 }
             }
         }
         try (Connection c = DriverManager.getConnection(PG + "postgres", "sluice", "sluice");
-             Statement s = c.createStatement()) {
+                Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         }
     }
@@ -223,13 +250,15 @@ class ServerPairTakeoverSystemTest {
 
     private static boolean activeAndStandby(Server active, Server standby) {
         long epoch = active.epoch();
-        return epoch > 0 && active.is("active", epoch) && standby.is("standby", epoch)
+        return epoch > 0
+                && active.is("active", epoch)
+                && standby.is("standby", epoch)
                 && standby.ha().path("holder").asText().equals(active.address());
     }
 
     private void createDatabase() throws Exception {
         try (Connection c = DriverManager.getConnection(PG + "postgres", "sluice", "sluice");
-             Statement s = c.createStatement()) {
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + database);
         }
         PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
@@ -240,15 +269,22 @@ class ServerPairTakeoverSystemTest {
         // Backoff at most a second, as docs/operations.md advises for gateways of a pair.
         SimTimings timings = new SimTimings(1_000, 2_000, 5_000, 100, 1_000, 1_500, 10_000, 3);
         return Simulator.start(SimContext.builder(new InetSocketAddress("127.0.0.1", a.monitorPort), SECRET)
-                .alsoMonitor(new InetSocketAddress("127.0.0.1", b.monitorPort)).gateways(GATEWAYS).volumesPerGateway(2)
-                .firstGatewayId(1).volumeIds(VolumeIds.DISTINCT).timings(timings).threads(1).seed(17).build());
+                .alsoMonitor(new InetSocketAddress("127.0.0.1", b.monitorPort))
+                .gateways(GATEWAYS)
+                .volumesPerGateway(2)
+                .firstGatewayId(1)
+                .volumeIds(VolumeIds.DISTINCT)
+                .timings(timings)
+                .threads(1)
+                .seed(17)
+                .build());
     }
 
     /**
      * The active cut off from PostgreSQL (a proxy in front of it closed; the standby's link is direct): its renewals
      * fail, and at its deadline its supervisor kills its monitor and restarts it as a standby, which is before the
-     * lease expires and the other server takes it at the next epoch. Every gateway follows; none acknowledges a set
-     * of the old epoch after one of the new. Once the link is back the cut-off server is a standby of the new active.
+     * lease expires and the other server takes it at the next epoch. Every gateway follows; none acknowledges a set of
+     * the old epoch after one of the new. Once the link is back the cut-off server is a standby of the new active.
      */
     @Test
     void anActiveCutOffFromTheDatabaseStopsBeforeTheStandbyTakesOver() throws Exception {
@@ -260,34 +296,48 @@ class ServerPairTakeoverSystemTest {
             servers.add(a);
             servers.add(b);
             a.start();
-            Await.until("a active", 180_000, () -> a.ha().path("role").asText().equals("active"),
+            Await.until(
+                    "a active",
+                    180_000,
+                    () -> a.ha().path("role").asText().equals("active"),
                     () -> a.ha() + "\n" + a.tail());
             b.start();
             Await.until("b standby of a", 180_000, () -> activeAndStandby(a, b), () -> b.ha() + "\n" + b.tail());
             long first = a.epoch();
             try (Simulator fleet = fleet(a, b)) {
-                Await.until("every gateway acknowledges a throttle set of epoch " + first, 120_000,
+                Await.until(
+                        "every gateway acknowledges a throttle set of epoch " + first,
+                        120_000,
                         () -> commonEpochAfter(fleet, first - 1) == first,
-                        () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
+                        () -> Arrays.toString(fleet.ackedEpochs()) + " "
+                                + fleet.snapshot().summaryLine());
 
                 long cutAt = System.currentTimeMillis();
                 link.cut();
-                Await.until("every gateway acknowledges a throttle set of a newer epoch", 120_000,
+                Await.until(
+                        "every gateway acknowledges a throttle set of a newer epoch",
+                        120_000,
                         () -> commonEpochAfter(fleet, first) > 0,
                         () -> Arrays.toString(fleet.ackedEpochs()) + "\n" + a.tail() + "\n" + b.tail());
                 long to = commonEpochAfter(fleet, first);
                 long stoppedAt = a.logged("lease lost (epoch " + first);
                 long takenAt = b.logged("STANDBY -> ACTIVE");
-                System.out.printf("cut off at 0 ms: a stopped acting at %d ms, b took the lease at %d ms%n",
+                System.out.printf(
+                        "cut off at 0 ms: a stopped acting at %d ms, b took the lease at %d ms%n",
                         stoppedAt - cutAt, takenAt - cutAt);
                 assertThat(stoppedAt).as("a stopped acting (its log)").isPositive();
                 assertThat(stoppedAt).as("a stopped before b took over").isLessThan(takenAt);
                 assertThat(fleet.olderEpochAcks()).isZero();
 
                 link.restore();
-                Await.until("a standby of b once its link is back", 60_000,
-                        () -> activeAndStandby(b, a), () -> a.ha() + "\n" + a.tail());
-                assertThat(b.is("active", to)).as("b at the epoch the gateways follow").isTrue();
+                Await.until(
+                        "a standby of b once its link is back",
+                        60_000,
+                        () -> activeAndStandby(b, a),
+                        () -> a.ha() + "\n" + a.tail());
+                assertThat(b.is("active", to))
+                        .as("b at the epoch the gateways follow")
+                        .isTrue();
                 assertThat(commonEpochAfter(fleet, first)).isEqualTo(to);
             }
         }
@@ -305,7 +355,9 @@ class ServerPairTakeoverSystemTest {
         b.start();
 
         // One takes the lease (at epoch 1, or 2 if its first acquisition was too slow); the other is standby naming it.
-        Await.until("one server active, the other standby of it", 180_000,
+        Await.until(
+                "one server active, the other standby of it",
+                180_000,
                 () -> activeAndStandby(a, b) || activeAndStandby(b, a),
                 () -> "a: " + a.ha() + "\nb: " + b.ha() + "\n--- a\n" + a.tail() + "\n--- b\n" + b.tail());
         Server active = activeAndStandby(a, b) ? a : b;
@@ -314,9 +366,12 @@ class ServerPairTakeoverSystemTest {
 
         try (Simulator fleet = fleet(a, b)) {
             long first = active.epoch();
-            Await.until("every gateway acknowledges a throttle set of epoch " + first, 120_000,
+            Await.until(
+                    "every gateway acknowledges a throttle set of epoch " + first,
+                    120_000,
                     () -> commonEpochAfter(fleet, first - 1) == first,
-                    () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine());
+                    () -> Arrays.toString(fleet.ackedEpochs()) + " "
+                            + fleet.snapshot().summaryLine());
             String held = "lease held by " + active.address() + " at epoch " + first;
             assertThat(statusCommand(active)).contains("is ACTIVE; " + held);
             assertThat(statusCommand(standby)).contains("is STANDBY; " + held);
@@ -332,7 +387,9 @@ class ServerPairTakeoverSystemTest {
                 long acceptedBefore = fleet.snapshot().total().authAccepted();
                 long[] inSessionAt = {-1};
                 killed.killTree();
-                Await.until("every gateway acknowledges a throttle set of a newer epoch after a kill", 120_000,
+                Await.until(
+                        "every gateway acknowledges a throttle set of a newer epoch after a kill",
+                        120_000,
                         () -> {
                             long accepted = fleet.snapshot().total().authAccepted();
                             if (inSessionAt[0] < 0 && accepted >= acceptedBefore + GATEWAYS) {
@@ -340,8 +397,8 @@ class ServerPairTakeoverSystemTest {
                             }
                             return commonEpochAfter(fleet, from) > 0;
                         },
-                        () -> Arrays.toString(fleet.ackedEpochs()) + " " + fleet.snapshot().summaryLine() + "\n"
-                                + next.ha() + "\n" + next.tail());
+                        () -> Arrays.toString(fleet.ackedEpochs()) + " "
+                                + fleet.snapshot().summaryLine() + "\n" + next.ha() + "\n" + next.tail());
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                 long to = commonEpochAfter(fleet, from);
                 long leaseMillis = next.logged("STANDBY -> ACTIVE") - killedAtWall;
@@ -349,18 +406,27 @@ class ServerPairTakeoverSystemTest {
                 long sessionsMillis = TimeUnit.NANOSECONDS.toMillis(inSessionAt[0] - killedAt);
                 takeovers.add(next.address() + " epoch " + from + "->" + to + ": " + millis + " ms (lease taken at "
                         + leaseMillis + " ms)");
-                System.out.printf("takeover %d: %s took the lease at epoch %d %d ms after the kill (services started "
-                        + "at %d ms, every gateway in session again at %d ms); every gateway acknowledged a throttle "
-                        + "set of it %d ms after the kill%n", kill, next.address(), to, leaseMillis, servicesMillis,
-                        sessionsMillis, millis);
-                Await.until("the new active's status.json says so", 30_000, () -> next.is("active", to),
+                System.out.printf(
+                        "takeover %d: %s took the lease at epoch %d %d ms after the kill (services started "
+                                + "at %d ms, every gateway in session again at %d ms); every gateway acknowledged a throttle "
+                                + "set of it %d ms after the kill%n",
+                        kill, next.address(), to, leaseMillis, servicesMillis, sessionsMillis, millis);
+                Await.until(
+                        "the new active's status.json says so",
+                        30_000,
+                        () -> next.is("active", to),
                         () -> next.ha().toString());
-                assertThat(fleet.olderEpochAcks()).as("sets acknowledged older than one applied before").isZero();
+                assertThat(fleet.olderEpochAcks())
+                        .as("sets acknowledged older than one applied before")
+                        .isZero();
 
                 // The killed server comes back as a standby naming the new active.
                 killed.start();
-                Await.until("the restarted server is standby of the new active", 180_000,
-                        () -> killed.is("standby", to) && killed.ha().path("holder").asText().equals(next.address()),
+                Await.until(
+                        "the restarted server is standby of the new active",
+                        180_000,
+                        () -> killed.is("standby", to)
+                                && killed.ha().path("holder").asText().equals(next.address()),
                         () -> killed.ha() + "\n" + killed.tail());
                 epoch = to;
                 active = next;
@@ -368,7 +434,9 @@ class ServerPairTakeoverSystemTest {
             }
             System.out.println("takeovers (kill -9 of the active's process tree to every gateway's first acknowledged "
                     + "throttle set of the new epoch): " + takeovers);
-            assertThat(commonEpochAfter(fleet, first)).as("every gateway at the last epoch").isEqualTo(epoch);
+            assertThat(commonEpochAfter(fleet, first))
+                    .as("every gateway at the last epoch")
+                    .isEqualTo(epoch);
             assertThat(fleet.olderEpochAcks()).isZero();
             assertThat(fleet.snapshot().total().authRefused()).isZero();
         }
@@ -379,9 +447,19 @@ class ServerPairTakeoverSystemTest {
     private String statusCommand(Server server) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
-                "io.sluice.server.SluiceMain", "status", "--run-dir", server.runDir.toString(), "--name", server.name)
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        javaBin,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classpath,
+                        "io.sluice.server.SluiceMain",
+                        "status",
+                        "--run-dir",
+                        server.runDir.toString(),
+                        "--name",
+                        server.name)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         return out;
@@ -398,7 +476,8 @@ class ServerPairTakeoverSystemTest {
 
     private long count(String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection(PG + database, "sluice", "sluice");
-             Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getLong(1);
         }

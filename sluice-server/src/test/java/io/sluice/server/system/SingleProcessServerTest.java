@@ -8,6 +8,9 @@ import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.testkit.Await;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +20,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 
-/** {@code sluice server --single-process}: every role in one JVM, talking through the mailboxes, stopped in reverse order. */
+/**
+ * {@code sluice server --single-process}: every role in one JVM, talking through the mailboxes, stopped in reverse
+ * order.
+ */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @Tag("system")
 class SingleProcessServerTest {
@@ -30,26 +33,45 @@ class SingleProcessServerTest {
 
     @Test
     void allRolesRunInOneJvmThroughTheMailboxesAndStopInReverseOrder() throws Exception {
-        Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), "single-process-secret-0123456789".getBytes(StandardCharsets.UTF_8));
+        Path secret = PrivateFiles.writeSecret(
+                dir.resolve("secret"), "single-process-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         String name = "sluice-sp-" + ProcessHandle.current().pid();
         int webPort = ServerHarness.freePort();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path log = dir.resolve("server.log");
-        Process server = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", classpath,
-                "io.sluice.server.SluiceMain", "server", "--single-process", "--name", name, "--data-dir",
-                dir.resolve("data").toString(), "--secret-file", secret.toString(), "--listen", "127.0.0.1:0",
-                "--web-listen", "127.0.0.1:" + webPort)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process server = new ProcessBuilder(
+                        javaBin,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classpath,
+                        "io.sluice.server.SluiceMain",
+                        "server",
+                        "--single-process",
+                        "--name",
+                        name,
+                        "--data-dir",
+                        dir.resolve("data").toString(),
+                        "--secret-file",
+                        secret.toString(),
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--web-listen",
+                        "127.0.0.1:" + webPort)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             Path dbBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.DB_SUFFIX);
             Path monitorBox = ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.MONITOR_SUFFIX);
-            Await.until(120_000, () -> attachedCallee(dbBox) == server.pid() && attachedCallee(monitorBox) == server.pid());
+            Await.until(
+                    120_000, () -> attachedCallee(dbBox) == server.pid() && attachedCallee(monitorBox) == server.pid());
             try (JsonMailbox db = new JsonMailbox(dbBox, MailboxOpcodes.DB_JSON)) {
                 assertThat(db.call(JsonMailbox.request("status"), 30).ok()).isTrue();
             }
-            try (JsonMailbox services = new JsonMailbox(ServerMailboxes.file(Path.of("/dev/shm"), name,
-                    ServerMailboxes.SERVICES_QUERIES_SUFFIX), MailboxOpcodes.SERVICES_JSON)) {
+            try (JsonMailbox services = new JsonMailbox(
+                    ServerMailboxes.file(Path.of("/dev/shm"), name, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                    MailboxOpcodes.SERVICES_JSON)) {
                 Await.until(60_000, () -> {
                     try {
                         return services.call(JsonMailbox.request("status"), 5).ok();
@@ -61,7 +83,8 @@ class SingleProcessServerTest {
             Await.until(60_000, () -> {
                 try {
                     var c = (HttpURLConnection) URI.create("http://127.0.0.1:" + webPort + "/api/openapi.json")
-                            .toURL().openConnection();
+                            .toURL()
+                            .openConnection();
                     return c.getResponseCode() == 200;
                 } catch (IOException e) {
                     return false;
@@ -70,7 +93,8 @@ class SingleProcessServerTest {
         } finally {
             server.destroy();
             assertThat(server.waitFor(90, TimeUnit.SECONDS)).isTrue();
-            // The server's mailboxes are in its own directory, which it leaves for a restart; the test owns its removal.
+            // The server's mailboxes are in its own directory, which it leaves for a restart; the test owns its
+            // removal.
             Path mailboxes = ServerMailboxes.directory(Path.of("/dev/shm"), name);
             try (var files = Files.list(mailboxes)) {
                 for (Path p : files.toList()) {
@@ -79,7 +103,10 @@ class SingleProcessServerTest {
             }
             Files.deleteIfExists(mailboxes);
         }
-        List<String> stopped = Files.readAllLines(log).stream().filter(l -> l.contains(" stopped ")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
+        List<String> stopped = Files.readAllLines(log).stream()
+                .filter(l -> l.contains(" stopped "))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                .toList();
         assertThat(stopped).as(Files.readString(log)).containsExactly("web", "monitor", "services", "db");
     }
 

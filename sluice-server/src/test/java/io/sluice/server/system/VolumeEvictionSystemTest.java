@@ -32,11 +32,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Gateways speak only for their own volumes, and only for so many: simulated gateways on loopback
- * announce volumes to the real monitor, which hands them to the real SLA services through their
- * mailboxes; the same gateways come back serving fewer volumes and the services' state shrinks to
- * them; a gateway announcing more volumes than the monitor accepts per gateway is refused and leaves
- * nothing behind.
+ * Gateways speak only for their own volumes, and only for so many: simulated gateways on loopback announce volumes to
+ * the real monitor, which hands them to the real SLA services through their mailboxes; the same gateways come back
+ * serving fewer volumes and the services' state shrinks to them; a gateway announcing more volumes than the monitor
+ * accepts per gateway is refused and leaves nothing behind.
  */
 @Tag("system")
 class VolumeEvictionSystemTest {
@@ -50,15 +49,29 @@ class VolumeEvictionSystemTest {
         Path monitorBox = Path.of("/dev/shm", name + "-monitor");
         Path servicesBox = Path.of("/dev/shm", name + "-services");
         Path queriesBox = Path.of("/dev/shm", name + "-services-queries");
-        MonitorContext context = MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
-                .withApproved(Set.of(1L, 2L, 3L)).withPolling(200, 3).withPairs(1, 3).withVolumeLimit(4);
+        MonitorContext context = MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0), monitorBox, servicesBox, SECRET)
+                .withApproved(Set.of(1L, 2L, 3L))
+                .withPolling(200, 3)
+                .withPairs(1, 3)
+                .withVolumeLimit(4);
         try (MonitorDaemon monitor = new MonitorDaemon(context);
-             ServicesDaemon services = new ServicesDaemon(servicesBox, queriesBox, monitorBox, null,
-                     new ServicesConfig(List.of(), List.of(), List.of()), new VolumeLimits(1_000, 600_000), 200,
-                     EpochClock.system()).start();
-             MailboxClient web = MailboxClient.attach(Mailbox.open(queriesBox), ServerMailboxes.CALLER_WEB)) {
+                ServicesDaemon services = new ServicesDaemon(
+                                servicesBox,
+                                queriesBox,
+                                monitorBox,
+                                null,
+                                new ServicesConfig(List.of(), List.of(), List.of()),
+                                new VolumeLimits(1_000, 600_000),
+                                200,
+                                EpochClock.system())
+                        .start();
+                MailboxClient web = MailboxClient.attach(Mailbox.open(queriesBox), ServerMailboxes.CALLER_WEB)) {
             try (Simulator sim = Simulator.start(simulator(monitor, 1, 2, 4))) {
-                Await.until(60_000, () -> volumeState(web).path("tracked").asInt() == 8 && sim.snapshot().total().pollsAnswered() >= 4);
+                Await.until(
+                        60_000,
+                        () -> volumeState(web).path("tracked").asInt() == 8
+                                && sim.snapshot().total().pollsAnswered() >= 4);
                 assertThat(query(web, "live.volumes").path("items")).hasSize(8);
             }
             // The same two gateways come back serving their first two volumes only.
@@ -67,15 +80,22 @@ class VolumeEvictionSystemTest {
                 assertThat(volumeState(web).path("evicted").asLong()).isEqualTo(4);
                 assertThat(query(web, "live.volumes").path("items")).hasSize(4);
                 for (JsonNode gateway : query(web, "gateways.list").path("items")) {
-                    assertThat(gateway.path("volumes")).as("gateway %s", gateway).hasSize(2);
+                    assertThat(gateway.path("volumes"))
+                            .as("gateway %s", gateway)
+                            .hasSize(2);
                 }
                 long answered = sim.snapshot().total().pollsAnswered();
                 Await.until(60_000, () -> sim.snapshot().total().pollsAnswered() >= answered + 4);
-                assertThat(volumeState(web).path("tracked").asInt()).as("reports keep the rest").isEqualTo(4);
+                assertThat(volumeState(web).path("tracked").asInt())
+                        .as("reports keep the rest")
+                        .isEqualTo(4);
             }
             // A gateway announcing five volumes where four are accepted is refused; the services never see them.
             try (Simulator sim = Simulator.start(simulator(monitor, 3, 1, 5))) {
-                Await.until(60_000, () -> sim.snapshot().total().authRefused() >= 1 && monitor.counters().volumeLimitRefusals() >= 1);
+                Await.until(
+                        60_000,
+                        () -> sim.snapshot().total().authRefused() >= 1
+                                && monitor.counters().volumeLimitRefusals() >= 1);
                 assertThat(sim.snapshot().total().authAccepted()).isZero();
                 assertThat(volumeState(web).path("tracked").asInt()).isEqualTo(4);
                 assertThat(volumeState(web).path("refusedOverLimit").asLong()).isZero();
@@ -88,8 +108,13 @@ class VolumeEvictionSystemTest {
     }
 
     private static SimContext simulator(MonitorDaemon monitor, long firstGatewayId, int gateways, int volumes) {
-        return SimContext.builder(monitor.address(), SECRET).gateways(gateways).volumesPerGateway(volumes)
-                .firstGatewayId(firstGatewayId).volumeIds(VolumeIds.DISTINCT).seed(7).build();
+        return SimContext.builder(monitor.address(), SECRET)
+                .gateways(gateways)
+                .volumesPerGateway(volumes)
+                .firstGatewayId(firstGatewayId)
+                .volumeIds(VolumeIds.DISTINCT)
+                .seed(7)
+                .build();
     }
 
     private JsonNode volumeState(MailboxClient web) {
@@ -98,7 +123,8 @@ class VolumeEvictionSystemTest {
 
     private JsonNode query(MailboxClient web, String op) {
         try {
-            Reply reply = web.call(MailboxOpcodes.SERVICES_JSON, ("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8))
+            Reply reply = web.call(
+                            MailboxOpcodes.SERVICES_JSON, ("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8))
                     .get(10, TimeUnit.SECONDS);
             assertThat(reply.status()).as(op).isEqualTo(CallStatus.OK);
             return json.readTree(reply.result());

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * An alert the SLA services raise, listed and acknowledged through the web by the database manager's
- * id, next to one the services never held: each acknowledgement reaches its own alert.
+ * An alert the SLA services raise, listed and acknowledged through the web by the database manager's id, next to one
+ * the services never held: each acknowledgement reaches its own alert.
  */
 @Tag("system")
 class AlertAcknowledgementTest extends RealWebTestBase {
@@ -20,11 +20,22 @@ class AlertAcknowledgementTest extends RealWebTestBase {
     @Test
     void acknowledgementsReachTheAlertTheDatabaseIdNames() throws Exception {
         // Stored first, so its database id is one the services' own numbering also uses.
-        long other = seeder.alert("capacity:elsewhere", "WARNING", "raised by another process").path("id").asLong();
+        long other = seeder.alert("capacity:elsewhere", "WARNING", "raised by another process")
+                .path("id")
+                .asLong();
         // Volume 9 reads at p99 of about 0.5 ms against a 0.1 ms objective: missed every interval.
-        ApiClient.Response sla = api.post("/api/slas", Map.of("name", "tight", "scope", Map.of("kind", "VOLUME", "id", "9"),
-                "latency", Map.of("percentile", 99, "readMicros", 100, "windowIntervals", 1),
-                "compliance", Map.of("targetPercent", 99.0, "alertAfter", 1, "alertWindow", 1)), operator);
+        ApiClient.Response sla = api.post(
+                "/api/slas",
+                Map.of(
+                        "name",
+                        "tight",
+                        "scope",
+                        Map.of("kind", "VOLUME", "id", "9"),
+                        "latency",
+                        Map.of("percentile", 99, "readMicros", 100, "windowIntervals", 1),
+                        "compliance",
+                        Map.of("targetPercent", 99.0, "alertAfter", 1, "alertWindow", 1)),
+                operator);
         assertThat(sla.status()).as(sla.toString()).isEqualTo(201);
         long raised;
         try (SteadyGatewayReports reports = new SteadyGatewayReports(backend, 2, 9, RealBackend.INTERVAL_MILLIS)) {

@@ -24,15 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runs the curl examples of docs/api.md as they are written there, in order, against the web server on
- * loopback in front of the real database manager, SLA services and monitor (with one simulated gateway
- * enrolled), and checks what the server then holds.
+ * Runs the curl examples of docs/api.md as they are written there, in order, against the web server on loopback in
+ * front of the real database manager, SLA services and monitor (with one simulated gateway enrolled), and checks what
+ * the server then holds.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @Tag("system")
 class ApiExamplesTest extends RealWebTestBase {
-    private static final Path DOC = Path.of("..", "docs", "api.md").toAbsolutePath().normalize();
-    private static final Pattern RECIPE = Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```sh\\n(.*?)```", Pattern.DOTALL);
+    private static final Path DOC =
+            Path.of("..", "docs", "api.md").toAbsolutePath().normalize();
+    private static final Pattern RECIPE =
+            Pattern.compile("<!-- recipe: ([a-z-]+) -->\\n```sh\\n(.*?)```", Pattern.DOTALL);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -42,21 +44,40 @@ class ApiExamplesTest extends RealWebTestBase {
         while (m.find()) {
             recipes.put(m.group(1), m.group(2));
         }
-        assertThat(recipes).containsOnlyKeys("issue-token", "create-sla", "read-compliance", "list-gateways",
-                "poll-gateway", "set-throttle", "cancel-throttle");
-        Map<String, String> env = new HashMap<>(Map.of("SLUICE_URL", "http://127.0.0.1:" + server.port(),
-                "SLUICE_LOGIN", "admin", "SLUICE_PASSWORD", PASSWORD));
+        assertThat(recipes)
+                .containsOnlyKeys(
+                        "issue-token",
+                        "create-sla",
+                        "read-compliance",
+                        "list-gateways",
+                        "poll-gateway",
+                        "set-throttle",
+                        "cancel-throttle");
+        Map<String, String> env = new HashMap<>(Map.of(
+                "SLUICE_URL",
+                "http://127.0.0.1:" + server.port(),
+                "SLUICE_LOGIN",
+                "admin",
+                "SLUICE_PASSWORD",
+                PASSWORD));
 
         String token = sh(recipes.get("issue-token"), env).strip();
-        assertThat(api.get("/api/tokens", admin).json().findValuesAsText("name")).contains("automation");
-        ApiClient.Response asToken = api.post("/api/slas/validate", Map.of("name", "probe", "scope", Map.of("kind", "VOLUME", "id", "7")),
+        assertThat(api.get("/api/tokens", admin).json().findValuesAsText("name"))
+                .contains("automation");
+        ApiClient.Response asToken = api.post(
+                "/api/slas/validate",
+                Map.of("name", "probe", "scope", Map.of("kind", "VOLUME", "id", "7")),
                 Credentials.token(token));
-        assertThat(asToken.status()).as("the issued token is an operator's: " + asToken).isEqualTo(200);
+        assertThat(asToken.status())
+                .as("the issued token is an operator's: " + asToken)
+                .isEqualTo(200);
         env.put("SLUICE_TOKEN", token);
 
         JsonNode created = JSON.readTree(sh(recipes.get("create-sla"), env));
         assertThat(created.path("version").asLong()).isEqualTo(1);
-        assertThat(created.path("apply").path("applied").asBoolean()).as(created.toString()).isTrue();
+        assertThat(created.path("apply").path("applied").asBoolean())
+                .as(created.toString())
+                .isTrue();
         JsonNode stored = api.get("/api/slas/gold", viewer).json();
         assertThat(stored.path("spec").path("iopsLimit").asLong()).isEqualTo(5000);
         assertThat(stored.path("spec").path("reservedIops").asLong()).isEqualTo(1000);
@@ -74,20 +95,31 @@ class ApiExamplesTest extends RealWebTestBase {
         assertThat(gold.path("state").asText()).isIn("MET", "AT_RISK", "VIOLATED");
         assertThat(gold.path("dimensions").has("LIMIT")).isTrue();
 
-        String enrollment = api.post("/api/gateways/enrollment-tokens", Map.of("note", "api examples"), admin).json().path("token").asText();
+        String enrollment = api.post("/api/gateways/enrollment-tokens", Map.of("note", "api examples"), admin)
+                .json()
+                .path("token")
+                .asText();
         RealBackend real = (RealBackend) backend;
         try (Simulator gateway = Simulator.start(SimContext.builder(real.monitorAddress(), RealBackend.SECRET)
-                .gateways(1).volumesPerGateway(1).firstGatewayId(777).enrollmentToken(enrollment).seed(777)
-                .volumeIds(VolumeIds.DISTINCT).build())) {
+                .gateways(1)
+                .volumesPerGateway(1)
+                .firstGatewayId(777)
+                .enrollmentToken(enrollment)
+                .seed(777)
+                .volumeIds(VolumeIds.DISTINCT)
+                .build())) {
             assertThat(gateway.awaitCondition(s -> s.total().inSession() == 1, Duration.ofSeconds(60)))
-                    .as("the simulated gateway enrolled: " + gateway.snapshot()).isTrue();
+                    .as("the simulated gateway enrolled: " + gateway.snapshot())
+                    .isTrue();
             String listed = "";
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!listed.contains("\"inSession\":true") && System.nanoTime() < deadline) {
                 listed = sh(recipes.get("list-gateways"), env);
                 Thread.sleep(200);
             }
-            JsonNode row = JSON.readTree(listed.lines().filter(l -> l.contains("\"gatewayId\":777")).findFirst()
+            JsonNode row = JSON.readTree(listed.lines()
+                    .filter(l -> l.contains("\"gatewayId\":777"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("gateway 777 not listed")));
             assertThat(row.path("state").asText()).isEqualTo("APPROVED");
             assertThat(row.path("inSession").asBoolean()).as(listed).isTrue();
@@ -100,22 +132,34 @@ class ApiExamplesTest extends RealWebTestBase {
      * live view shows as manual, and its cancel.
      */
     private void operatorActions(Map<String, String> recipes, Map<String, String> env) throws Exception {
-        Await.until("gateway 777 reported its volume", 60_000, () -> gatewayVolume() > 0,
+        Await.until(
+                "gateway 777 reported its volume",
+                60_000,
+                () -> gatewayVolume() > 0,
                 () -> api.get("/api/health", viewer).body());
         int volumeId = gatewayVolume();
-        Await.until("volume " + volumeId + " registered", 60_000, () -> api.get("/api/volumes", viewer).json()
-                .path("items").findValues("volumeId").stream().anyMatch(v -> v.asInt() == volumeId));
+        Await.until(
+                "volume " + volumeId + " registered",
+                60_000,
+                () -> api.get("/api/volumes", viewer).json().path("items").findValues("volumeId").stream()
+                        .anyMatch(v -> v.asInt() == volumeId));
         env.put("GATEWAY_ID", "777");
         env.put("VOLUME_ID", String.valueOf(volumeId));
 
-        assertThat(JSON.readTree(sh(recipes.get("poll-gateway"), env)).path("requested").asBoolean()).isTrue();
+        assertThat(JSON.readTree(sh(recipes.get("poll-gateway"), env))
+                        .path("requested")
+                        .asBoolean())
+                .isTrue();
         JsonNode throttle = JSON.readTree(sh(recipes.get("set-throttle"), env));
         assertThat(throttle.path("iopsLimit").asLong()).isEqualTo(300);
         assertThat(throttle.path("setBy").asText()).isEqualTo("token:automation");
         assertThat(throttle.path("applied").asBoolean()).as(throttle.toString()).isTrue();
-        Await.until("the live view shows the manual throttle", 60_000, () -> api.get("/api/live/volumes", viewer).json()
-                .path("items").findParents("volumeId").stream().anyMatch(v -> v.path("volumeId").asInt() == volumeId
-                        && v.path("manual").path("iopsLimit").asLong() == 300));
+        Await.until(
+                "the live view shows the manual throttle",
+                60_000,
+                () -> api.get("/api/live/volumes", viewer).json().path("items").findParents("volumeId").stream()
+                        .anyMatch(v -> v.path("volumeId").asInt() == volumeId
+                                && v.path("manual").path("iopsLimit").asLong() == 300));
         JsonNode ended = JSON.readTree(sh(recipes.get("cancel-throttle"), env));
         assertThat(ended.path("endedBy").asText()).isEqualTo("token:automation");
     }
@@ -135,14 +179,17 @@ class ApiExamplesTest extends RealWebTestBase {
         Path out = Files.createTempFile(dir, "recipe", ".out");
         Path err = Files.createTempFile(dir, "recipe", ".err");
         ProcessBuilder builder = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script)
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         builder.environment().putAll(env);
         Process process = builder.start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             throw new AssertionError("recipe did not finish within 60 s:\n" + script);
         }
-        assertThat(process.exitValue()).as(script + "\n" + Files.readString(err)).isZero();
+        assertThat(process.exitValue())
+                .as(script + "\n" + Files.readString(err))
+                .isZero();
         return Files.readString(out);
     }
 }

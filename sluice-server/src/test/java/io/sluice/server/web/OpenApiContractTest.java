@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Real answers hold to the served OpenAPI document: the web server in front of the real database manager,
- * SLA services and monitor, a gateway reporting one volume steadily, and a call to each kind of route
- * (sign-in, users, tokens, the three document kinds, gateways and their actions, volumes and their history, manual
- * throttles, the live views, compliance, alerts, forecasts, health, audit, the document itself), every 2xx JSON answer
- * checked against the schema the document gives for it and every body sent against the request schema.
+ * Real answers hold to the served OpenAPI document: the web server in front of the real database manager, SLA services
+ * and monitor, a gateway reporting one volume steadily, and a call to each kind of route (sign-in, users, tokens, the
+ * three document kinds, gateways and their actions, volumes and their history, manual throttles, the live views,
+ * compliance, alerts, forecasts, health, audit, the document itself), every 2xx JSON answer checked against the schema
+ * the document gives for it and every body sent against the request schema.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OpenApiContractTest extends RealWebTestBase {
@@ -62,38 +62,96 @@ class OpenApiContractTest extends RealWebTestBase {
         call("GET", "/api/session", "/api/session", null, Credentials.NONE);
         call("POST", "/api/session", "/api/session", Map.of("login", "viewer", "password", PASSWORD), Credentials.NONE);
         call("GET", "/api/users", "/api/users", null, admin);
-        call("POST", "/api/users", "/api/users", Map.of("login", "contract", "role", "VIEWER", "password", PASSWORD), admin);
+        call(
+                "POST",
+                "/api/users",
+                "/api/users",
+                Map.of("login", "contract", "role", "VIEWER", "password", PASSWORD),
+                admin);
         call("PUT", "/api/users/{login}", "/api/users/contract", Map.of("disabled", true), admin);
         call("GET", "/api/tokens", "/api/tokens", null, admin);
         call("POST", "/api/tokens", "/api/tokens", Map.of("name", "contract-token", "role", "VIEWER"), admin);
         call("DELETE", "/api/tokens/{name}", "/api/tokens/contract-token", null, admin);
 
-        Map<String, Object> sla = Map.of("name", "contract-gold", "scope", Map.of("kind", "VOLUME", "id", Integer.toString(VOLUME_ID)),
-                "iopsLimit", 5000, "reservedIops", 1000, "priority", "STANDARD");
+        Map<String, Object> sla = Map.of(
+                "name",
+                "contract-gold",
+                "scope",
+                Map.of("kind", "VOLUME", "id", Integer.toString(VOLUME_ID)),
+                "iopsLimit",
+                5000,
+                "reservedIops",
+                1000,
+                "priority",
+                "STANDARD");
         call("POST", "/api/slas/validate", "/api/slas/validate", sla, token);
         call("POST", "/api/slas", "/api/slas", sla, token);
         call("GET", "/api/slas", "/api/slas", null, viewer);
         call("GET", "/api/slas/{name}", "/api/slas/contract-gold", null, viewer);
-        callWithVersion("PUT", "/api/slas/{name}", "/api/slas/contract-gold",
-                Map.of("name", "contract-gold", "scope", Map.of("kind", "VOLUME", "id", Integer.toString(VOLUME_ID)), "iopsLimit", 6000), token);
+        callWithVersion(
+                "PUT",
+                "/api/slas/{name}",
+                "/api/slas/contract-gold",
+                Map.of(
+                        "name",
+                        "contract-gold",
+                        "scope",
+                        Map.of("kind", "VOLUME", "id", Integer.toString(VOLUME_ID)),
+                        "iopsLimit",
+                        6000),
+                token);
         call("GET", "/api/slas/{name}/history", "/api/slas/contract-gold/history", null, viewer);
         call("POST", "/api/slas", "/api/slas", Map.of("name", "contract-brief"), token);
         callWithVersion("DELETE", "/api/slas/{name}", "/api/slas/contract-brief", null, token);
-        call("POST", "/api/groups", "/api/groups", Map.of("name", "contract-tenant", "kind", "TENANT", "members", List.of(VOLUME_ID)), token);
+        call(
+                "POST",
+                "/api/groups",
+                "/api/groups",
+                Map.of("name", "contract-tenant", "kind", "TENANT", "members", List.of(VOLUME_ID)),
+                token);
         call("GET", "/api/groups", "/api/groups", null, viewer);
-        call("POST", "/api/policies", "/api/policies", Map.of("name", "contract-protect", "kind", "ON_VIOLATION", "sla", "contract-gold",
-                "after", 3, "window", 5, "actions", List.of("ALERT")), token);
+        call(
+                "POST",
+                "/api/policies",
+                "/api/policies",
+                Map.of(
+                        "name",
+                        "contract-protect",
+                        "kind",
+                        "ON_VIOLATION",
+                        "sla",
+                        "contract-gold",
+                        "after",
+                        3,
+                        "window",
+                        5,
+                        "actions",
+                        List.of("ALERT")),
+                token);
         call("GET", "/api/policies/{name}", "/api/policies/contract-protect", null, viewer);
 
         call("GET", "/api/gateways", "/api/gateways", null, viewer);
-        call("POST", "/api/gateways/enrollment-tokens", "/api/gateways/enrollment-tokens", Map.of("note", "contract"), admin);
+        call(
+                "POST",
+                "/api/gateways/enrollment-tokens",
+                "/api/gateways/enrollment-tokens",
+                Map.of("note", "contract"),
+                admin);
         call("POST", "/api/gateways/{gatewayId}/approve", "/api/gateways/" + GATEWAY_ID + "/approve", null, admin);
         call("POST", "/api/gateways/{gatewayId}/reject", "/api/gateways/" + (GATEWAY_ID + 1) + "/reject", null, admin);
         call("POST", "/api/gateways/{gatewayId}/revoke", "/api/gateways/" + (GATEWAY_ID + 2) + "/revoke", null, admin);
-        call("POST", "/api/gateways/{gatewayId}/shared-volumes/bind", "/api/gateways/" + GATEWAY_ID + "/shared-volumes/bind",
-                Map.of("name", "contract-shared"), admin);
-        call("POST", "/api/gateways/{gatewayId}/shared-volumes/unbind", "/api/gateways/" + GATEWAY_ID + "/shared-volumes/unbind",
-                Map.of("name", "contract-shared"), admin);
+        call(
+                "POST",
+                "/api/gateways/{gatewayId}/shared-volumes/bind",
+                "/api/gateways/" + GATEWAY_ID + "/shared-volumes/bind",
+                Map.of("name", "contract-shared"),
+                admin);
+        call(
+                "POST",
+                "/api/gateways/{gatewayId}/shared-volumes/unbind",
+                "/api/gateways/" + GATEWAY_ID + "/shared-volumes/unbind",
+                Map.of("name", "contract-shared"),
+                admin);
         call("GET", "/api/volumes", "/api/volumes", null, viewer);
         call("GET", "/api/volumes/{volumeId}/history", historyPath(), null, viewer);
         call("GET", "/api/live/volumes", "/api/live/volumes", null, viewer);
@@ -101,13 +159,19 @@ class OpenApiContractTest extends RealWebTestBase {
         call("GET", "/api/live/groups", "/api/live/groups", null, viewer);
         call("GET", "/api/compliance", "/api/compliance", null, viewer);
         call("GET", "/api/compliance/report", "/api/compliance/report", null, viewer);
-        long alert = seeder.alert("capacity:contract", "WARNING", "raised for the contract test").path("id").asLong();
+        long alert = seeder.alert("capacity:contract", "WARNING", "raised for the contract test")
+                .path("id")
+                .asLong();
         call("GET", "/api/alerts", "/api/alerts", null, viewer);
         call("POST", "/api/alerts/{id}/ack", "/api/alerts/" + alert + "/ack", null, operator);
         call("GET", "/api/forecasts", "/api/forecasts", null, viewer);
         call("GET", "/api/health", "/api/health", null, viewer);
-        call("POST", "/api/volumes/{volumeId}/throttle", "/api/volumes/" + VOLUME_ID + "/throttle",
-                Map.of("iopsLimit", 5_000, "durationSeconds", 600, "reason", "contract"), operator);
+        call(
+                "POST",
+                "/api/volumes/{volumeId}/throttle",
+                "/api/volumes/" + VOLUME_ID + "/throttle",
+                Map.of("iopsLimit", 5_000, "durationSeconds", 600, "reason", "contract"),
+                operator);
         call("GET", "/api/throttles", "/api/throttles", null, viewer);
         call("DELETE", "/api/volumes/{volumeId}/throttle", "/api/volumes/" + VOLUME_ID + "/throttle", null, operator);
         call("GET", "/api/audit", "/api/audit", null, admin);
@@ -125,23 +189,29 @@ class OpenApiContractTest extends RealWebTestBase {
             JsonNode history = api.get(historyPath(), viewer).json().path("points");
             boolean live = false;
             for (JsonNode v : volumes) {
-                live |= v.path("volumeId").asInt() == VOLUME_ID && v.path("live").isObject();
+                live |= v.path("volumeId").asInt() == VOLUME_ID
+                        && v.path("live").isObject();
             }
             if (live && history.size() > 0) {
                 return;
             }
-            assertThat(System.nanoTime()).as("volume %d live and stored within 90 s: %s %s", VOLUME_ID, volumes,
-                    api.get(historyPath(), viewer)).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as(
+                            "volume %d live and stored within 90 s: %s %s",
+                            VOLUME_ID, volumes, api.get(historyPath(), viewer))
+                    .isLessThan(deadline);
             Thread.sleep(250);
         }
     }
 
     /** The minutes around the recorded samples, at one point a second. */
     private String historyPath() {
-        return "/api/volumes/" + VOLUME_ID + "/history?resolution=1s&from=" + (recordedAt - 300_000) + "&to=" + (recordedAt + 60_000);
+        return "/api/volumes/" + VOLUME_ID + "/history?resolution=1s&from=" + (recordedAt - 300_000) + "&to="
+                + (recordedAt + 60_000);
     }
 
-    private void callWithVersion(String method, String template, String path, Object body, Credentials who) throws Exception {
+    private void callWithVersion(String method, String template, String path, Object body, Credentials who)
+            throws Exception {
         String version = api.get(path, viewer).header("ETag");
         send(method, template, path, body, who, Map.of("If-Match", version));
     }
@@ -150,7 +220,8 @@ class OpenApiContractTest extends RealWebTestBase {
         send(method, template, path, body, who, Map.of());
     }
 
-    private void send(String method, String template, String path, Object body, Credentials who, Map<String, String> headers)
+    private void send(
+            String method, String template, String path, Object body, Credentials who, Map<String, String> headers)
             throws Exception {
         checked++;
         String where = method + " " + path;
@@ -160,13 +231,22 @@ class OpenApiContractTest extends RealWebTestBase {
             return;
         }
         if (body != null) {
-            JsonNode request = operation.path("requestBody").path("content").path("application/json").path("schema");
+            JsonNode request = operation
+                    .path("requestBody")
+                    .path("content")
+                    .path("application/json")
+                    .path("schema");
             for (String v : doc.violations(request, JSON.valueToTree(body))) {
                 failures.add(where + " request " + v);
             }
         }
-        ApiClient.Response r = api.send(method, path, body == null ? null : ApiClient.json(body),
-                body == null ? null : "application/json", who, headers);
+        ApiClient.Response r = api.send(
+                method,
+                path,
+                body == null ? null : ApiClient.json(body),
+                body == null ? null : "application/json",
+                who,
+                headers);
         if (r.status() / 100 != 2) {
             failures.add(where + ": " + r);
             return;

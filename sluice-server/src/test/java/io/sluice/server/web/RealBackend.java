@@ -20,30 +20,30 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The real database manager (embedded H2 under the test's directory), SLA services and monitor, in
- * this JVM through their public classes, started in the supervisor's order (each role's callees before
- * its callers) and stopped in reverse. They meet the web role only through the mailboxes, as in
- * {@code sluice server --single-process}.
+ * The real database manager (embedded H2 under the test's directory), SLA services and monitor, in this JVM through
+ * their public classes, started in the supervisor's order (each role's callees before its callers) and stopped in
+ * reverse. They meet the web role only through the mailboxes, as in {@code sluice server --single-process}.
  */
 final class RealBackend implements Backend {
     static final byte[] SECRET = "web-route-tests-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     /**
-     * How long the web waits for these processes: real H2 on a machine busy with other builds can take
-     * longer than the harness's 2 s, and a slow answer is not what the route tests are about.
+     * How long the web waits for these processes: real H2 on a machine busy with other builds can take longer than the
+     * harness's 2 s, and a slow answer is not what the route tests are about.
      */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     /** The supervisor's default poll interval: the analyzer ticks at this rate. */
     static final long INTERVAL_MILLIS = 1_000;
 
     /**
-     * The volumes the tests report on, placed on one large backend as an installation's bootstrap file
-     * places them: the analyzer judges only placed volumes, and the services place none they merely
-     * hear about from reports.
+     * The volumes the tests report on, placed on one large backend as an installation's bootstrap file places them: the
+     * analyzer judges only placed volumes, and the services place none they merely hear about from reports.
      */
     private static final ServicesConfig BOOTSTRAP = new ServicesConfig(
             // qualified name: Backend here is this test's own class
             List.of(new io.sluice.services.Backend("array-1", 1_000_000, 50)),
-            List.of(new VolumePlacement(7, "array-1", List.of(), 1L << 40), new VolumePlacement(9, "array-1", List.of(), 1L << 40)),
+            List.of(
+                    new VolumePlacement(7, "array-1", List.of(), 1L << 40),
+                    new VolumePlacement(9, "array-1", List.of(), 1L << 40)),
             List.of());
 
     private final Path dir;
@@ -57,17 +57,25 @@ final class RealBackend implements Backend {
         this.name = name;
         try {
             // Rollups every second rather than every 10 s, so history stored by a test is at 1 m resolution soon.
-            db = new DbManager(DbContext.builder().dataDir(dir.resolve("db")).mailboxDir(dir).mailboxName(name)
-                    .maintenanceEveryMillis(1_000).build());
+            db = new DbManager(DbContext.builder()
+                    .dataDir(dir.resolve("db"))
+                    .mailboxDir(dir)
+                    .mailboxName(name)
+                    .maintenanceEveryMillis(1_000)
+                    .build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         services = ServicesDaemon.start(dir, name, BOOTSTRAP, INTERVAL_MILLIS, EpochClock.system(), true);
-        monitor = new MonitorDaemon(MonitorContext.defaults(new InetSocketAddress("127.0.0.1", 0),
-                ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX),
-                ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX), SECRET)
-                .withApproved(Set.of()).withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"))
-                .withPolling(INTERVAL_MILLIS, 3).withPairs(1, 10));
+        monitor = new MonitorDaemon(MonitorContext.defaults(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        ServerMailboxes.file(dir, name, ServerMailboxes.MONITOR_SUFFIX),
+                        ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX),
+                        SECRET)
+                .withApproved(Set.of())
+                .withRegistryFile(dir.resolve("monitor").resolve("gateways.registry"))
+                .withPolling(INTERVAL_MILLIS, 3)
+                .withPairs(1, 10));
     }
 
     InetSocketAddress monitorAddress() {

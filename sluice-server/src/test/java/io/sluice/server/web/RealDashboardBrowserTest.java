@@ -7,7 +7,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
-/** The dashboard in Chromium against the real database manager and SLA services, with volume 7's history stored and its gateway reporting steadily. */
+/**
+ * The dashboard in Chromium against the real database manager and SLA services, with volume 7's history stored and its
+ * gateway reporting steadily.
+ */
 @Tag("system")
 class RealDashboardBrowserTest extends DashboardBrowserTest {
     private SteadyGatewayReports reports;
@@ -18,9 +21,8 @@ class RealDashboardBrowserTest extends DashboardBrowserTest {
     }
 
     /**
-     * Ten minutes of stored history that ended three minutes ago (the database manager rolls up only
-     * minutes older than its grace period), so the history chart has 1 m points at once; then the
-     * gateway reports live.
+     * Ten minutes of stored history that ended three minutes ago (the database manager rolls up only minutes older than
+     * its grace period), so the history chart has 1 m points at once; then the gateway reports live.
      */
     @BeforeAll
     void startReporting() throws Exception {

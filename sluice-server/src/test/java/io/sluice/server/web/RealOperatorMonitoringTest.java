@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shipped dashboard and alert rules against a scrape of the real database manager, SLA services and
- * monitor, with the volume's gateway reporting steadily: every series they use is served for real, and
- * {@code promtool check metrics} finds nothing to lint on it.
+ * The shipped dashboard and alert rules against a scrape of the real database manager, SLA services and monitor, with
+ * the volume's gateway reporting steadily: every series they use is served for real, and {@code promtool check metrics}
+ * finds nothing to lint on it.
  */
 @Tag("system")
 class RealOperatorMonitoringTest extends OperatorMonitoringTest {
@@ -33,7 +33,8 @@ class RealOperatorMonitoringTest extends OperatorMonitoringTest {
 
     @Test
     void theRealRolesServeTheSeriesTheAlertsWatch() throws InterruptedException {
-        assertThat(scrape()).contains("sluice_db_degraded 0.0")
+        assertThat(scrape())
+                .contains("sluice_db_degraded 0.0")
                 .contains("sluice_capacity_time_until_full_seconds{backend=\"gateway-" + GATEWAY_ID + "\"} +Inf")
                 .contains("sluice_process_start_time_seconds{process=\"db\"}")
                 .contains("sluice_process_start_time_seconds{process=\"services\"}")
@@ -50,7 +51,9 @@ class RealOperatorMonitoringTest extends OperatorMonitoringTest {
         ((RealBackend) backend).restartServices();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (startTime("services") <= servicesBefore) {
-            assertThat(System.nanoTime()).as("waiting for the restarted services' start time on /metrics").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("waiting for the restarted services' start time on /metrics")
+                    .isLessThan(deadline);
             Thread.sleep(200);
         }
         assertThat(startTime("db")).isEqualTo(dbBefore);
@@ -59,7 +62,8 @@ class RealOperatorMonitoringTest extends OperatorMonitoringTest {
     /** The role's sluice_process_start_time_seconds on a fresh scrape; 0 while it has no live process. */
     private double startTime(String role) {
         String needle = "sluice_process_start_time_seconds{process=\"" + role + "\"} ";
-        for (String line : api.get("/metrics", Credentials.token(viewerToken)).body().split("\n")) {
+        for (String line :
+                api.get("/metrics", Credentials.token(viewerToken)).body().split("\n")) {
             if (line.startsWith(needle)) {
                 return Double.parseDouble(line.substring(needle.length()).trim());
             }

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 
 /**
- * A web role in front of the real database manager, SLA services and monitor ({@link RealBackend}), with the
- * call timeout those processes need; for tests that exist only against the real roles.
+ * A web role in front of the real database manager, SLA services and monitor ({@link RealBackend}), with the call
+ * timeout those processes need; for tests that exist only against the real roles.
  */
 @Tag("system")
 abstract class RealWebTestBase extends WebTestBase {

@@ -12,9 +12,9 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One gateway's STATS reports, as the monitor hands them to the SLA services: once per poll interval, one
- * volume reading at a steady rate. It stands in for the monitor's inbound threads so the live views
- * show known numbers ({@value #READ_IOPS} IOPS) rather than a simulator's random ones.
+ * One gateway's STATS reports, as the monitor hands them to the SLA services: once per poll interval, one volume
+ * reading at a steady rate. It stands in for the monitor's inbound threads so the live views show known numbers
+ * ({@value #READ_IOPS} IOPS) rather than a simulator's random ones.
  */
 final class SteadyGatewayReports implements AutoCloseable {
     static final long READ_IOPS = 3_200;
@@ -27,9 +27,12 @@ final class SteadyGatewayReports implements AutoCloseable {
     private volatile boolean running = true;
 
     SteadyGatewayReports(Backend backend, long gatewayId, int volumeId, long intervalMillis) {
-        mailbox = Mailbox.open(ServerMailboxes.file(backend.mailboxDir(), backend.serverName(), ServerMailboxes.SERVICES_SUFFIX));
+        mailbox = Mailbox.open(
+                ServerMailboxes.file(backend.mailboxDir(), backend.serverName(), ServerMailboxes.SERVICES_SUFFIX));
         client = MailboxClient.attach(mailbox, CALLER);
-        thread = Thread.ofPlatform().name("steady-gateway-" + gatewayId).start(() -> report(gatewayId, volumeId, intervalMillis));
+        thread = Thread.ofPlatform()
+                .name("steady-gateway-" + gatewayId)
+                .start(() -> report(gatewayId, volumeId, intervalMillis));
     }
 
     private void report(long gatewayId, int volumeId, long intervalMillis) {
@@ -39,9 +42,15 @@ final class SteadyGatewayReports implements AutoCloseable {
             ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(1));
             long intervalStart = System.currentTimeMillis() - intervalMillis;
             writer.begin(frame, sequence, gatewayId, false, sequence, sequence, intervalStart, (int) intervalMillis, 1);
-            writer.volume(0).volumeId(volumeId).queueDepth(4).capacityBytes(1L << 40).usedBytes(1L << 39)
-                    .ops(IoDirection.READ, ops).bytes(IoDirection.READ, ops * 4_096)
-                    .latencySumMicros(IoDirection.READ, ops * 300).latencyBucket(IoDirection.READ, 8, ops);
+            writer.volume(0)
+                    .volumeId(volumeId)
+                    .queueDepth(4)
+                    .capacityBytes(1L << 40)
+                    .usedBytes(1L << 39)
+                    .ops(IoDirection.READ, ops)
+                    .bytes(IoDirection.READ, ops * 4_096)
+                    .latencySumMicros(IoDirection.READ, ops * 300)
+                    .latencyBucket(IoDirection.READ, 8, ops);
             writer.commit();
             try {
                 client.call(MailboxOpcodes.SERVICES_STATS_REPORT, frame.array()).get(10, TimeUnit.SECONDS);

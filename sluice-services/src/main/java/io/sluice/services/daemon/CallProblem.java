@@ -3,10 +3,10 @@ package io.sluice.services.daemon;
 import io.sluice.protocol.CallStatus;
 
 /**
- * A JSON call that cannot be answered with OK: its {@link CallStatus}, and the problem the caller gets
- * back ({@code type}, {@code title}, {@code detail}, and {@code field}/{@code rule} when one field broke one
- * rule). Thrown by the handlers of {@link ServicesQueries} and turned into the reply there, so a bad
- * request never reaches the loop as anything but a typed answer.
+ * A JSON call that cannot be answered with OK: its {@link CallStatus}, and the problem the caller gets back
+ * ({@code type}, {@code title}, {@code detail}, and {@code field}/{@code rule} when one field broke one rule). Thrown
+ * by the handlers of {@link ServicesQueries} and turned into the reply there, so a bad request never reaches the loop
+ * as anything but a typed answer.
  */
 final class CallProblem extends RuntimeException {
     private final int status;

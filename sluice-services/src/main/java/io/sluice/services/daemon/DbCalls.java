@@ -13,25 +13,34 @@ import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
- * The database manager's JSON calls the services make, one method per call with typed parameters, so the
- * daemon never spells an operation's name or its fields. Each call is queued on the {@link DbForwarder}
- * (never waiting for it); the services act as {@value #ACTOR}.
+ * The database manager's JSON calls the services make, one method per call with typed parameters, so the daemon never
+ * spells an operation's name or its fields. Each call is queued on the {@link DbForwarder} (never waiting for it); the
+ * services act as {@value #ACTOR}.
  */
 final class DbCalls {
     /** Who the database manager records as having made the services' calls. */
     static final String ACTOR = "system:services";
 
     /** One verdict of one dimension of one SLA on one volume for one interval. */
-    record ComplianceResult(String sla, int volumeId, long intervalStartMillis, long intervalMillis,
-                            Dimension dimension, Verdict verdict) {
-    }
+    record ComplianceResult(
+            String sla,
+            int volumeId,
+            long intervalStartMillis,
+            long intervalMillis,
+            Dimension dimension,
+            Verdict verdict) {}
 
     /**
-     * One volume to register. {@code naming} and {@code backendId} may be null (not known), {@code allocatedBytes}
-     * is sent only when positive and {@code usedBytes} only when not {@link #NOT_SENT}.
+     * One volume to register. {@code naming} and {@code backendId} may be null (not known), {@code allocatedBytes} is
+     * sent only when positive and {@code usedBytes} only when not {@link #NOT_SENT}.
      */
-    record VolumeRegistration(int volumeId, long gatewayId, GatewayRegistry.VolumeNaming naming, String backendId,
-                              long allocatedBytes, long usedBytes) {
+    record VolumeRegistration(
+            int volumeId,
+            long gatewayId,
+            GatewayRegistry.VolumeNaming naming,
+            String backendId,
+            long allocatedBytes,
+            long usedBytes) {
         static final long NOT_SENT = -1;
     }
 
@@ -45,9 +54,19 @@ final class DbCalls {
     void appendCompliance(List<ComplianceResult> results) {
         List<Map<String, Object>> items = new ArrayList<>(results.size());
         for (ComplianceResult result : results) {
-            items.add(Map.of("sla", result.sla(), "scope", Map.of("kind", "VOLUME", "id", Integer.toString(result.volumeId())),
-                    "intervalStart", result.intervalStartMillis(), "intervalMillis", result.intervalMillis(),
-                    "dimension", result.dimension().name(), "verdict", result.verdict().name()));
+            items.add(Map.of(
+                    "sla",
+                    result.sla(),
+                    "scope",
+                    Map.of("kind", "VOLUME", "id", Integer.toString(result.volumeId())),
+                    "intervalStart",
+                    result.intervalStartMillis(),
+                    "intervalMillis",
+                    result.intervalMillis(),
+                    "dimension",
+                    result.dimension().name(),
+                    "verdict",
+                    result.verdict().name()));
         }
         db.call(Map.of("op", "compliance.append", "actor", ACTOR, "results", items));
     }
@@ -75,17 +94,19 @@ final class DbCalls {
     }
 
     /**
-     * {@code gateway.upsert}: a gateway seen, in the registry's state (PENDING_APPROVAL, REFUSED, or any other
-     * for approved); {@code name} may be null.
+     * {@code gateway.upsert}: a gateway seen, in the registry's state (PENDING_APPROVAL, REFUSED, or any other for
+     * approved); {@code name} may be null.
      */
     void upsertGateway(long gatewayId, String registryState, long lastSeen, String name) {
         Map<String, Object> call = request("gateway.upsert", ACTOR);
         call.put("gatewayId", gatewayId);
-        call.put("state", switch (registryState) {
-            case "PENDING_APPROVAL" -> "PENDING";
-            case "REFUSED" -> "REJECTED";
-            default -> "APPROVED";
-        });
+        call.put(
+                "state",
+                switch (registryState) {
+                    case "PENDING_APPROVAL" -> "PENDING";
+                    case "REFUSED" -> "REJECTED";
+                    default -> "APPROVED";
+                });
         call.put("lastSeen", lastSeen);
         if (name != null) {
             call.put("name", name);
@@ -93,7 +114,10 @@ final class DbCalls {
         db.call(call);
     }
 
-    /** {@code volumes.upsert}: volumes seen, in one call; {@code onResult} learns whether the database manager stored them. */
+    /**
+     * {@code volumes.upsert}: volumes seen, in one call; {@code onResult} learns whether the database manager stored
+     * them.
+     */
     void upsertVolumes(List<VolumeRegistration> volumes, DbForwarder.ResultHandler onResult) {
         List<Map<String, Object>> items = new ArrayList<>(volumes.size());
         for (VolumeRegistration volume : volumes) {
@@ -133,8 +157,7 @@ final class DbCalls {
     static final int THROTTLE_SETS_PER_CALL = 500;
 
     /** One throttle set sent to a gateway, to be stored as the last one of its volume and gateway. */
-    record SentThrottle(long gatewayId, ThrottleParams params) {
-    }
+    record SentThrottle(long gatewayId, ThrottleParams params) {}
 
     /**
      * {@code throttle.record}: the sets sent (of any gateways), {@value #THROTTLE_SETS_PER_CALL} a call, so that a
@@ -145,11 +168,29 @@ final class DbCalls {
             List<Map<String, Object>> items = new ArrayList<>();
             for (SentThrottle set : sent.subList(from, Math.min(sent.size(), from + THROTTLE_SETS_PER_CALL))) {
                 ThrottleParams p = set.params();
-                items.add(Map.of("volumeId", p.volumeId(), "gatewayId", set.gatewayId(), "version", p.version(),
-                        "settings", List.of(p.weight(), p.iopsLimit(), p.readIopsLimit(), p.writeIopsLimit(),
-                                p.reservedIops(), p.burstIops(), p.burstLengthMillis(), p.sizeNormalizationBytes(),
-                                p.latencyTargetMicros(), p.bandwidthLimit(), p.readBandwidthLimit(),
-                                p.writeBandwidthLimit(), p.reservedBandwidth(), p.burstBandwidth())));
+                items.add(Map.of(
+                        "volumeId",
+                        p.volumeId(),
+                        "gatewayId",
+                        set.gatewayId(),
+                        "version",
+                        p.version(),
+                        "settings",
+                        List.of(
+                                p.weight(),
+                                p.iopsLimit(),
+                                p.readIopsLimit(),
+                                p.writeIopsLimit(),
+                                p.reservedIops(),
+                                p.burstIops(),
+                                p.burstLengthMillis(),
+                                p.sizeNormalizationBytes(),
+                                p.latencyTargetMicros(),
+                                p.bandwidthLimit(),
+                                p.readBandwidthLimit(),
+                                p.writeBandwidthLimit(),
+                                p.reservedBandwidth(),
+                                p.burstBandwidth())));
             }
             db.call(Map.of("op", "throttleset.record", "actor", ACTOR, "items", items));
         }
@@ -170,15 +211,31 @@ final class DbCalls {
         if (!v.isArray() || v.size() != 14 || item.path("volumeId").asInt() <= 0) {
             return null;
         }
-        return new ThrottleParams(item.path("volumeId").asInt(), item.path("version").asLong(), v.get(0).asLong(),
-                v.get(1).asLong(), v.get(2).asLong(), v.get(3).asLong(), v.get(4).asLong(), v.get(5).asLong(),
-                v.get(6).asLong(), v.get(7).asLong(), v.get(8).asLong(), v.get(9).asLong(), v.get(10).asLong(),
-                v.get(11).asLong(), v.get(12).asLong(), v.get(13).asLong());
+        return new ThrottleParams(
+                item.path("volumeId").asInt(),
+                item.path("version").asLong(),
+                v.get(0).asLong(),
+                v.get(1).asLong(),
+                v.get(2).asLong(),
+                v.get(3).asLong(),
+                v.get(4).asLong(),
+                v.get(5).asLong(),
+                v.get(6).asLong(),
+                v.get(7).asLong(),
+                v.get(8).asLong(),
+                v.get(9).asLong(),
+                v.get(10).asLong(),
+                v.get(11).asLong(),
+                v.get(12).asLong(),
+                v.get(13).asLong());
     }
 
     /** The documents the startup load reads, page by page, in the order it reads them (see {@link #list}). */
     enum Listing {
-        GROUPS("group.list"), SLAS("sla.list"), POLICIES("policy.list"), THROTTLES("throttle.list");
+        GROUPS("group.list"),
+        SLAS("sla.list"),
+        POLICIES("policy.list"),
+        THROTTLES("throttle.list");
 
         final String op;
 
@@ -187,7 +244,10 @@ final class DbCalls {
         }
     }
 
-    /** {@code group.list}, {@code sla.list} or {@code policy.list}: a page of {@code limit} after {@code after} (null: the first). */
+    /**
+     * {@code group.list}, {@code sla.list} or {@code policy.list}: a page of {@code limit} after {@code after} (null:
+     * the first).
+     */
     void list(Listing listing, String after, int limit, DbForwarder.ResultHandler onPage) {
         Map<String, Object> request = request(listing.op, ACTOR);
         request.put("limit", limit);

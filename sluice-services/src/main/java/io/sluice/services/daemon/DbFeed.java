@@ -22,19 +22,18 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * What the services tell the database manager and read from it, through {@link DbCalls}: each interval's
- * compliance verdicts, alert changes, the gateways and volumes seen (registered in calls of
- * {@value #VOLUMES_PER_CALL}), backends' capacity history, and, at each (re)attach, the startup load of
- * groups, SLAs and policies, a failed page asked again until it succeeds.
+ * What the services tell the database manager and read from it, through {@link DbCalls}: each interval's compliance
+ * verdicts, alert changes, the gateways and volumes seen (registered in calls of {@value #VOLUMES_PER_CALL}), backends'
+ * capacity history, and, at each (re)attach, the startup load of groups, SLAs and policies, a failed page asked again
+ * until it succeeds.
  *
- * <p><b>Registrations until confirmed.</b> The database manager refuses samples of a volume it does not know
- * (and a restarted one knows only what its registry stored), so a volume's registration is kept until the
- * database manager answers it OK: sent again {@value #REGISTRATION_RETRY_MILLIS} ms after a refusal that may
- * pass (UNAVAILABLE, a call abandoned by a database manager that died, ...), {@value #REGISTRATION_ANSWER_MILLIS}
- * ms after a call nobody answered (one let go with the mailbox), and at once at each (re)attach. A call of
- * several volumes refused as invalid is split, each volume sent alone; a volume refused alone is
- * unregistrable, which {@link #registerVolumeAgain} tells the forwarder so it drops that volume's batches
- * instead of waiting for ever.
+ * <p><b>Registrations until confirmed.</b> The database manager refuses samples of a volume it does not know (and a
+ * restarted one knows only what its registry stored), so a volume's registration is kept until the database manager
+ * answers it OK: sent again {@value #REGISTRATION_RETRY_MILLIS} ms after a refusal that may pass (UNAVAILABLE, a call
+ * abandoned by a database manager that died, ...), {@value #REGISTRATION_ANSWER_MILLIS} ms after a call nobody answered
+ * (one let go with the mailbox), and at once at each (re)attach. A call of several volumes refused as invalid is split,
+ * each volume sent alone; a volume refused alone is unregistrable, which {@link #registerVolumeAgain} tells the
+ * forwarder so it drops that volume's batches instead of waiting for ever.
  *
  * <p>Not thread-safe: the services' loop thread does everything.
  */
@@ -71,8 +70,7 @@ final class DbFeed {
     }
 
     /** A page of the startup load to ask for again at {@code atMillis}. */
-    private record LoadRetry(long atMillis, Runnable load) {
-    }
+    private record LoadRetry(long atMillis, Runnable load) {}
 
     private final DbCalls calls;
     private final EpochClock clock;
@@ -100,8 +98,15 @@ final class DbFeed {
     /** Puts a stored manual throttle in force ({@link ManualThrottleCalls#apply}). */
     private final Function<JsonNode, JsonNode> applyThrottle;
 
-    DbFeed(DbCalls calls, EpochClock clock, long intervalMillis, ComplianceJudge judge, GatewayRegistry registry,
-           Inventory inventory, DocumentBook documents, Function<JsonNode, JsonNode> applyThrottle) {
+    DbFeed(
+            DbCalls calls,
+            EpochClock clock,
+            long intervalMillis,
+            ComplianceJudge judge,
+            GatewayRegistry registry,
+            Inventory inventory,
+            DocumentBook documents,
+            Function<JsonNode, JsonNode> applyThrottle) {
         this.applyThrottle = applyThrottle;
         this.calls = calls;
         this.clock = clock;
@@ -115,7 +120,7 @@ final class DbFeed {
     /** The throttle sets sent since the last interval, stored with it ({@link DbCalls#recordThrottles}). */
     private final List<DbCalls.SentThrottle> throttlesSent = new ArrayList<>();
     /** Where the last throttle sets stored go at the startup load (the analyzer's paths resume from them). */
-    private BiConsumer<Long, ThrottleParams> throttleRestorer = (gatewayId, params) -> { };
+    private BiConsumer<Long, ThrottleParams> throttleRestorer = (gatewayId, params) -> {};
 
     /** Where the startup load hands each stored throttle set (gateway id, set). */
     void onThrottleLoaded(BiConsumer<Long, ThrottleParams> restorer) {
@@ -156,8 +161,13 @@ final class DbFeed {
             for (String source : interval.policy().sources()) {
                 String sla = source.substring(0, source.lastIndexOf('@'));
                 for (Dimension dimension : Dimension.values()) {
-                    results.add(new DbCalls.ComplianceResult(sla, interval.volumeId(), now - intervalMillis, intervalMillis,
-                            dimension, verdict.of(dimension)));
+                    results.add(new DbCalls.ComplianceResult(
+                            sla,
+                            interval.volumeId(),
+                            now - intervalMillis,
+                            intervalMillis,
+                            dimension,
+                            verdict.of(dimension)));
                     if (results.size() == COMPLIANCE_RESULTS_PER_CALL) {
                         calls.appendCompliance(results);
                         results = new ArrayList<>();
@@ -210,7 +220,10 @@ final class DbFeed {
         }
         // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
         unregistrable.remove(volume.volumeId());
-        register(registration(volume.volumeId(), volume.gatewayId(), volume.capacityBytes(),
+        register(registration(
+                volume.volumeId(),
+                volume.gatewayId(),
+                volume.capacityBytes(),
                 volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
     }
 
@@ -222,14 +235,18 @@ final class DbFeed {
 
     private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
         VolumePlacement placement = inventory.volume(volumeId);
-        return new DbCalls.VolumeRegistration(volumeId, gatewayId, registry.naming(volumeId),
-                placement == null ? null : placement.backendId(), allocatedBytes, usedBytes);
+        return new DbCalls.VolumeRegistration(
+                volumeId,
+                gatewayId,
+                registry.naming(volumeId),
+                placement == null ? null : placement.backendId(),
+                allocatedBytes,
+                usedBytes);
     }
 
     /**
-     * Sends the registrations due, {@value #VOLUMES_PER_CALL} volumes per call: a thousand-volume gateway, or
-     * hundreds of gateways at start, would otherwise be a call per volume and overflow the forwarder's bound
-     * on waiting calls.
+     * Sends the registrations due, {@value #VOLUMES_PER_CALL} volumes per call: a thousand-volume gateway, or hundreds
+     * of gateways at start, would otherwise be a call per volume and overflow the forwarder's bound on waiting calls.
      */
     void registerVolumes() {
         long now = clock.epochMillis();
@@ -261,13 +278,18 @@ final class DbFeed {
     }
 
     private void send(List<Registration> call) {
-        calls.upsertVolumes(call.stream().map(r -> r.volume).toList(), (status, result) -> registered(call, status, result));
+        calls.upsertVolumes(
+                call.stream().map(r -> r.volume).toList(), (status, result) -> registered(call, status, result));
     }
 
-    /** The database manager's answer to a call of registrations; those replaced by a newer sighting meanwhile are left alone. */
+    /**
+     * The database manager's answer to a call of registrations; those replaced by a newer sighting meanwhile are left
+     * alone.
+     */
     private void registered(List<Registration> call, int status, JsonNode result) {
         long now = clock.epochMillis();
-        boolean refusedForGood = status == CallStatus.INVALID || status == CallStatus.TOO_LARGE || status == CallStatus.UNKNOWN_OP;
+        boolean refusedForGood =
+                status == CallStatus.INVALID || status == CallStatus.TOO_LARGE || status == CallStatus.UNKNOWN_OP;
         for (Registration registration : call) {
             int volumeId = registration.volume.volumeId();
             if (registrations.get(volumeId) != registration) {
@@ -277,10 +299,13 @@ final class DbFeed {
                 registrations.remove(volumeId);
             } else if (refusedForGood && call.size() == 1) {
                 registrations.remove(volumeId);
-                String why = CallStatus.name(status) + (result == null ? "" : " " + result.path("detail").asText(""));
+                String why = CallStatus.name(status)
+                        + (result == null ? "" : " " + result.path("detail").asText(""));
                 unregistrable.put(volumeId, why);
-                LOG.log(System.Logger.Level.WARNING, "the database manager refused to register volume " + volumeId + ": "
-                        + why + "; its samples are dropped until a gateway reports it anew");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "the database manager refused to register volume " + volumeId + ": " + why
+                                + "; its samples are dropped until a gateway reports it anew");
             } else {
                 registration.alone |= refusedForGood;
                 registration.dueAt = refusedForGood ? now : now + REGISTRATION_RETRY_MILLIS;
@@ -298,8 +323,8 @@ final class DbFeed {
     }
 
     /**
-     * At (re)attach: the registrations not confirmed yet go at once (calls in flight were let go with the old
-     * mailbox), and the startup load.
+     * At (re)attach: the registrations not confirmed yet go at once (calls in flight were let go with the old mailbox),
+     * and the startup load.
      */
     void attached() {
         registrations.values().forEach(registration -> registration.dueAt = 0);
@@ -327,8 +352,9 @@ final class DbFeed {
     private void loadThrottles(Integer after) {
         calls.listThrottles(after, (status, result) -> {
             if (result == null || status != CallStatus.OK) {
-                LOG.log(System.Logger.Level.WARNING, "throttle.list failed (status " + status + "); the throttle sets "
-                        + "not loaded start afresh");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "throttle.list failed (status " + status + "); the throttle sets " + "not loaded start afresh");
                 return;
             }
             for (JsonNode item : result.path("items")) {
@@ -348,18 +374,20 @@ final class DbFeed {
         calls.list(listing, after, LOAD_PAGE, (status, result) -> {
             if (result == null || status != CallStatus.OK) {
                 // Never given up: an SLA not loaded is an SLA not enforced, until someone edits it again.
-                LOG.log(System.Logger.Level.WARNING, op + " failed (status " + status + "); asking again in "
-                        + LOAD_RETRY_MILLIS + " ms");
-                loadRetries.add(new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS,
-                        () -> loadPage(listing, after, apply)));
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        op + " failed (status " + status + "); asking again in " + LOAD_RETRY_MILLIS + " ms");
+                loadRetries.add(
+                        new LoadRetry(clock.epochMillis() + LOAD_RETRY_MILLIS, () -> loadPage(listing, after, apply)));
                 return;
             }
             for (JsonNode doc : result.path("items")) {
                 try {
                     apply.apply(doc);
                 } catch (CallProblem problem) {
-                    LOG.log(System.Logger.Level.WARNING, op + " item " + doc.path("name").asText() + " refused: "
-                            + problem.getMessage());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            op + " item " + doc.path("name").asText() + " refused: " + problem.getMessage());
                 }
             }
             JsonNode next = result.path("next");

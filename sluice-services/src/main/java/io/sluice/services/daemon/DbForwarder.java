@@ -12,6 +12,7 @@ import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchDescriptor;
 import io.sluice.protocol.StatsReader;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -21,37 +22,35 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongConsumer;
-import java.io.IOException;
 
 /**
- * The services' side of the database manager's mailbox: per-second samples in {@code DB_APPEND_SAMPLES}
- * batches, and JSON calls (compliance verdicts, alerts, discovered gateways, volumes and backends, the
- * startup load of SLAs). It never blocks the services' loop: every call is two-step, replies are taken
- * in {@link #doWork}, at most {@code maxInFlight} calls are outstanding, and what waits is bounded
- * ({@code maxPendingBatches} sealed batches, {@code maxPendingCalls} JSON calls).
+ * The services' side of the database manager's mailbox: per-second samples in {@code DB_APPEND_SAMPLES} batches, and
+ * JSON calls (compliance verdicts, alerts, discovered gateways, volumes and backends, the startup load of SLAs). It
+ * never blocks the services' loop: every call is two-step, replies are taken in {@link #doWork}, at most
+ * {@code maxInFlight} calls are outstanding, and what waits is bounded ({@code maxPendingBatches} sealed batches,
+ * {@code maxPendingCalls} JSON calls).
  *
  * <p><b>Back-pressure, not loss.</b> While the database manager is attached, a slow one slows the reports
- * ({@link #full()} stops the services' intake) and never makes the forwarder drop a sample it accepted; while
- * it is absent the oldest samples past a bound are dropped, counted and said in {@link #lastError}; see
- * {@link SampleBatcher}. A mailbox file that disappears or is replaced is let go (batches in flight are sent
- * again, JSON calls in flight counted as dropped) and the new one attached when it appears, with the startup
- * load run again.
+ * ({@link #full()} stops the services' intake) and never makes the forwarder drop a sample it accepted; while it is
+ * absent the oldest samples past a bound are dropped, counted and said in {@link #lastError}; see
+ * {@link SampleBatcher}. A mailbox file that disappears or is replaced is let go (batches in flight are sent again,
+ * JSON calls in flight counted as dropped) and the new one attached when it appears, with the startup load run again.
  *
- * <p>A {@link SampleBatcher} stages, seals and bounds the samples, makes the batch ids (from the clock, so the
- * database manager's de-duplication by id stays sound across restarts) and holds a report's reply until its
- * samples are posted ({@link #onStats} returns true); a {@link MailboxAttachment} attaches the mailbox and
- * notices it replaced. This class posts, takes the replies and decides what one means: a batch refused for a
- * reason that may pass (UNAVAILABLE, an abandoned call) is sent again with the same id; one refused for volumes
- * the database manager does not know (NOT_FOUND) waits while they are registered again, then goes again.
+ * <p>A {@link SampleBatcher} stages, seals and bounds the samples, makes the batch ids (from the clock, so the database
+ * manager's de-duplication by id stays sound across restarts) and holds a report's reply until its samples are posted
+ * ({@link #onStats} returns true); a {@link MailboxAttachment} attaches the mailbox and notices it replaced. This class
+ * posts, takes the replies and decides what one means: a batch refused for a reason that may pass (UNAVAILABLE, an
+ * abandoned call) is sent again with the same id; one refused for volumes the database manager does not know
+ * (NOT_FOUND) waits while they are registered again, then goes again.
  *
- * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox
- * under the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and
- * collects their replies so the slots are freed: a sample batch stored is counted ({@link #inheritedStored}) and
- * raises {@link #lastStoredBatchId}; a batch refused is counted lost ({@link #inheritedLost}) and said in
- * {@link #lastError}, since its bytes died with the predecessor (the slot holds the reply now); a JSON call's
- * reply (a registration, a verdict, a load page) is released and counted ({@link #inheritedCalls}): whoever
- * wanted its result is gone, and this process loads and registers afresh at attach. Inherited replies never
- * reach this process's own calls, whose correlation ids may repeat the predecessor's.
+ * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox under
+ * the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and collects their
+ * replies so the slots are freed: a sample batch stored is counted ({@link #inheritedStored}) and raises
+ * {@link #lastStoredBatchId}; a batch refused is counted lost ({@link #inheritedLost}) and said in {@link #lastError},
+ * since its bytes died with the predecessor (the slot holds the reply now); a JSON call's reply (a registration, a
+ * verdict, a load page) is released and counted ({@link #inheritedCalls}): whoever wanted its result is gone, and this
+ * process loads and registers afresh at attach. Inherited replies never reach this process's own calls, whose
+ * correlation ids may repeat the predecessor's.
  *
  * <p>Not thread-safe: the services' loop thread does everything; {@link #status} reads a few volatiles.
  */
@@ -65,8 +64,7 @@ final class DbForwarder implements AutoCloseable {
     static final long UNKNOWN_VOLUME_RETRY_MILLIS = 500;
 
     /** A JSON call in flight or waiting; {@code onResult} sees the reply's status and JSON (may be null). */
-    private record JsonCall(byte[] request, ResultHandler onResult) {
-    }
+    private record JsonCall(byte[] request, ResultHandler onResult) {}
 
     /** What to do with a JSON call's result. */
     @FunctionalInterface
@@ -91,7 +89,7 @@ final class DbForwarder implements AutoCloseable {
     private final Map<Long, byte[]> batchesInFlight = new HashMap<>();
     private final Map<Long, JsonCall> callsInFlight = new HashMap<>();
     private long correlation;
-    private Consumer<DbForwarder> onAttach = f -> { };
+    private Consumer<DbForwarder> onAttach = f -> {};
     private VolumeRegistrar onUnknownVolume = volumeId -> null;
     private volatile long unknownVolumeRefusals;
     private volatile long droppedSamples;
@@ -104,18 +102,31 @@ final class DbForwarder implements AutoCloseable {
     private volatile String lastError;
 
     /**
-     * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once),
-     *                        so a busy loop does not send a batch per report
-     * @param releaseReply    answers a held report's call (given its mailbox handle)
+     * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once), so a busy
+     *     loop does not send a batch per report
+     * @param releaseReply answers a held report's call (given its mailbox handle)
      */
-    DbForwarder(Path file, EpochClock clock, int maxInFlight, int maxPendingBatches, int maxPendingCalls,
-                long sealAfterMillis, LongConsumer releaseReply) {
+    DbForwarder(
+            Path file,
+            EpochClock clock,
+            int maxInFlight,
+            int maxPendingBatches,
+            int maxPendingCalls,
+            long sealAfterMillis,
+            LongConsumer releaseReply) {
         this.clock = clock;
         this.maxInFlight = maxInFlight;
         this.maxPendingCalls = maxPendingCalls;
         this.attachment = new MailboxAttachment(file, clock, ServerMailboxes.CALLER_SERVICES, ATTACH_RETRY_MILLIS);
-        this.samples = new SampleBatcher(clock, SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity()),
-                maxPendingBatches, sealAfterMillis, MAX_HELD_REPLIES, attachment::attached, releaseReply, this::dropped);
+        this.samples = new SampleBatcher(
+                clock,
+                SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity()),
+                maxPendingBatches,
+                sealAfterMillis,
+                MAX_HELD_REPLIES,
+                attachment::attached,
+                releaseReply,
+                this::dropped);
     }
 
     /** Runs {@code action} each time the database manager's mailbox is (re)attached: the startup load. */
@@ -124,10 +135,10 @@ final class DbForwarder implements AutoCloseable {
     }
 
     /**
-     * Called with each volume the database manager refused samples of because nobody registered it (a
-     * database manager restarted before a registration of it was stored, say); the services register it
-     * again, and the batch goes again every {@link #UNKNOWN_VOLUME_RETRY_MILLIS} until it is stored. It is
-     * dropped (counted, said) only if the registrar says one of its volumes can never be registered.
+     * Called with each volume the database manager refused samples of because nobody registered it (a database manager
+     * restarted before a registration of it was stored, say); the services register it again, and the batch goes again
+     * every {@link #UNKNOWN_VOLUME_RETRY_MILLIS} until it is stored. It is dropped (counted, said) only if the
+     * registrar says one of its volumes can never be registered.
      */
     void onUnknownVolume(VolumeRegistrar registrar) {
         this.onUnknownVolume = registrar;
@@ -138,9 +149,9 @@ final class DbForwarder implements AutoCloseable {
     }
 
     /**
-     * One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume.
-     * Returns true when the forwarder holds the report's reply ({@code replyHandle}) until the samples are
-     * posted; false when the caller should answer now.
+     * One sample per volume and direction of a STATS report, with the IOPS limit in force for the volume. Returns true
+     * when the forwarder holds the report's reply ({@code replyHandle}) until the samples are posted; false when the
+     * caller should answer now.
      */
     boolean onStats(StatsReader stats, IntToLongFunction iopsLimit, long replyHandle) {
         appendSamples(stats, iopsLimit);
@@ -153,25 +164,25 @@ final class DbForwarder implements AutoCloseable {
     }
 
     /**
-     * Holds the reply of the call whose reports were appended last ({@code replyHandle}) until every sample
-     * appended so far is posted (batches go in the order they were sealed); false when the caller should
-     * answer now. A batch of reports is one call, so one reply held.
+     * Holds the reply of the call whose reports were appended last ({@code replyHandle}) until every sample appended so
+     * far is posted (batches go in the order they were sealed); false when the caller should answer now. A batch of
+     * reports is one call, so one reply held.
      */
     boolean holdReply(long replyHandle) {
         return samples.holdReply(replyHandle);
     }
 
     /**
-     * True while the database manager is attached and the sealed batches have reached their bound: the
-     * services take no more reports until this turns false, which it does as batches are posted.
+     * True while the database manager is attached and the sealed batches have reached their bound: the services take no
+     * more reports until this turns false, which it does as batches are posted.
      */
     boolean full() {
         return samples.full();
     }
 
     /**
-     * Waits up to {@code nanos} for the database manager to answer (which frees room), for a loop that
-     * has nothing to do while {@link #full()}; returns at once when not attached.
+     * Waits up to {@code nanos} for the database manager to answer (which frees room), for a loop that has nothing to
+     * do while {@link #full()}; returns at once when not attached.
      */
     void awaitReplies(long nanos) {
         if (attachment.attached()) {
@@ -196,12 +207,12 @@ final class DbForwarder implements AutoCloseable {
 
     /** A JSON call whose result does not matter beyond its status. */
     void call(Map<String, Object> request) {
-        call(request, (status, result) -> { });
+        call(request, (status, result) -> {});
     }
 
     /**
-     * Seals the samples gathered so far into a batch, attaches to the mailbox if it appeared, takes
-     * replies and posts what the in-flight bound allows. Returns the work done.
+     * Seals the samples gathered so far into a batch, attaches to the mailbox if it appeared, takes replies and posts
+     * what the in-flight bound allows. Returns the work done.
      */
     int doWork() {
         samples.sealIfDue();
@@ -212,12 +223,14 @@ final class DbForwarder implements AutoCloseable {
             if (!attachment.tryAttach(problem -> lastError = problem)) {
                 return 0;
             }
-            ServicesDaemon.logResumption("database manager's mailbox", attachment.caller().resumption());
+            ServicesDaemon.logResumption(
+                    "database manager's mailbox", attachment.caller().resumption());
             onAttach.accept(this);
         }
         MailboxCaller caller = attachment.caller();
         int work = caller.pollReplies(this::onReply, 64);
-        while (batchesInFlight.size() + callsInFlight.size() < maxInFlight && (!calls.isEmpty() || samples.next() != null)) {
+        while (batchesInFlight.size() + callsInFlight.size() < maxInFlight
+                && (!calls.isEmpty() || samples.next() != null)) {
             // JSON calls first: they are few, and the startup load and registrations unblock the rest.
             if (!calls.isEmpty()) {
                 JsonCall call = calls.peek();
@@ -239,7 +252,8 @@ final class DbForwarder implements AutoCloseable {
                     break;
                 }
                 long batchId = next.batchId();
-                long handle = caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next.bytes());
+                long handle =
+                        caller.call(MailboxOpcodes.DB_APPEND_SAMPLES, SlotFlags.IDEMPOTENT, batchId, next.bytes());
                 if (handle == MailboxStatus.MAILBOX_FULL) {
                     break;
                 }
@@ -282,9 +296,11 @@ final class DbForwarder implements AutoCloseable {
                 lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
             } else if (reply.status() == CallStatus.NOT_FOUND) {
                 refusedForUnknownVolumes(reply, sent);
-            } else if (reply.status() == CallStatus.UNAVAILABLE || reply.status() == MailboxStatus.ABANDONED
+            } else if (reply.status() == CallStatus.UNAVAILABLE
+                    || reply.status() == MailboxStatus.ABANDONED
                     || reply.status() == MailboxStatus.CALLEE_FAILED) {
-                lastError = "sample batch " + reply.correlationId() + ": " + statusName(reply.status()) + "; sent again";
+                lastError =
+                        "sample batch " + reply.correlationId() + ": " + statusName(reply.status()) + "; sent again";
                 samples.again(sent);
             } else {
                 droppedSamples += SampleBatcher.samplesOf(sent);
@@ -327,9 +343,9 @@ final class DbForwarder implements AutoCloseable {
 
     /**
      * The batch's volumes are registered again and the batch waits for that: it goes again after
-     * {@link #UNKNOWN_VOLUME_RETRY_MILLIS}, as often as it takes, and counts toward the sealed batches' bound
-     * (so a database manager slow to learn the volumes slows the reports, as a slow one does). Dropped only
-     * when one of its volumes can never be registered.
+     * {@link #UNKNOWN_VOLUME_RETRY_MILLIS}, as often as it takes, and counts toward the sealed batches' bound (so a
+     * database manager slow to learn the volumes slows the reports, as a slow one does). Dropped only when one of its
+     * volumes can never be registered.
      */
     private void refusedForUnknownVolumes(ReplyView reply, byte[] sent) {
         long batchId = reply.correlationId();
@@ -365,7 +381,8 @@ final class DbForwarder implements AutoCloseable {
     private void dropped(long count, int batchesWaiting) {
         droppedSamples += count;
         lastError = count + " samples dropped: " + batchesWaiting + " batches were waiting for the database manager "
-                + (attachment.attached() ? "(attached, past twice the bound)"
+                + (attachment.attached()
+                        ? "(attached, past twice the bound)"
                         : "(its mailbox " + attachment.file() + " is absent)");
     }
 
@@ -399,7 +416,10 @@ final class DbForwarder implements AutoCloseable {
         return droppedCalls;
     }
 
-    /** Sample batches the database manager refused for volumes it did not know, each sent again once they were registered. */
+    /**
+     * Sample batches the database manager refused for volumes it did not know, each sent again once they were
+     * registered.
+     */
     long unknownVolumeRefusals() {
         return unknownVolumeRefusals;
     }

@@ -10,31 +10,30 @@ import io.sluice.services.Scope;
 import io.sluice.services.Sla;
 import io.sluice.services.SlaError;
 import io.sluice.services.SlaRejectedException;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.time.DateTimeException;
-import java.util.HashSet;
 
 /**
- * The versioned SLA, policy and group documents the services hold ({@code sla.validate},
- * {@code sla.apply}, {@code policy.apply}, {@code group.apply}), applied to the policy book, the policy
- * rules and the inventory. Documents carry the database manager's version; one no newer than the version
- * held is ignored, so replays (the startup load racing an edit, a retried call) are harmless. An applied
- * edit takes effect at the analyzer's next interval. A broken rule is a {@link CallProblem} naming the
- * spec's field.
+ * The versioned SLA, policy and group documents the services hold ({@code sla.validate}, {@code sla.apply},
+ * {@code policy.apply}, {@code group.apply}), applied to the policy book, the policy rules and the inventory. Documents
+ * carry the database manager's version; one no newer than the version held is ignored, so replays (the startup load
+ * racing an edit, a retried call) are harmless. An applied edit takes effect at the analyzer's next interval. A broken
+ * rule is a {@link CallProblem} naming the spec's field.
  *
  * <p>Not thread-safe: the services' loop thread.
  */
 final class DocumentBook {
-    private static final Set<String> POLICY_FIELDS = Set.of("name", "kind", "window", "appliesTo", "iopsLimitFactor",
-            "sla", "after", "actions");
+    private static final Set<String> POLICY_FIELDS =
+            Set.of("name", "kind", "window", "appliesTo", "iopsLimitFactor", "sla", "after", "actions");
     private static final Set<String> GROUP_FIELDS = Set.of("name", "kind", "members");
 
     private final ServicesState state;
@@ -54,7 +53,9 @@ final class DocumentBook {
     /** {@code sla.validate}: the rules of applying (admission control included), without applying. */
     JsonNode validate(JsonNode call) {
         SlaSpecCodec.Parsed parsed = resolved(SlaSpecCodec.read(call.get("spec"), 0));
-        Scope scope = parsed.scope() != null ? parsed.scope() : Scope.tenant("validation:" + parsed.sla().name());
+        Scope scope = parsed.scope() != null
+                ? parsed.scope()
+                : Scope.tenant("validation:" + parsed.sla().name());
         List<SlaError> errors = state.book().check(scope, parsed.sla());
         if (!errors.isEmpty()) {
             throw rejected(errors);
@@ -62,25 +63,35 @@ final class DocumentBook {
         ObjectNode answer = json.createObjectNode().put("valid", true);
         if (parsed.volumeName() != null) {
             // The caller stores the scope with the id, so the SLA finds its volume after a restart too.
-            answer.putObject("scope").put("kind", Scope.Kind.VOLUME.name()).put("id", parsed.scope().id())
+            answer.putObject("scope")
+                    .put("kind", Scope.Kind.VOLUME.name())
+                    .put("id", parsed.scope().id())
                     .put("name", parsed.volumeName());
         }
         return answer;
     }
 
-    /** The parsed spec with a volume given by name resolved to its id; a name that finds no single volume is refused. */
+    /**
+     * The parsed spec with a volume given by name resolved to its id; a name that finds no single volume is refused.
+     */
     private SlaSpecCodec.Parsed resolved(SlaSpecCodec.Parsed parsed) {
         if (parsed.volumeName() == null) {
             return parsed;
         }
         int id = state.gateways().volumeIdByName(parsed.volumeName());
         if (id == GatewayRegistry.UNKNOWN) {
-            throw CallProblem.invalid("scope.name", "unknown-volume", "no volume is called '" + parsed.volumeName()
-                    + "' (a volume is known by name once its gateway has connected; or give its id)");
+            throw CallProblem.invalid(
+                    "scope.name",
+                    "unknown-volume",
+                    "no volume is called '" + parsed.volumeName()
+                            + "' (a volume is known by name once its gateway has connected; or give its id)");
         }
         if (id == GatewayRegistry.AMBIGUOUS) {
-            throw CallProblem.invalid("scope.name", "ambiguous-volume", "more than one volume is called '"
-                    + parsed.volumeName() + "' (two gateways of one name); give the volume's id");
+            throw CallProblem.invalid(
+                    "scope.name",
+                    "ambiguous-volume",
+                    "more than one volume is called '" + parsed.volumeName()
+                            + "' (two gateways of one name); give the volume's id");
         }
         return new SlaSpecCodec.Parsed(parsed.sla(), Scope.volume(id), parsed.volumeName());
     }
@@ -119,8 +130,10 @@ final class DocumentBook {
         } else {
             SlaSpecCodec.Parsed parsed = resolved(SlaSpecCodec.read(doc.get("spec"), version));
             if (!parsed.sla().name().equals(name)) {
-                throw CallProblem.invalid("spec.name", "matches-doc", "the spec names '" + parsed.sla().name()
-                        + "', the document '" + name + "'");
+                throw CallProblem.invalid(
+                        "spec.name",
+                        "matches-doc",
+                        "the spec names '" + parsed.sla().name() + "', the document '" + name + "'");
             }
             Scope previous = slaScopes.get(name);
             if (parsed.scope() != null) {
@@ -201,7 +214,8 @@ final class DocumentBook {
             List<Integer> ids = new ArrayList<>();
             for (JsonNode member : members) {
                 if (!member.isInt()) {
-                    throw CallProblem.invalid("members", "volume-id", "a member is a volume id (an int), was " + member);
+                    throw CallProblem.invalid(
+                            "members", "volume-id", "a member is a volume id (an int), was " + member);
                 }
                 ids.add(member.asInt());
             }
@@ -226,7 +240,9 @@ final class DocumentBook {
         return switch (kind) {
             case "TIME_WINDOW" -> readTimeWindow(name, spec);
             case "ON_VIOLATION" -> readOnViolation(name, spec);
-            default -> throw CallProblem.invalid("kind", "one-of", "a policy is TIME_WINDOW or ON_VIOLATION, was '" + kind + "'");
+            default ->
+                throw CallProblem.invalid(
+                        "kind", "one-of", "a policy is TIME_WINDOW or ON_VIOLATION, was '" + kind + "'");
         };
     }
 
@@ -257,7 +273,8 @@ final class DocumentBook {
         }
         JsonNode appliesTo = spec.path("appliesTo");
         if (!appliesTo.isObject()) {
-            throw CallProblem.invalid("appliesTo", "object", "a TIME_WINDOW policy needs appliesTo {\"priority\": ...}");
+            throw CallProblem.invalid(
+                    "appliesTo", "object", "a TIME_WINDOW policy needs appliesTo {\"priority\": ...}");
         }
         PriorityClass priority = SlaSpecCodec.enumValue(appliesTo, "priority", "appliesTo.", PriorityClass.class);
         JsonNode factor = spec.path("iopsLimitFactor");
@@ -284,8 +301,9 @@ final class DocumentBook {
             switch (action.asText()) {
                 case "THROTTLE_LOWER_CLASSES" -> throttle = true;
                 case "ALERT" -> alert = true;
-                default -> throw CallProblem.invalid("actions", "one-of",
-                        "an action is THROTTLE_LOWER_CLASSES or ALERT, was " + action);
+                default ->
+                    throw CallProblem.invalid(
+                            "actions", "one-of", "an action is THROTTLE_LOWER_CLASSES or ALERT, was " + action);
             }
         }
         if (!throttle && !alert) {
@@ -307,17 +325,21 @@ final class DocumentBook {
         try {
             return LocalTime.parse(window.path(field).asText(""));
         } catch (DateTimeException e) {
-            throw CallProblem.invalid("window." + field, "time", "window." + field + " must be HH:MM, was "
-                    + window.path(field));
+            throw CallProblem.invalid(
+                    "window." + field, "time", "window." + field + " must be HH:MM, was " + window.path(field));
         }
     }
 
     private ObjectNode applied() {
-        return json.createObjectNode().put("applied", true).put("effectiveAt", state.analyzer().nextIntervalAt());
+        return json.createObjectNode()
+                .put("applied", true)
+                .put("effectiveAt", state.analyzer().nextIntervalAt());
     }
 
     private ObjectNode ignored(long heldVersion) {
-        return json.createObjectNode().put("applied", false).put("heldVersion", heldVersion)
+        return json.createObjectNode()
+                .put("applied", false)
+                .put("heldVersion", heldVersion)
                 .put("detail", "the services hold this version or a newer one");
     }
 
@@ -325,8 +347,11 @@ final class DocumentBook {
         SlaError first = errors.getFirst();
         StringBuilder detail = new StringBuilder();
         for (SlaError error : errors) {
-            detail.append(detail.isEmpty() ? "" : "; ").append(SlaSpecCodec.specField(error)).append(": ")
-                    .append(error.rule().description()).append(error.detail().isEmpty() ? "" : " (" + error.detail() + ")");
+            detail.append(detail.isEmpty() ? "" : "; ")
+                    .append(SlaSpecCodec.specField(error))
+                    .append(": ")
+                    .append(error.rule().description())
+                    .append(error.detail().isEmpty() ? "" : " (" + error.detail() + ")");
         }
         return CallProblem.invalid(SlaSpecCodec.specField(first), first.rule().name(), detail.toString());
     }

@@ -10,10 +10,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.function.Consumer;
 
 /**
- * A caller's attachment to a mailbox file another process owns and may remove or create again (the database
- * manager's): attached when the file appears, let go when it is gone or is another file than the one mapped
- * (its identity, the inode, changed), looked at no more often than every {@code lookEveryMillis} either way,
- * so a loop can ask every turn without a file-system call per turn.
+ * A caller's attachment to a mailbox file another process owns and may remove or create again (the database manager's):
+ * attached when the file appears, let go when it is gone or is another file than the one mapped (its identity, the
+ * inode, changed), looked at no more often than every {@code lookEveryMillis} either way, so a loop can ask every turn
+ * without a file-system call per turn.
  *
  * <p>Not thread-safe: one loop thread attaches, detaches and calls through {@link #caller()}.
  */
@@ -49,8 +49,8 @@ final class MailboxAttachment implements AutoCloseable {
     }
 
     /**
-     * While detached, at most every {@code lookEveryMillis}: attaches when the file exists. Returns whether
-     * it is attached now; a file that exists and cannot be opened is told to {@code onFailure} and tried again later.
+     * While detached, at most every {@code lookEveryMillis}: attaches when the file exists. Returns whether it is
+     * attached now; a file that exists and cannot be opened is told to {@code onFailure} and tried again later.
      */
     boolean tryAttach(Consumer<String> onFailure) {
         if (caller != null) {
@@ -80,8 +80,8 @@ final class MailboxAttachment implements AutoCloseable {
     }
 
     /**
-     * While attached, at most every {@code lookEveryMillis}: true when the mailbox file is gone or is another
-     * file than the one mapped (its owner removed it and created it again).
+     * While attached, at most every {@code lookEveryMillis}: true when the mailbox file is gone or is another file than
+     * the one mapped (its owner removed it and created it again).
      */
     boolean replaced() {
         if (caller == null) {

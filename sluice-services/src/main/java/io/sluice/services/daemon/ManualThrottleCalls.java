@@ -10,8 +10,8 @@ import io.sluice.services.ManualThrottles;
 /**
  * The services' side of operators' manual throttles ({@code throttle.apply}, {@code throttle.cancel},
  * {@code throttle.list} of JSON-CALLS.md): the application server stores a throttle with the database manager first
- * (who, when, the audit record), then applies the stored record here; the startup load applies every one in force.
- * The analyzer reads {@link ManualThrottles} at each interval, so an applied throttle is sent at the next one.
+ * (who, when, the audit record), then applies the stored record here; the startup load applies every one in force. The
+ * analyzer reads {@link ManualThrottles} at each interval, so an applied throttle is sent at the next one.
  *
  * <p>Not thread-safe: runs on the services' loop thread.
  */
@@ -29,10 +29,18 @@ final class ManualThrottleCalls {
     /** A stored throttle record (the database manager's {@code throttle.set} answer) put in force. */
     JsonNode apply(JsonNode record) {
         JsonNode stored = record.has("throttle") ? record.get("throttle") : record;
-        ManualThrottle throttle = new ManualThrottle(number(stored, "id"), (int) number(stored, "volumeId"),
-                number(stored, "iopsLimit"), number(stored, "bandwidthLimit"), text(stored, "setBy"),
-                number(stored, "setAt"), number(stored, "expiresAt"), stored.path("reason").asText(""));
-        if (throttle.volumeId() <= 0 || throttle.iopsLimit() < 0 || throttle.bandwidthLimit() < 0
+        ManualThrottle throttle = new ManualThrottle(
+                number(stored, "id"),
+                (int) number(stored, "volumeId"),
+                number(stored, "iopsLimit"),
+                number(stored, "bandwidthLimit"),
+                text(stored, "setBy"),
+                number(stored, "setAt"),
+                number(stored, "expiresAt"),
+                stored.path("reason").asText(""));
+        if (throttle.volumeId() <= 0
+                || throttle.iopsLimit() < 0
+                || throttle.bandwidthLimit() < 0
                 || throttle.iopsLimit() == 0 && throttle.bandwidthLimit() == 0) {
             throw CallProblem.invalid("throttle", "limits", "a manual throttle needs a volume and a positive limit");
         }
@@ -61,9 +69,14 @@ final class ManualThrottleCalls {
 
     /** The throttle as the API shows it; {@code manual} in a live volume. */
     ObjectNode describe(ManualThrottle throttle) {
-        return json.createObjectNode().put("id", throttle.id()).put("volumeId", throttle.volumeId())
-                .put("iopsLimit", throttle.iopsLimit()).put("bandwidthLimit", throttle.bandwidthLimit())
-                .put("setBy", throttle.setBy()).put("setAt", throttle.setAt()).put("expiresAt", throttle.expiresAt())
+        return json.createObjectNode()
+                .put("id", throttle.id())
+                .put("volumeId", throttle.volumeId())
+                .put("iopsLimit", throttle.iopsLimit())
+                .put("bandwidthLimit", throttle.bandwidthLimit())
+                .put("setBy", throttle.setBy())
+                .put("setAt", throttle.setAt())
+                .put("expiresAt", throttle.expiresAt())
                 .put("reason", throttle.reason());
     }
 

@@ -8,17 +8,17 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The services drive the poll cycle, as the entity service of the original design does: at the start of each
- * analysis interval they ask the monitor for a sweep of every gateway (MONITOR_POLL_NOW, naming their interval), so
- * the reports the next interval analyses are the answers to one sweep asked for at one moment, every gateway's
- * counters covering the same stretch of time, rather than whatever the monitor's own timer happened to collect
- * between two intervals of another clock. Naming the interval holds the monitor's timer off for one and a half of
- * them: while these calls come, every sweep is one of them; when they stop, the monitor's timer polls again.
+ * The services drive the poll cycle, as the entity service of the original design does: at the start of each analysis
+ * interval they ask the monitor for a sweep of every gateway (MONITOR_POLL_NOW, naming their interval), so the reports
+ * the next interval analyses are the answers to one sweep asked for at one moment, every gateway's counters covering
+ * the same stretch of time, rather than whatever the monitor's own timer happened to collect between two intervals of
+ * another clock. Naming the interval holds the monitor's timer off for one and a half of them: while these calls come,
+ * every sweep is one of them; when they stop, the monitor's timer polls again.
  *
- * <p>One request at most is out. A monitor that has not answered the last one by the next interval (its mailbox
- * thread stopped, or it is restarting and has not taken the call) is not sent another: the call already waiting
- * will sweep when it is taken, and a pile of them would sweep several times in a row at once. The interval is
- * counted ({@link #unanswered}) and analysed on the reports that came, from the monitor's own timer or none.
+ * <p>One request at most is out. A monitor that has not answered the last one by the next interval (its mailbox thread
+ * stopped, or it is restarting and has not taken the call) is not sent another: the call already waiting will sweep
+ * when it is taken, and a pile of them would sweep several times in a row at once. The interval is counted
+ * ({@link #unanswered}) and analysed on the reports that came, from the monitor's own timer or none.
  *
  * <p>Not thread-safe: the services' loop thread does everything; the counters may be read from any thread.
  */
@@ -34,7 +34,8 @@ final class PollDriver {
     PollDriver(long intervalMillis) {
         long named = Math.min(Math.max(intervalMillis, 1), MailboxOpcodes.MAX_POLL_HOLD_MILLIS);
         // Written once: every request carries the same interval, so asking allocates nothing.
-        this.interval = ParamWriter.of(ByteBuffer.allocate(Long.BYTES).putLong(named).array());
+        this.interval =
+                ParamWriter.of(ByteBuffer.allocate(Long.BYTES).putLong(named).array());
     }
 
     /** An analysis interval has started: ask the monitor for a sweep, unless the last request is still out. */

@@ -29,11 +29,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The calls of the {@code services} mailbox, from the monitor: STATS reports (alone or in batches), gateway
- * events, volume announcements and gateway states. Each volume is admitted to the {@link VolumeTracker}
- * (the services keep state for at most {@code services.max-volumes}), placed if nobody configured it, and
- * its numbers go to the analyzer, the recent statistics, the capacity watch, the gateway registry and the
- * database forwarder; volumes their gateways fell silent on are evicted from all of them.
+ * The calls of the {@code services} mailbox, from the monitor: STATS reports (alone or in batches), gateway events,
+ * volume announcements and gateway states. Each volume is admitted to the {@link VolumeTracker} (the services keep
+ * state for at most {@code services.max-volumes}), placed if nobody configured it, and its numbers go to the analyzer,
+ * the recent statistics, the capacity watch, the gateway registry and the database forwarder; volumes their gateways
+ * fell silent on are evicted from all of them.
  *
  * <p>Not thread-safe: the services' loop thread does everything; the counters are atomic for readers.
  */
@@ -58,6 +58,7 @@ final class ReportIntake {
     private final SentIopsLimits sentLimits;
     /** The database forwarder and what feeds it; both null when nothing is forwarded. */
     private final DbForwarder db;
+
     private final DbFeed dbFeed;
     private final StatsReader stats = new StatsReader();
     private final EventReader event = new EventReader();
@@ -66,6 +67,7 @@ final class ReportIntake {
     private final AtomicLong reports = new AtomicLong();
     /** Report batches refused whole and single entries of batches refused (ReportBatchError), since the start. */
     private final AtomicLong reportEntriesRefused = new AtomicLong();
+
     private long batchRefusalLoggedAt = Long.MIN_VALUE / 2;
     private long refusalLoggedAt = Long.MIN_VALUE / 2;
     private boolean volumeLimitAlerted;
@@ -73,9 +75,20 @@ final class ReportIntake {
     private long nextSweepAt;
 
     /** @param sweepEveryMillis how often the volumes their gateways fell silent on are looked for */
-    ReportIntake(EpochClock clock, long sweepEveryMillis, Inventory inventory, PolicyBook book, PerformanceAnalyzer analyzer,
-                 RecentStats recent, CapacityWatch capacity, GatewayRegistry registry, ComplianceJudge judge,
-                 VolumeTracker tracker, SentIopsLimits sentLimits, DbForwarder db, DbFeed dbFeed) {
+    ReportIntake(
+            EpochClock clock,
+            long sweepEveryMillis,
+            Inventory inventory,
+            PolicyBook book,
+            PerformanceAnalyzer analyzer,
+            RecentStats recent,
+            CapacityWatch capacity,
+            GatewayRegistry registry,
+            ComplianceJudge judge,
+            VolumeTracker tracker,
+            SentIopsLimits sentLimits,
+            DbForwarder db,
+            DbFeed dbFeed) {
         this.clock = clock;
         this.sweepEveryMillis = sweepEveryMillis;
         this.nextSweepAt = clock.epochMillis() + sweepEveryMillis;
@@ -103,21 +116,24 @@ final class ReportIntake {
             case MailboxOpcodes.SERVICES_GATEWAY_EVENT -> {
                 ByteBuffer frame = request.params().asSlice(0, request.length()).asByteBuffer();
                 event.wrap(frame, 0);
-                if (event.kind() == EventKind.NEW_VOLUME
-                        && admit(event.gatewayId(), event.volumeId(), now)) {
+                if (event.kind() == EventKind.NEW_VOLUME && admit(event.gatewayId(), event.volumeId(), now)) {
                     placeIfNew(event.gatewayId(), event.volumeId(), event.volumeCapacity());
-                    registry.onVolume(event.gatewayId(), event.volumeId(), event.volumeCapacity(), event.usedBytes(), now);
+                    registry.onVolume(
+                            event.gatewayId(), event.volumeId(), event.volumeCapacity(), event.usedBytes(), now);
                 }
                 request.reply(MailboxStatus.OK, 0);
             }
             case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> takeAnnouncement(request, now);
             case MailboxOpcodes.SERVICES_GATEWAY_STATE -> {
-                ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+                ByteBuffer params =
+                        request.params().asSlice(0, request.length()).asByteBuffer();
                 if (request.length() >= GatewayStateDescriptor.LENGTH) {
                     var state = GatewayStateDescriptor.GatewayState.fromCode(
                             params.getInt(GatewayStateDescriptor.STATE_OFFSET));
                     if (state != null) {
-                        registry.onState(params.getLong(GatewayStateDescriptor.GATEWAY_ID_OFFSET), state.name(),
+                        registry.onState(
+                                params.getLong(GatewayStateDescriptor.GATEWAY_ID_OFFSET),
+                                state.name(),
                                 params.getLong(GatewayStateDescriptor.AT_OFFSET));
                     }
                 }
@@ -164,8 +180,14 @@ final class ReportIntake {
                 continue;
             }
             placeIfNew(volumes.gatewayId(), volumes.volumeId(i), volumes.volumeCapacity(i));
-            registry.onNamedVolume(volumes.gatewayId(), gatewayName, volumes.volumeId(i), volumes.volumeName(i),
-                    (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0, volumes.volumeCapacity(i), now);
+            registry.onNamedVolume(
+                    volumes.gatewayId(),
+                    gatewayName,
+                    volumes.volumeId(i),
+                    volumes.volumeName(i),
+                    (volumes.volumeFlags(i) & VolumeDescriptor.FLAG_SHARED) != 0,
+                    volumes.volumeCapacity(i),
+                    now);
         }
         if (volumes.first() + volumes.count() == volumes.total()) {
             tracker.announcementEnds(volumes.gatewayId(), this::evict);
@@ -177,15 +199,18 @@ final class ReportIntake {
     }
 
     /**
-     * One STATS frame at {@code offset} of {@code frame}: its volumes admitted, placed and registered, its
-     * numbers to the analyzer, the recent statistics and the capacity watch, its samples to the database
-     * forwarder (whose caller decides on the reply, once per call).
+     * One STATS frame at {@code offset} of {@code frame}: its volumes admitted, placed and registered, its numbers to
+     * the analyzer, the recent statistics and the capacity watch, its samples to the database forwarder (whose caller
+     * decides on the reply, once per call).
      */
     private void takeReport(ByteBuffer frame, int offset, long now) {
         stats.wrap(frame, offset);
         admitReport(frame, offset, now);
         for (int i = 0; i < stats.volumeCount(); i++) {
-            placeIfNew(stats.gatewayId(), stats.volume(i).volumeId(), stats.volume(i).capacityBytes());
+            placeIfNew(
+                    stats.gatewayId(),
+                    stats.volume(i).volumeId(),
+                    stats.volume(i).capacityBytes());
         }
         analyzer.onStats(stats);
         recent.onStats(stats);
@@ -212,24 +237,28 @@ final class ReportIntake {
     }
 
     /**
-     * A batch the monitor posted that cannot be read ({@code entry} -1), or one entry of it: counted and logged
-     * (at most every {@link #REFUSAL_LOG_MILLIS}); the batch's other entries are taken all the same.
+     * A batch the monitor posted that cannot be read ({@code entry} -1), or one entry of it: counted and logged (at
+     * most every {@link #REFUSAL_LOG_MILLIS}); the batch's other entries are taken all the same.
      */
     private void refuseBatchEntry(ReportBatchError error, long correlationId, int entry, int entries, long now) {
         reportEntriesRefused.incrementAndGet();
         if (now - batchRefusalLoggedAt >= REFUSAL_LOG_MILLIS) {
             batchRefusalLoggedAt = now;
-            LOG.log(System.Logger.Level.WARNING, (entry < 0 ? "report batch refused whole: " + error
-                    : "entry " + entry + " of " + entries + " of a report batch refused: " + error)
-                    + " (correlation id " + Long.toUnsignedString(correlationId) + ", the first entry's gateway); " + reportEntriesRefused.get()
-                    + " refused so far");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    (entry < 0
+                                    ? "report batch refused whole: " + error
+                                    : "entry " + entry + " of " + entries + " of a report batch refused: " + error)
+                            + " (correlation id " + Long.toUnsignedString(correlationId)
+                            + ", the first entry's gateway); " + reportEntriesRefused.get()
+                            + " refused so far");
         }
     }
 
     /**
-     * Admits each volume of a STATS report to the tracker and takes the records of those refused (the
-     * services are at their volume limit) out of the frame, in its slot, so nothing downstream keeps any
-     * state for them. The common case, every volume admitted, moves nothing.
+     * Admits each volume of a STATS report to the tracker and takes the records of those refused (the services are at
+     * their volume limit) out of the frame, in its slot, so nothing downstream keeps any state for them. The common
+     * case, every volume admitted, moves nothing.
      */
     private void admitReport(ByteBuffer frame, int offset, long now) {
         int count = stats.volumeCount();
@@ -237,7 +266,10 @@ final class ReportIntake {
         for (int i = 0; i < count; i++) {
             if (admit(stats.gatewayId(), stats.volume(i).volumeId(), now)) {
                 if (kept != i) {
-                    frame.put(offset + StatsDescriptor.volumeOffset(kept), frame, offset + StatsDescriptor.volumeOffset(i),
+                    frame.put(
+                            offset + StatsDescriptor.volumeOffset(kept),
+                            frame,
+                            offset + StatsDescriptor.volumeOffset(i),
                             StatsDescriptor.VOLUME_RECORD_LENGTH);
                 }
                 kept++;
@@ -257,14 +289,21 @@ final class ReportIntake {
         }
         if (!volumeLimitAlerted) {
             volumeLimitAlerted = true;
-            judge.alerts().raise(VOLUME_LIMIT_ALERT, Severity.CRITICAL, "the SLA services are at their "
-                    + "limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): new volumes are refused", now);
+            judge.alerts()
+                    .raise(
+                            VOLUME_LIMIT_ALERT,
+                            Severity.CRITICAL,
+                            "the SLA services are at their " + "limit of " + tracker.maxVolumes()
+                                    + " volumes (services.max-volumes): new volumes are refused",
+                            now);
         }
         if (now - refusalLoggedAt >= REFUSAL_LOG_MILLIS) {
             refusalLoggedAt = now;
-            LOG.log(System.Logger.Level.WARNING, "at the limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): "
-                    + "volume " + volumeId + " of gateway " + Long.toUnsignedString(gatewayId) + " refused, "
-                    + tracker.refused() + " refusals so far; new volumes are refused until some vanish");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "at the limit of " + tracker.maxVolumes() + " volumes (services.max-volumes): "
+                            + "volume " + volumeId + " of gateway " + Long.toUnsignedString(gatewayId) + " refused, "
+                            + tracker.refused() + " refusals so far; new volumes are refused until some vanish");
         }
         return false;
     }
@@ -283,10 +322,10 @@ final class ReportIntake {
     }
 
     /**
-     * Gateway {@code gatewayId} no longer serves {@code volumeId}: what the services keep of that pair goes,
-     * and with its last gateway what they keep of the volume — its recent statistics, the analyzer's state,
-     * its space, its names and, when no operator placed it, its placement. SLAs, groups, compliance and
-     * alerts stay (an operator's, bounded by what they configured), and so does everything in the database.
+     * Gateway {@code gatewayId} no longer serves {@code volumeId}: what the services keep of that pair goes, and with
+     * its last gateway what they keep of the volume — its recent statistics, the analyzer's state, its space, its names
+     * and, when no operator placed it, its placement. SLAs, groups, compliance and alerts stay (an operator's, bounded
+     * by what they configured), and so does everything in the database.
      */
     private void evict(long gatewayId, int volumeId, boolean lastGateway) {
         recent.forget(volumeId, gatewayId);
@@ -302,10 +341,9 @@ final class ReportIntake {
     }
 
     /**
-     * A volume no configuration placed is still controlled: it goes on a backend of its own gateway's,
-     * whose capacity is not known yet. Until congestion teaches the estimator better, that backend is
-     * assumed able to serve {@link #DISCOVERED_BACKEND_IOPS}, so only the volume's SLA (limits,
-     * reservation, weight) binds it.
+     * A volume no configuration placed is still controlled: it goes on a backend of its own gateway's, whose capacity
+     * is not known yet. Until congestion teaches the estimator better, that backend is assumed able to serve
+     * {@link #DISCOVERED_BACKEND_IOPS}, so only the volume's SLA (limits, reservation, weight) binds it.
      */
     private void placeIfNew(long gatewayId, int volumeId, long capacityBytes) {
         if (inventory.volume(volumeId) != null) {

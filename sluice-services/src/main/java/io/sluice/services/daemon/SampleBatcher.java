@@ -16,45 +16,43 @@ import java.util.function.LongConsumer;
 
 /**
  * The per-second samples on their way to the database manager: staged one per volume and direction in a
- * {@code DB_APPEND_SAMPLES} batch, sealed when the batch is full or {@code sealAfterMillis} old, kept sealed
- * within a bound until the {@link DbForwarder} posts them, and the report replies held until their samples
- * are posted.
+ * {@code DB_APPEND_SAMPLES} batch, sealed when the batch is full or {@code sealAfterMillis} old, kept sealed within a
+ * bound until the {@link DbForwarder} posts them, and the report replies held until their samples are posted.
  *
- * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches
- * slower than reports bring samples, the sealed batches reach {@code maxPendingBatches} and the batcher (so
- * the forwarder) says it is {@link #full()}: the services then take no more reports from their mailbox until
- * it has room again, so the reports wait in that mailbox (shared memory); once half of it waits the monitor stops
- * polling, and the gateways carry their counters into the report they send when asked again (the monitor's
- * {@code ServicesLink.behind}). A slow database manager therefore slows the reports; it
- * never makes the batcher drop a sample it accepted. One turn of intake may go past the bound (the
- * services take up to 256 reports a turn, about 18 batches), so the batcher drops only beyond twice the
- * bound, which the intake cannot reach; if it ever does, the drop is told to the forwarder, which counts and
- * says it.
- * While the database manager is absent (no mailbox file, or one let go), there is nobody to push back
- * for, and the services keep controlling: samples pile up to {@code maxPendingBatches} and then the oldest
- * are dropped, told to the forwarder, which counts and says them.
+ * <p><b>Back-pressure, not loss.</b> While the database manager is attached and its mailbox takes the batches slower
+ * than reports bring samples, the sealed batches reach {@code maxPendingBatches} and the batcher (so the forwarder)
+ * says it is {@link #full()}: the services then take no more reports from their mailbox until it has room again, so the
+ * reports wait in that mailbox (shared memory); once half of it waits the monitor stops polling, and the gateways carry
+ * their counters into the report they send when asked again (the monitor's {@code ServicesLink.behind}). A slow
+ * database manager therefore slows the reports; it never makes the batcher drop a sample it accepted. One turn of
+ * intake may go past the bound (the services take up to 256 reports a turn, about 18 batches), so the batcher drops
+ * only beyond twice the bound, which the intake cannot reach; if it ever does, the drop is told to the forwarder, which
+ * counts and says it. While the database manager is absent (no mailbox file, or one let go), there is nobody to push
+ * back for, and the services keep controlling: samples pile up to {@code maxPendingBatches} and then the oldest are
+ * dropped, told to the forwarder, which counts and says them.
  *
- * <p>A report's samples are only safe once their batch is posted into the database manager's mailbox
- * (shared memory that outlives this process). So while that mailbox is attached, the batcher holds the
- * report's reply and releases it when the batch is posted: a services process killed before that never
- * answered the report, and the monitor's idempotent call is delivered again to its successor. A batch that
- * cannot be posted (mailbox absent, let go, call refused, dropped for the bound) releases its replies at
- * once, and at most {@code maxHeldReplies} are held, so the control loop never waits for the database.
- * A batch the database manager refuses after it was posted (UNAVAILABLE, abandoned, volumes it does not know)
- * is back in this process's memory alone until it is posted again ({@link #again}, {@link #againAfter}: first
- * in line); while it waits for its volumes' registration the batches behind it are not posted, so their
- * replies stay held. A services process killed in that window loses the refused batches' samples only (at
- * most the batches in flight when the refusals came).
+ * <p>A report's samples are only safe once their batch is posted into the database manager's mailbox (shared memory
+ * that outlives this process). So while that mailbox is attached, the batcher holds the report's reply and releases it
+ * when the batch is posted: a services process killed before that never answered the report, and the monitor's
+ * idempotent call is delivered again to its successor. A batch that cannot be posted (mailbox absent, let go, call
+ * refused, dropped for the bound) releases its replies at once, and at most {@code maxHeldReplies} are held, so the
+ * control loop never waits for the database. A batch the database manager refuses after it was posted (UNAVAILABLE,
+ * abandoned, volumes it does not know) is back in this process's memory alone until it is posted again ({@link #again},
+ * {@link #againAfter}: first in line); while it waits for its volumes' registration the batches behind it are not
+ * posted, so their replies stay held. A services process killed in that window loses the refused batches' samples only
+ * (at most the batches in flight when the refusals came).
  *
- * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted
- * services process continues above the ids its predecessor used.
+ * <p>Batch ids come from the clock ({@code epoch ms x 1000}, then one more than the last), so a restarted services
+ * process continues above the ids its predecessor used.
  *
  * <p>Not thread-safe: the services' loop thread does everything.
  */
 final class SampleBatcher {
     static final long[] NO_HANDLES = new long[0];
 
-    /** A batch sealed and waiting to be posted (not before {@code notBefore}), with the replies of the reports in it. */
+    /**
+     * A batch sealed and waiting to be posted (not before {@code notBefore}), with the replies of the reports in it.
+     */
     record SealedBatch(byte[] bytes, long[] replies, long notBefore) {
         SealedBatch(byte[] bytes, long[] replies) {
             this(bytes, replies, 0);
@@ -93,16 +91,23 @@ final class SampleBatcher {
     private int heldReplies;
 
     /**
-     * @param batchCapacity   samples per batch at most
-     * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once),
-     *                        so a busy loop does not send a batch per report
-     * @param maxHeldReplies  report replies held at most, so reports keep flowing
-     * @param attached        whether the database manager's mailbox is attached: replies are held and the
-     *                        bound doubled only then
-     * @param releaseReply    answers a held report's call (given its mailbox handle)
+     * @param batchCapacity samples per batch at most
+     * @param sealAfterMillis how long samples gather before they go as a batch (a full batch goes at once), so a busy
+     *     loop does not send a batch per report
+     * @param maxHeldReplies report replies held at most, so reports keep flowing
+     * @param attached whether the database manager's mailbox is attached: replies are held and the bound doubled only
+     *     then
+     * @param releaseReply answers a held report's call (given its mailbox handle)
      */
-    SampleBatcher(EpochClock clock, int batchCapacity, int maxPendingBatches, long sealAfterMillis, int maxHeldReplies,
-                  BooleanSupplier attached, LongConsumer releaseReply, DropListener onDropped) {
+    SampleBatcher(
+            EpochClock clock,
+            int batchCapacity,
+            int maxPendingBatches,
+            long sealAfterMillis,
+            int maxHeldReplies,
+            BooleanSupplier attached,
+            LongConsumer releaseReply,
+            DropListener onDropped) {
         this.clock = clock;
         this.batchCapacity = batchCapacity;
         this.maxPendingBatches = maxPendingBatches;
@@ -130,10 +135,17 @@ final class SampleBatcher {
                 if (batch.count() == 0) {
                     gatheringSince = clock.epochMillis();
                 }
-                batch.append().volumeId(volume.volumeId()).direction(direction).gatewayId(stats.gatewayId())
-                        .intervalStartMillis(stats.intervalStartMillis()).intervalLengthMillis(stats.intervalMillis())
-                        .queueDepth(volume.queueDepth()).ops(volume.ops(direction)).bytes(volume.bytes(direction))
-                        .throttledOps(volume.throttledOps(direction)).latencySumMicros(volume.latencySumMicros(direction))
+                batch.append()
+                        .volumeId(volume.volumeId())
+                        .direction(direction)
+                        .gatewayId(stats.gatewayId())
+                        .intervalStartMillis(stats.intervalStartMillis())
+                        .intervalLengthMillis(stats.intervalMillis())
+                        .queueDepth(volume.queueDepth())
+                        .ops(volume.ops(direction))
+                        .bytes(volume.bytes(direction))
+                        .throttledOps(volume.throttledOps(direction))
+                        .latencySumMicros(volume.latencySumMicros(direction))
                         .iopsLimit(iopsLimit.applyAsLong(volume.volumeId()));
                 for (int bucket = 0; bucket < LatencyBuckets.COUNT; bucket++) {
                     batch.latencyBucket(bucket, volume.latencyBucket(direction, bucket));
@@ -143,9 +155,9 @@ final class SampleBatcher {
     }
 
     /**
-     * Holds the reply of the call whose reports were appended last ({@code replyHandle}) until every sample
-     * appended so far is posted (batches go in the order they were sealed); false when the caller should
-     * answer now: nothing to post it to, as many held as allowed, or nothing staged.
+     * Holds the reply of the call whose reports were appended last ({@code replyHandle}) until every sample appended so
+     * far is posted (batches go in the order they were sealed); false when the caller should answer now: nothing to
+     * post it to, as many held as allowed, or nothing staged.
      */
     boolean holdReply(long replyHandle) {
         if (!attached.getAsBoolean() || heldReplies >= maxHeldReplies || batch.count() == 0) {
@@ -188,10 +200,10 @@ final class SampleBatcher {
     }
 
     /**
-     * A batch posted and refused for now (volumes the database manager does not know yet): it goes again first,
-     * not before {@code notBefore}, and the batches behind it wait for it unposted. Their reports' replies stay
-     * held meanwhile, so the samples of a services process killed while the database manager learns the volumes
-     * are delivered again to its successor; only the refused batch's replies were answered (when it was posted).
+     * A batch posted and refused for now (volumes the database manager does not know yet): it goes again first, not
+     * before {@code notBefore}, and the batches behind it wait for it unposted. Their reports' replies stay held
+     * meanwhile, so the samples of a services process killed while the database manager learns the volumes are
+     * delivered again to its successor; only the refused batch's replies were answered (when it was posted).
      */
     void againAfter(byte[] bytes, long notBefore) {
         sealed.addFirst(new SealedBatch(bytes, NO_HANDLES, notBefore));
@@ -199,8 +211,8 @@ final class SampleBatcher {
     }
 
     /**
-     * The mailbox the batches in flight ({@code inFlightNewestFirst}) were posted to is gone: every held reply
-     * is answered now, and those batches wait again, oldest first, ahead of the others. Called once detached.
+     * The mailbox the batches in flight ({@code inFlightNewestFirst}) were posted to is gone: every held reply is
+     * answered now, and those batches wait again, oldest first, ahead of the others. Called once detached.
      */
     void detached(Iterable<byte[]> inFlightNewestFirst) {
         releaseAllHeld();
@@ -216,17 +228,17 @@ final class SampleBatcher {
         staging.putLong(SampleBatchDescriptor.BATCH_ID_OFFSET, batchId);
         byte[] bytes = new byte[batch.length()];
         staging.get(0, bytes);
-        sealed.add(new SealedBatch(bytes, gatheringReplyCount == 0 ? NO_HANDLES
-                : Arrays.copyOf(gatheringReplies, gatheringReplyCount)));
+        sealed.add(new SealedBatch(
+                bytes, gatheringReplyCount == 0 ? NO_HANDLES : Arrays.copyOf(gatheringReplies, gatheringReplyCount)));
         gatheringReplyCount = 0;
         trim();
         batch.begin(0);
     }
 
     /**
-     * Keeps the sealed batches within their bound: {@code maxPendingBatches} while the database manager is
-     * absent, twice that while it is attached (the intake stops at the bound, see {@link #full()}). What goes
-     * is the oldest, told to the drop listener.
+     * Keeps the sealed batches within their bound: {@code maxPendingBatches} while the database manager is absent,
+     * twice that while it is attached (the intake stops at the bound, see {@link #full()}). What goes is the oldest,
+     * told to the drop listener.
      */
     private void trim() {
         int bound = attached.getAsBoolean() ? 2 * maxPendingBatches : maxPendingBatches;

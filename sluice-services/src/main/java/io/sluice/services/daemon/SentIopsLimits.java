@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level, and what
- * each sample forwarded to the database manager carries. The services' loop writes it; query and status
- * readers on other threads read it, hence the concurrent maps.
+ * The IOPS limit last sent per volume and gateway: what the dashboard calls the throttle level, and what each sample
+ * forwarded to the database manager carries. The services' loop writes it; query and status readers on other threads
+ * read it, hence the concurrent maps.
  */
 final class SentIopsLimits {
     private final Map<Integer, Map<Long, Long>> limits = new ConcurrentHashMap<>();
@@ -16,7 +16,8 @@ final class SentIopsLimits {
     /** The sets about to be sent to gateway {@code gatewayId}. */
     void sent(long gatewayId, List<ThrottleParams> sets) {
         for (ThrottleParams set : sets) {
-            limits.computeIfAbsent(set.volumeId(), v -> new ConcurrentHashMap<>()).put(gatewayId, set.iopsLimit());
+            limits.computeIfAbsent(set.volumeId(), v -> new ConcurrentHashMap<>())
+                    .put(gatewayId, set.iopsLimit());
         }
     }
 
@@ -33,7 +34,9 @@ final class SentIopsLimits {
 
     /** The sum of the IOPS limits last sent to the gateways serving a volume (0 = none sent, or unlimited). */
     long iopsLimit(int volumeId) {
-        return limits.getOrDefault(volumeId, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+        return limits.getOrDefault(volumeId, Map.of()).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 
     /** Gateways that have been sent parameters for a volume. */

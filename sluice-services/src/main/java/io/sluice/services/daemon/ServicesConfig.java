@@ -1,7 +1,9 @@
 package io.sluice.services.daemon;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sluice.services.Backend;
 import io.sluice.services.Inventory;
 import io.sluice.services.LatencyObjective;
@@ -13,13 +15,12 @@ import io.sluice.services.VolumePlacement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
- * The storage and SLAs the services start from, read from a JSON file until the database manager
- * serves them (the services load from it whenever its mailbox exists; the file stays the bootstrap for
- * tests and standalone runs). Example:
+ * The storage and SLAs the services start from, read from a JSON file until the database manager serves them (the
+ * services load from it whenever its mailbox exists; the file stays the bootstrap for tests and standalone runs).
+ * Example:
+ *
  * <pre>{@code
  * {"backends": [{"id": "array-1", "nominalIops": 20000, "floorLatencyMicros": 200}],
  *  "volumes":  [{"volumeId": 1, "backendId": "array-1", "groups": [], "allocatedBytes": 1099511627776}],
@@ -27,22 +28,33 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  *                "priority": "CRITICAL", "latency": {"percentile": 95, "readMicros": 2000, "writeMicros": 2000,
  *                "windowIntervals": 5}}]}
  * }</pre>
- * {@code slas} is a short form; {@code specs} takes SLAs in the full form of JSON-CALLS.md (every limit,
- * burst, size normalization, capacity scaling, compliance target and alert rule). {@code forecastWarningDays}
- * and {@code forecastCriticalDays} set when a backend's capacity forecast raises an alert.
- * Every SLA goes through the same validation and admission control as an edit: a bad file is refused
- * with the rule that failed.
+ *
+ * {@code slas} is a short form; {@code specs} takes SLAs in the full form of JSON-CALLS.md (every limit, burst, size
+ * normalization, capacity scaling, compliance target and alert rule). {@code forecastWarningDays} and
+ * {@code forecastCriticalDays} set when a backend's capacity forecast raises an alert. Every SLA goes through the same
+ * validation and admission control as an edit: a bad file is refused with the rule that failed.
  */
-public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volumes, List<SlaSpec> slas,
-                             List<JsonNode> specs, Double forecastWarningDays,
-                             Double forecastCriticalDays) {
+public record ServicesConfig(
+        List<Backend> backends,
+        List<VolumePlacement> volumes,
+        List<SlaSpec> slas,
+        List<JsonNode> specs,
+        Double forecastWarningDays,
+        Double forecastCriticalDays) {
     /** Capacity forecast alerts: a warning when a backend is full within 30 days, critical within 7. */
     public static final double DEFAULT_WARNING_DAYS = 30;
+
     public static final double DEFAULT_CRITICAL_DAYS = 7;
 
     /** The subset of an SLA the file can carry today; 0 means "none" as everywhere in the SLA model. */
-    public record SlaSpec(String name, Scope scope, long iopsLimit, long reservedIops, Integer weight,
-                          PriorityClass priority, LatencyObjective latency) {
+    public record SlaSpec(
+            String name,
+            Scope scope,
+            long iopsLimit,
+            long reservedIops,
+            Integer weight,
+            PriorityClass priority,
+            LatencyObjective latency) {
         Sla toSla() {
             Sla.Builder builder = Sla.named(name).iopsLimit(iopsLimit).reservedIops(reservedIops);
             if (weight != null) {
@@ -72,7 +84,8 @@ public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volum
     }
 
     public static ServicesConfig read(Path file) throws IOException {
-        return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+        return new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
                 .readValue(file.toFile(), ServicesConfig.class);
     }
 
@@ -90,8 +103,9 @@ public record ServicesConfig(List<Backend> backends, List<VolumePlacement> volum
             try {
                 queries.documents().applySla(doc);
             } catch (CallProblem problem) {
-                throw new IllegalArgumentException("SLA spec " + spec.path("name").asText() + " refused: "
-                        + (problem.field() == null ? "" : problem.field() + ": ") + problem.getMessage());
+                throw new IllegalArgumentException(
+                        "SLA spec " + spec.path("name").asText() + " refused: "
+                                + (problem.field() == null ? "" : problem.field() + ": ") + problem.getMessage());
             }
         }
     }

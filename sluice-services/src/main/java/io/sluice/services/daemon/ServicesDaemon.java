@@ -28,21 +28,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * The SLA services process: takes the monitor's reports, events and gateway states from its mailbox
  * ({@link ReportIntake}), runs the performance analyzer once per poll interval and sends the changed throttle
- * parameters to the monitor's mailbox ({@link ThrottleOutbox}); answers the application server's JSON calls
- * on its query mailbox ({@link ServicesQueries}); and forwards samples, verdicts, alerts and what it
- * discovers to the database manager ({@link DbForwarder}, {@link DbFeed}), loading SLAs, policies and groups
- * from it when it is there. This class sets those parts up and wires them; one thread, the
- * {@link ServicesLoop}, runs them all, because the analyzer is single-threaded by design; see CONCURRENCY.md.
- * The constructors start nothing: {@link #start()} starts the loop.
+ * parameters to the monitor's mailbox ({@link ThrottleOutbox}); answers the application server's JSON calls on its
+ * query mailbox ({@link ServicesQueries}); and forwards samples, verdicts, alerts and what it discovers to the database
+ * manager ({@link DbForwarder}, {@link DbFeed}), loading SLAs, policies and groups from it when it is there. This class
+ * sets those parts up and wires them; one thread, the {@link ServicesLoop}, runs them all, because the analyzer is
+ * single-threaded by design; see CONCURRENCY.md. The constructors start nothing: {@link #start()} starts the loop.
  */
 public final class ServicesDaemon implements AutoCloseable {
     /** The loop waits at most 10 ms for work; one that has not turned for this long is stuck. */
     static final long STALL_MILLIS = 30_000;
     /**
-     * A call taken and not answered for this long is stuck: a report's reply is held only until its
-     * samples are posted to the database manager, and a query is answered in the turn that took it.
+     * A call taken and not answered for this long is stuck: a report's reply is held only until its samples are posted
+     * to the database manager, and a query is answered in the turn that took it.
      */
     static final long STUCK_CALL_MILLIS = 30_000;
+
     static final int DB_MAX_IN_FLIGHT = 8;
     static final int DB_MAX_PENDING_BATCHES = 64;
     static final int DB_MAX_PENDING_CALLS = 4_096;
@@ -67,72 +67,144 @@ public final class ServicesDaemon implements AutoCloseable {
     private final DbForwarder db;
     /** What goes to the database manager and the startup load from it, through {@link #db}; null with it. */
     private final DbFeed dbFeed;
+
     private final ReportIntake intake;
     private final ServicesLoop loop;
 
     /**
      * Started services with the mailboxes of the server {@code name} under {@code mailboxDir}
-     * ({@link ServerMailboxes#file}); with {@code dbForwarding} they talk to the database manager's mailbox
-     * {@code db} whenever it exists.
+     * ({@link ServerMailboxes#file}); with {@code dbForwarding} they talk to the database manager's mailbox {@code db}
+     * whenever it exists.
      */
-    public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, long intervalMillis,
-                                       EpochClock clock, boolean dbForwarding) {
+    public static ServicesDaemon start(
+            Path mailboxDir,
+            String name,
+            ServicesConfig config,
+            long intervalMillis,
+            EpochClock clock,
+            boolean dbForwarding) {
         return start(mailboxDir, name, config, VolumeLimits.DEFAULT, intervalMillis, clock, dbForwarding);
     }
 
-    /** As {@link #start(Path, String, ServicesConfig, long, EpochClock, boolean)}, keeping state for volumes within {@code limits}. */
-    public static ServicesDaemon start(Path mailboxDir, String name, ServicesConfig config, VolumeLimits limits,
-                                       long intervalMillis, EpochClock clock, boolean dbForwarding) {
-        return new ServicesDaemon(ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_SUFFIX),
-                ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                ServerMailboxes.file(mailboxDir, name, ServerMailboxes.MONITOR_SUFFIX),
-                dbForwarding ? ServerMailboxes.file(mailboxDir, name, ServerMailboxes.DB_SUFFIX) : null,
-                config, limits, intervalMillis, clock).start();
+    /**
+     * As {@link #start(Path, String, ServicesConfig, long, EpochClock, boolean)}, keeping state for volumes within
+     * {@code limits}.
+     */
+    public static ServicesDaemon start(
+            Path mailboxDir,
+            String name,
+            ServicesConfig config,
+            VolumeLimits limits,
+            long intervalMillis,
+            EpochClock clock,
+            boolean dbForwarding) {
+        return new ServicesDaemon(
+                        ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_SUFFIX),
+                        ServerMailboxes.file(mailboxDir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                        ServerMailboxes.file(mailboxDir, name, ServerMailboxes.MONITOR_SUFFIX),
+                        dbForwarding ? ServerMailboxes.file(mailboxDir, name, ServerMailboxes.DB_SUFFIX) : null,
+                        config,
+                        limits,
+                        intervalMillis,
+                        clock)
+                .start();
     }
 
-    /**
-     * @param dbMailboxFile the database manager's mailbox, or null to forward nothing; it need not exist yet
-     */
-    public ServicesDaemon(Path servicesMailboxFile, Path queriesMailboxFile, Path monitorMailboxFile, Path dbMailboxFile,
-                          ServicesConfig config, long intervalMillis, EpochClock clock) {
-        this(servicesMailboxFile, queriesMailboxFile, monitorMailboxFile, dbMailboxFile, config, VolumeLimits.DEFAULT,
-                intervalMillis, clock);
+    /** @param dbMailboxFile the database manager's mailbox, or null to forward nothing; it need not exist yet */
+    public ServicesDaemon(
+            Path servicesMailboxFile,
+            Path queriesMailboxFile,
+            Path monitorMailboxFile,
+            Path dbMailboxFile,
+            ServicesConfig config,
+            long intervalMillis,
+            EpochClock clock) {
+        this(
+                servicesMailboxFile,
+                queriesMailboxFile,
+                monitorMailboxFile,
+                dbMailboxFile,
+                config,
+                VolumeLimits.DEFAULT,
+                intervalMillis,
+                clock);
     }
 
     /**
      * Opens (or creates) the mailboxes and builds the parts; starts nothing.
      *
      * @param dbMailboxFile the database manager's mailbox, or null to forward nothing; it need not exist yet
-     * @param limits        how many volumes the services keep state for, and for how long a silent one
+     * @param limits how many volumes the services keep state for, and for how long a silent one
      */
-    public ServicesDaemon(Path servicesMailboxFile, Path queriesMailboxFile, Path monitorMailboxFile, Path dbMailboxFile,
-                          ServicesConfig config, VolumeLimits limits, long intervalMillis, EpochClock clock) {
+    public ServicesDaemon(
+            Path servicesMailboxFile,
+            Path queriesMailboxFile,
+            Path monitorMailboxFile,
+            Path dbMailboxFile,
+            ServicesConfig config,
+            VolumeLimits limits,
+            long intervalMillis,
+            EpochClock clock) {
         VolumeTracker tracker = new VolumeTracker(limits.maxVolumes(), limits.expiryMillis());
         Inventory inventory = new Inventory();
         config.placeInto(inventory);
-        this.capacity = new CapacityWatch(inventory, judge.alerts(), new CapacityForecaster(720, 60_000),
-                config.forecastWarningDays(), config.forecastCriticalDays());
+        this.capacity = new CapacityWatch(
+                inventory,
+                judge.alerts(),
+                new CapacityForecaster(720, 60_000),
+                config.forecastWarningDays(),
+                config.forecastCriticalDays());
         // The book's admission control asks the analyzer's capacity estimates, and the analyzer reads the
         // book: the book gets this::capacityIops, which reaches the analyzer only when admission asks.
         PolicyBook book = new PolicyBook(inventory, this::capacityIops);
         PolicyRules rules = new PolicyRules(judge::latest, judge.alerts());
         RecentStats recent = new RecentStats(RecentStats.TEN_MINUTES_AT_ONE_SECOND);
         ManualThrottles manual = new ManualThrottles();
-        this.analyzer = new PerformanceAnalyzer(inventory, book, intervalMillis, clock.epochMillis(), this::send,
-                this::onInterval, rules, manual);
+        this.analyzer = new PerformanceAnalyzer(
+                inventory, book, intervalMillis, clock.epochMillis(), this::send, this::onInterval, rules, manual);
         // Command ids from the clock: a restarted services process does not reuse its predecessor's.
-        this.throttles = new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000,
-                analyzer::notDelivered);
+        this.throttles = new ThrottleOutbox(
+                ServerMailboxes.MONITOR.paramCapacity(), clock.epochMillis() * 1000, analyzer::notDelivered);
         this.polls = new PollDriver(intervalMillis);
-        this.db = dbMailboxFile == null ? null
-                : new DbForwarder(dbMailboxFile, clock, DB_MAX_IN_FLIGHT, DB_MAX_PENDING_BATCHES, DB_MAX_PENDING_CALLS,
+        this.db = dbMailboxFile == null
+                ? null
+                : new DbForwarder(
+                        dbMailboxFile,
+                        clock,
+                        DB_MAX_IN_FLIGHT,
+                        DB_MAX_PENDING_BATCHES,
+                        DB_MAX_PENDING_CALLS,
                         Math.max(1, Math.min(intervalMillis / 4, DB_SEAL_AFTER_MILLIS)),
                         this::answerReport);
-        ServicesQueries queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                recent, registry, capacity, sentLimits::iopsLimit, db, throttles, tracker, manual, polls),
+        ServicesQueries queries = new ServicesQueries(
+                new ServicesState(
+                        clock,
+                        inventory,
+                        book,
+                        rules,
+                        analyzer,
+                        judge,
+                        recent,
+                        registry,
+                        capacity,
+                        sentLimits::iopsLimit,
+                        db,
+                        throttles,
+                        tracker,
+                        manual,
+                        polls),
                 ServerMailboxes.SERVICES_QUERIES.paramCapacity());
-        this.dbFeed = db == null ? null : new DbFeed(new DbCalls(db), clock, intervalMillis, judge, registry, inventory,
-                queries.documents(), queries.manualThrottles()::apply);
+        this.dbFeed = db == null
+                ? null
+                : new DbFeed(
+                        new DbCalls(db),
+                        clock,
+                        intervalMillis,
+                        judge,
+                        registry,
+                        inventory,
+                        queries.documents(),
+                        queries.manualThrottles()::apply);
         config.attachTo(book);
         config.applySpecs(queries);
         if (db != null) {
@@ -141,8 +213,20 @@ public final class ServicesDaemon implements AutoCloseable {
             db.onUnknownVolume(dbFeed::registerVolumeAgain);
         }
         // A tenth of the expiry, so a volume goes at most 10 % late; never more often than the analyzer runs.
-        this.intake = new ReportIntake(clock, Math.max(intervalMillis, limits.expiryMillis() / 10), inventory, book,
-                analyzer, recent, capacity, registry, judge, tracker, sentLimits, db, dbFeed);
+        this.intake = new ReportIntake(
+                clock,
+                Math.max(intervalMillis, limits.expiryMillis() / 10),
+                inventory,
+                book,
+                analyzer,
+                recent,
+                capacity,
+                registry,
+                judge,
+                tracker,
+                sentLimits,
+                db,
+                dbFeed);
         this.servicesMailbox = Mailbox.openOrCreate(servicesMailboxFile, ServerMailboxes.SERVICES, clock);
         this.queriesMailbox = Mailbox.openOrCreate(queriesMailboxFile, ServerMailboxes.SERVICES_QUERIES, clock);
         this.monitorMailbox = Mailbox.openOrCreate(monitorMailboxFile, ServerMailboxes.MONITOR, clock);
@@ -152,8 +236,20 @@ public final class ServicesDaemon implements AutoCloseable {
         this.stuckReports = new StuckCalls(servicesMailbox, STUCK_CALL_MILLIS);
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
-        this.loop = new ServicesLoop(clock, intervalMillis, callee, queriesCallee, monitor, intake, queries, analyzer,
-                throttles, polls, capacity, db, dbFeed);
+        this.loop = new ServicesLoop(
+                clock,
+                intervalMillis,
+                callee,
+                queriesCallee,
+                monitor,
+                intake,
+                queries,
+                analyzer,
+                throttles,
+                polls,
+                capacity,
+                db,
+                dbFeed);
     }
 
     /** Starts the services' loop thread; returns this. */
@@ -163,8 +259,8 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     /**
-     * One turn of the loop on the caller's thread, for services never {@link #start() started}: a test drives
-     * them by hand on a manual clock. Returns the work done.
+     * One turn of the loop on the caller's thread, for services never {@link #start() started}: a test drives them by
+     * hand on a manual clock. Returns the work done.
      */
     int doWork() {
         return loop.doWork();
@@ -189,8 +285,8 @@ public final class ServicesDaemon implements AutoCloseable {
     private void onInterval(long now, List<VolumeInterval> volumes) {
         judge.onInterval(now, volumes);
         if (db == null) {
-            judge.alerts().drainChanged(alert -> { });
-            registry.drainNew(gateway -> { }, volume -> { });
+            judge.alerts().drainChanged(alert -> {});
+            registry.drainNew(gateway -> {}, volume -> {});
             return;
         }
         dbFeed.interval(now, volumes);
@@ -202,9 +298,9 @@ public final class ServicesDaemon implements AutoCloseable {
     }
 
     /**
-     * Null while the loop thread runs and turns and answers what it takes; else what is wrong (the loop
-     * dead, or stuck in one step for {@link #STALL_MILLIS}, or a call left unanswered for
-     * {@link #STUCK_CALL_MILLIS}), so the role stops and its supervisor starts it afresh.
+     * Null while the loop thread runs and turns and answers what it takes; else what is wrong (the loop dead, or stuck
+     * in one step for {@link #STALL_MILLIS}, or a call left unanswered for {@link #STUCK_CALL_MILLIS}), so the role
+     * stops and its supervisor starts it afresh.
      */
     public String problem() {
         String stalled = loop.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
@@ -220,7 +316,10 @@ public final class ServicesDaemon implements AutoCloseable {
         return capacity.forecast(backendId);
     }
 
-    /** Says what a caller index inherited from a predecessor (its replies reach {@link ThrottleOutbox} and {@link DbForwarder}). */
+    /**
+     * Says what a caller index inherited from a predecessor (its replies reach {@link ThrottleOutbox} and
+     * {@link DbForwarder}).
+     */
     static void logResumption(String where, MailboxCaller.Resumption resumption) {
         String line = resumption.describe();
         if (line != null) {

@@ -15,11 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The services' one thread, {@code services-loop}: each turn takes reports (unless the database forwarder is
- * full) and queries, runs the analyzer when an interval is due, evicts silent volumes, forecasts capacity,
- * posts throttle sets and database calls and takes their replies, then sleeps on the report mailbox's
- * doorbell when there was nothing to do. The order of a turn and why is in CONCURRENCY.md. Built by
- * {@link ServicesDaemon}; its constructor starts nothing, {@link #start()} does.
+ * The services' one thread, {@code services-loop}: each turn takes reports (unless the database forwarder is full) and
+ * queries, runs the analyzer when an interval is due, evicts silent volumes, forecasts capacity, posts throttle sets
+ * and database calls and takes their replies, then sleeps on the report mailbox's doorbell when there was nothing to
+ * do. The order of a turn and why is in CONCURRENCY.md. Built by {@link ServicesDaemon}; its constructor starts
+ * nothing, {@link #start()} does.
  */
 final class ServicesLoop implements AutoCloseable {
     /** Calls taken from the report mailbox per turn at most. */
@@ -40,18 +40,31 @@ final class ServicesLoop implements AutoCloseable {
     private final CapacityWatch capacity;
     /** The database forwarder and what feeds it; both null when nothing is forwarded. */
     private final DbForwarder db;
+
     private final DbFeed dbFeed;
     private final AtomicLong queriesServed = new AtomicLong();
     private final LoopWatch loopWatch = new LoopWatch("services-loop");
     private long nextForecastAt;
     /** False until the first turn, which starts the first interval. */
     private boolean firstIntervalAsked;
+
     private Thread thread;
     private volatile boolean running = true;
 
-    ServicesLoop(EpochClock clock, long intervalMillis, MailboxCallee reports, MailboxCallee queriesCallee,
-                 MailboxCaller monitor, ReportIntake intake, ServicesQueries queries, PerformanceAnalyzer analyzer,
-                 ThrottleOutbox throttles, PollDriver polls, CapacityWatch capacity, DbForwarder db, DbFeed dbFeed) {
+    ServicesLoop(
+            EpochClock clock,
+            long intervalMillis,
+            MailboxCallee reports,
+            MailboxCallee queriesCallee,
+            MailboxCaller monitor,
+            ReportIntake intake,
+            ServicesQueries queries,
+            PerformanceAnalyzer analyzer,
+            ThrottleOutbox throttles,
+            PollDriver polls,
+            CapacityWatch capacity,
+            DbForwarder db,
+            DbFeed dbFeed) {
         this.clock = clock;
         this.intervalMillis = intervalMillis;
         this.reports = reports;

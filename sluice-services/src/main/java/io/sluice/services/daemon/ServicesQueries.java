@@ -19,36 +19,35 @@ import io.sluice.services.StatsPoint;
 import io.sluice.services.Verdict;
 import io.sluice.services.VolumePlacement;
 import io.sluice.services.VolumeTracker;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.io.IOException;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The SLA services' JSON calls (the {@code SERVICES_JSON} table of JSON-CALLS.md): applying versioned SLA,
- * policy and group documents, and the live views, compliance, alerts, forecasts, gateways and status the
- * application server shows. {@link #handle} never throws: a malformed request, an unknown op or a broken
- * rule becomes a {@link CallStatus} and a problem object, so one bad caller cannot stop the loop.
+ * The SLA services' JSON calls (the {@code SERVICES_JSON} table of JSON-CALLS.md): applying versioned SLA, policy and
+ * group documents, and the live views, compliance, alerts, forecasts, gateways and status the application server shows.
+ * {@link #handle} never throws: a malformed request, an unknown op or a broken rule becomes a {@link CallStatus} and a
+ * problem object, so one bad caller cannot stop the loop.
  *
  * <p>SLA, policy and group documents are {@link DocumentBook}'s.
  *
- * <p>{@code live.volumes}, {@code alerts.list} and {@code gateways.list} answer a page at a time
- * ({@code limit}, default {@value #DEFAULT_PAGE}, and {@code after}, the {@code next} of the previous
- * page), so 10,000 volumes never overflow a slot.
+ * <p>{@code live.volumes}, {@code alerts.list} and {@code gateways.list} answer a page at a time ({@code limit},
+ * default {@value #DEFAULT_PAGE}, and {@code after}, the {@code next} of the previous page), so 10,000 volumes never
+ * overflow a slot.
  *
  * <p>Not thread-safe: runs on the services' loop thread, between analyzer intervals.
  */
 final class ServicesQueries {
     /** A reply: a {@link CallStatus} and the UTF-8 JSON result or problem. */
-    record Answer(int status, byte[] json) {
-    }
+    record Answer(int status, byte[] json) {}
 
     static final int MAX_LIVE_SECONDS = 600;
 
@@ -94,8 +93,11 @@ final class ServicesQueries {
             JsonNode result = dispatch(op.asText(), call);
             byte[] bytes = json.writeValueAsBytes(result);
             if (bytes.length > resultCapacity) {
-                return problem(new CallProblem(CallStatus.TOO_LARGE, "the answer needs " + bytes.length
-                        + " bytes, a slot holds " + resultCapacity, null, null));
+                return problem(new CallProblem(
+                        CallStatus.TOO_LARGE,
+                        "the answer needs " + bytes.length + " bytes, a slot holds " + resultCapacity,
+                        null,
+                        null));
             }
             return new Answer(CallStatus.OK, bytes);
         } catch (CallProblem problem) {
@@ -125,16 +127,16 @@ final class ServicesQueries {
             case "forecast.list" -> forecastList();
             case "gateways.list" -> gatewaysList(call);
             case "status" -> status();
-            default -> throw new CallProblem(CallStatus.UNKNOWN_OP, "no op '" + op + "' on the SLA services", "op",
-                    "known-op");
+            default ->
+                throw new CallProblem(
+                        CallStatus.UNKNOWN_OP, "no op '" + op + "' on the SLA services", "op", "known-op");
         };
     }
 
     // ---- live views
 
     /** A page of a listing: {@code limit} items (1..MAX_PAGE, DEFAULT_PAGE when absent) after the cursor. */
-    private record Page(int limit, long after) {
-    }
+    private record Page(int limit, long after) {}
 
     static final int DEFAULT_PAGE = 500;
     static final int MAX_PAGE = 2_000;
@@ -162,21 +164,26 @@ final class ServicesQueries {
 
     private JsonNode liveVolumes(JsonNode call) {
         Page page = page(call);
-        ObjectNode result = json.createObjectNode().put("at", state.clock().epochMillis())
+        ObjectNode result = json.createObjectNode()
+                .put("at", state.clock().epochMillis())
                 .put("intervalMillis", state.analyzer().intervalMillis());
         ArrayNode items = result.putArray("items");
         Set<Integer> alerted = alertedVolumes();
         String next = null;
-        for (int volumeId : knownVolumes().tailSet((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, page.after())), false)) {
+        for (int volumeId : knownVolumes()
+                .tailSet((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, page.after())), false)) {
             if (items.size() == page.limit()) {
-                next = Integer.toString(items.get(items.size() - 1).get("volumeId").asInt());
+                next = Integer.toString(
+                        items.get(items.size() - 1).get("volumeId").asInt());
                 break;
             }
             VolumePlacement placement = state.inventory().volume(volumeId);
             EffectivePolicy policy = state.book().effective(volumeId);
             StatsPoint latest = state.recent().latest(volumeId);
             ObjectNode item = items.addObject().put("volumeId", volumeId).put("name", volumeName(volumeId));
-            Long gateway = state.recent().gateways(volumeId).stream().min(Long::compare).orElse(null);
+            Long gateway = state.recent().gateways(volumeId).stream()
+                    .min(Long::compare)
+                    .orElse(null);
             item.put("gatewayId", gateway);
             item.put("backendId", placement == null ? null : placement.backendId());
             item.put("sla", policy.isManaged() ? slaName(policy.sources().getLast()) : null);
@@ -207,7 +214,9 @@ final class ServicesQueries {
     private void put(ObjectNode item, StatsPoint point) {
         double read = point == null ? 0 : point.readIops();
         double write = point == null ? 0 : point.writeIops();
-        item.put("iops", read + write).put("readIops", read).put("writeIops", write)
+        item.put("iops", read + write)
+                .put("readIops", read)
+                .put("writeIops", write)
                 .put("bytesPerSec", point == null ? 0 : point.readBytesPerSecond() + point.writeBytesPerSecond())
                 .put("latencyP50Micros", point == null ? 0 : Math.max(point.readP50Micros(), point.writeP50Micros()))
                 .put("latencyP99Micros", point == null ? 0 : Math.max(point.readP99Micros(), point.writeP99Micros()));
@@ -240,7 +249,9 @@ final class ServicesQueries {
         }
         int seconds = 60;
         if (call.hasNonNull("seconds")) {
-            if (!call.get("seconds").isInt() || call.get("seconds").asInt() < 1 || call.get("seconds").asInt() > MAX_LIVE_SECONDS) {
+            if (!call.get("seconds").isInt()
+                    || call.get("seconds").asInt() < 1
+                    || call.get("seconds").asInt() > MAX_LIVE_SECONDS) {
                 throw CallProblem.invalid("seconds", "range", "seconds must be 1.." + MAX_LIVE_SECONDS);
             }
             seconds = call.get("seconds").asInt();
@@ -282,11 +293,16 @@ final class ServicesQueries {
                     iops += latest.readIops() + latest.writeIops();
                     bytes += latest.readBytesPerSecond() + latest.writeBytesPerSecond();
                 }
-                worst = worse(worst, volumeState(member.volumeId(), state.book().effective(member.volumeId()), alerted));
+                worst = worse(
+                        worst, volumeState(member.volumeId(), state.book().effective(member.volumeId()), alerted));
             }
             Sla sla = state.book().attached(group);
-            items.addObject().put("kind", group.kind().name()).put("id", group.id()).put("iops", iops)
-                    .put("bytesPerSec", bytes).put("iopsLimit", sla == null ? 0 : sla.iops().effectiveTotal())
+            items.addObject()
+                    .put("kind", group.kind().name())
+                    .put("id", group.id())
+                    .put("iops", iops)
+                    .put("bytesPerSec", bytes)
+                    .put("iopsLimit", sla == null ? 0 : sla.iops().effectiveTotal())
                     .put("state", worst);
         }
         return result;
@@ -328,17 +344,27 @@ final class ServicesQueries {
             String verdict = hour < target ? "VIOLATED" : missedNow ? "AT_RISK" : "MET";
             ObjectNode item = items.addObject().put("sla", name);
             // The scope as an SLA spec writes it, and as compliance.append sends it to the database manager.
-            item.putObject("scope").put("kind", entry.getValue().kind().name()).put("id", entry.getValue().id());
-            item.put("state", verdict).put("metPercent1m", minute).put("metPercent1h", hour).put("metPercent30d", month);
+            item.putObject("scope")
+                    .put("kind", entry.getValue().kind().name())
+                    .put("id", entry.getValue().id());
+            item.put("state", verdict)
+                    .put("metPercent1m", minute)
+                    .put("metPercent1h", hour)
+                    .put("metPercent30d", month);
             ObjectNode dims = item.putObject("dimensions");
             for (Dimension d : Dimension.values()) {
-                dims.put(d.name(), dimensions.getOrDefault(d, Verdict.NOT_APPLICABLE).name());
+                dims.put(
+                        d.name(),
+                        dimensions.getOrDefault(d, Verdict.NOT_APPLICABLE).name());
             }
         }
         return result;
     }
 
-    /** Met share of the judged intervals in rollups starting within {@code spanMillis} of now, in percent; 100 when none. */
+    /**
+     * Met share of the judged intervals in rollups starting within {@code spanMillis} of now, in percent; 100 when
+     * none.
+     */
     private static double metPercent(List<Rollup> rollups, long now, long spanMillis) {
         long met = 0;
         long judged = 0;
@@ -380,9 +406,13 @@ final class ServicesQueries {
 
     /** An alert as the database manager stores it (JSON-CALLS.md). */
     static ObjectNode alertJson(ObjectMapper json, Alert alert) {
-        ObjectNode node = json.createObjectNode().put("id", alert.publicId()).put("key", alert.key())
-                .put("severity", alert.severity().name()).put("message", alert.message())
-                .put("state", alert.active() ? "OPEN" : "CLEARED").put("openedAt", alert.raisedAtMillis());
+        ObjectNode node = json.createObjectNode()
+                .put("id", alert.publicId())
+                .put("key", alert.key())
+                .put("severity", alert.severity().name())
+                .put("message", alert.message())
+                .put("state", alert.active() ? "OPEN" : "CLEARED")
+                .put("openedAt", alert.raisedAtMillis());
         node.put("clearedAt", alert.active() ? null : alert.clearedAtMillis());
         node.put("acknowledgedBy", alert.acknowledgedBy());
         node.put("acknowledgedAt", alert.acknowledgedBy() == null ? null : alert.acknowledgedAtMillis());
@@ -400,7 +430,8 @@ final class ServicesQueries {
             throw CallProblem.notFound("no alert " + id.asLong());
         }
         String actor = call.path("actor").asText("unknown");
-        if (!state.judge().alerts().acknowledge(alert.id(), actor, state.clock().epochMillis()) && alert.acknowledgedBy() == null) {
+        if (!state.judge().alerts().acknowledge(alert.id(), actor, state.clock().epochMillis())
+                && alert.acknowledgedBy() == null) {
             throw new CallProblem(CallStatus.CONFLICT, "alert " + alert.publicId() + " is cleared", "id", "open-alert");
         }
         return alertJson(json, alert);
@@ -410,8 +441,11 @@ final class ServicesQueries {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
         for (CapacityForecaster.Forecast f : new TreeMap<>(state.capacity().forecasts()).values()) {
-            ObjectNode item = items.addObject().put("backendId", f.backendId()).put("capacityBytes", f.capacityBytes())
-                    .put("usedBytes", f.usedBytes()).put("bytesPerDay", f.growthBytesPerDay());
+            ObjectNode item = items.addObject()
+                    .put("backendId", f.backendId())
+                    .put("capacityBytes", f.capacityBytes())
+                    .put("usedBytes", f.usedBytes())
+                    .put("bytesPerDay", f.growthBytesPerDay());
             item.put("daysUntilFull", Double.isInfinite(f.daysUntilFull()) ? null : f.daysUntilFull());
             var severity = state.capacity().severity(f.backendId());
             item.put("severity", severity == null ? "OK" : severity.name());
@@ -431,12 +465,16 @@ final class ServicesQueries {
                 continue;
             }
             if (items.size() == page.limit()) {
-                next = Long.toString(items.get(items.size() - 1).get("gatewayId").asLong());
+                next = Long.toString(
+                        items.get(items.size() - 1).get("gatewayId").asLong());
                 break;
             }
-            ObjectNode item = items.addObject().put("gatewayId", gateway.gatewayId()).put("name", gateway.name())
+            ObjectNode item = items.addObject()
+                    .put("gatewayId", gateway.gatewayId())
+                    .put("name", gateway.name())
                     .put("state", gateway.state())
-                    .put("since", gateway.since()).put("lastSeen", gateway.lastSeen());
+                    .put("since", gateway.since())
+                    .put("lastSeen", gateway.lastSeen());
             ArrayNode volumes = item.putArray("volumes");
             gateway.volumes().forEach(volumes::add);
         }
@@ -445,37 +483,59 @@ final class ServicesQueries {
     }
 
     private JsonNode status() {
-        ObjectNode result = json.createObjectNode().put("intervalMillis", state.analyzer().intervalMillis())
-                .put("ticks", state.analyzer().ticks()).put("volumes", knownVolumes().size())
-                .put("gateways", state.gateways().size()).put("slas", documents.slaCount())
+        ObjectNode result = json.createObjectNode()
+                .put("intervalMillis", state.analyzer().intervalMillis())
+                .put("ticks", state.analyzer().ticks())
+                .put("volumes", knownVolumes().size())
+                .put("gateways", state.gateways().size())
+                .put("slas", documents.slaCount())
                 .put("lastTickMicros", state.analyzer().lastTickNanos() / 1000);
         VolumeTracker tracker = state.tracker();
-        result.putObject("volumeState").put("tracked", tracker.tracked()).put("limit", tracker.maxVolumes())
-                .put("evicted", tracker.evicted()).put("refusedOverLimit", tracker.refused())
+        result.putObject("volumeState")
+                .put("tracked", tracker.tracked())
+                .put("limit", tracker.maxVolumes())
+                .put("evicted", tracker.evicted())
+                .put("refusedOverLimit", tracker.refused())
                 .put("expiryMillis", tracker.expiryMillis());
         ObjectNode db = result.putObject("dbForwarding");
         DbForwarder forwarder = state.db();
         ThrottleOutbox throttles = state.throttles();
-        result.putObject("throttleSets").put("posted", throttles.posted()).put("acked", throttles.acked())
-                .put("stored", throttles.stored()).put("failed", throttles.failed()).put("merged", throttles.merged())
-                .put("inheritedAcked", throttles.inheritedAcked()).put("inheritedFailed", throttles.inheritedFailed())
+        result.putObject("throttleSets")
+                .put("posted", throttles.posted())
+                .put("acked", throttles.acked())
+                .put("stored", throttles.stored())
+                .put("failed", throttles.failed())
+                .put("merged", throttles.merged())
+                .put("inheritedAcked", throttles.inheritedAcked())
+                .put("inheritedFailed", throttles.inheritedFailed())
                 .put("waiting", throttles.waiting())
-                .put("inFlight", throttles.inFlight()).put("setsPerCall", throttles.setsPerCall());
+                .put("inFlight", throttles.inFlight())
+                .put("setsPerCall", throttles.setsPerCall());
         PollDriver polls = state.polls();
-        result.putObject("pollRequests").put("requested", polls.requested()).put("answered", polls.answered())
-                .put("unanswered", polls.unanswered()).put("notPosted", polls.notPosted())
+        result.putObject("pollRequests")
+                .put("requested", polls.requested())
+                .put("answered", polls.answered())
+                .put("unanswered", polls.unanswered())
+                .put("notPosted", polls.notPosted())
                 .put("waiting", polls.waiting());
-        result.put("manualThrottles", state.manual().all(state.clock().epochMillis()).size());
+        result.put(
+                "manualThrottles",
+                state.manual().all(state.clock().epochMillis()).size());
         db.put("enabled", forwarder != null);
         if (forwarder != null) {
-            db.put("attached", forwarder.attached()).put("pushingBack", forwarder.full())
+            db.put("attached", forwarder.attached())
+                    .put("pushingBack", forwarder.full())
                     .put("pendingSamples", forwarder.pendingSamples())
-                    .put("pendingCalls", forwarder.pendingCalls()).put("inFlight", forwarder.inFlight())
-                    .put("lastBatchId", forwarder.lastBatchId()).put("storedBatches", forwarder.storedBatches())
-                    .put("inheritedStored", forwarder.inheritedStored()).put("inheritedLost", forwarder.inheritedLost())
+                    .put("pendingCalls", forwarder.pendingCalls())
+                    .put("inFlight", forwarder.inFlight())
+                    .put("lastBatchId", forwarder.lastBatchId())
+                    .put("storedBatches", forwarder.storedBatches())
+                    .put("inheritedStored", forwarder.inheritedStored())
+                    .put("inheritedLost", forwarder.inheritedLost())
                     .put("inheritedCalls", forwarder.inheritedCalls())
                     .put("unknownVolumeRefusals", forwarder.unknownVolumeRefusals())
-                    .put("droppedSamples", forwarder.droppedSamples()).put("droppedCalls", forwarder.droppedCalls())
+                    .put("droppedSamples", forwarder.droppedSamples())
+                    .put("droppedCalls", forwarder.droppedCalls())
                     .put("lastError", forwarder.lastError());
         }
         return result;
@@ -486,8 +546,10 @@ final class ServicesQueries {
     }
 
     private Answer problem(CallProblem problem) {
-        ObjectNode node = json.createObjectNode().put("type", CallStatus.name(problem.status()))
-                .put("title", title(problem.status())).put("detail", problem.getMessage());
+        ObjectNode node = json.createObjectNode()
+                .put("type", CallStatus.name(problem.status()))
+                .put("title", title(problem.status()))
+                .put("detail", problem.getMessage());
         if (problem.field() != null) {
             node.put("field", problem.field());
         }

@@ -40,5 +40,4 @@ record ServicesState(
         ThrottleOutbox throttles,
         VolumeTracker tracker,
         ManualThrottles manual,
-        PollDriver polls) {
-}
+        PollDriver polls) {}

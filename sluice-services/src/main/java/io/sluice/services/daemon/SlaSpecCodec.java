@@ -11,44 +11,62 @@ import io.sluice.services.Scope;
 import io.sluice.services.Severity;
 import io.sluice.services.Sla;
 import io.sluice.services.SlaError;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import java.util.Arrays;
 
 /**
- * Reads the SLA spec of JSON-CALLS.md into the SLA model, and names the spec's fields in the model's
- * errors, so a caller is told about the field it sent ({@code readIopsLimit}), not the one the model
- * holds ({@code iops.read}). Every field is optional except {@code name}; 0 means none. A field of the
- * wrong type, out of its type's range, or unknown is refused with the field named.
+ * Reads the SLA spec of JSON-CALLS.md into the SLA model, and names the spec's fields in the model's errors, so a
+ * caller is told about the field it sent ({@code readIopsLimit}), not the one the model holds ({@code iops.read}).
+ * Every field is optional except {@code name}; 0 means none. A field of the wrong type, out of its type's range, or
+ * unknown is refused with the field named.
  */
 final class SlaSpecCodec {
     /** The spec states capacity scaling per TB (10^12 bytes); the model per TiB. */
     private static final double TIB_PER_TB = (double) (1L << 40) / 1e12;
 
-    private static final Set<String> FIELDS = Set.of("name", "scope", "iopsLimit", "readIopsLimit", "writeIopsLimit",
-            "bandwidthLimit", "readBandwidthLimit", "writeBandwidthLimit", "burst", "normalizeBytes", "reservedIops",
-            "reservedBandwidth", "weight", "priority", "latency", "capacityScaling", "compliance");
+    private static final Set<String> FIELDS = Set.of(
+            "name",
+            "scope",
+            "iopsLimit",
+            "readIopsLimit",
+            "writeIopsLimit",
+            "bandwidthLimit",
+            "readBandwidthLimit",
+            "writeBandwidthLimit",
+            "burst",
+            "normalizeBytes",
+            "reservedIops",
+            "reservedBandwidth",
+            "weight",
+            "priority",
+            "latency",
+            "capacityScaling",
+            "compliance");
 
     /** Model field (as {@link SlaError} names it) to spec field. */
     private static final Map<String, String> SPEC_FIELD = Map.ofEntries(
-            Map.entry("iops.total", "iopsLimit"), Map.entry("iops.read", "readIopsLimit"),
-            Map.entry("iops.write", "writeIopsLimit"), Map.entry("bandwidth.total", "bandwidthLimit"),
-            Map.entry("bandwidth.read", "readBandwidthLimit"), Map.entry("bandwidth.write", "writeBandwidthLimit"),
-            Map.entry("burst.lengthMillis", "burst.seconds"), Map.entry("sizeNormalizationBytes", "normalizeBytes"),
+            Map.entry("iops.total", "iopsLimit"),
+            Map.entry("iops.read", "readIopsLimit"),
+            Map.entry("iops.write", "writeIopsLimit"),
+            Map.entry("bandwidth.total", "bandwidthLimit"),
+            Map.entry("bandwidth.read", "readBandwidthLimit"),
+            Map.entry("bandwidth.write", "writeBandwidthLimit"),
+            Map.entry("burst.lengthMillis", "burst.seconds"),
+            Map.entry("sizeNormalizationBytes", "normalizeBytes"),
             Map.entry("scaling.iopsPerTib", "capacityScaling.iopsPerTb"),
             Map.entry("scaling.minimumIops", "capacityScaling.minimumIops"),
-            Map.entry("complianceTarget", "compliance.targetPercent"), Map.entry("alertRule", "compliance.alertAfter"));
+            Map.entry("complianceTarget", "compliance.targetPercent"),
+            Map.entry("alertRule", "compliance.alertAfter"));
 
     /**
-     * An SLA as a spec describes it, and where the spec attaches it (null: defined, attached nowhere yet,
-     * or a volume given by name only: {@code volumeName}, for the caller to resolve).
+     * An SLA as a spec describes it, and where the spec attaches it (null: defined, attached nowhere yet, or a volume
+     * given by name only: {@code volumeName}, for the caller to resolve).
      */
-    record Parsed(Sla sla, Scope scope, String volumeName) {
-    }
+    record Parsed(Sla sla, Scope scope, String volumeName) {}
 
-    private SlaSpecCodec() {
-    }
+    private SlaSpecCodec() {}
 
     /** The spec field a model error is about. */
     static String specField(SlaError error) {
@@ -64,9 +82,12 @@ final class SlaSpecCodec {
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw CallProblem.invalid("name", "required", "an SLA needs a name");
         }
-        Sla.Builder sla = Sla.named(name.asText()).version(version)
+        Sla.Builder sla = Sla.named(name.asText())
+                .version(version)
                 .iops(new Limits(count(spec, "iopsLimit"), count(spec, "readIopsLimit"), count(spec, "writeIopsLimit")))
-                .bandwidth(new Limits(count(spec, "bandwidthLimit"), count(spec, "readBandwidthLimit"),
+                .bandwidth(new Limits(
+                        count(spec, "bandwidthLimit"),
+                        count(spec, "readBandwidthLimit"),
                         count(spec, "writeBandwidthLimit")))
                 .sizeNormalization(count(spec, "normalizeBytes"))
                 .reservedIops(count(spec, "reservedIops"))
@@ -79,13 +100,18 @@ final class SlaSpecCodec {
         }
         JsonNode burst = object(spec, "burst", Set.of("iops", "bandwidth", "seconds"));
         if (burst != null) {
-            sla.burst(new Burst(count(burst, "iops", "burst."), count(burst, "bandwidth", "burst."),
+            sla.burst(new Burst(
+                    count(burst, "iops", "burst."),
+                    count(burst, "bandwidth", "burst."),
                     Math.multiplyExact(count(burst, "seconds", "burst."), 1000L)));
         }
-        JsonNode latency = object(spec, "latency", Set.of("percentile", "readMicros", "writeMicros", "windowIntervals"));
+        JsonNode latency =
+                object(spec, "latency", Set.of("percentile", "readMicros", "writeMicros", "windowIntervals"));
         if (latency != null) {
-            sla.latency(new LatencyObjective(number(latency, "percentile", "latency.", 99),
-                    count(latency, "readMicros", "latency."), count(latency, "writeMicros", "latency."),
+            sla.latency(new LatencyObjective(
+                    number(latency, "percentile", "latency.", 99),
+                    count(latency, "readMicros", "latency."),
+                    count(latency, "writeMicros", "latency."),
                     (int) Math.min(Integer.MAX_VALUE, count(latency, "windowIntervals", "latency.", 1))));
         }
         JsonNode scaling = object(spec, "capacityScaling", Set.of("iopsPerTb", "basis", "minimumIops"));
@@ -93,19 +119,26 @@ final class SlaSpecCodec {
             CapacityScaling.Basis basis = scaling.hasNonNull("basis")
                     ? enumValue(scaling, "basis", "capacityScaling.", CapacityScaling.Basis.class)
                     : CapacityScaling.Basis.ALLOCATED;
-            sla.scaling(new CapacityScaling(Math.round(count(scaling, "iopsPerTb", "capacityScaling.") * TIB_PER_TB),
-                    count(scaling, "minimumIops", "capacityScaling."), basis));
+            sla.scaling(new CapacityScaling(
+                    Math.round(count(scaling, "iopsPerTb", "capacityScaling.") * TIB_PER_TB),
+                    count(scaling, "minimumIops", "capacityScaling."),
+                    basis));
         }
-        JsonNode compliance = object(spec, "compliance", Set.of("targetPercent", "alertAfter", "alertWindow", "severity"));
+        JsonNode compliance =
+                object(spec, "compliance", Set.of("targetPercent", "alertAfter", "alertWindow", "severity"));
         if (compliance != null) {
             sla.complianceTarget(number(compliance, "targetPercent", "compliance.", 99) / 100);
             Severity severity = compliance.hasNonNull("severity")
                     ? enumValue(compliance, "severity", "compliance.", Severity.class)
                     : AlertRule.DEFAULT.severity();
-            sla.alertRule(new AlertRule((int) Math.min(Integer.MAX_VALUE, count(compliance, "alertAfter", "compliance.",
-                    AlertRule.DEFAULT.violations())),
-                    (int) Math.min(Integer.MAX_VALUE, count(compliance, "alertWindow", "compliance.",
-                            AlertRule.DEFAULT.intervals())), severity));
+            sla.alertRule(new AlertRule(
+                    (int) Math.min(
+                            Integer.MAX_VALUE,
+                            count(compliance, "alertAfter", "compliance.", AlertRule.DEFAULT.violations())),
+                    (int) Math.min(
+                            Integer.MAX_VALUE,
+                            count(compliance, "alertWindow", "compliance.", AlertRule.DEFAULT.intervals())),
+                    severity));
         }
         JsonNode scope = object(spec, "scope", Set.of("kind", "id", "name"));
         return new Parsed(sla.build(), scope(scope), scope == null ? null : volumeName(scope));
@@ -121,7 +154,8 @@ final class SlaSpecCodec {
             throw CallProblem.invalid("scope.name", "volume-name", "a volume's name is 1..330 characters of text");
         }
         if (!"VOLUME".equals(scope.path("kind").asText())) {
-            throw CallProblem.invalid("scope.name", "volume-only", "only a VOLUME scope is given by name; a group's id is its name");
+            throw CallProblem.invalid(
+                    "scope.name", "volume-only", "only a VOLUME scope is given by name; a group's id is its name");
         }
         return scope.has("id") ? null : name.asText();
     }
@@ -135,8 +169,11 @@ final class SlaSpecCodec {
         if (kind == Scope.Kind.VOLUME && id == null && scope.hasNonNull("name")) {
             return null;
         }
-        if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isBlank()) {
-            throw CallProblem.invalid("scope.id", "required", "a scope needs an id (a volume's may be given by name instead)");
+        if (id == null
+                || !(id.isTextual() || id.isIntegralNumber())
+                || id.asText().isBlank()) {
+            throw CallProblem.invalid(
+                    "scope.id", "required", "a scope needs an id (a volume's may be given by name instead)");
         }
         if (kind == Scope.Kind.VOLUME) {
             try {
@@ -184,7 +221,8 @@ final class SlaSpecCodec {
             return absent;
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw CallProblem.invalid(prefix + field, "integer", prefix + field + " must be a whole number, was " + node);
+            throw CallProblem.invalid(
+                    prefix + field, "integer", prefix + field + " must be a whole number, was " + node);
         }
         return node.asLong();
     }
@@ -213,7 +251,9 @@ final class SlaSpecCodec {
                 }
             }
         }
-        throw CallProblem.invalid(prefix + field, "one-of", prefix + field + " must be one of "
-                + Arrays.toString(type.getEnumConstants()) + ", was " + node);
+        throw CallProblem.invalid(
+                prefix + field,
+                "one-of",
+                prefix + field + " must be one of " + Arrays.toString(type.getEnumConstants()) + ", was " + node);
     }
 }

@@ -11,32 +11,31 @@ import io.sluice.services.ThrottleFrames;
 import io.sluice.services.ThrottleParams;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 
 /**
- * The analyzer's parameter sets on their way to the monitor: one THROTTLE_SET call per gateway and
- * slot-full of volumes (a monitor slot holds {@link #setsPerCall} sets), queued while the monitor's
- * mailbox is full and posted again at the next step, followed until the monitor answers. A call the
- * mailbox refuses for good, or that the monitor answers with an error, was not delivered: counted,
- * logged with its gateway and volumes, and handed to {@code notDelivered} so the analyzer sends those
- * volumes' parameters again rather than believe them in force.
+ * The analyzer's parameter sets on their way to the monitor: one THROTTLE_SET call per gateway and slot-full of volumes
+ * (a monitor slot holds {@link #setsPerCall} sets), queued while the monitor's mailbox is full and posted again at the
+ * next step, followed until the monitor answers. A call the mailbox refuses for good, or that the monitor answers with
+ * an error, was not delivered: counted, logged with its gateway and volumes, and handed to {@code notDelivered} so the
+ * analyzer sends those volumes' parameters again rather than believe them in force.
  *
- * <p>A gateway's newer sets do not queue behind its older ones while the monitor has not yet taken the older
- * call from its mailbox: the posted call is rewritten in place ({@code modify}) with the union of both, a
- * volume's newer set replacing its older one, so the monitor forwards one THROTTLE_SET with the latest
- * parameters instead of two, the first already stale. Once the monitor has taken a call (or the union would
- * not fit a slot) the newer sets go in a call of their own.
+ * <p>A gateway's newer sets do not queue behind its older ones while the monitor has not yet taken the older call from
+ * its mailbox: the posted call is rewritten in place ({@code modify}) with the union of both, a volume's newer set
+ * replacing its older one, so the monitor forwards one THROTTLE_SET with the latest parameters instead of two, the
+ * first already stale. Once the monitor has taken a call (or the union would not fit a slot) the newer sets go in a
+ * call of their own.
  *
- * <p>A restarted services process inherits its predecessor's THROTTLE_SET calls still in the monitor's mailbox
- * (same caller index). Their replies are collected so the slots are freed, and counted
- * ({@link #inheritedAcked}, {@link #inheritedFailed}); a failed one is not sent again from here, because its sets
- * died with the predecessor and are stale anyway: this process's analyzer starts with no parameters sent, so its
- * first interval sends every volume's set, versioned from the clock above anything the predecessor sent.
+ * <p>A restarted services process inherits its predecessor's THROTTLE_SET calls still in the monitor's mailbox (same
+ * caller index). Their replies are collected so the slots are freed, and counted ({@link #inheritedAcked},
+ * {@link #inheritedFailed}); a failed one is not sent again from here, because its sets died with the predecessor and
+ * are stale anyway: this process's analyzer starts with no parameters sent, so its first interval sends every volume's
+ * set, versioned from the clock above anything the predecessor sent.
  *
  * <p>Not thread-safe: the services' loop thread does everything; the counters may be read from any thread.
  */
@@ -77,6 +76,7 @@ final class ThrottleOutbox {
     private final Map<Long, Call> inFlight = new HashMap<>();
     /** Each gateway's newest posted call, which the monitor may not have taken yet. */
     private final Map<Long, Call> newestPosted = new HashMap<>();
+
     private long commandId;
     private final AtomicLong posted = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
@@ -129,7 +129,10 @@ final class ThrottleOutbox {
                 work++;
                 continue;
             }
-            long handle = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, SlotFlags.IDEMPOTENT, call.commandId,
+            long handle = monitor.call(
+                    MailboxOpcodes.MONITOR_THROTTLE_SET,
+                    SlotFlags.IDEMPOTENT,
+                    call.commandId,
                     ParamWriter.of(call.frame));
             if (handle > 0) {
                 unsent.poll();
@@ -151,9 +154,9 @@ final class ThrottleOutbox {
     }
 
     /**
-     * Rewrites the gateway's newest posted call with its sets and {@code newer}'s, if the monitor has not taken it
-     * yet and the union fits a slot; true when {@code newer} is thereby delivered. The posted call keeps its command
-     * id, so its reply still finds it.
+     * Rewrites the gateway's newest posted call with its sets and {@code newer}'s, if the monitor has not taken it yet
+     * and the union fits a slot; true when {@code newer} is thereby delivered. The posted call keeps its command id, so
+     * its reply still finds it.
      */
     private boolean mergeIntoPosted(MailboxCaller monitor, Call newer) {
         Call old = newestPosted.get(newer.gatewayId);
@@ -172,7 +175,8 @@ final class ThrottleOutbox {
         }
         List<ThrottleParams> sets = List.copyOf(union.values());
         byte[] frame = frame(old.gatewayId, old.commandId, sets);
-        if (monitor.modify(old.handle, MailboxOpcodes.MONITOR_THROTTLE_SET, ParamWriter.of(frame)) != MailboxStatus.OK) {
+        if (monitor.modify(old.handle, MailboxOpcodes.MONITOR_THROTTLE_SET, ParamWriter.of(frame))
+                != MailboxStatus.OK) {
             // Taken by the monitor already (or gone): the newer sets travel on their own.
             newestPosted.remove(old.gatewayId, old);
             return false;
@@ -185,7 +189,8 @@ final class ThrottleOutbox {
     /** A reply from the monitor's mailbox. */
     void onReply(ReplyView reply) {
         if (reply.inherited()) {
-            boolean delivered = reply.status() == MailboxOpcodes.THROTTLE_ACKED || reply.status() == MailboxOpcodes.THROTTLE_STORED;
+            boolean delivered =
+                    reply.status() == MailboxOpcodes.THROTTLE_ACKED || reply.status() == MailboxOpcodes.THROTTLE_STORED;
             (delivered ? inheritedAcked : inheritedFailed).incrementAndGet();
             return;
         }
@@ -206,8 +211,13 @@ final class ThrottleOutbox {
 
     private void fail(Call call, String why) {
         failed.incrementAndGet();
-        LOG.log(System.Logger.Level.WARNING, "throttle set {0} for gateway {1} (volumes {2}) not delivered: {3}",
-                call.commandId, call.gatewayId, Arrays.toString(call.volumeIds()), why);
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "throttle set {0} for gateway {1} (volumes {2}) not delivered: {3}",
+                call.commandId,
+                call.gatewayId,
+                Arrays.toString(call.volumeIds()),
+                why);
         undelivered.notDelivered(call.gatewayId, call.volumeIds());
     }
 

@@ -3,8 +3,8 @@ package io.sluice.services.daemon;
 import io.sluice.services.VolumeTracker;
 
 /**
- * How much per-volume state the services keep ({@link VolumeTracker}): at most {@code maxVolumes}
- * volumes, and a gateway silent on a volume for {@code expiryMillis} no longer serves it.
+ * How much per-volume state the services keep ({@link VolumeTracker}): at most {@code maxVolumes} volumes, and a
+ * gateway silent on a volume for {@code expiryMillis} no longer serves it.
  */
 public record VolumeLimits(int maxVolumes, long expiryMillis) {
     public static final VolumeLimits DEFAULT =

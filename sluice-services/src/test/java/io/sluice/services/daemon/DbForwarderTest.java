@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
+import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.mailbox.SlotFlags;
@@ -15,6 +16,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.protocol.StatsReader;
 import io.sluice.sim.storage.SimulatedBackend;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,18 +27,16 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.sluice.mailbox.MailboxSnapshot;
-import java.io.IOException;
-import java.lang.foreign.ValueLayout;
 
 /**
- * The forwarder against a database manager played by this test: a callee on a real mailbox file, polled
- * on the test's thread between the forwarder's steps, so every step is deterministic.
+ * The forwarder against a database manager played by this test: a callee on a real mailbox file, polled on the test's
+ * thread between the forwarder's steps, so every step is deterministic.
  */
 class DbForwarderTest {
     private static final long START = 1_700_000_000_000L;
     private final ManualEpochClock clock = new ManualEpochClock(START);
-    private final Path file = Path.of("/dev/shm", "sluice-dbfwd-test-" + ProcessHandle.current().pid() + "-db");
+    private final Path file =
+            Path.of("/dev/shm", "sluice-dbfwd-test-" + ProcessHandle.current().pid() + "-db");
     private final SimulatedBackend backend = new SimulatedBackend(10_000, 200, 1);
     private final StatsReader stats = new StatsReader();
     private final List<Long> batchIds = new ArrayList<>();
@@ -103,10 +104,14 @@ class DbForwarderTest {
             assertThat(forwarder.droppedSamples()).as("second %d", second).isZero();
         }
         assertThat(secondsPushedBack).as("the forwarder pushed back").isGreaterThan(20);
-        assertThat(mostWaiting).as("reports that waited in the services' mailbox").isGreaterThan(1);
+        assertThat(mostWaiting)
+                .as("reports that waited in the services' mailbox")
+                .isGreaterThan(1);
 
         // The database manager catches up: every report waiting is taken, every sample stored once.
-        for (int step = 0; step < 1_000 && (waiting > 0 || forwarder.pendingSamples() > 0 || forwarder.inFlight() > 0); step++) {
+        for (int step = 0;
+                step < 1_000 && (waiting > 0 || forwarder.pendingSamples() > 0 || forwarder.inFlight() > 0);
+                step++) {
             while (waiting > 0 && !forwarder.full()) {
                 take(forwarder);
                 waiting--;
@@ -130,8 +135,10 @@ class DbForwarderTest {
         backend.addVolume(1, 7L).demand(500);
         backend.addVolume(2, 8L).demand(300);
         List<String> loaded = new ArrayList<>();
-        forwarder.onAttach(f -> f.call(Map.of("op", "sla.list", "limit", 200),
-                (status, result) -> loaded.add(status + " " + result.path("items").get(0).path("name").asText())));
+        forwarder.onAttach(f -> f.call(
+                Map.of("op", "sla.list", "limit", 200),
+                (status, result) -> loaded.add(
+                        status + " " + result.path("items").get(0).path("name").asText())));
         for (int second = 0; second < 3; second++) {
             report(forwarder);
         }
@@ -176,10 +183,14 @@ class DbForwarderTest {
         report(forwarder);
         forwarder.doWork();
         boolean[] refusedOnce = {false};
-        callee.poll(request -> {
-            refusedOnce[0] = true;
-            request.reply(CallStatus.UNAVAILABLE, ParamWriter.of("{\"type\":\"unavailable\"}".getBytes(StandardCharsets.UTF_8)));
-        }, 16);
+        callee.poll(
+                request -> {
+                    refusedOnce[0] = true;
+                    request.reply(
+                            CallStatus.UNAVAILABLE,
+                            ParamWriter.of("{\"type\":\"unavailable\"}".getBytes(StandardCharsets.UTF_8)));
+                },
+                16);
         assertThat(refusedOnce[0]).isTrue();
         forwarder.doWork();
         forwarder.doWork();
@@ -208,7 +219,9 @@ class DbForwarderTest {
         forwarder.doWork();
         assertThat(registeredAgain).containsExactly(1);
         callee.poll(this::serve, 16);
-        assertThat(batchIds).as("not before its volumes had time to be registered").isEmpty();
+        assertThat(batchIds)
+                .as("not before its volumes had time to be registered")
+                .isEmpty();
         clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
         forwarder.doWork();
         callee.poll(this::serve, 16);
@@ -236,7 +249,8 @@ class DbForwarderTest {
         assertThat(batchIds).hasSize(2);
         assertThat(forwarder.pendingSamples()).isZero();
 
-        // A volume the services cannot register (the database manager refused its registration): dropped, counted, said.
+        // A volume the services cannot register (the database manager refused its registration): dropped, counted,
+        // said.
         unregistrable[0] = "INVALID a volume's exportName (1..64) and gatewayName (1..255) go together";
         report(forwarder);
         callee.poll(this::refuseUnknownVolume, 16);
@@ -273,7 +287,9 @@ class DbForwarderTest {
             clock.advance(100);
             forwarder.doWork();
         }
-        assertThat(callee.poll(this::serve, 16)).as("nothing posted while the refused batch waits").isZero();
+        assertThat(callee.poll(this::serve, 16))
+                .as("nothing posted while the refused batch waits")
+                .isZero();
         assertThat(released).as("the reports behind it keep their replies held").containsExactly(1L);
 
         clock.advance(DbForwarder.UNKNOWN_VOLUME_RETRY_MILLIS);
@@ -290,8 +306,9 @@ class DbForwarderTest {
     }
 
     private void refuseUnknownVolume(MailboxCallee.Request request) {
-        request.reply(CallStatus.NOT_FOUND, ParamWriter.of(
-                "{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8)));
+        request.reply(
+                CallStatus.NOT_FOUND,
+                ParamWriter.of("{\"type\":\"NOT_FOUND\",\"volumeIds\":[1]}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -334,7 +351,9 @@ class DbForwarderTest {
     void aReportIsAnsweredOnceItsSamplesArePostedAndAtOnceWhenTheyCannotBe() throws Exception {
         DbForwarder forwarder = new DbForwarder(file, clock, 2, 100, 100, 1_000, released::add);
         backend.addVolume(1, 7L).demand(500);
-        assertThat(onStats(forwarder, 1)).as("no database manager: nothing to wait for").isFalse();
+        assertThat(onStats(forwarder, 1))
+                .as("no database manager: nothing to wait for")
+                .isFalse();
 
         db = Mailbox.create(file, ServerMailboxes.DB, clock);
         callee = MailboxCallee.attach(db);
@@ -346,7 +365,9 @@ class DbForwarderTest {
         assertThat(released).as("held while its samples gather").isEmpty();
         clock.advance(1_000);
         forwarder.doWork();
-        assertThat(released).as("answered as soon as its batch is in the database manager's mailbox").containsExactly(2L);
+        assertThat(released)
+                .as("answered as soon as its batch is in the database manager's mailbox")
+                .containsExactly(2L);
         assertThat(forwarder.heldReplies()).isZero();
         callee.poll(this::serve, 16);
         forwarder.doWork();
@@ -386,7 +407,8 @@ class DbForwarderTest {
     }
 
     private boolean onStats(DbForwarder forwarder, long handle) {
-        ByteBuffer frame = backend.step(clock.epochMillis(), 1_000).values().iterator().next();
+        ByteBuffer frame =
+                backend.step(clock.epochMillis(), 1_000).values().iterator().next();
         return forwarder.onStats(stats.wrap(frame, 0), volumeId -> 1_000L, handle);
     }
 
@@ -398,9 +420,9 @@ class DbForwarderTest {
     }
 
     /**
-     * A services process stops with calls in the database manager's mailbox; its successor inherits them under the
-     * same caller index. Their replies are collected (the slots freed), counted, and never taken for the successor's
-     * own calls, though the successor's correlation ids start where the predecessor's did.
+     * A services process stops with calls in the database manager's mailbox; its successor inherits them under the same
+     * caller index. Their replies are collected (the slots freed), counted, and never taken for the successor's own
+     * calls, though the successor's correlation ids start where the predecessor's did.
      */
     @Test
     void aSuccessorCollectsItsPredecessorsRepliesWithoutMistakingThemForItsOwn() throws Exception {
@@ -408,29 +430,42 @@ class DbForwarderTest {
         db = Mailbox.create(file, ServerMailboxes.DB, clock);
         callee = MailboxCallee.attach(db);
         DbForwarder predecessor = new DbForwarder(file, clock, 8, 3, 100, 0, released::add);
-        predecessor.call(Map.of("op", "predecessor.call"), (status, result) -> { throw new AssertionError("predecessor is gone"); });
+        predecessor.call(Map.of("op", "predecessor.call"), (status, result) -> {
+            throw new AssertionError("predecessor is gone");
+        });
         report(predecessor);
         assertThat(predecessor.inFlight()).isEqualTo(2);
         predecessor.close();
 
         DbForwarder successor = new DbForwarder(file, clock, 8, 3, 100, 0, released::add);
         List<String> ownResults = new ArrayList<>();
-        successor.call(Map.of("op", "successor.call"), (status, result) -> ownResults.add(result.path("op").asText()));
+        successor.call(
+                Map.of("op", "successor.call"),
+                (status, result) -> ownResults.add(result.path("op").asText()));
         successor.doWork();
         assertThat(successor.inFlight()).isEqualTo(1);
         // The database manager answers all three; each JSON reply names the call it answers.
         int served = 0;
         while (served < 3) {
-            served += callee.poll(request -> {
-                if (request.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
-                    request.reply(CallStatus.OK, 0);
-                    return;
-                }
-                String op = new String(request.params().asSlice(0, request.length())
-                        .toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).contains("successor")
-                        ? "successor.call" : "predecessor.call";
-                request.reply(CallStatus.OK, ParamWriter.of(("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8)));
-            }, 3);
+            served += callee.poll(
+                    request -> {
+                        if (request.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
+                            request.reply(CallStatus.OK, 0);
+                            return;
+                        }
+                        String op = new String(
+                                                request.params()
+                                                        .asSlice(0, request.length())
+                                                        .toArray(ValueLayout.JAVA_BYTE),
+                                                StandardCharsets.UTF_8)
+                                        .contains("successor")
+                                ? "successor.call"
+                                : "predecessor.call";
+                        request.reply(
+                                CallStatus.OK,
+                                ParamWriter.of(("{\"op\": \"" + op + "\"}").getBytes(StandardCharsets.UTF_8)));
+                    },
+                    3);
         }
         successor.doWork();
         assertThat(ownResults).containsExactly("successor.call");
@@ -474,10 +509,11 @@ class DbForwarderTest {
             return;
         }
         try {
-            var call = new ObjectMapper().readTree(request.params().asSlice(0, request.length())
-                    .toArray(ValueLayout.JAVA_BYTE));
+            var call = new ObjectMapper()
+                    .readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
             ops.add(call.path("op").asText());
-            byte[] result = "{\"items\": [{\"name\": \"gold\", \"version\": 1}], \"next\": null}".getBytes(StandardCharsets.UTF_8);
+            byte[] result = "{\"items\": [{\"name\": \"gold\", \"version\": 1}], \"next\": null}"
+                    .getBytes(StandardCharsets.UTF_8);
             request.reply(CallStatus.OK, ParamWriter.of(result));
         } catch (IOException e) {
             throw new AssertionError(e);

@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batcher alone, driven by hand on a manual clock: whether the database manager's mailbox is attached is
- * a flag of this test, and "posting" a batch is {@link SampleBatcher#removeNext()}.
+ * The batcher alone, driven by hand on a manual clock: whether the database manager's mailbox is attached is a flag of
+ * this test, and "posting" a batch is {@link SampleBatcher#removeNext()}.
  */
 class SampleBatcherTest {
     private static final long START = 1_700_000_000_000L;
@@ -23,8 +23,8 @@ class SampleBatcherTest {
     private final List<Long> dropped = new ArrayList<>();
     private boolean attached;
     /** 4 samples a batch (one volume's report is 2), 2 sealed batches kept while absent, 4 while attached. */
-    private final SampleBatcher batcher = new SampleBatcher(clock, 4, 2, 100, 3, () -> attached, released::add,
-            (samples, waiting) -> dropped.add(samples));
+    private final SampleBatcher batcher = new SampleBatcher(
+            clock, 4, 2, 100, 3, () -> attached, released::add, (samples, waiting) -> dropped.add(samples));
 
     @Test
     void repliesAreHeldOnlyWhileAttachedAndReleasedWhenTheirBatchIsPosted() {
@@ -74,7 +74,9 @@ class SampleBatcherTest {
         long oldest = batcher.next().batchId();
         clock.advance(100);
         batcher.sealIfDue();
-        assertThat(dropped).as("the fifth is one past twice the bound: the oldest batch goes").containsExactly(4L);
+        assertThat(dropped)
+                .as("the fifth is one past twice the bound: the oldest batch goes")
+                .containsExactly(4L);
         assertThat(batcher.next().batchId()).isGreaterThan(oldest);
         attached = false;
         batcher.detached(List.of());

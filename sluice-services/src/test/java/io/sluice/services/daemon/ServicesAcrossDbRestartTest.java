@@ -20,6 +20,7 @@ import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.services.Backend;
 import io.sluice.services.VolumePlacement;
+import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,15 +32,14 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import java.io.IOException;
 
 /**
- * The services, never started, turned by hand on a manual clock, between the monitor's side (reports posted into
- * their real mailbox, replies taken) and a database manager played by this test on the real {@code db} mailbox. The
- * database manager is restarted and comes back not knowing the volume (its registry lacks a registration the first
- * one admitted samples without, having not loaded its registry yet): it refuses every batch (NOT_FOUND), abandons the
- * first registration (as the mailbox's sweep answers a call a dead callee held) and takes long to answer the next.
- * Every report the services answered is stored, once.
+ * The services, never started, turned by hand on a manual clock, between the monitor's side (reports posted into their
+ * real mailbox, replies taken) and a database manager played by this test on the real {@code db} mailbox. The database
+ * manager is restarted and comes back not knowing the volume (its registry lacks a registration the first one admitted
+ * samples without, having not loaded its registry yet): it refuses every batch (NOT_FOUND), abandons the first
+ * registration (as the mailbox's sweep answers a call a dead callee held) and takes long to answer the next. Every
+ * report the services answered is stored, once.
  */
 class ServicesAcrossDbRestartTest {
     private static final long T0 = 1_800_000_000_000L;
@@ -47,13 +47,17 @@ class ServicesAcrossDbRestartTest {
     private static final int VOLUME = 101;
     private final ManualEpochClock clock = new ManualEpochClock(T0);
     private final Path dir = Path.of("/dev/shm");
-    private final String name = "sluice-svc-dbrestart-" + ProcessHandle.current().pid();
+    private final String name =
+            "sluice-svc-dbrestart-" + ProcessHandle.current().pid();
     private final ObjectMapper json = new ObjectMapper();
 
     @AfterEach
     void removeMailboxes() throws Exception {
-        for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
-                ServerMailboxes.MONITOR_SUFFIX, ServerMailboxes.DB_SUFFIX)) {
+        for (String suffix : List.of(
+                ServerMailboxes.SERVICES_SUFFIX,
+                ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+                ServerMailboxes.MONITOR_SUFFIX,
+                ServerMailboxes.DB_SUFFIX)) {
             Files.deleteIfExists(file(suffix));
         }
         Files.deleteIfExists(ServerMailboxes.directory(dir, name));
@@ -62,13 +66,18 @@ class ServicesAcrossDbRestartTest {
     @Test
     void aRestartedDatabaseManagerSlowToLearnTheVolumeAgainLosesNoSample() throws Exception {
         try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
-                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
-                     file(ServerMailboxes.DB_SUFFIX), new ServicesConfig(List.of(), List.of(), List.of()), 1_000, clock);
-             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
-             Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
-             MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
+                ServicesDaemon daemon = new ServicesDaemon(
+                        file(ServerMailboxes.SERVICES_SUFFIX),
+                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                        file(ServerMailboxes.MONITOR_SUFFIX),
+                        file(ServerMailboxes.DB_SUFFIX),
+                        new ServicesConfig(List.of(), List.of(), List.of()),
+                        1_000,
+                        clock);
+                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
+                Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
+                MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
             PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
             int reports = 0;
             List<Integer> answers = new ArrayList<>();
@@ -95,7 +104,8 @@ class ServicesAcrossDbRestartTest {
             }
 
             JsonNode forwarding = status(daemon, web).path("dbForwarding");
-            assertThat(forwarding.path("droppedSamples").asLong()).as("samples the forwarder dropped: %s", forwarding)
+            assertThat(forwarding.path("droppedSamples").asLong())
+                    .as("samples the forwarder dropped: %s", forwarding)
                     .isZero();
             assertThat(forwarding.path("unknownVolumeRefusals").asLong()).isEqualTo(db.refusedBatches);
             assertThat(answers).as("every report answered").hasSize(30).containsOnly(MailboxStatus.OK);
@@ -103,26 +113,36 @@ class ServicesAcrossDbRestartTest {
             for (int i = 0; i < 30; i++) {
                 expected.add(T0 + i * 1_000L);
             }
-            assertThat(db.storedWindows).as("every report's window stored once").containsExactlyInAnyOrderElementsOf(expected);
-            assertThat(db.refusedBatches).as("batches refused for the unknown volume").isGreaterThan(20);
-            assertThat(db.registrations).as("registrations the database manager took: abandoned, then held")
+            assertThat(db.storedWindows)
+                    .as("every report's window stored once")
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(db.refusedBatches)
+                    .as("batches refused for the unknown volume")
+                    .isGreaterThan(20);
+            assertThat(db.registrations)
+                    .as("registrations the database manager took: abandoned, then held")
                     .isGreaterThanOrEqualTo(2);
         }
     }
 
     /**
      * A database manager that has not loaded its registry yet admits every volume's samples, and fails the first
-     * registration (busy, or dying with it): the registration is sent again until it is stored, so the volume is
-     * known to the database manager after its next restart; once stored, it is not sent again.
+     * registration (busy, or dying with it): the registration is sent again until it is stored, so the volume is known
+     * to the database manager after its next restart; once stored, it is not sent again.
      */
     @Test
     void aFailedRegistrationIsSentAgainUntilTheDatabaseManagerStoresIt() throws Exception {
         try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
-                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
-                     file(ServerMailboxes.DB_SUFFIX), new ServicesConfig(List.of(), List.of(), List.of()), 1_000, clock);
-             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+                ServicesDaemon daemon = new ServicesDaemon(
+                        file(ServerMailboxes.SERVICES_SUFFIX),
+                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                        file(ServerMailboxes.MONITOR_SUFFIX),
+                        file(ServerMailboxes.DB_SUFFIX),
+                        new ServicesConfig(List.of(), List.of(), List.of()),
+                        1_000,
+                        clock);
+                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
             db.admitAll = true;
             db.failRegistrations = 2;
@@ -130,7 +150,9 @@ class ServicesAcrossDbRestartTest {
             for (int report = 0; report < 10; report++) {
                 second(daemon, db, monitor, report, answers);
             }
-            assertThat(db.registrations).as("failed twice, then stored; not sent again after").isEqualTo(3);
+            assertThat(db.registrations)
+                    .as("failed twice, then stored; not sent again after")
+                    .isEqualTo(3);
             assertThat(db.known).containsExactly(VOLUME);
             assertThat(db.storedWindows).hasSize(10);
         }
@@ -143,15 +165,22 @@ class ServicesAcrossDbRestartTest {
      */
     @Test
     void throttleSetsAreStoredAndServicesStartingResumeTheirVersions() throws Exception {
-        ServicesConfig placed = new ServicesConfig(List.of(new Backend("array-1", 1_000_000, 50)),
-                List.of(new VolumePlacement(VOLUME, "array-1", List.of(), 1L << 40)), List.of());
+        ServicesConfig placed = new ServicesConfig(
+                List.of(new Backend("array-1", 1_000_000, 50)),
+                List.of(new VolumePlacement(VOLUME, "array-1", List.of(), 1L << 40)),
+                List.of());
         long storedVersion = T0 + 3_600_000;
         try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-             ServicesDaemon daemon = new ServicesDaemon(file(ServerMailboxes.SERVICES_SUFFIX),
-                     file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), file(ServerMailboxes.MONITOR_SUFFIX),
-                     file(ServerMailboxes.DB_SUFFIX), placed, 1_000, clock);
-             Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+                ServicesDaemon daemon = new ServicesDaemon(
+                        file(ServerMailboxes.SERVICES_SUFFIX),
+                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                        file(ServerMailboxes.MONITOR_SUFFIX),
+                        file(ServerMailboxes.DB_SUFFIX),
+                        placed,
+                        1_000,
+                        clock);
+                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
             db.admitAll = true;
             db.throttleList = "{\"items\": [{\"volumeId\": " + VOLUME + ", \"gatewayId\": " + GATEWAY
@@ -166,7 +195,8 @@ class ServicesAcrossDbRestartTest {
             JsonNode first = db.throttleRecords.getFirst();
             assertThat(first.path("volumeId").asInt()).isEqualTo(VOLUME);
             assertThat(first.path("gatewayId").asLong()).isEqualTo(GATEWAY);
-            assertThat(first.path("version").asLong()).as("resumed above the stored version, not from the clock")
+            assertThat(first.path("version").asLong())
+                    .as("resumed above the stored version, not from the clock")
                     .isGreaterThan(storedVersion);
             assertThat(first.path("settings").size()).isEqualTo(14);
         }
@@ -174,7 +204,8 @@ class ServicesAcrossDbRestartTest {
 
     /** The services' {@code status} query, answered in one turn. */
     private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws IOException {
-        assertThat(web.call(MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
+        assertThat(web.call(
+                        MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
                 .isPositive();
         daemon.doWork();
         byte[][] result = new byte[1][];
@@ -183,9 +214,14 @@ class ServicesAcrossDbRestartTest {
     }
 
     /** One second: the monitor posts a report, and the services and the database manager take four turns. */
-    private void second(ServicesDaemon daemon, PlayedDatabase db, MailboxCaller monitor, int report, List<Integer> answers) {
-        assertThat(monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, SlotFlags.IDEMPOTENT, report + 1,
-                report(T0 + report * 1_000L))).isPositive();
+    private void second(
+            ServicesDaemon daemon, PlayedDatabase db, MailboxCaller monitor, int report, List<Integer> answers) {
+        assertThat(monitor.call(
+                        MailboxOpcodes.SERVICES_STATS_REPORT,
+                        SlotFlags.IDEMPOTENT,
+                        report + 1,
+                        report(T0 + report * 1_000L)))
+                .isPositive();
         for (int turn = 0; turn < 4; turn++) {
             clock.advance(250);
             turn(daemon, db, monitor, answers);
@@ -203,9 +239,14 @@ class ServicesAcrossDbRestartTest {
     private static byte[] report(long intervalStart) {
         byte[] frame = new byte[StatsDescriptor.frameLength(1)];
         StatsWriter writer = new StatsWriter();
-        assertThat(writer.begin(ByteBuffer.wrap(frame), 1, GATEWAY, false, 1, 1, intervalStart, 1_000, 1)).isTrue();
-        writer.volume(0).volumeId(VOLUME).capacityBytes(1L << 30).usedBytes(1L << 20)
-                .ops(IoDirection.WRITE, 100).bytes(IoDirection.WRITE, 409_600);
+        assertThat(writer.begin(ByteBuffer.wrap(frame), 1, GATEWAY, false, 1, 1, intervalStart, 1_000, 1))
+                .isTrue();
+        writer.volume(0)
+                .volumeId(VOLUME)
+                .capacityBytes(1L << 30)
+                .usedBytes(1L << 20)
+                .ops(IoDirection.WRITE, 100)
+                .bytes(IoDirection.WRITE, 409_600);
         writer.commit();
         return frame;
     }
@@ -224,6 +265,7 @@ class ServicesAcrossDbRestartTest {
         final Set<Long> batchIds = new HashSet<>();
         /** The interval start of every WRITE sample stored. */
         final List<Long> storedWindows = new ArrayList<>();
+
         int refusedBatches;
         int registrations;
         boolean abandonNextRegistration;
@@ -231,6 +273,7 @@ class ServicesAcrossDbRestartTest {
         boolean admitAll;
         /** Registrations to answer UNAVAILABLE before one is stored. */
         int failRegistrations;
+
         long answerRegistrationsAfter;
         final List<long[]> heldRegistrations = new ArrayList<>();
         /** The JSON ops called, in order. */
@@ -239,6 +282,7 @@ class ServicesAcrossDbRestartTest {
         final List<JsonNode> throttleRecords = new ArrayList<>();
         /** What {@code throttle.list} answers. */
         String throttleList = "{\"items\": [], \"next\": null}";
+
         final List<List<Integer>> heldVolumes = new ArrayList<>();
 
         PlayedDatabase(MailboxCallee callee) {
@@ -250,7 +294,9 @@ class ServicesAcrossDbRestartTest {
             if (now >= answerRegistrationsAfter) {
                 for (int i = 0; i < heldRegistrations.size(); i++) {
                     known.addAll(heldVolumes.get(i));
-                    callee.complete(heldRegistrations.get(i)[0], CallStatus.OK,
+                    callee.complete(
+                            heldRegistrations.get(i)[0],
+                            CallStatus.OK,
                             ParamWriter.of("{\"stored\": 1}".getBytes(StandardCharsets.UTF_8)));
                 }
                 heldRegistrations.clear();
@@ -266,9 +312,12 @@ class ServicesAcrossDbRestartTest {
                     int volumeId = batch.sample(i).volumeId();
                     if (!admitAll && !known.contains(volumeId)) {
                         refusedBatches++;
-                        request.reply(CallStatus.NOT_FOUND, ParamWriter.of(("{\"type\": \"NOT_FOUND\", \"detail\": "
-                                + "\"samples of volumes nobody registered\", \"volumeIds\": [" + volumeId + "]}")
-                                .getBytes(StandardCharsets.UTF_8)));
+                        request.reply(
+                                CallStatus.NOT_FOUND,
+                                ParamWriter.of(("{\"type\": \"NOT_FOUND\", \"detail\": "
+                                                + "\"samples of volumes nobody registered\", \"volumeIds\": ["
+                                                + volumeId + "]}")
+                                        .getBytes(StandardCharsets.UTF_8)));
                         return;
                     }
                 }
@@ -284,7 +333,8 @@ class ServicesAcrossDbRestartTest {
             }
             JsonNode call;
             try {
-                call = json.readTree(request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
+                call = json.readTree(
+                        request.params().asSlice(0, request.length()).toArray(ValueLayout.JAVA_BYTE));
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -299,7 +349,9 @@ class ServicesAcrossDbRestartTest {
                 return;
             }
             if (!call.path("op").asText().equals("volumes.upsert")) {
-                request.reply(CallStatus.OK, ParamWriter.of("{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));
+                request.reply(
+                        CallStatus.OK,
+                        ParamWriter.of("{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));
                 return;
             }
             List<Integer> volumes = new ArrayList<>();
@@ -312,8 +364,10 @@ class ServicesAcrossDbRestartTest {
             }
             if (failRegistrations > 0) {
                 failRegistrations--;
-                request.reply(CallStatus.UNAVAILABLE, ParamWriter.of(
-                        "{\"type\": \"unavailable\", \"detail\": \"busy\"}".getBytes(StandardCharsets.UTF_8)));
+                request.reply(
+                        CallStatus.UNAVAILABLE,
+                        ParamWriter.of(
+                                "{\"type\": \"unavailable\", \"detail\": \"busy\"}".getBytes(StandardCharsets.UTF_8)));
                 return;
             }
             if (clock.epochMillis() >= answerRegistrationsAfter) {

@@ -35,14 +35,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The services daemon through its real mailboxes with a database manager that stores nothing for a while and
- * then catches up (a callee thread of this test): the services push back instead of dropping samples. Nothing
- * here depends on how fast the machine is: the monitor's side posts until the services' mailbox is full
- * because the services stopped taking reports, whenever that happens.
+ * The services daemon through its real mailboxes with a database manager that stores nothing for a while and then
+ * catches up (a callee thread of this test): the services push back instead of dropping samples. Nothing here depends
+ * on how fast the machine is: the monitor's side posts until the services' mailbox is full because the services stopped
+ * taking reports, whenever that happens.
  */
 class ServicesBackPressureTest {
     /** Volumes per report: 100 samples a report, so the forwarder's 64 batches fill after about 1,000 reports. */
     private static final int VOLUMES = 50;
+
     private static final long GATEWAY = 11;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -64,13 +65,19 @@ class ServicesBackPressureTest {
         long base = System.currentTimeMillis();
         long posted = 0;
         try (Mailbox db = Mailbox.create(dbFile, ServerMailboxes.DB, EpochClock.system());
-             BehindDatabase database = new BehindDatabase(db, catchUp, base, stored, samplesStored);
-             ServicesDaemon daemon = ServicesDaemon.start(dir, name, new ServicesConfig(List.of(), List.of(), List.of()),
-                     100, EpochClock.system(), true);
-             Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
-             Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
-             MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+                BehindDatabase database = new BehindDatabase(db, catchUp, base, stored, samplesStored);
+                ServicesDaemon daemon = ServicesDaemon.start(
+                        dir,
+                        name,
+                        new ServicesConfig(List.of(), List.of(), List.of()),
+                        100,
+                        EpochClock.system(),
+                        true);
+                Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
+                Mailbox queriesBox =
+                        Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+                MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             Await.until(120_000, () -> dbForwarding(web).path("attached").asBoolean());
 
             // The monitor posts reports (each its own second, so every sample can be told apart) and takes the
@@ -81,7 +88,7 @@ class ServicesBackPressureTest {
             boolean pushedBack = false;
             int fullInARow = 0;
             while (!pushedBack || fullInARow < 200) {
-                monitor.pollReplies(reply -> { }, 256);
+                monitor.pollReplies(reply -> {}, 256);
                 long handle = monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, SlotFlags.IDEMPOTENT, posted, report);
                 if (handle > 0) {
                     posted++;
@@ -89,28 +96,36 @@ class ServicesBackPressureTest {
                     report = nextReport(backend, base + posted * 1_000);
                     if (posted % 256 == 0) {
                         JsonNode forwarding = dbForwarding(web);
-                        assertThat(forwarding.path("droppedSamples").asLong()).as("%s", forwarding).isZero();
+                        assertThat(forwarding.path("droppedSamples").asLong())
+                                .as("%s", forwarding)
+                                .isZero();
                     }
                 } else {
                     assertThat(handle).isEqualTo(MailboxStatus.MAILBOX_FULL);
                     fullInARow++;
                     if (!pushedBack || fullInARow % 100 == 0) {
                         JsonNode forwarding = dbForwarding(web);
-                        assertThat(forwarding.path("droppedSamples").asLong()).as("%s", forwarding).isZero();
-                        long untaken = monitor.outstanding().stream().filter(slot -> slot.state() == SlotState.POSTED).count();
+                        assertThat(forwarding.path("droppedSamples").asLong())
+                                .as("%s", forwarding)
+                                .isZero();
+                        long untaken = monitor.outstanding().stream()
+                                .filter(slot -> slot.state() == SlotState.POSTED)
+                                .count();
                         pushedBack = forwarding.path("pushingBack").asBoolean()
                                 && untaken >= ServerMailboxes.SERVICES.slotCount() / 2;
                     }
                     Thread.sleep(1);
                 }
             }
-            assertThat(samplesStored.get()).as("nothing stored while the database manager was behind").isZero();
+            assertThat(samplesStored.get())
+                    .as("nothing stored while the database manager was behind")
+                    .isZero();
 
             // The database manager catches up; the monitor keeps posting what it held back and a few more.
             catchUp.countDown();
             long last = posted + 100;
             while (posted < last) {
-                monitor.pollReplies(reply -> { }, 256);
+                monitor.pollReplies(reply -> {}, 256);
                 if (monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, SlotFlags.IDEMPOTENT, posted, report) > 0) {
                     posted++;
                     report = nextReport(backend, base + posted * 1_000);
@@ -120,18 +135,25 @@ class ServicesBackPressureTest {
             }
             long reports = posted;
             Await.until(120_000, () -> {
-                monitor.pollReplies(reply -> { }, 256);
+                monitor.pollReplies(reply -> {}, 256);
                 return samplesStored.get() >= reports * VOLUMES * 2;
             });
             JsonNode forwarding = dbForwarding(web);
-            assertThat(forwarding.path("droppedSamples").asLong()).as("%s", forwarding).isZero();
+            assertThat(forwarding.path("droppedSamples").asLong())
+                    .as("%s", forwarding)
+                    .isZero();
             assertThat(samplesStored.get()).as("each sample stored once").isEqualTo(reports * VOLUMES * 2);
-            assertThat(stored.cardinality()).as("every volume, direction and second posted").isEqualTo((int) (reports * VOLUMES * 2));
+            assertThat(stored.cardinality())
+                    .as("every volume, direction and second posted")
+                    .isEqualTo((int) (reports * VOLUMES * 2));
             assertThat(stored.length()).isEqualTo((int) (reports * VOLUMES * 2));
             assertThat(reports).as("reports the monitor posted").isGreaterThan(ServerMailboxes.SERVICES.slotCount());
         } finally {
-            for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
-                    ServerMailboxes.MONITOR_SUFFIX, ServerMailboxes.DB_SUFFIX)) {
+            for (String suffix : List.of(
+                    ServerMailboxes.SERVICES_SUFFIX,
+                    ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+                    ServerMailboxes.MONITOR_SUFFIX,
+                    ServerMailboxes.DB_SUFFIX)) {
                 Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
             }
             Files.deleteIfExists(ServerMailboxes.directory(dir, name));
@@ -147,7 +169,8 @@ class ServicesBackPressureTest {
 
     private JsonNode dbForwarding(MailboxClient web) {
         try {
-            Reply reply = web.call(MailboxOpcodes.SERVICES_JSON, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8))
+            Reply reply = web.call(
+                            MailboxOpcodes.SERVICES_JSON, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8))
                     .get(30, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(CallStatus.OK);
             return json.readTree(reply.result()).path("dbForwarding");
@@ -157,8 +180,8 @@ class ServicesBackPressureTest {
     }
 
     /**
-     * A database manager that takes nothing from its mailbox until {@code catchUp}, then stores every sample
-     * batch (each batch id once, as the real one de-duplicates) and answers every JSON call with an empty page.
+     * A database manager that takes nothing from its mailbox until {@code catchUp}, then stores every sample batch
+     * (each batch id once, as the real one de-duplicates) and answers every JSON call with an empty page.
      */
     private static final class BehindDatabase implements AutoCloseable {
         private final MailboxCallee callee;
@@ -178,23 +201,33 @@ class ServicesBackPressureTest {
                     return;
                 }
                 while (running) {
-                    callee.poll(request -> {
-                        if (request.opcode() != MailboxOpcodes.DB_APPEND_SAMPLES) {
-                            request.reply(CallStatus.OK, ParamWriter.of(
-                                    "{\"items\": [], \"next\": null}".getBytes(StandardCharsets.UTF_8)));
-                            return;
-                        }
-                        batch.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
-                        if (batch.isWellFormed(request.length()) && batchIds.add(batch.batchId())) {
-                            for (int i = 0; i < batch.count(); i++) {
-                                batch.sample(i);
-                                long report = (batch.intervalStartMillis() - base) / 1_000;
-                                stored.set((int) (report * VOLUMES * 2 + (batch.volumeId() - 1) * 2L + batch.direction().ordinal()));
-                            }
-                            samplesStored.addAndGet(batch.count());
-                        }
-                        request.reply(CallStatus.OK, 0);
-                    }, 64);
+                    callee.poll(
+                            request -> {
+                                if (request.opcode() != MailboxOpcodes.DB_APPEND_SAMPLES) {
+                                    request.reply(
+                                            CallStatus.OK,
+                                            ParamWriter.of("{\"items\": [], \"next\": null}"
+                                                    .getBytes(StandardCharsets.UTF_8)));
+                                    return;
+                                }
+                                batch.wrap(
+                                        request.params()
+                                                .asSlice(0, request.length())
+                                                .asByteBuffer(),
+                                        0);
+                                if (batch.isWellFormed(request.length()) && batchIds.add(batch.batchId())) {
+                                    for (int i = 0; i < batch.count(); i++) {
+                                        batch.sample(i);
+                                        long report = (batch.intervalStartMillis() - base) / 1_000;
+                                        stored.set((int) (report * VOLUMES * 2
+                                                + (batch.volumeId() - 1) * 2L
+                                                + batch.direction().ordinal()));
+                                    }
+                                    samplesStored.addAndGet(batch.count());
+                                }
+                                request.reply(CallStatus.OK, 0);
+                            },
+                            64);
                     callee.doHousekeeping();
                     callee.awaitRequests(TimeUnit.MILLISECONDS.toNanos(10));
                 }

@@ -14,22 +14,22 @@ import io.sluice.services.ComplianceJudge;
 import io.sluice.services.EffectivePolicy;
 import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
+import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
 import io.sluice.services.PolicyRule;
 import io.sluice.services.PolicyRules;
 import io.sluice.services.PriorityClass;
-import io.sluice.services.ManualThrottles;
 import io.sluice.services.RecentStats;
 import io.sluice.services.Severity;
 import io.sluice.services.VolumePlacement;
 import io.sluice.services.VolumeTracker;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 
 /** The services' JSON calls, answered on the test's thread against a real analyzer, book and judge. */
 class ServicesQueriesTest {
@@ -51,13 +51,26 @@ class ServicesQueriesTest {
             inventory.place(new VolumePlacement(id, "b1", List.of(), 1L << 40));
         }
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));
-        analyzer = new PerformanceAnalyzer(inventory, book, 1_000, START, (g, s) -> { }, judge, rules);
+        analyzer = new PerformanceAnalyzer(inventory, book, 1_000, START, (g, s) -> {}, judge, rules);
         self[0] = analyzer;
-        queries = new ServicesQueries(new ServicesState(clock, inventory, book, rules, analyzer, judge,
-                new RecentStats(600), gateways, new CapacityWatch(inventory, judge.alerts(),
-                new CapacityForecaster(10, 0), 30, 7), v -> 0, null,
-                new ThrottleOutbox(4096, START, analyzer::notDelivered), new VolumeTracker(100, 60_000),
-                new ManualThrottles(), new PollDriver(1_000)), 256 * 1024);
+        queries = new ServicesQueries(
+                new ServicesState(
+                        clock,
+                        inventory,
+                        book,
+                        rules,
+                        analyzer,
+                        judge,
+                        new RecentStats(600),
+                        gateways,
+                        new CapacityWatch(inventory, judge.alerts(), new CapacityForecaster(10, 0), 30, 7),
+                        v -> 0,
+                        null,
+                        new ThrottleOutbox(4096, START, analyzer::notDelivered),
+                        new VolumeTracker(100, 60_000),
+                        new ManualThrottles(),
+                        new PollDriver(1_000)),
+                256 * 1024);
     }
 
     @Test
@@ -136,7 +149,8 @@ class ServicesQueriesTest {
         JsonNode valid = call(CallStatus.OK, """
                 {"op": "sla.validate", "spec": {"name": "s", "scope": {"kind": "VOLUME", "name": "host-b/disk1"},
                  "iopsLimit": 100}}""");
-        assertThat(valid.get("scope").toString()).isEqualTo("{\"kind\":\"VOLUME\",\"id\":\"3\",\"name\":\"host-b/disk1\"}");
+        assertThat(valid.get("scope").toString())
+                .isEqualTo("{\"kind\":\"VOLUME\",\"id\":\"3\",\"name\":\"host-b/disk1\"}");
         call(CallStatus.OK, """
                 {"op": "sla.apply", "doc": {"name": "s", "version": 1, "spec": {"name": "s",
                  "scope": {"kind": "VOLUME", "name": "host-a/disk1"}, "iopsLimit": 100}}}""");
@@ -167,7 +181,8 @@ class ServicesQueriesTest {
         assertThat(list.get("items").get(0).get("name").asText()).isEqualTo("host-a");
         JsonNode live = call(CallStatus.OK, """
                 {"op": "live.volumes"}""");
-        assertThat(live.get("items")).extracting(v -> v.get("volumeId").asInt() + "=" + v.get("name").asText())
+        assertThat(live.get("items"))
+                .extracting(v -> v.get("volumeId").asInt() + "=" + v.get("name").asText())
                 .containsExactly("1=host-a/disk1", "2=lun7", "3=null");
     }
 
@@ -207,28 +222,57 @@ class ServicesQueriesTest {
     void malformedRequestsGetTypedProblems() throws Exception {
         assertThat(answer("not json").status()).isEqualTo(CallStatus.INVALID);
         assertThat(answer("[1, 2]").status()).isEqualTo(CallStatus.INVALID);
-        assertThat(problem(CallStatus.INVALID, "{\"actor\": \"x\"}").get("field").asText()).isEqualTo("op");
-        assertThat(problem(CallStatus.UNKNOWN_OP, "{\"op\": \"sla.explode\"}").get("type").asText()).isEqualTo("unknown-op");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.apply\"}").get("field").asText()).isEqualTo("doc");
+        assertThat(problem(CallStatus.INVALID, "{\"actor\": \"x\"}")
+                        .get("field")
+                        .asText())
+                .isEqualTo("op");
+        assertThat(problem(CallStatus.UNKNOWN_OP, "{\"op\": \"sla.explode\"}")
+                        .get("type")
+                        .asText())
+                .isEqualTo("unknown-op");
+        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.apply\"}")
+                        .get("field")
+                        .asText())
+                .isEqualTo("doc");
         assertThat(problem(CallStatus.INVALID, """
-                {"op": "sla.apply", "doc": {"name": "x", "version": 0, "spec": {"name": "x"}}}""")
-                .get("field").asText()).isEqualTo("doc.version");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"iopsLimit\": \"lots\"}}")
-                .get("field").asText()).isEqualTo("iopsLimit");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"iopsLimt\": 5}}")
-                .get("rule").asText()).isEqualTo("unknown-field");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"priority\": \"GOLD\"}}")
-                .get("field").asText()).isEqualTo("priority");
+                {"op": "sla.apply", "doc": {"name": "x", "version": 0, "spec": {"name": "x"}}}""").get("field").asText()).isEqualTo("doc.version");
+        assertThat(problem(
+                                CallStatus.INVALID,
+                                "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"iopsLimit\": \"lots\"}}")
+                        .get("field")
+                        .asText())
+                .isEqualTo("iopsLimit");
+        assertThat(problem(
+                                CallStatus.INVALID,
+                                "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"iopsLimt\": 5}}")
+                        .get("rule")
+                        .asText())
+                .isEqualTo("unknown-field");
+        assertThat(problem(
+                                CallStatus.INVALID,
+                                "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"priority\": \"GOLD\"}}")
+                        .get("field")
+                        .asText())
+                .isEqualTo("priority");
         assertThat(problem(CallStatus.INVALID, """
-                {"op": "sla.validate", "spec": {"name": "x", "scope": {"kind": "VOLUME", "id": "abc"}}}""")
-                .get("field").asText()).isEqualTo("scope.id");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"burst\": {\"seconds\": 99999999999999999}}}")
-                .get("type").asText()).isEqualTo("invalid");
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volume\", \"volumeId\": \"one\"}").get("field").asText())
+                {"op": "sla.validate", "spec": {"name": "x", "scope": {"kind": "VOLUME", "id": "abc"}}}""").get("field").asText()).isEqualTo("scope.id");
+        assertThat(problem(
+                                CallStatus.INVALID,
+                                "{\"op\": \"sla.validate\", \"spec\": {\"name\": \"x\", \"burst\": {\"seconds\": 99999999999999999}}}")
+                        .get("type")
+                        .asText())
+                .isEqualTo("invalid");
+        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volume\", \"volumeId\": \"one\"}")
+                        .get("field")
+                        .asText())
                 .isEqualTo("volumeId");
-        assertThat(problem(CallStatus.NOT_FOUND, "{\"op\": \"live.volume\", \"volumeId\": 99}").get("type").asText())
+        assertThat(problem(CallStatus.NOT_FOUND, "{\"op\": \"live.volume\", \"volumeId\": 99}")
+                        .get("type")
+                        .asText())
                 .isEqualTo("not-found");
-        assertThat(problem(CallStatus.NOT_FOUND, "{\"op\": \"alert.ack\", \"id\": 12345}").get("type").asText())
+        assertThat(problem(CallStatus.NOT_FOUND, "{\"op\": \"alert.ack\", \"id\": 12345}")
+                        .get("type")
+                        .asText())
                 .isEqualTo("not-found");
     }
 
@@ -245,18 +289,16 @@ class ServicesQueriesTest {
                  "actions": ["THROTTLE_LOWER_CLASSES", "ALERT"]}}}""");
         assertThat(rules.all()).hasSize(2);
         assertThat(rules.all().getFirst()).isInstanceOf(PolicyRule.TimeWindow.class);
-        assertThat(((PolicyRule.OnViolation) rules.all().get(1)).throttleLowerClasses()).isTrue();
+        assertThat(((PolicyRule.OnViolation) rules.all().get(1)).throttleLowerClasses())
+                .isTrue();
         assertThat(problem(CallStatus.INVALID, """
                 {"op": "policy.apply", "doc": {"name": "p", "version": 1, "spec": {"kind": "TIME_WINDOW",
-                 "window": {"start": "25:00", "end": "05:00"}, "appliesTo": {"priority": "BACKGROUND"}, "iopsLimitFactor": 2}}}""")
-                .get("field").asText()).isEqualTo("window.start");
+                 "window": {"start": "25:00", "end": "05:00"}, "appliesTo": {"priority": "BACKGROUND"}, "iopsLimitFactor": 2}}}""").get("field").asText()).isEqualTo("window.start");
         assertThat(problem(CallStatus.INVALID, """
                 {"op": "policy.apply", "doc": {"name": "p", "version": 1, "spec": {"kind": "ON_VIOLATION",
-                 "sla": "gold", "after": 6, "window": 5, "actions": ["ALERT"]}}}""")
-                .get("field").asText()).isEqualTo("after");
+                 "sla": "gold", "after": 6, "window": 5, "actions": ["ALERT"]}}}""").get("field").asText()).isEqualTo("after");
         assertThat(problem(CallStatus.INVALID, """
-                {"op": "policy.apply", "doc": {"name": "p", "version": 1, "spec": {"kind": "SOMETIMES"}}}""")
-                .get("field").asText()).isEqualTo("kind");
+                {"op": "policy.apply", "doc": {"name": "p", "version": 1, "spec": {"kind": "SOMETIMES"}}}""").get("field").asText()).isEqualTo("kind");
         call(CallStatus.OK, """
                 {"op": "policy.apply", "doc": {"name": "nightly-backup", "version": 2, "deleted": true}}""");
         assertThat(rules.all()).hasSize(1);
@@ -285,9 +327,11 @@ class ServicesQueriesTest {
 
     @Test
     void aStoredManualThrottleIsAppliedShownAsManualOnItsVolumeAndCancelledByItsId() throws Exception {
-        JsonNode applied = call(CallStatus.OK, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 5, \"volumeId\": 2,"
-                + " \"iopsLimit\": 300, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START
-                + ", \"expiresAt\": " + (START + 60_000) + ", \"reason\": \"noisy\"}}");
+        JsonNode applied = call(
+                CallStatus.OK,
+                "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 5, \"volumeId\": 2,"
+                        + " \"iopsLimit\": 300, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START
+                        + ", \"expiresAt\": " + (START + 60_000) + ", \"reason\": \"noisy\"}}");
         assertThat(applied.get("inForce").asBoolean()).isTrue();
         JsonNode volumes = call(CallStatus.OK, "{\"op\": \"live.volumes\"}").get("items");
         assertThat(volumes.get(0).get("manual").isNull()).isTrue();
@@ -295,22 +339,38 @@ class ServicesQueriesTest {
         assertThat(manual.get("iopsLimit").asLong()).isEqualTo(300);
         assertThat(manual.get("setBy").asText()).isEqualTo("user:op");
         assertThat(manual.get("expiresAt").asLong()).isEqualTo(START + 60_000);
-        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items")).hasSize(1);
-        problem(CallStatus.INVALID, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 6, \"volumeId\": 2,"
-                + " \"iopsLimit\": 0, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": 1, \"expiresAt\": 2}}");
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items"))
+                .hasSize(1);
+        problem(
+                CallStatus.INVALID,
+                "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 6, \"volumeId\": 2,"
+                        + " \"iopsLimit\": 0, \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": 1, \"expiresAt\": 2}}");
 
-        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 4}").get("cancelled")
-                .asBoolean()).as("an older throttle's cancel").isFalse();
-        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 5}").get("cancelled")
-                .asBoolean()).isTrue();
-        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items")).isEmpty();
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 4}")
+                        .get("cancelled")
+                        .asBoolean())
+                .as("an older throttle's cancel")
+                .isFalse();
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.cancel\", \"volumeId\": 2, \"id\": 5}")
+                        .get("cancelled")
+                        .asBoolean())
+                .isTrue();
+        assertThat(call(CallStatus.OK, "{\"op\": \"throttle.list\"}").get("items"))
+                .isEmpty();
 
-        call(CallStatus.OK, "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 7, \"volumeId\": 3, \"iopsLimit\": 1,"
-                + " \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START + ", \"expiresAt\": "
-                + (START + 1_000) + "}}");
+        call(
+                CallStatus.OK,
+                "{\"op\": \"throttle.apply\", \"throttle\": {\"id\": 7, \"volumeId\": 3, \"iopsLimit\": 1,"
+                        + " \"bandwidthLimit\": 0, \"setBy\": \"user:op\", \"setAt\": " + START + ", \"expiresAt\": "
+                        + (START + 1_000) + "}}");
         clock.advance(1_000);
-        assertThat(call(CallStatus.OK, "{\"op\": \"live.volumes\"}").get("items").get(2).get("manual").isNull())
-                .as("expired").isTrue();
+        assertThat(call(CallStatus.OK, "{\"op\": \"live.volumes\"}")
+                        .get("items")
+                        .get(2)
+                        .get("manual")
+                        .isNull())
+                .as("expired")
+                .isTrue();
     }
 
     @Test
@@ -323,7 +383,9 @@ class ServicesQueriesTest {
         assertThat(volumes.get("items").get(0).get("sla").asText()).isEqualTo("gold");
         assertThat(volumes.get("items").get(0).get("state").asText()).isEqualTo("MET");
         assertThat(volumes.get("items").get(1).get("state").asText()).isEqualTo("NO_SLA");
-        assertThat(call(CallStatus.OK, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 30}").get("points")).isEmpty();
+        assertThat(call(CallStatus.OK, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 30}")
+                        .get("points"))
+                .isEmpty();
         JsonNode first = call(CallStatus.OK, "{\"op\": \"live.volumes\", \"limit\": 2}");
         assertThat(first.get("items")).hasSize(2);
         assertThat(first.get("next").asText()).isEqualTo("2");
@@ -331,16 +393,28 @@ class ServicesQueriesTest {
         assertThat(second.get("items")).hasSize(1);
         assertThat(second.get("items").get(0).get("volumeId").asInt()).isEqualTo(3);
         assertThat(second.get("next").isNull()).isTrue();
-        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volumes\", \"limit\": 0}").get("field").asText()).isEqualTo("limit");
-        assertThat(call(CallStatus.OK, "{\"op\": \"compliance.live\"}").get("items").get(0).get("sla").asText()).isEqualTo("gold");
+        assertThat(problem(CallStatus.INVALID, "{\"op\": \"live.volumes\", \"limit\": 0}")
+                        .get("field")
+                        .asText())
+                .isEqualTo("limit");
+        assertThat(call(CallStatus.OK, "{\"op\": \"compliance.live\"}")
+                        .get("items")
+                        .get(0)
+                        .get("sla")
+                        .asText())
+                .isEqualTo("gold");
         JsonNode status = call(CallStatus.OK, "{\"op\": \"status\"}");
         assertThat(status.get("intervalMillis").asLong()).isEqualTo(1_000);
         assertThat(status.get("slas").asInt()).isEqualTo(1);
         assertThat(status.get("dbForwarding").get("enabled").asBoolean()).isFalse();
-        assertThat(call(CallStatus.OK, "{\"op\": \"forecast.list\"}").get("items")).isEmpty();
-        assertThat(call(CallStatus.OK, "{\"op\": \"gateways.list\"}").get("items")).isEmpty();
+        assertThat(call(CallStatus.OK, "{\"op\": \"forecast.list\"}").get("items"))
+                .isEmpty();
+        assertThat(call(CallStatus.OK, "{\"op\": \"gateways.list\"}").get("items"))
+                .isEmpty();
 
-        long id = judge.alerts().raise("capacity:b1", Severity.WARNING, "b1 full in 20 days", START).id();
+        long id = judge.alerts()
+                .raise("capacity:b1", Severity.WARNING, "b1 full in 20 days", START)
+                .id();
         JsonNode alerts = call(CallStatus.OK, "{\"op\": \"alerts.list\"}");
         assertThat(alerts.get("items").get(0).get("key").asText()).isEqualTo("capacity:b1");
         assertThat(alerts.get("items").get(0).get("state").asText()).isEqualTo("OPEN");
@@ -365,7 +439,8 @@ class ServicesQueriesTest {
             config.applySpecs(queries);
             assertThat(book.effective(1).iops().read()).isEqualTo(800);
             assertThat(book.effective(1).complianceTarget()).isCloseTo(0.999, Offset.offset(1e-9));
-            assertThat(call(CallStatus.OK, "{\"op\": \"status\"}").get("slas").asInt()).isEqualTo(1);
+            assertThat(call(CallStatus.OK, "{\"op\": \"status\"}").get("slas").asInt())
+                    .isEqualTo(1);
         } finally {
             Files.delete(file);
         }

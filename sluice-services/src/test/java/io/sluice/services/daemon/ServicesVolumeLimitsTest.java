@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The services daemon through its real mailboxes, on a clock the test moves: volumes announced and
- * reported as the monitor passes them on, the limit on volumes tracked, volumes dropped from a gateway's
- * announcement and volumes gone silent, each seen in the services' status and live views.
+ * The services daemon through its real mailboxes, on a clock the test moves: volumes announced and reported as the
+ * monitor passes them on, the limit on volumes tracked, volumes dropped from a gateway's announcement and volumes gone
+ * silent, each seen in the services' status and live views.
  */
 class ServicesVolumeLimitsTest {
     private static final long T0 = 1_700_000_000_000L;
@@ -49,7 +49,9 @@ class ServicesVolumeLimitsTest {
 
     @AfterEach
     void removeMailboxes() throws Exception {
-        for (String suffix : List.of(ServerMailboxes.SERVICES_SUFFIX, ServerMailboxes.SERVICES_QUERIES_SUFFIX,
+        for (String suffix : List.of(
+                ServerMailboxes.SERVICES_SUFFIX,
+                ServerMailboxes.SERVICES_QUERIES_SUFFIX,
                 ServerMailboxes.MONITOR_SUFFIX)) {
             Files.deleteIfExists(ServerMailboxes.file(dir, name, suffix));
         }
@@ -60,23 +62,36 @@ class ServicesVolumeLimitsTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void keepsStateOnlyForVolumesStillThereAndNoMoreThanItsLimit() throws Exception {
         ServicesConfig none = new ServicesConfig(List.of(), List.of(), List.of());
-        try (ServicesDaemon daemon = ServicesDaemon.start(dir, name, none, new VolumeLimits(3, EXPIRY), 100, clock, false);
-             Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
-             Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
-             MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+        try (ServicesDaemon daemon =
+                        ServicesDaemon.start(dir, name, none, new VolumeLimits(3, EXPIRY), 100, clock, false);
+                Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
+                Mailbox queriesBox =
+                        Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+                MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(11, "gw-a", 1, 2, 3));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 2, 3));
-            Await.until(30_000, () -> liveVolumes(web).size() == 3 && status(web).path("volumeState").path("tracked").asInt() == 3);
+            Await.until(
+                    30_000,
+                    () -> liveVolumes(web).size() == 3
+                            && status(web).path("volumeState").path("tracked").asInt() == 3);
             assertThat(gatewayVolumes(web, 11)).containsExactly(1, 2, 3);
 
             // A fourth volume, announced then reported, is refused: nothing is kept of it and an alert says why.
             post(monitor, MailboxOpcodes.SERVICES_GATEWAY_VOLUMES, announcement(12, "gw-b", 4));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(12, 4));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1, 4, 2));
-            Await.until(30_000, () -> status(web).path("volumeState").path("refusedOverLimit").asLong() == 3);
+            Await.until(
+                    30_000,
+                    () -> status(web)
+                                    .path("volumeState")
+                                    .path("refusedOverLimit")
+                                    .asLong()
+                            == 3);
             assertThat(liveVolumes(web)).containsExactly(1, 2, 3);
-            assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 600}").path("points").size())
+            assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 1, \"seconds\": 600}")
+                            .path("points")
+                            .size())
                     .isEqualTo(2);
             assertThat(alertKeys(web)).contains(ReportIntake.VOLUME_LIMIT_ALERT);
 
@@ -110,13 +125,17 @@ class ServicesVolumeLimitsTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aVolumeAnOperatorPlacedIsKeptOverTheLimitAndItsPlacementOutlivesItsReports() throws Exception {
-        ServicesConfig config = new ServicesConfig(List.of(new Backend("b1", 10_000, 200)),
-                List.of(new VolumePlacement(9, "b1", List.of(), 1L << 30)), List.of());
-        try (ServicesDaemon daemon = ServicesDaemon.start(dir, name, config, new VolumeLimits(1, EXPIRY), 100, clock, false);
-             Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
-             Mailbox queriesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
-             MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
-             MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
+        ServicesConfig config = new ServicesConfig(
+                List.of(new Backend("b1", 10_000, 200)),
+                List.of(new VolumePlacement(9, "b1", List.of(), 1L << 30)),
+                List.of());
+        try (ServicesDaemon daemon =
+                        ServicesDaemon.start(dir, name, config, new VolumeLimits(1, EXPIRY), 100, clock, false);
+                Mailbox servicesBox = Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_SUFFIX));
+                Mailbox queriesBox =
+                        Mailbox.open(ServerMailboxes.file(dir, name, ServerMailboxes.SERVICES_QUERIES_SUFFIX));
+                MailboxClient web = MailboxClient.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 1));
             post(monitor, MailboxOpcodes.SERVICES_STATS_REPORT, report(11, 9, 5));
             JsonNode state = status(web).path("volumeState");
@@ -125,15 +144,21 @@ class ServicesVolumeLimitsTest {
             assertThat(liveVolumes(web)).containsExactly(1, 9);
 
             clock.advance(EXPIRY);
-            Await.until(30_000, () -> status(web).path("volumeState").path("tracked").asInt() == 0);
+            Await.until(
+                    30_000,
+                    () -> status(web).path("volumeState").path("tracked").asInt() == 0);
             assertThat(liveVolumes(web)).as("the configured placement stays").containsExactly(9);
-            assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 9, \"seconds\": 600}").path("points")).isEmpty();
+            assertThat(query(web, "{\"op\": \"live.volume\", \"volumeId\": 9, \"seconds\": 600}")
+                            .path("points"))
+                    .isEmpty();
         }
     }
 
     private List<Integer> liveVolumes(MailboxClient web) {
         List<Integer> ids = new ArrayList<>();
-        query(web, "{\"op\": \"live.volumes\"}").path("items").forEach(item -> ids.add(item.path("volumeId").asInt()));
+        query(web, "{\"op\": \"live.volumes\"}")
+                .path("items")
+                .forEach(item -> ids.add(item.path("volumeId").asInt()));
         return ids;
     }
 
@@ -149,7 +174,9 @@ class ServicesVolumeLimitsTest {
 
     private List<String> alertKeys(MailboxClient web) {
         List<String> keys = new ArrayList<>();
-        query(web, "{\"op\": \"alerts.list\"}").path("items").forEach(alert -> keys.add(alert.path("key").asText()));
+        query(web, "{\"op\": \"alerts.list\"}")
+                .path("items")
+                .forEach(alert -> keys.add(alert.path("key").asText()));
         return keys;
     }
 
@@ -167,7 +194,9 @@ class ServicesVolumeLimitsTest {
             Thread.sleep(1);
         }
         while (!answered[0]) {
-            assertThat(System.nanoTime()).as("the services answer call %d", correlation).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the services answer call %d", correlation)
+                    .isLessThan(deadline);
             monitor.pollReplies(reply -> answered[0] |= reply.correlationId() == correlation, 64);
             Thread.sleep(1);
         }
@@ -178,10 +207,21 @@ class ServicesVolumeLimitsTest {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(volumes.length));
         StatsWriter writer = new StatsWriter();
         sequence++;
-        writer.begin(frame, sequence, gatewayId, false, sequence, sequence, clock.epochMillis() - 100 + sequence, 100,
+        writer.begin(
+                frame,
+                sequence,
+                gatewayId,
+                false,
+                sequence,
+                sequence,
+                clock.epochMillis() - 100 + sequence,
+                100,
                 volumes.length);
         for (int i = 0; i < volumes.length; i++) {
-            writer.volume(i).volumeId(volumes[i]).ops(IoDirection.READ, 100).bytes(IoDirection.READ, 100 * 4_096)
+            writer.volume(i)
+                    .volumeId(volumes[i])
+                    .ops(IoDirection.READ, 100)
+                    .bytes(IoDirection.READ, 100 * 4_096)
                     .latencyBucket(IoDirection.READ, 9, 100);
         }
         writer.commit();
@@ -211,7 +251,8 @@ class ServicesVolumeLimitsTest {
 
     private JsonNode query(MailboxClient web, String request) {
         try {
-            Reply reply = web.call(MailboxOpcodes.SERVICES_JSON, request.getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+            Reply reply = web.call(MailboxOpcodes.SERVICES_JSON, request.getBytes(StandardCharsets.UTF_8))
+                    .get(5, TimeUnit.SECONDS);
             JsonNode result = json.readTree(reply.result());
             assertThat(reply.status()).as("%s -> %s", request, result).isEqualTo(CallStatus.OK);
             return result;

@@ -20,12 +20,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The outbox against a monitor played by this test: a callee on a real mailbox file with the monitor's
- * slot size, polled on the test's thread between the outbox's steps.
+ * The outbox against a monitor played by this test: a callee on a real mailbox file with the monitor's slot size,
+ * polled on the test's thread between the outbox's steps.
  */
 class ThrottleOutboxTest {
     private static final long GATEWAY = 3;
-    private final Path file = Path.of("/dev/shm", "sluice-outbox-test-" + ProcessHandle.current().pid() + "-monitor");
+    private final Path file =
+            Path.of("/dev/shm", "sluice-outbox-test-" + ProcessHandle.current().pid() + "-monitor");
     private final List<long[]> undelivered = new ArrayList<>();
     private Mailbox mailbox;
     private MailboxCaller caller;
@@ -48,7 +49,9 @@ class ThrottleOutboxTest {
     }
 
     private ThrottleOutbox outbox() {
-        return new ThrottleOutbox(ServerMailboxes.MONITOR.paramCapacity(), 1_000,
+        return new ThrottleOutbox(
+                ServerMailboxes.MONITOR.paramCapacity(),
+                1_000,
                 (gateway, volumes) -> IntStream.of(volumes).forEach(v -> undelivered.add(new long[] {gateway, v})));
     }
 
@@ -61,9 +64,9 @@ class ThrottleOutboxTest {
     }
 
     /**
-     * A services process stops with THROTTLE_SETs in the monitor's mailbox; its successor's outbox (same caller
-     * index, command ids starting at the same place) counts their replies as inherited, frees their slots, and
-     * neither marks its own calls answered by them nor asks the analyzer to resend volumes it never sent.
+     * A services process stops with THROTTLE_SETs in the monitor's mailbox; its successor's outbox (same caller index,
+     * command ids starting at the same place) counts their replies as inherited, frees their slots, and neither marks
+     * its own calls answered by them nor asks the analyzer to resend volumes it never sent.
      */
     @Test
     void aPredecessorsCallsAreCollectedAsInheritedNotAsTheSuccessorsOwn() {
@@ -97,17 +100,19 @@ class ThrottleOutboxTest {
     private List<List<Integer>> monitorAnswers(int status) {
         List<List<Integer>> calls = new ArrayList<>();
         ThrottleSetReader reader = new ThrottleSetReader();
-        monitor.poll(request -> {
-            assertThat(request.opcode()).isEqualTo(MailboxOpcodes.MONITOR_THROTTLE_SET);
-            reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
-            List<Integer> volumes = new ArrayList<>();
-            for (int i = 0; i < reader.volumeCount(); i++) {
-                volumes.add(reader.volume(i).volumeId());
-            }
-            assertThat(reader.gatewayId()).isEqualTo(GATEWAY);
-            calls.add(volumes);
-            request.reply(status, 0);
-        }, 1_000);
+        monitor.poll(
+                request -> {
+                    assertThat(request.opcode()).isEqualTo(MailboxOpcodes.MONITOR_THROTTLE_SET);
+                    reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                    List<Integer> volumes = new ArrayList<>();
+                    for (int i = 0; i < reader.volumeCount(); i++) {
+                        volumes.add(reader.volume(i).volumeId());
+                    }
+                    assertThat(reader.gatewayId()).isEqualTo(GATEWAY);
+                    calls.add(volumes);
+                    request.reply(status, 0);
+                },
+                1_000);
         return calls;
     }
 
@@ -119,7 +124,9 @@ class ThrottleOutboxTest {
         assertThat(outbox.flush(caller)).isEqualTo((1_000 + 43) / 44);
         List<List<Integer>> calls = monitorAnswers(MailboxOpcodes.THROTTLE_ACKED);
         assertThat(calls).hasSize(23).allSatisfy(c -> assertThat(c).hasSizeLessThanOrEqualTo(outbox.setsPerCall()));
-        assertThat(calls.stream().flatMap(List::stream).toList()).containsExactlyElementsOf(IntStream.rangeClosed(1, 1_000).boxed().toList());
+        assertThat(calls.stream().flatMap(List::stream).toList())
+                .containsExactlyElementsOf(
+                        IntStream.rangeClosed(1, 1_000).boxed().toList());
         caller.pollReplies(outbox::onReply, 100);
         assertThat(outbox.acked()).isEqualTo(23);
         assertThat(outbox.inFlight()).isZero();
@@ -170,24 +177,34 @@ class ThrottleOutboxTest {
 
         List<String> seen = new ArrayList<>();
         ThrottleSetReader reader = new ThrottleSetReader();
-        monitor.poll(request -> {
-            reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
-            for (int i = 0; i < reader.volumeCount(); i++) {
-                seen.add(reader.volume(i).volumeId() + "@" + reader.volume(i).version() + ":" + reader.volume(i).iopsLimit());
-            }
-            // Taken, not answered yet: the monitor is talking to the gateway.
-            request.defer();
-        }, 1_000);
-        assertThat(seen).as("the latest set of every volume, once").containsExactly("1@5:100", "2@6:999", "3@5:300", "4@6:444");
+        monitor.poll(
+                request -> {
+                    reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                    for (int i = 0; i < reader.volumeCount(); i++) {
+                        seen.add(reader.volume(i).volumeId() + "@"
+                                + reader.volume(i).version() + ":"
+                                + reader.volume(i).iopsLimit());
+                    }
+                    // Taken, not answered yet: the monitor is talking to the gateway.
+                    request.defer();
+                },
+                1_000);
+        assertThat(seen)
+                .as("the latest set of every volume, once")
+                .containsExactly("1@5:100", "2@6:999", "3@5:300", "4@6:444");
 
         outbox.enqueue(GATEWAY, List.of(set(1, 7, 111)));
         assertThat(outbox.flush(caller)).isEqualTo(1);
-        assertThat(outbox.merged()).as("the monitor had taken the call: nothing to rewrite").isEqualTo(1);
+        assertThat(outbox.merged())
+                .as("the monitor had taken the call: nothing to rewrite")
+                .isEqualTo(1);
         assertThat(outbox.posted()).isEqualTo(2);
         assertThat(monitorAnswers(MailboxOpcodes.THROTTLE_ACKED)).containsExactly(List.of(1));
         caller.pollReplies(outbox::onReply, 100);
         assertThat(outbox.acked()).isEqualTo(1);
-        assertThat(outbox.inFlight()).as("the deferred call is still the monitor's").isEqualTo(1);
+        assertThat(outbox.inFlight())
+                .as("the deferred call is still the monitor's")
+                .isEqualTo(1);
         assertThat(undelivered).isEmpty();
     }
 

@@ -18,29 +18,28 @@ import java.util.TreeSet;
 /**
  * A storage backend shared by volumes, with the gateways in front of it, advanced one interval at a time.
  *
- * <p>Each volume offers an open-loop load (its demand, with seeded jitter) split across its gateways.
- * Each gateway's scheduler admits up to the IOPS limit it was last sent and holds the rest in a queue of
- * at most half a second of demand (a client stops issuing beyond that). The device serves what was
- * admitted, up to its capacity, in proportion to what each path has outstanding (it is FIFO: it knows
- * nothing of SLAs); what it cannot serve waits for the next interval. Latency grows with utilisation as
- * in an M/M/1 queue, {@code base / (1 - rho)}, plus the time to drain the device queue, and is spread
- * over the log2 buckets as an exponential distribution with that mean (writes' mean may be a multiple of
- * the reads', {@link #writeLatencyFactor}). The latency reported is the
- * device's: time held by the gateway's own throttle is reported separately, as throttled operations.
+ * <p>Each volume offers an open-loop load (its demand, with seeded jitter) split across its gateways. Each gateway's
+ * scheduler admits up to the IOPS limit it was last sent and holds the rest in a queue of at most half a second of
+ * demand (a client stops issuing beyond that). The device serves what was admitted, up to its capacity, in proportion
+ * to what each path has outstanding (it is FIFO: it knows nothing of SLAs); what it cannot serve waits for the next
+ * interval. Latency grows with utilisation as in an M/M/1 queue, {@code base / (1 - rho)}, plus the time to drain the
+ * device queue, and is spread over the log2 buckets as an exponential distribution with that mean (writes' mean may be
+ * a multiple of the reads', {@link #writeLatencyFactor}). The latency reported is the device's: time held by the
+ * gateway's own throttle is reported separately, as throttled operations.
  *
- * <p>{@link #servers(int)} gives the device internal parallelism, as an SSD's channels or an array's disks:
- * the same FIFO queue in front of that many servers, each serving one request in {@code base}, and latency
- * from the M/M/c queue ({@link ErlangC}) instead, which stays near {@code base} until nearly every server
- * is busy. One server, the default, is the M/M/1 device above.
+ * <p>{@link #servers(int)} gives the device internal parallelism, as an SSD's channels or an array's disks: the same
+ * FIFO queue in front of that many servers, each serving one request in {@code base}, and latency from the M/M/c queue
+ * ({@link ErlangC}) instead, which stays near {@code base} until nearly every server is busy. One server, the default,
+ * is the M/M/1 device above.
  *
- * <p>{@link #weightFair()} turns the device into an array like the gateway's own backend scheduler: it
- * shares its capacity among the volumes by equal weight (max-min, what one volume does not take the others
- * may), so a flooding neighbour takes half of it, and each volume's latency is its own queue's. A volume
- * driven by a closed-loop client ({@link SimVolume#closedLoop}) keeps at most that many I/Os outstanding:
- * what the device does not serve is not issued, so its latency stays bounded while its throughput falls.
+ * <p>{@link #weightFair()} turns the device into an array like the gateway's own backend scheduler: it shares its
+ * capacity among the volumes by equal weight (max-min, what one volume does not take the others may), so a flooding
+ * neighbour takes half of it, and each volume's latency is its own queue's. A volume driven by a closed-loop client
+ * ({@link SimVolume#closedLoop}) keeps at most that many I/Os outstanding: what the device does not serve is not
+ * issued, so its latency stays bounded while its throughput falls.
  *
- * <p>Consumes THROTTLE_SET frames and produces one STATS frame per gateway per interval, so the analyzer
- * under test reads and writes the real wire layouts.
+ * <p>Consumes THROTTLE_SET frames and produces one STATS frame per gateway per interval, so the analyzer under test
+ * reads and writes the real wire layouts.
  */
 public final class SimulatedBackend {
     private static final double MAX_UTILISATION = 0.98;
@@ -140,8 +139,7 @@ public final class SimulatedBackend {
      * @param delivered IOPS completed
      * @param p95Micros the true 95th percentile latency of the device, reads
      */
-    public record Truth(int interval, double offered, double delivered, double meanLatencyMicros, double p95Micros) {
-    }
+    public record Truth(int interval, double offered, double delivered, double meanLatencyMicros, double p95Micros) {}
 
     public SimulatedBackend(double capacityIops, double baseLatencyMicros, long seed) {
         this.capacityIops = capacityIops;
@@ -162,9 +160,9 @@ public final class SimulatedBackend {
     }
 
     /**
-     * How many requests the device serves at once, each in the unloaded latency; 1 by default. The
-     * capacity stays the device's total: a consistent parallel device has about {@code count} over the
-     * unloaded latency. The weight-fair array ({@link #weightFair()}) keeps its own per-volume latency.
+     * How many requests the device serves at once, each in the unloaded latency; 1 by default. The capacity stays the
+     * device's total: a consistent parallel device has about {@code count} over the unloaded latency. The weight-fair
+     * array ({@link #weightFair()}) keeps its own per-volume latency.
      */
     public SimulatedBackend servers(int count) {
         if (count < 1) {
@@ -180,9 +178,7 @@ public final class SimulatedBackend {
         return this;
     }
 
-    /**
-     * Adds a volume served by the gateways in {@code split}, each taking that share of its load.
-     */
+    /** Adds a volume served by the gateways in {@code split}, each taking that share of its load. */
     public SimVolume addVolume(int volumeId, double readFraction, int ioBytes, Map<Long, Double> split) {
         SimVolume volume = new SimVolume(volumeId, readFraction, ioBytes);
         split.forEach((gateway, share) -> volume.paths.put(gateway, new Path(share)));
@@ -214,8 +210,8 @@ public final class SimulatedBackend {
     }
 
     /**
-     * Runs one interval starting at {@code startMillis} and returns each gateway's STATS frame for it,
-     * positioned at the frame's start.
+     * Runs one interval starting at {@code startMillis} and returns each gateway's STATS frame for it, positioned at
+     * the frame's start.
      */
     public Map<Long, ByteBuffer> step(long startMillis, int intervalMillis) {
         double seconds = intervalMillis / 1000.0;
@@ -250,7 +246,8 @@ public final class SimulatedBackend {
                 }
                 path.deviceQueue = in - path.served;
                 if (volume.queueDepth > 0) {
-                    // A closed-loop client never issued what would exceed its depth, at the gateway and device together.
+                    // A closed-loop client never issued what would exceed its depth, at the gateway and device
+                    // together.
                     double depth = volume.queueDepth * path.split;
                     path.backlog = Math.min(path.backlog, depth);
                     path.deviceQueue = Math.min(path.deviceQueue, depth - path.backlog);
@@ -267,15 +264,19 @@ public final class SimulatedBackend {
             double delivered = 0;
             for (Map.Entry<Long, Path> entry : volume.paths.entrySet()) {
                 delivered += entry.getValue().served / seconds;
-                byGateway.computeIfAbsent(entry.getKey(), g -> new ArrayList<>()).add(new Object[] {volume, entry.getValue()});
+                byGateway
+                        .computeIfAbsent(entry.getKey(), g -> new ArrayList<>())
+                        .add(new Object[] {volume, entry.getValue()});
             }
             Truth offered = volume.history.removeLast();
-            volume.history.add(new Truth(interval, offered.offered(), delivered, meanMicros, -meanMicros * Math.log(0.05)));
+            volume.history.add(
+                    new Truth(interval, offered.offered(), delivered, meanMicros, -meanMicros * Math.log(0.05)));
         }
         Map<Long, ByteBuffer> frames = new LinkedHashMap<>();
         for (long gatewayId : new TreeSet<>(byGateway.keySet())) {
-            frames.put(gatewayId, statsFrame(gatewayId, byGateway.get(gatewayId), startMillis, intervalMillis, meanMicros,
-                    seconds));
+            frames.put(
+                    gatewayId,
+                    statsFrame(gatewayId, byGateway.get(gatewayId), startMillis, intervalMillis, meanMicros, seconds));
         }
         interval++;
         return frames;
@@ -317,10 +318,24 @@ public final class SimulatedBackend {
         return share;
     }
 
-    private ByteBuffer statsFrame(long gatewayId, List<Object[]> paths, long startMillis, int intervalMillis, double meanMicros,
-                                  double seconds) {
+    private ByteBuffer statsFrame(
+            long gatewayId,
+            List<Object[]> paths,
+            long startMillis,
+            int intervalMillis,
+            double meanMicros,
+            double seconds) {
         ByteBuffer frame = ByteBuffer.allocate(StatsDescriptor.frameLength(paths.size()));
-        statsWriter.begin(frame, ++reportSequence, gatewayId, false, reportSequence, 0, startMillis, intervalMillis, paths.size());
+        statsWriter.begin(
+                frame,
+                ++reportSequence,
+                gatewayId,
+                false,
+                reportSequence,
+                0,
+                startMillis,
+                intervalMillis,
+                paths.size());
         for (int i = 0; i < paths.size(); i++) {
             SimVolume volume = (SimVolume) paths.get(i)[0];
             Path path = (Path) paths.get(i)[1];
@@ -335,7 +350,8 @@ public final class SimulatedBackend {
                 double rate = Math.max(1, path.served / seconds);
                 pathMicros = baseLatencyMicros + path.deviceQueue / rate * 1e6;
             }
-            VolumeStatsFlyweight record = statsWriter.volume(i)
+            VolumeStatsFlyweight record = statsWriter
+                    .volume(i)
                     .volumeId(volume.volumeId)
                     .queueDepth((int) Math.ceil(path.backlog))
                     .throttleVersion(path.version);
@@ -348,15 +364,21 @@ public final class SimulatedBackend {
     }
 
     /** Counters for one direction, latencies exponential with mean {@code meanMicros}. */
-    private static void fill(VolumeStatsFlyweight record, IoDirection direction, long ops, int ioBytes,
-                             double meanMicros, long throttled) {
+    private static void fill(
+            VolumeStatsFlyweight record,
+            IoDirection direction,
+            long ops,
+            int ioBytes,
+            double meanMicros,
+            long throttled) {
         record.ops(direction, ops)
                 .bytes(direction, ops * ioBytes)
                 .throttledOps(direction, throttled)
                 .latencySumMicros(direction, Math.round(ops * meanMicros));
         long below = 0;
         for (int b = 0; b < LatencyBuckets.COUNT; b++) {
-            long upTo = b == LatencyBuckets.COUNT - 1 ? ops
+            long upTo = b == LatencyBuckets.COUNT - 1
+                    ? ops
                     : Math.round(ops * (1 - Math.exp(-LatencyBuckets.lowerBoundMicros(b + 1) / meanMicros)));
             record.latencyBucket(direction, b, upTo - below);
             below = upTo;

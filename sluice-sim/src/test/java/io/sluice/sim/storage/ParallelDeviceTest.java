@@ -15,9 +15,15 @@ class ParallelDeviceTest {
 
     @Test
     void aParallelDeviceStaysNearItsUnloadedLatencyAtNinetyPercent() {
-        double fifo = loaded(new SimulatedBackend(10_000, 200, 7), 9_000).volume(1).last().meanLatencyMicros();
-        double parallel = loaded(new SimulatedBackend(100_000, 200, 7).servers(20).jitter(0), 90_000)
-                .volume(1).last().meanLatencyMicros();
+        double fifo = loaded(new SimulatedBackend(10_000, 200, 7), 9_000)
+                .volume(1)
+                .last()
+                .meanLatencyMicros();
+        double parallel = loaded(
+                        new SimulatedBackend(100_000, 200, 7).servers(20).jitter(0), 90_000)
+                .volume(1)
+                .last()
+                .meanLatencyMicros();
         assertThat(fifo).isGreaterThan(1_500);
         assertThat(parallel).isEqualTo(ErlangC.meanSojournMicros(20, 0.9, 200)).isLessThan(260);
     }

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
-import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.LoginBackoff;
 import io.sluice.web.auth.LoginLimiter;
 import io.sluice.web.auth.PasswordHashing;
 import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Role;
 import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
@@ -19,9 +19,9 @@ import io.sluice.web.http.AccountSchemas;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.Routes;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Arrays;
 
 /** Sign-in, first-start setup, users and API tokens. */
 public final class AccountApi {
@@ -38,12 +38,22 @@ public final class AccountApi {
     private final LoginLimiter byAddress;
     /** Wrong setup tokens per client address: strict, the token is copied, not typed. */
     private final LoginLimiter setupByAddress;
+
     private final RequestAuthenticator authenticator;
     private final SetupGate setup;
     private final boolean secureCookies;
 
-    public AccountApi(RoleCalls calls, JsonBodies bodies, PasswordHashing hasher, Sessions sessions, LoginBackoff backoff,
-                      LoginLimiter byAddress, LoginLimiter setupByAddress, RequestAuthenticator authenticator, SetupGate setup, boolean secureCookies) {
+    public AccountApi(
+            RoleCalls calls,
+            JsonBodies bodies,
+            PasswordHashing hasher,
+            Sessions sessions,
+            LoginBackoff backoff,
+            LoginLimiter byAddress,
+            LoginLimiter setupByAddress,
+            RequestAuthenticator authenticator,
+            SetupGate setup,
+            boolean secureCookies) {
         this.calls = calls;
         this.bodies = bodies;
         this.hasher = hasher;
@@ -62,15 +72,35 @@ public final class AccountApi {
                 .post("/api/session", null, "session", "Sign in with login and password (rate-limited)", this::login)
                 .schemas(AccountSchemas.SIGN_IN, AccountSchemas.SESSION)
                 .delete("/api/session", Role.VIEWER, "session", "Sign out", this::logout)
-                .post("/api/setup", null, "session", "Create the first admin with the one-time setup token", this::completeSetup)
+                .post(
+                        "/api/setup",
+                        null,
+                        "session",
+                        "Create the first admin with the one-time setup token",
+                        this::completeSetup)
                 .schemas(AccountSchemas.SETUP, AccountSchemas.USER)
-                .get("/api/users", Role.ADMIN, "users", "List users", (ctx, p) -> bodies.send(ctx, calls.db("user.list", p.actor(), calls.args())))
+                .get(
+                        "/api/users",
+                        Role.ADMIN,
+                        "users",
+                        "List users",
+                        (ctx, p) -> bodies.send(ctx, calls.db("user.list", p.actor(), calls.args())))
                 .schemas(null, AccountSchemas.USERS)
                 .post("/api/users", Role.ADMIN, "users", "Create a user", this::createUser)
                 .schemas(AccountSchemas.NEW_USER, AccountSchemas.USER)
-                .put("/api/users/{login}", Role.ADMIN, "users", "Change a user's role, password or disabled flag", this::updateUser)
+                .put(
+                        "/api/users/{login}",
+                        Role.ADMIN,
+                        "users",
+                        "Change a user's role, password or disabled flag",
+                        this::updateUser)
                 .schemas(AccountSchemas.USER_CHANGE, AccountSchemas.USER)
-                .get("/api/tokens", Role.ADMIN, "users", "List API tokens", (ctx, p) -> bodies.send(ctx, calls.db("token.list", p.actor(), calls.args())))
+                .get(
+                        "/api/tokens",
+                        Role.ADMIN,
+                        "users",
+                        "List API tokens",
+                        (ctx, p) -> bodies.send(ctx, calls.db("token.list", p.actor(), calls.args())))
                 .schemas(null, AccountSchemas.TOKENS)
                 .post("/api/tokens", Role.ADMIN, "users", "Create an API token (shown once)", this::createToken)
                 .schemas(AccountSchemas.NEW_TOKEN, AccountSchemas.ISSUED_TOKEN)
@@ -129,14 +159,20 @@ public final class AccountApi {
         if (!ok) {
             byAddress.recordFailure(address);
             backoff.recordFailure(login, address);
-            throw ApiProblem.of(401, "bad-credentials", "Sign-in failed", "wrong login or password, or the user is disabled");
+            throw ApiProblem.of(
+                    401, "bad-credentials", "Sign-in failed", "wrong login or password, or the user is disabled");
         }
         backoff.recordSuccess(login, address);
         Role role = Role.parse(user.path("role").asText()).orElse(Role.VIEWER);
         Sessions.Session s = sessions.open(login, role);
         ctx.cookie(sessionCookie(s.id(), -1));
-        calls.db("audit.append", "user:" + login, calls.args().put("action", "session.login").put("target", "user:" + login)
-                .set("detail", calls.args().put("address", ctx.ip())));
+        calls.db(
+                "audit.append",
+                "user:" + login,
+                calls.args()
+                        .put("action", "session.login")
+                        .put("target", "user:" + login)
+                        .set("detail", calls.args().put("address", ctx.ip())));
         bodies.send(ctx, Map.of("signedIn", true, "login", login, "role", role.name(), "csrfToken", s.csrfToken()));
     }
 
@@ -145,7 +181,10 @@ public final class AccountApi {
             sessions.close(ctx.cookie(RequestAuthenticator.SESSION_COOKIE));
             ctx.cookie(sessionCookie("", 0));
             try {
-                calls.db("audit.append", p.actor(), calls.args().put("action", "session.logout").put("target", p.actor()));
+                calls.db(
+                        "audit.append",
+                        p.actor(),
+                        calls.args().put("action", "session.logout").put("target", p.actor()));
             } catch (ApiProblem e) {
                 // Signing out must work while the database is away; the session is gone either way.
             }
@@ -191,8 +230,16 @@ public final class AccountApi {
         String login = JsonBodies.name(body, "login");
         Role role = role(body);
         String hash = hasher.hash(password(body));
-        bodies.send(ctx, 201, calls.db("user.create", p.actor(), calls.args().put("login", login)
-                .put("role", role.name()).put("passwordHash", hash)));
+        bodies.send(
+                ctx,
+                201,
+                calls.db(
+                        "user.create",
+                        p.actor(),
+                        calls.args()
+                                .put("login", login)
+                                .put("role", role.name())
+                                .put("passwordHash", hash)));
     }
 
     private void updateUser(Context ctx, Principal p) {
@@ -224,8 +271,10 @@ public final class AccountApi {
         String name = JsonBodies.name(body, "name");
         Role role = role(body);
         String token = Secrets.newToken("slc_");
-        JsonNode created = calls.db("token.create", p.actor(), calls.args().put("name", name).put("role", role.name())
-                .put("tokenHash", Secrets.sha256Hex(token)));
+        JsonNode created = calls.db(
+                "token.create",
+                p.actor(),
+                calls.args().put("name", name).put("role", role.name()).put("tokenHash", Secrets.sha256Hex(token)));
         ObjectNode answer = ((ObjectNode) created.deepCopy()).put("token", token);
         bodies.send(ctx, 201, answer);
     }
@@ -242,7 +291,8 @@ public final class AccountApi {
         if (r == null || !r.isTextual()) {
             throw ApiProblem.invalid("role", "required", "role is required: ADMIN, OPERATOR or VIEWER");
         }
-        return Role.parse(r.asText()).orElseThrow(() -> ApiProblem.invalid("role", "enum", "role must be ADMIN, OPERATOR or VIEWER"));
+        return Role.parse(r.asText())
+                .orElseThrow(() -> ApiProblem.invalid("role", "enum", "role must be ADMIN, OPERATOR or VIEWER"));
     }
 
     private static char[] password(JsonNode body) {
@@ -252,10 +302,12 @@ public final class AccountApi {
         }
         String pw = n.asText();
         if (pw.length() < MIN_PASSWORD) {
-            throw ApiProblem.invalid("password", "min-length", "password must have at least " + MIN_PASSWORD + " characters");
+            throw ApiProblem.invalid(
+                    "password", "min-length", "password must have at least " + MIN_PASSWORD + " characters");
         }
         if (pw.length() > MAX_PASSWORD) {
-            throw ApiProblem.invalid("password", "max-length", "password must have at most " + MAX_PASSWORD + " characters");
+            throw ApiProblem.invalid(
+                    "password", "max-length", "password must have at most " + MAX_PASSWORD + " characters");
         }
         return pw.toCharArray();
     }

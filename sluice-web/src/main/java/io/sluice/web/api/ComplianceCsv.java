@@ -3,15 +3,15 @@ package io.sluice.web.api;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * A compliance report as CSV (RFC 4180). Text cells that a spreadsheet would run as a formula
- * (starting with = + - @ or a control character) are prefixed with an apostrophe.
+ * A compliance report as CSV (RFC 4180). Text cells that a spreadsheet would run as a formula (starting with = + - @ or
+ * a control character) are prefixed with an apostrophe.
  */
 final class ComplianceCsv {
-    private static final String[] COLUMNS = {"sla", "scope", "dimension", "intervals", "met", "missed", "metPercent",
-            "targetPercent", "compliant"};
+    private static final String[] COLUMNS = {
+        "sla", "scope", "dimension", "intervals", "met", "missed", "metPercent", "targetPercent", "compliant"
+    };
 
-    private ComplianceCsv() {
-    }
+    private ComplianceCsv() {}
 
     static String render(JsonNode report) {
         StringBuilder out = new StringBuilder();

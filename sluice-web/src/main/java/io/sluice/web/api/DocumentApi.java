@@ -13,11 +13,10 @@ import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
 
 /**
- * Versioned documents (SLAs, policies, groups): create, read, update and delete with optimistic
- * versions ({@code If-Match: "3"} or {@code expectedVersion}), and history. A change is validated by
- * the SLA services (SLAs), stored by the database manager, then applied by the SLA services; if the
- * last step fails the stored document stands and the services load it on their next reload, which
- * the answer says.
+ * Versioned documents (SLAs, policies, groups): create, read, update and delete with optimistic versions
+ * ({@code If-Match: "3"} or {@code expectedVersion}), and history. A change is validated by the SLA services (SLAs),
+ * stored by the database manager, then applied by the SLA services; if the last step fails the stored document stands
+ * and the services load it on their next reload, which the answer says.
  */
 public final class DocumentApi {
     private final String kind;
@@ -38,19 +37,40 @@ public final class DocumentApi {
     public void register(Routes routes) {
         String base = "/api/" + collection;
         String tag = collection;
-        routes.get(base, Role.VIEWER, tag, "List " + collection, this::list).schemas(null, ApiSchemas.list(kind))
+        routes.get(base, Role.VIEWER, tag, "List " + collection, this::list)
+                .schemas(null, ApiSchemas.list(kind))
                 .post(base, Role.OPERATOR, tag, "Create a " + kind + " (validated, stored, applied)", this::create)
                 .schemas(ApiSchemas.spec(kind), ApiSchemas.doc(kind))
                 .get(base + "/{name}", Role.VIEWER, tag, "Read a " + kind + "; ETag is its version", this::read)
                 .schemas(null, ApiSchemas.doc(kind))
-                .put(base + "/{name}", Role.OPERATOR, tag, "Replace a " + kind + " (If-Match or expectedVersion required)", this::update)
+                .put(
+                        base + "/{name}",
+                        Role.OPERATOR,
+                        tag,
+                        "Replace a " + kind + " (If-Match or expectedVersion required)",
+                        this::update)
                 .schemas(ApiSchemas.spec(kind), ApiSchemas.doc(kind))
-                .delete(base + "/{name}", Role.OPERATOR, tag, "Delete a " + kind + " (If-Match or expectedVersion required)", this::delete)
+                .delete(
+                        base + "/{name}",
+                        Role.OPERATOR,
+                        tag,
+                        "Delete a " + kind + " (If-Match or expectedVersion required)",
+                        this::delete)
                 .schemas(null, ApiSchemas.doc(kind))
-                .get(base + "/{name}/history", Role.VIEWER, tag, "Every version of a " + kind + ", oldest first", this::history)
+                .get(
+                        base + "/{name}/history",
+                        Role.VIEWER,
+                        tag,
+                        "Every version of a " + kind + ", oldest first",
+                        this::history)
                 .schemas(null, ApiSchemas.list(kind));
         if (servicesValidate) {
-            routes.post(base + "/validate", Role.OPERATOR, tag, "Check a " + kind + " spec with the services' rules without storing it", this::validateOnly)
+            routes.post(
+                            base + "/validate",
+                            Role.OPERATOR,
+                            tag,
+                            "Check a " + kind + " spec with the services' rules without storing it",
+                            this::validateOnly)
                     .schemas(ApiSchemas.spec(kind), ApiSchemas.SLA_VALIDATION);
         }
     }
@@ -98,7 +118,9 @@ public final class DocumentApi {
         } catch (ApiProblem e) {
             // The database manager re-creates a deleted name over its tombstone's version (JSON-CALLS.md);
             // over REST a deleted document is gone, so creating it again is a plain create.
-            JsonNode current = e.status() == 409 ? calls.db(kind + ".get", p.actor(), calls.args().put("name", name)) : null;
+            JsonNode current = e.status() == 409
+                    ? calls.db(kind + ".get", p.actor(), calls.args().put("name", name))
+                    : null;
             if (current == null || !current.path("deleted").asBoolean()) {
                 throw e;
             }
@@ -116,7 +138,10 @@ public final class DocumentApi {
         if (!spec.has("name")) {
             spec.put("name", name);
         } else if (!name.equals(spec.get("name").asText())) {
-            throw ApiProblem.invalid("name", "immutable", "the name in the body must match the URL; create a new " + kind + " to rename");
+            throw ApiProblem.invalid(
+                    "name",
+                    "immutable",
+                    "the name in the body must match the URL; create a new " + kind + " to rename");
         }
         bodies.send(ctx, store(p, name, expected, spec));
     }
@@ -124,26 +149,34 @@ public final class DocumentApi {
     private void delete(Context ctx, Principal p) {
         String name = pathName(ctx);
         long expected = expectedVersion(ctx, null);
-        JsonNode tombstone = calls.db(kind + ".delete", p.actor(), calls.args().put("name", name).put("expectedVersion", expected));
+        JsonNode tombstone = calls.db(
+                kind + ".delete", p.actor(), calls.args().put("name", name).put("expectedVersion", expected));
         bodies.send(ctx, withApply(p, tombstone));
     }
 
     private void validateOnly(Context ctx, Principal p) {
         ObjectNode spec = specOf(bodies.object(ctx));
         JsonBodies.name(spec, "name");
-        bodies.send(ctx, calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec)));
+        bodies.send(
+                ctx, calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec)));
     }
 
     private JsonNode store(Principal p, String name, long expectedVersion, ObjectNode spec) {
         if (servicesValidate) {
-            JsonNode valid = calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec));
+            JsonNode valid =
+                    calls.services(kind + ".validate", p.actor(), calls.args().set("spec", spec));
             if (valid.has("scope")) {
                 // A volume named in the scope, resolved to its id: stored with both.
                 spec.set("scope", valid.get("scope"));
             }
         }
-        JsonNode doc = calls.db(kind + ".put", p.actor(), calls.args().put("name", name)
-                .put("expectedVersion", expectedVersion).set("spec", spec));
+        JsonNode doc = calls.db(
+                kind + ".put",
+                p.actor(),
+                calls.args()
+                        .put("name", name)
+                        .put("expectedVersion", expectedVersion)
+                        .set("spec", spec));
         return withApply(p, doc);
     }
 
@@ -152,10 +185,12 @@ public final class DocumentApi {
         ObjectNode answer = (ObjectNode) doc.deepCopy();
         ObjectNode apply = calls.args();
         try {
-            JsonNode applied = calls.services(kind + ".apply", p.actor(), calls.args().set("doc", doc));
+            JsonNode applied =
+                    calls.services(kind + ".apply", p.actor(), calls.args().set("doc", doc));
             apply.setAll((ObjectNode) applied);
         } catch (ApiProblem e) {
-            apply.put("applied", false).put("detail", "stored; the SLA services will load it when they reload: " + e.getMessage());
+            apply.put("applied", false)
+                    .put("detail", "stored; the SLA services will load it when they reload: " + e.getMessage());
         }
         answer.set("apply", apply);
         return answer;
@@ -201,7 +236,10 @@ public final class DocumentApi {
             }
             return v.asLong();
         }
-        throw ApiProblem.of(428, "precondition-required", "Version required",
+        throw ApiProblem.of(
+                428,
+                "precondition-required",
+                "Version required",
                 "send If-Match with the version you read (or expectedVersion in the body), so a concurrent change is not overwritten");
     }
 }

@@ -8,8 +8,8 @@ import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.RoleCalls;
 import io.sluice.web.call.MonitorStatus;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.OperationsSchemas;
@@ -33,9 +33,19 @@ public final class HealthApi {
     }
 
     public void register(Routes routes) {
-        routes.get("/api/health", Role.VIEWER, "health", "Each process's status and each mailbox's backlog", this::health)
+        routes.get(
+                        "/api/health",
+                        Role.VIEWER,
+                        "health",
+                        "Each process's status and each mailbox's backlog",
+                        this::health)
                 .schemas(null, OperationsSchemas.HEALTH)
-                .get("/api/audit", Role.ADMIN, "audit", "The audit log, newest first (actor, limit, after)", this::audit)
+                .get(
+                        "/api/audit",
+                        Role.ADMIN,
+                        "audit",
+                        "The audit log, newest first (actor, limit, after)",
+                        this::audit)
                 .schemas(null, OperationsSchemas.AUDIT);
     }
 
@@ -89,8 +99,16 @@ public final class HealthApi {
     }
 
     /** One mailbox's backlog as the health page and the metrics show it. */
-    public record MailboxBacklog(String role, String file, boolean exists, boolean calleeAlive, int slots, int free,
-                                 int posted, int taken, int done) {
+    public record MailboxBacklog(
+            String role,
+            String file,
+            boolean exists,
+            boolean calleeAlive,
+            int slots,
+            int free,
+            int posted,
+            int taken,
+            int done) {
         public static MailboxBacklog of(CalleeLink link) {
             var snap = link.snapshot();
             if (snap.isEmpty()) {
@@ -105,12 +123,20 @@ public final class HealthApi {
                     case "POSTED" -> posted++;
                     case "TAKEN" -> taken++;
                     case "DONE" -> done++;
-                    default -> { }
+                    default -> {}
                 }
             }
             boolean alive = s.callees().stream().anyMatch(MailboxSnapshot.Party::alive);
-            return new MailboxBacklog(link.role(), link.file().toString(), true, alive, s.geometry().slotCount(),
-                    s.freeSlots(), posted, taken, done);
+            return new MailboxBacklog(
+                    link.role(),
+                    link.file().toString(),
+                    true,
+                    alive,
+                    s.geometry().slotCount(),
+                    s.freeSlots(),
+                    posted,
+                    taken,
+                    done);
         }
     }
 }

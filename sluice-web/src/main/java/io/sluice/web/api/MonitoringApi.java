@@ -43,35 +43,77 @@ public final class MonitoringApi {
     static final int LIVE_PAGE = 500;
 
     public void register(Routes routes) {
-        routes.get("/api/volumes", Role.VIEWER, "volumes", "Volumes with their latest live statistics, a page at a time (limit, after), optionally only those matching q", this::volumes)
+        routes.get(
+                        "/api/volumes",
+                        Role.VIEWER,
+                        "volumes",
+                        "Volumes with their latest live statistics, a page at a time (limit, after), optionally only those matching q",
+                        this::volumes)
                 .query("limit", "volumes per page, 1.." + VOLUME_PAGE)
                 .query("after", "the next of the previous page")
-                .query("q", "only volumes whose name, export name, gateway name or id contains this text, ignoring case (at most "
-                        + MAX_MATCH + " characters)")
+                .query(
+                        "q",
+                        "only volumes whose name, export name, gateway name or id contains this text, ignoring case (at most "
+                                + MAX_MATCH + " characters)")
                 .schemas(null, MonitoringSchemas.VOLUMES)
-                .get("/api/volumes/{volumeId}/history", Role.VIEWER, "volumes", "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)", this::history)
+                .get(
+                        "/api/volumes/{volumeId}/history",
+                        Role.VIEWER,
+                        "volumes",
+                        "Stored samples of a volume at a chosen resolution (from, to, resolution, direction)",
+                        this::history)
                 .schemas(null, MonitoringSchemas.SAMPLES)
-                .get("/api/live/volumes", Role.VIEWER, "live", "The latest interval of every volume", (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
+                .get(
+                        "/api/live/volumes",
+                        Role.VIEWER,
+                        "live",
+                        "The latest interval of every volume",
+                        (ctx, p) -> bodies.send(ctx, calls.services("live.volumes", p.actor(), calls.args())))
                 .schemas(null, MonitoringSchemas.LIVE_VOLUMES)
-                .get("/api/live/volumes/{volumeId}", Role.VIEWER, "live", "A volume's last seconds (seconds <= 600)", this::liveVolume)
+                .get(
+                        "/api/live/volumes/{volumeId}",
+                        Role.VIEWER,
+                        "live",
+                        "A volume's last seconds (seconds <= 600)",
+                        this::liveVolume)
                 .schemas(null, MonitoringSchemas.LIVE_SERIES)
-                .get("/api/live/groups", Role.VIEWER, "live", "The latest interval of every group", (ctx, p) -> bodies.send(ctx, calls.services("live.groups", p.actor(), calls.args())))
+                .get(
+                        "/api/live/groups",
+                        Role.VIEWER,
+                        "live",
+                        "The latest interval of every group",
+                        (ctx, p) -> bodies.send(ctx, calls.services("live.groups", p.actor(), calls.args())))
                 .schemas(null, MonitoringSchemas.LIVE_GROUPS)
-                .get("/api/compliance", Role.VIEWER, "compliance", "Every SLA's compliance now: met, at risk or violated", (ctx, p) -> bodies.send(ctx, calls.services("compliance.live", p.actor(), calls.args())))
+                .get(
+                        "/api/compliance",
+                        Role.VIEWER,
+                        "compliance",
+                        "Every SLA's compliance now: met, at risk or violated",
+                        (ctx, p) -> bodies.send(ctx, calls.services("compliance.live", p.actor(), calls.args())))
                 .schemas(null, ApiSchemas.COMPLIANCE)
-                .get("/api/compliance/report", Role.VIEWER, "compliance", "Compliance report over a period (format=json|csv)", this::report)
+                .get(
+                        "/api/compliance/report",
+                        Role.VIEWER,
+                        "compliance",
+                        "Compliance report over a period (format=json|csv)",
+                        this::report)
                 .schemas(null, MonitoringSchemas.REPORT)
                 .get("/api/alerts", Role.VIEWER, "alerts", "Alerts (state=OPEN|CLEARED)", this::alerts)
                 .schemas(null, MonitoringSchemas.ALERTS)
                 .action("/api/alerts/{id}/ack", Role.OPERATOR, "alerts", "Acknowledge an alert", this::acknowledge)
                 .schemas(null, MonitoringSchemas.ALERT)
-                .get("/api/forecasts", Role.VIEWER, "capacity", "Days until each backend is full", (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())))
+                .get(
+                        "/api/forecasts",
+                        Role.VIEWER,
+                        "capacity",
+                        "Days until each backend is full",
+                        (ctx, p) -> bodies.send(ctx, calls.services("forecast.list", p.actor(), calls.args())))
                 .schemas(null, MonitoringSchemas.FORECASTS);
     }
 
     /**
-     * A page of the registry's volumes ({@code limit}, {@code after} = the previous page's {@code next},
-     * {@code q} = text to match, which the database manager applies as {@code match}), each with its live interval.
+     * A page of the registry's volumes ({@code limit}, {@code after} = the previous page's {@code next}, {@code q} =
+     * text to match, which the database manager applies as {@code match}), each with its live interval.
      */
     private void volumes(Context ctx, Principal p) {
         ObjectNode page = calls.args().put("limit", QueryParams.intParam(ctx, "limit", VOLUME_PAGE, 1, VOLUME_PAGE));
@@ -92,7 +134,9 @@ public final class MonitoringApi {
         boolean liveKnown = true;
         try {
             // The live view pages by volume id too: from the same start, until past the registry page's last volume.
-            long last = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).path("volumeId").asLong();
+            long last = rows.isEmpty()
+                    ? 0
+                    : rows.get(rows.size() - 1).path("volumeId").asLong();
             String liveAfter = after;
             while (!rows.isEmpty()) {
                 ObjectNode livePage = calls.args().put("limit", LIVE_PAGE);
@@ -103,7 +147,8 @@ public final class MonitoringApi {
                 for (JsonNode v : answer.path("items")) {
                     live.put(v.path("volumeId").asLong(), v);
                 }
-                liveAfter = answer.path("next").isTextual() ? answer.path("next").asText() : null;
+                liveAfter =
+                        answer.path("next").isTextual() ? answer.path("next").asText() : null;
                 if (liveAfter == null || Long.parseLong(liveAfter) >= last) {
                     break;
                 }
@@ -142,7 +187,12 @@ public final class MonitoringApi {
     private void liveVolume(Context ctx, Principal p) {
         long id = QueryParams.pathLong(ctx, "volumeId", 0);
         int seconds = QueryParams.intParam(ctx, "seconds", 60, 1, 600);
-        bodies.send(ctx, calls.services("live.volume", p.actor(), calls.args().put("volumeId", id).put("seconds", seconds)));
+        bodies.send(
+                ctx,
+                calls.services(
+                        "live.volume",
+                        p.actor(),
+                        calls.args().put("volumeId", id).put("seconds", seconds)));
     }
 
     private void history(Context ctx, Principal p) {
@@ -170,8 +220,8 @@ public final class MonitoringApi {
     }
 
     /**
-     * One page of samples. A page that does not fit a mailbox slot is asked for again at half the
-     * size (down to {@value #SMALLEST_PAGE} points); the answer's {@code next} leads to the rest.
+     * One page of samples. A page that does not fit a mailbox slot is asked for again at half the size (down to
+     * {@value #SMALLEST_PAGE} points); the answer's {@code next} leads to the rest.
      */
     private JsonNode samplesPage(Principal p, ObjectNode args, int limit) {
         int size = limit;
@@ -230,9 +280,9 @@ public final class MonitoringApi {
     }
 
     /**
-     * Through the services, which hold the open alerts they raised and store the acknowledgement;
-     * straight to the database when the services are away, so an operator can still acknowledge, or
-     * when they do not hold the alert (raised by another process, or before they last started).
+     * Through the services, which hold the open alerts they raised and store the acknowledgement; straight to the
+     * database when the services are away, so an operator can still acknowledge, or when they do not hold the alert
+     * (raised by another process, or before they last started).
      */
     private void acknowledge(Context ctx, Principal p) {
         long id = QueryParams.pathLong(ctx, "id", 0);

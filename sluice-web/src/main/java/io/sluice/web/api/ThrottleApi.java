@@ -17,8 +17,8 @@ import io.sluice.web.http.Routes;
  * Manual throttles: an operator holds a volume to an IOPS and/or bandwidth limit until an expiry. The database manager
  * stores it first (with the audit record, in one transaction, and the throttle it replaces ended), then the SLA
  * services take the stored record and send exactly it for the volume from their next interval until it expires;
- * services that are away load it when they start. Cancelling goes the same way. The expiry is required and bounded
- * (a week at most), so a forgotten throttle ends by itself.
+ * services that are away load it when they start. Cancelling goes the same way. The expiry is required and bounded (a
+ * week at most), so a forgotten throttle ends by itself.
  */
 public final class ThrottleApi {
     /** The longest a manual throttle may last; the database manager holds the same bound. */
@@ -27,6 +27,7 @@ public final class ThrottleApi {
     public static final long MAX_IOPS = 0xFFFF_FFFFL;
     /** The largest bandwidth limit taken: 1 TB/s, beyond any device. */
     public static final long MAX_BANDWIDTH = 1_000_000_000_000L;
+
     public static final int MAX_REASON_LENGTH = 200;
 
     private final RoleCalls calls;
@@ -40,17 +41,27 @@ public final class ThrottleApi {
     }
 
     public void register(Routes routes) {
-        routes.get("/api/throttles", Role.VIEWER, "throttles",
+        routes.get(
+                        "/api/throttles",
+                        Role.VIEWER,
+                        "throttles",
                         "The manual throttles in force, with who set them and when they end",
                         (ctx, p) -> bodies.send(ctx, calls.db("throttle.list", p.actor(), calls.args())))
                 .schemas(null, OperationsSchemas.THROTTLES)
-                .post("/api/volumes/{volumeId}/throttle", Role.OPERATOR, "throttles",
+                .post(
+                        "/api/volumes/{volumeId}/throttle",
+                        Role.OPERATOR,
+                        "throttles",
                         "Hold a volume to an IOPS and/or bandwidth limit until an expiry"
                                 + " (replaces its throttle in force)",
                         this::set)
                 .schemas(OperationsSchemas.THROTTLE_REQUEST, OperationsSchemas.THROTTLE)
-                .delete("/api/volumes/{volumeId}/throttle", Role.OPERATOR, "throttles",
-                        "End the volume's manual throttle; the SLA services take the volume back", this::cancel)
+                .delete(
+                        "/api/volumes/{volumeId}/throttle",
+                        Role.OPERATOR,
+                        "throttles",
+                        "End the volume's manual throttle; the SLA services take the volume back",
+                        this::cancel)
                 .schemas(null, OperationsSchemas.THROTTLE);
     }
 
@@ -67,8 +78,8 @@ public final class ThrottleApi {
         String reason = "";
         if (body.has("reason") && !body.get("reason").isNull()) {
             if (!body.get("reason").isTextual() || body.get("reason").asText().length() > MAX_REASON_LENGTH) {
-                throw refused("reason", "max-length",
-                        "reason must be text of at most " + MAX_REASON_LENGTH + " characters");
+                throw refused(
+                        "reason", "max-length", "reason must be text of at most " + MAX_REASON_LENGTH + " characters");
             }
             reason = body.get("reason").asText();
         }
@@ -97,9 +108,16 @@ public final class ThrottleApi {
 
     private void cancel(Context ctx, Principal p) {
         int volumeId = volumeId(ctx);
-        ObjectNode ended = (ObjectNode) calls.db("throttle.cancel", p.actor(), calls.args().put("volumeId", volumeId));
-        ended.put("applied", apply("throttle.cancel", p, calls.args().put("volumeId", volumeId)
-                .put("id", ended.path("id").asLong())));
+        ObjectNode ended =
+                (ObjectNode) calls.db("throttle.cancel", p.actor(), calls.args().put("volumeId", volumeId));
+        ended.put(
+                "applied",
+                apply(
+                        "throttle.cancel",
+                        p,
+                        calls.args()
+                                .put("volumeId", volumeId)
+                                .put("id", ended.path("id").asLong())));
         bodies.send(ctx, ended);
     }
 
@@ -146,12 +164,14 @@ public final class ThrottleApi {
         boolean hasAt = at != null && !at.isNull();
         boolean hasDuration = duration != null && !duration.isNull();
         if (hasAt == hasDuration) {
-            throw refused("expiresAt", "one-expiry",
-                    "give the expiry as expiresAt or as durationSeconds (one of them)");
+            throw refused(
+                    "expiresAt", "one-expiry", "give the expiry as expiresAt or as durationSeconds (one of them)");
         }
         long max = MAX_DURATION_MILLIS / 1_000;
         if (hasDuration) {
-            if (!duration.isIntegralNumber() || !duration.canConvertToLong() || duration.asLong() < 1
+            if (!duration.isIntegralNumber()
+                    || !duration.canConvertToLong()
+                    || duration.asLong() < 1
                     || duration.asLong() > max) {
                 throw refused("durationSeconds", "range", "durationSeconds must be a whole number in 1.." + max);
             }

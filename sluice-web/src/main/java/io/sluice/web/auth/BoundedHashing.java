@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * At most {@code running} password hashes at once, and at most {@code waiting} more requests queued for
- * one; any request beyond that is answered 503 with {@code Retry-After} at once. An Argon2 hash takes
- * about 19 MiB and a core for tens of milliseconds, so a burst of sign-ins must neither take every core
- * nor pile up an unbounded queue of threads each about to allocate that memory.
+ * At most {@code running} password hashes at once, and at most {@code waiting} more requests queued for one; any
+ * request beyond that is answered 503 with {@code Retry-After} at once. An Argon2 hash takes about 19 MiB and a core
+ * for tens of milliseconds, so a burst of sign-ins must neither take every core nor pile up an unbounded queue of
+ * threads each about to allocate that memory.
  */
 public final class BoundedHashing implements PasswordHashing {
     private final PasswordHashing hashing;
@@ -79,7 +79,8 @@ public final class BoundedHashing implements PasswordHashing {
     }
 
     private static ApiProblem busy() {
-        return ApiProblem.of(503, "busy", "Busy", "too many password checks at once").withRetryAfter(1);
+        return ApiProblem.of(503, "busy", "Busy", "too many password checks at once")
+                .withRetryAfter(1);
     }
 
     /** How many hashes may run at once. */

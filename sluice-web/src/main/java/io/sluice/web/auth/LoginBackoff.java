@@ -7,17 +7,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Exponential back-off after failed sign-ins, per (login, source address): after {@code freeFailures}
- * failures in a row the pair waits {@code baseMillis} before its next try, then twice as long after each
- * further failure, up to {@code maxMillis}. Keyed by the pair so that someone guessing {@code admin}'s password from one address
- * slows down only themselves: the real admin signing in from another address is never locked out. An
- * address guessing many logins is held back by the per-address limit next to this one.
+ * Exponential back-off after failed sign-ins, per (login, source address): after {@code freeFailures} failures in a row
+ * the pair waits {@code baseMillis} before its next try, then twice as long after each further failure, up to
+ * {@code maxMillis}. Keyed by the pair so that someone guessing {@code admin}'s password from one address slows down
+ * only themselves: the real admin signing in from another address is never locked out. An address guessing many logins
+ * is held back by the per-address limit next to this one.
  */
 public final class LoginBackoff {
     private static final int MAX_KEYS = 100_000;
 
-    private record Failures(int count, long last) {
-    }
+    private record Failures(int count, long last) {}
 
     private final EpochClock clock;
     private final int freeFailures;
@@ -25,11 +24,17 @@ public final class LoginBackoff {
     private final long maxMillis;
     /** A pair with no failure for this long starts afresh. */
     private final long forgetMillis;
+
     private final Map<String, Failures> failures = new ConcurrentHashMap<>();
 
     public LoginBackoff(EpochClock clock, int freeFailures, long baseMillis, long maxMillis, long forgetMillis) {
-        if (freeFailures < 1 || baseMillis < 1 || baseMillis > 1L << 32 || maxMillis < baseMillis || forgetMillis < maxMillis) {
-            throw new IllegalArgumentException("need 1 <= free failures and 1 <= base <= 2^32 ms, base <= max <= forget");
+        if (freeFailures < 1
+                || baseMillis < 1
+                || baseMillis > 1L << 32
+                || maxMillis < baseMillis
+                || forgetMillis < maxMillis) {
+            throw new IllegalArgumentException(
+                    "need 1 <= free failures and 1 <= base <= 2^32 ms, base <= max <= forget");
         }
         this.clock = clock;
         this.freeFailures = freeFailures;
@@ -50,8 +55,11 @@ public final class LoginBackoff {
 
     public void recordFailure(String login, String address) {
         long now = clock.epochMillis();
-        failures.compute(key(login, address), (k, f) -> f == null || now - f.last() >= forgetMillis
-                ? new Failures(1, now) : new Failures(f.count() + 1, now));
+        failures.compute(
+                key(login, address),
+                (k, f) -> f == null || now - f.last() >= forgetMillis
+                        ? new Failures(1, now)
+                        : new Failures(f.count() + 1, now));
         if (failures.size() > MAX_KEYS) {
             // Bounded memory under a spray of logins and addresses: forget the pairs nothing recent holds back.
             failures.values().removeIf(f -> now - f.last() >= Math.min(forgetMillis, delay(f.count())));
@@ -71,10 +79,13 @@ public final class LoginBackoff {
         return login + "\n" + address;
     }
 
-    /** The key of a client address for per-address limits ({@link SourceAddresses#partyOf}); an unparsable one as given. */
+    /**
+     * The key of a client address for per-address limits ({@link SourceAddresses#partyOf}); an unparsable one as given.
+     */
     public static String addressKey(String ip) {
         try {
-            return SourceAddresses.partyOf(InetAddress.ofLiteral(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip))
+            return SourceAddresses.partyOf(
+                            InetAddress.ofLiteral(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip))
                     .getHostAddress();
         } catch (IllegalArgumentException e) {
             return ip;

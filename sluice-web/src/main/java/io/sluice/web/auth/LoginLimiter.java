@@ -7,9 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed-attempt limit per key (a client address): at most {@code maxFailures} within a
- * sliding {@code windowMillis}. Checked before the password is hashed, so guessing costs the server
- * nothing once a key is blocked.
+ * Failed-attempt limit per key (a client address): at most {@code maxFailures} within a sliding {@code windowMillis}.
+ * Checked before the password is hashed, so guessing costs the server nothing once a key is blocked.
  */
 public final class LoginLimiter {
     private final EpochClock clock;

@@ -3,15 +3,15 @@ package io.sluice.web.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
-import java.util.Arrays;
 
 /**
- * Argon2id password hashes in the PHC string format ({@code $argon2id$v=19$m=..,t=..,p=..$salt$hash}),
- * so the parameters travel with each hash and can be raised later without breaking old ones. The
- * default cost is OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane).
+ * Argon2id password hashes in the PHC string format ({@code $argon2id$v=19$m=..,t=..,p=..$salt$hash}), so the
+ * parameters travel with each hash and can be raised later without breaking old ones. The default cost is OWASP's
+ * Argon2id minimum (19 MiB, 2 passes, 1 lane).
  */
 public final class PasswordHasher implements PasswordHashing {
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
@@ -91,8 +91,12 @@ public final class PasswordHasher implements PasswordHashing {
 
     private static byte[] derive(char[] password, byte[] salt, int m, int t, int p) {
         Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                .withVersion(Argon2Parameters.ARGON2_VERSION_13).withSalt(salt)
-                .withMemoryAsKB(m).withIterations(t).withParallelism(p).build();
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withSalt(salt)
+                .withMemoryAsKB(m)
+                .withIterations(t)
+                .withParallelism(p)
+                .build();
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(params);
         byte[] out = new byte[HASH_BYTES];

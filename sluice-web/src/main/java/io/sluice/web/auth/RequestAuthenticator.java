@@ -13,9 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * Finds who sent a request: a Bearer API token (looked up by its SHA-256 through the database
- * manager, remembered briefly so automation does not cost a database call per request) or the
- * session cookie.
+ * Finds who sent a request: a Bearer API token (looked up by its SHA-256 through the database manager, remembered
+ * briefly so automation does not cost a database call per request) or the session cookie.
  */
 public final class RequestAuthenticator {
     public static final String SESSION_COOKIE = "sluice_session";
@@ -23,10 +22,10 @@ public final class RequestAuthenticator {
     private static final int TOKEN_CACHE_MAX = 10_000;
     /** How long a token the database does not know (or knows as revoked) is answered 401 without asking again. */
     private static final long UNKNOWN_TOKEN_MILLIS = 10_000;
+
     private static final int UNKNOWN_TOKEN_MAX = 10_000;
 
-    private record Cached(Principal principal, long until) {
-    }
+    private record Cached(Principal principal, long until) {}
 
     private final Sessions sessions;
     private final RoleCalls calls;
@@ -34,6 +33,7 @@ public final class RequestAuthenticator {
     private final Map<String, Cached> tokens = new ConcurrentHashMap<>();
     /** Hashes of tokens found unknown or revoked, to the time until which that answer stands. */
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
+
     private final List<Consumer<String>> revokeListeners = new CopyOnWriteArrayList<>();
 
     public RequestAuthenticator(Sessions sessions, RoleCalls calls, EpochClock clock) {
@@ -83,7 +83,8 @@ public final class RequestAuthenticator {
             refuse(hash, now);
             throw unauthorized("unknown or revoked API token");
         }
-        Role role = Role.parse(found.path("role").asText()).orElseThrow(() -> unauthorized("the API token has no valid role"));
+        Role role = Role.parse(found.path("role").asText())
+                .orElseThrow(() -> unauthorized("the API token has no valid role"));
         Principal principal = new Principal(found.path("name").asText(), role, false, null);
         if (tokens.size() >= TOKEN_CACHE_MAX) {
             tokens.clear();
@@ -93,9 +94,9 @@ public final class RequestAuthenticator {
     }
 
     /**
-     * Remembers briefly that {@code hash} is no token, so a client repeating it (a script with an old token)
-     * costs no database call each time. Bounded: expired entries go first, and if a spray of distinct tokens
-     * fills it anyway it starts afresh (those each cost a call, which the per-request cost bounds).
+     * Remembers briefly that {@code hash} is no token, so a client repeating it (a script with an old token) costs no
+     * database call each time. Bounded: expired entries go first, and if a spray of distinct tokens fills it anyway it
+     * starts afresh (those each cost a call, which the per-request cost bounds).
      */
     private void refuse(String hash, long now) {
         if (refused.size() >= UNKNOWN_TOKEN_MAX) {

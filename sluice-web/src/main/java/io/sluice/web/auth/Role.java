@@ -5,7 +5,9 @@ import java.util.Optional;
 
 /** What a user or API token may do; each role may do everything the roles before it may. */
 public enum Role {
-    VIEWER, OPERATOR, ADMIN;
+    VIEWER,
+    OPERATOR,
+    ADMIN;
 
     public boolean includes(Role required) {
         return ordinal() >= required.ordinal();

@@ -9,12 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * Browser sessions, in memory: a restart of the web role logs everyone out, which is the safe side.
- * A session ends after {@code idleMillis} without a request or {@code maxMillis} after login.
+ * Browser sessions, in memory: a restart of the web role logs everyone out, which is the safe side. A session ends
+ * after {@code idleMillis} without a request or {@code maxMillis} after login.
  */
 public final class Sessions {
-    public record Session(String id, String login, Role role, String csrfToken, long createdAt, long lastSeen) {
-    }
+    public record Session(String id, String login, Role role, String csrfToken, long createdAt, long lastSeen) {}
 
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
     private final EpochClock clock;

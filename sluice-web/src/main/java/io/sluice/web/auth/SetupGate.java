@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * There is no default password: while no user exists, each start of the web role makes a fresh
- * one-time setup token, stores only its SHA-256 (database setting {@value #SETTING}) and hands the
- * token to whoever started the process. Creating the first admin with it spends it.
+ * There is no default password: while no user exists, each start of the web role makes a fresh one-time setup token,
+ * stores only its SHA-256 (database setting {@value #SETTING}) and hands the token to whoever started the process.
+ * Creating the first admin with it spends it.
  */
 public final class SetupGate {
     public static final String SETTING = "web.setup-token-sha256";
@@ -42,9 +42,9 @@ public final class SetupGate {
     }
 
     /**
-     * Creates the first admin if {@code token} is the current setup token, and spends the token. The
-     * password is hashed (by {@code passwordHash}) only after the token checked out: a wrong token, or any
-     * token once setup is done, costs the server no hash. Serialised, so one token never makes two admins.
+     * Creates the first admin if {@code token} is the current setup token, and spends the token. The password is hashed
+     * (by {@code passwordHash}) only after the token checked out: a wrong token, or any token once setup is done, costs
+     * the server no hash. Serialised, so one token never makes two admins.
      */
     public synchronized JsonNode complete(String token, String login, Supplier<String> passwordHash) {
         if (usersSeen) {
@@ -52,7 +52,9 @@ public final class SetupGate {
         }
         String stored;
         try {
-            stored = calls.db("setting.get", ACTOR, calls.args().put("key", SETTING)).path("value").asText("");
+            stored = calls.db("setting.get", ACTOR, calls.args().put("key", SETTING))
+                    .path("value")
+                    .asText("");
         } catch (ApiProblem p) {
             if (p.status() == 404) {
                 throw wrongToken();
@@ -68,8 +70,10 @@ public final class SetupGate {
         String hash = passwordHash.get();
         // Spent before the user is created: a token can never make two admins, even if creation fails.
         calls.db("setting.put", ACTOR, calls.args().put("key", SETTING).put("value", ""));
-        JsonNode created = calls.db("user.create", "system:setup", calls.args().put("login", login).put("role", "ADMIN")
-                .put("passwordHash", hash));
+        JsonNode created = calls.db(
+                "user.create",
+                "system:setup",
+                calls.args().put("login", login).put("role", "ADMIN").put("passwordHash", hash));
         usersSeen = true;
         return created;
     }
@@ -79,7 +83,10 @@ public final class SetupGate {
     }
 
     private static ApiProblem wrongToken() {
-        return ApiProblem.of(403, "setup-token", "Setup token not valid",
+        return ApiProblem.of(
+                403,
+                "setup-token",
+                "Setup token not valid",
                 "use the setup link printed when the web server started (it is valid until the first admin exists)");
     }
 }

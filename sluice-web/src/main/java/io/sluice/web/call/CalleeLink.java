@@ -19,15 +19,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The web role's caller end of one provider's mailbox. The mailbox belongs to its provider (or the
- * supervisor), so it is opened, never created, and opened lazily: the web role starts before, and
- * survives, the other processes. A call is refused at once when no live callee is attached, and
- * cancelled when it outlives its timeout, so a request thread never waits on a process that is down.
+ * The web role's caller end of one provider's mailbox. The mailbox belongs to its provider (or the supervisor), so it
+ * is opened, never created, and opened lazily: the web role starts before, and survives, the other processes. A call is
+ * refused at once when no live callee is attached, and cancelled when it outlives its timeout, so a request thread
+ * never waits on a process that is down.
  *
- * <p>A restarted web process takes its caller index back from its dead predecessor ({@link MailboxClient#resume}).
- * The predecessor's calls were made for HTTP requests whose connections died with it, so nobody here waits for
- * their results: each reply that comes in is logged (operation, status) and released, and its slot freed. A write
- * that completed took effect in its provider and shows on the next read; one that failed did nothing. The count is
+ * <p>A restarted web process takes its caller index back from its dead predecessor ({@link MailboxClient#resume}). The
+ * predecessor's calls were made for HTTP requests whose connections died with it, so nobody here waits for their
+ * results: each reply that comes in is logged (operation, status) and released, and its slot freed. A write that
+ * completed took effect in its provider and shows on the next read; one that failed did nothing. The count is
  * {@link #inheritedReplies()}.
  */
 public final class CalleeLink implements AutoCloseable {
@@ -37,6 +37,7 @@ public final class CalleeLink implements AutoCloseable {
     private final Duration timeout;
     /** How much longer a revoked call that a callee had taken is awaited for its final word. */
     static final Duration REVOKE_GRACE = Duration.ofSeconds(2);
+
     private Mailbox mailbox;
     private MailboxClient client;
     private final AtomicLong inheritedReplies = new AtomicLong();
@@ -71,7 +72,8 @@ public final class CalleeLink implements AutoCloseable {
         } catch (TimeoutException e) {
             return gaveUp(c, correlation, future, wait);
         } catch (ExecutionException e) {
-            throw ApiProblem.unavailable("the " + role + " mailbox refused the call: " + e.getCause().getMessage());
+            throw ApiProblem.unavailable(
+                    "the " + role + " mailbox refused the call: " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable("interrupted while waiting for the " + role);
@@ -79,11 +81,11 @@ public final class CalleeLink implements AutoCloseable {
     }
 
     /**
-     * The call took longer than {@code wait}: revoke it, and tell the user plainly what became of it. A
-     * call no callee had taken is withdrawn and did not happen; one a callee took may still finish, so
-     * its final word is awaited a little longer: CANCELLED without EXECUTED means the callee stopped it
-     * before any effect (the database manager rolls back a revoked call's transaction), any other answer
-     * is the call's own. Only a callee that stays silent leaves the outcome unknown.
+     * The call took longer than {@code wait}: revoke it, and tell the user plainly what became of it. A call no callee
+     * had taken is withdrawn and did not happen; one a callee took may still finish, so its final word is awaited a
+     * little longer: CANCELLED without EXECUTED means the callee stopped it before any effect (the database manager
+     * rolls back a revoked call's transaction), any other answer is the call's own. Only a callee that stays silent
+     * leaves the outcome unknown.
      */
     private Reply gaveUp(MailboxClient c, long correlation, CompletableFuture<Reply> future, Duration wait) {
         int revoked = c.cancel(correlation);
@@ -94,9 +96,14 @@ public final class CalleeLink implements AutoCloseable {
         try {
             reply = future.get(REVOKE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            throw ApiProblem.of(504, "outcome-unknown", "Outcome unknown", "the " + role + " took the call but did not answer "
-                    + "within " + (wait.toMillis() + REVOKE_GRACE.toMillis()) + " ms; it may still take effect: check before "
-                    + "retrying");
+            throw ApiProblem.of(
+                    504,
+                    "outcome-unknown",
+                    "Outcome unknown",
+                    "the " + role + " took the call but did not answer "
+                            + "within " + (wait.toMillis() + REVOKE_GRACE.toMillis())
+                            + " ms; it may still take effect: check before "
+                            + "retrying");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable("interrupted while waiting for the " + role);
@@ -107,8 +114,12 @@ public final class CalleeLink implements AutoCloseable {
         if ((reply.flags() & SlotFlags.EXECUTED) == 0) {
             throw notDone("the " + role + " stopped the call after " + wait.toMillis() + " ms, before it took effect");
         }
-        throw ApiProblem.of(504, "done-late", "Done late", "the " + role + " carried the call out after the "
-                + wait.toMillis() + " ms limit; its result was not kept: read it back to see it");
+        throw ApiProblem.of(
+                504,
+                "done-late",
+                "Done late",
+                "the " + role + " carried the call out after the " + wait.toMillis()
+                        + " ms limit; its result was not kept: read it back to see it");
     }
 
     private static ApiProblem notDone(String detail) {
@@ -137,7 +148,8 @@ public final class CalleeLink implements AutoCloseable {
 
     private synchronized MailboxClient client() {
         if (mailbox().isEmpty()) {
-            throw ApiProblem.unavailable("the " + role + " mailbox " + file + " does not exist (is the " + role + " running?)");
+            throw ApiProblem.unavailable(
+                    "the " + role + " mailbox " + file + " does not exist (is the " + role + " running?)");
         }
         if (!calleeAlive()) {
             throw ApiProblem.unavailable("no live " + role + " process is attached to " + file);
@@ -146,8 +158,8 @@ public final class CalleeLink implements AutoCloseable {
             try {
                 client = MailboxClient.resume(mailbox, callerIndex, "web-" + role, this::releaseInherited);
             } catch (CallerEntryException e) {
-                throw ApiProblem.unavailable("another live process (pid " + e.holderPid() + ") holds the web's caller index "
-                        + callerIndex + " on the " + role + " mailbox");
+                throw ApiProblem.unavailable("another live process (pid " + e.holderPid()
+                        + ") holds the web's caller index " + callerIndex + " on the " + role + " mailbox");
             }
             String resumed = client.caller().resumption().describe();
             if (resumed != null) {
@@ -160,9 +172,13 @@ public final class CalleeLink implements AutoCloseable {
     /** A reply to a call of the web process that held this caller index before; see the class comment. */
     private void releaseInherited(Reply reply) {
         inheritedReplies.incrementAndGet();
-        LOG.log(System.Logger.Level.INFO, "web on the {0} mailbox: a call of the previous web process (opcode {1}) "
-                + "finished after it stopped: {2}; its client is gone, the reply is released",
-                role, reply.opcode(), reply.statusName());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "web on the {0} mailbox: a call of the previous web process (opcode {1}) "
+                        + "finished after it stopped: {2}; its client is gone, the reply is released",
+                role,
+                reply.opcode(),
+                reply.statusName());
     }
 
     /** Replies to the previous web process's calls collected and released since this link attached. */

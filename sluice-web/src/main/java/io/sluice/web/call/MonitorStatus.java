@@ -10,10 +10,11 @@ import java.util.Map;
 
 /** The monitor daemon's counters ({@link MonitorStatusDescriptor}), asked through its mailbox, by name. */
 public final class MonitorStatus {
-    private MonitorStatus() {
-    }
+    private MonitorStatus() {}
 
-    /** Every counter by name, in the descriptor's order; {@link ApiProblem#unavailable} when the monitor cannot answer. */
+    /**
+     * Every counter by name, in the descriptor's order; {@link ApiProblem#unavailable} when the monitor cannot answer.
+     */
     public static Map<String, Long> ask(CalleeLink monitor) {
         Reply reply = monitor.call(MailboxOpcodes.MONITOR_STATUS, new byte[0]);
         if (reply.status() != 0 || reply.result().length < MonitorStatusDescriptor.LENGTH) {

@@ -14,8 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * JSON calls (JSON-CALLS.md) to the database manager and the SLA services. A callee's problem becomes
- * an {@link ApiProblem} with the HTTP status the contract assigns to its {@link CallStatus}.
+ * JSON calls (JSON-CALLS.md) to the database manager and the SLA services. A callee's problem becomes an
+ * {@link ApiProblem} with the HTTP status the contract assigns to its {@link CallStatus}.
  */
 public final class RoleCalls {
     private final ObjectMapper json;
@@ -65,7 +65,11 @@ public final class RoleCalls {
         try {
             return bytes.length == 0 ? json.createObjectNode() : json.readTree(bytes);
         } catch (IOException e) {
-            throw ApiProblem.of(502, "bad-callee-reply", "Bad reply", "the " + link.role() + " answered " + op + " with malformed JSON");
+            throw ApiProblem.of(
+                    502,
+                    "bad-callee-reply",
+                    "Bad reply",
+                    "the " + link.role() + " answered " + op + " with malformed JSON");
         }
     }
 
@@ -73,7 +77,8 @@ public final class RoleCalls {
         if (reply.status() == MailboxStatus.TOO_LARGE) {
             return ApiProblem.of(413, "too-large", "Too large", op + " does not fit a mailbox slot; ask for less");
         }
-        return ApiProblem.unavailable("the " + link.role() + " could not complete " + op + " (" + reply.statusName() + ")");
+        return ApiProblem.unavailable(
+                "the " + link.role() + " could not complete " + op + " (" + reply.statusName() + ")");
     }
 
     static ApiProblem problem(int status, JsonNode body) {
@@ -90,13 +95,19 @@ public final class RoleCalls {
         if (body.hasNonNull("currentVersion")) {
             extensions.put("currentVersion", body.get("currentVersion").asLong());
         }
-        return new ApiProblem(http, CallStatus.name(status), text(body, "title", CallStatus.name(status)),
-                text(body, "detail", null), text(body, "field", null), restRule(text(body, "rule", null)), extensions);
+        return new ApiProblem(
+                http,
+                CallStatus.name(status),
+                text(body, "title", CallStatus.name(status)),
+                text(body, "detail", null),
+                text(body, "field", null),
+                restRule(text(body, "rule", null)),
+                extensions);
     }
 
     /**
-     * The SLA services name rules as constants ({@code RESERVATION_WITHIN_LIMIT}); the REST API names
-     * every rule, its own and theirs, in kebab case ({@code reservation-within-limit}).
+     * The SLA services name rules as constants ({@code RESERVATION_WITHIN_LIMIT}); the REST API names every rule, its
+     * own and theirs, in kebab case ({@code reservation-within-limit}).
      */
     static String restRule(String rule) {
         return rule == null ? null : rule.toLowerCase(Locale.ROOT).replace('_', '-');

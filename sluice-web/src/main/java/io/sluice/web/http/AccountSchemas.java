@@ -11,8 +11,8 @@ import static io.sluice.web.http.SchemaNodes.string;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Sign-in, setup, users and API tokens: what AccountApi reads and answers. Users and tokens are the
- * database manager's rows ({@code user.*}, {@code token.*} of JSON-CALLS.md), never with their hashes.
+ * Sign-in, setup, users and API tokens: what AccountApi reads and answers. Users and tokens are the database manager's
+ * rows ({@code user.*}, {@code token.*} of JSON-CALLS.md), never with their hashes.
  */
 public final class AccountSchemas {
     public static final String SESSION = "Session";
@@ -29,11 +29,11 @@ public final class AccountSchemas {
 
     private static final String[] ROLES = {"ADMIN", "OPERATOR", "VIEWER"};
 
-    private AccountSchemas() {
-    }
+    private AccountSchemas() {}
 
     static void add(ObjectNode schemas) {
-        ObjectNode session = named(schemas, SESSION, "who is signed in; the CSRF token goes with changes made with the cookie");
+        ObjectNode session =
+                named(schemas, SESSION, "who is signed in; the CSRF token goes with changes made with the cookie");
         bool(session.putObject("signedIn"));
         string(session.putObject("login"));
         enumOf(session.putObject("role"), ROLES);

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An RFC 9457 problem to send instead of a result. Thrown anywhere in a request; the server's
- * exception handler renders it as {@code application/problem+json}.
+ * An RFC 9457 problem to send instead of a result. Thrown anywhere in a request; the server's exception handler renders
+ * it as {@code application/problem+json}.
  */
 public final class ApiProblem extends RuntimeException {
     private final int status;
@@ -17,13 +17,26 @@ public final class ApiProblem extends RuntimeException {
     private final String detail;
     private final long retryAfterSeconds;
 
-    public ApiProblem(int status, String type, String title, String detail, String field, String rule,
-                      Map<String, Object> extensions) {
+    public ApiProblem(
+            int status,
+            String type,
+            String title,
+            String detail,
+            String field,
+            String rule,
+            Map<String, Object> extensions) {
         this(status, type, title, detail, field, rule, extensions, 0);
     }
 
-    private ApiProblem(int status, String type, String title, String detail, String field, String rule,
-                       Map<String, Object> extensions, long retryAfterSeconds) {
+    private ApiProblem(
+            int status,
+            String type,
+            String title,
+            String detail,
+            String field,
+            String rule,
+            Map<String, Object> extensions,
+            long retryAfterSeconds) {
         super(title + (detail == null ? "" : ": " + detail), null, false, false);
         this.retryAfterSeconds = retryAfterSeconds;
         this.status = status;
@@ -67,9 +80,9 @@ public final class ApiProblem extends RuntimeException {
     }
 
     /**
-     * What a client is shown of a server-side failure (5xx): the type and a title that depend on the status
-     * alone, and the correlation id under which the log keeps the detail. A detail can carry another
-     * process's error text (SQL, paths, hosts) that nobody outside should read.
+     * What a client is shown of a server-side failure (5xx): the type and a title that depend on the status alone, and
+     * the correlation id under which the log keeps the detail. A detail can carry another process's error text (SQL,
+     * paths, hosts) that nobody outside should read.
      */
     public ApiProblem publicView(String correlationId) {
         String genericTitle = switch (status) {
@@ -78,8 +91,15 @@ public final class ApiProblem extends RuntimeException {
             case 504 -> "Timed out";
             default -> "Internal error";
         };
-        return new ApiProblem(status, type, genericTitle, "the server log has the details under correlation id "
-                + correlationId, null, null, Map.of("correlationId", correlationId), retryAfterSeconds);
+        return new ApiProblem(
+                status,
+                type,
+                genericTitle,
+                "the server log has the details under correlation id " + correlationId,
+                null,
+                null,
+                Map.of("correlationId", correlationId),
+                retryAfterSeconds);
     }
 
     public int status() {

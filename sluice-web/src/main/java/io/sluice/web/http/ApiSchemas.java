@@ -11,13 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The named JSON schemas of the OpenAPI document ({@code components/schemas}): SLA, policy and group
- * documents, compliance, gateways and the problem every route may answer here, the account, monitoring
- * and operations shapes in {@link AccountSchemas}, {@link MonitoringSchemas} and {@link OperationsSchemas}
- * (the shapes of sluice-protocol/JSON-CALLS.md as the handlers pass them on). Every route names its
- * request and result schemas with {@link Routes#schemas}. Fields the server may send as null say
- * {@code nullable}, and every object admits more properties, so a client generated from the document
- * accepts the fields a newer server adds.
+ * The named JSON schemas of the OpenAPI document ({@code components/schemas}): SLA, policy and group documents,
+ * compliance, gateways and the problem every route may answer here, the account, monitoring and operations shapes in
+ * {@link AccountSchemas}, {@link MonitoringSchemas} and {@link OperationsSchemas} (the shapes of
+ * sluice-protocol/JSON-CALLS.md as the handlers pass them on). Every route names its request and result schemas with
+ * {@link Routes#schemas}. Fields the server may send as null say {@code nullable}, and every object admits more
+ * properties, so a client generated from the document accepts the fields a newer server adds.
  */
 public final class ApiSchemas {
     public static final String PROBLEM = "Problem";
@@ -26,8 +25,7 @@ public final class ApiSchemas {
     public static final String GATEWAY = "Gateway";
     public static final String SLA_VALIDATION = "SlaValidation";
 
-    private ApiSchemas() {
-    }
+    private ApiSchemas() {}
 
     /** The spec, versioned-document and page schemas of a document kind ({@code sla}: SlaSpec, SlaDoc, SlaList). */
     public static String spec(String kind) {
@@ -59,7 +57,9 @@ public final class ApiSchemas {
         ObjectNode scope = object(schemas.putObject("Scope"));
         enumOf(scope.putObject("kind"), "VOLUME", "TENANT", "HOST", "POOL");
         scope.putObject("id").put("type", "string").put("description", "volume id, or the group's name");
-        scope.putObject("name").put("type", "string").put("description", "a volume's name instead of its id: gateway name/export name");
+        scope.putObject("name")
+                .put("type", "string")
+                .put("description", "a volume's name instead of its id: gateway name/export name");
         required(schemas.get("Scope"), "kind");
 
         slaSpec(schemas.putObject(spec("sla")));
@@ -83,10 +83,16 @@ public final class ApiSchemas {
         for (String s : new String[] {"metPercent1m", "metPercent1h", "metPercent30d"}) {
             item.putObject(s).put("type", "number").put("description", "met share of the judged intervals, percent");
         }
-        item.putObject("dimensions").put("type", "object").put("description", "LIMIT, RESERVATION, LATENCY: MET, MISSED or NOT_APPLICABLE")
-                .putObject("additionalProperties").put("type", "string");
+        item.putObject("dimensions")
+                .put("type", "object")
+                .put("description", "LIMIT, RESERVATION, LATENCY: MET, MISSED or NOT_APPLICABLE")
+                .putObject("additionalProperties")
+                .put("type", "string");
         required(schemas.get("SlaCompliance"), "sla", "state");
-        object(schemas.putObject(COMPLIANCE)).putObject("items").put("type", "array").putObject("items")
+        object(schemas.putObject(COMPLIANCE))
+                .putObject("items")
+                .put("type", "array")
+                .putObject("items")
                 .put("$ref", "#/components/schemas/SlaCompliance");
         required(schemas.get(COMPLIANCE), "items");
 
@@ -100,17 +106,28 @@ public final class ApiSchemas {
         long64(gateway.putObject("updatedAt"));
         // A reference cannot be nullable in OpenAPI 3.0: what the services heard from the gateway, as an object.
         nullable(gateway.putObject("live").put("type", "object").put("additionalProperties", true))
-                .put("description", "the SLA services' view (state, since, volumes), null when they have not heard from it");
+                .put(
+                        "description",
+                        "the SLA services' view (state, since, volumes), null when they have not heard from it");
         required(schemas.get(GATEWAY), "gatewayId", "state");
         ObjectNode gateways = object(schemas.putObject(GATEWAYS));
-        gateways.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + GATEWAY);
-        gateways.putObject("liveKnown").put("type", "boolean").put("description", "false while the SLA services do not answer");
+        gateways.putObject("items")
+                .put("type", "array")
+                .putObject("items")
+                .put("$ref", "#/components/schemas/" + GATEWAY);
+        gateways.putObject("liveKnown")
+                .put("type", "boolean")
+                .put("description", "false while the SLA services do not answer");
         required(schemas.get(GATEWAYS), "items");
 
         ObjectNode validation = object(schemas.putObject(SLA_VALIDATION)
-                .put("description", "a spec the SLA services accept (a refused one is a 422 problem naming the field)"));
+                .put(
+                        "description",
+                        "a spec the SLA services accept (a refused one is a 422 problem naming the field)"));
         validation.putObject("valid").put("type", "boolean");
-        validation.putObject("scope").put("$ref", "#/components/schemas/Scope")
+        validation
+                .putObject("scope")
+                .put("$ref", "#/components/schemas/Scope")
                 .put("description", "a volume scope named by its name, resolved to its id");
         required(schemas.get(SLA_VALIDATION), "valid");
 
@@ -125,8 +142,18 @@ public final class ApiSchemas {
         ObjectNode p = object(node);
         p.putObject("name").put("type", "string").put("pattern", "^[A-Za-z0-9][A-Za-z0-9._-]*$");
         p.putObject("scope").put("$ref", "#/components/schemas/Scope");
-        for (String s : new String[] {"iopsLimit", "readIopsLimit", "writeIopsLimit", "bandwidthLimit", "readBandwidthLimit",
-                "writeBandwidthLimit", "normalizeBytes", "reservedIops", "reservedBandwidth", "weight"}) {
+        for (String s : new String[] {
+            "iopsLimit",
+            "readIopsLimit",
+            "writeIopsLimit",
+            "bandwidthLimit",
+            "readBandwidthLimit",
+            "writeBandwidthLimit",
+            "normalizeBytes",
+            "reservedIops",
+            "reservedBandwidth",
+            "weight"
+        }) {
             long64(p.putObject(s));
         }
         enumOf(p.putObject("priority"), "CRITICAL", "STANDARD", "BEST_EFFORT", "BACKGROUND");
@@ -158,16 +185,23 @@ public final class ApiSchemas {
         doc.putObject("deleted").put("type", "boolean");
         long64(doc.putObject("updatedAt")).put("description", "epoch milliseconds");
         doc.putObject("updatedBy").put("type", "string");
-        ObjectNode applySchema = doc.putObject("apply").put("description", "on a change: whether the SLA services took it up now");
+        ObjectNode applySchema =
+                doc.putObject("apply").put("description", "on a change: whether the SLA services took it up now");
         ObjectNode apply = object(applySchema);
         apply.putObject("applied").put("type", "boolean");
         apply.putObject("detail").put("type", "string");
-        long64(apply.putObject("effectiveAt")).put("description", "when applied: the start of the interval it takes effect in");
-        long64(apply.putObject("heldVersion")).put("description", "when not applied: the newer version the services hold");
+        long64(apply.putObject("effectiveAt"))
+                .put("description", "when applied: the start of the interval it takes effect in");
+        long64(apply.putObject("heldVersion"))
+                .put("description", "when not applied: the newer version the services hold");
         required(schemas.get(doc(kind)), "name", "version");
         ObjectNode list = object(schemas.putObject(list(kind)));
-        list.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + doc(kind));
-        nullable(string(list.putObject("next"))).put("description", "the cursor for the next page (after=), null at the end");
+        list.putObject("items")
+                .put("type", "array")
+                .putObject("items")
+                .put("$ref", "#/components/schemas/" + doc(kind));
+        nullable(string(list.putObject("next")))
+                .put("description", "the cursor for the next page (after=), null at the end");
         required(schemas.get(list(kind)), "items");
     }
 }

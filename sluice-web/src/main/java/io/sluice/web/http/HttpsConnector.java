@@ -17,14 +17,18 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * The web role's HTTPS listener: the operator's PEM certificate chain and key (as {@code ./sluice pki issue
- * --usage SERVER} writes them, or any CA's), TLS 1.3 and 1.2 only, and for 1.2 only forward-secret AEAD
- * suites, which every browser of the last decade offers.
+ * The web role's HTTPS listener: the operator's PEM certificate chain and key (as {@code ./sluice pki issue --usage
+ * SERVER} writes them, or any CA's), TLS 1.3 and 1.2 only, and for 1.2 only forward-secret AEAD suites, which every
+ * browser of the last decade offers.
  */
 public final class HttpsConnector {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
-    static final String[] CIPHER_SUITES = {"TLS_AES_.*", "TLS_CHACHA20_.*", "TLS_ECDHE_(ECDSA|RSA)_WITH_AES_(128|256)_GCM_.*",
-        "TLS_ECDHE_(ECDSA|RSA)_WITH_CHACHA20_POLY1305_.*"};
+    static final String[] CIPHER_SUITES = {
+        "TLS_AES_.*",
+        "TLS_CHACHA20_.*",
+        "TLS_ECDHE_(ECDSA|RSA)_WITH_AES_(128|256)_GCM_.*",
+        "TLS_ECDHE_(ECDSA|RSA)_WITH_CHACHA20_POLY1305_.*"
+    };
     private static final char[] IN_MEMORY_PASSWORD = "sluice-web".toCharArray();
 
     private final SslContextFactory.Server tls;
@@ -37,8 +41,8 @@ public final class HttpsConnector {
         try {
             own = KeyMaterial.load(certificate, key);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot use the web TLS certificate " + certificate + " and key " + key
-                    + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot use the web TLS certificate " + certificate + " and key " + key + ": " + e.getMessage(), e);
         }
         this.tls = new SslContextFactory.Server();
         tls.setKeyStore(keyStore(own));
@@ -63,7 +67,9 @@ public final class HttpsConnector {
     /** For Javalin's {@code addConnector}: the TLS connector on the configured host and port. */
     public ServerConnector create(Server server, HttpConfiguration http) {
         http.addCustomizer(new SecureRequestCustomizer());
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+        ServerConnector connector = new ServerConnector(
+                server,
+                new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
                 new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.regex.Pattern;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Strict JSON in and out: one object per body, bounded depth and sizes, typed errors for the rest. */
 public final class JsonBodies {
@@ -24,8 +24,12 @@ public final class JsonBodies {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
                 .build();
-        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(32).maxStringLength(64 * 1024).maxNumberLength(40).build());
+        json.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(32)
+                        .maxStringLength(64 * 1024)
+                        .maxNumberLength(40)
+                        .build());
     }
 
     public ObjectMapper mapper() {
@@ -36,8 +40,8 @@ public final class JsonBodies {
     public ObjectNode object(Context ctx) {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw ApiProblem.of(415, "unsupported-media-type", "Unsupported media type",
-                    "send the body as application/json");
+            throw ApiProblem.of(
+                    415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
         }
         JsonNode node;
         try {
@@ -86,7 +90,9 @@ public final class JsonBodies {
 
     public static String checkName(String field, String value) {
         if (!NAME.matcher(value).matches()) {
-            throw ApiProblem.invalid(field, "pattern",
+            throw ApiProblem.invalid(
+                    field,
+                    "pattern",
                     field + " must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         return value;

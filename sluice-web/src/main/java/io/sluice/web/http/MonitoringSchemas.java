@@ -15,10 +15,10 @@ import static io.sluice.web.http.SchemaNodes.string;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Volumes, live statistics, history, the compliance report, alerts and forecasts: what MonitoringApi
- * passes on from the SLA services ({@code live.*}, {@code forecast.list}) and the database manager
- * ({@code volume.list}, {@code samples.range}, {@code compliance.report}, {@code alert.*}). Rates and
- * latencies are numbers (the services average them), counters and times integers.
+ * Volumes, live statistics, history, the compliance report, alerts and forecasts: what MonitoringApi passes on from the
+ * SLA services ({@code live.*}, {@code forecast.list}) and the database manager ({@code volume.list},
+ * {@code samples.range}, {@code compliance.report}, {@code alert.*}). Rates and latencies are numbers (the services
+ * average them), counters and times integers.
  */
 public final class MonitoringSchemas {
     public static final String VOLUMES = "VolumePage";
@@ -33,8 +33,7 @@ public final class MonitoringSchemas {
 
     private static final String[] STATES = {"MET", "AT_RISK", "VIOLATED", "NO_SLA"};
 
-    private MonitoringSchemas() {
-    }
+    private MonitoringSchemas() {}
 
     static void add(ObjectNode schemas) {
         ObjectNode live = named(schemas, "LiveVolume", "a volume's latest interval as the SLA services saw it");
@@ -52,7 +51,8 @@ public final class MonitoringSchemas {
         enumOf(live.putObject("state"), STATES);
         // A reference cannot be nullable in OpenAPI 3.0: a ManualThrottle's shape, as an object.
         nullable(live.putObject("manual").put("type", "object").put("additionalProperties", true))
-                .put("description",
+                .put(
+                        "description",
                         "the operator's ManualThrottle in force, sent as it is; null when the analyzer decides");
         required(schemas.get("LiveVolume"), "volumeId", "state");
         ObjectNode lives = named(schemas, LIVE_VOLUMES, null);
@@ -84,7 +84,8 @@ public final class MonitoringSchemas {
 
         ObjectNode volume = named(schemas, "Volume", "a registered volume, with its live interval");
         int32(volume.putObject("volumeId"));
-        nullable(string(volume.putObject("name"))).put("description", "gateway name/export name, or the export name when shared");
+        nullable(string(volume.putObject("name")))
+                .put("description", "gateway name/export name, or the export name when shared");
         nullable(string(volume.putObject("exportName")));
         nullable(string(volume.putObject("gatewayName")));
         bool(volume.putObject("shared"));
@@ -108,8 +109,9 @@ public final class MonitoringSchemas {
         for (String s : new String[] {"ops", "bytes", "throttledOps", "iopsLimit", "windowMillis"}) {
             long64(sample.putObject(s));
         }
-        for (String s : new String[] {"iops", "bytesPerSec", "latencyMeanMicros", "latencyP50Micros", "latencyP95Micros",
-                "latencyP99Micros"}) {
+        for (String s : new String[] {
+            "iops", "bytesPerSec", "latencyMeanMicros", "latencyP50Micros", "latencyP95Micros", "latencyP99Micros"
+        }) {
             number(sample.putObject(s));
         }
         required(schemas.get("SamplePoint"), "t");
@@ -174,6 +176,7 @@ public final class MonitoringSchemas {
     }
 
     private static void next(ObjectNode properties) {
-        nullable(string(properties.putObject("next"))).put("description", "the cursor for the next page (after=), null at the end");
+        nullable(string(properties.putObject("next")))
+                .put("description", "the cursor for the next page (after=), null at the end");
     }
 }

@@ -8,16 +8,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The OpenAPI 3.0 document, written from the route table so it cannot miss a route: each operation's
- * path and documented query parameters, the role it needs, its request and result schemas ({@link ApiSchemas};
- * any JSON object where a route names none, which OpenApiCompletenessTest does not let a route do), and the
- * problem responses every route may give. The shapes are those of JSON-CALLS.md, which the document cites.
+ * The OpenAPI 3.0 document, written from the route table so it cannot miss a route: each operation's path and
+ * documented query parameters, the role it needs, its request and result schemas ({@link ApiSchemas}; any JSON object
+ * where a route names none, which OpenApiCompletenessTest does not let a route do), and the problem responses every
+ * route may give. The shapes are those of JSON-CALLS.md, which the document cites.
  */
 public final class OpenApiDocument {
     private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
 
-    private OpenApiDocument() {
-    }
+    private OpenApiDocument() {}
 
     public static ObjectNode build(ObjectMapper json, Routes routes) {
         ObjectNode doc = json.createObjectNode();
@@ -27,10 +26,12 @@ public final class OpenApiDocument {
         ObjectNode info = doc.putObject("info");
         info.put("title", "Sluice application server API");
         info.put("version", "0.1.0");
-        info.put("description", "SLAs, policies, groups, gateways, live statistics, history, compliance, alerts, "
-                + "forecasts and health. Result shapes follow sluice-protocol/JSON-CALLS.md. Errors are RFC 9457 "
-                + "problem details with field and rule when one field broke one rule. Changes made with a session "
-                + "cookie need the X-CSRF-Token header from GET /api/session.");
+        info.put(
+                "description",
+                "SLAs, policies, groups, gateways, live statistics, history, compliance, alerts, "
+                        + "forecasts and health. Result shapes follow sluice-protocol/JSON-CALLS.md. Errors are RFC 9457 "
+                        + "problem details with field and rule when one field broke one rule. Changes made with a session "
+                        + "cookie need the X-CSRF-Token header from GET /api/session.");
         ObjectNode paths = doc.putObject("paths");
         for (Route r : routes.all()) {
             ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
@@ -56,7 +57,9 @@ public final class OpenApiDocument {
                 p.putObject("schema").put("type", "string");
             });
             if (r.method().name().equals("PUT") || r.method().name().equals("DELETE")) {
-                if (r.path().contains("{name}") && !r.path().startsWith("/api/tokens") && !r.path().startsWith("/api/users")) {
+                if (r.path().contains("{name}")
+                        && !r.path().startsWith("/api/tokens")
+                        && !r.path().startsWith("/api/users")) {
                     ObjectNode p = params.addObject();
                     p.put("name", "If-Match");
                     p.put("in", "header");
@@ -79,8 +82,12 @@ public final class OpenApiDocument {
                 ObjectNode ok = responses.putObject("200").put("description", "the result (201 on creation)");
                 result(ok.putObject("content"), r);
             }
-            responses.putObject("default").put("description", "a problem")
-                    .putObject("content").putObject("application/problem+json").putObject("schema")
+            responses
+                    .putObject("default")
+                    .put("description", "a problem")
+                    .putObject("content")
+                    .putObject("application/problem+json")
+                    .putObject("schema")
                     .put("$ref", "#/components/schemas/" + ApiSchemas.PROBLEM);
         }
         ObjectNode components = doc.putObject("components");
@@ -95,13 +102,15 @@ public final class OpenApiDocument {
     }
 
     /**
-     * What a route answers: the Prometheus text, the event stream, CSV or JSON for the report, else JSON
-     * of the route's named schema. A response with no content would give generated clients nothing to return.
+     * What a route answers: the Prometheus text, the event stream, CSV or JSON for the report, else JSON of the route's
+     * named schema. A response with no content would give generated clients nothing to return.
      */
     private static void result(ObjectNode content, Route r) {
         switch (r.path()) {
-            case "/metrics" -> content.putObject("text/plain").putObject("schema").put("type", "string");
-            case "/api/live/stream" -> content.putObject("text/event-stream").putObject("schema").put("type", "string");
+            case "/metrics" ->
+                content.putObject("text/plain").putObject("schema").put("type", "string");
+            case "/api/live/stream" ->
+                content.putObject("text/event-stream").putObject("schema").put("type", "string");
             case "/api/compliance/report" -> {
                 schema(content.putObject("application/json"), r.responseSchema());
                 content.putObject("text/csv").putObject("schema").put("type", "string");

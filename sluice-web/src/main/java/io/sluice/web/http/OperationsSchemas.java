@@ -13,9 +13,8 @@ import static io.sluice.web.http.SchemaNodes.string;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * What an operator runs the installation with: the gateway actions' bodies and answers (GatewayApi), manual
- * throttles (ThrottleApi), the processes' and mailboxes' health (HealthApi), the audit log and the API document
- * itself.
+ * What an operator runs the installation with: the gateway actions' bodies and answers (GatewayApi), manual throttles
+ * (ThrottleApi), the processes' and mailboxes' health (HealthApi), the audit log and the API document itself.
  */
 public final class OperationsSchemas {
     public static final String SHARED_VOLUME = "SharedVolumeName";
@@ -30,19 +29,24 @@ public final class OperationsSchemas {
     public static final String AUDIT = "AuditPage";
     public static final String OPENAPI = "OpenApiDocument";
 
-    private OperationsSchemas() {
-    }
+    private OperationsSchemas() {}
 
     /** An operator's throttle on a volume: what is asked, what is stored, what is in force. */
     private static void throttles(ObjectNode schemas) {
-        ObjectNode request = named(schemas, THROTTLE_REQUEST, "an iopsLimit, a bandwidthLimit or both; an expiry,"
-                + " as expiresAt or durationSeconds (one of them)");
+        ObjectNode request = named(
+                schemas,
+                THROTTLE_REQUEST,
+                "an iopsLimit, a bandwidthLimit or both; an expiry,"
+                        + " as expiresAt or durationSeconds (one of them)");
         long64(request.putObject("iopsLimit")).put("minimum", 1).put("maximum", 0xFFFF_FFFFL);
-        long64(request.putObject("bandwidthLimit")).put("minimum", 1).put("maximum", 1_000_000_000_000L)
+        long64(request.putObject("bandwidthLimit"))
+                .put("minimum", 1)
+                .put("maximum", 1_000_000_000_000L)
                 .put("description", "bytes per second");
         long64(request.putObject("expiresAt")).put("description", "epoch milliseconds, after now, within a week");
         long64(request.putObject("durationSeconds")).put("minimum", 1).put("maximum", 604_800);
-        string(request.putObject("reason")).put("maxLength", 200)
+        string(request.putObject("reason"))
+                .put("maxLength", 200)
                 .put("description", "for the audit log and the dashboard");
 
         ObjectNode throttle = named(schemas, THROTTLE, "in force from setAt until expiresAt, unless ended sooner");
@@ -75,15 +79,20 @@ public final class OperationsSchemas {
         required(schemas.get(SHARED_BINDING), "gatewayId", "name", "bound");
 
         ObjectNode enrollment = named(schemas, ENROLLMENT_REQUEST, null);
-        string(enrollment.putObject("note")).put("maxLength", 200).put("description", "for the audit log: whom it is for");
+        string(enrollment.putObject("note"))
+                .put("maxLength", 200)
+                .put("description", "for the audit log: whom it is for");
         ObjectNode token = named(schemas, ENROLLMENT_TOKEN, "the token is in this answer only");
         string(token.putObject("token"));
         string(token.putObject("sha256")).put("description", "how the monitor and the audit log know it");
         string(token.putObject("use"));
         required(schemas.get(ENROLLMENT_TOKEN), "token", "sha256");
 
-        ObjectNode poll = named(schemas, GATEWAY_POLL, "the monitor polls the gateway at its next step; the report"
-                + " reaches the live views within a second");
+        ObjectNode poll = named(
+                schemas,
+                GATEWAY_POLL,
+                "the monitor polls the gateway at its next step; the report"
+                        + " reaches the live views within a second");
         long64(poll.putObject("gatewayId"));
         bool(poll.putObject("requested"));
         long64(poll.putObject("at")).put("description", "when it was asked, epoch milliseconds");
@@ -93,7 +102,9 @@ public final class OperationsSchemas {
 
         ObjectNode process = named(schemas, "ProcessStatus", null);
         bool(process.putObject("up"));
-        process.putObject("status").put("type", "object").put("additionalProperties", true)
+        process.putObject("status")
+                .put("type", "object")
+                .put("additionalProperties", true)
                 .put("description", "what the process says of itself (its status op), when up");
         string(process.putObject("detail")).put("description", "why it is not up");
         required(schemas.get("ProcessStatus"), "up");

@@ -6,8 +6,7 @@ import java.util.TreeSet;
 
 /** Typed query and path parameters; a bad one is a 422 naming it. */
 public final class QueryParams {
-    private QueryParams() {
-    }
+    private QueryParams() {}
 
     public static long longParam(Context ctx, String name, long otherwise) {
         String text = ctx.queryParam(name);

@@ -1,15 +1,15 @@
 package io.sluice.web.http;
 
 import io.javalin.http.Context;
-import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Principal;
+import io.sluice.web.auth.RequestAuthenticator;
 import io.sluice.web.auth.Secrets;
 import java.util.Locale;
 
 /**
- * Access control for every matched request, driven by the route table: authenticate, check the
- * route's role, and for state changes made with a session cookie, check the CSRF header (a Bearer
- * token is never sent by a browser on its own, so it needs none).
+ * Access control for every matched request, driven by the route table: authenticate, check the route's role, and for
+ * state changes made with a session cookie, check the CSRF header (a Bearer token is never sent by a browser on its
+ * own, so it needs none).
  */
 public final class RequestGuard {
     public static final String CSRF_HEADER = "X-CSRF-Token";
@@ -26,15 +26,23 @@ public final class RequestGuard {
             // Public routes may still use who is signed in (e.g. "who am I").
             return authenticator.authenticate(ctx).orElse(null);
         }
-        Principal principal = authenticator.authenticate(ctx)
+        Principal principal = authenticator
+                .authenticate(ctx)
                 .orElseThrow(() -> RequestAuthenticator.unauthorized("sign in or send an API token"));
         if (!principal.role().includes(r.role())) {
-            throw ApiProblem.of(403, "forbidden", "Forbidden",
+            throw ApiProblem.of(
+                    403,
+                    "forbidden",
+                    "Forbidden",
                     "this needs the " + r.role().name().toLowerCase(Locale.ROOT) + " role");
         }
-        if (r.changesState() && principal.viaSession()
+        if (r.changesState()
+                && principal.viaSession()
                 && !Secrets.constantTimeEquals(principal.csrfToken(), ctx.header(CSRF_HEADER))) {
-            throw ApiProblem.of(403, "csrf", "CSRF token missing or wrong",
+            throw ApiProblem.of(
+                    403,
+                    "csrf",
+                    "CSRF token missing or wrong",
                     "send the session's CSRF token in the " + CSRF_HEADER + " header");
         }
         return principal;

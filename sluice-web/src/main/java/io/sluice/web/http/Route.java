@@ -7,19 +7,29 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One API route: what it answers, who may call it ({@code role == null}: anyone, e.g. login), and the
- * words for the OpenAPI document, including the query parameters it reads (name to description) and the
- * names of its request and result schemas in {@link ApiSchemas} (null: any JSON object). The table of
- * these is the single source for routing, access control and the API document.
+ * One API route: what it answers, who may call it ({@code role == null}: anyone, e.g. login), and the words for the
+ * OpenAPI document, including the query parameters it reads (name to description) and the names of its request and
+ * result schemas in {@link ApiSchemas} (null: any JSON object). The table of these is the single source for routing,
+ * access control and the API document.
  */
-public record Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler,
-                   Body body, Map<String, String> query, String requestSchema, String responseSchema) {
+public record Route(
+        HandlerType method,
+        String path,
+        Role role,
+        String tag,
+        String summary,
+        ApiHandler handler,
+        Body body,
+        Map<String, String> query,
+        String requestSchema,
+        String responseSchema) {
 
     public Route {
         query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
     }
 
-    public Route(HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler, Body body) {
+    public Route(
+            HandlerType method, String path, Role role, String tag, String summary, ApiHandler handler, Body body) {
         this(method, path, role, tag, summary, handler, body, Map.of(), null, null);
     }
 
@@ -36,10 +46,15 @@ public record Route(HandlerType method, String path, Role role, String tag, Stri
     }
 
     /** What the route reads from the request body. */
-    public enum Body { NONE, JSON }
+    public enum Body {
+        NONE,
+        JSON
+    }
 
     public boolean changesState() {
-        return method == HandlerType.POST || method == HandlerType.PUT || method == HandlerType.DELETE
+        return method == HandlerType.POST
+                || method == HandlerType.PUT
+                || method == HandlerType.DELETE
                 || method == HandlerType.PATCH;
     }
 

@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Small writers of OpenAPI 3.0 schema nodes, shared by the classes that describe the API's shapes. Every
- * object admits more properties, so a client generated from the document accepts fields a newer server adds.
+ * Small writers of OpenAPI 3.0 schema nodes, shared by the classes that describe the API's shapes. Every object admits
+ * more properties, so a client generated from the document accepts fields a newer server adds.
  */
 final class SchemaNodes {
-    private SchemaNodes() {
-    }
+    private SchemaNodes() {}
 
     /** Makes {@code node} an object schema and returns its properties. */
     static ObjectNode object(ObjectNode node) {

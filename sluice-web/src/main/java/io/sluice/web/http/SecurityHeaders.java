@@ -9,8 +9,7 @@ public final class SecurityHeaders {
             + "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
             + "form-action 'self'; frame-ancestors 'none'";
 
-    private SecurityHeaders() {
-    }
+    private SecurityHeaders() {}
 
     /** A year, the span browsers' preload lists ask for; subdomains are left to whoever runs the domain. */
     static final String HSTS = "max-age=31536000";

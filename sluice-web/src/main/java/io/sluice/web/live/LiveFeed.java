@@ -7,16 +7,16 @@ import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import java.util.Map;
 
 /**
- * One poller for every viewer: each interval it asks the SLA services for the live volumes, groups
- * and compliance, keeps the answer for {@code /metrics} and pushes it to every SSE client as one
- * {@code live} event (or an {@code unavailable} event while the services are away). The cost to the
- * services is therefore the same for one viewer and for a hundred.
+ * One poller for every viewer: each interval it asks the SLA services for the live volumes, groups and compliance,
+ * keeps the answer for {@code /metrics} and pushes it to every SSE client as one {@code live} event (or an
+ * {@code unavailable} event while the services are away). The cost to the services is therefore the same for one viewer
+ * and for a hundred.
  */
 public final class LiveFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
@@ -26,8 +26,7 @@ public final class LiveFeed implements AutoCloseable {
     private final JsonBodies bodies;
     private final long intervalMillis;
     /** An open stream and whose it is ({@code session:<id>} or {@code token:<name>}). */
-    private record Viewer(SseClient client, String owner) {
-    }
+    private record Viewer(SseClient client, String owner) {}
 
     private final List<Viewer> clients = new CopyOnWriteArrayList<>();
     private final Predicate<String> ownerStillValid;
@@ -36,8 +35,8 @@ public final class LiveFeed implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer
-     *                        valid (a session that expired) is closed
+     * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer valid (a
+     *     session that expired) is closed
      */
     public LiveFeed(RoleCalls calls, JsonBodies bodies, long intervalMillis, Predicate<String> ownerStillValid) {
         this.calls = calls;
@@ -58,8 +57,8 @@ public final class LiveFeed implements AutoCloseable {
     }
 
     /**
-     * Called on the SSE request's thread: registers the client, owned by {@code owner} (whose end ends the
-     * stream, see {@link #end}), and keeps the request open.
+     * Called on the SSE request's thread: registers the client, owned by {@code owner} (whose end ends the stream, see
+     * {@link #end}), and keeps the request open.
      */
     public void join(SseClient client, String owner) {
         if (clients.size() >= MAX_CLIENTS) {
@@ -99,8 +98,13 @@ public final class LiveFeed implements AutoCloseable {
             snapshot.put("at", volumes.path("at").asLong());
             snapshot.put("intervalMillis", volumes.path("intervalMillis").asLong(intervalMillis));
             snapshot.set("volumes", volumes.path("items"));
-            snapshot.set("groups", calls.services("live.groups", "system:web", calls.args()).path("items"));
-            snapshot.set("compliance", calls.services("compliance.live", "system:web", calls.args()).path("items"));
+            snapshot.set(
+                    "groups",
+                    calls.services("live.groups", "system:web", calls.args()).path("items"));
+            snapshot.set(
+                    "compliance",
+                    calls.services("compliance.live", "system:web", calls.args())
+                            .path("items"));
             latest.set(snapshot);
             event = "live";
             data = bodies.text(snapshot);
@@ -112,7 +116,8 @@ public final class LiveFeed implements AutoCloseable {
             if (!ours) {
                 LOG.log(System.Logger.Level.WARNING, "live feed: " + e.getMessage());
             }
-            data = bodies.text(Map.of("detail", ours ? String.valueOf(e.detail()) : "the SLA services failed; see the web log"));
+            data = bodies.text(
+                    Map.of("detail", ours ? String.valueOf(e.detail()) : "the SLA services failed; see the web log"));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "live feed tick failed", e);
             return;
@@ -135,8 +140,8 @@ public final class LiveFeed implements AutoCloseable {
     }
 
     /**
-     * Closes every stream {@code owner} opened, at once: a signed-out session, a revoked token or a changed
-     * user must not go on receiving what it no longer may see.
+     * Closes every stream {@code owner} opened, at once: a signed-out session, a revoked token or a changed user must
+     * not go on receiving what it no longer may see.
      */
     public void end(String owner) {
         for (Viewer viewer : clients) {

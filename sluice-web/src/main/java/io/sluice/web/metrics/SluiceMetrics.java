@@ -10,11 +10,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.api.HealthApi.MailboxBacklog;
 import io.sluice.web.call.CalleeLink;
-import io.sluice.web.call.RoleCalls;
 import io.sluice.web.call.MonitorStatus;
+import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.live.LiveFeed;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,13 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.lang.management.ManagementFactory;
 
 /**
- * {@code /metrics}: the live feed's latest snapshot (per volume and per SLA), whether each process
- * has a live callee on its mailbox and since when, each mailbox's backlog, gateway counts by state,
- * the database manager's state and the capacity forecasts. Refreshed
- * when scraped, so the series are as fresh as the live feed and cost nothing between scrapes.
+ * {@code /metrics}: the live feed's latest snapshot (per volume and per SLA), whether each process has a live callee on
+ * its mailbox and since when, each mailbox's backlog, gateway counts by state, the database manager's state and the
+ * capacity forecasts. Refreshed when scraped, so the series are as fresh as the live feed and cost nothing between
+ * scrapes.
  */
 public final class SluiceMetrics {
     private static final double WEB_STARTED_SECONDS =
@@ -69,7 +69,7 @@ public final class SluiceMetrics {
 
     /**
      * @param pairStatusFile the supervisor's status.json for a server in a pair, whose {@code ha} object gives the
-     *                       {@code sluice_pair_*} series; null for a server on its own (no such series)
+     *     {@code sluice_pair_*} series; null for a server on its own (no such series)
      */
     public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links, Path pairStatusFile) {
         this.feed = feed;
@@ -79,36 +79,65 @@ public final class SluiceMetrics {
         volumeIops = gauge("sluice.volume.iops", "I/O operations per second in the last interval", null);
         volumeBandwidth = gauge("sluice.volume.bandwidth", "bytes per second in the last interval", "bytes");
         volumeLatencyP50 = gauge("sluice.volume.latency.p50", "median I/O latency in the last interval", "seconds");
-        volumeLatencyP99 = gauge("sluice.volume.latency.p99", "99th percentile I/O latency in the last interval", "seconds");
+        volumeLatencyP99 =
+                gauge("sluice.volume.latency.p99", "99th percentile I/O latency in the last interval", "seconds");
         volumeLatencyTarget = gauge("sluice.volume.latency.target", "the SLA's latency objective", "seconds");
-        volumeIopsLimit = gauge("sluice.volume.throttle.iops", "current throttle level: the IOPS limit the gateway enforces (0 = none)", null);
+        volumeIopsLimit = gauge(
+                "sluice.volume.throttle.iops",
+                "current throttle level: the IOPS limit the gateway enforces (0 = none)",
+                null);
         volumeState = gauge("sluice.volume.compliance", "1 for the volume's current compliance state", null);
         slaMet = gauge("sluice.sla.met.ratio", "share of the last minute's intervals in which the SLA was met", null);
         slaState = gauge("sluice.sla.compliance", "1 for the SLA's current compliance state", null);
         processUp = gauge("sluice.process.up", "1 when a live process serves the role's mailbox", null);
-        processStart = gauge("sluice.process.start.time", "when the role's live process attached to its mailbox "
-                + "(Unix time): a change means the role was restarted", "seconds");
+        processStart = gauge(
+                "sluice.process.start.time",
+                "when the role's live process attached to its mailbox "
+                        + "(Unix time): a change means the role was restarted",
+                "seconds");
         mailboxSlots = gauge("sluice.mailbox.slots", "mailbox slots by state (backlog: posted and taken)", null);
         gateways = gauge("sluice.gateways", "registered gateways by state", null);
-        monitorCounters = gauge("sluice.monitor", "the monitor's counters since it started: reports and volume records "
-                + "dropped (the services' mailbox was full), reports lost, frames refused, polls and throttle sets", null);
-        throttleSets = gauge("sluice.throttle.sets", "throttle sets of the SLA services since they started: posted, "
-                + "acked, stored (gateway away), failed (sent again), waiting, in flight", null);
-        servicesVolumes = gauge("sluice.services.volumes", "volumes the SLA services keep state for (tracked), their "
-                + "limit, and since they started: gateway-volume pairs evicted (vanished or silent), new volumes "
-                + "refused over the limit", null);
-        dbDegraded = gauge("sluice.db.degraded", "1 while the database manager cannot store samples in the database "
-                + "(they go to its journal), else 0", null);
-        dbSamples = gauge("sluice.db.samples", "samples of the database manager since it started: buffered, journaled "
-                + "(database unavailable, not yet stored), stored", null);
-        capacityFull = gauge("sluice.capacity.time.until.full", "time until the backend is full at its current growth "
-                + "(+Inf while it is not growing)", "seconds");
-        pairActive = gauge("sluice.pair.active", "1 while this server holds the pair's lease and acts, 0 while standby",
+        monitorCounters = gauge(
+                "sluice.monitor",
+                "the monitor's counters since it started: reports and volume records "
+                        + "dropped (the services' mailbox was full), reports lost, frames refused, polls and throttle sets",
                 null);
-        pairEpoch = gauge("sluice.pair.epoch", "the lease's fencing epoch: this server's while active, the holder's as "
-                + "last read while standby", null);
-        pairInfo = gauge("sluice.pair.info", "1, tagged with this server's role (active, standby), its advertised "
-                + "monitor address (self) and the lease's holder", null);
+        throttleSets = gauge(
+                "sluice.throttle.sets",
+                "throttle sets of the SLA services since they started: posted, "
+                        + "acked, stored (gateway away), failed (sent again), waiting, in flight",
+                null);
+        servicesVolumes = gauge(
+                "sluice.services.volumes",
+                "volumes the SLA services keep state for (tracked), their "
+                        + "limit, and since they started: gateway-volume pairs evicted (vanished or silent), new volumes "
+                        + "refused over the limit",
+                null);
+        dbDegraded = gauge(
+                "sluice.db.degraded",
+                "1 while the database manager cannot store samples in the database "
+                        + "(they go to its journal), else 0",
+                null);
+        dbSamples = gauge(
+                "sluice.db.samples",
+                "samples of the database manager since it started: buffered, journaled "
+                        + "(database unavailable, not yet stored), stored",
+                null);
+        capacityFull = gauge(
+                "sluice.capacity.time.until.full",
+                "time until the backend is full at its current growth " + "(+Inf while it is not growing)",
+                "seconds");
+        pairActive = gauge(
+                "sluice.pair.active", "1 while this server holds the pair's lease and acts, 0 while standby", null);
+        pairEpoch = gauge(
+                "sluice.pair.epoch",
+                "the lease's fencing epoch: this server's while active, the holder's as " + "last read while standby",
+                null);
+        pairInfo = gauge(
+                "sluice.pair.info",
+                "1, tagged with this server's role (active, standby), its advertised "
+                        + "monitor address (self) and the lease's holder",
+                null);
     }
 
     private MultiGauge gauge(String name, String help, String unit) {
@@ -142,8 +171,13 @@ public final class SluiceMetrics {
         List<MultiGauge.Row<?>> slaStates = new ArrayList<>();
         if (live != null) {
             for (JsonNode v : live.path("volumes")) {
-                Tags tags = Tags.of("volume", v.path("volumeId").asText(), "gateway", v.path("gatewayId").asText(),
-                        "sla", v.path("sla").asText(""));
+                Tags tags = Tags.of(
+                        "volume",
+                        v.path("volumeId").asText(),
+                        "gateway",
+                        v.path("gatewayId").asText(),
+                        "sla",
+                        v.path("sla").asText(""));
                 iops.add(MultiGauge.Row.of(tags, v.path("iops").asDouble()));
                 bw.add(MultiGauge.Row.of(tags, v.path("bytesPerSec").asDouble()));
                 p50.add(MultiGauge.Row.of(tags, v.path("latencyP50Micros").asDouble() / 1e6));
@@ -153,10 +187,15 @@ public final class SluiceMetrics {
                 state.add(MultiGauge.Row.of(tags.and("state", v.path("state").asText("NO_SLA")), 1));
             }
             for (JsonNode c : live.path("compliance")) {
-                Tags tags = Tags.of("sla", c.path("sla").asText(), "scope",
-                        c.path("scope").path("kind").asText("") + ":" + c.path("scope").path("id").asText(""));
+                Tags tags = Tags.of(
+                        "sla",
+                        c.path("sla").asText(),
+                        "scope",
+                        c.path("scope").path("kind").asText("") + ":"
+                                + c.path("scope").path("id").asText(""));
                 met.add(MultiGauge.Row.of(tags, c.path("metPercent1m").asDouble() / 100.0));
-                slaStates.add(MultiGauge.Row.of(tags.and("state", c.path("state").asText()), 1));
+                slaStates.add(
+                        MultiGauge.Row.of(tags.and("state", c.path("state").asText()), 1));
             }
         }
         volumeIops.register(iops, true);
@@ -207,8 +246,15 @@ public final class SluiceMetrics {
             String role = ha.path("role").asText();
             active.add(MultiGauge.Row.of(Tags.empty(), role.equals("active") ? 1 : 0));
             epoch.add(MultiGauge.Row.of(Tags.empty(), ha.path("epoch").asDouble()));
-            info.add(MultiGauge.Row.of(Tags.of("role", role, "self", ha.path("self").asText(),
-                    "holder", ha.path("holder").asText()), 1));
+            info.add(MultiGauge.Row.of(
+                    Tags.of(
+                            "role",
+                            role,
+                            "self",
+                            ha.path("self").asText(),
+                            "holder",
+                            ha.path("holder").asText()),
+                    1));
         }
         pairActive.register(active, true);
         pairEpoch.register(epoch, true);
@@ -230,7 +276,10 @@ public final class SluiceMetrics {
     /** When the newest live callee of the role's mailbox attached, in seconds; empty while none is alive. */
     private static Optional<Double> attachedSeconds(CalleeLink link) {
         OptionalLong newest = link.snapshot()
-                .map(s -> s.callees().stream().filter(MailboxSnapshot.Party::alive).mapToLong(MailboxSnapshot.Party::attachedAt).max())
+                .map(s -> s.callees().stream()
+                        .filter(MailboxSnapshot.Party::alive)
+                        .mapToLong(MailboxSnapshot.Party::attachedAt)
+                        .max())
                 .orElse(OptionalLong.empty());
         return newest.isPresent() ? Optional.of(newest.getAsLong() / 1000.0) : Optional.empty();
     }
@@ -258,11 +307,13 @@ public final class SluiceMetrics {
     private List<MultiGauge.Row<?>> capacityRows() {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         try {
-            for (JsonNode f : calls.services("forecast.list", "system:web", calls.args()).path("items")) {
+            for (JsonNode f :
+                    calls.services("forecast.list", "system:web", calls.args()).path("items")) {
                 JsonNode days = f.path("daysUntilFull");
                 // A backend that is not growing is never full: +Inf, which no "under N days" alert matches.
                 double seconds = days.isNumber() ? days.asDouble() * SECONDS_PER_DAY : Double.POSITIVE_INFINITY;
-                rows.add(MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()), seconds));
+                rows.add(
+                        MultiGauge.Row.of(Tags.of("backend", f.path("backendId").asText()), seconds));
             }
         } catch (ApiProblem e) {
             // The services cannot answer: the forecasts are unknown, leave them out.
@@ -275,7 +326,8 @@ public final class SluiceMetrics {
         for (CalleeLink link : links) {
             if (link.role().equals("monitor")) {
                 try {
-                    MonitorStatus.ask(link).forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("counter", name), value)));
+                    MonitorStatus.ask(link)
+                            .forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("counter", name), value)));
                 } catch (ApiProblem e) {
                     // A monitor that cannot answer leaves its series out (sluice_process_up says why).
                 }
@@ -298,7 +350,8 @@ public final class SluiceMetrics {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         counters.properties().forEach(e -> {
             if (e.getValue().isNumber()) {
-                rows.add(MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue().asDouble()));
+                rows.add(
+                        MultiGauge.Row.of(Tags.of(tag, e.getKey()), e.getValue().asDouble()));
             }
         });
         return rows;
@@ -310,7 +363,8 @@ public final class SluiceMetrics {
             byState.put(s, 0);
         }
         try {
-            for (JsonNode g : calls.db("gateway.list", "system:web", calls.args()).path("items")) {
+            for (JsonNode g :
+                    calls.db("gateway.list", "system:web", calls.args()).path("items")) {
                 byState.merge(g.path("state").asText("UNKNOWN"), 1, Integer::sum);
             }
         } catch (ApiProblem e) {

@@ -32,7 +32,8 @@ class VolumeSearchApiTest extends WebTestBase {
     void qIsForwardedAsMatchAndNarrowsTheVolumesByName() {
         ApiClient.Response r = api.get("/api/volumes?q=PAYROLL", viewer);
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(memory().volumeListRequests().getLast().path("match").asText()).isEqualTo("PAYROLL");
+        assertThat(memory().volumeListRequests().getLast().path("match").asText())
+                .isEqualTo("PAYROLL");
         JsonNode items = r.json().path("items");
         assertThat(items).hasSize(1);
         assertThat(items.get(0).path("volumeId").asLong()).isEqualTo(500);
@@ -47,17 +48,25 @@ class VolumeSearchApiTest extends WebTestBase {
         String after = null;
         int pages = 0;
         do {
-            ApiClient.Response r = api.get("/api/volumes?q=disk1&limit=10" + (after == null ? "" : "&after=" + after), viewer);
+            ApiClient.Response r =
+                    api.get("/api/volumes?q=disk1&limit=10" + (after == null ? "" : "&after=" + after), viewer);
             assertThat(r.status()).as(r.toString()).isEqualTo(200);
             for (JsonNode v : r.json().path("items")) {
                 seen.add(v.path("volumeId").asLong());
             }
-            after = r.json().path("next").isNull() ? null : r.json().path("next").asText();
+            after = r.json().path("next").isNull()
+                    ? null
+                    : r.json().path("next").asText();
             pages++;
         } while (after != null);
         assertThat(pages).isEqualTo(4);
-        assertThat(seen).hasSize(32).doesNotHaveDuplicates().contains(1L, 10L, 19L, 100L, 120L).doesNotContain(2L, 500L);
-        assertThat(memory().volumeListRequests().getLast().path("match").asText()).isEqualTo("disk1");
+        assertThat(seen)
+                .hasSize(32)
+                .doesNotHaveDuplicates()
+                .contains(1L, 10L, 19L, 100L, 120L)
+                .doesNotContain(2L, 500L);
+        assertThat(memory().volumeListRequests().getLast().path("match").asText())
+                .isEqualTo("disk1");
     }
 
     @Test
@@ -91,7 +100,11 @@ class VolumeSearchApiTest extends WebTestBase {
 
     @Test
     void theApiDocumentDescribesQ() {
-        JsonNode params = api.get("/api/openapi.json", Credentials.NONE).json().path("paths").path("/api/volumes").path("get")
+        JsonNode params = api.get("/api/openapi.json", Credentials.NONE)
+                .json()
+                .path("paths")
+                .path("/api/volumes")
+                .path("get")
                 .path("parameters");
         List<String> query = new ArrayList<>();
         for (JsonNode p : params) {

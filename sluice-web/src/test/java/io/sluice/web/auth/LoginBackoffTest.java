@@ -37,7 +37,9 @@ class LoginBackoffTest {
         clock.advance(600_000);
         assertThat(backoff.retryAfterMillis("admin", "192.0.2.1")).isZero();
         backoff.recordFailure("admin", "192.0.2.1");
-        assertThat(backoff.retryAfterMillis("admin", "192.0.2.1")).as("starts afresh").isZero();
+        assertThat(backoff.retryAfterMillis("admin", "192.0.2.1"))
+                .as("starts afresh")
+                .isZero();
         for (int i = 0; i < 5; i++) {
             backoff.recordFailure("admin", "192.0.2.1");
         }
@@ -47,8 +49,10 @@ class LoginBackoffTest {
 
     @Test
     void anIpv6HostIsOneAddressAcrossItsSlash64() {
-        assertThat(LoginBackoff.addressKey("2001:db8:1:2::10")).isEqualTo(LoginBackoff.addressKey("[2001:db8:1:2:ffff::1]"));
-        assertThat(LoginBackoff.addressKey("2001:db8:1:2::10")).isNotEqualTo(LoginBackoff.addressKey("2001:db8:1:3::10"));
+        assertThat(LoginBackoff.addressKey("2001:db8:1:2::10"))
+                .isEqualTo(LoginBackoff.addressKey("[2001:db8:1:2:ffff::1]"));
+        assertThat(LoginBackoff.addressKey("2001:db8:1:2::10"))
+                .isNotEqualTo(LoginBackoff.addressKey("2001:db8:1:3::10"));
         assertThat(LoginBackoff.addressKey("127.0.0.2")).isEqualTo("127.0.0.2");
     }
 }

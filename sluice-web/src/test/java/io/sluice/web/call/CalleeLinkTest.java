@@ -16,18 +16,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import java.util.function.LongConsumer;
 
 /**
- * A call that outlives its timeout, against a callee played by this test on a real mailbox: the user is
- * told whether it did not happen, happened anyway, or nobody knows yet; never a bare 503.
+ * A call that outlives its timeout, against a callee played by this test on a real mailbox: the user is told whether it
+ * did not happen, happened anyway, or nobody knows yet; never a bare 503.
  */
 class CalleeLinkTest {
     private static final Duration WAIT = Duration.ofMillis(200);
-    private final Path file = Path.of("/dev/shm", "sluice-link-test-" + ProcessHandle.current().pid() + "-db");
+    private final Path file =
+            Path.of("/dev/shm", "sluice-link-test-" + ProcessHandle.current().pid() + "-db");
     private Mailbox mailbox;
     private MailboxCallee callee;
     private CalleeLink link;
@@ -80,7 +81,9 @@ class CalleeLinkTest {
         assertThat(problem.type()).isEqualTo("not-done");
         assertThat(problem.status()).isEqualTo(503);
         assertThat(problem.detail()).contains("withdrawn").contains("safe to retry");
-        assertThat(callee.poll(request -> request.reply(0, 0), 16)).as("nothing left to carry out").isZero();
+        assertThat(callee.poll(request -> request.reply(0, 0), 16))
+                .as("nothing left to carry out")
+                .isZero();
     }
 
     @Test
@@ -93,7 +96,8 @@ class CalleeLinkTest {
 
     @Test
     void aCallTheCalleeCarriedOutAnywayIsReportedDoneNotFailed() {
-        takeAndOnRevoke(handle -> callee.complete(handle, 0, ParamWriter.of("{\"stored\":1}".getBytes(StandardCharsets.UTF_8))));
+        takeAndOnRevoke(handle ->
+                callee.complete(handle, 0, ParamWriter.of("{\"stored\":1}".getBytes(StandardCharsets.UTF_8))));
         ApiProblem problem = problemOfACall();
         assertThat(problem.type()).isEqualTo("done-late");
         assertThat(problem.status()).isEqualTo(504);
@@ -101,7 +105,7 @@ class CalleeLinkTest {
 
     @Test
     void aCallTakenAndNeverAnsweredHasAnUnknownOutcome() {
-        takeAndOnRevoke(handle -> { });
+        takeAndOnRevoke(handle -> {});
         ApiProblem problem = problemOfACall();
         assertThat(problem.type()).isEqualTo("outcome-unknown");
         assertThat(problem.status()).isEqualTo(504);
@@ -121,14 +125,15 @@ class CalleeLinkTest {
     }
 
     /**
-     * The web process before this one left a call in the mailbox under the same caller index and stopped; the
-     * callee answered it afterwards. The link inherits it when it attaches, releases its reply (its HTTP client
-     * is gone) and frees the slot, and its own call gets its own answer.
+     * The web process before this one left a call in the mailbox under the same caller index and stopped; the callee
+     * answered it afterwards. The link inherits it when it attaches, releases its reply (its HTTP client is gone) and
+     * frees the slot, and its own call gets its own answer.
      */
     @Test
     void aPreviousWebProcesssReplyIsCollectedAndReleased() throws Exception {
         MailboxCaller previous = MailboxCaller.attach(mailbox, 3);
-        assertThat(previous.call(9, 0, 1, "{}".getBytes(StandardCharsets.UTF_8))).isPositive();
+        assertThat(previous.call(9, 0, 1, "{}".getBytes(StandardCharsets.UTF_8)))
+                .isPositive();
         previous.close();
         while (callee.poll(request -> request.reply(0, ParamWriter.of(new byte[] {7})), 1) == 0) {
             Thread.onSpinWait();

@@ -2,8 +2,10 @@ package io.sluice.web.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -12,8 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.io.ByteArrayInputStream;
-import java.io.UncheckedIOException;
 
 /** Plain HTTP against the server under test: each request names its credentials explicitly. */
 public final class ApiClient {
@@ -70,7 +70,8 @@ public final class ApiClient {
     }
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     public ApiClient(String base) {
@@ -110,9 +111,12 @@ public final class ApiClient {
 
     /** A JSON body sent chunked, without Content-Length, so only the server's read limit can stop it. */
     public Response sendStreamed(String method, String path, String body, Credentials who) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .method(method, HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
                 .header("Content-Type", "application/json");
         if (who.cookie() != null) {
             b.header("Cookie", who.cookie());
@@ -132,11 +136,15 @@ public final class ApiClient {
     }
 
     /** Any request; a server-sent event stream is closed as soon as its headers arrive. */
-    public Response send(String method, String path, String body, String contentType, Credentials who,
-                         Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    public Response send(
+            String method, String path, String body, String contentType, Credentials who, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
@@ -154,7 +162,8 @@ public final class ApiClient {
             HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = r.body()) {
                 String text = r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")
-                        ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        ? ""
+                        : new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 return new Response(r.statusCode(), r.headers(), text);
             }
         } catch (IOException e) {

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
 /**
- * Debian's Chromium, headless, driven by Playwright, in front of the web server of {@link WebTestBase}.
- * Subclasses are annotated {@code @EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")}.
- * Screenshots go to target/screenshots.
+ * Debian's Chromium, headless, driven by Playwright, in front of the web server of {@link WebTestBase}. Subclasses are
+ * annotated {@code @EnabledIf("io.sluice.web.harness.BrowserTestBase#chromiumInstalled")}. Screenshots go to
+ * target/screenshots.
  */
 @Tag("system")
 public abstract class BrowserTestBase extends WebTestBase {
@@ -35,9 +35,17 @@ public abstract class BrowserTestBase extends WebTestBase {
         PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
         Files.createDirectories(SHOTS);
         playwright = Playwright.create();
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(CHROMIUM)
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync")));
     }
 
     @AfterAll
@@ -52,7 +60,9 @@ public abstract class BrowserTestBase extends WebTestBase {
 
     protected static void shot(Page page, String name) {
         // Generous bound: on a busy machine Chromium may take long to settle a page with live charts.
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true)
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve(name + ".png"))
+                .setFullPage(true)
                 .setTimeout(90_000));
     }
 }

@@ -8,10 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The schemas of a served OpenAPI 3.0 document, and a check of JSON values against them: the parts of
- * the schema language the document uses ({@code $ref}, {@code type} with {@code nullable}, {@code format}
- * int32/int64, {@code properties}, {@code required}, {@code items}, {@code enum}, schema-valued
- * {@code additionalProperties}). Tests use it to walk the document and to hold real answers to it.
+ * The schemas of a served OpenAPI 3.0 document, and a check of JSON values against them: the parts of the schema
+ * language the document uses ({@code $ref}, {@code type} with {@code nullable}, {@code format} int32/int64,
+ * {@code properties}, {@code required}, {@code items}, {@code enum}, schema-valued {@code additionalProperties}). Tests
+ * use it to walk the document and to hold real answers to it.
  */
 public final class OpenApiSchemas {
     private static final String REF = "#/components/schemas/";
@@ -31,7 +31,8 @@ public final class OpenApiSchemas {
         JsonNode at = schema;
         while (at != null && at.has("$ref")) {
             String ref = at.get("$ref").asText();
-            if (!ref.startsWith(REF) || !document.path("components").path("schemas").has(ref.substring(REF.length()))) {
+            if (!ref.startsWith(REF)
+                    || !document.path("components").path("schemas").has(ref.substring(REF.length()))) {
                 throw new IllegalArgumentException("unresolvable $ref " + ref);
             }
             at = document.path("components").path("schemas").get(ref.substring(REF.length()));
@@ -41,18 +42,29 @@ public final class OpenApiSchemas {
 
     /** The application/json schema of the operation's answer with {@code status} ("200", "default"), or null. */
     public JsonNode jsonResponse(String method, String path, String status) {
-        JsonNode schema = document.path("paths").path(path).path(method.toLowerCase(Locale.ROOT)).path("responses")
-                .path(status).path("content").path("application/json").path("schema");
+        JsonNode schema = document.path("paths")
+                .path(path)
+                .path(method.toLowerCase(Locale.ROOT))
+                .path("responses")
+                .path(status)
+                .path("content")
+                .path("application/json")
+                .path("schema");
         return schema.isMissingNode() ? null : schema;
     }
 
     /** Whether the schema (through its reference) is an object schema naming its properties. */
     public boolean hasProperties(JsonNode schema) {
         JsonNode resolved = resolve(schema);
-        return resolved != null && "object".equals(resolved.path("type").asText()) && resolved.path("properties").size() > 0;
+        return resolved != null
+                && "object".equals(resolved.path("type").asText())
+                && resolved.path("properties").size() > 0;
     }
 
-    /** What is wrong with {@code value} against {@code schema}, each with the JSON path it was found at; empty when nothing. */
+    /**
+     * What is wrong with {@code value} against {@code schema}, each with the JSON path it was found at; empty when
+     * nothing.
+     */
     public List<String> violations(JsonNode schema, JsonNode value) {
         List<String> found = new ArrayList<>();
         check(schema, value, "$", found);
@@ -109,7 +121,7 @@ public final class OpenApiSchemas {
                     found.add(where + ": " + kind(value) + " where a boolean belongs");
                 }
             }
-            case "" -> { }
+            case "" -> {}
             default -> found.add(where + ": the schema has an unknown type " + type);
         }
     }

@@ -11,8 +11,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Puts test data in through the database manager's mailbox, as a tool would (caller index TOOLS), so
- * the same seeding works against the in-memory backend and the real database manager.
+ * Puts test data in through the database manager's mailbox, as a tool would (caller index TOOLS), so the same seeding
+ * works against the in-memory backend and the real database manager.
  */
 public final class Seeder implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
@@ -20,7 +20,8 @@ public final class Seeder implements AutoCloseable {
     private final MailboxClient client;
 
     public Seeder(Backend backend) {
-        mailbox = Mailbox.open(ServerMailboxes.file(backend.mailboxDir(), backend.serverName(), ServerMailboxes.DB_SUFFIX));
+        mailbox = Mailbox.open(
+                ServerMailboxes.file(backend.mailboxDir(), backend.serverName(), ServerMailboxes.DB_SUFFIX));
         client = MailboxClient.attach(mailbox, ServerMailboxes.CALLER_TOOLS);
     }
 
@@ -32,7 +33,8 @@ public final class Seeder implements AutoCloseable {
         ObjectNode request = json.createObjectNode().put("op", op).put("actor", "system:test");
         request.setAll(args);
         try {
-            Reply reply = client.call(MailboxOpcodes.DB_JSON, json.writeValueAsBytes(request)).get(10, TimeUnit.SECONDS);
+            Reply reply = client.call(MailboxOpcodes.DB_JSON, json.writeValueAsBytes(request))
+                    .get(10, TimeUnit.SECONDS);
             JsonNode body = json.readTree(reply.result());
             if (reply.status() != 0) {
                 throw new AssertionError(op + " failed: " + reply.status() + " " + body);
@@ -44,29 +46,51 @@ public final class Seeder implements AutoCloseable {
     }
 
     public JsonNode volume(long volumeId, long gatewayId) {
-        return db("volume.upsert", args().put("volumeId", volumeId).put("gatewayId", gatewayId).put("backendId", "b1")
-                .put("allocatedBytes", 1L << 40).put("usedBytes", 1L << 39));
+        return db(
+                "volume.upsert",
+                args().put("volumeId", volumeId)
+                        .put("gatewayId", gatewayId)
+                        .put("backendId", "b1")
+                        .put("allocatedBytes", 1L << 40)
+                        .put("usedBytes", 1L << 39));
     }
 
     /** A volume exported as {@code exportName}, which the database manager names "gateway name/export name". */
     public JsonNode volume(long volumeId, long gatewayId, String exportName) {
-        return db("volume.upsert", args().put("volumeId", volumeId).put("gatewayId", gatewayId).put("backendId", "b1")
-                .put("allocatedBytes", 1L << 40).put("usedBytes", 1L << 39).put("exportName", exportName));
+        return db(
+                "volume.upsert",
+                args().put("volumeId", volumeId)
+                        .put("gatewayId", gatewayId)
+                        .put("backendId", "b1")
+                        .put("allocatedBytes", 1L << 40)
+                        .put("usedBytes", 1L << 39)
+                        .put("exportName", exportName));
     }
 
     /** A gateway that calls itself {@code name}. */
     public JsonNode gateway(long gatewayId, String state, String name) {
-        return db("gateway.upsert", args().put("gatewayId", gatewayId).put("state", state).put("address", "127.0.0.1:1")
-                .put("name", name));
+        return db(
+                "gateway.upsert",
+                args().put("gatewayId", gatewayId)
+                        .put("state", state)
+                        .put("address", "127.0.0.1:1")
+                        .put("name", name));
     }
 
     public JsonNode gateway(long gatewayId, String state) {
-        return db("gateway.upsert", args().put("gatewayId", gatewayId).put("state", state).put("address", "127.0.0.1:1"));
+        return db(
+                "gateway.upsert",
+                args().put("gatewayId", gatewayId).put("state", state).put("address", "127.0.0.1:1"));
     }
 
     public JsonNode alert(String key, String severity, String message) {
-        return db("alert.upsert", args().put("key", key).put("severity", severity).put("message", message)
-                .put("state", "OPEN").put("at", System.currentTimeMillis()));
+        return db(
+                "alert.upsert",
+                args().put("key", key)
+                        .put("severity", severity)
+                        .put("message", message)
+                        .put("state", "OPEN")
+                        .put("at", System.currentTimeMillis()));
     }
 
     @Override

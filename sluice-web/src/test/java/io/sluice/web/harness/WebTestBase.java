@@ -17,11 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A real web server on a random loopback port in front of a {@link Backend}, set up the way a person
- * would: the first admin through the one-time setup token, then an operator and a viewer, each with a
- * browser session and an API token. Subclasses in another module override {@link #startBackend} to
- * run the same tests against the real database manager and SLA services (whose {@link Backend#callTimeout}
- * says how long the web waits for them).
+ * A real web server on a random loopback port in front of a {@link Backend}, set up the way a person would: the first
+ * admin through the one-time setup token, then an operator and a viewer, each with a browser session and an API token.
+ * Subclasses in another module override {@link #startBackend} to run the same tests against the real database manager
+ * and SLA services (whose {@link Backend#callTimeout} says how long the web waits for them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class WebTestBase {
@@ -46,7 +45,8 @@ public abstract class WebTestBase {
 
     /** The web server's configuration, with the call timeout {@link #backend} asks for; called once it has started. */
     protected WebContext context(Path mailboxDir, String serverName) {
-        return WebContext.defaults(mailboxDir, serverName, mailboxDir.resolve("web-data")).withListen("127.0.0.1", 0)
+        return WebContext.defaults(mailboxDir, serverName, mailboxDir.resolve("web-data"))
+                .withListen("127.0.0.1", 0)
                 .withCallTimeout(backend.callTimeout());
     }
 
@@ -55,17 +55,17 @@ public abstract class WebTestBase {
         dir = Files.createTempDirectory("sluice-web-test");
         String name = "t" + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this));
         backend = startBackend(dir, name);
-        server = new WebServer(context(dir, name), line -> { });
+        server = new WebServer(context(dir, name), line -> {});
         api = new ApiClient("http://127.0.0.1:" + server.port());
         seeder = new Seeder(backend);
         String token = server.setupToken().orElseThrow(() -> new AssertionError("no setup token on a fresh start"));
-        ApiClient.Response setup = api.post("/api/setup", Map.of("token", token, "login", "admin", "password", PASSWORD),
-                Credentials.NONE);
+        ApiClient.Response setup = api.post(
+                "/api/setup", Map.of("token", token, "login", "admin", "password", PASSWORD), Credentials.NONE);
         assertThat(setup.status()).as(setup.toString()).isEqualTo(201);
         admin = login("admin", PASSWORD);
         for (String role : new String[] {"operator", "viewer"}) {
-            ApiClient.Response created = api.post("/api/users", Map.of("login", role, "role", role.toUpperCase(),
-                    "password", PASSWORD), admin);
+            ApiClient.Response created = api.post(
+                    "/api/users", Map.of("login", role, "role", role.toUpperCase(), "password", PASSWORD), admin);
             assertThat(created.status()).as(created.toString()).isEqualTo(201);
         }
         operator = login("operator", PASSWORD);
