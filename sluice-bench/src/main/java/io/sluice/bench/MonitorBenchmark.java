@@ -257,11 +257,23 @@ final class MonitorBenchmark implements Callable<Integer> {
                         peer.send("SWEEP");
                     }
                     long cpuBefore = peer.cpuNanos();
+                    Map<String, Long> monitorThreadsBefore = ThreadCpu.read(peer.server.pid());
+                    Map<String, Long> simThreadsBefore = ThreadCpu.read(peer.sim.pid());
+                    long wallBefore = System.nanoTime();
                     for (int i = 0; i < SKEWED_SWEEPS; i++) {
                         long nanos = Long.parseLong(peer.send("SWEEP").split(" ")[1]);
                         samples.computeIfAbsent(kind, k -> new ArrayList<>()).add(nanos < 0 ? 30_000.0 : nanos / 1e6);
                     }
+                    long wallNanos = System.nanoTime() - wallBefore;
                     double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / SKEWED_SWEEPS;
+                    describeSkewedRun(
+                            kind + " run " + (round + 1),
+                            peer,
+                            wallNanos,
+                            monitorThreadsBefore,
+                            ThreadCpu.read(peer.server.pid()),
+                            simThreadsBefore,
+                            ThreadCpu.read(peer.sim.pid()));
                     String[] moved = peer.send("BALANCE").split(" ");
                     balance.merge(
                             kind,
@@ -291,6 +303,53 @@ final class MonitorBenchmark implements Callable<Integer> {
                 summarise(last.get("sluice"), samples.get("sluice"), balance.get("sluice")),
                 percentile(samples.get("sluice-count"), 0.9),
                 percentile(samples.get("sluice"), 0.9));
+    }
+
+    /**
+     * Where a skewed run's measured sweeps spent their time, on standard error: each thread's CPU per sweep in the
+     * monitor and in the simulator, both processes' CPU against the two-core ceiling (cores x wall time), and how many
+     * heavy gateways each pair serves.
+     */
+    private static void describeSkewedRun(
+            String run,
+            Peer peer,
+            long wallNanos,
+            Map<String, Long> monitorBefore,
+            Map<String, Long> monitorAfter,
+            Map<String, Long> simBefore,
+            Map<String, Long> simAfter)
+            throws IOException {
+        double wallMs = wallNanos / 1e6 / SKEWED_SWEEPS;
+        double monitorMs = ThreadCpu.total(monitorBefore, monitorAfter) / 1e6 / SKEWED_SWEEPS;
+        double simMs = ThreadCpu.total(simBefore, simAfter) / 1e6 / SKEWED_SWEEPS;
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.err.printf(
+                Locale.ROOT,
+                "  skewed %s: per sweep %.1f ms wall; CPU monitor %.1f + simulator %.1f = %.1f ms of %d x %.1f;"
+                        + " heavy gateways per pair: %s; load %s%n"
+                        + "    monitor threads (ms/sweep): %s%n    simulator threads (ms/sweep): %s%n",
+                run,
+                wallMs,
+                monitorMs,
+                simMs,
+                monitorMs + simMs,
+                cores,
+                wallMs,
+                peer.send("PLACEMENT " + heavyGatewayIds()).substring("PLACEMENT ".length()),
+                loadAverage1m(),
+                ThreadCpu.delta(monitorBefore, monitorAfter, SKEWED_SWEEPS, 0.1),
+                ThreadCpu.delta(simBefore, simAfter, SKEWED_SWEEPS, 0.1));
+    }
+
+    /** The heavy gateways' ids: the simulator's every (gateways / heavy)-th from the first, ids from 1. */
+    private static String heavyGatewayIds() {
+        int heavy = Integer.parseInt(SKEW.substring(0, SKEW.indexOf(':')));
+        int stride = SKEWED_GATEWAYS / heavy;
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < heavy; i++) {
+            ids.append(i == 0 ? "" : " ").append(1 + (long) i * stride);
+        }
+        return ids.toString();
     }
 
     private static double percentile(List<Double> samples, double p) {

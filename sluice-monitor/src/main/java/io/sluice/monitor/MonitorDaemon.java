@@ -352,6 +352,19 @@ public final class MonitorDaemon implements AutoCloseable {
 
     private static final int NO_TICKETS_SESSION_SECONDS = 7 * 24 * 3600 + 1;
 
+    /**
+     * The index of the pair that serves {@code gatewayId}'s session (the one it is moving to, if it is), or -1 without
+     * a session: where a gateway landed, for diagnostics and the benchmark.
+     */
+    public int pairOf(long gatewayId) {
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session == null) {
+            return -1;
+        }
+        ThreadPair pair = session.migrateTo != null ? session.migrateTo : session.pair;
+        return pair == null ? -1 : pair.index();
+    }
+
     public int sessionsInSession() {
         return sessionsByGateway.size();
     }
