@@ -141,6 +141,13 @@ final class SluiceSweepServer implements SweepServer {
         return Arrays.stream(perPair).mapToObj(Integer::toString).collect(Collectors.joining(" "));
     }
 
+    /** Asks the monitor to move each of {@code gatewayIds} to pair {@code pair} (MonitorDaemon.moveGateway). */
+    void move(int pair, long[] gatewayIds) {
+        for (long id : gatewayIds) {
+            daemon.moveGateway(id, pair);
+        }
+    }
+
     /** The handshake counters: the most in progress at once, times the bound stopped the acceptor, timeouts. */
     String handshakes() {
         return daemon.handshakesInProgressPeak() + " " + daemon.counters().handshakeBoundReached() + " "
