@@ -1,0 +1,231 @@
+package io.sluice.services;
+
+import static io.sluice.services.PerformanceAnalyzer.HEADROOM;
+import static io.sluice.services.PerformanceAnalyzer.MAX_WIRE_IOPS;
+import static io.sluice.services.PerformanceAnalyzer.MIN_PATH_SHARE;
+import static io.sluice.services.PerformanceAnalyzer.PROBE;
+import static io.sluice.services.PerformanceAnalyzer.STALE_INTERVALS;
+import static io.sluice.services.PerformanceAnalyzer.demandOf;
+
+import io.sluice.protocol.LatencyBuckets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One volume, all its gateways. */
+final class VolumeState {
+    final Map<Long, PathState> paths = new LinkedHashMap<>();
+    final long[] readLatency = new long[LatencyBuckets.COUNT];
+    final long[] writeLatency = new long[LatencyBuckets.COUNT];
+    VolumePlacement placement;
+    EffectivePolicy policy;
+    boolean reported;
+    boolean held;
+    double demand;
+    double deliveredIops;
+    double allocation;
+    /** What the volume is estimated to want in bytes per second, and the ceiling it gets (0 = none). */
+    double bandwidthDemand;
+
+    long bandwidthLimit;
+    /** This interval's share of the tightest group cap the volume is under; 0 when none applies. */
+    double groupShare;
+    /** The estimated capacity of the volume's backend this interval. */
+    double backendCapacity;
+    /** The ceiling for this interval: the SLA's, scaled, as the policy rules adjust it; 0 for none. */
+    long limit;
+    /** An operator's throttle in force this interval, sent as it is; null when the analyzer decides. */
+    ManualThrottle manual;
+    /** How much the last interval raised the limits of this volume's paths while it was held back at them. */
+    long raisedWhileHeld;
+
+    long readOps;
+    long writeOps;
+    long normalizedOps;
+    long readBytes;
+    long writeBytes;
+    long usedBytes;
+    double seconds;
+
+    VolumeState(VolumePlacement placement) {
+        this.placement = placement;
+    }
+
+    /** Adds up this interval's samples, updates each path's demand, forgets silent gateways. */
+    void measure() {
+        Arrays.fill(readLatency, 0);
+        Arrays.fill(writeLatency, 0);
+        reported = false;
+        held = false;
+        demand = 0;
+        readOps = writeOps = normalizedOps = readBytes = writeBytes = 0;
+        seconds = 0;
+        long reportedUsed = 0;
+        for (Iterator<PathState> it = paths.values().iterator(); it.hasNext(); ) {
+            PathState path = it.next();
+            VolumeSample sample = path.sample;
+            if (sample == null) {
+                if (++path.silentIntervals >= STALE_INTERVALS) {
+                    it.remove();
+                    continue;
+                }
+            } else {
+                path.silentIntervals = 0;
+                path.demand = demandOf(sample, policy.sizeNormalizationBytes(), path.queueDepth, path.currentLimit());
+                path.queueDepth = sample.queueDepth();
+                reported = true;
+                held |= sample.held();
+                readOps += sample.readOps();
+                writeOps += sample.writeOps();
+                normalizedOps += sample.normalizedOps(policy.sizeNormalizationBytes());
+                readBytes += sample.readBytes();
+                writeBytes += sample.writeBytes();
+                reportedUsed = Math.max(reportedUsed, sample.usedBytes());
+                seconds = Math.max(seconds, sample.seconds());
+                LatencyHistogram.add(readLatency, sample.readLatency());
+                LatencyHistogram.add(writeLatency, sample.writeLatency());
+                path.sample = null;
+            }
+            demand += path.demand;
+        }
+        deliveredIops = seconds > 0 ? normalizedOps / seconds : 0;
+        double bytesPerSecond = seconds > 0 ? (readBytes + writeBytes) / seconds : 0;
+        bandwidthDemand = held ? bytesPerSecond * PROBE : bytesPerSecond * HEADROOM + 1;
+        bandwidthLimit = policy.bandwidth().effectiveTotal();
+        if (reportedUsed > 0) {
+            usedBytes = reportedUsed;
+        }
+    }
+
+    /** The SLA's IOPS ceiling for this volume, capacity scaling included; 0 for none. */
+    long scaledLimit() {
+        long used = usedBytes > 0 ? usedBytes : placement.allocatedBytes();
+        return policy.iopsLimitFor(placement.allocatedBytes(), used);
+    }
+
+    /** The ceiling in force this interval, policy rules applied. */
+    long iopsLimit() {
+        return limit;
+    }
+
+    VolumeInterval toInterval(long now) {
+        return new VolumeInterval(
+                placement.volumeId(),
+                policy,
+                now,
+                seconds,
+                readOps,
+                writeOps,
+                normalizedOps,
+                readBytes,
+                writeBytes,
+                held,
+                demand,
+                allocation,
+                iopsLimit(),
+                readLatency,
+                writeLatency);
+    }
+
+    /**
+     * Gives each gateway its share of the allocation, limits and reservations, in proportion to its share of the demand
+     * (every gateway keeping at least {@link PerformanceAnalyzer#MIN_PATH_SHARE} of an even split), and queues the sets
+     * that changed.
+     */
+    void splitAcrossGateways(long now, double capacity, Map<Long, List<ThrottleParams>> changed) {
+        int n = paths.size();
+        double shares = 0;
+        for (PathState path : paths.values()) {
+            shares += shareOf(path, n);
+        }
+        long limit = iopsLimit();
+        boolean contended = limit == 0 || allocation < limit;
+        raisedWhileHeld = 0;
+        for (PathState path : paths.values()) {
+            double share = shareOf(path, n) / shares;
+            if (manual != null) {
+                queueIfChanged(now, path, manualParams(share), changed);
+                continue;
+            }
+            long reserved = part(policy.reservedIops(), share);
+            long iops = StepLimiter.next(
+                    path.currentLimit(), Math.max(1, (long) Math.ceil(allocation * share)), path.demand, capacity);
+            if (limit > 0) {
+                iops = Math.min(iops, part(limit, share));
+            }
+            iops = Math.min(Math.max(Math.max(iops, reserved), 1), MAX_WIRE_IOPS);
+            Burst burst = contended ? Burst.NONE : policy.burst();
+            ThrottleParams params = new ThrottleParams(
+                    placement.volumeId(),
+                    0,
+                    policy.weight(),
+                    iops,
+                    part(policy.iops().read(), share),
+                    part(policy.iops().write(), share),
+                    reserved,
+                    part(burst.iops(), share),
+                    burst.lengthMillis(),
+                    policy.sizeNormalizationBytes(),
+                    policy.latency().tightestMicros(),
+                    part(bandwidthLimit, share),
+                    part(policy.bandwidth().read(), share),
+                    part(policy.bandwidth().write(), share),
+                    part(policy.reservedBandwidth(), share),
+                    part(burst.bandwidth(), share));
+            if (held && path.sent != null && path.sent.iopsLimit() > 0 && !params.sameSettings(path.sent)) {
+                raisedWhileHeld += Math.max(0, iops - path.sent.iopsLimit());
+            }
+            queueIfChanged(now, path, params, changed);
+        }
+    }
+
+    /** Sends {@code params} on the path, with a version above the last, unless the gateway has them in force. */
+    private static void queueIfChanged(
+            long now, PathState path, ThrottleParams params, Map<Long, List<ThrottleParams>> changed) {
+        if (path.delivered && params.sameSettings(path.sent)) {
+            return;
+        }
+        long version = path.sent == null ? now : Math.max(path.sent.version() + 1, now);
+        path.sent = params.withVersion(version);
+        path.delivered = true;
+        changed.computeIfAbsent(path.gatewayId, id -> new ArrayList<>()).add(path.sent);
+    }
+
+    /**
+     * The operator's throttle, this gateway's share of it: its limits alone, no reservation or burst (a reservation
+     * above a manual ceiling would contradict it), the SLA's weight, size normalization and latency target kept so the
+     * gateway schedules the volume's I/O as before within the ceiling.
+     */
+    private ThrottleParams manualParams(double share) {
+        return new ThrottleParams(
+                placement.volumeId(),
+                0,
+                policy.weight(),
+                Math.min(part(manual.iopsLimit(), share), MAX_WIRE_IOPS),
+                0,
+                0,
+                0,
+                0,
+                0,
+                policy.sizeNormalizationBytes(),
+                policy.latency().tightestMicros(),
+                part(manual.bandwidthLimit(), share),
+                0,
+                0,
+                0,
+                0);
+    }
+
+    /** The path's share of the demand, at least {@link PerformanceAnalyzer#MIN_PATH_SHARE} of an even split. */
+    private double shareOf(PathState path, int n) {
+        return demand > 0 ? Math.max(path.demand / demand, MIN_PATH_SHARE / n) : 1.0 / n;
+    }
+
+    /** A share of a limit, rounded up so the parts never add up to less; 0 (none) stays 0. */
+    private static long part(long whole, double share) {
+        return whole == 0 ? 0 : Math.max(1, (long) Math.ceil(whole * share));
+    }
+}
