@@ -38,21 +38,6 @@ import java.util.Set;
  * <p>Not thread-safe: one thread calls {@link #onStats}, {@link #doWork} and the accessors.
  */
 public final class PerformanceAnalyzer implements CapacityView {
-    /** A volume held back at its limit is offered this much more next time, to find out what it wants. */
-    static final double PROBE = 1.5;
-    /** A volume running at this share of its limit, with I/O held back, is bound by the limit. */
-    static final double BOUND_SHARE = 0.95;
-    /** A queue that moved by less than this share between two intervals holds steady. */
-    static final double QUEUE_STEADY_SHARE = 0.05;
-    /** A volume that got all it asked for is given this much room over what it used. */
-    static final double HEADROOM = 1.1;
-    /** A gateway silent for this many intervals no longer serves the volume. */
-    static final int STALE_INTERVALS = 3;
-    /** The largest IOPS limit a THROTTLE_SET carries (an unsigned 32-bit field). */
-    static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
-    /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
-    static final double MIN_PATH_SHARE = 0.05;
-
     private final Inventory inventory;
     private final PolicyBook policies;
     private final long intervalMillis;
@@ -339,29 +324,5 @@ public final class PerformanceAnalyzer implements CapacityView {
             volume.paths.computeIfAbsent(sample.gatewayId(), id -> newPath(sample.volumeId(), id)).sample = sample;
         }
         pending.clear();
-    }
-
-    /**
-     * What a gateway's share of a volume wants, normalized IOPS. When the gateway's limit held the path back (it ran at
-     * its limit with I/O waiting), the growth of the gateway's queue tells how much more it wanted: arrivals are what
-     * completed plus that growth (a shrinking queue, less). A queue that holds steady while the limit still binds says
-     * nothing (a closed-loop client, or a full queue), so the path is offered {@link #PROBE} times its limit and the
-     * allocator caps the offer at its fair share. A path the limit did not bind wanted what it got, less what it
-     * drained from a queue built up earlier (a flood that stopped completes its backlog in the interval after, which is
-     * not new demand), and is given {@link #HEADROOM} over it.
-     */
-    static double demandOf(
-            VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
-        double seconds = sample.seconds();
-        double rate = sample.normalizedOps(sizeNormalizationBytes) / seconds;
-        boolean limitBound = sample.held() && currentLimit > 0 && rate >= BOUND_SHARE * currentLimit;
-        int growth = sample.queueDepth() - previousQueueDepth;
-        if (!limitBound) {
-            return Math.max(0, rate + Math.min(0, growth) / seconds) * HEADROOM + 1;
-        }
-        if (Math.abs(growth) <= Math.max(1, QUEUE_STEADY_SHARE * sample.queueDepth())) {
-            return Math.max(rate, currentLimit) * PROBE;
-        }
-        return Math.max(0, rate + growth / seconds) * HEADROOM;
     }
 }

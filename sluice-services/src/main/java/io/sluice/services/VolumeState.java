@@ -1,12 +1,5 @@
 package io.sluice.services;
 
-import static io.sluice.services.PerformanceAnalyzer.HEADROOM;
-import static io.sluice.services.PerformanceAnalyzer.MAX_WIRE_IOPS;
-import static io.sluice.services.PerformanceAnalyzer.MIN_PATH_SHARE;
-import static io.sluice.services.PerformanceAnalyzer.PROBE;
-import static io.sluice.services.PerformanceAnalyzer.STALE_INTERVALS;
-import static io.sluice.services.PerformanceAnalyzer.demandOf;
-
 import io.sluice.protocol.LatencyBuckets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +8,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One volume, all its gateways. */
+/**
+ * One volume, all its gateways, as the {@link PerformanceAnalyzer} keeps it across intervals: each interval it adds up
+ * its paths' samples into demand ({@link #measure}), is given a ceiling and an allocation, and splits them across its
+ * gateways, queueing the sets that changed ({@link #splitAcrossGateways}).
+ *
+ * <p>Not thread-safe: the analyzer's thread only.
+ */
 final class VolumeState {
+    /** A volume held back at its limit is offered this much more next time, to find out what it wants. */
+    static final double PROBE = 1.5;
+    /** A volume running at this share of its limit, with I/O held back, is bound by the limit. */
+    static final double BOUND_SHARE = 0.95;
+    /** A queue that moved by less than this share between two intervals holds steady. */
+    static final double QUEUE_STEADY_SHARE = 0.05;
+    /** A volume that got all it asked for is given this much room over what it used. */
+    static final double HEADROOM = 1.1;
+    /** A gateway silent for this many intervals no longer serves the volume. */
+    static final int STALE_INTERVALS = 3;
+    /** The largest IOPS limit a THROTTLE_SET carries (an unsigned 32-bit field). */
+    static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
+    /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
+    static final double MIN_PATH_SHARE = 0.05;
+
     final Map<Long, PathState> paths = new LinkedHashMap<>();
     final long[] readLatency = new long[LatencyBuckets.COUNT];
     final long[] writeLatency = new long[LatencyBuckets.COUNT];
@@ -52,6 +66,30 @@ final class VolumeState {
 
     VolumeState(VolumePlacement placement) {
         this.placement = placement;
+    }
+
+    /**
+     * What a gateway's share of a volume wants, normalized IOPS. When the gateway's limit held the path back (it ran at
+     * its limit with I/O waiting), the growth of the gateway's queue tells how much more it wanted: arrivals are what
+     * completed plus that growth (a shrinking queue, less). A queue that holds steady while the limit still binds says
+     * nothing (a closed-loop client, or a full queue), so the path is offered {@link #PROBE} times its limit and the
+     * allocator caps the offer at its fair share. A path the limit did not bind wanted what it got, less what it
+     * drained from a queue built up earlier (a flood that stopped completes its backlog in the interval after, which is
+     * not new demand), and is given {@link #HEADROOM} over it.
+     */
+    static double demandOf(
+            VolumeSample sample, long sizeNormalizationBytes, int previousQueueDepth, long currentLimit) {
+        double seconds = sample.seconds();
+        double rate = sample.normalizedOps(sizeNormalizationBytes) / seconds;
+        boolean limitBound = sample.held() && currentLimit > 0 && rate >= BOUND_SHARE * currentLimit;
+        int growth = sample.queueDepth() - previousQueueDepth;
+        if (!limitBound) {
+            return Math.max(0, rate + Math.min(0, growth) / seconds) * HEADROOM + 1;
+        }
+        if (Math.abs(growth) <= Math.max(1, QUEUE_STEADY_SHARE * sample.queueDepth())) {
+            return Math.max(rate, currentLimit) * PROBE;
+        }
+        return Math.max(0, rate + growth / seconds) * HEADROOM;
     }
 
     /** Adds up this interval's samples, updates each path's demand, forgets silent gateways. */
@@ -132,8 +170,7 @@ final class VolumeState {
 
     /**
      * Gives each gateway its share of the allocation, limits and reservations, in proportion to its share of the demand
-     * (every gateway keeping at least {@link PerformanceAnalyzer#MIN_PATH_SHARE} of an even split), and queues the sets
-     * that changed.
+     * (every gateway keeping at least {@link #MIN_PATH_SHARE} of an even split), and queues the sets that changed.
      */
     void splitAcrossGateways(long now, double capacity, Map<Long, List<ThrottleParams>> changed) {
         int n = paths.size();
@@ -219,7 +256,7 @@ final class VolumeState {
                 0);
     }
 
-    /** The path's share of the demand, at least {@link PerformanceAnalyzer#MIN_PATH_SHARE} of an even split. */
+    /** The path's share of the demand, at least {@link #MIN_PATH_SHARE} of an even split. */
     private double shareOf(PathState path, int n) {
         return demand > 0 ? Math.max(path.demand / demand, MIN_PATH_SHARE / n) : 1.0 / n;
     }
