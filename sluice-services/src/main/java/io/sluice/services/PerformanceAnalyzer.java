@@ -13,7 +13,7 @@ import java.util.Set;
  * {@link #doWork(long)} against the caller's clock. Each interval, per backend:
  *
  * <ol>
- *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link #demandOf},
+ *   <li>estimate each volume's demand from what its gateways delivered and held back ({@link VolumeState#demandOf},
  *       {@link VolumeState#measure});
  *   <li>divide each capped group's IOPS and bandwidth limits among its volumes ({@link GroupCaps});
  *   <li>update the backend's capacity estimate from its latency ({@link CapacityEstimator}) and divide the capacity:
