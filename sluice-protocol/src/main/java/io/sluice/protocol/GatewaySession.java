@@ -47,7 +47,7 @@ public final class GatewaySession {
     private final long capabilities;
     private final byte[] key;
     private final byte[] enrollmentToken;
-    private final int heartbeatMillis;
+    private final long heartbeatMillis;
     private final MonitorRotation rotation;
     private final SessionVolumes volumes;
     private final SessionCodec codec;
@@ -75,11 +75,12 @@ public final class GatewaySession {
     private boolean atOnce;
     private AuthReason refusal = AuthReason.NONE;
     private long offeredEpoch;
+    private long eventsSent;
 
     /** @param startMillis when the gateway started counting: the start of its first report's interval */
     public GatewaySession(
             GatewayIdentity identity,
-            int heartbeatMillis,
+            long heartbeatMillis,
             MonitorRotation rotation,
             SessionVolumes volumes,
             SessionCodec codec,
@@ -429,6 +430,7 @@ public final class GatewaySession {
                         volumes.capacityBytes(i),
                         volumes.wireName(i),
                         CAPACITY_MESSAGE);
+                eventsSent++;
                 lastSentMillis = nowMillis;
             }
         }
@@ -527,6 +529,11 @@ public final class GatewaySession {
     /** The volume id of the volume at {@code position}: proposed, or as the monitor assigned it. */
     public int volumeId(int position) {
         return ids[position];
+    }
+
+    /** The EVENTs written over the session's life. */
+    public long eventsSent() {
+        return eventsSent;
     }
 
     /** The sequence the next frame will carry. */
