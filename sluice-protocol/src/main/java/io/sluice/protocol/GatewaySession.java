@@ -74,8 +74,10 @@ public final class GatewaySession {
     private int retryAfterMillis = -1;
     private boolean atOnce;
     private AuthReason refusal = AuthReason.NONE;
+    private String refusalMessage = "";
     private long offeredEpoch;
     private long eventsSent;
+    private InetSocketAddress namedActive;
 
     /** @param startMillis when the gateway started counting: the start of its first report's interval */
     public GatewaySession(
@@ -211,6 +213,7 @@ public final class GatewaySession {
             // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): over plaintext the frame is not authenticated.
             retryAfterMillis = result.retryAfterMillis();
             refusal = result.reason();
+            refusalMessage = result.message();
             return outcome == AuthOutcome.PENDING ? SessionEvent.PENDING : SessionEvent.REFUSED;
         }
         if (phase == Phase.ENROLL_SENT) {
@@ -229,7 +232,7 @@ public final class GatewaySession {
         }
         codec.volumes.begin(out, sequence++, gatewayId, ids.length);
         for (int i = 0; i < ids.length; i++) {
-            codec.volumes.volume(i, ids[i], volumes.flags(i), volumes.capacityBytes(i), volumes.wireName(i));
+            codec.volumes.volume(i, ids[i], volumes.flags(i), volumes.sizeBytes(i), volumes.wireName(i));
         }
         codec.volumes.commit();
         sent(Phase.VOLUMES_SENT, nowMillis);
@@ -239,7 +242,8 @@ public final class GatewaySession {
     private SessionEvent onStandby(StandbyReader standby) {
         retryAfterMillis = standby.retryAfterMillis();
         if (standby.namesActive()) {
-            atOnce = rotation.redirect(standby.activeAddress());
+            namedActive = standby.activeAddress();
+            atOnce = rotation.redirect(namedActive);
             return SessionEvent.STANDBY_REDIRECT;
         }
         rotation.failed();
@@ -479,6 +483,16 @@ public final class GatewaySession {
     /** After STANDBY_REDIRECT: the named active is dialled at once (the first redirect in a row). */
     public boolean atOnce() {
         return atOnce;
+    }
+
+    /** The message, for people, of the last AUTH_RESULT PENDING or REFUSED; empty for none. */
+    public String refusalMessage() {
+        return refusalMessage;
+    }
+
+    /** The active monitor the last STANDBY_REDIRECT named. */
+    public InetSocketAddress namedActive() {
+        return namedActive;
     }
 
     /** The reason of the last AUTH_RESULT PENDING or REFUSED. */

@@ -15,6 +15,10 @@ public interface SessionVolumes {
     /** VolumeDescriptor flags for VOLUMES and EVENT. */
     int flags(int position);
 
+    /** The volume's size, as VOLUMES says it. */
+    long sizeBytes(int position);
+
+    /** Its backend's capacity, as a capacity warning's EVENT says it. */
     long capacityBytes(int position);
 
     long usedBytes(int position);

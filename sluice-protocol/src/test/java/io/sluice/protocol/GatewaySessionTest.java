@@ -506,6 +506,11 @@ class GatewaySessionTest {
         }
 
         @Override
+        public long sizeBytes(int position) {
+            return 1 << 30;
+        }
+
+        @Override
         public long capacityBytes(int position) {
             return 1 << 30;
         }

@@ -36,6 +36,11 @@ final class SimVolumes implements SessionVolumes {
     }
 
     @Override
+    public long sizeBytes(int position) {
+        return volumes[position].capacityBytes();
+    }
+
+    @Override
     public long capacityBytes(int position) {
         return volumes[position].capacityBytes();
     }
