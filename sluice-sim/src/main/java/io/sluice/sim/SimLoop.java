@@ -1,20 +1,8 @@
 package io.sluice.sim;
 
 import io.sluice.common.EpochClock;
-import io.sluice.protocol.AuthResultReader;
-import io.sluice.protocol.AuthWriter;
-import io.sluice.protocol.ChallengeReader;
-import io.sluice.protocol.EventWriter;
 import io.sluice.protocol.GatewayKeys;
-import io.sluice.protocol.HeartbeatReader;
-import io.sluice.protocol.HeartbeatWriter;
-import io.sluice.protocol.HelloWriter;
-import io.sluice.protocol.PollReader;
-import io.sluice.protocol.StatsWriter;
-import io.sluice.protocol.ThrottleAckWriter;
-import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.protocol.VolumeIdsReader;
-import io.sluice.protocol.VolumesWriter;
+import io.sluice.protocol.SessionCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectionKey;
@@ -30,26 +18,14 @@ import java.util.function.Consumer;
  *
  * <p>Timers are one deadline per gateway, scanned when the earliest is due, at most once per millisecond of the clock:
  * a scan of ten thousand gateways is some microseconds, so even a scan every millisecond costs about one per cent of a
- * core, and a timer fires in the millisecond it is due. The readers and writers here are shared by the loop's gateways:
- * they are flyweights, and only this loop's thread uses them.
+ * core, and a timer fires in the millisecond it is due. The session codec here (readers and writers) is shared by the
+ * loop's gateways: its parts are flyweights, and only this loop's thread uses them.
  */
 final class SimLoop {
     /** The longest {@link #idle} sleeps, so a stop request or a clock that moved is noticed soon. */
     static final long MAX_IDLE_MILLIS = 100;
 
-    final HelloWriter helloWriter = new HelloWriter();
-    final VolumesWriter volumesWriter = new VolumesWriter();
-    final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
-    final AuthWriter authWriter = new AuthWriter();
-    final StatsWriter statsWriter = new StatsWriter();
-    final ThrottleAckWriter throttleAckWriter = new ThrottleAckWriter();
-    final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
-    final EventWriter eventWriter = new EventWriter();
-    final ChallengeReader challengeReader = new ChallengeReader();
-    final AuthResultReader authResultReader = new AuthResultReader();
-    final PollReader pollReader = new PollReader();
-    final ThrottleSetReader throttleSetReader = new ThrottleSetReader();
-    final HeartbeatReader heartbeatReader = new HeartbeatReader();
+    final SessionCodec codec = new SessionCodec();
 
     private final SimContext context;
     private final EpochClock clock;

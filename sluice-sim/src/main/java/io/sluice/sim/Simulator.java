@@ -133,7 +133,7 @@ public final class Simulator implements AutoCloseable {
         for (int i = 0; i < loops.length; i++) {
             SimulatedGateway[] gateways = loops[i].gateways();
             for (int n = 0; n < gateways.length; n++) {
-                epochs[n * loops.length + i] = gateways[n].ackedEpoch();
+                epochs[n * loops.length + i] = gateways[n].fenceWatch().ackedEpoch();
             }
         }
         return epochs;
@@ -144,7 +144,7 @@ public final class Simulator implements AutoCloseable {
         long sum = 0;
         for (SimLoop loop : loops) {
             for (SimulatedGateway gateway : loop.gateways()) {
-                sum += gateway.olderEpochAcked();
+                sum += gateway.fenceWatch().olderEpochAcked();
             }
         }
         return sum;

@@ -1,49 +1,21 @@
 package io.sluice.gateway.link;
 
 import io.sluice.gateway.Gateway;
-import io.sluice.gateway.export.Export;
-import io.sluice.gateway.qos.QosParameters;
-import io.sluice.gateway.qos.QosSetting;
-import io.sluice.gateway.qos.QosStatus;
-import io.sluice.gateway.stats.VolumeStats;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.AuthReason;
-import io.sluice.protocol.AuthResultReader;
-import io.sluice.protocol.AuthWriter;
-import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.CertificateReader;
-import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
-import io.sluice.protocol.EnrollWriter;
 import io.sluice.protocol.EpochFence;
-import io.sluice.protocol.EventDescriptor;
-import io.sluice.protocol.EventKind;
-import io.sluice.protocol.EventWriter;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
-import io.sluice.protocol.HeartbeatReader;
-import io.sluice.protocol.HeartbeatWriter;
-import io.sluice.protocol.HelloDescriptor;
-import io.sluice.protocol.HelloWriter;
+import io.sluice.protocol.GatewaySession;
 import io.sluice.protocol.MonitorAddress;
 import io.sluice.protocol.MonitorRotation;
 import io.sluice.protocol.Peer;
-import io.sluice.protocol.PollReader;
-import io.sluice.protocol.RenewWriter;
-import io.sluice.protocol.StandbyReader;
-import io.sluice.protocol.StatsDescriptor;
-import io.sluice.protocol.StatsWriter;
-import io.sluice.protocol.ThrottleAckDescriptor;
-import io.sluice.protocol.ThrottleAckStatus;
-import io.sluice.protocol.ThrottleAckWriter;
-import io.sluice.protocol.ThrottleParamsFlyweight;
-import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.protocol.VolumeIdsDescriptor;
-import io.sluice.protocol.VolumeIdsReader;
-import io.sluice.protocol.VolumesDescriptor;
-import io.sluice.protocol.VolumesWriter;
+import io.sluice.protocol.SessionCodec;
+import io.sluice.protocol.SessionEvent;
+import io.sluice.protocol.SessionOutbox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,11 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -65,7 +33,9 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), on one platform thread
- * ({@code sluice-monitor-link}) with a blocking socket:
+ * ({@code sluice-monitor-link}) with a blocking socket. The session itself, frame by frame, is a {@link GatewaySession}
+ * (the same one the simulator drives); this class keeps the socket, TLS, certificates, back-off and status, and
+ * {@link LinkVolumes} the exports' statistics and throttles:
  *
  * <pre>
  *   CONNECTING --connect--> HANDSHAKE: HELLO / CHALLENGE -> AUTH / AUTH_RESULT
@@ -113,10 +83,10 @@ import javax.net.ssl.SSLSocket;
  * sequence counts for the process lifetime, across reconnects, so the monitor can tell a lost report from a reconnect.
  * Reports larger than a frame are split with FLAG_MORE.
  *
- * <p>Threads: the link thread owns the socket, the decoder, the writers and the baselines; {@link #status()} reads
+ * <p>Threads: the link thread owns the socket, the decoder, the session and the baselines; {@link #status()} reads
  * volatile fields from any thread; {@link #close()} closes the socket to wake the thread and joins it.
  */
-public final class MonitorLink implements AutoCloseable {
+public final class MonitorLink implements AutoCloseable, SessionOutbox {
     private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     /** How often a blocked read wakes up to check the heartbeat and the handshake deadline. */
     private static final int TICK_MILLIS = 100;
@@ -126,54 +96,15 @@ public final class MonitorLink implements AutoCloseable {
             | Capabilities.SIZE_NORMALIZATION
             | Capabilities.RESERVATION
             | Capabilities.WEIGHT;
-    private static final String CAPACITY_MESSAGE = "backend usage above the warning threshold";
-    private static final int VOLUMES_PER_STATS_FRAME =
-            (FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - StatsDescriptor.VOLUMES_OFFSET)
-                    / StatsDescriptor.VOLUME_RECORD_LENGTH;
 
     private final MonitorLinkConfig config;
-    private final Gateway gateway;
-    private final Export[] exports;
-    /**
-     * Each export's volume id on the wire, by export id: the proposal until the monitor assigns ids in VOLUME_IDS, then
-     * the assigned one. Only the link's thread reads and writes it.
-     */
-    private final int[] wireIds;
+    private final LinkVolumes volumes;
+    /** Link thread only, like everything it holds: the rotation, the fence, the report sequence, the volume ids. */
+    private final GatewaySession session;
 
-    private final Map<Integer, Integer> exportsByWireId = new HashMap<>();
-    /**
-     * By position in {@link #exports}: the monitor refused the volume (VolumeIdsDescriptor.REFUSED: shared under a name
-     * its operator has not bound to this gateway), so it is served but left out of STATS and EVENT. Link thread only.
-     */
-    private final boolean[] refusedByMonitor;
-
-    private final ReportBaseline[] baselines;
-    private final boolean[] capacityWarned;
     private final Thread thread;
-
-    private final HelloWriter helloWriter = new HelloWriter();
-    private final VolumesWriter volumesWriter = new VolumesWriter();
-    private final VolumeIdsReader volumeIdsReader = new VolumeIdsReader();
-    private final AuthWriter authWriter = new AuthWriter();
-    private final EnrollWriter enrollWriter = new EnrollWriter();
-    private final RenewWriter renewWriter = new RenewWriter();
-    private final CertificateReader certificateReader = new CertificateReader();
-    private final StatsWriter statsWriter = new StatsWriter();
-    private final ThrottleAckWriter ackWriter = new ThrottleAckWriter();
-    private final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
-    private final EventWriter eventWriter = new EventWriter();
-    private final ChallengeReader challengeReader = new ChallengeReader();
-    private final AuthResultReader authResultReader = new AuthResultReader();
-    private final PollReader pollReader = new PollReader();
-    private final HeartbeatReader heartbeatReader = new HeartbeatReader();
-    private final ThrottleSetReader throttleSetReader = new ThrottleSetReader();
-    private final StandbyReader standbyReader = new StandbyReader();
-    /** Link thread only. */
-    private final MonitorRotation rotation;
-    /** Link thread only; {@link #epoch} publishes its mark. */
-    private final EpochFence fence = new EpochFence();
-
     private final byte[] readBuffer = new byte[64 * 1024];
+    /** What the session wrote, until {@link #flush}; grows to the largest report. */
     private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
 
     private volatile boolean running = true;
@@ -184,7 +115,6 @@ public final class MonitorLink implements AutoCloseable {
     private volatile long connectFailures;
     private volatile long reportSequence;
     private volatile long throttleSetsAcked;
-    private volatile long volumesApplied;
     private volatile long heartbeatsSent;
     private volatile long eventsSent;
     private volatile String monitor;
@@ -192,43 +122,29 @@ public final class MonitorLink implements AutoCloseable {
     private volatile long epoch;
     private volatile long staleEpochRefusals;
 
-    // Per connection, link thread only.
-    private long sequence;
-    private long lastSentNanos;
-    private long reportedAtMillis = System.currentTimeMillis();
-    private long heartbeatEcho;
+    // Link thread only.
     private int failuresInARow;
-    private boolean challenged;
-    /** AUTH_RESULT ACCEPTED came and VOLUMES went out; the session opens with VOLUME_IDS. */
-    private boolean accepted;
     /** This connection is for enrolling (ENROLL instead of AUTH): the gateway has no certificate yet. */
     private boolean enrolling;
     /** The enrollment gave a certificate: reconnect at once, not after a backoff. */
     private boolean enrolled;
-    /** RENEW went out on this connection; one per connection. */
-    private boolean renewalRequested;
     /** A standby named the active, to be dialled at once rather than after a back-off. */
     private boolean redirectAtOnce;
 
-    private int pollIntervalMillis;
     private long lastReceivedNanos;
-    private long silenceLimitNanos;
 
     private MonitorLink(MonitorLinkConfig config, Gateway gateway) {
         this.config = config;
-        this.gateway = gateway;
-        this.exports = gateway.exports().all().toArray(Export[]::new);
-        this.wireIds = new int[exports.length];
-        for (int i = 0; i < exports.length; i++) {
-            wireIds[i] = volumeId(config.volumeIdBase(), exports[i].id());
-        }
-        this.baselines = new ReportBaseline[exports.length];
-        for (int i = 0; i < exports.length; i++) {
-            baselines[i] = new ReportBaseline();
-        }
-        this.capacityWarned = new boolean[exports.length];
-        this.refusedByMonitor = new boolean[exports.length];
-        this.rotation = new MonitorRotation(config.addresses());
+        this.volumes = new LinkVolumes(config, gateway);
+        MonitorRotation rotation = new MonitorRotation(config.addresses());
+        this.session = new GatewaySession(
+                new GatewaySession.GatewayIdentity(
+                        config.gatewayId(), config.gatewayName(), CAPABILITIES, config.key(), config.enrollmentToken()),
+                config.heartbeatMillis(),
+                rotation,
+                volumes,
+                new SessionCodec(),
+                System.currentTimeMillis());
         this.monitor = MonitorAddress.format(rotation.current());
         this.thread = Thread.ofPlatform().name("sluice-monitor-link").daemon().unstarted(this::run);
     }
@@ -247,44 +163,6 @@ public final class MonitorLink implements AutoCloseable {
         return base + exportId + 1;
     }
 
-    private int volumeId(int exportId) {
-        return wireIds[exportId];
-    }
-
-    /** Takes the ids the monitor assigned to VOLUMES' entries (sent in export order). */
-    private void adoptVolumeIds(VolumeIdsReader result) throws IOException {
-        if (result.volumeCount() != exports.length) {
-            throw new IOException(
-                    "the monitor assigned " + result.volumeCount() + " volume ids for " + exports.length + " volumes");
-        }
-        exportsByWireId.clear();
-        for (int i = 0; i < exports.length; i++) {
-            int id = result.volumeId(i);
-            wireIds[exports[i].id()] = id;
-            refusedByMonitor[i] = id == VolumeIdsDescriptor.REFUSED;
-            if (refusedByMonitor[i]) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "monitor link: the SLA server refused volume " + exports[i].name()
-                                + (exports[i].shared()
-                                        ? " (shared: its operator has not bound the name to gateway "
-                                                + Long.toUnsignedString(config.gatewayId())
-                                                + ", monitor.shared-volumes)"
-                                        : "")
-                                + "; it is served, but not reported on or throttled by the server");
-            } else {
-                exportsByWireId.put(id, exports[i].id());
-            }
-        }
-    }
-
-    /**
-     * Whether the volume at this position of the exports (and of the gateway's statistics) is reported to the monitor.
-     */
-    private boolean reported(int position) {
-        return position >= refusedByMonitor.length || !refusedByMonitor[position];
-    }
-
     /**
      * The link's counters as the link thread last published them. A report or an ack is counted after its frame is
      * written (a frame that could not be written is not counted), so the monitor may see a frame a moment before
@@ -297,7 +175,7 @@ public final class MonitorLink implements AutoCloseable {
                 connectFailures,
                 reportSequence,
                 throttleSetsAcked,
-                volumesApplied,
+                volumes.applied(),
                 heartbeatsSent,
                 eventsSent,
                 lastError,
@@ -337,7 +215,7 @@ public final class MonitorLink implements AutoCloseable {
                 if (!running) {
                     break;
                 }
-                InetSocketAddress address = rotation.current();
+                InetSocketAddress address = session.monitor();
                 monitor = MonitorAddress.format(address);
                 if (address.isUnresolved()) {
                     address = new InetSocketAddress(address.getHostString(), address.getPort());
@@ -357,12 +235,12 @@ public final class MonitorLink implements AutoCloseable {
                 }
                 s.connect(address, config.connectTimeoutMillis());
                 s.setTcpNoDelay(true);
-                delayMillis = identity == null ? session(s) : session(startTls(s, address, identity.context()));
+                delayMillis = identity == null ? converse(s) : converse(startTls(s, address, identity.context()));
             } catch (IOException | RuntimeException e) {
                 if (running) {
                     lastError = monitor + ": " + e;
                 }
-                rotation.failed();
+                session.connectionFailed();
                 delayMillis = -1;
             } finally {
                 socket = null;
@@ -429,19 +307,18 @@ public final class MonitorLink implements AutoCloseable {
      *
      * @return a retry-after the monitor asked for (ms), or -1
      */
-    private long session(Socket s) throws IOException {
+    private long converse(Socket s) throws IOException {
         s.setSoTimeout(TICK_MILLIS);
         InputStream in = s.getInputStream();
         OutputStream output = s.getOutputStream();
         FrameDecoder decoder = FrameDecoder.forConnection(
                 Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, config.gatewayId());
-        sequence = 1;
         state = LinkState.HANDSHAKE;
-        sendHello(output);
+        out.clear();
+        session.connected(
+                System.currentTimeMillis(), this, enrolling ? config.tls().certificateRequest() : null);
+        flush(output);
         long handshakeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
-        challenged = false;
-        accepted = false;
-        renewalRequested = false;
         while (running) {
             int n;
             try {
@@ -469,150 +346,93 @@ public final class MonitorLink implements AutoCloseable {
                 }
                 throw new IOException("monitor closed the connection");
             }
-            long now = System.nanoTime();
-            if (state == LinkState.HANDSHAKE && now - handshakeDeadline > 0) {
-                throw new IOException("handshake timed out");
-            }
-            if (state == LinkState.IN_SESSION && now - lastReceivedNanos > silenceLimitNanos) {
-                throw new IOException(
-                        "monitor silent for " + TimeUnit.NANOSECONDS.toMillis(now - lastReceivedNanos) + " ms");
-            }
-            if (state == LinkState.IN_SESSION
-                    && now - lastSentNanos >= TimeUnit.MILLISECONDS.toNanos(config.heartbeatMillis())) {
-                out.clear();
-                heartbeatWriter.write(out, sequence++, config.gatewayId(), System.currentTimeMillis(), heartbeatEcho);
-                flush(output);
-                heartbeatsSent++;
-            }
-            if (state == LinkState.IN_SESSION
-                    && !renewalRequested
-                    && config.tls() != null
-                    && config.tls().isEnrolled()
-                    && config.tls().renewalDue()) {
-                renewalRequested = true;
-                byte[] request = config.tls().certificateRequest();
-                out.clear();
-                renewWriter.write(out, sequence++, config.gatewayId(), request);
-                flush(output);
-                LOG.log(
-                        System.Logger.Level.INFO,
-                        "monitor link: certificate "
-                                + config.tls().certificate().getSerialNumber().toString(16)
-                                + " is two thirds through its life; asked the monitor to renew it");
-            }
+            tick(handshakeDeadline, output);
         }
         return -1;
+    }
+
+    /** Between reads: the handshake's deadline, a silent monitor, a heartbeat due, a certificate to renew. */
+    private void tick(long handshakeDeadline, OutputStream output) throws IOException {
+        long nanos = System.nanoTime();
+        if (state == LinkState.HANDSHAKE && nanos - handshakeDeadline > 0) {
+            throw new IOException("handshake timed out");
+        }
+        if (state != LinkState.IN_SESSION) {
+            return;
+        }
+        if (nanos - lastReceivedNanos > TimeUnit.MILLISECONDS.toNanos(session.silenceLimitMillis())) {
+            throw new IOException(
+                    "monitor silent for " + TimeUnit.NANOSECONDS.toMillis(nanos - lastReceivedNanos) + " ms");
+        }
+        long now = System.currentTimeMillis();
+        if (session.heartbeatDue(now) && session.sendHeartbeat(now, this)) {
+            flush(output);
+            heartbeatsSent++;
+        }
+        LinkIdentity identity = config.tls();
+        if (identity != null
+                && identity.isEnrolled()
+                && identity.renewalDue()
+                && session.requestRenewal(identity.certificateRequest(), now, this)) {
+            flush(output);
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "monitor link: certificate "
+                            + identity.certificate().getSerialNumber().toString(16)
+                            + " is two thirds through its life; asked the monitor to renew it");
+        }
     }
 
     /** Handles every whole frame received; returns a retry-after when the connection is to end, else null. */
     private Long drain(FrameDecoder decoder, OutputStream output) throws IOException {
         DecodeStatus status;
         while ((status = decoder.next()) == DecodeStatus.FRAME) {
-            switch (decoder.frameType()) {
-                case CHALLENGE -> {
-                    if (state != LinkState.HANDSHAKE || challenged) {
-                        throw new IOException("unexpected CHALLENGE");
-                    }
-                    challenged = true;
-                    byte[] answer = Authenticator.answer(
-                            config.key(),
-                            config.gatewayId(),
-                            challengeReader.wrap(decoder).nonce());
-                    out.clear();
-                    if (enrolling) {
-                        enrollWriter.write(
-                                out,
-                                sequence++,
-                                config.gatewayId(),
-                                answer,
-                                config.enrollmentToken(),
-                                config.tls().certificateRequest());
-                    } else {
-                        authWriter.write(out, sequence++, config.gatewayId(), answer, config.enrollmentToken());
-                    }
-                    flush(output);
+            long now = System.currentTimeMillis();
+            SessionEvent event = session.onFrame(decoder, now, this);
+            Long retry = switch (event) {
+                case CHALLENGE_ANSWERED, HEARTBEAT -> null;
+                case ACCEPTED -> {
+                    epoch = session.epoch();
+                    yield null;
                 }
-                case AUTH_RESULT -> {
-                    if (state != LinkState.HANDSHAKE || !challenged) {
-                        throw new IOException("unexpected AUTH_RESULT");
-                    }
-                    challenged = false;
-                    AuthResultReader result = authResultReader.wrap(decoder);
-                    switch (result.outcome()) {
-                        case ACCEPTED -> {
-                            if (enrolling) {
-                                throw new IOException("the monitor accepted an enrollment as a session");
-                            }
-                            if (!fence.admit(result.epoch())) {
-                                staleEpochRefusals++;
-                                lastError = "monitor " + monitor + " is at epoch " + result.epoch()
-                                        + ", older than epoch " + fence.highest()
-                                        + " seen: its server lost the lease; trying the next monitor";
-                                LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
-                                rotation.failed();
-                                return -1L;
-                            }
-                            epoch = fence.highest();
-                            accepted = true;
-                            pollIntervalMillis = result.pollIntervalMillis();
-                            decoder.authenticated();
-                            sendVolumes(output);
-                        }
-                        case PENDING, REFUSED -> {
-                            lastError = "monitor answered " + result.outcome() + " (" + result.reason() + ")"
-                                    + (result.message().isEmpty() ? "" : ": " + result.message())
-                                    + (result.reason() == AuthReason.CERTIFICATE_REQUIRED
-                                            ? ": this gateway has no client "
-                                                    + "certificate; configure tls-cert and tls-key, or state-dir and an enrollment token"
-                                            : "");
-                            LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
-                            // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): the frame is not authenticated.
-                            int retryAfter = result.retryAfterMillis();
-                            return retryAfter > 0 ? (long) retryAfter : (long) config.backoffMaxMillis();
-                        }
-                        case null -> throw new IOException("unknown AUTH_RESULT outcome");
-                    }
-                }
-                case STANDBY -> {
-                    if (state != LinkState.HANDSHAKE || challenged) {
-                        throw new IOException("unexpected STANDBY");
-                    }
-                    return onStandby(standbyReader.wrap(decoder));
-                }
-                case CERTIFICATE -> {
-                    Long retry = onCertificate(certificateReader.wrap(decoder));
-                    if (retry != null) {
-                        return retry;
-                    }
-                }
-                case VOLUME_IDS -> {
-                    if (state != LinkState.HANDSHAKE || !accepted) {
-                        throw new IOException("unexpected VOLUME_IDS");
-                    }
-                    adoptVolumeIds(volumeIdsReader.wrap(decoder));
-                    state = LinkState.IN_SESSION;
-                    rotation.opened();
-                    sessions++;
-                    failuresInARow = 0;
-                    lastError = null;
-                    lastSentNanos = System.nanoTime();
-                    lastReceivedNanos = lastSentNanos;
-                    // A monitor polls every interval; one that says nothing for several intervals (or
-                    // heartbeats) is hung or gone behind a silent network, so the link starts over.
-                    silenceLimitNanos = TimeUnit.MILLISECONDS.toNanos(
-                            Math.max(3 * config.heartbeatMillis(), 4L * Math.max(0, pollIntervalMillis)));
-                    sendCapacityWarnings(output, gateway.stats());
-                }
+                case OPENED -> opened();
                 case POLL -> {
-                    requireSession("POLL");
-                    answerPoll(output, pollReader.wrap(decoder).pollSequence());
+                    session.answerPoll(session.pollSequence(decoder), now, this);
+                    reportSequence = session.reportSequence();
+                    eventsSent = session.eventsSent();
+                    yield null;
                 }
-                case THROTTLE_SET -> {
-                    requireSession("THROTTLE_SET");
-                    applyThrottleSet(output, throttleSetReader.wrap(decoder));
+                case THROTTLE_SET -> throttleSet(now);
+                case CERTIFICATE -> onCertificate(session.certificate());
+                case STALE_EPOCH -> {
+                    staleEpochRefusals++;
+                    yield ended(
+                            "monitor " + monitor + " is at epoch " + session.offeredEpoch()
+                                    + ", older than epoch " + session.epoch()
+                                    + " seen: its server lost the lease; trying the next monitor",
+                            -1L);
                 }
-                case HEARTBEAT -> heartbeatEcho = heartbeatReader.wrap(decoder).sentAtMillis();
-                default -> throw new IOException("unexpected " + decoder.frameType());
+                case PENDING, REFUSED -> refused(event);
+                case STANDBY_REDIRECT -> {
+                    standbyReferrals++;
+                    redirectAtOnce = session.atOnce();
+                    yield ended(
+                            "monitor " + monitor + " is a standby; the active is "
+                                    + MonitorAddress.format(session.namedActive()),
+                            -1L);
+                }
+                case STANDBY_NO_ACTIVE -> {
+                    standbyReferrals++;
+                    int retryAfter = session.retryAfterMillis();
+                    yield ended(
+                            "monitor " + monitor + " is a standby and knows no active yet",
+                            retryAfter > 0 ? retryAfter : -1L);
+                }
+                case PROTOCOL_ERROR -> throw new IOException(session.errorText());
+            };
+            flush(output);
+            if (retry != null) {
+                return retry;
             }
         }
         if (status == DecodeStatus.ERROR) {
@@ -624,35 +444,56 @@ public final class MonitorLink implements AutoCloseable {
         return null;
     }
 
-    /**
-     * A standby's answer to HELLO: dial the active it names next (at once the first time in a row), or, with none
-     * known, the next monitor after its retry-after. Returns the delay for {@link #run}: -1 for its back-off.
-     */
-    private long onStandby(StandbyReader standby) {
-        standbyReferrals++;
-        InetSocketAddress active = standby.activeAddress();
-        if (active != null) {
-            lastError = "monitor " + monitor + " is a standby; the active is " + MonitorAddress.format(active);
-            redirectAtOnce = rotation.redirect(active);
-            LOG.log(System.Logger.Level.INFO, "monitor link: " + lastError);
-            return -1;
+    private Long opened() {
+        state = LinkState.IN_SESSION;
+        sessions++;
+        failuresInARow = 0;
+        lastError = null;
+        lastReceivedNanos = System.nanoTime();
+        eventsSent = session.eventsSent();
+        return null;
+    }
+
+    private Long throttleSet(long now) {
+        GatewaySession.ThrottleAnswer answer = session.answerThrottleSet(now, this);
+        throttleSetsAcked++;
+        epoch = session.epoch();
+        if (answer == GatewaySession.ThrottleAnswer.STALE_EPOCH) {
+            staleEpochRefusals++;
+            lastError = "refused a throttle set of epoch " + session.offeredEpoch() + " from " + monitor + ": epoch "
+                    + session.epoch() + " seen; the parameters in force stay";
+            LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
         }
-        lastError = "monitor " + monitor + " is a standby and knows no active yet";
+        return null;
+    }
+
+    private Long refused(SessionEvent event) {
+        AuthReason reason = session.refusal();
+        String message = session.refusalMessage();
+        lastError = "monitor answered " + event + " (" + reason + ")"
+                + (message.isEmpty() ? "" : ": " + message)
+                + (reason == AuthReason.CERTIFICATE_REQUIRED
+                        ? ": this gateway has no client "
+                                + "certificate; configure tls-cert and tls-key, or state-dir and an enrollment token"
+                        : "");
+        LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
+        // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): the frame is not authenticated.
+        int retryAfter = session.retryAfterMillis();
+        return retryAfter > 0 ? (long) retryAfter : (long) config.backoffMaxMillis();
+    }
+
+    private Long ended(String error, long retry) {
+        lastError = error;
         LOG.log(System.Logger.Level.INFO, "monitor link: " + lastError);
-        rotation.failed();
-        int retryAfter = standby.retryAfterMillis();
-        return retryAfter > 0 ? retryAfter : -1;
+        return retry;
     }
 
     /**
      * The monitor's answer to ENROLL (then the connection ends: a retry-after, 0 to connect again at once with the
      * certificate) or to RENEW (the session goes on: null).
      */
-    private Long onCertificate(CertificateReader answer) throws IOException {
-        boolean enrollment = state == LinkState.HANDSHAKE && enrolling && challenged;
-        if (!enrollment && !(state == LinkState.IN_SESSION && renewalRequested)) {
-            throw new IOException("unexpected CERTIFICATE");
-        }
+    private Long onCertificate(CertificateReader answer) {
+        boolean enrollment = session.enrolling();
         if (answer.reason() != AuthReason.NONE) {
             lastError = "the monitor issued no certificate (" + answer.reason() + ")";
             LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
@@ -679,205 +520,24 @@ public final class MonitorLink implements AutoCloseable {
         return null;
     }
 
-    private void requireSession(String frame) throws IOException {
-        if (state != LinkState.IN_SESSION) {
-            throw new IOException(frame + " before the session was accepted");
+    /** The session's room: after what is queued, growing the buffer if need be (flushed after every frame taken). */
+    @Override
+    public ByteBuffer room(int length) {
+        if (out.remaining() < length) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + length));
+            out.flip();
+            larger.put(out);
+            out = larger;
         }
-    }
-
-    private void sendHello(OutputStream output) throws IOException {
-        ensureCapacity(HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH));
-        out.clear();
-        helloWriter.write(out, sequence++, config.gatewayId(), CAPABILITIES, exports.length, config.gatewayName());
-        flush(output);
-    }
-
-    private void sendVolumes(OutputStream output) throws IOException {
-        ensureCapacity(VolumesDescriptor.frameLength(exports.length));
-        out.clear();
-        volumesWriter.begin(out, sequence++, config.gatewayId(), exports.length);
-        for (int i = 0; i < exports.length; i++) {
-            Export export = exports[i];
-            volumesWriter.volume(i, volumeId(export.id()), volumeFlags(export), export.size(), wireName(export.name()));
-        }
-        volumesWriter.commit();
-        flush(output);
-    }
-
-    private static int volumeFlags(Export export) {
-        return (export.readOnly() ? VolumeDescriptor.FLAG_READ_ONLY : 0)
-                | (export.shared() ? VolumeDescriptor.FLAG_SHARED : 0);
-    }
-
-    private void answerPoll(OutputStream output, long pollSequence) throws IOException {
-        List<VolumeStats> stats = gateway.stats();
-        long now = System.currentTimeMillis();
-        int interval = (int) Math.clamp(now - reportedAtMillis, 0, Integer.MAX_VALUE);
-        long report = reportSequence + 1;
-        int count = 0;
-        for (int i = 0; i < stats.size(); i++) {
-            count += reported(i) ? 1 : 0;
-        }
-        int perFrame = Math.max(1, VOLUMES_PER_STATS_FRAME);
-        int from = 0;
-        int position = 0;
-        out.clear();
-        do {
-            int n = Math.min(perFrame, count - from);
-            boolean more = from + n < count;
-            ensureRoom(StatsDescriptor.frameLength(n), output);
-            statsWriter.begin(
-                    out, sequence++, config.gatewayId(), more, report, pollSequence, reportedAtMillis, interval, n);
-            for (int i = 0; i < n; i++, position++) {
-                while (!reported(position)) {
-                    position++;
-                }
-                VolumeStats volume = stats.get(position);
-                baselines[position].write(volume, volumeId(volume.id()), statsWriter.volume(i));
-            }
-            statsWriter.commit();
-            from += n;
-        } while (from < count);
-        flush(output);
-        for (int i = 0; i < stats.size(); i++) {
-            if (reported(i)) {
-                baselines[i].commit();
-            }
-        }
-        reportSequence = report;
-        reportedAtMillis = now;
-        sendCapacityWarnings(output, stats);
-    }
-
-    private void applyThrottleSet(OutputStream output, ThrottleSetReader set) throws IOException {
-        int count = set.volumeCount();
-        ensureCapacity(ThrottleAckDescriptor.frameLength(count));
-        out.clear();
-        ackWriter.begin(out, sequence++, config.gatewayId(), set.commandId(), count);
-        if (!fence.admit(set.epoch())) {
-            refuseStaleSet(output, set);
-            return;
-        }
-        epoch = fence.highest();
-        for (int i = 0; i < count; i++) {
-            ThrottleParamsFlyweight params = set.volume(i);
-            int volumeId = params.volumeId();
-            int exportId = exportsByWireId.getOrDefault(volumeId, -1);
-            QosSetting current = exportId < 0 ? null : gateway.qos().current(exportId);
-            ThrottleAckStatus status;
-            if (exportId < 0) {
-                status = ThrottleAckStatus.UNKNOWN_VOLUME;
-            } else if (current == null) {
-                status = ThrottleAckStatus.UNSUPPORTED;
-            } else if ((status = ThrottleTranslation.refusal(params)) == null) {
-                QosParameters parameters = ThrottleTranslation.parameters(
-                        params, current.parameters().maxDelayNanos());
-                if (parameters == null) {
-                    status = ThrottleAckStatus.INVALID;
-                } else {
-                    int applied = gateway.qos().apply(exportId, params.version(), parameters);
-                    status = ThrottleTranslation.ackStatus(applied);
-                    if (applied == QosStatus.APPLIED) {
-                        volumesApplied++;
-                    }
-                }
-            }
-            QosSetting inForce = exportId < 0 ? null : gateway.qos().current(exportId);
-            ackWriter.result(i, volumeId, status, inForce == null ? 0 : inForce.version());
-        }
-        ackWriter.commit();
-        flush(output);
-        throttleSetsAcked++;
-    }
-
-    /** A set from an older epoch than one seen: every volume acknowledged STALE_EPOCH with the version in force. */
-    private void refuseStaleSet(OutputStream output, ThrottleSetReader set) throws IOException {
-        for (int i = 0; i < set.volumeCount(); i++) {
-            int volumeId = set.volume(i).volumeId();
-            int exportId = exportsByWireId.getOrDefault(volumeId, -1);
-            QosSetting inForce = exportId < 0 ? null : gateway.qos().current(exportId);
-            ackWriter.result(i, volumeId, ThrottleAckStatus.STALE_EPOCH, inForce == null ? 0 : inForce.version());
-        }
-        ackWriter.commit();
-        flush(output);
-        throttleSetsAcked++;
-        staleEpochRefusals++;
-        lastError = "refused a throttle set of epoch " + set.epoch() + " from " + monitor + ": epoch " + fence.highest()
-                + " seen; the parameters in force stay";
-        LOG.log(System.Logger.Level.WARNING, "monitor link: " + lastError);
-    }
-
-    /** One EVENT per volume each time its backend crosses the warning threshold (again after dropping below). */
-    private void sendCapacityWarnings(OutputStream output, List<VolumeStats> stats) throws IOException {
-        int percent = config.capacityWarningPercent();
-        if (percent == 0) {
-            return;
-        }
-        boolean any = false;
-        out.clear();
-        for (int i = 0; i < stats.size() && i < exports.length; i++) {
-            VolumeStats volume = stats.get(i);
-            boolean full = volume.capacityBytes() > 0
-                    && volume.usedBytes() >= 0
-                    && volume.usedBytes() * 100.0 >= volume.capacityBytes() * (double) percent;
-            if (full && !capacityWarned[i] && reported(i)) {
-                Export export = exports[i];
-                ensureRoom(EventDescriptor.frameLength(CAPACITY_MESSAGE.length()), output);
-                eventWriter.write(
-                        out,
-                        sequence++,
-                        config.gatewayId(),
-                        EventKind.CAPACITY_WARNING,
-                        System.currentTimeMillis(),
-                        0,
-                        volume.usedBytes(),
-                        volumeId(export.id()),
-                        volumeFlags(export),
-                        volume.capacityBytes(),
-                        wireName(export.name()),
-                        CAPACITY_MESSAGE);
-                eventsSent++;
-                any = true;
-            }
-            capacityWarned[i] = full;
-        }
-        if (any) {
-            flush(output);
-        }
-    }
-
-    private void ensureCapacity(int length) {
-        if (out.capacity() < length) {
-            out = ByteBuffer.allocate(length);
-        }
-    }
-
-    /** Makes room for a frame of {@code length} after what is buffered, flushing first if needed. */
-    private void ensureRoom(int length, OutputStream output) throws IOException {
-        if (out.remaining() >= length) {
-            return;
-        }
-        flush(output);
-        out.clear();
-        ensureCapacity(length);
+        return out;
     }
 
     private void flush(OutputStream output) throws IOException {
         if (out.position() > 0) {
             output.write(out.array(), 0, out.position());
             output.flush();
-            lastSentNanos = System.nanoTime();
         }
         out.clear();
-    }
-
-    /** The export name as VOLUMES carries it: at most 64 bytes of UTF-8, cut at a character boundary. */
-    static String wireName(String name) {
-        String cut = name;
-        while (cut.getBytes(StandardCharsets.UTF_8).length > VolumeDescriptor.MAX_NAME_LENGTH) {
-            cut = cut.substring(0, cut.offsetByCodePoints(0, cut.codePointCount(0, cut.length()) - 1));
-        }
-        return cut;
     }
 
     private void closeSocket() {
