@@ -60,6 +60,13 @@ class ScaleSystemTest {
 
     private static final int LATE_GATEWAY_VOLUMES = 3;
     private static final long POLL_MILLIS = 1_000;
+    /**
+     * How far before and after the stretch the stored windows are asked for: a window is found by its start, and under
+     * load one window can be several intervals long (polls wait while the services are behind), so the one that covers
+     * the stretch's start may begin well before it.
+     */
+    private static final long WINDOW_MARGIN_MILLIS = 60_000;
+
     private static final byte[] SECRET = "scale-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
     @TempDir
@@ -404,8 +411,8 @@ class ScaleSystemTest {
                 JsonMailbox.request("samples.range")
                         .put("volumeId", volume)
                         .put("direction", "WRITE")
-                        .put("from", from - 3 * POLL_MILLIS)
-                        .put("to", to + 3 * POLL_MILLIS)
+                        .put("from", from - WINDOW_MARGIN_MILLIS)
+                        .put("to", to + WINDOW_MARGIN_MILLIS)
                         .put("resolution", "1s"),
                 30);
         assertThat(page.ok()).as(page.body().toString()).isTrue();
