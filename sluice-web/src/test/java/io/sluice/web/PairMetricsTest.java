@@ -6,7 +6,9 @@ import io.sluice.common.PrivateFiles;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.WebTestBase;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,11 @@ class PairMetricsTest extends WebTestBase {
     @Override
     protected WebContext context(Path mailboxDir, String serverName) {
         statusFile = mailboxDir.resolve("status.json");
+        try {
+            supervisorWrites("active", "sla-a:7070", 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return super.context(mailboxDir, serverName).withPairStatus(statusFile);
     }
 
@@ -39,6 +46,8 @@ class PairMetricsTest extends WebTestBase {
 
     @Test
     void metricsFollowTheSupervisorsPairStatus() throws Exception {
+        // The harness set the server up while it was active; now as if the supervisor had written nothing yet.
+        Files.deleteIfExists(statusFile);
         assertThat(scrape())
                 .as("nothing written yet: no pair series rather than wrong ones")
                 .doesNotContain("sluice_pair_active ")
