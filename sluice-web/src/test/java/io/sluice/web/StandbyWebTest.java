@@ -3,19 +3,16 @@ package io.sluice.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.common.PrivateFiles;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.InMemoryBackend;
+import io.sluice.web.harness.SupervisorStatus;
 import io.sluice.web.harness.WebTestBase;
 import io.sluice.web.http.Route;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -37,28 +34,14 @@ class StandbyWebTest extends WebTestBase {
             "priority",
             "STANDARD");
 
-    private Path statusFile;
+    private SupervisorStatus supervisor;
 
     @Override
     protected WebContext context(Path mailboxDir, String serverName) {
-        statusFile = mailboxDir.resolve("status.json");
+        supervisor = new SupervisorStatus(mailboxDir.resolve("status.json"), "sla-a.example:7070");
         // Active while the harness creates its users and tokens; each test says what the supervisor writes next.
-        supervisorWrites("active", "sla-a.example:7070", 1);
-        return super.context(mailboxDir, serverName).withPairStatus(statusFile);
-    }
-
-    private void supervisorWrites(String role, String holder, long epoch) {
-        try {
-            PrivateFiles.writeSecret(
-                    statusFile,
-                    ("{\"supervisorPid\": 1, \"roles\": [], \"ha\": {\"role\": \"" + role
-                                    + "\", \"self\": \"sla-a.example:7070\", \"holder\": \"" + holder
-                                    + "\", \"epoch\": "
-                                    + epoch + ", \"leaseState\": \"" + role.toUpperCase(Locale.ROOT) + "\"}}")
-                            .getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        supervisor.write("active", "sla-a.example:7070", 1);
+        return super.context(mailboxDir, serverName).withPairStatus(supervisor.file());
     }
 
     /** Every route that may change state and is not served on a standby, with its path parameters filled in. */
@@ -97,7 +80,7 @@ class StandbyWebTest extends WebTestBase {
     }
 
     @Test
-    void aStandbyRefusesEveryChangeServesReadsAndIsLiftedByAPromotion() throws IOException {
+    void aStandbyRefusesEveryChangeServesReadsAndIsLiftedByAPromotion() {
         InMemoryBackend memory = (InMemoryBackend) backend;
         seeder.gateway(1, "APPROVED");
         seeder.volume(7, 1);
@@ -105,7 +88,7 @@ class StandbyWebTest extends WebTestBase {
                 api.get("/api/audit?limit=1000", admin).json().path("items").size();
         int usersBefore = api.get("/api/users", admin).json().path("items").size();
         int tokensBefore = api.get("/api/tokens", admin).json().path("items").size();
-        supervisorWrites("standby", "sla-b.example:7070", 4);
+        supervisor.write("standby", "sla-b.example:7070", 4);
 
         List<Route> changes = changes();
         assertThat(changes.stream().map(Route::key))
@@ -168,7 +151,7 @@ class StandbyWebTest extends WebTestBase {
         assertThat(audit).as("only the sign-in and sign-out were recorded").hasSize(auditBefore + 2);
 
         // Promoted: the supervisor rewrites status.json and the next change is taken, with no restart.
-        supervisorWrites("active", "sla-a.example:7070", 5);
+        supervisor.write("active", "sla-a.example:7070", 5);
         ApiClient.Response created = api.post("/api/slas", SLA, operator);
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         assertThat(api.get("/api/pair", viewer).json().path("acting").asBoolean())
@@ -177,16 +160,16 @@ class StandbyWebTest extends WebTestBase {
 
     @Test
     void aServerInAPairWhoseRoleIsNotKnownYetChangesNothing() throws IOException {
-        Files.delete(statusFile);
+        Files.delete(supervisor.file());
         try {
             assertRefused(api.post("/api/groups", Map.of("name", "tenant-a", "kind", "TENANT"), operator), null);
             assertThat(api.get("/api/pair", viewer).json().path("acting").asBoolean())
                     .isFalse();
 
-            supervisorWrites("standby", "sla-a.example:7070", 3);
+            supervisor.write("standby", "sla-a.example:7070", 3);
             assertRefused(api.post("/api/groups", Map.of("name", "tenant-a", "kind", "TENANT"), operator), null);
         } finally {
-            supervisorWrites("active", "sla-a.example:7070", 6);
+            supervisor.write("active", "sla-a.example:7070", 6);
         }
         assertThat(api.get("/api/groups", viewer).json().path("items")).isEmpty();
     }
