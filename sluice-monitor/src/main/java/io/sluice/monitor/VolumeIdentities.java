@@ -68,6 +68,11 @@ final class VolumeIdentities {
     private static final String SHARED = "*";
     /** How long after a failed read of the database the next registration waits before trying again. */
     static final long RETRY_NANOS = 2_000_000_000L;
+    /**
+     * What {@link #assign} answers (this very array) when the database could not be asked: no ids, and not a cap; the
+     * session ends and the gateway registers again.
+     */
+    static final int[] DATABASE_AWAY = new int[0];
 
     private static final System.Logger LOG = System.getLogger(VolumeIdentities.class.getName());
 
@@ -201,11 +206,12 @@ final class VolumeIdentities {
      * The ids of the volumes a VOLUMES frame announced, in its order, {@link VolumeIdsDescriptor#REFUSED} for a volume
      * flagged shared under a name {@code bindings} does not let the gateway serve; assignments new to the server are on
      * disk before this returns (or, if the disk refused them, logged and kept in memory). Null, and nothing assigned,
-     * if the frame's new names would take the gateway or the server past its cap.
+     * if the frame's new names would take the gateway or the server past its cap; {@link #DATABASE_AWAY} when the ids
+     * are kept in the database and it could not be asked.
      */
     synchronized int[] assign(long gatewayId, VolumesReader volumes, SharedBindings bindings) {
         if (db != null && !readDatabase()) {
-            return null;
+            return DATABASE_AWAY;
         }
         int count = volumes.volumeCount();
         String gateway = Long.toString(gatewayId);
@@ -224,8 +230,14 @@ final class VolumeIdentities {
         if (namesPerOwner.getOrDefault(gateway, 0) + newOwn > maxPerGateway || idsByKey.size() + newInAll > maxInAll) {
             return null;
         }
-        if (db != null && newInAll > 0 && !assignAtDatabase(gatewayId, volumes, refused)) {
-            return null;
+        if (db != null && newInAll > 0) {
+            Boolean given = assignAtDatabase(gatewayId, volumes, refused);
+            if (given == null) {
+                return DATABASE_AWAY;
+            }
+            if (!given) {
+                return null;
+            }
         }
         int[] ids = new int[count];
         StringBuilder added = new StringBuilder();
@@ -269,9 +281,10 @@ final class VolumeIdentities {
 
     /**
      * Asks the database for the ids of the frame's names this monitor has not cached (one call, in one transaction at
-     * the database) and caches them; false when the database is away or its caps refuse them, nothing cached then.
+     * the database) and caches them: true; false when the database's caps refuse them, null when it cannot be asked,
+     * nothing cached then.
      */
-    private boolean assignAtDatabase(long gatewayId, VolumesReader volumes, boolean[] refused) {
+    private Boolean assignAtDatabase(long gatewayId, VolumesReader volumes, boolean[] refused) {
         List<String> names = new ArrayList<>();
         List<Boolean> shared = new ArrayList<>();
         List<Integer> proposed = new ArrayList<>();
@@ -300,7 +313,7 @@ final class VolumeIdentities {
                     System.Logger.Level.WARNING,
                     "volume ids for gateway " + gatewayId + ": the database cannot be asked (" + e.getMessage()
                             + "); its new volumes get no ids for now");
-            return false;
+            return null;
         }
         if (ids == null) {
             return false;

@@ -125,10 +125,12 @@ class VolumeIdsInDatabaseTest {
         VolumeIdentities ids = monitor(ServerMailboxes.CALLER_MONITOR);
         assertThat(ids.assign(1, hello(1, new int[] {1}, "disk1"), EVERY_GATEWAY))
                 .as("not read yet: fail-closed")
-                .isNull();
+                .isSameAs(VolumeIdentities.DATABASE_AWAY);
         db.mode = FakeAdmissionDb.Mode.ANSWER;
         // Read again at a registration after the retry interval.
-        Await.until(20_000, () -> ids.assign(1, hello(1, new int[] {1}, "disk1"), EVERY_GATEWAY) != null);
+        Await.until(
+                20_000,
+                () -> ids.assign(1, hello(1, new int[] {1}, "disk1"), EVERY_GATEWAY) != VolumeIdentities.DATABASE_AWAY);
         assertThat(ids.assign(1, hello(1, new int[] {1}, "disk1"), EVERY_GATEWAY))
                 .containsExactly(1);
 
@@ -137,8 +139,8 @@ class VolumeIdsInDatabaseTest {
                 .as("a cached name keeps its id while the database is away")
                 .containsExactly(1);
         assertThat(ids.assign(1, hello(1, new int[] {1, 2}, "disk1", "disk2"), EVERY_GATEWAY))
-                .as("a new name gets none")
-                .isNull();
+                .as("a new name gets none, and not as a cap")
+                .isSameAs(VolumeIdentities.DATABASE_AWAY);
         assertThat(db.volumeIds).doesNotContainKey("1 disk2");
     }
 }
