@@ -103,6 +103,12 @@ final class MonitorBenchmark implements Callable<Integer> {
                     + " heavy:volumes), balanced by load with work sharing and by count alone, twice each in turn")
     boolean skewedOnly;
 
+    @Option(
+            names = "--skewed-as-connected",
+            description = "with --skewed (or the full or quick run): leave the heavy gateways where the monitor placed "
+                    + "them as they connected, instead of starting both balancings with all of them on one pair")
+    boolean skewedAsConnected;
+
     /**
      * The skewed fleet: {@value #SKEWED_GATEWAYS} gateways, of which every hundredth (20) serves 400 volumes and the
      * others one, so the heavy gateways bring about four fifths of a sweep's volume records. Counting sessions spreads
@@ -111,6 +117,12 @@ final class MonitorBenchmark implements Callable<Integer> {
     static final int SKEWED_GATEWAYS = 2_000;
 
     static final String SKEW = "20:400";
+
+    @Option(
+            names = "--skew",
+            paramLabel = "H:V",
+            description = "the skewed fleet's heavy gateways and their volumes (default " + SKEW + ")")
+    String skew = SKEW;
     /** Sweeps before measuring: time for the monitor to measure its gateways' costs and rebalance (every 2 s). */
     static final long SKEWED_WARMUP_MILLIS = 7_000;
     /** Per run: with two runs a kind, its p99 is the third slowest of 200 sweeps, not the one slowest. */
@@ -172,7 +184,7 @@ final class MonitorBenchmark implements Callable<Integer> {
                         "%nmonitor benchmark (skewed): %d gateways (%s heavy:volumes), %d sweeps each "
                                 + "after %d ms of warm-up sweeps, twice in turn, %d cores, load %s%n",
                         SKEWED_GATEWAYS,
-                        SKEW,
+                        skew,
                         SKEWED_SWEEPS,
                         SKEWED_WARMUP_MILLIS,
                         Runtime.getRuntime().availableProcessors(),
@@ -251,21 +263,37 @@ final class MonitorBenchmark implements Callable<Integer> {
                         0,
                         0,
                         null,
-                        List.of("--skew", SKEW, "--volume-ids", "distinct"))) {
+                        List.of("--skew", skew, "--volume-ids", "distinct"))) {
+                    String start = skewedAsConnected ? "as connected" : heavyOnOnePair(peer, skew);
+                    String[] balanceBefore = peer.send("BALANCE").split(" ");
                     long warmUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SKEWED_WARMUP_MILLIS);
                     while (System.nanoTime() < warmUntil) {
                         peer.send("SWEEP");
                     }
                     long cpuBefore = peer.cpuNanos();
+                    Map<String, Long> monitorThreadsBefore = ThreadCpu.read(peer.server.pid());
+                    Map<String, Long> simThreadsBefore = ThreadCpu.read(peer.sim.pid());
+                    long wallBefore = System.nanoTime();
                     for (int i = 0; i < SKEWED_SWEEPS; i++) {
                         long nanos = Long.parseLong(peer.send("SWEEP").split(" ")[1]);
                         samples.computeIfAbsent(kind, k -> new ArrayList<>()).add(nanos < 0 ? 30_000.0 : nanos / 1e6);
                     }
+                    long wallNanos = System.nanoTime() - wallBefore;
                     double cpuMs = (peer.cpuNanos() - cpuBefore) / 1e6 / SKEWED_SWEEPS;
+                    describeSkewedRun(
+                            kind + " run " + (round + 1),
+                            peer,
+                            wallNanos,
+                            monitorThreadsBefore,
+                            ThreadCpu.read(peer.server.pid()),
+                            simThreadsBefore,
+                            ThreadCpu.read(peer.sim.pid()));
                     String[] moved = peer.send("BALANCE").split(" ");
                     balance.merge(
                             kind,
-                            "run " + (round + 1) + ": " + moved[1] + " migrated, " + moved[2] + " shared",
+                            "run " + (round + 1) + " (start " + start + "): "
+                                    + (Long.parseLong(moved[1]) - Long.parseLong(balanceBefore[1])) + " migrated, "
+                                    + (Long.parseLong(moved[2]) - Long.parseLong(balanceBefore[2])) + " shared",
                             (a, b) -> a + "; " + b);
                     last.put(
                             kind,
@@ -287,10 +315,78 @@ final class MonitorBenchmark implements Callable<Integer> {
             }
         }
         return new Skewed(
+                skew,
                 summarise(last.get("sluice-count"), samples.get("sluice-count"), balance.get("sluice-count")),
                 summarise(last.get("sluice"), samples.get("sluice"), balance.get("sluice")),
                 percentile(samples.get("sluice-count"), 0.9),
                 percentile(samples.get("sluice"), 0.9));
+    }
+
+    /**
+     * Where a skewed run's measured sweeps spent their time, on standard error: each thread's CPU per sweep in the
+     * monitor and in the simulator, both processes' CPU against the two-core ceiling (cores x wall time), and how many
+     * heavy gateways each pair serves.
+     */
+    private void describeSkewedRun(
+            String run,
+            Peer peer,
+            long wallNanos,
+            Map<String, Long> monitorBefore,
+            Map<String, Long> monitorAfter,
+            Map<String, Long> simBefore,
+            Map<String, Long> simAfter)
+            throws IOException {
+        double wallMs = wallNanos / 1e6 / SKEWED_SWEEPS;
+        double monitorMs = ThreadCpu.total(monitorBefore, monitorAfter) / 1e6 / SKEWED_SWEEPS;
+        double simMs = ThreadCpu.total(simBefore, simAfter) / 1e6 / SKEWED_SWEEPS;
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.err.printf(
+                Locale.ROOT,
+                "  skewed %s: per sweep %.1f ms wall; CPU monitor %.1f + simulator %.1f = %.1f ms of %d x %.1f;"
+                        + " heavy gateways per pair: %s; load %s%n"
+                        + "    monitor threads (ms/sweep): %s%n    simulator threads (ms/sweep): %s%n",
+                run,
+                wallMs,
+                monitorMs,
+                simMs,
+                monitorMs + simMs,
+                cores,
+                wallMs,
+                peer.send("PLACEMENT " + heavyGatewayIds(skew)).substring("PLACEMENT ".length()),
+                loadAverage1m(),
+                ThreadCpu.delta(monitorBefore, monitorAfter, SKEWED_SWEEPS, 0.1),
+                ThreadCpu.delta(simBefore, simAfter, SKEWED_SWEEPS, 0.1));
+    }
+
+    /**
+     * Starts a run from the placement that counting sessions gives a fleet arriving in order (every hundredth gateway,
+     * so every heavy one, at an even place): all heavy gateways on pair 0, the pairs' session counts still within the
+     * count balancing's tolerance. Both balancings start from it; the gateways connect in parallel and in no fixed
+     * order, so left as connected they split between the pairs by chance (10:10 and 11:9 in the runs of 2026-12-07).
+     * Waits (5 s at most) until the monitor has moved them, and returns the placement reached.
+     */
+    private static String heavyOnOnePair(Peer peer, String skew) throws Exception {
+        String ids = heavyGatewayIds(skew);
+        peer.send("MOVE 0 " + ids);
+        String heavy = skew.substring(0, skew.indexOf(':'));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String placement = peer.send("PLACEMENT " + ids).substring("PLACEMENT ".length());
+        while (!placement.startsWith(heavy + " ") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            placement = peer.send("PLACEMENT " + ids).substring("PLACEMENT ".length());
+        }
+        return placement.replace(' ', ':');
+    }
+
+    /** The heavy gateways' ids: the simulator's every (gateways / heavy)-th from the first, ids from 1. */
+    private static String heavyGatewayIds(String skew) {
+        int heavy = Integer.parseInt(skew.substring(0, skew.indexOf(':')));
+        int stride = SKEWED_GATEWAYS / heavy;
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < heavy; i++) {
+            ids.append(i == 0 ? "" : " ").append(1 + (long) i * stride);
+        }
+        return ids.toString();
     }
 
     private static double percentile(List<Double> samples, double p) {
@@ -315,12 +411,13 @@ final class MonitorBenchmark implements Callable<Integer> {
     }
 
     /**
-     * The skewed fleet's two rows, balanced by count alone and by load with work sharing, and their 90th percentiles.
+     * The skewed fleet (its heavy:volumes) and its two rows, balanced by count alone and by load with work sharing, and
+     * their 90th percentiles.
      */
-    record Skewed(Row count, Row load, double countP90Ms, double loadP90Ms) {
+    record Skewed(String skew, Row count, Row load, double countP90Ms, double loadP90Ms) {
         void into(Map<String, Object> json) {
             json.put("skewed_gateways", SKEWED_GATEWAYS);
-            json.put("skewed_heavy", SKEW);
+            json.put("skewed_heavy", skew);
             json.put("skewed_sweep_p50_ms", round(load.p50Ms()));
             json.put("skewed_sweep_p99_ms", round(load.p99Ms()));
             json.put("skewed_sweep_p50_vs_count_balanced", round(load.p50Ms() / count.p50Ms()));
@@ -721,7 +818,7 @@ final class MonitorBenchmark implements Callable<Integer> {
         System.out.printf(
                 Locale.ROOT,
                 "skewed fleet (%s heavy:volumes), balanced by count alone, then by load with work sharing:%n",
-                SKEW);
+                skewed.skew());
         printRow(skewed.count());
         printRow(skewed.load());
         Map<String, Object> json = new LinkedHashMap<>();

@@ -29,8 +29,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +76,9 @@ public final class MonitorDaemon implements AutoCloseable {
     private final VolumeIdentities volumeIdentities;
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     private final Map<Long, Session> sessionsByGateway = new ConcurrentHashMap<>();
+    /** Moves asked for through {@link #moveGateway}, {gateway id, pair index}: the conductor applies them. */
+    private final Queue<long[]> movesRequested = new ConcurrentLinkedQueue<>();
+
     private final UnauthenticatedConnections unauthenticated;
     /** With TLS: the bound on handshakes in progress, which the acceptor waits on before accepting. */
     private final HandshakeSlots handshakeSlots;
@@ -353,6 +358,52 @@ public final class MonitorDaemon implements AutoCloseable {
     }
 
     private static final int NO_TICKETS_SESSION_SECONDS = 7 * 24 * 3600 + 1;
+
+    /**
+     * The index of the pair that serves {@code gatewayId}'s session (the one it is moving to, if it is), or -1 without
+     * a session: where a gateway landed, for diagnostics and the benchmark.
+     */
+    public int pairOf(long gatewayId) {
+        Session session = sessionsByGateway.get(gatewayId);
+        if (session == null) {
+            return -1;
+        }
+        ThreadPair pair = session.migrateTo != null ? session.migrateTo : session.pair;
+        return pair == null ? -1 : pair.index();
+    }
+
+    /**
+     * Asks the conductor to move {@code gatewayId}'s session to pair {@code pairIndex} at its next step, the same
+     * two-step move as rebalancing; a gateway with no session in session then, one already there or moving, or a pair
+     * that does not exist (or is retiring) is left as it is. Balancing may move it again afterwards. The benchmark uses
+     * it to start a skewed fleet from the placement that counting sessions may give it: every heavy gateway on one
+     * pair.
+     */
+    public void moveGateway(long gatewayId, int pairIndex) {
+        movesRequested.add(new long[] {gatewayId, pairIndex});
+    }
+
+    /** The moves asked for since the last step. Conductor thread. */
+    private void applyRequestedMoves() {
+        long[] move;
+        while ((move = movesRequested.poll()) != null) {
+            Session session = sessionsByGateway.get(move[0]);
+            List<ThreadPair> all = pairs;
+            if (session == null || move[1] < 0 || move[1] >= all.size()) {
+                continue;
+            }
+            ThreadPair target = all.get((int) move[1]);
+            if (target != retiring
+                    && session.pair != target
+                    && session.inSession()
+                    && session.migrateTo == null
+                    && !session.isClosed()
+                    && all.contains(session.pair)) {
+                session.migrateTo = target;
+                session.pair.inbound().release(session);
+            }
+        }
+    }
 
     public int sessionsInSession() {
         return sessionsByGateway.size();
@@ -843,6 +894,7 @@ public final class MonitorDaemon implements AutoCloseable {
             long now = clock().epochMillis();
             pollScheduler.doWork(now, sessions.values());
             registry.recheck(now);
+            applyRequestedMoves();
             if (now >= nextHandshakeSweep) {
                 nextHandshakeSweep = now + HANDSHAKE_SWEEP_MILLIS;
                 closeUnfinishedHandshakes(now);

@@ -730,6 +730,43 @@ class MonitorDaemonTest {
     }
 
     @Test
+    void aGatewayMovedOnRequestGoesToThePairAskedForAndKeepsBeingServed() throws Exception {
+        // By count, with three sessions on two pairs: moving one from the pair of two leaves the counts within the
+        // tolerance, so the conductor's own balancing does not move it back.
+        restart(context.withBalancing(false));
+        List<TestGateway> gateways = new ArrayList<>();
+        try {
+            inSession(gateways, 1, 2, 3);
+            assertThat(daemon.pairCount()).isEqualTo(2);
+            int[] pairOf = {daemon.pairOf(1), daemon.pairOf(2), daemon.pairOf(3)};
+            int crowded = pairOf[0] == pairOf[1] || pairOf[0] == pairOf[2] ? pairOf[0] : pairOf[1];
+            int moving = pairOf[0] == crowded ? 0 : 1;
+            long movingId = moving + 1;
+            int stayingIndex = 2;
+            long stayingId = 3;
+            int target = 1 - crowded;
+            // A pair that does not exist and a gateway with no session are left as they are.
+            daemon.moveGateway(stayingId, 7);
+            daemon.moveGateway(99, target);
+            daemon.moveGateway(movingId, target);
+            Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
+            assertThat(daemon.pairOf(movingId)).isEqualTo(target);
+            assertThat(daemon.pairOf(stayingId)).isEqualTo(pairOf[stayingIndex]);
+            assertThat(daemon.pairOf(99)).isEqualTo(-1);
+            long answered = daemon.counters().pollsAnswered();
+            for (TestGateway gw : gateways) {
+                answerPolls(gw, 3);
+            }
+            Await.until(20_000, () -> daemon.counters().pollsAnswered() >= answered + 9);
+            assertThat(daemon.counters().sessionsMigrated()).isEqualTo(1);
+        } finally {
+            for (TestGateway gw : gateways) {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
     void aRetiredPairHandsEverySessionToTheOthersAndStops() throws Exception {
         List<TestGateway> gateways = new ArrayList<>();
         try {

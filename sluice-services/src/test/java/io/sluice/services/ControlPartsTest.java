@@ -187,13 +187,13 @@ class ControlPartsTest {
 
     @Test
     void demandIsWhatWasDeliveredPlusQueueGrowthOrAProbeWhenTheQueueHoldsSteady() {
-        assertThat(PerformanceAnalyzer.demandOf(sample(900, 0, 0), 0, 0, 2_000))
+        assertThat(VolumeState.demandOf(sample(900, 0, 0), 0, 0, 2_000))
                 .as("not bound")
                 .isCloseTo(991, within(1.0));
-        assertThat(PerformanceAnalyzer.demandOf(sample(1_000, 500, 400), 0, 0, 1_000))
+        assertThat(VolumeState.demandOf(sample(1_000, 500, 400), 0, 0, 1_000))
                 .as("queue grew")
                 .isCloseTo(1_650, within(1.0));
-        assertThat(PerformanceAnalyzer.demandOf(sample(1_000, 500, 400), 0, 500, 1_000))
+        assertThat(VolumeState.demandOf(sample(1_000, 500, 400), 0, 500, 1_000))
                 .as("queue steady: probe")
                 .isCloseTo(1_500, within(1.0));
     }

@@ -6,14 +6,16 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * One monitor implementation in its own JVM, driven line by line over stdin by the benchmark: {@code SESSIONS},
  * {@code SWEEP}, {@code THROTTLE count concurrent gateways}, {@code THREADS}, {@code HANDSHAKES} (Sluice only: peak in
  * progress, times at the bound, timeouts), {@code BALANCE} (Sluice only: sessions migrated, sessions read by another
- * pair), {@code QUIT}. Args: KIND (sluice, sluice-count: balanced by session count alone, sluice-tls, platform,
- * virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS (sluice only), PKI_DIR (sluice-tls), HANDSHAKE_BOUND
- * (sluice-tls, optional: 0 or absent for the monitor's default).
+ * pair), {@code PLACEMENT id...} (Sluice only: how many of those gateways each pair serves), {@code MOVE pair id...}
+ * (Sluice only: asks the monitor to move those gateways to that pair), {@code QUIT}. Args: KIND (sluice, sluice-count:
+ * balanced by session count alone, sluice-tls, platform, virtual, netty), SECRET_FILE, MAX_GATEWAYS, POLL_INTERVAL_MS
+ * (sluice only), PKI_DIR (sluice-tls), HANDSHAKE_BOUND (sluice-tls, optional: 0 or absent for the monitor's default).
  */
 public final class BenchServerMain {
     public static void main(String[] args) throws Exception {
@@ -66,6 +68,23 @@ public final class BenchServerMain {
                 }
                 case "CALLS" -> "CALLS " + (server instanceof SluiceSweepServer s ? s.reportCalls() : "-1 -1");
                 case "BALANCE" -> "BALANCE " + (server instanceof SluiceSweepServer s ? s.balance() : "-1 -1");
+                case "PLACEMENT" ->
+                    "PLACEMENT "
+                            + ((SluiceSweepServer) server)
+                                    .placement(Arrays.stream(words)
+                                            .skip(1)
+                                            .mapToLong(Long::parseLong)
+                                            .toArray());
+                case "MOVE" -> {
+                    ((SluiceSweepServer) server)
+                            .move(
+                                    Integer.parseInt(words[1]),
+                                    Arrays.stream(words)
+                                            .skip(2)
+                                            .mapToLong(Long::parseLong)
+                                            .toArray());
+                    yield "MOVING " + (words.length - 2);
+                }
                 case "HANDSHAKES" ->
                     "HANDSHAKES " + (server instanceof SluiceSweepServer s ? s.handshakes() : "-1 -1 -1");
                 case "QUIT" -> null;

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -126,6 +127,25 @@ final class SluiceSweepServer implements SweepServer {
     /** Sessions moved between pairs and sessions read by another pair's idle inbound thread, since the start. */
     String balance() {
         return daemon.counters().sessionsMigrated() + " " + daemon.counters().sessionsShared();
+    }
+
+    /** How many of {@code gatewayIds} each pair serves, by pair index (those without a session left out). */
+    String placement(long[] gatewayIds) {
+        int[] perPair = new int[Math.max(1, daemon.pairCount())];
+        for (long id : gatewayIds) {
+            int pair = daemon.pairOf(id);
+            if (pair >= 0 && pair < perPair.length) {
+                perPair[pair]++;
+            }
+        }
+        return Arrays.stream(perPair).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+
+    /** Asks the monitor to move each of {@code gatewayIds} to pair {@code pair} (MonitorDaemon.moveGateway). */
+    void move(int pair, long[] gatewayIds) {
+        for (long id : gatewayIds) {
+            daemon.moveGateway(id, pair);
+        }
     }
 
     /** The handshake counters: the most in progress at once, times the bound stopped the acceptor, timeouts. */

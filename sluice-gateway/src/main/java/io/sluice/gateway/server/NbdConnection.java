@@ -68,10 +68,8 @@ final class NbdConnection implements IoRequest.Completion {
     private boolean drained;
     /** The last request was run by the reader itself: the client waits for each reply (queue depth 1). */
     private boolean ranLast;
-    /** Waits left before the reader spins again ({@link ReadSpin}), and how many the next vain spin skips. */
-    private int spinSkip;
-
-    private int spinBackoff = 1;
+    /** Whether the reader may spin before it sleeps, and its back-off after vain spins. */
+    private final ReadSpin spin = new ReadSpin();
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
 
@@ -412,11 +410,7 @@ final class NbdConnection implements IoRequest.Completion {
         if (!ranLast) {
             return 0;
         }
-        if (spinSkip > 0) {
-            spinSkip--;
-            return 0;
-        }
-        if (!ReadSpin.enter()) {
+        if (!spin.mayTry() || !ReadSpin.enter()) {
             return 0;
         }
         int read = 0;
@@ -430,10 +424,9 @@ final class NbdConnection implements IoRequest.Completion {
             ReadSpin.exit();
         }
         if (read != 0) {
-            spinBackoff = 1;
+            spin.found();
         } else {
-            spinSkip = spinBackoff;
-            spinBackoff = Math.min(spinBackoff * 2, ReadSpin.MAX_SKIP);
+            spin.vain();
         }
         return read;
     }

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * spins at most the bound; a spin that finds nothing makes its connection skip the spin for the next 1, 2, 4 ...
  * {@link #MAX_SKIP} waits (reset by a spin that finds a request), so a quiet or sparse client costs one bound now and
  * then; and at most {@link #MAX_SPINNERS} readers of the process spin at once, the others sleep at once.
- * {@code -Dsluice.gateway.read-spin-us=0} turns it off.
+ * {@code -Dsluice.gateway.read-spin-us=0} turns it off. An instance is one connection's back-off, used by its reader
+ * alone; the places are the process's.
  */
 final class ReadSpin {
     /** How long one wait may spin; 0 turns spinning off. */
@@ -22,13 +23,36 @@ final class ReadSpin {
 
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
-    private ReadSpin() {}
+    /** Waits left before this connection's reader spins again. */
+    private int skip;
+    /** How many waits the next vain spin makes it skip. */
+    private int backoff = 1;
 
-    /** Takes a spinner's place; false if {@link #MAX_SPINNERS} readers spin already (or spinning is off). */
-    static boolean enter() {
+    /** Whether this wait may spin, as far as the connection's back-off goes; counts a skipped wait. */
+    boolean mayTry() {
         if (BOUND_NANOS <= 0) {
             return false;
         }
+        if (skip > 0) {
+            skip--;
+            return false;
+        }
+        return true;
+    }
+
+    /** The spin brought a request: the next wait may spin again, and a later vain one skips only one. */
+    void found() {
+        backoff = 1;
+    }
+
+    /** The spin found nothing within the bound: skip the next waits, twice as many each vain spin in a row. */
+    void vain() {
+        skip = backoff;
+        backoff = Math.min(backoff * 2, MAX_SKIP);
+    }
+
+    /** Takes a spinner's place; false if {@link #MAX_SPINNERS} readers of this process spin already. */
+    static boolean enter() {
         int now = SPINNERS.get();
         while (now < MAX_SPINNERS) {
             if (SPINNERS.compareAndSet(now, now + 1)) {

@@ -118,7 +118,7 @@ final class DbCalls {
      * {@code volumes.upsert}: volumes seen, in one call; {@code onResult} learns whether the database manager stored
      * them.
      */
-    void upsertVolumes(List<VolumeRegistration> volumes, DbForwarder.ResultHandler onResult) {
+    void upsertVolumes(List<VolumeRegistration> volumes, JsonCallQueue.ResultHandler onResult) {
         List<Map<String, Object>> items = new ArrayList<>(volumes.size());
         for (VolumeRegistration volume : volumes) {
             Map<String, Object> item = new LinkedHashMap<>();
@@ -197,7 +197,7 @@ final class DbCalls {
     }
 
     /** {@code throttle.list}: a page of the last sets stored, after {@code after} (null: the first). */
-    void listThrottles(Integer after, DbForwarder.ResultHandler onPage) {
+    void listThrottles(Integer after, JsonCallQueue.ResultHandler onPage) {
         Map<String, Object> request = request("throttleset.list", ACTOR);
         if (after != null) {
             request.put("after", after);
@@ -248,7 +248,7 @@ final class DbCalls {
      * {@code group.list}, {@code sla.list} or {@code policy.list}: a page of {@code limit} after {@code after} (null:
      * the first).
      */
-    void list(Listing listing, String after, int limit, DbForwarder.ResultHandler onPage) {
+    void list(Listing listing, String after, int limit, JsonCallQueue.ResultHandler onPage) {
         Map<String, Object> request = request(listing.op, ACTOR);
         request.put("limit", limit);
         if (after != null) {

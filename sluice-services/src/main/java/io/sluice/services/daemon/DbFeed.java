@@ -11,11 +11,9 @@ import io.sluice.services.IntervalVerdict;
 import io.sluice.services.Inventory;
 import io.sluice.services.ThrottleParams;
 import io.sluice.services.VolumeInterval;
-import io.sluice.services.VolumePlacement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -23,17 +21,9 @@ import java.util.function.Function;
 
 /**
  * What the services tell the database manager and read from it, through {@link DbCalls}: each interval's compliance
- * verdicts, alert changes, the gateways and volumes seen (registered in calls of {@value #VOLUMES_PER_CALL}), backends'
+ * verdicts, alert changes, the gateways and volumes seen (the volumes by {@link VolumeRegistrations}), backends'
  * capacity history, and, at each (re)attach, the startup load of groups, SLAs and policies, a failed page asked again
  * until it succeeds.
- *
- * <p><b>Registrations until confirmed.</b> The database manager refuses samples of a volume it does not know (and a
- * restarted one knows only what its registry stored), so a volume's registration is kept until the database manager
- * answers it OK: sent again {@value #REGISTRATION_RETRY_MILLIS} ms after a refusal that may pass (UNAVAILABLE, a call
- * abandoned by a database manager that died, ...), {@value #REGISTRATION_ANSWER_MILLIS} ms after a call nobody answered
- * (one let go with the mailbox), and at once at each (re)attach. A call of several volumes refused as invalid is split,
- * each volume sent alone; a volume refused alone is unregistrable, which {@link #registerVolumeAgain} tells the
- * forwarder so it drops that volume's batches instead of waiting for ever.
  *
  * <p>Not thread-safe: the services' loop thread does everything.
  */
@@ -43,31 +33,10 @@ final class DbFeed {
     static final int COMPLIANCE_RESULTS_PER_CALL = 1_000;
     /** Capacity history goes to the database manager at most this often per backend. */
     static final long BACKEND_HISTORY_MILLIS = 60_000;
-    /** Volumes per volumes.upsert call: 500 of them are about 50 KiB of JSON. */
-    static final int VOLUMES_PER_CALL = 500;
     /** Page size of the startup load. */
     static final int LOAD_PAGE = 200;
     /** A page of the startup load that failed (the database manager busy or restarting) is asked again after this. */
     static final long LOAD_RETRY_MILLIS = 1_000;
-    /** A registration refused for a reason that may pass is sent again after this. */
-    static final long REGISTRATION_RETRY_MILLIS = 1_000;
-    /** A registration nobody answered (its call let go with the mailbox, say) is sent again after this. */
-    static final long REGISTRATION_ANSWER_MILLIS = 10_000;
-    /** Volumes remembered as unregistrable at most (the oldest forgotten first). */
-    static final int MAX_UNREGISTRABLE = 4_096;
-
-    /** A volume's registration until the database manager confirms it. */
-    private static final class Registration {
-        final DbCalls.VolumeRegistration volume;
-        /** When it is sent (again). */
-        long dueAt;
-        /** Sent in a call of its own: a call of several was refused as invalid. */
-        boolean alone;
-
-        Registration(DbCalls.VolumeRegistration volume) {
-            this.volume = volume;
-        }
-    }
 
     /** A page of the startup load to ask for again at {@code atMillis}. */
     private record LoadRetry(long atMillis, Runnable load) {}
@@ -79,22 +48,11 @@ final class DbFeed {
     private final GatewayRegistry registry;
     private final Inventory inventory;
     private final DocumentBook documents;
+    private final VolumeRegistrations registrations;
     private final ArrayDeque<LoadRetry> loadRetries = new ArrayDeque<>();
     private final Map<String, Long> backendHistorySentAt = new HashMap<>();
     /** The database manager's id of each alert we upserted, by key: what {@code alert.ack} needs. */
     private final Map<String, Long> dbAlertIds = new HashMap<>();
-    /** Volumes seen (or refused by the database manager) whose registration it has not confirmed yet, by id. */
-    private final Map<Integer, Registration> registrations = new LinkedHashMap<>();
-    /** The earliest {@link Registration#dueAt}, so a turn with none due looks at none. */
-    private long nextRegistrationAt = Long.MAX_VALUE;
-    /** Volumes the database manager refused to register, alone, and why. */
-    private final Map<Integer, String> unregistrable = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
-            return size() > MAX_UNREGISTRABLE;
-        }
-    };
-
     /** Puts a stored manual throttle in force ({@link ManualThrottleCalls#apply}). */
     private final Function<JsonNode, JsonNode> applyThrottle;
 
@@ -115,6 +73,7 @@ final class DbFeed {
         this.registry = registry;
         this.inventory = inventory;
         this.documents = documents;
+        this.registrations = new VolumeRegistrations(calls, clock, registry, inventory);
     }
 
     /** The throttle sets sent since the last interval, stored with it ({@link DbCalls#recordThrottles}). */
@@ -142,12 +101,12 @@ final class DbFeed {
         }
         forwardVerdicts(now, volumes);
         judge.alerts().drainChanged(this::forwardAlert);
-        registry.drainNew(this::forwardGateway, this::forwardVolume);
+        registry.drainNew(this::forwardGateway, registrations::sighted);
     }
 
     /** The gateways and volumes the registry saw since last asked, registered now (before their samples go). */
     void sightings() {
-        registry.drainNew(this::forwardGateway, this::forwardVolume);
+        registry.drainNew(this::forwardGateway, registrations::sighted);
         registerVolumes();
     }
 
@@ -195,123 +154,14 @@ final class DbFeed {
         calls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
     }
 
-    /**
-     * The database manager refused samples of this volume, not knowing it: it is registered again (unless its
-     * registration is already under way). Null while it may yet be registered; else why it never will be.
-     */
+    /** See {@link VolumeRegistrations#registerAgain}: the forwarder's answer to samples of an unknown volume. */
     String registerVolumeAgain(int volumeId) {
-        String never = unregistrable.get(volumeId);
-        if (never != null || registrations.containsKey(volumeId)) {
-            return never;
-        }
-        for (GatewayRegistry.Gateway gateway : registry.all()) {
-            if (gateway.volumes().contains(volumeId)) {
-                register(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
-                return null;
-            }
-        }
-        return "no gateway the services know serves it now";
+        return registrations.registerAgain(volumeId);
     }
 
-    private void forwardVolume(GatewayRegistry.VolumeSighting volume) {
-        if (volume.volumeId() <= 0) {
-            // The database manager refuses such an id, and with it the other volumes of the call.
-            return;
-        }
-        // Used space goes only with a volume seen in a report; an announced one (named) has none yet.
-        unregistrable.remove(volume.volumeId());
-        register(registration(
-                volume.volumeId(),
-                volume.gatewayId(),
-                volume.capacityBytes(),
-                volume.naming() == null ? volume.usedBytes() : DbCalls.VolumeRegistration.NOT_SENT));
-    }
-
-    /** Sent at the next {@link #registerVolumes}; a newer sighting replaces what was waiting for the volume. */
-    private void register(DbCalls.VolumeRegistration volume) {
-        registrations.put(volume.volumeId(), new Registration(volume));
-        nextRegistrationAt = Long.MIN_VALUE;
-    }
-
-    private DbCalls.VolumeRegistration registration(int volumeId, long gatewayId, long allocatedBytes, long usedBytes) {
-        VolumePlacement placement = inventory.volume(volumeId);
-        return new DbCalls.VolumeRegistration(
-                volumeId,
-                gatewayId,
-                registry.naming(volumeId),
-                placement == null ? null : placement.backendId(),
-                allocatedBytes,
-                usedBytes);
-    }
-
-    /**
-     * Sends the registrations due, {@value #VOLUMES_PER_CALL} volumes per call: a thousand-volume gateway, or hundreds
-     * of gateways at start, would otherwise be a call per volume and overflow the forwarder's bound on waiting calls.
-     */
+    /** Sends the volume registrations due. */
     void registerVolumes() {
-        long now = clock.epochMillis();
-        if (now < nextRegistrationAt) {
-            return;
-        }
-        nextRegistrationAt = Long.MAX_VALUE;
-        List<Registration> call = new ArrayList<>();
-        for (Registration registration : registrations.values()) {
-            if (registration.dueAt > now) {
-                nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
-                continue;
-            }
-            registration.dueAt = now + REGISTRATION_ANSWER_MILLIS;
-            nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
-            if (registration.alone) {
-                send(List.of(registration));
-                continue;
-            }
-            call.add(registration);
-            if (call.size() == VOLUMES_PER_CALL) {
-                send(call);
-                call = new ArrayList<>();
-            }
-        }
-        if (!call.isEmpty()) {
-            send(call);
-        }
-    }
-
-    private void send(List<Registration> call) {
-        calls.upsertVolumes(
-                call.stream().map(r -> r.volume).toList(), (status, result) -> registered(call, status, result));
-    }
-
-    /**
-     * The database manager's answer to a call of registrations; those replaced by a newer sighting meanwhile are left
-     * alone.
-     */
-    private void registered(List<Registration> call, int status, JsonNode result) {
-        long now = clock.epochMillis();
-        boolean refusedForGood =
-                status == CallStatus.INVALID || status == CallStatus.TOO_LARGE || status == CallStatus.UNKNOWN_OP;
-        for (Registration registration : call) {
-            int volumeId = registration.volume.volumeId();
-            if (registrations.get(volumeId) != registration) {
-                continue;
-            }
-            if (status == CallStatus.OK) {
-                registrations.remove(volumeId);
-            } else if (refusedForGood && call.size() == 1) {
-                registrations.remove(volumeId);
-                String why = CallStatus.name(status)
-                        + (result == null ? "" : " " + result.path("detail").asText(""));
-                unregistrable.put(volumeId, why);
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "the database manager refused to register volume " + volumeId + ": " + why
-                                + "; its samples are dropped until a gateway reports it anew");
-            } else {
-                registration.alone |= refusedForGood;
-                registration.dueAt = refusedForGood ? now : now + REGISTRATION_RETRY_MILLIS;
-                nextRegistrationAt = Math.min(nextRegistrationAt, registration.dueAt);
-            }
-        }
+        registrations.sendDue();
     }
 
     /** A backend's space as the capacity watch observed it at {@code now}: history, once a minute per backend. */
@@ -327,8 +177,7 @@ final class DbFeed {
      * and the startup load.
      */
     void attached() {
-        registrations.values().forEach(registration -> registration.dueAt = 0);
-        nextRegistrationAt = Long.MIN_VALUE;
+        registrations.allDueNow();
         load();
     }
 

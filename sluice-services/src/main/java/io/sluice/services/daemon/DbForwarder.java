@@ -13,9 +13,7 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchDescriptor;
 import io.sluice.protocol.StatsReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,16 +39,11 @@ import java.util.function.LongConsumer;
  * ({@link #onStats} returns true); a {@link MailboxAttachment} attaches the mailbox and notices it replaced. This class
  * posts, takes the replies and decides what one means: a batch refused for a reason that may pass (UNAVAILABLE, an
  * abandoned call) is sent again with the same id; one refused for volumes the database manager does not know
- * (NOT_FOUND) waits while they are registered again, then goes again.
+ * (NOT_FOUND) waits while they are registered again, then goes again. The JSON calls wait and fly in a
+ * {@link JsonCallQueue}.
  *
- * <p><b>A predecessor's calls.</b> A services process that died left its calls in the database manager's mailbox under
- * the same caller index; this one inherits them when it attaches ({@link ReplyView#inherited()}) and collects their
- * replies so the slots are freed: a sample batch stored is counted ({@link #inheritedStored}) and raises
- * {@link #lastStoredBatchId}; a batch refused is counted lost ({@link #inheritedLost}) and said in {@link #lastError},
- * since its bytes died with the predecessor (the slot holds the reply now); a JSON call's reply (a registration, a
- * verdict, a load page) is released and counted ({@link #inheritedCalls}): whoever wanted its result is gone, and this
- * process loads and registers afresh at attach. Inherited replies never reach this process's own calls, whose
- * correlation ids may repeat the predecessor's.
+ * <p><b>A predecessor's calls</b>, inherited with the caller index, have their replies collected and counted
+ * ({@link InheritedDbReplies}), never taken for this process's own.
  *
  * <p>Not thread-safe: the services' loop thread does everything; {@link #status} reads a few volatiles.
  */
@@ -63,15 +56,6 @@ final class DbForwarder implements AutoCloseable {
     /** How long a batch refused for unregistered volumes waits for their registration before it goes again. */
     static final long UNKNOWN_VOLUME_RETRY_MILLIS = 500;
 
-    /** A JSON call in flight or waiting; {@code onResult} sees the reply's status and JSON (may be null). */
-    private record JsonCall(byte[] request, ResultHandler onResult) {}
-
-    /** What to do with a JSON call's result. */
-    @FunctionalInterface
-    interface ResultHandler {
-        void onResult(int status, JsonNode result);
-    }
-
     /** Registers again a volume the database manager refused samples of because it does not know it. */
     @FunctionalInterface
     interface VolumeRegistrar {
@@ -80,24 +64,18 @@ final class DbForwarder implements AutoCloseable {
     }
 
     private final int maxInFlight;
-    private final int maxPendingCalls;
     private final EpochClock clock;
     private final ObjectMapper json = new ObjectMapper();
     private final MailboxAttachment attachment;
     private final SampleBatcher samples;
-    private final ArrayDeque<JsonCall> calls = new ArrayDeque<>();
+    private final JsonCallQueue calls;
     private final Map<Long, byte[]> batchesInFlight = new HashMap<>();
-    private final Map<Long, JsonCall> callsInFlight = new HashMap<>();
-    private long correlation;
     private Consumer<DbForwarder> onAttach = f -> {};
     private VolumeRegistrar onUnknownVolume = volumeId -> null;
     private volatile long unknownVolumeRefusals;
     private volatile long droppedSamples;
-    private volatile long droppedCalls;
     private volatile long storedBatches;
-    private volatile long inheritedStored;
-    private volatile long inheritedLost;
-    private volatile long inheritedCalls;
+    private final InheritedDbReplies inherited = new InheritedDbReplies();
     private volatile long lastStoredBatchId;
     private volatile String lastError;
 
@@ -116,7 +94,7 @@ final class DbForwarder implements AutoCloseable {
             LongConsumer releaseReply) {
         this.clock = clock;
         this.maxInFlight = maxInFlight;
-        this.maxPendingCalls = maxPendingCalls;
+        this.calls = new JsonCallQueue(maxPendingCalls, problem -> lastError = problem);
         this.attachment = new MailboxAttachment(file, clock, ServerMailboxes.CALLER_SERVICES, ATTACH_RETRY_MILLIS);
         this.samples = new SampleBatcher(
                 clock,
@@ -191,18 +169,8 @@ final class DbForwarder implements AutoCloseable {
     }
 
     /** Queues a JSON call ({@code request} is the whole request object); the oldest waiting one goes when full. */
-    void call(Map<String, Object> request, ResultHandler onResult) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(request);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not serializable: " + request, e);
-        }
-        if (calls.size() >= maxPendingCalls) {
-            calls.poll();
-            droppedCalls++;
-        }
-        calls.add(new JsonCall(bytes, onResult));
+    void call(Map<String, Object> request, JsonCallQueue.ResultHandler onResult) {
+        calls.add(request, onResult);
     }
 
     /** A JSON call whose result does not matter beyond its status. */
@@ -229,22 +197,11 @@ final class DbForwarder implements AutoCloseable {
         }
         MailboxCaller caller = attachment.caller();
         int work = caller.pollReplies(this::onReply, 64);
-        while (batchesInFlight.size() + callsInFlight.size() < maxInFlight
-                && (!calls.isEmpty() || samples.next() != null)) {
+        while (inFlight() < maxInFlight && (!calls.isEmpty() || samples.next() != null)) {
             // JSON calls first: they are few, and the startup load and registrations unblock the rest.
             if (!calls.isEmpty()) {
-                JsonCall call = calls.peek();
-                long id = ++correlation;
-                long handle = caller.call(MailboxOpcodes.DB_JSON, 0, id, call.request());
-                if (handle == MailboxStatus.MAILBOX_FULL) {
+                if (!calls.postNext(caller)) {
                     break;
-                }
-                calls.poll();
-                if (handle > 0) {
-                    callsInFlight.put(id, call);
-                } else {
-                    droppedCalls++;
-                    lastError = "json call refused: " + MailboxStatus.name((int) handle);
                 }
             } else {
                 SampleBatcher.SealedBatch next = samples.next();
@@ -274,8 +231,7 @@ final class DbForwarder implements AutoCloseable {
     /** Lets go of a mailbox that is no longer the database manager's; what was in flight is sent again. */
     private void detach() {
         lastError = "the database manager's mailbox " + attachment.file() + " went away; waiting for it";
-        droppedCalls += callsInFlight.size();
-        callsInFlight.clear();
+        calls.detached();
         attachment.detach();
         samples.detached(new TreeMap<>(batchesInFlight).descendingMap().values());
         batchesInFlight.clear();
@@ -283,7 +239,7 @@ final class DbForwarder implements AutoCloseable {
 
     private void onReply(ReplyView reply) {
         if (reply.inherited()) {
-            onInheritedReply(reply);
+            lastStoredBatchId = Math.max(lastStoredBatchId, inherited.onReply(reply, problem -> lastError = problem));
             return;
         }
         if (reply.opcode() == MailboxOpcodes.DB_APPEND_SAMPLES) {
@@ -308,37 +264,7 @@ final class DbForwarder implements AutoCloseable {
             }
             return;
         }
-        JsonCall call = callsInFlight.remove(reply.correlationId());
-        if (call == null) {
-            return;
-        }
-        JsonNode result = null;
-        if (reply.length() > 0) {
-            try {
-                result = json.readTree(reply.resultBytes());
-            } catch (IOException e) {
-                lastError = "unreadable result from the database manager: " + e.getMessage();
-            }
-        }
-        if (reply.status() != CallStatus.OK) {
-            lastError = new String(call.request(), StandardCharsets.UTF_8) + " -> " + statusName(reply.status())
-                    + (result == null ? "" : " " + result.path("detail").asText(""));
-        }
-        call.onResult().onResult(reply.status(), result);
-    }
-
-    /** A reply to a call of the services process that held this caller index before; see the class comment. */
-    private void onInheritedReply(ReplyView reply) {
-        if (reply.opcode() != MailboxOpcodes.DB_APPEND_SAMPLES) {
-            inheritedCalls++;
-        } else if (reply.status() == CallStatus.OK) {
-            inheritedStored++;
-            lastStoredBatchId = Math.max(lastStoredBatchId, reply.correlationId());
-        } else {
-            inheritedLost++;
-            lastError = "sample batch " + reply.correlationId() + " of the previous services process: "
-                    + statusName(reply.status()) + "; its samples went with that process";
-        }
+        calls.onReply(reply);
     }
 
     /**
@@ -373,7 +299,7 @@ final class DbForwarder implements AutoCloseable {
         samples.againAfter(sent, clock.epochMillis() + UNKNOWN_VOLUME_RETRY_MILLIS);
     }
 
-    private static String statusName(int status) {
+    static String statusName(int status) {
         return status < 0 ? MailboxStatus.name(status) : CallStatus.name(status);
     }
 
@@ -397,11 +323,11 @@ final class DbForwarder implements AutoCloseable {
     }
 
     int pendingCalls() {
-        return calls.size();
+        return calls.waiting();
     }
 
     int inFlight() {
-        return batchesInFlight.size() + callsInFlight.size();
+        return batchesInFlight.size() + calls.inFlight();
     }
 
     long lastBatchId() {
@@ -413,7 +339,7 @@ final class DbForwarder implements AutoCloseable {
     }
 
     long droppedCalls() {
-        return droppedCalls;
+        return calls.dropped();
     }
 
     /**
@@ -430,17 +356,17 @@ final class DbForwarder implements AutoCloseable {
 
     /** Sample batches a predecessor posted that the database manager stored after it died. */
     long inheritedStored() {
-        return inheritedStored;
+        return inherited.stored();
     }
 
     /** Sample batches a predecessor posted that the database manager refused after it died. */
     long inheritedLost() {
-        return inheritedLost;
+        return inherited.lost();
     }
 
     /** JSON calls of a predecessor whose replies were collected and released. */
     long inheritedCalls() {
-        return inheritedCalls;
+        return inherited.calls();
     }
 
     String lastError() {

@@ -133,6 +133,34 @@ class ThrottleOutboxTest {
         assertThat(undelivered).isEmpty();
     }
 
+    /**
+     * One command id a call, each the next after the last, the same in the frame the gateway sees and in the call's
+     * correlation id (which its reply is matched by): an id skipped or taken twice per set would make the monitor's and
+     * the gateway's logs disagree with the services' about which set is which.
+     */
+    @Test
+    void eachCallCarriesTheNextCommandIdInItsFrameAndAsItsCorrelationId() {
+        monitorMailbox(64);
+        ThrottleOutbox outbox = outbox();
+        outbox.enqueue(GATEWAY, sets(44 * 2 + 1));
+        outbox.enqueue(GATEWAY + 1, sets(1));
+        assertThat(outbox.flush(caller)).isEqualTo(4);
+        List<long[]> ids = new ArrayList<>();
+        ThrottleSetReader reader = new ThrottleSetReader();
+        monitor.poll(
+                request -> {
+                    reader.wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                    ids.add(new long[] {reader.commandId(), request.correlationId()});
+                    request.reply(MailboxOpcodes.THROTTLE_ACKED, 0);
+                },
+                1_000);
+        assertThat(ids)
+                .containsExactly(
+                        new long[] {1_001, 1_001}, new long[] {1_002, 1_002}, new long[] {1_003, 1_003}, new long[] {
+                            1_004, 1_004
+                        });
+    }
+
     @Test
     void callsTheMailboxHasNoRoomForWaitAndGoAtTheNextStep() {
         monitorMailbox(4);
