@@ -184,6 +184,7 @@ async function route() {
   } catch (e) {
     main().replaceChildren(h('h1', { text: 'Could not load this page' }), h('p', { class: 'notice error', text: e.message }));
   }
+  showPair();
   main().focus();
 }
 
@@ -195,7 +196,46 @@ async function loadMe() {
   document.getElementById('nav').hidden = !state.me;
   document.getElementById('logout').hidden = !state.me;
   document.getElementById('who').textContent = state.me ? `${state.me.login} (${state.me.role.toLowerCase()})` : '';
-  if (state.me) { startStream(); refreshAlertCount(); }
+  if (state.me) { startStream(); refreshAlertCount(); followPair(); }
+}
+
+// ------------------------------------------------------------------------------------------ the pair
+
+// A standby server (one of a pair, not holding the lease) refuses every change with 503 "standby": the
+// page says so, names the active, and disables the buttons marked data-edit. It asks again every few
+// seconds, so a takeover that promotes this server lifts it without a reload.
+const PAIR_EVERY_MS = 5000;
+
+function followPair() {
+  refreshPair();
+  if (!state.pairTimer) state.pairTimer = setInterval(refreshPair, PAIR_EVERY_MS);
+}
+
+function stopFollowingPair() {
+  if (state.pairTimer) clearInterval(state.pairTimer);
+  state.pairTimer = null;
+  state.pair = null;
+  showPair();
+}
+
+async function refreshPair() {
+  try { state.pair = (await api('GET', '/api/pair')).data; } catch (e) { return; /* keep the last answer */ }
+  showPair();
+}
+
+function standby() { return !!(state.pair && !state.pair.acting); }
+
+function showPair() {
+  const banner = document.getElementById('pair-banner');
+  const on = standby();
+  banner.hidden = !on;
+  banner.textContent = !on ? ''
+    : state.pair.active ? `Standby - the active server is ${state.pair.active}. Make changes there; this server shows the shared history and changes nothing.`
+      : 'Standby - no active server is known yet (a takeover may be under way). This server changes nothing.';
+  for (const el of main().querySelectorAll('[data-edit]')) {
+    el.disabled = on;
+    if (on) el.setAttribute('title', 'Read-only on a standby server'); else el.removeAttribute('title');
+  }
 }
 
 function can(role) {
@@ -280,6 +320,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   try { await api('DELETE', '/api/session'); } finally {
     state.me = null; state.csrf = null;
     if (state.stream) { state.stream.close(); state.stream = null; }
+    stopFollowingPair();
     document.getElementById('nav').hidden = true;
     document.getElementById('logout').hidden = true;
     document.getElementById('who').textContent = '';
@@ -593,8 +634,8 @@ function throttleSection(volumeId) {
     h('div', { class: 'throttle-form' },
       h('label', {}, 'IOPS limit ', iopsIn), h('label', {}, 'Bandwidth limit (MB/s) ', mbpsIn),
       h('label', {}, 'For (minutes) ', minutesIn), h('label', {}, 'Reason ', reasonIn),
-      h('button', { type: 'button', id: 'throttle-set', text: 'Set manual throttle', onclick: set }),
-      h('button', { type: 'button', id: 'throttle-cancel', class: 'danger', text: 'Cancel manual throttle',
+      h('button', { type: 'button', id: 'throttle-set', 'data-edit': true, text: 'Set manual throttle', onclick: set }),
+      h('button', { type: 'button', id: 'throttle-cancel', class: 'danger', 'data-edit': true, text: 'Cancel manual throttle',
         onclick: cancel })));
 }
 
@@ -660,7 +701,7 @@ function documentPage(collection, title, example, empty) {
       const err = h('p', { class: 'field-error', id: collection + '-err', role: 'alert' });
       const form = h('form', { class: 'grid' }, h('label', { for: collection + '-spec', class: 'wide' },
         editing ? `Edit ${editing.name} (version ${editing.version}) as JSON` : 'New, as JSON', text),
-        h('div', { class: 'actions' }, h('button', { type: 'submit', text: editing ? 'Save changes' : 'Create' })), err);
+        h('div', { class: 'actions' }, h('button', { type: 'submit', 'data-edit': true, text: editing ? 'Save changes' : 'Create' })), err);
       form.addEventListener('submit', async ev => {
         ev.preventDefault();
         let spec;
@@ -720,7 +761,7 @@ function slaForm(doc, onSaved) {
     form.append(h('label', { for: id }, label, input, errors[path]));
   }
   const result = h('p', { class: 'field-error', role: 'alert' });
-  form.append(h('div', { class: 'actions' }, h('button', { type: 'submit', text: doc ? 'Save changes' : 'Create SLA' })), result);
+  form.append(h('div', { class: 'actions' }, h('button', { type: 'submit', 'data-edit': true, text: doc ? 'Save changes' : 'Create SLA' })), result);
   const read = () => {
     const s = {};
     for (const [path, , type] of SLA_FIELDS) {
@@ -774,7 +815,7 @@ views.slas = async params => {
     ['Name', d => d.name], ['Scope', d => fmt.scope(d.spec.scope)], ['IOPS limit', d => fmt.num(d.spec.iopsLimit)],
     ['Reserved', d => fmt.num(d.spec.reservedIops)], ['Priority', d => d.spec.priority || '–'], ['Version', d => d.version],
     ['', d => can('OPERATOR') ? h('span', {}, h('a', { href: '#/slas?edit=' + encodeURIComponent(d.name), text: 'Edit' }), ' ',
-      h('button', { type: 'button', class: 'danger', text: 'Delete', 'aria-label': 'Delete ' + d.name, onclick: async () => {
+      h('button', { type: 'button', class: 'danger', 'data-edit': true, text: 'Delete', 'aria-label': 'Delete ' + d.name, onclick: async () => {
         if (!confirm('Delete SLA ' + d.name + '?')) return;
         try { await api('DELETE', '/api/slas/' + encodeURIComponent(d.name), undefined, { 'If-Match': '"' + d.version + '"' }); route(); }
         catch (e) { say(e.message, true); }
@@ -801,13 +842,13 @@ function gatewayVolumes(g) {
 
 views.gateways = async () => {
   const { data } = await api('GET', '/api/gateways');
-  const act = (g, verb) => h('button', { type: 'button', class: verb === 'approve' ? '' : 'danger', text: verb[0].toUpperCase() + verb.slice(1),
+  const act = (g, verb) => h('button', { type: 'button', class: verb === 'approve' ? '' : 'danger', 'data-edit': true, text: verb[0].toUpperCase() + verb.slice(1),
     'aria-label': verb + ' gateway ' + g.gatewayId, onclick: async () => {
       try { await api('POST', `/api/gateways/${g.gatewayId}/${verb}`); say(`Gateway ${g.gatewayId}: ${verb} done.`); route(); }
       catch (e) { say(e.message, true); }
     } });
   // Fresh statistics: the monitor polls this gateway now; the live views show its report within a second.
-  const poll = g => h('button', { type: 'button', text: 'Fresh statistics',
+  const poll = g => h('button', { type: 'button', 'data-edit': true, text: 'Fresh statistics',
     'aria-label': 'fresh statistics of gateway ' + g.gatewayId, onclick: async () => {
       try { await api('POST', `/api/gateways/${g.gatewayId}/poll`); say(`Gateway ${g.gatewayId}: polled now.`); }
       catch (e) { say(e.message, true); }
@@ -825,7 +866,7 @@ views.gateways = async () => {
     data.items, 'No gateways registered yet.')];
   if (can('ADMIN')) {
     const out = h('div');
-    parts.push(h('h2', { text: 'Enrollment tokens' }), h('button', { type: 'button', text: 'Issue enrollment token', onclick: async () => {
+    parts.push(h('h2', { text: 'Enrollment tokens' }), h('button', { type: 'button', 'data-edit': true, text: 'Issue enrollment token', onclick: async () => {
       try {
         const r = await api('POST', '/api/gateways/enrollment-tokens', {});
         out.replaceChildren(h('p', { text: 'Shown once. ' + r.data.use }), h('p', { class: 'secret', text: r.data.token }));
@@ -843,7 +884,7 @@ views.alerts = async () => {
     ['Severity', a => stateTag(a.severity)], ['State', a => a.state], ['Volume', alertVolume], ['Message', a => a.message],
     ['Opened', a => fmt.time(a.openedAt)],
     ['Acknowledged', a => a.acknowledgedAt ? `${a.acknowledgedBy} at ${fmt.time(a.acknowledgedAt)}`
-      : (can('OPERATOR') ? h('button', { type: 'button', text: 'Acknowledge', 'aria-label': 'Acknowledge alert ' + a.id, onclick: async () => {
+      : (can('OPERATOR') ? h('button', { type: 'button', 'data-edit': true, text: 'Acknowledge', 'aria-label': 'Acknowledge alert ' + a.id, onclick: async () => {
         try { await api('POST', `/api/alerts/${a.id}/ack`); refreshAlertCount(); route(); } catch (e) { say(e.message, true); }
       } }) : 'no')]],
   data.items, 'No alerts. Alerts appear here when an SLA is missed repeatedly or storage is filling up.'));

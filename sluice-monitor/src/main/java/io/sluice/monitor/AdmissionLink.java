@@ -175,6 +175,72 @@ final class AdmissionLink implements AutoCloseable {
         }
     }
 
+    /** One volume id on record: its owner (a gateway id, or {@code *} for a shared name) and name. */
+    record VolumeId(int volumeId, String owner, String name) {}
+
+    /** Every volume id on record, page by page ({@code volumeid.list}). */
+    List<VolumeId> volumeIds() throws UnavailableException {
+        List<VolumeId> ids = new ArrayList<>();
+        int after = 0;
+        while (true) {
+            JsonNode page = call(request("volumeid.list").put("after", after));
+            page.path("items")
+                    .forEach(i -> ids.add(new VolumeId(
+                            i.path("volumeId").asInt(),
+                            i.path("owner").asText(),
+                            i.path("name").asText())));
+            if (page.path("next").isNull() || page.path("next").isMissingNode()) {
+                return ids;
+            }
+            after = page.path("next").asInt();
+        }
+    }
+
+    /**
+     * The ids of names new to this monitor ({@code volumeid.assign}: kept ids, free proposals, else the next above
+     * every id; one transaction), in their order; null when the names new to the database would take the gateway or the
+     * server past its cap, and nothing was assigned.
+     */
+    int[] assignVolumeIds(
+            long gatewayId, List<String> names, List<Boolean> shared, int[] proposed, int maxPerGateway, int maxInAll)
+            throws UnavailableException {
+        ObjectNode request = request("volumeid.assign")
+                .put("gatewayId", gatewayId)
+                .put("maxPerGateway", maxPerGateway)
+                .put("maxInAll", maxInAll);
+        ArrayNode items = request.putArray("items");
+        for (int i = 0; i < names.size(); i++) {
+            items.addObject()
+                    .put("name", names.get(i))
+                    .put("shared", shared.get(i))
+                    .put("proposed", proposed[i]);
+        }
+        JsonNode answer = call(request);
+        if (answer.path("capped").asBoolean()) {
+            return null;
+        }
+        int[] ids = new int[names.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = answer.path("ids").path(i).asInt();
+        }
+        return ids;
+    }
+
+    /** A monitor's old volume id file into the database, where nothing is on record ({@code volumeid.import}). */
+    void importVolumeIds(List<VolumeId> ids) throws UnavailableException {
+        for (int from = 0; from < ids.size(); from += IMPORT_CHUNK) {
+            ObjectNode request = request("volumeid.import");
+            ArrayNode items = request.putArray("items");
+            for (VolumeId id : ids.subList(from, Math.min(ids.size(), from + IMPORT_CHUNK))) {
+                items.addObject()
+                        .put("volumeId", id.volumeId())
+                        .put("owner", id.owner())
+                        .put("name", id.name());
+            }
+            call(request);
+        }
+    }
+
     private static <T> List<T> slice(List<T> list, int chunk) {
         int from = Math.min(list.size(), chunk * IMPORT_CHUNK);
         return list.subList(from, Math.min(list.size(), from + IMPORT_CHUNK));

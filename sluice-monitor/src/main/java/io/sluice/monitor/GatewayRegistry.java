@@ -843,4 +843,9 @@ final class GatewayRegistry implements AutoCloseable {
             throw e;
         }
     }
+
+    /** The database manager link of a registry kept in the database; null for one kept in a file. */
+    AdmissionLink databaseLink() {
+        return db;
+    }
 }

@@ -678,6 +678,11 @@ final class InboundThread implements Runnable {
         GatewayRegistry registry = daemon.registry();
         session.volumeIds = daemon.volumeIdentities()
                 .assign(session.gatewayId, volumesReader.wrap(session.volumes, 0), registry::mayServeShared);
+        if (session.volumeIds == VolumeIdentities.DATABASE_AWAY) {
+            // Not the gateway's doing: it registers again after its back-off, by when the database may answer.
+            daemon.closeSession(session, "volume ids: the database cannot be asked");
+            return;
+        }
         if (session.volumeIds == null) {
             daemon.tooManyVolumeNames(session.gatewayId);
             daemon.closeSession(session, "too many volume names");

@@ -154,7 +154,9 @@ public final class MonitorDaemon implements AutoCloseable {
         this.volumeIdentities = new VolumeIdentities(
                 context.registryFile() == null ? null : context.registryFile().resolveSibling("volumes.identities"),
                 VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()),
-                VolumeIdentities.MAX_NAMES);
+                VolumeIdentities.MAX_NAMES,
+                // With the registry in the database, the volume ids too (the old file imported at the first use).
+                registry.databaseLink());
         this.monitorMailbox = Mailbox.openOrCreate(context.monitorMailbox(), MONITOR_MAILBOX, context.clock());
         this.servicesMailbox = Mailbox.openOrCreate(context.servicesMailbox(), SERVICES_MAILBOX, context.clock());
         // Every pair index has its caller from the start, so the calls a predecessor's pairs left are collected.

@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
@@ -17,17 +18,18 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A database manager for the monitor's tests: the {@code admission.*} ops of sluice-db's GatewayAdmissionOps kept in
- * maps, served as DB_JSON calls on a mailbox of the database manager's shape. It can answer, answer UNAVAILABLE (as the
- * real one does while its database is away), or not answer at all (a database manager that is gone). The real manager's
- * ops are tested on both engines in sluice-db (GatewayAdmissionContract); the end-to-end run is in sluice-server
- * (RegistryInDatabaseTest).
+ * A database manager for the monitor's tests: the {@code admission.*} ops of sluice-db's GatewayAdmissionOps and the
+ * {@code volumeid.*} ops of its VolumeIdentityOps kept in maps, served as DB_JSON calls on a mailbox of the database
+ * manager's shape. It can answer, answer UNAVAILABLE (as the real one does while its database is away), or not answer
+ * at all (a database manager that is gone). The real manager's ops are tested on both engines in sluice-db
+ * (GatewayAdmissionContract); the end-to-end run is in sluice-server (RegistryInDatabaseTest).
  */
 final class FakeAdmissionDb implements AutoCloseable {
     enum Mode {
@@ -43,6 +45,8 @@ final class FakeAdmissionDb implements AutoCloseable {
     final Map<String, Boolean> tokens = new ConcurrentHashMap<>();
     /** "name gatewayId" to bound. */
     final Map<String, Boolean> bindings = new ConcurrentHashMap<>();
+    /** "owner name" to volume id (volumeid.*). */
+    final Map<String, Integer> volumeIds = new ConcurrentHashMap<>();
     /** The ops carried out, in order. */
     final List<String> ops = new CopyOnWriteArrayList<>();
 
@@ -146,10 +150,66 @@ final class FakeAdmissionDb implements AutoCloseable {
                                         + b.path("gatewayId").asLong(),
                                 true));
             }
+            case "volumeid.list" -> {
+                ArrayNode items = answer.putArray("items");
+                volumeIds.entrySet().stream()
+                        .sorted(Map.Entry.comparingByValue())
+                        .forEach(e -> items.addObject()
+                                .put("volumeId", e.getValue())
+                                .put("owner", e.getKey().substring(0, e.getKey().indexOf(' ')))
+                                .put("name", e.getKey().substring(e.getKey().indexOf(' ') + 1)));
+                answer.putNull("next");
+            }
+            case "volumeid.assign" -> assignVolumeIds(call, answer);
+            case "volumeid.import" ->
+                call.path("items").forEach(i -> {
+                    String key = i.path("owner").asText() + " " + i.path("name").asText();
+                    if (!volumeIds.containsValue(i.path("volumeId").asInt())) {
+                        volumeIds.putIfAbsent(key, i.path("volumeId").asInt());
+                    }
+                });
             default ->
                 throw new IllegalArgumentException("no op " + call.path("op").asText());
         }
         return answer;
+    }
+
+    /** As VolumeIdentityOps: kept ids, free proposals, else the next above every id; capped frames get none. */
+    private void assignVolumeIds(JsonNode call, ObjectNode answer) {
+        String gateway = Long.toString(call.path("gatewayId").asLong());
+        List<String> keys = new ArrayList<>();
+        call.path("items")
+                .forEach(i -> keys.add((i.path("shared").asBoolean() ? "*" : gateway) + " "
+                        + i.path("name").asText()));
+        long newOwn = keys.stream()
+                .distinct()
+                .filter(k -> !volumeIds.containsKey(k) && k.startsWith(gateway + " "))
+                .count();
+        long newInAll =
+                keys.stream().distinct().filter(k -> !volumeIds.containsKey(k)).count();
+        long own = volumeIds.keySet().stream()
+                .filter(k -> k.startsWith(gateway + " "))
+                .count();
+        if (newInAll > 0
+                && (own + newOwn > call.path("maxPerGateway").asLong()
+                        || volumeIds.size() + newInAll > call.path("maxInAll").asLong())) {
+            answer.put("capped", true).putNull("ids");
+            return;
+        }
+        ArrayNode ids = answer.put("capped", false).putArray("ids");
+        for (int i = 0; i < keys.size(); i++) {
+            int proposed = call.path("items").path(i).path("proposed").asInt();
+            int id = volumeIds.computeIfAbsent(
+                    keys.get(i),
+                    k -> proposed > 0 && !volumeIds.containsValue(proposed)
+                            ? proposed
+                            : volumeIds.values().stream()
+                                            .mapToInt(Integer::intValue)
+                                            .max()
+                                            .orElse(0)
+                                    + 1);
+            ids.add(id);
+        }
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.sluice.server.ha.HaController;
 import io.sluice.server.ha.LeaseLoop;
 import io.sluice.server.ha.SupervisedPart;
 import io.sluice.server.supervisor.Supervisor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -146,6 +147,9 @@ final class ServerCommand implements Callable<Integer> {
         LeaseKeeper keeper = LeaseLoop.keeper(settings);
         try (SupervisedPart part = new SupervisedPart(supervisor, settings, log)) {
             part.prepareStandby();
+            // The last run's status.json may still say active; until this run writes its first one (after the roles
+            // started) the web, which reads its role there, refuses every change as a standby does.
+            Files.deleteIfExists(supervisor.runDirectory().resolve("status.json"));
             supervisor.start();
             follow(supervisor, part, keeper, signal, log, settings.ha().advertise());
         }

@@ -66,7 +66,8 @@ final class WebCommand implements Callable<Integer> {
     @Option(
             names = "--pair-status",
             description = "a server in a pair: the supervisor's status.json, whose role, "
-                    + "lease holder and epoch /metrics exports (sluice_pair_*)")
+                    + "lease holder and epoch /metrics exports (sluice_pair_*); while it does not say active, "
+                    + "every change is refused (503 standby, naming the active)")
     Path pairStatus;
 
     @Override

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * @param tlsKey PEM private key of {@code tlsCertificate}, private to this user (0600)
  * @param allowPlaintext serve plain HTTP on a non-loopback address anyway (an isolated lab network)
  * @param pairStatusFile the supervisor's status.json when the server is one of a pair (its {@code ha} object is
- *     exported by {@code /metrics}); null: a server on its own
+ *     exported by {@code /metrics}, and every change is refused while it does not say active); null: a server on its
+ *     own
  */
 public record WebContext(
         String host,

@@ -26,6 +26,7 @@ import io.sluice.web.auth.Secrets;
 import io.sluice.web.auth.Sessions;
 import io.sluice.web.auth.SetupGate;
 import io.sluice.web.call.CalleeLink;
+import io.sluice.web.call.PairStatus;
 import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.HttpsConnector;
@@ -36,6 +37,7 @@ import io.sluice.web.http.RequestGuard;
 import io.sluice.web.http.Route;
 import io.sluice.web.http.Routes;
 import io.sluice.web.http.SecurityHeaders;
+import io.sluice.web.http.StandbyGate;
 import io.sluice.web.live.LiveFeed;
 import io.sluice.web.metrics.SluiceMetrics;
 import java.io.IOException;
@@ -113,7 +115,8 @@ public final class WebServer implements AutoCloseable {
 
             Sessions sessions = new Sessions(context.clock(), SESSION_IDLE_MILLIS, SESSION_MAX_MILLIS);
             RequestAuthenticator authenticator = new RequestAuthenticator(sessions, calls, context.clock());
-            RequestGuard guard = new RequestGuard(authenticator);
+            PairStatus pair = new PairStatus(context.pairStatusFile());
+            RequestGuard guard = new RequestGuard(authenticator, new StandbyGate(pair));
             setup = new SetupGate(calls);
             LiveFeed feed = open(new LiveFeed(
                     calls,
@@ -123,7 +126,7 @@ public final class WebServer implements AutoCloseable {
                             || sessions.isLive(owner.substring(SESSION_OWNER.length()))));
             sessions.onEnd(id -> feed.end(SESSION_OWNER + id));
             authenticator.onRevoke(name -> feed.end(TOKEN_OWNER + name));
-            SluiceMetrics metrics = new SluiceMetrics(feed, calls, links, context.pairStatusFile());
+            SluiceMetrics metrics = new SluiceMetrics(feed, calls, links, pair);
 
             passwordHashes = BoundedHashing.forThisMachine(hashing);
             new AccountApi(
@@ -144,7 +147,7 @@ public final class WebServer implements AutoCloseable {
             new GatewayApi(calls, bodies, monitor, context.clock()).register(routes);
             new MonitoringApi(calls, bodies, context.clock()).register(routes);
             new ThrottleApi(calls, bodies, context.clock()).register(routes);
-            new HealthApi(calls, bodies, links, monitor).register(routes);
+            new HealthApi(calls, bodies, links, monitor, pair).register(routes);
             routes.get(
                     "/api/live/stream",
                     Role.VIEWER,
@@ -259,7 +262,7 @@ public final class WebServer implements AutoCloseable {
      */
     private void sendProblem(Context ctx, ApiProblem problem, Throwable cause) {
         ApiProblem shown = problem;
-        if (problem.status() >= 500) {
+        if (problem.status() >= 500 && !problem.ownWords()) {
             String correlationId = Secrets.newToken("").substring(0, 16);
             LOG.log(
                     problem.status() == 500 ? System.Logger.Level.ERROR : System.Logger.Level.WARNING,

@@ -50,7 +50,8 @@ public final class DbOps {
                 new AccountOps(database, clock),
                 new GatewayAdmissionOps(database, clock),
                 new ThrottleOps(database, clock),
-                new ThrottleSetOps(database, clock))) {
+                new ThrottleSetOps(database, clock),
+                new VolumeIdentityOps(database, clock))) {
             group.register(ops);
         }
         ops.put("status", (a, actor) -> status());

@@ -71,7 +71,9 @@ public final class AccountApi {
                 .schemas(null, AccountSchemas.SESSION)
                 .post("/api/session", null, "session", "Sign in with login and password (rate-limited)", this::login)
                 .schemas(AccountSchemas.SIGN_IN, AccountSchemas.SESSION)
+                .onStandby()
                 .delete("/api/session", Role.VIEWER, "session", "Sign out", this::logout)
+                .onStandby()
                 .post(
                         "/api/setup",
                         null,

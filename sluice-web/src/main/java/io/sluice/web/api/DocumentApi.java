@@ -71,7 +71,8 @@ public final class DocumentApi {
                             tag,
                             "Check a " + kind + " spec with the services' rules without storing it",
                             this::validateOnly)
-                    .schemas(ApiSchemas.spec(kind), ApiSchemas.SLA_VALIDATION);
+                    .schemas(ApiSchemas.spec(kind), ApiSchemas.SLA_VALIDATION)
+                    .onStandby();
         }
     }
 

@@ -9,27 +9,33 @@ import io.sluice.web.auth.Principal;
 import io.sluice.web.auth.Role;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.MonitorStatus;
+import io.sluice.web.call.PairStatus;
+import io.sluice.web.call.PairStatus.Standing;
 import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
 import io.sluice.web.http.OperationsSchemas;
 import io.sluice.web.http.QueryParams;
 import io.sluice.web.http.Routes;
+import io.sluice.web.http.StandbyGate;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
-/** Process and mailbox health, and the audit log. */
+/** Process and mailbox health, this server's role in a pair, and the audit log. */
 public final class HealthApi {
     private final RoleCalls calls;
     private final JsonBodies bodies;
     private final List<CalleeLink> links;
     private final CalleeLink monitor;
+    private final PairStatus pair;
 
-    public HealthApi(RoleCalls calls, JsonBodies bodies, List<CalleeLink> links, CalleeLink monitor) {
+    public HealthApi(RoleCalls calls, JsonBodies bodies, List<CalleeLink> links, CalleeLink monitor, PairStatus pair) {
         this.calls = calls;
         this.bodies = bodies;
         this.links = links;
         this.monitor = monitor;
+        this.pair = pair;
     }
 
     public void register(Routes routes) {
@@ -40,6 +46,13 @@ public final class HealthApi {
                         "Each process's status and each mailbox's backlog",
                         this::health)
                 .schemas(null, OperationsSchemas.HEALTH)
+                .get(
+                        "/api/pair",
+                        Role.VIEWER,
+                        "health",
+                        "This server's role in a pair (active or standby) and the active server changes are made on",
+                        this::pairRole)
+                .schemas(null, OperationsSchemas.PAIR)
                 .get(
                         "/api/audit",
                         Role.ADMIN,
@@ -59,6 +72,32 @@ public final class HealthApi {
         ArrayNode mailboxes = answer.putArray("mailboxes");
         for (CalleeLink link : links) {
             mailboxes.add(bodies.mapper().valueToTree(MailboxBacklog.of(link)));
+        }
+        bodies.send(ctx, answer);
+    }
+
+    /**
+     * What the dashboard shows its standby banner from. {@code acting} is what {@link StandbyGate} decides changes by:
+     * true on a server alone and on the active; false on a standby and on a server in a pair whose role is not known
+     * yet.
+     */
+    private void pairRole(Context ctx, Principal p) {
+        ObjectNode answer = bodies.mapper().createObjectNode();
+        answer.put("inPair", pair.inPair());
+        answer.put("acting", pair.acting());
+        Optional<Standing> standing = pair.read();
+        if (!pair.inPair()) {
+            answer.put("role", "alone");
+        } else if (standing.isEmpty()) {
+            answer.put("role", "standby");
+            answer.putNull("active");
+        } else {
+            Standing s = standing.get();
+            answer.put("role", s.role());
+            answer.put("self", s.self());
+            answer.put("holder", s.holder());
+            answer.put("epoch", s.epoch());
+            answer.put("active", s.activeHost());
         }
         bodies.send(ctx, answer);
     }

@@ -1,5 +1,6 @@
 package io.sluice.web.http;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,6 +17,7 @@ public final class ApiProblem extends RuntimeException {
     private final String title;
     private final String detail;
     private final long retryAfterSeconds;
+    private final boolean ownWords;
 
     public ApiProblem(
             int status,
@@ -25,7 +27,7 @@ public final class ApiProblem extends RuntimeException {
             String field,
             String rule,
             Map<String, Object> extensions) {
-        this(status, type, title, detail, field, rule, extensions, 0);
+        this(status, type, title, detail, field, rule, extensions, 0, false);
     }
 
     private ApiProblem(
@@ -36,14 +38,17 @@ public final class ApiProblem extends RuntimeException {
             String field,
             String rule,
             Map<String, Object> extensions,
-            long retryAfterSeconds) {
+            long retryAfterSeconds,
+            boolean ownWords) {
         super(title + (detail == null ? "" : ": " + detail), null, false, false);
         this.retryAfterSeconds = retryAfterSeconds;
+        this.ownWords = ownWords;
         this.status = status;
         this.type = type;
         this.field = field;
         this.rule = rule;
-        this.extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        // In the caller's order, and a member may be null (JSON null: "not known").
+        this.extensions = extensions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
         this.title = title;
         this.detail = detail;
     }
@@ -71,7 +76,20 @@ public final class ApiProblem extends RuntimeException {
 
     /** This problem, telling the client to try again after {@code seconds} (a {@code Retry-After} header). */
     public ApiProblem withRetryAfter(long seconds) {
-        return new ApiProblem(status, type, title, detail, field, rule, extensions, Math.max(1, seconds));
+        return new ApiProblem(status, type, title, detail, field, rule, extensions, Math.max(1, seconds), ownWords);
+    }
+
+    /**
+     * This server-side problem (5xx), shown to the client as it is rather than as {@link #publicView}: its words are
+     * the web's own (a standby naming the active), with nothing from another process in them, and not a failure to log.
+     */
+    public ApiProblem inOwnWords() {
+        return new ApiProblem(status, type, title, detail, field, rule, extensions, retryAfterSeconds, true);
+    }
+
+    /** True when a 5xx is shown as it is ({@link #inOwnWords}). */
+    public boolean ownWords() {
+        return ownWords;
     }
 
     /** Seconds the client should wait before trying again; 0 when the problem does not say. */
@@ -99,7 +117,8 @@ public final class ApiProblem extends RuntimeException {
                 null,
                 null,
                 Map.of("correlationId", correlationId),
-                retryAfterSeconds);
+                retryAfterSeconds,
+                false);
     }
 
     public int status() {

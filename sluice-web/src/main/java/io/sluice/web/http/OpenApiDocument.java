@@ -40,6 +40,11 @@ public final class OpenApiDocument {
             op.put("summary", r.summary());
             op.putArray("tags").add(r.tag());
             op.put("x-sluice-role", r.role() == null ? "public" : r.role().name());
+            if (r.changesState()) {
+                // A standby server refuses changes with 503 urn:sluice:problem:standby, naming the active
+                // (StandbyGate).
+                op.put("x-sluice-on-standby", r.onStandby() ? "served" : "refused");
+            }
             ArrayNode params = op.putArray("parameters");
             Matcher m = PATH_PARAM.matcher(r.path());
             while (m.find()) {

@@ -26,6 +26,7 @@ public final class OperationsSchemas {
     public static final String THROTTLE = "ManualThrottle";
     public static final String THROTTLES = "ManualThrottles";
     public static final String HEALTH = "Health";
+    public static final String PAIR = "PairRole";
     public static final String AUDIT = "AuditPage";
     public static final String OPENAPI = "OpenApiDocument";
 
@@ -124,6 +125,21 @@ public final class OperationsSchemas {
         }
         arrayOf(health.putObject("mailboxes"), "MailboxBacklog");
         required(schemas.get(HEALTH), "processes", "mailboxes");
+
+        ObjectNode pair = named(
+                schemas,
+                PAIR,
+                "a server alone is always acting; in a pair only the active is, and a standby refuses every change "
+                        + "with 503 urn:sluice:problem:standby naming the active");
+        bool(pair.putObject("inPair"));
+        bool(pair.putObject("acting")).put("description", "whether this server takes changes");
+        SchemaNodes.enumOf(string(pair.putObject("role")), "alone", "active", "standby");
+        string(pair.putObject("self")).put("description", "this server's monitor address, the lease's name for it");
+        string(pair.putObject("holder")).put("description", "the lease's holder: the active's monitor address");
+        long64(pair.putObject("epoch"));
+        nullable(string(pair.putObject("active")))
+                .put("description", "the active server's host; null while none is known");
+        required(schemas.get(PAIR), "inPair", "acting", "role");
 
         ObjectNode record = named(schemas, "AuditRecord", null);
         long64(record.putObject("id"));

@@ -9,22 +9,28 @@ import java.util.Locale;
 /**
  * Access control for every matched request, driven by the route table: authenticate, check the route's role, and for
  * state changes made with a session cookie, check the CSRF header (a Bearer token is never sent by a browser on its
- * own, so it needs none).
+ * own, so it needs none); then, on a standby server, refuse a change ({@link StandbyGate}) to whoever may make it.
  */
 public final class RequestGuard {
     public static final String CSRF_HEADER = "X-CSRF-Token";
 
     private final RequestAuthenticator authenticator;
+    private final StandbyGate standby;
 
-    public RequestGuard(RequestAuthenticator authenticator) {
+    public RequestGuard(RequestAuthenticator authenticator, StandbyGate standby) {
         this.authenticator = authenticator;
+        this.standby = standby;
     }
 
-    /** Returns who is calling (null on a public route nobody is signed in to) or throws 401/403. */
+    /**
+     * Returns who is calling (null on a public route nobody is signed in to) or throws 401/403, or 503 on a standby.
+     */
     public Principal check(Context ctx, Route r) {
         if (r.role() == null) {
             // Public routes may still use who is signed in (e.g. "who am I").
-            return authenticator.authenticate(ctx).orElse(null);
+            Principal anyone = authenticator.authenticate(ctx).orElse(null);
+            standby.check(r);
+            return anyone;
         }
         Principal principal = authenticator
                 .authenticate(ctx)
@@ -45,6 +51,7 @@ public final class RequestGuard {
                     "CSRF token missing or wrong",
                     "send the session's CSRF token in the " + CSRF_HEADER + " header");
         }
+        standby.check(r);
         return principal;
     }
 }

@@ -61,6 +61,19 @@ public final class Routes {
         return this;
     }
 
+    /**
+     * Serves the route added last on a standby server too: signing in and out, and checks that store nothing. Every
+     * other POST, PUT, PATCH and DELETE is refused there ({@link StandbyGate}).
+     */
+    public Routes onStandby() {
+        Map.Entry<String, Route> last = byKey.lastEntry();
+        if (last == null) {
+            throw new IllegalStateException("no route to serve on a standby");
+        }
+        byKey.put(last.getKey(), last.getValue().servedOnStandby());
+        return this;
+    }
+
     public List<Route> all() {
         return Collections.unmodifiableList(new ArrayList<>(byKey.values()));
     }

@@ -1,7 +1,6 @@
 package io.sluice.web.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -11,12 +10,11 @@ import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.web.api.HealthApi.MailboxBacklog;
 import io.sluice.web.call.CalleeLink;
 import io.sluice.web.call.MonitorStatus;
+import io.sluice.web.call.PairStatus;
 import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.live.LiveFeed;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +32,6 @@ public final class SluiceMetrics {
     private static final double WEB_STARTED_SECONDS =
             ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
     private static final double SECONDS_PER_DAY = 86_400;
-    private static final ObjectMapper PAIR_JSON = new ObjectMapper();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LiveFeed feed;
     private final RoleCalls calls;
@@ -61,21 +58,21 @@ public final class SluiceMetrics {
     private final MultiGauge pairActive;
     private final MultiGauge pairEpoch;
     private final MultiGauge pairInfo;
-    private final Path pairStatusFile;
+    private final PairStatus pair;
 
     public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links) {
         this(feed, calls, links, null);
     }
 
     /**
-     * @param pairStatusFile the supervisor's status.json for a server in a pair, whose {@code ha} object gives the
-     *     {@code sluice_pair_*} series; null for a server on its own (no such series)
+     * @param pair the supervisor's status.json for a server in a pair, whose {@code ha} object gives the
+     *     {@code sluice_pair_*} series; none for a server on its own (no such series)
      */
-    public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links, Path pairStatusFile) {
+    public SluiceMetrics(LiveFeed feed, RoleCalls calls, List<CalleeLink> links, PairStatus pair) {
         this.feed = feed;
         this.calls = calls;
         this.links = links;
-        this.pairStatusFile = pairStatusFile;
+        this.pair = pair;
         volumeIops = gauge("sluice.volume.iops", "I/O operations per second in the last interval", null);
         volumeBandwidth = gauge("sluice.volume.bandwidth", "bytes per second in the last interval", "bytes");
         volumeLatencyP50 = gauge("sluice.volume.latency.p50", "median I/O latency in the last interval", "seconds");
@@ -241,36 +238,15 @@ public final class SluiceMetrics {
         List<MultiGauge.Row<?>> active = new ArrayList<>();
         List<MultiGauge.Row<?>> epoch = new ArrayList<>();
         List<MultiGauge.Row<?>> info = new ArrayList<>();
-        JsonNode ha = pairStatus();
-        if (ha.isObject()) {
-            String role = ha.path("role").asText();
-            active.add(MultiGauge.Row.of(Tags.empty(), role.equals("active") ? 1 : 0));
-            epoch.add(MultiGauge.Row.of(Tags.empty(), ha.path("epoch").asDouble()));
-            info.add(MultiGauge.Row.of(
-                    Tags.of(
-                            "role",
-                            role,
-                            "self",
-                            ha.path("self").asText(),
-                            "holder",
-                            ha.path("holder").asText()),
-                    1));
-        }
+        // Not written yet, or unreadable: no series this scrape rather than a wrong one.
+        pair.read().ifPresent(ha -> {
+            active.add(MultiGauge.Row.of(Tags.empty(), ha.active() ? 1 : 0));
+            epoch.add(MultiGauge.Row.of(Tags.empty(), ha.epoch()));
+            info.add(MultiGauge.Row.of(Tags.of("role", ha.role(), "self", ha.self(), "holder", ha.holder()), 1));
+        });
         pairActive.register(active, true);
         pairEpoch.register(epoch, true);
         pairInfo.register(info, true);
-    }
-
-    private JsonNode pairStatus() {
-        if (pairStatusFile == null) {
-            return MissingNode.getInstance();
-        }
-        try {
-            return PAIR_JSON.readTree(pairStatusFile.toFile()).path("ha");
-        } catch (IOException e) {
-            // Not written yet, or being replaced: no series this scrape rather than a wrong one.
-            return MissingNode.getInstance();
-        }
     }
 
     /** When the newest live callee of the role's mailbox attached, in seconds; empty while none is alive. */
