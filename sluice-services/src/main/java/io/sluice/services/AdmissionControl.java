@@ -35,7 +35,7 @@ public final class AdmissionControl {
             if (placement == null || policy == null) {
                 continue;
             }
-            Backend backend = inventory.backend(placement.backendId());
+            BackendProfile backend = inventory.backend(placement.backendId());
             checkLatencyFloor(volumeId, policy, backend, errors);
             long scaled = policy.scaling().limitFor(placement.allocatedBytes(), placement.allocatedBytes());
             if (policy.scaling().isSet() && policy.reservedIops() > scaled) {
@@ -53,7 +53,7 @@ public final class AdmissionControl {
     }
 
     private static void checkLatencyFloor(
-            int volumeId, EffectivePolicy policy, Backend backend, List<SlaError> errors) {
+            int volumeId, EffectivePolicy policy, BackendProfile backend, List<SlaError> errors) {
         LatencyObjective latency = policy.latency();
         if (latency.readMicros() > 0 && latency.readMicros() < backend.floorLatencyMicros()) {
             errors.add(new SlaError(
@@ -71,7 +71,8 @@ public final class AdmissionControl {
         }
     }
 
-    private void checkReservationsFit(Backend backend, Map<Integer, EffectivePolicy> policies, List<SlaError> errors) {
+    private void checkReservationsFit(
+            BackendProfile backend, Map<Integer, EffectivePolicy> policies, List<SlaError> errors) {
         long reserved = 0;
         for (VolumePlacement volume : inventory.volumesOn(backend.id())) {
             EffectivePolicy policy = policies.get(volume.volumeId());

@@ -136,7 +136,7 @@ final class BackendAllocator {
      * Without objectives to aim at, how close the backend is to congestion: its p95 against
      * {@link #DEFAULT_CONGESTION_FACTOR} times its idle latency. Above 1 is congested; 0 means too little was measured.
      */
-    private static double congestionPressure(Backend backend, List<VolumeState> on) {
+    private static double congestionPressure(BackendProfile backend, List<VolumeState> on) {
         long[] all = new long[LatencyBuckets.COUNT];
         for (VolumeState volume : on) {
             LatencyHistogram.add(all, volume.readLatency);

@@ -59,7 +59,7 @@ public final class CapacityWatch {
      * (what the database manager keeps as capacity history).
      */
     public void observe(long now, BackendSpace onBackend) {
-        for (Backend backend : inventory.backends()) {
+        for (BackendProfile backend : inventory.backends()) {
             long capacity = 0;
             long used = 0;
             for (VolumePlacement volume : inventory.volumesOn(backend.id())) {

@@ -13,14 +13,14 @@ import java.util.Set;
  * kept here: the analyzer learns it from the statistics, every interval.
  */
 public final class Inventory {
-    private final Map<String, Backend> backends = new LinkedHashMap<>();
+    private final Map<String, BackendProfile> backends = new LinkedHashMap<>();
     private final Map<Integer, VolumePlacement> volumes = new LinkedHashMap<>();
     /** Volumes placed from gateways' reports rather than configured: forgotten when they vanish. */
     private final Set<Integer> discovered = new HashSet<>();
     /** Each group's members as declared, placed or not, so a volume discovered later joins its groups. */
     private final Map<Scope, List<Integer>> declaredMembers = new LinkedHashMap<>();
 
-    public Inventory addBackend(Backend backend) {
+    public Inventory addBackend(BackendProfile backend) {
         backends.put(backend.id(), backend);
         return this;
     }
@@ -119,11 +119,11 @@ public final class Inventory {
         return groups;
     }
 
-    public Backend backend(String id) {
+    public BackendProfile backend(String id) {
         return backends.get(id);
     }
 
-    public Collection<Backend> backends() {
+    public Collection<BackendProfile> backends() {
         return backends.values();
     }
 

@@ -19,7 +19,7 @@ class AnalyzerTest {
     private static final long T0 = 1_700_000_000_000L;
 
     private final Inventory inventory = new Inventory()
-            .addBackend(new Backend("b1", 10_000, 200))
+            .addBackend(new BackendProfile("b1", 10_000, 200))
             .place(new VolumePlacement(1, "b1", List.of(), 1L << 40));
     private final PolicyBook book = new PolicyBook(inventory, CapacityView.nominal(inventory));
     private final List<Long> gateways = new ArrayList<>();
@@ -88,7 +88,7 @@ class AnalyzerTest {
 
     @Test
     void aVolumeThatVanishesIsForgottenAndOneThatComesBackIsThrottledAfresh() {
-        Inventory discovered = new Inventory().addBackend(new Backend("b1", 10_000, 200));
+        Inventory discovered = new Inventory().addBackend(new BackendProfile("b1", 10_000, 200));
         PolicyBook policies = new PolicyBook(discovered, CapacityView.nominal(discovered));
         policies.attach(Scope.volume(7), Sla.named("capped").iopsLimit(500).build());
         PerformanceAnalyzer analyzer = new PerformanceAnalyzer(

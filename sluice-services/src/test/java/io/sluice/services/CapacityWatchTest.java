@@ -13,7 +13,7 @@ class CapacityWatchTest {
 
     @Test
     void aBackendFillingUpRaisesAWarningThenACriticalAlertAndClearsWhenGrowthStops() {
-        Inventory inventory = new Inventory().addBackend(new Backend("array-1", 10_000, 200));
+        Inventory inventory = new Inventory().addBackend(new BackendProfile("array-1", 10_000, 200));
         inventory.place(new VolumePlacement(1, "array-1", List.of(), TIB));
         inventory.place(new VolumePlacement(2, "array-1", List.of(), TIB));
         Alerts alerts = new Alerts();

@@ -37,7 +37,7 @@ final class ControlHarness {
     private long commandId;
 
     ControlHarness(double capacityIops, long baseLatencyMicros, long nominalIops, long seed) {
-        inventory.addBackend(new Backend(BACKEND, nominalIops, baseLatencyMicros));
+        inventory.addBackend(new BackendProfile(BACKEND, nominalIops, baseLatencyMicros));
         backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed);
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));
         analyzer = new PerformanceAnalyzer(inventory, book, INTERVAL_MILLIS, START, this::deliver, judge, rules);

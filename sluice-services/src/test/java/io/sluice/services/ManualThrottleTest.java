@@ -21,7 +21,7 @@ class ManualThrottleTest {
     private static final long SECOND = 1_000;
 
     private final Inventory inventory = new Inventory()
-            .addBackend(new Backend("b1", 10_000, 200))
+            .addBackend(new BackendProfile("b1", 10_000, 200))
             .place(new VolumePlacement(1, "b1", List.of(), 1L << 40))
             .place(new VolumePlacement(2, "b1", List.of(), 1L << 40));
     private final PolicyBook book = new PolicyBook(inventory, CapacityView.nominal(inventory));

@@ -14,7 +14,7 @@ class SlaValidationTest {
             Sla.named("valid").iopsLimit(5_000).reservedIops(1_000).build();
 
     private final Inventory inventory = new Inventory()
-            .addBackend(new Backend("b1", 10_000, 200))
+            .addBackend(new BackendProfile("b1", 10_000, 200))
             .place(new VolumePlacement(1, "b1", List.of(Scope.tenant("acme")), 1L << 40))
             .place(new VolumePlacement(2, "b1", List.of(Scope.tenant("acme")), 1L << 40))
             .place(new VolumePlacement(3, "b1", List.of(), 1L << 38));

@@ -2,7 +2,7 @@ package io.sluice.bench.control;
 
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.Backend;
+import io.sluice.services.BackendProfile;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.Inventory;
 import io.sluice.services.LatencyObjective;
@@ -57,7 +57,7 @@ final class AnalyzerCost {
         int volumeId = 0;
         for (int b = 0; b < GATEWAYS / GATEWAYS_PER_BACKEND; b++) {
             String backendId = "array-" + b;
-            inventory.addBackend(new Backend(backendId, 20_000, 200));
+            inventory.addBackend(new BackendProfile(backendId, 20_000, 200));
             SimulatedBackend backend = new SimulatedBackend(20_000, 200, seed + b);
             backends.add(backend);
             for (int g = 0; g < GATEWAYS_PER_BACKEND; g++) {

@@ -2,7 +2,7 @@ package io.sluice.bench.control;
 
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.Backend;
+import io.sluice.services.BackendProfile;
 import io.sluice.services.ComplianceJudge;
 import io.sluice.services.Inventory;
 import io.sluice.services.PerformanceAnalyzer;
@@ -57,7 +57,7 @@ final class ClosedLoop {
     /** On a device serving {@code servers} requests at once ({@link SimulatedBackend#servers(int)}). */
     ClosedLoop(Mode mode, double capacityIops, long baseLatencyMicros, int servers, long seed) {
         this.mode = mode;
-        inventory.addBackend(new Backend(BACKEND, (long) capacityIops, baseLatencyMicros));
+        inventory.addBackend(new BackendProfile(BACKEND, (long) capacityIops, baseLatencyMicros));
         backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed).servers(servers);
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));

@@ -3,7 +3,7 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.services.Alert;
 import io.sluice.services.Dimension;
-import io.sluice.services.GatewayRegistry;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.ThrottleParams;
 import io.sluice.services.Verdict;
 import java.util.ArrayList;
@@ -37,7 +37,7 @@ final class DbCalls {
     record VolumeRegistration(
             int volumeId,
             long gatewayId,
-            GatewayRegistry.VolumeNaming naming,
+            DiscoveredGateways.VolumeNaming naming,
             String backendId,
             long allocatedBytes,
             long usedBytes) {

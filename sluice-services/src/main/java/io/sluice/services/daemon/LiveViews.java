@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.services.Alert;
 import io.sluice.services.Dimension;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.EffectivePolicy;
-import io.sluice.services.GatewayRegistry;
 import io.sluice.services.IntervalVerdict;
 import io.sluice.services.ManualThrottle;
 import io.sluice.services.Rollup;
@@ -160,7 +160,7 @@ final class LiveViews {
 
     /** What people call the volume, or null before the monitor announced it. */
     private String volumeName(int volumeId) {
-        GatewayRegistry.VolumeNaming naming = state.gateways().naming(volumeId);
+        DiscoveredGateways.VolumeNaming naming = state.gateways().naming(volumeId);
         return naming == null ? null : naming.name();
     }
 

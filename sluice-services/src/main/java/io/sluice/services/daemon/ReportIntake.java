@@ -15,10 +15,10 @@ import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.services.Backend;
+import io.sluice.services.BackendProfile;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
-import io.sluice.services.GatewayRegistry;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.Inventory;
 import io.sluice.services.PerformanceAnalyzer;
 import io.sluice.services.PolicyBook;
@@ -52,7 +52,7 @@ final class ReportIntake {
     private final PerformanceAnalyzer analyzer;
     private final RecentStats recent;
     private final CapacityWatch capacity;
-    private final GatewayRegistry registry;
+    private final DiscoveredGateways registry;
     private final ComplianceJudge judge;
     private final VolumeTracker tracker;
     private final SentIopsLimits sentLimits;
@@ -83,7 +83,7 @@ final class ReportIntake {
             PerformanceAnalyzer analyzer,
             RecentStats recent,
             CapacityWatch capacity,
-            GatewayRegistry registry,
+            DiscoveredGateways registry,
             ComplianceJudge judge,
             VolumeTracker tracker,
             SentIopsLimits sentLimits,
@@ -351,7 +351,7 @@ final class ReportIntake {
         }
         String backendId = "gateway-" + Long.toUnsignedString(gatewayId);
         if (inventory.backend(backendId) == null) {
-            inventory.addBackend(new Backend(backendId, DISCOVERED_BACKEND_IOPS, 0));
+            inventory.addBackend(new BackendProfile(backendId, DISCOVERED_BACKEND_IOPS, 0));
         }
         if (inventory.placeDiscovered(volumeId, backendId, capacityBytes)) {
             book.membershipChanged();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.sluice.services.Backend;
+import io.sluice.services.BackendProfile;
 import io.sluice.services.Inventory;
 import io.sluice.services.LatencyObjective;
 import io.sluice.services.PolicyBook;
@@ -35,7 +35,7 @@ import java.util.List;
  * validation and admission control as an edit: a bad file is refused with the rule that failed.
  */
 public record ServicesConfig(
-        List<Backend> backends,
+        List<BackendProfile> backends,
         List<VolumePlacement> volumes,
         List<SlaSpec> slas,
         List<JsonNode> specs,
@@ -79,7 +79,7 @@ public record ServicesConfig(
         forecastCriticalDays = forecastCriticalDays == null ? DEFAULT_CRITICAL_DAYS : forecastCriticalDays;
     }
 
-    public ServicesConfig(List<Backend> backends, List<VolumePlacement> volumes, List<SlaSpec> slas) {
+    public ServicesConfig(List<BackendProfile> backends, List<VolumePlacement> volumes, List<SlaSpec> slas) {
         this(backends, volumes, slas, null, null, null);
     }
 

@@ -11,7 +11,7 @@ import io.sluice.mailbox.StuckCalls;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
-import io.sluice.services.GatewayRegistry;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.Inventory;
 import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
@@ -59,7 +59,7 @@ public final class ServicesDaemon implements AutoCloseable {
     private final MailboxCaller monitor;
     private final PerformanceAnalyzer analyzer;
     private final ComplianceJudge judge = new ComplianceJudge();
-    private final GatewayRegistry registry = new GatewayRegistry();
+    private final DiscoveredGateways registry = new DiscoveredGateways();
     private final SentIopsLimits sentLimits = new SentIopsLimits();
     private final CapacityWatch capacity;
     private final ThrottleOutbox throttles;

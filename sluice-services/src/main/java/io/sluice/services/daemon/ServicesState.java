@@ -3,7 +3,7 @@ package io.sluice.services.daemon;
 import io.sluice.common.EpochClock;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
-import io.sluice.services.GatewayRegistry;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.Inventory;
 import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
@@ -33,7 +33,7 @@ record ServicesState(
         PerformanceAnalyzer analyzer,
         ComplianceJudge judge,
         RecentStats recent,
-        GatewayRegistry gateways,
+        DiscoveredGateways gateways,
         CapacityWatch capacity,
         IntToLongFunction sentLimit,
         DbForwarder db,

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.CallStatus;
-import io.sluice.services.Backend;
+import io.sluice.services.BackendProfile;
 import io.sluice.services.CapacityForecaster;
 import io.sluice.services.CapacityScaling;
 import io.sluice.services.CapacityWatch;
 import io.sluice.services.ComplianceJudge;
+import io.sluice.services.DiscoveredGateways;
 import io.sluice.services.EffectivePolicy;
-import io.sluice.services.GatewayRegistry;
 import io.sluice.services.Inventory;
 import io.sluice.services.ManualThrottles;
 import io.sluice.services.PerformanceAnalyzer;
@@ -42,11 +42,11 @@ class ServicesQueriesTest {
     private final PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
     private final PolicyBook book;
     private final PerformanceAnalyzer analyzer;
-    private final GatewayRegistry gateways = new GatewayRegistry();
+    private final DiscoveredGateways gateways = new DiscoveredGateways();
     private final ServicesQueries queries;
 
     ServicesQueriesTest() {
-        inventory.addBackend(new Backend("b1", 10_000, 200));
+        inventory.addBackend(new BackendProfile("b1", 10_000, 200));
         for (int id = 1; id <= 3; id++) {
             inventory.place(new VolumePlacement(id, "b1", List.of(), 1L << 40));
         }

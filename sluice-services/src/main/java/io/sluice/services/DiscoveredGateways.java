@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  *
  * <p>Not thread-safe: the services' loop thread feeds and reads it.
  */
-public final class GatewayRegistry {
+public final class DiscoveredGateways {
     /** {@link #volumeIdByName}: no volume has the name. */
     public static final int UNKNOWN = 0;
     /** {@link #volumeIdByName}: more than one volume has the name. */
