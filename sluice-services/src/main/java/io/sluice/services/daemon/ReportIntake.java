@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The calls of the {@code services} mailbox, from the monitor: STATS reports (alone or in batches), gateway events,
  * volume announcements and gateway states. Each volume is admitted to the {@link VolumeTracker} (the services keep
  * state for at most {@code services.max-volumes}), placed if nobody configured it, and its numbers go to the analyzer,
- * the recent statistics, the capacity watch, the gateway registry and the database forwarder; volumes their gateways
- * fell silent on are evicted from all of them.
+ * the recent statistics, the capacity watch, the {@link DiscoveredGateways} and the database forwarder; volumes their
+ * gateways fell silent on are evicted from all of them.
  *
  * <p>Not thread-safe: the services' loop thread does everything; the counters are atomic for readers.
  */
