@@ -2,18 +2,18 @@ package io.sluice.bench.control;
 
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.Backend;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.Inventory;
-import io.sluice.services.LatencyObjective;
-import io.sluice.services.PerformanceAnalyzer;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.Scope;
-import io.sluice.services.Sla;
-import io.sluice.services.ThrottleFrames;
-import io.sluice.services.ThrottleParams;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.control.PerformanceAnalyzer;
+import io.sluice.services.control.ThrottleFrames;
+import io.sluice.services.control.ThrottleParams;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.LatencyObjective;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
 import io.sluice.sim.storage.SimulatedBackend;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -57,7 +57,7 @@ final class AnalyzerCost {
         int volumeId = 0;
         for (int b = 0; b < GATEWAYS / GATEWAYS_PER_BACKEND; b++) {
             String backendId = "array-" + b;
-            inventory.addBackend(new Backend(backendId, 20_000, 200));
+            inventory.addBackend(new BackendProfile(backendId, 20_000, 200));
             SimulatedBackend backend = new SimulatedBackend(20_000, 200, seed + b);
             backends.add(backend);
             for (int g = 0; g < GATEWAYS_PER_BACKEND; g++) {

@@ -2,16 +2,16 @@ package io.sluice.bench.control;
 
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleSetDescriptor;
-import io.sluice.services.Backend;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.Inventory;
-import io.sluice.services.PerformanceAnalyzer;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.Scope;
-import io.sluice.services.Sla;
-import io.sluice.services.ThrottleFrames;
-import io.sluice.services.ThrottleParams;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.control.PerformanceAnalyzer;
+import io.sluice.services.control.ThrottleFrames;
+import io.sluice.services.control.ThrottleParams;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
 import io.sluice.sim.storage.SimulatedBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ final class ClosedLoop {
     /** On a device serving {@code servers} requests at once ({@link SimulatedBackend#servers(int)}). */
     ClosedLoop(Mode mode, double capacityIops, long baseLatencyMicros, int servers, long seed) {
         this.mode = mode;
-        inventory.addBackend(new Backend(BACKEND, (long) capacityIops, baseLatencyMicros));
+        inventory.addBackend(new BackendProfile(BACKEND, (long) capacityIops, baseLatencyMicros));
         backend = new SimulatedBackend(capacityIops, baseLatencyMicros, seed).servers(servers);
         PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
         book = new PolicyBook(inventory, id -> self[0].capacityIops(id));

@@ -4,7 +4,7 @@ import io.sluice.bench.JsonLine;
 import io.sluice.bench.control.ClosedLoop.Mode;
 import io.sluice.bench.control.ControlScenarios.Rule;
 import io.sluice.bench.control.ControlScenarios.Workload;
-import io.sluice.services.LatencyObjective;
+import io.sluice.services.sla.LatencyObjective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

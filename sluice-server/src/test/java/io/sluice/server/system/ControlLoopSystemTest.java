@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.EpochClock;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
-import io.sluice.services.Backend;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.Scope;
-import io.sluice.services.VolumePlacement;
 import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.sla.Scope;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.Simulator;
 import io.sluice.testkit.Await;
@@ -45,7 +45,7 @@ class ControlLoopSystemTest {
         Path queriesBox = Path.of("/dev/shm", name + "-services-queries");
         int gateways = 10;
         ServicesConfig config = new ServicesConfig(
-                List.of(new Backend("array-1", 1_000_000, 200)),
+                List.of(new BackendProfile("array-1", 1_000_000, 200)),
                 List.of(
                         new VolumePlacement(1, "array-1", List.of(), 1L << 40),
                         new VolumePlacement(2, "array-1", List.of(), 1L << 40)),

@@ -6,9 +6,10 @@ import io.sluice.db.DbManager;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
 import io.sluice.monitor.MonitorDaemon;
-import io.sluice.services.VolumePlacement;
 import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.VolumePlacement;
 import io.sluice.web.harness.Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,8 +40,7 @@ final class RealBackend implements Backend {
      * analyzer judges only placed volumes, and the services place none they merely hear about from reports.
      */
     private static final ServicesConfig BOOTSTRAP = new ServicesConfig(
-            // qualified name: Backend here is this test's own class
-            List.of(new io.sluice.services.Backend("array-1", 1_000_000, 50)),
+            List.of(new BackendProfile("array-1", 1_000_000, 50)),
             List.of(
                     new VolumePlacement(7, "array-1", List.of(), 1L << 40),
                     new VolumePlacement(9, "array-1", List.of(), 1L << 40)),

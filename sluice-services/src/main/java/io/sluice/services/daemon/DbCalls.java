@@ -1,11 +1,11 @@
 package io.sluice.services.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.services.Alert;
-import io.sluice.services.Dimension;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.ThrottleParams;
-import io.sluice.services.Verdict;
+import io.sluice.services.compliance.Alert;
+import io.sluice.services.compliance.Dimension;
+import io.sluice.services.compliance.Verdict;
+import io.sluice.services.control.ThrottleParams;
+import io.sluice.services.inventory.DiscoveredGateways;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +37,7 @@ final class DbCalls {
     record VolumeRegistration(
             int volumeId,
             long gatewayId,
-            GatewayRegistry.VolumeNaming naming,
+            DiscoveredGateways.VolumeNaming naming,
             String backendId,
             long allocatedBytes,
             long usedBytes) {

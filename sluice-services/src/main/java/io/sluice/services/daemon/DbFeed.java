@@ -3,14 +3,14 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
 import io.sluice.protocol.CallStatus;
-import io.sluice.services.Alert;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.Dimension;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.IntervalVerdict;
-import io.sluice.services.Inventory;
-import io.sluice.services.ThrottleParams;
-import io.sluice.services.VolumeInterval;
+import io.sluice.services.compliance.Alert;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.compliance.Dimension;
+import io.sluice.services.compliance.IntervalVerdict;
+import io.sluice.services.control.ThrottleParams;
+import io.sluice.services.control.VolumeInterval;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.Inventory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +45,7 @@ final class DbFeed {
     private final EpochClock clock;
     private final long intervalMillis;
     private final ComplianceJudge judge;
-    private final GatewayRegistry registry;
+    private final DiscoveredGateways registry;
     private final Inventory inventory;
     private final DocumentBook documents;
     private final VolumeRegistrations registrations;
@@ -61,7 +61,7 @@ final class DbFeed {
             EpochClock clock,
             long intervalMillis,
             ComplianceJudge judge,
-            GatewayRegistry registry,
+            DiscoveredGateways registry,
             Inventory inventory,
             DocumentBook documents,
             Function<JsonNode, JsonNode> applyThrottle) {
@@ -150,7 +150,7 @@ final class DbFeed {
         }
     }
 
-    private void forwardGateway(GatewayRegistry.Gateway gateway) {
+    private void forwardGateway(DiscoveredGateways.Gateway gateway) {
         calls.upsertGateway(gateway.gatewayId(), gateway.state(), gateway.lastSeen(), gateway.name());
     }
 

@@ -3,13 +3,13 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.PolicyRule;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.Scope;
-import io.sluice.services.Sla;
-import io.sluice.services.SlaError;
-import io.sluice.services.SlaRejectedException;
+import io.sluice.services.control.PolicyRule;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
+import io.sluice.services.sla.SlaError;
+import io.sluice.services.sla.SlaRejectedException;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
@@ -79,14 +79,14 @@ final class DocumentBook {
             return parsed;
         }
         int id = state.gateways().volumeIdByName(parsed.volumeName());
-        if (id == GatewayRegistry.UNKNOWN) {
+        if (id == DiscoveredGateways.UNKNOWN) {
             throw CallProblem.invalid(
                     "scope.name",
                     "unknown-volume",
                     "no volume is called '" + parsed.volumeName()
                             + "' (a volume is known by name once its gateway has connected; or give its id)");
         }
-        if (id == GatewayRegistry.AMBIGUOUS) {
+        if (id == DiscoveredGateways.AMBIGUOUS) {
             throw CallProblem.invalid(
                     "scope.name",
                     "ambiguous-volume",

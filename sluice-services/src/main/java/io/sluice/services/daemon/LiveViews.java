@@ -4,18 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sluice.services.Alert;
-import io.sluice.services.Dimension;
-import io.sluice.services.EffectivePolicy;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.IntervalVerdict;
-import io.sluice.services.ManualThrottle;
-import io.sluice.services.Rollup;
-import io.sluice.services.Scope;
-import io.sluice.services.Sla;
-import io.sluice.services.StatsPoint;
-import io.sluice.services.Verdict;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.compliance.Alert;
+import io.sluice.services.compliance.Dimension;
+import io.sluice.services.compliance.IntervalVerdict;
+import io.sluice.services.compliance.Rollup;
+import io.sluice.services.compliance.Verdict;
+import io.sluice.services.control.ManualThrottle;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.EffectivePolicy;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
+import io.sluice.services.stats.StatsPoint;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -160,7 +160,7 @@ final class LiveViews {
 
     /** What people call the volume, or null before the monitor announced it. */
     private String volumeName(int volumeId) {
-        GatewayRegistry.VolumeNaming naming = state.gateways().naming(volumeId);
+        DiscoveredGateways.VolumeNaming naming = state.gateways().naming(volumeId);
         return naming == null ? null : naming.name();
     }
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
-import io.sluice.services.ManualThrottle;
-import io.sluice.services.ManualThrottles;
+import io.sluice.services.control.ManualThrottle;
+import io.sluice.services.control.ManualThrottles;
 
 /**
  * The services' side of operators' manual throttles ({@code throttle.apply}, {@code throttle.cancel},

@@ -15,16 +15,16 @@ import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.services.Backend;
-import io.sluice.services.CapacityWatch;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.Inventory;
-import io.sluice.services.PerformanceAnalyzer;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.RecentStats;
-import io.sluice.services.Severity;
-import io.sluice.services.VolumeTracker;
+import io.sluice.services.capacity.CapacityWatch;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.compliance.Severity;
+import io.sluice.services.control.PerformanceAnalyzer;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumeTracker;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.stats.RecentStats;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The calls of the {@code services} mailbox, from the monitor: STATS reports (alone or in batches), gateway events,
  * volume announcements and gateway states. Each volume is admitted to the {@link VolumeTracker} (the services keep
  * state for at most {@code services.max-volumes}), placed if nobody configured it, and its numbers go to the analyzer,
- * the recent statistics, the capacity watch, the gateway registry and the database forwarder; volumes their gateways
- * fell silent on are evicted from all of them.
+ * the recent statistics, the capacity watch, the {@link DiscoveredGateways} and the database forwarder; volumes their
+ * gateways fell silent on are evicted from all of them.
  *
  * <p>Not thread-safe: the services' loop thread does everything; the counters are atomic for readers.
  */
@@ -52,7 +52,7 @@ final class ReportIntake {
     private final PerformanceAnalyzer analyzer;
     private final RecentStats recent;
     private final CapacityWatch capacity;
-    private final GatewayRegistry registry;
+    private final DiscoveredGateways registry;
     private final ComplianceJudge judge;
     private final VolumeTracker tracker;
     private final SentIopsLimits sentLimits;
@@ -83,7 +83,7 @@ final class ReportIntake {
             PerformanceAnalyzer analyzer,
             RecentStats recent,
             CapacityWatch capacity,
-            GatewayRegistry registry,
+            DiscoveredGateways registry,
             ComplianceJudge judge,
             VolumeTracker tracker,
             SentIopsLimits sentLimits,
@@ -351,7 +351,7 @@ final class ReportIntake {
         }
         String backendId = "gateway-" + Long.toUnsignedString(gatewayId);
         if (inventory.backend(backendId) == null) {
-            inventory.addBackend(new Backend(backendId, DISCOVERED_BACKEND_IOPS, 0));
+            inventory.addBackend(new BackendProfile(backendId, DISCOVERED_BACKEND_IOPS, 0));
         }
         if (inventory.placeDiscovered(volumeId, backendId, capacityBytes)) {
             book.membershipChanged();

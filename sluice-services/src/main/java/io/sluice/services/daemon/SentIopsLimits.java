@@ -1,6 +1,6 @@
 package io.sluice.services.daemon;
 
-import io.sluice.services.ThrottleParams;
+import io.sluice.services.control.ThrottleParams;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.sluice.services.Backend;
-import io.sluice.services.Inventory;
-import io.sluice.services.LatencyObjective;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.Scope;
-import io.sluice.services.Sla;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.LatencyObjective;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +35,7 @@ import java.util.List;
  * validation and admission control as an edit: a bad file is refused with the rule that failed.
  */
 public record ServicesConfig(
-        List<Backend> backends,
+        List<BackendProfile> backends,
         List<VolumePlacement> volumes,
         List<SlaSpec> slas,
         List<JsonNode> specs,
@@ -79,7 +79,7 @@ public record ServicesConfig(
         forecastCriticalDays = forecastCriticalDays == null ? DEFAULT_CRITICAL_DAYS : forecastCriticalDays;
     }
 
-    public ServicesConfig(List<Backend> backends, List<VolumePlacement> volumes, List<SlaSpec> slas) {
+    public ServicesConfig(List<BackendProfile> backends, List<VolumePlacement> volumes, List<SlaSpec> slas) {
         this(backends, volumes, slas, null, null, null);
     }
 

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.protocol.CallStatus;
-import io.sluice.services.Alert;
-import io.sluice.services.CapacityForecaster;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.VolumeTracker;
+import io.sluice.services.capacity.CapacityForecaster;
+import io.sluice.services.compliance.Alert;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.VolumeTracker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -190,9 +190,10 @@ final class ServicesQueries {
         ObjectNode result = json.createObjectNode();
         ArrayNode items = result.putArray("items");
         String next = null;
-        List<GatewayRegistry.Gateway> sorted = new ArrayList<>(state.gateways().all());
-        sorted.sort(Comparator.comparingLong(GatewayRegistry.Gateway::gatewayId));
-        for (GatewayRegistry.Gateway gateway : sorted) {
+        List<DiscoveredGateways.Gateway> sorted =
+                new ArrayList<>(state.gateways().all());
+        sorted.sort(Comparator.comparingLong(DiscoveredGateways.Gateway::gatewayId));
+        for (DiscoveredGateways.Gateway gateway : sorted) {
             if (gateway.gatewayId() <= page.after()) {
                 continue;
             }

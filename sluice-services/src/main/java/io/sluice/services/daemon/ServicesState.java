@@ -1,16 +1,16 @@
 package io.sluice.services.daemon;
 
 import io.sluice.common.EpochClock;
-import io.sluice.services.CapacityWatch;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.Inventory;
-import io.sluice.services.ManualThrottles;
-import io.sluice.services.PerformanceAnalyzer;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.PolicyRules;
-import io.sluice.services.RecentStats;
-import io.sluice.services.VolumeTracker;
+import io.sluice.services.capacity.CapacityWatch;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.control.ManualThrottles;
+import io.sluice.services.control.PerformanceAnalyzer;
+import io.sluice.services.control.PolicyRules;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumeTracker;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.stats.RecentStats;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -33,7 +33,7 @@ record ServicesState(
         PerformanceAnalyzer analyzer,
         ComplianceJudge judge,
         RecentStats recent,
-        GatewayRegistry gateways,
+        DiscoveredGateways gateways,
         CapacityWatch capacity,
         IntToLongFunction sentLimit,
         DbForwarder db,

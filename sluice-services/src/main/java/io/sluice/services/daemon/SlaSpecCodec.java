@@ -1,16 +1,16 @@
 package io.sluice.services.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.services.AlertRule;
-import io.sluice.services.Burst;
-import io.sluice.services.CapacityScaling;
-import io.sluice.services.LatencyObjective;
-import io.sluice.services.Limits;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.Scope;
-import io.sluice.services.Severity;
-import io.sluice.services.Sla;
-import io.sluice.services.SlaError;
+import io.sluice.services.compliance.AlertRule;
+import io.sluice.services.compliance.Severity;
+import io.sluice.services.sla.Burst;
+import io.sluice.services.sla.CapacityScaling;
+import io.sluice.services.sla.LatencyObjective;
+import io.sluice.services.sla.Limits;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.sla.Scope;
+import io.sluice.services.sla.Sla;
+import io.sluice.services.sla.SlaError;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.sluice.services.daemon;
 
-import io.sluice.services.VolumeTracker;
+import io.sluice.services.inventory.VolumeTracker;
 
 /**
  * How much per-volume state the services keep ({@link VolumeTracker}): at most {@code maxVolumes} volumes, and a

@@ -3,9 +3,9 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.common.EpochClock;
 import io.sluice.protocol.CallStatus;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.Inventory;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumePlacement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +51,7 @@ final class VolumeRegistrations {
 
     private final DbCalls calls;
     private final EpochClock clock;
-    private final GatewayRegistry registry;
+    private final DiscoveredGateways registry;
     private final Inventory inventory;
     /** Volumes seen (or refused by the database manager) whose registration it has not confirmed yet, by id. */
     private final Map<Integer, Registration> registrations = new LinkedHashMap<>();
@@ -65,7 +65,7 @@ final class VolumeRegistrations {
         }
     };
 
-    VolumeRegistrations(DbCalls calls, EpochClock clock, GatewayRegistry registry, Inventory inventory) {
+    VolumeRegistrations(DbCalls calls, EpochClock clock, DiscoveredGateways registry, Inventory inventory) {
         this.calls = calls;
         this.clock = clock;
         this.registry = registry;
@@ -89,7 +89,7 @@ final class VolumeRegistrations {
         if (never != null || registrations.containsKey(volumeId)) {
             return never;
         }
-        for (GatewayRegistry.Gateway gateway : registry.all()) {
+        for (DiscoveredGateways.Gateway gateway : registry.all()) {
             if (gateway.volumes().contains(volumeId)) {
                 register(registration(volumeId, gateway.gatewayId(), 0, DbCalls.VolumeRegistration.NOT_SENT));
                 return null;
@@ -99,7 +99,7 @@ final class VolumeRegistrations {
     }
 
     /** A volume the registry saw (announced or reported): registered at the next {@link #sendDue}. */
-    void sighted(GatewayRegistry.VolumeSighting volume) {
+    void sighted(DiscoveredGateways.VolumeSighting volume) {
         if (volume.volumeId() <= 0) {
             // The database manager refuses such an id, and with it the other volumes of the call.
             return;

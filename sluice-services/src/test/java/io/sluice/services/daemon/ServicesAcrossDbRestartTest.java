@@ -18,8 +18,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
-import io.sluice.services.Backend;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.VolumePlacement;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -166,7 +166,7 @@ class ServicesAcrossDbRestartTest {
     @Test
     void throttleSetsAreStoredAndServicesStartingResumeTheirVersions() throws Exception {
         ServicesConfig placed = new ServicesConfig(
-                List.of(new Backend("array-1", 1_000_000, 50)),
+                List.of(new BackendProfile("array-1", 1_000_000, 50)),
                 List.of(new VolumePlacement(VOLUME, "array-1", List.of(), 1L << 40)),
                 List.of());
         long storedVersion = T0 + 3_600_000;

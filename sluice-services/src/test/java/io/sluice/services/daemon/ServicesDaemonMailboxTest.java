@@ -19,9 +19,9 @@ import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
 import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.services.Backend;
-import io.sluice.services.Scope;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.Scope;
 import io.sluice.sim.storage.SimulatedBackend;
 import io.sluice.testkit.Await;
 import java.io.IOException;
@@ -53,7 +53,7 @@ class ServicesDaemonMailboxTest {
         ConcurrentLinkedQueue<String> ops = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> batchIds = new ConcurrentLinkedQueue<>();
         ServicesConfig config = new ServicesConfig(
-                List.of(new Backend("b1", 10_000, 200)),
+                List.of(new BackendProfile("b1", 10_000, 200)),
                 List.of(
                         new VolumePlacement(1, "b1", List.of(), 1L << 40),
                         new VolumePlacement(2, "b1", List.of(), 1L << 40)),

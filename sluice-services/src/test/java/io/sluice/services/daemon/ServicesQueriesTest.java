@@ -6,24 +6,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.CallStatus;
-import io.sluice.services.Backend;
-import io.sluice.services.CapacityForecaster;
-import io.sluice.services.CapacityScaling;
-import io.sluice.services.CapacityWatch;
-import io.sluice.services.ComplianceJudge;
-import io.sluice.services.EffectivePolicy;
-import io.sluice.services.GatewayRegistry;
-import io.sluice.services.Inventory;
-import io.sluice.services.ManualThrottles;
-import io.sluice.services.PerformanceAnalyzer;
-import io.sluice.services.PolicyBook;
-import io.sluice.services.PolicyRule;
-import io.sluice.services.PolicyRules;
-import io.sluice.services.PriorityClass;
-import io.sluice.services.RecentStats;
-import io.sluice.services.Severity;
-import io.sluice.services.VolumePlacement;
-import io.sluice.services.VolumeTracker;
+import io.sluice.services.capacity.CapacityForecaster;
+import io.sluice.services.capacity.CapacityWatch;
+import io.sluice.services.compliance.ComplianceJudge;
+import io.sluice.services.compliance.Severity;
+import io.sluice.services.control.ManualThrottles;
+import io.sluice.services.control.PerformanceAnalyzer;
+import io.sluice.services.control.PolicyRule;
+import io.sluice.services.control.PolicyRules;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.DiscoveredGateways;
+import io.sluice.services.inventory.Inventory;
+import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.inventory.VolumeTracker;
+import io.sluice.services.sla.CapacityScaling;
+import io.sluice.services.sla.EffectivePolicy;
+import io.sluice.services.sla.PolicyBook;
+import io.sluice.services.sla.PriorityClass;
+import io.sluice.services.stats.RecentStats;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +42,11 @@ class ServicesQueriesTest {
     private final PerformanceAnalyzer[] self = new PerformanceAnalyzer[1];
     private final PolicyBook book;
     private final PerformanceAnalyzer analyzer;
-    private final GatewayRegistry gateways = new GatewayRegistry();
+    private final DiscoveredGateways gateways = new DiscoveredGateways();
     private final ServicesQueries queries;
 
     ServicesQueriesTest() {
-        inventory.addBackend(new Backend("b1", 10_000, 200));
+        inventory.addBackend(new BackendProfile("b1", 10_000, 200));
         for (int id = 1; id <= 3; id++) {
             inventory.place(new VolumePlacement(id, "b1", List.of(), 1L << 40));
         }

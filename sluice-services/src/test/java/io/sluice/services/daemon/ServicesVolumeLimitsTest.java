@@ -18,8 +18,8 @@ import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.services.Backend;
-import io.sluice.services.VolumePlacement;
+import io.sluice.services.inventory.BackendProfile;
+import io.sluice.services.inventory.VolumePlacement;
 import io.sluice.testkit.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +126,7 @@ class ServicesVolumeLimitsTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aVolumeAnOperatorPlacedIsKeptOverTheLimitAndItsPlacementOutlivesItsReports() throws Exception {
         ServicesConfig config = new ServicesConfig(
-                List.of(new Backend("b1", 10_000, 200)),
+                List.of(new BackendProfile("b1", 10_000, 200)),
                 List.of(new VolumePlacement(9, "b1", List.of(), 1L << 30)),
                 List.of());
         try (ServicesDaemon daemon =

@@ -10,7 +10,7 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ThrottleSetReader;
-import io.sluice.services.ThrottleParams;
+import io.sluice.services.control.ThrottleParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,0 @@
-package io.sluice.services;
-
-/** The parts of an SLA compliance judges separately. */
-public enum Dimension {
-    LIMIT,
-    RESERVATION,
-    LATENCY
-}

@@ -1,9 +1,0 @@
-package io.sluice.services;
-
-import java.util.List;
-
-/** Sees every volume's numbers once per analyzer interval; compliance is one. */
-@FunctionalInterface
-public interface IntervalObserver {
-    void onInterval(long now, List<VolumeInterval> volumes);
-}
