@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * Real answers hold to the served OpenAPI document: the web server in front of the real database manager, SLA services
  * and monitor, a gateway reporting one volume steadily, and a call to each kind of route (sign-in, users, tokens, the
  * three document kinds, gateways and their actions, volumes and their history, manual throttles, the live views,
- * compliance, alerts, forecasts, health, audit, the document itself), every 2xx JSON answer checked against the schema
- * the document gives for it and every body sent against the request schema.
+ * compliance, alerts, forecasts, health, the pair's roles, audit, the document itself), every 2xx JSON answer checked
+ * against the schema the document gives for it and every body sent against the request schema.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OpenApiContractTest extends RealWebTestBase {
@@ -166,6 +166,7 @@ class OpenApiContractTest extends RealWebTestBase {
         call("POST", "/api/alerts/{id}/ack", "/api/alerts/" + alert + "/ack", null, operator);
         call("GET", "/api/forecasts", "/api/forecasts", null, viewer);
         call("GET", "/api/health", "/api/health", null, viewer);
+        call("GET", "/api/pair", "/api/pair", null, viewer);
         call(
                 "POST",
                 "/api/volumes/{volumeId}/throttle",
@@ -178,7 +179,7 @@ class OpenApiContractTest extends RealWebTestBase {
         call("GET", "/api/openapi.json", "/api/openapi.json", null, Credentials.NONE);
 
         assertThat(failures).isEmpty();
-        assertThat(checked).isEqualTo(44);
+        assertThat(checked).isEqualTo(45);
     }
 
     /** The answers are worth checking once the volume has a live interval and a stored sample. */
