@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * A real {@code sluice gateway} process in front of a file, listing both monitors of the pair (plaintext, as the
  * monitors are configured), and fio on it through the nbd engine the whole time: one run after another, each writing
  * with {@code verify=crc32c} and then verifying, until {@link #stopFio} lets the current run finish. Every run must
- * exit 0; a run that does not is kept with its error output.
+ * exit 0; a run that does not is kept with its error output. Threads: the runs go one after another in a thread of
+ * their own, which alone writes the run count, bytes and failures, under this object's monitor; the drill reads them
+ * under it too.
  */
 final class DrillGateway implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -46,7 +46,9 @@ public record SampleAudit(
                 if (!k.equals(key)) {
                     series++;
                     key = k;
-                } else if (t < end) {
+                    end = t;
+                }
+                if (t < end) {
                     duplicates++;
                     note(detail, "overlap in " + k + " at " + t + " (previous ends " + end + ")");
                 } else if (t > end) {
