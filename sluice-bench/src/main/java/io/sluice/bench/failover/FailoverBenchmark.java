@@ -97,13 +97,15 @@ public final class FailoverBenchmark implements Callable<Integer> {
         }
         long wallSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
         System.out.println(report.table());
+        System.out.println("stored-sample gaps and overlaps (first 20): "
+                + report.samples().detail());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "failover");
         json.put("kills", report.kills());
         json.put("takeover_p50_s", seconds(report.takeoverP50Millis()));
         json.put("takeover_max_s", seconds(report.takeoverMaxMillis()));
         json.put("lost_samples", report.lostSamples());
-        json.put("reports_held_by_killed_active", report.samples().lostAtKills());
+        json.put("reports_lost_in_takeovers", report.samples().lostInTakeovers());
         json.put("duplicate_samples", report.duplicateSamples());
         json.put("stale_epoch_sets_applied", report.staleEpochSetsApplied());
         json.put("edits_lost", report.editsLost());

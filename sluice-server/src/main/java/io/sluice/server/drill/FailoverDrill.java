@@ -59,7 +59,7 @@ public final class FailoverDrill implements AutoCloseable {
     private final List<Long> takeoverMillis = new ArrayList<>();
     private final List<Long> leaseMillis = new ArrayList<>();
     private final List<Long> epochs = new ArrayList<>();
-    private final List<Long> killedAtMillis = new ArrayList<>();
+    private final List<long[]> takeovers = new ArrayList<>();
     private final List<String> edits = new ArrayList<>();
     private int editsLost;
     private Simulator fleet;
@@ -234,7 +234,6 @@ public final class FailoverDrill implements AutoCloseable {
         long killedAt = System.nanoTime();
         long killedAtWall = System.currentTimeMillis();
         killed.killTree();
-        killedAtMillis.add(killedAtWall);
         await(
                 "every gateway acknowledges a throttle set of a newer epoch after kill " + round,
                 TAKEOVER_MILLIS,
@@ -246,6 +245,7 @@ public final class FailoverDrill implements AutoCloseable {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
         long to = commonEpochAfter(from);
         takeoverMillis.add(millis);
+        takeovers.add(new long[] {killedAtWall, System.currentTimeMillis()});
         leaseMillis.add(next.logged("STANDBY -> ACTIVE") - killedAtWall);
         epochs.add(to);
         out.printf(
@@ -299,7 +299,7 @@ public final class FailoverDrill implements AutoCloseable {
                 + link.path("stale-epoch-refusals").asLong();
         fleet.close();
         gateway.close();
-        SampleAudit samples = SampleAudit.of(pgBase + database, user, password, killedAtMillis);
+        SampleAudit samples = SampleAudit.of(pgBase + database, user, password, takeovers);
         return new FailoverReport(
                 List.copyOf(takeoverMillis),
                 List.copyOf(leaseMillis),

@@ -64,13 +64,13 @@ public record FailoverReport(
                     .formatted(i + 1, epochs.get(i), leaseMillis.get(i) / 1_000.0, takeoverMillis.get(i) / 1_000.0));
         }
         t.append(String.format(
-                "takeover p50 %.1f s, max %.1f s; lost samples %d (reports the killed active held: %d, of %d windows"
+                "takeover p50 %.1f s, max %.1f s; lost samples %d (reports lost in a takeover: %d, of %d windows"
                         + " in %d series); stored twice %d; stale-epoch sets applied %d (refused %d); edits lost %d of"
                         + " %d; fio runs %d (%d MiB written and verified), failed %d; gateway alive %s",
                 takeoverP50Millis() / 1_000.0,
                 takeoverMaxMillis() / 1_000.0,
                 lostSamples(),
-                samples.lostAtKills(),
+                samples.lostInTakeovers(),
                 samples.windows(),
                 samples.series(),
                 duplicateSamples(),

@@ -11,26 +11,28 @@ import java.util.List;
 /**
  * What the stored samples say about the takeovers. A gateway's report covers the time since its previous report, so a
  * gateway's stored windows for one volume and direction ({@code t}, {@code interval_ms}) tile its time: a window that
- * starts before the previous one ends was stored twice, a gap between them is a report lost. A gap that ends at most a
- * second after a kill (and at most five before it) is a report the gateway sent to the server just killed, which died
- * holding it: reported but never acknowledged, so not counted lost but shown. Any other gap is a lost sample of a
- * report the active took and lived on after.
+ * starts before the previous one ends was stored twice, a gap between them is a report lost. The protocol has no
+ * acknowledgement of a report, so "acknowledged" is taken as: sent while an active was in control and stayed so. A gap
+ * whose report was sent (the gap's end) during a takeover, from five seconds before the kill (a report the killed
+ * active held) to a second after every gateway was in control again (a report the new active took while starting), is
+ * counted apart as lost in a takeover; any other gap is a lost acknowledged sample.
  *
  * @param series (gateway, volume, direction) series audited
  * @param windows windows stored
  * @param duplicates windows stored twice (or overlapping the previous one)
- * @param lost gaps not explained by a kill: acknowledged reports lost
- * @param lostAtKills gaps ending at a kill: reports the killed active held
+ * @param lost gaps outside the takeovers: acknowledged reports lost
+ * @param lostInTakeovers gaps whose report was sent during a takeover
  * @param detail the first few gaps and overlaps, for a failure message
  */
 public record SampleAudit(
-        long series, long windows, long duplicates, long lost, long lostAtKills, List<String> detail) {
-    static SampleAudit of(String jdbcUrl, String user, String password, List<Long> killedAtMillis) throws SQLException {
+        long series, long windows, long duplicates, long lost, long lostInTakeovers, List<String> detail) {
+    /** @param takeovers per kill, the kill and the moment control resumed (Unix ms) */
+    static SampleAudit of(String jdbcUrl, String user, String password, List<long[]> takeovers) throws SQLException {
         long series = 0;
         long windows = 0;
         long duplicates = 0;
         long lost = 0;
-        long lostAtKills = 0;
+        long lostInTakeovers = 0;
         List<String> detail = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(jdbcUrl, user, password);
                 Statement s = c.createStatement();
@@ -53,19 +55,18 @@ public record SampleAudit(
                     note(detail, "overlap in " + k + " at " + t + " (previous ends " + end + ")");
                 } else if (t > end) {
                     long gapEnd = t;
-                    boolean atKill =
-                            killedAtMillis.stream().anyMatch(kill -> gapEnd <= kill + 1_000 && gapEnd >= kill - 5_000);
+                    boolean atKill = takeovers.stream().anyMatch(w -> gapEnd >= w[0] - 5_000 && gapEnd <= w[1] + 1_000);
                     if (atKill) {
-                        lostAtKills++;
+                        lostInTakeovers++;
                     } else {
                         lost++;
                     }
-                    note(detail, (atKill ? "gap at a kill in " : "gap in ") + k + ": " + end + ".." + t);
+                    note(detail, (atKill ? "gap in a takeover in " : "gap in ") + k + ": " + end + ".." + t);
                 }
                 end = Math.max(end, t + interval);
             }
         }
-        return new SampleAudit(series, windows, duplicates, lost, lostAtKills, List.copyOf(detail));
+        return new SampleAudit(series, windows, duplicates, lost, lostInTakeovers, List.copyOf(detail));
     }
 
     private static void note(List<String> detail, String line) {
