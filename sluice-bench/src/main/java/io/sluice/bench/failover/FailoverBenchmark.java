@@ -30,9 +30,9 @@ import picocli.CommandLine.Option;
                     + " simulated fleet and fio through a real gateway; reports the takeover times (kill to every"
                     + " gateway's acknowledged throttle set of the new epoch), lost samples, lost edits and stale-epoch"
                     + " sets applied.",
-            "Needs PostgreSQL (--pg, a role allowed to create databases) and fio. --quick: 2 kills, about 1.5"
-                    + " minutes on an idle 2-core machine (the pair's start and each restarted standby dominate);"
-                    + " the full run: 10 kills, about 5 minutes."
+            "Needs PostgreSQL (--pg, a role allowed to create databases) and fio. --quick: 2 kills, about 2"
+                    + " minutes (112 s at a load average of 9 on 2 cores; the pair's start and each restarted standby dominate);"
+                    + " the full run: 10 kills, about 5 minutes at that load."
         })
 public final class FailoverBenchmark implements Callable<Integer> {
     @Option(names = "--quick", description = "2 kills instead of 10")
