@@ -3,6 +3,7 @@ package io.sluice.bench;
 import io.sluice.bench.control.ControlBenchmark;
 import io.sluice.bench.control.ControlRealBenchmark;
 import io.sluice.bench.db.DbBenchmark;
+import io.sluice.bench.failover.FailoverBenchmark;
 import io.sluice.bench.scale.ScaleBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
             ControlRealBenchmark.class,
             DbBenchmark.class,
             ScaleBenchmark.class,
+            FailoverBenchmark.class,
             CommandLine.HelpCommand.class
         })
 public final class BenchMain implements Runnable {
