@@ -67,7 +67,7 @@ class LocalUserPrivacySystemTest {
             assertThat(written)
                     .as("the server wrote its state")
                     .anySatisfy(p -> assertThat(p.toString()).endsWith(".log"))
-                    .anySatisfy(p -> assertThat(p.toString()).endsWith("volumes.identities"))
+                    .anySatisfy(p -> assertThat(p.toString()).endsWith("samples.journal"))
                     .contains(setupLink, server.mailbox("db"));
 
             List<String> open = new ArrayList<>();
