@@ -70,6 +70,9 @@ public final class WebServer implements AutoCloseable {
     private final JsonBodies bodies = new JsonBodies();
     private final Routes routes = new Routes();
     private final SetupGate setup;
+    /** Whether this server acts (alone, or the active of a pair): only an acting web offers the first admin's setup. */
+    private final PairStatus pair;
+
     private final Javalin app;
     /** Where the one-time setup link is written, in the web role's data directory. */
     public static final String SETUP_LINK_FILE = "setup-link";
@@ -115,7 +118,7 @@ public final class WebServer implements AutoCloseable {
 
             Sessions sessions = new Sessions(context.clock(), SESSION_IDLE_MILLIS, SESSION_MAX_MILLIS);
             RequestAuthenticator authenticator = new RequestAuthenticator(sessions, calls, context.clock());
-            PairStatus pair = new PairStatus(context.pairStatusFile());
+            pair = new PairStatus(context.pairStatusFile());
             RequestGuard guard = new RequestGuard(authenticator, new StandbyGate(pair));
             setup = new SetupGate(calls);
             LiveFeed feed = open(new LiveFeed(
@@ -284,7 +287,11 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    /** Announces a setup link while no user exists; retries in the background until the database answers. */
+    /**
+     * Announces a setup link while no user exists; retries in the background until the database answers and, in a pair,
+     * until this server is the active one: a standby refuses the setup request, and the token it issued would replace
+     * the active's in the shared database, leaving no web that accepts one.
+     */
     private void offerSetup() {
         if (tryOfferSetup()) {
             return;
@@ -304,6 +311,9 @@ public final class WebServer implements AutoCloseable {
     }
 
     private boolean tryOfferSetup() {
+        if (!pair.acting()) {
+            return false;
+        }
         try {
             Optional<String> token = setup.issueIfNoUsers();
             if (token.isPresent()) {

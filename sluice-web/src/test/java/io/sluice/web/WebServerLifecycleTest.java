@@ -8,6 +8,7 @@ import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.web.harness.ApiClient;
 import io.sluice.web.harness.ApiClient.Credentials;
 import io.sluice.web.harness.InMemoryBackend;
+import io.sluice.web.harness.SupervisorStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -59,6 +60,48 @@ class WebServerLifecycleTest {
                         .anyMatch(l -> l.contains(link.toString()))
                         .noneMatch(l -> l.contains(server.setupToken().orElseThrow()));
             }
+        }
+    }
+
+    /**
+     * The first admin's token lives in the shared database and a newer one replaces the older, so a standby's web must
+     * not issue one: it refuses the setup request itself, and its token would leave no web that accepts one.
+     */
+    @Test
+    void aStandbysWebOffersNoSetupUntilItIsPromoted() throws Exception {
+        String name = "paired";
+        SupervisorStatus supervisor = new SupervisorStatus(dir.resolve("status.json"), "sla-b.example:7070");
+        supervisor.write("standby", "sla-a.example:7070", 3);
+        try (InMemoryBackend backend = new InMemoryBackend(dir, name);
+                WebServer server = new WebServer(context(name).withPairStatus(supervisor.file()), line -> {})) {
+            ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
+            // The database answers (a read goes through), and the setup check runs again every 2 s: two turns of it.
+            assertThat(api.get("/api/health", Credentials.NONE).status()).isNotEqualTo(404);
+            Thread.sleep(4_500);
+            assertThat(server.setupToken()).as("a standby's setup token").isEmpty();
+            assertThat(dir.resolve("web-" + name).resolve(WebServer.SETUP_LINK_FILE))
+                    .doesNotExist();
+
+            supervisor.write("active", "sla-b.example:7070", 4);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (server.setupToken().isEmpty()) {
+                assertThat(System.nanoTime())
+                        .as("setup token after the promotion")
+                        .isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(api.post(
+                                    "/api/setup",
+                                    Map.of(
+                                            "token",
+                                            server.setupToken().orElseThrow(),
+                                            "login",
+                                            "admin",
+                                            "password",
+                                            "x".repeat(12)),
+                                    Credentials.NONE)
+                            .status())
+                    .isEqualTo(201);
         }
     }
 

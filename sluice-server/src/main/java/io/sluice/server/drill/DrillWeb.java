@@ -57,7 +57,7 @@ final class DrillWeb {
 
     /**
      * The first admin, through {@code server}'s setup token, then an operator token issued by a signed-in admin: false
-     * if the web refused the setup token (another web's replaced it).
+     * if the web refused the setup token (another web's replaced it) or refused to change anything (a standby).
      */
     boolean signIn(PairServer server, String setupToken) throws IOException, InterruptedException {
         Answer setup = send(
@@ -66,8 +66,8 @@ final class DrillWeb {
                 "/api/setup",
                 Map.of("token", setupToken, "login", LOGIN, "password", PASSWORD),
                 Map.of());
-        if (setup.status() == 403) {
-            return false;
+        if (setup.status() == 403 || setup.status() == 503) {
+            return false; // another web's token replaced this one, or this web does not act (yet): a standby refuses
         }
         check(setup, "the first admin's setup", 200, 201);
         Answer session = send(server, "POST", "/api/session", Map.of("login", LOGIN, "password", PASSWORD), Map.of());
