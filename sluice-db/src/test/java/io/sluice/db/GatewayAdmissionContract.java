@@ -3,17 +3,8 @@ package io.sluice.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.common.ManualEpochClock;
-import io.sluice.db.ingest.IngestionStatus;
-import io.sluice.db.json.DbOps;
-import io.sluice.db.json.JsonCalls;
-import io.sluice.db.store.Database;
 import io.sluice.db.store.GatewayAdmissionRepository;
-import io.sluice.db.store.KnownVolumes;
 import io.sluice.protocol.CallStatus;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -24,11 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The monitor's gateway registry in the database (migration V9) through the {@code admission.*} ops and
@@ -36,54 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * each on its own connection), and the import of a registry file merging so that revocations, uses and unbindings win.
  * A subclass per engine runs the same tests.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class GatewayAdmissionContract {
-    static final long T0 = 1_790_000_000_000L;
-    static final ObjectMapper MAPPER = new ObjectMapper();
-    static final int RACERS = 8;
+abstract class GatewayAdmissionContract extends DbOpsContract {
     static final int ROUNDS = 30;
     private static final AtomicLong NEXT_TOKEN = new AtomicLong();
 
-    @TempDir
-    static Path dir;
-
-    TestDatabase testDatabase;
-    Database database;
-    JsonCalls calls;
     final GatewayAdmissionRepository admission = new GatewayAdmissionRepository();
-
-    abstract TestDatabase create(Path dir) throws Exception;
-
-    @BeforeAll
-    void open() throws Exception {
-        testDatabase = create(dir);
-        database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), RACERS, 60_000);
-        DbOps ops = new DbOps(
-                database,
-                new ManualEpochClock(T0),
-                () -> new IngestionStatus(false, 0, 0, 0, null),
-                new KnownVolumes());
-        calls = new JsonCalls(ops, 256 * 1024);
-    }
-
-    @AfterAll
-    void close() throws Exception {
-        database.close();
-        testDatabase.close();
-    }
-
-    JsonNode ok(String json) throws Exception {
-        JsonCalls.Answer answer = calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
-        assertThat(answer.status())
-                .as(new String(answer.json(), StandardCharsets.UTF_8))
-                .isEqualTo(CallStatus.OK);
-        return MAPPER.readTree(answer.json());
-    }
-
-    int status(String json) {
-        return calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8))
-                .status();
-    }
 
     String standing(long gatewayId) throws Exception {
         return database.inTransaction(c -> admission.standing(c, gatewayId));

@@ -3,17 +3,8 @@ package io.sluice.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.common.ManualEpochClock;
-import io.sluice.db.ingest.IngestionStatus;
-import io.sluice.db.json.DbOps;
-import io.sluice.db.json.JsonCalls;
-import io.sluice.db.store.Database;
-import io.sluice.db.store.KnownVolumes;
 import io.sluice.db.store.VolumeIdentityRepository;
 import io.sluice.protocol.CallStatus;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,11 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The volume ids in the database (migration V10) through the {@code volumeid.*} ops and
@@ -36,54 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * for good, shared names one volume, the caps, one winner of monitors racing (each on its own connection), and the
  * import of an old file where the database's assignments win. A subclass per engine runs the same tests.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class VolumeIdentityContract {
-    static final long T0 = 1_790_000_000_000L;
-    static final ObjectMapper MAPPER = new ObjectMapper();
-    static final int RACERS = 8;
+abstract class VolumeIdentityContract extends DbOpsContract {
     static final int ROUNDS = 20;
     static final String BIG = "'maxPerGateway':100000,'maxInAll':1000000";
 
-    @TempDir
-    static Path dir;
-
-    TestDatabase testDatabase;
-    Database database;
-    JsonCalls calls;
     final VolumeIdentityRepository identities = new VolumeIdentityRepository();
-
-    abstract TestDatabase create(Path dir) throws Exception;
-
-    @BeforeAll
-    void open() throws Exception {
-        testDatabase = create(dir);
-        database = Database.open(testDatabase.url(), testDatabase.user(), testDatabase.password(), RACERS, 60_000);
-        DbOps ops = new DbOps(
-                database,
-                new ManualEpochClock(T0),
-                () -> new IngestionStatus(false, 0, 0, 0, null),
-                new KnownVolumes());
-        calls = new JsonCalls(ops, 256 * 1024);
-    }
-
-    @AfterAll
-    void close() throws Exception {
-        database.close();
-        testDatabase.close();
-    }
-
-    JsonNode ok(String json) throws Exception {
-        JsonCalls.Answer answer = calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
-        assertThat(answer.status())
-                .as(new String(answer.json(), StandardCharsets.UTF_8))
-                .isEqualTo(CallStatus.OK);
-        return MAPPER.readTree(answer.json());
-    }
-
-    int status(String json) {
-        return calls.call(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8))
-                .status();
-    }
 
     List<Integer> assign(long gatewayId, String items) throws Exception {
         JsonNode answer = ok("{'op':'volumeid.assign','actor':'system:monitor','gatewayId':" + gatewayId + "," + BIG
