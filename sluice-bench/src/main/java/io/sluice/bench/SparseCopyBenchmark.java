@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "sparse-copy",
         mixinStandardHelpOptions = true,
-        description = "Copy time and bytes moved for a 1 GiB image with 5% data: gateway vs nbdkit (nbdcopy).")
+        description = "Copy time and bytes moved for a 1 GiB image with 5%% data: gateway vs nbdkit (nbdcopy).")
 final class SparseCopyBenchmark implements Callable<Integer> {
     private static final long SIZE = 1L << 30;
     private static final int RUNS = 64;

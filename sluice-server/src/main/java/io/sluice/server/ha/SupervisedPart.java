@@ -26,8 +26,12 @@ import java.util.function.Consumer;
  */
 public final class SupervisedPart implements ServerPart, AutoCloseable {
     public static final String SERVICES_HELD = "standby: the active server's services control the gateways";
-    /** How long the supervisor waits for a standby monitor to take its promotion before restarting it instead. */
-    static final long PROMOTE_TIMEOUT_MILLIS = 1_000;
+    /**
+     * How long the supervisor waits for a standby monitor to take its promotion before restarting it instead. A restart
+     * costs a JVM start (3.6 s to listen on an idle machine, 4-6 s on a loaded one), so any wait shorter than that is a
+     * gain when the monitor answers; at 1 s a monitor slowed by the takeover's own load missed it and was restarted.
+     */
+    static final long PROMOTE_TIMEOUT_MILLIS = 3_000;
 
     private final Supervisor supervisor;
     private final ServerSettings settings;
