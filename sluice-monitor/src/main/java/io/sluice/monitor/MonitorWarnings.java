@@ -84,25 +84,25 @@ final class MonitorWarnings {
 
     /** A gateway announced more volumes than {@link MonitorContext#maxVolumesPerGateway()}: counted and logged. */
     void tooManyVolumes(long gatewayId, long volumes) {
-        counters.volumeLimitRefusals.increment();
-        LOG.log(
-                System.Logger.Level.WARNING,
+        volumeLimitRefusal(
                 "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
                         + "(monitor.max-volumes-per-gateway)",
-                Long.toUnsignedString(gatewayId),
-                volumes,
-                maxVolumesPerGateway);
+                Long.toUnsignedString(gatewayId), volumes, maxVolumesPerGateway);
     }
 
+    /** A gateway's volumes would take it, or the server, past the names ever given ids: counted and logged. */
     void tooManyVolumeNames(long gatewayId) {
-        counters.volumeLimitRefusals.increment();
-        LOG.log(
-                System.Logger.Level.WARNING,
+        volumeLimitRefusal(
                 "closed gateway {0}: its volumes' names would take it past {1} names ever "
                         + "given ids ({2} x monitor.max-volumes-per-gateway) or the server past {3}",
                 Long.toUnsignedString(gatewayId),
                 VolumeIdentities.namesPerGateway(maxVolumesPerGateway),
                 VolumeIdentities.NAMES_PER_VOLUME_PLACE,
                 VolumeIdentities.MAX_NAMES);
+    }
+
+    private void volumeLimitRefusal(String format, Object... params) {
+        counters.volumeLimitRefusals.increment();
+        LOG.log(System.Logger.Level.WARNING, format, params);
     }
 }

@@ -83,7 +83,7 @@ final class SessionSetup {
         }
         X509Certificate peer = session.tls.peerCertificate();
         if (peer == null && daemon.context().tls().certificates() != null) {
-            // Let through without a certificate to enroll for one, and for nothing else (see onFrame).
+            // Let through without a certificate to enroll for one, and for nothing else (see auth).
             session.enrolling = true;
             return true;
         }
