@@ -56,7 +56,7 @@ public final class MonitorDaemon implements AutoCloseable {
         this.context = context;
         this.activeAddressBytes = StandbyWriter.addressBytes(context.role().activeAddress());
         this.role = context.role();
-        this.warnings = new MonitorWarnings(counters, context.clock(), context.maxVolumesPerGateway());
+        this.warnings = new MonitorWarnings(counters, context);
         // In the database (read now, through the database manager's mailbox), else in the file.
         this.registry = new GatewayRegistry(
                 context.approvedGateways(),

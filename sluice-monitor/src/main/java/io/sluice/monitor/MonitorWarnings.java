@@ -1,6 +1,5 @@
 package io.sluice.monitor;
 
-import io.sluice.common.EpochClock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,13 +15,12 @@ final class MonitorWarnings {
     private final AtomicLong dropLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong refuseLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
     private final MonitorCounters counters;
-    private final EpochClock clock;
-    private final int maxVolumesPerGateway;
+    /** The clock the log times are judged by, and the volume limit the refusals name. */
+    private final MonitorContext context;
 
-    MonitorWarnings(MonitorCounters counters, EpochClock clock, int maxVolumesPerGateway) {
+    MonitorWarnings(MonitorCounters counters, MonitorContext context) {
         this.counters = counters;
-        this.clock = clock;
-        this.maxVolumesPerGateway = maxVolumesPerGateway;
+        this.context = context;
     }
 
     /**
@@ -48,7 +46,7 @@ final class MonitorWarnings {
     void reportDropped(long gatewayId, long reportSequence, int firstVolumeId, int volumes) {
         counters.reportsDropped.increment();
         counters.volumesDropped.add(volumes);
-        long now = clock.epochMillis();
+        long now = context.clock().epochMillis();
         long last = dropLoggedAt.get();
         if (now - last >= DROP_LOG_MILLIS && dropLoggedAt.compareAndSet(last, now)) {
             LOG.log(
@@ -70,7 +68,7 @@ final class MonitorWarnings {
      */
     void reportRefused(long gatewayId, int volumeId) {
         counters.reportsRefused.increment();
-        long now = clock.epochMillis();
+        long now = context.clock().epochMillis();
         long last = refuseLoggedAt.get();
         if (now - last >= DROP_LOG_MILLIS && refuseLoggedAt.compareAndSet(last, now)) {
             LOG.log(
@@ -87,7 +85,7 @@ final class MonitorWarnings {
         volumeLimitRefusal(
                 "refused gateway {0}: it serves {1} volumes, this server accepts {2} per gateway "
                         + "(monitor.max-volumes-per-gateway)",
-                Long.toUnsignedString(gatewayId), volumes, maxVolumesPerGateway);
+                Long.toUnsignedString(gatewayId), volumes, context.maxVolumesPerGateway());
     }
 
     /** A gateway's volumes would take it, or the server, past the names ever given ids: counted and logged. */
@@ -96,7 +94,7 @@ final class MonitorWarnings {
                 "closed gateway {0}: its volumes' names would take it past {1} names ever "
                         + "given ids ({2} x monitor.max-volumes-per-gateway) or the server past {3}",
                 Long.toUnsignedString(gatewayId),
-                VolumeIdentities.namesPerGateway(maxVolumesPerGateway),
+                VolumeIdentities.namesPerGateway(context.maxVolumesPerGateway()),
                 VolumeIdentities.NAMES_PER_VOLUME_PLACE,
                 VolumeIdentities.MAX_NAMES);
     }
