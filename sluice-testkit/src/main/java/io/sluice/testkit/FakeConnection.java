@@ -1,6 +1,6 @@
 package io.sluice.testkit;
 
-import io.sluice.protocol.Challenge;
+import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.FrameDecoder;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.Peer;
@@ -15,17 +15,22 @@ final class FakeConnection {
     final FrameDecoder decoder =
             FrameDecoder.forConnection(Peer.GATEWAY, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, 0);
     final ByteBuffer out = ByteBuffer.allocate(16 * 1024);
-    final Challenge challenge = new Challenge();
-    long sequence = 1;
-    long gatewayId;
+    /** The handshake, and the numbering of every frame the monitor sends on this connection. */
+    final MonitorHandshake handshake;
     /** The ids VOLUME_IDS assigned, by position. */
     int[] volumeIds = new int[0];
 
     boolean inSession;
     boolean closeAfterFlush;
 
-    FakeConnection(SocketChannel channel, SelectionKey key) {
+    FakeConnection(SocketChannel channel, SelectionKey key, Authenticator authenticator) {
         this.channel = channel;
         this.key = key;
+        this.handshake = new MonitorHandshake(authenticator);
+    }
+
+    /** The gateway of this connection's HELLO, 0 before it. */
+    long gatewayId() {
+        return handshake.gatewayId();
     }
 }

@@ -3,12 +3,9 @@ package io.sluice.testkit;
 import io.sluice.common.EpochClock;
 import io.sluice.protocol.AuthCheck;
 import io.sluice.protocol.AuthOutcome;
-import io.sluice.protocol.AuthReader;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultDescriptor;
-import io.sluice.protocol.AuthResultWriter;
 import io.sluice.protocol.Authenticator;
-import io.sluice.protocol.ChallengeWriter;
 import io.sluice.protocol.DecodeStatus;
 import io.sluice.protocol.EventReader;
 import io.sluice.protocol.FrameDecoder;
@@ -18,8 +15,6 @@ import io.sluice.protocol.PollWriter;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleSetWriter;
-import io.sluice.protocol.VolumeIdsWriter;
-import io.sluice.protocol.VolumesReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -51,15 +46,10 @@ final class FakeMonitorLoop {
     private final List<FakeConnection> connections = new ArrayList<>();
     private volatile boolean running = true;
 
-    private final ChallengeWriter challengeWriter = new ChallengeWriter();
-    private final AuthResultWriter authResultWriter = new AuthResultWriter();
     private final PollWriter pollWriter = new PollWriter();
     private final ThrottleSetWriter throttleSetWriter = new ThrottleSetWriter();
     private final HeartbeatWriter heartbeatWriter = new HeartbeatWriter();
     private final HelloReader helloReader = new HelloReader();
-    private final VolumesReader volumesReader = new VolumesReader();
-    private final VolumeIdsWriter volumeIdsWriter = new VolumeIdsWriter();
-    private final AuthReader authReader = new AuthReader();
     private final StatsReader statsReader = new StatsReader();
     private final ThrottleAckReader ackReader = new ThrottleAckReader();
     private final EventReader eventReader = new EventReader();
@@ -86,7 +76,7 @@ final class FakeMonitorLoop {
     /** Calls {@code action} for each connection in session (of {@code gatewayId}, or of any gateway for 0). */
     void inSession(long gatewayId, Consumer<FakeConnection> action) {
         for (FakeConnection connection : List.copyOf(connections)) {
-            if (connection.inSession && (gatewayId == 0 || connection.gatewayId == gatewayId)) {
+            if (connection.inSession && (gatewayId == 0 || connection.gatewayId() == gatewayId)) {
                 action.accept(connection);
             }
         }
@@ -94,14 +84,18 @@ final class FakeMonitorLoop {
 
     void poll(FakeConnection connection, long pollSequence) {
         pollWriter.write(
-                connection.out, connection.sequence++, connection.gatewayId, pollSequence, System.currentTimeMillis());
+                connection.out,
+                connection.handshake.next(),
+                connection.gatewayId(),
+                pollSequence,
+                System.currentTimeMillis());
         flush(connection);
     }
 
     void throttleSet(
             FakeConnection connection, long commandId, int[] volumeIds, long version, long iops, int weight, long at) {
         throttleSetWriter.begin(
-                connection.out, connection.sequence++, connection.gatewayId, commandId, volumeIds.length);
+                connection.out, connection.handshake.next(), connection.gatewayId(), commandId, volumeIds.length);
         throttleSetWriter.epoch(at);
         for (int i = 0; i < volumeIds.length; i++) {
             throttleSetWriter
@@ -157,7 +151,7 @@ final class FakeMonitorLoop {
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-                FakeConnection connection = new FakeConnection(channel, key);
+                FakeConnection connection = new FakeConnection(channel, key, authenticator);
                 key.attach(connection);
                 connections.add(connection);
                 monitor.open.incrementAndGet();
@@ -198,20 +192,24 @@ final class FakeMonitorLoop {
             case HELLO -> onHello(connection);
             case AUTH -> onAuth(connection);
             case VOLUMES -> onVolumes(connection);
-            case STATS -> monitor.recordStats(statsReader.wrap(decoder), connection.gatewayId);
-            case THROTTLE_ACK -> monitor.recordAck(ackReader.wrap(decoder), connection.gatewayId);
+            case STATS -> monitor.recordStats(statsReader.wrap(decoder), connection.gatewayId());
+            case THROTTLE_ACK -> monitor.recordAck(ackReader.wrap(decoder), connection.gatewayId());
             case HEARTBEAT -> {
-                monitor.seen(connection.gatewayId).heartbeats.incrementAndGet();
+                monitor.seen(connection.gatewayId()).heartbeats.incrementAndGet();
                 monitor.heartbeats.incrementAndGet();
                 if (!monitor.silent) {
                     heartbeatWriter.write(
-                            connection.out, connection.sequence++, connection.gatewayId, System.currentTimeMillis(), 0);
+                            connection.out,
+                            connection.handshake.next(),
+                            connection.gatewayId(),
+                            System.currentTimeMillis(),
+                            0);
                     flush(connection);
                 }
             }
             case EVENT -> {
                 eventReader.wrap(decoder);
-                monitor.seen(connection.gatewayId).events.incrementAndGet();
+                monitor.seen(connection.gatewayId()).events.incrementAndGet();
                 monitor.events.incrementAndGet();
             }
             default -> close(connection);
@@ -220,50 +218,44 @@ final class FakeMonitorLoop {
 
     private void onHello(FakeConnection connection) {
         HelloReader hello = helloReader.wrap(connection.decoder);
-        connection.gatewayId = hello.gatewayId();
-        monitor.gatewayId = connection.gatewayId;
+        MonitorHandshake handshake = connection.handshake;
+        long gatewayId = handshake.onHello(connection.decoder);
+        monitor.gatewayId = gatewayId;
         monitor.hellos.incrementAndGet();
-        FakeMonitor.Seen gateway = monitor.seen(connection.gatewayId);
+        FakeMonitor.Seen gateway = monitor.seen(gatewayId);
         gateway.connections.incrementAndGet();
         gateway.volumeCount = (int) hello.volumeCount();
         FakeMonitor.HelloAnswer answer = monitor.helloAnswer;
         if (answer != null) {
-            answer.write(connection.out, connection.sequence++, connection.gatewayId);
+            answer.write(connection.out, handshake.next(), gatewayId);
             connection.closeAfterFlush = true;
         } else {
-            authenticator.issue(connection.challenge, connection.gatewayId);
-            challengeWriter.write(connection.out, connection.sequence++, connection.gatewayId, connection.challenge);
+            handshake.challenge(connection.out);
         }
         flush(connection);
     }
 
     private void onAuth(FakeConnection connection) {
-        AuthReader auth = authReader.wrap(connection.decoder);
-        FakeMonitor.Seen gateway = monitor.seen(connection.gatewayId);
-        gateway.enrollmentToken = auth.enrollmentToken();
-        AuthCheck check = authenticator.verify(
-                connection.challenge, monitor.keys.apply(connection.gatewayId), auth.buffer(), auth.answerOffset());
+        MonitorHandshake handshake = connection.handshake;
+        long gatewayId = handshake.gatewayId();
+        AuthCheck check = handshake.verify(connection.decoder, monitor.keys.apply(gatewayId));
+        FakeMonitor.Seen gateway = monitor.seen(gatewayId);
+        gateway.enrollmentToken = handshake.auth().enrollmentToken();
         if (check != AuthCheck.VALID) {
             gateway.refused.incrementAndGet();
             answer(connection, AuthOutcome.REFUSED, AuthReason.WRONG_ANSWER, "wrong answer");
-        } else if (monitor.unapproved.contains(connection.gatewayId)) {
+        } else if (monitor.unapproved.contains(gatewayId)) {
             gateway.pending.incrementAndGet();
             answer(connection, AuthOutcome.PENDING, AuthReason.AWAITING_APPROVAL, "awaiting approval");
         } else {
             gateway.accepted.incrementAndGet();
-            connection.decoder.authenticated();
             answer(connection, AuthOutcome.ACCEPTED, AuthReason.NONE, "");
         }
     }
 
     private void onVolumes(FakeConnection connection) {
-        connection.volumeIds = monitor.recordVolumes(volumesReader.wrap(connection.decoder));
-        volumeIdsWriter.write(
-                connection.out,
-                connection.sequence++,
-                connection.gatewayId,
-                connection.volumeIds,
-                connection.volumeIds.length);
+        connection.volumeIds = monitor.recordVolumes(connection.handshake.volumes(connection.decoder));
+        connection.handshake.volumeIds(connection.out, connection.volumeIds);
         connection.inSession = true;
         monitor.inSession.incrementAndGet();
         monitor.sessions.incrementAndGet();
@@ -273,10 +265,9 @@ final class FakeMonitorLoop {
     private void answer(FakeConnection connection, AuthOutcome outcome, AuthReason reason, String message) {
         boolean accepted = outcome == AuthOutcome.ACCEPTED;
         int at = connection.out.position();
-        authResultWriter.write(
+        connection.handshake.authResult(
                 connection.out,
-                connection.sequence++,
-                connection.gatewayId,
+                connection.decoder,
                 outcome,
                 reason,
                 monitor.pollIntervalMillis,
