@@ -129,16 +129,19 @@ class MonitorScaleTest {
                 SimSnapshot snapshot = sim.snapshot();
                 assertThat(snapshot.of(FaultMode.NONE).pollsAnswered()).isGreaterThanOrEqualTo(5L * healthy.size());
 
-                // Throttle sets to every healthy gateway, through the monitor's mailbox, all acknowledged.
+                // Throttle sets to every healthy gateway, through the monitor's mailbox, all acknowledged: at once, or
+                // (a gateway that was between connections when its set came, which a loaded machine can cause) stored
+                // and sent again when it is back in session.
                 List<CompletableFuture<Reply>> acks = new ArrayList<>();
                 for (long id : healthy) {
                     acks.add(callWithRetry(services2monitor, MonitorDaemonTest.throttleFrame(id, 1_000 + id, 2)));
                 }
                 for (CompletableFuture<Reply> ack : acks) {
-                    assertThat(ack.get(60, TimeUnit.SECONDS).status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+                    assertThat(ack.get(60, TimeUnit.SECONDS).status())
+                            .isIn(MailboxOpcodes.THROTTLE_ACKED, MailboxOpcodes.THROTTLE_STORED);
                 }
-                assertThat(daemon.counters().throttlesAcked()).isGreaterThanOrEqualTo(healthy.size());
                 Await.until(30_000, () -> sim.snapshot().of(FaultMode.NONE).throttleSetsAcked() >= healthy.size());
+                Await.until(30_000, () -> daemon.counters().throttlesAcked() >= healthy.size());
 
                 // Misbehaving gateways are isolated: silent ones become unreachable, garbage closes only them.
                 Await.until(
