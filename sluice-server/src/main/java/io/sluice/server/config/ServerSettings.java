@@ -219,9 +219,7 @@ public record ServerSettings(
         }
         try {
             WebContext.checkPlaintext(
-                    listen.substring(0, listen.lastIndexOf(':'))
-                            .replace("[", "")
-                            .replace("]", ""),
+                    HostPort.parseListen("web.listen", listen).host(),
                     access.publicUrl(),
                     access.tlsCertificate() != null,
                     access.allowPlaintext());
@@ -231,8 +229,13 @@ public record ServerSettings(
         }
     }
 
+    /** The configuration's own wording, with the parser's reason as the cause. */
     private static void checkHostPort(String key, String value) {
-        HostPort.parseListen(key, value);
+        try {
+            HostPort.parseListen(key, value);
+        } catch (HostPort.Invalid e) {
+            throw new IllegalArgumentException(key + ": HOST:PORT, was '" + value + "'", e);
+        }
     }
 
     /** {@code flags} over {@code file} over the defaults. */
