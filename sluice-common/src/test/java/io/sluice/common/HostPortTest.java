@@ -116,7 +116,7 @@ class HostPortTest {
     static Stream<HostPort> randomAddresses() {
         Random random = new Random(SEED);
         List<HostPort> addresses = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 100; i++) {
             int port = 1 + random.nextInt(65_535);
             String host = switch (random.nextInt(3)) {
                 case 0 ->
@@ -135,7 +135,7 @@ class HostPortTest {
         Random random = new Random(SEED);
         String alphabet = "ab1:[].- 9\u00e90";
         List<Arguments> texts = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 300; i++) {
             StringBuilder text = new StringBuilder();
             int length = random.nextInt(12);
             for (int j = 0; j < length; j++) {
