@@ -11,6 +11,8 @@ import io.sluice.protocol.FrameType;
 import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.StandbyDescriptor;
 import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -19,8 +21,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +35,7 @@ class MonitorFollowTest {
     private static final byte[] SECRET = "monitor-follow-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final long GATEWAY_ID = 43;
     private static final byte[] KEY = GatewayKeys.derive(SECRET, GATEWAY_ID);
+    private static final long WAIT_MILLIS = 40_000;
 
     @TempDir
     Path dir;
@@ -42,16 +43,17 @@ class MonitorFollowTest {
     @Test
     void aStandbyNamingTheActiveSendsTheGatewayThere() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor active = new FakeMonitor(KEY, 0);
-                FakeMonitor standby = new FakeMonitor(KEY, 0);
+        try (FakeMonitor active = FakeMonitor.forKey(KEY, 0);
+                FakeMonitor standby = FakeMonitor.forKey(KEY, 0);
                 ServerSocket dead = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
-            standby.helloAnswer = FakeMonitor.standbyOf("127.0.0.1:" + active.port());
+            standby.answerHelloWith(FakeMonitor.standbyOf("127.0.0.1:" + active.port()));
             InetSocketAddress nowhere = (InetSocketAddress) dead.getLocalSocketAddress();
             dead.close();
             // The active is not even in the list: only the redirect leads there.
             try (MonitorLink link = MonitorLink.start(config(standby.port(), nowhere.getPort()), gateway)) {
-                await(
+                Await.until(
+                        WAIT_MILLIS,
                         () -> link.state() == LinkState.IN_SESSION && active.inSession(),
                         () -> link.status().toString());
                 assertThat(link.status().monitor()).isEqualTo("127.0.0.1:" + active.port());
@@ -68,12 +70,13 @@ class MonitorFollowTest {
     @Test
     void aStandbyThatKnowsNoActiveSendsTheGatewayOnThroughItsList() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor standby = new FakeMonitor(KEY, 0);
-                FakeMonitor active = new FakeMonitor(KEY, 0);
+        try (FakeMonitor standby = FakeMonitor.forKey(KEY, 0);
+                FakeMonitor active = FakeMonitor.forKey(KEY, 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
-            standby.helloAnswer = FakeMonitor.standbyOf(null);
+            standby.answerHelloWith(FakeMonitor.standbyOf(null));
             try (MonitorLink link = MonitorLink.start(config(standby.port(), active.port()), gateway)) {
-                await(
+                Await.until(
+                        WAIT_MILLIS,
                         () -> link.state() == LinkState.IN_SESSION && active.inSession(),
                         () -> link.status().toString());
                 assertThat(standby.hellos.get()).isGreaterThanOrEqualTo(1);
@@ -85,41 +88,44 @@ class MonitorFollowTest {
     @Test
     void malformedRefusalsAreTypedErrorsAndTheGatewayMovesOn() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor broken = new FakeMonitor(KEY, 0);
-                FakeMonitor active = new FakeMonitor(KEY, 0);
+        try (FakeMonitor broken = FakeMonitor.forKey(KEY, 0);
+                FakeMonitor active = FakeMonitor.forKey(KEY, 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")))) {
             // A STANDBY naming port 0, then (second round) one whose address length runs past the frame.
-            broken.helloAnswer = (b, sequence, gateway1) -> {
+            broken.answerHelloWith((b, sequence, gateway1) -> {
                 FakeMonitor.standbyOf("127.0.0.1:1").write(b, sequence, gateway1);
                 b.put(b.position() - 1, (byte) '0');
-            };
+            });
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(
+                Await.until(
+                        WAIT_MILLIS,
                         () -> link.state() == LinkState.IN_SESSION,
                         () -> link.status().toString());
                 assertThat(link.status().standbyReferrals())
                         .as("a malformed frame is not a referral")
                         .isZero();
             }
-            broken.helloAnswer = (b, sequence, gateway1) -> {
+            broken.answerHelloWith((b, sequence, gateway1) -> {
                 int at = b.position();
                 FakeMonitor.standbyOf("127.0.0.1:7070").write(b, sequence, gateway1);
                 b.putShort(at + StandbyDescriptor.ADDRESS_LENGTH_OFFSET, (short) 200);
-            };
+            });
             long sessions = active.sessions.get();
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(
+                Await.until(
+                        WAIT_MILLIS,
                         () -> link.state() == LinkState.IN_SESSION && active.sessions.get() > sessions,
                         () -> link.status().toString());
             }
             // And one cut short by the close that follows it: TRUNCATED; the link goes on.
-            broken.helloAnswer = (b, sequence, gateway1) -> {
+            broken.answerHelloWith((b, sequence, gateway1) -> {
                 b.putInt(FrameDescriptor.HANDSHAKE_MAX_FRAME_LENGTH);
                 b.put((byte) FrameDescriptor.PROTOCOL_VERSION).put((byte) FrameType.STANDBY.code());
-            };
+            });
             long more = active.sessions.get();
             try (MonitorLink link = MonitorLink.start(config(broken.port(), active.port()), gateway)) {
-                await(
+                Await.until(
+                        WAIT_MILLIS,
                         () -> link.state() == LinkState.IN_SESSION && active.sessions.get() > more,
                         () -> link.status().toString());
             }
@@ -129,33 +135,35 @@ class MonitorFollowTest {
     @Test
     void aThrottleSetOfAnOlderEpochIsRefusedAndChangesNothing() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor monitor = new FakeMonitor(KEY, 0).atEpoch(7);
+        try (FakeMonitor monitor = FakeMonitor.forKey(KEY, 0).atEpoch(7);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                 MonitorLink link = MonitorLink.start(config(monitor.port()), gateway)) {
-            await(
+            Await.until(
+                    WAIT_MILLIS,
                     () -> link.state() == LinkState.IN_SESSION && monitor.inSession(),
                     () -> link.status().toString());
             assertThat(link.status().epoch()).isEqualTo(7);
-            monitor.throttle(1, 1, 5, 1_500);
-            await(() -> monitor.acks.size() == 1, () -> monitor.acks.toString());
+            monitor.throttleVolume(1, 1, 5, 1_500);
+            Await.until(WAIT_MILLIS, () -> monitor.acks.size() == 1, () -> monitor.acks.toString());
             assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.APPLIED);
             QosSetting applied = gateway.qos().current("a");
 
-            monitor.throttle(2, 1, 6, 100, 6);
-            await(() -> monitor.acks.size() == 2, () -> monitor.acks.toString());
+            monitor.throttleVolume(2, 1, 6, 100, 6);
+            Await.until(WAIT_MILLIS, () -> monitor.acks.size() == 2, () -> monitor.acks.toString());
             assertThat(monitor.acks.get(1)).isEqualTo(new FakeMonitor.Ack(2, 1, ThrottleAckStatus.STALE_EPOCH, 5));
             assertThat(gateway.qos().current("a"))
                     .as("fail-static: the parameters in force stay")
                     .isEqualTo(applied);
             // Counted once its ack is written, which can be a moment after the monitor read it.
-            await(
+            Await.until(
+                    WAIT_MILLIS,
                     () -> link.status().staleEpochRefusals() == 1,
                     () -> link.status().toString());
             assertThat(link.status().volumesApplied()).isEqualTo(1);
 
             // A newer epoch is obeyed and becomes the one to beat.
-            monitor.throttle(3, 1, 7, 900, 8);
-            await(() -> monitor.acks.size() == 3, () -> monitor.acks.toString());
+            monitor.throttleVolume(3, 1, 7, 900, 8);
+            Await.until(WAIT_MILLIS, () -> monitor.acks.size() == 3, () -> monitor.acks.toString());
             assertThat(monitor.acks.get(2).status()).isEqualTo(ThrottleAckStatus.APPLIED);
             assertThat(gateway.qos().current("a").parameters().iops().rate()).isEqualTo(900);
             assertThat(link.status().epoch()).isEqualTo(8);
@@ -165,21 +173,23 @@ class MonitorFollowTest {
     @Test
     void aMonitorOfAnOlderEpochIsLeftBeforeItsSessionOpens() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor newer = new FakeMonitor(KEY, 0).atEpoch(6);
-                FakeMonitor older = new FakeMonitor(KEY, 0);
+        try (FakeMonitor newer = FakeMonitor.forKey(KEY, 0).atEpoch(6);
+                FakeMonitor older = FakeMonitor.forKey(KEY, 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                 MonitorLink link = MonitorLink.start(config(newer.port(), older.port()), gateway)) {
-            older.epoch = 5;
-            await(
+            older.atEpoch(5);
+            Await.until(
+                    WAIT_MILLIS,
                     () -> link.state() == LinkState.IN_SESSION && newer.inSession(),
                     () -> link.status().toString());
-            newer.throttle(1, 1, 5, 1_500);
-            await(() -> newer.acks.size() == 1, () -> newer.acks.toString());
+            newer.throttleVolume(1, 1, 5, 1_500);
+            Await.until(WAIT_MILLIS, () -> newer.acks.size() == 1, () -> newer.acks.toString());
             QosSetting applied = gateway.qos().current("a");
 
             // The active's server goes away; the other one still thinks it is active at the epoch it lost.
             newer.close();
-            await(
+            Await.until(
+                    WAIT_MILLIS,
                     () -> link.status().staleEpochRefusals() >= 2,
                     () -> link.status().toString());
             assertThat(older.hellos.get()).isGreaterThanOrEqualTo(2);
@@ -199,15 +209,5 @@ class MonitorFollowTest {
         // Heartbeats every second: the link gives up on a monitor silent for three, which a loaded machine's pauses
         // stay well under.
         return MonitorLinkConfig.of(addresses, GATEWAY_ID, KEY).withTimings(1_000, 20, 200);
-    }
-
-    private static void await(BooleanSupplier condition, Supplier<String> why) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 40 s: " + why.get());
-            }
-            Thread.sleep(10);
-        }
     }
 }

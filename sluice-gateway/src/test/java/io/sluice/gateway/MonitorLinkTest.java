@@ -18,6 +18,7 @@ import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.VolumeDescriptor;
 import io.sluice.protocol.VolumeIdsDescriptor;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -53,7 +54,7 @@ class MonitorLinkTest {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         Tools.emptyFile(dir, "b.img", 1 << 20);
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        FakeMonitor monitor = new FakeMonitor(key, 0);
+        FakeMonitor monitor = FakeMonitor.forKey(key, 0);
         FakeMonitor[] restarted = new FakeMonitor[1];
         int port = monitor.port();
         try (Gateway gateway = Gateway.start(
@@ -66,7 +67,7 @@ class MonitorLinkTest {
                 RawNbdClient client = new RawNbdClient(gateway.address().getPort()).go("a", false)) {
             // Handshake: HELLO lists both exports as volumes 1 and 2; the session opens.
             Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && monitor.inSession());
-            assertThat(monitor.gatewayId).isEqualTo(GATEWAY_ID);
+            assertThat(monitor.gatewayId()).isEqualTo(GATEWAY_ID);
             assertThat(monitor.volumeLists.getFirst())
                     .extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::name)
                     .containsExactly(Tuple.tuple(1, "a"), Tuple.tuple(2, "b"));
@@ -81,7 +82,7 @@ class MonitorLinkTest {
             for (int i = 0; i < 3; i++) {
                 assertThat(client.read(i * 4096L, 4096)).isEqualTo(block);
             }
-            long poll = monitor.poll();
+            long poll = monitor.pollAll();
             Await.until(10_000, () -> monitor.reports.size() == 1);
             FakeMonitor.Report first = monitor.reports.getFirst();
             assertThat(first.reportSequence()).isEqualTo(1);
@@ -97,7 +98,7 @@ class MonitorLinkTest {
             assertThat(first.volumes().get(1).writeOps()
                             + first.volumes().get(1).readOps())
                     .isZero();
-            monitor.poll();
+            monitor.pollAll();
             Await.until(10_000, () -> monitor.reports.size() == 2);
             assertThat(monitor.reports.get(1).reportSequence()).isEqualTo(2);
             assertThat(monitor.reports.get(1).volumes().getFirst().writeOps())
@@ -105,19 +106,19 @@ class MonitorLinkTest {
                     .isZero();
 
             // THROTTLE_SET -> applied under the monitor's version and acknowledged; a repeat is not re-applied.
-            monitor.throttle(7, 1, 10, 500);
+            monitor.throttleVolume(7, 1, 10, 500);
             Await.until(10_000, () -> monitor.acks.size() == 1);
             assertThat(monitor.acks.getFirst()).isEqualTo(new FakeMonitor.Ack(7, 1, ThrottleAckStatus.APPLIED, 10));
             QosSetting applied = gateway.qos().current("a");
             assertThat(applied.version()).isEqualTo(10);
             assertThat(applied.parameters().iops().rate()).isEqualTo(500);
             assertThat(applied.parameters().weight()).isEqualTo(2);
-            monitor.throttle(8, 1, 10, 500);
-            monitor.throttle(9, 5, 3, 100);
+            monitor.throttleVolume(8, 1, 10, 500);
+            monitor.throttleVolume(9, 5, 3, 100);
             Await.until(10_000, () -> monitor.acks.size() == 3);
             assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(monitor.acks.get(2).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
-            monitor.poll();
+            monitor.pollAll();
             Await.until(10_000, () -> monitor.reports.size() == 3);
             assertThat(monitor.reports.get(2).volumes().getFirst().throttleVersion())
                     .isEqualTo(10);
@@ -138,16 +139,16 @@ class MonitorLinkTest {
             assertThat(link.status().lastError()).isNotNull();
 
             // Monitor back on the same port: reconnect, re-sync, reports continue their sequence.
-            FakeMonitor back = new FakeMonitor(key, port);
+            FakeMonitor back = FakeMonitor.forKey(key, port);
             restarted[0] = back;
             Await.until(10_000, () -> link.state() == LinkState.IN_SESSION && back.inSession());
-            back.throttle(20, 1, 10, 500);
-            back.throttle(21, 1, 11, 800);
+            back.throttleVolume(20, 1, 10, 500);
+            back.throttleVolume(21, 1, 11, 800);
             Await.until(10_000, () -> back.acks.size() == 2);
             assertThat(back.acks.get(0).status()).isEqualTo(ThrottleAckStatus.ALREADY_APPLIED);
             assertThat(back.acks.get(1)).isEqualTo(new FakeMonitor.Ack(21, 1, ThrottleAckStatus.APPLIED, 11));
             assertThat(gateway.qos().current("a").parameters().iops().rate()).isEqualTo(800);
-            back.poll();
+            back.pollAll();
             Await.until(10_000, () -> back.reports.size() == 1);
             FakeMonitor.Report resumed = back.reports.getFirst();
             assertThat(resumed.reportSequence()).isEqualTo(4);
@@ -189,8 +190,8 @@ class MonitorLinkTest {
                     shared: true
                 """.formatted(dir.resolve("a.img"), dir.resolve("b.img")));
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
-            monitor.assignIds = proposed -> proposed + 500;
+        try (FakeMonitor monitor = FakeMonitor.forKey(key, 0)) {
+            monitor.assignIds(proposed -> proposed + 500);
             try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
                     MonitorLink link = MonitorLink.start(
                             MonitorLinkConfig.of(
@@ -203,22 +204,22 @@ class MonitorLinkTest {
                 assertThat(monitor.volumeLists.getFirst())
                         .extracting(FakeMonitor.Volume::id, FakeMonitor.Volume::flags)
                         .containsExactly(Tuple.tuple(1, 0), Tuple.tuple(2, VolumeDescriptor.FLAG_SHARED));
-                monitor.poll();
+                monitor.pollAll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes())
                         .extracting(FakeMonitor.VolumeReport::volumeId)
                         .containsExactly(501, 502);
                 // A set names volumes by the assigned id; the proposal no longer names anything.
-                monitor.throttle(7, 502, 10, 500);
-                monitor.throttle(8, 2, 11, 500);
+                monitor.throttleVolume(7, 502, 10, 500);
+                monitor.throttleVolume(8, 2, 11, 500);
                 Await.until(10_000, () -> monitor.acks.size() == 2);
                 assertThat(monitor.acks.get(0).status()).isEqualTo(ThrottleAckStatus.APPLIED);
                 assertThat(gateway.qos().current("lun7").version()).isEqualTo(10);
                 assertThat(monitor.acks.get(1).status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
                 // Reconnecting, the gateway proposes the ids it was given, so a server that lost its records gives them
                 // again.
-                monitor.assignIds = proposed -> proposed;
-                monitor.dropConnection();
+                monitor.assignIds(proposed -> proposed);
+                monitor.dropAll();
                 Await.until(10_000, () -> monitor.volumeLists.size() == 2 && monitor.inSession());
                 assertThat(monitor.volumeLists.get(1))
                         .extracting(FakeMonitor.Volume::id)
@@ -243,9 +244,9 @@ class MonitorLinkTest {
                     target: %s
                 """.formatted(dir.resolve("b.img"), dir.resolve("a.img")));
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        try (FakeMonitor monitor = new FakeMonitor(key, 0)) {
+        try (FakeMonitor monitor = FakeMonitor.forKey(key, 0)) {
             // The shared volume is not bound to this gateway at the server: VOLUME_IDS refuses it.
-            monitor.assignIds = proposed -> proposed == 1 ? VolumeIdsDescriptor.REFUSED : proposed + 500;
+            monitor.assignIds(proposed -> proposed == 1 ? VolumeIdsDescriptor.REFUSED : proposed + 500);
             try (Gateway gateway = Gateway.start(GatewayContext.parse("--config=" + config));
                     MonitorLink link = MonitorLink.start(
                             MonitorLinkConfig.of(
@@ -255,13 +256,13 @@ class MonitorLinkTest {
                                     .withTimings(300, 50, 500),
                             gateway)) {
                 Await.until(10_000, monitor::inSession);
-                monitor.poll();
+                monitor.pollAll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
                 assertThat(monitor.reports.getFirst().volumes())
                         .extracting(FakeMonitor.VolumeReport::volumeId)
                         .as("only the volume the monitor took")
                         .containsExactly(502);
-                monitor.throttle(7, VolumeIdsDescriptor.REFUSED, 10, 500);
+                monitor.throttleVolume(7, VolumeIdsDescriptor.REFUSED, 10, 500);
                 Await.until(10_000, () -> monitor.acks.size() == 1);
                 assertThat(monitor.acks.getFirst().status()).isEqualTo(ThrottleAckStatus.UNKNOWN_VOLUME);
                 assertThat(link.state()).isEqualTo(LinkState.IN_SESSION);
@@ -273,7 +274,7 @@ class MonitorLinkTest {
     @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void aWrongKeyIsRefusedAndRetriedLater() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
-        try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0);
+        try (FakeMonitor monitor = FakeMonitor.forKey(GatewayKeys.derive(SECRET, GATEWAY_ID), 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                 MonitorLink link = MonitorLink.start(
                         MonitorLinkConfig.of(
@@ -335,7 +336,7 @@ class MonitorLinkTest {
     void aSilentMonitorIsLeftAndReconnectedTo() throws Exception {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        try (FakeMonitor monitor = new FakeMonitor(key, 0);
+        try (FakeMonitor monitor = FakeMonitor.forKey(key, 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                 MonitorLink link = MonitorLink.start(
                         MonitorLinkConfig.of(
@@ -361,7 +362,7 @@ class MonitorLinkTest {
         Tools.emptyFile(dir, "a.img", 1 << 20);
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), SECRET);
         Path statsFile = dir.resolve("stats.json");
-        try (FakeMonitor monitor = new FakeMonitor(GatewayKeys.derive(SECRET, GATEWAY_ID), 0)) {
+        try (FakeMonitor monitor = FakeMonitor.forKey(GatewayKeys.derive(SECRET, GATEWAY_ID), 0)) {
             try (GatewayProcess process = GatewayProcess.start(
                     dir,
                     "a=" + dir.resolve("a.img"),
@@ -371,7 +372,7 @@ class MonitorLinkTest {
                     "--monitor-insecure-plaintext",
                     "--stats-file=" + statsFile)) {
                 Await.until(10_000, monitor::inSession);
-                monitor.poll();
+                monitor.pollAll();
                 Await.until(10_000, () -> monitor.reports.size() == 1);
                 Await.until(10_000, () -> read(statsFile).contains("\"IN_SESSION\""));
                 assertThat(process.errors()).isEmpty();
@@ -388,7 +389,7 @@ class MonitorLinkTest {
         Assumptions.assumeTrue(
                 used * 100 >= store.getTotalSpace() * 2L, "the temporary file system is at least 2% used");
         byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        try (FakeMonitor monitor = new FakeMonitor(key, 0);
+        try (FakeMonitor monitor = FakeMonitor.forKey(key, 0);
                 Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
                 MonitorLink link = MonitorLink.start(
                         new MonitorLinkConfig(
@@ -406,8 +407,8 @@ class MonitorLinkTest {
                                 null),
                         gateway)) {
             Await.until(10_000, () -> monitor.events.get() == 1);
-            monitor.poll();
-            monitor.poll();
+            monitor.pollAll();
+            monitor.pollAll();
             Await.until(10_000, () -> monitor.reports.size() == 2);
             assertThat(monitor.events.get())
                     .as("once per crossing, not once per poll")

@@ -219,184 +219,42 @@ public record MonitorContext(
     }
 
     public MonitorContext withApproved(Set<Long> approved) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approved,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.approvedGateways = approved;
+        return copy.build();
     }
 
     public MonitorContext withTokens(Set<String> tokens) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                tokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.enrollmentTokens = tokens;
+        return copy.build();
     }
 
     public MonitorContext withRegistryFile(Path file) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                file,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.registryFile = file;
+        return copy.build();
     }
 
     public MonitorContext withPolling(long intervalMillis, int misses) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                intervalMillis,
-                misses,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.pollIntervalMillis = intervalMillis;
+        copy.missLimit = misses;
+        return copy.build();
     }
 
     public MonitorContext withPairs(int pairCount, int expected) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairCount,
-                expected,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.pairs = pairCount;
+        copy.expectedGateways = expected;
+        return copy.build();
     }
 
     /** The most pairs the sizing may run; 0 for one per core. */
     public MonitorContext withMaxPairs(int ceiling) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                ceiling,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.maxPairs = ceiling;
+        return copy.build();
     }
 
     /**
@@ -413,248 +271,60 @@ public record MonitorContext(
     }
 
     public MonitorContext withLimits(int connections, int frameLength, int highWatermark, int limit) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                connections,
-                frameLength,
-                highWatermark,
-                limit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.maxConnections = connections;
+        copy.maxFrameLength = frameLength;
+        copy.writeHighWatermark = highWatermark;
+        copy.writeLimit = limit;
+        return copy.build();
     }
 
     public MonitorContext withHandshake(long timeoutMillis, UnauthenticatedLimits limits) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                timeoutMillis,
-                limits,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.handshakeTimeoutMillis = timeoutMillis;
+        copy.unauthenticated = limits;
+        return copy.build();
     }
 
     /** A gateway announcing more than {@code perGateway} volumes is refused. */
     public MonitorContext withVolumeLimit(int perGateway) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                perGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.maxVolumesPerGateway = perGateway;
+        return copy.build();
     }
 
     /** For each shared volume name, the gateways the configuration lets serve it (see the record's description). */
     public MonitorContext withSharedVolumes(Map<String, Set<Long>> bindings) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                bindings,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.sharedVolumes = bindings;
+        return copy.build();
     }
 
     /** The clock the monitor's deadlines, polls and certificate expiries are judged by. */
     public MonitorContext withClock(EpochClock epochClock) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                epochClock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.clock = epochClock;
+        return copy.build();
     }
 
     /** Active with an epoch, or standby naming the active. */
     public MonitorContext withRole(MonitorRole monitorRole) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                monitorRole,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.role = monitorRole;
+        return copy.build();
     }
 
     /** Balancing by measured cost with work sharing (true, the default), or by session count alone (false). */
     public MonitorContext withBalancing(boolean byLoad) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                byLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.balanceByLoad = byLoad;
+        return copy.build();
     }
 
     public MonitorContext withTls(MonitorTls monitorTls) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                monitorTls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                registryDatabase);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.tls = monitorTls;
+        return copy.build();
     }
 
     /**
@@ -662,32 +332,8 @@ public record MonitorContext(
      * then imported once. Null keeps the registry in the file.
      */
     public MonitorContext withRegistryDatabase(RegistryDatabase database) {
-        return new MonitorContext(
-                listen,
-                monitorMailbox,
-                servicesMailbox,
-                servicesCallerIndex,
-                deploymentSecret,
-                approvedGateways,
-                enrollmentTokens,
-                registryFile,
-                pollIntervalMillis,
-                missLimit,
-                pairs,
-                expectedGateways,
-                maxPairs,
-                maxConnections,
-                maxFrameLength,
-                writeHighWatermark,
-                writeLimit,
-                handshakeTimeoutMillis,
-                unauthenticated,
-                maxVolumesPerGateway,
-                clock,
-                tls,
-                sharedVolumes,
-                role,
-                balanceByLoad,
-                database);
+        MonitorContextCopy copy = new MonitorContextCopy(this);
+        copy.registryDatabase = database;
+        return copy.build();
     }
 }

@@ -74,7 +74,7 @@ final class MonitorRequestHandler implements RequestHandler {
             return;
         }
         long handle = request.defer();
-        if (!daemon.submitThrottle(gatewayId, frame, handle)) {
+        if (!daemon.gatewaySessions().submitThrottle(gatewayId, frame, handle)) {
             daemon.completeThrottle(handle, MailboxOpcodes.THROTTLE_STORED, ParamWriter.EMPTY);
         }
     }
@@ -121,7 +121,7 @@ final class MonitorRequestHandler implements RequestHandler {
             if (approve) {
                 daemon.registry().approve(gatewayId);
             } else {
-                daemon.revoke(gatewayId);
+                daemon.gatewaySessions().revoke(gatewayId);
             }
             return MailboxStatus.OK;
         });
@@ -180,9 +180,9 @@ final class MonitorRequestHandler implements RequestHandler {
         boolean bind = request.opcode() == MailboxOpcodes.MONITOR_BIND_SHARED_VOLUME;
         change(request, () -> {
             if (bind) {
-                daemon.bindShared(volumeName, gatewayId);
+                daemon.gatewaySessions().bindShared(volumeName, gatewayId);
             } else {
-                daemon.unbindShared(volumeName, gatewayId);
+                daemon.gatewaySessions().unbindShared(volumeName, gatewayId);
             }
             return MailboxStatus.OK;
         });

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * nobody is polled: a report asked for then could only wait for a slot and be dropped, whereas a gateway not asked
  * reports the longer interval at the next poll, so the stored windows still meet (back-pressure from the database
  * manager to the gateways). Authenticated connections that do not finish the handshake (VOLUMES) in time are closed
- * here too; the unauthenticated ones are closed sooner, by {@link MonitorDaemon#closeUnfinishedHandshakes}.
+ * here too; the unauthenticated ones are closed sooner, by {@link ConnectionAcceptor#closeUnfinishedHandshakes}.
  *
  * <p>Who sets the pace: the SLA services ask for a sweep at the start of each of their intervals (MONITOR_POLL_NOW with
  * their interval), so the reports an interval analyses are the answers to one sweep, asked for at one moment, not
@@ -132,7 +132,7 @@ final class PollScheduler {
             }
             if (!session.inSession()) {
                 if (now - session.connectedAt > daemon.context().handshakeTimeoutMillis()) {
-                    daemon.handshakeTimedOut(session);
+                    daemon.acceptor().handshakeTimedOut(session);
                 }
                 continue;
             }
@@ -164,7 +164,7 @@ final class PollScheduler {
             session.missedPolls = 0;
             if (session.unreachable) {
                 session.unreachable = false;
-                daemon.reportState(session.gatewayId, GatewayState.REACHABLE_AGAIN, 0);
+                daemon.gatewaySessions().reportState(session.gatewayId, GatewayState.REACHABLE_AGAIN, 0);
             }
             return;
         }
@@ -172,7 +172,7 @@ final class PollScheduler {
         if (session.missedPolls >= missLimit && !session.unreachable) {
             session.unreachable = true;
             daemon.counters().unreachableMarked.increment();
-            daemon.reportState(session.gatewayId, GatewayState.UNREACHABLE, session.missedPolls);
+            daemon.gatewaySessions().reportState(session.gatewayId, GatewayState.UNREACHABLE, session.missedPolls);
         }
         if (session.missedPolls >= 3 * missLimit) {
             daemon.closeSession(session, "silent for " + session.missedPolls + " polls");

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -45,6 +46,7 @@ import java.util.Set;
  * refused like a corrupt one: whoever could write it could approve themselves.
  */
 final class RegistryFile {
+    private static final System.Logger LOG = System.getLogger(GatewayRegistry.class.getName());
     static final String HEADER = "# sluice gateway registry v1";
 
     /** What the file holds. */
@@ -189,6 +191,45 @@ final class RegistryFile {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /**
+     * The registry file of a monitor before the database held the registry: merged into the database, then renamed;
+     * nothing when there is no such file.
+     */
+    static void importOnce(Path file, AdmissionLink db)
+            throws IOException, RegistryFile.CorruptRegistryException, AdmissionLink.UnavailableException {
+        if (file == null || !Files.exists(file)) {
+            return;
+        }
+        RegistryFile.Contents contents;
+        try {
+            contents = RegistryFile.read(file);
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        db.importFile(contents);
+        Path renamed = file.resolveSibling(file.getFileName() + ".imported-" + System.currentTimeMillis());
+        try {
+            Files.move(file, renamed);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "gateway registry " + file + " imported into the database ("
+                            + contents.standings().size() + " standings, "
+                            + contents.tokenHashes().size() + " unused and "
+                            + contents.usedHashes().size() + " used tokens, "
+                            + contents.bindings().size()
+                            + " bindings) and renamed " + renamed.getFileName()
+                            + "; the database holds the registry from now on");
+        } catch (IOException e) {
+            // Imported all the same; the next start imports it again, which changes nothing the database decided since
+            // but a revocation the file holds.
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "gateway registry " + file
+                            + " imported into the database but not renamed: "
+                            + e + "; rename or remove it, or it is imported again at the next start");
         }
     }
 }

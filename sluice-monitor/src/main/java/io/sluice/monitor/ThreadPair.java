@@ -19,8 +19,8 @@ final class ThreadPair implements AutoCloseable {
     /** The sum of its sessions' costs at the conductor's last measure (PairBalancer); read by the acceptor. */
     private volatile double load;
     /**
-     * Sessions placed on it since that measure, whose cost the load does not hold yet; under the daemon's pairChoice
-     * lock.
+     * Sessions placed on it since that measure, whose cost the load does not hold yet; under the pairs' choice lock
+     * ({@link ThreadPairs#choiceLock()}).
      */
     int placedSinceMeasure;
 

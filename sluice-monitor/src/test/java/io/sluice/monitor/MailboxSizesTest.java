@@ -25,8 +25,8 @@ class MailboxSizesTest {
         assertThat(perPart).isGreaterThanOrEqualTo(50);
         assertThat(StatsDescriptor.frameLength(perPart) + batchOverhead).isLessThanOrEqualTo(capacity);
         assertThat(StatsDescriptor.frameLength(perPart + 1) + batchOverhead).isGreaterThan(capacity);
-        ReportBatchWriter batch =
-                new ReportBatchWriter(InboundThread.REPORTS_PER_BATCH).wrap(MemorySegment.ofArray(new byte[capacity]));
+        ReportBatchWriter batch = new ReportBatchWriter(ReportForwarder.REPORTS_PER_BATCH)
+                .wrap(MemorySegment.ofArray(new byte[capacity]));
         assertThat(batch.reserve(StatsDescriptor.frameLength(perPart))).isPositive();
     }
 

@@ -705,8 +705,8 @@ class MonitorDaemonTest {
         try {
             inSession(gateways, 1, 2, 3, 4);
             // Two pairs share four sessions; a third pair starts empty.
-            daemon.addPair();
-            assertThat(daemon.rebalance()).isEqualTo(1);
+            daemon.pairs().addPair();
+            assertThat(daemon.loads().rebalance()).isEqualTo(1);
             Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             long answered = daemon.counters().pollsAnswered();
             for (TestGateway gw : gateways) {
@@ -721,7 +721,7 @@ class MonitorDaemonTest {
             gateways.get(0).expect(FrameType.THROTTLE_SET);
             gateways.get(0).acknowledge();
             assertThat(reply.get(10, TimeUnit.SECONDS).status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
-            assertThat(daemon.rebalance()).as("balanced now").isZero();
+            assertThat(daemon.loads().rebalance()).as("balanced now").isZero();
         } finally {
             for (TestGateway gw : gateways) {
                 gw.close();
@@ -772,14 +772,14 @@ class MonitorDaemonTest {
         try {
             inSession(gateways, 1, 2, 3, 4);
             // Growth: a third pair, and a session moves onto it.
-            daemon.resizeTo(3);
+            daemon.pairs().resizeTo(3);
             assertThat(daemon.pairCount()).isEqualTo(3);
-            assertThat(daemon.rebalance()).isEqualTo(1);
+            assertThat(daemon.loads().rebalance()).isEqualTo(1);
             Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             assertThat(daemon.pair(2).sessionCount()).isEqualTo(1);
             // Shrink: the third pair gives its session back and stops; nobody new lands on it meanwhile.
-            daemon.resizeTo(2);
-            Await.until(20_000, daemon::retireStep);
+            daemon.pairs().resizeTo(2);
+            Await.until(20_000, daemon.pairs()::retireStep);
             assertThat(daemon.pairCount()).isEqualTo(2);
             assertThat(daemon.counters().pairsRetired()).isEqualTo(1);
             assertThat(daemon.counters().sessionsMigrated()).isEqualTo(2);
@@ -869,7 +869,7 @@ class MonitorDaemonTest {
                 assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
                 gateways.add(gw);
             }
-            daemon.addPair();
+            daemon.pairs().addPair();
             assertThat(daemon.pair(1).sessionCount())
                     .as("the new pair has no gateway of its own")
                     .isZero();
@@ -938,21 +938,21 @@ class MonitorDaemonTest {
             assertThat(daemon.session(2).pair.index()).isEqualTo(1 - heavyPair);
             // One second in which gateway 1 took 600 ms of a thread and the others 100 ms each (the little the real
             // reads and writes add is far below that).
-            daemon.measureLoads(clock.epochMillis());
+            daemon.loads().measureLoads(clock.epochMillis());
             daemon.session(1).busyNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(600));
             for (long id = 2; id <= 4; id++) {
                 daemon.session(id).busyNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
             }
             clock.advance(1_000);
-            daemon.measureLoads(clock.epochMillis());
+            daemon.loads().measureLoads(clock.epochMillis());
             // 0.7 against 0.2: the light gateway that fits half the difference moves; the heavy one stays (moving it
             // would only move the imbalance).
-            assertThat(daemon.rebalance()).isEqualTo(1);
+            assertThat(daemon.loads().rebalance()).isEqualTo(1);
             Await.until(20_000, () -> daemon.counters().sessionsMigrated() == 1);
             assertThat(daemon.session(3).pair.index()).isEqualTo(1 - heavyPair);
             assertThat(daemon.session(1).pair.index()).isEqualTo(heavyPair);
             // Three gateways on one pair, one on the other, and yet the next goes to the three: they weigh less.
-            daemon.measureLoads(clock.epochMillis());
+            daemon.loads().measureLoads(clock.epochMillis());
             try (TestGateway next = new TestGateway(daemon.address(), 5)) {
                 assertThat(next.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
                 assertThat(daemon.session(5).pair.index()).isEqualTo(1 - heavyPair);
@@ -971,7 +971,7 @@ class MonitorDaemonTest {
     @Test
     void balancedByCountNoWorkIsShared() throws Exception {
         restart(context.withBalancing(false).withPairs(1, 10));
-        daemon.addPair();
+        daemon.pairs().addPair();
         List<TestGateway> gateways = new ArrayList<>();
         try {
             for (long id = 1; id <= 4; id++) {
@@ -1034,7 +1034,7 @@ class MonitorDaemonTest {
             while (!daemon.services().behind()) {
                 assertThat(sent)
                         .as("reports sent without half the services' mailbox waiting")
-                        .isLessThan(half * InboundThread.REPORTS_PER_BATCH);
+                        .isLessThan(half * ReportForwarder.REPORTS_PER_BATCH);
                 gw.answerPoll(Long.MAX_VALUE);
                 sent++;
             }

@@ -2,9 +2,7 @@ package io.sluice.protocol;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The gateway's side of a monitor session (SESSION.md), without I/O: it decides what to send and how to take each frame
@@ -24,6 +22,10 @@ import java.util.Map;
  * rotation ({@link MonitorRotation}: STANDBY redirects, stale epochs and opened sessions move it; the caller calls
  * {@link #connectionFailed()} for a connection that broke) and the volume ids the monitor assigned.
  *
+ * <p>This class is the phase machine: it checks each frame against the phase and hands it on to the phase's part,
+ * {@link SessionHandshake} (HELLO to ACCEPTED, and why a connection ended) or {@link OpenSession} (VOLUME_IDS on:
+ * STATS, THROTTLE_ACK, EVENT), which write through one {@link SessionWire}; heartbeats and renewal stay here.
+ *
  * <p>One session per gateway, used by one thread at a time. Answering a POLL or a THROTTLE_SET allocates nothing.
  */
 public final class GatewaySession {
@@ -42,42 +44,18 @@ public final class GatewaySession {
             (FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH - StatsDescriptor.VOLUMES_OFFSET)
                     / StatsDescriptor.VOLUME_RECORD_LENGTH;
 
-    private final long gatewayId;
-    private final String name;
-    private final long capabilities;
-    private final byte[] key;
-    private final byte[] enrollmentToken;
     private final long heartbeatMillis;
     private final MonitorRotation rotation;
-    private final SessionVolumes volumes;
-    private final SessionCodec codec;
+    private final SessionWire wire;
     private final EpochFence fence = new EpochFence();
-    /** By position: the id proposed, then the one the monitor assigned (VolumeIdsDescriptor.REFUSED: left out). */
-    private final int[] ids;
-
-    private final Map<Integer, Integer> positionsById = new HashMap<>();
+    private final SessionHandshake handshake;
+    private final OpenSession open;
 
     private Phase phase = Phase.CLOSED;
-    private long sequence;
-    private long reportSequence;
-    private long reportedAtMillis;
-    private long lastSentMillis;
     private long lastReceivedMillis;
     private long heartbeatEcho;
-    private int pollIntervalMillis;
-    /** The certificate request of this connection's ENROLL, or null to AUTH. */
-    private byte[] enrollmentRequest;
-
     private boolean renewalRequested;
-    private SessionError error = SessionError.NONE;
-    private FrameType errorFrame;
-    private int retryAfterMillis = -1;
-    private boolean atOnce;
-    private AuthReason refusal = AuthReason.NONE;
-    private String refusalMessage = "";
     private long offeredEpoch;
-    private long eventsSent;
-    private InetSocketAddress namedActive;
 
     /** @param startMillis when the gateway started counting: the start of its first report's interval */
     public GatewaySession(
@@ -87,20 +65,11 @@ public final class GatewaySession {
             SessionVolumes volumes,
             SessionCodec codec,
             long startMillis) {
-        this.gatewayId = identity.gatewayId();
-        this.name = identity.name();
-        this.capabilities = identity.capabilities();
-        this.key = identity.key();
-        this.enrollmentToken = identity.enrollmentToken();
         this.heartbeatMillis = heartbeatMillis;
         this.rotation = rotation;
-        this.volumes = volumes;
-        this.codec = codec;
-        this.reportedAtMillis = startMillis;
-        this.ids = new int[volumes.count()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = volumes.proposedId(i);
-        }
+        this.wire = new SessionWire(codec, identity.gatewayId());
+        this.handshake = new SessionHandshake(wire, identity, volumes.count(), rotation, fence);
+        this.open = new OpenSession(wire, volumes, fence, startMillis);
     }
 
     /** Who the gateway is on the wire: HELLO's fields and the key and token its AUTH answers with. */
@@ -113,23 +82,10 @@ public final class GatewaySession {
      * @return false when the outbox had no room (the connection is of no use)
      */
     public boolean connected(long nowMillis, SessionOutbox outbox, byte[] certificateRequest) {
-        sequence = 1;
-        enrollmentRequest = certificateRequest;
         renewalRequested = false;
-        error = SessionError.NONE;
-        errorFrame = null;
-        retryAfterMillis = -1;
-        atOnce = false;
-        refusal = AuthReason.NONE;
         lastReceivedMillis = nowMillis;
-        ByteBuffer out = outbox.room(HelloDescriptor.frameLength(HelloDescriptor.MAX_NAME_LENGTH));
-        if (out == null) {
-            phase = Phase.CLOSED;
-            return false;
-        }
-        codec.hello.write(out, sequence++, gatewayId, capabilities, volumes.count(), name);
-        sent(Phase.HELLO_SENT, nowMillis);
-        return true;
+        phase = handshake.sendHello(nowMillis, outbox, certificateRequest) ? Phase.HELLO_SENT : Phase.CLOSED;
+        return phase == Phase.HELLO_SENT;
     }
 
     /** The connection is gone (closed after an ending event, or broken). */
@@ -150,32 +106,29 @@ public final class GatewaySession {
         return switch (type) {
             case CHALLENGE ->
                 phase == Phase.HELLO_SENT ? answerChallenge(decoder, nowMillis, outbox) : unexpected(type);
-            case STANDBY -> phase == Phase.HELLO_SENT ? onStandby(codec.standby.wrap(decoder)) : unexpected(type);
+            case STANDBY -> phase == Phase.HELLO_SENT ? handshake.onStandby(decoder) : unexpected(type);
             case AUTH_RESULT ->
                 phase == Phase.AUTH_SENT || phase == Phase.ENROLL_SENT
-                        ? onAuthResult(decoder, codec.authResult.wrap(decoder), nowMillis, outbox)
+                        ? onAuthResult(decoder, nowMillis, outbox)
                         : unexpected(type);
-            case VOLUME_IDS ->
-                phase == Phase.VOLUMES_SENT
-                        ? onVolumeIds(codec.volumeIds.wrap(decoder), nowMillis, outbox)
-                        : unexpected(type);
+            case VOLUME_IDS -> phase == Phase.VOLUMES_SENT ? onVolumeIds(decoder, nowMillis, outbox) : unexpected(type);
             case POLL -> phase == Phase.OPEN ? SessionEvent.POLL : unexpected(type);
             case THROTTLE_SET -> {
                 if (phase != Phase.OPEN) {
                     yield unexpected(type);
                 }
-                codec.throttleSet.wrap(decoder);
+                wire.codec.throttleSet.wrap(decoder);
                 yield SessionEvent.THROTTLE_SET;
             }
             case CERTIFICATE -> {
                 if (phase != Phase.ENROLL_SENT && !(phase == Phase.OPEN && renewalRequested)) {
                     yield unexpected(type);
                 }
-                codec.certificate.wrap(decoder);
+                wire.codec.certificate.wrap(decoder);
                 yield SessionEvent.CERTIFICATE;
             }
             case HEARTBEAT -> {
-                heartbeatEcho = codec.heartbeatIn.wrap(decoder).sentAtMillis();
+                heartbeatEcho = wire.codec.heartbeatIn.wrap(decoder).sentAtMillis();
                 yield SessionEvent.HEARTBEAT;
             }
             // HELLO, AUTH, STATS, THROTTLE_ACK, EVENT: a gateway's decoder refuses them as WRONG_SENDER before this.
@@ -184,89 +137,36 @@ public final class GatewaySession {
     }
 
     private SessionEvent answerChallenge(FrameDecoder decoder, long nowMillis, SessionOutbox outbox) {
-        byte[] answer = Authenticator.answer(
-                key, gatewayId, codec.challenge.wrap(decoder).nonce());
-        boolean enrolls = enrollmentRequest != null;
-        int length = enrolls
-                ? EnrollDescriptor.frameLength(enrollmentToken.length, enrollmentRequest.length)
-                : AuthDescriptor.frameLength(enrollmentToken.length);
-        ByteBuffer out = outbox.room(length);
-        if (out == null) {
-            return fail(SessionError.OUTPUT_FULL, FrameType.CHALLENGE);
+        SessionEvent event = handshake.answerChallenge(decoder, nowMillis, outbox);
+        if (event == SessionEvent.CHALLENGE_ANSWERED) {
+            phase = handshake.enrolling() ? Phase.ENROLL_SENT : Phase.AUTH_SENT;
         }
-        if (enrolls) {
-            codec.enroll.write(out, sequence++, gatewayId, answer, enrollmentToken, enrollmentRequest);
-        } else {
-            codec.auth.write(out, sequence++, gatewayId, answer, enrollmentToken);
-        }
-        sent(enrolls ? Phase.ENROLL_SENT : Phase.AUTH_SENT, nowMillis);
-        return SessionEvent.CHALLENGE_ANSWERED;
+        return event;
     }
 
-    private SessionEvent onAuthResult(
-            FrameDecoder decoder, AuthResultReader result, long nowMillis, SessionOutbox outbox) {
-        AuthOutcome outcome = result.outcome();
-        if (outcome == null) {
-            return fail(SessionError.UNKNOWN_OUTCOME, FrameType.AUTH_RESULT);
+    private SessionEvent onAuthResult(FrameDecoder decoder, long nowMillis, SessionOutbox outbox) {
+        SessionEvent event = handshake.onAuthResult(decoder);
+        if (event == SessionEvent.ACCEPTED || event == SessionEvent.STALE_EPOCH) {
+            offeredEpoch = wire.codec.authResult.epoch();
         }
-        if (outcome != AuthOutcome.ACCEPTED) {
-            // At most MAX_RETRY_AFTER_MILLIS (the reader clamps): over plaintext the frame is not authenticated.
-            retryAfterMillis = result.retryAfterMillis();
-            refusal = result.reason();
-            refusalMessage = result.message();
-            return outcome == AuthOutcome.PENDING ? SessionEvent.PENDING : SessionEvent.REFUSED;
+        if (event != SessionEvent.ACCEPTED) {
+            return event;
         }
-        if (phase == Phase.ENROLL_SENT) {
-            return fail(SessionError.ACCEPTED_ENROLLMENT, FrameType.AUTH_RESULT);
+        if (!open.sendVolumes(nowMillis, outbox)) {
+            return handshake.fail(SessionError.OUTPUT_FULL, FrameType.AUTH_RESULT);
         }
-        offeredEpoch = result.epoch();
-        if (!fence.admit(offeredEpoch)) {
-            rotation.failed();
-            return SessionEvent.STALE_EPOCH;
-        }
-        pollIntervalMillis = result.pollIntervalMillis();
-        decoder.authenticated();
-        ByteBuffer out = outbox.room(VolumesDescriptor.frameLength(ids.length));
-        if (out == null) {
-            return fail(SessionError.OUTPUT_FULL, FrameType.AUTH_RESULT);
-        }
-        codec.volumes.begin(out, sequence++, gatewayId, ids.length);
-        for (int i = 0; i < ids.length; i++) {
-            codec.volumes.volume(i, ids[i], volumes.flags(i), volumes.sizeBytes(i), volumes.wireName(i));
-        }
-        codec.volumes.commit();
-        sent(Phase.VOLUMES_SENT, nowMillis);
+        phase = Phase.VOLUMES_SENT;
         return SessionEvent.ACCEPTED;
     }
 
-    private SessionEvent onStandby(StandbyReader standby) {
-        retryAfterMillis = standby.retryAfterMillis();
-        if (standby.namesActive()) {
-            namedActive = standby.activeAddress();
-            atOnce = rotation.redirect(namedActive);
-            return SessionEvent.STANDBY_REDIRECT;
-        }
-        rotation.failed();
-        return SessionEvent.STANDBY_NO_ACTIVE;
-    }
-
-    private SessionEvent onVolumeIds(VolumeIdsReader assigned, long nowMillis, SessionOutbox outbox) {
-        if (assigned.volumeCount() != ids.length) {
-            return fail(SessionError.VOLUME_COUNT_MISMATCH, FrameType.VOLUME_IDS);
-        }
-        positionsById.clear();
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = assigned.volumeId(i);
-            if (ids[i] != VolumeIdsDescriptor.REFUSED) {
-                positionsById.put(ids[i], i);
-            }
-            volumes.assigned(i, ids[i]);
+    private SessionEvent onVolumeIds(FrameDecoder decoder, long nowMillis, SessionOutbox outbox) {
+        VolumeIdsReader assigned = wire.codec.volumeIds.wrap(decoder);
+        if (assigned.volumeCount() != open.volumeCount()) {
+            return handshake.fail(SessionError.VOLUME_COUNT_MISMATCH, FrameType.VOLUME_IDS);
         }
         phase = Phase.OPEN;
-        lastSentMillis = nowMillis;
         rotation.opened();
-        volumes.snapshot();
-        sendCapacityWarnings(nowMillis, outbox);
+        open.open(assigned, nowMillis, outbox);
         return SessionEvent.OPENED;
     }
 
@@ -277,46 +177,7 @@ public final class GatewaySession {
      * @return false when the outbox had no room for the report: nothing was written and nothing counted
      */
     public boolean answerPoll(long pollSequence, long nowMillis, SessionOutbox outbox) {
-        if (phase != Phase.OPEN) {
-            return false;
-        }
-        int count = 0;
-        for (int i = 0; i < ids.length; i++) {
-            count += reported(i) ? 1 : 0;
-        }
-        int frames = Math.max(1, (count + VOLUMES_PER_STATS_FRAME - 1) / VOLUMES_PER_STATS_FRAME);
-        int length = (frames - 1) * StatsDescriptor.frameLength(VOLUMES_PER_STATS_FRAME)
-                + StatsDescriptor.frameLength(count - (frames - 1) * VOLUMES_PER_STATS_FRAME);
-        ByteBuffer out = outbox.room(length);
-        if (out == null) {
-            return false;
-        }
-        volumes.snapshot();
-        int interval = (int) Math.clamp(nowMillis - reportedAtMillis, 0, Integer.MAX_VALUE);
-        long report = reportSequence + 1;
-        int from = 0;
-        int position = 0;
-        do {
-            int n = Math.min(VOLUMES_PER_STATS_FRAME, count - from);
-            boolean more = from + n < count;
-            codec.stats.begin(out, sequence++, gatewayId, more, report, pollSequence, reportedAtMillis, interval, n);
-            for (int i = 0; i < n; i++, position++) {
-                while (!reported(position)) {
-                    position++;
-                }
-                VolumeStatsFlyweight record = codec.stats.volume(i);
-                record.volumeId(ids[position]);
-                volumes.report(position, record, interval);
-            }
-            codec.stats.commit();
-            from += n;
-        } while (from < count);
-        volumes.reported();
-        reportSequence = report;
-        reportedAtMillis = nowMillis;
-        lastSentMillis = nowMillis;
-        sendCapacityWarnings(nowMillis, outbox);
-        return true;
+        return phase == Phase.OPEN && open.answerPoll(pollSequence, nowMillis, outbox);
     }
 
     /** What {@link #answerThrottleSet} did. */
@@ -331,43 +192,21 @@ public final class GatewaySession {
 
     /** Applies and acknowledges the THROTTLE_SET of the last {@link SessionEvent#THROTTLE_SET} event. */
     public ThrottleAnswer answerThrottleSet(long nowMillis, SessionOutbox outbox) {
-        ThrottleSetReader set = codec.throttleSet;
-        int count = set.volumeCount();
-        ByteBuffer out = outbox.room(ThrottleAckDescriptor.frameLength(count));
-        if (out == null) {
-            return ThrottleAnswer.NO_ROOM;
+        ThrottleAnswer answer = open.answerThrottleSet(nowMillis, outbox);
+        if (answer != ThrottleAnswer.NO_ROOM) {
+            offeredEpoch = wire.codec.throttleSet.epoch();
         }
-        ThrottleAckWriter ack = codec.ack;
-        ack.begin(out, sequence++, gatewayId, set.commandId(), count);
-        offeredEpoch = set.epoch();
-        boolean current = fence.admit(offeredEpoch);
-        for (int i = 0; i < count; i++) {
-            ThrottleParamsFlyweight params = set.volume(i);
-            int volumeId = params.volumeId();
-            int position = positionsById.getOrDefault(volumeId, -1);
-            ThrottleAckStatus status;
-            if (!current) {
-                status = ThrottleAckStatus.STALE_EPOCH;
-            } else if (position < 0) {
-                status = ThrottleAckStatus.UNKNOWN_VOLUME;
-            } else {
-                status = volumes.apply(position, params);
-            }
-            ack.result(i, volumeId, status, position < 0 ? 0 : volumes.versionInForce(position));
-        }
-        ack.commit();
-        lastSentMillis = nowMillis;
-        return current ? ThrottleAnswer.ACKNOWLEDGED : ThrottleAnswer.STALE_EPOCH;
+        return answer;
     }
 
     /** Whether a HEARTBEAT is due: the session is open and nothing went out for a heartbeat interval. */
     public boolean heartbeatDue(long nowMillis) {
-        return phase == Phase.OPEN && nowMillis - lastSentMillis >= heartbeatMillis;
+        return phase == Phase.OPEN && nowMillis - wire.lastSentMillis() >= heartbeatMillis;
     }
 
     /** When the next HEARTBEAT is due if nothing else goes out first. */
     public long heartbeatAt() {
-        return lastSentMillis + heartbeatMillis;
+        return wire.lastSentMillis() + heartbeatMillis;
     }
 
     /** Sends a HEARTBEAT echoing the monitor's last; false when the outbox had no room. */
@@ -376,8 +215,8 @@ public final class GatewaySession {
         if (out == null) {
             return false;
         }
-        codec.heartbeat.write(out, sequence++, gatewayId, nowMillis, heartbeatEcho);
-        lastSentMillis = nowMillis;
+        wire.codec.heartbeat.write(out, wire.next(), wire.gatewayId, nowMillis, heartbeatEcho);
+        wire.sent(nowMillis);
         return true;
     }
 
@@ -390,7 +229,7 @@ public final class GatewaySession {
     }
 
     public long silenceLimitMillis() {
-        return Math.max(3L * heartbeatMillis, 4L * Math.max(0, pollIntervalMillis));
+        return Math.max(3L * heartbeatMillis, 4L * Math.max(0, handshake.pollIntervalMillis()));
     }
 
     /**
@@ -406,57 +245,14 @@ public final class GatewaySession {
         if (out == null) {
             return false;
         }
-        codec.renew.write(out, sequence++, gatewayId, certificateRequest);
+        wire.codec.renew.write(out, wire.next(), wire.gatewayId, certificateRequest);
         renewalRequested = true;
-        lastSentMillis = nowMillis;
+        wire.sent(nowMillis);
         return true;
     }
 
-    /** One EVENT per volume each time its backend crosses the warning threshold (again after dropping below). */
-    private void sendCapacityWarnings(long nowMillis, SessionOutbox outbox) {
-        int length = EventDescriptor.frameLength(CAPACITY_MESSAGE.length());
-        for (int i = 0; i < ids.length; i++) {
-            if (volumes.takeCapacityWarning(i) && reported(i)) {
-                ByteBuffer out = outbox.room(length);
-                if (out == null) {
-                    return;
-                }
-                codec.event.write(
-                        out,
-                        sequence++,
-                        gatewayId,
-                        EventKind.CAPACITY_WARNING,
-                        nowMillis,
-                        0,
-                        volumes.usedBytes(i),
-                        ids[i],
-                        volumes.flags(i),
-                        volumes.capacityBytes(i),
-                        volumes.wireName(i),
-                        CAPACITY_MESSAGE);
-                eventsSent++;
-                lastSentMillis = nowMillis;
-            }
-        }
-    }
-
-    private boolean reported(int position) {
-        return ids[position] != VolumeIdsDescriptor.REFUSED;
-    }
-
-    private void sent(Phase next, long nowMillis) {
-        phase = next;
-        lastSentMillis = nowMillis;
-    }
-
     private SessionEvent unexpected(FrameType type) {
-        return fail(SessionError.UNEXPECTED_FRAME, type);
-    }
-
-    private SessionEvent fail(SessionError why, FrameType frame) {
-        error = why;
-        errorFrame = frame;
-        return SessionEvent.PROTOCOL_ERROR;
+        return handshake.fail(SessionError.UNEXPECTED_FRAME, type);
     }
 
     public Phase phase() {
@@ -465,39 +261,40 @@ public final class GatewaySession {
 
     /** Why the last {@link SessionEvent#PROTOCOL_ERROR} ended the connection. */
     public SessionError error() {
-        return error;
+        return handshake.error();
     }
 
     /** For people: the last protocol error, e.g. "unexpected POLL in HELLO_SENT". */
     public String errorText() {
+        SessionError error = handshake.error();
         return error == SessionError.UNEXPECTED_FRAME
-                ? "unexpected " + errorFrame + " in " + phase
-                : error.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " (" + errorFrame + ")";
+                ? "unexpected " + handshake.errorFrame() + " in " + phase
+                : error.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " (" + handshake.errorFrame() + ")";
     }
 
     /** The retry-after of the last PENDING, REFUSED or STANDBY (clamped by its reader), or -1. */
     public int retryAfterMillis() {
-        return retryAfterMillis;
+        return handshake.retryAfterMillis();
     }
 
     /** After STANDBY_REDIRECT: the named active is dialled at once (the first redirect in a row). */
     public boolean atOnce() {
-        return atOnce;
+        return handshake.atOnce();
     }
 
     /** The message, for people, of the last AUTH_RESULT PENDING or REFUSED; empty for none. */
     public String refusalMessage() {
-        return refusalMessage;
+        return handshake.refusalMessage();
     }
 
     /** The active monitor the last STANDBY_REDIRECT named. */
     public InetSocketAddress namedActive() {
-        return namedActive;
+        return handshake.namedActive();
     }
 
     /** The reason of the last AUTH_RESULT PENDING or REFUSED. */
     public AuthReason refusal() {
-        return refusal;
+        return handshake.refusal();
     }
 
     /** The epoch of the last ACCEPTED or THROTTLE_SET taken (whether admitted or not). */
@@ -517,45 +314,45 @@ public final class GatewaySession {
 
     /** This connection enrolls (ENROLL instead of AUTH). */
     public boolean enrolling() {
-        return enrollmentRequest != null;
+        return handshake.enrolling();
     }
 
     /** The CERTIFICATE of the last {@link SessionEvent#CERTIFICATE} event. */
     public CertificateReader certificate() {
-        return codec.certificate;
+        return wire.codec.certificate;
     }
 
     /** The THROTTLE_SET of the last {@link SessionEvent#THROTTLE_SET} event. */
     public ThrottleSetReader throttleSet() {
-        return codec.throttleSet;
+        return wire.codec.throttleSet;
     }
 
     /** The POLL sequence of the last {@link SessionEvent#POLL} event's frame, read from the decoder. */
     public long pollSequence(FrameDecoder decoder) {
-        return codec.poll.wrap(decoder).pollSequence();
+        return wire.codec.poll.wrap(decoder).pollSequence();
     }
 
     /** The last report sequence sent: it counts over the gateway's life, across connections. */
     public long reportSequence() {
-        return reportSequence;
+        return open.reportSequence();
     }
 
     /** The volume id of the volume at {@code position}: proposed, or as the monitor assigned it. */
     public int volumeId(int position) {
-        return ids[position];
+        return open.volumeId(position);
     }
 
     /** The EVENTs written over the session's life. */
     public long eventsSent() {
-        return eventsSent;
+        return open.eventsSent();
     }
 
     /** The sequence the next frame will carry. */
     public long nextSequence() {
-        return sequence;
+        return wire.peek();
     }
 
     public long gatewayId() {
-        return gatewayId;
+        return wire.gatewayId;
     }
 }

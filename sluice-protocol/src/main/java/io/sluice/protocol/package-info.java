@@ -12,8 +12,9 @@
  * certificate sends ENROLL instead of AUTH and gets CERTIFICATE, then connects again with it; in session it may RENEW
  * it (SESSION.md). A standby monitor answers HELLO with STANDBY, naming the active one. Which frame may come when is
  * the session's business (sluice-monitor, sluice-gateway); this package says what a well-formed frame is, and holds the
- * two pieces of a gateway's session logic that need no I/O and that both gateways (sluice-gateway's link and the
- * simulator) share: {@link io.sluice.protocol.MonitorRotation} (which monitor to dial next) and
- * {@link io.sluice.protocol.EpochFence} (which fencing epochs to obey).
+ * gateway's side of a session without I/O, which both gateways (sluice-gateway's link and the simulator) drive:
+ * {@link io.sluice.protocol.GatewaySession} (the phase machine; its handshake and open phases are
+ * {@code SessionHandshake} and {@code OpenSession}), {@link io.sluice.protocol.MonitorRotation} (which monitor to dial
+ * next) and {@link io.sluice.protocol.EpochFence} (which fencing epochs to obey).
  */
 package io.sluice.protocol;

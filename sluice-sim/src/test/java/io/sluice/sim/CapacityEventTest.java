@@ -3,6 +3,7 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class CapacityEventTest {
     @Test
     void fullVolumesWarnOnceWhenTheSessionOpens() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 3)
                         .volumes(TestSims.STEADY.withUsed(0.95))
                         .build())) {

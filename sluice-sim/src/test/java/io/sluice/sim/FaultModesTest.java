@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.protocol.FrameError;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.IntStream;
@@ -20,7 +21,7 @@ class FaultModesTest {
 
     @Test
     void slowGatewayAnswersEveryPollLate() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = start(monitor, FaultMode.SLOW)) {
             awaitSessions(sim, GATEWAYS);
             long poll = monitor.pollAll();
@@ -40,7 +41,7 @@ class FaultModesTest {
 
     @Test
     void silentGatewayStaysConnectedAndSendsNothing() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = start(monitor, FaultMode.SILENT)) {
             awaitSessions(sim, GATEWAYS);
             long first = monitor.pollAll();
@@ -73,7 +74,7 @@ class FaultModesTest {
 
     @Test
     void malformedGatewaySendsEveryKindOfCorruptFrameAndReconnectsEachTime() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = start(monitor, FaultMode.MALFORMED)) {
             awaitSessions(sim, GATEWAYS);
             FakeMonitor.Seen malformed = monitor.seen(sim.gatewayId(0));
@@ -107,7 +108,7 @@ class FaultModesTest {
 
     @Test
     void disconnectingGatewayDropsItsSessionPeriodicallyAndComesBack() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = start(monitor, FaultMode.DISCONNECT)) {
             awaitSessions(sim, GATEWAYS);
             assertThat(sim.awaitCondition(s -> s.of(FaultMode.DISCONNECT).reconnects() >= 3, Duration.ofSeconds(20)))
@@ -133,7 +134,7 @@ class FaultModesTest {
 
     @Test
     void wrongKeyGatewayIsRefusedAndRetriesWithBackoff() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
             assertThat(sim.awaitCondition(
                             s -> s.of(FaultMode.WRONG_KEY).authRefused() >= 3
@@ -156,7 +157,7 @@ class FaultModesTest {
 
     @Test
     void refusedGatewayToldNotToRetryGivesUp() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 0);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 0);
                 Simulator sim = start(monitor, FaultMode.WRONG_KEY)) {
             assertThat(sim.awaitCondition(
                             s -> s.of(FaultMode.WRONG_KEY).get(SimCounter.GAVE_UP) == 1
@@ -174,7 +175,7 @@ class FaultModesTest {
     @Test
     void pendingGatewayRetriesUntilApprovedAndPresentsItsEnrollmentToken() throws Exception {
 
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             SimContext context = TestSims.quick(monitor.address(), 1)
                     .enrollmentToken("enroll-{id}")
                     .build();
@@ -193,7 +194,7 @@ class FaultModesTest {
 
     @Test
     void faultFractionsPickThatShareOfGateways() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 40)
                         .faults(FaultPlan.parse("slow=0.1,silent=0.05,wrong-key=0.05"))
                         .build())) {

@@ -6,6 +6,7 @@ import com.sun.management.ThreadMXBean;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.AuthResultDescriptor;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,7 +40,7 @@ class SimLoopTest {
 
     @Test
     void firstConnectsAreSpreadOverTheRampUp() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             loop = loop(
                     TestSims.quick(monitor.address(), 4)
                             .timings(new SimTimings(1_000, 10_000, 2_000, 1_000, 8_000, 300, 10_000, 1)),
@@ -61,7 +62,7 @@ class SimLoopTest {
 
     @Test
     void heartbeatGoesOutAfterTheIdleInterval() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.NONE);
             pump("in session", s -> s.total().inSession() == 1);
             clock.advance(TIMINGS.heartbeatIntervalMillis() - 1);
@@ -78,7 +79,7 @@ class SimLoopTest {
 
     @Test
     void slowGatewayAnswersExactlyItsDelayLate() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             loop = loop(TestSims.quick(monitor.address(), 1).timings(TIMINGS), FaultMode.SLOW);
             pump("in session", s -> s.total().inSession() == 1);
             long poll = monitor.pollAll();
@@ -228,7 +229,7 @@ class SimLoopTest {
 
     @Test
     void aForgedRetryAfterKeepsAGatewayAwayForFiveMinutesAtMost() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             SimContext context =
                     TestSims.quick(monitor.address(), 1).timings(TIMINGS).build();
             monitor.unapprove(context.firstGatewayId());
@@ -249,7 +250,7 @@ class SimLoopTest {
 
     @Test
     void loopFinishesAtItsDurationAndClosesEverything() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             loop = loop(TestSims.quick(monitor.address(), 3).timings(TIMINGS).durationMillis(5_000), FaultMode.NONE);
             pump("in session", s -> s.total().inSession() == 3);
             clock.advance(4_999);
@@ -267,7 +268,7 @@ class SimLoopTest {
 
     @Test
     void answeringPollsAndThrottleSetsAllocatesNothing() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             loop = loop(
                     TestSims.quick(monitor.address(), 1).volumesPerGateway(16).timings(TIMINGS), FaultMode.NONE);
             pump("in session", s -> s.total().inSession() == 1);

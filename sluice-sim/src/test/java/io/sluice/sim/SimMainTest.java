@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ExitCode;
 import io.sluice.common.PrivateFiles;
+import io.sluice.testkit.FakeMonitor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ class SimMainTest {
     @Test
     void runsForItsDurationPrintingSummariesAndExitsOk() throws Exception {
         Path secret = PrivateFiles.writeSecret(dir.resolve("secret"), TestSims.SECRET);
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             int code = run(
                     "--gateways",
                     "20",

@@ -3,6 +3,7 @@ package io.sluice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SimulatorLifecycleTest {
     @Test
     void stopsByItselfAfterItsDuration() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             long started = System.nanoTime();
             Simulator sim = Simulator.start(TestSims.quick(monitor.address(), 50)
                     .threads(2)
@@ -34,7 +35,7 @@ class SimulatorLifecycleTest {
 
     @Test
     void closeStopsEveryThreadAndConnection() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100)) {
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100)) {
             Simulator sim = Simulator.start(
                     TestSims.quick(monitor.address(), 200).threads(2).build());
             assertThat(sim.awaitCondition(s -> s.total().inSession() == 200, Duration.ofSeconds(10)))

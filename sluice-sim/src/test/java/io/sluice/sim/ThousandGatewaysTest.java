@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class ThousandGatewaysTest {
 
     @Test
     void everyGatewayAuthenticatesAnswersEveryPollAndObeysItsThrottle() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 200);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 200);
                 Simulator sim = Simulator.start(
                         TestSims.quick(monitor.address(), GATEWAYS)
                                 .threads(2)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.ManualEpochClock;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.FakeMonitor;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class ThrottleOverTheWireTest {
 
     @Test
     void setsAreAppliedOnceByVersionAndShapeTheNextReports() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim =
                         Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
             long id = sim.gatewayId(0);
@@ -54,7 +55,7 @@ class ThrottleOverTheWireTest {
 
     @Test
     void reportSequenceAndLimitsSurviveAReconnect() throws Exception {
-        try (FakeMonitor monitor = new FakeMonitor(TestSims.SECRET, 100);
+        try (FakeMonitor monitor = FakeMonitor.forSecret(TestSims.SECRET, 100);
                 Simulator sim =
                         Simulator.start(TestSims.quick(monitor.address(), 1).build(), clock)) {
             long id = sim.gatewayId(0);

@@ -28,6 +28,12 @@ public final class Await {
         until(what, timeoutMillis, condition, () -> "");
     }
 
+    /** As {@link #until(long, BooleanSupplier)}, the failure also saying what {@code state} describes at the time. */
+    public static void until(long timeoutMillis, BooleanSupplier condition, Supplier<String> state)
+            throws InterruptedException {
+        until("condition", timeoutMillis, condition, state);
+    }
+
     /**
      * As {@link #until(String, long, BooleanSupplier)}, the failure also saying what {@code state} describes at the
      * time (what was seen instead), so a failed run explains itself.

@@ -31,6 +31,13 @@ class AwaitTest {
     }
 
     @Test
+    void anUnnamedConditionStillSaysWhatWasSeen() {
+        assertThatThrownBy(() -> Await.until(50, () -> false, () -> "the link CONNECTING"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage("condition not met within 50 ms: the link CONNECTING");
+    }
+
+    @Test
     void withinSaysWhetherTheConditionHeldInsteadOfFailing() throws Exception {
         assertThat(Await.within(50, 5, () -> false)).isFalse();
         assertThat(Await.within(60_000, 5, () -> true)).isTrue();

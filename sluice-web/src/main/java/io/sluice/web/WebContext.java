@@ -130,119 +130,46 @@ public record WebContext(
     }
 
     public WebContext withListen(String newHost, int newPort) {
-        return new WebContext(
-                newHost,
-                newPort,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                clock,
-                tlsCertificate,
-                tlsKey,
-                allowPlaintext,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.host = newHost;
+        edit.port = newPort;
+        return edit.done();
     }
 
     public WebContext withCallTimeout(Duration timeout) {
-        return new WebContext(
-                host,
-                port,
-                mailboxDir,
-                serverName,
-                dataDir,
-                timeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                clock,
-                tlsCertificate,
-                tlsKey,
-                allowPlaintext,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.callTimeout = timeout;
+        return edit.done();
     }
 
     public WebContext withClock(EpochClock newClock) {
-        return new WebContext(
-                host,
-                port,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                newClock,
-                tlsCertificate,
-                tlsKey,
-                allowPlaintext,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.clock = newClock;
+        return edit.done();
     }
 
     public WebContext withPublicUrl(String url, boolean secure) {
-        return new WebContext(
-                host,
-                port,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secure,
-                url,
-                clock,
-                tlsCertificate,
-                tlsKey,
-                allowPlaintext,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.publicUrl = url;
+        edit.secureCookies = secure;
+        return edit.done();
     }
 
     /** Serve HTTPS with this PEM certificate chain and key (both null: plain HTTP). */
     public WebContext withTls(Path certificate, Path key) {
-        return new WebContext(
-                host,
-                port,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                clock,
-                certificate,
-                key,
-                allowPlaintext,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.tlsCertificate = certificate;
+        edit.tlsKey = key;
+        return edit.done();
     }
 
     /** Listen, host and the plaintext permission together, since only together can they be checked. */
     public WebContext withListen(String newHost, int newPort, boolean plaintextAllowed) {
-        return new WebContext(
-                newHost,
-                newPort,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                clock,
-                tlsCertificate,
-                tlsKey,
-                plaintextAllowed,
-                pairStatusFile);
+        Edit edit = new Edit(this);
+        edit.host = newHost;
+        edit.port = newPort;
+        edit.allowPlaintext = plaintextAllowed;
+        return edit.done();
     }
 
     /**
@@ -250,21 +177,64 @@ public record WebContext(
      * exports; null for a server on its own.
      */
     public WebContext withPairStatus(Path file) {
-        return new WebContext(
-                host,
-                port,
-                mailboxDir,
-                serverName,
-                dataDir,
-                callTimeout,
-                maxBodyBytes,
-                liveInterval,
-                secureCookies,
-                publicUrl,
-                clock,
-                tlsCertificate,
-                tlsKey,
-                allowPlaintext,
-                file);
+        Edit edit = new Edit(this);
+        edit.pairStatusFile = file;
+        return edit.done();
+    }
+
+    /** A copy of a context to change a few fields of; {@link #done} validates the result as a new context. */
+    private static final class Edit {
+        private String host;
+        private int port;
+        private Path mailboxDir;
+        private String serverName;
+        private Path dataDir;
+        private Duration callTimeout;
+        private int maxBodyBytes;
+        private Duration liveInterval;
+        private boolean secureCookies;
+        private String publicUrl;
+        private EpochClock clock;
+        private Path tlsCertificate;
+        private Path tlsKey;
+        private boolean allowPlaintext;
+        private Path pairStatusFile;
+
+        private Edit(WebContext from) {
+            host = from.host;
+            port = from.port;
+            mailboxDir = from.mailboxDir;
+            serverName = from.serverName;
+            dataDir = from.dataDir;
+            callTimeout = from.callTimeout;
+            maxBodyBytes = from.maxBodyBytes;
+            liveInterval = from.liveInterval;
+            secureCookies = from.secureCookies;
+            publicUrl = from.publicUrl;
+            clock = from.clock;
+            tlsCertificate = from.tlsCertificate;
+            tlsKey = from.tlsKey;
+            allowPlaintext = from.allowPlaintext;
+            pairStatusFile = from.pairStatusFile;
+        }
+
+        private WebContext done() {
+            return new WebContext(
+                    host,
+                    port,
+                    mailboxDir,
+                    serverName,
+                    dataDir,
+                    callTimeout,
+                    maxBodyBytes,
+                    liveInterval,
+                    secureCookies,
+                    publicUrl,
+                    clock,
+                    tlsCertificate,
+                    tlsKey,
+                    allowPlaintext,
+                    pairStatusFile);
+        }
     }
 }

@@ -26,11 +26,12 @@ import java.util.function.Consumer;
  * back; the writer thread only finishes what the socket would not take at once. Over TLS likewise: the session is an
  * SSLEngine's on the same non-blocking socket. A connection owns {@code requestSlots} {@link IoRequest}s: when all are
  * in flight the reader stops reading, and when the export's queue is full the reader blocks in submit, so a fast client
- * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection. See CONCURRENCY.md.
+ * is slowed by TCP itself. A client that stops reading its replies stalls only its own connection. The negotiation is a
+ * {@link Handshake}'s; in transmission the reader's reads of the client (inbox, selector, bounded spin) are a
+ * {@link ClientInput}'s. See CONCURRENCY.md.
  */
 final class NbdConnection implements IoRequest.Completion {
     private static final long SLOT_WAIT_NANOS = 100_000_000;
-    private static final int INBOX_BYTES = 16 * 1024;
     /** One NBD_CMD_BLOCK_STATUS reply carries at most this many bytes of descriptors (512 extents). */
     private static final int EXTENTS_BYTES = 512 * EXTENT_LENGTH;
 
@@ -46,30 +47,14 @@ final class NbdConnection implements IoRequest.Completion {
 
     private final BoundedRequestQueue free;
     private final NbdRequestDecoder decoder = new NbdRequestDecoder();
-    /**
-     * What the reader has read from the client and not yet parsed (read mode): one read takes every request header that
-     * has arrived, so a burst costs one system call, not one per request.
-     */
-    private final ByteBuffer inbox = ByteBuffer.allocateDirect(INBOX_BYTES).flip();
 
     private volatile boolean transmitting;
     private Thread reader;
     private Export export;
-    /** The socket, or the TLS session on it. */
-    private ByteChannel in;
     /** Where the reader waits for input on the non-blocking socket; set when transmission starts. */
     private volatile SocketReadiness readable;
-    /** The last look at the socket found nothing, so the reader waits before reading again. */
-    private boolean inputIdle;
-    /**
-     * The read that brought the request being decoded took less than it was offered from the plaintext socket, so the
-     * socket was empty then: the reader need not read again to tell whether the client sent more.
-     */
-    private boolean drained;
-    /** The last request was run by the reader itself: the client waits for each reply (queue depth 1). */
-    private boolean ranLast;
-    /** Whether the reader may spin before it sleeps, and its back-off after vain spins. */
-    private final ReadSpin spin = new ReadSpin();
+    /** What the reader reads from the client; set when transmission starts. */
+    private ClientInput input;
     /** Set by the reader before any request is read; sends the replies. */
     private volatile ReplySender replies;
 
@@ -143,11 +128,12 @@ final class NbdConnection implements IoRequest.Completion {
 
     private void startTransmission(NbdSession session) throws IOException {
         export = session.export();
-        in = session.in();
+        ByteChannel in = session.in();
         // From here on no thread blocks in a socket call, TLS or not: the reader waits in its selector,
         // and a dispatcher that finishes a request can try its reply without the risk of blocking.
         channel.configureBlocking(false);
         readable = new SocketReadiness(channel, SelectionKey.OP_READ);
+        input = new ClientInput(channel, in, readable);
         SocketReadiness writable = new SocketReadiness(channel, SelectionKey.OP_WRITE);
         decoder.configure(
                 export.size(),
@@ -173,10 +159,12 @@ final class NbdConnection implements IoRequest.Completion {
 
     /** Serves requests until the client leaves; returns whether the ending is a hard disconnect. */
     private boolean readRequests() throws IOException, InterruptedException {
+        ClientInput client = input;
+        ByteBuffer inbox = client.inbox();
         while (true) {
             IoRequest request = free.take();
             held = request;
-            if (!fill(REQUEST_HEADER_LENGTH)) {
+            if (!client.fill(REQUEST_HEADER_LENGTH)) {
                 return false;
             }
             long receivedNanos = System.nanoTime();
@@ -200,7 +188,7 @@ final class NbdConnection implements IoRequest.Completion {
             if (payload > 0) {
                 ByteBuffer data = buffers.acquire(payload);
                 request.data(data);
-                if (!receivePayload(data)) {
+                if (!client.receivePayload(data)) {
                     return true;
                 }
                 data.flip();
@@ -218,9 +206,9 @@ final class NbdConnection implements IoRequest.Completion {
                 request.data(buffers.acquire(one ? EXTENT_LENGTH : EXTENTS_BYTES));
             }
             int admission;
-            ranLast = false;
+            client.ranLast(false);
             try {
-                admission = export.scheduler().admit(request, mayRunNow());
+                admission = export.scheduler().admit(request, client.mayRunNow());
             } catch (InterruptedException e) {
                 recycle(request);
                 held = null;
@@ -230,44 +218,10 @@ final class NbdConnection implements IoRequest.Completion {
             held = null;
             if (admission == RequestScheduler.RUN) {
                 request.complete(export.execute(request));
-                ranLast = true;
+                client.ranLast(true);
             } else if (admission == RequestScheduler.CLOSED) {
                 request.complete(NbdError.ESHUTDOWN);
             }
-        }
-    }
-
-    /**
-     * Whether the reader may run the request it just read itself: not when the client already sent more (then the
-     * reader hands the request to a dispatcher and goes on reading, so requests that arrive together still reach the
-     * backend together). The inbox and one read that does not wait tell (what it finds is the next request, read once);
-     * over TLS that read also sees records already taken off the socket and not yet decrypted. When the read that
-     * brought this request emptied the plaintext socket (it took less than offered), that read tells it already, and no
-     * other is made.
-     */
-    private boolean mayRunNow() {
-        if (inbox.hasRemaining()) {
-            return false;
-        }
-        if (drained) {
-            drained = false;
-            inputIdle = true;
-            return true;
-        }
-        try {
-            inbox.clear();
-            int read;
-            try {
-                read = in.read(inbox);
-            } finally {
-                inbox.flip();
-            }
-            // At end of stream (-1) the next read says so again and ends the connection.
-            inputIdle = read == 0;
-            return inputIdle;
-        } catch (IOException e) {
-            // The next read tells what happened; until then, take the ordinary path.
-            return false;
         }
     }
 
@@ -336,107 +290,6 @@ final class NbdConnection implements IoRequest.Completion {
         if (sending != null) {
             sending.hungUp();
         }
-    }
-
-    /** Makes at least {@code bytes} (at most the inbox's size) readable in the inbox; false at end of stream. */
-    private boolean fill(int bytes) throws IOException {
-        drained = false;
-        if (inbox.remaining() >= bytes) {
-            return true;
-        }
-        inbox.compact();
-        try {
-            while (inbox.position() < bytes) {
-                if (readSome(inbox) < 0) {
-                    return false;
-                }
-            }
-        } finally {
-            inbox.flip();
-        }
-        return true;
-    }
-
-    /** Fills {@code data} with a WRITE's payload: what the inbox holds of it first, then from the socket. */
-    private boolean receivePayload(ByteBuffer data) throws IOException {
-        int buffered = Math.min(inbox.remaining(), data.remaining());
-        if (buffered > 0) {
-            data.put(data.position(), inbox, inbox.position(), buffered);
-            data.position(data.position() + buffered);
-            inbox.position(inbox.position() + buffered);
-        }
-        return receive(data);
-    }
-
-    /** Reads until {@code buffer} is full; false at end of stream. */
-    private boolean receive(ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (readSome(buffer) < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Reads at least one byte into {@code buffer}, waiting for the client if it sent nothing yet; -1 at end of stream.
-     * The read does not block, so the wait is in the reader's selector; when the last look found the socket empty, the
-     * reader waits first instead of reading in vain. At queue depth 1 (the reader ran the last request itself) it first
-     * spins for a bounded time ({@link ReadSpin}).
-     */
-    private int readSome(ByteBuffer buffer) throws IOException {
-        boolean spun = false;
-        while (true) {
-            if (!inputIdle) {
-                int read = readOnce(buffer);
-                if (read != 0) {
-                    return read;
-                }
-            }
-            inputIdle = false;
-            if (!spun) {
-                spun = true;
-                int read = spinFor(buffer);
-                if (read != 0) {
-                    return read;
-                }
-            }
-            readable.await();
-        }
-    }
-
-    /** The bounded spin, when this wait may have it: what the read brought, or 0 when it found nothing. */
-    private int spinFor(ByteBuffer buffer) throws IOException {
-        if (!ranLast) {
-            return 0;
-        }
-        if (!spin.mayTry() || !ReadSpin.enter()) {
-            return 0;
-        }
-        int read = 0;
-        try {
-            long since = System.nanoTime();
-            do {
-                Thread.yield();
-                read = readOnce(buffer);
-            } while (read == 0 && System.nanoTime() - since < ReadSpin.BOUND_NANOS);
-        } finally {
-            ReadSpin.exit();
-        }
-        if (read != 0) {
-            spin.found();
-        } else {
-            spin.vain();
-        }
-        return read;
-    }
-
-    /** One read that does not wait; notes whether it emptied the plaintext socket. */
-    private int readOnce(ByteBuffer buffer) throws IOException {
-        int room = buffer.remaining();
-        int read = in.read(buffer);
-        drained = read > 0 && read < room && in == channel;
-        return read;
     }
 
     @Override

@@ -90,133 +90,96 @@ public record ServerConfig(
             Integer maxHandshakesPerAddress,
             Map<String, List<String>> sharedVolumes,
             Integer maxPairs) {
-        public Monitor(
-                String listen,
-                Long pollIntervalMs,
-                List<String> approve,
-                Integer missLimit,
-                Integer pairs,
-                Long handshakeTimeoutMs,
-                Integer maxUnauthenticated,
-                Integer maxUnauthenticatedPerAddress,
-                Integer maxVolumesPerGateway,
-                Boolean tls,
-                List<String> tlsNames,
-                Integer maxHandshakesInProgress,
-                Boolean insecurePlaintext,
-                Integer gatewayCertificateDays,
-                Integer maxHandshakesPerAddress,
-                Map<String, List<String>> sharedVolumes) {
-            this(
-                    listen,
-                    pollIntervalMs,
-                    approve,
-                    missLimit,
-                    pairs,
-                    handshakeTimeoutMs,
-                    maxUnauthenticated,
-                    maxUnauthenticatedPerAddress,
-                    maxVolumesPerGateway,
-                    tls,
-                    tlsNames,
-                    maxHandshakesInProgress,
-                    insecurePlaintext,
-                    gatewayCertificateDays,
-                    maxHandshakesPerAddress,
-                    sharedVolumes,
-                    null);
-        }
-
-        public Monitor(
-                String listen,
-                Long pollIntervalMs,
-                List<String> approve,
-                Integer missLimit,
-                Integer pairs,
-                Long handshakeTimeoutMs,
-                Integer maxUnauthenticated,
-                Integer maxUnauthenticatedPerAddress,
-                Integer maxVolumesPerGateway,
-                Boolean tls,
-                List<String> tlsNames,
-                Integer maxHandshakesInProgress,
-                Boolean insecurePlaintext,
-                Integer gatewayCertificateDays,
-                Integer maxHandshakesPerAddress) {
-            this(
-                    listen,
-                    pollIntervalMs,
-                    approve,
-                    missLimit,
-                    pairs,
-                    handshakeTimeoutMs,
-                    maxUnauthenticated,
-                    maxUnauthenticatedPerAddress,
-                    maxVolumesPerGateway,
-                    tls,
-                    tlsNames,
-                    maxHandshakesInProgress,
-                    insecurePlaintext,
-                    gatewayCertificateDays,
-                    maxHandshakesPerAddress,
-                    null);
-        }
-
-        public Monitor(
-                String listen,
-                Long pollIntervalMs,
-                List<String> approve,
-                Integer missLimit,
-                Integer pairs,
-                Long handshakeTimeoutMs,
-                Integer maxUnauthenticated,
-                Integer maxUnauthenticatedPerAddress,
-                Integer maxVolumesPerGateway,
-                Boolean tls,
-                List<String> tlsNames) {
-            this(
-                    listen,
-                    pollIntervalMs,
-                    approve,
-                    missLimit,
-                    pairs,
-                    handshakeTimeoutMs,
-                    maxUnauthenticated,
-                    maxUnauthenticatedPerAddress,
-                    maxVolumesPerGateway,
-                    tls,
-                    tlsNames,
-                    null,
-                    null,
-                    null,
-                    null);
-        }
-
         public Monitor(String listen, Long pollIntervalMs, List<String> approve, Integer missLimit, Integer pairs) {
-            this(listen, pollIntervalMs, approve, missLimit, pairs, null, null, null, null, null, null);
-        }
-
-        public Monitor(
-                String listen,
-                Long pollIntervalMs,
-                List<String> approve,
-                Integer missLimit,
-                Integer pairs,
-                Long handshakeTimeoutMs,
-                Integer maxUnauthenticated,
-                Integer maxUnauthenticatedPerAddress) {
             this(
                     listen,
                     pollIntervalMs,
                     approve,
                     missLimit,
                     pairs,
-                    handshakeTimeoutMs,
-                    maxUnauthenticated,
-                    maxUnauthenticatedPerAddress,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
                     null,
                     null,
                     null);
+        }
+
+        /** A monitor section built in code (the demo's plan, tests), every key not set left to its default. */
+        public static Builder builder(String listen, Long pollIntervalMs, List<String> approve) {
+            return new Builder(listen, pollIntervalMs, approve);
+        }
+
+        /** The keys code sets; a configuration file is read through the canonical constructor. */
+        public static final class Builder {
+            private final String listen;
+            private final Long pollIntervalMs;
+            private final List<String> approve;
+            private Integer pairs;
+            private Integer maxUnauthenticated;
+            private Integer maxUnauthenticatedPerAddress;
+            private Integer maxVolumesPerGateway;
+            private Boolean tls;
+            private Boolean insecurePlaintext;
+
+            private Builder(String listen, Long pollIntervalMs, List<String> approve) {
+                this.listen = listen;
+                this.pollIntervalMs = pollIntervalMs;
+                this.approve = approve;
+            }
+
+            public Builder pairs(int count) {
+                this.pairs = count;
+                return this;
+            }
+
+            public Builder maxUnauthenticated(int total, int perAddress) {
+                this.maxUnauthenticated = total;
+                this.maxUnauthenticatedPerAddress = perAddress;
+                return this;
+            }
+
+            public Builder maxVolumesPerGateway(int count) {
+                this.maxVolumesPerGateway = count;
+                return this;
+            }
+
+            public Builder tls(boolean on) {
+                this.tls = on;
+                return this;
+            }
+
+            public Builder insecurePlaintext(boolean on) {
+                this.insecurePlaintext = on;
+                return this;
+            }
+
+            public Monitor build() {
+                return new Monitor(
+                        listen,
+                        pollIntervalMs,
+                        approve,
+                        null,
+                        pairs,
+                        null,
+                        maxUnauthenticated,
+                        maxUnauthenticatedPerAddress,
+                        maxVolumesPerGateway,
+                        tls,
+                        null,
+                        null,
+                        insecurePlaintext,
+                        null,
+                        null,
+                        null,
+                        null);
+            }
         }
     }
 

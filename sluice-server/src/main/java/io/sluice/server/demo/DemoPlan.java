@@ -218,18 +218,10 @@ public final class DemoPlan {
                         fleet.size() > 0 ? DemoFleet.HEARTBEAT_TIMEOUT_MILLIS : null,
                         roles,
                         null,
-                        new ServerConfig.Monitor(
-                                "127.0.0.1:" + monitorPort,
-                                pollIntervalMillis,
-                                approved,
-                                null,
-                                1,
-                                null,
-                                null,
-                                null,
-                                null,
-                                true,
-                                null),
+                        ServerConfig.Monitor.builder("127.0.0.1:" + monitorPort, pollIntervalMillis, approved)
+                                .pairs(1)
+                                .tls(true)
+                                .build(),
                         new ServerConfig.Services(dir.resolve("services.json").toString(), null, null),
                         null,
                         new ServerConfig.Web("127.0.0.1:" + webPort)));

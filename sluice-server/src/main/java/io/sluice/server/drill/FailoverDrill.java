@@ -8,6 +8,7 @@ import io.sluice.sim.SimCounter;
 import io.sluice.sim.SimTimings;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
+import io.sluice.testkit.Await;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -343,15 +344,11 @@ public final class FailoverDrill implements AutoCloseable {
         }
     }
 
+    /** Polls {@code condition} (testkit's {@link Await}); a drill that times out is an error of the run, not a test. */
     private static void await(String what, long timeoutMillis, BooleanSupplier condition, Supplier<String> state)
             throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException(
-                        "not within " + timeoutMillis / 1_000 + " s: " + what + "\n" + state.get());
-            }
-            Thread.sleep(50);
+        if (!Await.within(timeoutMillis, 50, condition)) {
+            throw new IllegalStateException("not within " + timeoutMillis / 1_000 + " s: " + what + "\n" + state.get());
         }
     }
 }

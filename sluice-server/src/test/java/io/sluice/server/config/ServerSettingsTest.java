@@ -156,7 +156,9 @@ class ServerSettingsTest {
                 null,
                 List.of("monitor", "db"),
                 null,
-                new ServerConfig.Monitor("127.0.0.1:9000", 250L, null, null, null, null, null, null, 64, null, null),
+                ServerConfig.Monitor.builder("127.0.0.1:9000", 250L, null)
+                        .maxVolumesPerGateway(64)
+                        .build(),
                 null,
                 null,
                 null);

@@ -22,6 +22,7 @@ import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
+import io.sluice.testkit.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -34,8 +35,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -60,6 +59,8 @@ class MonitorPairSystemTest {
     private static final Pattern LISTENING = Pattern.compile("monitor listening on \\S*:(\\d+)");
     private static final Pattern REFERRED = Pattern.compile("standby \\([1-9]\\d* sent to the active\\)");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long the pair gets for each step: processes start, elect and reconnect on a loaded machine. */
+    private static final long WAIT_MILLIS = 120_000;
 
     @TempDir
     Path dir;
@@ -171,13 +172,19 @@ class MonitorPairSystemTest {
         start(gatewayLog, "gateway", "--config", config.toString());
 
         // Standby first, sent on to the active: in session there, reporting.
-        await(() -> "IN_SESSION".equals(link(stats).path("state").asText()), () -> read(stats) + read(gatewayLog));
+        Await.until(
+                WAIT_MILLIS,
+                () -> "IN_SESSION".equals(link(stats).path("state").asText()),
+                () -> read(stats) + read(gatewayLog));
         JsonNode link = link(stats);
         assertThat(link.path("monitor").asText()).isEqualTo("127.0.0.1:" + active);
         assertThat(link.path("standby-referrals").asLong()).isPositive();
         assertThat(link.path("epoch").asLong()).isEqualTo(6);
-        await(() -> reports.get() >= 2, () -> "reports " + reports.get());
-        await(() -> REFERRED.matcher(read(dir.resolve("standby.log"))).find(), () -> read(dir.resolve("standby.log")));
+        Await.until(WAIT_MILLIS, () -> reports.get() >= 2, () -> "reports " + reports.get());
+        Await.until(
+                WAIT_MILLIS,
+                () -> REFERRED.matcher(read(dir.resolve("standby.log"))).find(),
+                () -> read(dir.resolve("standby.log")));
 
         // The active's throttle set is applied.
         Reply applied = activeMonitor
@@ -192,7 +199,7 @@ class MonitorPairSystemTest {
                         .wrap(ByteBuffer.wrap(applied.result()), 0)
                         .status(0))
                 .isEqualTo(ThrottleAckStatus.APPLIED);
-        await(() -> qosVersion(stats) == 5, () -> read(stats));
+        Await.until(WAIT_MILLIS, () -> qosVersion(stats) == 5, () -> read(stats));
 
         long sessions = link(stats).path("sessions").asLong();
         // The active dies. The stale server (it lost the lease at epoch 5 and does not know) is tried: no session, and
@@ -210,7 +217,10 @@ class MonitorPairSystemTest {
         assertThat(stored.status())
                 .as("kept for when the gateway is in session, which it never is")
                 .isEqualTo(MailboxOpcodes.THROTTLE_STORED);
-        await(() -> link(stats).path("stale-epoch-refusals").asLong() >= 2, () -> read(stats) + read(gatewayLog));
+        Await.until(
+                WAIT_MILLIS,
+                () -> link(stats).path("stale-epoch-refusals").asLong() >= 2,
+                () -> read(stats) + read(gatewayLog));
         JsonNode after = link(stats);
         assertThat(after.path("sessions").asLong())
                 .as("no session with the stale server")
@@ -249,7 +259,7 @@ class MonitorPairSystemTest {
         Path log = dir.resolve(server + ".log");
         start(log, args.toArray(String[]::new));
         Matcher[] listening = new Matcher[1];
-        await(() -> (listening[0] = LISTENING.matcher(read(log))).find(), () -> read(log));
+        Await.until(WAIT_MILLIS, () -> (listening[0] = LISTENING.matcher(read(log))).find(), () -> read(log));
         return Integer.parseInt(listening[0].group(1));
     }
 
@@ -304,16 +314,6 @@ class MonitorPairSystemTest {
             return Files.readString(file);
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static void await(BooleanSupplier condition, Supplier<String> why) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 120 s: " + why.get());
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -88,30 +88,20 @@ class ScaleSystemTest {
                         TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
                         ServerSettings.ALL_ROLES,
                         null,
-                        new ServerConfig.Monitor(
-                                "127.0.0.1:" + monitorPort,
-                                POLL_MILLIS,
-                                List.of(
-                                        "1-" + gateways,
-                                        Long.toString(BIG_GATEWAY_ID),
-                                        LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)),
+                        ServerConfig.Monitor.builder(
+                                        "127.0.0.1:" + monitorPort,
+                                        POLL_MILLIS,
+                                        List.of(
+                                                "1-" + gateways,
+                                                Long.toString(BIG_GATEWAY_ID),
+                                                LATE_GATEWAY_ID + "-" + (LATE_GATEWAY_ID + 1)))
                                 // the whole fleet may connect at once: room for all of it unauthenticated
-                                null,
-                                null,
-                                null,
-                                4_096,
-                                4_096,
-                                null,
-                                null,
-                                null,
-                                null,
+                                .maxUnauthenticated(4_096, 4_096)
                                 // Explicitly plaintext: thousands of simulated gateways connecting at once over TLS
-                                // wait on the
-                                // monitor's bounding of handshakes in progress (docs/security.md), which this test does
-                                // not measure.
-                                true,
-                                null,
-                                null),
+                                // wait on the monitor's bounding of handshakes in progress (docs/security.md), which
+                                // this test does not measure.
+                                .insecurePlaintext(true)
+                                .build(),
                         null,
                         null,
                         new ServerConfig.Web("127.0.0.1:" + ServerHarness.freePort())));

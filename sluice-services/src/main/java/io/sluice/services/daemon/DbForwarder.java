@@ -3,6 +3,7 @@ package io.sluice.services.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.EpochClock;
+import io.sluice.mailbox.MailboxAttachment;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ReplyView;
@@ -66,7 +67,7 @@ final class DbForwarder implements AutoCloseable {
     private final int maxInFlight;
     private final EpochClock clock;
     private final ObjectMapper json = new ObjectMapper();
-    private final MailboxAttachment attachment;
+    private final MailboxAttachment<MailboxCaller> attachment;
     private final SampleBatcher samples;
     private final JsonCallQueue calls;
     private final Map<Long, byte[]> batchesInFlight = new HashMap<>();
@@ -95,7 +96,12 @@ final class DbForwarder implements AutoCloseable {
         this.clock = clock;
         this.maxInFlight = maxInFlight;
         this.calls = new JsonCallQueue(maxPendingCalls, problem -> lastError = problem);
-        this.attachment = new MailboxAttachment(file, clock, ServerMailboxes.CALLER_SERVICES, ATTACH_RETRY_MILLIS);
+        this.attachment = new MailboxAttachment<>(
+                file,
+                clock,
+                ATTACH_RETRY_MILLIS,
+                mailbox -> MailboxCaller.attach(mailbox, ServerMailboxes.CALLER_SERVICES),
+                MailboxCaller::close);
         this.samples = new SampleBatcher(
                 clock,
                 SampleBatchDescriptor.maxSamples(ServerMailboxes.DB.paramCapacity()),
@@ -164,7 +170,7 @@ final class DbForwarder implements AutoCloseable {
      */
     void awaitReplies(long nanos) {
         if (attachment.attached()) {
-            attachment.caller().awaitReplies(nanos);
+            attachment.end().awaitReplies(nanos);
         }
     }
 
@@ -192,10 +198,10 @@ final class DbForwarder implements AutoCloseable {
                 return 0;
             }
             ServicesDaemon.logResumption(
-                    "database manager's mailbox", attachment.caller().resumption());
+                    "database manager's mailbox", attachment.end().resumption());
             onAttach.accept(this);
         }
-        MailboxCaller caller = attachment.caller();
+        MailboxCaller caller = attachment.end();
         int work = caller.pollReplies(this::onReply, 64);
         while (inFlight() < maxInFlight && (!calls.isEmpty() || samples.next() != null)) {
             // JSON calls first: they are few, and the startup load and registrations unblock the rest.

@@ -1,14 +1,15 @@
 package io.sluice.web.call;
 
+import io.sluice.common.EpochClock;
 import io.sluice.mailbox.CallerEntryException;
 import io.sluice.mailbox.Mailbox;
+import io.sluice.mailbox.MailboxAttachment;
 import io.sluice.mailbox.MailboxClient;
 import io.sluice.mailbox.MailboxSnapshot;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.SlotFlags;
 import io.sluice.web.http.ApiProblem;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,8 +39,11 @@ public final class CalleeLink implements AutoCloseable {
     /** How much longer a revoked call that a callee had taken is awaited for its final word. */
     static final Duration REVOKE_GRACE = Duration.ofSeconds(2);
 
-    private Mailbox mailbox;
-    private MailboxClient client;
+    /** The provider's mailbox and this web's client on it; guarded by {@code this}. */
+    private final MailboxAttachment<MailboxClient> attachment;
+    /** Why the last attach failed, for the 503 that follows; guarded by {@code this}. */
+    private String attachProblem;
+
     private final AtomicLong inheritedReplies = new AtomicLong();
     private static final System.Logger LOG = System.getLogger(CalleeLink.class.getName());
 
@@ -48,6 +52,9 @@ public final class CalleeLink implements AutoCloseable {
         this.file = file;
         this.callerIndex = callerIndex;
         this.timeout = timeout;
+        // The file is looked at on every use (a stat, nothing beside an HTTP request), so a call made just after the
+        // provider created or replaced its mailbox reaches it.
+        this.attachment = new MailboxAttachment<>(file, EpochClock.system(), 0, this::resume, MailboxClient::close);
     }
 
     public String role() {
@@ -147,24 +154,31 @@ public final class CalleeLink implements AutoCloseable {
     }
 
     private synchronized MailboxClient client() {
-        if (mailbox().isEmpty()) {
+        Optional<Mailbox> m = mailbox();
+        if (m.isEmpty()) {
             throw ApiProblem.unavailable(
-                    "the " + role + " mailbox " + file + " does not exist (is the " + role + " running?)");
+                    attachProblem != null
+                            ? "the " + role + " mailbox: " + attachProblem
+                            : "the " + role + " mailbox " + file + " does not exist (is the " + role + " running?)");
         }
         if (!calleeAlive()) {
             throw ApiProblem.unavailable("no live " + role + " process is attached to " + file);
         }
-        if (client == null) {
-            try {
-                client = MailboxClient.resume(mailbox, callerIndex, "web-" + role, this::releaseInherited);
-            } catch (CallerEntryException e) {
-                throw ApiProblem.unavailable("another live process (pid " + e.holderPid()
-                        + ") holds the web's caller index " + callerIndex + " on the " + role + " mailbox");
-            }
-            String resumed = client.caller().resumption().describe();
-            if (resumed != null) {
-                LOG.log(System.Logger.Level.INFO, "web on the {0} mailbox: {1}", role, resumed);
-            }
+        return attachment.end();
+    }
+
+    /** The web's client on a freshly mapped mailbox; refused while another live process holds the caller index. */
+    private MailboxClient resume(Mailbox mailbox) {
+        MailboxClient client;
+        try {
+            client = MailboxClient.resume(mailbox, callerIndex, "web-" + role, this::releaseInherited);
+        } catch (CallerEntryException e) {
+            throw new IllegalStateException("another live process (pid " + e.holderPid()
+                    + ") holds the web's caller index " + callerIndex + " on the " + role + " mailbox");
+        }
+        String resumed = client.caller().resumption().describe();
+        if (resumed != null) {
+            LOG.log(System.Logger.Level.INFO, "web on the {0} mailbox: {1}", role, resumed);
         }
         return client;
     }
@@ -186,27 +200,24 @@ public final class CalleeLink implements AutoCloseable {
         return inheritedReplies.get();
     }
 
+    /** The mailbox while attached; follows a file its provider replaced, attaches to one that appeared. */
     private synchronized Optional<Mailbox> mailbox() {
-        if (mailbox == null && Files.exists(file)) {
-            try {
-                mailbox = Mailbox.open(file);
-            } catch (RuntimeException e) {
-                // Half-created or foreign file: treat as absent and try again on the next call.
-                return Optional.empty();
-            }
+        if (attachment.replaced()) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "web: the {0} mailbox {1} was replaced; attaching to the new one",
+                    role,
+                    file);
+            attachment.detach();
         }
-        return Optional.ofNullable(mailbox);
+        if (!attachment.attached() && attachment.tryAttach(problem -> attachProblem = problem)) {
+            attachProblem = null;
+        }
+        return Optional.ofNullable(attachment.mailbox());
     }
 
     @Override
     public synchronized void close() {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
-        if (mailbox != null) {
-            mailbox.close();
-            mailbox = null;
-        }
+        attachment.close();
     }
 }

@@ -155,4 +155,36 @@ class CalleeLinkTest {
         }
         assertThat(link.snapshot().orElseThrow().freeSlots()).isEqualTo(16);
     }
+
+    /**
+     * The provider's mailbox file was removed and created again (a database manager run on its own, restarted after its
+     * file was deleted): the link lets go of the old mapping, whose callee never comes back, and its next call reaches
+     * the new callee instead of failing until the web restarts.
+     */
+    @Test
+    void aMailboxCreatedAgainIsFollowed() throws Exception {
+        answerOneCall(callee, 1);
+        assertThat(link.call(1, new byte[0], Duration.ofSeconds(30)).result()).containsExactly(1);
+        worker.join();
+        worker = null;
+
+        callee.close();
+        mailbox.close();
+        Files.delete(file);
+        mailbox = Mailbox.create(file, new MailboxGeometry(16, 4096, 8, 2));
+        callee = MailboxCallee.attach(mailbox);
+        answerOneCall(callee, 2);
+        assertThat(link.call(1, new byte[0], Duration.ofSeconds(30)).result()).containsExactly(2);
+    }
+
+    private void answerOneCall(MailboxCallee answering, int answer) {
+        worker = Thread.ofPlatform().start(() -> {
+            while (answering.poll(request -> request.reply(0, ParamWriter.of(new byte[] {(byte) answer})), 1) == 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        });
+    }
 }
