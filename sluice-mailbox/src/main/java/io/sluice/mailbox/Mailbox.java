@@ -249,20 +249,8 @@ public final class Mailbox implements AutoCloseable {
         return replyDoorbells[callerIndex];
     }
 
-    static long handle(long generation, int slot) {
-        return (generation << 12) | slot;
-    }
-
-    static int slotOf(long handle) {
-        return (int) (handle & 0xFFF);
-    }
-
-    static long generationOf(long handle) {
-        return handle >>> 12;
-    }
-
     boolean isValidHandle(long handle) {
-        return handle > 0 && slotOf(handle) < geometry.slotCount();
+        return handle > 0 && CallHandle.slotOf(handle) < geometry.slotCount();
     }
 
     // ---------------------------------------------------------------- slot fields

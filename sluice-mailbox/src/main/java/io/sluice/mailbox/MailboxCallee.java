@@ -158,8 +158,8 @@ public final class MailboxCallee implements AutoCloseable {
         if (!mailbox.isValidHandle(handle)) {
             return false;
         }
-        long base = mailbox.slotOffset(Mailbox.slotOf(handle));
-        return memory.getLong(base + SLOT_GENERATION_OFFSET) == Mailbox.generationOf(handle)
+        long base = mailbox.slotOffset(CallHandle.slotOf(handle));
+        return memory.getLong(base + SLOT_GENERATION_OFFSET) == CallHandle.generationOf(handle)
                 && memory.getIntVolatile(base + SLOT_STATE_OFFSET) == SlotState.TAKEN
                 && (memory.getIntVolatile(base + SLOT_FLAGS_OFFSET) & SlotFlags.CANCEL_REQUESTED) != 0;
     }
@@ -294,7 +294,7 @@ public final class MailboxCallee implements AutoCloseable {
         }
 
         public long handle() {
-            return Mailbox.handle(generation, slot);
+            return CallHandle.of(generation, slot);
         }
 
         public int slot() {

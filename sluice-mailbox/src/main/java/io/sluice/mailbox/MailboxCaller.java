@@ -127,7 +127,7 @@ public final class MailboxCaller implements AutoCloseable {
                 corrupt++;
                 continue;
             }
-            handles[count++] = Mailbox.handle(mailbox.generation(slot), slot);
+            handles[count++] = CallHandle.of(mailbox.generation(slot), slot);
             switch (state) {
                 case SlotState.POSTED -> posted++;
                 case SlotState.TAKEN -> taken++;
@@ -218,7 +218,7 @@ public final class MailboxCaller implements AutoCloseable {
             }
             mailbox.locks().unlock(slot);
             mailbox.notifyCallees(slot);
-            return Mailbox.handle(generation, slot);
+            return CallHandle.of(generation, slot);
         }
     }
 
@@ -282,7 +282,7 @@ public final class MailboxCaller implements AutoCloseable {
 
     /** Whether the call in {@code slot} is one found at attach; each is counted once. Allocation-free. */
     private boolean isInherited(int slot) {
-        if (inheritedLeft == 0 || Arrays.binarySearch(inherited, Mailbox.handle(mailbox.generation(slot), slot)) < 0) {
+        if (inheritedLeft == 0 || Arrays.binarySearch(inherited, CallHandle.of(mailbox.generation(slot), slot)) < 0) {
             return false;
         }
         inheritedLeft--;

@@ -30,7 +30,7 @@ public final class ReplyView {
     }
 
     public long handle() {
-        return Mailbox.handle(mailbox.generation(slot), slot);
+        return CallHandle.of(mailbox.generation(slot), slot);
     }
 
     public int slot() {

@@ -18,6 +18,6 @@ public record SlotInfo(
         int deliveries,
         long lockOwner) {
     public long handle() {
-        return Mailbox.handle(generation, slot);
+        return CallHandle.of(generation, slot);
     }
 }

@@ -84,12 +84,12 @@ final class SlotLocks {
         if (!mailbox.isValidHandle(handle)) {
             return MailboxStatus.STALE_HANDLE;
         }
-        int slot = Mailbox.slotOf(handle);
+        int slot = CallHandle.slotOf(handle);
         int rc = lock(slot);
         if (rc != MailboxStatus.OK) {
             return rc;
         }
-        if (memory.getLong(mailbox.slotOffset(slot) + SLOT_GENERATION_OFFSET) != Mailbox.generationOf(handle)) {
+        if (memory.getLong(mailbox.slotOffset(slot) + SLOT_GENERATION_OFFSET) != CallHandle.generationOf(handle)) {
             unlock(slot);
             return MailboxStatus.STALE_HANDLE;
         }

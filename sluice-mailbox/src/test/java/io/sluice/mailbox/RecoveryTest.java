@@ -101,7 +101,7 @@ class RecoveryTest {
     @Test
     void lockOfADeadProcessIsBrokenNotWaitedOn() {
         long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
-        int slot = Mailbox.slotOf(handle);
+        int slot = CallHandle.slotOf(handle);
         mailbox.memory().putLongVolatile(mailbox.slotOffset(slot) + SLOT_LOCK_OFFSET, deadToken);
         // The callee's take must get through a lock its dead owner will never release.
         MailboxCallee callee = MailboxCallee.attach(mailbox);
@@ -122,7 +122,7 @@ class RecoveryTest {
             return clock.epochMillis();
         })) {
             long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
-            int slot = Mailbox.slotOf(handle);
+            int slot = CallHandle.slotOf(handle);
             long liveOther = ProcessIdentity.ofPid(
                             ProcessHandle.current().parent().orElseThrow().pid())
                     .token();
@@ -148,7 +148,7 @@ class RecoveryTest {
     @Test
     void postedCallWhoseRingWasLostIsReannounced() {
         long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
-        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
+        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), CallHandle.slotOf(handle));
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isEqualTo(1);
     }
@@ -157,7 +157,7 @@ class RecoveryTest {
     void corruptSlotIsReportedAndLeftAloneWhileOthersWork() {
         long bad = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("bad"));
         long good = caller.call(TestOpcodes.ECHO, 0, 2, TwoStepCallTest.bytes("good"));
-        mailbox.memory().putInt(mailbox.slotOffset(Mailbox.slotOf(bad)) + SLOT_CALLER_INDEX_OFFSET, 5000);
+        mailbox.memory().putInt(mailbox.slotOffset(CallHandle.slotOf(bad)) + SLOT_CALLER_INDEX_OFFSET, 5000);
         MailboxCallee callee = MailboxCallee.attach(mailbox);
         assertThat(MailboxRecovery.sweep(mailbox).corrupt()).isEqualTo(1);
         callee.poll(TestOpcodes.HANDLER, 10);
@@ -172,7 +172,7 @@ class RecoveryTest {
     @Test
     void garbageStateWordIsCorruptNotACrash() {
         long handle = caller.call(TestOpcodes.ECHO, 0, 1, TwoStepCallTest.bytes("x"));
-        int slot = Mailbox.slotOf(handle);
+        int slot = CallHandle.slotOf(handle);
         mailbox.memory().putIntVolatile(mailbox.slotOffset(slot) + SLOT_STATE_OFFSET, 0x7777);
         mailbox.memory().putInt(mailbox.slotOffset(slot) + SLOT_LENGTH_OFFSET, -3);
         MailboxCallee callee = MailboxCallee.attach(mailbox);
@@ -184,9 +184,9 @@ class RecoveryTest {
     }
 
     private void simulateTakenByDeadCallee(long handle) {
-        long base = mailbox.slotOffset(Mailbox.slotOf(handle));
+        long base = mailbox.slotOffset(CallHandle.slotOf(handle));
         SharedMemory m = mailbox.memory();
-        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), Mailbox.slotOf(handle));
+        mailbox.bitmaps().clear(mailbox.requestBitmapOffset(), CallHandle.slotOf(handle));
         m.putLong(base + SLOT_CALLEE_TOKEN_OFFSET, deadToken);
         mailbox.bookkeeping().recordTake(base, 1);
         m.putIntVolatile(base + SLOT_STATE_OFFSET, SlotState.TAKEN);

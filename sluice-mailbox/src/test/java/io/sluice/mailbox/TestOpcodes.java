@@ -24,8 +24,9 @@ final class TestOpcodes {
     /** Answers held HANG calls that someone has revoked. */
     static void answerCancelledHolds(MailboxCallee callee) {
         for (Long handle : HELD) {
-            SlotInfo info = callee.mailbox().slotInfo(Mailbox.slotOf(handle));
-            if ((info.flags() & SlotFlags.CANCEL_REQUESTED) != 0 && info.generation() == Mailbox.generationOf(handle)) {
+            SlotInfo info = callee.mailbox().slotInfo(CallHandle.slotOf(handle));
+            if ((info.flags() & SlotFlags.CANCEL_REQUESTED) != 0
+                    && info.generation() == CallHandle.generationOf(handle)) {
                 callee.complete(handle, MailboxStatus.CANCELLED, ParamWriter.EMPTY);
                 HELD.remove(handle);
             }

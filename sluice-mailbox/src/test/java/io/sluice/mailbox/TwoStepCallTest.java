@@ -43,7 +43,7 @@ class TwoStepCallTest {
     void callReturnsAtOnceAndReplyArrivesInTheSameSlot() {
         long handle = caller.call(TestOpcodes.REVERSE, 0, 42, bytes("abc"));
         assertThat(handle).isPositive();
-        SlotInfo posted = mailbox.slotInfo(Mailbox.slotOf(handle));
+        SlotInfo posted = mailbox.slotInfo(CallHandle.slotOf(handle));
         assertThat(posted.state()).isEqualTo(SlotState.POSTED);
         assertThat(posted.lockOwner()).as("step one releases the slot").isZero();
         assertThat(posted.callerIndex()).isEqualTo(2);
@@ -51,7 +51,7 @@ class TwoStepCallTest {
         assertThat(caller.hasReplies()).isFalse();
 
         assertThat(callee.poll(TestOpcodes.HANDLER, 10)).isEqualTo(1);
-        SlotInfo done = mailbox.slotInfo(Mailbox.slotOf(handle));
+        SlotInfo done = mailbox.slotInfo(CallHandle.slotOf(handle));
         assertThat(done.state()).isEqualTo(SlotState.DONE);
         assertThat(SlotFlags.describe(done.flags())).contains("executed");
 
@@ -61,7 +61,7 @@ class TwoStepCallTest {
             assertThat(r.status()).isEqualTo(MailboxStatus.OK);
             assertThat(new String(r.result(), StandardCharsets.UTF_8)).isEqualTo("cba");
         });
-        assertThat(mailbox.slotInfo(Mailbox.slotOf(handle)).state()).isEqualTo(SlotState.FREE);
+        assertThat(mailbox.slotInfo(CallHandle.slotOf(handle)).state()).isEqualTo(SlotState.FREE);
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(64);
     }
 
@@ -116,7 +116,7 @@ class TwoStepCallTest {
                 .filteredOn(r -> r.correlationId() == 5)
                 .singleElement()
                 .satisfies(r -> assertThat(r.result()).hasSize(capacity));
-        assertThat(mailbox.slotInfo(Mailbox.slotOf(neighbour)).state()).isEqualTo(SlotState.FREE);
+        assertThat(mailbox.slotInfo(CallHandle.slotOf(neighbour)).state()).isEqualTo(SlotState.FREE);
         assertThat(MailboxSnapshot.take(mailbox).freeSlots()).isEqualTo(64);
     }
 
@@ -152,7 +152,7 @@ class TwoStepCallTest {
         caller.call(TestOpcodes.ECHO, 0, 5, bytes("later"));
         long[] deferred = new long[1];
         callee.poll(request -> deferred[0] = request.defer(), 10);
-        assertThat(mailbox.slotInfo(Mailbox.slotOf(deferred[0])).state()).isEqualTo(SlotState.TAKEN);
+        assertThat(mailbox.slotInfo(CallHandle.slotOf(deferred[0])).state()).isEqualTo(SlotState.TAKEN);
         assertThat(caller.pollReplies(collect, 10)).isZero();
         assertThat(callee.complete(deferred[0], 17, ParamWriter.of(bytes("done"))))
                 .isEqualTo(MailboxStatus.OK);
@@ -185,7 +185,8 @@ class TwoStepCallTest {
         long[] deferred = new long[1];
         callee.poll(r -> deferred[0] = r.defer(), 10);
         assertThat(mailbox.revoke(handle)).isEqualTo(MailboxStatus.CANCEL_REQUESTED);
-        assertThat(SlotFlags.describe(mailbox.slotInfo(Mailbox.slotOf(handle)).flags()))
+        assertThat(SlotFlags.describe(
+                        mailbox.slotInfo(CallHandle.slotOf(handle)).flags()))
                 .contains("cancel-requested");
         // The callee finished anyway: the caller still gets CANCELLED, flagged as executed.
         callee.complete(deferred[0], MailboxStatus.OK, ParamWriter.of(bytes("result")));

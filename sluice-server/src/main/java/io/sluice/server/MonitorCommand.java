@@ -1,15 +1,14 @@
 package io.sluice.server;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.HostPort;
 import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.monitor.MonitorContext;
-import io.sluice.monitor.MonitorCounters;
 import io.sluice.monitor.MonitorDaemon;
 import io.sluice.monitor.MonitorRole;
 import io.sluice.monitor.RegistryDatabase;
 import io.sluice.pki.CertificateAuthority;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -270,15 +269,16 @@ final class MonitorCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         MonitorRole role;
+        HostPort listenAddress;
         try {
             role = role();
+            listenAddress = HostPort.parseListen("--listen", listen);
         } catch (IllegalArgumentException e) {
             System.err.println("monitor: " + e.getMessage());
             return ExitCode.USAGE;
         }
-        String[] hostPort = listen.split(":");
         MonitorContext context = MonitorContext.defaults(
-                        new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
+                        listenAddress.resolve(),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
                         ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX),
                         secret)
@@ -305,7 +305,7 @@ final class MonitorCommand implements Callable<Integer> {
             }
             context = context.withTls(MonitorCertificate.load(
                     pkiDir,
-                    hostPort[0],
+                    listenAddress.host(),
                     tlsNames,
                     gatewayCertificateDays == 0 ? null : Duration.ofDays(gatewayCertificateDays)));
         } else if (insecurePlaintext) {
@@ -337,34 +337,7 @@ final class MonitorCommand implements Callable<Integer> {
                 }
                 if (statusEvery > 0 && System.currentTimeMillis() >= nextStatus) {
                     nextStatus += statusEvery;
-                    MonitorCounters c = daemon.counters();
-                    System.out.printf(
-                            "%s: sessions %d, connections %d, pending %d, unreachable %d, polls %d/%d, throttles %d/%d, "
-                                    + "pairs %d (Tptmax %.0f us, %d added, %d retired), reports dropped %d, lost %d, unauthenticated %d (refused %d, timed out %d), "
-                                    + "handshakes in progress %d (bound reached %d times, %d waiting for their address's share)%n",
-                            daemon.role().standby()
-                                    ? "standby (" + c.standbyReferrals() + " sent to the active)"
-                                    : "active at epoch " + daemon.role().epoch(),
-                            daemon.sessionsInSession(),
-                            daemon.connections(),
-                            daemon.pendingApprovals(),
-                            daemon.unreachableGateways(),
-                            c.pollsAnswered(),
-                            c.pollsSent(),
-                            c.throttlesAcked(),
-                            c.throttlesSent(),
-                            daemon.pairCount(),
-                            daemon.tptMaxMicros(),
-                            c.pairsAdded(),
-                            c.pairsRetired(),
-                            c.reportsDropped(),
-                            c.reportsLost(),
-                            daemon.unauthenticatedConnections(),
-                            c.unauthenticatedRefused(),
-                            c.handshakeTimeouts(),
-                            daemon.handshakesInProgress(),
-                            c.handshakeBoundReached(),
-                            daemon.handshakesWaiting());
+                    System.out.println(MonitorStatusLine.of(daemon));
                 }
                 String registryProblem = daemon.registryUnusable();
                 if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {

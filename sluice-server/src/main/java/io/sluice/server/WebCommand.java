@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.sluice.common.ExitCode;
+import io.sluice.common.HostPort;
 import io.sluice.web.WebContext;
 import io.sluice.web.WebServer;
 import java.nio.file.Path;
@@ -72,18 +73,13 @@ final class WebCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int colon = listen.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("--listen must be HOST:PORT: " + listen);
-        }
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        int port = Integer.parseInt(listen.substring(colon + 1));
+        HostPort address = HostPort.parseListen("--listen", listen);
         // The listen address last: whether it may be plain HTTP depends on the public URL and TLS before it.
         WebContext context = WebContext.defaults(mailboxDir, mailboxName, dataDir)
                 .withCallTimeout(Duration.ofMillis(callTimeout))
                 .withPublicUrl(publicUrl, publicUrl != null && publicUrl.startsWith("https://"))
                 .withTls(tlsCertificate, tlsKey)
-                .withListen(host, port, allowPlaintext)
+                .withListen(address.host(), address.port(), allowPlaintext)
                 .withPairStatus(pairStatus);
         try (UntilSignalled signal = new UntilSignalled(10_000);
                 WebServer server = new WebServer(context, System.out::println)) {

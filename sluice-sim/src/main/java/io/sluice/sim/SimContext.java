@@ -1,6 +1,5 @@
 package io.sluice.sim;
 
-import io.sluice.common.PrivateFiles;
 import io.sluice.protocol.AuthDescriptor;
 import io.sluice.protocol.Authenticator;
 import io.sluice.protocol.FrameDescriptor;
@@ -11,9 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,15 +65,6 @@ public record SimContext(
      */
     public record Skew(int gateways, int volumes) {
         public static final Skew NONE = new Skew(0, 0);
-
-        static Skew parse(String value) {
-            int colon = value.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("--skew is HEAVY_GATEWAYS:VOLUMES, e.g. 20:400: " + value);
-            }
-            return new Skew((int) number("--skew", value.substring(0, colon)), (int)
-                    number("--skew", value.substring(colon + 1)));
-        }
     }
 
     /** STATS goes in one frame, so a report must fit the monitor's default maximum frame length. */
@@ -235,108 +222,11 @@ public record SimContext(
     }
 
     /**
-     * Parses the command line; IllegalArgumentException says what is wrong, NoSuchFileException which file is missing.
+     * Parses the command line ({@link #USAGE}); IllegalArgumentException says what is wrong, NoSuchFileException which
+     * file is missing.
      */
     public static SimContext parse(String... args) throws IOException {
-        Builder builder = new Builder(null, null);
-        SimTimings timings = SimTimings.DEFAULTS;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument: " + arg);
-            }
-            String name;
-            String value;
-            int equals = arg.indexOf('=');
-            if (equals > 0) {
-                name = arg.substring(0, equals);
-                value = arg.substring(equals + 1);
-            } else {
-                name = arg;
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(name + " needs a value");
-                }
-                value = args[++i];
-            }
-            switch (name) {
-                case "--monitor" -> builder.monitors.add(address(value));
-                case "--secret-file" -> builder.deploymentSecret = readSecret(Path.of(value));
-                case "--pki-dir" -> builder.tls = SimTls.load(Path.of(value));
-                case "--enrollment-token-file" ->
-                    builder.enrollmentToken = new String(readSecret(Path.of(value)), StandardCharsets.UTF_8).strip();
-                case "--gateways" -> builder.gateways = (int) number(name, value);
-                case "--volumes-per-gateway" -> builder.volumesPerGateway = (int) number(name, value);
-                case "--volume-ids" ->
-                    builder.volumeIds = switch (value) {
-                        case "distinct" -> VolumeIds.DISTINCT;
-                        case "shared" -> VolumeIds.SHARED;
-                        case "default" -> VolumeIds.DEFAULT;
-                        default ->
-                            throw new IllegalArgumentException("--volume-ids is shared, distinct or default: " + value);
-                    };
-                case "--first-gateway-id" -> builder.firstGatewayId = number(name, value);
-                case "--fault" -> builder.faults = FaultPlan.parse(value);
-                case "--duration" -> builder.durationMillis = Math.multiplyExact(number(name, value), 1000L);
-                case "--threads" -> builder.threads = (int) number(name, value);
-                case "--seed" -> builder.seed = number(name, value);
-                case "--ramp-up-ms" ->
-                    timings = new SimTimings(
-                            number(name, value),
-                            timings.heartbeatIntervalMillis(),
-                            timings.handshakeTimeoutMillis(),
-                            timings.backoffMinMillis(),
-                            timings.backoffMaxMillis(),
-                            timings.slowDelayMillis(),
-                            timings.disconnectPeriodMillis(),
-                            timings.malformedAfterPolls());
-                case "--connects-in-flight" -> builder.connectsInFlight = (int) number(name, value);
-                case "--summary-interval" ->
-                    builder.summaryIntervalMillis = Math.multiplyExact(number(name, value), 1000L);
-                case "--skew" -> builder.skew = Skew.parse(value);
-                default -> throw new IllegalArgumentException("unknown option: " + name);
-            }
-        }
-        if (builder.deploymentSecret == null) {
-            throw new IllegalArgumentException("no deployment secret (--secret-file F)");
-        }
-        return builder.timings(timings).build();
-    }
-
-    /** Every byte of the file, newline included, exactly as {@code sluice monitor --secret-file} reads it. */
-    static byte[] readSecret(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            throw new NoSuchFileException(file.toString());
-        }
-        return PrivateFiles.readSecret(file);
-    }
-
-    private static long number(String option, String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " wants a number: " + value);
-        }
-    }
-
-    static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--monitor must be HOST:PORT: " + hostPort);
-        }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in " + hostPort);
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port out of range: " + port);
-        }
-        return new InetSocketAddress(host, port);
+        return SimOptions.parse(args);
     }
 
     /** Defaults for everything but the monitor and the secret. */

@@ -160,7 +160,14 @@ class SimContextTest {
         assertThatThrownBy(() -> SimContext.parse("--monitor", "host-without-port"))
                 .hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> SimContext.parse("--monitor", "h:70000")).hasMessageContaining("port");
-        assertThatThrownBy(() -> SimContext.parse("--monitor")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> SimContext.parse("--monitor")).hasMessage("--monitor needs a value");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "h:1", "--frobnicate=2"))
+                .hasMessage("unknown option: --frobnicate=2");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "h:1", "stray"))
+                .hasMessage("unexpected argument: stray");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "h:1", "--gateways=many"))
+                .hasMessage("--gateways wants a number: many");
+        assertThatThrownBy(() -> SimContext.parse("--monitor", "h:1")).hasMessageContaining("--secret-file");
         assertThatThrownBy(() -> new SimTimings(0, 0, 1, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

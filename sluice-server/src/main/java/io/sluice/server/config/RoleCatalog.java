@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.common.HostPort;
 import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
@@ -97,13 +98,14 @@ public final class RoleCatalog {
 
     /** The port of {@code hostPort} when the supervisor can probe it on loopback, else 0 (no readiness probe). */
     static int loopbackPort(String hostPort) {
-        String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+        HostPort address = HostPort.parseListen("web.listen", hostPort);
+        String host = address.host();
         boolean loopback = host.equals("localhost")
                 || host.startsWith("127.")
                 || host.equals("0.0.0.0")
-                || host.equals("[::1]")
-                || host.equals("[::]");
-        return loopback ? Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)) : 0;
+                || host.equals("::1")
+                || host.equals("::");
+        return loopback ? address.port() : 0;
     }
 
     /**

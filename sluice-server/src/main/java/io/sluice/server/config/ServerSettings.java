@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.common.HostPort;
 import io.sluice.db.lease.LeaseSettings;
 import io.sluice.db.store.Engine;
 import io.sluice.db.store.JdbcUrls;
@@ -81,7 +82,6 @@ public record ServerSettings(
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern GATEWAY_IDS = Pattern.compile("[1-9][0-9]{0,18}(-[1-9][0-9]{0,18})?");
-    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[^:\\s]+):\\d{1,5}");
 
     public ServerSettings {
         if (!NAME.matcher(name).matches()) {
@@ -219,9 +219,7 @@ public record ServerSettings(
         }
         try {
             WebContext.checkPlaintext(
-                    listen.substring(0, listen.lastIndexOf(':'))
-                            .replace("[", "")
-                            .replace("]", ""),
+                    HostPort.parseListen("web.listen", listen).host(),
                     access.publicUrl(),
                     access.tlsCertificate() != null,
                     access.allowPlaintext());
@@ -231,10 +229,12 @@ public record ServerSettings(
         }
     }
 
+    /** The configuration's own wording, with the parser's reason as the cause. */
     private static void checkHostPort(String key, String value) {
-        if (!HOST_PORT.matcher(value).matches()
-                || Integer.parseInt(value.substring(value.lastIndexOf(':') + 1)) > 65535) {
-            throw new IllegalArgumentException(key + ": HOST:PORT, was '" + value + "'");
+        try {
+            HostPort.parseListen(key, value);
+        } catch (HostPort.Invalid e) {
+            throw new IllegalArgumentException(key + ": HOST:PORT, was '" + value + "'", e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.sluice.web.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.common.HostPort;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -82,9 +83,9 @@ public final class PairStatus {
             if (holder.isEmpty() || holder.equals(self) && !active()) {
                 return null;
             }
-            int colon = holder.lastIndexOf(':');
-            String host = colon > 0 ? holder.substring(0, colon) : holder;
-            return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            return HostPort.problem(holder, 0) == null
+                    ? HostPort.parseListen("holder", holder).host()
+                    : holder;
         }
     }
 }
