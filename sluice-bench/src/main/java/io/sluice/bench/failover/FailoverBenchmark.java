@@ -1,8 +1,8 @@
 package io.sluice.bench.failover;
 
 import io.sluice.bench.JsonLine;
-import io.sluice.server.drill.FailoverDrill;
-import io.sluice.server.drill.FailoverReport;
+import io.sluice.drill.FailoverDrill;
+import io.sluice.drill.FailoverReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,11 +3,11 @@ package io.sluice.server.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.PrivateFiles;
+import io.sluice.drill.FailoverDrill;
+import io.sluice.drill.FailoverReport;
+import io.sluice.drill.PairServer;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.TestSupervision;
-import io.sluice.server.drill.FailoverDrill;
-import io.sluice.server.drill.FailoverReport;
-import io.sluice.server.drill.PairServer;
 import io.sluice.sim.SimContext;
 import io.sluice.sim.SimTimings;
 import io.sluice.sim.Simulator;

@@ -1,4 +1,4 @@
-package io.sluice.server.drill;
+package io.sluice.drill;
 
 import java.util.List;
 

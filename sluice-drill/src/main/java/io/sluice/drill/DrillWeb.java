@@ -1,4 +1,4 @@
-package io.sluice.server.drill;
+package io.sluice.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
