@@ -1,6 +1,7 @@
 package io.sluice.common;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs one {@link Agent} on a platform thread of its own named after the agent's role: {@link Agent#onStart()}, then
@@ -114,6 +115,8 @@ public final class AgentRunner implements AutoCloseable {
             return;
         }
         idle.wake();
+        // A permit for a park the thread is in or about to enter: closing never waits out a back-off.
+        LockSupport.unpark(t);
         if (t != Thread.currentThread()) {
             t.join(joinMillis);
         }

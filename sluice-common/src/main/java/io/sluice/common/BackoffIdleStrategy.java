@@ -4,8 +4,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Idles in three stages, each idle turn a step further: {@code maxSpins} spins, then {@code maxYields} yields, then
- * parks starting at {@code minParkNanos} and doubling up to {@code maxParkNanos}. A turn with work starts over. With no
- * spins, no yields and equal bounds it is a fixed pause between turns.
+ * parks starting at {@code minParkNanos} and doubling up to {@code maxParkNanos}. A turn with work starts over. A park
+ * ends early when the thread is unparked, as {@link AgentRunner#close()} does. With no spins, no yields and equal
+ * bounds it is a fixed pause between turns.
  */
 public final class BackoffIdleStrategy implements IdleStrategy {
     private final long maxSpins;
@@ -15,7 +16,6 @@ public final class BackoffIdleStrategy implements IdleStrategy {
     private long spins;
     private long yields;
     private long parkNanos;
-    private volatile Thread waiter;
 
     public BackoffIdleStrategy(long maxSpins, long maxYields, long minParkNanos, long maxParkNanos) {
         if (maxSpins < 0 || maxYields < 0 || minParkNanos < 1 || maxParkNanos < minParkNanos) {
@@ -47,9 +47,7 @@ public final class BackoffIdleStrategy implements IdleStrategy {
             yields++;
             Thread.yield();
         } else {
-            waiter = Thread.currentThread();
             LockSupport.parkNanos(this, parkNanos);
-            waiter = null;
             parkNanos = Math.min(parkNanos * 2, maxParkNanos);
         }
     }
@@ -64,13 +62,5 @@ public final class BackoffIdleStrategy implements IdleStrategy {
         spins = 0;
         yields = 0;
         parkNanos = minParkNanos;
-    }
-
-    @Override
-    public void wake() {
-        Thread t = waiter;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
     }
 }

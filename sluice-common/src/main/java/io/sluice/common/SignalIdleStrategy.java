@@ -17,6 +17,11 @@ public final class SignalIdleStrategy implements IdleStrategy {
     /** When the current run of idle turns began; 0 while the last turn did work. */
     private long idleSince;
 
+    /** As the four-argument constructor, for a wait short enough that closing need not cut it short. */
+    public SignalIdleStrategy(long spinNanos, long maxWaitNanos, LongConsumer await) {
+        this(spinNanos, maxWaitNanos, await, () -> {});
+    }
+
     /**
      * @param await sleeps until signalled or for at most the nanoseconds given
      * @param ring signals {@code await}'s waiter from another thread, for {@link #wake()}
