@@ -2,9 +2,9 @@ package io.sluice.common;
 
 /**
  * One loop's work, split into turns that a caller drives: an {@link AgentRunner} on a thread of its own in production,
- * a test by hand on a {@link ManualEpochClock}. A turn never blocks for long and says how much it did, so the runner's
- * {@link IdleStrategy} can wait only when there was nothing to do. Every method is called on the one thread that owns
- * the agent.
+ * a test by hand on a {@link ManualEpochClock}. A turn does what is due and returns, saying how much it did, so the
+ * runner's {@link IdleStrategy} waits only when there was nothing to do. Every method is called on the one thread that
+ * owns the agent.
  */
 public interface Agent {
     /**
