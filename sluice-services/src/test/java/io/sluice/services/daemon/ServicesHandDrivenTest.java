@@ -10,19 +10,21 @@ import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
+import io.sluice.mailbox.RequestHandler;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.SampleBatchFlyweight;
+import io.sluice.protocol.ThrottleSetReader;
 import io.sluice.services.inventory.BackendProfile;
 import io.sluice.services.inventory.VolumePlacement;
+import io.sluice.services.sla.Scope;
 import io.sluice.sim.storage.SimulatedBackend;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * side, the application server's queries and a database manager played by this test, all on the real mailboxes: the one
  * SLA the database manager holds (too busy to list it the first time it is asked, as one restarting under load is)
  * reaches the services without any file, reports and a gateway state become live views, and what the services see is
- * forwarded in order.
+ * forwarded in order; a volume no configuration placed is still held to its SLA through the monitor's mailbox.
  */
 class ServicesHandDrivenTest {
     private static final long T0 = 1_800_000_000_000L;
@@ -50,14 +52,7 @@ class ServicesHandDrivenTest {
 
     @AfterEach
     void removeMailboxes() throws Exception {
-        for (String suffix : List.of(
-                ServerMailboxes.SERVICES_SUFFIX,
-                ServerMailboxes.SERVICES_QUERIES_SUFFIX,
-                ServerMailboxes.MONITOR_SUFFIX,
-                ServerMailboxes.DB_SUFFIX)) {
-            Files.deleteIfExists(file(suffix));
-        }
-        Files.deleteIfExists(ServerMailboxes.directory(dir, name));
+        ServicesMailboxFiles.remove(dir, name);
     }
 
     @Test
@@ -85,7 +80,7 @@ class ServicesHandDrivenTest {
                 Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
                 MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
             PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
-            Turns turns = new Turns(daemon, db, monitor);
+            Turns turns = new Turns(daemon, db::serve, monitor);
 
             turns.until(() ->
                     query(daemon, web, "{\"op\": \"status\"}").path("slas").asInt() == 1);
@@ -96,18 +91,8 @@ class ServicesHandDrivenTest {
                     state, 0, 11L, clock.epochMillis(), GatewayStateDescriptor.GatewayState.IN_SESSION, 0);
             assertThat(monitor.call(MailboxOpcodes.SERVICES_GATEWAY_STATE, 0, 1, state.array()))
                     .isPositive();
-            for (int second = 0; second < 20; second++) {
-                for (ByteBuffer frame :
-                        backend.step(clock.epochMillis(), INTERVAL_MILLIS).values()) {
-                    byte[] bytes = new byte[frame.remaining()];
-                    frame.get(frame.position(), bytes);
-                    assertThat(monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, 0, second, bytes))
-                            .isPositive();
-                }
-                for (int turn = 0; turn < 4; turn++) {
-                    clock.advance(INTERVAL_MILLIS / 4);
-                    turns.one();
-                }
+            for (int step = 0; step < 20; step++) {
+                turns.interval(backend, step);
             }
             turns.until(() -> query(daemon, web, "{\"op\": \"live.volumes\"}")
                             .path("items")
@@ -138,6 +123,58 @@ class ServicesHandDrivenTest {
                     .as("every report and state answered OK")
                     .hasSize(1 + 2 * 20)
                     .containsOnly(MailboxStatus.OK);
+        }
+    }
+
+    @Test
+    void aVolumeNoConfigurationPlacedIsStillHeldToItsSla() throws Exception {
+        ServicesConfig config = new ServicesConfig(
+                List.of(),
+                List.of(),
+                List.of(new ServicesConfig.SlaSpec(
+                        "capped", new Scope(Scope.Kind.VOLUME, "7"), 500, 0, null, null, null)));
+        SimulatedBackend backend = new SimulatedBackend(10_000, 200, 5);
+        backend.addVolume(7, 70L).demand(3_000);
+        List<Long> limits = new ArrayList<>();
+        RequestHandler monitorSide = request -> {
+            if (request.opcode() == MailboxOpcodes.MONITOR_THROTTLE_SET) {
+                ThrottleSetReader set = new ThrottleSetReader()
+                        .wrap(request.params().asSlice(0, request.length()).asByteBuffer(), 0);
+                for (int i = 0; i < set.volumeCount(); i++) {
+                    if (set.volume(i).volumeId() == 7) {
+                        limits.add(set.volume(i).iopsLimit());
+                    }
+                }
+            }
+            request.reply(MailboxOpcodes.THROTTLE_STORED, 0);
+        };
+        try (ServicesDaemon daemon = new ServicesDaemon(
+                        file(ServerMailboxes.SERVICES_SUFFIX),
+                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
+                        file(ServerMailboxes.MONITOR_SUFFIX),
+                        null,
+                        config,
+                        INTERVAL_MILLIS,
+                        clock);
+                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
+                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
+                Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
+                MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB);
+                Mailbox monitorBox = Mailbox.open(file(ServerMailboxes.MONITOR_SUFFIX), clock);
+                MailboxCallee monitorCallee = MailboxCallee.attach(monitorBox)) {
+            Turns turns = new Turns(daemon, () -> monitorCallee.poll(monitorSide, 64), monitor);
+            for (int step = 0; step < 30 && limits.isEmpty(); step++) {
+                turns.interval(backend, step);
+            }
+            turns.until(() -> !limits.isEmpty());
+            assertThat(limits)
+                    .allSatisfy(limit -> assertThat(limit).isPositive().isLessThanOrEqualTo(500));
+            JsonNode volume = query(daemon, web, "{\"op\": \"live.volumes\"}")
+                    .path("items")
+                    .get(0);
+            assertThat(volume.path("volumeId").asInt()).isEqualTo(7);
+            assertThat(volume.path("sla").asText()).isEqualTo("capped");
+            assertThat(volume.path("backendId").asText()).isEqualTo("gateway-70");
         }
     }
 
@@ -174,24 +211,42 @@ class ServicesHandDrivenTest {
         return ServerMailboxes.file(dir, name, suffix);
     }
 
-    /** The loop's turns with the database manager's between them, a quarter of an interval of the clock apart. */
+    /**
+     * The loop's turns with a peer's (the database manager's or the monitor's side) between them, a quarter of an
+     * interval of the clock apart.
+     */
     private final class Turns {
         final List<Integer> monitorAnswers = new ArrayList<>();
         private final ServicesDaemon daemon;
-        private final PlayedDatabase db;
+        private final Runnable peer;
         private final MailboxCaller monitor;
 
-        Turns(ServicesDaemon daemon, PlayedDatabase db, MailboxCaller monitor) {
+        Turns(ServicesDaemon daemon, Runnable peer, MailboxCaller monitor) {
             this.daemon = daemon;
-            this.db = db;
+            this.peer = peer;
             this.monitor = monitor;
         }
 
         void one() {
             daemon.doWork();
-            db.serve();
+            peer.run();
             daemon.doWork();
             monitor.pollReplies(reply -> monitorAnswers.add(reply.status()), 64);
+        }
+
+        /** One interval: the monitor posts the backend's reports of it, then four turns a quarter apart. */
+        void interval(SimulatedBackend backend, int step) {
+            for (ByteBuffer frame :
+                    backend.step(clock.epochMillis(), INTERVAL_MILLIS).values()) {
+                byte[] bytes = new byte[frame.remaining()];
+                frame.get(frame.position(), bytes);
+                assertThat(monitor.call(MailboxOpcodes.SERVICES_STATS_REPORT, 0, step, bytes))
+                        .isPositive();
+            }
+            for (int turn = 0; turn < 4; turn++) {
+                clock.advance(INTERVAL_MILLIS / 4);
+                one();
+            }
         }
 
         void until(BooleanSupplier condition) {
