@@ -41,6 +41,11 @@ public final class LoopWatch {
         return name;
     }
 
+    /** What ended the watched thread by escaping its loop, or null while it runs or if it ended normally. */
+    public Throwable failure() {
+        return death;
+    }
+
     /**
      * Null while the thread runs and turned within {@code stallNanos}; otherwise what is wrong, for a log line and the
      * role's exit. A loop that blocks by design (an accept) is checked with {@link Long#MAX_VALUE}.

@@ -1,5 +1,7 @@
 package io.sluice.db;
 
+import io.sluice.common.AgentRunner;
+import io.sluice.common.BackoffIdleStrategy;
 import io.sluice.common.PrivateFiles;
 import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.ingest.SampleIngestor;
@@ -10,7 +12,6 @@ import io.sluice.db.mailbox.DbEndpoint;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.JdbcUrls;
 import io.sluice.db.store.KnownVolumes;
-import io.sluice.db.store.RegistryRepository;
 import io.sluice.db.store.ReplicationCheck;
 import io.sluice.db.store.SqlStates;
 import io.sluice.mailbox.Mailbox;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The database manager process: opens the database (migrating it), the journal and the mailbox, starts ingestion, the
@@ -35,7 +37,8 @@ public final class DbManager implements AutoCloseable {
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private final Database database;
     private final SampleIngestor ingestor;
-    private final Thread maintenance;
+    private final DbEndpoint endpoint;
+    private final AgentRunner maintenance;
     private final KnownVolumes knownVolumes = new KnownVolumes();
     private final StuckCalls stuckCalls;
     /**
@@ -43,8 +46,6 @@ public final class DbManager implements AutoCloseable {
      * stored or journaled, a query for its transaction): far beyond the store timeout and any caller's patience.
      */
     static final long STUCK_CALL_MILLIS = 120_000;
-
-    private volatile boolean running = true;
 
     public DbManager(DbContext context) throws IOException {
         // The embedded database, the journal and whatever else lands here are the server user's alone.
@@ -63,7 +64,7 @@ public final class DbManager implements AutoCloseable {
                     null);
             opened.push(database);
             if (migrateIfReachable(database)) {
-                loadKnownVolumes();
+                MaintenanceLoop.loadKnownVolumes(database, knownVolumes);
                 warnOfFailoverRisk();
             }
             if (embedded != null) {
@@ -80,7 +81,7 @@ public final class DbManager implements AutoCloseable {
             stuckCalls = new StuckCalls(mailbox, STUCK_CALL_MILLIS);
             SampleIngestor[] ingestion = new SampleIngestor[1];
             DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes);
-            DbEndpoint endpoint = new DbEndpoint(
+            endpoint = new DbEndpoint(
                     callee,
                     new JsonCalls(ops, mailbox.geometry().paramCapacity()),
                     context.maxSamplesPerBatch(),
@@ -100,8 +101,13 @@ public final class DbManager implements AutoCloseable {
             endpoint.start(ingestor);
             opened.push(endpoint);
             HistoryMaintenance history = new HistoryMaintenance(database, context.retention());
-            maintenance = Thread.ofPlatform().name("db-maintenance").start(() -> maintain(history, context));
-            opened.push(this::stopMaintenance);
+            maintenance = new AgentRunner(
+                    new MaintenanceLoop(database, knownVolumes, history),
+                    BackoffIdleStrategy.fixedPause(TimeUnit.MILLISECONDS.toNanos(context.maintenanceEveryMillis())),
+                    context.clock(),
+                    30_000);
+            maintenance.start();
+            opened.push(maintenance);
         } catch (RuntimeException | IOException e) {
             closeOpened(e);
             throw e;
@@ -126,9 +132,16 @@ public final class DbManager implements AutoCloseable {
         }
     }
 
-    /** Null while the manager answers its calls; else the call it took and left unanswered, for its exit. */
+    /**
+     * Null while the manager answers its calls; else its mailbox or maintenance loop that stopped, or the call it took
+     * and left unanswered, for its exit.
+     */
     public String problem() {
-        return stuckCalls.problem();
+        String loop = endpoint.problem();
+        if (loop == null) {
+            loop = maintenance.problem(System.nanoTime(), Long.MAX_VALUE);
+        }
+        return loop != null ? loop : stuckCalls.problem();
     }
 
     /**
@@ -163,49 +176,6 @@ public final class DbManager implements AutoCloseable {
                     System.Logger.Level.WARNING,
                     "could not read the database's replication settings: " + e.getMessage());
         }
-    }
-
-    /** Reads the registry's volume ids, so samples of unregistered volumes are refused from now on. */
-    private void loadKnownVolumes() {
-        try {
-            knownVolumes.load(database.inTransaction(new RegistryRepository()::volumeIds));
-            LOG.log(System.Logger.Level.INFO, "volume registry loaded");
-        } catch (SQLException e) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "volume registry not loaded yet, samples of any volume accepted: " + e.getMessage());
-        }
-    }
-
-    /** Rollups and retention every {@code maintenanceEveryMillis}; a failure waits for the next round. */
-    private void maintain(HistoryMaintenance history, DbContext context) {
-        while (running) {
-            if (!knownVolumes.loaded()) {
-                loadKnownVolumes();
-            }
-            try {
-                history.doWork(context.clock().epochMillis());
-            } catch (SQLException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "history maintenance failed: " + e);
-            }
-            synchronized (this) {
-                try {
-                    if (running) {
-                        wait(context.maintenanceEveryMillis());
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private void stopMaintenance() throws InterruptedException {
-        synchronized (this) {
-            running = false;
-            notifyAll();
-        }
-        maintenance.join(30_000);
     }
 
     public Database database() {

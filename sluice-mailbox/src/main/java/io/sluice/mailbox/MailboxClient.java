@@ -1,5 +1,8 @@
 package io.sluice.mailbox;
 
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
+import io.sluice.common.SignalIdleStrategy;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,12 +32,12 @@ public final class MailboxClient implements AutoCloseable {
     /** Guards the hand-over between {@link #pending} and {@link #unclaimed}; never held while waiting. */
     private final Object handoff = new Object();
 
-    private final Thread replyThread;
+    /** Runs the {@link ReplyLoop} on {@code <name>-replies}, sleeping on the caller's reply doorbell when idle. */
+    private final AgentRunner replies;
     /** Where an earlier incarnation's replies go that no {@link #reattach} waits for; null keeps them. */
     private final Consumer<Reply> inheritedReplies;
 
     private final AtomicLong inheritedCollected = new AtomicLong();
-    private volatile boolean running = true;
 
     public MailboxClient(MailboxCaller caller, String name) {
         this(caller, name, null);
@@ -48,8 +51,12 @@ public final class MailboxClient implements AutoCloseable {
         this.caller = caller;
         this.inheritedReplies = inheritedReplies;
         this.nextCorrelation = new AtomicLong(caller.mailbox().clock().epochMillis() << 20);
-        this.replyThread =
-                Thread.ofPlatform().name(name + "-replies").daemon(true).start(this::run);
+        this.replies = new AgentRunner(
+                        new ReplyLoop(name + "-replies"),
+                        new SignalIdleStrategy(
+                                0, TimeUnit.MILLISECONDS.toNanos(100), caller::awaitReplies, caller::wakeUp),
+                        caller.mailbox().clock())
+                .start();
     }
 
     public static MailboxClient attach(Mailbox mailbox, int callerIndex) {
@@ -170,38 +177,51 @@ public final class MailboxClient implements AutoCloseable {
         return pending.size();
     }
 
-    private void run() {
-        ReplyHandler handler = view -> {
-            Reply reply = new Reply(
-                    view.correlationId(),
-                    view.opcode(),
-                    view.status(),
-                    view.flags(),
-                    view.deliveries(),
-                    view.resultBytes());
-            CompletableFuture<Reply> future;
-            boolean handOn = false;
-            synchronized (handoff) {
-                future = pending.remove(reply.correlationId());
-                if (future == null) {
-                    handOn = inheritedReplies != null && view.inherited();
-                    if (!handOn) {
-                        unclaimed.put(reply.correlationId(), reply);
-                    }
+    /** One reply taken on the reply thread: completes its future, or keeps it for a re-attach, or hands it on. */
+    private void onReply(ReplyView view) {
+        Reply reply = new Reply(
+                view.correlationId(),
+                view.opcode(),
+                view.status(),
+                view.flags(),
+                view.deliveries(),
+                view.resultBytes());
+        CompletableFuture<Reply> future;
+        boolean handOn = false;
+        synchronized (handoff) {
+            future = pending.remove(reply.correlationId());
+            if (future == null) {
+                handOn = inheritedReplies != null && view.inherited();
+                if (!handOn) {
+                    unclaimed.put(reply.correlationId(), reply);
                 }
             }
-            if (future != null) {
-                future.complete(reply);
-            } else if (handOn) {
-                inheritedCollected.incrementAndGet();
-                deliverInherited(reply);
-            }
-        };
-        while (running) {
+        }
+        if (future != null) {
+            future.complete(reply);
+        } else if (handOn) {
+            inheritedCollected.incrementAndGet();
+            deliverInherited(reply);
+        }
+    }
+
+    /** The reply thread's turn: the heartbeat, then up to 256 replies. */
+    private final class ReplyLoop implements Agent {
+        private final String roleName;
+
+        ReplyLoop(String roleName) {
+            this.roleName = roleName;
+        }
+
+        @Override
+        public int doWork(long nowMillis) {
             caller.heartbeat();
-            if (caller.pollReplies(handler, 256) == 0) {
-                caller.awaitReplies(TimeUnit.MILLISECONDS.toNanos(100));
-            }
+            return caller.pollReplies(MailboxClient.this::onReply, 256);
+        }
+
+        @Override
+        public String roleName() {
+            return roleName;
         }
     }
 
@@ -220,10 +240,8 @@ public final class MailboxClient implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        caller.wakeUp();
         try {
-            replyThread.join(5_000);
+            replies.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

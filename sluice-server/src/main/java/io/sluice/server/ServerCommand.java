@@ -164,7 +164,7 @@ final class ServerCommand implements Callable<Integer> {
             Consumer<String> log,
             String self)
             throws Exception {
-        try (LeaseLoop lease = new LeaseLoop(keeper, log)) {
+        try (LeaseLoop lease = new LeaseLoop(keeper, log).start()) {
             HaController controller = new HaController(lease.view(), part, self, log);
             supervisor.haStatus(controller::status);
             try {

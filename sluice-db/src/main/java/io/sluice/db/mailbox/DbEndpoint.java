@@ -1,5 +1,9 @@
 package io.sluice.db.mailbox;
 
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
+import io.sluice.common.EpochClock;
+import io.sluice.common.SignalIdleStrategy;
 import io.sluice.db.ingest.SampleIngestor;
 import io.sluice.db.json.DbProblem;
 import io.sluice.db.json.JsonCalls;
@@ -23,9 +27,13 @@ import java.util.concurrent.TimeUnit;
  * The callee loop of the {@code db} mailbox, on one platform thread that never waits for the database: it checks each
  * call, copies its parameters out of the slot, defers it and hands it on: sample batches to the {@link SampleIngestor},
  * JSON calls to a virtual thread each. Whoever finishes the work completes the deferred call. Between calls the thread
- * beats the callee's heart and sleeps on the mailbox's doorbell.
+ * beats the callee's heart and sleeps on the mailbox's doorbell. An {@link Agent} ({@code db-mailbox}) on an
+ * {@link AgentRunner} that {@link #start} starts; a test turns it by hand instead.
  */
-public final class DbEndpoint implements AutoCloseable {
+public final class DbEndpoint implements Agent, AutoCloseable {
+    /** The loop's thread and its watch. */
+    public static final String ROLE_NAME = "db-mailbox";
+
     private static final System.Logger LOG = System.getLogger(DbEndpoint.class.getName());
     private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -34,14 +42,15 @@ public final class DbEndpoint implements AutoCloseable {
     private final BatchCheck check;
     private final ExecutorService jsonThreads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("db-json-", 0).factory());
+    private final AgentRunner runner;
     private SampleIngestor ingestor;
-    private Thread thread;
-    private volatile boolean running = true;
 
     public DbEndpoint(MailboxCallee callee, JsonCalls json, int maxSamplesPerBatch, KnownVolumes knownVolumes) {
         this.callee = callee;
         this.json = json;
         this.check = new BatchCheck(maxSamplesPerBatch, knownVolumes);
+        this.runner = new AgentRunner(
+                this, new SignalIdleStrategy(0, IDLE_WAIT_NANOS, callee::awaitRequests), EpochClock.system());
     }
 
     /** Completes a deferred call from any thread: OK with {@code result}, or a problem's status and JSON. */
@@ -70,17 +79,27 @@ public final class DbEndpoint implements AutoCloseable {
     /** Starts serving once the ingestor that answers batches exists. */
     public void start(SampleIngestor sampleIngestor) {
         this.ingestor = sampleIngestor;
-        this.thread = Thread.ofPlatform().name("db-mailbox").start(this::run);
+        runner.start();
     }
 
-    private void run() {
-        while (running) {
-            int taken = callee.poll(this::onRequest, 64);
-            callee.doHousekeeping();
-            if (taken == 0) {
-                callee.awaitRequests(IDLE_WAIT_NANOS);
-            }
-        }
+    /**
+     * One turn: the calls waiting (64 at most), then the callee's heartbeat and recovery sweep; returns calls taken.
+     */
+    @Override
+    public int doWork(long nowMillis) {
+        int taken = callee.poll(this::onRequest, 64);
+        callee.doHousekeeping();
+        return taken;
+    }
+
+    @Override
+    public String roleName() {
+        return ROLE_NAME;
+    }
+
+    /** Null while the loop runs (or before it starts); else why it stopped, for the role's exit. */
+    public String problem() {
+        return runner.problem(System.nanoTime(), Long.MAX_VALUE);
     }
 
     private void onRequest(MailboxCallee.Request request) {
@@ -144,10 +163,7 @@ public final class DbEndpoint implements AutoCloseable {
     /** Stops taking calls; JSON calls in flight finish and are answered. */
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        if (thread != null) {
-            thread.join(5_000);
-        }
+        runner.close();
         jsonThreads.shutdown();
         if (!jsonThreads.awaitTermination(10, TimeUnit.SECONDS)) {
             LOG.log(System.Logger.Level.WARNING, "JSON calls still running at close");

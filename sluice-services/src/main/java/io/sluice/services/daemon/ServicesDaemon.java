@@ -1,5 +1,6 @@
 package io.sluice.services.daemon;
 
+import io.sluice.common.AgentRunner;
 import io.sluice.common.EpochClock;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
@@ -69,7 +70,9 @@ public final class ServicesDaemon implements AutoCloseable {
     private final DbFeed dbFeed;
 
     private final ReportIntake intake;
+    private final EpochClock clock;
     private final ServicesLoop loop;
+    private final AgentRunner runner;
 
     /**
      * Started services with the mailboxes of the server {@code name} under {@code mailboxDir}
@@ -236,8 +239,8 @@ public final class ServicesDaemon implements AutoCloseable {
         this.stuckReports = new StuckCalls(servicesMailbox, STUCK_CALL_MILLIS);
         this.stuckQueries = new StuckCalls(queriesMailbox, STUCK_CALL_MILLIS);
         this.queriesCallee = MailboxCallee.attach(queriesMailbox);
+        this.clock = clock;
         this.loop = new ServicesLoop(
-                clock,
                 intervalMillis,
                 callee,
                 queriesCallee,
@@ -250,11 +253,12 @@ public final class ServicesDaemon implements AutoCloseable {
                 capacity,
                 db,
                 dbFeed);
+        this.runner = new AgentRunner(loop, loop.idleStrategy(), clock);
     }
 
     /** Starts the services' loop thread; returns this. */
     public ServicesDaemon start() {
-        loop.start();
+        runner.start();
         return this;
     }
 
@@ -263,7 +267,7 @@ public final class ServicesDaemon implements AutoCloseable {
      * hand on a manual clock. Returns the work done.
      */
     int doWork() {
-        return loop.doWork();
+        return loop.doWork(clock.epochMillis());
     }
 
     /** What admission control believes a backend can serve now: the analyzer's estimate. */
@@ -303,7 +307,7 @@ public final class ServicesDaemon implements AutoCloseable {
      * stops and its supervisor starts it afresh.
      */
     public String problem() {
-        String stalled = loop.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
+        String stalled = runner.problem(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
         if (stalled != null) {
             return stalled;
         }
@@ -381,7 +385,7 @@ public final class ServicesDaemon implements AutoCloseable {
     /** Stops the loop (if started) and closes the mailboxes. */
     @Override
     public void close() throws InterruptedException {
-        loop.close();
+        runner.close();
         callee.close();
         queriesCallee.close();
         monitor.close();

@@ -1,7 +1,8 @@
 package io.sluice.services.daemon;
 
-import io.sluice.common.EpochClock;
-import io.sluice.common.LoopWatch;
+import io.sluice.common.Agent;
+import io.sluice.common.IdleStrategy;
+import io.sluice.common.SignalIdleStrategy;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
@@ -18,16 +19,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The services' one thread, {@code services-loop}: each turn takes reports (unless the database forwarder is full) and
  * queries, runs the analyzer when an interval is due, evicts silent volumes, forecasts capacity, posts throttle sets
  * and database calls and takes their replies, then sleeps on the report mailbox's doorbell when there was nothing to
- * do. The order of a turn and why is in CONCURRENCY.md. Built by {@link ServicesDaemon}; its constructor starts
- * nothing, {@link #start()} does.
+ * do. The order of a turn and why is in CONCURRENCY.md. An {@link Agent}: {@link ServicesDaemon} runs it on an
+ * {@code AgentRunner} with {@link #idleStrategy()}, and a test turns it by hand on a manual clock.
  */
-final class ServicesLoop implements AutoCloseable {
+final class ServicesLoop implements Agent {
+    /** The loop's thread and its watch. */
+    static final String ROLE_NAME = "services-loop";
     /** Calls taken from the report mailbox per turn at most. */
     static final int REPORTS_PER_TURN = 256;
     /** Calls taken from the query mailbox per turn at most. */
     static final int QUERIES_PER_TURN = 16;
 
-    private final EpochClock clock;
     private final long intervalMillis;
     private final MailboxCallee reports;
     private final MailboxCallee queriesCallee;
@@ -43,16 +45,11 @@ final class ServicesLoop implements AutoCloseable {
 
     private final DbFeed dbFeed;
     private final AtomicLong queriesServed = new AtomicLong();
-    private final LoopWatch loopWatch = new LoopWatch("services-loop");
     private long nextForecastAt;
     /** False until the first turn, which starts the first interval. */
     private boolean firstIntervalAsked;
 
-    private Thread thread;
-    private volatile boolean running = true;
-
     ServicesLoop(
-            EpochClock clock,
             long intervalMillis,
             MailboxCallee reports,
             MailboxCallee queriesCallee,
@@ -65,7 +62,6 @@ final class ServicesLoop implements AutoCloseable {
             CapacityWatch capacity,
             DbForwarder db,
             DbFeed dbFeed) {
-        this.clock = clock;
         this.intervalMillis = intervalMillis;
         this.reports = reports;
         this.queriesCallee = queriesCallee;
@@ -80,36 +76,34 @@ final class ServicesLoop implements AutoCloseable {
         this.dbFeed = dbFeed;
     }
 
-    /** Starts the loop's thread. */
-    void start() {
-        thread = loopWatch.newThread(this::run);
-        thread.start();
+    /**
+     * Sleeps on the report mailbox's doorbell when a turn did nothing, for at most min(interval / 4, 10 ms): queries do
+     * not ring it. While the forwarder is full the reports waiting would ring at once, so the database's replies do.
+     */
+    IdleStrategy idleStrategy() {
+        return new SignalIdleStrategy(
+                0, TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10)), this::awaitWork);
     }
 
-    private void run() {
-        while (running) {
-            loopWatch.turn();
-            if (doWork() == 0 && !queriesCallee.hasRequests()) {
-                // The doorbell is the report mailbox's; queries wait at most this long (10 ms). While the
-                // forwarder is full the reports waiting would ring at once, so the database's replies do.
-                long idleNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(intervalMillis / 4, 10));
-                if (db != null && db.full()) {
-                    db.awaitReplies(idleNanos);
-                } else {
-                    reports.awaitRequests(idleNanos);
-                }
-            }
+    private void awaitWork(long idleNanos) {
+        if (queriesCallee.hasRequests()) {
+            return;
+        }
+        if (db != null && db.full()) {
+            db.awaitReplies(idleNanos);
+        } else {
+            reports.awaitRequests(idleNanos);
         }
     }
 
-    /** One turn; returns the work done (calls taken and posted, replies taken). */
-    int doWork() {
+    /** One turn at {@code now}; returns the work done (calls taken and posted, replies taken). */
+    @Override
+    public int doWork(long now) {
         // Back-pressure: while the database manager is behind, reports wait in their mailbox, not here.
         int work = db != null && db.full() ? 0 : reports.poll(intake::onRequest, REPORTS_PER_TURN);
         work += queriesCallee.poll(this::onQuery, QUERIES_PER_TURN);
         reports.doHousekeeping();
         queriesCallee.doHousekeeping();
-        long now = clock.epochMillis();
         long ticks = analyzer.ticks();
         analyzer.doWork(now);
         if (analyzer.ticks() != ticks || !firstIntervalAsked) {
@@ -162,21 +156,12 @@ final class ServicesLoop implements AutoCloseable {
         });
     }
 
-    /** Null while the loop thread runs and turned within {@code stallNanos}; else what is wrong. */
-    String problem(long nowNanos, long stallNanos) {
-        return loopWatch.problem(nowNanos, stallNanos);
-    }
-
     long queriesServed() {
         return queriesServed.get();
     }
 
-    /** Stops the loop and waits (bounded) for its thread to end; the mailboxes stay open. */
     @Override
-    public void close() throws InterruptedException {
-        running = false;
-        if (thread != null) {
-            thread.join(5_000);
-        }
+    public String roleName() {
+        return ROLE_NAME;
     }
 }

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -53,14 +52,7 @@ class ServicesAcrossDbRestartTest {
 
     @AfterEach
     void removeMailboxes() throws Exception {
-        for (String suffix : List.of(
-                ServerMailboxes.SERVICES_SUFFIX,
-                ServerMailboxes.SERVICES_QUERIES_SUFFIX,
-                ServerMailboxes.MONITOR_SUFFIX,
-                ServerMailboxes.DB_SUFFIX)) {
-            Files.deleteIfExists(file(suffix));
-        }
-        Files.deleteIfExists(ServerMailboxes.directory(dir, name));
+        ServicesMailboxFiles.remove(dir, name);
     }
 
     @Test

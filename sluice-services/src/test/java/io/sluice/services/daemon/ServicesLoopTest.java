@@ -18,7 +18,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +37,7 @@ class ServicesLoopTest {
 
     @AfterEach
     void removeMailboxes() throws Exception {
-        for (String suffix : List.of(
-                ServerMailboxes.SERVICES_SUFFIX,
-                ServerMailboxes.SERVICES_QUERIES_SUFFIX,
-                ServerMailboxes.MONITOR_SUFFIX)) {
-            Files.deleteIfExists(file(suffix));
-        }
-        Files.deleteIfExists(ServerMailboxes.directory(dir, name));
+        ServicesMailboxFiles.remove(dir, name);
     }
 
     @Test
