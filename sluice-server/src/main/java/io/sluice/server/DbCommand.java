@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sluice db}: the database manager on its own (SLA store, registry, performance history). */
@@ -56,14 +57,8 @@ final class DbCommand implements Callable<Integer> {
     @Option(names = "--jdbc-password-file", description = "file holding the database password")
     Path jdbcPasswordFile;
 
-    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
-    Path mailboxDir;
-
-    @Option(
-            names = "--mailbox-name",
-            defaultValue = "sluice",
-            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
-    String mailboxName;
+    @Mixin
+    MailboxOptions mailboxes = new MailboxOptions();
 
     @Option(names = "--status-every", defaultValue = "10000", description = "ms between status lines; 0 for none")
     long statusEvery;
@@ -97,8 +92,8 @@ final class DbCommand implements Callable<Integer> {
                                     : new String(PrivateFiles.readSecret(jdbcPasswordFile), StandardCharsets.UTF_8)
                                             .strip())
                     .insecureLink(insecureLink)
-                    .mailboxDir(mailboxDir)
-                    .mailboxName(mailboxName)
+                    .mailboxDir(mailboxes.dir)
+                    .mailboxName(mailboxes.name)
                     .build();
         } catch (PrivateFiles.NotPrivateException e) {
             System.err.println("db: " + e.getMessage() + "; chmod 600 it");

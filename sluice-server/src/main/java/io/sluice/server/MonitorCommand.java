@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sluice monitor}: runs the performance monitor daemon on its own. */
@@ -42,17 +43,8 @@ final class MonitorCommand implements Callable<Integer> {
             description = "deployment secret (>= 16 bytes) gateway keys derive from")
     Path secretFile;
 
-    @Option(
-            names = "--mailbox-dir",
-            defaultValue = "/dev/shm",
-            description = "where the monitor and services mailboxes live")
-    Path mailboxDir;
-
-    @Option(
-            names = "--mailbox-name",
-            defaultValue = "sluice",
-            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
-    String mailboxName;
+    @Mixin
+    MailboxOptions mailboxes = new MailboxOptions();
 
     @Option(
             names = "--approve",
@@ -279,8 +271,8 @@ final class MonitorCommand implements Callable<Integer> {
         }
         MonitorContext context = MonitorContext.defaults(
                         listenAddress.resolve(),
-                        ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.MONITOR_SUFFIX),
-                        ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.SERVICES_SUFFIX),
+                        ServerMailboxes.file(mailboxes.dir, mailboxes.name, ServerMailboxes.MONITOR_SUFFIX),
+                        ServerMailboxes.file(mailboxes.dir, mailboxes.name, ServerMailboxes.SERVICES_SUFFIX),
                         secret)
                 .withApproved(parseIds(approve))
                 .withTokens(tokens)
@@ -294,7 +286,7 @@ final class MonitorCommand implements Callable<Integer> {
                 .withRole(role);
         if (registryInDatabase) {
             context = context.withRegistryDatabase(new RegistryDatabase(
-                    ServerMailboxes.file(mailboxDir, mailboxName, ServerMailboxes.DB_SUFFIX),
+                    ServerMailboxes.file(mailboxes.dir, mailboxes.name, ServerMailboxes.DB_SUFFIX),
                     ServerMailboxes.CALLER_MONITOR,
                     registryDbTimeout));
         }

@@ -8,6 +8,7 @@ import io.sluice.services.daemon.VolumeLimits;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,14 +27,8 @@ final class ServicesCommand implements Callable<Integer> {
                     + "without it everything comes from the database manager and the gateways' reports")
     Path config;
 
-    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
-    Path mailboxDir;
-
-    @Option(
-            names = "--mailbox-name",
-            defaultValue = "sluice",
-            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
-    String mailboxName;
+    @Mixin
+    MailboxOptions mailboxes = new MailboxOptions();
 
     @Option(
             names = "--interval",
@@ -75,8 +70,8 @@ final class ServicesCommand implements Callable<Integer> {
         ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
         try (UntilSignalled signal = new UntilSignalled(10_000);
                 ServicesDaemon daemon = ServicesDaemon.start(
-                        mailboxDir,
-                        mailboxName,
+                        mailboxes.dir,
+                        mailboxes.name,
                         services,
                         new VolumeLimits(maxVolumes, volumeExpiryMillis),
                         interval,

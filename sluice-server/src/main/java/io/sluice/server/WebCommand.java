@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sluice web}: the application server on its own (REST API, dashboard, /metrics). */
@@ -22,14 +23,8 @@ final class WebCommand implements Callable<Integer> {
             description = "HOST:PORT to serve HTTP on (default ${DEFAULT-VALUE})")
     String listen;
 
-    @Option(names = "--mailbox-dir", defaultValue = "/dev/shm", description = "where the mailboxes live")
-    Path mailboxDir;
-
-    @Option(
-            names = "--mailbox-name",
-            defaultValue = "sluice",
-            description = "prefix of the mailbox files (default ${DEFAULT-VALUE})")
-    String mailboxName;
+    @Mixin
+    MailboxOptions mailboxes = new MailboxOptions();
 
     @Option(
             names = "--data-dir",
@@ -75,7 +70,7 @@ final class WebCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort address = HostPort.parseListen("--listen", listen);
         // The listen address last: whether it may be plain HTTP depends on the public URL and TLS before it.
-        WebContext context = WebContext.defaults(mailboxDir, mailboxName, dataDir)
+        WebContext context = WebContext.defaults(mailboxes.dir, mailboxes.name, dataDir)
                 .withCallTimeout(Duration.ofMillis(callTimeout))
                 .withPublicUrl(publicUrl, publicUrl != null && publicUrl.startsWith("https://"))
                 .withTls(tlsCertificate, tlsKey)
