@@ -63,9 +63,6 @@ final class DbCommand implements Callable<Integer> {
     @Option(names = "--status-every", defaultValue = "10000", description = "ms between status lines; 0 for none")
     long statusEvery;
 
-    /** How often the manager's calls are checked for one left unanswered. */
-    private static final long HEALTH_CHECK_MILLIS = 1_000;
-
     @Override
     public Integer call() throws Exception {
         DbContext context;
@@ -106,27 +103,17 @@ final class DbCommand implements Callable<Integer> {
                 DbManager manager = new DbManager(context)) {
             System.out.println("db running: " + manager.database().engine().label() + " at "
                     + JdbcUrls.redact(context.jdbcUrl()) + ", mailbox " + context.mailboxFile());
-            long nextStatus = System.currentTimeMillis() + statusEvery;
-            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
-                String problem = manager.problem();
-                if (problem != null) {
-                    System.err.println("db unhealthy, stopping so that it is started afresh: " + problem);
-                    return ExitCode.UNHEALTHY;
-                }
-                if (statusEvery <= 0 || System.currentTimeMillis() < nextStatus) {
-                    continue;
-                }
-                nextStatus += statusEvery;
-                IngestionStatus s = manager.ingestionStatus();
-                System.out.printf(
-                        "stored %d samples, buffered %d, journaled %d%s%n",
-                        s.storedSamples(),
-                        s.bufferedSamples(),
-                        s.journaledSamples(),
-                        s.degraded() ? ", DEGRADED: " + s.lastError() : "");
-            }
+            return signal.watch(
+                    "db unhealthy, stopping so that it is started afresh", manager::problem, statusEvery, () -> {
+                        IngestionStatus s = manager.ingestionStatus();
+                        System.out.printf(
+                                "stored %d samples, buffered %d, journaled %d%s%n",
+                                s.storedSamples(),
+                                s.bufferedSamples(),
+                                s.journaledSamples(),
+                                s.degraded() ? ", DEGRADED: " + s.lastError() : "");
+                    });
         }
-        return ExitCode.OK;
     }
 
     /** {@code sluice db copy}: moves a stopped server's database into another (H2 to PostgreSQL, usually). */

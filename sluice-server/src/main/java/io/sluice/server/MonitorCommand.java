@@ -233,8 +233,6 @@ final class MonitorCommand implements Callable<Integer> {
                         : MonitorContext.UnauthenticatedLimits.defaultHandshakesPerSource(handshakes));
     }
 
-    /** How often the daemon's threads are checked. */
-    private static final long HEALTH_CHECK_MILLIS = 1_000;
     /** How often an unreadable gateway registry is shouted about in the log, besides the registry's own error. */
     private static final long REGISTRY_ALARM_MILLIS = 60_000;
 
@@ -318,31 +316,44 @@ final class MonitorCommand implements Callable<Integer> {
                             : " (TLS, CA " + pkiDir.resolve(CertificateAuthority.CERTIFICATE_FILE) + ")")
                     + " with " + daemon.pairCount()
                     + " thread pair(s), " + role);
-            long nextStatus = System.currentTimeMillis() + statusEvery;
-            long nextRegistryAlarm = 0;
-            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
-                List<String> problems = daemon.problems();
-                if (!problems.isEmpty()) {
-                    System.err.println(
-                            "monitor unhealthy, stopping so that it is started afresh: " + String.join("; ", problems));
-                    return ExitCode.UNHEALTHY;
-                }
-                if (statusEvery > 0 && System.currentTimeMillis() >= nextStatus) {
-                    nextStatus += statusEvery;
-                    System.out.println(MonitorStatusLine.of(daemon));
-                }
-                String registryProblem = daemon.registryUnusable();
-                if (registryProblem != null && System.currentTimeMillis() >= nextRegistryAlarm) {
-                    nextRegistryAlarm = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
-                    System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + registryProblem
-                            + (registryInDatabase
-                                    ? "; it is read again every few seconds"
-                                    : "; repair the file (it is read again every few seconds) or remove it to start over "
-                                            + "from the configuration"));
-                }
+            RegistryAlarm alarm = new RegistryAlarm(daemon, registryInDatabase);
+            return signal.watch(
+                    "monitor unhealthy, stopping so that it is started afresh",
+                    () -> {
+                        alarm.sound();
+                        List<String> problems = daemon.problems();
+                        return problems.isEmpty() ? null : String.join("; ", problems);
+                    },
+                    statusEvery,
+                    () -> System.out.println(MonitorStatusLine.of(daemon)));
+        }
+    }
+
+    /**
+     * While the gateway registry cannot be read every gateway is refused: said on stderr once a minute besides the
+     * registry's own error, checked with the monitor's health.
+     */
+    private static final class RegistryAlarm {
+        private final MonitorDaemon daemon;
+        private final boolean inDatabase;
+        private long next;
+
+        RegistryAlarm(MonitorDaemon daemon, boolean inDatabase) {
+            this.daemon = daemon;
+            this.inDatabase = inDatabase;
+        }
+
+        void sound() {
+            String problem = daemon.registryUnusable();
+            if (problem != null && System.currentTimeMillis() >= next) {
+                next = System.currentTimeMillis() + REGISTRY_ALARM_MILLIS;
+                System.err.println("monitor: EVERY GATEWAY IS REFUSED: " + problem
+                        + (inDatabase
+                                ? "; it is read again every few seconds"
+                                : "; repair the file (it is read again every few seconds) or remove it to start over "
+                                        + "from the configuration"));
             }
         }
-        return ExitCode.OK;
     }
 
     /** {@code --shared-volume NAME=IDS} as the monitor takes it: each name with the gateways it is bound to. */

@@ -1,7 +1,6 @@
 package io.sluice.server;
 
 import io.sluice.common.EpochClock;
-import io.sluice.common.ExitCode;
 import io.sluice.services.daemon.ServicesConfig;
 import io.sluice.services.daemon.ServicesDaemon;
 import io.sluice.services.daemon.VolumeLimits;
@@ -62,9 +61,6 @@ final class ServicesCommand implements Callable<Integer> {
                     + "reported on for this long is dropped from the services' memory (default ${DEFAULT-VALUE})")
     long volumeExpiryMillis;
 
-    /** How often the services' loop thread is checked. */
-    private static final long HEALTH_CHECK_MILLIS = 1_000;
-
     @Override
     public Integer call() throws Exception {
         ServicesConfig services = config == null ? new ServicesConfig(null, null, null) : ServicesConfig.read(config);
@@ -79,39 +75,34 @@ final class ServicesCommand implements Callable<Integer> {
                         dbForwarding)) {
             System.out.println("services running: " + services.volumes().size() + " volumes, "
                     + services.slas().size() + " SLAs");
-            long nextStatus = System.currentTimeMillis() + statusEvery;
-            while (!signal.awaitStop(HEALTH_CHECK_MILLIS)) {
-                String problem = daemon.problem();
-                if (problem != null) {
-                    System.err.println("services unhealthy, stopping so that they are started afresh: " + problem);
-                    return ExitCode.UNHEALTHY;
-                }
-                if (statusEvery <= 0 || System.currentTimeMillis() < nextStatus) {
-                    continue;
-                }
-                nextStatus += statusEvery;
+            return signal.watch(
+                    "services unhealthy, stopping so that they are started afresh",
+                    daemon::problem,
+                    statusEvery,
+                    () -> printStatus(daemon, services));
+        }
+    }
+
+    private static void printStatus(ServicesDaemon daemon, ServicesConfig services) {
+        System.out.printf(
+                "reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d, "
+                        + "not delivered %d%n",
+                daemon.reports(),
+                daemon.queriesServed(),
+                daemon.throttlesPosted(),
+                daemon.throttlesAcked(),
+                daemon.throttlesStored(),
+                daemon.throttlesFailed());
+        for (var backend : services.backends()) {
+            var f = daemon.forecast(backend.id());
+            if (f != null) {
                 System.out.printf(
-                        "reports %d, queries %d, throttle sets posted %d, acknowledged %d, stored for absent gateways %d, "
-                                + "not delivered %d%n",
-                        daemon.reports(),
-                        daemon.queriesServed(),
-                        daemon.throttlesPosted(),
-                        daemon.throttlesAcked(),
-                        daemon.throttlesStored(),
-                        daemon.throttlesFailed());
-                for (var backend : services.backends()) {
-                    var f = daemon.forecast(backend.id());
-                    if (f != null) {
-                        System.out.printf(
-                                "  %s: %d of %d GiB used, %s%n",
-                                backend.id(),
-                                f.usedBytes() >> 30,
-                                f.capacityBytes() >> 30,
-                                f.isGrowing() ? String.format("full in %.1f days", f.daysUntilFull()) : "not growing");
-                    }
-                }
+                        "  %s: %d of %d GiB used, %s%n",
+                        backend.id(),
+                        f.usedBytes() >> 30,
+                        f.capacityBytes() >> 30,
+                        f.isGrowing() ? String.format("full in %.1f days", f.daysUntilFull()) : "not growing");
             }
         }
-        return ExitCode.OK;
     }
 }
