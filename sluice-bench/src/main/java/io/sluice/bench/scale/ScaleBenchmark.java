@@ -2,6 +2,7 @@ package io.sluice.bench.scale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.bench.JsonCaller;
 import io.sluice.bench.JsonLine;
 import io.sluice.common.ExitCode;
 import io.sluice.mailbox.Reply;
