@@ -28,14 +28,14 @@ import picocli.CommandLine.Option;
 public final class ControlRealBenchmark implements Callable<Integer> {
     @Option(
             names = "--quick",
-            description = "10 s of flood per regime after 2 s of gold alone, one static limit (90% of "
+            description = "8 s of flood per regime after 2 s of gold alone, one static limit (90%% of "
                     + "capacity less gold's rate) instead of a search")
     boolean quick;
 
     /** Quick mode: gold alone this long once the regime is in force, then bronze's flood this long. */
     private static final int QUICK_LEAD_SECONDS = 2;
 
-    private static final int QUICK_FLOOD_SECONDS = 10;
+    private static final int QUICK_FLOOD_SECONDS = 8;
 
     @Override
     public Integer call() throws Exception {
