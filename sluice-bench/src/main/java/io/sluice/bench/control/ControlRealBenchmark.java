@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,59 +28,89 @@ import picocli.CommandLine.Option;
 public final class ControlRealBenchmark implements Callable<Integer> {
     @Option(
             names = "--quick",
-            description = "20 s of flood per regime after 3 s of gold alone, one static limit (90% of "
+            description = "8 s of flood per regime after 2 s of gold alone, one static limit (90%% of "
                     + "capacity less gold's rate) instead of a search")
     boolean quick;
 
+    /** Quick mode: gold alone this long once the regime is in force, then bronze's flood this long. */
+    private static final int QUICK_LEAD_SECONDS = 2;
+
+    private static final int QUICK_FLOOD_SECONDS = 8;
+
     @Override
     public Integer call() throws Exception {
-        // Gold alone from when the control plane is ready (RealTopology waits for it): the analyzer learns gold's rate.
-        int lead = quick ? 3 : 10;
-        int flood = quick ? 20 : 60;
-        Map<String, RealTopology.Outcome> real = new LinkedHashMap<>();
-        real.put("sluice", RealTopology.run(RealTopology.Regime.SLUICE, 0, lead, flood));
-        real.put("no QoS", RealTopology.run(RealTopology.Regime.NO_QOS, 0, lead, flood));
-        long top = RealTopology.ARRAY_IOPS - RealTopology.GOLD_IOPS;
+        // Gold alone from when the regime is in force (RealTopology waits for it): the analyzer learns gold's rate.
+        int lead = quick ? QUICK_LEAD_SECONDS : 10;
+        int flood = quick ? QUICK_FLOOD_SECONDS : 60;
+        Map<String, RegimeOutcome> real = new LinkedHashMap<>();
         long staticLimit;
         boolean staticFeasible = true;
-        if (quick) {
-            // No time for a search: the array 90% busy with gold's rate (at 100%, 1,200, gold missed windows).
-            staticLimit = Math.round(RealTopology.ARRAY_IOPS * 0.9) - RealTopology.GOLD_IOPS;
-            real.put("static " + staticLimit, RealTopology.run(RealTopology.Regime.STATIC, staticLimit, lead, flood));
-        } else {
-            // The bisection the simulated comparison uses, on the real topology, to 100 IOPS: the largest limit
-            // with which gold's windows are met >= 95%, which on a backlogged bronze is the most throughput.
-            Map<Long, RealTopology.Outcome> tried = new LinkedHashMap<>();
-            OptionalLong best = StaticLimitSearch.largestFeasible(
-                    100,
-                    top,
-                    100,
-                    limit -> keepsObjective(tried.computeIfAbsent(
-                            limit, l -> RealTopology.runUnchecked(RealTopology.Regime.STATIC, l, lead, flood))));
-            tried.forEach((limit, outcome) -> System.out.printf(
-                    Locale.ROOT,
-                    "  static %d tried: windows met %.3f, %.0f IOPS%n",
-                    limit,
-                    outcome.windowsMetShare(),
-                    outcome.deliveredIops()));
-            // With none feasible (a machine so busy that gold misses windows even next to a trickle), the lowest
-            // limit tried is still shown, and no ratio against a best static limit is claimed.
-            staticFeasible = best.isPresent();
-            staticLimit = best.orElse(100);
-            real.put("static " + staticLimit, tried.get(staticLimit));
-            if (!staticFeasible) {
-                System.out.printf(
-                        Locale.ROOT,
-                        "  no static limit from 100 IOPS up kept gold's windows met >= %.0f%%%n",
-                        BestStatic.OBJECTIVE_SHARE * 100);
+        double startSeconds;
+        CompletableFuture<Simulated> simulation;
+        RealTopology topology = RealTopology.start();
+        try (topology) {
+            real.put("sluice", topology.run(RealTopology.Regime.SLUICE, 0, lead, flood));
+            real.put("no QoS", topology.run(RealTopology.Regime.NO_QOS, 0, lead, flood));
+            if (quick) {
+                // No time for a search: the array 90% busy with gold's rate (at 100%, 1,200, gold missed windows).
+                staticLimit = Math.round(RealTopology.ARRAY_IOPS * 0.9) - RealTopology.GOLD_IOPS;
+                real.put("static " + staticLimit, topology.run(RealTopology.Regime.STATIC, staticLimit, lead, flood));
+            } else {
+                StaticChoice choice = searchStatic(topology, real, lead, flood);
+                staticLimit = choice.limit();
+                staticFeasible = choice.feasible();
             }
+            startSeconds = topology.startSeconds();
+            // The model's figures computed while the topology stops (mostly waiting for processes to exit).
+            simulation = CompletableFuture.supplyAsync(
+                    () -> simulated(quick ? 3 : 10, quick ? 220 : 620, quick ? 100 : 1_000));
         }
-        Simulated sim = simulated(quick ? 3 : 10, quick ? 220 : 620, quick ? 100 : 1_000);
+        System.out.printf(
+                Locale.ROOT,
+                "topology started (to the control plane ready) in %.1f s, stopped in %.1f s%n",
+                startSeconds,
+                topology.stopSeconds());
+        Simulated sim = simulation.join();
         print(real, staticLimit, staticFeasible, sim, lead, flood);
         return 0;
     }
 
-    private static boolean keepsObjective(RealTopology.Outcome outcome) {
+    /**
+     * The bisection the simulated comparison uses, on the real topology, to 100 IOPS: the largest limit with which
+     * gold's windows are met >= 95%, which on a backlogged bronze is the most throughput. Its run is put in
+     * {@code real}. With none feasible (a machine so busy that gold misses windows even next to a trickle), the lowest
+     * limit tried is still shown, and no ratio against a best static limit is claimed.
+     */
+    private static StaticChoice searchStatic(
+            RealTopology topology, Map<String, RegimeOutcome> real, int lead, int flood) {
+        Map<Long, RegimeOutcome> tried = new LinkedHashMap<>();
+        OptionalLong best = StaticLimitSearch.largestFeasible(
+                100,
+                RealTopology.ARRAY_IOPS - RealTopology.GOLD_IOPS,
+                100,
+                limit -> keepsObjective(tried.computeIfAbsent(
+                        limit, l -> topology.runUnchecked(RealTopology.Regime.STATIC, l, lead, flood))));
+        tried.forEach((limit, outcome) -> System.out.printf(
+                Locale.ROOT,
+                "  static %d tried: windows met %.3f, %.0f IOPS%n",
+                limit,
+                outcome.windowsMetShare(),
+                outcome.deliveredIops()));
+        long limit = best.orElse(100);
+        real.put("static " + limit, tried.get(limit));
+        if (best.isEmpty()) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "  no static limit from 100 IOPS up kept gold's windows met >= %.0f%%%n",
+                    BestStatic.OBJECTIVE_SHARE * 100);
+        }
+        return new StaticChoice(limit, best.isPresent());
+    }
+
+    /** The static limit compared with, and whether it kept gold's windows met. */
+    private record StaticChoice(long limit, boolean feasible) {}
+
+    private static boolean keepsObjective(RegimeOutcome outcome) {
         return outcome.windowsMetShare() >= BestStatic.OBJECTIVE_SHARE;
     }
 
@@ -140,15 +171,15 @@ public final class ControlRealBenchmark implements Callable<Integer> {
     }
 
     private void print(
-            Map<String, RealTopology.Outcome> real,
+            Map<String, RegimeOutcome> real,
             long staticLimit,
             boolean staticFeasible,
             Simulated sim,
             int lead,
             int flood) {
-        RealTopology.Outcome sluice = real.get("sluice");
-        RealTopology.Outcome none = real.get("no QoS");
-        RealTopology.Outcome fixed = real.get("static " + staticLimit);
+        RegimeOutcome sluice = real.get("sluice");
+        RegimeOutcome none = real.get("no QoS");
+        RegimeOutcome fixed = real.get("static " + staticLimit);
         System.out.printf(
                 Locale.ROOT,
                 "%ncontrol-real (%s): the demo's topology, real processes on loopback; array %d IOPS, gold %d IOPS "
@@ -160,7 +191,7 @@ public final class ControlRealBenchmark implements Callable<Integer> {
                 flood,
                 lead,
                 RealTopology.GOLD_P95_MICROS / 1000,
-                RealTopology.GOLD_RATE_SHARE * 100);
+                GoldWindows.GOLD_RATE_SHARE * 100);
         System.out.printf(
                 Locale.ROOT,
                 "%-14s %12s %10s %10s %12s %8s %12s%n",
@@ -170,7 +201,7 @@ public final class ControlRealBenchmark implements Callable<Integer> {
                 "bronze IOPS",
                 "total IOPS",
                 "restarts",
-                "start+stop s");
+                "setup s");
         real.forEach((name, o) -> System.out.printf(
                 Locale.ROOT,
                 "%-14s %6d/%-5d %10.0f %10.0f %12.0f %8d %12.0f%n",
@@ -181,7 +212,7 @@ public final class ControlRealBenchmark implements Callable<Integer> {
                 o.bronzeIops(),
                 o.deliveredIops(),
                 o.restarts(),
-                o.overheadSeconds()));
+                o.setupSeconds()));
         real.forEach((name, o) -> System.out.printf(
                 Locale.ROOT,
                 "%-14s missed (s from the flood's start): %s%n",

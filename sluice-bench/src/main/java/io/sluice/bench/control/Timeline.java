@@ -21,12 +21,20 @@ final class Timeline {
     /** Sets taken into account after the flood's start: enough to show the reaction and its first corrections. */
     private static final int SETS_SHOWN = 4;
 
+    /** For {@link #ready}: no throttle set needed. */
+    static final long NO_SET = -1;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path goldStats;
     private final Path bronzeStats;
-    /** When the supervisor had started every role: each gateway listening, not yet necessarily in session. */
+    /**
+     * When the regime began: for the first, when the supervisor had started every role (each gateway listening, not yet
+     * necessarily in session); for the next ones on the same topology, when their throttles were set.
+     */
     private final long startedAtMillis = System.currentTimeMillis();
+    /** What {@link #startedAtMillis} was, for {@link #summary}. */
+    private final String started;
 
     private long readyAtMillis;
     private long floodAtMillis;
@@ -34,21 +42,31 @@ final class Timeline {
     /** Bronze's sets seen taking effect: {seen at (the gateway's file time), made at (the set's version)}, epoch ms. */
     private final List<long[]> bronzeSets = new ArrayList<>();
 
-    /** Made once the supervisor has started every role. */
-    Timeline(Path goldStats, Path bronzeStats) {
+    /** Gold's set in force when the regime began (0: none, so none to replace). */
+    private final long goldVersionAtStart;
+
+    /** Made when the regime begins, {@code started} saying what began it ("the roles started"). */
+    Timeline(Path goldStats, Path bronzeStats, String started) {
         this.goldStats = goldStats;
         this.bronzeStats = bronzeStats;
+        this.started = started;
+        this.goldVersionAtStart = version(read(goldStats));
     }
 
     /**
-     * True once both gateways are in session with the monitor and have reported, and when {@code needsBronzeSet} bronze
-     * has a throttle set in force; records the moment the first time.
+     * True once both gateways are in session with the monitor and have reported, and bronze (with {@code goldToo}, gold
+     * as well) has a throttle set in force made after {@code setsMadeAfter} (epoch ms; {@link #NO_SET} for none
+     * needed); records the moment the first time. Gold's set is waited for only if gold had one in force when the
+     * regime began: a gateway with none (gold's refuses sets that carry its latency target) has nothing to replace.
      */
-    boolean ready(boolean needsBronzeSet) {
+    boolean ready(long setsMadeAfter, boolean goldToo) {
         JsonNode gold = read(goldStats);
         JsonNode bronze = read(bronzeStats);
         watch(bronze);
-        boolean ready = reporting(gold) && reporting(bronze) && (!needsBronzeSet || bronzeVersion > 0);
+        boolean setsInForce = setsMadeAfter == NO_SET
+                || bronzeVersion > setsMadeAfter
+                        && (!goldToo || goldVersionAtStart == 0 || version(gold) > setsMadeAfter);
+        boolean ready = reporting(gold) && reporting(bronze) && setsInForce;
         if (ready && readyAtMillis == 0) {
             readyAtMillis = System.currentTimeMillis();
         }
@@ -59,7 +77,7 @@ final class Timeline {
     String state() {
         return "gold " + (reporting(read(goldStats)) ? "reporting" : "not reporting") + ", bronze "
                 + (reporting(read(bronzeStats)) ? "reporting" : "not reporting") + ", bronze's set version "
-                + bronzeVersion;
+                + bronzeVersion + ", gold's " + version(read(goldStats));
     }
 
     void floodStarts() {
@@ -72,11 +90,8 @@ final class Timeline {
     }
 
     private void watch(JsonNode bronze) {
-        if (bronze == null || !bronze.path("volumes").has(0)) {
-            return;
-        }
-        long version = bronze.path("volumes").get(0).path("qos-version").asLong();
-        if (version != bronzeVersion) {
+        long version = version(bronze);
+        if (version != 0 && version != bronzeVersion) {
             bronzeVersion = version;
             bronzeSets.add(new long[] {bronze.path("time-millis").asLong(), version});
         }
@@ -99,9 +114,10 @@ final class Timeline {
         }
         return String.format(
                 Locale.ROOT,
-                "control plane ready %.1f s after the roles started, %.1f s before the flood; bronze's set at the flood's start: %s; "
+                "control plane ready %.1f s after %s, %.1f s before the flood; bronze's set at the flood's start: %s; "
                         + "sets after it (in force by / made at, s from the flood's start): %s",
                 (readyAtMillis - startedAtMillis) / 1000.0,
+                started,
                 (floodAtMillis - readyAtMillis) / 1000.0,
                 before == null ? "none" : "made at " + seconds(before[1]),
                 after.isEmpty()
@@ -123,6 +139,13 @@ final class Timeline {
 
     private String seconds(long epochMillis) {
         return String.format(Locale.ROOT, "%+.1f", (epochMillis - floodAtMillis) / 1000.0);
+    }
+
+    /** The version of the set in force on the gateway's one volume (0 for none, or no file yet). */
+    private static long version(JsonNode stats) {
+        return stats == null
+                ? 0
+                : stats.path("volumes").path(0).path("qos-version").asLong();
     }
 
     private static boolean reporting(JsonNode stats) {

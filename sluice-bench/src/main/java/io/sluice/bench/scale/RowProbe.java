@@ -1,6 +1,7 @@
 package io.sluice.bench.scale;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.bench.JsonCaller;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

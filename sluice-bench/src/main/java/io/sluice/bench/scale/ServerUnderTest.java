@@ -1,6 +1,7 @@
 package io.sluice.bench.scale;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.bench.JsonCaller;
 import io.sluice.common.PrivateFiles;
 import io.sluice.mailbox.ServerMailboxes;
 import java.io.IOException;

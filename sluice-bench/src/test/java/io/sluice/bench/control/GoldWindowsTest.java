@@ -27,8 +27,8 @@ class GoldWindowsTest {
     @Test
     void p95IsTheNearestRank() {
         List<Long> hundred = LongStream.rangeClosed(1, 100).boxed().toList();
-        assertThat(RealTopology.p95Nanos(hundred)).isEqualTo(95);
-        assertThat(RealTopology.p95Nanos(List.of(7L))).isEqualTo(7);
+        assertThat(GoldWindows.p95Nanos(hundred)).isEqualTo(95);
+        assertThat(GoldWindows.p95Nanos(List.of(7L))).isEqualTo(7);
     }
 
     @Test
@@ -42,11 +42,11 @@ class GoldWindowsTest {
         window(6, FULL_RATE, 0, 0); // after the flood: not judged
         Files.write(dir.resolve("gold_lat.1.log"), log);
 
-        RealTopology.GoldWindows judged = RealTopology.goldWindows(dir.resolve("gold"), 1, 5);
+        GoldWindows judged = GoldWindows.judge(dir.resolve("gold"), 1, 5);
 
         assertThat(judged.missed())
                 .as("windows missed, from the flood's start")
-                .extracting(RealTopology.Missed::second)
+                .extracting(GoldWindows.Missed::second)
                 .containsExactly(1, 3, 4);
         assertThat(judged.missed().getFirst().p95Micros()).isEqualTo(OBJECTIVE_NANOS / 1_000);
         assertThat(judged.missed().get(2).p95Micros())

@@ -1,4 +1,4 @@
-package io.sluice.bench.scale;
+package io.sluice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
  * JSON calls (sluice-protocol/JSON-CALLS.md) to one of the server's mailboxes, as a tool caller (the first free caller
  * index from {@code CALLER_TOOLS}); also raw calls such as MONITOR_STATUS. Any thread.
  */
-final class JsonCaller implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class JsonCaller implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** A finished JSON call: its CallStatus and its body (the result, or the problem). */
-    record Result(int status, JsonNode body) {
-        boolean ok() {
+    public record Result(int status, JsonNode body) {
+        public boolean ok() {
             return status == CallStatus.OK;
         }
     }
@@ -32,7 +32,7 @@ final class JsonCaller implements AutoCloseable {
     private final MailboxClient client;
     private final int opcode;
 
-    JsonCaller(Path file, int opcode) {
+    public JsonCaller(Path file, int opcode) {
         this.mailbox = Mailbox.open(file);
         try {
             this.client = MailboxClient.attachTool(mailbox);
@@ -43,12 +43,12 @@ final class JsonCaller implements AutoCloseable {
         this.opcode = opcode;
     }
 
-    static ObjectNode request(String op) {
+    public static ObjectNode request(String op) {
         return JSON.createObjectNode().put("op", op).put("actor", "system:bench");
     }
 
     /** Posts the call; the future completes with its result (or fails when it could not be posted). */
-    CompletableFuture<Result> post(ObjectNode request) {
+    public CompletableFuture<Result> post(ObjectNode request) {
         byte[] bytes;
         try {
             bytes = JSON.writeValueAsBytes(request);
@@ -58,12 +58,12 @@ final class JsonCaller implements AutoCloseable {
         return client.call(opcode, bytes).thenApply(JsonCaller::parse);
     }
 
-    Result call(ObjectNode request, long timeoutSeconds) throws Exception {
+    public Result call(ObjectNode request, long timeoutSeconds) throws Exception {
         return post(request).get(timeoutSeconds, TimeUnit.SECONDS);
     }
 
     /** The body of an OK answer; an IOException naming the op and the problem otherwise. */
-    JsonNode ok(ObjectNode request, long timeoutSeconds) throws Exception {
+    public JsonNode ok(ObjectNode request, long timeoutSeconds) throws Exception {
         Result result = call(request, timeoutSeconds);
         if (!result.ok()) {
             throw new IOException(
@@ -73,7 +73,7 @@ final class JsonCaller implements AutoCloseable {
     }
 
     /** A call with raw bytes (e.g. MONITOR_STATUS with none), its raw result. */
-    Reply raw(int rawOpcode, byte[] params, long timeoutSeconds) throws Exception {
+    public Reply raw(int rawOpcode, byte[] params, long timeoutSeconds) throws Exception {
         return client.call(rawOpcode, params).get(timeoutSeconds, TimeUnit.SECONDS);
     }
 
