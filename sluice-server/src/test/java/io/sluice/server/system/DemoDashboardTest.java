@@ -24,6 +24,8 @@ import io.sluice.server.demo.DemoPlan;
 import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
+import io.sluice.testkit.Await;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,6 +114,10 @@ class DemoDashboardTest {
                 assertThat(bronze.path("sla").asText()).isEqualTo("bronze");
                 JsonNode gold = volume(services, 1);
                 assertThat(gold.path("sla").asText()).isEqualTo("gold");
+                // Gold's SLA has a latency objective and a reservation: its gateway holds a set of the services' in
+                // force (a set carrying a latency target, which no gateway enforces, was refused whole).
+                Path goldStats = plan.statsFile("gold");
+                Await.until(60_000, () -> qosVersion(goldStats) > 0, () -> "gold's gateway stats: " + read(goldStats));
 
                 try (Playwright playwright = Playwright.create();
                         Browser browser = playwright
@@ -172,5 +178,25 @@ class DemoDashboardTest {
             }
         }
         return null;
+    }
+
+    private static long qosVersion(Path stats) {
+        try {
+            return JSON.readTree(stats.toFile())
+                    .path("volumes")
+                    .path(0)
+                    .path("qos-version")
+                    .asLong(-1);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
     }
 }

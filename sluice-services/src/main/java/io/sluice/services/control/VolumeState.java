@@ -34,6 +34,13 @@ final class VolumeState {
     static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
     /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
     static final double MIN_PATH_SHARE = 0.05;
+    /**
+     * The latency target every set carries: none. No gateway orders queued I/O by one (none announces
+     * {@code Capabilities.LATENCY_TARGET}), a real gateway acknowledges a set that carries one UNSUPPORTED and keeps
+     * none of its limits, and the services do not learn a gateway's capabilities; a latency objective is the analyzer's
+     * to meet, by the limits it sets on the volumes that share the backend.
+     */
+    static final long NO_LATENCY_TARGET = 0;
 
     final Map<Long, PathState> paths = new LinkedHashMap<>();
     final long[] readLatency = new long[LatencyBuckets.COUNT];
@@ -210,7 +217,7 @@ final class VolumeState {
                     part(burst.iops(), share),
                     burst.lengthMillis(),
                     policy.sizeNormalizationBytes(),
-                    policy.latency().tightestMicros(),
+                    NO_LATENCY_TARGET,
                     part(bandwidthLimit, share),
                     part(policy.bandwidth().read(), share),
                     part(policy.bandwidth().write(), share),
@@ -237,8 +244,8 @@ final class VolumeState {
 
     /**
      * The operator's throttle, this gateway's share of it: its limits alone, no reservation or burst (a reservation
-     * above a manual ceiling would contradict it), the SLA's weight, size normalization and latency target kept so the
-     * gateway schedules the volume's I/O as before within the ceiling.
+     * above a manual ceiling would contradict it), the SLA's weight and size normalization kept so the gateway
+     * schedules the volume's I/O as before within the ceiling.
      */
     private ThrottleParams manualParams(double share) {
         return new ThrottleParams(
@@ -252,7 +259,7 @@ final class VolumeState {
                 0,
                 0,
                 policy.sizeNormalizationBytes(),
-                policy.latency().tightestMicros(),
+                NO_LATENCY_TARGET,
                 part(manual.bandwidthLimit(), share),
                 0,
                 0,
