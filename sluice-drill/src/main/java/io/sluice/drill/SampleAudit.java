@@ -15,18 +15,21 @@ import java.util.List;
  * acknowledgement of a report, so "acknowledged" is taken as: sent while an active was in control and stayed so. A gap
  * whose report was sent (the gap's end) during a takeover, from five seconds before the kill (a report the killed
  * active held) to a second after every gateway was in control again (a report the new active took while starting), is
- * counted apart as lost in a takeover; any other gap is a lost acknowledged sample.
+ * counted apart as lost in a takeover; any other gap is a lost acknowledged sample. The first start counts as a
+ * takeover from no active, from the fleet's start to the first active's control: reports the monitor takes while the
+ * services it starts cannot yet take them (their database forwarder attaching, its start-up load) are dropped there as
+ * they are in a takeover.
  *
  * @param series (gateway, volume, direction) series audited
  * @param windows windows stored
  * @param duplicates windows stored twice (or overlapping the previous one)
  * @param lost gaps outside the takeovers: acknowledged reports lost
- * @param lostInTakeovers gaps whose report was sent during a takeover
+ * @param lostInTakeovers gaps whose report was sent during a takeover (the first start included)
  * @param detail the first few gaps and overlaps, for a failure message
  */
 public record SampleAudit(
         long series, long windows, long duplicates, long lost, long lostInTakeovers, List<String> detail) {
-    /** @param takeovers per kill, the kill and the moment control resumed (Unix ms) */
+    /** @param takeovers the first start and each kill: its start and the moment control was in place (Unix ms) */
     static SampleAudit of(String jdbcUrl, String user, String password, List<long[]> takeovers) throws SQLException {
         long series = 0;
         long windows = 0;
