@@ -25,7 +25,6 @@ import io.sluice.server.demo.DemoSeed;
 import io.sluice.server.supervisor.RoleSpec;
 import io.sluice.server.supervisor.Supervisor;
 import io.sluice.testkit.Await;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +116,10 @@ class DemoDashboardTest {
                 // Gold's SLA has a latency objective and a reservation: its gateway holds a set of the services' in
                 // force (a set carrying a latency target, which no gateway enforces, was refused whole).
                 Path goldStats = plan.statsFile("gold");
-                Await.until(60_000, () -> qosVersion(goldStats) > 0, () -> "gold's gateway stats: " + read(goldStats));
+                Await.until(
+                        60_000,
+                        () -> GatewayStatsFile.qosVersion(goldStats) > 0,
+                        () -> "gold's gateway stats: " + GatewayStatsFile.read(goldStats));
 
                 try (Playwright playwright = Playwright.create();
                         Browser browser = playwright
@@ -178,25 +180,5 @@ class DemoDashboardTest {
             }
         }
         return null;
-    }
-
-    private static long qosVersion(Path stats) {
-        try {
-            return JSON.readTree(stats.toFile())
-                    .path("volumes")
-                    .path(0)
-                    .path("qos-version")
-                    .asLong(-1);
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

@@ -175,7 +175,7 @@ class MonitorPairSystemTest {
         Await.until(
                 WAIT_MILLIS,
                 () -> "IN_SESSION".equals(link(stats).path("state").asText()),
-                () -> read(stats) + read(gatewayLog));
+                () -> GatewayStatsFile.read(stats) + GatewayStatsFile.read(gatewayLog));
         JsonNode link = link(stats);
         assertThat(link.path("monitor").asText()).isEqualTo("127.0.0.1:" + active);
         assertThat(link.path("standby-referrals").asLong()).isPositive();
@@ -183,8 +183,9 @@ class MonitorPairSystemTest {
         Await.until(WAIT_MILLIS, () -> reports.get() >= 2, () -> "reports " + reports.get());
         Await.until(
                 WAIT_MILLIS,
-                () -> REFERRED.matcher(read(dir.resolve("standby.log"))).find(),
-                () -> read(dir.resolve("standby.log")));
+                () -> REFERRED.matcher(GatewayStatsFile.read(dir.resolve("standby.log")))
+                        .find(),
+                () -> GatewayStatsFile.read(dir.resolve("standby.log")));
 
         // The active's throttle set is applied.
         Reply applied = activeMonitor
@@ -199,7 +200,7 @@ class MonitorPairSystemTest {
                         .wrap(ByteBuffer.wrap(applied.result()), 0)
                         .status(0))
                 .isEqualTo(ThrottleAckStatus.APPLIED);
-        Await.until(WAIT_MILLIS, () -> qosVersion(stats) == 5, () -> read(stats));
+        Await.until(WAIT_MILLIS, () -> GatewayStatsFile.qosVersion(stats) == 5, () -> GatewayStatsFile.read(stats));
 
         long sessions = link(stats).path("sessions").asLong();
         // The active dies. The stale server (it lost the lease at epoch 5 and does not know) is tried: no session, and
@@ -220,17 +221,17 @@ class MonitorPairSystemTest {
         Await.until(
                 WAIT_MILLIS,
                 () -> link(stats).path("stale-epoch-refusals").asLong() >= 2,
-                () -> read(stats) + read(gatewayLog));
+                () -> GatewayStatsFile.read(stats) + GatewayStatsFile.read(gatewayLog));
         JsonNode after = link(stats);
         assertThat(after.path("sessions").asLong())
                 .as("no session with the stale server")
                 .isEqualTo(sessions);
         assertThat(after.path("epoch").asLong()).isEqualTo(6);
         assertThat(after.path("state").asText()).isNotEqualTo("IN_SESSION");
-        assertThat(qosVersion(stats))
+        assertThat(GatewayStatsFile.qosVersion(stats))
                 .as("the parameters in force stay (fail-static)")
                 .isEqualTo(5);
-        assertThat(read(gatewayLog)).contains("is at epoch 5, older than epoch 6 seen");
+        assertThat(GatewayStatsFile.read(gatewayLog)).contains("is at epoch 5, older than epoch 6 seen");
     }
 
     /** Starts {@code sluice monitor} with its own mailboxes and the shared authority; its port, once it listens. */
@@ -259,7 +260,10 @@ class MonitorPairSystemTest {
         Path log = dir.resolve(server + ".log");
         start(log, args.toArray(String[]::new));
         Matcher[] listening = new Matcher[1];
-        Await.until(WAIT_MILLIS, () -> (listening[0] = LISTENING.matcher(read(log))).find(), () -> read(log));
+        Await.until(
+                WAIT_MILLIS,
+                () -> (listening[0] = LISTENING.matcher(GatewayStatsFile.read(log))).find(),
+                () -> GatewayStatsFile.read(log));
         return Integer.parseInt(listening[0].group(1));
     }
 
@@ -294,26 +298,6 @@ class MonitorPairSystemTest {
             return JSON.readTree(stats.toFile()).path("monitor-link");
         } catch (IOException e) {
             return JSON.missingNode();
-        }
-    }
-
-    private static long qosVersion(Path stats) {
-        try {
-            return JSON.readTree(stats.toFile())
-                    .path("volumes")
-                    .path(0)
-                    .path("qos-version")
-                    .asLong(-1);
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "";
         }
     }
 }
