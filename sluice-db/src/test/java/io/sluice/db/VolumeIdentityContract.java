@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The volume ids in the database (migration V10) through the {@code volumeid.*} ops and
+ * The volume ids in the database (migrations V10 and V11) through the {@code volumeid.*} ops and
  * {@link VolumeIdentityRepository}: a proposal honoured when free, the next above every id otherwise, a key's id kept
  * for good, shared names one volume, the caps, one winner of monitors racing (each on its own connection), and the
  * import of an old file where the database's assignments win. A subclass per engine runs the same tests.
  */
 abstract class VolumeIdentityContract extends DbOpsContract {
-    static final int ROUNDS = 20;
+    /** Rounds of the race; raise it ({@code -Dsluice.test.identityRounds=5000}) to stress the engines under load. */
+    static final int ROUNDS = Integer.getInteger("sluice.test.identityRounds", 20);
+
     static final String BIG = "'maxPerGateway':100000,'maxInAll':1000000";
 
     final VolumeIdentityRepository identities = new VolumeIdentityRepository();

@@ -69,6 +69,7 @@ final class VolumeIdentityOps extends OpGroup {
         }
         long now = clock.epochMillis();
         return tx(c -> {
+            identities.takeTurn(c); // before counting: two transactions must not both pass a cap
             int newOwn = 0;
             int newInAll = 0;
             Set<String> counted = new HashSet<>();

@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * The server's volume ids (migration V10, {@code volume_identities}): a volume's key ({@code owner}: its gateway's id,
- * or {@code *} for a shared volume; its {@code name}) keeps its id for good. An id is given by one conditional INSERT
- * ({@code ON CONFLICT DO NOTHING}, on the id and on the key), so of two monitors giving ids at once each row has one
- * winner and the loser reads it back.
+ * or {@code *} for a shared volume; its {@code name}) keeps its id for good. A transaction that gives ids first takes
+ * its turn ({@link #takeTurn}, a row lock held to its commit), so ids are chosen and caps checked by one transaction at
+ * a time on every engine; the conditional INSERT ({@code ON CONFLICT DO NOTHING}, on the id and on the key) stays as
+ * the second guard.
  */
 public final class VolumeIdentityRepository {
     /** The owner of a volume flagged shared: its name alone is its key. */
@@ -21,6 +22,32 @@ public final class VolumeIdentityRepository {
 
     /** One kept assignment. */
     public record Identity(int volumeId, String owner, String name) {}
+
+    /**
+     * Waits until no other open transaction gives ids, and holds that turn until {@code c} commits or rolls back (the
+     * update's row lock). Taking it again in the same transaction is free. Needed because, under READ COMMITTED, a
+     * transaction cannot see the ids another has stored but not committed; on H2 its conditional INSERT of the same id
+     * could then succeed too.
+     */
+    public void takeTurn(Connection c) throws SQLException {
+        if (nextTurn(c)) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO volume_identity_writer (id, turns) VALUES (1, 0) ON CONFLICT DO NOTHING")) {
+            s.executeUpdate();
+        }
+        if (!nextTurn(c)) {
+            throw new SQLException("volume_identity_writer: its one row can be neither made nor updated");
+        }
+    }
+
+    private static boolean nextTurn(Connection c) throws SQLException {
+        try (PreparedStatement s =
+                c.prepareStatement("UPDATE volume_identity_writer SET turns = turns + 1 WHERE id = 1")) {
+            return s.executeUpdate() == 1;
+        }
+    }
 
     /** The id of the key, or 0 when it has none. */
     public int idOf(Connection c, String owner, String name) throws SQLException {
@@ -40,6 +67,7 @@ public final class VolumeIdentityRepository {
      * another transaction stored first, on the key or on the id, is read back or skipped.
      */
     public int assign(Connection c, String owner, String name, int proposed, long now) throws SQLException {
+        takeTurn(c);
         for (int attempt = 0; attempt < TRIES; attempt++) {
             int kept = idOf(c, owner, name);
             if (kept > 0) {
@@ -63,6 +91,7 @@ public final class VolumeIdentityRepository {
 
     /** Stores an assignment made elsewhere (the old file) unless its key or its id is kept already; true if stored. */
     public boolean importOne(Connection c, Identity identity, long now) throws SQLException {
+        takeTurn(c);
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO volume_identities (volume_id, owner, name, assigned_at) VALUES (?, ?, ?, ?)"
                         + " ON CONFLICT DO NOTHING")) {
