@@ -24,13 +24,15 @@ import java.util.SplittableRandom;
  * the active by IP address where many gateways run.
  */
 final class SimulatedGateway {
-    /** Everything the synthetic volumes accept; see {@link SyntheticVolume} for what shapes their numbers. */
+    /**
+     * What a real gateway announces, so the synthetic volumes refuse what it refuses (a latency target); see
+     * {@link SyntheticVolume} for what shapes their numbers.
+     */
     static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
             | Capabilities.BURST
             | Capabilities.SIZE_NORMALIZATION
             | Capabilities.RESERVATION
-            | Capabilities.WEIGHT
-            | Capabilities.LATENCY_TARGET;
+            | Capabilities.WEIGHT;
 
     enum State {
         /** Not connected; connects at the deadline. */

@@ -4,6 +4,7 @@ import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleParamsFlyweight;
+import io.sluice.protocol.ThrottleRefusal;
 import io.sluice.protocol.VolumeStatsFlyweight;
 import java.util.SplittableRandom;
 
@@ -24,8 +25,9 @@ import java.util.SplittableRandom;
  * the pressure grows.
  *
  * <p>Size normalization counts an I/O of {@code s} bytes as {@code ceil(s / n)} operations against the IOPS limits.
- * Weights, reservations, bursts and latency targets are accepted (reservations are checked against the limits) but do
- * not shape the numbers: one volume alone has nobody to share spare capacity with.
+ * Weights, reservations and bursts are accepted (reservations are checked against the limits) but do not shape the
+ * numbers; a latency target is refused, as a real gateway refuses it: one volume alone has nobody to share spare
+ * capacity with.
  *
  * <p>Used by one thread (its gateway's loop); nothing is allocated per report.
  */
@@ -122,7 +124,7 @@ public final class SyntheticVolume {
 
     /**
      * Applies one volume's parameter set if its version is newer than the one in force: all parameters at once, or none
-     * when they contradict each other.
+     * when a real gateway with the same capabilities would refuse them ({@link ThrottleRefusal}).
      */
     public ThrottleAckStatus apply(ThrottleParamsFlyweight params) {
         long offered = params.version();
@@ -132,14 +134,9 @@ public final class SyntheticVolume {
         if (Long.compareUnsigned(offered, version) < 0) {
             return ThrottleAckStatus.STALE;
         }
-        if (exceeds(params.reservedIops(), params.iopsLimit())
-                || exceeds(params.reservedBandwidth(), params.bandwidthLimit())
-                || params.bandwidthLimit() < 0
-                || params.readBandwidthLimit() < 0
-                || params.writeBandwidthLimit() < 0
-                || params.reservedBandwidth() < 0
-                || params.burstBandwidth() < 0) {
-            return ThrottleAckStatus.INVALID;
+        ThrottleAckStatus refused = ThrottleRefusal.of(params, SimulatedGateway.CAPABILITIES);
+        if (refused != null) {
+            return refused;
         }
         version = offered;
         iopsLimit = params.iopsLimit();
@@ -239,9 +236,5 @@ public final class SyntheticVolume {
 
     private static void add(VolumeStatsFlyweight record, IoDirection direction, int bucket, long count) {
         record.latencyBucket(direction, bucket, record.latencyBucket(direction, bucket) + count);
-    }
-
-    private static boolean exceeds(long reserved, long limit) {
-        return limit != 0 && reserved > limit;
     }
 }

@@ -103,8 +103,15 @@ class SyntheticVolumeTest {
         assertThat(apply(volume, p -> p.version(4).iopsLimit(900))).isEqualTo(ThrottleAckStatus.STALE);
         assertThat(apply(volume, p -> p.version(6).iopsLimit(100).reservedIops(200)))
                 .isEqualTo(ThrottleAckStatus.INVALID);
+        assertThat(apply(volume, p -> p.version(6).iopsLimit(100).latencyTargetMicros(2_000)))
+                .as("refused as a real gateway refuses it: not among the announced capabilities")
+                .isEqualTo(ThrottleAckStatus.UNSUPPORTED);
         assertThat(volume.version()).isEqualTo(5);
         assertThat(volume.iopsLimit()).isEqualTo(300);
+        assertThat(apply(volume, p -> p.version(6).iopsLimit(400).readIopsLimit(100)))
+                .as("a total with a per-direction ceiling, as a real gateway takes it")
+                .isEqualTo(ThrottleAckStatus.APPLIED);
+        assertThat(volume.iopsLimit()).isEqualTo(400);
         assertThat(apply(volume, p -> p.version(7))).isEqualTo(ThrottleAckStatus.APPLIED);
         assertThat(volume.iopsLimit())
                 .as("a set replaces every parameter: 0 is no limit")

@@ -78,7 +78,8 @@ import javax.net.ssl.SSLSocket;
  * and joins it.
  */
 public final class MonitorLink implements AutoCloseable {
-    private static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
+    /** What this gateway's scheduler enforces; {@link ThrottleTranslation} refuses anything else. */
+    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
             | Capabilities.BURST
             | Capabilities.SIZE_NORMALIZATION
             | Capabilities.RESERVATION

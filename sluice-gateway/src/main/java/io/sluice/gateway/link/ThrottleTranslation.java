@@ -5,6 +5,7 @@ import io.sluice.gateway.qos.QosParameters;
 import io.sluice.gateway.qos.QosStatus;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleParamsFlyweight;
+import io.sluice.protocol.ThrottleRefusal;
 
 /**
  * Turns one volume's THROTTLE_SET parameters into {@link QosParameters}, and QoS outcomes into ack statuses.
@@ -14,10 +15,11 @@ import io.sluice.protocol.ThrottleParamsFlyweight;
  *   <li>The burst IOPS rate (and the burst bandwidth) applies to whichever IOPS (bandwidth) limits are set, for the
  *       burst length (at least one second, QEMU's minimum); a burst below the limit is no burst.
  *   <li>The longest throttle delay is not on the wire: the volume keeps the one in force (its config's).
- *   <li>A latency target is {@link ThrottleAckStatus#UNSUPPORTED} (not announced in HELLO). A reserved bandwidth is
- *       accepted and not enforced (the scheduler reserves I/Os only).
- *   <li>Contradictions (total and per-direction limits together, a reservation above the IOPS limit, a size
- *       normalization above 2 GiB) are {@link ThrottleAckStatus#INVALID}; nothing is applied.
+ *   <li>What the gateway refuses, and why, is {@link ThrottleRefusal}'s rule (a latency target is UNSUPPORTED: it is
+ *       not announced in HELLO); nothing of a refused set is applied. A reserved bandwidth is accepted and not enforced
+ *       (the scheduler reserves I/Os only).
+ *   <li>A total limit and per-direction limits may come together: an I/O waits for both
+ *       ({@link io.sluice.gateway.qos.Throttle}).
  * </ul>
  */
 final class ThrottleTranslation {
@@ -46,29 +48,9 @@ final class ThrottleTranslation {
         }
     }
 
-    /** Why the set cannot be applied, or null when it can. */
+    /** Why the set cannot be applied, or null when it can (the rule the simulator follows too). */
     static ThrottleAckStatus refusal(ThrottleParamsFlyweight p) {
-        if (p.latencyTargetMicros() != 0) {
-            return ThrottleAckStatus.UNSUPPORTED;
-        }
-        if (p.bandwidthLimit() < 0
-                || p.readBandwidthLimit() < 0
-                || p.writeBandwidthLimit() < 0
-                || p.burstBandwidth() < 0
-                || p.reservedBandwidth() < 0
-                || p.sizeNormalizationBytes() > Integer.MAX_VALUE) {
-            return ThrottleAckStatus.INVALID;
-        }
-        if (p.iopsLimit() != 0 && (p.readIopsLimit() != 0 || p.writeIopsLimit() != 0)) {
-            return ThrottleAckStatus.INVALID;
-        }
-        if (p.bandwidthLimit() != 0 && (p.readBandwidthLimit() != 0 || p.writeBandwidthLimit() != 0)) {
-            return ThrottleAckStatus.INVALID;
-        }
-        if (p.iopsLimit() != 0 && p.reservedIops() > p.iopsLimit()) {
-            return ThrottleAckStatus.INVALID;
-        }
-        return null;
+        return ThrottleRefusal.of(p, MonitorLink.CAPABILITIES);
     }
 
     private static BucketLimit limit(long rate, long burst, double burstSeconds) {

@@ -2,9 +2,11 @@ package io.sluice.gateway.qos;
 
 /**
  * The QoS of one volume, immutable so a new set replaces the old one in a single reference swap. IOPS and bandwidth
- * limits are either total or per direction (as in QEMU, not both); {@code ioSizeBytes} normalizes sizes (an I/O of n
- * times that size counts as n I/Os, 0 = off); {@code reservationIops} is the guaranteed minimum and {@code weight} the
- * share of what is left when volumes compete for one backend; {@code maxDelayNanos} caps how long a request is held.
+ * limits are total, per direction, or both (an I/O then waits for both buckets; QEMU allows one or the other, but the
+ * services send the total they allocate within an SLA's per-direction ceilings); {@code ioSizeBytes} normalizes sizes
+ * (an I/O of n times that size counts as n I/Os, 0 = off); {@code reservationIops} is the guaranteed minimum and
+ * {@code weight} the share of what is left when volumes compete for one backend; {@code maxDelayNanos} caps how long a
+ * request is held.
  */
 public record QosParameters(
         BucketLimit iops,
@@ -34,12 +36,6 @@ public record QosParameters(
             DEFAULT_MAX_DELAY_NANOS);
 
     public QosParameters {
-        if (iops.limited() && (readIops.limited() || writeIops.limited())) {
-            throw new IllegalArgumentException("an IOPS limit is total or per direction, not both");
-        }
-        if (bandwidth.limited() && (readBandwidth.limited() || writeBandwidth.limited())) {
-            throw new IllegalArgumentException("a bandwidth limit is total or per direction, not both");
-        }
         if (ioSizeBytes < 0) {
             throw new IllegalArgumentException("ioSizeBytes must be >= 0: " + ioSizeBytes);
         }

@@ -2,6 +2,7 @@ package io.sluice.gateway.qos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -63,22 +64,40 @@ class ThrottleTest {
     }
 
     @Test
-    void totalAndPerDirectionLimitsExcludeEachOther() {
+    void aTotalLimitAndPerDirectionLimitsTogetherEachHoldAndTheLongerWaitWins() {
+        QosParameters both = new QosParameters(
+                BucketLimit.of(100),
+                BucketLimit.of(10),
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                BucketLimit.NONE,
+                0,
+                0,
+                1,
+                QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        Throttle throttle = new Throttle(0);
+        throttle.account(both, false, 4096, 2);
+        // Two reads: one unit over the read bucket (1 unit, 0.1 s at 10/s), well inside the total's (10 units).
+        assertThat(throttle.waitNanos(both, false)).isEqualTo(100_000_000L);
+        assertThat(throttle.waitNanos(both, true))
+                .as("writes have only the total")
+                .isZero();
+        throttle.account(both, true, 4096, 13);
+        // The writes fill the total: 15 units, 5 over its bucket at 100/s (50 ms); reads still wait on their own.
+        assertThat(throttle.waitNanos(both, true)).isEqualTo(50_000_000L);
+        assertThat(throttle.waitNanos(both, false)).isEqualTo(100_000_000L);
+        throttle.leak(both, 60_000_000L);
+        // After 60 ms the total has room (15 - 6 = 9 units) but the read bucket not yet (2 - 0.6 = 1.4 units).
+        assertThat(throttle.waitNanos(both, true)).isZero();
+        assertThat(throttle.waitNanos(both, false)).isCloseTo(40_000_000L, within(2L));
+    }
+
+    @Test
+    void invalidSharesAndDelaysAreRefused() {
         assertThatThrownBy(() ->
                         QosParameters.iopsLimit(10).withIops(BucketLimit.of(10)).withShares(0, 0))
                 .hasMessageContaining("weight");
-        assertThatThrownBy(() -> new QosParameters(
-                        BucketLimit.of(10),
-                        BucketLimit.of(10),
-                        BucketLimit.NONE,
-                        BucketLimit.NONE,
-                        BucketLimit.NONE,
-                        BucketLimit.NONE,
-                        0,
-                        0,
-                        1,
-                        QosParameters.DEFAULT_MAX_DELAY_NANOS))
-                .hasMessageContaining("total or per direction");
         assertThatThrownBy(() -> QosParameters.UNLIMITED.withMaxDelayNanos(60_000_000_000L))
                 .hasMessageContaining("maxDelay");
     }

@@ -27,6 +27,7 @@ import io.sluice.protocol.ReportBatchReader;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.ThrottleAckReader;
 import io.sluice.protocol.ThrottleAckStatus;
+import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetWriter;
 import io.sluice.testkit.Await;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,8 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real gateway (file-backed export) linked to a real in-process monitor daemon through real /dev/shm mailboxes: it
  * authenticates and registers, its reports reach the services mailbox, a throttle set posted into the monitor mailbox
- * is applied by the gateway and acknowledged, and when the monitor stops the gateway keeps that limit and keeps trying
- * to reconnect.
+ * is applied by the gateway and acknowledged (a total limit with per-direction limits too; a latency target refused),
+ * and when the monitor stops the gateway keeps that limit and keeps trying to reconnect.
  */
 @Tag("system")
 class GatewayMonitorSystemTest {
@@ -146,22 +148,38 @@ class GatewayMonitorSystemTest {
             // The gateway counts a report once its write returns, which can be after the services took it.
             Await.until(20_000, () -> link.status().reportsSent() >= 3);
 
-            Reply reply = monitorClient
-                    .call(
-                            MailboxOpcodes.MONITOR_THROTTLE_SET,
-                            0,
-                            monitorClient.nextCorrelationId(),
-                            throttleFrame(MonitorLink.volumeId(0, 0), 1_500, 5))
-                    .get(20, TimeUnit.SECONDS);
-            assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
-            ThrottleAckReader ack = new ThrottleAckReader().wrap(ByteBuffer.wrap(reply.result()), 0);
-            assertThat(ack.volumeCount()).isEqualTo(1);
+            ThrottleAckReader ack = throttle(monitorClient, p -> p.version(5).iopsLimit(1_500));
             assertThat(ack.status(0)).isEqualTo(ThrottleAckStatus.APPLIED);
             assertThat(ack.versionInForce(0)).isEqualTo(5);
             QosSetting setting = gateway.qos().current("vol");
             assertThat(setting.version()).isEqualTo(5);
             assertThat(setting.parameters().iops().rate()).isEqualTo(1_500);
             assertThat(link.status().volumesApplied()).isEqualTo(1);
+
+            // What the services send for an SLA with per-direction ceilings: the total they allocate with the SLA's
+            // read and write limits within it (a real gateway once refused this as INVALID; the simulator took it).
+            ThrottleAckReader split = throttle(
+                    monitorClient,
+                    p -> p.version(6)
+                            .iopsLimit(1_500)
+                            .readIopsLimit(400)
+                            .writeIopsLimit(1_200)
+                            .bandwidthLimit(64L << 20)
+                            .readBandwidthLimit(16L << 20)
+                            .reservedIops(100));
+            assertThat(split.status(0)).isEqualTo(ThrottleAckStatus.APPLIED);
+            setting = gateway.qos().current("vol");
+            assertThat(setting.version()).isEqualTo(6);
+            assertThat(setting.parameters().iops().rate()).isEqualTo(1_500);
+            assertThat(setting.parameters().readIops().rate()).isEqualTo(400);
+            assertThat(setting.parameters().writeIops().rate()).isEqualTo(1_200);
+            assertThat(setting.parameters().readBandwidth().rate()).isEqualTo(16L << 20);
+            // A latency target is not among this gateway's capabilities: refused whole, the set in force kept.
+            ThrottleAckReader latency =
+                    throttle(monitorClient, p -> p.version(7).iopsLimit(900).latencyTargetMicros(2_000));
+            assertThat(latency.status(0)).isEqualTo(ThrottleAckStatus.UNSUPPORTED);
+            assertThat(latency.versionInForce(0)).isEqualTo(6);
+            assertThat(gateway.qos().current("vol")).isEqualTo(setting);
 
             // The monitor goes away: the gateway keeps the monitor's limits (fail-static) and tries to reconnect.
             monitor.close();
@@ -179,13 +197,20 @@ class GatewayMonitorSystemTest {
         }
     }
 
-    private static byte[] throttleFrame(int volumeId, long iops, long version) {
+    /** Posts a one-volume THROTTLE_SET for the gateway's volume into the monitor's mailbox; returns its ack. */
+    private static ThrottleAckReader throttle(MailboxClient monitor, Consumer<ThrottleParamsFlyweight> params)
+            throws Exception {
         ByteBuffer buffer =
                 ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
         ThrottleSetWriter writer = new ThrottleSetWriter();
         writer.begin(buffer, 1, GATEWAY_ID, 0, 1);
-        writer.volume(0).volumeId(volumeId).version(version).iopsLimit(iops).weight(1);
+        params.accept(writer.volume(0).volumeId(MonitorLink.volumeId(0, 0)).weight(1));
         writer.commit();
-        return buffer.array();
+        Reply reply = monitor.call(MailboxOpcodes.MONITOR_THROTTLE_SET, 0, monitor.nextCorrelationId(), buffer.array())
+                .get(20, TimeUnit.SECONDS);
+        assertThat(reply.status()).isEqualTo(MailboxOpcodes.THROTTLE_ACKED);
+        ThrottleAckReader ack = new ThrottleAckReader().wrap(ByteBuffer.wrap(reply.result()), 0);
+        assertThat(ack.volumeCount()).isEqualTo(1);
+        return ack;
     }
 }

@@ -2,18 +2,22 @@ package io.sluice.services.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsReader;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.ThrottleParamsFlyweight;
+import io.sluice.protocol.ThrottleRefusal;
 import io.sluice.protocol.ThrottleSetDescriptor;
 import io.sluice.protocol.ThrottleSetReader;
+import io.sluice.protocol.ThrottleSetWriter;
 import io.sluice.services.capacity.CapacityView;
 import io.sluice.services.inventory.BackendProfile;
 import io.sluice.services.inventory.Inventory;
 import io.sluice.services.inventory.VolumePlacement;
 import io.sluice.services.sla.LatencyObjective;
+import io.sluice.services.sla.Limits;
 import io.sluice.services.sla.PolicyBook;
 import io.sluice.services.sla.Scope;
 import io.sluice.services.sla.Sla;
@@ -25,6 +29,12 @@ import org.junit.jupiter.api.Test;
 /** The analyzer driven by hand: its clock, discovery, what it sends and how it writes it. */
 class AnalyzerTest {
     private static final long T0 = 1_700_000_000_000L;
+    /** What today's gateways announce in HELLO (every capability but latency targets). */
+    private static final long GATEWAY_CAPABILITIES = Capabilities.SPLIT_READ_WRITE
+            | Capabilities.BURST
+            | Capabilities.SIZE_NORMALIZATION
+            | Capabilities.RESERVATION
+            | Capabilities.WEIGHT;
 
     private final Inventory inventory = new Inventory()
             .addBackend(new BackendProfile("b1", 10_000, 200))
@@ -82,6 +92,35 @@ class AnalyzerTest {
         assertThat(busy.reservedIops() + quiet.reservedIops()).isBetween(100L, 102L);
         assertThat(busy.version()).isEqualTo(T0 + 1_000);
         assertThat(analyzer.allocationOf(1)).isEqualTo(900);
+    }
+
+    @Test
+    void anSlaWithPerDirectionCeilingsSendsSetsAGatewayApplies() {
+        book.attach(
+                Scope.volume(1),
+                Sla.named("split")
+                        .iops(Limits.readWrite(300, 900))
+                        .bandwidth(Limits.readWrite(8L << 20, 32L << 20))
+                        .reservedIops(50)
+                        .build());
+        analyzer.onStats(stats(41, 1, 500));
+        analyzer.doWork(T0 + 1_000);
+        ThrottleParams params = analyzer.paramsOf(1, 41);
+        assertThat(params.iopsLimit()).as("the allocation, a total").isPositive();
+        assertThat(params.readIopsLimit()).isEqualTo(300);
+        assertThat(params.writeIopsLimit()).isEqualTo(900);
+        assertThat(params.readBandwidthLimit()).isEqualTo(8L << 20);
+        ByteBuffer frame =
+                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ThrottleSetWriter writer = new ThrottleSetWriter();
+        writer.begin(frame, 1, 41, 1, 1);
+        params.writeTo(writer.volume(0));
+        writer.commit();
+        ThrottleParamsFlyweight onTheWire =
+                new ThrottleSetReader().wrap(frame, 0).volume(0);
+        assertThat(ThrottleRefusal.of(onTheWire, GATEWAY_CAPABILITIES))
+                .as("what the gateway and the simulator would answer")
+                .isNull();
     }
 
     @Test
