@@ -1,7 +1,6 @@
 package io.sluice.monitor;
 
 import io.sluice.common.LoopWatch;
-import io.sluice.mailbox.EntryInfo;
 import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
@@ -123,28 +122,18 @@ final class ServicesLink implements AutoCloseable {
     }
 
     /**
-     * True while running services have not taken at least half their mailbox's worth of the monitor's calls (all its
-     * indexes together): they are behind (their database manager is, most likely), so the poll scheduler asks gateways
-     * for no report it could not hand on; the gateways carry their counters into the next report. Services that are not
-     * running (restarting, or a server without the role) are not behind: polling goes on, so gateways are still judged,
-     * and what cannot be posted is counted as dropped.
+     * True while the services have not taken at least half their mailbox's worth of the monitor's calls (all its
+     * indexes together), so the poll scheduler asks gateways for no report it could not hand on; the gateways carry
+     * their counters into the next report. Services that are not running yet (a server starting, or taking over, whose
+     * services JVM comes up after its monitor) count too: their mailbox holds the calls until they come, and once it is
+     * half full a report asked for could only be dropped. Polling then waits for them, and no gateway's counters are
+     * spent on a report that is thrown away.
      */
     boolean behind() {
         Mailbox mailbox = caller.mailbox();
         int untaken = caller.untaken()
                 + MailboxCaller.untaken(mailbox, firstPairCaller, firstPairCaller + pairCallers.length);
-        return untaken >= mailbox.geometry().slotCount() / 2 && servicesRunning();
-    }
-
-    private boolean servicesRunning() {
-        Mailbox mailbox = caller.mailbox();
-        for (int i = 0; i < mailbox.geometry().maxCallees(); i++) {
-            EntryInfo callee = mailbox.calleeEntry(i);
-            if (callee.inUse() && callee.alive()) {
-                return true;
-            }
-        }
-        return false;
+        return untaken >= mailbox.geometry().slotCount() / 2;
     }
 
     private void drainReplies() {

@@ -100,53 +100,52 @@ class MonitorDaemonTest {
                 .withPolling(50, 10)
                 .withPairs(2, 10);
         daemon = new MonitorDaemon(context);
-        services = new MailboxService(
-                        MailboxCallee.attach(Mailbox.open(servicesBox)),
-                        request -> {
-                            try {
-                                servicesTakeCalls.await();
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                return;
-                            }
-                            ByteBuffer params = request.params()
-                                    .asSlice(0, request.length())
-                                    .asByteBuffer();
-                            switch (request.opcode()) {
-                                case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
-                                    ServicesReports.forEach(request, stats -> {
-                                        statsFrom.add(stats.gatewayId());
-                                        sequencesOf
-                                                .computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>())
-                                                .add(stats.reportSequence());
-                                        callersOf
-                                                .computeIfAbsent(stats.gatewayId(), g -> ConcurrentHashMap.newKeySet())
-                                                .add(request.callerIndex());
-                                    });
-                                case MailboxOpcodes.SERVICES_GATEWAY_STATE ->
-                                    states.add(params.getLong(0) + ":"
-                                            + GatewayState.fromCode(
-                                                    params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
-                                case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
-                                    assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length()))
-                                            .isTrue();
-                                    GatewayVolumesDescriptor.Reader part =
-                                            new GatewayVolumesDescriptor.Reader().wrap(params);
-                                    for (int i = 0; i < part.count(); i++) {
-                                        announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":"
-                                                + part.gatewayName() + "/" + part.volumeName(i));
-                                    }
-                                    statsFrom.forEach(
-                                            gateway -> reportBeforeAnnouncement.add(gateway == part.gatewayId()));
-                                }
-                                default -> {}
-                            }
-                            request.reply(MailboxStatus.OK, 0);
-                        },
-                        0,
-                        "test-services")
-                .start();
+        services = startServices();
         monitorClient = MailboxClient.attach(Mailbox.open(monitorBox), 0);
+    }
+
+    /** The services' side of their mailbox, as a test callee: it records what the monitor posts. */
+    private MailboxService startServices() throws IOException {
+        return new MailboxService(
+                        MailboxCallee.attach(Mailbox.open(servicesBox)), this::takeServicesCall, 0, "test-services")
+                .start();
+    }
+
+    private void takeServicesCall(MailboxCallee.Request request) {
+        try {
+            servicesTakeCalls.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        ByteBuffer params = request.params().asSlice(0, request.length()).asByteBuffer();
+        switch (request.opcode()) {
+            case MailboxOpcodes.SERVICES_STATS_REPORT, MailboxOpcodes.SERVICES_STATS_BATCH ->
+                ServicesReports.forEach(request, stats -> {
+                    statsFrom.add(stats.gatewayId());
+                    sequencesOf
+                            .computeIfAbsent(stats.gatewayId(), g -> new ConcurrentLinkedQueue<>())
+                            .add(stats.reportSequence());
+                    callersOf
+                            .computeIfAbsent(stats.gatewayId(), g -> ConcurrentHashMap.newKeySet())
+                            .add(request.callerIndex());
+                });
+            case MailboxOpcodes.SERVICES_GATEWAY_STATE ->
+                states.add(params.getLong(0) + ":"
+                        + GatewayState.fromCode(params.getInt(GatewayStateDescriptor.STATE_OFFSET)));
+            case MailboxOpcodes.SERVICES_GATEWAY_VOLUMES -> {
+                assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length()))
+                        .isTrue();
+                GatewayVolumesDescriptor.Reader part = new GatewayVolumesDescriptor.Reader().wrap(params);
+                for (int i = 0; i < part.count(); i++) {
+                    announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":" + part.gatewayName() + "/"
+                            + part.volumeName(i));
+                }
+                statsFrom.forEach(gateway -> reportBeforeAnnouncement.add(gateway == part.gatewayId()));
+            }
+            default -> {}
+        }
+        request.reply(MailboxStatus.OK, 0);
     }
 
     @AfterEach
@@ -1044,6 +1043,36 @@ class MonitorDaemonTest {
 
             // The services catch up: every report reaches them, each once, and the polls resume.
             behind.countDown();
+            int reports = sent;
+            Await.until(120_000, () -> statsFrom.size() >= reports);
+            assertThat(statsFrom).hasSize(reports);
+            gw.expect(FrameType.POLL);
+            assertThat(counters.reportsDropped()).isZero();
+        }
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void servicesNotRunningYetPausePollingOnceHalfTheirMailboxWaitsAndGetEveryReportWhenTheyCome() throws Exception {
+        // A server starting or taking over: its monitor is up before its services. Reports wait in the mailbox;
+        // once half of it waits the monitor stops asking, where it used to go on polling and drop what did not fit.
+        services.close();
+        int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
+        MonitorCounters counters = daemon.counters();
+        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
+            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
+            answerPolls(gw, 1);
+            int sent = 1;
+            while (!daemon.services().behind()) {
+                assertThat(sent)
+                        .as("reports sent without half the services' mailbox waiting")
+                        .isLessThan(half * ReportForwarder.REPORTS_PER_BATCH);
+                gw.answerPoll(Long.MAX_VALUE);
+                sent++;
+            }
+            Await.until(120_000, () -> counters.sweepsSkippedServicesBehind() > 0);
+
+            services = startServices();
             int reports = sent;
             Await.until(120_000, () -> statsFrom.size() >= reports);
             assertThat(statsFrom).hasSize(reports);
