@@ -3,6 +3,10 @@ package io.sluice.web.live;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.sse.SseClient;
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
+import io.sluice.common.BackoffIdleStrategy;
+import io.sluice.common.EpochClock;
 import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
@@ -18,9 +22,11 @@ import java.util.function.Predicate;
  * {@code unavailable} event while the services are away). The cost to the services is therefore the same for one viewer
  * and for a hundred.
  */
-public final class LiveFeed implements AutoCloseable {
+public final class LiveFeed implements Agent, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LiveFeed.class.getName());
     private static final int MAX_CLIENTS = 500;
+    /** How often the feed's thread looks whether a tick is due: ticks start within this of their time. */
+    private static final long LOOK_NANOS = 10_000_000;
 
     private final RoleCalls calls;
     private final JsonBodies bodies;
@@ -31,8 +37,9 @@ public final class LiveFeed implements AutoCloseable {
     private final List<Viewer> clients = new CopyOnWriteArrayList<>();
     private final Predicate<String> ownerStillValid;
     private final AtomicReference<JsonNode> latest = new AtomicReference<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final AgentRunner runner;
+    /** When the next tick is due (epoch ms); the feed's thread only. */
+    private long nextTickAt;
 
     /**
      * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer valid (a
@@ -43,11 +50,11 @@ public final class LiveFeed implements AutoCloseable {
         this.ownerStillValid = ownerStillValid;
         this.bodies = bodies;
         this.intervalMillis = intervalMillis;
-        this.thread = Thread.ofVirtual().name("web-live-feed").unstarted(this::run);
+        this.runner = new AgentRunner(this, BackoffIdleStrategy.fixedPause(LOOK_NANOS), EpochClock.system());
     }
 
     public LiveFeed start() {
-        thread.start();
+        runner.start();
         return this;
     }
 
@@ -76,17 +83,20 @@ public final class LiveFeed implements AutoCloseable {
         }
     }
 
-    private void run() {
-        while (running) {
-            long started = System.nanoTime();
-            tick();
-            long sleep = intervalMillis - (System.nanoTime() - started) / 1_000_000;
-            try {
-                Thread.sleep(Math.max(10, sleep));
-            } catch (InterruptedException e) {
-                return;
-            }
+    /** A tick when one is due, an interval after the last one started. */
+    @Override
+    public int doWork(long nowMillis) {
+        if (nowMillis < nextTickAt) {
+            return 0;
         }
+        nextTickAt = nowMillis + intervalMillis;
+        tick();
+        return 1;
+    }
+
+    @Override
+    public String roleName() {
+        return "web-live-feed";
     }
 
     void tick() {
@@ -173,10 +183,8 @@ public final class LiveFeed implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
         try {
-            thread.join(5_000);
+            runner.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
