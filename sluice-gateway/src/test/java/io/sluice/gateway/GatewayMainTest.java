@@ -183,10 +183,11 @@ class GatewayMainTest {
                 dir.resolve("backend.yaml"),
                 "listen: 127.0.0.1:0\nexports:\n" + "  - {name: a, target: /tmp/x, backend: nowhere}\n");
         assertThat(run("--config", unknownBackend.toString())).isEqualTo(ExitCode.USAGE);
-        Path conflict = Files.writeString(
-                dir.resolve("conflict.yaml"),
-                "listen: 127.0.0.1:0\nexports:\n" + "  - {name: a, target: /tmp/x, qos: {iops: 10, read-iops: 5}}\n");
-        assertThat(run("--config", conflict.toString())).isEqualTo(ExitCode.USAGE);
+        Path noWeight = Files.writeString(
+                dir.resolve("weight.yaml"),
+                "listen: 127.0.0.1:0\nexports:\n" + "  - {name: a, target: /tmp/x, qos: {iops: 10, weight: 0}}\n");
+        assertThat(run("--config", noWeight.toString())).isEqualTo(ExitCode.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("weight");
         assertThat(run("--config", dir.resolve("missing.yaml").toString())).isEqualTo(ExitCode.USAGE);
     }
 }
