@@ -3,22 +3,19 @@ package io.sluice.pki;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
-import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * TLS over a non-blocking {@link SocketChannel}, for selector loops: an {@link SSLEngine} and three buffers allocated
- * once, at the sizes the engine asks for (ciphertext in, plaintext in, ciphertext out). No thread of its own: the
- * engine's delegated tasks (certificate checks) run inline on the calling thread.
+ * TLS over a non-blocking {@link SocketChannel}, for selector loops: an {@link SSLEngine} with a
+ * {@link TlsRecordReader} (ciphertext in, plaintext in) and a {@link TlsRecordWriter} (ciphertext out), their buffers
+ * allocated once at the sizes the engine asks for, and a {@link TlsHandshakeDriver} for the handshake. No thread of its
+ * own: the engine's delegated tasks (certificate checks) run inline on the calling thread.
  *
  * <p>Use: call {@link #handshake()} on one thread whenever the socket is readable (or writable, after it said
  * {@link Handshake#NEED_WRITE}) until it says {@link Handshake#DONE}. From then on one thread may {@link #read} while
@@ -41,23 +38,14 @@ public final class TlsChannel implements ByteChannel {
         NEED_WRITE
     }
 
-    private static final int RECORD_HEADER = 5;
-    private static final byte TLS_ALERT_RECORD = 21;
-    private static final byte TLS_HANDSHAKE_RECORD = 22;
-    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0).asReadOnlyBuffer();
-
     private final SocketChannel channel;
     private final SSLEngine engine;
-    private final Runnable wrapDue;
-    // Reading side: ciphertext in write mode, plaintext in read mode.
-    private ByteBuffer netIn;
-    private ByteBuffer appIn;
-    // Writing side (guarded by writeLock): ciphertext in read mode.
-    private ByteBuffer netOut;
+    // Owned by the reading side once the handshake is done.
+    private final TlsRecordReader reader;
+    // Guarded by writeLock, which the handshake holds too.
+    private final TlsRecordWriter writer;
+    private final TlsHandshakeDriver handshakeDriver;
     private final Object writeLock = new Object();
-    private boolean begun;
-    private boolean sawFirstRecord;
-    private boolean endOfStream;
     private volatile boolean established;
 
     /**
@@ -67,12 +55,9 @@ public final class TlsChannel implements ByteChannel {
     public TlsChannel(SocketChannel channel, SSLEngine engine, Runnable wrapDue) {
         this.channel = channel;
         this.engine = engine;
-        this.wrapDue = wrapDue;
-        int packet = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocateDirect(packet);
-        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize())
-                .limit(0);
-        this.netOut = ByteBuffer.allocateDirect(packet).limit(0);
+        this.reader = new TlsRecordReader(channel, engine, wrapDue);
+        this.writer = new TlsRecordWriter(channel, engine);
+        this.handshakeDriver = new TlsHandshakeDriver(engine, reader, writer);
     }
 
     /**
@@ -86,100 +71,11 @@ public final class TlsChannel implements ByteChannel {
             return Handshake.DONE;
         }
         synchronized (writeLock) {
-            try {
-                return stepHandshake();
-            } catch (SSLHandshakeException e) {
-                sendAlert();
-                throw new TlsException(TlsException.Reason.HANDSHAKE_REFUSED, e.getMessage(), e);
-            } catch (SSLException e) {
-                sendAlert();
-                throw new TlsException(
-                        sawFirstRecord ? TlsException.Reason.HANDSHAKE_REFUSED : TlsException.Reason.NOT_TLS,
-                        e.getMessage(),
-                        e);
+            Handshake step = handshakeDriver.step();
+            if (step == Handshake.DONE) {
+                established = true;
             }
-        }
-    }
-
-    private Handshake stepHandshake() throws IOException {
-        if (!begun) {
-            begun = true;
-            engine.beginHandshake();
-        }
-        while (true) {
-            if (!flushOut()) {
-                return Handshake.NEED_WRITE;
-            }
-            switch (engine.getHandshakeStatus()) {
-                case NEED_TASK -> runTasks();
-                case NEED_WRAP -> wrap(NOTHING);
-                case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
-                    if (!unwrapHandshake()) {
-                        return Handshake.NEED_READ;
-                    }
-                }
-                case FINISHED, NOT_HANDSHAKING -> {
-                    established = true;
-                    return Handshake.DONE;
-                }
-            }
-        }
-    }
-
-    /** Unwraps one handshake record, reading from the socket when none is whole; false when the socket had nothing. */
-    private boolean unwrapHandshake() throws IOException {
-        while (true) {
-            if (netIn.position() > 0) {
-                checkFirstRecord();
-                SSLEngineResult result = unwrap();
-                switch (result.getStatus()) {
-                    case OK -> {
-                        return true;
-                    }
-                    case CLOSED ->
-                        throw new TlsException(
-                                TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                                "the peer closed TLS during the handshake",
-                                null);
-                    case BUFFER_OVERFLOW -> growAppIn();
-                    case BUFFER_UNDERFLOW -> growNetInIfFull();
-                }
-                if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                    continue;
-                }
-            }
-            int read = channel.read(netIn);
-            if (read < 0) {
-                throw new TlsException(
-                        TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                        "the peer closed the connection during the TLS handshake",
-                        null);
-            }
-            if (read == 0) {
-                return false;
-            }
-            if (!sawFirstRecord && !engine.getUseClientMode() && netIn.hasRemaining() && channel.read(netIn) < 0) {
-                // The client's first flight came with its end of stream: it gave up (timed out waiting in the accept
-                // queue, say) before its handshake began here. Answering would cost a key exchange and a signature
-                // for nobody, and a server catching up on a queue of them would fall behind again.
-                throw new TlsException(
-                        TlsException.Reason.CLOSED_DURING_HANDSHAKE,
-                        "the peer closed the connection before its handshake began",
-                        null);
-            }
-        }
-    }
-
-    /** A TLS peer's first record is a handshake record (or an alert refusing us); anything else is refused unparsed. */
-    private void checkFirstRecord() throws TlsException {
-        if (!sawFirstRecord) {
-            if (netIn.get(0) != TLS_HANDSHAKE_RECORD && netIn.get(0) != TLS_ALERT_RECORD) {
-                throw new TlsException(
-                        TlsException.Reason.NOT_TLS,
-                        String.format("first byte 0x%02x is not a TLS handshake record", netIn.get(0) & 0xff),
-                        null);
-            }
-            sawFirstRecord = true;
+            return step;
         }
     }
 
@@ -192,96 +88,12 @@ public final class TlsChannel implements ByteChannel {
      */
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        int copied = drainAppIn(dst);
-        if (copied > 0 || !dst.hasRemaining()) {
-            return copied;
-        }
-        // Records already here first: over a blocking channel, reading the socket now could wait forever.
-        unwrapAvailable();
-        copied = drainAppIn(dst);
-        if (copied > 0) {
-            return copied;
-        }
-        if (!endOfStream && !engine.isInboundDone() && netIn.hasRemaining() && channel.read(netIn) < 0) {
-            endOfStream = true;
-        }
-        unwrapAvailable();
-        copied = drainAppIn(dst);
-        if (copied > 0) {
-            return copied;
-        }
-        return engine.isInboundDone() || endOfStream ? -1 : 0;
+        return reader.read(dst);
     }
 
     /** Whether decrypted bytes, or whole records, wait here with no more to come from the socket to signal them. */
     public boolean hasBufferedInput() {
-        return appIn.hasRemaining() || !engine.isInboundDone() && wholeRecordBuffered();
-    }
-
-    private boolean wholeRecordBuffered() {
-        int buffered = netIn.position();
-        return buffered >= RECORD_HEADER && buffered >= RECORD_HEADER + (netIn.getShort(3) & 0xffff);
-    }
-
-    private void unwrapAvailable() throws IOException {
-        while (netIn.position() > 0 && !engine.isInboundDone()) {
-            SSLEngineResult result;
-            try {
-                result = unwrap();
-            } catch (SSLException e) {
-                throw new TlsException(TlsException.Reason.BAD_RECORD, e.getMessage(), e);
-            }
-            switch (result.getHandshakeStatus()) {
-                case NEED_TASK -> runTasks();
-                case NEED_WRAP -> {
-                    if (wrapDue != null) {
-                        wrapDue.run();
-                    }
-                }
-                default -> {}
-            }
-            switch (result.getStatus()) {
-                case BUFFER_UNDERFLOW -> {
-                    growNetInIfFull();
-                    return;
-                }
-                case BUFFER_OVERFLOW -> {
-                    if (appIn.hasRemaining()) {
-                        return;
-                    }
-                    growAppIn();
-                }
-                case CLOSED -> {
-                    return;
-                }
-                case OK -> {
-                    if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    private SSLEngineResult unwrap() throws SSLException {
-        netIn.flip();
-        appIn.compact();
-        try {
-            return engine.unwrap(netIn, appIn);
-        } finally {
-            appIn.flip();
-            netIn.compact();
-        }
-    }
-
-    private int drainAppIn(ByteBuffer dst) {
-        int count = Math.min(appIn.remaining(), dst.remaining());
-        if (count > 0) {
-            dst.put(dst.position(), appIn, appIn.position(), count);
-            dst.position(dst.position() + count);
-            appIn.position(appIn.position() + count);
-        }
-        return count;
+        return reader.hasBufferedInput();
     }
 
     /**
@@ -294,99 +106,30 @@ public final class TlsChannel implements ByteChannel {
     @Override
     public int write(ByteBuffer src) throws IOException {
         synchronized (writeLock) {
-            int consumed = 0;
-            while (flushOut()) {
-                boolean engineWants = engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP;
-                if (!src.hasRemaining() && !engineWants) {
-                    break;
-                }
-                SSLEngineResult result = wrap(src);
-                consumed += result.bytesConsumed();
-                if (result.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-                    runTasks();
-                }
-                if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    throw new ClosedChannelException();
-                }
-            }
-            return consumed;
+            return writer.write(src);
         }
     }
 
     /** Writes encrypted bytes left over from an earlier write; true when none are left. */
     public boolean flush() throws IOException {
         synchronized (writeLock) {
-            return flushOut() && write(NOTHING) >= 0 && !netOut.hasRemaining();
+            return writer.flush() && writer.write(TlsRecordWriter.NOTHING) >= 0 && !writer.hasPending();
         }
     }
 
     /** Whether encrypted bytes wait for the socket to become writable. */
     public boolean hasPendingOutput() {
         synchronized (writeLock) {
-            return netOut.hasRemaining();
+            return writer.hasPending();
         }
     }
 
-    private boolean flushOut() throws IOException {
-        while (netOut.hasRemaining()) {
-            if (channel.write(netOut) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private SSLEngineResult wrap(ByteBuffer src) throws SSLException {
-        while (true) {
-            netOut.clear();
-            SSLEngineResult result;
-            try {
-                result = engine.wrap(src, netOut);
-            } finally {
-                netOut.flip();
-            }
-            if (result.getStatus() != SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                return result;
-            }
-            netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize())
-                    .limit(0);
-        }
-    }
-
-    /** Best effort: the alert that explains a failed handshake, as far as the socket takes it without waiting. */
-    private void sendAlert() {
-        try {
-            engine.closeOutbound();
-            wrap(NOTHING);
-            flushOut();
-        } catch (IOException | RuntimeException ignored) {
-            // the handshake already failed; the alert is a courtesy
-        }
-    }
-
-    private void runTasks() {
+    // No thread of our own: certificate checks and the like run on whichever thread met them.
+    static void runDelegatedTasks(SSLEngine engine) {
         Runnable task;
         while ((task = engine.getDelegatedTask()) != null) {
             task.run();
         }
-    }
-
-    // The engine raises its sizes when a peer sends larger records than it announced; follow it, rarely.
-    private void growNetInIfFull() {
-        int needed = engine.getSession().getPacketBufferSize();
-        if (!netIn.hasRemaining() && netIn.capacity() < needed) {
-            ByteBuffer bigger = ByteBuffer.allocateDirect(needed);
-            netIn.flip();
-            bigger.put(netIn);
-            netIn = bigger;
-        }
-    }
-
-    private void growAppIn() {
-        int needed = engine.getSession().getApplicationBufferSize() + appIn.remaining();
-        ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, appIn.capacity() * 2));
-        bigger.put(appIn).flip();
-        appIn = bigger;
     }
 
     /** The certificate the peer authenticated with, once the handshake is done; null if it presented none. */
@@ -429,13 +172,7 @@ public final class TlsChannel implements ByteChannel {
     public void close() throws IOException {
         synchronized (writeLock) {
             try {
-                if (!engine.isOutboundDone()) {
-                    engine.closeOutbound();
-                    if (flushOut()) {
-                        wrap(NOTHING);
-                        flushOut();
-                    }
-                }
+                writer.sendCloseNotify();
             } catch (IOException | RuntimeException ignored) {
                 // the peer may be gone already; closing the socket is what matters
             } finally {
