@@ -256,7 +256,13 @@ final class ReportForwarder {
         do {
             int count = Math.min(volumesPerAnnouncement, volumes - first);
             announcement.of(
-                    session.gatewayId, session.gatewayName, session.volumes, session.announcedIds, first, count);
+                    session.gatewayId,
+                    session.capabilities,
+                    session.gatewayName,
+                    session.volumes,
+                    session.announcedIds,
+                    first,
+                    count);
             long wait = Math.max(0, waitUntilNanos - System.nanoTime());
             if (!services.post(
                     MailboxOpcodes.SERVICES_GATEWAY_VOLUMES,

@@ -95,6 +95,8 @@ final class Session {
      * out.
      */
     volatile String gatewayName;
+    /** HELLO's capabilities word, passed on to the services with the volumes; set with the name. */
+    volatile long capabilities;
 
     volatile int[] volumeIds;
     /**

@@ -195,6 +195,7 @@ final class SessionSetup {
             return;
         }
         session.gatewayName = helloReader.wrap(session.hello, 0).gatewayName();
+        session.capabilities = helloReader.capabilities();
         session.hello = null;
         // Proved its key: from here on the gateway may send frames of any type and size.
         decoder.authenticated();

@@ -11,10 +11,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes part of a gateway's VOLUMES into a services slot as {@link GatewayVolumesDescriptor}: the volume entries
  * {@code [first, first + count)} as the gateway announced them, each with the id the server assigned instead of the one
- * proposed, and the gateway's name. One per inbound thread, reused.
+ * proposed, the gateway's name and its HELLO's capabilities. One per inbound thread, reused.
  */
 final class VolumesAnnouncement implements ParamWriter {
     private long gatewayId;
+    private long capabilities;
     private byte[] gatewayName;
     private ByteBuffer frame;
     private int[] ids;
@@ -23,8 +24,15 @@ final class VolumesAnnouncement implements ParamWriter {
 
     /** @param volumesFrame a VOLUMES frame at offset 0 */
     VolumesAnnouncement of(
-            long gatewayId, String gatewayName, ByteBuffer volumesFrame, int[] ids, int first, int count) {
+            long gatewayId,
+            long capabilities,
+            String gatewayName,
+            ByteBuffer volumesFrame,
+            int[] ids,
+            int first,
+            int count) {
         this.gatewayId = gatewayId;
+        this.capabilities = capabilities;
         this.gatewayName = gatewayName.getBytes(StandardCharsets.UTF_8);
         this.frame = volumesFrame;
         this.ids = ids;
@@ -43,6 +51,7 @@ final class VolumesAnnouncement implements ParamWriter {
         out.putInt(GatewayVolumesDescriptor.TOTAL_OFFSET, ids.length);
         out.putInt(GatewayVolumesDescriptor.COUNT_OFFSET, count);
         out.putInt(GatewayVolumesDescriptor.NAME_LENGTH_OFFSET, name.length);
+        out.putLong(GatewayVolumesDescriptor.CAPABILITIES_OFFSET, capabilities);
         for (int i = 0; i < count; i++) {
             int entry = GatewayVolumesDescriptor.volumeOffset(i);
             out.put(entry, frame, VolumesDescriptor.volumeOffset(first + i), VolumeDescriptor.LENGTH);

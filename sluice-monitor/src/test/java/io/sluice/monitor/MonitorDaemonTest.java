@@ -80,6 +80,9 @@ class MonitorDaemonTest {
     private final Queue<Long> statsFrom = new ConcurrentLinkedQueue<>();
     private final Queue<String> states = new ConcurrentLinkedQueue<>();
     private final Queue<String> announced = new ConcurrentLinkedQueue<>();
+    /** The capabilities word announced with each gateway's volumes. */
+    private final Map<Long, Long> capabilitiesOf = new ConcurrentHashMap<>();
+
     private final Queue<Boolean> reportBeforeAnnouncement = new ConcurrentLinkedQueue<>();
     /** Per gateway: the report sequences the services took, and the caller indexes the reports came under. */
     private final Map<Long, Queue<Long>> sequencesOf = new ConcurrentHashMap<>();
@@ -137,6 +140,7 @@ class MonitorDaemonTest {
                 assertThat(GatewayVolumesDescriptor.isWellFormed(params, request.length()))
                         .isTrue();
                 GatewayVolumesDescriptor.Reader part = new GatewayVolumesDescriptor.Reader().wrap(params);
+                capabilitiesOf.put(part.gatewayId(), part.capabilities());
                 for (int i = 0; i < part.count(); i++) {
                     announced.add(part.gatewayId() + ":" + part.volumeId(i) + ":" + part.gatewayName() + "/"
                             + part.volumeName(i));
@@ -191,6 +195,10 @@ class MonitorDaemonTest {
                             "2:5:gw-2/vol-2",
                             "2:6:gw-2/vol-3");
             assertThat(reportBeforeAnnouncement).doesNotContain(true);
+            assertThat(capabilitiesOf)
+                    .as("HELLO's capabilities, passed on with the volumes")
+                    .containsEntry(1L, TestGateway.CAPABILITIES)
+                    .containsEntry(2L, TestGateway.CAPABILITIES);
         }
     }
 

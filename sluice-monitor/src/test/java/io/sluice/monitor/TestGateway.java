@@ -7,6 +7,7 @@ import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.AuthResultReader;
 import io.sluice.protocol.AuthWriter;
 import io.sluice.protocol.Authenticator;
+import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.CertificateReader;
 import io.sluice.protocol.ChallengeReader;
 import io.sluice.protocol.DecodeStatus;
@@ -34,6 +35,9 @@ import javax.net.ssl.SSLContext;
 
 /** A gateway driven by hand from a test, over a blocking socket, one frame at a time. */
 final class TestGateway implements AutoCloseable {
+    /** What its HELLO says its scheduler enforces: the monitor passes it on to the services with its volumes. */
+    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE | Capabilities.WEIGHT;
+
     final long id;
     final SocketChannel channel;
     /** The channel, or TLS over it. */
@@ -79,7 +83,7 @@ final class TestGateway implements AutoCloseable {
     /** HELLO, answer the challenge with {@code key}, and return the monitor's verdict. */
     AuthOutcome handshake(byte[] key, byte[] token) throws IOException {
         out.clear();
-        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        new HelloWriter().write(out, sequence++, id, CAPABILITIES, helloVolumes, "gw-" + id);
         send();
         expect(FrameType.CHALLENGE);
         byte[] nonce = new ChallengeReader().wrap(decoder).nonce();
@@ -109,7 +113,7 @@ final class TestGateway implements AutoCloseable {
     /** HELLO, then ENROLL answering the challenge with {@code key}, presenting {@code token} and {@code request}. */
     CertificateAnswer enroll(byte[] key, byte[] token, byte[] request) throws IOException {
         out.clear();
-        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        new HelloWriter().write(out, sequence++, id, CAPABILITIES, helloVolumes, "gw-" + id);
         send();
         expect(FrameType.CHALLENGE);
         byte[] nonce = new ChallengeReader().wrap(decoder).nonce();
@@ -250,7 +254,7 @@ final class TestGateway implements AutoCloseable {
     /** Sends HELLO, as a gateway opens every connection. */
     void hello() throws IOException {
         out.clear();
-        new HelloWriter().write(out, sequence++, id, 0, helloVolumes, "gw-" + id);
+        new HelloWriter().write(out, sequence++, id, CAPABILITIES, helloVolumes, "gw-" + id);
         send();
     }
 

@@ -5,8 +5,9 @@ import java.nio.ByteBuffer;
 /**
  * Parameters of {@link MailboxOpcodes#SERVICES_GATEWAY_VOLUMES}: the volumes of a gateway that has just opened a
  * session, with the ids the server assigned them and their names, so the services (and through them the database and
- * every screen) know each volume by name before its first report. A gateway with more volumes than one slot holds is
- * announced in consecutive parts.
+ * every screen) know each volume by name before its first report, and what its scheduler can enforce (HELLO's
+ * capabilities word, {@link Capabilities}), so the services send it no parameter it would refuse. A gateway with more
+ * volumes than one slot holds is announced in consecutive parts, each with the same capabilities.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -23,10 +24,13 @@ import java.nio.ByteBuffer;
  *  +---------------------------------------------------------------+
  *  |        gateway name length (1..255)                           | 20
  *  +---------------------------------------------------------------+
- *  |        volume entries: count x 80 bytes (VolumeDescriptor),   | 24
+ *  |        capabilities: HELLO's word, as the gateway sent it      | 24
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |        volume entries: count x 80 bytes (VolumeDescriptor),   | 32
  *  |        each with its assigned id                              |
  *  +---------------------------------------------------------------+
- *  |        gateway name: UTF-8                                    | 24 + 80 x count
+ *  |        gateway name: UTF-8                                    | 32 + 80 x count
  *  +---------------------------------------------------------------+
  * </pre>
  */
@@ -36,7 +40,8 @@ public final class GatewayVolumesDescriptor {
     public static final int TOTAL_OFFSET = 12;
     public static final int COUNT_OFFSET = 16;
     public static final int NAME_LENGTH_OFFSET = 20;
-    public static final int VOLUMES_OFFSET = 24;
+    public static final int CAPABILITIES_OFFSET = 24;
+    public static final int VOLUMES_OFFSET = 32;
 
     private GatewayVolumesDescriptor() {}
 
@@ -100,6 +105,11 @@ public final class GatewayVolumesDescriptor {
 
         public int count() {
             return buffer.getInt(COUNT_OFFSET);
+        }
+
+        /** What the gateway's scheduler enforces ({@link Capabilities}), as its HELLO said. */
+        public long capabilities() {
+            return buffer.getLong(CAPABILITIES_OFFSET);
         }
 
         public String gatewayName() {

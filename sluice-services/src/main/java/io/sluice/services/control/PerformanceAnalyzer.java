@@ -53,6 +53,8 @@ public final class PerformanceAnalyzer implements CapacityView {
     private final BackendAllocator backends;
     private final GroupCaps groupCaps;
     private final Map<Integer, VolumeState> volumes = new LinkedHashMap<>();
+    /** What each gateway enforces: its sets leave out the rest. */
+    private final GatewayCapabilities capabilities = new GatewayCapabilities();
     /** A path (volume, gateway). */
     private record PathKey(int volumeId, long gatewayId) {}
 
@@ -119,6 +121,11 @@ public final class PerformanceAnalyzer implements CapacityView {
         for (int i = 0; i < stats.volumeCount(); i++) {
             onSample(VolumeSample.from(stats, i));
         }
+    }
+
+    /** A gateway's HELLO capabilities, as the monitor announced them with its volumes; its next sets follow them. */
+    public void onCapabilities(long gatewayId, long announced) {
+        capabilities.announced(gatewayId, announced);
     }
 
     public void onSample(VolumeSample sample) {
@@ -268,7 +275,7 @@ public final class PerformanceAnalyzer implements CapacityView {
         Map<Long, List<ThrottleParams>> changed = new LinkedHashMap<>();
         for (List<VolumeState> on : byBackend.values()) {
             for (VolumeState volume : on) {
-                volume.splitAcrossGateways(now, volume.backendCapacity, changed);
+                volume.splitAcrossGateways(now, volume.backendCapacity, capabilities, changed);
             }
         }
         List<VolumeInterval> observed = new ArrayList<>();

@@ -34,13 +34,6 @@ final class VolumeState {
     static final long MAX_WIRE_IOPS = 0xFFFF_FFFFL;
     /** Every gateway keeps at least this share of an even split, so an idle path can start up. */
     static final double MIN_PATH_SHARE = 0.05;
-    /**
-     * The latency target every set carries: none. No gateway orders queued I/O by one (none announces
-     * {@code Capabilities.LATENCY_TARGET}), a real gateway acknowledges a set that carries one UNSUPPORTED and keeps
-     * none of its limits, and the services do not learn a gateway's capabilities; a latency objective is the analyzer's
-     * to meet, by the limits it sets on the volumes that share the backend.
-     */
-    static final long NO_LATENCY_TARGET = 0;
 
     final Map<Long, PathState> paths = new LinkedHashMap<>();
     final long[] readLatency = new long[LatencyBuckets.COUNT];
@@ -183,7 +176,8 @@ final class VolumeState {
      * Gives each gateway its share of the allocation, limits and reservations, in proportion to its share of the demand
      * (every gateway keeping at least {@link #MIN_PATH_SHARE} of an even split), and queues the sets that changed.
      */
-    void splitAcrossGateways(long now, double capacity, Map<Long, List<ThrottleParams>> changed) {
+    void splitAcrossGateways(
+            long now, double capacity, GatewayCapabilities capabilities, Map<Long, List<ThrottleParams>> changed) {
         int n = paths.size();
         double shares = 0;
         for (PathState path : paths.values()) {
@@ -195,7 +189,11 @@ final class VolumeState {
         for (PathState path : paths.values()) {
             double share = shareOf(path, n) / shares;
             if (manual != null) {
-                queueIfChanged(now, path, manualParams(share), changed);
+                queueIfChanged(
+                        now,
+                        path,
+                        GatewayCapabilities.enforceable(manualParams(share), capabilities.of(path.gatewayId)),
+                        changed);
                 continue;
             }
             long reserved = part(policy.reservedIops(), share);
@@ -206,7 +204,7 @@ final class VolumeState {
             }
             iops = Math.min(Math.max(Math.max(iops, reserved), 1), MAX_WIRE_IOPS);
             Burst burst = contended ? Burst.NONE : policy.burst();
-            ThrottleParams params = new ThrottleParams(
+            ThrottleParams wanted = new ThrottleParams(
                     placement.volumeId(),
                     0,
                     policy.weight(),
@@ -217,12 +215,15 @@ final class VolumeState {
                     part(burst.iops(), share),
                     burst.lengthMillis(),
                     policy.sizeNormalizationBytes(),
-                    NO_LATENCY_TARGET,
+                    policy.latency().tightestMicros(),
                     part(bandwidthLimit, share),
                     part(policy.bandwidth().read(), share),
                     part(policy.bandwidth().write(), share),
                     part(policy.reservedBandwidth(), share),
                     part(burst.bandwidth(), share));
+            // A gateway refuses a set whole for one field it cannot enforce (a latency target, today, from any):
+            // leave such fields out, so the rest applies.
+            ThrottleParams params = GatewayCapabilities.enforceable(wanted, capabilities.of(path.gatewayId));
             if (held && path.sent != null && path.sent.iopsLimit() > 0 && !params.sameSettings(path.sent)) {
                 raisedWhileHeld += Math.max(0, iops - path.sent.iopsLimit());
             }
@@ -259,7 +260,7 @@ final class VolumeState {
                 0,
                 0,
                 policy.sizeNormalizationBytes(),
-                NO_LATENCY_TARGET,
+                policy.latency().tightestMicros(),
                 part(manual.bandwidthLimit(), share),
                 0,
                 0,

@@ -174,6 +174,7 @@ final class ReportIntake {
         String gatewayName = volumes.gatewayName();
         if (volumes.first() == 0) {
             tracker.announcementBegins(volumes.gatewayId());
+            analyzer.onCapabilities(volumes.gatewayId(), volumes.capabilities());
         }
         for (int i = 0; i < volumes.count(); i++) {
             if (!admit(volumes.gatewayId(), volumes.volumeId(i), now)) {

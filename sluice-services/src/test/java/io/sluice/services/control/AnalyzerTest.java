@@ -86,7 +86,7 @@ class AnalyzerTest {
         assertThat(busy.iopsLimit()).isGreaterThan(2 * quiet.iopsLimit());
         assertThat(busy.weight()).isEqualTo(300);
         assertThat(busy.latencyTargetMicros())
-                .as("no gateway enforces a latency target: a set carrying one would be refused whole")
+                .as("not announced (a gateway not heard from is assumed to enforce no latency target): left out")
                 .isZero();
         assertThat(busy.sizeNormalizationBytes()).isEqualTo(8_192);
         assertThat(busy.reservedIops() + quiet.reservedIops()).isBetween(100L, 102L);
@@ -110,17 +110,37 @@ class AnalyzerTest {
         assertThat(params.readIopsLimit()).isEqualTo(300);
         assertThat(params.writeIopsLimit()).isEqualTo(900);
         assertThat(params.readBandwidthLimit()).isEqualTo(8L << 20);
-        ByteBuffer frame =
-                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
-        ThrottleSetWriter writer = new ThrottleSetWriter();
-        writer.begin(frame, 1, 41, 1, 1);
-        params.writeTo(writer.volume(0));
-        writer.commit();
-        ThrottleParamsFlyweight onTheWire =
-                new ThrottleSetReader().wrap(frame, 0).volume(0);
-        assertThat(ThrottleRefusal.of(onTheWire, GATEWAY_CAPABILITIES))
+        assertThat(ThrottleRefusal.of(onTheWire(params), GATEWAY_CAPABILITIES))
                 .as("what the gateway and the simulator would answer")
                 .isNull();
+    }
+
+    @Test
+    void eachGatewayGetsOnlyWhatItAnnouncedItEnforces() {
+        book.attach(
+                Scope.volume(1),
+                Sla.named("split")
+                        .iops(Limits.readWrite(300, 900))
+                        .weight(5)
+                        .latency(new LatencyObjective(99, 2_000, 4_000, 10))
+                        .build());
+        long withLatency = GATEWAY_CAPABILITIES | Capabilities.LATENCY_TARGET;
+        analyzer.onCapabilities(41, Capabilities.WEIGHT);
+        analyzer.onCapabilities(42, withLatency);
+        analyzer.onStats(stats(41, 1, 300));
+        analyzer.onStats(stats(42, 1, 300));
+        analyzer.doWork(T0 + 1_000);
+        ThrottleParams totalsOnly = analyzer.paramsOf(1, 41);
+        assertThat(totalsOnly.iopsLimit()).isPositive();
+        assertThat(totalsOnly.readIopsLimit() + totalsOnly.writeIopsLimit()).isZero();
+        assertThat(totalsOnly.weight()).isEqualTo(5);
+        assertThat(totalsOnly.latencyTargetMicros()).isZero();
+        assertThat(ThrottleRefusal.of(onTheWire(totalsOnly), Capabilities.WEIGHT))
+                .isNull();
+        ThrottleParams everything = analyzer.paramsOf(1, 42);
+        assertThat(everything.readIopsLimit()).isPositive();
+        assertThat(everything.latencyTargetMicros()).as("the tighter threshold").isEqualTo(2_000);
+        assertThat(ThrottleRefusal.of(onTheWire(everything), withLatency)).isNull();
     }
 
     @Test
@@ -237,5 +257,16 @@ class AnalyzerTest {
                 .latencyBucket(IoDirection.READ, 9, readOps);
         writer.commit();
         return new StatsReader().wrap(frame, 0);
+    }
+
+    /** {@code params} as a one-volume THROTTLE_SET carries them. */
+    private static ThrottleParamsFlyweight onTheWire(ThrottleParams params) {
+        ByteBuffer frame =
+                ByteBuffer.allocate(ThrottleSetDescriptor.VOLUMES_OFFSET + ThrottleSetDescriptor.VOLUME_RECORD_LENGTH);
+        ThrottleSetWriter writer = new ThrottleSetWriter();
+        writer.begin(frame, 1, 41, 1, 1);
+        params.writeTo(writer.volume(0));
+        writer.commit();
+        return new ThrottleSetReader().wrap(frame, 0).volume(0);
     }
 }
