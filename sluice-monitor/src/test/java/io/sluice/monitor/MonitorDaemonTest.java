@@ -60,6 +60,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The daemon with real sockets on loopback and real mailboxes; gateways driven by hand. */
@@ -1021,17 +1022,35 @@ class MonitorDaemonTest {
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void servicesThatStopTakingReportsPausePollingAndNoReportIsDropped() throws Exception {
+    void servicesThatStopTakingReportsPausePollingAndNoReportIsDropped() throws Throwable {
         CountDownLatch behind = new CountDownLatch(1);
         servicesTakeCalls = behind;
+        // The services take nothing (the handler waits on its first call) while the gateway's reports fill half their
+        // mailbox: the monitor stops polling rather than ask for reports it would have to drop.
+        reportUntilTheServicesAreBehindThenCatchUp(behind::countDown);
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void servicesNotRunningYetPausePollingOnceHalfTheirMailboxWaitsAndGetEveryReportWhenTheyCome() throws Throwable {
+        // A server starting or taking over: its monitor is up before its services. Reports wait in the mailbox;
+        // once half of it waits the monitor stops asking, where it used to go on polling and drop what did not fit.
+        services.close();
+        reportUntilTheServicesAreBehindThenCatchUp(() -> services = startServices());
+    }
+
+    /**
+     * A gateway reports until half the services' mailbox waits and the monitor skips a sweep for it; then
+     * {@code catchUp} lets the services take their calls, and every report reaches them once, none dropped, and the
+     * polls resume.
+     */
+    private void reportUntilTheServicesAreBehindThenCatchUp(Executable catchUp) throws Throwable {
         int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
         MonitorCounters counters = daemon.counters();
         try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
             assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             // In session once polled, as a gateway sends reports only then.
             answerPolls(gw, 1);
-            // The services take nothing (the handler waits on its first call) while the gateway's reports fill
-            // half their mailbox: the monitor stops polling rather than ask for reports it would have to drop.
             // A call carries a batch of reports (as many as the monitor read in one turn, up to a slot's worth),
             // so it takes between half and 64 x half reports to fill half the slots: the gateway reports until
             // then, and the monitor's next sweep sees it. The test reads no poll meanwhile, so each report answers
@@ -1049,38 +1068,7 @@ class MonitorDaemonTest {
             Await.until(120_000, () -> counters.sweepsSkippedServicesBehind() > 0);
             assertThat(counters.reportBatchesPosted()).isPositive().isLessThanOrEqualTo(sent);
 
-            // The services catch up: every report reaches them, each once, and the polls resume.
-            behind.countDown();
-            int reports = sent;
-            Await.until(120_000, () -> statsFrom.size() >= reports);
-            assertThat(statsFrom).hasSize(reports);
-            gw.expect(FrameType.POLL);
-            assertThat(counters.reportsDropped()).isZero();
-        }
-    }
-
-    @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
-    void servicesNotRunningYetPausePollingOnceHalfTheirMailboxWaitsAndGetEveryReportWhenTheyCome() throws Exception {
-        // A server starting or taking over: its monitor is up before its services. Reports wait in the mailbox;
-        // once half of it waits the monitor stops asking, where it used to go on polling and drop what did not fit.
-        services.close();
-        int half = MonitorDaemon.SERVICES_MAILBOX.slotCount() / 2;
-        MonitorCounters counters = daemon.counters();
-        try (TestGateway gw = new TestGateway(daemon.address(), 1)) {
-            assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
-            answerPolls(gw, 1);
-            int sent = 1;
-            while (!daemon.services().behind()) {
-                assertThat(sent)
-                        .as("reports sent without half the services' mailbox waiting")
-                        .isLessThan(half * ReportForwarder.REPORTS_PER_BATCH);
-                gw.answerPoll(Long.MAX_VALUE);
-                sent++;
-            }
-            Await.until(120_000, () -> counters.sweepsSkippedServicesBehind() > 0);
-
-            services = startServices();
+            catchUp.execute();
             int reports = sent;
             Await.until(120_000, () -> statsFrom.size() >= reports);
             assertThat(statsFrom).hasSize(reports);
