@@ -32,13 +32,14 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Issue 17's takeover drill, shared by {@code ServerPairTakeoverSystemTest} and {@code sluice bench failover}: two
- * {@code sluice server} processes on one fresh PostgreSQL database, a simulated fleet and a real {@code sluice gateway}
- * (fio writing and verifying through it the whole time) listing both monitors. Each round makes an SLA edit through the
- * active's web API, kills the active's whole process tree with -9, times the takeover (the kill to every gateway's
- * acknowledgement of a throttle set of the new epoch), checks the edit through the new active's web API, and starts the
- * killed server again as a standby, so the servers alternate. {@link #finish} stops fio after its current run and
- * audits the stored samples. Nothing here judges time: every wait is bounded generously and only fails on its bound.
+ * The server pair's takeover drill (docs/operations.md, "Running a pair"), shared by
+ * {@code ServerPairTakeoverSystemTest} and {@code sluice bench failover}: two {@code sluice server} processes on one
+ * fresh PostgreSQL database, a simulated fleet and a real {@code sluice gateway} (fio writing and verifying through it
+ * the whole time) listing both monitors. Each round makes an SLA edit through the active's web API, kills the active's
+ * whole process tree with -9, times the takeover (the kill to every gateway's acknowledgement of a throttle set of the
+ * new epoch), checks the edit through the new active's web API, and starts the killed server again as a standby, so the
+ * servers alternate. {@link #finish} stops fio after its current run and audits the stored samples. Nothing here judges
+ * time: every wait is bounded generously and only fails on its bound.
  */
 public final class FailoverDrill implements AutoCloseable {
     private static final byte[] SECRET = "failover-drill-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);

@@ -17,7 +17,7 @@ import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice bench failover}: issue 17's takeover drill ({@link FailoverDrill}, the same choreography as
+ * {@code sluice bench failover}: the server pair's takeover drill ({@link FailoverDrill}, the same choreography as
  * {@code ServerPairTakeoverSystemTest}) as a benchmark: two {@code sluice server} processes on one PostgreSQL, a
  * simulated fleet and a real gateway with fio verifying through it, the active's whole process tree killed with -9
  * again and again, alternating. Prints a table of the takeovers and, last, one JSON object.

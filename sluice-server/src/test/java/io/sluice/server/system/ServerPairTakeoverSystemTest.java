@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 17's pair, whole: two {@code sluice server} processes (each the supervisor and its four roles, its own ports,
+ * A server pair, whole: two {@code sluice server} processes (each the supervisor and its four roles, its own ports,
  * data directory and mailbox names) sharing one PostgreSQL database. The done-when case runs {@link FailoverDrill}: a
  * simulated fleet and a real {@code sluice gateway} (fio writing and crc32c-verifying through it the whole time) list
  * both monitors; the active's whole process tree is killed with -9 ten times, alternating which server is active (the
