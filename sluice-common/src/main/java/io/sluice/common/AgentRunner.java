@@ -100,6 +100,19 @@ public final class AgentRunner implements AutoCloseable {
     }
 
     /**
+     * Cuts the agent's wait between turns short, the one it is in or else its next, so work handed to it from another
+     * thread is done at once rather than after the idle strategy's wait; a no-op before {@link #start()}.
+     */
+    public void wake() {
+        idle.wake();
+        Thread t = thread;
+        if (t != null) {
+            // A permit for a park the thread is in or about to enter: a wake between turns is not lost.
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
      * Stops the loop: no new turn starts, a wait in the idle strategy is cut short, and this waits (bounded) for the
      * thread to end after {@link Agent#onClose()}. A runner never started closes its agent on the caller's thread.
      */
@@ -114,9 +127,7 @@ public final class AgentRunner implements AutoCloseable {
             agent.onClose();
             return;
         }
-        idle.wake();
-        // A permit for a park the thread is in or about to enter: closing never waits out a back-off.
-        LockSupport.unpark(t);
+        wake();
         if (t != Thread.currentThread()) {
             t.join(joinMillis);
         }

@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Idles in three stages, each idle turn a step further: {@code maxSpins} spins, then {@code maxYields} yields, then
  * parks starting at {@code minParkNanos} and doubling up to {@code maxParkNanos}. A turn with work starts over. A park
- * ends early when the thread is unparked, as {@link AgentRunner#close()} does. With no spins, no yields and equal
- * bounds it is a fixed pause between turns.
+ * ends early when the thread is unparked, as {@link AgentRunner#wake()} and {@link AgentRunner#close()} do. With no
+ * spins, no yields and equal bounds it is a fixed pause between turns.
  */
 public final class BackoffIdleStrategy implements IdleStrategy {
     private final long maxSpins;

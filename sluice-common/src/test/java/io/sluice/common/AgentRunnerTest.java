@@ -77,10 +77,27 @@ class AgentRunnerTest {
         assertThatThrownBy(runner::start).isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void wakeCutsOneWaitShortAndTheLoopGoesOn() throws Exception {
+        Recording agent = new Recording("woken-agent", 0);
+        AgentRunner runner =
+                new AgentRunner(agent, BackoffIdleStrategy.fixedPause(TimeUnit.HOURS.toNanos(1)), EpochClock.system());
+        runner.wake();
+        runner.start();
+        assertThat(agent.turned.await(30, TimeUnit.SECONDS)).isTrue();
+        runner.wake();
+        assertThat(agent.turnedTwice.await(30, TimeUnit.SECONDS))
+                .as("a second turn without waiting out the hour")
+                .isTrue();
+        assertThat(runner.isRunning()).isTrue();
+        runner.close();
+    }
+
     /** Notes what happened on which thread; throws on turn {@code failOnTurn} (0: never). */
     private static final class Recording implements Agent {
         final List<String> events = new CopyOnWriteArrayList<>();
         final CountDownLatch turned = new CountDownLatch(1);
+        final CountDownLatch turnedTwice = new CountDownLatch(2);
         final CountDownLatch closed = new CountDownLatch(1);
         private final String name;
         private final int failOnTurn;
@@ -107,6 +124,7 @@ class AgentRunnerTest {
                         "work at " + nowMillis + " on " + Thread.currentThread().getName());
             }
             turned.countDown();
+            turnedTwice.countDown();
             return 0;
         }
 

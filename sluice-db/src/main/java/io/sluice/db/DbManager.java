@@ -96,6 +96,7 @@ public final class DbManager implements AutoCloseable {
                     context.samplesPerTransaction(),
                     context.retryMillis(),
                     context.storeTimeoutMillis());
+            ingestor.start();
             ingestion[0] = ingestor;
             opened.push(ingestor);
             endpoint.start(ingestor);

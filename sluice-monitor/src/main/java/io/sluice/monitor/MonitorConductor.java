@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
-import io.sluice.common.LoopWatch;
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Map;
@@ -9,15 +10,19 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
- * The conductor thread ({@code monitor-conductor}): every 5 ms the poll cycle, the registry's recheck, the moves asked
- * for and the handshake deadlines; every {@link #SIZING_INTERVAL_MILLIS} the certificates of the sessions, the pairs'
- * sizing, loads and balance. See CONCURRENCY.md for what it owns.
+ * The conductor ({@code monitor-conductor}), an agent on its own runner: every 5 ms, or at once when woken, the poll
+ * cycle, the registry's recheck, the moves asked for and the handshake deadlines; every {@link #SIZING_INTERVAL_MILLIS}
+ * the certificates of the sessions, the pairs' sizing, loads and balance. See CONCURRENCY.md for what it owns.
  */
-final class MonitorConductor {
+final class MonitorConductor implements Agent {
     private static final System.Logger LOG = System.getLogger(MonitorDaemon.class.getName());
-    private static final long SIZING_INTERVAL_MILLIS = 2_000;
+    static final long SIZING_INTERVAL_MILLIS = 2_000;
     /** How often unauthenticated connections are checked against the handshake timeout. */
-    private static final long HANDSHAKE_SWEEP_MILLIS = 100;
+    static final long HANDSHAKE_SWEEP_MILLIS = 100;
+    /** The pause after every step, unless woken for polls asked for. */
+    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long closing waits for the last turn to end. */
+    private static final long JOIN_MILLIS = 2_000;
 
     private final MonitorDaemon daemon;
     private final MonitorContext context;
@@ -26,9 +31,9 @@ final class MonitorConductor {
     private final PairLoads loads;
     private final ConnectionAcceptor acceptor;
     private final PollScheduler pollScheduler;
-    private final LoopWatch watch = new LoopWatch("monitor-conductor");
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final PeriodicStep sizing;
+    private final PeriodicStep handshakeSweep;
+    private final AgentRunner runner;
 
     MonitorConductor(
             MonitorDaemon daemon,
@@ -44,38 +49,57 @@ final class MonitorConductor {
         this.loads = loads;
         this.acceptor = acceptor;
         this.pollScheduler = pollScheduler;
-        this.thread = watch.newThread(this::conduct);
+        long now = context.clock().epochMillis();
+        this.sizing = sizingStep(now);
+        this.handshakeSweep = handshakeSweepStep(now);
+        this.runner = new AgentRunner(this, this::pause, context.clock(), JOIN_MILLIS);
+    }
+
+    /** Sizing waits an interval from the start: the pairs have measured nothing before. */
+    static PeriodicStep sizingStep(long startMillis) {
+        return new PeriodicStep(SIZING_INTERVAL_MILLIS, startMillis + SIZING_INTERVAL_MILLIS);
+    }
+
+    static PeriodicStep handshakeSweepStep(long startMillis) {
+        return new PeriodicStep(HANDSHAKE_SWEEP_MILLIS, startMillis);
     }
 
     MonitorConductor start() {
-        thread.start();
+        runner.start();
         return this;
     }
 
-    private void conduct() {
-        long nextSizing = context.clock().epochMillis() + SIZING_INTERVAL_MILLIS;
-        long nextHandshakeSweep = context.clock().epochMillis();
-        while (running) {
-            watch.turn();
-            long now = context.clock().epochMillis();
-            pollScheduler.doWork(now, sessions.values());
-            daemon.registry().recheck(now);
-            pairs.applyRequestedMoves();
-            if (now >= nextHandshakeSweep) {
-                nextHandshakeSweep = now + HANDSHAKE_SWEEP_MILLIS;
-                acceptor.closeUnfinishedHandshakes(now);
-            }
-            if (now >= nextSizing) {
-                nextSizing = now + SIZING_INTERVAL_MILLIS;
-                closeRevokedAndExpired(now);
-                pairs.resize();
-                loads.measureLoads(now);
-                loads.rebalance();
-            }
-            // A retired pair's last calls get their slots back.
-            daemon.services().drainIdle(pairs.count());
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    /** One step; returns the polls sent. */
+    @Override
+    public int doWork(long now) {
+        int polled = pollScheduler.doWork(now, sessions.values());
+        daemon.registry().recheck(now);
+        pairs.applyRequestedMoves();
+        if (handshakeSweep.due(now)) {
+            acceptor.closeUnfinishedHandshakes(now);
         }
+        if (sizing.due(now)) {
+            closeRevokedAndExpired(now);
+            pairs.resize();
+            loads.measureLoads(now);
+            loads.rebalance();
+        }
+        // A retired pair's last calls get their slots back.
+        daemon.services().drainIdle(pairs.count());
+        return polled;
+    }
+
+    @Override
+    public String roleName() {
+        return "monitor-conductor";
+    }
+
+    /**
+     * The runner's idle strategy: a pause after a step that did work too, since a step does all that is due and the
+     * next would find nothing before the pause is over or a wake (an unpark) asks for polls.
+     */
+    private void pause(int polled) {
+        LockSupport.parkNanos(this, PAUSE_NANOS);
     }
 
     /**
@@ -107,22 +131,18 @@ final class MonitorConductor {
         }
     }
 
-    /** Wakes the conductor from its park for a step now (polls asked for). */
+    /** Cuts the conductor's pause short for a step now (polls asked for). */
     void wake() {
-        LockSupport.unpark(thread);
+        runner.wake();
     }
 
     /** What is wrong with the conductor (dead, or not turning for {@code stallNanos}), or null. */
     String problem(long nowNanos, long stallNanos) {
-        return watch.problem(nowNanos, stallNanos);
+        return runner.problem(nowNanos, stallNanos);
     }
 
-    /** Clears the loop's flag; {@link #join} waits for it to end. */
-    void stop() {
-        running = false;
-    }
-
-    void join() throws InterruptedException {
-        thread.join(2_000);
+    /** Starts no more steps and waits (bounded) for the one under way to end. */
+    void close() throws InterruptedException {
+        runner.close();
     }
 }

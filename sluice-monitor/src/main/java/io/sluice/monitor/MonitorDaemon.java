@@ -365,13 +365,13 @@ public final class MonitorDaemon implements AutoCloseable {
     public void close() throws InterruptedException {
         // Cleared first: a handshake place handed on during shutdown closes its connection instead of starting it.
         acceptor.stopAccepting();
-        conductor.stop();
+        // Its last step ends before the registry, the mailbox service and the sessions it works on close.
+        conductor.close();
         // Before the mailbox service: the changes queued finish and are answered while its callee is open; a change
         // asked for after this is refused.
         registry.close();
         mailboxService.close();
         acceptor.closeServer();
-        conductor.join();
         for (Session session : gatewaySessions.byId().values()) {
             closeSession(session, "monitor shutting down");
         }

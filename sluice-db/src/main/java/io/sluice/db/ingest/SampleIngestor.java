@@ -1,5 +1,7 @@
 package io.sluice.db.ingest;
 
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
 import io.sluice.common.EpochClock;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.SampleBatch;
@@ -10,13 +12,14 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The ingestion thread: takes sample batches the mailbox loop deferred, stores several per transaction and acknowledges
- * each once it is durable.
+ * The ingestion agent ({@code db-ingest}, on a runner of its own): takes sample batches the mailbox loop deferred,
+ * stores several per transaction and acknowledges each once it is durable.
  *
  * <p>Healthy: batches go to the database and are acknowledged after the commit. When a store fails, or the server does
  * not answer within {@code storeTimeoutMillis}, the thread turns degraded: that group and every batch after it are
@@ -24,12 +27,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * batch out of turn. Every {@code retryMillis} the thread tries to move the journal into the database, a chunk per
  * transaction; when the journal is empty again it clears it and is healthy. Memory holds at most
  * {@code maxBufferedSamples} samples waiting for this thread; beyond that, and when the journal is full too, callers
- * get UNAVAILABLE and retry.
+ * get UNAVAILABLE and retry. Closing stores or journals every batch queued before it.
  */
-public final class SampleIngestor implements AutoCloseable {
+public final class SampleIngestor implements Agent, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SampleIngestor.class.getName());
     /** Journal chunks stored per turn of the loop before new batches are looked at again. */
     static final int DRAIN_CHUNKS = 4;
+    /** The pause after a turn without work; a batch offered cuts it short. */
+    private static final long IDLE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The pause while the journal holds samples: its next drain starts within this of {@code retryMillis}. */
+    private static final long DRAIN_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long closing waits for what is queued to be stored or journaled. */
+    private static final long CLOSE_JOIN_MILLIS = 10_000;
 
     private final Database database;
     private final SampleRepository samples;
@@ -41,11 +50,10 @@ public final class SampleIngestor implements AutoCloseable {
     private final int samplesPerTransaction;
     private final long retryMillis;
     private final int storeTimeoutMillis;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong stored = new AtomicLong();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final AgentRunner runner;
     private volatile boolean degraded;
     private volatile String lastError;
     private long nextDrainAt;
@@ -73,7 +81,13 @@ public final class SampleIngestor implements AutoCloseable {
         this.storeTimeoutMillis = storeTimeoutMillis;
         // What a previous run journaled is replayed first; until then the database may lack it.
         this.degraded = !journal.isEmpty();
-        this.thread = Thread.ofPlatform().name("db-ingest").start(this::run);
+        this.runner = new AgentRunner(this, this::pause, clock, CLOSE_JOIN_MILLIS);
+    }
+
+    /** Starts storing what is offered; returns this. */
+    public SampleIngestor start() {
+        runner.start();
+        return this;
     }
 
     /**
@@ -89,6 +103,7 @@ public final class SampleIngestor implements AutoCloseable {
         }
         buffered.addAndGet(count);
         queue.add(new Pending(batch, handle));
+        runner.wake();
         return true;
     }
 
@@ -96,41 +111,65 @@ public final class SampleIngestor implements AutoCloseable {
         return new IngestionStatus(degraded, buffered.get(), journal.samples(), stored.get(), lastError);
     }
 
-    private void run() {
+    /** One group of queued batches stored or journaled, then a round of the journal's drain when one is due. */
+    @Override
+    public int doWork(long nowMillis) {
+        int work = 0;
         List<Pending> group = new ArrayList<>();
-        // On close, what is queued is still stored or journaled before the thread ends.
-        while (running || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(journal.isEmpty() ? 50 : 5, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    group.add(first);
-                    int count = first.batch.sampleCount();
-                    Pending next;
-                    while (count < samplesPerTransaction && (next = queue.poll()) != null) {
-                        group.add(next);
-                        count += next.batch.sampleCount();
-                    }
-                    handle(group);
-                    buffered.addAndGet(-count);
-                    group.clear();
+        try {
+            Pending first = queue.poll();
+            if (first != null) {
+                group.add(first);
+                int count = first.batch.sampleCount();
+                Pending next;
+                while (count < samplesPerTransaction && (next = queue.poll()) != null) {
+                    group.add(next);
+                    count += next.batch.sampleCount();
                 }
-                // Interleaved with new batches (which go to the journal meanwhile), so steady load
-                // cannot starve the drain.
-                if (!journal.isEmpty() && clock.epochMillis() >= nextDrainAt) {
-                    drainJournal();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                // Never let one bad group end ingestion: answer it and go on.
-                LOG.log(System.Logger.Level.ERROR, "ingestion failed", e);
-                lastError = e.toString();
-                for (Pending p : group) {
-                    completion.complete(p.handle, CallStatus.INTERNAL, e.toString());
-                }
+                handle(group);
+                buffered.addAndGet(-count);
+                work += group.size();
+                // Answered: a failure of the drain below must not answer them again.
                 group.clear();
             }
+            // Interleaved with new batches (which go to the journal meanwhile), so steady load
+            // cannot starve the drain.
+            if (!journal.isEmpty() && nowMillis >= nextDrainAt) {
+                drainJournal();
+                work++;
+            }
+        } catch (RuntimeException e) {
+            // Never let one bad group end ingestion: answer it and go on.
+            LOG.log(System.Logger.Level.ERROR, "ingestion failed", e);
+            lastError = e.toString();
+            for (Pending p : group) {
+                completion.complete(p.handle, CallStatus.INTERNAL, e.toString());
+            }
+            work += group.size();
+        }
+        return work;
+    }
+
+    /**
+     * Every batch offered before closing is still stored or journaled and answered: each was acknowledged to nobody
+     * yet, and its caller waits for the answer.
+     */
+    @Override
+    public void onClose() {
+        while (!queue.isEmpty()) {
+            doWork(clock.epochMillis());
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return "db-ingest";
+    }
+
+    /** The runner's idle strategy, on the agent's thread (which owns the journal); an unpark ends the pause early. */
+    private void pause(int work) {
+        if (work <= 0) {
+            LockSupport.parkNanos(this, journal.isEmpty() ? IDLE_PAUSE_NANOS : DRAIN_PAUSE_NANOS);
         }
     }
 
@@ -253,8 +292,7 @@ public final class SampleIngestor implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        thread.join(10_000);
+        runner.close();
     }
 
     private record Pending(SampleBatch batch, long handle) {}

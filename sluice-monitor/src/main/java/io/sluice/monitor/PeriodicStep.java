@@ -1,0 +1,24 @@
+package io.sluice.monitor;
+
+/**
+ * When a step of the conductor that runs once an interval is next due. A turn late by more than an interval runs the
+ * step once, not once per interval missed, and the next is an interval after that turn. The conductor's thread only.
+ */
+final class PeriodicStep {
+    private final long intervalMillis;
+    private long dueAt;
+
+    PeriodicStep(long intervalMillis, long firstDueAt) {
+        this.intervalMillis = intervalMillis;
+        this.dueAt = firstDueAt;
+    }
+
+    /** Whether the step is due at {@code nowMillis}; when it is, the next falls an interval later. */
+    boolean due(long nowMillis) {
+        if (nowMillis < dueAt) {
+            return false;
+        }
+        dueAt = nowMillis + intervalMillis;
+        return true;
+    }
+}
