@@ -18,6 +18,11 @@ public final class Capabilities {
     public static final long WEIGHT = 1 << 4;
     /** Latency targets used to order queued I/O. */
     public static final long LATENCY_TARGET = 1 << 5;
+    /**
+     * What a Sluice gateway of this version announces, and the simulator with it: everything but latency targets. The
+     * services take a gateway they have not heard announce itself to enforce this much.
+     */
+    public static final long SLUICE_GATEWAY = SPLIT_READ_WRITE | BURST | SIZE_NORMALIZATION | RESERVATION | WEIGHT;
 
     private Capabilities() {}
 

@@ -10,12 +10,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ThrottleRefusalTest {
-    /** What today's gateway and simulator announce: everything but latency targets. */
-    private static final long GATEWAY = Capabilities.SPLIT_READ_WRITE
-            | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION
-            | Capabilities.RESERVATION
-            | Capabilities.WEIGHT;
+    private static final long GATEWAY = Capabilities.SLUICE_GATEWAY;
 
     static Stream<Arguments> sets() {
         return Stream.of(

@@ -24,16 +24,6 @@ import java.util.SplittableRandom;
  * the active by IP address where many gateways run.
  */
 final class SimulatedGateway {
-    /**
-     * What a real gateway announces, so the synthetic volumes refuse what it refuses (a latency target); see
-     * {@link SyntheticVolume} for what shapes their numbers.
-     */
-    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
-            | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION
-            | Capabilities.RESERVATION
-            | Capabilities.WEIGHT;
-
     enum State {
         /** Not connected; connects at the deadline. */
         WAITING,
@@ -94,7 +84,7 @@ final class SimulatedGateway {
         this.backoff = new SimBackoff(timings, random);
         this.session = new GatewaySession(
                 new GatewaySession.GatewayIdentity(
-                        gatewayId, "sim-gateway-" + gatewayId, CAPABILITIES, key, enrollmentToken),
+                        gatewayId, "sim-gateway-" + gatewayId, Capabilities.SLUICE_GATEWAY, key, enrollmentToken),
                 timings.heartbeatIntervalMillis(),
                 new MonitorRotation(loop.context().monitors()),
                 new SimVolumes(volumes, loop, fault),

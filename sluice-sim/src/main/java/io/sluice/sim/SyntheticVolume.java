@@ -1,5 +1,6 @@
 package io.sluice.sim;
 
+import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.LatencyBuckets;
 import io.sluice.protocol.ThrottleAckStatus;
@@ -134,7 +135,7 @@ public final class SyntheticVolume {
         if (Long.compareUnsigned(offered, version) < 0) {
             return ThrottleAckStatus.STALE;
         }
-        ThrottleAckStatus refused = ThrottleRefusal.of(params, SimulatedGateway.CAPABILITIES);
+        ThrottleAckStatus refused = ThrottleRefusal.of(params, Capabilities.SLUICE_GATEWAY);
         if (refused != null) {
             return refused;
         }

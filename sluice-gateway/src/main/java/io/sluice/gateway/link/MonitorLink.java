@@ -78,13 +78,6 @@ import javax.net.ssl.SSLSocket;
  * and joins it.
  */
 public final class MonitorLink implements AutoCloseable {
-    /** What this gateway's scheduler enforces; {@link ThrottleTranslation} refuses anything else. */
-    static final long CAPABILITIES = Capabilities.SPLIT_READ_WRITE
-            | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION
-            | Capabilities.RESERVATION
-            | Capabilities.WEIGHT;
-
     private final MonitorLinkConfig config;
     private final LinkVolumes volumes;
     /** Link thread only, like everything it holds: the rotation, the fence, the report sequence, the volume ids. */
@@ -108,7 +101,11 @@ public final class MonitorLink implements AutoCloseable {
         MonitorRotation rotation = new MonitorRotation(config.addresses());
         this.session = new GatewaySession(
                 new GatewaySession.GatewayIdentity(
-                        config.gatewayId(), config.gatewayName(), CAPABILITIES, config.key(), config.enrollmentToken()),
+                        config.gatewayId(),
+                        config.gatewayName(),
+                        Capabilities.SLUICE_GATEWAY,
+                        config.key(),
+                        config.enrollmentToken()),
                 config.heartbeatMillis(),
                 rotation,
                 volumes,

@@ -3,6 +3,7 @@ package io.sluice.gateway.link;
 import io.sluice.gateway.qos.BucketLimit;
 import io.sluice.gateway.qos.QosParameters;
 import io.sluice.gateway.qos.QosStatus;
+import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.ThrottleAckStatus;
 import io.sluice.protocol.ThrottleParamsFlyweight;
 import io.sluice.protocol.ThrottleRefusal;
@@ -50,7 +51,7 @@ final class ThrottleTranslation {
 
     /** Why the set cannot be applied, or null when it can (the rule the simulator follows too). */
     static ThrottleAckStatus refusal(ThrottleParamsFlyweight p) {
-        return ThrottleRefusal.of(p, MonitorLink.CAPABILITIES);
+        return ThrottleRefusal.of(p, Capabilities.SLUICE_GATEWAY);
     }
 
     private static BucketLimit limit(long rate, long burst, double burstSeconds) {

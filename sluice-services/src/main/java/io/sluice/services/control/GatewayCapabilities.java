@@ -14,17 +14,6 @@ import java.util.Map;
  * the fleet.
  */
 public final class GatewayCapabilities {
-    /**
-     * What a gateway the services have not heard announce itself is taken to enforce (services started after its
-     * session opened, so its announcement went to their predecessor): what every Sluice gateway and the simulator
-     * announce, everything but latency targets. A gateway that announces less is masked once its announcement comes.
-     */
-    public static final long ASSUMED = Capabilities.SPLIT_READ_WRITE
-            | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION
-            | Capabilities.RESERVATION
-            | Capabilities.WEIGHT;
-
     private final Map<Long, Long> byGateway = new HashMap<>();
 
     /** The gateway's announced capabilities (every part of an announcement carries the same word). */
@@ -32,9 +21,14 @@ public final class GatewayCapabilities {
         byGateway.put(gatewayId, capabilities);
     }
 
+    /**
+     * The gateway's capabilities; for a gateway the services have not heard announce itself (they started after its
+     * session opened, so its announcement went to their predecessor), what every Sluice gateway announces. One that
+     * announces less is masked once its announcement comes.
+     */
     public long of(long gatewayId) {
         Long announced = byGateway.get(gatewayId);
-        return announced == null ? ASSUMED : announced;
+        return announced == null ? Capabilities.SLUICE_GATEWAY : announced;
     }
 
     /** {@code params} without what a gateway with {@code capabilities} cannot enforce (those fields 0: none). */

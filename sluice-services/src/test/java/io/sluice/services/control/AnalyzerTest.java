@@ -29,12 +29,6 @@ import org.junit.jupiter.api.Test;
 /** The analyzer driven by hand: its clock, discovery, what it sends and how it writes it. */
 class AnalyzerTest {
     private static final long T0 = 1_700_000_000_000L;
-    /** What today's gateways announce in HELLO (every capability but latency targets). */
-    private static final long GATEWAY_CAPABILITIES = Capabilities.SPLIT_READ_WRITE
-            | Capabilities.BURST
-            | Capabilities.SIZE_NORMALIZATION
-            | Capabilities.RESERVATION
-            | Capabilities.WEIGHT;
 
     private final Inventory inventory = new Inventory()
             .addBackend(new BackendProfile("b1", 10_000, 200))
@@ -110,7 +104,7 @@ class AnalyzerTest {
         assertThat(params.readIopsLimit()).isEqualTo(300);
         assertThat(params.writeIopsLimit()).isEqualTo(900);
         assertThat(params.readBandwidthLimit()).isEqualTo(8L << 20);
-        assertThat(ThrottleRefusal.of(onTheWire(params), GATEWAY_CAPABILITIES))
+        assertThat(ThrottleRefusal.of(onTheWire(params), Capabilities.SLUICE_GATEWAY))
                 .as("what the gateway and the simulator would answer")
                 .isNull();
     }
@@ -124,7 +118,7 @@ class AnalyzerTest {
                         .weight(5)
                         .latency(new LatencyObjective(99, 2_000, 4_000, 10))
                         .build());
-        long withLatency = GATEWAY_CAPABILITIES | Capabilities.LATENCY_TARGET;
+        long withLatency = Capabilities.SLUICE_GATEWAY | Capabilities.LATENCY_TARGET;
         analyzer.onCapabilities(41, Capabilities.WEIGHT);
         analyzer.onCapabilities(42, withLatency);
         analyzer.onStats(stats(41, 1, 300));

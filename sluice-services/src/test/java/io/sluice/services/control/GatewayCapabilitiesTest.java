@@ -12,7 +12,7 @@ class GatewayCapabilitiesTest {
 
     @Test
     void aGatewayThatEnforcesEverythingGetsEverything() {
-        long all = GatewayCapabilities.ASSUMED | Capabilities.LATENCY_TARGET;
+        long all = Capabilities.SLUICE_GATEWAY | Capabilities.LATENCY_TARGET;
         assertThat(GatewayCapabilities.enforceable(FULL, all)).isEqualTo(FULL);
     }
 
@@ -51,9 +51,9 @@ class GatewayCapabilitiesTest {
     @Test
     void aGatewayNotHeardFromIsAssumedToEnforceWhatEverySluiceGatewayAnnounces() {
         GatewayCapabilities capabilities = new GatewayCapabilities();
-        assertThat(capabilities.of(41)).isEqualTo(GatewayCapabilities.ASSUMED);
+        assertThat(capabilities.of(41)).isEqualTo(Capabilities.SLUICE_GATEWAY);
         capabilities.announced(41, Capabilities.WEIGHT);
         assertThat(capabilities.of(41)).isEqualTo(Capabilities.WEIGHT);
-        assertThat(capabilities.of(42)).isEqualTo(GatewayCapabilities.ASSUMED);
+        assertThat(capabilities.of(42)).isEqualTo(Capabilities.SLUICE_GATEWAY);
     }
 }

@@ -12,13 +12,13 @@ import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.Reply;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
+import io.sluice.protocol.Capabilities;
 import io.sluice.protocol.GatewayVolumesDescriptor;
 import io.sluice.protocol.IoDirection;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.StatsDescriptor;
 import io.sluice.protocol.StatsWriter;
 import io.sluice.protocol.VolumeDescriptor;
-import io.sluice.services.control.GatewayCapabilities;
 import io.sluice.services.inventory.BackendProfile;
 import io.sluice.services.inventory.VolumePlacement;
 import io.sluice.testkit.Await;
@@ -238,7 +238,7 @@ class ServicesVolumeLimitsTest {
         b.putInt(GatewayVolumesDescriptor.TOTAL_OFFSET, volumes.length);
         b.putInt(GatewayVolumesDescriptor.COUNT_OFFSET, volumes.length);
         b.putInt(GatewayVolumesDescriptor.NAME_LENGTH_OFFSET, nameBytes.length);
-        b.putLong(GatewayVolumesDescriptor.CAPABILITIES_OFFSET, GatewayCapabilities.ASSUMED);
+        b.putLong(GatewayVolumesDescriptor.CAPABILITIES_OFFSET, Capabilities.SLUICE_GATEWAY);
         for (int i = 0; i < volumes.length; i++) {
             int entry = GatewayVolumesDescriptor.volumeOffset(i);
             byte[] exportName = ("disk" + volumes[i]).getBytes(StandardCharsets.UTF_8);
