@@ -2,6 +2,7 @@ package io.sluice.monitor;
 
 import io.sluice.common.Agent;
 import io.sluice.common.AgentRunner;
+import io.sluice.common.PeriodicStep;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.sluice.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.ManualEpochClock;
+import io.sluice.common.PeriodicStep;
 import org.junit.jupiter.api.Test;
 
 /** The conductor's periodic steps driven by hand on a clock that moves only when told: when each falls due. */

@@ -7,6 +7,7 @@ import io.sluice.common.Agent;
 import io.sluice.common.AgentRunner;
 import io.sluice.common.BackoffIdleStrategy;
 import io.sluice.common.EpochClock;
+import io.sluice.common.PeriodicStep;
 import io.sluice.web.call.RoleCalls;
 import io.sluice.web.http.ApiProblem;
 import io.sluice.web.http.JsonBodies;
@@ -38,8 +39,8 @@ public final class LiveFeed implements Agent, AutoCloseable {
     private final Predicate<String> ownerStillValid;
     private final AtomicReference<JsonNode> latest = new AtomicReference<>();
     private final AgentRunner runner;
-    /** When the next tick is due (epoch ms); the feed's thread only. */
-    private long nextTickAt;
+    /** The next tick: the first at once, then an interval after the last one started. */
+    private final PeriodicStep ticks;
 
     /**
      * @param ownerStillValid asked each interval of every stream's owner; a stream whose owner is no longer valid (a
@@ -50,6 +51,7 @@ public final class LiveFeed implements Agent, AutoCloseable {
         this.ownerStillValid = ownerStillValid;
         this.bodies = bodies;
         this.intervalMillis = intervalMillis;
+        this.ticks = new PeriodicStep(intervalMillis, Long.MIN_VALUE);
         this.runner = new AgentRunner(this, BackoffIdleStrategy.fixedPause(LOOK_NANOS), EpochClock.system());
     }
 
@@ -86,10 +88,9 @@ public final class LiveFeed implements Agent, AutoCloseable {
     /** A tick when one is due, an interval after the last one started. */
     @Override
     public int doWork(long nowMillis) {
-        if (nowMillis < nextTickAt) {
+        if (!ticks.due(nowMillis)) {
             return 0;
         }
-        nextTickAt = nowMillis + intervalMillis;
         tick();
         return 1;
     }
