@@ -207,11 +207,7 @@ public final class MonitorLink implements Agent, AutoCloseable {
     public void close() {
         closing = true;
         closeSocket();
-        try {
-            runner.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runner.closeKeepingInterrupt();
         status.state = LinkState.STOPPED;
     }
 
