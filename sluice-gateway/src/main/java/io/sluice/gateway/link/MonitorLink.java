@@ -185,7 +185,7 @@ public final class MonitorLink implements Agent, AutoCloseable {
         if (nowMillis < nextAttemptAt) {
             return 0;
         }
-        dial(nowMillis);
+        dial();
         return 1;
     }
 
@@ -212,7 +212,7 @@ public final class MonitorLink implements Agent, AutoCloseable {
     }
 
     /** Connects to the monitor the session names, with TLS if configured, and starts a conversation on it. */
-    private void dial(long nowMillis) {
+    private void dial() {
         status.state = LinkState.CONNECTING;
         Socket s = new Socket();
         socket = s;
