@@ -80,6 +80,9 @@ class SweepWritesTest {
                 assertThat(gw.handshake(SECRET)).isEqualTo(AuthOutcome.ACCEPTED);
             }
             Await.until(20_000, () -> daemon.sessionsInSession() == GATEWAYS);
+            // CHALLENGE, AUTH_RESULT and VOLUME_IDS each: a write is counted once it returned, which may be after the
+            // gateway read it.
+            Await.until(20_000, () -> daemon.counters().framesWritten() == 3L * GATEWAYS);
             for (int sweep = 1; sweep <= 3; sweep++) {
                 MonitorCounters counters = daemon.counters();
                 long frames = counters.framesWritten();
@@ -94,7 +97,10 @@ class SweepWritesTest {
                     gw.expect(FrameType.POLL);
                     gw.answer();
                 }
-                Await.until(20_000, () -> daemon.counters().reportsForwarded() == forwarded + GATEWAYS);
+                Await.until(
+                        20_000,
+                        () -> daemon.counters().reportsForwarded() == forwarded + GATEWAYS
+                                && daemon.counters().framesWritten() >= frames + GATEWAYS);
 
                 assertThat(counters.pollsSent() - polls)
                         .as("sweep %d: polls", sweep)
