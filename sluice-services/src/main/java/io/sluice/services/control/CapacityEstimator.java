@@ -4,14 +4,21 @@ package io.sluice.services.control;
  * How much one backend can deliver while its latency stays under a congestion threshold, learned from what it delivers
  * and how slow it gets (the feedback PARDA uses for its window and Linux io.cost for its vrate). Latency above the
  * threshold cuts the estimate to what was delivered, less in proportion to the overshoot, and never raises it (a
- * backend draining a standing queue delivers a lot while slow). Latency well below the threshold while the backend
- * delivers nearly all of the estimate raises it a little; a backend that is not that busy says nothing about what more
- * load would do. Between the two edges of the band the estimate holds, with one exception: when the threshold is an aim
+ * backend draining a standing queue delivers a lot while slow). Nor does it cut in the first interval over the
+ * threshold if the backend delivered more than the estimate: that is a backlog let through at once (limits raised for
+ * volumes queued behind them, typically when a neighbour's demand falls), and the limits hold the load that follows to
+ * the estimate. If the latency stays over the threshold the next interval, it is cut as usual: limits can stay above
+ * the estimate (the step limiter does not send small cuts). Latency well below the threshold while the backend delivers
+ * nearly all of the estimate raises it a little; a backend that is not that busy says nothing about what more load
+ * would do. Between the two edges of the band the estimate holds, with one exception: when the threshold is an aim
  * (latency objectives name a latency worth running at, not a congestion to stay clear of), a backend that delivers
- * nearly all of the estimate creeps up {@link #PLATEAU_GROWTH} an interval until its latency is within
- * {@link #UPPER_BAND} of the aim, and never to the load at which it last congested. Without it the band's lower edge,
- * not the aim, decides where a steep backend settles: a cut that lands latency anywhere in the band leaves it there (on
- * an M/M/1 device the band spans 58-67% utilisation for a 2 ms p95).
+ * nearly all of the estimate creeps up until its latency is within {@link #UPPER_BAND} of the aim, and never to the
+ * load at which it last congested. Without it the band's lower edge, not the aim, decides where a steep backend
+ * settles: a cut that lands latency anywhere in the band leaves it there (on an M/M/1 device the band spans 58-67%
+ * utilisation for a 2 ms p95). The creep is {@link #PLATEAU_GROWTH} an interval at the band's lower edge and shrinks in
+ * proportion to what is left of the way to {@link #UPPER_BAND}: the aim already keeps the latency's noise between
+ * itself and the objective ({@link ObjectiveAim}), so the creep may end close to it, and it can only do so without
+ * crossing it by slowing down on the way (one fixed step near the aim lands past it, and each crossing is a cut).
  *
  * <p>Growth is an extrapolation: it is judged at the load the backend carried, which excludes the reservations its idle
  * owners hold. So the estimate remembers the load at which the backend last congested and, like TCP CUBIC around its
@@ -31,8 +38,11 @@ package io.sluice.services.control;
 final class CapacityEstimator {
     /** Below this share of the threshold a busy backend is believed to have room. */
     static final double LOWER_BAND = 0.8;
-    /** A backend aimed at a latency objective creeps toward the aim until its latency is this share of it. */
-    static final double UPPER_BAND = 0.95;
+    /**
+     * A backend aimed at a latency objective creeps toward the aim until its latency is this share of it: short of the
+     * aim by about one interval's measuring noise on a steady backend, which the aim's own margin already covers.
+     */
+    static final double UPPER_BAND = 0.97;
     /** At most this much growth per interval: latency rises steeply near saturation. */
     static final double MAX_GROWTH = 1.10;
     /**
@@ -45,7 +55,10 @@ final class CapacityEstimator {
 
     /** Growth stops at this share of the load that last congested the backend... */
     static final double PLATEAU_SHARE = 0.9;
-    /** ...and beyond it creeps up this slowly, in case the backend got faster. */
+    /**
+     * ...and beyond it creeps up at most this fast, in case the backend got faster (and, toward an aim, less the nearer
+     * the aim).
+     */
     static final double PLATEAU_GROWTH = 1.01;
     /** ...and only while the backend delivers this share of the estimate. */
     static final double PLATEAU_BUSY_SHARE = 0.97;
@@ -118,7 +131,7 @@ final class CapacityEstimator {
                 overshotAt = delivered;
                 overshotLatency = pressure * aim;
             }
-            if (pressure < CLEARING * previous) {
+            if (pressure < CLEARING * previous || (delivered > estimate && previous <= 1)) {
                 return;
             }
             double cut = Math.min(estimate, delivered * Math.max(MAX_CUT, 1 / pressure));
@@ -146,7 +159,7 @@ final class CapacityEstimator {
                 && pressure < UPPER_BAND
                 && delivered + idleReserved >= PLATEAU_BUSY_SHARE * estimate
                 && (overshotAt == 0 || overshotLatency <= aim || delivered < PLATEAU_BUSY_SHARE * overshotAt)) {
-            estimate *= PLATEAU_GROWTH;
+            estimate *= 1 + (PLATEAU_GROWTH - 1) * Math.min(1, (UPPER_BAND - pressure) / (UPPER_BAND - LOWER_BAND));
         }
     }
 }

@@ -23,12 +23,13 @@
  * the worst latency objective on it (or, without one, its p95 against twenty times its idle latency) is exceeded, held
  * inside a hysteresis band, and raised slowly when the backend is busy and fast, up to a plateau below the load that
  * last congested it; under a latency objective, which is an aim rather than a congestion mark, a busy backend also
- * creeps up 1% an interval through the band until its latency is within 95% of the aim (and stays 3% short of the load
- * at which latency last overshot), so it settles at the aim rather than wherever a cut left it. The capacity goes to
- * reservations first (never lent), then by class in priority order with weighted max-min fairness up to each volume's
- * demand and limit, then as headroom by weight; a group SLA's IOPS limit is divided the same way among the group's
- * volumes first and caps their shares. Each volume's allocation, limits and reservation are split across its gateways
- * by their share of its demand; gateway limits move in bounded steps with a dead band, and only changed sets are sent,
- * with versions that only rise.
+ * creeps up through the band, 1% an interval at its lower edge and less the nearer the aim, until its latency is within
+ * 97% of the aim (and stays 3% short of the load at which latency last overshot), so it settles at the aim rather than
+ * wherever a cut left it; a first interval over the aim in which the backend delivered more than the estimate (a
+ * backlog let through) is not cut. The capacity goes to reservations first (never lent), then by class in priority
+ * order with weighted max-min fairness up to each volume's demand and limit, then as headroom by weight; a group SLA's
+ * IOPS limit is divided the same way among the group's volumes first and caps their shares. Each volume's allocation,
+ * limits and reservation are split across its gateways by their share of its demand; gateway limits move in bounded
+ * steps with a dead band, and only changed sets are sent, with versions that only rise.
  */
 package io.sluice.services.control;

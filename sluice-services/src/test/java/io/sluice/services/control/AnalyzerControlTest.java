@@ -346,12 +346,13 @@ class AnalyzerControlTest {
                             .latency(GOLD_LATENCY)
                             .build());
         }
-        // The load is at the backend's capacity: for its first 30 or so intervals the estimate creeps from where
-        // the first congestion cut it toward the latency aim, 1% at a time, and the limits follow it.
-        loop.run(40);
+        // The load is at the backend's capacity: for its first 90 or so intervals the estimate creeps from where
+        // the first congestion cut it toward the latency aim, 1% at a time and less as it nears the aim, and the
+        // limits follow it.
+        loop.run(90);
         long firstVersion = loop.analyzer.paramsOf(1, 11).version();
         loop.run(90);
-        long quietIntervals = loop.setsPerInterval.subList(40, 130).stream()
+        long quietIntervals = loop.setsPerInterval.subList(90, 180).stream()
                 .filter(sets -> sets == 0)
                 .count();
         System.out.printf(
