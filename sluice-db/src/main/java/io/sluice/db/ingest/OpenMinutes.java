@@ -44,6 +44,9 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
     private final ByteBuffer scratch = ByteBuffer.allocate(SAMPLE_LENGTH);
     private final CompactSample.Reader reader = new CompactSample.Reader();
     private long sealedUntil = Long.MIN_VALUE;
+    /** The last later part opened: part numbers are unique across minutes, the run and the journal replayed. */
+    private long lastPart;
+
     private boolean started;
     private volatile long moved;
     private volatile long heldSamples;
@@ -94,6 +97,7 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
             damaged = true;
         }
         OpenMinute minute = new OpenMinute(start, part, part > 0);
+        lastPart = Math.max(lastPart, part);
         minute.segment = damaged ? MinuteSegment.create(dir, start, part) : MinuteSegment.reopen(file);
         for (MinuteSegment.Record record : records) {
             add(minute, record.source(), record.batch(), 0, sampleCount(record.batch()));
@@ -215,7 +219,6 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
     /** Under the lock: the minute a sample of {@code minute} goes to, made if needed. */
     private OpenMinute route(long minute, long now) {
         boolean late = minute < sealedUntil;
-        long lastPart = 0;
         for (OpenMinute m : minutes) {
             if (m.start != minute) {
                 continue;
@@ -226,10 +229,14 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
             if (late && m.part > 0 && !m.writing && !m.replayed) {
                 return m;
             }
-            lastPart = Math.max(lastPart, m.part);
         }
-        // A later part's number grows with the time it was opened, so a restart cannot reuse one already written.
-        long part = late ? Math.max(lastPart + 1, Math.max(1, now - minute)) : 0;
+        // A part written is never written to again (a replay of its rows adds nothing), so a number is used once: a
+        // sequence that starts from the clock, so a later run starts above the numbers of earlier ones.
+        long part = 0;
+        if (late) {
+            lastPart = Math.max(lastPart + 1, now);
+            part = lastPart;
+        }
         OpenMinute made = new OpenMinute(minute, part, false);
         minutes.add(made);
         return made;
