@@ -5,7 +5,7 @@ import static io.sluice.db.store.MinuteSamplesDescriptor.MINUTE_MILLIS;
 import io.sluice.db.ingest.OpenMinute.BatchKey;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.MinuteAggregates;
-import io.sluice.db.store.MinuteRows;
+import io.sluice.db.store.MinuteRowWriter;
 import io.sluice.db.store.MinuteSamplesDescriptor;
 import io.sluice.db.store.MinuteSamplesFlyweight;
 import io.sluice.db.store.Resolution;
@@ -24,7 +24,6 @@ import java.sql.SQLException;
  * up from {@code samples_1s} as before. Later parts of written minutes (late samples) are written as rows of their own.
  */
 public final class MinuteWriter {
-    private static final int FLUSH_ROWS = 256;
     private final Database database;
     private final OpenMinutes open;
     private final RollupRepository rollups = new RollupRepository();
@@ -63,6 +62,10 @@ public final class MinuteWriter {
                 long stretchTo = Math.min(held, limit);
                 // Sealed first: a sample of these minutes arriving after the rollup is late, not lost in part 0.
                 open.seal(stretchTo);
+                if (open.firstHeld(from) < stretchTo) {
+                    // One arrived before the seal: it is written from memory, not skipped by the rollup's mark.
+                    continue;
+                }
                 work += database.inTransaction(c -> rollups.rollUp(c, Resolution.MINUTE, stretchFrom, stretchTo));
                 from = stretchTo;
                 continue;
@@ -127,7 +130,7 @@ public final class MinuteWriter {
     private int insertRows(Connection c, OpenMinute minute, MinuteAggregates aggregates) throws SQLException {
         MinuteSamplesFlyweight body = new MinuteSamplesFlyweight();
         int rows = 0;
-        try (PreparedStatement s = MinuteRows.insert(c, minute.part > 0)) {
+        try (MinuteRowWriter writer = MinuteRowWriter.open(c, database.engine(), minute.part > 0)) {
             for (int slot = 0; slot < minute.capacity(); slot++) {
                 OpenMinute.Volume volume = minute.volumeAt(slot);
                 if (volume == null) {
@@ -145,14 +148,10 @@ public final class MinuteWriter {
                     }
                 }
                 buffer.putInt(MinuteSamplesDescriptor.COUNT_OFFSET, volume.count);
-                MinuteRows.addRow(s, volume.volumeId, minute.start, minute.part, volume.count, bytes);
-                if (++rows % FLUSH_ROWS == 0) {
-                    s.executeBatch();
-                }
+                writer.row(volume.volumeId, minute.start, minute.part, volume.count, bytes);
+                rows++;
             }
-            if (rows % FLUSH_ROWS != 0) {
-                s.executeBatch();
-            }
+            writer.finish();
         }
         return rows;
     }

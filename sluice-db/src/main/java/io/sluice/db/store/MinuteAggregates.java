@@ -31,6 +31,10 @@ public final class MinuteAggregates {
 
     private final long minute;
     private final Map<Long, long[]> rows = new HashMap<>();
+    /** The rows of the volume the last samples were of, by direction: a volume's samples come together. */
+    private final long[][] current = new long[2][];
+
+    private int currentVolume;
 
     public MinuteAggregates(long minute) {
         this.minute = minute;
@@ -58,7 +62,17 @@ public final class MinuteAggregates {
 
     /** Adds the fixed-layout sample at {@code buffer[offset]}. */
     public void add(ByteBuffer buffer, int offset) {
-        long[] row = row(buffer.getInt(offset + VOLUME_ID_OFFSET), buffer.getInt(offset + DIRECTION_OFFSET));
+        int volumeId = buffer.getInt(offset + VOLUME_ID_OFFSET);
+        int direction = buffer.getInt(offset + DIRECTION_OFFSET) & 1;
+        if (volumeId != currentVolume || current[direction] == null) {
+            if (volumeId != currentVolume) {
+                current[0] = null;
+                current[1] = null;
+                currentVolume = volumeId;
+            }
+            current[direction] = row(volumeId, direction);
+        }
+        long[] row = current[direction];
         long ops = buffer.getLong(offset + OPS_OFFSET);
         boolean first = row[SAMPLES] == 0;
         row[SAMPLES]++;

@@ -10,30 +10,11 @@ import java.sql.SQLException;
 
 /**
  * {@code minute_samples}: one row per volume, minute and part, its samples in one binary column
- * ({@link MinuteSamplesDescriptor}). Written by the minute writer, read sample by sample by the 1 s reads, deleted a
- * whole minute at a time by retention.
+ * ({@link MinuteSamplesDescriptor}). Written by the minute writer ({@link MinuteRowWriter}), read sample by sample by
+ * the 1 s reads, deleted a whole minute at a time by retention.
  */
 public final class MinuteRows {
-    private static final String INSERT =
-            "INSERT INTO minute_samples (volume_id, t, part, samples, body) VALUES (?, ?, ?, ?, ?)";
-
     private MinuteRows() {}
-
-    /** The insert of one row per volume; a later part's rows are skipped if already there (a replayed write). */
-    public static PreparedStatement insert(Connection c, boolean skipExisting) throws SQLException {
-        return c.prepareStatement(skipExisting ? INSERT + " ON CONFLICT DO NOTHING" : INSERT);
-    }
-
-    /** Binds one row to {@link #insert}'s statement and adds it to its batch. */
-    public static void addRow(PreparedStatement s, int volumeId, long minute, long part, int samples, byte[] body)
-            throws SQLException {
-        s.setInt(1, volumeId);
-        s.setLong(2, minute);
-        s.setLong(3, part);
-        s.setInt(4, samples);
-        s.setBytes(5, body);
-        s.addBatch();
-    }
 
     /**
      * Hands {@code sink} each stored sample of {@code volumeIds} (all when null) with a start in [from, to), in the
