@@ -35,6 +35,12 @@ import java.util.stream.Stream;
  */
 public final class OpenMinutes implements OpenSeconds, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(OpenMinutes.class.getName());
+    /**
+     * After start, every batch is also looked for in the database for this long (the minute rollup's grace): batches
+     * redelivered at start may have been stored by the run before, in the rows layout or in a minute it wrote.
+     */
+    static final long CHECK_ALL_AFTER_START_MILLIS = 120_000;
+
     private final Path dir;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<OpenMinute> minutes = new ArrayList<>();
@@ -48,6 +54,7 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
     private long lastPart;
 
     private boolean started;
+    private long checkAllUntil;
     private volatile long moved;
     private volatile long heldSamples;
 
@@ -115,9 +122,10 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
      * earlier minute read back from the journal is already in the database (its segment outlived the write), so it is
      * dropped; from here on samples of those minutes are late.
      */
-    public void start(long writtenUntil) {
+    public void start(long writtenUntil, long now) {
         lock.lock();
         try {
+            checkAllUntil = now + CHECK_ALL_AFTER_START_MILLIS;
             sealedUntil = Math.max(sealedUntil, writtenUntil);
             for (OpenMinute minute : List.copyOf(minutes)) {
                 if (minute.part == 0 && minute.start < writtenUntil) {
@@ -134,6 +142,30 @@ public final class OpenMinutes implements OpenSeconds, AutoCloseable {
         lock.lock();
         try {
             return started;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the database may know the batch: shortly after start, or when a sample of it is of a minute already
+     * sealed (its id is written with that minute). Else memory alone knows whether it was accepted, and ingestion needs
+     * no transaction.
+     */
+    public boolean mayBeStored(SampleBatch batch, long now) {
+        ByteBuffer buffer = ByteBuffer.wrap(batch.bytes());
+        int count = buffer.getInt(COUNT_OFFSET);
+        lock.lock();
+        try {
+            if (now < checkAllUntil) {
+                return true;
+            }
+            for (int i = 0; i < count; i++) {
+                if (minuteOf(buffer.getLong(sampleOffset(i) + INTERVAL_START_OFFSET)) < sealedUntil) {
+                    return true;
+                }
+            }
+            return false;
         } finally {
             lock.unlock();
         }

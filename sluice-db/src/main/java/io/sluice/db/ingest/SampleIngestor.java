@@ -247,7 +247,7 @@ public final class SampleIngestor implements Agent, AutoCloseable {
             if (!minutes.started()) {
                 Long mark = database.inTransaction(
                         c -> new RollupRepository().doneUntil(c, Resolution.MINUTE), storeTimeoutMillis);
-                minutes.start(mark == null ? Long.MIN_VALUE : mark);
+                minutes.start(mark == null ? Long.MIN_VALUE : mark, clock.epochMillis());
             }
         } catch (SQLException e) {
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -255,13 +255,16 @@ public final class SampleIngestor implements Agent, AutoCloseable {
             return;
         }
         List<SampleBatch> fresh = new ArrayList<>(batches.size());
+        boolean lookUp = false;
+        long now = clock.epochMillis();
         for (SampleBatch batch : batches) {
             if (!minutes.holds(batch.source(), batch.batchId()) && !SampleRepository.containsId(fresh, batch)) {
                 fresh.add(batch);
+                lookUp |= minutes.mayBeStored(batch, now);
             }
         }
         List<SampleBatch> unseen = fresh;
-        if (!fresh.isEmpty()) {
+        if (lookUp) {
             try {
                 unseen = database.inTransaction(c -> samples.unseen(c, fresh), storeTimeoutMillis);
             } catch (SQLException e) {
