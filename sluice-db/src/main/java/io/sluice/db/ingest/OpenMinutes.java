@@ -36,10 +36,11 @@ import java.util.stream.Stream;
 public final class OpenMinutes implements OpenSeconds, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(OpenMinutes.class.getName());
     /**
-     * After start, every batch is also looked for in the database for this long (the minute rollup's grace): batches
-     * redelivered at start may have been stored by the run before, in the rows layout or in a minute it wrote.
+     * After start, every batch is also looked for in the database for this long: the calls a killed run took and may
+     * have stored (in the rows layout, or in a minute it wrote) are redelivered by the mailbox's recovery sweep when
+     * this run attaches, within seconds, and a caller's own retry comes within its call timeout.
      */
-    static final long CHECK_ALL_AFTER_START_MILLIS = 120_000;
+    static final long CHECK_ALL_AFTER_START_MILLIS = 30_000;
 
     private final Path dir;
     private final ReentrantLock lock = new ReentrantLock();
