@@ -169,6 +169,23 @@ abstract class MinuteRowsContract {
     }
 
     @Test
+    void switchingOnAnExistingDatabaseKeepsItsHistoryReadable() throws Exception {
+        open();
+        // 90 s stored by the rows layout (minute 1 half in samples_1s rows, half in memory below), then switched.
+        SampleRepository rows = new SampleRepository(subject.database.engine());
+        for (int s = 0; s < 90; s++) {
+            SampleBatch batch = SampleBatch.of(3, Batches.batch(nextBatchId++, 1, VOLUMES, T0 + s * 1000L));
+            reference.append(batch);
+            subject.database.inTransaction(c -> rows.append(c, List.of(batch), clock.epochMillis()));
+        }
+        sendSeconds(90, 200);
+        assertSameReads("rows before the switch, memory after it");
+        writeMinutesBefore(T0 + 4 * MINUTE);
+        assertThat(subject.minuteRows()).as("minutes 1..3 from memory").isEqualTo(3 * VOLUMES);
+        assertSameReads("rows before the switch, minute rows after it, minute 1 in both");
+    }
+
+    @Test
     void retentionDeletesWholeMinuteRows() throws Exception {
         open();
         sendSeconds(0, 180);
