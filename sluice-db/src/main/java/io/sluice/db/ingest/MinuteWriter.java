@@ -147,7 +147,7 @@ public final class MinuteWriter {
                         aggregates.add(buffer, offset);
                     }
                 }
-                buffer.putInt(MinuteSamplesDescriptor.COUNT_OFFSET, volume.count);
+                body.count(volume.count);
                 writer.row(volume.volumeId, minute.start, minute.part, volume.count, bytes);
                 rows++;
             }

@@ -47,10 +47,6 @@ final class OpenMinute {
         return volume(volumeId, false);
     }
 
-    int volumeCount() {
-        return volumeCount;
-    }
-
     /** The volumes in slot order: {@code volumeAt(0..capacity())}, nulls between. */
     Volume volumeAt(int slot) {
         return volumes[slot];

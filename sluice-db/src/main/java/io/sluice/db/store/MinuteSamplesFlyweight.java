@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Reads and writes a {@code minute_samples} body ({@link MinuteSamplesDescriptor}) in place: {@link #wrap} a buffer,
- * {@link #begin} a minute and {@link #append} samples, or read {@link #count} and each {@link #sampleOffset}. Allocates
- * nothing.
+ * {@link #begin} a minute, put samples at each {@link #sampleOffset} and set their {@link #count(int)}, or read
+ * {@link #count()} and each sample. Allocates nothing.
  */
 public final class MinuteSamplesFlyweight {
     private ByteBuffer buffer;
@@ -51,11 +51,9 @@ public final class MinuteSamplesFlyweight {
         return base + MinuteSamplesDescriptor.sampleOffset(index);
     }
 
-    /** Appends the sample whose fixed layout starts at the buffer's position {@code offset}; the caller sized it. */
-    public MinuteSamplesFlyweight append(ByteBuffer source, int offset) {
-        int index = count();
-        buffer.put(sampleOffset(index), source, offset, SAMPLE_LENGTH);
-        buffer.putInt(base + COUNT_OFFSET, index + 1);
+    /** Sets the count once the samples are in place (at {@link #sampleOffset} 0 to count - 1). */
+    public MinuteSamplesFlyweight count(int count) {
+        buffer.putInt(base + COUNT_OFFSET, count);
         return this;
     }
 
