@@ -55,7 +55,20 @@ final class MailboxBenchmark implements Callable<Integer> {
             double callerSleepsPerCall,
             double calleeSleepsPerCall,
             double callsPerSecond1,
-            double callsPerSecond4) {}
+            double callsPerSecond4) {
+        /** A transport's row: its round trips measured one at a time, and its calls per second from 1 and 4 callers. */
+        static Row of(String transport, Measured rtt, double callsPerSecond1, double callsPerSecond4) {
+            return new Row(
+                    transport,
+                    rtt.histogram,
+                    rtt.callerCpuUs,
+                    rtt.calleeCpuUs,
+                    rtt.callerSleeps,
+                    rtt.calleeSleeps,
+                    callsPerSecond1,
+                    callsPerSecond4);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -111,15 +124,7 @@ final class MailboxBenchmark implements Callable<Integer> {
                     roundTrips(() -> new Links.AgronaLink(mapped, 0, AGRONA_CAPACITY, Links.Wait.SPIN), callee, null);
             double t1 = callsPerSecond(1, i -> new Links.AgronaLink(mapped, i, AGRONA_CAPACITY, Links.Wait.ADAPTIVE));
             double t4 = callsPerSecond(4, i -> new Links.AgronaLink(mapped, i, AGRONA_CAPACITY, Links.Wait.ADAPTIVE));
-            return new Row(
-                    "agrona 1:1 ring pair, spinning",
-                    rtt.histogram,
-                    rtt.callerCpuUs,
-                    rtt.calleeCpuUs,
-                    rtt.callerSleeps,
-                    rtt.calleeSleeps,
-                    t1,
-                    t4);
+            return Row.of("agrona 1:1 ring pair, spinning", rtt, t1, t4);
         } finally {
             IoUtil.unmap(mapped);
         }
@@ -131,15 +136,7 @@ final class MailboxBenchmark implements Callable<Integer> {
             Measured rtt = roundTrips(() -> new Links.UdsLink(socket), callee, null);
             double t1 = callsPerSecond(1, i -> new Links.UdsLink(socket));
             double t4 = callsPerSecond(4, i -> new Links.UdsLink(socket));
-            return new Row(
-                    "unix-domain socket, blocking",
-                    rtt.histogram,
-                    rtt.callerCpuUs,
-                    rtt.calleeCpuUs,
-                    rtt.callerSleeps,
-                    rtt.calleeSleeps,
-                    t1,
-                    t4);
+            return Row.of("unix-domain socket, blocking", rtt, t1, t4);
         }
     }
 

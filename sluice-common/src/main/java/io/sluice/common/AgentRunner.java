@@ -132,4 +132,16 @@ public final class AgentRunner implements AutoCloseable {
             t.join(joinMillis);
         }
     }
+
+    /**
+     * {@link #close()} for an owner whose own close cannot throw: a caller interrupted while it waits for the thread
+     * stops waiting and keeps its interrupt status, for its own caller to see.
+     */
+    public void closeKeepingInterrupt() {
+        try {
+            close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -93,6 +93,20 @@ class AgentRunnerTest {
         runner.close();
     }
 
+    @Test
+    void anOwnerInterruptedWhileClosingStopsWaitingAndKeepsItsInterrupt() throws Exception {
+        Recording agent = new Recording("interrupted-owner-agent", 0);
+        AgentRunner runner = new AgentRunner(agent, IdleStrategy.yielding(), EpochClock.system());
+        runner.start();
+        assertThat(agent.turned.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread.currentThread().interrupt();
+        runner.closeKeepingInterrupt();
+        assertThat(Thread.interrupted()).as("the interrupt kept").isTrue();
+        assertThat(agent.closed.await(30, TimeUnit.SECONDS))
+                .as("the loop ends all the same")
+                .isTrue();
+    }
+
     /** Notes what happened on which thread; throws on turn {@code failOnTurn} (0: never). */
     private static final class Recording implements Agent {
         final List<String> events = new CopyOnWriteArrayList<>();

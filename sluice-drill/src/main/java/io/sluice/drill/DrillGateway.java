@@ -2,6 +2,7 @@ package io.sluice.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.testkit.SluiceJvm;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -62,21 +63,7 @@ final class DrillGateway implements AutoCloseable {
                         String.join(", ", monitors),
                         gatewayId,
                         dir.getParent().resolve("secret")));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(
-                        javaBin,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-Xmx256m",
-                        "-cp",
-                        classpath,
-                        "io.sluice.server.SluiceMain",
-                        "gateway",
-                        "--config",
-                        config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve("gateway.log").toFile()))
-                .start();
+        gateway = SluiceJvm.startGateway(classpath, config, dir.resolve("gateway.log"));
     }
 
     /** The stats file's {@code monitor-link} part (LinkStatus), or an empty node while none is written. */

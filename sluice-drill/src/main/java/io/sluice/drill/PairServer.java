@@ -2,6 +2,7 @@ package io.sluice.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.testkit.SluiceJvm;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -123,17 +124,7 @@ public final class PairServer {
     }
 
     public void start() throws IOException {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(
-                        javaBin,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-Xmx192m",
-                        "-cp",
-                        classpath,
-                        "io.sluice.server.SluiceMain",
-                        "server",
-                        "--config",
-                        config.toString())
+        process = SluiceJvm.command(classpath, List.of("-Xmx192m"), List.of("server", "--config", config.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

@@ -134,7 +134,7 @@ class MonitorLinkTest {
             try (RawNbdClient other = new RawNbdClient(gateway.address().getPort()).go("b", false)) {
                 other.write(0, block);
             }
-            Thread.sleep(300);
+            // Over several failed attempts too: MonitorLinkTurnTest.
             assertThat(gateway.qos().current("a")).isEqualTo(applied);
             assertThat(link.status().lastError()).isNotNull();
 
@@ -328,31 +328,6 @@ class MonitorLinkTest {
                 Await.until(10_000, () -> link.status().lastError() != null);
                 assertThat(link.status().lastError()).contains("OVERSIZE (1048576)");
             }
-        }
-    }
-
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void aSilentMonitorIsLeftAndReconnectedTo() throws Exception {
-        Tools.emptyFile(dir, "a.img", 1 << 20);
-        byte[] key = GatewayKeys.derive(SECRET, GATEWAY_ID);
-        try (FakeMonitor monitor = FakeMonitor.forKey(key, 0);
-                Gateway gateway = Gateway.start(GatewayContext.parse("127.0.0.1:0", "a=" + dir.resolve("a.img")));
-                MonitorLink link = MonitorLink.start(
-                        MonitorLinkConfig.of(
-                                        new InetSocketAddress(InetAddress.getLoopbackAddress(), monitor.port()),
-                                        GATEWAY_ID,
-                                        key)
-                                .withTimings(200, 50, 500),
-                        gateway)) {
-            Await.until(10_000, () -> link.state() == LinkState.IN_SESSION);
-            Thread.sleep(700);
-            assertThat(link.status().sessions())
-                    .as("heartbeats answered: the session holds")
-                    .isEqualTo(1);
-            monitor.silent(true);
-            Await.until(10_000, () -> link.status().sessions() == 2);
-            assertThat(link.status().connectFailures()).isEqualTo(1);
         }
     }
 

@@ -240,11 +240,7 @@ public final class MailboxClient implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            replies.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        replies.closeKeepingInterrupt();
         caller.close();
         MailboxCallException closed = new MailboxCallException(MailboxStatus.ABANDONED, "client closed");
         pending.values().forEach(f -> f.completeExceptionally(closed));

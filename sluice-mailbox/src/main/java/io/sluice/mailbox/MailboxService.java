@@ -88,11 +88,7 @@ public final class MailboxService implements Agent, AutoCloseable {
     /** Stops the loop (ringing the doorbell it may sleep on), joins it for at most 5 s and closes the callee. */
     @Override
     public void close() {
-        try {
-            runner.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runner.closeKeepingInterrupt();
         callee.close();
     }
 }

@@ -11,10 +11,10 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The inbound half of a thread pair (docs/design.md, "The monitor's thread pairs"): sleeps in the selector until some
@@ -28,6 +28,16 @@ final class InboundThread implements Runnable {
     private final Queue<Session> registrations = new ConcurrentLinkedQueue<>();
     private final Queue<Session> departures = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Session> departing = new ArrayDeque<>();
+    /**
+     * The selector hands each readable key to {@link #gather} as it selects, instead of adding it to its selected-key
+     * set: no set entry is allocated, and none iterated and removed, per gateway and sweep.
+     */
+    private final Consumer<SelectionKey> gatherer = this::gather;
+    /** The sessions in session the selection put on {@link #ready} so far this turn. */
+    private int gathered;
+    /** Readable keys of sessions not in session (handshakes need their key), served once the selection is over. */
+    private final ArrayDeque<SelectionKey> setupReadable = new ArrayDeque<>();
+
     private static final System.Logger LOG = System.getLogger(InboundThread.class.getName());
     /** The TLS handshake and the frames before a session: HELLO, AUTH or ENROLL, VOLUMES. */
     private final SessionSetup setup;
@@ -68,6 +78,8 @@ final class InboundThread implements Runnable {
      * those not yet read. Fewer are not worth a wake-up and the hand-over: the owner gets through them first.
      */
     static final int SHARE_FROM = 8;
+
+    private static final Consumer<SelectionKey> IGNORE_READY = key -> {};
 
     InboundThread(MonitorDaemon daemon, LoopWatch watch, ServicesLink.PairCaller services, int maxSessions) {
         this.daemon = daemon;
@@ -129,25 +141,35 @@ final class InboundThread implements Runnable {
     }
 
     /**
-     * Empties the selector's selected set: a session in its handshake is read at once (its key is needed), the sessions
-     * in session go to {@link #ready}. Returns how many went there.
+     * One readable key, as the selection finds it: a session in session goes to {@link #ready}, any other (a handshake,
+     * or one the list has no room for) is served after the selection, with its key.
+     */
+    private void gather(SelectionKey key) {
+        if (!key.isValid()) {
+            return;
+        }
+        Session session = (Session) key.attachment();
+        if (session.inSession() && gathered < ready.capacity()) {
+            ready.put(gathered++, session);
+        } else {
+            setupReadable.add(key);
+        }
+    }
+
+    /**
+     * Publishes what the selection gathered on {@link #ready} and reads the sessions set aside (a session in its
+     * handshake is read at once, its key being needed). Returns how many went on the list.
      */
     private int takeSelected() {
-        int count = 0;
-        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-        while (keys.hasNext()) {
-            SelectionKey key = keys.next();
-            keys.remove();
+        int count = gathered;
+        gathered = 0;
+        ready.publish(count);
+        SelectionKey key;
+        while ((key = setupReadable.poll()) != null) {
             if (key.isValid()) {
-                Session session = (Session) key.attachment();
-                if (session.inSession() && count < ready.capacity()) {
-                    ready.put(count++, session);
-                } else {
-                    serve(session, key);
-                }
+                serve((Session) key.attachment(), key);
             }
         }
-        ready.publish(count);
         return count;
     }
 
@@ -236,7 +258,7 @@ final class InboundThread implements Runnable {
     private int awaitReadable() throws IOException {
         if (!reports.hasReports()) {
             idle = true;
-            int selected = selector.select(100);
+            int selected = selector.select(gatherer, 100);
             idle = false;
             return selected;
         }
@@ -245,7 +267,7 @@ final class InboundThread implements Runnable {
             // Did not look: not idle.
             return -1;
         }
-        int selected = selector.select(LINGER_MILLIS);
+        int selected = selector.select(gatherer, LINGER_MILLIS);
         if (selected == 0) {
             reports.postReports();
         }
@@ -265,7 +287,8 @@ final class InboundThread implements Runnable {
         }
         if (cancelled) {
             try {
-                selector.selectNow();
+                // Flushes the cancellations. Keys it finds readable are left: level-triggered, they show again.
+                selector.selectNow(IGNORE_READY);
             } catch (IOException e) {
                 throw new UncheckedIOException("inbound selector failed", e);
             }

@@ -28,6 +28,9 @@ public final class MonitorCounters {
     final LongAdder throttlesAcked = new LongAdder();
     final LongAdder writesGathered = new LongAdder();
     final LongAdder framesWritten = new LongAdder();
+    /** Short writes after which the outbound thread asked its selector for the socket's writability. */
+    final LongAdder writabilityWatched = new LongAdder();
+
     final LongAdder slowConsumersClosed = new LongAdder();
     final LongAdder unreachableMarked = new LongAdder();
     final LongAdder sessionsMigrated = new LongAdder();
@@ -232,6 +235,14 @@ public final class MonitorCounters {
 
     public long framesWritten() {
         return framesWritten.sum();
+    }
+
+    /**
+     * Times a socket did not take a write whole and the outbound thread registered (or turned on) its interest in
+     * writability: each an interest-set change, which a socket that keeps up never costs.
+     */
+    public long writabilityWatched() {
+        return writabilityWatched.sum();
     }
 
     public long slowConsumersClosed() {

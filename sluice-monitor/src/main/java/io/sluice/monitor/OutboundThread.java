@@ -102,16 +102,19 @@ final class OutboundThread implements Runnable {
     private int drainQueue() {
         int work = 0;
         Session session;
+        // One clock read a pass: a pass ends where the next begins (the queue's hand-over between them is the pass's).
+        long start = System.nanoTime();
         while ((session = queue.poll()) != null) {
             session.unschedule();
-            long start = System.nanoTime();
             try {
                 send(session);
             } catch (RuntimeException e) {
                 // A fault while writing to one gateway ends that session, never this thread.
                 daemon.closeSession(session, "internal error: " + e);
             }
-            long took = System.nanoTime() - start;
+            long end = System.nanoTime();
+            long took = end - start;
+            start = end;
             processingTimes.record(took);
             session.busyNanos.addAndGet(took);
             work++;
@@ -282,6 +285,7 @@ final class OutboundThread implements Runnable {
     }
 
     private void watchWritable(Session session) {
+        daemon.counters().writabilityWatched.increment();
         try {
             if (session.writeKey == null) {
                 session.writeKey = session.channel.register(selector, SelectionKey.OP_WRITE, session);

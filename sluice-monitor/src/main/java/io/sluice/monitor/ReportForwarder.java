@@ -122,8 +122,7 @@ final class ReportForwarder {
                     session.lastPollAnswered = poll;
                     daemon.counters().pollsAnswered.increment();
                 }
-                if (daemon.reportSequences()
-                        .accept(session.gatewayId, statsReader.reportSequence(), statsReader.hasMore())) {
+                if (daemon.reportSequences().accept(session, statsReader.reportSequence(), statsReader.hasMore())) {
                     int undeclared = firstUndeclared(session);
                     if (undeclared < 0) {
                         forwardReport(session, decoder);

@@ -130,6 +130,8 @@ final class Session {
     InboundThread fedBy;
 
     long fedBatch;
+    /** The gateway's last complete report sequence (ReportSequences), found at its first report. Token holder only. */
+    ReportSequences.Last lastReport;
     /**
      * Time threads spent on this gateway (reading and decoding its frames, encoding and writing to it), nanoseconds.
      */

@@ -1,5 +1,7 @@
 package io.sluice.monitor;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.protocol.FrameDescriptor;
 import io.sluice.protocol.StatsDescriptor;
@@ -50,16 +52,20 @@ final class StatsPart implements ParamWriter {
      * Writes the part at {@code at} of {@code target} (a mailbox slot, or a batch being gathered); returns its length.
      */
     int writeAt(MemorySegment target, long at) {
-        MemorySegment source = frame.hasArray()
-                ? MemorySegment.ofArray(frame.array()).asSlice(frame.arrayOffset())
-                : MemorySegment.ofBuffer(frame.duplicate().clear());
-        MemorySegment.copy(source, offset, target, at, StatsDescriptor.VOLUMES_OFFSET);
-        MemorySegment.copy(
-                source,
-                offset + StatsDescriptor.VOLUMES_OFFSET + (long) first * StatsDescriptor.VOLUME_RECORD_LENGTH,
-                target,
-                at + StatsDescriptor.VOLUMES_OFFSET,
-                (long) count * StatsDescriptor.VOLUME_RECORD_LENGTH);
+        int records = offset + StatsDescriptor.VOLUMES_OFFSET + first * StatsDescriptor.VOLUME_RECORD_LENGTH;
+        int recordBytes = count * StatsDescriptor.VOLUME_RECORD_LENGTH;
+        if (frame.hasArray()) {
+            // Straight from the array: no segment over it is made per report.
+            byte[] bytes = frame.array();
+            int base = frame.arrayOffset();
+            MemorySegment.copy(bytes, base + offset, target, JAVA_BYTE, at, StatsDescriptor.VOLUMES_OFFSET);
+            MemorySegment.copy(
+                    bytes, base + records, target, JAVA_BYTE, at + StatsDescriptor.VOLUMES_OFFSET, recordBytes);
+        } else {
+            MemorySegment source = MemorySegment.ofBuffer(frame.duplicate().clear());
+            MemorySegment.copy(source, offset, target, at, StatsDescriptor.VOLUMES_OFFSET);
+            MemorySegment.copy(source, records, target, at + StatsDescriptor.VOLUMES_OFFSET, recordBytes);
+        }
         int length = length();
         target.set(INT, at + FrameDescriptor.LENGTH_OFFSET, length);
         target.set(SHORT, at + FrameDescriptor.FLAGS_OFFSET, (short) (more ? FrameDescriptor.FLAG_MORE : 0));

@@ -23,7 +23,7 @@ class GatewaySessionTest {
     private static final int HEARTBEAT_MILLIS = 1_000;
 
     private final ManualEpochClock clock = new ManualEpochClock(1_000_000);
-    private final Volumes volumes = new Volumes(3);
+    private final StubSessionVolumes volumes = new StubSessionVolumes(3);
     private final MonitorRotation rotation = new MonitorRotation(List.of(FIRST, SECOND));
     private final GatewaySession session = new GatewaySession(
             new GatewaySession.GatewayIdentity(GATEWAY, "gw", 7, KEY, new byte[0]),
@@ -85,7 +85,7 @@ class GatewaySessionTest {
 
     @Test
     void aReportTooLargeForOneFrameIsSplitWithMore() {
-        Volumes many = new Volumes(GatewaySession.VOLUMES_PER_STATS_FRAME + 5);
+        StubSessionVolumes many = new StubSessionVolumes(GatewaySession.VOLUMES_PER_STATS_FRAME + 5);
         GatewaySession big = new GatewaySession(
                 new GatewaySession.GatewayIdentity(GATEWAY, "gw", 7, KEY, new byte[0]),
                 HEARTBEAT_MILLIS,
@@ -474,89 +474,6 @@ class GatewaySessionTest {
         @Override
         public ByteBuffer room(int length) {
             return full || fromGateway.remaining() < length ? null : fromGateway;
-        }
-    }
-
-    /** Three volumes (or more), with proposed ids 101.., that apply every set and remember what happened. */
-    private static final class Volumes implements SessionVolumes {
-        final int count;
-        final List<Integer> assigned = new ArrayList<>();
-        final boolean[] warn;
-        int reports;
-        int applied;
-
-        Volumes(int count) {
-            this.count = count;
-            this.warn = new boolean[count];
-        }
-
-        @Override
-        public int count() {
-            return count;
-        }
-
-        @Override
-        public int proposedId(int position) {
-            return 101 + position;
-        }
-
-        @Override
-        public int flags(int position) {
-            return 0;
-        }
-
-        @Override
-        public long sizeBytes(int position) {
-            return 1 << 30;
-        }
-
-        @Override
-        public long capacityBytes(int position) {
-            return 1 << 30;
-        }
-
-        @Override
-        public long usedBytes(int position) {
-            return 1 << 29;
-        }
-
-        @Override
-        public String wireName(int position) {
-            return "v" + position;
-        }
-
-        @Override
-        public void assigned(int position, int volumeId) {
-            assigned.add(volumeId);
-        }
-
-        @Override
-        public void snapshot() {}
-
-        @Override
-        public void report(int position, VolumeStatsFlyweight record, int intervalMillis) {}
-
-        @Override
-        public void reported() {
-            reports++;
-        }
-
-        @Override
-        public boolean takeCapacityWarning(int position) {
-            boolean taken = warn[position];
-            warn[position] = false;
-            return taken;
-        }
-
-        @Override
-        public ThrottleAckStatus apply(int position, ThrottleParamsFlyweight params) {
-            applied++;
-            return ThrottleAckStatus.APPLIED;
-        }
-
-        @Override
-        public long versionInForce(int position) {
-            return applied > 0 ? 1 : 0;
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.sluice.server;
 
-import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.config.RoleCatalog;
@@ -96,14 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         List<RoleSpec> everything = new ArrayList<>(RoleCatalog.roles(settings));
         everything.addAll(plan.workload());
         try (UntilSignalled signal = new UntilSignalled(60_000)) {
-            try (Supervisor supervisor = new Supervisor(
-                    settings.runDir(),
-                    RoleCatalog.mailboxes(settings),
-                    everything,
-                    System.getProperty("java.class.path"),
-                    settings.heartbeatTimeoutMillis(),
-                    EpochClock.system(),
-                    log)) {
+            try (Supervisor supervisor = RoleCatalog.supervisor(settings, everything, log)) {
                 String[] password = {null};
                 supervisor.start(role -> {
                     if (role.equals("db")) {

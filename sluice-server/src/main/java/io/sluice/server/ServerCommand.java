@@ -1,6 +1,5 @@
 package io.sluice.server;
 
-import io.sluice.common.EpochClock;
 import io.sluice.common.ExitCode;
 import io.sluice.db.lease.LeaseKeeper;
 import io.sluice.db.store.JdbcUrls;
@@ -116,14 +115,7 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 return ExitCode.OK;
             }
-            try (Supervisor supervisor = new Supervisor(
-                    settings.runDir(),
-                    RoleCatalog.mailboxes(settings),
-                    RoleCatalog.roles(settings),
-                    System.getProperty("java.class.path"),
-                    settings.heartbeatTimeoutMillis(),
-                    EpochClock.system(),
-                    log)) {
+            try (Supervisor supervisor = RoleCatalog.supervisor(settings, RoleCatalog.roles(settings), log)) {
                 if (settings.ha() != null) {
                     return runInPair(settings, supervisor, signal, log);
                 }

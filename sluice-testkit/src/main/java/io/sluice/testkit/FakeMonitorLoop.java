@@ -36,6 +36,8 @@ import java.util.function.Consumer;
  * reaches them only through {@link #run} (a command queue, taken in order after each select).
  */
 final class FakeMonitorLoop {
+    private static final int MAX_READS_PER_TURN = 16;
+
     final InetSocketAddress address;
     private final FakeMonitor monitor;
     private final ServerSocketChannel server;
@@ -162,15 +164,23 @@ final class FakeMonitorLoop {
     }
 
     private void read(FakeConnection connection) {
-        try {
-            connection.decoder.readFrom(connection.channel);
-        } catch (IOException e) {
-            close(connection);
-            return;
-        }
         DecodeStatus status = DecodeStatus.NEED_MORE;
-        while (connection.channel.isOpen() && (status = connection.decoder.next()) == DecodeStatus.FRAME) {
-            onFrame(connection);
+        int read = 1;
+        // Reads until the socket is empty (a few buffers at most per turn, so one gateway cannot starve the rest):
+        // one buffer a turn falls behind a gateway that answers a poll and a throttle set in the same turn.
+        for (int turn = 0; turn < MAX_READS_PER_TURN && read > 0 && status == DecodeStatus.NEED_MORE; turn++) {
+            try {
+                read = connection.decoder.readFrom(connection.channel);
+            } catch (IOException e) {
+                close(connection);
+                return;
+            }
+            while (connection.channel.isOpen() && (status = connection.decoder.next()) == DecodeStatus.FRAME) {
+                onFrame(connection);
+            }
+            if (!connection.channel.isOpen()) {
+                return;
+            }
         }
         if (status == DecodeStatus.ERROR) {
             long id = connection.decoder.gatewayId();

@@ -16,10 +16,7 @@ import io.sluice.protocol.MonitorRotation;
 import io.sluice.protocol.Peer;
 import io.sluice.protocol.SessionCodec;
 import io.sluice.protocol.SessionEvent;
-import io.sluice.protocol.SessionVolumes;
-import io.sluice.protocol.ThrottleAckStatus;
-import io.sluice.protocol.ThrottleParamsFlyweight;
-import io.sluice.protocol.VolumeStatsFlyweight;
+import io.sluice.protocol.StubSessionVolumes;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +30,7 @@ class MonitorHandshakeTest {
     private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final ManualEpochClock clock = new ManualEpochClock(1_000_000);
-    private final Volumes volumes = new Volumes();
+    private final StubSessionVolumes volumes = new StubSessionVolumes(2);
     private final GatewaySession gateway = new GatewaySession(
             new GatewaySession.GatewayIdentity(GATEWAY, "gw", 0, KEY, new byte[0]),
             1_000,
@@ -115,74 +112,5 @@ class MonitorHandshakeTest {
         toGateway.compact();
         assertThat(atGateway.next()).isEqualTo(DecodeStatus.FRAME);
         return session.onFrame(atGateway, clock.epochMillis(), n -> toMonitor);
-    }
-
-    /** Two volumes, proposing ids 101 and 102. */
-    private static final class Volumes implements SessionVolumes {
-        final int[] assigned = new int[2];
-
-        @Override
-        public int count() {
-            return 2;
-        }
-
-        @Override
-        public int proposedId(int position) {
-            return 101 + position;
-        }
-
-        @Override
-        public int flags(int position) {
-            return 0;
-        }
-
-        @Override
-        public long sizeBytes(int position) {
-            return 1 << 20;
-        }
-
-        @Override
-        public long capacityBytes(int position) {
-            return 1 << 20;
-        }
-
-        @Override
-        public long usedBytes(int position) {
-            return 0;
-        }
-
-        @Override
-        public String wireName(int position) {
-            return "v" + position;
-        }
-
-        @Override
-        public void assigned(int position, int volumeId) {
-            assigned[position] = volumeId;
-        }
-
-        @Override
-        public void snapshot() {}
-
-        @Override
-        public void report(int position, VolumeStatsFlyweight record, int intervalMillis) {}
-
-        @Override
-        public void reported() {}
-
-        @Override
-        public boolean takeCapacityWarning(int position) {
-            return false;
-        }
-
-        @Override
-        public ThrottleAckStatus apply(int position, ThrottleParamsFlyweight params) {
-            return ThrottleAckStatus.APPLIED;
-        }
-
-        @Override
-        public long versionInForce(int position) {
-            return 0;
-        }
     }
 }

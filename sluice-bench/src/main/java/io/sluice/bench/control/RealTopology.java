@@ -1,6 +1,5 @@
 package io.sluice.bench.control;
 
-import io.sluice.common.EpochClock;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.server.config.RoleCatalog;
 import io.sluice.server.config.ServerSettings;
@@ -99,14 +98,7 @@ final class RealTopology implements AutoCloseable {
                     everything.add(spec);
                 }
             }
-            Supervisor supervisor = new Supervisor(
-                    settings.runDir(),
-                    RoleCatalog.mailboxes(settings),
-                    everything,
-                    System.getProperty("java.class.path"),
-                    settings.heartbeatTimeoutMillis(),
-                    EpochClock.system(),
-                    log::add);
+            Supervisor supervisor = RoleCatalog.supervisor(settings, everything, log::add);
             teardown = new TopologyTeardown(supervisor, settings, dir);
             supervisor.start(role -> {
                 if (role.equals("db")) {

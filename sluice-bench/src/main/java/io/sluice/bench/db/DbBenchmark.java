@@ -1,6 +1,7 @@
 package io.sluice.bench.db;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.bench.PgRoleOptions;
 import io.sluice.common.ExitCode;
 import io.sluice.db.HistoryLayout;
 import io.sluice.db.store.Database;
@@ -18,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -82,11 +84,8 @@ public final class DbBenchmark implements Callable<Integer> {
             description = "PostgreSQL HOST:PORT (default ${DEFAULT-VALUE})")
     String pg;
 
-    @Option(names = "--pg-user", defaultValue = "sluice", description = "a role allowed to create databases")
-    String pgUser;
-
-    @Option(names = "--pg-password", defaultValue = "sluice")
-    String pgPassword;
+    @Mixin
+    PgRoleOptions pgRole = new PgRoleOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -118,15 +117,15 @@ public final class DbBenchmark implements Callable<Integer> {
                             summaryVolumes)
                     .run();
             print("h2", h2);
-            try (Connection c = DriverManager.getConnection(admin, pgUser, pgPassword);
+            try (Connection c = DriverManager.getConnection(admin, pgRole.user, pgRole.password);
                     Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + database);
             }
             EngineBench.Result postgres = new EngineBench(
                             "postgresql",
                             "jdbc:postgresql://" + pg + "/" + database,
-                            pgUser,
-                            pgPassword,
+                            pgRole.user,
+                            pgRole.password,
                             work,
                             quick,
                             summaryVolumes)
@@ -153,7 +152,7 @@ public final class DbBenchmark implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(line));
             return ExitCode.OK;
         } finally {
-            try (Connection c = DriverManager.getConnection(admin, pgUser, pgPassword);
+            try (Connection c = DriverManager.getConnection(admin, pgRole.user, pgRole.password);
                     Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             } catch (SQLException e) {
@@ -198,12 +197,12 @@ public final class DbBenchmark implements Callable<Integer> {
             }
         }
         if (!sustainEngine.equals("h2")) {
-            try (Connection c = DriverManager.getConnection(admin, pgUser, pgPassword);
+            try (Connection c = DriverManager.getConnection(admin, pgRole.user, pgRole.password);
                     Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + database);
             }
             try (Database postgres =
-                    Database.open("jdbc:postgresql://" + pg + "/" + database, pgUser, pgPassword, 4, 5_000)) {
+                    Database.open("jdbc:postgresql://" + pg + "/" + database, pgRole.user, pgRole.password, 4, 5_000)) {
                 put(
                         line,
                         "postgres",

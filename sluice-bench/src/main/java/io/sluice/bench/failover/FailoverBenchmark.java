@@ -1,6 +1,7 @@
 package io.sluice.bench.failover;
 
 import io.sluice.bench.JsonLine;
+import io.sluice.bench.PgRoleOptions;
 import io.sluice.drill.FailoverDrill;
 import io.sluice.drill.FailoverReport;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,14 +52,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
             description = "PostgreSQL's HOST:PORT (default ${DEFAULT-VALUE})")
     String pg;
 
-    @Option(
-            names = "--pg-user",
-            defaultValue = "sluice",
-            description = "a role allowed to create databases (default ${DEFAULT-VALUE})")
-    String pgUser;
-
-    @Option(names = "--pg-password", defaultValue = "sluice")
-    String pgPassword;
+    @Mixin
+    PgRoleOptions pgRole = new PgRoleOptions();
 
     @Option(
             names = "--keep",
@@ -77,8 +73,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
         try (FailoverDrill drill = new FailoverDrill(
                 work.resolve("drill"),
                 "jdbc:postgresql://" + pg + "/",
-                pgUser,
-                pgPassword,
+                pgRole.user,
+                pgRole.password,
                 gateways,
                 0,
                 System.getProperty("java.class.path"),

@@ -37,6 +37,12 @@ import org.HdrHistogram.Histogram;
  * the services would.
  */
 final class SluiceSweepServer implements SweepServer {
+    /**
+     * How often {@link #sweep} looks for the last answer: a sweep's end is seen up to this late (a millisecond against
+     * sweeps of hundreds), and the looking costs the monitor's CPU a few hundred wake-ups a sweep instead of thousands.
+     */
+    private static final long SWEEP_CHECK_NANOS = 1_000_000;
+
     private final Path monitorBox;
     private final Path servicesBox;
     private final MonitorDaemon daemon;
@@ -157,7 +163,8 @@ final class SluiceSweepServer implements SweepServer {
     /**
      * Asked through the monitor's mailbox, like the services ask; finished when the daemon has every gateway's answer
      * (the same point at which the peers count a sweep done). The reports' hand-over to the services' mailbox goes on
-     * meanwhile and its CPU is counted with the daemon's.
+     * meanwhile and its CPU is counted with the daemon's. This thread is in the monitor's JVM, so its waiting counts as
+     * the monitor's CPU too ({@link #SWEEP_CHECK_NANOS}); the peers' harnesses wake once, on a latch.
      */
     @Override
     public long sweep() throws Exception {
@@ -169,7 +176,7 @@ final class SluiceSweepServer implements SweepServer {
             if (System.nanoTime() > deadline) {
                 return -1;
             }
-            LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(SWEEP_CHECK_NANOS);
         }
         return System.nanoTime() - start;
     }

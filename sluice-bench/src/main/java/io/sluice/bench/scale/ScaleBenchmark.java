@@ -3,6 +3,7 @@ package io.sluice.bench.scale;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.bench.JsonCaller;
 import io.sluice.bench.JsonLine;
+import io.sluice.bench.PgRoleOptions;
 import io.sluice.common.ExitCode;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
@@ -31,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,14 +79,8 @@ public final class ScaleBenchmark implements Callable<Integer> {
                     + " afterwards) instead of the embedded H2 default")
     String pg;
 
-    @Option(
-            names = "--pg-user",
-            defaultValue = "sluice",
-            description = "a role allowed to create databases (default ${DEFAULT-VALUE})")
-    String pgUser;
-
-    @Option(names = "--pg-password", defaultValue = "sluice")
-    String pgPassword;
+    @Mixin
+    PgRoleOptions pgRole = new PgRoleOptions();
 
     @Option(
             names = "--launcher",
@@ -114,12 +110,13 @@ public final class ScaleBenchmark implements Callable<Integer> {
         if (pg != null) {
             pgDatabase = "sluice_scale_"
                     + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c =
-                            DriverManager.getConnection("jdbc:postgresql://" + pg + "/postgres", pgUser, pgPassword);
+            try (Connection c = DriverManager.getConnection(
+                            "jdbc:postgresql://" + pg + "/postgres", pgRole.user, pgRole.password);
                     Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + pgDatabase);
             }
-            database = new ServerUnderTest.Database("jdbc:postgresql://" + pg + "/" + pgDatabase, pgUser, pgPassword);
+            database = new ServerUnderTest.Database(
+                    "jdbc:postgresql://" + pg + "/" + pgDatabase, pgRole.user, pgRole.password);
         }
         ServerUnderTest server =
                 new ServerUnderTest(work, POLL_MILLIS, List.of("1-" + g, Long.toString(BIG_GATEWAY_ID)), database);
@@ -166,7 +163,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(cleanup);
             if (pgDatabase != null) {
                 try (Connection c = DriverManager.getConnection(
-                                "jdbc:postgresql://" + pg + "/postgres", pgUser, pgPassword);
+                                "jdbc:postgresql://" + pg + "/postgres", pgRole.user, pgRole.password);
                         Statement st = c.createStatement()) {
                     st.execute("DROP DATABASE IF EXISTS " + pgDatabase + " WITH (FORCE)");
                 } catch (SQLException e) {

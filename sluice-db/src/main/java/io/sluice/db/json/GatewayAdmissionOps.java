@@ -57,12 +57,7 @@ final class GatewayAdmissionOps extends OpGroup {
             boolean isRevoked = GatewayAdmissionRepository.REVOKED.equals(standing.standing());
             (isRevoked ? revoked : approved).add(standing.gatewayId());
         }
-        if (page.size() == limit) {
-            result.put("next", page.getLast().gatewayId());
-        } else {
-            result.putNull("next");
-        }
-        return result;
+        return putNext(result, page, limit, () -> page.getLast().gatewayId());
     }
 
     /** {@code after} (an offset, absent: the first page): {@code items} of name, gatewayId, bound; {@code next}. */
@@ -78,12 +73,7 @@ final class GatewayAdmissionOps extends OpGroup {
                     .put("gatewayId", binding.gatewayId())
                     .put("bound", binding.bound());
         }
-        if (page.size() == limit) {
-            result.put("next", offset + limit);
-        } else {
-            result.putNull("next");
-        }
-        return result;
+        return putNext(result, page, limit, () -> offset + limit);
     }
 
     private JsonNode setStanding(Args a, String actor) throws SQLException {

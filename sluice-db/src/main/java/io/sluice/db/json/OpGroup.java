@@ -11,6 +11,7 @@ import io.sluice.db.store.SqlWork;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * A family of JSON ops and what they share: the database, the clock, the audit log (a changing op writes its audit
@@ -38,6 +39,14 @@ abstract class OpGroup {
         ObjectNode result = mapper.createObjectNode();
         result.putArray("items").addAll(list);
         return result;
+    }
+
+    /**
+     * A page's {@code next}: after a full page of {@code limit}, the cursor {@code next} gives (the call after it
+     * starts there); after a short one, null, the last page.
+     */
+    static ObjectNode putNext(ObjectNode result, List<?> page, int limit, LongSupplier next) {
+        return page.size() == limit ? result.put("next", next.getAsLong()) : result.putNull("next");
     }
 
     static JsonNode found(ObjectNode node, String what) {

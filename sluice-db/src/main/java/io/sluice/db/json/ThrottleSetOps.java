@@ -87,11 +87,6 @@ final class ThrottleSetOps extends OpGroup {
                     .put("sentAt", set.sentAt());
             item.set("settings", parse(set.settings()));
         }
-        if (page.size() == limit) {
-            result.put("next", offset + limit);
-        } else {
-            result.putNull("next");
-        }
-        return result;
+        return putNext(result, page, limit, () -> offset + limit);
     }
 }

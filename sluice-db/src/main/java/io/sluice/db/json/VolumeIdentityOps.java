@@ -107,12 +107,7 @@ final class VolumeIdentityOps extends OpGroup {
                     .put("owner", identity.owner())
                     .put("name", identity.name());
         }
-        if (page.size() == limit) {
-            result.put("next", page.getLast().volumeId());
-        } else {
-            result.putNull("next");
-        }
-        return result;
+        return putNext(result, page, limit, () -> page.getLast().volumeId());
     }
 
     /**

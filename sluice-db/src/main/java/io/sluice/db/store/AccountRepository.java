@@ -29,24 +29,18 @@ public final class AccountRepository {
     }
 
     public ObjectNode userWithHash(Connection c, String login) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT login, role, password_hash, created_at, disabled FROM users WHERE login = ?")) {
-            s.setString(1, login);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(
+                c,
+                "SELECT login, role, password_hash, created_at, disabled FROM users WHERE login = ?",
+                s -> s.setString(1, login));
     }
 
     public ObjectNode user(Connection c, String login) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(USER + " WHERE login = ?")) {
-            s.setString(1, login);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, USER + " WHERE login = ?", s -> s.setString(1, login));
     }
 
     public List<ObjectNode> users(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(USER + " ORDER BY login")) {
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(c, USER + " ORDER BY login");
     }
 
     /** Changes the given fields (null: unchanged); false if there is no such user. */
@@ -80,23 +74,15 @@ public final class AccountRepository {
     }
 
     public ObjectNode token(Connection c, String name) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(TOKEN + " WHERE name = ?")) {
-            s.setString(1, name);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, TOKEN + " WHERE name = ?", s -> s.setString(1, name));
     }
 
     public ObjectNode tokenByHash(Connection c, String tokenHash) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(TOKEN + " WHERE token_hash = ?")) {
-            s.setString(1, tokenHash);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, TOKEN + " WHERE token_hash = ?", s -> s.setString(1, tokenHash));
     }
 
     public List<ObjectNode> tokens(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(TOKEN + " ORDER BY name")) {
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(c, TOKEN + " ORDER BY name");
     }
 
     public boolean revokeToken(Connection c, String name) throws SQLException {

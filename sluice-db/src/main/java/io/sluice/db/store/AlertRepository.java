@@ -66,21 +66,17 @@ public final class AlertRepository {
     }
 
     public ObjectNode get(Connection c, long id) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(ALERT + " WHERE id = ?")) {
-            s.setLong(1, id);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, ALERT + " WHERE id = ?", s -> s.setLong(1, id));
     }
 
     /** Newest first, ids below {@code beforeId} (null: from the newest). */
     public List<ObjectNode> list(Connection c, String state, Long beforeId, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                ALERT + " WHERE state = COALESCE(?, state) AND id < ?" + " ORDER BY id DESC LIMIT ?")) {
-            s.setString(1, state);
-            s.setLong(2, beforeId == null ? Long.MAX_VALUE : beforeId);
-            s.setInt(3, limit);
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(
+                c, ALERT + " WHERE state = COALESCE(?, state) AND id < ?" + " ORDER BY id DESC LIMIT ?", s -> {
+                    s.setString(1, state);
+                    s.setLong(2, beforeId == null ? Long.MAX_VALUE : beforeId);
+                    s.setInt(3, limit);
+                });
     }
 
     /**
@@ -103,9 +99,6 @@ public final class AlertRepository {
     }
 
     private ObjectNode latest(Connection c, String key) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(ALERT + " WHERE alert_key = ? ORDER BY id DESC LIMIT 1")) {
-            s.setString(1, key);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, ALERT + " WHERE alert_key = ? ORDER BY id DESC LIMIT 1", s -> s.setString(1, key));
     }
 }

@@ -30,12 +30,14 @@ public final class AuditRepository {
 
     /** Newest first: up to {@code limit} records with an id below {@code beforeId} (null: from the newest). */
     public List<ObjectNode> list(Connection c, Long beforeId, String actor, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT id, at, actor, action, target, detail FROM audit"
-                + " WHERE id < ? AND actor = COALESCE(?, actor) ORDER BY id DESC LIMIT ?")) {
-            s.setLong(1, beforeId == null ? Long.MAX_VALUE : beforeId);
-            s.setString(2, actor);
-            s.setInt(3, limit);
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(
+                c,
+                "SELECT id, at, actor, action, target, detail FROM audit"
+                        + " WHERE id < ? AND actor = COALESCE(?, actor) ORDER BY id DESC LIMIT ?",
+                s -> {
+                    s.setLong(1, beforeId == null ? Long.MAX_VALUE : beforeId);
+                    s.setString(2, actor);
+                    s.setInt(3, limit);
+                });
     }
 }

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,35 +59,28 @@ public final class GatewayAdmissionRepository {
 
     /** A page of standings by gateway id, after {@code after} (0: from the first). */
     public List<Standing> standings(Connection c, long after, int limit) throws SQLException {
-        List<Standing> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT gateway_id, standing FROM gateway_standings"
-                + " WHERE gateway_id > ?"
-                + " ORDER BY gateway_id LIMIT ?")) {
-            s.setLong(1, after);
-            s.setInt(2, limit);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    page.add(new Standing(r.getLong(1), r.getString(2)));
-                }
-            }
-        }
-        return page;
+        return Rows.list(
+                c,
+                "SELECT gateway_id, standing FROM gateway_standings WHERE gateway_id > ?"
+                        + " ORDER BY gateway_id LIMIT ?",
+                s -> {
+                    s.setLong(1, after);
+                    s.setInt(2, limit);
+                },
+                r -> new Standing(r.getLong(1), r.getString(2)));
     }
 
     /** A page of bindings in (name, gateway id) order, skipping the first {@code offset}. */
     public List<Binding> bindings(Connection c, int offset, int limit) throws SQLException {
-        List<Binding> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT name, gateway_id, bound FROM shared_volume_bindings"
-                + " ORDER BY name, gateway_id LIMIT ? OFFSET ?")) {
-            s.setInt(1, limit);
-            s.setInt(2, offset);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    page.add(new Binding(r.getString(1), r.getLong(2), r.getBoolean(3)));
-                }
-            }
-        }
-        return page;
+        return Rows.list(
+                c,
+                "SELECT name, gateway_id, bound FROM shared_volume_bindings"
+                        + " ORDER BY name, gateway_id LIMIT ? OFFSET ?",
+                s -> {
+                    s.setInt(1, limit);
+                    s.setInt(2, offset);
+                },
+                r -> new Binding(r.getString(1), r.getLong(2), r.getBoolean(3)));
     }
 
     /** Binds or unbinds, whatever was on record. */

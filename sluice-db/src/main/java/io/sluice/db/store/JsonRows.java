@@ -2,6 +2,7 @@ package io.sluice.db.store;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -17,6 +18,29 @@ import java.util.Locale;
  */
 final class JsonRows {
     private JsonRows() {}
+
+    /** Every row {@code sql} selects. */
+    static List<ObjectNode> all(Connection c, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            return all(s);
+        }
+    }
+
+    /** Every row {@code sql} selects with its parameters bound. */
+    static List<ObjectNode> all(Connection c, String sql, Upserts.Parameters parameters) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            parameters.bind(s);
+            return all(s);
+        }
+    }
+
+    /** The first row {@code sql} selects with its parameters bound, or null. */
+    static ObjectNode one(Connection c, String sql, Upserts.Parameters parameters) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            parameters.bind(s);
+            return one(s);
+        }
+    }
 
     static List<ObjectNode> all(PreparedStatement s) throws SQLException {
         List<ObjectNode> rows = new ArrayList<>();

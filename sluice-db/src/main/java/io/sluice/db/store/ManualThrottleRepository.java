@@ -40,10 +40,7 @@ public final class ManualThrottleRepository {
                 id = keys.getLong(1);
             }
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM manual_throttles WHERE id = ?")) {
-            s.setLong(1, id);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, "SELECT " + COLUMNS + " FROM manual_throttles WHERE id = ?", s -> s.setLong(1, id));
     }
 
     /** Ends the volume's throttle in force; returns it as it was, or null when none was. */
@@ -64,21 +61,23 @@ public final class ManualThrottleRepository {
 
     /** The volume's throttle in force at {@code now}, or null. */
     public ObjectNode inForce(Connection c, int volumeId, long now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM manual_throttles"
-                + " WHERE volume_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1")) {
-            s.setInt(1, volumeId);
-            s.setLong(2, now);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(
+                c,
+                "SELECT " + COLUMNS + " FROM manual_throttles"
+                        + " WHERE volume_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1",
+                s -> {
+                    s.setInt(1, volumeId);
+                    s.setLong(2, now);
+                });
     }
 
     /** Every throttle in force at {@code now}, by volume. */
     public List<ObjectNode> allInForce(Connection c, long now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM manual_throttles"
-                + " WHERE ended_at IS NULL AND expires_at > ? ORDER BY volume_id")) {
-            s.setLong(1, now);
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(
+                c,
+                "SELECT " + COLUMNS + " FROM manual_throttles"
+                        + " WHERE ended_at IS NULL AND expires_at > ? ORDER BY volume_id",
+                s -> s.setLong(1, now));
     }
 
     /** Whether the registry knows the volume (a gateway reported it, or it was registered). */

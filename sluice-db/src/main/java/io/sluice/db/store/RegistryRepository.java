@@ -58,18 +58,12 @@ public final class RegistryRepository {
                 "INSERT INTO gateways (name, state, key_hash, last_seen, address, updated_at, gateway_id)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 parameters);
-        try (PreparedStatement s = c.prepareStatement(GATEWAY + " WHERE gateway_id = ?")) {
-            s.setLong(1, gatewayId);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, GATEWAY + " WHERE gateway_id = ?", s -> s.setLong(1, gatewayId));
     }
 
     public List<ObjectNode> gateways(Connection c, String state) throws SQLException {
-        try (PreparedStatement s =
-                c.prepareStatement(GATEWAY + " WHERE state = COALESCE(?, state) ORDER BY gateway_id")) {
-            s.setString(1, state);
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(
+                c, GATEWAY + " WHERE state = COALESCE(?, state) ORDER BY gateway_id", s -> s.setString(1, state));
     }
 
     public ObjectNode upsertVolume(
@@ -116,10 +110,7 @@ public final class RegistryRepository {
                         + " used_bytes, last_seen, volume_id) VALUES (?, ?, ?, COALESCE(?, FALSE), ?, ?, ?, ?, ?, ?)"
                         + " ON CONFLICT DO NOTHING",
                 parameters);
-        try (PreparedStatement s = c.prepareStatement(VOLUME + " WHERE volume_id = ?")) {
-            s.setInt(1, volumeId);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, VOLUME + " WHERE volume_id = ?", s -> s.setInt(1, volumeId));
     }
 
     /** Every registered volume id, for {@link KnownVolumes}. */
@@ -194,28 +185,25 @@ public final class RegistryRepository {
                 point,
                 "INSERT INTO backend_capacity (capacity_bytes, used_bytes, backend_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 point);
-        try (PreparedStatement s = c.prepareStatement(BACKEND + " WHERE backend_id = ?")) {
-            s.setString(1, backendId);
-            return JsonRows.one(s);
-        }
+        return JsonRows.one(c, BACKEND + " WHERE backend_id = ?", s -> s.setString(1, backendId));
     }
 
     public List<ObjectNode> backends(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(BACKEND + " ORDER BY backend_id")) {
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(c, BACKEND + " ORDER BY backend_id");
     }
 
     public List<ObjectNode> backendHistory(Connection c, String backendId, long from, long to, int limit)
             throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT at, capacity_bytes, used_bytes FROM backend_capacity"
-                + " WHERE backend_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?")) {
-            s.setString(1, backendId);
-            s.setLong(2, from);
-            s.setLong(3, to);
-            s.setInt(4, limit);
-            return JsonRows.all(s);
-        }
+        return JsonRows.all(
+                c,
+                "SELECT at, capacity_bytes, used_bytes FROM backend_capacity"
+                        + " WHERE backend_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?",
+                s -> {
+                    s.setString(1, backendId);
+                    s.setLong(2, from);
+                    s.setLong(3, to);
+                    s.setInt(4, limit);
+                });
     }
 
     public boolean volumeExists(Connection c, int volumeId) throws SQLException {

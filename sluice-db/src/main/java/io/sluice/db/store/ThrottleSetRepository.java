@@ -1,10 +1,7 @@
 package io.sluice.db.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,18 +41,14 @@ public final class ThrottleSetRepository {
 
     /** A page in (volume id, gateway id) order, skipping the first {@code offset}. */
     public List<ThrottleSet> page(Connection c, int offset, int limit) throws SQLException {
-        List<ThrottleSet> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT volume_id, gateway_id, version, settings, sent_at"
-                + " FROM throttle_sets"
-                + " ORDER BY volume_id, gateway_id LIMIT ? OFFSET ?")) {
-            s.setInt(1, limit);
-            s.setInt(2, offset);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    page.add(new ThrottleSet(r.getInt(1), r.getLong(2), r.getLong(3), r.getString(4), r.getLong(5)));
-                }
-            }
-        }
-        return page;
+        return Rows.list(
+                c,
+                "SELECT volume_id, gateway_id, version, settings, sent_at FROM throttle_sets"
+                        + " ORDER BY volume_id, gateway_id LIMIT ? OFFSET ?",
+                s -> {
+                    s.setInt(1, limit);
+                    s.setInt(2, offset);
+                },
+                r -> new ThrottleSet(r.getInt(1), r.getLong(2), r.getLong(3), r.getString(4), r.getLong(5)));
     }
 }

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -121,18 +120,15 @@ public final class VolumeIdentityRepository {
 
     /** Up to {@code limit} assignments with ids above {@code afterId}, by id. */
     public List<Identity> page(Connection c, int afterId, int limit) throws SQLException {
-        List<Identity> page = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT volume_id, owner, name FROM volume_identities"
-                + " WHERE volume_id > ? ORDER BY volume_id LIMIT ?")) {
-            s.setInt(1, afterId);
-            s.setInt(2, limit);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    page.add(new Identity(r.getInt(1), r.getString(2), r.getString(3)));
-                }
-            }
-        }
-        return page;
+        return Rows.list(
+                c,
+                "SELECT volume_id, owner, name FROM volume_identities"
+                        + " WHERE volume_id > ? ORDER BY volume_id LIMIT ?",
+                s -> {
+                    s.setInt(1, afterId);
+                    s.setInt(2, limit);
+                },
+                r -> new Identity(r.getInt(1), r.getString(2), r.getString(3)));
     }
 
     private static boolean taken(Connection c, int id) throws SQLException {

@@ -1,5 +1,6 @@
 package io.sluice.gateway.link;
 
+import io.sluice.common.EpochClock;
 import io.sluice.protocol.AuthReason;
 import io.sluice.protocol.CertificateReader;
 import io.sluice.protocol.DecodeStatus;
@@ -17,28 +18,27 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
- * One connection of the {@link MonitorLink} to a monitor, from the first frame to its end: it reads the socket, feeds
- * the frames to the link's {@link GatewaySession}, acts on what the session makes of them (a poll answered, a throttle
- * set applied, a certificate installed, a refusal or a referral that ends the connection), writes what the session
- * wrote, and between reads keeps the handshake's deadline, the monitor's silence limit, heartbeats and renewals. The
- * link thread's alone; what it learns for others goes to the link's {@link PublishedLinkStatus}. Dialling, TLS,
- * back-off and the choice of monitor are the link's.
+ * One connection of the {@link MonitorLink} to a monitor, from the first frame to its end, a read per turn of the link:
+ * it reads the socket, feeds the frames to the link's {@link GatewaySession}, acts on what the session makes of them (a
+ * poll answered, a throttle set applied, a certificate installed, a refusal or a referral that ends the connection),
+ * writes what the session wrote, and between reads keeps the handshake's deadline, the monitor's silence limit,
+ * heartbeats and renewals. The link thread's alone; what it learns for others goes to the link's
+ * {@link PublishedLinkStatus}. Dialling, TLS, back-off and the choice of monitor are the link's.
  */
 final class MonitorConversation implements SessionOutbox {
     /** The link's logger: its name is what operators know the link's messages by. */
     private static final System.Logger LOG = System.getLogger(MonitorLink.class.getName());
     /** How often a blocked read wakes up to check the heartbeat and the handshake deadline. */
-    private static final int TICK_MILLIS = 100;
+    static final int TICK_MILLIS = 100;
+    /** What {@link #turn()} answers while the connection goes on. */
+    static final long GOES_ON = Long.MIN_VALUE;
 
     private final MonitorLinkConfig config;
     private final GatewaySession session;
     private final PublishedLinkStatus status;
-    /** The link's running flag: false once it is closing. */
-    private final BooleanSupplier running;
+    private final EpochClock clock;
 
     private final byte[] readBuffer = new byte[64 * 1024];
     /** What the session wrote, until {@link #flush}; grows to the largest report. */
@@ -51,14 +51,19 @@ final class MonitorConversation implements SessionOutbox {
     /** The monitor accepted a session on this connection: the link's back-off starts over. */
     private boolean opened;
 
-    private long lastReceivedNanos;
+    // The connection's, from begin().
+    private InputStream in;
+    private OutputStream output;
+    private FrameDecoder decoder;
+    private long handshakeDeadline;
+    private long lastReceivedMillis;
 
     MonitorConversation(
-            MonitorLinkConfig config, GatewaySession session, PublishedLinkStatus status, BooleanSupplier running) {
+            MonitorLinkConfig config, GatewaySession session, PublishedLinkStatus status, EpochClock clock) {
         this.config = config;
         this.session = session;
         this.status = status;
-        this.running = running;
+        this.clock = clock;
     }
 
     /**
@@ -86,69 +91,73 @@ final class MonitorConversation implements SessionOutbox {
     }
 
     /**
-     * One connection, until it ends.
+     * Starts a conversation on a connected socket: the first frame is written, the handshake's deadline set.
      *
      * @param enrolling whether the gateway enrolls on it (it has no certificate yet)
-     * @return a retry-after the monitor asked for (ms), or -1
      */
-    long converse(Socket s, boolean enrolling) throws IOException {
+    void begin(Socket s, boolean enrolling) throws IOException {
         s.setSoTimeout(TICK_MILLIS);
-        InputStream in = s.getInputStream();
-        OutputStream output = s.getOutputStream();
-        FrameDecoder decoder = FrameDecoder.forConnection(
+        in = s.getInputStream();
+        output = s.getOutputStream();
+        decoder = FrameDecoder.forConnection(
                 Peer.MONITOR, FrameDescriptor.DEFAULT_MAX_FRAME_LENGTH, 1024, config.gatewayId());
         status.state = LinkState.HANDSHAKE;
         out.clear();
-        session.connected(
-                System.currentTimeMillis(), this, enrolling ? config.tls().certificateRequest() : null);
+        long now = clock.epochMillis();
+        session.connected(now, this, enrolling ? config.tls().certificateRequest() : null);
         flush(output);
-        long handshakeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
-        while (running.getAsBoolean()) {
-            int n;
-            try {
-                n = in.read(readBuffer);
-            } catch (SocketTimeoutException e) {
-                n = 0;
-            }
-            if (n < 0) {
-                decoder.endOfStream();
-            } else if (n > 0) {
-                lastReceivedNanos = System.nanoTime();
-                ByteBuffer bytes = ByteBuffer.wrap(readBuffer, 0, n);
-                while (bytes.hasRemaining()) {
-                    decoder.feed(bytes);
-                    Long retry = drain(decoder, output);
-                    if (retry != null) {
-                        return retry;
-                    }
-                }
-            }
-            if (n < 0) {
+        handshakeDeadline = now + config.connectTimeoutMillis();
+    }
+
+    /**
+     * One read (waiting at most {@link #TICK_MILLIS}), the frames it completes, then the timers.
+     *
+     * @return {@link #GOES_ON}, or the connection is over: a retry-after the monitor asked for (ms), or -1
+     * @throws IOException the connection broke, or the monitor broke the protocol or the deadlines
+     */
+    long turn() throws IOException {
+        int n;
+        try {
+            n = in.read(readBuffer);
+        } catch (SocketTimeoutException e) {
+            n = 0;
+        }
+        if (n < 0) {
+            decoder.endOfStream();
+        } else if (n > 0) {
+            lastReceivedMillis = clock.epochMillis();
+            ByteBuffer bytes = ByteBuffer.wrap(readBuffer, 0, n);
+            while (bytes.hasRemaining()) {
+                decoder.feed(bytes);
                 Long retry = drain(decoder, output);
                 if (retry != null) {
                     return retry;
                 }
-                throw new IOException("monitor closed the connection");
             }
-            tick(handshakeDeadline, output);
         }
-        return -1;
+        if (n < 0) {
+            Long retry = drain(decoder, output);
+            if (retry != null) {
+                return retry;
+            }
+            throw new IOException("monitor closed the connection");
+        }
+        tick();
+        return GOES_ON;
     }
 
     /** Between reads: the handshake's deadline, a silent monitor, a heartbeat due, a certificate to renew. */
-    private void tick(long handshakeDeadline, OutputStream output) throws IOException {
-        long nanos = System.nanoTime();
-        if (status.state == LinkState.HANDSHAKE && nanos - handshakeDeadline > 0) {
+    private void tick() throws IOException {
+        long now = clock.epochMillis();
+        if (status.state == LinkState.HANDSHAKE && now - handshakeDeadline > 0) {
             throw new IOException("handshake timed out");
         }
         if (status.state != LinkState.IN_SESSION) {
             return;
         }
-        if (nanos - lastReceivedNanos > TimeUnit.MILLISECONDS.toNanos(session.silenceLimitMillis())) {
-            throw new IOException(
-                    "monitor silent for " + TimeUnit.NANOSECONDS.toMillis(nanos - lastReceivedNanos) + " ms");
+        if (now - lastReceivedMillis > session.silenceLimitMillis()) {
+            throw new IOException("monitor silent for " + (now - lastReceivedMillis) + " ms");
         }
-        long now = System.currentTimeMillis();
         if (session.heartbeatDue(now) && session.sendHeartbeat(now, this)) {
             flush(output);
             status.heartbeatsSent++;
@@ -171,7 +180,7 @@ final class MonitorConversation implements SessionOutbox {
     private Long drain(FrameDecoder decoder, OutputStream output) throws IOException {
         DecodeStatus decoded;
         while ((decoded = decoder.next()) == DecodeStatus.FRAME) {
-            long now = System.currentTimeMillis();
+            long now = clock.epochMillis();
             SessionEvent event = session.onFrame(decoder, now, this);
             Long retry = switch (event) {
                 case CHALLENGE_ANSWERED, HEARTBEAT -> null;
@@ -233,7 +242,7 @@ final class MonitorConversation implements SessionOutbox {
         status.sessions++;
         opened = true;
         status.lastError = null;
-        lastReceivedNanos = System.nanoTime();
+        lastReceivedMillis = clock.epochMillis();
         status.eventsSent = session.eventsSent();
         return null;
     }

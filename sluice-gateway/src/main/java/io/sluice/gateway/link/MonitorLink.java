@@ -1,5 +1,9 @@
 package io.sluice.gateway.link;
 
+import io.sluice.common.Agent;
+import io.sluice.common.AgentRunner;
+import io.sluice.common.BackoffIdleStrategy;
+import io.sluice.common.EpochClock;
 import io.sluice.gateway.Gateway;
 import io.sluice.pki.TlsContexts;
 import io.sluice.protocol.Capabilities;
@@ -13,16 +17,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), on one platform thread
- * ({@code sluice-monitor-link}) with a blocking socket. The session itself, frame by frame, is a {@link GatewaySession}
- * (the same one the simulator drives); this class keeps the socket, TLS, certificates, back-off and status, and
- * {@link LinkVolumes} the exports' statistics and throttles:
+ * The gateway's side of the monitor protocol (sluice-protocol's SESSION.md), an {@link Agent} on an {@link AgentRunner}
+ * of its own ({@code sluice-monitor-link}) with a blocking socket. The session itself, frame by frame, is a
+ * {@link GatewaySession} (the same one the simulator drives); this class keeps the socket, TLS, certificates, back-off
+ * and status, and {@link LinkVolumes} the exports' statistics and throttles:
  *
  * <pre>
  *   CONNECTING --connect--> HANDSHAKE: HELLO / CHALLENGE -> AUTH / AUTH_RESULT
@@ -73,11 +76,21 @@ import javax.net.ssl.SSLSocket;
  * <p>This class dials (the socket, TLS, the certificate to enroll with or to prove), backs off and publishes the
  * status; one connection's frames, from the handshake to its end, are a {@link MonitorConversation}'s.
  *
+ * <p><b>Turns.</b> The constructor starts nothing; {@link #start()} does, and a test turns the link by hand on a
+ * {@code ManualEpochClock}. A turn dials when the back-off is over (connect, TLS, the first frame), or, on a
+ * connection, is one read of the socket (waiting at most {@link MonitorConversation#TICK_MILLIS}) and what it brings,
+ * then the conversation's timers; a connection that ends sets the next attempt's time. The read is the wait in session;
+ * while backing off the runner pauses {@link #BACKING_OFF_PAUSE_MILLIS} between turns.
+ *
  * <p>Threads: the link thread owns the socket, the decoder, the session and the baselines; {@link #status()} reads
  * volatile fields ({@link PublishedLinkStatus}) from any thread; {@link #close()} closes the socket to wake the thread
  * and joins it.
  */
-public final class MonitorLink implements AutoCloseable {
+public final class MonitorLink implements Agent, AutoCloseable {
+    static final String ROLE_NAME = "sluice-monitor-link";
+    /** The runner's pause between turns with nothing to do: the resolution of the back-off. */
+    static final long BACKING_OFF_PAUSE_MILLIS = 10;
+
     private final MonitorLinkConfig config;
     private final LinkVolumes volumes;
     /** Link thread only, like everything it holds: the rotation, the fence, the report sequence, the volume ids. */
@@ -87,16 +100,23 @@ public final class MonitorLink implements AutoCloseable {
     /** Link thread only: one connection's frames. */
     private final MonitorConversation conversation;
 
-    private final Thread thread;
+    private final EpochClock clock;
+    private final AgentRunner runner;
 
-    private volatile boolean running = true;
+    /** Set by {@link #close()} before it closes the socket, so a dial that races it closes its own. */
+    private volatile boolean closing;
+    /** The connection, or the one being dialled; written by the link thread, closed by {@link #close()} to wake it. */
     private volatile Socket socket;
 
     // Link thread only.
     private int failuresInARow;
+    /** When the next attempt may dial (epoch ms): 0 at first, then the end of each back-off. */
+    private long nextAttemptAt;
 
-    private MonitorLink(MonitorLinkConfig config, Gateway gateway) {
+    /** A link that starts nothing: {@link #start()} runs it, or a test turns it with {@link #doWork}. */
+    public MonitorLink(MonitorLinkConfig config, Gateway gateway, EpochClock clock) {
         this.config = config;
+        this.clock = clock;
         this.volumes = new LinkVolumes(config, gateway);
         MonitorRotation rotation = new MonitorRotation(config.addresses());
         this.session = new GatewaySession(
@@ -110,17 +130,22 @@ public final class MonitorLink implements AutoCloseable {
                 rotation,
                 volumes,
                 new SessionCodec(),
-                System.currentTimeMillis());
+                clock.epochMillis());
         this.status = new PublishedLinkStatus(MonitorAddress.format(rotation.current()));
-        this.conversation = new MonitorConversation(config, session, status, () -> running);
-        this.thread = Thread.ofPlatform().name("sluice-monitor-link").daemon().unstarted(this::run);
+        this.conversation = new MonitorConversation(config, session, status, clock);
+        this.runner = new AgentRunner(
+                this, BackoffIdleStrategy.fixedPause(TimeUnit.MILLISECONDS.toNanos(BACKING_OFF_PAUSE_MILLIS)), clock);
     }
 
-    /** Starts the link thread; it connects at once. */
+    /** A link on the system clock, started: it connects at once. */
     public static MonitorLink start(MonitorLinkConfig config, Gateway gateway) {
-        MonitorLink link = new MonitorLink(config, gateway);
-        link.thread.start();
-        return link;
+        return new MonitorLink(config, gateway, EpochClock.system()).start();
+    }
+
+    /** Starts the link thread; it connects at once. Returns this. */
+    public MonitorLink start() {
+        runner.start();
+        return this;
     }
 
     /**
@@ -147,82 +172,137 @@ public final class MonitorLink implements AutoCloseable {
         return config;
     }
 
+    /**
+     * One turn: on a connection, one read and what it brings (1: the read was the wait); without one, a dial if the
+     * back-off is over (1), else nothing (0).
+     */
     @Override
-    public void close() {
-        running = false;
-        closeSocket();
-        LockSupport.unpark(thread);
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    public int doWork(long nowMillis) {
+        if (socket != null) {
+            converse();
+            return 1;
         }
+        if (nowMillis < nextAttemptAt) {
+            return 0;
+        }
+        dial();
+        return 1;
+    }
+
+    /** Closes the connection, if any; the link is STOPPED. */
+    @Override
+    public void onClose() {
+        closeSocket();
+        socket = null;
         status.state = LinkState.STOPPED;
     }
 
-    private void run() {
-        while (running) {
-            long delayMillis;
-            status.state = LinkState.CONNECTING;
-            try (Socket s = new Socket()) {
-                socket = s;
-                if (!running) {
-                    break;
-                }
-                InetSocketAddress address = session.monitor();
-                status.monitor = MonitorAddress.format(address);
-                if (address.isUnresolved()) {
-                    address = new InetSocketAddress(address.getHostString(), address.getPort());
-                }
-                LinkIdentity identity = config.tls();
-                boolean enrolling = identity != null && !identity.hasCertificate();
-                if (enrolling && config.enrollmentToken().length == 0) {
-                    throw new IOException(
-                            "no valid client certificate in " + identity.directory()
-                                    + (identity.certificate() == null
-                                            ? ""
-                                            : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
-                                                    + identity.certificate()
-                                                            .getNotAfter()
-                                                            .toInstant() + ")")
-                                    + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
-                }
-                s.connect(address, config.connectTimeoutMillis());
-                s.setTcpNoDelay(true);
-                delayMillis = conversation.converse(
-                        identity == null ? s : startTls(s, address, identity.context()), enrolling);
-            } catch (IOException | RuntimeException e) {
-                if (running) {
-                    status.lastError = status.monitor + ": " + e;
-                }
-                session.connectionFailed();
-                delayMillis = -1;
-            } finally {
-                socket = null;
-            }
-            if (!running) {
-                break;
-            }
-            if (conversation.takeOpened()) {
-                // An accepted session starts the back-off over.
-                failuresInARow = 0;
-            }
-            if (conversation.takeEnrolled()) {
-                // A certificate instead of a session: connect again at once, with it.
-                failuresInARow = 0;
-                continue;
-            }
-            if (conversation.takeRedirectAtOnce()) {
-                // A standby named the active: go there now; the takeover's clock is running.
-                continue;
-            }
-            status.connectFailures++;
-            long backoff = backoff();
-            failuresInARow++;
-            status.state = LinkState.BACKING_OFF;
-            sleep(Math.max(delayMillis, backoff));
-        }
+    @Override
+    public String roleName() {
+        return ROLE_NAME;
+    }
+
+    /** Stops the link: closes the socket to wake a blocked connect or read, and joins the thread (bounded). */
+    @Override
+    public void close() {
+        closing = true;
+        closeSocket();
+        runner.closeKeepingInterrupt();
         status.state = LinkState.STOPPED;
+    }
+
+    /** Connects to the monitor the session names, with TLS if configured, and starts a conversation on it. */
+    private void dial() {
+        status.state = LinkState.CONNECTING;
+        Socket s = new Socket();
+        socket = s;
+        if (closing) {
+            onClose();
+            return;
+        }
+        try {
+            InetSocketAddress address = session.monitor();
+            status.monitor = MonitorAddress.format(address);
+            if (address.isUnresolved()) {
+                address = new InetSocketAddress(address.getHostString(), address.getPort());
+            }
+            LinkIdentity identity = config.tls();
+            boolean enrolling = identity != null && !identity.hasCertificate();
+            if (enrolling && config.enrollmentToken().length == 0) {
+                throw new IOException(
+                        "no valid client certificate in " + identity.directory()
+                                + (identity.certificate() == null
+                                        ? ""
+                                        : " (" + LinkIdentity.CERTIFICATE_FILE + " expired on "
+                                                + identity.certificate()
+                                                        .getNotAfter()
+                                                        .toInstant() + ")")
+                                + " and no enrollment token to enroll for one (monitor.enrollment-token or --enrollment-token-file)");
+            }
+            s.connect(address, config.connectTimeoutMillis());
+            s.setTcpNoDelay(true);
+            conversation.begin(identity == null ? s : startTls(s, address, identity.context()), enrolling);
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    /** One read on the connection and what it brings; the connection's end, if this was it. */
+    private void converse() {
+        try {
+            long retryAfter = conversation.turn();
+            if (retryAfter != MonitorConversation.GOES_ON) {
+                ended(retryAfter);
+            }
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    private void failed(Exception e) {
+        if (!closing) {
+            status.lastError = status.monitor + ": " + e;
+        }
+        session.connectionFailed();
+        ended(-1);
+    }
+
+    /**
+     * The connection is over: closes it and decides when to dial again, at once (a certificate to use, a standby's
+     * referral) or after {@code max(retryAfterMillis, backoff)}.
+     */
+    private void ended(long retryAfterMillis) {
+        closeSocket();
+        socket = null;
+        if (closing) {
+            return;
+        }
+        if (conversation.takeOpened()) {
+            // An accepted session starts the back-off over.
+            failuresInARow = 0;
+        }
+        long now = clock.epochMillis();
+        if (conversation.takeEnrolled()) {
+            // A certificate instead of a session: connect again at once, with it.
+            failuresInARow = 0;
+            atOnce(now);
+            return;
+        }
+        if (conversation.takeRedirectAtOnce()) {
+            // A standby named the active: go there now; the takeover's clock is running.
+            atOnce(now);
+            return;
+        }
+        status.connectFailures++;
+        long backoff = backoff();
+        failuresInARow++;
+        status.state = LinkState.BACKING_OFF;
+        nextAttemptAt = now + Math.max(retryAfterMillis, backoff);
+    }
+
+    private void atOnce(long nowMillis) {
+        status.state = LinkState.CONNECTING;
+        nextAttemptAt = nowMillis;
     }
 
     /** Next delay: min * 2^failures, capped, drawn in [delay / 2, delay]. */
@@ -231,14 +311,6 @@ public final class MonitorLink implements AutoCloseable {
         delay = Math.min(Math.max(delay, config.backoffMinMillis()), config.backoffMaxMillis());
         long half = Math.max(1, delay / 2);
         return delay - half + ThreadLocalRandom.current().nextLong(half + 1);
-    }
-
-    private void sleep(long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        long left;
-        while (running && (left = deadline - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.sluice.gateway.link;
 
 /**
- * What the monitor link publishes about itself: written by the link thread alone (its loop in {@link MonitorLink}, its
+ * What the monitor link publishes about itself: written by the link thread alone (its turns in {@link MonitorLink}, its
  * conversation in {@link MonitorConversation}), read from any thread through {@link #snapshot}, so every field is
  * volatile and each is written by one thread only.
  */

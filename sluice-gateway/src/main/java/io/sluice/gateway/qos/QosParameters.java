@@ -23,17 +23,7 @@ public record QosParameters(
     /** Far below the 30 s after which the Linux nbd driver gives up on a request. */
     public static final long MAX_MAX_DELAY_NANOS = 10_000_000_000L;
 
-    public static final QosParameters UNLIMITED = new QosParameters(
-            BucketLimit.NONE,
-            BucketLimit.NONE,
-            BucketLimit.NONE,
-            BucketLimit.NONE,
-            BucketLimit.NONE,
-            BucketLimit.NONE,
-            0,
-            0,
-            1,
-            DEFAULT_MAX_DELAY_NANOS);
+    public static final QosParameters UNLIMITED = builder().build();
 
     public QosParameters {
         if (ioSizeBytes < 0) {
@@ -56,63 +46,123 @@ public record QosParameters(
     }
 
     public QosParameters withIops(BucketLimit limit) {
-        return new QosParameters(
-                limit,
-                readIops,
-                writeIops,
-                bandwidth,
-                readBandwidth,
-                writeBandwidth,
-                ioSizeBytes,
-                reservationIops,
-                weight,
-                maxDelayNanos);
+        return toBuilder().iops(limit).build();
     }
 
     public QosParameters withIoSize(int bytes) {
-        return new QosParameters(
-                iops,
-                readIops,
-                writeIops,
-                bandwidth,
-                readBandwidth,
-                writeBandwidth,
-                bytes,
-                reservationIops,
-                weight,
-                maxDelayNanos);
+        return toBuilder().ioSizeBytes(bytes).build();
     }
 
     public QosParameters withShares(double reservation, double newWeight) {
-        return new QosParameters(
-                iops,
-                readIops,
-                writeIops,
-                bandwidth,
-                readBandwidth,
-                writeBandwidth,
-                ioSizeBytes,
-                reservation,
-                newWeight,
-                maxDelayNanos);
+        return toBuilder().reservationIops(reservation).weight(newWeight).build();
     }
 
     public QosParameters withMaxDelayNanos(long nanos) {
-        return new QosParameters(
-                iops,
-                readIops,
-                writeIops,
-                bandwidth,
-                readBandwidth,
-                writeBandwidth,
-                ioSizeBytes,
-                reservationIops,
-                weight,
-                nanos);
+        return toBuilder().maxDelayNanos(nanos).build();
+    }
+
+    /** Parameters from {@link #UNLIMITED}'s: no limit, no normalization, no reservation, weight 1, 1 s delay cap. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Parameters from these. */
+    public Builder toBuilder() {
+        return new Builder()
+                .iops(iops)
+                .readIops(readIops)
+                .writeIops(writeIops)
+                .bandwidth(bandwidth)
+                .readBandwidth(readBandwidth)
+                .writeBandwidth(writeBandwidth)
+                .ioSizeBytes(ioSizeBytes)
+                .reservationIops(reservationIops)
+                .weight(weight)
+                .maxDelayNanos(maxDelayNanos);
     }
 
     /** How many I/Os one of {@code bytes} counts as: fractional above the normalization size, as in QEMU. */
     public double units(long bytes) {
         return ioSizeBytes > 0 && bytes > ioSizeBytes ? (double) bytes / ioSizeBytes : 1.0;
+    }
+
+    /** The parameters by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+        private BucketLimit iops = BucketLimit.NONE;
+        private BucketLimit readIops = BucketLimit.NONE;
+        private BucketLimit writeIops = BucketLimit.NONE;
+        private BucketLimit bandwidth = BucketLimit.NONE;
+        private BucketLimit readBandwidth = BucketLimit.NONE;
+        private BucketLimit writeBandwidth = BucketLimit.NONE;
+        private int ioSizeBytes;
+        private double reservationIops;
+        private double weight = 1;
+        private long maxDelayNanos = DEFAULT_MAX_DELAY_NANOS;
+
+        private Builder() {}
+
+        public Builder iops(BucketLimit limit) {
+            this.iops = limit;
+            return this;
+        }
+
+        public Builder readIops(BucketLimit limit) {
+            this.readIops = limit;
+            return this;
+        }
+
+        public Builder writeIops(BucketLimit limit) {
+            this.writeIops = limit;
+            return this;
+        }
+
+        public Builder bandwidth(BucketLimit limit) {
+            this.bandwidth = limit;
+            return this;
+        }
+
+        public Builder readBandwidth(BucketLimit limit) {
+            this.readBandwidth = limit;
+            return this;
+        }
+
+        public Builder writeBandwidth(BucketLimit limit) {
+            this.writeBandwidth = limit;
+            return this;
+        }
+
+        public Builder ioSizeBytes(int bytes) {
+            this.ioSizeBytes = bytes;
+            return this;
+        }
+
+        public Builder reservationIops(double reservation) {
+            this.reservationIops = reservation;
+            return this;
+        }
+
+        public Builder weight(double value) {
+            this.weight = value;
+            return this;
+        }
+
+        public Builder maxDelayNanos(long nanos) {
+            this.maxDelayNanos = nanos;
+            return this;
+        }
+
+        public QosParameters build() {
+            return new QosParameters(
+                    iops,
+                    readIops,
+                    writeIops,
+                    bandwidth,
+                    readBandwidth,
+                    writeBandwidth,
+                    ioSizeBytes,
+                    reservationIops,
+                    weight,
+                    maxDelayNanos);
+        }
     }
 }

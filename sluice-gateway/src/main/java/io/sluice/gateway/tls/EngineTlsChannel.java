@@ -3,8 +3,6 @@ package io.sluice.gateway.tls;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -25,7 +23,7 @@ import javax.net.ssl.SSLException;
  * as TLS requires. Closing closes the raw socket without a close_notify, which could block on a client that does not
  * read.
  */
-public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel {
+public final class EngineTlsChannel extends GatheringChannel {
     private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
 
     private final SSLEngine engine;
@@ -38,8 +36,6 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
     private final ByteBuffer appIn;
     /** Writer's side: ciphertext wrapped and not yet sent (read mode). */
     private final ByteBuffer netOut;
-    /** For single-buffer writes, so they allocate nothing; writes come from one thread at a time. */
-    private final ByteBuffer[] single = new ByteBuffer[1];
     /** While {@link #completeHandshake} drives the engine: an unwrap returns after each step. */
     private boolean handshaking;
 
@@ -171,21 +167,6 @@ public final class EngineTlsChannel implements ByteChannel, GatheringByteChannel
         } finally {
             appIn.flip();
         }
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        single[0] = src;
-        try {
-            return (int) write(single, 0, 1);
-        } finally {
-            single[0] = null;
-        }
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return write(srcs, 0, srcs.length);
     }
 
     /**

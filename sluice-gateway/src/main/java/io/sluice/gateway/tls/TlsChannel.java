@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLSocket;
 
@@ -18,7 +16,7 @@ import javax.net.ssl.SSLSocket;
  * handshake, then the holder of the upstream's send lock). Closing it closes the raw socket without a close_notify,
  * which could block on a client that does not read.
  */
-public final class TlsChannel implements ByteChannel, GatheringByteChannel {
+public final class TlsChannel extends GatheringChannel {
     private static final int RECORD = 16 * 1024;
 
     private final SSLSocket socket;
@@ -27,8 +25,6 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private final OutputStream out;
     private final byte[] readBuffer = new byte[RECORD];
     private final byte[] writeBuffer = new byte[RECORD];
-    /** For single-buffer writes, so a reply costs no allocation; writes come from one thread at a time. */
-    private final ByteBuffer[] single = new ByteBuffer[1];
 
     /** Layers a TLS socket (already configured for its side) on {@code raw} and runs its handshake. */
     public static TlsChannel handshake(SSLSocket socket, SocketChannel raw) throws IOException {
@@ -54,21 +50,6 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel {
             dst.put(readBuffer, 0, n);
         }
         return n;
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        single[0] = src;
-        try {
-            return (int) write(single, 0, 1);
-        } finally {
-            single[0] = null;
-        }
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return write(srcs, 0, srcs.length);
     }
 
     @Override

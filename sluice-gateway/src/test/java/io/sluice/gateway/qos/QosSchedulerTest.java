@@ -110,17 +110,10 @@ class QosSchedulerTest {
     @Test
     void commandsWithoutDataUseNoBandwidthWhileCacheReadsItsLength() throws InterruptedException {
         // The longest delay cap, so that 16 queued prefetches (4 s of them) are held by the limit alone.
-        QosParameters oneMibPerSecond = new QosParameters(
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.of(1 << 20),
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                0,
-                0,
-                1,
-                QosParameters.MAX_MAX_DELAY_NANOS);
+        QosParameters oneMibPerSecond = QosParameters.builder()
+                .bandwidth(BucketLimit.of(1 << 20))
+                .maxDelayNanos(QosParameters.MAX_MAX_DELAY_NANOS)
+                .build();
         backend(2000);
         Export trims = export(oneMibPerSecond);
         backlog(trims, CMD_TRIM, 1L << 30);
@@ -139,17 +132,8 @@ class QosSchedulerTest {
 
     @Test
     void trimIsHeldByWriteLimitsAndBlockStatusByReadLimits() throws InterruptedException {
-        QosParameters writesOnly = new QosParameters(
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.of(100),
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                0,
-                0,
-                1,
-                QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters writesOnly =
+                QosParameters.builder().writeIops(BucketLimit.of(100)).build();
         backend(2000);
         Export trims = export(writesOnly);
         Export statuses = export(writesOnly);

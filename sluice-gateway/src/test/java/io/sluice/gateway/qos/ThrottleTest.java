@@ -9,17 +9,10 @@ import org.junit.jupiter.api.Test;
 class ThrottleTest {
     @Test
     void readAndWriteLimitsAreSeparateAndTotalLimitsCoverBoth() {
-        QosParameters perDirection = new QosParameters(
-                BucketLimit.NONE,
-                BucketLimit.of(10),
-                BucketLimit.of(1000),
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                0,
-                0,
-                1,
-                QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters perDirection = QosParameters.builder()
+                .readIops(BucketLimit.of(10))
+                .writeIops(BucketLimit.of(1000))
+                .build();
         Throttle throttle = new Throttle(0);
         throttle.account(perDirection, false, 4096, 2);
         // Two reads overfill the 1-unit read bucket by one: 0.1 s at 10/s; writes are not affected.
@@ -46,17 +39,8 @@ class ThrottleTest {
 
     @Test
     void bandwidthIsCountedInBytes() {
-        QosParameters p = new QosParameters(
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.of(1 << 20),
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                0,
-                0,
-                1,
-                QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters p =
+                QosParameters.builder().bandwidth(BucketLimit.of(1 << 20)).build();
         Throttle throttle = new Throttle(0);
         throttle.account(p, true, (1 << 20) / 10 + 1024, 1);
         // 1,023.4 bytes over the 104,857.6-byte bucket (0.1 s at 1 MiB/s).
@@ -65,17 +49,10 @@ class ThrottleTest {
 
     @Test
     void aTotalLimitAndPerDirectionLimitsTogetherEachHoldAndTheLongerWaitWins() {
-        QosParameters both = new QosParameters(
-                BucketLimit.of(100),
-                BucketLimit.of(10),
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                BucketLimit.NONE,
-                0,
-                0,
-                1,
-                QosParameters.DEFAULT_MAX_DELAY_NANOS);
+        QosParameters both = QosParameters.builder()
+                .iops(BucketLimit.of(100))
+                .readIops(BucketLimit.of(10))
+                .build();
         Throttle throttle = new Throttle(0);
         throttle.account(both, false, 4096, 2);
         // Two reads: one unit over the read bucket (1 unit, 0.1 s at 10/s), well inside the total's (10 units).

@@ -1,5 +1,6 @@
 package io.sluice.server.config;
 
+import io.sluice.common.EpochClock;
 import io.sluice.common.HostPort;
 import io.sluice.common.PrivateFiles;
 import io.sluice.db.HistoryLayout;
@@ -7,6 +8,7 @@ import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.pki.CertificateAuthority;
 import io.sluice.server.supervisor.RoleSpec;
+import io.sluice.server.supervisor.Supervisor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Turns {@link ServerSettings} into what the supervisor runs: the mailboxes to create and, per role, the {@code sluice}
@@ -60,6 +63,22 @@ public final class RoleCatalog {
      */
     public static Path jdbcUrlFile(ServerSettings s) {
         return s.runDir().resolve("secrets").resolve("db.jdbc-url");
+    }
+
+    /**
+     * A supervisor (not started) of {@code roles} for the server of {@code s}: its run directory, mailboxes and
+     * heartbeat timeout, the roles started on this JVM's class path, on the system clock.
+     */
+    public static Supervisor supervisor(ServerSettings s, List<RoleSpec> roles, Consumer<String> log)
+            throws IOException {
+        return new Supervisor(
+                s.runDir(),
+                mailboxes(s),
+                roles,
+                System.getProperty("java.class.path"),
+                s.heartbeatTimeoutMillis(),
+                EpochClock.system(),
+                log);
     }
 
     /** The role specs, after writing the secrets their command lines name ({@link #jdbcUrlFile}). */

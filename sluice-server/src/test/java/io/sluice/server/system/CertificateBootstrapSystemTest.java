@@ -26,6 +26,7 @@ import io.sluice.protocol.GatewayKeys;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.protocol.ReportBatchReader;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.SluiceJvm;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.math.BigInteger;
@@ -212,23 +213,12 @@ class CertificateBootstrapSystemTest {
                         secret(),
                         dir.resolve("pki").resolve(CertificateAuthority.CERTIFICATE_FILE),
                         state));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path log = dir.resolve("gateway.log");
-        Process gateway = new ProcessBuilder(
-                        javaBin,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-Xmx256m",
-                        "-cp",
-                        classpath,
-                        "io.sluice.server.SluiceMain",
-                        "gateway",
-                        "--config",
-                        config.toString(),
-                        "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        Process gateway = SluiceJvm.startGateway(
+                SluiceJvm.classPath(),
+                config,
+                log,
+                "--enrollment-token-file=" + privateFile("token", "bootstrap-token-7"));
         try {
             Await.until(
                     "condition",

@@ -13,6 +13,7 @@ import io.sluice.sim.SimTimings;
 import io.sluice.sim.Simulator;
 import io.sluice.sim.VolumeIds;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.SluiceJvm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -65,10 +66,6 @@ class ServerPairTakeoverSystemTest {
             "sluice_ha_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final List<PairServer> servers = new ArrayList<>();
 
-    private static String classpath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    }
-
     /** A server of the cut-off case, on {@code pg} (a proxy's URL, to cut it off, or the database's). */
     private PairServer server(String suffix, String pg) throws IOException {
         PairServer server = new PairServer(
@@ -79,7 +76,7 @@ class ServerPairTakeoverSystemTest {
                 "sluice",
                 "1-" + GATEWAYS,
                 TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
-                classpath());
+                SluiceJvm.classPath());
         servers.add(server);
         return server;
     }
@@ -211,7 +208,7 @@ class ServerPairTakeoverSystemTest {
                 "sluice",
                 GATEWAYS,
                 TestSupervision.HEARTBEAT_TIMEOUT_MILLIS,
-                classpath(),
+                SluiceJvm.classPath(),
                 System.out)) {
             drill.start();
             String held = "lease held by " + drill.active().address() + " at epoch " + drill.epoch();
@@ -260,19 +257,10 @@ class ServerPairTakeoverSystemTest {
     }
 
     private String statusCommand(PairServer server) throws Exception {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(
-                        javaBin,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        classpath,
-                        "io.sluice.server.SluiceMain",
-                        "status",
-                        "--run-dir",
-                        server.runDir().toString(),
-                        "--name",
-                        server.name())
+        Process p = SluiceJvm.command(
+                        SluiceJvm.classPath(),
+                        List.of(),
+                        List.of("status", "--run-dir", server.runDir().toString(), "--name", server.name()))
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -8,6 +8,7 @@ import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.MailboxOpcodes;
 import io.sluice.testkit.Await;
+import io.sluice.testkit.SluiceJvm;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -37,27 +38,23 @@ class SingleProcessServerTest {
                 dir.resolve("secret"), "single-process-secret-0123456789".getBytes(StandardCharsets.UTF_8));
         String name = "sluice-sp-" + ProcessHandle.current().pid();
         int webPort = ServerHarness.freePort();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path log = dir.resolve("server.log");
-        Process server = new ProcessBuilder(
-                        javaBin,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        classpath,
-                        "io.sluice.server.SluiceMain",
-                        "server",
-                        "--single-process",
-                        "--name",
-                        name,
-                        "--data-dir",
-                        dir.resolve("data").toString(),
-                        "--secret-file",
-                        secret.toString(),
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--web-listen",
-                        "127.0.0.1:" + webPort)
+        Process server = SluiceJvm.command(
+                        SluiceJvm.classPath(),
+                        List.of(),
+                        List.of(
+                                "server",
+                                "--single-process",
+                                "--name",
+                                name,
+                                "--data-dir",
+                                dir.resolve("data").toString(),
+                                "--secret-file",
+                                secret.toString(),
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--web-listen",
+                                "127.0.0.1:" + webPort))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();

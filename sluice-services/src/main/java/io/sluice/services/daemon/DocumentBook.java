@@ -115,12 +115,10 @@ final class DocumentBook {
 
     /** Applies an SLA document; also how the SLAs loaded from the database manager at start arrive. */
     JsonNode applySla(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = slaVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
+        return applyVersioned(doc, slaVersions, this::changeSla);
+    }
+
+    private void changeSla(String name, long version, JsonNode doc) {
         if (doc.path("deleted").asBoolean(false)) {
             Scope scope = slaScopes.remove(name);
             if (scope != null) {
@@ -156,8 +154,6 @@ final class DocumentBook {
             }
             slas.put(name, parsed.sla());
         }
-        slaVersions.put(name, version);
-        return applied();
     }
 
     /** Detaches what is attached to {@code scope} only if it is still the SLA {@code name}. */
@@ -169,28 +165,22 @@ final class DocumentBook {
     }
 
     JsonNode applyPolicy(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = policyVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
+        return applyVersioned(doc, policyVersions, this::changePolicy);
+    }
+
+    private void changePolicy(String name, long version, JsonNode doc) {
         if (doc.path("deleted").asBoolean(false)) {
             state.rules().remove(name, state.clock().epochMillis());
         } else {
             state.rules().put(readPolicy(name, doc.get("spec")));
         }
-        policyVersions.put(name, version);
-        return applied();
     }
 
     JsonNode applyGroup(JsonNode doc) {
-        String name = doc.get("name").asText();
-        long version = doc.get("version").asLong();
-        Long held = groupVersions.get(name);
-        if (held != null && version <= held) {
-            return ignored(held);
-        }
+        return applyVersioned(doc, groupVersions, this::changeGroup);
+    }
+
+    private void changeGroup(String name, long version, JsonNode doc) {
         Scope previous = groupScopes.get(name);
         if (doc.path("deleted").asBoolean(false)) {
             if (previous != null) {
@@ -227,8 +217,6 @@ final class DocumentBook {
             groupScopes.put(name, scope);
         }
         state.book().membershipChanged();
-        groupVersions.put(name, version);
-        return applied();
     }
 
     private static PolicyRule readPolicy(String name, JsonNode spec) {
@@ -328,6 +316,28 @@ final class DocumentBook {
             throw CallProblem.invalid(
                     "window." + field, "time", "window." + field + " must be HH:MM, was " + window.path(field));
         }
+    }
+
+    /** What one kind of document changes when a version of it is applied; throws a {@link CallProblem} to refuse it. */
+    @FunctionalInterface
+    private interface DocChange {
+        void apply(String name, long version, JsonNode doc);
+    }
+
+    /**
+     * Applies {@code doc} through {@code change} unless {@code versions} holds its version or a newer one for its name;
+     * the version is held once the change is made.
+     */
+    private JsonNode applyVersioned(JsonNode doc, Map<String, Long> versions, DocChange change) {
+        String name = doc.get("name").asText();
+        long version = doc.get("version").asLong();
+        Long held = versions.get(name);
+        if (held != null && version <= held) {
+            return ignored(held);
+        }
+        change.apply(name, version, doc);
+        versions.put(name, version);
+        return applied();
     }
 
     private ObjectNode applied() {

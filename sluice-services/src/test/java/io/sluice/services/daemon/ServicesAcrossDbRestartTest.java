@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.ManualEpochClock;
-import io.sluice.mailbox.Mailbox;
 import io.sluice.mailbox.MailboxCallee;
 import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
-import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.mailbox.SlotFlags;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.IoDirection;
@@ -24,12 +22,10 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,32 +41,15 @@ class ServicesAcrossDbRestartTest {
     private static final long GATEWAY = 21;
     private static final int VOLUME = 101;
     private final ManualEpochClock clock = new ManualEpochClock(T0);
-    private final Path dir = Path.of("/dev/shm");
-    private final String name =
-            "sluice-svc-dbrestart-" + ProcessHandle.current().pid();
     private final ObjectMapper json = new ObjectMapper();
-
-    @AfterEach
-    void removeMailboxes() throws Exception {
-        ServicesMailboxFiles.remove(dir, name);
-    }
 
     @Test
     void aRestartedDatabaseManagerSlowToLearnTheVolumeAgainLosesNoSample() throws Exception {
-        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-                ServicesDaemon daemon = new ServicesDaemon(
-                        file(ServerMailboxes.SERVICES_SUFFIX),
-                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                        file(ServerMailboxes.MONITOR_SUFFIX),
-                        file(ServerMailboxes.DB_SUFFIX),
-                        new ServicesConfig(List.of(), List.of(), List.of()),
-                        1_000,
-                        clock);
-                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
-                Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
-                MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
-            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+        try (HandDrivenServices services = new HandDrivenServices(
+                "sluice-svc-dbrestart", clock, new ServicesConfig(List.of(), List.of(), List.of()), 1_000, true)) {
+            ServicesDaemon daemon = services.daemon;
+            MailboxCaller monitor = services.monitor;
+            PlayedDatabase db = new PlayedDatabase(services.database());
             int reports = 0;
             List<Integer> answers = new ArrayList<>();
 
@@ -95,7 +74,7 @@ class ServicesAcrossDbRestartTest {
                 turn(daemon, db, monitor, answers);
             }
 
-            JsonNode forwarding = status(daemon, web).path("dbForwarding");
+            JsonNode forwarding = services.query("{\"op\": \"status\"}").path("dbForwarding");
             assertThat(forwarding.path("droppedSamples").asLong())
                     .as("samples the forwarder dropped: %s", forwarding)
                     .isZero();
@@ -124,18 +103,11 @@ class ServicesAcrossDbRestartTest {
      */
     @Test
     void aFailedRegistrationIsSentAgainUntilTheDatabaseManagerStoresIt() throws Exception {
-        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-                ServicesDaemon daemon = new ServicesDaemon(
-                        file(ServerMailboxes.SERVICES_SUFFIX),
-                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                        file(ServerMailboxes.MONITOR_SUFFIX),
-                        file(ServerMailboxes.DB_SUFFIX),
-                        new ServicesConfig(List.of(), List.of(), List.of()),
-                        1_000,
-                        clock);
-                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
-            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+        try (HandDrivenServices services = new HandDrivenServices(
+                "sluice-svc-dbrestart", clock, new ServicesConfig(List.of(), List.of(), List.of()), 1_000, true)) {
+            ServicesDaemon daemon = services.daemon;
+            MailboxCaller monitor = services.monitor;
+            PlayedDatabase db = new PlayedDatabase(services.database());
             db.admitAll = true;
             db.failRegistrations = 2;
             List<Integer> answers = new ArrayList<>();
@@ -162,18 +134,10 @@ class ServicesAcrossDbRestartTest {
                 List.of(new VolumePlacement(VOLUME, "array-1", List.of(), 1L << 40)),
                 List.of());
         long storedVersion = T0 + 3_600_000;
-        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-                ServicesDaemon daemon = new ServicesDaemon(
-                        file(ServerMailboxes.SERVICES_SUFFIX),
-                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                        file(ServerMailboxes.MONITOR_SUFFIX),
-                        file(ServerMailboxes.DB_SUFFIX),
-                        placed,
-                        1_000,
-                        clock);
-                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR)) {
-            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
+        try (HandDrivenServices services = new HandDrivenServices("sluice-svc-dbrestart", clock, placed, 1_000, true)) {
+            ServicesDaemon daemon = services.daemon;
+            MailboxCaller monitor = services.monitor;
+            PlayedDatabase db = new PlayedDatabase(services.database());
             db.admitAll = true;
             db.throttleList = "{\"items\": [{\"volumeId\": " + VOLUME + ", \"gatewayId\": " + GATEWAY
                     + ", \"version\": "
@@ -192,17 +156,6 @@ class ServicesAcrossDbRestartTest {
                     .isGreaterThan(storedVersion);
             assertThat(first.path("settings").size()).isEqualTo(14);
         }
-    }
-
-    /** The services' {@code status} query, answered in one turn. */
-    private JsonNode status(ServicesDaemon daemon, MailboxCaller web) throws IOException {
-        assertThat(web.call(
-                        MailboxOpcodes.SERVICES_JSON, 0, 1, "{\"op\": \"status\"}".getBytes(StandardCharsets.UTF_8)))
-                .isPositive();
-        daemon.doWork();
-        byte[][] result = new byte[1][];
-        assertThat(web.pollReplies(reply -> result[0] = reply.resultBytes(), 1)).isEqualTo(1);
-        return json.readTree(result[0]);
     }
 
     /** One second: the monitor posts a report, and the services and the database manager take four turns. */
@@ -241,10 +194,6 @@ class ServicesAcrossDbRestartTest {
                 .bytes(IoDirection.WRITE, 409_600);
         writer.commit();
         return frame;
-    }
-
-    private Path file(String suffix) {
-        return ServerMailboxes.file(dir, name, suffix);
     }
 
     /**

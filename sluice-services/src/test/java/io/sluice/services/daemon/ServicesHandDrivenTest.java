@@ -11,7 +11,6 @@ import io.sluice.mailbox.MailboxCaller;
 import io.sluice.mailbox.MailboxStatus;
 import io.sluice.mailbox.ParamWriter;
 import io.sluice.mailbox.RequestHandler;
-import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.protocol.CallStatus;
 import io.sluice.protocol.GatewayStateDescriptor;
 import io.sluice.protocol.MailboxOpcodes;
@@ -25,11 +24,9 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,14 +43,7 @@ class ServicesHandDrivenTest {
     private static final int MAX_TURNS = 2_000;
 
     private final ManualEpochClock clock = new ManualEpochClock(T0);
-    private final Path dir = Path.of("/dev/shm");
-    private final String name = "sluice-svc-hand-" + ProcessHandle.current().pid();
     private final ObjectMapper json = new ObjectMapper();
-
-    @AfterEach
-    void removeMailboxes() throws Exception {
-        ServicesMailboxFiles.remove(dir, name);
-    }
 
     @Test
     void servesQueriesLoadsSlasFromTheDatabaseAndForwardsWhatItSees() throws Exception {
@@ -66,24 +56,14 @@ class ServicesHandDrivenTest {
         SimulatedBackend backend = new SimulatedBackend(10_000, 200, 5);
         backend.addVolume(1, 11L).demand(2_000);
         backend.addVolume(2, 12L).demand(2_000);
-        try (Mailbox dbBox = Mailbox.create(file(ServerMailboxes.DB_SUFFIX), ServerMailboxes.DB, clock);
-                ServicesDaemon daemon = new ServicesDaemon(
-                        file(ServerMailboxes.SERVICES_SUFFIX),
-                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                        file(ServerMailboxes.MONITOR_SUFFIX),
-                        file(ServerMailboxes.DB_SUFFIX),
-                        config,
-                        INTERVAL_MILLIS,
-                        clock);
-                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
-                Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
-                MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB)) {
-            PlayedDatabase db = new PlayedDatabase(MailboxCallee.attach(dbBox));
-            Turns turns = new Turns(daemon, db::serve, monitor);
+        try (HandDrivenServices services =
+                new HandDrivenServices("sluice-svc-hand", clock, config, INTERVAL_MILLIS, true)) {
+            MailboxCaller monitor = services.monitor;
+            PlayedDatabase db = new PlayedDatabase(services.database());
+            Turns turns = new Turns(services.daemon, db::serve, monitor);
 
-            turns.until(() ->
-                    query(daemon, web, "{\"op\": \"status\"}").path("slas").asInt() == 1);
+            turns.until(
+                    () -> services.query("{\"op\": \"status\"}").path("slas").asInt() == 1);
             assertThat(db.ops).as("asked again after the busy answer").containsSubsequence("sla.list", "sla.list");
 
             ByteBuffer state = ByteBuffer.allocate(GatewayStateDescriptor.LENGTH);
@@ -94,28 +74,26 @@ class ServicesHandDrivenTest {
             for (int step = 0; step < 20; step++) {
                 turns.interval(backend, step);
             }
-            turns.until(() -> query(daemon, web, "{\"op\": \"live.volumes\"}")
-                            .path("items")
-                            .size()
-                    == 2);
-            JsonNode volumes = query(daemon, web, "{\"op\": \"live.volumes\"}");
+            turns.until(() ->
+                    services.query("{\"op\": \"live.volumes\"}").path("items").size() == 2);
+            JsonNode volumes = services.query("{\"op\": \"live.volumes\"}");
             assertThat(volumes.path("items").get(0).path("sla").asText()).isEqualTo("gold");
             assertThat(volumes.path("items").get(0).path("iops").asDouble()).isPositive();
-            JsonNode gateways = query(daemon, web, "{\"op\": \"gateways.list\"}");
+            JsonNode gateways = services.query("{\"op\": \"gateways.list\"}");
             assertThat(gateways.path("items")).hasSize(2);
             assertThat(gateways.path("items").get(0).path("state").asText()).isEqualTo("IN_SESSION");
-            assertThat(query(daemon, web, "{\"op\": \"live.volume\", \"volumeId\": 2}")
+            assertThat(services.query("{\"op\": \"live.volume\", \"volumeId\": 2}")
                             .path("points")
                             .size())
                     .isPositive();
-            assertThat(call(daemon, web, "{\"op\": ")[0]).isEqualTo(CallStatus.INVALID);
+            assertThat(services.call("{\"op\": ")[0]).isEqualTo(CallStatus.INVALID);
 
             turns.until(() -> db.batchIds.size() >= 3);
             assertThat(db.batchIds).isSorted().doesNotHaveDuplicates();
             turns.until(() -> db.ops.contains("compliance.append")
                     && db.ops.contains("gateway.upsert")
                     && db.ops.contains("volumes.upsert"));
-            JsonNode status = query(daemon, web, "{\"op\": \"status\"}");
+            JsonNode status = services.query("{\"op\": \"status\"}");
             assertThat(status.path("dbForwarding").path("attached").asBoolean()).isTrue();
             assertThat(status.path("dbForwarding").path("droppedSamples").asLong())
                     .isZero();
@@ -148,67 +126,23 @@ class ServicesHandDrivenTest {
             }
             request.reply(MailboxOpcodes.THROTTLE_STORED, 0);
         };
-        try (ServicesDaemon daemon = new ServicesDaemon(
-                        file(ServerMailboxes.SERVICES_SUFFIX),
-                        file(ServerMailboxes.SERVICES_QUERIES_SUFFIX),
-                        file(ServerMailboxes.MONITOR_SUFFIX),
-                        null,
-                        config,
-                        INTERVAL_MILLIS,
-                        clock);
-                Mailbox servicesBox = Mailbox.open(file(ServerMailboxes.SERVICES_SUFFIX), clock);
-                MailboxCaller monitor = MailboxCaller.attach(servicesBox, ServerMailboxes.CALLER_MONITOR);
-                Mailbox queriesBox = Mailbox.open(file(ServerMailboxes.SERVICES_QUERIES_SUFFIX), clock);
-                MailboxCaller web = MailboxCaller.attach(queriesBox, ServerMailboxes.CALLER_WEB);
-                Mailbox monitorBox = Mailbox.open(file(ServerMailboxes.MONITOR_SUFFIX), clock);
+        try (HandDrivenServices services =
+                        new HandDrivenServices("sluice-svc-hand", clock, config, INTERVAL_MILLIS, false);
+                Mailbox monitorBox = services.openMonitorMailbox();
                 MailboxCallee monitorCallee = MailboxCallee.attach(monitorBox)) {
-            Turns turns = new Turns(daemon, () -> monitorCallee.poll(monitorSide, 64), monitor);
+            Turns turns = new Turns(services.daemon, () -> monitorCallee.poll(monitorSide, 64), services.monitor);
             for (int step = 0; step < 30 && limits.isEmpty(); step++) {
                 turns.interval(backend, step);
             }
             turns.until(() -> !limits.isEmpty());
             assertThat(limits)
                     .allSatisfy(limit -> assertThat(limit).isPositive().isLessThanOrEqualTo(500));
-            JsonNode volume = query(daemon, web, "{\"op\": \"live.volumes\"}")
-                    .path("items")
-                    .get(0);
+            JsonNode volume =
+                    services.query("{\"op\": \"live.volumes\"}").path("items").get(0);
             assertThat(volume.path("volumeId").asInt()).isEqualTo(7);
             assertThat(volume.path("sla").asText()).isEqualTo("capped");
             assertThat(volume.path("backendId").asText()).isEqualTo("gateway-70");
         }
-    }
-
-    /** A query answered in the turn that takes it, as the application server calls it; its status and JSON. */
-    private Object[] call(ServicesDaemon daemon, MailboxCaller web, String request) {
-        assertThat(web.call(MailboxOpcodes.SERVICES_JSON, 0, 1, request.getBytes(StandardCharsets.UTF_8)))
-                .isPositive();
-        daemon.doWork();
-        Object[] answer = new Object[2];
-        assertThat(web.pollReplies(
-                        reply -> {
-                            answer[0] = reply.status();
-                            answer[1] = reply.resultBytes();
-                        },
-                        1))
-                .as("answered in one turn: %s", request)
-                .isEqualTo(1);
-        return answer;
-    }
-
-    private JsonNode query(ServicesDaemon daemon, MailboxCaller web, String request) {
-        Object[] answer = call(daemon, web, request);
-        JsonNode result;
-        try {
-            result = json.readTree((byte[]) answer[1]);
-        } catch (IOException e) {
-            throw new AssertionError(request, e);
-        }
-        assertThat(answer[0]).as("%s -> %s", request, result).isEqualTo(CallStatus.OK);
-        return result;
-    }
-
-    private Path file(String suffix) {
-        return ServerMailboxes.file(dir, name, suffix);
     }
 
     /**

@@ -184,10 +184,6 @@ public final class LiveFeed implements Agent, AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            runner.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runner.closeKeepingInterrupt();
     }
 }
