@@ -173,6 +173,13 @@ public final class DbBenchmark implements Callable<Integer> {
                             + " postgresql or both");
             return ExitCode.USAGE;
         }
+        HistoryLayout layout;
+        try {
+            layout = HistoryLayout.of("--sustain-layout", sustainLayout);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return ExitCode.USAGE;
+        }
         System.out.printf(
                 "db sustained ingestion: %d volumes, %,d samples/s, %d s, rollups, retention and a summary every 5 s"
                         + " alongside%n",
@@ -181,7 +188,6 @@ public final class DbBenchmark implements Callable<Integer> {
         line.put("benchmark", "db-sustain");
         line.put("seconds", sustainSeconds);
         line.put("rate_per_s", sustainRate);
-        HistoryLayout layout = HistoryLayout.of("--sustain-layout", sustainLayout);
         line.put("layout", layout.label());
         if (!sustainEngine.equals("postgresql")) {
             try (Database h2 = Database.open(
