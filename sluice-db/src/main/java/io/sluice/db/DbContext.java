@@ -29,6 +29,7 @@ public record DbContext(
         long maintenanceEveryMillis,
         int poolSize,
         long connectTimeoutMillis,
+        HistoryLayout historyLayout,
         EpochClock clock) {
 
     public static Builder builder() {
@@ -47,6 +48,11 @@ public record DbContext(
     /** Journaled batches the database refused for good (not for being down): kept for an operator. */
     public Path rejectedFile() {
         return dataDir.resolve("journal").resolve("rejected.journal");
+    }
+
+    /** The minute-rows layout's journal: one segment per open minute. */
+    public Path minuteJournalDir() {
+        return dataDir.resolve("journal").resolve("minutes");
     }
 
     public Path mailboxFile() {
@@ -71,6 +77,7 @@ public record DbContext(
         private int poolSize = 8;
         private long connectTimeoutMillis = 2_000;
         private boolean insecureLink;
+        private HistoryLayout historyLayout = HistoryLayout.ROWS;
         private EpochClock clock = EpochClock.system();
 
         public Builder dataDir(Path dir) {
@@ -157,6 +164,12 @@ public record DbContext(
             return this;
         }
 
+        /** How per-second history is stored ({@link HistoryLayout}); default rows. */
+        public Builder historyLayout(HistoryLayout layout) {
+            this.historyLayout = layout;
+            return this;
+        }
+
         public Builder clock(EpochClock c) {
             this.clock = c;
             return this;
@@ -199,6 +212,7 @@ public record DbContext(
                     maintenanceEveryMillis,
                     poolSize,
                     connectTimeoutMillis,
+                    Objects.requireNonNull(historyLayout, "history layout"),
                     Objects.requireNonNull(clock));
         }
 

@@ -4,6 +4,8 @@ import io.sluice.common.AgentRunner;
 import io.sluice.common.BackoffIdleStrategy;
 import io.sluice.common.PrivateFiles;
 import io.sluice.db.ingest.IngestionStatus;
+import io.sluice.db.ingest.MinuteWriter;
+import io.sluice.db.ingest.OpenMinutes;
 import io.sluice.db.ingest.SampleIngestor;
 import io.sluice.db.ingest.SampleJournal;
 import io.sluice.db.json.DbOps;
@@ -74,13 +76,18 @@ public final class DbManager implements AutoCloseable {
             opened.push(journal);
             SampleJournal rejected = SampleJournal.open(context.rejectedFile(), Long.MAX_VALUE);
             opened.push(rejected);
+            OpenMinutes minutes = null;
+            if (context.historyLayout() == HistoryLayout.MINUTE_ROWS) {
+                minutes = OpenMinutes.open(context.minuteJournalDir());
+                opened.push(minutes);
+            }
             Mailbox mailbox = Mailbox.openOrCreate(context.mailboxFile(), ServerMailboxes.DB, context.clock());
             opened.push(mailbox);
             MailboxCallee callee = MailboxCallee.attach(mailbox);
             opened.push(callee);
             stuckCalls = new StuckCalls(mailbox, STUCK_CALL_MILLIS);
             SampleIngestor[] ingestion = new SampleIngestor[1];
-            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes);
+            DbOps ops = new DbOps(database, context.clock(), () -> ingestion[0].status(), knownVolumes, minutes);
             endpoint = new DbEndpoint(
                     callee,
                     new JsonCalls(ops, mailbox.geometry().paramCapacity()),
@@ -95,13 +102,15 @@ public final class DbManager implements AutoCloseable {
                     context.maxBufferedSamples(),
                     context.samplesPerTransaction(),
                     context.retryMillis(),
-                    context.storeTimeoutMillis());
+                    context.storeTimeoutMillis(),
+                    minutes);
             ingestor.start();
             ingestion[0] = ingestor;
             opened.push(ingestor);
             endpoint.start(ingestor);
             opened.push(endpoint);
-            HistoryMaintenance history = new HistoryMaintenance(database, context.retention());
+            HistoryMaintenance history = new HistoryMaintenance(
+                    database, context.retention(), minutes == null ? null : new MinuteWriter(database, minutes));
             maintenance = new AgentRunner(
                     new MaintenanceLoop(database, knownVolumes, history),
                     BackoffIdleStrategy.fixedPause(TimeUnit.MILLISECONDS.toNanos(context.maintenanceEveryMillis())),

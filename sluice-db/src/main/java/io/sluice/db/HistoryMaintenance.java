@@ -1,6 +1,8 @@
 package io.sluice.db;
 
+import io.sluice.db.ingest.MinuteWriter;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.MinuteRows;
 import io.sluice.db.store.Resolution;
 import io.sluice.db.store.RollupRepository;
 import io.sluice.db.store.VolumeHours;
@@ -22,16 +24,28 @@ public final class HistoryMaintenance {
     private final Database database;
     private final RollupRepository rollups = new RollupRepository();
     private final Retention retention;
+    private final MinuteWriter minutes;
     private long nextRetentionAt;
 
     public HistoryMaintenance(Database database, Retention retention) {
+        this(database, retention, null);
+    }
+
+    /**
+     * With {@code minutes} (the minute-rows layout), the minute rollup writes the minutes held in memory instead of
+     * rolling up 1 s rows alone.
+     */
+    public HistoryMaintenance(Database database, Retention retention, MinuteWriter minutes) {
         this.database = database;
         this.retention = retention;
+        this.minutes = minutes;
     }
 
     /** One step at time {@code now}; returns the rows written or deleted (0 when there was nothing to do). */
     public int doWork(long now) throws SQLException {
-        int work = rollUp(Resolution.MINUTE, Resolution.SECOND, now - GRACE_MILLIS);
+        int work = minutes != null
+                ? minutes.write(now - GRACE_MILLIS, MAX_SPAN_MILLIS, now)
+                : rollUp(Resolution.MINUTE, Resolution.SECOND, now - GRACE_MILLIS);
         Long minutesDone = database.inTransaction(c -> rollups.doneUntil(c, Resolution.MINUTE));
         if (minutesDone != null) {
             work += rollUp(Resolution.HOUR, Resolution.MINUTE, Math.min(now - GRACE_MILLIS, minutesDone));
@@ -63,8 +77,9 @@ public final class HistoryMaintenance {
         return database.inTransaction(c -> {
             long minutesDone = orZero(rollups.doneUntil(c, Resolution.MINUTE));
             long hoursDone = orZero(rollups.doneUntil(c, Resolution.HOUR));
-            int deleted = rollups.deleteBefore(
-                    c, Resolution.SECOND, Math.min(now - retention.seconds().toMillis(), minutesDone));
+            long secondsCutoff = Math.min(now - retention.seconds().toMillis(), minutesDone);
+            int deleted = rollups.deleteBefore(c, Resolution.SECOND, secondsCutoff);
+            deleted += MinuteRows.deleteBefore(c, secondsCutoff);
             deleted += rollups.deleteBefore(
                     c, Resolution.MINUTE, Math.min(now - retention.minutes().toMillis(), hoursDone));
             deleted += rollups.deleteBefore(

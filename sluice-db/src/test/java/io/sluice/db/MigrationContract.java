@@ -38,7 +38,8 @@ abstract class MigrationContract {
     void fromEmptyToLatest() throws Exception {
         try (TestDatabase test = create(dir);
                 Database database = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
-            assertThat(versions(database)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+            assertThat(versions(database))
+                    .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
         }
     }
 
@@ -69,7 +70,8 @@ abstract class MigrationContract {
             }
             ManualEpochClock clock = new ManualEpochClock(T0 + 3_600_000L);
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
-                assertThat(versions(latest)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+                assertThat(versions(latest))
+                        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
                 JsonCalls calls = new JsonCalls(
                         new DbOps(latest, clock, () -> new IngestionStatus(false, 0, 0, 0, null), new KnownVolumes()),
                         256 * 1024);
@@ -120,7 +122,8 @@ abstract class MigrationContract {
                 });
             }
             try (Database latest = Database.open(test.url(), test.user(), test.password(), 2, 2_000)) {
-                assertThat(versions(latest)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+                assertThat(versions(latest))
+                        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
                 List<Long> minutes = latest.inTransaction(c -> {
                     List<Long> counts = new ArrayList<>();
                     try (PreparedStatement s = c.prepareStatement("SELECT minutes FROM samples_1h ORDER BY t");

@@ -4,6 +4,7 @@ import io.sluice.common.ExitCode;
 import io.sluice.common.PrivateFiles;
 import io.sluice.db.DbContext;
 import io.sluice.db.DbManager;
+import io.sluice.db.HistoryLayout;
 import io.sluice.db.copy.CopyEndpoint;
 import io.sluice.db.copy.CopyReport;
 import io.sluice.db.copy.DatabaseCopy;
@@ -51,6 +52,13 @@ final class DbCommand implements Callable<Integer> {
                     + "verifies it (sslmode=verify-full); database.insecure-link in the server's configuration")
     boolean insecureLink;
 
+    @Option(
+            names = "--history-layout",
+            defaultValue = "rows",
+            description = "how per-second history is stored: rows (default) or minute-rows;"
+                    + " database.history-layout in the server's configuration")
+    String historyLayout;
+
     @Option(names = "--jdbc-user", defaultValue = "sluice", description = "database user (default ${DEFAULT-VALUE})")
     String jdbcUser;
 
@@ -89,6 +97,7 @@ final class DbCommand implements Callable<Integer> {
                                     : new String(PrivateFiles.readSecret(jdbcPasswordFile), StandardCharsets.UTF_8)
                                             .strip())
                     .insecureLink(insecureLink)
+                    .historyLayout(HistoryLayout.of("--history-layout", historyLayout))
                     .mailboxDir(mailboxes.dir)
                     .mailboxName(mailboxes.name)
                     .build();

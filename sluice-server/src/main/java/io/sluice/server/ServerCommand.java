@@ -185,7 +185,7 @@ final class ServerCommand implements Callable<Integer> {
                 (Map<String, List<String>>) null,
                 new ServerConfig.Monitor(listen, pollInterval, approve, null, null),
                 new ServerConfig.Services(servicesConfig, null, null),
-                new ServerConfig.Database(jdbcUrl, null, null, null),
+                new ServerConfig.Database(jdbcUrl, null, null, null, null),
                 new ServerConfig.Web(webListen));
     }
 }

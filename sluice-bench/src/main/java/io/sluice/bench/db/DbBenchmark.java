@@ -3,6 +3,7 @@ package io.sluice.bench.db;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.bench.PgRoleOptions;
 import io.sluice.common.ExitCode;
+import io.sluice.db.HistoryLayout;
 import io.sluice.db.store.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,12 @@ public final class DbBenchmark implements Callable<Integer> {
             description = "with --sustain: settings appended"
                     + " to H2's URL, e.g. ';CACHE_SIZE=262144', to compare H2 settings")
     String h2Options;
+
+    @Option(
+            names = "--sustain-layout",
+            defaultValue = "rows",
+            description = "with --sustain: how 1 s history is stored, rows or minute-rows (default ${DEFAULT-VALUE})")
+    String sustainLayout;
 
     @Option(
             names = "--sustain-engine",
@@ -166,6 +173,13 @@ public final class DbBenchmark implements Callable<Integer> {
                             + " postgresql or both");
             return ExitCode.USAGE;
         }
+        HistoryLayout layout;
+        try {
+            layout = HistoryLayout.of("--sustain-layout", sustainLayout);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return ExitCode.USAGE;
+        }
         System.out.printf(
                 "db sustained ingestion: %d volumes, %,d samples/s, %d s, rollups, retention and a summary every 5 s"
                         + " alongside%n",
@@ -174,6 +188,7 @@ public final class DbBenchmark implements Callable<Integer> {
         line.put("benchmark", "db-sustain");
         line.put("seconds", sustainSeconds);
         line.put("rate_per_s", sustainRate);
+        line.put("layout", layout.label());
         if (!sustainEngine.equals("postgresql")) {
             try (Database h2 = Database.open(
                     "jdbc:h2:file:" + work.resolve("h2-sustain/sluice") + ";QUERY_CACHE_SIZE=0" + h2Options,
@@ -181,7 +196,10 @@ public final class DbBenchmark implements Callable<Integer> {
                     "",
                     4,
                     5_000)) {
-                put(line, "h2", new SustainBench(h2, sustainSeconds, sustainRate).run());
+                put(
+                        line,
+                        "h2",
+                        new SustainBench(h2, sustainSeconds, sustainRate, layout, work.resolve("h2-journal")).run());
             }
         }
         if (!sustainEngine.equals("h2")) {
@@ -191,7 +209,11 @@ public final class DbBenchmark implements Callable<Integer> {
             }
             try (Database postgres =
                     Database.open("jdbc:postgresql://" + pg + "/" + database, pgRole.user, pgRole.password, 4, 5_000)) {
-                put(line, "postgres", new SustainBench(postgres, sustainSeconds, sustainRate).run());
+                put(
+                        line,
+                        "postgres",
+                        new SustainBench(postgres, sustainSeconds, sustainRate, layout, work.resolve("pg-journal"))
+                                .run());
             }
         }
         System.out.println(new ObjectMapper().writeValueAsString(line));

@@ -4,6 +4,8 @@ import io.sluice.common.Agent;
 import io.sluice.common.AgentRunner;
 import io.sluice.common.EpochClock;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.Resolution;
+import io.sluice.db.store.RollupRepository;
 import io.sluice.db.store.SampleBatch;
 import io.sluice.db.store.SampleRepository;
 import io.sluice.db.store.SqlStates;
@@ -54,6 +56,9 @@ public final class SampleIngestor implements Agent, AutoCloseable {
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong stored = new AtomicLong();
     private final AgentRunner runner;
+    /** The minute-rows layout's memory, or null (every batch goes to samples_1s). */
+    private final OpenMinutes minutes;
+
     private volatile boolean degraded;
     private volatile String lastError;
     private long nextDrainAt;
@@ -69,6 +74,35 @@ public final class SampleIngestor implements Agent, AutoCloseable {
             int samplesPerTransaction,
             long retryMillis,
             int storeTimeoutMillis) {
+        this(
+                database,
+                journal,
+                rejected,
+                completion,
+                clock,
+                maxBufferedSamples,
+                samplesPerTransaction,
+                retryMillis,
+                storeTimeoutMillis,
+                null);
+    }
+
+    /**
+     * With {@code minutes}, accepted batches go to the open minutes and their journal instead of samples_1s (the
+     * minute-rows layout); the degraded-mode journal of an earlier run is still drained into samples_1s.
+     */
+    public SampleIngestor(
+            Database database,
+            SampleJournal journal,
+            SampleJournal rejected,
+            BatchCompletion completion,
+            EpochClock clock,
+            long maxBufferedSamples,
+            int samplesPerTransaction,
+            long retryMillis,
+            int storeTimeoutMillis,
+            OpenMinutes minutes) {
+        this.minutes = minutes;
         this.database = database;
         this.samples = new SampleRepository(database.engine());
         this.journal = journal;
@@ -138,6 +172,12 @@ public final class SampleIngestor implements Agent, AutoCloseable {
                 drainJournal();
                 work++;
             }
+            if (minutes != null) {
+                minutes.dropWritten();
+            }
+        } catch (IOException e) {
+            // Only the deletion of written minutes' segments throws it: they are retried next turn.
+            lastError = "minute journal: " + e;
         } catch (RuntimeException e) {
             // Never let one bad group end ingestion: answer it and go on.
             LOG.log(System.Logger.Level.ERROR, "ingestion failed", e);
@@ -178,6 +218,10 @@ public final class SampleIngestor implements Agent, AutoCloseable {
         for (Pending p : group) {
             batches.add(p.batch);
         }
+        if (minutes != null) {
+            holdInMinutes(group, batches);
+            return;
+        }
         if (!degraded && journal.isEmpty()) {
             try {
                 int fresh = database.inTransaction(
@@ -190,6 +234,57 @@ public final class SampleIngestor implements Agent, AutoCloseable {
             }
         }
         journalAndAcknowledge(group, batches);
+    }
+
+    /**
+     * The minute-rows layout: the batches not seen before (held in memory, or their ids in the database) go to their
+     * open minutes and the minutes' journal segments, synced before every batch of the group is answered OK. Until the
+     * database has said where the minutes are written up to (the first group after start), a sample's minute cannot be
+     * told on time or late, so the group is answered UNAVAILABLE while the database cannot be reached.
+     */
+    private void holdInMinutes(List<Pending> group, List<SampleBatch> batches) {
+        try {
+            if (!minutes.started()) {
+                Long mark = database.inTransaction(
+                        c -> new RollupRepository().doneUntil(c, Resolution.MINUTE), storeTimeoutMillis);
+                minutes.start(mark == null ? Long.MIN_VALUE : mark, clock.epochMillis());
+            }
+        } catch (SQLException e) {
+            lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            acknowledge(group, CallStatus.UNAVAILABLE, "database unreachable since start: " + e.getMessage());
+            return;
+        }
+        List<SampleBatch> fresh = new ArrayList<>(batches.size());
+        boolean lookUp = false;
+        long now = clock.epochMillis();
+        for (SampleBatch batch : batches) {
+            if (!minutes.holds(batch.source(), batch.batchId()) && !SampleRepository.containsId(fresh, batch)) {
+                fresh.add(batch);
+                lookUp |= minutes.mayBeStored(batch, now);
+            }
+        }
+        List<SampleBatch> unseen = fresh;
+        if (lookUp) {
+            try {
+                unseen = database.inTransaction(c -> samples.unseen(c, fresh), storeTimeoutMillis);
+            } catch (SQLException e) {
+                // Held and journaled all the same: only a batch whose minute was written already and that is offered
+                // again while the database is down could be held twice.
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        try {
+            minutes.accept(unseen, clock.epochMillis());
+            long count = 0;
+            for (SampleBatch batch : unseen) {
+                count += batch.sampleCount();
+            }
+            stored.addAndGet(count);
+            acknowledge(group, CallStatus.OK, null);
+        } catch (IOException e) {
+            lastError = "minute journal: " + e;
+            acknowledge(group, CallStatus.UNAVAILABLE, "the minute journal failed: " + e.getMessage());
+        }
     }
 
     private void journalAndAcknowledge(List<Pending> group, List<SampleBatch> batches) {

@@ -8,6 +8,7 @@ import io.sluice.db.ingest.IngestionStatus;
 import io.sluice.db.store.Database;
 import io.sluice.db.store.JdbcUrls;
 import io.sluice.db.store.KnownVolumes;
+import io.sluice.db.store.OpenSeconds;
 import io.sluice.db.store.SqlStates;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -39,12 +40,22 @@ public final class DbOps {
     private final Map<String, Op> ops = new HashMap<>();
 
     public DbOps(Database database, EpochClock clock, Supplier<IngestionStatus> ingestion, KnownVolumes knownVolumes) {
+        this(database, clock, ingestion, knownVolumes, null);
+    }
+
+    /** With {@code open} (the minute-rows layout), 1 s reads merge the samples held in memory. */
+    public DbOps(
+            Database database,
+            EpochClock clock,
+            Supplier<IngestionStatus> ingestion,
+            KnownVolumes knownVolumes,
+            OpenSeconds open) {
         this.database = database;
         this.ingestion = ingestion;
         for (OpGroup group : List.of(
                 new DocOps(database, clock),
                 new RegistryOps(database, clock, knownVolumes),
-                new SampleOps(database, clock),
+                new SampleOps(database, clock, open),
                 new ComplianceOps(database, clock),
                 new AlertOps(database, clock),
                 new AccountOps(database, clock),

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.EpochClock;
 import io.sluice.db.store.Database;
+import io.sluice.db.store.OpenSeconds;
 import io.sluice.db.store.Resolution;
 import io.sluice.db.store.SamplePoint;
 import io.sluice.db.store.SampleRepository;
+import io.sluice.db.store.SecondHistory;
 import io.sluice.db.store.VolumeSummary;
 import java.sql.SQLException;
 import java.util.List;
@@ -19,10 +21,13 @@ final class SampleOps extends OpGroup {
     static final Set<String> DIRECTIONS = Set.of("READ", "WRITE");
     static final Set<String> RESOLUTIONS = Set.of("1s", "1m", "1h");
     private final SampleRepository samples;
+    /** The minute-rows layout's 1 s reads, or null (the rows layout: samples_1s alone). */
+    private final SecondHistory seconds;
 
-    SampleOps(Database database, EpochClock clock) {
+    SampleOps(Database database, EpochClock clock, OpenSeconds open) {
         super(database, clock);
         this.samples = new SampleRepository(database.engine());
+        this.seconds = open == null ? null : new SecondHistory(database, open);
     }
 
     @Override
@@ -47,15 +52,11 @@ final class SampleOps extends OpGroup {
         // the page, not by the whole range (the cursor still decides where the next page starts).
         long pageFrom = after == null ? from : Math.max(from, after + 1);
         long pageTo = Math.min(to, pageFrom + limit * resolution.millis());
-        List<SamplePoint> points = tx(c -> samples.range(
-                c,
-                volumeId,
-                direction == null ? null : direction.equals("READ") ? 0 : 1,
-                pageFrom,
-                pageTo,
-                after == null ? Long.MIN_VALUE : after,
-                resolution,
-                limit));
+        Integer directionCode = direction == null ? null : direction.equals("READ") ? 0 : 1;
+        long afterT = after == null ? Long.MIN_VALUE : after;
+        List<SamplePoint> points = seconds != null && resolution == Resolution.SECOND
+                ? seconds.range(volumeId, directionCode, pageFrom, pageTo, afterT, limit)
+                : tx(c -> samples.range(c, volumeId, directionCode, pageFrom, pageTo, afterT, resolution, limit));
         ObjectNode result = mapper.createObjectNode();
         result.put("resolution", resolution.label());
         result.putPOJO("points", new StreamedPoints(points));
@@ -91,7 +92,9 @@ final class SampleOps extends OpGroup {
         }
         Resolution resolution = resolution(a, from, to);
         int[] ids = volumeIds;
-        List<VolumeSummary> list = tx(c -> samples.summary(c, ids, from, to, resolution));
+        List<VolumeSummary> list = seconds != null && resolution == Resolution.SECOND
+                ? seconds.summary(ids, from, to)
+                : tx(c -> samples.summary(c, ids, from, to, resolution));
         ObjectNode result = mapper.createObjectNode();
         result.put("resolution", resolution.label());
         ArrayNode items = result.putArray("items");

@@ -72,7 +72,36 @@ public final class SampleRepository {
         return engine == Engine.POSTGRESQL ? copy(c, fresh) : insertBatched(c, fresh);
     }
 
-    private static boolean containsId(List<SampleBatch> batches, SampleBatch batch) {
+    /** The batches whose (caller, batch id) the database does not know, in their order. */
+    public List<SampleBatch> unseen(Connection c, List<SampleBatch> batches) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT source, batch_id FROM sample_batches WHERE ");
+        for (int i = 0; i < batches.size(); i++) {
+            sql.append(i == 0 ? "" : " OR ").append("(source = ? AND batch_id = ?)");
+        }
+        List<SampleBatch> seen = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (SampleBatch batch : batches) {
+                s.setInt(p++, batch.source());
+                s.setLong(p++, batch.batchId());
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    seen.add(new SampleBatch(r.getInt(1), r.getLong(2), null));
+                }
+            }
+        }
+        List<SampleBatch> unseen = new ArrayList<>(batches.size());
+        for (SampleBatch batch : batches) {
+            if (!containsId(seen, batch)) {
+                unseen.add(batch);
+            }
+        }
+        return unseen;
+    }
+
+    /** Whether {@code batches} hold one with {@code batch}'s caller and batch id. */
+    public static boolean containsId(List<SampleBatch> batches, SampleBatch batch) {
         for (SampleBatch b : batches) {
             if (b.source() == batch.source() && b.batchId() == batch.batchId()) {
                 return true;
@@ -283,6 +312,11 @@ public final class SampleRepository {
         } else {
             sum(c, totals, Resolution.MINUTE, "COUNT(*)", volumeIds, hoursTo, to);
         }
+    }
+
+    /** Adds the samples_1s rows in [from, to) to {@code totals}, each row a point (the 1 s summary's figures). */
+    void sumSeconds(Connection c, VolumeTotals totals, int[] volumeIds, long from, long to) throws SQLException {
+        sum(c, totals, Resolution.SECOND, "COUNT(*)", volumeIds, from, to);
     }
 
     /**

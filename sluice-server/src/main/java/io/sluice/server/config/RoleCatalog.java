@@ -3,6 +3,7 @@ package io.sluice.server.config;
 import io.sluice.common.EpochClock;
 import io.sluice.common.HostPort;
 import io.sluice.common.PrivateFiles;
+import io.sluice.db.HistoryLayout;
 import io.sluice.mailbox.MailboxGeometry;
 import io.sluice.mailbox.ServerMailboxes;
 import io.sluice.pki.CertificateAuthority;
@@ -155,6 +156,9 @@ public final class RoleCatalog {
                 }
                 if (s.jdbcInsecureLink()) {
                     cmd.add("--insecure-database-link");
+                }
+                if (s.historyLayout() != HistoryLayout.ROWS) {
+                    cmd.addAll(List.of("--history-layout", s.historyLayout().label()));
                 }
                 if (s.jdbcUser() != null) {
                     cmd.addAll(List.of("--jdbc-user", s.jdbcUser()));

@@ -185,7 +185,8 @@ public record ServerConfig(
 
     public record Services(String bootstrap, Integer maxVolumes, Long volumeExpiryMs) {}
 
-    public record Database(String jdbcUrl, String user, String passwordFile, Boolean insecureLink) {}
+    public record Database(
+            String jdbcUrl, String user, String passwordFile, Boolean insecureLink, String historyLayout) {}
 
     public record Web(String listen, String publicUrl, Tls tls, Boolean allowPlaintext) {
         public Web(String listen) {
@@ -223,7 +224,7 @@ public record ServerConfig(
     }
 
     public Database databaseOrEmpty() {
-        return database == null ? new Database(null, null, null, null) : database;
+        return database == null ? new Database(null, null, null, null, null) : database;
     }
 
     public Web webOrEmpty() {

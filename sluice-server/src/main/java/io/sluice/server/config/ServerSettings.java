@@ -1,6 +1,7 @@
 package io.sluice.server.config;
 
 import io.sluice.common.HostPort;
+import io.sluice.db.HistoryLayout;
 import io.sluice.db.lease.LeaseSettings;
 import io.sluice.db.store.Engine;
 import io.sluice.db.store.JdbcUrls;
@@ -46,6 +47,7 @@ public record ServerSettings(
         String jdbcUser,
         Path jdbcPasswordFile,
         boolean jdbcInsecureLink,
+        HistoryLayout historyLayout,
         String webListen,
         VolumeLimits volumeLimits,
         WebAccess webAccess,
@@ -289,6 +291,7 @@ public record ServerSettings(
                 first(gd.user(), fd.user(), null),
                 password == null ? null : Path.of(password).toAbsolutePath(),
                 first(gd.insecureLink(), fd.insecureLink(), false),
+                HistoryLayout.of("database.history-layout", first(gd.historyLayout(), fd.historyLayout(), "rows")),
                 first(gw.listen(), fw.listen(), "127.0.0.1:8080"),
                 new VolumeLimits(
                         first(gm.maxVolumesPerGateway(), fm.maxVolumesPerGateway(), VolumeLimits.DEFAULT.perGateway()),

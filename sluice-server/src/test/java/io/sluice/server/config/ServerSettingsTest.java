@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.PrivateFiles;
+import io.sluice.db.HistoryLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,7 +239,7 @@ class ServerSettingsTest {
                 null,
                 null,
                 null,
-                new ServerConfig.Database(url, null, null, insecure),
+                new ServerConfig.Database(url, null, null, insecure, null),
                 null);
     }
 
@@ -285,6 +286,30 @@ class ServerSettingsTest {
         assertThat(ServerSettings.resolve(ServerConfig.read(yaml), ServerConfig.EMPTY)
                         .jdbcInsecureLink())
                 .isTrue();
+    }
+
+    @Test
+    void theHistoryLayoutIsRowsUnlessTheDatabaseSectionSaysMinuteRowsAndAnythingElseIsRefused() throws Exception {
+        ServerSettings plain = ServerSettings.resolve(ServerConfig.EMPTY, database(null, null));
+        assertThat(plain.historyLayout()).isEqualTo(HistoryLayout.ROWS);
+        assertThat(RoleCatalog.command(plain, "db")).doesNotContain("--history-layout");
+        Path yaml = Files.writeString(dir.resolve("minute-rows.yaml"), """
+                roles: [db]
+                database:
+                  history-layout: minute-rows
+                """);
+        ServerSettings minuteRows = ServerSettings.resolve(ServerConfig.read(yaml), ServerConfig.EMPTY);
+        assertThat(minuteRows.historyLayout()).isEqualTo(HistoryLayout.MINUTE_ROWS);
+        assertThat(RoleCatalog.command(minuteRows, "db")).containsSequence("--history-layout", "minute-rows");
+        Path bad = Files.writeString(dir.resolve("bad-layout.yaml"), """
+                roles: [db]
+                database:
+                  history-layout: columns
+                """);
+        assertThatThrownBy(() -> ServerSettings.resolve(ServerConfig.read(bad), ServerConfig.EMPTY))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("database.history-layout")
+                .hasMessageContaining("columns");
     }
 
     @Test

@@ -65,7 +65,7 @@ class SecretsOffTheCommandLineSystemTest {
                         new ServerConfig.Monitor(
                                 "127.0.0.1:" + ServerHarness.freePort(), 1_000L, List.of("1"), null, 1),
                         null,
-                        new ServerConfig.Database(url, null, null, null),
+                        new ServerConfig.Database(url, null, null, null, null),
                         null));
         ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
