@@ -109,6 +109,22 @@ abstract class MinuteRowsContract {
     }
 
     @Test
+    void aBatchOfAWrittenMinuteOfferedWhileTheDatabaseIsDownIsRefusedNotHeld() throws Exception {
+        open();
+        List<SampleBatch> sent = sendSeconds(0, 90);
+        writeMinutesBefore(T0 + MINUTE);
+        long held = subject.minutes.heldSamples();
+        // Every look-up fails from here: whether minute 0's first batch is stored cannot be known.
+        subject.database.close();
+
+        subject.offerExpecting(sent.getFirst(), "unavailable");
+
+        assertThat(subject.minutes.heldSamples())
+                .as("a batch offered again is not held on memory's word")
+                .isEqualTo(held);
+    }
+
+    @Test
     void aTornJournalTailIsCut() throws Exception {
         open();
         sendSeconds(0, 30);
@@ -394,9 +410,13 @@ abstract class MinuteRowsContract {
         }
 
         void offer(SampleBatch batch) {
+            offerExpecting(batch, "ok");
+        }
+
+        void offerExpecting(SampleBatch batch, String answer) {
             assertThat(ingestor.offer(batch, 1)).isTrue();
             ingestor.doWork(clock.epochMillis());
-            assertThat(answers.getLast()).isEqualTo("ok");
+            assertThat(answers.getLast()).isEqualTo(answer);
         }
 
         long minuteRows() throws Exception {

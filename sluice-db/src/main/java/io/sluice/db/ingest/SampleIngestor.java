@@ -268,9 +268,13 @@ public final class SampleIngestor implements Agent, AutoCloseable {
             try {
                 unseen = database.inTransaction(c -> samples.unseen(c, fresh), storeTimeoutMillis);
             } catch (SQLException e) {
-                // Held and journaled all the same: only a batch whose minute was written already and that is offered
-                // again while the database is down could be held twice.
+                // Its minute may be written already, so holding it could store it twice: the caller offers it again.
                 lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                acknowledge(
+                        group,
+                        CallStatus.UNAVAILABLE,
+                        "cannot tell a batch offered again from a new one: " + e.getMessage());
+                return;
             }
         }
         try {
