@@ -1,6 +1,7 @@
 package io.sluice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.management.ThreadMXBean;
 import io.sluice.common.ManualEpochClock;
@@ -304,12 +305,21 @@ class SimLoopTest {
                     }
                     Arrays.fill(counts, 0);
                     loop.counters().addTo(counts);
-                    // Paced by what the monitor received, not only by what the loop sent: a monitor falling behind
-                    // would fill the socket, and the loop drops a reply it has no room for (OUTPUT_FULL), by design.
-                } while (counts[answered] < round
-                        || counts[acked] < round
-                        || monitor.answers(round) == 0
-                        || monitor.seen(gatewayId).acks.get() < round);
+                } while (counts[answered] < round || counts[acked] < round);
+                // Paced by what the monitor received, not only by what the loop sent: a monitor falling behind would
+                // fill the socket, and the loop drops a reply it has no room for (OUTPUT_FULL), by design. Spun, not
+                // idled: nothing wakes the loop's selector when the monitor reads, so an idle would wait its timeout.
+                while (monitor.answers(round) == 0
+                        || monitor.seen(gatewayId).acks.get() < round) {
+                    if (System.nanoTime() > deadline) {
+                        fail(
+                                "round %d: the loop sent its answer and ack; the monitor got %d answers and %d acks",
+                                round,
+                                monitor.answers(round),
+                                monitor.seen(gatewayId).acks.get());
+                    }
+                    Thread.onSpinWait();
+                }
             }
             assertThat(allocated)
                     .as("bytes the loop allocated answering 2,000 polls and throttle sets")
