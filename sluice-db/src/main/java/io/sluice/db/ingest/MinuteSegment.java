@@ -99,7 +99,7 @@ final class MinuteSegment implements AutoCloseable {
      */
     private static boolean isTornTail(FileChannel channel, long position, long size) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(HEADER);
-        if (readFully(channel, head, position) < HEADER) {
+        if (PositionalIo.readFully(channel, head, position) < HEADER) {
             return true;
         }
         long length = head.getInt(0) & 0xFFFF_FFFFL;
@@ -125,7 +125,7 @@ final class MinuteSegment implements AutoCloseable {
 
     private static Record read(FileChannel channel, long position, long size) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(HEADER);
-        if (readFully(channel, head, position) < HEADER) {
+        if (PositionalIo.readFully(channel, head, position) < HEADER) {
             return null;
         }
         int length = head.getInt(0);
@@ -133,7 +133,7 @@ final class MinuteSegment implements AutoCloseable {
             return null;
         }
         ByteBuffer body = ByteBuffer.allocate(length);
-        if (readFully(channel, body, position + HEADER) < length) {
+        if (PositionalIo.readFully(channel, body, position + HEADER) < length) {
             return null;
         }
         CRC32C check = new CRC32C();
@@ -149,18 +149,6 @@ final class MinuteSegment implements AutoCloseable {
         return new Record(body.getInt(0), bytes, position + HEADER + length);
     }
 
-    private static int readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
-        int total = 0;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, position + total);
-            if (n < 0) {
-                break;
-            }
-            total += n;
-        }
-        return total;
-    }
-
     /** Appends one record; durable after the next {@link #force}. */
     void append(int source, byte[] batch) throws IOException {
         crc.reset();
@@ -170,8 +158,8 @@ final class MinuteSegment implements AutoCloseable {
         crc.update(batch, 0, batch.length);
         header.putInt(4, (int) crc.getValue());
         long position = end;
-        position += writeFully(header, position);
-        position += writeFully(ByteBuffer.wrap(batch), position);
+        position += PositionalIo.writeFully(channel, header, position);
+        position += PositionalIo.writeFully(channel, ByteBuffer.wrap(batch), position);
         end = position;
         dirty = true;
     }
@@ -182,14 +170,6 @@ final class MinuteSegment implements AutoCloseable {
             channel.force(false);
             dirty = false;
         }
-    }
-
-    private int writeFully(ByteBuffer buffer, long position) throws IOException {
-        int written = 0;
-        while (buffer.hasRemaining()) {
-            written += channel.write(buffer, position + written);
-        }
-        return written;
     }
 
     /** Closes and removes the file: its minute is in the database. */

@@ -98,22 +98,14 @@ public final class SampleJournal implements AutoCloseable {
                     .putInt((int) crc.getValue())
                     .putInt(batch.source())
                     .flip();
-            position += writeFully(header, position);
-            position += writeFully(ByteBuffer.wrap(batch.bytes()), position);
+            position += PositionalIo.writeFully(channel, header, position);
+            position += PositionalIo.writeFully(channel, ByteBuffer.wrap(batch.bytes()), position);
             sampleCount += batch.sampleCount();
         }
         channel.force(false);
         end = position;
         records += batches.size();
         samples += sampleCount;
-    }
-
-    private int writeFully(ByteBuffer buffer, long position) throws IOException {
-        int written = 0;
-        while (buffer.hasRemaining()) {
-            written += channel.write(buffer, position + written);
-        }
-        return written;
     }
 
     /** Up to {@code maxSamples} samples' worth of batches from {@code position} (at least one batch if any). */
@@ -135,7 +127,7 @@ public final class SampleJournal implements AutoCloseable {
 
     private Record read(long position) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(HEADER);
-        if (readFully(head, position) < HEADER) {
+        if (PositionalIo.readFully(channel, head, position) < HEADER) {
             return null;
         }
         int length = head.getInt(0);
@@ -144,7 +136,7 @@ public final class SampleJournal implements AutoCloseable {
             return null;
         }
         ByteBuffer body = ByteBuffer.allocate(length);
-        if (readFully(body, position + HEADER) < length) {
+        if (PositionalIo.readFully(channel, body, position + HEADER) < length) {
             return null;
         }
         CRC32C check = new CRC32C();
@@ -155,18 +147,6 @@ public final class SampleJournal implements AutoCloseable {
         int source = body.getInt(0);
         byte[] bytes = Arrays.copyOfRange(body.array(), 4, length);
         return new Record(SampleBatch.of(source, bytes), position + HEADER + length);
-    }
-
-    private int readFully(ByteBuffer buffer, long position) throws IOException {
-        int total = 0;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, position + total);
-            if (n < 0) {
-                break;
-            }
-            total += n;
-        }
-        return total;
     }
 
     /** Empties the journal once everything in it is stored. */
