@@ -64,32 +64,10 @@ public final class SampleIngestor implements Agent, AutoCloseable {
     private long nextDrainAt;
     private long drainPosition;
 
-    public SampleIngestor(
-            Database database,
-            SampleJournal journal,
-            SampleJournal rejected,
-            BatchCompletion completion,
-            EpochClock clock,
-            long maxBufferedSamples,
-            int samplesPerTransaction,
-            long retryMillis,
-            int storeTimeoutMillis) {
-        this(
-                database,
-                journal,
-                rejected,
-                completion,
-                clock,
-                maxBufferedSamples,
-                samplesPerTransaction,
-                retryMillis,
-                storeTimeoutMillis,
-                null);
-    }
-
     /**
      * With {@code minutes}, accepted batches go to the open minutes and their journal instead of samples_1s (the
-     * minute-rows layout); the degraded-mode journal of an earlier run is still drained into samples_1s.
+     * minute-rows layout; null for the rows layout); the degraded-mode journal of an earlier run is still drained into
+     * samples_1s.
      */
     public SampleIngestor(
             Database database,

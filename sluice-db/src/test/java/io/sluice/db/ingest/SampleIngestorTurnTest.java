@@ -104,7 +104,8 @@ class SampleIngestorTurnTest {
                 10_000,
                 samplesPerTransaction,
                 1_000,
-                2_000);
+                2_000,
+                null);
     }
 
     private SampleBatch batch(long batchId) {
